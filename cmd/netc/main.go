@@ -1,0 +1,40 @@
+// Command netc compiles network specs into Go packages and checks them.
+//
+//	netc check [--json] FILE...     check specs and print each layer's shape and costs
+//	netc compile SPEC [-o DIR] [-pkg NAME]
+//
+// Exit status is 0 on success, 1 when a spec (or other input) is wrong, 2 on misuse.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `usage: netc <command> [arguments]
+
+commands:
+  check [--json] FILE...   check specs; print every layer's output shape, parameters, MFLOPs and memory
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one netc command and returns its exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "check":
+		return check(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "netc: unknown command %q\n%s", args[0], usage)
+	return 2
+}

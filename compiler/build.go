@@ -1,0 +1,395 @@
+package compiler
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/netc-project/netc/dsl"
+)
+
+// Defaults for what a spec leaves out.
+var (
+	defaultWeightInit = Init{Kind: InitNormal, Std: 0.01}
+	defaultBiasInit   = Init{Kind: InitConstant, Value: 0}
+	defaultTrain      = Train{Batch: 128, Epochs: 1, LR: 0.01, Momentum: 0.9, Decay: 0.0005,
+		Rule: RulePyTorch, Gamma: 0.1, Weights: Mult{1, 1}, Biases: Mult{1, 1}}
+	// ImageNet's per-channel mean and standard deviation of RGB values in [0, 1].
+	imagenetMean = [3]float64{0.485, 0.456, 0.406}
+	imagenetStd  = [3]float64{0.229, 0.224, 0.225}
+)
+
+// build is the first pass: it reads the AST into a Network, typing and range-checking every
+// setting, resolving constants and naming layers. Shapes are left to the next pass.
+func build(file *dsl.File, filename string, errs *dsl.ErrorList) *Network {
+	n := &Network{File: filename, Rounding: RoundExact, Train: defaultTrain,
+		Init: Inits{Weight: defaultWeightInit, Bias: defaultBiasInit}}
+	d := &decoder{consts: map[string]*dsl.Value{}, errs: errs}
+	b := &builder{net: n, dec: d, seen: map[string]dsl.Pos{}, names: map[string]dsl.Pos{}}
+
+	// Constants first, in order, so that any line may use any constant.
+	for _, st := range file.Stmts {
+		if c := st.Const; c != nil {
+			b.defineConst(c)
+		}
+	}
+	// Network-wide defaults (rounding, init) apply to every layer, wherever they are written.
+	for _, st := range file.Stmts {
+		switch {
+		case st.Line != nil && topSchemas[st.Line.Head] != nil:
+			b.top(st.Line)
+		case st.Block != nil:
+			b.block(st.Block)
+		}
+	}
+	for _, st := range file.Stmts {
+		if st.Line != nil && topSchemas[st.Line.Head] == nil {
+			b.layer(st.Line)
+		}
+	}
+	for _, head := range []string{"network", "input", "classes"} {
+		if _, ok := b.seen[head]; !ok {
+			n.Broken = true
+			errs.Add(dsl.Pos{Filename: filename, Line: 1, Column: 1}, "missing %q: a spec must say %s",
+				head, map[string]string{"network": "its name (network NAME)",
+					"input": "its input (input CxHxW)", "classes": "its number of classes (classes N)"}[head])
+		}
+	}
+	if len(n.Layers) == 0 {
+		n.Broken = true
+		errs.Add(dsl.Pos{Filename: filename, Line: 1, Column: 1}, "the network has no layers")
+	}
+	b.checkAugment()
+	n.Stage = StageBuilt
+	return n
+}
+
+type builder struct {
+	net   *Network
+	dec   *decoder
+	seen  map[string]dsl.Pos // top-level settings and blocks already given
+	names map[string]dsl.Pos // layer names
+	owner string             // the last labelled layer, which names the unlabelled ones after it
+	count map[string]int     // unlabelled layers per owner.op, for unique names
+
+	augmentPos dsl.Pos
+}
+
+func (b *builder) errs() *dsl.ErrorList { return b.dec.errs }
+
+func (b *builder) defineConst(c *dsl.Const) {
+	switch {
+	case keywords[c.Name]:
+		b.errs().Add(c.Pos, "const %s: %q is a keyword; choose another name", c.Name, c.Name)
+	case b.dec.consts[c.Name] != nil:
+		b.errs().Add(c.Pos, "const %s is defined twice (first at line %d)", c.Name, b.dec.consts[c.Name].Pos.Line)
+	default:
+		v := b.dec.resolve(c.Value)
+		if v.Ident != nil {
+			b.errs().Add(c.Value.Pos, "const %s: unknown name %q: not a constant defined above", c.Name, *v.Ident)
+			return
+		}
+		b.dec.consts[c.Name] = v
+	}
+}
+
+// once reports whether a top-level setting or block is given for the first time, and complains
+// when it is not.
+func (b *builder) once(what string, pos dsl.Pos) bool {
+	if first, ok := b.seen[what]; ok {
+		b.errs().Add(pos, "%s is given twice (first at line %d)", what, first.Line)
+		return false
+	}
+	b.seen[what] = pos
+	return true
+}
+
+func (b *builder) top(l *dsl.Line) {
+	if l.Label != "" {
+		b.errs().Add(l.Pos, "%s: only layers take a label; %q is a network setting", l.Label, l.Head)
+	}
+	if l.Expect != nil {
+		b.errs().Add(l.Expect.Pos, "%s takes no expected shape", l.Head)
+	}
+	if !b.once(l.Head, l.Pos) {
+		return
+	}
+	n := b.net
+	before := len(*b.errs())
+	s := b.dec.decode("", topSchemas[l.Head], l)
+	if len(*b.errs()) > before {
+		n.Broken = true
+	}
+	switch l.Head {
+	case "network":
+		n.Name = s.word("name", "")
+	case "input":
+		if a := s["shape"]; a != nil {
+			n.Input, n.InputPos = Shape{C: a.dims[0], H: a.dims[1], W: a.dims[2]}, a.pos
+		}
+	case "classes":
+		n.Classes = s.int("n", 0)
+	case "rounding":
+		n.Rounding = parseRounding(s.word("mode", "exact"))
+	}
+}
+
+func parseRounding(w string) Rounding {
+	return map[string]Rounding{"exact": RoundExact, "floor": RoundFloor, "ceil": RoundCeil}[w]
+}
+
+func (b *builder) block(bl *dsl.Block) {
+	schemas := blockSchemas[bl.Name]
+	if schemas == nil {
+		names := []string{"init", "train", "augment"}
+		if s := suggest(bl.Name, names); s != "" {
+			b.errs().Add(bl.Pos, "unknown block %q; did you mean %s?", bl.Name, s)
+		} else {
+			b.errs().Add(bl.Pos, "unknown block %q (blocks are init, train and augment)", bl.Name)
+		}
+		return
+	}
+	if !b.once(bl.Name, bl.Pos) {
+		return
+	}
+	if bl.Name == "augment" {
+		a := &b.net.Augment
+		a.Set, a.Mean, a.Std, a.Eval = true, imagenetMean, imagenetStd, EvalCenter
+		b.augmentPos = bl.Pos
+	}
+	seen := map[string]dsl.Pos{}
+	for _, l := range bl.Lines {
+		prefix := bl.Name + ": "
+		if l.Label != "" {
+			b.errs().Add(l.Pos, "%sa label is not allowed here", prefix)
+		}
+		if l.Expect != nil {
+			b.errs().Add(l.Expect.Pos, "%s%s takes no expected shape", prefix, l.Head)
+		}
+		sc := schemas[l.Head]
+		if sc == nil {
+			var heads []string
+			for h := range schemas {
+				heads = append(heads, h)
+			}
+			msg := fmt.Sprintf("%sunknown setting %q", prefix, l.Head)
+			if s := suggest(l.Head, heads); s != "" {
+				msg += "; did you mean " + s + "?"
+			}
+			b.errs().Add(l.Pos, "%s", msg)
+			continue
+		}
+		if first, ok := seen[l.Head]; ok {
+			b.errs().Add(l.Pos, "%s%s is given twice (first at line %d)", prefix, l.Head, first.Line)
+			continue
+		}
+		seen[l.Head] = l.Pos
+		s := b.dec.decode(prefix, sc, l)
+		b.apply(bl.Name, l, s)
+	}
+}
+
+// apply stores one decoded line of a block into the network.
+func (b *builder) apply(block string, l *dsl.Line, s settings) {
+	n := b.net
+	t, a := &n.Train, &n.Augment
+	switch block + "." + l.Head {
+	case "init.weight":
+		if x := s["init"]; x != nil {
+			n.Init.Weight = x.init
+		}
+	case "init.bias":
+		if x := s["init"]; x != nil {
+			n.Init.Bias = x.init
+		}
+	case "train.batch":
+		t.Batch = s.int("n", t.Batch)
+	case "train.epochs":
+		t.Epochs = s.int("n", t.Epochs)
+	case "train.sgd":
+		t.LR = s.num("lr", t.LR)
+		t.Momentum = s.num("momentum", t.Momentum)
+		t.Decay = s.num("decay", t.Decay)
+		t.Rule = map[string]UpdateRule{"pytorch": RulePyTorch, "paper": RulePaper}[s.word("rule", "pytorch")]
+	case "train.lr_steps":
+		if x := s["at"]; x != nil {
+			for i, e := range x.nums {
+				if i > 0 && int(e) <= t.Steps[i-1] {
+					b.errs().Add(x.pos, "train: lr_steps must be increasing epochs, but %d follows %d", int(e), t.Steps[i-1])
+					break
+				}
+				t.Steps = append(t.Steps, int(e))
+			}
+		}
+		t.Gamma = s.num("gamma", t.Gamma)
+	case "train.weights":
+		t.Weights = Mult{s.num("lr_mult", 1), s.num("decay_mult", 1)}
+	case "train.biases":
+		t.Biases = Mult{s.num("lr_mult", 1), s.num("decay_mult", 1)}
+	case "augment.resize":
+		a.Resize = s.int("shorter", 0)
+	case "augment.crop":
+		a.Crop = s.int("size", 0)
+	case "augment.flip":
+		a.Flip = s.word("axis", "none") == "horizontal"
+	case "augment.lighting":
+		a.Lighting = s.num("std", 0)
+	case "augment.mean":
+		if x := s["rgb"]; x != nil {
+			copy(a.Mean[:], x.nums)
+		}
+	case "augment.std":
+		if x := s["rgb"]; x != nil {
+			copy(a.Std[:], x.nums)
+		}
+	case "augment.eval":
+		a.Eval = map[string]EvalCrops{"center": EvalCenter, "tencrop": EvalTenCrop}[s.word("crops", "center")]
+	}
+}
+
+// checkAugment checks the augmentation settings against each other and the input.
+func (b *builder) checkAugment() {
+	a, in := &b.net.Augment, b.net.Input
+	if !a.Set {
+		return
+	}
+	if a.Crop != 0 && a.Resize != 0 && a.Crop > a.Resize {
+		b.errs().Add(b.augmentPos, "augment: crop %d is larger than the resized image's shorter side %d", a.Crop, a.Resize)
+	}
+	if a.Crop != 0 && in.H != 0 && (a.Crop != in.H || a.Crop != in.W) {
+		b.errs().Add(b.augmentPos, "augment: crop %d does not match the input %dx%d", a.Crop, in.H, in.W)
+	}
+	if (a.Lighting != 0 || a.Resize != 0) && in.C != 0 && in.C != 3 {
+		b.errs().Add(b.augmentPos, "augment: image augmentation needs 3 input channels (RGB), the input has %d", in.C)
+	}
+}
+
+// layer reads one layer line.
+func (b *builder) layer(l *dsl.Line) {
+	sc := layerSchemas[l.Head]
+	name := b.name(l)
+	prefix := name + ": "
+	if sc == nil {
+		var ops []string
+		for op := range layerSchemas {
+			ops = append(ops, op)
+		}
+		msg := fmt.Sprintf("%sunknown layer %q", prefix, l.Head)
+		if s := suggest(l.Head, ops); s != "" {
+			msg += "; did you mean " + s + "?"
+		} else {
+			msg += " (layers are conv, fc, relu, lrn, maxpool, avgpool, adaptive_avgpool, dropout, flatten, softmax)"
+		}
+		b.errs().Add(l.Pos, "%s", msg)
+		b.net.Layers = append(b.net.Layers, &Layer{Name: name, Pos: l.Pos, Broken: true})
+		return
+	}
+	before := len(*b.errs())
+	s := b.dec.decode(prefix, sc, l)
+	layer := &Layer{Name: name, Pos: l.Pos}
+	defer func() { layer.Broken = len(*b.errs()) > before }()
+	if l.Expect != nil {
+		dims, err := l.Expect.Dims()
+		switch {
+		case err != nil:
+			b.errs().Add(l.Expect.Pos, "%sexpected shape %s: %v", prefix, l.Expect.Text, err)
+		case len(dims) != 1 && len(dims) != 3:
+			b.errs().Add(l.Expect.Pos, "%sexpected shape %s must be CxHxW or a single size", prefix, l.Expect.Text)
+		case slices.Contains(dims, 0):
+			b.errs().Add(l.Expect.Pos, "%sexpected shape %s has a zero size", prefix, l.Expect.Text)
+		default:
+			layer.Expect, layer.ExpectPos = dims, l.Expect.Pos
+		}
+	}
+	n := b.net
+	switch l.Head {
+	case "conv":
+		layer.Op = OpConv
+		k, st, p := s.pair("kernel", [2]int{1, 1}), s.pair("stride", [2]int{1, 1}), s.pair("padding", [2]int{0, 0})
+		layer.Conv = &Conv{Out: s.int("out", 1), KH: k[0], KW: k[1], SH: st[0], SW: st[1], PH: p[0], PW: p[1],
+			Groups: s.int("groups", 1), Rounding: b.rounding(s), Learn: b.learn(s)}
+		if g, o := layer.Conv.Groups, layer.Conv.Out; o%g != 0 {
+			b.errs().Add(s["groups"].pos, "%sgroups %d does not divide the %d output channels", prefix, g, o)
+		}
+	case "fc":
+		layer.Op = OpFC
+		layer.FC = &FC{Out: s.int("out", 1), Learn: b.learn(s)}
+	case "relu":
+		layer.Op = OpReLU
+	case "lrn":
+		layer.Op = OpLRN
+		layer.LRN = &LRN{Size: s.int("size", 5), Alpha: s.num("alpha", 1e-4), Beta: s.num("beta", 0.75),
+			K: s.num("k", 1), Paper: s["paper"] != nil}
+	case "maxpool", "avgpool":
+		layer.Op = map[string]Op{"maxpool": OpMaxPool, "avgpool": OpAvgPool}[l.Head]
+		k, p := s.pair("kernel", [2]int{1, 1}), s.pair("padding", [2]int{0, 0})
+		st := s.pair("stride", k) // as PyTorch: the stride defaults to the kernel
+		layer.Pool = &Pool{KH: k[0], KW: k[1], SH: st[0], SW: st[1], PH: p[0], PW: p[1], Rounding: b.rounding(s)}
+		if a := s["padding"]; a != nil && (2*p[0] > k[0] || 2*p[1] > k[1]) {
+			b.errs().Add(a.pos, "%spadding %dx%d is more than half the kernel %dx%d: some windows would see only padding", prefix, p[0], p[1], k[0], k[1])
+		}
+	case "adaptive_avgpool":
+		layer.Op = OpAdaptiveAvgPool
+		layer.Adaptive = s.pair("size", [2]int{1, 1})
+	case "dropout":
+		layer.Op = OpDropout
+		layer.Dropout = &Dropout{P: s.num("p", 0.5)}
+	case "flatten":
+		layer.Op = OpFlatten
+	case "softmax":
+		layer.Op = OpSoftmax
+	}
+	n.Layers = append(n.Layers, layer)
+}
+
+// name gives a layer its label, or, when unlabelled, its owner's label and its op: conv1.relu.
+func (b *builder) name(l *dsl.Line) string {
+	if l.Label != "" {
+		if first, ok := b.names[l.Label]; ok {
+			b.errs().Add(l.Pos, "%s: duplicate layer name (first at line %d)", l.Label, first.Line)
+		}
+		b.names[l.Label] = l.Pos
+		b.owner = l.Label
+		return l.Label
+	}
+	if b.count == nil {
+		b.count = map[string]int{}
+	}
+	base := l.Head
+	if b.owner != "" {
+		base = b.owner + "." + l.Head
+	}
+	for {
+		b.count[base]++
+		name := base
+		if c := b.count[base]; c > 1 {
+			name = fmt.Sprintf("%s%d", base, c)
+		}
+		if _, taken := b.names[name]; !taken {
+			b.names[name] = l.Pos
+			return name
+		}
+	}
+}
+
+func (b *builder) rounding(s settings) Rounding {
+	if a := s["rounding"]; a != nil {
+		return parseRounding(a.text)
+	}
+	return b.net.Rounding
+}
+
+func (b *builder) learn(s settings) Learn {
+	l := Learn{Bias: true, WeightInit: b.net.Init.Weight, BiasInit: b.net.Init.Bias,
+		LRMult: s.num("lr_mult", 1), DecayMult: s.num("decay_mult", 1)}
+	if a := s["weight"]; a != nil {
+		l.WeightInit = a.init
+	}
+	if a := s["bias"]; a != nil {
+		if a.off {
+			l.Bias, l.BiasInit = false, Init{}
+		} else {
+			l.BiasInit = a.init
+		}
+	}
+	return l
+}

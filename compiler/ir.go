@@ -1,0 +1,280 @@
+package compiler
+
+import (
+	"fmt"
+
+	"github.com/netc-project/netc/dsl"
+)
+
+// Network is the IR of one spec.
+type Network struct {
+	File     string // the spec's path, as given to Compile
+	Name     string
+	Input    Shape   // one image: channels × height × width
+	InputPos dsl.Pos // where the spec declares it
+	Classes  int
+	Rounding Rounding // the network's default for conv and pool output sizes
+	Init     Inits    // default initialisation of weights and biases
+	Layers   []*Layer
+	Train    Train
+	Augment  Augment
+
+	Stage Stage // how far the pipeline has got; Verify checks what this stage promises
+
+	// Broken is set by build when the network's own settings (input, classes, layers) are
+	// wrong, so that no later pass can run.
+	Broken bool
+}
+
+// Stage is a point in the pipeline: each pass fills in more of the IR.
+type Stage int
+
+// The stages, in order.
+const (
+	StageBuilt   Stage = iota + 1 // layers and settings checked; no shapes yet
+	StageShaped                   // every layer's In and Out shape known
+	StageCounted                  // Params, MACs and ActBytes filled in
+)
+
+func (s Stage) String() string {
+	return [...]string{"empty", "built", "shaped", "counted"}[s]
+}
+
+// Shape is the shape of one image's activations. A flat vector of n values is n×1×1 with Flat set.
+type Shape struct {
+	C, H, W int
+	Flat    bool
+}
+
+// Size is the number of values.
+func (s Shape) Size() int64 { return int64(s.C) * int64(s.H) * int64(s.W) }
+
+// String renders the shape as specs write it: 96x55x55, or 4096 when flat.
+func (s Shape) String() string {
+	if s.Flat {
+		return fmt.Sprint(s.C)
+	}
+	return fmt.Sprintf("%dx%dx%d", s.C, s.H, s.W)
+}
+
+// Dims returns the shape as a list: [C H W], or [C] when flat.
+func (s Shape) Dims() []int {
+	if s.Flat {
+		return []int{s.C}
+	}
+	return []int{s.C, s.H, s.W}
+}
+
+// Op is a layer's operation.
+type Op int
+
+// The operations, with the word a spec uses for each.
+const (
+	OpConv            Op = iota + 1 // conv
+	OpFC                            // fc
+	OpReLU                          // relu
+	OpLRN                           // lrn
+	OpMaxPool                       // maxpool
+	OpAvgPool                       // avgpool
+	OpAdaptiveAvgPool               // adaptive_avgpool
+	OpDropout                       // dropout
+	OpFlatten                       // flatten
+	OpSoftmax                       // softmax (cross-entropy loss)
+)
+
+var opWords = map[Op]string{
+	OpConv: "conv", OpFC: "fc", OpReLU: "relu", OpLRN: "lrn", OpMaxPool: "maxpool",
+	OpAvgPool: "avgpool", OpAdaptiveAvgPool: "adaptive_avgpool", OpDropout: "dropout",
+	OpFlatten: "flatten", OpSoftmax: "softmax",
+}
+
+func (o Op) String() string { return opWords[o] }
+
+// Rounding says how a conv or pool output size that is not whole is made whole.
+type Rounding int
+
+// The roundings.
+const (
+	RoundExact Rounding = iota + 1 // a fractional size is an error (the default)
+	RoundFloor                     // PyTorch
+	RoundCeil                      // Caffe's pooling
+)
+
+func (r Rounding) String() string { return [...]string{"", "exact", "floor", "ceil"}[r] }
+
+// Layer is one operation of the network.
+type Layer struct {
+	Name string
+	Pos  dsl.Pos // where the spec declares it
+	Op   Op
+
+	Conv    *Conv    // OpConv
+	FC      *FC      // OpFC
+	Pool    *Pool    // OpMaxPool, OpAvgPool; and OpAdaptiveAvgPool once shaped
+	LRN     *LRN     // OpLRN
+	Dropout *Dropout // OpDropout
+
+	// Adaptive is the output size of an adaptive average pool, H×W.
+	Adaptive [2]int
+
+	Expect    []int   // the declared output shape (`-> 96x55x55`), or nil
+	ExpectPos dsl.Pos // where it is declared
+
+	// Set by the shapes pass.
+	In, Out Shape
+
+	// Broken is set by build when the layer's settings are wrong; later passes stop before it.
+	Broken bool
+
+	// Set by the count pass, per image.
+	Params   int64 // learnable values
+	MACs     int64 // multiply-adds of the forward pass (conv and fc)
+	ActBytes int64 // bytes of the output activations (float32)
+}
+
+// FLOPs is the forward pass's floating-point operations per image: 2 × multiply-adds.
+func (l *Layer) FLOPs() int64 { return 2 * l.MACs }
+
+// Conv is a convolution's configuration.
+type Conv struct {
+	Out      int
+	KH, KW   int
+	SH, SW   int // stride
+	PH, PW   int // padding
+	Groups   int
+	Rounding Rounding
+	Learn    Learn
+}
+
+// FC is a fully connected layer's configuration.
+type FC struct {
+	Out   int
+	Learn Learn
+}
+
+// Learn holds what conv and fc layers share: their bias, initialisation and per-layer training
+// multipliers.
+type Learn struct {
+	Bias       bool
+	WeightInit Init
+	BiasInit   Init
+	LRMult     float64 // multiplies the learning rate of this layer's parameters
+	DecayMult  float64 // multiplies the weight decay of this layer's parameters
+}
+
+// Pool is a pooling window's configuration.
+type Pool struct {
+	KH, KW   int
+	SH, SW   int
+	PH, PW   int
+	Rounding Rounding
+}
+
+// LRN is local response normalisation across channels: b = a / (k + α'·Σa²)^β over Size
+// neighbouring channels, with α' = α/Size (PyTorch, Caffe, ONNX) or α' = α (Paper).
+type LRN struct {
+	Size           int
+	Alpha, Beta, K float64
+	Paper          bool
+}
+
+// Scale is α', the factor of the sum of squares in the convention the layer uses.
+func (l *LRN) Scale() float64 {
+	if l.Paper {
+		return l.Alpha
+	}
+	return l.Alpha / float64(l.Size)
+}
+
+// Dropout zeroes each value with probability P during training (inverted: survivors are scaled
+// by 1/(1−P)).
+type Dropout struct{ P float64 }
+
+// InitKind is a way to initialise a tensor.
+type InitKind int
+
+// The initialisations.
+const (
+	InitNormal   InitKind = iota + 1 // N(0, Std)
+	InitKaiming                      // N(0, 2/fan), fan = fan_in or fan_out (He et al., for ReLU)
+	InitConstant                     // every value Value
+)
+
+// Init is how a tensor is initialised.
+type Init struct {
+	Kind   InitKind
+	Std    float64 // InitNormal
+	FanOut bool    // InitKaiming: fan_out instead of fan_in
+	Value  float64 // InitConstant
+}
+
+func (i Init) String() string {
+	switch i.Kind {
+	case InitNormal:
+		return fmt.Sprintf("normal(%g)", i.Std)
+	case InitKaiming:
+		if i.FanOut {
+			return "kaiming(fan_out)"
+		}
+		return "kaiming(fan_in)"
+	case InitConstant:
+		return fmt.Sprintf("constant(%g)", i.Value)
+	}
+	return "none"
+}
+
+// Inits is the network's default initialisation.
+type Inits struct {
+	Weight, Bias Init
+}
+
+// UpdateRule is the form of SGD with momentum.
+type UpdateRule int
+
+// The update rules; they agree while the learning rate is constant.
+const (
+	RulePyTorch UpdateRule = iota + 1 // g ← ∇ + λw; b ← μb + g; w ← w − γb
+	RulePaper                         // v ← μv − λγw − γ∇; w ← w + v
+)
+
+func (r UpdateRule) String() string { return [...]string{"", "pytorch", "paper"}[r] }
+
+// Mult scales the learning rate and weight decay of a kind of parameter.
+type Mult struct{ LR, Decay float64 }
+
+// Train holds the training settings.
+type Train struct {
+	Batch    int
+	Epochs   int
+	LR       float64
+	Momentum float64
+	Decay    float64
+	Rule     UpdateRule
+	Steps    []int   // epochs after which the learning rate is multiplied by Gamma
+	Gamma    float64 // the factor at each step
+	Weights  Mult    // multipliers for every weight
+	Biases   Mult    // multipliers for every bias (Caffe: lr ×2, no decay)
+}
+
+// EvalCrops says how an image is cropped for evaluation.
+type EvalCrops int
+
+// The evaluation crops.
+const (
+	EvalCenter  EvalCrops = iota + 1 // the centre crop
+	EvalTenCrop                      // four corners and centre, and their mirror images; softmax averaged
+)
+
+func (e EvalCrops) String() string { return [...]string{"", "center", "tencrop"}[e] }
+
+// Augment holds the data-augmentation settings.
+type Augment struct {
+	Set      bool    // the spec has an augment block
+	Resize   int     // shorter side resized to this, 0 for no resize
+	Crop     int     // square crop (random when training), 0 for none
+	Flip     bool    // random horizontal flips when training
+	Lighting float64 // PCA lighting: standard deviation of the α_i, 0 for none
+	Mean     [3]float64
+	Std      [3]float64
+	Eval     EvalCrops
+}

@@ -1,0 +1,267 @@
+package compiler
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// A kind is the type of a setting's value.
+type kind int
+
+const (
+	kInt  kind = iota + 1 // a whole number
+	kNum                  // a real number
+	kPair                 // a whole number, or h×w
+	kDims                 // a shape: c×h×w
+	kName                 // a bare name
+	kWord                 // one of a setting's words
+	kFlag                 // no value: the word alone
+	kInit                 // normal(std), kaiming(fan_in|fan_out), constant(v), or a number
+	kBias                 // a number (constant), an init call, or off
+	kInts                 // one or more whole numbers
+	kNums                 // one or more real numbers
+)
+
+var kindNames = map[kind]string{
+	kInt: "a whole number", kNum: "a number", kPair: "a size such as 3 or 5x3",
+	kDims: "a shape such as 3x227x227", kName: "a name", kFlag: "nothing",
+	kInit: "an initialisation: normal(std), kaiming(fan_in) or kaiming(fan_out), constant(v)",
+	kBias: "off, a number, or an initialisation", kInts: "whole numbers", kNums: "numbers",
+}
+
+// A setting is one word a line may carry, with its value's kind and range.
+type setting struct {
+	name   string // as messages call it
+	real   string // the name it is stored under, when messages call it by its line's head
+	kind   kind
+	words  []string // kWord: the allowed words
+	lo, hi float64  // range of numeric values (inclusive unless open)
+	loOpen bool     // lo itself is excluded
+	hiOpen bool     // hi itself is excluded
+	count  int      // kInts, kNums: exact number of values, 0 for any
+}
+
+// A schema lists what one kind of line takes: its head word, the setting its first bare value
+// fills (if any), its settings and which are required.
+type schema struct {
+	head       string
+	positional string
+	settings   []setting
+	required   []string
+}
+
+func (s *schema) lookup(name string) *setting {
+	for i := range s.settings {
+		if s.settings[i].name == name {
+			return &s.settings[i]
+		}
+	}
+	return nil
+}
+
+// display returns the named setting as messages should call it: by the line's head when it is
+// the line's only setting (`classes 0 is out of range`, not `n 0 is out of range`).
+func (s *schema) display(name string) *setting {
+	st := s.lookup(name)
+	if len(s.settings) != 1 {
+		return st
+	}
+	c := *st
+	c.name, c.real = s.head, st.name
+	return &c
+}
+
+// key is the name the setting's value is stored under.
+func (st *setting) key() string {
+	if st.real != "" {
+		return st.real
+	}
+	return st.name
+}
+
+func (s *schema) names() string {
+	var names []string
+	for _, st := range s.settings {
+		names = append(names, st.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+const inf = math.MaxFloat64
+
+// maxSize bounds every size a spec gives: channels, heights, kernels, classes, batch.
+const maxSize = 1 << 20
+
+// Ranges, named for the tables below.
+func positive(name string, k kind) setting { return setting{name: name, kind: k, lo: 1, hi: maxSize} }
+func nonneg(name string, k kind) setting   { return setting{name: name, kind: k, lo: 0, hi: maxSize} }
+func word(name string, words ...string) setting {
+	return setting{name: name, kind: kWord, words: words}
+}
+func flag(name string) setting { return setting{name: name, kind: kFlag} }
+func real(name string, lo, hi float64, loOpen, hiOpen bool) setting {
+	return setting{name: name, kind: kNum, lo: lo, hi: hi, loOpen: loOpen, hiOpen: hiOpen}
+}
+
+var (
+	rounding       = word("rounding", "exact", "floor", "ceil")
+	learnMult      = []setting{real("lr_mult", 0, inf, false, false), real("decay_mult", 0, inf, false, false)}
+	initW          = setting{name: "weight", kind: kInit}
+	initB          = setting{name: "bias", kind: kBias}
+	windowSettings = []setting{positive("kernel", kPair), positive("stride", kPair), nonneg("padding", kPair), rounding}
+)
+
+func join(lists ...[]setting) []setting {
+	var out []setting
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// layerSchemas are the layers a spec can declare.
+var layerSchemas = map[string]*schema{
+	"conv": {head: "conv", positional: "out", required: []string{"out", "kernel"},
+		settings: join([]setting{positive("out", kInt), positive("groups", kInt), initW, initB}, windowSettings, learnMult)},
+	"fc": {head: "fc", positional: "out", required: []string{"out"},
+		settings: join([]setting{positive("out", kInt), initW, initB}, learnMult)},
+	"relu": {head: "relu"},
+	"lrn": {head: "lrn", positional: "size", required: []string{"size"},
+		settings: []setting{positive("size", kInt), real("alpha", 0, inf, false, false),
+			real("beta", 0, inf, false, false), real("k", 0, inf, true, false), flag("paper")}},
+	"maxpool": {head: "maxpool", positional: "kernel", required: []string{"kernel"}, settings: windowSettings},
+	"avgpool": {head: "avgpool", positional: "kernel", required: []string{"kernel"}, settings: windowSettings},
+	"adaptive_avgpool": {head: "adaptive_avgpool", positional: "size", required: []string{"size"},
+		settings: []setting{positive("size", kPair)}},
+	"dropout": {head: "dropout", positional: "p", required: []string{"p"},
+		settings: []setting{real("p", 0, 1, false, true)}},
+	"flatten": {head: "flatten"},
+	"softmax": {head: "softmax"},
+}
+
+// topSchemas are the settings of the network itself.
+var topSchemas = map[string]*schema{
+	"network":  {head: "network", positional: "name", required: []string{"name"}, settings: []setting{{name: "name", kind: kName}}},
+	"input":    {head: "input", positional: "shape", required: []string{"shape"}, settings: []setting{{name: "shape", kind: kDims, lo: 1, hi: maxSize}}},
+	"classes":  {head: "classes", positional: "n", required: []string{"n"}, settings: []setting{{name: "n", kind: kInt, lo: 2, hi: maxSize}}},
+	"rounding": {head: "rounding", positional: "mode", required: []string{"mode"}, settings: []setting{word("mode", "exact", "floor", "ceil")}},
+}
+
+// blockSchemas are the settings blocks and what each line in them takes.
+var blockSchemas = map[string]map[string]*schema{
+	"init": {
+		"weight": {head: "weight", positional: "init", required: []string{"init"}, settings: []setting{{name: "init", kind: kInit}}},
+		"bias":   {head: "bias", positional: "init", required: []string{"init"}, settings: []setting{{name: "init", kind: kInit}}},
+	},
+	"train": {
+		"batch":  {head: "batch", positional: "n", required: []string{"n"}, settings: []setting{positive("n", kInt)}},
+		"epochs": {head: "epochs", positional: "n", required: []string{"n"}, settings: []setting{positive("n", kInt)}},
+		"sgd": {head: "sgd", required: []string{"lr"}, settings: []setting{
+			real("lr", 0, inf, true, false), real("momentum", 0, 1, false, true),
+			real("decay", 0, inf, false, false), word("rule", "pytorch", "paper")}},
+		"lr_steps": {head: "lr_steps", positional: "at", required: []string{"at", "gamma"}, settings: []setting{
+			{name: "at", kind: kInts, lo: 1, hi: maxSize}, real("gamma", 0, 1, true, false)}},
+		"weights": {head: "weights", settings: learnMult},
+		"biases":  {head: "biases", settings: learnMult},
+	},
+	"augment": {
+		"resize":   {head: "resize", positional: "shorter", required: []string{"shorter"}, settings: []setting{positive("shorter", kInt)}},
+		"crop":     {head: "crop", positional: "size", required: []string{"size"}, settings: []setting{positive("size", kInt)}},
+		"flip":     {head: "flip", positional: "axis", required: []string{"axis"}, settings: []setting{word("axis", "horizontal", "none")}},
+		"lighting": {head: "lighting", positional: "std", required: []string{"std"}, settings: []setting{real("std", 0, inf, false, false)}},
+		"mean":     {head: "mean", positional: "rgb", required: []string{"rgb"}, settings: []setting{{name: "rgb", kind: kNums, lo: -inf, hi: inf, count: 3}}},
+		"std":      {head: "std", positional: "rgb", required: []string{"rgb"}, settings: []setting{{name: "rgb", kind: kNums, lo: 0, hi: inf, loOpen: true, count: 3}}},
+		"eval":     {head: "eval", positional: "crops", required: []string{"crops"}, settings: []setting{word("crops", "center", "tencrop")}},
+	},
+}
+
+// keywords are every word with a meaning in some line; constants may not take these names.
+var keywords = func() map[string]bool {
+	kw := map[string]bool{"const": true, "off": true, "normal": true, "kaiming": true, "constant": true,
+		"fan_in": true, "fan_out": true}
+	add := func(s *schema) {
+		kw[s.head] = true
+		for _, st := range s.settings {
+			kw[st.name] = true
+			for _, w := range st.words {
+				kw[w] = true
+			}
+		}
+	}
+	for _, s := range layerSchemas {
+		add(s)
+	}
+	for _, s := range topSchemas {
+		add(s)
+	}
+	for name, b := range blockSchemas {
+		kw[name] = true
+		for _, s := range b {
+			add(s)
+		}
+	}
+	return kw
+}()
+
+// describeRange says what values a numeric setting accepts, for messages.
+func (st *setting) describeRange() string {
+	lo, hi := "≥ ", "≤ "
+	if st.loOpen {
+		lo = "> "
+	}
+	if st.hiOpen {
+		hi = "< "
+	}
+	switch {
+	case st.lo == -inf && st.hi == inf:
+		return "any number"
+	case st.hi == inf || st.hi == maxSize:
+		return fmt.Sprintf("%s%g", lo, st.lo)
+	}
+	return fmt.Sprintf("%s%g and %s%g", lo, st.lo, hi, st.hi)
+}
+
+func (st *setting) inRange(v float64) bool {
+	if v < st.lo || (st.loOpen && v == st.lo) {
+		return false
+	}
+	return v < st.hi || (!st.hiOpen && v == st.hi)
+}
+
+// suggest returns the candidate closest to name by edit distance, if it is close enough to be a
+// likely typo.
+func suggest(name string, candidates []string) string {
+	best, bestD := "", 3
+	sort.Strings(candidates)
+	for _, c := range candidates {
+		if d := editDistance(name, c); d < bestD && d < len(c) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 64
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,268 @@
+package compiler
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/netc-project/netc/dsl"
+)
+
+// maxActivation bounds the values of one image's activations at any layer (1 GiB of float32).
+const maxActivation = 1 << 28
+
+// inferShapes is the second pass: it gives every layer its input and output shape, checks that
+// every conv and pool size is whole (or rounded as declared), that groups divide the channels,
+// that kernels fit, and that declared shapes hold. The first arithmetic failure stops it, as
+// every later shape would follow from a wrong one; a declared shape that does not hold does not.
+func inferShapes(n *Network, errs *dsl.ErrorList) {
+	if n.Input.Size() > maxActivation {
+		errs.Add(n.InputPos, "the input %s has %d values per image; the limit is %d", n.Input, n.Input.Size(), maxActivation)
+		return
+	}
+	cur := n.Input
+	for i, l := range n.Layers {
+		if l.Broken {
+			return
+		}
+		l.In = cur
+		out, ok := layerShape(n, i, errs)
+		if !ok {
+			return
+		}
+		if out.Size() > maxActivation {
+			errs.Add(l.Pos, "%s: the output %s has %d values per image; the limit is %d", l.Name, out, out.Size(), maxActivation)
+			return
+		}
+		l.Out = out
+		if l.Expect != nil && !sameDims(l.Expect, out) {
+			errs.Add(l.ExpectPos, "%s: the output is %s, but the spec expects %s", l.Name, out, dimsString(l.Expect))
+		}
+		cur = out
+	}
+	last := n.Layers[len(n.Layers)-1]
+	if last.Op != OpSoftmax {
+		errs.Add(last.Pos, "%s: the network must end with the loss: add a softmax layer after it", last.Name)
+	}
+	n.Stage = StageShaped
+}
+
+// layerShape computes layer i's output shape from its input, or reports why it cannot.
+func layerShape(n *Network, i int, errs *dsl.ErrorList) (Shape, bool) {
+	l := n.Layers[i]
+	in := l.In
+	spatial := func() bool {
+		if in.Flat {
+			errs.Add(l.Pos, "%s: %s needs an image-shaped input (CxHxW), but its input is %d flat values", l.Name, l.Op, in.C)
+			return false
+		}
+		return true
+	}
+	switch l.Op {
+	case OpConv:
+		c := l.Conv
+		if !spatial() {
+			return Shape{}, false
+		}
+		if in.C%c.Groups != 0 {
+			errs.Add(l.Pos, "%s: groups %d does not divide the %d input channels", l.Name, c.Groups, in.C)
+		}
+		h, w, ok := window(n, i, [2]int{c.KH, c.KW}, [2]int{c.SH, c.SW}, [2]int{c.PH, c.PW}, c.Rounding, errs)
+		return Shape{C: c.Out, H: h, W: w}, ok
+	case OpMaxPool, OpAvgPool:
+		p := l.Pool
+		if !spatial() {
+			return Shape{}, false
+		}
+		h, w, ok := window(n, i, [2]int{p.KH, p.KW}, [2]int{p.SH, p.SW}, [2]int{p.PH, p.PW}, p.Rounding, errs)
+		return Shape{C: in.C, H: h, W: w}, ok
+	case OpAdaptiveAvgPool:
+		if !spatial() {
+			return Shape{}, false
+		}
+		oh, ow := l.Adaptive[0], l.Adaptive[1]
+		if oh > in.H || ow > in.W {
+			errs.Add(l.Pos, "%s: adaptive_avgpool to %dx%d would enlarge its %dx%d input", l.Name, oh, ow, in.H, in.W)
+			return Shape{}, false
+		}
+		return Shape{C: in.C, H: oh, W: ow}, true
+	case OpFlatten:
+		return Shape{C: int(in.Size()), H: 1, W: 1, Flat: true}, true
+	case OpFC:
+		return Shape{C: l.FC.Out, H: 1, W: 1, Flat: true}, true
+	case OpSoftmax:
+		if i != len(n.Layers)-1 {
+			errs.Add(l.Pos, "%s: softmax is the loss and must be the last layer", l.Name)
+			return Shape{}, false
+		}
+		if !in.Flat || in.C != n.Classes {
+			errs.Add(l.Pos, "%s: the network ends with %s values, but classes is %d", l.Name, in, n.Classes)
+			return Shape{}, false
+		}
+		return in, true
+	}
+	return in, true // relu, lrn, dropout keep their input's shape
+}
+
+// window computes a conv or pool output's height and width, reporting a kernel that does not fit
+// and a size that is not whole under the layer's rounding.
+func window(n *Network, i int, k, s, p [2]int, r Rounding, errs *dsl.ErrorList) (int, int, bool) {
+	l := n.Layers[i]
+	in := [2]int{l.In.H, l.In.W}
+	var out [2]int
+	var msgs []string
+	for d, dim := range []string{"height", "width"} {
+		if k[d] > in[d]+2*p[d] {
+			msgs = append(msgs, fmt.Sprintf("the %s kernel %d is larger than the padded input %d (%d + 2·%d)", dim, k[d], in[d]+2*p[d], in[d], p[d]))
+			continue
+		}
+		o, ok := outSize(in[d], k[d], s[d], p[d], r)
+		if !ok {
+			msgs = append(msgs, fmt.Sprintf("(%d + 2·%d − %d)/%d + 1 = %s is not a whole number; %s",
+				in[d], p[d], k[d], s[d], fraction(in[d]+2*p[d]-k[d], s[d]), fix(n, i, d)))
+		}
+		out[d] = o
+	}
+	switch {
+	case len(msgs) == 0:
+		return out[0], out[1], true
+	case len(msgs) == 2 && msgs[0] == msgs[1], in[0] == in[1] && k[0] == k[1] && s[0] == s[1] && p[0] == p[1]:
+		errs.Add(l.Pos, "%s: %s", l.Name, msgs[0])
+	case len(msgs) == 2:
+		errs.Add(l.Pos, "%s: height: %s; width: %s", l.Name, msgs[0], msgs[1])
+	default:
+		errs.Add(l.Pos, "%s: %s", l.Name, msgs[0])
+	}
+	return 0, 0, false
+}
+
+// outSize is the output size of a window of k with stride s over in + 2p values, and whether it
+// could be made whole under rounding r. Ceil keeps PyTorch's and Caffe's rule that the last window
+// must start inside the input or its leading padding.
+func outSize(in, k, s, p int, r Rounding) (int, bool) {
+	num := in + 2*p - k
+	switch {
+	case num%s == 0:
+		return num/s + 1, true
+	case r == RoundFloor:
+		return num/s + 1, true
+	case r == RoundCeil:
+		out := (num+s-1)/s + 1
+		if (out-1)*s >= in+p {
+			out--
+		}
+		return out, true
+	}
+	return 0, false
+}
+
+// fraction renders num/den + 1 as a short decimal: 54.25.
+func fraction(num, den int) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", float64(num)/float64(den)+1), "0"), ".")
+}
+
+// fix suggests how to make layer i's size along dimension d whole: an input size for which the
+// whole network's arithmetic is exact, and the padding that gives the same output with floor
+// rounding; else the two roundings and what they give.
+func fix(n *Network, i, d int) string {
+	l := n.Layers[i]
+	in0 := [2]int{n.Input.H, n.Input.W}[d]
+	k, s, p, maxPad := windowOf(l, d)
+	h := [2]int{l.In.H, l.In.W}[d]
+	floor, _ := outSize(h, k, s, p, RoundFloor)
+	ceil, _ := outSize(h, k, s, p, RoundCeil)
+	rounding := fmt.Sprintf("declare rounding floor (gives %d) or ceil (gives %d)", floor, ceil)
+
+	// The nearest larger input (crops are cheaper than padding) that makes the whole network
+	// whole, else the nearest smaller one, else the same for the layers up to this one.
+	x, outs := 0, []int(nil)
+	for _, last := range []int{len(n.Layers) - 1, i} {
+		for _, step := range []int{1, -1} {
+			for cand := in0 + step; x == 0 && cand > 0 && cand != in0+65*step; cand += step {
+				if o, ok := chain(n, d, cand, last); ok {
+					x, outs = cand, o
+				}
+			}
+		}
+	}
+	if x == 0 {
+		return rounding
+	}
+	target := outs[i]
+	for q := 0; q <= maxPad; q++ {
+		if o, _ := outSize(h, k, s, q, RoundFloor); o == target && h+2*q >= k {
+			if q == p {
+				return fmt.Sprintf("use input %d, or rounding floor", x)
+			}
+			return fmt.Sprintf("use input %d, or padding %d with rounding floor", x, q)
+		}
+	}
+	return fmt.Sprintf("use input %d, or %s", x, rounding)
+}
+
+// windowOf returns a conv's or pool's kernel, stride and padding along dimension d, and the
+// largest padding it may take.
+func windowOf(l *Layer, d int) (k, s, p, maxPad int) {
+	if c := l.Conv; c != nil {
+		return [2]int{c.KH, c.KW}[d], [2]int{c.SH, c.SW}[d], [2]int{c.PH, c.PW}[d], [2]int{c.KH, c.KW}[d] - 1
+	}
+	q := l.Pool
+	k = [2]int{q.KH, q.KW}[d]
+	return k, [2]int{q.SH, q.SW}[d], [2]int{q.PH, q.PW}[d], k / 2
+}
+
+// chain follows one spatial dimension from an input of size in through layers 0…last, and reports
+// each layer's output size and whether every step fits and is whole (or rounded as declared).
+func chain(n *Network, d, in, last int) ([]int, bool) {
+	outs := make([]int, last+1)
+	for j := 0; j <= last; j++ {
+		l := n.Layers[j]
+		switch l.Op {
+		case OpConv, OpMaxPool, OpAvgPool:
+			k, s, p, _ := windowOf(l, d)
+			r := RoundExact
+			if l.Conv != nil {
+				r = l.Conv.Rounding
+			} else {
+				r = l.Pool.Rounding
+			}
+			if k > in+2*p {
+				return nil, false
+			}
+			o, ok := outSize(in, k, s, p, r)
+			if !ok {
+				return nil, false
+			}
+			in = o
+		case OpAdaptiveAvgPool:
+			if l.Adaptive[d] > in {
+				return nil, false
+			}
+			in = l.Adaptive[d]
+		case OpFlatten, OpFC, OpSoftmax:
+			return outs, true // the spatial part of the network is over
+		}
+		outs[j] = in
+	}
+	return outs, true
+}
+
+func sameDims(want []int, s Shape) bool {
+	got := s.Dims()
+	if len(want) != len(got) {
+		return false
+	}
+	for i := range want {
+		if want[i] != got[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func dimsString(dims []int) string {
+	parts := make([]string, len(dims))
+	for i, d := range dims {
+		parts[i] = fmt.Sprint(d)
+	}
+	return strings.Join(parts, "x")
+}

@@ -1,0 +1,80 @@
+package compiler
+
+import "fmt"
+
+// Verify checks the invariants that the network's stage promises, and names the layer that
+// breaks one. The pipeline runs it after every pass; an error here is a bug in netc, not in the
+// spec.
+func Verify(n *Network) error {
+	if n.Stage < StageBuilt {
+		return fmt.Errorf("verify: network has not been built")
+	}
+	if len(n.Layers) == 0 {
+		return fmt.Errorf("verify: network has no layers")
+	}
+	names := map[string]bool{}
+	for _, l := range n.Layers {
+		if l.Name == "" || names[l.Name] {
+			return fmt.Errorf("verify: layer at line %d: empty or duplicate name %q", l.Pos.Line, l.Name)
+		}
+		names[l.Name] = true
+		if err := verifyConfig(l); err != nil {
+			return fmt.Errorf("verify: %s: %w", l.Name, err)
+		}
+	}
+	if n.Stage < StageShaped {
+		return nil
+	}
+	prev := n.Input
+	for _, l := range n.Layers {
+		if l.In != prev {
+			return fmt.Errorf("verify: %s: input %s is not the previous output %s", l.Name, l.In, prev)
+		}
+		if l.Out.C <= 0 || l.Out.H <= 0 || l.Out.W <= 0 || (l.Out.Flat && (l.Out.H != 1 || l.Out.W != 1)) {
+			return fmt.Errorf("verify: %s: invalid output shape %+v", l.Name, l.Out)
+		}
+		prev = l.Out
+	}
+	if last := n.Layers[len(n.Layers)-1]; last.Op != OpSoftmax || last.Out.C != n.Classes {
+		return fmt.Errorf("verify: the last layer %s is not a softmax over %d classes", last.Name, n.Classes)
+	}
+	if n.Stage < StageCounted {
+		return nil
+	}
+	for _, l := range n.Layers {
+		var params int64
+		for _, p := range l.ParamShapes() {
+			size, _ := product(p.Shape...)
+			params += size
+		}
+		if params != l.Params || l.ActBytes != 4*l.Out.Size() || l.MACs < 0 || (l.MACs > 0) != (l.Op == OpConv || l.Op == OpFC) {
+			return fmt.Errorf("verify: %s: counts params=%d macs=%d bytes=%d disagree with its shapes", l.Name, l.Params, l.MACs, l.ActBytes)
+		}
+	}
+	return nil
+}
+
+// verifyConfig checks that a layer carries exactly the configuration its op needs, in range.
+func verifyConfig(l *Layer) error {
+	has := map[Op]bool{OpConv: l.Conv != nil, OpFC: l.FC != nil, OpLRN: l.LRN != nil,
+		OpMaxPool: l.Pool != nil, OpAvgPool: l.Pool != nil, OpDropout: l.Dropout != nil}
+	for op, present := range has {
+		if present != (l.Op == op) && !(present && (op == OpMaxPool || op == OpAvgPool) && (l.Op == OpMaxPool || l.Op == OpAvgPool)) {
+			return fmt.Errorf("op %s with configuration for %s = %v", l.Op, op, present)
+		}
+	}
+	switch {
+	case l.Conv != nil && (l.Conv.Out < 1 || l.Conv.KH < 1 || l.Conv.KW < 1 || l.Conv.SH < 1 || l.Conv.SW < 1 ||
+		l.Conv.PH < 0 || l.Conv.PW < 0 || l.Conv.Groups < 1 || l.Conv.Rounding == 0):
+		return fmt.Errorf("conv configuration out of range: %+v", *l.Conv)
+	case l.Pool != nil && (l.Pool.KH < 1 || l.Pool.KW < 1 || l.Pool.SH < 1 || l.Pool.SW < 1 || l.Pool.PH < 0 || l.Pool.PW < 0 || l.Pool.Rounding == 0):
+		return fmt.Errorf("pool configuration out of range: %+v", *l.Pool)
+	case l.FC != nil && l.FC.Out < 1:
+		return fmt.Errorf("fc configuration out of range: %+v", *l.FC)
+	case l.LRN != nil && (l.LRN.Size < 1 || l.LRN.K <= 0 || l.LRN.Alpha < 0 || l.LRN.Beta < 0):
+		return fmt.Errorf("lrn configuration out of range: %+v", *l.LRN)
+	case l.Dropout != nil && (l.Dropout.P < 0 || l.Dropout.P >= 1):
+		return fmt.Errorf("dropout p %g out of range", l.Dropout.P)
+	}
+	return nil
+}
