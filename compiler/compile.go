@@ -21,6 +21,8 @@ type pass struct {
 var pipeline = []pass{
 	{"shapes", inferShapes, true},
 	{"count", count, false},
+	{"fuse", fuse, false},
+	{"plan", plan, false},
 }
 
 // Compile parses and checks a spec, returning its IR with every shape and count filled in, or

@@ -19,6 +19,14 @@ type Network struct {
 	Train    Train
 	Augment  Augment
 
+	// Steps are the kernels of the generated code, in order, from the fuse pass.
+	Steps []*Step
+	// Buffers are the sizes, in float32 values per image, of the activation buffers the plan
+	// pass assigns the steps' outputs to.
+	Buffers []int64
+	// Scratch is the per-worker scratch space in float32 values (not per image).
+	Scratch int64
+
 	Stage Stage // how far the pipeline has got; Verify checks what this stage promises
 
 	// Broken is set by build when the network's own settings (input, classes, layers) are
@@ -34,10 +42,12 @@ const (
 	StageBuilt   Stage = iota + 1 // layers and settings checked; no shapes yet
 	StageShaped                   // every layer's In and Out shape known
 	StageCounted                  // Params, MACs and ActBytes filled in
+	StageFused                    // layers grouped into Steps
+	StagePlanned                  // every step's buffers assigned
 )
 
 func (s Stage) String() string {
-	return [...]string{"empty", "built", "shaped", "counted"}[s]
+	return [...]string{"empty", "built", "shaped", "counted", "fused", "planned"}[s]
 }
 
 // Shape is the shape of one image's activations. A flat vector of n values is n×1×1 with Flat set.

@@ -41,6 +41,23 @@ func Verify(n *Network) error {
 	if n.Stage < StageCounted {
 		return nil
 	}
+	if err := verifyCounts(n); err != nil {
+		return err
+	}
+	if n.Stage < StageFused {
+		return nil
+	}
+	if err := verifySteps(n); err != nil {
+		return err
+	}
+	if n.Stage < StagePlanned {
+		return nil
+	}
+	return verifyPlan(n)
+}
+
+// verifyCounts checks each layer's counts against its shapes.
+func verifyCounts(n *Network) error {
 	for _, l := range n.Layers {
 		var params int64
 		for _, p := range l.ParamShapes() {
@@ -75,6 +92,57 @@ func verifyConfig(l *Layer) error {
 		return fmt.Errorf("lrn configuration out of range: %+v", *l.LRN)
 	case l.Dropout != nil && (l.Dropout.P < 0 || l.Dropout.P >= 1):
 		return fmt.Errorf("dropout p %g out of range", l.Dropout.P)
+	}
+	return nil
+}
+
+// verifySteps checks that the steps cover every layer once, in order, with shapes that chain.
+func verifySteps(n *Network) error {
+	i := 0
+	for _, s := range n.Steps {
+		if len(s.Layers) == 0 {
+			return fmt.Errorf("verify: empty step after layer %d", i)
+		}
+		for _, l := range s.Layers {
+			if i >= len(n.Layers) || n.Layers[i] != l {
+				return fmt.Errorf("verify: step %s: layer %s out of order", s.Main().Name, l.Name)
+			}
+			i++
+		}
+		if s.ReLU && (len(s.Layers) != 2 || s.Layers[1].Op != OpReLU) {
+			return fmt.Errorf("verify: step %s: fused relu without a relu layer", s.Main().Name)
+		}
+		if s.View && s.In().Size() != s.Out().Size() {
+			return fmt.Errorf("verify: step %s: a view changes the size %s → %s", s.Main().Name, s.In(), s.Out())
+		}
+	}
+	if i != len(n.Layers) {
+		return fmt.Errorf("verify: steps cover %d of %d layers", i, len(n.Layers))
+	}
+	return nil
+}
+
+// verifyPlan replays the plan: every step must read the buffer holding the previous step's
+// output and write, unless it works in place, another buffer that is large enough.
+func verifyPlan(n *Network) error {
+	prevBuf := -1
+	for _, s := range n.Steps {
+		name := s.Main().Name
+		if s.InBuf != prevBuf {
+			return fmt.Errorf("verify: step %s reads buffer %d, but the previous output is in %d", name, s.InBuf, prevBuf)
+		}
+		inPlace := s.View || (s.InPlace && s.InBuf >= 0)
+		switch {
+		case inPlace && s.OutBuf != s.InBuf:
+			return fmt.Errorf("verify: step %s works in place but writes buffer %d, not %d", name, s.OutBuf, s.InBuf)
+		case !inPlace && (s.OutBuf == s.InBuf || s.OutBuf < 0 || s.OutBuf >= len(n.Buffers)):
+			return fmt.Errorf("verify: step %s reads buffer %d and writes buffer %d", name, s.InBuf, s.OutBuf)
+		case !inPlace && n.Buffers[s.OutBuf] < s.Out().Size():
+			return fmt.Errorf("verify: step %s: buffer %d holds %d values, needs %d", name, s.OutBuf, n.Buffers[s.OutBuf], s.Out().Size())
+		case s.Scratch() > n.Scratch:
+			return fmt.Errorf("verify: step %s needs %d values of scratch, the plan has %d", name, s.Scratch(), n.Scratch)
+		}
+		prevBuf = s.OutBuf
 	}
 	return nil
 }

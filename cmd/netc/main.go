@@ -15,7 +15,8 @@ import (
 const usage = `usage: netc <command> [arguments]
 
 commands:
-  check [--json] FILE...   check specs; print every layer's output shape, parameters, MFLOPs and memory
+  check [--json] FILE...            check specs; print every layer's output shape, parameters, MFLOPs and memory
+  compile SPEC [-o DIR] [-pkg NAME] write the Go package of a spec (default: ./NAME, package NAME)
 `
 
 func main() {
@@ -31,6 +32,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "check":
 		return check(args[1:], stdout, stderr)
+	case "compile":
+		return compile(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,5 @@
+//go:build !noasm
+
+package codegen_test
+
+const noasm = false

@@ -1,0 +1,429 @@
+package codegen
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+	"github.com/netc-project/netc/compiler"
+)
+
+// x is a Go expression or statement written out, for the arithmetic of kernel bodies, where
+// spelling each operator out as a builder call would hide what is computed. References to the
+// runtime and math packages become qualified names, so that the file imports them.
+func x(format string, args ...any) *jen.Statement {
+	src := fmt.Sprintf(format, args...)
+	st := &jen.Statement{}
+	last := 0
+	for _, m := range qualified.FindAllStringSubmatchIndex(src, -1) {
+		if m[0] > last {
+			st.Id(src[last:m[0]])
+		}
+		st.Qual(packages[src[m[2]:m[3]]], src[m[4]:m[5]])
+		last = m[1]
+	}
+	if last < len(src) {
+		st.Id(src[last:])
+	}
+	return st
+}
+
+var (
+	qualified = regexp.MustCompile(`\b(runtime|math)\.([A-Za-z_][A-Za-z0-9_]*)`)
+	packages  = map[string]string{"runtime": rt, "math": "math"}
+)
+
+// kernels emits one function per step that does work.
+func (g *gen) kernels(f *jen.File) {
+	for _, s := range g.n.Steps {
+		if s.View {
+			continue
+		}
+		switch s.Main().Op {
+		case compiler.OpConv:
+			g.conv(f, s)
+		case compiler.OpFC:
+			g.fc(f, s)
+		case compiler.OpLRN:
+			g.lrn(f, s)
+		case compiler.OpMaxPool, compiler.OpAvgPool:
+			g.pool(f, s)
+		case compiler.OpAdaptiveAvgPool:
+			g.adaptivePool(f, s)
+		case compiler.OpReLU:
+			g.relu(f, s)
+		case compiler.OpDropout:
+			g.dropout(f, s)
+		default:
+			panic(fmt.Sprintf("codegen: no kernel for %s", s.Main().Op))
+		}
+	}
+}
+
+// doc writes a kernel's comment: which layers of the spec it computes, and how.
+func (g *gen) doc(f *jen.File, s *compiler.Step, how string) {
+	l := s.Main()
+	f.Comment(fmt.Sprintf("%s computes %s (%s): %s → %s per image.", g.name[s], l.Name, g.where(l), s.In(), s.Out()))
+	for _, fused := range s.Layers[1:] {
+		f.Comment(fmt.Sprintf("It includes %s (%s) in the same pass.", fused.Name, g.where(fused)))
+	}
+	for _, line := range strings.Split(how, "\n") {
+		f.Comment(line)
+	}
+}
+
+// slices returns the expressions of the step's input and output buffers for the batch.
+func (g *gen) slices(s *compiler.Step) (in, out string) {
+	in = "m.x"
+	if s.InBuf >= 0 {
+		in = fmt.Sprintf("m.buf[%d][:m.n*inSize]", s.InBuf)
+	}
+	return in, fmt.Sprintf("m.buf[%d][:m.n*outSize]", s.OutBuf)
+}
+
+// perImage is the signature of per-image kernels: worker w computes images lo…hi−1.
+func perImage(f *jen.File, name string, body ...jen.Code) {
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(body...)
+}
+
+// sizes declares the input and output sizes of one image.
+func sizes(in, out compiler.Shape) []jen.Code {
+	return []jen.Code{
+		x("inSize").Op("=").Lit(int(in.Size())).Comment(in.String()),
+		x("outSize").Op("=").Lit(int(out.Size())).Comment(out.String()),
+	}
+}
+
+// epilogue is the GEMM epilogue of a conv or fc step: its bias and fused ReLU.
+func epilogue(bias, field string, relu bool) string {
+	var parts []string
+	if bias != "" {
+		parts = append(parts, fmt.Sprintf("%s: %s", field, bias))
+	}
+	if relu {
+		parts = append(parts, "ReLU: true")
+	}
+	return "runtime.Epilogue{" + strings.Join(parts, ", ") + "}"
+}
+
+// conv emits a convolution as one GEMM per image and group, weights · patches, with the bias and
+// a fused ReLU applied in the GEMM's epilogue.
+func (g *gen) conv(f *jen.File, s *compiler.Step) {
+	l, c := s.Main(), s.Main().Conv
+	in, out := s.In(), s.Out()
+	name := g.name[s]
+	gIn, rows, cols := in.C/c.Groups, c.Out/c.Groups, out.H*out.W
+	depth := gIn * c.KH * c.KW
+	direct := s.Scratch() == 0
+	how := fmt.Sprintf("Per image and group, one GEMM: weights (%d×%d) · patches (%d×%d)", rows, depth, depth, cols)
+	if direct {
+		how = fmt.Sprintf("Per image and group, one GEMM: weights (%d×%d) · input (%d×%d), the input being its own patch matrix", rows, depth, depth, cols)
+	}
+	if c.Learn.Bias {
+		how += " + bias"
+	}
+	if s.ReLU {
+		how += ", then max(0, ·)"
+	}
+	g.doc(f, s, how+".")
+	bias := ""
+	if c.Learn.Bias {
+		bias = fmt.Sprintf("m.%s[g*rows : (g+1)*rows]", g.fieldName(l.Name+".bias"))
+	}
+	inS, outS := g.slices(s)
+	consts := append(sizes(in, out),
+		x("groups").Op("=").Lit(c.Groups),
+		x("rows").Op("=").Lit(rows).Comment("output channels per group: the GEMM's m"),
+		x("cols").Op("=").Lit(cols).Comment(fmt.Sprintf("output pixels %dx%d: its n", out.H, out.W)),
+		x("depth").Op("=").Lit(depth).Comment(fmt.Sprintf("values per patch, %dx%dx%d: its k", gIn, c.KH, c.KW)),
+		x("inGroup").Op("=").Lit(int(in.Size())/c.Groups).Comment("input values per group"),
+	)
+	patches := "patches"
+	loop := []jen.Code{}
+	if direct {
+		patches = "src[g*inGroup : (g+1)*inGroup]"
+	} else {
+		loop = append(loop, x("%sPatches(patches, src[g*inGroup:(g+1)*inGroup])", name))
+	}
+	loop = append(loop, x("runtime.Gemm(ws, false, false, rows, cols, depth, m.%s[g*rows*depth:(g+1)*rows*depth], depth, %s, cols, dst[g*rows*cols:(g+1)*rows*cols], cols, false, %s)",
+		g.fieldName(l.Name+".weight"), patches, epilogue(bias, "RowBias", s.ReLU)))
+	body := []jen.Code{
+		jen.Const().Defs(consts...),
+		x("in, out := %s, %s", inS, outS),
+	}
+	if !direct {
+		body = append(body, x("patches := m.scratch[worker][:depth*cols]"))
+	}
+	body = append(body,
+		x("ws := m.workspace(worker)"),
+		jen.For(x("i := lo; i < hi; i++")).Block(
+			x("src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]"),
+			jen.For(x("g := 0; g < groups; g++")).Block(loop...),
+		),
+	)
+	perImage(f, name, body...)
+	if !direct {
+		g.patches(f, s)
+	}
+}
+
+// patches emits im2col for one group of one image: the kh×kw patch under each output pixel, as
+// the columns of a depth×cols matrix, zero where the patch covers padding.
+func (g *gen) patches(f *jen.File, s *compiler.Step) {
+	c, in, out := s.Main().Conv, s.In(), s.Out()
+	name := g.name[s] + "Patches"
+	f.Comment(fmt.Sprintf("%s writes the %dx%d patches of one group's %d channels (of a %s image) as the columns", name, c.KH, c.KW, in.C/c.Groups, in))
+	f.Comment(fmt.Sprintf("of a %d×%d matrix: row (c·%d + ky)·%d + kx, column oy·%d + ox holds input (c, oy·%d − %d + ky, ox·%d − %d + kx),",
+		in.C/c.Groups*c.KH*c.KW, out.H*out.W, c.KH, c.KW, out.W, c.SH, c.PH, c.SW, c.PW))
+	f.Comment("or 0 where that is padding.")
+	inner := jen.For(x("ox := x0; ox < x1; ox++")).Block(x("row[ox] = in[ox*sw-pw+kx]"))
+	if c.SW == 1 {
+		inner = x("copy(row[x0:x1], in[x0-pw+kx:])")
+	}
+	f.Func().Id(name).Params(x("dst, src").Index().Float32()).Block(
+		jen.Const().Defs(
+			x("channels").Op("=").Lit(in.C/c.Groups),
+			x("inH, inW").Op("=").List(jen.Lit(in.H), jen.Lit(in.W)),
+			x("outH, outW").Op("=").List(jen.Lit(out.H), jen.Lit(out.W)),
+			x("kh, kw").Op("=").List(jen.Lit(c.KH), jen.Lit(c.KW)),
+			x("sh, sw").Op("=").List(jen.Lit(c.SH), jen.Lit(c.SW)),
+			x("ph, pw").Op("=").List(jen.Lit(c.PH), jen.Lit(c.PW)),
+		),
+		jen.For(x("c := 0; c < channels; c++")).Block(
+			x("plane := src[c*inH*inW : (c+1)*inH*inW]"),
+			jen.For(x("ky := 0; ky < kh; ky++")).Block(
+				jen.For(x("kx := 0; kx < kw; kx++")).Block(
+					x("rows := dst[((c*kh+ky)*kw+kx)*outH*outW:][:outH*outW]"),
+					jen.Comment("Output columns x0…x1−1 read inside the image; the others read padding."),
+					x("x0 := (max(0, pw-kx) + sw - 1) / sw"),
+					x("x1 := max(x0, min(outW, (inW+pw-kx+sw-1)/sw))"),
+					jen.For(x("oy := 0; oy < outH; oy++")).Block(
+						x("row := rows[oy*outW : (oy+1)*outW]"),
+						x("iy := oy*sh - ph + ky"),
+						jen.If(x("iy < 0 || iy >= inH")).Block(x("clear(row)"), jen.Continue()),
+						x("in := plane[iy*inW : (iy+1)*inW]"),
+						x("clear(row[:x0])"),
+						inner,
+						x("clear(row[x1:])"),
+					),
+				),
+			),
+		),
+	)
+}
+
+// fc emits a fully connected layer as one GEMM over the whole batch, inputs · weightsᵀ, with the
+// bias and a fused ReLU in the epilogue.
+func (g *gen) fc(f *jen.File, s *compiler.Step) {
+	l := s.Main()
+	in, out := s.In(), s.Out()
+	how := fmt.Sprintf("The whole batch in one GEMM, split over the workers: inputs (n×%d) · weightsᵀ (%d×%d)", in.Size(), in.Size(), out.C)
+	bias := ""
+	if l.FC.Learn.Bias {
+		how += " + bias"
+		bias = "m." + g.fieldName(l.Name+".bias")
+	}
+	if s.ReLU {
+		how += ", then max(0, ·)"
+	}
+	if !in.Flat {
+		how += fmt.Sprintf(".\nEach image's %s input is read as a vector in C, H, W order, as PyTorch flattens it", in)
+	}
+	g.doc(f, s, how+".")
+	inS, outS := g.slices(s)
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(g.name[s]).Params().Block(
+		jen.Const().Defs(sizes(in, out)...),
+		x("in, out := %s, %s", inS, outS),
+		x("runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.%s, inSize, out, outSize, false, %s)",
+			g.fieldName(l.Name+".weight"), epilogue(bias, "ColBias", s.ReLU)),
+	)
+}
+
+// lrnPower returns the Go expression of a·s^−β for the β of a layer, in float64: with square
+// roots for the common βs, math.Pow otherwise.
+func lrnPower(beta float64) string {
+	switch beta {
+	case 0:
+		return "a"
+	case 0.5:
+		return "a / math.Sqrt(s)"
+	case 0.75:
+		return "a / math.Sqrt(s*math.Sqrt(s))"
+	case 1:
+		return "a / s"
+	}
+	return fmt.Sprintf("a * math.Pow(s, %v)", -beta)
+}
+
+// lrn emits local response normalisation across channels, summing the squares of each channel's
+// window into a row of scratch space, then scaling the channel.
+func (g *gen) lrn(f *jen.File, s *compiler.Step) {
+	l := s.Main()
+	p, shape := l.LRN, s.In()
+	conv := fmt.Sprintf("α/n = %g/%d (PyTorch's and Caffe's convention)", p.Alpha, p.Size)
+	if p.Paper {
+		conv = fmt.Sprintf("α = %g (the paper's convention)", p.Alpha)
+	}
+	g.doc(f, s, fmt.Sprintf("b = a / (%g + %g·Σa²)^%g, the sum over channels c−%d…c+%d of the same pixel, zero outside;\n%s.",
+		p.K, p.Scale(), p.Beta, p.Size/2, (p.Size-1)/2, conv))
+	inS, outS := g.slices(s)
+	pixels := shape.H * shape.W
+	perImage(f, g.name[s],
+		jen.Const().Defs(
+			x("channels").Op("=").Lit(shape.C),
+			x("pixels").Op("=").Lit(pixels),
+			x("inSize, outSize").Op("=").List(jen.Lit(int(shape.Size())), jen.Lit(int(shape.Size()))),
+			x("before, after").Op("=").List(jen.Lit(p.Size/2), jen.Lit((p.Size-1)/2)).Comment("channels in the window around c"),
+			x("k").Op("=").Lit(p.K),
+			x("scale").Op("=").Lit(p.Scale()),
+		),
+		x("in, out := %s, %s", inS, outS),
+		x("sums := m.scratch[worker][:pixels]"),
+		jen.For(x("i := lo; i < hi; i++")).Block(
+			x("src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]"),
+			jen.For(x("c := 0; c < channels; c++")).Block(
+				x("clear(sums)"),
+				jen.For(x("j := max(0, c-before); j <= min(channels-1, c+after); j++")).Block(
+					jen.For(x("q, v := range src[j*pixels : (j+1)*pixels]")).Block(x("sums[q] += v * v")),
+				),
+				x("a, b := src[c*pixels:(c+1)*pixels], dst[c*pixels:(c+1)*pixels]"),
+				jen.For(x("q := range b")).Block(
+					x("a, s := float64(a[q]), k+scale*float64(sums[q])"),
+					x("b[q] = float32(%s)", lrnPower(p.Beta)),
+				),
+			),
+		),
+	)
+}
+
+// pool emits max or average pooling, each output the max or mean of its window. Max ignores
+// padding; average divides by the window's size counting padding (PyTorch's count_include_pad).
+func (g *gen) pool(f *jen.File, s *compiler.Step) {
+	l, p := s.Main(), s.Main().Pool
+	in, out := s.In(), s.Out()
+	isMax := l.Op == compiler.OpMaxPool
+	how := fmt.Sprintf("Each output is the maximum of its %dx%d window (stride %dx%d, padding %dx%d ignored).", p.KH, p.KW, p.SH, p.SW, p.PH, p.PW)
+	if !isMax {
+		how = fmt.Sprintf("Each output is the sum of its %dx%d window (stride %dx%d) divided by the window's size,\n"+
+			"counting padding (%dx%d) but not what lies beyond it, as PyTorch's AvgPool2d.", p.KH, p.KW, p.SH, p.SW, p.PH, p.PW)
+	}
+	g.doc(f, s, how)
+	inS, outS := g.slices(s)
+	var window []jen.Code
+	if isMax {
+		window = []jen.Code{
+			x("best := float32(math.Inf(-1))"),
+			jen.For(x("y := y0; y < y1; y++")).Block(
+				jen.For(x("_, v := range plane[y*inW+x0 : y*inW+x1]")).Block(x("best = max(best, v)")),
+			),
+			x("o[oy*outW+ox] = best"),
+		}
+	} else {
+		window = []jen.Code{
+			x("count := float32((min(oy*sh-ph+kh, inH+ph) - (oy*sh - ph)) * (min(ox*sw-pw+kw, inW+pw) - (ox*sw - pw)))"),
+			x("var sum float32"),
+			jen.For(x("y := y0; y < y1; y++")).Block(
+				jen.For(x("_, v := range plane[y*inW+x0 : y*inW+x1]")).Block(x("sum += v")),
+			),
+			x("o[oy*outW+ox] = sum / count"),
+		}
+	}
+	perImage(f, g.name[s],
+		jen.Const().Defs(append(sizes(in, out),
+			x("channels").Op("=").Lit(in.C),
+			x("inH, inW").Op("=").List(jen.Lit(in.H), jen.Lit(in.W)),
+			x("outH, outW").Op("=").List(jen.Lit(out.H), jen.Lit(out.W)),
+			x("kh, kw").Op("=").List(jen.Lit(p.KH), jen.Lit(p.KW)),
+			x("sh, sw").Op("=").List(jen.Lit(p.SH), jen.Lit(p.SW)),
+			x("ph, pw").Op("=").List(jen.Lit(p.PH), jen.Lit(p.PW)),
+		)...),
+		x("in, out := %s, %s", inS, outS),
+		jen.For(x("i := lo; i < hi; i++")).Block(
+			jen.For(x("c := 0; c < channels; c++")).Block(
+				x("plane := in[i*inSize+c*inH*inW:][:inH*inW]"),
+				x("o := out[i*outSize+c*outH*outW:][:outH*outW]"),
+				jen.For(x("oy := 0; oy < outH; oy++")).Block(
+					x("y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)"),
+					jen.For(x("ox := 0; ox < outW; ox++")).Block(append([]jen.Code{
+						x("x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)"),
+					}, window...)...),
+				),
+			),
+		),
+	)
+}
+
+// adaptivePool emits PyTorch's adaptive average pooling: output (oy, ox) averages rows
+// ⌊oy·H/outH⌋ … ⌈(oy+1)·H/outH⌉−1 and the columns likewise.
+func (g *gen) adaptivePool(f *jen.File, s *compiler.Step) {
+	in, out := s.In(), s.Out()
+	g.doc(f, s, "Output (oy, ox) is the mean of input rows ⌊oy·inH/outH⌋ … ⌈(oy+1)·inH/outH⌉−1 and the columns likewise.")
+	inS, outS := g.slices(s)
+	perImage(f, g.name[s],
+		jen.Const().Defs(append(sizes(in, out),
+			x("channels").Op("=").Lit(in.C),
+			x("inH, inW").Op("=").List(jen.Lit(in.H), jen.Lit(in.W)),
+			x("outH, outW").Op("=").List(jen.Lit(out.H), jen.Lit(out.W)),
+		)...),
+		x("in, out := %s, %s", inS, outS),
+		jen.For(x("i := lo; i < hi; i++")).Block(
+			jen.For(x("c := 0; c < channels; c++")).Block(
+				x("plane := in[i*inSize+c*inH*inW:][:inH*inW]"),
+				x("o := out[i*outSize+c*outH*outW:][:outH*outW]"),
+				jen.For(x("oy := 0; oy < outH; oy++")).Block(
+					x("y0, y1 := oy*inH/outH, ((oy+1)*inH+outH-1)/outH"),
+					jen.For(x("ox := 0; ox < outW; ox++")).Block(
+						x("x0, x1 := ox*inW/outW, ((ox+1)*inW+outW-1)/outW"),
+						x("var sum float32"),
+						jen.For(x("y := y0; y < y1; y++")).Block(
+							jen.For(x("_, v := range plane[y*inW+x0 : y*inW+x1]")).Block(x("sum += v")),
+						),
+						x("o[oy*outW+ox] = sum / float32((y1-y0)*(x1-x0))"),
+					),
+				),
+			),
+		),
+	)
+}
+
+// relu emits a ReLU that could not be fused into a GEMM: in place unless it reads the input.
+func (g *gen) relu(f *jen.File, s *compiler.Step) {
+	g.doc(f, s, "b = max(0, a).")
+	inS, outS := g.slices(s)
+	perImage(f, g.name[s],
+		jen.Const().Defs(sizes(s.In(), s.Out())...),
+		x("in, out := %s, %s", inS, outS),
+		jen.For(x("j, v := range in[lo*inSize : hi*inSize]")).Block(x("out[lo*outSize+j] = max(v, 0)")),
+	)
+}
+
+// dropout emits inverted dropout for training: each image draws its mask from its own stream of
+// the seed (so the result does not depend on how images are split over workers), keeps it for
+// the backward pass, and multiplies.
+func (g *gen) dropout(f *jen.File, s *compiler.Step) {
+	p := s.Main().Dropout.P
+	index := 0
+	for i, d := range g.dropouts() {
+		if d == s {
+			index = i
+		}
+	}
+	g.doc(f, s, fmt.Sprintf("Training only: b = a·mask, mask 0 with probability %g, else 1/(1−%g) (inverted dropout).", p, p))
+	inS, outS := g.slices(s)
+	perImage(f, g.name[s],
+		jen.Const().Defs(append(sizes(s.In(), s.Out()),
+			x("keep").Op("=").Lit(1-p),
+			x("scale").Op("=").Lit(float32(1/(1-p))),
+			x("stream").Op("=").Lit(index).Comment("this layer's share of the seed's streams"),
+		)...),
+		x("in, out, mask := %s, %s, m.%sMask[:m.n*outSize]", inS, outS, g.name[s]),
+		jen.For(x("i := lo; i < hi; i++")).Block(
+			x("rng := runtime.NewRNG(m.seed)"),
+			x("r := rng.Split(m.calls<<32 | uint64(i)<<8 | stream)"),
+			x("mk := mask[i*outSize : (i+1)*outSize]"),
+			x("r.FillBernoulliMask(mk, keep, scale)"),
+			jen.For(x("j, v := range in[i*inSize : (i+1)*inSize]")).Block(x("out[i*outSize+j] = v * mk[j]")),
+		),
+	)
+}

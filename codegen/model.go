@@ -1,0 +1,355 @@
+package codegen
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+	"github.com/netc-project/netc/compiler"
+)
+
+// param is one learnable tensor as the generated code names it.
+type param struct {
+	compiler.ParamShape
+	field string // the Model field holding its values
+	layer *compiler.Layer
+}
+
+func (g *gen) params() []param {
+	var ps []param
+	for _, l := range g.n.Layers {
+		for _, p := range l.ParamShapes() {
+			ps = append(ps, param{ParamShape: p, field: g.fieldName(p.Name), layer: l})
+		}
+	}
+	return ps
+}
+
+// fieldName is the Model field of a parameter: conv1.weight → conv1Weight. It is derived, not
+// registered, so that every emitter gets the same name.
+func (g *gen) fieldName(name string) string {
+	return (&gen{used: map[string]bool{}}).ident(name)
+}
+
+func size(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// dropouts are the dropout steps, whose masks the model keeps for the backward pass.
+func (g *gen) dropouts() []*compiler.Step {
+	var out []*compiler.Step
+	for _, s := range g.n.Steps {
+		if s.Main().Op == compiler.OpDropout {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (g *gen) model(f *jen.File) {
+	n := g.n
+	params, macs, _ := n.Totals()
+	f.PackageComment(fmt.Sprintf("// Package %s runs the network %s of %s, compiled by netc: input %s,\n"+
+		"// %d classes, %s parameters, %.4g GFLOP per image forward.\n//\n"+
+		"// New makes a model initialised as the spec says; Forward runs a batch; Save and Load write\n"+
+		"// and read its parameters as safetensors, under PyTorch's names and layouts.",
+		g.opt.Package, n.Name, g.opt.Spec, n.Input, n.Classes, group(params), float64(2*macs)/1e9))
+	if g.opt.Generate != "" {
+		f.HeaderComment("//go:generate " + g.opt.Generate)
+	}
+
+	// const ( InputChannels = 3 … )
+	f.Comment("The network's input and output, as the spec gives them.")
+	f.Const().Defs(
+		jen.Id("InputChannels").Op("=").Lit(n.Input.C),
+		jen.Id("InputHeight").Op("=").Lit(n.Input.H),
+		jen.Id("InputWidth").Op("=").Lit(n.Input.W),
+		jen.Id("Classes").Op("=").Lit(n.Classes),
+		jen.Comment("InputSize is the number of values of one image: InputChannels × InputHeight × InputWidth."),
+		jen.Id("InputSize").Op("=").Id("InputChannels*InputHeight*InputWidth"),
+		jen.Comment("ForwardFLOPs is the forward pass's floating-point operations per image: 2 × multiply-adds."),
+		jen.Id("ForwardFLOPs").Op("=").Lit(int(2*macs)),
+		jen.Comment("DefaultSeed is the seed New initialises the parameters from."),
+		jen.Id("DefaultSeed").Op("=").Lit(1),
+	)
+
+	g.modelStruct(f)
+	g.constructor(f)
+	g.initParams(f)
+	g.accessors(f)
+	g.forward(f)
+	g.reserve(f)
+}
+
+// modelStruct emits the Model type: parameters, the memory plan's buffers, and the kernels.
+func (g *gen) modelStruct(f *jen.File) {
+	var fields []jen.Code
+	fields = append(fields, jen.Comment("Parameters, in PyTorch's layouts."))
+	for _, p := range g.params() {
+		fields = append(fields, jen.Id(p.field).Index().Float32().Comment(fmt.Sprint(p.Shape)))
+	}
+	fields = append(fields,
+		jen.Id("params").Index().Qual(rt, "Param").Comment("the parameters in spec order, with their gradients"),
+		jen.Line(),
+		jen.Id("seed").Uint64().Comment("the seed of the parameters and of dropout masks"),
+		jen.Id("calls").Uint64().Comment("training-mode Forward calls, so that each draws new dropout masks"),
+		jen.Id("images").Int().Comment("the batch size the buffers are sized for"),
+		jen.Id("n").Int().Comment("the batch size of the current Forward"),
+		jen.Id("wide").Bool().Comment("n < workers: kernels run on one goroutine and split their GEMMs instead"),
+		jen.Id("x").Index().Float32().Comment("the current input"),
+		jen.Id("buf").Index(jen.Lit(len(g.n.Buffers))).Index().Float32().Comment(
+			fmt.Sprintf("the activation buffers of the memory plan, %s values per image", int64s(g.n.Buffers))),
+		jen.Id("scratch").Index().Index().Float32().Comment(fmt.Sprintf("per worker: %d values for im2col and LRN sums", g.n.Scratch)),
+	)
+	for _, s := range g.dropouts() {
+		fields = append(fields, jen.Id(g.name[s]+"Mask").Index().Float32().Comment(
+			fmt.Sprintf("%s's mask: 0 or 1/(1−p) per value", s.Main().Name)))
+	}
+	fields = append(fields, jen.Id("kernels").Id("kernels"))
+	f.Comment("Model holds the network's parameters and the buffers of its memory plan. A Model is not safe")
+	f.Comment("for concurrent use; Forward's result is valid until the next call.")
+	f.Type().Id("Model").Struct(fields...)
+
+	var kfields []jen.Code
+	for _, s := range g.perImageSteps() {
+		kfields = append(kfields, jen.Id(g.name[s]).Func().Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()))
+	}
+	f.Comment("kernels are the steps' kernels bound to the model once, so that Forward allocates nothing.")
+	f.Type().Id("kernels").Struct(kfields...)
+}
+
+func int64s(v []int64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// constructor emits New and NewSeeded.
+func (g *gen) constructor(f *jen.File) {
+	f.Comment("New returns the model with its parameters initialised as the spec says, from DefaultSeed.")
+	f.Func().Id("New").Params().Op("*").Id("Model").Block(jen.Return(jen.Id("NewSeeded").Call(jen.Id("DefaultSeed"))))
+
+	body := []jen.Code{
+		jen.Id("m").Op(":=").Op("&").Id("Model").Values(jen.Dict{jen.Id("seed"): jen.Id("seed")}),
+	}
+	var entries []jen.Code
+	for _, p := range g.params() {
+		body = append(body, jen.Id("m").Dot(p.field).Op("=").Make(jen.Index().Float32(), jen.Lit(size(p.Shape))))
+		shape := make([]jen.Code, len(p.Shape))
+		for i, d := range p.Shape {
+			shape[i] = jen.Lit(d)
+		}
+		// {Name: "conv1.weight", Shape: []int{96, 3, 11, 11}, Data: m.conv1Weight, Grad: make([]float32, 34848)}
+		entries = append(entries, jen.Values(
+			jen.Id("Name").Op(":").Lit(p.Name),
+			jen.Id("Shape").Op(":").Index().Int().Values(shape...),
+			jen.Id("Data").Op(":").Id("m").Dot(p.field),
+			jen.Id("Grad").Op(":").Make(jen.Index().Float32(), jen.Lit(size(p.Shape))),
+		))
+	}
+	body = append(body,
+		jen.Id("m").Dot("params").Op("=").Index().Qual(rt, "Param").Values(listLines(entries)...),
+		jen.Id("m").Dot("initParams").Call(),
+		jen.Id("m").Dot("scratch").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call()),
+		jen.For(jen.Id("w").Op(":=").Range().Id("m").Dot("scratch")).Block(
+			jen.Id("m").Dot("scratch").Index(jen.Id("w")).Op("=").Make(jen.Index().Float32(), jen.Lit(g.n.Scratch)),
+		),
+	)
+	kernels := jen.Dict{}
+	for _, s := range g.perImageSteps() {
+		kernels[jen.Id(g.name[s])] = jen.Id("m").Dot(g.name[s])
+	}
+	body = append(body,
+		jen.Id("m").Dot("kernels").Op("=").Id("kernels").Values(kernels),
+		jen.Return(jen.Id("m")),
+	)
+	f.Comment("NewSeeded returns the model with its parameters initialised as the spec says, from seed.")
+	f.Func().Id("NewSeeded").Params(jen.Id("seed").Uint64()).Op("*").Id("Model").Block(body...)
+}
+
+// listLines puts each element of a composite literal on its own line.
+func listLines(items []jen.Code) []jen.Code {
+	out := make([]jen.Code, 0, len(items)+1)
+	for _, it := range items {
+		out = append(out, jen.Line().Add(it))
+	}
+	return append(out, jen.Line())
+}
+
+// initParams emits the initialisation: each parameter from its own stream of the seed, so that
+// one parameter's values do not depend on the others.
+func (g *gen) initParams(f *jen.File) {
+	body := []jen.Code{jen.Id("rng").Op(":=").Qual(rt, "NewRNG").Call(jen.Id("m").Dot("seed"))}
+	for i, p := range g.params() {
+		data := jen.Id("m").Dot(p.field)
+		switch init := p.Init; init.Kind {
+		case compiler.InitNormal, compiler.InitKaiming:
+			std, how := init.Std, init.String()
+			if init.Kind == compiler.InitKaiming {
+				fan := size(p.Shape[1:]) // fan_in: in/groups · kh · kw, or in
+				what := "fan_in"
+				if init.FanOut {
+					fan, what = p.Shape[0]*size(p.Shape[2:]), "fan_out"
+				}
+				std = math.Sqrt(2 / float64(fan))
+				how = fmt.Sprintf("kaiming(%s): N(0, 2/%d)", what, fan)
+			}
+			// r := rng.Split(0) ; r.FillNormal(m.conv1Weight, 0, 0.01)
+			body = append(body, jen.Block(
+				jen.Comment(fmt.Sprintf("%s: %s", p.Name, how)),
+				jen.Id("r").Op(":=").Id("rng").Dot("Split").Call(jen.Lit(i)),
+				jen.Id("r").Dot("FillNormal").Call(data, jen.Lit(0.0), jen.Lit(std)),
+			))
+		default:
+			body = append(body,
+				jen.Id("fill").Call(data, jen.Lit(float32(init.Value))).Comment(fmt.Sprintf("%s: %s", p.Name, init)))
+		}
+	}
+	f.Comment("initParams initialises every parameter as the spec says, from m.seed.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("initParams").Params().Block(body...)
+
+	f.Comment("fill sets every value of x to v.")
+	f.Func().Id("fill").Params(jen.Id("x").Index().Float32(), jen.Id("v").Float32()).Block(
+		jen.For(jen.Id("i").Op(":=").Range().Id("x")).Block(jen.Id("x").Index(jen.Id("i")).Op("=").Id("v")),
+	)
+}
+
+// accessors emits Params, Save and Load.
+func (g *gen) accessors(f *jen.File) {
+	f.Comment("Params returns the parameters in spec order, with PyTorch's names and layouts. Their Data and")
+	f.Comment("Grad are the model's own: writing them changes the model.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Params").Params().Index().Qual(rt, "Param").Block(
+		jen.Return(jen.Id("m").Dot("params")),
+	)
+
+	f.Comment("Save writes the parameters as safetensors: F32, one tensor per parameter under its name.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Save").Params(jen.Id("w").Qual("io", "Writer")).Error().Block(
+		jen.Return(jen.Qual(rt, "WriteSafetensors").Call(jen.Id("w"), jen.Id("m").Dot("params"), jen.Map(jen.String()).String().Values(jen.Dict{
+			jen.Lit("format"):       jen.Lit("pt"),
+			jen.Lit("netc.network"): jen.Lit(g.n.Name),
+			jen.Lit("netc.spec"):    jen.Lit(g.opt.Spec),
+		}))),
+	)
+
+	f.Comment("Load reads parameters written by Save, or by PyTorch's safetensors from a state dict with the")
+	f.Comment("spec's names. Every name, shape and dtype is checked; on any error the model is unchanged.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Load").Params(jen.Id("r").Qual("io", "Reader")).Error().Block(
+		jen.Id("fresh").Op(":=").Make(jen.Index().Qual(rt, "Param"), jen.Len(jen.Id("m").Dot("params"))),
+		jen.For(jen.Id("i").Op(",").Id("p").Op(":=").Range().Id("m").Dot("params")).Block(
+			jen.Id("fresh").Index(jen.Id("i")).Op("=").Qual(rt, "Param").Values(jen.Dict{
+				jen.Id("Name"):  jen.Id("p").Dot("Name"),
+				jen.Id("Shape"): jen.Id("p").Dot("Shape"),
+				jen.Id("Data"):  jen.Make(jen.Index().Float32(), jen.Len(jen.Id("p").Dot("Data"))),
+			}),
+		),
+		jen.If(jen.Err().Op(":=").Qual(rt, "ReadSafetensors").Call(jen.Id("r"), jen.Id("fresh")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Err()),
+		),
+		jen.For(jen.Id("i").Op(",").Id("p").Op(":=").Range().Id("fresh")).Block(
+			jen.Copy(jen.Id("m").Dot("params").Index(jen.Id("i")).Dot("Data"), jen.Id("p").Dot("Data")),
+		),
+		jen.Return(jen.Nil()),
+	)
+}
+
+// forward emits Forward: one kernel call per step that does work.
+func (g *gen) forward(f *jen.File) {
+	body := []jen.Code{
+		jen.If(jen.Id("n").Op("<").Lit(1).Op("||").Len(jen.Id("x")).Op("<").Id("n").Op("*").Id("InputSize")).Block(
+			jen.Panic(jen.Qual("fmt", "Sprintf").Call(jen.Lit(g.opt.Package+": Forward of %d images needs %d input values, got %d"),
+				jen.Id("n"), jen.Id("n").Op("*").Id("InputSize"), jen.Len(jen.Id("x")))),
+		),
+		jen.Id("m").Dot("reserve").Call(jen.Id("n")),
+		jen.Id("m").Dot("x").Op("=").Id("x").Index(jen.Empty(), jen.Id("n").Op("*").Id("InputSize")),
+		jen.If(jen.Id("train")).Block(jen.Id("m").Dot("calls").Op("++")),
+	}
+	var out int
+	for _, s := range g.n.Steps {
+		out = s.OutBuf
+		if s.View {
+			continue
+		}
+		call := jen.Id("m").Dot("perImage").Call(jen.Id("m").Dot("kernels").Dot(g.name[s]))
+		if s.Main().Op == compiler.OpFC {
+			call = jen.Id("m").Dot(g.name[s]).Call()
+		}
+		call = call.Comment(stepSummary(s))
+		if s.Main().Op == compiler.OpDropout {
+			call = jen.If(jen.Id("train")).Block(call)
+		}
+		body = append(body, call)
+	}
+	body = append(body, jen.Return(jen.Id("m").Dot("buf").Index(jen.Lit(out)).Index(jen.Empty(), jen.Id("n").Op("*").Id("Classes"))))
+	f.Comment("Forward runs the network on n images, NCHW float32 in x (n·InputSize values), and returns the")
+	f.Comment("n×Classes logits, valid until the next call. With train false, dropout is the identity; with")
+	f.Comment("train true, each call draws new dropout masks from the seed. It allocates nothing once the")
+	f.Comment("buffers for n images exist.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Forward").Params(
+		jen.Id("x").Index().Float32(), jen.Id("n").Int(), jen.Id("train").Bool(),
+	).Index().Float32().Block(body...)
+
+	f.Comment("workspace returns worker w's GEMM workspace, or nil when the kernels run on one goroutine and")
+	f.Comment("runtime.Gemm splits each GEMM over the workers instead.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("workspace").Params(jen.Id("w").Int()).Op("*").Qual(rt, "Workspace").Block(
+		jen.If(jen.Id("m").Dot("wide")).Block(jen.Return(jen.Nil())),
+		jen.Return(jen.Qual(rt, "WorkerWorkspace").Call(jen.Id("w"))),
+	)
+
+	f.Comment("perImage runs a per-image kernel over the batch: each worker takes a share of the images, or,")
+	f.Comment("with fewer images than workers, this goroutine takes them all and the kernel's GEMMs are split.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("perImage").Params(
+		jen.Id("kernel").Func().Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()),
+	).Block(
+		jen.If(jen.Id("m").Dot("wide")).Block(
+			jen.Id("kernel").Call(jen.Lit(0), jen.Lit(0), jen.Id("m").Dot("n")),
+			jen.Return(),
+		),
+		jen.Qual(rt, "Parallel").Call(jen.Id("m").Dot("n"), jen.Id("kernel")),
+	)
+}
+
+// stepSummary names a step's layers: "conv1 + conv1.relu".
+func stepSummary(s *compiler.Step) string {
+	names := make([]string, len(s.Layers))
+	for i, l := range s.Layers {
+		names[i] = l.Name
+	}
+	return strings.Join(names, " + ")
+}
+
+// reserve emits the buffer allocation: once per larger batch size.
+func (g *gen) reserve(f *jen.File) {
+	grow := []jen.Code{}
+	for b, sz := range g.n.Buffers {
+		grow = append(grow, jen.Id("m").Dot("buf").Index(jen.Lit(b)).Op("=").Make(jen.Index().Float32(), jen.Id("n").Op("*").Lit(int(sz))))
+	}
+	for _, s := range g.dropouts() {
+		grow = append(grow, jen.Id("m").Dot(g.name[s]+"Mask").Op("=").Make(jen.Index().Float32(), jen.Id("n").Op("*").Lit(int(s.Out().Size()))))
+	}
+	grow = append(grow, jen.Id("m").Dot("images").Op("=").Id("n"))
+	f.Comment("reserve sizes the buffers for n images, allocating only when n is larger than ever before.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("reserve").Params(jen.Id("n").Int()).Block(
+		jen.Id("m").Dot("n").Op(",").Id("m").Dot("wide").Op("=").Id("n").Op(",").Id("n").Op("<").Qual(rt, "Workers").Call(),
+		jen.If(jen.Id("n").Op(">").Id("m").Dot("images")).Block(grow...),
+	)
+}
+
+// group writes n with thousands separators.
+func group(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

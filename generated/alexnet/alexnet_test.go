@@ -1,0 +1,50 @@
+package alexnet
+
+// These tests are written by hand, not generated: they check this generated package against
+// the naive reference implementation, through the checks every generated package shares.
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/netc-project/netc/internal/modeltest"
+	"github.com/stretchr/testify/require"
+)
+
+const spec = "../../specs/alexnet.net"
+
+func newModel() modeltest.Model { return New() }
+
+func TestForward(t *testing.T) {
+	for _, n := range []int{1, 3} {
+		modeltest.CheckForward(t, New(), spec, n, 1e-4)
+	}
+}
+
+func TestSaveLoad(t *testing.T) { modeltest.CheckSaveLoad(t, newModel) }
+
+func TestNoAllocs(t *testing.T) {
+	m := New()
+	for _, n := range []int{2, 1} {
+		modeltest.CheckNoAllocs(t, m, InputSize, n, true)
+		modeltest.CheckNoAllocs(t, m, InputSize, n, false)
+	}
+}
+
+// TestSeed checks that a seed determines the initial parameters, and that seeds differ.
+func TestSeed(t *testing.T) {
+	a, b, c := New(), NewSeeded(DefaultSeed), NewSeeded(DefaultSeed+1)
+	differ := false
+	for i, p := range a.Params() {
+		require.Equal(t, p.Data, b.Params()[i].Data, p.Name)
+		differ = differ || !slices.Equal(p.Data, c.Params()[i].Data)
+	}
+	require.True(t, differ, "seeds %d and %d give the same parameters", DefaultSeed, DefaultSeed+1)
+}
+
+func BenchmarkForward1(b *testing.B) {
+	modeltest.BenchmarkForward(b, New(), InputSize, 1, ForwardFLOPs)
+}
+func BenchmarkForward32(b *testing.B) {
+	modeltest.BenchmarkForward(b, New(), InputSize, 32, ForwardFLOPs)
+}

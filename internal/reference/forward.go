@@ -1,0 +1,161 @@
+package reference
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/netc-project/netc/compiler"
+)
+
+// Forward runs net on n images x (NCHW, net.Input each), one layer at a time with the op
+// functions of this package, and returns the logits: the input of the final softmax layer,
+// n × Classes values.
+//
+// params maps every parameter named by the layers' ParamShapes ("conv1.weight", "fc8.bias") to
+// its values in PyTorch's layout. masks maps dropout layers' names to their masks (see Dropout); a
+// dropout layer without one is the identity, as at inference, and masks may be nil. Flatten is a
+// reshape. Forward returns an error, not a panic, for a network without shapes, an input of the
+// wrong size, a parameter that is missing, wrongly sized or used by no layer, and a mask that is
+// wrongly sized or names no dropout layer.
+func Forward(net *compiler.Network, params map[string][]float32, x []float32, n int, masks map[string][]float32) ([]float32, error) {
+	return run(net, params, x, n, masks, nil)
+}
+
+// ForwardTrace is Forward, returning every layer's output by layer name instead of the logits:
+// n × layer.Out values each, in NCHW order. The softmax layer's entry is its probabilities,
+// softmax(logits) per image; the logits are the entry of the layer before it. Every entry is a
+// slice of its own.
+func ForwardTrace(net *compiler.Network, params map[string][]float32, x []float32, n int, masks map[string][]float32) (map[string][]float32, error) {
+	trace := map[string][]float32{}
+	if _, err := run(net, params, x, n, masks, trace); err != nil {
+		return nil, err
+	}
+	return trace, nil
+}
+
+// run is Forward, recording every layer's output in trace unless it is nil.
+func run(net *compiler.Network, params map[string][]float32, x []float32, n int, masks map[string][]float32, trace map[string][]float32) ([]float32, error) {
+	if net.Stage < compiler.StageShaped {
+		return nil, fmt.Errorf("%s: the network has no shapes yet; compile it first", net.Name)
+	}
+	if n < 0 {
+		return nil, fmt.Errorf("%s: %d images", net.Name, n)
+	}
+	if want := size(n, net.Input); len(x) != want {
+		return nil, fmt.Errorf("%s: the input has %d values, but %d images of %s need %d", net.Name, len(x), n, net.Input, want)
+	}
+	if err := checkNames(net, params, masks); err != nil {
+		return nil, err
+	}
+	cur := x
+	for _, l := range net.Layers {
+		if l.Op == compiler.OpSoftmax {
+			if trace != nil {
+				probs := softmax(cur, n, l.In.C)
+				p32 := make([]float32, len(probs))
+				for j, p := range probs {
+					p32[j] = float32(p)
+				}
+				trace[l.Name] = p32
+			}
+			return cur, nil // the loss is the last layer
+		}
+		y, err := apply(l, cur, n, params, masks[l.Name])
+		if err != nil {
+			return nil, err
+		}
+		if trace != nil {
+			trace[l.Name] = y
+		}
+		cur = y
+	}
+	return cur, nil
+}
+
+// apply runs one layer (anything but the softmax loss) on n images x.
+func apply(l *compiler.Layer, x []float32, n int, params map[string][]float32, mask []float32) ([]float32, error) {
+	switch l.Op {
+	case compiler.OpConv:
+		w, b, err := layerParams(l, params)
+		if err != nil {
+			return nil, err
+		}
+		return Conv2D(x, n, l.In, w, b, l.Conv, l.Out), nil
+	case compiler.OpFC:
+		w, b, err := layerParams(l, params)
+		if err != nil {
+			return nil, err
+		}
+		return Linear(x, n, int(l.In.Size()), w, b, l.FC.Out), nil
+	case compiler.OpReLU:
+		return ReLU(x), nil
+	case compiler.OpLRN:
+		return LRN(x, n, l.In, l.LRN), nil
+	case compiler.OpMaxPool:
+		return MaxPool(x, n, l.In, l.Pool, l.Out), nil
+	case compiler.OpAvgPool:
+		return AvgPool(x, n, l.In, l.Pool, l.Out), nil
+	case compiler.OpAdaptiveAvgPool:
+		return AdaptiveAvgPool(x, n, l.In, l.Out), nil
+	case compiler.OpDropout:
+		if mask == nil {
+			return slices.Clone(x), nil // inference
+		}
+		if len(mask) != len(x) {
+			return nil, fmt.Errorf("%s: the dropout mask has %d values, but %d images of %s need %d", l.Name, len(mask), n, l.In, len(x))
+		}
+		return Dropout(x, mask), nil
+	case compiler.OpFlatten:
+		return slices.Clone(x), nil // NCHW is already C·H·W values per image
+	}
+	return nil, fmt.Errorf("%s: the reference has no op %s", l.Name, l.Op)
+}
+
+// layerParams returns a conv or fc layer's weights and bias (nil when it has none), checking
+// each against its shape in ParamShapes.
+func layerParams(l *compiler.Layer, params map[string][]float32) (w, b []float32, err error) {
+	for _, p := range l.ParamShapes() {
+		v, ok := params[p.Name]
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: the parameter %s is missing", l.Name, p.Name)
+		}
+		want := 1
+		for _, d := range p.Shape {
+			want *= d
+		}
+		if len(v) != want {
+			return nil, nil, fmt.Errorf("%s: the parameter %s has %d values, but its shape %v needs %d", l.Name, p.Name, len(v), p.Shape, want)
+		}
+		if p.Bias {
+			b = v
+		} else {
+			w = v
+		}
+	}
+	return w, b, nil
+}
+
+// checkNames reports a parameter that no layer has and a mask whose layer is not a dropout
+// layer: both are likely a mismatch between the caller and the spec.
+func checkNames(net *compiler.Network, params, masks map[string][]float32) error {
+	known := map[string]bool{}
+	dropout := map[string]bool{}
+	for _, l := range net.Layers {
+		for _, p := range l.ParamShapes() {
+			known[p.Name] = true
+		}
+		dropout[l.Name] = l.Op == compiler.OpDropout
+	}
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if !known[name] {
+			return fmt.Errorf("%s: no layer has the parameter %s", net.Name, name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(masks)) {
+		if !dropout[name] {
+			return fmt.Errorf("%s: there is a mask for %s, which is not a dropout layer", net.Name, name)
+		}
+	}
+	return nil
+}

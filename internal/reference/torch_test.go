@@ -1,0 +1,288 @@
+package reference
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netc-project/netc/compiler"
+	"github.com/stretchr/testify/require"
+)
+
+// Comparisons with PyTorch: every network below runs through ForwardTrace, and each of its layers
+// through testdata/torch_ops.py, which computes in float64 on the same input: the reference's
+// output of the layer before. A value passes within 1e-5 of PyTorch's, relative, with a floor of 1e-7 times the
+// layer's largest value for values near zero.
+const (
+	torchRel   = 1e-5
+	torchFloor = 1e-7
+)
+
+// oneLayer is a spec that applies layer to inputs of the given shape, then flattens and ends in
+// a small classifier, as every spec must.
+func oneLayer(input, layer string) string {
+	return fmt.Sprintf("network t\ninput %s\nclasses 3\nx: %s\nflatten\nfc 3\nloss: softmax\n", input, layer)
+}
+
+// torchNetworks are the specs compared with PyTorch: single layers at awkward sizes and
+// settings, and whole small networks.
+func torchNetworks(t *testing.T) map[string]string {
+	nets := map[string]string{
+		"conv 1ch":              oneLayer("1x4x4", "conv 1 kernel 3"),
+		"conv stride padding":   oneLayer("3x8x6", "conv 4 kernel 3x2 stride 2x1 padding 1x0 rounding floor"),
+		"conv groups 2":         oneLayer("4x5x5", "conv 6 kernel 3 padding 1 groups 2 bias off"),
+		"conv groups 3 strided": oneLayer("6x6x5", "conv 6 kernel 2x3 stride 2 padding 1 groups 3"),
+		"conv alexnet conv1":    oneLayer("3x15x15", "conv 4 kernel 11 stride 4 padding 2"),
+		"conv depthwise":        oneLayer("4x5x5", "conv 8 kernel 3 padding 1 groups 4"),
+		"fc image input":        oneLayer("3x2x2", "fc 5"),
+		"lrn 5":                 oneLayer("7x3x2", "lrn size 5 alpha 0.5 beta 0.75 k 2"),
+		"lrn 5 paper":           oneLayer("7x3x2", "lrn size 5 alpha 0.5 beta 0.75 k 2 paper"),
+		"lrn 4 even":            oneLayer("6x2x2", "lrn size 4 alpha 1 beta 0.6 k 1"),
+		"lrn 7 wider than C":    oneLayer("3x2x2", "lrn size 7 alpha 2 beta 0.9 k 1.5 paper"),
+		"lrn 1":                 oneLayer("4x2x2", "lrn size 1 alpha 1 beta 1 k 1"),
+		"adaptive 5 to 3":       oneLayer("2x5x5", "adaptive_avgpool 3"),
+		"adaptive 7x6 to 3x4":   oneLayer("2x7x6", "adaptive_avgpool 3x4"),
+		"adaptive identity":     oneLayer("2x6x6", "adaptive_avgpool 6"),
+		"adaptive 13 to 6":      oneLayer("2x13x13", "adaptive_avgpool 6"),
+		"adaptive to 1":         oneLayer("2x8x8", "adaptive_avgpool 1"),
+		"relu":                  oneLayer("2x3x3", "relu"),
+		"dropout":               oneLayer("2x3x3", "dropout 0.5"),
+	}
+	for _, op := range []string{"maxpool", "avgpool"} {
+		for name, c := range map[string][2]string{
+			"3/2":                {"2x7x7", "3 stride 2"},
+			"3/2 pad 1 floor":    {"2x7x7", "3 stride 2 padding 1 rounding floor"},
+			"3/2 pad 1 ceil":     {"2x4x4", "3 stride 2 padding 1 rounding ceil"},
+			"2/2 ceil":           {"2x5x6", "2 stride 2 rounding ceil"},
+			"3x2 pad 1x0 ceil":   {"2x6x5", "3x2 stride 2x1 padding 1x0 rounding ceil"},
+			"ceil drops last":    {"2x5x5", "2 stride 2 padding 1 rounding ceil"},
+			"3/3 ceil":           {"2x8x8", "3 stride 3 rounding ceil"},
+			"alexnet pool floor": {"2x13x13", "3 stride 2 rounding floor"},
+		} {
+			nets[op+" "+name] = oneLayer(c[0], op+" "+c[1])
+		}
+	}
+	src, err := os.ReadFile("../../specs/tiny.net")
+	require.NoError(t, err)
+	nets["specs/tiny.net"] = string(src)
+	nets["mini alexnet"] = `network mini_alexnet
+input 3x35x35
+classes 5
+conv1: conv 8 kernel 11 stride 4 padding 2 -> 8x8x8
+       relu
+       lrn size 5 alpha 1e-2 beta 0.75 k 2 paper
+pool1: maxpool 3 stride 2 rounding ceil -> 8x4x4
+conv2: conv 8 kernel 3 padding 1 groups 2 bias 1
+       relu
+       lrn size 5 alpha 1e-2 beta 0.75 k 2
+pool2: maxpool 3 stride 2 rounding floor -> 8x1x1
+fc6:   fc 16
+       relu
+       dropout 0.5
+fc7:   fc 5
+loss:  softmax
+`
+	return nets
+}
+
+// Manifest entries for testdata/torch_ops.py; see its doc string.
+type (
+	torchManifest struct {
+		Networks []torchNet `json:"networks"`
+	}
+	torchNet struct {
+		Name   string       `json:"name"`
+		Labels []int32      `json:"labels"`
+		Loss   string       `json:"loss"`
+		Layers []torchLayer `json:"layers"`
+	}
+	torchLayer struct {
+		Name        string  `json:"name"`
+		Op          string  `json:"op"`
+		Input       string  `json:"input"`
+		InputShape  []int   `json:"input_shape"`
+		Out         string  `json:"out"`
+		Weight      string  `json:"weight,omitempty"`
+		WeightShape []int   `json:"weight_shape,omitempty"`
+		Bias        string  `json:"bias,omitempty"`
+		Kernel      []int   `json:"kernel,omitempty"`
+		Stride      []int   `json:"stride,omitempty"`
+		Padding     []int   `json:"padding,omitempty"`
+		Groups      int     `json:"groups,omitempty"`
+		Ceil        bool    `json:"ceil"`
+		Size        int     `json:"size,omitempty"`
+		Alpha       float64 `json:"alpha,omitempty"`
+		Beta        float64 `json:"beta,omitempty"`
+		K           float64 `json:"k,omitempty"`
+		Paper       bool    `json:"paper"`
+		Mask        string  `json:"mask,omitempty"`
+		OutSize     []int   `json:"out_size,omitempty"`
+	}
+)
+
+// torchRun is one network's run through the reference, with what PyTorch needs to repeat it.
+type torchRun struct {
+	name  string
+	src   string
+	net   *compiler.Network
+	n     int
+	trace map[string][]float32
+	loss  float64
+	files torchNet
+}
+
+// TestAgainstPyTorch compares every layer of torchNetworks, and the loss, with PyTorch.
+func TestAgainstPyTorch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: not starting Python")
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import torch").Run(); err != nil {
+		t.Skip("python3-torch not installed; apt-get install python3-torch")
+	}
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(11, 12))
+	nets := torchNetworks(t)
+	var runs []*torchRun
+	var manifest torchManifest
+	for j, name := range slices.Sorted(maps.Keys(nets)) {
+		r := &torchRun{name: name, src: nets[name], n: 2, net: compileSpec(t, name, nets[name])}
+		r.files = prepare(t, dir, fmt.Sprintf("net%d", j), r, rng)
+		runs = append(runs, r)
+		manifest.Networks = append(manifest.Networks, r.files)
+	}
+	data, err := json.MarshalIndent(manifest, "", "  ")
+	require.NoError(t, err)
+	manifestPath := filepath.Join(dir, "manifest.json")
+	require.NoError(t, os.WriteFile(manifestPath, data, 0o644))
+
+	cmd := exec.CommandContext(t.Context(), "/usr/bin/python3", "testdata/torch_ops.py", manifestPath)
+	cmd.WaitDelay = time.Second
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "torch_ops.py:\n%s", out)
+	var shapes map[string]map[string][]int
+	data, err = os.ReadFile(filepath.Join(dir, "results.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &shapes))
+
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			lines := strings.Split(r.src, "\n")
+			for j, l := range r.net.Layers {
+				wantShape := append([]int{r.n}, l.Out.Dims()...)
+				if got := shapes[r.files.Name][l.Name]; !slices.Equal(got, wantShape) {
+					t.Errorf("%s (%s): PyTorch's output is %v, the compiler's %v", l.Name, l.Op, got, wantShape)
+					continue
+				}
+				want := readFloat64s(t, filepath.Join(dir, r.files.Layers[j].Out))
+				if bad := mismatches(r.trace[l.Name], want, torchRel, torchFloor); bad != nil {
+					t.Errorf("%s:%d: %s (%s → %s) differs from PyTorch: %v\n\t%s",
+						r.name, l.Pos.Line, l.Name, l.In, l.Out, bad, strings.TrimSpace(lines[l.Pos.Line-1]))
+				}
+			}
+			want := readFloat64s(t, filepath.Join(dir, r.files.Loss))
+			if bad := mismatches([]float64{r.loss}, want, torchRel, 0); bad != nil {
+				t.Errorf("the loss differs from PyTorch's: %v", bad)
+			}
+		})
+	}
+}
+
+// prepare draws an input, parameters, dropout masks and labels for run r, runs the reference on
+// them, and writes what PyTorch needs into dir, with file names starting with prefix. Each layer's
+// input for PyTorch is the reference's output of the layer before, so that every layer is
+// compared on its own.
+func prepare(t *testing.T, dir, prefix string, r *torchRun, rng *rand.Rand) torchNet {
+	net := r.net
+	write := func(name string, values []float32) string {
+		file := prefix + "_" + name
+		writeFloat32s(t, filepath.Join(dir, file), values)
+		return file
+	}
+	params := randomParams(net, rng)
+	x := uniform(rng, size(r.n, net.Input), 2)
+	labels := make([]int32, r.n)
+	for i := range labels {
+		labels[i] = int32(rng.IntN(net.Classes))
+	}
+	masks := map[string][]float32{}
+	for _, l := range net.Layers {
+		if l.Op == compiler.OpDropout {
+			keep := float32(1 / (1 - l.Dropout.P))
+			mask := make([]float32, size(r.n, l.Out))
+			for j := range mask {
+				if rng.Float64() >= l.Dropout.P {
+					mask[j] = keep
+				}
+			}
+			masks[l.Name] = mask
+		}
+	}
+	var err error
+	r.trace, err = ForwardTrace(net, params, x, r.n, masks)
+	require.NoError(t, err, r.name)
+	logits, err := Forward(net, params, x, r.n, masks)
+	require.NoError(t, err, r.name)
+	r.loss, _ = SoftmaxCrossEntropy(logits, r.n, net.Classes, labels)
+
+	files := torchNet{Name: prefix, Labels: labels, Loss: prefix + ".cross_entropy"}
+	in := x
+	for _, l := range net.Layers {
+		tl := torchLayer{Name: l.Name, Op: l.Op.String(), Out: prefix + "_" + l.Name + ".out",
+			Input: write(l.Name+".in", in), InputShape: append([]int{r.n}, l.In.Dims()...)}
+		for _, p := range l.ParamShapes() {
+			if p.Bias {
+				tl.Bias = write(p.Name, params[p.Name])
+			} else {
+				tl.Weight, tl.WeightShape = write(p.Name, params[p.Name]), p.Shape
+			}
+		}
+		switch l.Op {
+		case compiler.OpConv:
+			c := l.Conv
+			tl.Stride, tl.Padding, tl.Groups = []int{c.SH, c.SW}, []int{c.PH, c.PW}, c.Groups
+		case compiler.OpMaxPool, compiler.OpAvgPool:
+			p := l.Pool
+			tl.Kernel, tl.Stride, tl.Padding = []int{p.KH, p.KW}, []int{p.SH, p.SW}, []int{p.PH, p.PW}
+			tl.Ceil = p.Rounding == compiler.RoundCeil
+		case compiler.OpAdaptiveAvgPool:
+			tl.OutSize = []int{l.Out.H, l.Out.W}
+		case compiler.OpLRN:
+			tl.Size, tl.Alpha, tl.Beta, tl.K, tl.Paper = l.LRN.Size, l.LRN.Alpha, l.LRN.Beta, l.LRN.K, l.LRN.Paper
+		case compiler.OpDropout:
+			tl.Mask = write(l.Name+".mask", masks[l.Name])
+		}
+		files.Layers = append(files.Layers, tl)
+		in = r.trace[l.Name]
+	}
+	return files
+}
+
+// writeFloat32s writes values as raw little-endian float32.
+func writeFloat32s(t *testing.T, path string, values []float32) {
+	buf := make([]byte, 0, 4*len(values))
+	for _, v := range values {
+		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+	}
+	require.NoError(t, os.WriteFile(path, buf, 0o644))
+}
+
+// readFloat64s reads raw little-endian float64 values.
+func readFloat64s(t *testing.T, path string) []float64 {
+	buf, err := os.ReadFile(path)
+	require.NoError(t, err)
+	values := make([]float64, len(buf)/8)
+	for j := range values {
+		values[j] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*j:]))
+	}
+	return values
+}

@@ -1,0 +1,75 @@
+package runtime
+
+// The dot-product path: when op(A) is A (rows along k) and op(B) is Bᵀ (B's rows along k too),
+// every element of C is the dot product of a row of A with a row of B, and neither needs packing.
+// For a product with few rows or few columns (a fully connected layer at small batch) this reads
+// the large operand once, straight from memory, and wastes no work on tile padding.
+
+// dotMaxSmall is the largest min(m, n) that takes the dot-product path.
+const dotMaxSmall = 32
+
+// useDot reports whether sgemm should take the dot-product path with kernel id.
+func useDot(id int, transA, transB bool, m, n int) bool {
+	return id == kernelAVX512 && !transA && transB && min(m, n) <= dotMaxSmall
+}
+
+// sgemmDot is sgemm by dot products, in groups of four rows of A by four rows of B; the larger
+// operand is the outer loop, so it is read once and the smaller stays in cache. k > 0.
+func sgemmDot(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ep Epilogue) {
+	var ra, rb [4][]float32
+	var out [16]float32
+	flags := epilogueFlags(acc, ep.ReLU)
+	tile := func(i, j int) {
+		mr, nr := rows4(&ra, a, lda, i, m, k), rows4(&rb, b, ldb, j, n, k)
+		dot4x4(k, &ra, &rb, &out)
+		storeTile(out[:], 4, mr, nr, c[i*ldc+j:], ldc, biasAt(ep.RowBias, i), biasAt(ep.ColBias, j), flags)
+	}
+	if m >= n {
+		for i := 0; i < m; i += 4 {
+			for j := 0; j < n; j += 4 {
+				tile(i, j)
+			}
+		}
+		return
+	}
+	for j := 0; j < n; j += 4 {
+		for i := 0; i < m; i += 4 {
+			tile(i, j)
+		}
+	}
+}
+
+// rows4 sets r to rows i … i+3 of x (row stride ld, rows n, k long), repeating the last row
+// when fewer than four are left, and returns how many are real.
+func rows4(r *[4][]float32, x []float32, ld, i, n, k int) int {
+	real := min(4, n-i)
+	for q := range r {
+		r[q] = x[(i+min(q, real-1))*ld:][:k]
+	}
+	return real
+}
+
+// sgemmDotGo is the pure-Go twin of sgemmDot4x4AVX512:
+//
+//	for r := 0; r < 4; r++ {
+//		for s := 0; s < 4; s++ {
+//			var sum float32
+//			for p := 0; p < k; p++ {
+//				sum += a[r][p] * b[s][p]
+//			}
+//			out[r*4+s] = sum
+//		}
+//	}
+func sgemmDotGo(k int, a, b *[4][]float32, out *[16]float32) {
+	for r := range a {
+		ar := a[r][:k]
+		for s := range b {
+			br := b[s][:k]
+			var sum float32
+			for p, v := range ar {
+				sum += v * br[p]
+			}
+			out[r*4+s] = sum
+		}
+	}
+}

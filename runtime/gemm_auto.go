@@ -1,0 +1,12 @@
+package runtime
+
+// Gemm is Sgemm on ws, or ParallelSgemm when ws is nil: generated kernels call it with their
+// worker's workspace when each worker has images of its own, and with nil when one goroutine
+// runs the kernel and each GEMM is to be split over the workers.
+func Gemm(ws *Workspace, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ep Epilogue) {
+	if ws == nil {
+		ParallelSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, acc, ep)
+		return
+	}
+	Sgemm(ws, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, acc, ep)
+}

@@ -1,0 +1,103 @@
+//go:build !noasm
+
+package runtime
+
+import "golang.org/x/sys/cpu"
+
+// sgemmKernel12x32AVX512 is sgemmKernelGo with mr=12, nr=32 in AVX-512: 24 zmm accumulators,
+// two 16-lane loads of b and twelve broadcasts of a per step of p. It implements
+//
+//	for i := 0; i < 12; i++ {
+//		for j := 0; j < 32; j++ {
+//			var s float32
+//			for p := 0; p < kc; p++ {
+//				s += a[p*12+i] * b[p*32+j]
+//			}
+//			if flags&kernelAcc != 0 {
+//				s += c[i*ldc+j]
+//			}
+//			if rowBias != nil {
+//				s += rowBias[i]
+//			}
+//			if colBias != nil {
+//				s += colBias[j]
+//			}
+//			if flags&kernelReLU != 0 && s < 0 {
+//				s = 0
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func sgemmKernel12x32AVX512(kc int, a, b, c *float32, ldc int, rowBias, colBias *float32, flags int)
+
+// sgemmKernel6x16AVX2 is sgemmKernelGo with mr=6, nr=16 in AVX2 and FMA: 12 ymm accumulators,
+// two 8-lane loads of b and six broadcasts of a per step of p. It implements
+//
+//	for i := 0; i < 6; i++ {
+//		for j := 0; j < 16; j++ {
+//			var s float32
+//			for p := 0; p < kc; p++ {
+//				s += a[p*6+i] * b[p*16+j]
+//			}
+//			if flags&kernelAcc != 0 {
+//				s += c[i*ldc+j]
+//			}
+//			if rowBias != nil {
+//				s += rowBias[i]
+//			}
+//			if colBias != nil {
+//				s += colBias[j]
+//			}
+//			if flags&kernelReLU != 0 && s < 0 {
+//				s = 0
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, rowBias, colBias *float32, flags int)
+
+// hasKernel reports whether the CPU can run kernel id.
+func hasKernel(id int) bool {
+	switch id {
+	case kernelAVX512:
+		return cpu.X86.HasAVX512F
+	case kernelAVX2:
+		return cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	}
+	return id == kernelGo
+}
+
+// bestKernel returns the fastest kernel the CPU supports.
+func bestKernel() int {
+	for _, id := range []int{kernelAVX512, kernelAVX2} {
+		if hasKernel(id) {
+			return id
+		}
+	}
+	return kernelGo
+}
+
+// runKernel runs kernel id on one full tile; see sgemmKernelGo for the arguments. a, b and c
+// must hold the tile (the callers check), and kc must be positive when id is an assembly kernel.
+func runKernel(id, kc int, a, b, c []float32, ldc int, rowBias, colBias []float32, flags int) {
+	var rb, cb *float32
+	if rowBias != nil {
+		rb = &rowBias[0]
+	}
+	if colBias != nil {
+		cb = &colBias[0]
+	}
+	switch id {
+	case kernelAVX512:
+		sgemmKernel12x32AVX512(kc, &a[0], &b[0], &c[0], ldc, rb, cb, flags)
+	case kernelAVX2:
+		sgemmKernel6x16AVX2(kc, &a[0], &b[0], &c[0], ldc, rb, cb, flags)
+	default:
+		k := &kernels[id]
+		sgemmKernelGo(k.mr, k.nr, kc, a, b, c, ldc, rowBias, colBias, flags)
+	}
+}

@@ -1,0 +1,218 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// gemmCase is one Sgemm problem: shapes, storage, strides (pad is added to the tightest stride)
+// and the epilogue options.
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	pad            int
+	acc            bool
+	rowBias        bool
+	colBias        bool
+	relu           bool
+}
+
+func (g gemmCase) String() string {
+	return fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d pad=%d acc=%v rowBias=%v colBias=%v relu=%v",
+		g.transA, g.transB, g.m, g.n, g.k, g.pad, g.acc, g.rowBias, g.colBias, g.relu)
+}
+
+// gemmData holds the operands of a gemmCase; c is the matrix inside cBuf, which has guards.
+type gemmData struct {
+	a, b, c, cBuf []float32
+	lda, ldb, ldc int
+	ep            Epilogue
+	want, bound   []float64 // the reference result and, per element, Σ|a||b| + |c| + |biases|
+}
+
+// newGemmData makes random operands for g, with NaN between the rows of C and around it.
+func newGemmData(rng *rand.Rand, g gemmCase) *gemmData {
+	d := &gemmData{}
+	ar, ac, br, bc := g.m, g.k, g.k, g.n
+	if g.transA {
+		ar, ac = ac, ar
+	}
+	if g.transB {
+		br, bc = bc, br
+	}
+	d.lda, d.ldb, d.ldc = max(ac, 1)+g.pad, max(bc, 1)+g.pad, max(g.n, 1)+g.pad
+	d.a = randSlice(rng, max(0, (ar-1)*d.lda+ac))
+	d.b = randSlice(rng, max(0, (br-1)*d.ldb+bc))
+	nc := max(0, (g.m-1)*d.ldc+g.n)
+	d.cBuf, d.c = guarded(rng, nc)
+	for i := 0; i < g.m; i++ {
+		for j := g.n; j < d.ldc && i*d.ldc+j < nc; j++ {
+			d.c[i*d.ldc+j] = float32(math.NaN())
+		}
+	}
+	d.c = d.c[:nc]
+	if g.rowBias {
+		d.ep.RowBias = randSlice(rng, g.m)
+	}
+	if g.colBias {
+		d.ep.ColBias = randSlice(rng, g.n)
+	}
+	d.ep.ReLU = g.relu
+	d.want, d.bound = reference(g, d)
+	return d
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = 2*rng.Float32() - 1
+	}
+	return s
+}
+
+// reference is the naive triple loop in float64, with the error bound of each element.
+func reference(g gemmCase, d *gemmData) (want, bound []float64) {
+	opA := func(i, p int) float64 {
+		if g.transA {
+			return float64(d.a[p*d.lda+i])
+		}
+		return float64(d.a[i*d.lda+p])
+	}
+	opB := func(p, j int) float64 {
+		if g.transB {
+			return float64(d.b[j*d.ldb+p])
+		}
+		return float64(d.b[p*d.ldb+j])
+	}
+	want, bound = make([]float64, g.m*g.n), make([]float64, g.m*g.n)
+	for i := 0; i < g.m; i++ {
+		for j := 0; j < g.n; j++ {
+			var s, abs float64
+			for p := 0; p < g.k; p++ {
+				s += opA(i, p) * opB(p, j)
+				abs += math.Abs(opA(i, p) * opB(p, j))
+			}
+			if g.acc {
+				s += float64(d.c[i*d.ldc+j])
+				abs += math.Abs(float64(d.c[i*d.ldc+j]))
+			}
+			if d.ep.RowBias != nil {
+				s += float64(d.ep.RowBias[i])
+				abs += math.Abs(float64(d.ep.RowBias[i]))
+			}
+			if d.ep.ColBias != nil {
+				s += float64(d.ep.ColBias[j])
+				abs += math.Abs(float64(d.ep.ColBias[j]))
+			}
+			if g.relu && s < 0 {
+				s = 0
+			}
+			want[i*g.n+j], bound[i*g.n+j] = s, abs
+		}
+	}
+	return want, bound
+}
+
+// check fails unless d.c matches the reference within 1e-5 of each element's bound, and C's
+// guards and the gaps between its rows are still NaN.
+func (d *gemmData) check(t *testing.T, g gemmCase, what string) {
+	t.Helper()
+	requireGuards(t, d.cBuf, len(d.c), what+" "+g.String())
+	for i := 0; i < g.m; i++ {
+		for j := 0; j < d.ldc && i*d.ldc+j < len(d.c); j++ {
+			v := d.c[i*d.ldc+j]
+			if j >= g.n {
+				require.True(t, isNaN(v), "%s %v: c[%d][%d], between rows, was written", what, g, i, j)
+				continue
+			}
+			w := d.want[i*g.n+j]
+			if math.Abs(float64(v)-w) > 1e-5*d.bound[i*g.n+j]+1e-30 {
+				require.Failf(t, "wrong result", "%s %v: c[%d][%d] = %v, want %v", what, g, i, j, v, w)
+			}
+		}
+	}
+}
+
+// gemmSizes are the awkward sizes: around every tile width, and across the block sizes.
+var gemmSizes = []int{1, 2, 5, 6, 7, 11, 12, 13, 15, 16, 17, 31, 32, 33, 100}
+
+// gemmCases returns the cases of TestSgemm: every storage order with acc and each epilogue
+// option on small awkward shapes, a sweep of sizes, and shapes crossing KC, MC and NC.
+func gemmCases(short bool) []gemmCase {
+	var cs []gemmCase
+	for _, tA := range []bool{false, true} {
+		for _, tB := range []bool{false, true} {
+			for opt := 0; opt < 16; opt++ {
+				cs = append(cs, gemmCase{transA: tA, transB: tB, m: 13, n: 35, k: 9, pad: opt % 3,
+					acc: opt&1 != 0, rowBias: opt&2 != 0, colBias: opt&4 != 0, relu: opt&8 != 0})
+			}
+			for _, m := range gemmSizes {
+				for _, n := range gemmSizes {
+					if short && m != n {
+						continue
+					}
+					k := []int{1, 2, 3, 7, 17, 33}[(m+n)%6]
+					cs = append(cs, gemmCase{transA: tA, transB: tB, m: m, n: n, k: k, pad: (m * n) % 5,
+						acc: (m+n)%2 == 0, rowBias: m%3 == 0, colBias: n%3 == 0, relu: (m+n)%3 == 1})
+				}
+			}
+			for _, s := range [][3]int{{0, 5, 3}, {5, 0, 3}, {5, 7, 0}, {3, 50, 1000}, {50, 8, 37}, {300, 40, 600}, {20, 3100, 300}, {145, 97, 513}} {
+				cs = append(cs, gemmCase{transA: tA, transB: tB, m: s[0], n: s[1], k: s[2], pad: 3,
+					acc: true, rowBias: true, colBias: true, relu: true})
+				if short {
+					break
+				}
+			}
+		}
+	}
+	return cs
+}
+
+// TestSgemm checks Sgemm with every available kernel against the naive reference.
+func TestSgemm(t *testing.T) {
+	for id, k := range kernels {
+		t.Run(k.name, func(t *testing.T) {
+			if !hasKernel(id) {
+				t.Skipf("this CPU or build has no %s kernel", k.name)
+			}
+			rng := rand.New(rand.NewPCG(2, uint64(id)))
+			ws := NewWorkspace()
+			for _, g := range gemmCases(testing.Short()) {
+				d := newGemmData(rng, g)
+				sgemm(id, ws, g.transA, g.transB, g.m, g.n, g.k, d.a, d.lda, d.b, d.ldb, d.c, d.ldc, g.acc, d.ep)
+				d.check(t, g, "sgemm/"+k.name)
+			}
+		})
+	}
+}
+
+// TestSgemmPanics checks that Sgemm refuses operands that do not hold their matrices.
+func TestSgemmPanics(t *testing.T) {
+	ws := NewWorkspace()
+	a, b, c := make([]float32, 6), make([]float32, 6), make([]float32, 4)
+	require.PanicsWithValue(t, "runtime: Sgemm: len(C) = 4, want at least 6 for 2×3 with stride 3", func() {
+		Sgemm(ws, false, false, 2, 3, 2, a, 2, b, 3, c, 3, false, Epilogue{})
+	})
+	require.PanicsWithValue(t, "runtime: Sgemm: ldA = 1, shorter than a row of 2", func() {
+		Sgemm(ws, false, false, 2, 2, 2, a, 1, b, 2, c, 2, false, Epilogue{})
+	})
+	require.PanicsWithValue(t, "runtime: Sgemm: len(RowBias) = 3, want m = 2", func() {
+		Sgemm(ws, false, false, 2, 2, 2, a, 2, b, 2, c, 2, false, Epilogue{RowBias: make([]float32, 3)})
+	})
+}
+
+// TestSgemmAllocs checks that Sgemm allocates nothing.
+func TestSgemmAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	g := gemmCase{transB: true, m: 50, n: 70, k: 300, rowBias: true, relu: true}
+	d := newGemmData(rng, g)
+	ws := NewWorkspace()
+	allocs := testing.AllocsPerRun(10, func() {
+		Sgemm(ws, g.transA, g.transB, g.m, g.n, g.k, d.a, d.lda, d.b, d.ldb, d.c, d.ldc, false, d.ep)
+	})
+	require.Zero(t, allocs)
+}
