@@ -86,7 +86,7 @@ func newGen(n *compiler.Network, opt Options) *gen {
 // reserved are the names the generated package uses itself; steps whose names would clash get
 // a suffix.
 var reserved = []string{"m", "n", "x", "buf", "scratch", "perImage", "reserve", "initParams", "params",
-	"kernels", "train", "wide", "workspace", "seed", "calls", "masks", "images", "fill"}
+	"kernels", "train", "wide", "workspace", "workspaces", "seed", "calls", "masks", "images", "fill"}
 
 // ident turns a layer or parameter name (conv1.relu, fc_6) into a unique Go identifier
 // (conv1Relu, fc6).

@@ -105,6 +105,7 @@ func (g *gen) modelStruct(f *jen.File) {
 		jen.Id("buf").Index(jen.Lit(len(g.n.Buffers))).Index().Float32().Comment(
 			fmt.Sprintf("the activation buffers of the memory plan, %s values per image", int64s(g.n.Buffers))),
 		jen.Id("scratch").Index().Index().Float32().Comment(fmt.Sprintf("per worker: %d values for im2col and LRN sums", g.n.Scratch)),
+		jen.Id("workspaces").Index().Op("*").Qual(rt, "Workspace").Comment("per worker: GEMM packing buffers, the model's own so that models may run concurrently"),
 	)
 	for _, s := range g.dropouts() {
 		fields = append(fields, jen.Id(g.name[s]+"Mask").Index().Float32().Comment(
@@ -158,8 +159,10 @@ func (g *gen) constructor(f *jen.File) {
 		jen.Id("m").Dot("params").Op("=").Index().Qual(rt, "Param").Values(listLines(entries)...),
 		jen.Id("m").Dot("initParams").Call(),
 		jen.Id("m").Dot("scratch").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call()),
+		jen.Id("m").Dot("workspaces").Op("=").Make(jen.Index().Op("*").Qual(rt, "Workspace"), jen.Qual(rt, "Workers").Call()),
 		jen.For(jen.Id("w").Op(":=").Range().Id("m").Dot("scratch")).Block(
-			jen.Id("m").Dot("scratch").Index(jen.Id("w")).Op("=").Make(jen.Index().Float32(), jen.Lit(g.n.Scratch)),
+			jen.Id("m").Dot("scratch").Index(jen.Id("w")).Op("=").Make(jen.Index().Float32(), jen.Lit(int(g.n.Scratch))),
+			jen.Id("m").Dot("workspaces").Index(jen.Id("w")).Op("=").Qual(rt, "NewWorkspace").Call(),
 		),
 	)
 	kernels := jen.Dict{}
@@ -299,7 +302,7 @@ func (g *gen) forward(f *jen.File) {
 	f.Comment("runtime.Gemm splits each GEMM over the workers instead.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("workspace").Params(jen.Id("w").Int()).Op("*").Qual(rt, "Workspace").Block(
 		jen.If(jen.Id("m").Dot("wide")).Block(jen.Return(jen.Nil())),
-		jen.Return(jen.Qual(rt, "WorkerWorkspace").Call(jen.Id("w"))),
+		jen.Return(jen.Id("m").Dot("workspaces").Index(jen.Id("w"))),
 	)
 
 	f.Comment("perImage runs a per-image kernel over the batch: each worker takes a share of the images, or,")

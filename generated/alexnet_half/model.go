@@ -50,16 +50,17 @@ type Model struct {
 	fc8Bias     []float32       // [1000]
 	params      []runtime.Param // the parameters in spec order, with their gradients
 
-	seed             uint64       // the seed of the parameters and of dropout masks
-	calls            uint64       // training-mode Forward calls, so that each draws new dropout masks
-	images           int          // the batch size the buffers are sized for
-	n                int          // the batch size of the current Forward
-	wide             bool         // n < workers: kernels run on one goroutine and split their GEMMs instead
-	x                []float32    // the current input
-	buf              [2][]float32 // the activation buffers of the memory plan, 145200, 34992 values per image
-	scratch          [][]float32  // per worker: 1098075 values for im2col and LRN sums
-	pool5DropoutMask []float32    // pool5.dropout's mask: 0 or 1/(1−p) per value
-	fc6DropoutMask   []float32    // fc6.dropout's mask: 0 or 1/(1−p) per value
+	seed             uint64               // the seed of the parameters and of dropout masks
+	calls            uint64               // training-mode Forward calls, so that each draws new dropout masks
+	images           int                  // the batch size the buffers are sized for
+	n                int                  // the batch size of the current Forward
+	wide             bool                 // n < workers: kernels run on one goroutine and split their GEMMs instead
+	x                []float32            // the current input
+	buf              [2][]float32         // the activation buffers of the memory plan, 145200, 34992 values per image
+	scratch          [][]float32          // per worker: 1098075 values for im2col and LRN sums
+	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own so that models may run concurrently
+	pool5DropoutMask []float32            // pool5.dropout's mask: 0 or 1/(1−p) per value
+	fc6DropoutMask   []float32            // fc6.dropout's mask: 0 or 1/(1−p) per value
 	kernels          kernels
 }
 
@@ -121,8 +122,10 @@ func NewSeeded(seed uint64) *Model {
 	}
 	m.initParams()
 	m.scratch = make([][]float32, runtime.Workers())
+	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, int64(1098075))
+		m.scratch[w] = make([]float32, 1098075)
+		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.kernels = kernels{
 		conv1:        m.conv1,
@@ -273,7 +276,7 @@ func (m *Model) workspace(w int) *runtime.Workspace {
 	if m.wide {
 		return nil
 	}
-	return runtime.WorkerWorkspace(w)
+	return m.workspaces[w]
 }
 
 // perImage runs a per-image kernel over the batch: each worker takes a share of the images, or,
