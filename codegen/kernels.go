@@ -297,41 +297,34 @@ func (g *gen) lrn(f *jen.File, s *compiler.Step) {
 	)
 }
 
+// perPlane is the signature of kernels that work on one channel of one image at a time: worker
+// w computes planes lo…hi−1, plane u being channel u%C of image u/C, at offset u·H·W of NCHW
+// data. Forward splits the batch's planes over the workers, so even one image keeps them busy.
+func perPlane(f *jen.File, name string, body ...jen.Code) {
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(body...)
+}
+
 // pool emits max or average pooling, each output the max or mean of its window. Max ignores
 // padding; average divides by the window's size counting padding (PyTorch's count_include_pad).
+// Each output row first reduces its window's rows column by column into a scratch row, then
+// each output reduces its window's columns of that row.
 func (g *gen) pool(f *jen.File, s *compiler.Step) {
 	l, p := s.Main(), s.Main().Pool
 	in, out := s.In(), s.Out()
 	isMax := l.Op == compiler.OpMaxPool
 	how := fmt.Sprintf("Each output is the maximum of its %dx%d window (stride %dx%d, padding %dx%d ignored).", p.KH, p.KW, p.SH, p.SW, p.PH, p.PW)
+	reduce, first, finish := "max(t[x], v)", "best := t[x0]", "o[oy*outW+ox] = best"
+	across := "best = max(best, v)"
 	if !isMax {
 		how = fmt.Sprintf("Each output is the sum of its %dx%d window (stride %dx%d) divided by the window's size,\n"+
 			"counting padding (%dx%d) but not what lies beyond it, as PyTorch's AvgPool2d.", p.KH, p.KW, p.SH, p.SW, p.PH, p.PW)
+		reduce, first, across = "t[x] + v", "var best float32", "best += v"
+		finish = "o[oy*outW+ox] = best / float32(rows*(min(ox*sw-pw+kw, inW+pw)-(ox*sw-pw)))"
 	}
 	g.doc(f, s, how)
 	inS, outS := g.slices(s)
-	var window []jen.Code
-	if isMax {
-		window = []jen.Code{
-			x("best := float32(math.Inf(-1))"),
-			jen.For(x("y := y0; y < y1; y++")).Block(
-				jen.For(x("_, v := range plane[y*inW+x0 : y*inW+x1]")).Block(x("best = max(best, v)")),
-			),
-			x("o[oy*outW+ox] = best"),
-		}
-	} else {
-		window = []jen.Code{
-			x("count := float32((min(oy*sh-ph+kh, inH+ph) - (oy*sh - ph)) * (min(ox*sw-pw+kw, inW+pw) - (ox*sw - pw)))"),
-			x("var sum float32"),
-			jen.For(x("y := y0; y < y1; y++")).Block(
-				jen.For(x("_, v := range plane[y*inW+x0 : y*inW+x1]")).Block(x("sum += v")),
-			),
-			x("o[oy*outW+ox] = sum / count"),
-		}
-	}
-	perImage(f, g.name[s],
+	perPlane(f, g.name[s],
 		jen.Const().Defs(append(sizes(in, out),
-			x("channels").Op("=").Lit(in.C),
 			x("inH, inW").Op("=").List(jen.Lit(in.H), jen.Lit(in.W)),
 			x("outH, outW").Op("=").List(jen.Lit(out.H), jen.Lit(out.W)),
 			x("kh, kw").Op("=").List(jen.Lit(p.KH), jen.Lit(p.KW)),
@@ -339,15 +332,27 @@ func (g *gen) pool(f *jen.File, s *compiler.Step) {
 			x("ph, pw").Op("=").List(jen.Lit(p.PH), jen.Lit(p.PW)),
 		)...),
 		x("in, out := %s, %s", inS, outS),
-		jen.For(x("i := lo; i < hi; i++")).Block(
-			jen.For(x("c := 0; c < channels; c++")).Block(
-				x("plane := in[i*inSize+c*inH*inW:][:inH*inW]"),
-				x("o := out[i*outSize+c*outH*outW:][:outH*outW]"),
-				jen.For(x("oy := 0; oy < outH; oy++")).Block(
-					x("y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)"),
-					jen.For(x("ox := 0; ox < outW; ox++")).Block(append([]jen.Code{
-						x("x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)"),
-					}, window...)...),
+		x("t := m.scratch[worker][:inW]").Comment("the window's rows reduced, column by column"),
+		jen.For(x("u := lo; u < hi; u++")).Block(
+			x("plane := in[u*inH*inW : (u+1)*inH*inW]"),
+			x("o := out[u*outH*outW : (u+1)*outH*outW]"),
+			jen.For(x("oy := 0; oy < outH; oy++")).Block(
+				x("y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)"),
+				func() jen.Code {
+					if isMax {
+						return jen.Null()
+					}
+					return x("rows := min(oy*sh-ph+kh, inH+ph) - (oy*sh - ph)").Comment("window height, counting padding")
+				}(),
+				x("copy(t, plane[y0*inW:(y0+1)*inW])"),
+				jen.For(x("y := y0 + 1; y < y1; y++")).Block(
+					jen.For(x("x, v := range plane[y*inW : (y+1)*inW]")).Block(x("t[x] = %s", reduce)),
+				),
+				jen.For(x("ox := 0; ox < outW; ox++")).Block(
+					x("x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)"),
+					x("%s", first),
+					jen.For(x("_, v := range t[x0:x1]")).Block(x("%s", across)),
+					x("%s", finish),
 				),
 			),
 		),
@@ -360,27 +365,24 @@ func (g *gen) adaptivePool(f *jen.File, s *compiler.Step) {
 	in, out := s.In(), s.Out()
 	g.doc(f, s, "Output (oy, ox) is the mean of input rows ⌊oy·inH/outH⌋ … ⌈(oy+1)·inH/outH⌉−1 and the columns likewise.")
 	inS, outS := g.slices(s)
-	perImage(f, g.name[s],
+	perPlane(f, g.name[s],
 		jen.Const().Defs(append(sizes(in, out),
-			x("channels").Op("=").Lit(in.C),
 			x("inH, inW").Op("=").List(jen.Lit(in.H), jen.Lit(in.W)),
 			x("outH, outW").Op("=").List(jen.Lit(out.H), jen.Lit(out.W)),
 		)...),
 		x("in, out := %s, %s", inS, outS),
-		jen.For(x("i := lo; i < hi; i++")).Block(
-			jen.For(x("c := 0; c < channels; c++")).Block(
-				x("plane := in[i*inSize+c*inH*inW:][:inH*inW]"),
-				x("o := out[i*outSize+c*outH*outW:][:outH*outW]"),
-				jen.For(x("oy := 0; oy < outH; oy++")).Block(
-					x("y0, y1 := oy*inH/outH, ((oy+1)*inH+outH-1)/outH"),
-					jen.For(x("ox := 0; ox < outW; ox++")).Block(
-						x("x0, x1 := ox*inW/outW, ((ox+1)*inW+outW-1)/outW"),
-						x("var sum float32"),
-						jen.For(x("y := y0; y < y1; y++")).Block(
-							jen.For(x("_, v := range plane[y*inW+x0 : y*inW+x1]")).Block(x("sum += v")),
-						),
-						x("o[oy*outW+ox] = sum / float32((y1-y0)*(x1-x0))"),
+		jen.For(x("u := lo; u < hi; u++")).Block(
+			x("plane := in[u*inH*inW : (u+1)*inH*inW]"),
+			x("o := out[u*outH*outW : (u+1)*outH*outW]"),
+			jen.For(x("oy := 0; oy < outH; oy++")).Block(
+				x("y0, y1 := oy*inH/outH, ((oy+1)*inH+outH-1)/outH"),
+				jen.For(x("ox := 0; ox < outW; ox++")).Block(
+					x("x0, x1 := ox*inW/outW, ((ox+1)*inW+outW-1)/outW"),
+					x("var sum float32"),
+					jen.For(x("y := y0; y < y1; y++")).Block(
+						jen.For(x("_, v := range plane[y*inW+x0 : y*inW+x1]")).Block(x("sum += v")),
 					),
+					x("o[oy*outW+ox] = sum / float32((y1-y0)*(x1-x0))"),
 				),
 			),
 		),

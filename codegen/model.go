@@ -279,9 +279,15 @@ func (g *gen) forward(f *jen.File) {
 		if s.View {
 			continue
 		}
-		call := jen.Id("m").Dot("perImage").Call(jen.Id("m").Dot("kernels").Dot(g.name[s]))
-		if s.Main().Op == compiler.OpFC {
+		var call *jen.Statement
+		switch s.Main().Op {
+		case compiler.OpFC:
 			call = jen.Id("m").Dot(g.name[s]).Call()
+		case compiler.OpMaxPool, compiler.OpAvgPool, compiler.OpAdaptiveAvgPool:
+			// runtime.Parallel(n*96, m.kernels.pool1): one work item per channel of each image
+			call = jen.Qual(rt, "Parallel").Call(jen.Id("n").Op("*").Lit(s.In().C), jen.Id("m").Dot("kernels").Dot(g.name[s]))
+		default:
+			call = jen.Id("m").Dot("perImage").Call(jen.Id("m").Dot("kernels").Dot(g.name[s]))
 		}
 		call = call.Comment(stepSummary(s))
 		if s.Main().Op == compiler.OpDropout {

@@ -98,6 +98,8 @@ func (s *Step) Scratch() int64 {
 		return int64(l.In.C/c.Groups*c.KH*c.KW) * int64(l.Out.H*l.Out.W)
 	case OpLRN:
 		return int64(l.In.H * l.In.W)
+	case OpMaxPool, OpAvgPool:
+		return int64(l.In.W)
 	}
 	return 0
 }

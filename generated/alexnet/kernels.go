@@ -109,7 +109,6 @@ func (m *Model) pool1(worker, lo, hi int) {
 	const (
 		inSize     = 290400 // 96x55x55
 		outSize    = 69984  // 96x27x27
-		channels   = 96
 		inH, inW   = 55, 55
 		outH, outW = 27, 27
 		kh, kw     = 3, 3
@@ -117,22 +116,25 @@ func (m *Model) pool1(worker, lo, hi int) {
 		ph, pw     = 0, 0
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
-	for i := lo; i < hi; i++ {
-		for c := 0; c < channels; c++ {
-			plane := in[i*inSize+c*inH*inW:][:inH*inW]
-			o := out[i*outSize+c*outH*outW:][:outH*outW]
-			for oy := 0; oy < outH; oy++ {
-				y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-				for ox := 0; ox < outW; ox++ {
-					x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-					best := float32(math.Inf(-1))
-					for y := y0; y < y1; y++ {
-						for _, v := range plane[y*inW+x0 : y*inW+x1] {
-							best = max(best, v)
-						}
-					}
-					o[oy*outW+ox] = best
+	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
+	for u := lo; u < hi; u++ {
+		plane := in[u*inH*inW : (u+1)*inH*inW]
+		o := out[u*outH*outW : (u+1)*outH*outW]
+		for oy := 0; oy < outH; oy++ {
+			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
+			copy(t, plane[y0*inW:(y0+1)*inW])
+			for y := y0 + 1; y < y1; y++ {
+				for x, v := range plane[y*inW : (y+1)*inW] {
+					t[x] = max(t[x], v)
 				}
+			}
+			for ox := 0; ox < outW; ox++ {
+				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
+				best := t[x0]
+				for _, v := range t[x0:x1] {
+					best = max(best, v)
+				}
+				o[oy*outW+ox] = best
 			}
 		}
 	}
@@ -238,7 +240,6 @@ func (m *Model) pool2(worker, lo, hi int) {
 	const (
 		inSize     = 186624 // 256x27x27
 		outSize    = 43264  // 256x13x13
-		channels   = 256
 		inH, inW   = 27, 27
 		outH, outW = 13, 13
 		kh, kw     = 3, 3
@@ -246,22 +247,25 @@ func (m *Model) pool2(worker, lo, hi int) {
 		ph, pw     = 0, 0
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
-	for i := lo; i < hi; i++ {
-		for c := 0; c < channels; c++ {
-			plane := in[i*inSize+c*inH*inW:][:inH*inW]
-			o := out[i*outSize+c*outH*outW:][:outH*outW]
-			for oy := 0; oy < outH; oy++ {
-				y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-				for ox := 0; ox < outW; ox++ {
-					x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-					best := float32(math.Inf(-1))
-					for y := y0; y < y1; y++ {
-						for _, v := range plane[y*inW+x0 : y*inW+x1] {
-							best = max(best, v)
-						}
-					}
-					o[oy*outW+ox] = best
+	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
+	for u := lo; u < hi; u++ {
+		plane := in[u*inH*inW : (u+1)*inH*inW]
+		o := out[u*outH*outW : (u+1)*outH*outW]
+		for oy := 0; oy < outH; oy++ {
+			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
+			copy(t, plane[y0*inW:(y0+1)*inW])
+			for y := y0 + 1; y < y1; y++ {
+				for x, v := range plane[y*inW : (y+1)*inW] {
+					t[x] = max(t[x], v)
 				}
+			}
+			for ox := 0; ox < outW; ox++ {
+				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
+				best := t[x0]
+				for _, v := range t[x0:x1] {
+					best = max(best, v)
+				}
+				o[oy*outW+ox] = best
 			}
 		}
 	}
@@ -459,7 +463,6 @@ func (m *Model) pool5(worker, lo, hi int) {
 	const (
 		inSize     = 43264 // 256x13x13
 		outSize    = 9216  // 256x6x6
-		channels   = 256
 		inH, inW   = 13, 13
 		outH, outW = 6, 6
 		kh, kw     = 3, 3
@@ -467,22 +470,25 @@ func (m *Model) pool5(worker, lo, hi int) {
 		ph, pw     = 0, 0
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
-	for i := lo; i < hi; i++ {
-		for c := 0; c < channels; c++ {
-			plane := in[i*inSize+c*inH*inW:][:inH*inW]
-			o := out[i*outSize+c*outH*outW:][:outH*outW]
-			for oy := 0; oy < outH; oy++ {
-				y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-				for ox := 0; ox < outW; ox++ {
-					x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-					best := float32(math.Inf(-1))
-					for y := y0; y < y1; y++ {
-						for _, v := range plane[y*inW+x0 : y*inW+x1] {
-							best = max(best, v)
-						}
-					}
-					o[oy*outW+ox] = best
+	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
+	for u := lo; u < hi; u++ {
+		plane := in[u*inH*inW : (u+1)*inH*inW]
+		o := out[u*outH*outW : (u+1)*outH*outW]
+		for oy := 0; oy < outH; oy++ {
+			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
+			copy(t, plane[y0*inW:(y0+1)*inW])
+			for y := y0 + 1; y < y1; y++ {
+				for x, v := range plane[y*inW : (y+1)*inW] {
+					t[x] = max(t[x], v)
 				}
+			}
+			for ox := 0; ox < outW; ox++ {
+				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
+				best := t[x0]
+				for _, v := range t[x0:x1] {
+					best = max(best, v)
+				}
+				o[oy*outW+ox] = best
 			}
 		}
 	}

@@ -2,10 +2,7 @@
 
 package alexnet_half
 
-import (
-	"github.com/netc-project/netc/runtime"
-	"math"
-)
+import "github.com/netc-project/netc/runtime"
 
 // conv1 computes conv1 (specs/alexnet_half.net:21): 3x224x224 → 48x55x55 per image.
 // It includes conv1.relu (specs/alexnet_half.net:22) in the same pass.
@@ -77,7 +74,6 @@ func (m *Model) pool1(worker, lo, hi int) {
 	const (
 		inSize     = 145200 // 48x55x55
 		outSize    = 34992  // 48x27x27
-		channels   = 48
 		inH, inW   = 55, 55
 		outH, outW = 27, 27
 		kh, kw     = 3, 3
@@ -85,22 +81,25 @@ func (m *Model) pool1(worker, lo, hi int) {
 		ph, pw     = 0, 0
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
-	for i := lo; i < hi; i++ {
-		for c := 0; c < channels; c++ {
-			plane := in[i*inSize+c*inH*inW:][:inH*inW]
-			o := out[i*outSize+c*outH*outW:][:outH*outW]
-			for oy := 0; oy < outH; oy++ {
-				y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-				for ox := 0; ox < outW; ox++ {
-					x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-					best := float32(math.Inf(-1))
-					for y := y0; y < y1; y++ {
-						for _, v := range plane[y*inW+x0 : y*inW+x1] {
-							best = max(best, v)
-						}
-					}
-					o[oy*outW+ox] = best
+	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
+	for u := lo; u < hi; u++ {
+		plane := in[u*inH*inW : (u+1)*inH*inW]
+		o := out[u*outH*outW : (u+1)*outH*outW]
+		for oy := 0; oy < outH; oy++ {
+			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
+			copy(t, plane[y0*inW:(y0+1)*inW])
+			for y := y0 + 1; y < y1; y++ {
+				for x, v := range plane[y*inW : (y+1)*inW] {
+					t[x] = max(t[x], v)
 				}
+			}
+			for ox := 0; ox < outW; ox++ {
+				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
+				best := t[x0]
+				for _, v := range t[x0:x1] {
+					best = max(best, v)
+				}
+				o[oy*outW+ox] = best
 			}
 		}
 	}
@@ -174,7 +173,6 @@ func (m *Model) pool2(worker, lo, hi int) {
 	const (
 		inSize     = 93312 // 128x27x27
 		outSize    = 21632 // 128x13x13
-		channels   = 128
 		inH, inW   = 27, 27
 		outH, outW = 13, 13
 		kh, kw     = 3, 3
@@ -182,22 +180,25 @@ func (m *Model) pool2(worker, lo, hi int) {
 		ph, pw     = 0, 0
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
-	for i := lo; i < hi; i++ {
-		for c := 0; c < channels; c++ {
-			plane := in[i*inSize+c*inH*inW:][:inH*inW]
-			o := out[i*outSize+c*outH*outW:][:outH*outW]
-			for oy := 0; oy < outH; oy++ {
-				y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-				for ox := 0; ox < outW; ox++ {
-					x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-					best := float32(math.Inf(-1))
-					for y := y0; y < y1; y++ {
-						for _, v := range plane[y*inW+x0 : y*inW+x1] {
-							best = max(best, v)
-						}
-					}
-					o[oy*outW+ox] = best
+	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
+	for u := lo; u < hi; u++ {
+		plane := in[u*inH*inW : (u+1)*inH*inW]
+		o := out[u*outH*outW : (u+1)*outH*outW]
+		for oy := 0; oy < outH; oy++ {
+			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
+			copy(t, plane[y0*inW:(y0+1)*inW])
+			for y := y0 + 1; y < y1; y++ {
+				for x, v := range plane[y*inW : (y+1)*inW] {
+					t[x] = max(t[x], v)
 				}
+			}
+			for ox := 0; ox < outW; ox++ {
+				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
+				best := t[x0]
+				for _, v := range t[x0:x1] {
+					best = max(best, v)
+				}
+				o[oy*outW+ox] = best
 			}
 		}
 	}
@@ -395,7 +396,6 @@ func (m *Model) pool5(worker, lo, hi int) {
 	const (
 		inSize     = 21632 // 128x13x13
 		outSize    = 4608  // 128x6x6
-		channels   = 128
 		inH, inW   = 13, 13
 		outH, outW = 6, 6
 		kh, kw     = 3, 3
@@ -403,22 +403,25 @@ func (m *Model) pool5(worker, lo, hi int) {
 		ph, pw     = 0, 0
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
-	for i := lo; i < hi; i++ {
-		for c := 0; c < channels; c++ {
-			plane := in[i*inSize+c*inH*inW:][:inH*inW]
-			o := out[i*outSize+c*outH*outW:][:outH*outW]
-			for oy := 0; oy < outH; oy++ {
-				y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-				for ox := 0; ox < outW; ox++ {
-					x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-					best := float32(math.Inf(-1))
-					for y := y0; y < y1; y++ {
-						for _, v := range plane[y*inW+x0 : y*inW+x1] {
-							best = max(best, v)
-						}
-					}
-					o[oy*outW+ox] = best
+	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
+	for u := lo; u < hi; u++ {
+		plane := in[u*inH*inW : (u+1)*inH*inW]
+		o := out[u*outH*outW : (u+1)*outH*outW]
+		for oy := 0; oy < outH; oy++ {
+			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
+			copy(t, plane[y0*inW:(y0+1)*inW])
+			for y := y0 + 1; y < y1; y++ {
+				for x, v := range plane[y*inW : (y+1)*inW] {
+					t[x] = max(t[x], v)
 				}
+			}
+			for ox := 0; ox < outW; ox++ {
+				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
+				best := t[x0]
+				for _, v := range t[x0:x1] {
+					best = max(best, v)
+				}
+				o[oy*outW+ox] = best
 			}
 		}
 	}

@@ -250,14 +250,14 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	if train {
 		m.calls++
 	}
-	m.perImage(m.kernels.conv1) // conv1 + conv1.relu
-	m.perImage(m.kernels.pool1) // pool1
-	m.perImage(m.kernels.conv2) // conv2 + conv2.relu
-	m.perImage(m.kernels.pool2) // pool2
-	m.perImage(m.kernels.conv3) // conv3 + conv3.relu
-	m.perImage(m.kernels.conv4) // conv4 + conv4.relu
-	m.perImage(m.kernels.conv5) // conv5 + conv5.relu
-	m.perImage(m.kernels.pool5) // pool5
+	m.perImage(m.kernels.conv1)              // conv1 + conv1.relu
+	runtime.Parallel(n*48, m.kernels.pool1)  // pool1
+	m.perImage(m.kernels.conv2)              // conv2 + conv2.relu
+	runtime.Parallel(n*128, m.kernels.pool2) // pool2
+	m.perImage(m.kernels.conv3)              // conv3 + conv3.relu
+	m.perImage(m.kernels.conv4)              // conv4 + conv4.relu
+	m.perImage(m.kernels.conv5)              // conv5 + conv5.relu
+	runtime.Parallel(n*128, m.kernels.pool5) // pool5
 	if train {
 		m.perImage(m.kernels.pool5Dropout) // pool5.dropout
 	}

@@ -107,7 +107,6 @@ func (m *Model) p1(worker, lo, hi int) {
 	const (
 		inSize     = 2048 // 8x16x16
 		outSize    = 512  // 8x8x8
-		channels   = 8
 		inH, inW   = 16, 16
 		outH, outW = 8, 8
 		kh, kw     = 3, 3
@@ -115,22 +114,25 @@ func (m *Model) p1(worker, lo, hi int) {
 		ph, pw     = 1, 1
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
-	for i := lo; i < hi; i++ {
-		for c := 0; c < channels; c++ {
-			plane := in[i*inSize+c*inH*inW:][:inH*inW]
-			o := out[i*outSize+c*outH*outW:][:outH*outW]
-			for oy := 0; oy < outH; oy++ {
-				y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-				for ox := 0; ox < outW; ox++ {
-					x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-					best := float32(math.Inf(-1))
-					for y := y0; y < y1; y++ {
-						for _, v := range plane[y*inW+x0 : y*inW+x1] {
-							best = max(best, v)
-						}
-					}
-					o[oy*outW+ox] = best
+	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
+	for u := lo; u < hi; u++ {
+		plane := in[u*inH*inW : (u+1)*inH*inW]
+		o := out[u*outH*outW : (u+1)*outH*outW]
+		for oy := 0; oy < outH; oy++ {
+			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
+			copy(t, plane[y0*inW:(y0+1)*inW])
+			for y := y0 + 1; y < y1; y++ {
+				for x, v := range plane[y*inW : (y+1)*inW] {
+					t[x] = max(t[x], v)
 				}
+			}
+			for ox := 0; ox < outW; ox++ {
+				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
+				best := t[x0]
+				for _, v := range t[x0:x1] {
+					best = max(best, v)
+				}
+				o[oy*outW+ox] = best
 			}
 		}
 	}
@@ -239,7 +241,6 @@ func (m *Model) p2(worker, lo, hi int) {
 	const (
 		inSize     = 288 // 12x6x4
 		outSize    = 72  // 12x3x2
-		channels   = 12
 		inH, inW   = 6, 4
 		outH, outW = 3, 2
 		kh, kw     = 3, 3
@@ -247,23 +248,26 @@ func (m *Model) p2(worker, lo, hi int) {
 		ph, pw     = 0, 0
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
-	for i := lo; i < hi; i++ {
-		for c := 0; c < channels; c++ {
-			plane := in[i*inSize+c*inH*inW:][:inH*inW]
-			o := out[i*outSize+c*outH*outW:][:outH*outW]
-			for oy := 0; oy < outH; oy++ {
-				y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-				for ox := 0; ox < outW; ox++ {
-					x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-					count := float32((min(oy*sh-ph+kh, inH+ph) - (oy*sh - ph)) * (min(ox*sw-pw+kw, inW+pw) - (ox*sw - pw)))
-					var sum float32
-					for y := y0; y < y1; y++ {
-						for _, v := range plane[y*inW+x0 : y*inW+x1] {
-							sum += v
-						}
-					}
-					o[oy*outW+ox] = sum / count
+	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
+	for u := lo; u < hi; u++ {
+		plane := in[u*inH*inW : (u+1)*inH*inW]
+		o := out[u*outH*outW : (u+1)*outH*outW]
+		for oy := 0; oy < outH; oy++ {
+			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
+			rows := min(oy*sh-ph+kh, inH+ph) - (oy*sh - ph) // window height, counting padding
+			copy(t, plane[y0*inW:(y0+1)*inW])
+			for y := y0 + 1; y < y1; y++ {
+				for x, v := range plane[y*inW : (y+1)*inW] {
+					t[x] = t[x] + v
 				}
+			}
+			for ox := 0; ox < outW; ox++ {
+				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
+				var best float32
+				for _, v := range t[x0:x1] {
+					best += v
+				}
+				o[oy*outW+ox] = best / float32(rows*(min(ox*sw-pw+kw, inW+pw)-(ox*sw-pw)))
 			}
 		}
 	}
@@ -275,27 +279,24 @@ func (m *Model) a(worker, lo, hi int) {
 	const (
 		inSize     = 72 // 12x3x2
 		outSize    = 48 // 12x2x2
-		channels   = 12
 		inH, inW   = 3, 2
 		outH, outW = 2, 2
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
-	for i := lo; i < hi; i++ {
-		for c := 0; c < channels; c++ {
-			plane := in[i*inSize+c*inH*inW:][:inH*inW]
-			o := out[i*outSize+c*outH*outW:][:outH*outW]
-			for oy := 0; oy < outH; oy++ {
-				y0, y1 := oy*inH/outH, ((oy+1)*inH+outH-1)/outH
-				for ox := 0; ox < outW; ox++ {
-					x0, x1 := ox*inW/outW, ((ox+1)*inW+outW-1)/outW
-					var sum float32
-					for y := y0; y < y1; y++ {
-						for _, v := range plane[y*inW+x0 : y*inW+x1] {
-							sum += v
-						}
+	for u := lo; u < hi; u++ {
+		plane := in[u*inH*inW : (u+1)*inH*inW]
+		o := out[u*outH*outW : (u+1)*outH*outW]
+		for oy := 0; oy < outH; oy++ {
+			y0, y1 := oy*inH/outH, ((oy+1)*inH+outH-1)/outH
+			for ox := 0; ox < outW; ox++ {
+				x0, x1 := ox*inW/outW, ((ox+1)*inW+outW-1)/outW
+				var sum float32
+				for y := y0; y < y1; y++ {
+					for _, v := range plane[y*inW+x0 : y*inW+x1] {
+						sum += v
 					}
-					o[oy*outW+ox] = sum / float32((y1-y0)*(x1-x0))
 				}
+				o[oy*outW+ox] = sum / float32((y1-y0)*(x1-x0))
 			}
 		}
 	}

@@ -193,14 +193,14 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	if train {
 		m.calls++
 	}
-	m.perImage(m.kernels.c1)    // c1 + c1.relu
-	m.perImage(m.kernels.c1Lrn) // c1.lrn
-	m.perImage(m.kernels.p1)    // p1
-	m.perImage(m.kernels.c2)    // c2 + c2.relu
-	m.perImage(m.kernels.c2Lrn) // c2.lrn
-	m.perImage(m.kernels.p2)    // p2
-	m.perImage(m.kernels.a)     // a
-	m.fc1()                     // fc1 + fc1.relu
+	m.perImage(m.kernels.c1)             // c1 + c1.relu
+	m.perImage(m.kernels.c1Lrn)          // c1.lrn
+	runtime.Parallel(n*8, m.kernels.p1)  // p1
+	m.perImage(m.kernels.c2)             // c2 + c2.relu
+	m.perImage(m.kernels.c2Lrn)          // c2.lrn
+	runtime.Parallel(n*12, m.kernels.p2) // p2
+	runtime.Parallel(n*12, m.kernels.a)  // a
+	m.fc1()                              // fc1 + fc1.relu
 	if train {
 		m.perImage(m.kernels.fc1Dropout) // fc1.dropout
 	}
