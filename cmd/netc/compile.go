@@ -14,12 +14,14 @@ import (
 	"github.com/netc-project/netc/codegen"
 )
 
-// compile implements `netc compile SPEC [-o DIR] [-pkg NAME]`.
+// compile implements `netc compile SPEC [-o DIR] [-pkg NAME] [-v]`; it prints nothing on success
+// unless -v asks for the files written, as go generate expects.
 func compile(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("compile", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "the package's directory (default: ./NAME, the network's name)")
 	pkg := fs.String("pkg", "", "the package's name (default: the network's name)")
+	verbose := fs.Bool("v", false, "list the files written")
 	specs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 2
@@ -37,8 +39,10 @@ func compile(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "netc: %v\n", err)
 		return 1
 	}
-	for _, f := range files {
-		fmt.Fprintln(stdout, filepath.Join(dir, f.Name))
+	if *verbose {
+		for _, f := range files {
+			fmt.Fprintln(stdout, filepath.Join(dir, f.Name))
+		}
 	}
 	return 0
 }

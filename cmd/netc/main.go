@@ -16,7 +16,8 @@ const usage = `usage: netc <command> [arguments]
 
 commands:
   check [--json] FILE...            check specs; print every layer's output shape, parameters, MFLOPs and memory
-  compile SPEC [-o DIR] [-pkg NAME] write the Go package of a spec (default: ./NAME, package NAME)
+  compile SPEC [-o DIR] [-pkg NAME] [-v]
+                                    write the Go package of a spec (default: ./NAME, package NAME)
 `
 
 func main() {

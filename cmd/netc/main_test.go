@@ -137,7 +137,7 @@ func TestGeneratedUpToDate(t *testing.T) {
 // their headers, and that a bad spec writes nothing.
 func TestCompileWritesPackage(t *testing.T) {
 	dir := t.TempDir()
-	stdout, stderr, code := netc(t, "compile", "specs/tiny.net", "-o", dir, "-pkg", "small")
+	stdout, stderr, code := netc(t, "compile", "specs/tiny.net", "-o", dir, "-pkg", "small", "-v")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, filepath.Join(dir, "model.go"))
 	src, err := os.ReadFile(filepath.Join(dir, "model.go"))
