@@ -46,6 +46,8 @@ func Generate(n *compiler.Network, opt Options) ([]File, error) {
 	}{
 		{"model.go", g.model},
 		{"kernels.go", g.kernels},
+		{"backward.go", g.backward},
+		{"train.go", g.train},
 	} {
 		jf := jen.NewFile(opt.Package)
 		jf.ImportName(rt, "runtime")
@@ -86,7 +88,8 @@ func newGen(n *compiler.Network, opt Options) *gen {
 // reserved are the names the generated package uses itself; steps whose names would clash get
 // a suffix.
 var reserved = []string{"m", "n", "x", "buf", "scratch", "perImage", "reserve", "initParams", "params",
-	"kernels", "train", "wide", "workspace", "workspaces", "seed", "calls", "masks", "images", "fill"}
+	"kernels", "train", "wide", "workspace", "workspaces", "seed", "masks", "images", "fill", "velocity", "chunks", "lr", "steps",
+	"grad", "partials", "labels", "losses", "sumPartials", "sgd", "lossBackward", "chunk", "rule", "momentum", "weightDecay"}
 
 // ident turns a layer or parameter name (conv1.relu, fc_6) into a unique Go identifier
 // (conv1Relu, fc6).

@@ -30,8 +30,8 @@ func x(format string, args ...any) *jen.Statement {
 }
 
 var (
-	qualified = regexp.MustCompile(`\b(runtime|math)\.([A-Za-z_][A-Za-z0-9_]*)`)
-	packages  = map[string]string{"runtime": rt, "math": "math"}
+	qualified = regexp.MustCompile(`\b(runtime|math|fmt)\.([A-Za-z_][A-Za-z0-9_]*)`)
+	packages  = map[string]string{"runtime": rt, "math": "math", "fmt": "fmt"}
 )
 
 // kernels emits one function per step that does work.
@@ -240,24 +240,10 @@ func (g *gen) fc(f *jen.File, s *compiler.Step) {
 	)
 }
 
-// lrnPower returns the Go expression of a·s^−β for the β of a layer, in float64: with square
-// roots for the common βs, math.Pow otherwise.
-func lrnPower(beta float64) string {
-	switch beta {
-	case 0:
-		return "a"
-	case 0.5:
-		return "a / math.Sqrt(s)"
-	case 0.75:
-		return "a / math.Sqrt(s*math.Sqrt(s))"
-	case 1:
-		return "a / s"
-	}
-	return fmt.Sprintf("a * math.Pow(s, %v)", -beta)
-}
-
-// lrn emits local response normalisation across channels, summing the squares of each channel's
-// window into a row of scratch space, then scaling the channel.
+// lrn emits local response normalisation across channels: for each channel, the squares of its
+// window's channels summed into a row of scratch space by runtime.SquaresAdd (afresh for every
+// window, not slid from the last one, so that no rounding error carries from a window of large
+// values into one of small values), then the channel scaled by runtime.LRNScale.
 func (g *gen) lrn(f *jen.File, s *compiler.Step) {
 	l := s.Main()
 	p, shape := l.LRN, s.In()
@@ -277,6 +263,7 @@ func (g *gen) lrn(f *jen.File, s *compiler.Step) {
 			x("before, after").Op("=").List(jen.Lit(p.Size/2), jen.Lit((p.Size-1)/2)).Comment("channels in the window around c"),
 			x("k").Op("=").Lit(p.K),
 			x("scale").Op("=").Lit(p.Scale()),
+			x("beta").Op("=").Lit(p.Beta),
 		),
 		x("in, out := %s, %s", inS, outS),
 		x("sums := m.scratch[worker][:pixels]"),
@@ -285,13 +272,9 @@ func (g *gen) lrn(f *jen.File, s *compiler.Step) {
 			jen.For(x("c := 0; c < channels; c++")).Block(
 				x("clear(sums)"),
 				jen.For(x("j := max(0, c-before); j <= min(channels-1, c+after); j++")).Block(
-					jen.For(x("q, v := range src[j*pixels : (j+1)*pixels]")).Block(x("sums[q] += v * v")),
+					x("runtime.SquaresAdd(sums, src[j*pixels:(j+1)*pixels])"),
 				),
-				x("a, b := src[c*pixels:(c+1)*pixels], dst[c*pixels:(c+1)*pixels]"),
-				jen.For(x("q := range b")).Block(
-					x("a, s := float64(a[q]), k+scale*float64(sums[q])"),
-					x("b[q] = float32(%s)", lrnPower(p.Beta)),
-				),
+				x("runtime.LRNScale(dst[c*pixels:(c+1)*pixels], src[c*pixels:(c+1)*pixels], sums, k, scale, beta)"),
 			),
 		),
 	)
@@ -422,7 +405,7 @@ func (g *gen) dropout(f *jen.File, s *compiler.Step) {
 		x("in, out, mask := %s, %s, m.%sMask[:m.n*outSize]", inS, outS, g.name[s]),
 		jen.For(x("i := lo; i < hi; i++")).Block(
 			x("rng := runtime.NewRNG(m.seed)"),
-			x("r := rng.Split(m.calls<<32 | uint64(i)<<8 | stream)"),
+			x("r := rng.Split(uint64(m.steps)<<32 | uint64(i)<<8 | stream)"),
 			x("mk := mask[i*outSize : (i+1)*outSize]"),
 			x("r.FillBernoulliMask(mk, keep, scale)"),
 			jen.For(x("j, v := range in[i*inSize : (i+1)*inSize]")).Block(x("out[i*outSize+j] = v * mk[j]")),

@@ -97,7 +97,12 @@ func (g *gen) modelStruct(f *jen.File) {
 		jen.Id("params").Index().Qual(rt, "Param").Comment("the parameters in spec order, with their gradients"),
 		jen.Line(),
 		jen.Id("seed").Uint64().Comment("the seed of the parameters and of dropout masks"),
-		jen.Id("calls").Uint64().Comment("training-mode Forward calls, so that each draws new dropout masks"),
+		jen.Id("velocity").Index().Index().Float32().Comment("the optimiser's momentum, per parameter"),
+		jen.Id("chunks").Index().Id("chunk").Comment("the parameters cut in pieces for the workers to update"),
+		jen.Id("lr").Float64().Comment("the learning rate of the next Step"),
+		jen.Id("steps").Int64().Comment("Steps taken; dropout masks depend on it"),
+		jen.Line(),
+		jen.Id("train").Bool().Comment("the mode of the last Forward"),
 		jen.Id("images").Int().Comment("the batch size the buffers are sized for"),
 		jen.Id("n").Int().Comment("the batch size of the current Forward"),
 		jen.Id("wide").Bool().Comment("n < workers: kernels run on one goroutine and split their GEMMs instead"),
@@ -106,6 +111,10 @@ func (g *gen) modelStruct(f *jen.File) {
 			fmt.Sprintf("the activation buffers of the memory plan, %s values per image", int64s(g.n.Buffers))),
 		jen.Id("scratch").Index().Index().Float32().Comment(fmt.Sprintf("per worker: %d values for im2col and LRN sums", g.n.Scratch)),
 		jen.Id("workspaces").Index().Op("*").Qual(rt, "Workspace").Comment("per worker: GEMM packing buffers, the model's own so that models may run concurrently"),
+		jen.Id("grad").Index(jen.Lit(2)).Index().Float32().Comment(fmt.Sprintf("the backward pass's gradient buffers, %d values per image each", g.n.GradSize)),
+		jen.Id("partials").Index().Index().Float32().Comment("per worker: its share of the convolutions' parameter gradients"),
+		jen.Id("labels").Index().Int32().Comment("the labels of the current Backward"),
+		jen.Id("losses").Index().Float64().Comment("each image's loss"),
 	)
 	for _, s := range g.dropouts() {
 		fields = append(fields, jen.Id(g.name[s]+"Mask").Index().Float32().Comment(
@@ -120,7 +129,17 @@ func (g *gen) modelStruct(f *jen.File) {
 	for _, s := range g.perImageSteps() {
 		kfields = append(kfields, jen.Id(g.name[s]).Func().Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()))
 	}
-	f.Comment("kernels are the steps' kernels bound to the model once, so that Forward allocates nothing.")
+	for _, s := range g.backwardSteps() {
+		if s.Main().Op != compiler.OpFC {
+			kfields = append(kfields, jen.Id(g.backName(s)).Func().Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()))
+		}
+	}
+	kfields = append(kfields,
+		jen.Id("lossBackward").Func().Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()),
+		jen.Id("sgd").Func().Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()),
+	)
+	f.Comment("kernels are the steps' kernels bound to the model once, so that Forward, Backward and Step")
+	f.Comment("allocate nothing.")
 	f.Type().Id("kernels").Struct(kfields...)
 }
 
@@ -155,20 +174,43 @@ func (g *gen) constructor(f *jen.File) {
 			jen.Id("Grad").Op(":").Make(jen.Index().Float32(), jen.Lit(size(p.Shape))),
 		))
 	}
+	_, partials := g.convParams()
+	scratch := int(g.n.Scratch) // per worker, for the forward and the backward kernels
+	for _, s := range g.n.Steps {
+		scratch = max(scratch, backScratch(s))
+	}
 	body = append(body,
 		jen.Id("m").Dot("params").Op("=").Index().Qual(rt, "Param").Values(listLines(entries)...),
 		jen.Id("m").Dot("initParams").Call(),
 		jen.Id("m").Dot("scratch").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call()),
 		jen.Id("m").Dot("workspaces").Op("=").Make(jen.Index().Op("*").Qual(rt, "Workspace"), jen.Qual(rt, "Workers").Call()),
 		jen.For(jen.Id("w").Op(":=").Range().Id("m").Dot("scratch")).Block(
-			jen.Id("m").Dot("scratch").Index(jen.Id("w")).Op("=").Make(jen.Index().Float32(), jen.Lit(int(g.n.Scratch))),
+			jen.Id("m").Dot("scratch").Index(jen.Id("w")).Op("=").Make(jen.Index().Float32(), jen.Lit(scratch)),
 			jen.Id("m").Dot("workspaces").Index(jen.Id("w")).Op("=").Qual(rt, "NewWorkspace").Call(),
 		),
 	)
-	kernels := jen.Dict{}
+	kernels := jen.Dict{jen.Id("lossBackward"): x("m.lossBackward"), jen.Id("sgd"): x("m.sgd")}
 	for _, s := range g.perImageSteps() {
 		kernels[jen.Id(g.name[s])] = jen.Id("m").Dot(g.name[s])
 	}
+	for _, s := range g.backwardSteps() {
+		if s.Main().Op != compiler.OpFC {
+			kernels[jen.Id(g.backName(s))] = jen.Id("m").Dot(g.backName(s))
+		}
+	}
+	body = append(body,
+		x("m.lr = LearningRate0"),
+		x("m.velocity = make([][]float32, len(m.params))"),
+		jen.For(x("i, p := range m.params")).Block(
+			x("m.velocity[i] = make([]float32, len(p.Data))"),
+			jen.Comment("Pieces of 64Ki values, so that the workers share the update evenly."),
+			jen.For(x("lo := 0; lo < len(p.Data); lo += 1 << 16")).Block(
+				x("m.chunks = append(m.chunks, chunk{i, lo, min(lo+1<<16, len(p.Data))})"),
+			),
+		),
+		x("m.partials = make([][]float32, runtime.Workers())"),
+		jen.For(x("w := range m.partials")).Block(x("m.partials[w] = make([]float32, %d)", partials)),
+	)
 	body = append(body,
 		jen.Id("m").Dot("kernels").Op("=").Id("kernels").Values(kernels),
 		jen.Return(jen.Id("m")),
@@ -271,7 +313,7 @@ func (g *gen) forward(f *jen.File) {
 		),
 		jen.Id("m").Dot("reserve").Call(jen.Id("n")),
 		jen.Id("m").Dot("x").Op("=").Id("x").Index(jen.Empty(), jen.Id("n").Op("*").Id("InputSize")),
-		jen.If(jen.Id("train")).Block(jen.Id("m").Dot("calls").Op("++")),
+		x("m.train = train"),
 	}
 	var out int
 	for _, s := range g.n.Steps {
@@ -342,7 +384,11 @@ func (g *gen) reserve(f *jen.File) {
 	for _, s := range g.dropouts() {
 		grow = append(grow, jen.Id("m").Dot(g.name[s]+"Mask").Op("=").Make(jen.Index().Float32(), jen.Id("n").Op("*").Lit(int(s.Out().Size()))))
 	}
-	grow = append(grow, jen.Id("m").Dot("images").Op("=").Id("n"))
+	grow = append(grow,
+		x("m.grad[0], m.grad[1] = make([]float32, n*%d), make([]float32, n*%d)", g.n.GradSize, g.n.GradSize),
+		x("m.losses = make([]float64, n)"),
+		jen.Id("m").Dot("images").Op("=").Id("n"),
+	)
 	f.Comment("reserve sizes the buffers for n images, allocating only when n is larger than ever before.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("reserve").Params(jen.Id("n").Int()).Block(
 		jen.Id("m").Dot("n").Op(",").Id("m").Dot("wide").Op("=").Id("n").Op(",").Id("n").Op("<").Qual(rt, "Workers").Call(),

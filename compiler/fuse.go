@@ -13,8 +13,11 @@ type Step struct {
 	// InPlace marks a step whose kernel overwrites its input (a lone relu, dropout).
 	InPlace bool
 
-	// Set by the plan pass: the buffers the step reads and writes, −1 for the network input.
-	InBuf, OutBuf int
+	// Set by the plan pass: the buffers the step reads and writes, −1 for the network input,
+	// and the gradient buffers (0 or 1) its backward reads (GradOut, the gradient of its
+	// output) and writes (GradIn, of its input).
+	InBuf, OutBuf   int
+	GradOut, GradIn int
 }
 
 // Main is the step's first layer, whose op the kernel implements.

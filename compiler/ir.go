@@ -24,6 +24,9 @@ type Network struct {
 	// Buffers are the sizes, in float32 values per image, of the activation buffers the plan
 	// pass assigns the steps' outputs to.
 	Buffers []int64
+	// GradSize is the size, in float32 values per image, of each of the backward pass's two
+	// gradient buffers.
+	GradSize int64
 	// Scratch is the per-worker scratch space in float32 values (not per image).
 	Scratch int64
 

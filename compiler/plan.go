@@ -7,30 +7,48 @@ import (
 )
 
 // plan is a pass: it assigns every step's output to a buffer, reusing a buffer once nothing
-// reads what it holds any more, and sizes each worker's scratch space. Views and in-place
-// steps write into the buffer they read. Sizes are per image; the generated code multiplies
-// them by the batch size once per batch size.
+// reads what it holds any more — neither a later step of the forward pass nor the backward
+// pass, which reads the inputs of conv, fc, LRN and max pooling and the outputs that hold a
+// ReLU's mask — and sizes each worker's scratch space. Views and in-place steps write into the
+// buffer they read. It also assigns the backward pass's two gradient buffers, which take turns.
+// Sizes are per image; the generated code multiplies them by the batch size.
 func plan(n *Network, errs *dsl.ErrorList) {
-	// lastUse[i] is the index of the last step that reads step i's output (len(Steps) for the
-	// logits, which Forward returns).
-	lastUse := make([]int, len(n.Steps))
-	for i := range n.Steps {
-		lastUse[i] = i
-		if i+1 < len(n.Steps) {
-			lastUse[i] = i + 1
+	last := len(n.Steps) - 1
+	// root[i] is the step that allocated the buffer step i's output lives in: itself, or for a
+	// view or in-place step the root of the step before.
+	root := make([]int, len(n.Steps))
+	for i, s := range n.Steps {
+		root[i] = i
+		if i > 0 && (s.View || s.InPlace) {
+			root[i] = root[i-1]
 		}
 	}
-	lastUse[len(n.Steps)-1] = len(n.Steps)
-	// A view or in-place step's output is its input: that input lives as long as it does.
-	for i := len(n.Steps) - 1; i > 0; i-- {
-		if s := n.Steps[i]; s.View || s.InPlace {
-			lastUse[i-1] = max(lastUse[i-1], lastUse[i])
+	// lastUse[r] is the last step that reads the buffer of root r in the forward pass, or
+	// len(Steps) when the backward pass reads it too.
+	lastUse := make([]int, len(n.Steps))
+	for i := range n.Steps {
+		lastUse[root[i]] = max(lastUse[root[i]], i)
+		if i > 0 {
+			lastUse[root[i-1]] = max(lastUse[root[i-1]], i)
+		}
+	}
+	keep := func(r int) { lastUse[r] = len(n.Steps) }
+	keep(root[last]) // the logits: Forward returns them and Backward starts from them
+	for i, s := range n.Steps {
+		if s.ReLU || s.Main().Op == OpReLU {
+			keep(root[i]) // the mask of a ReLU is its output's sign
+		}
+		switch s.Main().Op {
+		case OpConv, OpFC, OpLRN, OpMaxPool:
+			if i > 0 {
+				keep(root[i-1]) // backward reads the input (the network's input is the caller's)
+			}
 		}
 	}
 
 	n.Buffers = nil
 	var free []int    // buffers holding nothing live
-	holder := []int{} // holder[b]: the step whose output buffer b holds
+	holder := []int{} // holder[b]: the root step whose output buffer b holds, −1 none
 	in := -1          // the buffer holding the current value; −1: the network's input
 	for i, s := range n.Steps {
 		s.InBuf = in
@@ -52,6 +70,20 @@ func plan(n *Network, errs *dsl.ErrorList) {
 				holder[b] = -1
 			}
 		}
+	}
+
+	// Gradients flow from the logits (buffer 0) back to the first step, alternating between the
+	// two buffers except where a step works in place.
+	n.GradSize = 0
+	g := 0
+	for i := last; i >= 0; i-- {
+		s := n.Steps[i]
+		n.GradSize = max(n.GradSize, s.In().Size(), s.Out().Size())
+		s.GradOut, s.GradIn = g, g
+		if !s.View && !s.InPlace {
+			s.GradIn = 1 - g
+		}
+		g = s.GradIn
 	}
 
 	n.Scratch = 0

@@ -29,20 +29,31 @@ func describeSteps(n *Network) string {
 	return strings.Join(parts, " ")
 }
 
+// TestFuseAndPlanAlexNet: in AlexNet the backward pass reads every value the forward pass makes
+// (the inputs of conv, LRN, max pooling and fc, and the ReLUs' outputs), so no buffer is reused;
+// dropout works in place.
 func TestFuseAndPlanAlexNet(t *testing.T) {
 	n := compileFile(t, "../specs/alexnet.net")
-	assert.Equal(t, "conv1+conv1.relu(-1→0) conv1.lrn(0→1) pool1(1→0) conv2+conv2.relu(0→1) conv2.lrn(1→0) "+
-		"pool2(0→1) conv3+conv3.relu(1→0) conv4+conv4.relu(0→1) conv5+conv5.relu(1→0) pool5(0→1) "+
-		"fc6+fc6.relu(1→0) fc6.dropout(0→0 inplace) fc7+fc7.relu(0→1) fc7.dropout(1→1 inplace) fc8(1→0) loss(0→0 view)",
+	assert.Equal(t, "conv1+conv1.relu(-1→0) conv1.lrn(0→1) pool1(1→2) conv2+conv2.relu(2→3) conv2.lrn(3→4) "+
+		"pool2(4→5) conv3+conv3.relu(5→6) conv4+conv4.relu(6→7) conv5+conv5.relu(7→8) pool5(8→9) "+
+		"fc6+fc6.relu(9→10) fc6.dropout(10→10 inplace) fc7+fc7.relu(10→11) fc7.dropout(11→11 inplace) fc8(11→12) loss(12→12 view)",
 		describeSteps(n))
-	assert.Equal(t, []int64{96 * 55 * 55, 96 * 55 * 55}, n.Buffers)
-	assert.EqualValues(t, 3*11*11*55*55, n.Scratch, "conv1's im2col matrix is the largest")
+	assert.Equal(t, []int64{290400, 290400, 69984, 186624, 186624, 43264, 64896, 64896, 43264, 9216, 4096, 4096, 1000}, n.Buffers)
+	assert.EqualValues(t, 290400, n.GradSize)
+	var grads []string
+	for _, s := range n.Steps {
+		grads = append(grads, fmt.Sprintf("%d←%d", s.GradIn, s.GradOut))
+	}
+	assert.Equal(t, "1←0 0←1 1←0 0←1 1←0 0←1 1←0 0←1 1←0 0←1 1←0 0←0 0←1 1←1 1←0 0←0", strings.Join(grads, " "),
+		"gradients alternate between two buffers, except through dropout and the loss, in place")
 }
 
+// TestFuseAndPlanTiny: average and adaptive pooling need not keep their inputs for the backward
+// pass, so their buffers are reused.
 func TestFuseAndPlanTiny(t *testing.T) {
 	n := compileFile(t, "../specs/tiny.net")
-	assert.Equal(t, "c1+c1.relu(-1→0) c1.lrn(0→1) p1(1→0) c2+c2.relu(0→1) c2.lrn(1→0) p2(0→1) a(1→0) "+
-		"a.flatten(0→0 view) fc1+fc1.relu(0→1) fc1.dropout(1→1 inplace) fc2(1→0) loss(0→0 view)", describeSteps(n))
+	assert.Equal(t, "c1+c1.relu(-1→0) c1.lrn(0→1) p1(1→2) c2+c2.relu(2→3) c2.lrn(3→4) p2(4→5) a(5→4) "+
+		"a.flatten(4→4 view) fc1+fc1.relu(4→5) fc1.dropout(5→5 inplace) fc2(5→6) loss(6→6 view)", describeSteps(n))
 }
 
 // TestPlanFirstInPlace: an in-place layer first cannot write the caller's input.

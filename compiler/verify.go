@@ -144,5 +144,20 @@ func verifyPlan(n *Network) error {
 		}
 		prevBuf = s.OutBuf
 	}
+	// Gradients: each step's backward writes the gradient the step before reads, in the other
+	// buffer unless it works in place.
+	for i, s := range n.Steps {
+		name := s.Main().Name
+		switch {
+		case s.GradIn < 0 || s.GradIn > 1 || s.GradOut < 0 || s.GradOut > 1:
+			return fmt.Errorf("verify: step %s: gradient buffers %d, %d", name, s.GradIn, s.GradOut)
+		case (s.View || s.InPlace) != (s.GradIn == s.GradOut):
+			return fmt.Errorf("verify: step %s: gradient buffers %d ← %d", name, s.GradIn, s.GradOut)
+		case i > 0 && n.Steps[i-1].GradOut != s.GradIn:
+			return fmt.Errorf("verify: step %s writes gradient buffer %d, the step before reads %d", name, s.GradIn, n.Steps[i-1].GradOut)
+		case max(s.In().Size(), s.Out().Size()) > n.GradSize:
+			return fmt.Errorf("verify: step %s: gradient buffers of %d values are too small", name, n.GradSize)
+		}
+	}
 	return nil
 }

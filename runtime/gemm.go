@@ -16,15 +16,16 @@ type Workspace struct {
 	a    []float32 // the packed block of op(A): up to mc×kc, in micro-panels of mr rows
 	b    []float32 // the packed block of op(B): up to kc×nc, in micro-panels of nr columns
 	tile []float32 // one mr×nr tile, where the kernel writes the tiles that overhang C
+	conv []int32   // where packConv indexes the rows and columns of a block of an im2col matrix
 }
 
 // NewWorkspace allocates the packing buffers for every kernel's blocking (about 3 MB).
 func NewWorkspace() *Workspace {
-	var na, nb int
+	var na, nb, nconv int
 	for _, k := range kernels {
-		na, nb = max(na, k.mc*k.kc), max(nb, k.kc*k.nc)
+		na, nb, nconv = max(na, k.mc*k.kc), max(nb, k.kc*k.nc), max(nconv, convTableSize(k.kc, k.nc))
 	}
-	return &Workspace{a: make([]float32, na), b: make([]float32, nb), tile: make([]float32, maxTile)}
+	return &Workspace{a: make([]float32, na), b: make([]float32, nb), tile: make([]float32, maxTile), conv: make([]int32, nconv)}
 }
 
 // Sgemm computes C = op(A)·op(B) (acc=false) or C += op(A)·op(B) (acc=true), then applies ep.
@@ -40,13 +41,21 @@ func Sgemm(ws *Workspace, transA, transB bool, m, n, k int, a []float32, lda int
 	sgemm(active, ws, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, acc, ep)
 }
 
-// sgemm is Sgemm with kernel id, on checked arguments. It loops as Goto and BLIS do: over
+// sgemm is Sgemm with kernel id, on checked arguments: sgemmOp on a stored op(B).
+func sgemm(id int, ws *Workspace, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ep Epilogue) {
+	sgemmOp(id, ws, transA, m, n, k, a, lda, &operandB{b: b, ld: ldb, trans: transB}, c, ldc, acc, ep)
+}
+
+// sgemmOp computes C = op(A)·op(B) (or C += …, then ep) with kernel id, op(B) being whatever ob
+// describes (see operandB), on checked arguments. It loops as Goto and BLIS do: over
 // column blocks of nc (jc), depth blocks of kc (pc; op(B) packed once per block), row blocks of
 // mc (ic; op(A) packed once per block), then micro-panels of B (jr, which stay in L1) and of A
 // (ir, streamed from L2), one micro-kernel call per mr×nr tile. Block sizes are balanced so that
-// no block is much smaller than the others. Products with at most dotMaxSmall rows or columns
-// whose operands both run along k take the unpacked dot-product path instead (see dot.go).
-func sgemm(id int, ws *Workspace, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ep Epilogue) {
+// no block is much smaller than the others, and depend on k alone along k, so that every element
+// of C is summed in the same order whatever n and however op(B) is stored. Products with at most
+// dotMaxSmall rows or columns whose operands both run along k take the unpacked dot-product path
+// instead (see dot.go).
+func sgemmOp(id int, ws *Workspace, transA bool, m, n, k int, a []float32, lda int, ob *operandB, c []float32, ldc int, acc bool, ep Epilogue) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -61,8 +70,8 @@ func sgemm(id int, ws *Workspace, transA, transB bool, m, n, k int, a []float32,
 		}
 		return
 	}
-	if useDot(id, transA, transB, m, n) {
-		sgemmDot(m, n, k, a, lda, b, ldb, c, ldc, acc, ep)
+	if ob.conv == nil && useDot(id, transA, ob.trans, m, n) {
+		sgemmDot(m, n, k, a, lda, ob.b, ob.ld, c, ldc, acc, ep)
 		return
 	}
 	kern := &kernels[id]
@@ -74,7 +83,7 @@ func sgemm(id int, ws *Workspace, transA, transB bool, m, n, k int, a []float32,
 			kc := min(kcb, k-pc)
 			last := pc+kc == k
 			flags := epilogueFlags(acc || pc > 0, last && ep.ReLU)
-			packB(ws.b, nr, transB, b, ldb, pc, kc, jc, nc)
+			ob.pack(ws, nr, pc, kc, jc, nc)
 			for ic := 0; ic < m; ic += mcb {
 				mc := min(mcb, m-ic)
 				packA(ws.a, mr, transA, a, lda, ic, mc, pc, kc)
@@ -152,24 +161,29 @@ func checkSgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []floa
 	if transB {
 		br, bc = n, k
 	}
-	checkMatrix("A", ar, ac, a, lda)
-	checkMatrix("B", br, bc, b, ldb)
-	checkMatrix("C", m, n, c, ldc)
-	if ep.RowBias != nil && len(ep.RowBias) != m {
-		panic(fmt.Sprintf("runtime: Sgemm: len(RowBias) = %d, want m = %d", len(ep.RowBias), m))
+	checkMatrix("Sgemm", "A", ar, ac, a, lda)
+	checkMatrix("Sgemm", "B", br, bc, b, ldb)
+	checkMatrix("Sgemm", "C", m, n, c, ldc)
+	checkEpilogue("Sgemm", m, n, ep)
+}
+
+// checkMatrix panics unless x holds a rows×cols matrix with row stride ld; fn names the caller.
+func checkMatrix(fn, name string, rows, cols int, x []float32, ld int) {
+	if ld < max(cols, 1) {
+		panic(fmt.Sprintf("runtime: %s: ld%s = %d, shorter than a row of %d", fn, name, ld, cols))
 	}
-	if ep.ColBias != nil && len(ep.ColBias) != n {
-		panic(fmt.Sprintf("runtime: Sgemm: len(ColBias) = %d, want n = %d", len(ep.ColBias), n))
+	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("runtime: %s: len(%s) = %d, want at least %d for %d×%d with stride %d",
+			fn, name, len(x), (rows-1)*ld+cols, rows, cols, ld))
 	}
 }
 
-// checkMatrix panics unless x holds a rows×cols matrix with row stride ld.
-func checkMatrix(name string, rows, cols int, x []float32, ld int) {
-	if ld < max(cols, 1) {
-		panic(fmt.Sprintf("runtime: Sgemm: ld%s = %d, shorter than a row of %d", name, ld, cols))
+// checkEpilogue panics unless ep's biases fit an m×n product; fn names the caller.
+func checkEpilogue(fn string, m, n int, ep Epilogue) {
+	if ep.RowBias != nil && len(ep.RowBias) != m {
+		panic(fmt.Sprintf("runtime: %s: len(RowBias) = %d, want m = %d", fn, len(ep.RowBias), m))
 	}
-	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
-		panic(fmt.Sprintf("runtime: Sgemm: len(%s) = %d, want at least %d for %d×%d with stride %d",
-			name, len(x), (rows-1)*ld+cols, rows, cols, ld))
+	if ep.ColBias != nil && len(ep.ColBias) != n {
+		panic(fmt.Sprintf("runtime: %s: len(ColBias) = %d, want n = %d", fn, len(ep.ColBias), n))
 	}
 }

@@ -10,3 +10,12 @@ func Gemm(ws *Workspace, transA, transB bool, m, n, k int, a []float32, lda int,
 	}
 	Sgemm(ws, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, acc, ep)
 }
+
+// GemmConv is SgemmConv on ws, or ParallelSgemmConv when ws is nil, as Gemm is for Sgemm.
+func GemmConv(ws *Workspace, m int, a []float32, lda int, src []float32, cv *Conv, c []float32, ldc int, acc bool, ep Epilogue) {
+	if ws == nil {
+		ParallelSgemmConv(m, a, lda, src, cv, c, ldc, acc, ep)
+		return
+	}
+	SgemmConv(ws, m, a, lda, src, cv, c, ldc, acc, ep)
+}

@@ -5,6 +5,39 @@ package runtime
 // transposed while packed (in assembly where available); the other two are copied run by run,
 // reading the source row by row.
 
+// operandB is op(B) as sgemmOp reads it: either a stored matrix, b with row stride ld (n×k and
+// transposed when trans, else k×n), or, when conv is non-nil, the implicit im2col matrix of the
+// image b under conv (see Conv) from column j0 on, packed straight from the image.
+type operandB struct {
+	b     []float32
+	ld    int
+	trans bool
+	conv  *Conv
+	j0    int
+}
+
+// pack packs op(B)[p0:p0+kc, j0:j0+nc] into ws.b as micro-panels of nr columns, as packB does.
+func (ob *operandB) pack(ws *Workspace, nr, p0, kc, j0, nc int) {
+	if ob.conv != nil {
+		packConv(ws.b, ws.conv, nr, ob.conv, ob.b, p0, kc, ob.j0+j0, nc)
+		return
+	}
+	packB(ws.b, nr, ob.trans, ob.b, ob.ld, p0, kc, j0, nc)
+}
+
+// from returns the operand whose column 0 is column j of ob.
+func (ob operandB) from(j int) operandB {
+	switch {
+	case ob.conv != nil:
+		ob.j0 += j
+	case ob.trans:
+		ob.b = ob.b[j*ob.ld:]
+	default:
+		ob.b = ob.b[j:]
+	}
+	return ob
+}
+
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as micro-panels of mr rows: micro-panel r
 // starts at r*mr*kc and holds op(A)[i0+r*mr+i][p0+p] at p*mr+i.
 func packA(dst []float32, mr int, transA bool, a []float32, lda, i0, mc, p0, kc int) {

@@ -10,43 +10,55 @@ package runtime
 // with a spare workspace, allocating one only if every spare is in use.
 func ParallelSgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ep Epilogue) {
 	checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, ep)
+	parallelSgemm(transA, m, n, k, a, lda, operandB{b: b, ld: ldb, trans: transB}, c, ldc, acc, ep)
+}
+
+// ParallelSgemmConv is SgemmConv split over all workers as ParallelSgemm splits Sgemm: along n
+// (the output pixels), each worker packing its own columns of B from src, or along m. The result
+// is bit for bit SgemmConv's. It allocates nothing in steady state.
+func ParallelSgemmConv(m int, a []float32, lda int, src []float32, cv *Conv, c []float32, ldc int, acc bool, ep Epilogue) {
+	checkConv("ParallelSgemmConv", m, a, lda, src, cv, c, ldc, ep)
+	parallelSgemm(false, m, cv.Cols(), cv.Depth(), a, lda, operandB{b: src, conv: cv}, c, ldc, acc, ep)
+}
+
+// parallelSgemm is ParallelSgemm on checked arguments and any operandB.
+func parallelSgemm(transA bool, m, n, k int, a []float32, lda int, ob operandB, c []float32, ldc int, acc bool, ep Epilogue) {
 	if !pool.busy.CompareAndSwap(false, true) {
 		ws := getSpare()
-		sgemm(active, ws, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, acc, ep)
+		sgemmOp(active, ws, transA, m, n, k, a, lda, &ob, c, ldc, acc, ep)
 		putSpare(ws)
 		return
 	}
 	defer pool.busy.Store(false)
 	splitM, tiles := splitSgemm(m, n, k)
 	if tiles <= 1 {
-		sgemm(active, workspaces[0], transA, transB, m, n, k, a, lda, b, ldb, c, ldc, acc, ep)
+		sgemmOp(active, workspaces[0], transA, m, n, k, a, lda, &ob, c, ldc, acc, ep)
 		return
 	}
-	psgemm = psgemmArgs{transA, transB, m, n, k, a, lda, b, ldb, c, ldc, acc, ep, splitM}
+	psgemm = psgemmArgs{transA, m, n, k, a, lda, ob, c, ldc, acc, ep, splitM}
 	run(tiles, psgemmChunk)
 	psgemm = psgemmArgs{} // let go of the caller's matrices
 }
 
-// psgemmArgs are the arguments of the ParallelSgemm call that holds the pool, and how it splits.
+// psgemmArgs are the arguments of the parallelSgemm call that holds the pool, and how it splits.
 type psgemmArgs struct {
-	transA, transB bool
-	m, n, k        int
-	a              []float32
-	lda            int
-	b              []float32
-	ldb            int
-	c              []float32
-	ldc            int
-	acc            bool
-	ep             Epilogue
-	splitM         bool
+	transA  bool
+	m, n, k int
+	a       []float32
+	lda     int
+	b       operandB
+	c       []float32
+	ldc     int
+	acc     bool
+	ep      Epilogue
+	splitM  bool
 }
 
 // psgemm is read by psgemmChunk; keeping the arguments here (guarded by the pool) rather than in
 // a closure is what lets ParallelSgemm run without allocating.
 var psgemm psgemmArgs
 
-// psgemmChunk runs Sgemm on tiles [lo, hi) of psgemm's split, as worker w.
+// psgemmChunk runs sgemmOp on tiles [lo, hi) of psgemm's split, as worker w.
 func psgemmChunk(w, lo, hi int) {
 	p, kern := &psgemm, &kernels[active]
 	a, b, c, ep := p.a, p.b, p.c, p.ep
@@ -60,19 +72,15 @@ func psgemmChunk(w, lo, hi int) {
 		if ep.RowBias != nil {
 			ep.RowBias = ep.RowBias[i0:i1]
 		}
-		sgemm(active, workspaces[w], p.transA, p.transB, i1-i0, p.n, p.k, a, p.lda, b, p.ldb, c[i0*p.ldc:], p.ldc, p.acc, ep)
+		sgemmOp(active, workspaces[w], p.transA, i1-i0, p.n, p.k, a, p.lda, &b, c[i0*p.ldc:], p.ldc, p.acc, ep)
 		return
 	}
 	j0, j1 := lo*kern.nr, min(hi*kern.nr, p.n)
-	if p.transB {
-		b = b[j0*p.ldb:]
-	} else {
-		b = b[j0:]
-	}
+	b = b.from(j0)
 	if ep.ColBias != nil {
 		ep.ColBias = ep.ColBias[j0:j1]
 	}
-	sgemm(active, workspaces[w], p.transA, p.transB, p.m, j1-j0, p.k, a, p.lda, b, p.ldb, c[j0:], p.ldc, p.acc, ep)
+	sgemmOp(active, workspaces[w], p.transA, p.m, j1-j0, p.k, a, p.lda, &b, c[j0:], p.ldc, p.acc, ep)
 }
 
 // Costs for splitSgemm, in flops: packing one element costs about as much time as packFlops

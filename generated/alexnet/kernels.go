@@ -2,10 +2,7 @@
 
 package alexnet
 
-import (
-	"github.com/netc-project/netc/runtime"
-	"math"
-)
+import "github.com/netc-project/netc/runtime"
 
 // conv1 computes conv1 (specs/alexnet.net:38): 3x227x227 → 96x55x55 per image.
 // It includes conv1.relu (specs/alexnet.net:39) in the same pass.
@@ -82,6 +79,7 @@ func (m *Model) conv1Lrn(worker, lo, hi int) {
 		before, after   = 2, 2 // channels in the window around c
 		k               = 2.0
 		scale           = 0.0001
+		beta            = 0.75
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
 	sums := m.scratch[worker][:pixels]
@@ -90,15 +88,9 @@ func (m *Model) conv1Lrn(worker, lo, hi int) {
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				for q, v := range src[j*pixels : (j+1)*pixels] {
-					sums[q] += v * v
-				}
+				runtime.SquaresAdd(sums, src[j*pixels:(j+1)*pixels])
 			}
-			a, b := src[c*pixels:(c+1)*pixels], dst[c*pixels:(c+1)*pixels]
-			for q := range b {
-				a, s := float64(a[q]), k+scale*float64(sums[q])
-				b[q] = float32(a / math.Sqrt(s*math.Sqrt(s)))
-			}
+			runtime.LRNScale(dst[c*pixels:(c+1)*pixels], src[c*pixels:(c+1)*pixels], sums, k, scale, beta)
 		}
 	}
 }
@@ -115,7 +107,7 @@ func (m *Model) pool1(worker, lo, hi int) {
 		sh, sw     = 2, 2
 		ph, pw     = 0, 0
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
 	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
 		plane := in[u*inH*inW : (u+1)*inH*inW]
@@ -153,7 +145,7 @@ func (m *Model) conv2(worker, lo, hi int) {
 		depth   = 1200  // values per patch, 48x5x5: its k
 		inGroup = 34992 // input values per group
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
@@ -213,23 +205,18 @@ func (m *Model) conv2Lrn(worker, lo, hi int) {
 		before, after   = 2, 2 // channels in the window around c
 		k               = 2.0
 		scale           = 0.0001
+		beta            = 0.75
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
 	sums := m.scratch[worker][:pixels]
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				for q, v := range src[j*pixels : (j+1)*pixels] {
-					sums[q] += v * v
-				}
+				runtime.SquaresAdd(sums, src[j*pixels:(j+1)*pixels])
 			}
-			a, b := src[c*pixels:(c+1)*pixels], dst[c*pixels:(c+1)*pixels]
-			for q := range b {
-				a, s := float64(a[q]), k+scale*float64(sums[q])
-				b[q] = float32(a / math.Sqrt(s*math.Sqrt(s)))
-			}
+			runtime.LRNScale(dst[c*pixels:(c+1)*pixels], src[c*pixels:(c+1)*pixels], sums, k, scale, beta)
 		}
 	}
 }
@@ -246,7 +233,7 @@ func (m *Model) pool2(worker, lo, hi int) {
 		sh, sw     = 2, 2
 		ph, pw     = 0, 0
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
 	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
 		plane := in[u*inH*inW : (u+1)*inH*inW]
@@ -284,7 +271,7 @@ func (m *Model) conv3(worker, lo, hi int) {
 		depth   = 2304  // values per patch, 256x3x3: its k
 		inGroup = 43264 // input values per group
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[5][:m.n*inSize], m.buf[6][:m.n*outSize]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
@@ -346,7 +333,7 @@ func (m *Model) conv4(worker, lo, hi int) {
 		depth   = 1728  // values per patch, 192x3x3: its k
 		inGroup = 32448 // input values per group
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
@@ -408,7 +395,7 @@ func (m *Model) conv5(worker, lo, hi int) {
 		depth   = 1728  // values per patch, 192x3x3: its k
 		inGroup = 32448 // input values per group
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[7][:m.n*inSize], m.buf[8][:m.n*outSize]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
@@ -469,7 +456,7 @@ func (m *Model) pool5(worker, lo, hi int) {
 		sh, sw     = 2, 2
 		ph, pw     = 0, 0
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out := m.buf[8][:m.n*inSize], m.buf[9][:m.n*outSize]
 	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
 		plane := in[u*inH*inW : (u+1)*inH*inW]
@@ -503,7 +490,7 @@ func (m *Model) fc6() {
 		inSize  = 9216 // 256x6x6
 		outSize = 4096 // 4096
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[9][:m.n*inSize], m.buf[10][:m.n*outSize]
 	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc6Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc6Bias, ReLU: true})
 }
 
@@ -517,10 +504,10 @@ func (m *Model) fc6Dropout(worker, lo, hi int) {
 		scale   = float32(2)
 		stream  = 0 // this layer's share of the seed's streams
 	)
-	in, out, mask := m.buf[0][:m.n*inSize], m.buf[0][:m.n*outSize], m.fc6DropoutMask[:m.n*outSize]
+	in, out, mask := m.buf[10][:m.n*inSize], m.buf[10][:m.n*outSize], m.fc6DropoutMask[:m.n*outSize]
 	for i := lo; i < hi; i++ {
 		rng := runtime.NewRNG(m.seed)
-		r := rng.Split(m.calls<<32 | uint64(i)<<8 | stream)
+		r := rng.Split(uint64(m.steps)<<32 | uint64(i)<<8 | stream)
 		mk := mask[i*outSize : (i+1)*outSize]
 		r.FillBernoulliMask(mk, keep, scale)
 		for j, v := range in[i*inSize : (i+1)*inSize] {
@@ -537,7 +524,7 @@ func (m *Model) fc7() {
 		inSize  = 4096 // 4096
 		outSize = 4096 // 4096
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out := m.buf[10][:m.n*inSize], m.buf[11][:m.n*outSize]
 	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc7Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc7Bias, ReLU: true})
 }
 
@@ -551,10 +538,10 @@ func (m *Model) fc7Dropout(worker, lo, hi int) {
 		scale   = float32(2)
 		stream  = 1 // this layer's share of the seed's streams
 	)
-	in, out, mask := m.buf[1][:m.n*inSize], m.buf[1][:m.n*outSize], m.fc7DropoutMask[:m.n*outSize]
+	in, out, mask := m.buf[11][:m.n*inSize], m.buf[11][:m.n*outSize], m.fc7DropoutMask[:m.n*outSize]
 	for i := lo; i < hi; i++ {
 		rng := runtime.NewRNG(m.seed)
-		r := rng.Split(m.calls<<32 | uint64(i)<<8 | stream)
+		r := rng.Split(uint64(m.steps)<<32 | uint64(i)<<8 | stream)
 		mk := mask[i*outSize : (i+1)*outSize]
 		r.FillBernoulliMask(mk, keep, scale)
 		for j, v := range in[i*inSize : (i+1)*inSize] {
@@ -570,6 +557,6 @@ func (m *Model) fc8() {
 		inSize  = 4096 // 4096
 		outSize = 1000 // 1000
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[11][:m.n*inSize], m.buf[12][:m.n*outSize]
 	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc8Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc8Bias})
 }

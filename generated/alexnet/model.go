@@ -50,34 +50,58 @@ type Model struct {
 	fc8Bias     []float32       // [1000]
 	params      []runtime.Param // the parameters in spec order, with their gradients
 
-	seed           uint64               // the seed of the parameters and of dropout masks
-	calls          uint64               // training-mode Forward calls, so that each draws new dropout masks
+	seed     uint64      // the seed of the parameters and of dropout masks
+	velocity [][]float32 // the optimiser's momentum, per parameter
+	chunks   []chunk     // the parameters cut in pieces for the workers to update
+	lr       float64     // the learning rate of the next Step
+	steps    int64       // Steps taken; dropout masks depend on it
+
+	train          bool                 // the mode of the last Forward
 	images         int                  // the batch size the buffers are sized for
 	n              int                  // the batch size of the current Forward
 	wide           bool                 // n < workers: kernels run on one goroutine and split their GEMMs instead
 	x              []float32            // the current input
-	buf            [2][]float32         // the activation buffers of the memory plan, 290400, 290400 values per image
+	buf            [13][]float32        // the activation buffers of the memory plan, 290400, 290400, 69984, 186624, 186624, 43264, 64896, 64896, 43264, 9216, 4096, 4096, 1000 values per image
 	scratch        [][]float32          // per worker: 1098075 values for im2col and LRN sums
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own so that models may run concurrently
+	grad           [2][]float32         // the backward pass's gradient buffers, 290400 values per image each
+	partials       [][]float32          // per worker: its share of the convolutions' parameter gradients
+	labels         []int32              // the labels of the current Backward
+	losses         []float64            // each image's loss
 	fc6DropoutMask []float32            // fc6.dropout's mask: 0 or 1/(1−p) per value
 	fc7DropoutMask []float32            // fc7.dropout's mask: 0 or 1/(1−p) per value
 	kernels        kernels
 }
 
-// kernels are the steps' kernels bound to the model once, so that Forward allocates nothing.
+// kernels are the steps' kernels bound to the model once, so that Forward, Backward and Step
+// allocate nothing.
 type kernels struct {
-	conv1      func(worker, lo, hi int)
-	conv1Lrn   func(worker, lo, hi int)
-	pool1      func(worker, lo, hi int)
-	conv2      func(worker, lo, hi int)
-	conv2Lrn   func(worker, lo, hi int)
-	pool2      func(worker, lo, hi int)
-	conv3      func(worker, lo, hi int)
-	conv4      func(worker, lo, hi int)
-	conv5      func(worker, lo, hi int)
-	pool5      func(worker, lo, hi int)
-	fc6Dropout func(worker, lo, hi int)
-	fc7Dropout func(worker, lo, hi int)
+	conv1              func(worker, lo, hi int)
+	conv1Lrn           func(worker, lo, hi int)
+	pool1              func(worker, lo, hi int)
+	conv2              func(worker, lo, hi int)
+	conv2Lrn           func(worker, lo, hi int)
+	pool2              func(worker, lo, hi int)
+	conv3              func(worker, lo, hi int)
+	conv4              func(worker, lo, hi int)
+	conv5              func(worker, lo, hi int)
+	pool5              func(worker, lo, hi int)
+	fc6Dropout         func(worker, lo, hi int)
+	fc7Dropout         func(worker, lo, hi int)
+	conv1Backward      func(worker, lo, hi int)
+	conv1LrnBackward   func(worker, lo, hi int)
+	pool1Backward      func(worker, lo, hi int)
+	conv2Backward      func(worker, lo, hi int)
+	conv2LrnBackward   func(worker, lo, hi int)
+	pool2Backward      func(worker, lo, hi int)
+	conv3Backward      func(worker, lo, hi int)
+	conv4Backward      func(worker, lo, hi int)
+	conv5Backward      func(worker, lo, hi int)
+	pool5Backward      func(worker, lo, hi int)
+	fc6DropoutBackward func(worker, lo, hi int)
+	fc7DropoutBackward func(worker, lo, hi int)
+	lossBackward       func(worker, lo, hi int)
+	sgd                func(worker, lo, hi int)
 }
 
 // New returns the model with its parameters initialised as the spec says, from DefaultSeed.
@@ -126,22 +150,49 @@ func NewSeeded(seed uint64) *Model {
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 1098075)
+		m.scratch[w] = make([]float32, 2196150)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
+	m.lr = LearningRate0
+	m.velocity = make([][]float32, len(m.params))
+	for i, p := range m.params {
+		m.velocity[i] = make([]float32, len(p.Data))
+		// Pieces of 64Ki values, so that the workers share the update evenly.
+		for lo := 0; lo < len(p.Data); lo += 1 << 16 {
+			m.chunks = append(m.chunks, chunk{i, lo, min(lo+1<<16, len(p.Data))})
+		}
+	}
+	m.partials = make([][]float32, runtime.Workers())
+	for w := range m.partials {
+		m.partials[w] = make([]float32, 2334080)
+	}
 	m.kernels = kernels{
-		conv1:      m.conv1,
-		conv1Lrn:   m.conv1Lrn,
-		conv2:      m.conv2,
-		conv2Lrn:   m.conv2Lrn,
-		conv3:      m.conv3,
-		conv4:      m.conv4,
-		conv5:      m.conv5,
-		fc6Dropout: m.fc6Dropout,
-		fc7Dropout: m.fc7Dropout,
-		pool1:      m.pool1,
-		pool2:      m.pool2,
-		pool5:      m.pool5,
+		conv1:              m.conv1,
+		conv1Backward:      m.conv1Backward,
+		conv1Lrn:           m.conv1Lrn,
+		conv1LrnBackward:   m.conv1LrnBackward,
+		conv2:              m.conv2,
+		conv2Backward:      m.conv2Backward,
+		conv2Lrn:           m.conv2Lrn,
+		conv2LrnBackward:   m.conv2LrnBackward,
+		conv3:              m.conv3,
+		conv3Backward:      m.conv3Backward,
+		conv4:              m.conv4,
+		conv4Backward:      m.conv4Backward,
+		conv5:              m.conv5,
+		conv5Backward:      m.conv5Backward,
+		fc6Dropout:         m.fc6Dropout,
+		fc6DropoutBackward: m.fc6DropoutBackward,
+		fc7Dropout:         m.fc7Dropout,
+		fc7DropoutBackward: m.fc7DropoutBackward,
+		lossBackward:       m.lossBackward,
+		pool1:              m.pool1,
+		pool1Backward:      m.pool1Backward,
+		pool2:              m.pool2,
+		pool2Backward:      m.pool2Backward,
+		pool5:              m.pool5,
+		pool5Backward:      m.pool5Backward,
+		sgd:                m.sgd,
 	}
 	return m
 }
@@ -251,9 +302,7 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.reserve(n)
 	m.x = x[:n*InputSize]
-	if train {
-		m.calls++
-	}
+	m.train = train
 	m.perImage(m.kernels.conv1)              // conv1 + conv1.relu
 	m.perImage(m.kernels.conv1Lrn)           // conv1.lrn
 	runtime.Parallel(n*96, m.kernels.pool1)  // pool1
@@ -273,7 +322,7 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 		m.perImage(m.kernels.fc7Dropout) // fc7.dropout
 	}
 	m.fc8() // fc8
-	return m.buf[0][:n*Classes]
+	return m.buf[12][:n*Classes]
 }
 
 // workspace returns worker w's GEMM workspace, or nil when the kernels run on one goroutine and
@@ -301,8 +350,21 @@ func (m *Model) reserve(n int) {
 	if n > m.images {
 		m.buf[0] = make([]float32, n*290400)
 		m.buf[1] = make([]float32, n*290400)
+		m.buf[2] = make([]float32, n*69984)
+		m.buf[3] = make([]float32, n*186624)
+		m.buf[4] = make([]float32, n*186624)
+		m.buf[5] = make([]float32, n*43264)
+		m.buf[6] = make([]float32, n*64896)
+		m.buf[7] = make([]float32, n*64896)
+		m.buf[8] = make([]float32, n*43264)
+		m.buf[9] = make([]float32, n*9216)
+		m.buf[10] = make([]float32, n*4096)
+		m.buf[11] = make([]float32, n*4096)
+		m.buf[12] = make([]float32, n*1000)
 		m.fc6DropoutMask = make([]float32, n*4096)
 		m.fc7DropoutMask = make([]float32, n*4096)
+		m.grad[0], m.grad[1] = make([]float32, n*290400), make([]float32, n*290400)
+		m.losses = make([]float64, n)
 		m.images = n
 	}
 }

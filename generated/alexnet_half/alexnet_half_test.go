@@ -48,3 +48,15 @@ func BenchmarkForward1(b *testing.B) {
 func BenchmarkForward32(b *testing.B) {
 	modeltest.BenchmarkForward(b, New(), InputSize, 32, ForwardFLOPs)
 }
+
+func TestTrainNoAllocs(t *testing.T) {
+	modeltest.CheckTrainNoAllocs(t, New(), InputSize, Classes, 2)
+}
+
+func BenchmarkTrainStep32(b *testing.B) {
+	modeltest.BenchmarkTrainStep(b, New(), InputSize, Classes, 32, ForwardFLOPs)
+}
+
+func BenchmarkTrainStep128(b *testing.B) {
+	modeltest.BenchmarkTrainStep(b, New(), InputSize, Classes, 128, ForwardFLOPs)
+}

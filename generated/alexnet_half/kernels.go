@@ -118,7 +118,7 @@ func (m *Model) conv2(worker, lo, hi int) {
 		depth   = 1200  // values per patch, 48x5x5: its k
 		inGroup = 34992 // input values per group
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
@@ -179,7 +179,7 @@ func (m *Model) pool2(worker, lo, hi int) {
 		sh, sw     = 2, 2
 		ph, pw     = 0, 0
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
 	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
 		plane := in[u*inH*inW : (u+1)*inH*inW]
@@ -217,7 +217,7 @@ func (m *Model) conv3(worker, lo, hi int) {
 		depth   = 1152  // values per patch, 128x3x3: its k
 		inGroup = 21632 // input values per group
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
@@ -279,7 +279,7 @@ func (m *Model) conv4(worker, lo, hi int) {
 		depth   = 1728  // values per patch, 192x3x3: its k
 		inGroup = 32448 // input values per group
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
@@ -341,7 +341,7 @@ func (m *Model) conv5(worker, lo, hi int) {
 		depth   = 1728  // values per patch, 192x3x3: its k
 		inGroup = 32448 // input values per group
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[5][:m.n*inSize], m.buf[6][:m.n*outSize]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
@@ -402,7 +402,7 @@ func (m *Model) pool5(worker, lo, hi int) {
 		sh, sw     = 2, 2
 		ph, pw     = 0, 0
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize]
 	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
 		plane := in[u*inH*inW : (u+1)*inH*inW]
@@ -437,10 +437,10 @@ func (m *Model) pool5Dropout(worker, lo, hi int) {
 		scale   = float32(2)
 		stream  = 0 // this layer's share of the seed's streams
 	)
-	in, out, mask := m.buf[1][:m.n*inSize], m.buf[1][:m.n*outSize], m.pool5DropoutMask[:m.n*outSize]
+	in, out, mask := m.buf[7][:m.n*inSize], m.buf[7][:m.n*outSize], m.pool5DropoutMask[:m.n*outSize]
 	for i := lo; i < hi; i++ {
 		rng := runtime.NewRNG(m.seed)
-		r := rng.Split(m.calls<<32 | uint64(i)<<8 | stream)
+		r := rng.Split(uint64(m.steps)<<32 | uint64(i)<<8 | stream)
 		mk := mask[i*outSize : (i+1)*outSize]
 		r.FillBernoulliMask(mk, keep, scale)
 		for j, v := range in[i*inSize : (i+1)*inSize] {
@@ -458,7 +458,7 @@ func (m *Model) fc6() {
 		inSize  = 4608 // 128x6x6
 		outSize = 2048 // 2048
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[7][:m.n*inSize], m.buf[8][:m.n*outSize]
 	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc6Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc6Bias, ReLU: true})
 }
 
@@ -472,10 +472,10 @@ func (m *Model) fc6Dropout(worker, lo, hi int) {
 		scale   = float32(2)
 		stream  = 1 // this layer's share of the seed's streams
 	)
-	in, out, mask := m.buf[0][:m.n*inSize], m.buf[0][:m.n*outSize], m.fc6DropoutMask[:m.n*outSize]
+	in, out, mask := m.buf[8][:m.n*inSize], m.buf[8][:m.n*outSize], m.fc6DropoutMask[:m.n*outSize]
 	for i := lo; i < hi; i++ {
 		rng := runtime.NewRNG(m.seed)
-		r := rng.Split(m.calls<<32 | uint64(i)<<8 | stream)
+		r := rng.Split(uint64(m.steps)<<32 | uint64(i)<<8 | stream)
 		mk := mask[i*outSize : (i+1)*outSize]
 		r.FillBernoulliMask(mk, keep, scale)
 		for j, v := range in[i*inSize : (i+1)*inSize] {
@@ -492,7 +492,7 @@ func (m *Model) fc7() {
 		inSize  = 2048 // 2048
 		outSize = 2048 // 2048
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out := m.buf[8][:m.n*inSize], m.buf[9][:m.n*outSize]
 	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc7Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc7Bias, ReLU: true})
 }
 
@@ -503,6 +503,6 @@ func (m *Model) fc8() {
 		inSize  = 2048 // 2048
 		outSize = 1000 // 1000
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[9][:m.n*inSize], m.buf[10][:m.n*outSize]
 	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc8Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc8Bias})
 }

@@ -50,32 +50,54 @@ type Model struct {
 	fc8Bias     []float32       // [1000]
 	params      []runtime.Param // the parameters in spec order, with their gradients
 
-	seed             uint64               // the seed of the parameters and of dropout masks
-	calls            uint64               // training-mode Forward calls, so that each draws new dropout masks
+	seed     uint64      // the seed of the parameters and of dropout masks
+	velocity [][]float32 // the optimiser's momentum, per parameter
+	chunks   []chunk     // the parameters cut in pieces for the workers to update
+	lr       float64     // the learning rate of the next Step
+	steps    int64       // Steps taken; dropout masks depend on it
+
+	train            bool                 // the mode of the last Forward
 	images           int                  // the batch size the buffers are sized for
 	n                int                  // the batch size of the current Forward
 	wide             bool                 // n < workers: kernels run on one goroutine and split their GEMMs instead
 	x                []float32            // the current input
-	buf              [2][]float32         // the activation buffers of the memory plan, 145200, 34992 values per image
+	buf              [11][]float32        // the activation buffers of the memory plan, 145200, 34992, 93312, 21632, 32448, 32448, 21632, 4608, 2048, 2048, 1000 values per image
 	scratch          [][]float32          // per worker: 1098075 values for im2col and LRN sums
 	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own so that models may run concurrently
+	grad             [2][]float32         // the backward pass's gradient buffers, 150528 values per image each
+	partials         [][]float32          // per worker: its share of the convolutions' parameter gradients
+	labels           []int32              // the labels of the current Backward
+	losses           []float64            // each image's loss
 	pool5DropoutMask []float32            // pool5.dropout's mask: 0 or 1/(1−p) per value
 	fc6DropoutMask   []float32            // fc6.dropout's mask: 0 or 1/(1−p) per value
 	kernels          kernels
 }
 
-// kernels are the steps' kernels bound to the model once, so that Forward allocates nothing.
+// kernels are the steps' kernels bound to the model once, so that Forward, Backward and Step
+// allocate nothing.
 type kernels struct {
-	conv1        func(worker, lo, hi int)
-	pool1        func(worker, lo, hi int)
-	conv2        func(worker, lo, hi int)
-	pool2        func(worker, lo, hi int)
-	conv3        func(worker, lo, hi int)
-	conv4        func(worker, lo, hi int)
-	conv5        func(worker, lo, hi int)
-	pool5        func(worker, lo, hi int)
-	pool5Dropout func(worker, lo, hi int)
-	fc6Dropout   func(worker, lo, hi int)
+	conv1                func(worker, lo, hi int)
+	pool1                func(worker, lo, hi int)
+	conv2                func(worker, lo, hi int)
+	pool2                func(worker, lo, hi int)
+	conv3                func(worker, lo, hi int)
+	conv4                func(worker, lo, hi int)
+	conv5                func(worker, lo, hi int)
+	pool5                func(worker, lo, hi int)
+	pool5Dropout         func(worker, lo, hi int)
+	fc6Dropout           func(worker, lo, hi int)
+	conv1Backward        func(worker, lo, hi int)
+	pool1Backward        func(worker, lo, hi int)
+	conv2Backward        func(worker, lo, hi int)
+	pool2Backward        func(worker, lo, hi int)
+	conv3Backward        func(worker, lo, hi int)
+	conv4Backward        func(worker, lo, hi int)
+	conv5Backward        func(worker, lo, hi int)
+	pool5Backward        func(worker, lo, hi int)
+	pool5DropoutBackward func(worker, lo, hi int)
+	fc6DropoutBackward   func(worker, lo, hi int)
+	lossBackward         func(worker, lo, hi int)
+	sgd                  func(worker, lo, hi int)
 }
 
 // New returns the model with its parameters initialised as the spec says, from DefaultSeed.
@@ -124,20 +146,45 @@ func NewSeeded(seed uint64) *Model {
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 1098075)
+		m.scratch[w] = make([]float32, 2196150)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
+	m.lr = LearningRate0
+	m.velocity = make([][]float32, len(m.params))
+	for i, p := range m.params {
+		m.velocity[i] = make([]float32, len(p.Data))
+		// Pieces of 64Ki values, so that the workers share the update evenly.
+		for lo := 0; lo < len(p.Data); lo += 1 << 16 {
+			m.chunks = append(m.chunks, chunk{i, lo, min(lo+1<<16, len(p.Data))})
+		}
+	}
+	m.partials = make([][]float32, runtime.Workers())
+	for w := range m.partials {
+		m.partials[w] = make([]float32, 945856)
+	}
 	m.kernels = kernels{
-		conv1:        m.conv1,
-		conv2:        m.conv2,
-		conv3:        m.conv3,
-		conv4:        m.conv4,
-		conv5:        m.conv5,
-		fc6Dropout:   m.fc6Dropout,
-		pool1:        m.pool1,
-		pool2:        m.pool2,
-		pool5:        m.pool5,
-		pool5Dropout: m.pool5Dropout,
+		conv1:                m.conv1,
+		conv1Backward:        m.conv1Backward,
+		conv2:                m.conv2,
+		conv2Backward:        m.conv2Backward,
+		conv3:                m.conv3,
+		conv3Backward:        m.conv3Backward,
+		conv4:                m.conv4,
+		conv4Backward:        m.conv4Backward,
+		conv5:                m.conv5,
+		conv5Backward:        m.conv5Backward,
+		fc6Dropout:           m.fc6Dropout,
+		fc6DropoutBackward:   m.fc6DropoutBackward,
+		lossBackward:         m.lossBackward,
+		pool1:                m.pool1,
+		pool1Backward:        m.pool1Backward,
+		pool2:                m.pool2,
+		pool2Backward:        m.pool2Backward,
+		pool5:                m.pool5,
+		pool5Backward:        m.pool5Backward,
+		pool5Dropout:         m.pool5Dropout,
+		pool5DropoutBackward: m.pool5DropoutBackward,
+		sgd:                  m.sgd,
 	}
 	return m
 }
@@ -247,9 +294,7 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.reserve(n)
 	m.x = x[:n*InputSize]
-	if train {
-		m.calls++
-	}
+	m.train = train
 	m.perImage(m.kernels.conv1)              // conv1 + conv1.relu
 	runtime.Parallel(n*48, m.kernels.pool1)  // pool1
 	m.perImage(m.kernels.conv2)              // conv2 + conv2.relu
@@ -267,7 +312,7 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.fc7() // fc7 + fc7.relu
 	m.fc8() // fc8
-	return m.buf[0][:n*Classes]
+	return m.buf[10][:n*Classes]
 }
 
 // workspace returns worker w's GEMM workspace, or nil when the kernels run on one goroutine and
@@ -295,8 +340,19 @@ func (m *Model) reserve(n int) {
 	if n > m.images {
 		m.buf[0] = make([]float32, n*145200)
 		m.buf[1] = make([]float32, n*34992)
+		m.buf[2] = make([]float32, n*93312)
+		m.buf[3] = make([]float32, n*21632)
+		m.buf[4] = make([]float32, n*32448)
+		m.buf[5] = make([]float32, n*32448)
+		m.buf[6] = make([]float32, n*21632)
+		m.buf[7] = make([]float32, n*4608)
+		m.buf[8] = make([]float32, n*2048)
+		m.buf[9] = make([]float32, n*2048)
+		m.buf[10] = make([]float32, n*1000)
 		m.pool5DropoutMask = make([]float32, n*4608)
 		m.fc6DropoutMask = make([]float32, n*2048)
+		m.grad[0], m.grad[1] = make([]float32, n*150528), make([]float32, n*150528)
+		m.losses = make([]float64, n)
 		m.images = n
 	}
 }

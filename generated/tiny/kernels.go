@@ -2,10 +2,7 @@
 
 package tiny
 
-import (
-	"github.com/netc-project/netc/runtime"
-	"math"
-)
+import "github.com/netc-project/netc/runtime"
 
 // c1 computes c1 (specs/tiny.net:33): 3x16x16 → 8x16x16 per image.
 // It includes c1.relu (specs/tiny.net:34) in the same pass.
@@ -80,6 +77,7 @@ func (m *Model) c1Lrn(worker, lo, hi int) {
 		before, after   = 2, 2 // channels in the window around c
 		k               = 2.0
 		scale           = 0.1
+		beta            = 0.75
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
 	sums := m.scratch[worker][:pixels]
@@ -88,15 +86,9 @@ func (m *Model) c1Lrn(worker, lo, hi int) {
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				for q, v := range src[j*pixels : (j+1)*pixels] {
-					sums[q] += v * v
-				}
+				runtime.SquaresAdd(sums, src[j*pixels:(j+1)*pixels])
 			}
-			a, b := src[c*pixels:(c+1)*pixels], dst[c*pixels:(c+1)*pixels]
-			for q := range b {
-				a, s := float64(a[q]), k+scale*float64(sums[q])
-				b[q] = float32(a / math.Sqrt(s*math.Sqrt(s)))
-			}
+			runtime.LRNScale(dst[c*pixels:(c+1)*pixels], src[c*pixels:(c+1)*pixels], sums, k, scale, beta)
 		}
 	}
 }
@@ -113,7 +105,7 @@ func (m *Model) p1(worker, lo, hi int) {
 		sh, sw     = 2, 2
 		ph, pw     = 1, 1
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
 	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
 		plane := in[u*inH*inW : (u+1)*inH*inW]
@@ -151,7 +143,7 @@ func (m *Model) c2(worker, lo, hi int) {
 		depth   = 24  // values per patch, 4x3x2: its k
 		inGroup = 256 // input values per group
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
@@ -213,23 +205,18 @@ func (m *Model) c2Lrn(worker, lo, hi int) {
 		before, after   = 1, 1 // channels in the window around c
 		k               = 1.0
 		scale           = 0.016666666666666666
+		beta            = 0.75
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
 	sums := m.scratch[worker][:pixels]
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				for q, v := range src[j*pixels : (j+1)*pixels] {
-					sums[q] += v * v
-				}
+				runtime.SquaresAdd(sums, src[j*pixels:(j+1)*pixels])
 			}
-			a, b := src[c*pixels:(c+1)*pixels], dst[c*pixels:(c+1)*pixels]
-			for q := range b {
-				a, s := float64(a[q]), k+scale*float64(sums[q])
-				b[q] = float32(a / math.Sqrt(s*math.Sqrt(s)))
-			}
+			runtime.LRNScale(dst[c*pixels:(c+1)*pixels], src[c*pixels:(c+1)*pixels], sums, k, scale, beta)
 		}
 	}
 }
@@ -247,7 +234,7 @@ func (m *Model) p2(worker, lo, hi int) {
 		sh, sw     = 2, 2
 		ph, pw     = 0, 0
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
 	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
 		plane := in[u*inH*inW : (u+1)*inH*inW]
@@ -282,7 +269,7 @@ func (m *Model) a(worker, lo, hi int) {
 		inH, inW   = 3, 2
 		outH, outW = 2, 2
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[5][:m.n*inSize], m.buf[4][:m.n*outSize]
 	for u := lo; u < hi; u++ {
 		plane := in[u*inH*inW : (u+1)*inH*inW]
 		o := out[u*outH*outW : (u+1)*outH*outW]
@@ -310,7 +297,7 @@ func (m *Model) fc1() {
 		inSize  = 48 // 48
 		outSize = 16 // 16
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
 	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc1Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc1Bias, ReLU: true})
 }
 
@@ -324,10 +311,10 @@ func (m *Model) fc1Dropout(worker, lo, hi int) {
 		scale   = float32(1.4285715)
 		stream  = 0 // this layer's share of the seed's streams
 	)
-	in, out, mask := m.buf[1][:m.n*inSize], m.buf[1][:m.n*outSize], m.fc1DropoutMask[:m.n*outSize]
+	in, out, mask := m.buf[5][:m.n*inSize], m.buf[5][:m.n*outSize], m.fc1DropoutMask[:m.n*outSize]
 	for i := lo; i < hi; i++ {
 		rng := runtime.NewRNG(m.seed)
-		r := rng.Split(m.calls<<32 | uint64(i)<<8 | stream)
+		r := rng.Split(uint64(m.steps)<<32 | uint64(i)<<8 | stream)
 		mk := mask[i*outSize : (i+1)*outSize]
 		r.FillBernoulliMask(mk, keep, scale)
 		for j, v := range in[i*inSize : (i+1)*inSize] {
@@ -343,6 +330,6 @@ func (m *Model) fc2() {
 		inSize  = 16 // 16
 		outSize = 10 // 10
 	)
-	in, out := m.buf[1][:m.n*inSize], m.buf[0][:m.n*outSize]
+	in, out := m.buf[5][:m.n*inSize], m.buf[6][:m.n*outSize]
 	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc2Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc2Bias})
 }

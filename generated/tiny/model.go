@@ -41,29 +41,49 @@ type Model struct {
 	fc2Bias   []float32       // [10]
 	params    []runtime.Param // the parameters in spec order, with their gradients
 
-	seed           uint64               // the seed of the parameters and of dropout masks
-	calls          uint64               // training-mode Forward calls, so that each draws new dropout masks
+	seed     uint64      // the seed of the parameters and of dropout masks
+	velocity [][]float32 // the optimiser's momentum, per parameter
+	chunks   []chunk     // the parameters cut in pieces for the workers to update
+	lr       float64     // the learning rate of the next Step
+	steps    int64       // Steps taken; dropout masks depend on it
+
+	train          bool                 // the mode of the last Forward
 	images         int                  // the batch size the buffers are sized for
 	n              int                  // the batch size of the current Forward
 	wide           bool                 // n < workers: kernels run on one goroutine and split their GEMMs instead
 	x              []float32            // the current input
-	buf            [2][]float32         // the activation buffers of the memory plan, 2048, 2048 values per image
+	buf            [7][]float32         // the activation buffers of the memory plan, 2048, 2048, 512, 288, 288, 72, 10 values per image
 	scratch        [][]float32          // per worker: 6912 values for im2col and LRN sums
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own so that models may run concurrently
+	grad           [2][]float32         // the backward pass's gradient buffers, 2048 values per image each
+	partials       [][]float32          // per worker: its share of the convolutions' parameter gradients
+	labels         []int32              // the labels of the current Backward
+	losses         []float64            // each image's loss
 	fc1DropoutMask []float32            // fc1.dropout's mask: 0 or 1/(1−p) per value
 	kernels        kernels
 }
 
-// kernels are the steps' kernels bound to the model once, so that Forward allocates nothing.
+// kernels are the steps' kernels bound to the model once, so that Forward, Backward and Step
+// allocate nothing.
 type kernels struct {
-	c1         func(worker, lo, hi int)
-	c1Lrn      func(worker, lo, hi int)
-	p1         func(worker, lo, hi int)
-	c2         func(worker, lo, hi int)
-	c2Lrn      func(worker, lo, hi int)
-	p2         func(worker, lo, hi int)
-	a          func(worker, lo, hi int)
-	fc1Dropout func(worker, lo, hi int)
+	c1                 func(worker, lo, hi int)
+	c1Lrn              func(worker, lo, hi int)
+	p1                 func(worker, lo, hi int)
+	c2                 func(worker, lo, hi int)
+	c2Lrn              func(worker, lo, hi int)
+	p2                 func(worker, lo, hi int)
+	a                  func(worker, lo, hi int)
+	fc1Dropout         func(worker, lo, hi int)
+	c1Backward         func(worker, lo, hi int)
+	c1LrnBackward      func(worker, lo, hi int)
+	p1Backward         func(worker, lo, hi int)
+	c2Backward         func(worker, lo, hi int)
+	c2LrnBackward      func(worker, lo, hi int)
+	p2Backward         func(worker, lo, hi int)
+	aBackward          func(worker, lo, hi int)
+	fc1DropoutBackward func(worker, lo, hi int)
+	lossBackward       func(worker, lo, hi int)
+	sgd                func(worker, lo, hi int)
 }
 
 // New returns the model with its parameters initialised as the spec says, from DefaultSeed.
@@ -94,18 +114,41 @@ func NewSeeded(seed uint64) *Model {
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 6912)
+		m.scratch[w] = make([]float32, 13824)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
+	m.lr = LearningRate0
+	m.velocity = make([][]float32, len(m.params))
+	for i, p := range m.params {
+		m.velocity[i] = make([]float32, len(p.Data))
+		// Pieces of 64Ki values, so that the workers share the update evenly.
+		for lo := 0; lo < len(p.Data); lo += 1 << 16 {
+			m.chunks = append(m.chunks, chunk{i, lo, min(lo+1<<16, len(p.Data))})
+		}
+	}
+	m.partials = make([][]float32, runtime.Workers())
+	for w := range m.partials {
+		m.partials[w] = make([]float32, 512)
+	}
 	m.kernels = kernels{
-		a:          m.a,
-		c1:         m.c1,
-		c1Lrn:      m.c1Lrn,
-		c2:         m.c2,
-		c2Lrn:      m.c2Lrn,
-		fc1Dropout: m.fc1Dropout,
-		p1:         m.p1,
-		p2:         m.p2,
+		a:                  m.a,
+		aBackward:          m.aBackward,
+		c1:                 m.c1,
+		c1Backward:         m.c1Backward,
+		c1Lrn:              m.c1Lrn,
+		c1LrnBackward:      m.c1LrnBackward,
+		c2:                 m.c2,
+		c2Backward:         m.c2Backward,
+		c2Lrn:              m.c2Lrn,
+		c2LrnBackward:      m.c2LrnBackward,
+		fc1Dropout:         m.fc1Dropout,
+		fc1DropoutBackward: m.fc1DropoutBackward,
+		lossBackward:       m.lossBackward,
+		p1:                 m.p1,
+		p1Backward:         m.p1Backward,
+		p2:                 m.p2,
+		p2Backward:         m.p2Backward,
+		sgd:                m.sgd,
 	}
 	return m
 }
@@ -190,9 +233,7 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.reserve(n)
 	m.x = x[:n*InputSize]
-	if train {
-		m.calls++
-	}
+	m.train = train
 	m.perImage(m.kernels.c1)             // c1 + c1.relu
 	m.perImage(m.kernels.c1Lrn)          // c1.lrn
 	runtime.Parallel(n*8, m.kernels.p1)  // p1
@@ -205,7 +246,7 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 		m.perImage(m.kernels.fc1Dropout) // fc1.dropout
 	}
 	m.fc2() // fc2
-	return m.buf[0][:n*Classes]
+	return m.buf[6][:n*Classes]
 }
 
 // workspace returns worker w's GEMM workspace, or nil when the kernels run on one goroutine and
@@ -233,7 +274,14 @@ func (m *Model) reserve(n int) {
 	if n > m.images {
 		m.buf[0] = make([]float32, n*2048)
 		m.buf[1] = make([]float32, n*2048)
+		m.buf[2] = make([]float32, n*512)
+		m.buf[3] = make([]float32, n*288)
+		m.buf[4] = make([]float32, n*288)
+		m.buf[5] = make([]float32, n*72)
+		m.buf[6] = make([]float32, n*10)
 		m.fc1DropoutMask = make([]float32, n*16)
+		m.grad[0], m.grad[1] = make([]float32, n*2048), make([]float32, n*2048)
+		m.losses = make([]float64, n)
 		m.images = n
 	}
 }

@@ -1,26 +1,32 @@
-// Package reference is a naive, obviously correct implementation of every op netc compiles, to
-// test the generated code against.
+// Package reference is a naive, obviously correct implementation of every op netc compiles, and
+// of its training step, to test the generated code against.
 //
 // Every function is a plain nested loop over the output, accumulating in float64, written so that
 // a reader can check it line by line against PyTorch's documentation of the same op; speed is no
-// concern. Tensors are float32 slices in NCHW order holding n images; a flat vector of C values is
-// C×1×1. The op functions panic when a slice's length does not match the shapes they are given:
-// that is a bug in the calling test, not a condition to recover from. Forward and ForwardTrace run
-// a whole compiled network and return errors for anything wrong with the parameters, masks or
-// input they are handed.
+// concern. Tensors are slices in NCHW order holding n images; a flat vector of C values is C×1×1.
+// The forward ops and Forward take float32 (what the generated code computes in, rounding each
+// output to float32) or float64 (for gradients and finite differences, rounding nothing); the
+// backward ops, Gradients and SGDStep are float64 only. The op functions panic when a slice's
+// length does not match the shapes they are given: that is a bug in the calling test, not a
+// condition to recover from. Forward, ForwardTrace and Gradients run a whole compiled network and
+// return errors for anything wrong with the parameters, masks, input or labels they are handed.
 //
-// Files hold one group of ops each, with room for the backward pass next to the forward:
+// Files hold one group of ops each, forward and backward side by side:
 //
-//	conv.go        Conv2D
-//	linear.go      Linear
-//	elementwise.go ReLU, Dropout
-//	lrn.go         LRN
-//	pool.go        MaxPool, AvgPool, AdaptiveAvgPool
-//	loss.go        SoftmaxCrossEntropy
+//	conv.go        Conv2D, Conv2DBackward
+//	linear.go      Linear, LinearBackward
+//	elementwise.go ReLU, ReLUBackward, Dropout (its own backward)
+//	lrn.go         LRN, LRNBackward
+//	pool.go        MaxPool, AvgPool, AdaptiveAvgPool and their backward passes
+//	loss.go        SoftmaxCrossEntropy, SoftmaxCrossEntropyBackward
 //	forward.go     Forward, ForwardTrace: a whole network, layer by layer
+//	backward.go    Gradients: the loss's gradient for every parameter, layer by layer backwards
+//	sgd.go         SGDStep: one step of either of the spec's update rules
 //
 // The tests check each op on hand-computed cases and, when python3-torch is installed, against
-// PyTorch (computing in float64) on random data, per layer, through testdata/torch_ops.py.
+// PyTorch (computing in float64) on random data, per layer, through testdata/torch_ops.py; and
+// every backward pass, in small networks of one op and in whole networks, against central finite
+// differences of the float64 forward pass.
 package reference
 
 import (
@@ -28,6 +34,10 @@ import (
 
 	"github.com/netc-project/netc/compiler"
 )
+
+// Float is the element type of the forward ops: float32 for the values the generated code
+// computes, float64 for gradient checks. Either way the ops accumulate in float64.
+type Float interface{ ~float32 | ~float64 }
 
 // at is the index of value (c, h, w) of image i in an NCHW tensor of images of shape s.
 func at(s compiler.Shape, i, c, h, w int) int {
@@ -40,7 +50,7 @@ func size(n int, s compiler.Shape) int {
 }
 
 // mustLen panics unless t holds want values.
-func mustLen(what string, t []float32, want int) {
+func mustLen[T Float](what string, t []T, want int) {
 	if len(t) != want {
 		panic(fmt.Sprintf("reference: %s has %d values, want %d", what, len(t), want))
 	}

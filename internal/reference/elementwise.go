@@ -1,8 +1,8 @@
 package reference
 
 // ReLU is PyTorch's torch.relu: y = max(0, x) for every value. A NaN stays NaN, as in PyTorch.
-func ReLU(x []float32) []float32 {
-	y := make([]float32, len(x))
+func ReLU[T Float](x []T) []T {
+	y := make([]T, len(x))
 	for j, v := range x {
 		if v < 0 {
 			y[j] = 0
@@ -13,14 +13,28 @@ func ReLU(x []float32) []float32 {
 	return y
 }
 
+// ReLUBackward is ReLU's backward pass: dx = dy where x > 0 and 0 elsewhere. At x = 0, where
+// ReLU has no derivative, it takes 0, as PyTorch's threshold_backward does.
+func ReLUBackward(x, dy []float64) []float64 {
+	mustLen("relu output gradient", dy, len(x))
+	dx := make([]float64, len(x))
+	for j, v := range x {
+		if v > 0 {
+			dx[j] = dy[j]
+		}
+	}
+	return dx
+}
+
 // Dropout multiplies every value by its mask: y = x · mask. The caller draws the mask, 0 or
 // 1/(1−p) per value (PyTorch's inverted dropout at training time); at inference dropout is the
-// identity and needs no call.
-func Dropout(x, mask []float32) []float32 {
+// identity and needs no call. Being linear and elementwise, dropout is its own backward pass:
+// dx = Dropout(dy, mask).
+func Dropout[T Float](x, mask []T) []T {
 	mustLen("dropout mask", mask, len(x))
-	y := make([]float32, len(x))
+	y := make([]T, len(x))
 	for j := range x {
-		y[j] = float32(float64(x[j]) * float64(mask[j]))
+		y[j] = T(float64(x[j]) * float64(mask[j]))
 	}
 	return y
 }

@@ -18,7 +18,7 @@ import (
 // reshape. Forward returns an error, not a panic, for a network without shapes, an input of the
 // wrong size, a parameter that is missing, wrongly sized or used by no layer, and a mask that is
 // wrongly sized or names no dropout layer.
-func Forward(net *compiler.Network, params map[string][]float32, x []float32, n int, masks map[string][]float32) ([]float32, error) {
+func Forward[T Float](net *compiler.Network, params map[string][]T, x []T, n int, masks map[string][]T) ([]T, error) {
 	return run(net, params, x, n, masks, nil)
 }
 
@@ -26,8 +26,8 @@ func Forward(net *compiler.Network, params map[string][]float32, x []float32, n 
 // n × layer.Out values each, in NCHW order. The softmax layer's entry is its probabilities,
 // softmax(logits) per image; the logits are the entry of the layer before it. Every entry is a
 // slice of its own.
-func ForwardTrace(net *compiler.Network, params map[string][]float32, x []float32, n int, masks map[string][]float32) (map[string][]float32, error) {
-	trace := map[string][]float32{}
+func ForwardTrace[T Float](net *compiler.Network, params map[string][]T, x []T, n int, masks map[string][]T) (map[string][]T, error) {
+	trace := map[string][]T{}
 	if _, err := run(net, params, x, n, masks, trace); err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func ForwardTrace(net *compiler.Network, params map[string][]float32, x []float3
 }
 
 // run is Forward, recording every layer's output in trace unless it is nil.
-func run(net *compiler.Network, params map[string][]float32, x []float32, n int, masks map[string][]float32, trace map[string][]float32) ([]float32, error) {
+func run[T Float](net *compiler.Network, params map[string][]T, x []T, n int, masks map[string][]T, trace map[string][]T) ([]T, error) {
 	if net.Stage < compiler.StageShaped {
 		return nil, fmt.Errorf("%s: the network has no shapes yet; compile it first", net.Name)
 	}
@@ -53,11 +53,10 @@ func run(net *compiler.Network, params map[string][]float32, x []float32, n int,
 		if l.Op == compiler.OpSoftmax {
 			if trace != nil {
 				probs := softmax(cur, n, l.In.C)
-				p32 := make([]float32, len(probs))
+				trace[l.Name] = make([]T, len(probs))
 				for j, p := range probs {
-					p32[j] = float32(p)
+					trace[l.Name][j] = T(p)
 				}
-				trace[l.Name] = p32
 			}
 			return cur, nil // the loss is the last layer
 		}
@@ -74,7 +73,7 @@ func run(net *compiler.Network, params map[string][]float32, x []float32, n int,
 }
 
 // apply runs one layer (anything but the softmax loss) on n images x.
-func apply(l *compiler.Layer, x []float32, n int, params map[string][]float32, mask []float32) ([]float32, error) {
+func apply[T Float](l *compiler.Layer, x []T, n int, params map[string][]T, mask []T) ([]T, error) {
 	switch l.Op {
 	case compiler.OpConv:
 		w, b, err := layerParams(l, params)
@@ -114,7 +113,7 @@ func apply(l *compiler.Layer, x []float32, n int, params map[string][]float32, m
 
 // layerParams returns a conv or fc layer's weights and bias (nil when it has none), checking
 // each against its shape in ParamShapes.
-func layerParams(l *compiler.Layer, params map[string][]float32) (w, b []float32, err error) {
+func layerParams[T Float](l *compiler.Layer, params map[string][]T) (w, b []T, err error) {
 	for _, p := range l.ParamShapes() {
 		v, ok := params[p.Name]
 		if !ok {
@@ -138,7 +137,7 @@ func layerParams(l *compiler.Layer, params map[string][]float32) (w, b []float32
 
 // checkNames reports a parameter that no layer has and a mask whose layer is not a dropout
 // layer: both are likely a mismatch between the caller and the spec.
-func checkNames(net *compiler.Network, params, masks map[string][]float32) error {
+func checkNames[T Float](net *compiler.Network, params, masks map[string][]T) error {
 	known := map[string]bool{}
 	dropout := map[string]bool{}
 	for _, l := range net.Layers {

@@ -6,13 +6,13 @@ package reference
 //	y[i, o] = b[o] + Σ_j w[o, j] · x[i, j]
 //
 // The weights w are [out, inFeatures]; b is [out], or nil for no bias.
-func Linear(x []float32, n, inFeatures int, w, b []float32, out int) []float32 {
+func Linear[T Float](x []T, n, inFeatures int, w, b []T, out int) []T {
 	mustLen("linear input", x, n*inFeatures)
 	mustLen("linear weight", w, out*inFeatures)
 	if b != nil {
 		mustLen("linear bias", b, out)
 	}
-	y := make([]float32, n*out)
+	y := make([]T, n*out)
 	for i := range n {
 		for o := range out {
 			var sum float64
@@ -22,8 +22,35 @@ func Linear(x []float32, n, inFeatures int, w, b []float32, out int) []float32 {
 			for j := range inFeatures {
 				sum += float64(w[o*inFeatures+j]) * float64(x[i*inFeatures+j])
 			}
-			y[i*out+o] = float32(sum)
+			y[i*out+o] = T(sum)
 		}
 	}
 	return y
+}
+
+// LinearBackward is Linear's backward pass: given the gradient dy [n, out] of a loss with respect
+// to Linear's output, it returns the gradients with respect to the input, the weights and the
+// bias (whether or not the layer has one):
+//
+//	dx[i, j] = Σ_o dy[i, o] · w[o, j]
+//	dw[o, j] = Σ_i dy[i, o] · x[i, j]
+//	db[o]    = Σ_i dy[i, o]
+func LinearBackward(x []float64, n, inFeatures int, w []float64, out int, dy []float64) (dx, dw, db []float64) {
+	mustLen("linear input", x, n*inFeatures)
+	mustLen("linear weight", w, out*inFeatures)
+	mustLen("linear output gradient", dy, n*out)
+	dx = make([]float64, len(x))
+	dw = make([]float64, len(w))
+	db = make([]float64, out)
+	for i := range n {
+		for o := range out {
+			d := dy[i*out+o]
+			db[o] += d
+			for j := range inFeatures {
+				dw[o*inFeatures+j] += d * x[i*inFeatures+j]
+				dx[i*inFeatures+j] += d * w[o*inFeatures+j]
+			}
+		}
+	}
+	return dx, dw, db
 }

@@ -1,0 +1,288 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// convCase is one SgemmConv problem: the geometry, the rows of A, the padding added to the
+// strides of A and C, and the epilogue options.
+type convCase struct {
+	cv                          Conv
+	m, pad                      int
+	acc, rowBias, colBias, relu bool
+}
+
+func (g convCase) String() string {
+	return fmt.Sprintf("%+v m=%d pad=%d acc=%v rowBias=%v colBias=%v relu=%v", g.cv, g.m, g.pad, g.acc, g.rowBias, g.colBias, g.relu)
+}
+
+// convCases are the geometries of TestSgemmConv: every kernel of 1×1, 3×3, 5×3 and 11×11 with
+// every stride 1–4 and padding 0–3 (some with a different stride or padding along y), 1, 3, 7
+// or 48 channels, outputs of awkward sizes (some a row or column past the floor rounding,
+// some with windows wholly in the padding or past the image), and the edge cases: nothing to
+// sum, no output, and products that cross the blocking in m, n and k.
+func convCases() []convCase {
+	var cs []convCase
+	kernels := [][2]int{{1, 1}, {3, 3}, {5, 3}, {11, 11}}
+	channels := []int{1, 3, 7, 48}
+	outs := []int{1, 2, 5, 7, 13, 17, 23, 31, 33, 37}
+	i := 0
+	for _, k := range kernels {
+		for s := 1; s <= 4; s++ {
+			for p := 0; p <= 3; p++ {
+				i++
+				cv := Conv{C: channels[i%len(channels)], KH: k[0], KW: k[1], SH: s, SW: s, PH: p, PW: p}
+				if i%3 == 0 {
+					cv.SH = 1 + s%4
+				}
+				if i%2 == 1 {
+					cv.PH = (p + 1) % 4
+				}
+				cv.OutH, cv.OutW = outs[i%len(outs)], outs[(i*3+1)%len(outs)]
+				if cv.C*cv.KH*cv.KW > 1000 {
+					cv.OutH, cv.OutW = min(cv.OutH, 13), min(cv.OutW, 17)
+				}
+				// The image the output's floor rounding needs, or a little less (rounding up).
+				cv.H = max(1, (cv.OutH-1)*cv.SH+cv.KH-2*cv.PH-i%5/4)
+				cv.W = max(1, (cv.OutW-1)*cv.SW+cv.KW-2*cv.PW-i%7/6)
+				cs = append(cs, convCase{cv: cv, m: []int{1, 5, 13, 24, 37}[i%5], pad: i % 3,
+					acc: i%2 == 0, rowBias: i%3 != 1, colBias: i%4 == 1, relu: i%5 < 3})
+			}
+		}
+	}
+	for _, cv := range []Conv{
+		{C: 0, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 4, OutW: 4},       // depth 0
+		{C: 2, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 0, OutW: 4},       // no output
+		{C: 2, H: 3, W: 2, KH: 3, KW: 3, SH: 2, SW: 3, PH: 3, PW: 3, OutH: 6, OutW: 5},       // mostly padding
+		{C: 3, H: 60, W: 61, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 60, OutW: 61},   // n past NC
+		{C: 48, H: 9, W: 8, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, OutH: 9, OutW: 8},      // k past KC
+		{C: 5, H: 227, W: 35, KH: 11, KW: 11, SH: 4, SW: 4, PH: 0, PW: 0, OutH: 55, OutW: 7}, // conv1's stride
+	} {
+		cs = append(cs, convCase{cv: cv, m: 150, pad: 1, acc: true, rowBias: true, colBias: true, relu: true})
+	}
+	return cs
+}
+
+// im2col writes the im2col matrix of src under cv into b (depth×cols), from Conv's definition.
+func im2col(b, src []float32, cv *Conv) {
+	cols := cv.Cols()
+	for c := 0; c < cv.C; c++ {
+		for ky := 0; ky < cv.KH; ky++ {
+			for kx := 0; kx < cv.KW; kx++ {
+				row := b[((c*cv.KH+ky)*cv.KW+kx)*cols:][:cols]
+				for oy := 0; oy < cv.OutH; oy++ {
+					for ox := 0; ox < cv.OutW; ox++ {
+						iy, ix := oy*cv.SH-cv.PH+ky, ox*cv.SW-cv.PW+kx
+						var v float32
+						if iy >= 0 && iy < cv.H && ix >= 0 && ix < cv.W {
+							v = src[(c*cv.H+iy)*cv.W+ix]
+						}
+						row[oy*cv.OutW+ox] = v
+					}
+				}
+			}
+		}
+	}
+}
+
+// convData holds the operands of a convCase: src and C run on into their trailing guards, C
+// has NaN between its rows, and want is C after Sgemm on the explicit im2col matrix.
+type convData struct {
+	a, src, b  []float32
+	lda, ldc   int
+	c0         []float32 // C's buffer (with guards) before the product
+	ep         Epilogue
+	want, cBuf []float32 // C's buffer after Sgemm, and the one under test
+}
+
+// newConvData makes random operands for g and computes want with kernel id.
+func newConvData(rng *rand.Rand, g convCase, id int, ws *Workspace) *convData {
+	cv := &g.cv
+	k, n := cv.Depth(), cv.Cols()
+	d := &convData{lda: max(k, 1) + g.pad, ldc: max(n, 1) + g.pad}
+	d.a = randSlice(rng, max(0, (g.m-1)*d.lda+k))
+	_, d.src = guarded(rng, cv.C*cv.H*cv.W)
+	d.b = make([]float32, k*n)
+	im2col(d.b, d.src, cv)
+	nc := max(0, (g.m-1)*d.ldc+n)
+	var c []float32
+	d.c0, c = guarded(rng, nc)
+	for i := 0; i < g.m; i++ {
+		for j := n; j < d.ldc && i*d.ldc+j < nc; j++ {
+			c[i*d.ldc+j] = float32(math.NaN())
+		}
+	}
+	if g.rowBias {
+		d.ep.RowBias = randSlice(rng, g.m)
+	}
+	if g.colBias {
+		d.ep.ColBias = randSlice(rng, n)
+	}
+	d.ep.ReLU = g.relu
+	d.want = append([]float32(nil), d.c0...)
+	sgemm(id, ws, false, false, g.m, n, k, d.a, d.lda, d.b, max(n, 1), d.want[guard:], d.ldc, g.acc, d.ep)
+	return d
+}
+
+// c returns a fresh copy of C's initial buffer to run the product under test on, and C in it.
+func (d *convData) c() []float32 {
+	d.cBuf = append(d.cBuf[:0], d.c0...)
+	return d.cBuf[guard:]
+}
+
+// check fails unless the product under test left C's buffer bit for bit as Sgemm did,
+// guards and gaps between rows included (both start out equal).
+func (d *convData) check(t *testing.T, g convCase, what string) {
+	t.Helper()
+	requireGuards(t, d.want, len(d.c0)-2*guard, "Sgemm "+g.String())
+	for i, v := range d.cBuf {
+		if w := d.want[i]; math.Float32bits(v) != math.Float32bits(w) {
+			require.Failf(t, "differs from Sgemm on the explicit im2col matrix", "%s %v: c[%d][%d] = %v, Sgemm gives %v",
+				what, g, (i-guard)/d.ldc, (i-guard)%d.ldc, v, w)
+		}
+	}
+}
+
+// TestSgemmConv checks, with every available kernel, that the product packed straight from
+// the image is bit for bit Sgemm's on the explicit im2col matrix, and writes nothing else.
+func TestSgemmConv(t *testing.T) {
+	for id, k := range kernels {
+		t.Run(k.name, func(t *testing.T) {
+			if !hasKernel(id) {
+				t.Skipf("this CPU or build has no %s kernel", k.name)
+			}
+			rng := rand.New(rand.NewPCG(8, uint64(id)))
+			ws := NewWorkspace()
+			for _, g := range convCases() {
+				d := newConvData(rng, g, id, ws)
+				sgemmOp(id, ws, false, g.m, g.cv.Cols(), g.cv.Depth(), d.a, d.lda, &operandB{b: d.src, conv: &g.cv}, d.c(), d.ldc, g.acc, d.ep)
+				d.check(t, g, "sgemmOp/"+k.name)
+				if id == active {
+					SgemmConv(ws, g.m, d.a, d.lda, d.src, &g.cv, d.c(), d.ldc, g.acc, d.ep)
+					d.check(t, g, "SgemmConv")
+					GemmConv(ws, g.m, d.a, d.lda, d.src, &g.cv, d.c(), d.ldc, g.acc, d.ep)
+					d.check(t, g, "GemmConv(ws)")
+				}
+			}
+		})
+	}
+}
+
+// TestParallelSgemmConv checks ParallelSgemmConv and GemmConv(nil, …), alone and nested in a
+// Parallel body, against Sgemm on the explicit im2col matrix, bit for bit, on every case
+// of TestSgemmConv and on AlexNet's conv3, which splits along m.
+func TestParallelSgemmConv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	ws := NewWorkspace()
+	cases := append(convCases(), convCase{cv: Conv{C: 256, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13},
+		m: 384, rowBias: true, relu: true})
+	for _, g := range cases {
+		d := newConvData(rng, g, active, ws)
+		ParallelSgemmConv(g.m, d.a, d.lda, d.src, &g.cv, d.c(), d.ldc, g.acc, d.ep)
+		d.check(t, g, "ParallelSgemmConv")
+		GemmConv(nil, g.m, d.a, d.lda, d.src, &g.cv, d.c(), d.ldc, g.acc, d.ep)
+		d.check(t, g, "GemmConv(nil)")
+		c := d.c()
+		Parallel(2, func(w, lo, hi int) {
+			if lo == 0 {
+				ParallelSgemmConv(g.m, d.a, d.lda, d.src, &g.cv, c, d.ldc, g.acc, d.ep)
+			}
+		})
+		d.check(t, g, "nested ParallelSgemmConv")
+	}
+}
+
+// TestPackConvMatchesPackB checks packConv (in assembly where the CPU has it) and packConvGo
+// against packB on the explicit im2col matrix, for blocks that start and end anywhere, at every
+// micro-panel width, with NaN guards around dst.
+func TestPackConvMatchesPackB(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	for _, g := range convCases() {
+		cv := &g.cv
+		k, n := cv.Depth(), cv.Cols()
+		if k == 0 || n == 0 {
+			continue
+		}
+		_, src := guarded(rng, cv.C*cv.H*cv.W)
+		b := make([]float32, k*n)
+		im2col(b, src, cv)
+		for range 4 {
+			p0, j0 := rng.IntN(k), rng.IntN(n)
+			kc, nc := 1+rng.IntN(k-p0), 1+rng.IntN(n-j0)
+			for _, nr := range []int{8, 16, 32} {
+				size := (nc + nr - 1) / nr * nr * kc
+				want, _ := guarded(rng, size)
+				packB(want[guard:guard+size], nr, false, b, n, p0, kc, j0, nc)
+				tab := make([]int32, convTableSize(kc, (nc+nr-1)/nr*nr))
+				for _, pack := range []struct {
+					name string
+					f    func(dst []float32)
+				}{
+					{"packConv", func(dst []float32) { packConv(dst, tab, nr, cv, src, p0, kc, j0, nc) }},
+					{"packConvGo", func(dst []float32) { packConvGo(dst, nr, cv, src, p0, kc, j0, nc) }},
+				} {
+					got, _ := guarded(rng, size)
+					pack.f(got[guard : guard+size])
+					what := fmt.Sprintf("%s %+v nr=%d rows %d+%d cols %d+%d", pack.name, *cv, nr, p0, kc, j0, nc)
+					requireGuards(t, got, size, what)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(isNaN(got[i]) && isNaN(want[i])) {
+							require.Failf(t, "packed block differs from packB's", "%s: dst[%d] = %v, want %v", what, i-guard, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmConvPanics checks that SgemmConv refuses operands that do not fit the geometry.
+func TestSgemmConvPanics(t *testing.T) {
+	ws := NewWorkspace()
+	cv := Conv{C: 2, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 4, OutW: 4}
+	a, src, c := make([]float32, 3*18), make([]float32, 32), make([]float32, 3*16)
+	require.PanicsWithValue(t, "runtime: SgemmConv: len(src) = 31, want at least 32 for 2×4×4", func() {
+		SgemmConv(ws, 3, a, 18, src[:31], &cv, c, 16, false, Epilogue{})
+	})
+	require.PanicsWithValue(t, "runtime: SgemmConv: ldA = 17, shorter than a row of 18", func() {
+		SgemmConv(ws, 3, a, 17, src, &cv, c, 16, false, Epilogue{})
+	})
+	require.PanicsWithValue(t, "runtime: ParallelSgemmConv: len(C) = 47, want at least 48 for 3×16 with stride 16", func() {
+		ParallelSgemmConv(3, a, 18, src, &cv, c[:47], 16, false, Epilogue{})
+	})
+	require.PanicsWithValue(t, "runtime: SgemmConv: len(ColBias) = 3, want n = 16", func() {
+		SgemmConv(ws, 3, a, 18, src, &cv, c, 16, false, Epilogue{ColBias: make([]float32, 3)})
+	})
+	bad := cv
+	bad.SW = 0
+	require.Panics(t, func() { SgemmConv(ws, 3, a, 18, src, &bad, c, 16, false, Epilogue{}) })
+}
+
+// TestSgemmConvAllocs checks that SgemmConv and ParallelSgemmConv allocate nothing in steady
+// state, for a product that ParallelSgemmConv splits along n, one it splits along m, and one it
+// does not split.
+func TestSgemmConvAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	ws := NewWorkspace()
+	for _, g := range []convCase{
+		{cv: Conv{C: 3, H: 35, W: 35, KH: 11, KW: 11, SH: 4, SW: 4, OutH: 7, OutW: 7}, m: 96, rowBias: true, relu: true},
+		{cv: Conv{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 7, OutW: 7}, m: 400, rowBias: true},
+		{cv: Conv{C: 2, H: 5, W: 5, KH: 3, KW: 3, SH: 1, SW: 1, OutH: 3, OutW: 3}, m: 4},
+	} {
+		d := newConvData(rng, g, active, ws)
+		c := d.c()
+		allocs := testing.AllocsPerRun(10, func() {
+			SgemmConv(ws, g.m, d.a, d.lda, d.src, &g.cv, c, d.ldc, false, d.ep)
+		})
+		require.Zero(t, allocs, "SgemmConv %v", g)
+		allocs = testing.AllocsPerRun(10, func() {
+			ParallelSgemmConv(g.m, d.a, d.lda, d.src, &g.cv, c, d.ldc, false, d.ep)
+		})
+		require.Zero(t, allocs, "ParallelSgemmConv %v", g)
+	}
+}

@@ -1,0 +1,69 @@
+package runtime
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestCol2imIsAdjoint checks ⟨Im2col(x), y⟩ = ⟨x, Col2im(y)⟩ for random x and y, which holds
+// exactly when Col2im adds every patch value back where Im2col read it.
+func TestCol2imIsAdjoint(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, cv := range []Conv{
+		{C: 3, H: 9, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1},
+		{C: 2, H: 11, W: 13, KH: 5, KW: 3, SH: 2, SW: 3, PH: 2, PW: 0},
+		{C: 1, H: 5, W: 5, KH: 1, KW: 1, SH: 1, SW: 1},
+		{C: 4, H: 6, W: 8, KH: 4, KW: 2, SH: 4, SW: 1, PH: 3, PW: 1},
+	} {
+		cv.OutH = (cv.H+2*cv.PH-cv.KH)/cv.SH + 1
+		cv.OutW = (cv.W+2*cv.PW-cv.KW)/cv.SW + 1
+		x := make([]float32, cv.C*cv.H*cv.W)
+		y := make([]float32, cv.Depth()*cv.Cols())
+		for i := range x {
+			x[i] = rng.Float32()*2 - 1
+		}
+		for i := range y {
+			y[i] = rng.Float32()*2 - 1
+		}
+		cols := make([]float32, len(y))
+		Im2col(cols, x, &cv)
+		back := make([]float32, len(x))
+		Col2im(back, y, &cv)
+		var a, b float64
+		for i := range y {
+			a += float64(cols[i]) * float64(y[i])
+		}
+		for i := range x {
+			b += float64(x[i]) * float64(back[i])
+		}
+		require.InDelta(t, a, b, 1e-4, "%+v", cv)
+		// And Im2col agrees with the definition at every position.
+		for r := 0; r < cv.Depth(); r++ {
+			c, ky, kx := r/(cv.KH*cv.KW), r/cv.KW%cv.KH, r%cv.KW
+			for col := 0; col < cv.Cols(); col++ {
+				iy, ix := col/cv.OutW*cv.SH-cv.PH+ky, col%cv.OutW*cv.SW-cv.PW+kx
+				want := float32(0)
+				if iy >= 0 && iy < cv.H && ix >= 0 && ix < cv.W {
+					want = x[(c*cv.H+iy)*cv.W+ix]
+				}
+				require.Equal(t, want, cols[r*cv.Cols()+col], "%+v row %d col %d", cv, r, col)
+			}
+		}
+	}
+}
+
+func TestSGD(t *testing.T) {
+	w, g, v := []float32{1, -2}, []float32{0.5, 0.25}, []float32{0.1, 0}
+	SGD(SGDPyTorch, w, g, v, 0.1, 0.9, 0.01)
+	// v = 0.9·0.1 + 0.5 + 0.01·1 = 0.6; w = 1 − 0.1·0.6
+	require.InDeltaSlice(t, []float32{0.6, 0.25 - 0.02}, v, 1e-6)
+	require.InDeltaSlice(t, []float32{0.94, -2 - 0.1*0.23}, w, 1e-6)
+
+	w, g, v = []float32{1, -2}, []float32{0.5, 0.25}, []float32{0.1, 0}
+	SGD(SGDPaper, w, g, v, 0.1, 0.9, 0.01)
+	// v = 0.9·0.1 − 0.01·0.1·1 − 0.1·0.5 = 0.039
+	require.InDeltaSlice(t, []float32{0.039, 0.002 - 0.025}, v, 1e-6)
+	require.InDeltaSlice(t, []float32{1.039, -2.023}, w, 1e-6)
+}

@@ -1,0 +1,139 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+)
+
+// Local response normalisation across channels, one channel's row of pixels at a time:
+//
+//	b = a · (k + α·Σ a²)^−β
+//
+// the sum running over a window of channels at the same pixel. The generated code sums each
+// window's squares into a row of scratch space with SquaresAdd (recomputing every window from its
+// channels, so that no rounding error is carried from one window to the next), then scales the
+// channel with LRNScale. Each has AVX-512 and AVX2+FMA assembly, chosen at run time, and a
+// pure-Go twin that the noasm build tag selects. LRNScale's assembly covers β = 0.75 (AlexNet's),
+// 0.5 and 1; any other β takes the twin, which is math.Pow in float64.
+
+// The instruction sets of the LRN kernels, indexing lrnISAs.
+const (
+	lrnGo     = iota // the pure-Go twins
+	lrnAVX2          // squaresAVX2, lrnScaleAVX2
+	lrnAVX512        // squaresAVX512, lrnScaleAVX512
+)
+
+// lrnISAs names each instruction set and gives its vector width in float32 lanes.
+var lrnISAs = [...]struct {
+	name  string
+	lanes int
+}{
+	lrnGo:     {"go", 1},
+	lrnAVX2:   {"avx2", 8},
+	lrnAVX512: {"avx512", 16},
+}
+
+// lrnBest is the instruction set the exported functions use: the best the CPU and build allow.
+var lrnBest = bestLRN()
+
+// The βs that LRNScale's assembly computes, passed to it as its mode.
+const (
+	lrnBeta075 = iota // t^−0.75 = r·√r, r = 1/√t
+	lrnBeta05         // t^−0.5 = r
+	lrnBeta1          // t^−1, as a division
+)
+
+// lrnBetas is the β of each mode.
+var lrnBetas = [...]float32{lrnBeta075: 0.75, lrnBeta05: 0.5, lrnBeta1: 1}
+
+// lrnMode returns the assembly mode for beta, and whether there is one.
+func lrnMode(beta float32) (mode int, ok bool) {
+	for mode, b := range lrnBetas {
+		if b == beta {
+			return mode, true
+		}
+	}
+	return 0, false
+}
+
+// SquaresAdd adds x[i]² to sums[i] for every i. The square is rounded before the sum (no fused
+// multiply-add), so that every build gives the same bits. It panics unless len(x) == len(sums).
+func SquaresAdd(sums, x []float32) {
+	checkLRNLen("SquaresAdd", "x", len(x), len(sums))
+	squares(lrnBest, sums, x, 1)
+}
+
+// SquaresSub subtracts x[i]² from sums[i] for every i, undoing SquaresAdd to the last bit only
+// when no rounding happened in between. It panics unless len(x) == len(sums).
+func SquaresSub(sums, x []float32) {
+	checkLRNLen("SquaresSub", "x", len(x), len(sums))
+	squares(lrnBest, sums, x, -1)
+}
+
+// LRNScale sets b[i] = a[i] · (k + alpha·sums[i])^−beta for every i: the normalisation of one
+// channel's row of pixels, given the sum of squares over the channel's window at each pixel.
+// t = k + alpha·sums[i] is rounded to float32 once (a fused multiply-add). For β = 0.75, 0.5 and
+// 1 the assembly computes a·t^−β within 1.2e-7 relative (two roundings; TestLRNAccuracy), and
+// leaves any block with a t that is not a positive normal float32 to the twin; any other β is
+// the twin, math.Pow in float64, within one rounding. b may be a. It panics unless a and sums
+// are as long as b.
+func LRNScale(b, a, sums []float32, k, alpha, beta float32) {
+	checkLRNLen("LRNScale", "a", len(a), len(b))
+	checkLRNLen("LRNScale", "sums", len(sums), len(b))
+	mode, ok := lrnMode(beta)
+	if !ok || lrnBest == lrnGo {
+		lrnScaleGo(b, a, sums, k, alpha, beta)
+		return
+	}
+	lrnScale(lrnBest, b, a, sums, k, alpha, mode)
+}
+
+// checkLRNLen panics unless a slice's length n is want.
+func checkLRNLen(fn, name string, n, want int) {
+	if n != want {
+		panic(fmt.Sprintf("runtime: %s: len(%s) = %d, want %d", fn, name, n, want))
+	}
+}
+
+// squaresGo is the pure-Go twin of the squares kernels (sign is 1 or −1):
+//
+//	for i := range sums {
+//		sums[i] += sign * float32(x[i]*x[i])
+//	}
+//
+// The conversion rounds the square, keeping the compiler from fusing it into the sum.
+func squaresGo(sums, x []float32, sign float32) {
+	x = x[:len(sums)]
+	for i, v := range x {
+		sums[i] += sign * float32(v*v)
+	}
+}
+
+// lrnScaleGo is the pure-Go twin of the LRNScale kernels, and LRNScale for any β:
+//
+//	for i := range b {
+//		t := float64(float32(math.FMA(float64(alpha), float64(sums[i]), float64(k))))
+//		b[i] = float32(float64(a[i]) * math.Pow(t, -float64(beta)))
+//	}
+//
+// t is fused as in the assembly (the product is exact in float64, so only the two roundings of
+// the sum could differ, and that rarely). For the βs the assembly has, t^−β is by square roots,
+// as exact as math.Pow (within an ulp or two of float64) and much faster.
+func lrnScaleGo(b, a, sums []float32, k, alpha, beta float32) {
+	a, sums = a[:len(b)], sums[:len(b)]
+	for i, s := range sums {
+		t := float64(float32(math.FMA(float64(alpha), float64(s), float64(k))))
+		var y float64 // t^−β
+		switch beta {
+		case 0.75:
+			y = 1 / math.Sqrt(t*math.Sqrt(t))
+		case 0.5:
+			y = 1 / math.Sqrt(t)
+		case 1:
+			y = 1 / t
+		default:
+			y = math.Pow(t, -float64(beta))
+		}
+		b[i] = float32(float64(a[i]) * y)
+	}
+}

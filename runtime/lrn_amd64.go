@@ -1,0 +1,116 @@
+//go:build !noasm
+
+package runtime
+
+import "golang.org/x/sys/cpu"
+
+// squaresAVX512 is squaresGo in AVX-512, sixty-four values per step, then sixteen, then the
+// last n%16 through a mask. It implements
+//
+//	for i := 0; i < n; i++ {
+//		sums[i] += sign * float32(x[i]*x[i])
+//	}
+//
+// where sums and x point at n values and sign is 1 or −1.
+//
+//go:noescape
+func squaresAVX512(sums, x *float32, n int, sign float32)
+
+// squaresAVX2 is squaresAVX512 in AVX2 and FMA: thirty-two values per step, then eight, then
+// the last n%8 through VMASKMOVPS.
+//
+//go:noescape
+func squaresAVX2(sums, x *float32, n int, sign float32)
+
+// lrnScaleAVX512 is lrnScaleGo in AVX-512 for the β of mode (lrnBeta075, lrnBeta05, lrnBeta1),
+// sixteen values per step, the last n%16 through a mask. It implements
+//
+//	for i := 0; i < n; i++ {
+//		t := k + alpha*sums[i] // fused
+//		if !(t >= 0x1p-126 && t <= math.MaxFloat32) {
+//			return i &^ 15 // the twin does this block of sixteen
+//		}
+//		r := 1 / math.Sqrt(t) // VRSQRT14PS and one Newton step
+//		switch mode {
+//		case lrnBeta075:
+//			b[i] = a[i] * (r * math.Sqrt(r))
+//		case lrnBeta05:
+//			b[i] = a[i] * r
+//		case lrnBeta1:
+//			b[i] = a[i] / t
+//		}
+//	}
+//	return n
+//
+// in float32, writing nothing of the block it stops at: so that a t that is zero, subnormal,
+// negative, infinite or NaN, where 1/√t is no good to refine, gets the twin's exact answer.
+//
+//go:noescape
+func lrnScaleAVX512(b, a, sums *float32, n int, k, alpha float32, mode int) int
+
+// lrnScaleAVX2 is lrnScaleAVX512 in AVX2 and FMA, in blocks of eight (returning i &^ 7): 1/√t is
+// VRSQRTPS, good to 12 bits only, refined by a Newton step with its second-order term.
+//
+//go:noescape
+func lrnScaleAVX2(b, a, sums *float32, n int, k, alpha float32, mode int) int
+
+// hasLRN reports whether the CPU can run the LRN kernels of isa.
+func hasLRN(isa int) bool {
+	switch isa {
+	case lrnAVX512:
+		return cpu.X86.HasAVX512F
+	case lrnAVX2:
+		return cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	}
+	return isa == lrnGo
+}
+
+// bestLRN returns the best instruction set the CPU has for the LRN kernels.
+func bestLRN() int {
+	for _, isa := range []int{lrnAVX512, lrnAVX2} {
+		if hasLRN(isa) {
+			return isa
+		}
+	}
+	return lrnGo
+}
+
+// squares runs the squares kernel of isa on sums and x (as long as sums); sign is 1 or −1.
+func squares(isa int, sums, x []float32, sign float32) {
+	if len(sums) == 0 {
+		return
+	}
+	x = x[:len(sums)]
+	switch isa {
+	case lrnAVX512:
+		squaresAVX512(&sums[0], &x[0], len(sums), sign)
+	case lrnAVX2:
+		squaresAVX2(&sums[0], &x[0], len(sums), sign)
+	default:
+		squaresGo(sums, x, sign)
+	}
+}
+
+// lrnScale runs the LRNScale kernel of isa, for the β of mode, on b and on a and sums (as
+// long as b), handing each block at which the kernel stops to the twin.
+func lrnScale(isa int, b, a, sums []float32, k, alpha float32, mode int) {
+	beta := lrnBetas[mode]
+	n := len(b)
+	a, sums = a[:n], sums[:n]
+	for i := 0; i < n; {
+		switch isa {
+		case lrnAVX512:
+			i += lrnScaleAVX512(&b[i], &a[i], &sums[i], n-i, k, alpha, mode)
+		case lrnAVX2:
+			i += lrnScaleAVX2(&b[i], &a[i], &sums[i], n-i, k, alpha, mode)
+		default:
+			lrnScaleGo(b, a, sums, k, alpha, beta)
+			return
+		}
+		if i < n {
+			j := min(i+lrnISAs[isa].lanes, n)
+			lrnScaleGo(b[i:j], a[i:j], sums[i:j], k, alpha, beta)
+			i = j
+		}
+	}
+}

@@ -1,0 +1,18 @@
+//go:build !amd64 || noasm
+
+package runtime
+
+// hasLRN reports whether the LRN kernels of isa can run: without assembly, only the twins.
+func hasLRN(isa int) bool { return isa == lrnGo }
+
+// bestLRN returns the twins, the only LRN kernels in this build.
+func bestLRN() int { return lrnGo }
+
+// squares is squaresGo in this build.
+func squares(isa int, sums, x []float32, sign float32) { squaresGo(sums, x, sign) }
+
+// lrnScale is lrnScaleGo in this build.
+func lrnScale(isa int, b, a, sums []float32, k, alpha float32, mode int) {
+	beta := lrnBetas[mode]
+	lrnScaleGo(b, a, sums, k, alpha, beta)
+}

@@ -1,0 +1,334 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// lrnBound is the relative error allowed an LRNScale kernel against float64: two roundings, and
+// terms below 2^-30. lrnTol is the relative error allowed between a kernel and its twin: two
+// roundings and the twin's one.
+const (
+	lrnBound = 2*0x1p-24 + 0x1p-30
+	lrnTol   = 3*0x1p-24 + 0x1p-30
+)
+
+// lrnLengths are the row lengths the kernels are tested at: every length to 70, then around
+// multiples of both vector widths, and AlexNet's rows (27², 55²).
+func lrnLengths() []int {
+	var ns []int
+	for n := 0; n <= 70; n++ {
+		ns = append(ns, n)
+	}
+	for _, m := range []int{80, 96, 128, 256} {
+		ns = append(ns, m-1, m, m+1)
+	}
+	return append(ns, 729, 3025)
+}
+
+// forEachAsmLRN runs f for each assembly instruction set, as a subtest skipped when the CPU or
+// the build lacks it.
+func forEachAsmLRN(t *testing.T, f func(t *testing.T, isa int)) {
+	for _, isa := range []int{lrnAVX2, lrnAVX512} {
+		t.Run(lrnISAs[isa].name, func(t *testing.T) {
+			if !hasLRN(isa) {
+				t.Skipf("this CPU or build has no %s LRN kernels", lrnISAs[isa].name)
+			}
+			f(t, isa)
+		})
+	}
+}
+
+// fill sets s[i] = f() for every i.
+func fill(s []float32, f func() float32) {
+	for i := range s {
+		s[i] = f()
+	}
+}
+
+// logUniform returns a function drawing values whose logarithm is uniform in [log lo, log hi).
+func logUniform(rng *rand.Rand, lo, hi float64) func() float32 {
+	return func() float32 { return float32(lo * math.Pow(hi/lo, rng.Float64())) }
+}
+
+// TestSquaresMatchTwin runs each squares kernel against squaresGo, adding and subtracting, at
+// every length in lrnLengths, with NaN guards around both rows: the bits must agree.
+func TestSquaresMatchTwin(t *testing.T) {
+	forEachAsmLRN(t, func(t *testing.T, isa int) {
+		rng := rand.New(rand.NewPCG(21, uint64(isa)))
+		for _, n := range lrnLengths() {
+			for _, sign := range []float32{1, -1} {
+				name := fmt.Sprintf("n=%d sign=%v", n, sign)
+				xBuf, x := guarded(rng, n)
+				gotBuf, got := guarded(rng, n)
+				fill(x[:n], func() float32 { return float32(rng.NormFloat64() * 30) })
+				fill(got[:n], func() float32 { return float32(rng.Float64() * 1e3) })
+				want := append([]float32(nil), got[:n]...)
+				squaresGo(want, x[:n], sign)
+				squares(isa, got[:n], x[:n], sign)
+				requireGuards(t, xBuf, n, name+": x")
+				requireGuards(t, gotBuf, n, name+": sums")
+				for i := range want {
+					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: sums[%d] = %v, want %v", name, i, got[i], want[i])
+				}
+			}
+		}
+	})
+}
+
+// TestLRNScaleMatchesTwin runs each LRNScale kernel against lrnScaleGo for each of its βs, at
+// every length in lrnLengths, with AlexNet's k and α (t near 2) and with k = 0, α = 1 (t from
+// 1e-3 to 1e6), with NaN guards around the three rows; then in place (b = a).
+func TestLRNScaleMatchesTwin(t *testing.T) {
+	forEachAsmLRN(t, func(t *testing.T, isa int) {
+		rng := rand.New(rand.NewPCG(22, uint64(isa)))
+		for mode, beta := range lrnBetas {
+			for _, c := range []struct{ k, alpha, lo, hi float32 }{{2, 1e-4, 0, 2e4}, {0, 1, 1e-3, 1e6}} {
+				for _, n := range lrnLengths() {
+					name := fmt.Sprintf("beta=%v k=%v alpha=%v n=%d", beta, c.k, c.alpha, n)
+					aBuf, a := guarded(rng, n)
+					sBuf, sums := guarded(rng, n)
+					gotBuf, got := guarded(rng, n)
+					fill(a[:n], func() float32 { return float32(rng.NormFloat64() * 10) })
+					if c.lo > 0 {
+						fill(sums[:n], logUniform(rng, float64(c.lo), float64(c.hi)))
+					} else {
+						fill(sums[:n], func() float32 { return c.hi * rng.Float32() })
+					}
+					want := make([]float32, n)
+					lrnScaleGo(want, a[:n], sums[:n], c.k, c.alpha, beta)
+					lrnScale(isa, got[:n], a[:n], sums[:n], c.k, c.alpha, mode)
+					requireGuards(t, aBuf, n, name+": a")
+					requireGuards(t, sBuf, n, name+": sums")
+					requireGuards(t, gotBuf, n, name+": b")
+					requireLRNAgree(t, got[:n], want, name)
+
+					lrnScale(isa, a[:n], a[:n], sums[:n], c.k, c.alpha, mode)
+					requireLRNAgree(t, a[:n], want, name+" in place")
+				}
+			}
+		}
+	})
+}
+
+// requireLRNAgree fails unless got and want agree elementwise as lrnAgree says.
+func requireLRNAgree(t *testing.T, got, want []float32, name string) {
+	t.Helper()
+	for i := range want {
+		if !lrnAgree(got[i], want[i]) {
+			require.Failf(t, "kernel and twin differ", "%s: b[%d] = %v, want %v (relative error %.3g)",
+				name, i, got[i], want[i], math.Abs(float64(got[i])/float64(want[i])-1))
+		}
+	}
+}
+
+// lrnAgree reports whether a kernel's value agrees with its twin's: the same NaN-ness, infinity,
+// and signed zero, and otherwise a relative error within lrnTol or an absolute error within one
+// subnormal step each way (results so small that they lose precision).
+func lrnAgree(got, want float32) bool {
+	g, w := float64(got), float64(want)
+	switch {
+	case math.IsNaN(w) || math.IsNaN(g):
+		return math.IsNaN(w) && math.IsNaN(g)
+	case math.IsInf(w, 0) || math.IsInf(g, 0):
+		return g == w
+	case g == 0 && w == 0:
+		return math.Signbit(g) == math.Signbit(w)
+	}
+	return math.Abs(g-w) <= lrnTol*math.Abs(w)+0x1p-148
+}
+
+// TestLRNScaleSpecial puts special values of a and of t = k + α·sums, one at a time, at positions
+// across the blocks of a row of ordinary values (in the first block, the middle, the masked
+// tail), and checks each kernel against its twin: a t that is not a positive normal float32 is
+// left to the twin, block and all, and NaN, ±Inf and −0 come out as the twin's.
+func TestLRNScaleSpecial(t *testing.T) {
+	const n = 40
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	cases := []struct {
+		name            string
+		k, alpha, a, s float32
+	}{
+		{"zero sums", 2, 1e-4, 3, 0},
+		{"t = 0", 0, 1, 3, 0},
+		{"t = 0, a = 0", 0, 1, 0, 0},
+		{"t = 0, a < 0", 0, 1, -3, 0},
+		{"a = 0", 2, 1e-4, 0, 5},
+		{"a = −0", 2, 1e-4, float32(math.Copysign(0, -1)), 5},
+		{"a < 0", 2, 1e-4, -7, 5},
+		{"a = +Inf", 2, 1e-4, inf, 5},
+		{"a = −Inf", 2, 1e-4, -inf, 5},
+		{"a = NaN", 2, 1e-4, nan, 5},
+		{"sums = NaN", 2, 1e-4, 1, nan},
+		{"sums = +Inf", 2, 1e-4, 1, inf},
+		{"sums = +Inf, a = Inf", 2, 1e-4, inf, inf},
+		{"huge sums", 2, 1, 5, 3e38},
+		{"t overflows", 2, 10, 5, 3e38},
+		{"t = MaxFloat32", 0, 1, 1e-3, math.MaxFloat32},
+		{"t = smallest normal", 0, 1, 1e-3, 0x1p-126},
+		{"t subnormal", 0, 1, 1e-3, 0x1p-140},
+		{"t negative", 2, -1, 1, 5},
+		{"t = −0", float32(math.Copysign(0, -1)), 1, 1, float32(math.Copysign(0, -1))},
+		{"t = −Inf", 2, -1, 1, inf},
+	}
+	forEachAsmLRN(t, func(t *testing.T, isa int) {
+		rng := rand.New(rand.NewPCG(23, uint64(isa)))
+		for mode, beta := range lrnBetas {
+			for _, c := range cases {
+				for _, p := range []int{0, 7, 8, 15, 16, 31, 32, 39} {
+					name := fmt.Sprintf("%s at %d, beta=%v", c.name, p, beta)
+					a, sums := make([]float32, n), make([]float32, n)
+					fill(a, func() float32 { return 2*rng.Float32() - 1 })
+					fill(sums, func() float32 { return 100 * rng.Float32() })
+					if c.k < 1 || c.alpha != 1e-4 {
+						// Keep the other values' t positive and normal with these k and α.
+						for i := range sums {
+							sums[i] = (1 + sums[i]) * float32(math.Copysign(1, float64(c.alpha)))
+						}
+					}
+					a[p], sums[p] = c.a, c.s
+					got, want := make([]float32, n), make([]float32, n)
+					lrnScaleGo(want, a, sums, c.k, c.alpha, beta)
+					lrnScale(isa, got, a, sums, c.k, c.alpha, mode)
+					requireLRNAgree(t, got, want, name)
+				}
+			}
+		}
+	})
+}
+
+// TestLRNAccuracy measures each LRNScale kernel's (and the twin's) largest relative error
+// against float64 over a million random t log-uniform in [1e-3, 1e6] and a uniform in [−1, 1),
+// for each of the βs with assembly: t^−β is all there is to get wrong, since with k = 0 and
+// α = 1, t is sums exactly.
+func TestLRNAccuracy(t *testing.T) {
+	n := 1 << 20
+	if testing.Short() {
+		n = 1 << 14
+	}
+	rng := rand.New(rand.NewPCG(24, 24))
+	a, sums, b := make([]float32, n), make([]float32, n), make([]float32, n)
+	fill(sums, logUniform(rng, 1e-3, 1e6))
+	fill(a, func() float32 { return 2*rng.Float32() - 1 })
+	for _, isa := range []int{lrnGo, lrnAVX2, lrnAVX512} {
+		t.Run(lrnISAs[isa].name, func(t *testing.T) {
+			if !hasLRN(isa) {
+				t.Skipf("this CPU or build has no %s LRN kernels", lrnISAs[isa].name)
+			}
+			for mode, beta := range lrnBetas {
+				lrnScale(isa, b, a, sums, 0, 1, mode)
+				worst, at := 0.0, 0
+				for i := range b {
+					want := float64(a[i]) * math.Pow(float64(sums[i]), -float64(beta))
+					if e := math.Abs(float64(b[i])-want) / math.Abs(want); e > worst {
+						worst, at = e, i
+					}
+				}
+				t.Logf("beta=%v: max relative error %.3g (%.2f·2^-24) at t=%v, a=%v", beta, worst, worst*0x1p24, sums[at], a[at])
+				require.LessOrEqual(t, worst, lrnBound, "beta=%v at t=%v, a=%v", beta, sums[at], a[at])
+			}
+		})
+	}
+}
+
+// TestLRNScaleAnyBeta checks LRNScale for βs without assembly (and those with) against float64,
+// from the same float32 t.
+func TestLRNScaleAnyBeta(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 25))
+	const n = 77
+	a, sums, b := make([]float32, n), make([]float32, n), make([]float32, n)
+	fill(a, func() float32 { return float32(rng.NormFloat64()) })
+	fill(sums, logUniform(rng, 1e-2, 1e4))
+	const k, alpha float32 = 1.5, 0.3
+	for _, beta := range []float32{0, 0.6, 0.75, 0.9, 0.5, 1, 2, -0.5} {
+		LRNScale(b, a, sums, k, alpha, beta)
+		for i := range b {
+			t64 := float64(float32(float64(k) + float64(alpha)*float64(sums[i])))
+			want := float64(a[i]) * math.Pow(t64, -float64(beta))
+			require.InEpsilon(t, want, b[i], lrnBound, "beta=%v: b[%d]", beta, i)
+		}
+	}
+}
+
+// TestWindowSums compares the two ways of summing a window's squares, with size 5 as AlexNet's,
+// on the worst case for the sliding window: channels of values near 1e3 followed by channels
+// near 1e-3. Recomputing each window directly (clear, then SquaresAdd over its channels) is
+// within a few float32 roundings of the float64 sums everywhere; the sliding window (SquaresAdd
+// the channel entering, SquaresSub the one leaving) keeps the big squares' rounding error,
+// ~1e6·2^-24, in the small windows' sums, whose true value is ~5e-6: it is off by orders of
+// magnitude. The generated code recomputes each window.
+func TestWindowSums(t *testing.T) {
+	const channels, pixels, size = 16, 64, 5
+	rng := rand.New(rand.NewPCG(26, 26))
+	x := make([]float32, channels*pixels)
+	for c := range channels {
+		scale := 1e3
+		if c >= channels/2 {
+			scale = 1e-3
+		}
+		fill(x[c*pixels:(c+1)*pixels], func() float32 { return float32(scale * (1 + rng.Float64())) })
+	}
+	row := func(c int) []float32 { return x[c*pixels : (c+1)*pixels] }
+	direct, sliding := make([]float32, pixels), make([]float32, pixels)
+	var worstDirect, worstSliding float64
+	for c := range channels {
+		lo, hi := max(0, c-size/2), min(channels-1, c+(size-1)/2)
+		clear(direct)
+		for j := lo; j <= hi; j++ {
+			SquaresAdd(direct, row(j))
+		}
+		if c == 0 {
+			for j := lo; j <= hi; j++ {
+				SquaresAdd(sliding, row(j))
+			}
+		} else {
+			if hi > c-1+(size-1)/2 {
+				SquaresAdd(sliding, row(hi))
+			}
+			if c-1-size/2 >= 0 {
+				SquaresSub(sliding, row(c-1-size/2))
+			}
+		}
+		for q := range pixels {
+			var want float64
+			for j := lo; j <= hi; j++ {
+				v := float64(row(j)[q])
+				want += v * v
+			}
+			worstDirect = max(worstDirect, math.Abs(float64(direct[q])/want-1))
+			worstSliding = max(worstSliding, math.Abs(float64(sliding[q])/want-1))
+		}
+	}
+	t.Logf("largest relative error of a window's sum: direct %.3g, sliding %.3g", worstDirect, worstSliding)
+	require.Less(t, worstDirect, 5*0x1p-24)
+	require.Greater(t, worstSliding, 1.0, "the sliding window has become exact: reconsider it")
+}
+
+// TestLRNNoAllocs checks that the exported functions allocate nothing.
+func TestLRNNoAllocs(t *testing.T) {
+	const n = 100
+	a, sums, b := make([]float32, n), make([]float32, n), make([]float32, n)
+	fill(a, func() float32 { return 1 })
+	allocs := testing.AllocsPerRun(20, func() {
+		clear(sums)
+		SquaresAdd(sums, a)
+		SquaresSub(sums, a)
+		LRNScale(b, a, sums, 2, 1e-4, 0.75)
+		LRNScale(b, a, sums, 0, 1, 0.75) // t = 0: the twin's blocks
+		LRNScale(b, a, sums, 2, 1e-4, 0.6)
+	})
+	require.Zero(t, allocs)
+}
+
+// TestLRNLengths checks that rows of different lengths are refused.
+func TestLRNLengths(t *testing.T) {
+	s3, s4 := make([]float32, 3), make([]float32, 4)
+	require.PanicsWithValue(t, "runtime: SquaresAdd: len(x) = 4, want 3", func() { SquaresAdd(s3, s4) })
+	require.PanicsWithValue(t, "runtime: SquaresSub: len(x) = 3, want 4", func() { SquaresSub(s4, s3) })
+	require.PanicsWithValue(t, "runtime: LRNScale: len(a) = 4, want 3", func() { LRNScale(s3, s4, s3, 1, 1, 0.75) })
+	require.PanicsWithValue(t, "runtime: LRNScale: len(sums) = 4, want 3", func() { LRNScale(s3, s3, s4, 1, 1, 0.75) })
+}
