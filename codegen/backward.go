@@ -178,11 +178,7 @@ func (g *gen) convBackward(f *jen.File, s *compiler.Step) {
 		x("patches := m.scratch[worker][:depth*cols]"),
 		x("ws := m.workspace(worker)"),
 	)
-	// conv1Geometry is the layout of one group's patches, shared with the forward kernel.
-	geom := fmt.Sprintf("runtime.Conv{C: %d, H: %d, W: %d, KH: %d, KW: %d, SH: %d, SW: %d, PH: %d, PW: %d, OutH: %d, OutW: %d}",
-		gIn, in.H, in.W, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, out.H, out.W)
-	f.Comment(fmt.Sprintf("%sGeometry is the layout of one group's patches in %s's backward pass.", name, name))
-	f.Var().Id(name + "Geometry").Op("=").Add(x("%s", geom))
+	// conv1Geometry, the layout of one group's patches, is declared with the forward kernel.
 	y := jen.Null()
 	if s.ReLU {
 		y = x("y := out[i*outSize : (i+1)*outSize]")

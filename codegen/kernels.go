@@ -108,14 +108,25 @@ func epilogue(bias, field string, relu bool) string {
 }
 
 // conv emits a convolution as one GEMM per image and group, weights · patches, with the bias and
-// a fused ReLU applied in the GEMM's epilogue.
+// a fused ReLU applied in the GEMM's epilogue. The patch matrix is never written out:
+// runtime.GemmConv packs it straight from the image, as the package-level geometry the conv
+// declares describes it (the backward pass shares the geometry). A 1×1 conv with stride 1 and
+// no padding reads its input as the matrix, with runtime.Gemm.
 func (g *gen) conv(f *jen.File, s *compiler.Step) {
 	l, c := s.Main(), s.Main().Conv
 	in, out := s.In(), s.Out()
 	name := g.name[s]
 	gIn, rows, cols := in.C/c.Groups, c.Out/c.Groups, out.H*out.W
 	depth := gIn * c.KH * c.KW
-	direct := s.Scratch() == 0
+	direct := c.KH == 1 && c.KW == 1 && c.SH == 1 && c.SW == 1 && c.PH == 0 && c.PW == 0
+	geometry := name + "Geometry"
+
+	// var conv1Geometry = runtime.Conv{C: 3, H: 227, W: 227, KH: 11, KW: 11, SH: 4, SW: 4, PH: 0, PW: 0, OutH: 55, OutW: 55}
+	f.Comment(fmt.Sprintf("%s is the layout of one group's patches in %s: the columns of a %d×%d matrix, one per", geometry, l.Name, depth, cols))
+	f.Comment("output pixel, each the input under that pixel's window, zero in the padding.")
+	f.Var().Id(geometry).Op("=").Add(x("runtime.Conv{C: %d, H: %d, W: %d, KH: %d, KW: %d, SH: %d, SW: %d, PH: %d, PW: %d, OutH: %d, OutW: %d}",
+		gIn, in.H, in.W, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, out.H, out.W))
+
 	how := fmt.Sprintf("Per image and group, one GEMM: weights (%d×%d) · patches (%d×%d)", rows, depth, depth, cols)
 	if direct {
 		how = fmt.Sprintf("Per image and group, one GEMM: weights (%d×%d) · input (%d×%d), the input being its own patch matrix", rows, depth, depth, cols)
@@ -125,6 +136,9 @@ func (g *gen) conv(f *jen.File, s *compiler.Step) {
 	}
 	if s.ReLU {
 		how += ", then max(0, ·)"
+	}
+	if !direct {
+		how += fmt.Sprintf(";\nthe patches are packed for the GEMM straight from the image, as %s lays them out", geometry)
 	}
 	g.doc(f, s, how+".")
 	bias := ""
@@ -139,76 +153,20 @@ func (g *gen) conv(f *jen.File, s *compiler.Step) {
 		x("depth").Op("=").Lit(depth).Comment(fmt.Sprintf("values per patch, %dx%dx%d: its k", gIn, c.KH, c.KW)),
 		x("inGroup").Op("=").Lit(int(in.Size())/c.Groups).Comment("input values per group"),
 	)
-	patches := "patches"
-	loop := []jen.Code{}
+	weights := fmt.Sprintf("m.%s[g*rows*depth:(g+1)*rows*depth]", g.fieldName(l.Name+".weight"))
+	src, dst, ep := "src[g*inGroup:(g+1)*inGroup]", "dst[g*rows*cols:(g+1)*rows*cols]", epilogue(bias, "RowBias", s.ReLU)
+	// runtime.GemmConv(ws, rows, m.conv1Weight[…], depth, src[…], &conv1Geometry, dst[…], cols, false, runtime.Epilogue{…})
+	gemm := x("runtime.GemmConv(ws, rows, %s, depth, %s, &%s, %s, cols, false, %s)", weights, src, geometry, dst, ep)
 	if direct {
-		patches = "src[g*inGroup : (g+1)*inGroup]"
-	} else {
-		loop = append(loop, x("%sPatches(patches, src[g*inGroup:(g+1)*inGroup])", name))
+		gemm = x("runtime.Gemm(ws, false, false, rows, cols, depth, %s, depth, %s, cols, %s, cols, false, %s)", weights, src, dst, ep)
 	}
-	loop = append(loop, x("runtime.Gemm(ws, false, false, rows, cols, depth, m.%s[g*rows*depth:(g+1)*rows*depth], depth, %s, cols, dst[g*rows*cols:(g+1)*rows*cols], cols, false, %s)",
-		g.fieldName(l.Name+".weight"), patches, epilogue(bias, "RowBias", s.ReLU)))
-	body := []jen.Code{
+	perImage(f, name,
 		jen.Const().Defs(consts...),
 		x("in, out := %s, %s", inS, outS),
-	}
-	if !direct {
-		body = append(body, x("patches := m.scratch[worker][:depth*cols]"))
-	}
-	body = append(body,
 		x("ws := m.workspace(worker)"),
 		jen.For(x("i := lo; i < hi; i++")).Block(
 			x("src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]"),
-			jen.For(x("g := 0; g < groups; g++")).Block(loop...),
-		),
-	)
-	perImage(f, name, body...)
-	if !direct {
-		g.patches(f, s)
-	}
-}
-
-// patches emits im2col for one group of one image: the kh×kw patch under each output pixel, as
-// the columns of a depth×cols matrix, zero where the patch covers padding.
-func (g *gen) patches(f *jen.File, s *compiler.Step) {
-	c, in, out := s.Main().Conv, s.In(), s.Out()
-	name := g.name[s] + "Patches"
-	f.Comment(fmt.Sprintf("%s writes the %dx%d patches of one group's %d channels (of a %s image) as the columns", name, c.KH, c.KW, in.C/c.Groups, in))
-	f.Comment(fmt.Sprintf("of a %d×%d matrix: row (c·%d + ky)·%d + kx, column oy·%d + ox holds input (c, oy·%d − %d + ky, ox·%d − %d + kx),",
-		in.C/c.Groups*c.KH*c.KW, out.H*out.W, c.KH, c.KW, out.W, c.SH, c.PH, c.SW, c.PW))
-	f.Comment("or 0 where that is padding.")
-	inner := jen.For(x("ox := x0; ox < x1; ox++")).Block(x("row[ox] = in[ox*sw-pw+kx]"))
-	if c.SW == 1 {
-		inner = x("copy(row[x0:x1], in[x0-pw+kx:])")
-	}
-	f.Func().Id(name).Params(x("dst, src").Index().Float32()).Block(
-		jen.Const().Defs(
-			x("channels").Op("=").Lit(in.C/c.Groups),
-			x("inH, inW").Op("=").List(jen.Lit(in.H), jen.Lit(in.W)),
-			x("outH, outW").Op("=").List(jen.Lit(out.H), jen.Lit(out.W)),
-			x("kh, kw").Op("=").List(jen.Lit(c.KH), jen.Lit(c.KW)),
-			x("sh, sw").Op("=").List(jen.Lit(c.SH), jen.Lit(c.SW)),
-			x("ph, pw").Op("=").List(jen.Lit(c.PH), jen.Lit(c.PW)),
-		),
-		jen.For(x("c := 0; c < channels; c++")).Block(
-			x("plane := src[c*inH*inW : (c+1)*inH*inW]"),
-			jen.For(x("ky := 0; ky < kh; ky++")).Block(
-				jen.For(x("kx := 0; kx < kw; kx++")).Block(
-					x("rows := dst[((c*kh+ky)*kw+kx)*outH*outW:][:outH*outW]"),
-					jen.Comment("Output columns x0…x1−1 read inside the image; the others read padding."),
-					x("x0 := (max(0, pw-kx) + sw - 1) / sw"),
-					x("x1 := max(x0, min(outW, (inW+pw-kx+sw-1)/sw))"),
-					jen.For(x("oy := 0; oy < outH; oy++")).Block(
-						x("row := rows[oy*outW : (oy+1)*outW]"),
-						x("iy := oy*sh - ph + ky"),
-						jen.If(x("iy < 0 || iy >= inH")).Block(x("clear(row)"), jen.Continue()),
-						x("in := plane[iy*inW : (iy+1)*inW]"),
-						x("clear(row[:x0])"),
-						inner,
-						x("clear(row[x1:])"),
-					),
-				),
-			),
+			jen.For(x("g := 0; g < groups; g++")).Block(gemm),
 		),
 	)
 }

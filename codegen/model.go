@@ -109,7 +109,7 @@ func (g *gen) modelStruct(f *jen.File) {
 		jen.Id("x").Index().Float32().Comment("the current input"),
 		jen.Id("buf").Index(jen.Lit(len(g.n.Buffers))).Index().Float32().Comment(
 			fmt.Sprintf("the activation buffers of the memory plan, %s values per image", int64s(g.n.Buffers))),
-		jen.Id("scratch").Index().Index().Float32().Comment(fmt.Sprintf("per worker: %d values for im2col and LRN sums", g.n.Scratch)),
+		jen.Id("scratch").Index().Index().Float32().Comment(fmt.Sprintf("per worker: the forward kernels' LRN sums and pooling rows (%d values) and the backward pass's patches", g.n.Scratch)),
 		jen.Id("workspaces").Index().Op("*").Qual(rt, "Workspace").Comment("per worker: GEMM packing buffers, the model's own so that models may run concurrently"),
 		jen.Id("grad").Index(jen.Lit(2)).Index().Float32().Comment(fmt.Sprintf("the backward pass's gradient buffers, %d values per image each", g.n.GradSize)),
 		jen.Id("partials").Index().Index().Float32().Comment("per worker: its share of the convolutions' parameter gradients"),

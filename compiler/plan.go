@@ -116,18 +116,12 @@ func takeBuffer(n *Network, free *[]int, size int64) int {
 	return best
 }
 
-// Scratch is the per-worker scratch space the step's kernel needs, in float32 values: a conv's
-// im2col matrix for one group of one image (none for a 1×1 conv with stride 1 and no padding,
-// which reads its input as the matrix), and one image's channel row for LRN.
+// Scratch is the per-worker scratch space the step's forward kernel needs, in float32 values:
+// one image's channel row for LRN, one input row for pooling. A conv needs none: its GEMM packs
+// the patches straight from the image.
 func (s *Step) Scratch() int64 {
 	l := s.Main()
 	switch l.Op {
-	case OpConv:
-		c := l.Conv
-		if c.KH == 1 && c.KW == 1 && c.SH == 1 && c.SW == 1 && c.PH == 0 && c.PW == 0 {
-			return 0
-		}
-		return int64(l.In.C/c.Groups*c.KH*c.KW) * int64(l.Out.H*l.Out.W)
 	case OpLRN:
 		return int64(l.In.H * l.In.W)
 	case OpMaxPool, OpAvgPool:

@@ -199,7 +199,7 @@ func TestParallelSgemmConv(t *testing.T) {
 
 // TestPackConvMatchesPackB checks packConv (in assembly where the CPU has it) and packConvGo
 // against packB on the explicit im2col matrix, for blocks that start and end anywhere, at every
-// micro-panel width, with NaN guards around dst.
+// micro-panel width, with NaN guards around dst; and Im2col against the definition.
 func TestPackConvMatchesPackB(t *testing.T) {
 	rng := rand.New(rand.NewPCG(10, 10))
 	for _, g := range convCases() {
@@ -211,6 +211,9 @@ func TestPackConvMatchesPackB(t *testing.T) {
 		_, src := guarded(rng, cv.C*cv.H*cv.W)
 		b := make([]float32, k*n)
 		im2col(b, src, cv)
+		explicit := make([]float32, k*n)
+		Im2col(explicit, src, cv)
+		require.Equal(t, b, explicit, "Im2col %+v", *cv)
 		for range 4 {
 			p0, j0 := rng.IntN(k), rng.IntN(n)
 			kc, nc := 1+rng.IntN(k-p0), 1+rng.IntN(n-j0)

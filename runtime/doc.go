@@ -3,8 +3,11 @@
 //   - GEMM: Sgemm, a packed single-precision matrix product (Goto/BLIS blocking, AVX-512 and
 //     AVX2+FMA micro-kernels in assembly chosen at run time, each with a pure-Go twin that the
 //     noasm build tag selects), with an Epilogue (bias, ReLU) fused into the store of each tile,
-//     and ParallelSgemm, the same split over the workers; every convolution (through im2col) and
-//     fully connected layer, forward and backward, is one of these;
+//     and ParallelSgemm, the same split over the workers; every convolution and fully connected
+//     layer, forward and backward, is one of these;
+//   - SgemmConv and ParallelSgemmConv: a convolution's forward GEMM on its implicit im2col matrix
+//     (described by a Conv), packed for the kernels straight from the image, never written out;
+//     Im2col and Col2im write and read that matrix explicitly for the backward pass;
 //   - the parallel loop: Parallel, over a pool of persistent workers, each with a Workspace;
 //   - random numbers for initialisation and dropout;
 //   - weight files: parameters read from and written to safetensors.

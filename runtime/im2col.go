@@ -60,7 +60,7 @@ func Col2im(dst, cols []float32, cv *Conv) {
 // inside returns the output columns x0…x1−1 whose input column, for kernel column kx, lies
 // inside the image.
 func (cv *Conv) inside(kx int) (x0, x1 int) {
-	x0 = (max(0, cv.PW-kx) + cv.SW - 1) / cv.SW
+	x0 = min(cv.OutW, (max(0, cv.PW-kx)+cv.SW-1)/cv.SW)
 	x1 = max(x0, min(cv.OutW, (cv.W+cv.PW-kx+cv.SW-1)/cv.SW))
 	return x0, x1
 }

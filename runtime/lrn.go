@@ -40,7 +40,7 @@ var lrnBest = bestLRN()
 const (
 	lrnBeta075 = iota // t^−0.75 = r·√r, r = 1/√t
 	lrnBeta05         // t^−0.5 = r
-	lrnBeta1          // t^−1, as a division
+	lrnBeta1          // t^−1: a division
 )
 
 // lrnBetas is the β of each mode.
@@ -81,7 +81,7 @@ func LRNScale(b, a, sums []float32, k, alpha, beta float32) {
 	checkLRNLen("LRNScale", "a", len(a), len(b))
 	checkLRNLen("LRNScale", "sums", len(sums), len(b))
 	mode, ok := lrnMode(beta)
-	if !ok || lrnBest == lrnGo {
+	if !ok {
 		lrnScaleGo(b, a, sums, k, alpha, beta)
 		return
 	}

@@ -30,10 +30,9 @@ func squaresAVX2(sums, x *float32, n int, sign float32)
 //		if !(t >= 0x1p-126 && t <= math.MaxFloat32) {
 //			return i &^ 15 // the twin does this block of sixteen
 //		}
-//		r := 1 / math.Sqrt(t) // VRSQRT14PS and one Newton step
 //		switch mode {
 //		case lrnBeta075:
-//			b[i] = a[i] * (r * math.Sqrt(r))
+//			b[i] = a[i] * (r * math.Sqrt(r)) // r = 1/√t
 //		case lrnBeta05:
 //			b[i] = a[i] * r
 //		case lrnBeta1:
@@ -42,14 +41,16 @@ func squaresAVX2(sums, x *float32, n int, sign float32)
 //	}
 //	return n
 //
-// in float32, writing nothing of the block it stops at: so that a t that is zero, subnormal,
-// negative, infinite or NaN, where 1/√t is no good to refine, gets the twin's exact answer.
+// in float32, writing nothing of the block it stops at. r comes from VRSQRT14PS, refined by a
+// Newton step with its second-order term, and t^−β is rounded once, a·t^−β twice (see
+// lrn_amd64.s), so that b is within 1.2e-7 relative of a·t^−β. A t that is zero, subnormal,
+// negative, infinite or NaN, where 1/√t is not to be refined, gets the twin's exact answer.
 //
 //go:noescape
 func lrnScaleAVX512(b, a, sums *float32, n int, k, alpha float32, mode int) int
 
-// lrnScaleAVX2 is lrnScaleAVX512 in AVX2 and FMA, in blocks of eight (returning i &^ 7): 1/√t is
-// VRSQRTPS, good to 12 bits only, refined by a Newton step with its second-order term.
+// lrnScaleAVX2 is lrnScaleAVX512 in AVX2 and FMA, in blocks of eight (returning i &^ 7), the
+// last n%8 through VMASKMOVPS; r comes from VRSQRTPS, good to 12 bits only, refined the same way.
 //
 //go:noescape
 func lrnScaleAVX2(b, a, sums *float32, n int, k, alpha float32, mode int) int

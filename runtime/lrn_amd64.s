@@ -54,7 +54,7 @@ TEXT ·squaresAVX512(SB), NOSPLIT, $0-28
 	JB   sq512by16
 
 sq512by64:
-	SQ512(0, Z0)                     // sixty-four values, four independent chains
+	SQ512(0, Z0)                     // sixty-four values
 	SQ512(64, Z1)
 	SQ512(128, Z2)
 	SQ512(192, Z3)
@@ -108,7 +108,7 @@ TEXT ·squaresAVX2(SB), NOSPLIT, $0-28
 	JB   sq256by8
 
 sq256by32:
-	SQ256(0, Y0)                     // thirty-two values, four independent chains
+	SQ256(0, Y0)                     // thirty-two values
 	SQ256(32, Y1)
 	SQ256(64, Y2)
 	SQ256(96, Y3)

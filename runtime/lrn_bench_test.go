@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// reportPerElement reports ns per element and, through SetBytes, GB/s for n elements per op
+// lrnReportPerElement reports ns per element and, through SetBytes, GB/s for n elements per op
 // moving bytes each (read and written).
-func reportPerElement(b *testing.B, n, bytes int) {
+func lrnReportPerElement(b *testing.B, n, bytes int) {
 	b.SetBytes(int64(n * bytes))
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/elem")
 }
@@ -32,11 +32,11 @@ func BenchmarkSquares(b *testing.B) {
 		for _, n := range []int{729, 3025} {
 			b.Run(fmt.Sprintf("%s/n=%d", lrnISAs[isa].name, n), func(b *testing.B) {
 				sums, x := make([]float32, n), make([]float32, n)
-				fill(x, func() float32 { return 1e-3 })
+				lrnFill(x, func() float32 { return 1e-3 })
 				for b.Loop() {
 					squares(isa, sums, x, 1)
 				}
-				reportPerElement(b, n, 12)
+				lrnReportPerElement(b, n, 12)
 			})
 		}
 	}
@@ -48,15 +48,15 @@ func BenchmarkLRNScale(b *testing.B) {
 	const n = 3025
 	rng := rand.New(rand.NewPCG(31, 31))
 	a, sums, out := make([]float32, n), make([]float32, n), make([]float32, n)
-	fill(a, func() float32 { return float32(rng.NormFloat64()) })
-	fill(sums, func() float32 { return float32(5 * rng.Float64() * 1e3) })
+	lrnFill(a, func() float32 { return float32(rng.NormFloat64()) })
+	lrnFill(sums, func() float32 { return float32(5 * rng.Float64() * 1e3) })
 	for _, isa := range lrnBenchISAs() {
 		for mode, beta := range lrnBetas {
 			b.Run(fmt.Sprintf("%s/beta=%v", lrnISAs[isa].name, beta), func(b *testing.B) {
 				for b.Loop() {
 					lrnScale(isa, out, a, sums, 2, 1e-4, mode)
 				}
-				reportPerElement(b, n, 12)
+				lrnReportPerElement(b, n, 12)
 			})
 		}
 	}
@@ -64,7 +64,7 @@ func BenchmarkLRNScale(b *testing.B) {
 		for b.Loop() {
 			lrnScaleGo(out, a, sums, 2, 1e-4, 0.6)
 		}
-		reportPerElement(b, n, 12)
+		lrnReportPerElement(b, n, 12)
 	})
 }
 
@@ -77,7 +77,7 @@ func BenchmarkLRNLayer(b *testing.B) {
 	const k, scale = 2.0, 1e-4
 	rng := rand.New(rand.NewPCG(32, 32))
 	src, dst := make([]float32, channels*pixels), make([]float32, channels*pixels)
-	fill(src, func() float32 { return float32(rng.NormFloat64() * 10) })
+	lrnFill(src, func() float32 { return float32(rng.NormFloat64() * 10) })
 	sums := make([]float32, pixels)
 	row := func(x []float32, c int) []float32 { return x[c*pixels : (c+1)*pixels] }
 	b.Run("scalar-float64", func(b *testing.B) {
@@ -96,7 +96,7 @@ func BenchmarkLRNLayer(b *testing.B) {
 				}
 			}
 		}
-		reportPerElement(b, channels*pixels, 8)
+		lrnReportPerElement(b, channels*pixels, 8)
 	})
 	b.Run("direct", func(b *testing.B) {
 		for b.Loop() {
@@ -108,7 +108,7 @@ func BenchmarkLRNLayer(b *testing.B) {
 				LRNScale(row(dst, c), row(src, c), sums, k, scale, 0.75)
 			}
 		}
-		reportPerElement(b, channels*pixels, 8)
+		lrnReportPerElement(b, channels*pixels, 8)
 	})
 	b.Run("sliding", func(b *testing.B) {
 		for b.Loop() {
@@ -126,6 +126,6 @@ func BenchmarkLRNLayer(b *testing.B) {
 				LRNScale(row(dst, c), row(src, c), sums, k, scale, 0.75)
 			}
 		}
-		reportPerElement(b, channels*pixels, 8)
+		lrnReportPerElement(b, channels*pixels, 8)
 	})
 }

@@ -21,9 +21,8 @@ func convTableSize(kc, nc int) int {
 	return 4*kc + 3*nc
 }
 
-// packConvGo packs rows p0…p0+kc−1 and columns j0…j0+nc−1 of the im2col matrix of src under cv
-// into dst as packB packs a stored matrix: micro-panel s of nr columns starts at s*nr*kc and
-// holds B[p0+p][j0+s*nr+j] at p*nr+j, with zeros past column nc.
+// packConvGo is packConv in Go, for any nr: the pure-Go twin of packConvGather, and what
+// packConv runs where that cannot.
 //
 // It goes row by row of the block, each row a fixed (c, ky, kx), and along the row panel by
 // panel. Within a panel the columns are runs of consecutive ox in one output row oy each; a run
@@ -36,8 +35,7 @@ func packConvGo(dst []float32, nr int, cv *Conv, src []float32, p0, kc, j0, nc i
 	for p := 0; p < kc; p++ {
 		// Output columns x0…x1−1 read inside the image along x, at ix = ox·SW + off.
 		off := kx - cv.PW
-		x0 := min(outW, (max(0, -off)+sw-1)/sw)
-		x1 := max(x0, min(outW, (w-off+sw-1)/sw))
+		x0, x1 := cv.inside(kx)
 		plane := src[ch*h*w : (ch+1)*h*w]
 		iy0 := ky - cv.PH // iy = oy·SH + iy0
 		oy, ox := oy0, ox0
@@ -52,9 +50,12 @@ func packConvGo(dst []float32, nr int, cv *Conv, src []float32, p0, kc, j0, nc i
 				if iy < 0 || iy >= h {
 					clear(run)
 				} else {
+					// Zero, read, zero; most runs need one of the three only.
 					in := plane[iy*w : (iy+1)*w]
 					a, b := min(max(x0, ox), e), min(max(x1, ox), e)
-					clear(run[:a-ox])
+					if a > ox {
+						clear(run[:a-ox])
+					}
 					switch {
 					case a == b:
 					case sw == 1:
@@ -64,13 +65,17 @@ func packConvGo(dst []float32, nr int, cv *Conv, src []float32, p0, kc, j0, nc i
 							run[i] = in[ix]
 						}
 					}
-					clear(run[b-ox:])
+					if e > b {
+						clear(run[b-ox:])
+					}
 				}
 				if ox = e; ox == outW {
 					ox, oy = 0, oy+1
 				}
 			}
-			clear(d[n:])
+			if n < nr {
+				clear(d[n:])
+			}
 		}
 		if kx++; kx == cv.KW {
 			if kx, ky = 0, ky+1; ky == cv.KH {

@@ -37,9 +37,6 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 
 // conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet.net:38), per image and group: dW += dY·patchesᵀ
 // (96×3025 · 3025×363) into the worker's partial sums
-// conv1Geometry is the layout of one group's patches in conv1's backward pass.
-var conv1Geometry = runtime.Conv{C: 3, H: 227, W: 227, KH: 11, KW: 11, SH: 4, SW: 4, PH: 0, PW: 0, OutH: 55, OutW: 55}
-
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 154587 // 3x227x227
@@ -161,9 +158,6 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet.net:43), per image and group: dW += dY·patchesᵀ
 // (128×729 · 729×1200) into the worker's partial sums
 // and dX = col2im(Wᵀ·dY) (1200×128 · 128×729)
-// conv2Geometry is the layout of one group's patches in conv2's backward pass.
-var conv2Geometry = runtime.Conv{C: 48, H: 27, W: 27, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, OutH: 27, OutW: 27}
-
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 69984  // 96x27x27
@@ -290,9 +284,6 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 // conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet.net:48), per image and group: dW += dY·patchesᵀ
 // (384×169 · 169×2304) into the worker's partial sums
 // and dX = col2im(Wᵀ·dY) (2304×384 · 384×169)
-// conv3Geometry is the layout of one group's patches in conv3's backward pass.
-var conv3Geometry = runtime.Conv{C: 256, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
-
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
 		inSize            = 43264 // 256x13x13
@@ -339,9 +330,6 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 // conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet.net:50), per image and group: dW += dY·patchesᵀ
 // (192×169 · 169×1728) into the worker's partial sums
 // and dX = col2im(Wᵀ·dY) (1728×192 · 192×169)
-// conv4Geometry is the layout of one group's patches in conv4's backward pass.
-var conv4Geometry = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
-
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
 		inSize            = 64896 // 384x13x13
@@ -388,9 +376,6 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 // conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet.net:52), per image and group: dW += dY·patchesᵀ
 // (128×169 · 169×1728) into the worker's partial sums
 // and dX = col2im(Wᵀ·dY) (1728×128 · 128×169)
-// conv5Geometry is the layout of one group's patches in conv5's backward pass.
-var conv5Geometry = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
-
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
 		inSize            = 64896 // 384x13x13

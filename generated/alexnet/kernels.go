@@ -4,9 +4,14 @@ package alexnet
 
 import "github.com/netc-project/netc/runtime"
 
+// conv1Geometry is the layout of one group's patches in conv1: the columns of a 363×3025 matrix, one per
+// output pixel, each the input under that pixel's window, zero in the padding.
+var conv1Geometry = runtime.Conv{C: 3, H: 227, W: 227, KH: 11, KW: 11, SH: 4, SW: 4, PH: 0, PW: 0, OutH: 55, OutW: 55}
+
 // conv1 computes conv1 (specs/alexnet.net:38): 3x227x227 → 96x55x55 per image.
 // It includes conv1.relu (specs/alexnet.net:39) in the same pass.
-// Per image and group, one GEMM: weights (96×363) · patches (363×3025) + bias, then max(0, ·).
+// Per image and group, one GEMM: weights (96×363) · patches (363×3025) + bias, then max(0, ·);
+// the patches are packed for the GEMM straight from the image, as conv1Geometry lays them out.
 func (m *Model) conv1(worker, lo, hi int) {
 	const (
 		inSize  = 154587 // 3x227x227
@@ -18,52 +23,11 @@ func (m *Model) conv1(worker, lo, hi int) {
 		inGroup = 154587 // input values per group
 	)
 	in, out := m.x, m.buf[0][:m.n*outSize]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			conv1Patches(patches, src[g*inGroup:(g+1)*inGroup])
-			runtime.Gemm(ws, false, false, rows, cols, depth, m.conv1Weight[g*rows*depth:(g+1)*rows*depth], depth, patches, cols, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv1Bias[g*rows : (g+1)*rows], ReLU: true})
-		}
-	}
-}
-
-// conv1Patches writes the 11x11 patches of one group's 3 channels (of a 3x227x227 image) as the columns
-// of a 363×3025 matrix: row (c·11 + ky)·11 + kx, column oy·55 + ox holds input (c, oy·4 − 0 + ky, ox·4 − 0 + kx),
-// or 0 where that is padding.
-func conv1Patches(dst, src []float32) {
-	const (
-		channels   = 3
-		inH, inW   = 227, 227
-		outH, outW = 55, 55
-		kh, kw     = 11, 11
-		sh, sw     = 4, 4
-		ph, pw     = 0, 0
-	)
-	for c := 0; c < channels; c++ {
-		plane := src[c*inH*inW : (c+1)*inH*inW]
-		for ky := 0; ky < kh; ky++ {
-			for kx := 0; kx < kw; kx++ {
-				rows := dst[((c*kh+ky)*kw+kx)*outH*outW:][:outH*outW]
-				// Output columns x0…x1−1 read inside the image; the others read padding.
-				x0 := (max(0, pw-kx) + sw - 1) / sw
-				x1 := max(x0, min(outW, (inW+pw-kx+sw-1)/sw))
-				for oy := 0; oy < outH; oy++ {
-					row := rows[oy*outW : (oy+1)*outW]
-					iy := oy*sh - ph + ky
-					if iy < 0 || iy >= inH {
-						clear(row)
-						continue
-					}
-					in := plane[iy*inW : (iy+1)*inW]
-					clear(row[:x0])
-					for ox := x0; ox < x1; ox++ {
-						row[ox] = in[ox*sw-pw+kx]
-					}
-					clear(row[x1:])
-				}
-			}
+			runtime.GemmConv(ws, rows, m.conv1Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv1Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv1Bias[g*rows : (g+1)*rows], ReLU: true})
 		}
 	}
 }
@@ -132,9 +96,14 @@ func (m *Model) pool1(worker, lo, hi int) {
 	}
 }
 
+// conv2Geometry is the layout of one group's patches in conv2: the columns of a 1200×729 matrix, one per
+// output pixel, each the input under that pixel's window, zero in the padding.
+var conv2Geometry = runtime.Conv{C: 48, H: 27, W: 27, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, OutH: 27, OutW: 27}
+
 // conv2 computes conv2 (specs/alexnet.net:43): 96x27x27 → 256x27x27 per image.
 // It includes conv2.relu (specs/alexnet.net:44) in the same pass.
-// Per image and group, one GEMM: weights (128×1200) · patches (1200×729) + bias, then max(0, ·).
+// Per image and group, one GEMM: weights (128×1200) · patches (1200×729) + bias, then max(0, ·);
+// the patches are packed for the GEMM straight from the image, as conv2Geometry lays them out.
 func (m *Model) conv2(worker, lo, hi int) {
 	const (
 		inSize  = 69984  // 96x27x27
@@ -146,50 +115,11 @@ func (m *Model) conv2(worker, lo, hi int) {
 		inGroup = 34992 // input values per group
 	)
 	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			conv2Patches(patches, src[g*inGroup:(g+1)*inGroup])
-			runtime.Gemm(ws, false, false, rows, cols, depth, m.conv2Weight[g*rows*depth:(g+1)*rows*depth], depth, patches, cols, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv2Bias[g*rows : (g+1)*rows], ReLU: true})
-		}
-	}
-}
-
-// conv2Patches writes the 5x5 patches of one group's 48 channels (of a 96x27x27 image) as the columns
-// of a 1200×729 matrix: row (c·5 + ky)·5 + kx, column oy·27 + ox holds input (c, oy·1 − 2 + ky, ox·1 − 2 + kx),
-// or 0 where that is padding.
-func conv2Patches(dst, src []float32) {
-	const (
-		channels   = 48
-		inH, inW   = 27, 27
-		outH, outW = 27, 27
-		kh, kw     = 5, 5
-		sh, sw     = 1, 1
-		ph, pw     = 2, 2
-	)
-	for c := 0; c < channels; c++ {
-		plane := src[c*inH*inW : (c+1)*inH*inW]
-		for ky := 0; ky < kh; ky++ {
-			for kx := 0; kx < kw; kx++ {
-				rows := dst[((c*kh+ky)*kw+kx)*outH*outW:][:outH*outW]
-				// Output columns x0…x1−1 read inside the image; the others read padding.
-				x0 := (max(0, pw-kx) + sw - 1) / sw
-				x1 := max(x0, min(outW, (inW+pw-kx+sw-1)/sw))
-				for oy := 0; oy < outH; oy++ {
-					row := rows[oy*outW : (oy+1)*outW]
-					iy := oy*sh - ph + ky
-					if iy < 0 || iy >= inH {
-						clear(row)
-						continue
-					}
-					in := plane[iy*inW : (iy+1)*inW]
-					clear(row[:x0])
-					copy(row[x0:x1], in[x0-pw+kx:])
-					clear(row[x1:])
-				}
-			}
+			runtime.GemmConv(ws, rows, m.conv2Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv2Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv2Bias[g*rows : (g+1)*rows], ReLU: true})
 		}
 	}
 }
@@ -258,9 +188,14 @@ func (m *Model) pool2(worker, lo, hi int) {
 	}
 }
 
+// conv3Geometry is the layout of one group's patches in conv3: the columns of a 2304×169 matrix, one per
+// output pixel, each the input under that pixel's window, zero in the padding.
+var conv3Geometry = runtime.Conv{C: 256, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
+
 // conv3 computes conv3 (specs/alexnet.net:48): 256x13x13 → 384x13x13 per image.
 // It includes conv3.relu (specs/alexnet.net:49) in the same pass.
-// Per image and group, one GEMM: weights (384×2304) · patches (2304×169) + bias, then max(0, ·).
+// Per image and group, one GEMM: weights (384×2304) · patches (2304×169) + bias, then max(0, ·);
+// the patches are packed for the GEMM straight from the image, as conv3Geometry lays them out.
 func (m *Model) conv3(worker, lo, hi int) {
 	const (
 		inSize  = 43264 // 256x13x13
@@ -272,57 +207,23 @@ func (m *Model) conv3(worker, lo, hi int) {
 		inGroup = 43264 // input values per group
 	)
 	in, out := m.buf[5][:m.n*inSize], m.buf[6][:m.n*outSize]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			conv3Patches(patches, src[g*inGroup:(g+1)*inGroup])
-			runtime.Gemm(ws, false, false, rows, cols, depth, m.conv3Weight[g*rows*depth:(g+1)*rows*depth], depth, patches, cols, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv3Bias[g*rows : (g+1)*rows], ReLU: true})
+			runtime.GemmConv(ws, rows, m.conv3Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv3Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv3Bias[g*rows : (g+1)*rows], ReLU: true})
 		}
 	}
 }
 
-// conv3Patches writes the 3x3 patches of one group's 256 channels (of a 256x13x13 image) as the columns
-// of a 2304×169 matrix: row (c·3 + ky)·3 + kx, column oy·13 + ox holds input (c, oy·1 − 1 + ky, ox·1 − 1 + kx),
-// or 0 where that is padding.
-func conv3Patches(dst, src []float32) {
-	const (
-		channels   = 256
-		inH, inW   = 13, 13
-		outH, outW = 13, 13
-		kh, kw     = 3, 3
-		sh, sw     = 1, 1
-		ph, pw     = 1, 1
-	)
-	for c := 0; c < channels; c++ {
-		plane := src[c*inH*inW : (c+1)*inH*inW]
-		for ky := 0; ky < kh; ky++ {
-			for kx := 0; kx < kw; kx++ {
-				rows := dst[((c*kh+ky)*kw+kx)*outH*outW:][:outH*outW]
-				// Output columns x0…x1−1 read inside the image; the others read padding.
-				x0 := (max(0, pw-kx) + sw - 1) / sw
-				x1 := max(x0, min(outW, (inW+pw-kx+sw-1)/sw))
-				for oy := 0; oy < outH; oy++ {
-					row := rows[oy*outW : (oy+1)*outW]
-					iy := oy*sh - ph + ky
-					if iy < 0 || iy >= inH {
-						clear(row)
-						continue
-					}
-					in := plane[iy*inW : (iy+1)*inW]
-					clear(row[:x0])
-					copy(row[x0:x1], in[x0-pw+kx:])
-					clear(row[x1:])
-				}
-			}
-		}
-	}
-}
+// conv4Geometry is the layout of one group's patches in conv4: the columns of a 1728×169 matrix, one per
+// output pixel, each the input under that pixel's window, zero in the padding.
+var conv4Geometry = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
 // conv4 computes conv4 (specs/alexnet.net:50): 384x13x13 → 384x13x13 per image.
 // It includes conv4.relu (specs/alexnet.net:51) in the same pass.
-// Per image and group, one GEMM: weights (192×1728) · patches (1728×169) + bias, then max(0, ·).
+// Per image and group, one GEMM: weights (192×1728) · patches (1728×169) + bias, then max(0, ·);
+// the patches are packed for the GEMM straight from the image, as conv4Geometry lays them out.
 func (m *Model) conv4(worker, lo, hi int) {
 	const (
 		inSize  = 64896 // 384x13x13
@@ -334,57 +235,23 @@ func (m *Model) conv4(worker, lo, hi int) {
 		inGroup = 32448 // input values per group
 	)
 	in, out := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			conv4Patches(patches, src[g*inGroup:(g+1)*inGroup])
-			runtime.Gemm(ws, false, false, rows, cols, depth, m.conv4Weight[g*rows*depth:(g+1)*rows*depth], depth, patches, cols, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv4Bias[g*rows : (g+1)*rows], ReLU: true})
+			runtime.GemmConv(ws, rows, m.conv4Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv4Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv4Bias[g*rows : (g+1)*rows], ReLU: true})
 		}
 	}
 }
 
-// conv4Patches writes the 3x3 patches of one group's 192 channels (of a 384x13x13 image) as the columns
-// of a 1728×169 matrix: row (c·3 + ky)·3 + kx, column oy·13 + ox holds input (c, oy·1 − 1 + ky, ox·1 − 1 + kx),
-// or 0 where that is padding.
-func conv4Patches(dst, src []float32) {
-	const (
-		channels   = 192
-		inH, inW   = 13, 13
-		outH, outW = 13, 13
-		kh, kw     = 3, 3
-		sh, sw     = 1, 1
-		ph, pw     = 1, 1
-	)
-	for c := 0; c < channels; c++ {
-		plane := src[c*inH*inW : (c+1)*inH*inW]
-		for ky := 0; ky < kh; ky++ {
-			for kx := 0; kx < kw; kx++ {
-				rows := dst[((c*kh+ky)*kw+kx)*outH*outW:][:outH*outW]
-				// Output columns x0…x1−1 read inside the image; the others read padding.
-				x0 := (max(0, pw-kx) + sw - 1) / sw
-				x1 := max(x0, min(outW, (inW+pw-kx+sw-1)/sw))
-				for oy := 0; oy < outH; oy++ {
-					row := rows[oy*outW : (oy+1)*outW]
-					iy := oy*sh - ph + ky
-					if iy < 0 || iy >= inH {
-						clear(row)
-						continue
-					}
-					in := plane[iy*inW : (iy+1)*inW]
-					clear(row[:x0])
-					copy(row[x0:x1], in[x0-pw+kx:])
-					clear(row[x1:])
-				}
-			}
-		}
-	}
-}
+// conv5Geometry is the layout of one group's patches in conv5: the columns of a 1728×169 matrix, one per
+// output pixel, each the input under that pixel's window, zero in the padding.
+var conv5Geometry = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
 // conv5 computes conv5 (specs/alexnet.net:52): 384x13x13 → 256x13x13 per image.
 // It includes conv5.relu (specs/alexnet.net:53) in the same pass.
-// Per image and group, one GEMM: weights (128×1728) · patches (1728×169) + bias, then max(0, ·).
+// Per image and group, one GEMM: weights (128×1728) · patches (1728×169) + bias, then max(0, ·);
+// the patches are packed for the GEMM straight from the image, as conv5Geometry lays them out.
 func (m *Model) conv5(worker, lo, hi int) {
 	const (
 		inSize  = 64896 // 384x13x13
@@ -396,50 +263,11 @@ func (m *Model) conv5(worker, lo, hi int) {
 		inGroup = 32448 // input values per group
 	)
 	in, out := m.buf[7][:m.n*inSize], m.buf[8][:m.n*outSize]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			conv5Patches(patches, src[g*inGroup:(g+1)*inGroup])
-			runtime.Gemm(ws, false, false, rows, cols, depth, m.conv5Weight[g*rows*depth:(g+1)*rows*depth], depth, patches, cols, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv5Bias[g*rows : (g+1)*rows], ReLU: true})
-		}
-	}
-}
-
-// conv5Patches writes the 3x3 patches of one group's 192 channels (of a 384x13x13 image) as the columns
-// of a 1728×169 matrix: row (c·3 + ky)·3 + kx, column oy·13 + ox holds input (c, oy·1 − 1 + ky, ox·1 − 1 + kx),
-// or 0 where that is padding.
-func conv5Patches(dst, src []float32) {
-	const (
-		channels   = 192
-		inH, inW   = 13, 13
-		outH, outW = 13, 13
-		kh, kw     = 3, 3
-		sh, sw     = 1, 1
-		ph, pw     = 1, 1
-	)
-	for c := 0; c < channels; c++ {
-		plane := src[c*inH*inW : (c+1)*inH*inW]
-		for ky := 0; ky < kh; ky++ {
-			for kx := 0; kx < kw; kx++ {
-				rows := dst[((c*kh+ky)*kw+kx)*outH*outW:][:outH*outW]
-				// Output columns x0…x1−1 read inside the image; the others read padding.
-				x0 := (max(0, pw-kx) + sw - 1) / sw
-				x1 := max(x0, min(outW, (inW+pw-kx+sw-1)/sw))
-				for oy := 0; oy < outH; oy++ {
-					row := rows[oy*outW : (oy+1)*outW]
-					iy := oy*sh - ph + ky
-					if iy < 0 || iy >= inH {
-						clear(row)
-						continue
-					}
-					in := plane[iy*inW : (iy+1)*inW]
-					clear(row[:x0])
-					copy(row[x0:x1], in[x0-pw+kx:])
-					clear(row[x1:])
-				}
-			}
+			runtime.GemmConv(ws, rows, m.conv5Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv5Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv5Bias[g*rows : (g+1)*rows], ReLU: true})
 		}
 	}
 }

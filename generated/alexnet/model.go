@@ -62,7 +62,7 @@ type Model struct {
 	wide           bool                 // n < workers: kernels run on one goroutine and split their GEMMs instead
 	x              []float32            // the current input
 	buf            [13][]float32        // the activation buffers of the memory plan, 290400, 290400, 69984, 186624, 186624, 43264, 64896, 64896, 43264, 9216, 4096, 4096, 1000 values per image
-	scratch        [][]float32          // per worker: 1098075 values for im2col and LRN sums
+	scratch        [][]float32          // per worker: the forward kernels' LRN sums and pooling rows (3025 values) and the backward pass's patches
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own so that models may run concurrently
 	grad           [2][]float32         // the backward pass's gradient buffers, 290400 values per image each
 	partials       [][]float32          // per worker: its share of the convolutions' parameter gradients

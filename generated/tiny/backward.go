@@ -37,9 +37,6 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 
 // c1Backward is the backward pass of c1 + c1.relu (specs/tiny.net:33), per image and group: dW += dY·patchesᵀ
 // (8×256 · 256×27) into the worker's partial sums
-// c1Geometry is the layout of one group's patches in c1's backward pass.
-var c1Geometry = runtime.Conv{C: 3, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 16, OutW: 16}
-
 func (m *Model) c1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 768  // 3x16x16
@@ -161,9 +158,6 @@ func (m *Model) p1Backward(worker, lo, hi int) {
 // c2Backward is the backward pass of c2 + c2.relu (specs/tiny.net:37), per image and group: dW += dY·patchesᵀ
 // (6×24 · 24×24) into the worker's partial sums
 // and dX = col2im(Wᵀ·dY) (24×6 · 6×24)
-// c2Geometry is the layout of one group's patches in c2's backward pass.
-var c2Geometry = runtime.Conv{C: 4, H: 8, W: 8, KH: 3, KW: 2, SH: 1, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 4}
-
 func (m *Model) c2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 512 // 8x8x8

@@ -4,9 +4,14 @@ package tiny
 
 import "github.com/netc-project/netc/runtime"
 
+// c1Geometry is the layout of one group's patches in c1: the columns of a 27×256 matrix, one per
+// output pixel, each the input under that pixel's window, zero in the padding.
+var c1Geometry = runtime.Conv{C: 3, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 16, OutW: 16}
+
 // c1 computes c1 (specs/tiny.net:33): 3x16x16 → 8x16x16 per image.
 // It includes c1.relu (specs/tiny.net:34) in the same pass.
-// Per image and group, one GEMM: weights (8×27) · patches (27×256) + bias, then max(0, ·).
+// Per image and group, one GEMM: weights (8×27) · patches (27×256) + bias, then max(0, ·);
+// the patches are packed for the GEMM straight from the image, as c1Geometry lays them out.
 func (m *Model) c1(worker, lo, hi int) {
 	const (
 		inSize  = 768  // 3x16x16
@@ -18,50 +23,11 @@ func (m *Model) c1(worker, lo, hi int) {
 		inGroup = 768 // input values per group
 	)
 	in, out := m.x, m.buf[0][:m.n*outSize]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			c1Patches(patches, src[g*inGroup:(g+1)*inGroup])
-			runtime.Gemm(ws, false, false, rows, cols, depth, m.c1Weight[g*rows*depth:(g+1)*rows*depth], depth, patches, cols, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.c1Bias[g*rows : (g+1)*rows], ReLU: true})
-		}
-	}
-}
-
-// c1Patches writes the 3x3 patches of one group's 3 channels (of a 3x16x16 image) as the columns
-// of a 27×256 matrix: row (c·3 + ky)·3 + kx, column oy·16 + ox holds input (c, oy·1 − 1 + ky, ox·1 − 1 + kx),
-// or 0 where that is padding.
-func c1Patches(dst, src []float32) {
-	const (
-		channels   = 3
-		inH, inW   = 16, 16
-		outH, outW = 16, 16
-		kh, kw     = 3, 3
-		sh, sw     = 1, 1
-		ph, pw     = 1, 1
-	)
-	for c := 0; c < channels; c++ {
-		plane := src[c*inH*inW : (c+1)*inH*inW]
-		for ky := 0; ky < kh; ky++ {
-			for kx := 0; kx < kw; kx++ {
-				rows := dst[((c*kh+ky)*kw+kx)*outH*outW:][:outH*outW]
-				// Output columns x0…x1−1 read inside the image; the others read padding.
-				x0 := (max(0, pw-kx) + sw - 1) / sw
-				x1 := max(x0, min(outW, (inW+pw-kx+sw-1)/sw))
-				for oy := 0; oy < outH; oy++ {
-					row := rows[oy*outW : (oy+1)*outW]
-					iy := oy*sh - ph + ky
-					if iy < 0 || iy >= inH {
-						clear(row)
-						continue
-					}
-					in := plane[iy*inW : (iy+1)*inW]
-					clear(row[:x0])
-					copy(row[x0:x1], in[x0-pw+kx:])
-					clear(row[x1:])
-				}
-			}
+			runtime.GemmConv(ws, rows, m.c1Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &c1Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.c1Bias[g*rows : (g+1)*rows], ReLU: true})
 		}
 	}
 }
@@ -130,9 +96,14 @@ func (m *Model) p1(worker, lo, hi int) {
 	}
 }
 
+// c2Geometry is the layout of one group's patches in c2: the columns of a 24×24 matrix, one per
+// output pixel, each the input under that pixel's window, zero in the padding.
+var c2Geometry = runtime.Conv{C: 4, H: 8, W: 8, KH: 3, KW: 2, SH: 1, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 4}
+
 // c2 computes c2 (specs/tiny.net:37): 8x8x8 → 12x6x4 per image.
 // It includes c2.relu (specs/tiny.net:38) in the same pass.
-// Per image and group, one GEMM: weights (6×24) · patches (24×24), then max(0, ·).
+// Per image and group, one GEMM: weights (6×24) · patches (24×24), then max(0, ·);
+// the patches are packed for the GEMM straight from the image, as c2Geometry lays them out.
 func (m *Model) c2(worker, lo, hi int) {
 	const (
 		inSize  = 512 // 8x8x8
@@ -144,52 +115,11 @@ func (m *Model) c2(worker, lo, hi int) {
 		inGroup = 256 // input values per group
 	)
 	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			c2Patches(patches, src[g*inGroup:(g+1)*inGroup])
-			runtime.Gemm(ws, false, false, rows, cols, depth, m.c2Weight[g*rows*depth:(g+1)*rows*depth], depth, patches, cols, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{ReLU: true})
-		}
-	}
-}
-
-// c2Patches writes the 3x2 patches of one group's 4 channels (of a 8x8x8 image) as the columns
-// of a 24×24 matrix: row (c·3 + ky)·2 + kx, column oy·4 + ox holds input (c, oy·1 − 0 + ky, ox·2 − 0 + kx),
-// or 0 where that is padding.
-func c2Patches(dst, src []float32) {
-	const (
-		channels   = 4
-		inH, inW   = 8, 8
-		outH, outW = 6, 4
-		kh, kw     = 3, 2
-		sh, sw     = 1, 2
-		ph, pw     = 0, 0
-	)
-	for c := 0; c < channels; c++ {
-		plane := src[c*inH*inW : (c+1)*inH*inW]
-		for ky := 0; ky < kh; ky++ {
-			for kx := 0; kx < kw; kx++ {
-				rows := dst[((c*kh+ky)*kw+kx)*outH*outW:][:outH*outW]
-				// Output columns x0…x1−1 read inside the image; the others read padding.
-				x0 := (max(0, pw-kx) + sw - 1) / sw
-				x1 := max(x0, min(outW, (inW+pw-kx+sw-1)/sw))
-				for oy := 0; oy < outH; oy++ {
-					row := rows[oy*outW : (oy+1)*outW]
-					iy := oy*sh - ph + ky
-					if iy < 0 || iy >= inH {
-						clear(row)
-						continue
-					}
-					in := plane[iy*inW : (iy+1)*inW]
-					clear(row[:x0])
-					for ox := x0; ox < x1; ox++ {
-						row[ox] = in[ox*sw-pw+kx]
-					}
-					clear(row[x1:])
-				}
-			}
+			runtime.GemmConv(ws, rows, m.c2Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &c2Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{ReLU: true})
 		}
 	}
 }

@@ -53,7 +53,7 @@ type Model struct {
 	wide           bool                 // n < workers: kernels run on one goroutine and split their GEMMs instead
 	x              []float32            // the current input
 	buf            [7][]float32         // the activation buffers of the memory plan, 2048, 2048, 512, 288, 288, 72, 10 values per image
-	scratch        [][]float32          // per worker: 6912 values for im2col and LRN sums
+	scratch        [][]float32          // per worker: the forward kernels' LRN sums and pooling rows (256 values) and the backward pass's patches
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own so that models may run concurrently
 	grad           [2][]float32         // the backward pass's gradient buffers, 2048 values per image each
 	partials       [][]float32          // per worker: its share of the convolutions' parameter gradients

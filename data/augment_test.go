@@ -1,0 +1,230 @@
+package data
+
+import (
+	"bytes"
+	"image"
+	"io"
+	"testing"
+
+	"github.com/netc-project/netc/compiler"
+	"github.com/netc-project/netc/runtime"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// paperAugment is the AlexNet spec's augment block scaled down: resize 10, crop 8, flips,
+// lighting 0.1, ImageNet's mean and std, ten-crop evaluation.
+var paperAugment = compiler.Augment{
+	Set: true, Resize: 10, Crop: 8, Flip: true, Lighting: 0.1,
+	Mean: [3]float64{0.485, 0.456, 0.406}, Std: [3]float64{0.229, 0.224, 0.225},
+	Eval: compiler.EvalTenCrop,
+}
+
+// TestNewAugmenterErrors checks that settings the data cannot follow are refused, saying why.
+func TestNewAugmenterErrors(t *testing.T) {
+	rgb8 := compiler.Shape{C: 3, H: 8, W: 8}
+	with := func(f func(*compiler.Augment)) compiler.Augment {
+		a := paperAugment
+		f(&a)
+		return a
+	}
+	tests := []struct {
+		aug   compiler.Augment
+		input compiler.Shape
+		want  string
+	}{
+		{paperAugment, compiler.Shape{C: 4, H: 8, W: 8}, "input 4x8x8: images must be 1 (grey) or 3 (RGB) channels × height × width"},
+		{paperAugment, compiler.Shape{C: 784, H: 1, W: 1, Flat: true}, "input 784: images must be"},
+		{with(func(a *compiler.Augment) { a.Crop = 7 }), rgb8, "augment: crop 7 does not match the input 3x8x8"},
+		{with(func(a *compiler.Augment) { a.Resize = 6 }), rgb8, "augment: resize 6 is smaller than the input 3x8x8"},
+		{with(func(a *compiler.Augment) { a.Lighting = -1 }), rgb8, "augment: resize 10, crop 8 and lighting -1 must not be negative"},
+		{with(func(a *compiler.Augment) { a.Std[1] = 0 }), rgb8, "augment: std 0 of channel 1 must be positive"},
+	}
+	for _, tt := range tests {
+		a, err := NewAugmenter(tt.aug, tt.input)
+		assert.Nil(t, a)
+		assert.ErrorContains(t, err, tt.want)
+	}
+}
+
+// TestAugmenterNoBlock checks a network without an augment block: images of the input's size are
+// used whole, as values in [0, 1], in training and evaluation alike; larger ones are centre-cropped.
+func TestAugmenterNoBlock(t *testing.T) {
+	a, err := NewAugmenter(compiler.Augment{}, compiler.Shape{C: 1, H: 2, W: 3})
+	require.NoError(t, err)
+	assert.Equal(t, 6, a.Size())
+	assert.Equal(t, 1, a.Crops())
+	g := image.NewGray(image.Rect(0, 0, 3, 2))
+	g.Pix = []uint8{0, 51, 102, 153, 204, 255}
+	want := []float32{0, 0.2, 0.4, 0.6, 0.8, 1}
+	rng := runtime.NewRNG(1)
+	got := make([]float32, 6)
+	require.NoError(t, a.Train(g, &rng, got))
+	assert.InDeltaSlice(t, want, got, 1e-7)
+	require.NoError(t, a.Eval(g, got))
+	assert.InDeltaSlice(t, want, got, 1e-7)
+
+	big := image.NewGray(image.Rect(0, 0, 5, 4))
+	copy(big.Pix[1*5+1:], g.Pix[:3])
+	copy(big.Pix[2*5+1:], g.Pix[3:])
+	require.NoError(t, a.Train(big, &rng, got))
+	assert.InDeltaSlice(t, want, got, 1e-7)
+
+	err = a.Train(image.NewGray(image.Rect(0, 0, 2, 2)), &rng, got)
+	assert.EqualError(t, err, "image is 2×2, smaller than the input 1x2x3; resize it in the spec's augment block")
+}
+
+// TestAugmenterTrainReplay checks Train against its documented steps, replaying its random
+// draws from a generator with the same seed: resize, central square, random crop, flip,
+// lighting, normalisation.
+func TestAugmenterTrainReplay(t *testing.T) {
+	a, err := NewAugmenter(paperAugment, compiler.Shape{C: 3, H: 8, W: 8})
+	require.NoError(t, err)
+	src := positions(25, 15)
+	resized := ResizeShorter(src, 10) // 17×10, central square at x 3
+	square := image.Rect(3, 0, 13, 10)
+	flips := 0
+	for seed := range uint64(40) {
+		rng, replay := runtime.NewRNG(seed), runtime.NewRNG(seed)
+		got := make([]float32, a.Size())
+		require.NoError(t, a.Train(src, &rng, got))
+
+		rect := RandomCrop(square, 8, 8, &replay)
+		flip := replay.Uint64()>>63 == 1
+		alpha := [3]float64{0.1 * replay.Normal(), 0.1 * replay.Normal(), 0.1 * replay.Normal()}
+		shift := Lighting(alpha, ImageNetEigval, ImageNetEigvec)
+		want := make([]float32, a.Size())
+		mean := paperAugment.Mean
+		for c := range mean {
+			mean[c] -= shift[c]
+		}
+		ToCHW(resized.SubImage(rect), mean, paperAugment.Std, want)
+		if flip {
+			FlipHorizontal(want, 3, 8, 8)
+			flips++
+		}
+		assert.Equal(t, want, got, "seed %d", seed)
+		assert.Equal(t, rng, replay, "seed %d: draws left over", seed)
+	}
+	assert.True(t, flips > 5 && flips < 35, "%d flips in 40", flips)
+}
+
+// TestAugmenterEval checks evaluation: the ten crops of the resized image's central square, in
+// TenCrop's order, with no randomness; or the centre crop alone.
+func TestAugmenterEval(t *testing.T) {
+	a, err := NewAugmenter(paperAugment, compiler.Shape{C: 3, H: 8, W: 8})
+	require.NoError(t, err)
+	require.Equal(t, 10, a.Crops())
+	src := positions(15, 25)
+	resized := ResizeShorter(src, 10) // 10×17, central square at y 3
+	square := image.Rect(0, 3, 10, 13)
+	size := a.Size()
+	got := make([]float32, 10*size)
+	require.NoError(t, a.Eval(src, got))
+	for i, c := range TenCrop(square, 8, 8) {
+		want := make([]float32, size)
+		ToCHW(resized.SubImage(c.Rect), paperAugment.Mean, paperAugment.Std, want)
+		if c.Flip {
+			FlipHorizontal(want, 3, 8, 8)
+		}
+		assert.Equal(t, want, got[i*size:(i+1)*size], "crop %d", i)
+	}
+	assert.Panics(t, func() { a.Eval(src, got[:size]) })
+
+	center := paperAugment
+	center.Eval = compiler.EvalCenter
+	a, err = NewAugmenter(center, compiler.Shape{C: 3, H: 8, W: 8})
+	require.NoError(t, err)
+	require.Equal(t, 1, a.Crops())
+	require.NoError(t, a.Eval(src, got[:size]))
+	assert.Equal(t, got[4*size:5*size], got[:size], "the centre crop is ten-crop's fifth")
+}
+
+// TestAugmenterGrey checks the grey path: crops and flips as for RGB, no lighting, and the
+// normalisation set in Mean[0] and Std[0].
+func TestAugmenterGrey(t *testing.T) {
+	aug := compiler.Augment{Set: true, Crop: 4, Flip: true, Lighting: 0.5, Mean: [3]float64{0.9, 0.9, 0.9}, Std: [3]float64{3, 3, 3}, Eval: compiler.EvalCenter}
+	a, err := NewAugmenter(aug, compiler.Shape{C: 1, H: 4, W: 4})
+	require.NoError(t, err)
+	assert.Equal(t, [3]float64{0, 0, 0}, a.Mean, "the spec's RGB mean does not apply to grey")
+	assert.Equal(t, [3]float64{1, 1, 1}, a.Std)
+	a.Mean[0], a.Std[0] = 0.5, 0.25
+
+	src := image.NewGray(image.Rect(0, 0, 6, 5))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(10 * i)
+	}
+	// Every output must be one of the 3×2 crops of src, mirrored or not.
+	var candidates [][]float32
+	for y := range 2 {
+		for x := range 3 {
+			for _, flip := range []bool{false, true} {
+				c := make([]float32, 16)
+				ToCHW(src.SubImage(image.Rect(x, y, x+4, y+4)), a.Mean, a.Std, c)
+				if flip {
+					FlipHorizontal(c, 1, 4, 4)
+				}
+				candidates = append(candidates, c)
+			}
+		}
+	}
+	seen := map[int]bool{}
+	got := make([]float32, 16)
+	for seed := range uint64(200) {
+		rng := runtime.NewRNG(seed)
+		require.NoError(t, a.Train(src, &rng, got))
+		k := -1
+		for i, c := range candidates {
+			if assert.ObjectsAreEqual(c, got) {
+				k = i
+			}
+		}
+		require.GreaterOrEqual(t, k, 0, "seed %d: not a crop of the image: %v", seed, got)
+		seen[k] = true
+	}
+	assert.Len(t, seen, 12, "every crop and mirror image turns up")
+	assert.InDelta(t, (0.0/255-0.5)/0.25, candidates[0][0], 1e-6)
+}
+
+// TestAugmenterDeterminism checks that Train depends on the generator alone.
+func TestAugmenterDeterminism(t *testing.T) {
+	a, err := NewAugmenter(paperAugment, compiler.Shape{C: 3, H: 8, W: 8})
+	require.NoError(t, err)
+	src := positions(31, 20)
+	x1, x2, x3 := make([]float32, a.Size()), make([]float32, a.Size()), make([]float32, a.Size())
+	r1, r2, r3 := runtime.NewRNG(9), runtime.NewRNG(9), runtime.NewRNG(10)
+	require.NoError(t, a.Train(src, &r1, x1))
+	require.NoError(t, a.Train(src, &r2, x2))
+	require.NoError(t, a.Train(src, &r3, x3))
+	assert.Equal(t, x1, x2)
+	assert.NotEqual(t, x1, x3)
+}
+
+// BenchmarkAugmenterTrain times one AlexNet training example from a typical ImageNet JPEG
+// (500×375): decoding it, then the paper's augmentation at 256 → 227.
+func BenchmarkAugmenterTrain(b *testing.B) {
+	aug := paperAugment
+	aug.Resize, aug.Crop = 256, 227
+	a, err := NewAugmenter(aug, compiler.Shape{C: 3, H: 227, W: 227})
+	require.NoError(b, err)
+	photo := image.NewRGBA(image.Rect(0, 0, 500, 375))
+	for i := range photo.Pix {
+		photo.Pix[i] = uint8(i * 7 / 5)
+	}
+	file := bytes.NewReader(jpegBytes(b, photo))
+	dst := make([]float32, a.Size())
+	rng := runtime.NewRNG(1)
+	var img image.Image
+	b.Run("decode", func(b *testing.B) {
+		for b.Loop() {
+			file.Seek(0, io.SeekStart)
+			img, err = decode(file, defaultLimits)
+			require.NoError(b, err)
+		}
+	})
+	b.Run("augment", func(b *testing.B) {
+		for b.Loop() {
+			require.NoError(b, a.Train(img, &rng, dst))
+		}
+	})
+}

@@ -1,0 +1,50 @@
+package data
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// positions returns a w×h opaque image whose red is x + 1 and green y + 1 at (x, y), and blue
+// 200, so that a crop's values say where it came from. w and h must be below 255.
+func positions(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetRGBA(x, y, color.RGBA{uint8(x + 1), uint8(y + 1), 200, 255})
+		}
+	}
+	return img
+}
+
+// pngBytes encodes img as PNG.
+func pngBytes(t testing.TB, img image.Image) []byte {
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, img))
+	return buf.Bytes()
+}
+
+// jpegBytes encodes img as JPEG.
+func jpegBytes(t testing.TB, img image.Image) []byte {
+	var buf bytes.Buffer
+	require.NoError(t, jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}))
+	return buf.Bytes()
+}
+
+// writeFile writes b to name in dir and returns its path.
+func writeFile(t testing.TB, dir, name string, b []byte) string {
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, b, 0o644))
+	return p
+}
+
+// chw returns value (x, y) of channel c of a CHW image w wide and h high.
+func chw(x []float32, w, h, c, px, py int) float32 { return x[c*w*h+py*w+px] }
