@@ -115,7 +115,8 @@ func (g *gen) lossKernel(f *jen.File) {
 			x("m.losses[i] = math.Log(sum) - float64(row[label]-top)"),
 			x("scale := 1 / (sum * float64(m.n))"),
 			jen.For(x("j := range d")).Block(x("d[j] = float32(float64(d[j]) * scale)")),
-			x("d[label] -= float32(1 / float64(m.n))"),
+			jen.Comment("p(label) − 1 = −(sum − e(label))/sum, without the cancellation of p ≈ 1 in float32."),
+			x("d[label] = float32(-(sum - math.Exp(float64(row[label]-top))) * scale)"),
 		),
 	)
 }

@@ -80,7 +80,8 @@ loss: softmax
 }
 
 // TestOps generates a package per opSpec under testdata/ops (inside the module, so that it may
-// use internal packages) and runs its tests, which compare Forward with the reference.
+// use internal packages) and runs its tests, which compare Forward, Backward and Step with the
+// reference and with PyTorch.
 func TestOps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds several packages")
@@ -126,8 +127,20 @@ func TestForward(t *testing.T) {
 	}
 }
 
+func TestGradients(t *testing.T) {
+	for _, n := range []int{1, 3} {
+		modeltest.CheckGradients(t, New(), "PKG.net", n, false, modeltest.GradTol)
+		modeltest.CheckGradients(t, New(), "PKG.net", n, true, modeltest.GradTol)
+	}
+}
+
+func TestSteps(t *testing.T) { modeltest.CheckSteps(t, New(), "PKG.net", 2) }
+
+func TestTorch(t *testing.T) { modeltest.CheckTorch(t, New(), "PKG.net", 2) }
+
 func TestNoAllocs(t *testing.T) {
 	m := New()
 	modeltest.CheckNoAllocs(t, m, InputSize, 3, true)
+	modeltest.CheckTrainNoAllocs(t, New(), InputSize, Classes, 3)
 }
 `

@@ -21,6 +21,21 @@ func TestForward(t *testing.T) {
 	}
 }
 
+// TestGradients compares Backward with the naive reference's backward pass, with and without
+// dropout.
+func TestGradients(t *testing.T) {
+	for _, n := range []int{1} {
+		modeltest.CheckGradients(t, New(), spec, n, false, modeltest.GradTol)
+		modeltest.CheckGradients(t, New(), spec, n, true, modeltest.GradTol)
+	}
+}
+
+// TestSteps compares the optimiser's steps with the reference's, across a learning-rate change.
+func TestSteps(t *testing.T) { modeltest.CheckSteps(t, New(), spec, 2) }
+
+// TestTorch compares logits, loss, gradients and two optimiser steps with PyTorch's.
+func TestTorch(t *testing.T) { modeltest.CheckTorch(t, New(), spec, 2) }
+
 func TestSaveLoad(t *testing.T) { modeltest.CheckSaveLoad(t, newModel) }
 
 func TestNoAllocs(t *testing.T) {

@@ -31,7 +31,8 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 		for j := range d {
 			d[j] = float32(float64(d[j]) * scale)
 		}
-		d[label] -= float32(1 / float64(m.n))
+		// p(label) − 1 = −(sum − e(label))/sum, without the cancellation of p ≈ 1 in float32.
+		d[label] = float32(-(sum - math.Exp(float64(row[label]-top))) * scale)
 	}
 }
 

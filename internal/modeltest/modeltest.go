@@ -1,6 +1,14 @@
 // Package modeltest holds the checks every generated package runs on itself: its forward pass
 // against the naive reference implementation, its weight files, its allocations, and its
-// benchmarks. Each generated package's own test file calls these with its Model.
+// benchmarks; and for training (train.go, torch.go), its gradients and optimiser steps against
+// the reference (CheckGradients, CheckSteps) and against PyTorch (CheckTorch, through
+// testdata/torch_net.py). Each generated package's own test file calls these with its Model.
+//
+// The training checks compare float32 results with float64 ones relative to the largest value of
+// each tensor, and allow for the one way a correct float32 model can still disagree: a ReLU or
+// max-pool decision within rounding of a tie, taken the other way (see nearMargin). Their own
+// tests run them on a fake model built on the reference, which must pass, and on the same fake
+// with one bug at a time, which must fail with a message that names the bug's tensor.
 package modeltest
 
 import (

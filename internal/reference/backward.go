@@ -16,82 +16,108 @@ import (
 // that are not one per image in 0…Classes−1 and for a network that does not end in its softmax
 // loss.
 func Gradients(net *compiler.Network, params map[string][]float64, x []float64, n int, labels []int32, masks map[string][]float64) (loss float64, grads map[string][]float64, err error) {
-	loss, grads, _, err = backprop(net, params, x, n, labels, masks)
-	return loss, grads, err
+	p, err := forwardPass(net, params, x, n, labels, masks)
+	if err != nil {
+		return 0, nil, err
+	}
+	grads, _ = p.backward(nil, nil)
+	return p.loss, grads, nil
 }
 
-// backprop is Gradients, also returning the loss's gradient with respect to the input x, which
-// the tests check against finite differences to test the ops that have no parameters.
-func backprop(net *compiler.Network, params map[string][]float64, x []float64, n int, labels []int32, masks map[string][]float64) (loss float64, grads map[string][]float64, dx []float64, err error) {
+// pass is one forward pass of Gradients, kept for the backward pass.
+type pass struct {
+	net     *compiler.Network
+	params  map[string][]float64
+	x       []float64
+	n       int
+	masks   map[string][]float64
+	trace   map[string][]float64 // every layer's output
+	loss    float64
+	dlogits []float64 // the loss's gradient with respect to the logits
+}
+
+// forwardPass runs net forward and computes the loss and its gradient with respect to the
+// logits, checking everything Gradients checks.
+func forwardPass(net *compiler.Network, params map[string][]float64, x []float64, n int, labels []int32, masks map[string][]float64) (*pass, error) {
 	trace, err := ForwardTrace(net, params, x, n, masks)
 	if err != nil {
-		return 0, nil, nil, err
+		return nil, err
 	}
 	last := len(net.Layers) - 1
 	if last < 0 || net.Layers[last].Op != compiler.OpSoftmax {
-		return 0, nil, nil, fmt.Errorf("%s: the network does not end in its softmax loss", net.Name)
+		return nil, fmt.Errorf("%s: the network does not end in its softmax loss", net.Name)
 	}
 	if err := labelError(labels, n, net.Classes); err != nil {
-		return 0, nil, nil, fmt.Errorf("%s: %v", net.Name, err)
+		return nil, fmt.Errorf("%s: %v", net.Name, err)
 	}
-	input := func(j int) []float64 { // layer j's input: the output of the layer before
-		if j == 0 {
-			return x
-		}
-		return trace[net.Layers[j-1].Name]
-	}
+	p := &pass{net: net, params: params, x: x, n: n, masks: masks, trace: trace}
+	var probs []float64
+	p.loss, probs = SoftmaxCrossEntropy(p.input(last), n, net.Classes, labels)
+	p.dlogits = SoftmaxCrossEntropyBackward(probs, n, net.Classes, labels)
+	return p, nil
+}
 
-	loss, probs := SoftmaxCrossEntropy(input(last), n, net.Classes, labels)
-	d := SoftmaxCrossEntropyBackward(probs, n, net.Classes, labels)
-	grads = map[string][]float64{}
-	for j := last - 1; j >= 0; j-- {
-		d, err = backLayer(net.Layers[j], input(j), n, d, params, masks[net.Layers[j].Name], grads)
-		if err != nil {
-			return 0, nil, nil, err
-		}
+// input is layer j's input: the output of the layer before, or the images.
+func (p *pass) input(j int) []float64 {
+	if j == 0 {
+		return p.x
 	}
-	return loss, grads, d, nil
+	return p.trace[p.net.Layers[j-1].Name]
+}
+
+// backward takes the loss's gradient back through every layer, returning the parameters'
+// gradients and the input's. Decisions in flips (see Decision) are taken the other way; watch, if
+// not nil, sees each layer with its input and the gradient of its output, before the layer's
+// backward pass.
+func (p *pass) backward(flips []Decision, watch func(l *compiler.Layer, x, dy []float64)) (grads map[string][]float64, dx []float64) {
+	grads = map[string][]float64{}
+	d := p.dlogits
+	for j := len(p.net.Layers) - 2; j >= 0; j-- {
+		l := p.net.Layers[j]
+		if watch != nil {
+			watch(l, p.input(j), d)
+		}
+		dy := d
+		d = backLayer(l, p.input(j), p.n, dy, p.params, p.masks[l.Name], grads)
+		flip(l, p.input(j), dy, d, flips)
+	}
+	return grads, d
 }
 
 // backLayer takes the gradient dy with respect to layer l's output back to its input x (n
-// images), storing the gradients of l's parameters in grads.
-func backLayer(l *compiler.Layer, x []float64, n int, dy []float64, params map[string][]float64, mask []float64, grads map[string][]float64) ([]float64, error) {
+// images), storing the gradients of l's parameters in grads. The parameters have been checked by
+// the forward pass.
+func backLayer(l *compiler.Layer, x []float64, n int, dy []float64, params map[string][]float64, mask []float64, grads map[string][]float64) []float64 {
 	switch l.Op {
 	case compiler.OpConv:
-		w, _, err := layerParams(l, params)
-		if err != nil {
-			return nil, err
-		}
+		w, _, _ := layerParams(l, params)
 		dx, dw, db := Conv2DBackward(x, n, l.In, w, l.Conv, l.Out, dy)
 		setGrads(l, grads, dw, db)
-		return dx, nil
+		return dx
 	case compiler.OpFC:
-		w, _, err := layerParams(l, params)
-		if err != nil {
-			return nil, err
-		}
+		w, _, _ := layerParams(l, params)
 		dx, dw, db := LinearBackward(x, n, int(l.In.Size()), w, l.FC.Out, dy)
 		setGrads(l, grads, dw, db)
-		return dx, nil
+		return dx
 	case compiler.OpReLU:
-		return ReLUBackward(x, dy), nil
+		return ReLUBackward(x, dy)
 	case compiler.OpLRN:
-		return LRNBackward(x, n, l.In, l.LRN, dy), nil
+		return LRNBackward(x, n, l.In, l.LRN, dy)
 	case compiler.OpMaxPool:
-		return MaxPoolBackward(x, n, l.In, l.Pool, l.Out, dy), nil
+		return MaxPoolBackward(x, n, l.In, l.Pool, l.Out, dy)
 	case compiler.OpAvgPool:
-		return AvgPoolBackward(n, l.In, l.Pool, l.Out, dy), nil
+		return AvgPoolBackward(n, l.In, l.Pool, l.Out, dy)
 	case compiler.OpAdaptiveAvgPool:
-		return AdaptiveAvgPoolBackward(n, l.In, l.Out, dy), nil
+		return AdaptiveAvgPoolBackward(n, l.In, l.Out, dy)
 	case compiler.OpDropout:
 		if mask == nil {
-			return dy, nil // inference: the identity
+			return dy // inference: the identity
 		}
-		return Dropout(dy, mask), nil
+		return Dropout(dy, mask)
 	case compiler.OpFlatten:
-		return dy, nil // a reshape
+		return dy // a reshape
 	}
-	return nil, fmt.Errorf("%s: the reference has no backward pass for op %s", l.Name, l.Op)
+	panic(fmt.Sprintf("reference: %s: no backward pass for op %s", l.Name, l.Op)) // Forward has refused it
 }
 
 // setGrads stores a conv or fc layer's weight gradient dw, and its bias gradient db if it has a

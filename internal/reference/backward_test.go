@@ -15,18 +15,21 @@ import (
 )
 
 // Finite differences. Every gradient Gradients returns, and the gradient with respect to the
-// input, is compared with the central difference (L(v + h) − L(v − h)) / 2h of the float64
+// input (from the backward pass Gradients runs), is compared with the central difference (L(v + h) − L(v − h)) / 2h of the float64
 // forward pass's loss L, for one value v at a time.
 //
-// The step h = 1e-6 balances the difference's two errors. Truncation: L(v ± h) = L ± hL' + h²L''/2
-// ± h³L'''/6 + …, so the central difference is L' + h²L'''/6 + O(h⁴), an error of about 1e-13 for
+// The step h = 1e-6 balances the difference's two errors. Truncation: L(v ± h) = L ± hL′ + h²L″/2
+// ± h³L‴/6 + …, so the central difference is L′ + h²L‴/6 + O(h⁴), an error of about 1e-13 for
 // the O(1) third derivatives of these small networks. Roundoff: each loss is computed to a few
 // ulps, |δL| ≲ 10·ε·|L| ≈ 1e-15·|L| with ε = 2⁻⁵² ≈ 2.2e-16, and dividing by 2h turns that into an
 // absolute error of about 1e-15·|L|/2e-6 ≈ 1e-9 for losses of order 1. (The optimum, where the two
 // meet, is h ≈ ε^(1/3) ≈ 6e-6; 1e-6 sits close to it, on the roundoff side.) So a value passes
 // when it is within fdTol = 1e-6 of the analytic gradient relative to the largest gradient of its
-// tensor, whose magnitude (1e-3 … 1 here) puts the 1e-9 noise floor well below the tolerance;
-// a wrong term in a backward pass is off by far more. The worst error of each tensor is logged.
+// tensor. The largest gradients are 1e-3 … 1 here, so that the noise is 1e-9 … 1e-6 of them: the
+// worst errors seen are about 2e-8 for parameters and 3e-7 for the input of the whole networks,
+// whose gradients are smallest. A wrong term in a backward pass is off by far more (dropping
+// LRN's cross-channel term or using the wrong average-pool divisor fails by orders of magnitude).
+// The worst error of each tensor is logged.
 //
 // A kink within h of a value (a ReLU input near 0, two maxima of a max-pool window within h of
 // each other) would spoil its difference. With inputs and parameters drawn from continuous
@@ -112,8 +115,12 @@ func TestGradientsFiniteDifferences(t *testing.T) {
 			labels := randomLabels(rng, n, net.Classes)
 			masks := randomMasks(net, n, rng)
 
-			loss, grads, dx, err := backprop(net, params, x, n, labels, masks)
+			p, err := forwardPass(net, params, x, n, labels, masks)
 			require.NoError(t, err)
+			grads, dx := p.backward(nil, nil)
+			loss, want, err := Gradients(net, params, x, n, labels, masks)
+			require.NoError(t, err)
+			require.Equal(t, want, grads, "Gradients")
 			lossAt := func() float64 {
 				logits, err := Forward(net, params, x, n, masks)
 				require.NoError(t, err)

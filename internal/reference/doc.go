@@ -21,12 +21,13 @@
 //	loss.go        SoftmaxCrossEntropy, SoftmaxCrossEntropyBackward
 //	forward.go     Forward, ForwardTrace: a whole network, layer by layer
 //	backward.go    Gradients: the loss's gradient for every parameter, layer by layer backwards
+//	decisions.go   NearDecisions, GradientsFlipped: ReLU and max-pool decisions near a tie
 //	sgd.go         SGDStep: one step of either of the spec's update rules
 //
 // The tests check each op on hand-computed cases and, when python3-torch is installed, against
-// PyTorch (computing in float64) on random data, per layer, through testdata/torch_ops.py; and
-// every backward pass, in small networks of one op and in whole networks, against central finite
-// differences of the float64 forward pass.
+// PyTorch (computing in float64) on random data, per layer, forward and backward, through
+// testdata/torch_ops.py; and every backward pass, in small networks of one op and in whole
+// networks, against central finite differences of the float64 forward pass.
 package reference
 
 import (

@@ -66,7 +66,7 @@ func maxWindow[T Float](x []T, i, c, oh, ow int, in compiler.Shape, p *compiler.
 				continue // −∞ padding
 			}
 			j := at(in, i, c, h, w)
-			if v := float64(x[j]); v >= m || math.IsNaN(v) {
+			if v := float64(x[j]); v > m || math.IsNaN(v) {
 				m, arg = v, j
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/netc-project/netc/compiler"
+	"github.com/stretchr/testify/assert"
 )
 
 // pool is a square pooling window k with stride s and padding p.
@@ -138,4 +139,23 @@ func TestAdaptiveAvgPoolHand(t *testing.T) {
 	// 5 → 5 is the identity; 1×5 → 1×3 on 1 … 5 gives the means of 1 2, 2 3 4 and 4 5.
 	assertValues(t, []float64{0, 1, 2, 3, 4, 10, 11, 12, 13, 14}, AdaptiveAvgPool(x[:10], 1, compiler.Shape{C: 1, H: 2, W: 5}, compiler.Shape{C: 1, H: 2, W: 5}), "identity")
 	assertValues(t, []float64{1.5, 3, 4.5}, AdaptiveAvgPool(seq(5), 1, compiler.Shape{C: 1, H: 1, W: 5}, compiler.Shape{C: 1, H: 1, W: 3}), "1×5 → 1×3")
+}
+
+// TestMaxPoolBackwardTies checks where MaxPoolBackward sends the gradient of a window whose
+// maximum is tied: to the first maximum in row-major order, as PyTorch's CPU kernel does. In
+//
+//	0 5 5
+//	5 0 5
+//	5 5 0
+//
+// the 2×2 windows (stride 1) pick (0,1), (0,1), (1,0) and (1,2); column-major order would pick
+// (1,0) first in the top-left window, and taking the last maximum would pick (1,0), (1,1)… So
+// dy = 1 2 3 4 gives dx(0,1) = 1 + 2, dx(1,0) = 3, dx(1,2) = 4, and 0 elsewhere.
+func TestMaxPoolBackwardTies(t *testing.T) {
+	in := compiler.Shape{C: 1, H: 3, W: 3}
+	out := compiler.Shape{C: 1, H: 2, W: 2}
+	p := &compiler.Pool{KH: 2, KW: 2, SH: 1, SW: 1}
+	x := []float64{0, 5, 5, 5, 0, 5, 5, 5, 0}
+	dx := MaxPoolBackward(x, 1, in, p, out, []float64{1, 2, 3, 4})
+	assert.Equal(t, []float64{0, 3, 0, 3, 0, 4, 0, 0, 0}, dx)
 }

@@ -41,7 +41,7 @@ func SGDStep(net *compiler.Network, params, grads, momentum map[string][]float64
 			if p.Bias {
 				mult = tr.Biases
 			}
-			rate := mult.LR * learn.LRMult * lr             // a·lr
+			rate := mult.LR * learn.LRMult * lr              // a·lr
 			decay := mult.Decay * learn.DecayMult * tr.Decay // dλ
 			for j := range w {
 				switch tr.Rule {

@@ -21,11 +21,16 @@ import (
 
 // Comparisons with PyTorch: every network below runs through ForwardTrace, and each of its layers
 // through testdata/torch_ops.py, which computes in float64 on the same input: the reference's
-// output of the layer before. A value passes within 1e-5 of PyTorch's, relative, with a floor of 1e-7 times the
-// layer's largest value for values near zero.
+// output of the layer before. A value passes within 1e-5 of PyTorch's, relative, with a floor of
+// 1e-7 times the layer's largest value for values near zero. Each layer's backward pass is
+// compared too, from a random output gradient (for the loss, from the loss): the gradients of its
+// input and parameters, computed by the reference's backward ops and by PyTorch's autograd, both
+// in float64 from the same float32 values, so that they agree to rounding (backRel, backFloor).
 const (
 	torchRel   = 1e-5
 	torchFloor = 1e-7
+	backRel    = 1e-10
+	backFloor  = 1e-12
 )
 
 // oneLayer is a spec that applies layer to inputs of the given shape, then flattens and ends in
@@ -57,6 +62,10 @@ func torchNetworks(t *testing.T) map[string]string {
 		"adaptive to 1":         oneLayer("2x8x8", "adaptive_avgpool 1"),
 		"relu":                  oneLayer("2x3x3", "relu"),
 		"dropout":               oneLayer("2x3x3", "dropout 0.5"),
+		// The input of "ties" is rounded to whole numbers, so that most max-pool windows have
+		// several largest values: the gradient must go where PyTorch's goes, the first.
+		"maxpool ties":     oneLayer("2x7x7", "maxpool 3 stride 2 padding 1 rounding ceil"),
+		"maxpool ties 2/2": oneLayer("2x6x6", "maxpool 2 stride 2"),
 	}
 	for _, op := range []string{"maxpool", "avgpool"} {
 		for name, c := range map[string][2]string{
@@ -75,23 +84,7 @@ func torchNetworks(t *testing.T) map[string]string {
 	src, err := os.ReadFile("../../specs/tiny.net")
 	require.NoError(t, err)
 	nets["specs/tiny.net"] = string(src)
-	nets["mini alexnet"] = `network mini_alexnet
-input 3x35x35
-classes 5
-conv1: conv 8 kernel 11 stride 4 padding 2 -> 8x8x8
-       relu
-       lrn size 5 alpha 1e-2 beta 0.75 k 2 paper
-pool1: maxpool 3 stride 2 rounding ceil -> 8x4x4
-conv2: conv 8 kernel 3 padding 1 groups 2 bias 1
-       relu
-       lrn size 5 alpha 1e-2 beta 0.75 k 2
-pool2: maxpool 3 stride 2 rounding floor -> 8x1x1
-fc6:   fc 16
-       relu
-       dropout 0.5
-fc7:   fc 5
-loss:  softmax
-`
+	nets["mini alexnet"] = miniAlexNet
 	return nets
 }
 
@@ -127,18 +120,44 @@ type (
 		Paper       bool    `json:"paper"`
 		Mask        string  `json:"mask,omitempty"`
 		OutSize     []int   `json:"out_size,omitempty"`
+		// OutGrad is the gradient of the layer's output to take back through it (none for
+		// the loss, which starts from itself); the script writes the gradients of the input
+		// and parameters to Out + ".dx", ".dw" and ".db".
+		OutGrad string `json:"out_grad,omitempty"`
 	}
 )
 
 // torchRun is one network's run through the reference, with what PyTorch needs to repeat it.
 type torchRun struct {
-	name  string
-	src   string
-	net   *compiler.Network
-	n     int
-	trace map[string][]float32
-	loss  float64
-	files torchNet
+	name     string
+	src      string
+	net      *compiler.Network
+	n        int
+	trace    map[string][]float32
+	loss     float64
+	files    torchNet
+	params   map[string][]float32
+	masks    map[string][]float32
+	labels   []int32
+	inputs   map[string][]float32 // each layer's input
+	outGrads map[string][]float32 // each layer's output gradient, but the loss's
+}
+
+// backward returns the reference's gradients of layer l's input and parameters, in float64 from
+// its input and output gradient, as PyTorch gets them.
+func (r *torchRun) backward(l *compiler.Layer) (dx []float64, grads map[string][]float64) {
+	x := widen(r.inputs[l.Name])
+	if l.Op == compiler.OpSoftmax {
+		_, probs := SoftmaxCrossEntropy(x, r.n, l.In.C, r.labels)
+		return SoftmaxCrossEntropyBackward(probs, r.n, l.In.C, r.labels), nil
+	}
+	grads = map[string][]float64{}
+	var mask []float64
+	if m, ok := r.masks[l.Name]; ok {
+		mask = widen(m)
+	}
+	dx = backLayer(l, x, r.n, widen(r.outGrads[l.Name]), widenAll(r.params), mask, grads)
+	return dx, grads
 }
 
 // TestAgainstPyTorch compares every layer of torchNetworks, and the loss, with PyTorch.
@@ -183,10 +202,24 @@ func TestAgainstPyTorch(t *testing.T) {
 					t.Errorf("%s (%s): PyTorch's output is %v, the compiler's %v", l.Name, l.Op, got, wantShape)
 					continue
 				}
-				want := readFloat64s(t, filepath.Join(dir, r.files.Layers[j].Out))
-				if bad := mismatches(r.trace[l.Name], want, torchRel, torchFloor); bad != nil {
-					t.Errorf("%s:%d: %s (%s → %s) differs from PyTorch: %v\n\t%s",
-						r.name, l.Pos.Line, l.Name, l.In, l.Out, bad, strings.TrimSpace(lines[l.Pos.Line-1]))
+				out := filepath.Join(dir, r.files.Layers[j].Out)
+				where := fmt.Sprintf("%s:%d: %s (%s → %s)", r.name, l.Pos.Line, l.Name, l.In, l.Out)
+				line := strings.TrimSpace(lines[l.Pos.Line-1])
+				if bad := mismatches(r.trace[l.Name], readFloat64s(t, out), torchRel, torchFloor); bad != nil {
+					t.Errorf("%s differs from PyTorch: %v\n\t%s", where, bad, line)
+				}
+				dx, grads := r.backward(l)
+				if bad := mismatches(dx, readFloat64s(t, out+".dx"), backRel, backFloor); bad != nil {
+					t.Errorf("%s: the input's gradient differs from PyTorch's: %v\n\t%s", where, bad, line)
+				}
+				for _, p := range l.ParamShapes() {
+					file := out + ".dw"
+					if p.Bias {
+						file = out + ".db"
+					}
+					if bad := mismatches(grads[p.Name], readFloat64s(t, file), backRel, backFloor); bad != nil {
+						t.Errorf("%s: %s's gradient differs from PyTorch's: %v\n\t%s", where, p.Name, bad, line)
+					}
 				}
 			}
 			want := readFloat64s(t, filepath.Join(dir, r.files.Loss))
@@ -210,10 +243,12 @@ func prepare(t *testing.T, dir, prefix string, r *torchRun, rng *rand.Rand) torc
 	}
 	params := randomParams(net, rng)
 	x := uniform(rng, size(r.n, net.Input), 2)
-	labels := make([]int32, r.n)
-	for i := range labels {
-		labels[i] = int32(rng.IntN(net.Classes))
+	if strings.Contains(r.name, "ties") {
+		for j, v := range x {
+			x[j] = float32(math.Round(float64(v)))
+		}
 	}
+	labels := randomLabels(rng, r.n, net.Classes)
 	masks := map[string][]float32{}
 	for _, l := range net.Layers {
 		if l.Op == compiler.OpDropout {
@@ -234,11 +269,18 @@ func prepare(t *testing.T, dir, prefix string, r *torchRun, rng *rand.Rand) torc
 	require.NoError(t, err, r.name)
 	r.loss, _ = SoftmaxCrossEntropy(logits, r.n, net.Classes, labels)
 
+	r.params, r.masks, r.labels = params, masks, labels
+	r.inputs, r.outGrads = map[string][]float32{}, map[string][]float32{}
 	files := torchNet{Name: prefix, Labels: labels, Loss: prefix + ".cross_entropy"}
 	in := x
 	for _, l := range net.Layers {
+		r.inputs[l.Name] = in
 		tl := torchLayer{Name: l.Name, Op: l.Op.String(), Out: prefix + "_" + l.Name + ".out",
 			Input: write(l.Name+".in", in), InputShape: append([]int{r.n}, l.In.Dims()...)}
+		if l.Op != compiler.OpSoftmax {
+			r.outGrads[l.Name] = uniform(rng, size(r.n, l.Out), 1)
+			tl.OutGrad = write(l.Name+".dy", r.outGrads[l.Name])
+		}
 		for _, p := range l.ParamShapes() {
 			if p.Bias {
 				tl.Bias = write(p.Name, params[p.Name])

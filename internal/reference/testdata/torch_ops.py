@@ -10,6 +10,11 @@ reference's output of the layer before, so that every layer is compared on its o
 the cross-entropy of the softmax layer's input. Files are raw little-endian: float32 for inputs,
 parameters and masks, float64 for outputs; everything is computed in float64.
 
+Each layer's backward pass is run too, by autograd: from the gradient of its output in the file
+out_grad (float32), or, for the softmax layer, from the cross-entropy loss, the script writes the
+gradients of the layer's input, weight and bias to its output file's name + ".dx", ".dw" and ".db"
+(float64).
+
 Besides the outputs, the script writes results.json next to the manifest: the output shape of
 every layer of every network, to check the shapes the compiler gave against PyTorch's.
 """
@@ -38,17 +43,12 @@ def write(directory, name, tensor):
         f.write(struct.pack("<%dd" % len(values), *values))
 
 
-def layer(directory, x, spec):
-    """Applies one layer to x, in PyTorch's own terms."""
+def layer(directory, x, spec, w, b):
+    """Applies one layer to x, in PyTorch's own terms, with its weight w and bias b if it has them."""
     op = spec["op"]
-    n = x.shape[0]
     if op == "conv":
-        w = read(directory, spec["weight"], spec["weight_shape"])
-        b = read(directory, spec["bias"], [spec["weight_shape"][0]]) if spec.get("bias") else None
         return F.conv2d(x, w, b, stride=spec["stride"], padding=spec["padding"], groups=spec["groups"])
     if op == "fc":
-        w = read(directory, spec["weight"], spec["weight_shape"])
-        b = read(directory, spec["bias"], [spec["weight_shape"][0]]) if spec.get("bias") else None
         return F.linear(torch.flatten(x, 1), w, b)
     if op == "relu":
         return F.relu(x)
@@ -83,13 +83,25 @@ def main():
     for net in manifest["networks"]:
         shapes = {}
         for spec in net["layers"]:
-            x = read(directory, spec["input"], spec["input_shape"])
+            x = read(directory, spec["input"], spec["input_shape"]).requires_grad_()
+            w = b = None
+            if spec.get("weight"):
+                w = read(directory, spec["weight"], spec["weight_shape"]).requires_grad_()
+            if spec.get("bias"):
+                b = read(directory, spec["bias"], [spec["weight_shape"][0]]).requires_grad_()
+            y = layer(directory, x, spec, w, b)
+            write(directory, spec["out"], y)
+            shapes[spec["name"]] = list(y.shape)
             if spec["op"] == "softmax":
                 loss = F.cross_entropy(x, torch.tensor(net["labels"], dtype=torch.long))
                 write(directory, net["loss"], loss.reshape(1))
-            y = layer(directory, x, spec)
-            write(directory, spec["out"], y)
-            shapes[spec["name"]] = list(y.shape)
+                y, dy = loss, None
+            else:
+                dy = read(directory, spec["out_grad"], list(y.shape))
+            inputs = {".dx": x, ".dw": w, ".db": b}
+            inputs = {suffix: t for suffix, t in inputs.items() if t is not None}
+            for suffix, g in zip(inputs, torch.autograd.grad(y, list(inputs.values()), dy)):
+                write(directory, spec["out"] + suffix, g)
         results[net["name"]] = shapes
     with open(os.path.join(directory, "results.json"), "w") as f:
         json.dump(results, f)

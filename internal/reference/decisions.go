@@ -1,0 +1,173 @@
+package reference
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/netc-project/netc/compiler"
+)
+
+// A Decision is a discrete choice of the forward pass that the gradient depends on: whether a
+// ReLU's input is positive, so that the ReLU passes its gradient, or which input of a max-pool
+// window is its maximum, the one that takes the window's gradient.
+//
+// Where the inputs are within rounding of the other choice, an implementation computing in
+// float32 may make it. The derivative is not defined to that precision, and the gradients then
+// differ from the reference's by the whole contribution of one position, which at AlexNet's size
+// is a few per cent of a tensor, in every layer below. A near tie of this kind turns up in about
+// one random draw in three at that size. NearDecisions lists the decisions of a pass that are
+// that close and GradientsFlipped takes chosen ones the other way, so that a test can tell a near
+// tie from a bug.
+type Decision struct {
+	Layer string // a relu or maxpool layer
+	// Index is the ReLU's input or the max pool's output: a flat index into the n images.
+	Index int
+	// Margin is how far the inputs are from the other choice, relative to the layer's largest
+	// |input|: |x| for a ReLU; the largest input less the runner-up for a max pool.
+	Margin float64
+	// Other is, for a max pool, the input that the other choice routes the gradient to: the
+	// window's runner-up. It is −1 for a ReLU.
+	Other int
+}
+
+func (d Decision) String() string {
+	if d.Other < 0 {
+		return fmt.Sprintf("%s input %d, %.2g of the layer's largest from 0", d.Layer, d.Index, d.Margin)
+	}
+	return fmt.Sprintf("%s output %d, its runner-up input %d %.2g of the layer's largest below the maximum", d.Layer, d.Index, d.Other, d.Margin)
+}
+
+// minGradient is the smallest gradient, relative to the largest of its layer, of a decision that
+// NearDecisions lists.
+const minGradient = 1e-3
+
+// NearDecisions runs Gradients with the same arguments and returns its decisions whose margin is
+// below margin, nearest first, leaving out those whose gradient (the ReLU's or the max pool's
+// output gradient) is less than minGradient of the largest of the layer: taken the other way,
+// they change a parameter's gradient by less than that fraction of one position's contribution.
+// A window whose largest inputs are both exactly 0, ReLU's zeros, is no decision either: float32
+// gives the same zeros and picks the same first one.
+func NearDecisions(net *compiler.Network, params map[string][]float64, x []float64, n int, labels []int32, masks map[string][]float64, margin float64) ([]Decision, error) {
+	p, err := forwardPass(net, params, x, n, labels, masks)
+	if err != nil {
+		return nil, err
+	}
+	var near []Decision
+	p.backward(nil, func(l *compiler.Layer, x, dy []float64) {
+		floor := minGradient * largest(dy)
+		switch l.Op {
+		case compiler.OpReLU:
+			scale := largest(x)
+			for j, v := range x {
+				if math.Abs(dy[j]) > floor && math.Abs(v) < margin*scale {
+					near = append(near, Decision{Layer: l.Name, Index: j, Margin: math.Abs(v) / scale, Other: -1})
+				}
+			}
+		case compiler.OpMaxPool:
+			scale := largest(x)
+			forWindows(n, l.Out, func(j, i, c, oh, ow int) {
+				if math.Abs(dy[j]) <= floor {
+					return
+				}
+				best, second, other := runnerUp(x, i, c, oh, ow, l.In, l.Pool)
+				if other >= 0 && !(best == 0 && second == 0) && best-second < margin*scale {
+					near = append(near, Decision{Layer: l.Name, Index: j, Margin: (best - second) / scale, Other: other})
+				}
+			})
+		}
+	})
+	slices.SortStableFunc(near, func(a, b Decision) int { return cmp.Compare(a.Margin, b.Margin) })
+	return near, nil
+}
+
+// GradientsFlipped is Gradients with the given decisions, from NearDecisions with the same
+// arguments, taken the other way: a ReLU passes the gradient of an input it would block, or
+// blocks one it would pass; a max pool routes its output's gradient to the runner-up. The forward
+// pass is unchanged: near a tie either choice gives the same values to within the margin.
+func GradientsFlipped(net *compiler.Network, params map[string][]float64, x []float64, n int, labels []int32, masks map[string][]float64, flips []Decision) (loss float64, grads map[string][]float64, err error) {
+	p, err := forwardPass(net, params, x, n, labels, masks)
+	if err != nil {
+		return 0, nil, err
+	}
+	grads, _ = p.backward(flips, nil)
+	return p.loss, grads, nil
+}
+
+// flip changes dx, the gradient with respect to layer l's input x that its backward pass has
+// computed from the output gradient dy, as taking flips' decisions of l the other way would.
+func flip(l *compiler.Layer, x, dy, dx []float64, flips []Decision) {
+	for _, d := range flips {
+		if d.Layer != l.Name {
+			continue
+		}
+		switch l.Op {
+		case compiler.OpReLU:
+			if x[d.Index] > 0 {
+				dx[d.Index] = 0
+			} else {
+				dx[d.Index] = dy[d.Index]
+			}
+		case compiler.OpMaxPool:
+			i, c, oh, ow := unflat(l.Out, d.Index)
+			_, arg := maxWindow(x, i, c, oh, ow, l.In, l.Pool)
+			dx[arg] -= dy[d.Index]
+			dx[d.Other] += dy[d.Index]
+		default:
+			panic(fmt.Sprintf("reference: %s (%s) makes no decisions", l.Name, l.Op))
+		}
+	}
+}
+
+// runnerUp returns the largest input of max-pool output (oh, ow)'s window in channel c of image
+// i, as maxWindow picks it, and the largest of the others, with its index in x: the first one in
+// row-major order, or −1 when the window has one input.
+func runnerUp(x []float64, i, c, oh, ow int, in compiler.Shape, p *compiler.Pool) (best, second float64, other int) {
+	best, arg := maxWindow(x, i, c, oh, ow, in, p)
+	second, other = math.Inf(-1), -1
+	for kh := range p.KH {
+		for kw := range p.KW {
+			h := oh*p.SH - p.PH + kh
+			w := ow*p.SW - p.PW + kw
+			if h < 0 || h >= in.H || w < 0 || w >= in.W {
+				continue // −∞ padding
+			}
+			if j := at(in, i, c, h, w); j != arg && x[j] > second {
+				second, other = x[j], j
+			}
+		}
+	}
+	return best, second, other
+}
+
+// forWindows calls f for every value of n images of shape out, with its flat index j, image i,
+// channel c and position (oh, ow).
+func forWindows(n int, out compiler.Shape, f func(j, i, c, oh, ow int)) {
+	for i := range n {
+		for c := range out.C {
+			for oh := range out.H {
+				for ow := range out.W {
+					f(at(out, i, c, oh, ow), i, c, oh, ow)
+				}
+			}
+		}
+	}
+}
+
+// unflat is the image, channel, row and column of flat index j of an NCHW tensor of shape s.
+func unflat(s compiler.Shape, j int) (i, c, h, w int) {
+	w, j = j%s.W, j/s.W
+	h, j = j%s.H, j/s.H
+	c, i = j%s.C, j/s.C
+	return i, c, h, w
+}
+
+// largest is the largest |value| of x.
+func largest(x []float64) float64 {
+	var m float64
+	for _, v := range x {
+		m = max(m, math.Abs(v))
+	}
+	return m
+}
