@@ -21,6 +21,8 @@ type Options struct {
 	// Generate is the command of the package's //go:generate line, run in the package's
 	// directory; empty for none.
 	Generate string
+	// Source is the spec's text, which the package keeps as its Spec constant.
+	Source []byte
 }
 
 // File is one generated file.
@@ -89,7 +91,7 @@ func newGen(n *compiler.Network, opt Options) *gen {
 // a suffix.
 var reserved = []string{"m", "n", "x", "buf", "scratch", "perImage", "reserve", "initParams", "params",
 	"kernels", "train", "wide", "workspace", "workspaces", "seed", "masks", "images", "fill", "velocity", "chunks", "lr", "steps",
-	"grad", "partials", "labels", "losses", "sumPartials", "sgd", "lossBackward", "chunk", "rule", "momentum", "weightDecay"}
+	"grad", "partials", "labels", "losses", "sumPartials", "sgd", "lossBackward", "chunk", "rule", "momentum", "weightDecay", "fileNames", "Spec"}
 
 // ident turns a layer or parameter name (conv1.relu, fc_6) into a unique Go identifier
 // (conv1Relu, fc6).

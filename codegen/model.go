@@ -78,6 +78,13 @@ func (g *gen) model(f *jen.File) {
 		jen.Id("DefaultSeed").Op("=").Lit(1),
 	)
 
+	f.Comment("Spec is the text of the spec this package was compiled from, for tools that need its settings")
+	f.Comment("(the augment block, say) and for provenance.")
+	spec := jen.Lit(string(g.opt.Source))
+	if !strings.ContainsAny(string(g.opt.Source), "`\r") {
+		spec = jen.Op("`" + string(g.opt.Source) + "`") // a raw string, as the spec reads
+	}
+	f.Const().Id("Spec").Op("=").Add(spec)
 	g.modelStruct(f)
 	g.constructor(f)
 	g.initParams(f)
@@ -283,8 +290,32 @@ func (g *gen) accessors(f *jen.File) {
 		}))),
 	)
 
+	aliases := jen.Dict{}
+	for _, p := range g.params() {
+		var from string
+		if c := p.layer.Conv; c != nil {
+			from = c.Learn.From
+		} else if fc := p.layer.FC; fc != nil {
+			from = fc.Learn.From
+		}
+		if from != "" {
+			suffix := ".weight"
+			if p.Bias {
+				suffix = ".bias"
+			}
+			aliases[jen.Lit(from+suffix)] = jen.Lit(p.Name)
+		}
+	}
+	f.Comment("fileNames maps the names other tools' weight files give parameters (the layers' from settings)")
+	f.Comment("to the spec's names; Load accepts either.")
+	if len(aliases) == 0 {
+		f.Var().Id("fileNames").Map(jen.String()).String()
+	} else {
+		f.Var().Id("fileNames").Op("=").Map(jen.String()).String().Values(aliases)
+	}
 	f.Comment("Load reads parameters written by Save, or by PyTorch's safetensors from a state dict with the")
-	f.Comment("spec's names. Every name, shape and dtype is checked; on any error the model is unchanged.")
+	f.Comment("spec's names (or the names of the layers' from settings). Every name, shape and dtype is checked;")
+	f.Comment("on any error the model is unchanged.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Load").Params(jen.Id("r").Qual("io", "Reader")).Error().Block(
 		jen.Id("fresh").Op(":=").Make(jen.Index().Qual(rt, "Param"), jen.Len(jen.Id("m").Dot("params"))),
 		jen.For(jen.Id("i").Op(",").Id("p").Op(":=").Range().Id("m").Dot("params")).Block(
@@ -294,7 +325,7 @@ func (g *gen) accessors(f *jen.File) {
 				jen.Id("Data"):  jen.Make(jen.Index().Float32(), jen.Len(jen.Id("p").Dot("Data"))),
 			}),
 		),
-		jen.If(jen.Err().Op(":=").Qual(rt, "ReadSafetensors").Call(jen.Id("r"), jen.Id("fresh")), jen.Err().Op("!=").Nil()).Block(
+		jen.If(jen.Err().Op(":=").Qual(rt, "ReadSafetensorsAliased").Call(jen.Id("r"), jen.Id("fresh"), jen.Id("fileNames")), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Err()),
 		),
 		jen.For(jen.Id("i").Op(",").Id("p").Op(":=").Range().Id("fresh")).Block(

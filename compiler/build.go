@@ -72,6 +72,7 @@ type builder struct {
 	count map[string]int     // unlabelled layers per owner.op, for unique names
 
 	augmentPos dsl.Pos
+	froms      map[string]dsl.Pos // the from names of layers, which must be unique
 }
 
 func (b *builder) errs() *dsl.ErrorList { return b.dec.errs }
@@ -380,7 +381,16 @@ func (b *builder) rounding(s settings) Rounding {
 
 func (b *builder) learn(s settings) Learn {
 	l := Learn{Bias: true, WeightInit: b.net.Init.Weight, BiasInit: b.net.Init.Bias,
-		LRMult: s.num("lr_mult", 1), DecayMult: s.num("decay_mult", 1)}
+		LRMult: s.num("lr_mult", 1), DecayMult: s.num("decay_mult", 1), From: s.word("from", "")}
+	if a := s["from"]; a != nil {
+		if first, ok := b.froms[l.From]; ok {
+			b.errs().Add(a.pos, "from %q is given twice (first at line %d)", l.From, first.Line)
+		}
+		if b.froms == nil {
+			b.froms = map[string]dsl.Pos{}
+		}
+		b.froms[l.From] = a.pos
+	}
 	if a := s["weight"]; a != nil {
 		l.WeightInit = a.init
 	}

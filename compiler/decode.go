@@ -240,6 +240,17 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 		}
 		a.dims = dims
 		return a, true
+	case kString:
+		if v.Str == nil {
+			return bad()
+		}
+		text, err := strconv.Unquote(*v.Str)
+		if err != nil || text == "" || strings.ContainsAny(text, "\x00\n\"") {
+			d.errs.Add(written.Pos, "%s%s %s is not a valid name", prefix, st.name, *v.Str)
+			return nil, false
+		}
+		a.text = text
+		return a, true
 	case kName:
 		if written.Ident == nil {
 			return bad()

@@ -1,6 +1,10 @@
 package compiler
 
-import "github.com/netc-project/netc/dsl"
+import (
+	"fmt"
+
+	"github.com/netc-project/netc/dsl"
+)
 
 // Step is one kernel of the generated code: a layer, with the layers folded into it.
 type Step struct {
@@ -60,6 +64,9 @@ func fuse(n *Network, errs *dsl.ErrorList) {
 			s.View = true
 		case OpAdaptiveAvgPool:
 			s.View = l.In == l.Out
+			if s.View {
+				l.Note = fmt.Sprintf("adaptive_avgpool to %dx%d is the identity on its %dx%d input: it costs nothing", l.Out.H, l.Out.W, l.In.H, l.In.W)
+			}
 		case OpReLU, OpDropout:
 			s.InPlace = true
 		}

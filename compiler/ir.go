@@ -136,6 +136,9 @@ type Layer struct {
 	// Set by the shapes pass.
 	In, Out Shape
 
+	// Note is a remark for the user about the layer, such as that it does nothing here.
+	Note string
+
 	// Broken is set by build when the layer's settings are wrong; later passes stop before it.
 	Broken bool
 
@@ -173,6 +176,9 @@ type Learn struct {
 	BiasInit   Init
 	LRMult     float64 // multiplies the learning rate of this layer's parameters
 	DecayMult  float64 // multiplies the weight decay of this layer's parameters
+	// From is the name this layer's parameters have in other tools' weight files
+	// ("features.0" for torchvision's features.0.weight), or "".
+	From string
 }
 
 // Pool is a pooling window's configuration.

@@ -11,17 +11,18 @@ import (
 type kind int
 
 const (
-	kInt  kind = iota + 1 // a whole number
-	kNum                  // a real number
-	kPair                 // a whole number, or h×w
-	kDims                 // a shape: c×h×w
-	kName                 // a bare name
-	kWord                 // one of a setting's words
-	kFlag                 // no value: the word alone
-	kInit                 // normal(std), kaiming(fan_in|fan_out), constant(v), or a number
-	kBias                 // a number (constant), an init call, or off
-	kInts                 // one or more whole numbers
-	kNums                 // one or more real numbers
+	kInt    kind = iota + 1 // a whole number
+	kNum                    // a real number
+	kPair                   // a whole number, or h×w
+	kDims                   // a shape: c×h×w
+	kName                   // a bare name
+	kWord                   // one of a setting's words
+	kFlag                   // no value: the word alone
+	kInit                   // normal(std), kaiming(fan_in|fan_out), constant(v), or a number
+	kBias                   // a number (constant), an init call, or off
+	kInts                   // one or more whole numbers
+	kNums                   // one or more real numbers
+	kString                 // a quoted string
 )
 
 var kindNames = map[kind]string{
@@ -29,6 +30,7 @@ var kindNames = map[kind]string{
 	kDims: "a shape such as 3x227x227", kName: "a name", kFlag: "nothing",
 	kInit: "an initialisation: normal(std), kaiming(fan_in) or kaiming(fan_out), constant(v)",
 	kBias: "off, a number, or an initialisation", kInts: "whole numbers", kNums: "numbers",
+	kString: "a quoted string",
 }
 
 // A setting is one word a line may carry, with its value's kind and range.
@@ -107,6 +109,7 @@ func real(name string, lo, hi float64, loOpen, hiOpen bool) setting {
 
 var (
 	rounding       = word("rounding", "exact", "floor", "ceil")
+	from           = setting{name: "from", kind: kString} // the layer's name in other tools' weight files
 	learnMult      = []setting{real("lr_mult", 0, inf, false, false), real("decay_mult", 0, inf, false, false)}
 	initW          = setting{name: "weight", kind: kInit}
 	initB          = setting{name: "bias", kind: kBias}
@@ -124,9 +127,9 @@ func join(lists ...[]setting) []setting {
 // layerSchemas are the layers a spec can declare.
 var layerSchemas = map[string]*schema{
 	"conv": {head: "conv", positional: "out", required: []string{"out", "kernel"},
-		settings: join([]setting{positive("out", kInt), positive("groups", kInt), initW, initB}, windowSettings, learnMult)},
+		settings: join([]setting{positive("out", kInt), positive("groups", kInt), initW, initB, from}, windowSettings, learnMult)},
 	"fc": {head: "fc", positional: "out", required: []string{"out"},
-		settings: join([]setting{positive("out", kInt), initW, initB}, learnMult)},
+		settings: join([]setting{positive("out", kInt), initW, initB, from}, learnMult)},
 	"relu": {head: "relu"},
 	"lrn": {head: "lrn", positional: "size", required: []string{"size"},
 		settings: []setting{positive("size", kInt), real("alpha", 0, inf, false, false),

@@ -246,6 +246,13 @@ func appendJSONString(b []byte, s string) []byte {
 // read up to that point: callers that must not be left with a mix of old and new
 // values read into fresh buffers first.
 func ReadSafetensors(r io.Reader, params []Param) error {
+	return ReadSafetensorsAliased(r, params, nil)
+}
+
+// ReadSafetensorsAliased is ReadSafetensors for files that may name tensors otherwise:
+// aliases maps a name in the file (torchvision's "features.0.weight") to the name of the param
+// it fills ("conv1.weight"). A file may use either name for a param, but not both.
+func ReadSafetensorsAliased(r io.Reader, params []Param, aliases map[string]string) error {
 	h, err := ReadSafetensorsHeader(r)
 	if err != nil {
 		return err
@@ -259,10 +266,15 @@ func ReadSafetensors(r io.Reader, params []Param) error {
 		byName[p.Name] = p
 	}
 	inFile := make(map[string]bool, len(h.Tensors))
-	for _, t := range h.Tensors {
-		inFile[t.Name] = true
-		p, ok := byName[t.Name]
+	for i, t := range h.Tensors {
+		if alias, ok := aliases[t.Name]; ok {
+			h.Tensors[i].Name, t.Name = alias, fmt.Sprintf("%s (as %s)", alias, t.Name)
+		}
+		name := h.Tensors[i].Name
+		p, ok := byName[name]
 		switch {
+		case inFile[name]:
+			errs = append(errs, fmt.Errorf("safetensors: %s: in file twice, under two names", t.Name))
 		case !ok:
 			errs = append(errs, fmt.Errorf("safetensors: %s: in file, but the model has no such param", t.Name))
 		case decoders[t.DType] == nil:
@@ -272,6 +284,7 @@ func ReadSafetensors(r io.Reader, params []Param) error {
 		case int64(len(p.Data)) != (t.DataOffsets[1]-t.DataOffsets[0])/int64(dtypeBits[t.DType]/8):
 			errs = append(errs, fmt.Errorf("safetensors: %s: model param holds %d values, shape %v needs %d", t.Name, len(p.Data), p.Shape, p.Size()))
 		}
+		inFile[name] = true
 	}
 	for _, p := range params {
 		if !inFile[p.Name] {

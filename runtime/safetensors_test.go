@@ -632,3 +632,41 @@ func elementsOf(h SafetensorsHeader) int {
 	}
 	return total
 }
+
+// TestReadSafetensorsAliased reads a file that names tensors as torchvision does into params
+// named as a spec does.
+func TestReadSafetensorsAliased(t *testing.T) {
+	var file bytes.Buffer
+	src := []Param{{Name: "features.0.weight", Shape: []int{2}, Data: []float32{1, 2}}, {Name: "b", Shape: []int{1}, Data: []float32{3}}}
+	if err := WriteSafetensors(&file, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	dst := []Param{{Name: "conv1.weight", Shape: []int{2}, Data: make([]float32, 2)}, {Name: "b", Shape: []int{1}, Data: make([]float32, 1)}}
+	if err := ReadSafetensorsAliased(bytes.NewReader(file.Bytes()), dst, map[string]string{"features.0.weight": "conv1.weight"}); err != nil {
+		t.Fatal(err)
+	}
+	if dst[0].Data[1] != 2 || dst[1].Data[0] != 3 {
+		t.Fatalf("read %v", dst)
+	}
+	// Without the alias the name is unknown, and with a wrong shape the message names both.
+	err := ReadSafetensors(bytes.NewReader(file.Bytes()), dst)
+	if err == nil || !strings.Contains(err.Error(), "features.0.weight: in file, but the model has no such param") {
+		t.Fatalf("got %v", err)
+	}
+	dst[0].Shape, dst[0].Data = []int{3}, make([]float32, 3)
+	err = ReadSafetensorsAliased(bytes.NewReader(file.Bytes()), dst, map[string]string{"features.0.weight": "conv1.weight"})
+	if err == nil || !strings.Contains(err.Error(), "conv1.weight (as features.0.weight): shape [2] in file, model has [3]") {
+		t.Fatalf("got %v", err)
+	}
+	// Both names in one file.
+	var both bytes.Buffer
+	two := []Param{{Name: "features.0.weight", Shape: []int{2}, Data: []float32{1, 2}}, {Name: "conv1.weight", Shape: []int{2}, Data: []float32{1, 2}}}
+	if err := WriteSafetensors(&both, two, nil); err != nil {
+		t.Fatal(err)
+	}
+	dst[0].Shape, dst[0].Data = []int{2}, make([]float32, 2)
+	err = ReadSafetensorsAliased(bytes.NewReader(both.Bytes()), dst[:1], map[string]string{"features.0.weight": "conv1.weight"})
+	if err == nil || !strings.Contains(err.Error(), "in file twice") {
+		t.Fatalf("got %v", err)
+	}
+}

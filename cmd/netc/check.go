@@ -75,6 +75,15 @@ func writeTable(w io.Writer, n *compiler.Network) {
 	params, macs, act := n.Totals()
 	rows = append(rows, []string{"total", "", "", group(params), fmt.Sprintf("%.1f", float64(2*macs)/1e6), byteSize(act)})
 	writeAligned(w, rows, "llrrrr")
+	notes := ""
+	for _, l := range n.Layers {
+		if l.Note != "" {
+			notes += fmt.Sprintf("note: %s: %s\n", l.Name, l.Note)
+		}
+	}
+	if notes != "" {
+		fmt.Fprint(w, "\n"+notes)
+	}
 	fmt.Fprintf(w, "\n%s parameters (%s as float32), %s multiply-adds (%.4g GFLOP) per image forward\n",
 		group(params), byteSize(4*params), group(macs), float64(2*macs)/1e9)
 }
@@ -141,6 +150,7 @@ type jsonLayer struct {
 	MACs     int64  `json:"macs"`
 	FLOPs    int64  `json:"flops"`
 	ActBytes int64  `json:"activation_bytes"`
+	Note     string `json:"note,omitempty"`
 }
 
 // jsonCheck is the document `netc check --json` prints per spec.
@@ -173,7 +183,7 @@ func summary(n *compiler.Network) jsonCheck {
 	out := jsonCheck{File: n.File, Valid: true, Network: n.Name, Input: n.Input.Dims(), Classes: n.Classes}
 	for _, l := range n.Layers {
 		out.Layers = append(out.Layers, jsonLayer{Name: l.Name, Op: l.Op.String(), Line: l.Pos.Line,
-			Output: l.Out.Dims(), Params: l.Params, MACs: l.MACs, FLOPs: l.FLOPs(), ActBytes: l.ActBytes})
+			Output: l.Out.Dims(), Params: l.Params, MACs: l.MACs, FLOPs: l.FLOPs(), ActBytes: l.ActBytes, Note: l.Note})
 	}
 	params, macs, act := n.Totals()
 	out.Totals = &jsonTotals{Params: params, MACs: macs, FLOPs: 2 * macs, ActBytes: act}

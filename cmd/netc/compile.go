@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/netc-project/netc/codegen"
+	"github.com/netc-project/netc/compiler"
 )
 
 // compile implements `netc compile SPEC [-o DIR] [-pkg NAME] [-v]`; it prints nothing on success
@@ -65,7 +66,11 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 // generatePackage compiles a spec and generates its package for directory dir (default ./NAME)
 // under package name pkg (default NAME).
 func generatePackage(spec, dir, pkg string) ([]codegen.File, string, error) {
-	n, err := compileFile(spec)
+	src, err := os.ReadFile(spec)
+	if err != nil {
+		return nil, "", fmt.Errorf("netc: %v", err)
+	}
+	n, err := compiler.Compile(spec, src)
 	if err != nil {
 		return nil, "", err
 	}
@@ -94,6 +99,7 @@ func generatePackage(spec, dir, pkg string) ([]codegen.File, string, error) {
 		Package:  pkg,
 		Spec:     moduleRelative(absSpec, spec),
 		Generate: fmt.Sprintf("go run github.com/netc-project/netc/cmd/netc compile %s -o . -pkg %s", filepath.ToSlash(specFromDir), pkg),
+		Source:   src,
 	})
 	return files, dir, err
 }

@@ -28,6 +28,73 @@ const (
 	DefaultSeed = 1
 )
 
+// Spec is the text of the spec this package was compiled from, for tools that need its settings
+// (the augment block, say) and for provenance.
+const Spec = `# AlexNet as in the paper: Krizhevsky, Sutskever and Hinton, "ImageNet Classification with Deep
+# Convolutional Neural Networks", NIPS 2012. The text says 224, but the arithmetic only works at
+# 227: (227 − 11)/4 + 1 = 55. LRN uses the paper's convention (α not divided by n), conv2, conv4
+# and conv5 see half of the channels each (groups 2, the paper's two GPUs), pooling overlaps.
+
+network alexnet
+input 3x227x227
+classes 1000
+
+const epsilon = 0.01  # the paper calls the learning rate ε
+
+# The paper's initialisation: weights N(0, 0.01); biases 1 in conv2, conv4, conv5, fc6 and fc7,
+# 0 elsewhere.
+init {
+    weight normal(0.01)
+    bias   0
+}
+
+# The paper's update: v ← 0.9·v − 0.0005·ε·w − ε·∂L/∂w; w ← w + v, batch 128, ε = 0.01 divided by
+# 10 three times (here at fixed epochs) over about 90 epochs.
+train {
+    batch    128
+    epochs   90
+    sgd      lr epsilon momentum 0.9 decay 0.0005 rule paper
+    lr_steps 30 60 80 gamma 0.1
+}
+
+# Shorter side to 256, random 227 crops and their mirror images, PCA lighting with σ = 0.1;
+# evaluation averages the softmax of the ten crops.
+augment {
+    resize   256
+    crop     227
+    flip     horizontal
+    lighting 0.1
+    eval     tencrop
+}
+
+conv1: conv 96 kernel 11 stride 4                       -> 96x55x55
+       relu
+       lrn size 5 alpha 1e-4 beta 0.75 k 2 paper
+pool1: maxpool 3 stride 2                               -> 96x27x27
+
+conv2: conv 256 kernel 5 padding 2 groups 2 bias 1      -> 256x27x27
+       relu
+       lrn size 5 alpha 1e-4 beta 0.75 k 2 paper
+pool2: maxpool 3 stride 2                               -> 256x13x13
+
+conv3: conv 384 kernel 3 padding 1                      -> 384x13x13
+       relu
+conv4: conv 384 kernel 3 padding 1 groups 2 bias 1      -> 384x13x13
+       relu
+conv5: conv 256 kernel 3 padding 1 groups 2 bias 1      -> 256x13x13
+       relu
+pool5: maxpool 3 stride 2                               -> 256x6x6
+
+fc6:   fc 4096 bias 1                                   -> 4096
+       relu
+       dropout 0.5
+fc7:   fc 4096 bias 1                                   -> 4096
+       relu
+       dropout 0.5
+fc8:   fc 1000                                          -> 1000
+loss:  softmax
+`
+
 // Model holds the network's parameters and the buffers of its memory plan. A Model is not safe
 // for concurrent use; Forward's result is valid until the next call.
 type Model struct {
@@ -272,8 +339,13 @@ func (m *Model) Save(w io.Writer) error {
 	})
 }
 
+// fileNames maps the names other tools' weight files give parameters (the layers' from settings)
+// to the spec's names; Load accepts either.
+var fileNames map[string]string
+
 // Load reads parameters written by Save, or by PyTorch's safetensors from a state dict with the
-// spec's names. Every name, shape and dtype is checked; on any error the model is unchanged.
+// spec's names (or the names of the layers' from settings). Every name, shape and dtype is checked;
+// on any error the model is unchanged.
 func (m *Model) Load(r io.Reader) error {
 	fresh := make([]runtime.Param, len(m.params))
 	for i, p := range m.params {
@@ -283,7 +355,7 @@ func (m *Model) Load(r io.Reader) error {
 			Shape: p.Shape,
 		}
 	}
-	if err := runtime.ReadSafetensors(r, fresh); err != nil {
+	if err := runtime.ReadSafetensorsAliased(r, fresh, fileNames); err != nil {
 		return err
 	}
 	for i, p := range fresh {

@@ -28,6 +28,51 @@ const (
 	DefaultSeed = 1
 )
 
+// Spec is the text of the spec this package was compiled from, for tools that need its settings
+// (the augment block, say) and for provenance.
+const Spec = `# The seed's half-width AlexNet, as its PyTorch listing has it: one device, no LRN, no groups,
+# input 224 with padding 2 on conv1, which needs floor rounding: (224 + 2·2 − 11)/4 + 1 = 55.25.
+# Kaiming (fan_out) convolutions, N(0, 0.01) linear layers, zero biases.
+
+network alexnet_half
+input 3x224x224
+classes 1000
+rounding floor
+
+init {
+    weight normal(0.01)
+    bias   0
+}
+
+train {
+    batch  128
+    epochs 90
+    sgd    lr 0.01 momentum 0.9 decay 0.0005 rule pytorch
+}
+
+conv1: conv 48 kernel 11 stride 4 padding 2 weight kaiming(fan_out)  -> 48x55x55
+       relu
+pool1: maxpool 3 stride 2                                           -> 48x27x27
+conv2: conv 128 kernel 5 padding 2 weight kaiming(fan_out)          -> 128x27x27
+       relu
+pool2: maxpool 3 stride 2                                           -> 128x13x13
+conv3: conv 192 kernel 3 padding 1 weight kaiming(fan_out)          -> 192x13x13
+       relu
+conv4: conv 192 kernel 3 padding 1 weight kaiming(fan_out)          -> 192x13x13
+       relu
+conv5: conv 128 kernel 3 padding 1 weight kaiming(fan_out)          -> 128x13x13
+       relu
+pool5: maxpool 3 stride 2                                           -> 128x6x6
+       dropout 0.5
+fc6:   fc 2048                                                      -> 2048
+       relu
+       dropout 0.5
+fc7:   fc 2048                                                      -> 2048
+       relu
+fc8:   fc 1000                                                      -> 1000
+loss:  softmax
+`
+
 // Model holds the network's parameters and the buffers of its memory plan. A Model is not safe
 // for concurrent use; Forward's result is valid until the next call.
 type Model struct {
@@ -264,8 +309,13 @@ func (m *Model) Save(w io.Writer) error {
 	})
 }
 
+// fileNames maps the names other tools' weight files give parameters (the layers' from settings)
+// to the spec's names; Load accepts either.
+var fileNames map[string]string
+
 // Load reads parameters written by Save, or by PyTorch's safetensors from a state dict with the
-// spec's names. Every name, shape and dtype is checked; on any error the model is unchanged.
+// spec's names (or the names of the layers' from settings). Every name, shape and dtype is checked;
+// on any error the model is unchanged.
 func (m *Model) Load(r io.Reader) error {
 	fresh := make([]runtime.Param, len(m.params))
 	for i, p := range m.params {
@@ -275,7 +325,7 @@ func (m *Model) Load(r io.Reader) error {
 			Shape: p.Shape,
 		}
 	}
-	if err := runtime.ReadSafetensors(r, fresh); err != nil {
+	if err := runtime.ReadSafetensorsAliased(r, fresh, fileNames); err != nil {
 		return err
 	}
 	for i, p := range fresh {

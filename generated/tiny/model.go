@@ -28,6 +28,57 @@ const (
 	DefaultSeed = 1
 )
 
+// Spec is the text of the spec this package was compiled from, for tools that need its settings
+// (the augment block, say) and for provenance.
+const Spec = `# A small network that uses every kind of layer, every setting form and both LRN conventions, for
+# fast tests of the compiler, the generated code and its gradients. Not meant to learn anything.
+
+network tiny
+input 3x16x16
+classes 10
+
+const width = 12
+const lrn_k = 2
+
+init {
+    weight kaiming(fan_in)
+    bias   constant(0.1)
+}
+
+train {
+    batch    4
+    epochs   3
+    sgd      lr 0.05 momentum 0.9 decay 0.0005 rule pytorch
+    lr_steps 1 2 gamma 0.5
+    weights  lr_mult 1 decay_mult 1
+    biases   lr_mult 2 decay_mult 0
+}
+
+augment {
+    crop     16
+    flip     horizontal
+    mean     0.5 0.5 0.5
+    std      0.25 0.25 0.25
+    eval     center
+}
+
+c1:    conv 8 kernel 3 padding 1 weight normal(0.2)                   -> 8x16x16
+       relu
+       lrn size 5 alpha 0.1 beta 0.75 k lrn_k paper
+p1:    maxpool 3 stride 2 padding 1 rounding floor                    -> 8x8x8
+c2:    conv width kernel 3x2 stride 1x2 groups 2 bias off lr_mult 0.5 -> 12x6x4
+       relu
+       lrn 3 alpha 0.05 beta 0.75 k 1
+p2:    avgpool 3 stride 2 rounding ceil                               -> 12x3x2
+a:     adaptive_avgpool 2x2                                           -> 12x2x2
+       flatten                                                        -> 48
+fc1:   fc 16 bias 0                                                   -> 16
+       relu
+       dropout 0.3
+fc2:   fc 10 weight kaiming(fan_out) decay_mult 0.5                   -> 10
+loss:  softmax
+`
+
 // Model holds the network's parameters and the buffers of its memory plan. A Model is not safe
 // for concurrent use; Forward's result is valid until the next call.
 type Model struct {
@@ -203,8 +254,13 @@ func (m *Model) Save(w io.Writer) error {
 	})
 }
 
+// fileNames maps the names other tools' weight files give parameters (the layers' from settings)
+// to the spec's names; Load accepts either.
+var fileNames map[string]string
+
 // Load reads parameters written by Save, or by PyTorch's safetensors from a state dict with the
-// spec's names. Every name, shape and dtype is checked; on any error the model is unchanged.
+// spec's names (or the names of the layers' from settings). Every name, shape and dtype is checked;
+// on any error the model is unchanged.
 func (m *Model) Load(r io.Reader) error {
 	fresh := make([]runtime.Param, len(m.params))
 	for i, p := range m.params {
@@ -214,7 +270,7 @@ func (m *Model) Load(r io.Reader) error {
 			Shape: p.Shape,
 		}
 	}
-	if err := runtime.ReadSafetensors(r, fresh); err != nil {
+	if err := runtime.ReadSafetensorsAliased(r, fresh, fileNames); err != nil {
 		return err
 	}
 	for i, p := range fresh {

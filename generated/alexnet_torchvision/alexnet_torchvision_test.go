@@ -1,0 +1,23 @@
+package alexnet_torchvision
+
+// These tests are written by hand, not generated. The gradient and PyTorch checks of the other
+// AlexNets cover the same kernels; cmd/classify checks this package against torchvision itself.
+
+import (
+	"testing"
+
+	"github.com/netc-project/netc/internal/modeltest"
+)
+
+const spec = "../../specs/alexnet_torchvision.net"
+
+func TestForward(t *testing.T) { modeltest.CheckForward(t, New(), spec, 1, 1e-4) }
+
+func TestSaveLoad(t *testing.T) {
+	modeltest.CheckSaveLoad(t, func() modeltest.Model { return New() })
+}
+
+func TestNoAllocs(t *testing.T) { modeltest.CheckNoAllocs(t, New(), InputSize, 1, false) }
+
+func BenchmarkForward1(b *testing.B)  { modeltest.BenchmarkForward(b, New(), InputSize, 1, ForwardFLOPs) }
+func BenchmarkForward32(b *testing.B) { modeltest.BenchmarkForward(b, New(), InputSize, 32, ForwardFLOPs) }
