@@ -84,29 +84,26 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 		pixels          = 256
 		inSize, outSize = 2048, 2048
 		before, after   = 2, 2
-		k               = 2.0
-		scale           = 0.1
-		twoScaleBeta    = 0.15000000000000002
+		k               = float32(2)
+		scale           = float32(0.1)
+		beta            = float32(0.75)
+		twoScaleBeta    = float32(0.15)
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]
 	for i := lo; i < hi; i++ {
 		a, gy, gx := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
-		// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1).
+		// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c.
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				for q, v := range a[j*pixels : (j+1)*pixels] {
-					sums[q] += v * v
-				}
+				runtime.SquaresAdd(sums, a[j*pixels:(j+1)*pixels])
 			}
 			ac, gc := a[c*pixels:(c+1)*pixels], gy[c*pixels:(c+1)*pixels]
 			xc, tc := gx[c*pixels:(c+1)*pixels], terms[c*pixels:(c+1)*pixels]
-			for q := range xc {
-				s := k + scale*float64(sums[q])
-				p := 1 / math.Sqrt(s*math.Sqrt(s))
-				xc[q] = float32(float64(gc[q]) * p)
-				tc[q] = float32(float64(gc[q]) * float64(ac[q]) * p / s)
+			runtime.LRNScale(xc, gc, sums, k, scale, beta)
+			for q, v := range xc {
+				tc[q] = v * ac[q] / (k + scale*sums[q])
 			}
 		}
 		// Then each channel j takes the terms of the windows it lies in: channels j−after…j+before.
@@ -114,7 +111,7 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 			aj, xj := a[j*pixels:(j+1)*pixels], gx[j*pixels:(j+1)*pixels]
 			for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
 				for q, t := range terms[c*pixels : (c+1)*pixels] {
-					xj[q] -= float32(twoScaleBeta * float64(aj[q]) * float64(t))
+					xj[q] -= twoScaleBeta * aj[q] * t
 				}
 			}
 		}
@@ -205,29 +202,26 @@ func (m *Model) c2LrnBackward(worker, lo, hi int) {
 		pixels          = 24
 		inSize, outSize = 288, 288
 		before, after   = 1, 1
-		k               = 1.0
-		scale           = 0.016666666666666666
-		twoScaleBeta    = 0.025
+		k               = float32(1)
+		scale           = float32(0.016666668)
+		beta            = float32(0.75)
+		twoScaleBeta    = float32(0.025)
 	)
 	in, dy, dx := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
 	terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]
 	for i := lo; i < hi; i++ {
 		a, gy, gx := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
-		// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1).
+		// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c.
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				for q, v := range a[j*pixels : (j+1)*pixels] {
-					sums[q] += v * v
-				}
+				runtime.SquaresAdd(sums, a[j*pixels:(j+1)*pixels])
 			}
 			ac, gc := a[c*pixels:(c+1)*pixels], gy[c*pixels:(c+1)*pixels]
 			xc, tc := gx[c*pixels:(c+1)*pixels], terms[c*pixels:(c+1)*pixels]
-			for q := range xc {
-				s := k + scale*float64(sums[q])
-				p := 1 / math.Sqrt(s*math.Sqrt(s))
-				xc[q] = float32(float64(gc[q]) * p)
-				tc[q] = float32(float64(gc[q]) * float64(ac[q]) * p / s)
+			runtime.LRNScale(xc, gc, sums, k, scale, beta)
+			for q, v := range xc {
+				tc[q] = v * ac[q] / (k + scale*sums[q])
 			}
 		}
 		// Then each channel j takes the terms of the windows it lies in: channels j−after…j+before.
@@ -235,7 +229,7 @@ func (m *Model) c2LrnBackward(worker, lo, hi int) {
 			aj, xj := a[j*pixels:(j+1)*pixels], gx[j*pixels:(j+1)*pixels]
 			for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
 				for q, t := range terms[c*pixels : (c+1)*pixels] {
-					xj[q] -= float32(twoScaleBeta * float64(aj[q]) * float64(t))
+					xj[q] -= twoScaleBeta * aj[q] * t
 				}
 			}
 		}
