@@ -20,8 +20,12 @@ func Im2col(dst, src []float32, cv *Conv) {
 					}
 					in := plane[iy*cv.W : (iy+1)*cv.W]
 					clear(row[:x0])
-					for ox := x0; ox < x1; ox++ {
-						row[ox] = in[ox*cv.SW-cv.PW+kx]
+					if cv.SW == 1 && x0 < x1 {
+						copy(row[x0:x1], in[x0-cv.PW+kx:])
+					} else {
+						for ox := x0; ox < x1; ox++ {
+							row[ox] = in[ox*cv.SW-cv.PW+kx]
+						}
 					}
 					clear(row[x1:])
 				}
@@ -48,6 +52,13 @@ func Col2im(dst, cols []float32, cv *Conv) {
 					}
 					row := rows[oy*cv.OutW : (oy+1)*cv.OutW]
 					out := plane[iy*cv.W : (iy+1)*cv.W]
+					if cv.SW == 1 && x0 < x1 {
+						out = out[x0-cv.PW+kx:][:x1-x0]
+						for j, v := range row[x0:x1] {
+							out[j] += v
+						}
+						continue
+					}
 					for ox := x0; ox < x1; ox++ {
 						out[ox*cv.SW-cv.PW+kx] += row[ox]
 					}
