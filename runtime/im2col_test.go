@@ -67,3 +67,24 @@ func TestSGD(t *testing.T) {
 	require.InDeltaSlice(t, []float32{0.039, 0.002 - 0.025}, v, 1e-6)
 	require.InDeltaSlice(t, []float32{1.039, -2.023}, w, 1e-6)
 }
+
+// TestSGDAsm compares SGD (assembly where the CPU has it, Go for the tail) with its Go twin at
+// lengths around the vector width, within a rounding or two (the assembly fuses).
+func TestSGDAsm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, rule := range []SGDRule{SGDPyTorch, SGDPaper} {
+		for n := 0; n <= 70; n++ {
+			w, g, v := make([]float32, n+2), make([]float32, n), make([]float32, n)
+			for i := range n {
+				w[i], g[i], v[i] = rng.Float32()*2-1, rng.Float32()*2-1, rng.Float32()*2-1
+			}
+			w[n], w[n+1] = 7, 7 // guards
+			w2, v2 := append([]float32(nil), w...), append([]float32(nil), v...)
+			SGD(rule, w[:n], g, v, 0.1, 0.9, 0.01)
+			sgdGo(rule, w2[:n], g, v2, 0.1, 0.9, 0.01)
+			require.InDeltaSlice(t, w2, w, 1e-6, "rule %d n %d", rule, n)
+			require.InDeltaSlice(t, v2, v, 1e-6, "rule %d n %d", rule, n)
+			require.Equal(t, float32(7), w[n+1])
+		}
+	}
+}

@@ -12,8 +12,16 @@ const (
 )
 
 // SGD applies one step of SGD with momentum to the weights w, given their gradient g and
-// momentum v (updated in place), learning rate lr, momentum mu and weight decay lambda.
+// momentum v (updated in place), learning rate lr, momentum mu and weight decay lambda. It runs
+// in AVX-512 where the CPU has it (see sgd_amd64.s), sixteen values at a time, the rest in Go.
 func SGD(rule SGDRule, w, g, v []float32, lr, mu, lambda float32) {
+	g, v = g[:len(w)], v[:len(w)]
+	done := sgdAsm(rule, w, g, v, lr, mu, lambda)
+	sgdGo(rule, w[done:], g[done:], v[done:], lr, mu, lambda)
+}
+
+// sgdGo is SGD in Go: the twin of the assembly, and its tail.
+func sgdGo(rule SGDRule, w, g, v []float32, lr, mu, lambda float32) {
 	g, v = g[:len(w)], v[:len(w)]
 	if rule == SGDPaper {
 		for i, x := range w {
