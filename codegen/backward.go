@@ -38,14 +38,28 @@ func (g *gen) convParams() (offsets map[string]int, total int) {
 	return offsets, total
 }
 
-// backScratch is the per-worker scratch space the backward kernels need: a conv's patches and
-// their gradient, or an LRN's per-channel terms and window sums.
-func backScratch(s *compiler.Step) int {
+// transposed reports whether a conv step's input gradient is computed as a convolution of the
+// output gradient with the flipped weights (stride 1, padding less than the kernel): the
+// transposed convolution, packed straight from the gradient like the forward pass, instead of
+// Wᵀ·dY followed by col2im.
+func (g *gen) transposed(s *compiler.Step) bool {
+	c := s.Main().Conv
+	return c != nil && !g.first(s) && c.SH == 1 && c.SW == 1 && c.PH < c.KH && c.PW < c.KW
+}
+
+// backScratch is the per-worker scratch space the backward kernels need: a conv's patches (and
+// their gradient, unless its input gradient is a transposed convolution), or an LRN's
+// per-channel terms and window sums.
+func (g *gen) backScratch(s *compiler.Step) int {
 	l := s.Main()
 	switch l.Op {
 	case compiler.OpConv:
 		c := l.Conv
-		return 2 * l.In.C / c.Groups * c.KH * c.KW * l.Out.H * l.Out.W
+		patches := l.In.C / c.Groups * c.KH * c.KW * l.Out.H * l.Out.W
+		if g.transposed(s) {
+			return patches
+		}
+		return 2 * patches
 	case compiler.OpLRN:
 		return (l.In.C + 1) * l.In.H * l.In.W
 	}
@@ -154,7 +168,12 @@ func (g *gen) convBackward(f *jen.File, s *compiler.Step) {
 	wName, bName := l.Name+".weight", l.Name+".bias"
 	f.Comment(fmt.Sprintf("%s is the backward pass of %s (%s), per image and group: dW += dY·patchesᵀ", g.backName(s), stepSummary(s), g.where(l)))
 	f.Comment(fmt.Sprintf("(%d×%d · %d×%d) into the worker's partial sums", rows, cols, cols, depth))
-	if !g.first(s) {
+	trans := g.transposed(s)
+	switch {
+	case trans:
+		f.Comment(fmt.Sprintf("and dX as the convolution of dY with the flipped weights (%d×%d · %d×%d, packed from dY).",
+			gIn, rows*c.KH*c.KW, rows*c.KH*c.KW, in.H*in.W))
+	case !g.first(s):
 		f.Comment(fmt.Sprintf("and dX = col2im(Wᵀ·dY) (%d×%d · %d×%d)", depth, rows, rows, cols))
 	}
 	inS, outS, dyS, dxS := g.gradSlices(s)
@@ -171,7 +190,10 @@ func (g *gen) convBackward(f *jen.File, s *compiler.Step) {
 	if s.ReLU {
 		body = append(body, x("out := %s", outS))
 	}
-	if !g.first(s) {
+	switch {
+	case trans:
+		body = append(body, x("dx := %s", dxS))
+	case !g.first(s):
 		body = append(body, x("dx, dpatches := %s, m.scratch[worker][depth*cols:2*depth*cols]", dxS))
 	}
 	body = append(body,
@@ -192,14 +214,23 @@ func (g *gen) convBackward(f *jen.File, s *compiler.Step) {
 			maskAndSum(s.ReLU, c.Learn.Bias, "g[o*cols:(o+1)*cols]", "y[o*cols:(o+1)*cols]", "sums[db+o]"),
 		),
 	}
-	if !g.first(s) {
+	switch {
+	case trans:
+		loop = append(loop, x("d := dx[i*inSize : (i+1)*inSize]"))
+	case !g.first(s):
 		loop = append(loop, x("d := dx[i*inSize : (i+1)*inSize]"), x("clear(d)"))
 	}
 	groupBody := []jen.Code{
 		x("runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &%sGeometry)", name),
 		x("runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})"),
 	}
-	if !g.first(s) {
+	switch {
+	case trans:
+		groupBody = append(groupBody,
+			x("runtime.GemmConv(ws, %d, m.%sFlipped[gr*depth*rows:(gr+1)*depth*rows], rows*%d, g[gr*rows*cols:(gr+1)*rows*cols], &%sTransposed, d[gr*inGroup:(gr+1)*inGroup], %d, false, runtime.Epilogue{})",
+				gIn, name, c.KH*c.KW, name, in.H*in.W),
+		)
+	case !g.first(s):
 		groupBody = append(groupBody,
 			x("runtime.Gemm(ws, true, false, depth, cols, rows, m.%s[gr*rows*depth:(gr+1)*rows*depth], depth, g[gr*rows*cols:(gr+1)*rows*cols], cols, dpatches, cols, false, runtime.Epilogue{})", g.fieldName(wName)),
 			x("runtime.Col2im(d[gr*inGroup:(gr+1)*inGroup], dpatches, &%sGeometry)", name),
@@ -208,6 +239,43 @@ func (g *gen) convBackward(f *jen.File, s *compiler.Step) {
 	loop = append(loop, jen.For(x("gr := 0; gr < groups; gr++")).Block(groupBody...))
 	body = append(body, jen.For(x("i := lo; i < hi; i++")).Block(loop...))
 	perImage(f, g.backName(s), body...)
+	if trans {
+		g.flip(f, s)
+	}
+}
+
+// flip emits, for a conv whose input gradient is a transposed convolution, the geometry of that
+// convolution and the method that lays out its weights: flipped in space, input and output
+// channels swapped, per group.
+func (g *gen) flip(f *jen.File, s *compiler.Step) {
+	l, c := s.Main(), s.Main().Conv
+	in, out := s.In(), s.Out()
+	name := g.name[s]
+	gIn, gOut := in.C/c.Groups, c.Out/c.Groups
+	f.Comment(fmt.Sprintf("%sTransposed is the geometry of %s's input gradient as a convolution of its output gradient:", name, l.Name))
+	f.Comment(fmt.Sprintf("%d channels of %dx%d, the %dx%d kernel with padding %dx%d (kernel − 1 − padding), giving %dx%d.",
+		gOut, out.H, out.W, c.KH, c.KW, c.KH-1-c.PH, c.KW-1-c.PW, in.H, in.W))
+	f.Var().Id(name + "Transposed").Op("=").Add(x("runtime.Conv{C: %d, H: %d, W: %d, KH: %d, KW: %d, SH: 1, SW: 1, PH: %d, PW: %d, OutH: %d, OutW: %d}",
+		gOut, out.H, out.W, c.KH, c.KW, c.KH-1-c.PH, c.KW-1-c.PW, in.H, in.W))
+	f.Comment(fmt.Sprintf("%sFlip lays out %s's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].", name, l.Name))
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Flip").Params().Block(
+		jen.Const().Defs(
+			x("groups, gIn, gOut").Op("=").List(jen.Lit(c.Groups), jen.Lit(gIn), jen.Lit(gOut)),
+			x("kh, kw").Op("=").List(jen.Lit(c.KH), jen.Lit(c.KW)),
+		),
+		x("w, f := m.%s, m.%sFlipped", g.fieldName(l.Name+".weight"), name),
+		jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("o := 0; o < gOut; o++")).Block(
+				jen.For(x("c := 0; c < gIn; c++")).Block(
+					jen.For(x("ky := 0; ky < kh; ky++")).Block(
+						jen.For(x("kx := 0; kx < kw; kx++")).Block(
+							x("f[(((gr*gIn+c)*gOut+o)*kh+ky)*kw+kx] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]"),
+						),
+					),
+				),
+			),
+		),
+	)
 }
 
 // fcBackward emits a fully connected layer's backward pass over the whole batch: the ReLU mask

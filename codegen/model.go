@@ -123,6 +123,12 @@ func (g *gen) modelStruct(f *jen.File) {
 		jen.Id("labels").Index().Int32().Comment("the labels of the current Backward"),
 		jen.Id("losses").Index().Float64().Comment("each image's loss"),
 	)
+	for _, s := range g.n.Steps {
+		if g.transposed(s) {
+			fields = append(fields, jen.Id(g.name[s]+"Flipped").Index().Float32().Comment(
+				fmt.Sprintf("%s's weights laid out for its input gradient", s.Main().Name)))
+		}
+	}
 	for _, s := range g.dropouts() {
 		fields = append(fields, jen.Id(g.name[s]+"Mask").Index().Float32().Comment(
 			fmt.Sprintf("%s's mask: 0 or 1/(1−p) per value", s.Main().Name)))
@@ -167,6 +173,11 @@ func (g *gen) constructor(f *jen.File) {
 		jen.Id("m").Op(":=").Op("&").Id("Model").Values(jen.Dict{jen.Id("seed"): jen.Id("seed")}),
 	}
 	var entries []jen.Code
+	for _, s := range g.n.Steps {
+		if g.transposed(s) {
+			body = append(body, x("m.%sFlipped = make([]float32, %d)", g.name[s], size(s.Main().ParamShapes()[0].Shape)))
+		}
+	}
 	for _, p := range g.params() {
 		body = append(body, jen.Id("m").Dot(p.field).Op("=").Make(jen.Index().Float32(), jen.Lit(size(p.Shape))))
 		shape := make([]jen.Code, len(p.Shape))
@@ -184,7 +195,7 @@ func (g *gen) constructor(f *jen.File) {
 	_, partials := g.convParams()
 	scratch := int(g.n.Scratch) // per worker, for the forward and the backward kernels
 	for _, s := range g.n.Steps {
-		scratch = max(scratch, backScratch(s))
+		scratch = max(scratch, g.backScratch(s))
 	}
 	body = append(body,
 		jen.Id("m").Dot("params").Op("=").Index().Qual(rt, "Param").Values(listLines(entries)...),

@@ -81,6 +81,9 @@ func (g *gen) train(f *jen.File) {
 		default:
 			call = x("m.perImage(m.kernels.%s)", g.backName(s))
 		}
+		if g.transposed(s) {
+			body = append(body, x("m.%sFlip()", g.name[s]))
+		}
 		body = append(body, jen.Add(call).Comment(stepSummary(s)))
 	}
 	if total > 0 {

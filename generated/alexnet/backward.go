@@ -155,7 +155,7 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet.net:43), per image and group: dW += dY·patchesᵀ
 // (128×729 · 729×1200) into the worker's partial sums
-// and dX = col2im(Wᵀ·dY) (1200×128 · 128×729)
+// and dX as the convolution of dY with the flipped weights (48×3200 · 3200×729, packed from dY).
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 69984  // 96x27x27
@@ -168,7 +168,7 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
-	dx, dpatches := m.grad[0][:m.n*inSize], m.scratch[worker][depth*cols:2*depth*cols]
+	dx := m.grad[0][:m.n*inSize]
 	sums := m.partials[worker]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
@@ -189,12 +189,34 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 			}
 		}
 		d := dx[i*inSize : (i+1)*inSize]
-		clear(d)
 		for gr := 0; gr < groups; gr++ {
 			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry)
 			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
-			runtime.Gemm(ws, true, false, depth, cols, rows, m.conv2Weight[gr*rows*depth:(gr+1)*rows*depth], depth, g[gr*rows*cols:(gr+1)*rows*cols], cols, dpatches, cols, false, runtime.Epilogue{})
-			runtime.Col2im(d[gr*inGroup:(gr+1)*inGroup], dpatches, &conv2Geometry)
+			runtime.GemmConv(ws, 48, m.conv2Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*25, g[gr*rows*cols:(gr+1)*rows*cols], &conv2Transposed, d[gr*inGroup:(gr+1)*inGroup], 729, false, runtime.Epilogue{})
+		}
+	}
+}
+
+// conv2Transposed is the geometry of conv2's input gradient as a convolution of its output gradient:
+// 128 channels of 27x27, the 5x5 kernel with padding 2x2 (kernel − 1 − padding), giving 27x27.
+var conv2Transposed = runtime.Conv{C: 128, H: 27, W: 27, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, OutH: 27, OutW: 27}
+
+// conv2Flip lays out conv2's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv2Flip() {
+	const (
+		groups, gIn, gOut = 2, 48, 128
+		kh, kw            = 5, 5
+	)
+	w, f := m.conv2Weight, m.conv2Flipped
+	for gr := 0; gr < groups; gr++ {
+		for o := 0; o < gOut; o++ {
+			for c := 0; c < gIn; c++ {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						f[(((gr*gIn+c)*gOut+o)*kh+ky)*kw+kx] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
+					}
+				}
+			}
 		}
 	}
 }
@@ -278,7 +300,7 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 
 // conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet.net:48), per image and group: dW += dY·patchesᵀ
 // (384×169 · 169×2304) into the worker's partial sums
-// and dX = col2im(Wᵀ·dY) (2304×384 · 384×169)
+// and dX as the convolution of dY with the flipped weights (256×3456 · 3456×169, packed from dY).
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
 		inSize            = 43264 // 256x13x13
@@ -291,7 +313,7 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 	)
 	in, dy := m.buf[5][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[6][:m.n*outSize]
-	dx, dpatches := m.grad[1][:m.n*inSize], m.scratch[worker][depth*cols:2*depth*cols]
+	dx := m.grad[1][:m.n*inSize]
 	sums := m.partials[worker]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
@@ -312,19 +334,41 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 			}
 		}
 		d := dx[i*inSize : (i+1)*inSize]
-		clear(d)
 		for gr := 0; gr < groups; gr++ {
 			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &conv3Geometry)
 			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
-			runtime.Gemm(ws, true, false, depth, cols, rows, m.conv3Weight[gr*rows*depth:(gr+1)*rows*depth], depth, g[gr*rows*cols:(gr+1)*rows*cols], cols, dpatches, cols, false, runtime.Epilogue{})
-			runtime.Col2im(d[gr*inGroup:(gr+1)*inGroup], dpatches, &conv3Geometry)
+			runtime.GemmConv(ws, 256, m.conv3Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv3Transposed, d[gr*inGroup:(gr+1)*inGroup], 169, false, runtime.Epilogue{})
+		}
+	}
+}
+
+// conv3Transposed is the geometry of conv3's input gradient as a convolution of its output gradient:
+// 384 channels of 13x13, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 13x13.
+var conv3Transposed = runtime.Conv{C: 384, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
+
+// conv3Flip lays out conv3's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv3Flip() {
+	const (
+		groups, gIn, gOut = 1, 256, 384
+		kh, kw            = 3, 3
+	)
+	w, f := m.conv3Weight, m.conv3Flipped
+	for gr := 0; gr < groups; gr++ {
+		for o := 0; o < gOut; o++ {
+			for c := 0; c < gIn; c++ {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						f[(((gr*gIn+c)*gOut+o)*kh+ky)*kw+kx] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
+					}
+				}
+			}
 		}
 	}
 }
 
 // conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet.net:50), per image and group: dW += dY·patchesᵀ
 // (192×169 · 169×1728) into the worker's partial sums
-// and dX = col2im(Wᵀ·dY) (1728×192 · 192×169)
+// and dX as the convolution of dY with the flipped weights (192×1728 · 1728×169, packed from dY).
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
 		inSize            = 64896 // 384x13x13
@@ -337,7 +381,7 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 	)
 	in, dy := m.buf[6][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[7][:m.n*outSize]
-	dx, dpatches := m.grad[0][:m.n*inSize], m.scratch[worker][depth*cols:2*depth*cols]
+	dx := m.grad[0][:m.n*inSize]
 	sums := m.partials[worker]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
@@ -358,19 +402,41 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 			}
 		}
 		d := dx[i*inSize : (i+1)*inSize]
-		clear(d)
 		for gr := 0; gr < groups; gr++ {
 			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &conv4Geometry)
 			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
-			runtime.Gemm(ws, true, false, depth, cols, rows, m.conv4Weight[gr*rows*depth:(gr+1)*rows*depth], depth, g[gr*rows*cols:(gr+1)*rows*cols], cols, dpatches, cols, false, runtime.Epilogue{})
-			runtime.Col2im(d[gr*inGroup:(gr+1)*inGroup], dpatches, &conv4Geometry)
+			runtime.GemmConv(ws, 192, m.conv4Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv4Transposed, d[gr*inGroup:(gr+1)*inGroup], 169, false, runtime.Epilogue{})
+		}
+	}
+}
+
+// conv4Transposed is the geometry of conv4's input gradient as a convolution of its output gradient:
+// 192 channels of 13x13, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 13x13.
+var conv4Transposed = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
+
+// conv4Flip lays out conv4's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv4Flip() {
+	const (
+		groups, gIn, gOut = 2, 192, 192
+		kh, kw            = 3, 3
+	)
+	w, f := m.conv4Weight, m.conv4Flipped
+	for gr := 0; gr < groups; gr++ {
+		for o := 0; o < gOut; o++ {
+			for c := 0; c < gIn; c++ {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						f[(((gr*gIn+c)*gOut+o)*kh+ky)*kw+kx] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
+					}
+				}
+			}
 		}
 	}
 }
 
 // conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet.net:52), per image and group: dW += dY·patchesᵀ
 // (128×169 · 169×1728) into the worker's partial sums
-// and dX = col2im(Wᵀ·dY) (1728×128 · 128×169)
+// and dX as the convolution of dY with the flipped weights (192×1152 · 1152×169, packed from dY).
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
 		inSize            = 64896 // 384x13x13
@@ -383,7 +449,7 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 	)
 	in, dy := m.buf[7][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[8][:m.n*outSize]
-	dx, dpatches := m.grad[1][:m.n*inSize], m.scratch[worker][depth*cols:2*depth*cols]
+	dx := m.grad[1][:m.n*inSize]
 	sums := m.partials[worker]
 	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
@@ -404,12 +470,34 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 			}
 		}
 		d := dx[i*inSize : (i+1)*inSize]
-		clear(d)
 		for gr := 0; gr < groups; gr++ {
 			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &conv5Geometry)
 			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
-			runtime.Gemm(ws, true, false, depth, cols, rows, m.conv5Weight[gr*rows*depth:(gr+1)*rows*depth], depth, g[gr*rows*cols:(gr+1)*rows*cols], cols, dpatches, cols, false, runtime.Epilogue{})
-			runtime.Col2im(d[gr*inGroup:(gr+1)*inGroup], dpatches, &conv5Geometry)
+			runtime.GemmConv(ws, 192, m.conv5Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv5Transposed, d[gr*inGroup:(gr+1)*inGroup], 169, false, runtime.Epilogue{})
+		}
+	}
+}
+
+// conv5Transposed is the geometry of conv5's input gradient as a convolution of its output gradient:
+// 128 channels of 13x13, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 13x13.
+var conv5Transposed = runtime.Conv{C: 128, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
+
+// conv5Flip lays out conv5's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv5Flip() {
+	const (
+		groups, gIn, gOut = 2, 192, 128
+		kh, kw            = 3, 3
+	)
+	w, f := m.conv5Weight, m.conv5Flipped
+	for gr := 0; gr < groups; gr++ {
+		for o := 0; o < gOut; o++ {
+			for c := 0; c < gIn; c++ {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						f[(((gr*gIn+c)*gOut+o)*kh+ky)*kw+kx] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
+					}
+				}
+			}
 		}
 	}
 }

@@ -98,15 +98,19 @@ func (m *Model) Backward(labels []int32) float32 {
 	m.perImage(m.kernels.fc6DropoutBackward)           // fc6.dropout
 	m.fc6Backward()                                    // fc6 + fc6.relu
 	runtime.Parallel(m.n*256, m.kernels.pool5Backward) // pool5
-	m.perImage(m.kernels.conv5Backward)                // conv5 + conv5.relu
-	m.perImage(m.kernels.conv4Backward)                // conv4 + conv4.relu
+	m.conv5Flip()
+	m.perImage(m.kernels.conv5Backward) // conv5 + conv5.relu
+	m.conv4Flip()
+	m.perImage(m.kernels.conv4Backward) // conv4 + conv4.relu
+	m.conv3Flip()
 	m.perImage(m.kernels.conv3Backward)                // conv3 + conv3.relu
 	runtime.Parallel(m.n*256, m.kernels.pool2Backward) // pool2
 	m.perImage(m.kernels.conv2LrnBackward)             // conv2.lrn
-	m.perImage(m.kernels.conv2Backward)                // conv2 + conv2.relu
-	runtime.Parallel(m.n*96, m.kernels.pool1Backward)  // pool1
-	m.perImage(m.kernels.conv1LrnBackward)             // conv1.lrn
-	m.perImage(m.kernels.conv1Backward)                // conv1 + conv1.relu
+	m.conv2Flip()
+	m.perImage(m.kernels.conv2Backward)               // conv2 + conv2.relu
+	runtime.Parallel(m.n*96, m.kernels.pool1Backward) // pool1
+	m.perImage(m.kernels.conv1LrnBackward)            // conv1.lrn
+	m.perImage(m.kernels.conv1Backward)               // conv1 + conv1.relu
 	// The convolutions' parameter gradients: the sum of the workers' partial sums.
 	m.sumPartials(m.params[0].Grad, 0)
 	m.sumPartials(m.params[1].Grad, 34848)

@@ -113,6 +113,10 @@ type Model struct {
 	partials         [][]float32          // per worker: its share of the convolutions' parameter gradients
 	labels           []int32              // the labels of the current Backward
 	losses           []float64            // each image's loss
+	conv2Flipped     []float32            // conv2's weights laid out for its input gradient
+	conv3Flipped     []float32            // conv3's weights laid out for its input gradient
+	conv4Flipped     []float32            // conv4's weights laid out for its input gradient
+	conv5Flipped     []float32            // conv5's weights laid out for its input gradient
 	pool5DropoutMask []float32            // pool5.dropout's mask: 0 or 1/(1−p) per value
 	fc6DropoutMask   []float32            // fc6.dropout's mask: 0 or 1/(1−p) per value
 	kernels          kernels
@@ -153,6 +157,10 @@ func New() *Model {
 // NewSeeded returns the model with its parameters initialised as the spec says, from seed.
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
+	m.conv2Flipped = make([]float32, 153600)
+	m.conv3Flipped = make([]float32, 221184)
+	m.conv4Flipped = make([]float32, 331776)
+	m.conv5Flipped = make([]float32, 221184)
 	m.conv1Weight = make([]float32, 17424)
 	m.conv1Bias = make([]float32, 48)
 	m.conv2Weight = make([]float32, 153600)

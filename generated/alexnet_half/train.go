@@ -98,13 +98,17 @@ func (m *Model) Backward(labels []int32) float32 {
 	m.fc6Backward()                                    // fc6 + fc6.relu
 	m.perImage(m.kernels.pool5DropoutBackward)         // pool5.dropout
 	runtime.Parallel(m.n*128, m.kernels.pool5Backward) // pool5
-	m.perImage(m.kernels.conv5Backward)                // conv5 + conv5.relu
-	m.perImage(m.kernels.conv4Backward)                // conv4 + conv4.relu
+	m.conv5Flip()
+	m.perImage(m.kernels.conv5Backward) // conv5 + conv5.relu
+	m.conv4Flip()
+	m.perImage(m.kernels.conv4Backward) // conv4 + conv4.relu
+	m.conv3Flip()
 	m.perImage(m.kernels.conv3Backward)                // conv3 + conv3.relu
 	runtime.Parallel(m.n*128, m.kernels.pool2Backward) // pool2
-	m.perImage(m.kernels.conv2Backward)                // conv2 + conv2.relu
-	runtime.Parallel(m.n*48, m.kernels.pool1Backward)  // pool1
-	m.perImage(m.kernels.conv1Backward)                // conv1 + conv1.relu
+	m.conv2Flip()
+	m.perImage(m.kernels.conv2Backward)               // conv2 + conv2.relu
+	runtime.Parallel(m.n*48, m.kernels.pool1Backward) // pool1
+	m.perImage(m.kernels.conv1Backward)               // conv1 + conv1.relu
 	// The convolutions' parameter gradients: the sum of the workers' partial sums.
 	m.sumPartials(m.params[0].Grad, 0)
 	m.sumPartials(m.params[1].Grad, 17424)

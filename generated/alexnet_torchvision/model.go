@@ -120,6 +120,10 @@ type Model struct {
 	partials         [][]float32          // per worker: its share of the convolutions' parameter gradients
 	labels           []int32              // the labels of the current Backward
 	losses           []float64            // each image's loss
+	conv2Flipped     []float32            // conv2's weights laid out for its input gradient
+	conv3Flipped     []float32            // conv3's weights laid out for its input gradient
+	conv4Flipped     []float32            // conv4's weights laid out for its input gradient
+	conv5Flipped     []float32            // conv5's weights laid out for its input gradient
 	pool5DropoutMask []float32            // pool5.dropout's mask: 0 or 1/(1−p) per value
 	fc6DropoutMask   []float32            // fc6.dropout's mask: 0 or 1/(1−p) per value
 	kernels          kernels
@@ -160,6 +164,10 @@ func New() *Model {
 // NewSeeded returns the model with its parameters initialised as the spec says, from seed.
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
+	m.conv2Flipped = make([]float32, 307200)
+	m.conv3Flipped = make([]float32, 663552)
+	m.conv4Flipped = make([]float32, 884736)
+	m.conv5Flipped = make([]float32, 589824)
 	m.conv1Weight = make([]float32, 23232)
 	m.conv1Bias = make([]float32, 64)
 	m.conv2Weight = make([]float32, 307200)
@@ -198,7 +206,7 @@ func NewSeeded(seed uint64) *Model {
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 2332800)
+		m.scratch[w] = make([]float32, 2196150)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
