@@ -58,7 +58,7 @@ func (g *gen) model(f *jen.File) {
 		"// %d classes, %s parameters, %.4g GFLOP per image forward.\n//\n"+
 		"// New makes a model initialised as the spec says; Forward runs a batch; Save and Load write\n"+
 		"// and read its parameters as safetensors, under PyTorch's names and layouts.",
-		g.opt.Package, n.Name, g.opt.Spec, n.Input, n.Classes, group(params), float64(2*macs)/1e9))
+		g.opt.Package, n.Name, g.opt.Spec, n.Input, n.Classes, compiler.Thousands(params), float64(2*macs)/1e9))
 	if g.opt.Generate != "" {
 		f.HeaderComment("//go:generate " + g.opt.Generate)
 	}
@@ -436,17 +436,4 @@ func (g *gen) reserve(f *jen.File) {
 		jen.Id("m").Dot("n").Op(",").Id("m").Dot("wide").Op("=").Id("n").Op(",").Id("n").Op("<").Qual(rt, "Workers").Call(),
 		jen.If(jen.Id("n").Op(">").Id("m").Dot("images")).Block(grow...),
 	)
-}
-
-// group writes n with thousands separators.
-func group(n int64) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

@@ -2,6 +2,8 @@ package compiler
 
 import (
 	"math/bits"
+	"strconv"
+	"strings"
 
 	"github.com/netc-project/netc/dsl"
 )
@@ -88,4 +90,17 @@ func (n *Network) Totals() (params, macs, actBytes int64) {
 		actBytes += l.ActBytes
 	}
 	return
+}
+
+// Thousands writes n with thousands separators, as reports of counts do: 60,965,224.
+func Thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && c != '-' && s[i-1] != '-' && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }

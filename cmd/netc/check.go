@@ -65,7 +65,7 @@ func writeTable(w io.Writer, n *compiler.Network) {
 	for _, l := range n.Layers {
 		params, mflops := "–", "–"
 		if l.Params > 0 {
-			params = group(l.Params)
+			params = compiler.Thousands(l.Params)
 		}
 		if l.MACs > 0 {
 			mflops = fmt.Sprintf("%.1f", float64(l.FLOPs())/1e6)
@@ -73,7 +73,7 @@ func writeTable(w io.Writer, n *compiler.Network) {
 		rows = append(rows, []string{l.Name, l.Op.String(), l.Out.String(), params, mflops, byteSize(l.ActBytes)})
 	}
 	params, macs, act := n.Totals()
-	rows = append(rows, []string{"total", "", "", group(params), fmt.Sprintf("%.1f", float64(2*macs)/1e6), byteSize(act)})
+	rows = append(rows, []string{"total", "", "", compiler.Thousands(params), fmt.Sprintf("%.1f", float64(2*macs)/1e6), byteSize(act)})
 	writeAligned(w, rows, "llrrrr")
 	notes := ""
 	for _, l := range n.Layers {
@@ -85,7 +85,7 @@ func writeTable(w io.Writer, n *compiler.Network) {
 		fmt.Fprint(w, "\n"+notes)
 	}
 	fmt.Fprintf(w, "\n%s parameters (%s as float32), %s multiply-adds (%.4g GFLOP) per image forward\n",
-		group(params), byteSize(4*params), group(macs), float64(2*macs)/1e9)
+		compiler.Thousands(params), byteSize(4*params), compiler.Thousands(macs), float64(2*macs)/1e9)
 }
 
 // writeAligned prints rows as columns two spaces apart, each aligned left or right as align says
@@ -112,19 +112,6 @@ func writeAligned(w io.Writer, rows [][]string, align string) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
-}
-
-// group writes n with thousands separators: 60,965,224.
-func group(n int64) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // byteSize writes a byte count in KiB, MiB or GiB.

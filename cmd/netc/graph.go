@@ -67,7 +67,7 @@ func writeDOT(w io.Writer, n *compiler.Network) {
 	fmt.Fprintf(w, "// grey clusters the layers fused into one kernel, edge labels the shape of one image's tensor.\n")
 	fmt.Fprintf(w, "digraph %s {\n", quote(n.Name))
 	fmt.Fprintf(w, "\tgraph [label=<<b>%s</b> %s<br/>%s parameters · %s per image>, labelloc=t, fontname=%s];\n",
-		html.EscapeString(n.Name), html.EscapeString(n.File), group(params), flops(2*macs), quote(graphFont))
+		html.EscapeString(n.Name), html.EscapeString(n.File), compiler.Thousands(params), flops(2*macs), quote(graphFont))
 	fmt.Fprintf(w, "\tnode [shape=box, style=rounded, fontname=%s, fontsize=11];\n", quote(graphFont))
 	fmt.Fprintf(w, "\tedge [fontname=%s, fontsize=9];\n\n", quote(graphFont))
 
@@ -103,7 +103,7 @@ func writeNode(w io.Writer, indent string, l *compiler.Layer, view bool) {
 	label := "<b>" + html.EscapeString(l.Name) + "</b><br/>" + html.EscapeString(settings(l))
 	var costs []string
 	if l.Params > 0 {
-		costs = append(costs, group(l.Params)+" params")
+		costs = append(costs, compiler.Thousands(l.Params)+" params")
 	}
 	if l.MACs > 0 {
 		costs = append(costs, flops(l.FLOPs()))
