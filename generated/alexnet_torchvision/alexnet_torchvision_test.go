@@ -19,5 +19,9 @@ func TestSaveLoad(t *testing.T) {
 
 func TestNoAllocs(t *testing.T) { modeltest.CheckNoAllocs(t, New(), InputSize, 1, false) }
 
-func BenchmarkForward1(b *testing.B)  { modeltest.BenchmarkForward(b, New(), InputSize, 1, ForwardFLOPs) }
-func BenchmarkForward32(b *testing.B) { modeltest.BenchmarkForward(b, New(), InputSize, 32, ForwardFLOPs) }
+func BenchmarkForward1(b *testing.B) {
+	modeltest.BenchmarkForward(b, New(), InputSize, 1, ForwardFLOPs)
+}
+func BenchmarkForward32(b *testing.B) {
+	modeltest.BenchmarkForward(b, New(), InputSize, 32, ForwardFLOPs)
+}
