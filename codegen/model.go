@@ -104,7 +104,7 @@ func (g *gen) modelStruct(f *jen.File) {
 		jen.Id("params").Index().Qual(rt, "Param").Comment("the parameters in spec order, with their gradients"),
 		jen.Line(),
 		jen.Id("seed").Uint64().Comment("the seed of the parameters and of dropout masks"),
-		jen.Id("velocity").Index().Index().Float32().Comment("the optimiser's momentum, per parameter"),
+		jen.Id("velocity").Index().Qual(rt, "Param").Comment("the optimiser's momentum, per parameter (Momentum)"),
 		jen.Id("chunks").Index().Id("chunk").Comment("the parameters cut in pieces for the workers to update"),
 		jen.Id("lr").Float64().Comment("the learning rate of the next Step"),
 		jen.Id("steps").Int64().Comment("Steps taken; dropout masks depend on it"),
@@ -218,9 +218,9 @@ func (g *gen) constructor(f *jen.File) {
 	}
 	body = append(body,
 		x("m.lr = LearningRate0"),
-		x("m.velocity = make([][]float32, len(m.params))"),
+		x("m.velocity = make([]runtime.Param, len(m.params))"),
 		jen.For(x("i, p := range m.params")).Block(
-			x("m.velocity[i] = make([]float32, len(p.Data))"),
+			x("m.velocity[i] = runtime.Param{Name: p.Name + \".momentum\", Shape: p.Shape, Data: make([]float32, len(p.Data))}"),
 			jen.Comment("Pieces of 64Ki values, so that the workers share the update evenly."),
 			jen.For(x("lo := 0; lo < len(p.Data); lo += 1 << 16")).Block(
 				x("m.chunks = append(m.chunks, chunk{i, lo, min(lo+1<<16, len(p.Data))})"),

@@ -126,7 +126,7 @@ func (g *gen) train(f *jen.File) {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("sgd").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
 		jen.For(x("_, c := range m.chunks[lo:hi]")).Block(
 			x("p := m.params[c.param]"),
-			x("runtime.SGD(rule, p.Data[c.lo:c.hi], p.Grad[c.lo:c.hi], m.velocity[c.param][c.lo:c.hi], float32(m.lr*lrMult[c.param]), momentum, float32(weightDecay*decayMult[c.param]))"),
+			x("runtime.SGD(rule, p.Data[c.lo:c.hi], p.Grad[c.lo:c.hi], m.velocity[c.param].Data[c.lo:c.hi], float32(m.lr*lrMult[c.param]), momentum, float32(weightDecay*decayMult[c.param]))"),
 		),
 	)
 	f.Comment("chunk is a part of one parameter that one worker updates.")
@@ -152,6 +152,11 @@ func (g *gen) train(f *jen.File) {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("StepCount").Params().Int64().Block(jen.Return(x("m.steps")))
 	f.Comment("SetStepCount sets the number of Steps taken, when resuming from a checkpoint.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("SetStepCount").Params(jen.Id("n").Int64()).Block(x("m.steps = n"))
+	f.Comment("Momentum returns the optimiser's momentum buffers, one per parameter in the order of Params,")
+	f.Comment("shaped as it and named after it with \".momentum\" added (\"conv1.weight.momentum\"); they start at")
+	f.Comment("zero. Their Data are the model's own: a checkpoint saves them, and writing them when resuming")
+	f.Comment("continues the run exactly.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Momentum").Params().Index().Qual(rt, "Param").Block(jen.Return(x("m.velocity")))
 
 	masks := jen.Dict{}
 	for _, s := range g.dropouts() {

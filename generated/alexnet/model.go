@@ -117,11 +117,11 @@ type Model struct {
 	fc8Bias     []float32       // [1000]
 	params      []runtime.Param // the parameters in spec order, with their gradients
 
-	seed     uint64      // the seed of the parameters and of dropout masks
-	velocity [][]float32 // the optimiser's momentum, per parameter
-	chunks   []chunk     // the parameters cut in pieces for the workers to update
-	lr       float64     // the learning rate of the next Step
-	steps    int64       // Steps taken; dropout masks depend on it
+	seed     uint64          // the seed of the parameters and of dropout masks
+	velocity []runtime.Param // the optimiser's momentum, per parameter (Momentum)
+	chunks   []chunk         // the parameters cut in pieces for the workers to update
+	lr       float64         // the learning rate of the next Step
+	steps    int64           // Steps taken; dropout masks depend on it
 
 	train          bool                 // the mode of the last Forward
 	images         int                  // the batch size the buffers are sized for
@@ -229,9 +229,9 @@ func NewSeeded(seed uint64) *Model {
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
-	m.velocity = make([][]float32, len(m.params))
+	m.velocity = make([]runtime.Param, len(m.params))
 	for i, p := range m.params {
-		m.velocity[i] = make([]float32, len(p.Data))
+		m.velocity[i] = runtime.Param{Name: p.Name + ".momentum", Shape: p.Shape, Data: make([]float32, len(p.Data))}
 		// Pieces of 64Ki values, so that the workers share the update evenly.
 		for lo := 0; lo < len(p.Data); lo += 1 << 16 {
 			m.chunks = append(m.chunks, chunk{i, lo, min(lo+1<<16, len(p.Data))})

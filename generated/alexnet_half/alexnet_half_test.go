@@ -75,3 +75,9 @@ func BenchmarkTrainStep32(b *testing.B) {
 func BenchmarkTrainStep128(b *testing.B) {
 	modeltest.BenchmarkTrainStep(b, New(), InputSize, Classes, 128, ForwardFLOPs)
 }
+
+// TestResume checks that a run resumed from the parameters, momentum, step count and learning
+// rate goes on exactly as the uninterrupted run.
+func TestResume(t *testing.T) {
+	modeltest.CheckResume(t, func() modeltest.Resumer { return New() }, InputSize, Classes, 3)
+}

@@ -148,7 +148,7 @@ func (m *Model) Step() {
 func (m *Model) sgd(worker, lo, hi int) {
 	for _, c := range m.chunks[lo:hi] {
 		p := m.params[c.param]
-		runtime.SGD(rule, p.Data[c.lo:c.hi], p.Grad[c.lo:c.hi], m.velocity[c.param][c.lo:c.hi], float32(m.lr*lrMult[c.param]), momentum, float32(weightDecay*decayMult[c.param]))
+		runtime.SGD(rule, p.Data[c.lo:c.hi], p.Grad[c.lo:c.hi], m.velocity[c.param].Data[c.lo:c.hi], float32(m.lr*lrMult[c.param]), momentum, float32(weightDecay*decayMult[c.param]))
 	}
 }
 
@@ -185,6 +185,14 @@ func (m *Model) StepCount() int64 {
 // SetStepCount sets the number of Steps taken, when resuming from a checkpoint.
 func (m *Model) SetStepCount(n int64) {
 	m.steps = n
+}
+
+// Momentum returns the optimiser's momentum buffers, one per parameter in the order of Params,
+// shaped as it and named after it with ".momentum" added ("conv1.weight.momentum"); they start at
+// zero. Their Data are the model's own: a checkpoint saves them, and writing them when resuming
+// continues the run exactly.
+func (m *Model) Momentum() []runtime.Param {
+	return m.velocity
 }
 
 // Masks returns the dropout masks of the last training-mode Forward by layer name: 0 or 1/(1−p) per

@@ -388,3 +388,78 @@ func cloneAll(m map[string][]float64) map[string][]float64 {
 	}
 	return c
 }
+
+// Resumer is a Trainer whose optimiser state can be saved and restored, as a checkpoint needs.
+type Resumer interface {
+	Trainer
+	// Momentum returns the optimiser's momentum buffers, one per parameter in the order of
+	// Params, named after it with ".momentum" added; their Data are the model's own.
+	Momentum() []runtime.Param
+}
+
+// CheckResume checks that a run stopped after a step and resumed in a fresh model, from its
+// parameters, momentum, step count and learning rate, goes on exactly as the uninterrupted run:
+// four training steps of n images, with dropout and a learning-rate change, then the same run
+// stopped after the second step and resumed, must give bit-identical parameters and momentum.
+// A resumed run that leaves out the momentum must differ, so that the check can fail.
+func CheckResume(t testing.TB, newModel func() Resumer, size, classes, n int) {
+	t.Helper()
+	x := make([][]float32, 4)
+	labels := make([][]int32, 4)
+	for s := range x {
+		x[s], labels[s] = Input(n, size, uint64(31+s)), randomLabels(n, classes, uint64(37+s))
+	}
+	whole := newModel()
+	lrs := [...]float64{1, 1, 0.5, 0.5}
+	lr0 := whole.LearningRate()
+	run := func(m Resumer, from, to int) {
+		for s := from; s < to; s++ {
+			m.SetLearningRate(lr0 * lrs[s])
+			m.TrainStep(x[s], labels[s], n)
+		}
+	}
+
+	for i, v := range whole.Momentum() {
+		p := whole.Params()[i]
+		require.Equal(t, p.Name+".momentum", v.Name)
+		require.Equal(t, p.Shape, v.Shape, v.Name)
+		require.Len(t, v.Data, len(p.Data), v.Name)
+		require.Equal(t, -1, slices.IndexFunc(v.Data, func(f float32) bool { return f != 0 }), "%s starts at zero", v.Name)
+	}
+	run(whole, 0, 4)
+
+	stopped := newModel()
+	run(stopped, 0, 2)
+	resume := func(withMomentum bool) Resumer {
+		m := newModel()
+		for i, p := range stopped.Params() {
+			copy(m.Params()[i].Data, p.Data)
+			if withMomentum {
+				copy(m.Momentum()[i].Data, stopped.Momentum()[i].Data)
+			}
+		}
+		m.SetStepCount(stopped.StepCount())
+		m.SetLearningRate(stopped.LearningRate())
+		run(m, 2, 4)
+		return m
+	}
+
+	resumed := resume(true)
+	require.Equal(t, whole.StepCount(), resumed.StepCount())
+	for i, p := range whole.Params() {
+		for _, pair := range [][2]runtime.Param{{p, resumed.Params()[i]}, {whole.Momentum()[i], resumed.Momentum()[i]}} {
+			for j, v := range pair[0].Data {
+				if math.Float32bits(v) != math.Float32bits(pair[1].Data[j]) {
+					t.Fatalf("%s[%d]: %g after 4 steps, %g after 2 steps, a resume and 2 more", pair[0].Name, j, v, pair[1].Data[j])
+				}
+			}
+		}
+	}
+
+	forgetful := resume(false)
+	same := true
+	for i, p := range whole.Params() {
+		same = same && slices.Equal(p.Data, forgetful.Params()[i].Data)
+	}
+	require.False(t, same, "a resume without the momentum gives the same parameters: the check could not fail")
+}
