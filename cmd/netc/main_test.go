@@ -107,7 +107,7 @@ func TestGeneratedUpToDate(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.Chdir("../.."))
 	defer os.Chdir(wd)
-	for _, name := range []string{"alexnet", "alexnet_half", "alexnet_torchvision", "tiny"} {
+	for _, name := range []string{"alexnet", "alexnet_half", "alexnet_torchvision", "fashion", "tiny"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join("generated", name)
 			files, _, err := generatePackage(filepath.Join("specs", name+".net"), dir, name)

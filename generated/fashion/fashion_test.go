@@ -1,0 +1,77 @@
+package fashion
+
+// These tests are written by hand, not generated: they check this generated package against
+// the naive reference implementation, through the checks every generated package shares.
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/netc-project/netc/internal/modeltest"
+	"github.com/stretchr/testify/require"
+)
+
+const spec = "../../specs/fashion.net"
+
+func newModel() modeltest.Model { return New() }
+
+func TestForward(t *testing.T) {
+	for _, n := range []int{1, 2, 3} {
+		modeltest.CheckForward(t, New(), spec, n, 1e-4)
+	}
+}
+
+// TestGradients compares Backward with the naive reference's backward pass, with and without
+// dropout.
+func TestGradients(t *testing.T) {
+	for _, n := range []int{1, 3} {
+		modeltest.CheckGradients(t, New(), spec, n, false, modeltest.GradTol)
+		modeltest.CheckGradients(t, New(), spec, n, true, modeltest.GradTol)
+	}
+}
+
+// TestSteps compares the optimiser's steps with the reference's, across a learning-rate change.
+func TestSteps(t *testing.T) { modeltest.CheckSteps(t, New(), spec, 2) }
+
+// TestTorch compares logits, loss, gradients and two optimiser steps with PyTorch's.
+func TestTorch(t *testing.T) { modeltest.CheckTorch(t, New(), spec, 2) }
+
+func TestSaveLoad(t *testing.T) { modeltest.CheckSaveLoad(t, newModel) }
+
+func TestNoAllocs(t *testing.T) {
+	m := New()
+	for _, n := range []int{2, 1} {
+		modeltest.CheckNoAllocs(t, m, InputSize, n, true)
+		modeltest.CheckNoAllocs(t, m, InputSize, n, false)
+	}
+}
+
+// TestSeed checks that a seed determines the initial parameters, and that seeds differ.
+func TestSeed(t *testing.T) {
+	a, b, c := New(), NewSeeded(DefaultSeed), NewSeeded(DefaultSeed+1)
+	differ := false
+	for i, p := range a.Params() {
+		require.Equal(t, p.Data, b.Params()[i].Data, p.Name)
+		differ = differ || !slices.Equal(p.Data, c.Params()[i].Data)
+	}
+	require.True(t, differ, "seeds %d and %d give the same parameters", DefaultSeed, DefaultSeed+1)
+}
+
+func TestTrainNoAllocs(t *testing.T) {
+	modeltest.CheckTrainNoAllocs(t, New(), InputSize, Classes, 2)
+}
+
+func BenchmarkForward128(b *testing.B) {
+	modeltest.BenchmarkForward(b, New(), InputSize, 128, ForwardFLOPs)
+}
+
+// BenchmarkTrainStepBatch measures training steps at the spec's batch size, as cmd/fashion runs them.
+func BenchmarkTrainStepBatch(b *testing.B) {
+	modeltest.BenchmarkTrainStep(b, New(), InputSize, Classes, BatchSize, ForwardFLOPs)
+}
+
+// TestResume checks that a run resumed from the parameters, momentum, step count and learning
+// rate goes on exactly as the uninterrupted run.
+func TestResume(t *testing.T) {
+	modeltest.CheckResume(t, func() modeltest.Resumer { return New() }, InputSize, Classes, 3)
+}
