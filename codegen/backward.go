@@ -135,24 +135,18 @@ func (g *gen) lossKernel(f *jen.File) {
 	)
 }
 
-// maskAndSum emits the pass over a conv's or fc's output gradient that applies the fused ReLU's
-// mask (the output's sign) and sums the bias gradient, in one read of the gradient.
+// maskAndSum emits the pass over a conv's output gradient that applies the fused ReLU's mask (the
+// output's sign) and sums the bias gradient, in one read of the gradient (runtime.ReLUBackward).
 func maskAndSum(relu, bias bool, grad, out, sum string) jen.Code {
-	var body []jen.Code
-	if relu {
-		body = append(body, jen.If(x("%s[q] <= 0", out)).Block(x("%s[q] = 0", grad)))
+	switch {
+	case relu && bias:
+		return x("%s += runtime.ReLUBackward(%s, %s)", sum, grad, out)
+	case relu:
+		return x("runtime.ReLUBackward(%s, %s)", grad, out)
+	case bias:
+		return x("%s += runtime.Sum(%s)", sum, grad)
 	}
-	if bias {
-		body = append(body, x("s += %s[q]", grad))
-	}
-	if !bias {
-		return jen.For(x("q := range %s", grad)).Block(body...)
-	}
-	return jen.Block(
-		jen.Var().Id("s").Float32(),
-		jen.For(x("q := range %s", grad)).Block(body...),
-		x("%s += s", sum),
-	)
+	return jen.Null()
 }
 
 // convBackward emits a convolution's backward pass per image and group: the ReLU mask and bias
@@ -209,10 +203,14 @@ func (g *gen) convBackward(f *jen.File, s *compiler.Step) {
 	loop := []jen.Code{
 		x("src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]"),
 		y,
-		jen.Comment("The ReLU's mask and the bias gradient, channel by channel."),
-		jen.For(x("o := 0; o < groups*rows; o++")).Block(
-			maskAndSum(s.ReLU, c.Learn.Bias, "g[o*cols:(o+1)*cols]", "y[o*cols:(o+1)*cols]", "sums[db+o]"),
-		),
+	}
+	if s.ReLU || c.Learn.Bias {
+		loop = append(loop,
+			jen.Comment("The ReLU's mask and the bias gradient, channel by channel."),
+			jen.For(x("o := 0; o < groups*rows; o++")).Block(
+				maskAndSum(s.ReLU, c.Learn.Bias, "g[o*cols:(o+1)*cols]", "y[o*cols:(o+1)*cols]", "sums[db+o]"),
+			),
+		)
 	}
 	switch {
 	case trans:

@@ -58,16 +58,7 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, channel by channel.
 		for o := 0; o < groups*rows; o++ {
-			{
-				var s float32
-				for q := range g[o*cols : (o+1)*cols] {
-					if y[o*cols : (o+1)*cols][q] <= 0 {
-						g[o*cols : (o+1)*cols][q] = 0
-					}
-					s += g[o*cols : (o+1)*cols][q]
-				}
-				sums[db+o] += s
-			}
+			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		for gr := 0; gr < groups; gr++ {
 			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry)
@@ -177,16 +168,7 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, channel by channel.
 		for o := 0; o < groups*rows; o++ {
-			{
-				var s float32
-				for q := range g[o*cols : (o+1)*cols] {
-					if y[o*cols : (o+1)*cols][q] <= 0 {
-						g[o*cols : (o+1)*cols][q] = 0
-					}
-					s += g[o*cols : (o+1)*cols][q]
-				}
-				sums[db+o] += s
-			}
+			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
@@ -322,16 +304,7 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, channel by channel.
 		for o := 0; o < groups*rows; o++ {
-			{
-				var s float32
-				for q := range g[o*cols : (o+1)*cols] {
-					if y[o*cols : (o+1)*cols][q] <= 0 {
-						g[o*cols : (o+1)*cols][q] = 0
-					}
-					s += g[o*cols : (o+1)*cols][q]
-				}
-				sums[db+o] += s
-			}
+			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
@@ -390,16 +363,7 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, channel by channel.
 		for o := 0; o < groups*rows; o++ {
-			{
-				var s float32
-				for q := range g[o*cols : (o+1)*cols] {
-					if y[o*cols : (o+1)*cols][q] <= 0 {
-						g[o*cols : (o+1)*cols][q] = 0
-					}
-					s += g[o*cols : (o+1)*cols][q]
-				}
-				sums[db+o] += s
-			}
+			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
@@ -458,16 +422,7 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, channel by channel.
 		for o := 0; o < groups*rows; o++ {
-			{
-				var s float32
-				for q := range g[o*cols : (o+1)*cols] {
-					if y[o*cols : (o+1)*cols][q] <= 0 {
-						g[o*cols : (o+1)*cols][q] = 0
-					}
-					s += g[o*cols : (o+1)*cols][q]
-				}
-				sums[db+o] += s
-			}
+			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
