@@ -47,19 +47,19 @@ func (g *gen) transposed(s *compiler.Step) bool {
 	return c != nil && !g.first(s) && c.SH == 1 && c.SW == 1 && c.PH < c.KH && c.PW < c.KW
 }
 
-// backScratch is the per-worker scratch space the backward kernels need: a conv's patches (and
-// their gradient, unless its input gradient is a transposed convolution), or an LRN's
-// per-channel terms and window sums.
+// backScratch is the per-worker scratch space the backward kernels need: the gradient of a
+// conv's patches when its input gradient is col2im's (the weight gradient packs its patches
+// straight from the image, and a transposed convolution needs none), or an LRN's per-channel
+// terms and window sums.
 func (g *gen) backScratch(s *compiler.Step) int {
 	l := s.Main()
 	switch l.Op {
 	case compiler.OpConv:
 		c := l.Conv
-		patches := l.In.C / c.Groups * c.KH * c.KW * l.Out.H * l.Out.W
-		if g.transposed(s) {
-			return patches
+		if g.transposed(s) || g.first(s) {
+			return 0
 		}
-		return 2 * patches
+		return l.In.C / c.Groups * c.KH * c.KW * l.Out.H * l.Out.W
 	case compiler.OpLRN:
 		return (l.In.C + 1) * l.In.H * l.In.W
 	}
@@ -161,7 +161,7 @@ func (g *gen) convBackward(f *jen.File, s *compiler.Step) {
 	offsets, _ := g.convParams()
 	wName, bName := l.Name+".weight", l.Name+".bias"
 	f.Comment(fmt.Sprintf("%s is the backward pass of %s (%s), per image and group: dW += dY·patchesᵀ", g.backName(s), stepSummary(s), g.where(l)))
-	f.Comment(fmt.Sprintf("(%d×%d · %d×%d) into the worker's partial sums", rows, cols, cols, depth))
+	f.Comment(fmt.Sprintf("(%d×%d · %d×%d, the patches packed straight from the image) into the worker's partial sums", rows, cols, cols, depth))
 	trans := g.transposed(s)
 	switch {
 	case trans:
@@ -188,11 +188,10 @@ func (g *gen) convBackward(f *jen.File, s *compiler.Step) {
 	case trans:
 		body = append(body, x("dx := %s", dxS))
 	case !g.first(s):
-		body = append(body, x("dx, dpatches := %s, m.scratch[worker][depth*cols:2*depth*cols]", dxS))
+		body = append(body, x("dx, dpatches := %s, m.scratch[worker][:depth*cols]", dxS))
 	}
 	body = append(body,
 		x("sums := m.partials[worker]"),
-		x("patches := m.scratch[worker][:depth*cols]"),
 		x("ws := m.workspace(worker)"),
 	)
 	// conv1Geometry, the layout of one group's patches, is declared with the forward kernel.
@@ -219,8 +218,7 @@ func (g *gen) convBackward(f *jen.File, s *compiler.Step) {
 		loop = append(loop, x("d := dx[i*inSize : (i+1)*inSize]"), x("clear(d)"))
 	}
 	groupBody := []jen.Code{
-		x("runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &%sGeometry)", name),
-		x("runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})"),
+		x("runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &%sGeometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)", name),
 	}
 	switch {
 	case trans:

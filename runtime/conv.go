@@ -30,18 +30,44 @@ func SgemmConv(ws *Workspace, m int, a []float32, lda int, src []float32, cv *Co
 	sgemmOp(active, ws, false, m, cv.Cols(), cv.Depth(), a, lda, &operandB{b: src, conv: cv}, c, ldc, acc, ep)
 }
 
-// checkConv panics with a message naming the argument if SgemmConv's arguments are
-// inconsistent; fn names the caller.
-func checkConv(fn string, m int, a []float32, lda int, src []float32, cv *Conv, c []float32, ldc int, ep Epilogue) {
-	if m < 0 {
-		panic(fmt.Sprintf("runtime: %s: negative dimension m=%d", fn, m))
-	}
+// SgemmConvT computes C = A·Bᵀ (acc=false) or C += A·Bᵀ, where B is the implicit im2col matrix of
+// src under cv, A is m×cols (row stride lda) and C is m×depth (row stride ldc): a convolution's
+// weight gradient dW += dY·patchesᵀ, with no patch matrix written out. C is bit for bit what
+// Sgemm gives with the explicit im2col matrix as a transposed B. It panics as SgemmConv does.
+func SgemmConvT(ws *Workspace, m int, a []float32, lda int, src []float32, cv *Conv, c []float32, ldc int, acc bool) {
+	checkConvT("SgemmConvT", m, a, lda, src, cv, c, ldc)
+	sgemmOp(active, ws, false, m, cv.Depth(), cv.Cols(), a, lda, &operandB{b: src, conv: cv, trans: true}, c, ldc, acc, Epilogue{})
+}
+
+// checkGeometry panics if cv has a negative size or padding or a stride below 1, or src is
+// shorter than its image; fn names the caller.
+func checkGeometry(fn string, src []float32, cv *Conv) {
 	if min(cv.C, cv.H, cv.W, cv.KH, cv.KW, cv.PH, cv.PW, cv.OutH, cv.OutW) < 0 || min(cv.SH, cv.SW) < 1 {
 		panic(fmt.Sprintf("runtime: %s: geometry %+v has a negative size or padding, or a stride below 1", fn, *cv))
 	}
 	if len(src) < cv.C*cv.H*cv.W {
 		panic(fmt.Sprintf("runtime: %s: len(src) = %d, want at least %d for %d×%d×%d", fn, len(src), cv.C*cv.H*cv.W, cv.C, cv.H, cv.W))
 	}
+}
+
+// checkConvT panics with a message naming the argument if SgemmConvT's arguments are
+// inconsistent; fn names the caller.
+func checkConvT(fn string, m int, a []float32, lda int, src []float32, cv *Conv, c []float32, ldc int) {
+	if m < 0 {
+		panic(fmt.Sprintf("runtime: %s: negative dimension m=%d", fn, m))
+	}
+	checkGeometry(fn, src, cv)
+	checkMatrix(fn, "A", m, cv.Cols(), a, lda)
+	checkMatrix(fn, "C", m, cv.Depth(), c, ldc)
+}
+
+// checkConv panics with a message naming the argument if SgemmConv's arguments are
+// inconsistent; fn names the caller.
+func checkConv(fn string, m int, a []float32, lda int, src []float32, cv *Conv, c []float32, ldc int, ep Epilogue) {
+	if m < 0 {
+		panic(fmt.Sprintf("runtime: %s: negative dimension m=%d", fn, m))
+	}
+	checkGeometry(fn, src, cv)
 	k, n := cv.Depth(), cv.Cols()
 	checkMatrix(fn, "A", m, k, a, lda)
 	checkMatrix(fn, "C", m, n, c, ldc)

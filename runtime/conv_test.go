@@ -289,3 +289,109 @@ func TestSgemmConvAllocs(t *testing.T) {
 		require.Zero(t, allocs, "ParallelSgemmConv %v", g)
 	}
 }
+
+// TestSgemmConvT checks SgemmConvT, ParallelSgemmConvT and GemmConvT (with and without a
+// workspace, and nested in a Parallel body) against Sgemm with the explicit im2col matrix as a
+// transposed B, bit for bit, guards and the gaps between C's rows included, on every geometry
+// of TestSgemmConv and on AlexNet's conv1 and conv3 weight gradients. Where Sgemm takes its
+// dot-product path (skinny products, useDot), which sums in another order, they must agree to
+// within float32 rounding instead.
+func TestSgemmConvT(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 12))
+	ws := NewWorkspace()
+	cases := append(convCases(),
+		convCase{cv: Conv{C: 3, H: 227, W: 227, KH: 11, KW: 11, SH: 4, SW: 4, OutH: 55, OutW: 55}, m: 96, acc: true},
+		convCase{cv: Conv{C: 256, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}, m: 384, pad: 3})
+	for _, g := range cases {
+		cv := &g.cv
+		k, n := cv.Cols(), cv.Depth() // of the product: A is m×cols, C is m×depth
+		lda, ldc := max(k, 1)+g.pad, max(n, 1)+g.pad
+		a := randSlice(rng, max(0, (g.m-1)*lda+k))
+		_, src := guarded(rng, cv.C*cv.H*cv.W)
+		b := make([]float32, n*k)
+		im2col(b, src, cv)
+		size := max(0, (g.m-1)*ldc+n)
+		c0, c := guarded(rng, size)
+		for i := 0; i < g.m; i++ {
+			for j := n; j < ldc && i*ldc+j < size; j++ {
+				c[i*ldc+j] = float32(math.NaN())
+			}
+		}
+		want := append([]float32(nil), c0...)
+		Sgemm(ws, false, true, g.m, n, k, a, lda, b, max(k, 1), want[guard:], ldc, g.acc, Epilogue{})
+		exact := !useDot(active, false, true, g.m, n)
+		for _, run := range []struct {
+			name string
+			f    func(c []float32)
+		}{
+			{"SgemmConvT", func(c []float32) { SgemmConvT(ws, g.m, a, lda, src, cv, c, ldc, g.acc) }},
+			{"GemmConvT(ws)", func(c []float32) { GemmConvT(ws, g.m, a, lda, src, cv, c, ldc, g.acc) }},
+			{"ParallelSgemmConvT", func(c []float32) { ParallelSgemmConvT(g.m, a, lda, src, cv, c, ldc, g.acc) }},
+			{"GemmConvT(nil)", func(c []float32) { GemmConvT(nil, g.m, a, lda, src, cv, c, ldc, g.acc) }},
+			{"nested ParallelSgemmConvT", func(c []float32) {
+				Parallel(2, func(w, lo, hi int) {
+					if lo == 0 {
+						ParallelSgemmConvT(g.m, a, lda, src, cv, c, ldc, g.acc)
+					}
+				})
+			}},
+		} {
+			got := append([]float32(nil), c0...)
+			run.f(got[guard:])
+			for i, v := range got {
+				w := want[i]
+				same := math.Float32bits(v) == math.Float32bits(w) || (isNaN(v) && isNaN(w)) ||
+					(!exact && math.Abs(float64(v-w)) <= 1e-5*float64(k)*(1+math.Abs(float64(w))))
+				if !same {
+					require.Failf(t, "differs from Sgemm on the explicit im2col matrix", "%s %v: c[%d][%d] = %v, Sgemm gives %v",
+						run.name, g, (i-guard)/ldc, (i-guard)%ldc, v, w)
+				}
+			}
+		}
+	}
+}
+
+// TestPackConvTMatchesPackB checks packConvT (in assembly where the CPU has it) and packConvTGo
+// against packB on the explicit im2col matrix as a transposed B, for blocks that start and end
+// anywhere, at every micro-panel width, with NaN guards around dst.
+func TestPackConvTMatchesPackB(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	for _, g := range convCases() {
+		cv := &g.cv
+		depth, cols := cv.Depth(), cv.Cols()
+		if depth == 0 || cols == 0 {
+			continue
+		}
+		_, src := guarded(rng, cv.C*cv.H*cv.W)
+		b := make([]float32, depth*cols)
+		im2col(b, src, cv)
+		for range 4 {
+			// op(B) is cols×depth: rows are pixels, columns (c, ky, kx).
+			p0, j0 := rng.IntN(cols), rng.IntN(depth)
+			kc, nc := 1+rng.IntN(cols-p0), 1+rng.IntN(depth-j0)
+			for _, nr := range []int{8, 16, 32} {
+				size := (nc + nr - 1) / nr * nr * kc
+				want, _ := guarded(rng, size)
+				packB(want[guard:guard+size], nr, true, b, cols, p0, kc, j0, nc)
+				tab := make([]int32, convTableSize(kc, (nc+nr-1)/nr*nr))
+				for _, pack := range []struct {
+					name string
+					f    func(dst []float32)
+				}{
+					{"packConvT", func(dst []float32) { packConvT(dst, tab, nr, cv, src, p0, kc, j0, nc) }},
+					{"packConvTGo", func(dst []float32) { packConvTGo(dst, nr, cv, src, p0, kc, j0, nc) }},
+				} {
+					got, _ := guarded(rng, size)
+					pack.f(got[guard : guard+size])
+					what := fmt.Sprintf("%s %+v nr=%d rows %d+%d cols %d+%d", pack.name, *cv, nr, p0, kc, j0, nc)
+					requireGuards(t, got, size, what)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(isNaN(got[i]) && isNaN(want[i])) {
+							require.Failf(t, "packed block differs from packB's", "%s: dst[%d] = %v, want %v", what, i-guard, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -19,3 +19,12 @@ func GemmConv(ws *Workspace, m int, a []float32, lda int, src []float32, cv *Con
 	}
 	SgemmConv(ws, m, a, lda, src, cv, c, ldc, acc, ep)
 }
+
+// GemmConvT is SgemmConvT on ws, or ParallelSgemmConvT when ws is nil, as Gemm is for Sgemm.
+func GemmConvT(ws *Workspace, m int, a []float32, lda int, src []float32, cv *Conv, c []float32, ldc int, acc bool) {
+	if ws == nil {
+		ParallelSgemmConvT(m, a, lda, src, cv, c, ldc, acc)
+		return
+	}
+	SgemmConvT(ws, m, a, lda, src, cv, c, ldc, acc)
+}

@@ -7,7 +7,8 @@ package runtime
 
 // operandB is op(B) as sgemmOp reads it: either a stored matrix, b with row stride ld (n×k and
 // transposed when trans, else k×n), or, when conv is non-nil, the implicit im2col matrix of the
-// image b under conv (see Conv) from column j0 on, packed straight from the image.
+// image b under conv (see Conv) — or its transpose, when trans — from column j0 on, packed
+// straight from the image.
 type operandB struct {
 	b     []float32
 	ld    int
@@ -18,7 +19,11 @@ type operandB struct {
 
 // pack packs op(B)[p0:p0+kc, j0:j0+nc] into ws.b as micro-panels of nr columns, as packB does.
 func (ob *operandB) pack(ws *Workspace, nr, p0, kc, j0, nc int) {
-	if ob.conv != nil {
+	switch {
+	case ob.conv != nil && ob.trans:
+		packConvT(ws.b, ws.conv, nr, ob.conv, ob.b, p0, kc, ob.j0+j0, nc)
+		return
+	case ob.conv != nil:
 		packConv(ws.b, ws.conv, nr, ob.conv, ob.b, p0, kc, ob.j0+j0, nc)
 		return
 	}

@@ -84,3 +84,47 @@ func packConvGo(dst []float32, nr int, cv *Conv, src []float32, p0, kc, j0, nc i
 		}
 	}
 }
+
+// packConvT packs rows p0…p0+kc−1 and columns j0…j0+nc−1 of the transpose of the im2col matrix
+// of src under cv — row p is output pixel p, column j is row j of the im2col matrix, (c, ky, kx)
+// — into dst as packB packs a stored matrix (see packConv). It is op(B) of a convolution's weight
+// gradient, dW = dY·patchesᵀ, packed without writing the patches out. It gathers in assembly
+// where it can (packConvTGather), and otherwise runs packConvTGo.
+func packConvT(dst []float32, tab []int32, nr int, cv *Conv, src []float32, p0, kc, j0, nc int) {
+	if !packConvTGather(dst, tab, nr, cv, src, p0, kc, j0, nc) {
+		packConvTGo(dst, nr, cv, src, p0, kc, j0, nc)
+	}
+}
+
+// packConvTGo is packConvT in Go, for any nr: the pure-Go twin of packConvTGather. Row p of the
+// block is one output pixel (oy, ox); along it, column j is (c, ky, kx), read from the image at
+// iy = oy·SH − PH + ky, ix = ox·SW − PW + kx, or zero in the padding.
+func packConvTGo(dst []float32, nr int, cv *Conv, src []float32, p0, kc, j0, nc int) {
+	h, w := cv.H, cv.W
+	oy, ox := p0/cv.OutW, p0%cv.OutW
+	for p := 0; p < kc; p++ {
+		iy0, ix0 := oy*cv.SH-cv.PH, ox*cv.SW-cv.PW
+		kx, ky, ch := j0%cv.KW, j0/cv.KW%cv.KH, j0/(cv.KW*cv.KH)
+		for jr := 0; jr < nc; jr += nr {
+			d := dst[jr*kc+p*nr:][:nr]
+			n := min(nr, nc-jr)
+			for j := range n {
+				iy, ix := iy0+ky, ix0+kx
+				var v float32
+				if iy >= 0 && iy < h && ix >= 0 && ix < w {
+					v = src[(ch*h+iy)*w+ix]
+				}
+				d[j] = v
+				if kx++; kx == cv.KW {
+					if kx, ky = 0, ky+1; ky == cv.KH {
+						ky, ch = 0, ch+1
+					}
+				}
+			}
+			clear(d[n:])
+		}
+		if ox++; ox == cv.OutW {
+			ox, oy = 0, oy+1
+		}
+	}
+}

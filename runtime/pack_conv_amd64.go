@@ -4,7 +4,8 @@ package runtime
 
 import "golang.org/x/sys/cpu"
 
-// packConvAVX512 packs a block of an im2col matrix with one masked gather per sixteen values,
+// packConvAVX512 packs a block of an im2col matrix, or of its transpose, with one masked gather
+// per sixteen values,
 // from the tables convTables builds: rows[4p:4p+3] = ky, kx, off of row p of the block, and per
 // group g of sixteen columns, cols[48g:48g+16], cols[48g+16:48g+32] and cols[48g+32:48g+48] =
 // iy0, ix0, iy0·w + ix0 of each column. It implements
@@ -21,6 +22,10 @@ import "golang.org/x/sys/cpu"
 //			dst[j/(groups*16)*stride+p*groups*16+j%(groups*16)] = v
 //		}
 //	}
+//
+// The roles of the two tables are symmetric (iy, ix and the index are sums of a row's part and a
+// column's): packConvTGather hands it tables whose rows are output pixels and whose columns are
+// (c, ky, kx), to pack the transpose.
 //
 //go:noescape
 func packConvAVX512(dst *float32, stride, panels, groups int, src *float32, cols, rows *int32, kc, h, w int)
@@ -73,6 +78,54 @@ func convTables(tab []int32, cv *Conv, p0, kc, j0, nc, nr int) (rows, cols []int
 		t[0], t[16], t[32] = int32(iy0), int32(ix0), int32(iy0*cv.W+ix0)
 		if ox++; ox == cv.OutW {
 			ox, oy = 0, oy+1
+		}
+	}
+	return rows, cols
+}
+
+// packConvTGather packs as packConvT does, with packConvAVX512 on the swapped tables of
+// convTablesT, under the conditions of packConvGather; it reports whether it did.
+func packConvTGather(dst []float32, tab []int32, nr int, cv *Conv, src []float32, p0, kc, j0, nc int) bool {
+	size := cv.C * cv.H * cv.W
+	if !hasConvGather || nr%16 != 0 || size == 0 || size >= 1<<31 {
+		return false
+	}
+	rows, cols := convTablesT(tab, cv, p0, kc, j0, nc, nr)
+	panels := (nc + nr - 1) / nr
+	_ = dst[panels*nr*kc-1]
+	_ = src[size-1]
+	packConvAVX512(&dst[0], nr*kc, panels, nr/16, &src[0], &cols[0], &rows[0], kc, cv.H, cv.W)
+	return true
+}
+
+// convTablesT writes into tab the tables of convTables for the transpose of the im2col matrix,
+// rows p0…p0+kc−1 (output pixels) and columns j0…j0+nc−1 ((c, ky, kx)): per row iy0 = oy·SH − PH,
+// ix0 = ox·SW − PW and iy0·W + ix0; per group of sixteen columns the sixteen ky, the sixteen kx
+// and the sixteen (c·H + ky)·W + kx, padded to a whole number of micro-panels of nr with columns
+// that read nothing (ky far below the image).
+func convTablesT(tab []int32, cv *Conv, p0, kc, j0, nc, nr int) (rows, cols []int32) {
+	rows, cols = tab[:4*kc], tab[4*kc:][:3*((nc+nr-1)/nr*nr)]
+	oy, ox := p0/cv.OutW, p0%cv.OutW
+	for p := 0; p < kc; p++ {
+		iy0, ix0 := oy*cv.SH-cv.PH, ox*cv.SW-cv.PW
+		r := rows[4*p:][:4]
+		r[0], r[1], r[2], r[3] = int32(iy0), int32(ix0), int32(iy0*cv.W+ix0), 0
+		if ox++; ox == cv.OutW {
+			ox, oy = 0, oy+1
+		}
+	}
+	kx, ky, ch := j0%cv.KW, j0/cv.KW%cv.KH, j0/(cv.KW*cv.KH)
+	for j := 0; j < len(cols)/3; j++ {
+		t := cols[j/16*48+j%16:]
+		if j >= nc {
+			t[0], t[16], t[32] = -1<<30, 0, 0
+			continue
+		}
+		t[0], t[16], t[32] = int32(ky), int32(kx), int32((ch*cv.H+ky)*cv.W+kx)
+		if kx++; kx == cv.KW {
+			if kx, ky = 0, ky+1; ky == cv.KH {
+				ky, ch = 0, ch+1
+			}
 		}
 	}
 	return rows, cols

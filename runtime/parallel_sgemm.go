@@ -21,6 +21,13 @@ func ParallelSgemmConv(m int, a []float32, lda int, src []float32, cv *Conv, c [
 	parallelSgemm(false, m, cv.Cols(), cv.Depth(), a, lda, operandB{b: src, conv: cv}, c, ldc, acc, ep)
 }
 
+// ParallelSgemmConvT is SgemmConvT split over all workers as ParallelSgemm splits Sgemm, bit for
+// bit SgemmConvT's. It allocates nothing in steady state.
+func ParallelSgemmConvT(m int, a []float32, lda int, src []float32, cv *Conv, c []float32, ldc int, acc bool) {
+	checkConvT("ParallelSgemmConvT", m, a, lda, src, cv, c, ldc)
+	parallelSgemm(false, m, cv.Depth(), cv.Cols(), a, lda, operandB{b: src, conv: cv, trans: true}, c, ldc, acc, Epilogue{})
+}
+
 // parallelSgemm is ParallelSgemm on checked arguments and any operandB.
 func parallelSgemm(transA bool, m, n, k int, a []float32, lda int, ob operandB, c []float32, ldc int, acc bool, ep Epilogue) {
 	if !pool.busy.CompareAndSwap(false, true) {

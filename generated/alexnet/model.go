@@ -225,7 +225,7 @@ func NewSeeded(seed uint64) *Model {
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 2196150)
+		m.scratch[w] = make([]float32, 293425)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0

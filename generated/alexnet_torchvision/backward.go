@@ -37,7 +37,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 }
 
 // conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet_torchvision.net:27), per image and group: dW += dY·patchesᵀ
-// (64×3025 · 3025×363) into the worker's partial sums
+// (64×3025 · 3025×363, the patches packed straight from the image) into the worker's partial sums
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 150528 // 3x224x224
@@ -51,7 +51,6 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
 	sums := m.partials[worker]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
@@ -61,8 +60,7 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		for gr := 0; gr < groups; gr++ {
-			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry)
-			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
+			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
 		}
 	}
 }
@@ -103,7 +101,7 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 }
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet_torchvision.net:30), per image and group: dW += dY·patchesᵀ
-// (192×729 · 729×1600) into the worker's partial sums
+// (192×729 · 729×1600, the patches packed straight from the image) into the worker's partial sums
 // and dX as the convolution of dY with the flipped weights (64×4800 · 4800×729, packed from dY).
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
@@ -119,7 +117,6 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 	out := m.buf[2][:m.n*outSize]
 	dx := m.grad[1][:m.n*inSize]
 	sums := m.partials[worker]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
@@ -130,8 +127,7 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry)
-			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
+			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
 			runtime.GemmConv(ws, 64, m.conv2Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*25, g[gr*rows*cols:(gr+1)*rows*cols], &conv2Transposed, d[gr*inGroup:(gr+1)*inGroup], 729, false, runtime.Epilogue{})
 		}
 	}
@@ -197,7 +193,7 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 }
 
 // conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet_torchvision.net:33), per image and group: dW += dY·patchesᵀ
-// (384×169 · 169×1728) into the worker's partial sums
+// (384×169 · 169×1728, the patches packed straight from the image) into the worker's partial sums
 // and dX as the convolution of dY with the flipped weights (192×3456 · 3456×169, packed from dY).
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
@@ -213,7 +209,6 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 	out := m.buf[4][:m.n*outSize]
 	dx := m.grad[1][:m.n*inSize]
 	sums := m.partials[worker]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
@@ -224,8 +219,7 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &conv3Geometry)
-			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
+			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv3Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
 			runtime.GemmConv(ws, 192, m.conv3Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv3Transposed, d[gr*inGroup:(gr+1)*inGroup], 169, false, runtime.Epilogue{})
 		}
 	}
@@ -256,7 +250,7 @@ func (m *Model) conv3Flip() {
 }
 
 // conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet_torchvision.net:35), per image and group: dW += dY·patchesᵀ
-// (256×169 · 169×3456) into the worker's partial sums
+// (256×169 · 169×3456, the patches packed straight from the image) into the worker's partial sums
 // and dX as the convolution of dY with the flipped weights (384×2304 · 2304×169, packed from dY).
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
@@ -272,7 +266,6 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 	out := m.buf[5][:m.n*outSize]
 	dx := m.grad[0][:m.n*inSize]
 	sums := m.partials[worker]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
@@ -283,8 +276,7 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &conv4Geometry)
-			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
+			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv4Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
 			runtime.GemmConv(ws, 384, m.conv4Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv4Transposed, d[gr*inGroup:(gr+1)*inGroup], 169, false, runtime.Epilogue{})
 		}
 	}
@@ -315,7 +307,7 @@ func (m *Model) conv4Flip() {
 }
 
 // conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet_torchvision.net:37), per image and group: dW += dY·patchesᵀ
-// (256×169 · 169×2304) into the worker's partial sums
+// (256×169 · 169×2304, the patches packed straight from the image) into the worker's partial sums
 // and dX as the convolution of dY with the flipped weights (256×2304 · 2304×169, packed from dY).
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
@@ -331,7 +323,6 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 	out := m.buf[6][:m.n*outSize]
 	dx := m.grad[1][:m.n*inSize]
 	sums := m.partials[worker]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
@@ -342,8 +333,7 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &conv5Geometry)
-			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
+			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv5Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
 			runtime.GemmConv(ws, 256, m.conv5Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv5Transposed, d[gr*inGroup:(gr+1)*inGroup], 169, false, runtime.Epilogue{})
 		}
 	}

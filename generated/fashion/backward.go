@@ -37,7 +37,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 }
 
 // conv1Backward is the backward pass of conv1 + conv1.relu (specs/fashion.net:38), per image and group: dW += dY·patchesᵀ
-// (32×576 · 576×25) into the worker's partial sums
+// (32×576 · 576×25, the patches packed straight from the image) into the worker's partial sums
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 784   // 1x28x28
@@ -51,7 +51,6 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
 	sums := m.partials[worker]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
@@ -61,8 +60,7 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		for gr := 0; gr < groups; gr++ {
-			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry)
-			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
+			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
 		}
 	}
 }
@@ -145,7 +143,7 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 }
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/fashion.net:42), per image and group: dW += dY·patchesᵀ
-// (48×144 · 144×144) into the worker's partial sums
+// (48×144 · 144×144, the patches packed straight from the image) into the worker's partial sums
 // and dX as the convolution of dY with the flipped weights (16×432 · 432×144, packed from dY).
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
@@ -161,7 +159,6 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 	out := m.buf[3][:m.n*outSize]
 	dx := m.grad[0][:m.n*inSize]
 	sums := m.partials[worker]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
@@ -172,8 +169,7 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry)
-			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
+			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
 			runtime.GemmConv(ws, 16, m.conv2Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv2Transposed, d[gr*inGroup:(gr+1)*inGroup], 144, false, runtime.Epilogue{})
 		}
 	}

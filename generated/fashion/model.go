@@ -119,7 +119,7 @@ func NewSeeded(seed uint64) *Model {
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 28800)
+		m.scratch[w] = make([]float32, 4752)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0

@@ -37,7 +37,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 }
 
 // c1Backward is the backward pass of c1 + c1.relu (specs/tiny.net:33), per image and group: dW += dY·patchesᵀ
-// (8×256 · 256×27) into the worker's partial sums
+// (8×256 · 256×27, the patches packed straight from the image) into the worker's partial sums
 func (m *Model) c1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 768  // 3x16x16
@@ -51,7 +51,6 @@ func (m *Model) c1Backward(worker, lo, hi int) {
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
 	sums := m.partials[worker]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
@@ -61,8 +60,7 @@ func (m *Model) c1Backward(worker, lo, hi int) {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		for gr := 0; gr < groups; gr++ {
-			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &c1Geometry)
-			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
+			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &c1Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
 		}
 	}
 }
@@ -145,7 +143,7 @@ func (m *Model) p1Backward(worker, lo, hi int) {
 }
 
 // c2Backward is the backward pass of c2 + c2.relu (specs/tiny.net:37), per image and group: dW += dY·patchesᵀ
-// (6×24 · 24×24) into the worker's partial sums
+// (6×24 · 24×24, the patches packed straight from the image) into the worker's partial sums
 // and dX = col2im(Wᵀ·dY) (24×6 · 6×24)
 func (m *Model) c2Backward(worker, lo, hi int) {
 	const (
@@ -159,9 +157,8 @@ func (m *Model) c2Backward(worker, lo, hi int) {
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
-	dx, dpatches := m.grad[0][:m.n*inSize], m.scratch[worker][depth*cols:2*depth*cols]
+	dx, dpatches := m.grad[0][:m.n*inSize], m.scratch[worker][:depth*cols]
 	sums := m.partials[worker]
-	patches := m.scratch[worker][:depth*cols]
 	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
@@ -173,8 +170,7 @@ func (m *Model) c2Backward(worker, lo, hi int) {
 		d := dx[i*inSize : (i+1)*inSize]
 		clear(d)
 		for gr := 0; gr < groups; gr++ {
-			runtime.Im2col(patches, src[gr*inGroup:(gr+1)*inGroup], &c2Geometry)
-			runtime.Gemm(ws, false, true, rows, depth, cols, g[gr*rows*cols:(gr+1)*rows*cols], cols, patches, cols, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true, runtime.Epilogue{})
+			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &c2Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
 			runtime.Gemm(ws, true, false, depth, cols, rows, m.c2Weight[gr*rows*depth:(gr+1)*rows*depth], depth, g[gr*rows*cols:(gr+1)*rows*cols], cols, dpatches, cols, false, runtime.Epilogue{})
 			runtime.Col2im(d[gr*inGroup:(gr+1)*inGroup], dpatches, &c2Geometry)
 		}
