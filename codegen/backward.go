@@ -399,35 +399,38 @@ func (g *gen) lrnBackward(f *jen.File, s *compiler.Step) {
 }
 
 // poolBackward emits max or average pooling's backward pass per channel plane: each output's
-// gradient goes to the first maximum of its window (in row-major order, as PyTorch), or is
-// spread over the window divided by its size.
+// gradient goes to the first maximum of its window (in row-major order, as PyTorch; the search
+// is runtime.MaxPoolBackward's), or is spread over the window divided by its size.
 func (g *gen) poolBackward(f *jen.File, s *compiler.Step) {
 	l, p := s.Main(), s.Main().Pool
 	in, out := s.In(), s.Out()
-	isMax := l.Op == compiler.OpMaxPool
-	how := "each output's gradient goes to the first maximum of its window, in row-major order"
-	var window []jen.Code
-	if isMax {
-		window = []jen.Code{
-			x("at := y0*inW + x0"),
-			jen.For(x("y := y0; y < y1; y++")).Block(
-				jen.For(x("xx := x0; xx < x1; xx++")).Block(
-					jen.If(x("plane[y*inW+xx] > plane[at]")).Block(x("at = y*inW + xx")),
-				),
+	inS, _, dyS, dxS := g.gradSlices(s)
+	if l.Op == compiler.OpMaxPool {
+		window := g.name[s] + "Window"
+		f.Comment(fmt.Sprintf("%s is the backward pass of %s (%s), per channel plane: each output's gradient goes to the", g.backName(s), l.Name, g.where(l)))
+		f.Comment(fmt.Sprintf("first maximum of its window, in row-major order (%s).", window))
+		perPlane(f, g.backName(s),
+			jen.Const().Defs(append(sizes(in, out),
+				x("inPlane, outPlane").Op("=").List(jen.Lit(in.H*in.W), jen.Lit(out.H*out.W)).Comment("a channel plane of each"),
+			)...),
+			x("in, dy, dx := %s, %s, %s", inS, dyS, dxS),
+			jen.For(x("u := lo; u < hi; u++")).Block(
+				x("runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &%s)", window),
 			),
-			x("d[at] += gy[oy*outW+ox]"),
-		}
-	} else {
-		how = "each output's gradient is spread over its window, divided by the window's size counting padding"
-		window = []jen.Code{
-			x("v := gy[oy*outW+ox] / float32((min(oy*sh-ph+kh, inH+ph)-(oy*sh-ph))*(min(ox*sw-pw+kw, inW+pw)-(ox*sw-pw)))"),
-			jen.For(x("y := y0; y < y1; y++")).Block(
-				jen.For(x("xx := x0; xx < x1; xx++")).Block(x("d[y*inW+xx] += v")),
-			),
-		}
+		)
+		f.Comment(fmt.Sprintf("%s is the geometry of %s's windows over one channel plane.", window, l.Name))
+		f.Var().Id(window).Op("=").Add(x("runtime.Pool{H: %d, W: %d, KH: %d, KW: %d, SH: %d, SW: %d, PH: %d, PW: %d, OutH: %d, OutW: %d}",
+			in.H, in.W, p.KH, p.KW, p.SH, p.SW, p.PH, p.PW, out.H, out.W))
+		return
+	}
+	how := "each output's gradient is spread over its window, divided by the window's size counting padding"
+	window := []jen.Code{
+		x("v := gy[oy*outW+ox] / float32((min(oy*sh-ph+kh, inH+ph)-(oy*sh-ph))*(min(ox*sw-pw+kw, inW+pw)-(ox*sw-pw)))"),
+		jen.For(x("y := y0; y < y1; y++")).Block(
+			jen.For(x("xx := x0; xx < x1; xx++")).Block(x("d[y*inW+xx] += v")),
+		),
 	}
 	f.Comment(fmt.Sprintf("%s is the backward pass of %s (%s), per channel plane: %s.", g.backName(s), l.Name, g.where(l), how))
-	inS, _, dyS, dxS := g.gradSlices(s)
 	perPlane(f, g.backName(s),
 		jen.Const().Defs(append(sizes(in, out),
 			x("inH, inW").Op("=").List(jen.Lit(in.H), jen.Lit(in.W)),
@@ -436,11 +439,9 @@ func (g *gen) poolBackward(f *jen.File, s *compiler.Step) {
 			x("sh, sw").Op("=").List(jen.Lit(p.SH), jen.Lit(p.SW)),
 			x("ph, pw").Op("=").List(jen.Lit(p.PH), jen.Lit(p.PW)),
 		)...),
-		x("in, dy, dx := %s, %s, %s", inS, dyS, dxS),
-		x("_ = in"),
+		x("dy, dx := %s, %s", dyS, dxS),
 		jen.For(x("u := lo; u < hi; u++")).Block(
-			x("plane, gy, d := in[u*inH*inW:(u+1)*inH*inW], dy[u*outH*outW:(u+1)*outH*outW], dx[u*inH*inW:(u+1)*inH*inW]"),
-			x("_ = plane"),
+			x("gy, d := dy[u*outH*outW:(u+1)*outH*outW], dx[u*inH*inW:(u+1)*inH*inW]"),
 			x("clear(d)"),
 			jen.For(x("oy := 0; oy < outH; oy++")).Block(
 				x("y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)"),

@@ -65,40 +65,22 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/alexnet_half.net:23), per channel plane: each output's gradient goes to the first maximum of its window, in row-major order.
+// pool1Backward is the backward pass of pool1 (specs/alexnet_half.net:23), per channel plane: each output's gradient goes to the
+// first maximum of its window, in row-major order (pool1Window).
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
-		inSize     = 145200 // 48x55x55
-		outSize    = 34992  // 48x27x27
-		inH, inW   = 55, 55
-		outH, outW = 27, 27
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 0, 0
+		inSize            = 145200    // 48x55x55
+		outSize           = 34992     // 48x27x27
+		inPlane, outPlane = 3025, 729 // a channel plane of each
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
-	_ = in
 	for u := lo; u < hi; u++ {
-		plane, gy, d := in[u*inH*inW:(u+1)*inH*inW], dy[u*outH*outW:(u+1)*outH*outW], dx[u*inH*inW:(u+1)*inH*inW]
-		_ = plane
-		clear(d)
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				at := y0*inW + x0
-				for y := y0; y < y1; y++ {
-					for xx := x0; xx < x1; xx++ {
-						if plane[y*inW+xx] > plane[at] {
-							at = y*inW + xx
-						}
-					}
-				}
-				d[at] += gy[oy*outW+ox]
-			}
-		}
+		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool1Window)
 	}
 }
+
+// pool1Window is the geometry of pool1's windows over one channel plane.
+var pool1Window = runtime.Pool{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 27, OutW: 27}
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet_half.net:24), per image and group: dW += dY·patchesᵀ
 // (128×729 · 729×1200, the patches packed straight from the image) into the worker's partial sums
@@ -157,40 +139,22 @@ func (m *Model) conv2Flip() {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/alexnet_half.net:26), per channel plane: each output's gradient goes to the first maximum of its window, in row-major order.
+// pool2Backward is the backward pass of pool2 (specs/alexnet_half.net:26), per channel plane: each output's gradient goes to the
+// first maximum of its window, in row-major order (pool2Window).
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
-		inSize     = 93312 // 128x27x27
-		outSize    = 21632 // 128x13x13
-		inH, inW   = 27, 27
-		outH, outW = 13, 13
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 0, 0
+		inSize            = 93312    // 128x27x27
+		outSize           = 21632    // 128x13x13
+		inPlane, outPlane = 729, 169 // a channel plane of each
 	)
 	in, dy, dx := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
-	_ = in
 	for u := lo; u < hi; u++ {
-		plane, gy, d := in[u*inH*inW:(u+1)*inH*inW], dy[u*outH*outW:(u+1)*outH*outW], dx[u*inH*inW:(u+1)*inH*inW]
-		_ = plane
-		clear(d)
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				at := y0*inW + x0
-				for y := y0; y < y1; y++ {
-					for xx := x0; xx < x1; xx++ {
-						if plane[y*inW+xx] > plane[at] {
-							at = y*inW + xx
-						}
-					}
-				}
-				d[at] += gy[oy*outW+ox]
-			}
-		}
+		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool2Window)
 	}
 }
+
+// pool2Window is the geometry of pool2's windows over one channel plane.
+var pool2Window = runtime.Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 13, OutW: 13}
 
 // conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet_half.net:27), per image and group: dW += dY·patchesᵀ
 // (192×169 · 169×1152, the patches packed straight from the image) into the worker's partial sums
@@ -363,40 +327,22 @@ func (m *Model) conv5Flip() {
 	}
 }
 
-// pool5Backward is the backward pass of pool5 (specs/alexnet_half.net:33), per channel plane: each output's gradient goes to the first maximum of its window, in row-major order.
+// pool5Backward is the backward pass of pool5 (specs/alexnet_half.net:33), per channel plane: each output's gradient goes to the
+// first maximum of its window, in row-major order (pool5Window).
 func (m *Model) pool5Backward(worker, lo, hi int) {
 	const (
-		inSize     = 21632 // 128x13x13
-		outSize    = 4608  // 128x6x6
-		inH, inW   = 13, 13
-		outH, outW = 6, 6
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 0, 0
+		inSize            = 21632   // 128x13x13
+		outSize           = 4608    // 128x6x6
+		inPlane, outPlane = 169, 36 // a channel plane of each
 	)
 	in, dy, dx := m.buf[6][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
-	_ = in
 	for u := lo; u < hi; u++ {
-		plane, gy, d := in[u*inH*inW:(u+1)*inH*inW], dy[u*outH*outW:(u+1)*outH*outW], dx[u*inH*inW:(u+1)*inH*inW]
-		_ = plane
-		clear(d)
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				at := y0*inW + x0
-				for y := y0; y < y1; y++ {
-					for xx := x0; xx < x1; xx++ {
-						if plane[y*inW+xx] > plane[at] {
-							at = y*inW + xx
-						}
-					}
-				}
-				d[at] += gy[oy*outW+ox]
-			}
-		}
+		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool5Window)
 	}
 }
+
+// pool5Window is the geometry of pool5's windows over one channel plane.
+var pool5Window = runtime.Pool{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
 // pool5DropoutBackward is the backward pass of pool5.dropout (specs/alexnet_half.net:34): the gradient times the mask of the last
 // training-mode Forward, or itself after an inference-mode one.

@@ -65,40 +65,22 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/fashion.net:40), per channel plane: each output's gradient goes to the first maximum of its window, in row-major order.
+// pool1Backward is the backward pass of pool1 (specs/fashion.net:40), per channel plane: each output's gradient goes to the
+// first maximum of its window, in row-major order (pool1Window).
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
-		inSize     = 18432 // 32x24x24
-		outSize    = 4608  // 32x12x12
-		inH, inW   = 24, 24
-		outH, outW = 12, 12
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 0, 0
+		inSize            = 18432    // 32x24x24
+		outSize           = 4608     // 32x12x12
+		inPlane, outPlane = 576, 144 // a channel plane of each
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
-	_ = in
 	for u := lo; u < hi; u++ {
-		plane, gy, d := in[u*inH*inW:(u+1)*inH*inW], dy[u*outH*outW:(u+1)*outH*outW], dx[u*inH*inW:(u+1)*inH*inW]
-		_ = plane
-		clear(d)
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				at := y0*inW + x0
-				for y := y0; y < y1; y++ {
-					for xx := x0; xx < x1; xx++ {
-						if plane[y*inW+xx] > plane[at] {
-							at = y*inW + xx
-						}
-					}
-				}
-				d[at] += gy[oy*outW+ox]
-			}
-		}
+		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool1Window)
 	}
 }
+
+// pool1Window is the geometry of pool1's windows over one channel plane.
+var pool1Window = runtime.Pool{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 12, OutW: 12}
 
 // pool1LrnBackward is the exact backward pass of pool1.lrn (specs/fashion.net:41), per image: with b_i = a_i·s_i^−β and
 // s_i = k + α'·Σ_{j∈W(i)} a_j², ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
@@ -199,40 +181,22 @@ func (m *Model) conv2Flip() {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/fashion.net:44), per channel plane: each output's gradient goes to the first maximum of its window, in row-major order.
+// pool2Backward is the backward pass of pool2 (specs/fashion.net:44), per channel plane: each output's gradient goes to the
+// first maximum of its window, in row-major order (pool2Window).
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
-		inSize     = 13824 // 96x12x12
-		outSize    = 3456  // 96x6x6
-		inH, inW   = 12, 12
-		outH, outW = 6, 6
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 0, 0
+		inSize            = 13824   // 96x12x12
+		outSize           = 3456    // 96x6x6
+		inPlane, outPlane = 144, 36 // a channel plane of each
 	)
 	in, dy, dx := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
-	_ = in
 	for u := lo; u < hi; u++ {
-		plane, gy, d := in[u*inH*inW:(u+1)*inH*inW], dy[u*outH*outW:(u+1)*outH*outW], dx[u*inH*inW:(u+1)*inH*inW]
-		_ = plane
-		clear(d)
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				at := y0*inW + x0
-				for y := y0; y < y1; y++ {
-					for xx := x0; xx < x1; xx++ {
-						if plane[y*inW+xx] > plane[at] {
-							at = y*inW + xx
-						}
-					}
-				}
-				d[at] += gy[oy*outW+ox]
-			}
-		}
+		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool2Window)
 	}
 }
+
+// pool2Window is the geometry of pool2's windows over one channel plane.
+var pool2Window = runtime.Pool{H: 12, W: 12, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
 // fc3Backward is the backward pass of fc3 + fc3.relu (specs/fashion.net:45) over the whole batch: dW = dYᵀ·X (256×n · n×3456)
 // and dX = dY·W (n×256 · 256×3456), each GEMM split over the workers.

@@ -107,40 +107,22 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// p1Backward is the backward pass of p1 (specs/tiny.net:36), per channel plane: each output's gradient goes to the first maximum of its window, in row-major order.
+// p1Backward is the backward pass of p1 (specs/tiny.net:36), per channel plane: each output's gradient goes to the
+// first maximum of its window, in row-major order (p1Window).
 func (m *Model) p1Backward(worker, lo, hi int) {
 	const (
-		inSize     = 2048 // 8x16x16
-		outSize    = 512  // 8x8x8
-		inH, inW   = 16, 16
-		outH, outW = 8, 8
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 1, 1
+		inSize            = 2048    // 8x16x16
+		outSize           = 512     // 8x8x8
+		inPlane, outPlane = 256, 64 // a channel plane of each
 	)
 	in, dy, dx := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
-	_ = in
 	for u := lo; u < hi; u++ {
-		plane, gy, d := in[u*inH*inW:(u+1)*inH*inW], dy[u*outH*outW:(u+1)*outH*outW], dx[u*inH*inW:(u+1)*inH*inW]
-		_ = plane
-		clear(d)
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				at := y0*inW + x0
-				for y := y0; y < y1; y++ {
-					for xx := x0; xx < x1; xx++ {
-						if plane[y*inW+xx] > plane[at] {
-							at = y*inW + xx
-						}
-					}
-				}
-				d[at] += gy[oy*outW+ox]
-			}
-		}
+		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &p1Window)
 	}
 }
+
+// p1Window is the geometry of p1's windows over one channel plane.
+var p1Window = runtime.Pool{H: 16, W: 16, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1, OutH: 8, OutW: 8}
 
 // c2Backward is the backward pass of c2 + c2.relu (specs/tiny.net:37), per image and group: dW += dY·patchesᵀ
 // (6×24 · 24×24, the patches packed straight from the image) into the worker's partial sums
@@ -230,11 +212,9 @@ func (m *Model) p2Backward(worker, lo, hi int) {
 		sh, sw     = 2, 2
 		ph, pw     = 0, 0
 	)
-	in, dy, dx := m.buf[4][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
-	_ = in
+	dy, dx := m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		plane, gy, d := in[u*inH*inW:(u+1)*inH*inW], dy[u*outH*outW:(u+1)*outH*outW], dx[u*inH*inW:(u+1)*inH*inW]
-		_ = plane
+		gy, d := dy[u*outH*outW:(u+1)*outH*outW], dx[u*inH*inW:(u+1)*inH*inW]
 		clear(d)
 		for oy := 0; oy < outH; oy++ {
 			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)

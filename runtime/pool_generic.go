@@ -1,0 +1,8 @@
+//go:build !amd64 || noasm
+
+package runtime
+
+// maxArgmax is the Go twin in this build.
+func maxArgmax(at *[16]int32, x []float32, ix0 *[16]int32, iy0 int, p *Pool) {
+	maxArgmaxGo(at, x, ix0, iy0, p)
+}

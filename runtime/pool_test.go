@@ -1,0 +1,102 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// maxPoolBackwardNaive is MaxPoolBackward from its definition, output by output.
+func maxPoolBackwardNaive(dx, x, dy []float32, p *Pool) {
+	clear(dx[:p.H*p.W])
+	for oy := range p.OutH {
+		for ox := range p.OutW {
+			at := -1
+			for ky := range p.KH {
+				for kx := range p.KW {
+					iy, ix := oy*p.SH-p.PH+ky, ox*p.SW-p.PW+kx
+					if iy < 0 || iy >= p.H || ix < 0 || ix >= p.W {
+						continue
+					}
+					if at < 0 || x[iy*p.W+ix] > x[at] {
+						at = iy*p.W + ix
+					}
+				}
+			}
+			if at >= 0 {
+				dx[at] += dy[oy*p.OutW+ox]
+			}
+		}
+	}
+}
+
+// TestMaxPoolBackward checks MaxPoolBackward (AVX-512 where the CPU has it) and its Go twin
+// against the definition, bit for bit, on AlexNet's and awkward geometries (padding, ceil
+// rounding that leaves windows past the image, windows wider than their stride, outputs past
+// sixteen), on planes with ties (few distinct values), NaNs and infinities, with a guard after
+// dx.
+func TestMaxPoolBackward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 13))
+	pools := []Pool{
+		{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 27, OutW: 27},
+		{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 6, OutW: 6},
+		{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 12, OutW: 12}, // ceil: the last window is cut
+		{H: 7, W: 40, KH: 2, KW: 5, SH: 1, SW: 2, PH: 1, PW: 2, OutH: 8, OutW: 20},
+		{H: 1, W: 1, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 1, OutW: 1},
+		{H: 9, W: 35, KH: 4, KW: 4, SH: 3, SW: 1, PH: 2, PW: 2, OutH: 4, OutW: 36},
+	}
+	for _, p := range pools {
+		for trial := range 6 {
+			size := p.H * p.W
+			x := make([]float32, size)
+			for i := range x {
+				switch {
+				case trial%2 == 1:
+					x[i] = float32(rng.IntN(3)) // ties everywhere
+				default:
+					x[i] = rng.Float32()*2 - 1
+				}
+			}
+			if trial >= 4 {
+				for range 1 + size/10 {
+					x[rng.IntN(size)] = []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}[rng.IntN(3)]
+				}
+			}
+			dy := randSlice(rng, p.OutH*p.OutW)
+			want := make([]float32, size+1)
+			maxPoolBackwardNaive(want, x, dy, &p)
+			want[size] = 7
+			for _, run := range []struct {
+				name string
+				twin bool
+			}{{"MaxPoolBackward", false}, {"Go twin", true}} {
+				got := randSlice(rng, size+1)
+				got[size] = 7
+				what := fmt.Sprintf("%s %+v trial %d", run.name, p, trial)
+				maxPoolBackward(got[:size], x, dy, &p, run.twin)
+				for i := range want {
+					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: dx[%d]", what, i)
+				}
+			}
+		}
+	}
+}
+
+// TestMaxPoolBackwardNoAllocs checks that MaxPoolBackward allocates nothing.
+func TestMaxPoolBackwardNoAllocs(t *testing.T) {
+	p := Pool{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 6, OutW: 6}
+	x, dy, dx := make([]float32, 169), make([]float32, 36), make([]float32, 169)
+	require.Zero(t, testing.AllocsPerRun(10, func() { MaxPoolBackward(dx, x, dy, &p) }))
+}
+
+func BenchmarkMaxPoolBackward(b *testing.B) {
+	p := Pool{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 27, OutW: 27}
+	rng := rand.New(rand.NewPCG(1, 1))
+	x, dy, dx := randSlice(rng, 55*55), randSlice(rng, 27*27), make([]float32, 55*55)
+	for b.Loop() {
+		MaxPoolBackward(dx, x, dy, &p)
+	}
+}
