@@ -399,16 +399,16 @@ func (g *gen) lrnBackward(f *jen.File, s *compiler.Step) {
 }
 
 // poolBackward emits max or average pooling's backward pass per channel plane: each output's
-// gradient goes to the first maximum of its window (in row-major order, as PyTorch; the search
-// is runtime.MaxPoolBackward's), or is spread over the window divided by its size.
+// gradient goes to its window's maximum (runtime.MaxPoolBackward: PyTorch's, the first in
+// row-major order, or the last NaN), or is spread over the window divided by its size.
 func (g *gen) poolBackward(f *jen.File, s *compiler.Step) {
 	l, p := s.Main(), s.Main().Pool
 	in, out := s.In(), s.Out()
 	inS, _, dyS, dxS := g.gradSlices(s)
 	if l.Op == compiler.OpMaxPool {
 		window := g.name[s] + "Window"
-		f.Comment(fmt.Sprintf("%s is the backward pass of %s (%s), per channel plane: each output's gradient goes to the", g.backName(s), l.Name, g.where(l)))
-		f.Comment(fmt.Sprintf("first maximum of its window, in row-major order (%s).", window))
+		f.Comment(fmt.Sprintf("%s is the backward pass of %s (%s), per channel plane: each output's gradient goes to its", g.backName(s), l.Name, g.where(l)))
+		f.Comment(fmt.Sprintf("maximum of its window, as in the forward pass (%s, declared with it).", window))
 		perPlane(f, g.backName(s),
 			jen.Const().Defs(append(sizes(in, out),
 				x("inPlane, outPlane").Op("=").List(jen.Lit(in.H*in.W), jen.Lit(out.H*out.W)).Comment("a channel plane of each"),
@@ -418,9 +418,6 @@ func (g *gen) poolBackward(f *jen.File, s *compiler.Step) {
 				x("runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &%s)", window),
 			),
 		)
-		f.Comment(fmt.Sprintf("%s is the geometry of %s's windows over one channel plane.", window, l.Name))
-		f.Var().Id(window).Op("=").Add(x("runtime.Pool{H: %d, W: %d, KH: %d, KW: %d, SH: %d, SW: %d, PH: %d, PW: %d, OutH: %d, OutW: %d}",
-			in.H, in.W, p.KH, p.KW, p.SH, p.SW, p.PH, p.PW, out.H, out.W))
 		return
 	}
 	how := "each output's gradient is spread over its window, divided by the window's size counting padding"

@@ -246,23 +246,34 @@ func perPlane(f *jen.File, name string, body ...jen.Code) {
 }
 
 // pool emits max or average pooling, each output the max or mean of its window. Max ignores
-// padding; average divides by the window's size counting padding (PyTorch's count_include_pad).
-// Each output row first reduces its window's rows column by column into a scratch row, then
-// each output reduces its window's columns of that row.
+// padding and is runtime.MaxPool's (PyTorch's maximum, NaN propagating); average divides by the
+// window's size counting padding (PyTorch's count_include_pad): each output row first sums its
+// window's rows column by column into a scratch row, then each output its window's columns of
+// that row.
 func (g *gen) pool(f *jen.File, s *compiler.Step) {
 	l, p := s.Main(), s.Main().Pool
 	in, out := s.In(), s.Out()
-	isMax := l.Op == compiler.OpMaxPool
-	how := fmt.Sprintf("Each output is the maximum of its %dx%d window (stride %dx%d, padding %dx%d ignored).", p.KH, p.KW, p.SH, p.SW, p.PH, p.PW)
-	reduce, first, finish := "max(t[x], v)", "best := t[x0]", "o[oy*outW+ox] = best"
-	across := "best = max(best, v)"
-	if !isMax {
-		how = fmt.Sprintf("Each output is the sum of its %dx%d window (stride %dx%d) divided by the window's size,\n"+
-			"counting padding (%dx%d) but not what lies beyond it, as PyTorch's AvgPool2d.", p.KH, p.KW, p.SH, p.SW, p.PH, p.PW)
-		reduce, first, across = "t[x] + v", "var best float32", "best += v"
-		finish = "o[oy*outW+ox] = best / float32(rows*(min(ox*sw-pw+kw, inW+pw)-(ox*sw-pw)))"
+	if l.Op == compiler.OpMaxPool {
+		window := g.name[s] + "Window"
+		g.doc(f, s, fmt.Sprintf("Each output is the maximum of its %dx%d window (stride %dx%d, padding %dx%d ignored), per channel plane.",
+			p.KH, p.KW, p.SH, p.SW, p.PH, p.PW))
+		inS, outS := g.slices(s)
+		perPlane(f, g.name[s],
+			jen.Const().Defs(append(sizes(in, out),
+				x("inPlane, outPlane").Op("=").List(jen.Lit(in.H*in.W), jen.Lit(out.H*out.W)).Comment("a channel plane of each"),
+			)...),
+			x("in, out := %s, %s", inS, outS),
+			jen.For(x("u := lo; u < hi; u++")).Block(
+				x("runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &%s)", window),
+			),
+		)
+		f.Comment(fmt.Sprintf("%s is the geometry of %s's windows over one channel plane.", window, l.Name))
+		f.Var().Id(window).Op("=").Add(x("runtime.Pool{H: %d, W: %d, KH: %d, KW: %d, SH: %d, SW: %d, PH: %d, PW: %d, OutH: %d, OutW: %d}",
+			in.H, in.W, p.KH, p.KW, p.SH, p.SW, p.PH, p.PW, out.H, out.W))
+		return
 	}
-	g.doc(f, s, how)
+	g.doc(f, s, fmt.Sprintf("Each output is the sum of its %dx%d window (stride %dx%d) divided by the window's size,\n"+
+		"counting padding (%dx%d) but not what lies beyond it, as PyTorch's AvgPool2d.", p.KH, p.KW, p.SH, p.SW, p.PH, p.PW))
 	inS, outS := g.slices(s)
 	perPlane(f, g.name[s],
 		jen.Const().Defs(append(sizes(in, out),
@@ -279,21 +290,16 @@ func (g *gen) pool(f *jen.File, s *compiler.Step) {
 			x("o := out[u*outH*outW : (u+1)*outH*outW]"),
 			jen.For(x("oy := 0; oy < outH; oy++")).Block(
 				x("y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)"),
-				func() jen.Code {
-					if isMax {
-						return jen.Null()
-					}
-					return x("rows := min(oy*sh-ph+kh, inH+ph) - (oy*sh - ph)").Comment("window height, counting padding")
-				}(),
+				x("rows := min(oy*sh-ph+kh, inH+ph) - (oy*sh - ph)").Comment("window height, counting padding"),
 				x("copy(t, plane[y0*inW:(y0+1)*inW])"),
 				jen.For(x("y := y0 + 1; y < y1; y++")).Block(
-					jen.For(x("x, v := range plane[y*inW : (y+1)*inW]")).Block(x("t[x] = %s", reduce)),
+					jen.For(x("x, v := range plane[y*inW : (y+1)*inW]")).Block(x("t[x] += v")),
 				),
 				jen.For(x("ox := 0; ox < outW; ox++")).Block(
 					x("x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)"),
-					x("%s", first),
-					jen.For(x("_, v := range t[x0:x1]")).Block(x("%s", across)),
-					x("%s", finish),
+					x("var best float32"),
+					jen.For(x("_, v := range t[x0:x1]")).Block(x("best += v")),
+					x("o[oy*outW+ox] = best / float32(rows*(min(ox*sw-pw+kw, inW+pw)-(ox*sw-pw)))"),
 				),
 			),
 		),

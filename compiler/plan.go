@@ -117,14 +117,14 @@ func takeBuffer(n *Network, free *[]int, size int64) int {
 }
 
 // Scratch is the per-worker scratch space the step's forward kernel needs, in float32 values:
-// one image's channel row for LRN, one input row for pooling. A conv needs none: its GEMM packs
-// the patches straight from the image.
+// one image's channel row for LRN, one input row for average pooling. A conv needs none: its
+// GEMM packs the patches straight from the image; nor does max pooling, which gathers.
 func (s *Step) Scratch() int64 {
 	l := s.Main()
 	switch l.Op {
 	case OpLRN:
 		return int64(l.In.H * l.In.W)
-	case OpMaxPool, OpAvgPool:
+	case OpAvgPool:
 		return int64(l.In.W)
 	}
 	return 0

@@ -2,16 +2,17 @@
 
 #include "textflag.h"
 
-// func maxArgmaxAVX512(at *int32, x *float32, ix0 *int32, iy0, kh, kw, h, w int)
-TEXT ·maxArgmaxAVX512(SB), NOSPLIT, $0-64
-	MOVQ at+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ ix0+16(FP), R8
-	MOVQ iy0+24(FP), R9                 // iy = iy0 + ky
-	MOVQ kh+32(FP), R12                 // rows of the window left
-	MOVQ kw+40(FP), R13
-	MOVQ h+48(FP), R14
-	MOVQ w+56(FP), R15
+// func maxArgmaxAVX512(best *float32, at *int32, x *float32, ix0 *int32, iy0, kh, kw, h, w int)
+TEXT ·maxArgmaxAVX512(SB), NOSPLIT, $0-72
+	MOVQ best+0(FP), BX
+	MOVQ at+8(FP), DI
+	MOVQ x+16(FP), SI
+	MOVQ ix0+24(FP), R8
+	MOVQ iy0+32(FP), R9                 // iy = iy0 + ky
+	MOVQ kh+40(FP), R12                 // rows of the window left
+	MOVQ kw+48(FP), R13
+	MOVQ h+56(FP), R14
+	MOVQ w+64(FP), R15
 	VMOVDQU32    (R8), Z20              // ix0 of each lane
 	VPBROADCASTD R15, Z21               // w in every lane
 	VPTERNLOGD   $0xff, Z2, Z2, Z2      // the index of each lane's maximum: −1, none yet
@@ -37,6 +38,8 @@ col:
 	VXORPS   Z8, Z8, Z8
 	VGATHERDPS (SI)(Z7*4), K2, Z8       // the values where K1 is set
 	VCMPPS   $0x1e, Z1, Z8, K4          // K4: value > maximum (GT_OQ: false for NaN)
+	VCMPPS   $0x03, Z8, Z8, K5          // K5: the value is NaN (UNORD_Q)
+	KORW     K5, K4, K4                 // either
 	KORW     K3, K4, K4                 // or the lane has no value yet
 	KANDW    K1, K4, K4                 // and the value is inside the image
 	VMOVAPS   Z8, K4, Z1                // take it
@@ -52,6 +55,7 @@ nextRow:
 	JNZ  row
 
 done:
+	VMOVUPS   Z1, (BX)
 	VMOVDQU32 Z2, (DI)
 	VZEROUPPER
 	RET

@@ -3,6 +3,6 @@
 package runtime
 
 // maxArgmax is the Go twin in this build.
-func maxArgmax(at *[16]int32, x []float32, ix0 *[16]int32, iy0 int, p *Pool) {
-	maxArgmaxGo(at, x, ix0, iy0, p)
+func maxArgmax(best *[16]float32, at *[16]int32, x []float32, ix0 *[16]int32, iy0 int, p *Pool) {
+	maxArgmaxGo(best, at, x, ix0, iy0, p)
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// maxPoolBackwardNaive is MaxPoolBackward from its definition, output by output.
-func maxPoolBackwardNaive(dx, x, dy []float32, p *Pool) {
+// maxPoolNaive is MaxPool and MaxPoolBackward from their definition, output by output.
+func maxPoolNaive(y, dx, x, dy []float32, p *Pool) {
 	clear(dx[:p.H*p.W])
 	for oy := range p.OutH {
 		for ox := range p.OutW {
@@ -21,24 +21,26 @@ func maxPoolBackwardNaive(dx, x, dy []float32, p *Pool) {
 					if iy < 0 || iy >= p.H || ix < 0 || ix >= p.W {
 						continue
 					}
-					if at < 0 || x[iy*p.W+ix] > x[at] {
+					if v := x[iy*p.W+ix]; at < 0 || v > x[at] || v != v {
 						at = iy*p.W + ix
 					}
 				}
 			}
+			y[oy*p.OutW+ox] = 0
 			if at >= 0 {
+				y[oy*p.OutW+ox] = x[at]
 				dx[at] += dy[oy*p.OutW+ox]
 			}
 		}
 	}
 }
 
-// TestMaxPoolBackward checks MaxPoolBackward (AVX-512 where the CPU has it) and its Go twin
-// against the definition, bit for bit, on AlexNet's and awkward geometries (padding, ceil
+// TestMaxPool checks MaxPool and MaxPoolBackward (AVX-512 where the CPU has it) and their Go
+// twins against the definition, bit for bit, on AlexNet's and awkward geometries (padding, ceil
 // rounding that leaves windows past the image, windows wider than their stride, outputs past
 // sixteen), on planes with ties (few distinct values), NaNs and infinities, with a guard after
 // dx.
-func TestMaxPoolBackward(t *testing.T) {
+func TestMaxPool(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 13))
 	pools := []Pool{
 		{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 27, OutW: 27},
@@ -66,9 +68,9 @@ func TestMaxPoolBackward(t *testing.T) {
 				}
 			}
 			dy := randSlice(rng, p.OutH*p.OutW)
-			want := make([]float32, size+1)
-			maxPoolBackwardNaive(want, x, dy, &p)
-			want[size] = 7
+			want, wantY := make([]float32, size+1), make([]float32, p.OutH*p.OutW+1)
+			maxPoolNaive(wantY, want, x, dy, &p)
+			want[size], wantY[p.OutH*p.OutW] = 7, 7
 			for _, run := range []struct {
 				name string
 				twin bool
@@ -76,20 +78,27 @@ func TestMaxPoolBackward(t *testing.T) {
 				got := randSlice(rng, size+1)
 				got[size] = 7
 				what := fmt.Sprintf("%s %+v trial %d", run.name, p, trial)
-				maxPoolBackward(got[:size], x, dy, &p, run.twin)
+				maxPool(nil, got[:size], x, dy, &p, run.twin)
 				for i := range want {
 					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: dx[%d]", what, i)
+				}
+				gotY := randSlice(rng, len(wantY))
+				gotY[len(gotY)-1] = 7
+				maxPool(gotY[:len(gotY)-1], nil, x, nil, &p, run.twin)
+				for i := range wantY {
+					require.Equal(t, math.Float32bits(wantY[i]), math.Float32bits(gotY[i]), "%s: y[%d]", what, i)
 				}
 			}
 		}
 	}
 }
 
-// TestMaxPoolBackwardNoAllocs checks that MaxPoolBackward allocates nothing.
+// TestMaxPoolBackwardNoAllocs checks that MaxPool and MaxPoolBackward allocate nothing.
 func TestMaxPoolBackwardNoAllocs(t *testing.T) {
 	p := Pool{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 6, OutW: 6}
 	x, dy, dx := make([]float32, 169), make([]float32, 36), make([]float32, 169)
 	require.Zero(t, testing.AllocsPerRun(10, func() { MaxPoolBackward(dx, x, dy, &p) }))
+	require.Zero(t, testing.AllocsPerRun(10, func() { MaxPool(dy, x, &p) }))
 }
 
 func BenchmarkMaxPoolBackward(b *testing.B) {

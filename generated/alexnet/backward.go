@@ -107,8 +107,8 @@ func (m *Model) conv1LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/alexnet.net:41), per channel plane: each output's gradient goes to the
-// first maximum of its window, in row-major order (pool1Window).
+// pool1Backward is the backward pass of pool1 (specs/alexnet.net:41), per channel plane: each output's gradient goes to its
+// maximum of its window, as in the forward pass (pool1Window, declared with it).
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 290400    // 96x55x55
@@ -120,9 +120,6 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool1Window)
 	}
 }
-
-// pool1Window is the geometry of pool1's windows over one channel plane.
-var pool1Window = runtime.Pool{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 27, OutW: 27}
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet.net:43), per image and group: dW += dY·patchesᵀ
 // (128×729 · 729×1200, the patches packed straight from the image) into the worker's partial sums
@@ -223,8 +220,8 @@ func (m *Model) conv2LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/alexnet.net:46), per channel plane: each output's gradient goes to the
-// first maximum of its window, in row-major order (pool2Window).
+// pool2Backward is the backward pass of pool2 (specs/alexnet.net:46), per channel plane: each output's gradient goes to its
+// maximum of its window, as in the forward pass (pool2Window, declared with it).
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 186624   // 256x27x27
@@ -236,9 +233,6 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool2Window)
 	}
 }
-
-// pool2Window is the geometry of pool2's windows over one channel plane.
-var pool2Window = runtime.Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 13, OutW: 13}
 
 // conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet.net:48), per image and group: dW += dY·patchesᵀ
 // (384×169 · 169×2304, the patches packed straight from the image) into the worker's partial sums
@@ -411,8 +405,8 @@ func (m *Model) conv5Flip() {
 	}
 }
 
-// pool5Backward is the backward pass of pool5 (specs/alexnet.net:54), per channel plane: each output's gradient goes to the
-// first maximum of its window, in row-major order (pool5Window).
+// pool5Backward is the backward pass of pool5 (specs/alexnet.net:54), per channel plane: each output's gradient goes to its
+// maximum of its window, as in the forward pass (pool5Window, declared with it).
 func (m *Model) pool5Backward(worker, lo, hi int) {
 	const (
 		inSize            = 43264   // 256x13x13
@@ -424,9 +418,6 @@ func (m *Model) pool5Backward(worker, lo, hi int) {
 		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool5Window)
 	}
 }
-
-// pool5Window is the geometry of pool5's windows over one channel plane.
-var pool5Window = runtime.Pool{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
 // fc6Backward is the backward pass of fc6 + fc6.relu (specs/alexnet.net:56) over the whole batch: dW = dYᵀ·X (4096×n · n×9216)
 // and dX = dY·W (n×4096 · 4096×9216), each GEMM split over the workers.

@@ -60,41 +60,21 @@ func (m *Model) conv1Lrn(worker, lo, hi int) {
 }
 
 // pool1 computes pool1 (specs/alexnet.net:41): 96x55x55 → 96x27x27 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
 func (m *Model) pool1(worker, lo, hi int) {
 	const (
-		inSize     = 290400 // 96x55x55
-		outSize    = 69984  // 96x27x27
-		inH, inW   = 55, 55
-		outH, outW = 27, 27
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 0, 0
+		inSize            = 290400    // 96x55x55
+		outSize           = 69984     // 96x27x27
+		inPlane, outPlane = 3025, 729 // a channel plane of each
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
-	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
-		plane := in[u*inH*inW : (u+1)*inH*inW]
-		o := out[u*outH*outW : (u+1)*outH*outW]
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			copy(t, plane[y0*inW:(y0+1)*inW])
-			for y := y0 + 1; y < y1; y++ {
-				for x, v := range plane[y*inW : (y+1)*inW] {
-					t[x] = max(t[x], v)
-				}
-			}
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				best := t[x0]
-				for _, v := range t[x0:x1] {
-					best = max(best, v)
-				}
-				o[oy*outW+ox] = best
-			}
-		}
+		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool1Window)
 	}
 }
+
+// pool1Window is the geometry of pool1's windows over one channel plane.
+var pool1Window = runtime.Pool{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 27, OutW: 27}
 
 // conv2Geometry is the layout of one group's patches in conv2: the columns of a 1200×729 matrix, one per
 // output pixel, each the input under that pixel's window, zero in the padding.
@@ -152,41 +132,21 @@ func (m *Model) conv2Lrn(worker, lo, hi int) {
 }
 
 // pool2 computes pool2 (specs/alexnet.net:46): 256x27x27 → 256x13x13 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
 func (m *Model) pool2(worker, lo, hi int) {
 	const (
-		inSize     = 186624 // 256x27x27
-		outSize    = 43264  // 256x13x13
-		inH, inW   = 27, 27
-		outH, outW = 13, 13
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 0, 0
+		inSize            = 186624   // 256x27x27
+		outSize           = 43264    // 256x13x13
+		inPlane, outPlane = 729, 169 // a channel plane of each
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
-	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
-		plane := in[u*inH*inW : (u+1)*inH*inW]
-		o := out[u*outH*outW : (u+1)*outH*outW]
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			copy(t, plane[y0*inW:(y0+1)*inW])
-			for y := y0 + 1; y < y1; y++ {
-				for x, v := range plane[y*inW : (y+1)*inW] {
-					t[x] = max(t[x], v)
-				}
-			}
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				best := t[x0]
-				for _, v := range t[x0:x1] {
-					best = max(best, v)
-				}
-				o[oy*outW+ox] = best
-			}
-		}
+		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool2Window)
 	}
 }
+
+// pool2Window is the geometry of pool2's windows over one channel plane.
+var pool2Window = runtime.Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 13, OutW: 13}
 
 // conv3Geometry is the layout of one group's patches in conv3: the columns of a 2304×169 matrix, one per
 // output pixel, each the input under that pixel's window, zero in the padding.
@@ -273,41 +233,21 @@ func (m *Model) conv5(worker, lo, hi int) {
 }
 
 // pool5 computes pool5 (specs/alexnet.net:54): 256x13x13 → 256x6x6 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
 func (m *Model) pool5(worker, lo, hi int) {
 	const (
-		inSize     = 43264 // 256x13x13
-		outSize    = 9216  // 256x6x6
-		inH, inW   = 13, 13
-		outH, outW = 6, 6
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 0, 0
+		inSize            = 43264   // 256x13x13
+		outSize           = 9216    // 256x6x6
+		inPlane, outPlane = 169, 36 // a channel plane of each
 	)
 	in, out := m.buf[8][:m.n*inSize], m.buf[9][:m.n*outSize]
-	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
-		plane := in[u*inH*inW : (u+1)*inH*inW]
-		o := out[u*outH*outW : (u+1)*outH*outW]
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			copy(t, plane[y0*inW:(y0+1)*inW])
-			for y := y0 + 1; y < y1; y++ {
-				for x, v := range plane[y*inW : (y+1)*inW] {
-					t[x] = max(t[x], v)
-				}
-			}
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				best := t[x0]
-				for _, v := range t[x0:x1] {
-					best = max(best, v)
-				}
-				o[oy*outW+ox] = best
-			}
-		}
+		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool5Window)
 	}
 }
+
+// pool5Window is the geometry of pool5's windows over one channel plane.
+var pool5Window = runtime.Pool{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
 // fc6 computes fc6 (specs/alexnet.net:56): 256x6x6 → 4096 per image.
 // It includes fc6.relu (specs/alexnet.net:57) in the same pass.

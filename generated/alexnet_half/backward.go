@@ -65,8 +65,8 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/alexnet_half.net:23), per channel plane: each output's gradient goes to the
-// first maximum of its window, in row-major order (pool1Window).
+// pool1Backward is the backward pass of pool1 (specs/alexnet_half.net:23), per channel plane: each output's gradient goes to its
+// maximum of its window, as in the forward pass (pool1Window, declared with it).
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 145200    // 48x55x55
@@ -78,9 +78,6 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool1Window)
 	}
 }
-
-// pool1Window is the geometry of pool1's windows over one channel plane.
-var pool1Window = runtime.Pool{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 27, OutW: 27}
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet_half.net:24), per image and group: dW += dY·patchesᵀ
 // (128×729 · 729×1200, the patches packed straight from the image) into the worker's partial sums
@@ -139,8 +136,8 @@ func (m *Model) conv2Flip() {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/alexnet_half.net:26), per channel plane: each output's gradient goes to the
-// first maximum of its window, in row-major order (pool2Window).
+// pool2Backward is the backward pass of pool2 (specs/alexnet_half.net:26), per channel plane: each output's gradient goes to its
+// maximum of its window, as in the forward pass (pool2Window, declared with it).
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 93312    // 128x27x27
@@ -152,9 +149,6 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool2Window)
 	}
 }
-
-// pool2Window is the geometry of pool2's windows over one channel plane.
-var pool2Window = runtime.Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 13, OutW: 13}
 
 // conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet_half.net:27), per image and group: dW += dY·patchesᵀ
 // (192×169 · 169×1152, the patches packed straight from the image) into the worker's partial sums
@@ -327,8 +321,8 @@ func (m *Model) conv5Flip() {
 	}
 }
 
-// pool5Backward is the backward pass of pool5 (specs/alexnet_half.net:33), per channel plane: each output's gradient goes to the
-// first maximum of its window, in row-major order (pool5Window).
+// pool5Backward is the backward pass of pool5 (specs/alexnet_half.net:33), per channel plane: each output's gradient goes to its
+// maximum of its window, as in the forward pass (pool5Window, declared with it).
 func (m *Model) pool5Backward(worker, lo, hi int) {
 	const (
 		inSize            = 21632   // 128x13x13
@@ -340,9 +334,6 @@ func (m *Model) pool5Backward(worker, lo, hi int) {
 		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool5Window)
 	}
 }
-
-// pool5Window is the geometry of pool5's windows over one channel plane.
-var pool5Window = runtime.Pool{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
 // pool5DropoutBackward is the backward pass of pool5.dropout (specs/alexnet_half.net:34): the gradient times the mask of the last
 // training-mode Forward, or itself after an inference-mode one.

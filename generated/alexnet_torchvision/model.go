@@ -114,7 +114,7 @@ type Model struct {
 	wide             bool                 // n < workers: kernels run on one goroutine and split their GEMMs instead
 	x                []float32            // the current input
 	buf              [11][]float32        // the activation buffers of the memory plan, 193600, 46656, 139968, 32448, 64896, 43264, 43264, 9216, 4096, 4096, 1000 values per image
-	scratch          [][]float32          // per worker: the forward kernels' LRN sums and pooling rows (55 values) and the backward pass's patches
+	scratch          [][]float32          // per worker: the forward kernels' LRN sums and pooling rows (0 values) and the backward pass's patches
 	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own so that models may run concurrently
 	grad             [2][]float32         // the backward pass's gradient buffers, 193600 values per image each
 	partials         [][]float32          // per worker: its share of the convolutions' parameter gradients
@@ -206,7 +206,7 @@ func NewSeeded(seed uint64) *Model {
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 55)
+		m.scratch[w] = make([]float32, 0)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0

@@ -65,8 +65,8 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/fashion.net:40), per channel plane: each output's gradient goes to the
-// first maximum of its window, in row-major order (pool1Window).
+// pool1Backward is the backward pass of pool1 (specs/fashion.net:40), per channel plane: each output's gradient goes to its
+// maximum of its window, as in the forward pass (pool1Window, declared with it).
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 18432    // 32x24x24
@@ -78,9 +78,6 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool1Window)
 	}
 }
-
-// pool1Window is the geometry of pool1's windows over one channel plane.
-var pool1Window = runtime.Pool{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 12, OutW: 12}
 
 // pool1LrnBackward is the exact backward pass of pool1.lrn (specs/fashion.net:41), per image: with b_i = a_i·s_i^−β and
 // s_i = k + α'·Σ_{j∈W(i)} a_j², ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
@@ -181,8 +178,8 @@ func (m *Model) conv2Flip() {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/fashion.net:44), per channel plane: each output's gradient goes to the
-// first maximum of its window, in row-major order (pool2Window).
+// pool2Backward is the backward pass of pool2 (specs/fashion.net:44), per channel plane: each output's gradient goes to its
+// maximum of its window, as in the forward pass (pool2Window, declared with it).
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 13824   // 96x12x12
@@ -194,9 +191,6 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool2Window)
 	}
 }
-
-// pool2Window is the geometry of pool2's windows over one channel plane.
-var pool2Window = runtime.Pool{H: 12, W: 12, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
 // fc3Backward is the backward pass of fc3 + fc3.relu (specs/fashion.net:45) over the whole batch: dW = dYᵀ·X (256×n · n×3456)
 // and dX = dY·W (n×256 · 256×3456), each GEMM split over the workers.

@@ -33,41 +33,21 @@ func (m *Model) conv1(worker, lo, hi int) {
 }
 
 // pool1 computes pool1 (specs/fashion.net:40): 32x24x24 → 32x12x12 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
 func (m *Model) pool1(worker, lo, hi int) {
 	const (
-		inSize     = 18432 // 32x24x24
-		outSize    = 4608  // 32x12x12
-		inH, inW   = 24, 24
-		outH, outW = 12, 12
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 0, 0
+		inSize            = 18432    // 32x24x24
+		outSize           = 4608     // 32x12x12
+		inPlane, outPlane = 576, 144 // a channel plane of each
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
-	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
-		plane := in[u*inH*inW : (u+1)*inH*inW]
-		o := out[u*outH*outW : (u+1)*outH*outW]
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			copy(t, plane[y0*inW:(y0+1)*inW])
-			for y := y0 + 1; y < y1; y++ {
-				for x, v := range plane[y*inW : (y+1)*inW] {
-					t[x] = max(t[x], v)
-				}
-			}
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				best := t[x0]
-				for _, v := range t[x0:x1] {
-					best = max(best, v)
-				}
-				o[oy*outW+ox] = best
-			}
-		}
+		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool1Window)
 	}
 }
+
+// pool1Window is the geometry of pool1's windows over one channel plane.
+var pool1Window = runtime.Pool{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 12, OutW: 12}
 
 // pool1Lrn computes pool1.lrn (specs/fashion.net:41): 32x12x12 → 32x12x12 per image.
 // b = a / (2 + 2e-05·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
@@ -125,41 +105,21 @@ func (m *Model) conv2(worker, lo, hi int) {
 }
 
 // pool2 computes pool2 (specs/fashion.net:44): 96x12x12 → 96x6x6 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
 func (m *Model) pool2(worker, lo, hi int) {
 	const (
-		inSize     = 13824 // 96x12x12
-		outSize    = 3456  // 96x6x6
-		inH, inW   = 12, 12
-		outH, outW = 6, 6
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 0, 0
+		inSize            = 13824   // 96x12x12
+		outSize           = 3456    // 96x6x6
+		inPlane, outPlane = 144, 36 // a channel plane of each
 	)
 	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
-	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
-		plane := in[u*inH*inW : (u+1)*inH*inW]
-		o := out[u*outH*outW : (u+1)*outH*outW]
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			copy(t, plane[y0*inW:(y0+1)*inW])
-			for y := y0 + 1; y < y1; y++ {
-				for x, v := range plane[y*inW : (y+1)*inW] {
-					t[x] = max(t[x], v)
-				}
-			}
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				best := t[x0]
-				for _, v := range t[x0:x1] {
-					best = max(best, v)
-				}
-				o[oy*outW+ox] = best
-			}
-		}
+		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool2Window)
 	}
 }
+
+// pool2Window is the geometry of pool2's windows over one channel plane.
+var pool2Window = runtime.Pool{H: 12, W: 12, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
 // fc3 computes fc3 (specs/fashion.net:45): 96x6x6 → 256 per image.
 // It includes fc3.relu (specs/fashion.net:46) in the same pass.

@@ -107,8 +107,8 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// p1Backward is the backward pass of p1 (specs/tiny.net:36), per channel plane: each output's gradient goes to the
-// first maximum of its window, in row-major order (p1Window).
+// p1Backward is the backward pass of p1 (specs/tiny.net:36), per channel plane: each output's gradient goes to its
+// maximum of its window, as in the forward pass (p1Window, declared with it).
 func (m *Model) p1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 2048    // 8x16x16
@@ -120,9 +120,6 @@ func (m *Model) p1Backward(worker, lo, hi int) {
 		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &p1Window)
 	}
 }
-
-// p1Window is the geometry of p1's windows over one channel plane.
-var p1Window = runtime.Pool{H: 16, W: 16, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1, OutH: 8, OutW: 8}
 
 // c2Backward is the backward pass of c2 + c2.relu (specs/tiny.net:37), per image and group: dW += dY·patchesᵀ
 // (6×24 · 24×24, the patches packed straight from the image) into the worker's partial sums

@@ -60,41 +60,21 @@ func (m *Model) c1Lrn(worker, lo, hi int) {
 }
 
 // p1 computes p1 (specs/tiny.net:36): 8x16x16 → 8x8x8 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 1x1 ignored).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 1x1 ignored), per channel plane.
 func (m *Model) p1(worker, lo, hi int) {
 	const (
-		inSize     = 2048 // 8x16x16
-		outSize    = 512  // 8x8x8
-		inH, inW   = 16, 16
-		outH, outW = 8, 8
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 1, 1
+		inSize            = 2048    // 8x16x16
+		outSize           = 512     // 8x8x8
+		inPlane, outPlane = 256, 64 // a channel plane of each
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
-	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
-		plane := in[u*inH*inW : (u+1)*inH*inW]
-		o := out[u*outH*outW : (u+1)*outH*outW]
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			copy(t, plane[y0*inW:(y0+1)*inW])
-			for y := y0 + 1; y < y1; y++ {
-				for x, v := range plane[y*inW : (y+1)*inW] {
-					t[x] = max(t[x], v)
-				}
-			}
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				best := t[x0]
-				for _, v := range t[x0:x1] {
-					best = max(best, v)
-				}
-				o[oy*outW+ox] = best
-			}
-		}
+		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &p1Window)
 	}
 }
+
+// p1Window is the geometry of p1's windows over one channel plane.
+var p1Window = runtime.Pool{H: 16, W: 16, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1, OutH: 8, OutW: 8}
 
 // c2Geometry is the layout of one group's patches in c2: the columns of a 24×24 matrix, one per
 // output pixel, each the input under that pixel's window, zero in the padding.
@@ -175,7 +155,7 @@ func (m *Model) p2(worker, lo, hi int) {
 			copy(t, plane[y0*inW:(y0+1)*inW])
 			for y := y0 + 1; y < y1; y++ {
 				for x, v := range plane[y*inW : (y+1)*inW] {
-					t[x] = t[x] + v
+					t[x] += v
 				}
 			}
 			for ox := 0; ox < outW; ox++ {
