@@ -101,3 +101,33 @@ func runKernel(id, kc int, a, b, c []float32, ldc int, rowBias, colBias []float3
 		sgemmKernelGo(k.mr, k.nr, kc, a, b, c, ldc, rowBias, colBias, flags)
 	}
 }
+
+// storeTileAVX512 is storeTileGo in AVX-512 for 1 ≤ nr ≤ 32: each row of the tile as two
+// masked vectors of sixteen, the old C, the row bias and the column bias added in storeTileGo's
+// order, and max(0, ·) that keeps NaN and −0 as Go's s < 0 test does. rowBias and colBias may be
+// nil.
+//
+//go:noescape
+func storeTileAVX512(t *float32, tld, mr, nr int, c *float32, ldc int, rowBias, colBias *float32, flags int)
+
+// useStoreTileAVX512 says whether storeTile runs in AVX-512.
+var useStoreTileAVX512 = cpu.X86.HasAVX512F
+
+// storeTileAsm runs storeTileAVX512 on a tile of 1…32 columns and reports whether it did.
+func storeTileAsm(t []float32, tld, mr, nr int, c []float32, ldc int, rowBias, colBias []float32, flags int) bool {
+	if !useStoreTileAVX512 || nr > 32 {
+		return false
+	}
+	_, _ = t[(mr-1)*tld+nr-1], c[(mr-1)*ldc+nr-1]
+	var rb, cb *float32
+	if rowBias != nil {
+		_ = rowBias[mr-1]
+		rb = &rowBias[0]
+	}
+	if colBias != nil {
+		_ = colBias[nr-1]
+		cb = &colBias[0]
+	}
+	storeTileAVX512(&t[0], tld, mr, nr, &c[0], ldc, rb, cb, flags)
+	return true
+}
