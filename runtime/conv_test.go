@@ -200,34 +200,49 @@ func TestParallelSgemmConv(t *testing.T) {
 // TestPackConvMatchesPackB checks packConv (in assembly where the CPU has it) and packConvGo
 // against packB on the explicit im2col matrix, for blocks that start and end anywhere, at every
 // micro-panel width, with NaN guards around dst; and Im2col against the definition.
-func TestPackConvMatchesPackB(t *testing.T) {
+func TestPackConvMatchesPackB(t *testing.T) { checkPackConv(t, false) }
+
+// checkPackConv checks packConv and packConvGo (or, with trans, packConvT and packConvTGo, whose
+// op(B) is the transpose of the im2col matrix) against packB on the explicit matrix, for random
+// blocks of every case of convCases, at every micro-panel width, with NaN guards around dst.
+func checkPackConv(t *testing.T, trans bool) {
 	rng := rand.New(rand.NewPCG(10, 10))
+	fast, twin, name := packConv, packConvGo, "packConv"
+	if trans {
+		fast, twin, name = packConvT, packConvTGo, "packConvT"
+	}
 	for _, g := range convCases() {
 		cv := &g.cv
-		k, n := cv.Depth(), cv.Cols()
-		if k == 0 || n == 0 {
+		depth, cols := cv.Depth(), cv.Cols()
+		if depth == 0 || cols == 0 {
 			continue
 		}
 		_, src := guarded(rng, cv.C*cv.H*cv.W)
-		b := make([]float32, k*n)
+		b := make([]float32, depth*cols)
 		im2col(b, src, cv)
-		explicit := make([]float32, k*n)
-		Im2col(explicit, src, cv)
-		require.Equal(t, b, explicit, "Im2col %+v", *cv)
+		if !trans {
+			explicit := make([]float32, depth*cols)
+			Im2col(explicit, src, cv)
+			require.Equal(t, b, explicit, "Im2col %+v", *cv)
+		}
+		k, n := depth, cols // op(B) is k×n; b is stored depth×cols either way
+		if trans {
+			k, n = cols, depth
+		}
 		for range 4 {
 			p0, j0 := rng.IntN(k), rng.IntN(n)
 			kc, nc := 1+rng.IntN(k-p0), 1+rng.IntN(n-j0)
 			for _, nr := range []int{8, 16, 32} {
 				size := (nc + nr - 1) / nr * nr * kc
 				want, _ := guarded(rng, size)
-				packB(want[guard:guard+size], nr, false, b, n, p0, kc, j0, nc)
+				packB(want[guard:guard+size], nr, trans, b, cols, p0, kc, j0, nc)
 				tab := make([]int32, convTableSize(kc, (nc+nr-1)/nr*nr))
 				for _, pack := range []struct {
 					name string
 					f    func(dst []float32)
 				}{
-					{"packConv", func(dst []float32) { packConv(dst, tab, nr, cv, src, p0, kc, j0, nc) }},
-					{"packConvGo", func(dst []float32) { packConvGo(dst, nr, cv, src, p0, kc, j0, nc) }},
+					{name, func(dst []float32) { fast(dst, tab, nr, cv, src, p0, kc, j0, nc) }},
+					{name + "Go", func(dst []float32) { twin(dst, nr, cv, src, p0, kc, j0, nc) }},
 				} {
 					got, _ := guarded(rng, size)
 					pack.f(got[guard : guard+size])
@@ -352,46 +367,5 @@ func TestSgemmConvT(t *testing.T) {
 }
 
 // TestPackConvTMatchesPackB checks packConvT (in assembly where the CPU has it) and packConvTGo
-// against packB on the explicit im2col matrix as a transposed B, for blocks that start and end
-// anywhere, at every micro-panel width, with NaN guards around dst.
-func TestPackConvTMatchesPackB(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 11))
-	for _, g := range convCases() {
-		cv := &g.cv
-		depth, cols := cv.Depth(), cv.Cols()
-		if depth == 0 || cols == 0 {
-			continue
-		}
-		_, src := guarded(rng, cv.C*cv.H*cv.W)
-		b := make([]float32, depth*cols)
-		im2col(b, src, cv)
-		for range 4 {
-			// op(B) is cols×depth: rows are pixels, columns (c, ky, kx).
-			p0, j0 := rng.IntN(cols), rng.IntN(depth)
-			kc, nc := 1+rng.IntN(cols-p0), 1+rng.IntN(depth-j0)
-			for _, nr := range []int{8, 16, 32} {
-				size := (nc + nr - 1) / nr * nr * kc
-				want, _ := guarded(rng, size)
-				packB(want[guard:guard+size], nr, true, b, cols, p0, kc, j0, nc)
-				tab := make([]int32, convTableSize(kc, (nc+nr-1)/nr*nr))
-				for _, pack := range []struct {
-					name string
-					f    func(dst []float32)
-				}{
-					{"packConvT", func(dst []float32) { packConvT(dst, tab, nr, cv, src, p0, kc, j0, nc) }},
-					{"packConvTGo", func(dst []float32) { packConvTGo(dst, nr, cv, src, p0, kc, j0, nc) }},
-				} {
-					got, _ := guarded(rng, size)
-					pack.f(got[guard : guard+size])
-					what := fmt.Sprintf("%s %+v nr=%d rows %d+%d cols %d+%d", pack.name, *cv, nr, p0, kc, j0, nc)
-					requireGuards(t, got, size, what)
-					for i := range want {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(isNaN(got[i]) && isNaN(want[i])) {
-							require.Failf(t, "packed block differs from packB's", "%s: dst[%d] = %v, want %v", what, i-guard, got[i], want[i])
-						}
-					}
-				}
-			}
-		}
-	}
-}
+// against packB on the explicit im2col matrix as a transposed B (see checkPackConv).
+func TestPackConvTMatchesPackB(t *testing.T) { checkPackConv(t, true) }

@@ -10,7 +10,7 @@ package runtime
 // convTableSize(kc, nc) values. It gathers in assembly where it can (packConvGather), and
 // otherwise runs packConvGo.
 func packConv(dst []float32, tab []int32, nr int, cv *Conv, src []float32, p0, kc, j0, nc int) {
-	if !packConvGather(dst, tab, nr, cv, src, p0, kc, j0, nc) {
+	if !packConvGather(false, dst, tab, nr, cv, src, p0, kc, j0, nc) {
 		packConvGo(dst, nr, cv, src, p0, kc, j0, nc)
 	}
 }
@@ -89,14 +89,14 @@ func packConvGo(dst []float32, nr int, cv *Conv, src []float32, p0, kc, j0, nc i
 // of src under cv — row p is output pixel p, column j is row j of the im2col matrix, (c, ky, kx)
 // — into dst as packB packs a stored matrix (see packConv). It is op(B) of a convolution's weight
 // gradient, dW = dY·patchesᵀ, packed without writing the patches out. It gathers in assembly
-// where it can (packConvTGather), and otherwise runs packConvTGo.
+// where it can (packConvGather), and otherwise runs packConvTGo.
 func packConvT(dst []float32, tab []int32, nr int, cv *Conv, src []float32, p0, kc, j0, nc int) {
-	if !packConvTGather(dst, tab, nr, cv, src, p0, kc, j0, nc) {
+	if !packConvGather(true, dst, tab, nr, cv, src, p0, kc, j0, nc) {
 		packConvTGo(dst, nr, cv, src, p0, kc, j0, nc)
 	}
 }
 
-// packConvTGo is packConvT in Go, for any nr: the pure-Go twin of packConvTGather. Row p of the
+// packConvTGo is packConvT in Go, for any nr: the pure-Go twin of packConvGather's transpose. Row p of the
 // block is one output pixel (oy, ox); along it, column j is (c, ky, kx), read from the image at
 // iy = oy·SH − PH + ky, ix = ox·SW − PW + kx, or zero in the padding.
 func packConvTGo(dst []float32, nr int, cv *Conv, src []float32, p0, kc, j0, nc int) {

@@ -24,8 +24,8 @@ import "golang.org/x/sys/cpu"
 //	}
 //
 // The roles of the two tables are symmetric (iy, ix and the index are sums of a row's part and a
-// column's): packConvTGather hands it tables whose rows are output pixels and whose columns are
-// (c, ky, kx), to pack the transpose.
+// column's): for the transpose, packConvGather hands it tables whose rows are output pixels and
+// whose columns are (c, ky, kx).
 //
 //go:noescape
 func packConvAVX512(dst *float32, stride, panels, groups int, src *float32, cols, rows *int32, kc, h, w int)
@@ -33,14 +33,19 @@ func packConvAVX512(dst *float32, stride, panels, groups int, src *float32, cols
 // hasConvGather says whether packConvGather runs in assembly.
 var hasConvGather = cpu.X86.HasAVX512F
 
-// packConvGather packs as packConv does, with packConvAVX512 if the CPU has it, nr is a multiple
-// of sixteen and the image's values can be indexed in int32; it reports whether it did.
-func packConvGather(dst []float32, tab []int32, nr int, cv *Conv, src []float32, p0, kc, j0, nc int) bool {
+// packConvGather packs as packConv does (as packConvT does, with trans), with packConvAVX512 if
+// the CPU has it, nr is a multiple of sixteen and the image's values can be indexed in int32; it
+// reports whether it did.
+func packConvGather(trans bool, dst []float32, tab []int32, nr int, cv *Conv, src []float32, p0, kc, j0, nc int) bool {
 	size := cv.C * cv.H * cv.W
 	if !hasConvGather || nr%16 != 0 || size == 0 || size >= 1<<31 {
 		return false
 	}
-	rows, cols := convTables(tab, cv, p0, kc, j0, nc, nr)
+	tables := convTables
+	if trans {
+		tables = convTablesT
+	}
+	rows, cols := tables(tab, cv, p0, kc, j0, nc, nr)
 	panels := (nc + nr - 1) / nr
 	_ = dst[panels*nr*kc-1]
 	_ = src[size-1]
@@ -81,21 +86,6 @@ func convTables(tab []int32, cv *Conv, p0, kc, j0, nc, nr int) (rows, cols []int
 		}
 	}
 	return rows, cols
-}
-
-// packConvTGather packs as packConvT does, with packConvAVX512 on the swapped tables of
-// convTablesT, under the conditions of packConvGather; it reports whether it did.
-func packConvTGather(dst []float32, tab []int32, nr int, cv *Conv, src []float32, p0, kc, j0, nc int) bool {
-	size := cv.C * cv.H * cv.W
-	if !hasConvGather || nr%16 != 0 || size == 0 || size >= 1<<31 {
-		return false
-	}
-	rows, cols := convTablesT(tab, cv, p0, kc, j0, nc, nr)
-	panels := (nc + nr - 1) / nr
-	_ = dst[panels*nr*kc-1]
-	_ = src[size-1]
-	packConvAVX512(&dst[0], nr*kc, panels, nr/16, &src[0], &cols[0], &rows[0], kc, cv.H, cv.W)
-	return true
 }
 
 // convTablesT writes into tab the tables of convTables for the transpose of the im2col matrix,
