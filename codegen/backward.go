@@ -407,8 +407,8 @@ func (g *gen) poolBackward(f *jen.File, s *compiler.Step) {
 	inS, _, dyS, dxS := g.gradSlices(s)
 	if l.Op == compiler.OpMaxPool {
 		window := g.name[s] + "Window"
-		f.Comment(fmt.Sprintf("%s is the backward pass of %s (%s), per channel plane: each output's gradient goes to its", g.backName(s), l.Name, g.where(l)))
-		f.Comment(fmt.Sprintf("maximum of its window, as in the forward pass (%s, declared with it).", window))
+		f.Comment(fmt.Sprintf("%s is the backward pass of %s (%s), per channel plane: each output's gradient goes to the", g.backName(s), l.Name, g.where(l)))
+		f.Comment(fmt.Sprintf("position of its window's maximum, found as in the forward pass (%s is declared with it).", window))
 		perPlane(f, g.backName(s),
 			jen.Const().Defs(append(sizes(in, out),
 				x("inPlane, outPlane").Op("=").List(jen.Lit(in.H*in.W), jen.Lit(out.H*out.W)).Comment("a channel plane of each"),

@@ -107,8 +107,8 @@ func (m *Model) conv1LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/alexnet.net:41), per channel plane: each output's gradient goes to its
-// maximum of its window, as in the forward pass (pool1Window, declared with it).
+// pool1Backward is the backward pass of pool1 (specs/alexnet.net:41), per channel plane: each output's gradient goes to the
+// position of its window's maximum, found as in the forward pass (pool1Window is declared with it).
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 290400    // 96x55x55
@@ -220,8 +220,8 @@ func (m *Model) conv2LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/alexnet.net:46), per channel plane: each output's gradient goes to its
-// maximum of its window, as in the forward pass (pool2Window, declared with it).
+// pool2Backward is the backward pass of pool2 (specs/alexnet.net:46), per channel plane: each output's gradient goes to the
+// position of its window's maximum, found as in the forward pass (pool2Window is declared with it).
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 186624   // 256x27x27
@@ -405,8 +405,8 @@ func (m *Model) conv5Flip() {
 	}
 }
 
-// pool5Backward is the backward pass of pool5 (specs/alexnet.net:54), per channel plane: each output's gradient goes to its
-// maximum of its window, as in the forward pass (pool5Window, declared with it).
+// pool5Backward is the backward pass of pool5 (specs/alexnet.net:54), per channel plane: each output's gradient goes to the
+// position of its window's maximum, found as in the forward pass (pool5Window is declared with it).
 func (m *Model) pool5Backward(worker, lo, hi int) {
 	const (
 		inSize            = 43264   // 256x13x13

@@ -65,8 +65,8 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/alexnet_torchvision.net:29), per channel plane: each output's gradient goes to its
-// maximum of its window, as in the forward pass (pool1Window, declared with it).
+// pool1Backward is the backward pass of pool1 (specs/alexnet_torchvision.net:29), per channel plane: each output's gradient goes to the
+// position of its window's maximum, found as in the forward pass (pool1Window is declared with it).
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 193600    // 64x55x55
@@ -136,8 +136,8 @@ func (m *Model) conv2Flip() {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/alexnet_torchvision.net:32), per channel plane: each output's gradient goes to its
-// maximum of its window, as in the forward pass (pool2Window, declared with it).
+// pool2Backward is the backward pass of pool2 (specs/alexnet_torchvision.net:32), per channel plane: each output's gradient goes to the
+// position of its window's maximum, found as in the forward pass (pool2Window is declared with it).
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 139968   // 192x27x27
@@ -321,8 +321,8 @@ func (m *Model) conv5Flip() {
 	}
 }
 
-// pool5Backward is the backward pass of pool5 (specs/alexnet_torchvision.net:39), per channel plane: each output's gradient goes to its
-// maximum of its window, as in the forward pass (pool5Window, declared with it).
+// pool5Backward is the backward pass of pool5 (specs/alexnet_torchvision.net:39), per channel plane: each output's gradient goes to the
+// position of its window's maximum, found as in the forward pass (pool5Window is declared with it).
 func (m *Model) pool5Backward(worker, lo, hi int) {
 	const (
 		inSize            = 43264   // 256x13x13

@@ -65,8 +65,8 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/fashion.net:40), per channel plane: each output's gradient goes to its
-// maximum of its window, as in the forward pass (pool1Window, declared with it).
+// pool1Backward is the backward pass of pool1 (specs/fashion.net:40), per channel plane: each output's gradient goes to the
+// position of its window's maximum, found as in the forward pass (pool1Window is declared with it).
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 18432    // 32x24x24
@@ -178,8 +178,8 @@ func (m *Model) conv2Flip() {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/fashion.net:44), per channel plane: each output's gradient goes to its
-// maximum of its window, as in the forward pass (pool2Window, declared with it).
+// pool2Backward is the backward pass of pool2 (specs/fashion.net:44), per channel plane: each output's gradient goes to the
+// position of its window's maximum, found as in the forward pass (pool2Window is declared with it).
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 13824   // 96x12x12

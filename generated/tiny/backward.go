@@ -107,8 +107,8 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// p1Backward is the backward pass of p1 (specs/tiny.net:36), per channel plane: each output's gradient goes to its
-// maximum of its window, as in the forward pass (p1Window, declared with it).
+// p1Backward is the backward pass of p1 (specs/tiny.net:36), per channel plane: each output's gradient goes to the
+// position of its window's maximum, found as in the forward pass (p1Window is declared with it).
 func (m *Model) p1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 2048    // 8x16x16
