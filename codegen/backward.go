@@ -389,9 +389,7 @@ func (g *gen) lrnBackward(f *jen.File, s *compiler.Step) {
 			jen.For(x("j := 0; j < channels; j++")).Block(
 				x("aj, xj := a[j*pixels:(j+1)*pixels], gx[j*pixels:(j+1)*pixels]"),
 				jen.For(x("c := max(0, j-after); c <= min(channels-1, j+before); c++")).Block(
-					jen.For(x("q, t := range terms[c*pixels : (c+1)*pixels]")).Block(
-						x("xj[q] -= twoScaleBeta * aj[q] * t"),
-					),
+					x("runtime.SubProduct(xj, aj, terms[c*pixels:(c+1)*pixels], twoScaleBeta)").Comment("xj −= twoScaleBeta·aj·terms_c"),
 				),
 			),
 		),

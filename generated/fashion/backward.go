@@ -113,9 +113,7 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 		for j := 0; j < channels; j++ {
 			aj, xj := a[j*pixels:(j+1)*pixels], gx[j*pixels:(j+1)*pixels]
 			for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
-				for q, t := range terms[c*pixels : (c+1)*pixels] {
-					xj[q] -= twoScaleBeta * aj[q] * t
-				}
+				runtime.SubProduct(xj, aj, terms[c*pixels:(c+1)*pixels], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
 			}
 		}
 	}
