@@ -5,9 +5,12 @@
 //     noasm build tag selects), with an Epilogue (bias, ReLU) fused into the store of each tile,
 //     and ParallelSgemm, the same split over the workers; every convolution and fully connected
 //     layer, forward and backward, is one of these;
-//   - SgemmConv and ParallelSgemmConv: a convolution's forward GEMM on its implicit im2col matrix
+//   - SgemmConv and ParallelSgemmConv: a convolution's GEMM on its implicit im2col matrix
 //     (described by a Conv), packed for the kernels straight from the image, never written out;
-//     Im2col and Col2im write and read that matrix explicitly for the backward pass;
+//     SgemmConvT and ParallelSgemmConvT, the weight gradient's GEMM on its transpose; Col2im,
+//     which turns the gradient of an explicit patch matrix into the input's gradient for the
+//     convolutions whose input gradient is not a transposed convolution;
+//   - the kernels of the other layers: LRN, max pooling, the ReLU mask, SGD;
 //   - the parallel loop: Parallel, over a pool of persistent workers, each with a Workspace;
 //   - random numbers for initialisation and dropout;
 //   - weight files: parameters read from and written to safetensors.

@@ -41,11 +41,7 @@ func packConvGather(trans bool, dst []float32, tab []int32, nr int, cv *Conv, sr
 	if !hasConvGather || nr%16 != 0 || size == 0 || size >= 1<<31 {
 		return false
 	}
-	tables := convTables
-	if trans {
-		tables = convTablesT
-	}
-	rows, cols := tables(tab, cv, p0, kc, j0, nc, nr)
+	rows, cols := convTables(trans, tab, cv, p0, kc, j0, nc, nr)
 	panels := (nc + nr - 1) / nr
 	_ = dst[panels*nr*kc-1]
 	_ = src[size-1]
@@ -54,69 +50,53 @@ func packConvGather(trans bool, dst []float32, tab []int32, nr int, cv *Conv, sr
 }
 
 // convTables writes into tab the tables packConvAVX512 reads for rows p0…p0+kc−1 and columns
-// j0…j0+nc−1 of the im2col matrix, the columns padded with ones that read nothing (iy0 far
-// below the image) to a whole number of micro-panels of nr, and returns them: per row p
-// (four values) ky, kx and off = (c·H + ky)·W + kx; per group of sixteen columns, the sixteen
+// j0…j0+nc−1 of the im2col matrix, the columns padded with ones that read nothing (a first
+// entry far below the image) to a whole number of micro-panels of nr, and returns them: per row
+// p (four values) ky, kx and off = (c·H + ky)·W + kx; per group of sixteen columns, the sixteen
 // iy0 = oy·SH − PH, the sixteen ix0 = ox·SW − PW, and the sixteen iy0·W + ix0, so that the row's
 // value in column j is src[off + iy0·W + ix0] when iy = iy0 + ky and ix = ix0 + kx lie inside
-// the image.
-func convTables(tab []int32, cv *Conv, p0, kc, j0, nc, nr int) (rows, cols []int32) {
+// the image. With trans the matrix is the transpose, and the two kinds of entries swap places:
+// its rows are output pixels (iy0, ix0, iy0·W + ix0), its columns (ky, kx, off).
+func convTables(trans bool, tab []int32, cv *Conv, p0, kc, j0, nc, nr int) (rows, cols []int32) {
 	rows, cols = tab[:4*kc], tab[4*kc:][:3*((nc+nr-1)/nr*nr)]
-	kx, ky, ch := p0%cv.KW, p0/cv.KW%cv.KH, p0/(cv.KW*cv.KH)
-	for p := 0; p < kc; p++ {
+	putRow := func(p int, a, b, c int32) {
 		r := rows[4*p:][:4]
-		r[0], r[1], r[2], r[3] = int32(ky), int32(kx), int32((ch*cv.H+ky)*cv.W+kx), 0
-		if kx++; kx == cv.KW {
-			if kx, ky = 0, ky+1; ky == cv.KH {
-				ky, ch = 0, ch+1
-			}
-		}
+		r[0], r[1], r[2], r[3] = a, b, c, 0
 	}
-	oy, ox := j0/cv.OutW, j0%cv.OutW
-	for j := 0; j < len(cols)/3; j++ {
+	putCol := func(j int, a, b, c int32) {
 		t := cols[j/16*48+j%16:]
-		if j >= nc {
-			t[0], t[16], t[32] = -1<<30, 0, 0
-			continue
-		}
-		iy0, ix0 := oy*cv.SH-cv.PH, ox*cv.SW-cv.PW
-		t[0], t[16], t[32] = int32(iy0), int32(ix0), int32(iy0*cv.W+ix0)
-		if ox++; ox == cv.OutW {
-			ox, oy = 0, oy+1
-		}
+		t[0], t[16], t[32] = a, b, c
+	}
+	convEntries(cv, !trans, p0, kc, putRow)
+	convEntries(cv, trans, j0, nc, putCol)
+	for j := nc; j < len(cols)/3; j++ {
+		putCol(j, -1<<30, 0, 0)
 	}
 	return rows, cols
 }
 
-// convTablesT writes into tab the tables of convTables for the transpose of the im2col matrix,
-// rows p0…p0+kc−1 (output pixels) and columns j0…j0+nc−1 ((c, ky, kx)): per row iy0 = oy·SH − PH,
-// ix0 = ox·SW − PW and iy0·W + ix0; per group of sixteen columns the sixteen ky, the sixteen kx
-// and the sixteen (c·H + ky)·W + kx, padded to a whole number of micro-panels of nr with columns
-// that read nothing (ky far below the image).
-func convTablesT(tab []int32, cv *Conv, p0, kc, j0, nc, nr int) (rows, cols []int32) {
-	rows, cols = tab[:4*kc], tab[4*kc:][:3*((nc+nr-1)/nr*nr)]
-	oy, ox := p0/cv.OutW, p0%cv.OutW
-	for p := 0; p < kc; p++ {
+// convEntries calls put(i, …) for i < n with the entries of row from+i of the im2col matrix of cv
+// when kernel is set, (ky, kx, (c·H + ky)·W + kx), and otherwise with those of its column from+i,
+// (iy0, ix0, iy0·W + ix0).
+func convEntries(cv *Conv, kernel bool, from, n int, put func(i int, a, b, c int32)) {
+	if kernel {
+		kx, ky, ch := from%cv.KW, from/cv.KW%cv.KH, from/(cv.KW*cv.KH)
+		for i := range n {
+			put(i, int32(ky), int32(kx), int32((ch*cv.H+ky)*cv.W+kx))
+			if kx++; kx == cv.KW {
+				if kx, ky = 0, ky+1; ky == cv.KH {
+					ky, ch = 0, ch+1
+				}
+			}
+		}
+		return
+	}
+	oy, ox := from/cv.OutW, from%cv.OutW
+	for i := range n {
 		iy0, ix0 := oy*cv.SH-cv.PH, ox*cv.SW-cv.PW
-		r := rows[4*p:][:4]
-		r[0], r[1], r[2], r[3] = int32(iy0), int32(ix0), int32(iy0*cv.W+ix0), 0
+		put(i, int32(iy0), int32(ix0), int32(iy0*cv.W+ix0))
 		if ox++; ox == cv.OutW {
 			ox, oy = 0, oy+1
 		}
 	}
-	kx, ky, ch := j0%cv.KW, j0/cv.KW%cv.KH, j0/(cv.KW*cv.KH)
-	for j := 0; j < len(cols)/3; j++ {
-		t := cols[j/16*48+j%16:]
-		if j >= nc {
-			t[0], t[16], t[32] = -1<<30, 0, 0
-			continue
-		}
-		t[0], t[16], t[32] = int32(ky), int32(kx), int32((ch*cv.H+ky)*cv.W+kx)
-		if kx++; kx == cv.KW {
-			if kx, ky = 0, ky+1; ky == cv.KH {
-				ky, ch = 0, ch+1
-			}
-		}
-	}
-	return rows, cols
 }

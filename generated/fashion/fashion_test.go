@@ -4,11 +4,9 @@ package fashion
 // the naive reference implementation, through the checks every generated package shares.
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/netc-project/netc/internal/modeltest"
-	"github.com/stretchr/testify/require"
 )
 
 const spec = "../../specs/fashion.net"
@@ -48,13 +46,7 @@ func TestNoAllocs(t *testing.T) {
 
 // TestSeed checks that a seed determines the initial parameters, and that seeds differ.
 func TestSeed(t *testing.T) {
-	a, b, c := New(), NewSeeded(DefaultSeed), NewSeeded(DefaultSeed+1)
-	differ := false
-	for i, p := range a.Params() {
-		require.Equal(t, p.Data, b.Params()[i].Data, p.Name)
-		differ = differ || !slices.Equal(p.Data, c.Params()[i].Data)
-	}
-	require.True(t, differ, "seeds %d and %d give the same parameters", DefaultSeed, DefaultSeed+1)
+	modeltest.CheckSeed(t, New(), func(seed uint64) modeltest.Model { return NewSeeded(seed) }, DefaultSeed)
 }
 
 func TestTrainNoAllocs(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/netc-project/netc/compiler"
@@ -143,6 +144,19 @@ func CheckSaveLoad(t *testing.T, newModel func() Model) {
 	err = c.Load(&bad)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), p.Name)
+}
+
+// CheckSeed checks that a seed determines the initial parameters: fresh, the model New makes and
+// the one newSeeded makes from defaultSeed are equal, and the one of defaultSeed+1 differs.
+func CheckSeed(t *testing.T, fresh Model, newSeeded func(seed uint64) Model, defaultSeed uint64) {
+	t.Helper()
+	b, c := newSeeded(defaultSeed), newSeeded(defaultSeed+1)
+	differ := false
+	for i, p := range fresh.Params() {
+		require.Equal(t, p.Data, b.Params()[i].Data, p.Name)
+		differ = differ || !slices.Equal(p.Data, c.Params()[i].Data)
+	}
+	require.True(t, differ, "seeds %d and %d give the same parameters", defaultSeed, defaultSeed+1)
 }
 
 // CheckNoAllocs checks that Forward allocates nothing once its buffers exist.
