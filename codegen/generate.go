@@ -31,16 +31,23 @@ type File struct {
 	Src  []byte
 }
 
-// Generate writes the package of a planned network: model.go (the Model, its parameters,
-// weight files and Forward) and kernels.go (one function per step).
+// Generate writes the package of a lowered network: model.go (the Model, its parameters, weight
+// files and Forward), kernels.go (each step's forward kernel), backward.go (the loss and each
+// step's backward kernel) and train.go (Backward, the optimiser and the schedule). Codegen
+// decides nothing: it writes down the plan of the compiler's lower pass.
 func Generate(n *compiler.Network, opt Options) ([]File, error) {
-	if n.Stage < compiler.StagePlanned {
-		return nil, fmt.Errorf("codegen: network %s is not planned (stage %s)", n.Name, n.Stage)
-	}
 	if err := compiler.Verify(n); err != nil {
 		return nil, fmt.Errorf("codegen: %w", err)
 	}
+	if n.Stage < compiler.StageLowered {
+		return nil, fmt.Errorf("codegen: network %s is not lowered (stage %s)", n.Name, n.Stage)
+	}
 	g := newGen(n, opt)
+	for _, s := range n.Steps {
+		if _, err := emitterOf(s); err != nil && !s.View {
+			return nil, err
+		}
+	}
 	var files []File
 	for _, f := range []struct {
 		name  string
@@ -70,27 +77,61 @@ func Generate(n *compiler.Network, opt Options) ([]File, error) {
 
 // gen holds what the emitters share: the network and the Go names of its steps and parameters.
 type gen struct {
-	n    *compiler.Network
-	opt  Options
-	name map[*compiler.Step]string // kernel method name per step
-	used map[string]bool
+	n      *compiler.Network
+	opt    Options
+	name   map[*compiler.Step]string // kernel method name per step
+	used   map[string]bool
+	params []param        // every parameter, in spec order
+	index  map[string]int // a parameter's index in params, by name
 }
 
 func newGen(n *compiler.Network, opt Options) *gen {
-	g := &gen{n: n, opt: opt, name: map[*compiler.Step]string{}, used: map[string]bool{}}
+	g := &gen{n: n, opt: opt, name: map[*compiler.Step]string{}, used: map[string]bool{}, index: map[string]int{}}
 	for _, r := range reserved {
 		g.used[r] = true
 	}
 	for _, s := range n.Steps {
 		g.name[s] = g.ident(s.Main().Name)
 	}
+	for _, l := range n.Layers {
+		for _, p := range l.ParamShapes() {
+			g.index[p.Name] = len(g.params)
+			g.params = append(g.params, param{ParamShape: p, field: fieldName(p.Name), layer: l})
+		}
+	}
 	return g
+}
+
+// emitter is one op's code generator: its forward kernel and its backward kernel, each a
+// method of the Model named after the step (conv1, conv1Backward), whose signature the step's
+// split decides (see kernelParams). An op whose steps keep weights laid out for the backward
+// pass (Lowering.Relaid) emits, with its backward kernel, the method <step>Relay that lays them
+// out from the parameters, which Backward calls first. Each op's emitter is in its own file
+// (op_conv.go, …) and registers itself.
+type emitter struct {
+	forward  func(g *gen, f *jen.File, s *compiler.Step)
+	backward func(g *gen, f *jen.File, s *compiler.Step)
+}
+
+// emitters are the ops' emitters; views have none.
+var emitters = map[compiler.Op]*emitter{}
+
+// register adds an op's emitter.
+func register(op compiler.Op, e *emitter) { emitters[op] = e }
+
+// emitterOf returns the emitter of a step that does work.
+func emitterOf(s *compiler.Step) (*emitter, error) {
+	e := emitters[s.Main().Op]
+	if e == nil {
+		return nil, fmt.Errorf("codegen: no emitter for op %s (%s)", s.Main().Op, s.Name())
+	}
+	return e, nil
 }
 
 // reserved are the names the generated package uses itself; steps whose names would clash get
 // a suffix.
 var reserved = []string{"m", "n", "x", "buf", "scratch", "perImage", "reserve", "initParams", "params",
-	"kernels", "train", "wide", "workspace", "workspaces", "seed", "masks", "images", "fill", "velocity", "chunks", "lr", "steps",
+	"kernels", "train", "wide", "multiply", "workspaces", "seed", "masks", "images", "fill", "velocity", "chunks", "lr", "steps",
 	"grad", "partials", "labels", "losses", "sumPartials", "sgd", "lossBackward", "chunk", "rule", "momentum", "weightDecay", "fileNames", "Spec"}
 
 // ident turns a layer or parameter name (conv1.relu, fc_6) into a unique Go identifier
@@ -145,18 +186,6 @@ func isGoKeyword(s string) bool {
 // where cites a layer's line in the spec: "specs/alexnet.net:38".
 func (g *gen) where(l *compiler.Layer) string {
 	return fmt.Sprintf("%s:%d", g.opt.Spec, l.Pos.Line)
-}
-
-// perImageSteps are the steps whose kernels take a share of the batch's images: all that do
-// work but fully connected layers, which take the whole batch in one GEMM.
-func (g *gen) perImageSteps() []*compiler.Step {
-	var out []*compiler.Step
-	for _, s := range g.n.Steps {
-		if !s.View && s.Main().Op != compiler.OpFC {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // sortedKeys returns a map's keys in order, for deterministic output.

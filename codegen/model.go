@@ -16,19 +16,9 @@ type param struct {
 	layer *compiler.Layer
 }
 
-func (g *gen) params() []param {
-	var ps []param
-	for _, l := range g.n.Layers {
-		for _, p := range l.ParamShapes() {
-			ps = append(ps, param{ParamShape: p, field: g.fieldName(p.Name), layer: l})
-		}
-	}
-	return ps
-}
-
 // fieldName is the Model field of a parameter: conv1.weight → conv1Weight. It is derived, not
 // registered, so that every emitter gets the same name.
-func (g *gen) fieldName(name string) string {
+func fieldName(name string) string {
 	return (&gen{used: map[string]bool{}}).ident(name)
 }
 
@@ -40,11 +30,24 @@ func size(shape []int) int {
 	return n
 }
 
-// dropouts are the dropout steps, whose masks the model keeps for the backward pass.
-func (g *gen) dropouts() []*compiler.Step {
+// masked are the steps that keep a mask for the backward pass (dropout), in the field
+// <step>Mask.
+func (g *gen) masked() []*compiler.Step {
 	var out []*compiler.Step
 	for _, s := range g.n.Steps {
-		if s.Main().Op == compiler.OpDropout {
+		if s.Mask > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// kernelSteps are the steps that run their kernels through the kernels struct — those split by
+// image or plane — with a forward (false) or backward (true) kernel.
+func (g *gen) kernelSteps(backward bool) []*compiler.Step {
+	var out []*compiler.Step
+	for _, s := range g.n.Steps {
+		if !s.View && s.Split != compiler.SplitBatch && (!backward || s.Backward) {
 			out = append(out, s)
 		}
 	}
@@ -97,7 +100,7 @@ func (g *gen) model(f *jen.File) {
 func (g *gen) modelStruct(f *jen.File) {
 	var fields []jen.Code
 	fields = append(fields, jen.Comment("Parameters, in PyTorch's layouts."))
-	for _, p := range g.params() {
+	for _, p := range g.params {
 		fields = append(fields, jen.Id(p.field).Index().Float32().Comment(fmt.Sprint(p.Shape)))
 	}
 	fields = append(fields,
@@ -112,26 +115,25 @@ func (g *gen) modelStruct(f *jen.File) {
 		jen.Id("train").Bool().Comment("the mode of the last Forward"),
 		jen.Id("images").Int().Comment("the batch size the buffers are sized for"),
 		jen.Id("n").Int().Comment("the batch size of the current Forward"),
-		jen.Id("wide").Bool().Comment("n < workers: kernels run on one goroutine and split their GEMMs instead"),
+		jen.Id("wide").Bool().Comment("n < workers: per-image kernels run on one goroutine, their GEMMs split"),
 		jen.Id("x").Index().Float32().Comment("the current input"),
-		jen.Id("buf").Index(jen.Lit(len(g.n.Buffers))).Index().Float32().Comment(
-			fmt.Sprintf("the activation buffers of the memory plan, %s values per image", int64s(g.n.Buffers))),
-		jen.Id("scratch").Index().Index().Float32().Comment(fmt.Sprintf("per worker: the forward kernels' LRN sums and pooling rows (%d values) and the backward pass's patches", g.n.Scratch)),
-		jen.Id("workspaces").Index().Op("*").Qual(rt, "Workspace").Comment("per worker: GEMM packing buffers, the model's own so that models may run concurrently"),
+		jen.Id("buf").Index(jen.Lit(len(g.n.Buffers))).Index().Float32().Comment("the activation buffers of the memory plan"),
+		jen.Id("scratch").Index().Index().Float32().Comment(fmt.Sprintf("per worker: the kernels' scratch, %d values", g.n.Scratch)),
+		jen.Id("workspaces").Index().Op("*").Qual(rt, "Workspace").Comment("per worker: GEMM packing buffers, the model's own"),
 		jen.Id("grad").Index(jen.Lit(2)).Index().Float32().Comment(fmt.Sprintf("the backward pass's gradient buffers, %d values per image each", g.n.GradSize)),
-		jen.Id("partials").Index().Index().Float32().Comment("per worker: its share of the convolutions' parameter gradients"),
+		jen.Id("partials").Index().Index().Float32().Comment(fmt.Sprintf("per worker: its images' parameter gradients, %d values", g.n.Partials)),
 		jen.Id("labels").Index().Int32().Comment("the labels of the current Backward"),
 		jen.Id("losses").Index().Float64().Comment("each image's loss"),
 	)
 	for _, s := range g.n.Steps {
-		if g.transposed(s) {
-			fields = append(fields, jen.Id(g.name[s]+"Flipped").Index().Float32().Comment(
-				fmt.Sprintf("%s's weights laid out for its input gradient", s.Main().Name)))
+		if s.Relaid > 0 {
+			fields = append(fields, jen.Id(g.name[s]+"Relaid").Index().Float32().Comment(
+				fmt.Sprintf("%s's weights laid out for its backward pass", s.Main().Name)))
 		}
 	}
-	for _, s := range g.dropouts() {
+	for _, s := range g.masked() {
 		fields = append(fields, jen.Id(g.name[s]+"Mask").Index().Float32().Comment(
-			fmt.Sprintf("%s's mask: 0 or 1/(1−p) per value", s.Main().Name)))
+			fmt.Sprintf("%s's mask, %d values per image", s.Main().Name, s.Mask)))
 	}
 	fields = append(fields, jen.Id("kernels").Id("kernels"))
 	f.Comment("Model holds the network's parameters and the buffers of its memory plan. A Model is not safe")
@@ -139,12 +141,9 @@ func (g *gen) modelStruct(f *jen.File) {
 	f.Type().Id("Model").Struct(fields...)
 
 	var kfields []jen.Code
-	for _, s := range g.perImageSteps() {
-		kfields = append(kfields, jen.Id(g.name[s]).Func().Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()))
-	}
-	for _, s := range g.backwardSteps() {
-		if s.Main().Op != compiler.OpFC {
-			kfields = append(kfields, jen.Id(g.backName(s)).Func().Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()))
+	for _, backward := range []bool{false, true} {
+		for _, s := range g.kernelSteps(backward) {
+			kfields = append(kfields, jen.Id(kernelName(g, s, backward)).Func().Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()))
 		}
 	}
 	kfields = append(kfields,
@@ -154,14 +153,6 @@ func (g *gen) modelStruct(f *jen.File) {
 	f.Comment("kernels are the steps' kernels bound to the model once, so that Forward, Backward and Step")
 	f.Comment("allocate nothing.")
 	f.Type().Id("kernels").Struct(kfields...)
-}
-
-func int64s(v []int64) string {
-	s := make([]string, len(v))
-	for i, x := range v {
-		s[i] = fmt.Sprint(x)
-	}
-	return strings.Join(s, ", ")
 }
 
 // constructor emits New and NewSeeded.
@@ -174,11 +165,11 @@ func (g *gen) constructor(f *jen.File) {
 	}
 	var entries []jen.Code
 	for _, s := range g.n.Steps {
-		if g.transposed(s) {
-			body = append(body, x("m.%sFlipped = make([]float32, %d)", g.name[s], size(s.Main().ParamShapes()[0].Shape)))
+		if s.Relaid > 0 {
+			body = append(body, x("m.%sRelaid = make([]float32, %d)", g.name[s], s.Relaid))
 		}
 	}
-	for _, p := range g.params() {
+	for _, p := range g.params {
 		body = append(body, jen.Id("m").Dot(p.field).Op("=").Make(jen.Index().Float32(), jen.Lit(size(p.Shape))))
 		shape := make([]jen.Code, len(p.Shape))
 		for i, d := range p.Shape {
@@ -192,28 +183,20 @@ func (g *gen) constructor(f *jen.File) {
 			jen.Id("Grad").Op(":").Make(jen.Index().Float32(), jen.Lit(size(p.Shape))),
 		))
 	}
-	_, partials := g.convParams()
-	scratch := int(g.n.Scratch) // per worker, for the forward and the backward kernels
-	for _, s := range g.n.Steps {
-		scratch = max(scratch, g.backScratch(s))
-	}
 	body = append(body,
 		jen.Id("m").Dot("params").Op("=").Index().Qual(rt, "Param").Values(listLines(entries)...),
 		jen.Id("m").Dot("initParams").Call(),
 		jen.Id("m").Dot("scratch").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call()),
 		jen.Id("m").Dot("workspaces").Op("=").Make(jen.Index().Op("*").Qual(rt, "Workspace"), jen.Qual(rt, "Workers").Call()),
 		jen.For(jen.Id("w").Op(":=").Range().Id("m").Dot("scratch")).Block(
-			jen.Id("m").Dot("scratch").Index(jen.Id("w")).Op("=").Make(jen.Index().Float32(), jen.Lit(scratch)),
+			jen.Id("m").Dot("scratch").Index(jen.Id("w")).Op("=").Make(jen.Index().Float32(), jen.Lit(int(g.n.Scratch))),
 			jen.Id("m").Dot("workspaces").Index(jen.Id("w")).Op("=").Qual(rt, "NewWorkspace").Call(),
 		),
 	)
 	kernels := jen.Dict{jen.Id("lossBackward"): x("m.lossBackward"), jen.Id("sgd"): x("m.sgd")}
-	for _, s := range g.perImageSteps() {
-		kernels[jen.Id(g.name[s])] = jen.Id("m").Dot(g.name[s])
-	}
-	for _, s := range g.backwardSteps() {
-		if s.Main().Op != compiler.OpFC {
-			kernels[jen.Id(g.backName(s))] = jen.Id("m").Dot(g.backName(s))
+	for _, backward := range []bool{false, true} {
+		for _, s := range g.kernelSteps(backward) {
+			kernels[jen.Id(kernelName(g, s, backward))] = jen.Id("m").Dot(kernelName(g, s, backward))
 		}
 	}
 	body = append(body,
@@ -227,7 +210,7 @@ func (g *gen) constructor(f *jen.File) {
 			),
 		),
 		x("m.partials = make([][]float32, runtime.Workers())"),
-		jen.For(x("w := range m.partials")).Block(x("m.partials[w] = make([]float32, %d)", partials)),
+		jen.For(x("w := range m.partials")).Block(x("m.partials[w] = make([]float32, %d)", g.n.Partials)),
 	)
 	body = append(body,
 		jen.Id("m").Dot("kernels").Op("=").Id("kernels").Values(kernels),
@@ -250,7 +233,7 @@ func listLines(items []jen.Code) []jen.Code {
 // one parameter's values do not depend on the others.
 func (g *gen) initParams(f *jen.File) {
 	body := []jen.Code{jen.Id("rng").Op(":=").Qual(rt, "NewRNG").Call(jen.Id("m").Dot("seed"))}
-	for i, p := range g.params() {
+	for i, p := range g.params {
 		data := jen.Id("m").Dot(p.field)
 		switch init := p.Init; init.Kind {
 		case compiler.InitNormal, compiler.InitKaiming:
@@ -302,14 +285,8 @@ func (g *gen) accessors(f *jen.File) {
 	)
 
 	aliases := jen.Dict{}
-	for _, p := range g.params() {
-		var from string
-		if c := p.layer.Conv; c != nil {
-			from = c.Learn.From
-		} else if fc := p.layer.FC; fc != nil {
-			from = fc.Learn.From
-		}
-		if from != "" {
+	for _, p := range g.params {
+		if from := p.Learn.From; from != "" {
 			suffix := ".weight"
 			if p.Bias {
 				suffix = ".bias"
@@ -363,19 +340,16 @@ func (g *gen) forward(f *jen.File) {
 		if s.View {
 			continue
 		}
-		var call *jen.Statement
-		switch s.Main().Op {
-		case compiler.OpFC:
-			call = jen.Id("m").Dot(g.name[s]).Call()
-		case compiler.OpMaxPool, compiler.OpAvgPool, compiler.OpAdaptiveAvgPool:
-			// runtime.Parallel(n*96, m.kernels.pool1): one work item per channel of each image
-			call = jen.Qual(rt, "Parallel").Call(jen.Id("n").Op("*").Lit(s.In().C), jen.Id("m").Dot("kernels").Dot(g.name[s]))
-		default:
-			call = jen.Id("m").Dot("perImage").Call(jen.Id("m").Dot("kernels").Dot(g.name[s]))
-		}
-		call = call.Comment(stepSummary(s))
-		if s.Main().Op == compiler.OpDropout {
+		call := g.call(s, false).Comment(s.Name())
+		switch {
+		case s.TrainOnly && s.InBuf == s.OutBuf:
 			call = jen.If(jen.Id("train")).Block(call)
+		case s.TrainOnly:
+			// At inference the step is the identity, but its output has a buffer of its own.
+			in, _ := g.slices(s)
+			in = strings.Replace(in, "m.n*inSize", fmt.Sprintf("n*%d", s.In().Size()), 1)
+			call = jen.If(jen.Id("train")).Block(call).Else().Block(
+				x("copy(m.buf[%d][:n*%d], %s)", s.OutBuf, s.Out().Size(), in).Comment(s.Name() + ": the identity"))
 		}
 		body = append(body, call)
 	}
@@ -388,11 +362,11 @@ func (g *gen) forward(f *jen.File) {
 		jen.Id("x").Index().Float32(), jen.Id("n").Int(), jen.Id("train").Bool(),
 	).Index().Float32().Block(body...)
 
-	f.Comment("workspace returns worker w's GEMM workspace, or nil when the kernels run on one goroutine and")
-	f.Comment("runtime.Gemm splits each GEMM over the workers instead.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("workspace").Params(jen.Id("w").Int()).Op("*").Qual(rt, "Workspace").Block(
-		jen.If(jen.Id("m").Dot("wide")).Block(jen.Return(jen.Nil())),
-		jen.Return(jen.Id("m").Dot("workspaces").Index(jen.Id("w"))),
+	f.Comment("multiply computes p for a per-image kernel run by worker, with the worker's workspace; or, when the")
+	f.Comment("kernels run on one goroutine (fewer images than workers), split over the workers.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("multiply").Params(jen.Id("worker").Int(), jen.Id("p").Qual(rt, "Product")).Block(
+		jen.If(jen.Id("m").Dot("wide")).Block(x("runtime.ParallelMultiply(p)"), jen.Return()),
+		x("runtime.Multiply(m.workspaces[worker], p)"),
 	)
 
 	f.Comment("perImage runs a per-image kernel over the batch: each worker takes a share of the images, or,")
@@ -408,23 +382,34 @@ func (g *gen) forward(f *jen.File) {
 	)
 }
 
-// stepSummary names a step's layers: "conv1 + conv1.relu".
-func stepSummary(s *compiler.Step) string {
-	names := make([]string, len(s.Layers))
-	for i, l := range s.Layers {
-		names[i] = l.Name
+// call is the call of a step's forward or backward kernel over the batch, by its split: each
+// worker a share of the images (m.perImage), or of the channel planes, or the whole batch at once.
+func (g *gen) call(s *compiler.Step, backward bool) *jen.Statement {
+	name := kernelName(g, s, backward)
+	switch s.Split {
+	case compiler.SplitPlanes:
+		return x("runtime.Parallel(m.n*%d, m.kernels.%s)", s.In().C, name) // plane u: channel u%C of image u/C
+	case compiler.SplitBatch:
+		return x("m.%s()", name)
 	}
-	return strings.Join(names, " + ")
+	return x("m.perImage(m.kernels.%s)", name)
 }
 
 // reserve emits the buffer allocation: once per larger batch size.
 func (g *gen) reserve(f *jen.File) {
 	grow := []jen.Code{}
 	for b, sz := range g.n.Buffers {
-		grow = append(grow, jen.Id("m").Dot("buf").Index(jen.Lit(b)).Op("=").Make(jen.Index().Float32(), jen.Id("n").Op("*").Lit(int(sz))))
+		var holds []string // the outputs the buffer holds in turn
+		for _, s := range g.n.Steps {
+			if s.OutBuf == b && !s.View && !(s.InPlace && s.InBuf == b) {
+				holds = append(holds, s.Name())
+			}
+		}
+		grow = append(grow, jen.Id("m").Dot("buf").Index(jen.Lit(b)).Op("=").Make(jen.Index().Float32(), jen.Id("n").Op("*").Lit(int(sz))).
+			Comment(strings.Join(holds, ", ")))
 	}
-	for _, s := range g.dropouts() {
-		grow = append(grow, jen.Id("m").Dot(g.name[s]+"Mask").Op("=").Make(jen.Index().Float32(), jen.Id("n").Op("*").Lit(int(s.Out().Size()))))
+	for _, s := range g.masked() {
+		grow = append(grow, jen.Id("m").Dot(g.name[s]+"Mask").Op("=").Make(jen.Index().Float32(), jen.Id("n").Op("*").Lit(int(s.Mask))))
 	}
 	grow = append(grow,
 		x("m.grad[0], m.grad[1] = make([]float32, n*%d), make([]float32, n*%d)", g.n.GradSize, g.n.GradSize),

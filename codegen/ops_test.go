@@ -138,6 +138,10 @@ func TestSteps(t *testing.T) { modeltest.CheckSteps(t, New(), "PKG.net", 2) }
 
 func TestTorch(t *testing.T) { modeltest.CheckTorch(t, New(), "PKG.net", 2) }
 
+func TestMemory(t *testing.T) {
+	modeltest.CheckMemory(t, func() modeltest.Model { return New() }, "PKG.net", 3)
+}
+
 func TestNoAllocs(t *testing.T) {
 	m := New()
 	modeltest.CheckNoAllocs(t, m, InputSize, 3, true)

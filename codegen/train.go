@@ -11,19 +11,13 @@ import (
 // the learning-rate schedule, and the optimiser's per-parameter multipliers.
 func (g *gen) train(f *jen.File) {
 	t := g.n.Train
-	params := g.params()
+	params := g.params
 	g.schedule(f)
 
 	// The multipliers of each parameter's learning rate and weight decay.
 	var lrMult, decayMult []jen.Code
 	for _, p := range params {
-		learn := p.layer.Conv
-		var l compiler.Learn
-		if learn != nil {
-			l = learn.Learn
-		} else {
-			l = p.layer.FC.Learn
-		}
+		l := p.Learn
 		kind := t.Weights
 		if p.Bias {
 			kind = t.Biases
@@ -65,32 +59,29 @@ func (g *gen) train(f *jen.File) {
 		x("m.labels = labels[:m.n]"),
 		x("m.perImage(m.kernels.lossBackward)"),
 	}
-	offsets, total := g.convParams()
+	total := g.n.Partials
 	if total > 0 {
 		body = append(body, jen.For(x("_, s := range m.partials")).Block(x("clear(s)")))
 	}
-	steps := g.backwardSteps()
-	for i := len(steps) - 1; i >= 0; i-- {
-		s := steps[i]
-		var call jen.Code
-		switch s.Main().Op {
-		case compiler.OpFC:
-			call = x("m.%s()", g.backName(s))
-		case compiler.OpMaxPool, compiler.OpAvgPool, compiler.OpAdaptiveAvgPool:
-			call = x("runtime.Parallel(m.n*%d, m.kernels.%s)", s.In().C, g.backName(s))
-		default:
-			call = x("m.perImage(m.kernels.%s)", g.backName(s))
+	for i := len(g.n.Steps) - 1; i >= 0; i-- {
+		s := g.n.Steps[i]
+		if !s.Backward {
+			continue
 		}
-		if g.transposed(s) {
-			body = append(body, x("m.%sFlip()", g.name[s]))
+		if s.Relaid > 0 {
+			body = append(body, x("m.%sRelay()", g.name[s]))
 		}
-		body = append(body, jen.Add(call).Comment(stepSummary(s)))
+		body = append(body, g.call(s, true).Comment(s.Name()))
 	}
 	if total > 0 {
-		body = append(body, jen.Comment("The convolutions' parameter gradients: the sum of the workers' partial sums."))
-		for _, p := range params {
-			if off, ok := offsets[p.Name]; ok {
-				body = append(body, x("m.sumPartials(m.params[%d].Grad, %d)", g.paramIndex(p.Name), off))
+		body = append(body, jen.Comment("The parameter gradients of steps split by image: the sum of the workers' partial sums."))
+		for _, s := range g.n.Steps {
+			off := s.PartialsAt
+			for _, p := range s.Main().ParamShapes() {
+				if s.Partials > 0 {
+					body = append(body, x("m.sumPartials(m.params[%d].Grad, %d)", g.index[p.Name], off))
+					off += p.Size()
+				}
 			}
 		}
 	}
@@ -126,7 +117,8 @@ func (g *gen) train(f *jen.File) {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("sgd").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
 		jen.For(x("_, c := range m.chunks[lo:hi]")).Block(
 			x("p := m.params[c.param]"),
-			x("runtime.SGD(rule, p.Data[c.lo:c.hi], p.Grad[c.lo:c.hi], m.velocity[c.param].Data[c.lo:c.hi], float32(m.lr*lrMult[c.param]), momentum, float32(weightDecay*decayMult[c.param]))"),
+			x("lr, decay := float32(m.lr*lrMult[c.param]), float32(weightDecay*decayMult[c.param])"),
+			x("runtime.SGD(rule, p.Data[c.lo:c.hi], p.Grad[c.lo:c.hi], m.velocity[c.param].Data[c.lo:c.hi], lr, momentum, decay)"),
 		),
 	)
 	f.Comment("chunk is a part of one parameter that one worker updates.")
@@ -159,8 +151,8 @@ func (g *gen) train(f *jen.File) {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Momentum").Params().Index().Qual(rt, "Param").Block(jen.Return(x("m.velocity")))
 
 	masks := jen.Dict{}
-	for _, s := range g.dropouts() {
-		masks[jen.Lit(s.Main().Name)] = x("m.%sMask[:m.n*%d]", g.name[s], s.Out().Size())
+	for _, s := range g.masked() {
+		masks[jen.Lit(s.Main().Name)] = x("m.%sMask[:m.n*%d]", g.name[s], s.Mask)
 	}
 	f.Comment("Masks returns the dropout masks of the last training-mode Forward by layer name: 0 or 1/(1−p) per")
 	f.Comment("value of the batch. They are the model's own buffers.")

@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/netc-project/netc/dsl"
 )
@@ -266,27 +267,24 @@ func (b *builder) checkAugment() {
 
 // layer reads one layer line.
 func (b *builder) layer(l *dsl.Line) {
-	sc := layerSchemas[l.Head]
+	op, known := opByWord(l.Head)
 	name := b.name(l)
 	prefix := name + ": "
-	if sc == nil {
-		var ops []string
-		for op := range layerSchemas {
-			ops = append(ops, op)
-		}
+	if !known {
 		msg := fmt.Sprintf("%sunknown layer %q", prefix, l.Head)
-		if s := suggest(l.Head, ops); s != "" {
+		if s := suggest(l.Head, opWords()); s != "" {
 			msg += "; did you mean " + s + "?"
 		} else {
-			msg += " (layers are conv, fc, relu, lrn, maxpool, avgpool, adaptive_avgpool, dropout, flatten, softmax)"
+			msg += " (layers are " + strings.Join(opWords(), ", ") + ")"
 		}
 		b.errs().Add(l.Pos, "%s", msg)
 		b.net.Layers = append(b.net.Layers, &Layer{Name: name, Pos: l.Pos, Broken: true})
 		return
 	}
 	before := len(*b.errs())
-	s := b.dec.decode(prefix, sc, l)
-	layer := &Layer{Name: name, Pos: l.Pos}
+	d := op.def()
+	s := b.dec.decode(prefix, &d.schema, l)
+	layer := &Layer{Name: name, Pos: l.Pos, Op: op}
 	defer func() { layer.Broken = len(*b.errs()) > before }()
 	if l.Expect != nil {
 		dims, err := l.Expect.Dims()
@@ -301,45 +299,10 @@ func (b *builder) layer(l *dsl.Line) {
 			layer.Expect, layer.ExpectPos = dims, l.Expect.Pos
 		}
 	}
-	n := b.net
-	switch l.Head {
-	case "conv":
-		layer.Op = OpConv
-		k, st, p := s.pair("kernel", [2]int{1, 1}), s.pair("stride", [2]int{1, 1}), s.pair("padding", [2]int{0, 0})
-		layer.Conv = &Conv{Out: s.int("out", 1), KH: k[0], KW: k[1], SH: st[0], SW: st[1], PH: p[0], PW: p[1],
-			Groups: s.int("groups", 1), Rounding: b.rounding(s), Learn: b.learn(s)}
-		if g, o := layer.Conv.Groups, layer.Conv.Out; o%g != 0 {
-			b.errs().Add(s["groups"].pos, "%sgroups %d does not divide the %d output channels", prefix, g, o)
-		}
-	case "fc":
-		layer.Op = OpFC
-		layer.FC = &FC{Out: s.int("out", 1), Learn: b.learn(s)}
-	case "relu":
-		layer.Op = OpReLU
-	case "lrn":
-		layer.Op = OpLRN
-		layer.LRN = &LRN{Size: s.int("size", 5), Alpha: s.num("alpha", 1e-4), Beta: s.num("beta", 0.75),
-			K: s.num("k", 1), Paper: s["paper"] != nil}
-	case "maxpool", "avgpool":
-		layer.Op = map[string]Op{"maxpool": OpMaxPool, "avgpool": OpAvgPool}[l.Head]
-		k, p := s.pair("kernel", [2]int{1, 1}), s.pair("padding", [2]int{0, 0})
-		st := s.pair("stride", k) // as PyTorch: the stride defaults to the kernel
-		layer.Pool = &Pool{KH: k[0], KW: k[1], SH: st[0], SW: st[1], PH: p[0], PW: p[1], Rounding: b.rounding(s)}
-		if a := s["padding"]; a != nil && (2*p[0] > k[0] || 2*p[1] > k[1]) {
-			b.errs().Add(a.pos, "%spadding %dx%d is more than half the kernel %dx%d: some windows would see only padding", prefix, p[0], p[1], k[0], k[1])
-		}
-	case "adaptive_avgpool":
-		layer.Op = OpAdaptiveAvgPool
-		layer.Adaptive = s.pair("size", [2]int{1, 1})
-	case "dropout":
-		layer.Op = OpDropout
-		layer.Dropout = &Dropout{P: s.num("p", 0.5)}
-	case "flatten":
-		layer.Op = OpFlatten
-	case "softmax":
-		layer.Op = OpSoftmax
+	if d.build != nil {
+		d.build(b, layer, s, prefix)
 	}
-	n.Layers = append(n.Layers, layer)
+	b.net.Layers = append(b.net.Layers, layer)
 }
 
 // name gives a layer its label, or, when unlabelled, its owner's label and its op: conv1.relu.

@@ -23,6 +23,7 @@ var pipeline = []pass{
 	{"count", count, false},
 	{"fuse", fuse, false},
 	{"plan", plan, false},
+	{"lower", lower, false},
 }
 
 // Compile parses and checks a spec, returning its IR with every shape and count filled in, or

@@ -59,20 +59,20 @@ func TestAlexNet(t *testing.T) {
 	for _, l := range n.Layers {
 		byName[l.Name] = l
 	}
-	assert.Equal(t, 2, byName["conv2"].Conv.Groups)
-	assert.Equal(t, Init{Kind: InitConstant, Value: 1}, byName["conv2"].Conv.Learn.BiasInit)
-	assert.Equal(t, Init{Kind: InitConstant, Value: 0}, byName["conv3"].Conv.Learn.BiasInit)
-	assert.Equal(t, Init{Kind: InitNormal, Std: 0.01}, byName["fc8"].FC.Learn.WeightInit)
-	assert.Equal(t, &LRN{Size: 5, Alpha: 1e-4, Beta: 0.75, K: 2, Paper: true}, byName["conv1.lrn"].LRN)
-	assert.Equal(t, &Pool{KH: 3, KW: 3, SH: 2, SW: 2, Rounding: RoundExact}, byName["pool1"].Pool)
+	assert.Equal(t, 2, byName["conv2"].Conv().Groups)
+	assert.Equal(t, Init{Kind: InitConstant, Value: 1}, byName["conv2"].Conv().Learn.BiasInit)
+	assert.Equal(t, Init{Kind: InitConstant, Value: 0}, byName["conv3"].Conv().Learn.BiasInit)
+	assert.Equal(t, Init{Kind: InitNormal, Std: 0.01}, byName["fc8"].FC().Learn.WeightInit)
+	assert.Equal(t, &LRN{Size: 5, Alpha: 1e-4, Beta: 0.75, K: 2, Paper: true}, byName["conv1.lrn"].LRN())
+	assert.Equal(t, &Pool{KH: 3, KW: 3, SH: 2, SW: 2, Rounding: RoundExact}, byName["pool1"].Pool())
 }
 
 func TestAlexNetHalf(t *testing.T) {
 	n := compileFile(t, "../specs/alexnet_half.net")
 	params, _, _ := n.Totals()
 	assert.EqualValues(t, 16630440, params)
-	assert.Equal(t, RoundFloor, n.Layers[0].Conv.Rounding)
-	assert.Equal(t, Init{Kind: InitKaiming, FanOut: true}, n.Layers[0].Conv.Learn.WeightInit)
+	assert.Equal(t, RoundFloor, n.Layers[0].Conv().Rounding)
+	assert.Equal(t, Init{Kind: InitKaiming, FanOut: true}, n.Layers[0].Conv().Learn.WeightInit)
 	var names []string
 	for _, l := range n.Layers {
 		for _, p := range l.ParamShapes() {
@@ -91,19 +91,19 @@ func TestTiny(t *testing.T) {
 	for _, l := range n.Layers {
 		ops[l.Op] = true
 	}
-	for op := range opWords {
+	for _, op := range Ops() {
 		assert.True(t, ops[op], "tiny.net does not use %s", op)
 	}
 	var paper, pytorch bool
 	for _, l := range n.Layers {
-		if l.LRN != nil {
-			paper, pytorch = paper || l.LRN.Paper, pytorch || !l.LRN.Paper
+		if l.LRN() != nil {
+			paper, pytorch = paper || l.LRN().Paper, pytorch || !l.LRN().Paper
 		}
 	}
 	assert.True(t, paper && pytorch, "tiny.net must use both LRN conventions")
 	assert.Equal(t, Mult{2, 0}, n.Train.Biases)
-	assert.Equal(t, 12, n.Layers[4].Conv.Out, "const width")
-	assert.False(t, n.Layers[4].Conv.Learn.Bias, "bias off")
+	assert.Equal(t, 12, n.Layers[4].Conv().Out, "const width")
+	assert.False(t, n.Layers[4].Conv().Learn.Bias, "bias off")
 }
 
 func TestOutSize(t *testing.T) {
@@ -141,8 +141,12 @@ func TestVerify(t *testing.T) {
 		{"broken chain", func(n *Network) { n.Layers[3].In.C++ }, "c1.lrn.*|p1: input"},
 		{"bad output", func(n *Network) { n.Layers[2].Out.H = 0 }, "c1.lrn: invalid output shape"},
 		{"wrong params", func(n *Network) { n.Layers[0].Params++ }, "c1: counts"},
-		{"missing config", func(n *Network) { n.Layers[0].Conv = nil }, "c1: op conv"},
-		{"out of range", func(n *Network) { n.Layers[0].Conv.SH = 0 }, "c1: conv configuration out of range"},
+		{"missing config", func(n *Network) { n.Layers[0].Attrs = nil }, "c1: op conv"},
+		{"config of another op", func(n *Network) { n.Layers[0].Attrs = n.Layers[2].Attrs }, "c1: op conv"},
+		{"bad fusion", func(n *Network) { n.Steps[0].Layers = append(n.Steps[0].Layers, n.Layers[2]) }, "cannot fold|out of order"},
+		{"no input gradient", func(n *Network) { n.Steps[1].InputGrad = "" }, "input gradient"},
+		{"scratch too small", func(n *Network) { n.Scratch = 0 }, "scratch"},
+		{"out of range", func(n *Network) { n.Layers[0].Conv().SH = 0 }, "c1: conv configuration out of range"},
 		{"no loss", func(n *Network) { n.Layers = n.Layers[:len(n.Layers)-1] }, "not a softmax"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

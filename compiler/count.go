@@ -12,10 +12,12 @@ import (
 // int on every platform the generated code runs on and nothing absurd is allocated.
 const maxTensor = 1 << 31
 
-// count is the third pass: parameters, multiply-adds and activation bytes per layer and image.
+// count is the third pass: parameters, multiply-adds (forward and backward) and activation
+// bytes per layer and image. The first layer's backward pass computes no input gradient: nobody
+// needs the gradient of the images.
 func count(n *Network, errs *dsl.ErrorList) {
-	for _, l := range n.Layers {
-		l.Params, l.MACs = 0, 0
+	for i, l := range n.Layers {
+		l.Params, l.MACs, l.BackMACs = 0, 0, 0
 		l.ActBytes = 4 * l.Out.Size()
 		for _, p := range l.ParamShapes() {
 			size, ok := product(p.Shape...)
@@ -25,12 +27,12 @@ func count(n *Network, errs *dsl.ErrorList) {
 			}
 			l.Params += size
 		}
-		switch l.Op {
-		case OpConv:
-			c := l.Conv
-			l.MACs, _ = product(c.Out, l.Out.H, l.Out.W, l.In.C/c.Groups, c.KH, c.KW)
-		case OpFC:
-			l.MACs, _ = product(l.FC.Out, int(l.In.Size()))
+		d := l.Op.def()
+		if d.macs != nil {
+			l.MACs = d.macs(l)
+		}
+		if d.backMACs != nil {
+			l.BackMACs = d.backMACs(l, i > 0)
 		}
 	}
 	n.Stage = StageCounted
@@ -42,28 +44,35 @@ type ParamShape struct {
 	Shape []int
 	Init  Init
 	Bias  bool
+	// Learn is the layer's training settings: its multipliers of the learning rate and weight
+	// decay, and the name its parameters have in other tools' weight files.
+	Learn Learn
 }
 
-// ParamShapes lists the layer's learnable tensors: conv weights [out, in/groups, kh, kw], fully
-// connected weights [out, in], and biases [out]. It needs the layer's input shape.
+// ParamShapes lists the layer's learnable tensors, as its op defines them (conv weights [out,
+// in/groups, kh, kw], fully connected weights [out, in], biases [out]). It needs the layer's
+// input shape.
 func (l *Layer) ParamShapes() []ParamShape {
-	var shape []int
-	var learn Learn
-	var out int
-	switch l.Op {
-	case OpConv:
-		c := l.Conv
-		shape, learn, out = []int{c.Out, l.In.C / c.Groups, c.KH, c.KW}, c.Learn, c.Out
-	case OpFC:
-		shape, learn, out = []int{l.FC.Out, int(l.In.Size())}, l.FC.Learn, l.FC.Out
-	default:
-		return nil
+	if f := l.Op.def().params; f != nil {
+		return f(l)
 	}
-	ps := []ParamShape{{Name: l.Name + ".weight", Shape: shape, Init: learn.WeightInit}}
+	return nil
+}
+
+// learnedParams is the weight of the given shape and, unless it is off, the bias of out values
+// of a layer with learned parameters.
+func learnedParams(l *Layer, learn *Learn, weight []int, out int) []ParamShape {
+	ps := []ParamShape{{Name: l.Name + ".weight", Shape: weight, Init: learn.WeightInit, Learn: *learn}}
 	if learn.Bias {
-		ps = append(ps, ParamShape{Name: l.Name + ".bias", Shape: []int{out}, Init: learn.BiasInit, Bias: true})
+		ps = append(ps, ParamShape{Name: l.Name + ".bias", Shape: []int{out}, Init: learn.BiasInit, Bias: true, Learn: *learn})
 	}
 	return ps
+}
+
+// Size is the number of values of the tensor.
+func (p ParamShape) Size() int64 {
+	s, _ := product(p.Shape...)
+	return s
 }
 
 // product multiplies sizes, reporting false on overflow.
@@ -90,6 +99,15 @@ func (n *Network) Totals() (params, macs, actBytes int64) {
 		actBytes += l.ActBytes
 	}
 	return
+}
+
+// BackMACs is the backward pass's multiply-adds per image, over the network.
+func (n *Network) BackMACs() int64 {
+	var macs int64
+	for _, l := range n.Layers {
+		macs += l.BackMACs
+	}
+	return macs
 }
 
 // Thousands writes n with thousands separators, as reports of counts do: 60,965,224.

@@ -1,14 +1,27 @@
 // Package compiler turns a parsed spec into a verified intermediate representation (IR): a
-// Network whose layers each carry concrete input and output shapes, parameter counts, forward
-// FLOPs and activation memory, for code generation and for `netc check` to read from one place.
+// Network whose layers carry their shapes, parameters and costs, grouped into the steps of the
+// generated code with every decision that code embodies — buffers, kernel strategies, work
+// split, scratch, partial sums, masks, layouts — for code generation and for `netc check` to
+// read from one place. Codegen decides nothing; it writes down the lowered IR.
+//
+// Everything the compiler knows about an op kind is one row of the op table (op.go): its word
+// and settings, shape rule, parameters and initialisation, forward and backward multiply-adds,
+// what its backward pass reads, whether it is a view or works in place, how its work is split
+// over the workers, how it is lowered, its PyTorch equivalent. Each row is in its own file,
+// op_<name>.go (op_conv.go, op_lrn.go, …), as the Go compiler's SSA ops are rows of
+// genericOps.go; the passes read the table and none of them names an op. Adding an op kind is
+// adding one file here (and its emitter in codegen, its reference in internal/reference).
 //
 // Compile runs a visible pipeline of small passes, each in its own file:
 //
 //	build   (build.go)   AST → IR: names, constants, every setting typed and range-checked
 //	shapes  (shapes.go)  infer every shape; check the arithmetic is whole, or rounded as declared
-//	count   (count.go)   parameters, multiply-adds and activation bytes per layer
+//	count   (count.go)   parameters, forward and backward multiply-adds, activation bytes
+//	fuse    (fuse.go)    group layers into the steps of the generated code (relu into its conv/fc)
+//	plan    (plan.go)    assign the activation and gradient buffers, reusing what nothing reads
+//	lower   (lower.go)   per step: split, kernel strategies, scratch, partial sums, masks, layout
 //
-// Verify (verify.go) checks the IR's invariants and runs between the passes, so a pass that
-// breaks the IR is named at once. Errors are dsl.Errors at the spec's positions, all of them,
-// sorted.
+// Verify (verify.go) checks the invariants of each stage and runs between the passes, so a pass
+// that breaks the IR is named at once. Errors are dsl.Errors at the spec's positions, all of
+// them, sorted. Network.Memory says what the generated package allocates.
 package compiler

@@ -27,8 +27,11 @@ type Network struct {
 	// GradSize is the size, in float32 values per image, of each of the backward pass's two
 	// gradient buffers.
 	GradSize int64
-	// Scratch is the per-worker scratch space in float32 values (not per image).
-	Scratch int64
+	// Set by the lower pass, per worker (not per image), in float32 values: the scratch space
+	// of the largest forward or backward kernel, and the partial sums of the parameter
+	// gradients that the workers accumulate over their own images (see Step.Partials).
+	Scratch  int64
+	Partials int64
 
 	Stage Stage // how far the pipeline has got; Verify checks what this stage promises
 
@@ -47,10 +50,11 @@ const (
 	StageCounted                  // Params, MACs and ActBytes filled in
 	StageFused                    // layers grouped into Steps
 	StagePlanned                  // every step's buffers assigned
+	StageLowered                  // every kernel's strategy, split, scratch and layout decided
 )
 
 func (s Stage) String() string {
-	return [...]string{"empty", "built", "shaped", "counted", "fused", "planned"}[s]
+	return [...]string{"empty", "built", "shaped", "counted", "fused", "planned", "lowered"}[s]
 }
 
 // Shape is the shape of one image's activations. A flat vector of n values is n×1×1 with Flat set.
@@ -78,31 +82,6 @@ func (s Shape) Dims() []int {
 	return []int{s.C, s.H, s.W}
 }
 
-// Op is a layer's operation.
-type Op int
-
-// The operations, with the word a spec uses for each.
-const (
-	OpConv            Op = iota + 1 // conv
-	OpFC                            // fc
-	OpReLU                          // relu
-	OpLRN                           // lrn
-	OpMaxPool                       // maxpool
-	OpAvgPool                       // avgpool
-	OpAdaptiveAvgPool               // adaptive_avgpool
-	OpDropout                       // dropout
-	OpFlatten                       // flatten
-	OpSoftmax                       // softmax (cross-entropy loss)
-)
-
-var opWords = map[Op]string{
-	OpConv: "conv", OpFC: "fc", OpReLU: "relu", OpLRN: "lrn", OpMaxPool: "maxpool",
-	OpAvgPool: "avgpool", OpAdaptiveAvgPool: "adaptive_avgpool", OpDropout: "dropout",
-	OpFlatten: "flatten", OpSoftmax: "softmax",
-}
-
-func (o Op) String() string { return opWords[o] }
-
 // Rounding says how a conv or pool output size that is not whole is made whole.
 type Rounding int
 
@@ -121,14 +100,9 @@ type Layer struct {
 	Pos  dsl.Pos // where the spec declares it
 	Op   Op
 
-	Conv    *Conv    // OpConv
-	FC      *FC      // OpFC
-	Pool    *Pool    // OpMaxPool, OpAvgPool; and OpAdaptiveAvgPool once shaped
-	LRN     *LRN     // OpLRN
-	Dropout *Dropout // OpDropout
-
-	// Adaptive is the output size of an adaptive average pool, H×W.
-	Adaptive [2]int
+	// Attrs is the op's configuration, of the type its op file declares, or nil for an op
+	// without settings; each op file has a typed accessor for it.
+	Attrs any
 
 	Expect    []int   // the declared output shape (`-> 96x55x55`), or nil
 	ExpectPos dsl.Pos // where it is declared
@@ -144,29 +118,13 @@ type Layer struct {
 
 	// Set by the count pass, per image.
 	Params   int64 // learnable values
-	MACs     int64 // multiply-adds of the forward pass (conv and fc)
+	MACs     int64 // multiply-adds of the forward pass
+	BackMACs int64 // multiply-adds of the backward pass (the input's gradient only where needed)
 	ActBytes int64 // bytes of the output activations (float32)
 }
 
 // FLOPs is the forward pass's floating-point operations per image: 2 × multiply-adds.
 func (l *Layer) FLOPs() int64 { return 2 * l.MACs }
-
-// Conv is a convolution's configuration.
-type Conv struct {
-	Out      int
-	KH, KW   int
-	SH, SW   int // stride
-	PH, PW   int // padding
-	Groups   int
-	Rounding Rounding
-	Learn    Learn
-}
-
-// FC is a fully connected layer's configuration.
-type FC struct {
-	Out   int
-	Learn Learn
-}
 
 // Learn holds what conv and fc layers share: their bias, initialisation and per-layer training
 // multipliers.
@@ -180,34 +138,6 @@ type Learn struct {
 	// ("features.0" for torchvision's features.0.weight), or "".
 	From string
 }
-
-// Pool is a pooling window's configuration.
-type Pool struct {
-	KH, KW   int
-	SH, SW   int
-	PH, PW   int
-	Rounding Rounding
-}
-
-// LRN is local response normalisation across channels: b = a / (k + α'·Σa²)^β over Size
-// neighbouring channels, with α' = α/Size (PyTorch, Caffe, ONNX) or α' = α (Paper).
-type LRN struct {
-	Size           int
-	Alpha, Beta, K float64
-	Paper          bool
-}
-
-// Scale is α', the factor of the sum of squares in the convention the layer uses.
-func (l *LRN) Scale() float64 {
-	if l.Paper {
-		return l.Alpha
-	}
-	return l.Alpha / float64(l.Size)
-}
-
-// Dropout zeroes each value with probability P during training (inverted: survivors are scaled
-// by 1/(1−P)).
-type Dropout struct{ P float64 }
 
 // InitKind is a way to initialise a tensor.
 type InitKind int

@@ -8,18 +8,37 @@ import (
 
 // plan is a pass: it assigns every step's output to a buffer, reusing a buffer once nothing
 // reads what it holds any more — neither a later step of the forward pass nor the backward
-// pass, which reads the inputs of conv, fc, LRN and max pooling and the outputs that hold a
-// ReLU's mask — and sizes each worker's scratch space. Views and in-place steps write into the
-// buffer they read. It also assigns the backward pass's two gradient buffers, which take turns.
+// pass, which reads what each op's row of the table says (the inputs of conv, fc, LRN and max
+// pooling; the outputs that hold a ReLU's mask). Views, and in-place steps
+// that overwrite nothing the backward pass reads, write into the buffer they read. It also assigns the backward pass's two gradient buffers, which take turns.
 // Sizes are per image; the generated code multiplies them by the batch size.
 func plan(n *Network, errs *dsl.ErrorList) {
 	last := len(n.Steps) - 1
-	// root[i] is the step that allocated the buffer step i's output lives in: itself, or for a
-	// view or in-place step the root of the step before.
-	root := make([]int, len(n.Steps))
+	// shares[i] says step i's output lives in its input's buffer: a view's always, and an
+	// in-place step's unless its input is the network's (the caller's) or the backward pass
+	// reads the value it would overwrite — the step before's output, read by its own backward
+	// pass (a ReLU's mask is its sign), or this step's input.
+	shares := make([]bool, len(n.Steps))
+	read := false // the backward pass reads the value the current buffer holds
 	for i, s := range n.Steps {
+		r := s.Reads()
+		switch {
+		case s.View:
+			shares[i] = true
+			read = read || r&ReadsOutput != 0
+		case s.InPlace && i > 0 && !read && r&ReadsInput == 0:
+			shares[i] = true
+			read = r&ReadsOutput != 0
+		default:
+			read = r&ReadsOutput != 0
+		}
+	}
+	// root[i] is the step that allocated the buffer step i's output lives in: itself, or for a
+	// step that shares its input's buffer the root of the step before.
+	root := make([]int, len(n.Steps))
+	for i := range n.Steps {
 		root[i] = i
-		if i > 0 && (s.View || s.InPlace) {
+		if i > 0 && shares[i] {
 			root[i] = root[i-1]
 		}
 	}
@@ -35,14 +54,12 @@ func plan(n *Network, errs *dsl.ErrorList) {
 	keep := func(r int) { lastUse[r] = len(n.Steps) }
 	keep(root[last]) // the logits: Forward returns them and Backward starts from them
 	for i, s := range n.Steps {
-		if s.ReLU || s.Main().Op == OpReLU {
-			keep(root[i]) // the mask of a ReLU is its output's sign
+		r := s.Reads()
+		if r&ReadsOutput != 0 {
+			keep(root[i]) // a ReLU's mask is its output's sign
 		}
-		switch s.Main().Op {
-		case OpConv, OpFC, OpLRN, OpMaxPool:
-			if i > 0 {
-				keep(root[i-1]) // backward reads the input (the network's input is the caller's)
-			}
+		if r&ReadsInput != 0 && i > 0 {
+			keep(root[i-1]) // (the network's input is the caller's)
 		}
 	}
 
@@ -52,7 +69,7 @@ func plan(n *Network, errs *dsl.ErrorList) {
 	in := -1          // the buffer holding the current value; −1: the network's input
 	for i, s := range n.Steps {
 		s.InBuf = in
-		if s.View || (s.InPlace && in >= 0) {
+		if shares[i] {
 			s.OutBuf = in
 		} else {
 			b := takeBuffer(n, &free, s.Out().Size())
@@ -86,10 +103,6 @@ func plan(n *Network, errs *dsl.ErrorList) {
 		g = s.GradIn
 	}
 
-	n.Scratch = 0
-	for _, s := range n.Steps {
-		n.Scratch = max(n.Scratch, s.Scratch())
-	}
 	n.Stage = StagePlanned
 }
 
@@ -114,18 +127,4 @@ func takeBuffer(n *Network, free *[]int, size int64) int {
 	*free = slices.DeleteFunc(*free, func(b int) bool { return b == best })
 	n.Buffers[best] = max(n.Buffers[best], size)
 	return best
-}
-
-// Scratch is the per-worker scratch space the step's forward kernel needs, in float32 values:
-// one image's channel row for LRN, one input row for average pooling. A conv needs none: its
-// GEMM packs the patches straight from the image; nor does max pooling, which gathers.
-func (s *Step) Scratch() int64 {
-	l := s.Main()
-	switch l.Op {
-	case OpLRN:
-		return int64(l.In.H * l.In.W)
-	case OpAvgPool:
-		return int64(l.In.W)
-	}
-	return 0
 }

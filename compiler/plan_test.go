@@ -21,7 +21,7 @@ func describeSteps(n *Network) string {
 		switch {
 		case s.View:
 			kind = " view"
-		case s.InPlace:
+		case s.InPlace && s.InBuf == s.OutBuf:
 			kind = " inplace"
 		}
 		parts = append(parts, fmt.Sprintf("%s(%d→%d%s)", strings.Join(names, "+"), s.InBuf, s.OutBuf, kind))
@@ -30,15 +30,16 @@ func describeSteps(n *Network) string {
 }
 
 // TestFuseAndPlanAlexNet: in AlexNet the backward pass reads every value the forward pass makes
-// (the inputs of conv, LRN, max pooling and fc, and the ReLUs' outputs), so no buffer is reused;
-// dropout works in place.
+// (the inputs of conv, LRN, max pooling and fc, and the ReLUs' outputs), so no buffer is reused,
+// and dropout, which could work in place, writes buffers of its own rather than overwrite the
+// ReLUs' outputs.
 func TestFuseAndPlanAlexNet(t *testing.T) {
 	n := compileFile(t, "../specs/alexnet.net")
 	assert.Equal(t, "conv1+conv1.relu(-1→0) conv1.lrn(0→1) pool1(1→2) conv2+conv2.relu(2→3) conv2.lrn(3→4) "+
 		"pool2(4→5) conv3+conv3.relu(5→6) conv4+conv4.relu(6→7) conv5+conv5.relu(7→8) pool5(8→9) "+
-		"fc6+fc6.relu(9→10) fc6.dropout(10→10 inplace) fc7+fc7.relu(10→11) fc7.dropout(11→11 inplace) fc8(11→12) loss(12→12 view)",
+		"fc6+fc6.relu(9→10) fc6.dropout(10→11) fc7+fc7.relu(11→12) fc7.dropout(12→13) fc8(13→14) loss(14→14 view)",
 		describeSteps(n))
-	assert.Equal(t, []int64{290400, 290400, 69984, 186624, 186624, 43264, 64896, 64896, 43264, 9216, 4096, 4096, 1000}, n.Buffers)
+	assert.Equal(t, []int64{290400, 290400, 69984, 186624, 186624, 43264, 64896, 64896, 43264, 9216, 4096, 4096, 4096, 4096, 1000}, n.Buffers)
 	assert.EqualValues(t, 290400, n.GradSize)
 	var grads []string
 	for _, s := range n.Steps {
@@ -53,20 +54,36 @@ func TestFuseAndPlanAlexNet(t *testing.T) {
 func TestFuseAndPlanTiny(t *testing.T) {
 	n := compileFile(t, "../specs/tiny.net")
 	assert.Equal(t, "c1+c1.relu(-1→0) c1.lrn(0→1) p1(1→2) c2+c2.relu(2→3) c2.lrn(3→4) p2(4→5) a(5→4) "+
-		"a.flatten(4→4 view) fc1+fc1.relu(4→5) fc1.dropout(5→5 inplace) fc2(5→6) loss(6→6 view)", describeSteps(n))
+		"a.flatten(4→4 view) fc1+fc1.relu(4→5) fc1.dropout(5→6) fc2(6→7) loss(7→7 view)", describeSteps(n))
+}
+
+// TestPlanInPlaceProtects: a step that may work in place writes a buffer of its own when the
+// backward pass reads what it would overwrite (a relu's output).
+func TestPlanInPlaceProtects(t *testing.T) {
+	n, err := Compile("x.net", []byte("network x\ninput 2x3x3\nclasses 2\nflatten\nfc 4\ndropout 0.5\nrelu\ndropout 0.5\nfc 2\nsoftmax\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "flatten(-1→-1 view) fc(-1→0) dropout(0→0 inplace) relu(0→0 inplace) dropout2(0→1) fc2(1→2) softmax(2→2 view)", describeSteps(n))
 }
 
 // TestPlanFirstInPlace: an in-place layer first cannot write the caller's input.
 func TestPlanFirstInPlace(t *testing.T) {
 	n, err := Compile("x.net", []byte("network x\ninput 2x3x3\nclasses 2\nrelu\nflatten\nfc 2\nsoftmax\n"))
 	require.NoError(t, err)
-	assert.Equal(t, "relu(-1→0 inplace) flatten(0→0 view) fc(0→1) softmax(1→1 view)", describeSteps(n))
+	assert.Equal(t, "relu(-1→0) flatten(0→0 view) fc(0→1) softmax(1→1 view)", describeSteps(n))
 }
 
 func TestVerifyPlan(t *testing.T) {
 	n := compileFile(t, "../specs/tiny.net")
 	n.Steps[2].OutBuf = n.Steps[2].InBuf
-	assert.ErrorContains(t, Verify(n), "p1 reads buffer 1 and writes buffer 1")
+	assert.ErrorContains(t, Verify(n), "p1 overwrites its input, buffer 1")
+	n = compileFile(t, "../specs/tiny.net")
+	n.Steps[1].OutBuf = 0 // c1.lrn over c1's output, which its backward pass reads (the ReLU's mask)
+	n.Steps[2].InBuf = 0
+	assert.ErrorContains(t, Verify(n), "c1.lrn overwrites its input")
+	n = compileFile(t, "../specs/tiny.net")
+	n.Steps[3].OutBuf = 0 // c2 over c1's output
+	n.Steps[4].InBuf = 0
+	assert.ErrorContains(t, Verify(n), "c2 + c2.relu overwrites buffer 0, the output of c1 + c1.relu, which the backward pass reads")
 	n = compileFile(t, "../specs/tiny.net")
 	n.Buffers[1] = 3
 	assert.ErrorContains(t, Verify(n), "c1.lrn: buffer 1 holds 3 values")

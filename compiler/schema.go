@@ -124,26 +124,6 @@ func join(lists ...[]setting) []setting {
 	return out
 }
 
-// layerSchemas are the layers a spec can declare.
-var layerSchemas = map[string]*schema{
-	"conv": {head: "conv", positional: "out", required: []string{"out", "kernel"},
-		settings: join([]setting{positive("out", kInt), positive("groups", kInt), initW, initB, from}, windowSettings, learnMult)},
-	"fc": {head: "fc", positional: "out", required: []string{"out"},
-		settings: join([]setting{positive("out", kInt), initW, initB, from}, learnMult)},
-	"relu": {head: "relu"},
-	"lrn": {head: "lrn", positional: "size", required: []string{"size"},
-		settings: []setting{positive("size", kInt), real("alpha", 0, inf, false, false),
-			real("beta", 0, inf, false, false), real("k", 0, inf, true, false), flag("paper")}},
-	"maxpool": {head: "maxpool", positional: "kernel", required: []string{"kernel"}, settings: windowSettings},
-	"avgpool": {head: "avgpool", positional: "kernel", required: []string{"kernel"}, settings: windowSettings},
-	"adaptive_avgpool": {head: "adaptive_avgpool", positional: "size", required: []string{"size"},
-		settings: []setting{positive("size", kPair)}},
-	"dropout": {head: "dropout", positional: "p", required: []string{"p"},
-		settings: []setting{real("p", 0, 1, false, true)}},
-	"flatten": {head: "flatten"},
-	"softmax": {head: "softmax"},
-}
-
 // topSchemas are the settings of the network itself.
 var topSchemas = map[string]*schema{
 	"network":  {head: "network", positional: "name", required: []string{"name"}, settings: []setting{{name: "name", kind: kName}}},
@@ -180,8 +160,13 @@ var blockSchemas = map[string]map[string]*schema{
 	},
 }
 
-// keywords are every word with a meaning in some line; constants may not take these names.
-var keywords = func() map[string]bool {
+// keywords are every word with a meaning in some line; constants may not take these names. It is
+// made once the op table is complete.
+var keywords map[string]bool
+
+func init() { keywords = makeKeywords() }
+
+func makeKeywords() map[string]bool {
 	kw := map[string]bool{"const": true, "off": true, "normal": true, "kaiming": true, "constant": true,
 		"fan_in": true, "fan_out": true}
 	add := func(s *schema) {
@@ -193,8 +178,8 @@ var keywords = func() map[string]bool {
 			}
 		}
 	}
-	for _, s := range layerSchemas {
-		add(s)
+	for _, d := range ops {
+		add(&d.schema)
 	}
 	for _, s := range topSchemas {
 		add(s)
@@ -206,7 +191,7 @@ var keywords = func() map[string]bool {
 		}
 	}
 	return kw
-}()
+}
 
 // describeRange says what values a numeric setting accepts, for messages.
 func (st *setting) describeRange() string {

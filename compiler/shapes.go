@@ -40,7 +40,7 @@ func inferShapes(n *Network, errs *dsl.ErrorList) {
 		cur = out
 	}
 	last := n.Layers[len(n.Layers)-1]
-	if last.Op != OpSoftmax {
+	if !last.Op.def().loss {
 		errs.Add(last.Pos, "%s: the network must end with the loss: add a softmax layer after it", last.Name)
 	}
 	n.Stage = StageShaped
@@ -49,65 +49,27 @@ func inferShapes(n *Network, errs *dsl.ErrorList) {
 // layerShape computes layer i's output shape from its input, or reports why it cannot.
 func layerShape(n *Network, i int, errs *dsl.ErrorList) (Shape, bool) {
 	l := n.Layers[i]
-	in := l.In
-	spatial := func() bool {
-		if in.Flat {
-			errs.Add(l.Pos, "%s: %s needs an image-shaped input (CxHxW), but its input is %d flat values", l.Name, l.Op, in.C)
-			return false
-		}
-		return true
+	d := l.Op.def()
+	if d.image && l.In.Flat {
+		errs.Add(l.Pos, "%s: %s needs an image-shaped input (CxHxW), but its input is %d flat values", l.Name, l.Op, l.In.C)
+		return Shape{}, false
 	}
-	switch l.Op {
-	case OpConv:
-		c := l.Conv
-		if !spatial() {
-			return Shape{}, false
-		}
-		if in.C%c.Groups != 0 {
-			errs.Add(l.Pos, "%s: groups %d does not divide the %d input channels", l.Name, c.Groups, in.C)
-		}
-		h, w, ok := window(n, i, [2]int{c.KH, c.KW}, [2]int{c.SH, c.SW}, [2]int{c.PH, c.PW}, c.Rounding, errs)
-		return Shape{C: c.Out, H: h, W: w}, ok
-	case OpMaxPool, OpAvgPool:
-		p := l.Pool
-		if !spatial() {
-			return Shape{}, false
-		}
-		h, w, ok := window(n, i, [2]int{p.KH, p.KW}, [2]int{p.SH, p.SW}, [2]int{p.PH, p.PW}, p.Rounding, errs)
-		return Shape{C: in.C, H: h, W: w}, ok
-	case OpAdaptiveAvgPool:
-		if !spatial() {
-			return Shape{}, false
-		}
-		oh, ow := l.Adaptive[0], l.Adaptive[1]
-		if oh > in.H || ow > in.W {
-			errs.Add(l.Pos, "%s: adaptive_avgpool to %dx%d would enlarge its %dx%d input", l.Name, oh, ow, in.H, in.W)
-			return Shape{}, false
-		}
-		return Shape{C: in.C, H: oh, W: ow}, true
-	case OpFlatten:
-		return Shape{C: int(in.Size()), H: 1, W: 1, Flat: true}, true
-	case OpFC:
-		return Shape{C: l.FC.Out, H: 1, W: 1, Flat: true}, true
-	case OpSoftmax:
-		if i != len(n.Layers)-1 {
-			errs.Add(l.Pos, "%s: softmax is the loss and must be the last layer", l.Name)
-			return Shape{}, false
-		}
-		if !in.Flat || in.C != n.Classes {
-			errs.Add(l.Pos, "%s: the network ends with %s values, but classes is %d", l.Name, in, n.Classes)
-			return Shape{}, false
-		}
-		return in, true
+	if d.shape == nil {
+		return l.In, true // relu, lrn, dropout, … keep their input's shape
 	}
-	return in, true // relu, lrn, dropout keep their input's shape
+	return d.shape(n, i, errs)
 }
 
-// window computes a conv or pool output's height and width, reporting a kernel that does not fit
-// and a size that is not whole under the layer's rounding.
-func window(n *Network, i int, k, s, p [2]int, r Rounding, errs *dsl.ErrorList) (int, int, bool) {
+// windowShape computes the output height and width of layer i, an op with a window (conv, pool),
+// reporting a kernel that does not fit and a size that is not whole under the layer's rounding.
+func windowShape(n *Network, i int, errs *dsl.ErrorList) (int, int, bool) {
 	l := n.Layers[i]
 	in := [2]int{l.In.H, l.In.W}
+	var k, s, p [2]int
+	var r Rounding
+	for d := range 2 {
+		k[d], s[d], p[d], _, r = l.Op.def().window(l, d)
+	}
 	var out [2]int
 	var msgs []string
 	for d, dim := range []string{"height", "width"} {
@@ -166,7 +128,7 @@ func fraction(num, den int) string {
 func fix(n *Network, i, d int) string {
 	l := n.Layers[i]
 	in0 := [2]int{n.Input.H, n.Input.W}[d]
-	k, s, p, maxPad := windowOf(l, d)
+	k, s, p, maxPad, _ := l.Op.def().window(l, d)
 	h := [2]int{l.In.H, l.In.W}[d]
 	floor, _ := outSize(h, k, s, p, RoundFloor)
 	ceil, _ := outSize(h, k, s, p, RoundCeil)
@@ -199,32 +161,18 @@ func fix(n *Network, i, d int) string {
 	return fmt.Sprintf("use input %d, or %s", x, rounding)
 }
 
-// windowOf returns a conv's or pool's kernel, stride and padding along dimension d, and the
-// largest padding it may take.
-func windowOf(l *Layer, d int) (k, s, p, maxPad int) {
-	if c := l.Conv; c != nil {
-		return [2]int{c.KH, c.KW}[d], [2]int{c.SH, c.SW}[d], [2]int{c.PH, c.PW}[d], [2]int{c.KH, c.KW}[d] - 1
-	}
-	q := l.Pool
-	k = [2]int{q.KH, q.KW}[d]
-	return k, [2]int{q.SH, q.SW}[d], [2]int{q.PH, q.PW}[d], k / 2
-}
-
 // chain follows one spatial dimension from an input of size in through layers 0…last, and reports
 // each layer's output size and whether every step fits and is whole (or rounded as declared).
 func chain(n *Network, d, in, last int) ([]int, bool) {
 	outs := make([]int, last+1)
 	for j := 0; j <= last; j++ {
 		l := n.Layers[j]
-		switch l.Op {
-		case OpConv, OpMaxPool, OpAvgPool:
-			k, s, p, _ := windowOf(l, d)
-			r := RoundExact
-			if l.Conv != nil {
-				r = l.Conv.Rounding
-			} else {
-				r = l.Pool.Rounding
-			}
+		def := l.Op.def()
+		switch {
+		case def.end:
+			return outs, true // the spatial part of the network is over
+		case def.window != nil:
+			k, s, p, _, r := def.window(l, d)
 			if k > in+2*p {
 				return nil, false
 			}
@@ -233,13 +181,12 @@ func chain(n *Network, d, in, last int) ([]int, bool) {
 				return nil, false
 			}
 			in = o
-		case OpAdaptiveAvgPool:
-			if l.Adaptive[d] > in {
+		case def.spatial != nil:
+			o, ok := def.spatial(l, d, in)
+			if !ok {
 				return nil, false
 			}
-			in = l.Adaptive[d]
-		case OpFlatten, OpFC, OpSoftmax:
-			return outs, true // the spatial part of the network is over
+			in = o
 		}
 		outs[j] = in
 	}
@@ -265,4 +212,29 @@ func dimsString(dims []int) string {
 		parts[i] = fmt.Sprint(d)
 	}
 	return strings.Join(parts, "x")
+}
+
+// windowSummary renders a conv or pool window for diagrams: the kernel, /stride unless 1, the
+// padding unless 0, and the rounding when the input's size made it matter: 11x11/4, 3x2/1x2,
+// 3x3/2 pad 1 floor.
+func windowSummary(l *Layer, kh, kw, sh, sw, ph, pw int, r Rounding) string {
+	s := fmt.Sprintf("%dx%d", kh, kw)
+	if sh != 1 || sw != 1 {
+		s += "/" + square(sh, sw)
+	}
+	if ph != 0 || pw != 0 {
+		s += " pad " + square(ph, pw)
+	}
+	if (l.In.H+2*ph-kh)%sh != 0 || (l.In.W+2*pw-kw)%sw != 0 {
+		s += " " + r.String()
+	}
+	return s
+}
+
+// square renders a pair as one number when both are equal, else as HxW.
+func square(h, w int) string {
+	if h == w {
+		return fmt.Sprint(h)
+	}
+	return fmt.Sprintf("%dx%d", h, w)
 }

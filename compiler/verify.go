@@ -18,6 +18,9 @@ func Verify(n *Network) error {
 			return fmt.Errorf("verify: layer at line %d: empty or duplicate name %q", l.Pos.Line, l.Name)
 		}
 		names[l.Name] = true
+		if l.Op.d == nil {
+			return fmt.Errorf("verify: %s: no op", l.Name)
+		}
 		if err := verifyConfig(l); err != nil {
 			return fmt.Errorf("verify: %s: %w", l.Name, err)
 		}
@@ -35,7 +38,7 @@ func Verify(n *Network) error {
 		}
 		prev = l.Out
 	}
-	if last := n.Layers[len(n.Layers)-1]; last.Op != OpSoftmax || last.Out.C != n.Classes {
+	if last := n.Layers[len(n.Layers)-1]; !last.Op.IsLoss() || last.Out.C != n.Classes {
 		return fmt.Errorf("verify: the last layer %s is not a softmax over %d classes", last.Name, n.Classes)
 	}
 	if n.Stage < StageCounted {
@@ -53,7 +56,13 @@ func Verify(n *Network) error {
 	if n.Stage < StagePlanned {
 		return nil
 	}
-	return verifyPlan(n)
+	if err := verifyPlan(n); err != nil {
+		return err
+	}
+	if n.Stage < StageLowered {
+		return nil
+	}
+	return verifyLowering(n)
 }
 
 // verifyCounts checks each layer's counts against its shapes.
@@ -64,36 +73,26 @@ func verifyCounts(n *Network) error {
 			size, _ := product(p.Shape...)
 			params += size
 		}
-		if params != l.Params || l.ActBytes != 4*l.Out.Size() || l.MACs < 0 || (l.MACs > 0) != (l.Op == OpConv || l.Op == OpFC) {
-			return fmt.Errorf("verify: %s: counts params=%d macs=%d bytes=%d disagree with its shapes", l.Name, l.Params, l.MACs, l.ActBytes)
+		d := l.Op.def()
+		if params != l.Params || l.ActBytes != 4*l.Out.Size() || l.MACs < 0 || (l.MACs > 0) != (d.macs != nil) ||
+			l.BackMACs < 0 || (l.BackMACs > 0) != (d.backMACs != nil) {
+			return fmt.Errorf("verify: %s: counts params=%d macs=%d back=%d bytes=%d disagree with its shapes", l.Name, l.Params, l.MACs, l.BackMACs, l.ActBytes)
 		}
 	}
 	return nil
 }
 
-// verifyConfig checks that a layer carries exactly the configuration its op needs, in range.
+// verifyConfig checks that a layer carries the configuration its op needs, in range, and none
+// when its op takes no settings.
 func verifyConfig(l *Layer) error {
-	has := map[Op]bool{OpConv: l.Conv != nil, OpFC: l.FC != nil, OpLRN: l.LRN != nil,
-		OpMaxPool: l.Pool != nil, OpAvgPool: l.Pool != nil, OpDropout: l.Dropout != nil}
-	for op, present := range has {
-		if present != (l.Op == op) && !(present && (op == OpMaxPool || op == OpAvgPool) && (l.Op == OpMaxPool || l.Op == OpAvgPool)) {
-			return fmt.Errorf("op %s with configuration for %s = %v", l.Op, op, present)
+	d := l.Op.def()
+	if d.check == nil {
+		if l.Attrs != nil {
+			return fmt.Errorf("op %s has no settings, but the layer carries %T", l.Op, l.Attrs)
 		}
+		return nil
 	}
-	switch {
-	case l.Conv != nil && (l.Conv.Out < 1 || l.Conv.KH < 1 || l.Conv.KW < 1 || l.Conv.SH < 1 || l.Conv.SW < 1 ||
-		l.Conv.PH < 0 || l.Conv.PW < 0 || l.Conv.Groups < 1 || l.Conv.Rounding == 0):
-		return fmt.Errorf("conv configuration out of range: %+v", *l.Conv)
-	case l.Pool != nil && (l.Pool.KH < 1 || l.Pool.KW < 1 || l.Pool.SH < 1 || l.Pool.SW < 1 || l.Pool.PH < 0 || l.Pool.PW < 0 || l.Pool.Rounding == 0):
-		return fmt.Errorf("pool configuration out of range: %+v", *l.Pool)
-	case l.FC != nil && l.FC.Out < 1:
-		return fmt.Errorf("fc configuration out of range: %+v", *l.FC)
-	case l.LRN != nil && (l.LRN.Size < 1 || l.LRN.K <= 0 || l.LRN.Alpha < 0 || l.LRN.Beta < 0):
-		return fmt.Errorf("lrn configuration out of range: %+v", *l.LRN)
-	case l.Dropout != nil && (l.Dropout.P < 0 || l.Dropout.P >= 1):
-		return fmt.Errorf("dropout p %g out of range", l.Dropout.P)
-	}
-	return nil
+	return d.check(l)
 }
 
 // verifySteps checks that the steps cover every layer once, in order, with shapes that chain.
@@ -109,8 +108,13 @@ func verifySteps(n *Network) error {
 			}
 			i++
 		}
-		if s.ReLU && (len(s.Layers) != 2 || s.Layers[1].Op != OpReLU) {
-			return fmt.Errorf("verify: step %s: fused relu without a relu layer", s.Main().Name)
+		for _, l := range s.Layers[1:] {
+			if !l.Op.def().foldsInto || !s.Main().Op.def().epilogue || !s.ReLU {
+				return fmt.Errorf("verify: step %s: %s (%s) cannot fold into %s", s.Name(), l.Name, l.Op, s.Main().Op)
+			}
+		}
+		if s.ReLU != (len(s.Layers) == 2) {
+			return fmt.Errorf("verify: step %s: ReLU epilogue %v with %d layers", s.Name(), s.ReLU, len(s.Layers))
 		}
 		if s.View && s.In().Size() != s.Out().Size() {
 			return fmt.Errorf("verify: step %s: a view changes the size %s → %s", s.Main().Name, s.In(), s.Out())
@@ -123,24 +127,31 @@ func verifySteps(n *Network) error {
 }
 
 // verifyPlan replays the plan: every step must read the buffer holding the previous step's
-// output and write, unless it works in place, another buffer that is large enough.
+// output and write, unless it is a view or works in place, another buffer that is large enough;
+// and no step may overwrite a value the backward pass still reads.
 func verifyPlan(n *Network) error {
 	prevBuf := -1
-	for _, s := range n.Steps {
-		name := s.Main().Name
+	holds := map[int]int{} // buffer → the step whose output it holds
+	for i, s := range n.Steps {
+		name := s.Name()
 		if s.InBuf != prevBuf {
 			return fmt.Errorf("verify: step %s reads buffer %d, but the previous output is in %d", name, s.InBuf, prevBuf)
 		}
-		inPlace := s.View || (s.InPlace && s.InBuf >= 0)
 		switch {
-		case inPlace && s.OutBuf != s.InBuf:
-			return fmt.Errorf("verify: step %s works in place but writes buffer %d, not %d", name, s.OutBuf, s.InBuf)
-		case !inPlace && (s.OutBuf == s.InBuf || s.OutBuf < 0 || s.OutBuf >= len(n.Buffers)):
-			return fmt.Errorf("verify: step %s reads buffer %d and writes buffer %d", name, s.InBuf, s.OutBuf)
-		case !inPlace && n.Buffers[s.OutBuf] < s.Out().Size():
+		case s.View && s.OutBuf != s.InBuf:
+			return fmt.Errorf("verify: view %s writes buffer %d, not %d", name, s.OutBuf, s.InBuf)
+		case s.OutBuf == s.InBuf && !s.View && (!s.InPlace || s.InBuf < 0):
+			return fmt.Errorf("verify: step %s overwrites its input, buffer %d", name, s.InBuf)
+		case s.OutBuf < -1 || s.OutBuf >= len(n.Buffers) || (s.OutBuf == -1 && !s.View):
+			return fmt.Errorf("verify: step %s writes buffer %d", name, s.OutBuf)
+		case !s.View && n.Buffers[s.OutBuf] < s.Out().Size():
 			return fmt.Errorf("verify: step %s: buffer %d holds %d values, needs %d", name, s.OutBuf, n.Buffers[s.OutBuf], s.Out().Size())
-		case s.Scratch() > n.Scratch:
-			return fmt.Errorf("verify: step %s needs %d values of scratch, the plan has %d", name, s.Scratch(), n.Scratch)
+		}
+		if !s.View {
+			if j, ok := holds[s.OutBuf]; ok && readBack(n, j, i) {
+				return fmt.Errorf("verify: step %s overwrites buffer %d, the output of %s, which the backward pass reads", name, s.OutBuf, n.Steps[j].Name())
+			}
+			holds[s.OutBuf] = i
 		}
 		prevBuf = s.OutBuf
 	}
@@ -160,4 +171,67 @@ func verifyPlan(n *Network) error {
 		}
 	}
 	return nil
+}
+
+// verifyLowering checks that every step that does work has its kernels' strategies, split and
+// layout, that the backward kernels exist where a gradient is needed, that every scratch fits
+// the network's, and that the partial sums of parameter gradients tile the workers' own.
+func verifyLowering(n *Network) error {
+	var partials int64
+	for i, s := range n.Steps {
+		name, l := s.Name(), s.Main()
+		if s.Layout != LayoutNCHW {
+			return fmt.Errorf("verify: step %s: layout %v", name, s.Layout)
+		}
+		if s.View {
+			if s.Lowering != (Lowering{Layout: s.Layout}) {
+				return fmt.Errorf("verify: view %s has kernels: %+v", name, s.Lowering)
+			}
+			continue
+		}
+		switch {
+		case s.Split == SplitNone || s.Forward == "":
+			return fmt.Errorf("verify: step %s has no forward kernel (split %v, strategy %q)", name, s.Split, s.Forward)
+		case s.Backward != (i > 0 || l.Params > 0):
+			return fmt.Errorf("verify: step %s: backward kernel %v", name, s.Backward)
+		case s.Backward && (s.InputGrad != "") != (i > 0):
+			return fmt.Errorf("verify: step %s: input gradient %q, but it is step %d", name, s.InputGrad, i)
+		case s.Backward && (s.WeightGrad != "") != (l.Params > 0):
+			return fmt.Errorf("verify: step %s: weight gradient %q with %d parameters", name, s.WeightGrad, l.Params)
+		case max(s.Scratch, s.BackScratch) > n.Scratch || s.Scratch < 0 || s.BackScratch < 0:
+			return fmt.Errorf("verify: step %s needs %d and %d values of scratch, the plan has %d", name, s.Scratch, s.BackScratch, n.Scratch)
+		case s.Partials != 0 && (s.Partials != l.Params || s.Split != SplitImages || s.PartialsAt != partials):
+			return fmt.Errorf("verify: step %s: partial sums of %d values at %d (parameters %d, expected at %d)", name, s.Partials, s.PartialsAt, l.Params, partials)
+		case (s.Reads()&ReadsMask != 0) != (s.Mask > 0) || (s.Mask > 0 && s.Mask != s.Out().Size()):
+			return fmt.Errorf("verify: step %s: mask of %d values", name, s.Mask)
+		case s.Relaid < 0 || s.Relaid > l.Params:
+			return fmt.Errorf("verify: step %s: relaid weights of %d values", name, s.Relaid)
+		}
+		partials += s.Partials
+	}
+	if partials != n.Partials {
+		return fmt.Errorf("verify: partial sums of %d values, the steps use %d", n.Partials, partials)
+	}
+	return nil
+}
+
+// readBack reports whether the backward pass reads step j's output after step i has run: j
+// reads it itself, or a later step reads it as its input, through views only; or it is the
+// logits, which Backward starts from.
+func readBack(n *Network, j, i int) bool {
+	if n.Steps[j].Reads()&ReadsOutput != 0 {
+		return true
+	}
+	for k := j + 1; k < len(n.Steps); k++ {
+		if n.Steps[k].Reads()&ReadsInput != 0 && k != i {
+			return true
+		}
+		if !n.Steps[k].View {
+			return false
+		}
+		if n.Steps[k].Main().Op.IsLoss() {
+			return true
+		}
+	}
+	return false
 }

@@ -17,10 +17,11 @@ var convBenchShapes = []struct {
 	{"conv3/m=384,n=169,k=2304", 384, Conv{C: 256, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}},
 }
 
-// BenchmarkSgemmConv measures, on one goroutine and in GFLOP/s (2·m·n·k flops per call), a
-// convolution as the generated code ran it before SgemmConv — the im2col matrix written out by
-// im2colRows, then Sgemm — against SgemmConv, which packs B straight from the image.
-func BenchmarkSgemmConv(b *testing.B) {
+// BenchmarkMultiplyPatches measures, on one goroutine and in GFLOP/s (2·m·n·k flops per call), a
+// convolution as the generated code ran it before Patches — the im2col matrix written out by
+// im2colRows, then Multiply with it as Dense — against Multiply with Patches, which packs B
+// straight from the image.
+func BenchmarkMultiplyPatches(b *testing.B) {
 	for _, s := range convBenchShapes {
 		cv := s.cv
 		k, n := cv.Depth(), cv.Cols()
@@ -36,19 +37,22 @@ func BenchmarkSgemmConv(b *testing.B) {
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		}
 		ws := NewWorkspace()
-		b.Run("im2col+Sgemm/"+s.name, func(b *testing.B) {
+		explicit := Product{M: s.m, N: n, K: k, A: Dense(a, k), B: Dense(patches, n), C: c, LDC: n, Epilogue: ep}
+		b.Run("im2col+Dense/"+s.name, func(b *testing.B) {
 			run(b, func() {
 				im2colRows(patches, src, &cv)
-				Sgemm(ws, false, false, s.m, n, k, a, k, patches, n, c, n, false, ep)
+				Multiply(ws, explicit)
 			})
 		})
-		b.Run("SgemmConv/"+s.name, func(b *testing.B) {
-			run(b, func() { SgemmConv(ws, s.m, a, k, src, &cv, c, n, false, ep) })
+		implicit := explicit
+		implicit.B = Patches(src, &cv)
+		b.Run("Patches/"+s.name, func(b *testing.B) {
+			run(b, func() { Multiply(ws, implicit) })
 		})
 	}
 }
 
-// im2colRows is im2col as the generated kernels wrote it before SgemmConv: row by row of the
+// im2colRows is im2col as the generated kernels wrote it before Patches: row by row of the
 // output, clearing the padding and copying (at stride 1) or gathering the rest.
 func im2colRows(dst, src []float32, cv *Conv) {
 	for c := 0; c < cv.C; c++ {

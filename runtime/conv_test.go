@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// convCase is one SgemmConv problem: the geometry, the rows of A, the padding added to the
-// strides of A and C, and the epilogue options.
+// convCase is one product of a convolution, A·Patches: the geometry, the rows of A, the padding
+// added to the strides of A and C, and the epilogue options.
 type convCase struct {
 	cv                          Conv
 	m, pad                      int
@@ -21,7 +21,7 @@ func (g convCase) String() string {
 	return fmt.Sprintf("%+v m=%d pad=%d acc=%v rowBias=%v colBias=%v relu=%v", g.cv, g.m, g.pad, g.acc, g.rowBias, g.colBias, g.relu)
 }
 
-// convCases are the geometries of TestSgemmConv: every kernel of 1×1, 3×3, 5×3 and 11×11 with
+// convCases are the geometries of TestMultiplyPatches: every kernel of 1×1, 3×3, 5×3 and 11×11 with
 // every stride 1–4 and padding 0–3 (some with a different stride or padding along y), 1, 3, 7
 // or 48 channels, outputs of awkward sizes (some a row or column past the floor rounding,
 // some with windows wholly in the padding or past the image), and the edge cases: nothing to
@@ -91,13 +91,13 @@ func im2col(b, src []float32, cv *Conv) {
 }
 
 // convData holds the operands of a convCase: src and C run on into their trailing guards, C
-// has NaN between its rows, and want is C after Sgemm on the explicit im2col matrix.
+// has NaN between its rows, and want is C after the product with the explicit im2col matrix.
 type convData struct {
 	a, src, b  []float32
 	lda, ldc   int
 	c0         []float32 // C's buffer (with guards) before the product
 	ep         Epilogue
-	want, cBuf []float32 // C's buffer after Sgemm, and the one under test
+	want, cBuf []float32 // C's buffer after the product with the explicit matrix, and the one under test
 }
 
 // newConvData makes random operands for g and computes want with kernel id.
@@ -125,8 +125,19 @@ func newConvData(rng *rand.Rand, g convCase, id int, ws *Workspace) *convData {
 	}
 	d.ep.ReLU = g.relu
 	d.want = append([]float32(nil), d.c0...)
-	sgemm(id, ws, false, false, g.m, n, k, d.a, d.lda, d.b, max(n, 1), d.want[guard:], d.ldc, g.acc, d.ep)
+	p := d.product(g, Dense(d.b, max(n, 1)), d.want[guard:])
+	sgemmOp(id, ws, &p)
 	return d
+}
+
+// product is g's product with B, writing to c.
+func (d *convData) product(g convCase, b Operand, c []float32) Product {
+	return Product{M: g.m, N: g.cv.Cols(), K: g.cv.Depth(), A: Dense(d.a, d.lda), B: b, C: c, LDC: d.ldc, Acc: g.acc, Epilogue: d.ep}
+}
+
+// patches is g's product with B = Patches, writing to a fresh copy of C's initial buffer.
+func (d *convData) patches(g *convCase) Product {
+	return d.product(*g, Patches(d.src, &g.cv), d.c())
 }
 
 // c returns a fresh copy of C's initial buffer to run the product under test on, and C in it.
@@ -135,22 +146,22 @@ func (d *convData) c() []float32 {
 	return d.cBuf[guard:]
 }
 
-// check fails unless the product under test left C's buffer bit for bit as Sgemm did,
-// guards and gaps between rows included (both start out equal).
+// check fails unless the product under test left C's buffer bit for bit as the product with
+// the explicit matrix did, guards and gaps between rows included (both start out equal).
 func (d *convData) check(t *testing.T, g convCase, what string) {
 	t.Helper()
-	requireGuards(t, d.want, len(d.c0)-2*guard, "Sgemm "+g.String())
+	requireGuards(t, d.want, len(d.c0)-2*guard, "explicit "+g.String())
 	for i, v := range d.cBuf {
 		if w := d.want[i]; math.Float32bits(v) != math.Float32bits(w) {
-			require.Failf(t, "differs from Sgemm on the explicit im2col matrix", "%s %v: c[%d][%d] = %v, Sgemm gives %v",
+			require.Failf(t, "differs from the product with the explicit im2col matrix", "%s %v: c[%d][%d] = %v, explicit gives %v",
 				what, g, (i-guard)/d.ldc, (i-guard)%d.ldc, v, w)
 		}
 	}
 }
 
-// TestSgemmConv checks, with every available kernel, that the product packed straight from
-// the image is bit for bit Sgemm's on the explicit im2col matrix, and writes nothing else.
-func TestSgemmConv(t *testing.T) {
+// TestMultiplyPatches checks, with every available kernel, that the product with Patches is
+// bit for bit the product with the explicit im2col matrix as Dense, and writes nothing else.
+func TestMultiplyPatches(t *testing.T) {
 	for id, k := range kernels {
 		t.Run(k.name, func(t *testing.T) {
 			if !hasKernel(id) {
@@ -160,40 +171,38 @@ func TestSgemmConv(t *testing.T) {
 			ws := NewWorkspace()
 			for _, g := range convCases() {
 				d := newConvData(rng, g, id, ws)
-				sgemmOp(id, ws, false, g.m, g.cv.Cols(), g.cv.Depth(), d.a, d.lda, &operandB{b: d.src, conv: &g.cv}, d.c(), d.ldc, g.acc, d.ep)
-				d.check(t, g, "sgemmOp/"+k.name)
-				if id == active {
-					SgemmConv(ws, g.m, d.a, d.lda, d.src, &g.cv, d.c(), d.ldc, g.acc, d.ep)
-					d.check(t, g, "SgemmConv")
-					GemmConv(ws, g.m, d.a, d.lda, d.src, &g.cv, d.c(), d.ldc, g.acc, d.ep)
-					d.check(t, g, "GemmConv(ws)")
+				if id != active {
+					p := d.patches(&g)
+					sgemmOp(id, ws, &p)
+					d.check(t, g, "sgemmOp/"+k.name)
+					continue
 				}
+				Multiply(ws, d.patches(&g))
+				d.check(t, g, "Multiply")
 			}
 		})
 	}
 }
 
-// TestParallelSgemmConv checks ParallelSgemmConv and GemmConv(nil, …), alone and nested in a
-// Parallel body, against Sgemm on the explicit im2col matrix, bit for bit, on every case
-// of TestSgemmConv and on AlexNet's conv3, which splits along m.
-func TestParallelSgemmConv(t *testing.T) {
+// TestParallelMultiplyPatches checks ParallelMultiply with Patches, alone and nested in a
+// Parallel body, against the product with the explicit im2col matrix, bit for bit, on every
+// case of TestMultiplyPatches and on AlexNet's conv3, which splits along M.
+func TestParallelMultiplyPatches(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	ws := NewWorkspace()
 	cases := append(convCases(), convCase{cv: Conv{C: 256, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13},
 		m: 384, rowBias: true, relu: true})
 	for _, g := range cases {
 		d := newConvData(rng, g, active, ws)
-		ParallelSgemmConv(g.m, d.a, d.lda, d.src, &g.cv, d.c(), d.ldc, g.acc, d.ep)
-		d.check(t, g, "ParallelSgemmConv")
-		GemmConv(nil, g.m, d.a, d.lda, d.src, &g.cv, d.c(), d.ldc, g.acc, d.ep)
-		d.check(t, g, "GemmConv(nil)")
-		c := d.c()
+		ParallelMultiply(d.patches(&g))
+		d.check(t, g, "ParallelMultiply")
+		p := d.patches(&g)
 		Parallel(2, func(w, lo, hi int) {
 			if lo == 0 {
-				ParallelSgemmConv(g.m, d.a, d.lda, d.src, &g.cv, c, d.ldc, g.acc, d.ep)
+				ParallelMultiply(p)
 			}
 		})
-		d.check(t, g, "nested ParallelSgemmConv")
+		d.check(t, g, "nested ParallelMultiply")
 	}
 }
 
@@ -254,32 +263,10 @@ func checkPackConv(t *testing.T, trans bool) {
 	}
 }
 
-// TestSgemmConvPanics checks that SgemmConv refuses operands that do not fit the geometry.
-func TestSgemmConvPanics(t *testing.T) {
-	ws := NewWorkspace()
-	cv := Conv{C: 2, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 4, OutW: 4}
-	a, src, c := make([]float32, 3*18), make([]float32, 32), make([]float32, 3*16)
-	require.PanicsWithValue(t, "runtime: SgemmConv: len(src) = 31, want at least 32 for 2×4×4", func() {
-		SgemmConv(ws, 3, a, 18, src[:31], &cv, c, 16, false, Epilogue{})
-	})
-	require.PanicsWithValue(t, "runtime: SgemmConv: ldA = 17, shorter than a row of 18", func() {
-		SgemmConv(ws, 3, a, 17, src, &cv, c, 16, false, Epilogue{})
-	})
-	require.PanicsWithValue(t, "runtime: ParallelSgemmConv: len(C) = 47, want at least 48 for 3×16 with stride 16", func() {
-		ParallelSgemmConv(3, a, 18, src, &cv, c[:47], 16, false, Epilogue{})
-	})
-	require.PanicsWithValue(t, "runtime: SgemmConv: len(ColBias) = 3, want n = 16", func() {
-		SgemmConv(ws, 3, a, 18, src, &cv, c, 16, false, Epilogue{ColBias: make([]float32, 3)})
-	})
-	bad := cv
-	bad.SW = 0
-	require.Panics(t, func() { SgemmConv(ws, 3, a, 18, src, &bad, c, 16, false, Epilogue{}) })
-}
-
-// TestSgemmConvAllocs checks that SgemmConv and ParallelSgemmConv allocate nothing in steady
-// state, for a product that ParallelSgemmConv splits along n, one it splits along m, and one it
-// does not split.
-func TestSgemmConvAllocs(t *testing.T) {
+// TestMultiplyPatchesAllocs checks that Multiply and ParallelMultiply with Patches allocate
+// nothing in steady state, for a product that ParallelMultiply splits along N, one it splits
+// along M, and one it does not split; with Patches and with Patches(…).T().
+func TestMultiplyPatchesAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 11))
 	ws := NewWorkspace()
 	for _, g := range []convCase{
@@ -288,33 +275,32 @@ func TestSgemmConvAllocs(t *testing.T) {
 		{cv: Conv{C: 2, H: 5, W: 5, KH: 3, KW: 3, SH: 1, SW: 1, OutH: 3, OutW: 3}, m: 4},
 	} {
 		d := newConvData(rng, g, active, ws)
-		c := d.c()
-		allocs := testing.AllocsPerRun(10, func() {
-			SgemmConv(ws, g.m, d.a, d.lda, d.src, &g.cv, c, d.ldc, false, d.ep)
-		})
-		require.Zero(t, allocs, "SgemmConv %v", g)
-		allocs = testing.AllocsPerRun(10, func() {
-			ParallelSgemmConv(g.m, d.a, d.lda, d.src, &g.cv, c, d.ldc, false, d.ep)
-		})
-		require.Zero(t, allocs, "ParallelSgemmConv %v", g)
+		p := d.patches(&g)
+		require.Zero(t, testing.AllocsPerRun(10, func() { Multiply(ws, p) }), "Multiply %v", g)
+		require.Zero(t, testing.AllocsPerRun(10, func() { ParallelMultiply(p) }), "ParallelMultiply %v", g)
+		// The weight gradient's shape: C (M×Depth) += A (M×Cols)·Patchesᵀ.
+		pt := Product{M: g.m, N: g.cv.Depth(), K: g.cv.Cols(), A: Dense(randSlice(rng, g.m*g.cv.Cols()), g.cv.Cols()),
+			B: Patches(d.src, &g.cv).T(), C: make([]float32, g.m*g.cv.Depth()), LDC: g.cv.Depth(), Acc: true}
+		require.Zero(t, testing.AllocsPerRun(10, func() { Multiply(ws, pt) }), "Multiply with Patches(…).T() %v", g)
+		require.Zero(t, testing.AllocsPerRun(10, func() { ParallelMultiply(pt) }), "ParallelMultiply with Patches(…).T() %v", g)
 	}
 }
 
-// TestSgemmConvT checks SgemmConvT, ParallelSgemmConvT and GemmConvT (with and without a
-// workspace, and nested in a Parallel body) against Sgemm with the explicit im2col matrix as a
-// transposed B, bit for bit, guards and the gaps between C's rows included, on every geometry
-// of TestSgemmConv and on AlexNet's conv1 and conv3 weight gradients. Where Sgemm takes its
-// dot-product path (skinny products, useDot), which sums in another order, they must agree to
-// within float32 rounding instead.
-func TestSgemmConvT(t *testing.T) {
+// TestMultiplyPatchesT checks Multiply and ParallelMultiply (alone and nested in a Parallel
+// body) with B = Patches(…).T() against the product with the explicit im2col matrix as
+// Dense(…).T(), bit for bit, guards and the gaps between C's rows included, on every geometry
+// of TestMultiplyPatches and on AlexNet's conv1 and conv3 weight gradients. Where the explicit
+// product takes the dot-product path (skinny products, useDot), which sums in another order,
+// they must agree to within float32 rounding instead.
+func TestMultiplyPatchesT(t *testing.T) {
 	rng := rand.New(rand.NewPCG(12, 12))
 	ws := NewWorkspace()
 	cases := append(convCases(),
 		convCase{cv: Conv{C: 3, H: 227, W: 227, KH: 11, KW: 11, SH: 4, SW: 4, OutH: 55, OutW: 55}, m: 96, acc: true},
 		convCase{cv: Conv{C: 256, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}, m: 384, pad: 3})
-	for _, g := range cases {
+	for i, g := range cases {
 		cv := &g.cv
-		k, n := cv.Cols(), cv.Depth() // of the product: A is m×cols, C is m×depth
+		k, n := cv.Cols(), cv.Depth() // of the product: A is M×Cols, C is M×Depth
 		lda, ldc := max(k, 1)+g.pad, max(n, 1)+g.pad
 		a := randSlice(rng, max(0, (g.m-1)*lda+k))
 		_, src := guarded(rng, cv.C*cv.H*cv.W)
@@ -327,33 +313,38 @@ func TestSgemmConvT(t *testing.T) {
 				c[i*ldc+j] = float32(math.NaN())
 			}
 		}
+		var ep Epilogue // a weight gradient has none, but the product allows it
+		if i%4 == 1 {
+			ep = Epilogue{RowBias: randSlice(rng, g.m), ColBias: randSlice(rng, n), ReLU: true}
+		}
+		product := func(b Operand, c []float32) Product {
+			return Product{M: g.m, N: n, K: k, A: Dense(a, lda), B: b, C: c, LDC: ldc, Acc: g.acc, Epilogue: ep}
+		}
 		want := append([]float32(nil), c0...)
-		Sgemm(ws, false, true, g.m, n, k, a, lda, b, max(k, 1), want[guard:], ldc, g.acc, Epilogue{})
+		Multiply(ws, product(Dense(b, max(k, 1)).T(), want[guard:]))
 		exact := !useDot(active, false, true, g.m, n)
 		for _, run := range []struct {
 			name string
-			f    func(c []float32)
+			f    func(p Product)
 		}{
-			{"SgemmConvT", func(c []float32) { SgemmConvT(ws, g.m, a, lda, src, cv, c, ldc, g.acc) }},
-			{"GemmConvT(ws)", func(c []float32) { GemmConvT(ws, g.m, a, lda, src, cv, c, ldc, g.acc) }},
-			{"ParallelSgemmConvT", func(c []float32) { ParallelSgemmConvT(g.m, a, lda, src, cv, c, ldc, g.acc) }},
-			{"GemmConvT(nil)", func(c []float32) { GemmConvT(nil, g.m, a, lda, src, cv, c, ldc, g.acc) }},
-			{"nested ParallelSgemmConvT", func(c []float32) {
+			{"Multiply", func(p Product) { Multiply(ws, p) }},
+			{"ParallelMultiply", ParallelMultiply},
+			{"nested ParallelMultiply", func(p Product) {
 				Parallel(2, func(w, lo, hi int) {
 					if lo == 0 {
-						ParallelSgemmConvT(g.m, a, lda, src, cv, c, ldc, g.acc)
+						ParallelMultiply(p)
 					}
 				})
 			}},
 		} {
 			got := append([]float32(nil), c0...)
-			run.f(got[guard:])
+			run.f(product(Patches(src, cv).T(), got[guard:]))
 			for i, v := range got {
 				w := want[i]
 				same := math.Float32bits(v) == math.Float32bits(w) || (isNaN(v) && isNaN(w)) ||
 					(!exact && math.Abs(float64(v-w)) <= 1e-5*float64(k)*(1+math.Abs(float64(w))))
 				if !same {
-					require.Failf(t, "differs from Sgemm on the explicit im2col matrix", "%s %v: c[%d][%d] = %v, Sgemm gives %v",
+					require.Failf(t, "differs from the product with the explicit im2col matrix", "%s %v: c[%d][%d] = %v, explicit gives %v",
 						run.name, g, (i-guard)/ldc, (i-guard)%ldc, v, w)
 				}
 			}

@@ -1,19 +1,31 @@
-// Package runtime is what the Go code that netc generates calls at run time. It owns:
+// Package runtime is what the Go code that netc generates calls at run time, and what train/
+// and data/ use of it. It exports:
 //
-//   - GEMM: Sgemm, a packed single-precision matrix product (Goto/BLIS blocking, AVX-512 and
-//     AVX2+FMA micro-kernels in assembly chosen at run time, each with a pure-Go twin that the
-//     noasm build tag selects), with an Epilogue (bias, ReLU) fused into the store of each tile,
-//     and ParallelSgemm, the same split over the workers; every convolution and fully connected
-//     layer, forward and backward, is one of these;
-//   - SgemmConv and ParallelSgemmConv: a convolution's GEMM on its implicit im2col matrix
-//     (described by a Conv), packed for the kernels straight from the image, never written out;
-//     SgemmConvT and ParallelSgemmConvT, the weight gradient's GEMM on its transpose; Col2im,
-//     which turns the gradient of an explicit patch matrix into the input's gradient for the
-//     convolutions whose input gradient is not a transposed convolution;
-//   - the kernels of the other layers: LRN, max pooling, the ReLU mask, SGD;
-//   - the parallel loop: Parallel, over a pool of persistent workers, each with a Workspace;
-//   - random numbers for initialisation and dropout;
-//   - weight files: parameters read from and written to safetensors.
+//   - Products: Multiply computes a Product, C = A·B (or C += A·B), on the calling goroutine
+//     with a Workspace (NewWorkspace), and ParallelMultiply computes it split over the workers;
+//     every convolution and fully connected layer, forward and backward, is one of these. Its
+//     factors are Operands: Dense, a stored row-major matrix; Patches, the implicit im2col
+//     matrix of an image under a Conv geometry, packed straight from the image and never written
+//     out (a convolution's forward product); and the transpose T of either (Patches(…).T() is the
+//     B of a weight gradient, dW += dY·patchesᵀ). An Epilogue (biases, ReLU) is fused into the
+//     store of each tile. The packing and the micro-kernels are Goto/BLIS blocking with AVX-512
+//     and AVX2+FMA micro-kernels in assembly chosen at run time, each with a pure-Go twin that
+//     the noasm build tag selects.
+//   - Col2im: the adjoint of the im2col matrix, which turns the gradient of a written-out patch
+//     matrix into the input's gradient, for the convolutions whose input gradient is not a
+//     product with Patches.
+//   - The other layers' kernels: SquaresAdd and LRNScale (LRN forward) and SubProduct (LRN
+//     backward); MaxPool and MaxPoolBackward, AvgPool and AvgPoolBackward over a Pool geometry;
+//     AdaptiveAvgPool and AdaptiveAvgPoolBackward over an AdaptivePool; ReLUBackward, and Sum
+//     for the bias gradients; SGD with its SGDRule, SGDPyTorch or SGDPaper.
+//   - The parallel loop: Parallel, over a pool of Workers() persistent workers.
+//   - RNG (NewRNG, Split and its draws): seeded random numbers for initialisation, dropout
+//     masks and data augmentation.
+//   - Weight files: a model's Params read from and written to safetensors (WriteSafetensors,
+//     ReadSafetensors, ReadSafetensorsAliased, and ReadSafetensorsHeader with its
+//     SafetensorsHeader and SafetensorsTensor).
 //
-// Matrices are row-major float32 slices with an explicit row stride throughout.
+// Matrices are row-major float32 slices with an explicit row stride throughout. Every kernel in
+// assembly has a pure-Go twin that its tests compare it with, and the noasm build tag runs
+// everything on the twins.
 package runtime

@@ -1,19 +1,20 @@
 package runtime
 
-// The dot-product path: when op(A) is A (rows along k) and op(B) is Bᵀ (B's rows along k too),
-// every element of C is the dot product of a row of A with a row of B, and neither needs packing.
+// The dot-product path: when A is Dense (rows along k) and B is Dense(…).T() (the stored
+// matrix's rows along k too), every element of C is the dot product of a row of A's matrix with
+// a row of B's, and neither needs packing.
 // For a product with few rows or few columns (a fully connected layer at small batch) this reads
 // the large operand once, straight from memory, and wastes no work on tile padding.
 
 // dotMaxSmall is the largest min(m, n) that takes the dot-product path.
 const dotMaxSmall = 32
 
-// useDot reports whether sgemm should take the dot-product path with kernel id.
+// useDot reports whether sgemmOp should take the dot-product path with kernel id.
 func useDot(id int, transA, transB bool, m, n int) bool {
 	return id == kernelAVX512 && !transA && transB && min(m, n) <= dotMaxSmall
 }
 
-// sgemmDot is sgemm by dot products, in groups of four rows of A by four rows of B; the larger
+// sgemmDot is sgemmOp by dot products, in groups of four rows of A by four rows of B; the larger
 // operand is the outer loop, so it is read once and the smaller stays in cache. k > 0.
 func sgemmDot(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ep Epilogue) {
 	var ra, rb [4][]float32

@@ -5,16 +5,16 @@ import "fmt"
 // Epilogue is applied to each tile of C as it is stored, fused into the micro-kernel's store step
 // (not a second pass over C).
 type Epilogue struct {
-	RowBias []float32 // nil, or len m: RowBias[i] added to every element of row i (a conv's bias per output channel)
-	ColBias []float32 // nil, or len n: ColBias[j] added to every element of column j (a fully connected layer's bias when C is batch×features)
+	RowBias []float32 // nil, or len M: RowBias[i] added to every element of row i (a conv's bias per output channel)
+	ColBias []float32 // nil, or len N: ColBias[j] added to every element of column j (a fully connected layer's bias when C is batch×features)
 	ReLU    bool      // max(0, ·) after the bias
 }
 
 // Workspace holds one goroutine's packing buffers. NewWorkspace allocates it once; its size does
-// not depend on m, n, k (blocking with fixed KC, MC, NC).
+// not depend on the product (blocking with fixed KC, MC, NC).
 type Workspace struct {
-	a    []float32 // the packed block of op(A): up to mc×kc, in micro-panels of mr rows
-	b    []float32 // the packed block of op(B): up to kc×nc, in micro-panels of nr columns
+	a    []float32 // the packed block of A: up to mc×kc, in micro-panels of mr rows
+	b    []float32 // the packed block of B: up to kc×nc, in micro-panels of nr columns
 	tile []float32 // one mr×nr tile, where the kernel writes the tiles that overhang C
 	conv []int32   // where packConv indexes the rows and columns of a block of an im2col matrix
 }
@@ -28,34 +28,43 @@ func NewWorkspace() *Workspace {
 	return &Workspace{a: make([]float32, na), b: make([]float32, nb), tile: make([]float32, maxTile), conv: make([]int32, nconv)}
 }
 
-// Sgemm computes C = op(A)·op(B) (acc=false) or C += op(A)·op(B) (acc=true), then applies ep.
-// op(A) is m×k: A is m×k with row stride lda (transA=false) or k×m with row stride lda (transA=true).
-// op(B) is k×n: B is k×n with row stride ldb (transB=false) or n×k with row stride ldb (transB=true).
-// C is m×n with row stride ldc. It runs on the calling goroutine only, using ws for packing; it allocates nothing.
-// With acc=true the epilogue is applied to the accumulated result.
+// Product is C = A·B (or C += A·B when Acc), then Epilogue, with A M×K, B K×N and C M×N (row
+// stride LDC). A is Dense or Dense(…).T(); B is any Operand.
+type Product struct {
+	M, N, K  int
+	A, B     Operand
+	C        []float32
+	LDC      int
+	Acc      bool     // add A·B to C instead of overwriting it; the epilogue applies to the sum
+	Epilogue Epilogue // applied to each tile of C as it is stored
+}
+
+// Multiply computes p on the calling goroutine, packing with ws; it allocates nothing. Each
+// element of C is summed in the same order whatever N and however B is stored, so that Patches
+// gives bit for bit the product with the patch matrix written out, except that a product with at
+// most 32 rows or columns whose operands both run along K (A Dense, B Dense(…).T()) may be
+// summed by dot products instead, in another order (see dot.go).
 //
-// It panics if a dimension is negative, a stride is shorter than its row, a slice is too short
-// for its matrix, or a bias has the wrong length.
-func Sgemm(ws *Workspace, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ep Epilogue) {
-	checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, ep)
-	sgemm(active, ws, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, acc, ep)
+// It panics, naming the field, if a dimension is negative, A is Patches, an operand does not
+// hold its matrix (a Dense stride shorter than its row or a slice too short; a Patches geometry
+// that is not valid or not the product's shape, or an image too short), C does not hold M×N with
+// stride LDC, or a bias has the wrong length.
+func Multiply(ws *Workspace, p Product) {
+	p.check("Multiply")
+	sgemmOp(active, ws, &p)
 }
 
-// sgemm is Sgemm with kernel id, on checked arguments: sgemmOp on a stored op(B).
-func sgemm(id int, ws *Workspace, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ep Epilogue) {
-	sgemmOp(id, ws, transA, m, n, k, a, lda, &operandB{b: b, ld: ldb, trans: transB}, c, ldc, acc, ep)
-}
-
-// sgemmOp computes C = op(A)·op(B) (or C += …, then ep) with kernel id, op(B) being whatever ob
-// describes (see operandB), on checked arguments. It loops as Goto and BLIS do: over
-// column blocks of nc (jc), depth blocks of kc (pc; op(B) packed once per block), row blocks of
-// mc (ic; op(A) packed once per block), then micro-panels of B (jr, which stay in L1) and of A
+// sgemmOp computes p with kernel id, on a checked p. It loops as Goto and BLIS do: over
+// column blocks of nc (jc), depth blocks of kc (pc; B packed once per block), row blocks of
+// mc (ic; A packed once per block), then micro-panels of B (jr, which stay in L1) and of A
 // (ir, streamed from L2), one micro-kernel call per mr×nr tile. Block sizes are balanced so that
 // no block is much smaller than the others, and depend on k alone along k, so that every element
-// of C is summed in the same order whatever n and however op(B) is stored. Products with at most
+// of C is summed in the same order whatever n and however B is stored. Products with at most
 // dotMaxSmall rows or columns whose operands both run along k take the unpacked dot-product path
 // instead (see dot.go).
-func sgemmOp(id int, ws *Workspace, transA bool, m, n, k int, a []float32, lda int, ob *operandB, c []float32, ldc int, acc bool, ep Epilogue) {
+func sgemmOp(id int, ws *Workspace, p *Product) {
+	m, n, k, c, ldc, acc, ep := p.M, p.N, p.K, p.C, p.LDC, p.Acc, p.Epilogue
+	a, b := &p.A, &p.B
 	if m == 0 || n == 0 {
 		return
 	}
@@ -70,8 +79,8 @@ func sgemmOp(id int, ws *Workspace, transA bool, m, n, k int, a []float32, lda i
 		}
 		return
 	}
-	if ob.conv == nil && useDot(id, transA, ob.trans, m, n) {
-		sgemmDot(m, n, k, a, lda, ob.b, ob.ld, c, ldc, acc, ep)
+	if b.conv == nil && useDot(id, a.trans, b.trans, m, n) {
+		sgemmDot(m, n, k, a.data, a.ld, b.data, b.ld, c, ldc, acc, ep)
 		return
 	}
 	kern := &kernels[id]
@@ -83,10 +92,10 @@ func sgemmOp(id int, ws *Workspace, transA bool, m, n, k int, a []float32, lda i
 			kc := min(kcb, k-pc)
 			last := pc+kc == k
 			flags := epilogueFlags(acc || pc > 0, last && ep.ReLU)
-			ob.pack(ws, nr, pc, kc, jc, nc)
+			b.pack(ws, nr, pc, kc, jc, nc)
 			for ic := 0; ic < m; ic += mcb {
 				mc := min(mcb, m-ic)
-				packA(ws.a, mr, transA, a, lda, ic, mc, pc, kc)
+				packA(ws.a, mr, a.trans, a.data, a.ld, ic, mc, pc, kc)
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
 					bp := ws.b[jr*kc : (jr+nr)*kc]
@@ -147,30 +156,31 @@ func blockSize(n, limit, unit int) int {
 	return (bs + unit - 1) / unit * unit
 }
 
-// checkSgemm panics with a message naming the argument if Sgemm's arguments are inconsistent:
-// the assembly kernels write C without bounds checks, so this is what keeps them inside it.
-func checkSgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, ep Epilogue) {
-	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("runtime: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+// check panics with a message naming the field if p is inconsistent (see Multiply): the
+// assembly kernels write C without bounds checks, so this is what keeps them inside it. fn
+// names the caller.
+func (p *Product) check(fn string) {
+	if p.M < 0 || p.N < 0 || p.K < 0 {
+		panic(fmt.Sprintf("runtime: %s: negative dimension M=%d N=%d K=%d", fn, p.M, p.N, p.K))
 	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
+	if p.A.conv != nil {
+		panic(fmt.Sprintf("runtime: %s: A is Patches; only B may be", fn))
 	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
-	checkMatrix("Sgemm", "A", ar, ac, a, lda)
-	checkMatrix("Sgemm", "B", br, bc, b, ldb)
-	checkMatrix("Sgemm", "C", m, n, c, ldc)
-	checkEpilogue("Sgemm", m, n, ep)
+	p.A.check(fn, "A", "M×K", p.M, p.K)
+	p.B.check(fn, "B", "K×N", p.K, p.N)
+	checkMatrix(fn, "C", p.M, p.N, p.C, p.LDC)
+	checkEpilogue(fn, p.M, p.N, p.Epilogue)
 }
 
-// checkMatrix panics unless x holds a rows×cols matrix with row stride ld; fn names the caller.
+// checkMatrix panics unless x, the product's name, holds a rows×cols matrix with row stride ld;
+// fn names the caller.
 func checkMatrix(fn, name string, rows, cols int, x []float32, ld int) {
 	if ld < max(cols, 1) {
-		panic(fmt.Sprintf("runtime: %s: ld%s = %d, shorter than a row of %d", fn, name, ld, cols))
+		ldName := "ld" + name // Dense's ld
+		if name == "C" {
+			ldName = "LDC"
+		}
+		panic(fmt.Sprintf("runtime: %s: %s = %d, shorter than a row of %d", fn, ldName, ld, cols))
 	}
 	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
 		panic(fmt.Sprintf("runtime: %s: len(%s) = %d, want at least %d for %d×%d with stride %d",
@@ -181,9 +191,9 @@ func checkMatrix(fn, name string, rows, cols int, x []float32, ld int) {
 // checkEpilogue panics unless ep's biases fit an m×n product; fn names the caller.
 func checkEpilogue(fn string, m, n int, ep Epilogue) {
 	if ep.RowBias != nil && len(ep.RowBias) != m {
-		panic(fmt.Sprintf("runtime: %s: len(RowBias) = %d, want m = %d", fn, len(ep.RowBias), m))
+		panic(fmt.Sprintf("runtime: %s: len(RowBias) = %d, want M = %d", fn, len(ep.RowBias), m))
 	}
 	if ep.ColBias != nil && len(ep.ColBias) != n {
-		panic(fmt.Sprintf("runtime: %s: len(ColBias) = %d, want n = %d", fn, len(ep.ColBias), n))
+		panic(fmt.Sprintf("runtime: %s: len(ColBias) = %d, want N = %d", fn, len(ep.ColBias), n))
 	}
 }

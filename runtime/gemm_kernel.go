@@ -35,7 +35,7 @@ var kernels = [...]kernelInfo{
 	kernelAVX512: {name: "avx512", mr: 12, nr: 32, kc: 256, mc: 144, nc: 3072},
 }
 
-// active is the kernel Sgemm uses: the fastest one the CPU (and the build) supports.
+// active is the kernel Multiply uses: the fastest one the CPU (and the build) supports.
 var active = bestKernel()
 
 // sgemmKernelGo is the pure-Go twin of the assembly micro-kernels, for any tile mr×nr:

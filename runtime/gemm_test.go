@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// gemmCase is one Sgemm problem: shapes, storage, strides (pad is added to the tightest stride)
-// and the epilogue options.
+// gemmCase is one product of stored matrices: shapes, storage (A or B stored transposed),
+// strides (pad is added to the tightest stride) and the epilogue options.
 type gemmCase struct {
 	transA, transB bool
 	m, n, k        int
@@ -64,6 +64,18 @@ func newGemmData(rng *rand.Rand, g gemmCase) *gemmData {
 	d.ep.ReLU = g.relu
 	d.want, d.bound = reference(g, d)
 	return d
+}
+
+// product is g's Product on d's operands.
+func (d *gemmData) product(g gemmCase) Product {
+	a, b := Dense(d.a, d.lda), Dense(d.b, d.ldb)
+	if g.transA {
+		a = a.T()
+	}
+	if g.transB {
+		b = b.T()
+	}
+	return Product{M: g.m, N: g.n, K: g.k, A: a, B: b, C: d.c, LDC: d.ldc, Acc: g.acc, Epilogue: d.ep}
 }
 
 func randSlice(rng *rand.Rand, n int) []float32 {
@@ -140,7 +152,7 @@ func (d *gemmData) check(t *testing.T, g gemmCase, what string) {
 // gemmSizes are the awkward sizes: around every tile width, and across the block sizes.
 var gemmSizes = []int{1, 2, 5, 6, 7, 11, 12, 13, 15, 16, 17, 31, 32, 33, 100}
 
-// gemmCases returns the cases of TestSgemm: every storage order with acc and each epilogue
+// gemmCases returns the cases of TestMultiply: every storage order with Acc and each epilogue
 // option on small awkward shapes, a sweep of sizes, and shapes crossing KC, MC and NC.
 func gemmCases(short bool) []gemmCase {
 	var cs []gemmCase
@@ -172,8 +184,9 @@ func gemmCases(short bool) []gemmCase {
 	return cs
 }
 
-// TestSgemm checks Sgemm with every available kernel against the naive reference.
-func TestSgemm(t *testing.T) {
+// TestMultiply checks Multiply's product of stored matrices, with every available kernel,
+// against the naive reference.
+func TestMultiply(t *testing.T) {
 	for id, k := range kernels {
 		t.Run(k.name, func(t *testing.T) {
 			if !hasKernel(id) {
@@ -183,36 +196,63 @@ func TestSgemm(t *testing.T) {
 			ws := NewWorkspace()
 			for _, g := range gemmCases(testing.Short()) {
 				d := newGemmData(rng, g)
-				sgemm(id, ws, g.transA, g.transB, g.m, g.n, g.k, d.a, d.lda, d.b, d.ldb, d.c, d.ldc, g.acc, d.ep)
-				d.check(t, g, "sgemm/"+k.name)
+				p := d.product(g)
+				if id == active {
+					Multiply(ws, p)
+				} else {
+					sgemmOp(id, ws, &p)
+				}
+				d.check(t, g, "Multiply/"+k.name)
 			}
 		})
 	}
 }
 
-// TestSgemmPanics checks that Sgemm refuses operands that do not hold their matrices.
-func TestSgemmPanics(t *testing.T) {
+// TestMultiplyPanics checks that Multiply and ParallelMultiply refuse products whose fields do
+// not fit, naming the field.
+func TestMultiplyPanics(t *testing.T) {
 	ws := NewWorkspace()
 	a, b, c := make([]float32, 6), make([]float32, 6), make([]float32, 4)
-	require.PanicsWithValue(t, "runtime: Sgemm: len(C) = 4, want at least 6 for 2×3 with stride 3", func() {
-		Sgemm(ws, false, false, 2, 3, 2, a, 2, b, 3, c, 3, false, Epilogue{})
+	cv := Conv{C: 2, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 4, OutW: 4}
+	image := make([]float32, 32)
+	ok := Product{M: 2, N: 2, K: 2, A: Dense(a, 2), B: Dense(b, 2), C: c, LDC: 2}
+	for _, tc := range []struct {
+		want   string
+		change func(p *Product)
+	}{
+		{"negative dimension M=-1 N=2 K=2", func(p *Product) { p.M = -1 }},
+		{"len(C) = 4, want at least 6 for 2×3 with stride 3", func(p *Product) { p.N, p.B, p.LDC = 3, Dense(b, 3), 3 }},
+		{"ldA = 1, shorter than a row of 2", func(p *Product) { p.A = Dense(a, 1) }},
+		{"ldB = 2, shorter than a row of 3", func(p *Product) { p.K, p.A, p.B = 3, Dense(a, 3), Dense(b, 2).T() }},
+		{"len(A) = 5, want at least 6 for 3×2 with stride 2", func(p *Product) { p.K, p.A, p.B = 3, Dense(a[:5], 2).T(), Dense(b, 2) }},
+		{"LDC = 1, shorter than a row of 2", func(p *Product) { p.LDC = 1 }},
+		{"len(RowBias) = 3, want M = 2", func(p *Product) { p.Epilogue.RowBias = make([]float32, 3) }},
+		{"len(ColBias) = 1, want N = 2", func(p *Product) { p.Epilogue.ColBias = make([]float32, 1) }},
+		{"A is Patches; only B may be", func(p *Product) { p.A = Patches(image, &cv) }},
+		{"B = Patches(…) is 18×16 (Depth×Cols), but K×N = 2×2", func(p *Product) { p.B = Patches(image, &cv) }},
+		{"B = Patches(…).T() is 16×18 (Cols×Depth), but K×N = 2×2", func(p *Product) { p.B = Patches(image, &cv).T() }},
+		{"len(B) = 31, want at least 32 for the 2×4×4 image", func(p *Product) { p.B = Patches(image[:31], &cv) }},
+	} {
+		p := ok
+		tc.change(&p)
+		require.PanicsWithValue(t, "runtime: Multiply: "+tc.want, func() { Multiply(ws, p) })
+		require.PanicsWithValue(t, "runtime: ParallelMultiply: "+tc.want, func() { ParallelMultiply(p) })
+	}
+	bad := cv
+	bad.SW = 0
+	require.PanicsWithValue(t, "runtime: Multiply: B's geometry "+fmt.Sprintf("%+v", bad)+" has a negative size or padding, or a stride below 1", func() {
+		Multiply(ws, Product{M: 2, N: 16, K: 18, A: Dense(make([]float32, 36), 18), B: Patches(image, &bad), C: make([]float32, 32), LDC: 16})
 	})
-	require.PanicsWithValue(t, "runtime: Sgemm: ldA = 1, shorter than a row of 2", func() {
-		Sgemm(ws, false, false, 2, 2, 2, a, 1, b, 2, c, 2, false, Epilogue{})
-	})
-	require.PanicsWithValue(t, "runtime: Sgemm: len(RowBias) = 3, want m = 2", func() {
-		Sgemm(ws, false, false, 2, 2, 2, a, 2, b, 2, c, 2, false, Epilogue{RowBias: make([]float32, 3)})
-	})
+	require.PanicsWithValue(t, "runtime: Patches: nil geometry", func() { Patches(image, nil) })
 }
 
-// TestSgemmAllocs checks that Sgemm allocates nothing.
-func TestSgemmAllocs(t *testing.T) {
+// TestMultiplyAllocs checks that Multiply allocates nothing.
+func TestMultiplyAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	g := gemmCase{transB: true, m: 50, n: 70, k: 300, rowBias: true, relu: true}
 	d := newGemmData(rng, g)
 	ws := NewWorkspace()
-	allocs := testing.AllocsPerRun(10, func() {
-		Sgemm(ws, g.transA, g.transB, g.m, g.n, g.k, d.a, d.lda, d.b, d.ldb, d.c, d.ldc, false, d.ep)
-	})
+	p := d.product(g)
+	allocs := testing.AllocsPerRun(10, func() { Multiply(ws, p) })
 	require.Zero(t, allocs)
 }

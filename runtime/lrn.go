@@ -63,13 +63,6 @@ func SquaresAdd(sums, x []float32) {
 	squares(lrnBest, sums, x, 1)
 }
 
-// SquaresSub subtracts x[i]² from sums[i] for every i, undoing SquaresAdd to the last bit only
-// when no rounding happened in between. It panics unless len(x) == len(sums).
-func SquaresSub(sums, x []float32) {
-	checkLRNLen("SquaresSub", "x", len(x), len(sums))
-	squares(lrnBest, sums, x, -1)
-}
-
 // LRNScale sets b[i] = a[i] · (k + alpha·sums[i])^−beta for every i: the normalisation of one
 // channel's row of pixels, given the sum of squares over the channel's window at each pixel.
 // t = k + alpha·sums[i] is rounded to float32 once (a fused multiply-add). For β = 0.75, 0.5 and
@@ -95,7 +88,8 @@ func checkLRNLen(fn, name string, n, want int) {
 	}
 }
 
-// squaresGo is the pure-Go twin of the squares kernels (sign is 1 or −1):
+// squaresGo is the pure-Go twin of the squares kernels (sign is 1, or −1 in the tests that show
+// why the generated code does not slide the window):
 //
 //	for i := range sums {
 //		sums[i] += sign * float32(x[i]*x[i])

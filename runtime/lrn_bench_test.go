@@ -71,7 +71,8 @@ func BenchmarkLRNScale(b *testing.B) {
 // BenchmarkLRNLayer times a whole LRN of AlexNet's conv1 (96 channels of 55², window 5, β =
 // 0.75) on one image, three ways: as the generated code did before the kernels (float64, two
 // square roots per value), recomputing each window's sums with SquaresAdd (what it does now),
-// and sliding the window with SquaresAdd and SquaresSub. Per element of the output.
+// and sliding the window, adding the square of the channel entering with SquaresAdd and
+// subtracting that of the one leaving with squares(…, −1). Per element of the output.
 func BenchmarkLRNLayer(b *testing.B) {
 	const channels, pixels, before, after = 96, 3025, 2, 2
 	const k, scale = 2.0, 1e-4
@@ -121,7 +122,7 @@ func BenchmarkLRNLayer(b *testing.B) {
 					SquaresAdd(sums, row(src, c+after))
 				}
 				if c-before-1 >= 0 {
-					SquaresSub(sums, row(src, c-before-1))
+					squares(lrnBest, sums, row(src, c-before-1), -1)
 				}
 				LRNScale(row(dst, c), row(src, c), sums, k, scale, 0.75)
 			}

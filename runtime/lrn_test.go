@@ -258,9 +258,9 @@ func TestLRNScaleAnyBeta(t *testing.T) {
 // on the worst case for the sliding window: channels of values near 1e3 followed by channels
 // near 1e-3. Recomputing each window directly (clear, then SquaresAdd over its channels) is
 // within a few float32 roundings of the float64 sums everywhere; the sliding window (SquaresAdd
-// the channel entering, SquaresSub the one leaving) keeps the big squares' rounding error,
-// ~1e6·2^-24, in the small windows' sums, whose true value is ~5e-6: it is off by orders of
-// magnitude. With AlexNet's k = 2 and α = 1e-4 that is still a small error in the output, but
+// the channel entering, squares with sign −1 the one leaving) keeps the big squares' rounding
+// error, ~1e6·2^-24, in the small windows' sums, whose true value is ~5e-6: it is off by orders
+// of magnitude. With AlexNet's k = 2 and α = 1e-4 that is still a small error in the output, but
 // it grows as k shrinks and α grows. The generated code recomputes each window.
 func TestWindowSums(t *testing.T) {
 	const channels, pixels, size = 16, 64, 5
@@ -293,7 +293,7 @@ func TestWindowSums(t *testing.T) {
 				SquaresAdd(sliding, row(hi))
 			}
 			if c-1-size/2 >= 0 {
-				SquaresSub(sliding, row(c-1-size/2))
+				squares(lrnBest, sliding, row(c-1-size/2), -1)
 			}
 		}
 		LRNScale(bDirect, row(c), direct, k, alpha, beta)
@@ -326,7 +326,6 @@ func TestLRNNoAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(20, func() {
 		clear(sums)
 		SquaresAdd(sums, a)
-		SquaresSub(sums, a)
 		LRNScale(b, a, sums, 2, 1e-4, 0.75)
 		LRNScale(b, a, sums, 0, 1, 0.75) // t = 0: the twin's blocks
 		LRNScale(b, a, sums, 2, 1e-4, 0.6)
@@ -338,7 +337,6 @@ func TestLRNNoAllocs(t *testing.T) {
 func TestLRNLengths(t *testing.T) {
 	s3, s4 := make([]float32, 3), make([]float32, 4)
 	require.PanicsWithValue(t, "runtime: SquaresAdd: len(x) = 4, want 3", func() { SquaresAdd(s3, s4) })
-	require.PanicsWithValue(t, "runtime: SquaresSub: len(x) = 3, want 4", func() { SquaresSub(s4, s3) })
 	require.PanicsWithValue(t, "runtime: LRNScale: len(a) = 4, want 3", func() { LRNScale(s3, s4, s3, 1, 1, 0.75) })
 	require.PanicsWithValue(t, "runtime: LRNScale: len(sums) = 4, want 3", func() { LRNScale(s3, s3, s4, 1, 1, 0.75) })
 }

@@ -1,47 +1,9 @@
 package runtime
 
-// Packing copies a block of op(A) or op(B) into the workspace in the order the micro-kernel reads
-// it, padding the last micro-panel with zeros. A plain op(A) and a transposed op(B) are
+// Packing copies a block of a product's A or B into the workspace in the order the micro-kernel
+// reads it, padding the last micro-panel with zeros. A stored A and a transposed stored B are
 // transposed while packed (in assembly where available); the other two are copied run by run,
-// reading the source row by row.
-
-// operandB is op(B) as sgemmOp reads it: either a stored matrix, b with row stride ld (n×k and
-// transposed when trans, else k×n), or, when conv is non-nil, the implicit im2col matrix of the
-// image b under conv (see Conv) — or its transpose, when trans — from column j0 on, packed
-// straight from the image.
-type operandB struct {
-	b     []float32
-	ld    int
-	trans bool
-	conv  *Conv
-	j0    int
-}
-
-// pack packs op(B)[p0:p0+kc, j0:j0+nc] into ws.b as micro-panels of nr columns, as packB does.
-func (ob *operandB) pack(ws *Workspace, nr, p0, kc, j0, nc int) {
-	switch {
-	case ob.conv != nil && ob.trans:
-		packConvT(ws.b, ws.conv, nr, ob.conv, ob.b, p0, kc, ob.j0+j0, nc)
-		return
-	case ob.conv != nil:
-		packConv(ws.b, ws.conv, nr, ob.conv, ob.b, p0, kc, ob.j0+j0, nc)
-		return
-	}
-	packB(ws.b, nr, ob.trans, ob.b, ob.ld, p0, kc, j0, nc)
-}
-
-// from returns the operand whose column 0 is column j of ob.
-func (ob operandB) from(j int) operandB {
-	switch {
-	case ob.conv != nil:
-		ob.j0 += j
-	case ob.trans:
-		ob.b = ob.b[j*ob.ld:]
-	default:
-		ob.b = ob.b[j:]
-	}
-	return ob
-}
+// reading the source row by row. Patches are packed from the image (pack_conv.go).
 
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as micro-panels of mr rows: micro-panel r
 // starts at r*mr*kc and holds op(A)[i0+r*mr+i][p0+p] at p*mr+i.

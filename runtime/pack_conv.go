@@ -1,8 +1,8 @@
 package runtime
 
 // Packing a block of an im2col matrix (see Conv) straight from the image: the packed block is
-// the same as packB makes from the explicit matrix, value for value, so that SgemmConv and
-// Sgemm on the explicit matrix compute the same sums in the same order.
+// the same as packB makes from the explicit matrix, value for value, so that a product with
+// Patches and one with the explicit matrix as Dense compute the same sums in the same order.
 
 // packConv packs rows p0…p0+kc−1 and columns j0…j0+nc−1 of the im2col matrix of src under cv
 // into dst as packB packs a stored matrix: micro-panel s of nr columns starts at s*nr*kc and

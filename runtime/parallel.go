@@ -23,7 +23,7 @@ type poolJob struct {
 	lo, hi int
 }
 
-// workers is Workers(); workspaces[w] is WorkerWorkspace(w).
+// workers is Workers(); workspaces[w] is the workspace of worker w in ParallelMultiply.
 var (
 	workers    = max(1, goruntime.GOMAXPROCS(0))
 	workspaces = make([]*Workspace, workers)
@@ -49,12 +49,6 @@ func init() {
 
 // Workers is the number of workers Parallel uses: GOMAXPROCS at package init (at least 1).
 func Workers() int { return workers }
-
-// WorkerWorkspace returns worker w's workspace (0 <= w < Workers()), for callers that run Sgemm
-// inside Parallel. A body may use it only while it runs as worker w of a call that holds the pool,
-// that is, a call that is neither nested in another call's body nor concurrent with another call:
-// bodies of a call that found the pool busy are run as worker 0 (see Parallel).
-func WorkerWorkspace(w int) *Workspace { return workspaces[w] }
 
 // Parallel runs body(worker, lo, hi) over a partition of [0, n) into at most Workers() contiguous chunks,
 // one per worker, on persistent goroutines started once (the caller's goroutine runs one chunk itself), and returns

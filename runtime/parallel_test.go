@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -115,10 +116,12 @@ func TestParallelAllocs(t *testing.T) {
 	require.EqualValues(t, 1000*101, sum.Load()) // AllocsPerRun runs once more to warm up
 }
 
-// TestParallelSgemm checks ParallelSgemm against the naive reference, including shapes that
-// split along m, along n, and that are too small to split.
-func TestParallelSgemm(t *testing.T) {
+// TestParallelMultiply checks ParallelMultiply against the naive reference, including shapes
+// that split along M, along N, and that are too small to split, and against Multiply, bit for
+// bit, on every product that cannot take the dot-product path (see Multiply).
+func TestParallelMultiply(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
+	ws := NewWorkspace()
 	cases := gemmCases(true)
 	for _, tA := range []bool{false, true} {
 		for _, tB := range []bool{false, true} {
@@ -130,14 +133,26 @@ func TestParallelSgemm(t *testing.T) {
 	}
 	for _, g := range cases {
 		d := newGemmData(rng, g)
-		ParallelSgemm(g.transA, g.transB, g.m, g.n, g.k, d.a, d.lda, d.b, d.ldb, d.c, d.ldc, g.acc, d.ep)
-		d.check(t, g, "ParallelSgemm")
+		c0 := append([]float32(nil), d.c...)
+		p := d.product(g)
+		ParallelMultiply(p)
+		d.check(t, g, "ParallelMultiply")
+		if g.transA || !g.transB {
+			got := append([]float32(nil), d.c...)
+			copy(d.c, c0)
+			Multiply(ws, p)
+			for i, v := range got {
+				if w := d.c[i]; math.Float32bits(v) != math.Float32bits(w) && !(isNaN(v) && isNaN(w)) {
+					require.Failf(t, "ParallelMultiply differs from Multiply", "%v: c[%d][%d] = %v, Multiply gives %v", g, i/d.ldc, i%d.ldc, v, w)
+				}
+			}
+		}
 	}
 }
 
-// TestParallelSgemmNestedAndConcurrent runs ParallelSgemm inside Parallel's bodies and from
-// several goroutines at once; each product must still be right.
-func TestParallelSgemmNestedAndConcurrent(t *testing.T) {
+// TestParallelMultiplyNestedAndConcurrent runs ParallelMultiply inside Parallel's bodies and
+// from several goroutines at once; each product must still be right.
+func TestParallelMultiplyNestedAndConcurrent(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	const count = 8
 	gs := make([]gemmCase, count)
@@ -148,10 +163,7 @@ func TestParallelSgemmNestedAndConcurrent(t *testing.T) {
 			ds[i] = newGemmData(rng, gs[i])
 		}
 	}
-	product := func(i int) {
-		g, d := gs[i], ds[i]
-		ParallelSgemm(g.transA, g.transB, g.m, g.n, g.k, d.a, d.lda, d.b, d.ldb, d.c, d.ldc, g.acc, d.ep)
-	}
+	product := func(i int) { ParallelMultiply(ds[i].product(gs[i])) }
 
 	reset()
 	Parallel(count, func(w, lo, hi int) {
@@ -160,7 +172,7 @@ func TestParallelSgemmNestedAndConcurrent(t *testing.T) {
 		}
 	})
 	for i := range gs {
-		ds[i].check(t, gs[i], "nested ParallelSgemm")
+		ds[i].check(t, gs[i], "nested ParallelMultiply")
 	}
 
 	reset()
@@ -170,19 +182,17 @@ func TestParallelSgemmNestedAndConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	for i := range gs {
-		ds[i].check(t, gs[i], "concurrent ParallelSgemm")
+		ds[i].check(t, gs[i], "concurrent ParallelMultiply")
 	}
 }
 
-// TestParallelSgemmAllocs checks that ParallelSgemm allocates nothing in steady state, for
-// products split along m, along n, and not split.
-func TestParallelSgemmAllocs(t *testing.T) {
+// TestParallelMultiplyAllocs checks that ParallelMultiply allocates nothing in steady state,
+// for products split along M, along N, and not split.
+func TestParallelMultiplyAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, g := range []gemmCase{{m: 500, n: 40, k: 300, rowBias: true}, {m: 40, n: 500, k: 300, colBias: true}, {m: 3, n: 4, k: 5}} {
-		d := newGemmData(rng, g)
-		allocs := testing.AllocsPerRun(10, func() {
-			ParallelSgemm(g.transA, g.transB, g.m, g.n, g.k, d.a, d.lda, d.b, d.ldb, d.c, d.ldc, false, d.ep)
-		})
+		p := newGemmData(rng, g).product(g)
+		allocs := testing.AllocsPerRun(10, func() { ParallelMultiply(p) })
 		require.Zero(t, allocs, "%v", g)
 	}
 }

@@ -14,10 +14,9 @@ import (
 // for concurrent use; give each worker its own with Split. The zero RNG is not valid
 // (it yields only zeros): create one with NewRNG.
 //
-// The same seed gives the same sequence on every platform for the integer methods,
-// Float32, Float64 and FillBernoulliMask. Normal and FillNormal use math.Log, which
-// some architectures implement in assembly, so across architectures their values may
-// differ in the last bit.
+// The same seed gives the same sequence on every platform for Uint64, Intn, Float64 and
+// FillBernoulliMask. Normal and FillNormal use math.Log, which some architectures implement
+// in assembly, so across architectures their values may differ in the last bit.
 type RNG struct {
 	x    xoshiro // the generator's state
 	seed uint64  // the seed given to NewRNG, from which Split derives streams
@@ -66,16 +65,6 @@ func (r *RNG) Uint64() uint64 {
 	var v uint64
 	r.x, v = r.x.next()
 	return v
-}
-
-// Uint32 returns a uniformly distributed uint32: the high half of Uint64.
-func (r *RNG) Uint32() uint32 {
-	return uint32(r.Uint64() >> 32)
-}
-
-// Float32 returns a uniformly distributed float32 in [0, 1): a random multiple of 2⁻²⁴.
-func (r *RNG) Float32() float32 {
-	return float32(r.Uint64()>>40) * 0x1p-24
 }
 
 // Float64 returns a uniformly distributed float64 in [0, 1): a random multiple of 2⁻⁵³.

@@ -36,13 +36,7 @@ func TestRNGGolden(t *testing.T) {
 	}
 
 	r = NewRNG(42)
-	if got, want := r.Uint32(), uint32(0x15780b2e); got != want {
-		t.Errorf("Uint32() = %#x, want %#x", got, want)
-	}
-	if got, want := r.Float32(), float32(0x6104d9)*0x1p-24; got != want {
-		t.Errorf("Float32() = %v, want %v", got, want)
-	}
-	if got, want := r.Float64(), float64(0xae17533239e499a1>>11)*0x1p-53; got != want {
+	if got, want := r.Float64(), float64(0x15780b2e0c2ec716>>11)*0x1p-53; got != want {
 		t.Errorf("Float64() = %v, want %v", got, want)
 	}
 
@@ -94,29 +88,23 @@ func TestRNGDeterministic(t *testing.T) {
 const statDraws = 1_000_000
 
 func TestRNGFloatRange(t *testing.T) {
-	if float32(1<<24-1)*0x1p-24 >= 1 || float64(1<<53-1)*0x1p-53 >= 1 {
-		t.Fatal("the largest Float32 or Float64 rounds to 1")
+	if float64(1<<53-1)*0x1p-53 >= 1 {
+		t.Fatal("the largest Float64 rounds to 1")
 	}
 	r := NewRNG(1)
-	var sum32, sum64 float64
+	var sum float64
 	for range statDraws {
-		f, g := r.Float32(), r.Float64()
-		if !(f >= 0 && f < 1) || !(g >= 0 && g < 1) {
-			t.Fatalf("Float32() = %v, Float64() = %v, outside [0, 1)", f, g)
+		g := r.Float64()
+		if !(g >= 0 && g < 1) {
+			t.Fatalf("Float64() = %v, outside [0, 1)", g)
 		}
-		sum32 += float64(f)
-		sum64 += g
+		sum += g
 	}
 	// A uniform value on [0, 1) has variance 1/12, so the mean of n has standard
 	// error sqrt(1/12/n) ≈ 2.9e-4; allow 5 of them.
 	tol := 5 * math.Sqrt(1.0/12/statDraws)
-	for _, m := range []struct {
-		name string
-		mean float64
-	}{{"Float32", sum32 / statDraws}, {"Float64", sum64 / statDraws}} {
-		if math.Abs(m.mean-0.5) > tol {
-			t.Errorf("mean of %d %s() = %v, want 0.5 ± %.2g", statDraws, m.name, m.mean, tol)
-		}
+	if mean := sum / statDraws; math.Abs(mean-0.5) > tol {
+		t.Errorf("mean of %d Float64() = %v, want 0.5 ± %.2g", statDraws, mean, tol)
 	}
 }
 
@@ -356,15 +344,6 @@ func BenchmarkRNGUint64(b *testing.B) {
 		x += r.Uint64()
 	}
 	rngSink = x
-}
-
-func BenchmarkRNGFloat32(b *testing.B) {
-	r := NewRNG(1)
-	var x float32
-	for b.Loop() {
-		x += r.Float32()
-	}
-	rngSink = uint64(x)
 }
 
 func BenchmarkRNGFillBernoulliMask(b *testing.B) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	goruntime "runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -14,16 +15,23 @@ import (
 	"github.com/netc-project/netc/dsl"
 )
 
-// check implements `netc check [--json] FILE...`.
+// check implements `netc check [--json] [-v [-batch N] [-workers N]] FILE...`.
 func check(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print a JSON document per spec instead of a table")
+	verbose := fs.Bool("v", false, "also print the lowering plan and the generated package's memory")
+	batch := fs.Int("batch", 0, "with -v: the batch size of the memory totals (default: the spec's train batch)")
+	workers := fs.Int("workers", goruntime.GOMAXPROCS(0), "with -v: the number of workers of the memory totals")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: netc check [--json] FILE...")
+		fmt.Fprintln(stderr, "usage: netc check [--json] [-v [-batch N] [-workers N]] FILE...")
+		return 2
+	}
+	if *batch < 0 || *batch > 1<<20 || *workers < 1 || *workers > 1<<12 {
+		fmt.Fprintln(stderr, "netc check: -batch must be 0…1048576 and -workers 1…4096")
 		return 2
 	}
 	status := 0
@@ -37,14 +45,25 @@ func check(args []string, stdout, stderr io.Writer) int {
 			}
 			continue
 		}
+		b := *batch
+		if b == 0 {
+			b = n.Train.Batch
+		}
 		if *asJSON {
-			writeJSON(stdout, summary(n))
+			doc := summary(n)
+			if *verbose {
+				doc.Plan = planJSON(n, b, *workers)
+			}
+			writeJSON(stdout, doc)
 			continue
 		}
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
 		writeTable(stdout, n)
+		if *verbose {
+			writePlan(stdout, n, b, *workers)
+		}
 	}
 	return status
 }
@@ -149,7 +168,46 @@ type jsonCheck struct {
 	Classes int         `json:"classes,omitempty"`
 	Layers  []jsonLayer `json:"layers,omitempty"`
 	Totals  *jsonTotals `json:"totals,omitempty"`
+	Plan    *jsonPlan   `json:"plan,omitempty"`
 	Errors  []jsonError `json:"errors,omitempty"`
+}
+
+// jsonPlan is the lowering plan and memory of `netc check --json -v`; sizes in float32 values,
+// memory in bytes.
+type jsonPlan struct {
+	Steps   []jsonStep      `json:"steps"`
+	Batch   int             `json:"batch"`
+	Workers int             `json:"workers"`
+	Memory  compiler.Memory `json:"memory_bytes"`
+}
+
+type jsonStep struct {
+	Layers      []string `json:"layers"`
+	Split       string   `json:"split"`
+	Layout      string   `json:"layout"`
+	Forward     string   `json:"forward,omitempty"`
+	InputGrad   string   `json:"input_gradient,omitempty"`
+	WeightGrad  string   `json:"weight_gradient,omitempty"`
+	InBuf       int      `json:"in_buffer"`
+	OutBuf      int      `json:"out_buffer"`
+	Scratch     int64    `json:"scratch"`
+	BackScratch int64    `json:"backward_scratch"`
+	Partials    int64    `json:"partial_sums"`
+	Mask        int64    `json:"mask,omitempty"`
+}
+
+func planJSON(n *compiler.Network, batch, workers int) *jsonPlan {
+	p := &jsonPlan{Batch: batch, Workers: workers, Memory: n.Memory(batch)}
+	for _, s := range n.Steps {
+		var names []string
+		for _, l := range s.Layers {
+			names = append(names, l.Name)
+		}
+		p.Steps = append(p.Steps, jsonStep{Layers: names, Split: s.Split.String(), Layout: s.Layout.String(),
+			Forward: string(s.Forward), InputGrad: string(s.InputGrad), WeightGrad: string(s.WeightGrad),
+			InBuf: s.InBuf, OutBuf: s.OutBuf, Scratch: s.Scratch, BackScratch: s.BackScratch, Partials: s.Partials, Mask: s.Mask})
+	}
+	return p
 }
 
 type jsonTotals struct {

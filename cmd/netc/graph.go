@@ -100,7 +100,7 @@ func writeDOT(w io.Writer, n *compiler.Network) {
 // writeNode writes a layer's box: its name, its op with the key settings, and its parameters
 // and FLOPs when it has any.
 func writeNode(w io.Writer, indent string, l *compiler.Layer, view bool) {
-	label := "<b>" + html.EscapeString(l.Name) + "</b><br/>" + html.EscapeString(settings(l))
+	label := "<b>" + html.EscapeString(l.Name) + "</b><br/>" + html.EscapeString(l.Summary())
 	var costs []string
 	if l.Params > 0 {
 		costs = append(costs, compiler.Thousands(l.Params)+" params")
@@ -116,61 +116,6 @@ func writeNode(w io.Writer, indent string, l *compiler.Layer, view bool) {
 		style = `, style="rounded,dashed"`
 	}
 	fmt.Fprintf(w, "%s%s [label=<%s>%s];\n", indent, quote(l.Name), label, style)
-}
-
-// settings renders a layer's op and the settings that decide its shape and cost, as a diagram
-// wants them: conv 96 11x11/4, conv 12 3x2/1x2 groups 2, maxpool 3x3/2 pad 1 floor, fc 4096.
-func settings(l *compiler.Layer) string {
-	op := l.Op.String()
-	switch l.Op {
-	case compiler.OpConv:
-		c := l.Conv
-		s := fmt.Sprintf("%s %d %s", op, c.Out, window(l.In, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, c.Rounding))
-		if c.Groups > 1 {
-			s += fmt.Sprintf(" groups %d", c.Groups)
-		}
-		return s
-	case compiler.OpMaxPool, compiler.OpAvgPool:
-		p := l.Pool
-		return op + " " + window(l.In, p.KH, p.KW, p.SH, p.SW, p.PH, p.PW, p.Rounding)
-	case compiler.OpAdaptiveAvgPool:
-		return fmt.Sprintf("%s %dx%d", op, l.Adaptive[0], l.Adaptive[1])
-	case compiler.OpFC:
-		return fmt.Sprintf("%s %d", op, l.FC.Out)
-	case compiler.OpLRN:
-		s := fmt.Sprintf("%s %d α %g β %g k %g", op, l.LRN.Size, l.LRN.Alpha, l.LRN.Beta, l.LRN.K)
-		if l.LRN.Paper {
-			s += " paper"
-		}
-		return s
-	case compiler.OpDropout:
-		return fmt.Sprintf("%s %g", op, l.Dropout.P)
-	}
-	return op
-}
-
-// window renders a conv or pool window: the kernel, /stride unless 1, the padding unless 0, and
-// the rounding when the input's size made it matter: 11x11/4, 3x2/1x2, 3x3/2 pad 1 floor.
-func window(in compiler.Shape, kh, kw, sh, sw, ph, pw int, r compiler.Rounding) string {
-	s := fmt.Sprintf("%dx%d", kh, kw)
-	if sh != 1 || sw != 1 {
-		s += "/" + square(sh, sw)
-	}
-	if ph != 0 || pw != 0 {
-		s += " pad " + square(ph, pw)
-	}
-	if (in.H+2*ph-kh)%sh != 0 || (in.W+2*pw-kw)%sw != 0 {
-		s += " " + r.String()
-	}
-	return s
-}
-
-// square renders a pair as one number when both are equal, else as HxW.
-func square(h, w int) string {
-	if h == w {
-		return fmt.Sprint(h)
-	}
-	return fmt.Sprintf("%dx%d", h, w)
 }
 
 // flops writes a count of floating-point operations with a unit that keeps it short:

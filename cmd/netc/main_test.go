@@ -65,6 +65,8 @@ func TestCheckGolden(t *testing.T) {
 		{"alexnet_half", []string{"check", "specs/alexnet_half.net"}, 0},
 		{"tiny", []string{"check", "specs/tiny.net"}, 0},
 		{"tiny_json", []string{"check", "--json", "specs/tiny.net"}, 0},
+		{"alexnet_plan", []string{"check", "-v", "-workers", "2", "specs/alexnet.net"}, 0},
+		{"tiny_plan_json", []string{"check", "--json", "-v", "-batch", "4", "-workers", "2", "specs/tiny.net"}, 0},
 		{"alexnet224", []string{"check", "cmd/netc/testdata/alexnet224.net"}, 1},
 		{"alexnet224_json", []string{"check", "--json", "cmd/netc/testdata/alexnet224.net"}, 1},
 		{"garbled", []string{"check", "cmd/netc/testdata/garbled.net"}, 1},

@@ -67,3 +67,6 @@ func BenchmarkTrainStep32(b *testing.B) {
 func BenchmarkTrainStep128(b *testing.B) {
 	modeltest.BenchmarkTrainStep(b, New(), InputSize, Classes, 128, ForwardFLOPs)
 }
+
+// TestMemory checks that the package allocates what netc check -v says it does.
+func TestMemory(t *testing.T) { modeltest.CheckMemory(t, newModel, spec, 4) }

@@ -13,7 +13,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	const (
 		classes = 1000
 	)
-	z, dz := m.buf[12][:m.n*classes], m.grad[0][:m.n*classes]
+	z, dz := m.buf[14][:m.n*classes], m.grad[0][:m.n*classes]
 	for i := lo; i < hi; i++ {
 		row, d := z[i*classes:(i+1)*classes], dz[i*classes:(i+1)*classes]
 		top := row[0]
@@ -36,22 +36,25 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	}
 }
 
-// conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet.net:38), per image and group: dW += dY·patchesᵀ
-// (96×3025 · 3025×363, the patches packed straight from the image) into the worker's partial sums
+// conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet.net:38), 3x227x227 → 96x55x55 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (96×3025 · 3025×363, the patches packed straight from the image)
+// into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
-		inSize            = 154587 // 3x227x227
-		outSize           = 290400 // 96x55x55
-		groups            = 1
-		rows, cols, depth = 96, 3025, 363
-		inGroup           = 154587
-		dw                = 0     // the weights' gradient in the partial sums
-		db                = 34848 // the bias's
+		inSize  = 154587 // 3x227x227
+		outSize = 290400 // 96x55x55
+		groups  = 1
+		rows    = 96     // output channels per group: the GEMM's M
+		cols    = 3025   // output pixels 55x55: its N
+		depth   = 363    // values per patch, 3x11x11: its K
+		inGroup = 154587 // input values per group
+		dw      = 0      // the weights' gradient in the partial sums
+		db      = 34848  // the bias's
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -60,23 +63,32 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
 		}
 	}
 }
 
-// conv1LrnBackward is the exact backward pass of conv1.lrn (specs/alexnet.net:40), per image: with b_i = a_i·s_i^−β and
-// s_i = k + α'·Σ_{j∈W(i)} a_j², ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
+// conv1LrnBackward is the backward pass of conv1.lrn (specs/alexnet.net:40), 96x55x55 → 96x55x55 per image,
+// on images lo…hi−1.
+// The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
+// ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
 func (m *Model) conv1LrnBackward(worker, lo, hi int) {
 	const (
 		channels        = 96
 		pixels          = 3025
 		inSize, outSize = 290400, 290400
-		before, after   = 2, 2
+		before, after   = 2, 2 // channels in the window around c
 		k               = float32(2)
-		scale           = float32(0.0001)
+		scale           = float32(0.0001) // α'
 		beta            = float32(0.75)
-		twoScaleBeta    = float32(0.00015)
+		twoScaleBeta    = float32(0.00015) // 2α'β
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]
@@ -105,8 +117,10 @@ func (m *Model) conv1LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/alexnet.net:41), per channel plane: each output's gradient goes to the
-// position of its window's maximum, found as in the forward pass (pool1Window is declared with it).
+// pool1Backward is the backward pass of pool1 (specs/alexnet.net:41), 96x55x55 → 96x27x27 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
+// padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 290400    // 96x55x55
@@ -115,28 +129,39 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 	)
 	in, dy, dx := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool1Window)
+		runtime.MaxPoolBackward(
+			dx[u*inPlane:(u+1)*inPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			dy[u*outPlane:(u+1)*outPlane],
+			&pool1Window,
+		)
 	}
 }
 
-// conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet.net:43), per image and group: dW += dY·patchesᵀ
-// (128×729 · 729×1200, the patches packed straight from the image) into the worker's partial sums
+// conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet.net:43), 96x27x27 → 256x27x27 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (128×729 · 729×1200, the patches packed straight from the image)
+// into the worker's partial sums,
 // and dX as the convolution of dY with the flipped weights (48×3200 · 3200×729, packed from dY).
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize            = 69984  // 96x27x27
-		outSize           = 186624 // 256x27x27
-		groups            = 2
-		rows, cols, depth = 128, 729, 1200
-		inGroup           = 34992
-		dw                = 34944  // the weights' gradient in the partial sums
-		db                = 342144 // the bias's
+		inSize   = 69984  // 96x27x27
+		outSize  = 186624 // 256x27x27
+		groups   = 2
+		rows     = 128    // output channels per group: the GEMM's M
+		cols     = 729    // output pixels 27x27: its N
+		depth    = 1200   // values per patch, 48x5x5: its K
+		inGroup  = 34992  // input values per group
+		dw       = 34944  // the weights' gradient in the partial sums
+		db       = 342144 // the bias's
+		window   = 25     // kernel pixels, 5x5
+		gIn      = 48     // input channels per group: the transposed GEMM's M
+		inPixels = 729    // input pixels 27x27: its N
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
 	dx := m.grad[0][:m.n*inSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -146,8 +171,21 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
-			runtime.GemmConv(ws, 48, m.conv2Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*25, g[gr*rows*cols:(gr+1)*rows*cols], &conv2Transposed, d[gr*inGroup:(gr+1)*inGroup], 729, false, runtime.Epilogue{})
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
+			// dX = flipped weights · dY's patches
+			m.multiply(worker, runtime.Product{
+				M: gIn, N: inPixels, K: rows * window,
+				A: runtime.Dense(m.conv2Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
+				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv2Transposed),
+				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
+			})
 		}
 	}
 }
@@ -156,13 +194,14 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 // 128 channels of 27x27, the 5x5 kernel with padding 2x2 (kernel − 1 − padding), giving 27x27.
 var conv2Transposed = runtime.Conv{C: 128, H: 27, W: 27, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, OutH: 27, OutW: 27}
 
-// conv2Flip lays out conv2's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
-func (m *Model) conv2Flip() {
+// conv2Relay lays out conv2's weights for its input gradient, flipped with their channels swapped:
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv2Relay() {
 	const (
 		groups, gIn, gOut = 2, 48, 128
 		kh, kw            = 5, 5
 	)
-	w, f := m.conv2Weight, m.conv2Flipped
+	w, f := m.conv2Weight, m.conv2Relaid
 	for gr := 0; gr < groups; gr++ {
 		for o := 0; o < gOut; o++ {
 			for c := 0; c < gIn; c++ {
@@ -176,18 +215,20 @@ func (m *Model) conv2Flip() {
 	}
 }
 
-// conv2LrnBackward is the exact backward pass of conv2.lrn (specs/alexnet.net:45), per image: with b_i = a_i·s_i^−β and
-// s_i = k + α'·Σ_{j∈W(i)} a_j², ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
+// conv2LrnBackward is the backward pass of conv2.lrn (specs/alexnet.net:45), 256x27x27 → 256x27x27 per image,
+// on images lo…hi−1.
+// The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
+// ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
 func (m *Model) conv2LrnBackward(worker, lo, hi int) {
 	const (
 		channels        = 256
 		pixels          = 729
 		inSize, outSize = 186624, 186624
-		before, after   = 2, 2
+		before, after   = 2, 2 // channels in the window around c
 		k               = float32(2)
-		scale           = float32(0.0001)
+		scale           = float32(0.0001) // α'
 		beta            = float32(0.75)
-		twoScaleBeta    = float32(0.00015)
+		twoScaleBeta    = float32(0.00015) // 2α'β
 	)
 	in, dy, dx := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
 	terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]
@@ -216,8 +257,10 @@ func (m *Model) conv2LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/alexnet.net:46), per channel plane: each output's gradient goes to the
-// position of its window's maximum, found as in the forward pass (pool2Window is declared with it).
+// pool2Backward is the backward pass of pool2 (specs/alexnet.net:46), 256x27x27 → 256x13x13 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
+// padding 0x0), found again in the input.
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 186624   // 256x27x27
@@ -226,28 +269,39 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 	)
 	in, dy, dx := m.buf[4][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool2Window)
+		runtime.MaxPoolBackward(
+			dx[u*inPlane:(u+1)*inPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			dy[u*outPlane:(u+1)*outPlane],
+			&pool2Window,
+		)
 	}
 }
 
-// conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet.net:48), per image and group: dW += dY·patchesᵀ
-// (384×169 · 169×2304, the patches packed straight from the image) into the worker's partial sums
+// conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet.net:48), 256x13x13 → 384x13x13 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (384×169 · 169×2304, the patches packed straight from the image)
+// into the worker's partial sums,
 // and dX as the convolution of dY with the flipped weights (256×3456 · 3456×169, packed from dY).
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
-		inSize            = 43264 // 256x13x13
-		outSize           = 64896 // 384x13x13
-		groups            = 1
-		rows, cols, depth = 384, 169, 2304
-		inGroup           = 43264
-		dw                = 342400  // the weights' gradient in the partial sums
-		db                = 1227136 // the bias's
+		inSize   = 43264 // 256x13x13
+		outSize  = 64896 // 384x13x13
+		groups   = 1
+		rows     = 384     // output channels per group: the GEMM's M
+		cols     = 169     // output pixels 13x13: its N
+		depth    = 2304    // values per patch, 256x3x3: its K
+		inGroup  = 43264   // input values per group
+		dw       = 342400  // the weights' gradient in the partial sums
+		db       = 1227136 // the bias's
+		window   = 9       // kernel pixels, 3x3
+		gIn      = 256     // input channels per group: the transposed GEMM's M
+		inPixels = 169     // input pixels 13x13: its N
 	)
 	in, dy := m.buf[5][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[6][:m.n*outSize]
 	dx := m.grad[1][:m.n*inSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -257,8 +311,21 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv3Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
-			runtime.GemmConv(ws, 256, m.conv3Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv3Transposed, d[gr*inGroup:(gr+1)*inGroup], 169, false, runtime.Epilogue{})
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv3Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
+			// dX = flipped weights · dY's patches
+			m.multiply(worker, runtime.Product{
+				M: gIn, N: inPixels, K: rows * window,
+				A: runtime.Dense(m.conv3Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
+				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv3Transposed),
+				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
+			})
 		}
 	}
 }
@@ -267,13 +334,14 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 // 384 channels of 13x13, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 13x13.
 var conv3Transposed = runtime.Conv{C: 384, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
-// conv3Flip lays out conv3's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
-func (m *Model) conv3Flip() {
+// conv3Relay lays out conv3's weights for its input gradient, flipped with their channels swapped:
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv3Relay() {
 	const (
 		groups, gIn, gOut = 1, 256, 384
 		kh, kw            = 3, 3
 	)
-	w, f := m.conv3Weight, m.conv3Flipped
+	w, f := m.conv3Weight, m.conv3Relaid
 	for gr := 0; gr < groups; gr++ {
 		for o := 0; o < gOut; o++ {
 			for c := 0; c < gIn; c++ {
@@ -287,24 +355,30 @@ func (m *Model) conv3Flip() {
 	}
 }
 
-// conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet.net:50), per image and group: dW += dY·patchesᵀ
-// (192×169 · 169×1728, the patches packed straight from the image) into the worker's partial sums
+// conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet.net:50), 384x13x13 → 384x13x13 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (192×169 · 169×1728, the patches packed straight from the image)
+// into the worker's partial sums,
 // and dX as the convolution of dY with the flipped weights (192×1728 · 1728×169, packed from dY).
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
-		inSize            = 64896 // 384x13x13
-		outSize           = 64896 // 384x13x13
-		groups            = 2
-		rows, cols, depth = 192, 169, 1728
-		inGroup           = 32448
-		dw                = 1227520 // the weights' gradient in the partial sums
-		db                = 1891072 // the bias's
+		inSize   = 64896 // 384x13x13
+		outSize  = 64896 // 384x13x13
+		groups   = 2
+		rows     = 192     // output channels per group: the GEMM's M
+		cols     = 169     // output pixels 13x13: its N
+		depth    = 1728    // values per patch, 192x3x3: its K
+		inGroup  = 32448   // input values per group
+		dw       = 1227520 // the weights' gradient in the partial sums
+		db       = 1891072 // the bias's
+		window   = 9       // kernel pixels, 3x3
+		gIn      = 192     // input channels per group: the transposed GEMM's M
+		inPixels = 169     // input pixels 13x13: its N
 	)
 	in, dy := m.buf[6][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[7][:m.n*outSize]
 	dx := m.grad[0][:m.n*inSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -314,8 +388,21 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv4Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
-			runtime.GemmConv(ws, 192, m.conv4Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv4Transposed, d[gr*inGroup:(gr+1)*inGroup], 169, false, runtime.Epilogue{})
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv4Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
+			// dX = flipped weights · dY's patches
+			m.multiply(worker, runtime.Product{
+				M: gIn, N: inPixels, K: rows * window,
+				A: runtime.Dense(m.conv4Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
+				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv4Transposed),
+				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
+			})
 		}
 	}
 }
@@ -324,13 +411,14 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 // 192 channels of 13x13, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 13x13.
 var conv4Transposed = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
-// conv4Flip lays out conv4's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
-func (m *Model) conv4Flip() {
+// conv4Relay lays out conv4's weights for its input gradient, flipped with their channels swapped:
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv4Relay() {
 	const (
 		groups, gIn, gOut = 2, 192, 192
 		kh, kw            = 3, 3
 	)
-	w, f := m.conv4Weight, m.conv4Flipped
+	w, f := m.conv4Weight, m.conv4Relaid
 	for gr := 0; gr < groups; gr++ {
 		for o := 0; o < gOut; o++ {
 			for c := 0; c < gIn; c++ {
@@ -344,24 +432,30 @@ func (m *Model) conv4Flip() {
 	}
 }
 
-// conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet.net:52), per image and group: dW += dY·patchesᵀ
-// (128×169 · 169×1728, the patches packed straight from the image) into the worker's partial sums
+// conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet.net:52), 384x13x13 → 256x13x13 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (128×169 · 169×1728, the patches packed straight from the image)
+// into the worker's partial sums,
 // and dX as the convolution of dY with the flipped weights (192×1152 · 1152×169, packed from dY).
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
-		inSize            = 64896 // 384x13x13
-		outSize           = 43264 // 256x13x13
-		groups            = 2
-		rows, cols, depth = 128, 169, 1728
-		inGroup           = 32448
-		dw                = 1891456 // the weights' gradient in the partial sums
-		db                = 2333824 // the bias's
+		inSize   = 64896 // 384x13x13
+		outSize  = 43264 // 256x13x13
+		groups   = 2
+		rows     = 128     // output channels per group: the GEMM's M
+		cols     = 169     // output pixels 13x13: its N
+		depth    = 1728    // values per patch, 192x3x3: its K
+		inGroup  = 32448   // input values per group
+		dw       = 1891456 // the weights' gradient in the partial sums
+		db       = 2333824 // the bias's
+		window   = 9       // kernel pixels, 3x3
+		gIn      = 192     // input channels per group: the transposed GEMM's M
+		inPixels = 169     // input pixels 13x13: its N
 	)
 	in, dy := m.buf[7][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[8][:m.n*outSize]
 	dx := m.grad[1][:m.n*inSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -371,8 +465,21 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv5Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
-			runtime.GemmConv(ws, 192, m.conv5Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv5Transposed, d[gr*inGroup:(gr+1)*inGroup], 169, false, runtime.Epilogue{})
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv5Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
+			// dX = flipped weights · dY's patches
+			m.multiply(worker, runtime.Product{
+				M: gIn, N: inPixels, K: rows * window,
+				A: runtime.Dense(m.conv5Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
+				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv5Transposed),
+				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
+			})
 		}
 	}
 }
@@ -381,13 +488,14 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 // 128 channels of 13x13, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 13x13.
 var conv5Transposed = runtime.Conv{C: 128, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
-// conv5Flip lays out conv5's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
-func (m *Model) conv5Flip() {
+// conv5Relay lays out conv5's weights for its input gradient, flipped with their channels swapped:
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv5Relay() {
 	const (
 		groups, gIn, gOut = 2, 192, 128
 		kh, kw            = 3, 3
 	)
-	w, f := m.conv5Weight, m.conv5Flipped
+	w, f := m.conv5Weight, m.conv5Relaid
 	for gr := 0; gr < groups; gr++ {
 		for o := 0; o < gOut; o++ {
 			for c := 0; c < gIn; c++ {
@@ -401,8 +509,10 @@ func (m *Model) conv5Flip() {
 	}
 }
 
-// pool5Backward is the backward pass of pool5 (specs/alexnet.net:54), per channel plane: each output's gradient goes to the
-// position of its window's maximum, found as in the forward pass (pool5Window is declared with it).
+// pool5Backward is the backward pass of pool5 (specs/alexnet.net:54), 256x13x13 → 256x6x6 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
+// padding 0x0), found again in the input.
 func (m *Model) pool5Backward(worker, lo, hi int) {
 	const (
 		inSize            = 43264   // 256x13x13
@@ -411,12 +521,18 @@ func (m *Model) pool5Backward(worker, lo, hi int) {
 	)
 	in, dy, dx := m.buf[8][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool5Window)
+		runtime.MaxPoolBackward(
+			dx[u*inPlane:(u+1)*inPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			dy[u*outPlane:(u+1)*outPlane],
+			&pool5Window,
+		)
 	}
 }
 
-// fc6Backward is the backward pass of fc6 + fc6.relu (specs/alexnet.net:56) over the whole batch: dW = dYᵀ·X (4096×n · n×9216)
-// and dX = dY·W (n×4096 · 4096×9216), each GEMM split over the workers.
+// fc6Backward is the backward pass of fc6 + fc6.relu (specs/alexnet.net:56), 256x6x6 → 4096 per image,
+// on the whole batch, each GEMM split over the workers.
+// dW = dYᵀ·X (4096×n · n×9216) and dX = dY·W (n×4096 · 4096×9216).
 func (m *Model) fc6Backward() {
 	const (
 		inSize  = 9216 // 256x6x6
@@ -437,12 +553,24 @@ func (m *Model) fc6Backward() {
 			db[j] += g[j]
 		}
 	}
-	runtime.ParallelSgemm(true, false, outSize, inSize, m.n, dy, outSize, x, inSize, m.params[10].Grad, inSize, false, runtime.Epilogue{})
-	runtime.ParallelSgemm(false, false, m.n, inSize, outSize, dy, outSize, m.fc6Weight, inSize, m.grad[1][:m.n*inSize], inSize, false, runtime.Epilogue{})
+	runtime.ParallelMultiply(runtime.Product{
+		M: outSize, N: inSize, K: m.n,
+		A: runtime.Dense(dy, outSize).T(),
+		B: runtime.Dense(x, inSize),
+		C: m.params[10].Grad, LDC: inSize,
+	})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: inSize, K: outSize,
+		A: runtime.Dense(dy, outSize),
+		B: runtime.Dense(m.fc6Weight, inSize),
+		C: m.grad[1][:m.n*inSize], LDC: inSize,
+	})
 }
 
-// fc6DropoutBackward is the backward pass of fc6.dropout (specs/alexnet.net:58): the gradient times the mask of the last
-// training-mode Forward, or itself after an inference-mode one.
+// fc6DropoutBackward is the backward pass of fc6.dropout (specs/alexnet.net:58), 4096 → 4096 per image,
+// on images lo…hi−1.
+// The gradient times the mask of the last training-mode Forward,
+// or itself after an inference-mode one.
 func (m *Model) fc6DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 4096 // 4096
@@ -459,15 +587,16 @@ func (m *Model) fc6DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc7Backward is the backward pass of fc7 + fc7.relu (specs/alexnet.net:59) over the whole batch: dW = dYᵀ·X (4096×n · n×4096)
-// and dX = dY·W (n×4096 · 4096×4096), each GEMM split over the workers.
+// fc7Backward is the backward pass of fc7 + fc7.relu (specs/alexnet.net:59), 4096 → 4096 per image,
+// on the whole batch, each GEMM split over the workers.
+// dW = dYᵀ·X (4096×n · n×4096) and dX = dY·W (n×4096 · 4096×4096).
 func (m *Model) fc7Backward() {
 	const (
 		inSize  = 4096 // 4096
 		outSize = 4096 // 4096
 	)
-	x, dy := m.buf[10][:m.n*inSize], m.grad[1][:m.n*outSize]
-	y := m.buf[11][:m.n*outSize]
+	x, dy := m.buf[11][:m.n*inSize], m.grad[1][:m.n*outSize]
+	y := m.buf[12][:m.n*outSize]
 	db := m.params[13].Grad
 	clear(db)
 	// The ReLU's mask and the bias gradient, in one pass over dY.
@@ -481,12 +610,24 @@ func (m *Model) fc7Backward() {
 			db[j] += g[j]
 		}
 	}
-	runtime.ParallelSgemm(true, false, outSize, inSize, m.n, dy, outSize, x, inSize, m.params[12].Grad, inSize, false, runtime.Epilogue{})
-	runtime.ParallelSgemm(false, false, m.n, inSize, outSize, dy, outSize, m.fc7Weight, inSize, m.grad[0][:m.n*inSize], inSize, false, runtime.Epilogue{})
+	runtime.ParallelMultiply(runtime.Product{
+		M: outSize, N: inSize, K: m.n,
+		A: runtime.Dense(dy, outSize).T(),
+		B: runtime.Dense(x, inSize),
+		C: m.params[12].Grad, LDC: inSize,
+	})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: inSize, K: outSize,
+		A: runtime.Dense(dy, outSize),
+		B: runtime.Dense(m.fc7Weight, inSize),
+		C: m.grad[0][:m.n*inSize], LDC: inSize,
+	})
 }
 
-// fc7DropoutBackward is the backward pass of fc7.dropout (specs/alexnet.net:61): the gradient times the mask of the last
-// training-mode Forward, or itself after an inference-mode one.
+// fc7DropoutBackward is the backward pass of fc7.dropout (specs/alexnet.net:61), 4096 → 4096 per image,
+// on images lo…hi−1.
+// The gradient times the mask of the last training-mode Forward,
+// or itself after an inference-mode one.
 func (m *Model) fc7DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 4096 // 4096
@@ -503,14 +644,15 @@ func (m *Model) fc7DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc8Backward is the backward pass of fc8 (specs/alexnet.net:62) over the whole batch: dW = dYᵀ·X (1000×n · n×4096)
-// and dX = dY·W (n×1000 · 1000×4096), each GEMM split over the workers.
+// fc8Backward is the backward pass of fc8 (specs/alexnet.net:62), 4096 → 1000 per image,
+// on the whole batch, each GEMM split over the workers.
+// dW = dYᵀ·X (1000×n · n×4096) and dX = dY·W (n×1000 · 1000×4096).
 func (m *Model) fc8Backward() {
 	const (
 		inSize  = 4096 // 4096
 		outSize = 1000 // 1000
 	)
-	x, dy := m.buf[11][:m.n*inSize], m.grad[0][:m.n*outSize]
+	x, dy := m.buf[13][:m.n*inSize], m.grad[0][:m.n*outSize]
 	db := m.params[15].Grad
 	clear(db)
 	// The ReLU's mask and the bias gradient, in one pass over dY.
@@ -520,6 +662,16 @@ func (m *Model) fc8Backward() {
 			db[j] += g[j]
 		}
 	}
-	runtime.ParallelSgemm(true, false, outSize, inSize, m.n, dy, outSize, x, inSize, m.params[14].Grad, inSize, false, runtime.Epilogue{})
-	runtime.ParallelSgemm(false, false, m.n, inSize, outSize, dy, outSize, m.fc8Weight, inSize, m.grad[1][:m.n*inSize], inSize, false, runtime.Epilogue{})
+	runtime.ParallelMultiply(runtime.Product{
+		M: outSize, N: inSize, K: m.n,
+		A: runtime.Dense(dy, outSize).T(),
+		B: runtime.Dense(x, inSize),
+		C: m.params[14].Grad, LDC: inSize,
+	})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: inSize, K: outSize,
+		A: runtime.Dense(dy, outSize),
+		B: runtime.Dense(m.fc8Weight, inSize),
+		C: m.grad[1][:m.n*inSize], LDC: inSize,
+	})
 }

@@ -8,8 +8,8 @@ import "github.com/netc-project/netc/runtime"
 // output pixel, each the input under that pixel's window, zero in the padding.
 var conv1Geometry = runtime.Conv{C: 3, H: 227, W: 227, KH: 11, KW: 11, SH: 4, SW: 4, PH: 0, PW: 0, OutH: 55, OutW: 55}
 
-// conv1 computes conv1 (specs/alexnet.net:38): 3x227x227 → 96x55x55 per image.
-// It includes conv1.relu (specs/alexnet.net:39) in the same pass.
+// conv1 runs conv1 + conv1.relu (specs/alexnet.net:38), 3x227x227 → 96x55x55 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (96×363) · patches (363×3025) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as conv1Geometry lays them out.
 func (m *Model) conv1(worker, lo, hi int) {
@@ -17,33 +17,39 @@ func (m *Model) conv1(worker, lo, hi int) {
 		inSize  = 154587 // 3x227x227
 		outSize = 290400 // 96x55x55
 		groups  = 1
-		rows    = 96     // output channels per group: the GEMM's m
-		cols    = 3025   // output pixels 55x55: its n
-		depth   = 363    // values per patch, 3x11x11: its k
+		rows    = 96     // output channels per group: the GEMM's M
+		cols    = 3025   // output pixels 55x55: its N
+		depth   = 363    // values per patch, 3x11x11: its K
 		inGroup = 154587 // input values per group
 	)
 	in, out := m.x, m.buf[0][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.conv1Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv1Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv1Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.conv1Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv1Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.conv1Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
 
-// conv1Lrn computes conv1.lrn (specs/alexnet.net:40): 96x55x55 → 96x55x55 per image.
+// conv1Lrn runs conv1.lrn (specs/alexnet.net:40), 96x55x55 → 96x55x55 per image,
+// on images lo…hi−1.
 // b = a / (2 + 0.0001·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
-// α = 0.0001 (the paper's convention).
+// α' = α = 0.0001 (the paper's convention).
 func (m *Model) conv1Lrn(worker, lo, hi int) {
 	const (
 		channels        = 96
 		pixels          = 3025
 		inSize, outSize = 290400, 290400
 		before, after   = 2, 2 // channels in the window around c
-		k               = 2.0
-		scale           = 0.0001
-		beta            = 0.75
+		k               = float32(2)
+		scale           = float32(0.0001) // α'
+		beta            = float32(0.75)
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
 	sums := m.scratch[worker][:pixels]
@@ -59,8 +65,9 @@ func (m *Model) conv1Lrn(worker, lo, hi int) {
 	}
 }
 
-// pool1 computes pool1 (specs/alexnet.net:41): 96x55x55 → 96x27x27 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
+// pool1 runs pool1 (specs/alexnet.net:41), 96x55x55 → 96x27x27 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool1(worker, lo, hi int) {
 	const (
 		inSize            = 290400    // 96x55x55
@@ -69,7 +76,11 @@ func (m *Model) pool1(worker, lo, hi int) {
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool1Window)
+		runtime.MaxPool(
+			out[u*outPlane:(u+1)*outPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			&pool1Window,
+		)
 	}
 }
 
@@ -80,8 +91,8 @@ var pool1Window = runtime.Pool{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 // output pixel, each the input under that pixel's window, zero in the padding.
 var conv2Geometry = runtime.Conv{C: 48, H: 27, W: 27, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, OutH: 27, OutW: 27}
 
-// conv2 computes conv2 (specs/alexnet.net:43): 96x27x27 → 256x27x27 per image.
-// It includes conv2.relu (specs/alexnet.net:44) in the same pass.
+// conv2 runs conv2 + conv2.relu (specs/alexnet.net:43), 96x27x27 → 256x27x27 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (128×1200) · patches (1200×729) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as conv2Geometry lays them out.
 func (m *Model) conv2(worker, lo, hi int) {
@@ -89,33 +100,39 @@ func (m *Model) conv2(worker, lo, hi int) {
 		inSize  = 69984  // 96x27x27
 		outSize = 186624 // 256x27x27
 		groups  = 2
-		rows    = 128   // output channels per group: the GEMM's m
-		cols    = 729   // output pixels 27x27: its n
-		depth   = 1200  // values per patch, 48x5x5: its k
+		rows    = 128   // output channels per group: the GEMM's M
+		cols    = 729   // output pixels 27x27: its N
+		depth   = 1200  // values per patch, 48x5x5: its K
 		inGroup = 34992 // input values per group
 	)
 	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.conv2Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv2Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv2Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.conv2Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv2Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.conv2Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
 
-// conv2Lrn computes conv2.lrn (specs/alexnet.net:45): 256x27x27 → 256x27x27 per image.
+// conv2Lrn runs conv2.lrn (specs/alexnet.net:45), 256x27x27 → 256x27x27 per image,
+// on images lo…hi−1.
 // b = a / (2 + 0.0001·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
-// α = 0.0001 (the paper's convention).
+// α' = α = 0.0001 (the paper's convention).
 func (m *Model) conv2Lrn(worker, lo, hi int) {
 	const (
 		channels        = 256
 		pixels          = 729
 		inSize, outSize = 186624, 186624
 		before, after   = 2, 2 // channels in the window around c
-		k               = 2.0
-		scale           = 0.0001
-		beta            = 0.75
+		k               = float32(2)
+		scale           = float32(0.0001) // α'
+		beta            = float32(0.75)
 	)
 	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
 	sums := m.scratch[worker][:pixels]
@@ -131,8 +148,9 @@ func (m *Model) conv2Lrn(worker, lo, hi int) {
 	}
 }
 
-// pool2 computes pool2 (specs/alexnet.net:46): 256x27x27 → 256x13x13 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
+// pool2 runs pool2 (specs/alexnet.net:46), 256x27x27 → 256x13x13 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool2(worker, lo, hi int) {
 	const (
 		inSize            = 186624   // 256x27x27
@@ -141,7 +159,11 @@ func (m *Model) pool2(worker, lo, hi int) {
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool2Window)
+		runtime.MaxPool(
+			out[u*outPlane:(u+1)*outPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			&pool2Window,
+		)
 	}
 }
 
@@ -152,8 +174,8 @@ var pool2Window = runtime.Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 // output pixel, each the input under that pixel's window, zero in the padding.
 var conv3Geometry = runtime.Conv{C: 256, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
-// conv3 computes conv3 (specs/alexnet.net:48): 256x13x13 → 384x13x13 per image.
-// It includes conv3.relu (specs/alexnet.net:49) in the same pass.
+// conv3 runs conv3 + conv3.relu (specs/alexnet.net:48), 256x13x13 → 384x13x13 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (384×2304) · patches (2304×169) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as conv3Geometry lays them out.
 func (m *Model) conv3(worker, lo, hi int) {
@@ -161,17 +183,22 @@ func (m *Model) conv3(worker, lo, hi int) {
 		inSize  = 43264 // 256x13x13
 		outSize = 64896 // 384x13x13
 		groups  = 1
-		rows    = 384   // output channels per group: the GEMM's m
-		cols    = 169   // output pixels 13x13: its n
-		depth   = 2304  // values per patch, 256x3x3: its k
+		rows    = 384   // output channels per group: the GEMM's M
+		cols    = 169   // output pixels 13x13: its N
+		depth   = 2304  // values per patch, 256x3x3: its K
 		inGroup = 43264 // input values per group
 	)
 	in, out := m.buf[5][:m.n*inSize], m.buf[6][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.conv3Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv3Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv3Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.conv3Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv3Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.conv3Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
@@ -180,8 +207,8 @@ func (m *Model) conv3(worker, lo, hi int) {
 // output pixel, each the input under that pixel's window, zero in the padding.
 var conv4Geometry = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
-// conv4 computes conv4 (specs/alexnet.net:50): 384x13x13 → 384x13x13 per image.
-// It includes conv4.relu (specs/alexnet.net:51) in the same pass.
+// conv4 runs conv4 + conv4.relu (specs/alexnet.net:50), 384x13x13 → 384x13x13 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (192×1728) · patches (1728×169) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as conv4Geometry lays them out.
 func (m *Model) conv4(worker, lo, hi int) {
@@ -189,17 +216,22 @@ func (m *Model) conv4(worker, lo, hi int) {
 		inSize  = 64896 // 384x13x13
 		outSize = 64896 // 384x13x13
 		groups  = 2
-		rows    = 192   // output channels per group: the GEMM's m
-		cols    = 169   // output pixels 13x13: its n
-		depth   = 1728  // values per patch, 192x3x3: its k
+		rows    = 192   // output channels per group: the GEMM's M
+		cols    = 169   // output pixels 13x13: its N
+		depth   = 1728  // values per patch, 192x3x3: its K
 		inGroup = 32448 // input values per group
 	)
 	in, out := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.conv4Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv4Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv4Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.conv4Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv4Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.conv4Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
@@ -208,8 +240,8 @@ func (m *Model) conv4(worker, lo, hi int) {
 // output pixel, each the input under that pixel's window, zero in the padding.
 var conv5Geometry = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
-// conv5 computes conv5 (specs/alexnet.net:52): 384x13x13 → 256x13x13 per image.
-// It includes conv5.relu (specs/alexnet.net:53) in the same pass.
+// conv5 runs conv5 + conv5.relu (specs/alexnet.net:52), 384x13x13 → 256x13x13 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (128×1728) · patches (1728×169) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as conv5Geometry lays them out.
 func (m *Model) conv5(worker, lo, hi int) {
@@ -217,23 +249,29 @@ func (m *Model) conv5(worker, lo, hi int) {
 		inSize  = 64896 // 384x13x13
 		outSize = 43264 // 256x13x13
 		groups  = 2
-		rows    = 128   // output channels per group: the GEMM's m
-		cols    = 169   // output pixels 13x13: its n
-		depth   = 1728  // values per patch, 192x3x3: its k
+		rows    = 128   // output channels per group: the GEMM's M
+		cols    = 169   // output pixels 13x13: its N
+		depth   = 1728  // values per patch, 192x3x3: its K
 		inGroup = 32448 // input values per group
 	)
 	in, out := m.buf[7][:m.n*inSize], m.buf[8][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.conv5Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv5Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv5Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.conv5Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv5Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.conv5Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
 
-// pool5 computes pool5 (specs/alexnet.net:54): 256x13x13 → 256x6x6 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
+// pool5 runs pool5 (specs/alexnet.net:54), 256x13x13 → 256x6x6 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool5(worker, lo, hi int) {
 	const (
 		inSize            = 43264   // 256x13x13
@@ -242,16 +280,20 @@ func (m *Model) pool5(worker, lo, hi int) {
 	)
 	in, out := m.buf[8][:m.n*inSize], m.buf[9][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool5Window)
+		runtime.MaxPool(
+			out[u*outPlane:(u+1)*outPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			&pool5Window,
+		)
 	}
 }
 
 // pool5Window is the geometry of pool5's windows over one channel plane.
 var pool5Window = runtime.Pool{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
-// fc6 computes fc6 (specs/alexnet.net:56): 256x6x6 → 4096 per image.
-// It includes fc6.relu (specs/alexnet.net:57) in the same pass.
-// The whole batch in one GEMM, split over the workers: inputs (n×9216) · weightsᵀ (9216×4096) + bias, then max(0, ·).
+// fc6 runs fc6 + fc6.relu (specs/alexnet.net:56), 256x6x6 → 4096 per image,
+// on the whole batch, each GEMM split over the workers.
+// One GEMM: inputs (n×9216) · weightsᵀ (9216×4096) + bias, then max(0, ·).
 // Each image's 256x6x6 input is read as a vector in C, H, W order, as PyTorch flattens it.
 func (m *Model) fc6() {
 	const (
@@ -259,10 +301,17 @@ func (m *Model) fc6() {
 		outSize = 4096 // 4096
 	)
 	in, out := m.buf[9][:m.n*inSize], m.buf[10][:m.n*outSize]
-	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc6Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc6Bias, ReLU: true})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: outSize, K: inSize,
+		A: runtime.Dense(in, inSize),
+		B: runtime.Dense(m.fc6Weight, inSize).T(),
+		C: out, LDC: outSize,
+		Epilogue: runtime.Epilogue{ColBias: m.fc6Bias, ReLU: true},
+	})
 }
 
-// fc6Dropout computes fc6.dropout (specs/alexnet.net:58): 4096 → 4096 per image.
+// fc6Dropout runs fc6.dropout (specs/alexnet.net:58), 4096 → 4096 per image,
+// on images lo…hi−1.
 // Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted dropout).
 func (m *Model) fc6Dropout(worker, lo, hi int) {
 	const (
@@ -272,7 +321,7 @@ func (m *Model) fc6Dropout(worker, lo, hi int) {
 		scale   = float32(2)
 		stream  = 0 // this layer's share of the seed's streams
 	)
-	in, out, mask := m.buf[10][:m.n*inSize], m.buf[10][:m.n*outSize], m.fc6DropoutMask[:m.n*outSize]
+	in, out, mask := m.buf[10][:m.n*inSize], m.buf[11][:m.n*outSize], m.fc6DropoutMask[:m.n*outSize]
 	for i := lo; i < hi; i++ {
 		rng := runtime.NewRNG(m.seed)
 		r := rng.Split(uint64(m.steps)<<32 | uint64(i)<<8 | stream)
@@ -284,19 +333,26 @@ func (m *Model) fc6Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc7 computes fc7 (specs/alexnet.net:59): 4096 → 4096 per image.
-// It includes fc7.relu (specs/alexnet.net:60) in the same pass.
-// The whole batch in one GEMM, split over the workers: inputs (n×4096) · weightsᵀ (4096×4096) + bias, then max(0, ·).
+// fc7 runs fc7 + fc7.relu (specs/alexnet.net:59), 4096 → 4096 per image,
+// on the whole batch, each GEMM split over the workers.
+// One GEMM: inputs (n×4096) · weightsᵀ (4096×4096) + bias, then max(0, ·).
 func (m *Model) fc7() {
 	const (
 		inSize  = 4096 // 4096
 		outSize = 4096 // 4096
 	)
-	in, out := m.buf[10][:m.n*inSize], m.buf[11][:m.n*outSize]
-	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc7Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc7Bias, ReLU: true})
+	in, out := m.buf[11][:m.n*inSize], m.buf[12][:m.n*outSize]
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: outSize, K: inSize,
+		A: runtime.Dense(in, inSize),
+		B: runtime.Dense(m.fc7Weight, inSize).T(),
+		C: out, LDC: outSize,
+		Epilogue: runtime.Epilogue{ColBias: m.fc7Bias, ReLU: true},
+	})
 }
 
-// fc7Dropout computes fc7.dropout (specs/alexnet.net:61): 4096 → 4096 per image.
+// fc7Dropout runs fc7.dropout (specs/alexnet.net:61), 4096 → 4096 per image,
+// on images lo…hi−1.
 // Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted dropout).
 func (m *Model) fc7Dropout(worker, lo, hi int) {
 	const (
@@ -306,7 +362,7 @@ func (m *Model) fc7Dropout(worker, lo, hi int) {
 		scale   = float32(2)
 		stream  = 1 // this layer's share of the seed's streams
 	)
-	in, out, mask := m.buf[11][:m.n*inSize], m.buf[11][:m.n*outSize], m.fc7DropoutMask[:m.n*outSize]
+	in, out, mask := m.buf[12][:m.n*inSize], m.buf[13][:m.n*outSize], m.fc7DropoutMask[:m.n*outSize]
 	for i := lo; i < hi; i++ {
 		rng := runtime.NewRNG(m.seed)
 		r := rng.Split(uint64(m.steps)<<32 | uint64(i)<<8 | stream)
@@ -318,13 +374,20 @@ func (m *Model) fc7Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc8 computes fc8 (specs/alexnet.net:62): 4096 → 1000 per image.
-// The whole batch in one GEMM, split over the workers: inputs (n×4096) · weightsᵀ (4096×1000) + bias.
+// fc8 runs fc8 (specs/alexnet.net:62), 4096 → 1000 per image,
+// on the whole batch, each GEMM split over the workers.
+// One GEMM: inputs (n×4096) · weightsᵀ (4096×1000) + bias.
 func (m *Model) fc8() {
 	const (
 		inSize  = 4096 // 4096
 		outSize = 1000 // 1000
 	)
-	in, out := m.buf[11][:m.n*inSize], m.buf[12][:m.n*outSize]
-	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc8Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc8Bias})
+	in, out := m.buf[13][:m.n*inSize], m.buf[14][:m.n*outSize]
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: outSize, K: inSize,
+		A: runtime.Dense(in, inSize),
+		B: runtime.Dense(m.fc8Weight, inSize).T(),
+		C: out, LDC: outSize,
+		Epilogue: runtime.Epilogue{ColBias: m.fc8Bias},
+	})
 }

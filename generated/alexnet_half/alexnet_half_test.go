@@ -73,3 +73,6 @@ func BenchmarkTrainStep128(b *testing.B) {
 func TestResume(t *testing.T) {
 	modeltest.CheckResume(t, func() modeltest.Resumer { return New() }, InputSize, Classes, 3)
 }
+
+// TestMemory checks that the package allocates what netc check -v says it does.
+func TestMemory(t *testing.T) { modeltest.CheckMemory(t, newModel, spec, 4) }

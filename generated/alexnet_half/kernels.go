@@ -8,8 +8,8 @@ import "github.com/netc-project/netc/runtime"
 // output pixel, each the input under that pixel's window, zero in the padding.
 var conv1Geometry = runtime.Conv{C: 3, H: 224, W: 224, KH: 11, KW: 11, SH: 4, SW: 4, PH: 2, PW: 2, OutH: 55, OutW: 55}
 
-// conv1 computes conv1 (specs/alexnet_half.net:21): 3x224x224 → 48x55x55 per image.
-// It includes conv1.relu (specs/alexnet_half.net:22) in the same pass.
+// conv1 runs conv1 + conv1.relu (specs/alexnet_half.net:21), 3x224x224 → 48x55x55 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (48×363) · patches (363×3025) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as conv1Geometry lays them out.
 func (m *Model) conv1(worker, lo, hi int) {
@@ -17,23 +17,29 @@ func (m *Model) conv1(worker, lo, hi int) {
 		inSize  = 150528 // 3x224x224
 		outSize = 145200 // 48x55x55
 		groups  = 1
-		rows    = 48     // output channels per group: the GEMM's m
-		cols    = 3025   // output pixels 55x55: its n
-		depth   = 363    // values per patch, 3x11x11: its k
+		rows    = 48     // output channels per group: the GEMM's M
+		cols    = 3025   // output pixels 55x55: its N
+		depth   = 363    // values per patch, 3x11x11: its K
 		inGroup = 150528 // input values per group
 	)
 	in, out := m.x, m.buf[0][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.conv1Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv1Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv1Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.conv1Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv1Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.conv1Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
 
-// pool1 computes pool1 (specs/alexnet_half.net:23): 48x55x55 → 48x27x27 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
+// pool1 runs pool1 (specs/alexnet_half.net:23), 48x55x55 → 48x27x27 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool1(worker, lo, hi int) {
 	const (
 		inSize            = 145200    // 48x55x55
@@ -42,7 +48,11 @@ func (m *Model) pool1(worker, lo, hi int) {
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool1Window)
+		runtime.MaxPool(
+			out[u*outPlane:(u+1)*outPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			&pool1Window,
+		)
 	}
 }
 
@@ -53,8 +63,8 @@ var pool1Window = runtime.Pool{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 // output pixel, each the input under that pixel's window, zero in the padding.
 var conv2Geometry = runtime.Conv{C: 48, H: 27, W: 27, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, OutH: 27, OutW: 27}
 
-// conv2 computes conv2 (specs/alexnet_half.net:24): 48x27x27 → 128x27x27 per image.
-// It includes conv2.relu (specs/alexnet_half.net:25) in the same pass.
+// conv2 runs conv2 + conv2.relu (specs/alexnet_half.net:24), 48x27x27 → 128x27x27 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (128×1200) · patches (1200×729) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as conv2Geometry lays them out.
 func (m *Model) conv2(worker, lo, hi int) {
@@ -62,23 +72,29 @@ func (m *Model) conv2(worker, lo, hi int) {
 		inSize  = 34992 // 48x27x27
 		outSize = 93312 // 128x27x27
 		groups  = 1
-		rows    = 128   // output channels per group: the GEMM's m
-		cols    = 729   // output pixels 27x27: its n
-		depth   = 1200  // values per patch, 48x5x5: its k
+		rows    = 128   // output channels per group: the GEMM's M
+		cols    = 729   // output pixels 27x27: its N
+		depth   = 1200  // values per patch, 48x5x5: its K
 		inGroup = 34992 // input values per group
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.conv2Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv2Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv2Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.conv2Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv2Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.conv2Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
 
-// pool2 computes pool2 (specs/alexnet_half.net:26): 128x27x27 → 128x13x13 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
+// pool2 runs pool2 (specs/alexnet_half.net:26), 128x27x27 → 128x13x13 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool2(worker, lo, hi int) {
 	const (
 		inSize            = 93312    // 128x27x27
@@ -87,7 +103,11 @@ func (m *Model) pool2(worker, lo, hi int) {
 	)
 	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool2Window)
+		runtime.MaxPool(
+			out[u*outPlane:(u+1)*outPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			&pool2Window,
+		)
 	}
 }
 
@@ -98,8 +118,8 @@ var pool2Window = runtime.Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 // output pixel, each the input under that pixel's window, zero in the padding.
 var conv3Geometry = runtime.Conv{C: 128, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
-// conv3 computes conv3 (specs/alexnet_half.net:27): 128x13x13 → 192x13x13 per image.
-// It includes conv3.relu (specs/alexnet_half.net:28) in the same pass.
+// conv3 runs conv3 + conv3.relu (specs/alexnet_half.net:27), 128x13x13 → 192x13x13 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (192×1152) · patches (1152×169) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as conv3Geometry lays them out.
 func (m *Model) conv3(worker, lo, hi int) {
@@ -107,17 +127,22 @@ func (m *Model) conv3(worker, lo, hi int) {
 		inSize  = 21632 // 128x13x13
 		outSize = 32448 // 192x13x13
 		groups  = 1
-		rows    = 192   // output channels per group: the GEMM's m
-		cols    = 169   // output pixels 13x13: its n
-		depth   = 1152  // values per patch, 128x3x3: its k
+		rows    = 192   // output channels per group: the GEMM's M
+		cols    = 169   // output pixels 13x13: its N
+		depth   = 1152  // values per patch, 128x3x3: its K
 		inGroup = 21632 // input values per group
 	)
 	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.conv3Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv3Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv3Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.conv3Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv3Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.conv3Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
@@ -126,8 +151,8 @@ func (m *Model) conv3(worker, lo, hi int) {
 // output pixel, each the input under that pixel's window, zero in the padding.
 var conv4Geometry = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
-// conv4 computes conv4 (specs/alexnet_half.net:29): 192x13x13 → 192x13x13 per image.
-// It includes conv4.relu (specs/alexnet_half.net:30) in the same pass.
+// conv4 runs conv4 + conv4.relu (specs/alexnet_half.net:29), 192x13x13 → 192x13x13 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (192×1728) · patches (1728×169) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as conv4Geometry lays them out.
 func (m *Model) conv4(worker, lo, hi int) {
@@ -135,17 +160,22 @@ func (m *Model) conv4(worker, lo, hi int) {
 		inSize  = 32448 // 192x13x13
 		outSize = 32448 // 192x13x13
 		groups  = 1
-		rows    = 192   // output channels per group: the GEMM's m
-		cols    = 169   // output pixels 13x13: its n
-		depth   = 1728  // values per patch, 192x3x3: its k
+		rows    = 192   // output channels per group: the GEMM's M
+		cols    = 169   // output pixels 13x13: its N
+		depth   = 1728  // values per patch, 192x3x3: its K
 		inGroup = 32448 // input values per group
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.conv4Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv4Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv4Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.conv4Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv4Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.conv4Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
@@ -154,8 +184,8 @@ func (m *Model) conv4(worker, lo, hi int) {
 // output pixel, each the input under that pixel's window, zero in the padding.
 var conv5Geometry = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
-// conv5 computes conv5 (specs/alexnet_half.net:31): 192x13x13 → 128x13x13 per image.
-// It includes conv5.relu (specs/alexnet_half.net:32) in the same pass.
+// conv5 runs conv5 + conv5.relu (specs/alexnet_half.net:31), 192x13x13 → 128x13x13 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (128×1728) · patches (1728×169) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as conv5Geometry lays them out.
 func (m *Model) conv5(worker, lo, hi int) {
@@ -163,23 +193,29 @@ func (m *Model) conv5(worker, lo, hi int) {
 		inSize  = 32448 // 192x13x13
 		outSize = 21632 // 128x13x13
 		groups  = 1
-		rows    = 128   // output channels per group: the GEMM's m
-		cols    = 169   // output pixels 13x13: its n
-		depth   = 1728  // values per patch, 192x3x3: its k
+		rows    = 128   // output channels per group: the GEMM's M
+		cols    = 169   // output pixels 13x13: its N
+		depth   = 1728  // values per patch, 192x3x3: its K
 		inGroup = 32448 // input values per group
 	)
 	in, out := m.buf[5][:m.n*inSize], m.buf[6][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.conv5Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv5Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv5Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.conv5Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv5Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.conv5Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
 
-// pool5 computes pool5 (specs/alexnet_half.net:33): 128x13x13 → 128x6x6 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
+// pool5 runs pool5 (specs/alexnet_half.net:33), 128x13x13 → 128x6x6 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool5(worker, lo, hi int) {
 	const (
 		inSize            = 21632   // 128x13x13
@@ -188,14 +224,19 @@ func (m *Model) pool5(worker, lo, hi int) {
 	)
 	in, out := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool5Window)
+		runtime.MaxPool(
+			out[u*outPlane:(u+1)*outPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			&pool5Window,
+		)
 	}
 }
 
 // pool5Window is the geometry of pool5's windows over one channel plane.
 var pool5Window = runtime.Pool{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
-// pool5Dropout computes pool5.dropout (specs/alexnet_half.net:34): 128x6x6 → 128x6x6 per image.
+// pool5Dropout runs pool5.dropout (specs/alexnet_half.net:34), 128x6x6 → 128x6x6 per image,
+// on images lo…hi−1.
 // Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted dropout).
 func (m *Model) pool5Dropout(worker, lo, hi int) {
 	const (
@@ -217,9 +258,9 @@ func (m *Model) pool5Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc6 computes fc6 (specs/alexnet_half.net:35): 128x6x6 → 2048 per image.
-// It includes fc6.relu (specs/alexnet_half.net:36) in the same pass.
-// The whole batch in one GEMM, split over the workers: inputs (n×4608) · weightsᵀ (4608×2048) + bias, then max(0, ·).
+// fc6 runs fc6 + fc6.relu (specs/alexnet_half.net:35), 128x6x6 → 2048 per image,
+// on the whole batch, each GEMM split over the workers.
+// One GEMM: inputs (n×4608) · weightsᵀ (4608×2048) + bias, then max(0, ·).
 // Each image's 128x6x6 input is read as a vector in C, H, W order, as PyTorch flattens it.
 func (m *Model) fc6() {
 	const (
@@ -227,10 +268,17 @@ func (m *Model) fc6() {
 		outSize = 2048 // 2048
 	)
 	in, out := m.buf[7][:m.n*inSize], m.buf[8][:m.n*outSize]
-	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc6Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc6Bias, ReLU: true})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: outSize, K: inSize,
+		A: runtime.Dense(in, inSize),
+		B: runtime.Dense(m.fc6Weight, inSize).T(),
+		C: out, LDC: outSize,
+		Epilogue: runtime.Epilogue{ColBias: m.fc6Bias, ReLU: true},
+	})
 }
 
-// fc6Dropout computes fc6.dropout (specs/alexnet_half.net:37): 2048 → 2048 per image.
+// fc6Dropout runs fc6.dropout (specs/alexnet_half.net:37), 2048 → 2048 per image,
+// on images lo…hi−1.
 // Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted dropout).
 func (m *Model) fc6Dropout(worker, lo, hi int) {
 	const (
@@ -240,7 +288,7 @@ func (m *Model) fc6Dropout(worker, lo, hi int) {
 		scale   = float32(2)
 		stream  = 1 // this layer's share of the seed's streams
 	)
-	in, out, mask := m.buf[8][:m.n*inSize], m.buf[8][:m.n*outSize], m.fc6DropoutMask[:m.n*outSize]
+	in, out, mask := m.buf[8][:m.n*inSize], m.buf[9][:m.n*outSize], m.fc6DropoutMask[:m.n*outSize]
 	for i := lo; i < hi; i++ {
 		rng := runtime.NewRNG(m.seed)
 		r := rng.Split(uint64(m.steps)<<32 | uint64(i)<<8 | stream)
@@ -252,25 +300,38 @@ func (m *Model) fc6Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc7 computes fc7 (specs/alexnet_half.net:38): 2048 → 2048 per image.
-// It includes fc7.relu (specs/alexnet_half.net:39) in the same pass.
-// The whole batch in one GEMM, split over the workers: inputs (n×2048) · weightsᵀ (2048×2048) + bias, then max(0, ·).
+// fc7 runs fc7 + fc7.relu (specs/alexnet_half.net:38), 2048 → 2048 per image,
+// on the whole batch, each GEMM split over the workers.
+// One GEMM: inputs (n×2048) · weightsᵀ (2048×2048) + bias, then max(0, ·).
 func (m *Model) fc7() {
 	const (
 		inSize  = 2048 // 2048
 		outSize = 2048 // 2048
 	)
-	in, out := m.buf[8][:m.n*inSize], m.buf[9][:m.n*outSize]
-	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc7Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc7Bias, ReLU: true})
+	in, out := m.buf[9][:m.n*inSize], m.buf[10][:m.n*outSize]
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: outSize, K: inSize,
+		A: runtime.Dense(in, inSize),
+		B: runtime.Dense(m.fc7Weight, inSize).T(),
+		C: out, LDC: outSize,
+		Epilogue: runtime.Epilogue{ColBias: m.fc7Bias, ReLU: true},
+	})
 }
 
-// fc8 computes fc8 (specs/alexnet_half.net:40): 2048 → 1000 per image.
-// The whole batch in one GEMM, split over the workers: inputs (n×2048) · weightsᵀ (2048×1000) + bias.
+// fc8 runs fc8 (specs/alexnet_half.net:40), 2048 → 1000 per image,
+// on the whole batch, each GEMM split over the workers.
+// One GEMM: inputs (n×2048) · weightsᵀ (2048×1000) + bias.
 func (m *Model) fc8() {
 	const (
 		inSize  = 2048 // 2048
 		outSize = 1000 // 1000
 	)
-	in, out := m.buf[9][:m.n*inSize], m.buf[10][:m.n*outSize]
-	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc8Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc8Bias})
+	in, out := m.buf[10][:m.n*inSize], m.buf[11][:m.n*outSize]
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: outSize, K: inSize,
+		A: runtime.Dense(in, inSize),
+		B: runtime.Dense(m.fc8Weight, inSize).T(),
+		C: out, LDC: outSize,
+		Epilogue: runtime.Epilogue{ColBias: m.fc8Bias},
+	})
 }

@@ -104,21 +104,21 @@ type Model struct {
 	train            bool                 // the mode of the last Forward
 	images           int                  // the batch size the buffers are sized for
 	n                int                  // the batch size of the current Forward
-	wide             bool                 // n < workers: kernels run on one goroutine and split their GEMMs instead
+	wide             bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x                []float32            // the current input
-	buf              [11][]float32        // the activation buffers of the memory plan, 145200, 34992, 93312, 21632, 32448, 32448, 21632, 4608, 2048, 2048, 1000 values per image
-	scratch          [][]float32          // per worker: the forward kernels' LRN sums and pooling rows (0 values) and the backward pass's patches
-	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own so that models may run concurrently
+	buf              [12][]float32        // the activation buffers of the memory plan
+	scratch          [][]float32          // per worker: the kernels' scratch, 0 values
+	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad             [2][]float32         // the backward pass's gradient buffers, 150528 values per image each
-	partials         [][]float32          // per worker: its share of the convolutions' parameter gradients
+	partials         [][]float32          // per worker: its images' parameter gradients, 945856 values
 	labels           []int32              // the labels of the current Backward
 	losses           []float64            // each image's loss
-	conv2Flipped     []float32            // conv2's weights laid out for its input gradient
-	conv3Flipped     []float32            // conv3's weights laid out for its input gradient
-	conv4Flipped     []float32            // conv4's weights laid out for its input gradient
-	conv5Flipped     []float32            // conv5's weights laid out for its input gradient
-	pool5DropoutMask []float32            // pool5.dropout's mask: 0 or 1/(1−p) per value
-	fc6DropoutMask   []float32            // fc6.dropout's mask: 0 or 1/(1−p) per value
+	conv2Relaid      []float32            // conv2's weights laid out for its backward pass
+	conv3Relaid      []float32            // conv3's weights laid out for its backward pass
+	conv4Relaid      []float32            // conv4's weights laid out for its backward pass
+	conv5Relaid      []float32            // conv5's weights laid out for its backward pass
+	pool5DropoutMask []float32            // pool5.dropout's mask, 4608 values per image
+	fc6DropoutMask   []float32            // fc6.dropout's mask, 2048 values per image
 	kernels          kernels
 }
 
@@ -157,10 +157,10 @@ func New() *Model {
 // NewSeeded returns the model with its parameters initialised as the spec says, from seed.
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
-	m.conv2Flipped = make([]float32, 153600)
-	m.conv3Flipped = make([]float32, 221184)
-	m.conv4Flipped = make([]float32, 331776)
-	m.conv5Flipped = make([]float32, 221184)
+	m.conv2Relaid = make([]float32, 153600)
+	m.conv3Relaid = make([]float32, 221184)
+	m.conv4Relaid = make([]float32, 331776)
+	m.conv5Relaid = make([]float32, 221184)
 	m.conv1Weight = make([]float32, 17424)
 	m.conv1Bias = make([]float32, 48)
 	m.conv2Weight = make([]float32, 153600)
@@ -353,33 +353,36 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	m.reserve(n)
 	m.x = x[:n*InputSize]
 	m.train = train
-	m.perImage(m.kernels.conv1)              // conv1 + conv1.relu
-	runtime.Parallel(n*48, m.kernels.pool1)  // pool1
-	m.perImage(m.kernels.conv2)              // conv2 + conv2.relu
-	runtime.Parallel(n*128, m.kernels.pool2) // pool2
-	m.perImage(m.kernels.conv3)              // conv3 + conv3.relu
-	m.perImage(m.kernels.conv4)              // conv4 + conv4.relu
-	m.perImage(m.kernels.conv5)              // conv5 + conv5.relu
-	runtime.Parallel(n*128, m.kernels.pool5) // pool5
+	m.perImage(m.kernels.conv1)                // conv1 + conv1.relu
+	runtime.Parallel(m.n*48, m.kernels.pool1)  // pool1
+	m.perImage(m.kernels.conv2)                // conv2 + conv2.relu
+	runtime.Parallel(m.n*128, m.kernels.pool2) // pool2
+	m.perImage(m.kernels.conv3)                // conv3 + conv3.relu
+	m.perImage(m.kernels.conv4)                // conv4 + conv4.relu
+	m.perImage(m.kernels.conv5)                // conv5 + conv5.relu
+	runtime.Parallel(m.n*128, m.kernels.pool5) // pool5
 	if train {
 		m.perImage(m.kernels.pool5Dropout) // pool5.dropout
 	}
 	m.fc6() // fc6 + fc6.relu
 	if train {
 		m.perImage(m.kernels.fc6Dropout) // fc6.dropout
+	} else {
+		copy(m.buf[9][:n*2048], m.buf[8][:n*2048]) // fc6.dropout: the identity
 	}
 	m.fc7() // fc7 + fc7.relu
 	m.fc8() // fc8
-	return m.buf[10][:n*Classes]
+	return m.buf[11][:n*Classes]
 }
 
-// workspace returns worker w's GEMM workspace, or nil when the kernels run on one goroutine and
-// runtime.Gemm splits each GEMM over the workers instead.
-func (m *Model) workspace(w int) *runtime.Workspace {
+// multiply computes p for a per-image kernel run by worker, with the worker's workspace; or, when the
+// kernels run on one goroutine (fewer images than workers), split over the workers.
+func (m *Model) multiply(worker int, p runtime.Product) {
 	if m.wide {
-		return nil
+		runtime.ParallelMultiply(p)
+		return
 	}
-	return m.workspaces[w]
+	runtime.Multiply(m.workspaces[worker], p)
 }
 
 // perImage runs a per-image kernel over the batch: each worker takes a share of the images, or,
@@ -396,17 +399,18 @@ func (m *Model) perImage(kernel func(worker, lo, hi int)) {
 func (m *Model) reserve(n int) {
 	m.n, m.wide = n, n < runtime.Workers()
 	if n > m.images {
-		m.buf[0] = make([]float32, n*145200)
-		m.buf[1] = make([]float32, n*34992)
-		m.buf[2] = make([]float32, n*93312)
-		m.buf[3] = make([]float32, n*21632)
-		m.buf[4] = make([]float32, n*32448)
-		m.buf[5] = make([]float32, n*32448)
-		m.buf[6] = make([]float32, n*21632)
-		m.buf[7] = make([]float32, n*4608)
-		m.buf[8] = make([]float32, n*2048)
-		m.buf[9] = make([]float32, n*2048)
-		m.buf[10] = make([]float32, n*1000)
+		m.buf[0] = make([]float32, n*145200) // conv1 + conv1.relu
+		m.buf[1] = make([]float32, n*34992)  // pool1
+		m.buf[2] = make([]float32, n*93312)  // conv2 + conv2.relu
+		m.buf[3] = make([]float32, n*21632)  // pool2
+		m.buf[4] = make([]float32, n*32448)  // conv3 + conv3.relu
+		m.buf[5] = make([]float32, n*32448)  // conv4 + conv4.relu
+		m.buf[6] = make([]float32, n*21632)  // conv5 + conv5.relu
+		m.buf[7] = make([]float32, n*4608)   // pool5
+		m.buf[8] = make([]float32, n*2048)   // fc6 + fc6.relu
+		m.buf[9] = make([]float32, n*2048)   // fc6.dropout
+		m.buf[10] = make([]float32, n*2048)  // fc7 + fc7.relu
+		m.buf[11] = make([]float32, n*1000)  // fc8
 		m.pool5DropoutMask = make([]float32, n*4608)
 		m.fc6DropoutMask = make([]float32, n*2048)
 		m.grad[0], m.grad[1] = make([]float32, n*150528), make([]float32, n*150528)

@@ -11,10 +11,12 @@ import (
 
 const spec = "../../specs/alexnet_torchvision.net"
 
+func newModel() modeltest.Model { return New() }
+
 func TestForward(t *testing.T) { modeltest.CheckForward(t, New(), spec, 1, 1e-4) }
 
 func TestSaveLoad(t *testing.T) {
-	modeltest.CheckSaveLoad(t, func() modeltest.Model { return New() })
+	modeltest.CheckSaveLoad(t, newModel)
 }
 
 func TestNoAllocs(t *testing.T) { modeltest.CheckNoAllocs(t, New(), InputSize, 1, false) }
@@ -25,3 +27,6 @@ func BenchmarkForward1(b *testing.B) {
 func BenchmarkForward32(b *testing.B) {
 	modeltest.BenchmarkForward(b, New(), InputSize, 32, ForwardFLOPs)
 }
+
+// TestMemory checks that the package allocates what netc check -v says it does.
+func TestMemory(t *testing.T) { modeltest.CheckMemory(t, newModel, spec, 4) }

@@ -13,7 +13,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	const (
 		classes = 1000
 	)
-	z, dz := m.buf[10][:m.n*classes], m.grad[0][:m.n*classes]
+	z, dz := m.buf[11][:m.n*classes], m.grad[0][:m.n*classes]
 	for i := lo; i < hi; i++ {
 		row, d := z[i*classes:(i+1)*classes], dz[i*classes:(i+1)*classes]
 		top := row[0]
@@ -36,22 +36,25 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	}
 }
 
-// conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet_torchvision.net:27), per image and group: dW += dY·patchesᵀ
-// (64×3025 · 3025×363, the patches packed straight from the image) into the worker's partial sums
+// conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet_torchvision.net:27), 3x224x224 → 64x55x55 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (64×3025 · 3025×363, the patches packed straight from the image)
+// into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
-		inSize            = 150528 // 3x224x224
-		outSize           = 193600 // 64x55x55
-		groups            = 1
-		rows, cols, depth = 64, 3025, 363
-		inGroup           = 150528
-		dw                = 0     // the weights' gradient in the partial sums
-		db                = 23232 // the bias's
+		inSize  = 150528 // 3x224x224
+		outSize = 193600 // 64x55x55
+		groups  = 1
+		rows    = 64     // output channels per group: the GEMM's M
+		cols    = 3025   // output pixels 55x55: its N
+		depth   = 363    // values per patch, 3x11x11: its K
+		inGroup = 150528 // input values per group
+		dw      = 0      // the weights' gradient in the partial sums
+		db      = 23232  // the bias's
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -60,13 +63,22 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
 		}
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/alexnet_torchvision.net:29), per channel plane: each output's gradient goes to the
-// position of its window's maximum, found as in the forward pass (pool1Window is declared with it).
+// pool1Backward is the backward pass of pool1 (specs/alexnet_torchvision.net:29), 64x55x55 → 64x27x27 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
+// padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 193600    // 64x55x55
@@ -75,28 +87,39 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool1Window)
+		runtime.MaxPoolBackward(
+			dx[u*inPlane:(u+1)*inPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			dy[u*outPlane:(u+1)*outPlane],
+			&pool1Window,
+		)
 	}
 }
 
-// conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet_torchvision.net:30), per image and group: dW += dY·patchesᵀ
-// (192×729 · 729×1600, the patches packed straight from the image) into the worker's partial sums
+// conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet_torchvision.net:30), 64x27x27 → 192x27x27 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (192×729 · 729×1600, the patches packed straight from the image)
+// into the worker's partial sums,
 // and dX as the convolution of dY with the flipped weights (64×4800 · 4800×729, packed from dY).
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize            = 46656  // 64x27x27
-		outSize           = 139968 // 192x27x27
-		groups            = 1
-		rows, cols, depth = 192, 729, 1600
-		inGroup           = 46656
-		dw                = 23296  // the weights' gradient in the partial sums
-		db                = 330496 // the bias's
+		inSize   = 46656  // 64x27x27
+		outSize  = 139968 // 192x27x27
+		groups   = 1
+		rows     = 192    // output channels per group: the GEMM's M
+		cols     = 729    // output pixels 27x27: its N
+		depth    = 1600   // values per patch, 64x5x5: its K
+		inGroup  = 46656  // input values per group
+		dw       = 23296  // the weights' gradient in the partial sums
+		db       = 330496 // the bias's
+		window   = 25     // kernel pixels, 5x5
+		gIn      = 64     // input channels per group: the transposed GEMM's M
+		inPixels = 729    // input pixels 27x27: its N
 	)
 	in, dy := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[2][:m.n*outSize]
 	dx := m.grad[1][:m.n*inSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -106,8 +129,21 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
-			runtime.GemmConv(ws, 64, m.conv2Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*25, g[gr*rows*cols:(gr+1)*rows*cols], &conv2Transposed, d[gr*inGroup:(gr+1)*inGroup], 729, false, runtime.Epilogue{})
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
+			// dX = flipped weights · dY's patches
+			m.multiply(worker, runtime.Product{
+				M: gIn, N: inPixels, K: rows * window,
+				A: runtime.Dense(m.conv2Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
+				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv2Transposed),
+				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
+			})
 		}
 	}
 }
@@ -116,13 +152,14 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 // 192 channels of 27x27, the 5x5 kernel with padding 2x2 (kernel − 1 − padding), giving 27x27.
 var conv2Transposed = runtime.Conv{C: 192, H: 27, W: 27, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, OutH: 27, OutW: 27}
 
-// conv2Flip lays out conv2's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
-func (m *Model) conv2Flip() {
+// conv2Relay lays out conv2's weights for its input gradient, flipped with their channels swapped:
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv2Relay() {
 	const (
 		groups, gIn, gOut = 1, 64, 192
 		kh, kw            = 5, 5
 	)
-	w, f := m.conv2Weight, m.conv2Flipped
+	w, f := m.conv2Weight, m.conv2Relaid
 	for gr := 0; gr < groups; gr++ {
 		for o := 0; o < gOut; o++ {
 			for c := 0; c < gIn; c++ {
@@ -136,8 +173,10 @@ func (m *Model) conv2Flip() {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/alexnet_torchvision.net:32), per channel plane: each output's gradient goes to the
-// position of its window's maximum, found as in the forward pass (pool2Window is declared with it).
+// pool2Backward is the backward pass of pool2 (specs/alexnet_torchvision.net:32), 192x27x27 → 192x13x13 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
+// padding 0x0), found again in the input.
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 139968   // 192x27x27
@@ -146,28 +185,39 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 	)
 	in, dy, dx := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool2Window)
+		runtime.MaxPoolBackward(
+			dx[u*inPlane:(u+1)*inPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			dy[u*outPlane:(u+1)*outPlane],
+			&pool2Window,
+		)
 	}
 }
 
-// conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet_torchvision.net:33), per image and group: dW += dY·patchesᵀ
-// (384×169 · 169×1728, the patches packed straight from the image) into the worker's partial sums
+// conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet_torchvision.net:33), 192x13x13 → 384x13x13 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (384×169 · 169×1728, the patches packed straight from the image)
+// into the worker's partial sums,
 // and dX as the convolution of dY with the flipped weights (192×3456 · 3456×169, packed from dY).
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
-		inSize            = 32448 // 192x13x13
-		outSize           = 64896 // 384x13x13
-		groups            = 1
-		rows, cols, depth = 384, 169, 1728
-		inGroup           = 32448
-		dw                = 330688 // the weights' gradient in the partial sums
-		db                = 994240 // the bias's
+		inSize   = 32448 // 192x13x13
+		outSize  = 64896 // 384x13x13
+		groups   = 1
+		rows     = 384    // output channels per group: the GEMM's M
+		cols     = 169    // output pixels 13x13: its N
+		depth    = 1728   // values per patch, 192x3x3: its K
+		inGroup  = 32448  // input values per group
+		dw       = 330688 // the weights' gradient in the partial sums
+		db       = 994240 // the bias's
+		window   = 9      // kernel pixels, 3x3
+		gIn      = 192    // input channels per group: the transposed GEMM's M
+		inPixels = 169    // input pixels 13x13: its N
 	)
 	in, dy := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[4][:m.n*outSize]
 	dx := m.grad[1][:m.n*inSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -177,8 +227,21 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv3Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
-			runtime.GemmConv(ws, 192, m.conv3Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv3Transposed, d[gr*inGroup:(gr+1)*inGroup], 169, false, runtime.Epilogue{})
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv3Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
+			// dX = flipped weights · dY's patches
+			m.multiply(worker, runtime.Product{
+				M: gIn, N: inPixels, K: rows * window,
+				A: runtime.Dense(m.conv3Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
+				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv3Transposed),
+				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
+			})
 		}
 	}
 }
@@ -187,13 +250,14 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 // 384 channels of 13x13, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 13x13.
 var conv3Transposed = runtime.Conv{C: 384, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
-// conv3Flip lays out conv3's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
-func (m *Model) conv3Flip() {
+// conv3Relay lays out conv3's weights for its input gradient, flipped with their channels swapped:
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv3Relay() {
 	const (
 		groups, gIn, gOut = 1, 192, 384
 		kh, kw            = 3, 3
 	)
-	w, f := m.conv3Weight, m.conv3Flipped
+	w, f := m.conv3Weight, m.conv3Relaid
 	for gr := 0; gr < groups; gr++ {
 		for o := 0; o < gOut; o++ {
 			for c := 0; c < gIn; c++ {
@@ -207,24 +271,30 @@ func (m *Model) conv3Flip() {
 	}
 }
 
-// conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet_torchvision.net:35), per image and group: dW += dY·patchesᵀ
-// (256×169 · 169×3456, the patches packed straight from the image) into the worker's partial sums
+// conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet_torchvision.net:35), 384x13x13 → 256x13x13 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (256×169 · 169×3456, the patches packed straight from the image)
+// into the worker's partial sums,
 // and dX as the convolution of dY with the flipped weights (384×2304 · 2304×169, packed from dY).
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
-		inSize            = 64896 // 384x13x13
-		outSize           = 43264 // 256x13x13
-		groups            = 1
-		rows, cols, depth = 256, 169, 3456
-		inGroup           = 64896
-		dw                = 994624  // the weights' gradient in the partial sums
-		db                = 1879360 // the bias's
+		inSize   = 64896 // 384x13x13
+		outSize  = 43264 // 256x13x13
+		groups   = 1
+		rows     = 256     // output channels per group: the GEMM's M
+		cols     = 169     // output pixels 13x13: its N
+		depth    = 3456    // values per patch, 384x3x3: its K
+		inGroup  = 64896   // input values per group
+		dw       = 994624  // the weights' gradient in the partial sums
+		db       = 1879360 // the bias's
+		window   = 9       // kernel pixels, 3x3
+		gIn      = 384     // input channels per group: the transposed GEMM's M
+		inPixels = 169     // input pixels 13x13: its N
 	)
 	in, dy := m.buf[4][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[5][:m.n*outSize]
 	dx := m.grad[0][:m.n*inSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -234,8 +304,21 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv4Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
-			runtime.GemmConv(ws, 384, m.conv4Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv4Transposed, d[gr*inGroup:(gr+1)*inGroup], 169, false, runtime.Epilogue{})
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv4Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
+			// dX = flipped weights · dY's patches
+			m.multiply(worker, runtime.Product{
+				M: gIn, N: inPixels, K: rows * window,
+				A: runtime.Dense(m.conv4Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
+				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv4Transposed),
+				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
+			})
 		}
 	}
 }
@@ -244,13 +327,14 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 // 256 channels of 13x13, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 13x13.
 var conv4Transposed = runtime.Conv{C: 256, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
-// conv4Flip lays out conv4's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
-func (m *Model) conv4Flip() {
+// conv4Relay lays out conv4's weights for its input gradient, flipped with their channels swapped:
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv4Relay() {
 	const (
 		groups, gIn, gOut = 1, 384, 256
 		kh, kw            = 3, 3
 	)
-	w, f := m.conv4Weight, m.conv4Flipped
+	w, f := m.conv4Weight, m.conv4Relaid
 	for gr := 0; gr < groups; gr++ {
 		for o := 0; o < gOut; o++ {
 			for c := 0; c < gIn; c++ {
@@ -264,24 +348,30 @@ func (m *Model) conv4Flip() {
 	}
 }
 
-// conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet_torchvision.net:37), per image and group: dW += dY·patchesᵀ
-// (256×169 · 169×2304, the patches packed straight from the image) into the worker's partial sums
+// conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet_torchvision.net:37), 256x13x13 → 256x13x13 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (256×169 · 169×2304, the patches packed straight from the image)
+// into the worker's partial sums,
 // and dX as the convolution of dY with the flipped weights (256×2304 · 2304×169, packed from dY).
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
-		inSize            = 43264 // 256x13x13
-		outSize           = 43264 // 256x13x13
-		groups            = 1
-		rows, cols, depth = 256, 169, 2304
-		inGroup           = 43264
-		dw                = 1879616 // the weights' gradient in the partial sums
-		db                = 2469440 // the bias's
+		inSize   = 43264 // 256x13x13
+		outSize  = 43264 // 256x13x13
+		groups   = 1
+		rows     = 256     // output channels per group: the GEMM's M
+		cols     = 169     // output pixels 13x13: its N
+		depth    = 2304    // values per patch, 256x3x3: its K
+		inGroup  = 43264   // input values per group
+		dw       = 1879616 // the weights' gradient in the partial sums
+		db       = 2469440 // the bias's
+		window   = 9       // kernel pixels, 3x3
+		gIn      = 256     // input channels per group: the transposed GEMM's M
+		inPixels = 169     // input pixels 13x13: its N
 	)
 	in, dy := m.buf[5][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[6][:m.n*outSize]
 	dx := m.grad[1][:m.n*inSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -291,8 +381,21 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv5Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
-			runtime.GemmConv(ws, 256, m.conv5Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv5Transposed, d[gr*inGroup:(gr+1)*inGroup], 169, false, runtime.Epilogue{})
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv5Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
+			// dX = flipped weights · dY's patches
+			m.multiply(worker, runtime.Product{
+				M: gIn, N: inPixels, K: rows * window,
+				A: runtime.Dense(m.conv5Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
+				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv5Transposed),
+				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
+			})
 		}
 	}
 }
@@ -301,13 +404,14 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 // 256 channels of 13x13, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 13x13.
 var conv5Transposed = runtime.Conv{C: 256, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
-// conv5Flip lays out conv5's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
-func (m *Model) conv5Flip() {
+// conv5Relay lays out conv5's weights for its input gradient, flipped with their channels swapped:
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv5Relay() {
 	const (
 		groups, gIn, gOut = 1, 256, 256
 		kh, kw            = 3, 3
 	)
-	w, f := m.conv5Weight, m.conv5Flipped
+	w, f := m.conv5Weight, m.conv5Relaid
 	for gr := 0; gr < groups; gr++ {
 		for o := 0; o < gOut; o++ {
 			for c := 0; c < gIn; c++ {
@@ -321,8 +425,10 @@ func (m *Model) conv5Flip() {
 	}
 }
 
-// pool5Backward is the backward pass of pool5 (specs/alexnet_torchvision.net:39), per channel plane: each output's gradient goes to the
-// position of its window's maximum, found as in the forward pass (pool5Window is declared with it).
+// pool5Backward is the backward pass of pool5 (specs/alexnet_torchvision.net:39), 256x13x13 → 256x6x6 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
+// padding 0x0), found again in the input.
 func (m *Model) pool5Backward(worker, lo, hi int) {
 	const (
 		inSize            = 43264   // 256x13x13
@@ -331,12 +437,19 @@ func (m *Model) pool5Backward(worker, lo, hi int) {
 	)
 	in, dy, dx := m.buf[6][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool5Window)
+		runtime.MaxPoolBackward(
+			dx[u*inPlane:(u+1)*inPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			dy[u*outPlane:(u+1)*outPlane],
+			&pool5Window,
+		)
 	}
 }
 
-// pool5DropoutBackward is the backward pass of pool5.dropout (specs/alexnet_torchvision.net:41): the gradient times the mask of the last
-// training-mode Forward, or itself after an inference-mode one.
+// pool5DropoutBackward is the backward pass of pool5.dropout (specs/alexnet_torchvision.net:41), 256x6x6 → 256x6x6 per image,
+// on images lo…hi−1.
+// The gradient times the mask of the last training-mode Forward,
+// or itself after an inference-mode one.
 func (m *Model) pool5DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 9216 // 256x6x6
@@ -353,8 +466,9 @@ func (m *Model) pool5DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc6Backward is the backward pass of fc6 + fc6.relu (specs/alexnet_torchvision.net:42) over the whole batch: dW = dYᵀ·X (4096×n · n×9216)
-// and dX = dY·W (n×4096 · 4096×9216), each GEMM split over the workers.
+// fc6Backward is the backward pass of fc6 + fc6.relu (specs/alexnet_torchvision.net:42), 256x6x6 → 4096 per image,
+// on the whole batch, each GEMM split over the workers.
+// dW = dYᵀ·X (4096×n · n×9216) and dX = dY·W (n×4096 · 4096×9216).
 func (m *Model) fc6Backward() {
 	const (
 		inSize  = 9216 // 256x6x6
@@ -375,12 +489,24 @@ func (m *Model) fc6Backward() {
 			db[j] += g[j]
 		}
 	}
-	runtime.ParallelSgemm(true, false, outSize, inSize, m.n, dy, outSize, x, inSize, m.params[10].Grad, inSize, false, runtime.Epilogue{})
-	runtime.ParallelSgemm(false, false, m.n, inSize, outSize, dy, outSize, m.fc6Weight, inSize, m.grad[1][:m.n*inSize], inSize, false, runtime.Epilogue{})
+	runtime.ParallelMultiply(runtime.Product{
+		M: outSize, N: inSize, K: m.n,
+		A: runtime.Dense(dy, outSize).T(),
+		B: runtime.Dense(x, inSize),
+		C: m.params[10].Grad, LDC: inSize,
+	})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: inSize, K: outSize,
+		A: runtime.Dense(dy, outSize),
+		B: runtime.Dense(m.fc6Weight, inSize),
+		C: m.grad[1][:m.n*inSize], LDC: inSize,
+	})
 }
 
-// fc6DropoutBackward is the backward pass of fc6.dropout (specs/alexnet_torchvision.net:44): the gradient times the mask of the last
-// training-mode Forward, or itself after an inference-mode one.
+// fc6DropoutBackward is the backward pass of fc6.dropout (specs/alexnet_torchvision.net:44), 4096 → 4096 per image,
+// on images lo…hi−1.
+// The gradient times the mask of the last training-mode Forward,
+// or itself after an inference-mode one.
 func (m *Model) fc6DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 4096 // 4096
@@ -397,15 +523,16 @@ func (m *Model) fc6DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc7Backward is the backward pass of fc7 + fc7.relu (specs/alexnet_torchvision.net:45) over the whole batch: dW = dYᵀ·X (4096×n · n×4096)
-// and dX = dY·W (n×4096 · 4096×4096), each GEMM split over the workers.
+// fc7Backward is the backward pass of fc7 + fc7.relu (specs/alexnet_torchvision.net:45), 4096 → 4096 per image,
+// on the whole batch, each GEMM split over the workers.
+// dW = dYᵀ·X (4096×n · n×4096) and dX = dY·W (n×4096 · 4096×4096).
 func (m *Model) fc7Backward() {
 	const (
 		inSize  = 4096 // 4096
 		outSize = 4096 // 4096
 	)
-	x, dy := m.buf[8][:m.n*inSize], m.grad[1][:m.n*outSize]
-	y := m.buf[9][:m.n*outSize]
+	x, dy := m.buf[9][:m.n*inSize], m.grad[1][:m.n*outSize]
+	y := m.buf[10][:m.n*outSize]
 	db := m.params[13].Grad
 	clear(db)
 	// The ReLU's mask and the bias gradient, in one pass over dY.
@@ -419,18 +546,29 @@ func (m *Model) fc7Backward() {
 			db[j] += g[j]
 		}
 	}
-	runtime.ParallelSgemm(true, false, outSize, inSize, m.n, dy, outSize, x, inSize, m.params[12].Grad, inSize, false, runtime.Epilogue{})
-	runtime.ParallelSgemm(false, false, m.n, inSize, outSize, dy, outSize, m.fc7Weight, inSize, m.grad[0][:m.n*inSize], inSize, false, runtime.Epilogue{})
+	runtime.ParallelMultiply(runtime.Product{
+		M: outSize, N: inSize, K: m.n,
+		A: runtime.Dense(dy, outSize).T(),
+		B: runtime.Dense(x, inSize),
+		C: m.params[12].Grad, LDC: inSize,
+	})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: inSize, K: outSize,
+		A: runtime.Dense(dy, outSize),
+		B: runtime.Dense(m.fc7Weight, inSize),
+		C: m.grad[0][:m.n*inSize], LDC: inSize,
+	})
 }
 
-// fc8Backward is the backward pass of fc8 (specs/alexnet_torchvision.net:47) over the whole batch: dW = dYᵀ·X (1000×n · n×4096)
-// and dX = dY·W (n×1000 · 1000×4096), each GEMM split over the workers.
+// fc8Backward is the backward pass of fc8 (specs/alexnet_torchvision.net:47), 4096 → 1000 per image,
+// on the whole batch, each GEMM split over the workers.
+// dW = dYᵀ·X (1000×n · n×4096) and dX = dY·W (n×1000 · 1000×4096).
 func (m *Model) fc8Backward() {
 	const (
 		inSize  = 4096 // 4096
 		outSize = 1000 // 1000
 	)
-	x, dy := m.buf[9][:m.n*inSize], m.grad[0][:m.n*outSize]
+	x, dy := m.buf[10][:m.n*inSize], m.grad[0][:m.n*outSize]
 	db := m.params[15].Grad
 	clear(db)
 	// The ReLU's mask and the bias gradient, in one pass over dY.
@@ -440,6 +578,16 @@ func (m *Model) fc8Backward() {
 			db[j] += g[j]
 		}
 	}
-	runtime.ParallelSgemm(true, false, outSize, inSize, m.n, dy, outSize, x, inSize, m.params[14].Grad, inSize, false, runtime.Epilogue{})
-	runtime.ParallelSgemm(false, false, m.n, inSize, outSize, dy, outSize, m.fc8Weight, inSize, m.grad[1][:m.n*inSize], inSize, false, runtime.Epilogue{})
+	runtime.ParallelMultiply(runtime.Product{
+		M: outSize, N: inSize, K: m.n,
+		A: runtime.Dense(dy, outSize).T(),
+		B: runtime.Dense(x, inSize),
+		C: m.params[14].Grad, LDC: inSize,
+	})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: inSize, K: outSize,
+		A: runtime.Dense(dy, outSize),
+		B: runtime.Dense(m.fc8Weight, inSize),
+		C: m.grad[1][:m.n*inSize], LDC: inSize,
+	})
 }

@@ -111,21 +111,21 @@ type Model struct {
 	train            bool                 // the mode of the last Forward
 	images           int                  // the batch size the buffers are sized for
 	n                int                  // the batch size of the current Forward
-	wide             bool                 // n < workers: kernels run on one goroutine and split their GEMMs instead
+	wide             bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x                []float32            // the current input
-	buf              [11][]float32        // the activation buffers of the memory plan, 193600, 46656, 139968, 32448, 64896, 43264, 43264, 9216, 4096, 4096, 1000 values per image
-	scratch          [][]float32          // per worker: the forward kernels' LRN sums and pooling rows (0 values) and the backward pass's patches
-	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own so that models may run concurrently
+	buf              [12][]float32        // the activation buffers of the memory plan
+	scratch          [][]float32          // per worker: the kernels' scratch, 0 values
+	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad             [2][]float32         // the backward pass's gradient buffers, 193600 values per image each
-	partials         [][]float32          // per worker: its share of the convolutions' parameter gradients
+	partials         [][]float32          // per worker: its images' parameter gradients, 2469696 values
 	labels           []int32              // the labels of the current Backward
 	losses           []float64            // each image's loss
-	conv2Flipped     []float32            // conv2's weights laid out for its input gradient
-	conv3Flipped     []float32            // conv3's weights laid out for its input gradient
-	conv4Flipped     []float32            // conv4's weights laid out for its input gradient
-	conv5Flipped     []float32            // conv5's weights laid out for its input gradient
-	pool5DropoutMask []float32            // pool5.dropout's mask: 0 or 1/(1−p) per value
-	fc6DropoutMask   []float32            // fc6.dropout's mask: 0 or 1/(1−p) per value
+	conv2Relaid      []float32            // conv2's weights laid out for its backward pass
+	conv3Relaid      []float32            // conv3's weights laid out for its backward pass
+	conv4Relaid      []float32            // conv4's weights laid out for its backward pass
+	conv5Relaid      []float32            // conv5's weights laid out for its backward pass
+	pool5DropoutMask []float32            // pool5.dropout's mask, 9216 values per image
+	fc6DropoutMask   []float32            // fc6.dropout's mask, 4096 values per image
 	kernels          kernels
 }
 
@@ -164,10 +164,10 @@ func New() *Model {
 // NewSeeded returns the model with its parameters initialised as the spec says, from seed.
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
-	m.conv2Flipped = make([]float32, 307200)
-	m.conv3Flipped = make([]float32, 663552)
-	m.conv4Flipped = make([]float32, 884736)
-	m.conv5Flipped = make([]float32, 589824)
+	m.conv2Relaid = make([]float32, 307200)
+	m.conv3Relaid = make([]float32, 663552)
+	m.conv4Relaid = make([]float32, 884736)
+	m.conv5Relaid = make([]float32, 589824)
 	m.conv1Weight = make([]float32, 23232)
 	m.conv1Bias = make([]float32, 64)
 	m.conv2Weight = make([]float32, 307200)
@@ -377,33 +377,36 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	m.reserve(n)
 	m.x = x[:n*InputSize]
 	m.train = train
-	m.perImage(m.kernels.conv1)              // conv1 + conv1.relu
-	runtime.Parallel(n*64, m.kernels.pool1)  // pool1
-	m.perImage(m.kernels.conv2)              // conv2 + conv2.relu
-	runtime.Parallel(n*192, m.kernels.pool2) // pool2
-	m.perImage(m.kernels.conv3)              // conv3 + conv3.relu
-	m.perImage(m.kernels.conv4)              // conv4 + conv4.relu
-	m.perImage(m.kernels.conv5)              // conv5 + conv5.relu
-	runtime.Parallel(n*256, m.kernels.pool5) // pool5
+	m.perImage(m.kernels.conv1)                // conv1 + conv1.relu
+	runtime.Parallel(m.n*64, m.kernels.pool1)  // pool1
+	m.perImage(m.kernels.conv2)                // conv2 + conv2.relu
+	runtime.Parallel(m.n*192, m.kernels.pool2) // pool2
+	m.perImage(m.kernels.conv3)                // conv3 + conv3.relu
+	m.perImage(m.kernels.conv4)                // conv4 + conv4.relu
+	m.perImage(m.kernels.conv5)                // conv5 + conv5.relu
+	runtime.Parallel(m.n*256, m.kernels.pool5) // pool5
 	if train {
 		m.perImage(m.kernels.pool5Dropout) // pool5.dropout
 	}
 	m.fc6() // fc6 + fc6.relu
 	if train {
 		m.perImage(m.kernels.fc6Dropout) // fc6.dropout
+	} else {
+		copy(m.buf[9][:n*4096], m.buf[8][:n*4096]) // fc6.dropout: the identity
 	}
 	m.fc7() // fc7 + fc7.relu
 	m.fc8() // fc8
-	return m.buf[10][:n*Classes]
+	return m.buf[11][:n*Classes]
 }
 
-// workspace returns worker w's GEMM workspace, or nil when the kernels run on one goroutine and
-// runtime.Gemm splits each GEMM over the workers instead.
-func (m *Model) workspace(w int) *runtime.Workspace {
+// multiply computes p for a per-image kernel run by worker, with the worker's workspace; or, when the
+// kernels run on one goroutine (fewer images than workers), split over the workers.
+func (m *Model) multiply(worker int, p runtime.Product) {
 	if m.wide {
-		return nil
+		runtime.ParallelMultiply(p)
+		return
 	}
-	return m.workspaces[w]
+	runtime.Multiply(m.workspaces[worker], p)
 }
 
 // perImage runs a per-image kernel over the batch: each worker takes a share of the images, or,
@@ -420,17 +423,18 @@ func (m *Model) perImage(kernel func(worker, lo, hi int)) {
 func (m *Model) reserve(n int) {
 	m.n, m.wide = n, n < runtime.Workers()
 	if n > m.images {
-		m.buf[0] = make([]float32, n*193600)
-		m.buf[1] = make([]float32, n*46656)
-		m.buf[2] = make([]float32, n*139968)
-		m.buf[3] = make([]float32, n*32448)
-		m.buf[4] = make([]float32, n*64896)
-		m.buf[5] = make([]float32, n*43264)
-		m.buf[6] = make([]float32, n*43264)
-		m.buf[7] = make([]float32, n*9216)
-		m.buf[8] = make([]float32, n*4096)
-		m.buf[9] = make([]float32, n*4096)
-		m.buf[10] = make([]float32, n*1000)
+		m.buf[0] = make([]float32, n*193600) // conv1 + conv1.relu
+		m.buf[1] = make([]float32, n*46656)  // pool1
+		m.buf[2] = make([]float32, n*139968) // conv2 + conv2.relu
+		m.buf[3] = make([]float32, n*32448)  // pool2
+		m.buf[4] = make([]float32, n*64896)  // conv3 + conv3.relu
+		m.buf[5] = make([]float32, n*43264)  // conv4 + conv4.relu
+		m.buf[6] = make([]float32, n*43264)  // conv5 + conv5.relu
+		m.buf[7] = make([]float32, n*9216)   // pool5
+		m.buf[8] = make([]float32, n*4096)   // fc6 + fc6.relu
+		m.buf[9] = make([]float32, n*4096)   // fc6.dropout
+		m.buf[10] = make([]float32, n*4096)  // fc7 + fc7.relu
+		m.buf[11] = make([]float32, n*1000)  // fc8
 		m.pool5DropoutMask = make([]float32, n*9216)
 		m.fc6DropoutMask = make([]float32, n*4096)
 		m.grad[0], m.grad[1] = make([]float32, n*193600), make([]float32, n*193600)

@@ -98,18 +98,18 @@ func (m *Model) Backward(labels []int32) float32 {
 	m.fc6Backward()                                    // fc6 + fc6.relu
 	m.perImage(m.kernels.pool5DropoutBackward)         // pool5.dropout
 	runtime.Parallel(m.n*256, m.kernels.pool5Backward) // pool5
-	m.conv5Flip()
+	m.conv5Relay()
 	m.perImage(m.kernels.conv5Backward) // conv5 + conv5.relu
-	m.conv4Flip()
+	m.conv4Relay()
 	m.perImage(m.kernels.conv4Backward) // conv4 + conv4.relu
-	m.conv3Flip()
+	m.conv3Relay()
 	m.perImage(m.kernels.conv3Backward)                // conv3 + conv3.relu
 	runtime.Parallel(m.n*192, m.kernels.pool2Backward) // pool2
-	m.conv2Flip()
+	m.conv2Relay()
 	m.perImage(m.kernels.conv2Backward)               // conv2 + conv2.relu
 	runtime.Parallel(m.n*64, m.kernels.pool1Backward) // pool1
 	m.perImage(m.kernels.conv1Backward)               // conv1 + conv1.relu
-	// The convolutions' parameter gradients: the sum of the workers' partial sums.
+	// The parameter gradients of steps split by image: the sum of the workers' partial sums.
 	m.sumPartials(m.params[0].Grad, 0)
 	m.sumPartials(m.params[1].Grad, 23232)
 	m.sumPartials(m.params[2].Grad, 23296)
@@ -148,7 +148,8 @@ func (m *Model) Step() {
 func (m *Model) sgd(worker, lo, hi int) {
 	for _, c := range m.chunks[lo:hi] {
 		p := m.params[c.param]
-		runtime.SGD(rule, p.Data[c.lo:c.hi], p.Grad[c.lo:c.hi], m.velocity[c.param].Data[c.lo:c.hi], float32(m.lr*lrMult[c.param]), momentum, float32(weightDecay*decayMult[c.param]))
+		lr, decay := float32(m.lr*lrMult[c.param]), float32(weightDecay*decayMult[c.param])
+		runtime.SGD(rule, p.Data[c.lo:c.hi], p.Grad[c.lo:c.hi], m.velocity[c.param].Data[c.lo:c.hi], lr, momentum, decay)
 	}
 }
 

@@ -13,7 +13,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	const (
 		classes = 10
 	)
-	z, dz := m.buf[6][:m.n*classes], m.grad[0][:m.n*classes]
+	z, dz := m.buf[7][:m.n*classes], m.grad[0][:m.n*classes]
 	for i := lo; i < hi; i++ {
 		row, d := z[i*classes:(i+1)*classes], dz[i*classes:(i+1)*classes]
 		top := row[0]
@@ -36,22 +36,25 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	}
 }
 
-// conv1Backward is the backward pass of conv1 + conv1.relu (specs/fashion.net:38), per image and group: dW += dY·patchesᵀ
-// (32×576 · 576×25, the patches packed straight from the image) into the worker's partial sums
+// conv1Backward is the backward pass of conv1 + conv1.relu (specs/fashion.net:38), 1x28x28 → 32x24x24 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (32×576 · 576×25, the patches packed straight from the image)
+// into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
-		inSize            = 784   // 1x28x28
-		outSize           = 18432 // 32x24x24
-		groups            = 1
-		rows, cols, depth = 32, 576, 25
-		inGroup           = 784
-		dw                = 0   // the weights' gradient in the partial sums
-		db                = 800 // the bias's
+		inSize  = 784   // 1x28x28
+		outSize = 18432 // 32x24x24
+		groups  = 1
+		rows    = 32  // output channels per group: the GEMM's M
+		cols    = 576 // output pixels 24x24: its N
+		depth   = 25  // values per patch, 1x5x5: its K
+		inGroup = 784 // input values per group
+		dw      = 0   // the weights' gradient in the partial sums
+		db      = 800 // the bias's
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -60,13 +63,22 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
 		}
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/fashion.net:40), per channel plane: each output's gradient goes to the
-// position of its window's maximum, found as in the forward pass (pool1Window is declared with it).
+// pool1Backward is the backward pass of pool1 (specs/fashion.net:40), 32x24x24 → 32x12x12 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
+// padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 18432    // 32x24x24
@@ -75,22 +87,29 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool1Window)
+		runtime.MaxPoolBackward(
+			dx[u*inPlane:(u+1)*inPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			dy[u*outPlane:(u+1)*outPlane],
+			&pool1Window,
+		)
 	}
 }
 
-// pool1LrnBackward is the exact backward pass of pool1.lrn (specs/fashion.net:41), per image: with b_i = a_i·s_i^−β and
-// s_i = k + α'·Σ_{j∈W(i)} a_j², ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
+// pool1LrnBackward is the backward pass of pool1.lrn (specs/fashion.net:41), 32x12x12 → 32x12x12 per image,
+// on images lo…hi−1.
+// The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
+// ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
 func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 	const (
 		channels        = 32
 		pixels          = 144
 		inSize, outSize = 4608, 4608
-		before, after   = 2, 2
+		before, after   = 2, 2 // channels in the window around c
 		k               = float32(2)
-		scale           = float32(2e-05)
+		scale           = float32(2e-05) // α'
 		beta            = float32(0.75)
-		twoScaleBeta    = float32(3e-05)
+		twoScaleBeta    = float32(3e-05) // 2α'β
 	)
 	in, dy, dx := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
 	terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]
@@ -119,24 +138,30 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// conv2Backward is the backward pass of conv2 + conv2.relu (specs/fashion.net:42), per image and group: dW += dY·patchesᵀ
-// (48×144 · 144×144, the patches packed straight from the image) into the worker's partial sums
+// conv2Backward is the backward pass of conv2 + conv2.relu (specs/fashion.net:42), 32x12x12 → 96x12x12 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (48×144 · 144×144, the patches packed straight from the image)
+// into the worker's partial sums,
 // and dX as the convolution of dY with the flipped weights (16×432 · 432×144, packed from dY).
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize            = 4608  // 32x12x12
-		outSize           = 13824 // 96x12x12
-		groups            = 2
-		rows, cols, depth = 48, 144, 144
-		inGroup           = 2304
-		dw                = 832   // the weights' gradient in the partial sums
-		db                = 14656 // the bias's
+		inSize   = 4608  // 32x12x12
+		outSize  = 13824 // 96x12x12
+		groups   = 2
+		rows     = 48    // output channels per group: the GEMM's M
+		cols     = 144   // output pixels 12x12: its N
+		depth    = 144   // values per patch, 16x3x3: its K
+		inGroup  = 2304  // input values per group
+		dw       = 832   // the weights' gradient in the partial sums
+		db       = 14656 // the bias's
+		window   = 9     // kernel pixels, 3x3
+		gIn      = 16    // input channels per group: the transposed GEMM's M
+		inPixels = 144   // input pixels 12x12: its N
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
 	dx := m.grad[0][:m.n*inSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -146,8 +171,21 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
-			runtime.GemmConv(ws, 16, m.conv2Flipped[gr*depth*rows:(gr+1)*depth*rows], rows*9, g[gr*rows*cols:(gr+1)*rows*cols], &conv2Transposed, d[gr*inGroup:(gr+1)*inGroup], 144, false, runtime.Epilogue{})
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
+			// dX = flipped weights · dY's patches
+			m.multiply(worker, runtime.Product{
+				M: gIn, N: inPixels, K: rows * window,
+				A: runtime.Dense(m.conv2Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
+				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv2Transposed),
+				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
+			})
 		}
 	}
 }
@@ -156,13 +194,14 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 // 48 channels of 12x12, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 12x12.
 var conv2Transposed = runtime.Conv{C: 48, H: 12, W: 12, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 12, OutW: 12}
 
-// conv2Flip lays out conv2's weights for its input gradient: W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
-func (m *Model) conv2Flip() {
+// conv2Relay lays out conv2's weights for its input gradient, flipped with their channels swapped:
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+func (m *Model) conv2Relay() {
 	const (
 		groups, gIn, gOut = 2, 16, 48
 		kh, kw            = 3, 3
 	)
-	w, f := m.conv2Weight, m.conv2Flipped
+	w, f := m.conv2Weight, m.conv2Relaid
 	for gr := 0; gr < groups; gr++ {
 		for o := 0; o < gOut; o++ {
 			for c := 0; c < gIn; c++ {
@@ -176,8 +215,10 @@ func (m *Model) conv2Flip() {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/fashion.net:44), per channel plane: each output's gradient goes to the
-// position of its window's maximum, found as in the forward pass (pool2Window is declared with it).
+// pool2Backward is the backward pass of pool2 (specs/fashion.net:44), 96x12x12 → 96x6x6 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
+// padding 0x0), found again in the input.
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 13824   // 96x12x12
@@ -186,12 +227,18 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 	)
 	in, dy, dx := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &pool2Window)
+		runtime.MaxPoolBackward(
+			dx[u*inPlane:(u+1)*inPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			dy[u*outPlane:(u+1)*outPlane],
+			&pool2Window,
+		)
 	}
 }
 
-// fc3Backward is the backward pass of fc3 + fc3.relu (specs/fashion.net:45) over the whole batch: dW = dYᵀ·X (256×n · n×3456)
-// and dX = dY·W (n×256 · 256×3456), each GEMM split over the workers.
+// fc3Backward is the backward pass of fc3 + fc3.relu (specs/fashion.net:45), 96x6x6 → 256 per image,
+// on the whole batch, each GEMM split over the workers.
+// dW = dYᵀ·X (256×n · n×3456) and dX = dY·W (n×256 · 256×3456).
 func (m *Model) fc3Backward() {
 	const (
 		inSize  = 3456 // 96x6x6
@@ -212,12 +259,24 @@ func (m *Model) fc3Backward() {
 			db[j] += g[j]
 		}
 	}
-	runtime.ParallelSgemm(true, false, outSize, inSize, m.n, dy, outSize, x, inSize, m.params[4].Grad, inSize, false, runtime.Epilogue{})
-	runtime.ParallelSgemm(false, false, m.n, inSize, outSize, dy, outSize, m.fc3Weight, inSize, m.grad[0][:m.n*inSize], inSize, false, runtime.Epilogue{})
+	runtime.ParallelMultiply(runtime.Product{
+		M: outSize, N: inSize, K: m.n,
+		A: runtime.Dense(dy, outSize).T(),
+		B: runtime.Dense(x, inSize),
+		C: m.params[4].Grad, LDC: inSize,
+	})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: inSize, K: outSize,
+		A: runtime.Dense(dy, outSize),
+		B: runtime.Dense(m.fc3Weight, inSize),
+		C: m.grad[0][:m.n*inSize], LDC: inSize,
+	})
 }
 
-// fc3DropoutBackward is the backward pass of fc3.dropout (specs/fashion.net:47): the gradient times the mask of the last
-// training-mode Forward, or itself after an inference-mode one.
+// fc3DropoutBackward is the backward pass of fc3.dropout (specs/fashion.net:47), 256 → 256 per image,
+// on images lo…hi−1.
+// The gradient times the mask of the last training-mode Forward,
+// or itself after an inference-mode one.
 func (m *Model) fc3DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 256 // 256
@@ -234,14 +293,15 @@ func (m *Model) fc3DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc4Backward is the backward pass of fc4 (specs/fashion.net:48) over the whole batch: dW = dYᵀ·X (10×n · n×256)
-// and dX = dY·W (n×10 · 10×256), each GEMM split over the workers.
+// fc4Backward is the backward pass of fc4 (specs/fashion.net:48), 256 → 10 per image,
+// on the whole batch, each GEMM split over the workers.
+// dW = dYᵀ·X (10×n · n×256) and dX = dY·W (n×10 · 10×256).
 func (m *Model) fc4Backward() {
 	const (
 		inSize  = 256 // 256
 		outSize = 10  // 10
 	)
-	x, dy := m.buf[5][:m.n*inSize], m.grad[0][:m.n*outSize]
+	x, dy := m.buf[6][:m.n*inSize], m.grad[0][:m.n*outSize]
 	db := m.params[7].Grad
 	clear(db)
 	// The ReLU's mask and the bias gradient, in one pass over dY.
@@ -251,6 +311,16 @@ func (m *Model) fc4Backward() {
 			db[j] += g[j]
 		}
 	}
-	runtime.ParallelSgemm(true, false, outSize, inSize, m.n, dy, outSize, x, inSize, m.params[6].Grad, inSize, false, runtime.Epilogue{})
-	runtime.ParallelSgemm(false, false, m.n, inSize, outSize, dy, outSize, m.fc4Weight, inSize, m.grad[1][:m.n*inSize], inSize, false, runtime.Epilogue{})
+	runtime.ParallelMultiply(runtime.Product{
+		M: outSize, N: inSize, K: m.n,
+		A: runtime.Dense(dy, outSize).T(),
+		B: runtime.Dense(x, inSize),
+		C: m.params[6].Grad, LDC: inSize,
+	})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: inSize, K: outSize,
+		A: runtime.Dense(dy, outSize),
+		B: runtime.Dense(m.fc4Weight, inSize),
+		C: m.grad[1][:m.n*inSize], LDC: inSize,
+	})
 }

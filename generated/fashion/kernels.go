@@ -8,8 +8,8 @@ import "github.com/netc-project/netc/runtime"
 // output pixel, each the input under that pixel's window, zero in the padding.
 var conv1Geometry = runtime.Conv{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, PH: 0, PW: 0, OutH: 24, OutW: 24}
 
-// conv1 computes conv1 (specs/fashion.net:38): 1x28x28 → 32x24x24 per image.
-// It includes conv1.relu (specs/fashion.net:39) in the same pass.
+// conv1 runs conv1 + conv1.relu (specs/fashion.net:38), 1x28x28 → 32x24x24 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (32×25) · patches (25×576) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as conv1Geometry lays them out.
 func (m *Model) conv1(worker, lo, hi int) {
@@ -17,23 +17,29 @@ func (m *Model) conv1(worker, lo, hi int) {
 		inSize  = 784   // 1x28x28
 		outSize = 18432 // 32x24x24
 		groups  = 1
-		rows    = 32  // output channels per group: the GEMM's m
-		cols    = 576 // output pixels 24x24: its n
-		depth   = 25  // values per patch, 1x5x5: its k
+		rows    = 32  // output channels per group: the GEMM's M
+		cols    = 576 // output pixels 24x24: its N
+		depth   = 25  // values per patch, 1x5x5: its K
 		inGroup = 784 // input values per group
 	)
 	in, out := m.x, m.buf[0][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.conv1Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv1Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv1Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.conv1Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv1Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.conv1Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
 
-// pool1 computes pool1 (specs/fashion.net:40): 32x24x24 → 32x12x12 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
+// pool1 runs pool1 (specs/fashion.net:40), 32x24x24 → 32x12x12 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool1(worker, lo, hi int) {
 	const (
 		inSize            = 18432    // 32x24x24
@@ -42,25 +48,30 @@ func (m *Model) pool1(worker, lo, hi int) {
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool1Window)
+		runtime.MaxPool(
+			out[u*outPlane:(u+1)*outPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			&pool1Window,
+		)
 	}
 }
 
 // pool1Window is the geometry of pool1's windows over one channel plane.
 var pool1Window = runtime.Pool{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 12, OutW: 12}
 
-// pool1Lrn computes pool1.lrn (specs/fashion.net:41): 32x12x12 → 32x12x12 per image.
+// pool1Lrn runs pool1.lrn (specs/fashion.net:41), 32x12x12 → 32x12x12 per image,
+// on images lo…hi−1.
 // b = a / (2 + 2e-05·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
-// α/n = 0.0001/5 (PyTorch's and Caffe's convention).
+// α' = α/n = 0.0001/5 (PyTorch's and Caffe's convention).
 func (m *Model) pool1Lrn(worker, lo, hi int) {
 	const (
 		channels        = 32
 		pixels          = 144
 		inSize, outSize = 4608, 4608
 		before, after   = 2, 2 // channels in the window around c
-		k               = 2.0
-		scale           = 2e-05
-		beta            = 0.75
+		k               = float32(2)
+		scale           = float32(2e-05) // α'
+		beta            = float32(0.75)
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
 	sums := m.scratch[worker][:pixels]
@@ -80,8 +91,8 @@ func (m *Model) pool1Lrn(worker, lo, hi int) {
 // output pixel, each the input under that pixel's window, zero in the padding.
 var conv2Geometry = runtime.Conv{C: 16, H: 12, W: 12, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 12, OutW: 12}
 
-// conv2 computes conv2 (specs/fashion.net:42): 32x12x12 → 96x12x12 per image.
-// It includes conv2.relu (specs/fashion.net:43) in the same pass.
+// conv2 runs conv2 + conv2.relu (specs/fashion.net:42), 32x12x12 → 96x12x12 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (48×144) · patches (144×144) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as conv2Geometry lays them out.
 func (m *Model) conv2(worker, lo, hi int) {
@@ -89,23 +100,29 @@ func (m *Model) conv2(worker, lo, hi int) {
 		inSize  = 4608  // 32x12x12
 		outSize = 13824 // 96x12x12
 		groups  = 2
-		rows    = 48   // output channels per group: the GEMM's m
-		cols    = 144  // output pixels 12x12: its n
-		depth   = 144  // values per patch, 16x3x3: its k
+		rows    = 48   // output channels per group: the GEMM's M
+		cols    = 144  // output pixels 12x12: its N
+		depth   = 144  // values per patch, 16x3x3: its K
 		inGroup = 2304 // input values per group
 	)
 	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.conv2Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &conv2Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.conv2Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.conv2Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv2Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.conv2Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
 
-// pool2 computes pool2 (specs/fashion.net:44): 96x12x12 → 96x6x6 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored), per channel plane.
+// pool2 runs pool2 (specs/fashion.net:44), 96x12x12 → 96x6x6 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool2(worker, lo, hi int) {
 	const (
 		inSize            = 13824   // 96x12x12
@@ -114,16 +131,20 @@ func (m *Model) pool2(worker, lo, hi int) {
 	)
 	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &pool2Window)
+		runtime.MaxPool(
+			out[u*outPlane:(u+1)*outPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			&pool2Window,
+		)
 	}
 }
 
 // pool2Window is the geometry of pool2's windows over one channel plane.
 var pool2Window = runtime.Pool{H: 12, W: 12, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
-// fc3 computes fc3 (specs/fashion.net:45): 96x6x6 → 256 per image.
-// It includes fc3.relu (specs/fashion.net:46) in the same pass.
-// The whole batch in one GEMM, split over the workers: inputs (n×3456) · weightsᵀ (3456×256) + bias, then max(0, ·).
+// fc3 runs fc3 + fc3.relu (specs/fashion.net:45), 96x6x6 → 256 per image,
+// on the whole batch, each GEMM split over the workers.
+// One GEMM: inputs (n×3456) · weightsᵀ (3456×256) + bias, then max(0, ·).
 // Each image's 96x6x6 input is read as a vector in C, H, W order, as PyTorch flattens it.
 func (m *Model) fc3() {
 	const (
@@ -131,10 +152,17 @@ func (m *Model) fc3() {
 		outSize = 256  // 256
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
-	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc3Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc3Bias, ReLU: true})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: outSize, K: inSize,
+		A: runtime.Dense(in, inSize),
+		B: runtime.Dense(m.fc3Weight, inSize).T(),
+		C: out, LDC: outSize,
+		Epilogue: runtime.Epilogue{ColBias: m.fc3Bias, ReLU: true},
+	})
 }
 
-// fc3Dropout computes fc3.dropout (specs/fashion.net:47): 256 → 256 per image.
+// fc3Dropout runs fc3.dropout (specs/fashion.net:47), 256 → 256 per image,
+// on images lo…hi−1.
 // Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted dropout).
 func (m *Model) fc3Dropout(worker, lo, hi int) {
 	const (
@@ -144,7 +172,7 @@ func (m *Model) fc3Dropout(worker, lo, hi int) {
 		scale   = float32(2)
 		stream  = 0 // this layer's share of the seed's streams
 	)
-	in, out, mask := m.buf[5][:m.n*inSize], m.buf[5][:m.n*outSize], m.fc3DropoutMask[:m.n*outSize]
+	in, out, mask := m.buf[5][:m.n*inSize], m.buf[6][:m.n*outSize], m.fc3DropoutMask[:m.n*outSize]
 	for i := lo; i < hi; i++ {
 		rng := runtime.NewRNG(m.seed)
 		r := rng.Split(uint64(m.steps)<<32 | uint64(i)<<8 | stream)
@@ -156,13 +184,20 @@ func (m *Model) fc3Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc4 computes fc4 (specs/fashion.net:48): 256 → 10 per image.
-// The whole batch in one GEMM, split over the workers: inputs (n×256) · weightsᵀ (256×10) + bias.
+// fc4 runs fc4 (specs/fashion.net:48), 256 → 10 per image,
+// on the whole batch, each GEMM split over the workers.
+// One GEMM: inputs (n×256) · weightsᵀ (256×10) + bias.
 func (m *Model) fc4() {
 	const (
 		inSize  = 256 // 256
 		outSize = 10  // 10
 	)
-	in, out := m.buf[5][:m.n*inSize], m.buf[6][:m.n*outSize]
-	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc4Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc4Bias})
+	in, out := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize]
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: outSize, K: inSize,
+		A: runtime.Dense(in, inSize),
+		B: runtime.Dense(m.fc4Weight, inSize).T(),
+		C: out, LDC: outSize,
+		Epilogue: runtime.Epilogue{ColBias: m.fc4Bias},
+	})
 }

@@ -55,17 +55,17 @@ type Model struct {
 	train          bool                 // the mode of the last Forward
 	images         int                  // the batch size the buffers are sized for
 	n              int                  // the batch size of the current Forward
-	wide           bool                 // n < workers: kernels run on one goroutine and split their GEMMs instead
+	wide           bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x              []float32            // the current input
-	buf            [7][]float32         // the activation buffers of the memory plan, 18432, 4608, 4608, 13824, 3456, 256, 10 values per image
-	scratch        [][]float32          // per worker: the forward kernels' LRN sums and pooling rows (144 values) and the backward pass's patches
-	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own so that models may run concurrently
+	buf            [8][]float32         // the activation buffers of the memory plan
+	scratch        [][]float32          // per worker: the kernels' scratch, 4752 values
+	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 18432 values per image each
-	partials       [][]float32          // per worker: its share of the convolutions' parameter gradients
+	partials       [][]float32          // per worker: its images' parameter gradients, 14752 values
 	labels         []int32              // the labels of the current Backward
 	losses         []float64            // each image's loss
-	conv2Flipped   []float32            // conv2's weights laid out for its input gradient
-	fc3DropoutMask []float32            // fc3.dropout's mask: 0 or 1/(1−p) per value
+	conv2Relaid    []float32            // conv2's weights laid out for its backward pass
+	fc3DropoutMask []float32            // fc3.dropout's mask, 256 values per image
 	kernels        kernels
 }
 
@@ -96,7 +96,7 @@ func New() *Model {
 // NewSeeded returns the model with its parameters initialised as the spec says, from seed.
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
-	m.conv2Flipped = make([]float32, 13824)
+	m.conv2Relaid = make([]float32, 13824)
 	m.conv1Weight = make([]float32, 800)
 	m.conv1Bias = make([]float32, 32)
 	m.conv2Weight = make([]float32, 13824)
@@ -241,26 +241,29 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	m.reserve(n)
 	m.x = x[:n*InputSize]
 	m.train = train
-	m.perImage(m.kernels.conv1)             // conv1 + conv1.relu
-	runtime.Parallel(n*32, m.kernels.pool1) // pool1
-	m.perImage(m.kernels.pool1Lrn)          // pool1.lrn
-	m.perImage(m.kernels.conv2)             // conv2 + conv2.relu
-	runtime.Parallel(n*96, m.kernels.pool2) // pool2
-	m.fc3()                                 // fc3 + fc3.relu
+	m.perImage(m.kernels.conv1)               // conv1 + conv1.relu
+	runtime.Parallel(m.n*32, m.kernels.pool1) // pool1
+	m.perImage(m.kernels.pool1Lrn)            // pool1.lrn
+	m.perImage(m.kernels.conv2)               // conv2 + conv2.relu
+	runtime.Parallel(m.n*96, m.kernels.pool2) // pool2
+	m.fc3()                                   // fc3 + fc3.relu
 	if train {
 		m.perImage(m.kernels.fc3Dropout) // fc3.dropout
+	} else {
+		copy(m.buf[6][:n*256], m.buf[5][:n*256]) // fc3.dropout: the identity
 	}
 	m.fc4() // fc4
-	return m.buf[6][:n*Classes]
+	return m.buf[7][:n*Classes]
 }
 
-// workspace returns worker w's GEMM workspace, or nil when the kernels run on one goroutine and
-// runtime.Gemm splits each GEMM over the workers instead.
-func (m *Model) workspace(w int) *runtime.Workspace {
+// multiply computes p for a per-image kernel run by worker, with the worker's workspace; or, when the
+// kernels run on one goroutine (fewer images than workers), split over the workers.
+func (m *Model) multiply(worker int, p runtime.Product) {
 	if m.wide {
-		return nil
+		runtime.ParallelMultiply(p)
+		return
 	}
-	return m.workspaces[w]
+	runtime.Multiply(m.workspaces[worker], p)
 }
 
 // perImage runs a per-image kernel over the batch: each worker takes a share of the images, or,
@@ -277,13 +280,14 @@ func (m *Model) perImage(kernel func(worker, lo, hi int)) {
 func (m *Model) reserve(n int) {
 	m.n, m.wide = n, n < runtime.Workers()
 	if n > m.images {
-		m.buf[0] = make([]float32, n*18432)
-		m.buf[1] = make([]float32, n*4608)
-		m.buf[2] = make([]float32, n*4608)
-		m.buf[3] = make([]float32, n*13824)
-		m.buf[4] = make([]float32, n*3456)
-		m.buf[5] = make([]float32, n*256)
-		m.buf[6] = make([]float32, n*10)
+		m.buf[0] = make([]float32, n*18432) // conv1 + conv1.relu
+		m.buf[1] = make([]float32, n*4608)  // pool1
+		m.buf[2] = make([]float32, n*4608)  // pool1.lrn
+		m.buf[3] = make([]float32, n*13824) // conv2 + conv2.relu
+		m.buf[4] = make([]float32, n*3456)  // pool2
+		m.buf[5] = make([]float32, n*256)   // fc3 + fc3.relu
+		m.buf[6] = make([]float32, n*256)   // fc3.dropout
+		m.buf[7] = make([]float32, n*10)    // fc4
 		m.fc3DropoutMask = make([]float32, n*256)
 		m.grad[0], m.grad[1] = make([]float32, n*18432), make([]float32, n*18432)
 		m.losses = make([]float64, n)

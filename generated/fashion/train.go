@@ -80,12 +80,12 @@ func (m *Model) Backward(labels []int32) float32 {
 	m.perImage(m.kernels.fc3DropoutBackward)          // fc3.dropout
 	m.fc3Backward()                                   // fc3 + fc3.relu
 	runtime.Parallel(m.n*96, m.kernels.pool2Backward) // pool2
-	m.conv2Flip()
+	m.conv2Relay()
 	m.perImage(m.kernels.conv2Backward)               // conv2 + conv2.relu
 	m.perImage(m.kernels.pool1LrnBackward)            // pool1.lrn
 	runtime.Parallel(m.n*32, m.kernels.pool1Backward) // pool1
 	m.perImage(m.kernels.conv1Backward)               // conv1 + conv1.relu
-	// The convolutions' parameter gradients: the sum of the workers' partial sums.
+	// The parameter gradients of steps split by image: the sum of the workers' partial sums.
 	m.sumPartials(m.params[0].Grad, 0)
 	m.sumPartials(m.params[1].Grad, 800)
 	m.sumPartials(m.params[2].Grad, 832)
@@ -118,7 +118,8 @@ func (m *Model) Step() {
 func (m *Model) sgd(worker, lo, hi int) {
 	for _, c := range m.chunks[lo:hi] {
 		p := m.params[c.param]
-		runtime.SGD(rule, p.Data[c.lo:c.hi], p.Grad[c.lo:c.hi], m.velocity[c.param].Data[c.lo:c.hi], float32(m.lr*lrMult[c.param]), momentum, float32(weightDecay*decayMult[c.param]))
+		lr, decay := float32(m.lr*lrMult[c.param]), float32(weightDecay*decayMult[c.param])
+		runtime.SGD(rule, p.Data[c.lo:c.hi], p.Grad[c.lo:c.hi], m.velocity[c.param].Data[c.lo:c.hi], lr, momentum, decay)
 	}
 }
 

@@ -13,7 +13,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	const (
 		classes = 10
 	)
-	z, dz := m.buf[6][:m.n*classes], m.grad[0][:m.n*classes]
+	z, dz := m.buf[7][:m.n*classes], m.grad[0][:m.n*classes]
 	for i := lo; i < hi; i++ {
 		row, d := z[i*classes:(i+1)*classes], dz[i*classes:(i+1)*classes]
 		top := row[0]
@@ -36,22 +36,25 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	}
 }
 
-// c1Backward is the backward pass of c1 + c1.relu (specs/tiny.net:33), per image and group: dW += dY·patchesᵀ
-// (8×256 · 256×27, the patches packed straight from the image) into the worker's partial sums
+// c1Backward is the backward pass of c1 + c1.relu (specs/tiny.net:33), 3x16x16 → 8x16x16 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (8×256 · 256×27, the patches packed straight from the image)
+// into the worker's partial sums.
 func (m *Model) c1Backward(worker, lo, hi int) {
 	const (
-		inSize            = 768  // 3x16x16
-		outSize           = 2048 // 8x16x16
-		groups            = 1
-		rows, cols, depth = 8, 256, 27
-		inGroup           = 768
-		dw                = 0   // the weights' gradient in the partial sums
-		db                = 216 // the bias's
+		inSize  = 768  // 3x16x16
+		outSize = 2048 // 8x16x16
+		groups  = 1
+		rows    = 8   // output channels per group: the GEMM's M
+		cols    = 256 // output pixels 16x16: its N
+		depth   = 27  // values per patch, 3x3x3: its K
+		inGroup = 768 // input values per group
+		dw      = 0   // the weights' gradient in the partial sums
+		db      = 216 // the bias's
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -60,23 +63,32 @@ func (m *Model) c1Backward(worker, lo, hi int) {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &c1Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &c1Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
 		}
 	}
 }
 
-// c1LrnBackward is the exact backward pass of c1.lrn (specs/tiny.net:35), per image: with b_i = a_i·s_i^−β and
-// s_i = k + α'·Σ_{j∈W(i)} a_j², ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
+// c1LrnBackward is the backward pass of c1.lrn (specs/tiny.net:35), 8x16x16 → 8x16x16 per image,
+// on images lo…hi−1.
+// The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
+// ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
 func (m *Model) c1LrnBackward(worker, lo, hi int) {
 	const (
 		channels        = 8
 		pixels          = 256
 		inSize, outSize = 2048, 2048
-		before, after   = 2, 2
+		before, after   = 2, 2 // channels in the window around c
 		k               = float32(2)
-		scale           = float32(0.1)
+		scale           = float32(0.1) // α'
 		beta            = float32(0.75)
-		twoScaleBeta    = float32(0.15)
+		twoScaleBeta    = float32(0.15) // 2α'β
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]
@@ -105,8 +117,10 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// p1Backward is the backward pass of p1 (specs/tiny.net:36), per channel plane: each output's gradient goes to the
-// position of its window's maximum, found as in the forward pass (p1Window is declared with it).
+// p1Backward is the backward pass of p1 (specs/tiny.net:36), 8x16x16 → 8x8x8 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
+// padding 1x1), found again in the input.
 func (m *Model) p1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 2048    // 8x16x16
@@ -115,28 +129,35 @@ func (m *Model) p1Backward(worker, lo, hi int) {
 	)
 	in, dy, dx := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(dx[u*inPlane:(u+1)*inPlane], in[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &p1Window)
+		runtime.MaxPoolBackward(
+			dx[u*inPlane:(u+1)*inPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			dy[u*outPlane:(u+1)*outPlane],
+			&p1Window,
+		)
 	}
 }
 
-// c2Backward is the backward pass of c2 + c2.relu (specs/tiny.net:37), per image and group: dW += dY·patchesᵀ
-// (6×24 · 24×24, the patches packed straight from the image) into the worker's partial sums
-// and dX = col2im(Wᵀ·dY) (24×6 · 6×24)
+// c2Backward is the backward pass of c2 + c2.relu (specs/tiny.net:37), 8x8x8 → 12x6x4 per image,
+// on images lo…hi−1.
+// Per image and group: dW += dY·patchesᵀ (6×24 · 24×24, the patches packed straight from the image)
+// into the worker's partial sums,
+// and dX = col2im(Wᵀ·dY) (24×6 · 6×24).
 func (m *Model) c2Backward(worker, lo, hi int) {
 	const (
-		inSize            = 512 // 8x8x8
-		outSize           = 288 // 12x6x4
-		groups            = 2
-		rows, cols, depth = 6, 24, 24
-		inGroup           = 256
-		dw                = 224 // the weights' gradient in the partial sums
-		db                = 0   // the bias's
+		inSize  = 512 // 8x8x8
+		outSize = 288 // 12x6x4
+		groups  = 2
+		rows    = 6   // output channels per group: the GEMM's M
+		cols    = 24  // output pixels 6x4: its N
+		depth   = 24  // values per patch, 4x3x2: its K
+		inGroup = 256 // input values per group
+		dw      = 224 // the weights' gradient in the partial sums
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
 	dx, dpatches := m.grad[0][:m.n*inSize], m.scratch[worker][:depth*cols]
 	sums := m.partials[worker]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
@@ -147,25 +168,40 @@ func (m *Model) c2Backward(worker, lo, hi int) {
 		d := dx[i*inSize : (i+1)*inSize]
 		clear(d)
 		for gr := 0; gr < groups; gr++ {
-			runtime.GemmConvT(ws, rows, g[gr*rows*cols:(gr+1)*rows*cols], cols, src[gr*inGroup:(gr+1)*inGroup], &c2Geometry, sums[dw+gr*rows*depth:dw+(gr+1)*rows*depth], depth, true)
-			runtime.Gemm(ws, true, false, depth, cols, rows, m.c2Weight[gr*rows*depth:(gr+1)*rows*depth], depth, g[gr*rows*cols:(gr+1)*rows*cols], cols, dpatches, cols, false, runtime.Epilogue{})
+			// dW += dY · patchesᵀ
+			m.multiply(worker, runtime.Product{
+				M: rows, N: depth, K: cols,
+				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &c2Geometry).T(),
+				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
+				Acc: true,
+			})
+			// dX = col2im(Wᵀ · dY)
+			m.multiply(worker, runtime.Product{
+				M: depth, N: cols, K: rows,
+				A: runtime.Dense(m.c2Weight[gr*rows*depth:(gr+1)*rows*depth], depth).T(),
+				B: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
+				C: dpatches, LDC: cols,
+			})
 			runtime.Col2im(d[gr*inGroup:(gr+1)*inGroup], dpatches, &c2Geometry)
 		}
 	}
 }
 
-// c2LrnBackward is the exact backward pass of c2.lrn (specs/tiny.net:39), per image: with b_i = a_i·s_i^−β and
-// s_i = k + α'·Σ_{j∈W(i)} a_j², ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
+// c2LrnBackward is the backward pass of c2.lrn (specs/tiny.net:39), 12x6x4 → 12x6x4 per image,
+// on images lo…hi−1.
+// The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
+// ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
 func (m *Model) c2LrnBackward(worker, lo, hi int) {
 	const (
 		channels        = 12
 		pixels          = 24
 		inSize, outSize = 288, 288
-		before, after   = 1, 1
+		before, after   = 1, 1 // channels in the window around c
 		k               = float32(1)
-		scale           = float32(0.016666668)
+		scale           = float32(0.016666668) // α'
 		beta            = float32(0.75)
-		twoScaleBeta    = float32(0.025)
+		twoScaleBeta    = float32(0.025) // 2α'β
 	)
 	in, dy, dx := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
 	terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]
@@ -194,66 +230,44 @@ func (m *Model) c2LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// p2Backward is the backward pass of p2 (specs/tiny.net:40), per channel plane: each output's gradient is spread over its window, divided by the window's size counting padding.
+// p2Backward is the backward pass of p2 (specs/tiny.net:40), 12x6x4 → 12x3x2 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output's gradient is spread over its 3x3 window (stride 2x2),
+// divided by the window's size counting padding (0x0).
 func (m *Model) p2Backward(worker, lo, hi int) {
 	const (
-		inSize     = 288 // 12x6x4
-		outSize    = 72  // 12x3x2
-		inH, inW   = 6, 4
-		outH, outW = 3, 2
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 0, 0
+		inSize            = 288   // 12x6x4
+		outSize           = 72    // 12x3x2
+		inPlane, outPlane = 24, 6 // a channel plane of each
 	)
 	dy, dx := m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		gy, d := dy[u*outH*outW:(u+1)*outH*outW], dx[u*inH*inW:(u+1)*inH*inW]
-		clear(d)
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				v := gy[oy*outW+ox] / float32((min(oy*sh-ph+kh, inH+ph)-(oy*sh-ph))*(min(ox*sw-pw+kw, inW+pw)-(ox*sw-pw)))
-				for y := y0; y < y1; y++ {
-					for xx := x0; xx < x1; xx++ {
-						d[y*inW+xx] += v
-					}
-				}
-			}
-		}
+		runtime.AvgPoolBackward(
+			dx[u*inPlane:(u+1)*inPlane],
+			dy[u*outPlane:(u+1)*outPlane],
+			&p2Window,
+		)
 	}
 }
 
-// aBackward is the backward pass of a (specs/tiny.net:41), per channel plane: each output's gradient is
-// spread over its window, divided by the window's size.
+// aBackward is the backward pass of a (specs/tiny.net:41), 12x3x2 → 12x2x2 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output's gradient is spread over its window, divided by the window's size.
 func (m *Model) aBackward(worker, lo, hi int) {
 	const (
-		inSize     = 72 // 12x3x2
-		outSize    = 48 // 12x2x2
-		inH, inW   = 3, 2
-		outH, outW = 2, 2
+		inSize            = 72   // 12x3x2
+		outSize           = 48   // 12x2x2
+		inPlane, outPlane = 6, 4 // a channel plane of each
 	)
 	dy, dx := m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		gy, d := dy[u*outH*outW:(u+1)*outH*outW], dx[u*inH*inW:(u+1)*inH*inW]
-		clear(d)
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := oy*inH/outH, ((oy+1)*inH+outH-1)/outH
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := ox*inW/outW, ((ox+1)*inW+outW-1)/outW
-				v := gy[oy*outW+ox] / float32((y1-y0)*(x1-x0))
-				for y := y0; y < y1; y++ {
-					for xx := x0; xx < x1; xx++ {
-						d[y*inW+xx] += v
-					}
-				}
-			}
-		}
+		runtime.AdaptiveAvgPoolBackward(dx[u*inPlane:(u+1)*inPlane], dy[u*outPlane:(u+1)*outPlane], &aWindow)
 	}
 }
 
-// fc1Backward is the backward pass of fc1 + fc1.relu (specs/tiny.net:43) over the whole batch: dW = dYᵀ·X (16×n · n×48)
-// and dX = dY·W (n×16 · 16×48), each GEMM split over the workers.
+// fc1Backward is the backward pass of fc1 + fc1.relu (specs/tiny.net:43), 48 → 16 per image,
+// on the whole batch, each GEMM split over the workers.
+// dW = dYᵀ·X (16×n · n×48) and dX = dY·W (n×16 · 16×48).
 func (m *Model) fc1Backward() {
 	const (
 		inSize  = 48 // 48
@@ -274,12 +288,24 @@ func (m *Model) fc1Backward() {
 			db[j] += g[j]
 		}
 	}
-	runtime.ParallelSgemm(true, false, outSize, inSize, m.n, dy, outSize, x, inSize, m.params[3].Grad, inSize, false, runtime.Epilogue{})
-	runtime.ParallelSgemm(false, false, m.n, inSize, outSize, dy, outSize, m.fc1Weight, inSize, m.grad[0][:m.n*inSize], inSize, false, runtime.Epilogue{})
+	runtime.ParallelMultiply(runtime.Product{
+		M: outSize, N: inSize, K: m.n,
+		A: runtime.Dense(dy, outSize).T(),
+		B: runtime.Dense(x, inSize),
+		C: m.params[3].Grad, LDC: inSize,
+	})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: inSize, K: outSize,
+		A: runtime.Dense(dy, outSize),
+		B: runtime.Dense(m.fc1Weight, inSize),
+		C: m.grad[0][:m.n*inSize], LDC: inSize,
+	})
 }
 
-// fc1DropoutBackward is the backward pass of fc1.dropout (specs/tiny.net:45): the gradient times the mask of the last
-// training-mode Forward, or itself after an inference-mode one.
+// fc1DropoutBackward is the backward pass of fc1.dropout (specs/tiny.net:45), 16 → 16 per image,
+// on images lo…hi−1.
+// The gradient times the mask of the last training-mode Forward,
+// or itself after an inference-mode one.
 func (m *Model) fc1DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 16 // 16
@@ -296,14 +322,15 @@ func (m *Model) fc1DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc2Backward is the backward pass of fc2 (specs/tiny.net:46) over the whole batch: dW = dYᵀ·X (10×n · n×16)
-// and dX = dY·W (n×10 · 10×16), each GEMM split over the workers.
+// fc2Backward is the backward pass of fc2 (specs/tiny.net:46), 16 → 10 per image,
+// on the whole batch, each GEMM split over the workers.
+// dW = dYᵀ·X (10×n · n×16) and dX = dY·W (n×10 · 10×16).
 func (m *Model) fc2Backward() {
 	const (
 		inSize  = 16 // 16
 		outSize = 10 // 10
 	)
-	x, dy := m.buf[5][:m.n*inSize], m.grad[0][:m.n*outSize]
+	x, dy := m.buf[6][:m.n*inSize], m.grad[0][:m.n*outSize]
 	db := m.params[6].Grad
 	clear(db)
 	// The ReLU's mask and the bias gradient, in one pass over dY.
@@ -313,6 +340,16 @@ func (m *Model) fc2Backward() {
 			db[j] += g[j]
 		}
 	}
-	runtime.ParallelSgemm(true, false, outSize, inSize, m.n, dy, outSize, x, inSize, m.params[5].Grad, inSize, false, runtime.Epilogue{})
-	runtime.ParallelSgemm(false, false, m.n, inSize, outSize, dy, outSize, m.fc2Weight, inSize, m.grad[1][:m.n*inSize], inSize, false, runtime.Epilogue{})
+	runtime.ParallelMultiply(runtime.Product{
+		M: outSize, N: inSize, K: m.n,
+		A: runtime.Dense(dy, outSize).T(),
+		B: runtime.Dense(x, inSize),
+		C: m.params[5].Grad, LDC: inSize,
+	})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: inSize, K: outSize,
+		A: runtime.Dense(dy, outSize),
+		B: runtime.Dense(m.fc2Weight, inSize),
+		C: m.grad[1][:m.n*inSize], LDC: inSize,
+	})
 }

@@ -8,8 +8,8 @@ import "github.com/netc-project/netc/runtime"
 // output pixel, each the input under that pixel's window, zero in the padding.
 var c1Geometry = runtime.Conv{C: 3, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 16, OutW: 16}
 
-// c1 computes c1 (specs/tiny.net:33): 3x16x16 → 8x16x16 per image.
-// It includes c1.relu (specs/tiny.net:34) in the same pass.
+// c1 runs c1 + c1.relu (specs/tiny.net:33), 3x16x16 → 8x16x16 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (8×27) · patches (27×256) + bias, then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as c1Geometry lays them out.
 func (m *Model) c1(worker, lo, hi int) {
@@ -17,33 +17,39 @@ func (m *Model) c1(worker, lo, hi int) {
 		inSize  = 768  // 3x16x16
 		outSize = 2048 // 8x16x16
 		groups  = 1
-		rows    = 8   // output channels per group: the GEMM's m
-		cols    = 256 // output pixels 16x16: its n
-		depth   = 27  // values per patch, 3x3x3: its k
+		rows    = 8   // output channels per group: the GEMM's M
+		cols    = 256 // output pixels 16x16: its N
+		depth   = 27  // values per patch, 3x3x3: its K
 		inGroup = 768 // input values per group
 	)
 	in, out := m.x, m.buf[0][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.c1Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &c1Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{RowBias: m.c1Bias[g*rows : (g+1)*rows], ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.c1Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &c1Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{RowBias: m.c1Bias[g*rows : (g+1)*rows], ReLU: true},
+			})
 		}
 	}
 }
 
-// c1Lrn computes c1.lrn (specs/tiny.net:35): 8x16x16 → 8x16x16 per image.
+// c1Lrn runs c1.lrn (specs/tiny.net:35), 8x16x16 → 8x16x16 per image,
+// on images lo…hi−1.
 // b = a / (2 + 0.1·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
-// α = 0.1 (the paper's convention).
+// α' = α = 0.1 (the paper's convention).
 func (m *Model) c1Lrn(worker, lo, hi int) {
 	const (
 		channels        = 8
 		pixels          = 256
 		inSize, outSize = 2048, 2048
 		before, after   = 2, 2 // channels in the window around c
-		k               = 2.0
-		scale           = 0.1
-		beta            = 0.75
+		k               = float32(2)
+		scale           = float32(0.1) // α'
+		beta            = float32(0.75)
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
 	sums := m.scratch[worker][:pixels]
@@ -59,8 +65,9 @@ func (m *Model) c1Lrn(worker, lo, hi int) {
 	}
 }
 
-// p1 computes p1 (specs/tiny.net:36): 8x16x16 → 8x8x8 per image.
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 1x1 ignored), per channel plane.
+// p1 runs p1 (specs/tiny.net:36), 8x16x16 → 8x8x8 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// Each output is the maximum of its 3x3 window (stride 2x2, padding 1x1 ignored).
 func (m *Model) p1(worker, lo, hi int) {
 	const (
 		inSize            = 2048    // 8x16x16
@@ -69,7 +76,11 @@ func (m *Model) p1(worker, lo, hi int) {
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &p1Window)
+		runtime.MaxPool(
+			out[u*outPlane:(u+1)*outPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			&p1Window,
+		)
 	}
 }
 
@@ -80,8 +91,8 @@ var p1Window = runtime.Pool{H: 16, W: 16, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW:
 // output pixel, each the input under that pixel's window, zero in the padding.
 var c2Geometry = runtime.Conv{C: 4, H: 8, W: 8, KH: 3, KW: 2, SH: 1, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 4}
 
-// c2 computes c2 (specs/tiny.net:37): 8x8x8 → 12x6x4 per image.
-// It includes c2.relu (specs/tiny.net:38) in the same pass.
+// c2 runs c2 + c2.relu (specs/tiny.net:37), 8x8x8 → 12x6x4 per image,
+// on images lo…hi−1.
 // Per image and group, one GEMM: weights (6×24) · patches (24×24), then max(0, ·);
 // the patches are packed for the GEMM straight from the image, as c2Geometry lays them out.
 func (m *Model) c2(worker, lo, hi int) {
@@ -89,33 +100,39 @@ func (m *Model) c2(worker, lo, hi int) {
 		inSize  = 512 // 8x8x8
 		outSize = 288 // 12x6x4
 		groups  = 2
-		rows    = 6   // output channels per group: the GEMM's m
-		cols    = 24  // output pixels 6x4: its n
-		depth   = 24  // values per patch, 4x3x2: its k
+		rows    = 6   // output channels per group: the GEMM's M
+		cols    = 24  // output pixels 6x4: its N
+		depth   = 24  // values per patch, 4x3x2: its K
 		inGroup = 256 // input values per group
 	)
 	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
-	ws := m.workspace(worker)
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for g := 0; g < groups; g++ {
-			runtime.GemmConv(ws, rows, m.c2Weight[g*rows*depth:(g+1)*rows*depth], depth, src[g*inGroup:(g+1)*inGroup], &c2Geometry, dst[g*rows*cols:(g+1)*rows*cols], cols, false, runtime.Epilogue{ReLU: true})
+			m.multiply(worker, runtime.Product{
+				M: rows, N: cols, K: depth,
+				A: runtime.Dense(m.c2Weight[g*rows*depth:(g+1)*rows*depth], depth),
+				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &c2Geometry),
+				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
+				Epilogue: runtime.Epilogue{ReLU: true},
+			})
 		}
 	}
 }
 
-// c2Lrn computes c2.lrn (specs/tiny.net:39): 12x6x4 → 12x6x4 per image.
+// c2Lrn runs c2.lrn (specs/tiny.net:39), 12x6x4 → 12x6x4 per image,
+// on images lo…hi−1.
 // b = a / (1 + 0.016666666666666666·Σa²)^0.75, the sum over channels c−1…c+1 of the same pixel, zero outside;
-// α/n = 0.05/3 (PyTorch's and Caffe's convention).
+// α' = α/n = 0.05/3 (PyTorch's and Caffe's convention).
 func (m *Model) c2Lrn(worker, lo, hi int) {
 	const (
 		channels        = 12
 		pixels          = 24
 		inSize, outSize = 288, 288
 		before, after   = 1, 1 // channels in the window around c
-		k               = 1.0
-		scale           = 0.016666666666666666
-		beta            = 0.75
+		k               = float32(1)
+		scale           = float32(0.016666668) // α'
+		beta            = float32(0.75)
 	)
 	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
 	sums := m.scratch[worker][:pixels]
@@ -131,87 +148,67 @@ func (m *Model) c2Lrn(worker, lo, hi int) {
 	}
 }
 
-// p2 computes p2 (specs/tiny.net:40): 12x6x4 → 12x3x2 per image.
+// p2 runs p2 (specs/tiny.net:40), 12x6x4 → 12x3x2 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
 // Each output is the sum of its 3x3 window (stride 2x2) divided by the window's size,
 // counting padding (0x0) but not what lies beyond it, as PyTorch's AvgPool2d.
 func (m *Model) p2(worker, lo, hi int) {
 	const (
-		inSize     = 288 // 12x6x4
-		outSize    = 72  // 12x3x2
-		inH, inW   = 6, 4
-		outH, outW = 3, 2
-		kh, kw     = 3, 3
-		sh, sw     = 2, 2
-		ph, pw     = 0, 0
+		inSize            = 288   // 12x6x4
+		outSize           = 72    // 12x3x2
+		inPlane, outPlane = 24, 6 // a channel plane of each
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
-	t := m.scratch[worker][:inW] // the window's rows reduced, column by column
 	for u := lo; u < hi; u++ {
-		plane := in[u*inH*inW : (u+1)*inH*inW]
-		o := out[u*outH*outW : (u+1)*outH*outW]
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := max(0, oy*sh-ph), min(inH, oy*sh-ph+kh)
-			rows := min(oy*sh-ph+kh, inH+ph) - (oy*sh - ph) // window height, counting padding
-			copy(t, plane[y0*inW:(y0+1)*inW])
-			for y := y0 + 1; y < y1; y++ {
-				for x, v := range plane[y*inW : (y+1)*inW] {
-					t[x] += v
-				}
-			}
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := max(0, ox*sw-pw), min(inW, ox*sw-pw+kw)
-				var best float32
-				for _, v := range t[x0:x1] {
-					best += v
-				}
-				o[oy*outW+ox] = best / float32(rows*(min(ox*sw-pw+kw, inW+pw)-(ox*sw-pw)))
-			}
-		}
+		runtime.AvgPool(
+			out[u*outPlane:(u+1)*outPlane],
+			in[u*inPlane:(u+1)*inPlane],
+			&p2Window,
+		)
 	}
 }
 
-// a computes a (specs/tiny.net:41): 12x3x2 → 12x2x2 per image.
+// p2Window is the geometry of p2's windows over one channel plane.
+var p2Window = runtime.Pool{H: 6, W: 4, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 3, OutW: 2}
+
+// a runs a (specs/tiny.net:41), 12x3x2 → 12x2x2 per image,
+// on planes lo…hi−1 (plane u: channel u%C of image u/C).
 // Output (oy, ox) is the mean of input rows ⌊oy·inH/outH⌋ … ⌈(oy+1)·inH/outH⌉−1 and the columns likewise.
 func (m *Model) a(worker, lo, hi int) {
 	const (
-		inSize     = 72 // 12x3x2
-		outSize    = 48 // 12x2x2
-		inH, inW   = 3, 2
-		outH, outW = 2, 2
+		inSize            = 72   // 12x3x2
+		outSize           = 48   // 12x2x2
+		inPlane, outPlane = 6, 4 // a channel plane of each
 	)
 	in, out := m.buf[5][:m.n*inSize], m.buf[4][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		plane := in[u*inH*inW : (u+1)*inH*inW]
-		o := out[u*outH*outW : (u+1)*outH*outW]
-		for oy := 0; oy < outH; oy++ {
-			y0, y1 := oy*inH/outH, ((oy+1)*inH+outH-1)/outH
-			for ox := 0; ox < outW; ox++ {
-				x0, x1 := ox*inW/outW, ((ox+1)*inW+outW-1)/outW
-				var sum float32
-				for y := y0; y < y1; y++ {
-					for _, v := range plane[y*inW+x0 : y*inW+x1] {
-						sum += v
-					}
-				}
-				o[oy*outW+ox] = sum / float32((y1-y0)*(x1-x0))
-			}
-		}
+		runtime.AdaptiveAvgPool(out[u*outPlane:(u+1)*outPlane], in[u*inPlane:(u+1)*inPlane], &aWindow)
 	}
 }
 
-// fc1 computes fc1 (specs/tiny.net:43): 48 → 16 per image.
-// It includes fc1.relu (specs/tiny.net:44) in the same pass.
-// The whole batch in one GEMM, split over the workers: inputs (n×48) · weightsᵀ (48×16) + bias, then max(0, ·).
+// aWindow is the geometry of a over one channel plane.
+var aWindow = runtime.AdaptivePool{H: 3, W: 2, OutH: 2, OutW: 2}
+
+// fc1 runs fc1 + fc1.relu (specs/tiny.net:43), 48 → 16 per image,
+// on the whole batch, each GEMM split over the workers.
+// One GEMM: inputs (n×48) · weightsᵀ (48×16) + bias, then max(0, ·).
 func (m *Model) fc1() {
 	const (
 		inSize  = 48 // 48
 		outSize = 16 // 16
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
-	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc1Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc1Bias, ReLU: true})
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: outSize, K: inSize,
+		A: runtime.Dense(in, inSize),
+		B: runtime.Dense(m.fc1Weight, inSize).T(),
+		C: out, LDC: outSize,
+		Epilogue: runtime.Epilogue{ColBias: m.fc1Bias, ReLU: true},
+	})
 }
 
-// fc1Dropout computes fc1.dropout (specs/tiny.net:45): 16 → 16 per image.
+// fc1Dropout runs fc1.dropout (specs/tiny.net:45), 16 → 16 per image,
+// on images lo…hi−1.
 // Training only: b = a·mask, mask 0 with probability 0.3, else 1/(1−0.3) (inverted dropout).
 func (m *Model) fc1Dropout(worker, lo, hi int) {
 	const (
@@ -221,7 +218,7 @@ func (m *Model) fc1Dropout(worker, lo, hi int) {
 		scale   = float32(1.4285715)
 		stream  = 0 // this layer's share of the seed's streams
 	)
-	in, out, mask := m.buf[5][:m.n*inSize], m.buf[5][:m.n*outSize], m.fc1DropoutMask[:m.n*outSize]
+	in, out, mask := m.buf[5][:m.n*inSize], m.buf[6][:m.n*outSize], m.fc1DropoutMask[:m.n*outSize]
 	for i := lo; i < hi; i++ {
 		rng := runtime.NewRNG(m.seed)
 		r := rng.Split(uint64(m.steps)<<32 | uint64(i)<<8 | stream)
@@ -233,13 +230,20 @@ func (m *Model) fc1Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc2 computes fc2 (specs/tiny.net:46): 16 → 10 per image.
-// The whole batch in one GEMM, split over the workers: inputs (n×16) · weightsᵀ (16×10) + bias.
+// fc2 runs fc2 (specs/tiny.net:46), 16 → 10 per image,
+// on the whole batch, each GEMM split over the workers.
+// One GEMM: inputs (n×16) · weightsᵀ (16×10) + bias.
 func (m *Model) fc2() {
 	const (
 		inSize  = 16 // 16
 		outSize = 10 // 10
 	)
-	in, out := m.buf[5][:m.n*inSize], m.buf[6][:m.n*outSize]
-	runtime.ParallelSgemm(false, true, m.n, outSize, inSize, in, inSize, m.fc2Weight, inSize, out, outSize, false, runtime.Epilogue{ColBias: m.fc2Bias})
+	in, out := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize]
+	runtime.ParallelMultiply(runtime.Product{
+		M: m.n, N: outSize, K: inSize,
+		A: runtime.Dense(in, inSize),
+		B: runtime.Dense(m.fc2Weight, inSize).T(),
+		C: out, LDC: outSize,
+		Epilogue: runtime.Epilogue{ColBias: m.fc2Bias},
+	})
 }

@@ -101,16 +101,16 @@ type Model struct {
 	train          bool                 // the mode of the last Forward
 	images         int                  // the batch size the buffers are sized for
 	n              int                  // the batch size of the current Forward
-	wide           bool                 // n < workers: kernels run on one goroutine and split their GEMMs instead
+	wide           bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x              []float32            // the current input
-	buf            [7][]float32         // the activation buffers of the memory plan, 2048, 2048, 512, 288, 288, 72, 10 values per image
-	scratch        [][]float32          // per worker: the forward kernels' LRN sums and pooling rows (256 values) and the backward pass's patches
-	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own so that models may run concurrently
+	buf            [8][]float32         // the activation buffers of the memory plan
+	scratch        [][]float32          // per worker: the kernels' scratch, 2304 values
+	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 2048 values per image each
-	partials       [][]float32          // per worker: its share of the convolutions' parameter gradients
+	partials       [][]float32          // per worker: its images' parameter gradients, 512 values
 	labels         []int32              // the labels of the current Backward
 	losses         []float64            // each image's loss
-	fc1DropoutMask []float32            // fc1.dropout's mask: 0 or 1/(1−p) per value
+	fc1DropoutMask []float32            // fc1.dropout's mask, 16 values per image
 	kernels        kernels
 }
 
@@ -290,28 +290,31 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	m.reserve(n)
 	m.x = x[:n*InputSize]
 	m.train = train
-	m.perImage(m.kernels.c1)             // c1 + c1.relu
-	m.perImage(m.kernels.c1Lrn)          // c1.lrn
-	runtime.Parallel(n*8, m.kernels.p1)  // p1
-	m.perImage(m.kernels.c2)             // c2 + c2.relu
-	m.perImage(m.kernels.c2Lrn)          // c2.lrn
-	runtime.Parallel(n*12, m.kernels.p2) // p2
-	runtime.Parallel(n*12, m.kernels.a)  // a
-	m.fc1()                              // fc1 + fc1.relu
+	m.perImage(m.kernels.c1)               // c1 + c1.relu
+	m.perImage(m.kernels.c1Lrn)            // c1.lrn
+	runtime.Parallel(m.n*8, m.kernels.p1)  // p1
+	m.perImage(m.kernels.c2)               // c2 + c2.relu
+	m.perImage(m.kernels.c2Lrn)            // c2.lrn
+	runtime.Parallel(m.n*12, m.kernels.p2) // p2
+	runtime.Parallel(m.n*12, m.kernels.a)  // a
+	m.fc1()                                // fc1 + fc1.relu
 	if train {
 		m.perImage(m.kernels.fc1Dropout) // fc1.dropout
+	} else {
+		copy(m.buf[6][:n*16], m.buf[5][:n*16]) // fc1.dropout: the identity
 	}
 	m.fc2() // fc2
-	return m.buf[6][:n*Classes]
+	return m.buf[7][:n*Classes]
 }
 
-// workspace returns worker w's GEMM workspace, or nil when the kernels run on one goroutine and
-// runtime.Gemm splits each GEMM over the workers instead.
-func (m *Model) workspace(w int) *runtime.Workspace {
+// multiply computes p for a per-image kernel run by worker, with the worker's workspace; or, when the
+// kernels run on one goroutine (fewer images than workers), split over the workers.
+func (m *Model) multiply(worker int, p runtime.Product) {
 	if m.wide {
-		return nil
+		runtime.ParallelMultiply(p)
+		return
 	}
-	return m.workspaces[w]
+	runtime.Multiply(m.workspaces[worker], p)
 }
 
 // perImage runs a per-image kernel over the batch: each worker takes a share of the images, or,
@@ -328,13 +331,14 @@ func (m *Model) perImage(kernel func(worker, lo, hi int)) {
 func (m *Model) reserve(n int) {
 	m.n, m.wide = n, n < runtime.Workers()
 	if n > m.images {
-		m.buf[0] = make([]float32, n*2048)
-		m.buf[1] = make([]float32, n*2048)
-		m.buf[2] = make([]float32, n*512)
-		m.buf[3] = make([]float32, n*288)
-		m.buf[4] = make([]float32, n*288)
-		m.buf[5] = make([]float32, n*72)
-		m.buf[6] = make([]float32, n*10)
+		m.buf[0] = make([]float32, n*2048) // c1 + c1.relu
+		m.buf[1] = make([]float32, n*2048) // c1.lrn
+		m.buf[2] = make([]float32, n*512)  // p1
+		m.buf[3] = make([]float32, n*288)  // c2 + c2.relu
+		m.buf[4] = make([]float32, n*288)  // c2.lrn, a
+		m.buf[5] = make([]float32, n*72)   // p2, fc1 + fc1.relu
+		m.buf[6] = make([]float32, n*16)   // fc1.dropout
+		m.buf[7] = make([]float32, n*10)   // fc2
 		m.fc1DropoutMask = make([]float32, n*16)
 		m.grad[0], m.grad[1] = make([]float32, n*2048), make([]float32, n*2048)
 		m.losses = make([]float64, n)

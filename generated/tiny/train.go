@@ -84,7 +84,7 @@ func (m *Model) Backward(labels []int32) float32 {
 	runtime.Parallel(m.n*8, m.kernels.p1Backward)  // p1
 	m.perImage(m.kernels.c1LrnBackward)            // c1.lrn
 	m.perImage(m.kernels.c1Backward)               // c1 + c1.relu
-	// The convolutions' parameter gradients: the sum of the workers' partial sums.
+	// The parameter gradients of steps split by image: the sum of the workers' partial sums.
 	m.sumPartials(m.params[0].Grad, 0)
 	m.sumPartials(m.params[1].Grad, 216)
 	m.sumPartials(m.params[2].Grad, 224)
@@ -116,7 +116,8 @@ func (m *Model) Step() {
 func (m *Model) sgd(worker, lo, hi int) {
 	for _, c := range m.chunks[lo:hi] {
 		p := m.params[c.param]
-		runtime.SGD(rule, p.Data[c.lo:c.hi], p.Grad[c.lo:c.hi], m.velocity[c.param].Data[c.lo:c.hi], float32(m.lr*lrMult[c.param]), momentum, float32(weightDecay*decayMult[c.param]))
+		lr, decay := float32(m.lr*lrMult[c.param]), float32(weightDecay*decayMult[c.param])
+		runtime.SGD(rule, p.Data[c.lo:c.hi], p.Grad[c.lo:c.hi], m.velocity[c.param].Data[c.lo:c.hi], lr, momentum, decay)
 	}
 }
 

@@ -81,11 +81,11 @@ func (m *fake) Forward(x []float32, n int, train bool) []float32 {
 	if train {
 		m.masks = map[string][]float32{}
 		for _, l := range m.net.Layers {
-			if l.Op == compiler.OpDropout {
+			if d := l.Dropout(); d != nil {
 				mask := make([]float32, n*int(l.Out.Size()))
 				for j := range mask {
-					if m.rng.Float64() >= l.Dropout.P {
-						mask[j] = float32(1 / (1 - l.Dropout.P))
+					if m.rng.Float64() >= d.P {
+						mask[j] = float32(1 / (1 - d.P))
 					}
 				}
 				m.masks[l.Name] = mask

@@ -45,30 +45,22 @@ type (
 		Other int    `json:"other"` // max pool: the input that takes the gradient instead, flat over the batch
 	}
 	torchLayer struct {
-		Name     string  `json:"name"`
-		Op       string  `json:"op"`
-		InShape  []int   `json:"in_shape"`
-		OutShape []int   `json:"out_shape"`
-		Weight   string  `json:"weight,omitempty"`
-		Bias     string  `json:"bias,omitempty"`
-		Kernel   []int   `json:"kernel,omitempty"`
-		Stride   []int   `json:"stride,omitempty"`
-		Padding  []int   `json:"padding,omitempty"`
-		Groups   int     `json:"groups,omitempty"`
-		Ceil     bool    `json:"ceil"`
-		Size     int     `json:"size,omitempty"`
-		Alpha    float64 `json:"alpha,omitempty"`
-		Beta     float64 `json:"beta,omitempty"`
-		K        float64 `json:"k,omitempty"`
-		Paper    bool    `json:"paper"`
-		OutSize  []int   `json:"out_size,omitempty"`
-		P        float64 `json:"p,omitempty"`
+		Name string `json:"name"`
+		Op   string `json:"op"`
+		// Torch is the layer's PyTorch equivalent, the compiler's expression over x, w, b
+		// and mask (Layer.Torch); Loss marks the softmax loss, which has none.
+		Torch    string `json:"torch"`
+		Loss     bool   `json:"loss"`
+		InShape  []int  `json:"in_shape"`
+		OutShape []int  `json:"out_shape"`
+		Weight   string `json:"weight,omitempty"`
+		Bias     string `json:"bias,omitempty"`
 	}
 	torchParam struct {
 		Name      string  `json:"name"`
 		Shape     []int   `json:"shape"`
 		File      string  `json:"file"`
-		LRMult    float64 `json:"lr_mult"`    // Train.Weights or Train.Biases LR × the layer's LRMult
+		LRMult    float64 `json:"lr_mult"`    // Train.Weights or Train.Biases LR × the parameter's LRMult
 		DecayMult float64 `json:"decay_mult"` // likewise for the decay
 	}
 )
@@ -82,13 +74,13 @@ type torchStep struct {
 }
 
 // CheckTorch compares the model with PyTorch (testdata/torch_net.py, in float64, one Python
-// process): the network is rebuilt from the compiled spec with torch.nn.functional, and both run
-// two steps of Forward(x, n, false), Backward and Step from the same random parameters, images and
-// labels, with the learning rate cut tenfold between the steps, as CheckSteps does. The logits,
-// the loss and every gradient of both steps, and every parameter's change in each step, must agree
-// to within GradTol of the tensor's largest |value| (the loss relative to itself; the changes, as
-// in CheckSteps, plus the rounding of the float32 weights). PyTorch also checks every layer's
-// output shape against the compiler's.
+// process): the network is rebuilt from the compiled spec, each layer as its PyTorch expression
+// (compiler.Layer.Torch), and both run two steps of Forward(x, n, false), Backward and Step from
+// the same random parameters, images and labels, with the learning rate cut tenfold between the
+// steps, as CheckSteps does. The logits, the loss and every gradient of both steps, and every
+// parameter's change in each step, must agree to within GradTol of the tensor's largest |value|
+// (the loss relative to itself; the changes, as in CheckSteps, plus the rounding of the float32
+// weights). PyTorch also checks every layer's output shape against the compiler's.
 //
 // The reference runs the same steps first, to find any near tie the model took the other way
 // (see nearMargin); PyTorch is told to take those the same way, so that the model is always
@@ -196,25 +188,7 @@ func describe(t testing.TB, dir string, net *compiler.Network, m Trainer, x []fl
 		data[p.Name] = p.Data
 	}
 	for _, l := range net.Layers {
-		tl := torchLayer{Name: l.Name, Op: l.Op.String(), InShape: l.In.Dims(), OutShape: l.Out.Dims()}
-		var learn compiler.Learn
-		switch l.Op {
-		case compiler.OpConv:
-			c := l.Conv
-			tl.Stride, tl.Padding, tl.Groups, learn = []int{c.SH, c.SW}, []int{c.PH, c.PW}, c.Groups, c.Learn
-		case compiler.OpFC:
-			learn = l.FC.Learn
-		case compiler.OpMaxPool, compiler.OpAvgPool:
-			p := l.Pool
-			tl.Kernel, tl.Stride, tl.Padding = []int{p.KH, p.KW}, []int{p.SH, p.SW}, []int{p.PH, p.PW}
-			tl.Ceil = p.Rounding == compiler.RoundCeil
-		case compiler.OpAdaptiveAvgPool:
-			tl.OutSize = []int{l.Out.H, l.Out.W}
-		case compiler.OpLRN:
-			tl.Size, tl.Alpha, tl.Beta, tl.K, tl.Paper = l.LRN.Size, l.LRN.Alpha, l.LRN.Beta, l.LRN.K, l.LRN.Paper
-		case compiler.OpDropout:
-			tl.P = l.Dropout.P
-		}
+		tl := torchLayer{Name: l.Name, Op: l.Op.String(), Torch: l.Torch(), Loss: l.Op.IsLoss(), InShape: l.In.Dims(), OutShape: l.Out.Dims()}
 		for _, p := range l.ParamShapes() {
 			values, ok := data[p.Name]
 			require.True(t, ok, "the model has no parameter %s", p.Name)
@@ -225,7 +199,7 @@ func describe(t testing.TB, dir string, net *compiler.Network, m Trainer, x []fl
 				tl.Weight = p.Name
 			}
 			tp := torchParam{Name: p.Name, Shape: p.Shape, File: p.Name + ".f32",
-				LRMult: mult.LR * learn.LRMult, DecayMult: mult.Decay * learn.DecayMult}
+				LRMult: mult.LR * p.Learn.LRMult, DecayMult: mult.Decay * p.Learn.DecayMult}
 			writeFloat32s(t, filepath.Join(dir, tp.File), values)
 			desc.Params = append(desc.Params, tp)
 		}

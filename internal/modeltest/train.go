@@ -209,23 +209,26 @@ func randomLabels(n, classes int, seed uint64) []int32 {
 	return labels
 }
 
-// checkMasks checks that masks has a mask for every dropout layer of net and nothing else, each
-// of n × the layer's size values 0 or 1/(1−p), and returns them in float64 for the reference.
+// checkMasks checks that masks has a mask for every step of net that keeps one (dropout) and
+// nothing else, each of n × the step's mask size values 0 or 1/(1−p), and returns them in float64
+// for the reference.
 func checkMasks(t testing.TB, net *compiler.Network, masks map[string][]float32, n int) map[string][]float64 {
 	t.Helper()
 	want := map[string]bool{}
-	for _, l := range net.Layers {
-		if l.Op != compiler.OpDropout {
+	for _, s := range net.Steps {
+		if s.Mask == 0 {
 			continue
 		}
+		l := s.Main()
 		want[l.Name] = true
 		mask, ok := masks[l.Name]
 		require.True(t, ok, "Masks has no mask for the dropout layer %s", l.Name)
-		require.Len(t, mask, n*int(l.Out.Size()), "%s's mask", l.Name)
-		keep := 1 / (1 - l.Dropout.P)
+		require.Len(t, mask, n*int(s.Mask), "%s's mask", l.Name)
+		p := l.Dropout().P
+		keep := 1 / (1 - p)
 		for j, v := range mask {
 			if v != 0 && !closeScalar(float64(v), keep, 1e-6) {
-				require.Failf(t, "bad dropout mask", "%s's mask [%d] is %g; a mask value is 0 or 1/(1−%g) = %g", l.Name, j, v, l.Dropout.P, keep)
+				require.Failf(t, "bad dropout mask", "%s's mask [%d] is %g; a mask value is 0 or 1/(1−%g) = %g", l.Name, j, v, p, keep)
 			}
 		}
 	}

@@ -44,7 +44,7 @@ func forwardPass(net *compiler.Network, params map[string][]float64, x []float64
 		return nil, err
 	}
 	last := len(net.Layers) - 1
-	if last < 0 || net.Layers[last].Op != compiler.OpSoftmax {
+	if last < 0 || !net.Layers[last].Op.IsLoss() {
 		return nil, fmt.Errorf("%s: the network does not end in its softmax loss", net.Name)
 	}
 	if err := labelError(labels, n, net.Classes); err != nil {
@@ -67,67 +67,43 @@ func (p *pass) input(j int) []float64 {
 
 // backward takes the loss's gradient back through every layer, returning the parameters'
 // gradients and the input's. Decisions in flips (see Decision) are taken the other way; watch, if
-// not nil, sees each layer with its input and the gradient of its output, before the layer's
-// backward pass.
-func (p *pass) backward(flips []Decision, watch func(l *compiler.Layer, x, dy []float64)) (grads map[string][]float64, dx []float64) {
+// not nil, sees each layer's call (its input, output and the gradient of its output) before the
+// layer's backward pass.
+func (p *pass) backward(flips []Decision, watch func(c *call)) (grads map[string][]float64, dx []float64) {
 	grads = map[string][]float64{}
 	d := p.dlogits
 	for j := len(p.net.Layers) - 2; j >= 0; j-- {
 		l := p.net.Layers[j]
+		w, b, _ := layerParams(l, p.params) // checked by the forward pass
+		c := &call{l: l, n: p.n, x: p.input(j), y: p.trace[l.Name], w: w, b: b, mask: p.masks[l.Name], dy: d}
 		if watch != nil {
-			watch(l, p.input(j), d)
+			watch(c)
 		}
-		dy := d
-		d = backLayer(l, p.input(j), p.n, dy, p.params, p.masks[l.Name], grads)
-		flip(l, p.input(j), dy, d, flips)
+		d = backLayer(c, grads)
+		for _, f := range flips {
+			if f.Layer == l.Name {
+				flip(c, f, d)
+			}
+		}
 	}
 	return grads, d
 }
 
-// backLayer takes the gradient dy with respect to layer l's output back to its input x (n
-// images), storing the gradients of l's parameters in grads. The parameters have been checked by
-// the forward pass.
-func backLayer(l *compiler.Layer, x []float64, n int, dy []float64, params map[string][]float64, mask []float64, grads map[string][]float64) []float64 {
-	switch l.Op {
-	case compiler.OpConv:
-		w, _, _ := layerParams(l, params)
-		dx, dw, db := Conv2DBackward(x, n, l.In, w, l.Conv, l.Out, dy)
-		setGrads(l, grads, dw, db)
-		return dx
-	case compiler.OpFC:
-		w, _, _ := layerParams(l, params)
-		dx, dw, db := LinearBackward(x, n, int(l.In.Size()), w, l.FC.Out, dy)
-		setGrads(l, grads, dw, db)
-		return dx
-	case compiler.OpReLU:
-		return ReLUBackward(x, dy)
-	case compiler.OpLRN:
-		return LRNBackward(x, n, l.In, l.LRN, dy)
-	case compiler.OpMaxPool:
-		return MaxPoolBackward(x, n, l.In, l.Pool, l.Out, dy)
-	case compiler.OpAvgPool:
-		return AvgPoolBackward(n, l.In, l.Pool, l.Out, dy)
-	case compiler.OpAdaptiveAvgPool:
-		return AdaptiveAvgPoolBackward(n, l.In, l.Out, dy)
-	case compiler.OpDropout:
-		if mask == nil {
-			return dy // inference: the identity
-		}
-		return Dropout(dy, mask)
-	case compiler.OpFlatten:
-		return dy // a reshape
+// backLayer takes the gradient c.dy with respect to layer c.l's output back to its input,
+// storing the gradients of its parameters in grads. Forward has refused an op the reference does
+// not have.
+func backLayer(c *call, grads map[string][]float64) []float64 {
+	row, ok := ops[c.l.Op]
+	if !ok {
+		panic(fmt.Sprintf("reference: %s: no backward pass for op %s", c.l.Name, c.l.Op))
 	}
-	panic(fmt.Sprintf("reference: %s: no backward pass for op %s", l.Name, l.Op)) // Forward has refused it
-}
-
-// setGrads stores a conv or fc layer's weight gradient dw, and its bias gradient db if it has a
-// bias, under the parameters' names.
-func setGrads(l *compiler.Layer, grads map[string][]float64, dw, db []float64) {
-	for _, p := range l.ParamShapes() {
+	dx, dw, db := row.backward(c)
+	for _, p := range c.l.ParamShapes() {
 		if p.Bias {
 			grads[p.Name] = db
 		} else {
 			grads[p.Name] = dw
 		}
 	}
+	return dx
 }

@@ -186,11 +186,11 @@ func randomLabels(rng *rand.Rand, n, classes int) []int32 {
 func randomMasks(net *compiler.Network, n int, rng *rand.Rand) map[string][]float64 {
 	masks := map[string][]float64{}
 	for _, l := range net.Layers {
-		if l.Op == compiler.OpDropout {
+		if d := l.Dropout(); d != nil {
 			mask := make([]float64, size(n, l.Out))
 			for j := range mask {
-				if rng.Float64() >= l.Dropout.P {
-					mask[j] = 1 / (1 - l.Dropout.P)
+				if rng.Float64() >= d.P {
+					mask[j] = 1 / (1 - d.P)
 				}
 			}
 			masks[l.Name] = mask

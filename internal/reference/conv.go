@@ -2,6 +2,16 @@ package reference
 
 import "github.com/netc-project/netc/compiler"
 
+// The convolution's row.
+func init() {
+	register(compiler.OpConv, op{
+		forward: func(c *call) []float64 { return Conv2D(c.x, c.n, c.l.In, c.w, c.b, c.l.Conv(), c.l.Out) },
+		backward: func(c *call) (dx, dw, db []float64) {
+			return Conv2DBackward(c.x, c.n, c.l.In, c.w, c.l.Conv(), c.l.Out, c.dy)
+		},
+	})
+}
+
 // Conv2D is PyTorch's torch.nn.functional.conv2d(x, w, b, stride, padding, groups=Groups) with
 // zero padding: for image i, output channel o and output position (oh, ow),
 //

@@ -55,27 +55,12 @@ func NearDecisions(net *compiler.Network, params map[string][]float64, x []float
 		return nil, err
 	}
 	var near []Decision
-	p.backward(nil, func(l *compiler.Layer, x, dy []float64) {
-		floor := minGradient * largest(dy)
-		switch l.Op {
-		case compiler.OpReLU:
-			scale := largest(x)
-			for j, v := range x {
-				if math.Abs(dy[j]) > floor && math.Abs(v) < margin*scale {
-					near = append(near, Decision{Layer: l.Name, Index: j, Margin: math.Abs(v) / scale, Other: -1})
-				}
+	p.backward(nil, func(c *call) {
+		if row := ops[c.l.Op]; row.near != nil {
+			for _, d := range row.near(c, margin, largest(c.x), minGradient*largest(c.dy)) {
+				d.Layer = c.l.Name
+				near = append(near, d)
 			}
-		case compiler.OpMaxPool:
-			scale := largest(x)
-			forWindows(n, l.Out, func(j, i, c, oh, ow int) {
-				if math.Abs(dy[j]) <= floor {
-					return
-				}
-				best, second, other := runnerUp(x, i, c, oh, ow, l.In, l.Pool)
-				if other >= 0 && !(best == 0 && second == 0) && best-second < margin*scale {
-					near = append(near, Decision{Layer: l.Name, Index: j, Margin: (best - second) / scale, Other: other})
-				}
-			})
 		}
 	})
 	slices.SortStableFunc(near, func(a, b Decision) int { return cmp.Compare(a.Margin, b.Margin) })
@@ -95,72 +80,14 @@ func GradientsFlipped(net *compiler.Network, params map[string][]float64, x []fl
 	return p.loss, grads, nil
 }
 
-// flip changes dx, the gradient with respect to layer l's input x that its backward pass has
-// computed from the output gradient dy, as taking flips' decisions of l the other way would.
-func flip(l *compiler.Layer, x, dy, dx []float64, flips []Decision) {
-	for _, d := range flips {
-		if d.Layer != l.Name {
-			continue
-		}
-		switch l.Op {
-		case compiler.OpReLU:
-			if x[d.Index] > 0 {
-				dx[d.Index] = 0
-			} else {
-				dx[d.Index] = dy[d.Index]
-			}
-		case compiler.OpMaxPool:
-			i, c, oh, ow := unflat(l.Out, d.Index)
-			_, arg := maxWindow(x, i, c, oh, ow, l.In, l.Pool)
-			dx[arg] -= dy[d.Index]
-			dx[d.Other] += dy[d.Index]
-		default:
-			panic(fmt.Sprintf("reference: %s (%s) makes no decisions", l.Name, l.Op))
-		}
+// flip changes dx, the gradient with respect to the input of c's layer that its backward pass
+// has computed from c, as taking decision d the other way would.
+func flip(c *call, d Decision, dx []float64) {
+	row := ops[c.l.Op]
+	if row.flip == nil {
+		panic(fmt.Sprintf("reference: %s (%s) makes no decisions", c.l.Name, c.l.Op))
 	}
-}
-
-// runnerUp returns the largest input of max-pool output (oh, ow)'s window in channel c of image
-// i, as maxWindow picks it, and the largest of the others, with its index in x: the first one in
-// row-major order, or −1 when the window has one input.
-func runnerUp(x []float64, i, c, oh, ow int, in compiler.Shape, p *compiler.Pool) (best, second float64, other int) {
-	best, arg := maxWindow(x, i, c, oh, ow, in, p)
-	second, other = math.Inf(-1), -1
-	for kh := range p.KH {
-		for kw := range p.KW {
-			h := oh*p.SH - p.PH + kh
-			w := ow*p.SW - p.PW + kw
-			if h < 0 || h >= in.H || w < 0 || w >= in.W {
-				continue // −∞ padding
-			}
-			if j := at(in, i, c, h, w); j != arg && x[j] > second {
-				second, other = x[j], j
-			}
-		}
-	}
-	return best, second, other
-}
-
-// forWindows calls f for every value of n images of shape out, with its flat index j, image i,
-// channel c and position (oh, ow).
-func forWindows(n int, out compiler.Shape, f func(j, i, c, oh, ow int)) {
-	for i := range n {
-		for c := range out.C {
-			for oh := range out.H {
-				for ow := range out.W {
-					f(at(out, i, c, oh, ow), i, c, oh, ow)
-				}
-			}
-		}
-	}
-}
-
-// unflat is the image, channel, row and column of flat index j of an NCHW tensor of shape s.
-func unflat(s compiler.Shape, j int) (i, c, h, w int) {
-	w, j = j%s.W, j/s.W
-	h, j = j%s.H, j/s.H
-	c, i = j%s.C, j/s.C
-	return i, c, h, w
+	row.flip(c, d, dx)
 }
 
 // largest is the largest |value| of x.

@@ -30,7 +30,7 @@ func TestGradientsFlippedCrossesTheTie(t *testing.T) {
 		}},
 		{"maxpool", "maxpool 3 stride 2 padding 1 rounding ceil", func(l *compiler.Layer, x []float64, j int) (Decision, []float64) {
 			i, c, oh, ow := unflat(l.Out, j)
-			best, _, other := runnerUp(x, i, c, oh, ow, l.In, l.Pool)
+			best, _, other := runnerUp(x, i, c, oh, ow, l.In, l.Pool())
 			x[other] = best - tiny
 			crossed := append([]float64(nil), x...)
 			crossed[other] = best + tiny

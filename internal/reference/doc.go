@@ -11,13 +11,20 @@
 // condition to recover from. Forward, ForwardTrace and Gradients run a whole compiled network and
 // return errors for anything wrong with the parameters, masks, input or labels they are handed.
 //
-// Files hold one group of ops each, forward and backward side by side:
+// Each op has a file, holding its forward and backward functions side by side and its row of
+// the package's op table (op.go), which says how a layer of that op runs forward and back and,
+// for ReLU and max pooling, how to find and flip its decisions near a tie; the passes over a
+// whole network are loops over that table:
 //
+//	op.go          the op table: one row per op kind of the compiler's, registered by the op's file
 //	conv.go        Conv2D, Conv2DBackward
 //	linear.go      Linear, LinearBackward
-//	elementwise.go ReLU, ReLUBackward, Dropout (its own backward)
+//	relu.go        ReLU, ReLUBackward, and ReLU's decisions
+//	dropout.go     Dropout (its own backward)
 //	lrn.go         LRN, LRNBackward
-//	pool.go        MaxPool, AvgPool, AdaptiveAvgPool and their backward passes
+//	pool.go        MaxPool, AvgPool and their backward passes, and max pooling's decisions
+//	adaptive.go    AdaptiveAvgPool, AdaptiveAvgPoolBackward
+//	flatten.go     flatten: a reshape
 //	loss.go        SoftmaxCrossEntropy, SoftmaxCrossEntropyBackward
 //	forward.go     Forward, ForwardTrace: a whole network, layer by layer
 //	backward.go    Gradients: the loss's gradient for every parameter, layer by layer backwards
@@ -26,8 +33,10 @@
 //
 // The tests check each op on hand-computed cases and, when python3-torch is installed, against
 // PyTorch (computing in float64) on random data, per layer, forward and backward, through
-// testdata/torch_ops.py; and every backward pass, in small networks of one op and in whole
-// networks, against central finite differences of the float64 forward pass.
+// testdata/torch_ops.py, which evaluates each layer's PyTorch expression (compiler.Layer.Torch);
+// and every backward pass, in small networks of one op and in whole networks, against central
+// finite differences of the float64 forward pass. Every op of the compiler's but the loss must
+// have a row.
 package reference
 
 import (

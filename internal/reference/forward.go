@@ -15,9 +15,10 @@ import (
 // params maps every parameter named by the layers' ParamShapes ("conv1.weight", "fc8.bias") to
 // its values in PyTorch's layout. masks maps dropout layers' names to their masks (see Dropout); a
 // dropout layer without one is the identity, as at inference, and masks may be nil. Flatten is a
-// reshape. Forward returns an error, not a panic, for a network without shapes, an input of the
-// wrong size, a parameter that is missing, wrongly sized or used by no layer, and a mask that is
-// wrongly sized or names no dropout layer.
+// reshape. Each layer computes in float64 and its output is rounded to T, exactly as the op
+// functions called at T round it. Forward returns an error, not a panic, for a network without
+// shapes, an input of the wrong size, a parameter that is missing, wrongly sized or used by no
+// layer, and a mask that is wrongly sized or names no dropout layer.
 func Forward[T Float](net *compiler.Network, params map[string][]T, x []T, n int, masks map[string][]T) ([]T, error) {
 	return run(net, params, x, n, masks, nil)
 }
@@ -50,13 +51,9 @@ func run[T Float](net *compiler.Network, params map[string][]T, x []T, n int, ma
 	}
 	cur := x
 	for _, l := range net.Layers {
-		if l.Op == compiler.OpSoftmax {
+		if l.Op.IsLoss() {
 			if trace != nil {
-				probs := softmax(cur, n, l.In.C)
-				trace[l.Name] = make([]T, len(probs))
-				for j, p := range probs {
-					trace[l.Name][j] = T(p)
-				}
+				trace[l.Name] = rounded[T](softmax(cur, n, l.In.C))
 			}
 			return cur, nil // the loss is the last layer
 		}
@@ -72,43 +69,22 @@ func run[T Float](net *compiler.Network, params map[string][]T, x []T, n int, ma
 	return cur, nil
 }
 
-// apply runs one layer (anything but the softmax loss) on n images x.
+// apply runs one layer (anything but the loss) on n images x: its op's forward pass, in float64,
+// its output rounded to T.
 func apply[T Float](l *compiler.Layer, x []T, n int, params map[string][]T, mask []T) ([]T, error) {
-	switch l.Op {
-	case compiler.OpConv:
-		w, b, err := layerParams(l, params)
-		if err != nil {
-			return nil, err
-		}
-		return Conv2D(x, n, l.In, w, b, l.Conv, l.Out), nil
-	case compiler.OpFC:
-		w, b, err := layerParams(l, params)
-		if err != nil {
-			return nil, err
-		}
-		return Linear(x, n, int(l.In.Size()), w, b, l.FC.Out), nil
-	case compiler.OpReLU:
-		return ReLU(x), nil
-	case compiler.OpLRN:
-		return LRN(x, n, l.In, l.LRN), nil
-	case compiler.OpMaxPool:
-		return MaxPool(x, n, l.In, l.Pool, l.Out), nil
-	case compiler.OpAvgPool:
-		return AvgPool(x, n, l.In, l.Pool, l.Out), nil
-	case compiler.OpAdaptiveAvgPool:
-		return AdaptiveAvgPool(x, n, l.In, l.Out), nil
-	case compiler.OpDropout:
-		if mask == nil {
-			return slices.Clone(x), nil // inference
-		}
-		if len(mask) != len(x) {
-			return nil, fmt.Errorf("%s: the dropout mask has %d values, but %d images of %s need %d", l.Name, len(mask), n, l.In, len(x))
-		}
-		return Dropout(x, mask), nil
-	case compiler.OpFlatten:
-		return slices.Clone(x), nil // NCHW is already C·H·W values per image
+	row, err := opOf(l)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%s: the reference has no op %s", l.Name, l.Op)
+	w, b, err := layerParams(l, params)
+	if err != nil {
+		return nil, err
+	}
+	if mask != nil && len(mask) != len(x) {
+		return nil, fmt.Errorf("%s: the %s mask has %d values, but %d images of %s need %d", l.Name, l.Op, len(mask), n, l.In, len(x))
+	}
+	c := &call{l: l, n: n, x: float64s(x), w: float64s(w), b: float64s(b), mask: float64s(mask)}
+	return rounded[T](row.forward(c)), nil
 }
 
 // layerParams returns a conv or fc layer's weights and bias (nil when it has none), checking
@@ -135,16 +111,16 @@ func layerParams[T Float](l *compiler.Layer, params map[string][]T) (w, b []T, e
 	return w, b, nil
 }
 
-// checkNames reports a parameter that no layer has and a mask whose layer is not a dropout
-// layer: both are likely a mismatch between the caller and the spec.
+// checkNames reports a parameter that no layer has and a mask whose layer's op takes none (only
+// dropout does): both are likely a mismatch between the caller and the spec.
 func checkNames[T Float](net *compiler.Network, params, masks map[string][]T) error {
 	known := map[string]bool{}
-	dropout := map[string]bool{}
+	masked := map[string]bool{}
 	for _, l := range net.Layers {
 		for _, p := range l.ParamShapes() {
 			known[p.Name] = true
 		}
-		dropout[l.Name] = l.Op == compiler.OpDropout
+		masked[l.Name] = ops[l.Op].masked
 	}
 	for _, name := range slices.Sorted(maps.Keys(params)) {
 		if !known[name] {
@@ -152,7 +128,7 @@ func checkNames[T Float](net *compiler.Network, params, masks map[string][]T) er
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(masks)) {
-		if !dropout[name] {
+		if !masked[name] {
 			return fmt.Errorf("%s: there is a mask for %s, which is not a dropout layer", net.Name, name)
 		}
 	}

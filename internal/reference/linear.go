@@ -1,5 +1,17 @@
 package reference
 
+import "github.com/netc-project/netc/compiler"
+
+// The fully connected layer's row.
+func init() {
+	register(compiler.OpFC, op{
+		forward: func(c *call) []float64 { return Linear(c.x, c.n, int(c.l.In.Size()), c.w, c.b, c.l.FC().Out) },
+		backward: func(c *call) (dx, dw, db []float64) {
+			return LinearBackward(c.x, c.n, int(c.l.In.Size()), c.w, c.l.FC().Out, c.dy)
+		},
+	})
+}
+
 // Linear is PyTorch's torch.nn.functional.linear(x, w, b) on each image's input read as a flat
 // vector of inFeatures values (an image-shaped input in C, H, W order, as torch.flatten gives):
 //

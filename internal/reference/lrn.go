@@ -6,6 +6,16 @@ import (
 	"github.com/netc-project/netc/compiler"
 )
 
+// LRN's row. Its backward pass reads its input.
+func init() {
+	register(compiler.OpLRN, op{
+		forward: func(c *call) []float64 { return LRN(c.x, c.n, c.l.In, c.l.LRN()) },
+		backward: func(c *call) (dx, dw, db []float64) {
+			return LRNBackward(c.x, c.n, c.l.In, c.l.LRN(), c.dy), nil, nil
+		},
+	})
+}
+
 // LRN is local response normalisation across channels, as PyTorch's
 // torch.nn.functional.local_response_norm(x, Size, alpha, beta, k):
 //

@@ -6,6 +6,45 @@ import (
 	"github.com/netc-project/netc/compiler"
 )
 
+// The max pool's row. Its decision is which input of a window is the maximum: near lists the
+// windows whose runner-up is within the margin of the maximum and whose gradient matters (a
+// window whose two largest inputs are both exactly 0, ReLU's zeros, is none: float32 gives the
+// same zeros and picks the same first one), and flip routes such a window's gradient to the
+// runner-up.
+func init() {
+	register(compiler.OpMaxPool, op{
+		forward: func(c *call) []float64 { return MaxPool(c.x, c.n, c.l.In, c.l.Pool(), c.l.Out) },
+		backward: func(c *call) (dx, dw, db []float64) {
+			return MaxPoolBackward(c.x, c.n, c.l.In, c.l.Pool(), c.l.Out, c.dy), nil, nil
+		},
+		near: func(c *call, margin, scale, floor float64) []Decision {
+			var near []Decision
+			forWindows(c.n, c.l.Out, func(j, i, ch, oh, ow int) {
+				if math.Abs(c.dy[j]) <= floor {
+					return
+				}
+				best, second, other := runnerUp(c.x, i, ch, oh, ow, c.l.In, c.l.Pool())
+				if other >= 0 && !(best == 0 && second == 0) && best-second < margin*scale {
+					near = append(near, Decision{Index: j, Margin: (best - second) / scale, Other: other})
+				}
+			})
+			return near
+		},
+		flip: func(c *call, d Decision, dx []float64) {
+			i, ch, oh, ow := unflat(c.l.Out, d.Index)
+			_, arg := maxWindow(c.x, i, ch, oh, ow, c.l.In, c.l.Pool())
+			dx[arg] -= c.dy[d.Index]
+			dx[d.Other] += c.dy[d.Index]
+		},
+	})
+	register(compiler.OpAvgPool, op{
+		forward: func(c *call) []float64 { return AvgPool(c.x, c.n, c.l.In, c.l.Pool(), c.l.Out) },
+		backward: func(c *call) (dx, dw, db []float64) {
+			return AvgPoolBackward(c.n, c.l.In, c.l.Pool(), c.l.Out, c.dy), nil, nil
+		},
+	})
+}
+
 // MaxPool is PyTorch's torch.nn.functional.max_pool2d(x, (KH, KW), (SH, SW), (PH, PW)): each
 // output is the largest input in its window, rows oh·SH − PH … oh·SH − PH + KH − 1 and columns
 // likewise, where the padding is −∞ (it never wins). The output's height and width are out's, so
@@ -72,6 +111,27 @@ func maxWindow[T Float](x []T, i, c, oh, ow int, in compiler.Shape, p *compiler.
 		}
 	}
 	return m, arg
+}
+
+// runnerUp returns the largest input of max-pool output (oh, ow)'s window in channel c of image
+// i, as maxWindow picks it, and the largest of the others, with its index in x: the first one in
+// row-major order, or −1 when the window has one input.
+func runnerUp(x []float64, i, c, oh, ow int, in compiler.Shape, p *compiler.Pool) (best, second float64, other int) {
+	best, arg := maxWindow(x, i, c, oh, ow, in, p)
+	second, other = math.Inf(-1), -1
+	for kh := range p.KH {
+		for kw := range p.KW {
+			h := oh*p.SH - p.PH + kh
+			w := ow*p.SW - p.PW + kw
+			if h < 0 || h >= in.H || w < 0 || w >= in.W {
+				continue // −∞ padding
+			}
+			if j := at(in, i, c, h, w); j != arg && x[j] > second {
+				second, other = x[j], j
+			}
+		}
+	}
+	return best, second, other
 }
 
 // AvgPool is PyTorch's torch.nn.functional.avg_pool2d(x, (KH, KW), (SH, SW), (PH, PW),
@@ -143,63 +203,26 @@ func avgWindow(oh, ow int, in compiler.Shape, p *compiler.Pool) (hstart, hend, w
 	return hstart, hend, wstart, wend, divisor
 }
 
-// AdaptiveAvgPool is PyTorch's torch.nn.functional.adaptive_avg_pool2d(x, (out.H, out.W)): the
-// output (oh, ow) is the mean of rows ⌊oh·H/outH⌋ … ⌈(oh+1)·H/outH⌉ − 1 and columns
-// ⌊ow·W/outW⌋ … ⌈(ow+1)·W/outW⌉ − 1 of the input. Neighbouring windows may overlap.
-func AdaptiveAvgPool[T Float](x []T, n int, in, out compiler.Shape) []T {
-	mustLen("adaptive_avgpool input", x, size(n, in))
-	samePlanes("adaptive_avgpool", in, out)
-	y := make([]T, size(n, out))
+// forWindows calls f for every value of n images of shape out, with its flat index j, image i,
+// channel c and position (oh, ow).
+func forWindows(n int, out compiler.Shape, f func(j, i, c, oh, ow int)) {
 	for i := range n {
-		for c := range in.C {
+		for c := range out.C {
 			for oh := range out.H {
 				for ow := range out.W {
-					hstart, hend := adaptiveWindow(oh, in.H, out.H)
-					wstart, wend := adaptiveWindow(ow, in.W, out.W)
-					var sum float64
-					for h := hstart; h < hend; h++ {
-						for w := wstart; w < wend; w++ {
-							sum += float64(x[at(in, i, c, h, w)])
-						}
-					}
-					y[at(out, i, c, oh, ow)] = T(sum / float64((hend-hstart)*(wend-wstart)))
+					f(at(out, i, c, oh, ow), i, c, oh, ow)
 				}
 			}
 		}
 	}
-	return y
 }
 
-// AdaptiveAvgPoolBackward is AdaptiveAvgPool's backward pass: each output's gradient, divided by
-// its window's size, goes to every input of the window; where windows overlap, an input gets the
-// sum.
-func AdaptiveAvgPoolBackward(n int, in, out compiler.Shape, dy []float64) []float64 {
-	mustLen("adaptive_avgpool output gradient", dy, size(n, out))
-	samePlanes("adaptive_avgpool", in, out)
-	dx := make([]float64, size(n, in))
-	for i := range n {
-		for c := range in.C {
-			for oh := range out.H {
-				for ow := range out.W {
-					hstart, hend := adaptiveWindow(oh, in.H, out.H)
-					wstart, wend := adaptiveWindow(ow, in.W, out.W)
-					d := dy[at(out, i, c, oh, ow)] / float64((hend-hstart)*(wend-wstart))
-					for h := hstart; h < hend; h++ {
-						for w := wstart; w < wend; w++ {
-							dx[at(in, i, c, h, w)] += d
-						}
-					}
-				}
-			}
-		}
-	}
-	return dx
-}
-
-// adaptiveWindow is the window [start, end) of output o of an adaptive pool from in to out
-// values: start = ⌊o·in/out⌋, end = ⌈(o+1)·in/out⌉.
-func adaptiveWindow(o, in, out int) (start, end int) {
-	return o * in / out, ((o+1)*in + out - 1) / out
+// unflat is the image, channel, row and column of flat index j of an NCHW tensor of shape s.
+func unflat(s compiler.Shape, j int) (i, c, h, w int) {
+	w, j = j%s.W, j/s.W
+	h, j = j%s.H, j/s.H
+	c, i = j%s.C, j/s.C
+	return i, c, h, w
 }
 
 // samePlanes panics unless a pool keeps the number of channels.

@@ -14,8 +14,8 @@ import (
 //
 // With μ = Train.Momentum and λ = Train.Decay, each parameter's learning rate and decay are
 // multiplied by a = mult.LR·learn.LRMult and d = mult.Decay·learn.DecayMult, where mult is
-// Train.Weights or Train.Biases and learn is the parameter's layer's Learn. Then per value, by
-// Train.Rule:
+// Train.Weights or Train.Biases and learn is the parameter's Learn (its layer's settings). Then
+// per value, by Train.Rule:
 //
 //	paper:   v ← μ·v − dλ·(a·lr)·w − (a·lr)·g;   w ← w + v
 //	pytorch: g' ← g + dλ·w;   v ← μ·v + g';   w ← w − (a·lr)·v
@@ -26,7 +26,6 @@ import (
 func SGDStep(net *compiler.Network, params, grads, momentum map[string][]float64, lr float64) {
 	tr := net.Train
 	for _, l := range net.Layers {
-		learn := layerLearn(l)
 		for _, p := range l.ParamShapes() {
 			w, g := params[p.Name], grads[p.Name]
 			mustLen(p.Name, w, sizeOf(p.Shape))
@@ -41,8 +40,8 @@ func SGDStep(net *compiler.Network, params, grads, momentum map[string][]float64
 			if p.Bias {
 				mult = tr.Biases
 			}
-			rate := mult.LR * learn.LRMult * lr              // a·lr
-			decay := mult.Decay * learn.DecayMult * tr.Decay // dλ
+			rate := mult.LR * p.Learn.LRMult * lr              // a·lr
+			decay := mult.Decay * p.Learn.DecayMult * tr.Decay // dλ
 			for j := range w {
 				switch tr.Rule {
 				case compiler.RulePaper:
@@ -57,17 +56,6 @@ func SGDStep(net *compiler.Network, params, grads, momentum map[string][]float64
 			}
 		}
 	}
-}
-
-// layerLearn is a conv or fc layer's Learn settings; other layers have no parameters.
-func layerLearn(l *compiler.Layer) compiler.Learn {
-	switch l.Op {
-	case compiler.OpConv:
-		return l.Conv.Learn
-	case compiler.OpFC:
-		return l.FC.Learn
-	}
-	return compiler.Learn{}
 }
 
 // sizeOf is the number of values of a tensor of the given shape.

@@ -100,26 +100,19 @@ type (
 		Layers []torchLayer `json:"layers"`
 	}
 	torchLayer struct {
-		Name        string  `json:"name"`
-		Op          string  `json:"op"`
-		Input       string  `json:"input"`
-		InputShape  []int   `json:"input_shape"`
-		Out         string  `json:"out"`
-		Weight      string  `json:"weight,omitempty"`
-		WeightShape []int   `json:"weight_shape,omitempty"`
-		Bias        string  `json:"bias,omitempty"`
-		Kernel      []int   `json:"kernel,omitempty"`
-		Stride      []int   `json:"stride,omitempty"`
-		Padding     []int   `json:"padding,omitempty"`
-		Groups      int     `json:"groups,omitempty"`
-		Ceil        bool    `json:"ceil"`
-		Size        int     `json:"size,omitempty"`
-		Alpha       float64 `json:"alpha,omitempty"`
-		Beta        float64 `json:"beta,omitempty"`
-		K           float64 `json:"k,omitempty"`
-		Paper       bool    `json:"paper"`
-		Mask        string  `json:"mask,omitempty"`
-		OutSize     []int   `json:"out_size,omitempty"`
+		Name string `json:"name"`
+		Op   string `json:"op"`
+		// Torch is the layer's PyTorch equivalent, the compiler's expression over x, w, b
+		// and mask (Layer.Torch); Loss marks the softmax loss, which has none.
+		Torch       string `json:"torch"`
+		Loss        bool   `json:"loss"`
+		Input       string `json:"input"`
+		InputShape  []int  `json:"input_shape"`
+		Out         string `json:"out"`
+		Weight      string `json:"weight,omitempty"`
+		WeightShape []int  `json:"weight_shape,omitempty"`
+		Bias        string `json:"bias,omitempty"`
+		Mask        string `json:"mask,omitempty"`
 		// OutGrad is the gradient of the layer's output to take back through it (none for
 		// the loss, which starts from itself); the script writes the gradients of the input
 		// and parameters to Out + ".dx", ".dw" and ".db".
@@ -144,20 +137,22 @@ type torchRun struct {
 }
 
 // backward returns the reference's gradients of layer l's input and parameters, in float64 from
-// its input and output gradient, as PyTorch gets them.
-func (r *torchRun) backward(l *compiler.Layer) (dx []float64, grads map[string][]float64) {
+// its input and output gradient, as PyTorch gets them: the layer's output, which a backward pass
+// may read, is computed again from the input in float64, as PyTorch's autograd keeps it.
+func (r *torchRun) backward(t *testing.T, l *compiler.Layer) (dx []float64, grads map[string][]float64) {
 	x := widen(r.inputs[l.Name])
-	if l.Op == compiler.OpSoftmax {
+	if l.Op.IsLoss() {
 		_, probs := SoftmaxCrossEntropy(x, r.n, l.In.C, r.labels)
 		return SoftmaxCrossEntropyBackward(probs, r.n, l.In.C, r.labels), nil
 	}
+	row, err := opOf(l)
+	require.NoError(t, err)
+	w, b, err := layerParams(l, widenAll(r.params))
+	require.NoError(t, err)
+	c := &call{l: l, n: r.n, x: x, w: w, b: b, mask: float64s(r.masks[l.Name]), dy: widen(r.outGrads[l.Name])}
+	c.y = row.forward(c)
 	grads = map[string][]float64{}
-	var mask []float64
-	if m, ok := r.masks[l.Name]; ok {
-		mask = widen(m)
-	}
-	dx = backLayer(l, x, r.n, widen(r.outGrads[l.Name]), widenAll(r.params), mask, grads)
-	return dx, grads
+	return backLayer(c, grads), grads
 }
 
 // TestAgainstPyTorch compares every layer of torchNetworks, and the loss, with PyTorch.
@@ -208,7 +203,7 @@ func TestAgainstPyTorch(t *testing.T) {
 				if bad := mismatches(r.trace[l.Name], readFloat64s(t, out), torchRel, torchFloor); bad != nil {
 					t.Errorf("%s differs from PyTorch: %v\n\t%s", where, bad, line)
 				}
-				dx, grads := r.backward(l)
+				dx, grads := r.backward(t, l)
 				if bad := mismatches(dx, readFloat64s(t, out+".dx"), backRel, backFloor); bad != nil {
 					t.Errorf("%s: the input's gradient differs from PyTorch's: %v\n\t%s", where, bad, line)
 				}
@@ -250,17 +245,8 @@ func prepare(t *testing.T, dir, prefix string, r *torchRun, rng *rand.Rand) torc
 	}
 	labels := randomLabels(rng, r.n, net.Classes)
 	masks := map[string][]float32{}
-	for _, l := range net.Layers {
-		if l.Op == compiler.OpDropout {
-			keep := float32(1 / (1 - l.Dropout.P))
-			mask := make([]float32, size(r.n, l.Out))
-			for j := range mask {
-				if rng.Float64() >= l.Dropout.P {
-					mask[j] = keep
-				}
-			}
-			masks[l.Name] = mask
-		}
+	for name, mask := range randomMasks(net, r.n, rng) {
+		masks[name] = rounded[float32](mask)
 	}
 	var err error
 	r.trace, err = ForwardTrace(net, params, x, r.n, masks)
@@ -275,9 +261,9 @@ func prepare(t *testing.T, dir, prefix string, r *torchRun, rng *rand.Rand) torc
 	in := x
 	for _, l := range net.Layers {
 		r.inputs[l.Name] = in
-		tl := torchLayer{Name: l.Name, Op: l.Op.String(), Out: prefix + "_" + l.Name + ".out",
+		tl := torchLayer{Name: l.Name, Op: l.Op.String(), Torch: l.Torch(), Loss: l.Op.IsLoss(), Out: prefix + "_" + l.Name + ".out",
 			Input: write(l.Name+".in", in), InputShape: append([]int{r.n}, l.In.Dims()...)}
-		if l.Op != compiler.OpSoftmax {
+		if !tl.Loss {
 			r.outGrads[l.Name] = uniform(rng, size(r.n, l.Out), 1)
 			tl.OutGrad = write(l.Name+".dy", r.outGrads[l.Name])
 		}
@@ -288,20 +274,8 @@ func prepare(t *testing.T, dir, prefix string, r *torchRun, rng *rand.Rand) torc
 				tl.Weight, tl.WeightShape = write(p.Name, params[p.Name]), p.Shape
 			}
 		}
-		switch l.Op {
-		case compiler.OpConv:
-			c := l.Conv
-			tl.Stride, tl.Padding, tl.Groups = []int{c.SH, c.SW}, []int{c.PH, c.PW}, c.Groups
-		case compiler.OpMaxPool, compiler.OpAvgPool:
-			p := l.Pool
-			tl.Kernel, tl.Stride, tl.Padding = []int{p.KH, p.KW}, []int{p.SH, p.SW}, []int{p.PH, p.PW}
-			tl.Ceil = p.Rounding == compiler.RoundCeil
-		case compiler.OpAdaptiveAvgPool:
-			tl.OutSize = []int{l.Out.H, l.Out.W}
-		case compiler.OpLRN:
-			tl.Size, tl.Alpha, tl.Beta, tl.K, tl.Paper = l.LRN.Size, l.LRN.Alpha, l.LRN.Beta, l.LRN.K, l.LRN.Paper
-		case compiler.OpDropout:
-			tl.Mask = write(l.Name+".mask", masks[l.Name])
+		if mask, ok := masks[l.Name]; ok {
+			tl.Mask = write(l.Name+".mask", mask)
 		}
 		files.Layers = append(files.Layers, tl)
 		in = r.trace[l.Name]

@@ -7,8 +7,12 @@ NET.json (written by CheckTorch, next to every file it names) describes the netw
 
     input, input_shape   the images: a raw float32 file, [n, C, H, W]
     labels               one class per image
-    layers               in order: name, op, in_shape and out_shape (without n), and the op's
-                         configuration; conv and fc layers name their weight and bias parameters
+    layers               in order: name, op, torch (the layer's PyTorch equivalent as netc
+                         writes it: a Python expression over x, the input, w and b, the weight
+                         and bias or None, mask, a dropout mask (None here: train=false), F,
+                         torch.nn.functional, and torch), loss (true for the softmax loss, which has no expression),
+                         in_shape and out_shape (without n), and the names of the weight and bias
+                         parameters of a layer that has them
     params               name, shape, file (raw float32), lr_mult and decay_mult: the factors of
                          the learning rate and of the weight decay for this parameter
     rule, momentum, decay, lrs
@@ -53,40 +57,33 @@ def write(directory, name, tensor):
 
 
 def layer(x, spec, params, flips):
-    """Applies one layer to x with torch.nn.functional; dropout is the identity (train=false).
+    """Applies one layer to x by evaluating its torch expression; dropout is the identity
+    (train=false: mask is None). An expression may give a tuple (y, indices), as max_pool2d with
+    return_indices does.
 
     flips are the layer's decisions to take the other way in the backward pass, as netc's
     reference does: a ReLU passes the gradient of an input it would block (or blocks one it would
     pass), a max pool routes an output's gradient to another input. The values stay the layer's
     own: y = z + (f(x) − z).detach() has f's values and z's gradient."""
-    op = spec["op"]
+    if not spec["torch"]:
+        raise ValueError("%s (%s): netc gives no PyTorch expression" % (spec["name"], spec["op"]))
     w = params.get(spec.get("weight"))
     b = params.get(spec.get("bias"))
-    if op == "conv":
-        return F.conv2d(x, w, b, stride=spec["stride"], padding=spec["padding"], groups=spec["groups"])
-    if op == "fc":
-        return F.linear(torch.flatten(x, 1), w, b)
+    y = eval(spec["torch"], {"F": F, "torch": torch}, {"x": x, "w": w, "b": b, "mask": None})
+    indices = None
+    if isinstance(y, tuple):
+        y, indices = y
+    if not flips:
+        return y
+    op = spec["op"]
     if op == "relu":
-        if not flips:
-            return F.relu(x)
         mask = (x > 0).to(x.dtype)
         flat = mask.view(-1)
         for f in flips:
             flat[f["index"]] = 1 - flat[f["index"]]
         z = x * mask
-        return z + (F.relu(x) - z).detach()
-    if op == "lrn":
-        # PyTorch divides alpha by size; the paper does not, so it needs alpha·size here.
-        alpha = spec["alpha"] * spec["size"] if spec["paper"] else spec["alpha"]
-        if x.dim() == 2:  # after an fc layer: channels with a 1x1 image, which PyTorch needs
-            return F.local_response_norm(x[:, :, None, None], spec["size"], alpha=alpha, beta=spec["beta"],
-                                         k=spec["k"])[:, :, 0, 0]
-        return F.local_response_norm(x, spec["size"], alpha=alpha, beta=spec["beta"], k=spec["k"])
+        return z + (y - z).detach()
     if op == "maxpool":
-        y, indices = F.max_pool2d(x, spec["kernel"], spec["stride"], spec["padding"], ceil_mode=spec["ceil"],
-                                  return_indices=True)
-        if not flips:
-            return y
         plane = x.shape[2] * x.shape[3]  # PyTorch's indices count within each image's channel
         indices = indices.clone()
         flat = indices.view(-1)
@@ -94,22 +91,13 @@ def layer(x, spec, params, flips):
             flat[f["index"]] = f["other"] % plane
         z = x.flatten(2).gather(2, indices.flatten(2)).view_as(y)
         return z + (y - z).detach()
-    if op == "avgpool":
-        return F.avg_pool2d(x, spec["kernel"], spec["stride"], spec["padding"], ceil_mode=spec["ceil"],
-                            count_include_pad=True)
-    if op == "adaptive_avgpool":
-        return F.adaptive_avg_pool2d(x, spec["out_size"])
-    if op == "dropout":
-        return x
-    if op == "flatten":
-        return torch.flatten(x, 1)
-    raise ValueError("%s: unknown op %r" % (spec["name"], op))
+    raise ValueError("%s (%s): no decisions to flip" % (spec["name"], op))
 
 
 def forward(x, layers, params, flips):
     """Runs the layers up to the softmax loss and returns the logits, checking every shape."""
     for spec in layers:
-        if spec["op"] == "softmax":
+        if spec["loss"]:
             return x
         x = layer(x, spec, params, [f for f in flips if f["layer"] == spec["name"]])
         want = [x.shape[0]] + spec["out_shape"]

@@ -4,10 +4,13 @@
 Usage: torch_ops.py MANIFEST.json
 
 The manifest (written by torch_test.go) lists networks. Each gives labels and its layers in
-order; each layer names its op, its configuration, its input file and shape [n, C, H, W] (or
-[n, features]), its parameter files and the file to write its output to. A layer's input is the
-reference's output of the layer before, so that every layer is compared on its own; the loss is
-the cross-entropy of the softmax layer's input. Files are raw little-endian: float32 for inputs,
+order; each layer gives its name, its op, torch (its PyTorch equivalent as netc writes it: a Python
+expression over x, the input, w and b, the weight and bias or None, mask, the dropout mask or None,
+F, torch.nn.functional, and torch), loss (true for the softmax loss, which has no torch
+expression), its input file and shape [n, C, H, W] (or [n, features]), its parameter and mask
+files and the file to write its output to. A layer's input is the reference's output of the layer
+before, so that every layer is compared on its own; the loss is the cross-entropy of the softmax
+layer's input, and its output the softmax. Files are raw little-endian: float32 for inputs,
 parameters and masks, float64 for outputs; everything is computed in float64.
 
 Each layer's backward pass is run too, by autograd: from the gradient of its output in the file
@@ -44,34 +47,16 @@ def write(directory, name, tensor):
 
 
 def layer(directory, x, spec, w, b):
-    """Applies one layer to x, in PyTorch's own terms, with its weight w and bias b if it has them."""
-    op = spec["op"]
-    if op == "conv":
-        return F.conv2d(x, w, b, stride=spec["stride"], padding=spec["padding"], groups=spec["groups"])
-    if op == "fc":
-        return F.linear(torch.flatten(x, 1), w, b)
-    if op == "relu":
-        return F.relu(x)
-    if op == "lrn":
-        # PyTorch divides alpha by size; the paper does not, so it needs alpha·size here.
-        alpha = spec["alpha"] * spec["size"] if spec["paper"] else spec["alpha"]
-        return F.local_response_norm(x, spec["size"], alpha=alpha, beta=spec["beta"], k=spec["k"])
-    if op == "maxpool":
-        return F.max_pool2d(x, spec["kernel"], spec["stride"], spec["padding"], ceil_mode=spec["ceil"])
-    if op == "avgpool":
-        return F.avg_pool2d(x, spec["kernel"], spec["stride"], spec["padding"], ceil_mode=spec["ceil"],
-                            count_include_pad=True)
-    if op == "adaptive_avgpool":
-        return F.adaptive_avg_pool2d(x, spec["out_size"])
-    if op == "dropout":
-        if not spec.get("mask"):
-            return x
-        return x * read(directory, spec["mask"], list(x.shape))
-    if op == "flatten":
-        return torch.flatten(x, 1)
-    if op == "softmax":
+    """Applies one layer to x by evaluating its torch expression, with its weight w and bias b if it
+    has them and its mask if it has one. An expression may give a tuple, as max_pool2d with
+    return_indices does: its first element is the output."""
+    if spec["loss"]:
         return F.softmax(x, dim=1)
-    raise ValueError("unknown op %r" % op)
+    if not spec["torch"]:
+        raise ValueError("%s (%s): netc gives no PyTorch expression" % (spec["name"], spec["op"]))
+    mask = read(directory, spec["mask"], list(x.shape)) if spec.get("mask") else None
+    y = eval(spec["torch"], {"F": F, "torch": torch}, {"x": x, "w": w, "b": b, "mask": mask})
+    return y[0] if isinstance(y, tuple) else y
 
 
 def main():
@@ -92,7 +77,7 @@ def main():
             y = layer(directory, x, spec, w, b)
             write(directory, spec["out"], y)
             shapes[spec["name"]] = list(y.shape)
-            if spec["op"] == "softmax":
+            if spec["loss"]:
                 loss = F.cross_entropy(x, torch.tensor(net["labels"], dtype=torch.long))
                 write(directory, net["loss"], loss.reshape(1))
                 y, dy = loss, None

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/netc-project/netc/compiler"
+)
+
+// writePlan prints the lowering plan, `netc check -v`: per step of the generated code, how its
+// work is split over the workers, the strategy of its forward kernel and of its backward kernels
+// (the input's gradient and the parameters'), the buffers it reads and writes, its scratch and
+// its partial sums; then the memory the generated package allocates for a batch of batch images
+// on workers workers.
+func writePlan(w io.Writer, n *compiler.Network, batch, workers int) {
+	fmt.Fprintf(w, "\nlowering plan (sizes in float32 values; buffers: x is the input, g0 and g1 the gradients):\n\n")
+	rows := [][]string{{"step", "split", "layout", "forward", "input gradient", "weight gradient", "buffers", "gradients", "scratch", "partial sums"}}
+	for _, s := range n.Steps {
+		if s.View {
+			rows = append(rows, []string{s.Name(), "view", s.Layout.String(), "–", "–", "–", buffers(s.InBuf, s.OutBuf), "–", "–", "–"})
+			continue
+		}
+		grads, scratch, partials := "–", "–", "–"
+		if s.Backward {
+			grads = fmt.Sprintf("g%d → g%d", s.GradOut, s.GradIn)
+		}
+		if s.Scratch > 0 || s.BackScratch > 0 {
+			scratch = fmt.Sprintf("%s / %s", compiler.Thousands(s.Scratch), compiler.Thousands(s.BackScratch))
+		}
+		if s.Partials > 0 {
+			partials = fmt.Sprintf("%s at %s", compiler.Thousands(s.Partials), compiler.Thousands(s.PartialsAt))
+		}
+		forward := string(s.Forward)
+		if s.TrainOnly {
+			forward += " (training only)"
+		}
+		rows = append(rows, []string{s.Name(), s.Split.String(), s.Layout.String(), forward, dash(s.InputGrad), dash(s.WeightGrad),
+			buffers(s.InBuf, s.OutBuf), grads, scratch, partials})
+	}
+	writeAligned(w, rows, "llllllllrr")
+	fmt.Fprintln(w, "\nscratch is the forward / backward kernel's, per worker; partial sums are per worker.")
+
+	m := n.Memory(batch)
+	params, _, _ := n.Totals()
+	fmt.Fprintf(w, "\nmemory for a batch of %d on %d workers:\n", batch, workers)
+	perImage := func(v int64) string { return compiler.Thousands(v) }
+	var values int64
+	for _, b := range n.Buffers {
+		values += b
+	}
+	var masks int64
+	for _, s := range n.Steps {
+		masks += s.Mask
+	}
+	rows = [][]string{
+		{"activations", byteSize(m.Activations), fmt.Sprintf("%d buffers, %s values per image", len(n.Buffers), perImage(values))},
+		{"gradients", byteSize(m.Gradients), fmt.Sprintf("2 buffers of %s values per image", perImage(n.GradSize))},
+		{"dropout masks", byteSize(m.Masks), fmt.Sprintf("%s values per image", perImage(masks))},
+		{"losses", byteSize(m.Losses), "one float64 per image"},
+		{"batch in all", byteSize(m.Batch()), ""},
+		{"parameters", byteSize(m.Params), fmt.Sprintf("%s values, their gradients and momentum", compiler.Thousands(params))},
+		{"relaid weights", byteSize(m.Relaid), "weights laid out for backward kernels"},
+		{"scratch", byteSize(int64(workers) * m.Scratch), fmt.Sprintf("%s values per worker", perImage(n.Scratch))},
+		{"partial sums", byteSize(int64(workers) * m.Partials), fmt.Sprintf("%s values per worker", perImage(n.Partials))},
+		{"fixed in all", byteSize(m.Fixed(workers)), "and the runtime's GEMM packing buffers, about 3 MB per worker"},
+		{"total", byteSize(m.Batch() + m.Fixed(workers)), ""},
+	}
+	writeAligned(w, rows, "lrl")
+}
+
+// buffers renders the activation buffers a step reads and writes: x → 0.
+func buffers(in, out int) string {
+	name := func(b int) string {
+		if b < 0 {
+			return "x"
+		}
+		return fmt.Sprint(b)
+	}
+	return name(in) + " → " + name(out)
+}
+
+func dash(s compiler.Strategy) string {
+	if s == "" {
+		return "–"
+	}
+	return string(s)
+}

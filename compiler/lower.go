@@ -1,0 +1,148 @@
+package compiler
+
+import "github.com/netc-project/netc/dsl"
+
+// Strategy names how a kernel computes its part of a step, as `netc check -v` prints it; ""
+// when the step has no such kernel. The ops declare theirs (ConvPatches, FCForward, …).
+type Strategy string
+
+// Direct is the strategy of kernels that compute each output from its definition, in a loop or
+// one runtime call: elementwise ops, pooling.
+const Direct Strategy = "direct"
+
+// Layout is the arrangement of a tensor's values in memory.
+type Layout int
+
+// The layouts.
+const (
+	LayoutNCHW Layout = iota + 1 // images, channels, rows, columns: PyTorch's
+)
+
+func (l Layout) String() string { return [...]string{"", "NCHW"}[l] }
+
+// Lowering is what the lower pass decides for a step: every choice the generated code embodies
+// beyond the buffers the plan assigned. Sizes are in float32 values.
+type Lowering struct {
+	Split Split // how the step's kernels divide their work among the workers
+
+	// The strategies of its kernels: the forward pass's, and the backward pass's for the
+	// gradient of its input (none for the network's first step: nobody needs the images'
+	// gradient) and of its parameters.
+	Forward, InputGrad, WeightGrad Strategy
+	// Backward says the step has a backward kernel: it has parameters, or its input's gradient
+	// is needed.
+	Backward bool
+
+	// Per worker: the scratch space of its forward and its backward kernel, and the partial sums
+	// of its parameter gradients (for ops split by image, each worker sums its own images'),
+	// at offset PartialsAt of the worker's partial sums, its parameters one after the other.
+	Scratch, BackScratch int64
+	Partials, PartialsAt int64
+
+	// TrainOnly says the forward kernel runs in training only: at inference the step is the
+	// identity (dropout), a copy when it does not work in place.
+	TrainOnly bool
+
+	// Relaid is the size of a copy of the step's weights laid out for a backward kernel (a
+	// transposed convolution's flipped weights), refreshed by every Backward.
+	Relaid int64
+	// Mask is the size per image of a mask the forward pass draws and keeps for the backward
+	// pass (dropout), and Stream which of the seed's streams it draws from.
+	Mask   int64
+	Stream int
+
+	Layout Layout // of the step's output
+}
+
+// lowerElementwise is the lowering of ops that compute each output from its definition, with
+// no scratch: elementwise ops and pooling.
+func lowerElementwise(n *Network, s *Step, first bool) {
+	s.Forward = Direct
+	if !first {
+		s.InputGrad = Direct
+	}
+}
+
+// lower is the last pass: it decides for every step what the generated code does — the split
+// of its work over the workers, the strategy of its forward and backward kernels, their scratch,
+// the partial sums of parameter gradients, weight copies, dropout masks and layouts — as each
+// op's row of the table says, and sizes the per-worker totals.
+func lower(n *Network, errs *dsl.ErrorList) {
+	n.Scratch, n.Partials = 0, 0
+	streams := 0
+	for i, s := range n.Steps {
+		s.Lowering = Lowering{Layout: LayoutNCHW}
+		if s.View {
+			continue
+		}
+		l := s.Main()
+		d := l.Op.def()
+		first := i == 0
+		s.Split = d.split
+		s.Backward = !first || l.Params > 0
+		if d.lower != nil {
+			d.lower(n, s, first)
+		}
+		if !s.Backward {
+			s.InputGrad, s.WeightGrad, s.BackScratch, s.Partials, s.Relaid = "", "", 0, 0, 0
+		}
+		if s.Partials > 0 {
+			s.PartialsAt = n.Partials
+			n.Partials += s.Partials
+		}
+		if s.Mask > 0 {
+			s.Stream = streams
+			streams++
+		}
+		n.Scratch = max(n.Scratch, s.Scratch, s.BackScratch)
+	}
+	n.Stage = StageLowered
+}
+
+// Memory is what a network's generated package allocates, in bytes.
+type Memory struct {
+	// Parameters: their values, gradients and momentum, and the weight copies that backward
+	// kernels read (Relaid).
+	Params, Relaid int64
+	// For a batch: the plan's activation buffers, the two gradient buffers, the dropout masks
+	// and each image's loss (float64).
+	Activations, Gradients, Masks, Losses int64
+	// Per worker: the kernels' scratch and the partial sums of parameter gradients. (The
+	// runtime's GEMM packing buffers, of a fixed size, come on top.)
+	Scratch, Partials int64
+}
+
+// Batch is the memory that grows with the batch.
+func (m Memory) Batch() int64 { return m.Activations + m.Gradients + m.Masks + m.Losses }
+
+// Fixed is the memory that does not grow with the batch, for workers workers.
+func (m Memory) Fixed(workers int) int64 {
+	return m.Params + m.Relaid + int64(workers)*(m.Scratch+m.Partials)
+}
+
+// Memory is what the generated package of a lowered network allocates for batches of batch
+// images.
+func (n *Network) Memory(batch int) Memory {
+	var m Memory
+	params, _, _ := n.Totals()
+	m.Params = 3 * 4 * params
+	b := int64(batch)
+	for _, size := range n.Buffers {
+		m.Activations += 4 * b * size
+	}
+	m.Gradients = 2 * 4 * b * n.GradSize
+	m.Losses = 8 * b
+	for _, s := range n.Steps {
+		m.Relaid += 4 * s.Relaid
+		m.Masks += 4 * b * s.Mask
+	}
+	m.Scratch, m.Partials = 4*n.Scratch, 4*n.Partials
+	return m
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,77 @@
+package compiler
+
+import "fmt"
+
+// LRN is local response normalisation across channels: b = a / (k + α'·Σa²)^β over Size
+// neighbouring channels, with α' = α/Size (PyTorch, Caffe, ONNX) or α' = α (Paper).
+type LRN struct {
+	Size           int
+	Alpha, Beta, K float64
+	Paper          bool
+}
+
+// LRN returns an lrn layer's configuration (nil for another op).
+func (l *Layer) LRN() *LRN { return attrs[LRN](l) }
+
+// Scale is α', the factor of the sum of squares in the convention the layer uses.
+func (l *LRN) Scale() float64 {
+	if l.Paper {
+		return l.Alpha
+	}
+	return l.Alpha / float64(l.Size)
+}
+
+// The strategies of LRN's kernels, channel by channel over each image.
+const (
+	LRNForward  Strategy = "window sums, scale"
+	LRNBackward Strategy = "window terms"
+)
+
+// OpLRN is local response normalisation across channels (PyTorch's LocalResponseNorm, or the
+// AlexNet paper's convention with `paper`). Its backward pass reads its input.
+var OpLRN = newOp(&opDef{
+	word: "lrn",
+	doc:  "local response normalisation across channels",
+	schema: schema{positional: "size", required: []string{"size"},
+		settings: []setting{positive("size", kInt), real("alpha", 0, inf, false, false),
+			real("beta", 0, inf, false, false), real("k", 0, inf, true, false), flag("paper")}},
+	build: func(b *builder, l *Layer, s settings, prefix string) {
+		l.Attrs = &LRN{Size: s.int("size", 5), Alpha: s.num("alpha", 1e-4), Beta: s.num("beta", 0.75),
+			K: s.num("k", 1), Paper: s["paper"] != nil}
+	},
+	check: func(l *Layer) error {
+		if p := l.LRN(); p == nil || p.Size < 1 || p.K <= 0 || p.Alpha < 0 || p.Beta < 0 {
+			return fmt.Errorf("lrn configuration missing or out of range: %v", l.Attrs)
+		}
+		return nil
+	},
+	split: SplitImages,
+	reads: ReadsInput,
+	lower: func(n *Network, s *Step, first bool) {
+		in := s.In()
+		s.Forward = LRNForward
+		s.Scratch = int64(in.H * in.W) // one channel's window sums
+		if !first {
+			s.InputGrad = LRNBackward
+			s.BackScratch = int64(in.C+1) * int64(in.H*in.W) // every channel's terms, and the window sums
+		}
+	},
+	torch: func(l *Layer) string {
+		p := l.LRN()
+		alpha := p.Alpha // PyTorch divides α by the size; the paper does not
+		if p.Paper {
+			alpha *= float64(p.Size)
+		}
+		// PyTorch wants an image: a flat input is C channels of 1×1.
+		return fmt.Sprintf("F.local_response_norm(x.reshape(x.shape[0], x.shape[1], -1, 1), %d, alpha=%v, beta=%v, k=%v).reshape(x.shape)",
+			p.Size, alpha, p.Beta, p.K)
+	},
+	summary: func(l *Layer) string {
+		p := l.LRN()
+		s := fmt.Sprintf("lrn %d α %g β %g k %g", p.Size, p.Alpha, p.Beta, p.K)
+		if p.Paper {
+			s += " paper"
+		}
+		return s
+	},
+})
