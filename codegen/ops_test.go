@@ -65,6 +65,20 @@ a2: avgpool 2 stride 2 rounding ceil           -> 3x2x2
 fc: fc 6
 loss: softmax
 `,
+	"tanh": `network tanh
+input 3x9x8
+classes 4
+rounding floor
+t0: tanh
+c1: conv 5 kernel 3 padding 1 -> 5x9x8
+    tanh
+p1: maxpool 2                  -> 5x4x4
+fc1: fc 11
+     tanh
+     dropout 0.25
+fc2: fc 4
+loss: softmax
+`,
 	"gemm": `network gemm
 input 64x11x11
 classes 37

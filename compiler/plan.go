@@ -9,7 +9,7 @@ import (
 // plan is a pass: it assigns every step's output to a buffer, reusing a buffer once nothing
 // reads what it holds any more — neither a later step of the forward pass nor the backward
 // pass, which reads what each op's row of the table says (the inputs of conv, fc, LRN and max
-// pooling; the outputs that hold a ReLU's mask). Views, and in-place steps
+// pooling; the outputs that hold a ReLU's mask or a tanh's derivative). Views, and in-place steps
 // that overwrite nothing the backward pass reads, write into the buffer they read. It also assigns the backward pass's two gradient buffers, which take turns.
 // Sizes are per image; the generated code multiplies them by the batch size.
 func plan(n *Network, errs *dsl.ErrorList) {
@@ -17,7 +17,7 @@ func plan(n *Network, errs *dsl.ErrorList) {
 	// shares[i] says step i's output lives in its input's buffer: a view's always, and an
 	// in-place step's unless its input is the network's (the caller's) or the backward pass
 	// reads the value it would overwrite — the step before's output, read by its own backward
-	// pass (a ReLU's mask is its sign), or this step's input.
+	// pass (a tanh's derivative is computed from it), or this step's input.
 	shares := make([]bool, len(n.Steps))
 	read := false // the backward pass reads the value the current buffer holds
 	for i, s := range n.Steps {

@@ -54,15 +54,15 @@ func TestFuseAndPlanAlexNet(t *testing.T) {
 func TestFuseAndPlanTiny(t *testing.T) {
 	n := compileFile(t, "../specs/tiny.net")
 	assert.Equal(t, "c1+c1.relu(-1→0) c1.lrn(0→1) p1(1→2) c2+c2.relu(2→3) c2.lrn(3→4) p2(4→5) a(5→4) "+
-		"a.flatten(4→4 view) fc1+fc1.relu(4→5) fc1.dropout(5→6) fc2(6→7) loss(7→7 view)", describeSteps(n))
+		"a.tanh(4→4 inplace) a.flatten(4→4 view) fc1+fc1.relu(4→5) fc1.dropout(5→6) fc2(6→7) loss(7→7 view)", describeSteps(n))
 }
 
 // TestPlanInPlaceProtects: a step that may work in place writes a buffer of its own when the
-// backward pass reads what it would overwrite (a relu's output).
+// backward pass reads what it would overwrite (tanh's and relu's outputs).
 func TestPlanInPlaceProtects(t *testing.T) {
-	n, err := Compile("x.net", []byte("network x\ninput 2x3x3\nclasses 2\nflatten\nfc 4\ndropout 0.5\nrelu\ndropout 0.5\nfc 2\nsoftmax\n"))
+	n, err := Compile("x.net", []byte("network x\ninput 2x3x3\nclasses 2\nflatten\nfc 4\ntanh\ndropout 0.5\nrelu\ndropout 0.5\nfc 2\nsoftmax\n"))
 	require.NoError(t, err)
-	assert.Equal(t, "flatten(-1→-1 view) fc(-1→0) dropout(0→0 inplace) relu(0→0 inplace) dropout2(0→1) fc2(1→2) softmax(2→2 view)", describeSteps(n))
+	assert.Equal(t, "flatten(-1→-1 view) fc(-1→0) tanh(0→0 inplace) dropout(0→1) relu(1→1 inplace) dropout2(1→2) fc2(2→3) softmax(3→3 view)", describeSteps(n))
 }
 
 // TestPlanFirstInPlace: an in-place layer first cannot write the caller's input.

@@ -7,7 +7,7 @@ import (
 	"math"
 )
 
-// lossBackward computes the softmax cross-entropy of loss (specs/tiny.net:47) for images lo…hi−1: each
+// lossBackward computes the softmax cross-entropy of loss (specs/tiny.net:48) for images lo…hi−1: each
 // image's loss −log p(label), and the gradient of the batch's mean loss, (p − onehot(label))/n.
 func (m *Model) lossBackward(worker, lo, hi int) {
 	const (
@@ -265,7 +265,21 @@ func (m *Model) aBackward(worker, lo, hi int) {
 	}
 }
 
-// fc1Backward is the backward pass of fc1 + fc1.relu (specs/tiny.net:43), 48 → 16 per image,
+// aTanhBackward is the backward pass of a.tanh (specs/tiny.net:42), 12x2x2 → 12x2x2 per image,
+// on images lo…hi−1.
+// da = db·(1 − b²), from the output b.
+func (m *Model) aTanhBackward(worker, lo, hi int) {
+	const (
+		inSize  = 48 // 12x2x2
+		outSize = 48 // 12x2x2
+	)
+	y, dy, dx := m.buf[4][:m.n*outSize], m.grad[0][:m.n*outSize], m.grad[0][:m.n*inSize]
+	for j := lo * outSize; j < hi*outSize; j++ {
+		dx[j] = dy[j] * (1 - y[j]*y[j])
+	}
+}
+
+// fc1Backward is the backward pass of fc1 + fc1.relu (specs/tiny.net:44), 48 → 16 per image,
 // on the whole batch, each GEMM split over the workers.
 // dW = dYᵀ·X (16×n · n×48) and dX = dY·W (n×16 · 16×48).
 func (m *Model) fc1Backward() {
@@ -302,7 +316,7 @@ func (m *Model) fc1Backward() {
 	})
 }
 
-// fc1DropoutBackward is the backward pass of fc1.dropout (specs/tiny.net:45), 16 → 16 per image,
+// fc1DropoutBackward is the backward pass of fc1.dropout (specs/tiny.net:46), 16 → 16 per image,
 // on images lo…hi−1.
 // The gradient times the mask of the last training-mode Forward,
 // or itself after an inference-mode one.
@@ -322,7 +336,7 @@ func (m *Model) fc1DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc2Backward is the backward pass of fc2 (specs/tiny.net:46), 16 → 10 per image,
+// fc2Backward is the backward pass of fc2 (specs/tiny.net:47), 16 → 10 per image,
 // on the whole batch, each GEMM split over the workers.
 // dW = dYᵀ·X (10×n · n×16) and dX = dY·W (n×10 · 10×16).
 func (m *Model) fc2Backward() {

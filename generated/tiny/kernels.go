@@ -2,7 +2,10 @@
 
 package tiny
 
-import "github.com/netc-project/netc/runtime"
+import (
+	"github.com/netc-project/netc/runtime"
+	"math"
+)
 
 // c1Geometry is the layout of one group's patches in c1: the columns of a 27×256 matrix, one per
 // output pixel, each the input under that pixel's window, zero in the padding.
@@ -189,7 +192,21 @@ func (m *Model) a(worker, lo, hi int) {
 // aWindow is the geometry of a over one channel plane.
 var aWindow = runtime.AdaptivePool{H: 3, W: 2, OutH: 2, OutW: 2}
 
-// fc1 runs fc1 + fc1.relu (specs/tiny.net:43), 48 → 16 per image,
+// aTanh runs a.tanh (specs/tiny.net:42), 12x2x2 → 12x2x2 per image,
+// on images lo…hi−1.
+// b = tanh(a), in place.
+func (m *Model) aTanh(worker, lo, hi int) {
+	const (
+		inSize  = 48 // 12x2x2
+		outSize = 48 // 12x2x2
+	)
+	in, out := m.buf[4][:m.n*inSize], m.buf[4][:m.n*outSize]
+	for j, v := range in[lo*inSize : hi*inSize] {
+		out[lo*outSize+j] = float32(math.Tanh(float64(v)))
+	}
+}
+
+// fc1 runs fc1 + fc1.relu (specs/tiny.net:44), 48 → 16 per image,
 // on the whole batch, each GEMM split over the workers.
 // One GEMM: inputs (n×48) · weightsᵀ (48×16) + bias, then max(0, ·).
 func (m *Model) fc1() {
@@ -207,7 +224,7 @@ func (m *Model) fc1() {
 	})
 }
 
-// fc1Dropout runs fc1.dropout (specs/tiny.net:45), 16 → 16 per image,
+// fc1Dropout runs fc1.dropout (specs/tiny.net:46), 16 → 16 per image,
 // on images lo…hi−1.
 // Training only: b = a·mask, mask 0 with probability 0.3, else 1/(1−0.3) (inverted dropout).
 func (m *Model) fc1Dropout(worker, lo, hi int) {
@@ -230,7 +247,7 @@ func (m *Model) fc1Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc2 runs fc2 (specs/tiny.net:46), 16 → 10 per image,
+// fc2 runs fc2 (specs/tiny.net:47), 16 → 10 per image,
 // on the whole batch, each GEMM split over the workers.
 // One GEMM: inputs (n×16) · weightsᵀ (16×10) + bias.
 func (m *Model) fc2() {

@@ -71,6 +71,7 @@ c2:    conv width kernel 3x2 stride 1x2 groups 2 bias off lr_mult 0.5 -> 12x6x4
        lrn 3 alpha 0.05 beta 0.75 k 1
 p2:    avgpool 3 stride 2 rounding ceil                               -> 12x3x2
 a:     adaptive_avgpool 2x2                                           -> 12x2x2
+       tanh
        flatten                                                        -> 48
 fc1:   fc 16 bias 0                                                   -> 16
        relu
@@ -124,6 +125,7 @@ type kernels struct {
 	c2Lrn              func(worker, lo, hi int)
 	p2                 func(worker, lo, hi int)
 	a                  func(worker, lo, hi int)
+	aTanh              func(worker, lo, hi int)
 	fc1Dropout         func(worker, lo, hi int)
 	c1Backward         func(worker, lo, hi int)
 	c1LrnBackward      func(worker, lo, hi int)
@@ -132,6 +134,7 @@ type kernels struct {
 	c2LrnBackward      func(worker, lo, hi int)
 	p2Backward         func(worker, lo, hi int)
 	aBackward          func(worker, lo, hi int)
+	aTanhBackward      func(worker, lo, hi int)
 	fc1DropoutBackward func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
 	sgd                func(worker, lo, hi int)
@@ -184,6 +187,8 @@ func NewSeeded(seed uint64) *Model {
 	m.kernels = kernels{
 		a:                  m.a,
 		aBackward:          m.aBackward,
+		aTanh:              m.aTanh,
+		aTanhBackward:      m.aTanhBackward,
 		c1:                 m.c1,
 		c1Backward:         m.c1Backward,
 		c1Lrn:              m.c1Lrn,
@@ -297,6 +302,7 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	m.perImage(m.kernels.c2Lrn)            // c2.lrn
 	runtime.Parallel(m.n*12, m.kernels.p2) // p2
 	runtime.Parallel(m.n*12, m.kernels.a)  // a
+	m.perImage(m.kernels.aTanh)            // a.tanh
 	m.fc1()                                // fc1 + fc1.relu
 	if train {
 		m.perImage(m.kernels.fc1Dropout) // fc1.dropout

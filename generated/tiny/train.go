@@ -77,6 +77,7 @@ func (m *Model) Backward(labels []int32) float32 {
 	m.fc2Backward()                                // fc2
 	m.perImage(m.kernels.fc1DropoutBackward)       // fc1.dropout
 	m.fc1Backward()                                // fc1 + fc1.relu
+	m.perImage(m.kernels.aTanhBackward)            // a.tanh
 	runtime.Parallel(m.n*12, m.kernels.aBackward)  // a
 	runtime.Parallel(m.n*12, m.kernels.p2Backward) // p2
 	m.perImage(m.kernels.c2LrnBackward)            // c2.lrn

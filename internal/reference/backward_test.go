@@ -54,6 +54,8 @@ func gradNetworks(t *testing.T) map[string]string {
 		"conv groups 2 1x1":              oneLayer("4x3x3", "conv 6 kernel 1 groups 2"),
 		"fc":                             oneLayer("3x2x2", "fc 5"),
 		"relu":                           oneLayer("2x3x3", "relu"),
+		"tanh":                           oneLayer("2x3x3", "tanh"),
+		"tanh after fc":                  "network t\ninput 2x2x2\nclasses 3\nf: fc 6\nx: tanh\nfc 3\nloss: softmax\n",
 		"dropout":                        oneLayer("2x3x3", "dropout 0.5"),
 		"adaptive 5 to 3":                oneLayer("2x5x5", "adaptive_avgpool 3"),
 		"adaptive 7x6 to 3x4":            oneLayer("2x7x6", "adaptive_avgpool 3x4"),

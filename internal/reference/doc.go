@@ -20,6 +20,7 @@
 //	conv.go        Conv2D, Conv2DBackward
 //	linear.go      Linear, LinearBackward
 //	relu.go        ReLU, ReLUBackward, and ReLU's decisions
+//	tanh.go        Tanh, TanhBackward
 //	dropout.go     Dropout (its own backward)
 //	lrn.go         LRN, LRNBackward
 //	pool.go        MaxPool, AvgPool and their backward passes, and max pooling's decisions

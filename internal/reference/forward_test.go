@@ -51,6 +51,9 @@ func TestForwardTiny(t *testing.T) {
 		if l.Op == compiler.OpReLU {
 			assert.True(t, slices.Min(trace[l.Name]) == 0, "%s: some value should have been cut", l.Name)
 		}
+		if l.Op == compiler.OpTanh {
+			assert.True(t, slices.Min(trace[l.Name]) > -1 && slices.Max(trace[l.Name]) < 1, "%s: values outside (−1, 1)", l.Name)
+		}
 	}
 }
 

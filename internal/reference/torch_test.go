@@ -61,6 +61,8 @@ func torchNetworks(t *testing.T) map[string]string {
 		"adaptive 13 to 6":      oneLayer("2x13x13", "adaptive_avgpool 6"),
 		"adaptive to 1":         oneLayer("2x8x8", "adaptive_avgpool 1"),
 		"relu":                  oneLayer("2x3x3", "relu"),
+		"tanh":                  oneLayer("2x3x3", "tanh"),
+		"tanh after fc":         "network t\ninput 2x2x2\nclasses 3\nf: fc 6\nx: tanh\nfc 3\nloss: softmax\n",
 		"dropout":               oneLayer("2x3x3", "dropout 0.5"),
 		// The input of "ties" is rounded to whole numbers, so that most max-pool windows have
 		// several largest values: the gradient must go where PyTorch's goes, the first.
