@@ -69,6 +69,15 @@ func learnedParams(l *Layer, learn *Learn, weight []int, out int) []ParamShape {
 	return ps
 }
 
+// gemmBackMACs is the backward multiply-adds of a layer computed as products (conv, fc): the
+// weight gradient's as many as the forward pass's, and as many again for the input's gradient.
+func gemmBackMACs(l *Layer, inputGrad bool) int64 {
+	if inputGrad {
+		return 2 * l.MACs
+	}
+	return l.MACs
+}
+
 // Size is the number of values of the tensor.
 func (p ParamShape) Size() int64 {
 	s, _ := product(p.Shape...)

@@ -63,7 +63,6 @@ const (
 // lower beyond the defaults.
 type opDef struct {
 	word string // what a spec writes: conv, relu, …
-	doc  string // one line for the docs and `did you mean` lists
 
 	// The settings a line of this op takes (schema.head is the word).
 	schema schema
@@ -172,9 +171,6 @@ func Ops() []Op {
 	})
 	return out
 }
-
-// Doc is a one-line description of the op.
-func (o Op) Doc() string { return o.def().doc }
 
 // Torch is the layer's PyTorch equivalent as a Python expression over x, w, b, mask,
 // torch.nn.functional as F and torch, or "" for the loss (which the harnesses take as

@@ -17,7 +17,6 @@ func (l *Layer) AdaptivePool() *AdaptivePool { return attrs[AdaptivePool](l) }
 // identity, a view that costs nothing.
 var OpAdaptiveAvgPool = newOp(&opDef{
 	word:   "adaptive_avgpool",
-	doc:    "adaptive average pooling to a given output size",
 	schema: schema{positional: "size", required: []string{"size"}, settings: []setting{positive("size", kPair)}},
 	build: func(b *builder, l *Layer, s settings, prefix string) {
 		size := s.pair("size", [2]int{1, 1})

@@ -43,7 +43,6 @@ const (
 // [out] unless off.
 var OpConv = newOp(&opDef{
 	word: "conv",
-	doc:  "2-D convolution, with groups, stride, padding and a bias",
 	schema: schema{positional: "out", required: []string{"out", "kernel"},
 		settings: join([]setting{positive("out", kInt), positive("groups", kInt), initW, initB, from}, windowSettings, learnMult)},
 	build: func(b *builder, l *Layer, s settings, prefix string) {
@@ -89,12 +88,7 @@ var OpConv = newOp(&opDef{
 		m, _ := product(c.Out, l.Out.H, l.Out.W, l.In.C/c.Groups, c.KH, c.KW)
 		return m
 	},
-	backMACs: func(l *Layer, inputGrad bool) int64 {
-		if inputGrad {
-			return 2 * l.MACs
-		}
-		return l.MACs
-	},
+	backMACs: gemmBackMACs,
 	epilogue: true,
 	split:    SplitImages,
 	reads:    ReadsInput,

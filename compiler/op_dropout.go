@@ -14,7 +14,6 @@ func (l *Layer) Dropout() *Dropout { return attrs[Dropout](l) }
 // the identity. It works in place.
 var OpDropout = newOp(&opDef{
 	word:   "dropout",
-	doc:    "inverted dropout, in training only",
 	schema: schema{positional: "p", required: []string{"p"}, settings: []setting{real("p", 0, 1, false, true)}},
 	build: func(b *builder, l *Layer, s settings, prefix string) {
 		l.Attrs = &Dropout{P: s.num("p", 0.5)}

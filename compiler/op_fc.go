@@ -26,7 +26,6 @@ const (
 // off. An image-shaped input is read as a vector in C, H, W order, as PyTorch flattens it.
 var OpFC = newOp(&opDef{
 	word: "fc",
-	doc:  "fully connected layer",
 	schema: schema{positional: "out", required: []string{"out"},
 		settings: join([]setting{positive("out", kInt), initW, initB, from}, learnMult)},
 	build: func(b *builder, l *Layer, s settings, prefix string) {
@@ -50,12 +49,7 @@ var OpFC = newOp(&opDef{
 		m, _ := product(l.FC().Out, int(l.In.Size()))
 		return m
 	},
-	backMACs: func(l *Layer, inputGrad bool) int64 {
-		if inputGrad {
-			return 2 * l.MACs
-		}
-		return l.MACs
-	},
+	backMACs: gemmBackMACs,
 	epilogue: true,
 	split:    SplitBatch,
 	reads:    ReadsInput,

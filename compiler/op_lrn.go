@@ -31,7 +31,6 @@ const (
 // AlexNet paper's convention with `paper`). Its backward pass reads its input.
 var OpLRN = newOp(&opDef{
 	word: "lrn",
-	doc:  "local response normalisation across channels",
 	schema: schema{positional: "size", required: []string{"size"},
 		settings: []setting{positive("size", kInt), real("alpha", 0, inf, false, false),
 			real("beta", 0, inf, false, false), real("k", 0, inf, true, false), flag("paper")}},

@@ -19,10 +19,9 @@ func (l *Layer) Pool() *Pool { return attrs[Pool](l) }
 
 // poolDef is the row of a pooling op, max or average: they differ in their word, what their
 // backward pass reads and their PyTorch equivalent.
-func poolDef(word, doc string, reads Reads, torch string) *opDef {
+func poolDef(word string, reads Reads, torch string) *opDef {
 	return &opDef{
 		word:   word,
-		doc:    doc,
 		schema: schema{positional: "kernel", required: []string{"kernel"}, settings: windowSettings},
 		build: func(b *builder, l *Layer, s settings, prefix string) {
 			k, p := s.pair("kernel", [2]int{1, 1}), s.pair("padding", [2]int{0, 0})
@@ -73,10 +72,10 @@ func poolDef(word, doc string, reads Reads, torch string) *opDef {
 // OpMaxPool is max pooling (PyTorch's MaxPool2d): padding is ignored, NaN propagates. Its
 // backward pass finds each window's maximum again in its input. With indices, PyTorch returns
 // where each maximum is, which the harnesses need for near ties.
-var OpMaxPool = newOp(poolDef("maxpool", "max pooling", ReadsInput,
+var OpMaxPool = newOp(poolDef("maxpool", ReadsInput,
 	"F.max_pool2d(x, (%d, %d), (%d, %d), (%d, %d), ceil_mode=%s, return_indices=True)"))
 
 // OpAvgPool is average pooling (PyTorch's AvgPool2d with count_include_pad): each output is its
 // window's sum divided by the window's size counting padding but not what lies beyond it.
-var OpAvgPool = newOp(poolDef("avgpool", "average pooling", 0,
+var OpAvgPool = newOp(poolDef("avgpool", 0,
 	"F.avg_pool2d(x, (%d, %d), (%d, %d), (%d, %d), ceil_mode=%s, count_include_pad=True)"))

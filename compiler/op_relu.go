@@ -5,7 +5,6 @@ package compiler
 // from its output's sign.
 var OpReLU = newOp(&opDef{
 	word:      "relu",
-	doc:       "rectified linear unit, max(0, x)",
 	foldsInto: true,
 	inPlace:   true,
 	split:     SplitImages,

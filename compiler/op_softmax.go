@@ -6,7 +6,6 @@ import "github.com/netc-project/netc/dsl"
 // input, which Forward returns and Backward starts from (a view).
 var OpSoftmax = newOp(&opDef{
 	word: "softmax",
-	doc:  "the softmax cross-entropy loss; the last layer",
 	loss: true,
 	shape: func(n *Network, i int, errs *dsl.ErrorList) (Shape, bool) {
 		l := n.Layers[i]

@@ -4,7 +4,6 @@ package compiler
 // ReLU with. It works in place; its backward pass, dy·(1 − y²), reads its output.
 var OpTanh = newOp(&opDef{
 	word:    "tanh",
-	doc:     "hyperbolic tangent",
 	inPlace: true,
 	split:   SplitImages,
 	reads:   ReadsOutput,
