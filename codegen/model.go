@@ -398,15 +398,15 @@ func (g *gen) call(s *compiler.Step, backward bool) *jen.Statement {
 // reserve emits the buffer allocation: once per larger batch size.
 func (g *gen) reserve(f *jen.File) {
 	grow := []jen.Code{}
-	for b, sz := range g.n.Buffers {
-		var holds []string // the outputs the buffer holds in turn
-		for _, s := range g.n.Steps {
-			if s.OutBuf == b && !s.View && !(s.InPlace && s.InBuf == b) {
-				holds = append(holds, s.Name())
-			}
+	holds := make([][]string, len(g.n.Buffers)) // the outputs each buffer holds in turn
+	for _, s := range g.n.Steps {
+		if !s.View && s.InBuf != s.OutBuf {
+			holds[s.OutBuf] = append(holds[s.OutBuf], s.Name())
 		}
+	}
+	for b, sz := range g.n.Buffers {
 		grow = append(grow, jen.Id("m").Dot("buf").Index(jen.Lit(b)).Op("=").Make(jen.Index().Float32(), jen.Id("n").Op("*").Lit(int(sz))).
-			Comment(strings.Join(holds, ", ")))
+			Comment(strings.Join(holds[b], ", ")))
 	}
 	for _, s := range g.masked() {
 		grow = append(grow, jen.Id("m").Dot(g.name[s]+"Mask").Op("=").Make(jen.Index().Float32(), jen.Id("n").Op("*").Lit(int(s.Mask))))

@@ -64,28 +64,30 @@ func plan(n *Network, errs *dsl.ErrorList) {
 	}
 
 	n.Buffers = nil
-	var free []int    // buffers holding nothing live
-	holder := []int{} // holder[b]: the root step whose output buffer b holds, −1 none
-	in := -1          // the buffer holding the current value; −1: the network's input
+	var free []int // buffers holding nothing live
+	in := -1       // the buffer holding the current value; −1: the network's input
+	// release[i] are the buffers whose values nothing after step i reads, to free after it, so
+	// that the plan takes time linear in the steps.
+	release := make([][]int, len(n.Steps)+1)
 	for i, s := range n.Steps {
 		s.InBuf = in
 		if shares[i] {
 			s.OutBuf = in
 		} else {
 			b := takeBuffer(n, &free, s.Out().Size())
-			if b == len(holder) {
-				holder = append(holder, i)
-			}
-			holder[b] = i
 			s.OutBuf = b
+			at := min(lastUse[i], len(n.Steps))
+			release[at] = append(release[at], b)
 		}
 		in = s.OutBuf
-		// Release the buffers whose values nothing after this step reads.
-		for b, h := range holder {
-			if h >= 0 && lastUse[h] <= i && b != s.OutBuf && !slices.Contains(free, b) {
-				free = append(free, b)
-				holder[b] = -1
+		// Release the buffers whose values nothing after this step reads, in order.
+		slices.Sort(release[i])
+		for _, b := range release[i] {
+			if b == s.OutBuf {
+				release[i+1] = append(release[i+1], b) // still being written: after the next step
+				continue
 			}
+			free = append(free, b)
 		}
 	}
 
