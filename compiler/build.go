@@ -81,13 +81,13 @@ func (b *builder) errs() *dsl.ErrorList { return b.dec.errs }
 func (b *builder) defineConst(c *dsl.Const) {
 	switch {
 	case keywords[c.Name]:
-		b.errs().Add(c.Pos, "const %s: %q is a keyword; choose another name", c.Name, c.Name)
+		b.errs().Add(c.Pos, "const %s: %q is a keyword; choose another name", dsl.Short(c.Name), dsl.Short(c.Name))
 	case b.dec.consts[c.Name] != nil:
-		b.errs().Add(c.Pos, "const %s is defined twice (first at line %d)", c.Name, b.dec.consts[c.Name].Pos.Line)
+		b.errs().Add(c.Pos, "const %s is defined twice (first at line %d)", dsl.Short(c.Name), b.dec.consts[c.Name].Pos.Line)
 	default:
 		v := b.dec.resolve(c.Value)
 		if v.Ident != nil {
-			b.errs().Add(c.Value.Pos, "const %s: unknown name %q: not a constant defined above", c.Name, *v.Ident)
+			b.errs().Add(c.Value.Pos, "const %s: unknown name %q: not a constant defined above", dsl.Short(c.Name), dsl.Short(*v.Ident))
 			return
 		}
 		b.dec.consts[c.Name] = v
@@ -107,10 +107,10 @@ func (b *builder) once(what string, pos dsl.Pos) bool {
 
 func (b *builder) top(l *dsl.Line) {
 	if l.Label != "" {
-		b.errs().Add(l.Pos, "%s: only layers take a label; %q is a network setting", l.Label, l.Head)
+		b.errs().Add(l.Pos, "%s: only layers take a label; %q is a network setting", dsl.Short(l.Label), dsl.Short(l.Head))
 	}
 	if l.Expect != nil {
-		b.errs().Add(l.Expect.Pos, "%s takes no expected shape", l.Head)
+		b.errs().Add(l.Expect.Pos, "%s takes no expected shape", dsl.Short(l.Head))
 	}
 	if !b.once(l.Head, l.Pos) {
 		return
@@ -144,9 +144,9 @@ func (b *builder) block(bl *dsl.Block) {
 	if schemas == nil {
 		names := []string{"init", "train", "augment"}
 		if s := suggest(bl.Name, names); s != "" {
-			b.errs().Add(bl.Pos, "unknown block %q; did you mean %s?", bl.Name, s)
+			b.errs().Add(bl.Pos, "unknown block %q; did you mean %s?", dsl.Short(bl.Name), s)
 		} else {
-			b.errs().Add(bl.Pos, "unknown block %q (blocks are init, train and augment)", bl.Name)
+			b.errs().Add(bl.Pos, "unknown block %q (blocks are init, train and augment)", dsl.Short(bl.Name))
 		}
 		return
 	}
@@ -165,7 +165,7 @@ func (b *builder) block(bl *dsl.Block) {
 			b.errs().Add(l.Pos, "%sa label is not allowed here", prefix)
 		}
 		if l.Expect != nil {
-			b.errs().Add(l.Expect.Pos, "%s%s takes no expected shape", prefix, l.Head)
+			b.errs().Add(l.Expect.Pos, "%s%s takes no expected shape", prefix, dsl.Short(l.Head))
 		}
 		sc := schemas[l.Head]
 		if sc == nil {
@@ -173,7 +173,7 @@ func (b *builder) block(bl *dsl.Block) {
 			for h := range schemas {
 				heads = append(heads, h)
 			}
-			msg := fmt.Sprintf("%sunknown setting %q", prefix, l.Head)
+			msg := fmt.Sprintf("%sunknown setting %q", prefix, dsl.Short(l.Head))
 			if s := suggest(l.Head, heads); s != "" {
 				msg += "; did you mean " + s + "?"
 			}
@@ -181,7 +181,7 @@ func (b *builder) block(bl *dsl.Block) {
 			continue
 		}
 		if first, ok := seen[l.Head]; ok {
-			b.errs().Add(l.Pos, "%s%s is given twice (first at line %d)", prefix, l.Head, first.Line)
+			b.errs().Add(l.Pos, "%s%s is given twice (first at line %d)", prefix, dsl.Short(l.Head), first.Line)
 			continue
 		}
 		seen[l.Head] = l.Pos
@@ -271,7 +271,7 @@ func (b *builder) layer(l *dsl.Line) {
 	name := b.name(l)
 	prefix := name + ": "
 	if !known {
-		msg := fmt.Sprintf("%sunknown layer %q", prefix, l.Head)
+		msg := fmt.Sprintf("%sunknown layer %q", prefix, dsl.Short(l.Head))
 		if s := suggest(l.Head, opWords()); s != "" {
 			msg += "; did you mean " + s + "?"
 		} else {
@@ -290,11 +290,11 @@ func (b *builder) layer(l *dsl.Line) {
 		dims, err := l.Expect.Dims()
 		switch {
 		case err != nil:
-			b.errs().Add(l.Expect.Pos, "%sexpected shape %s: %v", prefix, l.Expect.Text, err)
+			b.errs().Add(l.Expect.Pos, "%sexpected shape %s: %v", prefix, dsl.Short(l.Expect.Text), err)
 		case len(dims) != 1 && len(dims) != 3:
-			b.errs().Add(l.Expect.Pos, "%sexpected shape %s must be CxHxW or a single size", prefix, l.Expect.Text)
+			b.errs().Add(l.Expect.Pos, "%sexpected shape %s must be CxHxW or a single size", prefix, dsl.Short(l.Expect.Text))
 		case slices.Contains(dims, 0):
-			b.errs().Add(l.Expect.Pos, "%sexpected shape %s has a zero size", prefix, l.Expect.Text)
+			b.errs().Add(l.Expect.Pos, "%sexpected shape %s has a zero size", prefix, dsl.Short(l.Expect.Text))
 		default:
 			layer.Expect, layer.ExpectPos = dims, l.Expect.Pos
 		}
@@ -309,7 +309,7 @@ func (b *builder) layer(l *dsl.Line) {
 func (b *builder) name(l *dsl.Line) string {
 	if l.Label != "" {
 		if first, ok := b.names[l.Label]; ok {
-			b.errs().Add(l.Pos, "%s: duplicate layer name (first at line %d)", l.Label, first.Line)
+			b.errs().Add(l.Pos, "%s: duplicate layer name (first at line %d)", dsl.Short(l.Label), first.Line)
 		}
 		b.names[l.Label] = l.Pos
 		b.owner = l.Label

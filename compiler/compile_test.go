@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -169,4 +170,22 @@ func TestSuggestion(t *testing.T) {
 	src = []byte("network x\ninput 3x20x21\nclasses 10\np: maxpool 2\nfc: fc 10\nloss: softmax\n")
 	_, err = Compile("x.net", src)
 	require.EqualError(t, err, "x.net:4:1: p: (21 + 2·0 − 2)/2 + 1 = 10.5 is not a whole number; use input 22, or padding 1 with rounding floor")
+}
+
+// TestBoundedMessages: a spec's literals are quoted in messages by a few dozen characters at
+// most, however long they are, and a byte-order mark before the spec is accepted.
+func TestBoundedMessages(t *testing.T) {
+	huge := strings.Repeat("9", 1_000_000)
+	for _, c := range []struct{ src, want string }{
+		{"network x\ninput 3x8x8\nclasses 2\nc: conv " + huge + " kernel 3\nfc 2\nsoftmax\n", "c: out 99999999999999999999999999999999… (1000000 characters) is not a finite number"},
+		{"network x\ninput 3x8x8\nclasses 2\n" + strings.Repeat("z", 100_000) + " 2\nfc 2\nsoftmax\n", "unknown layer \"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz… (100000 characters)\""},
+		{"network x\ninput 3x8x8\nclasses 2\nfc 2 " + strings.Repeat("q", 100_000) + " 3\nsoftmax\n", "fc takes no setting \"qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq… (100000 characters)\""},
+	} {
+		_, err := Compile("x.net", []byte(c.src))
+		require.Error(t, err)
+		assert.Less(t, len(err.Error()), 1000, "the message is %d bytes", len(err.Error()))
+		assert.Contains(t, err.Error(), c.want)
+	}
+	_, err := Compile("bom.net", []byte("\ufeffnetwork x\ninput 3x8x8\nclasses 2\nfc 2\nsoftmax\n"))
+	assert.NoError(t, err, "a byte-order mark is not an error")
 }

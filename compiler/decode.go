@@ -75,11 +75,11 @@ func (d *decoder) decode(prefix string, sc *schema, line *dsl.Line) settings {
 			if a.Ident != nil && d.consts[*a.Ident] == nil {
 				msg := "%s%s takes no setting %q"
 				if s := suggest(*a.Ident, settingNames(sc)); s != "" {
-					d.errs.Add(a.Pos, msg+"; did you mean %s?", prefix, sc.head, *a.Ident, s)
+					d.errs.Add(a.Pos, msg+"; did you mean %s?", prefix, sc.head, dsl.Short(*a.Ident), s)
 				} else if len(sc.settings) == 0 {
-					d.errs.Add(a.Pos, msg+"; it takes no settings", prefix, sc.head, *a.Ident)
+					d.errs.Add(a.Pos, msg+"; it takes no settings", prefix, sc.head, dsl.Short(*a.Ident))
 				} else {
-					d.errs.Add(a.Pos, msg+" (it takes %s)", prefix, sc.head, *a.Ident, sc.names())
+					d.errs.Add(a.Pos, msg+" (it takes %s)", prefix, sc.head, dsl.Short(*a.Ident), sc.names())
 				}
 				if i+1 < len(args) && !d.isKey(sc, args[i+1]) {
 					i++ // skip what is most likely the unknown setting's value
@@ -147,7 +147,7 @@ func (d *decoder) take(prefix string, st *setting, args []*dsl.Value, i int, out
 			v := d.resolve(args[i+n])
 			if v.Number == nil {
 				if n == 0 {
-					d.errs.Add(v.Pos, "%s%s must be %s, not %s %s", prefix, st.name, kindNames[st.kind], v.Kind(), args[i+n])
+					d.errs.Add(v.Pos, "%s%s must be %s, not %s %s", prefix, st.name, kindNames[st.kind], v.Kind(), dsl.Short(args[i+n].String()))
 					return 1
 				}
 				break
@@ -187,10 +187,10 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 	a := &arg{pos: written.Pos}
 	bad := func() (*arg, bool) {
 		if v.Ident != nil && !keywords[*v.Ident] && st.kind != kWord && st.kind != kName {
-			d.errs.Add(written.Pos, "%sunknown name %q: not a constant", prefix, *v.Ident)
+			d.errs.Add(written.Pos, "%sunknown name %q: not a constant", prefix, dsl.Short(*v.Ident))
 			return nil, false
 		}
-		d.errs.Add(written.Pos, "%s%s must be %s, not %s %s", prefix, st.name, kindNames[st.kind], v.Kind(), written)
+		d.errs.Add(written.Pos, "%s%s must be %s, not %s %s", prefix, st.name, kindNames[st.kind], v.Kind(), dsl.Short(written.String()))
 		return nil, false
 	}
 	switch st.kind {
@@ -210,7 +210,7 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 		case v.Shape != nil:
 			dims, err := dsl.ParseDims(*v.Shape)
 			if err != nil || len(dims) != 2 {
-				d.errs.Add(written.Pos, "%s%s must be %s, not %s", prefix, st.name, kindNames[kPair], written)
+				d.errs.Add(written.Pos, "%s%s must be %s, not %s", prefix, st.name, kindNames[kPair], dsl.Short(written.String()))
 				return nil, false
 			}
 			for _, x := range dims {
@@ -229,7 +229,7 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 		}
 		dims, err := dsl.ParseDims(*v.Shape)
 		if err != nil || len(dims) != 3 {
-			d.errs.Add(written.Pos, "%s%s must be %s, not %s", prefix, st.name, kindNames[kDims], written)
+			d.errs.Add(written.Pos, "%s%s must be %s, not %s", prefix, st.name, kindNames[kDims], dsl.Short(written.String()))
 			return nil, false
 		}
 		for _, x := range dims {
@@ -246,7 +246,7 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 		}
 		text, err := strconv.Unquote(*v.Str)
 		if err != nil || text == "" || strings.ContainsAny(text, "\x00\n\"") {
-			d.errs.Add(written.Pos, "%s%s %s is not a valid name", prefix, st.name, *v.Str)
+			d.errs.Add(written.Pos, "%s%s %s is not a valid name", prefix, st.name, dsl.Short(*v.Str))
 			return nil, false
 		}
 		a.text = text
@@ -267,7 +267,7 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 				return a, true
 			}
 		}
-		d.errs.Add(written.Pos, "%s%s must be one of %s, not %q", prefix, st.name, strings.Join(st.words, ", "), *v.Ident)
+		d.errs.Add(written.Pos, "%s%s must be one of %s, not %q", prefix, st.name, strings.Join(st.words, ", "), dsl.Short(*v.Ident))
 		return nil, false
 	case kInit, kBias:
 		if st.kind == kBias && v.Ident != nil && *v.Ident == "off" {
@@ -285,18 +285,18 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 func (d *decoder) number(prefix string, st *setting, v, written *dsl.Value) (float64, bool) {
 	x, err := strconv.ParseFloat(*v.Number, 64)
 	if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
-		d.errs.Add(written.Pos, "%s%s %s is not a finite number", prefix, st.name, *v.Number)
+		d.errs.Add(written.Pos, "%s%s %s is not a finite number", prefix, st.name, dsl.Short(*v.Number))
 		return 0, false
 	}
 	if (st.kind == kInt || st.kind == kPair || st.kind == kInts) && x != math.Trunc(x) {
-		d.errs.Add(written.Pos, "%s%s %s is not a whole number", prefix, st.name, *v.Number)
+		d.errs.Add(written.Pos, "%s%s %s is not a whole number", prefix, st.name, dsl.Short(*v.Number))
 		return 0, false
 	}
 	if !st.inRange(x) {
 		if st.hi == maxSize && x > maxSize {
-			d.errs.Add(written.Pos, "%s%s %s is absurdly large: the limit is %d", prefix, st.name, *v.Number, maxSize)
+			d.errs.Add(written.Pos, "%s%s %s is absurdly large: the limit is %d", prefix, st.name, dsl.Short(*v.Number), maxSize)
 		} else {
-			d.errs.Add(written.Pos, "%s%s %s is out of range: it must be %s", prefix, st.name, *v.Number, st.describeRange())
+			d.errs.Add(written.Pos, "%s%s %s is out of range: it must be %s", prefix, st.name, dsl.Short(*v.Number), st.describeRange())
 		}
 		return 0, false
 	}

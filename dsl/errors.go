@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -32,8 +33,29 @@ func (e *Error) Error() string {
 type ErrorList []*Error
 
 // Add appends a diagnostic at pos.
+//
+// A message is at most maxMessage runes: a longer one, which only a huge literal quoted whole
+// could make, keeps its start and its end around an ellipsis. Callers quote literals with Short.
 func (l *ErrorList) Add(pos Pos, format string, args ...any) {
-	*l = append(*l, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	if r := []rune(msg); len(r) > maxMessage {
+		msg = string(r[:maxMessage*2/3]) + " … " + string(r[len(r)-maxMessage/3:])
+	}
+	*l = append(*l, &Error{Pos: pos, Msg: msg})
+}
+
+// maxMessage bounds the runes of one error message.
+const maxMessage = 600
+
+// Short returns s as a message should quote it: whole up to a few dozen runes, else its start, an
+// ellipsis and its length, so that a megabyte of digits does not make a megabyte of message.
+func Short(s string) string {
+	const limit, keep = 48, 32
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	r := []rune(s)
+	return fmt.Sprintf("%s… (%d characters)", string(r[:keep]), len(r))
 }
 
 // Sort orders the list by file, line and column, keeping the order of errors at one position.

@@ -53,6 +53,7 @@ func Parse(filename string, src []byte) (*File, ErrorList) {
 		errs.Add(pos, "calls nest deeper than %d levels", maxNesting)
 		return nil, errs
 	}
+	src = bytes.TrimPrefix(src, []byte("\ufeff")) // a byte-order mark some editors write
 	buf := make([]byte, len(src), len(src)+1)
 	copy(buf, src)
 	if len(buf) == 0 || buf[len(buf)-1] != '\n' {
@@ -108,7 +109,7 @@ func tokenName(t lexer.Token) string {
 	case t.Value == "\n":
 		return "end of line"
 	}
-	return fmt.Sprintf("%q", t.Value)
+	return fmt.Sprintf("%q", Short(t.Value))
 }
 
 // blankLine replaces the text of line n (1-based) with spaces, keeping every offset and position
