@@ -50,35 +50,64 @@ func init() {
 // Workers is the number of workers Parallel uses: GOMAXPROCS at package init (at least 1).
 func Workers() int { return workers }
 
-// Parallel runs body(worker, lo, hi) over a partition of [0, n) into at most Workers() contiguous chunks,
-// one per worker, on persistent goroutines started once (the caller's goroutine runs one chunk itself), and returns
-// when all are done. worker is in [0, Workers()). It allocates nothing itself (callers keep their closures to avoid
-// allocating one per call).
+// Parallel runs body(worker, lo, hi) over [0, n) cut into c = min(n, Workers()) contiguous chunks:
+// chunk w is [w·n/c, (w+1)·n/c), run as worker w. The cut depends on n and Workers() alone, never
+// on what else is running, so that bodies that keep per-worker state (scratch, partial sums added
+// up in worker order) compute the same bits whether the process runs one model or several.
 //
-// Calls may be nested or concurrent from different goroutines without deadlock: the pool serves
-// one call at a time, and a call that finds it busy (or has n = 1, or a pool of one) runs
-// body(0, 0, n) on the calling goroutine instead of waiting. Worker numbers are therefore unique
-// among the bodies of one call only. Chunk w is [w·n/c, (w+1)·n/c) with c = min(n, Workers()).
+// The chunks normally run at once, chunk 0 on the calling goroutine and the others on persistent
+// goroutines started at package init, and Parallel returns when all are done. The pool serves one
+// call at a time: a call that finds it busy (concurrent with another call, or nested in a body of
+// one) runs the same chunks, with the same worker numbers, one after another on the calling
+// goroutine, instead of waiting for the pool (which could deadlock). Either way each worker
+// number in [0, c) runs exactly one chunk, so no two bodies of one call share a number.
+//
+// Worker numbers are unique among the bodies of one call only. A call nested in a body of worker
+// w numbers its chunks from 0 again while the outer call's other bodies may be running, with
+// those numbers, on other goroutines; and concurrent calls from different goroutines use the same
+// numbers at the same time. Per-worker state must therefore belong to one call (as a generated
+// model's scratch and partial sums belong to the model, driven by one goroutine), and a body must
+// not make a nested call whose bodies index the per-worker state it uses itself.
+//
+// It allocates nothing itself (callers keep their closures to avoid allocating one per call).
 // A body must not panic: a panic on a worker goroutine ends the program.
 func Parallel(n int, body func(worker, lo, hi int)) {
 	if n <= 0 {
 		return
 	}
 	if n == 1 || workers == 1 || !pool.busy.CompareAndSwap(false, true) {
-		body(0, 0, n)
+		runSerial(n, body)
 		return
 	}
 	defer pool.busy.Store(false)
 	run(n, body)
 }
 
-// run is Parallel for a caller that holds the pool.
+// run is Parallel for a caller that holds the pool: chunk 0 on the calling goroutine, the others
+// on the pool's.
 func run(n int, body func(worker, lo, hi int)) {
 	c := min(n, workers)
 	pool.done.Add(c - 1)
 	for w := 1; w < c; w++ {
-		pool.jobs[w-1] <- poolJob{body: body, worker: w, lo: w * n / c, hi: (w + 1) * n / c}
+		lo, hi := chunk(w, c, n)
+		pool.jobs[w-1] <- poolJob{body: body, worker: w, lo: lo, hi: hi}
 	}
 	defer pool.done.Wait()
-	body(0, 0, n/c)
+	lo, hi := chunk(0, c, n)
+	body(0, lo, hi)
+}
+
+// runSerial is Parallel for a caller that does not hold the pool: run's chunks, in worker order,
+// on the calling goroutine. body does not escape, so a closure passed here need not allocate.
+func runSerial(n int, body func(worker, lo, hi int)) {
+	c := min(n, workers)
+	for w := range c {
+		lo, hi := chunk(w, c, n)
+		body(w, lo, hi)
+	}
+}
+
+// chunk is chunk w of [0, n) cut into c: [w·n/c, (w+1)·n/c).
+func chunk(w, c, n int) (lo, hi int) {
+	return w * n / c, (w + 1) * n / c
 }

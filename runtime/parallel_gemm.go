@@ -1,63 +1,73 @@
 package runtime
 
 // ParallelMultiply is Multiply split over all workers (see Parallel), each using its own
-// Workspace owned by the runtime. It splits along whichever of M or N gives balanced,
-// tile-aligned pieces; the result is bit for bit Multiply's, but for products that may take the
-// dot-product path (see Multiply), where a worker's piece may take it when the whole does not.
-// It allocates nothing in steady state, and panics as Multiply does.
+// Workspace owned by the runtime. It cuts C into pieces along whichever of M or N gives balanced,
+// tile-aligned pieces, and gives worker w the tiles of Parallel's chunk w. The result is bit for
+// bit Multiply's, but for products that may take the dot-product path (see Multiply), where a
+// worker's piece may take it when the whole does not.
 //
-// Splitting along M makes every worker pack all of B, along N all of A; the split is the
-// one whose slowest piece has the least work, counting the padded tiles it multiplies and the
-// elements it packs. Small products run on the calling goroutine. A call that finds the pool
-// busy (nested in a Parallel body, or concurrent with another call) runs on the calling goroutine
-// with a spare workspace, allocating one only if every spare is in use.
+// The pieces depend on the shape and Workers() alone, never on what else is running: a call
+// that finds the pool busy (nested in a Parallel body, or concurrent with another call) computes
+// the same pieces one after another on the calling goroutine, with a spare workspace (allocating
+// one only if every spare is in use), and so gives the same bits as the parallel run. Products
+// too small to be worth splitting are computed whole on the calling goroutine.
+//
+// Splitting along M makes every worker pack all of B, along N all of A; the split is the one
+// whose slowest piece has the least work, counting the padded tiles it multiplies and the
+// elements it packs. It allocates nothing in steady state, and panics as Multiply does.
 func ParallelMultiply(p Product) {
 	p.check("ParallelMultiply")
+	s := productSplit{p: p}
+	s.splitM, s.tiles = splitProduct(p.M, p.N, p.K)
 	if !pool.busy.CompareAndSwap(false, true) {
 		ws := getSpare()
-		sgemmOp(active, ws, &p)
+		runSerial(s.tiles, func(_, lo, hi int) { s.multiply(ws, lo, hi) })
 		putSpare(ws)
 		return
 	}
 	defer pool.busy.Store(false)
-	splitM, tiles := splitProduct(p.M, p.N, p.K)
-	if tiles <= 1 {
-		sgemmOp(active, workspaces[0], &p)
-		return
-	}
-	parallelProduct = productSplit{p, splitM}
-	run(tiles, multiplyChunk)
+	parallelProduct = s
+	run(s.tiles, multiplyChunk)
 	parallelProduct = productSplit{} // let go of the caller's matrices
 }
 
-// productSplit is the product of the ParallelMultiply call that holds the pool, and whether it
-// is split along M (else along N).
+// productSplit is a product cut for ParallelMultiply into tiles along M (of mr rows) or along N
+// (of nr columns); tiles ≤ 1 means it is not cut.
 type productSplit struct {
 	p      Product
 	splitM bool
+	tiles  int
 }
 
-// parallelProduct is read by multiplyChunk; keeping the product here (guarded by the pool) rather than
-// in a closure is what lets ParallelMultiply run without allocating.
+// parallelProduct is the product of the ParallelMultiply call that holds the pool, read by
+// multiplyChunk; keeping it here (guarded by the pool) rather than in a closure is what lets
+// ParallelMultiply run on the pool without allocating.
 var parallelProduct productSplit
 
-// multiplyChunk runs sgemmOp on tiles [lo, hi) of parallelProduct, as worker w.
+// multiplyChunk computes tiles [lo, hi) of parallelProduct as worker w, with its workspace.
 func multiplyChunk(w, lo, hi int) {
-	p, kern := parallelProduct.p, &kernels[active]
-	if parallelProduct.splitM {
+	parallelProduct.multiply(workspaces[w], lo, hi)
+}
+
+// multiply computes tiles [lo, hi) of s with ws; the whole product if s is not cut.
+func (s *productSplit) multiply(ws *Workspace, lo, hi int) {
+	p, kern := s.p, &kernels[active]
+	switch {
+	case s.tiles <= 1:
+	case s.splitM:
 		i0, i1 := lo*kern.mr, min(hi*kern.mr, p.M)
 		p.M, p.A, p.C = i1-i0, p.A.rowsFrom(i0), p.C[i0*p.LDC:]
 		if p.Epilogue.RowBias != nil {
 			p.Epilogue.RowBias = p.Epilogue.RowBias[i0:i1]
 		}
-	} else {
+	default:
 		j0, j1 := lo*kern.nr, min(hi*kern.nr, p.N)
 		p.N, p.B, p.C = j1-j0, p.B.colsFrom(j0), p.C[j0:]
 		if p.Epilogue.ColBias != nil {
 			p.Epilogue.ColBias = p.Epilogue.ColBias[j0:j1]
 		}
 	}
-	sgemmOp(active, workspaces[w], &p)
+	sgemmOp(active, ws, &p)
 }
 
 // Costs for splitProduct, in flops: packing one element costs about as much time as packFlops

@@ -40,7 +40,7 @@ func (cv *coverage) requireOnce(what string) {
 }
 
 // TestParallelCoversEachIndexOnce checks the partition for n = 0…100, and that chunks are
-// at most min(n, Workers()) of them, on distinct workers (coverage checks they are non-empty).
+// min(n, Workers()) of them, on distinct workers (coverage checks they are non-empty).
 func TestParallelCoversEachIndexOnce(t *testing.T) {
 	for n := 0; n <= 100; n++ {
 		cv := newCoverage(t, n)
@@ -53,7 +53,7 @@ func TestParallelCoversEachIndexOnce(t *testing.T) {
 			mu.Unlock()
 		})
 		cv.requireOnce("Parallel")
-		require.LessOrEqual(t, len(chunks), min(n, Workers()), "n=%d: too many chunks", n)
+		require.Len(t, chunks, min(n, Workers()), "n=%d: chunks", n)
 		workers := map[int]bool{}
 		for _, ch := range chunks {
 			require.False(t, workers[ch[0]], "n=%d: worker %d ran two chunks", n, ch[0])
@@ -107,13 +107,18 @@ func TestParallelConcurrent(t *testing.T) {
 	}
 }
 
-// TestParallelAllocs checks that Parallel allocates nothing given a body made once.
+// TestParallelAllocs checks that Parallel allocates nothing given a body made once, whether
+// the pool is free or busy.
 func TestParallelAllocs(t *testing.T) {
-	var sum atomic.Int64
-	body := func(w, lo, hi int) { sum.Add(int64(hi - lo)) }
-	allocs := testing.AllocsPerRun(100, func() { Parallel(1000, body) })
-	require.Zero(t, allocs)
-	require.EqualValues(t, 1000*101, sum.Load()) // AllocsPerRun runs once more to warm up
+	for _, state := range contention {
+		var sum atomic.Int64
+		body := func(w, lo, hi int) { sum.Add(int64(hi - lo)) }
+		state.run(t, func() {
+			allocs := testing.AllocsPerRun(100, func() { Parallel(1000, body) })
+			require.Zero(t, allocs, "pool %s", state.name)
+		})
+		require.EqualValues(t, 1000*101, sum.Load(), "pool %s", state.name) // AllocsPerRun runs once more to warm up
+	}
 }
 
 // TestParallelMultiply checks ParallelMultiply against the naive reference, including shapes
@@ -187,12 +192,16 @@ func TestParallelMultiplyNestedAndConcurrent(t *testing.T) {
 }
 
 // TestParallelMultiplyAllocs checks that ParallelMultiply allocates nothing in steady state,
-// for products split along M, along N, and not split.
+// for products split along M, along N, and not split, whether the pool is free or busy.
 func TestParallelMultiplyAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, g := range []gemmCase{{m: 500, n: 40, k: 300, rowBias: true}, {m: 40, n: 500, k: 300, colBias: true}, {m: 3, n: 4, k: 5}} {
 		p := newGemmData(rng, g).product(g)
-		allocs := testing.AllocsPerRun(10, func() { ParallelMultiply(p) })
-		require.Zero(t, allocs, "%v", g)
+		for _, state := range contention {
+			state.run(t, func() {
+				allocs := testing.AllocsPerRun(10, func() { ParallelMultiply(p) })
+				require.Zero(t, allocs, "%v, pool %s", g, state.name)
+			})
+		}
 	}
 }

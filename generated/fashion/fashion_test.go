@@ -70,3 +70,9 @@ func TestResume(t *testing.T) {
 
 // TestMemory checks that the package allocates what netc check -v says it does.
 func TestMemory(t *testing.T) { modeltest.CheckMemory(t, newModel, spec, 4) }
+
+// TestConcurrent checks that training gives the same bits alone, with other models training in
+// the process, and inside a parallel loop.
+func TestConcurrent(t *testing.T) {
+	modeltest.CheckConcurrent(t, func() modeltest.Trainer { return New() }, spec, 8, 3)
+}

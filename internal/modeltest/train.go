@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/netc-project/netc/compiler"
@@ -465,4 +466,62 @@ func CheckResume(t testing.TB, newModel func() Resumer, size, classes, n int) {
 		same = same && slices.Equal(p.Data, forgetful.Params()[i].Data)
 	}
 	require.False(t, same, "a resume without the momentum gives the same parameters: the check could not fail")
+}
+
+// CheckConcurrent checks that a model's training does not depend on what else runs in the
+// process: steps training steps of n images (fresh models from newModel, the same data) give
+// bit-identical parameters when run alone, when four models train at once in goroutines (three
+// times), and when run inside a runtime.Parallel body, where every parallel call finds the
+// worker pool busy. With one worker there is nothing to check.
+func CheckConcurrent(t testing.TB, newModel func() Trainer, spec string, n, steps int) {
+	t.Helper()
+	if runtime.Workers() == 1 {
+		t.Skip("one worker: nothing runs in parallel")
+	}
+	net := Compile(t, spec)
+	x := Input(n, int(net.Input.Size()), 41)
+	labels := randomLabels(n, net.Classes, 43)
+	train := func() [][]uint32 {
+		m := newModel()
+		for range steps {
+			m.TrainStep(x, labels, n)
+		}
+		var bits [][]uint32
+		for _, p := range m.Params() {
+			b := make([]uint32, len(p.Data))
+			for j, v := range p.Data {
+				b[j] = math.Float32bits(v)
+			}
+			bits = append(bits, b)
+		}
+		return bits
+	}
+	alone := train()
+	same := func(what string, got [][]uint32) {
+		t.Helper()
+		for i, p := range newModel().Params() {
+			if !slices.Equal(alone[i], got[i]) {
+				t.Errorf("%s: %s differs from a lone run after %d steps", what, p.Name, steps)
+				return
+			}
+		}
+	}
+	for run := range 3 {
+		results := make([][][]uint32, 4)
+		var wg sync.WaitGroup
+		for g := range results {
+			wg.Go(func() { results[g] = train() })
+		}
+		wg.Wait()
+		for g, r := range results {
+			same(fmt.Sprintf("run %d, model %d of 4 in goroutines", run+1, g+1), r)
+		}
+	}
+	var busy [][]uint32
+	runtime.Parallel(runtime.Workers(), func(w, lo, hi int) {
+		if w == 0 {
+			busy = train()
+		}
+	})
+	same("inside a Parallel body", busy)
 }
