@@ -16,7 +16,9 @@ import (
 // For training, Train does, in order:
 //
 //  1. resize (if the spec asks) so that the shorter side is Resize, and keep the central
-//     Resize×Resize square, as the paper does;
+//     Resize×Resize square, as the paper does. Only the square is computed (ResizeSquare), so
+//     the cost is bounded by the square and the source pixels under it, whatever the aspect
+//     ratio: a 1×16384 image, which would scale to 256×4194304, is as cheap as a photograph;
 //  2. crop the input's height × width: at random if the spec has a crop, else in the centre
 //     (an image already the input's size is used whole);
 //  3. mirror it left to right with probability ½, if the spec asks for flips;
@@ -157,7 +159,7 @@ func (a *Augmenter) Eval(img image.Image, dst []float32) error {
 }
 
 // region returns the image to crop from and the part of it crops are taken from: img's bounds,
-// or, when resizing, the central square of the resized image.
+// or, when resizing, the central square of the resized image, which is all ResizeSquare computes.
 func (a *Augmenter) region(img image.Image) (image.Image, image.Rectangle, error) {
 	b := img.Bounds()
 	if b.Empty() {
@@ -165,8 +167,8 @@ func (a *Augmenter) region(img image.Image) (image.Image, image.Rectangle, error
 	}
 	src, region := img, b
 	if a.resize > 0 {
-		r := ResizeShorter(img, a.resize)
-		src, region = r, CenterCrop(r.Bounds(), a.resize, a.resize)
+		r := ResizeSquare(img, a.resize)
+		src, region = r, r.Bounds()
 	}
 	if region.Dx() < a.input.W || region.Dy() < a.input.H {
 		return nil, region, fmt.Errorf("image is %d×%d, smaller than the input %v; resize it in the spec's augment block", b.Dx(), b.Dy(), a.input)

@@ -2,9 +2,15 @@ package data
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"image"
 	"io"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
 	"testing"
+	"time"
 
 	"github.com/netc-project/netc/compiler"
 	"github.com/netc-project/netc/runtime"
@@ -198,6 +204,80 @@ func TestAugmenterDeterminism(t *testing.T) {
 	require.NoError(t, a.Train(src, &r3, x3))
 	assert.Equal(t, x1, x2)
 	assert.NotEqual(t, x1, x3)
+}
+
+// TestAugmenterThinImages feeds 1×16384 and 16384×1 PNGs, within Load's limits, through what
+// classify does to an image (Load, then ten-crop Eval with torchvision AlexNet's augment block)
+// and through a training Loader (Files, Train with the paper's block). Scaled to a shorter side
+// of 256 each would be a 4 GiB image; only its central square may be computed, so each must cost
+// a few megabytes, and give the crops of the image's middle.
+func TestAugmenterThinImages(t *testing.T) {
+	classify := specAugmenter(t, "alexnet_torchvision.net")
+	paper := specAugmenter(t, "alexnet.net")
+	dir := t.TempDir()
+	for _, size := range []image.Point{{1, 16384}, {16384, 1}} {
+		// A ramp along the long side, 127 to 128 in the middle.
+		img := image.NewGray(image.Rectangle{Max: size})
+		for i := range img.Pix {
+			img.Pix[i] = uint8(i * 256 / len(img.Pix))
+		}
+		path := writeFile(t, dir, fmt.Sprintf("%dx%d.png", size.X, size.Y), pngBytes(t, img))
+
+		x := make([]float32, classify.Crops()*classify.Size())
+		var err error
+		bytes, took := cost(func() {
+			var img image.Image
+			if img, err = Load(path); err == nil {
+				err = classify.Eval(img, x)
+			}
+		})
+		require.NoError(t, err, path)
+		t.Logf("%s: Load and Eval allocated %d bytes in %v", path, bytes, took)
+		assert.Less(t, bytes, uint64(4<<20), "%s: bytes allocated by Load and Eval", path)
+		for i, v := range x { // every value 127 or 128 of 255, normalised
+			c := i / (224 * 224) % 3
+			lo, hi := (127.0/255-classify.Mean[c])/classify.Std[c], (128.0/255-classify.Mean[c])/classify.Std[c]
+			if float64(v) < lo-1e-6 || float64(v) > hi+1e-6 {
+				t.Fatalf("%s: value %d is %g, not in [%g, %g]", path, i, v, lo, hi)
+			}
+		}
+
+		bytes, took = cost(func() {
+			l, err := NewLoader(context.Background(), &Files{Paths: []string{path, path}, Labels: []int32{0, 1}}, paper,
+				LoaderConfig{Batch: 2, Seed: 1, Train: true, Epochs: 2, Workers: 1, Prefetch: 1})
+			require.NoError(t, err)
+			defer l.Close()
+			for b, err := l.Next(); err != io.EOF; b, err = l.Next() {
+				require.NoError(t, err)
+				require.Equal(t, 2, b.N)
+			}
+		})
+		t.Logf("%s: a Loader's 2 epochs of 2 allocated %d bytes in %v", path, bytes, took)
+		assert.Less(t, bytes, uint64(16<<20), "%s: bytes allocated by a Loader's 2 epochs of 2", path)
+	}
+}
+
+// specAugmenter returns the Augmenter of the augment block of the spec in ../specs.
+func specAugmenter(t *testing.T, name string) *Augmenter {
+	path := filepath.Join("..", "specs", name)
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	net, err := compiler.Compile(path, src)
+	require.NoError(t, err)
+	a, err := NewAugmenter(net.Augment, net.Input)
+	require.NoError(t, err)
+	return a
+}
+
+// cost returns the bytes allocated while f runs, by any goroutine, and the time it takes.
+func cost(f func()) (uint64, time.Duration) {
+	var before, after goruntime.MemStats
+	goruntime.ReadMemStats(&before)
+	start := time.Now()
+	f()
+	took := time.Since(start)
+	goruntime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc, took
 }
 
 // BenchmarkAugmenterTrain times one AlexNet training example from a typical ImageNet JPEG

@@ -4,7 +4,8 @@
 // It owns, one file each:
 //
 //	image.go    Load: JPEG and PNG files, dimensions checked before any pixel is decoded
-//	resize.go   ResizeShorter: Catmull-Rom scaling to a given shorter side
+//	resize.go   ResizeShorter, ResizeSquare: Catmull-Rom scaling to a given shorter side, of the
+//	            whole image or of only its central square
 //	crop.go     CenterCrop, RandomCrop, TenCrop (rectangles) and FlipHorizontal (of a CHW image)
 //	tensor.go   ToCHW: pixels to normalised CHW float32, 1 or 3 channels
 //	lighting.go Lighting (the paper's PCA colour shift), ImageNet's components, ColorStats, PCA

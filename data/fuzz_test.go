@@ -12,7 +12,7 @@ import (
 var fuzzLimits = limits{side: 256, pixels: 4096}
 
 // FuzzDecode feeds arbitrary bytes to the decoder path behind Load and, when they decode, the
-// image to every step that reads pixels (ToCHW, ColorStats, ResizeShorter). Nothing may panic;
+// image to every step that reads pixels (ToCHW, ColorStats, ResizeShorter, ResizeSquare). Nothing may panic;
 // decoded images must be within the limits. Run it with
 //
 //	go test ./data -run '^$' -fuzz FuzzDecode -fuzztime 2m -parallel 1
@@ -60,6 +60,7 @@ func FuzzDecode(f *testing.F) {
 		var s ColorStats
 		s.Add(img)
 		ResizeShorter(img, 5)
+		ResizeSquare(img, 5)
 	})
 }
 

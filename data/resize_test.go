@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/image/draw"
 )
 
@@ -88,6 +90,94 @@ func TestResizeShorterAntiAliasing(t *testing.T) {
 	draw.ApproxBiLinear.Scale(approx, approx.Bounds(), src, src.Bounds(), draw.Src, nil)
 	assert.Less(t, std(good), 15.0, "Catmull-Rom")
 	assert.Greater(t, std(approx), 30.0, "ApproxBiLinear")
+}
+
+// TestResizeMatchesDraw checks ResizeShorter, ResizeSquare and scale's other parts against the
+// reference they reimplement, golang.org/x/image/draw's Catmull-Rom scaling of the whole image:
+// every image type, shrinking, enlarging, both at once, copying, thin images and odd origins,
+// equal bit for bit.
+func TestResizeMatchesDraw(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	sizes := []struct{ w, h, side int }{
+		{37, 23, 5}, {37, 23, 23}, {37, 23, 64}, {23, 37, 10}, {23, 37, 30}, {13, 13, 7}, {13, 13, 20},
+		{5, 2, 3}, {2, 5, 3}, {1, 40, 8}, {40, 1, 8}, {1, 1, 4}, {97, 3, 2}, {3, 97, 9}, {64, 48, 17},
+	}
+	for _, sz := range sizes {
+		for _, origin := range []image.Point{{}, {3, 5}} {
+			r := image.Rectangle{Max: image.Pt(sz.w, sz.h)}.Add(origin)
+			for name, img := range anyImages(rng, r) {
+				what := fmt.Sprintf("%s %v to side %d", name, r, sz.side)
+				size := shorterSize(r, sz.side)
+				want := image.NewRGBA(image.Rectangle{Max: size})
+				if size == r.Size() {
+					draw.Draw(want, want.Bounds(), img, r.Min, draw.Src)
+				} else {
+					draw.CatmullRom.Scale(want, want.Bounds(), img, r, draw.Src, nil)
+				}
+				require.Equal(t, want, ResizeShorter(img, sz.side), what)
+
+				square := CenterCrop(want.Bounds(), sz.side, sz.side)
+				require.Equal(t, cut(want, square), ResizeSquare(img, sz.side), "%s: ResizeSquare", what)
+				for range 3 {
+					x0, y0 := rng.IntN(size.X), rng.IntN(size.Y)
+					part := image.Rect(x0, y0, x0+1+rng.IntN(size.X-x0), y0+1+rng.IntN(size.Y-y0))
+					require.Equal(t, cut(want, part), scale(img, size, part), "%s: part %v", what, part)
+				}
+			}
+		}
+	}
+}
+
+// cut returns a copy of the rectangle r of img, with r as its bounds.
+func cut(img *image.RGBA, r image.Rectangle) *image.RGBA {
+	c := image.NewRGBA(r)
+	draw.Draw(c, r, img, r.Min, draw.Src)
+	return c
+}
+
+// anyImages returns images with bounds r of every type the standard decoders make and more,
+// filled at random (translucent where the type allows it), and one with no RGBA64At method.
+func anyImages(rng *rand.Rand, r image.Rectangle) map[string]image.Image {
+	byte := func() uint8 { return uint8(rng.IntN(256)) }
+	fill := func(pix []uint8) {
+		for i := range pix {
+			pix[i] = byte()
+		}
+	}
+	rgba, nrgba, gray, gray16 := image.NewRGBA(r), image.NewNRGBA(r), image.NewGray(r), image.NewGray16(r)
+	rgba64, nrgba64, cmyk, alpha := image.NewRGBA64(r), image.NewNRGBA64(r), image.NewCMYK(r), image.NewAlpha(r)
+	for _, pix := range [][]uint8{nrgba.Pix, gray.Pix, gray16.Pix, nrgba64.Pix, cmyk.Pix, alpha.Pix} {
+		fill(pix)
+	}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ { // premultiplied: no colour above its alpha
+			a := uint16(rng.IntN(1 << 16))
+			rgba.Set(x, y, color.RGBA64{uint16(rng.IntN(int(a) + 1)), uint16(rng.IntN(int(a) + 1)), uint16(rng.IntN(int(a) + 1)), a})
+			rgba64.Set(x, y, color.RGBA64{uint16(rng.IntN(int(a) + 1)), uint16(rng.IntN(int(a) + 1)), uint16(rng.IntN(int(a) + 1)), a})
+		}
+	}
+	palette := color.Palette{color.Black, color.White, color.NRGBA{200, 30, 90, 255}, color.NRGBA{10, 250, 40, 100}}
+	paletted := image.NewPaletted(r, palette)
+	for i := range paletted.Pix {
+		paletted.Pix[i] = uint8(rng.IntN(len(palette)))
+	}
+	imgs := map[string]image.Image{
+		"RGBA": rgba, "NRGBA": nrgba, "Gray": gray, "Gray16": gray16, "RGBA64": rgba64, "NRGBA64": nrgba64,
+		"CMYK": cmyk, "Alpha": alpha, "Paletted": paletted,
+		"At only": struct{ image.Image }{nrgba},
+	}
+	for _, ratio := range []image.YCbCrSubsampleRatio{
+		image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
+		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410,
+	} {
+		ycc := image.NewNYCbCrA(r, ratio)
+		for _, pix := range [][]uint8{ycc.Y, ycc.Cb, ycc.Cr, ycc.A} {
+			fill(pix)
+		}
+		imgs["YCbCr "+ratio.String()] = &ycc.YCbCr
+		imgs["NYCbCrA "+ratio.String()] = ycc
+	}
+	return imgs
 }
 
 // BenchmarkResizeShorter times the resize of a typical ImageNet photo, decoded from JPEG, to the

@@ -46,7 +46,7 @@ func toCHW(img image.Image, r image.Rectangle, mean, std [3]float64, dst []float
 	}
 	plane := w * h
 	switch m := img.(type) {
-	case *image.RGBA: // what ResizeShorter returns
+	case *image.RGBA: // what ResizeShorter and ResizeSquare return
 		for y := range h {
 			row := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):]
 			out := dst[y*w:]
