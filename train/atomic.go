@@ -10,12 +10,19 @@ import (
 // writeAtomic writes a file at path through write: to a temporary file beside it, flushed and
 // synced, then renamed over path. A reader of path sees the old file or the new one, whole, and
 // never a part; if write or any step fails, path is unchanged and the temporary file is removed.
+// Temporary files of path that a run killed while writing left behind are removed first.
 func writeAtomic(path string, write func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	pattern := "." + base + ".tmp-*"
+	if stale, _ := filepath.Glob(filepath.Join(dir, pattern)); len(stale) > 0 {
+		for _, p := range stale {
+			os.Remove(p)
+		}
+	}
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return err
 	}

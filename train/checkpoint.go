@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/netc-project/netc/runtime"
 )
@@ -57,8 +58,8 @@ func WriteCheckpoint(path string, m Model, st State) error {
 // ReadCheckpoint loads the checkpoint at path into m: its parameters, momentum, step count and
 // learning rate; it returns the checkpoint's training state. Every error names the file. A
 // checkpoint of another network (its netc.network metadata differs from m's), a weights file
-// without training state or momentum, and tensors whose names or shapes differ from m's are
-// refused, leaving m unchanged.
+// without training state or momentum, tensors whose names or shapes differ from m's, and values
+// that are NaN or infinite are refused, leaving m unchanged.
 func ReadCheckpoint(path string, m Model) (State, error) {
 	own, err := modelMetadata(m)
 	if err != nil {
@@ -79,7 +80,7 @@ func ReadCheckpoint(path string, m Model) (State, error) {
 		return State{}, fmt.Errorf("%s: not a netc checkpoint: its metadata has no %s", path, networkKey)
 	case net != own[networkKey]:
 		return State{}, fmt.Errorf("%s: a checkpoint of network %s (%s), not of %s (%s); choose another output directory or the matching model",
-			path, net, h.Metadata[specKey], own[networkKey], own[specKey])
+			path, brief(net), brief(h.Metadata[specKey]), own[networkKey], own[specKey])
 	}
 	js, ok := h.Metadata[stateKey]
 	if !ok {
@@ -111,6 +112,18 @@ func ReadCheckpoint(path string, m Model) (State, error) {
 	m.SetStepCount(st.Steps)
 	m.SetLearningRate(st.LearningRate)
 	return st, nil
+}
+
+// brief returns s, text from a file, for a message: cut to 40 bytes, with "…", if longer.
+func brief(s string) string {
+	if len(s) <= 40 {
+		return s
+	}
+	n := 40
+	for n > 40-utf8.UTFMax && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // modelMetadata returns the safetensors metadata m's Save writes (netc.network, netc.spec, …),

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/netc-project/netc/runtime"
@@ -112,6 +114,36 @@ func TestCheckpointOfAnotherNetwork(t *testing.T) {
 	assert.Zero(t, m.StepCount())
 }
 
+// TestCheckpointNonFinite checks that a checkpoint holding a NaN or an infinity is refused with
+// an error naming each tensor and the index of its first such value, leaving the model unchanged.
+func TestCheckpointNonFinite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.safetensors")
+	m, st := trained()
+	m.params[0].Data[side+2] = float32(math.NaN())
+	m.moments[1].Data[2] = float32(math.Inf(-1))
+	m.moments[1].Data[3] = float32(math.Inf(1))
+	require.NoError(t, WriteCheckpoint(path, m, st))
+
+	fresh := newFake("fake", classes)
+	before := append([]float32(nil), fresh.params[0].Data...)
+	_, err := ReadCheckpoint(path, fresh)
+	require.EqualError(t, err, path+": safetensors: conv1.bias.momentum[2] is -Inf, and 1 more of its values are not finite; weights must be finite\n"+
+		"safetensors: conv1.weight[0,0,1,2] (flat index 10) is NaN; weights must be finite")
+	assert.Equal(t, before, fresh.params[0].Data)
+	assert.Zero(t, fresh.StepCount())
+}
+
+// TestCheckpointLongNetwork checks that the error for a checkpoint of another network quotes at
+// most a few dozen bytes of its metadata.
+func TestCheckpointLongNetwork(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.safetensors")
+	long := strings.Repeat("é", 1<<19)
+	require.NoError(t, WriteCheckpoint(path, newFake(long, classes), State{Epoch: 0, Batch: 1, LearningRate: 1}))
+	_, err := ReadCheckpoint(path, newFake("fake", classes))
+	network, spec := strings.Repeat("é", 20)+"…", "specs/"+strings.Repeat("é", 17)+"…" // 40 bytes each
+	require.EqualError(t, err, path+": a checkpoint of network "+network+" ("+spec+"), not of fake (specs/fake.net); choose another output directory or the matching model")
+}
+
 func TestCheckpointErrors(t *testing.T) {
 	dir := t.TempDir()
 	m, st := trained()
@@ -208,6 +240,14 @@ func TestWriteAtomic(t *testing.T) {
 	info, err := os.Stat(filepath.Join(dir, "new"))
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o644), info.Mode().Perm())
+	assertOnly(t, dir, CheckpointFile, "new")
+
+	// The temporary files of runs killed while writing (kill -9) go with the next write.
+	for _, stale := range []string{".checkpoint.safetensors.tmp-123", ".checkpoint.safetensors.tmp-456"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, stale), []byte("half"), 0o600))
+	}
+	m.saveErr = nil
+	require.NoError(t, WriteCheckpoint(path, m, st))
 	assertOnly(t, dir, CheckpointFile, "new")
 }
 
