@@ -5,13 +5,17 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/netc-project/netc/dsl"
 )
 
 // FuzzCompile feeds arbitrary specs to the compiler, seeded with every spec and bad spec of the
 // project: it must never panic or hang, and must either return a network that verifies or a list
-// of errors, each at a position in the spec.
+// of errors, each at a position in the spec and of bounded length. Run it with a short
+// minimisation time, or it spends minutes shrinking each new input (README, Testing):
+//
+//	go test -run XXX -fuzz FuzzCompile -fuzztime 10m -fuzzminimizetime 5s -parallel 1 ./compiler/
 func FuzzCompile(f *testing.F) {
 	for _, pattern := range []string{"../specs/*.net", "testdata/errors/*.net"} {
 		files, _ := filepath.Glob(pattern)
@@ -41,6 +45,9 @@ func FuzzCompile(f *testing.F) {
 		for _, e := range list {
 			if e.Pos.Filename != "fuzz.net" || e.Msg == "" {
 				t.Fatalf("error without a file or message: %#v", e)
+			}
+			if n := utf8.RuneCountInString(e.Msg); n > 600 {
+				t.Fatalf("a message of %d runes: %.100q…", n, e.Msg)
 			}
 		}
 	})
