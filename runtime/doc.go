@@ -23,7 +23,10 @@
 //     masks and data augmentation.
 //   - Weight files: a model's Params read from and written to safetensors (WriteSafetensors,
 //     ReadSafetensors, ReadSafetensorsAliased, and ReadSafetensorsHeader with its
-//     SafetensorsHeader and SafetensorsTensor).
+//     SafetensorsHeader and SafetensorsTensor). Reading refuses NaN and ±Inf, naming the tensor
+//     and the index of the first; ReadSafetensorsWith with SafetensorsOptions.AllowNonFinite
+//     reads them for a caller who wants them. Every message quotes the file's text by a few
+//     dozen bytes and lists at most ten tensors of a kind, then how many more.
 //
 // Matrices are row-major float32 slices with an explicit row stride throughout. Every kernel in
 // assembly has a pure-Go twin that its tests compare it with, and the noasm build tag runs

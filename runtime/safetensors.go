@@ -1,10 +1,7 @@
 package runtime
 
 import (
-	"bytes"
-	"cmp"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -115,21 +112,21 @@ func WriteSafetensors(w io.Writer, params []Param, metadata map[string]string) e
 		n, ok := elements(p.Shape)
 		switch {
 		case !utf8.ValidString(p.Name):
-			return fmt.Errorf("safetensors: param name %q is not valid UTF-8", p.Name)
+			return fmt.Errorf("safetensors: param name %s is not valid UTF-8", quoted(p.Name))
 		case p.Name == "__metadata__":
 			return errors.New(`safetensors: a param cannot be named "__metadata__"`)
 		case i > 0 && p.Name == params[i-1].Name:
-			return fmt.Errorf("safetensors: %s: two params have this name", p.Name)
+			return fmt.Errorf("safetensors: %s: two params have this name", named(p.Name))
 		case !ok:
-			return fmt.Errorf("safetensors: %s: invalid shape %v", p.Name, p.Shape)
+			return fmt.Errorf("safetensors: %s: invalid shape %s", named(p.Name), dims(p.Shape))
 		case len(p.Data) != n:
-			return fmt.Errorf("safetensors: %s: Data holds %d values, shape %v needs %d", p.Name, len(p.Data), p.Shape, n)
+			return fmt.Errorf("safetensors: %s: Data holds %d values, shape %s needs %d", named(p.Name), len(p.Data), dims(p.Shape), n)
 		}
 		total += 4 * int64(n)
 	}
 	for k, v := range metadata {
 		if !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return fmt.Errorf("safetensors: metadata entry %q: %q is not valid UTF-8", k, v)
+			return fmt.Errorf("safetensors: metadata entry %s: %s is not valid UTF-8", quoted(k), quoted(v))
 		}
 	}
 
@@ -146,7 +143,7 @@ func WriteSafetensors(w io.Writer, params []Param, metadata map[string]string) e
 				binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
 			}
 			if _, err := w.Write(buf[:4*n]); err != nil {
-				return fmt.Errorf("safetensors: writing %s: %w", p.Name, err)
+				return fmt.Errorf("safetensors: writing %s: %w", named(p.Name), err)
 			}
 			data = data[n:]
 		}
@@ -233,136 +230,229 @@ func appendJSONString(b []byte, s string) []byte {
 
 // ReadSafetensors reads a safetensors stream into the Data of params, matching tensors
 // to params by Name. It accepts F32 tensors and converts F16, BF16 and F64 ones (F64
-// rounds to nearest; values beyond float32's range become ±Inf); other dtypes are
-// errors. It reads r once, front to back, to its end, and never seeks.
+// rounds to nearest); other dtypes are errors. A value that is NaN or infinite, or an
+// F64 beyond float32's range, is an error naming the tensor and the index of the first
+// one; ReadSafetensorsWith can allow them. It reads r once, front to back, to its end,
+// and never seeks.
 //
 // The whole header is checked first (see ReadSafetensorsHeader), then matched against
 // params: a tensor missing from the file, a tensor no param has, a shape that differs
 // and a dtype that cannot be loaded are all reported, sorted by tensor name, in one
-// joined error, and no Data is touched. Only then is the data streamed, in file order,
-// straight into each param's Data through a small fixed buffer, so that reading
-// allocates little beyond the header. If the data is then cut short, a read fails, or
-// bytes follow the last tensor, the error says so but params already hold whatever was
-// read up to that point: callers that must not be left with a mix of old and new
-// values read into fresh buffers first.
+// error, which lists at most ten errors of each kind and counts the rest, and no Data is
+// touched. Only then is the data streamed, in file order, straight into each param's
+// Data through a small fixed buffer, so that reading allocates little beyond the header.
+// If values are not finite, the data is cut short, a read fails, or bytes follow the
+// last tensor, the error says so but params already hold whatever was read up to that
+// point: callers that must not be left with a mix of old and new values read into fresh
+// buffers first.
 func ReadSafetensors(r io.Reader, params []Param) error {
-	return ReadSafetensorsAliased(r, params, nil)
+	return ReadSafetensorsWith(r, params, SafetensorsOptions{})
 }
 
-// ReadSafetensorsAliased is ReadSafetensors for files that may name tensors otherwise:
-// aliases maps a name in the file (torchvision's "features.0.weight") to the name of the param
-// it fills ("conv1.weight"). A file may use either name for a param, but not both.
+// ReadSafetensorsAliased is ReadSafetensors for files that may name tensors otherwise, as
+// the Aliases of SafetensorsOptions say.
 func ReadSafetensorsAliased(r io.Reader, params []Param, aliases map[string]string) error {
+	return ReadSafetensorsWith(r, params, SafetensorsOptions{Aliases: aliases})
+}
+
+// SafetensorsOptions are the settings of ReadSafetensorsWith. The zero value reads as
+// ReadSafetensors does.
+type SafetensorsOptions struct {
+	// Aliases maps a name in the file (torchvision's "features.0.weight") to the name of
+	// the param it fills ("conv1.weight"). A file may use either name for a param, but
+	// not both.
+	Aliases map[string]string
+
+	// AllowNonFinite accepts values that are NaN or infinite, and F64 values beyond
+	// float32's range, which read as ±Inf.
+	AllowNonFinite bool
+}
+
+// ReadSafetensorsWith is ReadSafetensors with options.
+func ReadSafetensorsWith(r io.Reader, params []Param, opts SafetensorsOptions) error {
 	h, err := ReadSafetensorsHeader(r)
 	if err != nil {
 		return err
 	}
-	byName := make(map[string]Param, len(params))
-	var errs []error
-	for _, p := range params {
-		if _, dup := byName[p.Name]; dup {
-			errs = append(errs, fmt.Errorf("safetensors: %s: two params have this name", p.Name))
-		}
-		byName[p.Name] = p
+	fill, err := match(h.Tensors, params, opts.Aliases)
+	if err != nil {
+		return err
 	}
-	inFile := make(map[string]bool, len(h.Tensors))
-	for i, t := range h.Tensors {
-		if alias, ok := aliases[t.Name]; ok {
-			h.Tensors[i].Name, t.Name = alias, fmt.Sprintf("%s (as %s)", alias, t.Name)
-		}
-		name := h.Tensors[i].Name
-		p, ok := byName[name]
-		switch {
-		case inFile[name]:
-			errs = append(errs, fmt.Errorf("safetensors: %s: in file twice, under two names", t.Name))
-		case !ok:
-			errs = append(errs, fmt.Errorf("safetensors: %s: in file, but the model has no such param", t.Name))
-		case decoders[t.DType] == nil:
-			errs = append(errs, fmt.Errorf("safetensors: %s: dtype %s in file; can load only F32, F16, BF16 and F64", t.Name, t.DType))
-		case !slices.Equal(t.Shape, p.Shape):
-			errs = append(errs, fmt.Errorf("safetensors: %s: shape %v in file, model has %v", t.Name, t.Shape, p.Shape))
-		case int64(len(p.Data)) != (t.DataOffsets[1]-t.DataOffsets[0])/int64(dtypeBits[t.DType]/8):
-			errs = append(errs, fmt.Errorf("safetensors: %s: model param holds %d values, shape %v needs %d", t.Name, len(p.Data), p.Shape, p.Size()))
-		}
-		inFile[name] = true
-	}
-	for _, p := range params {
-		if !inFile[p.Name] {
-			errs = append(errs, fmt.Errorf("safetensors: %s: missing from file", p.Name))
-		}
-	}
-	if len(errs) > 0 {
-		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
-		return errors.Join(errs...)
-	}
+	return readData(r, h.Tensors, fill, opts.AllowNonFinite)
+}
 
+// match returns the param each tensor fills, fill[i] for tensors[i], after checking that
+// each has one, of its shape, that each param is filled once, and that each dtype can be
+// loaded; it reports every mismatch it finds, but at most maxListed of each kind.
+func match(tensors []SafetensorsTensor, params []Param, aliases map[string]string) ([]*Param, error) {
+	var errs errorList
+	index := make(map[string]int, len(params))
+	for i, p := range params {
+		if _, dup := index[p.Name]; dup {
+			errs.add("params that share a name", p.Name, func() string {
+				return fmt.Sprintf("safetensors: %s: two params have this name", named(p.Name))
+			})
+		}
+		index[p.Name] = i
+	}
+	fill := make([]*Param, len(tensors))
+	filled := make([]bool, len(params))
+	for j, t := range tensors {
+		name, aliased := aliases[t.Name]
+		if !aliased {
+			name = t.Name
+		}
+		shown := func() string { // the tensor as messages name it
+			if aliased {
+				return fmt.Sprintf("%s (as %s)", named(name), named(t.Name))
+			}
+			return named(name)
+		}
+		i, ok := index[name]
+		if !ok {
+			errs.add("tensors in file that the model has no param for", name, func() string {
+				return fmt.Sprintf("safetensors: %s: in file, but the model has no such param", shown())
+			})
+			continue
+		}
+		p := &params[i]
+		switch n, _ := elements(p.Shape); {
+		case filled[i]:
+			errs.add("tensors in file twice", name, func() string {
+				return fmt.Sprintf("safetensors: %s: in file twice, under two names", shown())
+			})
+		case decoders[t.DType] == nil:
+			errs.add("tensors of dtypes that cannot be loaded", name, func() string {
+				return fmt.Sprintf("safetensors: %s: dtype %s in file; can load only F32, F16, BF16 and F64", shown(), t.DType)
+			})
+		case !slices.Equal(t.Shape, p.Shape):
+			errs.add("tensors whose shapes differ from the model's", name, func() string {
+				return fmt.Sprintf("safetensors: %s: shape %s in file, model has %s", shown(), dims(t.Shape), dims(p.Shape))
+			})
+		case len(p.Data) != n:
+			errs.add("params whose Data does not fit their shape", name, func() string {
+				return fmt.Sprintf("safetensors: %s: model param holds %d values, shape %s needs %d", shown(), len(p.Data), dims(p.Shape), n)
+			})
+		}
+		fill[j], filled[i] = p, true
+	}
+	for i, p := range params {
+		if !filled[i] {
+			errs.add("params missing from file", p.Name, func() string {
+				return fmt.Sprintf("safetensors: %s: missing from file", named(p.Name))
+			})
+		}
+	}
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return fill, nil
+}
+
+// readData streams the data buffer, which r is at the start of, into the Data of fill[i]
+// for each tensors[i], checking, unless allowNonFinite, that every value is finite.
+func readData(r io.Reader, tensors []SafetensorsTensor, fill []*Param, allowNonFinite bool) error {
 	var total int64
-	if n := len(h.Tensors); n > 0 {
-		total = h.Tensors[n-1].DataOffsets[1]
+	if n := len(tensors); n > 0 {
+		total = tensors[n-1].DataOffsets[1]
 	}
 	buf := make([]byte, min(total, chunkBytes))
-	for _, t := range h.Tensors {
+	var errs errorList
+	for i, t := range tensors {
 		decode, size := decoders[t.DType], int(dtypeBits[t.DType]/8)
+		var bad nonFinite
 		done := 0
-		for data := byName[t.Name].Data; len(data) > 0; {
+		for data := fill[i].Data; len(data) > 0; {
 			n := min(len(data), len(buf)/size)
 			m, err := io.ReadFull(r, buf[:n*size])
 			if err != nil {
-				return readError("the data of "+t.Name, done+m, t.DataOffsets[1]-t.DataOffsets[0], err)
+				return errors.Join(errs.err(), readError("the data of "+named(t.Name), done+m, t.DataOffsets[1]-t.DataOffsets[0], err))
 			}
 			decode(data[:n], buf[:m])
+			if !allowNonFinite {
+				bad.scan(data[:n], buf[:m], t.DType, done/size)
+			}
 			data, done = data[n:], done+m
+		}
+		if bad.count > 0 {
+			errs.add("tensors with values that are not finite", t.Name, func() string { return bad.message(t) })
 		}
 	}
 	var one [1]byte
 	switch _, err := io.ReadFull(r, one[:]); err {
 	case io.EOF:
-		return nil
+		return errs.err()
 	case nil:
-		return fmt.Errorf("safetensors: trailing bytes after the %d-byte data buffer", total)
+		return errors.Join(errs.err(), fmt.Errorf("safetensors: trailing bytes after the %d-byte data buffer", total))
 	default:
-		return fmt.Errorf("safetensors: reading past the data buffer: %w", err)
+		return errors.Join(errs.err(), fmt.Errorf("safetensors: reading past the data buffer: %w", err))
 	}
 }
 
-// ReadSafetensorsHeader reads the header length and the header from r, leaving r at
-// the start of the data buffer, and checks the header: a length of at most 100 MB,
-// valid UTF-8 JSON holding one object, no duplicate keys, every tensor with exactly a
-// known dtype, a shape of non-negative dimensions and data_offsets [begin, end] whose
-// length matches shape × dtype size, and tensors that, sorted by offset, tile the data
-// buffer from 0 with no gap or overlap. It does not read the data, so it cannot tell
-// whether the file holds all of it, or more.
-func ReadSafetensorsHeader(r io.Reader) (SafetensorsHeader, error) {
-	var length [8]byte
-	if n, err := io.ReadFull(r, length[:]); err != nil {
-		return SafetensorsHeader{}, readError("the header length", n, 8, err)
-	}
-	n := binary.LittleEndian.Uint64(length[:])
-	if n > maxSafetensorsHeader {
-		return SafetensorsHeader{}, fmt.Errorf("safetensors: header length %d is over the limit of %d bytes", n, maxSafetensorsHeader)
-	}
-	header, err := readGrowing(r, int(n))
-	if err != nil {
-		return SafetensorsHeader{}, readError("the header", len(header), int64(n), err)
-	}
-	return parseSafetensorsHeader(header)
+// nonFinite counts the values of a tensor that are NaN or infinite, and keeps the first.
+type nonFinite struct {
+	count int
+	index int     // of the first, in the tensor's data
+	value float32 // the first
+	large float64 // the first as the file holds it, if it is an F64 beyond float32's range
 }
 
-// readGrowing reads exactly n bytes from r. It grows its buffer as the bytes arrive, so
-// that a length field claiming more than r holds costs no more than the bytes there.
-func readGrowing(r io.Reader, n int) ([]byte, error) {
-	buf := make([]byte, 0, min(n, chunkBytes))
-	for len(buf) < n {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, min(n-len(buf), len(buf)))
+// scan counts the values of data, the tensor's from index on, that are not finite; src is
+// the data as the file holds it, of dtype.
+func (b *nonFinite) scan(data []float32, src []byte, dtype string, index int) {
+	for i, v := range data {
+		if math.Float32bits(v)&0x7f800000 != 0x7f800000 {
+			continue
 		}
-		m, err := io.ReadFull(r, buf[len(buf):min(cap(buf), n)])
-		buf = buf[:len(buf)+m]
-		if err != nil {
-			return buf, err
+		if b.count == 0 {
+			b.index, b.value = index+i, v
+			if dtype == "F64" {
+				if f := math.Float64frombits(binary.LittleEndian.Uint64(src[8*i:])); !math.IsInf(f, 0) && !math.IsNaN(f) {
+					b.large = f
+				}
+			}
 		}
+		b.count++
 	}
-	return buf, nil
+}
+
+// message is the error for t, whose values b counted: "conv1.bias[3] is NaN".
+func (b *nonFinite) message(t SafetensorsTensor) string {
+	var what string
+	switch v := float64(b.value); {
+	case b.large != 0:
+		what = fmt.Sprintf("%g, beyond float32's range", b.large)
+	case math.IsNaN(v):
+		what = "NaN"
+	case v > 0:
+		what = "+Inf"
+	default:
+		what = "-Inf"
+	}
+	var others string
+	if b.count > 1 {
+		others = fmt.Sprintf(", and %s more of its values are not finite", commas(b.count-1))
+	}
+	return fmt.Sprintf("safetensors: %s is %s%s; weights must be finite", element(t.Name, t.Shape, b.index), what, others)
+}
+
+// element names the element at index i of the data of the tensor name of the given shape:
+// "scale", "conv1.bias[3]", "conv1.weight[1,0,2,2] (flat index 1234)".
+func element(name string, shape []int, i int) string {
+	switch {
+	case len(shape) == 0:
+		return named(name)
+	case len(shape) == 1:
+		return fmt.Sprintf("%s[%d]", named(name), i)
+	case len(shape) > maxListed:
+		return fmt.Sprintf("%s[…] (flat index %d)", named(name), i)
+	}
+	idx := make([]string, len(shape))
+	for k, flat := len(shape)-1, i; k >= 0; k-- {
+		idx[k] = strconv.Itoa(flat % shape[k])
+		flat /= shape[k]
+	}
+	return fmt.Sprintf("%s[%s] (flat index %d)", named(name), strings.Join(idx, ","), i)
 }
 
 // readError reports a failed read of want bytes of what, of which got arrived.
@@ -371,239 +461,6 @@ func readError(what string, got int, want int64, err error) error {
 		return fmt.Errorf("safetensors: file truncated in %s: got %d of %d bytes", what, got, want)
 	}
 	return fmt.Errorf("safetensors: reading %s: %w", what, err)
-}
-
-// parseSafetensorsHeader parses and checks the JSON header; see ReadSafetensorsHeader.
-func parseSafetensorsHeader(header []byte) (SafetensorsHeader, error) {
-	var h SafetensorsHeader
-	if !utf8.Valid(header) {
-		return h, errors.New("safetensors: header is not valid UTF-8")
-	}
-	p := headerParser{dec: json.NewDecoder(bytes.NewReader(header))}
-	p.dec.UseNumber()
-	if err := p.delim('{', "top level"); err != nil {
-		return h, err
-	}
-	seen := make(map[string]bool)
-	for p.dec.More() {
-		name, err := p.string("tensor name")
-		if err != nil {
-			return h, err
-		}
-		if seen[name] {
-			return h, fmt.Errorf("safetensors: %s: duplicate key in header", name)
-		}
-		seen[name] = true
-		if name == "__metadata__" {
-			if h.Metadata, err = p.metadata(); err != nil {
-				return h, err
-			}
-			continue
-		}
-		t, err := p.tensor(name)
-		if err != nil {
-			return h, err
-		}
-		h.Tensors = append(h.Tensors, t)
-	}
-	if err := p.delim('}', "top level"); err != nil {
-		return h, err
-	}
-	switch tok, err := p.dec.Token(); {
-	case err == nil:
-		return h, fmt.Errorf("safetensors: header: unexpected %s after the JSON object; only spaces may follow", describe(tok))
-	case err != io.EOF:
-		return h, fmt.Errorf("safetensors: header: %v after the JSON object; only spaces may follow", err)
-	}
-
-	slices.SortFunc(h.Tensors, func(a, b SafetensorsTensor) int {
-		return cmp.Or(cmp.Compare(a.DataOffsets[0], b.DataOffsets[0]), cmp.Compare(a.DataOffsets[1], b.DataOffsets[1]))
-	})
-	var end int64
-	for i, t := range h.Tensors {
-		switch begin := t.DataOffsets[0]; {
-		case begin < end:
-			return h, fmt.Errorf("safetensors: %s: data_offsets %v overlap those of %s, which end at %d", t.Name, t.DataOffsets[:], h.Tensors[i-1].Name, end)
-		case begin > end:
-			return h, fmt.Errorf("safetensors: %s: data_offsets %v leave bytes %d to %d of the data buffer unused", t.Name, t.DataOffsets[:], end, begin)
-		}
-		end = t.DataOffsets[1]
-	}
-	return h, nil
-}
-
-// headerParser walks the tokens of a JSON header, giving errors that say where in the
-// header and what was expected.
-type headerParser struct {
-	dec *json.Decoder
-}
-
-// tensor parses the {"dtype", "shape", "data_offsets"} object of the tensor name and
-// checks that its fields agree.
-func (p *headerParser) tensor(name string) (SafetensorsTensor, error) {
-	t := SafetensorsTensor{Name: name}
-	if err := p.delim('{', name); err != nil {
-		return t, err
-	}
-	var shape, offsets []int64
-	seen := make(map[string]bool)
-	for p.dec.More() {
-		field, err := p.string(name + ": field name")
-		if err != nil {
-			return t, err
-		}
-		if seen[field] {
-			return t, fmt.Errorf("safetensors: %s: duplicate field %q", name, field)
-		}
-		seen[field] = true
-		switch field {
-		case "dtype":
-			t.DType, err = p.string(name + ": dtype")
-		case "shape":
-			shape, err = p.ints(name+": shape", strconv.IntSize)
-		case "data_offsets":
-			offsets, err = p.ints(name+": data_offsets", 64)
-		default:
-			err = fmt.Errorf("safetensors: %s: unknown field %q; want dtype, shape and data_offsets", name, field)
-		}
-		if err != nil {
-			return t, err
-		}
-	}
-	if err := p.delim('}', name); err != nil {
-		return t, err
-	}
-	for _, field := range []string{"dtype", "shape", "data_offsets"} {
-		if !seen[field] {
-			return t, fmt.Errorf("safetensors: %s: no %s", name, field)
-		}
-	}
-
-	bitsPer, ok := dtypeBits[t.DType]
-	if !ok {
-		return t, fmt.Errorf("safetensors: %s: unknown dtype %q", name, t.DType)
-	}
-	t.Shape = make([]int, len(shape))
-	for i, d := range shape {
-		t.Shape[i] = int(d)
-	}
-	if len(offsets) != 2 {
-		return t, fmt.Errorf("safetensors: %s: data_offsets %v should be two numbers, [begin, end]", name, offsets)
-	}
-	t.DataOffsets = [2]int64{offsets[0], offsets[1]}
-	if offsets[1] < offsets[0] {
-		return t, fmt.Errorf("safetensors: %s: data_offsets %v end before they begin", name, offsets)
-	}
-	n, ok := elements(t.Shape)
-	hi, bitCount := bits.Mul64(uint64(n), bitsPer)
-	if !ok || hi != 0 || bitCount/8 > math.MaxInt64 {
-		return t, fmt.Errorf("safetensors: %s: shape %v of %s is too large; its byte size overflows", name, t.Shape, t.DType)
-	}
-	if bitCount%8 != 0 {
-		return t, fmt.Errorf("safetensors: %s: shape %v of %s does not fill a whole number of bytes", name, t.Shape, t.DType)
-	}
-	if size := int64(bitCount / 8); offsets[1]-offsets[0] != size {
-		return t, fmt.Errorf("safetensors: %s: data_offsets %v span %d bytes, but shape %v of %s needs %d", name, offsets, offsets[1]-offsets[0], t.Shape, t.DType, size)
-	}
-	return t, nil
-}
-
-// metadata parses the "__metadata__" object, which maps strings to strings.
-func (p *headerParser) metadata() (map[string]string, error) {
-	if err := p.delim('{', "__metadata__"); err != nil {
-		return nil, err
-	}
-	m := make(map[string]string)
-	for p.dec.More() {
-		k, err := p.string("__metadata__: key")
-		if err != nil {
-			return nil, err
-		}
-		if _, dup := m[k]; dup {
-			return nil, fmt.Errorf("safetensors: __metadata__: duplicate key %q", k)
-		}
-		if m[k], err = p.string("__metadata__: " + k); err != nil {
-			return nil, err
-		}
-	}
-	return m, p.delim('}', "__metadata__")
-}
-
-// next returns the next token; where names the place in the header, for errors.
-func (p *headerParser) next(where string) (json.Token, error) {
-	tok, err := p.dec.Token()
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF // Token reports the end of input as io.EOF even inside an object
-	}
-	if err != nil {
-		return nil, fmt.Errorf("safetensors: invalid JSON in header at byte %d (%s): %v", p.dec.InputOffset(), where, err)
-	}
-	return tok, nil
-}
-
-// delim consumes the delimiter d.
-func (p *headerParser) delim(d json.Delim, where string) error {
-	tok, err := p.next(where)
-	if err != nil {
-		return err
-	}
-	if tok != d {
-		return fmt.Errorf("safetensors: %s: want '%v', found %s", where, d, describe(tok))
-	}
-	return nil
-}
-
-// string consumes a string.
-func (p *headerParser) string(where string) (string, error) {
-	tok, err := p.next(where)
-	if err != nil {
-		return "", err
-	}
-	s, ok := tok.(string)
-	if !ok {
-		return "", fmt.Errorf("safetensors: %s: want a string, found %s", where, describe(tok))
-	}
-	return s, nil
-}
-
-// ints consumes an array of integers in [0, 2^(bitSize-1)).
-func (p *headerParser) ints(where string, bitSize int) ([]int64, error) {
-	if err := p.delim('[', where); err != nil {
-		return nil, err
-	}
-	var v []int64
-	for p.dec.More() {
-		tok, err := p.next(where)
-		if err != nil {
-			return nil, err
-		}
-		num, ok := tok.(json.Number)
-		if !ok {
-			return nil, fmt.Errorf("safetensors: %s: want an integer, found %s", where, describe(tok))
-		}
-		i, err := strconv.ParseInt(num.String(), 10, bitSize)
-		if err != nil || i < 0 {
-			return nil, fmt.Errorf("safetensors: %s: %s is not an integer from 0 to %d", where, num, uint64(1)<<(bitSize-1)-1)
-		}
-		v = append(v, i)
-	}
-	return v, p.delim(']', where)
-}
-
-// describe names a JSON token, for messages.
-func describe(tok json.Token) string {
-	switch tok := tok.(type) {
-	case json.Delim:
-		return fmt.Sprintf("'%v'", tok)
-	case string:
-		return fmt.Sprintf("string %q", tok)
-	case json.Number:
-		return "number " + tok.String()
-	case nil:
-		return "null"
-	default:
-		return fmt.Sprint(tok)
-	}
 }
 
 // elements returns the number of elements of a tensor of the given shape, and false if

@@ -3,7 +3,9 @@ package runtime
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"runtime/metrics"
@@ -159,7 +161,12 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 	for i, p := range params {
 		fresh[i] = Param{Name: p.Name, Shape: p.Shape, Data: make([]float32, len(p.Data))}
 	}
-	if err := ReadSafetensors(iotest.OneByteReader(bytes.NewReader(file.Bytes())), fresh); err != nil {
+	const refused = "safetensors: conv1.weight[4,0] (flat index 4) is +Inf, and 4 more of its values are not finite; weights must be finite"
+	if err := ReadSafetensors(bytes.NewReader(file.Bytes()), fresh); err == nil || err.Error() != refused {
+		t.Fatalf("by default: error %v, want %s", err, refused)
+	}
+	allow := SafetensorsOptions{AllowNonFinite: true}
+	if err := ReadSafetensorsWith(iotest.OneByteReader(bytes.NewReader(file.Bytes())), fresh, allow); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range params {
@@ -208,7 +215,8 @@ func TestSafetensorsNames(t *testing.T) {
 	}
 }
 
-// TestReadSafetensorsConverts reads F16, BF16 and F64 tensors into float32 params.
+// TestReadSafetensorsConverts reads F16, BF16 and F64 tensors into float32 params, an F64
+// beyond float32's range only when non-finite values are allowed.
 func TestReadSafetensorsConverts(t *testing.T) {
 	data := slices.Concat(
 		[]byte{0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00}, // F16: 1, -2, 2⁻²⁴
@@ -224,7 +232,11 @@ func TestReadSafetensorsConverts(t *testing.T) {
 		{Name: "b", Shape: []int{2}, Data: make([]float32, 2)},
 		{Name: "d", Shape: []int{2}, Data: make([]float32, 2)},
 	}
-	if err := ReadSafetensors(bytes.NewReader(file), params); err != nil {
+	const refused = "safetensors: d[1] is 1e+300, beyond float32's range; weights must be finite"
+	if err := ReadSafetensors(bytes.NewReader(file), params); err == nil || err.Error() != refused {
+		t.Fatalf("by default: error %v, want %s", err, refused)
+	}
+	if err := ReadSafetensorsWith(bytes.NewReader(file), params, SafetensorsOptions{AllowNonFinite: true}); err != nil {
 		t.Fatal(err)
 	}
 	for i, want := range [][]float32{{1, -2, 0x1p-24}, {1, 3.140625}, {0.1, float32(math.Inf(1))}} {
@@ -308,7 +320,7 @@ var brokenFiles = []struct {
 	{"header cut short", stFile(`{"a":{"dtype":"F32"`, nil), []string{"unexpected EOF"}},
 	{"header not an object", stFile(`[1]`, nil), []string{"top level: want '{', found '['"}},
 	{"header not UTF-8", stFile("{\"\xff\":1}", nil), []string{"header is not valid UTF-8"}},
-	{"junk after the header JSON", stFile(twoTensors+" x", twoTensorsData), []string{"header: invalid character 'x' looking for beginning of value after the JSON object; only spaces may follow"}},
+	{"junk after the header JSON", stFile(twoTensors+" x", twoTensorsData), []string{"header: unexpected 'x' after the JSON object, at byte 136; only spaces may follow"}},
 	{"two JSON values", stFile(twoTensors+"{}", twoTensorsData), []string{"header: unexpected '{' after the JSON object"}},
 	{"tensor not an object", stFile(headerWith(`"a":null`), nil), []string{"a: want '{', found null"}},
 	{"dtype I32", stFile(headerWith(strings.Replace(tensorA, "F32", "I32", 1), tensorB), twoTensorsData), []string{"a: dtype I32 in file; can load only F32, F16, BF16 and F64"}},
@@ -564,6 +576,8 @@ func FuzzReadSafetensors(f *testing.F) {
 	f.Add(stFile(twoTensors, twoTensorsData))
 	f.Add(stFile(headerWith(tensorB, tensorA), twoTensorsData))
 	f.Add(stFile(`{"h":{"dtype":"F16","shape":[3],"data_offsets":[0,6]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[6,8]},"d":{"dtype":"F64","shape":[],"data_offsets":[8,16]}}`, make([]byte, 16)))
+	f.Add(stFile(twoTensors, f32le(1, float32(math.NaN()), float32(math.Inf(-1)), 4)))
+	f.Add(stFile(`{"\u0061":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b\ud83d\ude00\n":{"dtype":"F32","shape":[1,2],"data_offsets":[8,16]}}`, twoTensorsData))
 	for _, tc := range brokenFiles {
 		f.Add(tc.file)
 	}
@@ -583,6 +597,18 @@ func FuzzReadSafetensors(f *testing.F) {
 		checkAllocation(t, "ReadSafetensorsHeader", len(file), limit, func() {
 			h, err = ReadSafetensorsHeader(bytes.NewReader(file))
 		})
+		// The header is accepted only if it is JSON, and called invalid JSON only if it is not.
+		if len(file) >= 8 {
+			if n := binary.LittleEndian.Uint64(file); n <= uint64(len(file)-8) {
+				valid := json.Valid(file[8 : 8+n])
+				if err == nil && !valid {
+					t.Fatalf("header %q accepted, but it is not JSON", file[8:8+n])
+				}
+				if err != nil && strings.Contains(err.Error(), "invalid JSON") && valid {
+					t.Fatalf("header %q: %v, but encoding/json finds it valid", file[8:8+n], err)
+				}
+			}
+		}
 		params := twoParams()
 		if err != nil {
 			checkErr(err)
@@ -668,5 +694,93 @@ func TestReadSafetensorsAliased(t *testing.T) {
 	err = ReadSafetensorsAliased(bytes.NewReader(both.Bytes()), dst[:1], map[string]string{"features.0.weight": "conv1.weight"})
 	if err == nil || !strings.Contains(err.Error(), "in file twice") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestReadSafetensorsNonFinite checks that a NaN or an infinity anywhere in a tensor is an
+// error naming the tensor as the file does and the index of the first one, unless allowed.
+func TestReadSafetensorsNonFinite(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	long := chunkBytes/4 + 7 // the second chunk begins at chunkBytes/4
+	for _, tc := range []struct {
+		name  string
+		shape []int
+		bad   map[int]float32 // index → value
+		want  string
+	}{
+		{"NaN first", []int{8}, map[int]float32{0: nan}, "t[0] is NaN"},
+		{"NaN inside", []int{8}, map[int]float32{3: nan}, "t[3] is NaN"},
+		{"+Inf last", []int{8}, map[int]float32{7: inf}, "t[7] is +Inf"},
+		{"-Inf and others after it", []int{8}, map[int]float32{2: -inf, 5: nan, 6: inf}, "t[2] is -Inf, and 2 more of its values are not finite"},
+		{"scalar", []int{}, map[int]float32{0: nan}, "t is NaN"},
+		{"four dimensions", []int{2, 3, 4, 5}, map[int]float32{67: -inf}, "t[1,0,1,2] (flat index 67) is -Inf"},
+		{"in the second chunk", []int{long}, map[int]float32{chunkBytes/4 + 5: inf}, fmt.Sprintf("t[%d] is +Inf", chunkBytes/4+5)},
+		{"across chunks", []int{long}, map[int]float32{9: nan, chunkBytes / 4: nan, long - 1: -inf}, "t[9] is NaN, and 2 more"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, _ := elements(tc.shape)
+			src := []Param{{Name: "t", Shape: tc.shape, Data: make([]float32, n)}, twoParams()[0]}
+			for i := range n {
+				src[0].Data[i] = float32(i)
+			}
+			for i, v := range tc.bad {
+				src[0].Data[i] = v
+			}
+			var file bytes.Buffer
+			if err := WriteSafetensors(&file, src, nil); err != nil {
+				t.Fatal(err)
+			}
+			dst := []Param{{Name: "t", Shape: tc.shape, Data: make([]float32, n)}, twoParams()[0]}
+			want := "safetensors: " + tc.want
+			if err := ReadSafetensors(bytes.NewReader(file.Bytes()), dst); err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %v, want one line beginning %s", err, want)
+			}
+			if err := ReadSafetensorsWith(bytes.NewReader(file.Bytes()), dst, SafetensorsOptions{AllowNonFinite: true}); err != nil {
+				t.Fatalf("allowed: %v", err)
+			}
+			for i, v := range src[0].Data {
+				if math.Float32bits(dst[0].Data[i]) != math.Float32bits(v) {
+					t.Fatalf("allowed: t[%d] read as %v, want %v", i, dst[0].Data[i], v)
+				}
+			}
+		})
+	}
+
+	// Each dtype, a tensor named otherwise in the file, and every bad tensor reported,
+	// sorted by name, before the error of trailing bytes.
+	data := slices.Concat(
+		[]byte{0x00, 0x3c, 0x00, 0x7e}, // F16: 1, NaN
+		[]byte{0x80, 0xff},             // BF16: -Inf
+		binary.LittleEndian.AppendUint64(nil, math.Float64bits(math.Inf(1))),
+		f32le(1, nan),
+	)
+	file := stFile(`{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},`+
+		`"b":{"dtype":"BF16","shape":[1],"data_offsets":[4,6]},`+
+		`"d":{"dtype":"F64","shape":[],"data_offsets":[6,14]},`+
+		`"features.0.weight":{"dtype":"F32","shape":[2],"data_offsets":[14,22]}}`, data)
+	params := []Param{
+		{Name: "h", Shape: []int{2}, Data: make([]float32, 2)},
+		{Name: "b", Shape: []int{1}, Data: make([]float32, 1)},
+		{Name: "d", Shape: []int{}, Data: make([]float32, 1)},
+		{Name: "conv1.weight", Shape: []int{2}, Data: make([]float32, 2)},
+	}
+	aliases := map[string]string{"features.0.weight": "conv1.weight"}
+	want := "safetensors: b[0] is -Inf; weights must be finite\n" +
+		"safetensors: d is +Inf; weights must be finite\n" +
+		"safetensors: features.0.weight[1] is NaN; weights must be finite\n" +
+		"safetensors: h[1] is NaN; weights must be finite"
+	if err := ReadSafetensorsAliased(bytes.NewReader(file), params, aliases); err == nil || err.Error() != want {
+		t.Errorf("error\n%v\nwant\n%s", err, want)
+	}
+	want += "\nsafetensors: trailing bytes after the 22-byte data buffer"
+	if err := ReadSafetensorsAliased(bytes.NewReader(append(file, 0)), params, aliases); err == nil || err.Error() != want {
+		t.Errorf("error\n%v\nwant\n%s", err, want)
+	}
+	opts := SafetensorsOptions{Aliases: aliases, AllowNonFinite: true}
+	if err := ReadSafetensorsWith(bytes.NewReader(file), params, opts); err != nil {
+		t.Fatalf("allowed: %v", err)
+	}
+	if v := params[3].Data[1]; !math.IsNaN(float64(v)) {
+		t.Errorf("allowed: conv1.weight[1] read as %v, want NaN", v)
 	}
 }
