@@ -127,6 +127,17 @@ func TestBadInput(t *testing.T) {
 	assert.Equal(t, 1, run([]string{"-weights", truncated, good}, &stdout, &stderr))
 	assert.Contains(t, stderr.String(), "truncated.safetensors")
 
+	nan := filepath.Join(dir, "nan.safetensors") // the last value of the last tensor is NaN
+	bad := append([]byte{}, w...)
+	copy(bad[len(bad)-4:], []byte{0x00, 0x00, 0xc0, 0x7f})
+	require.NoError(t, os.WriteFile(nan, bad, 0o644))
+	stdout.Reset()
+	stderr.Reset()
+	assert.Equal(t, 1, run([]string{"-weights", nan, good}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "nan.safetensors")
+	assert.Contains(t, stderr.String(), "fc8.weight[999,4095] (flat index 4095999) is NaN")
+	assert.Empty(t, stdout.String(), "nothing is classified with NaN weights")
+
 	other := filepath.Join("..", "..", "specs", "tiny.net") // not a weight file at all
 	stderr.Reset()
 	assert.Equal(t, 1, run([]string{"-weights", other, good}, &stdout, &stderr))
