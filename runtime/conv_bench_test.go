@@ -24,7 +24,7 @@ var convBenchShapes = []struct {
 func BenchmarkMultiplyPatches(b *testing.B) {
 	for _, s := range convBenchShapes {
 		cv := s.cv
-		k, n := cv.Depth(), cv.Cols()
+		k, n := cv.depth(), cv.cols()
 		rng := rand.New(rand.NewPCG(12, 12))
 		a, src, c := randSlice(rng, s.m*k), randSlice(rng, cv.C*cv.H*cv.W), make([]float32, s.m*n)
 		patches := make([]float32, k*n)
@@ -59,7 +59,7 @@ func im2colRows(dst, src []float32, cv *Conv) {
 		plane := src[c*cv.H*cv.W : (c+1)*cv.H*cv.W]
 		for ky := 0; ky < cv.KH; ky++ {
 			for kx := 0; kx < cv.KW; kx++ {
-				rows := dst[((c*cv.KH+ky)*cv.KW+kx)*cv.Cols():][:cv.Cols()]
+				rows := dst[((c*cv.KH+ky)*cv.KW+kx)*cv.cols():][:cv.cols()]
 				x0 := (max(0, cv.PW-kx) + cv.SW - 1) / cv.SW
 				x1 := max(x0, min(cv.OutW, (cv.W+cv.PW-kx+cv.SW-1)/cv.SW))
 				for oy := 0; oy < cv.OutH; oy++ {

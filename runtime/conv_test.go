@@ -70,7 +70,7 @@ func convCases() []convCase {
 
 // im2col writes the im2col matrix of src under cv into b (depth×cols), from Conv's definition.
 func im2col(b, src []float32, cv *Conv) {
-	cols := cv.Cols()
+	cols := cv.cols()
 	for c := 0; c < cv.C; c++ {
 		for ky := 0; ky < cv.KH; ky++ {
 			for kx := 0; kx < cv.KW; kx++ {
@@ -103,7 +103,7 @@ type convData struct {
 // newConvData makes random operands for g and computes want with kernel id.
 func newConvData(rng *rand.Rand, g convCase, id int, ws *Workspace) *convData {
 	cv := &g.cv
-	k, n := cv.Depth(), cv.Cols()
+	k, n := cv.depth(), cv.cols()
 	d := &convData{lda: max(k, 1) + g.pad, ldc: max(n, 1) + g.pad}
 	d.a = randSlice(rng, max(0, (g.m-1)*d.lda+k))
 	_, d.src = guarded(rng, cv.C*cv.H*cv.W)
@@ -132,7 +132,7 @@ func newConvData(rng *rand.Rand, g convCase, id int, ws *Workspace) *convData {
 
 // product is g's product with B, writing to c.
 func (d *convData) product(g convCase, b Operand, c []float32) Product {
-	return Product{M: g.m, N: g.cv.Cols(), K: g.cv.Depth(), A: Dense(d.a, d.lda), B: b, C: c, LDC: d.ldc, Acc: g.acc, Epilogue: d.ep}
+	return Product{M: g.m, N: g.cv.cols(), K: g.cv.depth(), A: Dense(d.a, d.lda), B: b, C: c, LDC: d.ldc, Acc: g.acc, Epilogue: d.ep}
 }
 
 // patches is g's product with B = Patches, writing to a fresh copy of C's initial buffer.
@@ -222,7 +222,7 @@ func checkPackConv(t *testing.T, trans bool) {
 	}
 	for _, g := range convCases() {
 		cv := &g.cv
-		depth, cols := cv.Depth(), cv.Cols()
+		depth, cols := cv.depth(), cv.cols()
 		if depth == 0 || cols == 0 {
 			continue
 		}
@@ -279,8 +279,8 @@ func TestMultiplyPatchesAllocs(t *testing.T) {
 		require.Zero(t, testing.AllocsPerRun(10, func() { Multiply(ws, p) }), "Multiply %v", g)
 		require.Zero(t, testing.AllocsPerRun(10, func() { ParallelMultiply(p) }), "ParallelMultiply %v", g)
 		// The weight gradient's shape: C (M×Depth) += A (M×Cols)·Patchesᵀ.
-		pt := Product{M: g.m, N: g.cv.Depth(), K: g.cv.Cols(), A: Dense(randSlice(rng, g.m*g.cv.Cols()), g.cv.Cols()),
-			B: Patches(d.src, &g.cv).T(), C: make([]float32, g.m*g.cv.Depth()), LDC: g.cv.Depth(), Acc: true}
+		pt := Product{M: g.m, N: g.cv.depth(), K: g.cv.cols(), A: Dense(randSlice(rng, g.m*g.cv.cols()), g.cv.cols()),
+			B: Patches(d.src, &g.cv).T(), C: make([]float32, g.m*g.cv.depth()), LDC: g.cv.depth(), Acc: true}
 		require.Zero(t, testing.AllocsPerRun(10, func() { Multiply(ws, pt) }), "Multiply with Patches(…).T() %v", g)
 		require.Zero(t, testing.AllocsPerRun(10, func() { ParallelMultiply(pt) }), "ParallelMultiply with Patches(…).T() %v", g)
 	}
@@ -300,7 +300,7 @@ func TestMultiplyPatchesT(t *testing.T) {
 		convCase{cv: Conv{C: 256, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}, m: 384, pad: 3})
 	for i, g := range cases {
 		cv := &g.cv
-		k, n := cv.Cols(), cv.Depth() // of the product: A is M×Cols, C is M×Depth
+		k, n := cv.cols(), cv.depth() // of the product: A is M×Cols, C is M×Depth
 		lda, ldc := max(k, 1)+g.pad, max(n, 1)+g.pad
 		a := randSlice(rng, max(0, (g.m-1)*lda+k))
 		_, src := guarded(rng, cv.C*cv.H*cv.W)

@@ -229,8 +229,8 @@ func TestMultiplyPanics(t *testing.T) {
 		{"len(RowBias) = 3, want M = 2", func(p *Product) { p.Epilogue.RowBias = make([]float32, 3) }},
 		{"len(ColBias) = 1, want N = 2", func(p *Product) { p.Epilogue.ColBias = make([]float32, 1) }},
 		{"A is Patches; only B may be", func(p *Product) { p.A = Patches(image, &cv) }},
-		{"B = Patches(…) is 18×16 (Depth×Cols), but K×N = 2×2", func(p *Product) { p.B = Patches(image, &cv) }},
-		{"B = Patches(…).T() is 16×18 (Cols×Depth), but K×N = 2×2", func(p *Product) { p.B = Patches(image, &cv).T() }},
+		{"B = Patches(…) is 18×16 (C·KH·KW×OutH·OutW), but K×N = 2×2", func(p *Product) { p.B = Patches(image, &cv) }},
+		{"B = Patches(…).T() is 16×18 (OutH·OutW×C·KH·KW), but K×N = 2×2", func(p *Product) { p.B = Patches(image, &cv).T() }},
 		{"len(B) = 31, want at least 32 for the 2×4×4 image", func(p *Product) { p.B = Patches(image[:31], &cv) }},
 	} {
 		p := ok

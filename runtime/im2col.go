@@ -1,11 +1,11 @@
 package runtime
 
 // Col2im is the adjoint of the im2col matrix of cv (see Conv): it adds each value of the matrix
-// cols (cv.Depth()×cv.Cols()) into dst (C×H×W) at the input position the im2col matrix reads it
+// cols (cv.depth()×cv.cols()) into dst (C×H×W) at the input position the im2col matrix reads it
 // from; padding positions are dropped. The backward pass uses it to turn the gradient of the
 // patches into the gradient of the input.
 func Col2im(dst, cols []float32, cv *Conv) {
-	n := cv.Cols()
+	n := cv.cols()
 	for c := 0; c < cv.C; c++ {
 		plane := dst[c*cv.H*cv.W : (c+1)*cv.H*cv.W]
 		for ky := 0; ky < cv.KH; ky++ {

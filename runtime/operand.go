@@ -18,7 +18,7 @@ func Dense(data []float32, ld int) Operand {
 	return Operand{data: data, ld: ld}
 }
 
-// Patches is the im2col matrix of image under cv, cv.Depth() × cv.Cols() (see Conv): a
+// Patches is the im2col matrix of image under cv, C·KH·KW × OutH·OutW (see Conv): a
 // convolution's input as a factor of its product, packed straight from the image and never
 // written out. A product with Patches(…) or Patches(…).T() as B is bit for bit the product with
 // the matrix written out as Dense(…) or Dense(…).T() (but for Multiply's dot-product
@@ -54,9 +54,9 @@ func (o *Operand) check(fn, name, dims string, rows, cols int) {
 		panic(fmt.Sprintf("runtime: %s: len(%s) = %d, want at least %d for the %d×%d×%d image",
 			fn, name, len(o.data), cv.C*cv.H*cv.W, cv.C, cv.H, cv.W))
 	}
-	form, shape, r, c := "Patches(…)", "Depth×Cols", cv.Depth(), cv.Cols()
+	form, shape, r, c := "Patches(…)", "C·KH·KW×OutH·OutW", cv.depth(), cv.cols()
 	if o.trans {
-		form, shape, r, c = "Patches(…).T()", "Cols×Depth", c, r
+		form, shape, r, c = "Patches(…).T()", "OutH·OutW×C·KH·KW", c, r
 	}
 	if rows != r || cols != c {
 		panic(fmt.Sprintf("runtime: %s: %s = %s is %d×%d (%s), but %s = %d×%d", fn, name, form, r, c, shape, dims, rows, cols))
