@@ -1,0 +1,63 @@
+// Package asm writes the Go assembly (amd64, Go's assembler syntax) of the kernels netc
+// generates per layer, shape-specialised — every size, stride and offset an immediate — with
+// their Go stub declarations and pure-Go twins.
+//
+// A kernel is described by a small geometry value (see Conv); Generate returns the three files
+// of its package: the assembly (*_amd64.s), the stubs (//go:noescape, chosen at run time when
+// the CPU has the instructions) and the twin (always compiled, so tests compare the two; the
+// noasm build tag makes the stub call the twin). Registers are assigned by a fixed scheme per
+// kernel rather than by an allocator: the kernels are small and regular, and the scheme is
+// written down in each kernel's comment.
+//
+// The output is deterministic: the same geometry gives the same bytes.
+//
+// This is the first step of the channel-blocked layout (issue 10): the forward direct
+// convolution, tested against its twin and a convolution from its definition, and benchmarked
+// per AlexNet layer (conv_test.go). The lowering pass does not choose it yet and no generated
+// package calls it; the layout conversions, the backward kernels, the AVX2 variant and the fused
+// LRN and pooling are still to come.
+package asm
+
+import (
+	"fmt"
+	"strings"
+)
+
+// text is one assembly file being written.
+type text struct{ b strings.Builder }
+
+// line writes a line as it is.
+func (t *text) line(format string, args ...any) {
+	fmt.Fprintf(&t.b, format, args...)
+	t.b.WriteByte('\n')
+}
+
+// op writes one instruction, its operands in Go's order (sources first, destination last), and
+// an optional comment.
+func (t *text) op(comment, name string, operands ...string) {
+	s := "\t" + name
+	if len(operands) > 0 {
+		s += " " + strings.Join(operands, ", ")
+	}
+	if comment != "" {
+		s = fmt.Sprintf("%-48s // %s", s, comment)
+	}
+	t.line("%s", s)
+}
+
+// label writes a branch target.
+func (t *text) label(name string) { t.line("%s:", name) }
+
+// mem is a memory operand: off(base).
+func mem(off int, base string) string {
+	if off == 0 {
+		return "(" + base + ")"
+	}
+	return fmt.Sprintf("%d(%s)", off, base)
+}
+
+// imm is an immediate operand.
+func imm(v int) string { return fmt.Sprintf("$%d", v) }
+
+// z is AVX-512 register i.
+func z(i int) string { return fmt.Sprintf("Z%d", i) }

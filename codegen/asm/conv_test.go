@@ -1,0 +1,271 @@
+package asm_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/netc-project/netc/codegen/asm"
+	"github.com/stretchr/testify/require"
+)
+
+// geometry makes the Conv of a kernel over a padded input of inH×inW pixels per block
+// (blocked, or NCHW when lanes < 16) and an output row of outW pixels whose blocks are
+// outGap values apart beyond the row, so that the tests see writes between them.
+func geometry(name string, inBlocks, lanes, inH, inW, k, s, outW, outBlocks, tile int, relu bool) asm.Conv {
+	c := asm.Conv{Name: name, InBlocks: inBlocks, InLanes: lanes, KH: k, KW: k, SH: s, SW: s,
+		OutW: outW, OutBlocks: outBlocks, OutBlockStride: outW*asm.Lanes + 32, ReLU: relu, Tile: tile,
+		Doc: fmt.Sprintf("test kernel %s", name)}
+	if lanes == asm.Lanes {
+		c.InCStride, c.InPixStride, c.InRowStride, c.InBlockStride = 1, asm.Lanes, inW*asm.Lanes, inH*inW*asm.Lanes
+	} else { // an NCHW image of lanes channels
+		c.InCStride, c.InPixStride, c.InRowStride, c.InBlockStride = inH*inW, 1, inW, lanes*inH*inW
+	}
+	return c
+}
+
+// layer is a conv layer (one of its groups) computed by calls of a kernel: outGroups groups of
+// the kernel's output blocks, rows output rows.
+type layer struct {
+	kernel          asm.Conv
+	outGroups, rows int
+}
+
+// newLayer makes the kernel of a layer whose output is blocked [block][row][pixel][16].
+func newLayer(name string, inBlocks, lanes, inH, inW, k, s, outH, outW, outBlocks, tile, outGroups int) layer {
+	c := geometry(name, inBlocks, lanes, inH, inW, k, s, outW, outBlocks, tile, true)
+	c.OutBlockStride = outH * outW * asm.Lanes
+	return layer{kernel: c, outGroups: outGroups, rows: outH}
+}
+
+// layers are AlexNet's convolutions, one group of each (their inputs padded): conv1 reads the
+// 3×227×227 image; conv2…conv5 of the paper's network and of the half-width one (…h).
+var layers = []layer{
+	newLayer("conv1", 1, 3, 227, 227, 11, 4, 55, 55, 3, 8, 2),
+	newLayer("conv2", 3, 16, 31, 31, 5, 1, 27, 27, 4, 6, 2),
+	newLayer("conv3", 16, 16, 15, 15, 3, 1, 13, 13, 4, 6, 6),
+	newLayer("conv4", 12, 16, 15, 15, 3, 1, 13, 13, 4, 6, 3),
+	newLayer("conv5", 12, 16, 15, 15, 3, 1, 13, 13, 4, 6, 2),
+	newLayer("conv2h", 3, 16, 31, 31, 5, 1, 27, 27, 4, 6, 2),
+	newLayer("conv3h", 8, 16, 15, 15, 3, 1, 13, 13, 4, 6, 3),
+	newLayer("conv4h", 12, 16, 15, 15, 3, 1, 13, 13, 4, 6, 3),
+	newLayer("conv5h", 12, 16, 15, 15, 3, 1, 13, 13, 4, 6, 2),
+}
+
+// kernels are the geometries tested: AlexNet's shapes (a 3×3 and a 5×5 over blocks, and the
+// first layer's 11×11/4 over an NCHW image), and awkward ones around the tile sizes.
+var kernels = []asm.Conv{
+	geometry("conv3x3", 3, 16, 15, 15, 3, 1, 13, 4, 6, true),
+	geometry("conv5x5", 2, 16, 31, 31, 5, 1, 27, 4, 6, true),
+	geometry("conv11x11s4", 1, 3, 227, 227, 11, 4, 55, 4, 6, true),
+	geometry("oneBlock", 2, 16, 9, 9, 3, 1, 5, 1, 7, false),
+	geometry("threeBlocks", 1, 16, 21, 21, 3, 2, 10, 3, 8, true),
+	geometry("tileEdge", 1, 16, 8, 8, 1, 1, 8, 2, 4, false),
+	geometry("oddLanes", 1, 5, 12, 12, 2, 3, 4, 2, 3, false),
+}
+
+// TestConvKernels generates the kernels into a package under testdata and runs its tests: each
+// kernel in AVX-512 against its Go twin on random data with NaN guards, and the twin against a
+// naive convolution of the unblocked tensors; and the same with -tags noasm.
+func TestConvKernels(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a package")
+	}
+	all := kernels
+	for _, l := range layers {
+		all = append(all, l.kernel)
+	}
+	files, err := asm.Generate("kernels", "codegen/asm/conv_test.go", all)
+	require.NoError(t, err)
+	again, err := asm.Generate("kernels", "codegen/asm/conv_test.go", all)
+	require.NoError(t, err)
+	require.Equal(t, files, again, "generation is not deterministic")
+
+	dir := filepath.Join("testdata", "kernels")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	for name, src := range map[string]string{"kernels_amd64.s": files.Asm, "kernels_amd64.go": files.Stub,
+		"kernels_twin.go": files.Twin, "kernels_noasm.go": noasmStub(files), "kernels_test.go": kernelTests()} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644))
+	}
+	for _, tags := range [][]string{nil, {"-tags", "noasm"}} {
+		args := append([]string{"test", "-count=1"}, tags...)
+		cmd := exec.Command("go", append(args, "./"+filepath.ToSlash(dir))...)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+}
+
+// noasmStub is the entry of each kernel without assembly: its twin.
+func noasmStub(f asm.Files) string {
+	var b strings.Builder
+	b.WriteString("//go:build noasm || !amd64\n\npackage kernels\n\nconst useAVX512 = false\n")
+	for _, k := range kernels {
+		fmt.Fprintf(&b, "\nfunc %s(out, in, w, bias []float32) { %sGo(out, in, w, bias) }\n", k.Name, k.Name)
+	}
+	for _, l := range layers {
+		fmt.Fprintf(&b, "\nfunc %s(out, in, w, bias []float32) { %sGo(out, in, w, bias) }\n", l.kernel.Name, l.kernel.Name)
+	}
+	return b.String()
+}
+
+// kernelTests is the test file of the generated package.
+func kernelTests() string {
+	var table strings.Builder
+	for _, k := range kernels {
+		fmt.Fprintf(&table, "\t{%q, %s, %sGo, %#v},\n", k.Name, k.Name, k.Name,
+			[]int{k.InBlocks, k.InLanes, k.InCStride, k.InPixStride, k.InRowStride, k.InBlockStride, k.KH, k.KW, k.SH, k.SW, k.OutW, k.OutBlocks, k.OutBlockStride, map[bool]int{true: 1}[k.ReLU]})
+	}
+	var bench strings.Builder
+	for _, l := range layers {
+		k := l.kernel
+		fmt.Fprintf(&bench, "\t{%q, %s, %#v, %d, %d},\n", k.Name, k.Name,
+			[]int{k.InBlocks, k.InLanes, k.InCStride, k.InPixStride, k.InRowStride, k.InBlockStride, k.KH, k.KW, k.SH, k.SW, k.OutW, k.OutBlocks, k.OutBlockStride, 1},
+			l.outGroups, l.rows)
+	}
+	src := strings.Replace(kernelTestTemplate, "TABLE", table.String(), 1)
+	return strings.Replace(src, "LAYERS", bench.String(), 1)
+}
+
+const kernelTestTemplate = `package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+type kernel struct {
+	name      string
+	asm, twin func(out, in, w, bias []float32)
+	g         []int // InBlocks, InLanes, InCStride, InPixStride, InRowStride, InBlockStride, KH, KW, SH, SW, OutW, OutBlocks, OutBlockStride, ReLU
+}
+
+var table = []kernel{
+TABLE}
+
+const guard = 64
+
+func (k kernel) sizes() (out, in, w, bias int) {
+	g := k.g
+	out = (g[11]-1)*g[12] + g[10]*16
+	in = (g[0]-1)*g[5] + (g[6]-1)*g[4] + ((g[10]-1)*g[9]+g[7]-1)*g[3] + (g[1]-1)*g[2] + 1
+	return out, in, g[0] * g[6] * g[7] * g[1] * g[11] * 16, g[11] * 16
+}
+
+func random(r *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	return x
+}
+
+// guarded returns n values with NaN guards before and after them.
+func guarded(n int) (buf, x []float32) {
+	buf = make([]float32, n+2*guard)
+	for i := range buf {
+		buf[i] = float32(math.NaN())
+	}
+	return buf, buf[guard : guard+n]
+}
+
+// TestKernelsMatchTwins: each kernel in assembly against its twin, on random data; every value
+// the kernel must not write (between the output blocks, and the guards around) stays NaN.
+func TestKernelsMatchTwins(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, k := range table {
+		no, ni, nw, nb := k.sizes()
+		in, w, bias := random(r, ni), random(r, nw), random(r, nb)
+		bufA, a := guarded(no)
+		bufB, b := guarded(no)
+		k.asm(a, in, w, bias)
+		k.twin(b, in, w, bias)
+		depth := float64(k.g[0] * k.g[6] * k.g[7] * k.g[1])
+		for i := range bufA {
+			x, y := bufA[i], bufB[i]
+			if math.IsNaN(float64(x)) != math.IsNaN(float64(y)) {
+				t.Fatalf("%s: value %d is %g in assembly, %g in the twin", k.name, i-guard, x, y)
+			}
+			if d := math.Abs(float64(x - y)); d > 1e-5*math.Sqrt(depth)*4 {
+				t.Fatalf("%s: value %d is %g in assembly, %g in the twin", k.name, i-guard, x, y)
+			}
+		}
+	}
+}
+
+type layer struct {
+	name            string
+	kernel          func(out, in, w, bias []float32)
+	g               []int
+	outGroups, rows int
+}
+
+var layers = []layer{
+LAYERS}
+
+// BenchmarkLayers runs each layer (one group of it) on one core, a kernel call per output row
+// and group of output blocks, and reports its GFLOP/s.
+func BenchmarkLayers(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, l := range layers {
+		g := l.g
+		k := kernel{g: g}
+		no, _, nw, nb := k.sizes()
+		in := random(r, g[0]*g[5]) // the whole padded input
+		out := make([]float32, l.outGroups*g[11]*g[12])
+		w, bias := random(r, l.outGroups*nw), random(r, l.outGroups*nb)
+		flops := 2.0 * float64(l.outGroups*g[11]*16*l.rows*g[10]*g[0]*g[1]*g[6]*g[7])
+		b.Run(l.name, func(b *testing.B) {
+			for b.Loop() {
+				for og := 0; og < l.outGroups; og++ {
+					for oy := 0; oy < l.rows; oy++ {
+						l.kernel(out[og*g[11]*g[12]+oy*g[10]*16:][:no], in[oy*g[8]*g[4]:],
+							w[og*nw:(og+1)*nw], bias[og*nb:(og+1)*nb])
+					}
+				}
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// TestTwinsAreConvolutions: each twin against a convolution written from its definition on the
+// unblocked tensors (channel c of block cb is input channel cb·lanes + c; output channel
+// b·16 + l), so that the kernels' layouts mean what the generator says.
+func TestTwinsAreConvolutions(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, k := range table {
+		g := k.g
+		no, ni, nw, nb := k.sizes()
+		in, w, bias := random(r, ni), random(r, nw), random(r, nb)
+		out := make([]float32, no)
+		k.twin(out, in, w, bias)
+		lanes, kh, kw, outC := g[1], g[6], g[7], g[11]*16
+		for o := 0; o < outC; o++ {
+			for ox := 0; ox < g[10]; ox++ {
+				want := float64(bias[o])
+				for ci := 0; ci < g[0]*lanes; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for y := 0; y < kh; y++ {
+						for x := 0; x < kw; x++ {
+							v := in[cb*g[5]+y*g[4]+(ox*g[9]+x)*g[3]+c*g[2]]
+							wt := w[((((cb*kh+y)*kw+x)*lanes+c)*g[11]+o/16)*16+o%16]
+							want += float64(v) * float64(wt)
+						}
+					}
+				}
+				if g[13] == 1 {
+					want = math.Max(want, 0)
+				}
+				got := out[(o/16)*g[12]+ox*16+o%16]
+				if math.Abs(float64(got)-want) > 1e-4*(1+math.Abs(want)) {
+					t.Fatalf("%s: channel %d pixel %d is %g, want %g", k.name, o, ox, got, want)
+				}
+			}
+		}
+	}
+}
+`
