@@ -21,7 +21,7 @@ go tool pprof -top -cum -nodecount 1000 "$out/pkg.test" "$out/cpu.out" 2>/dev/nu
 	index($NF, p) > 0 {
 		name = substr($NF, index($NF, p) + length(p))
 		# Skip what only calls kernels, and the set-up outside the timed loop.
-		if (name ~ /^(Forward|Backward|TrainStep|Step|perImage|initParams|reserve)$/ || name ~ /-fm$/) next
+		if (name ~ /^(Forward|Backward|TrainStep|Step|perImage|multiply|initParams|reserve)$/ || name ~ /-fm$/) next
 		t = $4; sub(/s$/, "", t); if ($4 ~ /ms$/) { t = $4; sub(/ms$/, "", t); t /= 1000 }
 		sec[name] = t; total += t
 	}
