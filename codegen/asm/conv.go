@@ -230,7 +230,7 @@ func (c *Conv) tile(t *text, id string, n int) {
 	t.op("", "DECQ", "R8")
 	t.op("", "JNZ", id+"_block")
 	if c.ReLU {
-		t.op("zero, for the ReLU", "VXORPS", z(firstBroadcast), z(firstBroadcast), z(firstBroadcast))
+		t.op("zero, for the ReLU (VPXORD: AVX512F alone)", "VPXORD", z(firstBroadcast), z(firstBroadcast), z(firstBroadcast))
 	}
 	for p := range n {
 		for b := range c.OutBlocks {
