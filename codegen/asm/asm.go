@@ -3,9 +3,9 @@
 // their Go stub declarations and pure-Go twins.
 //
 // A kernel is described by a small geometry value (see Conv); Generate returns the three files
-// of its package: the assembly (*_amd64.s), the stubs (//go:noescape, chosen at run time when
-// the CPU has the instructions) and the twin (always compiled, so tests compare the two; the
-// noasm build tag makes the stub call the twin). Registers are assigned by a fixed scheme per
+// of its package: the assembly (*_amd64.s) in AVX-512 and in AVX2 with FMA, the stubs
+// (//go:noescape, the widest the CPU has chosen at start-up) and the twin (always compiled, so
+// tests compare each variant with it; the noasm build tag makes the entry call the twin). Registers are assigned by a fixed scheme per
 // kernel rather than by an allocator: the kernels are small and regular, and the scheme is
 // written down in each kernel's comment.
 //
@@ -14,8 +14,8 @@
 // This is the first step of the channel-blocked layout (issue 10): the forward direct
 // convolution, tested against its twin and a convolution from its definition, and benchmarked
 // per AlexNet layer (conv_test.go). The lowering pass does not choose it yet and no generated
-// package calls it; the layout conversions, the backward kernels, the AVX2 variant and the fused
-// LRN and pooling are still to come.
+// package calls it; the layout conversions, the backward kernels and the fused LRN and pooling
+// are still to come.
 package asm
 
 import (

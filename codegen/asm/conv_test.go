@@ -101,7 +101,7 @@ func TestConvKernels(t *testing.T) {
 // noasmStub is the entry of each kernel without assembly: its twin.
 func noasmStub(f asm.Files) string {
 	var b strings.Builder
-	b.WriteString("//go:build noasm || !amd64\n\npackage kernels\n\nconst useAVX512 = false\n")
+	b.WriteString("//go:build noasm || !amd64\n\npackage kernels\n\nvar kernelISA = \"\"\n")
 	for _, k := range kernels {
 		fmt.Fprintf(&b, "\nfunc %s(out, in, w, bias []float32) { %sGo(out, in, w, bias) }\n", k.Name, k.Name)
 	}
@@ -172,9 +172,25 @@ func guarded(n int) (buf, x []float32) {
 	return buf, buf[guard : guard+n]
 }
 
-// TestKernelsMatchTwins: each kernel in assembly against its twin, on random data; every value
-// the kernel must not write (between the output blocks, and the guards around) stays NaN.
+// TestKernelsMatchTwins: each kernel in each instruction set the CPU has against its twin, on
+// random data; every value the kernel must not write (between the output blocks, and the guards
+// around) stays NaN.
 func TestKernelsMatchTwins(t *testing.T) {
+	isas := []string{"AVX512", "AVX2"}
+	if kernelISA == "" {
+		t.Log("no assembly in this build: the entries run the twins")
+		isas = []string{""}
+	} else if kernelISA == "AVX2" {
+		isas = []string{"AVX2"}
+	}
+	defer func(was string) { kernelISA = was }(kernelISA)
+	for _, isa := range isas {
+		kernelISA = isa
+		checkTwins(t, isa)
+	}
+}
+
+func checkTwins(t *testing.T, isa string) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, k := range table {
 		no, ni, nw, nb := k.sizes()
@@ -187,10 +203,10 @@ func TestKernelsMatchTwins(t *testing.T) {
 		for i := range bufA {
 			x, y := bufA[i], bufB[i]
 			if math.IsNaN(float64(x)) != math.IsNaN(float64(y)) {
-				t.Fatalf("%s: value %d is %g in assembly, %g in the twin", k.name, i-guard, x, y)
+				t.Fatalf("%s %s: value %d is %g in assembly, %g in the twin", k.name, isa, i-guard, x, y)
 			}
 			if d := math.Abs(float64(x - y)); d > 1e-5*math.Sqrt(depth)*4 {
-				t.Fatalf("%s: value %d is %g in assembly, %g in the twin", k.name, i-guard, x, y)
+				t.Fatalf("%s %s: value %d is %g in assembly, %g in the twin", k.name, isa, i-guard, x, y)
 			}
 		}
 	}
@@ -207,8 +223,16 @@ var layers = []layer{
 LAYERS}
 
 // BenchmarkLayers runs each layer (one group of it) on one core, a kernel call per output row
-// and group of output blocks, and reports its GFLOP/s.
+// and group of output blocks, in each instruction set, and reports its GFLOP/s.
 func BenchmarkLayers(b *testing.B) {
+	defer func(was string) { kernelISA = was }(kernelISA)
+	for _, isa := range []string{"AVX512", "AVX2"} {
+		kernelISA = isa
+		b.Run(isa, benchmarkLayers)
+	}
+}
+
+func benchmarkLayers(b *testing.B) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, l := range layers {
 		g := l.g
