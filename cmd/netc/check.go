@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,17 +16,16 @@ import (
 
 // check implements `netc check [--json] [-v [-batch N] [-workers N]] FILE...`.
 func check(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flags("check", stderr)
 	asJSON := fs.Bool("json", false, "print a JSON document per spec instead of a table")
 	verbose := fs.Bool("v", false, "also print the lowering plan and the generated package's memory")
 	batch := fs.Int("batch", 0, "with -v: the batch size of the memory totals (default: the spec's train batch)")
 	workers := fs.Int("workers", goruntime.GOMAXPROCS(0), "with -v: the number of workers of the memory totals")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if status, stop := parsed(fs.Parse(args)); stop {
+		return status
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: netc check [--json] [-v [-batch N] [-workers N]] FILE...")
+		fs.Usage()
 		return 2
 	}
 	if *batch < 0 || *batch > 1<<20 || *workers < 1 || *workers > 1<<12 {

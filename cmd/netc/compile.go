@@ -19,17 +19,16 @@ import (
 // compile implements `netc compile SPEC [-o DIR] [-pkg NAME] [-v]`; it prints nothing on success
 // unless -v asks for the files written, as go generate expects.
 func compile(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("compile", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flags("compile", stderr)
 	out := fs.String("o", "", "the package's directory (default: ./NAME, the network's name)")
 	pkg := fs.String("pkg", "", "the package's name (default: the network's name)")
 	verbose := fs.Bool("v", false, "list the files written")
 	specs, err := parseInterleaved(fs, args)
-	if err != nil {
-		return 2
+	if status, stop := parsed(err); stop {
+		return status
 	}
 	if len(specs) != 1 {
-		fmt.Fprintln(stderr, "usage: netc compile SPEC [-o DIR] [-pkg NAME]")
+		fs.Usage()
 		return 2
 	}
 	files, dir, err := generatePackage(specs[0], *out, *pkg)

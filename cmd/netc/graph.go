@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"html"
 	"io"
@@ -15,15 +14,14 @@ import (
 // graph implements `netc graph SPEC [-o FILE]`: the network as a Graphviz digraph, on standard
 // output or written atomically to FILE.
 func graph(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("graph", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	out := flags.String("o", "", "write the DOT to this file instead of standard output")
-	specs, err := parseInterleaved(flags, args)
-	if err != nil {
-		return 2
+	fs := flags("graph", stderr)
+	out := fs.String("o", "", "write the DOT to this file instead of standard output")
+	specs, err := parseInterleaved(fs, args)
+	if status, stop := parsed(err); stop {
+		return status
 	}
 	if len(specs) != 1 {
-		fmt.Fprintln(stderr, "usage: netc graph SPEC [-o FILE]")
+		fs.Usage()
 		return 2
 	}
 	n, err := compileFile(specs[0])

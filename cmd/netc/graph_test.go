@@ -74,7 +74,7 @@ func TestGraphUsage(t *testing.T) {
 		assert.NotEmpty(t, stderr)
 	}
 	stdout, _, _ := netc(t, "help")
-	assert.Contains(t, stdout, "graph SPEC [-o FILE]")
+	assert.Contains(t, stdout, "graph    SPEC [-o FILE]")
 }
 
 // oddSpec names its layers input and output, and its file has characters that DOT and HTML

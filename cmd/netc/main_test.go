@@ -98,8 +98,30 @@ func TestUsage(t *testing.T) {
 	_, stderr, code = netc(t, "frobnicate")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, `unknown command "frobnicate"`)
-	_, _, code = netc(t, "check")
+	_, stderr, code = netc(t, "check")
 	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "usage: netc check")
+
+	// -h and help show a command's usage with an example, and succeed.
+	for _, c := range []string{"check", "compile", "graph"} {
+		_, stderr, code = netc(t, c, "-h")
+		assert.Equal(t, 0, code, "netc %s -h", c)
+		assert.Contains(t, stderr, "usage: netc "+c)
+		assert.Contains(t, stderr, "example:\n  netc "+c)
+		stdout, _, code := netc(t, "help", c)
+		assert.Equal(t, 0, code, "netc help %s", c)
+		assert.Contains(t, stdout, "usage: netc "+c)
+		assert.Contains(t, stdout, "flags:")
+	}
+	_, stderr, code = netc(t, "compile", "-h")
+	assert.Contains(t, stderr, "SPEC")
+	_, stderr, code = netc(t, "help", "frobnicate")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `no command "frobnicate"`)
+
+	stdout, _, code := netc(t, "version")
+	assert.Equal(t, 0, code)
+	assert.Regexp(t, `^netc \S+.* go1\.\d+`, stdout)
 }
 
 // TestGeneratedUpToDate regenerates every package in generated/ from its spec, in memory, and
