@@ -185,7 +185,8 @@ func writePackage(dir string, files []codegen.File) (err error) {
 		keep[f.Name] = true
 	}
 	old, _ := filepath.Glob(filepath.Join(dir, "*.go"))
-	for _, path := range old {
+	asm, _ := filepath.Glob(filepath.Join(dir, "*.s"))
+	for _, path := range append(old, asm...) {
 		if !keep[filepath.Base(path)] && isGenerated(path) {
 			if err := os.Remove(path); err != nil {
 				return fmt.Errorf("the package is written, but a file of its earlier version remains: %w", err)
@@ -260,11 +261,11 @@ func tempPattern(path string) string { return "." + filepath.Base(path) + ".*.tm
 // removeStaleTemps removes the temporary files of generated files that an earlier run, killed
 // while writing, left in dir.
 func removeStaleTemps(dir string) {
-	stale, _ := filepath.Glob(filepath.Join(dir, ".*.go.*.tmp"))
+	stale, _ := filepath.Glob(filepath.Join(dir, ".*.[gs]*.*.tmp"))
 	for _, p := range stale {
 		os.Remove(p)
 	}
-	asides, _ := filepath.Glob(filepath.Join(dir, "*.go.netc-old"))
+	asides, _ := filepath.Glob(filepath.Join(dir, "*.netc-old"))
 	for _, p := range asides {
 		os.Remove(p)
 	}

@@ -143,7 +143,7 @@ func TestGeneratedUpToDate(t *testing.T) {
 					t.Errorf("generated/%s/%s is stale: run go generate ./... and commit", name, f.Name)
 				}
 			}
-			present, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+			present, _ := filepath.Glob(filepath.Join(dir, "*.[gs]*"))
 			want := map[string]bool{}
 			for _, f := range files {
 				want[f.Name] = true

@@ -86,8 +86,8 @@ func TestConvKernels(t *testing.T) {
 
 	dir := filepath.Join("testdata", "kernels")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	for name, src := range map[string]string{"kernels_amd64.s": files.Asm, "kernels_amd64.go": files.Stub,
-		"kernels_twin.go": files.Twin, "kernels_noasm.go": noasmStub(files), "kernels_test.go": kernelTests()} {
+	for name, src := range map[string]string{"asm_amd64.s": files.Asm, "asm_amd64.go": files.Stub,
+		"asm_twin.go": files.Twin, "asm_other.go": files.Other, "kernels_test.go": kernelTests()} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644))
 	}
 	for _, tags := range [][]string{nil, {"-tags", "noasm"}} {
@@ -96,19 +96,6 @@ func TestConvKernels(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "%s", out)
 	}
-}
-
-// noasmStub is the entry of each kernel without assembly: its twin.
-func noasmStub(f asm.Files) string {
-	var b strings.Builder
-	b.WriteString("//go:build noasm || !amd64\n\npackage kernels\n\nvar kernelISA = \"\"\n")
-	for _, k := range kernels {
-		fmt.Fprintf(&b, "\nfunc %s(out, in, w, bias []float32) { %sGo(out, in, w, bias) }\n", k.Name, k.Name)
-	}
-	for _, l := range layers {
-		fmt.Fprintf(&b, "\nfunc %s(out, in, w, bias []float32) { %sGo(out, in, w, bias) }\n", l.kernel.Name, l.kernel.Name)
-	}
-	return b.String()
 }
 
 // kernelTests is the test file of the generated package.
