@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/netc-project/netc/dsl"
 )
@@ -160,15 +161,7 @@ func Ops() []Op {
 	for i, d := range ops {
 		out[i] = Op{d}
 	}
-	slices.SortFunc(out, func(a, b Op) int {
-		if a.d.word < b.d.word {
-			return -1
-		}
-		if a.d.word > b.d.word {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b Op) int { return strings.Compare(a.d.word, b.d.word) })
 	return out
 }
 

@@ -85,6 +85,10 @@ func TestVerifyPlan(t *testing.T) {
 	n.Steps[4].InBuf = 0
 	assert.ErrorContains(t, Verify(n), "c2 + c2.relu overwrites buffer 0, the output of c1 + c1.relu, which the backward pass reads")
 	n = compileFile(t, "../specs/tiny.net")
+	n.Steps[2].InPlace, n.Steps[2].OutBuf = true, 1 // p1 in place over its input, which its backward pass reads
+	n.Steps[3].InBuf = 1
+	assert.ErrorContains(t, Verify(n), "p1 overwrites buffer 1, the output of c1.lrn, which the backward pass reads")
+	n = compileFile(t, "../specs/tiny.net")
 	n.Buffers[1] = 3
 	assert.ErrorContains(t, Verify(n), "c1.lrn: buffer 1 holds 3 values")
 	n = compileFile(t, "../specs/tiny.net")

@@ -148,7 +148,7 @@ func verifyPlan(n *Network) error {
 			return fmt.Errorf("verify: step %s: buffer %d holds %d values, needs %d", name, s.OutBuf, n.Buffers[s.OutBuf], s.Out().Size())
 		}
 		if !s.View {
-			if j, ok := holds[s.OutBuf]; ok && readBack(n, j, i) {
+			if j, ok := holds[s.OutBuf]; ok && readBack(n, j) {
 				return fmt.Errorf("verify: step %s overwrites buffer %d, the output of %s, which the backward pass reads", name, s.OutBuf, n.Steps[j].Name())
 			}
 			holds[s.OutBuf] = i
@@ -215,15 +215,15 @@ func verifyLowering(n *Network) error {
 	return nil
 }
 
-// readBack reports whether the backward pass reads step j's output after step i has run: j
-// reads it itself, or a later step reads it as its input, through views only; or it is the
-// logits, which Backward starts from.
-func readBack(n *Network, j, i int) bool {
+// readBack reports whether the backward pass reads step j's output: j reads it itself, or a
+// later step reads it as its input, through views only (the step that overwrites it in place
+// included); or it is the logits, which Backward starts from.
+func readBack(n *Network, j int) bool {
 	if n.Steps[j].Reads()&ReadsOutput != 0 {
 		return true
 	}
 	for k := j + 1; k < len(n.Steps); k++ {
-		if n.Steps[k].Reads()&ReadsInput != 0 && k != i {
+		if n.Steps[k].Reads()&ReadsInput != 0 {
 			return true
 		}
 		if !n.Steps[k].View {

@@ -9,8 +9,8 @@ import (
 	"io"
 	"os"
 	"slices"
-	"unicode/utf8"
 
+	"github.com/netc-project/netc/dsl"
 	"github.com/netc-project/netc/runtime"
 )
 
@@ -80,7 +80,7 @@ func ReadCheckpoint(path string, m Model) (State, error) {
 		return State{}, fmt.Errorf("%s: not a netc checkpoint: its metadata has no %s", path, networkKey)
 	case net != own[networkKey]:
 		return State{}, fmt.Errorf("%s: a checkpoint of network %s (%s), not of %s (%s); choose another output directory or the matching model",
-			path, brief(net), brief(h.Metadata[specKey]), own[networkKey], own[specKey])
+			path, dsl.Short(net), dsl.Short(h.Metadata[specKey]), own[networkKey], own[specKey])
 	}
 	js, ok := h.Metadata[stateKey]
 	if !ok {
@@ -112,18 +112,6 @@ func ReadCheckpoint(path string, m Model) (State, error) {
 	m.SetStepCount(st.Steps)
 	m.SetLearningRate(st.LearningRate)
 	return st, nil
-}
-
-// brief returns s, text from a file, for a message: cut to 40 bytes, with "…", if longer.
-func brief(s string) string {
-	if len(s) <= 40 {
-		return s
-	}
-	n := 40
-	for n > 40-utf8.UTFMax && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // modelMetadata returns the safetensors metadata m's Save writes (netc.network, netc.spec, …),

@@ -134,13 +134,15 @@ func TestCheckpointNonFinite(t *testing.T) {
 }
 
 // TestCheckpointLongNetwork checks that the error for a checkpoint of another network quotes at
-// most a few dozen bytes of its metadata.
+// most a few dozen characters of its metadata.
 func TestCheckpointLongNetwork(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.safetensors")
 	long := strings.Repeat("é", 1<<19)
 	require.NoError(t, WriteCheckpoint(path, newFake(long, classes), State{Epoch: 0, Batch: 1, LearningRate: 1}))
 	_, err := ReadCheckpoint(path, newFake("fake", classes))
-	network, spec := strings.Repeat("é", 20)+"…", "specs/"+strings.Repeat("é", 17)+"…" // 40 bytes each
+	// 32 characters each, then the length (dsl.Short)
+	network := strings.Repeat("é", 32) + "… (524288 characters)"
+	spec := "specs/" + strings.Repeat("é", 26) + "… (524298 characters)"
 	require.EqualError(t, err, path+": a checkpoint of network "+network+" ("+spec+"), not of fake (specs/fake.net); choose another output directory or the matching model")
 }
 

@@ -43,7 +43,6 @@ func writePlan(w io.Writer, n *compiler.Network, batch, workers int) {
 	m := n.Memory(batch)
 	params, _, _ := n.Totals()
 	fmt.Fprintf(w, "\nmemory for a batch of %d on %d workers:\n", batch, workers)
-	perImage := func(v int64) string { return compiler.Thousands(v) }
 	var values int64
 	for _, b := range n.Buffers {
 		values += b
@@ -53,15 +52,15 @@ func writePlan(w io.Writer, n *compiler.Network, batch, workers int) {
 		masks += s.Mask
 	}
 	rows = [][]string{
-		{"activations", byteSize(m.Activations), fmt.Sprintf("%d buffers, %s values per image", len(n.Buffers), perImage(values))},
-		{"gradients", byteSize(m.Gradients), fmt.Sprintf("2 buffers of %s values per image", perImage(n.GradSize))},
-		{"dropout masks", byteSize(m.Masks), fmt.Sprintf("%s values per image", perImage(masks))},
+		{"activations", byteSize(m.Activations), fmt.Sprintf("%d buffers, %s values per image", len(n.Buffers), compiler.Thousands(values))},
+		{"gradients", byteSize(m.Gradients), fmt.Sprintf("2 buffers of %s values per image", compiler.Thousands(n.GradSize))},
+		{"dropout masks", byteSize(m.Masks), fmt.Sprintf("%s values per image", compiler.Thousands(masks))},
 		{"losses", byteSize(m.Losses), "one float64 per image"},
 		{"batch in all", byteSize(m.Batch()), ""},
 		{"parameters", byteSize(m.Params), fmt.Sprintf("%s values, their gradients and momentum", compiler.Thousands(params))},
 		{"relaid weights", byteSize(m.Relaid), "weights laid out for backward kernels"},
-		{"scratch", byteSize(int64(workers) * m.Scratch), fmt.Sprintf("%s values per worker", perImage(n.Scratch))},
-		{"partial sums", byteSize(int64(workers) * m.Partials), fmt.Sprintf("%s values per worker", perImage(n.Partials))},
+		{"scratch", byteSize(int64(workers) * m.Scratch), fmt.Sprintf("%s values per worker", compiler.Thousands(n.Scratch))},
+		{"partial sums", byteSize(int64(workers) * m.Partials), fmt.Sprintf("%s values per worker", compiler.Thousands(n.Partials))},
 		{"fixed in all", byteSize(m.Fixed(workers)), "and the runtime's GEMM packing buffers, about 3 MB per worker"},
 		{"total", byteSize(m.Batch() + m.Fixed(workers)), ""},
 	}

@@ -2,12 +2,13 @@
 // generates per layer, shape-specialised — every size, stride and offset an immediate — with
 // their Go stub declarations and pure-Go twins.
 //
-// A kernel is described by a small geometry value (see Conv); Generate returns the three files
-// of its package: the assembly (*_amd64.s) in AVX-512 and in AVX2 with FMA, the stubs
-// (//go:noescape, the widest the CPU has chosen at start-up) and the twin (always compiled, so
-// tests compare each variant with it; the noasm build tag makes the entry call the twin). Registers are assigned by a fixed scheme per
-// kernel rather than by an allocator: the kernels are small and regular, and the scheme is
-// written down in each kernel's comment.
+// A kernel is described by a small geometry value (see Conv); Generate returns the four files
+// of its package: the assembly (asm_amd64.s) in AVX-512 and in AVX2 with FMA, the stubs
+// (//go:noescape; the widest instruction set the CPU has, by runtime.KernelISA), the twins
+// (always compiled, so tests compare each variant with them) and the entries of a build without
+// assembly, which call the twins. Registers are assigned by a fixed scheme per kernel rather
+// than by an allocator: the kernels are small and regular, and the scheme is written down in
+// each kernel's comment.
 //
 // The output is deterministic: the same geometry gives the same bytes.
 //
