@@ -141,28 +141,29 @@ func (m *fake) Backward(labels []int32) float32 {
 	return float32(loss)
 }
 
-// flipTie returns the loss and gradients with one ReLU or max-pool decision taken the other way:
-// of the nearTries nearest decisions (faultNearTie; of the ReLUs' among them for faultNearReLU,
-// if any) or of the next ones (faultFarTie), the one that changes the gradients most, so that the
-// change shows.
+// flipTie returns the loss and gradients with one ReLU or max-pool tie (reference.Ties) taken the
+// other way: of the nearTries nearest ties (faultNearTie; of the ReLUs' among them for
+// faultNearReLU, if any) or of the next ones (faultFarTie), the one that changes the gradients
+// most, so that the change shows.
 func (m *fake) flipTie(params map[string][]float64, x []float64, labels []int32, masks map[string][]float64) (float64, map[string][]float64) {
 	decisions, err := reference.NearDecisions(m.net, params, x, m.n, labels, masks, 1)
 	if err != nil {
 		panic(err)
 	}
+	ties := reference.Ties(decisions)
 	switch m.fault {
 	case faultNearTie:
-		decisions = decisions[:nearTries]
+		ties = ties[:nearTries]
 	case faultNearReLU:
-		decisions = slices.DeleteFunc(decisions[:nearTries], func(d reference.Decision) bool { return d.Other >= 0 })
+		ties = slices.DeleteFunc(ties[:nearTries], func(d []reference.Decision) bool { return d[0].Other >= 0 })
 	default:
-		decisions = decisions[nearTries:min(len(decisions), 3*nearTries)]
+		ties = ties[nearTries:min(len(ties), 3*nearTries)]
 	}
 	loss, grads, _ := reference.Gradients(m.net, params, x, m.n, labels, masks)
 	plain := grads
 	var most float64
-	for _, d := range decisions {
-		l, g, err := reference.GradientsFlipped(m.net, params, x, m.n, labels, masks, []reference.Decision{d})
+	for _, tie := range ties {
+		l, g, err := reference.GradientsFlipped(m.net, params, x, m.n, labels, masks, tie)
 		if err != nil {
 			panic(err)
 		}

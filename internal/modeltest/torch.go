@@ -133,7 +133,7 @@ func CheckTorch(t testing.TB, m Trainer, spec string, n int) {
 		_, grads, flips := referenceFor(t, what, net, ref, widen(x), n, labels, nil, agree)
 		reference.SGDStep(net, ref, grads, momentum, lrs[k])
 		desc.Flips = append(desc.Flips, []torchFlip{})
-		for _, f := range flips {
+		for _, f := range reference.Flatten(flips) {
 			desc.Flips[k] = append(desc.Flips[k], torchFlip{Layer: f.Layer, Index: f.Index, Other: f.Other})
 		}
 	}

@@ -43,8 +43,9 @@ const GradTol = 1e-4
 // rounding of a tie the other way from the float64 reference, and its gradients then differ by a
 // whole position's contribution (see reference.Decision): at AlexNet's size that happens in about
 // one random draw in three. When the model disagrees with the reference, the checks therefore try
-// again with the nearTries nearest decisions of margin below nearMargin taken the other way, one
-// or two at a time, and accept the first choice that agrees, logging it. nearMargin is about ten
+// again with the nearTries nearest ties of margin below nearMargin taken the other way, one or two
+// at a time, and accept the first choice that agrees, logging it. A tie is one comparison: the
+// overlapping windows of a max pool that compare the same two inputs are one (reference.Ties). nearMargin is about ten
 // times the float32 error of AlexNet's logits relative to the largest (5e-7 … 8e-7); ties flipped
 // in practice are nearer than 1e-7. The search costs up to 11 backward passes of the reference,
 // and only when the plain comparison fails.
@@ -176,14 +177,15 @@ func referenceFor(t testing.TB, what string, net *compiler.Network, params map[s
 	}
 	near, err := reference.NearDecisions(net, params, x, n, labels, masks, nearMargin)
 	require.NoError(t, err, what)
-	near = near[:min(len(near), nearTries)]
+	ties := reference.Ties(near)
+	ties = ties[:min(len(ties), nearTries)]
 	var tries [][]reference.Decision
-	for a := range near {
-		tries = append(tries, []reference.Decision{near[a]})
+	for a := range ties {
+		tries = append(tries, ties[a])
 	}
-	for a := range near {
-		for b := a + 1; b < len(near); b++ {
-			tries = append(tries, []reference.Decision{near[a], near[b]})
+	for a := range ties {
+		for b := a + 1; b < len(ties); b++ {
+			tries = append(tries, slices.Concat(ties[a], ties[b]))
 		}
 	}
 	for _, flips := range tries {
@@ -194,8 +196,8 @@ func referenceFor(t testing.TB, what string, net *compiler.Network, params map[s
 			return l, g, flips
 		}
 	}
-	if len(near) > 0 {
-		t.Logf("%s: taking the nearest ties the other way does not explain the disagreement: %v", what, near)
+	if len(ties) > 0 {
+		t.Logf("%s: taking the nearest ties the other way does not explain the disagreement: %v", what, ties)
 	}
 	return loss, grads, nil
 }

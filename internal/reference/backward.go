@@ -71,11 +71,15 @@ func (p *pass) input(j int) []float64 {
 // layer's backward pass.
 func (p *pass) backward(flips []Decision, watch func(c *call)) (grads map[string][]float64, dx []float64) {
 	grads = map[string][]float64{}
+	flips = Flatten(flips)
 	d := p.dlogits
 	for j := len(p.net.Layers) - 2; j >= 0; j-- {
 		l := p.net.Layers[j]
 		w, b, _ := layerParams(l, p.params) // checked by the forward pass
 		c := &call{l: l, n: p.n, x: p.input(j), y: p.trace[l.Name], w: w, b: b, mask: p.masks[l.Name], dy: d}
+		if j > 0 {
+			c.prev, c.prevX = p.net.Layers[j-1], p.input(j-1)
+		}
 		if watch != nil {
 			watch(c)
 		}

@@ -30,11 +30,80 @@ type Decision struct {
 	// Other is, for a max pool, the input that the other choice routes the gradient to: the
 	// window's runner-up. It is −1 for a ReLU.
 	Other int
+	// Max is, for a max pool, the input the window takes as its maximum. It is −1 for a ReLU.
+	Max int
+	// Also are the decisions of other layers that go with this one. A max-pool window whose
+	// inputs are all a ReLU's zeros takes its first; when one of their ReLU inputs is within
+	// rounding of 0, a float32 model may make it a tiny positive value, and then both the ReLU
+	// passes it and the window takes it: the window's decision has the ReLU's in Also, and its
+	// margin is that ReLU input's distance from 0.
+	Also []Decision
+}
+
+// comparison is what a decision compares, the key of Ties: a ReLU input with 0, or a max pool's
+// maximum with its runner-up, or, for a decision made through a ReLU's (Also), that ReLU's.
+type comparison struct {
+	layer       string
+	index, with int
+}
+
+func (d Decision) comparison() comparison {
+	switch {
+	case len(d.Also) > 0:
+		return d.Also[0].comparison()
+	case d.Other < 0:
+		return comparison{d.Layer, d.Index, -1}
+	}
+	return comparison{d.Layer, d.Max, d.Other}
+}
+
+// Flatten returns decisions with those of their Also, each decision once, for
+// GradientsFlipped's callers that take them one by one (a ReLU's flip toggles).
+func Flatten(decisions []Decision) []Decision {
+	var flat []Decision
+	seen := map[[2]any]bool{}
+	var add func(d Decision)
+	add = func(d Decision) {
+		if k := [2]any{d.Layer, d.Index}; !seen[k] {
+			seen[k] = true
+			flat = append(flat, Decision{Layer: d.Layer, Index: d.Index, Margin: d.Margin, Other: d.Other, Max: d.Max})
+		}
+		for _, a := range d.Also {
+			add(a)
+		}
+	}
+	for _, d := range decisions {
+		add(d)
+	}
+	return flat
+}
+
+// Ties groups decisions, nearest first, into the comparisons they make: the overlapping windows
+// of a max pool whose maximum and runner-up are the same two inputs compare the same two values,
+// and a float32 model takes them all one way or all the other; so do the windows that would take
+// the same ReLU input near 0 (Also), with that ReLU's own decision. Each tie keeps its decisions
+// in the given order; the ties are in the order of their first decision.
+func Ties(near []Decision) [][]Decision {
+	var ties [][]Decision
+	at := map[comparison]int{}
+	for _, d := range near {
+		k := d.comparison()
+		if t, ok := at[k]; ok {
+			ties[t] = append(ties[t], d)
+			continue
+		}
+		at[k] = len(ties)
+		ties = append(ties, []Decision{d})
+	}
+	return ties
 }
 
 func (d Decision) String() string {
-	if d.Other < 0 {
+	switch {
+	case d.Other < 0:
 		return fmt.Sprintf("%s input %d, %.2g of the layer's largest from 0", d.Layer, d.Index, d.Margin)
+	case len(d.Also) > 0:
+		return fmt.Sprintf("%s output %d, its input %d a zero of %s, %.2g of the layer's largest below 0", d.Layer, d.Index, d.Other, d.Also[0].Layer, d.Margin)
 	}
 	return fmt.Sprintf("%s output %d, its runner-up input %d %.2g of the layer's largest below the maximum", d.Layer, d.Index, d.Other, d.Margin)
 }

@@ -43,6 +43,10 @@ type call struct {
 	w, b []float64 // the weight and bias, nil when the layer has none
 	mask []float64 // the mask of an op that takes one, nil when there is none (inference)
 	dy   []float64 // the gradient of the output (backward passes only)
+	// The layer before, which made x, and its input (backward passes only; nil for the first
+	// layer): a max pool's near ties may run through the ReLU before it.
+	prev  *compiler.Layer
+	prevX []float64
 }
 
 // ops is the table, filled by register as each op file initialises.

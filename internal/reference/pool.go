@@ -7,10 +7,10 @@ import (
 )
 
 // The max pool's row. Its decision is which input of a window is the maximum: near lists the
-// windows whose runner-up is within the margin of the maximum and whose gradient matters (a
-// window whose two largest inputs are both exactly 0, ReLU's zeros, is none: float32 gives the
-// same zeros and picks the same first one), and flip routes such a window's gradient to the
-// runner-up.
+// windows whose runner-up is within the margin of the maximum and whose gradient matters, and
+// flip routes such a window's gradient to the runner-up. A window whose two largest inputs are
+// both exactly 0, ReLU's zeros, is no such decision (float32 gives the same zeros and picks the
+// same first one), unless a ReLU input of the window is within the margin below 0 (nearZero).
 func init() {
 	register(compiler.OpMaxPool, op{
 		forward: func(c *call) []float64 { return MaxPool(c.x, c.n, c.l.In, c.l.Pool(), c.l.Out) },
@@ -23,9 +23,15 @@ func init() {
 				if math.Abs(c.dy[j]) <= floor {
 					return
 				}
-				best, second, other := runnerUp(c.x, i, ch, oh, ow, c.l.In, c.l.Pool())
-				if other >= 0 && !(best == 0 && second == 0) && best-second < margin*scale {
-					near = append(near, Decision{Index: j, Margin: (best - second) / scale, Other: other})
+				best, second, max, other := runnerUp(c.x, i, ch, oh, ow, c.l.In, c.l.Pool())
+				switch {
+				case other < 0:
+				case best == 0 && second == 0:
+					if d, ok := nearZero(c, j, max, margin, scale); ok {
+						near = append(near, d)
+					}
+				case best-second < margin*scale:
+					near = append(near, Decision{Index: j, Margin: (best - second) / scale, Other: other, Max: max})
 				}
 			})
 			return near
@@ -43,6 +49,38 @@ func init() {
 			return AvgPoolBackward(c.n, c.l.In, c.l.Pool(), c.l.Out, c.dy), nil, nil
 		},
 	})
+}
+
+// nearZero returns, for max-pool output j whose window's largest inputs are zeros, first max, the
+// decision a float32 model makes when it rounds a ReLU input of the window that is within margin
+// below 0 to a tiny positive value instead: the ReLU passes it and the window takes it. It takes
+// the nearest such input other than max (max's own ReLU decision is the ReLU's row's), if the
+// layer before is a ReLU; margin is relative to scale, as the decision's Margin is.
+func nearZero(c *call, j, max int, margin, scale float64) (Decision, bool) {
+	if c.prev == nil || c.prev.Op != compiler.OpReLU {
+		return Decision{}, false
+	}
+	i, ch, oh, ow := unflat(c.l.Out, j)
+	in, p := c.l.In, c.l.Pool()
+	d := Decision{Index: j, Max: max, Other: -1, Margin: margin * scale}
+	for kh := range p.KH {
+		for kw := range p.KW {
+			h, w := oh*p.SH-p.PH+kh, ow*p.SW-p.PW+kw
+			if h < 0 || h >= in.H || w < 0 || w >= in.W {
+				continue
+			}
+			k := at(in, i, ch, h, w)
+			if v := c.prevX[k]; k != max && c.x[k] == 0 && v <= 0 && -v < d.Margin {
+				d.Other, d.Margin = k, -v
+			}
+		}
+	}
+	if d.Other < 0 {
+		return Decision{}, false
+	}
+	d.Margin /= scale
+	d.Also = []Decision{{Layer: c.prev.Name, Index: d.Other, Margin: d.Margin, Other: -1, Max: -1}}
+	return d, true
 }
 
 // MaxPool is PyTorch's torch.nn.functional.max_pool2d(x, (KH, KW), (SH, SW), (PH, PW)): each
@@ -114,10 +152,10 @@ func maxWindow[T Float](x []T, i, c, oh, ow int, in compiler.Shape, p *compiler.
 }
 
 // runnerUp returns the largest input of max-pool output (oh, ow)'s window in channel c of image
-// i, as maxWindow picks it, and the largest of the others, with its index in x: the first one in
-// row-major order, or −1 when the window has one input.
-func runnerUp(x []float64, i, c, oh, ow int, in compiler.Shape, p *compiler.Pool) (best, second float64, other int) {
-	best, arg := maxWindow(x, i, c, oh, ow, in, p)
+// i, as maxWindow picks it, and the largest of the others, with their indices in x: the first one
+// in row-major order, or −1 for other when the window has one input.
+func runnerUp(x []float64, i, c, oh, ow int, in compiler.Shape, p *compiler.Pool) (best, second float64, arg, other int) {
+	best, arg = maxWindow(x, i, c, oh, ow, in, p)
 	second, other = math.Inf(-1), -1
 	for kh := range p.KH {
 		for kw := range p.KW {
@@ -131,7 +169,7 @@ func runnerUp(x []float64, i, c, oh, ow int, in compiler.Shape, p *compiler.Pool
 			}
 		}
 	}
-	return best, second, other
+	return best, second, arg, other
 }
 
 // AvgPool is PyTorch's torch.nn.functional.avg_pool2d(x, (KH, KW), (SH, SW), (PH, PW),

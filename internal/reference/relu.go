@@ -19,7 +19,7 @@ func init() {
 			var near []Decision
 			for j, v := range c.x {
 				if math.Abs(c.dy[j]) > floor && math.Abs(v) < margin*scale {
-					near = append(near, Decision{Index: j, Margin: math.Abs(v) / scale, Other: -1})
+					near = append(near, Decision{Index: j, Margin: math.Abs(v) / scale, Other: -1, Max: -1})
 				}
 			}
 			return near
