@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/dave/jennifer/jen"
+	"github.com/netc-project/netc/codegen/asm"
 	"github.com/netc-project/netc/compiler"
 )
 
@@ -73,6 +74,29 @@ func Generate(n *compiler.Network, opt Options) ([]File, error) {
 		}
 		files = append(files, File{Name: f.name, Src: src})
 	}
+	var kernels []asm.Conv
+	for _, s := range n.Steps {
+		if e := emitters[s.Main().Op]; e != nil && e.kernels != nil && !s.View {
+			kernels = append(kernels, e.kernels(g, s)...)
+		}
+	}
+	if len(kernels) > 0 {
+		k, err := asm.Generate(opt.Package, opt.Spec, kernels)
+		if err != nil {
+			return nil, fmt.Errorf("codegen: %w", err)
+		}
+		for _, f := range []File{{"asm_amd64.s", []byte(k.Asm)}, {"asm_amd64.go", []byte(k.Stub)},
+			{"asm_twin.go", []byte(k.Twin)}, {"asm_other.go", []byte(k.Other)}} {
+			if strings.HasSuffix(f.Name, ".go") {
+				src, err := format.Source(f.Src)
+				if err != nil {
+					return nil, fmt.Errorf("codegen: %s does not format: %w", f.Name, err)
+				}
+				f.Src = src
+			}
+			files = append(files, f)
+		}
+	}
 	return files, nil
 }
 
@@ -112,6 +136,14 @@ func newGen(n *compiler.Network, opt Options) *gen {
 type emitter struct {
 	forward  func(g *gen, f *jen.File, s *compiler.Step)
 	backward func(g *gen, f *jen.File, s *compiler.Step)
+	// kernels are the step's assembly kernels (asm_amd64.s), if it has any.
+	kernels func(g *gen, s *compiler.Step) []asm.Conv
+	// bound are more methods of the step's, (worker, lo, hi int), that the model binds once so
+	// that runtime.Parallel may run them without allocating.
+	bound func(g *gen, s *compiler.Step) []string
+	// pack is the method that lays out the step's parameters for its forward kernel
+	// (Lowering.Packed), which Forward calls when they may have changed.
+	pack func(g *gen, s *compiler.Step) string
 }
 
 // emitters are the ops' emitters; views have none.

@@ -42,6 +42,60 @@ func (g *gen) masked() []*compiler.Step {
 	return out
 }
 
+// markStale emits the statement that makes the next Forward pack the parameters again, where
+// some step packs them.
+func (g *gen) markStale(why string) jen.Code {
+	if !g.packs() {
+		return jen.Null()
+	}
+	if why != "" {
+		return x("m.stale = true").Comment(why)
+	}
+	return x("m.stale = true")
+}
+
+// packIfStale emits, for Forward, the packing of every step's parameters for its forward kernel
+// when they may have changed since the last time.
+func (g *gen) packIfStale() jen.Code {
+	if !g.packs() {
+		return jen.Null()
+	}
+	var calls []jen.Code
+	for _, s := range g.n.Steps {
+		if e := emitters[s.Main().Op]; s.Packed > 0 && e != nil && e.pack != nil {
+			calls = append(calls, x("m.%s()", e.pack(g, s)))
+		}
+	}
+	return jen.If(x("m.stale")).Block(append(calls, x("m.stale = false"))...)
+}
+
+// packs reports whether some step lays out its parameters for its forward kernel.
+func (g *gen) packs() bool {
+	for _, s := range g.n.Steps {
+		if s.Packed > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// boundKernels are the names of the kernel methods the model binds once, in its kernels struct:
+// the forward and backward kernels of steps split by image or plane, and the emitters' own.
+func (g *gen) boundKernels() []string {
+	var names []string
+	for _, backward := range []bool{false, true} {
+		for _, s := range g.kernelSteps(backward) {
+			names = append(names, kernelName(g, s, backward))
+		}
+	}
+	for _, s := range g.n.Steps {
+		if e := emitters[s.Main().Op]; e != nil && e.bound != nil && !s.View {
+			names = append(names, e.bound(g, s)...)
+		}
+	}
+	return names
+}
+
 // kernelSteps are the steps that run their kernels through the kernels struct — those split by
 // image or plane — with a forward (false) or backward (true) kernel.
 func (g *gen) kernelSteps(backward bool) []*compiler.Step {
@@ -126,6 +180,15 @@ func (g *gen) modelStruct(f *jen.File) {
 		jen.Id("losses").Index().Float64().Comment("each image's loss"),
 	)
 	for _, s := range g.n.Steps {
+		if s.Packed > 0 {
+			fields = append(fields, jen.Id(g.name[s]+"Packed").Index().Float32().Comment(
+				fmt.Sprintf("%s's parameters laid out for its forward kernel", s.Main().Name)))
+		}
+	}
+	if g.packs() {
+		fields = append(fields, jen.Id("stale").Bool().Comment("the parameters may have changed since they were last packed"))
+	}
+	for _, s := range g.n.Steps {
 		if s.Relaid > 0 {
 			fields = append(fields, jen.Id(g.name[s]+"Relaid").Index().Float32().Comment(
 				fmt.Sprintf("%s's weights laid out for its backward pass", s.Main().Name)))
@@ -141,10 +204,8 @@ func (g *gen) modelStruct(f *jen.File) {
 	f.Type().Id("Model").Struct(fields...)
 
 	var kfields []jen.Code
-	for _, backward := range []bool{false, true} {
-		for _, s := range g.kernelSteps(backward) {
-			kfields = append(kfields, jen.Id(kernelName(g, s, backward)).Func().Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()))
-		}
+	for _, name := range g.boundKernels() {
+		kfields = append(kfields, jen.Id(name).Func().Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()))
 	}
 	kfields = append(kfields,
 		jen.Id("lossBackward").Func().Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()),
@@ -168,6 +229,9 @@ func (g *gen) constructor(f *jen.File) {
 		if s.Relaid > 0 {
 			body = append(body, x("m.%sRelaid = make([]float32, %d)", g.name[s], s.Relaid))
 		}
+		if s.Packed > 0 {
+			body = append(body, x("m.%sPacked = make([]float32, %d)", g.name[s], s.Packed))
+		}
 	}
 	for _, p := range g.params {
 		body = append(body, jen.Id("m").Dot(p.field).Op("=").Make(jen.Index().Float32(), jen.Lit(size(p.Shape))))
@@ -186,6 +250,7 @@ func (g *gen) constructor(f *jen.File) {
 	body = append(body,
 		jen.Id("m").Dot("params").Op("=").Index().Qual(rt, "Param").Values(listLines(entries)...),
 		jen.Id("m").Dot("initParams").Call(),
+		g.markStale(""),
 		jen.Id("m").Dot("scratch").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call()),
 		jen.Id("m").Dot("workspaces").Op("=").Make(jen.Index().Op("*").Qual(rt, "Workspace"), jen.Qual(rt, "Workers").Call()),
 		jen.For(jen.Id("w").Op(":=").Range().Id("m").Dot("scratch")).Block(
@@ -194,10 +259,8 @@ func (g *gen) constructor(f *jen.File) {
 		),
 	)
 	kernels := jen.Dict{jen.Id("lossBackward"): x("m.lossBackward"), jen.Id("sgd"): x("m.sgd")}
-	for _, backward := range []bool{false, true} {
-		for _, s := range g.kernelSteps(backward) {
-			kernels[jen.Id(kernelName(g, s, backward))] = jen.Id("m").Dot(kernelName(g, s, backward))
-		}
+	for _, name := range g.boundKernels() {
+		kernels[jen.Id(name)] = jen.Id("m").Dot(name)
 	}
 	body = append(body,
 		x("m.lr = LearningRate0"),
@@ -272,6 +335,7 @@ func (g *gen) accessors(f *jen.File) {
 	f.Comment("Params returns the parameters in spec order, with PyTorch's names and layouts. Their Data and")
 	f.Comment("Grad are the model's own: writing them changes the model.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Params").Params().Index().Qual(rt, "Param").Block(
+		g.markStale("the caller may write them"),
 		jen.Return(jen.Id("m").Dot("params")),
 	)
 
@@ -319,6 +383,7 @@ func (g *gen) accessors(f *jen.File) {
 		jen.For(jen.Id("i").Op(",").Id("p").Op(":=").Range().Id("fresh")).Block(
 			jen.Copy(jen.Id("m").Dot("params").Index(jen.Id("i")).Dot("Data"), jen.Id("p").Dot("Data")),
 		),
+		g.markStale(""),
 		jen.Return(jen.Nil()),
 	)
 }
@@ -331,6 +396,7 @@ func (g *gen) forward(f *jen.File) {
 				jen.Id("n"), jen.Id("n").Op("*").Id("InputSize"), jen.Len(jen.Id("x")))),
 		),
 		jen.Id("m").Dot("reserve").Call(jen.Id("n")),
+		g.packIfStale(),
 		jen.Id("m").Dot("x").Op("=").Id("x").Index(jen.Empty(), jen.Id("n").Op("*").Id("InputSize")),
 		x("m.train = train"),
 	}

@@ -4,10 +4,17 @@ import (
 	"fmt"
 
 	"github.com/dave/jennifer/jen"
+	"github.com/netc-project/netc/codegen/asm"
 	"github.com/netc-project/netc/compiler"
 )
 
-func init() { register(compiler.OpConv, &emitter{forward: convForward, backward: convBackward}) }
+func init() {
+	register(compiler.OpConv, &emitter{forward: convForward, backward: convBackward,
+		kernels: func(g *gen, s *compiler.Step) []asm.Conv { return []asm.Conv{convKernel(g, s)} },
+		bound:   func(g *gen, s *compiler.Step) []string { return []string{g.name[s] + "Rows"} },
+		pack:    func(g *gen, s *compiler.Step) string { return g.name[s] + "Pack" },
+	})
+}
 
 // convDims are a convolution's sizes as its kernels name them: per group, the GEMM's rows (output
 // channels), columns (output pixels) and depth (values per patch), and the input's channels.
@@ -34,59 +41,187 @@ func (d convDims) consts() []jen.Code {
 	)
 }
 
-// convForward emits a convolution as one GEMM per image and group, weights · patches, with the
-// bias and a fused ReLU applied in the GEMM's epilogue. The patch matrix is never written out:
-// runtime.Patches packs it straight from the image, as the package-level geometry the conv
-// declares describes it (the backward pass shares the geometry). A 1×1 conv with stride 1 and
-// no padding reads its input as the matrix.
+// convForward emits a convolution's forward pass as its lower pass planned it (ConvDirect):
+// per image, the input copied into a padded, channel-blocked scratch copy, each output row of
+// each group of output blocks computed by the layer's generated kernel (its assembly in
+// asm_amd64.s) with the bias and a fused ReLU, then the output copied back to NCHW; the
+// weights packed for the kernel before a Forward when they may have changed. The
+// package-level geometry of the patches, which the backward pass's products read, is declared
+// here too.
 func convForward(g *gen, f *jen.File, s *compiler.Step) {
 	l, d := s.Main(), dimsOf(s)
 	c, in, out := d.c, d.in, d.out
+	b := s.ConvBlocking()
 	name := g.name[s]
 	geometry := name + "Geometry"
 
 	// var conv1Geometry = runtime.Conv{C: 3, H: 227, W: 227, KH: 11, KW: 11, SH: 4, SW: 4, PH: 0, PW: 0, OutH: 55, OutW: 55}
 	f.Comment(fmt.Sprintf("%s is the layout of one group's patches in %s: the columns of a %d×%d matrix, one per", geometry, l.Name, d.depth, d.cols))
-	f.Comment("output pixel, each the input under that pixel's window, zero in the padding.")
+	f.Comment("output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.")
 	f.Var().Id(geometry).Op("=").Add(x("runtime.Conv{C: %d, H: %d, W: %d, KH: %d, KW: %d, SH: %d, SW: %d, PH: %d, PW: %d, OutH: %d, OutW: %d}",
 		d.gIn, in.H, in.W, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, out.H, out.W))
 
-	dense := s.Forward == compiler.ConvDense
-	how := fmt.Sprintf("Per image and group, one GEMM: weights (%d×%d) · patches (%d×%d)", d.rows, d.depth, d.depth, d.cols)
-	if dense {
-		how = fmt.Sprintf("Per image and group, one GEMM: weights (%d×%d) · input (%d×%d), the input being its own patch matrix", d.rows, d.depth, d.depth, d.cols)
+	k := convKernel(g, s)
+	calls := b.OutBlocks / b.PerCall
+	items := c.Groups * calls * out.H
+	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
+	layout := fmt.Sprintf("%d blocks of %d channels of %dx%d pixels", b.InBlocks, b.InLanes, b.PadH, b.PadW)
+	if b.InLanes < compiler.ChannelBlock {
+		layout = fmt.Sprintf("%d planes of %dx%d pixels", b.InLanes, b.PadH, b.PadW)
 	}
+	how := fmt.Sprintf("Per image and group: the input copied into a padded copy (%s), %d output blocks of %d\n"+
+		"channels computed by %s, %d blocks and a row at a time", layout, b.OutBlocks, compiler.ChannelBlock, k.Name, b.PerCall)
 	if c.Learn.Bias {
-		how += " + bias"
+		how += ", the bias added"
 	}
 	if s.ReLU {
 		how += ", then max(0, ·)"
 	}
-	if !dense {
-		how += fmt.Sprintf(";\nthe patches are packed for the GEMM straight from the image, as %s lays them out", geometry)
-	}
-	g.doc(f, s, false, how+".")
-	bias := ""
-	if c.Learn.Bias {
-		bias = fmt.Sprintf("m.%s[g*rows : (g+1)*rows]", fieldName(l.Name+".bias"))
-	}
-	b := fmt.Sprintf("runtime.Patches(src[g*inGroup:(g+1)*inGroup], &%s)", geometry)
-	if dense {
-		b = "runtime.Dense(src[g*inGroup:(g+1)*inGroup], cols)"
-	}
+	g.doc(f, s, false, how+";\nthen copied back to NCHW. The rows of one image are split over the workers when they have fewer images.")
 	inS, outS := g.slices(s)
 	kernel(f, s, name,
-		jen.Const().Defs(d.consts()...),
+		jen.Const().Defs(sizes(in, out)...),
 		x("in, out := %s, %s", inS, outS),
 		jen.For(x("i := lo; i < hi; i++")).Block(
-			x("src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]"),
-			jen.For(x("g := 0; g < groups; g++")).Block(
-				x("m.multiply(worker, %s)", product("rows", "cols", "depth",
-					fmt.Sprintf("runtime.Dense(m.%s[g*rows*depth:(g+1)*rows*depth], depth)", fieldName(l.Name+".weight")),
-					b, "dst[g*rows*cols:(g+1)*rows*cols]", "cols", false, epilogue(bias, "RowBias", s.ReLU))),
+			x("m.%sImage(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])", name),
+		),
+	)
+
+	// conv2Image: the copies in and out around the rows.
+	f.Comment(fmt.Sprintf("%sImage computes one image of %s: src (%s) into dst (%s).", name, l.Name, in, out))
+	var copyIn jen.Code
+	if b.InLanes < compiler.ChannelBlock {
+		// Planes: each input row is a row of the copy.
+		copyIn = jen.For(x("c := 0; c < groups*gIn; c++")).Block(
+			x("at := c/gIn*inCopy + c%%gIn*plane + ph*row + pw"),
+			jen.For(x("y := 0; y < inH; y++")).Block(
+				x("copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])"),
+			),
+		)
+	} else {
+		// Blocks: each pixel's 16 channels, read from 16 planes, are 16 values of the copy.
+		copyIn = jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("cb := 0; cb*%d < gIn; cb++", compiler.ChannelBlock)).Block(
+				x("n := min(%d, gIn-cb*%d)", compiler.ChannelBlock, compiler.ChannelBlock),
+				x("s, d := src[(gr*gIn+cb*%d)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]", compiler.ChannelBlock),
+				jen.For(x("y := 0; y < inH; y++")).Block(
+					jen.For(x("j := 0; j < inW; j++")).Block(
+						x("v := d[y*row+j*pixel:][:n]"),
+						jen.For(x("l := range v")).Block(x("v[l] = s[l*inH*inW+y*inW+j]")),
+					),
+				),
+			),
+		)
+	}
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Image").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()).Block(
+		jen.Const().Defs(
+			x("groups, gIn, gOut").Op("=").List(jen.Lit(c.Groups), jen.Lit(d.gIn), jen.Lit(d.rows)).Comment("channels per group"),
+			x("inH, inW, pixels").Op("=").List(jen.Lit(in.H), jen.Lit(in.W), jen.Lit(out.H*out.W)),
+			x("ph, pw").Op("=").List(jen.Lit(c.PH), jen.Lit(c.PW)).Comment("the padding"),
+			x("pixel, row, block, plane").Op("=").List(jen.Lit(inPix(b)), jen.Lit(inPix(b)*b.PadW), jen.Lit(inBlock(b)), jen.Lit(inPlane(b))).Comment("strides of the copy"),
+			x("inCopy, outCopy").Op("=").List(jen.Lit(inCopy), jen.Lit(outCopy)).Comment("one group's copies"),
+			x("items").Op("=").Lit(items).Comment(fmt.Sprintf("kernel calls: %d groups × %d calls × %d rows", c.Groups, calls, out.H)),
+		),
+		x("buf := m.scratch[worker]"),
+		x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"),
+		x("clear(xs)").Comment("the padding, and the channels beyond the group's, are zero"),
+		copyIn,
+		jen.If(x("m.wide")).Block(
+			x("runtime.Parallel(items, m.kernels.%sRows)", name),
+		).Else().Block(
+			x("m.%sRows(worker, 0, items)", name),
+		),
+		jen.Comment("Back to NCHW: each pixel's 16 channels, read together, go to 16 planes."),
+		jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("ob := 0; ob*%d < gOut; ob++", compiler.ChannelBlock)).Block(
+				x("n := min(%d, gOut-ob*%d)", compiler.ChannelBlock, compiler.ChannelBlock),
+				x("s, d := ys[gr*outCopy+ob*pixels*%d:][:pixels*%d], dst[(gr*gOut+ob*%d)*pixels:]", compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
+				jen.For(x("p := 0; p < pixels; p++")).Block(
+					jen.For(x("l, v := range s[p*%d : p*%d+n]", compiler.ChannelBlock, compiler.ChannelBlock)).Block(x("d[l*pixels+p] = v")),
+				),
 			),
 		),
 	)
+
+	// conv2Rows: the kernel calls.
+	f.Comment(fmt.Sprintf("%sRows runs %s for calls lo…hi−1 of one image: call u is output row u%%%d of blocks", name, k.Name, out.H))
+	f.Comment(fmt.Sprintf("(u/%d%%%d)·%d… of group u/%d. When the model has fewer images than workers, the workers share", out.H, calls, b.PerCall, calls*out.H))
+	f.Comment("worker 0's copies.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Rows").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
+		jen.Const().Defs(
+			x("groups, calls, outH, outW").Op("=").List(jen.Lit(c.Groups), jen.Lit(calls), jen.Lit(out.H), jen.Lit(out.W)),
+			x("sh, row").Op("=").List(jen.Lit(c.SH), jen.Lit(inPix(b)*b.PadW)).Comment("the stride, and a row of the input copy"),
+			x("inCopy, outCopy").Op("=").List(jen.Lit(inCopy), jen.Lit(outCopy)),
+			x("callBlocks, callWeights").Op("=").List(jen.Lit(b.PerCall*compiler.ChannelBlock*out.H*out.W), jen.Lit(int(b.WeightSize())/calls)).Comment("one call's output blocks and weights"),
+			x("biases").Op("=").Lit(c.Groups*int(b.WeightSize())).Comment("where the biases start in the packed weights"),
+		),
+		x("buf := m.scratch[worker]"),
+		jen.If(x("m.wide")).Block(x("buf = m.scratch[0]")),
+		x("xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.%sPacked", name),
+		jen.For(x("u := lo; u < hi; u++")).Block(
+			x("gr, call, oy := u/(calls*outH), u/outH%%calls, u%%outH"),
+			x("at := gr*calls + call").Comment("the call's place among the group's"),
+			x("%s(ys[gr*outCopy+call*callBlocks+oy*outW*%d:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*%d:])",
+				k.Name, compiler.ChannelBlock, b.PerCall*compiler.ChannelBlock),
+		),
+	)
+
+	// conv2Pack: the weights laid out for the kernel.
+	bias := "0"
+	if c.Learn.Bias {
+		bias = fmt.Sprintf("m.%s[o]", fieldName(l.Name+".bias"))
+	}
+	f.Comment(fmt.Sprintf("%sPack lays out %s's weights and bias for %s: per group and call, [input block][ky][kx][lane]", name, l.Name, k.Name))
+	f.Comment(fmt.Sprintf("[%d output blocks][%d channels], zero for channels beyond the group's; then the biases.", b.PerCall, compiler.ChannelBlock))
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Pack").Params().Block(
+		jen.Const().Defs(
+			x("gIn, gOut, kh, kw").Op("=").List(jen.Lit(d.gIn), jen.Lit(d.rows), jen.Lit(c.KH), jen.Lit(c.KW)),
+			x("lanes, perCall, calls").Op("=").List(jen.Lit(b.InLanes), jen.Lit(b.PerCall), jen.Lit(calls)),
+			x("callWeights, biases").Op("=").List(jen.Lit(int(b.WeightSize())/calls), jen.Lit(c.Groups*int(b.WeightSize()))),
+		),
+		x("w, p := m.%s, m.%sPacked", fieldName(l.Name+".weight"), name),
+		x("clear(p)"),
+		jen.For(x("o := 0; o < %d; o++", c.Out)).Block(
+			x("gr, blk, ch := o/gOut, o%%gOut/%d, o%%gOut%%%d", compiler.ChannelBlock, compiler.ChannelBlock),
+			x("at := (gr*calls+blk/perCall)*callWeights + blk%%perCall*%d + ch", compiler.ChannelBlock),
+			jen.For(x("c := 0; c < gIn; c++")).Block(
+				jen.For(x("ky := 0; ky < kh; ky++")).Block(
+					jen.For(x("kx := 0; kx < kw; kx++")).Block(
+						x("p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%%lanes)*perCall*%d] = w[((o*gIn+c)*kh+ky)*kw+kx]", compiler.ChannelBlock),
+					),
+				),
+			),
+			x("p[biases+(gr*calls+blk/perCall)*perCall*%d+blk%%perCall*%d+ch] = %s", compiler.ChannelBlock, compiler.ChannelBlock, bias),
+		),
+	)
+}
+
+// inPix, inBlock and inPlane are the strides of a conv's input copy, in float32 values: between
+// pixels, between blocks of channels, and between the channels of a block.
+func inPix(b *compiler.ConvBlocking) int {
+	if b.InLanes < compiler.ChannelBlock {
+		return 1
+	}
+	return compiler.ChannelBlock
+}
+func inBlock(b *compiler.ConvBlocking) int { return b.InLanes * b.PadH * b.PadW }
+func inPlane(b *compiler.ConvBlocking) int {
+	if b.InLanes < compiler.ChannelBlock {
+		return b.PadH * b.PadW
+	}
+	return 1
+}
+
+// convKernel is the geometry of a conv step's generated kernel.
+func convKernel(g *gen, s *compiler.Step) asm.Conv {
+	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
+	return asm.Conv{Name: g.name[s] + "Kernel",
+		InBlocks: b.InBlocks, InLanes: b.InLanes,
+		InCStride: inPlane(b), InPixStride: inPix(b), InRowStride: inPix(b) * b.PadW, InBlockStride: inBlock(b),
+		KH: c.KH, KW: c.KW, SH: c.SH, SW: c.SW,
+		OutW: b.OutW, OutBlocks: b.PerCall, OutBlockStride: compiler.ChannelBlock * b.OutH * b.OutW,
+		ReLU: s.ReLU, Tile: b.Tile,
+		Doc: fmt.Sprintf("%s (%s), one output row", s.Name(), g.where(l))}
 }
 
 // convBackward emits a convolution's backward pass per image and group: the ReLU mask and bias

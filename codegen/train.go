@@ -112,6 +112,7 @@ func (g *gen) train(f *jen.File) {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Step").Params().Block(
 		x("runtime.Parallel(len(m.chunks), m.kernels.sgd)"),
 		x("m.steps++"),
+		g.markStale(""),
 	)
 	f.Comment("sgd updates chunks lo…hi−1 of the parameters.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("sgd").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(

@@ -43,6 +43,12 @@ type Lowering struct {
 	// identity (dropout), a copy when it does not work in place.
 	TrainOnly bool
 
+	// Kernel is the op's own plan of its forward kernel (a conv's ConvBlocking), or nil.
+	Kernel any
+	// Packed is the size of a copy of the step's parameters laid out for its forward kernel,
+	// made again before a Forward when the parameters may have changed.
+	Packed int64
+
 	// Relaid is the size of a copy of the step's weights laid out for a backward kernel (a
 	// transposed convolution's flipped weights), refreshed by every Backward.
 	Relaid int64
@@ -101,9 +107,9 @@ func lower(n *Network, errs *dsl.ErrorList) {
 
 // Memory is what a network's generated package allocates, in bytes.
 type Memory struct {
-	// Parameters: their values, gradients and momentum, and the weight copies that backward
-	// kernels read (Relaid).
-	Params, Relaid int64
+	// Parameters: their values, gradients and momentum, and the copies laid out for the forward
+	// kernels (Packed) and for the backward kernels (Relaid).
+	Params, Packed, Relaid int64
 	// For a batch: the plan's activation buffers, the two gradient buffers, the dropout masks
 	// and each image's loss (float64).
 	Activations, Gradients, Masks, Losses int64
@@ -117,7 +123,7 @@ func (m Memory) Batch() int64 { return m.Activations + m.Gradients + m.Masks + m
 
 // Fixed is the memory that does not grow with the batch, for workers workers.
 func (m Memory) Fixed(workers int) int64 {
-	return m.Params + m.Relaid + int64(workers)*(m.Scratch+m.Partials)
+	return m.Params + m.Packed + m.Relaid + int64(workers)*(m.Scratch+m.Partials)
 }
 
 // Memory is what the generated package of a lowered network allocates for batches of batch
@@ -134,6 +140,7 @@ func (n *Network) Memory(batch int) Memory {
 	m.Losses = 8 * b
 	for _, s := range n.Steps {
 		m.Relaid += 4 * s.Relaid
+		m.Packed += 4 * s.Packed
 		m.Masks += 4 * b * s.Mask
 	}
 	m.Scratch, m.Partials = 4*n.Scratch, 4*n.Partials

@@ -22,12 +22,10 @@ func (l *Layer) Conv() *Conv { return attrs[Conv](l) }
 
 // The strategies of a convolution's kernels.
 const (
-	// Forward: per image and group, weights · patches, the patches packed for the GEMM straight
-	// from the image (an implicit im2col: the patch matrix is never written out).
-	ConvPatches Strategy = "gemm W·patches"
-	// Forward of a 1×1 convolution with stride 1 and no padding: the input is its own patch
-	// matrix.
-	ConvDense Strategy = "gemm W·X"
+	// Forward: per image, the input copied into a padded, channel-blocked scratch image (16
+	// channels per vector, or the group's planes when it has fewer channels), the output computed
+	// row by row by the layer's own generated kernel (ConvBlocking), then copied back.
+	ConvDirect Strategy = "direct conv, blocked"
 	// Input gradient of a stride-1 convolution whose padding is less than its kernel: the
 	// convolution of the output gradient with the weights flipped in space and their channels
 	// swapped, packed from the gradient as the forward pass packs the image.
@@ -95,10 +93,10 @@ var OpConv = newOp(&opDef{
 	lower: func(n *Network, s *Step, first bool) {
 		l, c := s.Main(), s.Main().Conv()
 		in, out := s.In(), s.Out()
-		s.Forward = ConvPatches
-		if c.KH == 1 && c.KW == 1 && c.SH == 1 && c.SW == 1 && c.PH == 0 && c.PW == 0 {
-			s.Forward = ConvDense
-		}
+		b := blocking(l)
+		s.Forward, s.Kernel = ConvDirect, b
+		s.Scratch = int64(c.Groups) * (b.InSize() + b.OutSize())
+		s.Packed = int64(c.Groups) * (b.WeightSize() + int64(b.OutBlocks*ChannelBlock))
 		s.WeightGrad = ConvWeightGrad
 		s.Partials = l.Params // each worker sums the gradients of its own images
 		switch {
@@ -124,3 +122,61 @@ var OpConv = newOp(&opDef{
 		return s
 	},
 })
+
+// ChannelBlock is the channels of one block of the channel-blocked layout: an AVX-512 vector.
+const ChannelBlock = 16
+
+// ConvBlocking is how a convolution's direct kernel covers one group of the layer, per image:
+// the padded scratch copy of the group's input, the blocks of its output, the output blocks
+// one kernel call computes for one row, and the register tile.
+type ConvBlocking struct {
+	// The input copy: InBlocks blocks of InLanes channels of PadH×PadW pixels, the image with
+	// its padding, zero outside it. InLanes is ChannelBlock (channels beyond the group's are
+	// zero), or the group's channels when it has fewer (conv1's 3), each a plane.
+	InLanes, InBlocks, PadH, PadW int
+	// OutBlocks blocks of ChannelBlock output channels (beyond the group's, zero weights),
+	// PerCall of them per kernel call, for Tile output pixels at a time.
+	OutBlocks, PerCall, Tile int
+	OutH, OutW               int
+	kh, kw                   int // the kernel's size, for WeightSize
+}
+
+// ConvBlocking returns a conv step's blocking, from the lower pass.
+func (s *Step) ConvBlocking() *ConvBlocking {
+	b, _ := s.Kernel.(*ConvBlocking)
+	return b
+}
+
+// InSize, OutSize and WeightSize are the float32 values of one group's input copy, blocked
+// output and packed weights.
+func (b *ConvBlocking) InSize() int64 {
+	return int64(b.InBlocks) * int64(b.InLanes) * int64(b.PadH) * int64(b.PadW)
+}
+func (b *ConvBlocking) OutSize() int64 {
+	return int64(b.OutBlocks) * ChannelBlock * int64(b.OutH) * int64(b.OutW)
+}
+func (b *ConvBlocking) WeightSize() int64 {
+	return int64(b.InBlocks) * int64(b.InLanes) * int64(b.OutBlocks) * ChannelBlock * int64(b.kh*b.kw)
+}
+
+// blocking chooses a conv's blocking: channel blocks of ChannelBlock, as many output blocks per
+// call as divide the group's, at most 4, and the widest tile of pixels whose accumulators fit
+// 24 registers.
+func blocking(l *Layer) *ConvBlocking {
+	c := l.Conv()
+	gIn, gOut := l.In.C/c.Groups, c.Out/c.Groups
+	b := &ConvBlocking{InLanes: ChannelBlock, InBlocks: (gIn + ChannelBlock - 1) / ChannelBlock,
+		PadH: l.In.H + 2*c.PH, PadW: l.In.W + 2*c.PW, OutBlocks: (gOut + ChannelBlock - 1) / ChannelBlock,
+		OutH: l.Out.H, OutW: l.Out.W, kh: c.KH, kw: c.KW}
+	if gIn < ChannelBlock {
+		b.InLanes, b.InBlocks = gIn, 1
+	}
+	for p := 4; p >= 1; p-- {
+		if b.OutBlocks%p == 0 {
+			b.PerCall = p
+			break
+		}
+	}
+	b.Tile = min(24/b.PerCall, b.OutW)
+	return b
+}

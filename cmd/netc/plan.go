@@ -58,6 +58,7 @@ func writePlan(w io.Writer, n *compiler.Network, batch, workers int) {
 		{"losses", byteSize(m.Losses), "one float64 per image"},
 		{"batch in all", byteSize(m.Batch()), ""},
 		{"parameters", byteSize(m.Params), fmt.Sprintf("%s values, their gradients and momentum", compiler.Thousands(params))},
+		{"packed weights", byteSize(m.Packed), "parameters laid out for forward kernels"},
 		{"relaid weights", byteSize(m.Relaid), "weights laid out for backward kernels"},
 		{"scratch", byteSize(int64(workers) * m.Scratch), fmt.Sprintf("%s values per worker", compiler.Thousands(n.Scratch))},
 		{"partial sums", byteSize(int64(workers) * m.Partials), fmt.Sprintf("%s values per worker", compiler.Thousands(n.Partials))},

@@ -12,11 +12,10 @@
 //
 // The output is deterministic: the same geometry gives the same bytes.
 //
-// This is the first step of the channel-blocked layout (issue 10): the forward direct
-// convolution, tested against its twin and a convolution from its definition, and benchmarked
-// per AlexNet layer (conv_test.go). The lowering pass does not choose it yet and no generated
-// package calls it; the layout conversions, the backward kernels and the fused LRN and pooling
-// are still to come.
+// Every conv layer's forward pass runs on these kernels (codegen's op_conv.go writes the copies
+// into and out of the channel-blocked layout around them); the backward kernels and LRN and
+// pooling in the blocked layout are still to come. conv_test.go tests the generator on its own,
+// against twins and convolutions from their definition, and benchmarks it per AlexNet layer.
 package asm
 
 import (

@@ -5,35 +5,107 @@ package alexnet
 import "github.com/netc-project/netc/runtime"
 
 // conv1Geometry is the layout of one group's patches in conv1: the columns of a 363×3025 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding.
+// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
 var conv1Geometry = runtime.Conv{C: 3, H: 227, W: 227, KH: 11, KW: 11, SH: 4, SW: 4, PH: 0, PW: 0, OutH: 55, OutW: 55}
 
 // conv1 runs conv1 + conv1.relu (specs/alexnet.net:38), 3x227x227 → 96x55x55 per image,
 // on images lo…hi−1.
-// Per image and group, one GEMM: weights (96×363) · patches (363×3025) + bias, then max(0, ·);
-// the patches are packed for the GEMM straight from the image, as conv1Geometry lays them out.
+// Per image and group: the input copied into a padded copy (3 planes of 227x227 pixels), 6 output blocks of 16
+// channels computed by conv1Kernel, 3 blocks and a row at a time, the bias added, then max(0, ·);
+// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
 func (m *Model) conv1(worker, lo, hi int) {
 	const (
 		inSize  = 154587 // 3x227x227
 		outSize = 290400 // 96x55x55
-		groups  = 1
-		rows    = 96     // output channels per group: the GEMM's M
-		cols    = 3025   // output pixels 55x55: its N
-		depth   = 363    // values per patch, 3x11x11: its K
-		inGroup = 154587 // input values per group
 	)
 	in, out := m.x, m.buf[0][:m.n*outSize]
 	for i := lo; i < hi; i++ {
-		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for g := 0; g < groups; g++ {
-			m.multiply(worker, runtime.Product{
-				M: rows, N: cols, K: depth,
-				A: runtime.Dense(m.conv1Weight[g*rows*depth:(g+1)*rows*depth], depth),
-				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv1Geometry),
-				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
-				Epilogue: runtime.Epilogue{RowBias: m.conv1Bias[g*rows : (g+1)*rows], ReLU: true},
-			})
+		m.conv1Image(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])
+	}
+}
+
+// conv1Image computes one image of conv1: src (3x227x227) into dst (96x55x55).
+func (m *Model) conv1Image(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 1, 3, 96 // channels per group
+		inH, inW, pixels         = 227, 227, 3025
+		ph, pw                   = 0, 0                  // the padding
+		pixel, row, block, plane = 1, 227, 154587, 51529 // strides of the copy
+		inCopy, outCopy          = 154587, 290400        // one group's copies
+		items                    = 110                   // kernel calls: 1 groups × 2 calls × 55 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding, and the channels beyond the group's, are zero
+	for c := 0; c < groups*gIn; c++ {
+		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
 		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.conv1Rows)
+	} else {
+		m.conv1Rows(worker, 0, items)
+	}
+	// Back to NCHW: each pixel's 16 channels, read together, go to 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			n := min(16, gOut-ob*16)
+			s, d := ys[gr*outCopy+ob*pixels*16:][:pixels*16], dst[(gr*gOut+ob*16)*pixels:]
+			for p := 0; p < pixels; p++ {
+				for l, v := range s[p*16 : p*16+n] {
+					d[l*pixels+p] = v
+				}
+			}
+		}
+	}
+}
+
+// conv1Rows runs conv1Kernel for calls lo…hi−1 of one image: call u is output row u%55 of blocks
+// (u/55%2)·3… of group u/110. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) conv1Rows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 1, 2, 55, 55
+		sh, row                   = 4, 227 // the stride, and a row of the input copy
+		inCopy, outCopy           = 154587, 290400
+		callBlocks, callWeights   = 145200, 17424 // one call's output blocks and weights
+		biases                    = 34848         // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv1Packed
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*48:])
+	}
+}
+
+// conv1Pack lays out conv1's weights and bias for conv1Kernel: per group and call, [input block][ky][kx][lane]
+// [3 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+func (m *Model) conv1Pack() {
+	const (
+		gIn, gOut, kh, kw     = 3, 96, 11, 11
+		lanes, perCall, calls = 3, 3, 2
+		callWeights, biases   = 17424, 34848
+	)
+	w, p := m.conv1Weight, m.conv1Packed
+	clear(p)
+	for o := 0; o < 96; o++ {
+		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		for c := 0; c < gIn; c++ {
+			for ky := 0; ky < kh; ky++ {
+				for kx := 0; kx < kw; kx++ {
+					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+				}
+			}
+		}
+		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv1Bias[o]
 	}
 }
 
@@ -88,35 +160,115 @@ func (m *Model) pool1(worker, lo, hi int) {
 var pool1Window = runtime.Pool{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 27, OutW: 27}
 
 // conv2Geometry is the layout of one group's patches in conv2: the columns of a 1200×729 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding.
+// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
 var conv2Geometry = runtime.Conv{C: 48, H: 27, W: 27, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, OutH: 27, OutW: 27}
 
 // conv2 runs conv2 + conv2.relu (specs/alexnet.net:43), 96x27x27 → 256x27x27 per image,
 // on images lo…hi−1.
-// Per image and group, one GEMM: weights (128×1200) · patches (1200×729) + bias, then max(0, ·);
-// the patches are packed for the GEMM straight from the image, as conv2Geometry lays them out.
+// Per image and group: the input copied into a padded copy (3 blocks of 16 channels of 31x31 pixels), 8 output blocks of 16
+// channels computed by conv2Kernel, 4 blocks and a row at a time, the bias added, then max(0, ·);
+// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
 func (m *Model) conv2(worker, lo, hi int) {
 	const (
 		inSize  = 69984  // 96x27x27
 		outSize = 186624 // 256x27x27
-		groups  = 2
-		rows    = 128   // output channels per group: the GEMM's M
-		cols    = 729   // output pixels 27x27: its N
-		depth   = 1200  // values per patch, 48x5x5: its K
-		inGroup = 34992 // input values per group
 	)
 	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
 	for i := lo; i < hi; i++ {
-		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for g := 0; g < groups; g++ {
-			m.multiply(worker, runtime.Product{
-				M: rows, N: cols, K: depth,
-				A: runtime.Dense(m.conv2Weight[g*rows*depth:(g+1)*rows*depth], depth),
-				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv2Geometry),
-				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
-				Epilogue: runtime.Epilogue{RowBias: m.conv2Bias[g*rows : (g+1)*rows], ReLU: true},
-			})
+		m.conv2Image(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])
+	}
+}
+
+// conv2Image computes one image of conv2: src (96x27x27) into dst (256x27x27).
+func (m *Model) conv2Image(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 2, 48, 128 // channels per group
+		inH, inW, pixels         = 27, 27, 729
+		ph, pw                   = 2, 2              // the padding
+		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the copy
+		inCopy, outCopy          = 46128, 93312      // one group's copies
+		items                    = 108               // kernel calls: 2 groups × 2 calls × 27 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding, and the channels beyond the group's, are zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				for j := 0; j < inW; j++ {
+					v := d[y*row+j*pixel:][:n]
+					for l := range v {
+						v[l] = s[l*inH*inW+y*inW+j]
+					}
+				}
+			}
 		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.conv2Rows)
+	} else {
+		m.conv2Rows(worker, 0, items)
+	}
+	// Back to NCHW: each pixel's 16 channels, read together, go to 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			n := min(16, gOut-ob*16)
+			s, d := ys[gr*outCopy+ob*pixels*16:][:pixels*16], dst[(gr*gOut+ob*16)*pixels:]
+			for p := 0; p < pixels; p++ {
+				for l, v := range s[p*16 : p*16+n] {
+					d[l*pixels+p] = v
+				}
+			}
+		}
+	}
+}
+
+// conv2Rows runs conv2Kernel for calls lo…hi−1 of one image: call u is output row u%27 of blocks
+// (u/27%2)·4… of group u/54. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) conv2Rows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 2, 2, 27, 27
+		sh, row                   = 1, 496 // the stride, and a row of the input copy
+		inCopy, outCopy           = 46128, 93312
+		callBlocks, callWeights   = 46656, 76800 // one call's output blocks and weights
+		biases                    = 307200       // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv2Packed
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		conv2Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+	}
+}
+
+// conv2Pack lays out conv2's weights and bias for conv2Kernel: per group and call, [input block][ky][kx][lane]
+// [4 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+func (m *Model) conv2Pack() {
+	const (
+		gIn, gOut, kh, kw     = 48, 128, 5, 5
+		lanes, perCall, calls = 16, 4, 2
+		callWeights, biases   = 76800, 307200
+	)
+	w, p := m.conv2Weight, m.conv2Packed
+	clear(p)
+	for o := 0; o < 256; o++ {
+		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		for c := 0; c < gIn; c++ {
+			for ky := 0; ky < kh; ky++ {
+				for kx := 0; kx < kw; kx++ {
+					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+				}
+			}
+		}
+		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv2Bias[o]
 	}
 }
 
@@ -171,101 +323,341 @@ func (m *Model) pool2(worker, lo, hi int) {
 var pool2Window = runtime.Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 13, OutW: 13}
 
 // conv3Geometry is the layout of one group's patches in conv3: the columns of a 2304×169 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding.
+// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
 var conv3Geometry = runtime.Conv{C: 256, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
 // conv3 runs conv3 + conv3.relu (specs/alexnet.net:48), 256x13x13 → 384x13x13 per image,
 // on images lo…hi−1.
-// Per image and group, one GEMM: weights (384×2304) · patches (2304×169) + bias, then max(0, ·);
-// the patches are packed for the GEMM straight from the image, as conv3Geometry lays them out.
+// Per image and group: the input copied into a padded copy (16 blocks of 16 channels of 15x15 pixels), 24 output blocks of 16
+// channels computed by conv3Kernel, 4 blocks and a row at a time, the bias added, then max(0, ·);
+// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
 func (m *Model) conv3(worker, lo, hi int) {
 	const (
 		inSize  = 43264 // 256x13x13
 		outSize = 64896 // 384x13x13
-		groups  = 1
-		rows    = 384   // output channels per group: the GEMM's M
-		cols    = 169   // output pixels 13x13: its N
-		depth   = 2304  // values per patch, 256x3x3: its K
-		inGroup = 43264 // input values per group
 	)
 	in, out := m.buf[5][:m.n*inSize], m.buf[6][:m.n*outSize]
 	for i := lo; i < hi; i++ {
-		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for g := 0; g < groups; g++ {
-			m.multiply(worker, runtime.Product{
-				M: rows, N: cols, K: depth,
-				A: runtime.Dense(m.conv3Weight[g*rows*depth:(g+1)*rows*depth], depth),
-				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv3Geometry),
-				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
-				Epilogue: runtime.Epilogue{RowBias: m.conv3Bias[g*rows : (g+1)*rows], ReLU: true},
-			})
+		m.conv3Image(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])
+	}
+}
+
+// conv3Image computes one image of conv3: src (256x13x13) into dst (384x13x13).
+func (m *Model) conv3Image(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 1, 256, 384 // channels per group
+		inH, inW, pixels         = 13, 13, 169
+		ph, pw                   = 1, 1             // the padding
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		inCopy, outCopy          = 57600, 64896     // one group's copies
+		items                    = 78               // kernel calls: 1 groups × 6 calls × 13 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding, and the channels beyond the group's, are zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				for j := 0; j < inW; j++ {
+					v := d[y*row+j*pixel:][:n]
+					for l := range v {
+						v[l] = s[l*inH*inW+y*inW+j]
+					}
+				}
+			}
 		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.conv3Rows)
+	} else {
+		m.conv3Rows(worker, 0, items)
+	}
+	// Back to NCHW: each pixel's 16 channels, read together, go to 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			n := min(16, gOut-ob*16)
+			s, d := ys[gr*outCopy+ob*pixels*16:][:pixels*16], dst[(gr*gOut+ob*16)*pixels:]
+			for p := 0; p < pixels; p++ {
+				for l, v := range s[p*16 : p*16+n] {
+					d[l*pixels+p] = v
+				}
+			}
+		}
+	}
+}
+
+// conv3Rows runs conv3Kernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
+// (u/13%6)·4… of group u/78. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) conv3Rows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 1, 6, 13, 13
+		sh, row                   = 1, 240 // the stride, and a row of the input copy
+		inCopy, outCopy           = 57600, 64896
+		callBlocks, callWeights   = 10816, 147456 // one call's output blocks and weights
+		biases                    = 884736        // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv3Packed
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		conv3Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+	}
+}
+
+// conv3Pack lays out conv3's weights and bias for conv3Kernel: per group and call, [input block][ky][kx][lane]
+// [4 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+func (m *Model) conv3Pack() {
+	const (
+		gIn, gOut, kh, kw     = 256, 384, 3, 3
+		lanes, perCall, calls = 16, 4, 6
+		callWeights, biases   = 147456, 884736
+	)
+	w, p := m.conv3Weight, m.conv3Packed
+	clear(p)
+	for o := 0; o < 384; o++ {
+		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		for c := 0; c < gIn; c++ {
+			for ky := 0; ky < kh; ky++ {
+				for kx := 0; kx < kw; kx++ {
+					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+				}
+			}
+		}
+		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv3Bias[o]
 	}
 }
 
 // conv4Geometry is the layout of one group's patches in conv4: the columns of a 1728×169 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding.
+// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
 var conv4Geometry = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
 // conv4 runs conv4 + conv4.relu (specs/alexnet.net:50), 384x13x13 → 384x13x13 per image,
 // on images lo…hi−1.
-// Per image and group, one GEMM: weights (192×1728) · patches (1728×169) + bias, then max(0, ·);
-// the patches are packed for the GEMM straight from the image, as conv4Geometry lays them out.
+// Per image and group: the input copied into a padded copy (12 blocks of 16 channels of 15x15 pixels), 12 output blocks of 16
+// channels computed by conv4Kernel, 4 blocks and a row at a time, the bias added, then max(0, ·);
+// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
 func (m *Model) conv4(worker, lo, hi int) {
 	const (
 		inSize  = 64896 // 384x13x13
 		outSize = 64896 // 384x13x13
-		groups  = 2
-		rows    = 192   // output channels per group: the GEMM's M
-		cols    = 169   // output pixels 13x13: its N
-		depth   = 1728  // values per patch, 192x3x3: its K
-		inGroup = 32448 // input values per group
 	)
 	in, out := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize]
 	for i := lo; i < hi; i++ {
-		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for g := 0; g < groups; g++ {
-			m.multiply(worker, runtime.Product{
-				M: rows, N: cols, K: depth,
-				A: runtime.Dense(m.conv4Weight[g*rows*depth:(g+1)*rows*depth], depth),
-				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv4Geometry),
-				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
-				Epilogue: runtime.Epilogue{RowBias: m.conv4Bias[g*rows : (g+1)*rows], ReLU: true},
-			})
+		m.conv4Image(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])
+	}
+}
+
+// conv4Image computes one image of conv4: src (384x13x13) into dst (384x13x13).
+func (m *Model) conv4Image(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 2, 192, 192 // channels per group
+		inH, inW, pixels         = 13, 13, 169
+		ph, pw                   = 1, 1             // the padding
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		inCopy, outCopy          = 43200, 32448     // one group's copies
+		items                    = 78               // kernel calls: 2 groups × 3 calls × 13 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding, and the channels beyond the group's, are zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				for j := 0; j < inW; j++ {
+					v := d[y*row+j*pixel:][:n]
+					for l := range v {
+						v[l] = s[l*inH*inW+y*inW+j]
+					}
+				}
+			}
+		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.conv4Rows)
+	} else {
+		m.conv4Rows(worker, 0, items)
+	}
+	// Back to NCHW: each pixel's 16 channels, read together, go to 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			n := min(16, gOut-ob*16)
+			s, d := ys[gr*outCopy+ob*pixels*16:][:pixels*16], dst[(gr*gOut+ob*16)*pixels:]
+			for p := 0; p < pixels; p++ {
+				for l, v := range s[p*16 : p*16+n] {
+					d[l*pixels+p] = v
+				}
+			}
 		}
 	}
 }
 
+// conv4Rows runs conv4Kernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
+// (u/13%3)·4… of group u/39. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) conv4Rows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 2, 3, 13, 13
+		sh, row                   = 1, 240 // the stride, and a row of the input copy
+		inCopy, outCopy           = 43200, 32448
+		callBlocks, callWeights   = 10816, 110592 // one call's output blocks and weights
+		biases                    = 663552        // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv4Packed
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		conv4Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+	}
+}
+
+// conv4Pack lays out conv4's weights and bias for conv4Kernel: per group and call, [input block][ky][kx][lane]
+// [4 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+func (m *Model) conv4Pack() {
+	const (
+		gIn, gOut, kh, kw     = 192, 192, 3, 3
+		lanes, perCall, calls = 16, 4, 3
+		callWeights, biases   = 110592, 663552
+	)
+	w, p := m.conv4Weight, m.conv4Packed
+	clear(p)
+	for o := 0; o < 384; o++ {
+		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		for c := 0; c < gIn; c++ {
+			for ky := 0; ky < kh; ky++ {
+				for kx := 0; kx < kw; kx++ {
+					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+				}
+			}
+		}
+		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv4Bias[o]
+	}
+}
+
 // conv5Geometry is the layout of one group's patches in conv5: the columns of a 1728×169 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding.
+// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
 var conv5Geometry = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
 // conv5 runs conv5 + conv5.relu (specs/alexnet.net:52), 384x13x13 → 256x13x13 per image,
 // on images lo…hi−1.
-// Per image and group, one GEMM: weights (128×1728) · patches (1728×169) + bias, then max(0, ·);
-// the patches are packed for the GEMM straight from the image, as conv5Geometry lays them out.
+// Per image and group: the input copied into a padded copy (12 blocks of 16 channels of 15x15 pixels), 8 output blocks of 16
+// channels computed by conv5Kernel, 4 blocks and a row at a time, the bias added, then max(0, ·);
+// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
 func (m *Model) conv5(worker, lo, hi int) {
 	const (
 		inSize  = 64896 // 384x13x13
 		outSize = 43264 // 256x13x13
-		groups  = 2
-		rows    = 128   // output channels per group: the GEMM's M
-		cols    = 169   // output pixels 13x13: its N
-		depth   = 1728  // values per patch, 192x3x3: its K
-		inGroup = 32448 // input values per group
 	)
 	in, out := m.buf[7][:m.n*inSize], m.buf[8][:m.n*outSize]
 	for i := lo; i < hi; i++ {
-		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for g := 0; g < groups; g++ {
-			m.multiply(worker, runtime.Product{
-				M: rows, N: cols, K: depth,
-				A: runtime.Dense(m.conv5Weight[g*rows*depth:(g+1)*rows*depth], depth),
-				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv5Geometry),
-				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
-				Epilogue: runtime.Epilogue{RowBias: m.conv5Bias[g*rows : (g+1)*rows], ReLU: true},
-			})
+		m.conv5Image(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])
+	}
+}
+
+// conv5Image computes one image of conv5: src (384x13x13) into dst (256x13x13).
+func (m *Model) conv5Image(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 2, 192, 128 // channels per group
+		inH, inW, pixels         = 13, 13, 169
+		ph, pw                   = 1, 1             // the padding
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		inCopy, outCopy          = 43200, 21632     // one group's copies
+		items                    = 52               // kernel calls: 2 groups × 2 calls × 13 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding, and the channels beyond the group's, are zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				for j := 0; j < inW; j++ {
+					v := d[y*row+j*pixel:][:n]
+					for l := range v {
+						v[l] = s[l*inH*inW+y*inW+j]
+					}
+				}
+			}
 		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.conv5Rows)
+	} else {
+		m.conv5Rows(worker, 0, items)
+	}
+	// Back to NCHW: each pixel's 16 channels, read together, go to 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			n := min(16, gOut-ob*16)
+			s, d := ys[gr*outCopy+ob*pixels*16:][:pixels*16], dst[(gr*gOut+ob*16)*pixels:]
+			for p := 0; p < pixels; p++ {
+				for l, v := range s[p*16 : p*16+n] {
+					d[l*pixels+p] = v
+				}
+			}
+		}
+	}
+}
+
+// conv5Rows runs conv5Kernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
+// (u/13%2)·4… of group u/26. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) conv5Rows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 2, 2, 13, 13
+		sh, row                   = 1, 240 // the stride, and a row of the input copy
+		inCopy, outCopy           = 43200, 21632
+		callBlocks, callWeights   = 10816, 110592 // one call's output blocks and weights
+		biases                    = 442368        // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv5Packed
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		conv5Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+	}
+}
+
+// conv5Pack lays out conv5's weights and bias for conv5Kernel: per group and call, [input block][ky][kx][lane]
+// [4 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+func (m *Model) conv5Pack() {
+	const (
+		gIn, gOut, kh, kw     = 192, 128, 3, 3
+		lanes, perCall, calls = 16, 4, 2
+		callWeights, biases   = 110592, 442368
+	)
+	w, p := m.conv5Weight, m.conv5Packed
+	clear(p)
+	for o := 0; o < 256; o++ {
+		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		for c := 0; c < gIn; c++ {
+			for ky := 0; ky < kh; ky++ {
+				for kx := 0; kx < kw; kx++ {
+					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+				}
+			}
+		}
+		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv5Bias[o]
 	}
 }
 

@@ -114,12 +114,18 @@ type Model struct {
 	wide             bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x                []float32            // the current input
 	buf              [12][]float32        // the activation buffers of the memory plan
-	scratch          [][]float32          // per worker: the kernels' scratch, 0 values
+	scratch          [][]float32          // per worker: the kernels' scratch, 349552 values
 	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad             [2][]float32         // the backward pass's gradient buffers, 193600 values per image each
 	partials         [][]float32          // per worker: its images' parameter gradients, 2469696 values
 	labels           []int32              // the labels of the current Backward
 	losses           []float64            // each image's loss
+	conv1Packed      []float32            // conv1's parameters laid out for its forward kernel
+	conv2Packed      []float32            // conv2's parameters laid out for its forward kernel
+	conv3Packed      []float32            // conv3's parameters laid out for its forward kernel
+	conv4Packed      []float32            // conv4's parameters laid out for its forward kernel
+	conv5Packed      []float32            // conv5's parameters laid out for its forward kernel
+	stale            bool                 // the parameters may have changed since they were last packed
 	conv2Relaid      []float32            // conv2's weights laid out for its backward pass
 	conv3Relaid      []float32            // conv3's weights laid out for its backward pass
 	conv4Relaid      []float32            // conv4's weights laid out for its backward pass
@@ -152,6 +158,11 @@ type kernels struct {
 	pool5Backward        func(worker, lo, hi int)
 	pool5DropoutBackward func(worker, lo, hi int)
 	fc6DropoutBackward   func(worker, lo, hi int)
+	conv1Rows            func(worker, lo, hi int)
+	conv2Rows            func(worker, lo, hi int)
+	conv3Rows            func(worker, lo, hi int)
+	conv4Rows            func(worker, lo, hi int)
+	conv5Rows            func(worker, lo, hi int)
 	lossBackward         func(worker, lo, hi int)
 	sgd                  func(worker, lo, hi int)
 }
@@ -164,10 +175,15 @@ func New() *Model {
 // NewSeeded returns the model with its parameters initialised as the spec says, from seed.
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
+	m.conv1Packed = make([]float32, 23296)
 	m.conv2Relaid = make([]float32, 307200)
+	m.conv2Packed = make([]float32, 307392)
 	m.conv3Relaid = make([]float32, 663552)
+	m.conv3Packed = make([]float32, 663936)
 	m.conv4Relaid = make([]float32, 884736)
+	m.conv4Packed = make([]float32, 884992)
 	m.conv5Relaid = make([]float32, 589824)
+	m.conv5Packed = make([]float32, 590080)
 	m.conv1Weight = make([]float32, 23232)
 	m.conv1Bias = make([]float32, 64)
 	m.conv2Weight = make([]float32, 307200)
@@ -203,10 +219,11 @@ func NewSeeded(seed uint64) *Model {
 		{Name: "fc8.bias", Shape: []int{1000}, Data: m.fc8Bias, Grad: make([]float32, 1000)},
 	}
 	m.initParams()
+	m.stale = true
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 0)
+		m.scratch[w] = make([]float32, 349552)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
@@ -225,14 +242,19 @@ func NewSeeded(seed uint64) *Model {
 	m.kernels = kernels{
 		conv1:                m.conv1,
 		conv1Backward:        m.conv1Backward,
+		conv1Rows:            m.conv1Rows,
 		conv2:                m.conv2,
 		conv2Backward:        m.conv2Backward,
+		conv2Rows:            m.conv2Rows,
 		conv3:                m.conv3,
 		conv3Backward:        m.conv3Backward,
+		conv3Rows:            m.conv3Rows,
 		conv4:                m.conv4,
 		conv4Backward:        m.conv4Backward,
+		conv4Rows:            m.conv4Rows,
 		conv5:                m.conv5,
 		conv5Backward:        m.conv5Backward,
+		conv5Rows:            m.conv5Rows,
 		fc6Dropout:           m.fc6Dropout,
 		fc6DropoutBackward:   m.fc6DropoutBackward,
 		lossBackward:         m.lossBackward,
@@ -312,6 +334,7 @@ func fill(x []float32, v float32) {
 // Params returns the parameters in spec order, with PyTorch's names and layouts. Their Data and
 // Grad are the model's own: writing them changes the model.
 func (m *Model) Params() []runtime.Param {
+	m.stale = true // the caller may write them
 	return m.params
 }
 
@@ -363,6 +386,7 @@ func (m *Model) Load(r io.Reader) error {
 	for i, p := range fresh {
 		copy(m.params[i].Data, p.Data)
 	}
+	m.stale = true
 	return nil
 }
 
@@ -375,6 +399,14 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 		panic(fmt.Sprintf("alexnet_torchvision: Forward of %d images needs %d input values, got %d", n, n*InputSize, len(x)))
 	}
 	m.reserve(n)
+	if m.stale {
+		m.conv1Pack()
+		m.conv2Pack()
+		m.conv3Pack()
+		m.conv4Pack()
+		m.conv5Pack()
+		m.stale = false
+	}
 	m.x = x[:n*InputSize]
 	m.train = train
 	m.perImage(m.kernels.conv1)                // conv1 + conv1.relu

@@ -5,35 +5,107 @@ package fashion
 import "github.com/netc-project/netc/runtime"
 
 // conv1Geometry is the layout of one group's patches in conv1: the columns of a 25×576 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding.
+// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
 var conv1Geometry = runtime.Conv{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, PH: 0, PW: 0, OutH: 24, OutW: 24}
 
 // conv1 runs conv1 + conv1.relu (specs/fashion.net:38), 1x28x28 → 32x24x24 per image,
 // on images lo…hi−1.
-// Per image and group, one GEMM: weights (32×25) · patches (25×576) + bias, then max(0, ·);
-// the patches are packed for the GEMM straight from the image, as conv1Geometry lays them out.
+// Per image and group: the input copied into a padded copy (1 planes of 28x28 pixels), 2 output blocks of 16
+// channels computed by conv1Kernel, 2 blocks and a row at a time, the bias added, then max(0, ·);
+// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
 func (m *Model) conv1(worker, lo, hi int) {
 	const (
 		inSize  = 784   // 1x28x28
 		outSize = 18432 // 32x24x24
-		groups  = 1
-		rows    = 32  // output channels per group: the GEMM's M
-		cols    = 576 // output pixels 24x24: its N
-		depth   = 25  // values per patch, 1x5x5: its K
-		inGroup = 784 // input values per group
 	)
 	in, out := m.x, m.buf[0][:m.n*outSize]
 	for i := lo; i < hi; i++ {
-		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for g := 0; g < groups; g++ {
-			m.multiply(worker, runtime.Product{
-				M: rows, N: cols, K: depth,
-				A: runtime.Dense(m.conv1Weight[g*rows*depth:(g+1)*rows*depth], depth),
-				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv1Geometry),
-				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
-				Epilogue: runtime.Epilogue{RowBias: m.conv1Bias[g*rows : (g+1)*rows], ReLU: true},
-			})
+		m.conv1Image(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])
+	}
+}
+
+// conv1Image computes one image of conv1: src (1x28x28) into dst (32x24x24).
+func (m *Model) conv1Image(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 1, 1, 32 // channels per group
+		inH, inW, pixels         = 28, 28, 576
+		ph, pw                   = 0, 0            // the padding
+		pixel, row, block, plane = 1, 28, 784, 784 // strides of the copy
+		inCopy, outCopy          = 784, 18432      // one group's copies
+		items                    = 24              // kernel calls: 1 groups × 1 calls × 24 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding, and the channels beyond the group's, are zero
+	for c := 0; c < groups*gIn; c++ {
+		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
 		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.conv1Rows)
+	} else {
+		m.conv1Rows(worker, 0, items)
+	}
+	// Back to NCHW: each pixel's 16 channels, read together, go to 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			n := min(16, gOut-ob*16)
+			s, d := ys[gr*outCopy+ob*pixels*16:][:pixels*16], dst[(gr*gOut+ob*16)*pixels:]
+			for p := 0; p < pixels; p++ {
+				for l, v := range s[p*16 : p*16+n] {
+					d[l*pixels+p] = v
+				}
+			}
+		}
+	}
+}
+
+// conv1Rows runs conv1Kernel for calls lo…hi−1 of one image: call u is output row u%24 of blocks
+// (u/24%1)·2… of group u/24. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) conv1Rows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 1, 1, 24, 24
+		sh, row                   = 1, 28 // the stride, and a row of the input copy
+		inCopy, outCopy           = 784, 18432
+		callBlocks, callWeights   = 18432, 800 // one call's output blocks and weights
+		biases                    = 800        // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv1Packed
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*32:])
+	}
+}
+
+// conv1Pack lays out conv1's weights and bias for conv1Kernel: per group and call, [input block][ky][kx][lane]
+// [2 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+func (m *Model) conv1Pack() {
+	const (
+		gIn, gOut, kh, kw     = 1, 32, 5, 5
+		lanes, perCall, calls = 1, 2, 1
+		callWeights, biases   = 800, 800
+	)
+	w, p := m.conv1Weight, m.conv1Packed
+	clear(p)
+	for o := 0; o < 32; o++ {
+		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		for c := 0; c < gIn; c++ {
+			for ky := 0; ky < kh; ky++ {
+				for kx := 0; kx < kw; kx++ {
+					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+				}
+			}
+		}
+		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv1Bias[o]
 	}
 }
 
@@ -88,35 +160,115 @@ func (m *Model) pool1Lrn(worker, lo, hi int) {
 }
 
 // conv2Geometry is the layout of one group's patches in conv2: the columns of a 144×144 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding.
+// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
 var conv2Geometry = runtime.Conv{C: 16, H: 12, W: 12, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 12, OutW: 12}
 
 // conv2 runs conv2 + conv2.relu (specs/fashion.net:42), 32x12x12 → 96x12x12 per image,
 // on images lo…hi−1.
-// Per image and group, one GEMM: weights (48×144) · patches (144×144) + bias, then max(0, ·);
-// the patches are packed for the GEMM straight from the image, as conv2Geometry lays them out.
+// Per image and group: the input copied into a padded copy (1 blocks of 16 channels of 14x14 pixels), 3 output blocks of 16
+// channels computed by conv2Kernel, 3 blocks and a row at a time, the bias added, then max(0, ·);
+// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
 func (m *Model) conv2(worker, lo, hi int) {
 	const (
 		inSize  = 4608  // 32x12x12
 		outSize = 13824 // 96x12x12
-		groups  = 2
-		rows    = 48   // output channels per group: the GEMM's M
-		cols    = 144  // output pixels 12x12: its N
-		depth   = 144  // values per patch, 16x3x3: its K
-		inGroup = 2304 // input values per group
 	)
 	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
 	for i := lo; i < hi; i++ {
-		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for g := 0; g < groups; g++ {
-			m.multiply(worker, runtime.Product{
-				M: rows, N: cols, K: depth,
-				A: runtime.Dense(m.conv2Weight[g*rows*depth:(g+1)*rows*depth], depth),
-				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &conv2Geometry),
-				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
-				Epilogue: runtime.Epilogue{RowBias: m.conv2Bias[g*rows : (g+1)*rows], ReLU: true},
-			})
+		m.conv2Image(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])
+	}
+}
+
+// conv2Image computes one image of conv2: src (32x12x12) into dst (96x12x12).
+func (m *Model) conv2Image(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 2, 16, 48 // channels per group
+		inH, inW, pixels         = 12, 12, 144
+		ph, pw                   = 1, 1             // the padding
+		pixel, row, block, plane = 16, 224, 3136, 1 // strides of the copy
+		inCopy, outCopy          = 3136, 6912       // one group's copies
+		items                    = 24               // kernel calls: 2 groups × 1 calls × 12 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding, and the channels beyond the group's, are zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				for j := 0; j < inW; j++ {
+					v := d[y*row+j*pixel:][:n]
+					for l := range v {
+						v[l] = s[l*inH*inW+y*inW+j]
+					}
+				}
+			}
 		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.conv2Rows)
+	} else {
+		m.conv2Rows(worker, 0, items)
+	}
+	// Back to NCHW: each pixel's 16 channels, read together, go to 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			n := min(16, gOut-ob*16)
+			s, d := ys[gr*outCopy+ob*pixels*16:][:pixels*16], dst[(gr*gOut+ob*16)*pixels:]
+			for p := 0; p < pixels; p++ {
+				for l, v := range s[p*16 : p*16+n] {
+					d[l*pixels+p] = v
+				}
+			}
+		}
+	}
+}
+
+// conv2Rows runs conv2Kernel for calls lo…hi−1 of one image: call u is output row u%12 of blocks
+// (u/12%1)·3… of group u/12. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) conv2Rows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 2, 1, 12, 12
+		sh, row                   = 1, 224 // the stride, and a row of the input copy
+		inCopy, outCopy           = 3136, 6912
+		callBlocks, callWeights   = 6912, 6912 // one call's output blocks and weights
+		biases                    = 13824      // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv2Packed
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		conv2Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*48:])
+	}
+}
+
+// conv2Pack lays out conv2's weights and bias for conv2Kernel: per group and call, [input block][ky][kx][lane]
+// [3 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+func (m *Model) conv2Pack() {
+	const (
+		gIn, gOut, kh, kw     = 16, 48, 3, 3
+		lanes, perCall, calls = 16, 3, 1
+		callWeights, biases   = 6912, 13824
+	)
+	w, p := m.conv2Weight, m.conv2Packed
+	clear(p)
+	for o := 0; o < 96; o++ {
+		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		for c := 0; c < gIn; c++ {
+			for ky := 0; ky < kh; ky++ {
+				for kx := 0; kx < kw; kx++ {
+					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+				}
+			}
+		}
+		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv2Bias[o]
 	}
 }
 

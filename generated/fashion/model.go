@@ -58,12 +58,15 @@ type Model struct {
 	wide           bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x              []float32            // the current input
 	buf            [8][]float32         // the activation buffers of the memory plan
-	scratch        [][]float32          // per worker: the kernels' scratch, 4752 values
+	scratch        [][]float32          // per worker: the kernels' scratch, 20096 values
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 18432 values per image each
 	partials       [][]float32          // per worker: its images' parameter gradients, 14752 values
 	labels         []int32              // the labels of the current Backward
 	losses         []float64            // each image's loss
+	conv1Packed    []float32            // conv1's parameters laid out for its forward kernel
+	conv2Packed    []float32            // conv2's parameters laid out for its forward kernel
+	stale          bool                 // the parameters may have changed since they were last packed
 	conv2Relaid    []float32            // conv2's weights laid out for its backward pass
 	fc3DropoutMask []float32            // fc3.dropout's mask, 256 values per image
 	kernels        kernels
@@ -84,6 +87,8 @@ type kernels struct {
 	conv2Backward      func(worker, lo, hi int)
 	pool2Backward      func(worker, lo, hi int)
 	fc3DropoutBackward func(worker, lo, hi int)
+	conv1Rows          func(worker, lo, hi int)
+	conv2Rows          func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
 	sgd                func(worker, lo, hi int)
 }
@@ -96,7 +101,9 @@ func New() *Model {
 // NewSeeded returns the model with its parameters initialised as the spec says, from seed.
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
+	m.conv1Packed = make([]float32, 832)
 	m.conv2Relaid = make([]float32, 13824)
+	m.conv2Packed = make([]float32, 13920)
 	m.conv1Weight = make([]float32, 800)
 	m.conv1Bias = make([]float32, 32)
 	m.conv2Weight = make([]float32, 13824)
@@ -116,10 +123,11 @@ func NewSeeded(seed uint64) *Model {
 		{Name: "fc4.bias", Shape: []int{10}, Data: m.fc4Bias, Grad: make([]float32, 10)},
 	}
 	m.initParams()
+	m.stale = true
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 4752)
+		m.scratch[w] = make([]float32, 20096)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
@@ -138,8 +146,10 @@ func NewSeeded(seed uint64) *Model {
 	m.kernels = kernels{
 		conv1:              m.conv1,
 		conv1Backward:      m.conv1Backward,
+		conv1Rows:          m.conv1Rows,
 		conv2:              m.conv2,
 		conv2Backward:      m.conv2Backward,
+		conv2Rows:          m.conv2Rows,
 		fc3Dropout:         m.fc3Dropout,
 		fc3DropoutBackward: m.fc3DropoutBackward,
 		lossBackward:       m.lossBackward,
@@ -193,6 +203,7 @@ func fill(x []float32, v float32) {
 // Params returns the parameters in spec order, with PyTorch's names and layouts. Their Data and
 // Grad are the model's own: writing them changes the model.
 func (m *Model) Params() []runtime.Param {
+	m.stale = true // the caller may write them
 	return m.params
 }
 
@@ -227,6 +238,7 @@ func (m *Model) Load(r io.Reader) error {
 	for i, p := range fresh {
 		copy(m.params[i].Data, p.Data)
 	}
+	m.stale = true
 	return nil
 }
 
@@ -239,6 +251,11 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 		panic(fmt.Sprintf("fashion: Forward of %d images needs %d input values, got %d", n, n*InputSize, len(x)))
 	}
 	m.reserve(n)
+	if m.stale {
+		m.conv1Pack()
+		m.conv2Pack()
+		m.stale = false
+	}
 	m.x = x[:n*InputSize]
 	m.train = train
 	m.perImage(m.kernels.conv1)               // conv1 + conv1.relu

@@ -8,35 +8,107 @@ import (
 )
 
 // c1Geometry is the layout of one group's patches in c1: the columns of a 27×256 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding.
+// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
 var c1Geometry = runtime.Conv{C: 3, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 16, OutW: 16}
 
 // c1 runs c1 + c1.relu (specs/tiny.net:33), 3x16x16 → 8x16x16 per image,
 // on images lo…hi−1.
-// Per image and group, one GEMM: weights (8×27) · patches (27×256) + bias, then max(0, ·);
-// the patches are packed for the GEMM straight from the image, as c1Geometry lays them out.
+// Per image and group: the input copied into a padded copy (3 planes of 18x18 pixels), 1 output blocks of 16
+// channels computed by c1Kernel, 1 blocks and a row at a time, the bias added, then max(0, ·);
+// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
 func (m *Model) c1(worker, lo, hi int) {
 	const (
 		inSize  = 768  // 3x16x16
 		outSize = 2048 // 8x16x16
-		groups  = 1
-		rows    = 8   // output channels per group: the GEMM's M
-		cols    = 256 // output pixels 16x16: its N
-		depth   = 27  // values per patch, 3x3x3: its K
-		inGroup = 768 // input values per group
 	)
 	in, out := m.x, m.buf[0][:m.n*outSize]
 	for i := lo; i < hi; i++ {
-		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for g := 0; g < groups; g++ {
-			m.multiply(worker, runtime.Product{
-				M: rows, N: cols, K: depth,
-				A: runtime.Dense(m.c1Weight[g*rows*depth:(g+1)*rows*depth], depth),
-				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &c1Geometry),
-				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
-				Epilogue: runtime.Epilogue{RowBias: m.c1Bias[g*rows : (g+1)*rows], ReLU: true},
-			})
+		m.c1Image(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])
+	}
+}
+
+// c1Image computes one image of c1: src (3x16x16) into dst (8x16x16).
+func (m *Model) c1Image(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 1, 3, 8 // channels per group
+		inH, inW, pixels         = 16, 16, 256
+		ph, pw                   = 1, 1            // the padding
+		pixel, row, block, plane = 1, 18, 972, 324 // strides of the copy
+		inCopy, outCopy          = 972, 4096       // one group's copies
+		items                    = 16              // kernel calls: 1 groups × 1 calls × 16 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding, and the channels beyond the group's, are zero
+	for c := 0; c < groups*gIn; c++ {
+		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
 		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.c1Rows)
+	} else {
+		m.c1Rows(worker, 0, items)
+	}
+	// Back to NCHW: each pixel's 16 channels, read together, go to 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			n := min(16, gOut-ob*16)
+			s, d := ys[gr*outCopy+ob*pixels*16:][:pixels*16], dst[(gr*gOut+ob*16)*pixels:]
+			for p := 0; p < pixels; p++ {
+				for l, v := range s[p*16 : p*16+n] {
+					d[l*pixels+p] = v
+				}
+			}
+		}
+	}
+}
+
+// c1Rows runs c1Kernel for calls lo…hi−1 of one image: call u is output row u%16 of blocks
+// (u/16%1)·1… of group u/16. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) c1Rows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 1, 1, 16, 16
+		sh, row                   = 1, 18 // the stride, and a row of the input copy
+		inCopy, outCopy           = 972, 4096
+		callBlocks, callWeights   = 4096, 432 // one call's output blocks and weights
+		biases                    = 432       // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.c1Packed
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		c1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:])
+	}
+}
+
+// c1Pack lays out c1's weights and bias for c1Kernel: per group and call, [input block][ky][kx][lane]
+// [1 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+func (m *Model) c1Pack() {
+	const (
+		gIn, gOut, kh, kw     = 3, 8, 3, 3
+		lanes, perCall, calls = 3, 1, 1
+		callWeights, biases   = 432, 432
+	)
+	w, p := m.c1Weight, m.c1Packed
+	clear(p)
+	for o := 0; o < 8; o++ {
+		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		for c := 0; c < gIn; c++ {
+			for ky := 0; ky < kh; ky++ {
+				for kx := 0; kx < kw; kx++ {
+					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+				}
+			}
+		}
+		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.c1Bias[o]
 	}
 }
 
@@ -91,35 +163,107 @@ func (m *Model) p1(worker, lo, hi int) {
 var p1Window = runtime.Pool{H: 16, W: 16, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1, OutH: 8, OutW: 8}
 
 // c2Geometry is the layout of one group's patches in c2: the columns of a 24×24 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding.
+// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
 var c2Geometry = runtime.Conv{C: 4, H: 8, W: 8, KH: 3, KW: 2, SH: 1, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 4}
 
 // c2 runs c2 + c2.relu (specs/tiny.net:37), 8x8x8 → 12x6x4 per image,
 // on images lo…hi−1.
-// Per image and group, one GEMM: weights (6×24) · patches (24×24), then max(0, ·);
-// the patches are packed for the GEMM straight from the image, as c2Geometry lays them out.
+// Per image and group: the input copied into a padded copy (4 planes of 8x8 pixels), 1 output blocks of 16
+// channels computed by c2Kernel, 1 blocks and a row at a time, then max(0, ·);
+// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
 func (m *Model) c2(worker, lo, hi int) {
 	const (
 		inSize  = 512 // 8x8x8
 		outSize = 288 // 12x6x4
-		groups  = 2
-		rows    = 6   // output channels per group: the GEMM's M
-		cols    = 24  // output pixels 6x4: its N
-		depth   = 24  // values per patch, 4x3x2: its K
-		inGroup = 256 // input values per group
 	)
 	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
 	for i := lo; i < hi; i++ {
-		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for g := 0; g < groups; g++ {
-			m.multiply(worker, runtime.Product{
-				M: rows, N: cols, K: depth,
-				A: runtime.Dense(m.c2Weight[g*rows*depth:(g+1)*rows*depth], depth),
-				B: runtime.Patches(src[g*inGroup:(g+1)*inGroup], &c2Geometry),
-				C: dst[g*rows*cols : (g+1)*rows*cols], LDC: cols,
-				Epilogue: runtime.Epilogue{ReLU: true},
-			})
+		m.c2Image(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])
+	}
+}
+
+// c2Image computes one image of c2: src (8x8x8) into dst (12x6x4).
+func (m *Model) c2Image(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 2, 4, 6 // channels per group
+		inH, inW, pixels         = 8, 8, 24
+		ph, pw                   = 0, 0          // the padding
+		pixel, row, block, plane = 1, 8, 256, 64 // strides of the copy
+		inCopy, outCopy          = 256, 384      // one group's copies
+		items                    = 12            // kernel calls: 2 groups × 1 calls × 6 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding, and the channels beyond the group's, are zero
+	for c := 0; c < groups*gIn; c++ {
+		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
 		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.c2Rows)
+	} else {
+		m.c2Rows(worker, 0, items)
+	}
+	// Back to NCHW: each pixel's 16 channels, read together, go to 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			n := min(16, gOut-ob*16)
+			s, d := ys[gr*outCopy+ob*pixels*16:][:pixels*16], dst[(gr*gOut+ob*16)*pixels:]
+			for p := 0; p < pixels; p++ {
+				for l, v := range s[p*16 : p*16+n] {
+					d[l*pixels+p] = v
+				}
+			}
+		}
+	}
+}
+
+// c2Rows runs c2Kernel for calls lo…hi−1 of one image: call u is output row u%6 of blocks
+// (u/6%1)·1… of group u/6. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) c2Rows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 2, 1, 6, 4
+		sh, row                   = 1, 8 // the stride, and a row of the input copy
+		inCopy, outCopy           = 256, 384
+		callBlocks, callWeights   = 384, 384 // one call's output blocks and weights
+		biases                    = 768      // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.c2Packed
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		c2Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:])
+	}
+}
+
+// c2Pack lays out c2's weights and bias for c2Kernel: per group and call, [input block][ky][kx][lane]
+// [1 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+func (m *Model) c2Pack() {
+	const (
+		gIn, gOut, kh, kw     = 4, 6, 3, 2
+		lanes, perCall, calls = 4, 1, 1
+		callWeights, biases   = 384, 768
+	)
+	w, p := m.c2Weight, m.c2Packed
+	clear(p)
+	for o := 0; o < 12; o++ {
+		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		for c := 0; c < gIn; c++ {
+			for ky := 0; ky < kh; ky++ {
+				for kx := 0; kx < kw; kx++ {
+					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+				}
+			}
+		}
+		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = 0
 	}
 }
 

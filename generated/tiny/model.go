@@ -105,12 +105,15 @@ type Model struct {
 	wide           bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x              []float32            // the current input
 	buf            [8][]float32         // the activation buffers of the memory plan
-	scratch        [][]float32          // per worker: the kernels' scratch, 2304 values
+	scratch        [][]float32          // per worker: the kernels' scratch, 5068 values
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 2048 values per image each
 	partials       [][]float32          // per worker: its images' parameter gradients, 512 values
 	labels         []int32              // the labels of the current Backward
 	losses         []float64            // each image's loss
+	c1Packed       []float32            // c1's parameters laid out for its forward kernel
+	c2Packed       []float32            // c2's parameters laid out for its forward kernel
+	stale          bool                 // the parameters may have changed since they were last packed
 	fc1DropoutMask []float32            // fc1.dropout's mask, 16 values per image
 	kernels        kernels
 }
@@ -136,6 +139,8 @@ type kernels struct {
 	aBackward          func(worker, lo, hi int)
 	aTanhBackward      func(worker, lo, hi int)
 	fc1DropoutBackward func(worker, lo, hi int)
+	c1Rows             func(worker, lo, hi int)
+	c2Rows             func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
 	sgd                func(worker, lo, hi int)
 }
@@ -148,6 +153,8 @@ func New() *Model {
 // NewSeeded returns the model with its parameters initialised as the spec says, from seed.
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
+	m.c1Packed = make([]float32, 448)
+	m.c2Packed = make([]float32, 800)
 	m.c1Weight = make([]float32, 216)
 	m.c1Bias = make([]float32, 8)
 	m.c2Weight = make([]float32, 288)
@@ -165,10 +172,11 @@ func NewSeeded(seed uint64) *Model {
 		{Name: "fc2.bias", Shape: []int{10}, Data: m.fc2Bias, Grad: make([]float32, 10)},
 	}
 	m.initParams()
+	m.stale = true
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 2304)
+		m.scratch[w] = make([]float32, 5068)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
@@ -193,10 +201,12 @@ func NewSeeded(seed uint64) *Model {
 		c1Backward:         m.c1Backward,
 		c1Lrn:              m.c1Lrn,
 		c1LrnBackward:      m.c1LrnBackward,
+		c1Rows:             m.c1Rows,
 		c2:                 m.c2,
 		c2Backward:         m.c2Backward,
 		c2Lrn:              m.c2Lrn,
 		c2LrnBackward:      m.c2LrnBackward,
+		c2Rows:             m.c2Rows,
 		fc1Dropout:         m.fc1Dropout,
 		fc1DropoutBackward: m.fc1DropoutBackward,
 		lossBackward:       m.lossBackward,
@@ -247,6 +257,7 @@ func fill(x []float32, v float32) {
 // Params returns the parameters in spec order, with PyTorch's names and layouts. Their Data and
 // Grad are the model's own: writing them changes the model.
 func (m *Model) Params() []runtime.Param {
+	m.stale = true // the caller may write them
 	return m.params
 }
 
@@ -281,6 +292,7 @@ func (m *Model) Load(r io.Reader) error {
 	for i, p := range fresh {
 		copy(m.params[i].Data, p.Data)
 	}
+	m.stale = true
 	return nil
 }
 
@@ -293,6 +305,11 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 		panic(fmt.Sprintf("tiny: Forward of %d images needs %d input values, got %d", n, n*InputSize, len(x)))
 	}
 	m.reserve(n)
+	if m.stale {
+		m.c1Pack()
+		m.c2Pack()
+		m.stale = false
+	}
 	m.x = x[:n*InputSize]
 	m.train = train
 	m.perImage(m.kernels.c1)               // c1 + c1.relu

@@ -111,6 +111,7 @@ func (m *Model) sumPartials(grad []float32, off int) {
 func (m *Model) Step() {
 	runtime.Parallel(len(m.chunks), m.kernels.sgd)
 	m.steps++
+	m.stale = true
 }
 
 // sgd updates chunks lo…hi−1 of the parameters.
