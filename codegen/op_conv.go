@@ -99,16 +99,14 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 			),
 		)
 	} else {
-		// Blocks: each pixel's 16 channels, read from 16 planes, are 16 values of the copy.
+		// Blocks: each row of 16 planes becomes a row of vectors of 16 channels (the channels
+		// beyond the group's zero).
 		copyIn = jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("cb := 0; cb*%d < gIn; cb++", compiler.ChannelBlock)).Block(
 				x("n := min(%d, gIn-cb*%d)", compiler.ChannelBlock, compiler.ChannelBlock),
 				x("s, d := src[(gr*gIn+cb*%d)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]", compiler.ChannelBlock),
 				jen.For(x("y := 0; y < inH; y++")).Block(
-					jen.For(x("j := 0; j < inW; j++")).Block(
-						x("v := d[y*row+j*pixel:][:n]"),
-						jen.For(x("l := range v")).Block(x("v[l] = s[l*inH*inW+y*inW+j]")),
-					),
+					x("runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)"),
 				),
 			),
 		)
@@ -124,21 +122,18 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 		),
 		x("buf := m.scratch[worker]"),
 		x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"),
-		x("clear(xs)").Comment("the padding, and the channels beyond the group's, are zero"),
+		x("clear(xs)").Comment("the padding is zero"),
 		copyIn,
 		jen.If(x("m.wide")).Block(
 			x("runtime.Parallel(items, m.kernels.%sRows)", name),
 		).Else().Block(
 			x("m.%sRows(worker, 0, items)", name),
 		),
-		jen.Comment("Back to NCHW: each pixel's 16 channels, read together, go to 16 planes."),
+		jen.Comment("Back to NCHW: each block's vectors of 16 channels become 16 planes."),
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("ob := 0; ob*%d < gOut; ob++", compiler.ChannelBlock)).Block(
-				x("n := min(%d, gOut-ob*%d)", compiler.ChannelBlock, compiler.ChannelBlock),
-				x("s, d := ys[gr*outCopy+ob*pixels*%d:][:pixels*%d], dst[(gr*gOut+ob*%d)*pixels:]", compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
-				jen.For(x("p := 0; p < pixels; p++")).Block(
-					jen.For(x("l, v := range s[p*%d : p*%d+n]", compiler.ChannelBlock, compiler.ChannelBlock)).Block(x("d[l*pixels+p] = v")),
-				),
+				x("runtime.FromBlocks(dst[(gr*gOut+ob*%d)*pixels:], pixels, ys[gr*outCopy+ob*pixels*%d:], min(%d, gOut-ob*%d), pixels)",
+					compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
 			),
 		),
 	)

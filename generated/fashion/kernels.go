@@ -36,7 +36,7 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 	)
 	buf := m.scratch[worker]
 	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding, and the channels beyond the group's, are zero
+	clear(xs) // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
 		for y := 0; y < inH; y++ {
@@ -48,16 +48,10 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 	} else {
 		m.conv1Rows(worker, 0, items)
 	}
-	// Back to NCHW: each pixel's 16 channels, read together, go to 16 planes.
+	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob*16 < gOut; ob++ {
-			n := min(16, gOut-ob*16)
-			s, d := ys[gr*outCopy+ob*pixels*16:][:pixels*16], dst[(gr*gOut+ob*16)*pixels:]
-			for p := 0; p < pixels; p++ {
-				for l, v := range s[p*16 : p*16+n] {
-					d[l*pixels+p] = v
-				}
-			}
+			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
 		}
 	}
 }
@@ -191,18 +185,13 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 	)
 	buf := m.scratch[worker]
 	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding, and the channels beyond the group's, are zero
+	clear(xs) // the padding is zero
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb*16 < gIn; cb++ {
 			n := min(16, gIn-cb*16)
 			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
 			for y := 0; y < inH; y++ {
-				for j := 0; j < inW; j++ {
-					v := d[y*row+j*pixel:][:n]
-					for l := range v {
-						v[l] = s[l*inH*inW+y*inW+j]
-					}
-				}
+				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
 			}
 		}
 	}
@@ -211,16 +200,10 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 	} else {
 		m.conv2Rows(worker, 0, items)
 	}
-	// Back to NCHW: each pixel's 16 channels, read together, go to 16 planes.
+	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob*16 < gOut; ob++ {
-			n := min(16, gOut-ob*16)
-			s, d := ys[gr*outCopy+ob*pixels*16:][:pixels*16], dst[(gr*gOut+ob*16)*pixels:]
-			for p := 0; p < pixels; p++ {
-				for l, v := range s[p*16 : p*16+n] {
-					d[l*pixels+p] = v
-				}
-			}
+			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
 		}
 	}
 }

@@ -1,0 +1,102 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestBlocks checks ToBlocks and FromBlocks, in AVX-512 where the CPU has it and as Go twins,
+// against their definitions at every plane count and at pixel counts around the 16 of a
+// transpose, with guard values around the output that must stay.
+func TestBlocks(t *testing.T) {
+	const guard = 32
+	sentinel := float32(math.Inf(-1))
+	for _, asm := range []bool{false, true} {
+		if asm && !useBlocksAVX512 {
+			continue
+		}
+		saved := useBlocksAVX512
+		useBlocksAVX512 = asm
+		for n := 0; n <= 16; n++ {
+			for _, count := range []int{0, 1, 2, 7, 15, 16, 17, 27, 31, 32, 33, 55, 169} {
+				for _, pad := range []int{0, 3} {
+					stride := count + pad
+					what := fmt.Sprintf("asm=%v n=%d count=%d stride=%d", asm, n, count, stride)
+					planes := make([]float32, guard+max(0, n-1)*stride+count+guard)
+					for j := range planes {
+						planes[j] = float32(j%1000) + 0.5
+					}
+					src := planes[guard : len(planes)-guard]
+					blocked := make([]float32, guard+16*count+guard)
+					for j := range blocked {
+						blocked[j] = sentinel
+					}
+					ToBlocks(blocked[guard:guard+16*count], src, stride, n, count)
+					for j, v := range blocked {
+						p, l := (j-guard)/16, (j-guard)%16
+						want := sentinel
+						switch {
+						case j < guard || j >= guard+16*count:
+						case l < n:
+							want = src[l*stride+p]
+						default:
+							want = 0
+						}
+						require.Equal(t, want, v, "%s: ToBlocks [%d]", what, j-guard)
+					}
+
+					back := make([]float32, len(planes))
+					for j := range back {
+						back[j] = sentinel
+					}
+					FromBlocks(back[guard:len(back)-guard], stride, blocked[guard:guard+16*count], n, count)
+					for j, v := range back {
+						want := sentinel
+						if k := j - guard; k >= 0 && k < len(src) && k%stride < count && k/stride < n {
+							want = src[k]
+						}
+						require.Equal(t, want, v, "%s: FromBlocks [%d]", what, j-guard)
+					}
+				}
+			}
+		}
+		useBlocksAVX512 = saved
+	}
+}
+
+func TestBlocksRefusesShortSlices(t *testing.T) {
+	require.Panics(t, func() { ToBlocks(make([]float32, 16*4-1), make([]float32, 64), 16, 4, 4) })
+	require.Panics(t, func() { ToBlocks(make([]float32, 16*4), make([]float32, 3*16+3), 16, 4, 4) })
+	require.Panics(t, func() { ToBlocks(make([]float32, 16*4), make([]float32, 64), 16, 17, 4) })
+	require.Panics(t, func() { FromBlocks(make([]float32, 3*16+3), 16, make([]float32, 64), 4, 4) })
+	require.Panics(t, func() { FromBlocks(make([]float32, 64), 2, make([]float32, 64), 4, 4) })
+}
+
+// BenchmarkBlocks converts conv2's output of a half-width AlexNet image (128 channels of 27×27)
+// both ways, a block of 16 planes at a time.
+func BenchmarkBlocks(b *testing.B) {
+	const c, pixels = 128, 729
+	planes, blocked := make([]float32, c*pixels), make([]float32, c*pixels)
+	for _, asm := range []bool{false, true} {
+		if asm && !useBlocksAVX512 {
+			continue
+		}
+		b.Run(fmt.Sprintf("asm=%v", asm), func(b *testing.B) {
+			saved := useBlocksAVX512
+			defer func() { useBlocksAVX512 = saved }()
+			useBlocksAVX512 = asm
+			b.SetBytes(2 * 2 * 4 * c * pixels) // read and written, both ways
+			for b.Loop() {
+				for cb := 0; cb < c; cb += 16 {
+					ToBlocks(blocked[cb*pixels:], planes[cb*pixels:], pixels, 16, pixels)
+				}
+				for cb := 0; cb < c; cb += 16 {
+					FromBlocks(planes[cb*pixels:], pixels, blocked[cb*pixels:], 16, pixels)
+				}
+			}
+		})
+	}
+}
