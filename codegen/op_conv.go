@@ -10,10 +10,37 @@ import (
 
 func init() {
 	register(compiler.OpConv, &emitter{forward: convForward, backward: convBackward,
-		kernels: func(g *gen, s *compiler.Step) []asm.Conv { return []asm.Conv{convKernel(g, s)} },
-		bound:   func(g *gen, s *compiler.Step) []string { return []string{g.name[s] + "Rows"} },
-		pack:    func(g *gen, s *compiler.Step) string { return g.name[s] + "Pack" },
+		kernels: func(g *gen, s *compiler.Step) []asm.Conv {
+			var ks []asm.Conv
+			for _, d := range convDirects(g, s) {
+				ks = append(ks, d.kernel)
+			}
+			return ks
+		},
+		bound: func(g *gen, s *compiler.Step) []string {
+			var names []string
+			for _, d := range convDirects(g, s) {
+				names = append(names, d.name+"Rows")
+			}
+			return names
+		},
+		pack: func(g *gen, s *compiler.Step) string { return g.name[s] + "Pack" },
 	})
+}
+
+// convDirects are a conv step's direct convolutions: its forward pass, and its input gradient
+// when the lower pass made it one (ConvTransposed).
+func convDirects(g *gen, s *compiler.Step) []direct {
+	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
+	name := g.name[s]
+	ds := []direct{{name: name, what: l.Name, b: b, groups: c.Groups, weights: name + "Packed",
+		kernel: directKernel(name+"Kernel", b, s.ReLU, fmt.Sprintf("%s (%s), one output row", s.Name(), g.where(l)))}}
+	if gb := s.ConvGradBlocking(); gb != nil && s.Backward {
+		ds = append(ds, direct{name: name + "Grad", what: l.Name + "'s input gradient", b: gb, groups: c.Groups, weights: name + "Relaid",
+			kernel: directKernel(name+"GradKernel", gb, false,
+				fmt.Sprintf("the input gradient of %s (%s) from its output gradient, one row", l.Name, g.where(l)))})
+	}
+	return ds
 }
 
 // convDims are a convolution's sizes as its kernels name them: per group, the GEMM's rows (output
@@ -61,16 +88,11 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 	f.Var().Id(geometry).Op("=").Add(x("runtime.Conv{C: %d, H: %d, W: %d, KH: %d, KW: %d, SH: %d, SW: %d, PH: %d, PW: %d, OutH: %d, OutW: %d}",
 		d.gIn, in.H, in.W, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, out.H, out.W))
 
-	k := convKernel(g, s)
+	fwd := convDirects(g, s)[0]
+	k := fwd.kernel
 	calls := b.OutBlocks / b.PerCall
-	items := c.Groups * calls * out.H
-	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
-	layout := fmt.Sprintf("%d blocks of %d channels of %dx%d pixels", b.InBlocks, b.InLanes, b.PadH, b.PadW)
-	if b.InLanes < compiler.ChannelBlock {
-		layout = fmt.Sprintf("%d planes of %dx%d pixels", b.InLanes, b.PadH, b.PadW)
-	}
 	how := fmt.Sprintf("Per image and group: the input copied into a padded copy (%s), %d output blocks of %d\n"+
-		"channels computed by %s, %d blocks and a row at a time", layout, b.OutBlocks, compiler.ChannelBlock, k.Name, b.PerCall)
+		"channels computed by %s, %d blocks and a row at a time", copyLayout(b), b.OutBlocks, compiler.ChannelBlock, k.Name, b.PerCall)
 	if c.Learn.Bias {
 		how += ", the bias added"
 	}
@@ -86,80 +108,7 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 			x("m.%sImage(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])", name),
 		),
 	)
-
-	// conv2Image: the copies in and out around the rows.
-	f.Comment(fmt.Sprintf("%sImage computes one image of %s: src (%s) into dst (%s).", name, l.Name, in, out))
-	var copyIn jen.Code
-	if b.InLanes < compiler.ChannelBlock {
-		// Planes: each input row is a row of the copy.
-		copyIn = jen.For(x("c := 0; c < groups*gIn; c++")).Block(
-			x("at := c/gIn*inCopy + c%%gIn*plane + ph*row + pw"),
-			jen.For(x("y := 0; y < inH; y++")).Block(
-				x("copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])"),
-			),
-		)
-	} else {
-		// Blocks: each row of 16 planes becomes a row of vectors of 16 channels (the channels
-		// beyond the group's zero).
-		copyIn = jen.For(x("gr := 0; gr < groups; gr++")).Block(
-			jen.For(x("cb := 0; cb*%d < gIn; cb++", compiler.ChannelBlock)).Block(
-				x("n := min(%d, gIn-cb*%d)", compiler.ChannelBlock, compiler.ChannelBlock),
-				x("s, d := src[(gr*gIn+cb*%d)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]", compiler.ChannelBlock),
-				jen.For(x("y := 0; y < inH; y++")).Block(
-					x("runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)"),
-				),
-			),
-		)
-	}
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Image").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()).Block(
-		jen.Const().Defs(
-			x("groups, gIn, gOut").Op("=").List(jen.Lit(c.Groups), jen.Lit(d.gIn), jen.Lit(d.rows)).Comment("channels per group"),
-			x("inH, inW, pixels").Op("=").List(jen.Lit(in.H), jen.Lit(in.W), jen.Lit(out.H*out.W)),
-			x("ph, pw").Op("=").List(jen.Lit(c.PH), jen.Lit(c.PW)).Comment("the padding"),
-			x("pixel, row, block, plane").Op("=").List(jen.Lit(inPix(b)), jen.Lit(inPix(b)*b.PadW), jen.Lit(inBlock(b)), jen.Lit(inPlane(b))).Comment("strides of the copy"),
-			x("inCopy, outCopy").Op("=").List(jen.Lit(inCopy), jen.Lit(outCopy)).Comment("one group's copies"),
-			x("items").Op("=").Lit(items).Comment(fmt.Sprintf("kernel calls: %d groups × %d calls × %d rows", c.Groups, calls, out.H)),
-		),
-		x("buf := m.scratch[worker]"),
-		x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"),
-		x("clear(xs)").Comment("the padding is zero"),
-		copyIn,
-		jen.If(x("m.wide")).Block(
-			x("runtime.Parallel(items, m.kernels.%sRows)", name),
-		).Else().Block(
-			x("m.%sRows(worker, 0, items)", name),
-		),
-		jen.Comment("Back to NCHW: each block's vectors of 16 channels become 16 planes."),
-		jen.For(x("gr := 0; gr < groups; gr++")).Block(
-			jen.For(x("ob := 0; ob*%d < gOut; ob++", compiler.ChannelBlock)).Block(
-				x("runtime.FromBlocks(dst[(gr*gOut+ob*%d)*pixels:], pixels, ys[gr*outCopy+ob*pixels*%d:], min(%d, gOut-ob*%d), pixels)",
-					compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
-			),
-		),
-	)
-
-	// conv2Rows: the kernel calls.
-	f.Comment(fmt.Sprintf("%sRows runs %s for calls lo…hi−1 of one image: call u is output row u%%%d of blocks", name, k.Name, out.H))
-	f.Comment(fmt.Sprintf("(u/%d%%%d)·%d… of group u/%d. When the model has fewer images than workers, the workers share", out.H, calls, b.PerCall, calls*out.H))
-	f.Comment("worker 0's copies.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Rows").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Const().Defs(
-			x("groups, calls, outH, outW").Op("=").List(jen.Lit(c.Groups), jen.Lit(calls), jen.Lit(out.H), jen.Lit(out.W)),
-			x("sh, row").Op("=").List(jen.Lit(c.SH), jen.Lit(inPix(b)*b.PadW)).Comment("the stride, and a row of the input copy"),
-			x("inCopy, outCopy").Op("=").List(jen.Lit(inCopy), jen.Lit(outCopy)),
-			x("callBlocks, callWeights").Op("=").List(jen.Lit(b.PerCall*compiler.ChannelBlock*out.H*out.W), jen.Lit(int(b.WeightSize())/calls)).Comment("one call's output blocks and weights"),
-			x("biases").Op("=").Lit(c.Groups*int(b.WeightSize())).Comment("where the biases start in the packed weights"),
-		),
-		x("buf := m.scratch[worker]"),
-		jen.If(x("m.wide")).Block(x("buf = m.scratch[0]")),
-		x("xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.%sPacked", name),
-		jen.For(x("u := lo; u < hi; u++")).Block(
-			x("gr, call, oy := u/(calls*outH), u/outH%%calls, u%%outH"),
-			x("at := gr*calls + call").Comment("the call's place among the group's"),
-			x("%s(ys[gr*outCopy+call*callBlocks+oy*outW*%d:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*%d:])",
-				k.Name, compiler.ChannelBlock, b.PerCall*compiler.ChannelBlock),
-		),
-	)
+	directConv(f, fwd)
 
 	// conv2Pack: the weights laid out for the kernel.
 	bias := "0"
@@ -207,32 +156,132 @@ func inPlane(b *compiler.ConvBlocking) int {
 	return 1
 }
 
-// convKernel is the geometry of a conv step's generated kernel.
-func convKernel(g *gen, s *compiler.Step) asm.Conv {
-	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
-	return asm.Conv{Name: g.name[s] + "Kernel",
+// copyLayout describes a direct convolution's input copy.
+func copyLayout(b *compiler.ConvBlocking) string {
+	if b.InLanes < compiler.ChannelBlock {
+		return fmt.Sprintf("%d planes of %dx%d pixels", b.InLanes, b.PadH, b.PadW)
+	}
+	return fmt.Sprintf("%d blocks of %d channels of %dx%d pixels", b.InBlocks, b.InLanes, b.PadH, b.PadW)
+}
+
+// directKernel is the geometry of the generated kernel of a direct convolution.
+func directKernel(name string, b *compiler.ConvBlocking, relu bool, doc string) asm.Conv {
+	return asm.Conv{Name: name,
 		InBlocks: b.InBlocks, InLanes: b.InLanes,
 		InCStride: inPlane(b), InPixStride: inPix(b), InRowStride: inPix(b) * b.PadW, InBlockStride: inBlock(b),
-		KH: c.KH, KW: c.KW, SH: c.SH, SW: c.SW,
+		KH: b.KH, KW: b.KW, SH: b.SH, SW: b.SW,
 		OutW: b.OutW, OutBlocks: b.PerCall, OutBlockStride: compiler.ChannelBlock * b.OutH * b.OutW,
-		ReLU: s.ReLU, Tile: b.Tile,
-		Doc: fmt.Sprintf("%s (%s), one output row", s.Name(), g.where(l))}
+		ReLU: relu, Tile: b.Tile, Doc: doc}
+}
+
+// direct is one direct convolution of a conv step, its forward pass or its input gradient:
+// <name>Image runs it on one image, <name>Rows its kernel calls.
+type direct struct {
+	name, what string // the methods' prefix (conv2, conv2Grad), and what it computes
+	b          *compiler.ConvBlocking
+	groups     int
+	kernel     asm.Conv
+	weights    string // the Model's field of the weights laid out for the kernel, biases after them
+}
+
+// directConv emits a direct convolution's <name>Image, which copies an NCHW image into a padded,
+// channel-blocked scratch copy, runs the kernel calls (<name>Rows, split over the workers when
+// the model has fewer images than workers) and copies the blocked result back to NCHW.
+func directConv(f *jen.File, d direct) {
+	b, name := d.b, d.name
+	calls := b.OutBlocks / b.PerCall
+	items := d.groups * calls * b.OutH
+	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
+	var copyIn jen.Code
+	if b.InLanes < compiler.ChannelBlock {
+		// Planes: each input row is a row of the copy.
+		copyIn = jen.For(x("c := 0; c < groups*gIn; c++")).Block(
+			x("at := c/gIn*inCopy + c%%gIn*plane + ph*row + pw"),
+			jen.For(x("y := 0; y < inH; y++")).Block(
+				x("copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])"),
+			),
+		)
+	} else {
+		// Blocks: each row of 16 planes becomes a row of vectors of 16 channels (the channels
+		// beyond the group's zero).
+		copyIn = jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("cb := 0; cb*%d < gIn; cb++", compiler.ChannelBlock)).Block(
+				x("n := min(%d, gIn-cb*%d)", compiler.ChannelBlock, compiler.ChannelBlock),
+				x("s, d := src[(gr*gIn+cb*%d)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]", compiler.ChannelBlock),
+				jen.For(x("y := 0; y < inH; y++")).Block(
+					x("runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)"),
+				),
+			),
+		)
+	}
+	in := compiler.Shape{C: d.groups * b.In, H: b.InH, W: b.InW}
+	out := compiler.Shape{C: d.groups * b.Out, H: b.OutH, W: b.OutW}
+	f.Comment(fmt.Sprintf("%sImage computes one image of %s: src (%s) into dst (%s).", name, d.what, in, out))
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Image").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()).Block(
+		jen.Const().Defs(
+			x("groups, gIn, gOut").Op("=").List(jen.Lit(d.groups), jen.Lit(b.In), jen.Lit(b.Out)).Comment("channels per group"),
+			x("inH, inW, pixels").Op("=").List(jen.Lit(b.InH), jen.Lit(b.InW), jen.Lit(b.OutH*b.OutW)),
+			x("ph, pw").Op("=").List(jen.Lit(b.PH), jen.Lit(b.PW)).Comment("the padding"),
+			x("pixel, row, block, plane").Op("=").List(jen.Lit(inPix(b)), jen.Lit(inPix(b)*b.PadW), jen.Lit(inBlock(b)), jen.Lit(inPlane(b))).Comment("strides of the copy"),
+			x("inCopy, outCopy").Op("=").List(jen.Lit(inCopy), jen.Lit(outCopy)).Comment("one group's copies"),
+			x("items").Op("=").Lit(items).Comment(fmt.Sprintf("kernel calls: %d groups × %d calls × %d rows", d.groups, calls, b.OutH)),
+		),
+		x("buf := m.scratch[worker]"),
+		x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"),
+		x("clear(xs)").Comment("the padding is zero"),
+		copyIn,
+		jen.If(x("m.wide")).Block(
+			x("runtime.Parallel(items, m.kernels.%sRows)", name),
+		).Else().Block(
+			x("m.%sRows(worker, 0, items)", name),
+		),
+		jen.Comment("Back to NCHW: each block's vectors of 16 channels become 16 planes."),
+		jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("ob := 0; ob*%d < gOut; ob++", compiler.ChannelBlock)).Block(
+				x("runtime.FromBlocks(dst[(gr*gOut+ob*%d)*pixels:], pixels, ys[gr*outCopy+ob*pixels*%d:], min(%d, gOut-ob*%d), pixels)",
+					compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
+			),
+		),
+	)
+
+	f.Comment(fmt.Sprintf("%sRows runs %s for calls lo…hi−1 of one image: call u is output row u%%%d of blocks", name, d.kernel.Name, b.OutH))
+	f.Comment(fmt.Sprintf("(u/%d%%%d)·%d… of group u/%d. When the model has fewer images than workers, the workers share", b.OutH, calls, b.PerCall, calls*b.OutH))
+	f.Comment("worker 0's copies.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Rows").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
+		jen.Const().Defs(
+			x("groups, calls, outH, outW").Op("=").List(jen.Lit(d.groups), jen.Lit(calls), jen.Lit(b.OutH), jen.Lit(b.OutW)),
+			x("sh, row").Op("=").List(jen.Lit(b.SH), jen.Lit(inPix(b)*b.PadW)).Comment("the stride, and a row of the input copy"),
+			x("inCopy, outCopy").Op("=").List(jen.Lit(inCopy), jen.Lit(outCopy)),
+			x("callBlocks, callWeights").Op("=").List(jen.Lit(b.PerCall*compiler.ChannelBlock*b.OutH*b.OutW), jen.Lit(int(b.WeightSize())/calls)).Comment("one call's output blocks and weights"),
+			x("biases").Op("=").Lit(d.groups*int(b.WeightSize())).Comment("where the biases start in the packed weights"),
+		),
+		x("buf := m.scratch[worker]"),
+		jen.If(x("m.wide")).Block(x("buf = m.scratch[0]")),
+		x("xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.%s", d.weights),
+		jen.For(x("u := lo; u < hi; u++")).Block(
+			x("gr, call, oy := u/(calls*outH), u/outH%%calls, u%%outH"),
+			x("at := gr*calls + call").Comment("the call's place among the group's"),
+			x("%s(ys[gr*outCopy+call*callBlocks+oy*outW*%d:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*%d:])",
+				d.kernel.Name, compiler.ChannelBlock, b.PerCall*compiler.ChannelBlock),
+		),
+	)
 }
 
 // convBackward emits a convolution's backward pass per image and group: the ReLU mask and bias
 // gradient in one pass, the weight gradient dW += dY · patchesᵀ into the worker's partial sums,
-// and the input gradient as the lower pass chose it: a transposed convolution of dY with the
-// flipped weights, or col2im(Wᵀ · dY).
+// and the input gradient as the lower pass chose it: a direct convolution of dY with the
+// flipped weights (per image, after the groups' weight gradients), or col2im(Wᵀ · dY).
 func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	l, d := s.Main(), dimsOf(s)
-	c, in := d.c, d.in
+	c := d.c
 	name := g.name[s]
 	how := fmt.Sprintf("Per image and group: dW += dY·patchesᵀ (%d×%d · %d×%d, the patches packed straight from the image)\n"+
 		"into the worker's partial sums", d.rows, d.cols, d.cols, d.depth)
 	switch s.InputGrad {
 	case compiler.ConvTransposed:
-		how += fmt.Sprintf(",\nand dX as the convolution of dY with the flipped weights (%d×%d · %d×%d, packed from dY)",
-			d.gIn, d.rows*c.KH*c.KW, d.rows*c.KH*c.KW, in.H*in.W)
+		gb := s.ConvGradBlocking()
+		how += fmt.Sprintf(",\nand dX as the convolution of dY, padded by %dx%d, with the flipped weights by %sGradKernel\n"+
+			"(%sGradImage: dY copied into %s, %d output blocks)", gb.PH, gb.PW, name, name, copyLayout(gb), gb.OutBlocks)
 	case compiler.ConvCol2im:
 		how += fmt.Sprintf(",\nand dX = col2im(Wᵀ·dY) (%d×%d · %d×%d)", d.depth, d.rows, d.rows, d.cols)
 	}
@@ -243,13 +292,6 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	)
 	if c.Learn.Bias {
 		consts = append(consts, x("db").Op("=").Lit(int(s.PartialsAt)+int(g.params[g.index[weight]].Size())).Comment("the bias's"))
-	}
-	if s.InputGrad == compiler.ConvTransposed {
-		consts = append(consts,
-			x("window").Op("=").Lit(c.KH*c.KW).Comment(fmt.Sprintf("kernel pixels, %dx%d", c.KH, c.KW)),
-			x("gIn").Op("=").Lit(d.gIn).Comment("input channels per group: the transposed GEMM's M"),
-			x("inPixels").Op("=").Lit(in.H*in.W).Comment(fmt.Sprintf("input pixels %dx%d: its N", in.H, in.W)),
-		)
 	}
 	inS, outS, dyS, dxS := g.gradSlices(s)
 	body := []jen.Code{jen.Const().Defs(consts...), x("in, dy := %s, %s", inS, dyS)}
@@ -289,14 +331,6 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 			"sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth]", "depth", true, "")),
 	}
 	switch s.InputGrad {
-	case compiler.ConvTransposed:
-		groupBody = append(groupBody,
-			jen.Comment("dX = flipped weights · dY's patches"),
-			x("m.multiply(worker, %s)", product("gIn", "inPixels", "rows*window",
-				fmt.Sprintf("runtime.Dense(m.%sRelaid[gr*depth*rows:(gr+1)*depth*rows], rows*window)", name),
-				fmt.Sprintf("runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &%sTransposed)", name),
-				"d[gr*inGroup:(gr+1)*inGroup]", "inPixels", false, "")),
-		)
 	case compiler.ConvCol2im:
 		groupBody = append(groupBody,
 			jen.Comment("dX = col2im(Wᵀ · dY)"),
@@ -307,40 +341,45 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 		)
 	}
 	loop = append(loop, jen.For(x("gr := 0; gr < groups; gr++")).Block(groupBody...))
+	if s.InputGrad == compiler.ConvTransposed {
+		loop = append(loop, jen.Comment("dX: the convolution of dY with the flipped weights."), x("m.%sGradImage(worker, g, d)", name))
+	}
 	body = append(body, jen.For(x("i := lo; i < hi; i++")).Block(loop...))
 	kernel(f, s, g.backName(s), body...)
 	if s.InputGrad == compiler.ConvTransposed {
+		directConv(f, convDirects(g, s)[1])
 		convRelay(g, f, s)
 	}
 }
 
-// convRelay emits, for a conv whose input gradient is a transposed convolution, the geometry of
-// that convolution and the method that lays out its weights for it: flipped in space, input and
-// output channels swapped, per group.
+// convRelay emits, for a conv whose input gradient is a direct convolution, the method that
+// lays out its weights for that convolution's kernel: flipped in space, input and output
+// channels swapped, per group, in the kernel's layout (as <step>Pack for the forward kernel), the
+// biases zero.
 func convRelay(g *gen, f *jen.File, s *compiler.Step) {
 	l, d := s.Main(), dimsOf(s)
-	c, in, out := d.c, d.in, d.out
+	c, gb := d.c, s.ConvGradBlocking()
 	name := g.name[s]
-	gOut := d.rows
-	f.Comment(fmt.Sprintf("%sTransposed is the geometry of %s's input gradient as a convolution of its output gradient:", name, l.Name))
-	f.Comment(fmt.Sprintf("%d channels of %dx%d, the %dx%d kernel with padding %dx%d (kernel − 1 − padding), giving %dx%d.",
-		gOut, out.H, out.W, c.KH, c.KW, c.KH-1-c.PH, c.KW-1-c.PW, in.H, in.W))
-	f.Var().Id(name + "Transposed").Op("=").Add(x("runtime.Conv{C: %d, H: %d, W: %d, KH: %d, KW: %d, SH: 1, SW: 1, PH: %d, PW: %d, OutH: %d, OutW: %d}",
-		gOut, out.H, out.W, c.KH, c.KW, c.KH-1-c.PH, c.KW-1-c.PW, in.H, in.W))
-	f.Comment(fmt.Sprintf("%sRelay lays out %s's weights for its input gradient, flipped with their channels swapped:", name, l.Name))
-	f.Comment("W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].")
+	calls := gb.OutBlocks / gb.PerCall
+	f.Comment(fmt.Sprintf("%sRelay lays out %s's weights for %sGradKernel, flipped with their channels swapped,", name, l.Name, name))
+	f.Comment(fmt.Sprintf("W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]"))
+	f.Comment(fmt.Sprintf("[%d blocks of c][%d channels], zero for channels beyond the group's; then zero biases.", gb.PerCall, compiler.ChannelBlock))
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Relay").Params().Block(
 		jen.Const().Defs(
-			x("groups, gIn, gOut").Op("=").List(jen.Lit(c.Groups), jen.Lit(d.gIn), jen.Lit(gOut)),
+			x("groups, gIn, gOut").Op("=").List(jen.Lit(c.Groups), jen.Lit(d.gIn), jen.Lit(d.rows)),
 			x("kh, kw").Op("=").List(jen.Lit(c.KH), jen.Lit(c.KW)),
+			x("lanes, perCall, calls").Op("=").List(jen.Lit(gb.InLanes), jen.Lit(gb.PerCall), jen.Lit(calls)),
+			x("callWeights").Op("=").Lit(int(gb.WeightSize())/calls),
 		),
-		x("w, f := m.%s, m.%sRelaid", fieldName(l.Name+".weight"), name),
+		x("w, p := m.%s, m.%sRelaid", fieldName(l.Name+".weight"), name),
+		x("clear(p)"),
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(
-			jen.For(x("o := 0; o < gOut; o++")).Block(
-				jen.For(x("c := 0; c < gIn; c++")).Block(
+			jen.For(x("c := 0; c < gIn; c++")).Block(
+				x("at := (gr*calls+c/%d/perCall)*callWeights + c/%d%%perCall*%d + c%%%d", compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
+				jen.For(x("o := 0; o < gOut; o++")).Block(
 					jen.For(x("ky := 0; ky < kh; ky++")).Block(
 						jen.For(x("kx := 0; kx < kw; kx++")).Block(
-							x("f[(((gr*gIn+c)*gOut+o)*kh+ky)*kw+kx] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]"),
+							x("p[at+(((o/lanes*kh+ky)*kw+kx)*lanes+o%%lanes)*perCall*%d] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]", compiler.ChannelBlock),
 						),
 					),
 				),

@@ -49,6 +49,9 @@ type Lowering struct {
 	// made again before a Forward when the parameters may have changed.
 	Packed int64
 
+	// GradKernel is the op's own plan of its input-gradient kernel (a conv's ConvBlocking), or
+	// nil.
+	GradKernel any
 	// Relaid is the size of a copy of the step's weights laid out for a backward kernel (a
 	// transposed convolution's flipped weights), refreshed by every Backward.
 	Relaid int64
@@ -90,7 +93,7 @@ func lower(n *Network, errs *dsl.ErrorList) {
 			d.lower(n, s, first)
 		}
 		if !s.Backward {
-			s.InputGrad, s.WeightGrad, s.BackScratch, s.Partials, s.Relaid = "", "", 0, 0, 0
+			s.InputGrad, s.WeightGrad, s.BackScratch, s.Partials, s.Relaid, s.GradKernel = "", "", 0, 0, 0, nil
 		}
 		if s.Partials > 0 {
 			s.PartialsAt = n.Partials

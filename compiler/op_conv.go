@@ -27,9 +27,11 @@ const (
 	// row by row by the layer's own generated kernel (ConvBlocking), then copied back.
 	ConvDirect Strategy = "direct conv, blocked"
 	// Input gradient of a stride-1 convolution whose padding is less than its kernel: the
-	// convolution of the output gradient with the weights flipped in space and their channels
-	// swapped, packed from the gradient as the forward pass packs the image.
-	ConvTransposed Strategy = "transposed conv, flipped W"
+	// convolution of the output gradient, padded by kernel − 1 − padding, with the weights
+	// flipped in space and their channels swapped, by a generated direct kernel as the forward
+	// pass (Lowering.GradKernel): the gradient copied into a padded channel-blocked copy, the
+	// result copied back.
+	ConvTransposed Strategy = "direct conv of dY, flipped W, blocked"
 	// Input gradient otherwise: Wᵀ·dY into a patch matrix in scratch, then col2im.
 	ConvCol2im Strategy = "gemm Wᵀ·dY, col2im"
 	// Weight gradient: dW += dY · patchesᵀ, the patches packed straight from the image, into the
@@ -93,17 +95,21 @@ var OpConv = newOp(&opDef{
 	lower: func(n *Network, s *Step, first bool) {
 		l, c := s.Main(), s.Main().Conv()
 		in, out := s.In(), s.Out()
-		b := blocking(l)
+		gIn, gOut := in.C/c.Groups, c.Out/c.Groups
+		b := blocking(gIn, in.H, in.W, c.PH, c.PW, c.KH, c.KW, c.SH, c.SW, gOut, out.H, out.W)
 		s.Forward, s.Kernel = ConvDirect, b
 		s.Scratch = int64(c.Groups) * (b.InSize() + b.OutSize())
-		s.Packed = int64(c.Groups) * (b.WeightSize() + int64(b.OutBlocks*ChannelBlock))
+		s.Packed = int64(c.Groups) * b.PackedSize()
 		s.WeightGrad = ConvWeightGrad
 		s.Partials = l.Params // each worker sums the gradients of its own images
 		switch {
 		case first:
 		case c.SH == 1 && c.SW == 1 && c.PH < c.KH && c.PW < c.KW:
 			s.InputGrad = ConvTransposed
-			s.Relaid = l.Params - int64(boolInt(c.Learn.Bias)*c.Out) // the weights, flipped
+			g := blocking(gOut, out.H, out.W, c.KH-1-c.PH, c.KW-1-c.PW, c.KH, c.KW, 1, 1, gIn, in.H, in.W)
+			s.GradKernel = g
+			s.BackScratch = int64(c.Groups) * (g.InSize() + g.OutSize())
+			s.Relaid = int64(c.Groups) * g.PackedSize() // the weights, flipped, and zero biases
 		default:
 			s.InputGrad = ConvCol2im
 			s.BackScratch = int64(in.C/c.Groups*c.KH*c.KW) * int64(out.H*out.W) // one group's patch gradients
@@ -126,10 +132,14 @@ var OpConv = newOp(&opDef{
 // ChannelBlock is the channels of one block of the channel-blocked layout: an AVX-512 vector.
 const ChannelBlock = 16
 
-// ConvBlocking is how a convolution's direct kernel covers one group of the layer, per image:
-// the padded scratch copy of the group's input, the blocks of its output, the output blocks
-// one kernel call computes for one row, and the register tile.
+// ConvBlocking is how a direct-convolution kernel covers one group of a convolution, per image:
+// the convolution, the padded scratch copy of its input, the blocks of its output, the output
+// blocks one kernel call computes for one row, and the register tile. A layer's forward pass is
+// one (Lowering.Kernel), and its input gradient may be another (Lowering.GradKernel).
 type ConvBlocking struct {
+	// The convolution, per group: In channels of InH×InW pixels padded by PH×PW, a KH×KW
+	// kernel with strides SH×SW, Out channels of OutH×OutW pixels.
+	In, InH, InW, PH, PW, KH, KW, SH, SW, Out int
 	// The input copy: InBlocks blocks of InLanes channels of PadH×PadW pixels, the image with
 	// its padding, zero outside it. InLanes is ChannelBlock (channels beyond the group's are
 	// zero), or the group's channels when it has fewer (conv1's 3), each a plane.
@@ -138,12 +148,18 @@ type ConvBlocking struct {
 	// PerCall of them per kernel call, for Tile output pixels at a time.
 	OutBlocks, PerCall, Tile int
 	OutH, OutW               int
-	kh, kw                   int // the kernel's size, for WeightSize
 }
 
 // ConvBlocking returns a conv step's blocking, from the lower pass.
 func (s *Step) ConvBlocking() *ConvBlocking {
 	b, _ := s.Kernel.(*ConvBlocking)
+	return b
+}
+
+// ConvGradBlocking returns the blocking of a conv step's input gradient when it is a direct
+// convolution (ConvTransposed), or nil.
+func (s *Step) ConvGradBlocking() *ConvBlocking {
+	b, _ := s.GradKernel.(*ConvBlocking)
 	return b
 }
 
@@ -156,20 +172,24 @@ func (b *ConvBlocking) OutSize() int64 {
 	return int64(b.OutBlocks) * ChannelBlock * int64(b.OutH) * int64(b.OutW)
 }
 func (b *ConvBlocking) WeightSize() int64 {
-	return int64(b.InBlocks) * int64(b.InLanes) * int64(b.OutBlocks) * ChannelBlock * int64(b.kh*b.kw)
+	return int64(b.InBlocks) * int64(b.InLanes) * int64(b.OutBlocks) * ChannelBlock * int64(b.KH*b.KW)
 }
 
-// blocking chooses a conv's blocking: channel blocks of ChannelBlock, as many output blocks per
-// call as divide the group's, at most 4, and the widest tile of pixels whose accumulators fit
-// 24 registers.
-func blocking(l *Layer) *ConvBlocking {
-	c := l.Conv()
-	gIn, gOut := l.In.C/c.Groups, c.Out/c.Groups
-	b := &ConvBlocking{InLanes: ChannelBlock, InBlocks: (gIn + ChannelBlock - 1) / ChannelBlock,
-		PadH: l.In.H + 2*c.PH, PadW: l.In.W + 2*c.PW, OutBlocks: (gOut + ChannelBlock - 1) / ChannelBlock,
-		OutH: l.Out.H, OutW: l.Out.W, kh: c.KH, kw: c.KW}
-	if gIn < ChannelBlock {
-		b.InLanes, b.InBlocks = gIn, 1
+// PackedSize is the float32 values of one group's weights laid out for the kernel, followed by
+// its biases.
+func (b *ConvBlocking) PackedSize() int64 { return b.WeightSize() + int64(b.OutBlocks*ChannelBlock) }
+
+// blocking chooses the blocking of a convolution of in channels of inH×inW, padded by ph×pw,
+// with a kh×kw kernel and strides sh×sw, into out channels of outH×outW: channel blocks of
+// ChannelBlock, as many output blocks per call as divide the group's, at most 4, and the tile of
+// pixels (tile below) whose accumulators fit 24 registers.
+func blocking(in, inH, inW, ph, pw, kh, kw, sh, sw, out, outH, outW int) *ConvBlocking {
+	b := &ConvBlocking{In: in, InH: inH, InW: inW, PH: ph, PW: pw, KH: kh, KW: kw, SH: sh, SW: sw, Out: out,
+		InLanes: ChannelBlock, InBlocks: (in + ChannelBlock - 1) / ChannelBlock,
+		PadH: inH + 2*ph, PadW: inW + 2*pw, OutBlocks: (out + ChannelBlock - 1) / ChannelBlock,
+		OutH: outH, OutW: outW}
+	if in < ChannelBlock {
+		b.InLanes, b.InBlocks = in, 1
 	}
 	for p := 4; p >= 1; p-- {
 		if b.OutBlocks%p == 0 {
@@ -177,6 +197,34 @@ func blocking(l *Layer) *ConvBlocking {
 			break
 		}
 	}
-	b.Tile = min(24/b.PerCall, b.OutW)
+	b.Tile = tile(b.PerCall, b.OutW)
 	return b
+}
+
+// tile chooses a direct kernel's tile for a row of width pixels and blocks output blocks per
+// call, by a model of its cycles on a core that issues two FMAs and two loads per cycle, with
+// an FMA latency of 4: per input value, a pass over t pixels loads blocks weight vectors and t
+// broadcasts and issues blocks·t FMAs, one per accumulator, which takes
+// max(blocks·t/2, (blocks+t)/2, 4) cycles. The row is width/t passes of t pixels and one of the
+// rest; the tile with the fewest cycles wins, then the one with the fewest loads, then the
+// widest. (A row of 13 in tiles of 6 ends in a pass of one pixel that waits on its four
+// accumulators; tiles of 5 measure 7 % faster.)
+func tile(blocks, width int) int {
+	cost := func(t int) (cycles float64, loads int) {
+		for p := 0; p < width; p += t {
+			n := min(t, width-p)
+			cycles += max(float64(blocks*n)/2, float64(blocks+n)/2, 4)
+			loads += blocks + n
+		}
+		return cycles, loads
+	}
+	best := 1
+	for t := 2; t <= min(24/blocks, width); t++ {
+		c, l := cost(t)
+		bc, bl := cost(best)
+		if c < bc || c == bc && l <= bl {
+			best = t
+		}
+	}
+	return best
 }

@@ -204,7 +204,7 @@ func verifyLowering(n *Network) error {
 			return fmt.Errorf("verify: step %s: partial sums of %d values at %d (parameters %d, expected at %d)", name, s.Partials, s.PartialsAt, l.Params, partials)
 		case (s.Reads()&ReadsMask != 0) != (s.Mask > 0) || (s.Mask > 0 && s.Mask != s.Out().Size()):
 			return fmt.Errorf("verify: step %s: mask of %d values", name, s.Mask)
-		case s.Relaid < 0 || s.Relaid > l.Params:
+		case s.Relaid < 0 || s.Relaid > 0 && !s.Backward:
 			return fmt.Errorf("verify: step %s: relaid weights of %d values", name, s.Relaid)
 		}
 		partials += s.Partials

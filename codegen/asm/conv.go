@@ -212,30 +212,61 @@ func (is *isa) r(i int) string { return fmt.Sprintf("%s%d", is.reg, i) }
 // parts is the registers of one block of Lanes channels.
 func (is *isa) parts() int { return Lanes / is.width }
 
-// asm writes the kernel in one instruction set.
+// asm writes the kernel in one instruction set. The row's outputs start as the bias; then, for
+// each input block and kernel row, every register tile of the row loads its accumulators from
+// the output, adds the products of that block and row (the kernel row's weights, a few KB, stay
+// in L1 across the tiles), and stores them back; a last pass applies the ReLU. Each output's sum
+// is in the order of the Go loop, so the order of the passes changes no bit of the result.
 func (c *Conv) asm(t *text, is *isa) {
 	tile, blocks := is.tile(c), is.blocks(c)
-	accs := tile * blocks * is.parts()
+	parts := is.parts()
+	accs := tile * blocks * parts
 	t.line("\n// func %s%s(out, in, w, bias *float32)", c.Name, is.name)
 	t.line("//")
 	t.line("// %s: a row of %d output pixels, %d blocks of %d output channels, in tiles of %d pixels", c.Doc, c.OutW, c.OutBlocks, Lanes, tile)
-	t.line("// and %d block(s) at a time. DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's", blocks)
-	t.line("// output, R13 its input; R8 the input block and R9 the kernel row loops, R10 the block's")
-	t.line("// input, R11 the row's, R12 the weights. %s0…%s%d accumulators, then the weight vectors of", is.reg, is.reg, accs-1)
-	t.line("// one input position and channel, then the input broadcasts.")
+	t.line("// and %d block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its", blocks)
+	t.line("// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the")
+	t.line("// tile's output, R13 its input. %s0…%s%d accumulators, then the weight vectors of one input", is.reg, is.reg, accs-1)
+	t.line("// position and channel, then the input broadcasts.")
 	t.line("TEXT ·%s%s(SB), NOSPLIT, $0-32", c.Name, is.name)
 	t.op("", "MOVQ", "out+0(FP)", "DI")
 	t.op("", "MOVQ", "in+8(FP)", "SI")
 	t.op("", "MOVQ", "w+16(FP)", "DX")
 	t.op("", "MOVQ", "bias+24(FP)", "CX")
-	t.op("", "MOVQ", "SI", "R13")
-	t.op("", "MOVQ", "DI", "BX")
 	id := c.Name + is.name
+
+	// The bias into every output of the row.
+	for b := range c.OutBlocks {
+		for part := range parts {
+			t.op(fmt.Sprintf("block %d's bias", b), "VMOVUPS", mem((b*Lanes+part*is.width)*4, "CX"), is.r(b*parts+part))
+		}
+	}
+	t.op("", "MOVQ", "DI", "BX")
+	t.op("", "MOVQ", imm(c.OutW), "AX")
+	t.label(id + "_bias")
+	for b := range c.OutBlocks {
+		for part := range parts {
+			t.op("", "VMOVUPS", is.r(b*parts+part), mem((b*c.OutBlockStride+part*is.width)*4, "BX"))
+		}
+	}
+	t.op("", "ADDQ", imm(Lanes*4), "BX")
+	t.op("", "DECQ", "AX")
+	t.op("", "JNZ", id+"_bias")
+
+	t.op("", "MOVQ", "SI", "R10")
+	t.op("", "MOVQ", "DX", "R12")
+	t.op("input blocks", "MOVQ", imm(c.InBlocks), "R8")
+	t.label(id + "_block")
+	t.op("", "MOVQ", "R10", "R11")
+	t.op("kernel rows", "MOVQ", imm(c.KH), "R9")
+	t.label(id + "_row")
+	t.op("", "MOVQ", "R11", "R13")
+	t.op("", "MOVQ", "DI", "BX")
 	if full := c.OutW / tile; full > 0 {
 		t.op(fmt.Sprintf("%d tiles of %d pixels", full, tile), "MOVQ", imm(full), "AX")
 		t.label(id + "_tiles")
 		for b0 := 0; b0 < c.OutBlocks; b0 += blocks {
-			c.tile(t, is, fmt.Sprintf("%s_full%d", id, b0), tile, b0, blocks)
+			c.tile(t, is, tile, b0, blocks)
 		}
 		t.op("next tile", "ADDQ", imm(tile*c.SW*c.InPixStride*4), "R13")
 		t.op("", "ADDQ", imm(tile*Lanes*4), "BX")
@@ -244,61 +275,7 @@ func (c *Conv) asm(t *text, is *isa) {
 	}
 	if rest := c.OutW % tile; rest > 0 {
 		for b0 := 0; b0 < c.OutBlocks; b0 += blocks {
-			c.tile(t, is, fmt.Sprintf("%s_rest%d", id, b0), rest, b0, blocks)
-		}
-	}
-	t.op("", "VZEROUPPER")
-	t.op("", "RET")
-}
-
-// tile writes the code of one register tile of n pixels and output blocks b0…b0+blocks−1, its
-// input at R13 and its output at BX.
-func (c *Conv) tile(t *text, is *isa, id string, n, b0, blocks int) {
-	t.line("\n\t// a tile of %d pixels, output blocks %d…%d", n, b0, b0+blocks-1)
-	parts := is.parts()
-	acc := func(p, b, part int) string { return is.r((p*blocks+b)*parts + part) }
-	weight := func(b, part int) string { return is.r(n*blocks*parts + b*parts + part) }
-	firstBC := n*blocks*parts + blocks*parts
-	nbc := is.regs - firstBC
-	for b := range blocks {
-		for part := range parts {
-			t.op(fmt.Sprintf("block %d's bias", b0+b), "VMOVUPS", mem(((b0+b)*Lanes+part*is.width)*4, "CX"), acc(0, b, part))
-		}
-	}
-	for p := 1; p < n; p++ {
-		for b := range blocks {
-			for part := range parts {
-				t.op("", "VMOVAPS", acc(0, b, part), acc(p, b, part))
-			}
-		}
-	}
-	t.op("", "MOVQ", "R13", "R10")
-	t.op("", "LEAQ", mem(b0*Lanes*4, "DX"), "R12")
-	t.op("input blocks", "MOVQ", imm(c.InBlocks), "R8")
-	t.label(id + "_block")
-	t.op("", "MOVQ", "R10", "R11")
-	t.op("kernel rows", "MOVQ", imm(c.KH), "R9")
-	t.label(id + "_row")
-	bc := 0
-	for kw := range c.KW {
-		for ch := range c.InLanes {
-			woff := (kw*c.InLanes + ch) * c.weightStep() * 4
-			for b := range blocks {
-				for part := range parts {
-					t.op("", "VMOVUPS", mem(woff+(b*Lanes+part*is.width)*4, "R12"), weight(b, part))
-				}
-			}
-			for p := range n {
-				r := is.r(firstBC + bc%nbc)
-				bc++
-				t.op(fmt.Sprintf("kw %d, c %d, pixel %d", kw, ch, p), "VBROADCASTSS",
-					mem(((p*c.SW+kw)*c.InPixStride+ch*c.InCStride)*4, "R11"), r)
-				for b := range blocks {
-					for part := range parts {
-						t.op("", "VFMADD231PS", weight(b, part), r, acc(p, b, part))
-					}
-				}
-			}
+			c.tile(t, is, rest, b0, blocks)
 		}
 	}
 	t.op("next kernel row", "ADDQ", imm(c.InRowStride*4), "R11")
@@ -308,17 +285,75 @@ func (c *Conv) tile(t *text, is *isa, id string, n, b0, blocks int) {
 	t.op("next input block", "ADDQ", imm(c.InBlockStride*4), "R10")
 	t.op("", "DECQ", "R8")
 	t.op("", "JNZ", id+"_block")
-	zero := is.r(firstBC)
-	if c.ReLU {
+
+	if c.ReLU { // max(0, out), NaN staying NaN: VMAXPS returns its second source for NaN
+		zero := is.r(0)
 		t.op("zero, for the ReLU", is.zero, zero, zero, zero)
+		t.op("", "MOVQ", "DI", "BX")
+		t.op("", "MOVQ", imm(c.OutW), "AX")
+		t.label(id + "_relu")
+		for b := range c.OutBlocks {
+			for part := range parts {
+				r, at := is.r(1+b*parts+part), mem((b*c.OutBlockStride+part*is.width)*4, "BX")
+				t.op("", "VMOVUPS", at, r)
+				t.op("", "VMAXPS", r, zero, r)
+				t.op("", "VMOVUPS", r, at)
+			}
+		}
+		t.op("", "ADDQ", imm(Lanes*4), "BX")
+		t.op("", "DECQ", "AX")
+		t.op("", "JNZ", id+"_relu")
+	}
+	t.op("", "VZEROUPPER")
+	t.op("", "RET")
+}
+
+// tile writes the code of one register tile of n pixels and output blocks b0…b0+blocks−1 for one
+// input block and kernel row: its input at R13, its output at BX, the kernel row's weights at
+// R12.
+func (c *Conv) tile(t *text, is *isa, n, b0, blocks int) {
+	t.line("\n\t// a tile of %d pixels, output blocks %d…%d", n, b0, b0+blocks-1)
+	parts := is.parts()
+	acc := func(p, b, part int) string { return is.r((p*blocks+b)*parts + part) }
+	weight := func(b, part int) string { return is.r(n*blocks*parts + b*parts + part) }
+	out := func(p, b, part int) string {
+		return mem(((b0+b)*c.OutBlockStride+p*Lanes+part*is.width)*4, "BX")
+	}
+	firstBC := n*blocks*parts + blocks*parts
+	nbc := is.regs - firstBC
+	for p := range n {
+		for b := range blocks {
+			for part := range parts {
+				t.op("", "VMOVUPS", out(p, b, part), acc(p, b, part))
+			}
+		}
+	}
+	bc := 0
+	for kw := range c.KW {
+		for ch := range c.InLanes {
+			woff := (kw*c.InLanes + ch) * c.weightStep() * 4
+			for b := range blocks {
+				for part := range parts {
+					t.op("", "VMOVUPS", mem(woff+((b0+b)*Lanes+part*is.width)*4, "R12"), weight(b, part))
+				}
+			}
+			for p := range n {
+				r := is.r(firstBC + bc%nbc)
+				bc++
+				t.op(fmt.Sprintf("kw %d, c %d, pixel %d", kw, ch, p), "VBROADCASTSS",
+					mem(((p*c.SW+kw)*c.InPixStride+ch*c.InCStride)*4, "R13"), r)
+				for b := range blocks {
+					for part := range parts {
+						t.op("", "VFMADD231PS", weight(b, part), r, acc(p, b, part))
+					}
+				}
+			}
+		}
 	}
 	for p := range n {
 		for b := range blocks {
 			for part := range parts {
-				if c.ReLU { // max(0, acc), NaN staying NaN: VMAXPS returns its first operand for NaN
-					t.op("", "VMAXPS", acc(p, b, part), zero, acc(p, b, part))
-				}
-				t.op("", "VMOVUPS", acc(p, b, part), mem(((b0+b)*c.OutBlockStride+p*Lanes+part*is.width)*4, "BX"))
+				t.op("", "VMOVUPS", acc(p, b, part), out(p, b, part))
 			}
 		}
 	}

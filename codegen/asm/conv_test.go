@@ -41,18 +41,28 @@ func newLayer(name string, inBlocks, lanes, inH, inW, k, s, outH, outW, outBlock
 	return layer{kernel: c, outGroups: outGroups, rows: outH}
 }
 
-// layers are AlexNet's convolutions, one group of each (their inputs padded): conv1 reads the
-// 3×227×227 image; conv2…conv5 of the paper's network and of the half-width one (…h).
+// layers are AlexNet's convolutions, one group of each (their inputs padded), with the blocking
+// and tiles the compiler's lower pass gives them (compiler.TestConvBlockingAlexNet): conv1 reads
+// the 3×227×227 image; conv2…conv5 of the paper's network and of the half-width one (…h), and
+// their input gradients (…Grad), direct convolutions of the output gradient.
 var layers = []layer{
 	newLayer("conv1", 1, 3, 227, 227, 11, 4, 55, 55, 3, 8, 2),
 	newLayer("conv2", 3, 16, 31, 31, 5, 1, 27, 27, 4, 6, 2),
-	newLayer("conv3", 16, 16, 15, 15, 3, 1, 13, 13, 4, 6, 6),
-	newLayer("conv4", 12, 16, 15, 15, 3, 1, 13, 13, 4, 6, 3),
-	newLayer("conv5", 12, 16, 15, 15, 3, 1, 13, 13, 4, 6, 2),
+	newLayer("conv3", 16, 16, 15, 15, 3, 1, 13, 13, 4, 5, 6),
+	newLayer("conv4", 12, 16, 15, 15, 3, 1, 13, 13, 4, 5, 3),
+	newLayer("conv5", 12, 16, 15, 15, 3, 1, 13, 13, 4, 5, 2),
+	newLayer("conv2Grad", 8, 16, 31, 31, 5, 1, 27, 27, 3, 8, 1),
+	newLayer("conv3Grad", 24, 16, 15, 15, 3, 1, 13, 13, 4, 5, 4),
+	newLayer("conv4Grad", 12, 16, 15, 15, 3, 1, 13, 13, 4, 5, 3),
+	newLayer("conv5Grad", 8, 16, 15, 15, 3, 1, 13, 13, 4, 5, 3),
 	newLayer("conv2h", 3, 16, 31, 31, 5, 1, 27, 27, 4, 6, 2),
-	newLayer("conv3h", 8, 16, 15, 15, 3, 1, 13, 13, 4, 6, 3),
-	newLayer("conv4h", 12, 16, 15, 15, 3, 1, 13, 13, 4, 6, 3),
-	newLayer("conv5h", 12, 16, 15, 15, 3, 1, 13, 13, 4, 6, 2),
+	newLayer("conv3h", 8, 16, 15, 15, 3, 1, 13, 13, 4, 5, 3),
+	newLayer("conv4h", 12, 16, 15, 15, 3, 1, 13, 13, 4, 5, 3),
+	newLayer("conv5h", 12, 16, 15, 15, 3, 1, 13, 13, 4, 5, 2),
+	newLayer("conv2hGrad", 8, 16, 31, 31, 5, 1, 27, 27, 3, 8, 1),
+	newLayer("conv3hGrad", 12, 16, 15, 15, 3, 1, 13, 13, 4, 5, 2),
+	newLayer("conv4hGrad", 12, 16, 15, 15, 3, 1, 13, 13, 4, 5, 3),
+	newLayer("conv5hGrad", 8, 16, 15, 15, 3, 1, 13, 13, 4, 5, 3),
 }
 
 // kernels are the geometries tested: AlexNet's shapes (a 3×3 and a 5×5 over blocks, and the

@@ -134,6 +134,68 @@ func conv2Kernel(out, in, w, bias []float32) {
 	conv2KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
+// conv2GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 27; ox++ {
+//		for b := 0; b < 3; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 8; cb++ {
+//					for kh := 0; kh < 5; kh++ {
+//						for kw := 0; kw < 5; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*15376+kh*496+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*5+kh)*5+kw)*16+c)*3+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*11664+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2GradKernelAVX512(out, in, w, bias *float32)
+
+// conv2GradKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 27; ox++ {
+//		for b := 0; b < 3; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 8; cb++ {
+//					for kh := 0; kh < 5; kh++ {
+//						for kw := 0; kw < 5; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*15376+kh*496+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*5+kh)*5+kw)*16+c)*3+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*11664+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2GradKernelAVX2(out, in, w, bias *float32)
+
+// conv2GradKernel is conv2GradKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2GradKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv2GradKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[23759], in[110111], w[153599], bias[47] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2GradKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv2GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
 // conv3KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
 //	for ox := 0; ox < 13; ox++ {
@@ -194,6 +256,68 @@ func conv3Kernel(out, in, w, bias []float32) {
 		return
 	}
 	conv3KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv3GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 13; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 12; cb++ {
+//					for kh := 0; kh < 3; kh++ {
+//						for kw := 0; kw < 3; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*2704+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv3GradKernelAVX512(out, in, w, bias *float32)
+
+// conv3GradKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 13; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 12; cb++ {
+//					for kh := 0; kh < 3; kh++ {
+//						for kw := 0; kw < 3; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*2704+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv3GradKernelAVX2(out, in, w, bias *float32)
+
+// conv3GradKernel is conv3GradKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv3GradKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv3GradKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[8319], in[40319], w[110591], bias[63] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv3GradKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv3GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv4KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -258,6 +382,68 @@ func conv4Kernel(out, in, w, bias []float32) {
 	conv4KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
+// conv4GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 13; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 12; cb++ {
+//					for kh := 0; kh < 3; kh++ {
+//						for kw := 0; kw < 3; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*2704+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv4GradKernelAVX512(out, in, w, bias *float32)
+
+// conv4GradKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 13; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 12; cb++ {
+//					for kh := 0; kh < 3; kh++ {
+//						for kw := 0; kw < 3; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*2704+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv4GradKernelAVX2(out, in, w, bias *float32)
+
+// conv4GradKernel is conv4GradKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv4GradKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv4GradKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[8319], in[40319], w[110591], bias[63] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv4GradKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv4GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
 // conv5KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
 //	for ox := 0; ox < 13; ox++ {
@@ -318,4 +504,66 @@ func conv5Kernel(out, in, w, bias []float32) {
 		return
 	}
 	conv5KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv5GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 13; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 8; cb++ {
+//					for kh := 0; kh < 3; kh++ {
+//						for kw := 0; kw < 3; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*2704+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv5GradKernelAVX512(out, in, w, bias *float32)
+
+// conv5GradKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 13; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 8; cb++ {
+//					for kh := 0; kh < 3; kh++ {
+//						for kw := 0; kw < 3; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*2704+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv5GradKernelAVX2(out, in, w, bias *float32)
+
+// conv5GradKernel is conv5GradKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv5GradKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv5GradKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[8319], in[25919], w[73727], bias[63] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv5GradKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv5GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }

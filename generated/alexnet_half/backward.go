@@ -100,21 +100,19 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 // on images lo…hi−1.
 // Per image and group: dW += dY·patchesᵀ (128×729 · 729×1200, the patches packed straight from the image)
 // into the worker's partial sums,
-// and dX as the convolution of dY with the flipped weights (48×3200 · 3200×729, packed from dY).
+// and dX as the convolution of dY, padded by 2x2, with the flipped weights by conv2GradKernel
+// (conv2GradImage: dY copied into 8 blocks of 16 channels of 31x31 pixels, 3 output blocks).
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize   = 34992 // 48x27x27
-		outSize  = 93312 // 128x27x27
-		groups   = 1
-		rows     = 128    // output channels per group: the GEMM's M
-		cols     = 729    // output pixels 27x27: its N
-		depth    = 1200   // values per patch, 48x5x5: its K
-		inGroup  = 34992  // input values per group
-		dw       = 17472  // the weights' gradient in the partial sums
-		db       = 171072 // the bias's
-		window   = 25     // kernel pixels, 5x5
-		gIn      = 48     // input channels per group: the transposed GEMM's M
-		inPixels = 729    // input pixels 27x27: its N
+		inSize  = 34992 // 48x27x27
+		outSize = 93312 // 128x27x27
+		groups  = 1
+		rows    = 128    // output channels per group: the GEMM's M
+		cols    = 729    // output pixels 27x27: its N
+		depth   = 1200   // values per patch, 48x5x5: its K
+		inGroup = 34992  // input values per group
+		dw      = 17472  // the weights' gradient in the partial sums
+		db      = 171072 // the bias's
 	)
 	in, dy := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[2][:m.n*outSize]
@@ -137,35 +135,89 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
 				Acc: true,
 			})
-			// dX = flipped weights · dY's patches
-			m.multiply(worker, runtime.Product{
-				M: gIn, N: inPixels, K: rows * window,
-				A: runtime.Dense(m.conv2Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
-				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv2Transposed),
-				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
-			})
+		}
+		// dX: the convolution of dY with the flipped weights.
+		m.conv2GradImage(worker, g, d)
+	}
+}
+
+// conv2GradImage computes one image of conv2's input gradient: src (128x27x27) into dst (48x27x27).
+func (m *Model) conv2GradImage(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 1, 128, 48 // channels per group
+		inH, inW, pixels         = 27, 27, 729
+		ph, pw                   = 2, 2              // the padding
+		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the copy
+		inCopy, outCopy          = 123008, 34992     // one group's copies
+		items                    = 27                // kernel calls: 1 groups × 1 calls × 27 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
+			}
+		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.conv2GradRows)
+	} else {
+		m.conv2GradRows(worker, 0, items)
+	}
+	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
 		}
 	}
 }
 
-// conv2Transposed is the geometry of conv2's input gradient as a convolution of its output gradient:
-// 128 channels of 27x27, the 5x5 kernel with padding 2x2 (kernel − 1 − padding), giving 27x27.
-var conv2Transposed = runtime.Conv{C: 128, H: 27, W: 27, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, OutH: 27, OutW: 27}
+// conv2GradRows runs conv2GradKernel for calls lo…hi−1 of one image: call u is output row u%27 of blocks
+// (u/27%1)·3… of group u/27. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) conv2GradRows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 1, 1, 27, 27
+		sh, row                   = 1, 496 // the stride, and a row of the input copy
+		inCopy, outCopy           = 123008, 34992
+		callBlocks, callWeights   = 34992, 153600 // one call's output blocks and weights
+		biases                    = 153600        // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv2Relaid
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		conv2GradKernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*48:])
+	}
+}
 
-// conv2Relay lays out conv2's weights for its input gradient, flipped with their channels swapped:
-// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+// conv2Relay lays out conv2's weights for conv2GradKernel, flipped with their channels swapped,
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]
+// [3 blocks of c][16 channels], zero for channels beyond the group's; then zero biases.
 func (m *Model) conv2Relay() {
 	const (
-		groups, gIn, gOut = 1, 48, 128
-		kh, kw            = 5, 5
+		groups, gIn, gOut     = 1, 48, 128
+		kh, kw                = 5, 5
+		lanes, perCall, calls = 16, 3, 1
+		callWeights           = 153600
 	)
-	w, f := m.conv2Weight, m.conv2Relaid
+	w, p := m.conv2Weight, m.conv2Relaid
+	clear(p)
 	for gr := 0; gr < groups; gr++ {
-		for o := 0; o < gOut; o++ {
-			for c := 0; c < gIn; c++ {
+		for c := 0; c < gIn; c++ {
+			at := (gr*calls+c/16/perCall)*callWeights + c/16%perCall*16 + c%16
+			for o := 0; o < gOut; o++ {
 				for ky := 0; ky < kh; ky++ {
 					for kx := 0; kx < kw; kx++ {
-						f[(((gr*gIn+c)*gOut+o)*kh+ky)*kw+kx] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
+						p[at+(((o/lanes*kh+ky)*kw+kx)*lanes+o%lanes)*perCall*16] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
 					}
 				}
 			}
@@ -198,21 +250,19 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 // on images lo…hi−1.
 // Per image and group: dW += dY·patchesᵀ (192×169 · 169×1152, the patches packed straight from the image)
 // into the worker's partial sums,
-// and dX as the convolution of dY with the flipped weights (128×1728 · 1728×169, packed from dY).
+// and dX as the convolution of dY, padded by 1x1, with the flipped weights by conv3GradKernel
+// (conv3GradImage: dY copied into 12 blocks of 16 channels of 15x15 pixels, 8 output blocks).
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
-		inSize   = 21632 // 128x13x13
-		outSize  = 32448 // 192x13x13
-		groups   = 1
-		rows     = 192    // output channels per group: the GEMM's M
-		cols     = 169    // output pixels 13x13: its N
-		depth    = 1152   // values per patch, 128x3x3: its K
-		inGroup  = 21632  // input values per group
-		dw       = 171200 // the weights' gradient in the partial sums
-		db       = 392384 // the bias's
-		window   = 9      // kernel pixels, 3x3
-		gIn      = 128    // input channels per group: the transposed GEMM's M
-		inPixels = 169    // input pixels 13x13: its N
+		inSize  = 21632 // 128x13x13
+		outSize = 32448 // 192x13x13
+		groups  = 1
+		rows    = 192    // output channels per group: the GEMM's M
+		cols    = 169    // output pixels 13x13: its N
+		depth   = 1152   // values per patch, 128x3x3: its K
+		inGroup = 21632  // input values per group
+		dw      = 171200 // the weights' gradient in the partial sums
+		db      = 392384 // the bias's
 	)
 	in, dy := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[4][:m.n*outSize]
@@ -235,35 +285,89 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
 				Acc: true,
 			})
-			// dX = flipped weights · dY's patches
-			m.multiply(worker, runtime.Product{
-				M: gIn, N: inPixels, K: rows * window,
-				A: runtime.Dense(m.conv3Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
-				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv3Transposed),
-				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
-			})
+		}
+		// dX: the convolution of dY with the flipped weights.
+		m.conv3GradImage(worker, g, d)
+	}
+}
+
+// conv3GradImage computes one image of conv3's input gradient: src (192x13x13) into dst (128x13x13).
+func (m *Model) conv3GradImage(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 1, 192, 128 // channels per group
+		inH, inW, pixels         = 13, 13, 169
+		ph, pw                   = 1, 1             // the padding
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		inCopy, outCopy          = 43200, 21632     // one group's copies
+		items                    = 26               // kernel calls: 1 groups × 2 calls × 13 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
+			}
+		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.conv3GradRows)
+	} else {
+		m.conv3GradRows(worker, 0, items)
+	}
+	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
 		}
 	}
 }
 
-// conv3Transposed is the geometry of conv3's input gradient as a convolution of its output gradient:
-// 192 channels of 13x13, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 13x13.
-var conv3Transposed = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
+// conv3GradRows runs conv3GradKernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
+// (u/13%2)·4… of group u/26. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) conv3GradRows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 1, 2, 13, 13
+		sh, row                   = 1, 240 // the stride, and a row of the input copy
+		inCopy, outCopy           = 43200, 21632
+		callBlocks, callWeights   = 10816, 110592 // one call's output blocks and weights
+		biases                    = 221184        // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv3Relaid
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		conv3GradKernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+	}
+}
 
-// conv3Relay lays out conv3's weights for its input gradient, flipped with their channels swapped:
-// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+// conv3Relay lays out conv3's weights for conv3GradKernel, flipped with their channels swapped,
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]
+// [4 blocks of c][16 channels], zero for channels beyond the group's; then zero biases.
 func (m *Model) conv3Relay() {
 	const (
-		groups, gIn, gOut = 1, 128, 192
-		kh, kw            = 3, 3
+		groups, gIn, gOut     = 1, 128, 192
+		kh, kw                = 3, 3
+		lanes, perCall, calls = 16, 4, 2
+		callWeights           = 110592
 	)
-	w, f := m.conv3Weight, m.conv3Relaid
+	w, p := m.conv3Weight, m.conv3Relaid
+	clear(p)
 	for gr := 0; gr < groups; gr++ {
-		for o := 0; o < gOut; o++ {
-			for c := 0; c < gIn; c++ {
+		for c := 0; c < gIn; c++ {
+			at := (gr*calls+c/16/perCall)*callWeights + c/16%perCall*16 + c%16
+			for o := 0; o < gOut; o++ {
 				for ky := 0; ky < kh; ky++ {
 					for kx := 0; kx < kw; kx++ {
-						f[(((gr*gIn+c)*gOut+o)*kh+ky)*kw+kx] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
+						p[at+(((o/lanes*kh+ky)*kw+kx)*lanes+o%lanes)*perCall*16] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
 					}
 				}
 			}
@@ -275,21 +379,19 @@ func (m *Model) conv3Relay() {
 // on images lo…hi−1.
 // Per image and group: dW += dY·patchesᵀ (192×169 · 169×1728, the patches packed straight from the image)
 // into the worker's partial sums,
-// and dX as the convolution of dY with the flipped weights (192×1728 · 1728×169, packed from dY).
+// and dX as the convolution of dY, padded by 1x1, with the flipped weights by conv4GradKernel
+// (conv4GradImage: dY copied into 12 blocks of 16 channels of 15x15 pixels, 12 output blocks).
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
-		inSize   = 32448 // 192x13x13
-		outSize  = 32448 // 192x13x13
-		groups   = 1
-		rows     = 192    // output channels per group: the GEMM's M
-		cols     = 169    // output pixels 13x13: its N
-		depth    = 1728   // values per patch, 192x3x3: its K
-		inGroup  = 32448  // input values per group
-		dw       = 392576 // the weights' gradient in the partial sums
-		db       = 724352 // the bias's
-		window   = 9      // kernel pixels, 3x3
-		gIn      = 192    // input channels per group: the transposed GEMM's M
-		inPixels = 169    // input pixels 13x13: its N
+		inSize  = 32448 // 192x13x13
+		outSize = 32448 // 192x13x13
+		groups  = 1
+		rows    = 192    // output channels per group: the GEMM's M
+		cols    = 169    // output pixels 13x13: its N
+		depth   = 1728   // values per patch, 192x3x3: its K
+		inGroup = 32448  // input values per group
+		dw      = 392576 // the weights' gradient in the partial sums
+		db      = 724352 // the bias's
 	)
 	in, dy := m.buf[4][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[5][:m.n*outSize]
@@ -312,35 +414,89 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
 				Acc: true,
 			})
-			// dX = flipped weights · dY's patches
-			m.multiply(worker, runtime.Product{
-				M: gIn, N: inPixels, K: rows * window,
-				A: runtime.Dense(m.conv4Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
-				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv4Transposed),
-				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
-			})
+		}
+		// dX: the convolution of dY with the flipped weights.
+		m.conv4GradImage(worker, g, d)
+	}
+}
+
+// conv4GradImage computes one image of conv4's input gradient: src (192x13x13) into dst (192x13x13).
+func (m *Model) conv4GradImage(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 1, 192, 192 // channels per group
+		inH, inW, pixels         = 13, 13, 169
+		ph, pw                   = 1, 1             // the padding
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		inCopy, outCopy          = 43200, 32448     // one group's copies
+		items                    = 39               // kernel calls: 1 groups × 3 calls × 13 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
+			}
+		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.conv4GradRows)
+	} else {
+		m.conv4GradRows(worker, 0, items)
+	}
+	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
 		}
 	}
 }
 
-// conv4Transposed is the geometry of conv4's input gradient as a convolution of its output gradient:
-// 192 channels of 13x13, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 13x13.
-var conv4Transposed = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
+// conv4GradRows runs conv4GradKernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
+// (u/13%3)·4… of group u/39. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) conv4GradRows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 1, 3, 13, 13
+		sh, row                   = 1, 240 // the stride, and a row of the input copy
+		inCopy, outCopy           = 43200, 32448
+		callBlocks, callWeights   = 10816, 110592 // one call's output blocks and weights
+		biases                    = 331776        // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv4Relaid
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		conv4GradKernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+	}
+}
 
-// conv4Relay lays out conv4's weights for its input gradient, flipped with their channels swapped:
-// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+// conv4Relay lays out conv4's weights for conv4GradKernel, flipped with their channels swapped,
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]
+// [4 blocks of c][16 channels], zero for channels beyond the group's; then zero biases.
 func (m *Model) conv4Relay() {
 	const (
-		groups, gIn, gOut = 1, 192, 192
-		kh, kw            = 3, 3
+		groups, gIn, gOut     = 1, 192, 192
+		kh, kw                = 3, 3
+		lanes, perCall, calls = 16, 4, 3
+		callWeights           = 110592
 	)
-	w, f := m.conv4Weight, m.conv4Relaid
+	w, p := m.conv4Weight, m.conv4Relaid
+	clear(p)
 	for gr := 0; gr < groups; gr++ {
-		for o := 0; o < gOut; o++ {
-			for c := 0; c < gIn; c++ {
+		for c := 0; c < gIn; c++ {
+			at := (gr*calls+c/16/perCall)*callWeights + c/16%perCall*16 + c%16
+			for o := 0; o < gOut; o++ {
 				for ky := 0; ky < kh; ky++ {
 					for kx := 0; kx < kw; kx++ {
-						f[(((gr*gIn+c)*gOut+o)*kh+ky)*kw+kx] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
+						p[at+(((o/lanes*kh+ky)*kw+kx)*lanes+o%lanes)*perCall*16] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
 					}
 				}
 			}
@@ -352,21 +508,19 @@ func (m *Model) conv4Relay() {
 // on images lo…hi−1.
 // Per image and group: dW += dY·patchesᵀ (128×169 · 169×1728, the patches packed straight from the image)
 // into the worker's partial sums,
-// and dX as the convolution of dY with the flipped weights (192×1152 · 1152×169, packed from dY).
+// and dX as the convolution of dY, padded by 1x1, with the flipped weights by conv5GradKernel
+// (conv5GradImage: dY copied into 8 blocks of 16 channels of 15x15 pixels, 12 output blocks).
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
-		inSize   = 32448 // 192x13x13
-		outSize  = 21632 // 128x13x13
-		groups   = 1
-		rows     = 128    // output channels per group: the GEMM's M
-		cols     = 169    // output pixels 13x13: its N
-		depth    = 1728   // values per patch, 192x3x3: its K
-		inGroup  = 32448  // input values per group
-		dw       = 724544 // the weights' gradient in the partial sums
-		db       = 945728 // the bias's
-		window   = 9      // kernel pixels, 3x3
-		gIn      = 192    // input channels per group: the transposed GEMM's M
-		inPixels = 169    // input pixels 13x13: its N
+		inSize  = 32448 // 192x13x13
+		outSize = 21632 // 128x13x13
+		groups  = 1
+		rows    = 128    // output channels per group: the GEMM's M
+		cols    = 169    // output pixels 13x13: its N
+		depth   = 1728   // values per patch, 192x3x3: its K
+		inGroup = 32448  // input values per group
+		dw      = 724544 // the weights' gradient in the partial sums
+		db      = 945728 // the bias's
 	)
 	in, dy := m.buf[5][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[6][:m.n*outSize]
@@ -389,35 +543,89 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
 				Acc: true,
 			})
-			// dX = flipped weights · dY's patches
-			m.multiply(worker, runtime.Product{
-				M: gIn, N: inPixels, K: rows * window,
-				A: runtime.Dense(m.conv5Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
-				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv5Transposed),
-				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
-			})
+		}
+		// dX: the convolution of dY with the flipped weights.
+		m.conv5GradImage(worker, g, d)
+	}
+}
+
+// conv5GradImage computes one image of conv5's input gradient: src (128x13x13) into dst (192x13x13).
+func (m *Model) conv5GradImage(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 1, 128, 192 // channels per group
+		inH, inW, pixels         = 13, 13, 169
+		ph, pw                   = 1, 1             // the padding
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		inCopy, outCopy          = 28800, 32448     // one group's copies
+		items                    = 39               // kernel calls: 1 groups × 3 calls × 13 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
+			}
+		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.conv5GradRows)
+	} else {
+		m.conv5GradRows(worker, 0, items)
+	}
+	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
 		}
 	}
 }
 
-// conv5Transposed is the geometry of conv5's input gradient as a convolution of its output gradient:
-// 128 channels of 13x13, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 13x13.
-var conv5Transposed = runtime.Conv{C: 128, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
+// conv5GradRows runs conv5GradKernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
+// (u/13%3)·4… of group u/39. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) conv5GradRows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 1, 3, 13, 13
+		sh, row                   = 1, 240 // the stride, and a row of the input copy
+		inCopy, outCopy           = 28800, 32448
+		callBlocks, callWeights   = 10816, 73728 // one call's output blocks and weights
+		biases                    = 221184       // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv5Relaid
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		conv5GradKernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+	}
+}
 
-// conv5Relay lays out conv5's weights for its input gradient, flipped with their channels swapped:
-// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+// conv5Relay lays out conv5's weights for conv5GradKernel, flipped with their channels swapped,
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]
+// [4 blocks of c][16 channels], zero for channels beyond the group's; then zero biases.
 func (m *Model) conv5Relay() {
 	const (
-		groups, gIn, gOut = 1, 192, 128
-		kh, kw            = 3, 3
+		groups, gIn, gOut     = 1, 192, 128
+		kh, kw                = 3, 3
+		lanes, perCall, calls = 16, 4, 3
+		callWeights           = 73728
 	)
-	w, f := m.conv5Weight, m.conv5Relaid
+	w, p := m.conv5Weight, m.conv5Relaid
+	clear(p)
 	for gr := 0; gr < groups; gr++ {
-		for o := 0; o < gOut; o++ {
-			for c := 0; c < gIn; c++ {
+		for c := 0; c < gIn; c++ {
+			at := (gr*calls+c/16/perCall)*callWeights + c/16%perCall*16 + c%16
+			for o := 0; o < gOut; o++ {
 				for ky := 0; ky < kh; ky++ {
 					for kx := 0; kx < kw; kx++ {
-						f[(((gr*gIn+c)*gOut+o)*kh+ky)*kw+kx] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
+						p[at+(((o/lanes*kh+ky)*kw+kx)*lanes+o%lanes)*perCall*16] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
 					}
 				}
 			}

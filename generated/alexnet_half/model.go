@@ -153,9 +153,13 @@ type kernels struct {
 	fc6DropoutBackward   func(worker, lo, hi int)
 	conv1Rows            func(worker, lo, hi int)
 	conv2Rows            func(worker, lo, hi int)
+	conv2GradRows        func(worker, lo, hi int)
 	conv3Rows            func(worker, lo, hi int)
+	conv3GradRows        func(worker, lo, hi int)
 	conv4Rows            func(worker, lo, hi int)
+	conv4GradRows        func(worker, lo, hi int)
 	conv5Rows            func(worker, lo, hi int)
+	conv5GradRows        func(worker, lo, hi int)
 	lossBackward         func(worker, lo, hi int)
 	sgd                  func(worker, lo, hi int)
 }
@@ -169,13 +173,13 @@ func New() *Model {
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = make([]float32, 17472)
-	m.conv2Relaid = make([]float32, 153600)
+	m.conv2Relaid = make([]float32, 153648)
 	m.conv2Packed = make([]float32, 153728)
-	m.conv3Relaid = make([]float32, 221184)
+	m.conv3Relaid = make([]float32, 221312)
 	m.conv3Packed = make([]float32, 221376)
-	m.conv4Relaid = make([]float32, 331776)
+	m.conv4Relaid = make([]float32, 331968)
 	m.conv4Packed = make([]float32, 331968)
-	m.conv5Relaid = make([]float32, 221184)
+	m.conv5Relaid = make([]float32, 221376)
 	m.conv5Packed = make([]float32, 221312)
 	m.conv1Weight = make([]float32, 17424)
 	m.conv1Bias = make([]float32, 48)
@@ -238,15 +242,19 @@ func NewSeeded(seed uint64) *Model {
 		conv1Rows:            m.conv1Rows,
 		conv2:                m.conv2,
 		conv2Backward:        m.conv2Backward,
+		conv2GradRows:        m.conv2GradRows,
 		conv2Rows:            m.conv2Rows,
 		conv3:                m.conv3,
 		conv3Backward:        m.conv3Backward,
+		conv3GradRows:        m.conv3GradRows,
 		conv3Rows:            m.conv3Rows,
 		conv4:                m.conv4,
 		conv4Backward:        m.conv4Backward,
+		conv4GradRows:        m.conv4GradRows,
 		conv4Rows:            m.conv4Rows,
 		conv5:                m.conv5,
 		conv5Backward:        m.conv5Backward,
+		conv5GradRows:        m.conv5GradRows,
 		conv5Rows:            m.conv5Rows,
 		fc6Dropout:           m.fc6Dropout,
 		fc6DropoutBackward:   m.fc6DropoutBackward,

@@ -13,11 +13,23 @@ func conv1Kernel(out, in, w, bias []float32) { conv1KernelGo(out, in, w, bias) }
 // conv2Kernel is conv2KernelGo in this build.
 func conv2Kernel(out, in, w, bias []float32) { conv2KernelGo(out, in, w, bias) }
 
+// conv2GradKernel is conv2GradKernelGo in this build.
+func conv2GradKernel(out, in, w, bias []float32) { conv2GradKernelGo(out, in, w, bias) }
+
 // conv3Kernel is conv3KernelGo in this build.
 func conv3Kernel(out, in, w, bias []float32) { conv3KernelGo(out, in, w, bias) }
+
+// conv3GradKernel is conv3GradKernelGo in this build.
+func conv3GradKernel(out, in, w, bias []float32) { conv3GradKernelGo(out, in, w, bias) }
 
 // conv4Kernel is conv4KernelGo in this build.
 func conv4Kernel(out, in, w, bias []float32) { conv4KernelGo(out, in, w, bias) }
 
+// conv4GradKernel is conv4GradKernelGo in this build.
+func conv4GradKernel(out, in, w, bias []float32) { conv4GradKernelGo(out, in, w, bias) }
+
 // conv5Kernel is conv5KernelGo in this build.
 func conv5Kernel(out, in, w, bias []float32) { conv5KernelGo(out, in, w, bias) }
+
+// conv5GradKernel is conv5GradKernelGo in this build.
+func conv5GradKernel(out, in, w, bias []float32) { conv5GradKernelGo(out, in, w, bias) }

@@ -54,6 +54,31 @@ func conv2KernelGo(out, in, w, bias []float32) {
 	}
 }
 
+// conv2GradKernelGo is the pure-Go twin of conv2GradKernelAVX512 and conv2GradKernelAVX2: with out of at least 35424 values, in 171616,
+// w 307200 and bias 64, it computes the input gradient of conv2 (specs/alexnet_torchvision.net:30) from its output gradient, one row. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv2GradKernelGo(out, in, w, bias []float32) {
+	var acc [64]float32
+	for ox := 0; ox < 27; ox++ {
+		copy(acc[:], bias[:64])
+		for cb := 0; cb < 12; cb++ {
+			for kh := 0; kh < 5; kh++ {
+				for kw := 0; kw < 5; kw++ {
+					for c := 0; c < 16; c++ {
+						x := in[cb*15376+kh*496+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*5+kh)*5+kw)*16+c)*64:][:64]
+						for j, v := range wr {
+							acc[j] += x * v
+						}
+					}
+				}
+			}
+		}
+		for j := range acc {
+			out[j/16*11664+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
 // conv3KernelGo is the pure-Go twin of conv3KernelAVX512 and conv3KernelAVX2: with out of at least 8320 values, in 40320,
 // w 110592 and bias 64, it computes conv3 + conv3.relu (specs/alexnet_torchvision.net:33), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv3KernelGo(out, in, w, bias []float32) {
@@ -75,6 +100,31 @@ func conv3KernelGo(out, in, w, bias []float32) {
 		}
 		for j := range acc {
 			acc[j] = max(acc[j], 0)
+			out[j/16*2704+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv3GradKernelGo is the pure-Go twin of conv3GradKernelAVX512 and conv3GradKernelAVX2: with out of at least 8320 values, in 83520,
+// w 221184 and bias 64, it computes the input gradient of conv3 (specs/alexnet_torchvision.net:33) from its output gradient, one row. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv3GradKernelGo(out, in, w, bias []float32) {
+	var acc [64]float32
+	for ox := 0; ox < 13; ox++ {
+		copy(acc[:], bias[:64])
+		for cb := 0; cb < 24; cb++ {
+			for kh := 0; kh < 3; kh++ {
+				for kw := 0; kw < 3; kw++ {
+					for c := 0; c < 16; c++ {
+						x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*3+kh)*3+kw)*16+c)*64:][:64]
+						for j, v := range wr {
+							acc[j] += x * v
+						}
+					}
+				}
+			}
+		}
+		for j := range acc {
 			out[j/16*2704+ox*16+j%16] = acc[j]
 		}
 	}
@@ -106,6 +156,31 @@ func conv4KernelGo(out, in, w, bias []float32) {
 	}
 }
 
+// conv4GradKernelGo is the pure-Go twin of conv4GradKernelAVX512 and conv4GradKernelAVX2: with out of at least 8320 values, in 54720,
+// w 147456 and bias 64, it computes the input gradient of conv4 (specs/alexnet_torchvision.net:35) from its output gradient, one row. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv4GradKernelGo(out, in, w, bias []float32) {
+	var acc [64]float32
+	for ox := 0; ox < 13; ox++ {
+		copy(acc[:], bias[:64])
+		for cb := 0; cb < 16; cb++ {
+			for kh := 0; kh < 3; kh++ {
+				for kw := 0; kw < 3; kw++ {
+					for c := 0; c < 16; c++ {
+						x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*3+kh)*3+kw)*16+c)*64:][:64]
+						for j, v := range wr {
+							acc[j] += x * v
+						}
+					}
+				}
+			}
+		}
+		for j := range acc {
+			out[j/16*2704+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
 // conv5KernelGo is the pure-Go twin of conv5KernelAVX512 and conv5KernelAVX2: with out of at least 8320 values, in 54720,
 // w 147456 and bias 64, it computes conv5 + conv5.relu (specs/alexnet_torchvision.net:37), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv5KernelGo(out, in, w, bias []float32) {
@@ -127,6 +202,31 @@ func conv5KernelGo(out, in, w, bias []float32) {
 		}
 		for j := range acc {
 			acc[j] = max(acc[j], 0)
+			out[j/16*2704+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv5GradKernelGo is the pure-Go twin of conv5GradKernelAVX512 and conv5GradKernelAVX2: with out of at least 8320 values, in 54720,
+// w 147456 and bias 64, it computes the input gradient of conv5 (specs/alexnet_torchvision.net:37) from its output gradient, one row. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv5GradKernelGo(out, in, w, bias []float32) {
+	var acc [64]float32
+	for ox := 0; ox < 13; ox++ {
+		copy(acc[:], bias[:64])
+		for cb := 0; cb < 16; cb++ {
+			for kh := 0; kh < 3; kh++ {
+				for kw := 0; kw < 3; kw++ {
+					for c := 0; c < 16; c++ {
+						x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*3+kh)*3+kw)*16+c)*64:][:64]
+						for j, v := range wr {
+							acc[j] += x * v
+						}
+					}
+				}
+			}
+		}
+		for j := range acc {
 			out[j/16*2704+ox*16+j%16] = acc[j]
 		}
 	}

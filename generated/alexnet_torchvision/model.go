@@ -160,9 +160,13 @@ type kernels struct {
 	fc6DropoutBackward   func(worker, lo, hi int)
 	conv1Rows            func(worker, lo, hi int)
 	conv2Rows            func(worker, lo, hi int)
+	conv2GradRows        func(worker, lo, hi int)
 	conv3Rows            func(worker, lo, hi int)
+	conv3GradRows        func(worker, lo, hi int)
 	conv4Rows            func(worker, lo, hi int)
+	conv4GradRows        func(worker, lo, hi int)
 	conv5Rows            func(worker, lo, hi int)
+	conv5GradRows        func(worker, lo, hi int)
 	lossBackward         func(worker, lo, hi int)
 	sgd                  func(worker, lo, hi int)
 }
@@ -176,13 +180,13 @@ func New() *Model {
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = make([]float32, 23296)
-	m.conv2Relaid = make([]float32, 307200)
+	m.conv2Relaid = make([]float32, 307264)
 	m.conv2Packed = make([]float32, 307392)
-	m.conv3Relaid = make([]float32, 663552)
+	m.conv3Relaid = make([]float32, 663744)
 	m.conv3Packed = make([]float32, 663936)
-	m.conv4Relaid = make([]float32, 884736)
+	m.conv4Relaid = make([]float32, 885120)
 	m.conv4Packed = make([]float32, 884992)
-	m.conv5Relaid = make([]float32, 589824)
+	m.conv5Relaid = make([]float32, 590080)
 	m.conv5Packed = make([]float32, 590080)
 	m.conv1Weight = make([]float32, 23232)
 	m.conv1Bias = make([]float32, 64)
@@ -245,15 +249,19 @@ func NewSeeded(seed uint64) *Model {
 		conv1Rows:            m.conv1Rows,
 		conv2:                m.conv2,
 		conv2Backward:        m.conv2Backward,
+		conv2GradRows:        m.conv2GradRows,
 		conv2Rows:            m.conv2Rows,
 		conv3:                m.conv3,
 		conv3Backward:        m.conv3Backward,
+		conv3GradRows:        m.conv3GradRows,
 		conv3Rows:            m.conv3Rows,
 		conv4:                m.conv4,
 		conv4Backward:        m.conv4Backward,
+		conv4GradRows:        m.conv4GradRows,
 		conv4Rows:            m.conv4Rows,
 		conv5:                m.conv5,
 		conv5Backward:        m.conv5Backward,
+		conv5GradRows:        m.conv5GradRows,
 		conv5Rows:            m.conv5Rows,
 		fc6Dropout:           m.fc6Dropout,
 		fc6DropoutBackward:   m.fc6DropoutBackward,

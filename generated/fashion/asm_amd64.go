@@ -133,3 +133,65 @@ func conv2Kernel(out, in, w, bias []float32) {
 	}
 	conv2KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
+
+// conv2GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 12; ox++ {
+//		for b := 0; b < 1; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 3; cb++ {
+//					for kh := 0; kh < 3; kh++ {
+//						for kw := 0; kw < 3; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*3136+kh*224+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*1+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*2304+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2GradKernelAVX512(out, in, w, bias *float32)
+
+// conv2GradKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 12; ox++ {
+//		for b := 0; b < 1; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 3; cb++ {
+//					for kh := 0; kh < 3; kh++ {
+//						for kw := 0; kw < 3; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*3136+kh*224+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*1+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*2304+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2GradKernelAVX2(out, in, w, bias *float32)
+
+// conv2GradKernel is conv2GradKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2GradKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv2GradKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[191], in[6943], w[6911], bias[15] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2GradKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv2GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}

@@ -7,2418 +7,2389 @@
 // func conv1KernelAVX512(out, in, w, bias *float32)
 //
 // conv1 + conv1.relu (specs/fashion.net:38), one output row: a row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
-// and 2 block(s) at a time. DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
-// output, R13 its input; R8 the input block and R9 the kernel row loops, R10 the block's
-// input, R11 the row's, R12 the weights. Z0…Z23 accumulators, then the weight vectors of
-// one input position and channel, then the input broadcasts.
+// and 2 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
+// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
+// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
+// position and channel, then the input broadcasts.
 TEXT ·conv1KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	MOVQ SI, R13
+	VMOVUPS (CX), Z0                                // block 0's bias
+	VMOVUPS 64(CX), Z1                              // block 1's bias
+	MOVQ DI, BX
+	MOVQ $24, AX
+conv1KernelAVX512_bias:
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 36864(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ conv1KernelAVX512_bias
+	MOVQ SI, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX512_block:
+	MOVQ R10, R11
+	MOVQ $5, R9                                     // kernel rows
+conv1KernelAVX512_row:
+	MOVQ R11, R13
 	MOVQ DI, BX
 	MOVQ $2, AX                                     // 2 tiles of 12 pixels
 conv1KernelAVX512_tiles:
 
 	// a tile of 12 pixels, output blocks 0…1
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	VMOVAPS Z0, Z2
-	VMOVAPS Z1, Z3
-	VMOVAPS Z0, Z4
-	VMOVAPS Z1, Z5
-	VMOVAPS Z0, Z6
-	VMOVAPS Z1, Z7
-	VMOVAPS Z0, Z8
-	VMOVAPS Z1, Z9
-	VMOVAPS Z0, Z10
-	VMOVAPS Z1, Z11
-	VMOVAPS Z0, Z12
-	VMOVAPS Z1, Z13
-	VMOVAPS Z0, Z14
-	VMOVAPS Z1, Z15
-	VMOVAPS Z0, Z16
-	VMOVAPS Z1, Z17
-	VMOVAPS Z0, Z18
-	VMOVAPS Z1, Z19
-	VMOVAPS Z0, Z20
-	VMOVAPS Z1, Z21
-	VMOVAPS Z0, Z22
-	VMOVAPS Z1, Z23
-	MOVQ R13, R10
-	LEAQ (DX), R12
-	MOVQ $1, R8                                     // input blocks
-conv1KernelAVX512_full0_block:
-	MOVQ R10, R11
-	MOVQ $5, R9                                     // kernel rows
-conv1KernelAVX512_full0_row:
+	VMOVUPS (BX), Z0
+	VMOVUPS 36864(BX), Z1
+	VMOVUPS 64(BX), Z2
+	VMOVUPS 36928(BX), Z3
+	VMOVUPS 128(BX), Z4
+	VMOVUPS 36992(BX), Z5
+	VMOVUPS 192(BX), Z6
+	VMOVUPS 37056(BX), Z7
+	VMOVUPS 256(BX), Z8
+	VMOVUPS 37120(BX), Z9
+	VMOVUPS 320(BX), Z10
+	VMOVUPS 37184(BX), Z11
+	VMOVUPS 384(BX), Z12
+	VMOVUPS 37248(BX), Z13
+	VMOVUPS 448(BX), Z14
+	VMOVUPS 37312(BX), Z15
+	VMOVUPS 512(BX), Z16
+	VMOVUPS 37376(BX), Z17
+	VMOVUPS 576(BX), Z18
+	VMOVUPS 37440(BX), Z19
+	VMOVUPS 640(BX), Z20
+	VMOVUPS 37504(BX), Z21
+	VMOVUPS 704(BX), Z22
+	VMOVUPS 37568(BX), Z23
 	VMOVUPS (R12), Z24
 	VMOVUPS 64(R12), Z25
-	VBROADCASTSS (R11), Z26                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R13), Z26                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 4(R11), Z27                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 4(R13), Z27                        // kw 0, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 8(R11), Z28                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 8(R13), Z28                        // kw 0, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 12(R11), Z29                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 12(R13), Z29                       // kw 0, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 16(R11), Z30                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 16(R13), Z30                       // kw 0, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 20(R11), Z31                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 20(R13), Z31                       // kw 0, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 24(R11), Z26                       // kw 0, c 0, pixel 6
+	VBROADCASTSS 24(R13), Z26                       // kw 0, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 28(R11), Z27                       // kw 0, c 0, pixel 7
+	VBROADCASTSS 28(R13), Z27                       // kw 0, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 32(R11), Z28                       // kw 0, c 0, pixel 8
+	VBROADCASTSS 32(R13), Z28                       // kw 0, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 36(R11), Z29                       // kw 0, c 0, pixel 9
+	VBROADCASTSS 36(R13), Z29                       // kw 0, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 40(R11), Z30                       // kw 0, c 0, pixel 10
+	VBROADCASTSS 40(R13), Z30                       // kw 0, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 44(R11), Z31                       // kw 0, c 0, pixel 11
+	VBROADCASTSS 44(R13), Z31                       // kw 0, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 128(R12), Z24
 	VMOVUPS 192(R12), Z25
-	VBROADCASTSS 4(R11), Z26                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R13), Z26                        // kw 1, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8(R11), Z27                        // kw 1, c 0, pixel 1
+	VBROADCASTSS 8(R13), Z27                        // kw 1, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 12(R11), Z28                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 12(R13), Z28                       // kw 1, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 16(R11), Z29                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 16(R13), Z29                       // kw 1, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 20(R11), Z30                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 20(R13), Z30                       // kw 1, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 24(R11), Z31                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 24(R13), Z31                       // kw 1, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 28(R11), Z26                       // kw 1, c 0, pixel 6
+	VBROADCASTSS 28(R13), Z26                       // kw 1, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 32(R11), Z27                       // kw 1, c 0, pixel 7
+	VBROADCASTSS 32(R13), Z27                       // kw 1, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 36(R11), Z28                       // kw 1, c 0, pixel 8
+	VBROADCASTSS 36(R13), Z28                       // kw 1, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 40(R11), Z29                       // kw 1, c 0, pixel 9
+	VBROADCASTSS 40(R13), Z29                       // kw 1, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 44(R11), Z30                       // kw 1, c 0, pixel 10
+	VBROADCASTSS 44(R13), Z30                       // kw 1, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 48(R11), Z31                       // kw 1, c 0, pixel 11
+	VBROADCASTSS 48(R13), Z31                       // kw 1, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 256(R12), Z24
 	VMOVUPS 320(R12), Z25
-	VBROADCASTSS 8(R11), Z26                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R13), Z26                        // kw 2, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 12(R11), Z27                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 12(R13), Z27                       // kw 2, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16(R11), Z28                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 16(R13), Z28                       // kw 2, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 20(R11), Z29                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 20(R13), Z29                       // kw 2, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 24(R11), Z30                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 24(R13), Z30                       // kw 2, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 28(R11), Z31                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 28(R13), Z31                       // kw 2, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 32(R11), Z26                       // kw 2, c 0, pixel 6
+	VBROADCASTSS 32(R13), Z26                       // kw 2, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 36(R11), Z27                       // kw 2, c 0, pixel 7
+	VBROADCASTSS 36(R13), Z27                       // kw 2, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 40(R11), Z28                       // kw 2, c 0, pixel 8
+	VBROADCASTSS 40(R13), Z28                       // kw 2, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 44(R11), Z29                       // kw 2, c 0, pixel 9
+	VBROADCASTSS 44(R13), Z29                       // kw 2, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 48(R11), Z30                       // kw 2, c 0, pixel 10
+	VBROADCASTSS 48(R13), Z30                       // kw 2, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 52(R11), Z31                       // kw 2, c 0, pixel 11
+	VBROADCASTSS 52(R13), Z31                       // kw 2, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 384(R12), Z24
 	VMOVUPS 448(R12), Z25
-	VBROADCASTSS 12(R11), Z26                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R13), Z26                       // kw 3, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 16(R11), Z27                       // kw 3, c 0, pixel 1
+	VBROADCASTSS 16(R13), Z27                       // kw 3, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 20(R11), Z28                       // kw 3, c 0, pixel 2
+	VBROADCASTSS 20(R13), Z28                       // kw 3, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24(R11), Z29                       // kw 3, c 0, pixel 3
+	VBROADCASTSS 24(R13), Z29                       // kw 3, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 28(R11), Z30                       // kw 3, c 0, pixel 4
+	VBROADCASTSS 28(R13), Z30                       // kw 3, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 32(R11), Z31                       // kw 3, c 0, pixel 5
+	VBROADCASTSS 32(R13), Z31                       // kw 3, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 36(R11), Z26                       // kw 3, c 0, pixel 6
+	VBROADCASTSS 36(R13), Z26                       // kw 3, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 40(R11), Z27                       // kw 3, c 0, pixel 7
+	VBROADCASTSS 40(R13), Z27                       // kw 3, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 44(R11), Z28                       // kw 3, c 0, pixel 8
+	VBROADCASTSS 44(R13), Z28                       // kw 3, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 48(R11), Z29                       // kw 3, c 0, pixel 9
+	VBROADCASTSS 48(R13), Z29                       // kw 3, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 52(R11), Z30                       // kw 3, c 0, pixel 10
+	VBROADCASTSS 52(R13), Z30                       // kw 3, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 56(R11), Z31                       // kw 3, c 0, pixel 11
+	VBROADCASTSS 56(R13), Z31                       // kw 3, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 512(R12), Z24
 	VMOVUPS 576(R12), Z25
-	VBROADCASTSS 16(R11), Z26                       // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R13), Z26                       // kw 4, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 20(R11), Z27                       // kw 4, c 0, pixel 1
+	VBROADCASTSS 20(R13), Z27                       // kw 4, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 24(R11), Z28                       // kw 4, c 0, pixel 2
+	VBROADCASTSS 24(R13), Z28                       // kw 4, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 28(R11), Z29                       // kw 4, c 0, pixel 3
+	VBROADCASTSS 28(R13), Z29                       // kw 4, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32(R11), Z30                       // kw 4, c 0, pixel 4
+	VBROADCASTSS 32(R13), Z30                       // kw 4, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 36(R11), Z31                       // kw 4, c 0, pixel 5
+	VBROADCASTSS 36(R13), Z31                       // kw 4, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 40(R11), Z26                       // kw 4, c 0, pixel 6
+	VBROADCASTSS 40(R13), Z26                       // kw 4, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 44(R11), Z27                       // kw 4, c 0, pixel 7
+	VBROADCASTSS 44(R13), Z27                       // kw 4, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 48(R11), Z28                       // kw 4, c 0, pixel 8
+	VBROADCASTSS 48(R13), Z28                       // kw 4, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 52(R11), Z29                       // kw 4, c 0, pixel 9
+	VBROADCASTSS 52(R13), Z29                       // kw 4, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 56(R11), Z30                       // kw 4, c 0, pixel 10
+	VBROADCASTSS 56(R13), Z30                       // kw 4, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 60(R11), Z31                       // kw 4, c 0, pixel 11
+	VBROADCASTSS 60(R13), Z31                       // kw 4, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
-	ADDQ $112, R11                                  // next kernel row
-	ADDQ $640, R12
-	DECQ R9
-	JNZ conv1KernelAVX512_full0_row
-	ADDQ $3136, R10                                 // next input block
-	DECQ R8
-	JNZ conv1KernelAVX512_full0_block
-	VPXORD Z26, Z26, Z26                            // zero, for the ReLU
-	VMAXPS Z0, Z26, Z0
 	VMOVUPS Z0, (BX)
-	VMAXPS Z1, Z26, Z1
 	VMOVUPS Z1, 36864(BX)
-	VMAXPS Z2, Z26, Z2
 	VMOVUPS Z2, 64(BX)
-	VMAXPS Z3, Z26, Z3
 	VMOVUPS Z3, 36928(BX)
-	VMAXPS Z4, Z26, Z4
 	VMOVUPS Z4, 128(BX)
-	VMAXPS Z5, Z26, Z5
 	VMOVUPS Z5, 36992(BX)
-	VMAXPS Z6, Z26, Z6
 	VMOVUPS Z6, 192(BX)
-	VMAXPS Z7, Z26, Z7
 	VMOVUPS Z7, 37056(BX)
-	VMAXPS Z8, Z26, Z8
 	VMOVUPS Z8, 256(BX)
-	VMAXPS Z9, Z26, Z9
 	VMOVUPS Z9, 37120(BX)
-	VMAXPS Z10, Z26, Z10
 	VMOVUPS Z10, 320(BX)
-	VMAXPS Z11, Z26, Z11
 	VMOVUPS Z11, 37184(BX)
-	VMAXPS Z12, Z26, Z12
 	VMOVUPS Z12, 384(BX)
-	VMAXPS Z13, Z26, Z13
 	VMOVUPS Z13, 37248(BX)
-	VMAXPS Z14, Z26, Z14
 	VMOVUPS Z14, 448(BX)
-	VMAXPS Z15, Z26, Z15
 	VMOVUPS Z15, 37312(BX)
-	VMAXPS Z16, Z26, Z16
 	VMOVUPS Z16, 512(BX)
-	VMAXPS Z17, Z26, Z17
 	VMOVUPS Z17, 37376(BX)
-	VMAXPS Z18, Z26, Z18
 	VMOVUPS Z18, 576(BX)
-	VMAXPS Z19, Z26, Z19
 	VMOVUPS Z19, 37440(BX)
-	VMAXPS Z20, Z26, Z20
 	VMOVUPS Z20, 640(BX)
-	VMAXPS Z21, Z26, Z21
 	VMOVUPS Z21, 37504(BX)
-	VMAXPS Z22, Z26, Z22
 	VMOVUPS Z22, 704(BX)
-	VMAXPS Z23, Z26, Z23
 	VMOVUPS Z23, 37568(BX)
 	ADDQ $48, R13                                   // next tile
 	ADDQ $768, BX
 	DECQ AX
 	JNZ conv1KernelAVX512_tiles
+	ADDQ $112, R11                                  // next kernel row
+	ADDQ $640, R12
+	DECQ R9
+	JNZ conv1KernelAVX512_row
+	ADDQ $3136, R10                                 // next input block
+	DECQ R8
+	JNZ conv1KernelAVX512_block
+	VPXORD Z0, Z0, Z0                               // zero, for the ReLU
+	MOVQ DI, BX
+	MOVQ $24, AX
+conv1KernelAVX512_relu:
+	VMOVUPS (BX), Z1
+	VMAXPS Z1, Z0, Z1
+	VMOVUPS Z1, (BX)
+	VMOVUPS 36864(BX), Z2
+	VMAXPS Z2, Z0, Z2
+	VMOVUPS Z2, 36864(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ conv1KernelAVX512_relu
 	VZEROUPPER
 	RET
 
 // func conv1KernelAVX2(out, in, w, bias *float32)
 //
 // conv1 + conv1.relu (specs/fashion.net:38), one output row: a row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time. DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
-// output, R13 its input; R8 the input block and R9 the kernel row loops, R10 the block's
-// input, R11 the row's, R12 the weights. Y0…Y11 accumulators, then the weight vectors of
-// one input position and channel, then the input broadcasts.
+// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
+// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
+// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
+// position and channel, then the input broadcasts.
 TEXT ·conv1KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	MOVQ SI, R13
+	VMOVUPS (CX), Y0                                // block 0's bias
+	VMOVUPS 32(CX), Y1                              // block 0's bias
+	VMOVUPS 64(CX), Y2                              // block 1's bias
+	VMOVUPS 96(CX), Y3                              // block 1's bias
+	MOVQ DI, BX
+	MOVQ $24, AX
+conv1KernelAVX2_bias:
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 36864(BX)
+	VMOVUPS Y3, 36896(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ conv1KernelAVX2_bias
+	MOVQ SI, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX2_block:
+	MOVQ R10, R11
+	MOVQ $5, R9                                     // kernel rows
+conv1KernelAVX2_row:
+	MOVQ R11, R13
 	MOVQ DI, BX
 	MOVQ $4, AX                                     // 4 tiles of 6 pixels
 conv1KernelAVX2_tiles:
 
 	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVAPS Y0, Y2
-	VMOVAPS Y1, Y3
-	VMOVAPS Y0, Y4
-	VMOVAPS Y1, Y5
-	VMOVAPS Y0, Y6
-	VMOVAPS Y1, Y7
-	VMOVAPS Y0, Y8
-	VMOVAPS Y1, Y9
-	VMOVAPS Y0, Y10
-	VMOVAPS Y1, Y11
-	MOVQ R13, R10
-	LEAQ (DX), R12
-	MOVQ $1, R8                                     // input blocks
-conv1KernelAVX2_full0_block:
-	MOVQ R10, R11
-	MOVQ $5, R9                                     // kernel rows
-conv1KernelAVX2_full0_row:
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+	VMOVUPS 64(BX), Y2
+	VMOVUPS 96(BX), Y3
+	VMOVUPS 128(BX), Y4
+	VMOVUPS 160(BX), Y5
+	VMOVUPS 192(BX), Y6
+	VMOVUPS 224(BX), Y7
+	VMOVUPS 256(BX), Y8
+	VMOVUPS 288(BX), Y9
+	VMOVUPS 320(BX), Y10
+	VMOVUPS 352(BX), Y11
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R11), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 4(R11), Y15                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 4(R13), Y15                        // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 8(R11), Y14                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 8(R13), Y14                        // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 12(R11), Y15                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 12(R13), Y15                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 16(R11), Y14                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 16(R13), Y14                       // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 20(R11), Y15                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 20(R13), Y15                       // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS 4(R11), Y14                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R13), Y14                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8(R11), Y15                        // kw 1, c 0, pixel 1
+	VBROADCASTSS 8(R13), Y15                        // kw 1, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 12(R11), Y14                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 12(R13), Y14                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 16(R11), Y15                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 16(R13), Y15                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 20(R11), Y14                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 20(R13), Y14                       // kw 1, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 24(R11), Y15                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 24(R13), Y15                       // kw 1, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 8(R11), Y14                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R13), Y14                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 12(R11), Y15                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 12(R13), Y15                       // kw 2, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16(R11), Y14                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 16(R13), Y14                       // kw 2, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 20(R11), Y15                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 20(R13), Y15                       // kw 2, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 24(R11), Y14                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 24(R13), Y14                       // kw 2, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 28(R11), Y15                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 28(R13), Y15                       // kw 2, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 12(R11), Y14                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R13), Y14                       // kw 3, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 16(R11), Y15                       // kw 3, c 0, pixel 1
+	VBROADCASTSS 16(R13), Y15                       // kw 3, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 20(R11), Y14                       // kw 3, c 0, pixel 2
+	VBROADCASTSS 20(R13), Y14                       // kw 3, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24(R11), Y15                       // kw 3, c 0, pixel 3
+	VBROADCASTSS 24(R13), Y15                       // kw 3, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 28(R11), Y14                       // kw 3, c 0, pixel 4
+	VBROADCASTSS 28(R13), Y14                       // kw 3, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 32(R11), Y15                       // kw 3, c 0, pixel 5
+	VBROADCASTSS 32(R13), Y15                       // kw 3, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 16(R11), Y14                       // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R13), Y14                       // kw 4, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 20(R11), Y15                       // kw 4, c 0, pixel 1
+	VBROADCASTSS 20(R13), Y15                       // kw 4, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 24(R11), Y14                       // kw 4, c 0, pixel 2
+	VBROADCASTSS 24(R13), Y14                       // kw 4, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 28(R11), Y15                       // kw 4, c 0, pixel 3
+	VBROADCASTSS 28(R13), Y15                       // kw 4, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32(R11), Y14                       // kw 4, c 0, pixel 4
+	VBROADCASTSS 32(R13), Y14                       // kw 4, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 36(R11), Y15                       // kw 4, c 0, pixel 5
+	VBROADCASTSS 36(R13), Y15                       // kw 4, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $112, R11                                  // next kernel row
-	ADDQ $640, R12
-	DECQ R9
-	JNZ conv1KernelAVX2_full0_row
-	ADDQ $3136, R10                                 // next input block
-	DECQ R8
-	JNZ conv1KernelAVX2_full0_block
-	VXORPS Y14, Y14, Y14                            // zero, for the ReLU
-	VMAXPS Y0, Y14, Y0
 	VMOVUPS Y0, (BX)
-	VMAXPS Y1, Y14, Y1
 	VMOVUPS Y1, 32(BX)
-	VMAXPS Y2, Y14, Y2
 	VMOVUPS Y2, 64(BX)
-	VMAXPS Y3, Y14, Y3
 	VMOVUPS Y3, 96(BX)
-	VMAXPS Y4, Y14, Y4
 	VMOVUPS Y4, 128(BX)
-	VMAXPS Y5, Y14, Y5
 	VMOVUPS Y5, 160(BX)
-	VMAXPS Y6, Y14, Y6
 	VMOVUPS Y6, 192(BX)
-	VMAXPS Y7, Y14, Y7
 	VMOVUPS Y7, 224(BX)
-	VMAXPS Y8, Y14, Y8
 	VMOVUPS Y8, 256(BX)
-	VMAXPS Y9, Y14, Y9
 	VMOVUPS Y9, 288(BX)
-	VMAXPS Y10, Y14, Y10
 	VMOVUPS Y10, 320(BX)
-	VMAXPS Y11, Y14, Y11
 	VMOVUPS Y11, 352(BX)
 
 	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 64(CX), Y0                              // block 1's bias
-	VMOVUPS 96(CX), Y1                              // block 1's bias
-	VMOVAPS Y0, Y2
-	VMOVAPS Y1, Y3
-	VMOVAPS Y0, Y4
-	VMOVAPS Y1, Y5
-	VMOVAPS Y0, Y6
-	VMOVAPS Y1, Y7
-	VMOVAPS Y0, Y8
-	VMOVAPS Y1, Y9
-	VMOVAPS Y0, Y10
-	VMOVAPS Y1, Y11
-	MOVQ R13, R10
-	LEAQ 64(DX), R12
-	MOVQ $1, R8                                     // input blocks
-conv1KernelAVX2_full1_block:
-	MOVQ R10, R11
-	MOVQ $5, R9                                     // kernel rows
-conv1KernelAVX2_full1_row:
-	VMOVUPS (R12), Y12
-	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R11), Y14                         // kw 0, c 0, pixel 0
+	VMOVUPS 36864(BX), Y0
+	VMOVUPS 36896(BX), Y1
+	VMOVUPS 36928(BX), Y2
+	VMOVUPS 36960(BX), Y3
+	VMOVUPS 36992(BX), Y4
+	VMOVUPS 37024(BX), Y5
+	VMOVUPS 37056(BX), Y6
+	VMOVUPS 37088(BX), Y7
+	VMOVUPS 37120(BX), Y8
+	VMOVUPS 37152(BX), Y9
+	VMOVUPS 37184(BX), Y10
+	VMOVUPS 37216(BX), Y11
+	VMOVUPS 64(R12), Y12
+	VMOVUPS 96(R12), Y13
+	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 4(R11), Y15                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 4(R13), Y15                        // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 8(R11), Y14                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 8(R13), Y14                        // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 12(R11), Y15                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 12(R13), Y15                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 16(R11), Y14                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 16(R13), Y14                       // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 20(R11), Y15                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 20(R13), Y15                       // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 128(R12), Y12
-	VMOVUPS 160(R12), Y13
-	VBROADCASTSS 4(R11), Y14                        // kw 1, c 0, pixel 0
+	VMOVUPS 192(R12), Y12
+	VMOVUPS 224(R12), Y13
+	VBROADCASTSS 4(R13), Y14                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8(R11), Y15                        // kw 1, c 0, pixel 1
+	VBROADCASTSS 8(R13), Y15                        // kw 1, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 12(R11), Y14                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 12(R13), Y14                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 16(R11), Y15                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 16(R13), Y15                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 20(R11), Y14                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 20(R13), Y14                       // kw 1, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 24(R11), Y15                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 24(R13), Y15                       // kw 1, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 256(R12), Y12
-	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 8(R11), Y14                        // kw 2, c 0, pixel 0
+	VMOVUPS 320(R12), Y12
+	VMOVUPS 352(R12), Y13
+	VBROADCASTSS 8(R13), Y14                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 12(R11), Y15                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 12(R13), Y15                       // kw 2, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16(R11), Y14                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 16(R13), Y14                       // kw 2, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 20(R11), Y15                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 20(R13), Y15                       // kw 2, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 24(R11), Y14                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 24(R13), Y14                       // kw 2, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 28(R11), Y15                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 28(R13), Y15                       // kw 2, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 384(R12), Y12
-	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 12(R11), Y14                       // kw 3, c 0, pixel 0
+	VMOVUPS 448(R12), Y12
+	VMOVUPS 480(R12), Y13
+	VBROADCASTSS 12(R13), Y14                       // kw 3, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 16(R11), Y15                       // kw 3, c 0, pixel 1
+	VBROADCASTSS 16(R13), Y15                       // kw 3, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 20(R11), Y14                       // kw 3, c 0, pixel 2
+	VBROADCASTSS 20(R13), Y14                       // kw 3, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24(R11), Y15                       // kw 3, c 0, pixel 3
+	VBROADCASTSS 24(R13), Y15                       // kw 3, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 28(R11), Y14                       // kw 3, c 0, pixel 4
+	VBROADCASTSS 28(R13), Y14                       // kw 3, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 32(R11), Y15                       // kw 3, c 0, pixel 5
+	VBROADCASTSS 32(R13), Y15                       // kw 3, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 512(R12), Y12
-	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 16(R11), Y14                       // kw 4, c 0, pixel 0
+	VMOVUPS 576(R12), Y12
+	VMOVUPS 608(R12), Y13
+	VBROADCASTSS 16(R13), Y14                       // kw 4, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 20(R11), Y15                       // kw 4, c 0, pixel 1
+	VBROADCASTSS 20(R13), Y15                       // kw 4, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 24(R11), Y14                       // kw 4, c 0, pixel 2
+	VBROADCASTSS 24(R13), Y14                       // kw 4, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 28(R11), Y15                       // kw 4, c 0, pixel 3
+	VBROADCASTSS 28(R13), Y15                       // kw 4, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32(R11), Y14                       // kw 4, c 0, pixel 4
+	VBROADCASTSS 32(R13), Y14                       // kw 4, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 36(R11), Y15                       // kw 4, c 0, pixel 5
+	VBROADCASTSS 36(R13), Y15                       // kw 4, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $112, R11                                  // next kernel row
-	ADDQ $640, R12
-	DECQ R9
-	JNZ conv1KernelAVX2_full1_row
-	ADDQ $3136, R10                                 // next input block
-	DECQ R8
-	JNZ conv1KernelAVX2_full1_block
-	VXORPS Y14, Y14, Y14                            // zero, for the ReLU
-	VMAXPS Y0, Y14, Y0
 	VMOVUPS Y0, 36864(BX)
-	VMAXPS Y1, Y14, Y1
 	VMOVUPS Y1, 36896(BX)
-	VMAXPS Y2, Y14, Y2
 	VMOVUPS Y2, 36928(BX)
-	VMAXPS Y3, Y14, Y3
 	VMOVUPS Y3, 36960(BX)
-	VMAXPS Y4, Y14, Y4
 	VMOVUPS Y4, 36992(BX)
-	VMAXPS Y5, Y14, Y5
 	VMOVUPS Y5, 37024(BX)
-	VMAXPS Y6, Y14, Y6
 	VMOVUPS Y6, 37056(BX)
-	VMAXPS Y7, Y14, Y7
 	VMOVUPS Y7, 37088(BX)
-	VMAXPS Y8, Y14, Y8
 	VMOVUPS Y8, 37120(BX)
-	VMAXPS Y9, Y14, Y9
 	VMOVUPS Y9, 37152(BX)
-	VMAXPS Y10, Y14, Y10
 	VMOVUPS Y10, 37184(BX)
-	VMAXPS Y11, Y14, Y11
 	VMOVUPS Y11, 37216(BX)
 	ADDQ $24, R13                                   // next tile
 	ADDQ $384, BX
 	DECQ AX
 	JNZ conv1KernelAVX2_tiles
+	ADDQ $112, R11                                  // next kernel row
+	ADDQ $640, R12
+	DECQ R9
+	JNZ conv1KernelAVX2_row
+	ADDQ $3136, R10                                 // next input block
+	DECQ R8
+	JNZ conv1KernelAVX2_block
+	VXORPS Y0, Y0, Y0                               // zero, for the ReLU
+	MOVQ DI, BX
+	MOVQ $24, AX
+conv1KernelAVX2_relu:
+	VMOVUPS (BX), Y1
+	VMAXPS Y1, Y0, Y1
+	VMOVUPS Y1, (BX)
+	VMOVUPS 32(BX), Y2
+	VMAXPS Y2, Y0, Y2
+	VMOVUPS Y2, 32(BX)
+	VMOVUPS 36864(BX), Y3
+	VMAXPS Y3, Y0, Y3
+	VMOVUPS Y3, 36864(BX)
+	VMOVUPS 36896(BX), Y4
+	VMAXPS Y4, Y0, Y4
+	VMOVUPS Y4, 36896(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ conv1KernelAVX2_relu
 	VZEROUPPER
 	RET
 
 // func conv2KernelAVX512(out, in, w, bias *float32)
 //
 // conv2 + conv2.relu (specs/fashion.net:42), one output row: a row of 12 output pixels, 3 blocks of 16 output channels, in tiles of 8 pixels
-// and 3 block(s) at a time. DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
-// output, R13 its input; R8 the input block and R9 the kernel row loops, R10 the block's
-// input, R11 the row's, R12 the weights. Z0…Z23 accumulators, then the weight vectors of
-// one input position and channel, then the input broadcasts.
+// and 3 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
+// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
+// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
+// position and channel, then the input broadcasts.
 TEXT ·conv2KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	MOVQ SI, R13
+	VMOVUPS (CX), Z0                                // block 0's bias
+	VMOVUPS 64(CX), Z1                              // block 1's bias
+	VMOVUPS 128(CX), Z2                             // block 2's bias
+	MOVQ DI, BX
+	MOVQ $12, AX
+conv2KernelAVX512_bias:
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 9216(BX)
+	VMOVUPS Z2, 18432(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ conv2KernelAVX512_bias
+	MOVQ SI, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv2KernelAVX512_block:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+conv2KernelAVX512_row:
+	MOVQ R11, R13
 	MOVQ DI, BX
 	MOVQ $1, AX                                     // 1 tiles of 8 pixels
 conv2KernelAVX512_tiles:
 
 	// a tile of 8 pixels, output blocks 0…2
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	VMOVUPS 128(CX), Z2                             // block 2's bias
-	VMOVAPS Z0, Z3
-	VMOVAPS Z1, Z4
-	VMOVAPS Z2, Z5
-	VMOVAPS Z0, Z6
-	VMOVAPS Z1, Z7
-	VMOVAPS Z2, Z8
-	VMOVAPS Z0, Z9
-	VMOVAPS Z1, Z10
-	VMOVAPS Z2, Z11
-	VMOVAPS Z0, Z12
-	VMOVAPS Z1, Z13
-	VMOVAPS Z2, Z14
-	VMOVAPS Z0, Z15
-	VMOVAPS Z1, Z16
-	VMOVAPS Z2, Z17
-	VMOVAPS Z0, Z18
-	VMOVAPS Z1, Z19
-	VMOVAPS Z2, Z20
-	VMOVAPS Z0, Z21
-	VMOVAPS Z1, Z22
-	VMOVAPS Z2, Z23
-	MOVQ R13, R10
-	LEAQ (DX), R12
-	MOVQ $1, R8                                     // input blocks
-conv2KernelAVX512_full0_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-conv2KernelAVX512_full0_row:
+	VMOVUPS (BX), Z0
+	VMOVUPS 9216(BX), Z1
+	VMOVUPS 18432(BX), Z2
+	VMOVUPS 64(BX), Z3
+	VMOVUPS 9280(BX), Z4
+	VMOVUPS 18496(BX), Z5
+	VMOVUPS 128(BX), Z6
+	VMOVUPS 9344(BX), Z7
+	VMOVUPS 18560(BX), Z8
+	VMOVUPS 192(BX), Z9
+	VMOVUPS 9408(BX), Z10
+	VMOVUPS 18624(BX), Z11
+	VMOVUPS 256(BX), Z12
+	VMOVUPS 9472(BX), Z13
+	VMOVUPS 18688(BX), Z14
+	VMOVUPS 320(BX), Z15
+	VMOVUPS 9536(BX), Z16
+	VMOVUPS 18752(BX), Z17
+	VMOVUPS 384(BX), Z18
+	VMOVUPS 9600(BX), Z19
+	VMOVUPS 18816(BX), Z20
+	VMOVUPS 448(BX), Z21
+	VMOVUPS 9664(BX), Z22
+	VMOVUPS 18880(BX), Z23
 	VMOVUPS (R12), Z24
 	VMOVUPS 64(R12), Z25
 	VMOVUPS 128(R12), Z26
-	VBROADCASTSS (R11), Z27                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R13), Z27                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 64(R11), Z28                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R13), Z28                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 128(R11), Z29                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R13), Z29                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 192(R11), Z30                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R13), Z30                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 256(R11), Z31                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R13), Z31                      // kw 0, c 0, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 320(R11), Z27                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R13), Z27                      // kw 0, c 0, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 384(R11), Z28                      // kw 0, c 0, pixel 6
+	VBROADCASTSS 384(R13), Z28                      // kw 0, c 0, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 448(R11), Z29                      // kw 0, c 0, pixel 7
+	VBROADCASTSS 448(R13), Z29                      // kw 0, c 0, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 192(R12), Z24
 	VMOVUPS 256(R12), Z25
 	VMOVUPS 320(R12), Z26
-	VBROADCASTSS 4(R11), Z30                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R13), Z30                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 68(R11), Z31                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R13), Z31                       // kw 0, c 1, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 132(R11), Z27                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R13), Z27                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 196(R11), Z28                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R13), Z28                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 260(R11), Z29                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R13), Z29                      // kw 0, c 1, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 324(R11), Z30                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R13), Z30                      // kw 0, c 1, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 388(R11), Z31                      // kw 0, c 1, pixel 6
+	VBROADCASTSS 388(R13), Z31                      // kw 0, c 1, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 452(R11), Z27                      // kw 0, c 1, pixel 7
+	VBROADCASTSS 452(R13), Z27                      // kw 0, c 1, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 384(R12), Z24
 	VMOVUPS 448(R12), Z25
 	VMOVUPS 512(R12), Z26
-	VBROADCASTSS 8(R11), Z28                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R13), Z28                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 72(R11), Z29                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R13), Z29                       // kw 0, c 2, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 136(R11), Z30                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R13), Z30                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 200(R11), Z31                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R13), Z31                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 264(R11), Z27                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R13), Z27                      // kw 0, c 2, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 328(R11), Z28                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R13), Z28                      // kw 0, c 2, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 392(R11), Z29                      // kw 0, c 2, pixel 6
+	VBROADCASTSS 392(R13), Z29                      // kw 0, c 2, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 456(R11), Z30                      // kw 0, c 2, pixel 7
+	VBROADCASTSS 456(R13), Z30                      // kw 0, c 2, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 576(R12), Z24
 	VMOVUPS 640(R12), Z25
 	VMOVUPS 704(R12), Z26
-	VBROADCASTSS 12(R11), Z31                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R13), Z31                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 76(R11), Z27                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R13), Z27                       // kw 0, c 3, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 140(R11), Z28                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R13), Z28                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 204(R11), Z29                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R13), Z29                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 268(R11), Z30                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R13), Z30                      // kw 0, c 3, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 332(R11), Z31                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R13), Z31                      // kw 0, c 3, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 396(R11), Z27                      // kw 0, c 3, pixel 6
+	VBROADCASTSS 396(R13), Z27                      // kw 0, c 3, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 460(R11), Z28                      // kw 0, c 3, pixel 7
+	VBROADCASTSS 460(R13), Z28                      // kw 0, c 3, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 768(R12), Z24
 	VMOVUPS 832(R12), Z25
 	VMOVUPS 896(R12), Z26
-	VBROADCASTSS 16(R11), Z29                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R13), Z29                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 80(R11), Z30                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R13), Z30                       // kw 0, c 4, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 144(R11), Z31                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R13), Z31                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 208(R11), Z27                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R13), Z27                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 272(R11), Z28                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R13), Z28                      // kw 0, c 4, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 336(R11), Z29                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R13), Z29                      // kw 0, c 4, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 400(R11), Z30                      // kw 0, c 4, pixel 6
+	VBROADCASTSS 400(R13), Z30                      // kw 0, c 4, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 464(R11), Z31                      // kw 0, c 4, pixel 7
+	VBROADCASTSS 464(R13), Z31                      // kw 0, c 4, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 960(R12), Z24
 	VMOVUPS 1024(R12), Z25
 	VMOVUPS 1088(R12), Z26
-	VBROADCASTSS 20(R11), Z27                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R13), Z27                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 84(R11), Z28                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R13), Z28                       // kw 0, c 5, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 148(R11), Z29                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R13), Z29                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 212(R11), Z30                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R13), Z30                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 276(R11), Z31                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R13), Z31                      // kw 0, c 5, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 340(R11), Z27                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R13), Z27                      // kw 0, c 5, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 404(R11), Z28                      // kw 0, c 5, pixel 6
+	VBROADCASTSS 404(R13), Z28                      // kw 0, c 5, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 468(R11), Z29                      // kw 0, c 5, pixel 7
+	VBROADCASTSS 468(R13), Z29                      // kw 0, c 5, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 1152(R12), Z24
 	VMOVUPS 1216(R12), Z25
 	VMOVUPS 1280(R12), Z26
-	VBROADCASTSS 24(R11), Z30                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R13), Z30                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 88(R11), Z31                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R13), Z31                       // kw 0, c 6, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 152(R11), Z27                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R13), Z27                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 216(R11), Z28                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R13), Z28                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 280(R11), Z29                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R13), Z29                      // kw 0, c 6, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 344(R11), Z30                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R13), Z30                      // kw 0, c 6, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 408(R11), Z31                      // kw 0, c 6, pixel 6
+	VBROADCASTSS 408(R13), Z31                      // kw 0, c 6, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 472(R11), Z27                      // kw 0, c 6, pixel 7
+	VBROADCASTSS 472(R13), Z27                      // kw 0, c 6, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 1344(R12), Z24
 	VMOVUPS 1408(R12), Z25
 	VMOVUPS 1472(R12), Z26
-	VBROADCASTSS 28(R11), Z28                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R13), Z28                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 92(R11), Z29                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R13), Z29                       // kw 0, c 7, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 156(R11), Z30                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R13), Z30                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 220(R11), Z31                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R13), Z31                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 284(R11), Z27                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R13), Z27                      // kw 0, c 7, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 348(R11), Z28                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R13), Z28                      // kw 0, c 7, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 412(R11), Z29                      // kw 0, c 7, pixel 6
+	VBROADCASTSS 412(R13), Z29                      // kw 0, c 7, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 476(R11), Z30                      // kw 0, c 7, pixel 7
+	VBROADCASTSS 476(R13), Z30                      // kw 0, c 7, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 1536(R12), Z24
 	VMOVUPS 1600(R12), Z25
 	VMOVUPS 1664(R12), Z26
-	VBROADCASTSS 32(R11), Z31                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R13), Z31                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 96(R11), Z27                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R13), Z27                       // kw 0, c 8, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 160(R11), Z28                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R13), Z28                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 224(R11), Z29                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R13), Z29                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 288(R11), Z30                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R13), Z30                      // kw 0, c 8, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 352(R11), Z31                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R13), Z31                      // kw 0, c 8, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 416(R11), Z27                      // kw 0, c 8, pixel 6
+	VBROADCASTSS 416(R13), Z27                      // kw 0, c 8, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 480(R11), Z28                      // kw 0, c 8, pixel 7
+	VBROADCASTSS 480(R13), Z28                      // kw 0, c 8, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 1728(R12), Z24
 	VMOVUPS 1792(R12), Z25
 	VMOVUPS 1856(R12), Z26
-	VBROADCASTSS 36(R11), Z29                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R13), Z29                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 100(R11), Z30                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R13), Z30                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 164(R11), Z31                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R13), Z31                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 228(R11), Z27                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R13), Z27                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 292(R11), Z28                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R13), Z28                      // kw 0, c 9, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 356(R11), Z29                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R13), Z29                      // kw 0, c 9, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 420(R11), Z30                      // kw 0, c 9, pixel 6
+	VBROADCASTSS 420(R13), Z30                      // kw 0, c 9, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 484(R11), Z31                      // kw 0, c 9, pixel 7
+	VBROADCASTSS 484(R13), Z31                      // kw 0, c 9, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 1920(R12), Z24
 	VMOVUPS 1984(R12), Z25
 	VMOVUPS 2048(R12), Z26
-	VBROADCASTSS 40(R11), Z27                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R13), Z27                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 104(R11), Z28                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R13), Z28                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 168(R11), Z29                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R13), Z29                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 232(R11), Z30                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R13), Z30                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 296(R11), Z31                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R13), Z31                      // kw 0, c 10, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 360(R11), Z27                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R13), Z27                      // kw 0, c 10, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 424(R11), Z28                      // kw 0, c 10, pixel 6
+	VBROADCASTSS 424(R13), Z28                      // kw 0, c 10, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 488(R11), Z29                      // kw 0, c 10, pixel 7
+	VBROADCASTSS 488(R13), Z29                      // kw 0, c 10, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 2112(R12), Z24
 	VMOVUPS 2176(R12), Z25
 	VMOVUPS 2240(R12), Z26
-	VBROADCASTSS 44(R11), Z30                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R13), Z30                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 108(R11), Z31                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R13), Z31                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 172(R11), Z27                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R13), Z27                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 236(R11), Z28                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R13), Z28                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 300(R11), Z29                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R13), Z29                      // kw 0, c 11, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 364(R11), Z30                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R13), Z30                      // kw 0, c 11, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 428(R11), Z31                      // kw 0, c 11, pixel 6
+	VBROADCASTSS 428(R13), Z31                      // kw 0, c 11, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 492(R11), Z27                      // kw 0, c 11, pixel 7
+	VBROADCASTSS 492(R13), Z27                      // kw 0, c 11, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 2304(R12), Z24
 	VMOVUPS 2368(R12), Z25
 	VMOVUPS 2432(R12), Z26
-	VBROADCASTSS 48(R11), Z28                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R13), Z28                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 112(R11), Z29                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R13), Z29                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 176(R11), Z30                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R13), Z30                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 240(R11), Z31                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R13), Z31                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 304(R11), Z27                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R13), Z27                      // kw 0, c 12, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 368(R11), Z28                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R13), Z28                      // kw 0, c 12, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 432(R11), Z29                      // kw 0, c 12, pixel 6
+	VBROADCASTSS 432(R13), Z29                      // kw 0, c 12, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 496(R11), Z30                      // kw 0, c 12, pixel 7
+	VBROADCASTSS 496(R13), Z30                      // kw 0, c 12, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 2496(R12), Z24
 	VMOVUPS 2560(R12), Z25
 	VMOVUPS 2624(R12), Z26
-	VBROADCASTSS 52(R11), Z31                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R13), Z31                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 116(R11), Z27                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R13), Z27                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 180(R11), Z28                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R13), Z28                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 244(R11), Z29                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R13), Z29                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 308(R11), Z30                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R13), Z30                      // kw 0, c 13, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 372(R11), Z31                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R13), Z31                      // kw 0, c 13, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 436(R11), Z27                      // kw 0, c 13, pixel 6
+	VBROADCASTSS 436(R13), Z27                      // kw 0, c 13, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 500(R11), Z28                      // kw 0, c 13, pixel 7
+	VBROADCASTSS 500(R13), Z28                      // kw 0, c 13, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 2688(R12), Z24
 	VMOVUPS 2752(R12), Z25
 	VMOVUPS 2816(R12), Z26
-	VBROADCASTSS 56(R11), Z29                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R13), Z29                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 120(R11), Z30                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R13), Z30                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 184(R11), Z31                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R13), Z31                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 248(R11), Z27                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R13), Z27                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 312(R11), Z28                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R13), Z28                      // kw 0, c 14, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 376(R11), Z29                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R13), Z29                      // kw 0, c 14, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 440(R11), Z30                      // kw 0, c 14, pixel 6
+	VBROADCASTSS 440(R13), Z30                      // kw 0, c 14, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 504(R11), Z31                      // kw 0, c 14, pixel 7
+	VBROADCASTSS 504(R13), Z31                      // kw 0, c 14, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 2880(R12), Z24
 	VMOVUPS 2944(R12), Z25
 	VMOVUPS 3008(R12), Z26
-	VBROADCASTSS 60(R11), Z27                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R13), Z27                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 124(R11), Z28                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R13), Z28                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 188(R11), Z29                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R13), Z29                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 252(R11), Z30                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R13), Z30                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 316(R11), Z31                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R13), Z31                      // kw 0, c 15, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 380(R11), Z27                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R13), Z27                      // kw 0, c 15, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 444(R11), Z28                      // kw 0, c 15, pixel 6
+	VBROADCASTSS 444(R13), Z28                      // kw 0, c 15, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 508(R11), Z29                      // kw 0, c 15, pixel 7
+	VBROADCASTSS 508(R13), Z29                      // kw 0, c 15, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 3072(R12), Z24
 	VMOVUPS 3136(R12), Z25
 	VMOVUPS 3200(R12), Z26
-	VBROADCASTSS 64(R11), Z30                       // kw 1, c 0, pixel 0
+	VBROADCASTSS 64(R13), Z30                       // kw 1, c 0, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 128(R11), Z31                      // kw 1, c 0, pixel 1
+	VBROADCASTSS 128(R13), Z31                      // kw 1, c 0, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 192(R11), Z27                      // kw 1, c 0, pixel 2
+	VBROADCASTSS 192(R13), Z27                      // kw 1, c 0, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 256(R11), Z28                      // kw 1, c 0, pixel 3
+	VBROADCASTSS 256(R13), Z28                      // kw 1, c 0, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 320(R11), Z29                      // kw 1, c 0, pixel 4
+	VBROADCASTSS 320(R13), Z29                      // kw 1, c 0, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 384(R11), Z30                      // kw 1, c 0, pixel 5
+	VBROADCASTSS 384(R13), Z30                      // kw 1, c 0, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 448(R11), Z31                      // kw 1, c 0, pixel 6
+	VBROADCASTSS 448(R13), Z31                      // kw 1, c 0, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 512(R11), Z27                      // kw 1, c 0, pixel 7
+	VBROADCASTSS 512(R13), Z27                      // kw 1, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 3264(R12), Z24
 	VMOVUPS 3328(R12), Z25
 	VMOVUPS 3392(R12), Z26
-	VBROADCASTSS 68(R11), Z28                       // kw 1, c 1, pixel 0
+	VBROADCASTSS 68(R13), Z28                       // kw 1, c 1, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 132(R11), Z29                      // kw 1, c 1, pixel 1
+	VBROADCASTSS 132(R13), Z29                      // kw 1, c 1, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 196(R11), Z30                      // kw 1, c 1, pixel 2
+	VBROADCASTSS 196(R13), Z30                      // kw 1, c 1, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 260(R11), Z31                      // kw 1, c 1, pixel 3
+	VBROADCASTSS 260(R13), Z31                      // kw 1, c 1, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 324(R11), Z27                      // kw 1, c 1, pixel 4
+	VBROADCASTSS 324(R13), Z27                      // kw 1, c 1, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 388(R11), Z28                      // kw 1, c 1, pixel 5
+	VBROADCASTSS 388(R13), Z28                      // kw 1, c 1, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 452(R11), Z29                      // kw 1, c 1, pixel 6
+	VBROADCASTSS 452(R13), Z29                      // kw 1, c 1, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 516(R11), Z30                      // kw 1, c 1, pixel 7
+	VBROADCASTSS 516(R13), Z30                      // kw 1, c 1, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 3456(R12), Z24
 	VMOVUPS 3520(R12), Z25
 	VMOVUPS 3584(R12), Z26
-	VBROADCASTSS 72(R11), Z31                       // kw 1, c 2, pixel 0
+	VBROADCASTSS 72(R13), Z31                       // kw 1, c 2, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 136(R11), Z27                      // kw 1, c 2, pixel 1
+	VBROADCASTSS 136(R13), Z27                      // kw 1, c 2, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 200(R11), Z28                      // kw 1, c 2, pixel 2
+	VBROADCASTSS 200(R13), Z28                      // kw 1, c 2, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 264(R11), Z29                      // kw 1, c 2, pixel 3
+	VBROADCASTSS 264(R13), Z29                      // kw 1, c 2, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 328(R11), Z30                      // kw 1, c 2, pixel 4
+	VBROADCASTSS 328(R13), Z30                      // kw 1, c 2, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 392(R11), Z31                      // kw 1, c 2, pixel 5
+	VBROADCASTSS 392(R13), Z31                      // kw 1, c 2, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 456(R11), Z27                      // kw 1, c 2, pixel 6
+	VBROADCASTSS 456(R13), Z27                      // kw 1, c 2, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 520(R11), Z28                      // kw 1, c 2, pixel 7
+	VBROADCASTSS 520(R13), Z28                      // kw 1, c 2, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 3648(R12), Z24
 	VMOVUPS 3712(R12), Z25
 	VMOVUPS 3776(R12), Z26
-	VBROADCASTSS 76(R11), Z29                       // kw 1, c 3, pixel 0
+	VBROADCASTSS 76(R13), Z29                       // kw 1, c 3, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 140(R11), Z30                      // kw 1, c 3, pixel 1
+	VBROADCASTSS 140(R13), Z30                      // kw 1, c 3, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 204(R11), Z31                      // kw 1, c 3, pixel 2
+	VBROADCASTSS 204(R13), Z31                      // kw 1, c 3, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 268(R11), Z27                      // kw 1, c 3, pixel 3
+	VBROADCASTSS 268(R13), Z27                      // kw 1, c 3, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 332(R11), Z28                      // kw 1, c 3, pixel 4
+	VBROADCASTSS 332(R13), Z28                      // kw 1, c 3, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 396(R11), Z29                      // kw 1, c 3, pixel 5
+	VBROADCASTSS 396(R13), Z29                      // kw 1, c 3, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 460(R11), Z30                      // kw 1, c 3, pixel 6
+	VBROADCASTSS 460(R13), Z30                      // kw 1, c 3, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 524(R11), Z31                      // kw 1, c 3, pixel 7
+	VBROADCASTSS 524(R13), Z31                      // kw 1, c 3, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 3840(R12), Z24
 	VMOVUPS 3904(R12), Z25
 	VMOVUPS 3968(R12), Z26
-	VBROADCASTSS 80(R11), Z27                       // kw 1, c 4, pixel 0
+	VBROADCASTSS 80(R13), Z27                       // kw 1, c 4, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 144(R11), Z28                      // kw 1, c 4, pixel 1
+	VBROADCASTSS 144(R13), Z28                      // kw 1, c 4, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 208(R11), Z29                      // kw 1, c 4, pixel 2
+	VBROADCASTSS 208(R13), Z29                      // kw 1, c 4, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 272(R11), Z30                      // kw 1, c 4, pixel 3
+	VBROADCASTSS 272(R13), Z30                      // kw 1, c 4, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 336(R11), Z31                      // kw 1, c 4, pixel 4
+	VBROADCASTSS 336(R13), Z31                      // kw 1, c 4, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 400(R11), Z27                      // kw 1, c 4, pixel 5
+	VBROADCASTSS 400(R13), Z27                      // kw 1, c 4, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 464(R11), Z28                      // kw 1, c 4, pixel 6
+	VBROADCASTSS 464(R13), Z28                      // kw 1, c 4, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 528(R11), Z29                      // kw 1, c 4, pixel 7
+	VBROADCASTSS 528(R13), Z29                      // kw 1, c 4, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 4032(R12), Z24
 	VMOVUPS 4096(R12), Z25
 	VMOVUPS 4160(R12), Z26
-	VBROADCASTSS 84(R11), Z30                       // kw 1, c 5, pixel 0
+	VBROADCASTSS 84(R13), Z30                       // kw 1, c 5, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 148(R11), Z31                      // kw 1, c 5, pixel 1
+	VBROADCASTSS 148(R13), Z31                      // kw 1, c 5, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 212(R11), Z27                      // kw 1, c 5, pixel 2
+	VBROADCASTSS 212(R13), Z27                      // kw 1, c 5, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 276(R11), Z28                      // kw 1, c 5, pixel 3
+	VBROADCASTSS 276(R13), Z28                      // kw 1, c 5, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 340(R11), Z29                      // kw 1, c 5, pixel 4
+	VBROADCASTSS 340(R13), Z29                      // kw 1, c 5, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 404(R11), Z30                      // kw 1, c 5, pixel 5
+	VBROADCASTSS 404(R13), Z30                      // kw 1, c 5, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 468(R11), Z31                      // kw 1, c 5, pixel 6
+	VBROADCASTSS 468(R13), Z31                      // kw 1, c 5, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 532(R11), Z27                      // kw 1, c 5, pixel 7
+	VBROADCASTSS 532(R13), Z27                      // kw 1, c 5, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 4224(R12), Z24
 	VMOVUPS 4288(R12), Z25
 	VMOVUPS 4352(R12), Z26
-	VBROADCASTSS 88(R11), Z28                       // kw 1, c 6, pixel 0
+	VBROADCASTSS 88(R13), Z28                       // kw 1, c 6, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 152(R11), Z29                      // kw 1, c 6, pixel 1
+	VBROADCASTSS 152(R13), Z29                      // kw 1, c 6, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 216(R11), Z30                      // kw 1, c 6, pixel 2
+	VBROADCASTSS 216(R13), Z30                      // kw 1, c 6, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 280(R11), Z31                      // kw 1, c 6, pixel 3
+	VBROADCASTSS 280(R13), Z31                      // kw 1, c 6, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 344(R11), Z27                      // kw 1, c 6, pixel 4
+	VBROADCASTSS 344(R13), Z27                      // kw 1, c 6, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 408(R11), Z28                      // kw 1, c 6, pixel 5
+	VBROADCASTSS 408(R13), Z28                      // kw 1, c 6, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 472(R11), Z29                      // kw 1, c 6, pixel 6
+	VBROADCASTSS 472(R13), Z29                      // kw 1, c 6, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 536(R11), Z30                      // kw 1, c 6, pixel 7
+	VBROADCASTSS 536(R13), Z30                      // kw 1, c 6, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 4416(R12), Z24
 	VMOVUPS 4480(R12), Z25
 	VMOVUPS 4544(R12), Z26
-	VBROADCASTSS 92(R11), Z31                       // kw 1, c 7, pixel 0
+	VBROADCASTSS 92(R13), Z31                       // kw 1, c 7, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 156(R11), Z27                      // kw 1, c 7, pixel 1
+	VBROADCASTSS 156(R13), Z27                      // kw 1, c 7, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 220(R11), Z28                      // kw 1, c 7, pixel 2
+	VBROADCASTSS 220(R13), Z28                      // kw 1, c 7, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 284(R11), Z29                      // kw 1, c 7, pixel 3
+	VBROADCASTSS 284(R13), Z29                      // kw 1, c 7, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 348(R11), Z30                      // kw 1, c 7, pixel 4
+	VBROADCASTSS 348(R13), Z30                      // kw 1, c 7, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 412(R11), Z31                      // kw 1, c 7, pixel 5
+	VBROADCASTSS 412(R13), Z31                      // kw 1, c 7, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 476(R11), Z27                      // kw 1, c 7, pixel 6
+	VBROADCASTSS 476(R13), Z27                      // kw 1, c 7, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 540(R11), Z28                      // kw 1, c 7, pixel 7
+	VBROADCASTSS 540(R13), Z28                      // kw 1, c 7, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 4608(R12), Z24
 	VMOVUPS 4672(R12), Z25
 	VMOVUPS 4736(R12), Z26
-	VBROADCASTSS 96(R11), Z29                       // kw 1, c 8, pixel 0
+	VBROADCASTSS 96(R13), Z29                       // kw 1, c 8, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 160(R11), Z30                      // kw 1, c 8, pixel 1
+	VBROADCASTSS 160(R13), Z30                      // kw 1, c 8, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 224(R11), Z31                      // kw 1, c 8, pixel 2
+	VBROADCASTSS 224(R13), Z31                      // kw 1, c 8, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 288(R11), Z27                      // kw 1, c 8, pixel 3
+	VBROADCASTSS 288(R13), Z27                      // kw 1, c 8, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 352(R11), Z28                      // kw 1, c 8, pixel 4
+	VBROADCASTSS 352(R13), Z28                      // kw 1, c 8, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 416(R11), Z29                      // kw 1, c 8, pixel 5
+	VBROADCASTSS 416(R13), Z29                      // kw 1, c 8, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 480(R11), Z30                      // kw 1, c 8, pixel 6
+	VBROADCASTSS 480(R13), Z30                      // kw 1, c 8, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 544(R11), Z31                      // kw 1, c 8, pixel 7
+	VBROADCASTSS 544(R13), Z31                      // kw 1, c 8, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 4800(R12), Z24
 	VMOVUPS 4864(R12), Z25
 	VMOVUPS 4928(R12), Z26
-	VBROADCASTSS 100(R11), Z27                      // kw 1, c 9, pixel 0
+	VBROADCASTSS 100(R13), Z27                      // kw 1, c 9, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 164(R11), Z28                      // kw 1, c 9, pixel 1
+	VBROADCASTSS 164(R13), Z28                      // kw 1, c 9, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 228(R11), Z29                      // kw 1, c 9, pixel 2
+	VBROADCASTSS 228(R13), Z29                      // kw 1, c 9, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 292(R11), Z30                      // kw 1, c 9, pixel 3
+	VBROADCASTSS 292(R13), Z30                      // kw 1, c 9, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 356(R11), Z31                      // kw 1, c 9, pixel 4
+	VBROADCASTSS 356(R13), Z31                      // kw 1, c 9, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 420(R11), Z27                      // kw 1, c 9, pixel 5
+	VBROADCASTSS 420(R13), Z27                      // kw 1, c 9, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 484(R11), Z28                      // kw 1, c 9, pixel 6
+	VBROADCASTSS 484(R13), Z28                      // kw 1, c 9, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 548(R11), Z29                      // kw 1, c 9, pixel 7
+	VBROADCASTSS 548(R13), Z29                      // kw 1, c 9, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 4992(R12), Z24
 	VMOVUPS 5056(R12), Z25
 	VMOVUPS 5120(R12), Z26
-	VBROADCASTSS 104(R11), Z30                      // kw 1, c 10, pixel 0
+	VBROADCASTSS 104(R13), Z30                      // kw 1, c 10, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 168(R11), Z31                      // kw 1, c 10, pixel 1
+	VBROADCASTSS 168(R13), Z31                      // kw 1, c 10, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 232(R11), Z27                      // kw 1, c 10, pixel 2
+	VBROADCASTSS 232(R13), Z27                      // kw 1, c 10, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 296(R11), Z28                      // kw 1, c 10, pixel 3
+	VBROADCASTSS 296(R13), Z28                      // kw 1, c 10, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 360(R11), Z29                      // kw 1, c 10, pixel 4
+	VBROADCASTSS 360(R13), Z29                      // kw 1, c 10, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 424(R11), Z30                      // kw 1, c 10, pixel 5
+	VBROADCASTSS 424(R13), Z30                      // kw 1, c 10, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 488(R11), Z31                      // kw 1, c 10, pixel 6
+	VBROADCASTSS 488(R13), Z31                      // kw 1, c 10, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 552(R11), Z27                      // kw 1, c 10, pixel 7
+	VBROADCASTSS 552(R13), Z27                      // kw 1, c 10, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 5184(R12), Z24
 	VMOVUPS 5248(R12), Z25
 	VMOVUPS 5312(R12), Z26
-	VBROADCASTSS 108(R11), Z28                      // kw 1, c 11, pixel 0
+	VBROADCASTSS 108(R13), Z28                      // kw 1, c 11, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 172(R11), Z29                      // kw 1, c 11, pixel 1
+	VBROADCASTSS 172(R13), Z29                      // kw 1, c 11, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 236(R11), Z30                      // kw 1, c 11, pixel 2
+	VBROADCASTSS 236(R13), Z30                      // kw 1, c 11, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 300(R11), Z31                      // kw 1, c 11, pixel 3
+	VBROADCASTSS 300(R13), Z31                      // kw 1, c 11, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 364(R11), Z27                      // kw 1, c 11, pixel 4
+	VBROADCASTSS 364(R13), Z27                      // kw 1, c 11, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 428(R11), Z28                      // kw 1, c 11, pixel 5
+	VBROADCASTSS 428(R13), Z28                      // kw 1, c 11, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 492(R11), Z29                      // kw 1, c 11, pixel 6
+	VBROADCASTSS 492(R13), Z29                      // kw 1, c 11, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 556(R11), Z30                      // kw 1, c 11, pixel 7
+	VBROADCASTSS 556(R13), Z30                      // kw 1, c 11, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 5376(R12), Z24
 	VMOVUPS 5440(R12), Z25
 	VMOVUPS 5504(R12), Z26
-	VBROADCASTSS 112(R11), Z31                      // kw 1, c 12, pixel 0
+	VBROADCASTSS 112(R13), Z31                      // kw 1, c 12, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 176(R11), Z27                      // kw 1, c 12, pixel 1
+	VBROADCASTSS 176(R13), Z27                      // kw 1, c 12, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 240(R11), Z28                      // kw 1, c 12, pixel 2
+	VBROADCASTSS 240(R13), Z28                      // kw 1, c 12, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 304(R11), Z29                      // kw 1, c 12, pixel 3
+	VBROADCASTSS 304(R13), Z29                      // kw 1, c 12, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 368(R11), Z30                      // kw 1, c 12, pixel 4
+	VBROADCASTSS 368(R13), Z30                      // kw 1, c 12, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 432(R11), Z31                      // kw 1, c 12, pixel 5
+	VBROADCASTSS 432(R13), Z31                      // kw 1, c 12, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 496(R11), Z27                      // kw 1, c 12, pixel 6
+	VBROADCASTSS 496(R13), Z27                      // kw 1, c 12, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 560(R11), Z28                      // kw 1, c 12, pixel 7
+	VBROADCASTSS 560(R13), Z28                      // kw 1, c 12, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 5568(R12), Z24
 	VMOVUPS 5632(R12), Z25
 	VMOVUPS 5696(R12), Z26
-	VBROADCASTSS 116(R11), Z29                      // kw 1, c 13, pixel 0
+	VBROADCASTSS 116(R13), Z29                      // kw 1, c 13, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 180(R11), Z30                      // kw 1, c 13, pixel 1
+	VBROADCASTSS 180(R13), Z30                      // kw 1, c 13, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 244(R11), Z31                      // kw 1, c 13, pixel 2
+	VBROADCASTSS 244(R13), Z31                      // kw 1, c 13, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 308(R11), Z27                      // kw 1, c 13, pixel 3
+	VBROADCASTSS 308(R13), Z27                      // kw 1, c 13, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 372(R11), Z28                      // kw 1, c 13, pixel 4
+	VBROADCASTSS 372(R13), Z28                      // kw 1, c 13, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 436(R11), Z29                      // kw 1, c 13, pixel 5
+	VBROADCASTSS 436(R13), Z29                      // kw 1, c 13, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 500(R11), Z30                      // kw 1, c 13, pixel 6
+	VBROADCASTSS 500(R13), Z30                      // kw 1, c 13, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 564(R11), Z31                      // kw 1, c 13, pixel 7
+	VBROADCASTSS 564(R13), Z31                      // kw 1, c 13, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 5760(R12), Z24
 	VMOVUPS 5824(R12), Z25
 	VMOVUPS 5888(R12), Z26
-	VBROADCASTSS 120(R11), Z27                      // kw 1, c 14, pixel 0
+	VBROADCASTSS 120(R13), Z27                      // kw 1, c 14, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 184(R11), Z28                      // kw 1, c 14, pixel 1
+	VBROADCASTSS 184(R13), Z28                      // kw 1, c 14, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 248(R11), Z29                      // kw 1, c 14, pixel 2
+	VBROADCASTSS 248(R13), Z29                      // kw 1, c 14, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 312(R11), Z30                      // kw 1, c 14, pixel 3
+	VBROADCASTSS 312(R13), Z30                      // kw 1, c 14, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 376(R11), Z31                      // kw 1, c 14, pixel 4
+	VBROADCASTSS 376(R13), Z31                      // kw 1, c 14, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 440(R11), Z27                      // kw 1, c 14, pixel 5
+	VBROADCASTSS 440(R13), Z27                      // kw 1, c 14, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 504(R11), Z28                      // kw 1, c 14, pixel 6
+	VBROADCASTSS 504(R13), Z28                      // kw 1, c 14, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 568(R11), Z29                      // kw 1, c 14, pixel 7
+	VBROADCASTSS 568(R13), Z29                      // kw 1, c 14, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 5952(R12), Z24
 	VMOVUPS 6016(R12), Z25
 	VMOVUPS 6080(R12), Z26
-	VBROADCASTSS 124(R11), Z30                      // kw 1, c 15, pixel 0
+	VBROADCASTSS 124(R13), Z30                      // kw 1, c 15, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 188(R11), Z31                      // kw 1, c 15, pixel 1
+	VBROADCASTSS 188(R13), Z31                      // kw 1, c 15, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 252(R11), Z27                      // kw 1, c 15, pixel 2
+	VBROADCASTSS 252(R13), Z27                      // kw 1, c 15, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 316(R11), Z28                      // kw 1, c 15, pixel 3
+	VBROADCASTSS 316(R13), Z28                      // kw 1, c 15, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 380(R11), Z29                      // kw 1, c 15, pixel 4
+	VBROADCASTSS 380(R13), Z29                      // kw 1, c 15, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 444(R11), Z30                      // kw 1, c 15, pixel 5
+	VBROADCASTSS 444(R13), Z30                      // kw 1, c 15, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 508(R11), Z31                      // kw 1, c 15, pixel 6
+	VBROADCASTSS 508(R13), Z31                      // kw 1, c 15, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 572(R11), Z27                      // kw 1, c 15, pixel 7
+	VBROADCASTSS 572(R13), Z27                      // kw 1, c 15, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 6144(R12), Z24
 	VMOVUPS 6208(R12), Z25
 	VMOVUPS 6272(R12), Z26
-	VBROADCASTSS 128(R11), Z28                      // kw 2, c 0, pixel 0
+	VBROADCASTSS 128(R13), Z28                      // kw 2, c 0, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 192(R11), Z29                      // kw 2, c 0, pixel 1
+	VBROADCASTSS 192(R13), Z29                      // kw 2, c 0, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 256(R11), Z30                      // kw 2, c 0, pixel 2
+	VBROADCASTSS 256(R13), Z30                      // kw 2, c 0, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 320(R11), Z31                      // kw 2, c 0, pixel 3
+	VBROADCASTSS 320(R13), Z31                      // kw 2, c 0, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 384(R11), Z27                      // kw 2, c 0, pixel 4
+	VBROADCASTSS 384(R13), Z27                      // kw 2, c 0, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 448(R11), Z28                      // kw 2, c 0, pixel 5
+	VBROADCASTSS 448(R13), Z28                      // kw 2, c 0, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 512(R11), Z29                      // kw 2, c 0, pixel 6
+	VBROADCASTSS 512(R13), Z29                      // kw 2, c 0, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 576(R11), Z30                      // kw 2, c 0, pixel 7
+	VBROADCASTSS 576(R13), Z30                      // kw 2, c 0, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 6336(R12), Z24
 	VMOVUPS 6400(R12), Z25
 	VMOVUPS 6464(R12), Z26
-	VBROADCASTSS 132(R11), Z31                      // kw 2, c 1, pixel 0
+	VBROADCASTSS 132(R13), Z31                      // kw 2, c 1, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 196(R11), Z27                      // kw 2, c 1, pixel 1
+	VBROADCASTSS 196(R13), Z27                      // kw 2, c 1, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 260(R11), Z28                      // kw 2, c 1, pixel 2
+	VBROADCASTSS 260(R13), Z28                      // kw 2, c 1, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 324(R11), Z29                      // kw 2, c 1, pixel 3
+	VBROADCASTSS 324(R13), Z29                      // kw 2, c 1, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 388(R11), Z30                      // kw 2, c 1, pixel 4
+	VBROADCASTSS 388(R13), Z30                      // kw 2, c 1, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 452(R11), Z31                      // kw 2, c 1, pixel 5
+	VBROADCASTSS 452(R13), Z31                      // kw 2, c 1, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 516(R11), Z27                      // kw 2, c 1, pixel 6
+	VBROADCASTSS 516(R13), Z27                      // kw 2, c 1, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 580(R11), Z28                      // kw 2, c 1, pixel 7
+	VBROADCASTSS 580(R13), Z28                      // kw 2, c 1, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 6528(R12), Z24
 	VMOVUPS 6592(R12), Z25
 	VMOVUPS 6656(R12), Z26
-	VBROADCASTSS 136(R11), Z29                      // kw 2, c 2, pixel 0
+	VBROADCASTSS 136(R13), Z29                      // kw 2, c 2, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 200(R11), Z30                      // kw 2, c 2, pixel 1
+	VBROADCASTSS 200(R13), Z30                      // kw 2, c 2, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 264(R11), Z31                      // kw 2, c 2, pixel 2
+	VBROADCASTSS 264(R13), Z31                      // kw 2, c 2, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 328(R11), Z27                      // kw 2, c 2, pixel 3
+	VBROADCASTSS 328(R13), Z27                      // kw 2, c 2, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 392(R11), Z28                      // kw 2, c 2, pixel 4
+	VBROADCASTSS 392(R13), Z28                      // kw 2, c 2, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 456(R11), Z29                      // kw 2, c 2, pixel 5
+	VBROADCASTSS 456(R13), Z29                      // kw 2, c 2, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 520(R11), Z30                      // kw 2, c 2, pixel 6
+	VBROADCASTSS 520(R13), Z30                      // kw 2, c 2, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 584(R11), Z31                      // kw 2, c 2, pixel 7
+	VBROADCASTSS 584(R13), Z31                      // kw 2, c 2, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 6720(R12), Z24
 	VMOVUPS 6784(R12), Z25
 	VMOVUPS 6848(R12), Z26
-	VBROADCASTSS 140(R11), Z27                      // kw 2, c 3, pixel 0
+	VBROADCASTSS 140(R13), Z27                      // kw 2, c 3, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 204(R11), Z28                      // kw 2, c 3, pixel 1
+	VBROADCASTSS 204(R13), Z28                      // kw 2, c 3, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 268(R11), Z29                      // kw 2, c 3, pixel 2
+	VBROADCASTSS 268(R13), Z29                      // kw 2, c 3, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 332(R11), Z30                      // kw 2, c 3, pixel 3
+	VBROADCASTSS 332(R13), Z30                      // kw 2, c 3, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 396(R11), Z31                      // kw 2, c 3, pixel 4
+	VBROADCASTSS 396(R13), Z31                      // kw 2, c 3, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 460(R11), Z27                      // kw 2, c 3, pixel 5
+	VBROADCASTSS 460(R13), Z27                      // kw 2, c 3, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 524(R11), Z28                      // kw 2, c 3, pixel 6
+	VBROADCASTSS 524(R13), Z28                      // kw 2, c 3, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 588(R11), Z29                      // kw 2, c 3, pixel 7
+	VBROADCASTSS 588(R13), Z29                      // kw 2, c 3, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 6912(R12), Z24
 	VMOVUPS 6976(R12), Z25
 	VMOVUPS 7040(R12), Z26
-	VBROADCASTSS 144(R11), Z30                      // kw 2, c 4, pixel 0
+	VBROADCASTSS 144(R13), Z30                      // kw 2, c 4, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 208(R11), Z31                      // kw 2, c 4, pixel 1
+	VBROADCASTSS 208(R13), Z31                      // kw 2, c 4, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 272(R11), Z27                      // kw 2, c 4, pixel 2
+	VBROADCASTSS 272(R13), Z27                      // kw 2, c 4, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 336(R11), Z28                      // kw 2, c 4, pixel 3
+	VBROADCASTSS 336(R13), Z28                      // kw 2, c 4, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 400(R11), Z29                      // kw 2, c 4, pixel 4
+	VBROADCASTSS 400(R13), Z29                      // kw 2, c 4, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 464(R11), Z30                      // kw 2, c 4, pixel 5
+	VBROADCASTSS 464(R13), Z30                      // kw 2, c 4, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 528(R11), Z31                      // kw 2, c 4, pixel 6
+	VBROADCASTSS 528(R13), Z31                      // kw 2, c 4, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 592(R11), Z27                      // kw 2, c 4, pixel 7
+	VBROADCASTSS 592(R13), Z27                      // kw 2, c 4, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 7104(R12), Z24
 	VMOVUPS 7168(R12), Z25
 	VMOVUPS 7232(R12), Z26
-	VBROADCASTSS 148(R11), Z28                      // kw 2, c 5, pixel 0
+	VBROADCASTSS 148(R13), Z28                      // kw 2, c 5, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 212(R11), Z29                      // kw 2, c 5, pixel 1
+	VBROADCASTSS 212(R13), Z29                      // kw 2, c 5, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 276(R11), Z30                      // kw 2, c 5, pixel 2
+	VBROADCASTSS 276(R13), Z30                      // kw 2, c 5, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 340(R11), Z31                      // kw 2, c 5, pixel 3
+	VBROADCASTSS 340(R13), Z31                      // kw 2, c 5, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 404(R11), Z27                      // kw 2, c 5, pixel 4
+	VBROADCASTSS 404(R13), Z27                      // kw 2, c 5, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 468(R11), Z28                      // kw 2, c 5, pixel 5
+	VBROADCASTSS 468(R13), Z28                      // kw 2, c 5, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 532(R11), Z29                      // kw 2, c 5, pixel 6
+	VBROADCASTSS 532(R13), Z29                      // kw 2, c 5, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 596(R11), Z30                      // kw 2, c 5, pixel 7
+	VBROADCASTSS 596(R13), Z30                      // kw 2, c 5, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 7296(R12), Z24
 	VMOVUPS 7360(R12), Z25
 	VMOVUPS 7424(R12), Z26
-	VBROADCASTSS 152(R11), Z31                      // kw 2, c 6, pixel 0
+	VBROADCASTSS 152(R13), Z31                      // kw 2, c 6, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 216(R11), Z27                      // kw 2, c 6, pixel 1
+	VBROADCASTSS 216(R13), Z27                      // kw 2, c 6, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 280(R11), Z28                      // kw 2, c 6, pixel 2
+	VBROADCASTSS 280(R13), Z28                      // kw 2, c 6, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 344(R11), Z29                      // kw 2, c 6, pixel 3
+	VBROADCASTSS 344(R13), Z29                      // kw 2, c 6, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 408(R11), Z30                      // kw 2, c 6, pixel 4
+	VBROADCASTSS 408(R13), Z30                      // kw 2, c 6, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 472(R11), Z31                      // kw 2, c 6, pixel 5
+	VBROADCASTSS 472(R13), Z31                      // kw 2, c 6, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 536(R11), Z27                      // kw 2, c 6, pixel 6
+	VBROADCASTSS 536(R13), Z27                      // kw 2, c 6, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 600(R11), Z28                      // kw 2, c 6, pixel 7
+	VBROADCASTSS 600(R13), Z28                      // kw 2, c 6, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 7488(R12), Z24
 	VMOVUPS 7552(R12), Z25
 	VMOVUPS 7616(R12), Z26
-	VBROADCASTSS 156(R11), Z29                      // kw 2, c 7, pixel 0
+	VBROADCASTSS 156(R13), Z29                      // kw 2, c 7, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 220(R11), Z30                      // kw 2, c 7, pixel 1
+	VBROADCASTSS 220(R13), Z30                      // kw 2, c 7, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 284(R11), Z31                      // kw 2, c 7, pixel 2
+	VBROADCASTSS 284(R13), Z31                      // kw 2, c 7, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 348(R11), Z27                      // kw 2, c 7, pixel 3
+	VBROADCASTSS 348(R13), Z27                      // kw 2, c 7, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 412(R11), Z28                      // kw 2, c 7, pixel 4
+	VBROADCASTSS 412(R13), Z28                      // kw 2, c 7, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 476(R11), Z29                      // kw 2, c 7, pixel 5
+	VBROADCASTSS 476(R13), Z29                      // kw 2, c 7, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 540(R11), Z30                      // kw 2, c 7, pixel 6
+	VBROADCASTSS 540(R13), Z30                      // kw 2, c 7, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 604(R11), Z31                      // kw 2, c 7, pixel 7
+	VBROADCASTSS 604(R13), Z31                      // kw 2, c 7, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 7680(R12), Z24
 	VMOVUPS 7744(R12), Z25
 	VMOVUPS 7808(R12), Z26
-	VBROADCASTSS 160(R11), Z27                      // kw 2, c 8, pixel 0
+	VBROADCASTSS 160(R13), Z27                      // kw 2, c 8, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 224(R11), Z28                      // kw 2, c 8, pixel 1
+	VBROADCASTSS 224(R13), Z28                      // kw 2, c 8, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 288(R11), Z29                      // kw 2, c 8, pixel 2
+	VBROADCASTSS 288(R13), Z29                      // kw 2, c 8, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 352(R11), Z30                      // kw 2, c 8, pixel 3
+	VBROADCASTSS 352(R13), Z30                      // kw 2, c 8, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 416(R11), Z31                      // kw 2, c 8, pixel 4
+	VBROADCASTSS 416(R13), Z31                      // kw 2, c 8, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 480(R11), Z27                      // kw 2, c 8, pixel 5
+	VBROADCASTSS 480(R13), Z27                      // kw 2, c 8, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 544(R11), Z28                      // kw 2, c 8, pixel 6
+	VBROADCASTSS 544(R13), Z28                      // kw 2, c 8, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 608(R11), Z29                      // kw 2, c 8, pixel 7
+	VBROADCASTSS 608(R13), Z29                      // kw 2, c 8, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 7872(R12), Z24
 	VMOVUPS 7936(R12), Z25
 	VMOVUPS 8000(R12), Z26
-	VBROADCASTSS 164(R11), Z30                      // kw 2, c 9, pixel 0
+	VBROADCASTSS 164(R13), Z30                      // kw 2, c 9, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 228(R11), Z31                      // kw 2, c 9, pixel 1
+	VBROADCASTSS 228(R13), Z31                      // kw 2, c 9, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 292(R11), Z27                      // kw 2, c 9, pixel 2
+	VBROADCASTSS 292(R13), Z27                      // kw 2, c 9, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 356(R11), Z28                      // kw 2, c 9, pixel 3
+	VBROADCASTSS 356(R13), Z28                      // kw 2, c 9, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 420(R11), Z29                      // kw 2, c 9, pixel 4
+	VBROADCASTSS 420(R13), Z29                      // kw 2, c 9, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 484(R11), Z30                      // kw 2, c 9, pixel 5
+	VBROADCASTSS 484(R13), Z30                      // kw 2, c 9, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 548(R11), Z31                      // kw 2, c 9, pixel 6
+	VBROADCASTSS 548(R13), Z31                      // kw 2, c 9, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 612(R11), Z27                      // kw 2, c 9, pixel 7
+	VBROADCASTSS 612(R13), Z27                      // kw 2, c 9, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 8064(R12), Z24
 	VMOVUPS 8128(R12), Z25
 	VMOVUPS 8192(R12), Z26
-	VBROADCASTSS 168(R11), Z28                      // kw 2, c 10, pixel 0
+	VBROADCASTSS 168(R13), Z28                      // kw 2, c 10, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 232(R11), Z29                      // kw 2, c 10, pixel 1
+	VBROADCASTSS 232(R13), Z29                      // kw 2, c 10, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 296(R11), Z30                      // kw 2, c 10, pixel 2
+	VBROADCASTSS 296(R13), Z30                      // kw 2, c 10, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 360(R11), Z31                      // kw 2, c 10, pixel 3
+	VBROADCASTSS 360(R13), Z31                      // kw 2, c 10, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 424(R11), Z27                      // kw 2, c 10, pixel 4
+	VBROADCASTSS 424(R13), Z27                      // kw 2, c 10, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 488(R11), Z28                      // kw 2, c 10, pixel 5
+	VBROADCASTSS 488(R13), Z28                      // kw 2, c 10, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 552(R11), Z29                      // kw 2, c 10, pixel 6
+	VBROADCASTSS 552(R13), Z29                      // kw 2, c 10, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 616(R11), Z30                      // kw 2, c 10, pixel 7
+	VBROADCASTSS 616(R13), Z30                      // kw 2, c 10, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 8256(R12), Z24
 	VMOVUPS 8320(R12), Z25
 	VMOVUPS 8384(R12), Z26
-	VBROADCASTSS 172(R11), Z31                      // kw 2, c 11, pixel 0
+	VBROADCASTSS 172(R13), Z31                      // kw 2, c 11, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 236(R11), Z27                      // kw 2, c 11, pixel 1
+	VBROADCASTSS 236(R13), Z27                      // kw 2, c 11, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 300(R11), Z28                      // kw 2, c 11, pixel 2
+	VBROADCASTSS 300(R13), Z28                      // kw 2, c 11, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 364(R11), Z29                      // kw 2, c 11, pixel 3
+	VBROADCASTSS 364(R13), Z29                      // kw 2, c 11, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 428(R11), Z30                      // kw 2, c 11, pixel 4
+	VBROADCASTSS 428(R13), Z30                      // kw 2, c 11, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 492(R11), Z31                      // kw 2, c 11, pixel 5
+	VBROADCASTSS 492(R13), Z31                      // kw 2, c 11, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 556(R11), Z27                      // kw 2, c 11, pixel 6
+	VBROADCASTSS 556(R13), Z27                      // kw 2, c 11, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 620(R11), Z28                      // kw 2, c 11, pixel 7
+	VBROADCASTSS 620(R13), Z28                      // kw 2, c 11, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 8448(R12), Z24
 	VMOVUPS 8512(R12), Z25
 	VMOVUPS 8576(R12), Z26
-	VBROADCASTSS 176(R11), Z29                      // kw 2, c 12, pixel 0
+	VBROADCASTSS 176(R13), Z29                      // kw 2, c 12, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 240(R11), Z30                      // kw 2, c 12, pixel 1
+	VBROADCASTSS 240(R13), Z30                      // kw 2, c 12, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 304(R11), Z31                      // kw 2, c 12, pixel 2
+	VBROADCASTSS 304(R13), Z31                      // kw 2, c 12, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 368(R11), Z27                      // kw 2, c 12, pixel 3
+	VBROADCASTSS 368(R13), Z27                      // kw 2, c 12, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 432(R11), Z28                      // kw 2, c 12, pixel 4
+	VBROADCASTSS 432(R13), Z28                      // kw 2, c 12, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 496(R11), Z29                      // kw 2, c 12, pixel 5
+	VBROADCASTSS 496(R13), Z29                      // kw 2, c 12, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 560(R11), Z30                      // kw 2, c 12, pixel 6
+	VBROADCASTSS 560(R13), Z30                      // kw 2, c 12, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 624(R11), Z31                      // kw 2, c 12, pixel 7
+	VBROADCASTSS 624(R13), Z31                      // kw 2, c 12, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 8640(R12), Z24
 	VMOVUPS 8704(R12), Z25
 	VMOVUPS 8768(R12), Z26
-	VBROADCASTSS 180(R11), Z27                      // kw 2, c 13, pixel 0
+	VBROADCASTSS 180(R13), Z27                      // kw 2, c 13, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 244(R11), Z28                      // kw 2, c 13, pixel 1
+	VBROADCASTSS 244(R13), Z28                      // kw 2, c 13, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 308(R11), Z29                      // kw 2, c 13, pixel 2
+	VBROADCASTSS 308(R13), Z29                      // kw 2, c 13, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 372(R11), Z30                      // kw 2, c 13, pixel 3
+	VBROADCASTSS 372(R13), Z30                      // kw 2, c 13, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 436(R11), Z31                      // kw 2, c 13, pixel 4
+	VBROADCASTSS 436(R13), Z31                      // kw 2, c 13, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 500(R11), Z27                      // kw 2, c 13, pixel 5
+	VBROADCASTSS 500(R13), Z27                      // kw 2, c 13, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 564(R11), Z28                      // kw 2, c 13, pixel 6
+	VBROADCASTSS 564(R13), Z28                      // kw 2, c 13, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 628(R11), Z29                      // kw 2, c 13, pixel 7
+	VBROADCASTSS 628(R13), Z29                      // kw 2, c 13, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 8832(R12), Z24
 	VMOVUPS 8896(R12), Z25
 	VMOVUPS 8960(R12), Z26
-	VBROADCASTSS 184(R11), Z30                      // kw 2, c 14, pixel 0
+	VBROADCASTSS 184(R13), Z30                      // kw 2, c 14, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 248(R11), Z31                      // kw 2, c 14, pixel 1
+	VBROADCASTSS 248(R13), Z31                      // kw 2, c 14, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 312(R11), Z27                      // kw 2, c 14, pixel 2
+	VBROADCASTSS 312(R13), Z27                      // kw 2, c 14, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 376(R11), Z28                      // kw 2, c 14, pixel 3
+	VBROADCASTSS 376(R13), Z28                      // kw 2, c 14, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 440(R11), Z29                      // kw 2, c 14, pixel 4
+	VBROADCASTSS 440(R13), Z29                      // kw 2, c 14, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 504(R11), Z30                      // kw 2, c 14, pixel 5
+	VBROADCASTSS 504(R13), Z30                      // kw 2, c 14, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 568(R11), Z31                      // kw 2, c 14, pixel 6
+	VBROADCASTSS 568(R13), Z31                      // kw 2, c 14, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 632(R11), Z27                      // kw 2, c 14, pixel 7
+	VBROADCASTSS 632(R13), Z27                      // kw 2, c 14, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 9024(R12), Z24
 	VMOVUPS 9088(R12), Z25
 	VMOVUPS 9152(R12), Z26
-	VBROADCASTSS 188(R11), Z28                      // kw 2, c 15, pixel 0
+	VBROADCASTSS 188(R13), Z28                      // kw 2, c 15, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 252(R11), Z29                      // kw 2, c 15, pixel 1
+	VBROADCASTSS 252(R13), Z29                      // kw 2, c 15, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 316(R11), Z30                      // kw 2, c 15, pixel 2
+	VBROADCASTSS 316(R13), Z30                      // kw 2, c 15, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 380(R11), Z31                      // kw 2, c 15, pixel 3
+	VBROADCASTSS 380(R13), Z31                      // kw 2, c 15, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 444(R11), Z27                      // kw 2, c 15, pixel 4
+	VBROADCASTSS 444(R13), Z27                      // kw 2, c 15, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 508(R11), Z28                      // kw 2, c 15, pixel 5
+	VBROADCASTSS 508(R13), Z28                      // kw 2, c 15, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 572(R11), Z29                      // kw 2, c 15, pixel 6
+	VBROADCASTSS 572(R13), Z29                      // kw 2, c 15, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 636(R11), Z30                      // kw 2, c 15, pixel 7
+	VBROADCASTSS 636(R13), Z30                      // kw 2, c 15, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
-	ADDQ $896, R11                                  // next kernel row
-	ADDQ $9216, R12
-	DECQ R9
-	JNZ conv2KernelAVX512_full0_row
-	ADDQ $12544, R10                                // next input block
-	DECQ R8
-	JNZ conv2KernelAVX512_full0_block
-	VPXORD Z27, Z27, Z27                            // zero, for the ReLU
-	VMAXPS Z0, Z27, Z0
 	VMOVUPS Z0, (BX)
-	VMAXPS Z1, Z27, Z1
 	VMOVUPS Z1, 9216(BX)
-	VMAXPS Z2, Z27, Z2
 	VMOVUPS Z2, 18432(BX)
-	VMAXPS Z3, Z27, Z3
 	VMOVUPS Z3, 64(BX)
-	VMAXPS Z4, Z27, Z4
 	VMOVUPS Z4, 9280(BX)
-	VMAXPS Z5, Z27, Z5
 	VMOVUPS Z5, 18496(BX)
-	VMAXPS Z6, Z27, Z6
 	VMOVUPS Z6, 128(BX)
-	VMAXPS Z7, Z27, Z7
 	VMOVUPS Z7, 9344(BX)
-	VMAXPS Z8, Z27, Z8
 	VMOVUPS Z8, 18560(BX)
-	VMAXPS Z9, Z27, Z9
 	VMOVUPS Z9, 192(BX)
-	VMAXPS Z10, Z27, Z10
 	VMOVUPS Z10, 9408(BX)
-	VMAXPS Z11, Z27, Z11
 	VMOVUPS Z11, 18624(BX)
-	VMAXPS Z12, Z27, Z12
 	VMOVUPS Z12, 256(BX)
-	VMAXPS Z13, Z27, Z13
 	VMOVUPS Z13, 9472(BX)
-	VMAXPS Z14, Z27, Z14
 	VMOVUPS Z14, 18688(BX)
-	VMAXPS Z15, Z27, Z15
 	VMOVUPS Z15, 320(BX)
-	VMAXPS Z16, Z27, Z16
 	VMOVUPS Z16, 9536(BX)
-	VMAXPS Z17, Z27, Z17
 	VMOVUPS Z17, 18752(BX)
-	VMAXPS Z18, Z27, Z18
 	VMOVUPS Z18, 384(BX)
-	VMAXPS Z19, Z27, Z19
 	VMOVUPS Z19, 9600(BX)
-	VMAXPS Z20, Z27, Z20
 	VMOVUPS Z20, 18816(BX)
-	VMAXPS Z21, Z27, Z21
 	VMOVUPS Z21, 448(BX)
-	VMAXPS Z22, Z27, Z22
 	VMOVUPS Z22, 9664(BX)
-	VMAXPS Z23, Z27, Z23
 	VMOVUPS Z23, 18880(BX)
 	ADDQ $512, R13                                  // next tile
 	ADDQ $512, BX
@@ -2426,4030 +2397,6306 @@ conv2KernelAVX512_full0_row:
 	JNZ conv2KernelAVX512_tiles
 
 	// a tile of 4 pixels, output blocks 0…2
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	VMOVUPS 128(CX), Z2                             // block 2's bias
-	VMOVAPS Z0, Z3
-	VMOVAPS Z1, Z4
-	VMOVAPS Z2, Z5
-	VMOVAPS Z0, Z6
-	VMOVAPS Z1, Z7
-	VMOVAPS Z2, Z8
-	VMOVAPS Z0, Z9
-	VMOVAPS Z1, Z10
-	VMOVAPS Z2, Z11
-	MOVQ R13, R10
-	LEAQ (DX), R12
-	MOVQ $1, R8                                     // input blocks
-conv2KernelAVX512_rest0_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-conv2KernelAVX512_rest0_row:
+	VMOVUPS (BX), Z0
+	VMOVUPS 9216(BX), Z1
+	VMOVUPS 18432(BX), Z2
+	VMOVUPS 64(BX), Z3
+	VMOVUPS 9280(BX), Z4
+	VMOVUPS 18496(BX), Z5
+	VMOVUPS 128(BX), Z6
+	VMOVUPS 9344(BX), Z7
+	VMOVUPS 18560(BX), Z8
+	VMOVUPS 192(BX), Z9
+	VMOVUPS 9408(BX), Z10
+	VMOVUPS 18624(BX), Z11
 	VMOVUPS (R12), Z12
 	VMOVUPS 64(R12), Z13
 	VMOVUPS 128(R12), Z14
-	VBROADCASTSS (R11), Z15                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R13), Z15                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z12, Z15, Z0
 	VFMADD231PS Z13, Z15, Z1
 	VFMADD231PS Z14, Z15, Z2
-	VBROADCASTSS 64(R11), Z16                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R13), Z16                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z12, Z16, Z3
 	VFMADD231PS Z13, Z16, Z4
 	VFMADD231PS Z14, Z16, Z5
-	VBROADCASTSS 128(R11), Z17                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R13), Z17                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z12, Z17, Z6
 	VFMADD231PS Z13, Z17, Z7
 	VFMADD231PS Z14, Z17, Z8
-	VBROADCASTSS 192(R11), Z18                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R13), Z18                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z12, Z18, Z9
 	VFMADD231PS Z13, Z18, Z10
 	VFMADD231PS Z14, Z18, Z11
 	VMOVUPS 192(R12), Z12
 	VMOVUPS 256(R12), Z13
 	VMOVUPS 320(R12), Z14
-	VBROADCASTSS 4(R11), Z19                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R13), Z19                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z12, Z19, Z0
 	VFMADD231PS Z13, Z19, Z1
 	VFMADD231PS Z14, Z19, Z2
-	VBROADCASTSS 68(R11), Z20                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R13), Z20                       // kw 0, c 1, pixel 1
 	VFMADD231PS Z12, Z20, Z3
 	VFMADD231PS Z13, Z20, Z4
 	VFMADD231PS Z14, Z20, Z5
-	VBROADCASTSS 132(R11), Z21                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R13), Z21                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z12, Z21, Z6
 	VFMADD231PS Z13, Z21, Z7
 	VFMADD231PS Z14, Z21, Z8
-	VBROADCASTSS 196(R11), Z22                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R13), Z22                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z12, Z22, Z9
 	VFMADD231PS Z13, Z22, Z10
 	VFMADD231PS Z14, Z22, Z11
 	VMOVUPS 384(R12), Z12
 	VMOVUPS 448(R12), Z13
 	VMOVUPS 512(R12), Z14
-	VBROADCASTSS 8(R11), Z23                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R13), Z23                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z12, Z23, Z0
 	VFMADD231PS Z13, Z23, Z1
 	VFMADD231PS Z14, Z23, Z2
-	VBROADCASTSS 72(R11), Z24                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R13), Z24                       // kw 0, c 2, pixel 1
 	VFMADD231PS Z12, Z24, Z3
 	VFMADD231PS Z13, Z24, Z4
 	VFMADD231PS Z14, Z24, Z5
-	VBROADCASTSS 136(R11), Z25                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R13), Z25                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z12, Z25, Z6
 	VFMADD231PS Z13, Z25, Z7
 	VFMADD231PS Z14, Z25, Z8
-	VBROADCASTSS 200(R11), Z26                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R13), Z26                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z12, Z26, Z9
 	VFMADD231PS Z13, Z26, Z10
 	VFMADD231PS Z14, Z26, Z11
 	VMOVUPS 576(R12), Z12
 	VMOVUPS 640(R12), Z13
 	VMOVUPS 704(R12), Z14
-	VBROADCASTSS 12(R11), Z27                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R13), Z27                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z12, Z27, Z0
 	VFMADD231PS Z13, Z27, Z1
 	VFMADD231PS Z14, Z27, Z2
-	VBROADCASTSS 76(R11), Z28                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R13), Z28                       // kw 0, c 3, pixel 1
 	VFMADD231PS Z12, Z28, Z3
 	VFMADD231PS Z13, Z28, Z4
 	VFMADD231PS Z14, Z28, Z5
-	VBROADCASTSS 140(R11), Z29                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R13), Z29                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z12, Z29, Z6
 	VFMADD231PS Z13, Z29, Z7
 	VFMADD231PS Z14, Z29, Z8
-	VBROADCASTSS 204(R11), Z30                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R13), Z30                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z12, Z30, Z9
 	VFMADD231PS Z13, Z30, Z10
 	VFMADD231PS Z14, Z30, Z11
 	VMOVUPS 768(R12), Z12
 	VMOVUPS 832(R12), Z13
 	VMOVUPS 896(R12), Z14
-	VBROADCASTSS 16(R11), Z31                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R13), Z31                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z12, Z31, Z0
 	VFMADD231PS Z13, Z31, Z1
 	VFMADD231PS Z14, Z31, Z2
-	VBROADCASTSS 80(R11), Z15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R13), Z15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Z12, Z15, Z3
 	VFMADD231PS Z13, Z15, Z4
 	VFMADD231PS Z14, Z15, Z5
-	VBROADCASTSS 144(R11), Z16                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R13), Z16                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z12, Z16, Z6
 	VFMADD231PS Z13, Z16, Z7
 	VFMADD231PS Z14, Z16, Z8
-	VBROADCASTSS 208(R11), Z17                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R13), Z17                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z12, Z17, Z9
 	VFMADD231PS Z13, Z17, Z10
 	VFMADD231PS Z14, Z17, Z11
 	VMOVUPS 960(R12), Z12
 	VMOVUPS 1024(R12), Z13
 	VMOVUPS 1088(R12), Z14
-	VBROADCASTSS 20(R11), Z18                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R13), Z18                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z12, Z18, Z0
 	VFMADD231PS Z13, Z18, Z1
 	VFMADD231PS Z14, Z18, Z2
-	VBROADCASTSS 84(R11), Z19                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R13), Z19                       // kw 0, c 5, pixel 1
 	VFMADD231PS Z12, Z19, Z3
 	VFMADD231PS Z13, Z19, Z4
 	VFMADD231PS Z14, Z19, Z5
-	VBROADCASTSS 148(R11), Z20                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R13), Z20                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z12, Z20, Z6
 	VFMADD231PS Z13, Z20, Z7
 	VFMADD231PS Z14, Z20, Z8
-	VBROADCASTSS 212(R11), Z21                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R13), Z21                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z12, Z21, Z9
 	VFMADD231PS Z13, Z21, Z10
 	VFMADD231PS Z14, Z21, Z11
 	VMOVUPS 1152(R12), Z12
 	VMOVUPS 1216(R12), Z13
 	VMOVUPS 1280(R12), Z14
-	VBROADCASTSS 24(R11), Z22                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R13), Z22                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z12, Z22, Z0
 	VFMADD231PS Z13, Z22, Z1
 	VFMADD231PS Z14, Z22, Z2
-	VBROADCASTSS 88(R11), Z23                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R13), Z23                       // kw 0, c 6, pixel 1
 	VFMADD231PS Z12, Z23, Z3
 	VFMADD231PS Z13, Z23, Z4
 	VFMADD231PS Z14, Z23, Z5
-	VBROADCASTSS 152(R11), Z24                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R13), Z24                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z12, Z24, Z6
 	VFMADD231PS Z13, Z24, Z7
 	VFMADD231PS Z14, Z24, Z8
-	VBROADCASTSS 216(R11), Z25                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R13), Z25                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z12, Z25, Z9
 	VFMADD231PS Z13, Z25, Z10
 	VFMADD231PS Z14, Z25, Z11
 	VMOVUPS 1344(R12), Z12
 	VMOVUPS 1408(R12), Z13
 	VMOVUPS 1472(R12), Z14
-	VBROADCASTSS 28(R11), Z26                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R13), Z26                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z12, Z26, Z0
 	VFMADD231PS Z13, Z26, Z1
 	VFMADD231PS Z14, Z26, Z2
-	VBROADCASTSS 92(R11), Z27                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R13), Z27                       // kw 0, c 7, pixel 1
 	VFMADD231PS Z12, Z27, Z3
 	VFMADD231PS Z13, Z27, Z4
 	VFMADD231PS Z14, Z27, Z5
-	VBROADCASTSS 156(R11), Z28                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R13), Z28                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z12, Z28, Z6
 	VFMADD231PS Z13, Z28, Z7
 	VFMADD231PS Z14, Z28, Z8
-	VBROADCASTSS 220(R11), Z29                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R13), Z29                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z12, Z29, Z9
 	VFMADD231PS Z13, Z29, Z10
 	VFMADD231PS Z14, Z29, Z11
 	VMOVUPS 1536(R12), Z12
 	VMOVUPS 1600(R12), Z13
 	VMOVUPS 1664(R12), Z14
-	VBROADCASTSS 32(R11), Z30                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R13), Z30                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z12, Z30, Z0
 	VFMADD231PS Z13, Z30, Z1
 	VFMADD231PS Z14, Z30, Z2
-	VBROADCASTSS 96(R11), Z31                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R13), Z31                       // kw 0, c 8, pixel 1
 	VFMADD231PS Z12, Z31, Z3
 	VFMADD231PS Z13, Z31, Z4
 	VFMADD231PS Z14, Z31, Z5
-	VBROADCASTSS 160(R11), Z15                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R13), Z15                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z12, Z15, Z6
 	VFMADD231PS Z13, Z15, Z7
 	VFMADD231PS Z14, Z15, Z8
-	VBROADCASTSS 224(R11), Z16                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R13), Z16                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z12, Z16, Z9
 	VFMADD231PS Z13, Z16, Z10
 	VFMADD231PS Z14, Z16, Z11
 	VMOVUPS 1728(R12), Z12
 	VMOVUPS 1792(R12), Z13
 	VMOVUPS 1856(R12), Z14
-	VBROADCASTSS 36(R11), Z17                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R13), Z17                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z12, Z17, Z0
 	VFMADD231PS Z13, Z17, Z1
 	VFMADD231PS Z14, Z17, Z2
-	VBROADCASTSS 100(R11), Z18                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R13), Z18                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z12, Z18, Z3
 	VFMADD231PS Z13, Z18, Z4
 	VFMADD231PS Z14, Z18, Z5
-	VBROADCASTSS 164(R11), Z19                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R13), Z19                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z12, Z19, Z6
 	VFMADD231PS Z13, Z19, Z7
 	VFMADD231PS Z14, Z19, Z8
-	VBROADCASTSS 228(R11), Z20                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R13), Z20                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z12, Z20, Z9
 	VFMADD231PS Z13, Z20, Z10
 	VFMADD231PS Z14, Z20, Z11
 	VMOVUPS 1920(R12), Z12
 	VMOVUPS 1984(R12), Z13
 	VMOVUPS 2048(R12), Z14
-	VBROADCASTSS 40(R11), Z21                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R13), Z21                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z12, Z21, Z0
 	VFMADD231PS Z13, Z21, Z1
 	VFMADD231PS Z14, Z21, Z2
-	VBROADCASTSS 104(R11), Z22                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R13), Z22                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z12, Z22, Z3
 	VFMADD231PS Z13, Z22, Z4
 	VFMADD231PS Z14, Z22, Z5
-	VBROADCASTSS 168(R11), Z23                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R13), Z23                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z12, Z23, Z6
 	VFMADD231PS Z13, Z23, Z7
 	VFMADD231PS Z14, Z23, Z8
-	VBROADCASTSS 232(R11), Z24                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R13), Z24                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z12, Z24, Z9
 	VFMADD231PS Z13, Z24, Z10
 	VFMADD231PS Z14, Z24, Z11
 	VMOVUPS 2112(R12), Z12
 	VMOVUPS 2176(R12), Z13
 	VMOVUPS 2240(R12), Z14
-	VBROADCASTSS 44(R11), Z25                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R13), Z25                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z12, Z25, Z0
 	VFMADD231PS Z13, Z25, Z1
 	VFMADD231PS Z14, Z25, Z2
-	VBROADCASTSS 108(R11), Z26                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R13), Z26                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z12, Z26, Z3
 	VFMADD231PS Z13, Z26, Z4
 	VFMADD231PS Z14, Z26, Z5
-	VBROADCASTSS 172(R11), Z27                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R13), Z27                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z12, Z27, Z6
 	VFMADD231PS Z13, Z27, Z7
 	VFMADD231PS Z14, Z27, Z8
-	VBROADCASTSS 236(R11), Z28                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R13), Z28                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z12, Z28, Z9
 	VFMADD231PS Z13, Z28, Z10
 	VFMADD231PS Z14, Z28, Z11
 	VMOVUPS 2304(R12), Z12
 	VMOVUPS 2368(R12), Z13
 	VMOVUPS 2432(R12), Z14
-	VBROADCASTSS 48(R11), Z29                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R13), Z29                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z12, Z29, Z0
 	VFMADD231PS Z13, Z29, Z1
 	VFMADD231PS Z14, Z29, Z2
-	VBROADCASTSS 112(R11), Z30                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R13), Z30                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z12, Z30, Z3
 	VFMADD231PS Z13, Z30, Z4
 	VFMADD231PS Z14, Z30, Z5
-	VBROADCASTSS 176(R11), Z31                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R13), Z31                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z12, Z31, Z6
 	VFMADD231PS Z13, Z31, Z7
 	VFMADD231PS Z14, Z31, Z8
-	VBROADCASTSS 240(R11), Z15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R13), Z15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z12, Z15, Z9
 	VFMADD231PS Z13, Z15, Z10
 	VFMADD231PS Z14, Z15, Z11
 	VMOVUPS 2496(R12), Z12
 	VMOVUPS 2560(R12), Z13
 	VMOVUPS 2624(R12), Z14
-	VBROADCASTSS 52(R11), Z16                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R13), Z16                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z12, Z16, Z0
 	VFMADD231PS Z13, Z16, Z1
 	VFMADD231PS Z14, Z16, Z2
-	VBROADCASTSS 116(R11), Z17                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R13), Z17                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z12, Z17, Z3
 	VFMADD231PS Z13, Z17, Z4
 	VFMADD231PS Z14, Z17, Z5
-	VBROADCASTSS 180(R11), Z18                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R13), Z18                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z12, Z18, Z6
 	VFMADD231PS Z13, Z18, Z7
 	VFMADD231PS Z14, Z18, Z8
-	VBROADCASTSS 244(R11), Z19                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R13), Z19                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z12, Z19, Z9
 	VFMADD231PS Z13, Z19, Z10
 	VFMADD231PS Z14, Z19, Z11
 	VMOVUPS 2688(R12), Z12
 	VMOVUPS 2752(R12), Z13
 	VMOVUPS 2816(R12), Z14
-	VBROADCASTSS 56(R11), Z20                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R13), Z20                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z12, Z20, Z0
 	VFMADD231PS Z13, Z20, Z1
 	VFMADD231PS Z14, Z20, Z2
-	VBROADCASTSS 120(R11), Z21                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R13), Z21                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z12, Z21, Z3
 	VFMADD231PS Z13, Z21, Z4
 	VFMADD231PS Z14, Z21, Z5
-	VBROADCASTSS 184(R11), Z22                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R13), Z22                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z12, Z22, Z6
 	VFMADD231PS Z13, Z22, Z7
 	VFMADD231PS Z14, Z22, Z8
-	VBROADCASTSS 248(R11), Z23                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R13), Z23                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z12, Z23, Z9
 	VFMADD231PS Z13, Z23, Z10
 	VFMADD231PS Z14, Z23, Z11
 	VMOVUPS 2880(R12), Z12
 	VMOVUPS 2944(R12), Z13
 	VMOVUPS 3008(R12), Z14
-	VBROADCASTSS 60(R11), Z24                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R13), Z24                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z12, Z24, Z0
 	VFMADD231PS Z13, Z24, Z1
 	VFMADD231PS Z14, Z24, Z2
-	VBROADCASTSS 124(R11), Z25                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R13), Z25                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z12, Z25, Z3
 	VFMADD231PS Z13, Z25, Z4
 	VFMADD231PS Z14, Z25, Z5
-	VBROADCASTSS 188(R11), Z26                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R13), Z26                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z12, Z26, Z6
 	VFMADD231PS Z13, Z26, Z7
 	VFMADD231PS Z14, Z26, Z8
-	VBROADCASTSS 252(R11), Z27                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R13), Z27                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z12, Z27, Z9
 	VFMADD231PS Z13, Z27, Z10
 	VFMADD231PS Z14, Z27, Z11
 	VMOVUPS 3072(R12), Z12
 	VMOVUPS 3136(R12), Z13
 	VMOVUPS 3200(R12), Z14
-	VBROADCASTSS 64(R11), Z28                       // kw 1, c 0, pixel 0
+	VBROADCASTSS 64(R13), Z28                       // kw 1, c 0, pixel 0
 	VFMADD231PS Z12, Z28, Z0
 	VFMADD231PS Z13, Z28, Z1
 	VFMADD231PS Z14, Z28, Z2
-	VBROADCASTSS 128(R11), Z29                      // kw 1, c 0, pixel 1
+	VBROADCASTSS 128(R13), Z29                      // kw 1, c 0, pixel 1
 	VFMADD231PS Z12, Z29, Z3
 	VFMADD231PS Z13, Z29, Z4
 	VFMADD231PS Z14, Z29, Z5
-	VBROADCASTSS 192(R11), Z30                      // kw 1, c 0, pixel 2
+	VBROADCASTSS 192(R13), Z30                      // kw 1, c 0, pixel 2
 	VFMADD231PS Z12, Z30, Z6
 	VFMADD231PS Z13, Z30, Z7
 	VFMADD231PS Z14, Z30, Z8
-	VBROADCASTSS 256(R11), Z31                      // kw 1, c 0, pixel 3
+	VBROADCASTSS 256(R13), Z31                      // kw 1, c 0, pixel 3
 	VFMADD231PS Z12, Z31, Z9
 	VFMADD231PS Z13, Z31, Z10
 	VFMADD231PS Z14, Z31, Z11
 	VMOVUPS 3264(R12), Z12
 	VMOVUPS 3328(R12), Z13
 	VMOVUPS 3392(R12), Z14
-	VBROADCASTSS 68(R11), Z15                       // kw 1, c 1, pixel 0
+	VBROADCASTSS 68(R13), Z15                       // kw 1, c 1, pixel 0
 	VFMADD231PS Z12, Z15, Z0
 	VFMADD231PS Z13, Z15, Z1
 	VFMADD231PS Z14, Z15, Z2
-	VBROADCASTSS 132(R11), Z16                      // kw 1, c 1, pixel 1
+	VBROADCASTSS 132(R13), Z16                      // kw 1, c 1, pixel 1
 	VFMADD231PS Z12, Z16, Z3
 	VFMADD231PS Z13, Z16, Z4
 	VFMADD231PS Z14, Z16, Z5
-	VBROADCASTSS 196(R11), Z17                      // kw 1, c 1, pixel 2
+	VBROADCASTSS 196(R13), Z17                      // kw 1, c 1, pixel 2
 	VFMADD231PS Z12, Z17, Z6
 	VFMADD231PS Z13, Z17, Z7
 	VFMADD231PS Z14, Z17, Z8
-	VBROADCASTSS 260(R11), Z18                      // kw 1, c 1, pixel 3
+	VBROADCASTSS 260(R13), Z18                      // kw 1, c 1, pixel 3
 	VFMADD231PS Z12, Z18, Z9
 	VFMADD231PS Z13, Z18, Z10
 	VFMADD231PS Z14, Z18, Z11
 	VMOVUPS 3456(R12), Z12
 	VMOVUPS 3520(R12), Z13
 	VMOVUPS 3584(R12), Z14
-	VBROADCASTSS 72(R11), Z19                       // kw 1, c 2, pixel 0
+	VBROADCASTSS 72(R13), Z19                       // kw 1, c 2, pixel 0
 	VFMADD231PS Z12, Z19, Z0
 	VFMADD231PS Z13, Z19, Z1
 	VFMADD231PS Z14, Z19, Z2
-	VBROADCASTSS 136(R11), Z20                      // kw 1, c 2, pixel 1
+	VBROADCASTSS 136(R13), Z20                      // kw 1, c 2, pixel 1
 	VFMADD231PS Z12, Z20, Z3
 	VFMADD231PS Z13, Z20, Z4
 	VFMADD231PS Z14, Z20, Z5
-	VBROADCASTSS 200(R11), Z21                      // kw 1, c 2, pixel 2
+	VBROADCASTSS 200(R13), Z21                      // kw 1, c 2, pixel 2
 	VFMADD231PS Z12, Z21, Z6
 	VFMADD231PS Z13, Z21, Z7
 	VFMADD231PS Z14, Z21, Z8
-	VBROADCASTSS 264(R11), Z22                      // kw 1, c 2, pixel 3
+	VBROADCASTSS 264(R13), Z22                      // kw 1, c 2, pixel 3
 	VFMADD231PS Z12, Z22, Z9
 	VFMADD231PS Z13, Z22, Z10
 	VFMADD231PS Z14, Z22, Z11
 	VMOVUPS 3648(R12), Z12
 	VMOVUPS 3712(R12), Z13
 	VMOVUPS 3776(R12), Z14
-	VBROADCASTSS 76(R11), Z23                       // kw 1, c 3, pixel 0
+	VBROADCASTSS 76(R13), Z23                       // kw 1, c 3, pixel 0
 	VFMADD231PS Z12, Z23, Z0
 	VFMADD231PS Z13, Z23, Z1
 	VFMADD231PS Z14, Z23, Z2
-	VBROADCASTSS 140(R11), Z24                      // kw 1, c 3, pixel 1
+	VBROADCASTSS 140(R13), Z24                      // kw 1, c 3, pixel 1
 	VFMADD231PS Z12, Z24, Z3
 	VFMADD231PS Z13, Z24, Z4
 	VFMADD231PS Z14, Z24, Z5
-	VBROADCASTSS 204(R11), Z25                      // kw 1, c 3, pixel 2
+	VBROADCASTSS 204(R13), Z25                      // kw 1, c 3, pixel 2
 	VFMADD231PS Z12, Z25, Z6
 	VFMADD231PS Z13, Z25, Z7
 	VFMADD231PS Z14, Z25, Z8
-	VBROADCASTSS 268(R11), Z26                      // kw 1, c 3, pixel 3
+	VBROADCASTSS 268(R13), Z26                      // kw 1, c 3, pixel 3
 	VFMADD231PS Z12, Z26, Z9
 	VFMADD231PS Z13, Z26, Z10
 	VFMADD231PS Z14, Z26, Z11
 	VMOVUPS 3840(R12), Z12
 	VMOVUPS 3904(R12), Z13
 	VMOVUPS 3968(R12), Z14
-	VBROADCASTSS 80(R11), Z27                       // kw 1, c 4, pixel 0
+	VBROADCASTSS 80(R13), Z27                       // kw 1, c 4, pixel 0
 	VFMADD231PS Z12, Z27, Z0
 	VFMADD231PS Z13, Z27, Z1
 	VFMADD231PS Z14, Z27, Z2
-	VBROADCASTSS 144(R11), Z28                      // kw 1, c 4, pixel 1
+	VBROADCASTSS 144(R13), Z28                      // kw 1, c 4, pixel 1
 	VFMADD231PS Z12, Z28, Z3
 	VFMADD231PS Z13, Z28, Z4
 	VFMADD231PS Z14, Z28, Z5
-	VBROADCASTSS 208(R11), Z29                      // kw 1, c 4, pixel 2
+	VBROADCASTSS 208(R13), Z29                      // kw 1, c 4, pixel 2
 	VFMADD231PS Z12, Z29, Z6
 	VFMADD231PS Z13, Z29, Z7
 	VFMADD231PS Z14, Z29, Z8
-	VBROADCASTSS 272(R11), Z30                      // kw 1, c 4, pixel 3
+	VBROADCASTSS 272(R13), Z30                      // kw 1, c 4, pixel 3
 	VFMADD231PS Z12, Z30, Z9
 	VFMADD231PS Z13, Z30, Z10
 	VFMADD231PS Z14, Z30, Z11
 	VMOVUPS 4032(R12), Z12
 	VMOVUPS 4096(R12), Z13
 	VMOVUPS 4160(R12), Z14
-	VBROADCASTSS 84(R11), Z31                       // kw 1, c 5, pixel 0
+	VBROADCASTSS 84(R13), Z31                       // kw 1, c 5, pixel 0
 	VFMADD231PS Z12, Z31, Z0
 	VFMADD231PS Z13, Z31, Z1
 	VFMADD231PS Z14, Z31, Z2
-	VBROADCASTSS 148(R11), Z15                      // kw 1, c 5, pixel 1
+	VBROADCASTSS 148(R13), Z15                      // kw 1, c 5, pixel 1
 	VFMADD231PS Z12, Z15, Z3
 	VFMADD231PS Z13, Z15, Z4
 	VFMADD231PS Z14, Z15, Z5
-	VBROADCASTSS 212(R11), Z16                      // kw 1, c 5, pixel 2
+	VBROADCASTSS 212(R13), Z16                      // kw 1, c 5, pixel 2
 	VFMADD231PS Z12, Z16, Z6
 	VFMADD231PS Z13, Z16, Z7
 	VFMADD231PS Z14, Z16, Z8
-	VBROADCASTSS 276(R11), Z17                      // kw 1, c 5, pixel 3
+	VBROADCASTSS 276(R13), Z17                      // kw 1, c 5, pixel 3
 	VFMADD231PS Z12, Z17, Z9
 	VFMADD231PS Z13, Z17, Z10
 	VFMADD231PS Z14, Z17, Z11
 	VMOVUPS 4224(R12), Z12
 	VMOVUPS 4288(R12), Z13
 	VMOVUPS 4352(R12), Z14
-	VBROADCASTSS 88(R11), Z18                       // kw 1, c 6, pixel 0
+	VBROADCASTSS 88(R13), Z18                       // kw 1, c 6, pixel 0
 	VFMADD231PS Z12, Z18, Z0
 	VFMADD231PS Z13, Z18, Z1
 	VFMADD231PS Z14, Z18, Z2
-	VBROADCASTSS 152(R11), Z19                      // kw 1, c 6, pixel 1
+	VBROADCASTSS 152(R13), Z19                      // kw 1, c 6, pixel 1
 	VFMADD231PS Z12, Z19, Z3
 	VFMADD231PS Z13, Z19, Z4
 	VFMADD231PS Z14, Z19, Z5
-	VBROADCASTSS 216(R11), Z20                      // kw 1, c 6, pixel 2
+	VBROADCASTSS 216(R13), Z20                      // kw 1, c 6, pixel 2
 	VFMADD231PS Z12, Z20, Z6
 	VFMADD231PS Z13, Z20, Z7
 	VFMADD231PS Z14, Z20, Z8
-	VBROADCASTSS 280(R11), Z21                      // kw 1, c 6, pixel 3
+	VBROADCASTSS 280(R13), Z21                      // kw 1, c 6, pixel 3
 	VFMADD231PS Z12, Z21, Z9
 	VFMADD231PS Z13, Z21, Z10
 	VFMADD231PS Z14, Z21, Z11
 	VMOVUPS 4416(R12), Z12
 	VMOVUPS 4480(R12), Z13
 	VMOVUPS 4544(R12), Z14
-	VBROADCASTSS 92(R11), Z22                       // kw 1, c 7, pixel 0
+	VBROADCASTSS 92(R13), Z22                       // kw 1, c 7, pixel 0
 	VFMADD231PS Z12, Z22, Z0
 	VFMADD231PS Z13, Z22, Z1
 	VFMADD231PS Z14, Z22, Z2
-	VBROADCASTSS 156(R11), Z23                      // kw 1, c 7, pixel 1
+	VBROADCASTSS 156(R13), Z23                      // kw 1, c 7, pixel 1
 	VFMADD231PS Z12, Z23, Z3
 	VFMADD231PS Z13, Z23, Z4
 	VFMADD231PS Z14, Z23, Z5
-	VBROADCASTSS 220(R11), Z24                      // kw 1, c 7, pixel 2
+	VBROADCASTSS 220(R13), Z24                      // kw 1, c 7, pixel 2
 	VFMADD231PS Z12, Z24, Z6
 	VFMADD231PS Z13, Z24, Z7
 	VFMADD231PS Z14, Z24, Z8
-	VBROADCASTSS 284(R11), Z25                      // kw 1, c 7, pixel 3
+	VBROADCASTSS 284(R13), Z25                      // kw 1, c 7, pixel 3
 	VFMADD231PS Z12, Z25, Z9
 	VFMADD231PS Z13, Z25, Z10
 	VFMADD231PS Z14, Z25, Z11
 	VMOVUPS 4608(R12), Z12
 	VMOVUPS 4672(R12), Z13
 	VMOVUPS 4736(R12), Z14
-	VBROADCASTSS 96(R11), Z26                       // kw 1, c 8, pixel 0
+	VBROADCASTSS 96(R13), Z26                       // kw 1, c 8, pixel 0
 	VFMADD231PS Z12, Z26, Z0
 	VFMADD231PS Z13, Z26, Z1
 	VFMADD231PS Z14, Z26, Z2
-	VBROADCASTSS 160(R11), Z27                      // kw 1, c 8, pixel 1
+	VBROADCASTSS 160(R13), Z27                      // kw 1, c 8, pixel 1
 	VFMADD231PS Z12, Z27, Z3
 	VFMADD231PS Z13, Z27, Z4
 	VFMADD231PS Z14, Z27, Z5
-	VBROADCASTSS 224(R11), Z28                      // kw 1, c 8, pixel 2
+	VBROADCASTSS 224(R13), Z28                      // kw 1, c 8, pixel 2
 	VFMADD231PS Z12, Z28, Z6
 	VFMADD231PS Z13, Z28, Z7
 	VFMADD231PS Z14, Z28, Z8
-	VBROADCASTSS 288(R11), Z29                      // kw 1, c 8, pixel 3
+	VBROADCASTSS 288(R13), Z29                      // kw 1, c 8, pixel 3
 	VFMADD231PS Z12, Z29, Z9
 	VFMADD231PS Z13, Z29, Z10
 	VFMADD231PS Z14, Z29, Z11
 	VMOVUPS 4800(R12), Z12
 	VMOVUPS 4864(R12), Z13
 	VMOVUPS 4928(R12), Z14
-	VBROADCASTSS 100(R11), Z30                      // kw 1, c 9, pixel 0
+	VBROADCASTSS 100(R13), Z30                      // kw 1, c 9, pixel 0
 	VFMADD231PS Z12, Z30, Z0
 	VFMADD231PS Z13, Z30, Z1
 	VFMADD231PS Z14, Z30, Z2
-	VBROADCASTSS 164(R11), Z31                      // kw 1, c 9, pixel 1
+	VBROADCASTSS 164(R13), Z31                      // kw 1, c 9, pixel 1
 	VFMADD231PS Z12, Z31, Z3
 	VFMADD231PS Z13, Z31, Z4
 	VFMADD231PS Z14, Z31, Z5
-	VBROADCASTSS 228(R11), Z15                      // kw 1, c 9, pixel 2
+	VBROADCASTSS 228(R13), Z15                      // kw 1, c 9, pixel 2
 	VFMADD231PS Z12, Z15, Z6
 	VFMADD231PS Z13, Z15, Z7
 	VFMADD231PS Z14, Z15, Z8
-	VBROADCASTSS 292(R11), Z16                      // kw 1, c 9, pixel 3
+	VBROADCASTSS 292(R13), Z16                      // kw 1, c 9, pixel 3
 	VFMADD231PS Z12, Z16, Z9
 	VFMADD231PS Z13, Z16, Z10
 	VFMADD231PS Z14, Z16, Z11
 	VMOVUPS 4992(R12), Z12
 	VMOVUPS 5056(R12), Z13
 	VMOVUPS 5120(R12), Z14
-	VBROADCASTSS 104(R11), Z17                      // kw 1, c 10, pixel 0
+	VBROADCASTSS 104(R13), Z17                      // kw 1, c 10, pixel 0
 	VFMADD231PS Z12, Z17, Z0
 	VFMADD231PS Z13, Z17, Z1
 	VFMADD231PS Z14, Z17, Z2
-	VBROADCASTSS 168(R11), Z18                      // kw 1, c 10, pixel 1
+	VBROADCASTSS 168(R13), Z18                      // kw 1, c 10, pixel 1
 	VFMADD231PS Z12, Z18, Z3
 	VFMADD231PS Z13, Z18, Z4
 	VFMADD231PS Z14, Z18, Z5
-	VBROADCASTSS 232(R11), Z19                      // kw 1, c 10, pixel 2
+	VBROADCASTSS 232(R13), Z19                      // kw 1, c 10, pixel 2
 	VFMADD231PS Z12, Z19, Z6
 	VFMADD231PS Z13, Z19, Z7
 	VFMADD231PS Z14, Z19, Z8
-	VBROADCASTSS 296(R11), Z20                      // kw 1, c 10, pixel 3
+	VBROADCASTSS 296(R13), Z20                      // kw 1, c 10, pixel 3
 	VFMADD231PS Z12, Z20, Z9
 	VFMADD231PS Z13, Z20, Z10
 	VFMADD231PS Z14, Z20, Z11
 	VMOVUPS 5184(R12), Z12
 	VMOVUPS 5248(R12), Z13
 	VMOVUPS 5312(R12), Z14
-	VBROADCASTSS 108(R11), Z21                      // kw 1, c 11, pixel 0
+	VBROADCASTSS 108(R13), Z21                      // kw 1, c 11, pixel 0
 	VFMADD231PS Z12, Z21, Z0
 	VFMADD231PS Z13, Z21, Z1
 	VFMADD231PS Z14, Z21, Z2
-	VBROADCASTSS 172(R11), Z22                      // kw 1, c 11, pixel 1
+	VBROADCASTSS 172(R13), Z22                      // kw 1, c 11, pixel 1
 	VFMADD231PS Z12, Z22, Z3
 	VFMADD231PS Z13, Z22, Z4
 	VFMADD231PS Z14, Z22, Z5
-	VBROADCASTSS 236(R11), Z23                      // kw 1, c 11, pixel 2
+	VBROADCASTSS 236(R13), Z23                      // kw 1, c 11, pixel 2
 	VFMADD231PS Z12, Z23, Z6
 	VFMADD231PS Z13, Z23, Z7
 	VFMADD231PS Z14, Z23, Z8
-	VBROADCASTSS 300(R11), Z24                      // kw 1, c 11, pixel 3
+	VBROADCASTSS 300(R13), Z24                      // kw 1, c 11, pixel 3
 	VFMADD231PS Z12, Z24, Z9
 	VFMADD231PS Z13, Z24, Z10
 	VFMADD231PS Z14, Z24, Z11
 	VMOVUPS 5376(R12), Z12
 	VMOVUPS 5440(R12), Z13
 	VMOVUPS 5504(R12), Z14
-	VBROADCASTSS 112(R11), Z25                      // kw 1, c 12, pixel 0
+	VBROADCASTSS 112(R13), Z25                      // kw 1, c 12, pixel 0
 	VFMADD231PS Z12, Z25, Z0
 	VFMADD231PS Z13, Z25, Z1
 	VFMADD231PS Z14, Z25, Z2
-	VBROADCASTSS 176(R11), Z26                      // kw 1, c 12, pixel 1
+	VBROADCASTSS 176(R13), Z26                      // kw 1, c 12, pixel 1
 	VFMADD231PS Z12, Z26, Z3
 	VFMADD231PS Z13, Z26, Z4
 	VFMADD231PS Z14, Z26, Z5
-	VBROADCASTSS 240(R11), Z27                      // kw 1, c 12, pixel 2
+	VBROADCASTSS 240(R13), Z27                      // kw 1, c 12, pixel 2
 	VFMADD231PS Z12, Z27, Z6
 	VFMADD231PS Z13, Z27, Z7
 	VFMADD231PS Z14, Z27, Z8
-	VBROADCASTSS 304(R11), Z28                      // kw 1, c 12, pixel 3
+	VBROADCASTSS 304(R13), Z28                      // kw 1, c 12, pixel 3
 	VFMADD231PS Z12, Z28, Z9
 	VFMADD231PS Z13, Z28, Z10
 	VFMADD231PS Z14, Z28, Z11
 	VMOVUPS 5568(R12), Z12
 	VMOVUPS 5632(R12), Z13
 	VMOVUPS 5696(R12), Z14
-	VBROADCASTSS 116(R11), Z29                      // kw 1, c 13, pixel 0
+	VBROADCASTSS 116(R13), Z29                      // kw 1, c 13, pixel 0
 	VFMADD231PS Z12, Z29, Z0
 	VFMADD231PS Z13, Z29, Z1
 	VFMADD231PS Z14, Z29, Z2
-	VBROADCASTSS 180(R11), Z30                      // kw 1, c 13, pixel 1
+	VBROADCASTSS 180(R13), Z30                      // kw 1, c 13, pixel 1
 	VFMADD231PS Z12, Z30, Z3
 	VFMADD231PS Z13, Z30, Z4
 	VFMADD231PS Z14, Z30, Z5
-	VBROADCASTSS 244(R11), Z31                      // kw 1, c 13, pixel 2
+	VBROADCASTSS 244(R13), Z31                      // kw 1, c 13, pixel 2
 	VFMADD231PS Z12, Z31, Z6
 	VFMADD231PS Z13, Z31, Z7
 	VFMADD231PS Z14, Z31, Z8
-	VBROADCASTSS 308(R11), Z15                      // kw 1, c 13, pixel 3
+	VBROADCASTSS 308(R13), Z15                      // kw 1, c 13, pixel 3
 	VFMADD231PS Z12, Z15, Z9
 	VFMADD231PS Z13, Z15, Z10
 	VFMADD231PS Z14, Z15, Z11
 	VMOVUPS 5760(R12), Z12
 	VMOVUPS 5824(R12), Z13
 	VMOVUPS 5888(R12), Z14
-	VBROADCASTSS 120(R11), Z16                      // kw 1, c 14, pixel 0
+	VBROADCASTSS 120(R13), Z16                      // kw 1, c 14, pixel 0
 	VFMADD231PS Z12, Z16, Z0
 	VFMADD231PS Z13, Z16, Z1
 	VFMADD231PS Z14, Z16, Z2
-	VBROADCASTSS 184(R11), Z17                      // kw 1, c 14, pixel 1
+	VBROADCASTSS 184(R13), Z17                      // kw 1, c 14, pixel 1
 	VFMADD231PS Z12, Z17, Z3
 	VFMADD231PS Z13, Z17, Z4
 	VFMADD231PS Z14, Z17, Z5
-	VBROADCASTSS 248(R11), Z18                      // kw 1, c 14, pixel 2
+	VBROADCASTSS 248(R13), Z18                      // kw 1, c 14, pixel 2
 	VFMADD231PS Z12, Z18, Z6
 	VFMADD231PS Z13, Z18, Z7
 	VFMADD231PS Z14, Z18, Z8
-	VBROADCASTSS 312(R11), Z19                      // kw 1, c 14, pixel 3
+	VBROADCASTSS 312(R13), Z19                      // kw 1, c 14, pixel 3
 	VFMADD231PS Z12, Z19, Z9
 	VFMADD231PS Z13, Z19, Z10
 	VFMADD231PS Z14, Z19, Z11
 	VMOVUPS 5952(R12), Z12
 	VMOVUPS 6016(R12), Z13
 	VMOVUPS 6080(R12), Z14
-	VBROADCASTSS 124(R11), Z20                      // kw 1, c 15, pixel 0
+	VBROADCASTSS 124(R13), Z20                      // kw 1, c 15, pixel 0
 	VFMADD231PS Z12, Z20, Z0
 	VFMADD231PS Z13, Z20, Z1
 	VFMADD231PS Z14, Z20, Z2
-	VBROADCASTSS 188(R11), Z21                      // kw 1, c 15, pixel 1
+	VBROADCASTSS 188(R13), Z21                      // kw 1, c 15, pixel 1
 	VFMADD231PS Z12, Z21, Z3
 	VFMADD231PS Z13, Z21, Z4
 	VFMADD231PS Z14, Z21, Z5
-	VBROADCASTSS 252(R11), Z22                      // kw 1, c 15, pixel 2
+	VBROADCASTSS 252(R13), Z22                      // kw 1, c 15, pixel 2
 	VFMADD231PS Z12, Z22, Z6
 	VFMADD231PS Z13, Z22, Z7
 	VFMADD231PS Z14, Z22, Z8
-	VBROADCASTSS 316(R11), Z23                      // kw 1, c 15, pixel 3
+	VBROADCASTSS 316(R13), Z23                      // kw 1, c 15, pixel 3
 	VFMADD231PS Z12, Z23, Z9
 	VFMADD231PS Z13, Z23, Z10
 	VFMADD231PS Z14, Z23, Z11
 	VMOVUPS 6144(R12), Z12
 	VMOVUPS 6208(R12), Z13
 	VMOVUPS 6272(R12), Z14
-	VBROADCASTSS 128(R11), Z24                      // kw 2, c 0, pixel 0
+	VBROADCASTSS 128(R13), Z24                      // kw 2, c 0, pixel 0
 	VFMADD231PS Z12, Z24, Z0
 	VFMADD231PS Z13, Z24, Z1
 	VFMADD231PS Z14, Z24, Z2
-	VBROADCASTSS 192(R11), Z25                      // kw 2, c 0, pixel 1
+	VBROADCASTSS 192(R13), Z25                      // kw 2, c 0, pixel 1
 	VFMADD231PS Z12, Z25, Z3
 	VFMADD231PS Z13, Z25, Z4
 	VFMADD231PS Z14, Z25, Z5
-	VBROADCASTSS 256(R11), Z26                      // kw 2, c 0, pixel 2
+	VBROADCASTSS 256(R13), Z26                      // kw 2, c 0, pixel 2
 	VFMADD231PS Z12, Z26, Z6
 	VFMADD231PS Z13, Z26, Z7
 	VFMADD231PS Z14, Z26, Z8
-	VBROADCASTSS 320(R11), Z27                      // kw 2, c 0, pixel 3
+	VBROADCASTSS 320(R13), Z27                      // kw 2, c 0, pixel 3
 	VFMADD231PS Z12, Z27, Z9
 	VFMADD231PS Z13, Z27, Z10
 	VFMADD231PS Z14, Z27, Z11
 	VMOVUPS 6336(R12), Z12
 	VMOVUPS 6400(R12), Z13
 	VMOVUPS 6464(R12), Z14
-	VBROADCASTSS 132(R11), Z28                      // kw 2, c 1, pixel 0
+	VBROADCASTSS 132(R13), Z28                      // kw 2, c 1, pixel 0
 	VFMADD231PS Z12, Z28, Z0
 	VFMADD231PS Z13, Z28, Z1
 	VFMADD231PS Z14, Z28, Z2
-	VBROADCASTSS 196(R11), Z29                      // kw 2, c 1, pixel 1
+	VBROADCASTSS 196(R13), Z29                      // kw 2, c 1, pixel 1
 	VFMADD231PS Z12, Z29, Z3
 	VFMADD231PS Z13, Z29, Z4
 	VFMADD231PS Z14, Z29, Z5
-	VBROADCASTSS 260(R11), Z30                      // kw 2, c 1, pixel 2
+	VBROADCASTSS 260(R13), Z30                      // kw 2, c 1, pixel 2
 	VFMADD231PS Z12, Z30, Z6
 	VFMADD231PS Z13, Z30, Z7
 	VFMADD231PS Z14, Z30, Z8
-	VBROADCASTSS 324(R11), Z31                      // kw 2, c 1, pixel 3
+	VBROADCASTSS 324(R13), Z31                      // kw 2, c 1, pixel 3
 	VFMADD231PS Z12, Z31, Z9
 	VFMADD231PS Z13, Z31, Z10
 	VFMADD231PS Z14, Z31, Z11
 	VMOVUPS 6528(R12), Z12
 	VMOVUPS 6592(R12), Z13
 	VMOVUPS 6656(R12), Z14
-	VBROADCASTSS 136(R11), Z15                      // kw 2, c 2, pixel 0
+	VBROADCASTSS 136(R13), Z15                      // kw 2, c 2, pixel 0
 	VFMADD231PS Z12, Z15, Z0
 	VFMADD231PS Z13, Z15, Z1
 	VFMADD231PS Z14, Z15, Z2
-	VBROADCASTSS 200(R11), Z16                      // kw 2, c 2, pixel 1
+	VBROADCASTSS 200(R13), Z16                      // kw 2, c 2, pixel 1
 	VFMADD231PS Z12, Z16, Z3
 	VFMADD231PS Z13, Z16, Z4
 	VFMADD231PS Z14, Z16, Z5
-	VBROADCASTSS 264(R11), Z17                      // kw 2, c 2, pixel 2
+	VBROADCASTSS 264(R13), Z17                      // kw 2, c 2, pixel 2
 	VFMADD231PS Z12, Z17, Z6
 	VFMADD231PS Z13, Z17, Z7
 	VFMADD231PS Z14, Z17, Z8
-	VBROADCASTSS 328(R11), Z18                      // kw 2, c 2, pixel 3
+	VBROADCASTSS 328(R13), Z18                      // kw 2, c 2, pixel 3
 	VFMADD231PS Z12, Z18, Z9
 	VFMADD231PS Z13, Z18, Z10
 	VFMADD231PS Z14, Z18, Z11
 	VMOVUPS 6720(R12), Z12
 	VMOVUPS 6784(R12), Z13
 	VMOVUPS 6848(R12), Z14
-	VBROADCASTSS 140(R11), Z19                      // kw 2, c 3, pixel 0
+	VBROADCASTSS 140(R13), Z19                      // kw 2, c 3, pixel 0
 	VFMADD231PS Z12, Z19, Z0
 	VFMADD231PS Z13, Z19, Z1
 	VFMADD231PS Z14, Z19, Z2
-	VBROADCASTSS 204(R11), Z20                      // kw 2, c 3, pixel 1
+	VBROADCASTSS 204(R13), Z20                      // kw 2, c 3, pixel 1
 	VFMADD231PS Z12, Z20, Z3
 	VFMADD231PS Z13, Z20, Z4
 	VFMADD231PS Z14, Z20, Z5
-	VBROADCASTSS 268(R11), Z21                      // kw 2, c 3, pixel 2
+	VBROADCASTSS 268(R13), Z21                      // kw 2, c 3, pixel 2
 	VFMADD231PS Z12, Z21, Z6
 	VFMADD231PS Z13, Z21, Z7
 	VFMADD231PS Z14, Z21, Z8
-	VBROADCASTSS 332(R11), Z22                      // kw 2, c 3, pixel 3
+	VBROADCASTSS 332(R13), Z22                      // kw 2, c 3, pixel 3
 	VFMADD231PS Z12, Z22, Z9
 	VFMADD231PS Z13, Z22, Z10
 	VFMADD231PS Z14, Z22, Z11
 	VMOVUPS 6912(R12), Z12
 	VMOVUPS 6976(R12), Z13
 	VMOVUPS 7040(R12), Z14
-	VBROADCASTSS 144(R11), Z23                      // kw 2, c 4, pixel 0
+	VBROADCASTSS 144(R13), Z23                      // kw 2, c 4, pixel 0
 	VFMADD231PS Z12, Z23, Z0
 	VFMADD231PS Z13, Z23, Z1
 	VFMADD231PS Z14, Z23, Z2
-	VBROADCASTSS 208(R11), Z24                      // kw 2, c 4, pixel 1
+	VBROADCASTSS 208(R13), Z24                      // kw 2, c 4, pixel 1
 	VFMADD231PS Z12, Z24, Z3
 	VFMADD231PS Z13, Z24, Z4
 	VFMADD231PS Z14, Z24, Z5
-	VBROADCASTSS 272(R11), Z25                      // kw 2, c 4, pixel 2
+	VBROADCASTSS 272(R13), Z25                      // kw 2, c 4, pixel 2
 	VFMADD231PS Z12, Z25, Z6
 	VFMADD231PS Z13, Z25, Z7
 	VFMADD231PS Z14, Z25, Z8
-	VBROADCASTSS 336(R11), Z26                      // kw 2, c 4, pixel 3
+	VBROADCASTSS 336(R13), Z26                      // kw 2, c 4, pixel 3
 	VFMADD231PS Z12, Z26, Z9
 	VFMADD231PS Z13, Z26, Z10
 	VFMADD231PS Z14, Z26, Z11
 	VMOVUPS 7104(R12), Z12
 	VMOVUPS 7168(R12), Z13
 	VMOVUPS 7232(R12), Z14
-	VBROADCASTSS 148(R11), Z27                      // kw 2, c 5, pixel 0
+	VBROADCASTSS 148(R13), Z27                      // kw 2, c 5, pixel 0
 	VFMADD231PS Z12, Z27, Z0
 	VFMADD231PS Z13, Z27, Z1
 	VFMADD231PS Z14, Z27, Z2
-	VBROADCASTSS 212(R11), Z28                      // kw 2, c 5, pixel 1
+	VBROADCASTSS 212(R13), Z28                      // kw 2, c 5, pixel 1
 	VFMADD231PS Z12, Z28, Z3
 	VFMADD231PS Z13, Z28, Z4
 	VFMADD231PS Z14, Z28, Z5
-	VBROADCASTSS 276(R11), Z29                      // kw 2, c 5, pixel 2
+	VBROADCASTSS 276(R13), Z29                      // kw 2, c 5, pixel 2
 	VFMADD231PS Z12, Z29, Z6
 	VFMADD231PS Z13, Z29, Z7
 	VFMADD231PS Z14, Z29, Z8
-	VBROADCASTSS 340(R11), Z30                      // kw 2, c 5, pixel 3
+	VBROADCASTSS 340(R13), Z30                      // kw 2, c 5, pixel 3
 	VFMADD231PS Z12, Z30, Z9
 	VFMADD231PS Z13, Z30, Z10
 	VFMADD231PS Z14, Z30, Z11
 	VMOVUPS 7296(R12), Z12
 	VMOVUPS 7360(R12), Z13
 	VMOVUPS 7424(R12), Z14
-	VBROADCASTSS 152(R11), Z31                      // kw 2, c 6, pixel 0
+	VBROADCASTSS 152(R13), Z31                      // kw 2, c 6, pixel 0
 	VFMADD231PS Z12, Z31, Z0
 	VFMADD231PS Z13, Z31, Z1
 	VFMADD231PS Z14, Z31, Z2
-	VBROADCASTSS 216(R11), Z15                      // kw 2, c 6, pixel 1
+	VBROADCASTSS 216(R13), Z15                      // kw 2, c 6, pixel 1
 	VFMADD231PS Z12, Z15, Z3
 	VFMADD231PS Z13, Z15, Z4
 	VFMADD231PS Z14, Z15, Z5
-	VBROADCASTSS 280(R11), Z16                      // kw 2, c 6, pixel 2
+	VBROADCASTSS 280(R13), Z16                      // kw 2, c 6, pixel 2
 	VFMADD231PS Z12, Z16, Z6
 	VFMADD231PS Z13, Z16, Z7
 	VFMADD231PS Z14, Z16, Z8
-	VBROADCASTSS 344(R11), Z17                      // kw 2, c 6, pixel 3
+	VBROADCASTSS 344(R13), Z17                      // kw 2, c 6, pixel 3
 	VFMADD231PS Z12, Z17, Z9
 	VFMADD231PS Z13, Z17, Z10
 	VFMADD231PS Z14, Z17, Z11
 	VMOVUPS 7488(R12), Z12
 	VMOVUPS 7552(R12), Z13
 	VMOVUPS 7616(R12), Z14
-	VBROADCASTSS 156(R11), Z18                      // kw 2, c 7, pixel 0
+	VBROADCASTSS 156(R13), Z18                      // kw 2, c 7, pixel 0
 	VFMADD231PS Z12, Z18, Z0
 	VFMADD231PS Z13, Z18, Z1
 	VFMADD231PS Z14, Z18, Z2
-	VBROADCASTSS 220(R11), Z19                      // kw 2, c 7, pixel 1
+	VBROADCASTSS 220(R13), Z19                      // kw 2, c 7, pixel 1
 	VFMADD231PS Z12, Z19, Z3
 	VFMADD231PS Z13, Z19, Z4
 	VFMADD231PS Z14, Z19, Z5
-	VBROADCASTSS 284(R11), Z20                      // kw 2, c 7, pixel 2
+	VBROADCASTSS 284(R13), Z20                      // kw 2, c 7, pixel 2
 	VFMADD231PS Z12, Z20, Z6
 	VFMADD231PS Z13, Z20, Z7
 	VFMADD231PS Z14, Z20, Z8
-	VBROADCASTSS 348(R11), Z21                      // kw 2, c 7, pixel 3
+	VBROADCASTSS 348(R13), Z21                      // kw 2, c 7, pixel 3
 	VFMADD231PS Z12, Z21, Z9
 	VFMADD231PS Z13, Z21, Z10
 	VFMADD231PS Z14, Z21, Z11
 	VMOVUPS 7680(R12), Z12
 	VMOVUPS 7744(R12), Z13
 	VMOVUPS 7808(R12), Z14
-	VBROADCASTSS 160(R11), Z22                      // kw 2, c 8, pixel 0
+	VBROADCASTSS 160(R13), Z22                      // kw 2, c 8, pixel 0
 	VFMADD231PS Z12, Z22, Z0
 	VFMADD231PS Z13, Z22, Z1
 	VFMADD231PS Z14, Z22, Z2
-	VBROADCASTSS 224(R11), Z23                      // kw 2, c 8, pixel 1
+	VBROADCASTSS 224(R13), Z23                      // kw 2, c 8, pixel 1
 	VFMADD231PS Z12, Z23, Z3
 	VFMADD231PS Z13, Z23, Z4
 	VFMADD231PS Z14, Z23, Z5
-	VBROADCASTSS 288(R11), Z24                      // kw 2, c 8, pixel 2
+	VBROADCASTSS 288(R13), Z24                      // kw 2, c 8, pixel 2
 	VFMADD231PS Z12, Z24, Z6
 	VFMADD231PS Z13, Z24, Z7
 	VFMADD231PS Z14, Z24, Z8
-	VBROADCASTSS 352(R11), Z25                      // kw 2, c 8, pixel 3
+	VBROADCASTSS 352(R13), Z25                      // kw 2, c 8, pixel 3
 	VFMADD231PS Z12, Z25, Z9
 	VFMADD231PS Z13, Z25, Z10
 	VFMADD231PS Z14, Z25, Z11
 	VMOVUPS 7872(R12), Z12
 	VMOVUPS 7936(R12), Z13
 	VMOVUPS 8000(R12), Z14
-	VBROADCASTSS 164(R11), Z26                      // kw 2, c 9, pixel 0
+	VBROADCASTSS 164(R13), Z26                      // kw 2, c 9, pixel 0
 	VFMADD231PS Z12, Z26, Z0
 	VFMADD231PS Z13, Z26, Z1
 	VFMADD231PS Z14, Z26, Z2
-	VBROADCASTSS 228(R11), Z27                      // kw 2, c 9, pixel 1
+	VBROADCASTSS 228(R13), Z27                      // kw 2, c 9, pixel 1
 	VFMADD231PS Z12, Z27, Z3
 	VFMADD231PS Z13, Z27, Z4
 	VFMADD231PS Z14, Z27, Z5
-	VBROADCASTSS 292(R11), Z28                      // kw 2, c 9, pixel 2
+	VBROADCASTSS 292(R13), Z28                      // kw 2, c 9, pixel 2
 	VFMADD231PS Z12, Z28, Z6
 	VFMADD231PS Z13, Z28, Z7
 	VFMADD231PS Z14, Z28, Z8
-	VBROADCASTSS 356(R11), Z29                      // kw 2, c 9, pixel 3
+	VBROADCASTSS 356(R13), Z29                      // kw 2, c 9, pixel 3
 	VFMADD231PS Z12, Z29, Z9
 	VFMADD231PS Z13, Z29, Z10
 	VFMADD231PS Z14, Z29, Z11
 	VMOVUPS 8064(R12), Z12
 	VMOVUPS 8128(R12), Z13
 	VMOVUPS 8192(R12), Z14
-	VBROADCASTSS 168(R11), Z30                      // kw 2, c 10, pixel 0
+	VBROADCASTSS 168(R13), Z30                      // kw 2, c 10, pixel 0
 	VFMADD231PS Z12, Z30, Z0
 	VFMADD231PS Z13, Z30, Z1
 	VFMADD231PS Z14, Z30, Z2
-	VBROADCASTSS 232(R11), Z31                      // kw 2, c 10, pixel 1
+	VBROADCASTSS 232(R13), Z31                      // kw 2, c 10, pixel 1
 	VFMADD231PS Z12, Z31, Z3
 	VFMADD231PS Z13, Z31, Z4
 	VFMADD231PS Z14, Z31, Z5
-	VBROADCASTSS 296(R11), Z15                      // kw 2, c 10, pixel 2
+	VBROADCASTSS 296(R13), Z15                      // kw 2, c 10, pixel 2
 	VFMADD231PS Z12, Z15, Z6
 	VFMADD231PS Z13, Z15, Z7
 	VFMADD231PS Z14, Z15, Z8
-	VBROADCASTSS 360(R11), Z16                      // kw 2, c 10, pixel 3
+	VBROADCASTSS 360(R13), Z16                      // kw 2, c 10, pixel 3
 	VFMADD231PS Z12, Z16, Z9
 	VFMADD231PS Z13, Z16, Z10
 	VFMADD231PS Z14, Z16, Z11
 	VMOVUPS 8256(R12), Z12
 	VMOVUPS 8320(R12), Z13
 	VMOVUPS 8384(R12), Z14
-	VBROADCASTSS 172(R11), Z17                      // kw 2, c 11, pixel 0
+	VBROADCASTSS 172(R13), Z17                      // kw 2, c 11, pixel 0
 	VFMADD231PS Z12, Z17, Z0
 	VFMADD231PS Z13, Z17, Z1
 	VFMADD231PS Z14, Z17, Z2
-	VBROADCASTSS 236(R11), Z18                      // kw 2, c 11, pixel 1
+	VBROADCASTSS 236(R13), Z18                      // kw 2, c 11, pixel 1
 	VFMADD231PS Z12, Z18, Z3
 	VFMADD231PS Z13, Z18, Z4
 	VFMADD231PS Z14, Z18, Z5
-	VBROADCASTSS 300(R11), Z19                      // kw 2, c 11, pixel 2
+	VBROADCASTSS 300(R13), Z19                      // kw 2, c 11, pixel 2
 	VFMADD231PS Z12, Z19, Z6
 	VFMADD231PS Z13, Z19, Z7
 	VFMADD231PS Z14, Z19, Z8
-	VBROADCASTSS 364(R11), Z20                      // kw 2, c 11, pixel 3
+	VBROADCASTSS 364(R13), Z20                      // kw 2, c 11, pixel 3
 	VFMADD231PS Z12, Z20, Z9
 	VFMADD231PS Z13, Z20, Z10
 	VFMADD231PS Z14, Z20, Z11
 	VMOVUPS 8448(R12), Z12
 	VMOVUPS 8512(R12), Z13
 	VMOVUPS 8576(R12), Z14
-	VBROADCASTSS 176(R11), Z21                      // kw 2, c 12, pixel 0
+	VBROADCASTSS 176(R13), Z21                      // kw 2, c 12, pixel 0
 	VFMADD231PS Z12, Z21, Z0
 	VFMADD231PS Z13, Z21, Z1
 	VFMADD231PS Z14, Z21, Z2
-	VBROADCASTSS 240(R11), Z22                      // kw 2, c 12, pixel 1
+	VBROADCASTSS 240(R13), Z22                      // kw 2, c 12, pixel 1
 	VFMADD231PS Z12, Z22, Z3
 	VFMADD231PS Z13, Z22, Z4
 	VFMADD231PS Z14, Z22, Z5
-	VBROADCASTSS 304(R11), Z23                      // kw 2, c 12, pixel 2
+	VBROADCASTSS 304(R13), Z23                      // kw 2, c 12, pixel 2
 	VFMADD231PS Z12, Z23, Z6
 	VFMADD231PS Z13, Z23, Z7
 	VFMADD231PS Z14, Z23, Z8
-	VBROADCASTSS 368(R11), Z24                      // kw 2, c 12, pixel 3
+	VBROADCASTSS 368(R13), Z24                      // kw 2, c 12, pixel 3
 	VFMADD231PS Z12, Z24, Z9
 	VFMADD231PS Z13, Z24, Z10
 	VFMADD231PS Z14, Z24, Z11
 	VMOVUPS 8640(R12), Z12
 	VMOVUPS 8704(R12), Z13
 	VMOVUPS 8768(R12), Z14
-	VBROADCASTSS 180(R11), Z25                      // kw 2, c 13, pixel 0
+	VBROADCASTSS 180(R13), Z25                      // kw 2, c 13, pixel 0
 	VFMADD231PS Z12, Z25, Z0
 	VFMADD231PS Z13, Z25, Z1
 	VFMADD231PS Z14, Z25, Z2
-	VBROADCASTSS 244(R11), Z26                      // kw 2, c 13, pixel 1
+	VBROADCASTSS 244(R13), Z26                      // kw 2, c 13, pixel 1
 	VFMADD231PS Z12, Z26, Z3
 	VFMADD231PS Z13, Z26, Z4
 	VFMADD231PS Z14, Z26, Z5
-	VBROADCASTSS 308(R11), Z27                      // kw 2, c 13, pixel 2
+	VBROADCASTSS 308(R13), Z27                      // kw 2, c 13, pixel 2
 	VFMADD231PS Z12, Z27, Z6
 	VFMADD231PS Z13, Z27, Z7
 	VFMADD231PS Z14, Z27, Z8
-	VBROADCASTSS 372(R11), Z28                      // kw 2, c 13, pixel 3
+	VBROADCASTSS 372(R13), Z28                      // kw 2, c 13, pixel 3
 	VFMADD231PS Z12, Z28, Z9
 	VFMADD231PS Z13, Z28, Z10
 	VFMADD231PS Z14, Z28, Z11
 	VMOVUPS 8832(R12), Z12
 	VMOVUPS 8896(R12), Z13
 	VMOVUPS 8960(R12), Z14
-	VBROADCASTSS 184(R11), Z29                      // kw 2, c 14, pixel 0
+	VBROADCASTSS 184(R13), Z29                      // kw 2, c 14, pixel 0
 	VFMADD231PS Z12, Z29, Z0
 	VFMADD231PS Z13, Z29, Z1
 	VFMADD231PS Z14, Z29, Z2
-	VBROADCASTSS 248(R11), Z30                      // kw 2, c 14, pixel 1
+	VBROADCASTSS 248(R13), Z30                      // kw 2, c 14, pixel 1
 	VFMADD231PS Z12, Z30, Z3
 	VFMADD231PS Z13, Z30, Z4
 	VFMADD231PS Z14, Z30, Z5
-	VBROADCASTSS 312(R11), Z31                      // kw 2, c 14, pixel 2
+	VBROADCASTSS 312(R13), Z31                      // kw 2, c 14, pixel 2
 	VFMADD231PS Z12, Z31, Z6
 	VFMADD231PS Z13, Z31, Z7
 	VFMADD231PS Z14, Z31, Z8
-	VBROADCASTSS 376(R11), Z15                      // kw 2, c 14, pixel 3
+	VBROADCASTSS 376(R13), Z15                      // kw 2, c 14, pixel 3
 	VFMADD231PS Z12, Z15, Z9
 	VFMADD231PS Z13, Z15, Z10
 	VFMADD231PS Z14, Z15, Z11
 	VMOVUPS 9024(R12), Z12
 	VMOVUPS 9088(R12), Z13
 	VMOVUPS 9152(R12), Z14
-	VBROADCASTSS 188(R11), Z16                      // kw 2, c 15, pixel 0
+	VBROADCASTSS 188(R13), Z16                      // kw 2, c 15, pixel 0
 	VFMADD231PS Z12, Z16, Z0
 	VFMADD231PS Z13, Z16, Z1
 	VFMADD231PS Z14, Z16, Z2
-	VBROADCASTSS 252(R11), Z17                      // kw 2, c 15, pixel 1
+	VBROADCASTSS 252(R13), Z17                      // kw 2, c 15, pixel 1
 	VFMADD231PS Z12, Z17, Z3
 	VFMADD231PS Z13, Z17, Z4
 	VFMADD231PS Z14, Z17, Z5
-	VBROADCASTSS 316(R11), Z18                      // kw 2, c 15, pixel 2
+	VBROADCASTSS 316(R13), Z18                      // kw 2, c 15, pixel 2
 	VFMADD231PS Z12, Z18, Z6
 	VFMADD231PS Z13, Z18, Z7
 	VFMADD231PS Z14, Z18, Z8
-	VBROADCASTSS 380(R11), Z19                      // kw 2, c 15, pixel 3
+	VBROADCASTSS 380(R13), Z19                      // kw 2, c 15, pixel 3
 	VFMADD231PS Z12, Z19, Z9
 	VFMADD231PS Z13, Z19, Z10
 	VFMADD231PS Z14, Z19, Z11
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 9216(BX)
+	VMOVUPS Z2, 18432(BX)
+	VMOVUPS Z3, 64(BX)
+	VMOVUPS Z4, 9280(BX)
+	VMOVUPS Z5, 18496(BX)
+	VMOVUPS Z6, 128(BX)
+	VMOVUPS Z7, 9344(BX)
+	VMOVUPS Z8, 18560(BX)
+	VMOVUPS Z9, 192(BX)
+	VMOVUPS Z10, 9408(BX)
+	VMOVUPS Z11, 18624(BX)
 	ADDQ $896, R11                                  // next kernel row
 	ADDQ $9216, R12
 	DECQ R9
-	JNZ conv2KernelAVX512_rest0_row
+	JNZ conv2KernelAVX512_row
 	ADDQ $12544, R10                                // next input block
 	DECQ R8
-	JNZ conv2KernelAVX512_rest0_block
-	VPXORD Z15, Z15, Z15                            // zero, for the ReLU
-	VMAXPS Z0, Z15, Z0
-	VMOVUPS Z0, (BX)
-	VMAXPS Z1, Z15, Z1
-	VMOVUPS Z1, 9216(BX)
-	VMAXPS Z2, Z15, Z2
-	VMOVUPS Z2, 18432(BX)
-	VMAXPS Z3, Z15, Z3
-	VMOVUPS Z3, 64(BX)
-	VMAXPS Z4, Z15, Z4
-	VMOVUPS Z4, 9280(BX)
-	VMAXPS Z5, Z15, Z5
-	VMOVUPS Z5, 18496(BX)
-	VMAXPS Z6, Z15, Z6
-	VMOVUPS Z6, 128(BX)
-	VMAXPS Z7, Z15, Z7
-	VMOVUPS Z7, 9344(BX)
-	VMAXPS Z8, Z15, Z8
-	VMOVUPS Z8, 18560(BX)
-	VMAXPS Z9, Z15, Z9
-	VMOVUPS Z9, 192(BX)
-	VMAXPS Z10, Z15, Z10
-	VMOVUPS Z10, 9408(BX)
-	VMAXPS Z11, Z15, Z11
-	VMOVUPS Z11, 18624(BX)
+	JNZ conv2KernelAVX512_block
+	VPXORD Z0, Z0, Z0                               // zero, for the ReLU
+	MOVQ DI, BX
+	MOVQ $12, AX
+conv2KernelAVX512_relu:
+	VMOVUPS (BX), Z1
+	VMAXPS Z1, Z0, Z1
+	VMOVUPS Z1, (BX)
+	VMOVUPS 9216(BX), Z2
+	VMAXPS Z2, Z0, Z2
+	VMOVUPS Z2, 9216(BX)
+	VMOVUPS 18432(BX), Z3
+	VMAXPS Z3, Z0, Z3
+	VMOVUPS Z3, 18432(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ conv2KernelAVX512_relu
 	VZEROUPPER
 	RET
 
 // func conv2KernelAVX2(out, in, w, bias *float32)
 //
 // conv2 + conv2.relu (specs/fashion.net:42), one output row: a row of 12 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time. DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
-// output, R13 its input; R8 the input block and R9 the kernel row loops, R10 the block's
-// input, R11 the row's, R12 the weights. Y0…Y11 accumulators, then the weight vectors of
-// one input position and channel, then the input broadcasts.
+// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
+// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
+// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
+// position and channel, then the input broadcasts.
 TEXT ·conv2KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	MOVQ SI, R13
+	VMOVUPS (CX), Y0                                // block 0's bias
+	VMOVUPS 32(CX), Y1                              // block 0's bias
+	VMOVUPS 64(CX), Y2                              // block 1's bias
+	VMOVUPS 96(CX), Y3                              // block 1's bias
+	VMOVUPS 128(CX), Y4                             // block 2's bias
+	VMOVUPS 160(CX), Y5                             // block 2's bias
+	MOVQ DI, BX
+	MOVQ $12, AX
+conv2KernelAVX2_bias:
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 9216(BX)
+	VMOVUPS Y3, 9248(BX)
+	VMOVUPS Y4, 18432(BX)
+	VMOVUPS Y5, 18464(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ conv2KernelAVX2_bias
+	MOVQ SI, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv2KernelAVX2_block:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+conv2KernelAVX2_row:
+	MOVQ R11, R13
 	MOVQ DI, BX
 	MOVQ $2, AX                                     // 2 tiles of 6 pixels
 conv2KernelAVX2_tiles:
 
 	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVAPS Y0, Y2
-	VMOVAPS Y1, Y3
-	VMOVAPS Y0, Y4
-	VMOVAPS Y1, Y5
-	VMOVAPS Y0, Y6
-	VMOVAPS Y1, Y7
-	VMOVAPS Y0, Y8
-	VMOVAPS Y1, Y9
-	VMOVAPS Y0, Y10
-	VMOVAPS Y1, Y11
-	MOVQ R13, R10
-	LEAQ (DX), R12
-	MOVQ $1, R8                                     // input blocks
-conv2KernelAVX2_full0_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-conv2KernelAVX2_full0_row:
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+	VMOVUPS 64(BX), Y2
+	VMOVUPS 96(BX), Y3
+	VMOVUPS 128(BX), Y4
+	VMOVUPS 160(BX), Y5
+	VMOVUPS 192(BX), Y6
+	VMOVUPS 224(BX), Y7
+	VMOVUPS 256(BX), Y8
+	VMOVUPS 288(BX), Y9
+	VMOVUPS 320(BX), Y10
+	VMOVUPS 352(BX), Y11
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R11), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R11), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R11), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R11), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R11), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R11), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 4(R11), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R11), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R11), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R11), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R11), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R11), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 8(R11), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R11), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R11), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R11), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R11), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R11), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 12(R11), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R11), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R11), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R11), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R11), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R11), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 16(R11), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R11), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R11), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R11), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R11), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R11), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 20(R11), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R11), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R11), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R11), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R11), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R11), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1152(R12), Y12
 	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 24(R11), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R11), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R11), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R11), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R11), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R11), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1344(R12), Y12
 	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 28(R11), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R11), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R11), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R11), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R11), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R11), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1536(R12), Y12
 	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 32(R11), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R11), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R11), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R11), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R11), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R11), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1728(R12), Y12
 	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 36(R11), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R11), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R11), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R11), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R11), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R11), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1920(R12), Y12
 	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 40(R11), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R11), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R11), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R11), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R11), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R11), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2112(R12), Y12
 	VMOVUPS 2144(R12), Y13
-	VBROADCASTSS 44(R11), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R11), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R11), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R11), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R11), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R11), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2304(R12), Y12
 	VMOVUPS 2336(R12), Y13
-	VBROADCASTSS 48(R11), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R11), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R11), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R11), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R11), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R11), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2496(R12), Y12
 	VMOVUPS 2528(R12), Y13
-	VBROADCASTSS 52(R11), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R11), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R11), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R11), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R11), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R11), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2688(R12), Y12
 	VMOVUPS 2720(R12), Y13
-	VBROADCASTSS 56(R11), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R11), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R11), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R11), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R11), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R11), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2880(R12), Y12
 	VMOVUPS 2912(R12), Y13
-	VBROADCASTSS 60(R11), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R11), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R11), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R11), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R11), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R11), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3072(R12), Y12
 	VMOVUPS 3104(R12), Y13
-	VBROADCASTSS 64(R11), Y14                       // kw 1, c 0, pixel 0
+	VBROADCASTSS 64(R13), Y14                       // kw 1, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 128(R11), Y15                      // kw 1, c 0, pixel 1
+	VBROADCASTSS 128(R13), Y15                      // kw 1, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 192(R11), Y14                      // kw 1, c 0, pixel 2
+	VBROADCASTSS 192(R13), Y14                      // kw 1, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 256(R11), Y15                      // kw 1, c 0, pixel 3
+	VBROADCASTSS 256(R13), Y15                      // kw 1, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 320(R11), Y14                      // kw 1, c 0, pixel 4
+	VBROADCASTSS 320(R13), Y14                      // kw 1, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 384(R11), Y15                      // kw 1, c 0, pixel 5
+	VBROADCASTSS 384(R13), Y15                      // kw 1, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3264(R12), Y12
 	VMOVUPS 3296(R12), Y13
-	VBROADCASTSS 68(R11), Y14                       // kw 1, c 1, pixel 0
+	VBROADCASTSS 68(R13), Y14                       // kw 1, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 132(R11), Y15                      // kw 1, c 1, pixel 1
+	VBROADCASTSS 132(R13), Y15                      // kw 1, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 196(R11), Y14                      // kw 1, c 1, pixel 2
+	VBROADCASTSS 196(R13), Y14                      // kw 1, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 260(R11), Y15                      // kw 1, c 1, pixel 3
+	VBROADCASTSS 260(R13), Y15                      // kw 1, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 324(R11), Y14                      // kw 1, c 1, pixel 4
+	VBROADCASTSS 324(R13), Y14                      // kw 1, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 388(R11), Y15                      // kw 1, c 1, pixel 5
+	VBROADCASTSS 388(R13), Y15                      // kw 1, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3456(R12), Y12
 	VMOVUPS 3488(R12), Y13
-	VBROADCASTSS 72(R11), Y14                       // kw 1, c 2, pixel 0
+	VBROADCASTSS 72(R13), Y14                       // kw 1, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 136(R11), Y15                      // kw 1, c 2, pixel 1
+	VBROADCASTSS 136(R13), Y15                      // kw 1, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 200(R11), Y14                      // kw 1, c 2, pixel 2
+	VBROADCASTSS 200(R13), Y14                      // kw 1, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 264(R11), Y15                      // kw 1, c 2, pixel 3
+	VBROADCASTSS 264(R13), Y15                      // kw 1, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 328(R11), Y14                      // kw 1, c 2, pixel 4
+	VBROADCASTSS 328(R13), Y14                      // kw 1, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 392(R11), Y15                      // kw 1, c 2, pixel 5
+	VBROADCASTSS 392(R13), Y15                      // kw 1, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3648(R12), Y12
 	VMOVUPS 3680(R12), Y13
-	VBROADCASTSS 76(R11), Y14                       // kw 1, c 3, pixel 0
+	VBROADCASTSS 76(R13), Y14                       // kw 1, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 140(R11), Y15                      // kw 1, c 3, pixel 1
+	VBROADCASTSS 140(R13), Y15                      // kw 1, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 204(R11), Y14                      // kw 1, c 3, pixel 2
+	VBROADCASTSS 204(R13), Y14                      // kw 1, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 268(R11), Y15                      // kw 1, c 3, pixel 3
+	VBROADCASTSS 268(R13), Y15                      // kw 1, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 332(R11), Y14                      // kw 1, c 3, pixel 4
+	VBROADCASTSS 332(R13), Y14                      // kw 1, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 396(R11), Y15                      // kw 1, c 3, pixel 5
+	VBROADCASTSS 396(R13), Y15                      // kw 1, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3840(R12), Y12
 	VMOVUPS 3872(R12), Y13
-	VBROADCASTSS 80(R11), Y14                       // kw 1, c 4, pixel 0
+	VBROADCASTSS 80(R13), Y14                       // kw 1, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 144(R11), Y15                      // kw 1, c 4, pixel 1
+	VBROADCASTSS 144(R13), Y15                      // kw 1, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208(R11), Y14                      // kw 1, c 4, pixel 2
+	VBROADCASTSS 208(R13), Y14                      // kw 1, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 272(R11), Y15                      // kw 1, c 4, pixel 3
+	VBROADCASTSS 272(R13), Y15                      // kw 1, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 336(R11), Y14                      // kw 1, c 4, pixel 4
+	VBROADCASTSS 336(R13), Y14                      // kw 1, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 400(R11), Y15                      // kw 1, c 4, pixel 5
+	VBROADCASTSS 400(R13), Y15                      // kw 1, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4032(R12), Y12
 	VMOVUPS 4064(R12), Y13
-	VBROADCASTSS 84(R11), Y14                       // kw 1, c 5, pixel 0
+	VBROADCASTSS 84(R13), Y14                       // kw 1, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 148(R11), Y15                      // kw 1, c 5, pixel 1
+	VBROADCASTSS 148(R13), Y15                      // kw 1, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 212(R11), Y14                      // kw 1, c 5, pixel 2
+	VBROADCASTSS 212(R13), Y14                      // kw 1, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 276(R11), Y15                      // kw 1, c 5, pixel 3
+	VBROADCASTSS 276(R13), Y15                      // kw 1, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 340(R11), Y14                      // kw 1, c 5, pixel 4
+	VBROADCASTSS 340(R13), Y14                      // kw 1, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 404(R11), Y15                      // kw 1, c 5, pixel 5
+	VBROADCASTSS 404(R13), Y15                      // kw 1, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4224(R12), Y12
 	VMOVUPS 4256(R12), Y13
-	VBROADCASTSS 88(R11), Y14                       // kw 1, c 6, pixel 0
+	VBROADCASTSS 88(R13), Y14                       // kw 1, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 152(R11), Y15                      // kw 1, c 6, pixel 1
+	VBROADCASTSS 152(R13), Y15                      // kw 1, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 216(R11), Y14                      // kw 1, c 6, pixel 2
+	VBROADCASTSS 216(R13), Y14                      // kw 1, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 280(R11), Y15                      // kw 1, c 6, pixel 3
+	VBROADCASTSS 280(R13), Y15                      // kw 1, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 344(R11), Y14                      // kw 1, c 6, pixel 4
+	VBROADCASTSS 344(R13), Y14                      // kw 1, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 408(R11), Y15                      // kw 1, c 6, pixel 5
+	VBROADCASTSS 408(R13), Y15                      // kw 1, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4416(R12), Y12
 	VMOVUPS 4448(R12), Y13
-	VBROADCASTSS 92(R11), Y14                       // kw 1, c 7, pixel 0
+	VBROADCASTSS 92(R13), Y14                       // kw 1, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 156(R11), Y15                      // kw 1, c 7, pixel 1
+	VBROADCASTSS 156(R13), Y15                      // kw 1, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 220(R11), Y14                      // kw 1, c 7, pixel 2
+	VBROADCASTSS 220(R13), Y14                      // kw 1, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 284(R11), Y15                      // kw 1, c 7, pixel 3
+	VBROADCASTSS 284(R13), Y15                      // kw 1, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 348(R11), Y14                      // kw 1, c 7, pixel 4
+	VBROADCASTSS 348(R13), Y14                      // kw 1, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 412(R11), Y15                      // kw 1, c 7, pixel 5
+	VBROADCASTSS 412(R13), Y15                      // kw 1, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4608(R12), Y12
 	VMOVUPS 4640(R12), Y13
-	VBROADCASTSS 96(R11), Y14                       // kw 1, c 8, pixel 0
+	VBROADCASTSS 96(R13), Y14                       // kw 1, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 160(R11), Y15                      // kw 1, c 8, pixel 1
+	VBROADCASTSS 160(R13), Y15                      // kw 1, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 224(R11), Y14                      // kw 1, c 8, pixel 2
+	VBROADCASTSS 224(R13), Y14                      // kw 1, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 288(R11), Y15                      // kw 1, c 8, pixel 3
+	VBROADCASTSS 288(R13), Y15                      // kw 1, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 352(R11), Y14                      // kw 1, c 8, pixel 4
+	VBROADCASTSS 352(R13), Y14                      // kw 1, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 416(R11), Y15                      // kw 1, c 8, pixel 5
+	VBROADCASTSS 416(R13), Y15                      // kw 1, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4800(R12), Y12
 	VMOVUPS 4832(R12), Y13
-	VBROADCASTSS 100(R11), Y14                      // kw 1, c 9, pixel 0
+	VBROADCASTSS 100(R13), Y14                      // kw 1, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 164(R11), Y15                      // kw 1, c 9, pixel 1
+	VBROADCASTSS 164(R13), Y15                      // kw 1, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 228(R11), Y14                      // kw 1, c 9, pixel 2
+	VBROADCASTSS 228(R13), Y14                      // kw 1, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 292(R11), Y15                      // kw 1, c 9, pixel 3
+	VBROADCASTSS 292(R13), Y15                      // kw 1, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 356(R11), Y14                      // kw 1, c 9, pixel 4
+	VBROADCASTSS 356(R13), Y14                      // kw 1, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 420(R11), Y15                      // kw 1, c 9, pixel 5
+	VBROADCASTSS 420(R13), Y15                      // kw 1, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4992(R12), Y12
 	VMOVUPS 5024(R12), Y13
-	VBROADCASTSS 104(R11), Y14                      // kw 1, c 10, pixel 0
+	VBROADCASTSS 104(R13), Y14                      // kw 1, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 168(R11), Y15                      // kw 1, c 10, pixel 1
+	VBROADCASTSS 168(R13), Y15                      // kw 1, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 232(R11), Y14                      // kw 1, c 10, pixel 2
+	VBROADCASTSS 232(R13), Y14                      // kw 1, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 296(R11), Y15                      // kw 1, c 10, pixel 3
+	VBROADCASTSS 296(R13), Y15                      // kw 1, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 360(R11), Y14                      // kw 1, c 10, pixel 4
+	VBROADCASTSS 360(R13), Y14                      // kw 1, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 424(R11), Y15                      // kw 1, c 10, pixel 5
+	VBROADCASTSS 424(R13), Y15                      // kw 1, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5184(R12), Y12
 	VMOVUPS 5216(R12), Y13
-	VBROADCASTSS 108(R11), Y14                      // kw 1, c 11, pixel 0
+	VBROADCASTSS 108(R13), Y14                      // kw 1, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 172(R11), Y15                      // kw 1, c 11, pixel 1
+	VBROADCASTSS 172(R13), Y15                      // kw 1, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 236(R11), Y14                      // kw 1, c 11, pixel 2
+	VBROADCASTSS 236(R13), Y14                      // kw 1, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 300(R11), Y15                      // kw 1, c 11, pixel 3
+	VBROADCASTSS 300(R13), Y15                      // kw 1, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 364(R11), Y14                      // kw 1, c 11, pixel 4
+	VBROADCASTSS 364(R13), Y14                      // kw 1, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 428(R11), Y15                      // kw 1, c 11, pixel 5
+	VBROADCASTSS 428(R13), Y15                      // kw 1, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5376(R12), Y12
 	VMOVUPS 5408(R12), Y13
-	VBROADCASTSS 112(R11), Y14                      // kw 1, c 12, pixel 0
+	VBROADCASTSS 112(R13), Y14                      // kw 1, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 176(R11), Y15                      // kw 1, c 12, pixel 1
+	VBROADCASTSS 176(R13), Y15                      // kw 1, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 240(R11), Y14                      // kw 1, c 12, pixel 2
+	VBROADCASTSS 240(R13), Y14                      // kw 1, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 304(R11), Y15                      // kw 1, c 12, pixel 3
+	VBROADCASTSS 304(R13), Y15                      // kw 1, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 368(R11), Y14                      // kw 1, c 12, pixel 4
+	VBROADCASTSS 368(R13), Y14                      // kw 1, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 432(R11), Y15                      // kw 1, c 12, pixel 5
+	VBROADCASTSS 432(R13), Y15                      // kw 1, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5568(R12), Y12
 	VMOVUPS 5600(R12), Y13
-	VBROADCASTSS 116(R11), Y14                      // kw 1, c 13, pixel 0
+	VBROADCASTSS 116(R13), Y14                      // kw 1, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 180(R11), Y15                      // kw 1, c 13, pixel 1
+	VBROADCASTSS 180(R13), Y15                      // kw 1, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 244(R11), Y14                      // kw 1, c 13, pixel 2
+	VBROADCASTSS 244(R13), Y14                      // kw 1, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 308(R11), Y15                      // kw 1, c 13, pixel 3
+	VBROADCASTSS 308(R13), Y15                      // kw 1, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 372(R11), Y14                      // kw 1, c 13, pixel 4
+	VBROADCASTSS 372(R13), Y14                      // kw 1, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 436(R11), Y15                      // kw 1, c 13, pixel 5
+	VBROADCASTSS 436(R13), Y15                      // kw 1, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5760(R12), Y12
 	VMOVUPS 5792(R12), Y13
-	VBROADCASTSS 120(R11), Y14                      // kw 1, c 14, pixel 0
+	VBROADCASTSS 120(R13), Y14                      // kw 1, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 184(R11), Y15                      // kw 1, c 14, pixel 1
+	VBROADCASTSS 184(R13), Y15                      // kw 1, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 248(R11), Y14                      // kw 1, c 14, pixel 2
+	VBROADCASTSS 248(R13), Y14                      // kw 1, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 312(R11), Y15                      // kw 1, c 14, pixel 3
+	VBROADCASTSS 312(R13), Y15                      // kw 1, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 376(R11), Y14                      // kw 1, c 14, pixel 4
+	VBROADCASTSS 376(R13), Y14                      // kw 1, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 440(R11), Y15                      // kw 1, c 14, pixel 5
+	VBROADCASTSS 440(R13), Y15                      // kw 1, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5952(R12), Y12
 	VMOVUPS 5984(R12), Y13
-	VBROADCASTSS 124(R11), Y14                      // kw 1, c 15, pixel 0
+	VBROADCASTSS 124(R13), Y14                      // kw 1, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 188(R11), Y15                      // kw 1, c 15, pixel 1
+	VBROADCASTSS 188(R13), Y15                      // kw 1, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 252(R11), Y14                      // kw 1, c 15, pixel 2
+	VBROADCASTSS 252(R13), Y14                      // kw 1, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 316(R11), Y15                      // kw 1, c 15, pixel 3
+	VBROADCASTSS 316(R13), Y15                      // kw 1, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 380(R11), Y14                      // kw 1, c 15, pixel 4
+	VBROADCASTSS 380(R13), Y14                      // kw 1, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 444(R11), Y15                      // kw 1, c 15, pixel 5
+	VBROADCASTSS 444(R13), Y15                      // kw 1, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 6144(R12), Y12
 	VMOVUPS 6176(R12), Y13
-	VBROADCASTSS 128(R11), Y14                      // kw 2, c 0, pixel 0
+	VBROADCASTSS 128(R13), Y14                      // kw 2, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 192(R11), Y15                      // kw 2, c 0, pixel 1
+	VBROADCASTSS 192(R13), Y15                      // kw 2, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 256(R11), Y14                      // kw 2, c 0, pixel 2
+	VBROADCASTSS 256(R13), Y14                      // kw 2, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 320(R11), Y15                      // kw 2, c 0, pixel 3
+	VBROADCASTSS 320(R13), Y15                      // kw 2, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 384(R11), Y14                      // kw 2, c 0, pixel 4
+	VBROADCASTSS 384(R13), Y14                      // kw 2, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 448(R11), Y15                      // kw 2, c 0, pixel 5
+	VBROADCASTSS 448(R13), Y15                      // kw 2, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 6336(R12), Y12
 	VMOVUPS 6368(R12), Y13
-	VBROADCASTSS 132(R11), Y14                      // kw 2, c 1, pixel 0
+	VBROADCASTSS 132(R13), Y14                      // kw 2, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 196(R11), Y15                      // kw 2, c 1, pixel 1
+	VBROADCASTSS 196(R13), Y15                      // kw 2, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 260(R11), Y14                      // kw 2, c 1, pixel 2
+	VBROADCASTSS 260(R13), Y14                      // kw 2, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 324(R11), Y15                      // kw 2, c 1, pixel 3
+	VBROADCASTSS 324(R13), Y15                      // kw 2, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 388(R11), Y14                      // kw 2, c 1, pixel 4
+	VBROADCASTSS 388(R13), Y14                      // kw 2, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 452(R11), Y15                      // kw 2, c 1, pixel 5
+	VBROADCASTSS 452(R13), Y15                      // kw 2, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 6528(R12), Y12
 	VMOVUPS 6560(R12), Y13
-	VBROADCASTSS 136(R11), Y14                      // kw 2, c 2, pixel 0
+	VBROADCASTSS 136(R13), Y14                      // kw 2, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 200(R11), Y15                      // kw 2, c 2, pixel 1
+	VBROADCASTSS 200(R13), Y15                      // kw 2, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 264(R11), Y14                      // kw 2, c 2, pixel 2
+	VBROADCASTSS 264(R13), Y14                      // kw 2, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 328(R11), Y15                      // kw 2, c 2, pixel 3
+	VBROADCASTSS 328(R13), Y15                      // kw 2, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 392(R11), Y14                      // kw 2, c 2, pixel 4
+	VBROADCASTSS 392(R13), Y14                      // kw 2, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 456(R11), Y15                      // kw 2, c 2, pixel 5
+	VBROADCASTSS 456(R13), Y15                      // kw 2, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 6720(R12), Y12
 	VMOVUPS 6752(R12), Y13
-	VBROADCASTSS 140(R11), Y14                      // kw 2, c 3, pixel 0
+	VBROADCASTSS 140(R13), Y14                      // kw 2, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 204(R11), Y15                      // kw 2, c 3, pixel 1
+	VBROADCASTSS 204(R13), Y15                      // kw 2, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 268(R11), Y14                      // kw 2, c 3, pixel 2
+	VBROADCASTSS 268(R13), Y14                      // kw 2, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 332(R11), Y15                      // kw 2, c 3, pixel 3
+	VBROADCASTSS 332(R13), Y15                      // kw 2, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 396(R11), Y14                      // kw 2, c 3, pixel 4
+	VBROADCASTSS 396(R13), Y14                      // kw 2, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 460(R11), Y15                      // kw 2, c 3, pixel 5
+	VBROADCASTSS 460(R13), Y15                      // kw 2, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 6912(R12), Y12
 	VMOVUPS 6944(R12), Y13
-	VBROADCASTSS 144(R11), Y14                      // kw 2, c 4, pixel 0
+	VBROADCASTSS 144(R13), Y14                      // kw 2, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 208(R11), Y15                      // kw 2, c 4, pixel 1
+	VBROADCASTSS 208(R13), Y15                      // kw 2, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 272(R11), Y14                      // kw 2, c 4, pixel 2
+	VBROADCASTSS 272(R13), Y14                      // kw 2, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 336(R11), Y15                      // kw 2, c 4, pixel 3
+	VBROADCASTSS 336(R13), Y15                      // kw 2, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 400(R11), Y14                      // kw 2, c 4, pixel 4
+	VBROADCASTSS 400(R13), Y14                      // kw 2, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 464(R11), Y15                      // kw 2, c 4, pixel 5
+	VBROADCASTSS 464(R13), Y15                      // kw 2, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 7104(R12), Y12
 	VMOVUPS 7136(R12), Y13
-	VBROADCASTSS 148(R11), Y14                      // kw 2, c 5, pixel 0
+	VBROADCASTSS 148(R13), Y14                      // kw 2, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 212(R11), Y15                      // kw 2, c 5, pixel 1
+	VBROADCASTSS 212(R13), Y15                      // kw 2, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 276(R11), Y14                      // kw 2, c 5, pixel 2
+	VBROADCASTSS 276(R13), Y14                      // kw 2, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 340(R11), Y15                      // kw 2, c 5, pixel 3
+	VBROADCASTSS 340(R13), Y15                      // kw 2, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 404(R11), Y14                      // kw 2, c 5, pixel 4
+	VBROADCASTSS 404(R13), Y14                      // kw 2, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 468(R11), Y15                      // kw 2, c 5, pixel 5
+	VBROADCASTSS 468(R13), Y15                      // kw 2, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 7296(R12), Y12
 	VMOVUPS 7328(R12), Y13
-	VBROADCASTSS 152(R11), Y14                      // kw 2, c 6, pixel 0
+	VBROADCASTSS 152(R13), Y14                      // kw 2, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 216(R11), Y15                      // kw 2, c 6, pixel 1
+	VBROADCASTSS 216(R13), Y15                      // kw 2, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 280(R11), Y14                      // kw 2, c 6, pixel 2
+	VBROADCASTSS 280(R13), Y14                      // kw 2, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 344(R11), Y15                      // kw 2, c 6, pixel 3
+	VBROADCASTSS 344(R13), Y15                      // kw 2, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 408(R11), Y14                      // kw 2, c 6, pixel 4
+	VBROADCASTSS 408(R13), Y14                      // kw 2, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 472(R11), Y15                      // kw 2, c 6, pixel 5
+	VBROADCASTSS 472(R13), Y15                      // kw 2, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 7488(R12), Y12
 	VMOVUPS 7520(R12), Y13
-	VBROADCASTSS 156(R11), Y14                      // kw 2, c 7, pixel 0
+	VBROADCASTSS 156(R13), Y14                      // kw 2, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 220(R11), Y15                      // kw 2, c 7, pixel 1
+	VBROADCASTSS 220(R13), Y15                      // kw 2, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 284(R11), Y14                      // kw 2, c 7, pixel 2
+	VBROADCASTSS 284(R13), Y14                      // kw 2, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 348(R11), Y15                      // kw 2, c 7, pixel 3
+	VBROADCASTSS 348(R13), Y15                      // kw 2, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 412(R11), Y14                      // kw 2, c 7, pixel 4
+	VBROADCASTSS 412(R13), Y14                      // kw 2, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 476(R11), Y15                      // kw 2, c 7, pixel 5
+	VBROADCASTSS 476(R13), Y15                      // kw 2, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 7680(R12), Y12
 	VMOVUPS 7712(R12), Y13
-	VBROADCASTSS 160(R11), Y14                      // kw 2, c 8, pixel 0
+	VBROADCASTSS 160(R13), Y14                      // kw 2, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 224(R11), Y15                      // kw 2, c 8, pixel 1
+	VBROADCASTSS 224(R13), Y15                      // kw 2, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 288(R11), Y14                      // kw 2, c 8, pixel 2
+	VBROADCASTSS 288(R13), Y14                      // kw 2, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 352(R11), Y15                      // kw 2, c 8, pixel 3
+	VBROADCASTSS 352(R13), Y15                      // kw 2, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 416(R11), Y14                      // kw 2, c 8, pixel 4
+	VBROADCASTSS 416(R13), Y14                      // kw 2, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 480(R11), Y15                      // kw 2, c 8, pixel 5
+	VBROADCASTSS 480(R13), Y15                      // kw 2, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 7872(R12), Y12
 	VMOVUPS 7904(R12), Y13
-	VBROADCASTSS 164(R11), Y14                      // kw 2, c 9, pixel 0
+	VBROADCASTSS 164(R13), Y14                      // kw 2, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 228(R11), Y15                      // kw 2, c 9, pixel 1
+	VBROADCASTSS 228(R13), Y15                      // kw 2, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 292(R11), Y14                      // kw 2, c 9, pixel 2
+	VBROADCASTSS 292(R13), Y14                      // kw 2, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 356(R11), Y15                      // kw 2, c 9, pixel 3
+	VBROADCASTSS 356(R13), Y15                      // kw 2, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 420(R11), Y14                      // kw 2, c 9, pixel 4
+	VBROADCASTSS 420(R13), Y14                      // kw 2, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 484(R11), Y15                      // kw 2, c 9, pixel 5
+	VBROADCASTSS 484(R13), Y15                      // kw 2, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 8064(R12), Y12
 	VMOVUPS 8096(R12), Y13
-	VBROADCASTSS 168(R11), Y14                      // kw 2, c 10, pixel 0
+	VBROADCASTSS 168(R13), Y14                      // kw 2, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 232(R11), Y15                      // kw 2, c 10, pixel 1
+	VBROADCASTSS 232(R13), Y15                      // kw 2, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 296(R11), Y14                      // kw 2, c 10, pixel 2
+	VBROADCASTSS 296(R13), Y14                      // kw 2, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 360(R11), Y15                      // kw 2, c 10, pixel 3
+	VBROADCASTSS 360(R13), Y15                      // kw 2, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 424(R11), Y14                      // kw 2, c 10, pixel 4
+	VBROADCASTSS 424(R13), Y14                      // kw 2, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 488(R11), Y15                      // kw 2, c 10, pixel 5
+	VBROADCASTSS 488(R13), Y15                      // kw 2, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 8256(R12), Y12
 	VMOVUPS 8288(R12), Y13
-	VBROADCASTSS 172(R11), Y14                      // kw 2, c 11, pixel 0
+	VBROADCASTSS 172(R13), Y14                      // kw 2, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 236(R11), Y15                      // kw 2, c 11, pixel 1
+	VBROADCASTSS 236(R13), Y15                      // kw 2, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 300(R11), Y14                      // kw 2, c 11, pixel 2
+	VBROADCASTSS 300(R13), Y14                      // kw 2, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 364(R11), Y15                      // kw 2, c 11, pixel 3
+	VBROADCASTSS 364(R13), Y15                      // kw 2, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 428(R11), Y14                      // kw 2, c 11, pixel 4
+	VBROADCASTSS 428(R13), Y14                      // kw 2, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 492(R11), Y15                      // kw 2, c 11, pixel 5
+	VBROADCASTSS 492(R13), Y15                      // kw 2, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 8448(R12), Y12
 	VMOVUPS 8480(R12), Y13
-	VBROADCASTSS 176(R11), Y14                      // kw 2, c 12, pixel 0
+	VBROADCASTSS 176(R13), Y14                      // kw 2, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 240(R11), Y15                      // kw 2, c 12, pixel 1
+	VBROADCASTSS 240(R13), Y15                      // kw 2, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 304(R11), Y14                      // kw 2, c 12, pixel 2
+	VBROADCASTSS 304(R13), Y14                      // kw 2, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 368(R11), Y15                      // kw 2, c 12, pixel 3
+	VBROADCASTSS 368(R13), Y15                      // kw 2, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 432(R11), Y14                      // kw 2, c 12, pixel 4
+	VBROADCASTSS 432(R13), Y14                      // kw 2, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 496(R11), Y15                      // kw 2, c 12, pixel 5
+	VBROADCASTSS 496(R13), Y15                      // kw 2, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 8640(R12), Y12
 	VMOVUPS 8672(R12), Y13
-	VBROADCASTSS 180(R11), Y14                      // kw 2, c 13, pixel 0
+	VBROADCASTSS 180(R13), Y14                      // kw 2, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 244(R11), Y15                      // kw 2, c 13, pixel 1
+	VBROADCASTSS 244(R13), Y15                      // kw 2, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 308(R11), Y14                      // kw 2, c 13, pixel 2
+	VBROADCASTSS 308(R13), Y14                      // kw 2, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 372(R11), Y15                      // kw 2, c 13, pixel 3
+	VBROADCASTSS 372(R13), Y15                      // kw 2, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 436(R11), Y14                      // kw 2, c 13, pixel 4
+	VBROADCASTSS 436(R13), Y14                      // kw 2, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 500(R11), Y15                      // kw 2, c 13, pixel 5
+	VBROADCASTSS 500(R13), Y15                      // kw 2, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 8832(R12), Y12
 	VMOVUPS 8864(R12), Y13
-	VBROADCASTSS 184(R11), Y14                      // kw 2, c 14, pixel 0
+	VBROADCASTSS 184(R13), Y14                      // kw 2, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 248(R11), Y15                      // kw 2, c 14, pixel 1
+	VBROADCASTSS 248(R13), Y15                      // kw 2, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 312(R11), Y14                      // kw 2, c 14, pixel 2
+	VBROADCASTSS 312(R13), Y14                      // kw 2, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 376(R11), Y15                      // kw 2, c 14, pixel 3
+	VBROADCASTSS 376(R13), Y15                      // kw 2, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 440(R11), Y14                      // kw 2, c 14, pixel 4
+	VBROADCASTSS 440(R13), Y14                      // kw 2, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 504(R11), Y15                      // kw 2, c 14, pixel 5
+	VBROADCASTSS 504(R13), Y15                      // kw 2, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 9024(R12), Y12
 	VMOVUPS 9056(R12), Y13
-	VBROADCASTSS 188(R11), Y14                      // kw 2, c 15, pixel 0
+	VBROADCASTSS 188(R13), Y14                      // kw 2, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 252(R11), Y15                      // kw 2, c 15, pixel 1
+	VBROADCASTSS 252(R13), Y15                      // kw 2, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 316(R11), Y14                      // kw 2, c 15, pixel 2
+	VBROADCASTSS 316(R13), Y14                      // kw 2, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 380(R11), Y15                      // kw 2, c 15, pixel 3
+	VBROADCASTSS 380(R13), Y15                      // kw 2, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 444(R11), Y14                      // kw 2, c 15, pixel 4
+	VBROADCASTSS 444(R13), Y14                      // kw 2, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 508(R11), Y15                      // kw 2, c 15, pixel 5
+	VBROADCASTSS 508(R13), Y15                      // kw 2, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $896, R11                                  // next kernel row
-	ADDQ $9216, R12
-	DECQ R9
-	JNZ conv2KernelAVX2_full0_row
-	ADDQ $12544, R10                                // next input block
-	DECQ R8
-	JNZ conv2KernelAVX2_full0_block
-	VXORPS Y14, Y14, Y14                            // zero, for the ReLU
-	VMAXPS Y0, Y14, Y0
 	VMOVUPS Y0, (BX)
-	VMAXPS Y1, Y14, Y1
 	VMOVUPS Y1, 32(BX)
-	VMAXPS Y2, Y14, Y2
 	VMOVUPS Y2, 64(BX)
-	VMAXPS Y3, Y14, Y3
 	VMOVUPS Y3, 96(BX)
-	VMAXPS Y4, Y14, Y4
 	VMOVUPS Y4, 128(BX)
-	VMAXPS Y5, Y14, Y5
 	VMOVUPS Y5, 160(BX)
-	VMAXPS Y6, Y14, Y6
 	VMOVUPS Y6, 192(BX)
-	VMAXPS Y7, Y14, Y7
 	VMOVUPS Y7, 224(BX)
-	VMAXPS Y8, Y14, Y8
 	VMOVUPS Y8, 256(BX)
-	VMAXPS Y9, Y14, Y9
 	VMOVUPS Y9, 288(BX)
-	VMAXPS Y10, Y14, Y10
 	VMOVUPS Y10, 320(BX)
-	VMAXPS Y11, Y14, Y11
 	VMOVUPS Y11, 352(BX)
 
 	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 64(CX), Y0                              // block 1's bias
-	VMOVUPS 96(CX), Y1                              // block 1's bias
-	VMOVAPS Y0, Y2
-	VMOVAPS Y1, Y3
-	VMOVAPS Y0, Y4
-	VMOVAPS Y1, Y5
-	VMOVAPS Y0, Y6
-	VMOVAPS Y1, Y7
-	VMOVAPS Y0, Y8
-	VMOVAPS Y1, Y9
-	VMOVAPS Y0, Y10
-	VMOVAPS Y1, Y11
-	MOVQ R13, R10
-	LEAQ 64(DX), R12
-	MOVQ $1, R8                                     // input blocks
-conv2KernelAVX2_full1_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-conv2KernelAVX2_full1_row:
-	VMOVUPS (R12), Y12
-	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R11), Y14                         // kw 0, c 0, pixel 0
+	VMOVUPS 9216(BX), Y0
+	VMOVUPS 9248(BX), Y1
+	VMOVUPS 9280(BX), Y2
+	VMOVUPS 9312(BX), Y3
+	VMOVUPS 9344(BX), Y4
+	VMOVUPS 9376(BX), Y5
+	VMOVUPS 9408(BX), Y6
+	VMOVUPS 9440(BX), Y7
+	VMOVUPS 9472(BX), Y8
+	VMOVUPS 9504(BX), Y9
+	VMOVUPS 9536(BX), Y10
+	VMOVUPS 9568(BX), Y11
+	VMOVUPS 64(R12), Y12
+	VMOVUPS 96(R12), Y13
+	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R11), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R11), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R11), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R11), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R11), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 192(R12), Y12
-	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 4(R11), Y14                        // kw 0, c 1, pixel 0
+	VMOVUPS 256(R12), Y12
+	VMOVUPS 288(R12), Y13
+	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R11), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R11), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R11), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R11), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R11), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 384(R12), Y12
-	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 8(R11), Y14                        // kw 0, c 2, pixel 0
+	VMOVUPS 448(R12), Y12
+	VMOVUPS 480(R12), Y13
+	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R11), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R11), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R11), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R11), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R11), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 576(R12), Y12
-	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 12(R11), Y14                       // kw 0, c 3, pixel 0
+	VMOVUPS 640(R12), Y12
+	VMOVUPS 672(R12), Y13
+	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R11), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R11), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R11), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R11), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R11), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 768(R12), Y12
-	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 16(R11), Y14                       // kw 0, c 4, pixel 0
+	VMOVUPS 832(R12), Y12
+	VMOVUPS 864(R12), Y13
+	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R11), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R11), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R11), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R11), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R11), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 960(R12), Y12
-	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 20(R11), Y14                       // kw 0, c 5, pixel 0
+	VMOVUPS 1024(R12), Y12
+	VMOVUPS 1056(R12), Y13
+	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R11), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R11), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R11), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R11), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R11), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1152(R12), Y12
-	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 24(R11), Y14                       // kw 0, c 6, pixel 0
+	VMOVUPS 1216(R12), Y12
+	VMOVUPS 1248(R12), Y13
+	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R11), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R11), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R11), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R11), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R11), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1344(R12), Y12
-	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 28(R11), Y14                       // kw 0, c 7, pixel 0
+	VMOVUPS 1408(R12), Y12
+	VMOVUPS 1440(R12), Y13
+	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R11), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R11), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R11), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R11), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R11), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1536(R12), Y12
-	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 32(R11), Y14                       // kw 0, c 8, pixel 0
+	VMOVUPS 1600(R12), Y12
+	VMOVUPS 1632(R12), Y13
+	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R11), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R11), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R11), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R11), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R11), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1728(R12), Y12
-	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 36(R11), Y14                       // kw 0, c 9, pixel 0
+	VMOVUPS 1792(R12), Y12
+	VMOVUPS 1824(R12), Y13
+	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R11), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R11), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R11), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R11), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R11), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1920(R12), Y12
-	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 40(R11), Y14                       // kw 0, c 10, pixel 0
+	VMOVUPS 1984(R12), Y12
+	VMOVUPS 2016(R12), Y13
+	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R11), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R11), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R11), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R11), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R11), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2112(R12), Y12
-	VMOVUPS 2144(R12), Y13
-	VBROADCASTSS 44(R11), Y14                       // kw 0, c 11, pixel 0
+	VMOVUPS 2176(R12), Y12
+	VMOVUPS 2208(R12), Y13
+	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R11), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R11), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R11), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R11), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R11), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2304(R12), Y12
-	VMOVUPS 2336(R12), Y13
-	VBROADCASTSS 48(R11), Y14                       // kw 0, c 12, pixel 0
+	VMOVUPS 2368(R12), Y12
+	VMOVUPS 2400(R12), Y13
+	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R11), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R11), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R11), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R11), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R11), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2496(R12), Y12
-	VMOVUPS 2528(R12), Y13
-	VBROADCASTSS 52(R11), Y14                       // kw 0, c 13, pixel 0
+	VMOVUPS 2560(R12), Y12
+	VMOVUPS 2592(R12), Y13
+	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R11), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R11), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R11), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R11), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R11), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2688(R12), Y12
-	VMOVUPS 2720(R12), Y13
-	VBROADCASTSS 56(R11), Y14                       // kw 0, c 14, pixel 0
+	VMOVUPS 2752(R12), Y12
+	VMOVUPS 2784(R12), Y13
+	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R11), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R11), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R11), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R11), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R11), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2880(R12), Y12
-	VMOVUPS 2912(R12), Y13
-	VBROADCASTSS 60(R11), Y14                       // kw 0, c 15, pixel 0
+	VMOVUPS 2944(R12), Y12
+	VMOVUPS 2976(R12), Y13
+	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R11), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R11), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R11), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R11), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R11), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 3072(R12), Y12
-	VMOVUPS 3104(R12), Y13
-	VBROADCASTSS 64(R11), Y14                       // kw 1, c 0, pixel 0
+	VMOVUPS 3136(R12), Y12
+	VMOVUPS 3168(R12), Y13
+	VBROADCASTSS 64(R13), Y14                       // kw 1, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 128(R11), Y15                      // kw 1, c 0, pixel 1
+	VBROADCASTSS 128(R13), Y15                      // kw 1, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 192(R11), Y14                      // kw 1, c 0, pixel 2
+	VBROADCASTSS 192(R13), Y14                      // kw 1, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 256(R11), Y15                      // kw 1, c 0, pixel 3
+	VBROADCASTSS 256(R13), Y15                      // kw 1, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 320(R11), Y14                      // kw 1, c 0, pixel 4
+	VBROADCASTSS 320(R13), Y14                      // kw 1, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 384(R11), Y15                      // kw 1, c 0, pixel 5
+	VBROADCASTSS 384(R13), Y15                      // kw 1, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 3264(R12), Y12
-	VMOVUPS 3296(R12), Y13
-	VBROADCASTSS 68(R11), Y14                       // kw 1, c 1, pixel 0
+	VMOVUPS 3328(R12), Y12
+	VMOVUPS 3360(R12), Y13
+	VBROADCASTSS 68(R13), Y14                       // kw 1, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 132(R11), Y15                      // kw 1, c 1, pixel 1
+	VBROADCASTSS 132(R13), Y15                      // kw 1, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 196(R11), Y14                      // kw 1, c 1, pixel 2
+	VBROADCASTSS 196(R13), Y14                      // kw 1, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 260(R11), Y15                      // kw 1, c 1, pixel 3
+	VBROADCASTSS 260(R13), Y15                      // kw 1, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 324(R11), Y14                      // kw 1, c 1, pixel 4
+	VBROADCASTSS 324(R13), Y14                      // kw 1, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 388(R11), Y15                      // kw 1, c 1, pixel 5
+	VBROADCASTSS 388(R13), Y15                      // kw 1, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 3456(R12), Y12
-	VMOVUPS 3488(R12), Y13
-	VBROADCASTSS 72(R11), Y14                       // kw 1, c 2, pixel 0
+	VMOVUPS 3520(R12), Y12
+	VMOVUPS 3552(R12), Y13
+	VBROADCASTSS 72(R13), Y14                       // kw 1, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 136(R11), Y15                      // kw 1, c 2, pixel 1
+	VBROADCASTSS 136(R13), Y15                      // kw 1, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 200(R11), Y14                      // kw 1, c 2, pixel 2
+	VBROADCASTSS 200(R13), Y14                      // kw 1, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 264(R11), Y15                      // kw 1, c 2, pixel 3
+	VBROADCASTSS 264(R13), Y15                      // kw 1, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 328(R11), Y14                      // kw 1, c 2, pixel 4
+	VBROADCASTSS 328(R13), Y14                      // kw 1, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 392(R11), Y15                      // kw 1, c 2, pixel 5
+	VBROADCASTSS 392(R13), Y15                      // kw 1, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 3648(R12), Y12
-	VMOVUPS 3680(R12), Y13
-	VBROADCASTSS 76(R11), Y14                       // kw 1, c 3, pixel 0
+	VMOVUPS 3712(R12), Y12
+	VMOVUPS 3744(R12), Y13
+	VBROADCASTSS 76(R13), Y14                       // kw 1, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 140(R11), Y15                      // kw 1, c 3, pixel 1
+	VBROADCASTSS 140(R13), Y15                      // kw 1, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 204(R11), Y14                      // kw 1, c 3, pixel 2
+	VBROADCASTSS 204(R13), Y14                      // kw 1, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 268(R11), Y15                      // kw 1, c 3, pixel 3
+	VBROADCASTSS 268(R13), Y15                      // kw 1, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 332(R11), Y14                      // kw 1, c 3, pixel 4
+	VBROADCASTSS 332(R13), Y14                      // kw 1, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 396(R11), Y15                      // kw 1, c 3, pixel 5
+	VBROADCASTSS 396(R13), Y15                      // kw 1, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 3840(R12), Y12
-	VMOVUPS 3872(R12), Y13
-	VBROADCASTSS 80(R11), Y14                       // kw 1, c 4, pixel 0
+	VMOVUPS 3904(R12), Y12
+	VMOVUPS 3936(R12), Y13
+	VBROADCASTSS 80(R13), Y14                       // kw 1, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 144(R11), Y15                      // kw 1, c 4, pixel 1
+	VBROADCASTSS 144(R13), Y15                      // kw 1, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208(R11), Y14                      // kw 1, c 4, pixel 2
+	VBROADCASTSS 208(R13), Y14                      // kw 1, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 272(R11), Y15                      // kw 1, c 4, pixel 3
+	VBROADCASTSS 272(R13), Y15                      // kw 1, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 336(R11), Y14                      // kw 1, c 4, pixel 4
+	VBROADCASTSS 336(R13), Y14                      // kw 1, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 400(R11), Y15                      // kw 1, c 4, pixel 5
+	VBROADCASTSS 400(R13), Y15                      // kw 1, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 4032(R12), Y12
-	VMOVUPS 4064(R12), Y13
-	VBROADCASTSS 84(R11), Y14                       // kw 1, c 5, pixel 0
+	VMOVUPS 4096(R12), Y12
+	VMOVUPS 4128(R12), Y13
+	VBROADCASTSS 84(R13), Y14                       // kw 1, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 148(R11), Y15                      // kw 1, c 5, pixel 1
+	VBROADCASTSS 148(R13), Y15                      // kw 1, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 212(R11), Y14                      // kw 1, c 5, pixel 2
+	VBROADCASTSS 212(R13), Y14                      // kw 1, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 276(R11), Y15                      // kw 1, c 5, pixel 3
+	VBROADCASTSS 276(R13), Y15                      // kw 1, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 340(R11), Y14                      // kw 1, c 5, pixel 4
+	VBROADCASTSS 340(R13), Y14                      // kw 1, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 404(R11), Y15                      // kw 1, c 5, pixel 5
+	VBROADCASTSS 404(R13), Y15                      // kw 1, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 4224(R12), Y12
-	VMOVUPS 4256(R12), Y13
-	VBROADCASTSS 88(R11), Y14                       // kw 1, c 6, pixel 0
+	VMOVUPS 4288(R12), Y12
+	VMOVUPS 4320(R12), Y13
+	VBROADCASTSS 88(R13), Y14                       // kw 1, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 152(R11), Y15                      // kw 1, c 6, pixel 1
+	VBROADCASTSS 152(R13), Y15                      // kw 1, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 216(R11), Y14                      // kw 1, c 6, pixel 2
+	VBROADCASTSS 216(R13), Y14                      // kw 1, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 280(R11), Y15                      // kw 1, c 6, pixel 3
+	VBROADCASTSS 280(R13), Y15                      // kw 1, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 344(R11), Y14                      // kw 1, c 6, pixel 4
+	VBROADCASTSS 344(R13), Y14                      // kw 1, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 408(R11), Y15                      // kw 1, c 6, pixel 5
+	VBROADCASTSS 408(R13), Y15                      // kw 1, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 4416(R12), Y12
-	VMOVUPS 4448(R12), Y13
-	VBROADCASTSS 92(R11), Y14                       // kw 1, c 7, pixel 0
+	VMOVUPS 4480(R12), Y12
+	VMOVUPS 4512(R12), Y13
+	VBROADCASTSS 92(R13), Y14                       // kw 1, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 156(R11), Y15                      // kw 1, c 7, pixel 1
+	VBROADCASTSS 156(R13), Y15                      // kw 1, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 220(R11), Y14                      // kw 1, c 7, pixel 2
+	VBROADCASTSS 220(R13), Y14                      // kw 1, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 284(R11), Y15                      // kw 1, c 7, pixel 3
+	VBROADCASTSS 284(R13), Y15                      // kw 1, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 348(R11), Y14                      // kw 1, c 7, pixel 4
+	VBROADCASTSS 348(R13), Y14                      // kw 1, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 412(R11), Y15                      // kw 1, c 7, pixel 5
+	VBROADCASTSS 412(R13), Y15                      // kw 1, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 4608(R12), Y12
-	VMOVUPS 4640(R12), Y13
-	VBROADCASTSS 96(R11), Y14                       // kw 1, c 8, pixel 0
+	VMOVUPS 4672(R12), Y12
+	VMOVUPS 4704(R12), Y13
+	VBROADCASTSS 96(R13), Y14                       // kw 1, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 160(R11), Y15                      // kw 1, c 8, pixel 1
+	VBROADCASTSS 160(R13), Y15                      // kw 1, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 224(R11), Y14                      // kw 1, c 8, pixel 2
+	VBROADCASTSS 224(R13), Y14                      // kw 1, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 288(R11), Y15                      // kw 1, c 8, pixel 3
+	VBROADCASTSS 288(R13), Y15                      // kw 1, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 352(R11), Y14                      // kw 1, c 8, pixel 4
+	VBROADCASTSS 352(R13), Y14                      // kw 1, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 416(R11), Y15                      // kw 1, c 8, pixel 5
+	VBROADCASTSS 416(R13), Y15                      // kw 1, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 4800(R12), Y12
-	VMOVUPS 4832(R12), Y13
-	VBROADCASTSS 100(R11), Y14                      // kw 1, c 9, pixel 0
+	VMOVUPS 4864(R12), Y12
+	VMOVUPS 4896(R12), Y13
+	VBROADCASTSS 100(R13), Y14                      // kw 1, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 164(R11), Y15                      // kw 1, c 9, pixel 1
+	VBROADCASTSS 164(R13), Y15                      // kw 1, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 228(R11), Y14                      // kw 1, c 9, pixel 2
+	VBROADCASTSS 228(R13), Y14                      // kw 1, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 292(R11), Y15                      // kw 1, c 9, pixel 3
+	VBROADCASTSS 292(R13), Y15                      // kw 1, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 356(R11), Y14                      // kw 1, c 9, pixel 4
+	VBROADCASTSS 356(R13), Y14                      // kw 1, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 420(R11), Y15                      // kw 1, c 9, pixel 5
+	VBROADCASTSS 420(R13), Y15                      // kw 1, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 4992(R12), Y12
-	VMOVUPS 5024(R12), Y13
-	VBROADCASTSS 104(R11), Y14                      // kw 1, c 10, pixel 0
+	VMOVUPS 5056(R12), Y12
+	VMOVUPS 5088(R12), Y13
+	VBROADCASTSS 104(R13), Y14                      // kw 1, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 168(R11), Y15                      // kw 1, c 10, pixel 1
+	VBROADCASTSS 168(R13), Y15                      // kw 1, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 232(R11), Y14                      // kw 1, c 10, pixel 2
+	VBROADCASTSS 232(R13), Y14                      // kw 1, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 296(R11), Y15                      // kw 1, c 10, pixel 3
+	VBROADCASTSS 296(R13), Y15                      // kw 1, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 360(R11), Y14                      // kw 1, c 10, pixel 4
+	VBROADCASTSS 360(R13), Y14                      // kw 1, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 424(R11), Y15                      // kw 1, c 10, pixel 5
+	VBROADCASTSS 424(R13), Y15                      // kw 1, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 5184(R12), Y12
-	VMOVUPS 5216(R12), Y13
-	VBROADCASTSS 108(R11), Y14                      // kw 1, c 11, pixel 0
+	VMOVUPS 5248(R12), Y12
+	VMOVUPS 5280(R12), Y13
+	VBROADCASTSS 108(R13), Y14                      // kw 1, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 172(R11), Y15                      // kw 1, c 11, pixel 1
+	VBROADCASTSS 172(R13), Y15                      // kw 1, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 236(R11), Y14                      // kw 1, c 11, pixel 2
+	VBROADCASTSS 236(R13), Y14                      // kw 1, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 300(R11), Y15                      // kw 1, c 11, pixel 3
+	VBROADCASTSS 300(R13), Y15                      // kw 1, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 364(R11), Y14                      // kw 1, c 11, pixel 4
+	VBROADCASTSS 364(R13), Y14                      // kw 1, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 428(R11), Y15                      // kw 1, c 11, pixel 5
+	VBROADCASTSS 428(R13), Y15                      // kw 1, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 5376(R12), Y12
-	VMOVUPS 5408(R12), Y13
-	VBROADCASTSS 112(R11), Y14                      // kw 1, c 12, pixel 0
+	VMOVUPS 5440(R12), Y12
+	VMOVUPS 5472(R12), Y13
+	VBROADCASTSS 112(R13), Y14                      // kw 1, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 176(R11), Y15                      // kw 1, c 12, pixel 1
+	VBROADCASTSS 176(R13), Y15                      // kw 1, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 240(R11), Y14                      // kw 1, c 12, pixel 2
+	VBROADCASTSS 240(R13), Y14                      // kw 1, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 304(R11), Y15                      // kw 1, c 12, pixel 3
+	VBROADCASTSS 304(R13), Y15                      // kw 1, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 368(R11), Y14                      // kw 1, c 12, pixel 4
+	VBROADCASTSS 368(R13), Y14                      // kw 1, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 432(R11), Y15                      // kw 1, c 12, pixel 5
+	VBROADCASTSS 432(R13), Y15                      // kw 1, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 5568(R12), Y12
-	VMOVUPS 5600(R12), Y13
-	VBROADCASTSS 116(R11), Y14                      // kw 1, c 13, pixel 0
+	VMOVUPS 5632(R12), Y12
+	VMOVUPS 5664(R12), Y13
+	VBROADCASTSS 116(R13), Y14                      // kw 1, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 180(R11), Y15                      // kw 1, c 13, pixel 1
+	VBROADCASTSS 180(R13), Y15                      // kw 1, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 244(R11), Y14                      // kw 1, c 13, pixel 2
+	VBROADCASTSS 244(R13), Y14                      // kw 1, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 308(R11), Y15                      // kw 1, c 13, pixel 3
+	VBROADCASTSS 308(R13), Y15                      // kw 1, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 372(R11), Y14                      // kw 1, c 13, pixel 4
+	VBROADCASTSS 372(R13), Y14                      // kw 1, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 436(R11), Y15                      // kw 1, c 13, pixel 5
+	VBROADCASTSS 436(R13), Y15                      // kw 1, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 5760(R12), Y12
-	VMOVUPS 5792(R12), Y13
-	VBROADCASTSS 120(R11), Y14                      // kw 1, c 14, pixel 0
+	VMOVUPS 5824(R12), Y12
+	VMOVUPS 5856(R12), Y13
+	VBROADCASTSS 120(R13), Y14                      // kw 1, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 184(R11), Y15                      // kw 1, c 14, pixel 1
+	VBROADCASTSS 184(R13), Y15                      // kw 1, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 248(R11), Y14                      // kw 1, c 14, pixel 2
+	VBROADCASTSS 248(R13), Y14                      // kw 1, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 312(R11), Y15                      // kw 1, c 14, pixel 3
+	VBROADCASTSS 312(R13), Y15                      // kw 1, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 376(R11), Y14                      // kw 1, c 14, pixel 4
+	VBROADCASTSS 376(R13), Y14                      // kw 1, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 440(R11), Y15                      // kw 1, c 14, pixel 5
+	VBROADCASTSS 440(R13), Y15                      // kw 1, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 5952(R12), Y12
-	VMOVUPS 5984(R12), Y13
-	VBROADCASTSS 124(R11), Y14                      // kw 1, c 15, pixel 0
+	VMOVUPS 6016(R12), Y12
+	VMOVUPS 6048(R12), Y13
+	VBROADCASTSS 124(R13), Y14                      // kw 1, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 188(R11), Y15                      // kw 1, c 15, pixel 1
+	VBROADCASTSS 188(R13), Y15                      // kw 1, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 252(R11), Y14                      // kw 1, c 15, pixel 2
+	VBROADCASTSS 252(R13), Y14                      // kw 1, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 316(R11), Y15                      // kw 1, c 15, pixel 3
+	VBROADCASTSS 316(R13), Y15                      // kw 1, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 380(R11), Y14                      // kw 1, c 15, pixel 4
+	VBROADCASTSS 380(R13), Y14                      // kw 1, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 444(R11), Y15                      // kw 1, c 15, pixel 5
+	VBROADCASTSS 444(R13), Y15                      // kw 1, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 6144(R12), Y12
-	VMOVUPS 6176(R12), Y13
-	VBROADCASTSS 128(R11), Y14                      // kw 2, c 0, pixel 0
+	VMOVUPS 6208(R12), Y12
+	VMOVUPS 6240(R12), Y13
+	VBROADCASTSS 128(R13), Y14                      // kw 2, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 192(R11), Y15                      // kw 2, c 0, pixel 1
+	VBROADCASTSS 192(R13), Y15                      // kw 2, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 256(R11), Y14                      // kw 2, c 0, pixel 2
+	VBROADCASTSS 256(R13), Y14                      // kw 2, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 320(R11), Y15                      // kw 2, c 0, pixel 3
+	VBROADCASTSS 320(R13), Y15                      // kw 2, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 384(R11), Y14                      // kw 2, c 0, pixel 4
+	VBROADCASTSS 384(R13), Y14                      // kw 2, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 448(R11), Y15                      // kw 2, c 0, pixel 5
+	VBROADCASTSS 448(R13), Y15                      // kw 2, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 6336(R12), Y12
-	VMOVUPS 6368(R12), Y13
-	VBROADCASTSS 132(R11), Y14                      // kw 2, c 1, pixel 0
+	VMOVUPS 6400(R12), Y12
+	VMOVUPS 6432(R12), Y13
+	VBROADCASTSS 132(R13), Y14                      // kw 2, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 196(R11), Y15                      // kw 2, c 1, pixel 1
+	VBROADCASTSS 196(R13), Y15                      // kw 2, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 260(R11), Y14                      // kw 2, c 1, pixel 2
+	VBROADCASTSS 260(R13), Y14                      // kw 2, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 324(R11), Y15                      // kw 2, c 1, pixel 3
+	VBROADCASTSS 324(R13), Y15                      // kw 2, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 388(R11), Y14                      // kw 2, c 1, pixel 4
+	VBROADCASTSS 388(R13), Y14                      // kw 2, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 452(R11), Y15                      // kw 2, c 1, pixel 5
+	VBROADCASTSS 452(R13), Y15                      // kw 2, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 6528(R12), Y12
-	VMOVUPS 6560(R12), Y13
-	VBROADCASTSS 136(R11), Y14                      // kw 2, c 2, pixel 0
+	VMOVUPS 6592(R12), Y12
+	VMOVUPS 6624(R12), Y13
+	VBROADCASTSS 136(R13), Y14                      // kw 2, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 200(R11), Y15                      // kw 2, c 2, pixel 1
+	VBROADCASTSS 200(R13), Y15                      // kw 2, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 264(R11), Y14                      // kw 2, c 2, pixel 2
+	VBROADCASTSS 264(R13), Y14                      // kw 2, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 328(R11), Y15                      // kw 2, c 2, pixel 3
+	VBROADCASTSS 328(R13), Y15                      // kw 2, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 392(R11), Y14                      // kw 2, c 2, pixel 4
+	VBROADCASTSS 392(R13), Y14                      // kw 2, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 456(R11), Y15                      // kw 2, c 2, pixel 5
+	VBROADCASTSS 456(R13), Y15                      // kw 2, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 6720(R12), Y12
-	VMOVUPS 6752(R12), Y13
-	VBROADCASTSS 140(R11), Y14                      // kw 2, c 3, pixel 0
+	VMOVUPS 6784(R12), Y12
+	VMOVUPS 6816(R12), Y13
+	VBROADCASTSS 140(R13), Y14                      // kw 2, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 204(R11), Y15                      // kw 2, c 3, pixel 1
+	VBROADCASTSS 204(R13), Y15                      // kw 2, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 268(R11), Y14                      // kw 2, c 3, pixel 2
+	VBROADCASTSS 268(R13), Y14                      // kw 2, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 332(R11), Y15                      // kw 2, c 3, pixel 3
+	VBROADCASTSS 332(R13), Y15                      // kw 2, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 396(R11), Y14                      // kw 2, c 3, pixel 4
+	VBROADCASTSS 396(R13), Y14                      // kw 2, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 460(R11), Y15                      // kw 2, c 3, pixel 5
+	VBROADCASTSS 460(R13), Y15                      // kw 2, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 6912(R12), Y12
-	VMOVUPS 6944(R12), Y13
-	VBROADCASTSS 144(R11), Y14                      // kw 2, c 4, pixel 0
+	VMOVUPS 6976(R12), Y12
+	VMOVUPS 7008(R12), Y13
+	VBROADCASTSS 144(R13), Y14                      // kw 2, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 208(R11), Y15                      // kw 2, c 4, pixel 1
+	VBROADCASTSS 208(R13), Y15                      // kw 2, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 272(R11), Y14                      // kw 2, c 4, pixel 2
+	VBROADCASTSS 272(R13), Y14                      // kw 2, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 336(R11), Y15                      // kw 2, c 4, pixel 3
+	VBROADCASTSS 336(R13), Y15                      // kw 2, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 400(R11), Y14                      // kw 2, c 4, pixel 4
+	VBROADCASTSS 400(R13), Y14                      // kw 2, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 464(R11), Y15                      // kw 2, c 4, pixel 5
+	VBROADCASTSS 464(R13), Y15                      // kw 2, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 7104(R12), Y12
-	VMOVUPS 7136(R12), Y13
-	VBROADCASTSS 148(R11), Y14                      // kw 2, c 5, pixel 0
+	VMOVUPS 7168(R12), Y12
+	VMOVUPS 7200(R12), Y13
+	VBROADCASTSS 148(R13), Y14                      // kw 2, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 212(R11), Y15                      // kw 2, c 5, pixel 1
+	VBROADCASTSS 212(R13), Y15                      // kw 2, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 276(R11), Y14                      // kw 2, c 5, pixel 2
+	VBROADCASTSS 276(R13), Y14                      // kw 2, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 340(R11), Y15                      // kw 2, c 5, pixel 3
+	VBROADCASTSS 340(R13), Y15                      // kw 2, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 404(R11), Y14                      // kw 2, c 5, pixel 4
+	VBROADCASTSS 404(R13), Y14                      // kw 2, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 468(R11), Y15                      // kw 2, c 5, pixel 5
+	VBROADCASTSS 468(R13), Y15                      // kw 2, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 7296(R12), Y12
-	VMOVUPS 7328(R12), Y13
-	VBROADCASTSS 152(R11), Y14                      // kw 2, c 6, pixel 0
+	VMOVUPS 7360(R12), Y12
+	VMOVUPS 7392(R12), Y13
+	VBROADCASTSS 152(R13), Y14                      // kw 2, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 216(R11), Y15                      // kw 2, c 6, pixel 1
+	VBROADCASTSS 216(R13), Y15                      // kw 2, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 280(R11), Y14                      // kw 2, c 6, pixel 2
+	VBROADCASTSS 280(R13), Y14                      // kw 2, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 344(R11), Y15                      // kw 2, c 6, pixel 3
+	VBROADCASTSS 344(R13), Y15                      // kw 2, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 408(R11), Y14                      // kw 2, c 6, pixel 4
+	VBROADCASTSS 408(R13), Y14                      // kw 2, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 472(R11), Y15                      // kw 2, c 6, pixel 5
+	VBROADCASTSS 472(R13), Y15                      // kw 2, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 7488(R12), Y12
-	VMOVUPS 7520(R12), Y13
-	VBROADCASTSS 156(R11), Y14                      // kw 2, c 7, pixel 0
+	VMOVUPS 7552(R12), Y12
+	VMOVUPS 7584(R12), Y13
+	VBROADCASTSS 156(R13), Y14                      // kw 2, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 220(R11), Y15                      // kw 2, c 7, pixel 1
+	VBROADCASTSS 220(R13), Y15                      // kw 2, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 284(R11), Y14                      // kw 2, c 7, pixel 2
+	VBROADCASTSS 284(R13), Y14                      // kw 2, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 348(R11), Y15                      // kw 2, c 7, pixel 3
+	VBROADCASTSS 348(R13), Y15                      // kw 2, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 412(R11), Y14                      // kw 2, c 7, pixel 4
+	VBROADCASTSS 412(R13), Y14                      // kw 2, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 476(R11), Y15                      // kw 2, c 7, pixel 5
+	VBROADCASTSS 476(R13), Y15                      // kw 2, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 7680(R12), Y12
-	VMOVUPS 7712(R12), Y13
-	VBROADCASTSS 160(R11), Y14                      // kw 2, c 8, pixel 0
+	VMOVUPS 7744(R12), Y12
+	VMOVUPS 7776(R12), Y13
+	VBROADCASTSS 160(R13), Y14                      // kw 2, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 224(R11), Y15                      // kw 2, c 8, pixel 1
+	VBROADCASTSS 224(R13), Y15                      // kw 2, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 288(R11), Y14                      // kw 2, c 8, pixel 2
+	VBROADCASTSS 288(R13), Y14                      // kw 2, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 352(R11), Y15                      // kw 2, c 8, pixel 3
+	VBROADCASTSS 352(R13), Y15                      // kw 2, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 416(R11), Y14                      // kw 2, c 8, pixel 4
+	VBROADCASTSS 416(R13), Y14                      // kw 2, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 480(R11), Y15                      // kw 2, c 8, pixel 5
+	VBROADCASTSS 480(R13), Y15                      // kw 2, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 7872(R12), Y12
-	VMOVUPS 7904(R12), Y13
-	VBROADCASTSS 164(R11), Y14                      // kw 2, c 9, pixel 0
+	VMOVUPS 7936(R12), Y12
+	VMOVUPS 7968(R12), Y13
+	VBROADCASTSS 164(R13), Y14                      // kw 2, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 228(R11), Y15                      // kw 2, c 9, pixel 1
+	VBROADCASTSS 228(R13), Y15                      // kw 2, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 292(R11), Y14                      // kw 2, c 9, pixel 2
+	VBROADCASTSS 292(R13), Y14                      // kw 2, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 356(R11), Y15                      // kw 2, c 9, pixel 3
+	VBROADCASTSS 356(R13), Y15                      // kw 2, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 420(R11), Y14                      // kw 2, c 9, pixel 4
+	VBROADCASTSS 420(R13), Y14                      // kw 2, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 484(R11), Y15                      // kw 2, c 9, pixel 5
+	VBROADCASTSS 484(R13), Y15                      // kw 2, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 8064(R12), Y12
-	VMOVUPS 8096(R12), Y13
-	VBROADCASTSS 168(R11), Y14                      // kw 2, c 10, pixel 0
+	VMOVUPS 8128(R12), Y12
+	VMOVUPS 8160(R12), Y13
+	VBROADCASTSS 168(R13), Y14                      // kw 2, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 232(R11), Y15                      // kw 2, c 10, pixel 1
+	VBROADCASTSS 232(R13), Y15                      // kw 2, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 296(R11), Y14                      // kw 2, c 10, pixel 2
+	VBROADCASTSS 296(R13), Y14                      // kw 2, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 360(R11), Y15                      // kw 2, c 10, pixel 3
+	VBROADCASTSS 360(R13), Y15                      // kw 2, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 424(R11), Y14                      // kw 2, c 10, pixel 4
+	VBROADCASTSS 424(R13), Y14                      // kw 2, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 488(R11), Y15                      // kw 2, c 10, pixel 5
+	VBROADCASTSS 488(R13), Y15                      // kw 2, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 8256(R12), Y12
-	VMOVUPS 8288(R12), Y13
-	VBROADCASTSS 172(R11), Y14                      // kw 2, c 11, pixel 0
+	VMOVUPS 8320(R12), Y12
+	VMOVUPS 8352(R12), Y13
+	VBROADCASTSS 172(R13), Y14                      // kw 2, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 236(R11), Y15                      // kw 2, c 11, pixel 1
+	VBROADCASTSS 236(R13), Y15                      // kw 2, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 300(R11), Y14                      // kw 2, c 11, pixel 2
+	VBROADCASTSS 300(R13), Y14                      // kw 2, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 364(R11), Y15                      // kw 2, c 11, pixel 3
+	VBROADCASTSS 364(R13), Y15                      // kw 2, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 428(R11), Y14                      // kw 2, c 11, pixel 4
+	VBROADCASTSS 428(R13), Y14                      // kw 2, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 492(R11), Y15                      // kw 2, c 11, pixel 5
+	VBROADCASTSS 492(R13), Y15                      // kw 2, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 8448(R12), Y12
-	VMOVUPS 8480(R12), Y13
-	VBROADCASTSS 176(R11), Y14                      // kw 2, c 12, pixel 0
+	VMOVUPS 8512(R12), Y12
+	VMOVUPS 8544(R12), Y13
+	VBROADCASTSS 176(R13), Y14                      // kw 2, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 240(R11), Y15                      // kw 2, c 12, pixel 1
+	VBROADCASTSS 240(R13), Y15                      // kw 2, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 304(R11), Y14                      // kw 2, c 12, pixel 2
+	VBROADCASTSS 304(R13), Y14                      // kw 2, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 368(R11), Y15                      // kw 2, c 12, pixel 3
+	VBROADCASTSS 368(R13), Y15                      // kw 2, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 432(R11), Y14                      // kw 2, c 12, pixel 4
+	VBROADCASTSS 432(R13), Y14                      // kw 2, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 496(R11), Y15                      // kw 2, c 12, pixel 5
+	VBROADCASTSS 496(R13), Y15                      // kw 2, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 8640(R12), Y12
-	VMOVUPS 8672(R12), Y13
-	VBROADCASTSS 180(R11), Y14                      // kw 2, c 13, pixel 0
+	VMOVUPS 8704(R12), Y12
+	VMOVUPS 8736(R12), Y13
+	VBROADCASTSS 180(R13), Y14                      // kw 2, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 244(R11), Y15                      // kw 2, c 13, pixel 1
+	VBROADCASTSS 244(R13), Y15                      // kw 2, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 308(R11), Y14                      // kw 2, c 13, pixel 2
+	VBROADCASTSS 308(R13), Y14                      // kw 2, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 372(R11), Y15                      // kw 2, c 13, pixel 3
+	VBROADCASTSS 372(R13), Y15                      // kw 2, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 436(R11), Y14                      // kw 2, c 13, pixel 4
+	VBROADCASTSS 436(R13), Y14                      // kw 2, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 500(R11), Y15                      // kw 2, c 13, pixel 5
+	VBROADCASTSS 500(R13), Y15                      // kw 2, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 8832(R12), Y12
-	VMOVUPS 8864(R12), Y13
-	VBROADCASTSS 184(R11), Y14                      // kw 2, c 14, pixel 0
+	VMOVUPS 8896(R12), Y12
+	VMOVUPS 8928(R12), Y13
+	VBROADCASTSS 184(R13), Y14                      // kw 2, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 248(R11), Y15                      // kw 2, c 14, pixel 1
+	VBROADCASTSS 248(R13), Y15                      // kw 2, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 312(R11), Y14                      // kw 2, c 14, pixel 2
+	VBROADCASTSS 312(R13), Y14                      // kw 2, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 376(R11), Y15                      // kw 2, c 14, pixel 3
+	VBROADCASTSS 376(R13), Y15                      // kw 2, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 440(R11), Y14                      // kw 2, c 14, pixel 4
+	VBROADCASTSS 440(R13), Y14                      // kw 2, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 504(R11), Y15                      // kw 2, c 14, pixel 5
+	VBROADCASTSS 504(R13), Y15                      // kw 2, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 9024(R12), Y12
-	VMOVUPS 9056(R12), Y13
-	VBROADCASTSS 188(R11), Y14                      // kw 2, c 15, pixel 0
+	VMOVUPS 9088(R12), Y12
+	VMOVUPS 9120(R12), Y13
+	VBROADCASTSS 188(R13), Y14                      // kw 2, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 252(R11), Y15                      // kw 2, c 15, pixel 1
+	VBROADCASTSS 252(R13), Y15                      // kw 2, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 316(R11), Y14                      // kw 2, c 15, pixel 2
+	VBROADCASTSS 316(R13), Y14                      // kw 2, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 380(R11), Y15                      // kw 2, c 15, pixel 3
+	VBROADCASTSS 380(R13), Y15                      // kw 2, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 444(R11), Y14                      // kw 2, c 15, pixel 4
+	VBROADCASTSS 444(R13), Y14                      // kw 2, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 508(R11), Y15                      // kw 2, c 15, pixel 5
+	VBROADCASTSS 508(R13), Y15                      // kw 2, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $896, R11                                  // next kernel row
-	ADDQ $9216, R12
-	DECQ R9
-	JNZ conv2KernelAVX2_full1_row
-	ADDQ $12544, R10                                // next input block
-	DECQ R8
-	JNZ conv2KernelAVX2_full1_block
-	VXORPS Y14, Y14, Y14                            // zero, for the ReLU
-	VMAXPS Y0, Y14, Y0
 	VMOVUPS Y0, 9216(BX)
-	VMAXPS Y1, Y14, Y1
 	VMOVUPS Y1, 9248(BX)
-	VMAXPS Y2, Y14, Y2
 	VMOVUPS Y2, 9280(BX)
-	VMAXPS Y3, Y14, Y3
 	VMOVUPS Y3, 9312(BX)
-	VMAXPS Y4, Y14, Y4
 	VMOVUPS Y4, 9344(BX)
-	VMAXPS Y5, Y14, Y5
 	VMOVUPS Y5, 9376(BX)
-	VMAXPS Y6, Y14, Y6
 	VMOVUPS Y6, 9408(BX)
-	VMAXPS Y7, Y14, Y7
 	VMOVUPS Y7, 9440(BX)
-	VMAXPS Y8, Y14, Y8
 	VMOVUPS Y8, 9472(BX)
-	VMAXPS Y9, Y14, Y9
 	VMOVUPS Y9, 9504(BX)
-	VMAXPS Y10, Y14, Y10
 	VMOVUPS Y10, 9536(BX)
-	VMAXPS Y11, Y14, Y11
 	VMOVUPS Y11, 9568(BX)
 
 	// a tile of 6 pixels, output blocks 2…2
-	VMOVUPS 128(CX), Y0                             // block 2's bias
-	VMOVUPS 160(CX), Y1                             // block 2's bias
-	VMOVAPS Y0, Y2
-	VMOVAPS Y1, Y3
-	VMOVAPS Y0, Y4
-	VMOVAPS Y1, Y5
-	VMOVAPS Y0, Y6
-	VMOVAPS Y1, Y7
-	VMOVAPS Y0, Y8
-	VMOVAPS Y1, Y9
-	VMOVAPS Y0, Y10
-	VMOVAPS Y1, Y11
-	MOVQ R13, R10
-	LEAQ 128(DX), R12
-	MOVQ $1, R8                                     // input blocks
-conv2KernelAVX2_full2_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-conv2KernelAVX2_full2_row:
-	VMOVUPS (R12), Y12
-	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R11), Y14                         // kw 0, c 0, pixel 0
+	VMOVUPS 18432(BX), Y0
+	VMOVUPS 18464(BX), Y1
+	VMOVUPS 18496(BX), Y2
+	VMOVUPS 18528(BX), Y3
+	VMOVUPS 18560(BX), Y4
+	VMOVUPS 18592(BX), Y5
+	VMOVUPS 18624(BX), Y6
+	VMOVUPS 18656(BX), Y7
+	VMOVUPS 18688(BX), Y8
+	VMOVUPS 18720(BX), Y9
+	VMOVUPS 18752(BX), Y10
+	VMOVUPS 18784(BX), Y11
+	VMOVUPS 128(R12), Y12
+	VMOVUPS 160(R12), Y13
+	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R11), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R11), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R11), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R11), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R11), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 192(R12), Y12
-	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 4(R11), Y14                        // kw 0, c 1, pixel 0
+	VMOVUPS 320(R12), Y12
+	VMOVUPS 352(R12), Y13
+	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R11), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R11), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R11), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R11), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R11), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 384(R12), Y12
-	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 8(R11), Y14                        // kw 0, c 2, pixel 0
+	VMOVUPS 512(R12), Y12
+	VMOVUPS 544(R12), Y13
+	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R11), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R11), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R11), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R11), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R11), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 576(R12), Y12
-	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 12(R11), Y14                       // kw 0, c 3, pixel 0
+	VMOVUPS 704(R12), Y12
+	VMOVUPS 736(R12), Y13
+	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R11), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R11), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R11), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R11), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R11), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 768(R12), Y12
-	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 16(R11), Y14                       // kw 0, c 4, pixel 0
+	VMOVUPS 896(R12), Y12
+	VMOVUPS 928(R12), Y13
+	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R11), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R11), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R11), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R11), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R11), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 960(R12), Y12
-	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 20(R11), Y14                       // kw 0, c 5, pixel 0
+	VMOVUPS 1088(R12), Y12
+	VMOVUPS 1120(R12), Y13
+	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R11), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R11), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R11), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R11), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R11), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1152(R12), Y12
-	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 24(R11), Y14                       // kw 0, c 6, pixel 0
+	VMOVUPS 1280(R12), Y12
+	VMOVUPS 1312(R12), Y13
+	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R11), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R11), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R11), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R11), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R11), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1344(R12), Y12
-	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 28(R11), Y14                       // kw 0, c 7, pixel 0
+	VMOVUPS 1472(R12), Y12
+	VMOVUPS 1504(R12), Y13
+	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R11), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R11), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R11), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R11), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R11), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1536(R12), Y12
-	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 32(R11), Y14                       // kw 0, c 8, pixel 0
+	VMOVUPS 1664(R12), Y12
+	VMOVUPS 1696(R12), Y13
+	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R11), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R11), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R11), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R11), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R11), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1728(R12), Y12
-	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 36(R11), Y14                       // kw 0, c 9, pixel 0
+	VMOVUPS 1856(R12), Y12
+	VMOVUPS 1888(R12), Y13
+	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R11), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R11), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R11), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R11), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R11), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1920(R12), Y12
-	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 40(R11), Y14                       // kw 0, c 10, pixel 0
+	VMOVUPS 2048(R12), Y12
+	VMOVUPS 2080(R12), Y13
+	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R11), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R11), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R11), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R11), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R11), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2112(R12), Y12
-	VMOVUPS 2144(R12), Y13
-	VBROADCASTSS 44(R11), Y14                       // kw 0, c 11, pixel 0
+	VMOVUPS 2240(R12), Y12
+	VMOVUPS 2272(R12), Y13
+	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R11), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R11), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R11), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R11), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R11), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2304(R12), Y12
-	VMOVUPS 2336(R12), Y13
-	VBROADCASTSS 48(R11), Y14                       // kw 0, c 12, pixel 0
+	VMOVUPS 2432(R12), Y12
+	VMOVUPS 2464(R12), Y13
+	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R11), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R11), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R11), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R11), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R11), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2496(R12), Y12
-	VMOVUPS 2528(R12), Y13
-	VBROADCASTSS 52(R11), Y14                       // kw 0, c 13, pixel 0
+	VMOVUPS 2624(R12), Y12
+	VMOVUPS 2656(R12), Y13
+	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R11), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R11), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R11), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R11), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R11), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2688(R12), Y12
-	VMOVUPS 2720(R12), Y13
-	VBROADCASTSS 56(R11), Y14                       // kw 0, c 14, pixel 0
+	VMOVUPS 2816(R12), Y12
+	VMOVUPS 2848(R12), Y13
+	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R11), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R11), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R11), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R11), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R11), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2880(R12), Y12
-	VMOVUPS 2912(R12), Y13
-	VBROADCASTSS 60(R11), Y14                       // kw 0, c 15, pixel 0
+	VMOVUPS 3008(R12), Y12
+	VMOVUPS 3040(R12), Y13
+	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R11), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R11), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R11), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R11), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R11), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 3072(R12), Y12
-	VMOVUPS 3104(R12), Y13
-	VBROADCASTSS 64(R11), Y14                       // kw 1, c 0, pixel 0
+	VMOVUPS 3200(R12), Y12
+	VMOVUPS 3232(R12), Y13
+	VBROADCASTSS 64(R13), Y14                       // kw 1, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 128(R11), Y15                      // kw 1, c 0, pixel 1
+	VBROADCASTSS 128(R13), Y15                      // kw 1, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 192(R11), Y14                      // kw 1, c 0, pixel 2
+	VBROADCASTSS 192(R13), Y14                      // kw 1, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 256(R11), Y15                      // kw 1, c 0, pixel 3
+	VBROADCASTSS 256(R13), Y15                      // kw 1, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 320(R11), Y14                      // kw 1, c 0, pixel 4
+	VBROADCASTSS 320(R13), Y14                      // kw 1, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 384(R11), Y15                      // kw 1, c 0, pixel 5
+	VBROADCASTSS 384(R13), Y15                      // kw 1, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 3264(R12), Y12
-	VMOVUPS 3296(R12), Y13
-	VBROADCASTSS 68(R11), Y14                       // kw 1, c 1, pixel 0
+	VMOVUPS 3392(R12), Y12
+	VMOVUPS 3424(R12), Y13
+	VBROADCASTSS 68(R13), Y14                       // kw 1, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 132(R11), Y15                      // kw 1, c 1, pixel 1
+	VBROADCASTSS 132(R13), Y15                      // kw 1, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 196(R11), Y14                      // kw 1, c 1, pixel 2
+	VBROADCASTSS 196(R13), Y14                      // kw 1, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 260(R11), Y15                      // kw 1, c 1, pixel 3
+	VBROADCASTSS 260(R13), Y15                      // kw 1, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 324(R11), Y14                      // kw 1, c 1, pixel 4
+	VBROADCASTSS 324(R13), Y14                      // kw 1, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 388(R11), Y15                      // kw 1, c 1, pixel 5
+	VBROADCASTSS 388(R13), Y15                      // kw 1, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 3456(R12), Y12
-	VMOVUPS 3488(R12), Y13
-	VBROADCASTSS 72(R11), Y14                       // kw 1, c 2, pixel 0
+	VMOVUPS 3584(R12), Y12
+	VMOVUPS 3616(R12), Y13
+	VBROADCASTSS 72(R13), Y14                       // kw 1, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 136(R11), Y15                      // kw 1, c 2, pixel 1
+	VBROADCASTSS 136(R13), Y15                      // kw 1, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 200(R11), Y14                      // kw 1, c 2, pixel 2
+	VBROADCASTSS 200(R13), Y14                      // kw 1, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 264(R11), Y15                      // kw 1, c 2, pixel 3
+	VBROADCASTSS 264(R13), Y15                      // kw 1, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 328(R11), Y14                      // kw 1, c 2, pixel 4
+	VBROADCASTSS 328(R13), Y14                      // kw 1, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 392(R11), Y15                      // kw 1, c 2, pixel 5
+	VBROADCASTSS 392(R13), Y15                      // kw 1, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 3648(R12), Y12
-	VMOVUPS 3680(R12), Y13
-	VBROADCASTSS 76(R11), Y14                       // kw 1, c 3, pixel 0
+	VMOVUPS 3776(R12), Y12
+	VMOVUPS 3808(R12), Y13
+	VBROADCASTSS 76(R13), Y14                       // kw 1, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 140(R11), Y15                      // kw 1, c 3, pixel 1
+	VBROADCASTSS 140(R13), Y15                      // kw 1, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 204(R11), Y14                      // kw 1, c 3, pixel 2
+	VBROADCASTSS 204(R13), Y14                      // kw 1, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 268(R11), Y15                      // kw 1, c 3, pixel 3
+	VBROADCASTSS 268(R13), Y15                      // kw 1, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 332(R11), Y14                      // kw 1, c 3, pixel 4
+	VBROADCASTSS 332(R13), Y14                      // kw 1, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 396(R11), Y15                      // kw 1, c 3, pixel 5
+	VBROADCASTSS 396(R13), Y15                      // kw 1, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 3840(R12), Y12
-	VMOVUPS 3872(R12), Y13
-	VBROADCASTSS 80(R11), Y14                       // kw 1, c 4, pixel 0
+	VMOVUPS 3968(R12), Y12
+	VMOVUPS 4000(R12), Y13
+	VBROADCASTSS 80(R13), Y14                       // kw 1, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 144(R11), Y15                      // kw 1, c 4, pixel 1
+	VBROADCASTSS 144(R13), Y15                      // kw 1, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208(R11), Y14                      // kw 1, c 4, pixel 2
+	VBROADCASTSS 208(R13), Y14                      // kw 1, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 272(R11), Y15                      // kw 1, c 4, pixel 3
+	VBROADCASTSS 272(R13), Y15                      // kw 1, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 336(R11), Y14                      // kw 1, c 4, pixel 4
+	VBROADCASTSS 336(R13), Y14                      // kw 1, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 400(R11), Y15                      // kw 1, c 4, pixel 5
+	VBROADCASTSS 400(R13), Y15                      // kw 1, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 4032(R12), Y12
-	VMOVUPS 4064(R12), Y13
-	VBROADCASTSS 84(R11), Y14                       // kw 1, c 5, pixel 0
+	VMOVUPS 4160(R12), Y12
+	VMOVUPS 4192(R12), Y13
+	VBROADCASTSS 84(R13), Y14                       // kw 1, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 148(R11), Y15                      // kw 1, c 5, pixel 1
+	VBROADCASTSS 148(R13), Y15                      // kw 1, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 212(R11), Y14                      // kw 1, c 5, pixel 2
+	VBROADCASTSS 212(R13), Y14                      // kw 1, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 276(R11), Y15                      // kw 1, c 5, pixel 3
+	VBROADCASTSS 276(R13), Y15                      // kw 1, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 340(R11), Y14                      // kw 1, c 5, pixel 4
+	VBROADCASTSS 340(R13), Y14                      // kw 1, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 404(R11), Y15                      // kw 1, c 5, pixel 5
+	VBROADCASTSS 404(R13), Y15                      // kw 1, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 4224(R12), Y12
-	VMOVUPS 4256(R12), Y13
-	VBROADCASTSS 88(R11), Y14                       // kw 1, c 6, pixel 0
+	VMOVUPS 4352(R12), Y12
+	VMOVUPS 4384(R12), Y13
+	VBROADCASTSS 88(R13), Y14                       // kw 1, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 152(R11), Y15                      // kw 1, c 6, pixel 1
+	VBROADCASTSS 152(R13), Y15                      // kw 1, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 216(R11), Y14                      // kw 1, c 6, pixel 2
+	VBROADCASTSS 216(R13), Y14                      // kw 1, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 280(R11), Y15                      // kw 1, c 6, pixel 3
+	VBROADCASTSS 280(R13), Y15                      // kw 1, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 344(R11), Y14                      // kw 1, c 6, pixel 4
+	VBROADCASTSS 344(R13), Y14                      // kw 1, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 408(R11), Y15                      // kw 1, c 6, pixel 5
+	VBROADCASTSS 408(R13), Y15                      // kw 1, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 4416(R12), Y12
-	VMOVUPS 4448(R12), Y13
-	VBROADCASTSS 92(R11), Y14                       // kw 1, c 7, pixel 0
+	VMOVUPS 4544(R12), Y12
+	VMOVUPS 4576(R12), Y13
+	VBROADCASTSS 92(R13), Y14                       // kw 1, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 156(R11), Y15                      // kw 1, c 7, pixel 1
+	VBROADCASTSS 156(R13), Y15                      // kw 1, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 220(R11), Y14                      // kw 1, c 7, pixel 2
+	VBROADCASTSS 220(R13), Y14                      // kw 1, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 284(R11), Y15                      // kw 1, c 7, pixel 3
+	VBROADCASTSS 284(R13), Y15                      // kw 1, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 348(R11), Y14                      // kw 1, c 7, pixel 4
+	VBROADCASTSS 348(R13), Y14                      // kw 1, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 412(R11), Y15                      // kw 1, c 7, pixel 5
+	VBROADCASTSS 412(R13), Y15                      // kw 1, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 4608(R12), Y12
-	VMOVUPS 4640(R12), Y13
-	VBROADCASTSS 96(R11), Y14                       // kw 1, c 8, pixel 0
+	VMOVUPS 4736(R12), Y12
+	VMOVUPS 4768(R12), Y13
+	VBROADCASTSS 96(R13), Y14                       // kw 1, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 160(R11), Y15                      // kw 1, c 8, pixel 1
+	VBROADCASTSS 160(R13), Y15                      // kw 1, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 224(R11), Y14                      // kw 1, c 8, pixel 2
+	VBROADCASTSS 224(R13), Y14                      // kw 1, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 288(R11), Y15                      // kw 1, c 8, pixel 3
+	VBROADCASTSS 288(R13), Y15                      // kw 1, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 352(R11), Y14                      // kw 1, c 8, pixel 4
+	VBROADCASTSS 352(R13), Y14                      // kw 1, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 416(R11), Y15                      // kw 1, c 8, pixel 5
+	VBROADCASTSS 416(R13), Y15                      // kw 1, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 4800(R12), Y12
-	VMOVUPS 4832(R12), Y13
-	VBROADCASTSS 100(R11), Y14                      // kw 1, c 9, pixel 0
+	VMOVUPS 4928(R12), Y12
+	VMOVUPS 4960(R12), Y13
+	VBROADCASTSS 100(R13), Y14                      // kw 1, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 164(R11), Y15                      // kw 1, c 9, pixel 1
+	VBROADCASTSS 164(R13), Y15                      // kw 1, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 228(R11), Y14                      // kw 1, c 9, pixel 2
+	VBROADCASTSS 228(R13), Y14                      // kw 1, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 292(R11), Y15                      // kw 1, c 9, pixel 3
+	VBROADCASTSS 292(R13), Y15                      // kw 1, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 356(R11), Y14                      // kw 1, c 9, pixel 4
+	VBROADCASTSS 356(R13), Y14                      // kw 1, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 420(R11), Y15                      // kw 1, c 9, pixel 5
+	VBROADCASTSS 420(R13), Y15                      // kw 1, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 4992(R12), Y12
-	VMOVUPS 5024(R12), Y13
-	VBROADCASTSS 104(R11), Y14                      // kw 1, c 10, pixel 0
+	VMOVUPS 5120(R12), Y12
+	VMOVUPS 5152(R12), Y13
+	VBROADCASTSS 104(R13), Y14                      // kw 1, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 168(R11), Y15                      // kw 1, c 10, pixel 1
+	VBROADCASTSS 168(R13), Y15                      // kw 1, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 232(R11), Y14                      // kw 1, c 10, pixel 2
+	VBROADCASTSS 232(R13), Y14                      // kw 1, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 296(R11), Y15                      // kw 1, c 10, pixel 3
+	VBROADCASTSS 296(R13), Y15                      // kw 1, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 360(R11), Y14                      // kw 1, c 10, pixel 4
+	VBROADCASTSS 360(R13), Y14                      // kw 1, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 424(R11), Y15                      // kw 1, c 10, pixel 5
+	VBROADCASTSS 424(R13), Y15                      // kw 1, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 5184(R12), Y12
-	VMOVUPS 5216(R12), Y13
-	VBROADCASTSS 108(R11), Y14                      // kw 1, c 11, pixel 0
+	VMOVUPS 5312(R12), Y12
+	VMOVUPS 5344(R12), Y13
+	VBROADCASTSS 108(R13), Y14                      // kw 1, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 172(R11), Y15                      // kw 1, c 11, pixel 1
+	VBROADCASTSS 172(R13), Y15                      // kw 1, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 236(R11), Y14                      // kw 1, c 11, pixel 2
+	VBROADCASTSS 236(R13), Y14                      // kw 1, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 300(R11), Y15                      // kw 1, c 11, pixel 3
+	VBROADCASTSS 300(R13), Y15                      // kw 1, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 364(R11), Y14                      // kw 1, c 11, pixel 4
+	VBROADCASTSS 364(R13), Y14                      // kw 1, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 428(R11), Y15                      // kw 1, c 11, pixel 5
+	VBROADCASTSS 428(R13), Y15                      // kw 1, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 5376(R12), Y12
-	VMOVUPS 5408(R12), Y13
-	VBROADCASTSS 112(R11), Y14                      // kw 1, c 12, pixel 0
+	VMOVUPS 5504(R12), Y12
+	VMOVUPS 5536(R12), Y13
+	VBROADCASTSS 112(R13), Y14                      // kw 1, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 176(R11), Y15                      // kw 1, c 12, pixel 1
+	VBROADCASTSS 176(R13), Y15                      // kw 1, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 240(R11), Y14                      // kw 1, c 12, pixel 2
+	VBROADCASTSS 240(R13), Y14                      // kw 1, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 304(R11), Y15                      // kw 1, c 12, pixel 3
+	VBROADCASTSS 304(R13), Y15                      // kw 1, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 368(R11), Y14                      // kw 1, c 12, pixel 4
+	VBROADCASTSS 368(R13), Y14                      // kw 1, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 432(R11), Y15                      // kw 1, c 12, pixel 5
+	VBROADCASTSS 432(R13), Y15                      // kw 1, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 5568(R12), Y12
-	VMOVUPS 5600(R12), Y13
-	VBROADCASTSS 116(R11), Y14                      // kw 1, c 13, pixel 0
+	VMOVUPS 5696(R12), Y12
+	VMOVUPS 5728(R12), Y13
+	VBROADCASTSS 116(R13), Y14                      // kw 1, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 180(R11), Y15                      // kw 1, c 13, pixel 1
+	VBROADCASTSS 180(R13), Y15                      // kw 1, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 244(R11), Y14                      // kw 1, c 13, pixel 2
+	VBROADCASTSS 244(R13), Y14                      // kw 1, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 308(R11), Y15                      // kw 1, c 13, pixel 3
+	VBROADCASTSS 308(R13), Y15                      // kw 1, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 372(R11), Y14                      // kw 1, c 13, pixel 4
+	VBROADCASTSS 372(R13), Y14                      // kw 1, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 436(R11), Y15                      // kw 1, c 13, pixel 5
+	VBROADCASTSS 436(R13), Y15                      // kw 1, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 5760(R12), Y12
-	VMOVUPS 5792(R12), Y13
-	VBROADCASTSS 120(R11), Y14                      // kw 1, c 14, pixel 0
+	VMOVUPS 5888(R12), Y12
+	VMOVUPS 5920(R12), Y13
+	VBROADCASTSS 120(R13), Y14                      // kw 1, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 184(R11), Y15                      // kw 1, c 14, pixel 1
+	VBROADCASTSS 184(R13), Y15                      // kw 1, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 248(R11), Y14                      // kw 1, c 14, pixel 2
+	VBROADCASTSS 248(R13), Y14                      // kw 1, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 312(R11), Y15                      // kw 1, c 14, pixel 3
+	VBROADCASTSS 312(R13), Y15                      // kw 1, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 376(R11), Y14                      // kw 1, c 14, pixel 4
+	VBROADCASTSS 376(R13), Y14                      // kw 1, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 440(R11), Y15                      // kw 1, c 14, pixel 5
+	VBROADCASTSS 440(R13), Y15                      // kw 1, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 5952(R12), Y12
-	VMOVUPS 5984(R12), Y13
-	VBROADCASTSS 124(R11), Y14                      // kw 1, c 15, pixel 0
+	VMOVUPS 6080(R12), Y12
+	VMOVUPS 6112(R12), Y13
+	VBROADCASTSS 124(R13), Y14                      // kw 1, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 188(R11), Y15                      // kw 1, c 15, pixel 1
+	VBROADCASTSS 188(R13), Y15                      // kw 1, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 252(R11), Y14                      // kw 1, c 15, pixel 2
+	VBROADCASTSS 252(R13), Y14                      // kw 1, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 316(R11), Y15                      // kw 1, c 15, pixel 3
+	VBROADCASTSS 316(R13), Y15                      // kw 1, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 380(R11), Y14                      // kw 1, c 15, pixel 4
+	VBROADCASTSS 380(R13), Y14                      // kw 1, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 444(R11), Y15                      // kw 1, c 15, pixel 5
+	VBROADCASTSS 444(R13), Y15                      // kw 1, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 6144(R12), Y12
-	VMOVUPS 6176(R12), Y13
-	VBROADCASTSS 128(R11), Y14                      // kw 2, c 0, pixel 0
+	VMOVUPS 6272(R12), Y12
+	VMOVUPS 6304(R12), Y13
+	VBROADCASTSS 128(R13), Y14                      // kw 2, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 192(R11), Y15                      // kw 2, c 0, pixel 1
+	VBROADCASTSS 192(R13), Y15                      // kw 2, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 256(R11), Y14                      // kw 2, c 0, pixel 2
+	VBROADCASTSS 256(R13), Y14                      // kw 2, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 320(R11), Y15                      // kw 2, c 0, pixel 3
+	VBROADCASTSS 320(R13), Y15                      // kw 2, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 384(R11), Y14                      // kw 2, c 0, pixel 4
+	VBROADCASTSS 384(R13), Y14                      // kw 2, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 448(R11), Y15                      // kw 2, c 0, pixel 5
+	VBROADCASTSS 448(R13), Y15                      // kw 2, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 6336(R12), Y12
-	VMOVUPS 6368(R12), Y13
-	VBROADCASTSS 132(R11), Y14                      // kw 2, c 1, pixel 0
+	VMOVUPS 6464(R12), Y12
+	VMOVUPS 6496(R12), Y13
+	VBROADCASTSS 132(R13), Y14                      // kw 2, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 196(R11), Y15                      // kw 2, c 1, pixel 1
+	VBROADCASTSS 196(R13), Y15                      // kw 2, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 260(R11), Y14                      // kw 2, c 1, pixel 2
+	VBROADCASTSS 260(R13), Y14                      // kw 2, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 324(R11), Y15                      // kw 2, c 1, pixel 3
+	VBROADCASTSS 324(R13), Y15                      // kw 2, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 388(R11), Y14                      // kw 2, c 1, pixel 4
+	VBROADCASTSS 388(R13), Y14                      // kw 2, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 452(R11), Y15                      // kw 2, c 1, pixel 5
+	VBROADCASTSS 452(R13), Y15                      // kw 2, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 6528(R12), Y12
-	VMOVUPS 6560(R12), Y13
-	VBROADCASTSS 136(R11), Y14                      // kw 2, c 2, pixel 0
+	VMOVUPS 6656(R12), Y12
+	VMOVUPS 6688(R12), Y13
+	VBROADCASTSS 136(R13), Y14                      // kw 2, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 200(R11), Y15                      // kw 2, c 2, pixel 1
+	VBROADCASTSS 200(R13), Y15                      // kw 2, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 264(R11), Y14                      // kw 2, c 2, pixel 2
+	VBROADCASTSS 264(R13), Y14                      // kw 2, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 328(R11), Y15                      // kw 2, c 2, pixel 3
+	VBROADCASTSS 328(R13), Y15                      // kw 2, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 392(R11), Y14                      // kw 2, c 2, pixel 4
+	VBROADCASTSS 392(R13), Y14                      // kw 2, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 456(R11), Y15                      // kw 2, c 2, pixel 5
+	VBROADCASTSS 456(R13), Y15                      // kw 2, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 6720(R12), Y12
-	VMOVUPS 6752(R12), Y13
-	VBROADCASTSS 140(R11), Y14                      // kw 2, c 3, pixel 0
+	VMOVUPS 6848(R12), Y12
+	VMOVUPS 6880(R12), Y13
+	VBROADCASTSS 140(R13), Y14                      // kw 2, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 204(R11), Y15                      // kw 2, c 3, pixel 1
+	VBROADCASTSS 204(R13), Y15                      // kw 2, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 268(R11), Y14                      // kw 2, c 3, pixel 2
+	VBROADCASTSS 268(R13), Y14                      // kw 2, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 332(R11), Y15                      // kw 2, c 3, pixel 3
+	VBROADCASTSS 332(R13), Y15                      // kw 2, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 396(R11), Y14                      // kw 2, c 3, pixel 4
+	VBROADCASTSS 396(R13), Y14                      // kw 2, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 460(R11), Y15                      // kw 2, c 3, pixel 5
+	VBROADCASTSS 460(R13), Y15                      // kw 2, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 6912(R12), Y12
-	VMOVUPS 6944(R12), Y13
-	VBROADCASTSS 144(R11), Y14                      // kw 2, c 4, pixel 0
+	VMOVUPS 7040(R12), Y12
+	VMOVUPS 7072(R12), Y13
+	VBROADCASTSS 144(R13), Y14                      // kw 2, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 208(R11), Y15                      // kw 2, c 4, pixel 1
+	VBROADCASTSS 208(R13), Y15                      // kw 2, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 272(R11), Y14                      // kw 2, c 4, pixel 2
+	VBROADCASTSS 272(R13), Y14                      // kw 2, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 336(R11), Y15                      // kw 2, c 4, pixel 3
+	VBROADCASTSS 336(R13), Y15                      // kw 2, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 400(R11), Y14                      // kw 2, c 4, pixel 4
+	VBROADCASTSS 400(R13), Y14                      // kw 2, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 464(R11), Y15                      // kw 2, c 4, pixel 5
+	VBROADCASTSS 464(R13), Y15                      // kw 2, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 7104(R12), Y12
-	VMOVUPS 7136(R12), Y13
-	VBROADCASTSS 148(R11), Y14                      // kw 2, c 5, pixel 0
+	VMOVUPS 7232(R12), Y12
+	VMOVUPS 7264(R12), Y13
+	VBROADCASTSS 148(R13), Y14                      // kw 2, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 212(R11), Y15                      // kw 2, c 5, pixel 1
+	VBROADCASTSS 212(R13), Y15                      // kw 2, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 276(R11), Y14                      // kw 2, c 5, pixel 2
+	VBROADCASTSS 276(R13), Y14                      // kw 2, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 340(R11), Y15                      // kw 2, c 5, pixel 3
+	VBROADCASTSS 340(R13), Y15                      // kw 2, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 404(R11), Y14                      // kw 2, c 5, pixel 4
+	VBROADCASTSS 404(R13), Y14                      // kw 2, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 468(R11), Y15                      // kw 2, c 5, pixel 5
+	VBROADCASTSS 468(R13), Y15                      // kw 2, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 7296(R12), Y12
-	VMOVUPS 7328(R12), Y13
-	VBROADCASTSS 152(R11), Y14                      // kw 2, c 6, pixel 0
+	VMOVUPS 7424(R12), Y12
+	VMOVUPS 7456(R12), Y13
+	VBROADCASTSS 152(R13), Y14                      // kw 2, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 216(R11), Y15                      // kw 2, c 6, pixel 1
+	VBROADCASTSS 216(R13), Y15                      // kw 2, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 280(R11), Y14                      // kw 2, c 6, pixel 2
+	VBROADCASTSS 280(R13), Y14                      // kw 2, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 344(R11), Y15                      // kw 2, c 6, pixel 3
+	VBROADCASTSS 344(R13), Y15                      // kw 2, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 408(R11), Y14                      // kw 2, c 6, pixel 4
+	VBROADCASTSS 408(R13), Y14                      // kw 2, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 472(R11), Y15                      // kw 2, c 6, pixel 5
+	VBROADCASTSS 472(R13), Y15                      // kw 2, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 7488(R12), Y12
-	VMOVUPS 7520(R12), Y13
-	VBROADCASTSS 156(R11), Y14                      // kw 2, c 7, pixel 0
+	VMOVUPS 7616(R12), Y12
+	VMOVUPS 7648(R12), Y13
+	VBROADCASTSS 156(R13), Y14                      // kw 2, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 220(R11), Y15                      // kw 2, c 7, pixel 1
+	VBROADCASTSS 220(R13), Y15                      // kw 2, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 284(R11), Y14                      // kw 2, c 7, pixel 2
+	VBROADCASTSS 284(R13), Y14                      // kw 2, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 348(R11), Y15                      // kw 2, c 7, pixel 3
+	VBROADCASTSS 348(R13), Y15                      // kw 2, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 412(R11), Y14                      // kw 2, c 7, pixel 4
+	VBROADCASTSS 412(R13), Y14                      // kw 2, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 476(R11), Y15                      // kw 2, c 7, pixel 5
+	VBROADCASTSS 476(R13), Y15                      // kw 2, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 7680(R12), Y12
-	VMOVUPS 7712(R12), Y13
-	VBROADCASTSS 160(R11), Y14                      // kw 2, c 8, pixel 0
+	VMOVUPS 7808(R12), Y12
+	VMOVUPS 7840(R12), Y13
+	VBROADCASTSS 160(R13), Y14                      // kw 2, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 224(R11), Y15                      // kw 2, c 8, pixel 1
+	VBROADCASTSS 224(R13), Y15                      // kw 2, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 288(R11), Y14                      // kw 2, c 8, pixel 2
+	VBROADCASTSS 288(R13), Y14                      // kw 2, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 352(R11), Y15                      // kw 2, c 8, pixel 3
+	VBROADCASTSS 352(R13), Y15                      // kw 2, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 416(R11), Y14                      // kw 2, c 8, pixel 4
+	VBROADCASTSS 416(R13), Y14                      // kw 2, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 480(R11), Y15                      // kw 2, c 8, pixel 5
+	VBROADCASTSS 480(R13), Y15                      // kw 2, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 7872(R12), Y12
-	VMOVUPS 7904(R12), Y13
-	VBROADCASTSS 164(R11), Y14                      // kw 2, c 9, pixel 0
+	VMOVUPS 8000(R12), Y12
+	VMOVUPS 8032(R12), Y13
+	VBROADCASTSS 164(R13), Y14                      // kw 2, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 228(R11), Y15                      // kw 2, c 9, pixel 1
+	VBROADCASTSS 228(R13), Y15                      // kw 2, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 292(R11), Y14                      // kw 2, c 9, pixel 2
+	VBROADCASTSS 292(R13), Y14                      // kw 2, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 356(R11), Y15                      // kw 2, c 9, pixel 3
+	VBROADCASTSS 356(R13), Y15                      // kw 2, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 420(R11), Y14                      // kw 2, c 9, pixel 4
+	VBROADCASTSS 420(R13), Y14                      // kw 2, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 484(R11), Y15                      // kw 2, c 9, pixel 5
+	VBROADCASTSS 484(R13), Y15                      // kw 2, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 8064(R12), Y12
-	VMOVUPS 8096(R12), Y13
-	VBROADCASTSS 168(R11), Y14                      // kw 2, c 10, pixel 0
+	VMOVUPS 8192(R12), Y12
+	VMOVUPS 8224(R12), Y13
+	VBROADCASTSS 168(R13), Y14                      // kw 2, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 232(R11), Y15                      // kw 2, c 10, pixel 1
+	VBROADCASTSS 232(R13), Y15                      // kw 2, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 296(R11), Y14                      // kw 2, c 10, pixel 2
+	VBROADCASTSS 296(R13), Y14                      // kw 2, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 360(R11), Y15                      // kw 2, c 10, pixel 3
+	VBROADCASTSS 360(R13), Y15                      // kw 2, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 424(R11), Y14                      // kw 2, c 10, pixel 4
+	VBROADCASTSS 424(R13), Y14                      // kw 2, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 488(R11), Y15                      // kw 2, c 10, pixel 5
+	VBROADCASTSS 488(R13), Y15                      // kw 2, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 8256(R12), Y12
-	VMOVUPS 8288(R12), Y13
-	VBROADCASTSS 172(R11), Y14                      // kw 2, c 11, pixel 0
+	VMOVUPS 8384(R12), Y12
+	VMOVUPS 8416(R12), Y13
+	VBROADCASTSS 172(R13), Y14                      // kw 2, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 236(R11), Y15                      // kw 2, c 11, pixel 1
+	VBROADCASTSS 236(R13), Y15                      // kw 2, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 300(R11), Y14                      // kw 2, c 11, pixel 2
+	VBROADCASTSS 300(R13), Y14                      // kw 2, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 364(R11), Y15                      // kw 2, c 11, pixel 3
+	VBROADCASTSS 364(R13), Y15                      // kw 2, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 428(R11), Y14                      // kw 2, c 11, pixel 4
+	VBROADCASTSS 428(R13), Y14                      // kw 2, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 492(R11), Y15                      // kw 2, c 11, pixel 5
+	VBROADCASTSS 492(R13), Y15                      // kw 2, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 8448(R12), Y12
-	VMOVUPS 8480(R12), Y13
-	VBROADCASTSS 176(R11), Y14                      // kw 2, c 12, pixel 0
+	VMOVUPS 8576(R12), Y12
+	VMOVUPS 8608(R12), Y13
+	VBROADCASTSS 176(R13), Y14                      // kw 2, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 240(R11), Y15                      // kw 2, c 12, pixel 1
+	VBROADCASTSS 240(R13), Y15                      // kw 2, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 304(R11), Y14                      // kw 2, c 12, pixel 2
+	VBROADCASTSS 304(R13), Y14                      // kw 2, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 368(R11), Y15                      // kw 2, c 12, pixel 3
+	VBROADCASTSS 368(R13), Y15                      // kw 2, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 432(R11), Y14                      // kw 2, c 12, pixel 4
+	VBROADCASTSS 432(R13), Y14                      // kw 2, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 496(R11), Y15                      // kw 2, c 12, pixel 5
+	VBROADCASTSS 496(R13), Y15                      // kw 2, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 8640(R12), Y12
-	VMOVUPS 8672(R12), Y13
-	VBROADCASTSS 180(R11), Y14                      // kw 2, c 13, pixel 0
+	VMOVUPS 8768(R12), Y12
+	VMOVUPS 8800(R12), Y13
+	VBROADCASTSS 180(R13), Y14                      // kw 2, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 244(R11), Y15                      // kw 2, c 13, pixel 1
+	VBROADCASTSS 244(R13), Y15                      // kw 2, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 308(R11), Y14                      // kw 2, c 13, pixel 2
+	VBROADCASTSS 308(R13), Y14                      // kw 2, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 372(R11), Y15                      // kw 2, c 13, pixel 3
+	VBROADCASTSS 372(R13), Y15                      // kw 2, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 436(R11), Y14                      // kw 2, c 13, pixel 4
+	VBROADCASTSS 436(R13), Y14                      // kw 2, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 500(R11), Y15                      // kw 2, c 13, pixel 5
+	VBROADCASTSS 500(R13), Y15                      // kw 2, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 8832(R12), Y12
-	VMOVUPS 8864(R12), Y13
-	VBROADCASTSS 184(R11), Y14                      // kw 2, c 14, pixel 0
+	VMOVUPS 8960(R12), Y12
+	VMOVUPS 8992(R12), Y13
+	VBROADCASTSS 184(R13), Y14                      // kw 2, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 248(R11), Y15                      // kw 2, c 14, pixel 1
+	VBROADCASTSS 248(R13), Y15                      // kw 2, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 312(R11), Y14                      // kw 2, c 14, pixel 2
+	VBROADCASTSS 312(R13), Y14                      // kw 2, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 376(R11), Y15                      // kw 2, c 14, pixel 3
+	VBROADCASTSS 376(R13), Y15                      // kw 2, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 440(R11), Y14                      // kw 2, c 14, pixel 4
+	VBROADCASTSS 440(R13), Y14                      // kw 2, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 504(R11), Y15                      // kw 2, c 14, pixel 5
+	VBROADCASTSS 504(R13), Y15                      // kw 2, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 9024(R12), Y12
-	VMOVUPS 9056(R12), Y13
-	VBROADCASTSS 188(R11), Y14                      // kw 2, c 15, pixel 0
+	VMOVUPS 9152(R12), Y12
+	VMOVUPS 9184(R12), Y13
+	VBROADCASTSS 188(R13), Y14                      // kw 2, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 252(R11), Y15                      // kw 2, c 15, pixel 1
+	VBROADCASTSS 252(R13), Y15                      // kw 2, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 316(R11), Y14                      // kw 2, c 15, pixel 2
+	VBROADCASTSS 316(R13), Y14                      // kw 2, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 380(R11), Y15                      // kw 2, c 15, pixel 3
+	VBROADCASTSS 380(R13), Y15                      // kw 2, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 444(R11), Y14                      // kw 2, c 15, pixel 4
+	VBROADCASTSS 444(R13), Y14                      // kw 2, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 508(R11), Y15                      // kw 2, c 15, pixel 5
+	VBROADCASTSS 508(R13), Y15                      // kw 2, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $896, R11                                  // next kernel row
-	ADDQ $9216, R12
-	DECQ R9
-	JNZ conv2KernelAVX2_full2_row
-	ADDQ $12544, R10                                // next input block
-	DECQ R8
-	JNZ conv2KernelAVX2_full2_block
-	VXORPS Y14, Y14, Y14                            // zero, for the ReLU
-	VMAXPS Y0, Y14, Y0
 	VMOVUPS Y0, 18432(BX)
-	VMAXPS Y1, Y14, Y1
 	VMOVUPS Y1, 18464(BX)
-	VMAXPS Y2, Y14, Y2
 	VMOVUPS Y2, 18496(BX)
-	VMAXPS Y3, Y14, Y3
 	VMOVUPS Y3, 18528(BX)
-	VMAXPS Y4, Y14, Y4
 	VMOVUPS Y4, 18560(BX)
-	VMAXPS Y5, Y14, Y5
 	VMOVUPS Y5, 18592(BX)
-	VMAXPS Y6, Y14, Y6
 	VMOVUPS Y6, 18624(BX)
-	VMAXPS Y7, Y14, Y7
 	VMOVUPS Y7, 18656(BX)
-	VMAXPS Y8, Y14, Y8
 	VMOVUPS Y8, 18688(BX)
-	VMAXPS Y9, Y14, Y9
 	VMOVUPS Y9, 18720(BX)
-	VMAXPS Y10, Y14, Y10
 	VMOVUPS Y10, 18752(BX)
-	VMAXPS Y11, Y14, Y11
 	VMOVUPS Y11, 18784(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
 	JNZ conv2KernelAVX2_tiles
+	ADDQ $896, R11                                  // next kernel row
+	ADDQ $9216, R12
+	DECQ R9
+	JNZ conv2KernelAVX2_row
+	ADDQ $12544, R10                                // next input block
+	DECQ R8
+	JNZ conv2KernelAVX2_block
+	VXORPS Y0, Y0, Y0                               // zero, for the ReLU
+	MOVQ DI, BX
+	MOVQ $12, AX
+conv2KernelAVX2_relu:
+	VMOVUPS (BX), Y1
+	VMAXPS Y1, Y0, Y1
+	VMOVUPS Y1, (BX)
+	VMOVUPS 32(BX), Y2
+	VMAXPS Y2, Y0, Y2
+	VMOVUPS Y2, 32(BX)
+	VMOVUPS 9216(BX), Y3
+	VMAXPS Y3, Y0, Y3
+	VMOVUPS Y3, 9216(BX)
+	VMOVUPS 9248(BX), Y4
+	VMAXPS Y4, Y0, Y4
+	VMOVUPS Y4, 9248(BX)
+	VMOVUPS 18432(BX), Y5
+	VMAXPS Y5, Y0, Y5
+	VMOVUPS Y5, 18432(BX)
+	VMOVUPS 18464(BX), Y6
+	VMAXPS Y6, Y0, Y6
+	VMOVUPS Y6, 18464(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ conv2KernelAVX2_relu
+	VZEROUPPER
+	RET
+
+// func conv2GradKernelAVX512(out, in, w, bias *float32)
+//
+// the input gradient of conv2 (specs/fashion.net:42) from its output gradient, one row: a row of 12 output pixels, 1 blocks of 16 output channels, in tiles of 12 pixels
+// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
+// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
+// tile's output, R13 its input. Z0…Z11 accumulators, then the weight vectors of one input
+// position and channel, then the input broadcasts.
+TEXT ·conv2GradKernelAVX512(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ bias+24(FP), CX
+	VMOVUPS (CX), Z0                                // block 0's bias
+	MOVQ DI, BX
+	MOVQ $12, AX
+conv2GradKernelAVX512_bias:
+	VMOVUPS Z0, (BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ conv2GradKernelAVX512_bias
+	MOVQ SI, R10
+	MOVQ DX, R12
+	MOVQ $3, R8                                     // input blocks
+conv2GradKernelAVX512_block:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+conv2GradKernelAVX512_row:
+	MOVQ R11, R13
+	MOVQ DI, BX
+	MOVQ $1, AX                                     // 1 tiles of 12 pixels
+conv2GradKernelAVX512_tiles:
+
+	// a tile of 12 pixels, output blocks 0…0
+	VMOVUPS (BX), Z0
+	VMOVUPS 64(BX), Z1
+	VMOVUPS 128(BX), Z2
+	VMOVUPS 192(BX), Z3
+	VMOVUPS 256(BX), Z4
+	VMOVUPS 320(BX), Z5
+	VMOVUPS 384(BX), Z6
+	VMOVUPS 448(BX), Z7
+	VMOVUPS 512(BX), Z8
+	VMOVUPS 576(BX), Z9
+	VMOVUPS 640(BX), Z10
+	VMOVUPS 704(BX), Z11
+	VMOVUPS (R12), Z12
+	VBROADCASTSS (R13), Z13                         // kw 0, c 0, pixel 0
+	VFMADD231PS Z12, Z13, Z0
+	VBROADCASTSS 64(R13), Z14                       // kw 0, c 0, pixel 1
+	VFMADD231PS Z12, Z14, Z1
+	VBROADCASTSS 128(R13), Z15                      // kw 0, c 0, pixel 2
+	VFMADD231PS Z12, Z15, Z2
+	VBROADCASTSS 192(R13), Z16                      // kw 0, c 0, pixel 3
+	VFMADD231PS Z12, Z16, Z3
+	VBROADCASTSS 256(R13), Z17                      // kw 0, c 0, pixel 4
+	VFMADD231PS Z12, Z17, Z4
+	VBROADCASTSS 320(R13), Z18                      // kw 0, c 0, pixel 5
+	VFMADD231PS Z12, Z18, Z5
+	VBROADCASTSS 384(R13), Z19                      // kw 0, c 0, pixel 6
+	VFMADD231PS Z12, Z19, Z6
+	VBROADCASTSS 448(R13), Z20                      // kw 0, c 0, pixel 7
+	VFMADD231PS Z12, Z20, Z7
+	VBROADCASTSS 512(R13), Z21                      // kw 0, c 0, pixel 8
+	VFMADD231PS Z12, Z21, Z8
+	VBROADCASTSS 576(R13), Z22                      // kw 0, c 0, pixel 9
+	VFMADD231PS Z12, Z22, Z9
+	VBROADCASTSS 640(R13), Z23                      // kw 0, c 0, pixel 10
+	VFMADD231PS Z12, Z23, Z10
+	VBROADCASTSS 704(R13), Z24                      // kw 0, c 0, pixel 11
+	VFMADD231PS Z12, Z24, Z11
+	VMOVUPS 64(R12), Z12
+	VBROADCASTSS 4(R13), Z25                        // kw 0, c 1, pixel 0
+	VFMADD231PS Z12, Z25, Z0
+	VBROADCASTSS 68(R13), Z26                       // kw 0, c 1, pixel 1
+	VFMADD231PS Z12, Z26, Z1
+	VBROADCASTSS 132(R13), Z27                      // kw 0, c 1, pixel 2
+	VFMADD231PS Z12, Z27, Z2
+	VBROADCASTSS 196(R13), Z28                      // kw 0, c 1, pixel 3
+	VFMADD231PS Z12, Z28, Z3
+	VBROADCASTSS 260(R13), Z29                      // kw 0, c 1, pixel 4
+	VFMADD231PS Z12, Z29, Z4
+	VBROADCASTSS 324(R13), Z30                      // kw 0, c 1, pixel 5
+	VFMADD231PS Z12, Z30, Z5
+	VBROADCASTSS 388(R13), Z31                      // kw 0, c 1, pixel 6
+	VFMADD231PS Z12, Z31, Z6
+	VBROADCASTSS 452(R13), Z13                      // kw 0, c 1, pixel 7
+	VFMADD231PS Z12, Z13, Z7
+	VBROADCASTSS 516(R13), Z14                      // kw 0, c 1, pixel 8
+	VFMADD231PS Z12, Z14, Z8
+	VBROADCASTSS 580(R13), Z15                      // kw 0, c 1, pixel 9
+	VFMADD231PS Z12, Z15, Z9
+	VBROADCASTSS 644(R13), Z16                      // kw 0, c 1, pixel 10
+	VFMADD231PS Z12, Z16, Z10
+	VBROADCASTSS 708(R13), Z17                      // kw 0, c 1, pixel 11
+	VFMADD231PS Z12, Z17, Z11
+	VMOVUPS 128(R12), Z12
+	VBROADCASTSS 8(R13), Z18                        // kw 0, c 2, pixel 0
+	VFMADD231PS Z12, Z18, Z0
+	VBROADCASTSS 72(R13), Z19                       // kw 0, c 2, pixel 1
+	VFMADD231PS Z12, Z19, Z1
+	VBROADCASTSS 136(R13), Z20                      // kw 0, c 2, pixel 2
+	VFMADD231PS Z12, Z20, Z2
+	VBROADCASTSS 200(R13), Z21                      // kw 0, c 2, pixel 3
+	VFMADD231PS Z12, Z21, Z3
+	VBROADCASTSS 264(R13), Z22                      // kw 0, c 2, pixel 4
+	VFMADD231PS Z12, Z22, Z4
+	VBROADCASTSS 328(R13), Z23                      // kw 0, c 2, pixel 5
+	VFMADD231PS Z12, Z23, Z5
+	VBROADCASTSS 392(R13), Z24                      // kw 0, c 2, pixel 6
+	VFMADD231PS Z12, Z24, Z6
+	VBROADCASTSS 456(R13), Z25                      // kw 0, c 2, pixel 7
+	VFMADD231PS Z12, Z25, Z7
+	VBROADCASTSS 520(R13), Z26                      // kw 0, c 2, pixel 8
+	VFMADD231PS Z12, Z26, Z8
+	VBROADCASTSS 584(R13), Z27                      // kw 0, c 2, pixel 9
+	VFMADD231PS Z12, Z27, Z9
+	VBROADCASTSS 648(R13), Z28                      // kw 0, c 2, pixel 10
+	VFMADD231PS Z12, Z28, Z10
+	VBROADCASTSS 712(R13), Z29                      // kw 0, c 2, pixel 11
+	VFMADD231PS Z12, Z29, Z11
+	VMOVUPS 192(R12), Z12
+	VBROADCASTSS 12(R13), Z30                       // kw 0, c 3, pixel 0
+	VFMADD231PS Z12, Z30, Z0
+	VBROADCASTSS 76(R13), Z31                       // kw 0, c 3, pixel 1
+	VFMADD231PS Z12, Z31, Z1
+	VBROADCASTSS 140(R13), Z13                      // kw 0, c 3, pixel 2
+	VFMADD231PS Z12, Z13, Z2
+	VBROADCASTSS 204(R13), Z14                      // kw 0, c 3, pixel 3
+	VFMADD231PS Z12, Z14, Z3
+	VBROADCASTSS 268(R13), Z15                      // kw 0, c 3, pixel 4
+	VFMADD231PS Z12, Z15, Z4
+	VBROADCASTSS 332(R13), Z16                      // kw 0, c 3, pixel 5
+	VFMADD231PS Z12, Z16, Z5
+	VBROADCASTSS 396(R13), Z17                      // kw 0, c 3, pixel 6
+	VFMADD231PS Z12, Z17, Z6
+	VBROADCASTSS 460(R13), Z18                      // kw 0, c 3, pixel 7
+	VFMADD231PS Z12, Z18, Z7
+	VBROADCASTSS 524(R13), Z19                      // kw 0, c 3, pixel 8
+	VFMADD231PS Z12, Z19, Z8
+	VBROADCASTSS 588(R13), Z20                      // kw 0, c 3, pixel 9
+	VFMADD231PS Z12, Z20, Z9
+	VBROADCASTSS 652(R13), Z21                      // kw 0, c 3, pixel 10
+	VFMADD231PS Z12, Z21, Z10
+	VBROADCASTSS 716(R13), Z22                      // kw 0, c 3, pixel 11
+	VFMADD231PS Z12, Z22, Z11
+	VMOVUPS 256(R12), Z12
+	VBROADCASTSS 16(R13), Z23                       // kw 0, c 4, pixel 0
+	VFMADD231PS Z12, Z23, Z0
+	VBROADCASTSS 80(R13), Z24                       // kw 0, c 4, pixel 1
+	VFMADD231PS Z12, Z24, Z1
+	VBROADCASTSS 144(R13), Z25                      // kw 0, c 4, pixel 2
+	VFMADD231PS Z12, Z25, Z2
+	VBROADCASTSS 208(R13), Z26                      // kw 0, c 4, pixel 3
+	VFMADD231PS Z12, Z26, Z3
+	VBROADCASTSS 272(R13), Z27                      // kw 0, c 4, pixel 4
+	VFMADD231PS Z12, Z27, Z4
+	VBROADCASTSS 336(R13), Z28                      // kw 0, c 4, pixel 5
+	VFMADD231PS Z12, Z28, Z5
+	VBROADCASTSS 400(R13), Z29                      // kw 0, c 4, pixel 6
+	VFMADD231PS Z12, Z29, Z6
+	VBROADCASTSS 464(R13), Z30                      // kw 0, c 4, pixel 7
+	VFMADD231PS Z12, Z30, Z7
+	VBROADCASTSS 528(R13), Z31                      // kw 0, c 4, pixel 8
+	VFMADD231PS Z12, Z31, Z8
+	VBROADCASTSS 592(R13), Z13                      // kw 0, c 4, pixel 9
+	VFMADD231PS Z12, Z13, Z9
+	VBROADCASTSS 656(R13), Z14                      // kw 0, c 4, pixel 10
+	VFMADD231PS Z12, Z14, Z10
+	VBROADCASTSS 720(R13), Z15                      // kw 0, c 4, pixel 11
+	VFMADD231PS Z12, Z15, Z11
+	VMOVUPS 320(R12), Z12
+	VBROADCASTSS 20(R13), Z16                       // kw 0, c 5, pixel 0
+	VFMADD231PS Z12, Z16, Z0
+	VBROADCASTSS 84(R13), Z17                       // kw 0, c 5, pixel 1
+	VFMADD231PS Z12, Z17, Z1
+	VBROADCASTSS 148(R13), Z18                      // kw 0, c 5, pixel 2
+	VFMADD231PS Z12, Z18, Z2
+	VBROADCASTSS 212(R13), Z19                      // kw 0, c 5, pixel 3
+	VFMADD231PS Z12, Z19, Z3
+	VBROADCASTSS 276(R13), Z20                      // kw 0, c 5, pixel 4
+	VFMADD231PS Z12, Z20, Z4
+	VBROADCASTSS 340(R13), Z21                      // kw 0, c 5, pixel 5
+	VFMADD231PS Z12, Z21, Z5
+	VBROADCASTSS 404(R13), Z22                      // kw 0, c 5, pixel 6
+	VFMADD231PS Z12, Z22, Z6
+	VBROADCASTSS 468(R13), Z23                      // kw 0, c 5, pixel 7
+	VFMADD231PS Z12, Z23, Z7
+	VBROADCASTSS 532(R13), Z24                      // kw 0, c 5, pixel 8
+	VFMADD231PS Z12, Z24, Z8
+	VBROADCASTSS 596(R13), Z25                      // kw 0, c 5, pixel 9
+	VFMADD231PS Z12, Z25, Z9
+	VBROADCASTSS 660(R13), Z26                      // kw 0, c 5, pixel 10
+	VFMADD231PS Z12, Z26, Z10
+	VBROADCASTSS 724(R13), Z27                      // kw 0, c 5, pixel 11
+	VFMADD231PS Z12, Z27, Z11
+	VMOVUPS 384(R12), Z12
+	VBROADCASTSS 24(R13), Z28                       // kw 0, c 6, pixel 0
+	VFMADD231PS Z12, Z28, Z0
+	VBROADCASTSS 88(R13), Z29                       // kw 0, c 6, pixel 1
+	VFMADD231PS Z12, Z29, Z1
+	VBROADCASTSS 152(R13), Z30                      // kw 0, c 6, pixel 2
+	VFMADD231PS Z12, Z30, Z2
+	VBROADCASTSS 216(R13), Z31                      // kw 0, c 6, pixel 3
+	VFMADD231PS Z12, Z31, Z3
+	VBROADCASTSS 280(R13), Z13                      // kw 0, c 6, pixel 4
+	VFMADD231PS Z12, Z13, Z4
+	VBROADCASTSS 344(R13), Z14                      // kw 0, c 6, pixel 5
+	VFMADD231PS Z12, Z14, Z5
+	VBROADCASTSS 408(R13), Z15                      // kw 0, c 6, pixel 6
+	VFMADD231PS Z12, Z15, Z6
+	VBROADCASTSS 472(R13), Z16                      // kw 0, c 6, pixel 7
+	VFMADD231PS Z12, Z16, Z7
+	VBROADCASTSS 536(R13), Z17                      // kw 0, c 6, pixel 8
+	VFMADD231PS Z12, Z17, Z8
+	VBROADCASTSS 600(R13), Z18                      // kw 0, c 6, pixel 9
+	VFMADD231PS Z12, Z18, Z9
+	VBROADCASTSS 664(R13), Z19                      // kw 0, c 6, pixel 10
+	VFMADD231PS Z12, Z19, Z10
+	VBROADCASTSS 728(R13), Z20                      // kw 0, c 6, pixel 11
+	VFMADD231PS Z12, Z20, Z11
+	VMOVUPS 448(R12), Z12
+	VBROADCASTSS 28(R13), Z21                       // kw 0, c 7, pixel 0
+	VFMADD231PS Z12, Z21, Z0
+	VBROADCASTSS 92(R13), Z22                       // kw 0, c 7, pixel 1
+	VFMADD231PS Z12, Z22, Z1
+	VBROADCASTSS 156(R13), Z23                      // kw 0, c 7, pixel 2
+	VFMADD231PS Z12, Z23, Z2
+	VBROADCASTSS 220(R13), Z24                      // kw 0, c 7, pixel 3
+	VFMADD231PS Z12, Z24, Z3
+	VBROADCASTSS 284(R13), Z25                      // kw 0, c 7, pixel 4
+	VFMADD231PS Z12, Z25, Z4
+	VBROADCASTSS 348(R13), Z26                      // kw 0, c 7, pixel 5
+	VFMADD231PS Z12, Z26, Z5
+	VBROADCASTSS 412(R13), Z27                      // kw 0, c 7, pixel 6
+	VFMADD231PS Z12, Z27, Z6
+	VBROADCASTSS 476(R13), Z28                      // kw 0, c 7, pixel 7
+	VFMADD231PS Z12, Z28, Z7
+	VBROADCASTSS 540(R13), Z29                      // kw 0, c 7, pixel 8
+	VFMADD231PS Z12, Z29, Z8
+	VBROADCASTSS 604(R13), Z30                      // kw 0, c 7, pixel 9
+	VFMADD231PS Z12, Z30, Z9
+	VBROADCASTSS 668(R13), Z31                      // kw 0, c 7, pixel 10
+	VFMADD231PS Z12, Z31, Z10
+	VBROADCASTSS 732(R13), Z13                      // kw 0, c 7, pixel 11
+	VFMADD231PS Z12, Z13, Z11
+	VMOVUPS 512(R12), Z12
+	VBROADCASTSS 32(R13), Z14                       // kw 0, c 8, pixel 0
+	VFMADD231PS Z12, Z14, Z0
+	VBROADCASTSS 96(R13), Z15                       // kw 0, c 8, pixel 1
+	VFMADD231PS Z12, Z15, Z1
+	VBROADCASTSS 160(R13), Z16                      // kw 0, c 8, pixel 2
+	VFMADD231PS Z12, Z16, Z2
+	VBROADCASTSS 224(R13), Z17                      // kw 0, c 8, pixel 3
+	VFMADD231PS Z12, Z17, Z3
+	VBROADCASTSS 288(R13), Z18                      // kw 0, c 8, pixel 4
+	VFMADD231PS Z12, Z18, Z4
+	VBROADCASTSS 352(R13), Z19                      // kw 0, c 8, pixel 5
+	VFMADD231PS Z12, Z19, Z5
+	VBROADCASTSS 416(R13), Z20                      // kw 0, c 8, pixel 6
+	VFMADD231PS Z12, Z20, Z6
+	VBROADCASTSS 480(R13), Z21                      // kw 0, c 8, pixel 7
+	VFMADD231PS Z12, Z21, Z7
+	VBROADCASTSS 544(R13), Z22                      // kw 0, c 8, pixel 8
+	VFMADD231PS Z12, Z22, Z8
+	VBROADCASTSS 608(R13), Z23                      // kw 0, c 8, pixel 9
+	VFMADD231PS Z12, Z23, Z9
+	VBROADCASTSS 672(R13), Z24                      // kw 0, c 8, pixel 10
+	VFMADD231PS Z12, Z24, Z10
+	VBROADCASTSS 736(R13), Z25                      // kw 0, c 8, pixel 11
+	VFMADD231PS Z12, Z25, Z11
+	VMOVUPS 576(R12), Z12
+	VBROADCASTSS 36(R13), Z26                       // kw 0, c 9, pixel 0
+	VFMADD231PS Z12, Z26, Z0
+	VBROADCASTSS 100(R13), Z27                      // kw 0, c 9, pixel 1
+	VFMADD231PS Z12, Z27, Z1
+	VBROADCASTSS 164(R13), Z28                      // kw 0, c 9, pixel 2
+	VFMADD231PS Z12, Z28, Z2
+	VBROADCASTSS 228(R13), Z29                      // kw 0, c 9, pixel 3
+	VFMADD231PS Z12, Z29, Z3
+	VBROADCASTSS 292(R13), Z30                      // kw 0, c 9, pixel 4
+	VFMADD231PS Z12, Z30, Z4
+	VBROADCASTSS 356(R13), Z31                      // kw 0, c 9, pixel 5
+	VFMADD231PS Z12, Z31, Z5
+	VBROADCASTSS 420(R13), Z13                      // kw 0, c 9, pixel 6
+	VFMADD231PS Z12, Z13, Z6
+	VBROADCASTSS 484(R13), Z14                      // kw 0, c 9, pixel 7
+	VFMADD231PS Z12, Z14, Z7
+	VBROADCASTSS 548(R13), Z15                      // kw 0, c 9, pixel 8
+	VFMADD231PS Z12, Z15, Z8
+	VBROADCASTSS 612(R13), Z16                      // kw 0, c 9, pixel 9
+	VFMADD231PS Z12, Z16, Z9
+	VBROADCASTSS 676(R13), Z17                      // kw 0, c 9, pixel 10
+	VFMADD231PS Z12, Z17, Z10
+	VBROADCASTSS 740(R13), Z18                      // kw 0, c 9, pixel 11
+	VFMADD231PS Z12, Z18, Z11
+	VMOVUPS 640(R12), Z12
+	VBROADCASTSS 40(R13), Z19                       // kw 0, c 10, pixel 0
+	VFMADD231PS Z12, Z19, Z0
+	VBROADCASTSS 104(R13), Z20                      // kw 0, c 10, pixel 1
+	VFMADD231PS Z12, Z20, Z1
+	VBROADCASTSS 168(R13), Z21                      // kw 0, c 10, pixel 2
+	VFMADD231PS Z12, Z21, Z2
+	VBROADCASTSS 232(R13), Z22                      // kw 0, c 10, pixel 3
+	VFMADD231PS Z12, Z22, Z3
+	VBROADCASTSS 296(R13), Z23                      // kw 0, c 10, pixel 4
+	VFMADD231PS Z12, Z23, Z4
+	VBROADCASTSS 360(R13), Z24                      // kw 0, c 10, pixel 5
+	VFMADD231PS Z12, Z24, Z5
+	VBROADCASTSS 424(R13), Z25                      // kw 0, c 10, pixel 6
+	VFMADD231PS Z12, Z25, Z6
+	VBROADCASTSS 488(R13), Z26                      // kw 0, c 10, pixel 7
+	VFMADD231PS Z12, Z26, Z7
+	VBROADCASTSS 552(R13), Z27                      // kw 0, c 10, pixel 8
+	VFMADD231PS Z12, Z27, Z8
+	VBROADCASTSS 616(R13), Z28                      // kw 0, c 10, pixel 9
+	VFMADD231PS Z12, Z28, Z9
+	VBROADCASTSS 680(R13), Z29                      // kw 0, c 10, pixel 10
+	VFMADD231PS Z12, Z29, Z10
+	VBROADCASTSS 744(R13), Z30                      // kw 0, c 10, pixel 11
+	VFMADD231PS Z12, Z30, Z11
+	VMOVUPS 704(R12), Z12
+	VBROADCASTSS 44(R13), Z31                       // kw 0, c 11, pixel 0
+	VFMADD231PS Z12, Z31, Z0
+	VBROADCASTSS 108(R13), Z13                      // kw 0, c 11, pixel 1
+	VFMADD231PS Z12, Z13, Z1
+	VBROADCASTSS 172(R13), Z14                      // kw 0, c 11, pixel 2
+	VFMADD231PS Z12, Z14, Z2
+	VBROADCASTSS 236(R13), Z15                      // kw 0, c 11, pixel 3
+	VFMADD231PS Z12, Z15, Z3
+	VBROADCASTSS 300(R13), Z16                      // kw 0, c 11, pixel 4
+	VFMADD231PS Z12, Z16, Z4
+	VBROADCASTSS 364(R13), Z17                      // kw 0, c 11, pixel 5
+	VFMADD231PS Z12, Z17, Z5
+	VBROADCASTSS 428(R13), Z18                      // kw 0, c 11, pixel 6
+	VFMADD231PS Z12, Z18, Z6
+	VBROADCASTSS 492(R13), Z19                      // kw 0, c 11, pixel 7
+	VFMADD231PS Z12, Z19, Z7
+	VBROADCASTSS 556(R13), Z20                      // kw 0, c 11, pixel 8
+	VFMADD231PS Z12, Z20, Z8
+	VBROADCASTSS 620(R13), Z21                      // kw 0, c 11, pixel 9
+	VFMADD231PS Z12, Z21, Z9
+	VBROADCASTSS 684(R13), Z22                      // kw 0, c 11, pixel 10
+	VFMADD231PS Z12, Z22, Z10
+	VBROADCASTSS 748(R13), Z23                      // kw 0, c 11, pixel 11
+	VFMADD231PS Z12, Z23, Z11
+	VMOVUPS 768(R12), Z12
+	VBROADCASTSS 48(R13), Z24                       // kw 0, c 12, pixel 0
+	VFMADD231PS Z12, Z24, Z0
+	VBROADCASTSS 112(R13), Z25                      // kw 0, c 12, pixel 1
+	VFMADD231PS Z12, Z25, Z1
+	VBROADCASTSS 176(R13), Z26                      // kw 0, c 12, pixel 2
+	VFMADD231PS Z12, Z26, Z2
+	VBROADCASTSS 240(R13), Z27                      // kw 0, c 12, pixel 3
+	VFMADD231PS Z12, Z27, Z3
+	VBROADCASTSS 304(R13), Z28                      // kw 0, c 12, pixel 4
+	VFMADD231PS Z12, Z28, Z4
+	VBROADCASTSS 368(R13), Z29                      // kw 0, c 12, pixel 5
+	VFMADD231PS Z12, Z29, Z5
+	VBROADCASTSS 432(R13), Z30                      // kw 0, c 12, pixel 6
+	VFMADD231PS Z12, Z30, Z6
+	VBROADCASTSS 496(R13), Z31                      // kw 0, c 12, pixel 7
+	VFMADD231PS Z12, Z31, Z7
+	VBROADCASTSS 560(R13), Z13                      // kw 0, c 12, pixel 8
+	VFMADD231PS Z12, Z13, Z8
+	VBROADCASTSS 624(R13), Z14                      // kw 0, c 12, pixel 9
+	VFMADD231PS Z12, Z14, Z9
+	VBROADCASTSS 688(R13), Z15                      // kw 0, c 12, pixel 10
+	VFMADD231PS Z12, Z15, Z10
+	VBROADCASTSS 752(R13), Z16                      // kw 0, c 12, pixel 11
+	VFMADD231PS Z12, Z16, Z11
+	VMOVUPS 832(R12), Z12
+	VBROADCASTSS 52(R13), Z17                       // kw 0, c 13, pixel 0
+	VFMADD231PS Z12, Z17, Z0
+	VBROADCASTSS 116(R13), Z18                      // kw 0, c 13, pixel 1
+	VFMADD231PS Z12, Z18, Z1
+	VBROADCASTSS 180(R13), Z19                      // kw 0, c 13, pixel 2
+	VFMADD231PS Z12, Z19, Z2
+	VBROADCASTSS 244(R13), Z20                      // kw 0, c 13, pixel 3
+	VFMADD231PS Z12, Z20, Z3
+	VBROADCASTSS 308(R13), Z21                      // kw 0, c 13, pixel 4
+	VFMADD231PS Z12, Z21, Z4
+	VBROADCASTSS 372(R13), Z22                      // kw 0, c 13, pixel 5
+	VFMADD231PS Z12, Z22, Z5
+	VBROADCASTSS 436(R13), Z23                      // kw 0, c 13, pixel 6
+	VFMADD231PS Z12, Z23, Z6
+	VBROADCASTSS 500(R13), Z24                      // kw 0, c 13, pixel 7
+	VFMADD231PS Z12, Z24, Z7
+	VBROADCASTSS 564(R13), Z25                      // kw 0, c 13, pixel 8
+	VFMADD231PS Z12, Z25, Z8
+	VBROADCASTSS 628(R13), Z26                      // kw 0, c 13, pixel 9
+	VFMADD231PS Z12, Z26, Z9
+	VBROADCASTSS 692(R13), Z27                      // kw 0, c 13, pixel 10
+	VFMADD231PS Z12, Z27, Z10
+	VBROADCASTSS 756(R13), Z28                      // kw 0, c 13, pixel 11
+	VFMADD231PS Z12, Z28, Z11
+	VMOVUPS 896(R12), Z12
+	VBROADCASTSS 56(R13), Z29                       // kw 0, c 14, pixel 0
+	VFMADD231PS Z12, Z29, Z0
+	VBROADCASTSS 120(R13), Z30                      // kw 0, c 14, pixel 1
+	VFMADD231PS Z12, Z30, Z1
+	VBROADCASTSS 184(R13), Z31                      // kw 0, c 14, pixel 2
+	VFMADD231PS Z12, Z31, Z2
+	VBROADCASTSS 248(R13), Z13                      // kw 0, c 14, pixel 3
+	VFMADD231PS Z12, Z13, Z3
+	VBROADCASTSS 312(R13), Z14                      // kw 0, c 14, pixel 4
+	VFMADD231PS Z12, Z14, Z4
+	VBROADCASTSS 376(R13), Z15                      // kw 0, c 14, pixel 5
+	VFMADD231PS Z12, Z15, Z5
+	VBROADCASTSS 440(R13), Z16                      // kw 0, c 14, pixel 6
+	VFMADD231PS Z12, Z16, Z6
+	VBROADCASTSS 504(R13), Z17                      // kw 0, c 14, pixel 7
+	VFMADD231PS Z12, Z17, Z7
+	VBROADCASTSS 568(R13), Z18                      // kw 0, c 14, pixel 8
+	VFMADD231PS Z12, Z18, Z8
+	VBROADCASTSS 632(R13), Z19                      // kw 0, c 14, pixel 9
+	VFMADD231PS Z12, Z19, Z9
+	VBROADCASTSS 696(R13), Z20                      // kw 0, c 14, pixel 10
+	VFMADD231PS Z12, Z20, Z10
+	VBROADCASTSS 760(R13), Z21                      // kw 0, c 14, pixel 11
+	VFMADD231PS Z12, Z21, Z11
+	VMOVUPS 960(R12), Z12
+	VBROADCASTSS 60(R13), Z22                       // kw 0, c 15, pixel 0
+	VFMADD231PS Z12, Z22, Z0
+	VBROADCASTSS 124(R13), Z23                      // kw 0, c 15, pixel 1
+	VFMADD231PS Z12, Z23, Z1
+	VBROADCASTSS 188(R13), Z24                      // kw 0, c 15, pixel 2
+	VFMADD231PS Z12, Z24, Z2
+	VBROADCASTSS 252(R13), Z25                      // kw 0, c 15, pixel 3
+	VFMADD231PS Z12, Z25, Z3
+	VBROADCASTSS 316(R13), Z26                      // kw 0, c 15, pixel 4
+	VFMADD231PS Z12, Z26, Z4
+	VBROADCASTSS 380(R13), Z27                      // kw 0, c 15, pixel 5
+	VFMADD231PS Z12, Z27, Z5
+	VBROADCASTSS 444(R13), Z28                      // kw 0, c 15, pixel 6
+	VFMADD231PS Z12, Z28, Z6
+	VBROADCASTSS 508(R13), Z29                      // kw 0, c 15, pixel 7
+	VFMADD231PS Z12, Z29, Z7
+	VBROADCASTSS 572(R13), Z30                      // kw 0, c 15, pixel 8
+	VFMADD231PS Z12, Z30, Z8
+	VBROADCASTSS 636(R13), Z31                      // kw 0, c 15, pixel 9
+	VFMADD231PS Z12, Z31, Z9
+	VBROADCASTSS 700(R13), Z13                      // kw 0, c 15, pixel 10
+	VFMADD231PS Z12, Z13, Z10
+	VBROADCASTSS 764(R13), Z14                      // kw 0, c 15, pixel 11
+	VFMADD231PS Z12, Z14, Z11
+	VMOVUPS 1024(R12), Z12
+	VBROADCASTSS 64(R13), Z15                       // kw 1, c 0, pixel 0
+	VFMADD231PS Z12, Z15, Z0
+	VBROADCASTSS 128(R13), Z16                      // kw 1, c 0, pixel 1
+	VFMADD231PS Z12, Z16, Z1
+	VBROADCASTSS 192(R13), Z17                      // kw 1, c 0, pixel 2
+	VFMADD231PS Z12, Z17, Z2
+	VBROADCASTSS 256(R13), Z18                      // kw 1, c 0, pixel 3
+	VFMADD231PS Z12, Z18, Z3
+	VBROADCASTSS 320(R13), Z19                      // kw 1, c 0, pixel 4
+	VFMADD231PS Z12, Z19, Z4
+	VBROADCASTSS 384(R13), Z20                      // kw 1, c 0, pixel 5
+	VFMADD231PS Z12, Z20, Z5
+	VBROADCASTSS 448(R13), Z21                      // kw 1, c 0, pixel 6
+	VFMADD231PS Z12, Z21, Z6
+	VBROADCASTSS 512(R13), Z22                      // kw 1, c 0, pixel 7
+	VFMADD231PS Z12, Z22, Z7
+	VBROADCASTSS 576(R13), Z23                      // kw 1, c 0, pixel 8
+	VFMADD231PS Z12, Z23, Z8
+	VBROADCASTSS 640(R13), Z24                      // kw 1, c 0, pixel 9
+	VFMADD231PS Z12, Z24, Z9
+	VBROADCASTSS 704(R13), Z25                      // kw 1, c 0, pixel 10
+	VFMADD231PS Z12, Z25, Z10
+	VBROADCASTSS 768(R13), Z26                      // kw 1, c 0, pixel 11
+	VFMADD231PS Z12, Z26, Z11
+	VMOVUPS 1088(R12), Z12
+	VBROADCASTSS 68(R13), Z27                       // kw 1, c 1, pixel 0
+	VFMADD231PS Z12, Z27, Z0
+	VBROADCASTSS 132(R13), Z28                      // kw 1, c 1, pixel 1
+	VFMADD231PS Z12, Z28, Z1
+	VBROADCASTSS 196(R13), Z29                      // kw 1, c 1, pixel 2
+	VFMADD231PS Z12, Z29, Z2
+	VBROADCASTSS 260(R13), Z30                      // kw 1, c 1, pixel 3
+	VFMADD231PS Z12, Z30, Z3
+	VBROADCASTSS 324(R13), Z31                      // kw 1, c 1, pixel 4
+	VFMADD231PS Z12, Z31, Z4
+	VBROADCASTSS 388(R13), Z13                      // kw 1, c 1, pixel 5
+	VFMADD231PS Z12, Z13, Z5
+	VBROADCASTSS 452(R13), Z14                      // kw 1, c 1, pixel 6
+	VFMADD231PS Z12, Z14, Z6
+	VBROADCASTSS 516(R13), Z15                      // kw 1, c 1, pixel 7
+	VFMADD231PS Z12, Z15, Z7
+	VBROADCASTSS 580(R13), Z16                      // kw 1, c 1, pixel 8
+	VFMADD231PS Z12, Z16, Z8
+	VBROADCASTSS 644(R13), Z17                      // kw 1, c 1, pixel 9
+	VFMADD231PS Z12, Z17, Z9
+	VBROADCASTSS 708(R13), Z18                      // kw 1, c 1, pixel 10
+	VFMADD231PS Z12, Z18, Z10
+	VBROADCASTSS 772(R13), Z19                      // kw 1, c 1, pixel 11
+	VFMADD231PS Z12, Z19, Z11
+	VMOVUPS 1152(R12), Z12
+	VBROADCASTSS 72(R13), Z20                       // kw 1, c 2, pixel 0
+	VFMADD231PS Z12, Z20, Z0
+	VBROADCASTSS 136(R13), Z21                      // kw 1, c 2, pixel 1
+	VFMADD231PS Z12, Z21, Z1
+	VBROADCASTSS 200(R13), Z22                      // kw 1, c 2, pixel 2
+	VFMADD231PS Z12, Z22, Z2
+	VBROADCASTSS 264(R13), Z23                      // kw 1, c 2, pixel 3
+	VFMADD231PS Z12, Z23, Z3
+	VBROADCASTSS 328(R13), Z24                      // kw 1, c 2, pixel 4
+	VFMADD231PS Z12, Z24, Z4
+	VBROADCASTSS 392(R13), Z25                      // kw 1, c 2, pixel 5
+	VFMADD231PS Z12, Z25, Z5
+	VBROADCASTSS 456(R13), Z26                      // kw 1, c 2, pixel 6
+	VFMADD231PS Z12, Z26, Z6
+	VBROADCASTSS 520(R13), Z27                      // kw 1, c 2, pixel 7
+	VFMADD231PS Z12, Z27, Z7
+	VBROADCASTSS 584(R13), Z28                      // kw 1, c 2, pixel 8
+	VFMADD231PS Z12, Z28, Z8
+	VBROADCASTSS 648(R13), Z29                      // kw 1, c 2, pixel 9
+	VFMADD231PS Z12, Z29, Z9
+	VBROADCASTSS 712(R13), Z30                      // kw 1, c 2, pixel 10
+	VFMADD231PS Z12, Z30, Z10
+	VBROADCASTSS 776(R13), Z31                      // kw 1, c 2, pixel 11
+	VFMADD231PS Z12, Z31, Z11
+	VMOVUPS 1216(R12), Z12
+	VBROADCASTSS 76(R13), Z13                       // kw 1, c 3, pixel 0
+	VFMADD231PS Z12, Z13, Z0
+	VBROADCASTSS 140(R13), Z14                      // kw 1, c 3, pixel 1
+	VFMADD231PS Z12, Z14, Z1
+	VBROADCASTSS 204(R13), Z15                      // kw 1, c 3, pixel 2
+	VFMADD231PS Z12, Z15, Z2
+	VBROADCASTSS 268(R13), Z16                      // kw 1, c 3, pixel 3
+	VFMADD231PS Z12, Z16, Z3
+	VBROADCASTSS 332(R13), Z17                      // kw 1, c 3, pixel 4
+	VFMADD231PS Z12, Z17, Z4
+	VBROADCASTSS 396(R13), Z18                      // kw 1, c 3, pixel 5
+	VFMADD231PS Z12, Z18, Z5
+	VBROADCASTSS 460(R13), Z19                      // kw 1, c 3, pixel 6
+	VFMADD231PS Z12, Z19, Z6
+	VBROADCASTSS 524(R13), Z20                      // kw 1, c 3, pixel 7
+	VFMADD231PS Z12, Z20, Z7
+	VBROADCASTSS 588(R13), Z21                      // kw 1, c 3, pixel 8
+	VFMADD231PS Z12, Z21, Z8
+	VBROADCASTSS 652(R13), Z22                      // kw 1, c 3, pixel 9
+	VFMADD231PS Z12, Z22, Z9
+	VBROADCASTSS 716(R13), Z23                      // kw 1, c 3, pixel 10
+	VFMADD231PS Z12, Z23, Z10
+	VBROADCASTSS 780(R13), Z24                      // kw 1, c 3, pixel 11
+	VFMADD231PS Z12, Z24, Z11
+	VMOVUPS 1280(R12), Z12
+	VBROADCASTSS 80(R13), Z25                       // kw 1, c 4, pixel 0
+	VFMADD231PS Z12, Z25, Z0
+	VBROADCASTSS 144(R13), Z26                      // kw 1, c 4, pixel 1
+	VFMADD231PS Z12, Z26, Z1
+	VBROADCASTSS 208(R13), Z27                      // kw 1, c 4, pixel 2
+	VFMADD231PS Z12, Z27, Z2
+	VBROADCASTSS 272(R13), Z28                      // kw 1, c 4, pixel 3
+	VFMADD231PS Z12, Z28, Z3
+	VBROADCASTSS 336(R13), Z29                      // kw 1, c 4, pixel 4
+	VFMADD231PS Z12, Z29, Z4
+	VBROADCASTSS 400(R13), Z30                      // kw 1, c 4, pixel 5
+	VFMADD231PS Z12, Z30, Z5
+	VBROADCASTSS 464(R13), Z31                      // kw 1, c 4, pixel 6
+	VFMADD231PS Z12, Z31, Z6
+	VBROADCASTSS 528(R13), Z13                      // kw 1, c 4, pixel 7
+	VFMADD231PS Z12, Z13, Z7
+	VBROADCASTSS 592(R13), Z14                      // kw 1, c 4, pixel 8
+	VFMADD231PS Z12, Z14, Z8
+	VBROADCASTSS 656(R13), Z15                      // kw 1, c 4, pixel 9
+	VFMADD231PS Z12, Z15, Z9
+	VBROADCASTSS 720(R13), Z16                      // kw 1, c 4, pixel 10
+	VFMADD231PS Z12, Z16, Z10
+	VBROADCASTSS 784(R13), Z17                      // kw 1, c 4, pixel 11
+	VFMADD231PS Z12, Z17, Z11
+	VMOVUPS 1344(R12), Z12
+	VBROADCASTSS 84(R13), Z18                       // kw 1, c 5, pixel 0
+	VFMADD231PS Z12, Z18, Z0
+	VBROADCASTSS 148(R13), Z19                      // kw 1, c 5, pixel 1
+	VFMADD231PS Z12, Z19, Z1
+	VBROADCASTSS 212(R13), Z20                      // kw 1, c 5, pixel 2
+	VFMADD231PS Z12, Z20, Z2
+	VBROADCASTSS 276(R13), Z21                      // kw 1, c 5, pixel 3
+	VFMADD231PS Z12, Z21, Z3
+	VBROADCASTSS 340(R13), Z22                      // kw 1, c 5, pixel 4
+	VFMADD231PS Z12, Z22, Z4
+	VBROADCASTSS 404(R13), Z23                      // kw 1, c 5, pixel 5
+	VFMADD231PS Z12, Z23, Z5
+	VBROADCASTSS 468(R13), Z24                      // kw 1, c 5, pixel 6
+	VFMADD231PS Z12, Z24, Z6
+	VBROADCASTSS 532(R13), Z25                      // kw 1, c 5, pixel 7
+	VFMADD231PS Z12, Z25, Z7
+	VBROADCASTSS 596(R13), Z26                      // kw 1, c 5, pixel 8
+	VFMADD231PS Z12, Z26, Z8
+	VBROADCASTSS 660(R13), Z27                      // kw 1, c 5, pixel 9
+	VFMADD231PS Z12, Z27, Z9
+	VBROADCASTSS 724(R13), Z28                      // kw 1, c 5, pixel 10
+	VFMADD231PS Z12, Z28, Z10
+	VBROADCASTSS 788(R13), Z29                      // kw 1, c 5, pixel 11
+	VFMADD231PS Z12, Z29, Z11
+	VMOVUPS 1408(R12), Z12
+	VBROADCASTSS 88(R13), Z30                       // kw 1, c 6, pixel 0
+	VFMADD231PS Z12, Z30, Z0
+	VBROADCASTSS 152(R13), Z31                      // kw 1, c 6, pixel 1
+	VFMADD231PS Z12, Z31, Z1
+	VBROADCASTSS 216(R13), Z13                      // kw 1, c 6, pixel 2
+	VFMADD231PS Z12, Z13, Z2
+	VBROADCASTSS 280(R13), Z14                      // kw 1, c 6, pixel 3
+	VFMADD231PS Z12, Z14, Z3
+	VBROADCASTSS 344(R13), Z15                      // kw 1, c 6, pixel 4
+	VFMADD231PS Z12, Z15, Z4
+	VBROADCASTSS 408(R13), Z16                      // kw 1, c 6, pixel 5
+	VFMADD231PS Z12, Z16, Z5
+	VBROADCASTSS 472(R13), Z17                      // kw 1, c 6, pixel 6
+	VFMADD231PS Z12, Z17, Z6
+	VBROADCASTSS 536(R13), Z18                      // kw 1, c 6, pixel 7
+	VFMADD231PS Z12, Z18, Z7
+	VBROADCASTSS 600(R13), Z19                      // kw 1, c 6, pixel 8
+	VFMADD231PS Z12, Z19, Z8
+	VBROADCASTSS 664(R13), Z20                      // kw 1, c 6, pixel 9
+	VFMADD231PS Z12, Z20, Z9
+	VBROADCASTSS 728(R13), Z21                      // kw 1, c 6, pixel 10
+	VFMADD231PS Z12, Z21, Z10
+	VBROADCASTSS 792(R13), Z22                      // kw 1, c 6, pixel 11
+	VFMADD231PS Z12, Z22, Z11
+	VMOVUPS 1472(R12), Z12
+	VBROADCASTSS 92(R13), Z23                       // kw 1, c 7, pixel 0
+	VFMADD231PS Z12, Z23, Z0
+	VBROADCASTSS 156(R13), Z24                      // kw 1, c 7, pixel 1
+	VFMADD231PS Z12, Z24, Z1
+	VBROADCASTSS 220(R13), Z25                      // kw 1, c 7, pixel 2
+	VFMADD231PS Z12, Z25, Z2
+	VBROADCASTSS 284(R13), Z26                      // kw 1, c 7, pixel 3
+	VFMADD231PS Z12, Z26, Z3
+	VBROADCASTSS 348(R13), Z27                      // kw 1, c 7, pixel 4
+	VFMADD231PS Z12, Z27, Z4
+	VBROADCASTSS 412(R13), Z28                      // kw 1, c 7, pixel 5
+	VFMADD231PS Z12, Z28, Z5
+	VBROADCASTSS 476(R13), Z29                      // kw 1, c 7, pixel 6
+	VFMADD231PS Z12, Z29, Z6
+	VBROADCASTSS 540(R13), Z30                      // kw 1, c 7, pixel 7
+	VFMADD231PS Z12, Z30, Z7
+	VBROADCASTSS 604(R13), Z31                      // kw 1, c 7, pixel 8
+	VFMADD231PS Z12, Z31, Z8
+	VBROADCASTSS 668(R13), Z13                      // kw 1, c 7, pixel 9
+	VFMADD231PS Z12, Z13, Z9
+	VBROADCASTSS 732(R13), Z14                      // kw 1, c 7, pixel 10
+	VFMADD231PS Z12, Z14, Z10
+	VBROADCASTSS 796(R13), Z15                      // kw 1, c 7, pixel 11
+	VFMADD231PS Z12, Z15, Z11
+	VMOVUPS 1536(R12), Z12
+	VBROADCASTSS 96(R13), Z16                       // kw 1, c 8, pixel 0
+	VFMADD231PS Z12, Z16, Z0
+	VBROADCASTSS 160(R13), Z17                      // kw 1, c 8, pixel 1
+	VFMADD231PS Z12, Z17, Z1
+	VBROADCASTSS 224(R13), Z18                      // kw 1, c 8, pixel 2
+	VFMADD231PS Z12, Z18, Z2
+	VBROADCASTSS 288(R13), Z19                      // kw 1, c 8, pixel 3
+	VFMADD231PS Z12, Z19, Z3
+	VBROADCASTSS 352(R13), Z20                      // kw 1, c 8, pixel 4
+	VFMADD231PS Z12, Z20, Z4
+	VBROADCASTSS 416(R13), Z21                      // kw 1, c 8, pixel 5
+	VFMADD231PS Z12, Z21, Z5
+	VBROADCASTSS 480(R13), Z22                      // kw 1, c 8, pixel 6
+	VFMADD231PS Z12, Z22, Z6
+	VBROADCASTSS 544(R13), Z23                      // kw 1, c 8, pixel 7
+	VFMADD231PS Z12, Z23, Z7
+	VBROADCASTSS 608(R13), Z24                      // kw 1, c 8, pixel 8
+	VFMADD231PS Z12, Z24, Z8
+	VBROADCASTSS 672(R13), Z25                      // kw 1, c 8, pixel 9
+	VFMADD231PS Z12, Z25, Z9
+	VBROADCASTSS 736(R13), Z26                      // kw 1, c 8, pixel 10
+	VFMADD231PS Z12, Z26, Z10
+	VBROADCASTSS 800(R13), Z27                      // kw 1, c 8, pixel 11
+	VFMADD231PS Z12, Z27, Z11
+	VMOVUPS 1600(R12), Z12
+	VBROADCASTSS 100(R13), Z28                      // kw 1, c 9, pixel 0
+	VFMADD231PS Z12, Z28, Z0
+	VBROADCASTSS 164(R13), Z29                      // kw 1, c 9, pixel 1
+	VFMADD231PS Z12, Z29, Z1
+	VBROADCASTSS 228(R13), Z30                      // kw 1, c 9, pixel 2
+	VFMADD231PS Z12, Z30, Z2
+	VBROADCASTSS 292(R13), Z31                      // kw 1, c 9, pixel 3
+	VFMADD231PS Z12, Z31, Z3
+	VBROADCASTSS 356(R13), Z13                      // kw 1, c 9, pixel 4
+	VFMADD231PS Z12, Z13, Z4
+	VBROADCASTSS 420(R13), Z14                      // kw 1, c 9, pixel 5
+	VFMADD231PS Z12, Z14, Z5
+	VBROADCASTSS 484(R13), Z15                      // kw 1, c 9, pixel 6
+	VFMADD231PS Z12, Z15, Z6
+	VBROADCASTSS 548(R13), Z16                      // kw 1, c 9, pixel 7
+	VFMADD231PS Z12, Z16, Z7
+	VBROADCASTSS 612(R13), Z17                      // kw 1, c 9, pixel 8
+	VFMADD231PS Z12, Z17, Z8
+	VBROADCASTSS 676(R13), Z18                      // kw 1, c 9, pixel 9
+	VFMADD231PS Z12, Z18, Z9
+	VBROADCASTSS 740(R13), Z19                      // kw 1, c 9, pixel 10
+	VFMADD231PS Z12, Z19, Z10
+	VBROADCASTSS 804(R13), Z20                      // kw 1, c 9, pixel 11
+	VFMADD231PS Z12, Z20, Z11
+	VMOVUPS 1664(R12), Z12
+	VBROADCASTSS 104(R13), Z21                      // kw 1, c 10, pixel 0
+	VFMADD231PS Z12, Z21, Z0
+	VBROADCASTSS 168(R13), Z22                      // kw 1, c 10, pixel 1
+	VFMADD231PS Z12, Z22, Z1
+	VBROADCASTSS 232(R13), Z23                      // kw 1, c 10, pixel 2
+	VFMADD231PS Z12, Z23, Z2
+	VBROADCASTSS 296(R13), Z24                      // kw 1, c 10, pixel 3
+	VFMADD231PS Z12, Z24, Z3
+	VBROADCASTSS 360(R13), Z25                      // kw 1, c 10, pixel 4
+	VFMADD231PS Z12, Z25, Z4
+	VBROADCASTSS 424(R13), Z26                      // kw 1, c 10, pixel 5
+	VFMADD231PS Z12, Z26, Z5
+	VBROADCASTSS 488(R13), Z27                      // kw 1, c 10, pixel 6
+	VFMADD231PS Z12, Z27, Z6
+	VBROADCASTSS 552(R13), Z28                      // kw 1, c 10, pixel 7
+	VFMADD231PS Z12, Z28, Z7
+	VBROADCASTSS 616(R13), Z29                      // kw 1, c 10, pixel 8
+	VFMADD231PS Z12, Z29, Z8
+	VBROADCASTSS 680(R13), Z30                      // kw 1, c 10, pixel 9
+	VFMADD231PS Z12, Z30, Z9
+	VBROADCASTSS 744(R13), Z31                      // kw 1, c 10, pixel 10
+	VFMADD231PS Z12, Z31, Z10
+	VBROADCASTSS 808(R13), Z13                      // kw 1, c 10, pixel 11
+	VFMADD231PS Z12, Z13, Z11
+	VMOVUPS 1728(R12), Z12
+	VBROADCASTSS 108(R13), Z14                      // kw 1, c 11, pixel 0
+	VFMADD231PS Z12, Z14, Z0
+	VBROADCASTSS 172(R13), Z15                      // kw 1, c 11, pixel 1
+	VFMADD231PS Z12, Z15, Z1
+	VBROADCASTSS 236(R13), Z16                      // kw 1, c 11, pixel 2
+	VFMADD231PS Z12, Z16, Z2
+	VBROADCASTSS 300(R13), Z17                      // kw 1, c 11, pixel 3
+	VFMADD231PS Z12, Z17, Z3
+	VBROADCASTSS 364(R13), Z18                      // kw 1, c 11, pixel 4
+	VFMADD231PS Z12, Z18, Z4
+	VBROADCASTSS 428(R13), Z19                      // kw 1, c 11, pixel 5
+	VFMADD231PS Z12, Z19, Z5
+	VBROADCASTSS 492(R13), Z20                      // kw 1, c 11, pixel 6
+	VFMADD231PS Z12, Z20, Z6
+	VBROADCASTSS 556(R13), Z21                      // kw 1, c 11, pixel 7
+	VFMADD231PS Z12, Z21, Z7
+	VBROADCASTSS 620(R13), Z22                      // kw 1, c 11, pixel 8
+	VFMADD231PS Z12, Z22, Z8
+	VBROADCASTSS 684(R13), Z23                      // kw 1, c 11, pixel 9
+	VFMADD231PS Z12, Z23, Z9
+	VBROADCASTSS 748(R13), Z24                      // kw 1, c 11, pixel 10
+	VFMADD231PS Z12, Z24, Z10
+	VBROADCASTSS 812(R13), Z25                      // kw 1, c 11, pixel 11
+	VFMADD231PS Z12, Z25, Z11
+	VMOVUPS 1792(R12), Z12
+	VBROADCASTSS 112(R13), Z26                      // kw 1, c 12, pixel 0
+	VFMADD231PS Z12, Z26, Z0
+	VBROADCASTSS 176(R13), Z27                      // kw 1, c 12, pixel 1
+	VFMADD231PS Z12, Z27, Z1
+	VBROADCASTSS 240(R13), Z28                      // kw 1, c 12, pixel 2
+	VFMADD231PS Z12, Z28, Z2
+	VBROADCASTSS 304(R13), Z29                      // kw 1, c 12, pixel 3
+	VFMADD231PS Z12, Z29, Z3
+	VBROADCASTSS 368(R13), Z30                      // kw 1, c 12, pixel 4
+	VFMADD231PS Z12, Z30, Z4
+	VBROADCASTSS 432(R13), Z31                      // kw 1, c 12, pixel 5
+	VFMADD231PS Z12, Z31, Z5
+	VBROADCASTSS 496(R13), Z13                      // kw 1, c 12, pixel 6
+	VFMADD231PS Z12, Z13, Z6
+	VBROADCASTSS 560(R13), Z14                      // kw 1, c 12, pixel 7
+	VFMADD231PS Z12, Z14, Z7
+	VBROADCASTSS 624(R13), Z15                      // kw 1, c 12, pixel 8
+	VFMADD231PS Z12, Z15, Z8
+	VBROADCASTSS 688(R13), Z16                      // kw 1, c 12, pixel 9
+	VFMADD231PS Z12, Z16, Z9
+	VBROADCASTSS 752(R13), Z17                      // kw 1, c 12, pixel 10
+	VFMADD231PS Z12, Z17, Z10
+	VBROADCASTSS 816(R13), Z18                      // kw 1, c 12, pixel 11
+	VFMADD231PS Z12, Z18, Z11
+	VMOVUPS 1856(R12), Z12
+	VBROADCASTSS 116(R13), Z19                      // kw 1, c 13, pixel 0
+	VFMADD231PS Z12, Z19, Z0
+	VBROADCASTSS 180(R13), Z20                      // kw 1, c 13, pixel 1
+	VFMADD231PS Z12, Z20, Z1
+	VBROADCASTSS 244(R13), Z21                      // kw 1, c 13, pixel 2
+	VFMADD231PS Z12, Z21, Z2
+	VBROADCASTSS 308(R13), Z22                      // kw 1, c 13, pixel 3
+	VFMADD231PS Z12, Z22, Z3
+	VBROADCASTSS 372(R13), Z23                      // kw 1, c 13, pixel 4
+	VFMADD231PS Z12, Z23, Z4
+	VBROADCASTSS 436(R13), Z24                      // kw 1, c 13, pixel 5
+	VFMADD231PS Z12, Z24, Z5
+	VBROADCASTSS 500(R13), Z25                      // kw 1, c 13, pixel 6
+	VFMADD231PS Z12, Z25, Z6
+	VBROADCASTSS 564(R13), Z26                      // kw 1, c 13, pixel 7
+	VFMADD231PS Z12, Z26, Z7
+	VBROADCASTSS 628(R13), Z27                      // kw 1, c 13, pixel 8
+	VFMADD231PS Z12, Z27, Z8
+	VBROADCASTSS 692(R13), Z28                      // kw 1, c 13, pixel 9
+	VFMADD231PS Z12, Z28, Z9
+	VBROADCASTSS 756(R13), Z29                      // kw 1, c 13, pixel 10
+	VFMADD231PS Z12, Z29, Z10
+	VBROADCASTSS 820(R13), Z30                      // kw 1, c 13, pixel 11
+	VFMADD231PS Z12, Z30, Z11
+	VMOVUPS 1920(R12), Z12
+	VBROADCASTSS 120(R13), Z31                      // kw 1, c 14, pixel 0
+	VFMADD231PS Z12, Z31, Z0
+	VBROADCASTSS 184(R13), Z13                      // kw 1, c 14, pixel 1
+	VFMADD231PS Z12, Z13, Z1
+	VBROADCASTSS 248(R13), Z14                      // kw 1, c 14, pixel 2
+	VFMADD231PS Z12, Z14, Z2
+	VBROADCASTSS 312(R13), Z15                      // kw 1, c 14, pixel 3
+	VFMADD231PS Z12, Z15, Z3
+	VBROADCASTSS 376(R13), Z16                      // kw 1, c 14, pixel 4
+	VFMADD231PS Z12, Z16, Z4
+	VBROADCASTSS 440(R13), Z17                      // kw 1, c 14, pixel 5
+	VFMADD231PS Z12, Z17, Z5
+	VBROADCASTSS 504(R13), Z18                      // kw 1, c 14, pixel 6
+	VFMADD231PS Z12, Z18, Z6
+	VBROADCASTSS 568(R13), Z19                      // kw 1, c 14, pixel 7
+	VFMADD231PS Z12, Z19, Z7
+	VBROADCASTSS 632(R13), Z20                      // kw 1, c 14, pixel 8
+	VFMADD231PS Z12, Z20, Z8
+	VBROADCASTSS 696(R13), Z21                      // kw 1, c 14, pixel 9
+	VFMADD231PS Z12, Z21, Z9
+	VBROADCASTSS 760(R13), Z22                      // kw 1, c 14, pixel 10
+	VFMADD231PS Z12, Z22, Z10
+	VBROADCASTSS 824(R13), Z23                      // kw 1, c 14, pixel 11
+	VFMADD231PS Z12, Z23, Z11
+	VMOVUPS 1984(R12), Z12
+	VBROADCASTSS 124(R13), Z24                      // kw 1, c 15, pixel 0
+	VFMADD231PS Z12, Z24, Z0
+	VBROADCASTSS 188(R13), Z25                      // kw 1, c 15, pixel 1
+	VFMADD231PS Z12, Z25, Z1
+	VBROADCASTSS 252(R13), Z26                      // kw 1, c 15, pixel 2
+	VFMADD231PS Z12, Z26, Z2
+	VBROADCASTSS 316(R13), Z27                      // kw 1, c 15, pixel 3
+	VFMADD231PS Z12, Z27, Z3
+	VBROADCASTSS 380(R13), Z28                      // kw 1, c 15, pixel 4
+	VFMADD231PS Z12, Z28, Z4
+	VBROADCASTSS 444(R13), Z29                      // kw 1, c 15, pixel 5
+	VFMADD231PS Z12, Z29, Z5
+	VBROADCASTSS 508(R13), Z30                      // kw 1, c 15, pixel 6
+	VFMADD231PS Z12, Z30, Z6
+	VBROADCASTSS 572(R13), Z31                      // kw 1, c 15, pixel 7
+	VFMADD231PS Z12, Z31, Z7
+	VBROADCASTSS 636(R13), Z13                      // kw 1, c 15, pixel 8
+	VFMADD231PS Z12, Z13, Z8
+	VBROADCASTSS 700(R13), Z14                      // kw 1, c 15, pixel 9
+	VFMADD231PS Z12, Z14, Z9
+	VBROADCASTSS 764(R13), Z15                      // kw 1, c 15, pixel 10
+	VFMADD231PS Z12, Z15, Z10
+	VBROADCASTSS 828(R13), Z16                      // kw 1, c 15, pixel 11
+	VFMADD231PS Z12, Z16, Z11
+	VMOVUPS 2048(R12), Z12
+	VBROADCASTSS 128(R13), Z17                      // kw 2, c 0, pixel 0
+	VFMADD231PS Z12, Z17, Z0
+	VBROADCASTSS 192(R13), Z18                      // kw 2, c 0, pixel 1
+	VFMADD231PS Z12, Z18, Z1
+	VBROADCASTSS 256(R13), Z19                      // kw 2, c 0, pixel 2
+	VFMADD231PS Z12, Z19, Z2
+	VBROADCASTSS 320(R13), Z20                      // kw 2, c 0, pixel 3
+	VFMADD231PS Z12, Z20, Z3
+	VBROADCASTSS 384(R13), Z21                      // kw 2, c 0, pixel 4
+	VFMADD231PS Z12, Z21, Z4
+	VBROADCASTSS 448(R13), Z22                      // kw 2, c 0, pixel 5
+	VFMADD231PS Z12, Z22, Z5
+	VBROADCASTSS 512(R13), Z23                      // kw 2, c 0, pixel 6
+	VFMADD231PS Z12, Z23, Z6
+	VBROADCASTSS 576(R13), Z24                      // kw 2, c 0, pixel 7
+	VFMADD231PS Z12, Z24, Z7
+	VBROADCASTSS 640(R13), Z25                      // kw 2, c 0, pixel 8
+	VFMADD231PS Z12, Z25, Z8
+	VBROADCASTSS 704(R13), Z26                      // kw 2, c 0, pixel 9
+	VFMADD231PS Z12, Z26, Z9
+	VBROADCASTSS 768(R13), Z27                      // kw 2, c 0, pixel 10
+	VFMADD231PS Z12, Z27, Z10
+	VBROADCASTSS 832(R13), Z28                      // kw 2, c 0, pixel 11
+	VFMADD231PS Z12, Z28, Z11
+	VMOVUPS 2112(R12), Z12
+	VBROADCASTSS 132(R13), Z29                      // kw 2, c 1, pixel 0
+	VFMADD231PS Z12, Z29, Z0
+	VBROADCASTSS 196(R13), Z30                      // kw 2, c 1, pixel 1
+	VFMADD231PS Z12, Z30, Z1
+	VBROADCASTSS 260(R13), Z31                      // kw 2, c 1, pixel 2
+	VFMADD231PS Z12, Z31, Z2
+	VBROADCASTSS 324(R13), Z13                      // kw 2, c 1, pixel 3
+	VFMADD231PS Z12, Z13, Z3
+	VBROADCASTSS 388(R13), Z14                      // kw 2, c 1, pixel 4
+	VFMADD231PS Z12, Z14, Z4
+	VBROADCASTSS 452(R13), Z15                      // kw 2, c 1, pixel 5
+	VFMADD231PS Z12, Z15, Z5
+	VBROADCASTSS 516(R13), Z16                      // kw 2, c 1, pixel 6
+	VFMADD231PS Z12, Z16, Z6
+	VBROADCASTSS 580(R13), Z17                      // kw 2, c 1, pixel 7
+	VFMADD231PS Z12, Z17, Z7
+	VBROADCASTSS 644(R13), Z18                      // kw 2, c 1, pixel 8
+	VFMADD231PS Z12, Z18, Z8
+	VBROADCASTSS 708(R13), Z19                      // kw 2, c 1, pixel 9
+	VFMADD231PS Z12, Z19, Z9
+	VBROADCASTSS 772(R13), Z20                      // kw 2, c 1, pixel 10
+	VFMADD231PS Z12, Z20, Z10
+	VBROADCASTSS 836(R13), Z21                      // kw 2, c 1, pixel 11
+	VFMADD231PS Z12, Z21, Z11
+	VMOVUPS 2176(R12), Z12
+	VBROADCASTSS 136(R13), Z22                      // kw 2, c 2, pixel 0
+	VFMADD231PS Z12, Z22, Z0
+	VBROADCASTSS 200(R13), Z23                      // kw 2, c 2, pixel 1
+	VFMADD231PS Z12, Z23, Z1
+	VBROADCASTSS 264(R13), Z24                      // kw 2, c 2, pixel 2
+	VFMADD231PS Z12, Z24, Z2
+	VBROADCASTSS 328(R13), Z25                      // kw 2, c 2, pixel 3
+	VFMADD231PS Z12, Z25, Z3
+	VBROADCASTSS 392(R13), Z26                      // kw 2, c 2, pixel 4
+	VFMADD231PS Z12, Z26, Z4
+	VBROADCASTSS 456(R13), Z27                      // kw 2, c 2, pixel 5
+	VFMADD231PS Z12, Z27, Z5
+	VBROADCASTSS 520(R13), Z28                      // kw 2, c 2, pixel 6
+	VFMADD231PS Z12, Z28, Z6
+	VBROADCASTSS 584(R13), Z29                      // kw 2, c 2, pixel 7
+	VFMADD231PS Z12, Z29, Z7
+	VBROADCASTSS 648(R13), Z30                      // kw 2, c 2, pixel 8
+	VFMADD231PS Z12, Z30, Z8
+	VBROADCASTSS 712(R13), Z31                      // kw 2, c 2, pixel 9
+	VFMADD231PS Z12, Z31, Z9
+	VBROADCASTSS 776(R13), Z13                      // kw 2, c 2, pixel 10
+	VFMADD231PS Z12, Z13, Z10
+	VBROADCASTSS 840(R13), Z14                      // kw 2, c 2, pixel 11
+	VFMADD231PS Z12, Z14, Z11
+	VMOVUPS 2240(R12), Z12
+	VBROADCASTSS 140(R13), Z15                      // kw 2, c 3, pixel 0
+	VFMADD231PS Z12, Z15, Z0
+	VBROADCASTSS 204(R13), Z16                      // kw 2, c 3, pixel 1
+	VFMADD231PS Z12, Z16, Z1
+	VBROADCASTSS 268(R13), Z17                      // kw 2, c 3, pixel 2
+	VFMADD231PS Z12, Z17, Z2
+	VBROADCASTSS 332(R13), Z18                      // kw 2, c 3, pixel 3
+	VFMADD231PS Z12, Z18, Z3
+	VBROADCASTSS 396(R13), Z19                      // kw 2, c 3, pixel 4
+	VFMADD231PS Z12, Z19, Z4
+	VBROADCASTSS 460(R13), Z20                      // kw 2, c 3, pixel 5
+	VFMADD231PS Z12, Z20, Z5
+	VBROADCASTSS 524(R13), Z21                      // kw 2, c 3, pixel 6
+	VFMADD231PS Z12, Z21, Z6
+	VBROADCASTSS 588(R13), Z22                      // kw 2, c 3, pixel 7
+	VFMADD231PS Z12, Z22, Z7
+	VBROADCASTSS 652(R13), Z23                      // kw 2, c 3, pixel 8
+	VFMADD231PS Z12, Z23, Z8
+	VBROADCASTSS 716(R13), Z24                      // kw 2, c 3, pixel 9
+	VFMADD231PS Z12, Z24, Z9
+	VBROADCASTSS 780(R13), Z25                      // kw 2, c 3, pixel 10
+	VFMADD231PS Z12, Z25, Z10
+	VBROADCASTSS 844(R13), Z26                      // kw 2, c 3, pixel 11
+	VFMADD231PS Z12, Z26, Z11
+	VMOVUPS 2304(R12), Z12
+	VBROADCASTSS 144(R13), Z27                      // kw 2, c 4, pixel 0
+	VFMADD231PS Z12, Z27, Z0
+	VBROADCASTSS 208(R13), Z28                      // kw 2, c 4, pixel 1
+	VFMADD231PS Z12, Z28, Z1
+	VBROADCASTSS 272(R13), Z29                      // kw 2, c 4, pixel 2
+	VFMADD231PS Z12, Z29, Z2
+	VBROADCASTSS 336(R13), Z30                      // kw 2, c 4, pixel 3
+	VFMADD231PS Z12, Z30, Z3
+	VBROADCASTSS 400(R13), Z31                      // kw 2, c 4, pixel 4
+	VFMADD231PS Z12, Z31, Z4
+	VBROADCASTSS 464(R13), Z13                      // kw 2, c 4, pixel 5
+	VFMADD231PS Z12, Z13, Z5
+	VBROADCASTSS 528(R13), Z14                      // kw 2, c 4, pixel 6
+	VFMADD231PS Z12, Z14, Z6
+	VBROADCASTSS 592(R13), Z15                      // kw 2, c 4, pixel 7
+	VFMADD231PS Z12, Z15, Z7
+	VBROADCASTSS 656(R13), Z16                      // kw 2, c 4, pixel 8
+	VFMADD231PS Z12, Z16, Z8
+	VBROADCASTSS 720(R13), Z17                      // kw 2, c 4, pixel 9
+	VFMADD231PS Z12, Z17, Z9
+	VBROADCASTSS 784(R13), Z18                      // kw 2, c 4, pixel 10
+	VFMADD231PS Z12, Z18, Z10
+	VBROADCASTSS 848(R13), Z19                      // kw 2, c 4, pixel 11
+	VFMADD231PS Z12, Z19, Z11
+	VMOVUPS 2368(R12), Z12
+	VBROADCASTSS 148(R13), Z20                      // kw 2, c 5, pixel 0
+	VFMADD231PS Z12, Z20, Z0
+	VBROADCASTSS 212(R13), Z21                      // kw 2, c 5, pixel 1
+	VFMADD231PS Z12, Z21, Z1
+	VBROADCASTSS 276(R13), Z22                      // kw 2, c 5, pixel 2
+	VFMADD231PS Z12, Z22, Z2
+	VBROADCASTSS 340(R13), Z23                      // kw 2, c 5, pixel 3
+	VFMADD231PS Z12, Z23, Z3
+	VBROADCASTSS 404(R13), Z24                      // kw 2, c 5, pixel 4
+	VFMADD231PS Z12, Z24, Z4
+	VBROADCASTSS 468(R13), Z25                      // kw 2, c 5, pixel 5
+	VFMADD231PS Z12, Z25, Z5
+	VBROADCASTSS 532(R13), Z26                      // kw 2, c 5, pixel 6
+	VFMADD231PS Z12, Z26, Z6
+	VBROADCASTSS 596(R13), Z27                      // kw 2, c 5, pixel 7
+	VFMADD231PS Z12, Z27, Z7
+	VBROADCASTSS 660(R13), Z28                      // kw 2, c 5, pixel 8
+	VFMADD231PS Z12, Z28, Z8
+	VBROADCASTSS 724(R13), Z29                      // kw 2, c 5, pixel 9
+	VFMADD231PS Z12, Z29, Z9
+	VBROADCASTSS 788(R13), Z30                      // kw 2, c 5, pixel 10
+	VFMADD231PS Z12, Z30, Z10
+	VBROADCASTSS 852(R13), Z31                      // kw 2, c 5, pixel 11
+	VFMADD231PS Z12, Z31, Z11
+	VMOVUPS 2432(R12), Z12
+	VBROADCASTSS 152(R13), Z13                      // kw 2, c 6, pixel 0
+	VFMADD231PS Z12, Z13, Z0
+	VBROADCASTSS 216(R13), Z14                      // kw 2, c 6, pixel 1
+	VFMADD231PS Z12, Z14, Z1
+	VBROADCASTSS 280(R13), Z15                      // kw 2, c 6, pixel 2
+	VFMADD231PS Z12, Z15, Z2
+	VBROADCASTSS 344(R13), Z16                      // kw 2, c 6, pixel 3
+	VFMADD231PS Z12, Z16, Z3
+	VBROADCASTSS 408(R13), Z17                      // kw 2, c 6, pixel 4
+	VFMADD231PS Z12, Z17, Z4
+	VBROADCASTSS 472(R13), Z18                      // kw 2, c 6, pixel 5
+	VFMADD231PS Z12, Z18, Z5
+	VBROADCASTSS 536(R13), Z19                      // kw 2, c 6, pixel 6
+	VFMADD231PS Z12, Z19, Z6
+	VBROADCASTSS 600(R13), Z20                      // kw 2, c 6, pixel 7
+	VFMADD231PS Z12, Z20, Z7
+	VBROADCASTSS 664(R13), Z21                      // kw 2, c 6, pixel 8
+	VFMADD231PS Z12, Z21, Z8
+	VBROADCASTSS 728(R13), Z22                      // kw 2, c 6, pixel 9
+	VFMADD231PS Z12, Z22, Z9
+	VBROADCASTSS 792(R13), Z23                      // kw 2, c 6, pixel 10
+	VFMADD231PS Z12, Z23, Z10
+	VBROADCASTSS 856(R13), Z24                      // kw 2, c 6, pixel 11
+	VFMADD231PS Z12, Z24, Z11
+	VMOVUPS 2496(R12), Z12
+	VBROADCASTSS 156(R13), Z25                      // kw 2, c 7, pixel 0
+	VFMADD231PS Z12, Z25, Z0
+	VBROADCASTSS 220(R13), Z26                      // kw 2, c 7, pixel 1
+	VFMADD231PS Z12, Z26, Z1
+	VBROADCASTSS 284(R13), Z27                      // kw 2, c 7, pixel 2
+	VFMADD231PS Z12, Z27, Z2
+	VBROADCASTSS 348(R13), Z28                      // kw 2, c 7, pixel 3
+	VFMADD231PS Z12, Z28, Z3
+	VBROADCASTSS 412(R13), Z29                      // kw 2, c 7, pixel 4
+	VFMADD231PS Z12, Z29, Z4
+	VBROADCASTSS 476(R13), Z30                      // kw 2, c 7, pixel 5
+	VFMADD231PS Z12, Z30, Z5
+	VBROADCASTSS 540(R13), Z31                      // kw 2, c 7, pixel 6
+	VFMADD231PS Z12, Z31, Z6
+	VBROADCASTSS 604(R13), Z13                      // kw 2, c 7, pixel 7
+	VFMADD231PS Z12, Z13, Z7
+	VBROADCASTSS 668(R13), Z14                      // kw 2, c 7, pixel 8
+	VFMADD231PS Z12, Z14, Z8
+	VBROADCASTSS 732(R13), Z15                      // kw 2, c 7, pixel 9
+	VFMADD231PS Z12, Z15, Z9
+	VBROADCASTSS 796(R13), Z16                      // kw 2, c 7, pixel 10
+	VFMADD231PS Z12, Z16, Z10
+	VBROADCASTSS 860(R13), Z17                      // kw 2, c 7, pixel 11
+	VFMADD231PS Z12, Z17, Z11
+	VMOVUPS 2560(R12), Z12
+	VBROADCASTSS 160(R13), Z18                      // kw 2, c 8, pixel 0
+	VFMADD231PS Z12, Z18, Z0
+	VBROADCASTSS 224(R13), Z19                      // kw 2, c 8, pixel 1
+	VFMADD231PS Z12, Z19, Z1
+	VBROADCASTSS 288(R13), Z20                      // kw 2, c 8, pixel 2
+	VFMADD231PS Z12, Z20, Z2
+	VBROADCASTSS 352(R13), Z21                      // kw 2, c 8, pixel 3
+	VFMADD231PS Z12, Z21, Z3
+	VBROADCASTSS 416(R13), Z22                      // kw 2, c 8, pixel 4
+	VFMADD231PS Z12, Z22, Z4
+	VBROADCASTSS 480(R13), Z23                      // kw 2, c 8, pixel 5
+	VFMADD231PS Z12, Z23, Z5
+	VBROADCASTSS 544(R13), Z24                      // kw 2, c 8, pixel 6
+	VFMADD231PS Z12, Z24, Z6
+	VBROADCASTSS 608(R13), Z25                      // kw 2, c 8, pixel 7
+	VFMADD231PS Z12, Z25, Z7
+	VBROADCASTSS 672(R13), Z26                      // kw 2, c 8, pixel 8
+	VFMADD231PS Z12, Z26, Z8
+	VBROADCASTSS 736(R13), Z27                      // kw 2, c 8, pixel 9
+	VFMADD231PS Z12, Z27, Z9
+	VBROADCASTSS 800(R13), Z28                      // kw 2, c 8, pixel 10
+	VFMADD231PS Z12, Z28, Z10
+	VBROADCASTSS 864(R13), Z29                      // kw 2, c 8, pixel 11
+	VFMADD231PS Z12, Z29, Z11
+	VMOVUPS 2624(R12), Z12
+	VBROADCASTSS 164(R13), Z30                      // kw 2, c 9, pixel 0
+	VFMADD231PS Z12, Z30, Z0
+	VBROADCASTSS 228(R13), Z31                      // kw 2, c 9, pixel 1
+	VFMADD231PS Z12, Z31, Z1
+	VBROADCASTSS 292(R13), Z13                      // kw 2, c 9, pixel 2
+	VFMADD231PS Z12, Z13, Z2
+	VBROADCASTSS 356(R13), Z14                      // kw 2, c 9, pixel 3
+	VFMADD231PS Z12, Z14, Z3
+	VBROADCASTSS 420(R13), Z15                      // kw 2, c 9, pixel 4
+	VFMADD231PS Z12, Z15, Z4
+	VBROADCASTSS 484(R13), Z16                      // kw 2, c 9, pixel 5
+	VFMADD231PS Z12, Z16, Z5
+	VBROADCASTSS 548(R13), Z17                      // kw 2, c 9, pixel 6
+	VFMADD231PS Z12, Z17, Z6
+	VBROADCASTSS 612(R13), Z18                      // kw 2, c 9, pixel 7
+	VFMADD231PS Z12, Z18, Z7
+	VBROADCASTSS 676(R13), Z19                      // kw 2, c 9, pixel 8
+	VFMADD231PS Z12, Z19, Z8
+	VBROADCASTSS 740(R13), Z20                      // kw 2, c 9, pixel 9
+	VFMADD231PS Z12, Z20, Z9
+	VBROADCASTSS 804(R13), Z21                      // kw 2, c 9, pixel 10
+	VFMADD231PS Z12, Z21, Z10
+	VBROADCASTSS 868(R13), Z22                      // kw 2, c 9, pixel 11
+	VFMADD231PS Z12, Z22, Z11
+	VMOVUPS 2688(R12), Z12
+	VBROADCASTSS 168(R13), Z23                      // kw 2, c 10, pixel 0
+	VFMADD231PS Z12, Z23, Z0
+	VBROADCASTSS 232(R13), Z24                      // kw 2, c 10, pixel 1
+	VFMADD231PS Z12, Z24, Z1
+	VBROADCASTSS 296(R13), Z25                      // kw 2, c 10, pixel 2
+	VFMADD231PS Z12, Z25, Z2
+	VBROADCASTSS 360(R13), Z26                      // kw 2, c 10, pixel 3
+	VFMADD231PS Z12, Z26, Z3
+	VBROADCASTSS 424(R13), Z27                      // kw 2, c 10, pixel 4
+	VFMADD231PS Z12, Z27, Z4
+	VBROADCASTSS 488(R13), Z28                      // kw 2, c 10, pixel 5
+	VFMADD231PS Z12, Z28, Z5
+	VBROADCASTSS 552(R13), Z29                      // kw 2, c 10, pixel 6
+	VFMADD231PS Z12, Z29, Z6
+	VBROADCASTSS 616(R13), Z30                      // kw 2, c 10, pixel 7
+	VFMADD231PS Z12, Z30, Z7
+	VBROADCASTSS 680(R13), Z31                      // kw 2, c 10, pixel 8
+	VFMADD231PS Z12, Z31, Z8
+	VBROADCASTSS 744(R13), Z13                      // kw 2, c 10, pixel 9
+	VFMADD231PS Z12, Z13, Z9
+	VBROADCASTSS 808(R13), Z14                      // kw 2, c 10, pixel 10
+	VFMADD231PS Z12, Z14, Z10
+	VBROADCASTSS 872(R13), Z15                      // kw 2, c 10, pixel 11
+	VFMADD231PS Z12, Z15, Z11
+	VMOVUPS 2752(R12), Z12
+	VBROADCASTSS 172(R13), Z16                      // kw 2, c 11, pixel 0
+	VFMADD231PS Z12, Z16, Z0
+	VBROADCASTSS 236(R13), Z17                      // kw 2, c 11, pixel 1
+	VFMADD231PS Z12, Z17, Z1
+	VBROADCASTSS 300(R13), Z18                      // kw 2, c 11, pixel 2
+	VFMADD231PS Z12, Z18, Z2
+	VBROADCASTSS 364(R13), Z19                      // kw 2, c 11, pixel 3
+	VFMADD231PS Z12, Z19, Z3
+	VBROADCASTSS 428(R13), Z20                      // kw 2, c 11, pixel 4
+	VFMADD231PS Z12, Z20, Z4
+	VBROADCASTSS 492(R13), Z21                      // kw 2, c 11, pixel 5
+	VFMADD231PS Z12, Z21, Z5
+	VBROADCASTSS 556(R13), Z22                      // kw 2, c 11, pixel 6
+	VFMADD231PS Z12, Z22, Z6
+	VBROADCASTSS 620(R13), Z23                      // kw 2, c 11, pixel 7
+	VFMADD231PS Z12, Z23, Z7
+	VBROADCASTSS 684(R13), Z24                      // kw 2, c 11, pixel 8
+	VFMADD231PS Z12, Z24, Z8
+	VBROADCASTSS 748(R13), Z25                      // kw 2, c 11, pixel 9
+	VFMADD231PS Z12, Z25, Z9
+	VBROADCASTSS 812(R13), Z26                      // kw 2, c 11, pixel 10
+	VFMADD231PS Z12, Z26, Z10
+	VBROADCASTSS 876(R13), Z27                      // kw 2, c 11, pixel 11
+	VFMADD231PS Z12, Z27, Z11
+	VMOVUPS 2816(R12), Z12
+	VBROADCASTSS 176(R13), Z28                      // kw 2, c 12, pixel 0
+	VFMADD231PS Z12, Z28, Z0
+	VBROADCASTSS 240(R13), Z29                      // kw 2, c 12, pixel 1
+	VFMADD231PS Z12, Z29, Z1
+	VBROADCASTSS 304(R13), Z30                      // kw 2, c 12, pixel 2
+	VFMADD231PS Z12, Z30, Z2
+	VBROADCASTSS 368(R13), Z31                      // kw 2, c 12, pixel 3
+	VFMADD231PS Z12, Z31, Z3
+	VBROADCASTSS 432(R13), Z13                      // kw 2, c 12, pixel 4
+	VFMADD231PS Z12, Z13, Z4
+	VBROADCASTSS 496(R13), Z14                      // kw 2, c 12, pixel 5
+	VFMADD231PS Z12, Z14, Z5
+	VBROADCASTSS 560(R13), Z15                      // kw 2, c 12, pixel 6
+	VFMADD231PS Z12, Z15, Z6
+	VBROADCASTSS 624(R13), Z16                      // kw 2, c 12, pixel 7
+	VFMADD231PS Z12, Z16, Z7
+	VBROADCASTSS 688(R13), Z17                      // kw 2, c 12, pixel 8
+	VFMADD231PS Z12, Z17, Z8
+	VBROADCASTSS 752(R13), Z18                      // kw 2, c 12, pixel 9
+	VFMADD231PS Z12, Z18, Z9
+	VBROADCASTSS 816(R13), Z19                      // kw 2, c 12, pixel 10
+	VFMADD231PS Z12, Z19, Z10
+	VBROADCASTSS 880(R13), Z20                      // kw 2, c 12, pixel 11
+	VFMADD231PS Z12, Z20, Z11
+	VMOVUPS 2880(R12), Z12
+	VBROADCASTSS 180(R13), Z21                      // kw 2, c 13, pixel 0
+	VFMADD231PS Z12, Z21, Z0
+	VBROADCASTSS 244(R13), Z22                      // kw 2, c 13, pixel 1
+	VFMADD231PS Z12, Z22, Z1
+	VBROADCASTSS 308(R13), Z23                      // kw 2, c 13, pixel 2
+	VFMADD231PS Z12, Z23, Z2
+	VBROADCASTSS 372(R13), Z24                      // kw 2, c 13, pixel 3
+	VFMADD231PS Z12, Z24, Z3
+	VBROADCASTSS 436(R13), Z25                      // kw 2, c 13, pixel 4
+	VFMADD231PS Z12, Z25, Z4
+	VBROADCASTSS 500(R13), Z26                      // kw 2, c 13, pixel 5
+	VFMADD231PS Z12, Z26, Z5
+	VBROADCASTSS 564(R13), Z27                      // kw 2, c 13, pixel 6
+	VFMADD231PS Z12, Z27, Z6
+	VBROADCASTSS 628(R13), Z28                      // kw 2, c 13, pixel 7
+	VFMADD231PS Z12, Z28, Z7
+	VBROADCASTSS 692(R13), Z29                      // kw 2, c 13, pixel 8
+	VFMADD231PS Z12, Z29, Z8
+	VBROADCASTSS 756(R13), Z30                      // kw 2, c 13, pixel 9
+	VFMADD231PS Z12, Z30, Z9
+	VBROADCASTSS 820(R13), Z31                      // kw 2, c 13, pixel 10
+	VFMADD231PS Z12, Z31, Z10
+	VBROADCASTSS 884(R13), Z13                      // kw 2, c 13, pixel 11
+	VFMADD231PS Z12, Z13, Z11
+	VMOVUPS 2944(R12), Z12
+	VBROADCASTSS 184(R13), Z14                      // kw 2, c 14, pixel 0
+	VFMADD231PS Z12, Z14, Z0
+	VBROADCASTSS 248(R13), Z15                      // kw 2, c 14, pixel 1
+	VFMADD231PS Z12, Z15, Z1
+	VBROADCASTSS 312(R13), Z16                      // kw 2, c 14, pixel 2
+	VFMADD231PS Z12, Z16, Z2
+	VBROADCASTSS 376(R13), Z17                      // kw 2, c 14, pixel 3
+	VFMADD231PS Z12, Z17, Z3
+	VBROADCASTSS 440(R13), Z18                      // kw 2, c 14, pixel 4
+	VFMADD231PS Z12, Z18, Z4
+	VBROADCASTSS 504(R13), Z19                      // kw 2, c 14, pixel 5
+	VFMADD231PS Z12, Z19, Z5
+	VBROADCASTSS 568(R13), Z20                      // kw 2, c 14, pixel 6
+	VFMADD231PS Z12, Z20, Z6
+	VBROADCASTSS 632(R13), Z21                      // kw 2, c 14, pixel 7
+	VFMADD231PS Z12, Z21, Z7
+	VBROADCASTSS 696(R13), Z22                      // kw 2, c 14, pixel 8
+	VFMADD231PS Z12, Z22, Z8
+	VBROADCASTSS 760(R13), Z23                      // kw 2, c 14, pixel 9
+	VFMADD231PS Z12, Z23, Z9
+	VBROADCASTSS 824(R13), Z24                      // kw 2, c 14, pixel 10
+	VFMADD231PS Z12, Z24, Z10
+	VBROADCASTSS 888(R13), Z25                      // kw 2, c 14, pixel 11
+	VFMADD231PS Z12, Z25, Z11
+	VMOVUPS 3008(R12), Z12
+	VBROADCASTSS 188(R13), Z26                      // kw 2, c 15, pixel 0
+	VFMADD231PS Z12, Z26, Z0
+	VBROADCASTSS 252(R13), Z27                      // kw 2, c 15, pixel 1
+	VFMADD231PS Z12, Z27, Z1
+	VBROADCASTSS 316(R13), Z28                      // kw 2, c 15, pixel 2
+	VFMADD231PS Z12, Z28, Z2
+	VBROADCASTSS 380(R13), Z29                      // kw 2, c 15, pixel 3
+	VFMADD231PS Z12, Z29, Z3
+	VBROADCASTSS 444(R13), Z30                      // kw 2, c 15, pixel 4
+	VFMADD231PS Z12, Z30, Z4
+	VBROADCASTSS 508(R13), Z31                      // kw 2, c 15, pixel 5
+	VFMADD231PS Z12, Z31, Z5
+	VBROADCASTSS 572(R13), Z13                      // kw 2, c 15, pixel 6
+	VFMADD231PS Z12, Z13, Z6
+	VBROADCASTSS 636(R13), Z14                      // kw 2, c 15, pixel 7
+	VFMADD231PS Z12, Z14, Z7
+	VBROADCASTSS 700(R13), Z15                      // kw 2, c 15, pixel 8
+	VFMADD231PS Z12, Z15, Z8
+	VBROADCASTSS 764(R13), Z16                      // kw 2, c 15, pixel 9
+	VFMADD231PS Z12, Z16, Z9
+	VBROADCASTSS 828(R13), Z17                      // kw 2, c 15, pixel 10
+	VFMADD231PS Z12, Z17, Z10
+	VBROADCASTSS 892(R13), Z18                      // kw 2, c 15, pixel 11
+	VFMADD231PS Z12, Z18, Z11
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	VMOVUPS Z4, 256(BX)
+	VMOVUPS Z5, 320(BX)
+	VMOVUPS Z6, 384(BX)
+	VMOVUPS Z7, 448(BX)
+	VMOVUPS Z8, 512(BX)
+	VMOVUPS Z9, 576(BX)
+	VMOVUPS Z10, 640(BX)
+	VMOVUPS Z11, 704(BX)
+	ADDQ $768, R13                                  // next tile
+	ADDQ $768, BX
+	DECQ AX
+	JNZ conv2GradKernelAVX512_tiles
+	ADDQ $896, R11                                  // next kernel row
+	ADDQ $3072, R12
+	DECQ R9
+	JNZ conv2GradKernelAVX512_row
+	ADDQ $12544, R10                                // next input block
+	DECQ R8
+	JNZ conv2GradKernelAVX512_block
+	VZEROUPPER
+	RET
+
+// func conv2GradKernelAVX2(out, in, w, bias *float32)
+//
+// the input gradient of conv2 (specs/fashion.net:42) from its output gradient, one row: a row of 12 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
+// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
+// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
+// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
+// position and channel, then the input broadcasts.
+TEXT ·conv2GradKernelAVX2(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ bias+24(FP), CX
+	VMOVUPS (CX), Y0                                // block 0's bias
+	VMOVUPS 32(CX), Y1                              // block 0's bias
+	MOVQ DI, BX
+	MOVQ $12, AX
+conv2GradKernelAVX2_bias:
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ conv2GradKernelAVX2_bias
+	MOVQ SI, R10
+	MOVQ DX, R12
+	MOVQ $3, R8                                     // input blocks
+conv2GradKernelAVX2_block:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+conv2GradKernelAVX2_row:
+	MOVQ R11, R13
+	MOVQ DI, BX
+	MOVQ $2, AX                                     // 2 tiles of 6 pixels
+conv2GradKernelAVX2_tiles:
+
+	// a tile of 6 pixels, output blocks 0…0
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+	VMOVUPS 64(BX), Y2
+	VMOVUPS 96(BX), Y3
+	VMOVUPS 128(BX), Y4
+	VMOVUPS 160(BX), Y5
+	VMOVUPS 192(BX), Y6
+	VMOVUPS 224(BX), Y7
+	VMOVUPS 256(BX), Y8
+	VMOVUPS 288(BX), Y9
+	VMOVUPS 320(BX), Y10
+	VMOVUPS 352(BX), Y11
+	VMOVUPS (R12), Y12
+	VMOVUPS 32(R12), Y13
+	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 64(R12), Y12
+	VMOVUPS 96(R12), Y13
+	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 128(R12), Y12
+	VMOVUPS 160(R12), Y13
+	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 192(R12), Y12
+	VMOVUPS 224(R12), Y13
+	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 256(R12), Y12
+	VMOVUPS 288(R12), Y13
+	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 320(R12), Y12
+	VMOVUPS 352(R12), Y13
+	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 384(R12), Y12
+	VMOVUPS 416(R12), Y13
+	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 448(R12), Y12
+	VMOVUPS 480(R12), Y13
+	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 512(R12), Y12
+	VMOVUPS 544(R12), Y13
+	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 576(R12), Y12
+	VMOVUPS 608(R12), Y13
+	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 640(R12), Y12
+	VMOVUPS 672(R12), Y13
+	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 704(R12), Y12
+	VMOVUPS 736(R12), Y13
+	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 768(R12), Y12
+	VMOVUPS 800(R12), Y13
+	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 832(R12), Y12
+	VMOVUPS 864(R12), Y13
+	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 896(R12), Y12
+	VMOVUPS 928(R12), Y13
+	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 960(R12), Y12
+	VMOVUPS 992(R12), Y13
+	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1024(R12), Y12
+	VMOVUPS 1056(R12), Y13
+	VBROADCASTSS 64(R13), Y14                       // kw 1, c 0, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 128(R13), Y15                      // kw 1, c 0, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 192(R13), Y14                      // kw 1, c 0, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 256(R13), Y15                      // kw 1, c 0, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 320(R13), Y14                      // kw 1, c 0, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 384(R13), Y15                      // kw 1, c 0, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1088(R12), Y12
+	VMOVUPS 1120(R12), Y13
+	VBROADCASTSS 68(R13), Y14                       // kw 1, c 1, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 132(R13), Y15                      // kw 1, c 1, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 196(R13), Y14                      // kw 1, c 1, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 260(R13), Y15                      // kw 1, c 1, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 324(R13), Y14                      // kw 1, c 1, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 388(R13), Y15                      // kw 1, c 1, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1152(R12), Y12
+	VMOVUPS 1184(R12), Y13
+	VBROADCASTSS 72(R13), Y14                       // kw 1, c 2, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 136(R13), Y15                      // kw 1, c 2, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 200(R13), Y14                      // kw 1, c 2, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 264(R13), Y15                      // kw 1, c 2, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 328(R13), Y14                      // kw 1, c 2, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 392(R13), Y15                      // kw 1, c 2, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1216(R12), Y12
+	VMOVUPS 1248(R12), Y13
+	VBROADCASTSS 76(R13), Y14                       // kw 1, c 3, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 140(R13), Y15                      // kw 1, c 3, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 204(R13), Y14                      // kw 1, c 3, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 268(R13), Y15                      // kw 1, c 3, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 332(R13), Y14                      // kw 1, c 3, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 396(R13), Y15                      // kw 1, c 3, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1280(R12), Y12
+	VMOVUPS 1312(R12), Y13
+	VBROADCASTSS 80(R13), Y14                       // kw 1, c 4, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 144(R13), Y15                      // kw 1, c 4, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 208(R13), Y14                      // kw 1, c 4, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 272(R13), Y15                      // kw 1, c 4, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 336(R13), Y14                      // kw 1, c 4, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 400(R13), Y15                      // kw 1, c 4, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1344(R12), Y12
+	VMOVUPS 1376(R12), Y13
+	VBROADCASTSS 84(R13), Y14                       // kw 1, c 5, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 148(R13), Y15                      // kw 1, c 5, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 212(R13), Y14                      // kw 1, c 5, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 276(R13), Y15                      // kw 1, c 5, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 340(R13), Y14                      // kw 1, c 5, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 404(R13), Y15                      // kw 1, c 5, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1408(R12), Y12
+	VMOVUPS 1440(R12), Y13
+	VBROADCASTSS 88(R13), Y14                       // kw 1, c 6, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 152(R13), Y15                      // kw 1, c 6, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 216(R13), Y14                      // kw 1, c 6, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 280(R13), Y15                      // kw 1, c 6, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 344(R13), Y14                      // kw 1, c 6, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 408(R13), Y15                      // kw 1, c 6, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1472(R12), Y12
+	VMOVUPS 1504(R12), Y13
+	VBROADCASTSS 92(R13), Y14                       // kw 1, c 7, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 156(R13), Y15                      // kw 1, c 7, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 220(R13), Y14                      // kw 1, c 7, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 284(R13), Y15                      // kw 1, c 7, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 348(R13), Y14                      // kw 1, c 7, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 412(R13), Y15                      // kw 1, c 7, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1536(R12), Y12
+	VMOVUPS 1568(R12), Y13
+	VBROADCASTSS 96(R13), Y14                       // kw 1, c 8, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 160(R13), Y15                      // kw 1, c 8, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 224(R13), Y14                      // kw 1, c 8, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 288(R13), Y15                      // kw 1, c 8, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 352(R13), Y14                      // kw 1, c 8, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 416(R13), Y15                      // kw 1, c 8, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1600(R12), Y12
+	VMOVUPS 1632(R12), Y13
+	VBROADCASTSS 100(R13), Y14                      // kw 1, c 9, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 164(R13), Y15                      // kw 1, c 9, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 228(R13), Y14                      // kw 1, c 9, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 292(R13), Y15                      // kw 1, c 9, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 356(R13), Y14                      // kw 1, c 9, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 420(R13), Y15                      // kw 1, c 9, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1664(R12), Y12
+	VMOVUPS 1696(R12), Y13
+	VBROADCASTSS 104(R13), Y14                      // kw 1, c 10, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 168(R13), Y15                      // kw 1, c 10, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 232(R13), Y14                      // kw 1, c 10, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 296(R13), Y15                      // kw 1, c 10, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 360(R13), Y14                      // kw 1, c 10, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 424(R13), Y15                      // kw 1, c 10, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1728(R12), Y12
+	VMOVUPS 1760(R12), Y13
+	VBROADCASTSS 108(R13), Y14                      // kw 1, c 11, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 172(R13), Y15                      // kw 1, c 11, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 236(R13), Y14                      // kw 1, c 11, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 300(R13), Y15                      // kw 1, c 11, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 364(R13), Y14                      // kw 1, c 11, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 428(R13), Y15                      // kw 1, c 11, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1792(R12), Y12
+	VMOVUPS 1824(R12), Y13
+	VBROADCASTSS 112(R13), Y14                      // kw 1, c 12, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 176(R13), Y15                      // kw 1, c 12, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 240(R13), Y14                      // kw 1, c 12, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 304(R13), Y15                      // kw 1, c 12, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 368(R13), Y14                      // kw 1, c 12, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 432(R13), Y15                      // kw 1, c 12, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1856(R12), Y12
+	VMOVUPS 1888(R12), Y13
+	VBROADCASTSS 116(R13), Y14                      // kw 1, c 13, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 180(R13), Y15                      // kw 1, c 13, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 244(R13), Y14                      // kw 1, c 13, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 308(R13), Y15                      // kw 1, c 13, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 372(R13), Y14                      // kw 1, c 13, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 436(R13), Y15                      // kw 1, c 13, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1920(R12), Y12
+	VMOVUPS 1952(R12), Y13
+	VBROADCASTSS 120(R13), Y14                      // kw 1, c 14, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 184(R13), Y15                      // kw 1, c 14, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 248(R13), Y14                      // kw 1, c 14, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 312(R13), Y15                      // kw 1, c 14, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 376(R13), Y14                      // kw 1, c 14, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 440(R13), Y15                      // kw 1, c 14, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 1984(R12), Y12
+	VMOVUPS 2016(R12), Y13
+	VBROADCASTSS 124(R13), Y14                      // kw 1, c 15, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 188(R13), Y15                      // kw 1, c 15, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 252(R13), Y14                      // kw 1, c 15, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 316(R13), Y15                      // kw 1, c 15, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 380(R13), Y14                      // kw 1, c 15, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 444(R13), Y15                      // kw 1, c 15, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2048(R12), Y12
+	VMOVUPS 2080(R12), Y13
+	VBROADCASTSS 128(R13), Y14                      // kw 2, c 0, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 192(R13), Y15                      // kw 2, c 0, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 256(R13), Y14                      // kw 2, c 0, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 320(R13), Y15                      // kw 2, c 0, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 384(R13), Y14                      // kw 2, c 0, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 448(R13), Y15                      // kw 2, c 0, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2112(R12), Y12
+	VMOVUPS 2144(R12), Y13
+	VBROADCASTSS 132(R13), Y14                      // kw 2, c 1, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 196(R13), Y15                      // kw 2, c 1, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 260(R13), Y14                      // kw 2, c 1, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 324(R13), Y15                      // kw 2, c 1, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 388(R13), Y14                      // kw 2, c 1, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 452(R13), Y15                      // kw 2, c 1, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2176(R12), Y12
+	VMOVUPS 2208(R12), Y13
+	VBROADCASTSS 136(R13), Y14                      // kw 2, c 2, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 200(R13), Y15                      // kw 2, c 2, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 264(R13), Y14                      // kw 2, c 2, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 328(R13), Y15                      // kw 2, c 2, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 392(R13), Y14                      // kw 2, c 2, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 456(R13), Y15                      // kw 2, c 2, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2240(R12), Y12
+	VMOVUPS 2272(R12), Y13
+	VBROADCASTSS 140(R13), Y14                      // kw 2, c 3, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 204(R13), Y15                      // kw 2, c 3, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 268(R13), Y14                      // kw 2, c 3, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 332(R13), Y15                      // kw 2, c 3, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 396(R13), Y14                      // kw 2, c 3, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 460(R13), Y15                      // kw 2, c 3, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2304(R12), Y12
+	VMOVUPS 2336(R12), Y13
+	VBROADCASTSS 144(R13), Y14                      // kw 2, c 4, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 208(R13), Y15                      // kw 2, c 4, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 272(R13), Y14                      // kw 2, c 4, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 336(R13), Y15                      // kw 2, c 4, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 400(R13), Y14                      // kw 2, c 4, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 464(R13), Y15                      // kw 2, c 4, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2368(R12), Y12
+	VMOVUPS 2400(R12), Y13
+	VBROADCASTSS 148(R13), Y14                      // kw 2, c 5, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 212(R13), Y15                      // kw 2, c 5, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 276(R13), Y14                      // kw 2, c 5, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 340(R13), Y15                      // kw 2, c 5, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 404(R13), Y14                      // kw 2, c 5, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 468(R13), Y15                      // kw 2, c 5, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2432(R12), Y12
+	VMOVUPS 2464(R12), Y13
+	VBROADCASTSS 152(R13), Y14                      // kw 2, c 6, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 216(R13), Y15                      // kw 2, c 6, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 280(R13), Y14                      // kw 2, c 6, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 344(R13), Y15                      // kw 2, c 6, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 408(R13), Y14                      // kw 2, c 6, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 472(R13), Y15                      // kw 2, c 6, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2496(R12), Y12
+	VMOVUPS 2528(R12), Y13
+	VBROADCASTSS 156(R13), Y14                      // kw 2, c 7, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 220(R13), Y15                      // kw 2, c 7, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 284(R13), Y14                      // kw 2, c 7, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 348(R13), Y15                      // kw 2, c 7, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 412(R13), Y14                      // kw 2, c 7, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 476(R13), Y15                      // kw 2, c 7, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2560(R12), Y12
+	VMOVUPS 2592(R12), Y13
+	VBROADCASTSS 160(R13), Y14                      // kw 2, c 8, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 224(R13), Y15                      // kw 2, c 8, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 288(R13), Y14                      // kw 2, c 8, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 352(R13), Y15                      // kw 2, c 8, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 416(R13), Y14                      // kw 2, c 8, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 480(R13), Y15                      // kw 2, c 8, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2624(R12), Y12
+	VMOVUPS 2656(R12), Y13
+	VBROADCASTSS 164(R13), Y14                      // kw 2, c 9, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 228(R13), Y15                      // kw 2, c 9, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 292(R13), Y14                      // kw 2, c 9, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 356(R13), Y15                      // kw 2, c 9, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 420(R13), Y14                      // kw 2, c 9, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 484(R13), Y15                      // kw 2, c 9, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2688(R12), Y12
+	VMOVUPS 2720(R12), Y13
+	VBROADCASTSS 168(R13), Y14                      // kw 2, c 10, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 232(R13), Y15                      // kw 2, c 10, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 296(R13), Y14                      // kw 2, c 10, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 360(R13), Y15                      // kw 2, c 10, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 424(R13), Y14                      // kw 2, c 10, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 488(R13), Y15                      // kw 2, c 10, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2752(R12), Y12
+	VMOVUPS 2784(R12), Y13
+	VBROADCASTSS 172(R13), Y14                      // kw 2, c 11, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 236(R13), Y15                      // kw 2, c 11, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 300(R13), Y14                      // kw 2, c 11, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 364(R13), Y15                      // kw 2, c 11, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 428(R13), Y14                      // kw 2, c 11, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 492(R13), Y15                      // kw 2, c 11, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2816(R12), Y12
+	VMOVUPS 2848(R12), Y13
+	VBROADCASTSS 176(R13), Y14                      // kw 2, c 12, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 240(R13), Y15                      // kw 2, c 12, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 304(R13), Y14                      // kw 2, c 12, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 368(R13), Y15                      // kw 2, c 12, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 432(R13), Y14                      // kw 2, c 12, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 496(R13), Y15                      // kw 2, c 12, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2880(R12), Y12
+	VMOVUPS 2912(R12), Y13
+	VBROADCASTSS 180(R13), Y14                      // kw 2, c 13, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 244(R13), Y15                      // kw 2, c 13, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 308(R13), Y14                      // kw 2, c 13, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 372(R13), Y15                      // kw 2, c 13, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 436(R13), Y14                      // kw 2, c 13, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 500(R13), Y15                      // kw 2, c 13, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 2944(R12), Y12
+	VMOVUPS 2976(R12), Y13
+	VBROADCASTSS 184(R13), Y14                      // kw 2, c 14, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 248(R13), Y15                      // kw 2, c 14, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 312(R13), Y14                      // kw 2, c 14, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 376(R13), Y15                      // kw 2, c 14, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 440(R13), Y14                      // kw 2, c 14, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 504(R13), Y15                      // kw 2, c 14, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS 3008(R12), Y12
+	VMOVUPS 3040(R12), Y13
+	VBROADCASTSS 188(R13), Y14                      // kw 2, c 15, pixel 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 252(R13), Y15                      // kw 2, c 15, pixel 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 316(R13), Y14                      // kw 2, c 15, pixel 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 380(R13), Y15                      // kw 2, c 15, pixel 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 444(R13), Y14                      // kw 2, c 15, pixel 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 508(R13), Y15                      // kw 2, c 15, pixel 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	VMOVUPS Y4, 128(BX)
+	VMOVUPS Y5, 160(BX)
+	VMOVUPS Y6, 192(BX)
+	VMOVUPS Y7, 224(BX)
+	VMOVUPS Y8, 256(BX)
+	VMOVUPS Y9, 288(BX)
+	VMOVUPS Y10, 320(BX)
+	VMOVUPS Y11, 352(BX)
+	ADDQ $384, R13                                  // next tile
+	ADDQ $384, BX
+	DECQ AX
+	JNZ conv2GradKernelAVX2_tiles
+	ADDQ $896, R11                                  // next kernel row
+	ADDQ $3072, R12
+	DECQ R9
+	JNZ conv2GradKernelAVX2_row
+	ADDQ $12544, R10                                // next input block
+	DECQ R8
+	JNZ conv2GradKernelAVX2_block
 	VZEROUPPER
 	RET

@@ -12,3 +12,6 @@ func conv1Kernel(out, in, w, bias []float32) { conv1KernelGo(out, in, w, bias) }
 
 // conv2Kernel is conv2KernelGo in this build.
 func conv2Kernel(out, in, w, bias []float32) { conv2KernelGo(out, in, w, bias) }
+
+// conv2GradKernel is conv2GradKernelGo in this build.
+func conv2GradKernel(out, in, w, bias []float32) { conv2GradKernelGo(out, in, w, bias) }

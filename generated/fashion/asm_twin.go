@@ -53,3 +53,28 @@ func conv2KernelGo(out, in, w, bias []float32) {
 		}
 	}
 }
+
+// conv2GradKernelGo is the pure-Go twin of conv2GradKernelAVX512 and conv2GradKernelAVX2: with out of at least 192 values, in 6944,
+// w 6912 and bias 16, it computes the input gradient of conv2 (specs/fashion.net:42) from its output gradient, one row. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv2GradKernelGo(out, in, w, bias []float32) {
+	var acc [16]float32
+	for ox := 0; ox < 12; ox++ {
+		copy(acc[:], bias[:16])
+		for cb := 0; cb < 3; cb++ {
+			for kh := 0; kh < 3; kh++ {
+				for kw := 0; kw < 3; kw++ {
+					for c := 0; c < 16; c++ {
+						x := in[cb*3136+kh*224+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*3+kh)*3+kw)*16+c)*16:][:16]
+						for j, v := range wr {
+							acc[j] += x * v
+						}
+					}
+				}
+			}
+		}
+		for j := range acc {
+			out[j/16*2304+ox*16+j%16] = acc[j]
+		}
+	}
+}

@@ -142,21 +142,19 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 // on images lo…hi−1.
 // Per image and group: dW += dY·patchesᵀ (48×144 · 144×144, the patches packed straight from the image)
 // into the worker's partial sums,
-// and dX as the convolution of dY with the flipped weights (16×432 · 432×144, packed from dY).
+// and dX as the convolution of dY, padded by 1x1, with the flipped weights by conv2GradKernel
+// (conv2GradImage: dY copied into 3 blocks of 16 channels of 14x14 pixels, 1 output blocks).
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize   = 4608  // 32x12x12
-		outSize  = 13824 // 96x12x12
-		groups   = 2
-		rows     = 48    // output channels per group: the GEMM's M
-		cols     = 144   // output pixels 12x12: its N
-		depth    = 144   // values per patch, 16x3x3: its K
-		inGroup  = 2304  // input values per group
-		dw       = 832   // the weights' gradient in the partial sums
-		db       = 14656 // the bias's
-		window   = 9     // kernel pixels, 3x3
-		gIn      = 16    // input channels per group: the transposed GEMM's M
-		inPixels = 144   // input pixels 12x12: its N
+		inSize  = 4608  // 32x12x12
+		outSize = 13824 // 96x12x12
+		groups  = 2
+		rows    = 48    // output channels per group: the GEMM's M
+		cols    = 144   // output pixels 12x12: its N
+		depth   = 144   // values per patch, 16x3x3: its K
+		inGroup = 2304  // input values per group
+		dw      = 832   // the weights' gradient in the partial sums
+		db      = 14656 // the bias's
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
@@ -179,35 +177,89 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
 				Acc: true,
 			})
-			// dX = flipped weights · dY's patches
-			m.multiply(worker, runtime.Product{
-				M: gIn, N: inPixels, K: rows * window,
-				A: runtime.Dense(m.conv2Relaid[gr*depth*rows:(gr+1)*depth*rows], rows*window),
-				B: runtime.Patches(g[gr*rows*cols:(gr+1)*rows*cols], &conv2Transposed),
-				C: d[gr*inGroup : (gr+1)*inGroup], LDC: inPixels,
-			})
+		}
+		// dX: the convolution of dY with the flipped weights.
+		m.conv2GradImage(worker, g, d)
+	}
+}
+
+// conv2GradImage computes one image of conv2's input gradient: src (96x12x12) into dst (32x12x12).
+func (m *Model) conv2GradImage(worker int, src, dst []float32) {
+	const (
+		groups, gIn, gOut        = 2, 48, 16 // channels per group
+		inH, inW, pixels         = 12, 12, 144
+		ph, pw                   = 1, 1             // the padding
+		pixel, row, block, plane = 16, 224, 3136, 1 // strides of the copy
+		inCopy, outCopy          = 9408, 2304       // one group's copies
+		items                    = 24               // kernel calls: 2 groups × 1 calls × 12 rows
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
+			}
+		}
+	}
+	if m.wide {
+		runtime.Parallel(items, m.kernels.conv2GradRows)
+	} else {
+		m.conv2GradRows(worker, 0, items)
+	}
+	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob*16 < gOut; ob++ {
+			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
 		}
 	}
 }
 
-// conv2Transposed is the geometry of conv2's input gradient as a convolution of its output gradient:
-// 48 channels of 12x12, the 3x3 kernel with padding 1x1 (kernel − 1 − padding), giving 12x12.
-var conv2Transposed = runtime.Conv{C: 48, H: 12, W: 12, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 12, OutW: 12}
+// conv2GradRows runs conv2GradKernel for calls lo…hi−1 of one image: call u is output row u%12 of blocks
+// (u/12%1)·1… of group u/12. When the model has fewer images than workers, the workers share
+// worker 0's copies.
+func (m *Model) conv2GradRows(worker, lo, hi int) {
+	const (
+		groups, calls, outH, outW = 2, 1, 12, 12
+		sh, row                   = 1, 224 // the stride, and a row of the input copy
+		inCopy, outCopy           = 9408, 2304
+		callBlocks, callWeights   = 2304, 6912 // one call's output blocks and weights
+		biases                    = 13824      // where the biases start in the packed weights
+	)
+	buf := m.scratch[worker]
+	if m.wide {
+		buf = m.scratch[0]
+	}
+	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv2Relaid
+	for u := lo; u < hi; u++ {
+		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
+		at := gr*calls + call // the call's place among the group's
+		conv2GradKernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:])
+	}
+}
 
-// conv2Relay lays out conv2's weights for its input gradient, flipped with their channels swapped:
-// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx].
+// conv2Relay lays out conv2's weights for conv2GradKernel, flipped with their channels swapped,
+// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]
+// [1 blocks of c][16 channels], zero for channels beyond the group's; then zero biases.
 func (m *Model) conv2Relay() {
 	const (
-		groups, gIn, gOut = 2, 16, 48
-		kh, kw            = 3, 3
+		groups, gIn, gOut     = 2, 16, 48
+		kh, kw                = 3, 3
+		lanes, perCall, calls = 16, 1, 1
+		callWeights           = 6912
 	)
-	w, f := m.conv2Weight, m.conv2Relaid
+	w, p := m.conv2Weight, m.conv2Relaid
+	clear(p)
 	for gr := 0; gr < groups; gr++ {
-		for o := 0; o < gOut; o++ {
-			for c := 0; c < gIn; c++ {
+		for c := 0; c < gIn; c++ {
+			at := (gr*calls+c/16/perCall)*callWeights + c/16%perCall*16 + c%16
+			for o := 0; o < gOut; o++ {
 				for ky := 0; ky < kh; ky++ {
 					for kx := 0; kx < kw; kx++ {
-						f[(((gr*gIn+c)*gOut+o)*kh+ky)*kw+kx] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
+						p[at+(((o/lanes*kh+ky)*kw+kx)*lanes+o%lanes)*perCall*16] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
 					}
 				}
 			}

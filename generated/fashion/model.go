@@ -58,7 +58,7 @@ type Model struct {
 	wide           bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x              []float32            // the current input
 	buf            [8][]float32         // the activation buffers of the memory plan
-	scratch        [][]float32          // per worker: the kernels' scratch, 20096 values
+	scratch        [][]float32          // per worker: the kernels' scratch, 23424 values
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 18432 values per image each
 	partials       [][]float32          // per worker: its images' parameter gradients, 14752 values
@@ -89,6 +89,7 @@ type kernels struct {
 	fc3DropoutBackward func(worker, lo, hi int)
 	conv1Rows          func(worker, lo, hi int)
 	conv2Rows          func(worker, lo, hi int)
+	conv2GradRows      func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
 	sgd                func(worker, lo, hi int)
 }
@@ -102,7 +103,7 @@ func New() *Model {
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = make([]float32, 832)
-	m.conv2Relaid = make([]float32, 13824)
+	m.conv2Relaid = make([]float32, 13856)
 	m.conv2Packed = make([]float32, 13920)
 	m.conv1Weight = make([]float32, 800)
 	m.conv1Bias = make([]float32, 32)
@@ -127,7 +128,7 @@ func NewSeeded(seed uint64) *Model {
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 20096)
+		m.scratch[w] = make([]float32, 23424)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
@@ -149,6 +150,7 @@ func NewSeeded(seed uint64) *Model {
 		conv1Rows:          m.conv1Rows,
 		conv2:              m.conv2,
 		conv2Backward:      m.conv2Backward,
+		conv2GradRows:      m.conv2GradRows,
 		conv2Rows:          m.conv2Rows,
 		fc3Dropout:         m.fc3Dropout,
 		fc3DropoutBackward: m.fc3DropoutBackward,

@@ -7,636 +7,627 @@
 // func c1KernelAVX512(out, in, w, bias *float32)
 //
 // c1 + c1.relu (specs/tiny.net:33), one output row: a row of 16 output pixels, 1 blocks of 16 output channels, in tiles of 16 pixels
-// and 1 block(s) at a time. DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
-// output, R13 its input; R8 the input block and R9 the kernel row loops, R10 the block's
-// input, R11 the row's, R12 the weights. Z0…Z15 accumulators, then the weight vectors of
-// one input position and channel, then the input broadcasts.
+// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
+// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
+// tile's output, R13 its input. Z0…Z15 accumulators, then the weight vectors of one input
+// position and channel, then the input broadcasts.
 TEXT ·c1KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	MOVQ SI, R13
+	VMOVUPS (CX), Z0                                // block 0's bias
+	MOVQ DI, BX
+	MOVQ $16, AX
+c1KernelAVX512_bias:
+	VMOVUPS Z0, (BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ c1KernelAVX512_bias
+	MOVQ SI, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+c1KernelAVX512_block:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+c1KernelAVX512_row:
+	MOVQ R11, R13
 	MOVQ DI, BX
 	MOVQ $1, AX                                     // 1 tiles of 16 pixels
 c1KernelAVX512_tiles:
 
 	// a tile of 16 pixels, output blocks 0…0
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVAPS Z0, Z1
-	VMOVAPS Z0, Z2
-	VMOVAPS Z0, Z3
-	VMOVAPS Z0, Z4
-	VMOVAPS Z0, Z5
-	VMOVAPS Z0, Z6
-	VMOVAPS Z0, Z7
-	VMOVAPS Z0, Z8
-	VMOVAPS Z0, Z9
-	VMOVAPS Z0, Z10
-	VMOVAPS Z0, Z11
-	VMOVAPS Z0, Z12
-	VMOVAPS Z0, Z13
-	VMOVAPS Z0, Z14
-	VMOVAPS Z0, Z15
-	MOVQ R13, R10
-	LEAQ (DX), R12
-	MOVQ $1, R8                                     // input blocks
-c1KernelAVX512_full0_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-c1KernelAVX512_full0_row:
+	VMOVUPS (BX), Z0
+	VMOVUPS 64(BX), Z1
+	VMOVUPS 128(BX), Z2
+	VMOVUPS 192(BX), Z3
+	VMOVUPS 256(BX), Z4
+	VMOVUPS 320(BX), Z5
+	VMOVUPS 384(BX), Z6
+	VMOVUPS 448(BX), Z7
+	VMOVUPS 512(BX), Z8
+	VMOVUPS 576(BX), Z9
+	VMOVUPS 640(BX), Z10
+	VMOVUPS 704(BX), Z11
+	VMOVUPS 768(BX), Z12
+	VMOVUPS 832(BX), Z13
+	VMOVUPS 896(BX), Z14
+	VMOVUPS 960(BX), Z15
 	VMOVUPS (R12), Z16
-	VBROADCASTSS (R11), Z17                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R13), Z17                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z16, Z17, Z0
-	VBROADCASTSS 4(R11), Z18                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 4(R13), Z18                        // kw 0, c 0, pixel 1
 	VFMADD231PS Z16, Z18, Z1
-	VBROADCASTSS 8(R11), Z19                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 8(R13), Z19                        // kw 0, c 0, pixel 2
 	VFMADD231PS Z16, Z19, Z2
-	VBROADCASTSS 12(R11), Z20                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 12(R13), Z20                       // kw 0, c 0, pixel 3
 	VFMADD231PS Z16, Z20, Z3
-	VBROADCASTSS 16(R11), Z21                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 16(R13), Z21                       // kw 0, c 0, pixel 4
 	VFMADD231PS Z16, Z21, Z4
-	VBROADCASTSS 20(R11), Z22                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 20(R13), Z22                       // kw 0, c 0, pixel 5
 	VFMADD231PS Z16, Z22, Z5
-	VBROADCASTSS 24(R11), Z23                       // kw 0, c 0, pixel 6
+	VBROADCASTSS 24(R13), Z23                       // kw 0, c 0, pixel 6
 	VFMADD231PS Z16, Z23, Z6
-	VBROADCASTSS 28(R11), Z24                       // kw 0, c 0, pixel 7
+	VBROADCASTSS 28(R13), Z24                       // kw 0, c 0, pixel 7
 	VFMADD231PS Z16, Z24, Z7
-	VBROADCASTSS 32(R11), Z25                       // kw 0, c 0, pixel 8
+	VBROADCASTSS 32(R13), Z25                       // kw 0, c 0, pixel 8
 	VFMADD231PS Z16, Z25, Z8
-	VBROADCASTSS 36(R11), Z26                       // kw 0, c 0, pixel 9
+	VBROADCASTSS 36(R13), Z26                       // kw 0, c 0, pixel 9
 	VFMADD231PS Z16, Z26, Z9
-	VBROADCASTSS 40(R11), Z27                       // kw 0, c 0, pixel 10
+	VBROADCASTSS 40(R13), Z27                       // kw 0, c 0, pixel 10
 	VFMADD231PS Z16, Z27, Z10
-	VBROADCASTSS 44(R11), Z28                       // kw 0, c 0, pixel 11
+	VBROADCASTSS 44(R13), Z28                       // kw 0, c 0, pixel 11
 	VFMADD231PS Z16, Z28, Z11
-	VBROADCASTSS 48(R11), Z29                       // kw 0, c 0, pixel 12
+	VBROADCASTSS 48(R13), Z29                       // kw 0, c 0, pixel 12
 	VFMADD231PS Z16, Z29, Z12
-	VBROADCASTSS 52(R11), Z30                       // kw 0, c 0, pixel 13
+	VBROADCASTSS 52(R13), Z30                       // kw 0, c 0, pixel 13
 	VFMADD231PS Z16, Z30, Z13
-	VBROADCASTSS 56(R11), Z31                       // kw 0, c 0, pixel 14
+	VBROADCASTSS 56(R13), Z31                       // kw 0, c 0, pixel 14
 	VFMADD231PS Z16, Z31, Z14
-	VBROADCASTSS 60(R11), Z17                       // kw 0, c 0, pixel 15
+	VBROADCASTSS 60(R13), Z17                       // kw 0, c 0, pixel 15
 	VFMADD231PS Z16, Z17, Z15
 	VMOVUPS 64(R12), Z16
-	VBROADCASTSS 1296(R11), Z18                     // kw 0, c 1, pixel 0
+	VBROADCASTSS 1296(R13), Z18                     // kw 0, c 1, pixel 0
 	VFMADD231PS Z16, Z18, Z0
-	VBROADCASTSS 1300(R11), Z19                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 1300(R13), Z19                     // kw 0, c 1, pixel 1
 	VFMADD231PS Z16, Z19, Z1
-	VBROADCASTSS 1304(R11), Z20                     // kw 0, c 1, pixel 2
+	VBROADCASTSS 1304(R13), Z20                     // kw 0, c 1, pixel 2
 	VFMADD231PS Z16, Z20, Z2
-	VBROADCASTSS 1308(R11), Z21                     // kw 0, c 1, pixel 3
+	VBROADCASTSS 1308(R13), Z21                     // kw 0, c 1, pixel 3
 	VFMADD231PS Z16, Z21, Z3
-	VBROADCASTSS 1312(R11), Z22                     // kw 0, c 1, pixel 4
+	VBROADCASTSS 1312(R13), Z22                     // kw 0, c 1, pixel 4
 	VFMADD231PS Z16, Z22, Z4
-	VBROADCASTSS 1316(R11), Z23                     // kw 0, c 1, pixel 5
+	VBROADCASTSS 1316(R13), Z23                     // kw 0, c 1, pixel 5
 	VFMADD231PS Z16, Z23, Z5
-	VBROADCASTSS 1320(R11), Z24                     // kw 0, c 1, pixel 6
+	VBROADCASTSS 1320(R13), Z24                     // kw 0, c 1, pixel 6
 	VFMADD231PS Z16, Z24, Z6
-	VBROADCASTSS 1324(R11), Z25                     // kw 0, c 1, pixel 7
+	VBROADCASTSS 1324(R13), Z25                     // kw 0, c 1, pixel 7
 	VFMADD231PS Z16, Z25, Z7
-	VBROADCASTSS 1328(R11), Z26                     // kw 0, c 1, pixel 8
+	VBROADCASTSS 1328(R13), Z26                     // kw 0, c 1, pixel 8
 	VFMADD231PS Z16, Z26, Z8
-	VBROADCASTSS 1332(R11), Z27                     // kw 0, c 1, pixel 9
+	VBROADCASTSS 1332(R13), Z27                     // kw 0, c 1, pixel 9
 	VFMADD231PS Z16, Z27, Z9
-	VBROADCASTSS 1336(R11), Z28                     // kw 0, c 1, pixel 10
+	VBROADCASTSS 1336(R13), Z28                     // kw 0, c 1, pixel 10
 	VFMADD231PS Z16, Z28, Z10
-	VBROADCASTSS 1340(R11), Z29                     // kw 0, c 1, pixel 11
+	VBROADCASTSS 1340(R13), Z29                     // kw 0, c 1, pixel 11
 	VFMADD231PS Z16, Z29, Z11
-	VBROADCASTSS 1344(R11), Z30                     // kw 0, c 1, pixel 12
+	VBROADCASTSS 1344(R13), Z30                     // kw 0, c 1, pixel 12
 	VFMADD231PS Z16, Z30, Z12
-	VBROADCASTSS 1348(R11), Z31                     // kw 0, c 1, pixel 13
+	VBROADCASTSS 1348(R13), Z31                     // kw 0, c 1, pixel 13
 	VFMADD231PS Z16, Z31, Z13
-	VBROADCASTSS 1352(R11), Z17                     // kw 0, c 1, pixel 14
+	VBROADCASTSS 1352(R13), Z17                     // kw 0, c 1, pixel 14
 	VFMADD231PS Z16, Z17, Z14
-	VBROADCASTSS 1356(R11), Z18                     // kw 0, c 1, pixel 15
+	VBROADCASTSS 1356(R13), Z18                     // kw 0, c 1, pixel 15
 	VFMADD231PS Z16, Z18, Z15
 	VMOVUPS 128(R12), Z16
-	VBROADCASTSS 2592(R11), Z19                     // kw 0, c 2, pixel 0
+	VBROADCASTSS 2592(R13), Z19                     // kw 0, c 2, pixel 0
 	VFMADD231PS Z16, Z19, Z0
-	VBROADCASTSS 2596(R11), Z20                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 2596(R13), Z20                     // kw 0, c 2, pixel 1
 	VFMADD231PS Z16, Z20, Z1
-	VBROADCASTSS 2600(R11), Z21                     // kw 0, c 2, pixel 2
+	VBROADCASTSS 2600(R13), Z21                     // kw 0, c 2, pixel 2
 	VFMADD231PS Z16, Z21, Z2
-	VBROADCASTSS 2604(R11), Z22                     // kw 0, c 2, pixel 3
+	VBROADCASTSS 2604(R13), Z22                     // kw 0, c 2, pixel 3
 	VFMADD231PS Z16, Z22, Z3
-	VBROADCASTSS 2608(R11), Z23                     // kw 0, c 2, pixel 4
+	VBROADCASTSS 2608(R13), Z23                     // kw 0, c 2, pixel 4
 	VFMADD231PS Z16, Z23, Z4
-	VBROADCASTSS 2612(R11), Z24                     // kw 0, c 2, pixel 5
+	VBROADCASTSS 2612(R13), Z24                     // kw 0, c 2, pixel 5
 	VFMADD231PS Z16, Z24, Z5
-	VBROADCASTSS 2616(R11), Z25                     // kw 0, c 2, pixel 6
+	VBROADCASTSS 2616(R13), Z25                     // kw 0, c 2, pixel 6
 	VFMADD231PS Z16, Z25, Z6
-	VBROADCASTSS 2620(R11), Z26                     // kw 0, c 2, pixel 7
+	VBROADCASTSS 2620(R13), Z26                     // kw 0, c 2, pixel 7
 	VFMADD231PS Z16, Z26, Z7
-	VBROADCASTSS 2624(R11), Z27                     // kw 0, c 2, pixel 8
+	VBROADCASTSS 2624(R13), Z27                     // kw 0, c 2, pixel 8
 	VFMADD231PS Z16, Z27, Z8
-	VBROADCASTSS 2628(R11), Z28                     // kw 0, c 2, pixel 9
+	VBROADCASTSS 2628(R13), Z28                     // kw 0, c 2, pixel 9
 	VFMADD231PS Z16, Z28, Z9
-	VBROADCASTSS 2632(R11), Z29                     // kw 0, c 2, pixel 10
+	VBROADCASTSS 2632(R13), Z29                     // kw 0, c 2, pixel 10
 	VFMADD231PS Z16, Z29, Z10
-	VBROADCASTSS 2636(R11), Z30                     // kw 0, c 2, pixel 11
+	VBROADCASTSS 2636(R13), Z30                     // kw 0, c 2, pixel 11
 	VFMADD231PS Z16, Z30, Z11
-	VBROADCASTSS 2640(R11), Z31                     // kw 0, c 2, pixel 12
+	VBROADCASTSS 2640(R13), Z31                     // kw 0, c 2, pixel 12
 	VFMADD231PS Z16, Z31, Z12
-	VBROADCASTSS 2644(R11), Z17                     // kw 0, c 2, pixel 13
+	VBROADCASTSS 2644(R13), Z17                     // kw 0, c 2, pixel 13
 	VFMADD231PS Z16, Z17, Z13
-	VBROADCASTSS 2648(R11), Z18                     // kw 0, c 2, pixel 14
+	VBROADCASTSS 2648(R13), Z18                     // kw 0, c 2, pixel 14
 	VFMADD231PS Z16, Z18, Z14
-	VBROADCASTSS 2652(R11), Z19                     // kw 0, c 2, pixel 15
+	VBROADCASTSS 2652(R13), Z19                     // kw 0, c 2, pixel 15
 	VFMADD231PS Z16, Z19, Z15
 	VMOVUPS 192(R12), Z16
-	VBROADCASTSS 4(R11), Z20                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R13), Z20                        // kw 1, c 0, pixel 0
 	VFMADD231PS Z16, Z20, Z0
-	VBROADCASTSS 8(R11), Z21                        // kw 1, c 0, pixel 1
+	VBROADCASTSS 8(R13), Z21                        // kw 1, c 0, pixel 1
 	VFMADD231PS Z16, Z21, Z1
-	VBROADCASTSS 12(R11), Z22                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 12(R13), Z22                       // kw 1, c 0, pixel 2
 	VFMADD231PS Z16, Z22, Z2
-	VBROADCASTSS 16(R11), Z23                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 16(R13), Z23                       // kw 1, c 0, pixel 3
 	VFMADD231PS Z16, Z23, Z3
-	VBROADCASTSS 20(R11), Z24                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 20(R13), Z24                       // kw 1, c 0, pixel 4
 	VFMADD231PS Z16, Z24, Z4
-	VBROADCASTSS 24(R11), Z25                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 24(R13), Z25                       // kw 1, c 0, pixel 5
 	VFMADD231PS Z16, Z25, Z5
-	VBROADCASTSS 28(R11), Z26                       // kw 1, c 0, pixel 6
+	VBROADCASTSS 28(R13), Z26                       // kw 1, c 0, pixel 6
 	VFMADD231PS Z16, Z26, Z6
-	VBROADCASTSS 32(R11), Z27                       // kw 1, c 0, pixel 7
+	VBROADCASTSS 32(R13), Z27                       // kw 1, c 0, pixel 7
 	VFMADD231PS Z16, Z27, Z7
-	VBROADCASTSS 36(R11), Z28                       // kw 1, c 0, pixel 8
+	VBROADCASTSS 36(R13), Z28                       // kw 1, c 0, pixel 8
 	VFMADD231PS Z16, Z28, Z8
-	VBROADCASTSS 40(R11), Z29                       // kw 1, c 0, pixel 9
+	VBROADCASTSS 40(R13), Z29                       // kw 1, c 0, pixel 9
 	VFMADD231PS Z16, Z29, Z9
-	VBROADCASTSS 44(R11), Z30                       // kw 1, c 0, pixel 10
+	VBROADCASTSS 44(R13), Z30                       // kw 1, c 0, pixel 10
 	VFMADD231PS Z16, Z30, Z10
-	VBROADCASTSS 48(R11), Z31                       // kw 1, c 0, pixel 11
+	VBROADCASTSS 48(R13), Z31                       // kw 1, c 0, pixel 11
 	VFMADD231PS Z16, Z31, Z11
-	VBROADCASTSS 52(R11), Z17                       // kw 1, c 0, pixel 12
+	VBROADCASTSS 52(R13), Z17                       // kw 1, c 0, pixel 12
 	VFMADD231PS Z16, Z17, Z12
-	VBROADCASTSS 56(R11), Z18                       // kw 1, c 0, pixel 13
+	VBROADCASTSS 56(R13), Z18                       // kw 1, c 0, pixel 13
 	VFMADD231PS Z16, Z18, Z13
-	VBROADCASTSS 60(R11), Z19                       // kw 1, c 0, pixel 14
+	VBROADCASTSS 60(R13), Z19                       // kw 1, c 0, pixel 14
 	VFMADD231PS Z16, Z19, Z14
-	VBROADCASTSS 64(R11), Z20                       // kw 1, c 0, pixel 15
+	VBROADCASTSS 64(R13), Z20                       // kw 1, c 0, pixel 15
 	VFMADD231PS Z16, Z20, Z15
 	VMOVUPS 256(R12), Z16
-	VBROADCASTSS 1300(R11), Z21                     // kw 1, c 1, pixel 0
+	VBROADCASTSS 1300(R13), Z21                     // kw 1, c 1, pixel 0
 	VFMADD231PS Z16, Z21, Z0
-	VBROADCASTSS 1304(R11), Z22                     // kw 1, c 1, pixel 1
+	VBROADCASTSS 1304(R13), Z22                     // kw 1, c 1, pixel 1
 	VFMADD231PS Z16, Z22, Z1
-	VBROADCASTSS 1308(R11), Z23                     // kw 1, c 1, pixel 2
+	VBROADCASTSS 1308(R13), Z23                     // kw 1, c 1, pixel 2
 	VFMADD231PS Z16, Z23, Z2
-	VBROADCASTSS 1312(R11), Z24                     // kw 1, c 1, pixel 3
+	VBROADCASTSS 1312(R13), Z24                     // kw 1, c 1, pixel 3
 	VFMADD231PS Z16, Z24, Z3
-	VBROADCASTSS 1316(R11), Z25                     // kw 1, c 1, pixel 4
+	VBROADCASTSS 1316(R13), Z25                     // kw 1, c 1, pixel 4
 	VFMADD231PS Z16, Z25, Z4
-	VBROADCASTSS 1320(R11), Z26                     // kw 1, c 1, pixel 5
+	VBROADCASTSS 1320(R13), Z26                     // kw 1, c 1, pixel 5
 	VFMADD231PS Z16, Z26, Z5
-	VBROADCASTSS 1324(R11), Z27                     // kw 1, c 1, pixel 6
+	VBROADCASTSS 1324(R13), Z27                     // kw 1, c 1, pixel 6
 	VFMADD231PS Z16, Z27, Z6
-	VBROADCASTSS 1328(R11), Z28                     // kw 1, c 1, pixel 7
+	VBROADCASTSS 1328(R13), Z28                     // kw 1, c 1, pixel 7
 	VFMADD231PS Z16, Z28, Z7
-	VBROADCASTSS 1332(R11), Z29                     // kw 1, c 1, pixel 8
+	VBROADCASTSS 1332(R13), Z29                     // kw 1, c 1, pixel 8
 	VFMADD231PS Z16, Z29, Z8
-	VBROADCASTSS 1336(R11), Z30                     // kw 1, c 1, pixel 9
+	VBROADCASTSS 1336(R13), Z30                     // kw 1, c 1, pixel 9
 	VFMADD231PS Z16, Z30, Z9
-	VBROADCASTSS 1340(R11), Z31                     // kw 1, c 1, pixel 10
+	VBROADCASTSS 1340(R13), Z31                     // kw 1, c 1, pixel 10
 	VFMADD231PS Z16, Z31, Z10
-	VBROADCASTSS 1344(R11), Z17                     // kw 1, c 1, pixel 11
+	VBROADCASTSS 1344(R13), Z17                     // kw 1, c 1, pixel 11
 	VFMADD231PS Z16, Z17, Z11
-	VBROADCASTSS 1348(R11), Z18                     // kw 1, c 1, pixel 12
+	VBROADCASTSS 1348(R13), Z18                     // kw 1, c 1, pixel 12
 	VFMADD231PS Z16, Z18, Z12
-	VBROADCASTSS 1352(R11), Z19                     // kw 1, c 1, pixel 13
+	VBROADCASTSS 1352(R13), Z19                     // kw 1, c 1, pixel 13
 	VFMADD231PS Z16, Z19, Z13
-	VBROADCASTSS 1356(R11), Z20                     // kw 1, c 1, pixel 14
+	VBROADCASTSS 1356(R13), Z20                     // kw 1, c 1, pixel 14
 	VFMADD231PS Z16, Z20, Z14
-	VBROADCASTSS 1360(R11), Z21                     // kw 1, c 1, pixel 15
+	VBROADCASTSS 1360(R13), Z21                     // kw 1, c 1, pixel 15
 	VFMADD231PS Z16, Z21, Z15
 	VMOVUPS 320(R12), Z16
-	VBROADCASTSS 2596(R11), Z22                     // kw 1, c 2, pixel 0
+	VBROADCASTSS 2596(R13), Z22                     // kw 1, c 2, pixel 0
 	VFMADD231PS Z16, Z22, Z0
-	VBROADCASTSS 2600(R11), Z23                     // kw 1, c 2, pixel 1
+	VBROADCASTSS 2600(R13), Z23                     // kw 1, c 2, pixel 1
 	VFMADD231PS Z16, Z23, Z1
-	VBROADCASTSS 2604(R11), Z24                     // kw 1, c 2, pixel 2
+	VBROADCASTSS 2604(R13), Z24                     // kw 1, c 2, pixel 2
 	VFMADD231PS Z16, Z24, Z2
-	VBROADCASTSS 2608(R11), Z25                     // kw 1, c 2, pixel 3
+	VBROADCASTSS 2608(R13), Z25                     // kw 1, c 2, pixel 3
 	VFMADD231PS Z16, Z25, Z3
-	VBROADCASTSS 2612(R11), Z26                     // kw 1, c 2, pixel 4
+	VBROADCASTSS 2612(R13), Z26                     // kw 1, c 2, pixel 4
 	VFMADD231PS Z16, Z26, Z4
-	VBROADCASTSS 2616(R11), Z27                     // kw 1, c 2, pixel 5
+	VBROADCASTSS 2616(R13), Z27                     // kw 1, c 2, pixel 5
 	VFMADD231PS Z16, Z27, Z5
-	VBROADCASTSS 2620(R11), Z28                     // kw 1, c 2, pixel 6
+	VBROADCASTSS 2620(R13), Z28                     // kw 1, c 2, pixel 6
 	VFMADD231PS Z16, Z28, Z6
-	VBROADCASTSS 2624(R11), Z29                     // kw 1, c 2, pixel 7
+	VBROADCASTSS 2624(R13), Z29                     // kw 1, c 2, pixel 7
 	VFMADD231PS Z16, Z29, Z7
-	VBROADCASTSS 2628(R11), Z30                     // kw 1, c 2, pixel 8
+	VBROADCASTSS 2628(R13), Z30                     // kw 1, c 2, pixel 8
 	VFMADD231PS Z16, Z30, Z8
-	VBROADCASTSS 2632(R11), Z31                     // kw 1, c 2, pixel 9
+	VBROADCASTSS 2632(R13), Z31                     // kw 1, c 2, pixel 9
 	VFMADD231PS Z16, Z31, Z9
-	VBROADCASTSS 2636(R11), Z17                     // kw 1, c 2, pixel 10
+	VBROADCASTSS 2636(R13), Z17                     // kw 1, c 2, pixel 10
 	VFMADD231PS Z16, Z17, Z10
-	VBROADCASTSS 2640(R11), Z18                     // kw 1, c 2, pixel 11
+	VBROADCASTSS 2640(R13), Z18                     // kw 1, c 2, pixel 11
 	VFMADD231PS Z16, Z18, Z11
-	VBROADCASTSS 2644(R11), Z19                     // kw 1, c 2, pixel 12
+	VBROADCASTSS 2644(R13), Z19                     // kw 1, c 2, pixel 12
 	VFMADD231PS Z16, Z19, Z12
-	VBROADCASTSS 2648(R11), Z20                     // kw 1, c 2, pixel 13
+	VBROADCASTSS 2648(R13), Z20                     // kw 1, c 2, pixel 13
 	VFMADD231PS Z16, Z20, Z13
-	VBROADCASTSS 2652(R11), Z21                     // kw 1, c 2, pixel 14
+	VBROADCASTSS 2652(R13), Z21                     // kw 1, c 2, pixel 14
 	VFMADD231PS Z16, Z21, Z14
-	VBROADCASTSS 2656(R11), Z22                     // kw 1, c 2, pixel 15
+	VBROADCASTSS 2656(R13), Z22                     // kw 1, c 2, pixel 15
 	VFMADD231PS Z16, Z22, Z15
 	VMOVUPS 384(R12), Z16
-	VBROADCASTSS 8(R11), Z23                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R13), Z23                        // kw 2, c 0, pixel 0
 	VFMADD231PS Z16, Z23, Z0
-	VBROADCASTSS 12(R11), Z24                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 12(R13), Z24                       // kw 2, c 0, pixel 1
 	VFMADD231PS Z16, Z24, Z1
-	VBROADCASTSS 16(R11), Z25                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 16(R13), Z25                       // kw 2, c 0, pixel 2
 	VFMADD231PS Z16, Z25, Z2
-	VBROADCASTSS 20(R11), Z26                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 20(R13), Z26                       // kw 2, c 0, pixel 3
 	VFMADD231PS Z16, Z26, Z3
-	VBROADCASTSS 24(R11), Z27                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 24(R13), Z27                       // kw 2, c 0, pixel 4
 	VFMADD231PS Z16, Z27, Z4
-	VBROADCASTSS 28(R11), Z28                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 28(R13), Z28                       // kw 2, c 0, pixel 5
 	VFMADD231PS Z16, Z28, Z5
-	VBROADCASTSS 32(R11), Z29                       // kw 2, c 0, pixel 6
+	VBROADCASTSS 32(R13), Z29                       // kw 2, c 0, pixel 6
 	VFMADD231PS Z16, Z29, Z6
-	VBROADCASTSS 36(R11), Z30                       // kw 2, c 0, pixel 7
+	VBROADCASTSS 36(R13), Z30                       // kw 2, c 0, pixel 7
 	VFMADD231PS Z16, Z30, Z7
-	VBROADCASTSS 40(R11), Z31                       // kw 2, c 0, pixel 8
+	VBROADCASTSS 40(R13), Z31                       // kw 2, c 0, pixel 8
 	VFMADD231PS Z16, Z31, Z8
-	VBROADCASTSS 44(R11), Z17                       // kw 2, c 0, pixel 9
+	VBROADCASTSS 44(R13), Z17                       // kw 2, c 0, pixel 9
 	VFMADD231PS Z16, Z17, Z9
-	VBROADCASTSS 48(R11), Z18                       // kw 2, c 0, pixel 10
+	VBROADCASTSS 48(R13), Z18                       // kw 2, c 0, pixel 10
 	VFMADD231PS Z16, Z18, Z10
-	VBROADCASTSS 52(R11), Z19                       // kw 2, c 0, pixel 11
+	VBROADCASTSS 52(R13), Z19                       // kw 2, c 0, pixel 11
 	VFMADD231PS Z16, Z19, Z11
-	VBROADCASTSS 56(R11), Z20                       // kw 2, c 0, pixel 12
+	VBROADCASTSS 56(R13), Z20                       // kw 2, c 0, pixel 12
 	VFMADD231PS Z16, Z20, Z12
-	VBROADCASTSS 60(R11), Z21                       // kw 2, c 0, pixel 13
+	VBROADCASTSS 60(R13), Z21                       // kw 2, c 0, pixel 13
 	VFMADD231PS Z16, Z21, Z13
-	VBROADCASTSS 64(R11), Z22                       // kw 2, c 0, pixel 14
+	VBROADCASTSS 64(R13), Z22                       // kw 2, c 0, pixel 14
 	VFMADD231PS Z16, Z22, Z14
-	VBROADCASTSS 68(R11), Z23                       // kw 2, c 0, pixel 15
+	VBROADCASTSS 68(R13), Z23                       // kw 2, c 0, pixel 15
 	VFMADD231PS Z16, Z23, Z15
 	VMOVUPS 448(R12), Z16
-	VBROADCASTSS 1304(R11), Z24                     // kw 2, c 1, pixel 0
+	VBROADCASTSS 1304(R13), Z24                     // kw 2, c 1, pixel 0
 	VFMADD231PS Z16, Z24, Z0
-	VBROADCASTSS 1308(R11), Z25                     // kw 2, c 1, pixel 1
+	VBROADCASTSS 1308(R13), Z25                     // kw 2, c 1, pixel 1
 	VFMADD231PS Z16, Z25, Z1
-	VBROADCASTSS 1312(R11), Z26                     // kw 2, c 1, pixel 2
+	VBROADCASTSS 1312(R13), Z26                     // kw 2, c 1, pixel 2
 	VFMADD231PS Z16, Z26, Z2
-	VBROADCASTSS 1316(R11), Z27                     // kw 2, c 1, pixel 3
+	VBROADCASTSS 1316(R13), Z27                     // kw 2, c 1, pixel 3
 	VFMADD231PS Z16, Z27, Z3
-	VBROADCASTSS 1320(R11), Z28                     // kw 2, c 1, pixel 4
+	VBROADCASTSS 1320(R13), Z28                     // kw 2, c 1, pixel 4
 	VFMADD231PS Z16, Z28, Z4
-	VBROADCASTSS 1324(R11), Z29                     // kw 2, c 1, pixel 5
+	VBROADCASTSS 1324(R13), Z29                     // kw 2, c 1, pixel 5
 	VFMADD231PS Z16, Z29, Z5
-	VBROADCASTSS 1328(R11), Z30                     // kw 2, c 1, pixel 6
+	VBROADCASTSS 1328(R13), Z30                     // kw 2, c 1, pixel 6
 	VFMADD231PS Z16, Z30, Z6
-	VBROADCASTSS 1332(R11), Z31                     // kw 2, c 1, pixel 7
+	VBROADCASTSS 1332(R13), Z31                     // kw 2, c 1, pixel 7
 	VFMADD231PS Z16, Z31, Z7
-	VBROADCASTSS 1336(R11), Z17                     // kw 2, c 1, pixel 8
+	VBROADCASTSS 1336(R13), Z17                     // kw 2, c 1, pixel 8
 	VFMADD231PS Z16, Z17, Z8
-	VBROADCASTSS 1340(R11), Z18                     // kw 2, c 1, pixel 9
+	VBROADCASTSS 1340(R13), Z18                     // kw 2, c 1, pixel 9
 	VFMADD231PS Z16, Z18, Z9
-	VBROADCASTSS 1344(R11), Z19                     // kw 2, c 1, pixel 10
+	VBROADCASTSS 1344(R13), Z19                     // kw 2, c 1, pixel 10
 	VFMADD231PS Z16, Z19, Z10
-	VBROADCASTSS 1348(R11), Z20                     // kw 2, c 1, pixel 11
+	VBROADCASTSS 1348(R13), Z20                     // kw 2, c 1, pixel 11
 	VFMADD231PS Z16, Z20, Z11
-	VBROADCASTSS 1352(R11), Z21                     // kw 2, c 1, pixel 12
+	VBROADCASTSS 1352(R13), Z21                     // kw 2, c 1, pixel 12
 	VFMADD231PS Z16, Z21, Z12
-	VBROADCASTSS 1356(R11), Z22                     // kw 2, c 1, pixel 13
+	VBROADCASTSS 1356(R13), Z22                     // kw 2, c 1, pixel 13
 	VFMADD231PS Z16, Z22, Z13
-	VBROADCASTSS 1360(R11), Z23                     // kw 2, c 1, pixel 14
+	VBROADCASTSS 1360(R13), Z23                     // kw 2, c 1, pixel 14
 	VFMADD231PS Z16, Z23, Z14
-	VBROADCASTSS 1364(R11), Z24                     // kw 2, c 1, pixel 15
+	VBROADCASTSS 1364(R13), Z24                     // kw 2, c 1, pixel 15
 	VFMADD231PS Z16, Z24, Z15
 	VMOVUPS 512(R12), Z16
-	VBROADCASTSS 2600(R11), Z25                     // kw 2, c 2, pixel 0
+	VBROADCASTSS 2600(R13), Z25                     // kw 2, c 2, pixel 0
 	VFMADD231PS Z16, Z25, Z0
-	VBROADCASTSS 2604(R11), Z26                     // kw 2, c 2, pixel 1
+	VBROADCASTSS 2604(R13), Z26                     // kw 2, c 2, pixel 1
 	VFMADD231PS Z16, Z26, Z1
-	VBROADCASTSS 2608(R11), Z27                     // kw 2, c 2, pixel 2
+	VBROADCASTSS 2608(R13), Z27                     // kw 2, c 2, pixel 2
 	VFMADD231PS Z16, Z27, Z2
-	VBROADCASTSS 2612(R11), Z28                     // kw 2, c 2, pixel 3
+	VBROADCASTSS 2612(R13), Z28                     // kw 2, c 2, pixel 3
 	VFMADD231PS Z16, Z28, Z3
-	VBROADCASTSS 2616(R11), Z29                     // kw 2, c 2, pixel 4
+	VBROADCASTSS 2616(R13), Z29                     // kw 2, c 2, pixel 4
 	VFMADD231PS Z16, Z29, Z4
-	VBROADCASTSS 2620(R11), Z30                     // kw 2, c 2, pixel 5
+	VBROADCASTSS 2620(R13), Z30                     // kw 2, c 2, pixel 5
 	VFMADD231PS Z16, Z30, Z5
-	VBROADCASTSS 2624(R11), Z31                     // kw 2, c 2, pixel 6
+	VBROADCASTSS 2624(R13), Z31                     // kw 2, c 2, pixel 6
 	VFMADD231PS Z16, Z31, Z6
-	VBROADCASTSS 2628(R11), Z17                     // kw 2, c 2, pixel 7
+	VBROADCASTSS 2628(R13), Z17                     // kw 2, c 2, pixel 7
 	VFMADD231PS Z16, Z17, Z7
-	VBROADCASTSS 2632(R11), Z18                     // kw 2, c 2, pixel 8
+	VBROADCASTSS 2632(R13), Z18                     // kw 2, c 2, pixel 8
 	VFMADD231PS Z16, Z18, Z8
-	VBROADCASTSS 2636(R11), Z19                     // kw 2, c 2, pixel 9
+	VBROADCASTSS 2636(R13), Z19                     // kw 2, c 2, pixel 9
 	VFMADD231PS Z16, Z19, Z9
-	VBROADCASTSS 2640(R11), Z20                     // kw 2, c 2, pixel 10
+	VBROADCASTSS 2640(R13), Z20                     // kw 2, c 2, pixel 10
 	VFMADD231PS Z16, Z20, Z10
-	VBROADCASTSS 2644(R11), Z21                     // kw 2, c 2, pixel 11
+	VBROADCASTSS 2644(R13), Z21                     // kw 2, c 2, pixel 11
 	VFMADD231PS Z16, Z21, Z11
-	VBROADCASTSS 2648(R11), Z22                     // kw 2, c 2, pixel 12
+	VBROADCASTSS 2648(R13), Z22                     // kw 2, c 2, pixel 12
 	VFMADD231PS Z16, Z22, Z12
-	VBROADCASTSS 2652(R11), Z23                     // kw 2, c 2, pixel 13
+	VBROADCASTSS 2652(R13), Z23                     // kw 2, c 2, pixel 13
 	VFMADD231PS Z16, Z23, Z13
-	VBROADCASTSS 2656(R11), Z24                     // kw 2, c 2, pixel 14
+	VBROADCASTSS 2656(R13), Z24                     // kw 2, c 2, pixel 14
 	VFMADD231PS Z16, Z24, Z14
-	VBROADCASTSS 2660(R11), Z25                     // kw 2, c 2, pixel 15
+	VBROADCASTSS 2660(R13), Z25                     // kw 2, c 2, pixel 15
 	VFMADD231PS Z16, Z25, Z15
-	ADDQ $72, R11                                   // next kernel row
-	ADDQ $576, R12
-	DECQ R9
-	JNZ c1KernelAVX512_full0_row
-	ADDQ $3888, R10                                 // next input block
-	DECQ R8
-	JNZ c1KernelAVX512_full0_block
-	VPXORD Z17, Z17, Z17                            // zero, for the ReLU
-	VMAXPS Z0, Z17, Z0
 	VMOVUPS Z0, (BX)
-	VMAXPS Z1, Z17, Z1
 	VMOVUPS Z1, 64(BX)
-	VMAXPS Z2, Z17, Z2
 	VMOVUPS Z2, 128(BX)
-	VMAXPS Z3, Z17, Z3
 	VMOVUPS Z3, 192(BX)
-	VMAXPS Z4, Z17, Z4
 	VMOVUPS Z4, 256(BX)
-	VMAXPS Z5, Z17, Z5
 	VMOVUPS Z5, 320(BX)
-	VMAXPS Z6, Z17, Z6
 	VMOVUPS Z6, 384(BX)
-	VMAXPS Z7, Z17, Z7
 	VMOVUPS Z7, 448(BX)
-	VMAXPS Z8, Z17, Z8
 	VMOVUPS Z8, 512(BX)
-	VMAXPS Z9, Z17, Z9
 	VMOVUPS Z9, 576(BX)
-	VMAXPS Z10, Z17, Z10
 	VMOVUPS Z10, 640(BX)
-	VMAXPS Z11, Z17, Z11
 	VMOVUPS Z11, 704(BX)
-	VMAXPS Z12, Z17, Z12
 	VMOVUPS Z12, 768(BX)
-	VMAXPS Z13, Z17, Z13
 	VMOVUPS Z13, 832(BX)
-	VMAXPS Z14, Z17, Z14
 	VMOVUPS Z14, 896(BX)
-	VMAXPS Z15, Z17, Z15
 	VMOVUPS Z15, 960(BX)
 	ADDQ $64, R13                                   // next tile
 	ADDQ $1024, BX
 	DECQ AX
 	JNZ c1KernelAVX512_tiles
+	ADDQ $72, R11                                   // next kernel row
+	ADDQ $576, R12
+	DECQ R9
+	JNZ c1KernelAVX512_row
+	ADDQ $3888, R10                                 // next input block
+	DECQ R8
+	JNZ c1KernelAVX512_block
+	VPXORD Z0, Z0, Z0                               // zero, for the ReLU
+	MOVQ DI, BX
+	MOVQ $16, AX
+c1KernelAVX512_relu:
+	VMOVUPS (BX), Z1
+	VMAXPS Z1, Z0, Z1
+	VMOVUPS Z1, (BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ c1KernelAVX512_relu
 	VZEROUPPER
 	RET
 
 // func c1KernelAVX2(out, in, w, bias *float32)
 //
 // c1 + c1.relu (specs/tiny.net:33), one output row: a row of 16 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time. DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
-// output, R13 its input; R8 the input block and R9 the kernel row loops, R10 the block's
-// input, R11 the row's, R12 the weights. Y0…Y11 accumulators, then the weight vectors of
-// one input position and channel, then the input broadcasts.
+// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
+// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
+// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
+// position and channel, then the input broadcasts.
 TEXT ·c1KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	MOVQ SI, R13
+	VMOVUPS (CX), Y0                                // block 0's bias
+	VMOVUPS 32(CX), Y1                              // block 0's bias
+	MOVQ DI, BX
+	MOVQ $16, AX
+c1KernelAVX2_bias:
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ c1KernelAVX2_bias
+	MOVQ SI, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+c1KernelAVX2_block:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+c1KernelAVX2_row:
+	MOVQ R11, R13
 	MOVQ DI, BX
 	MOVQ $2, AX                                     // 2 tiles of 6 pixels
 c1KernelAVX2_tiles:
 
 	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVAPS Y0, Y2
-	VMOVAPS Y1, Y3
-	VMOVAPS Y0, Y4
-	VMOVAPS Y1, Y5
-	VMOVAPS Y0, Y6
-	VMOVAPS Y1, Y7
-	VMOVAPS Y0, Y8
-	VMOVAPS Y1, Y9
-	VMOVAPS Y0, Y10
-	VMOVAPS Y1, Y11
-	MOVQ R13, R10
-	LEAQ (DX), R12
-	MOVQ $1, R8                                     // input blocks
-c1KernelAVX2_full0_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-c1KernelAVX2_full0_row:
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+	VMOVUPS 64(BX), Y2
+	VMOVUPS 96(BX), Y3
+	VMOVUPS 128(BX), Y4
+	VMOVUPS 160(BX), Y5
+	VMOVUPS 192(BX), Y6
+	VMOVUPS 224(BX), Y7
+	VMOVUPS 256(BX), Y8
+	VMOVUPS 288(BX), Y9
+	VMOVUPS 320(BX), Y10
+	VMOVUPS 352(BX), Y11
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R11), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 4(R11), Y15                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 4(R13), Y15                        // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 8(R11), Y14                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 8(R13), Y14                        // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 12(R11), Y15                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 12(R13), Y15                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 16(R11), Y14                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 16(R13), Y14                       // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 20(R11), Y15                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 20(R13), Y15                       // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS 1296(R11), Y14                     // kw 0, c 1, pixel 0
+	VBROADCASTSS 1296(R13), Y14                     // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 1300(R11), Y15                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 1300(R13), Y15                     // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 1304(R11), Y14                     // kw 0, c 1, pixel 2
+	VBROADCASTSS 1304(R13), Y14                     // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 1308(R11), Y15                     // kw 0, c 1, pixel 3
+	VBROADCASTSS 1308(R13), Y15                     // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 1312(R11), Y14                     // kw 0, c 1, pixel 4
+	VBROADCASTSS 1312(R13), Y14                     // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1316(R11), Y15                     // kw 0, c 1, pixel 5
+	VBROADCASTSS 1316(R13), Y15                     // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS 2592(R11), Y14                     // kw 0, c 2, pixel 0
+	VBROADCASTSS 2592(R13), Y14                     // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 2596(R11), Y15                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 2596(R13), Y15                     // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 2600(R11), Y14                     // kw 0, c 2, pixel 2
+	VBROADCASTSS 2600(R13), Y14                     // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 2604(R11), Y15                     // kw 0, c 2, pixel 3
+	VBROADCASTSS 2604(R13), Y15                     // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 2608(R11), Y14                     // kw 0, c 2, pixel 4
+	VBROADCASTSS 2608(R13), Y14                     // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 2612(R11), Y15                     // kw 0, c 2, pixel 5
+	VBROADCASTSS 2612(R13), Y15                     // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 4(R11), Y14                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R13), Y14                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8(R11), Y15                        // kw 1, c 0, pixel 1
+	VBROADCASTSS 8(R13), Y15                        // kw 1, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 12(R11), Y14                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 12(R13), Y14                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 16(R11), Y15                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 16(R13), Y15                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 20(R11), Y14                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 20(R13), Y14                       // kw 1, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 24(R11), Y15                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 24(R13), Y15                       // kw 1, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 1300(R11), Y14                     // kw 1, c 1, pixel 0
+	VBROADCASTSS 1300(R13), Y14                     // kw 1, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 1304(R11), Y15                     // kw 1, c 1, pixel 1
+	VBROADCASTSS 1304(R13), Y15                     // kw 1, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 1308(R11), Y14                     // kw 1, c 1, pixel 2
+	VBROADCASTSS 1308(R13), Y14                     // kw 1, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 1312(R11), Y15                     // kw 1, c 1, pixel 3
+	VBROADCASTSS 1312(R13), Y15                     // kw 1, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 1316(R11), Y14                     // kw 1, c 1, pixel 4
+	VBROADCASTSS 1316(R13), Y14                     // kw 1, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1320(R11), Y15                     // kw 1, c 1, pixel 5
+	VBROADCASTSS 1320(R13), Y15                     // kw 1, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 2596(R11), Y14                     // kw 1, c 2, pixel 0
+	VBROADCASTSS 2596(R13), Y14                     // kw 1, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 2600(R11), Y15                     // kw 1, c 2, pixel 1
+	VBROADCASTSS 2600(R13), Y15                     // kw 1, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 2604(R11), Y14                     // kw 1, c 2, pixel 2
+	VBROADCASTSS 2604(R13), Y14                     // kw 1, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 2608(R11), Y15                     // kw 1, c 2, pixel 3
+	VBROADCASTSS 2608(R13), Y15                     // kw 1, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 2612(R11), Y14                     // kw 1, c 2, pixel 4
+	VBROADCASTSS 2612(R13), Y14                     // kw 1, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 2616(R11), Y15                     // kw 1, c 2, pixel 5
+	VBROADCASTSS 2616(R13), Y15                     // kw 1, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 8(R11), Y14                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R13), Y14                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 12(R11), Y15                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 12(R13), Y15                       // kw 2, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16(R11), Y14                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 16(R13), Y14                       // kw 2, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 20(R11), Y15                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 20(R13), Y15                       // kw 2, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 24(R11), Y14                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 24(R13), Y14                       // kw 2, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 28(R11), Y15                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 28(R13), Y15                       // kw 2, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 1304(R11), Y14                     // kw 2, c 1, pixel 0
+	VBROADCASTSS 1304(R13), Y14                     // kw 2, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 1308(R11), Y15                     // kw 2, c 1, pixel 1
+	VBROADCASTSS 1308(R13), Y15                     // kw 2, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 1312(R11), Y14                     // kw 2, c 1, pixel 2
+	VBROADCASTSS 1312(R13), Y14                     // kw 2, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 1316(R11), Y15                     // kw 2, c 1, pixel 3
+	VBROADCASTSS 1316(R13), Y15                     // kw 2, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 1320(R11), Y14                     // kw 2, c 1, pixel 4
+	VBROADCASTSS 1320(R13), Y14                     // kw 2, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1324(R11), Y15                     // kw 2, c 1, pixel 5
+	VBROADCASTSS 1324(R13), Y15                     // kw 2, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 2600(R11), Y14                     // kw 2, c 2, pixel 0
+	VBROADCASTSS 2600(R13), Y14                     // kw 2, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 2604(R11), Y15                     // kw 2, c 2, pixel 1
+	VBROADCASTSS 2604(R13), Y15                     // kw 2, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 2608(R11), Y14                     // kw 2, c 2, pixel 2
+	VBROADCASTSS 2608(R13), Y14                     // kw 2, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 2612(R11), Y15                     // kw 2, c 2, pixel 3
+	VBROADCASTSS 2612(R13), Y15                     // kw 2, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 2616(R11), Y14                     // kw 2, c 2, pixel 4
+	VBROADCASTSS 2616(R13), Y14                     // kw 2, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 2620(R11), Y15                     // kw 2, c 2, pixel 5
+	VBROADCASTSS 2620(R13), Y15                     // kw 2, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $72, R11                                   // next kernel row
-	ADDQ $576, R12
-	DECQ R9
-	JNZ c1KernelAVX2_full0_row
-	ADDQ $3888, R10                                 // next input block
-	DECQ R8
-	JNZ c1KernelAVX2_full0_block
-	VXORPS Y14, Y14, Y14                            // zero, for the ReLU
-	VMAXPS Y0, Y14, Y0
 	VMOVUPS Y0, (BX)
-	VMAXPS Y1, Y14, Y1
 	VMOVUPS Y1, 32(BX)
-	VMAXPS Y2, Y14, Y2
 	VMOVUPS Y2, 64(BX)
-	VMAXPS Y3, Y14, Y3
 	VMOVUPS Y3, 96(BX)
-	VMAXPS Y4, Y14, Y4
 	VMOVUPS Y4, 128(BX)
-	VMAXPS Y5, Y14, Y5
 	VMOVUPS Y5, 160(BX)
-	VMAXPS Y6, Y14, Y6
 	VMOVUPS Y6, 192(BX)
-	VMAXPS Y7, Y14, Y7
 	VMOVUPS Y7, 224(BX)
-	VMAXPS Y8, Y14, Y8
 	VMOVUPS Y8, 256(BX)
-	VMAXPS Y9, Y14, Y9
 	VMOVUPS Y9, 288(BX)
-	VMAXPS Y10, Y14, Y10
 	VMOVUPS Y10, 320(BX)
-	VMAXPS Y11, Y14, Y11
 	VMOVUPS Y11, 352(BX)
 	ADDQ $24, R13                                   // next tile
 	ADDQ $384, BX
@@ -644,464 +635,488 @@ c1KernelAVX2_full0_row:
 	JNZ c1KernelAVX2_tiles
 
 	// a tile of 4 pixels, output blocks 0…0
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVAPS Y0, Y2
-	VMOVAPS Y1, Y3
-	VMOVAPS Y0, Y4
-	VMOVAPS Y1, Y5
-	VMOVAPS Y0, Y6
-	VMOVAPS Y1, Y7
-	MOVQ R13, R10
-	LEAQ (DX), R12
-	MOVQ $1, R8                                     // input blocks
-c1KernelAVX2_rest0_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-c1KernelAVX2_rest0_row:
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+	VMOVUPS 64(BX), Y2
+	VMOVUPS 96(BX), Y3
+	VMOVUPS 128(BX), Y4
+	VMOVUPS 160(BX), Y5
+	VMOVUPS 192(BX), Y6
+	VMOVUPS 224(BX), Y7
 	VMOVUPS (R12), Y8
 	VMOVUPS 32(R12), Y9
-	VBROADCASTSS (R11), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 4(R11), Y11                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 4(R13), Y11                        // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 8(R11), Y12                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 8(R13), Y12                        // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 12(R11), Y13                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 12(R13), Y13                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 64(R12), Y8
 	VMOVUPS 96(R12), Y9
-	VBROADCASTSS 1296(R11), Y14                     // kw 0, c 1, pixel 0
+	VBROADCASTSS 1296(R13), Y14                     // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 1300(R11), Y15                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 1300(R13), Y15                     // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 1304(R11), Y10                     // kw 0, c 1, pixel 2
+	VBROADCASTSS 1304(R13), Y10                     // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 1308(R11), Y11                     // kw 0, c 1, pixel 3
+	VBROADCASTSS 1308(R13), Y11                     // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 128(R12), Y8
 	VMOVUPS 160(R12), Y9
-	VBROADCASTSS 2592(R11), Y12                     // kw 0, c 2, pixel 0
+	VBROADCASTSS 2592(R13), Y12                     // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 2596(R11), Y13                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 2596(R13), Y13                     // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 2600(R11), Y14                     // kw 0, c 2, pixel 2
+	VBROADCASTSS 2600(R13), Y14                     // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 2604(R11), Y15                     // kw 0, c 2, pixel 3
+	VBROADCASTSS 2604(R13), Y15                     // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 192(R12), Y8
 	VMOVUPS 224(R12), Y9
-	VBROADCASTSS 4(R11), Y10                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R13), Y10                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8(R11), Y11                        // kw 1, c 0, pixel 1
+	VBROADCASTSS 8(R13), Y11                        // kw 1, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 12(R11), Y12                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 12(R13), Y12                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 16(R11), Y13                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 16(R13), Y13                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 256(R12), Y8
 	VMOVUPS 288(R12), Y9
-	VBROADCASTSS 1300(R11), Y14                     // kw 1, c 1, pixel 0
+	VBROADCASTSS 1300(R13), Y14                     // kw 1, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 1304(R11), Y15                     // kw 1, c 1, pixel 1
+	VBROADCASTSS 1304(R13), Y15                     // kw 1, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 1308(R11), Y10                     // kw 1, c 1, pixel 2
+	VBROADCASTSS 1308(R13), Y10                     // kw 1, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 1312(R11), Y11                     // kw 1, c 1, pixel 3
+	VBROADCASTSS 1312(R13), Y11                     // kw 1, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 320(R12), Y8
 	VMOVUPS 352(R12), Y9
-	VBROADCASTSS 2596(R11), Y12                     // kw 1, c 2, pixel 0
+	VBROADCASTSS 2596(R13), Y12                     // kw 1, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 2600(R11), Y13                     // kw 1, c 2, pixel 1
+	VBROADCASTSS 2600(R13), Y13                     // kw 1, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 2604(R11), Y14                     // kw 1, c 2, pixel 2
+	VBROADCASTSS 2604(R13), Y14                     // kw 1, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 2608(R11), Y15                     // kw 1, c 2, pixel 3
+	VBROADCASTSS 2608(R13), Y15                     // kw 1, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 384(R12), Y8
 	VMOVUPS 416(R12), Y9
-	VBROADCASTSS 8(R11), Y10                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R13), Y10                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 12(R11), Y11                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 12(R13), Y11                       // kw 2, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16(R11), Y12                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 16(R13), Y12                       // kw 2, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 20(R11), Y13                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 20(R13), Y13                       // kw 2, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 448(R12), Y8
 	VMOVUPS 480(R12), Y9
-	VBROADCASTSS 1304(R11), Y14                     // kw 2, c 1, pixel 0
+	VBROADCASTSS 1304(R13), Y14                     // kw 2, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 1308(R11), Y15                     // kw 2, c 1, pixel 1
+	VBROADCASTSS 1308(R13), Y15                     // kw 2, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 1312(R11), Y10                     // kw 2, c 1, pixel 2
+	VBROADCASTSS 1312(R13), Y10                     // kw 2, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 1316(R11), Y11                     // kw 2, c 1, pixel 3
+	VBROADCASTSS 1316(R13), Y11                     // kw 2, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 512(R12), Y8
 	VMOVUPS 544(R12), Y9
-	VBROADCASTSS 2600(R11), Y12                     // kw 2, c 2, pixel 0
+	VBROADCASTSS 2600(R13), Y12                     // kw 2, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 2604(R11), Y13                     // kw 2, c 2, pixel 1
+	VBROADCASTSS 2604(R13), Y13                     // kw 2, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 2608(R11), Y14                     // kw 2, c 2, pixel 2
+	VBROADCASTSS 2608(R13), Y14                     // kw 2, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 2612(R11), Y15                     // kw 2, c 2, pixel 3
+	VBROADCASTSS 2612(R13), Y15                     // kw 2, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	VMOVUPS Y4, 128(BX)
+	VMOVUPS Y5, 160(BX)
+	VMOVUPS Y6, 192(BX)
+	VMOVUPS Y7, 224(BX)
 	ADDQ $72, R11                                   // next kernel row
 	ADDQ $576, R12
 	DECQ R9
-	JNZ c1KernelAVX2_rest0_row
+	JNZ c1KernelAVX2_row
 	ADDQ $3888, R10                                 // next input block
 	DECQ R8
-	JNZ c1KernelAVX2_rest0_block
-	VXORPS Y10, Y10, Y10                            // zero, for the ReLU
-	VMAXPS Y0, Y10, Y0
-	VMOVUPS Y0, (BX)
-	VMAXPS Y1, Y10, Y1
-	VMOVUPS Y1, 32(BX)
-	VMAXPS Y2, Y10, Y2
-	VMOVUPS Y2, 64(BX)
-	VMAXPS Y3, Y10, Y3
-	VMOVUPS Y3, 96(BX)
-	VMAXPS Y4, Y10, Y4
-	VMOVUPS Y4, 128(BX)
-	VMAXPS Y5, Y10, Y5
-	VMOVUPS Y5, 160(BX)
-	VMAXPS Y6, Y10, Y6
-	VMOVUPS Y6, 192(BX)
-	VMAXPS Y7, Y10, Y7
-	VMOVUPS Y7, 224(BX)
+	JNZ c1KernelAVX2_block
+	VXORPS Y0, Y0, Y0                               // zero, for the ReLU
+	MOVQ DI, BX
+	MOVQ $16, AX
+c1KernelAVX2_relu:
+	VMOVUPS (BX), Y1
+	VMAXPS Y1, Y0, Y1
+	VMOVUPS Y1, (BX)
+	VMOVUPS 32(BX), Y2
+	VMAXPS Y2, Y0, Y2
+	VMOVUPS Y2, 32(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ c1KernelAVX2_relu
 	VZEROUPPER
 	RET
 
 // func c2KernelAVX512(out, in, w, bias *float32)
 //
 // c2 + c2.relu (specs/tiny.net:37), one output row: a row of 4 output pixels, 1 blocks of 16 output channels, in tiles of 4 pixels
-// and 1 block(s) at a time. DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
-// output, R13 its input; R8 the input block and R9 the kernel row loops, R10 the block's
-// input, R11 the row's, R12 the weights. Z0…Z3 accumulators, then the weight vectors of
-// one input position and channel, then the input broadcasts.
+// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
+// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
+// tile's output, R13 its input. Z0…Z3 accumulators, then the weight vectors of one input
+// position and channel, then the input broadcasts.
 TEXT ·c2KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	MOVQ SI, R13
+	VMOVUPS (CX), Z0                                // block 0's bias
+	MOVQ DI, BX
+	MOVQ $4, AX
+c2KernelAVX512_bias:
+	VMOVUPS Z0, (BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ c2KernelAVX512_bias
+	MOVQ SI, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+c2KernelAVX512_block:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+c2KernelAVX512_row:
+	MOVQ R11, R13
 	MOVQ DI, BX
 	MOVQ $1, AX                                     // 1 tiles of 4 pixels
 c2KernelAVX512_tiles:
 
 	// a tile of 4 pixels, output blocks 0…0
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVAPS Z0, Z1
-	VMOVAPS Z0, Z2
-	VMOVAPS Z0, Z3
-	MOVQ R13, R10
-	LEAQ (DX), R12
-	MOVQ $1, R8                                     // input blocks
-c2KernelAVX512_full0_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-c2KernelAVX512_full0_row:
+	VMOVUPS (BX), Z0
+	VMOVUPS 64(BX), Z1
+	VMOVUPS 128(BX), Z2
+	VMOVUPS 192(BX), Z3
 	VMOVUPS (R12), Z4
-	VBROADCASTSS (R11), Z5                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R13), Z5                          // kw 0, c 0, pixel 0
 	VFMADD231PS Z4, Z5, Z0
-	VBROADCASTSS 8(R11), Z6                         // kw 0, c 0, pixel 1
+	VBROADCASTSS 8(R13), Z6                         // kw 0, c 0, pixel 1
 	VFMADD231PS Z4, Z6, Z1
-	VBROADCASTSS 16(R11), Z7                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 16(R13), Z7                        // kw 0, c 0, pixel 2
 	VFMADD231PS Z4, Z7, Z2
-	VBROADCASTSS 24(R11), Z8                        // kw 0, c 0, pixel 3
+	VBROADCASTSS 24(R13), Z8                        // kw 0, c 0, pixel 3
 	VFMADD231PS Z4, Z8, Z3
 	VMOVUPS 64(R12), Z4
-	VBROADCASTSS 256(R11), Z9                       // kw 0, c 1, pixel 0
+	VBROADCASTSS 256(R13), Z9                       // kw 0, c 1, pixel 0
 	VFMADD231PS Z4, Z9, Z0
-	VBROADCASTSS 264(R11), Z10                      // kw 0, c 1, pixel 1
+	VBROADCASTSS 264(R13), Z10                      // kw 0, c 1, pixel 1
 	VFMADD231PS Z4, Z10, Z1
-	VBROADCASTSS 272(R11), Z11                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 272(R13), Z11                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z4, Z11, Z2
-	VBROADCASTSS 280(R11), Z12                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 280(R13), Z12                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z4, Z12, Z3
 	VMOVUPS 128(R12), Z4
-	VBROADCASTSS 512(R11), Z13                      // kw 0, c 2, pixel 0
+	VBROADCASTSS 512(R13), Z13                      // kw 0, c 2, pixel 0
 	VFMADD231PS Z4, Z13, Z0
-	VBROADCASTSS 520(R11), Z14                      // kw 0, c 2, pixel 1
+	VBROADCASTSS 520(R13), Z14                      // kw 0, c 2, pixel 1
 	VFMADD231PS Z4, Z14, Z1
-	VBROADCASTSS 528(R11), Z15                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 528(R13), Z15                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z4, Z15, Z2
-	VBROADCASTSS 536(R11), Z16                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 536(R13), Z16                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z4, Z16, Z3
 	VMOVUPS 192(R12), Z4
-	VBROADCASTSS 768(R11), Z17                      // kw 0, c 3, pixel 0
+	VBROADCASTSS 768(R13), Z17                      // kw 0, c 3, pixel 0
 	VFMADD231PS Z4, Z17, Z0
-	VBROADCASTSS 776(R11), Z18                      // kw 0, c 3, pixel 1
+	VBROADCASTSS 776(R13), Z18                      // kw 0, c 3, pixel 1
 	VFMADD231PS Z4, Z18, Z1
-	VBROADCASTSS 784(R11), Z19                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 784(R13), Z19                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z4, Z19, Z2
-	VBROADCASTSS 792(R11), Z20                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 792(R13), Z20                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z4, Z20, Z3
 	VMOVUPS 256(R12), Z4
-	VBROADCASTSS 4(R11), Z21                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R13), Z21                        // kw 1, c 0, pixel 0
 	VFMADD231PS Z4, Z21, Z0
-	VBROADCASTSS 12(R11), Z22                       // kw 1, c 0, pixel 1
+	VBROADCASTSS 12(R13), Z22                       // kw 1, c 0, pixel 1
 	VFMADD231PS Z4, Z22, Z1
-	VBROADCASTSS 20(R11), Z23                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 20(R13), Z23                       // kw 1, c 0, pixel 2
 	VFMADD231PS Z4, Z23, Z2
-	VBROADCASTSS 28(R11), Z24                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 28(R13), Z24                       // kw 1, c 0, pixel 3
 	VFMADD231PS Z4, Z24, Z3
 	VMOVUPS 320(R12), Z4
-	VBROADCASTSS 260(R11), Z25                      // kw 1, c 1, pixel 0
+	VBROADCASTSS 260(R13), Z25                      // kw 1, c 1, pixel 0
 	VFMADD231PS Z4, Z25, Z0
-	VBROADCASTSS 268(R11), Z26                      // kw 1, c 1, pixel 1
+	VBROADCASTSS 268(R13), Z26                      // kw 1, c 1, pixel 1
 	VFMADD231PS Z4, Z26, Z1
-	VBROADCASTSS 276(R11), Z27                      // kw 1, c 1, pixel 2
+	VBROADCASTSS 276(R13), Z27                      // kw 1, c 1, pixel 2
 	VFMADD231PS Z4, Z27, Z2
-	VBROADCASTSS 284(R11), Z28                      // kw 1, c 1, pixel 3
+	VBROADCASTSS 284(R13), Z28                      // kw 1, c 1, pixel 3
 	VFMADD231PS Z4, Z28, Z3
 	VMOVUPS 384(R12), Z4
-	VBROADCASTSS 516(R11), Z29                      // kw 1, c 2, pixel 0
+	VBROADCASTSS 516(R13), Z29                      // kw 1, c 2, pixel 0
 	VFMADD231PS Z4, Z29, Z0
-	VBROADCASTSS 524(R11), Z30                      // kw 1, c 2, pixel 1
+	VBROADCASTSS 524(R13), Z30                      // kw 1, c 2, pixel 1
 	VFMADD231PS Z4, Z30, Z1
-	VBROADCASTSS 532(R11), Z31                      // kw 1, c 2, pixel 2
+	VBROADCASTSS 532(R13), Z31                      // kw 1, c 2, pixel 2
 	VFMADD231PS Z4, Z31, Z2
-	VBROADCASTSS 540(R11), Z5                       // kw 1, c 2, pixel 3
+	VBROADCASTSS 540(R13), Z5                       // kw 1, c 2, pixel 3
 	VFMADD231PS Z4, Z5, Z3
 	VMOVUPS 448(R12), Z4
-	VBROADCASTSS 772(R11), Z6                       // kw 1, c 3, pixel 0
+	VBROADCASTSS 772(R13), Z6                       // kw 1, c 3, pixel 0
 	VFMADD231PS Z4, Z6, Z0
-	VBROADCASTSS 780(R11), Z7                       // kw 1, c 3, pixel 1
+	VBROADCASTSS 780(R13), Z7                       // kw 1, c 3, pixel 1
 	VFMADD231PS Z4, Z7, Z1
-	VBROADCASTSS 788(R11), Z8                       // kw 1, c 3, pixel 2
+	VBROADCASTSS 788(R13), Z8                       // kw 1, c 3, pixel 2
 	VFMADD231PS Z4, Z8, Z2
-	VBROADCASTSS 796(R11), Z9                       // kw 1, c 3, pixel 3
+	VBROADCASTSS 796(R13), Z9                       // kw 1, c 3, pixel 3
 	VFMADD231PS Z4, Z9, Z3
-	ADDQ $32, R11                                   // next kernel row
-	ADDQ $512, R12
-	DECQ R9
-	JNZ c2KernelAVX512_full0_row
-	ADDQ $1024, R10                                 // next input block
-	DECQ R8
-	JNZ c2KernelAVX512_full0_block
-	VPXORD Z5, Z5, Z5                               // zero, for the ReLU
-	VMAXPS Z0, Z5, Z0
 	VMOVUPS Z0, (BX)
-	VMAXPS Z1, Z5, Z1
 	VMOVUPS Z1, 64(BX)
-	VMAXPS Z2, Z5, Z2
 	VMOVUPS Z2, 128(BX)
-	VMAXPS Z3, Z5, Z3
 	VMOVUPS Z3, 192(BX)
 	ADDQ $32, R13                                   // next tile
 	ADDQ $256, BX
 	DECQ AX
 	JNZ c2KernelAVX512_tiles
+	ADDQ $32, R11                                   // next kernel row
+	ADDQ $512, R12
+	DECQ R9
+	JNZ c2KernelAVX512_row
+	ADDQ $1024, R10                                 // next input block
+	DECQ R8
+	JNZ c2KernelAVX512_block
+	VPXORD Z0, Z0, Z0                               // zero, for the ReLU
+	MOVQ DI, BX
+	MOVQ $4, AX
+c2KernelAVX512_relu:
+	VMOVUPS (BX), Z1
+	VMAXPS Z1, Z0, Z1
+	VMOVUPS Z1, (BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ c2KernelAVX512_relu
 	VZEROUPPER
 	RET
 
 // func c2KernelAVX2(out, in, w, bias *float32)
 //
 // c2 + c2.relu (specs/tiny.net:37), one output row: a row of 4 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time. DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
-// output, R13 its input; R8 the input block and R9 the kernel row loops, R10 the block's
-// input, R11 the row's, R12 the weights. Y0…Y11 accumulators, then the weight vectors of
-// one input position and channel, then the input broadcasts.
+// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
+// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
+// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
+// position and channel, then the input broadcasts.
 TEXT ·c2KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	MOVQ SI, R13
+	VMOVUPS (CX), Y0                                // block 0's bias
+	VMOVUPS 32(CX), Y1                              // block 0's bias
+	MOVQ DI, BX
+	MOVQ $4, AX
+c2KernelAVX2_bias:
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ c2KernelAVX2_bias
+	MOVQ SI, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+c2KernelAVX2_block:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+c2KernelAVX2_row:
+	MOVQ R11, R13
 	MOVQ DI, BX
 
 	// a tile of 4 pixels, output blocks 0…0
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVAPS Y0, Y2
-	VMOVAPS Y1, Y3
-	VMOVAPS Y0, Y4
-	VMOVAPS Y1, Y5
-	VMOVAPS Y0, Y6
-	VMOVAPS Y1, Y7
-	MOVQ R13, R10
-	LEAQ (DX), R12
-	MOVQ $1, R8                                     // input blocks
-c2KernelAVX2_rest0_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-c2KernelAVX2_rest0_row:
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+	VMOVUPS 64(BX), Y2
+	VMOVUPS 96(BX), Y3
+	VMOVUPS 128(BX), Y4
+	VMOVUPS 160(BX), Y5
+	VMOVUPS 192(BX), Y6
+	VMOVUPS 224(BX), Y7
 	VMOVUPS (R12), Y8
 	VMOVUPS 32(R12), Y9
-	VBROADCASTSS (R11), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8(R11), Y11                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 8(R13), Y11                        // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16(R11), Y12                       // kw 0, c 0, pixel 2
+	VBROADCASTSS 16(R13), Y12                       // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24(R11), Y13                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 24(R13), Y13                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 64(R12), Y8
 	VMOVUPS 96(R12), Y9
-	VBROADCASTSS 256(R11), Y14                      // kw 0, c 1, pixel 0
+	VBROADCASTSS 256(R13), Y14                      // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 264(R11), Y15                      // kw 0, c 1, pixel 1
+	VBROADCASTSS 264(R13), Y15                      // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 272(R11), Y10                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 272(R13), Y10                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 280(R11), Y11                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 280(R13), Y11                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 128(R12), Y8
 	VMOVUPS 160(R12), Y9
-	VBROADCASTSS 512(R11), Y12                      // kw 0, c 2, pixel 0
+	VBROADCASTSS 512(R13), Y12                      // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 520(R11), Y13                      // kw 0, c 2, pixel 1
+	VBROADCASTSS 520(R13), Y13                      // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 528(R11), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 528(R13), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 536(R11), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 536(R13), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 192(R12), Y8
 	VMOVUPS 224(R12), Y9
-	VBROADCASTSS 768(R11), Y10                      // kw 0, c 3, pixel 0
+	VBROADCASTSS 768(R13), Y10                      // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 776(R11), Y11                      // kw 0, c 3, pixel 1
+	VBROADCASTSS 776(R13), Y11                      // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 784(R11), Y12                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 784(R13), Y12                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 792(R11), Y13                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 792(R13), Y13                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 256(R12), Y8
 	VMOVUPS 288(R12), Y9
-	VBROADCASTSS 4(R11), Y14                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R13), Y14                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 12(R11), Y15                       // kw 1, c 0, pixel 1
+	VBROADCASTSS 12(R13), Y15                       // kw 1, c 0, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 20(R11), Y10                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 20(R13), Y10                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 28(R11), Y11                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 28(R13), Y11                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 320(R12), Y8
 	VMOVUPS 352(R12), Y9
-	VBROADCASTSS 260(R11), Y12                      // kw 1, c 1, pixel 0
+	VBROADCASTSS 260(R13), Y12                      // kw 1, c 1, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 268(R11), Y13                      // kw 1, c 1, pixel 1
+	VBROADCASTSS 268(R13), Y13                      // kw 1, c 1, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 276(R11), Y14                      // kw 1, c 1, pixel 2
+	VBROADCASTSS 276(R13), Y14                      // kw 1, c 1, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 284(R11), Y15                      // kw 1, c 1, pixel 3
+	VBROADCASTSS 284(R13), Y15                      // kw 1, c 1, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 384(R12), Y8
 	VMOVUPS 416(R12), Y9
-	VBROADCASTSS 516(R11), Y10                      // kw 1, c 2, pixel 0
+	VBROADCASTSS 516(R13), Y10                      // kw 1, c 2, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 524(R11), Y11                      // kw 1, c 2, pixel 1
+	VBROADCASTSS 524(R13), Y11                      // kw 1, c 2, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 532(R11), Y12                      // kw 1, c 2, pixel 2
+	VBROADCASTSS 532(R13), Y12                      // kw 1, c 2, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 540(R11), Y13                      // kw 1, c 2, pixel 3
+	VBROADCASTSS 540(R13), Y13                      // kw 1, c 2, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 448(R12), Y8
 	VMOVUPS 480(R12), Y9
-	VBROADCASTSS 772(R11), Y14                      // kw 1, c 3, pixel 0
+	VBROADCASTSS 772(R13), Y14                      // kw 1, c 3, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 780(R11), Y15                      // kw 1, c 3, pixel 1
+	VBROADCASTSS 780(R13), Y15                      // kw 1, c 3, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 788(R11), Y10                      // kw 1, c 3, pixel 2
+	VBROADCASTSS 788(R13), Y10                      // kw 1, c 3, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 796(R11), Y11                      // kw 1, c 3, pixel 3
+	VBROADCASTSS 796(R13), Y11                      // kw 1, c 3, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	VMOVUPS Y4, 128(BX)
+	VMOVUPS Y5, 160(BX)
+	VMOVUPS Y6, 192(BX)
+	VMOVUPS Y7, 224(BX)
 	ADDQ $32, R11                                   // next kernel row
 	ADDQ $512, R12
 	DECQ R9
-	JNZ c2KernelAVX2_rest0_row
+	JNZ c2KernelAVX2_row
 	ADDQ $1024, R10                                 // next input block
 	DECQ R8
-	JNZ c2KernelAVX2_rest0_block
-	VXORPS Y10, Y10, Y10                            // zero, for the ReLU
-	VMAXPS Y0, Y10, Y0
-	VMOVUPS Y0, (BX)
-	VMAXPS Y1, Y10, Y1
-	VMOVUPS Y1, 32(BX)
-	VMAXPS Y2, Y10, Y2
-	VMOVUPS Y2, 64(BX)
-	VMAXPS Y3, Y10, Y3
-	VMOVUPS Y3, 96(BX)
-	VMAXPS Y4, Y10, Y4
-	VMOVUPS Y4, 128(BX)
-	VMAXPS Y5, Y10, Y5
-	VMOVUPS Y5, 160(BX)
-	VMAXPS Y6, Y10, Y6
-	VMOVUPS Y6, 192(BX)
-	VMAXPS Y7, Y10, Y7
-	VMOVUPS Y7, 224(BX)
+	JNZ c2KernelAVX2_block
+	VXORPS Y0, Y0, Y0                               // zero, for the ReLU
+	MOVQ DI, BX
+	MOVQ $4, AX
+c2KernelAVX2_relu:
+	VMOVUPS (BX), Y1
+	VMAXPS Y1, Y0, Y1
+	VMOVUPS Y1, (BX)
+	VMOVUPS 32(BX), Y2
+	VMAXPS Y2, Y0, Y2
+	VMOVUPS Y2, 32(BX)
+	ADDQ $64, BX
+	DECQ AX
+	JNZ c2KernelAVX2_relu
 	VZEROUPPER
 	RET

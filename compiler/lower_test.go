@@ -1,0 +1,44 @@
+package compiler
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// TestConvBlockingAlexNet: the direct kernels of AlexNet's convolutions, forward and input
+// gradient, as the lower pass blocks them — in particular the tiles of the 13-wide rows, 5
+// pixels rather than 6, whose last pass of one pixel would wait on its accumulators.
+func TestConvBlockingAlexNet(t *testing.T) {
+	n := compileFile(t, "../specs/alexnet.net")
+	var got []string
+	for _, s := range n.Steps {
+		for what, b := range map[string]*ConvBlocking{"": s.ConvBlocking(), " grad": s.ConvGradBlocking()} {
+			if b != nil {
+				got = append(got, fmt.Sprintf("%s%s: %d×%d of %dx%d → %d blocks of %dx%d, %d per call, tile %d",
+					s.Main().Name, what, b.InBlocks, b.InLanes, b.PadH, b.PadW, b.OutBlocks, b.OutH, b.OutW, b.PerCall, b.Tile))
+			}
+		}
+	}
+	assert.ElementsMatch(t, []string{
+		"conv1: 1×3 of 227x227 → 6 blocks of 55x55, 3 per call, tile 8",
+		"conv2: 3×16 of 31x31 → 8 blocks of 27x27, 4 per call, tile 6",
+		"conv2 grad: 8×16 of 31x31 → 3 blocks of 27x27, 3 per call, tile 8",
+		"conv3: 16×16 of 15x15 → 24 blocks of 13x13, 4 per call, tile 5",
+		"conv3 grad: 24×16 of 15x15 → 16 blocks of 13x13, 4 per call, tile 5",
+		"conv4: 12×16 of 15x15 → 12 blocks of 13x13, 4 per call, tile 5",
+		"conv4 grad: 12×16 of 15x15 → 12 blocks of 13x13, 4 per call, tile 5",
+		"conv5: 12×16 of 15x15 → 8 blocks of 13x13, 4 per call, tile 5",
+		"conv5 grad: 8×16 of 15x15 → 12 blocks of 13x13, 4 per call, tile 5",
+	}, got, strings.Join(got, "\n"))
+}
+
+func TestTile(t *testing.T) {
+	for _, c := range []struct{ blocks, width, want int }{
+		{4, 13, 5}, {4, 27, 6}, {3, 27, 8}, {3, 55, 8}, {1, 27, 20}, {4, 3, 3}, {1, 1, 1},
+	} {
+		assert.Equal(t, c.want, tile(c.blocks, c.width), "%d blocks, %d pixels", c.blocks, c.width)
+	}
+}
