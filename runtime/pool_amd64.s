@@ -2,8 +2,27 @@
 
 #include "textflag.h"
 
-// func maxArgmaxAVX512(best *float32, at *int32, x *float32, ix0 *int32, iy0, kh, kw, h, w int)
-TEXT ·maxArgmaxAVX512(SB), NOSPLIT, $0-72
+// evens are the indices of every other value of two vectors, for windows two apart.
+DATA evens<>+0(SB)/4, $0
+DATA evens<>+4(SB)/4, $2
+DATA evens<>+8(SB)/4, $4
+DATA evens<>+12(SB)/4, $6
+DATA evens<>+16(SB)/4, $8
+DATA evens<>+20(SB)/4, $10
+DATA evens<>+24(SB)/4, $12
+DATA evens<>+28(SB)/4, $14
+DATA evens<>+32(SB)/4, $16
+DATA evens<>+36(SB)/4, $18
+DATA evens<>+40(SB)/4, $20
+DATA evens<>+44(SB)/4, $22
+DATA evens<>+48(SB)/4, $24
+DATA evens<>+52(SB)/4, $26
+DATA evens<>+56(SB)/4, $28
+DATA evens<>+60(SB)/4, $30
+GLOBL evens<>(SB), RODATA|NOPTR, $64
+
+// func maxArgmaxAVX512(best *float32, at *int32, x *float32, ix0 *int32, iy0, kh, kw, h, w, sw int)
+TEXT ·maxArgmaxAVX512(SB), NOSPLIT, $0-80
 	MOVQ best+0(FP), BX
 	MOVQ at+8(FP), DI
 	MOVQ x+16(FP), SI
@@ -13,6 +32,9 @@ TEXT ·maxArgmaxAVX512(SB), NOSPLIT, $0-72
 	MOVQ kw+48(FP), R13
 	MOVQ h+56(FP), R14
 	MOVQ w+64(FP), R15
+	MOVQ sw+72(FP), DX                  // the windows' stride: 1 and 2 load, others gather
+	MOVL $0x55555555, CX                // every other bit, for stride 2's masks
+	VMOVDQU32    evens<>(SB), Z23
 	VMOVDQU32    (R8), Z20              // ix0 of each lane
 	VPBROADCASTD R15, Z21               // w in every lane
 	VPTERNLOGD   $0xff, Z2, Z2, Z2      // the index of each lane's maximum: −1, none yet
@@ -34,9 +56,33 @@ col:
 	VPADDD   Z6, Z20, Z5                // ix = ix0 + kx
 	VPCMPUD  $1, Z21, Z5, K1            // K1: ix < w, unsigned, so also ix ≥ 0
 	VPADDD   Z22, Z5, Z7                // the index iy·w + ix
+	CMPQ     DX, $1
+	JEQ      stride1
+	CMPQ     DX, $2
+	JEQ      stride2
 	KMOVW    K1, K2                     // the gather clears its mask
 	VXORPS   Z8, Z8, Z8
 	VGATHERDPS (SI)(Z7*4), K2, Z8       // the values where K1 is set
+	JMP      compare
+
+stride1:                                // lane j reads the value j after lane 0's
+	VMOVD    X7, R10
+	MOVLQSX  R10, R10
+	VMOVUPS.Z (SI)(R10*4), K1, Z8
+	JMP      compare
+
+stride2:                                // lane j reads the value 2j after lane 0's
+	VMOVD    X7, R10
+	MOVLQSX  R10, R10
+	KMOVW    K1, AX
+	PDEPL    CX, AX, AX                 // lane j's bit to bit 2j
+	KMOVD    AX, K6
+	KSHIFTRD $16, K6, K7
+	VMOVUPS.Z (SI)(R10*4), K6, Z8       // the 32 values from lane 0's, those read
+	VMOVUPS.Z 64(SI)(R10*4), K7, Z9
+	VPERMT2PS Z9, Z23, Z8               // every other one
+
+compare:
 	VCMPPS   $0x1e, Z1, Z8, K4          // K4: value > maximum (GT_OQ: false for NaN)
 	VCMPPS   $0x03, Z8, Z8, K5          // K5: the value is NaN (UNORD_Q)
 	KORW     K5, K4, K4                 // either

@@ -49,6 +49,8 @@ func TestMaxPool(t *testing.T) {
 		{H: 7, W: 40, KH: 2, KW: 5, SH: 1, SW: 2, PH: 1, PW: 2, OutH: 8, OutW: 20},
 		{H: 1, W: 1, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 1, OutW: 1},
 		{H: 9, W: 35, KH: 4, KW: 4, SH: 3, SW: 1, PH: 2, PW: 2, OutH: 4, OutW: 36},
+		{H: 10, W: 31, KH: 3, KW: 3, SH: 3, SW: 3, PH: 1, PW: 1, OutH: 4, OutW: 11}, // gathers
+		{H: 5, W: 70, KH: 1, KW: 3, SH: 1, SW: 2, PW: 1, OutH: 5, OutW: 35},
 	}
 	for _, p := range pools {
 		for trial := range 6 {
