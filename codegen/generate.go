@@ -74,7 +74,7 @@ func Generate(n *compiler.Network, opt Options) ([]File, error) {
 		}
 		files = append(files, File{Name: f.name, Src: src})
 	}
-	var kernels []asm.Conv
+	var kernels []asm.Kernel
 	for _, s := range n.Steps {
 		if e := emitters[s.Main().Op]; e != nil && e.kernels != nil && !s.View {
 			kernels = append(kernels, e.kernels(g, s)...)
@@ -137,7 +137,7 @@ type emitter struct {
 	forward  func(g *gen, f *jen.File, s *compiler.Step)
 	backward func(g *gen, f *jen.File, s *compiler.Step)
 	// kernels are the step's assembly kernels (asm_amd64.s), if it has any.
-	kernels func(g *gen, s *compiler.Step) []asm.Conv
+	kernels func(g *gen, s *compiler.Step) []asm.Kernel
 	// bound are more methods of the step's, (worker, lo, hi int), that the model binds once so
 	// that runtime.Parallel may run them without allocating.
 	bound func(g *gen, s *compiler.Step) []string

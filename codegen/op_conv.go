@@ -10,10 +10,10 @@ import (
 
 func init() {
 	register(compiler.OpConv, &emitter{forward: convForward, backward: convBackward,
-		kernels: func(g *gen, s *compiler.Step) []asm.Conv {
-			var ks []asm.Conv
+		kernels: func(g *gen, s *compiler.Step) []asm.Kernel {
+			var ks []asm.Kernel
 			for _, d := range convDirects(g, s) {
-				ks = append(ks, d.kernel)
+				ks = append(ks, &d.kernel)
 			}
 			return ks
 		},

@@ -2,7 +2,8 @@
 // generates per layer, shape-specialised — every size, stride and offset an immediate — with
 // their Go stub declarations and pure-Go twins.
 //
-// A kernel is described by a small geometry value (see Conv); Generate returns the four files
+// A kernel is described by a small geometry value — a direct convolution (Conv) or a
+// weight-gradient kernel (Upd) — and Generate returns the four files
 // of its package: the assembly (asm_amd64.s) in AVX-512 and in AVX2 with FMA, the stubs
 // (//go:noescape; the widest instruction set the CPU has, by runtime.KernelISA), the twins
 // (always compiled, so tests compare each variant with them) and the entries of a build without
@@ -12,10 +13,12 @@
 //
 // The output is deterministic: the same geometry gives the same bytes.
 //
-// Every conv layer's forward pass runs on these kernels (codegen's op_conv.go writes the copies
-// into and out of the channel-blocked layout around them); the backward kernels and LRN and
-// pooling in the blocked layout are still to come. conv_test.go tests the generator on its own,
-// against twins and convolutions from their definition, and benchmarks it per AlexNet layer.
+// Every conv layer's forward pass and every stride-1 conv's input gradient run on the Conv
+// kernels (codegen's op_conv.go writes the copies into and out of the channel-blocked layout
+// around them). The Upd kernels are not used by the generated packages yet; LRN and pooling in
+// the blocked layout are still to come. conv_test.go and upd_test.go test the generator on its
+// own, against twins and against convolutions and gradients from their definition, and
+// benchmark it per AlexNet layer.
 package asm
 
 import (

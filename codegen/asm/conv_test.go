@@ -84,9 +84,18 @@ func TestConvKernels(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a package")
 	}
-	all := kernels
-	for _, l := range layers {
-		all = append(all, l.kernel)
+	var all []asm.Kernel
+	for i := range kernels {
+		all = append(all, &kernels[i])
+	}
+	for i := range layers {
+		all = append(all, &layers[i].kernel)
+	}
+	for i := range upds {
+		all = append(all, &upds[i])
+	}
+	for i := range updLayers {
+		all = append(all, &updLayers[i].kernel)
 	}
 	files, err := asm.Generate("kernels", "codegen/asm/conv_test.go", all)
 	require.NoError(t, err)
@@ -97,7 +106,7 @@ func TestConvKernels(t *testing.T) {
 	dir := filepath.Join("testdata", "kernels")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	for name, src := range map[string]string{"asm_amd64.s": files.Asm, "asm_amd64.go": files.Stub,
-		"asm_twin.go": files.Twin, "asm_other.go": files.Other, "kernels_test.go": kernelTests()} {
+		"asm_twin.go": files.Twin, "asm_other.go": files.Other, "kernels_test.go": kernelTests(), "upd_test.go": updTests()} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644))
 	}
 	for _, tags := range [][]string{nil, {"-tags", "noasm"}} {
