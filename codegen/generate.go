@@ -144,6 +144,9 @@ type emitter struct {
 	// pack is the method that lays out the step's parameters for its forward kernel
 	// (Lowering.Packed), which Forward calls when they may have changed.
 	pack func(g *gen, s *compiler.Step) string
+	// reduce is the code in Backward that sets the step's parameter gradients from the workers'
+	// partial sums, when they are not each parameter's plain sum (m.sumPartials).
+	reduce func(g *gen, s *compiler.Step) []jen.Code
 }
 
 // emitters are the ops' emitters; views have none.

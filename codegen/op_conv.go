@@ -15,8 +15,13 @@ func init() {
 			for _, d := range convDirects(g, s) {
 				ks = append(ks, &d.kernel)
 			}
+			if s.Backward {
+				u := updKernel(g, s)
+				ks = append(ks, &u)
+			}
 			return ks
 		},
+		reduce: convReduce,
 		bound: func(g *gen, s *compiler.Step) []string {
 			var names []string
 			for _, d := range convDirects(g, s) {
@@ -72,8 +77,8 @@ func (d convDims) consts() []jen.Code {
 // per image, the input copied into a padded, channel-blocked scratch copy, each output row of
 // each group of output blocks computed by the layer's generated kernel (its assembly in
 // asm_amd64.s) with the bias and a fused ReLU, then the output copied back to NCHW; the
-// weights packed for the kernel before a Forward when they may have changed. The
-// package-level geometry of the patches, which the backward pass's products read, is declared
+// weights packed for the kernel before a Forward when they may have changed. For a conv whose
+// input gradient goes through col2im, the package-level geometry of its patches is declared
 // here too.
 func convForward(g *gen, f *jen.File, s *compiler.Step) {
 	l, d := s.Main(), dimsOf(s)
@@ -82,11 +87,14 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 	name := g.name[s]
 	geometry := name + "Geometry"
 
-	// var conv1Geometry = runtime.Conv{C: 3, H: 227, W: 227, KH: 11, KW: 11, SH: 4, SW: 4, PH: 0, PW: 0, OutH: 55, OutW: 55}
-	f.Comment(fmt.Sprintf("%s is the layout of one group's patches in %s: the columns of a %d×%d matrix, one per", geometry, l.Name, d.depth, d.cols))
-	f.Comment("output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.")
-	f.Var().Id(geometry).Op("=").Add(x("runtime.Conv{C: %d, H: %d, W: %d, KH: %d, KW: %d, SH: %d, SW: %d, PH: %d, PW: %d, OutH: %d, OutW: %d}",
-		d.gIn, in.H, in.W, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, out.H, out.W))
+	if s.InputGrad == compiler.ConvCol2im {
+		// var conv1Geometry = runtime.Conv{C: 3, H: 227, W: 227, KH: 11, KW: 11, SH: 4, SW: 4, PH: 0, PW: 0, OutH: 55, OutW: 55}
+		f.Comment(fmt.Sprintf("%s is the layout of one group's patches in %s: the columns of a %d×%d matrix, one per", geometry, l.Name, d.depth, d.cols))
+		f.Comment("output pixel, each the input under that pixel's window, zero in the padding; col2im in the backward")
+		f.Comment("pass writes the input gradient through it.")
+		f.Var().Id(geometry).Op("=").Add(x("runtime.Conv{C: %d, H: %d, W: %d, KH: %d, KW: %d, SH: %d, SW: %d, PH: %d, PW: %d, OutH: %d, OutW: %d}",
+			d.gIn, in.H, in.W, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, out.H, out.W))
+	}
 
 	fwd := convDirects(g, s)[0]
 	k := fwd.kernel
@@ -184,6 +192,29 @@ type direct struct {
 	weights    string // the Model's field of the weights laid out for the kernel, biases after them
 }
 
+// copyIn is the code that copies an NCHW image, src, into the padded copy xs of a direct
+// convolution's input: each input row a row of the copy when the input is planes, else each row
+// of 16 planes a row of vectors of 16 channels (the channels beyond the group's zero).
+func copyIn(b *compiler.ConvBlocking) jen.Code {
+	if b.InLanes < compiler.ChannelBlock {
+		return jen.For(x("c := 0; c < groups*gIn; c++")).Block(
+			x("at := c/gIn*inCopy + c%%gIn*plane + ph*row + pw"),
+			jen.For(x("y := 0; y < inH; y++")).Block(
+				x("copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])"),
+			),
+		)
+	}
+	return jen.For(x("gr := 0; gr < groups; gr++")).Block(
+		jen.For(x("cb := 0; cb*%d < gIn; cb++", compiler.ChannelBlock)).Block(
+			x("n := min(%d, gIn-cb*%d)", compiler.ChannelBlock, compiler.ChannelBlock),
+			x("s, d := src[(gr*gIn+cb*%d)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]", compiler.ChannelBlock),
+			jen.For(x("y := 0; y < inH; y++")).Block(
+				x("runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)"),
+			),
+		),
+	)
+}
+
 // directConv emits a direct convolution's <name>Image, which copies an NCHW image into a padded,
 // channel-blocked scratch copy, runs the kernel calls (<name>Rows, split over the workers when
 // the model has fewer images than workers) and copies the blocked result back to NCHW.
@@ -192,28 +223,6 @@ func directConv(f *jen.File, d direct) {
 	calls := b.OutBlocks / b.PerCall
 	items := d.groups * calls * b.OutH
 	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
-	var copyIn jen.Code
-	if b.InLanes < compiler.ChannelBlock {
-		// Planes: each input row is a row of the copy.
-		copyIn = jen.For(x("c := 0; c < groups*gIn; c++")).Block(
-			x("at := c/gIn*inCopy + c%%gIn*plane + ph*row + pw"),
-			jen.For(x("y := 0; y < inH; y++")).Block(
-				x("copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])"),
-			),
-		)
-	} else {
-		// Blocks: each row of 16 planes becomes a row of vectors of 16 channels (the channels
-		// beyond the group's zero).
-		copyIn = jen.For(x("gr := 0; gr < groups; gr++")).Block(
-			jen.For(x("cb := 0; cb*%d < gIn; cb++", compiler.ChannelBlock)).Block(
-				x("n := min(%d, gIn-cb*%d)", compiler.ChannelBlock, compiler.ChannelBlock),
-				x("s, d := src[(gr*gIn+cb*%d)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]", compiler.ChannelBlock),
-				jen.For(x("y := 0; y < inH; y++")).Block(
-					x("runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)"),
-				),
-			),
-		)
-	}
 	in := compiler.Shape{C: d.groups * b.In, H: b.InH, W: b.InW}
 	out := compiler.Shape{C: d.groups * b.Out, H: b.OutH, W: b.OutW}
 	f.Comment(fmt.Sprintf("%sImage computes one image of %s: src (%s) into dst (%s).", name, d.what, in, out))
@@ -229,7 +238,7 @@ func directConv(f *jen.File, d direct) {
 		x("buf := m.scratch[worker]"),
 		x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"),
 		x("clear(xs)").Comment("the padding is zero"),
-		copyIn,
+		copyIn(b),
 		jen.If(x("m.wide")).Block(
 			x("runtime.Parallel(items, m.kernels.%sRows)", name),
 		).Else().Block(
@@ -267,16 +276,18 @@ func directConv(f *jen.File, d direct) {
 	)
 }
 
-// convBackward emits a convolution's backward pass per image and group: the ReLU mask and bias
-// gradient in one pass, the weight gradient dW += dY · patchesᵀ into the worker's partial sums,
-// and the input gradient as the lower pass chose it: a direct convolution of dY with the
-// flipped weights (per image, after the groups' weight gradients), or col2im(Wᵀ · dY).
+// convBackward emits a convolution's backward pass per image: the ReLU mask and bias gradient in
+// one pass, the weight gradient by the layer's generated weight-gradient kernel into the worker's
+// partial sums (convUpd; convReduce lays them out as PyTorch's at the end of Backward), and the
+// input gradient as the lower pass chose it: a direct convolution of dY with the flipped
+// weights, or col2im(Wᵀ · dY) per group.
 func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	l, d := s.Main(), dimsOf(s)
 	c := d.c
 	name := g.name[s]
-	how := fmt.Sprintf("Per image and group: dW += dY·patchesᵀ (%d×%d · %d×%d, the patches packed straight from the image)\n"+
-		"into the worker's partial sums", d.rows, d.cols, d.cols, d.depth)
+	b := s.ConvBlocking()
+	how := fmt.Sprintf("Per image: dW summed over the output pixels by %sUpdKernel (%sUpd: the input and dY copied into\n"+
+		"the blocked layout; %d input positions × %d output blocks per call) into the worker's partial sums", name, name, b.UpdT, b.UpdF)
 	switch s.InputGrad {
 	case compiler.ConvTransposed:
 		gb := s.ConvGradBlocking()
@@ -287,11 +298,12 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	}
 	g.doc(f, s, true, how+".")
 	weight := l.Name + ".weight"
+	blocked := c.Groups * int(b.WeightSize())
 	consts := append(d.consts(),
-		x("dw").Op("=").Lit(int(s.PartialsAt)).Comment("the weights' gradient in the partial sums"),
+		x("dw, dwSize").Op("=").List(jen.Lit(int(s.PartialsAt)), jen.Lit(blocked)).Comment("the weights' gradient in the partial sums, blocked"),
 	)
 	if c.Learn.Bias {
-		consts = append(consts, x("db").Op("=").Lit(int(s.PartialsAt)+int(g.params[g.index[weight]].Size())).Comment("the bias's"))
+		consts = append(consts, x("db").Op("=").Lit(int(s.PartialsAt)+blocked).Comment("the bias's"))
 	}
 	inS, outS, dyS, dxS := g.gradSlices(s)
 	body := []jen.Code{jen.Const().Defs(consts...), x("in, dy := %s, %s", inS, dyS)}
@@ -323,33 +335,125 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	case compiler.ConvCol2im:
 		loop = append(loop, x("d := dx[i*inSize : (i+1)*inSize]"), x("clear(d)"))
 	}
-	dy := "runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols)"
-	groupBody := []jen.Code{
-		jen.Comment("dW += dY · patchesᵀ"),
-		x("m.multiply(worker, %s)", product("rows", "depth", "cols", dy,
-			fmt.Sprintf("runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &%sGeometry).T()", name),
-			"sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth]", "depth", true, "")),
-	}
-	switch s.InputGrad {
-	case compiler.ConvCol2im:
-		groupBody = append(groupBody,
+	loop = append(loop, jen.Comment("dW, summed over the image's pixels."), x("m.%sUpd(worker, src, g, sums[dw:dw+dwSize])", name))
+	if s.InputGrad == compiler.ConvCol2im {
+		dy := "runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols)"
+		loop = append(loop, jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.Comment("dX = col2im(Wᵀ · dY)"),
 			x("m.multiply(worker, %s)", product("depth", "cols", "rows",
 				fmt.Sprintf("runtime.Dense(m.%s[gr*rows*depth:(gr+1)*rows*depth], depth).T()", fieldName(weight)),
 				dy, "dpatches", "cols", false, "")),
 			x("runtime.Col2im(d[gr*inGroup:(gr+1)*inGroup], dpatches, &%sGeometry)", name),
-		)
+		))
 	}
-	loop = append(loop, jen.For(x("gr := 0; gr < groups; gr++")).Block(groupBody...))
 	if s.InputGrad == compiler.ConvTransposed {
 		loop = append(loop, jen.Comment("dX: the convolution of dY with the flipped weights."), x("m.%sGradImage(worker, g, d)", name))
 	}
 	body = append(body, jen.For(x("i := lo; i < hi; i++")).Block(loop...))
 	kernel(f, s, g.backName(s), body...)
+	convUpd(g, f, s)
 	if s.InputGrad == compiler.ConvTransposed {
 		directConv(f, convDirects(g, s)[1])
 		convRelay(g, f, s)
 	}
+}
+
+// updKernel is the geometry of a conv step's weight-gradient kernel: UpdT input positions of
+// the forward kernel's input copy by UpdF blocks of dY's blocked copy (unpadded).
+func updKernel(g *gen, s *compiler.Step) asm.Upd {
+	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
+	return asm.Upd{Name: g.name[s] + "UpdKernel", T: b.UpdT, F: b.UpdF, Rows: b.OutH, OutW: b.OutW,
+		InRowStride: c.SH * inPix(b) * b.PadW, InPixStride: c.SW * inPix(b), InTStride: inPlane(b),
+		DyRowStride: b.OutW * compiler.ChannelBlock, DyBlockStride: b.OutH * b.OutW * compiler.ChannelBlock,
+		Doc: fmt.Sprintf("the weight gradient of %s (%s)", l.Name, g.where(l))}
+}
+
+// convUpd emits a conv step's <name>Upd, which adds one image's weight gradient to the worker's
+// partial sums in the kernel's blocked layout: the input copied as the forward pass copies it,
+// dY into blocks, and a kernel call per group, input block, group of UpdT channels, kernel
+// offset and group of UpdF output blocks.
+func convUpd(g *gen, f *jen.File, s *compiler.Step) {
+	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
+	name, u := g.name[s], updKernel(g, s)
+	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
+	f.Comment(fmt.Sprintf("%sUpd adds the weight gradient of one image of %s to dw, the worker's partial sums in %s's", name, l.Name, u.Name))
+	f.Comment(fmt.Sprintf("layout: [group][input block][channel/%d][ky][kx][output block/%d] × [%d][%d][16], from src (%s)", b.UpdT, b.UpdF, b.UpdT, b.UpdF, s.In()))
+	f.Comment(fmt.Sprintf("and dy (%s).", s.Out()))
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Upd").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dy"), jen.Id("dw")).Index().Float32()).Block(
+		jen.Const().Defs(
+			x("groups, gIn, gOut").Op("=").List(jen.Lit(c.Groups), jen.Lit(b.In), jen.Lit(b.Out)).Comment("channels per group"),
+			x("inH, inW, pixels").Op("=").List(jen.Lit(b.InH), jen.Lit(b.InW), jen.Lit(b.OutH*b.OutW)),
+			x("ph, pw").Op("=").List(jen.Lit(b.PH), jen.Lit(b.PW)).Comment("the padding"),
+			x("pixel, row, block, plane").Op("=").List(jen.Lit(inPix(b)), jen.Lit(inPix(b)*b.PadW), jen.Lit(inBlock(b)), jen.Lit(inPlane(b))).Comment("strides of the input copy"),
+			x("inCopy, outCopy").Op("=").List(jen.Lit(inCopy), jen.Lit(outCopy)).Comment("one group's copies"),
+			x("inBlocks, lanes, outBlocks").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(b.InLanes), jen.Lit(b.OutBlocks)),
+			x("kh, kw, t, f").Op("=").List(jen.Lit(c.KH), jen.Lit(c.KW), jen.Lit(b.UpdT), jen.Lit(b.UpdF)).Comment("the kernel, and the positions and blocks per call"),
+		),
+		x("buf := m.scratch[worker]"),
+		x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"),
+		x("clear(xs)").Comment("the padding is zero"),
+		copyIn(b),
+		jen.Comment("dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero)."),
+		jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("ob := 0; ob < outBlocks; ob++")).Block(
+				x("runtime.ToBlocks(ys[gr*outCopy+ob*pixels*%d:], dy[(gr*gOut+ob*%d)*pixels:], pixels, min(%d, gOut-ob*%d), pixels)",
+					compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
+			),
+		),
+		x("at := 0"),
+		jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("cb := 0; cb < inBlocks; cb++")).Block(
+				jen.For(x("c0 := 0; c0 < lanes; c0 += t")).Block(
+					jen.For(x("ky := 0; ky < kh; ky++")).Block(
+						jen.For(x("kx := 0; kx < kw; kx++")).Block(
+							x("in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]"),
+							jen.For(x("ob := 0; ob < outBlocks; ob += f")).Block(
+								x("%s(dw[at:at+t*f*%d], in, ys[gr*outCopy+ob*pixels*%d:])", u.Name, compiler.ChannelBlock, compiler.ChannelBlock),
+								x("at += t * f * %d", compiler.ChannelBlock),
+							),
+						),
+					),
+				),
+			),
+		),
+	)
+}
+
+// convReduce emits the statements of Backward that set a conv step's parameter gradients from the
+// workers' partial sums: the blocked weight gradients added up into worker 0's, then laid out
+// as PyTorch's [out][in/groups][kh][kw]; the bias's summed.
+func convReduce(g *gen, s *compiler.Step) []jen.Code {
+	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
+	off, blocked := int(s.PartialsAt), c.Groups*int(b.WeightSize())
+	w := g.index[l.Name+".weight"]
+	code := []jen.Code{
+		x("m.addPartials(%d, %d)", off, blocked).Comment(l.Name + ".weight, blocked"),
+		jen.Block(
+			jen.Const().Defs(
+				x("groups, gIn, gOut, kh, kw").Op("=").List(jen.Lit(c.Groups), jen.Lit(b.In), jen.Lit(b.Out), jen.Lit(c.KH), jen.Lit(c.KW)),
+				x("inBlocks, lanes, outBlocks, t, f").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(b.InLanes), jen.Lit(b.OutBlocks), jen.Lit(b.UpdT), jen.Lit(b.UpdF)),
+			),
+			x("grad, sums := m.params[%d].Grad, m.partials[0][%d:%d]", w, off, off+blocked),
+			jen.For(x("gr := 0; gr < groups; gr++")).Block(
+				jen.For(x("o := 0; o < gOut; o++")).Block(
+					x("ob, ol := o/%d, o%%%d", compiler.ChannelBlock, compiler.ChannelBlock),
+					jen.For(x("ci := 0; ci < gIn; ci++")).Block(
+						x("cb, c := ci/lanes, ci%%lanes"),
+						jen.For(x("ky := 0; ky < kh; ky++")).Block(
+							jen.For(x("kx := 0; kx < kw; kx++")).Block(
+								x("call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f"),
+								x("grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%%t)*f+ob%%f)*%d+ol]", compiler.ChannelBlock),
+							),
+						),
+					),
+				),
+			),
+		),
+	}
+	if c.Learn.Bias {
+		code = append(code, x("m.sumPartials(m.params[%d].Grad, %d)", g.index[l.Name+".bias"], off+blocked))
+	}
+	return code
 }
 
 // convRelay emits, for a conv whose input gradient is a direct convolution, the method that

@@ -76,6 +76,10 @@ func (g *gen) train(f *jen.File) {
 	if total > 0 {
 		body = append(body, jen.Comment("The parameter gradients of steps split by image: the sum of the workers' partial sums."))
 		for _, s := range g.n.Steps {
+			if e := emitters[s.Main().Op]; s.Partials > 0 && e != nil && e.reduce != nil {
+				body = append(body, e.reduce(g, s)...)
+				continue
+			}
 			off := s.PartialsAt
 			for _, p := range s.Main().ParamShapes() {
 				if s.Partials > 0 {
@@ -97,6 +101,13 @@ func (g *gen) train(f *jen.File) {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Backward").Params(jen.Id("labels").Index().Int32()).Float32().Block(body...)
 
 	if total > 0 {
+		f.Comment("addPartials adds the other workers' partial sums at offset off…off+n−1 into worker 0's.")
+		f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("addPartials").Params(jen.List(jen.Id("off"), jen.Id("n")).Int()).Block(
+			x("sum := m.partials[0][off : off+n]"),
+			jen.For(x("_, s := range m.partials[1:]")).Block(
+				jen.For(x("j, v := range s[off : off+n]")).Block(x("sum[j] += v")),
+			),
+		)
 		f.Comment("sumPartials sets grad to the sum of the workers' partial sums at offset off.")
 		f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("sumPartials").Params(jen.Id("grad").Index().Float32(), jen.Id("off").Int()).Block(
 			x("copy(grad, m.partials[0][off:off+len(grad)])"),

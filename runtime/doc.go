@@ -3,17 +3,19 @@
 //
 //   - Products: Multiply computes a Product, C = A·B (or C += A·B), on the calling goroutine
 //     with a Workspace (NewWorkspace), and ParallelMultiply computes it split over the workers;
-//     every convolution and fully connected layer, forward and backward, is one of these. Its
+//     the fully connected layers, forward and backward, and a strided convolution's Wᵀ·dY are
+//     these (the convolutions' other kernels are generated per layer, see codegen/asm). Its
 //     factors are Operands: Dense, a stored row-major matrix; Patches, the implicit im2col
 //     matrix of an image under a Conv geometry, packed straight from the image and never written
-//     out (a convolution's forward product); and the transpose T of either (Patches(…).T() is the
-//     B of a weight gradient, dW += dY·patchesᵀ). An Epilogue (biases, ReLU) is fused into the
-//     store of each tile. The packing and the micro-kernels are Goto/BLIS blocking with AVX-512
+//     out (no generated package uses it since the convolutions got their own kernels); and the
+//     transpose T of either. An Epilogue (biases, ReLU) is fused into the store of each tile. The packing and the micro-kernels are Goto/BLIS blocking with AVX-512
 //     and AVX2+FMA micro-kernels in assembly chosen at run time, each with a pure-Go twin that
 //     the noasm build tag selects.
 //   - Col2im: the adjoint of the im2col matrix, which turns the gradient of a written-out patch
 //     matrix into the input's gradient, for the convolutions whose input gradient is not a
-//     product with Patches.
+//     direct convolution (strides above 1).
+//   - ToBlocks and FromBlocks: the conversions between NCHW planes and the channel-blocked
+//     layout of the generated convolution kernels.
 //   - The other layers' kernels: SquaresAdd and LRNScale (LRN forward) and SubProduct (LRN
 //     backward); MaxPool and MaxPoolBackward, AvgPool and AvgPoolBackward over a Pool geometry;
 //     AdaptiveAvgPool and AdaptiveAvgPoolBackward over an AdaptivePool; ReLUBackward, and Sum

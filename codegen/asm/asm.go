@@ -14,9 +14,9 @@
 // The output is deterministic: the same geometry gives the same bytes.
 //
 // Every conv layer's forward pass and every stride-1 conv's input gradient run on the Conv
-// kernels (codegen's op_conv.go writes the copies into and out of the channel-blocked layout
-// around them). The Upd kernels are not used by the generated packages yet; LRN and pooling in
-// the blocked layout are still to come. conv_test.go and upd_test.go test the generator on its
+// kernels, and every conv's weight gradient on an Upd kernel (codegen's op_conv.go writes the
+// copies into and out of the channel-blocked layout around them). LRN and pooling in the
+// blocked layout are still to come. conv_test.go and upd_test.go test the generator on its
 // own, against twins and against convolutions and gradients from their definition, and
 // benchmark it per AlexNet layer.
 package asm

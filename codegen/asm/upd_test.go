@@ -50,15 +50,21 @@ func newUpdLayer(name string, t, f, inBlocks, lanes, inH, inW, k, s, outH, outW,
 	return l
 }
 
-// updLayers are the weight gradients of AlexNet's layers (one group, one image) as candidate
-// kernels would compute them.
+// updLayers are the weight gradients of AlexNet's layers (one group, one image) with the
+// positions and blocks per call the compiler's lower pass gives them (compiler.updTile): the
+// paper's network and the half-width one (…h); and, for comparison, half-width conv2 in 4 × 4.
 var updLayers = []updLayer{
 	newUpdLayer("updConv1", 3, 3, 1, 3, 227, 227, 11, 4, 55, 55, 6),
-	newUpdLayer("updConv2h", 4, 4, 3, 16, 31, 31, 5, 1, 27, 27, 8),
-	newUpdLayer("updConv2hT8F2", 8, 2, 3, 16, 31, 31, 5, 1, 27, 27, 8),
-	newUpdLayer("updConv3h", 4, 4, 8, 16, 15, 15, 3, 1, 13, 13, 12),
-	newUpdLayer("updConv3hT8F3", 8, 3, 8, 16, 15, 15, 3, 1, 13, 13, 12),
-	newUpdLayer("updConv4h", 4, 4, 12, 16, 15, 15, 3, 1, 13, 13, 12),
+	newUpdLayer("updConv2", 8, 2, 3, 16, 31, 31, 5, 1, 27, 27, 8),
+	newUpdLayer("updConv3", 8, 3, 16, 16, 15, 15, 3, 1, 13, 13, 24),
+	newUpdLayer("updConv4", 8, 3, 12, 16, 15, 15, 3, 1, 13, 13, 12),
+	newUpdLayer("updConv5", 8, 2, 12, 16, 15, 15, 3, 1, 13, 13, 8),
+	newUpdLayer("updConv1h", 3, 3, 1, 3, 228, 228, 11, 4, 55, 55, 3),
+	newUpdLayer("updConv2h", 8, 2, 3, 16, 31, 31, 5, 1, 27, 27, 8),
+	newUpdLayer("updConv3h", 8, 3, 8, 16, 15, 15, 3, 1, 13, 13, 12),
+	newUpdLayer("updConv4h", 8, 3, 12, 16, 15, 15, 3, 1, 13, 13, 12),
+	newUpdLayer("updConv5h", 8, 2, 12, 16, 15, 15, 3, 1, 13, 13, 8),
+	newUpdLayer("updConv2hT4F4", 4, 4, 3, 16, 31, 31, 5, 1, 27, 27, 8),
 }
 
 // updTests is the test file of the generated package's weight-gradient kernels.

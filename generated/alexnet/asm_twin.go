@@ -28,6 +28,25 @@ func conv1KernelGo(out, in, w, bias []float32) {
 	}
 }
 
+// conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of at least 144 values, in 152307
+// and dy 145200, it computes the weight gradient of conv1 (specs/alexnet.net:38). The sums are in the assembly's order, without fused
+// multiply-adds.
+func conv1UpdKernelGo(dw, in, dy []float32) {
+	for t := 0; t < 3; t++ {
+		for f := 0; f < 3; f++ {
+			for l := 0; l < 16; l++ {
+				acc := dw[(t*3+f)*16+l]
+				for oy := 0; oy < 55; oy++ {
+					for ox := 0; ox < 55; ox++ {
+						acc += dy[f*48400+oy*880+ox*16+l] * in[oy*908+ox*4+t*51529]
+					}
+				}
+				dw[(t*3+f)*16+l] = acc
+			}
+		}
+	}
+}
+
 // conv2KernelGo is the pure-Go twin of conv2KernelAVX512 and conv2KernelAVX2: with out of at least 35424 values, in 33232,
 // w 76800 and bias 64, it computes conv2 + conv2.relu (specs/alexnet.net:43), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv2KernelGo(out, in, w, bias []float32) {
@@ -75,6 +94,25 @@ func conv2GradKernelGo(out, in, w, bias []float32) {
 		}
 		for j := range acc {
 			out[j/16*11664+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 256 values, in 13320
+// and dy 23328, it computes the weight gradient of conv2 (specs/alexnet.net:43). The sums are in the assembly's order, without fused
+// multiply-adds.
+func conv2UpdKernelGo(dw, in, dy []float32) {
+	for t := 0; t < 8; t++ {
+		for f := 0; f < 2; f++ {
+			for l := 0; l < 16; l++ {
+				acc := dw[(t*2+f)*16+l]
+				for oy := 0; oy < 27; oy++ {
+					for ox := 0; ox < 27; ox++ {
+						acc += dy[f*11664+oy*432+ox*16+l] * in[oy*496+ox*16+t*1]
+					}
+				}
+				dw[(t*2+f)*16+l] = acc
+			}
 		}
 	}
 }
@@ -130,6 +168,25 @@ func conv3GradKernelGo(out, in, w, bias []float32) {
 	}
 }
 
+// conv3UpdKernelGo is the pure-Go twin of conv3UpdKernelAVX512 and conv3UpdKernelAVX2: with dw of at least 384 values, in 3080
+// and dy 8112, it computes the weight gradient of conv3 (specs/alexnet.net:48). The sums are in the assembly's order, without fused
+// multiply-adds.
+func conv3UpdKernelGo(dw, in, dy []float32) {
+	for t := 0; t < 8; t++ {
+		for f := 0; f < 3; f++ {
+			for l := 0; l < 16; l++ {
+				acc := dw[(t*3+f)*16+l]
+				for oy := 0; oy < 13; oy++ {
+					for ox := 0; ox < 13; ox++ {
+						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+					}
+				}
+				dw[(t*3+f)*16+l] = acc
+			}
+		}
+	}
+}
+
 // conv4KernelGo is the pure-Go twin of conv4KernelAVX512 and conv4KernelAVX2: with out of at least 8320 values, in 40320,
 // w 110592 and bias 64, it computes conv4 + conv4.relu (specs/alexnet.net:50), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv4KernelGo(out, in, w, bias []float32) {
@@ -181,6 +238,25 @@ func conv4GradKernelGo(out, in, w, bias []float32) {
 	}
 }
 
+// conv4UpdKernelGo is the pure-Go twin of conv4UpdKernelAVX512 and conv4UpdKernelAVX2: with dw of at least 384 values, in 3080
+// and dy 8112, it computes the weight gradient of conv4 (specs/alexnet.net:50). The sums are in the assembly's order, without fused
+// multiply-adds.
+func conv4UpdKernelGo(dw, in, dy []float32) {
+	for t := 0; t < 8; t++ {
+		for f := 0; f < 3; f++ {
+			for l := 0; l < 16; l++ {
+				acc := dw[(t*3+f)*16+l]
+				for oy := 0; oy < 13; oy++ {
+					for ox := 0; ox < 13; ox++ {
+						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+					}
+				}
+				dw[(t*3+f)*16+l] = acc
+			}
+		}
+	}
+}
+
 // conv5KernelGo is the pure-Go twin of conv5KernelAVX512 and conv5KernelAVX2: with out of at least 8320 values, in 40320,
 // w 110592 and bias 64, it computes conv5 + conv5.relu (specs/alexnet.net:52), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv5KernelGo(out, in, w, bias []float32) {
@@ -228,6 +304,25 @@ func conv5GradKernelGo(out, in, w, bias []float32) {
 		}
 		for j := range acc {
 			out[j/16*2704+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv5UpdKernelGo is the pure-Go twin of conv5UpdKernelAVX512 and conv5UpdKernelAVX2: with dw of at least 256 values, in 3080
+// and dy 5408, it computes the weight gradient of conv5 (specs/alexnet.net:52). The sums are in the assembly's order, without fused
+// multiply-adds.
+func conv5UpdKernelGo(dw, in, dy []float32) {
+	for t := 0; t < 8; t++ {
+		for f := 0; f < 2; f++ {
+			for l := 0; l < 16; l++ {
+				acc := dw[(t*2+f)*16+l]
+				for oy := 0; oy < 13; oy++ {
+					for ox := 0; ox < 13; ox++ {
+						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+					}
+				}
+				dw[(t*2+f)*16+l] = acc
+			}
 		}
 	}
 }

@@ -112,21 +112,136 @@ func (m *Model) Backward(labels []int32) float32 {
 	m.perImage(m.kernels.conv1LrnBackward)            // conv1.lrn
 	m.perImage(m.kernels.conv1Backward)               // conv1 + conv1.relu
 	// The parameter gradients of steps split by image: the sum of the workers' partial sums.
-	m.sumPartials(m.params[0].Grad, 0)
+	m.addPartials(0, 34848) // conv1.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 3, 96, 11, 11
+			inBlocks, lanes, outBlocks, t, f = 1, 3, 6, 3, 3
+		)
+		grad, sums := m.params[0].Grad, m.partials[0][0:34848]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[1].Grad, 34848)
-	m.sumPartials(m.params[2].Grad, 34944)
+	m.addPartials(34944, 307200) // conv2.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 2, 48, 128, 5, 5
+			inBlocks, lanes, outBlocks, t, f = 3, 16, 8, 8, 2
+		)
+		grad, sums := m.params[2].Grad, m.partials[0][34944:342144]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[3].Grad, 342144)
-	m.sumPartials(m.params[4].Grad, 342400)
+	m.addPartials(342400, 884736) // conv3.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 256, 384, 3, 3
+			inBlocks, lanes, outBlocks, t, f = 16, 16, 24, 8, 3
+		)
+		grad, sums := m.params[4].Grad, m.partials[0][342400:1227136]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[5].Grad, 1227136)
-	m.sumPartials(m.params[6].Grad, 1227520)
+	m.addPartials(1227520, 663552) // conv4.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 2, 192, 192, 3, 3
+			inBlocks, lanes, outBlocks, t, f = 12, 16, 12, 8, 3
+		)
+		grad, sums := m.params[6].Grad, m.partials[0][1227520:1891072]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[7].Grad, 1891072)
-	m.sumPartials(m.params[8].Grad, 1891456)
+	m.addPartials(1891456, 442368) // conv5.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 2, 192, 128, 3, 3
+			inBlocks, lanes, outBlocks, t, f = 12, 16, 8, 8, 2
+		)
+		grad, sums := m.params[8].Grad, m.partials[0][1891456:2333824]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[9].Grad, 2333824)
 	var loss float64
 	for _, l := range m.losses[:m.n] {
 		loss += l
 	}
 	return float32(loss / float64(m.n))
+}
+
+// addPartials adds the other workers' partial sums at offset off…off+n−1 into worker 0's.
+func (m *Model) addPartials(off, n int) {
+	sum := m.partials[0][off : off+n]
+	for _, s := range m.partials[1:] {
+		for j, v := range s[off : off+n] {
+			sum[j] += v
+		}
+	}
 }
 
 // sumPartials sets grad to the sum of the workers' partial sums at offset off.

@@ -72,6 +72,58 @@ func conv1Kernel(out, in, w, bias []float32) {
 	conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
+// conv1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for t := 0; t < 3; t++ {
+//		for f := 0; f < 3; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*3+f)*16+l]
+//				for oy := 0; oy < 55; oy++ {
+//					for ox := 0; ox < 55; ox++ {
+//						acc += dy[f*48400+oy*880+ox*16+l] * in[oy*912+ox*4+t*51984]
+//					}
+//				}
+//				dw[(t*3+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv1UpdKernelAVX512(dw, in, dy *float32)
+
+// conv1UpdKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for t := 0; t < 3; t++ {
+//		for f := 0; f < 3; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*3+f)*16+l]
+//				for oy := 0; oy < 55; oy++ {
+//					for ox := 0; ox < 55; ox++ {
+//						acc += dy[f*48400+oy*880+ox*16+l] * in[oy*912+ox*4+t*51984]
+//					}
+//				}
+//				dw[(t*3+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv1UpdKernelAVX2(dw, in, dy *float32)
+
+// conv1UpdKernel is conv1UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv1UpdKernel(dw, in, dy []float32) {
+	if kernelISA == "" {
+		conv1UpdKernelGo(dw, in, dy)
+		return
+	}
+	_, _, _ = dw[143], in[153432], dy[145199] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv1UpdKernelAVX512(&dw[0], &in[0], &dy[0])
+		return
+	}
+	conv1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+}
+
 // conv2KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
 //	for ox := 0; ox < 27; ox++ {
@@ -194,6 +246,58 @@ func conv2GradKernel(out, in, w, bias []float32) {
 		return
 	}
 	conv2GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv2UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for t := 0; t < 8; t++ {
+//		for f := 0; f < 2; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*2+f)*16+l]
+//				for oy := 0; oy < 27; oy++ {
+//					for ox := 0; ox < 27; ox++ {
+//						acc += dy[f*11664+oy*432+ox*16+l] * in[oy*496+ox*16+t*1]
+//					}
+//				}
+//				dw[(t*2+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2UpdKernelAVX512(dw, in, dy *float32)
+
+// conv2UpdKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for t := 0; t < 8; t++ {
+//		for f := 0; f < 2; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*2+f)*16+l]
+//				for oy := 0; oy < 27; oy++ {
+//					for ox := 0; ox < 27; ox++ {
+//						acc += dy[f*11664+oy*432+ox*16+l] * in[oy*496+ox*16+t*1]
+//					}
+//				}
+//				dw[(t*2+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2UpdKernelAVX2(dw, in, dy *float32)
+
+// conv2UpdKernel is conv2UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2UpdKernel(dw, in, dy []float32) {
+	if kernelISA == "" {
+		conv2UpdKernelGo(dw, in, dy)
+		return
+	}
+	_, _, _ = dw[255], in[13319], dy[23327] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
+		return
+	}
+	conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv3KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -320,6 +424,58 @@ func conv3GradKernel(out, in, w, bias []float32) {
 	conv3GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
+// conv3UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for t := 0; t < 8; t++ {
+//		for f := 0; f < 3; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*3+f)*16+l]
+//				for oy := 0; oy < 13; oy++ {
+//					for ox := 0; ox < 13; ox++ {
+//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+//					}
+//				}
+//				dw[(t*3+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv3UpdKernelAVX512(dw, in, dy *float32)
+
+// conv3UpdKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for t := 0; t < 8; t++ {
+//		for f := 0; f < 3; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*3+f)*16+l]
+//				for oy := 0; oy < 13; oy++ {
+//					for ox := 0; ox < 13; ox++ {
+//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+//					}
+//				}
+//				dw[(t*3+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv3UpdKernelAVX2(dw, in, dy *float32)
+
+// conv3UpdKernel is conv3UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv3UpdKernel(dw, in, dy []float32) {
+	if kernelISA == "" {
+		conv3UpdKernelGo(dw, in, dy)
+		return
+	}
+	_, _, _ = dw[383], in[3079], dy[8111] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv3UpdKernelAVX512(&dw[0], &in[0], &dy[0])
+		return
+	}
+	conv3UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+}
+
 // conv4KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
 //	for ox := 0; ox < 13; ox++ {
@@ -444,6 +600,58 @@ func conv4GradKernel(out, in, w, bias []float32) {
 	conv4GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
+// conv4UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for t := 0; t < 8; t++ {
+//		for f := 0; f < 3; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*3+f)*16+l]
+//				for oy := 0; oy < 13; oy++ {
+//					for ox := 0; ox < 13; ox++ {
+//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+//					}
+//				}
+//				dw[(t*3+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv4UpdKernelAVX512(dw, in, dy *float32)
+
+// conv4UpdKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for t := 0; t < 8; t++ {
+//		for f := 0; f < 3; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*3+f)*16+l]
+//				for oy := 0; oy < 13; oy++ {
+//					for ox := 0; ox < 13; ox++ {
+//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+//					}
+//				}
+//				dw[(t*3+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv4UpdKernelAVX2(dw, in, dy *float32)
+
+// conv4UpdKernel is conv4UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv4UpdKernel(dw, in, dy []float32) {
+	if kernelISA == "" {
+		conv4UpdKernelGo(dw, in, dy)
+		return
+	}
+	_, _, _ = dw[383], in[3079], dy[8111] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv4UpdKernelAVX512(&dw[0], &in[0], &dy[0])
+		return
+	}
+	conv4UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+}
+
 // conv5KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
 //	for ox := 0; ox < 13; ox++ {
@@ -566,4 +774,56 @@ func conv5GradKernel(out, in, w, bias []float32) {
 		return
 	}
 	conv5GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv5UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for t := 0; t < 8; t++ {
+//		for f := 0; f < 2; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*2+f)*16+l]
+//				for oy := 0; oy < 13; oy++ {
+//					for ox := 0; ox < 13; ox++ {
+//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+//					}
+//				}
+//				dw[(t*2+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv5UpdKernelAVX512(dw, in, dy *float32)
+
+// conv5UpdKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for t := 0; t < 8; t++ {
+//		for f := 0; f < 2; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*2+f)*16+l]
+//				for oy := 0; oy < 13; oy++ {
+//					for ox := 0; ox < 13; ox++ {
+//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+//					}
+//				}
+//				dw[(t*2+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv5UpdKernelAVX2(dw, in, dy *float32)
+
+// conv5UpdKernel is conv5UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv5UpdKernel(dw, in, dy []float32) {
+	if kernelISA == "" {
+		conv5UpdKernelGo(dw, in, dy)
+		return
+	}
+	_, _, _ = dw[255], in[3079], dy[5407] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv5UpdKernelAVX512(&dw[0], &in[0], &dy[0])
+		return
+	}
+	conv5UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }

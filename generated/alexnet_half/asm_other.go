@@ -10,11 +10,17 @@ var kernelISA = ""
 // conv1Kernel is conv1KernelGo in this build.
 func conv1Kernel(out, in, w, bias []float32) { conv1KernelGo(out, in, w, bias) }
 
+// conv1UpdKernel is conv1UpdKernelGo in this build.
+func conv1UpdKernel(dw, in, dy []float32) { conv1UpdKernelGo(dw, in, dy) }
+
 // conv2Kernel is conv2KernelGo in this build.
 func conv2Kernel(out, in, w, bias []float32) { conv2KernelGo(out, in, w, bias) }
 
 // conv2GradKernel is conv2GradKernelGo in this build.
 func conv2GradKernel(out, in, w, bias []float32) { conv2GradKernelGo(out, in, w, bias) }
+
+// conv2UpdKernel is conv2UpdKernelGo in this build.
+func conv2UpdKernel(dw, in, dy []float32) { conv2UpdKernelGo(dw, in, dy) }
 
 // conv3Kernel is conv3KernelGo in this build.
 func conv3Kernel(out, in, w, bias []float32) { conv3KernelGo(out, in, w, bias) }
@@ -22,14 +28,23 @@ func conv3Kernel(out, in, w, bias []float32) { conv3KernelGo(out, in, w, bias) }
 // conv3GradKernel is conv3GradKernelGo in this build.
 func conv3GradKernel(out, in, w, bias []float32) { conv3GradKernelGo(out, in, w, bias) }
 
+// conv3UpdKernel is conv3UpdKernelGo in this build.
+func conv3UpdKernel(dw, in, dy []float32) { conv3UpdKernelGo(dw, in, dy) }
+
 // conv4Kernel is conv4KernelGo in this build.
 func conv4Kernel(out, in, w, bias []float32) { conv4KernelGo(out, in, w, bias) }
 
 // conv4GradKernel is conv4GradKernelGo in this build.
 func conv4GradKernel(out, in, w, bias []float32) { conv4GradKernelGo(out, in, w, bias) }
 
+// conv4UpdKernel is conv4UpdKernelGo in this build.
+func conv4UpdKernel(dw, in, dy []float32) { conv4UpdKernelGo(dw, in, dy) }
+
 // conv5Kernel is conv5KernelGo in this build.
 func conv5Kernel(out, in, w, bias []float32) { conv5KernelGo(out, in, w, bias) }
 
 // conv5GradKernel is conv5GradKernelGo in this build.
 func conv5GradKernel(out, in, w, bias []float32) { conv5GradKernelGo(out, in, w, bias) }
+
+// conv5UpdKernel is conv5UpdKernelGo in this build.
+func conv5UpdKernel(dw, in, dy []float32) { conv5UpdKernelGo(dw, in, dy) }

@@ -4,10 +4,6 @@ package alexnet_half
 
 import "github.com/netc-project/netc/runtime"
 
-// conv1Geometry is the layout of one group's patches in conv1: the columns of a 363×3025 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
-var conv1Geometry = runtime.Conv{C: 3, H: 224, W: 224, KH: 11, KW: 11, SH: 4, SW: 4, PH: 2, PW: 2, OutH: 55, OutW: 55}
-
 // conv1 runs conv1 + conv1.relu (specs/alexnet_half.net:21), 3x224x224 → 48x55x55 per image,
 // on images lo…hi−1.
 // Per image and group: the input copied into a padded copy (3 planes of 228x228 pixels), 3 output blocks of 16
@@ -124,10 +120,6 @@ func (m *Model) pool1(worker, lo, hi int) {
 
 // pool1Window is the geometry of pool1's windows over one channel plane.
 var pool1Window = runtime.Pool{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 27, OutW: 27}
-
-// conv2Geometry is the layout of one group's patches in conv2: the columns of a 1200×729 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
-var conv2Geometry = runtime.Conv{C: 48, H: 27, W: 27, KH: 5, KW: 5, SH: 1, SW: 1, PH: 2, PW: 2, OutH: 27, OutW: 27}
 
 // conv2 runs conv2 + conv2.relu (specs/alexnet_half.net:24), 48x27x27 → 128x27x27 per image,
 // on images lo…hi−1.
@@ -249,10 +241,6 @@ func (m *Model) pool2(worker, lo, hi int) {
 // pool2Window is the geometry of pool2's windows over one channel plane.
 var pool2Window = runtime.Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 13, OutW: 13}
 
-// conv3Geometry is the layout of one group's patches in conv3: the columns of a 1152×169 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
-var conv3Geometry = runtime.Conv{C: 128, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
-
 // conv3 runs conv3 + conv3.relu (specs/alexnet_half.net:27), 128x13x13 → 192x13x13 per image,
 // on images lo…hi−1.
 // Per image and group: the input copied into a padded copy (8 blocks of 16 channels of 15x15 pixels), 12 output blocks of 16
@@ -351,10 +339,6 @@ func (m *Model) conv3Pack() {
 	}
 }
 
-// conv4Geometry is the layout of one group's patches in conv4: the columns of a 1728×169 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
-var conv4Geometry = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
-
 // conv4 runs conv4 + conv4.relu (specs/alexnet_half.net:29), 192x13x13 → 192x13x13 per image,
 // on images lo…hi−1.
 // Per image and group: the input copied into a padded copy (12 blocks of 16 channels of 15x15 pixels), 12 output blocks of 16
@@ -452,10 +436,6 @@ func (m *Model) conv4Pack() {
 		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv4Bias[o]
 	}
 }
-
-// conv5Geometry is the layout of one group's patches in conv5: the columns of a 1728×169 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
-var conv5Geometry = runtime.Conv{C: 192, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 13, OutW: 13}
 
 // conv5 runs conv5 + conv5.relu (specs/alexnet_half.net:31), 192x13x13 → 128x13x13 per image,
 // on images lo…hi−1.

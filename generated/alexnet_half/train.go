@@ -110,21 +110,136 @@ func (m *Model) Backward(labels []int32) float32 {
 	runtime.Parallel(m.n*48, m.kernels.pool1Backward) // pool1
 	m.perImage(m.kernels.conv1Backward)               // conv1 + conv1.relu
 	// The parameter gradients of steps split by image: the sum of the workers' partial sums.
-	m.sumPartials(m.params[0].Grad, 0)
+	m.addPartials(0, 17424) // conv1.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 3, 48, 11, 11
+			inBlocks, lanes, outBlocks, t, f = 1, 3, 3, 3, 3
+		)
+		grad, sums := m.params[0].Grad, m.partials[0][0:17424]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[1].Grad, 17424)
-	m.sumPartials(m.params[2].Grad, 17472)
+	m.addPartials(17472, 153600) // conv2.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 48, 128, 5, 5
+			inBlocks, lanes, outBlocks, t, f = 3, 16, 8, 8, 2
+		)
+		grad, sums := m.params[2].Grad, m.partials[0][17472:171072]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[3].Grad, 171072)
-	m.sumPartials(m.params[4].Grad, 171200)
+	m.addPartials(171200, 221184) // conv3.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 128, 192, 3, 3
+			inBlocks, lanes, outBlocks, t, f = 8, 16, 12, 8, 3
+		)
+		grad, sums := m.params[4].Grad, m.partials[0][171200:392384]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[5].Grad, 392384)
-	m.sumPartials(m.params[6].Grad, 392576)
+	m.addPartials(392576, 331776) // conv4.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 192, 192, 3, 3
+			inBlocks, lanes, outBlocks, t, f = 12, 16, 12, 8, 3
+		)
+		grad, sums := m.params[6].Grad, m.partials[0][392576:724352]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[7].Grad, 724352)
-	m.sumPartials(m.params[8].Grad, 724544)
+	m.addPartials(724544, 221184) // conv5.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 192, 128, 3, 3
+			inBlocks, lanes, outBlocks, t, f = 12, 16, 8, 8, 2
+		)
+		grad, sums := m.params[8].Grad, m.partials[0][724544:945728]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[9].Grad, 945728)
 	var loss float64
 	for _, l := range m.losses[:m.n] {
 		loss += l
 	}
 	return float32(loss / float64(m.n))
+}
+
+// addPartials adds the other workers' partial sums at offset off…off+n−1 into worker 0's.
+func (m *Model) addPartials(off, n int) {
+	sum := m.partials[0][off : off+n]
+	for _, s := range m.partials[1:] {
+		for j, v := range s[off : off+n] {
+			sum[j] += v
+		}
+	}
 }
 
 // sumPartials sets grad to the sum of the workers' partial sums at offset off.

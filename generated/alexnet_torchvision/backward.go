@@ -38,19 +38,19 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 
 // conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet_torchvision.net:27), 3x224x224 → 64x55x55 per image,
 // on images lo…hi−1.
-// Per image and group: dW += dY·patchesᵀ (64×3025 · 3025×363, the patches packed straight from the image)
-// into the worker's partial sums.
+// Per image: dW summed over the output pixels by conv1UpdKernel (conv1Upd: the input and dY copied into
+// the blocked layout; 3 input positions × 4 output blocks per call) into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
-		inSize  = 150528 // 3x224x224
-		outSize = 193600 // 64x55x55
-		groups  = 1
-		rows    = 64     // output channels per group: the GEMM's M
-		cols    = 3025   // output pixels 55x55: its N
-		depth   = 363    // values per patch, 3x11x11: its K
-		inGroup = 150528 // input values per group
-		dw      = 0      // the weights' gradient in the partial sums
-		db      = 23232  // the bias's
+		inSize     = 150528 // 3x224x224
+		outSize    = 193600 // 64x55x55
+		groups     = 1
+		rows       = 64       // output channels per group: the GEMM's M
+		cols       = 3025     // output pixels 55x55: its N
+		depth      = 363      // values per patch, 3x11x11: its K
+		inGroup    = 150528   // input values per group
+		dw, dwSize = 0, 23232 // the weights' gradient in the partial sums, blocked
+		db         = 23232    // the bias's
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
@@ -62,15 +62,53 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 		for o := 0; o < groups*rows; o++ {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
-		for gr := 0; gr < groups; gr++ {
-			// dW += dY · patchesᵀ
-			m.multiply(worker, runtime.Product{
-				M: rows, N: depth, K: cols,
-				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
-				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry).T(),
-				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
-				Acc: true,
-			})
+		// dW, summed over the image's pixels.
+		m.conv1Upd(worker, src, g, sums[dw:dw+dwSize])
+	}
+}
+
+// conv1Upd adds the weight gradient of one image of conv1 to dw, the worker's partial sums in conv1UpdKernel's
+// layout: [group][input block][channel/3][ky][kx][output block/4] × [3][4][16], from src (3x224x224)
+// and dy (64x55x55).
+func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
+	const (
+		groups, gIn, gOut          = 1, 3, 64 // channels per group
+		inH, inW, pixels           = 224, 224, 3025
+		ph, pw                     = 2, 2                  // the padding
+		pixel, row, block, plane   = 1, 228, 155952, 51984 // strides of the input copy
+		inCopy, outCopy            = 155952, 193600        // one group's copies
+		inBlocks, lanes, outBlocks = 1, 3, 4
+		kh, kw, t, f               = 11, 11, 3, 4 // the kernel, and the positions and blocks per call
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for c := 0; c < groups*gIn; c++ {
+		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
+		}
+	}
+	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb < inBlocks; cb++ {
+			for c0 := 0; c0 < lanes; c0 += t {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
+						for ob := 0; ob < outBlocks; ob += f {
+							conv1UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
+							at += t * f * 16
+						}
+					}
+				}
+			}
 		}
 	}
 }
@@ -98,21 +136,21 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet_torchvision.net:30), 64x27x27 → 192x27x27 per image,
 // on images lo…hi−1.
-// Per image and group: dW += dY·patchesᵀ (192×729 · 729×1600, the patches packed straight from the image)
-// into the worker's partial sums,
+// Per image: dW summed over the output pixels by conv2UpdKernel (conv2Upd: the input and dY copied into
+// the blocked layout; 8 input positions × 3 output blocks per call) into the worker's partial sums,
 // and dX as the convolution of dY, padded by 2x2, with the flipped weights by conv2GradKernel
 // (conv2GradImage: dY copied into 12 blocks of 16 channels of 31x31 pixels, 4 output blocks).
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize  = 46656  // 64x27x27
-		outSize = 139968 // 192x27x27
-		groups  = 1
-		rows    = 192    // output channels per group: the GEMM's M
-		cols    = 729    // output pixels 27x27: its N
-		depth   = 1600   // values per patch, 64x5x5: its K
-		inGroup = 46656  // input values per group
-		dw      = 23296  // the weights' gradient in the partial sums
-		db      = 330496 // the bias's
+		inSize     = 46656  // 64x27x27
+		outSize    = 139968 // 192x27x27
+		groups     = 1
+		rows       = 192           // output channels per group: the GEMM's M
+		cols       = 729           // output pixels 27x27: its N
+		depth      = 1600          // values per patch, 64x5x5: its K
+		inGroup    = 46656         // input values per group
+		dw, dwSize = 23296, 307200 // the weights' gradient in the partial sums, blocked
+		db         = 330496        // the bias's
 	)
 	in, dy := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[2][:m.n*outSize]
@@ -126,18 +164,59 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
-		for gr := 0; gr < groups; gr++ {
-			// dW += dY · patchesᵀ
-			m.multiply(worker, runtime.Product{
-				M: rows, N: depth, K: cols,
-				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
-				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry).T(),
-				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
-				Acc: true,
-			})
-		}
+		// dW, summed over the image's pixels.
+		m.conv2Upd(worker, src, g, sums[dw:dw+dwSize])
 		// dX: the convolution of dY with the flipped weights.
 		m.conv2GradImage(worker, g, d)
+	}
+}
+
+// conv2Upd adds the weight gradient of one image of conv2 to dw, the worker's partial sums in conv2UpdKernel's
+// layout: [group][input block][channel/8][ky][kx][output block/3] × [8][3][16], from src (64x27x27)
+// and dy (192x27x27).
+func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
+	const (
+		groups, gIn, gOut          = 1, 64, 192 // channels per group
+		inH, inW, pixels           = 27, 27, 729
+		ph, pw                     = 2, 2              // the padding
+		pixel, row, block, plane   = 16, 496, 15376, 1 // strides of the input copy
+		inCopy, outCopy            = 61504, 139968     // one group's copies
+		inBlocks, lanes, outBlocks = 4, 16, 12
+		kh, kw, t, f               = 5, 5, 8, 3 // the kernel, and the positions and blocks per call
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
+			}
+		}
+	}
+	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb < inBlocks; cb++ {
+			for c0 := 0; c0 < lanes; c0 += t {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
+						for ob := 0; ob < outBlocks; ob += f {
+							conv2UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
+							at += t * f * 16
+						}
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -248,21 +327,21 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 
 // conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet_torchvision.net:33), 192x13x13 → 384x13x13 per image,
 // on images lo…hi−1.
-// Per image and group: dW += dY·patchesᵀ (384×169 · 169×1728, the patches packed straight from the image)
-// into the worker's partial sums,
+// Per image: dW summed over the output pixels by conv3UpdKernel (conv3Upd: the input and dY copied into
+// the blocked layout; 8 input positions × 3 output blocks per call) into the worker's partial sums,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights by conv3GradKernel
 // (conv3GradImage: dY copied into 24 blocks of 16 channels of 15x15 pixels, 12 output blocks).
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
-		inSize  = 32448 // 192x13x13
-		outSize = 64896 // 384x13x13
-		groups  = 1
-		rows    = 384    // output channels per group: the GEMM's M
-		cols    = 169    // output pixels 13x13: its N
-		depth   = 1728   // values per patch, 192x3x3: its K
-		inGroup = 32448  // input values per group
-		dw      = 330688 // the weights' gradient in the partial sums
-		db      = 994240 // the bias's
+		inSize     = 32448 // 192x13x13
+		outSize    = 64896 // 384x13x13
+		groups     = 1
+		rows       = 384            // output channels per group: the GEMM's M
+		cols       = 169            // output pixels 13x13: its N
+		depth      = 1728           // values per patch, 192x3x3: its K
+		inGroup    = 32448          // input values per group
+		dw, dwSize = 330688, 663552 // the weights' gradient in the partial sums, blocked
+		db         = 994240         // the bias's
 	)
 	in, dy := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[4][:m.n*outSize]
@@ -276,18 +355,59 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
-		for gr := 0; gr < groups; gr++ {
-			// dW += dY · patchesᵀ
-			m.multiply(worker, runtime.Product{
-				M: rows, N: depth, K: cols,
-				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
-				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv3Geometry).T(),
-				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
-				Acc: true,
-			})
-		}
+		// dW, summed over the image's pixels.
+		m.conv3Upd(worker, src, g, sums[dw:dw+dwSize])
 		// dX: the convolution of dY with the flipped weights.
 		m.conv3GradImage(worker, g, d)
+	}
+}
+
+// conv3Upd adds the weight gradient of one image of conv3 to dw, the worker's partial sums in conv3UpdKernel's
+// layout: [group][input block][channel/8][ky][kx][output block/3] × [8][3][16], from src (192x13x13)
+// and dy (384x13x13).
+func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
+	const (
+		groups, gIn, gOut          = 1, 192, 384 // channels per group
+		inH, inW, pixels           = 13, 13, 169
+		ph, pw                     = 1, 1             // the padding
+		pixel, row, block, plane   = 16, 240, 3600, 1 // strides of the input copy
+		inCopy, outCopy            = 43200, 64896     // one group's copies
+		inBlocks, lanes, outBlocks = 12, 16, 24
+		kh, kw, t, f               = 3, 3, 8, 3 // the kernel, and the positions and blocks per call
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
+			}
+		}
+	}
+	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb < inBlocks; cb++ {
+			for c0 := 0; c0 < lanes; c0 += t {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
+						for ob := 0; ob < outBlocks; ob += f {
+							conv3UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
+							at += t * f * 16
+						}
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -377,21 +497,21 @@ func (m *Model) conv3Relay() {
 
 // conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet_torchvision.net:35), 384x13x13 → 256x13x13 per image,
 // on images lo…hi−1.
-// Per image and group: dW += dY·patchesᵀ (256×169 · 169×3456, the patches packed straight from the image)
-// into the worker's partial sums,
+// Per image: dW summed over the output pixels by conv4UpdKernel (conv4Upd: the input and dY copied into
+// the blocked layout; 8 input positions × 2 output blocks per call) into the worker's partial sums,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights by conv4GradKernel
 // (conv4GradImage: dY copied into 16 blocks of 16 channels of 15x15 pixels, 24 output blocks).
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
-		inSize  = 64896 // 384x13x13
-		outSize = 43264 // 256x13x13
-		groups  = 1
-		rows    = 256     // output channels per group: the GEMM's M
-		cols    = 169     // output pixels 13x13: its N
-		depth   = 3456    // values per patch, 384x3x3: its K
-		inGroup = 64896   // input values per group
-		dw      = 994624  // the weights' gradient in the partial sums
-		db      = 1879360 // the bias's
+		inSize     = 64896 // 384x13x13
+		outSize    = 43264 // 256x13x13
+		groups     = 1
+		rows       = 256            // output channels per group: the GEMM's M
+		cols       = 169            // output pixels 13x13: its N
+		depth      = 3456           // values per patch, 384x3x3: its K
+		inGroup    = 64896          // input values per group
+		dw, dwSize = 994624, 884736 // the weights' gradient in the partial sums, blocked
+		db         = 1879360        // the bias's
 	)
 	in, dy := m.buf[4][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[5][:m.n*outSize]
@@ -405,18 +525,59 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
-		for gr := 0; gr < groups; gr++ {
-			// dW += dY · patchesᵀ
-			m.multiply(worker, runtime.Product{
-				M: rows, N: depth, K: cols,
-				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
-				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv4Geometry).T(),
-				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
-				Acc: true,
-			})
-		}
+		// dW, summed over the image's pixels.
+		m.conv4Upd(worker, src, g, sums[dw:dw+dwSize])
 		// dX: the convolution of dY with the flipped weights.
 		m.conv4GradImage(worker, g, d)
+	}
+}
+
+// conv4Upd adds the weight gradient of one image of conv4 to dw, the worker's partial sums in conv4UpdKernel's
+// layout: [group][input block][channel/8][ky][kx][output block/2] × [8][2][16], from src (384x13x13)
+// and dy (256x13x13).
+func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
+	const (
+		groups, gIn, gOut          = 1, 384, 256 // channels per group
+		inH, inW, pixels           = 13, 13, 169
+		ph, pw                     = 1, 1             // the padding
+		pixel, row, block, plane   = 16, 240, 3600, 1 // strides of the input copy
+		inCopy, outCopy            = 86400, 43264     // one group's copies
+		inBlocks, lanes, outBlocks = 24, 16, 16
+		kh, kw, t, f               = 3, 3, 8, 2 // the kernel, and the positions and blocks per call
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
+			}
+		}
+	}
+	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb < inBlocks; cb++ {
+			for c0 := 0; c0 < lanes; c0 += t {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
+						for ob := 0; ob < outBlocks; ob += f {
+							conv4UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
+							at += t * f * 16
+						}
+					}
+				}
+			}
+		}
 	}
 }
 
@@ -506,21 +667,21 @@ func (m *Model) conv4Relay() {
 
 // conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet_torchvision.net:37), 256x13x13 → 256x13x13 per image,
 // on images lo…hi−1.
-// Per image and group: dW += dY·patchesᵀ (256×169 · 169×2304, the patches packed straight from the image)
-// into the worker's partial sums,
+// Per image: dW summed over the output pixels by conv5UpdKernel (conv5Upd: the input and dY copied into
+// the blocked layout; 8 input positions × 2 output blocks per call) into the worker's partial sums,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights by conv5GradKernel
 // (conv5GradImage: dY copied into 16 blocks of 16 channels of 15x15 pixels, 16 output blocks).
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
-		inSize  = 43264 // 256x13x13
-		outSize = 43264 // 256x13x13
-		groups  = 1
-		rows    = 256     // output channels per group: the GEMM's M
-		cols    = 169     // output pixels 13x13: its N
-		depth   = 2304    // values per patch, 256x3x3: its K
-		inGroup = 43264   // input values per group
-		dw      = 1879616 // the weights' gradient in the partial sums
-		db      = 2469440 // the bias's
+		inSize     = 43264 // 256x13x13
+		outSize    = 43264 // 256x13x13
+		groups     = 1
+		rows       = 256             // output channels per group: the GEMM's M
+		cols       = 169             // output pixels 13x13: its N
+		depth      = 2304            // values per patch, 256x3x3: its K
+		inGroup    = 43264           // input values per group
+		dw, dwSize = 1879616, 589824 // the weights' gradient in the partial sums, blocked
+		db         = 2469440         // the bias's
 	)
 	in, dy := m.buf[5][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[6][:m.n*outSize]
@@ -534,18 +695,59 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
-		for gr := 0; gr < groups; gr++ {
-			// dW += dY · patchesᵀ
-			m.multiply(worker, runtime.Product{
-				M: rows, N: depth, K: cols,
-				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
-				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv5Geometry).T(),
-				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
-				Acc: true,
-			})
-		}
+		// dW, summed over the image's pixels.
+		m.conv5Upd(worker, src, g, sums[dw:dw+dwSize])
 		// dX: the convolution of dY with the flipped weights.
 		m.conv5GradImage(worker, g, d)
+	}
+}
+
+// conv5Upd adds the weight gradient of one image of conv5 to dw, the worker's partial sums in conv5UpdKernel's
+// layout: [group][input block][channel/8][ky][kx][output block/2] × [8][2][16], from src (256x13x13)
+// and dy (256x13x13).
+func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
+	const (
+		groups, gIn, gOut          = 1, 256, 256 // channels per group
+		inH, inW, pixels           = 13, 13, 169
+		ph, pw                     = 1, 1             // the padding
+		pixel, row, block, plane   = 16, 240, 3600, 1 // strides of the input copy
+		inCopy, outCopy            = 57600, 43264     // one group's copies
+		inBlocks, lanes, outBlocks = 16, 16, 16
+		kh, kw, t, f               = 3, 3, 8, 2 // the kernel, and the positions and blocks per call
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
+			}
+		}
+	}
+	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb < inBlocks; cb++ {
+			for c0 := 0; c0 < lanes; c0 += t {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
+						for ob := 0; ob < outBlocks; ob += f {
+							conv5UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
+							at += t * f * 16
+						}
+					}
+				}
+			}
+		}
 	}
 }
 

@@ -110,21 +110,136 @@ func (m *Model) Backward(labels []int32) float32 {
 	runtime.Parallel(m.n*64, m.kernels.pool1Backward) // pool1
 	m.perImage(m.kernels.conv1Backward)               // conv1 + conv1.relu
 	// The parameter gradients of steps split by image: the sum of the workers' partial sums.
-	m.sumPartials(m.params[0].Grad, 0)
+	m.addPartials(0, 23232) // conv1.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 3, 64, 11, 11
+			inBlocks, lanes, outBlocks, t, f = 1, 3, 4, 3, 4
+		)
+		grad, sums := m.params[0].Grad, m.partials[0][0:23232]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[1].Grad, 23232)
-	m.sumPartials(m.params[2].Grad, 23296)
+	m.addPartials(23296, 307200) // conv2.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 64, 192, 5, 5
+			inBlocks, lanes, outBlocks, t, f = 4, 16, 12, 8, 3
+		)
+		grad, sums := m.params[2].Grad, m.partials[0][23296:330496]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[3].Grad, 330496)
-	m.sumPartials(m.params[4].Grad, 330688)
+	m.addPartials(330688, 663552) // conv3.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 192, 384, 3, 3
+			inBlocks, lanes, outBlocks, t, f = 12, 16, 24, 8, 3
+		)
+		grad, sums := m.params[4].Grad, m.partials[0][330688:994240]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[5].Grad, 994240)
-	m.sumPartials(m.params[6].Grad, 994624)
+	m.addPartials(994624, 884736) // conv4.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 384, 256, 3, 3
+			inBlocks, lanes, outBlocks, t, f = 24, 16, 16, 8, 2
+		)
+		grad, sums := m.params[6].Grad, m.partials[0][994624:1879360]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[7].Grad, 1879360)
-	m.sumPartials(m.params[8].Grad, 1879616)
+	m.addPartials(1879616, 589824) // conv5.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 256, 256, 3, 3
+			inBlocks, lanes, outBlocks, t, f = 16, 16, 16, 8, 2
+		)
+		grad, sums := m.params[8].Grad, m.partials[0][1879616:2469440]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[9].Grad, 2469440)
 	var loss float64
 	for _, l := range m.losses[:m.n] {
 		loss += l
 	}
 	return float32(loss / float64(m.n))
+}
+
+// addPartials adds the other workers' partial sums at offset off…off+n−1 into worker 0's.
+func (m *Model) addPartials(off, n int) {
+	sum := m.partials[0][off : off+n]
+	for _, s := range m.partials[1:] {
+		for j, v := range s[off : off+n] {
+			sum[j] += v
+		}
+	}
 }
 
 // sumPartials sets grad to the sum of the workers' partial sums at offset off.

@@ -72,6 +72,58 @@ func conv1Kernel(out, in, w, bias []float32) {
 	conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
+// conv1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for t := 0; t < 1; t++ {
+//		for f := 0; f < 2; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*2+f)*16+l]
+//				for oy := 0; oy < 24; oy++ {
+//					for ox := 0; ox < 24; ox++ {
+//						acc += dy[f*9216+oy*384+ox*16+l] * in[oy*28+ox*1+t*784]
+//					}
+//				}
+//				dw[(t*2+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv1UpdKernelAVX512(dw, in, dy *float32)
+
+// conv1UpdKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for t := 0; t < 1; t++ {
+//		for f := 0; f < 2; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*2+f)*16+l]
+//				for oy := 0; oy < 24; oy++ {
+//					for ox := 0; ox < 24; ox++ {
+//						acc += dy[f*9216+oy*384+ox*16+l] * in[oy*28+ox*1+t*784]
+//					}
+//				}
+//				dw[(t*2+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv1UpdKernelAVX2(dw, in, dy *float32)
+
+// conv1UpdKernel is conv1UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv1UpdKernel(dw, in, dy []float32) {
+	if kernelISA == "" {
+		conv1UpdKernelGo(dw, in, dy)
+		return
+	}
+	_, _, _ = dw[31], in[667], dy[18431] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv1UpdKernelAVX512(&dw[0], &in[0], &dy[0])
+		return
+	}
+	conv1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+}
+
 // conv2KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
 //	for ox := 0; ox < 12; ox++ {
@@ -194,4 +246,56 @@ func conv2GradKernel(out, in, w, bias []float32) {
 		return
 	}
 	conv2GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv2UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for t := 0; t < 8; t++ {
+//		for f := 0; f < 3; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*3+f)*16+l]
+//				for oy := 0; oy < 12; oy++ {
+//					for ox := 0; ox < 12; ox++ {
+//						acc += dy[f*2304+oy*192+ox*16+l] * in[oy*224+ox*16+t*1]
+//					}
+//				}
+//				dw[(t*3+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2UpdKernelAVX512(dw, in, dy *float32)
+
+// conv2UpdKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for t := 0; t < 8; t++ {
+//		for f := 0; f < 3; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*3+f)*16+l]
+//				for oy := 0; oy < 12; oy++ {
+//					for ox := 0; ox < 12; ox++ {
+//						acc += dy[f*2304+oy*192+ox*16+l] * in[oy*224+ox*16+t*1]
+//					}
+//				}
+//				dw[(t*3+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2UpdKernelAVX2(dw, in, dy *float32)
+
+// conv2UpdKernel is conv2UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2UpdKernel(dw, in, dy []float32) {
+	if kernelISA == "" {
+		conv2UpdKernelGo(dw, in, dy)
+		return
+	}
+	_, _, _ = dw[383], in[2647], dy[6911] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
+		return
+	}
+	conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }

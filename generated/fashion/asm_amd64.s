@@ -626,6 +626,107 @@ conv1KernelAVX2_relu:
 	VZEROUPPER
 	RET
 
+// func conv1UpdKernelAVX512(dw, in, dy *float32)
+//
+// the weight gradient of conv1 (specs/fashion.net:38): 1 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
+// output pixels, 1 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Z0…Z1 accumulators, then the
+// output gradient's vectors of one pixel, then the input broadcasts.
+TEXT ·conv1UpdKernelAVX512(SB), NOSPLIT, $0-24
+	MOVQ dw+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ dy+16(FP), DX
+
+	// input positions 0…0, output blocks 0…1
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	LEAQ (SI), R10
+	LEAQ (DX), R11
+	MOVQ $24, R9                                    // rows
+conv1UpdKernelAVX512_0_0_row:
+	MOVQ $24, R8                                    // pixels
+conv1UpdKernelAVX512_0_0_pixel:
+	VMOVUPS (R11), Z2                               // block 0's gradient
+	VMOVUPS 36864(R11), Z3                          // block 1's gradient
+	VBROADCASTSS (R10), Z4                          // input position 0
+	VFMADD231PS Z2, Z4, Z0
+	VFMADD231PS Z3, Z4, Z1
+	ADDQ $4, R10                                    // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ conv1UpdKernelAVX512_0_0_pixel
+	ADDQ $16, R10                                   // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ conv1UpdKernelAVX512_0_0_row
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VZEROUPPER
+	RET
+
+// func conv1UpdKernelAVX2(dw, in, dy *float32)
+//
+// the weight gradient of conv1 (specs/fashion.net:38): 1 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
+// output pixels, 1 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Y0…Y1 accumulators, then the
+// output gradient's vectors of one pixel, then the input broadcasts.
+TEXT ·conv1UpdKernelAVX2(SB), NOSPLIT, $0-24
+	MOVQ dw+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ dy+16(FP), DX
+
+	// input positions 0…0, output blocks 0…0
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	LEAQ (SI), R10
+	LEAQ (DX), R11
+	MOVQ $24, R9                                    // rows
+conv1UpdKernelAVX2_0_0_row:
+	MOVQ $24, R8                                    // pixels
+conv1UpdKernelAVX2_0_0_pixel:
+	VMOVUPS (R11), Y2                               // block 0's gradient
+	VMOVUPS 32(R11), Y3                             // block 0's gradient
+	VBROADCASTSS (R10), Y4                          // input position 0
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ $4, R10                                    // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ conv1UpdKernelAVX2_0_0_pixel
+	ADDQ $16, R10                                   // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ conv1UpdKernelAVX2_0_0_row
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+
+	// input positions 0…0, output blocks 1…1
+	VMOVUPS 64(DI), Y0
+	VMOVUPS 96(DI), Y1
+	LEAQ (SI), R10
+	LEAQ 36864(DX), R11
+	MOVQ $24, R9                                    // rows
+conv1UpdKernelAVX2_0_1_row:
+	MOVQ $24, R8                                    // pixels
+conv1UpdKernelAVX2_0_1_pixel:
+	VMOVUPS (R11), Y2                               // block 1's gradient
+	VMOVUPS 32(R11), Y3                             // block 1's gradient
+	VBROADCASTSS (R10), Y4                          // input position 0
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ $4, R10                                    // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ conv1UpdKernelAVX2_0_1_pixel
+	ADDQ $16, R10                                   // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ conv1UpdKernelAVX2_0_1_row
+	VMOVUPS Y0, 64(DI)
+	VMOVUPS Y1, 96(DI)
+	VZEROUPPER
+	RET
+
 // func conv2KernelAVX512(out, in, w, bias *float32)
 //
 // conv2 + conv2.relu (specs/fashion.net:42), one output row: a row of 12 output pixels, 3 blocks of 16 output channels, in tiles of 8 pixels
@@ -8698,5 +8799,406 @@ conv2GradKernelAVX2_tiles:
 	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2GradKernelAVX2_block
+	VZEROUPPER
+	RET
+
+// func conv2UpdKernelAVX512(dw, in, dy *float32)
+//
+// the weight gradient of conv2 (specs/fashion.net:42): 8 input positions × 3 output blocks of 16 channels, summed over 12 rows of 12
+// output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
+// output gradient's vectors of one pixel, then the input broadcasts.
+TEXT ·conv2UpdKernelAVX512(SB), NOSPLIT, $0-24
+	MOVQ dw+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ dy+16(FP), DX
+
+	// input positions 0…7, output blocks 0…2
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	VMOVUPS 128(DI), Z2
+	VMOVUPS 192(DI), Z3
+	VMOVUPS 256(DI), Z4
+	VMOVUPS 320(DI), Z5
+	VMOVUPS 384(DI), Z6
+	VMOVUPS 448(DI), Z7
+	VMOVUPS 512(DI), Z8
+	VMOVUPS 576(DI), Z9
+	VMOVUPS 640(DI), Z10
+	VMOVUPS 704(DI), Z11
+	VMOVUPS 768(DI), Z12
+	VMOVUPS 832(DI), Z13
+	VMOVUPS 896(DI), Z14
+	VMOVUPS 960(DI), Z15
+	VMOVUPS 1024(DI), Z16
+	VMOVUPS 1088(DI), Z17
+	VMOVUPS 1152(DI), Z18
+	VMOVUPS 1216(DI), Z19
+	VMOVUPS 1280(DI), Z20
+	VMOVUPS 1344(DI), Z21
+	VMOVUPS 1408(DI), Z22
+	VMOVUPS 1472(DI), Z23
+	LEAQ (SI), R10
+	LEAQ (DX), R11
+	MOVQ $12, R9                                    // rows
+conv2UpdKernelAVX512_0_0_row:
+	MOVQ $12, R8                                    // pixels
+conv2UpdKernelAVX512_0_0_pixel:
+	VMOVUPS (R11), Z24                              // block 0's gradient
+	VMOVUPS 9216(R11), Z25                          // block 1's gradient
+	VMOVUPS 18432(R11), Z26                         // block 2's gradient
+	VBROADCASTSS (R10), Z27                         // input position 0
+	VFMADD231PS Z24, Z27, Z0
+	VFMADD231PS Z25, Z27, Z1
+	VFMADD231PS Z26, Z27, Z2
+	VBROADCASTSS 4(R10), Z28                        // input position 1
+	VFMADD231PS Z24, Z28, Z3
+	VFMADD231PS Z25, Z28, Z4
+	VFMADD231PS Z26, Z28, Z5
+	VBROADCASTSS 8(R10), Z29                        // input position 2
+	VFMADD231PS Z24, Z29, Z6
+	VFMADD231PS Z25, Z29, Z7
+	VFMADD231PS Z26, Z29, Z8
+	VBROADCASTSS 12(R10), Z30                       // input position 3
+	VFMADD231PS Z24, Z30, Z9
+	VFMADD231PS Z25, Z30, Z10
+	VFMADD231PS Z26, Z30, Z11
+	VBROADCASTSS 16(R10), Z31                       // input position 4
+	VFMADD231PS Z24, Z31, Z12
+	VFMADD231PS Z25, Z31, Z13
+	VFMADD231PS Z26, Z31, Z14
+	VBROADCASTSS 20(R10), Z27                       // input position 5
+	VFMADD231PS Z24, Z27, Z15
+	VFMADD231PS Z25, Z27, Z16
+	VFMADD231PS Z26, Z27, Z17
+	VBROADCASTSS 24(R10), Z28                       // input position 6
+	VFMADD231PS Z24, Z28, Z18
+	VFMADD231PS Z25, Z28, Z19
+	VFMADD231PS Z26, Z28, Z20
+	VBROADCASTSS 28(R10), Z29                       // input position 7
+	VFMADD231PS Z24, Z29, Z21
+	VFMADD231PS Z25, Z29, Z22
+	VFMADD231PS Z26, Z29, Z23
+	ADDQ $64, R10                                   // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ conv2UpdKernelAVX512_0_0_pixel
+	ADDQ $128, R10                                  // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ conv2UpdKernelAVX512_0_0_row
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VMOVUPS Z4, 256(DI)
+	VMOVUPS Z5, 320(DI)
+	VMOVUPS Z6, 384(DI)
+	VMOVUPS Z7, 448(DI)
+	VMOVUPS Z8, 512(DI)
+	VMOVUPS Z9, 576(DI)
+	VMOVUPS Z10, 640(DI)
+	VMOVUPS Z11, 704(DI)
+	VMOVUPS Z12, 768(DI)
+	VMOVUPS Z13, 832(DI)
+	VMOVUPS Z14, 896(DI)
+	VMOVUPS Z15, 960(DI)
+	VMOVUPS Z16, 1024(DI)
+	VMOVUPS Z17, 1088(DI)
+	VMOVUPS Z18, 1152(DI)
+	VMOVUPS Z19, 1216(DI)
+	VMOVUPS Z20, 1280(DI)
+	VMOVUPS Z21, 1344(DI)
+	VMOVUPS Z22, 1408(DI)
+	VMOVUPS Z23, 1472(DI)
+	VZEROUPPER
+	RET
+
+// func conv2UpdKernelAVX2(dw, in, dy *float32)
+//
+// the weight gradient of conv2 (specs/fashion.net:42): 8 input positions × 3 output blocks of 16 channels, summed over 12 rows of 12
+// output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
+// output gradient's vectors of one pixel, then the input broadcasts.
+TEXT ·conv2UpdKernelAVX2(SB), NOSPLIT, $0-24
+	MOVQ dw+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ dy+16(FP), DX
+
+	// input positions 0…5, output blocks 0…0
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 192(DI), Y2
+	VMOVUPS 224(DI), Y3
+	VMOVUPS 384(DI), Y4
+	VMOVUPS 416(DI), Y5
+	VMOVUPS 576(DI), Y6
+	VMOVUPS 608(DI), Y7
+	VMOVUPS 768(DI), Y8
+	VMOVUPS 800(DI), Y9
+	VMOVUPS 960(DI), Y10
+	VMOVUPS 992(DI), Y11
+	LEAQ (SI), R10
+	LEAQ (DX), R11
+	MOVQ $12, R9                                    // rows
+conv2UpdKernelAVX2_0_0_row:
+	MOVQ $12, R8                                    // pixels
+conv2UpdKernelAVX2_0_0_pixel:
+	VMOVUPS (R11), Y12                              // block 0's gradient
+	VMOVUPS 32(R11), Y13                            // block 0's gradient
+	VBROADCASTSS (R10), Y14                         // input position 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R10), Y15                        // input position 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(R10), Y14                        // input position 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(R10), Y15                       // input position 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(R10), Y14                       // input position 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 20(R10), Y15                       // input position 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	ADDQ $64, R10                                   // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ conv2UpdKernelAVX2_0_0_pixel
+	ADDQ $128, R10                                  // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ conv2UpdKernelAVX2_0_0_row
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 192(DI)
+	VMOVUPS Y3, 224(DI)
+	VMOVUPS Y4, 384(DI)
+	VMOVUPS Y5, 416(DI)
+	VMOVUPS Y6, 576(DI)
+	VMOVUPS Y7, 608(DI)
+	VMOVUPS Y8, 768(DI)
+	VMOVUPS Y9, 800(DI)
+	VMOVUPS Y10, 960(DI)
+	VMOVUPS Y11, 992(DI)
+
+	// input positions 0…5, output blocks 1…1
+	VMOVUPS 64(DI), Y0
+	VMOVUPS 96(DI), Y1
+	VMOVUPS 256(DI), Y2
+	VMOVUPS 288(DI), Y3
+	VMOVUPS 448(DI), Y4
+	VMOVUPS 480(DI), Y5
+	VMOVUPS 640(DI), Y6
+	VMOVUPS 672(DI), Y7
+	VMOVUPS 832(DI), Y8
+	VMOVUPS 864(DI), Y9
+	VMOVUPS 1024(DI), Y10
+	VMOVUPS 1056(DI), Y11
+	LEAQ (SI), R10
+	LEAQ 9216(DX), R11
+	MOVQ $12, R9                                    // rows
+conv2UpdKernelAVX2_0_1_row:
+	MOVQ $12, R8                                    // pixels
+conv2UpdKernelAVX2_0_1_pixel:
+	VMOVUPS (R11), Y12                              // block 1's gradient
+	VMOVUPS 32(R11), Y13                            // block 1's gradient
+	VBROADCASTSS (R10), Y14                         // input position 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R10), Y15                        // input position 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(R10), Y14                        // input position 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(R10), Y15                       // input position 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(R10), Y14                       // input position 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 20(R10), Y15                       // input position 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	ADDQ $64, R10                                   // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ conv2UpdKernelAVX2_0_1_pixel
+	ADDQ $128, R10                                  // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ conv2UpdKernelAVX2_0_1_row
+	VMOVUPS Y0, 64(DI)
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS Y2, 256(DI)
+	VMOVUPS Y3, 288(DI)
+	VMOVUPS Y4, 448(DI)
+	VMOVUPS Y5, 480(DI)
+	VMOVUPS Y6, 640(DI)
+	VMOVUPS Y7, 672(DI)
+	VMOVUPS Y8, 832(DI)
+	VMOVUPS Y9, 864(DI)
+	VMOVUPS Y10, 1024(DI)
+	VMOVUPS Y11, 1056(DI)
+
+	// input positions 0…5, output blocks 2…2
+	VMOVUPS 128(DI), Y0
+	VMOVUPS 160(DI), Y1
+	VMOVUPS 320(DI), Y2
+	VMOVUPS 352(DI), Y3
+	VMOVUPS 512(DI), Y4
+	VMOVUPS 544(DI), Y5
+	VMOVUPS 704(DI), Y6
+	VMOVUPS 736(DI), Y7
+	VMOVUPS 896(DI), Y8
+	VMOVUPS 928(DI), Y9
+	VMOVUPS 1088(DI), Y10
+	VMOVUPS 1120(DI), Y11
+	LEAQ (SI), R10
+	LEAQ 18432(DX), R11
+	MOVQ $12, R9                                    // rows
+conv2UpdKernelAVX2_0_2_row:
+	MOVQ $12, R8                                    // pixels
+conv2UpdKernelAVX2_0_2_pixel:
+	VMOVUPS (R11), Y12                              // block 2's gradient
+	VMOVUPS 32(R11), Y13                            // block 2's gradient
+	VBROADCASTSS (R10), Y14                         // input position 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R10), Y15                        // input position 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(R10), Y14                        // input position 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(R10), Y15                       // input position 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(R10), Y14                       // input position 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 20(R10), Y15                       // input position 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	ADDQ $64, R10                                   // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ conv2UpdKernelAVX2_0_2_pixel
+	ADDQ $128, R10                                  // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ conv2UpdKernelAVX2_0_2_row
+	VMOVUPS Y0, 128(DI)
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS Y2, 320(DI)
+	VMOVUPS Y3, 352(DI)
+	VMOVUPS Y4, 512(DI)
+	VMOVUPS Y5, 544(DI)
+	VMOVUPS Y6, 704(DI)
+	VMOVUPS Y7, 736(DI)
+	VMOVUPS Y8, 896(DI)
+	VMOVUPS Y9, 928(DI)
+	VMOVUPS Y10, 1088(DI)
+	VMOVUPS Y11, 1120(DI)
+
+	// input positions 6…7, output blocks 0…0
+	VMOVUPS 1152(DI), Y0
+	VMOVUPS 1184(DI), Y1
+	VMOVUPS 1344(DI), Y2
+	VMOVUPS 1376(DI), Y3
+	LEAQ 24(SI), R10
+	LEAQ (DX), R11
+	MOVQ $12, R9                                    // rows
+conv2UpdKernelAVX2_6_0_row:
+	MOVQ $12, R8                                    // pixels
+conv2UpdKernelAVX2_6_0_pixel:
+	VMOVUPS (R11), Y12                              // block 0's gradient
+	VMOVUPS 32(R11), Y13                            // block 0's gradient
+	VBROADCASTSS (R10), Y14                         // input position 6
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R10), Y15                        // input position 7
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	ADDQ $64, R10                                   // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ conv2UpdKernelAVX2_6_0_pixel
+	ADDQ $128, R10                                  // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ conv2UpdKernelAVX2_6_0_row
+	VMOVUPS Y0, 1152(DI)
+	VMOVUPS Y1, 1184(DI)
+	VMOVUPS Y2, 1344(DI)
+	VMOVUPS Y3, 1376(DI)
+
+	// input positions 6…7, output blocks 1…1
+	VMOVUPS 1216(DI), Y0
+	VMOVUPS 1248(DI), Y1
+	VMOVUPS 1408(DI), Y2
+	VMOVUPS 1440(DI), Y3
+	LEAQ 24(SI), R10
+	LEAQ 9216(DX), R11
+	MOVQ $12, R9                                    // rows
+conv2UpdKernelAVX2_6_1_row:
+	MOVQ $12, R8                                    // pixels
+conv2UpdKernelAVX2_6_1_pixel:
+	VMOVUPS (R11), Y12                              // block 1's gradient
+	VMOVUPS 32(R11), Y13                            // block 1's gradient
+	VBROADCASTSS (R10), Y14                         // input position 6
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R10), Y15                        // input position 7
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	ADDQ $64, R10                                   // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ conv2UpdKernelAVX2_6_1_pixel
+	ADDQ $128, R10                                  // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ conv2UpdKernelAVX2_6_1_row
+	VMOVUPS Y0, 1216(DI)
+	VMOVUPS Y1, 1248(DI)
+	VMOVUPS Y2, 1408(DI)
+	VMOVUPS Y3, 1440(DI)
+
+	// input positions 6…7, output blocks 2…2
+	VMOVUPS 1280(DI), Y0
+	VMOVUPS 1312(DI), Y1
+	VMOVUPS 1472(DI), Y2
+	VMOVUPS 1504(DI), Y3
+	LEAQ 24(SI), R10
+	LEAQ 18432(DX), R11
+	MOVQ $12, R9                                    // rows
+conv2UpdKernelAVX2_6_2_row:
+	MOVQ $12, R8                                    // pixels
+conv2UpdKernelAVX2_6_2_pixel:
+	VMOVUPS (R11), Y12                              // block 2's gradient
+	VMOVUPS 32(R11), Y13                            // block 2's gradient
+	VBROADCASTSS (R10), Y14                         // input position 6
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R10), Y15                        // input position 7
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	ADDQ $64, R10                                   // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ conv2UpdKernelAVX2_6_2_pixel
+	ADDQ $128, R10                                  // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ conv2UpdKernelAVX2_6_2_row
+	VMOVUPS Y0, 1280(DI)
+	VMOVUPS Y1, 1312(DI)
+	VMOVUPS Y2, 1472(DI)
+	VMOVUPS Y3, 1504(DI)
 	VZEROUPPER
 	RET

@@ -10,8 +10,14 @@ var kernelISA = ""
 // conv1Kernel is conv1KernelGo in this build.
 func conv1Kernel(out, in, w, bias []float32) { conv1KernelGo(out, in, w, bias) }
 
+// conv1UpdKernel is conv1UpdKernelGo in this build.
+func conv1UpdKernel(dw, in, dy []float32) { conv1UpdKernelGo(dw, in, dy) }
+
 // conv2Kernel is conv2KernelGo in this build.
 func conv2Kernel(out, in, w, bias []float32) { conv2KernelGo(out, in, w, bias) }
 
 // conv2GradKernel is conv2GradKernelGo in this build.
 func conv2GradKernel(out, in, w, bias []float32) { conv2GradKernelGo(out, in, w, bias) }
+
+// conv2UpdKernel is conv2UpdKernelGo in this build.
+func conv2UpdKernel(dw, in, dy []float32) { conv2UpdKernelGo(dw, in, dy) }

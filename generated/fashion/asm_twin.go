@@ -28,6 +28,25 @@ func conv1KernelGo(out, in, w, bias []float32) {
 	}
 }
 
+// conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of at least 32 values, in 668
+// and dy 18432, it computes the weight gradient of conv1 (specs/fashion.net:38). The sums are in the assembly's order, without fused
+// multiply-adds.
+func conv1UpdKernelGo(dw, in, dy []float32) {
+	for t := 0; t < 1; t++ {
+		for f := 0; f < 2; f++ {
+			for l := 0; l < 16; l++ {
+				acc := dw[(t*2+f)*16+l]
+				for oy := 0; oy < 24; oy++ {
+					for ox := 0; ox < 24; ox++ {
+						acc += dy[f*9216+oy*384+ox*16+l] * in[oy*28+ox*1+t*784]
+					}
+				}
+				dw[(t*2+f)*16+l] = acc
+			}
+		}
+	}
+}
+
 // conv2KernelGo is the pure-Go twin of conv2KernelAVX512 and conv2KernelAVX2: with out of at least 4800 values, in 672,
 // w 6912 and bias 48, it computes conv2 + conv2.relu (specs/fashion.net:42), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv2KernelGo(out, in, w, bias []float32) {
@@ -75,6 +94,25 @@ func conv2GradKernelGo(out, in, w, bias []float32) {
 		}
 		for j := range acc {
 			out[j/16*2304+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 384 values, in 2648
+// and dy 6912, it computes the weight gradient of conv2 (specs/fashion.net:42). The sums are in the assembly's order, without fused
+// multiply-adds.
+func conv2UpdKernelGo(dw, in, dy []float32) {
+	for t := 0; t < 8; t++ {
+		for f := 0; f < 3; f++ {
+			for l := 0; l < 16; l++ {
+				acc := dw[(t*3+f)*16+l]
+				for oy := 0; oy < 12; oy++ {
+					for ox := 0; ox < 12; ox++ {
+						acc += dy[f*2304+oy*192+ox*16+l] * in[oy*224+ox*16+t*1]
+					}
+				}
+				dw[(t*3+f)*16+l] = acc
+			}
 		}
 	}
 }

@@ -38,19 +38,19 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 
 // conv1Backward is the backward pass of conv1 + conv1.relu (specs/fashion.net:38), 1x28x28 → 32x24x24 per image,
 // on images lo…hi−1.
-// Per image and group: dW += dY·patchesᵀ (32×576 · 576×25, the patches packed straight from the image)
-// into the worker's partial sums.
+// Per image: dW summed over the output pixels by conv1UpdKernel (conv1Upd: the input and dY copied into
+// the blocked layout; 1 input positions × 2 output blocks per call) into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
-		inSize  = 784   // 1x28x28
-		outSize = 18432 // 32x24x24
-		groups  = 1
-		rows    = 32  // output channels per group: the GEMM's M
-		cols    = 576 // output pixels 24x24: its N
-		depth   = 25  // values per patch, 1x5x5: its K
-		inGroup = 784 // input values per group
-		dw      = 0   // the weights' gradient in the partial sums
-		db      = 800 // the bias's
+		inSize     = 784   // 1x28x28
+		outSize    = 18432 // 32x24x24
+		groups     = 1
+		rows       = 32     // output channels per group: the GEMM's M
+		cols       = 576    // output pixels 24x24: its N
+		depth      = 25     // values per patch, 1x5x5: its K
+		inGroup    = 784    // input values per group
+		dw, dwSize = 0, 800 // the weights' gradient in the partial sums, blocked
+		db         = 800    // the bias's
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
@@ -62,15 +62,53 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 		for o := 0; o < groups*rows; o++ {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
-		for gr := 0; gr < groups; gr++ {
-			// dW += dY · patchesᵀ
-			m.multiply(worker, runtime.Product{
-				M: rows, N: depth, K: cols,
-				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
-				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv1Geometry).T(),
-				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
-				Acc: true,
-			})
+		// dW, summed over the image's pixels.
+		m.conv1Upd(worker, src, g, sums[dw:dw+dwSize])
+	}
+}
+
+// conv1Upd adds the weight gradient of one image of conv1 to dw, the worker's partial sums in conv1UpdKernel's
+// layout: [group][input block][channel/1][ky][kx][output block/2] × [1][2][16], from src (1x28x28)
+// and dy (32x24x24).
+func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
+	const (
+		groups, gIn, gOut          = 1, 1, 32 // channels per group
+		inH, inW, pixels           = 28, 28, 576
+		ph, pw                     = 0, 0            // the padding
+		pixel, row, block, plane   = 1, 28, 784, 784 // strides of the input copy
+		inCopy, outCopy            = 784, 18432      // one group's copies
+		inBlocks, lanes, outBlocks = 1, 1, 2
+		kh, kw, t, f               = 5, 5, 1, 2 // the kernel, and the positions and blocks per call
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for c := 0; c < groups*gIn; c++ {
+		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
+		}
+	}
+	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb < inBlocks; cb++ {
+			for c0 := 0; c0 < lanes; c0 += t {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
+						for ob := 0; ob < outBlocks; ob += f {
+							conv1UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
+							at += t * f * 16
+						}
+					}
+				}
+			}
 		}
 	}
 }
@@ -140,21 +178,21 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/fashion.net:42), 32x12x12 → 96x12x12 per image,
 // on images lo…hi−1.
-// Per image and group: dW += dY·patchesᵀ (48×144 · 144×144, the patches packed straight from the image)
-// into the worker's partial sums,
+// Per image: dW summed over the output pixels by conv2UpdKernel (conv2Upd: the input and dY copied into
+// the blocked layout; 8 input positions × 3 output blocks per call) into the worker's partial sums,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights by conv2GradKernel
 // (conv2GradImage: dY copied into 3 blocks of 16 channels of 14x14 pixels, 1 output blocks).
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize  = 4608  // 32x12x12
-		outSize = 13824 // 96x12x12
-		groups  = 2
-		rows    = 48    // output channels per group: the GEMM's M
-		cols    = 144   // output pixels 12x12: its N
-		depth   = 144   // values per patch, 16x3x3: its K
-		inGroup = 2304  // input values per group
-		dw      = 832   // the weights' gradient in the partial sums
-		db      = 14656 // the bias's
+		inSize     = 4608  // 32x12x12
+		outSize    = 13824 // 96x12x12
+		groups     = 2
+		rows       = 48         // output channels per group: the GEMM's M
+		cols       = 144        // output pixels 12x12: its N
+		depth      = 144        // values per patch, 16x3x3: its K
+		inGroup    = 2304       // input values per group
+		dw, dwSize = 832, 13824 // the weights' gradient in the partial sums, blocked
+		db         = 14656      // the bias's
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
@@ -168,18 +206,59 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
-		for gr := 0; gr < groups; gr++ {
-			// dW += dY · patchesᵀ
-			m.multiply(worker, runtime.Product{
-				M: rows, N: depth, K: cols,
-				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
-				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &conv2Geometry).T(),
-				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
-				Acc: true,
-			})
-		}
+		// dW, summed over the image's pixels.
+		m.conv2Upd(worker, src, g, sums[dw:dw+dwSize])
 		// dX: the convolution of dY with the flipped weights.
 		m.conv2GradImage(worker, g, d)
+	}
+}
+
+// conv2Upd adds the weight gradient of one image of conv2 to dw, the worker's partial sums in conv2UpdKernel's
+// layout: [group][input block][channel/8][ky][kx][output block/3] × [8][3][16], from src (32x12x12)
+// and dy (96x12x12).
+func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
+	const (
+		groups, gIn, gOut          = 2, 16, 48 // channels per group
+		inH, inW, pixels           = 12, 12, 144
+		ph, pw                     = 1, 1             // the padding
+		pixel, row, block, plane   = 16, 224, 3136, 1 // strides of the input copy
+		inCopy, outCopy            = 3136, 6912       // one group's copies
+		inBlocks, lanes, outBlocks = 1, 16, 3
+		kh, kw, t, f               = 3, 3, 8, 3 // the kernel, and the positions and blocks per call
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb*16 < gIn; cb++ {
+			n := min(16, gIn-cb*16)
+			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
+			for y := 0; y < inH; y++ {
+				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
+			}
+		}
+	}
+	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb < inBlocks; cb++ {
+			for c0 := 0; c0 < lanes; c0 += t {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
+						for ob := 0; ob < outBlocks; ob += f {
+							conv2UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
+							at += t * f * 16
+						}
+					}
+				}
+			}
+		}
 	}
 }
 

@@ -4,10 +4,6 @@ package fashion
 
 import "github.com/netc-project/netc/runtime"
 
-// conv1Geometry is the layout of one group's patches in conv1: the columns of a 25×576 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
-var conv1Geometry = runtime.Conv{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, PH: 0, PW: 0, OutH: 24, OutW: 24}
-
 // conv1 runs conv1 + conv1.relu (specs/fashion.net:38), 1x28x28 → 32x24x24 per image,
 // on images lo…hi−1.
 // Per image and group: the input copied into a padded copy (1 planes of 28x28 pixels), 2 output blocks of 16
@@ -152,10 +148,6 @@ func (m *Model) pool1Lrn(worker, lo, hi int) {
 		}
 	}
 }
-
-// conv2Geometry is the layout of one group's patches in conv2: the columns of a 144×144 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
-var conv2Geometry = runtime.Conv{C: 16, H: 12, W: 12, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 12, OutW: 12}
 
 // conv2 runs conv2 + conv2.relu (specs/fashion.net:42), 32x12x12 → 96x12x12 per image,
 // on images lo…hi−1.

@@ -86,15 +86,67 @@ func (m *Model) Backward(labels []int32) float32 {
 	runtime.Parallel(m.n*32, m.kernels.pool1Backward) // pool1
 	m.perImage(m.kernels.conv1Backward)               // conv1 + conv1.relu
 	// The parameter gradients of steps split by image: the sum of the workers' partial sums.
-	m.sumPartials(m.params[0].Grad, 0)
+	m.addPartials(0, 800) // conv1.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 1, 1, 32, 5, 5
+			inBlocks, lanes, outBlocks, t, f = 1, 1, 2, 1, 2
+		)
+		grad, sums := m.params[0].Grad, m.partials[0][0:800]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[1].Grad, 800)
-	m.sumPartials(m.params[2].Grad, 832)
+	m.addPartials(832, 13824) // conv2.weight, blocked
+	{
+		const (
+			groups, gIn, gOut, kh, kw        = 2, 16, 48, 3, 3
+			inBlocks, lanes, outBlocks, t, f = 1, 16, 3, 8, 3
+		)
+		grad, sums := m.params[2].Grad, m.partials[0][832:14656]
+		for gr := 0; gr < groups; gr++ {
+			for o := 0; o < gOut; o++ {
+				ob, ol := o/16, o%16
+				for ci := 0; ci < gIn; ci++ {
+					cb, c := ci/lanes, ci%lanes
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+						}
+					}
+				}
+			}
+		}
+	}
 	m.sumPartials(m.params[3].Grad, 14656)
 	var loss float64
 	for _, l := range m.losses[:m.n] {
 		loss += l
 	}
 	return float32(loss / float64(m.n))
+}
+
+// addPartials adds the other workers' partial sums at offset off…off+n−1 into worker 0's.
+func (m *Model) addPartials(off, n int) {
+	sum := m.partials[0][off : off+n]
+	for _, s := range m.partials[1:] {
+		for j, v := range s[off : off+n] {
+			sum[j] += v
+		}
+	}
 }
 
 // sumPartials sets grad to the sum of the workers' partial sums at offset off.

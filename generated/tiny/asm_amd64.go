@@ -72,6 +72,58 @@ func c1Kernel(out, in, w, bias []float32) {
 	c1KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
+// c1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for t := 0; t < 3; t++ {
+//		for f := 0; f < 1; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*1+f)*16+l]
+//				for oy := 0; oy < 16; oy++ {
+//					for ox := 0; ox < 16; ox++ {
+//						acc += dy[f*4096+oy*256+ox*16+l] * in[oy*18+ox*1+t*324]
+//					}
+//				}
+//				dw[(t*1+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func c1UpdKernelAVX512(dw, in, dy *float32)
+
+// c1UpdKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for t := 0; t < 3; t++ {
+//		for f := 0; f < 1; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*1+f)*16+l]
+//				for oy := 0; oy < 16; oy++ {
+//					for ox := 0; ox < 16; ox++ {
+//						acc += dy[f*4096+oy*256+ox*16+l] * in[oy*18+ox*1+t*324]
+//					}
+//				}
+//				dw[(t*1+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func c1UpdKernelAVX2(dw, in, dy *float32)
+
+// c1UpdKernel is c1UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func c1UpdKernel(dw, in, dy []float32) {
+	if kernelISA == "" {
+		c1UpdKernelGo(dw, in, dy)
+		return
+	}
+	_, _, _ = dw[47], in[933], dy[4095] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		c1UpdKernelAVX512(&dw[0], &in[0], &dy[0])
+		return
+	}
+	c1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+}
+
 // c2KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
 //	for ox := 0; ox < 4; ox++ {
@@ -132,4 +184,56 @@ func c2Kernel(out, in, w, bias []float32) {
 		return
 	}
 	c2KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// c2UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for t := 0; t < 4; t++ {
+//		for f := 0; f < 1; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*1+f)*16+l]
+//				for oy := 0; oy < 6; oy++ {
+//					for ox := 0; ox < 4; ox++ {
+//						acc += dy[f*384+oy*64+ox*16+l] * in[oy*8+ox*2+t*64]
+//					}
+//				}
+//				dw[(t*1+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func c2UpdKernelAVX512(dw, in, dy *float32)
+
+// c2UpdKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for t := 0; t < 4; t++ {
+//		for f := 0; f < 1; f++ {
+//			for l := 0; l < 16; l++ {
+//				acc := dw[(t*1+f)*16+l]
+//				for oy := 0; oy < 6; oy++ {
+//					for ox := 0; ox < 4; ox++ {
+//						acc += dy[f*384+oy*64+ox*16+l] * in[oy*8+ox*2+t*64]
+//					}
+//				}
+//				dw[(t*1+f)*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func c2UpdKernelAVX2(dw, in, dy *float32)
+
+// c2UpdKernel is c2UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func c2UpdKernel(dw, in, dy []float32) {
+	if kernelISA == "" {
+		c2UpdKernelGo(dw, in, dy)
+		return
+	}
+	_, _, _ = dw[63], in[238], dy[383] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		c2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
+		return
+	}
+	c2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }

@@ -800,6 +800,100 @@ c1KernelAVX2_relu:
 	VZEROUPPER
 	RET
 
+// func c1UpdKernelAVX512(dw, in, dy *float32)
+//
+// the weight gradient of c1 (specs/tiny.net:33): 3 input positions × 1 output blocks of 16 channels, summed over 16 rows of 16
+// output pixels, 3 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Z0…Z2 accumulators, then the
+// output gradient's vectors of one pixel, then the input broadcasts.
+TEXT ·c1UpdKernelAVX512(SB), NOSPLIT, $0-24
+	MOVQ dw+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ dy+16(FP), DX
+
+	// input positions 0…2, output blocks 0…0
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	VMOVUPS 128(DI), Z2
+	LEAQ (SI), R10
+	LEAQ (DX), R11
+	MOVQ $16, R9                                    // rows
+c1UpdKernelAVX512_0_0_row:
+	MOVQ $16, R8                                    // pixels
+c1UpdKernelAVX512_0_0_pixel:
+	VMOVUPS (R11), Z3                               // block 0's gradient
+	VBROADCASTSS (R10), Z4                          // input position 0
+	VFMADD231PS Z3, Z4, Z0
+	VBROADCASTSS 1296(R10), Z5                      // input position 1
+	VFMADD231PS Z3, Z5, Z1
+	VBROADCASTSS 2592(R10), Z6                      // input position 2
+	VFMADD231PS Z3, Z6, Z2
+	ADDQ $4, R10                                    // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ c1UpdKernelAVX512_0_0_pixel
+	ADDQ $8, R10                                    // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ c1UpdKernelAVX512_0_0_row
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VZEROUPPER
+	RET
+
+// func c1UpdKernelAVX2(dw, in, dy *float32)
+//
+// the weight gradient of c1 (specs/tiny.net:33): 3 input positions × 1 output blocks of 16 channels, summed over 16 rows of 16
+// output pixels, 3 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Y0…Y5 accumulators, then the
+// output gradient's vectors of one pixel, then the input broadcasts.
+TEXT ·c1UpdKernelAVX2(SB), NOSPLIT, $0-24
+	MOVQ dw+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ dy+16(FP), DX
+
+	// input positions 0…2, output blocks 0…0
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+	LEAQ (SI), R10
+	LEAQ (DX), R11
+	MOVQ $16, R9                                    // rows
+c1UpdKernelAVX2_0_0_row:
+	MOVQ $16, R8                                    // pixels
+c1UpdKernelAVX2_0_0_pixel:
+	VMOVUPS (R11), Y6                               // block 0's gradient
+	VMOVUPS 32(R11), Y7                             // block 0's gradient
+	VBROADCASTSS (R10), Y8                          // input position 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 1296(R10), Y9                      // input position 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 2592(R10), Y10                     // input position 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	ADDQ $4, R10                                    // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ c1UpdKernelAVX2_0_0_pixel
+	ADDQ $8, R10                                    // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ c1UpdKernelAVX2_0_0_row
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VZEROUPPER
+	RET
+
 // func c2KernelAVX512(out, in, w, bias *float32)
 //
 // c2 + c2.relu (specs/tiny.net:37), one output row: a row of 4 output pixels, 1 blocks of 16 output channels, in tiles of 4 pixels
@@ -1118,5 +1212,110 @@ c2KernelAVX2_relu:
 	ADDQ $64, BX
 	DECQ AX
 	JNZ c2KernelAVX2_relu
+	VZEROUPPER
+	RET
+
+// func c2UpdKernelAVX512(dw, in, dy *float32)
+//
+// the weight gradient of c2 (specs/tiny.net:37): 4 input positions × 1 output blocks of 16 channels, summed over 6 rows of 4
+// output pixels, 4 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Z0…Z3 accumulators, then the
+// output gradient's vectors of one pixel, then the input broadcasts.
+TEXT ·c2UpdKernelAVX512(SB), NOSPLIT, $0-24
+	MOVQ dw+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ dy+16(FP), DX
+
+	// input positions 0…3, output blocks 0…0
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	VMOVUPS 128(DI), Z2
+	VMOVUPS 192(DI), Z3
+	LEAQ (SI), R10
+	LEAQ (DX), R11
+	MOVQ $6, R9                                     // rows
+c2UpdKernelAVX512_0_0_row:
+	MOVQ $4, R8                                     // pixels
+c2UpdKernelAVX512_0_0_pixel:
+	VMOVUPS (R11), Z4                               // block 0's gradient
+	VBROADCASTSS (R10), Z5                          // input position 0
+	VFMADD231PS Z4, Z5, Z0
+	VBROADCASTSS 256(R10), Z6                       // input position 1
+	VFMADD231PS Z4, Z6, Z1
+	VBROADCASTSS 512(R10), Z7                       // input position 2
+	VFMADD231PS Z4, Z7, Z2
+	VBROADCASTSS 768(R10), Z8                       // input position 3
+	VFMADD231PS Z4, Z8, Z3
+	ADDQ $8, R10                                    // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ c2UpdKernelAVX512_0_0_pixel
+	ADDQ $0, R10                                    // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ c2UpdKernelAVX512_0_0_row
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VZEROUPPER
+	RET
+
+// func c2UpdKernelAVX2(dw, in, dy *float32)
+//
+// the weight gradient of c2 (specs/tiny.net:37): 4 input positions × 1 output blocks of 16 channels, summed over 6 rows of 4
+// output pixels, 4 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Y0…Y7 accumulators, then the
+// output gradient's vectors of one pixel, then the input broadcasts.
+TEXT ·c2UpdKernelAVX2(SB), NOSPLIT, $0-24
+	MOVQ dw+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ dy+16(FP), DX
+
+	// input positions 0…3, output blocks 0…0
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+	VMOVUPS 192(DI), Y6
+	VMOVUPS 224(DI), Y7
+	LEAQ (SI), R10
+	LEAQ (DX), R11
+	MOVQ $6, R9                                     // rows
+c2UpdKernelAVX2_0_0_row:
+	MOVQ $4, R8                                     // pixels
+c2UpdKernelAVX2_0_0_pixel:
+	VMOVUPS (R11), Y8                               // block 0's gradient
+	VMOVUPS 32(R11), Y9                             // block 0's gradient
+	VBROADCASTSS (R10), Y10                         // input position 0
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VBROADCASTSS 256(R10), Y11                      // input position 1
+	VFMADD231PS Y8, Y11, Y2
+	VFMADD231PS Y9, Y11, Y3
+	VBROADCASTSS 512(R10), Y12                      // input position 2
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VBROADCASTSS 768(R10), Y13                      // input position 3
+	VFMADD231PS Y8, Y13, Y6
+	VFMADD231PS Y9, Y13, Y7
+	ADDQ $8, R10                                    // next pixel
+	ADDQ $64, R11
+	DECQ R8
+	JNZ c2UpdKernelAVX2_0_0_pixel
+	ADDQ $0, R10                                    // next row
+	ADDQ $0, R11
+	DECQ R9
+	JNZ c2UpdKernelAVX2_0_0_row
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
 	VZEROUPPER
 	RET

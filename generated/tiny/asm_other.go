@@ -10,5 +10,11 @@ var kernelISA = ""
 // c1Kernel is c1KernelGo in this build.
 func c1Kernel(out, in, w, bias []float32) { c1KernelGo(out, in, w, bias) }
 
+// c1UpdKernel is c1UpdKernelGo in this build.
+func c1UpdKernel(dw, in, dy []float32) { c1UpdKernelGo(dw, in, dy) }
+
 // c2Kernel is c2KernelGo in this build.
 func c2Kernel(out, in, w, bias []float32) { c2KernelGo(out, in, w, bias) }
+
+// c2UpdKernel is c2UpdKernelGo in this build.
+func c2UpdKernel(dw, in, dy []float32) { c2UpdKernelGo(dw, in, dy) }

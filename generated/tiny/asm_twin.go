@@ -28,6 +28,25 @@ func c1KernelGo(out, in, w, bias []float32) {
 	}
 }
 
+// c1UpdKernelGo is the pure-Go twin of c1UpdKernelAVX512 and c1UpdKernelAVX2: with dw of at least 48 values, in 934
+// and dy 4096, it computes the weight gradient of c1 (specs/tiny.net:33). The sums are in the assembly's order, without fused
+// multiply-adds.
+func c1UpdKernelGo(dw, in, dy []float32) {
+	for t := 0; t < 3; t++ {
+		for f := 0; f < 1; f++ {
+			for l := 0; l < 16; l++ {
+				acc := dw[(t*1+f)*16+l]
+				for oy := 0; oy < 16; oy++ {
+					for ox := 0; ox < 16; ox++ {
+						acc += dy[f*4096+oy*256+ox*16+l] * in[oy*18+ox*1+t*324]
+					}
+				}
+				dw[(t*1+f)*16+l] = acc
+			}
+		}
+	}
+}
+
 // c2KernelGo is the pure-Go twin of c2KernelAVX512 and c2KernelAVX2: with out of at least 64 values, in 216,
 // w 384 and bias 16, it computes c2 + c2.relu (specs/tiny.net:37), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 func c2KernelGo(out, in, w, bias []float32) {
@@ -50,6 +69,25 @@ func c2KernelGo(out, in, w, bias []float32) {
 		for j := range acc {
 			acc[j] = max(acc[j], 0)
 			out[j/16*384+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// c2UpdKernelGo is the pure-Go twin of c2UpdKernelAVX512 and c2UpdKernelAVX2: with dw of at least 64 values, in 239
+// and dy 384, it computes the weight gradient of c2 (specs/tiny.net:37). The sums are in the assembly's order, without fused
+// multiply-adds.
+func c2UpdKernelGo(dw, in, dy []float32) {
+	for t := 0; t < 4; t++ {
+		for f := 0; f < 1; f++ {
+			for l := 0; l < 16; l++ {
+				acc := dw[(t*1+f)*16+l]
+				for oy := 0; oy < 6; oy++ {
+					for ox := 0; ox < 4; ox++ {
+						acc += dy[f*384+oy*64+ox*16+l] * in[oy*8+ox*2+t*64]
+					}
+				}
+				dw[(t*1+f)*16+l] = acc
+			}
 		}
 	}
 }

@@ -38,19 +38,19 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 
 // c1Backward is the backward pass of c1 + c1.relu (specs/tiny.net:33), 3x16x16 → 8x16x16 per image,
 // on images lo…hi−1.
-// Per image and group: dW += dY·patchesᵀ (8×256 · 256×27, the patches packed straight from the image)
-// into the worker's partial sums.
+// Per image: dW summed over the output pixels by c1UpdKernel (c1Upd: the input and dY copied into
+// the blocked layout; 3 input positions × 1 output blocks per call) into the worker's partial sums.
 func (m *Model) c1Backward(worker, lo, hi int) {
 	const (
-		inSize  = 768  // 3x16x16
-		outSize = 2048 // 8x16x16
-		groups  = 1
-		rows    = 8   // output channels per group: the GEMM's M
-		cols    = 256 // output pixels 16x16: its N
-		depth   = 27  // values per patch, 3x3x3: its K
-		inGroup = 768 // input values per group
-		dw      = 0   // the weights' gradient in the partial sums
-		db      = 216 // the bias's
+		inSize     = 768  // 3x16x16
+		outSize    = 2048 // 8x16x16
+		groups     = 1
+		rows       = 8      // output channels per group: the GEMM's M
+		cols       = 256    // output pixels 16x16: its N
+		depth      = 27     // values per patch, 3x3x3: its K
+		inGroup    = 768    // input values per group
+		dw, dwSize = 0, 432 // the weights' gradient in the partial sums, blocked
+		db         = 432    // the bias's
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
@@ -62,15 +62,53 @@ func (m *Model) c1Backward(worker, lo, hi int) {
 		for o := 0; o < groups*rows; o++ {
 			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
-		for gr := 0; gr < groups; gr++ {
-			// dW += dY · patchesᵀ
-			m.multiply(worker, runtime.Product{
-				M: rows, N: depth, K: cols,
-				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
-				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &c1Geometry).T(),
-				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
-				Acc: true,
-			})
+		// dW, summed over the image's pixels.
+		m.c1Upd(worker, src, g, sums[dw:dw+dwSize])
+	}
+}
+
+// c1Upd adds the weight gradient of one image of c1 to dw, the worker's partial sums in c1UpdKernel's
+// layout: [group][input block][channel/3][ky][kx][output block/1] × [3][1][16], from src (3x16x16)
+// and dy (8x16x16).
+func (m *Model) c1Upd(worker int, src, dy, dw []float32) {
+	const (
+		groups, gIn, gOut          = 1, 3, 8 // channels per group
+		inH, inW, pixels           = 16, 16, 256
+		ph, pw                     = 1, 1            // the padding
+		pixel, row, block, plane   = 1, 18, 972, 324 // strides of the input copy
+		inCopy, outCopy            = 972, 4096       // one group's copies
+		inBlocks, lanes, outBlocks = 1, 3, 1
+		kh, kw, t, f               = 3, 3, 3, 1 // the kernel, and the positions and blocks per call
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for c := 0; c < groups*gIn; c++ {
+		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
+		}
+	}
+	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb < inBlocks; cb++ {
+			for c0 := 0; c0 < lanes; c0 += t {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
+						for ob := 0; ob < outBlocks; ob += f {
+							c1UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
+							at += t * f * 16
+						}
+					}
+				}
+			}
 		}
 	}
 }
@@ -140,19 +178,19 @@ func (m *Model) p1Backward(worker, lo, hi int) {
 
 // c2Backward is the backward pass of c2 + c2.relu (specs/tiny.net:37), 8x8x8 → 12x6x4 per image,
 // on images lo…hi−1.
-// Per image and group: dW += dY·patchesᵀ (6×24 · 24×24, the patches packed straight from the image)
-// into the worker's partial sums,
+// Per image: dW summed over the output pixels by c2UpdKernel (c2Upd: the input and dY copied into
+// the blocked layout; 4 input positions × 1 output blocks per call) into the worker's partial sums,
 // and dX = col2im(Wᵀ·dY) (24×6 · 6×24).
 func (m *Model) c2Backward(worker, lo, hi int) {
 	const (
-		inSize  = 512 // 8x8x8
-		outSize = 288 // 12x6x4
-		groups  = 2
-		rows    = 6   // output channels per group: the GEMM's M
-		cols    = 24  // output pixels 6x4: its N
-		depth   = 24  // values per patch, 4x3x2: its K
-		inGroup = 256 // input values per group
-		dw      = 224 // the weights' gradient in the partial sums
+		inSize     = 512 // 8x8x8
+		outSize    = 288 // 12x6x4
+		groups     = 2
+		rows       = 6        // output channels per group: the GEMM's M
+		cols       = 24       // output pixels 6x4: its N
+		depth      = 24       // values per patch, 4x3x2: its K
+		inGroup    = 256      // input values per group
+		dw, dwSize = 440, 768 // the weights' gradient in the partial sums, blocked
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
@@ -167,15 +205,9 @@ func (m *Model) c2Backward(worker, lo, hi int) {
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		clear(d)
+		// dW, summed over the image's pixels.
+		m.c2Upd(worker, src, g, sums[dw:dw+dwSize])
 		for gr := 0; gr < groups; gr++ {
-			// dW += dY · patchesᵀ
-			m.multiply(worker, runtime.Product{
-				M: rows, N: depth, K: cols,
-				A: runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols),
-				B: runtime.Patches(src[gr*inGroup:(gr+1)*inGroup], &c2Geometry).T(),
-				C: sums[dw+gr*rows*depth : dw+(gr+1)*rows*depth], LDC: depth,
-				Acc: true,
-			})
 			// dX = col2im(Wᵀ · dY)
 			m.multiply(worker, runtime.Product{
 				M: depth, N: cols, K: rows,
@@ -184,6 +216,52 @@ func (m *Model) c2Backward(worker, lo, hi int) {
 				C: dpatches, LDC: cols,
 			})
 			runtime.Col2im(d[gr*inGroup:(gr+1)*inGroup], dpatches, &c2Geometry)
+		}
+	}
+}
+
+// c2Upd adds the weight gradient of one image of c2 to dw, the worker's partial sums in c2UpdKernel's
+// layout: [group][input block][channel/4][ky][kx][output block/1] × [4][1][16], from src (8x8x8)
+// and dy (12x6x4).
+func (m *Model) c2Upd(worker int, src, dy, dw []float32) {
+	const (
+		groups, gIn, gOut          = 2, 4, 6 // channels per group
+		inH, inW, pixels           = 8, 8, 24
+		ph, pw                     = 0, 0          // the padding
+		pixel, row, block, plane   = 1, 8, 256, 64 // strides of the input copy
+		inCopy, outCopy            = 256, 384      // one group's copies
+		inBlocks, lanes, outBlocks = 1, 4, 1
+		kh, kw, t, f               = 3, 2, 4, 1 // the kernel, and the positions and blocks per call
+	)
+	buf := m.scratch[worker]
+	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	clear(xs) // the padding is zero
+	for c := 0; c < groups*gIn; c++ {
+		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
+		}
+	}
+	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for cb := 0; cb < inBlocks; cb++ {
+			for c0 := 0; c0 < lanes; c0 += t {
+				for ky := 0; ky < kh; ky++ {
+					for kx := 0; kx < kw; kx++ {
+						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
+						for ob := 0; ob < outBlocks; ob += f {
+							c2UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
+							at += t * f * 16
+						}
+					}
+				}
+			}
 		}
 	}
 }

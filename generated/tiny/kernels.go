@@ -7,10 +7,6 @@ import (
 	"math"
 )
 
-// c1Geometry is the layout of one group's patches in c1: the columns of a 27×256 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
-var c1Geometry = runtime.Conv{C: 3, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 16, OutW: 16}
-
 // c1 runs c1 + c1.relu (specs/tiny.net:33), 3x16x16 → 8x16x16 per image,
 // on images lo…hi−1.
 // Per image and group: the input copied into a padded copy (3 planes of 18x18 pixels), 1 output blocks of 16
@@ -157,7 +153,8 @@ func (m *Model) p1(worker, lo, hi int) {
 var p1Window = runtime.Pool{H: 16, W: 16, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1, OutH: 8, OutW: 8}
 
 // c2Geometry is the layout of one group's patches in c2: the columns of a 24×24 matrix, one per
-// output pixel, each the input under that pixel's window, zero in the padding; the backward pass reads it.
+// output pixel, each the input under that pixel's window, zero in the padding; col2im in the backward
+// pass writes the input gradient through it.
 var c2Geometry = runtime.Conv{C: 4, H: 8, W: 8, KH: 3, KW: 2, SH: 1, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 4}
 
 // c2 runs c2 + c2.relu (specs/tiny.net:37), 8x8x8 → 12x6x4 per image,

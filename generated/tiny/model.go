@@ -108,7 +108,7 @@ type Model struct {
 	scratch        [][]float32          // per worker: the kernels' scratch, 5068 values
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 2048 values per image each
-	partials       [][]float32          // per worker: its images' parameter gradients, 512 values
+	partials       [][]float32          // per worker: its images' parameter gradients, 1208 values
 	labels         []int32              // the labels of the current Backward
 	losses         []float64            // each image's loss
 	c1Packed       []float32            // c1's parameters laid out for its forward kernel
@@ -190,7 +190,7 @@ func NewSeeded(seed uint64) *Model {
 	}
 	m.partials = make([][]float32, runtime.Workers())
 	for w := range m.partials {
-		m.partials[w] = make([]float32, 512)
+		m.partials[w] = make([]float32, 1208)
 	}
 	m.kernels = kernels{
 		a:                  m.a,
