@@ -213,8 +213,8 @@ func blocking(in, inH, inW, ph, pw, kh, kw, sh, sw, out, outH, outW int) *ConvBl
 // updTile chooses the weight-gradient kernel's accumulators: the most input positions, at most
 // 8, that divide a block's lanes, and the most output blocks, at most 4, that divide the blocks
 // with positions × blocks ≤ 24 and a register left for the blocks' vectors and two broadcasts.
-// Half-width AlexNet's conv2 in 8 × 2 runs at 96 % of a core's peak, 4 × 4 at 75 %
-// (codegen/asm's BenchmarkUpdLayers).
+// Half-width AlexNet's conv2 measures 8 × 2 slightly ahead of 4 × 4 (medians of four runs of
+// codegen/asm's BenchmarkUpdLayers: 204 and 197 GFLOP/s on one core).
 func updTile(lanes, blocks int) (t, f int) {
 	for t = min(8, lanes); lanes%t != 0; t-- {
 	}
