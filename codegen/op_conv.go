@@ -192,6 +192,18 @@ type direct struct {
 	weights    string // the Model's field of the weights laid out for the kernel, biases after them
 }
 
+// copyConsts declares the sizes that copyIn and the copies of a direct convolution's output (or
+// of dY, for its weight gradient) name.
+func copyConsts(b *compiler.ConvBlocking, groups int) []jen.Code {
+	return []jen.Code{
+		x("groups, gIn, gOut").Op("=").List(jen.Lit(groups), jen.Lit(b.In), jen.Lit(b.Out)).Comment("channels per group"),
+		x("inH, inW, pixels").Op("=").List(jen.Lit(b.InH), jen.Lit(b.InW), jen.Lit(b.OutH*b.OutW)),
+		x("ph, pw").Op("=").List(jen.Lit(b.PH), jen.Lit(b.PW)).Comment("the padding"),
+		x("pixel, row, block, plane").Op("=").List(jen.Lit(inPix(b)), jen.Lit(inPix(b)*b.PadW), jen.Lit(inBlock(b)), jen.Lit(inPlane(b))).Comment("strides of the input copy"),
+		x("inCopy, outCopy").Op("=").List(jen.Lit(int(b.InSize())), jen.Lit(int(b.OutSize()))).Comment("one group's copies"),
+	}
+}
+
 // copyIn is the code that copies an NCHW image, src, into the padded copy xs of a direct
 // convolution's input: each input row a row of the copy when the input is planes, else each row
 // of 16 planes a row of vectors of 16 channels (the channels beyond the group's zero).
@@ -227,14 +239,9 @@ func directConv(f *jen.File, d direct) {
 	out := compiler.Shape{C: d.groups * b.Out, H: b.OutH, W: b.OutW}
 	f.Comment(fmt.Sprintf("%sImage computes one image of %s: src (%s) into dst (%s).", name, d.what, in, out))
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Image").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()).Block(
-		jen.Const().Defs(
-			x("groups, gIn, gOut").Op("=").List(jen.Lit(d.groups), jen.Lit(b.In), jen.Lit(b.Out)).Comment("channels per group"),
-			x("inH, inW, pixels").Op("=").List(jen.Lit(b.InH), jen.Lit(b.InW), jen.Lit(b.OutH*b.OutW)),
-			x("ph, pw").Op("=").List(jen.Lit(b.PH), jen.Lit(b.PW)).Comment("the padding"),
-			x("pixel, row, block, plane").Op("=").List(jen.Lit(inPix(b)), jen.Lit(inPix(b)*b.PadW), jen.Lit(inBlock(b)), jen.Lit(inPlane(b))).Comment("strides of the copy"),
-			x("inCopy, outCopy").Op("=").List(jen.Lit(inCopy), jen.Lit(outCopy)).Comment("one group's copies"),
+		jen.Const().Defs(append(copyConsts(b, d.groups),
 			x("items").Op("=").Lit(items).Comment(fmt.Sprintf("kernel calls: %d groups × %d calls × %d rows", d.groups, calls, b.OutH)),
-		),
+		)...),
 		x("buf := m.scratch[worker]"),
 		x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"),
 		x("clear(xs)").Comment("the padding is zero"),
@@ -375,20 +382,14 @@ func updKernel(g *gen, s *compiler.Step) asm.Upd {
 func convUpd(g *gen, f *jen.File, s *compiler.Step) {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
 	name, u := g.name[s], updKernel(g, s)
-	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
 	f.Comment(fmt.Sprintf("%sUpd adds the weight gradient of one image of %s to dw, the worker's partial sums in %s's", name, l.Name, u.Name))
 	f.Comment(fmt.Sprintf("layout: [group][input block][channel/%d][ky][kx][output block/%d] × [%d][%d][16], from src (%s)", b.UpdT, b.UpdF, b.UpdT, b.UpdF, s.In()))
 	f.Comment(fmt.Sprintf("and dy (%s).", s.Out()))
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Upd").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dy"), jen.Id("dw")).Index().Float32()).Block(
-		jen.Const().Defs(
-			x("groups, gIn, gOut").Op("=").List(jen.Lit(c.Groups), jen.Lit(b.In), jen.Lit(b.Out)).Comment("channels per group"),
-			x("inH, inW, pixels").Op("=").List(jen.Lit(b.InH), jen.Lit(b.InW), jen.Lit(b.OutH*b.OutW)),
-			x("ph, pw").Op("=").List(jen.Lit(b.PH), jen.Lit(b.PW)).Comment("the padding"),
-			x("pixel, row, block, plane").Op("=").List(jen.Lit(inPix(b)), jen.Lit(inPix(b)*b.PadW), jen.Lit(inBlock(b)), jen.Lit(inPlane(b))).Comment("strides of the input copy"),
-			x("inCopy, outCopy").Op("=").List(jen.Lit(inCopy), jen.Lit(outCopy)).Comment("one group's copies"),
+		jen.Const().Defs(append(copyConsts(b, c.Groups),
 			x("inBlocks, lanes, outBlocks").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(b.InLanes), jen.Lit(b.OutBlocks)),
 			x("kh, kw, t, f").Op("=").List(jen.Lit(c.KH), jen.Lit(c.KW), jen.Lit(b.UpdT), jen.Lit(b.UpdF)).Comment("the kernel, and the positions and blocks per call"),
-		),
+		)...),
 		x("buf := m.scratch[worker]"),
 		x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"),
 		x("clear(xs)").Comment("the padding is zero"),

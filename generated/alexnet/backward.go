@@ -268,7 +268,7 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 2, 128, 48 // channels per group
 		inH, inW, pixels         = 27, 27, 729
 		ph, pw                   = 2, 2              // the padding
-		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the copy
+		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the input copy
 		inCopy, outCopy          = 123008, 34992     // one group's copies
 		items                    = 54                // kernel calls: 2 groups × 1 calls × 27 rows
 	)
@@ -501,7 +501,7 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 384, 256 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 86400, 43264     // one group's copies
 		items                    = 52               // kernel calls: 1 groups × 4 calls × 13 rows
 	)
@@ -671,7 +671,7 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 2, 192, 192 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 43200, 32448     // one group's copies
 		items                    = 78               // kernel calls: 2 groups × 3 calls × 13 rows
 	)
@@ -841,7 +841,7 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 2, 128, 192 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 28800, 32448     // one group's copies
 		items                    = 78               // kernel calls: 2 groups × 3 calls × 13 rows
 	)

@@ -26,7 +26,7 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 3, 96 // channels per group
 		inH, inW, pixels         = 227, 227, 3025
 		ph, pw                   = 0, 0                  // the padding
-		pixel, row, block, plane = 1, 227, 154587, 51529 // strides of the copy
+		pixel, row, block, plane = 1, 227, 154587, 51529 // strides of the input copy
 		inCopy, outCopy          = 154587, 290400        // one group's copies
 		items                    = 110                   // kernel calls: 1 groups × 2 calls × 55 rows
 	)
@@ -171,7 +171,7 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 2, 48, 128 // channels per group
 		inH, inW, pixels         = 27, 27, 729
 		ph, pw                   = 2, 2              // the padding
-		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the copy
+		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the input copy
 		inCopy, outCopy          = 46128, 93312      // one group's copies
 		items                    = 108               // kernel calls: 2 groups × 2 calls × 27 rows
 	)
@@ -319,7 +319,7 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 256, 384 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 57600, 64896     // one group's copies
 		items                    = 78               // kernel calls: 1 groups × 6 calls × 13 rows
 	)
@@ -417,7 +417,7 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 2, 192, 192 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 43200, 32448     // one group's copies
 		items                    = 78               // kernel calls: 2 groups × 3 calls × 13 rows
 	)
@@ -515,7 +515,7 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 2, 192, 128 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 43200, 21632     // one group's copies
 		items                    = 52               // kernel calls: 2 groups × 2 calls × 13 rows
 	)

@@ -226,7 +226,7 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 128, 48 // channels per group
 		inH, inW, pixels         = 27, 27, 729
 		ph, pw                   = 2, 2              // the padding
-		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the copy
+		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the input copy
 		inCopy, outCopy          = 123008, 34992     // one group's copies
 		items                    = 27                // kernel calls: 1 groups × 1 calls × 27 rows
 	)
@@ -417,7 +417,7 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 192, 128 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 43200, 21632     // one group's copies
 		items                    = 26               // kernel calls: 1 groups × 2 calls × 13 rows
 	)
@@ -587,7 +587,7 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 192, 192 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 43200, 32448     // one group's copies
 		items                    = 39               // kernel calls: 1 groups × 3 calls × 13 rows
 	)
@@ -757,7 +757,7 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 128, 192 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 28800, 32448     // one group's copies
 		items                    = 39               // kernel calls: 1 groups × 3 calls × 13 rows
 	)

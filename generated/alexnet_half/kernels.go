@@ -26,7 +26,7 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 3, 48 // channels per group
 		inH, inW, pixels         = 224, 224, 3025
 		ph, pw                   = 2, 2                  // the padding
-		pixel, row, block, plane = 1, 228, 155952, 51984 // strides of the copy
+		pixel, row, block, plane = 1, 228, 155952, 51984 // strides of the input copy
 		inCopy, outCopy          = 155952, 145200        // one group's copies
 		items                    = 55                    // kernel calls: 1 groups × 1 calls × 55 rows
 	)
@@ -143,7 +143,7 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 48, 128 // channels per group
 		inH, inW, pixels         = 27, 27, 729
 		ph, pw                   = 2, 2              // the padding
-		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the copy
+		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the input copy
 		inCopy, outCopy          = 46128, 93312      // one group's copies
 		items                    = 54                // kernel calls: 1 groups × 2 calls × 27 rows
 	)
@@ -263,7 +263,7 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 128, 192 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 28800, 32448     // one group's copies
 		items                    = 39               // kernel calls: 1 groups × 3 calls × 13 rows
 	)
@@ -361,7 +361,7 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 192, 192 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 43200, 32448     // one group's copies
 		items                    = 39               // kernel calls: 1 groups × 3 calls × 13 rows
 	)
@@ -459,7 +459,7 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 192, 128 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 43200, 21632     // one group's copies
 		items                    = 26               // kernel calls: 1 groups × 2 calls × 13 rows
 	)

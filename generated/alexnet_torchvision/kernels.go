@@ -26,7 +26,7 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 3, 64 // channels per group
 		inH, inW, pixels         = 224, 224, 3025
 		ph, pw                   = 2, 2                  // the padding
-		pixel, row, block, plane = 1, 228, 155952, 51984 // strides of the copy
+		pixel, row, block, plane = 1, 228, 155952, 51984 // strides of the input copy
 		inCopy, outCopy          = 155952, 193600        // one group's copies
 		items                    = 55                    // kernel calls: 1 groups × 1 calls × 55 rows
 	)
@@ -143,7 +143,7 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 64, 192 // channels per group
 		inH, inW, pixels         = 27, 27, 729
 		ph, pw                   = 2, 2              // the padding
-		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the copy
+		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the input copy
 		inCopy, outCopy          = 61504, 139968     // one group's copies
 		items                    = 81                // kernel calls: 1 groups × 3 calls × 27 rows
 	)
@@ -263,7 +263,7 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 192, 384 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 43200, 64896     // one group's copies
 		items                    = 78               // kernel calls: 1 groups × 6 calls × 13 rows
 	)
@@ -361,7 +361,7 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 384, 256 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 86400, 43264     // one group's copies
 		items                    = 52               // kernel calls: 1 groups × 4 calls × 13 rows
 	)
@@ -459,7 +459,7 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 256, 256 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the copy
+		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
 		inCopy, outCopy          = 57600, 43264     // one group's copies
 		items                    = 52               // kernel calls: 1 groups × 4 calls × 13 rows
 	)

@@ -268,7 +268,7 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 2, 48, 16 // channels per group
 		inH, inW, pixels         = 12, 12, 144
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 224, 3136, 1 // strides of the copy
+		pixel, row, block, plane = 16, 224, 3136, 1 // strides of the input copy
 		inCopy, outCopy          = 9408, 2304       // one group's copies
 		items                    = 24               // kernel calls: 2 groups × 1 calls × 12 rows
 	)

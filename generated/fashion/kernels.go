@@ -26,7 +26,7 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 1, 32 // channels per group
 		inH, inW, pixels         = 28, 28, 576
 		ph, pw                   = 0, 0            // the padding
-		pixel, row, block, plane = 1, 28, 784, 784 // strides of the copy
+		pixel, row, block, plane = 1, 28, 784, 784 // strides of the input copy
 		inCopy, outCopy          = 784, 18432      // one group's copies
 		items                    = 24              // kernel calls: 1 groups × 1 calls × 24 rows
 	)
@@ -171,7 +171,7 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 2, 16, 48 // channels per group
 		inH, inW, pixels         = 12, 12, 144
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 224, 3136, 1 // strides of the copy
+		pixel, row, block, plane = 16, 224, 3136, 1 // strides of the input copy
 		inCopy, outCopy          = 3136, 6912       // one group's copies
 		items                    = 24               // kernel calls: 2 groups × 1 calls × 12 rows
 	)

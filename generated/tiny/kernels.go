@@ -29,7 +29,7 @@ func (m *Model) c1Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 1, 3, 8 // channels per group
 		inH, inW, pixels         = 16, 16, 256
 		ph, pw                   = 1, 1            // the padding
-		pixel, row, block, plane = 1, 18, 972, 324 // strides of the copy
+		pixel, row, block, plane = 1, 18, 972, 324 // strides of the input copy
 		inCopy, outCopy          = 972, 4096       // one group's copies
 		items                    = 16              // kernel calls: 1 groups × 1 calls × 16 rows
 	)
@@ -179,7 +179,7 @@ func (m *Model) c2Image(worker int, src, dst []float32) {
 		groups, gIn, gOut        = 2, 4, 6 // channels per group
 		inH, inW, pixels         = 8, 8, 24
 		ph, pw                   = 0, 0          // the padding
-		pixel, row, block, plane = 1, 8, 256, 64 // strides of the copy
+		pixel, row, block, plane = 1, 8, 256, 64 // strides of the input copy
 		inCopy, outCopy          = 256, 384      // one group's copies
 		items                    = 12            // kernel calls: 2 groups × 1 calls × 6 rows
 	)
