@@ -10,10 +10,11 @@
 // op by name: each op's forward and backward kernels are written by its emitter, one file per op
 // (op_conv.go, op_lrn.go, …), registered in a table by the compiler's Op.
 //
-// Each conv layer's forward kernel is assembly generated for its shape by codegen/asm
-// (asm_amd64.s, with stubs and a pure-Go twin). Everything else stands on the runtime package:
-// runtime.Multiply and ParallelMultiply (packed GEMM with assembly micro-kernels) on Dense and
-// Patches operands for the backward pass and the fully connected layers, the LRN, pooling,
+// Each conv layer's forward pass, weight gradient and (stride 1) input gradient are assembly
+// generated for its shape by codegen/asm (asm_amd64.s, with stubs and pure-Go twins), around
+// runtime.ToBlocks and FromBlocks. Everything else stands on the runtime package:
+// runtime.Multiply and ParallelMultiply (packed GEMM with assembly micro-kernels) on Dense
+// operands for the fully connected layers and a strided conv's Wᵀ·dY, Col2im, the LRN, pooling,
 // ReLU-mask and SGD kernels, the parallel loop, the RNG and safetensors.
 //
 // Generation is deterministic: the same network gives the same bytes, gofmt-clean, each file

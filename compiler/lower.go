@@ -3,7 +3,7 @@ package compiler
 import "github.com/netc-project/netc/dsl"
 
 // Strategy names how a kernel computes its part of a step, as `netc check -v` prints it; ""
-// when the step has no such kernel. The ops declare theirs (ConvPatches, FCForward, …).
+// when the step has no such kernel. The ops declare theirs (ConvDirect, FCForward, …).
 type Strategy string
 
 // Direct is the strategy of kernels that compute each output from its definition, in a loop or

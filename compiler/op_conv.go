@@ -99,6 +99,7 @@ var OpConv = newOp(&opDef{
 		in, out := s.In(), s.Out()
 		gIn, gOut := in.C/c.Groups, c.Out/c.Groups
 		b := blocking(gIn, in.H, in.W, c.PH, c.PW, c.KH, c.KW, c.SH, c.SW, gOut, out.H, out.W)
+		b.UpdT, b.UpdF = updTile(b.InLanes, b.OutBlocks) // the weight gradient reads the same copies
 		s.Forward, s.Kernel = ConvDirect, b
 		s.Scratch = int64(c.Groups) * (b.InSize() + b.OutSize())
 		s.Packed = int64(c.Groups) * b.PackedSize()
@@ -153,8 +154,9 @@ type ConvBlocking struct {
 	// PerCall of them per kernel call, for Tile output pixels at a time.
 	OutBlocks, PerCall, Tile int
 	OutH, OutW               int
-	// The weight-gradient kernel of a forward blocking: UpdT input positions (channels of a
-	// block at one kernel offset) × UpdF output blocks of accumulators per call.
+	// The weight-gradient kernel, in the forward pass's blocking only (it reads the same input
+	// copy): UpdT input positions (channels of a block at one kernel offset) × UpdF output
+	// blocks of accumulators per call; 0 in an input gradient's blocking.
 	UpdT, UpdF int
 }
 
@@ -206,7 +208,6 @@ func blocking(in, inH, inW, ph, pw, kh, kw, sh, sw, out, outH, outW int) *ConvBl
 		}
 	}
 	b.Tile = tile(b.PerCall, b.OutW)
-	b.UpdT, b.UpdF = updTile(b.InLanes, b.OutBlocks)
 	return b
 }
 
