@@ -38,10 +38,12 @@ func init() {
 func convDirects(g *gen, s *compiler.Step) []direct {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
 	name := g.name[s]
-	ds := []direct{{name: name, what: l.Name, b: b, groups: c.Groups, weights: name + "Packed",
+	in, out := s.InLayout == compiler.LayoutBlocked, s.Layout == compiler.LayoutBlocked
+	ds := []direct{{name: name, what: l.Name, b: b, groups: c.Groups, weights: name + "Packed", inBlocked: in, outBlocked: out,
 		kernel: directKernel(name+"Kernel", b, s.ReLU, fmt.Sprintf("%s (%s), one output row", s.Name(), g.where(l)))}}
 	if gb := s.ConvGradBlocking(); gb != nil && s.Backward {
 		ds = append(ds, direct{name: name + "Grad", what: l.Name + "'s input gradient", b: gb, groups: c.Groups, weights: name + "Relaid",
+			inBlocked: out, outBlocked: in,
 			kernel: directKernel(name+"GradKernel", gb, false,
 				fmt.Sprintf("the input gradient of %s (%s) from its output gradient, one row", l.Name, g.where(l)))})
 	}
@@ -190,6 +192,9 @@ type direct struct {
 	groups     int
 	kernel     asm.Conv
 	weights    string // the Model's field of the weights laid out for the kernel, biases after them
+	// The layouts of the image it reads and writes: channel-blocked (the kernel's own, the copy
+	// in a row copy and the kernel writing the output in place) or NCHW (16×16 transposes).
+	inBlocked, outBlocked bool
 }
 
 // copyConsts declares the sizes that copyIn and the copies of a direct convolution's output (or
@@ -204,10 +209,20 @@ func copyConsts(b *compiler.ConvBlocking, groups int) []jen.Code {
 	}
 }
 
-// copyIn is the code that copies an NCHW image, src, into the padded copy xs of a direct
-// convolution's input: each input row a row of the copy when the input is planes, else each row
-// of 16 planes a row of vectors of 16 channels (the channels beyond the group's zero).
-func copyIn(b *compiler.ConvBlocking) jen.Code {
+// copyIn is the code that copies an image, src, into the padded copy xs of a direct
+// convolution's input: from the channel-blocked layout, each row of a block a row of the copy;
+// from NCHW, each input row a row of the copy when the input is planes, else each row of 16
+// planes a row of vectors of 16 channels (the channels beyond the group's zero).
+func copyIn(b *compiler.ConvBlocking, blocked bool) jen.Code {
+	if blocked {
+		return jen.For(x("cb := 0; cb < groups*gIn/%d; cb++", compiler.ChannelBlock)).Block(
+			x("at, from := cb/(gIn/%d)*inCopy+cb%%(gIn/%d)*block+ph*row+pw*pixel, cb*inH*inW*%d",
+				compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
+			jen.For(x("y := 0; y < inH; y++")).Block(
+				x("copy(xs[at+y*row:at+y*row+inW*%d], src[from+y*inW*%d:from+(y+1)*inW*%d])", compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
+			),
+		)
+	}
 	if b.InLanes < compiler.ChannelBlock {
 		return jen.For(x("c := 0; c < groups*gIn; c++")).Block(
 			x("at := c/gIn*inCopy + c%%gIn*plane + ph*row + pw"),
@@ -227,9 +242,10 @@ func copyIn(b *compiler.ConvBlocking) jen.Code {
 	)
 }
 
-// directConv emits a direct convolution's <name>Image, which copies an NCHW image into a padded,
+// directConv emits a direct convolution's <name>Image, which copies an image into a padded,
 // channel-blocked scratch copy, runs the kernel calls (<name>Rows, split over the workers when
-// the model has fewer images than workers) and copies the blocked result back to NCHW.
+// the model has fewer images than workers) and, for an NCHW output, copies the blocked result
+// back (a blocked output the kernel writes in place).
 func directConv(f *jen.File, d direct) {
 	b, name := d.b, d.name
 	calls := b.OutBlocks / b.PerCall
@@ -237,29 +253,50 @@ func directConv(f *jen.File, d direct) {
 	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
 	in := compiler.Shape{C: d.groups * b.In, H: b.InH, W: b.InW}
 	out := compiler.Shape{C: d.groups * b.Out, H: b.OutH, W: b.OutW}
-	f.Comment(fmt.Sprintf("%sImage computes one image of %s: src (%s) into dst (%s).", name, d.what, in, out))
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Image").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()).Block(
+	layout := func(blocked bool) string {
+		if blocked {
+			return compiler.LayoutBlocked.String()
+		}
+		return compiler.LayoutNCHW.String()
+	}
+	f.Comment(fmt.Sprintf("%sImage computes one image of %s: src (%s, %s) into dst (%s, %s).", name, d.what, in, layout(d.inBlocked), out, layout(d.outBlocked)))
+	body := []jen.Code{
 		jen.Const().Defs(append(copyConsts(b, d.groups),
 			x("items").Op("=").Lit(items).Comment(fmt.Sprintf("kernel calls: %d groups × %d calls × %d rows", d.groups, calls, b.OutH)),
 		)...),
 		x("buf := m.scratch[worker]"),
-		x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"),
+	}
+	if d.outBlocked {
+		body = append(body, x("xs := buf[:groups*inCopy]"), x("m.outs[worker] = dst").Comment("the kernel calls write the blocked output in place"))
+	} else {
+		body = append(body, x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"))
+	}
+	body = append(body,
 		x("clear(xs)").Comment("the padding is zero"),
-		copyIn(b),
+		copyIn(b, d.inBlocked),
 		jen.If(x("m.wide")).Block(
 			x("runtime.Parallel(items, m.kernels.%sRows)", name),
 		).Else().Block(
 			x("m.%sRows(worker, 0, items)", name),
 		),
-		jen.Comment("Back to NCHW: each block's vectors of 16 channels become 16 planes."),
-		jen.For(x("gr := 0; gr < groups; gr++")).Block(
-			jen.For(x("ob := 0; ob*%d < gOut; ob++", compiler.ChannelBlock)).Block(
-				x("runtime.FromBlocks(dst[(gr*gOut+ob*%d)*pixels:], pixels, ys[gr*outCopy+ob*pixels*%d:], min(%d, gOut-ob*%d), pixels)",
-					compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
-			),
-		),
 	)
+	if !d.outBlocked {
+		body = append(body,
+			jen.Comment("Back to NCHW: each block's vectors of 16 channels become 16 planes."),
+			jen.For(x("gr := 0; gr < groups; gr++")).Block(
+				jen.For(x("ob := 0; ob*%d < gOut; ob++", compiler.ChannelBlock)).Block(
+					x("runtime.FromBlocks(dst[(gr*gOut+ob*%d)*pixels:], pixels, ys[gr*outCopy+ob*pixels*%d:], min(%d, gOut-ob*%d), pixels)",
+						compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
+				),
+			),
+		)
+	}
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Image").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()).Block(body...)
 
+	ys := "buf[groups*inCopy : groups*(inCopy+outCopy)]"
+	if d.outBlocked {
+		ys = "m.outs[worker]"
+	}
 	f.Comment(fmt.Sprintf("%sRows runs %s for calls lo…hi−1 of one image: call u is output row u%%%d of blocks", name, d.kernel.Name, b.OutH))
 	f.Comment(fmt.Sprintf("(u/%d%%%d)·%d… of group u/%d. When the model has fewer images than workers, the workers share", b.OutH, calls, b.PerCall, calls*b.OutH))
 	f.Comment("worker 0's copies.")
@@ -271,9 +308,9 @@ func directConv(f *jen.File, d direct) {
 			x("callBlocks, callWeights").Op("=").List(jen.Lit(b.PerCall*compiler.ChannelBlock*b.OutH*b.OutW), jen.Lit(int(b.WeightSize())/calls)).Comment("one call's output blocks and weights"),
 			x("biases").Op("=").Lit(d.groups*int(b.WeightSize())).Comment("where the biases start in the packed weights"),
 		),
+		jen.If(x("m.wide")).Block(x("worker = 0")),
 		x("buf := m.scratch[worker]"),
-		jen.If(x("m.wide")).Block(x("buf = m.scratch[0]")),
-		x("xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.%s", d.weights),
+		x("xs, ys, w := buf[:groups*inCopy], %s, m.%s", ys, d.weights),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, call, oy := u/(calls*outH), u/outH%%calls, u%%outH"),
 			x("at := gr*calls + call").Comment("the call's place among the group's"),
@@ -328,7 +365,24 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	if s.ReLU {
 		loop = append(loop, x("y := out[i*outSize : (i+1)*outSize]"))
 	}
-	if s.ReLU || c.Learn.Bias {
+	switch {
+	case s.Layout == compiler.LayoutBlocked && (s.ReLU || c.Learn.Bias):
+		y, db := "nil", "nobias[:]"
+		if s.ReLU {
+			y = fmt.Sprintf("y[ob*%d*cols:(ob+1)*%d*cols]", compiler.ChannelBlock, compiler.ChannelBlock)
+		}
+		if c.Learn.Bias {
+			db = fmt.Sprintf("sums[db+ob*%d:db+(ob+1)*%d]", compiler.ChannelBlock, compiler.ChannelBlock)
+		} else {
+			body = append(body, x("var nobias [%d]float32", compiler.ChannelBlock).Comment("sums nobody reads"))
+		}
+		loop = append(loop,
+			jen.Comment("The ReLU's mask and the bias gradient, a block of channels at a time."),
+			jen.For(x("ob := 0; ob < groups*rows/%d; ob++", compiler.ChannelBlock)).Block(
+				x("runtime.ReLUBackwardBlocked(g[ob*%d*cols:(ob+1)*%d*cols], %s, %s)", compiler.ChannelBlock, compiler.ChannelBlock, y, db),
+			),
+		)
+	case s.ReLU || c.Learn.Bias:
 		loop = append(loop,
 			jen.Comment("The ReLU's mask and the bias gradient, channel by channel."),
 			jen.For(x("o := 0; o < groups*rows; o++")).Block(
@@ -385,22 +439,31 @@ func convUpd(g *gen, f *jen.File, s *compiler.Step) {
 	f.Comment(fmt.Sprintf("%sUpd adds the weight gradient of one image of %s to dw, the worker's partial sums in %s's", name, l.Name, u.Name))
 	f.Comment(fmt.Sprintf("layout: [group][input block][channel/%d][ky][kx][output block/%d] × [%d][%d][16], from src (%s)", b.UpdT, b.UpdF, b.UpdT, b.UpdF, s.In()))
 	f.Comment(fmt.Sprintf("and dy (%s).", s.Out()))
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Upd").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dy"), jen.Id("dw")).Index().Float32()).Block(
+	upd := []jen.Code{
 		jen.Const().Defs(append(copyConsts(b, c.Groups),
 			x("inBlocks, lanes, outBlocks").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(b.InLanes), jen.Lit(b.OutBlocks)),
 			x("kh, kw, t, f").Op("=").List(jen.Lit(c.KH), jen.Lit(c.KW), jen.Lit(b.UpdT), jen.Lit(b.UpdF)).Comment("the kernel, and the positions and blocks per call"),
 		)...),
 		x("buf := m.scratch[worker]"),
-		x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"),
-		x("clear(xs)").Comment("the padding is zero"),
-		copyIn(b),
-		jen.Comment("dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero)."),
-		jen.For(x("gr := 0; gr < groups; gr++")).Block(
-			jen.For(x("ob := 0; ob < outBlocks; ob++")).Block(
-				x("runtime.ToBlocks(ys[gr*outCopy+ob*pixels*%d:], dy[(gr*gOut+ob*%d)*pixels:], pixels, min(%d, gOut-ob*%d), pixels)",
-					compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
+	}
+	if s.Layout == compiler.LayoutBlocked {
+		upd = append(upd, x("xs, ys := buf[:groups*inCopy], dy").Comment("dY is blocked already"))
+	} else {
+		upd = append(upd, x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"))
+	}
+	upd = append(upd, x("clear(xs)").Comment("the padding is zero"), copyIn(b, s.InLayout == compiler.LayoutBlocked))
+	if s.Layout != compiler.LayoutBlocked {
+		upd = append(upd,
+			jen.Comment("dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero)."),
+			jen.For(x("gr := 0; gr < groups; gr++")).Block(
+				jen.For(x("ob := 0; ob < outBlocks; ob++")).Block(
+					x("runtime.ToBlocks(ys[gr*outCopy+ob*pixels*%d:], dy[(gr*gOut+ob*%d)*pixels:], pixels, min(%d, gOut-ob*%d), pixels)",
+						compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
+				),
 			),
-		),
+		)
+	}
+	upd = append(upd,
 		x("at := 0"),
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("cb := 0; cb < inBlocks; cb++")).Block(
@@ -418,6 +481,7 @@ func convUpd(g *gen, f *jen.File, s *compiler.Step) {
 			),
 		),
 	)
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Upd").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dy"), jen.Id("dw")).Index().Float32()).Block(upd...)
 }
 
 // convReduce emits the statements of Backward that set a conv step's parameter gradients from the

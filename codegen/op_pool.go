@@ -32,6 +32,10 @@ func poolKernel(call string, backward bool, how string) func(g *gen, f *jen.File
 		l, p := s.Main(), s.Main().Pool()
 		in, out := s.In(), s.Out()
 		window := g.name[s] + "Window"
+		if s.InLayout == compiler.LayoutBlocked {
+			blockedPool(g, f, s, backward, window)
+			return
+		}
 		g.doc(f, s, backward, fmt.Sprintf(how, p.KH, p.KW, p.SH, p.SW, p.PH, p.PW))
 		inS, outS, dyS, dxS := g.gradSlices(s)
 		slices := x("in, out := %s, %s", inS, outS)
@@ -52,9 +56,65 @@ func poolKernel(call string, backward bool, how string) func(g *gen, f *jen.File
 			jen.For(x("u := lo; u < hi; u++")).Block(x("runtime.%s(%s\n&%s,\n)", call, plane, window)),
 		)
 		if !backward {
-			f.Comment(fmt.Sprintf("%s is the geometry of %s's windows over one channel plane.", window, l.Name))
-			f.Var().Id(window).Op("=").Add(x("runtime.Pool{H: %d, W: %d, KH: %d, KW: %d, SH: %d, SW: %d, PH: %d, PW: %d, OutH: %d, OutW: %d}",
-				in.H, in.W, p.KH, p.KW, p.SH, p.SW, p.PH, p.PW, out.H, out.W))
+			poolWindow(f, s, window)
 		}
+	}
+}
+
+// poolWindow declares the geometry of a pooling step's windows over one channel plane.
+func poolWindow(f *jen.File, s *compiler.Step, window string) {
+	p, in, out := s.Main().Pool(), s.In(), s.Out()
+	f.Comment(fmt.Sprintf("%s is the geometry of %s's windows over one channel plane.", window, s.Main().Name))
+	f.Var().Id(window).Op("=").Add(x("runtime.Pool{H: %d, W: %d, KH: %d, KW: %d, SH: %d, SW: %d, PH: %d, PW: %d, OutH: %d, OutW: %d}",
+		in.H, in.W, p.KH, p.KW, p.SH, p.SW, p.PH, p.PW, out.H, out.W))
+}
+
+// blockedPool emits max pooling over a channel-blocked input, a block of 16 channels per call
+// (runtime.MaxPoolBlocked: a vector max per window position), forward or backward; its output
+// is blocked too, or NCHW through the worker's scratch (each block's pooled vectors become 16
+// planes, and their gradient the other way).
+func blockedPool(g *gen, f *jen.File, s *compiler.Step, backward bool, window string) {
+	p, in, out := s.Main().Pool(), s.In(), s.Out()
+	const block = compiler.ChannelBlock
+	toNCHW := s.Layout != compiler.LayoutBlocked
+	how := fmt.Sprintf("In blocks of %d channels (%s): each output vector is the lanes' maximum over its %dx%d window\n"+
+		"(stride %dx%d, padding %dx%d ignored)", block, compiler.LayoutBlocked, p.KH, p.KW, p.SH, p.SW, p.PH, p.PW)
+	if backward {
+		how = fmt.Sprintf("In blocks of %d channels (%s): each output vector's gradient goes, lane by lane, to its %dx%d\n"+
+			"window's maximum (stride %dx%d, padding %dx%d), found again in the input", block, compiler.LayoutBlocked, p.KH, p.KW, p.SH, p.SW, p.PH, p.PW)
+	}
+	if toNCHW {
+		how += "; the output is NCHW, through the worker's scratch"
+	}
+	g.doc(f, s, backward, how+".")
+	inS, outS, dyS, dxS := g.gradSlices(s)
+	consts := jen.Const().Defs(append(sizes(in, out),
+		x("inBlock, outBlock").Op("=").List(jen.Lit(block*in.H*in.W), jen.Lit(block*out.H*out.W)).Comment("a block of each"),
+		x("outPlane").Op("=").Lit(out.H*out.W),
+	)...)
+	var body []jen.Code
+	switch {
+	case !backward && toNCHW:
+		body = []jen.Code{x("in, out, ys := %s, %s, m.scratch[worker][:outBlock]", inS, outS), jen.For(x("u := lo; u < hi; u++")).Block(
+			x("runtime.MaxPoolBlocked(ys, in[u*inBlock:(u+1)*inBlock], &%s)", window),
+			x("runtime.FromBlocks(out[u*outBlock:], outPlane, ys, %d, outPlane)", block),
+		)}
+	case !backward:
+		body = []jen.Code{x("in, out := %s, %s", inS, outS), jen.For(x("u := lo; u < hi; u++")).Block(
+			x("runtime.MaxPoolBlocked(out[u*outBlock:(u+1)*outBlock], in[u*inBlock:(u+1)*inBlock], &%s)", window),
+		)}
+	case toNCHW:
+		body = []jen.Code{x("in, dy, dx, g := %s, %s, %s, m.scratch[worker][:outBlock]", inS, dyS, dxS), jen.For(x("u := lo; u < hi; u++")).Block(
+			x("runtime.ToBlocks(g, dy[u*outBlock:], outPlane, %d, outPlane)", block),
+			x("runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], g, &%s)", window),
+		)}
+	default:
+		body = []jen.Code{x("in, dy, dx := %s, %s, %s", inS, dyS, dxS), jen.For(x("u := lo; u < hi; u++")).Block(
+			x("runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], dy[u*outBlock:(u+1)*outBlock], &%s)", window),
+		)}
+	}
+	kernel(f, s, kernelName(g, s, backward), append([]jen.Code{consts}, body...)...)
+	if !backward {
+		poolWindow(f, s, window)
 	}
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // opSpecs are small networks at awkward sizes — odd channel counts, strides, padding, groups,
-// roundings, even and odd LRN windows, sizes that are not multiples of the GEMM's tiles — each
+// roundings, even and odd LRN windows, sizes that are not multiples of the GEMM's tiles, the
+// channel-blocked layout between convolutions and pools (blocked) — each
 // compiled, generated and compared with the reference implementation at several batch sizes.
 var opSpecs = map[string]string{
 	"convs": `network convs
@@ -77,6 +78,24 @@ fc1: fc 11
      tanh
      dropout 0.25
 fc2: fc 4
+loss: softmax
+`,
+	"blocked": `network blocked
+input 3x15x13
+classes 5
+rounding floor
+b1: conv 32 kernel 3 padding 1 bias off          -> 32x15x13
+    relu
+b2: conv 32 kernel 3 padding 1 groups 2          -> 32x15x13
+b3: maxpool 3 stride 2 padding 1 rounding ceil   -> 32x8x7
+b4: maxpool 2 stride 1                           -> 32x7x6
+b5: conv 48 kernel 3 padding 1                   -> 48x7x6
+    relu
+b6: conv 16 kernel 3 stride 2                    -> 16x3x2
+b7: conv 16 kernel 1                             -> 16x3x2
+    relu
+b8: maxpool 2 rounding ceil                      -> 16x2x1
+fc: fc 5
 loss: softmax
 `,
 	"gemm": `network gemm

@@ -15,10 +15,11 @@ type Layout int
 
 // The layouts.
 const (
-	LayoutNCHW Layout = iota + 1 // images, channels, rows, columns: PyTorch's
+	LayoutNCHW    Layout = iota + 1 // images, channels, rows, columns: PyTorch's
+	LayoutBlocked                   // images, blocks of 16 channels, rows, columns, the block's 16 channels: one vector per pixel
 )
 
-func (l Layout) String() string { return [...]string{"", "NCHW"}[l] }
+func (l Layout) String() string { return [...]string{"", "NCHW", "NCHW16c"}[l] }
 
 // Lowering is what the lower pass decides for a step: every choice the generated code embodies
 // beyond the buffers the plan assigned. Sizes are in float32 values.
@@ -60,7 +61,9 @@ type Lowering struct {
 	Mask   int64
 	Stream int
 
-	Layout Layout // of the step's output
+	// The layouts of the step's output and of its input (its producer's output's; NCHW for the
+	// network's input), the same for their gradients.
+	Layout, InLayout Layout
 }
 
 // lowerElementwise is the lowering of ops that compute each output from its definition, with
@@ -80,7 +83,7 @@ func lower(n *Network, errs *dsl.ErrorList) {
 	n.Scratch, n.Partials = 0, 0
 	streams := 0
 	for i, s := range n.Steps {
-		s.Lowering = Lowering{Layout: LayoutNCHW}
+		s.Lowering = Lowering{Layout: LayoutNCHW, InLayout: LayoutNCHW}
 		if s.View {
 			continue
 		}
@@ -91,6 +94,15 @@ func lower(n *Network, errs *dsl.ErrorList) {
 		s.Backward = !first || l.Params > 0
 		if d.lower != nil {
 			d.lower(n, s, first)
+		}
+	}
+	layouts(n)
+	for _, s := range n.Steps {
+		if s.View {
+			continue
+		}
+		if f := s.Main().Op.def().laidOut; f != nil {
+			f(s)
 		}
 		if !s.Backward {
 			s.InputGrad, s.WeightGrad, s.BackScratch, s.Partials, s.Relaid, s.GradKernel = "", "", 0, 0, 0, nil
@@ -106,6 +118,24 @@ func lower(n *Network, errs *dsl.ErrorList) {
 		n.Scratch = max(n.Scratch, s.Scratch, s.BackScratch)
 	}
 	n.Stage = StageLowered
+}
+
+// layouts gives each step's output the channel-blocked layout when its kernels can write it and
+// the next step's can read it (a view, whose output is its input reinterpreted, reads only
+// NCHW), and records the layout each step's input arrives in.
+func layouts(n *Network) {
+	in := LayoutNCHW
+	for i, s := range n.Steps {
+		s.InLayout = in
+		if !s.View && i+1 < len(n.Steps) {
+			next := n.Steps[i+1]
+			w, r := s.Main().Op.def().writesBlocked, next.Main().Op.def().readsBlocked
+			if !next.View && w != nil && r != nil && s.Out().C%ChannelBlock == 0 && w(s, in) && r(next) {
+				s.Layout = LayoutBlocked
+			}
+		}
+		in = s.Layout
+	}
 }
 
 // Memory is what a network's generated package allocates, in bytes.

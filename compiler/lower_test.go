@@ -55,3 +55,31 @@ func TestTile(t *testing.T) {
 		assert.Equal(t, c.want, tile(c.blocks, c.width), "%d blocks, %d pixels", c.blocks, c.width)
 	}
 }
+
+// TestLayouts: the lower pass keeps a tensor channel-blocked between a conv or max pool that can
+// write it and a conv or max pool that can read it — AlexNet's LRNs read NCHW, fc6 reads its
+// flattened input as NCHW — and Verify refuses a blocked output that the next step cannot read
+// or an input layout that is not its producer's.
+func TestLayouts(t *testing.T) {
+	for spec, want := range map[string]string{
+		"../specs/alexnet.net": "conv1 + conv1.relu NCHW, conv1.lrn NCHW, pool1 NCHW, conv2 + conv2.relu NCHW, conv2.lrn NCHW, pool2 NCHW, " +
+			"conv3 + conv3.relu NCHW16c, conv4 + conv4.relu NCHW16c, conv5 + conv5.relu NCHW16c, pool5 NCHW",
+		"../specs/alexnet_half.net": "conv1 + conv1.relu NCHW16c, pool1 NCHW16c, conv2 + conv2.relu NCHW16c, pool2 NCHW16c, " +
+			"conv3 + conv3.relu NCHW16c, conv4 + conv4.relu NCHW16c, conv5 + conv5.relu NCHW16c, pool5 NCHW",
+	} {
+		n := compileFile(t, spec)
+		var got []string
+		for _, s := range n.Steps[:10] {
+			got = append(got, s.Name()+" "+s.Layout.String())
+		}
+		assert.Equal(t, want, strings.Join(got[:len(strings.Split(want, ", "))], ", "), spec)
+		assert.NoError(t, verifyLowering(n))
+
+		last := n.Steps[len(strings.Split(want, ", "))-1] // pool5, whose output fc6 reads
+		last.Layout = LayoutBlocked
+		assert.ErrorContains(t, verifyLowering(n), "which the next step cannot read")
+		last.Layout = LayoutNCHW
+		n.Steps[1].InLayout = LayoutNCHW + LayoutBlocked - n.Steps[1].InLayout
+		assert.ErrorContains(t, verifyLowering(n), "input layout")
+	}
+}

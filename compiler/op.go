@@ -114,6 +114,15 @@ type opDef struct {
 	// lower decides the step's kernel strategies, scratch and other sizes (lower.go has the
 	// defaults it starts from).
 	lower func(n *Network, s *Step, first bool)
+	// The channel-blocked layout (LayoutBlocked), which the lower pass gives a tensor whose
+	// producer can write it and whose consumer can read it: readsBlocked says the step's kernels,
+	// forward and backward, can take their input (and give its gradient) in it; writesBlocked
+	// that they can give their output (and take its gradient) in it, their input arriving in
+	// layout in. Both are asked after every step is lowered; laidOut then adjusts the step's
+	// lowering to the layouts chosen.
+	readsBlocked  func(s *Step) bool
+	writesBlocked func(s *Step, in Layout) bool
+	laidOut       func(s *Step)
 
 	// torch is the op's PyTorch equivalent, a Python expression over x (the input, N×C×H×W or
 	// N×C), w and b (the parameters, None when absent), mask (a dropout mask, or None),

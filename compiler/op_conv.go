@@ -121,6 +121,17 @@ var OpConv = newOp(&opDef{
 			s.BackScratch = max(s.BackScratch, int64(in.C/c.Groups*c.KH*c.KW)*int64(out.H*out.W)) // one group's patch gradients
 		}
 	},
+	// The kernels' copies are blocked: they read a blocked input, and write a blocked output,
+	// when its channels per group are whole blocks and the input gradient is none or the direct
+	// convolution's (col2im's GEMM reads dY and writes dX in NCHW).
+	readsBlocked: func(s *Step) bool {
+		c := s.Main().Conv()
+		return s.InputGrad == ConvTransposed && s.In().C/c.Groups%ChannelBlock == 0
+	},
+	writesBlocked: func(s *Step, in Layout) bool {
+		c := s.Main().Conv()
+		return s.InputGrad != ConvCol2im && c.Out/c.Groups%ChannelBlock == 0
+	},
 	torch: func(l *Layer) string {
 		c := l.Conv()
 		return fmt.Sprintf("F.conv2d(x, w, b, stride=(%d, %d), padding=(%d, %d), groups=%d)", c.SH, c.SW, c.PH, c.PW, c.Groups)

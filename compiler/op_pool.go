@@ -18,9 +18,10 @@ type Pool struct {
 func (l *Layer) Pool() *Pool { return attrs[Pool](l) }
 
 // poolDef is the row of a pooling op, max or average: they differ in their word, what their
-// backward pass reads and their PyTorch equivalent.
-func poolDef(word string, reads Reads, torch string) *opDef {
-	return &opDef{
+// backward pass reads, their PyTorch equivalent and whether they work in the channel-blocked
+// layout.
+func poolDef(word string, reads Reads, torch string, blocked bool) *opDef {
+	d := &opDef{
 		word:   word,
 		schema: schema{positional: "kernel", required: []string{"kernel"}, settings: windowSettings},
 		build: func(b *builder, l *Layer, s settings, prefix string) {
@@ -67,15 +68,29 @@ func poolDef(word string, reads Reads, torch string) *opDef {
 			return word + " " + windowSummary(l, p.KH, p.KW, p.SH, p.SW, p.PH, p.PW, p.Rounding)
 		},
 	}
+	if blocked {
+		// Max pooling reads a blocked input (a vector max per block of channels), and writes
+		// its output blocked when its input is; from a blocked input to an NCHW output, a
+		// block's pooled vectors (and their gradient) pass through the scratch.
+		d.readsBlocked = func(s *Step) bool { return true }
+		d.writesBlocked = func(s *Step, in Layout) bool { return in == LayoutBlocked }
+		d.laidOut = func(s *Step) {
+			if s.InLayout == LayoutBlocked && s.Layout != LayoutBlocked {
+				s.Scratch = ChannelBlock * int64(s.Out().H*s.Out().W)
+				s.BackScratch = s.Scratch
+			}
+		}
+	}
+	return d
 }
 
 // OpMaxPool is max pooling (PyTorch's MaxPool2d): padding is ignored, NaN propagates. Its
 // backward pass finds each window's maximum again in its input. With indices, PyTorch returns
 // where each maximum is, which the harnesses need for near ties.
 var OpMaxPool = newOp(poolDef("maxpool", ReadsInput,
-	"F.max_pool2d(x, (%d, %d), (%d, %d), (%d, %d), ceil_mode=%s, return_indices=True)"))
+	"F.max_pool2d(x, (%d, %d), (%d, %d), (%d, %d), ceil_mode=%s, return_indices=True)", true))
 
 // OpAvgPool is average pooling (PyTorch's AvgPool2d with count_include_pad): each output is its
 // window's sum divided by the window's size counting padding but not what lies beyond it.
 var OpAvgPool = newOp(poolDef("avgpool", 0,
-	"F.avg_pool2d(x, (%d, %d), (%d, %d), (%d, %d), ceil_mode=%s, count_include_pad=True)"))
+	"F.avg_pool2d(x, (%d, %d), (%d, %d), (%d, %d), ceil_mode=%s, count_include_pad=True)", false))

@@ -180,11 +180,21 @@ func verifyLowering(n *Network) error {
 	var partials int64
 	for i, s := range n.Steps {
 		name, l := s.Name(), s.Main()
-		if s.Layout != LayoutNCHW {
-			return fmt.Errorf("verify: step %s: layout %v", name, s.Layout)
+		d, in := l.Op.def(), LayoutNCHW
+		if i > 0 {
+			in = n.Steps[i-1].Layout
+		}
+		switch {
+		case s.InLayout != in:
+			return fmt.Errorf("verify: step %s: input layout %v, its producer's output is %v", name, s.InLayout, in)
+		case s.Layout == LayoutNCHW:
+		case s.Layout != LayoutBlocked || s.View || d.writesBlocked == nil || !d.writesBlocked(s, s.InLayout) || s.Out().C%ChannelBlock != 0:
+			return fmt.Errorf("verify: step %s cannot write layout %v", name, s.Layout)
+		case i+1 == len(n.Steps) || n.Steps[i+1].View || n.Steps[i+1].Main().Op.def().readsBlocked == nil || !n.Steps[i+1].Main().Op.def().readsBlocked(n.Steps[i+1]):
+			return fmt.Errorf("verify: step %s writes layout %v, which the next step cannot read", name, s.Layout)
 		}
 		if s.View {
-			if s.Lowering != (Lowering{Layout: s.Layout}) {
+			if s.Lowering != (Lowering{Layout: s.Layout, InLayout: s.InLayout}) {
 				return fmt.Errorf("verify: view %s has kernels: %+v", name, s.Lowering)
 			}
 			continue

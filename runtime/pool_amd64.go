@@ -25,3 +25,34 @@ func maxArgmax(best *[16]float32, at *[16]int32, x []float32, ix0 *[16]int32, iy
 	}
 	maxArgmaxAVX512(&best[0], &at[0], &x[0], &ix0[0], iy0, p.KH, p.KW, p.H, p.W, p.SW)
 }
+
+// maxPoolRowAVX512 is the forward row kernel of blocked max pooling: for j < n, the 16 lanes of
+// y[j·16:] are the maximum of the kh×kw vectors of x at (ky·row + (j·sw + kx)·16), taken in
+// row-major order as maxWindowBlocked takes them: the first starts it, then each replaces it
+// where it is greater or NaN (VMAXPS, then NaN's lanes taken over).
+//
+//go:noescape
+func maxPoolRowAVX512(y, x *float32, n, kh, kw, sw, row int)
+
+// maxPoolBackRowAVX512 is the backward row kernel of blocked max pooling: for j < n, it finds
+// each lane's maximum over output j's window as maxPoolRowAVX512 does (its index: the first
+// position whose value is greater than all before it, or NaN), then adds dy[j·16:]'s lanes to dx
+// at those positions with a masked store per window position. dx and x have the same layout.
+//
+//go:noescape
+func maxPoolBackRowAVX512(dx, x, dy *float32, n, kh, kw, sw, row int)
+
+// maxPoolRowAsm says whether blocked max pooling runs its whole windows in assembly.
+var maxPoolRowAsm = cpu.X86.HasAVX512F
+
+func maxPoolRow(y, x []float32, n, kh, kw, sw, row int) {
+	_ = y[(n-1)*16+15]
+	_ = x[(kh-1)*row+((n-1)*sw+kw-1)*16+15]
+	maxPoolRowAVX512(&y[0], &x[0], n, kh, kw, sw, row)
+}
+
+func maxPoolBackRow(dx, x, dy []float32, n, kh, kw, sw, row int) {
+	last := (kh-1)*row + ((n-1)*sw+kw-1)*16 + 15
+	_, _, _ = dx[last], x[last], dy[(n-1)*16+15]
+	maxPoolBackRowAVX512(&dx[0], &x[0], &dy[0], n, kh, kw, sw, row)
+}

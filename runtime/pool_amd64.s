@@ -105,3 +105,124 @@ done:
 	VMOVDQU32 Z2, (DI)
 	VZEROUPPER
 	RET
+
+// func maxPoolRowAVX512(y, x *float32, n, kh, kw, sw, row int)
+TEXT ·maxPoolRowAVX512(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ kh+24(FP), R8
+	MOVQ kw+32(FP), R9
+	MOVQ sw+40(FP), R10
+	SHLQ $6, R10                        // bytes between windows
+	MOVQ row+48(FP), R11
+	SHLQ $2, R11                        // bytes between rows
+	TESTQ CX, CX
+	JLE   rowDone
+
+rowOut:
+	VMOVUPS (SI), Z0                    // the maximum, started by the first value
+	MOVQ    SI, AX                      // the window's row
+	MOVQ    R8, R12                     // rows left
+
+rowRow:
+	MOVQ AX, DX
+	MOVQ R9, R13                        // columns left
+
+rowCol:
+	VMOVUPS (DX), Z1
+	VCMPPS  $3, Z1, Z1, K1              // K1: the value is NaN (UNORD_Q)
+	VMAXPS  Z0, Z1, Z0                  // the value where greater, else the maximum (also when either is NaN)
+	VMOVAPS Z1, K1, Z0                  // NaN replaces it
+	ADDQ    $64, DX
+	DECQ    R13
+	JNZ     rowCol
+	ADDQ    R11, AX
+	DECQ    R12
+	JNZ     rowRow
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	ADDQ    R10, SI
+	DECQ    CX
+	JNZ     rowOut
+
+rowDone:
+	VZEROUPPER
+	RET
+
+// func maxPoolBackRowAVX512(dx, x, dy *float32, n, kh, kw, sw, row int)
+TEXT ·maxPoolBackRowAVX512(SB), NOSPLIT, $0-64
+	MOVQ dx+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ dy+16(FP), BX
+	MOVQ n+24(FP), CX
+	MOVQ kh+32(FP), R8
+	MOVQ kw+40(FP), R9
+	MOVQ sw+48(FP), R10
+	SHLQ $6, R10                        // bytes between windows
+	MOVQ row+56(FP), R11
+	SHLQ $2, R11                        // bytes between rows
+	MOVL $1, AX
+	VPBROADCASTD AX, Z4                 // 1 in every lane
+	TESTQ CX, CX
+	JLE   backDone
+
+backOut:
+	// The search: Z0 each lane's maximum, Z2 its position in the window, Z3 the position.
+	VMOVUPS (SI), Z0
+	VPXORD  Z2, Z2, Z2
+	VPXORD  Z3, Z3, Z3
+	MOVQ    SI, AX
+	MOVQ    R8, R12
+
+backRow:
+	MOVQ AX, DX
+	MOVQ R9, R13
+
+backCol:
+	VMOVUPS   (DX), Z1
+	VCMPPS    $0x1e, Z0, Z1, K1         // K1: the value is greater (GT_OQ)
+	VCMPPS    $3, Z1, Z1, K2            // K2: or NaN
+	KORW      K2, K1, K1
+	VMOVAPS   Z1, K1, Z0
+	VMOVDQA32 Z3, K1, Z2
+	VPADDD    Z4, Z3, Z3
+	ADDQ      $64, DX
+	DECQ      R13
+	JNZ       backCol
+	ADDQ      R11, AX
+	DECQ      R12
+	JNZ       backRow
+
+	// The gradient: at each position, dx += dy in the lanes whose maximum it holds.
+	VMOVUPS (BX), Z5
+	VPXORD  Z3, Z3, Z3
+	MOVQ    DI, AX
+	MOVQ    R8, R12
+
+addRow:
+	MOVQ AX, DX
+	MOVQ R9, R13
+
+addCol:
+	VPCMPEQD Z3, Z2, K1
+	VMOVUPS  (DX), Z6
+	VADDPS   Z5, Z6, Z6
+	VMOVUPS  Z6, K1, (DX)
+	VPADDD   Z4, Z3, Z3
+	ADDQ     $64, DX
+	DECQ     R13
+	JNZ      addCol
+	ADDQ     R11, AX
+	DECQ     R12
+	JNZ      addRow
+
+	ADDQ $64, BX
+	ADDQ R10, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ  backOut
+
+backDone:
+	VZEROUPPER
+	RET

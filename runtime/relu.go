@@ -36,3 +36,25 @@ func Sum(x []float32) float32 {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+// ReLUBackwardBlocked is ReLUBackward for a block of sixteen channels in the channel-blocked
+// layout (pixel after pixel, a vector of sixteen values each): it zeroes g where y ≤ 0, if y is
+// not nil, and adds each lane's sum over the pixels to sums[lane], in pixel order.
+func ReLUBackwardBlocked(g, y, sums []float32) {
+	sums = sums[:16]
+	if y != nil {
+		y = y[:len(g)]
+	}
+	done := reluBackwardBlockedAsm(g, y, sums)
+	reluBackwardBlockedGo(g[done:], y[min(done, len(y)):], sums)
+}
+
+// reluBackwardBlockedGo is ReLUBackwardBlocked in Go: the twin of the assembly, and its tail.
+func reluBackwardBlockedGo(g, y, sums []float32) {
+	for i := range g {
+		if y != nil && y[i] <= 0 {
+			g[i] = 0
+		}
+		sums[i%16] += g[i]
+	}
+}

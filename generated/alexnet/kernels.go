@@ -20,7 +20,7 @@ func (m *Model) conv1(worker, lo, hi int) {
 	}
 }
 
-// conv1Image computes one image of conv1: src (3x227x227) into dst (96x55x55).
+// conv1Image computes one image of conv1: src (3x227x227, NCHW) into dst (96x55x55, NCHW).
 func (m *Model) conv1Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 3, 96 // channels per group
@@ -63,10 +63,10 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 145200, 17424 // one call's output blocks and weights
 		biases                    = 34848         // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
+	buf := m.scratch[worker]
 	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
@@ -165,7 +165,7 @@ func (m *Model) conv2(worker, lo, hi int) {
 	}
 }
 
-// conv2Image computes one image of conv2: src (96x27x27) into dst (256x27x27).
+// conv2Image computes one image of conv2: src (96x27x27, NCHW) into dst (256x27x27, NCHW).
 func (m *Model) conv2Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 48, 128 // channels per group
@@ -211,10 +211,10 @@ func (m *Model) conv2Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 46656, 76800 // one call's output blocks and weights
 		biases                    = 307200       // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
+	buf := m.scratch[worker]
 	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
@@ -313,7 +313,7 @@ func (m *Model) conv3(worker, lo, hi int) {
 	}
 }
 
-// conv3Image computes one image of conv3: src (256x13x13) into dst (384x13x13).
+// conv3Image computes one image of conv3: src (256x13x13, NCHW) into dst (384x13x13, NCHW16c).
 func (m *Model) conv3Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 256, 384 // channels per group
@@ -324,8 +324,9 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 		items                    = 78               // kernel calls: 1 groups × 6 calls × 13 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb*16 < gIn; cb++ {
 			n := min(16, gIn-cb*16)
@@ -340,12 +341,6 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 	} else {
 		m.conv3Rows(worker, 0, items)
 	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
-	}
 }
 
 // conv3Rows runs conv3Kernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
@@ -359,11 +354,11 @@ func (m *Model) conv3Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 10816, 147456 // one call's output blocks and weights
 		biases                    = 884736        // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv3Packed
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv3Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -411,7 +406,7 @@ func (m *Model) conv4(worker, lo, hi int) {
 	}
 }
 
-// conv4Image computes one image of conv4: src (384x13x13) into dst (384x13x13).
+// conv4Image computes one image of conv4: src (384x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
 func (m *Model) conv4Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 192, 192 // channels per group
@@ -422,27 +417,19 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 		items                    = 78               // kernel calls: 2 groups × 3 calls × 13 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv4Rows)
 	} else {
 		m.conv4Rows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -457,11 +444,11 @@ func (m *Model) conv4Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 10816, 110592 // one call's output blocks and weights
 		biases                    = 663552        // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv4Packed
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv4Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -509,7 +496,7 @@ func (m *Model) conv5(worker, lo, hi int) {
 	}
 }
 
-// conv5Image computes one image of conv5: src (384x13x13) into dst (256x13x13).
+// conv5Image computes one image of conv5: src (384x13x13, NCHW16c) into dst (256x13x13, NCHW16c).
 func (m *Model) conv5Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 192, 128 // channels per group
@@ -520,27 +507,19 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 		items                    = 52               // kernel calls: 2 groups × 2 calls × 13 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv5Rows)
 	} else {
 		m.conv5Rows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -555,11 +534,11 @@ func (m *Model) conv5Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 10816, 110592 // one call's output blocks and weights
 		biases                    = 442368        // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv5Packed
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv5Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -593,20 +572,19 @@ func (m *Model) conv5Pack() {
 
 // pool5 runs pool5 (specs/alexnet.net:54), 256x13x13 → 256x6x6 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
+// (stride 2x2, padding 0x0 ignored); the output is NCHW, through the worker's scratch.
 func (m *Model) pool5(worker, lo, hi int) {
 	const (
-		inSize            = 43264   // 256x13x13
-		outSize           = 9216    // 256x6x6
-		inPlane, outPlane = 169, 36 // a channel plane of each
+		inSize            = 43264     // 256x13x13
+		outSize           = 9216      // 256x6x6
+		inBlock, outBlock = 2704, 576 // a block of each
+		outPlane          = 36
 	)
-	in, out := m.buf[8][:m.n*inSize], m.buf[9][:m.n*outSize]
+	in, out, ys := m.buf[8][:m.n*inSize], m.buf[9][:m.n*outSize], m.scratch[worker][:outBlock]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(
-			out[u*outPlane:(u+1)*outPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			&pool5Window,
-		)
+		runtime.MaxPoolBlocked(ys, in[u*inBlock:(u+1)*inBlock], &pool5Window)
+		runtime.FromBlocks(out[u*outBlock:], outPlane, ys, 16, outPlane)
 	}
 }
 

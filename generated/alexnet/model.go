@@ -130,6 +130,7 @@ type Model struct {
 	x              []float32            // the current input
 	buf            [15][]float32        // the activation buffers of the memory plan
 	scratch        [][]float32          // per worker: the kernels' scratch, 444987 values
+	outs           [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 290400 values per image each
 	partials       [][]float32          // per worker: its images' parameter gradients, 2334080 values
@@ -245,6 +246,7 @@ func NewSeeded(seed uint64) *Model {
 	m.stale = true
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
+	m.outs = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
 		m.scratch[w] = make([]float32, 444987)
 		m.workspaces[w] = runtime.NewWorkspace()
@@ -432,7 +434,7 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	m.perImage(m.kernels.conv3)                // conv3 + conv3.relu
 	m.perImage(m.kernels.conv4)                // conv4 + conv4.relu
 	m.perImage(m.kernels.conv5)                // conv5 + conv5.relu
-	runtime.Parallel(m.n*256, m.kernels.pool5) // pool5
+	runtime.Parallel(m.n*16, m.kernels.pool5)  // pool5
 	m.fc6()                                    // fc6 + fc6.relu
 	if train {
 		m.perImage(m.kernels.fc6Dropout) // fc6.dropout

@@ -92,12 +92,12 @@ func (m *Model) Backward(labels []int32) float32 {
 	for _, s := range m.partials {
 		clear(s)
 	}
-	m.fc8Backward()                                    // fc8
-	m.perImage(m.kernels.fc7DropoutBackward)           // fc7.dropout
-	m.fc7Backward()                                    // fc7 + fc7.relu
-	m.perImage(m.kernels.fc6DropoutBackward)           // fc6.dropout
-	m.fc6Backward()                                    // fc6 + fc6.relu
-	runtime.Parallel(m.n*256, m.kernels.pool5Backward) // pool5
+	m.fc8Backward()                                   // fc8
+	m.perImage(m.kernels.fc7DropoutBackward)          // fc7.dropout
+	m.fc7Backward()                                   // fc7 + fc7.relu
+	m.perImage(m.kernels.fc6DropoutBackward)          // fc6.dropout
+	m.fc6Backward()                                   // fc6 + fc6.relu
+	runtime.Parallel(m.n*16, m.kernels.pool5Backward) // pool5
 	m.conv5Relay()
 	m.perImage(m.kernels.conv5Backward) // conv5 + conv5.relu
 	m.conv4Relay()

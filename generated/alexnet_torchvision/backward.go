@@ -58,9 +58,9 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
-		// The ReLU's mask and the bias gradient, channel by channel.
-		for o := 0; o < groups*rows; o++ {
-			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
+		// The ReLU's mask and the bias gradient, a block of channels at a time.
+		for ob := 0; ob < groups*rows/16; ob++ {
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
 		}
 		// dW, summed over the image's pixels.
 		m.conv1Upd(worker, src, g, sums[dw:dw+dwSize])
@@ -81,18 +81,12 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 		kh, kw, t, f               = 11, 11, 3, 4 // the kernel, and the positions and blocks per call
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
+	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
+	clear(xs)                         // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
 		for y := 0; y < inH; y++ {
 			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
-		}
-	}
-	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob < outBlocks; ob++ {
-			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
 		}
 	}
 	at := 0
@@ -115,22 +109,18 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 
 // pool1Backward is the backward pass of pool1 (specs/alexnet_torchvision.net:29), 64x55x55 → 64x27x27 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
-// padding 0x0), found again in the input.
+// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
+// window's maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
-		inSize            = 193600    // 64x55x55
-		outSize           = 46656     // 64x27x27
-		inPlane, outPlane = 3025, 729 // a channel plane of each
+		inSize            = 193600       // 64x55x55
+		outSize           = 46656        // 64x27x27
+		inBlock, outBlock = 48400, 11664 // a block of each
+		outPlane          = 729
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(
-			dx[u*inPlane:(u+1)*inPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			dy[u*outPlane:(u+1)*outPlane],
-			&pool1Window,
-		)
+		runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], dy[u*outBlock:(u+1)*outBlock], &pool1Window)
 	}
 }
 
@@ -159,9 +149,9 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
-		// The ReLU's mask and the bias gradient, channel by channel.
-		for o := 0; o < groups*rows; o++ {
-			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
+		// The ReLU's mask and the bias gradient, a block of channels at a time.
+		for ob := 0; ob < groups*rows/16; ob++ {
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		// dW, summed over the image's pixels.
@@ -185,21 +175,12 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		kh, kw, t, f               = 5, 5, 8, 3 // the kernel, and the positions and blocks per call
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
-		}
-	}
-	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob < outBlocks; ob++ {
-			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
+	clear(xs)                         // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	at := 0
@@ -220,7 +201,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv2GradImage computes one image of conv2's input gradient: src (192x27x27) into dst (64x27x27).
+// conv2GradImage computes one image of conv2's input gradient: src (192x27x27, NCHW16c) into dst (64x27x27, NCHW16c).
 func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 192, 64 // channels per group
@@ -231,27 +212,19 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		items                    = 27                // kernel calls: 1 groups × 1 calls × 27 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv2GradRows)
 	} else {
 		m.conv2GradRows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -266,11 +239,11 @@ func (m *Model) conv2GradRows(worker, lo, hi int) {
 		callBlocks, callWeights   = 46656, 307200 // one call's output blocks and weights
 		biases                    = 307200        // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv2Relaid
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -306,22 +279,18 @@ func (m *Model) conv2Relay() {
 
 // pool2Backward is the backward pass of pool2 (specs/alexnet_torchvision.net:32), 192x27x27 → 192x13x13 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
-// padding 0x0), found again in the input.
+// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
+// window's maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
-		inSize            = 139968   // 192x27x27
-		outSize           = 32448    // 192x13x13
-		inPlane, outPlane = 729, 169 // a channel plane of each
+		inSize            = 139968      // 192x27x27
+		outSize           = 32448       // 192x13x13
+		inBlock, outBlock = 11664, 2704 // a block of each
+		outPlane          = 169
 	)
 	in, dy, dx := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(
-			dx[u*inPlane:(u+1)*inPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			dy[u*outPlane:(u+1)*outPlane],
-			&pool2Window,
-		)
+		runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], dy[u*outBlock:(u+1)*outBlock], &pool2Window)
 	}
 }
 
@@ -350,9 +319,9 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
-		// The ReLU's mask and the bias gradient, channel by channel.
-		for o := 0; o < groups*rows; o++ {
-			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
+		// The ReLU's mask and the bias gradient, a block of channels at a time.
+		for ob := 0; ob < groups*rows/16; ob++ {
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		// dW, summed over the image's pixels.
@@ -376,21 +345,12 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		kh, kw, t, f               = 3, 3, 8, 3 // the kernel, and the positions and blocks per call
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
-		}
-	}
-	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob < outBlocks; ob++ {
-			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
+	clear(xs)                         // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	at := 0
@@ -411,7 +371,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv3GradImage computes one image of conv3's input gradient: src (384x13x13) into dst (192x13x13).
+// conv3GradImage computes one image of conv3's input gradient: src (384x13x13, NCHW16c) into dst (192x13x13, NCHW16c).
 func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 384, 192 // channels per group
@@ -422,27 +382,19 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 		items                    = 39               // kernel calls: 1 groups × 3 calls × 13 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv3GradRows)
 	} else {
 		m.conv3GradRows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -457,11 +409,11 @@ func (m *Model) conv3GradRows(worker, lo, hi int) {
 		callBlocks, callWeights   = 10816, 221184 // one call's output blocks and weights
 		biases                    = 663552        // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv3Relaid
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv3Relaid
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -520,9 +472,9 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
-		// The ReLU's mask and the bias gradient, channel by channel.
-		for o := 0; o < groups*rows; o++ {
-			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
+		// The ReLU's mask and the bias gradient, a block of channels at a time.
+		for ob := 0; ob < groups*rows/16; ob++ {
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		// dW, summed over the image's pixels.
@@ -546,21 +498,12 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		kh, kw, t, f               = 3, 3, 8, 2 // the kernel, and the positions and blocks per call
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
-		}
-	}
-	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob < outBlocks; ob++ {
-			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
+	clear(xs)                         // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	at := 0
@@ -581,7 +524,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv4GradImage computes one image of conv4's input gradient: src (256x13x13) into dst (384x13x13).
+// conv4GradImage computes one image of conv4's input gradient: src (256x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
 func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 256, 384 // channels per group
@@ -592,27 +535,19 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 		items                    = 78               // kernel calls: 1 groups × 6 calls × 13 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv4GradRows)
 	} else {
 		m.conv4GradRows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -627,11 +562,11 @@ func (m *Model) conv4GradRows(worker, lo, hi int) {
 		callBlocks, callWeights   = 10816, 147456 // one call's output blocks and weights
 		biases                    = 884736        // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv4Relaid
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv4Relaid
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -690,9 +625,9 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
-		// The ReLU's mask and the bias gradient, channel by channel.
-		for o := 0; o < groups*rows; o++ {
-			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
+		// The ReLU's mask and the bias gradient, a block of channels at a time.
+		for ob := 0; ob < groups*rows/16; ob++ {
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		// dW, summed over the image's pixels.
@@ -716,21 +651,12 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		kh, kw, t, f               = 3, 3, 8, 2 // the kernel, and the positions and blocks per call
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
-		}
-	}
-	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob < outBlocks; ob++ {
-			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
+	clear(xs)                         // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	at := 0
@@ -751,7 +677,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv5GradImage computes one image of conv5's input gradient: src (256x13x13) into dst (256x13x13).
+// conv5GradImage computes one image of conv5's input gradient: src (256x13x13, NCHW16c) into dst (256x13x13, NCHW16c).
 func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 256, 256 // channels per group
@@ -762,27 +688,19 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 		items                    = 52               // kernel calls: 1 groups × 4 calls × 13 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv5GradRows)
 	} else {
 		m.conv5GradRows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -797,11 +715,11 @@ func (m *Model) conv5GradRows(worker, lo, hi int) {
 		callBlocks, callWeights   = 10816, 147456 // one call's output blocks and weights
 		biases                    = 589824        // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv5Relaid
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv5Relaid
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -837,22 +755,19 @@ func (m *Model) conv5Relay() {
 
 // pool5Backward is the backward pass of pool5 (specs/alexnet_torchvision.net:39), 256x13x13 → 256x6x6 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
-// padding 0x0), found again in the input.
+// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
+// window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
 func (m *Model) pool5Backward(worker, lo, hi int) {
 	const (
-		inSize            = 43264   // 256x13x13
-		outSize           = 9216    // 256x6x6
-		inPlane, outPlane = 169, 36 // a channel plane of each
+		inSize            = 43264     // 256x13x13
+		outSize           = 9216      // 256x6x6
+		inBlock, outBlock = 2704, 576 // a block of each
+		outPlane          = 36
 	)
-	in, dy, dx := m.buf[6][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
+	in, dy, dx, g := m.buf[6][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize], m.scratch[worker][:outBlock]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(
-			dx[u*inPlane:(u+1)*inPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			dy[u*outPlane:(u+1)*outPlane],
-			&pool5Window,
-		)
+		runtime.ToBlocks(g, dy[u*outBlock:], outPlane, 16, outPlane)
+		runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], g, &pool5Window)
 	}
 }
 

@@ -20,7 +20,7 @@ func (m *Model) conv1(worker, lo, hi int) {
 	}
 }
 
-// conv1Image computes one image of conv1: src (3x224x224) into dst (64x55x55).
+// conv1Image computes one image of conv1: src (3x224x224, NCHW) into dst (64x55x55, NCHW16c).
 func (m *Model) conv1Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 3, 64 // channels per group
@@ -31,8 +31,9 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		items                    = 55                    // kernel calls: 1 groups × 1 calls × 55 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
 		for y := 0; y < inH; y++ {
@@ -43,12 +44,6 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		runtime.Parallel(items, m.kernels.conv1Rows)
 	} else {
 		m.conv1Rows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -63,11 +58,11 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 193600, 23232 // one call's output blocks and weights
 		biases                    = 23232         // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv1Packed
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -101,20 +96,18 @@ func (m *Model) conv1Pack() {
 
 // pool1 runs pool1 (specs/alexnet_torchvision.net:29), 64x55x55 → 64x27x27 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
+// (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool1(worker, lo, hi int) {
 	const (
-		inSize            = 193600    // 64x55x55
-		outSize           = 46656     // 64x27x27
-		inPlane, outPlane = 3025, 729 // a channel plane of each
+		inSize            = 193600       // 64x55x55
+		outSize           = 46656        // 64x27x27
+		inBlock, outBlock = 48400, 11664 // a block of each
+		outPlane          = 729
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(
-			out[u*outPlane:(u+1)*outPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			&pool1Window,
-		)
+		runtime.MaxPoolBlocked(out[u*outBlock:(u+1)*outBlock], in[u*inBlock:(u+1)*inBlock], &pool1Window)
 	}
 }
 
@@ -137,7 +130,7 @@ func (m *Model) conv2(worker, lo, hi int) {
 	}
 }
 
-// conv2Image computes one image of conv2: src (64x27x27) into dst (192x27x27).
+// conv2Image computes one image of conv2: src (64x27x27, NCHW16c) into dst (192x27x27, NCHW16c).
 func (m *Model) conv2Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 64, 192 // channels per group
@@ -148,27 +141,19 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		items                    = 81                // kernel calls: 1 groups × 3 calls × 27 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv2Rows)
 	} else {
 		m.conv2Rows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -183,11 +168,11 @@ func (m *Model) conv2Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 46656, 102400 // one call's output blocks and weights
 		biases                    = 307200        // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv2Packed
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -221,20 +206,18 @@ func (m *Model) conv2Pack() {
 
 // pool2 runs pool2 (specs/alexnet_torchvision.net:32), 192x27x27 → 192x13x13 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
+// (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool2(worker, lo, hi int) {
 	const (
-		inSize            = 139968   // 192x27x27
-		outSize           = 32448    // 192x13x13
-		inPlane, outPlane = 729, 169 // a channel plane of each
+		inSize            = 139968      // 192x27x27
+		outSize           = 32448       // 192x13x13
+		inBlock, outBlock = 11664, 2704 // a block of each
+		outPlane          = 169
 	)
 	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(
-			out[u*outPlane:(u+1)*outPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			&pool2Window,
-		)
+		runtime.MaxPoolBlocked(out[u*outBlock:(u+1)*outBlock], in[u*inBlock:(u+1)*inBlock], &pool2Window)
 	}
 }
 
@@ -257,7 +240,7 @@ func (m *Model) conv3(worker, lo, hi int) {
 	}
 }
 
-// conv3Image computes one image of conv3: src (192x13x13) into dst (384x13x13).
+// conv3Image computes one image of conv3: src (192x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
 func (m *Model) conv3Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 192, 384 // channels per group
@@ -268,27 +251,19 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 		items                    = 78               // kernel calls: 1 groups × 6 calls × 13 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv3Rows)
 	} else {
 		m.conv3Rows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -303,11 +278,11 @@ func (m *Model) conv3Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 10816, 110592 // one call's output blocks and weights
 		biases                    = 663552        // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv3Packed
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv3Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -355,7 +330,7 @@ func (m *Model) conv4(worker, lo, hi int) {
 	}
 }
 
-// conv4Image computes one image of conv4: src (384x13x13) into dst (256x13x13).
+// conv4Image computes one image of conv4: src (384x13x13, NCHW16c) into dst (256x13x13, NCHW16c).
 func (m *Model) conv4Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 384, 256 // channels per group
@@ -366,27 +341,19 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 		items                    = 52               // kernel calls: 1 groups × 4 calls × 13 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv4Rows)
 	} else {
 		m.conv4Rows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -401,11 +368,11 @@ func (m *Model) conv4Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 10816, 221184 // one call's output blocks and weights
 		biases                    = 884736        // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv4Packed
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv4Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -453,7 +420,7 @@ func (m *Model) conv5(worker, lo, hi int) {
 	}
 }
 
-// conv5Image computes one image of conv5: src (256x13x13) into dst (256x13x13).
+// conv5Image computes one image of conv5: src (256x13x13, NCHW16c) into dst (256x13x13, NCHW16c).
 func (m *Model) conv5Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 256, 256 // channels per group
@@ -464,27 +431,19 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 		items                    = 52               // kernel calls: 1 groups × 4 calls × 13 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv5Rows)
 	} else {
 		m.conv5Rows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -499,11 +458,11 @@ func (m *Model) conv5Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 10816, 147456 // one call's output blocks and weights
 		biases                    = 589824        // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv5Packed
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv5Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -537,20 +496,19 @@ func (m *Model) conv5Pack() {
 
 // pool5 runs pool5 (specs/alexnet_torchvision.net:39), 256x13x13 → 256x6x6 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
+// (stride 2x2, padding 0x0 ignored); the output is NCHW, through the worker's scratch.
 func (m *Model) pool5(worker, lo, hi int) {
 	const (
-		inSize            = 43264   // 256x13x13
-		outSize           = 9216    // 256x6x6
-		inPlane, outPlane = 169, 36 // a channel plane of each
+		inSize            = 43264     // 256x13x13
+		outSize           = 9216      // 256x6x6
+		inBlock, outBlock = 2704, 576 // a block of each
+		outPlane          = 36
 	)
-	in, out := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize]
+	in, out, ys := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize], m.scratch[worker][:outBlock]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(
-			out[u*outPlane:(u+1)*outPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			&pool5Window,
-		)
+		runtime.MaxPoolBlocked(ys, in[u*inBlock:(u+1)*inBlock], &pool5Window)
+		runtime.FromBlocks(out[u*outBlock:], outPlane, ys, 16, outPlane)
 	}
 }
 

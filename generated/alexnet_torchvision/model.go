@@ -115,6 +115,7 @@ type Model struct {
 	x                []float32            // the current input
 	buf              [12][]float32        // the activation buffers of the memory plan
 	scratch          [][]float32          // per worker: the kernels' scratch, 349552 values
+	outs             [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad             [2][]float32         // the backward pass's gradient buffers, 193600 values per image each
 	partials         [][]float32          // per worker: its images' parameter gradients, 2469696 values
@@ -226,6 +227,7 @@ func NewSeeded(seed uint64) *Model {
 	m.stale = true
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
+	m.outs = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
 		m.scratch[w] = make([]float32, 349552)
 		m.workspaces[w] = runtime.NewWorkspace()
@@ -417,14 +419,14 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.x = x[:n*InputSize]
 	m.train = train
-	m.perImage(m.kernels.conv1)                // conv1 + conv1.relu
-	runtime.Parallel(m.n*64, m.kernels.pool1)  // pool1
-	m.perImage(m.kernels.conv2)                // conv2 + conv2.relu
-	runtime.Parallel(m.n*192, m.kernels.pool2) // pool2
-	m.perImage(m.kernels.conv3)                // conv3 + conv3.relu
-	m.perImage(m.kernels.conv4)                // conv4 + conv4.relu
-	m.perImage(m.kernels.conv5)                // conv5 + conv5.relu
-	runtime.Parallel(m.n*256, m.kernels.pool5) // pool5
+	m.perImage(m.kernels.conv1)               // conv1 + conv1.relu
+	runtime.Parallel(m.n*4, m.kernels.pool1)  // pool1
+	m.perImage(m.kernels.conv2)               // conv2 + conv2.relu
+	runtime.Parallel(m.n*12, m.kernels.pool2) // pool2
+	m.perImage(m.kernels.conv3)               // conv3 + conv3.relu
+	m.perImage(m.kernels.conv4)               // conv4 + conv4.relu
+	m.perImage(m.kernels.conv5)               // conv5 + conv5.relu
+	runtime.Parallel(m.n*16, m.kernels.pool5) // pool5
 	if train {
 		m.perImage(m.kernels.pool5Dropout) // pool5.dropout
 	}

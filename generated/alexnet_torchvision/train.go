@@ -92,23 +92,23 @@ func (m *Model) Backward(labels []int32) float32 {
 	for _, s := range m.partials {
 		clear(s)
 	}
-	m.fc8Backward()                                    // fc8
-	m.fc7Backward()                                    // fc7 + fc7.relu
-	m.perImage(m.kernels.fc6DropoutBackward)           // fc6.dropout
-	m.fc6Backward()                                    // fc6 + fc6.relu
-	m.perImage(m.kernels.pool5DropoutBackward)         // pool5.dropout
-	runtime.Parallel(m.n*256, m.kernels.pool5Backward) // pool5
+	m.fc8Backward()                                   // fc8
+	m.fc7Backward()                                   // fc7 + fc7.relu
+	m.perImage(m.kernels.fc6DropoutBackward)          // fc6.dropout
+	m.fc6Backward()                                   // fc6 + fc6.relu
+	m.perImage(m.kernels.pool5DropoutBackward)        // pool5.dropout
+	runtime.Parallel(m.n*16, m.kernels.pool5Backward) // pool5
 	m.conv5Relay()
 	m.perImage(m.kernels.conv5Backward) // conv5 + conv5.relu
 	m.conv4Relay()
 	m.perImage(m.kernels.conv4Backward) // conv4 + conv4.relu
 	m.conv3Relay()
-	m.perImage(m.kernels.conv3Backward)                // conv3 + conv3.relu
-	runtime.Parallel(m.n*192, m.kernels.pool2Backward) // pool2
+	m.perImage(m.kernels.conv3Backward)               // conv3 + conv3.relu
+	runtime.Parallel(m.n*12, m.kernels.pool2Backward) // pool2
 	m.conv2Relay()
-	m.perImage(m.kernels.conv2Backward)               // conv2 + conv2.relu
-	runtime.Parallel(m.n*64, m.kernels.pool1Backward) // pool1
-	m.perImage(m.kernels.conv1Backward)               // conv1 + conv1.relu
+	m.perImage(m.kernels.conv2Backward)              // conv2 + conv2.relu
+	runtime.Parallel(m.n*4, m.kernels.pool1Backward) // pool1
+	m.perImage(m.kernels.conv1Backward)              // conv1 + conv1.relu
 	// The parameter gradients of steps split by image: the sum of the workers' partial sums.
 	m.addPartials(0, 23232) // conv1.weight, blocked
 	{

@@ -58,9 +58,9 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
-		// The ReLU's mask and the bias gradient, channel by channel.
-		for o := 0; o < groups*rows; o++ {
-			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
+		// The ReLU's mask and the bias gradient, a block of channels at a time.
+		for ob := 0; ob < groups*rows/16; ob++ {
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
 		}
 		// dW, summed over the image's pixels.
 		m.conv1Upd(worker, src, g, sums[dw:dw+dwSize])
@@ -81,18 +81,12 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 		kh, kw, t, f               = 5, 5, 1, 2 // the kernel, and the positions and blocks per call
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
+	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
+	clear(xs)                         // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
 		for y := 0; y < inH; y++ {
 			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
-		}
-	}
-	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob < outBlocks; ob++ {
-			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
 		}
 	}
 	at := 0
@@ -115,22 +109,19 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 
 // pool1Backward is the backward pass of pool1 (specs/fashion.net:40), 32x24x24 → 32x12x12 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
-// padding 0x0), found again in the input.
+// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
+// window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
-		inSize            = 18432    // 32x24x24
-		outSize           = 4608     // 32x12x12
-		inPlane, outPlane = 576, 144 // a channel plane of each
+		inSize            = 18432      // 32x24x24
+		outSize           = 4608       // 32x12x12
+		inBlock, outBlock = 9216, 2304 // a block of each
+		outPlane          = 144
 	)
-	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
+	in, dy, dx, g := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize], m.scratch[worker][:outBlock]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(
-			dx[u*inPlane:(u+1)*inPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			dy[u*outPlane:(u+1)*outPlane],
-			&pool1Window,
-		)
+		runtime.ToBlocks(g, dy[u*outBlock:], outPlane, 16, outPlane)
+		runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], g, &pool1Window)
 	}
 }
 
@@ -201,9 +192,9 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
-		// The ReLU's mask and the bias gradient, channel by channel.
-		for o := 0; o < groups*rows; o++ {
-			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
+		// The ReLU's mask and the bias gradient, a block of channels at a time.
+		for ob := 0; ob < groups*rows/16; ob++ {
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		// dW, summed over the image's pixels.
@@ -227,8 +218,8 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		kh, kw, t, f               = 3, 3, 8, 3 // the kernel, and the positions and blocks per call
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
+	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
+	clear(xs)                         // the padding is zero
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb*16 < gIn; cb++ {
 			n := min(16, gIn-cb*16)
@@ -236,12 +227,6 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 			for y := 0; y < inH; y++ {
 				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
 			}
-		}
-	}
-	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob < outBlocks; ob++ {
-			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
 		}
 	}
 	at := 0
@@ -262,7 +247,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv2GradImage computes one image of conv2's input gradient: src (96x12x12) into dst (32x12x12).
+// conv2GradImage computes one image of conv2's input gradient: src (96x12x12, NCHW16c) into dst (32x12x12, NCHW).
 func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 48, 16 // channels per group
@@ -275,13 +260,10 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 	buf := m.scratch[worker]
 	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
 	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
@@ -308,10 +290,10 @@ func (m *Model) conv2GradRows(worker, lo, hi int) {
 		callBlocks, callWeights   = 2304, 6912 // one call's output blocks and weights
 		biases                    = 13824      // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
+	buf := m.scratch[worker]
 	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
@@ -348,22 +330,19 @@ func (m *Model) conv2Relay() {
 
 // pool2Backward is the backward pass of pool2 (specs/fashion.net:44), 96x12x12 → 96x6x6 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
-// padding 0x0), found again in the input.
+// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
+// window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
-		inSize            = 13824   // 96x12x12
-		outSize           = 3456    // 96x6x6
-		inPlane, outPlane = 144, 36 // a channel plane of each
+		inSize            = 13824     // 96x12x12
+		outSize           = 3456      // 96x6x6
+		inBlock, outBlock = 2304, 576 // a block of each
+		outPlane          = 36
 	)
-	in, dy, dx := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
+	in, dy, dx, g := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize], m.scratch[worker][:outBlock]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(
-			dx[u*inPlane:(u+1)*inPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			dy[u*outPlane:(u+1)*outPlane],
-			&pool2Window,
-		)
+		runtime.ToBlocks(g, dy[u*outBlock:], outPlane, 16, outPlane)
+		runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], g, &pool2Window)
 	}
 }
 

@@ -20,7 +20,7 @@ func (m *Model) conv1(worker, lo, hi int) {
 	}
 }
 
-// conv1Image computes one image of conv1: src (1x28x28) into dst (32x24x24).
+// conv1Image computes one image of conv1: src (1x28x28, NCHW) into dst (32x24x24, NCHW16c).
 func (m *Model) conv1Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 1, 32 // channels per group
@@ -31,8 +31,9 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		items                    = 24              // kernel calls: 1 groups × 1 calls × 24 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
 		for y := 0; y < inH; y++ {
@@ -43,12 +44,6 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		runtime.Parallel(items, m.kernels.conv1Rows)
 	} else {
 		m.conv1Rows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -63,11 +58,11 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 18432, 800 // one call's output blocks and weights
 		biases                    = 800        // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv1Packed
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -101,20 +96,19 @@ func (m *Model) conv1Pack() {
 
 // pool1 runs pool1 (specs/fashion.net:40), 32x24x24 → 32x12x12 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
+// (stride 2x2, padding 0x0 ignored); the output is NCHW, through the worker's scratch.
 func (m *Model) pool1(worker, lo, hi int) {
 	const (
-		inSize            = 18432    // 32x24x24
-		outSize           = 4608     // 32x12x12
-		inPlane, outPlane = 576, 144 // a channel plane of each
+		inSize            = 18432      // 32x24x24
+		outSize           = 4608       // 32x12x12
+		inBlock, outBlock = 9216, 2304 // a block of each
+		outPlane          = 144
 	)
-	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
+	in, out, ys := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize], m.scratch[worker][:outBlock]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(
-			out[u*outPlane:(u+1)*outPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			&pool1Window,
-		)
+		runtime.MaxPoolBlocked(ys, in[u*inBlock:(u+1)*inBlock], &pool1Window)
+		runtime.FromBlocks(out[u*outBlock:], outPlane, ys, 16, outPlane)
 	}
 }
 
@@ -165,7 +159,7 @@ func (m *Model) conv2(worker, lo, hi int) {
 	}
 }
 
-// conv2Image computes one image of conv2: src (32x12x12) into dst (96x12x12).
+// conv2Image computes one image of conv2: src (32x12x12, NCHW) into dst (96x12x12, NCHW16c).
 func (m *Model) conv2Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 16, 48 // channels per group
@@ -176,8 +170,9 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		items                    = 24               // kernel calls: 2 groups × 1 calls × 12 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb*16 < gIn; cb++ {
 			n := min(16, gIn-cb*16)
@@ -192,12 +187,6 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 	} else {
 		m.conv2Rows(worker, 0, items)
 	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
-	}
 }
 
 // conv2Rows runs conv2Kernel for calls lo…hi−1 of one image: call u is output row u%12 of blocks
@@ -211,11 +200,11 @@ func (m *Model) conv2Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 6912, 6912 // one call's output blocks and weights
 		biases                    = 13824      // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv2Packed
+	buf := m.scratch[worker]
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -249,20 +238,19 @@ func (m *Model) conv2Pack() {
 
 // pool2 runs pool2 (specs/fashion.net:44), 96x12x12 → 96x6x6 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
+// (stride 2x2, padding 0x0 ignored); the output is NCHW, through the worker's scratch.
 func (m *Model) pool2(worker, lo, hi int) {
 	const (
-		inSize            = 13824   // 96x12x12
-		outSize           = 3456    // 96x6x6
-		inPlane, outPlane = 144, 36 // a channel plane of each
+		inSize            = 13824     // 96x12x12
+		outSize           = 3456      // 96x6x6
+		inBlock, outBlock = 2304, 576 // a block of each
+		outPlane          = 36
 	)
-	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
+	in, out, ys := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize], m.scratch[worker][:outBlock]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(
-			out[u*outPlane:(u+1)*outPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			&pool2Window,
-		)
+		runtime.MaxPoolBlocked(ys, in[u*inBlock:(u+1)*inBlock], &pool2Window)
+		runtime.FromBlocks(out[u*outBlock:], outPlane, ys, 16, outPlane)
 	}
 }
 

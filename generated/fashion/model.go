@@ -59,6 +59,7 @@ type Model struct {
 	x              []float32            // the current input
 	buf            [8][]float32         // the activation buffers of the memory plan
 	scratch        [][]float32          // per worker: the kernels' scratch, 23424 values
+	outs           [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 18432 values per image each
 	partials       [][]float32          // per worker: its images' parameter gradients, 14752 values
@@ -127,6 +128,7 @@ func NewSeeded(seed uint64) *Model {
 	m.stale = true
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
+	m.outs = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
 		m.scratch[w] = make([]float32, 23424)
 		m.workspaces[w] = runtime.NewWorkspace()
@@ -260,12 +262,12 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.x = x[:n*InputSize]
 	m.train = train
-	m.perImage(m.kernels.conv1)               // conv1 + conv1.relu
-	runtime.Parallel(m.n*32, m.kernels.pool1) // pool1
-	m.perImage(m.kernels.pool1Lrn)            // pool1.lrn
-	m.perImage(m.kernels.conv2)               // conv2 + conv2.relu
-	runtime.Parallel(m.n*96, m.kernels.pool2) // pool2
-	m.fc3()                                   // fc3 + fc3.relu
+	m.perImage(m.kernels.conv1)              // conv1 + conv1.relu
+	runtime.Parallel(m.n*2, m.kernels.pool1) // pool1
+	m.perImage(m.kernels.pool1Lrn)           // pool1.lrn
+	m.perImage(m.kernels.conv2)              // conv2 + conv2.relu
+	runtime.Parallel(m.n*6, m.kernels.pool2) // pool2
+	m.fc3()                                  // fc3 + fc3.relu
 	if train {
 		m.perImage(m.kernels.fc3Dropout) // fc3.dropout
 	} else {

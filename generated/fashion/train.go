@@ -76,15 +76,15 @@ func (m *Model) Backward(labels []int32) float32 {
 	for _, s := range m.partials {
 		clear(s)
 	}
-	m.fc4Backward()                                   // fc4
-	m.perImage(m.kernels.fc3DropoutBackward)          // fc3.dropout
-	m.fc3Backward()                                   // fc3 + fc3.relu
-	runtime.Parallel(m.n*96, m.kernels.pool2Backward) // pool2
+	m.fc4Backward()                                  // fc4
+	m.perImage(m.kernels.fc3DropoutBackward)         // fc3.dropout
+	m.fc3Backward()                                  // fc3 + fc3.relu
+	runtime.Parallel(m.n*6, m.kernels.pool2Backward) // pool2
 	m.conv2Relay()
-	m.perImage(m.kernels.conv2Backward)               // conv2 + conv2.relu
-	m.perImage(m.kernels.pool1LrnBackward)            // pool1.lrn
-	runtime.Parallel(m.n*32, m.kernels.pool1Backward) // pool1
-	m.perImage(m.kernels.conv1Backward)               // conv1 + conv1.relu
+	m.perImage(m.kernels.conv2Backward)              // conv2 + conv2.relu
+	m.perImage(m.kernels.pool1LrnBackward)           // pool1.lrn
+	runtime.Parallel(m.n*2, m.kernels.pool1Backward) // pool1
+	m.perImage(m.kernels.conv1Backward)              // conv1 + conv1.relu
 	// The parameter gradients of steps split by image: the sum of the workers' partial sums.
 	m.addPartials(0, 800) // conv1.weight, blocked
 	{

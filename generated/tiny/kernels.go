@@ -23,7 +23,7 @@ func (m *Model) c1(worker, lo, hi int) {
 	}
 }
 
-// c1Image computes one image of c1: src (3x16x16) into dst (8x16x16).
+// c1Image computes one image of c1: src (3x16x16, NCHW) into dst (8x16x16, NCHW).
 func (m *Model) c1Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 3, 8 // channels per group
@@ -66,10 +66,10 @@ func (m *Model) c1Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 4096, 432 // one call's output blocks and weights
 		biases                    = 432       // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
+	buf := m.scratch[worker]
 	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.c1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
@@ -173,7 +173,7 @@ func (m *Model) c2(worker, lo, hi int) {
 	}
 }
 
-// c2Image computes one image of c2: src (8x8x8) into dst (12x6x4).
+// c2Image computes one image of c2: src (8x8x8, NCHW) into dst (12x6x4, NCHW).
 func (m *Model) c2Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 4, 6 // channels per group
@@ -216,10 +216,10 @@ func (m *Model) c2Rows(worker, lo, hi int) {
 		callBlocks, callWeights   = 384, 384 // one call's output blocks and weights
 		biases                    = 768      // where the biases start in the packed weights
 	)
-	buf := m.scratch[worker]
 	if m.wide {
-		buf = m.scratch[0]
+		worker = 0
 	}
+	buf := m.scratch[worker]
 	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.c2Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
