@@ -16,6 +16,7 @@ func lrnConsts(s *compiler.Step) []jen.Code {
 	return []jen.Code{
 		x("channels").Op("=").Lit(shape.C),
 		x("pixels").Op("=").Lit(shape.H * shape.W),
+		x("chunk").Op("=").Lit(min(compiler.LRNChunk, shape.H*shape.W)).Comment("pixels at a time, in the channel-blocked layout"),
 		x("inSize, outSize").Op("=").List(jen.Lit(int(shape.Size())), jen.Lit(int(shape.Size()))),
 		x("before, after").Op("=").List(jen.Lit(p.Size/2), jen.Lit((p.Size-1)/2)).Comment("channels in the window around c"),
 		x("k").Op("=").Lit(float32(p.K)),
@@ -35,23 +36,83 @@ func lrnForward(g *gen, f *jen.File, s *compiler.Step) {
 		conv = fmt.Sprintf("α' = α = %g (the paper's convention)", p.Alpha)
 	}
 	g.doc(f, s, false, fmt.Sprintf("b = a / (%g + %g·Σa²)^%g, the sum over channels c−%d…c+%d of the same pixel, zero outside;\n%s.",
-		p.K, p.Scale(), p.Beta, p.Size/2, (p.Size-1)/2, conv))
+		p.K, p.Scale(), p.Beta, p.Size/2, (p.Size-1)/2, conv)+lrnChunks(s))
 	inS, outS := g.slices(s)
+	scale := func(src, dst, n string) jen.Code {
+		return jen.For(x("c := 0; c < channels; c++")).Block(
+			x("clear(sums)"),
+			jen.For(x("j := max(0, c-before); j <= min(channels-1, c+after); j++")).Block(
+				x("runtime.SquaresAdd(sums, %s[j*%s:j*%s+len(sums)])", src, n, n),
+			),
+			x("runtime.LRNScale(%s[c*%s:c*%s+len(sums)], %s[c*%s:c*%s+len(sums)], sums, k, scale, beta)", dst, n, n, src, n, n),
+		)
+	}
+	if !lrnBlocked(s) {
+		kernel(f, s, g.name[s],
+			jen.Const().Defs(lrnConsts(s)...),
+			x("in, out := %s, %s", inS, outS),
+			x("sums := m.scratch[worker][:pixels]"),
+			jen.For(x("i := lo; i < hi; i++")).Block(
+				x("src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]"),
+				scale("src", "dst", "pixels"),
+			),
+		)
+		return
+	}
 	kernel(f, s, g.name[s],
 		jen.Const().Defs(lrnConsts(s)...),
 		x("in, out := %s, %s", inS, outS),
-		x("sums := m.scratch[worker][:pixels]"),
+		x("buf := m.scratch[worker]"),
+		x("a, b := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk]"),
 		jen.For(x("i := lo; i < hi; i++")).Block(
 			x("src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]"),
-			jen.For(x("c := 0; c < channels; c++")).Block(
-				x("clear(sums)"),
-				jen.For(x("j := max(0, c-before); j <= min(channels-1, c+after); j++")).Block(
-					x("runtime.SquaresAdd(sums, src[j*pixels:(j+1)*pixels])"),
-				),
-				x("runtime.LRNScale(dst[c*pixels:(c+1)*pixels], src[c*pixels:(c+1)*pixels], sums, k, scale, beta)"),
+			jen.For(x("p0 := 0; p0 < pixels; p0 += chunk")).Block(
+				x("sums := buf[2*channels*chunk : 2*channels*chunk+min(chunk, pixels-p0)]"),
+				chunkIn(s.InLayout, "a", "src"),
+				scale("a", "b", "chunk"),
+				chunkOut(s.Layout, "dst", "b"),
 			),
 		),
 	)
+}
+
+// lrnBlocked says an LRN step reads or writes the channel-blocked layout. It then works on
+// chunks of an image's pixels (compiler.LRNChunk, a multiple of 16 so that the runtime's kernels
+// run whole vectors): the chunk's channels gathered as NCHW rows in the worker's scratch (16×16
+// transposes), normalised as in NCHW, and scattered back.
+func lrnBlocked(s *compiler.Step) bool {
+	return s.InLayout == compiler.LayoutBlocked || s.Layout == compiler.LayoutBlocked
+}
+
+// lrnChunks is what an LRN kernel's comment says of the layout it works in.
+func lrnChunks(s *compiler.Step) string {
+	if !lrnBlocked(s) {
+		return ""
+	}
+	return fmt.Sprintf("\nIn %d pixels at a time: their channels gathered from %s as rows in the worker's scratch,\nnormalised, and scattered back as %s.",
+		min(compiler.LRNChunk, s.In().H*s.In().W), s.InLayout, s.Layout)
+}
+
+// chunkIn is the code that gathers pixels p0…p0+len(sums)−1 of an image, src (channels×pixels
+// in layout l), into rows, chunk values apart, one per channel.
+func chunkIn(l compiler.Layout, rows, src string) jen.Code {
+	if l == compiler.LayoutBlocked {
+		return jen.For(x("cb := 0; cb < channels/%d; cb++", compiler.ChannelBlock)).Block(
+			x("runtime.FromBlocks(%s[cb*%d*chunk:], chunk, %s[(cb*pixels+p0)*%d:], %d, len(sums))", rows, compiler.ChannelBlock, src, compiler.ChannelBlock, compiler.ChannelBlock),
+		)
+	}
+	return jen.For(x("c := 0; c < channels; c++")).Block(x("copy(%s[c*chunk:c*chunk+len(sums)], %s[c*pixels+p0:])", rows, src))
+}
+
+// chunkOut is the code that scatters rows (chunk values apart, one per channel) into pixels
+// p0…p0+len(sums)−1 of an image, dst (channels×pixels in layout l).
+func chunkOut(l compiler.Layout, dst, rows string) jen.Code {
+	if l == compiler.LayoutBlocked {
+		return jen.For(x("cb := 0; cb < channels/%d; cb++", compiler.ChannelBlock)).Block(
+			x("runtime.ToBlocks(%s[(cb*pixels+p0)*%d:], %s[cb*%d*chunk:], chunk, %d, len(sums))", dst, compiler.ChannelBlock, rows, compiler.ChannelBlock, compiler.ChannelBlock),
+		)
+	}
+	return jen.For(x("c := 0; c < channels; c++")).Block(x("copy(%s[c*pixels+p0:c*pixels+p0+len(sums)], %s[c*chunk:])", dst, rows))
 }
 
 // lrnBackward emits LRN's exact backward pass per image. With b_i = a_i·s_i^−β and
@@ -59,34 +120,57 @@ func lrnForward(g *gen, f *jen.File, s *compiler.Step) {
 func lrnBackward(g *gen, f *jen.File, s *compiler.Step) {
 	p := s.Main().LRN()
 	g.doc(f, s, true, "The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,\n"+
-		"∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).")
+		"∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1)."+lrnChunks(s))
 	inS, _, dyS, dxS := g.gradSlices(s)
-	kernel(f, s, g.backName(s),
-		jen.Const().Defs(append(lrnConsts(s),
-			x("twoScaleBeta").Op("=").Lit(float32(2*p.Scale()*p.Beta)).Comment("2α'β"),
-		)...),
-		x("in, dy, dx := %s, %s, %s", inS, dyS, dxS),
-		x("terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]"),
-		jen.For(x("i := lo; i < hi; i++")).Block(
-			x("a, gy, gx := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]"),
+	grad := func(n string) []jen.Code {
+		return []jen.Code{
 			jen.Comment("First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c."),
 			jen.For(x("c := 0; c < channels; c++")).Block(
 				x("clear(sums)"),
 				jen.For(x("j := max(0, c-before); j <= min(channels-1, c+after); j++")).Block(
-					x("runtime.SquaresAdd(sums, a[j*pixels:(j+1)*pixels])"),
+					x("runtime.SquaresAdd(sums, a[j*%s:j*%s+len(sums)])", n, n),
 				),
-				x("ac, gc := a[c*pixels:(c+1)*pixels], gy[c*pixels:(c+1)*pixels]"),
-				x("xc, tc := gx[c*pixels:(c+1)*pixels], terms[c*pixels:(c+1)*pixels]"),
+				x("ac, gc := a[c*%s:c*%s+len(sums)], gy[c*%s:c*%s+len(sums)]", n, n, n, n),
+				x("xc, tc := gx[c*%s:c*%s+len(sums)], terms[c*%s:c*%s+len(sums)]", n, n, n, n),
 				x("runtime.LRNScale(xc, gc, sums, k, scale, beta)"),
 				jen.For(x("q, v := range xc")).Block(x("tc[q] = v * ac[q] / (k + scale*sums[q])")),
 			),
 			jen.Comment("Then each channel j takes the terms of the windows it lies in: channels j−after…j+before."),
 			jen.For(x("j := 0; j < channels; j++")).Block(
-				x("aj, xj := a[j*pixels:(j+1)*pixels], gx[j*pixels:(j+1)*pixels]"),
+				x("aj, xj := a[j*%s:j*%s+len(sums)], gx[j*%s:j*%s+len(sums)]", n, n, n, n),
 				jen.For(x("c := max(0, j-after); c <= min(channels-1, j+before); c++")).Block(
-					x("runtime.SubProduct(xj, aj, terms[c*pixels:(c+1)*pixels], twoScaleBeta)").Comment("xj −= twoScaleBeta·aj·terms_c"),
+					x("runtime.SubProduct(xj, aj, terms[c*%s:c*%s+len(sums)], twoScaleBeta)", n, n).Comment("xj −= twoScaleBeta·aj·terms_c"),
 				),
 			),
+		}
+	}
+	consts := jen.Const().Defs(append(lrnConsts(s),
+		x("twoScaleBeta").Op("=").Lit(float32(2*p.Scale()*p.Beta)).Comment("2α'β"),
+	)...)
+	if !lrnBlocked(s) {
+		kernel(f, s, g.backName(s),
+			consts,
+			x("in, dy, dx := %s, %s, %s", inS, dyS, dxS),
+			x("terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]"),
+			jen.For(x("i := lo; i < hi; i++")).Block(append([]jen.Code{
+				x("a, gy, gx := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]"),
+			}, grad("pixels")...)...),
+		)
+		return
+	}
+	kernel(f, s, g.backName(s),
+		consts,
+		x("in, dy, dx := %s, %s, %s", inS, dyS, dxS),
+		x("buf := m.scratch[worker]"),
+		x("a, gy, gx := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk], buf[2*channels*chunk:3*channels*chunk]"),
+		x("terms := buf[3*channels*chunk : 4*channels*chunk]"),
+		jen.For(x("i := lo; i < hi; i++")).Block(
+			x("src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]"),
+			jen.For(x("p0 := 0; p0 < pixels; p0 += chunk")).Block(append(append([]jen.Code{
+				x("sums := buf[4*channels*chunk : 4*channels*chunk+min(chunk, pixels-p0)]"),
+				chunkIn(s.InLayout, "a", "src"),
+				chunkIn(s.Layout, "gy", "g"),
+			}, grad("chunk")...), chunkOut(s.InLayout, "d", "gx"))...),
 		),
 	)
 }

@@ -87,6 +87,7 @@ rounding floor
 b1: conv 32 kernel 3 padding 1 bias off          -> 32x15x13
     relu
 b2: conv 32 kernel 3 padding 1 groups 2          -> 32x15x13
+    lrn size 5 alpha 0.3 beta 0.75 k 2
 b3: maxpool 3 stride 2 padding 1 rounding ceil   -> 32x8x7
 b4: maxpool 2 stride 1                           -> 32x7x6
 b5: conv 48 kernel 3 padding 1                   -> 48x7x6
@@ -95,6 +96,7 @@ b6: conv 16 kernel 3 stride 2                    -> 16x3x2
 b7: conv 16 kernel 1                             -> 16x3x2
     relu
 b8: maxpool 2 rounding ceil                      -> 16x2x1
+    lrn size 3 alpha 0.2 beta 0.5 k 1
 fc: fc 5
 loss: softmax
 `,

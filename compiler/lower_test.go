@@ -56,13 +56,13 @@ func TestTile(t *testing.T) {
 	}
 }
 
-// TestLayouts: the lower pass keeps a tensor channel-blocked between a conv or max pool that can
-// write it and a conv or max pool that can read it — AlexNet's LRNs read NCHW, fc6 reads its
-// flattened input as NCHW — and Verify refuses a blocked output that the next step cannot read
+// TestLayouts: the lower pass keeps a tensor channel-blocked between a conv, LRN or max pool that
+// can write it and a conv, LRN or max pool that can read it — fc6 reads its flattened input as
+// NCHW — and Verify refuses a blocked output that the next step cannot read
 // or an input layout that is not its producer's.
 func TestLayouts(t *testing.T) {
 	for spec, want := range map[string]string{
-		"../specs/alexnet.net": "conv1 + conv1.relu NCHW, conv1.lrn NCHW, pool1 NCHW, conv2 + conv2.relu NCHW, conv2.lrn NCHW, pool2 NCHW, " +
+		"../specs/alexnet.net": "conv1 + conv1.relu NCHW16c, conv1.lrn NCHW16c, pool1 NCHW16c, conv2 + conv2.relu NCHW16c, conv2.lrn NCHW16c, pool2 NCHW16c, " +
 			"conv3 + conv3.relu NCHW16c, conv4 + conv4.relu NCHW16c, conv5 + conv5.relu NCHW16c, pool5 NCHW",
 		"../specs/alexnet_half.net": "conv1 + conv1.relu NCHW16c, pool1 NCHW16c, conv2 + conv2.relu NCHW16c, pool2 NCHW16c, " +
 			"conv3 + conv3.relu NCHW16c, conv4 + conv4.relu NCHW16c, conv5 + conv5.relu NCHW16c, pool5 NCHW",

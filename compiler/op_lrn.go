@@ -27,6 +27,11 @@ const (
 	LRNBackward Strategy = "window terms"
 )
 
+// LRNChunk is how many pixels of an image LRN normalises at a time in the channel-blocked
+// layout: a multiple of 16, so that the runtime's kernels see whole vectors but in the image's
+// last chunk, and small enough that a chunk's channels stay in L2.
+const LRNChunk = 128
+
 // OpLRN is local response normalisation across channels (PyTorch's LocalResponseNorm, or the
 // AlexNet paper's convention with `paper`). Its backward pass reads its input.
 var OpLRN = newOp(&opDef{
@@ -53,6 +58,20 @@ var OpLRN = newOp(&opDef{
 		if !first {
 			s.InputGrad = LRNBackward
 			s.BackScratch = int64(in.C+1) * int64(in.H*in.W) // every channel's terms, and the window sums
+		}
+	},
+	// In the channel-blocked layout, LRN works on LRNChunk pixels at a time: their channels
+	// gathered in NCHW order in the scratch, normalised, scattered back.
+	readsBlocked:  func(s *Step) bool { return !s.In().Flat },
+	writesBlocked: func(s *Step, in Layout) bool { return in == LayoutBlocked },
+	laidOut: func(s *Step) {
+		if s.InLayout == LayoutBlocked || s.Layout == LayoutBlocked {
+			in := s.In()
+			chunk := int64(min(LRNChunk, in.H*in.W))
+			s.Scratch = (2*int64(in.C) + 1) * chunk // the chunk's input and output, and its window sums
+			if s.InputGrad != "" {
+				s.BackScratch = (4*int64(in.C) + 1) * chunk // its input, dY, dX and terms, and the sums
+			}
 		}
 	},
 	torch: func(l *Layer) string {

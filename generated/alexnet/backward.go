@@ -58,9 +58,9 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
-		// The ReLU's mask and the bias gradient, channel by channel.
-		for o := 0; o < groups*rows; o++ {
-			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
+		// The ReLU's mask and the bias gradient, a block of channels at a time.
+		for ob := 0; ob < groups*rows/16; ob++ {
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
 		}
 		// dW, summed over the image's pixels.
 		m.conv1Upd(worker, src, g, sums[dw:dw+dwSize])
@@ -81,18 +81,12 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 		kh, kw, t, f               = 11, 11, 3, 3 // the kernel, and the positions and blocks per call
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
+	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
+	clear(xs)                         // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
 		for y := 0; y < inH; y++ {
 			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
-		}
-	}
-	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob < outBlocks; ob++ {
-			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
 		}
 	}
 	at := 0
@@ -117,10 +111,13 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 // on images lo…hi−1.
 // The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
 // ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
+// In 128 pixels at a time: their channels gathered from NCHW16c as rows in the worker's scratch,
+// normalised, and scattered back as NCHW16c.
 func (m *Model) conv1LrnBackward(worker, lo, hi int) {
 	const (
 		channels        = 96
 		pixels          = 3025
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
 		inSize, outSize = 290400, 290400
 		before, after   = 2, 2 // channels in the window around c
 		k               = float32(2)
@@ -129,27 +126,41 @@ func (m *Model) conv1LrnBackward(worker, lo, hi int) {
 		twoScaleBeta    = float32(0.00015) // 2α'β
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
-	terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]
+	buf := m.scratch[worker]
+	a, gy, gx := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk], buf[2*channels*chunk:3*channels*chunk]
+	terms := buf[3*channels*chunk : 4*channels*chunk]
 	for i := lo; i < hi; i++ {
-		a, gy, gx := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
-		// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c.
-		for c := 0; c < channels; c++ {
-			clear(sums)
-			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, a[j*pixels:(j+1)*pixels])
+		src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
+		for p0 := 0; p0 < pixels; p0 += chunk {
+			sums := buf[4*channels*chunk : 4*channels*chunk+min(chunk, pixels-p0)]
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.FromBlocks(a[cb*16*chunk:], chunk, src[(cb*pixels+p0)*16:], 16, len(sums))
 			}
-			ac, gc := a[c*pixels:(c+1)*pixels], gy[c*pixels:(c+1)*pixels]
-			xc, tc := gx[c*pixels:(c+1)*pixels], terms[c*pixels:(c+1)*pixels]
-			runtime.LRNScale(xc, gc, sums, k, scale, beta)
-			for q, v := range xc {
-				tc[q] = v * ac[q] / (k + scale*sums[q])
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.FromBlocks(gy[cb*16*chunk:], chunk, g[(cb*pixels+p0)*16:], 16, len(sums))
 			}
-		}
-		// Then each channel j takes the terms of the windows it lies in: channels j−after…j+before.
-		for j := 0; j < channels; j++ {
-			aj, xj := a[j*pixels:(j+1)*pixels], gx[j*pixels:(j+1)*pixels]
-			for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
-				runtime.SubProduct(xj, aj, terms[c*pixels:(c+1)*pixels], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
+			// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c.
+			for c := 0; c < channels; c++ {
+				clear(sums)
+				for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
+					runtime.SquaresAdd(sums, a[j*chunk:j*chunk+len(sums)])
+				}
+				ac, gc := a[c*chunk:c*chunk+len(sums)], gy[c*chunk:c*chunk+len(sums)]
+				xc, tc := gx[c*chunk:c*chunk+len(sums)], terms[c*chunk:c*chunk+len(sums)]
+				runtime.LRNScale(xc, gc, sums, k, scale, beta)
+				for q, v := range xc {
+					tc[q] = v * ac[q] / (k + scale*sums[q])
+				}
+			}
+			// Then each channel j takes the terms of the windows it lies in: channels j−after…j+before.
+			for j := 0; j < channels; j++ {
+				aj, xj := a[j*chunk:j*chunk+len(sums)], gx[j*chunk:j*chunk+len(sums)]
+				for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
+					runtime.SubProduct(xj, aj, terms[c*chunk:c*chunk+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
+				}
+			}
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.ToBlocks(d[(cb*pixels+p0)*16:], gx[cb*16*chunk:], chunk, 16, len(sums))
 			}
 		}
 	}
@@ -157,22 +168,18 @@ func (m *Model) conv1LrnBackward(worker, lo, hi int) {
 
 // pool1Backward is the backward pass of pool1 (specs/alexnet.net:41), 96x55x55 → 96x27x27 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
-// padding 0x0), found again in the input.
+// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
+// window's maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
-		inSize            = 290400    // 96x55x55
-		outSize           = 69984     // 96x27x27
-		inPlane, outPlane = 3025, 729 // a channel plane of each
+		inSize            = 290400       // 96x55x55
+		outSize           = 69984        // 96x27x27
+		inBlock, outBlock = 48400, 11664 // a block of each
+		outPlane          = 729
 	)
 	in, dy, dx := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(
-			dx[u*inPlane:(u+1)*inPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			dy[u*outPlane:(u+1)*outPlane],
-			&pool1Window,
-		)
+		runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], dy[u*outBlock:(u+1)*outBlock], &pool1Window)
 	}
 }
 
@@ -201,9 +208,9 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
 		y := out[i*outSize : (i+1)*outSize]
-		// The ReLU's mask and the bias gradient, channel by channel.
-		for o := 0; o < groups*rows; o++ {
-			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
+		// The ReLU's mask and the bias gradient, a block of channels at a time.
+		for ob := 0; ob < groups*rows/16; ob++ {
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		// dW, summed over the image's pixels.
@@ -227,21 +234,12 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		kh, kw, t, f               = 5, 5, 8, 2 // the kernel, and the positions and blocks per call
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
-		}
-	}
-	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob < outBlocks; ob++ {
-			runtime.ToBlocks(ys[gr*outCopy+ob*pixels*16:], dy[(gr*gOut+ob*16)*pixels:], pixels, min(16, gOut-ob*16), pixels)
+	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
+	clear(xs)                         // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	at := 0
@@ -262,7 +260,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv2GradImage computes one image of conv2's input gradient: src (256x27x27, NCHW) into dst (96x27x27, NCHW).
+// conv2GradImage computes one image of conv2's input gradient: src (256x27x27, NCHW16c) into dst (96x27x27, NCHW16c).
 func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 128, 48 // channels per group
@@ -273,27 +271,19 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		items                    = 54                // kernel calls: 2 groups × 1 calls × 27 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv2GradRows)
 	} else {
 		m.conv2GradRows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -312,7 +302,7 @@ func (m *Model) conv2GradRows(worker, lo, hi int) {
 		worker = 0
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv2Relaid
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -350,10 +340,13 @@ func (m *Model) conv2Relay() {
 // on images lo…hi−1.
 // The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
 // ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
+// In 128 pixels at a time: their channels gathered from NCHW16c as rows in the worker's scratch,
+// normalised, and scattered back as NCHW16c.
 func (m *Model) conv2LrnBackward(worker, lo, hi int) {
 	const (
 		channels        = 256
 		pixels          = 729
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
 		inSize, outSize = 186624, 186624
 		before, after   = 2, 2 // channels in the window around c
 		k               = float32(2)
@@ -362,27 +355,41 @@ func (m *Model) conv2LrnBackward(worker, lo, hi int) {
 		twoScaleBeta    = float32(0.00015) // 2α'β
 	)
 	in, dy, dx := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
-	terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]
+	buf := m.scratch[worker]
+	a, gy, gx := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk], buf[2*channels*chunk:3*channels*chunk]
+	terms := buf[3*channels*chunk : 4*channels*chunk]
 	for i := lo; i < hi; i++ {
-		a, gy, gx := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
-		// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c.
-		for c := 0; c < channels; c++ {
-			clear(sums)
-			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, a[j*pixels:(j+1)*pixels])
+		src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
+		for p0 := 0; p0 < pixels; p0 += chunk {
+			sums := buf[4*channels*chunk : 4*channels*chunk+min(chunk, pixels-p0)]
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.FromBlocks(a[cb*16*chunk:], chunk, src[(cb*pixels+p0)*16:], 16, len(sums))
 			}
-			ac, gc := a[c*pixels:(c+1)*pixels], gy[c*pixels:(c+1)*pixels]
-			xc, tc := gx[c*pixels:(c+1)*pixels], terms[c*pixels:(c+1)*pixels]
-			runtime.LRNScale(xc, gc, sums, k, scale, beta)
-			for q, v := range xc {
-				tc[q] = v * ac[q] / (k + scale*sums[q])
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.FromBlocks(gy[cb*16*chunk:], chunk, g[(cb*pixels+p0)*16:], 16, len(sums))
 			}
-		}
-		// Then each channel j takes the terms of the windows it lies in: channels j−after…j+before.
-		for j := 0; j < channels; j++ {
-			aj, xj := a[j*pixels:(j+1)*pixels], gx[j*pixels:(j+1)*pixels]
-			for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
-				runtime.SubProduct(xj, aj, terms[c*pixels:(c+1)*pixels], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
+			// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c.
+			for c := 0; c < channels; c++ {
+				clear(sums)
+				for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
+					runtime.SquaresAdd(sums, a[j*chunk:j*chunk+len(sums)])
+				}
+				ac, gc := a[c*chunk:c*chunk+len(sums)], gy[c*chunk:c*chunk+len(sums)]
+				xc, tc := gx[c*chunk:c*chunk+len(sums)], terms[c*chunk:c*chunk+len(sums)]
+				runtime.LRNScale(xc, gc, sums, k, scale, beta)
+				for q, v := range xc {
+					tc[q] = v * ac[q] / (k + scale*sums[q])
+				}
+			}
+			// Then each channel j takes the terms of the windows it lies in: channels j−after…j+before.
+			for j := 0; j < channels; j++ {
+				aj, xj := a[j*chunk:j*chunk+len(sums)], gx[j*chunk:j*chunk+len(sums)]
+				for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
+					runtime.SubProduct(xj, aj, terms[c*chunk:c*chunk+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
+				}
+			}
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.ToBlocks(d[(cb*pixels+p0)*16:], gx[cb*16*chunk:], chunk, 16, len(sums))
 			}
 		}
 	}
@@ -390,22 +397,18 @@ func (m *Model) conv2LrnBackward(worker, lo, hi int) {
 
 // pool2Backward is the backward pass of pool2 (specs/alexnet.net:46), 256x27x27 → 256x13x13 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
-// padding 0x0), found again in the input.
+// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
+// window's maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
-		inSize            = 186624   // 256x27x27
-		outSize           = 43264    // 256x13x13
-		inPlane, outPlane = 729, 169 // a channel plane of each
+		inSize            = 186624      // 256x27x27
+		outSize           = 43264       // 256x13x13
+		inBlock, outBlock = 11664, 2704 // a block of each
+		outPlane          = 169
 	)
 	in, dy, dx := m.buf[4][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBackward(
-			dx[u*inPlane:(u+1)*inPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			dy[u*outPlane:(u+1)*outPlane],
-			&pool2Window,
-		)
+		runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], dy[u*outBlock:(u+1)*outBlock], &pool2Window)
 	}
 }
 
@@ -462,13 +465,10 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	buf := m.scratch[worker]
 	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
 	clear(xs)                         // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	at := 0
@@ -489,7 +489,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv3GradImage computes one image of conv3's input gradient: src (384x13x13, NCHW16c) into dst (256x13x13, NCHW).
+// conv3GradImage computes one image of conv3's input gradient: src (384x13x13, NCHW16c) into dst (256x13x13, NCHW16c).
 func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 384, 256 // channels per group
@@ -500,8 +500,9 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 		items                    = 52               // kernel calls: 1 groups × 4 calls × 13 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
@@ -512,12 +513,6 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 		runtime.Parallel(items, m.kernels.conv3GradRows)
 	} else {
 		m.conv3GradRows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -536,7 +531,7 @@ func (m *Model) conv3GradRows(worker, lo, hi int) {
 		worker = 0
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv3Relaid
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv3Relaid
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's

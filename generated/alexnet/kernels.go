@@ -20,7 +20,7 @@ func (m *Model) conv1(worker, lo, hi int) {
 	}
 }
 
-// conv1Image computes one image of conv1: src (3x227x227, NCHW) into dst (96x55x55, NCHW).
+// conv1Image computes one image of conv1: src (3x227x227, NCHW) into dst (96x55x55, NCHW16c).
 func (m *Model) conv1Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 3, 96 // channels per group
@@ -31,8 +31,9 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		items                    = 110                   // kernel calls: 1 groups × 2 calls × 55 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
 		for y := 0; y < inH; y++ {
@@ -43,12 +44,6 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		runtime.Parallel(items, m.kernels.conv1Rows)
 	} else {
 		m.conv1Rows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -67,7 +62,7 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 		worker = 0
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv1Packed
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -103,10 +98,13 @@ func (m *Model) conv1Pack() {
 // on images lo…hi−1.
 // b = a / (2 + 0.0001·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
 // α' = α = 0.0001 (the paper's convention).
+// In 128 pixels at a time: their channels gathered from NCHW16c as rows in the worker's scratch,
+// normalised, and scattered back as NCHW16c.
 func (m *Model) conv1Lrn(worker, lo, hi int) {
 	const (
 		channels        = 96
 		pixels          = 3025
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
 		inSize, outSize = 290400, 290400
 		before, after   = 2, 2 // channels in the window around c
 		k               = float32(2)
@@ -114,35 +112,43 @@ func (m *Model) conv1Lrn(worker, lo, hi int) {
 		beta            = float32(0.75)
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
-	sums := m.scratch[worker][:pixels]
+	buf := m.scratch[worker]
+	a, b := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk]
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for c := 0; c < channels; c++ {
-			clear(sums)
-			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, src[j*pixels:(j+1)*pixels])
+		for p0 := 0; p0 < pixels; p0 += chunk {
+			sums := buf[2*channels*chunk : 2*channels*chunk+min(chunk, pixels-p0)]
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.FromBlocks(a[cb*16*chunk:], chunk, src[(cb*pixels+p0)*16:], 16, len(sums))
 			}
-			runtime.LRNScale(dst[c*pixels:(c+1)*pixels], src[c*pixels:(c+1)*pixels], sums, k, scale, beta)
+			for c := 0; c < channels; c++ {
+				clear(sums)
+				for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
+					runtime.SquaresAdd(sums, a[j*chunk:j*chunk+len(sums)])
+				}
+				runtime.LRNScale(b[c*chunk:c*chunk+len(sums)], a[c*chunk:c*chunk+len(sums)], sums, k, scale, beta)
+			}
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.ToBlocks(dst[(cb*pixels+p0)*16:], b[cb*16*chunk:], chunk, 16, len(sums))
+			}
 		}
 	}
 }
 
 // pool1 runs pool1 (specs/alexnet.net:41), 96x55x55 → 96x27x27 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
+// (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool1(worker, lo, hi int) {
 	const (
-		inSize            = 290400    // 96x55x55
-		outSize           = 69984     // 96x27x27
-		inPlane, outPlane = 3025, 729 // a channel plane of each
+		inSize            = 290400       // 96x55x55
+		outSize           = 69984        // 96x27x27
+		inBlock, outBlock = 48400, 11664 // a block of each
+		outPlane          = 729
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(
-			out[u*outPlane:(u+1)*outPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			&pool1Window,
-		)
+		runtime.MaxPoolBlocked(out[u*outBlock:(u+1)*outBlock], in[u*inBlock:(u+1)*inBlock], &pool1Window)
 	}
 }
 
@@ -165,7 +171,7 @@ func (m *Model) conv2(worker, lo, hi int) {
 	}
 }
 
-// conv2Image computes one image of conv2: src (96x27x27, NCHW) into dst (256x27x27, NCHW).
+// conv2Image computes one image of conv2: src (96x27x27, NCHW16c) into dst (256x27x27, NCHW16c).
 func (m *Model) conv2Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 48, 128 // channels per group
@@ -176,27 +182,19 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		items                    = 108               // kernel calls: 2 groups × 2 calls × 27 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv2Rows)
 	} else {
 		m.conv2Rows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -215,7 +213,7 @@ func (m *Model) conv2Rows(worker, lo, hi int) {
 		worker = 0
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv2Packed
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -251,10 +249,13 @@ func (m *Model) conv2Pack() {
 // on images lo…hi−1.
 // b = a / (2 + 0.0001·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
 // α' = α = 0.0001 (the paper's convention).
+// In 128 pixels at a time: their channels gathered from NCHW16c as rows in the worker's scratch,
+// normalised, and scattered back as NCHW16c.
 func (m *Model) conv2Lrn(worker, lo, hi int) {
 	const (
 		channels        = 256
 		pixels          = 729
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
 		inSize, outSize = 186624, 186624
 		before, after   = 2, 2 // channels in the window around c
 		k               = float32(2)
@@ -262,35 +263,43 @@ func (m *Model) conv2Lrn(worker, lo, hi int) {
 		beta            = float32(0.75)
 	)
 	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
-	sums := m.scratch[worker][:pixels]
+	buf := m.scratch[worker]
+	a, b := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk]
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for c := 0; c < channels; c++ {
-			clear(sums)
-			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, src[j*pixels:(j+1)*pixels])
+		for p0 := 0; p0 < pixels; p0 += chunk {
+			sums := buf[2*channels*chunk : 2*channels*chunk+min(chunk, pixels-p0)]
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.FromBlocks(a[cb*16*chunk:], chunk, src[(cb*pixels+p0)*16:], 16, len(sums))
 			}
-			runtime.LRNScale(dst[c*pixels:(c+1)*pixels], src[c*pixels:(c+1)*pixels], sums, k, scale, beta)
+			for c := 0; c < channels; c++ {
+				clear(sums)
+				for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
+					runtime.SquaresAdd(sums, a[j*chunk:j*chunk+len(sums)])
+				}
+				runtime.LRNScale(b[c*chunk:c*chunk+len(sums)], a[c*chunk:c*chunk+len(sums)], sums, k, scale, beta)
+			}
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.ToBlocks(dst[(cb*pixels+p0)*16:], b[cb*16*chunk:], chunk, 16, len(sums))
+			}
 		}
 	}
 }
 
 // pool2 runs pool2 (specs/alexnet.net:46), 256x27x27 → 256x13x13 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 0x0 ignored).
+// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
+// (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool2(worker, lo, hi int) {
 	const (
-		inSize            = 186624   // 256x27x27
-		outSize           = 43264    // 256x13x13
-		inPlane, outPlane = 729, 169 // a channel plane of each
+		inSize            = 186624      // 256x27x27
+		outSize           = 43264       // 256x13x13
+		inBlock, outBlock = 11664, 2704 // a block of each
+		outPlane          = 169
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPool(
-			out[u*outPlane:(u+1)*outPlane],
-			in[u*inPlane:(u+1)*inPlane],
-			&pool2Window,
-		)
+		runtime.MaxPoolBlocked(out[u*outBlock:(u+1)*outBlock], in[u*inBlock:(u+1)*inBlock], &pool2Window)
 	}
 }
 
@@ -313,7 +322,7 @@ func (m *Model) conv3(worker, lo, hi int) {
 	}
 }
 
-// conv3Image computes one image of conv3: src (256x13x13, NCHW) into dst (384x13x13, NCHW16c).
+// conv3Image computes one image of conv3: src (256x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
 func (m *Model) conv3Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 256, 384 // channels per group
@@ -327,13 +336,10 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernel calls write the blocked output in place
 	clear(xs)            // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {

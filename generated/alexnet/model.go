@@ -425,17 +425,17 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.x = x[:n*InputSize]
 	m.train = train
-	m.perImage(m.kernels.conv1)                // conv1 + conv1.relu
-	m.perImage(m.kernels.conv1Lrn)             // conv1.lrn
-	runtime.Parallel(m.n*96, m.kernels.pool1)  // pool1
-	m.perImage(m.kernels.conv2)                // conv2 + conv2.relu
-	m.perImage(m.kernels.conv2Lrn)             // conv2.lrn
-	runtime.Parallel(m.n*256, m.kernels.pool2) // pool2
-	m.perImage(m.kernels.conv3)                // conv3 + conv3.relu
-	m.perImage(m.kernels.conv4)                // conv4 + conv4.relu
-	m.perImage(m.kernels.conv5)                // conv5 + conv5.relu
-	runtime.Parallel(m.n*16, m.kernels.pool5)  // pool5
-	m.fc6()                                    // fc6 + fc6.relu
+	m.perImage(m.kernels.conv1)               // conv1 + conv1.relu
+	m.perImage(m.kernels.conv1Lrn)            // conv1.lrn
+	runtime.Parallel(m.n*6, m.kernels.pool1)  // pool1
+	m.perImage(m.kernels.conv2)               // conv2 + conv2.relu
+	m.perImage(m.kernels.conv2Lrn)            // conv2.lrn
+	runtime.Parallel(m.n*16, m.kernels.pool2) // pool2
+	m.perImage(m.kernels.conv3)               // conv3 + conv3.relu
+	m.perImage(m.kernels.conv4)               // conv4 + conv4.relu
+	m.perImage(m.kernels.conv5)               // conv5 + conv5.relu
+	runtime.Parallel(m.n*16, m.kernels.pool5) // pool5
+	m.fc6()                                   // fc6 + fc6.relu
 	if train {
 		m.perImage(m.kernels.fc6Dropout) // fc6.dropout
 	} else {

@@ -103,14 +103,14 @@ func (m *Model) Backward(labels []int32) float32 {
 	m.conv4Relay()
 	m.perImage(m.kernels.conv4Backward) // conv4 + conv4.relu
 	m.conv3Relay()
-	m.perImage(m.kernels.conv3Backward)                // conv3 + conv3.relu
-	runtime.Parallel(m.n*256, m.kernels.pool2Backward) // pool2
-	m.perImage(m.kernels.conv2LrnBackward)             // conv2.lrn
+	m.perImage(m.kernels.conv3Backward)               // conv3 + conv3.relu
+	runtime.Parallel(m.n*16, m.kernels.pool2Backward) // pool2
+	m.perImage(m.kernels.conv2LrnBackward)            // conv2.lrn
 	m.conv2Relay()
-	m.perImage(m.kernels.conv2Backward)               // conv2 + conv2.relu
-	runtime.Parallel(m.n*96, m.kernels.pool1Backward) // pool1
-	m.perImage(m.kernels.conv1LrnBackward)            // conv1.lrn
-	m.perImage(m.kernels.conv1Backward)               // conv1 + conv1.relu
+	m.perImage(m.kernels.conv2Backward)              // conv2 + conv2.relu
+	runtime.Parallel(m.n*6, m.kernels.pool1Backward) // pool1
+	m.perImage(m.kernels.conv1LrnBackward)           // conv1.lrn
+	m.perImage(m.kernels.conv1Backward)              // conv1 + conv1.relu
 	// The parameter gradients of steps split by image: the sum of the workers' partial sums.
 	m.addPartials(0, 34848) // conv1.weight, blocked
 	{

@@ -110,7 +110,7 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 // pool1Backward is the backward pass of pool1 (specs/fashion.net:40), 32x24x24 → 32x12x12 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
-// window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
+// window's maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 18432      // 32x24x24
@@ -118,10 +118,9 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 		inBlock, outBlock = 9216, 2304 // a block of each
 		outPlane          = 144
 	)
-	in, dy, dx, g := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize], m.scratch[worker][:outBlock]
+	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
-		runtime.ToBlocks(g, dy[u*outBlock:], outPlane, 16, outPlane)
-		runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], g, &pool1Window)
+		runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], dy[u*outBlock:(u+1)*outBlock], &pool1Window)
 	}
 }
 
@@ -129,10 +128,13 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 // on images lo…hi−1.
 // The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
 // ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
+// In 128 pixels at a time: their channels gathered from NCHW16c as rows in the worker's scratch,
+// normalised, and scattered back as NCHW16c.
 func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 	const (
 		channels        = 32
 		pixels          = 144
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
 		inSize, outSize = 4608, 4608
 		before, after   = 2, 2 // channels in the window around c
 		k               = float32(2)
@@ -141,27 +143,41 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 		twoScaleBeta    = float32(3e-05) // 2α'β
 	)
 	in, dy, dx := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
-	terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]
+	buf := m.scratch[worker]
+	a, gy, gx := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk], buf[2*channels*chunk:3*channels*chunk]
+	terms := buf[3*channels*chunk : 4*channels*chunk]
 	for i := lo; i < hi; i++ {
-		a, gy, gx := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
-		// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c.
-		for c := 0; c < channels; c++ {
-			clear(sums)
-			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, a[j*pixels:(j+1)*pixels])
+		src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
+		for p0 := 0; p0 < pixels; p0 += chunk {
+			sums := buf[4*channels*chunk : 4*channels*chunk+min(chunk, pixels-p0)]
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.FromBlocks(a[cb*16*chunk:], chunk, src[(cb*pixels+p0)*16:], 16, len(sums))
 			}
-			ac, gc := a[c*pixels:(c+1)*pixels], gy[c*pixels:(c+1)*pixels]
-			xc, tc := gx[c*pixels:(c+1)*pixels], terms[c*pixels:(c+1)*pixels]
-			runtime.LRNScale(xc, gc, sums, k, scale, beta)
-			for q, v := range xc {
-				tc[q] = v * ac[q] / (k + scale*sums[q])
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.FromBlocks(gy[cb*16*chunk:], chunk, g[(cb*pixels+p0)*16:], 16, len(sums))
 			}
-		}
-		// Then each channel j takes the terms of the windows it lies in: channels j−after…j+before.
-		for j := 0; j < channels; j++ {
-			aj, xj := a[j*pixels:(j+1)*pixels], gx[j*pixels:(j+1)*pixels]
-			for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
-				runtime.SubProduct(xj, aj, terms[c*pixels:(c+1)*pixels], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
+			// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c.
+			for c := 0; c < channels; c++ {
+				clear(sums)
+				for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
+					runtime.SquaresAdd(sums, a[j*chunk:j*chunk+len(sums)])
+				}
+				ac, gc := a[c*chunk:c*chunk+len(sums)], gy[c*chunk:c*chunk+len(sums)]
+				xc, tc := gx[c*chunk:c*chunk+len(sums)], terms[c*chunk:c*chunk+len(sums)]
+				runtime.LRNScale(xc, gc, sums, k, scale, beta)
+				for q, v := range xc {
+					tc[q] = v * ac[q] / (k + scale*sums[q])
+				}
+			}
+			// Then each channel j takes the terms of the windows it lies in: channels j−after…j+before.
+			for j := 0; j < channels; j++ {
+				aj, xj := a[j*chunk:j*chunk+len(sums)], gx[j*chunk:j*chunk+len(sums)]
+				for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
+					runtime.SubProduct(xj, aj, terms[c*chunk:c*chunk+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
+				}
+			}
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.ToBlocks(d[(cb*pixels+p0)*16:], gx[cb*16*chunk:], chunk, 16, len(sums))
 			}
 		}
 	}
@@ -220,13 +236,10 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	buf := m.scratch[worker]
 	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
 	clear(xs)                         // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	at := 0
@@ -247,7 +260,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv2GradImage computes one image of conv2's input gradient: src (96x12x12, NCHW16c) into dst (32x12x12, NCHW).
+// conv2GradImage computes one image of conv2's input gradient: src (96x12x12, NCHW16c) into dst (32x12x12, NCHW16c).
 func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 48, 16 // channels per group
@@ -258,8 +271,9 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		items                    = 24               // kernel calls: 2 groups × 1 calls × 12 rows
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
+	xs := buf[:groups*inCopy]
+	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
@@ -270,12 +284,6 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		runtime.Parallel(items, m.kernels.conv2GradRows)
 	} else {
 		m.conv2GradRows(worker, 0, items)
-	}
-	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
-	for gr := 0; gr < groups; gr++ {
-		for ob := 0; ob*16 < gOut; ob++ {
-			runtime.FromBlocks(dst[(gr*gOut+ob*16)*pixels:], pixels, ys[gr*outCopy+ob*pixels*16:], min(16, gOut-ob*16), pixels)
-		}
 	}
 }
 
@@ -294,7 +302,7 @@ func (m *Model) conv2GradRows(worker, lo, hi int) {
 		worker = 0
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.conv2Relaid
+	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's

@@ -97,7 +97,7 @@ func (m *Model) conv1Pack() {
 // pool1 runs pool1 (specs/fashion.net:40), 32x24x24 → 32x12x12 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
 // In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
-// (stride 2x2, padding 0x0 ignored); the output is NCHW, through the worker's scratch.
+// (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool1(worker, lo, hi int) {
 	const (
 		inSize            = 18432      // 32x24x24
@@ -105,10 +105,9 @@ func (m *Model) pool1(worker, lo, hi int) {
 		inBlock, outBlock = 9216, 2304 // a block of each
 		outPlane          = 144
 	)
-	in, out, ys := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize], m.scratch[worker][:outBlock]
+	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
 	for u := lo; u < hi; u++ {
-		runtime.MaxPoolBlocked(ys, in[u*inBlock:(u+1)*inBlock], &pool1Window)
-		runtime.FromBlocks(out[u*outBlock:], outPlane, ys, 16, outPlane)
+		runtime.MaxPoolBlocked(out[u*outBlock:(u+1)*outBlock], in[u*inBlock:(u+1)*inBlock], &pool1Window)
 	}
 }
 
@@ -119,10 +118,13 @@ var pool1Window = runtime.Pool{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 // on images lo…hi−1.
 // b = a / (2 + 2e-05·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
 // α' = α/n = 0.0001/5 (PyTorch's and Caffe's convention).
+// In 128 pixels at a time: their channels gathered from NCHW16c as rows in the worker's scratch,
+// normalised, and scattered back as NCHW16c.
 func (m *Model) pool1Lrn(worker, lo, hi int) {
 	const (
 		channels        = 32
 		pixels          = 144
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
 		inSize, outSize = 4608, 4608
 		before, after   = 2, 2 // channels in the window around c
 		k               = float32(2)
@@ -130,15 +132,25 @@ func (m *Model) pool1Lrn(worker, lo, hi int) {
 		beta            = float32(0.75)
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
-	sums := m.scratch[worker][:pixels]
+	buf := m.scratch[worker]
+	a, b := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk]
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for c := 0; c < channels; c++ {
-			clear(sums)
-			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, src[j*pixels:(j+1)*pixels])
+		for p0 := 0; p0 < pixels; p0 += chunk {
+			sums := buf[2*channels*chunk : 2*channels*chunk+min(chunk, pixels-p0)]
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.FromBlocks(a[cb*16*chunk:], chunk, src[(cb*pixels+p0)*16:], 16, len(sums))
 			}
-			runtime.LRNScale(dst[c*pixels:(c+1)*pixels], src[c*pixels:(c+1)*pixels], sums, k, scale, beta)
+			for c := 0; c < channels; c++ {
+				clear(sums)
+				for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
+					runtime.SquaresAdd(sums, a[j*chunk:j*chunk+len(sums)])
+				}
+				runtime.LRNScale(b[c*chunk:c*chunk+len(sums)], a[c*chunk:c*chunk+len(sums)], sums, k, scale, beta)
+			}
+			for cb := 0; cb < channels/16; cb++ {
+				runtime.ToBlocks(dst[(cb*pixels+p0)*16:], b[cb*16*chunk:], chunk, 16, len(sums))
+			}
 		}
 	}
 }
@@ -159,7 +171,7 @@ func (m *Model) conv2(worker, lo, hi int) {
 	}
 }
 
-// conv2Image computes one image of conv2: src (32x12x12, NCHW) into dst (96x12x12, NCHW16c).
+// conv2Image computes one image of conv2: src (32x12x12, NCHW16c) into dst (96x12x12, NCHW16c).
 func (m *Model) conv2Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 16, 48 // channels per group
@@ -173,13 +185,10 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernel calls write the blocked output in place
 	clear(xs)            // the padding is zero
-	for gr := 0; gr < groups; gr++ {
-		for cb := 0; cb*16 < gIn; cb++ {
-			n := min(16, gIn-cb*16)
-			s, d := src[(gr*gIn+cb*16)*inH*inW:], xs[gr*inCopy+cb*block+ph*row+pw*pixel:]
-			for y := 0; y < inH; y++ {
-				runtime.ToBlocks(d[y*row:], s[y*inW:], inH*inW, n, inW)
-			}
+	for cb := 0; cb < groups*gIn/16; cb++ {
+		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
+		for y := 0; y < inH; y++ {
+			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
 	if m.wide {

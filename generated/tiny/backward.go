@@ -121,6 +121,7 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 	const (
 		channels        = 8
 		pixels          = 256
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
 		inSize, outSize = 2048, 2048
 		before, after   = 2, 2 // channels in the window around c
 		k               = float32(2)
@@ -136,10 +137,10 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, a[j*pixels:(j+1)*pixels])
+				runtime.SquaresAdd(sums, a[j*pixels:j*pixels+len(sums)])
 			}
-			ac, gc := a[c*pixels:(c+1)*pixels], gy[c*pixels:(c+1)*pixels]
-			xc, tc := gx[c*pixels:(c+1)*pixels], terms[c*pixels:(c+1)*pixels]
+			ac, gc := a[c*pixels:c*pixels+len(sums)], gy[c*pixels:c*pixels+len(sums)]
+			xc, tc := gx[c*pixels:c*pixels+len(sums)], terms[c*pixels:c*pixels+len(sums)]
 			runtime.LRNScale(xc, gc, sums, k, scale, beta)
 			for q, v := range xc {
 				tc[q] = v * ac[q] / (k + scale*sums[q])
@@ -147,9 +148,9 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 		}
 		// Then each channel j takes the terms of the windows it lies in: channels j−after…j+before.
 		for j := 0; j < channels; j++ {
-			aj, xj := a[j*pixels:(j+1)*pixels], gx[j*pixels:(j+1)*pixels]
+			aj, xj := a[j*pixels:j*pixels+len(sums)], gx[j*pixels:j*pixels+len(sums)]
 			for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
-				runtime.SubProduct(xj, aj, terms[c*pixels:(c+1)*pixels], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
+				runtime.SubProduct(xj, aj, terms[c*pixels:c*pixels+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
 			}
 		}
 	}
@@ -274,6 +275,7 @@ func (m *Model) c2LrnBackward(worker, lo, hi int) {
 	const (
 		channels        = 12
 		pixels          = 24
+		chunk           = 24 // pixels at a time, in the channel-blocked layout
 		inSize, outSize = 288, 288
 		before, after   = 1, 1 // channels in the window around c
 		k               = float32(1)
@@ -289,10 +291,10 @@ func (m *Model) c2LrnBackward(worker, lo, hi int) {
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, a[j*pixels:(j+1)*pixels])
+				runtime.SquaresAdd(sums, a[j*pixels:j*pixels+len(sums)])
 			}
-			ac, gc := a[c*pixels:(c+1)*pixels], gy[c*pixels:(c+1)*pixels]
-			xc, tc := gx[c*pixels:(c+1)*pixels], terms[c*pixels:(c+1)*pixels]
+			ac, gc := a[c*pixels:c*pixels+len(sums)], gy[c*pixels:c*pixels+len(sums)]
+			xc, tc := gx[c*pixels:c*pixels+len(sums)], terms[c*pixels:c*pixels+len(sums)]
 			runtime.LRNScale(xc, gc, sums, k, scale, beta)
 			for q, v := range xc {
 				tc[q] = v * ac[q] / (k + scale*sums[q])
@@ -300,9 +302,9 @@ func (m *Model) c2LrnBackward(worker, lo, hi int) {
 		}
 		// Then each channel j takes the terms of the windows it lies in: channels j−after…j+before.
 		for j := 0; j < channels; j++ {
-			aj, xj := a[j*pixels:(j+1)*pixels], gx[j*pixels:(j+1)*pixels]
+			aj, xj := a[j*pixels:j*pixels+len(sums)], gx[j*pixels:j*pixels+len(sums)]
 			for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
-				runtime.SubProduct(xj, aj, terms[c*pixels:(c+1)*pixels], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
+				runtime.SubProduct(xj, aj, terms[c*pixels:c*pixels+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
 			}
 		}
 	}

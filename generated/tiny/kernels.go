@@ -110,6 +110,7 @@ func (m *Model) c1Lrn(worker, lo, hi int) {
 	const (
 		channels        = 8
 		pixels          = 256
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
 		inSize, outSize = 2048, 2048
 		before, after   = 2, 2 // channels in the window around c
 		k               = float32(2)
@@ -123,9 +124,9 @@ func (m *Model) c1Lrn(worker, lo, hi int) {
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, src[j*pixels:(j+1)*pixels])
+				runtime.SquaresAdd(sums, src[j*pixels:j*pixels+len(sums)])
 			}
-			runtime.LRNScale(dst[c*pixels:(c+1)*pixels], src[c*pixels:(c+1)*pixels], sums, k, scale, beta)
+			runtime.LRNScale(dst[c*pixels:c*pixels+len(sums)], src[c*pixels:c*pixels+len(sums)], sums, k, scale, beta)
 		}
 	}
 }
@@ -260,6 +261,7 @@ func (m *Model) c2Lrn(worker, lo, hi int) {
 	const (
 		channels        = 12
 		pixels          = 24
+		chunk           = 24 // pixels at a time, in the channel-blocked layout
 		inSize, outSize = 288, 288
 		before, after   = 1, 1 // channels in the window around c
 		k               = float32(1)
@@ -273,9 +275,9 @@ func (m *Model) c2Lrn(worker, lo, hi int) {
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, src[j*pixels:(j+1)*pixels])
+				runtime.SquaresAdd(sums, src[j*pixels:j*pixels+len(sums)])
 			}
-			runtime.LRNScale(dst[c*pixels:(c+1)*pixels], src[c*pixels:(c+1)*pixels], sums, k, scale, beta)
+			runtime.LRNScale(dst[c*pixels:c*pixels+len(sums)], src[c*pixels:c*pixels+len(sums)], sums, k, scale, beta)
 		}
 	}
 }
