@@ -2,8 +2,6 @@
 
 package runtime
 
-import "golang.org/x/sys/cpu"
-
 // toBlocksAVX512 is ToBlocks on checked arguments, count > 0.
 //
 //go:noescape
@@ -16,7 +14,7 @@ func fromBlocksAVX512(dst *float32, stride int, src *float32, n, count int)
 
 // useBlocksAVX512 says whether ToBlocks and FromBlocks run in AVX-512; tests turn it off to
 // check the Go twins.
-var useBlocksAVX512 = cpu.X86.HasAVX512F
+var useBlocksAVX512 = hasAVX512
 
 func toBlocksAsm(dst, src []float32, stride, n, count int) bool {
 	if !useBlocksAVX512 {

@@ -2,8 +2,6 @@
 
 package runtime
 
-import "golang.org/x/sys/cpu"
-
 // sgemmKernel12x32AVX512 is sgemmKernelGo with mr=12, nr=32 in AVX-512: 24 zmm accumulators,
 // two 16-lane loads of b and twelve broadcasts of a per step of p. It implements
 //
@@ -64,9 +62,9 @@ func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, rowBias, colBias *fl
 func hasKernel(id int) bool {
 	switch id {
 	case kernelAVX512:
-		return cpu.X86.HasAVX512F
+		return hasAVX512
 	case kernelAVX2:
-		return cpu.X86.HasAVX2 && cpu.X86.HasFMA
+		return hasAVX2
 	}
 	return id == kernelGo
 }
@@ -111,7 +109,7 @@ func runKernel(id, kc int, a, b, c []float32, ldc int, rowBias, colBias []float3
 func storeTileAVX512(t *float32, tld, mr, nr int, c *float32, ldc int, rowBias, colBias *float32, flags int)
 
 // useStoreTileAVX512 says whether storeTile runs in AVX-512.
-var useStoreTileAVX512 = cpu.X86.HasAVX512F
+var useStoreTileAVX512 = hasAVX512
 
 // storeTileAsm runs storeTileAVX512 on a tile of 1…32 columns and reports whether it did.
 func storeTileAsm(t []float32, tld, mr, nr int, c []float32, ldc int, rowBias, colBias []float32, flags int) bool {

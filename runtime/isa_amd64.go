@@ -2,15 +2,43 @@
 
 package runtime
 
-import "golang.org/x/sys/cpu"
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/cpu"
+)
+
+// hasAVX512 and hasAVX2 (with FMA) say which instruction sets the assembly kernels, the
+// runtime's and those netc generates, may use: the CPU's, limited by the environment variable
+// NETC_ISA when it is set at start-up — "avx2" runs as on a CPU without AVX-512, "go" as on one
+// without either (every kernel's Go twin), "avx512" as the CPU allows — so that one machine can
+// run, test and time every variant. Any other value is reported on standard error and ignored.
+var hasAVX512, hasAVX2 = isaFlags(os.Getenv("NETC_ISA"))
+
+// isaFlags returns hasAVX512 and hasAVX2 for the CPU limited by limit, NETC_ISA's value.
+func isaFlags(limit string) (avx512, avx2 bool) {
+	avx512, avx2 = cpu.X86.HasAVX512F, cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	switch strings.ToLower(limit) {
+	case "", "avx512":
+	case "avx2":
+		avx512 = false
+	case "go":
+		avx512, avx2 = false, false
+	default:
+		fmt.Fprintf(os.Stderr, "netc: NETC_ISA=%q is not avx512, avx2 or go; ignored\n", limit)
+	}
+	return avx512, avx2
+}
 
 // KernelISA is the instruction set that the assembly kernels netc generates per layer run in on
-// this CPU: "AVX512", "AVX2" (with FMA), or "" for their Go twins.
+// this CPU: "AVX512", "AVX2" (with FMA), or "" for their Go twins (see hasAVX512 for NETC_ISA).
 func KernelISA() string {
 	switch {
-	case cpu.X86.HasAVX512F:
+	case hasAVX512:
 		return "AVX512"
-	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+	case hasAVX2:
 		return "AVX2"
 	}
 	return ""

@@ -2,8 +2,6 @@
 
 package runtime
 
-import "golang.org/x/sys/cpu"
-
 // squaresAVX512 is squaresGo in AVX-512, sixty-four values per step, then sixteen, then the
 // last n%16 through a mask. It implements
 //
@@ -59,9 +57,9 @@ func lrnScaleAVX2(b, a, sums *float32, n int, k, alpha float32, mode int) int
 func hasLRN(isa int) bool {
 	switch isa {
 	case lrnAVX512:
-		return cpu.X86.HasAVX512F
+		return hasAVX512
 	case lrnAVX2:
-		return cpu.X86.HasAVX2 && cpu.X86.HasFMA
+		return hasAVX2
 	}
 	return isa == lrnGo
 }

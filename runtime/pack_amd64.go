@@ -2,8 +2,6 @@
 
 package runtime
 
-import "golang.org/x/sys/cpu"
-
 // transpose4x16AVX512 is transpose4x16Go in AVX-512: four rows of sixteen values are loaded,
 // transposed in registers and stored as sixteen runs of four. It implements
 //
@@ -17,7 +15,7 @@ import "golang.org/x/sys/cpu"
 func transpose4x16AVX512(dst *float32, width int, src *float32, ld, rows, cols int)
 
 // hasTranspose says whether transpose4x16 runs in assembly.
-var hasTranspose = cpu.X86.HasAVX512F
+var hasTranspose = hasAVX512
 
 // transpose4x16 runs transpose4x16AVX512 on the first rows&^3 rows and cols&^15 columns,
 // after checking that src and dst hold them; it returns how many rows and columns it did.

@@ -2,8 +2,6 @@
 
 package runtime
 
-import "golang.org/x/sys/cpu"
-
 // packConvAVX512 packs a block of an im2col matrix, or of its transpose, with one masked gather
 // per sixteen values,
 // from the tables convTables builds: rows[4p:4p+3] = ky, kx, off of row p of the block, and per
@@ -31,7 +29,7 @@ import "golang.org/x/sys/cpu"
 func packConvAVX512(dst *float32, stride, panels, groups int, src *float32, cols, rows *int32, kc, h, w int)
 
 // hasConvGather says whether packConvGather runs in assembly.
-var hasConvGather = cpu.X86.HasAVX512F
+var hasConvGather = hasAVX512
 
 // packConvGather packs as packConv does (as packConvT does, with trans), with packConvAVX512 if
 // the CPU has it, nr is a multiple of sixteen and the image's values can be indexed in int32; it

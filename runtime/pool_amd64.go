@@ -2,8 +2,6 @@
 
 package runtime
 
-import "golang.org/x/sys/cpu"
-
 // maxArgmaxAVX512 is maxArgmaxGo in AVX-512 for the sixteen windows at once, sw apart: for each
 // (ky, kx) in row-major order, the sixteen values — a masked load of sixteen values in a row
 // when sw is 1, of thirty-two and every other one taken when sw is 2, else a masked gather — a
@@ -14,7 +12,7 @@ import "golang.org/x/sys/cpu"
 func maxArgmaxAVX512(best *float32, at *int32, x *float32, ix0 *int32, iy0, kh, kw, h, w, sw int)
 
 // useMaxArgmaxAVX512 says whether max pooling searches in AVX-512.
-var useMaxArgmaxAVX512 = cpu.X86.HasAVX512F
+var useMaxArgmaxAVX512 = hasAVX512
 
 // maxArgmax runs maxArgmaxAVX512 where the CPU has it and the plane's indices fit in int32, and
 // the Go twin otherwise. x holds h×w values.
@@ -43,7 +41,7 @@ func maxPoolRowAVX512(y, x *float32, n, kh, kw, sw, row int)
 func maxPoolBackRowAVX512(dx, x, dy *float32, n, kh, kw, sw, row int)
 
 // maxPoolRowAsm says whether blocked max pooling runs its whole windows in assembly.
-var maxPoolRowAsm = cpu.X86.HasAVX512F
+var maxPoolRowAsm = hasAVX512
 
 func maxPoolRow(y, x []float32, n, kh, kw, sw, row int) {
 	_ = y[(n-1)*16+15]

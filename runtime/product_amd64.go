@@ -2,8 +2,6 @@
 
 package runtime
 
-import "golang.org/x/sys/cpu"
-
 // subProductAVX512 implements, for i < n (a multiple of 16), with each operation rounded,
 //
 //	x[i] = x[i] - (c*a[i])*t[i]
@@ -12,7 +10,7 @@ import "golang.org/x/sys/cpu"
 func subProductAVX512(x, a, t *float32, n int, c float32)
 
 // useSubProductAVX512 says whether SubProduct runs in AVX-512.
-var useSubProductAVX512 = cpu.X86.HasAVX512F
+var useSubProductAVX512 = hasAVX512
 
 // subProductAsm updates the longest prefix of x that the assembly handles, and returns its length.
 func subProductAsm(x, a, t []float32, c float32) int {

@@ -2,8 +2,6 @@
 
 package runtime
 
-import "golang.org/x/sys/cpu"
-
 // reluBackwardAVX512 implements, for i < n (a multiple of 16),
 //
 //	if y[i] <= 0 { // ordered: false for NaN
@@ -17,7 +15,7 @@ import "golang.org/x/sys/cpu"
 func reluBackwardAVX512(grad, y *float32, n int) float32
 
 // useReLUAVX512 says whether ReLUBackward runs in AVX-512.
-var useReLUAVX512 = cpu.X86.HasAVX512F
+var useReLUAVX512 = hasAVX512
 
 // reluBackwardAsm masks the longest prefix of g that the assembly handles, and returns its
 // length and its sum.

@@ -2,8 +2,6 @@
 
 package runtime
 
-import "golang.org/x/sys/cpu"
-
 // sgdPyTorchAVX512 implements, for i < n (a multiple of 16),
 //
 //	v[i] = mu*v[i] + (grad[i] + lambda*w[i]) // two fused multiply-adds
@@ -21,7 +19,7 @@ func sgdPyTorchAVX512(w, grad, v *float32, n int, lr, mu, lambda float32)
 func sgdPaperAVX512(w, grad, v *float32, n int, lr, mu, c float32)
 
 // useSGDAVX512 says whether SGD runs in AVX-512.
-var useSGDAVX512 = cpu.X86.HasAVX512F
+var useSGDAVX512 = hasAVX512
 
 // sgdAsm updates the longest prefix of w that the assembly handles, and returns its length.
 func sgdAsm(rule SGDRule, w, g, v []float32, lr, mu, lambda float32) int {
