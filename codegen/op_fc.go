@@ -4,10 +4,41 @@ import (
 	"fmt"
 
 	"github.com/dave/jennifer/jen"
+	"github.com/netc-project/netc/codegen/asm"
 	"github.com/netc-project/netc/compiler"
 )
 
-func init() { register(compiler.OpFC, &emitter{forward: fcForward, backward: fcBackward}) }
+func init() {
+	register(compiler.OpFC, &emitter{forward: fcForward, backward: fcBackward,
+		kernels: func(g *gen, s *compiler.Step) []asm.Kernel {
+			if s.FCBlocking() == nil {
+				return nil
+			}
+			k := fcKernel(g, s)
+			return []asm.Kernel{&k}
+		},
+		bound: func(g *gen, s *compiler.Step) []string {
+			if s.FCBlocking() == nil {
+				return nil
+			}
+			return []string{g.name[s] + "Rows"}
+		},
+	})
+}
+
+// fcKernel is the geometry of a fully connected layer's direct kernel (compiler.FCBlocking):
+// a 1×1 convolution whose input pixels are the layer's outputs (its weight rows, In apart, In
+// channels each) and whose weights are the 32 images transposed, two blocks of 16 images per
+// input channel; its output rows are [2][Out][16], the images in the lanes.
+func fcKernel(g *gen, s *compiler.Step) asm.Conv {
+	b, l := s.FCBlocking(), s.Main()
+	return asm.Conv{Name: g.name[s] + "Kernel",
+		InBlocks: b.In / compiler.ChannelBlock, InLanes: compiler.ChannelBlock,
+		InCStride: 1, InPixStride: b.In, InRowStride: b.Width * b.In, InBlockStride: compiler.ChannelBlock,
+		KH: 1, KW: 1, SH: 1, SW: 1,
+		OutW: b.Width, OutBlocks: compiler.FCImages / compiler.ChannelBlock, OutBlockStride: b.Out * compiler.ChannelBlock,
+		Tile: b.Tile, Doc: fmt.Sprintf("%s (%s), %d outputs for %d images", l.Name, g.where(l), b.Width, compiler.FCImages)}
+}
 
 // fcForward emits a fully connected layer as one GEMM over the whole batch, inputs · weightsᵀ,
 // with the bias and a fused ReLU in the epilogue.
@@ -26,15 +57,82 @@ func fcForward(g *gen, f *jen.File, s *compiler.Step) {
 	if !in.Flat {
 		how += fmt.Sprintf(".\nEach image's %s input is read as a vector in C, H, W order, as PyTorch flattens it", in)
 	}
+	b := s.FCBlocking()
+	if b != nil {
+		how += fmt.Sprintf(".\nFor each %d images, %sKernel instead: the images transposed, %d outputs a call (%sRows, split\n"+
+			"over the workers), the outputs transposed back with the bias and ReLU; the images beyond the\nlast %d by the GEMM",
+			compiler.FCImages, g.name[s], b.Width, g.name[s], compiler.FCImages)
+	}
 	g.doc(f, s, false, how+".")
 	inS, outS := g.slices(s)
-	kernel(f, s, g.name[s],
-		jen.Const().Defs(sizes(in, out)...),
+	weight := fieldName(l.Name + ".weight")
+	gemm := func(from string) jen.Code {
+		return x("runtime.ParallelMultiply(%s)", product("m.n-"+from, "outSize", "inSize", "runtime.Dense(in["+from+"*inSize:], inSize)",
+			fmt.Sprintf("runtime.Dense(m.%s, inSize).T()", weight), "out["+from+"*outSize:]", "outSize", false, epilogue(bias, "ColBias", s.ReLU)))
+	}
+	if b == nil {
+		kernel(f, s, g.name[s],
+			jen.Const().Defs(sizes(in, out)...),
+			x("in, out := %s, %s", inS, outS),
+			gemm("0"),
+		)
+		return
+	}
+	const images, lanes = compiler.FCImages, compiler.ChannelBlock
+	name := g.name[s]
+	var finish []jen.Code
+	if bias != "" || s.ReLU {
+		v := "v"
+		if bias != "" {
+			v = "v + " + bias + "[o]"
+		}
+		if s.ReLU {
+			v = "max(" + v + ", 0)"
+		}
+		finish = []jen.Code{
+			jen.Comment("The bias and the ReLU."),
+			jen.For(x("i := g; i < g+images; i++")).Block(
+				x("row := out[i*outSize : (i+1)*outSize]"),
+				jen.For(x("o, v := range row")).Block(x("row[o] = %s", v)),
+			),
+		}
+	}
+	kernel(f, s, name,
+		jen.Const().Defs(append(sizes(in, out),
+			x("images").Op("=").Lit(images).Comment("per call of the kernel: its accumulators' lanes"),
+			x("calls").Op("=").Lit(b.Out/b.Width).Comment(fmt.Sprintf("of %d outputs each", b.Width)),
+		)...),
 		x("in, out := %s, %s", inS, outS),
-		x("runtime.ParallelMultiply(%s)", product("m.n", "outSize", "inSize", "runtime.Dense(in, inSize)",
-			fmt.Sprintf("runtime.Dense(m.%s, inSize).T()", fieldName(l.Name+".weight")),
-			"out", "outSize", false, epilogue(bias, "ColBias", s.ReLU))),
+		x("full := m.n / images * images"),
+		x("xs, ys := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images]"),
+		jen.For(x("g := 0; g < full; g += images")).Block(append([]jen.Code{
+			jen.Comment("The images transposed: xs[k·32 + i] = x_(g+i)[k]."),
+			jen.For(x("i := 0; i < images; i++")).Block(
+				jen.For(x("k, v := range in[(g+i)*inSize : (g+i+1)*inSize]")).Block(x("xs[k*images+i] = v")),
+			),
+			x("runtime.Parallel(calls, m.kernels.%sRows)", name),
+			jen.Comment(fmt.Sprintf("ys is [block of %d images][output][image]: back to [image][output].", lanes)),
+			jen.For(x("b := 0; b < images/%d; b++", lanes)).Block(
+				x("runtime.FromBlocks(out[(g+b*%d)*outSize:], outSize, ys[b*outSize*%d:], %d, outSize)", lanes, lanes, lanes),
+			),
+		}, finish...)...),
+		jen.If(x("full < m.n")).Block(gemm("full")),
 	)
+	k := fcKernel(g, s)
+	f.Comment(fmt.Sprintf("%sRows runs %s for calls lo…hi−1: call u computes outputs u·%d… for the %d images", name, k.Name, b.Width, images))
+	f.Comment("transposed in the scratch of worker 0.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Rows").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
+		jen.Const().Defs(
+			x("inSize, outSize, width").Op("=").List(jen.Lit(b.In), jen.Lit(b.Out), jen.Lit(b.Width)),
+			x("images").Op("=").Lit(images),
+		),
+		x("xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.%s", weight),
+		jen.For(x("u := lo; u < hi; u++")).Block(
+			x("%s(ys[u*width*%d:], w[u*width*inSize:(u+1)*width*inSize], xs, %sZeros[:])", k.Name, lanes, name),
+		),
+	)
+	f.Comment(fmt.Sprintf("%sZeros is %s's bias: zero, the layer's own added after.", name, k.Name))
+	f.Var().Id(name + "Zeros").Index(jen.Lit(images)).Float32()
 }
 
 // fcBackward emits a fully connected layer's backward pass over the whole batch: the ReLU mask

@@ -12,7 +12,8 @@ import (
 
 // opSpecs are small networks at awkward sizes — odd channel counts, strides, padding, groups,
 // roundings, even and odd LRN windows, sizes that are not multiples of the GEMM's tiles, the
-// channel-blocked layout between convolutions and pools (blocked) — each
+// channel-blocked layout between convolutions, LRN and pools (blocked), fully connected layers
+// on their direct kernels (fcdirect; batches of 33 take a group of 32 and one more) — each
 // compiled, generated and compared with the reference implementation at several batch sizes.
 var opSpecs = map[string]string{
 	"convs": `network convs
@@ -100,6 +101,15 @@ b8: maxpool 2 rounding ceil                      -> 16x2x1
 fc: fc 5
 loss: softmax
 `,
+	"fcdirect": `network fcdirect
+input 32x2x2
+classes 5
+fc1: fc 48
+     relu
+fc2: fc 16 bias off
+fc3: fc 5
+loss: softmax
+`,
 	"gemm": `network gemm
 input 64x11x11
 classes 37
@@ -157,9 +167,10 @@ import (
 )
 
 func TestForward(t *testing.T) {
-	for _, n := range []int{1, 2, 3, 5} {
+	for _, n := range []int{1, 2, 3, 5, 33} {
 		modeltest.CheckForward(t, New(), "PKG.net", n, 1e-4)
 	}
+	modeltest.CheckBatch(t, New(), InputSize, 65, 1e-5)
 }
 
 func TestGradients(t *testing.T) {
@@ -180,6 +191,7 @@ func TestMemory(t *testing.T) {
 func TestNoAllocs(t *testing.T) {
 	m := New()
 	modeltest.CheckNoAllocs(t, m, InputSize, 3, true)
+	modeltest.CheckNoAllocs(t, m, InputSize, 33, false)
 	modeltest.CheckTrainNoAllocs(t, New(), InputSize, Classes, 3)
 }
 `

@@ -83,3 +83,30 @@ func TestLayouts(t *testing.T) {
 		assert.ErrorContains(t, verifyLowering(n), "input layout")
 	}
 }
+
+// TestFCBlocking: a fully connected layer gets a direct kernel when its inputs are whole blocks
+// of 16 and its outputs split into calls of 24, 16, 12 or 8; AlexNet's three do.
+func TestFCBlocking(t *testing.T) {
+	for _, c := range []struct {
+		in, out int
+		want    string
+	}{
+		{9216, 4096, "9216 → 4096, 16 a call, tile 12"},
+		{4096, 1000, "4096 → 1000, 8 a call, tile 8"},
+		{128, 48, "128 → 48, 24 a call, tile 12"},
+		{100, 4096, "none"},
+		{4096, 1001, "none"},
+	} {
+		got := "none"
+		if b := fcBlocking(c.in, c.out); b != nil {
+			got = fmt.Sprintf("%d → %d, %d a call, tile %d", b.In, b.Out, b.Width, b.Tile)
+		}
+		assert.Equal(t, c.want, got)
+	}
+	n := compileFile(t, "../specs/alexnet.net")
+	for _, s := range n.Steps {
+		if s.Main().Op == OpFC {
+			assert.Equal(t, FCDirect, s.Forward, s.Name())
+		}
+	}
+}

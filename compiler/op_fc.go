@@ -15,12 +15,49 @@ type FC struct {
 // FC returns a fully connected layer's configuration (nil for another op).
 func (l *Layer) FC() *FC { return attrs[FC](l) }
 
-// The strategies of a fully connected layer's kernels: each one GEMM over the whole batch.
+// The strategies of a fully connected layer's kernels: each one GEMM over the whole batch, or,
+// forward, a direct kernel for each FCImages images and a GEMM for the rest.
 const (
 	FCForward    Strategy = "gemm X·Wᵀ"
+	FCDirect     Strategy = "direct X·Wᵀ per 32 images"
 	FCInputGrad  Strategy = "gemm dY·W"
 	FCWeightGrad Strategy = "gemm dYᵀ·X"
 )
+
+// FCImages is how many images a fully connected layer's direct kernel takes at a time: two
+// blocks of 16, the vectors of its accumulators.
+const FCImages = 32
+
+// FCBlocking is the plan of a fully connected layer's direct kernel: the layer's weights, in
+// PyTorch's [Out][In] layout, are the kernel's input (each output a pixel of In channels), the
+// FCImages images transposed ([In][FCImages]) are its weights, and each call computes Width
+// outputs for the 32 images, Tile outputs × 2 blocks of images per register tile, summing the In
+// products in order; the results come out as [2][Out][16] and are transposed back with the
+// bias and ReLU.
+type FCBlocking struct {
+	In, Out, Width, Tile int
+}
+
+// fcBlocking plans the direct kernel of a fully connected layer of in inputs and out outputs,
+// or returns nil when it has none: the inputs must be whole blocks of 16, and the outputs split
+// into calls of equal width.
+func fcBlocking(in, out int) *FCBlocking {
+	if in%ChannelBlock != 0 {
+		return nil
+	}
+	for _, w := range []int{24, 16, 12, 8} {
+		if out%w == 0 {
+			return &FCBlocking{In: in, Out: out, Width: w, Tile: tile(FCImages/ChannelBlock, w)}
+		}
+	}
+	return nil
+}
+
+// FCBlocking returns the plan of the step's direct fully connected kernel, or nil.
+func (s *Step) FCBlocking() *FCBlocking {
+	b, _ := s.Kernel.(*FCBlocking)
+	return b
+}
 
 // OpFC is a fully connected layer (PyTorch's Linear): weights [out, in], a bias [out] unless
 // off. An image-shaped input is read as a vector in C, H, W order, as PyTorch flattens it.
@@ -55,6 +92,10 @@ var OpFC = newOp(&opDef{
 	reads:    ReadsInput,
 	lower: func(n *Network, s *Step, first bool) {
 		s.Forward, s.WeightGrad = FCForward, FCWeightGrad
+		if b := fcBlocking(int(s.In().Size()), s.Out().C); b != nil {
+			s.Forward, s.Kernel = FCDirect, b
+			s.Scratch = int64(FCImages) * int64(b.In+b.Out) // the images transposed, and the kernel's output
+		}
 		if !first {
 			s.InputGrad = FCInputGrad
 		}

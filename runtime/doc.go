@@ -15,11 +15,16 @@
 //     matrix into the input's gradient, for the convolutions whose input gradient is not a
 //     direct convolution (strides above 1).
 //   - ToBlocks and FromBlocks: the conversions between NCHW planes and the channel-blocked
-//     layout of the generated convolution kernels.
+//     layout (NCHW16c) of the generated convolution kernels, in which activations stay between
+//     convolutions, LRN and max pooling.
 //   - The other layers' kernels: SquaresAdd and LRNScale (LRN forward) and SubProduct (LRN
-//     backward); MaxPool and MaxPoolBackward, AvgPool and AvgPoolBackward over a Pool geometry;
-//     AdaptiveAvgPool and AdaptiveAvgPoolBackward over an AdaptivePool; ReLUBackward, and Sum
-//     for the bias gradients; SGD with its SGDRule, SGDPyTorch or SGDPaper.
+//     backward), which work on rows of any layout; MaxPool and MaxPoolBackward over NCHW planes,
+//     MaxPoolBlocked and MaxPoolBlockedBackward over a block of 16 channels, AvgPool and
+//     AvgPoolBackward over a Pool geometry; AdaptiveAvgPool and AdaptiveAvgPoolBackward over an
+//     AdaptivePool; ReLUBackward and ReLUBackwardBlocked, and Sum, for the ReLU masks and bias
+//     gradients; SGD with its SGDRule, SGDPyTorch or SGDPaper.
+//   - KernelISA: the instruction set of the kernels netc generates, which, like the runtime's
+//     own, the environment variable NETC_ISA may limit (avx2, go) to test and time every form.
 //   - The parallel loop: Parallel, over a pool of Workers() persistent workers.
 //   - RNG (NewRNG, Split and its draws): seeded random numbers for initialisation, dropout
 //     masks and data augmentation.

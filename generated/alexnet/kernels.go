@@ -601,20 +601,65 @@ var pool5Window = runtime.Pool{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 // on the whole batch, each GEMM split over the workers.
 // One GEMM: inputs (n×9216) · weightsᵀ (9216×4096) + bias, then max(0, ·).
 // Each image's 256x6x6 input is read as a vector in C, H, W order, as PyTorch flattens it.
+// For each 32 images, fc6Kernel instead: the images transposed, 16 outputs a call (fc6Rows, split
+// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
+// last 32 by the GEMM.
 func (m *Model) fc6() {
 	const (
 		inSize  = 9216 // 256x6x6
 		outSize = 4096 // 4096
+		images  = 32   // per call of the kernel: its accumulators' lanes
+		calls   = 256  // of 16 outputs each
 	)
 	in, out := m.buf[9][:m.n*inSize], m.buf[10][:m.n*outSize]
-	runtime.ParallelMultiply(runtime.Product{
-		M: m.n, N: outSize, K: inSize,
-		A: runtime.Dense(in, inSize),
-		B: runtime.Dense(m.fc6Weight, inSize).T(),
-		C: out, LDC: outSize,
-		Epilogue: runtime.Epilogue{ColBias: m.fc6Bias, ReLU: true},
-	})
+	full := m.n / images * images
+	xs, ys := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images]
+	for g := 0; g < full; g += images {
+		// The images transposed: xs[k·32 + i] = x_(g+i)[k].
+		for i := 0; i < images; i++ {
+			for k, v := range in[(g+i)*inSize : (g+i+1)*inSize] {
+				xs[k*images+i] = v
+			}
+		}
+		runtime.Parallel(calls, m.kernels.fc6Rows)
+		// ys is [block of 16 images][output][image]: back to [image][output].
+		for b := 0; b < images/16; b++ {
+			runtime.FromBlocks(out[(g+b*16)*outSize:], outSize, ys[b*outSize*16:], 16, outSize)
+		}
+		// The bias and the ReLU.
+		for i := g; i < g+images; i++ {
+			row := out[i*outSize : (i+1)*outSize]
+			for o, v := range row {
+				row[o] = max(v+m.fc6Bias[o], 0)
+			}
+		}
+	}
+	if full < m.n {
+		runtime.ParallelMultiply(runtime.Product{
+			M: m.n - full, N: outSize, K: inSize,
+			A: runtime.Dense(in[full*inSize:], inSize),
+			B: runtime.Dense(m.fc6Weight, inSize).T(),
+			C: out[full*outSize:], LDC: outSize,
+			Epilogue: runtime.Epilogue{ColBias: m.fc6Bias, ReLU: true},
+		})
+	}
 }
+
+// fc6Rows runs fc6Kernel for calls lo…hi−1: call u computes outputs u·16… for the 32 images
+// transposed in the scratch of worker 0.
+func (m *Model) fc6Rows(worker, lo, hi int) {
+	const (
+		inSize, outSize, width = 9216, 4096, 16
+		images                 = 32
+	)
+	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc6Weight
+	for u := lo; u < hi; u++ {
+		fc6Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc6Zeros[:])
+	}
+}
+
+// fc6Zeros is fc6Kernel's bias: zero, the layer's own added after.
+var fc6Zeros [32]float32
 
 // fc6Dropout runs fc6.dropout (specs/alexnet.net:58), 4096 → 4096 per image,
 // on images lo…hi−1.
@@ -642,20 +687,65 @@ func (m *Model) fc6Dropout(worker, lo, hi int) {
 // fc7 runs fc7 + fc7.relu (specs/alexnet.net:59), 4096 → 4096 per image,
 // on the whole batch, each GEMM split over the workers.
 // One GEMM: inputs (n×4096) · weightsᵀ (4096×4096) + bias, then max(0, ·).
+// For each 32 images, fc7Kernel instead: the images transposed, 16 outputs a call (fc7Rows, split
+// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
+// last 32 by the GEMM.
 func (m *Model) fc7() {
 	const (
 		inSize  = 4096 // 4096
 		outSize = 4096 // 4096
+		images  = 32   // per call of the kernel: its accumulators' lanes
+		calls   = 256  // of 16 outputs each
 	)
 	in, out := m.buf[11][:m.n*inSize], m.buf[12][:m.n*outSize]
-	runtime.ParallelMultiply(runtime.Product{
-		M: m.n, N: outSize, K: inSize,
-		A: runtime.Dense(in, inSize),
-		B: runtime.Dense(m.fc7Weight, inSize).T(),
-		C: out, LDC: outSize,
-		Epilogue: runtime.Epilogue{ColBias: m.fc7Bias, ReLU: true},
-	})
+	full := m.n / images * images
+	xs, ys := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images]
+	for g := 0; g < full; g += images {
+		// The images transposed: xs[k·32 + i] = x_(g+i)[k].
+		for i := 0; i < images; i++ {
+			for k, v := range in[(g+i)*inSize : (g+i+1)*inSize] {
+				xs[k*images+i] = v
+			}
+		}
+		runtime.Parallel(calls, m.kernels.fc7Rows)
+		// ys is [block of 16 images][output][image]: back to [image][output].
+		for b := 0; b < images/16; b++ {
+			runtime.FromBlocks(out[(g+b*16)*outSize:], outSize, ys[b*outSize*16:], 16, outSize)
+		}
+		// The bias and the ReLU.
+		for i := g; i < g+images; i++ {
+			row := out[i*outSize : (i+1)*outSize]
+			for o, v := range row {
+				row[o] = max(v+m.fc7Bias[o], 0)
+			}
+		}
+	}
+	if full < m.n {
+		runtime.ParallelMultiply(runtime.Product{
+			M: m.n - full, N: outSize, K: inSize,
+			A: runtime.Dense(in[full*inSize:], inSize),
+			B: runtime.Dense(m.fc7Weight, inSize).T(),
+			C: out[full*outSize:], LDC: outSize,
+			Epilogue: runtime.Epilogue{ColBias: m.fc7Bias, ReLU: true},
+		})
+	}
 }
+
+// fc7Rows runs fc7Kernel for calls lo…hi−1: call u computes outputs u·16… for the 32 images
+// transposed in the scratch of worker 0.
+func (m *Model) fc7Rows(worker, lo, hi int) {
+	const (
+		inSize, outSize, width = 4096, 4096, 16
+		images                 = 32
+	)
+	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc7Weight
+	for u := lo; u < hi; u++ {
+		fc7Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc7Zeros[:])
+	}
+}
+
+// fc7Zeros is fc7Kernel's bias: zero, the layer's own added after.
+var fc7Zeros [32]float32
 
 // fc7Dropout runs fc7.dropout (specs/alexnet.net:61), 4096 → 4096 per image,
 // on images lo…hi−1.
@@ -683,17 +773,62 @@ func (m *Model) fc7Dropout(worker, lo, hi int) {
 // fc8 runs fc8 (specs/alexnet.net:62), 4096 → 1000 per image,
 // on the whole batch, each GEMM split over the workers.
 // One GEMM: inputs (n×4096) · weightsᵀ (4096×1000) + bias.
+// For each 32 images, fc8Kernel instead: the images transposed, 8 outputs a call (fc8Rows, split
+// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
+// last 32 by the GEMM.
 func (m *Model) fc8() {
 	const (
 		inSize  = 4096 // 4096
 		outSize = 1000 // 1000
+		images  = 32   // per call of the kernel: its accumulators' lanes
+		calls   = 125  // of 8 outputs each
 	)
 	in, out := m.buf[13][:m.n*inSize], m.buf[14][:m.n*outSize]
-	runtime.ParallelMultiply(runtime.Product{
-		M: m.n, N: outSize, K: inSize,
-		A: runtime.Dense(in, inSize),
-		B: runtime.Dense(m.fc8Weight, inSize).T(),
-		C: out, LDC: outSize,
-		Epilogue: runtime.Epilogue{ColBias: m.fc8Bias},
-	})
+	full := m.n / images * images
+	xs, ys := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images]
+	for g := 0; g < full; g += images {
+		// The images transposed: xs[k·32 + i] = x_(g+i)[k].
+		for i := 0; i < images; i++ {
+			for k, v := range in[(g+i)*inSize : (g+i+1)*inSize] {
+				xs[k*images+i] = v
+			}
+		}
+		runtime.Parallel(calls, m.kernels.fc8Rows)
+		// ys is [block of 16 images][output][image]: back to [image][output].
+		for b := 0; b < images/16; b++ {
+			runtime.FromBlocks(out[(g+b*16)*outSize:], outSize, ys[b*outSize*16:], 16, outSize)
+		}
+		// The bias and the ReLU.
+		for i := g; i < g+images; i++ {
+			row := out[i*outSize : (i+1)*outSize]
+			for o, v := range row {
+				row[o] = v + m.fc8Bias[o]
+			}
+		}
+	}
+	if full < m.n {
+		runtime.ParallelMultiply(runtime.Product{
+			M: m.n - full, N: outSize, K: inSize,
+			A: runtime.Dense(in[full*inSize:], inSize),
+			B: runtime.Dense(m.fc8Weight, inSize).T(),
+			C: out[full*outSize:], LDC: outSize,
+			Epilogue: runtime.Epilogue{ColBias: m.fc8Bias},
+		})
+	}
 }
+
+// fc8Rows runs fc8Kernel for calls lo…hi−1: call u computes outputs u·8… for the 32 images
+// transposed in the scratch of worker 0.
+func (m *Model) fc8Rows(worker, lo, hi int) {
+	const (
+		inSize, outSize, width = 4096, 1000, 8
+		images                 = 32
+	)
+	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc8Weight
+	for u := lo; u < hi; u++ {
+		fc8Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc8Zeros[:])
+	}
+}
+
+// fc8Zeros is fc8Kernel's bias: zero, the layer's own added after.
+var fc8Zeros [32]float32

@@ -187,6 +187,9 @@ type kernels struct {
 	conv4GradRows      func(worker, lo, hi int)
 	conv5Rows          func(worker, lo, hi int)
 	conv5GradRows      func(worker, lo, hi int)
+	fc6Rows            func(worker, lo, hi int)
+	fc7Rows            func(worker, lo, hi int)
+	fc8Rows            func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
 	sgd                func(worker, lo, hi int)
 }
@@ -290,8 +293,11 @@ func NewSeeded(seed uint64) *Model {
 		conv5Rows:          m.conv5Rows,
 		fc6Dropout:         m.fc6Dropout,
 		fc6DropoutBackward: m.fc6DropoutBackward,
+		fc6Rows:            m.fc6Rows,
 		fc7Dropout:         m.fc7Dropout,
 		fc7DropoutBackward: m.fc7DropoutBackward,
+		fc7Rows:            m.fc7Rows,
+		fc8Rows:            m.fc8Rows,
 		lossBackward:       m.lossBackward,
 		pool1:              m.pool1,
 		pool1Backward:      m.pool1Backward,

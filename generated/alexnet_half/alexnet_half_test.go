@@ -19,6 +19,10 @@ func TestForward(t *testing.T) {
 	}
 }
 
+// TestBatch checks that a batch of 33 (32 images on the fully connected layers' direct kernels,
+// one on the GEMM) gives each image the logits it has alone.
+func TestBatch(t *testing.T) { modeltest.CheckBatch(t, New(), InputSize, 33, 1e-5) }
+
 // TestGradients compares Backward with the naive reference's backward pass, with and without
 // dropout.
 func TestGradients(t *testing.T) {

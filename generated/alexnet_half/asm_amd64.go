@@ -827,3 +827,189 @@ func conv5UpdKernel(dw, in, dy []float32) {
 	}
 	conv5UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
+
+// fc6KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 16; ox++ {
+//		for b := 0; b < 2; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 288; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*16+kh*73728+(ox*1+kw)*4608+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*2+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*32768+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func fc6KernelAVX512(out, in, w, bias *float32)
+
+// fc6KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 16; ox++ {
+//		for b := 0; b < 2; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 288; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*16+kh*73728+(ox*1+kw)*4608+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*2+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*32768+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func fc6KernelAVX2(out, in, w, bias *float32)
+
+// fc6Kernel is fc6KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func fc6Kernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		fc6KernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[33023], in[73727], w[147455], bias[31] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		fc6KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	fc6KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// fc7KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 16; ox++ {
+//		for b := 0; b < 2; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 128; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*16+kh*32768+(ox*1+kw)*2048+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*2+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*32768+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func fc7KernelAVX512(out, in, w, bias *float32)
+
+// fc7KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 16; ox++ {
+//		for b := 0; b < 2; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 128; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*16+kh*32768+(ox*1+kw)*2048+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*2+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*32768+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func fc7KernelAVX2(out, in, w, bias *float32)
+
+// fc7Kernel is fc7KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func fc7Kernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		fc7KernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[33023], in[32767], w[65535], bias[31] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		fc7KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	fc7KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// fc8KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 8; ox++ {
+//		for b := 0; b < 2; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 128; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*16+kh*16384+(ox*1+kw)*2048+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*2+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*16000+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func fc8KernelAVX512(out, in, w, bias *float32)
+
+// fc8KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 8; ox++ {
+//		for b := 0; b < 2; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 128; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*16+kh*16384+(ox*1+kw)*2048+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*2+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*16000+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func fc8KernelAVX2(out, in, w, bias *float32)
+
+// fc8Kernel is fc8KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func fc8Kernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		fc8KernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[16127], in[16383], w[65535], bias[31] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		fc8KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	fc8KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}

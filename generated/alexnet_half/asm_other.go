@@ -48,3 +48,12 @@ func conv5GradKernel(out, in, w, bias []float32) { conv5GradKernelGo(out, in, w,
 
 // conv5UpdKernel is conv5UpdKernelGo in this build.
 func conv5UpdKernel(dw, in, dy []float32) { conv5UpdKernelGo(dw, in, dy) }
+
+// fc6Kernel is fc6KernelGo in this build.
+func fc6Kernel(out, in, w, bias []float32) { fc6KernelGo(out, in, w, bias) }
+
+// fc7Kernel is fc7KernelGo in this build.
+func fc7Kernel(out, in, w, bias []float32) { fc7KernelGo(out, in, w, bias) }
+
+// fc8Kernel is fc8KernelGo in this build.
+func fc8Kernel(out, in, w, bias []float32) { fc8KernelGo(out, in, w, bias) }

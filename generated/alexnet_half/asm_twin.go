@@ -326,3 +326,78 @@ func conv5UpdKernelGo(dw, in, dy []float32) {
 		}
 	}
 }
+
+// fc6KernelGo is the pure-Go twin of fc6KernelAVX512 and fc6KernelAVX2: with out of at least 33024 values, in 73728,
+// w 147456 and bias 32, it computes fc6 (specs/alexnet_half.net:35), 16 outputs for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+func fc6KernelGo(out, in, w, bias []float32) {
+	var acc [32]float32
+	for ox := 0; ox < 16; ox++ {
+		copy(acc[:], bias[:32])
+		for cb := 0; cb < 288; cb++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
+					for c := 0; c < 16; c++ {
+						x := in[cb*16+kh*73728+(ox*1+kw)*4608+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*32:][:32]
+						for j, v := range wr {
+							acc[j] += x * v
+						}
+					}
+				}
+			}
+		}
+		for j := range acc {
+			out[j/16*32768+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// fc7KernelGo is the pure-Go twin of fc7KernelAVX512 and fc7KernelAVX2: with out of at least 33024 values, in 32768,
+// w 65536 and bias 32, it computes fc7 (specs/alexnet_half.net:38), 16 outputs for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+func fc7KernelGo(out, in, w, bias []float32) {
+	var acc [32]float32
+	for ox := 0; ox < 16; ox++ {
+		copy(acc[:], bias[:32])
+		for cb := 0; cb < 128; cb++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
+					for c := 0; c < 16; c++ {
+						x := in[cb*16+kh*32768+(ox*1+kw)*2048+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*32:][:32]
+						for j, v := range wr {
+							acc[j] += x * v
+						}
+					}
+				}
+			}
+		}
+		for j := range acc {
+			out[j/16*32768+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// fc8KernelGo is the pure-Go twin of fc8KernelAVX512 and fc8KernelAVX2: with out of at least 16128 values, in 16384,
+// w 65536 and bias 32, it computes fc8 (specs/alexnet_half.net:40), 8 outputs for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+func fc8KernelGo(out, in, w, bias []float32) {
+	var acc [32]float32
+	for ox := 0; ox < 8; ox++ {
+		copy(acc[:], bias[:32])
+		for cb := 0; cb < 128; cb++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
+					for c := 0; c < 16; c++ {
+						x := in[cb*16+kh*16384+(ox*1+kw)*2048+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*32:][:32]
+						for j, v := range wr {
+							acc[j] += x * v
+						}
+					}
+				}
+			}
+		}
+		for j := range acc {
+			out[j/16*16000+ox*16+j%16] = acc[j]
+		}
+	}
+}

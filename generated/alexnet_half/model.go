@@ -161,6 +161,9 @@ type kernels struct {
 	conv4GradRows        func(worker, lo, hi int)
 	conv5Rows            func(worker, lo, hi int)
 	conv5GradRows        func(worker, lo, hi int)
+	fc6Rows              func(worker, lo, hi int)
+	fc7Rows              func(worker, lo, hi int)
+	fc8Rows              func(worker, lo, hi int)
 	lossBackward         func(worker, lo, hi int)
 	sgd                  func(worker, lo, hi int)
 }
@@ -260,6 +263,9 @@ func NewSeeded(seed uint64) *Model {
 		conv5Rows:            m.conv5Rows,
 		fc6Dropout:           m.fc6Dropout,
 		fc6DropoutBackward:   m.fc6DropoutBackward,
+		fc6Rows:              m.fc6Rows,
+		fc7Rows:              m.fc7Rows,
+		fc8Rows:              m.fc8Rows,
 		lossBackward:         m.lossBackward,
 		pool1:                m.pool1,
 		pool1Backward:        m.pool1Backward,

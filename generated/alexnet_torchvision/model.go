@@ -114,7 +114,7 @@ type Model struct {
 	wide             bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x                []float32            // the current input
 	buf              [12][]float32        // the activation buffers of the memory plan
-	scratch          [][]float32          // per worker: the kernels' scratch, 349552 values
+	scratch          [][]float32          // per worker: the kernels' scratch, 425984 values
 	outs             [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad             [2][]float32         // the backward pass's gradient buffers, 193600 values per image each
@@ -168,6 +168,9 @@ type kernels struct {
 	conv4GradRows        func(worker, lo, hi int)
 	conv5Rows            func(worker, lo, hi int)
 	conv5GradRows        func(worker, lo, hi int)
+	fc6Rows              func(worker, lo, hi int)
+	fc7Rows              func(worker, lo, hi int)
+	fc8Rows              func(worker, lo, hi int)
 	lossBackward         func(worker, lo, hi int)
 	sgd                  func(worker, lo, hi int)
 }
@@ -229,7 +232,7 @@ func NewSeeded(seed uint64) *Model {
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	m.outs = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 349552)
+		m.scratch[w] = make([]float32, 425984)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
@@ -267,6 +270,9 @@ func NewSeeded(seed uint64) *Model {
 		conv5Rows:            m.conv5Rows,
 		fc6Dropout:           m.fc6Dropout,
 		fc6DropoutBackward:   m.fc6DropoutBackward,
+		fc6Rows:              m.fc6Rows,
+		fc7Rows:              m.fc7Rows,
+		fc8Rows:              m.fc8Rows,
 		lossBackward:         m.lossBackward,
 		pool1:                m.pool1,
 		pool1Backward:        m.pool1Backward,

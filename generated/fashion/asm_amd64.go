@@ -299,3 +299,65 @@ func conv2UpdKernel(dw, in, dy []float32) {
 	}
 	conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
+
+// fc3KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 16; ox++ {
+//		for b := 0; b < 2; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 216; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*16+kh*55296+(ox*1+kw)*3456+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*2+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*4096+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func fc3KernelAVX512(out, in, w, bias *float32)
+
+// fc3KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 16; ox++ {
+//		for b := 0; b < 2; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 216; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*16+kh*55296+(ox*1+kw)*3456+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*2+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*4096+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func fc3KernelAVX2(out, in, w, bias *float32)
+
+// fc3Kernel is fc3KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func fc3Kernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		fc3KernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[4351], in[55295], w[110591], bias[31] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		fc3KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	fc3KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}

@@ -21,3 +21,6 @@ func conv2GradKernel(out, in, w, bias []float32) { conv2GradKernelGo(out, in, w,
 
 // conv2UpdKernel is conv2UpdKernelGo in this build.
 func conv2UpdKernel(dw, in, dy []float32) { conv2UpdKernelGo(dw, in, dy) }
+
+// fc3Kernel is fc3KernelGo in this build.
+func fc3Kernel(out, in, w, bias []float32) { fc3KernelGo(out, in, w, bias) }

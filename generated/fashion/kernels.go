@@ -270,20 +270,65 @@ var pool2Window = runtime.Pool{H: 12, W: 12, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 // on the whole batch, each GEMM split over the workers.
 // One GEMM: inputs (n×3456) · weightsᵀ (3456×256) + bias, then max(0, ·).
 // Each image's 96x6x6 input is read as a vector in C, H, W order, as PyTorch flattens it.
+// For each 32 images, fc3Kernel instead: the images transposed, 16 outputs a call (fc3Rows, split
+// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
+// last 32 by the GEMM.
 func (m *Model) fc3() {
 	const (
 		inSize  = 3456 // 96x6x6
 		outSize = 256  // 256
+		images  = 32   // per call of the kernel: its accumulators' lanes
+		calls   = 16   // of 16 outputs each
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
-	runtime.ParallelMultiply(runtime.Product{
-		M: m.n, N: outSize, K: inSize,
-		A: runtime.Dense(in, inSize),
-		B: runtime.Dense(m.fc3Weight, inSize).T(),
-		C: out, LDC: outSize,
-		Epilogue: runtime.Epilogue{ColBias: m.fc3Bias, ReLU: true},
-	})
+	full := m.n / images * images
+	xs, ys := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images]
+	for g := 0; g < full; g += images {
+		// The images transposed: xs[k·32 + i] = x_(g+i)[k].
+		for i := 0; i < images; i++ {
+			for k, v := range in[(g+i)*inSize : (g+i+1)*inSize] {
+				xs[k*images+i] = v
+			}
+		}
+		runtime.Parallel(calls, m.kernels.fc3Rows)
+		// ys is [block of 16 images][output][image]: back to [image][output].
+		for b := 0; b < images/16; b++ {
+			runtime.FromBlocks(out[(g+b*16)*outSize:], outSize, ys[b*outSize*16:], 16, outSize)
+		}
+		// The bias and the ReLU.
+		for i := g; i < g+images; i++ {
+			row := out[i*outSize : (i+1)*outSize]
+			for o, v := range row {
+				row[o] = max(v+m.fc3Bias[o], 0)
+			}
+		}
+	}
+	if full < m.n {
+		runtime.ParallelMultiply(runtime.Product{
+			M: m.n - full, N: outSize, K: inSize,
+			A: runtime.Dense(in[full*inSize:], inSize),
+			B: runtime.Dense(m.fc3Weight, inSize).T(),
+			C: out[full*outSize:], LDC: outSize,
+			Epilogue: runtime.Epilogue{ColBias: m.fc3Bias, ReLU: true},
+		})
+	}
 }
+
+// fc3Rows runs fc3Kernel for calls lo…hi−1: call u computes outputs u·16… for the 32 images
+// transposed in the scratch of worker 0.
+func (m *Model) fc3Rows(worker, lo, hi int) {
+	const (
+		inSize, outSize, width = 3456, 256, 16
+		images                 = 32
+	)
+	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc3Weight
+	for u := lo; u < hi; u++ {
+		fc3Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc3Zeros[:])
+	}
+}
+
+// fc3Zeros is fc3Kernel's bias: zero, the layer's own added after.
+var fc3Zeros [32]float32
 
 // fc3Dropout runs fc3.dropout (specs/fashion.net:47), 256 → 256 per image,
 // on images lo…hi−1.
@@ -318,10 +363,10 @@ func (m *Model) fc4() {
 	)
 	in, out := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize]
 	runtime.ParallelMultiply(runtime.Product{
-		M: m.n, N: outSize, K: inSize,
-		A: runtime.Dense(in, inSize),
+		M: m.n - 0, N: outSize, K: inSize,
+		A: runtime.Dense(in[0*inSize:], inSize),
 		B: runtime.Dense(m.fc4Weight, inSize).T(),
-		C: out, LDC: outSize,
+		C: out[0*outSize:], LDC: outSize,
 		Epilogue: runtime.Epilogue{ColBias: m.fc4Bias},
 	})
 }

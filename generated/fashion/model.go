@@ -58,7 +58,7 @@ type Model struct {
 	wide           bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x              []float32            // the current input
 	buf            [8][]float32         // the activation buffers of the memory plan
-	scratch        [][]float32          // per worker: the kernels' scratch, 23424 values
+	scratch        [][]float32          // per worker: the kernels' scratch, 118784 values
 	outs           [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 18432 values per image each
@@ -91,6 +91,7 @@ type kernels struct {
 	conv1Rows          func(worker, lo, hi int)
 	conv2Rows          func(worker, lo, hi int)
 	conv2GradRows      func(worker, lo, hi int)
+	fc3Rows            func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
 	sgd                func(worker, lo, hi int)
 }
@@ -130,7 +131,7 @@ func NewSeeded(seed uint64) *Model {
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	m.outs = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 23424)
+		m.scratch[w] = make([]float32, 118784)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
@@ -156,6 +157,7 @@ func NewSeeded(seed uint64) *Model {
 		conv2Rows:          m.conv2Rows,
 		fc3Dropout:         m.fc3Dropout,
 		fc3DropoutBackward: m.fc3DropoutBackward,
+		fc3Rows:            m.fc3Rows,
 		lossBackward:       m.lossBackward,
 		pool1:              m.pool1,
 		pool1Backward:      m.pool1Backward,

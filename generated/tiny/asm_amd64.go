@@ -237,3 +237,65 @@ func c2UpdKernel(dw, in, dy []float32) {
 	}
 	c2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
+
+// fc1KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 16; ox++ {
+//		for b := 0; b < 2; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 3; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*16+kh*768+(ox*1+kw)*48+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*2+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*256+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func fc1KernelAVX512(out, in, w, bias *float32)
+
+// fc1KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 16; ox++ {
+//		for b := 0; b < 2; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 3; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*16+kh*768+(ox*1+kw)*48+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*2+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*256+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func fc1KernelAVX2(out, in, w, bias *float32)
+
+// fc1Kernel is fc1KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func fc1Kernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		fc1KernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[511], in[767], w[1535], bias[31] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		fc1KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	fc1KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}

@@ -18,3 +18,6 @@ func c2Kernel(out, in, w, bias []float32) { c2KernelGo(out, in, w, bias) }
 
 // c2UpdKernel is c2UpdKernelGo in this build.
 func c2UpdKernel(dw, in, dy []float32) { c2UpdKernelGo(dw, in, dy) }
+
+// fc1Kernel is fc1KernelGo in this build.
+func fc1Kernel(out, in, w, bias []float32) { fc1KernelGo(out, in, w, bias) }

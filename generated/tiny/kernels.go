@@ -340,20 +340,65 @@ func (m *Model) aTanh(worker, lo, hi int) {
 // fc1 runs fc1 + fc1.relu (specs/tiny.net:44), 48 → 16 per image,
 // on the whole batch, each GEMM split over the workers.
 // One GEMM: inputs (n×48) · weightsᵀ (48×16) + bias, then max(0, ·).
+// For each 32 images, fc1Kernel instead: the images transposed, 16 outputs a call (fc1Rows, split
+// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
+// last 32 by the GEMM.
 func (m *Model) fc1() {
 	const (
 		inSize  = 48 // 48
 		outSize = 16 // 16
+		images  = 32 // per call of the kernel: its accumulators' lanes
+		calls   = 1  // of 16 outputs each
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
-	runtime.ParallelMultiply(runtime.Product{
-		M: m.n, N: outSize, K: inSize,
-		A: runtime.Dense(in, inSize),
-		B: runtime.Dense(m.fc1Weight, inSize).T(),
-		C: out, LDC: outSize,
-		Epilogue: runtime.Epilogue{ColBias: m.fc1Bias, ReLU: true},
-	})
+	full := m.n / images * images
+	xs, ys := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images]
+	for g := 0; g < full; g += images {
+		// The images transposed: xs[k·32 + i] = x_(g+i)[k].
+		for i := 0; i < images; i++ {
+			for k, v := range in[(g+i)*inSize : (g+i+1)*inSize] {
+				xs[k*images+i] = v
+			}
+		}
+		runtime.Parallel(calls, m.kernels.fc1Rows)
+		// ys is [block of 16 images][output][image]: back to [image][output].
+		for b := 0; b < images/16; b++ {
+			runtime.FromBlocks(out[(g+b*16)*outSize:], outSize, ys[b*outSize*16:], 16, outSize)
+		}
+		// The bias and the ReLU.
+		for i := g; i < g+images; i++ {
+			row := out[i*outSize : (i+1)*outSize]
+			for o, v := range row {
+				row[o] = max(v+m.fc1Bias[o], 0)
+			}
+		}
+	}
+	if full < m.n {
+		runtime.ParallelMultiply(runtime.Product{
+			M: m.n - full, N: outSize, K: inSize,
+			A: runtime.Dense(in[full*inSize:], inSize),
+			B: runtime.Dense(m.fc1Weight, inSize).T(),
+			C: out[full*outSize:], LDC: outSize,
+			Epilogue: runtime.Epilogue{ColBias: m.fc1Bias, ReLU: true},
+		})
+	}
 }
+
+// fc1Rows runs fc1Kernel for calls lo…hi−1: call u computes outputs u·16… for the 32 images
+// transposed in the scratch of worker 0.
+func (m *Model) fc1Rows(worker, lo, hi int) {
+	const (
+		inSize, outSize, width = 48, 16, 16
+		images                 = 32
+	)
+	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc1Weight
+	for u := lo; u < hi; u++ {
+		fc1Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc1Zeros[:])
+	}
+}
+
+// fc1Zeros is fc1Kernel's bias: zero, the layer's own added after.
+var fc1Zeros [32]float32
 
 // fc1Dropout runs fc1.dropout (specs/tiny.net:46), 16 → 16 per image,
 // on images lo…hi−1.
@@ -388,10 +433,10 @@ func (m *Model) fc2() {
 	)
 	in, out := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize]
 	runtime.ParallelMultiply(runtime.Product{
-		M: m.n, N: outSize, K: inSize,
-		A: runtime.Dense(in, inSize),
+		M: m.n - 0, N: outSize, K: inSize,
+		A: runtime.Dense(in[0*inSize:], inSize),
 		B: runtime.Dense(m.fc2Weight, inSize).T(),
-		C: out, LDC: outSize,
+		C: out[0*outSize:], LDC: outSize,
 		Epilogue: runtime.Epilogue{ColBias: m.fc2Bias},
 	})
 }

@@ -141,6 +141,7 @@ type kernels struct {
 	fc1DropoutBackward func(worker, lo, hi int)
 	c1Rows             func(worker, lo, hi int)
 	c2Rows             func(worker, lo, hi int)
+	fc1Rows            func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
 	sgd                func(worker, lo, hi int)
 }
@@ -209,6 +210,7 @@ func NewSeeded(seed uint64) *Model {
 		c2Rows:             m.c2Rows,
 		fc1Dropout:         m.fc1Dropout,
 		fc1DropoutBackward: m.fc1DropoutBackward,
+		fc1Rows:            m.fc1Rows,
 		lossBackward:       m.lossBackward,
 		p1:                 m.p1,
 		p1Backward:         m.p1Backward,

@@ -159,6 +159,27 @@ func CheckSeed(t *testing.T, fresh Model, newSeeded func(seed uint64) Model, def
 	require.True(t, differ, "seeds %d and %d give the same parameters", defaultSeed, defaultSeed+1)
 }
 
+// CheckBatch checks that Forward gives each of n images the logits it gives the image alone,
+// within tol of the largest |logit|: whatever path a batch of n takes (the fully connected
+// layers' direct kernels take 32 images at a time, the GEMM the rest) computes the same network.
+// It is cheap where CheckForward's float64 reference of n images is not.
+func CheckBatch(t *testing.T, m Model, size, n int, tol float64) {
+	t.Helper()
+	x := Input(n, size, 1)
+	all := slices.Clone(m.Forward(x, n, false))
+	classes := len(all) / n
+	for _, i := range []int{0, n / 2, n - 1} {
+		one := m.Forward(x[i*size:(i+1)*size], 1, false)
+		want := all[i*classes : (i+1)*classes]
+		var worst, largest float64
+		for j, v := range one {
+			worst = max(worst, math.Abs(float64(v)-float64(want[j])))
+			largest = max(largest, math.Abs(float64(v)))
+		}
+		require.LessOrEqual(t, worst, tol*max(largest, 1e-30), "image %d of %d: logits differ by %g alone and in the batch (largest |logit| %g)", i, n, worst, largest)
+	}
+}
+
 // CheckNoAllocs checks that Forward allocates nothing once its buffers exist.
 func CheckNoAllocs(t *testing.T, m Model, size, n int, train bool) {
 	t.Helper()
