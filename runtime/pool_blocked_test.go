@@ -14,36 +14,14 @@ import (
 // signed zeros, with a guard after y and dx.
 func TestMaxPoolBlocked(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 14))
-	pools := []Pool{
-		{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 27, OutW: 27},
-		{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 13, OutW: 13},
-		{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 6, OutW: 6},
-		{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 12, OutW: 12}, // ceil: the last window is cut
-		{H: 7, W: 40, KH: 2, KW: 5, SH: 1, SW: 2, PH: 1, PW: 2, OutH: 8, OutW: 20},
-		{H: 1, W: 1, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 1, OutW: 1},
-		{H: 9, W: 35, KH: 4, KW: 4, SH: 3, SW: 1, PH: 2, PW: 2, OutH: 4, OutW: 36},
-		{H: 10, W: 31, KH: 3, KW: 3, SH: 3, SW: 3, PH: 1, PW: 1, OutH: 4, OutW: 11},
-		{H: 5, W: 70, KH: 1, KW: 3, SH: 1, SW: 2, PW: 1, OutH: 5, OutW: 35},
-		{H: 3, W: 2, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 3, OutW: 2}, // no whole window
-	}
-	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0}
+	pools := append(testPools,
+		Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 13, OutW: 13},
+		Pool{H: 3, W: 2, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 3, OutW: 2}, // no whole window
+	)
 	for _, p := range pools {
 		for trial := range 6 {
 			size, outs := p.H*p.W, p.OutH*p.OutW
-			x := make([]float32, 16*size)
-			for i := range x {
-				switch {
-				case trial%2 == 1:
-					x[i] = float32(rng.IntN(3)) // ties everywhere
-				default:
-					x[i] = rng.Float32()*2 - 1
-				}
-			}
-			if trial >= 4 {
-				for range 1 + len(x)/10 {
-					x[rng.IntN(len(x))] = special[rng.IntN(len(special))]
-				}
-			}
+			x := poolInput(rng, 16*size, trial, float32(math.Copysign(0, -1)), 0)
 			dy := randSlice(rng, 16*outs)
 			// The definition, plane by plane.
 			wantY, wantDx := make([]float32, 16*outs+1), make([]float32, 16*size+1)

@@ -35,6 +35,42 @@ func maxPoolNaive(y, dx, x, dy []float32, p *Pool) {
 	}
 }
 
+// testPools are the geometries the max-pooling tests take: AlexNet's and awkward ones (padding,
+// ceil rounding that leaves windows past the image, windows wider than their stride, outputs past
+// sixteen, strides the NCHW search gathers for).
+var testPools = []Pool{
+	{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 27, OutW: 27},
+	{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 6, OutW: 6},
+	{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 12, OutW: 12}, // ceil: the last window is cut
+	{H: 7, W: 40, KH: 2, KW: 5, SH: 1, SW: 2, PH: 1, PW: 2, OutH: 8, OutW: 20},
+	{H: 1, W: 1, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 1, OutW: 1},
+	{H: 9, W: 35, KH: 4, KW: 4, SH: 3, SW: 1, PH: 2, PW: 2, OutH: 4, OutW: 36},
+	{H: 10, W: 31, KH: 3, KW: 3, SH: 3, SW: 3, PH: 1, PW: 1, OutH: 4, OutW: 11}, // gathers
+	{H: 5, W: 70, KH: 1, KW: 3, SH: 1, SW: 2, PW: 1, OutH: 5, OutW: 35},
+}
+
+// poolInput returns n values for a max-pooling test's trial: random in [−1, 1), or, in odd
+// trials, few distinct values (ties everywhere); from trial 4 on, a tenth of them replaced by
+// specials (NaN, ±Inf, and whatever else the caller adds).
+func poolInput(rng *rand.Rand, n, trial int, specials ...float32) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		switch {
+		case trial%2 == 1:
+			x[i] = float32(rng.IntN(3)) // ties everywhere
+		default:
+			x[i] = rng.Float32()*2 - 1
+		}
+	}
+	specials = append([]float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}, specials...)
+	if trial >= 4 {
+		for range 1 + n/10 {
+			x[rng.IntN(n)] = specials[rng.IntN(len(specials))]
+		}
+	}
+	return x
+}
+
 // TestMaxPool checks MaxPool and MaxPoolBackward (AVX-512 where the CPU has it) and their Go
 // twins against the definition, bit for bit, on AlexNet's and awkward geometries (padding, ceil
 // rounding that leaves windows past the image, windows wider than their stride, outputs past
@@ -42,33 +78,10 @@ func maxPoolNaive(y, dx, x, dy []float32, p *Pool) {
 // dx.
 func TestMaxPool(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 13))
-	pools := []Pool{
-		{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 27, OutW: 27},
-		{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 6, OutW: 6},
-		{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 12, OutW: 12}, // ceil: the last window is cut
-		{H: 7, W: 40, KH: 2, KW: 5, SH: 1, SW: 2, PH: 1, PW: 2, OutH: 8, OutW: 20},
-		{H: 1, W: 1, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 1, OutW: 1},
-		{H: 9, W: 35, KH: 4, KW: 4, SH: 3, SW: 1, PH: 2, PW: 2, OutH: 4, OutW: 36},
-		{H: 10, W: 31, KH: 3, KW: 3, SH: 3, SW: 3, PH: 1, PW: 1, OutH: 4, OutW: 11}, // gathers
-		{H: 5, W: 70, KH: 1, KW: 3, SH: 1, SW: 2, PW: 1, OutH: 5, OutW: 35},
-	}
-	for _, p := range pools {
+	for _, p := range testPools {
 		for trial := range 6 {
 			size := p.H * p.W
-			x := make([]float32, size)
-			for i := range x {
-				switch {
-				case trial%2 == 1:
-					x[i] = float32(rng.IntN(3)) // ties everywhere
-				default:
-					x[i] = rng.Float32()*2 - 1
-				}
-			}
-			if trial >= 4 {
-				for range 1 + size/10 {
-					x[rng.IntN(size)] = []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}[rng.IntN(3)]
-				}
-			}
+			x := poolInput(rng, size, trial)
 			dy := randSlice(rng, p.OutH*p.OutW)
 			want, wantY := make([]float32, size+1), make([]float32, p.OutH*p.OutW+1)
 			maxPoolNaive(wantY, want, x, dy, &p)
