@@ -4,6 +4,7 @@ import (
 	goruntime "runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The worker pool behind Parallel: Workers()-1 goroutines started at package init, each waiting
@@ -17,11 +18,12 @@ var pool struct {
 	spare   chan *Workspace
 }
 
-// spins is how many times a worker polls its channel for the next chunk, and the caller the
-// count of running chunks, before parking (about 20–40 µs): waking a parked goroutine costs
-// ≈ 25 µs on a 2-core machine, more than many of a batch-1 forward pass's parallel loops take.
-// The polling is bounded, so an idle pool costs nothing.
-const spins = 1 << 16
+// spinFor is how long a worker polls its channel for the next chunk, and the caller the count
+// of running chunks, before parking: a Parallel call whose worker has parked pays for its
+// wake-up (12–27 µs measured on a 2-core Zen 5, a call of two 17 µs chunks taking 33–45 µs),
+// more than many of a batch-1 forward pass's parallel loops take. The polling is bounded, so an
+// idle pool costs nothing after it.
+const spinFor = 100 * time.Microsecond
 
 // poolJob is one chunk of a Parallel call, run by one worker.
 type poolJob struct {
@@ -70,9 +72,9 @@ func Workers() int { return workers }
 // The chunks normally run at once, chunk 0 on the calling goroutine and the others on persistent
 // goroutines started at package init, and Parallel returns when all are done. Between calls the
 // workers poll for the next chunk, and the caller for the workers' end, for a bounded while
-// (spins) before parking, so that back-to-back calls do not pay a goroutine's wake-up. The pool serves one
-// call at a time: a call that finds it busy (concurrent with another call, or nested in a body of
-// one) runs the same chunks, with the same worker numbers, one after another on the calling
+// (spinFor) before parking, so that back-to-back calls do not pay a goroutine's wake-up. The
+// pool serves one call at a time: a call that finds it busy (concurrent with another call, or
+// nested in a body of one) runs the same chunks, with the same worker numbers, one after another on the calling
 // goroutine, instead of waiting for the pool (which could deadlock). Either way each worker
 // number in [0, c) runs exactly one chunk, so no two bodies of one call share a number.
 //
@@ -112,22 +114,24 @@ func run(n int, body func(worker, lo, hi int)) {
 	body(0, lo, hi)
 }
 
-// poll takes the next chunk from a worker's channel if one comes within spins polls.
+// poll takes the next chunk from a worker's channel if one comes within spinFor.
 func poll(ch chan poolJob) (poolJob, bool) {
-	for range spins {
-		select {
-		case j := <-ch:
-			return j, true
-		default:
+	for start := time.Now(); time.Since(start) < spinFor; {
+		for range 64 {
+			select {
+			case j := <-ch:
+				return j, true
+			default:
+			}
 		}
 	}
 	return poolJob{}, false
 }
 
 // wait returns when the chunks handed to workers are done: it polls their count for up to
-// spins loads, then parks on the WaitGroup (at once if they are done).
+// spinFor, then parks on the WaitGroup (at once if they are done).
 func wait() {
-	for i := 0; i < spins && pool.pending.Load() > 0; i++ {
+	for start := time.Now(); pool.pending.Load() > 0 && time.Since(start) < spinFor; {
 	}
 	pool.done.Wait()
 }
