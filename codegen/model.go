@@ -173,7 +173,7 @@ func (g *gen) modelStruct(f *jen.File) {
 		jen.Id("x").Index().Float32().Comment("the current input"),
 		jen.Id("buf").Index(jen.Lit(len(g.n.Buffers))).Index().Float32().Comment("the activation buffers of the memory plan"),
 		jen.Id("scratch").Index().Index().Float32().Comment(fmt.Sprintf("per worker: the kernels' scratch, %d values", g.n.Scratch)),
-		g.blocked(jen.Id("outs").Index().Index().Float32().Comment("per worker: the blocked output its direct convolution's kernel calls write in place")),
+		g.ifBlocked(jen.Id("outs").Index().Index().Float32().Comment("per worker: the blocked output its direct convolution's kernel calls write in place")),
 		jen.Id("workspaces").Index().Op("*").Qual(rt, "Workspace").Comment("per worker: GEMM packing buffers, the model's own"),
 		jen.Id("grad").Index(jen.Lit(2)).Index().Float32().Comment(fmt.Sprintf("the backward pass's gradient buffers, %d values per image each", g.n.GradSize)),
 		jen.Id("partials").Index().Index().Float32().Comment(fmt.Sprintf("per worker: its images' parameter gradients, %d values", g.n.Partials)),
@@ -254,7 +254,7 @@ func (g *gen) constructor(f *jen.File) {
 		g.markStale(""),
 		jen.Id("m").Dot("scratch").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call()),
 		jen.Id("m").Dot("workspaces").Op("=").Make(jen.Index().Op("*").Qual(rt, "Workspace"), jen.Qual(rt, "Workers").Call()),
-		g.blocked(jen.Id("m").Dot("outs").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call())),
+		g.ifBlocked(jen.Id("m").Dot("outs").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call())),
 		jen.For(jen.Id("w").Op(":=").Range().Id("m").Dot("scratch")).Block(
 			jen.Id("m").Dot("scratch").Index(jen.Id("w")).Op("=").Make(jen.Index().Float32(), jen.Lit(int(g.n.Scratch))),
 			jen.Id("m").Dot("workspaces").Index(jen.Id("w")).Op("=").Qual(rt, "NewWorkspace").Call(),
@@ -452,9 +452,9 @@ func (g *gen) forward(f *jen.File) {
 
 // call is the call of a step's forward or backward kernel over the batch, by its split: each
 // worker a share of the images (m.perImage), or of the channel planes, or the whole batch at once.
-// blocked returns code when a step of the network reads or writes the channel-blocked layout,
-// else nothing.
-func (g *gen) blocked(code jen.Code) jen.Code {
+// ifBlocked returns code when a step of the network writes the channel-blocked layout (so a
+// direct convolution writes it in place, forward or backward), else nothing.
+func (g *gen) ifBlocked(code jen.Code) jen.Code {
 	for _, s := range g.n.Steps {
 		if s.Layout == compiler.LayoutBlocked {
 			return code

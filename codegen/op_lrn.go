@@ -16,7 +16,7 @@ func lrnConsts(s *compiler.Step) []jen.Code {
 	return []jen.Code{
 		x("channels").Op("=").Lit(shape.C),
 		x("pixels").Op("=").Lit(shape.H * shape.W),
-		x("chunk").Op("=").Lit(min(compiler.LRNChunk, shape.H*shape.W)).Comment("pixels at a time, in the channel-blocked layout"),
+		x("chunk").Op("=").Lit(compiler.LRNChunkOf(shape)).Comment("pixels at a time, in the channel-blocked layout"),
 		x("inSize, outSize").Op("=").List(jen.Lit(int(shape.Size())), jen.Lit(int(shape.Size()))),
 		x("before, after").Op("=").List(jen.Lit(p.Size/2), jen.Lit((p.Size-1)/2)).Comment("channels in the window around c"),
 		x("k").Op("=").Lit(float32(p.K)),
@@ -90,7 +90,7 @@ func lrnChunks(s *compiler.Step) string {
 		return ""
 	}
 	return fmt.Sprintf("\nIn %d pixels at a time: their channels gathered from %s as rows in the worker's scratch,\nnormalised, and scattered back as %s.",
-		min(compiler.LRNChunk, s.In().H*s.In().W), s.InLayout, s.Layout)
+		compiler.LRNChunkOf(s.In()), s.InLayout, s.Layout)
 }
 
 // chunkIn is the code that gathers pixels p0…p0+len(sums)−1 of an image, src (channels×pixels

@@ -127,15 +127,25 @@ func layouts(n *Network) {
 	in := LayoutNCHW
 	for i, s := range n.Steps {
 		s.InLayout = in
-		if !s.View && i+1 < len(n.Steps) {
-			next := n.Steps[i+1]
-			w, r := s.Main().Op.def().writesBlocked, next.Main().Op.def().readsBlocked
-			if !next.View && w != nil && r != nil && s.Out().C%ChannelBlock == 0 && w(s, in) && r(next) {
-				s.Layout = LayoutBlocked
-			}
+		if i+1 < len(n.Steps) && writesBlocked(s, in) && readsBlocked(n.Steps[i+1]) {
+			s.Layout = LayoutBlocked
 		}
 		in = s.Layout
 	}
+}
+
+// writesBlocked says step s can give its output (whole blocks of channels) in the
+// channel-blocked layout, its input arriving in layout in, as its op's row says.
+func writesBlocked(s *Step, in Layout) bool {
+	w := s.Main().Op.def().writesBlocked
+	return !s.View && w != nil && s.Out().C%ChannelBlock == 0 && w(s, in)
+}
+
+// readsBlocked says step s can take its input in the channel-blocked layout, as its op's row
+// says; a view, whose output is its input reinterpreted, cannot.
+func readsBlocked(s *Step) bool {
+	r := s.Main().Op.def().readsBlocked
+	return !s.View && r != nil && r(s)
 }
 
 // Memory is what a network's generated package allocates, in bytes.

@@ -32,6 +32,10 @@ const (
 // last chunk, and small enough that a chunk's channels stay in L2.
 const LRNChunk = 128
 
+// LRNChunkOf is how many pixels at a time LRN normalises an input of shape in, in the
+// channel-blocked layout: LRNChunk, or all of them when there are fewer.
+func LRNChunkOf(in Shape) int { return min(LRNChunk, in.H*in.W) }
+
 // OpLRN is local response normalisation across channels (PyTorch's LocalResponseNorm, or the
 // AlexNet paper's convention with `paper`). Its backward pass reads its input.
 var OpLRN = newOp(&opDef{
@@ -67,7 +71,7 @@ var OpLRN = newOp(&opDef{
 	laidOut: func(s *Step) {
 		if s.InLayout == LayoutBlocked || s.Layout == LayoutBlocked {
 			in := s.In()
-			chunk := int64(min(LRNChunk, in.H*in.W))
+			chunk := int64(LRNChunkOf(in))
 			s.Scratch = (2*int64(in.C) + 1) * chunk // the chunk's input and output, and its window sums
 			if s.InputGrad != "" {
 				s.BackScratch = (4*int64(in.C) + 1) * chunk // its input, dY, dX and terms, and the sums

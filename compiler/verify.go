@@ -180,7 +180,7 @@ func verifyLowering(n *Network) error {
 	var partials int64
 	for i, s := range n.Steps {
 		name, l := s.Name(), s.Main()
-		d, in := l.Op.def(), LayoutNCHW
+		in := LayoutNCHW
 		if i > 0 {
 			in = n.Steps[i-1].Layout
 		}
@@ -188,9 +188,9 @@ func verifyLowering(n *Network) error {
 		case s.InLayout != in:
 			return fmt.Errorf("verify: step %s: input layout %v, its producer's output is %v", name, s.InLayout, in)
 		case s.Layout == LayoutNCHW:
-		case s.Layout != LayoutBlocked || s.View || d.writesBlocked == nil || !d.writesBlocked(s, s.InLayout) || s.Out().C%ChannelBlock != 0:
+		case s.Layout != LayoutBlocked || !writesBlocked(s, s.InLayout):
 			return fmt.Errorf("verify: step %s cannot write layout %v", name, s.Layout)
-		case i+1 == len(n.Steps) || n.Steps[i+1].View || n.Steps[i+1].Main().Op.def().readsBlocked == nil || !n.Steps[i+1].Main().Op.def().readsBlocked(n.Steps[i+1]):
+		case i+1 == len(n.Steps) || !readsBlocked(n.Steps[i+1]):
 			return fmt.Errorf("verify: step %s writes layout %v, which the next step cannot read", name, s.Layout)
 		}
 		if s.View {
