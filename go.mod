@@ -21,3 +21,5 @@ require (
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/text v0.44.0 // indirect
 )
+
+tool github.com/netc-project/netc/cmd/netc

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"go/token"
 	"io"
 	"os"
 	"path/filepath"
@@ -21,7 +22,7 @@ import (
 func compile(args []string, stdout, stderr io.Writer) int {
 	fs := flags("compile", stderr)
 	out := fs.String("o", "", "the package's directory (default: ./NAME, the network's name)")
-	pkg := fs.String("pkg", "", "the package's name (default: the network's name)")
+	pkg := fs.String("pkg", "", "the package's name (default and otherwise only: the directory's name)")
 	verbose := fs.Bool("v", false, "list the files written")
 	specs, err := parseInterleaved(fs, args)
 	if status, stop := parsed(err); stop {
@@ -64,7 +65,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // generatePackage compiles a spec and generates its package for directory dir (default ./NAME)
-// under package name pkg (default NAME).
+// under package name pkg (default: the directory's name).
 func generatePackage(spec, dir, pkg string) ([]codegen.File, string, error) {
 	src, err := os.ReadFile(spec)
 	if err != nil {
@@ -73,12 +74,6 @@ func generatePackage(spec, dir, pkg string) ([]codegen.File, string, error) {
 	n, err := compiler.Compile(spec, src)
 	if err != nil {
 		return nil, "", err
-	}
-	if pkg == "" {
-		pkg = packageName(n.Name)
-	}
-	if !isIdentifier(pkg) {
-		return nil, "", fmt.Errorf("netc: -pkg %q is not a Go package name", pkg)
 	}
 	if dir == "" {
 		dir = n.Name
@@ -91,17 +86,60 @@ func generatePackage(spec, dir, pkg string) ([]codegen.File, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("netc: %v", err)
 	}
+	if pkg, err = packageOf(absDir, pkg); err != nil {
+		return nil, "", err
+	}
 	specFromDir, err := filepath.Rel(absDir, absSpec)
 	if err != nil {
 		specFromDir = absSpec
 	}
+	line := fmt.Sprintf("go tool netc compile %s -o . -pkg %s", filepath.ToSlash(specFromDir), pkg)
+	if generatedFromElsewhere(absDir) {
+		line = "" // the user's own //go:generate line runs netc: a second one would run it twice
+	}
 	files, err := codegen.Generate(n, codegen.Options{
 		Package:  pkg,
 		Spec:     moduleRelative(absSpec, spec),
-		Generate: fmt.Sprintf("go run github.com/netc-project/netc/cmd/netc compile %s -o . -pkg %s", filepath.ToSlash(specFromDir), pkg),
+		Generate: line,
 		Source:   src,
 	})
 	return files, dir, err
+}
+
+// packageOf names the package in directory dir: as the directory, as Go's tools expect. A name
+// given with -pkg must be the directory's, unless the directory's name is no Go identifier
+// (my-net), where -pkg chooses; without -pkg such a name is made into one (mynet).
+func packageOf(dir, pkg string) (string, error) {
+	base := filepath.Base(dir)
+	switch {
+	case pkg == "" && token.IsIdentifier(base):
+		pkg = base
+	case pkg == "":
+		pkg = packageName(base)
+	case token.IsIdentifier(base) && pkg != base:
+		return "", fmt.Errorf("netc: -pkg %s differs from the name of its directory %s; a Go package is named as its directory: leave out -pkg, or write to -o %s", pkg, base, filepath.Join(filepath.Dir(dir), pkg))
+	case !token.IsIdentifier(pkg):
+		return "", fmt.Errorf("netc: -pkg %q is not a Go package name", pkg)
+	}
+	if pkg == "main" {
+		return "", fmt.Errorf("netc: a generated package cannot be package main (directory %s): write it to a directory of its own, -o DIR", dir)
+	}
+	return pkg, nil
+}
+
+// generatedFromElsewhere reports whether go generate runs netc from a //go:generate line of a
+// file other than the package's own model.go: go generate runs a line in its file's directory
+// and names the file in $GOFILE.
+func generatedFromElsewhere(dir string) bool {
+	file := os.Getenv("GOFILE")
+	if file == "" {
+		return false
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return false
+	}
+	return filepath.Join(wd, file) != filepath.Join(dir, "model.go")
 }
 
 // moduleRelative names a spec by its path from the root of the Go module that holds it (where
@@ -119,7 +157,8 @@ func moduleRelative(abs, given string) string {
 	}
 }
 
-// packageName makes a Go package name of a network's name: lower case letters and digits.
+// packageName makes a Go package name of a directory's name: its lower-case letters, digits and
+// underscores, prefixed with "net" where that leaves no identifier (2026 → net2026).
 func packageName(name string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(name) {
@@ -127,19 +166,10 @@ func packageName(name string) string {
 			b.WriteRune(r)
 		}
 	}
-	if b.Len() == 0 || unicode.IsDigit(rune(b.String()[0])) {
+	if !token.IsIdentifier(b.String()) {
 		return "net" + b.String()
 	}
 	return b.String()
-}
-
-func isIdentifier(s string) bool {
-	for i, r := range s {
-		if !(unicode.IsLetter(r) || r == '_' || (i > 0 && unicode.IsDigit(r))) {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // generatedMark starts every file netc writes.

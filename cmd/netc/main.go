@@ -37,7 +37,7 @@ func init() {
 				"and with -v the lowering plan and the generated package's memory",
 			"netc check -v specs/alexnet.net", check},
 		{"compile", "SPEC [-o DIR] [-pkg NAME] [-v]",
-			"write the Go package of a spec (default: ./NAME, package NAME), all or nothing",
+			"write the Go package of a spec (default: ./NAME), named as its directory, all or nothing",
 			"netc compile specs/alexnet.net -o generated/alexnet -pkg alexnet", compile},
 		{"graph", "SPEC [-o FILE]",
 			"write the network as Graphviz DOT: a box per layer, fused kernels grouped,\n" +

@@ -176,7 +176,79 @@ func TestCompileWritesPackage(t *testing.T) {
 	_, err = os.Stat(filepath.Join(bad, "out"))
 	assert.True(t, os.IsNotExist(err), "a failed compile wrote something")
 
-	_, stderr, code = netc(t, "compile", "specs/tiny.net", "-pkg", "not-a-name", "-o", filepath.Join(bad, "x"))
+	_, stderr, code = netc(t, "compile", "specs/tiny.net", "-pkg", "not-a-name", "-o", filepath.Join(bad, "my-net"))
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "not a Go package name")
+}
+
+// TestCompilePackageName checks that a package is named as its directory: by default, and a -pkg
+// that differs from a directory named as a Go identifier is an error that writes nothing.
+func TestCompilePackageName(t *testing.T) {
+	root := t.TempDir()
+	for _, c := range []struct {
+		dir, pkg, want, err string
+	}{
+		{dir: "tinynet", want: "tinynet"},
+		{dir: "tinynet2", pkg: "tinynet2", want: "tinynet2"},
+		{dir: "my-net", want: "mynet"},
+		{dir: "my-net2", pkg: "other", want: "other"},
+		{dir: "2026", want: "net2026"},
+		{dir: "models", pkg: "tiny", err: "-pkg tiny differs from the name of its directory models; a Go package is named as its directory"},
+		{dir: "main", err: "cannot be package main"},
+		{dir: "type", want: "nettype"},
+	} {
+		args := []string{"compile", "specs/tiny.net", "-o", filepath.Join(root, c.dir)}
+		if c.pkg != "" {
+			args = append(args, "-pkg", c.pkg)
+		}
+		_, stderr, code := netc(t, args...)
+		if c.err != "" {
+			assert.Equal(t, 1, code, "%v", args)
+			assert.Contains(t, stderr, c.err)
+			assert.NoDirExists(t, filepath.Join(root, c.dir))
+			continue
+		}
+		require.Equal(t, 0, code, "%v: %s", args, stderr)
+		src, err := os.ReadFile(filepath.Join(root, c.dir, "model.go"))
+		require.NoError(t, err)
+		assert.Contains(t, string(src), "\npackage "+c.want+"\n", "%v", args)
+	}
+}
+
+// TestCompileGenerateLine checks the //go:generate line netc writes into model.go: the command
+// that regenerates the package from its directory, left out when go generate runs netc from a
+// line of another file (which would otherwise run twice).
+func TestCompileGenerateLine(t *testing.T) {
+	root := t.TempDir()
+	spec, err := filepath.Abs("../../specs/tiny.net")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(root, "tiny.net"), must(os.ReadFile(spec)), 0o644))
+	modelGo := func() string { return string(must(os.ReadFile(filepath.Join(root, "tiny", "model.go")))) }
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	defer os.Chdir(wd)
+	compile := func(dir string, args ...string) {
+		t.Helper()
+		require.NoError(t, os.Chdir(dir))
+		var out, errOut bytes.Buffer
+		require.Equal(t, 0, run(append([]string{"compile"}, args...), &out, &errOut), errOut.String())
+	}
+
+	compile(root, "tiny.net", "-o", "tiny") // from the command line
+	assert.Contains(t, modelGo(), "\n//go:generate go tool netc compile ../tiny.net -o . -pkg tiny\n")
+
+	t.Setenv("GOFILE", "model.go") // go generate running model.go's own line
+	compile(filepath.Join(root, "tiny"), "../tiny.net", "-o", ".", "-pkg", "tiny")
+	assert.Contains(t, modelGo(), "\n//go:generate go tool netc compile ../tiny.net -o . -pkg tiny\n")
+
+	t.Setenv("GOFILE", "main.go") // go generate running a line of the user's main.go
+	compile(root, "tiny.net", "-o", "tiny")
+	assert.NotContains(t, modelGo(), "go:generate")
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
