@@ -125,7 +125,9 @@ func CheckSaveLoad(t *testing.T, newModel func() Model) {
 		q := b.Params()[i]
 		require.Equal(t, p.Name, q.Name)
 		for j := range p.Data {
-			require.Equal(t, math.Float32bits(p.Data[j]), math.Float32bits(q.Data[j]), "%s[%d]", p.Name, j)
+			if math.Float32bits(p.Data[j]) != math.Float32bits(q.Data[j]) {
+				t.Fatalf("%s[%d] is %g after Save and Load, want %g", p.Name, j, q.Data[j], p.Data[j])
+			}
 		}
 	}
 

@@ -154,14 +154,14 @@ func CheckTorch(t testing.TB, m Trainer, spec string, n int) {
 		read := func(name string) []float64 {
 			return readFloat64s(t, filepath.Join(dir, fmt.Sprintf("step%d.%s", k, name)))
 		}
-		if _, err := closeTensor(s.logits, read("logits"), []int{n, net.Classes}, GradTol, nil); err != nil {
+		if _, err := closeTensor(s.logits, read("logits"), []int{n, net.Classes}, GradTol); err != nil {
 			t.Errorf("%s: the logits: %v", what, err)
 		}
 		if want := read("loss"); !closeScalar(float64(s.loss), want[0], GradTol) {
 			t.Errorf("%s: the loss is %.9g, want %.9g (tolerance %g relative)", what, s.loss, want[0], GradTol)
 		}
 		for i, p := range m.Params() {
-			if _, err := closeTensor(s.grads[i], read(fmt.Sprintf("grad.%d", i)), p.Shape, GradTol, nil); err != nil {
+			if _, err := closeTensor(s.grads[i], read(fmt.Sprintf("grad.%d", i)), p.Shape, GradTol); err != nil {
 				t.Errorf("%s: %s's gradient: %v", what, p.Name, err)
 			}
 			wantBefore := s.before[p.Name] // the same float32 values

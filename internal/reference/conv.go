@@ -31,33 +31,30 @@ func Conv2D[T Float](x []T, n int, in compiler.Shape, w, b []T, c *compiler.Conv
 	inPerGroup := in.C / c.Groups
 	outPerGroup := c.Out / c.Groups
 	y := make([]T, size(n, out))
-	for i := range n {
-		for o := range c.Out {
-			g := o / outPerGroup
-			for oh := range out.H {
-				for ow := range out.W {
-					var sum float64
-					if b != nil {
-						sum = float64(b[o])
-					}
-					for ci := range inPerGroup {
-						for kh := range c.KH {
-							for kw := range c.KW {
-								h := oh*c.SH - c.PH + kh
-								ww := ow*c.SW - c.PW + kw
-								if h < 0 || h >= in.H || ww < 0 || ww >= in.W {
-									continue // zero padding
-								}
-								wv := w[((o*inPerGroup+ci)*c.KH+kh)*c.KW+kw]
-								sum += float64(wv) * float64(x[at(in, i, g*inPerGroup+ci, h, ww)])
-							}
+	parallel(n*c.Out, func(k int) { // one image's output channel each
+		i, o := k/c.Out, k%c.Out
+		g := o / outPerGroup
+		for oh := range out.H {
+			for ow := range out.W {
+				var sum float64
+				if b != nil {
+					sum = float64(b[o])
+				}
+				h0, w0 := oh*c.SH-c.PH, ow*c.SW-c.PW
+				khLo, khHi := inside(h0, c.KH, in.H) // the rest of the window is zero padding
+				kwLo, kwHi := inside(w0, c.KW, in.W)
+				for ci := range inPerGroup {
+					for kh := khLo; kh < khHi; kh++ {
+						for kw := kwLo; kw < kwHi; kw++ {
+							wv := w[((o*inPerGroup+ci)*c.KH+kh)*c.KW+kw]
+							sum += float64(wv) * float64(x[at(in, i, g*inPerGroup+ci, h0+kh, w0+kw)])
 						}
 					}
-					y[at(out, i, o, oh, ow)] = T(sum)
 				}
+				y[at(out, i, o, oh, ow)] = T(sum)
 			}
 		}
-	}
+	})
 	return y
 }
 
@@ -71,7 +68,10 @@ func Conv2D[T Float](x []T, n int, in compiler.Shape, w, b []T, c *compiler.Conv
 //
 // where the sums run over every (i, o, oh, ow, kh, kw) that Conv2D multiplies those two values in:
 // h = oh·SH − PH + kh and w' = ow·SW − PW + kw inside the input, o in group g. The loops are
-// Conv2D's, scattering where it gathers. db is returned whether or not the layer has a bias.
+// Conv2D's, scattering where it gathers, split into the weights' (and bias's) gradients an output
+// channel at a time and the input's an input channel at a time, so that the two run in parallel
+// with each value summed in the serial loop's order. db is returned whether or not the layer has
+// a bias.
 func Conv2DBackward(x []float64, n int, in compiler.Shape, w []float64, c *compiler.Conv, out compiler.Shape, dy []float64) (dx, dw, db []float64) {
 	checkConv(x, n, in, w, c, out)
 	mustLen("conv output gradient", dy, size(n, out))
@@ -80,32 +80,50 @@ func Conv2DBackward(x []float64, n int, in compiler.Shape, w []float64, c *compi
 	dx = make([]float64, len(x))
 	dw = make([]float64, len(w))
 	db = make([]float64, c.Out)
-	for i := range n {
-		for o := range c.Out {
-			g := o / outPerGroup
+	// The weights' and the bias's gradients, an output channel at a time.
+	parallel(c.Out, func(o int) {
+		g := o / outPerGroup
+		for i := range n {
 			for oh := range out.H {
 				for ow := range out.W {
 					d := dy[at(out, i, o, oh, ow)]
 					db[o] += d
+					h0, w0 := oh*c.SH-c.PH, ow*c.SW-c.PW
+					khLo, khHi := inside(h0, c.KH, in.H) // zero padding: no input value, no gradient
+					kwLo, kwHi := inside(w0, c.KW, in.W)
 					for ci := range inPerGroup {
-						for kh := range c.KH {
-							for kw := range c.KW {
-								h := oh*c.SH - c.PH + kh
-								ww := ow*c.SW - c.PW + kw
-								if h < 0 || h >= in.H || ww < 0 || ww >= in.W {
-									continue // zero padding: no input value, no gradient
-								}
+						for kh := khLo; kh < khHi; kh++ {
+							for kw := kwLo; kw < kwHi; kw++ {
 								wi := ((o*inPerGroup+ci)*c.KH+kh)*c.KW + kw
-								xi := at(in, i, g*inPerGroup+ci, h, ww)
-								dw[wi] += d * x[xi]
-								dx[xi] += d * w[wi]
+								dw[wi] += d * x[at(in, i, g*inPerGroup+ci, h0+kh, w0+kw)]
 							}
 						}
 					}
 				}
 			}
 		}
-	}
+	})
+	// The input's gradient, an input channel of an image at a time.
+	parallel(n*in.C, func(k int) {
+		i, ic := k/in.C, k%in.C
+		g, ci := ic/inPerGroup, ic%inPerGroup
+		for o := g * outPerGroup; o < (g+1)*outPerGroup; o++ {
+			for oh := range out.H {
+				for ow := range out.W {
+					d := dy[at(out, i, o, oh, ow)]
+					h0, w0 := oh*c.SH-c.PH, ow*c.SW-c.PW
+					khLo, khHi := inside(h0, c.KH, in.H)
+					kwLo, kwHi := inside(w0, c.KW, in.W)
+					for kh := khLo; kh < khHi; kh++ {
+						for kw := kwLo; kw < kwHi; kw++ {
+							wi := ((o*inPerGroup+ci)*c.KH+kh)*c.KW + kw
+							dx[at(in, i, ic, h0+kh, w0+kw)] += d * w[wi]
+						}
+					}
+				}
+			}
+		}
+	})
 	return dx, dw, db
 }
 

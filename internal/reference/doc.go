@@ -2,8 +2,11 @@
 // of its training step, to test the generated code against.
 //
 // Every function is a plain nested loop over the output, accumulating in float64, written so that
-// a reader can check it line by line against PyTorch's documentation of the same op; speed is no
-// concern. Tensors are slices in NCHW order holding n images; a flat vector of C values is C×1×1.
+// a reader can check it line by line against PyTorch's documentation of the same op. Speed matters
+// only as far as the tests of whole AlexNets must finish: the convolutions and fully connected
+// layers skip the padding of a window rather than test each of its positions, and run their loops
+// over independent outputs in parallel (parallel.go), each value summed in the serial loop's order,
+// so that every result is the same whatever the scheduling. Tensors are slices in NCHW order holding n images; a flat vector of C values is C×1×1.
 // The forward ops and Forward take float32 (what the generated code computes in, rounding each
 // output to float32) or float64 (for gradients and finite differences, rounding nothing); the
 // backward ops, Gradients and SGDStep are float64 only. The op functions panic when a slice's
@@ -17,6 +20,7 @@
 // whole network are loops over that table:
 //
 //	op.go          the op table: one row per op kind of the compiler's, registered by the op's file
+//	parallel.go    parallel: a loop over independent outputs on every CPU; inside: a window's unpadded part
 //	conv.go        Conv2D, Conv2DBackward
 //	linear.go      Linear, LinearBackward
 //	relu.go        ReLU, ReLUBackward, and ReLU's decisions

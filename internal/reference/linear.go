@@ -25,18 +25,17 @@ func Linear[T Float](x []T, n, inFeatures int, w, b []T, out int) []T {
 		mustLen("linear bias", b, out)
 	}
 	y := make([]T, n*out)
-	for i := range n {
-		for o := range out {
-			var sum float64
-			if b != nil {
-				sum = float64(b[o])
-			}
-			for j := range inFeatures {
-				sum += float64(w[o*inFeatures+j]) * float64(x[i*inFeatures+j])
-			}
-			y[i*out+o] = T(sum)
+	parallel(n*out, func(k int) {
+		i, o := k/out, k%out
+		var sum float64
+		if b != nil {
+			sum = float64(b[o])
 		}
-	}
+		for j := range inFeatures {
+			sum += float64(w[o*inFeatures+j]) * float64(x[i*inFeatures+j])
+		}
+		y[i*out+o] = T(sum)
+	})
 	return y
 }
 
@@ -54,15 +53,22 @@ func LinearBackward(x []float64, n, inFeatures int, w []float64, out int, dy []f
 	dx = make([]float64, len(x))
 	dw = make([]float64, len(w))
 	db = make([]float64, out)
-	for i := range n {
-		for o := range out {
+	parallel(out, func(o int) { // the weights' and the bias's gradients, an output at a time
+		for i := range n {
 			d := dy[i*out+o]
 			db[o] += d
 			for j := range inFeatures {
 				dw[o*inFeatures+j] += d * x[i*inFeatures+j]
+			}
+		}
+	})
+	parallel(n, func(i int) { // the input's gradient, an image at a time
+		for o := range out {
+			d := dy[i*out+o]
+			for j := range inFeatures {
 				dx[i*inFeatures+j] += d * w[o*inFeatures+j]
 			}
 		}
-	}
+	})
 	return dx, dw, db
 }
