@@ -69,6 +69,21 @@ func TestFormatKeepsMeaning(t *testing.T) {
 	}
 }
 
+// TestSpecsFormatted: every spec in specs/ is written in its canonical layout; run
+// go run ./cmd/netc fmt -w specs/*.net, then go generate ./... (the generated code cites specs'
+// lines).
+func TestSpecsFormatted(t *testing.T) {
+	files, err := filepath.Glob("../specs/*.net")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, file := range files {
+		src := readFile(t, file)
+		out, errs := Format(file, src)
+		require.NoError(t, errs.Err())
+		assert.Equal(t, string(out), string(src), "%s is not formatted: run netc fmt -w %s", file, file)
+	}
+}
+
 // TestFormatErrors: a spec with syntax errors is not formatted, and every error is reported, in
 // order; a spec whose layout would exceed MaxSize is refused.
 func TestFormatErrors(t *testing.T) {
