@@ -64,12 +64,13 @@ func Format(filename string, src []byte) ([]byte, ErrorList) {
 // A row is one line of the formatted spec: a statement, a block's brace or setting, or a
 // whole-line comment.
 type row struct {
-	kind rowKind
-	pos  Pos    // where it starts in the source
-	line *Line  // the line of a layer, continuation, setting or header
-	text string // the text of a const, brace or comment
-	note string // a trailing comment, or ""
-	cols *cols  // the columns shared with the rest of its run of layer lines, or of its block
+	kind   rowKind
+	pos    Pos    // where it starts in the source
+	line   *Line  // the line of a layer, continuation, setting or header
+	text   string // the text of a const, brace or comment
+	note   string // a trailing comment, or ""
+	indent int    // a whole-line comment's indentation
+	cols   *cols  // the columns shared with the rest of its run of layer lines, or of its block
 }
 
 type rowKind int
@@ -165,14 +166,15 @@ func align(rs []*row) {
 	}
 	for _, r := range rs {
 		if (r.kind == layer || r.kind == cont) && r.line.Expect != nil {
-			r.cols.arrow = max(r.cols.arrow, (width(r.lead())+2+7)/8*8)
+			lead := r.cols.key + width(r.words()) // width(r.lead()), without padding a huge label
+			r.cols.arrow = max(r.cols.arrow, (lead+2+7)/8*8)
 		}
 	}
 	indent := 0 // of the row after the comment
 	for i := len(rs) - 1; i >= 0; i-- {
 		switch r := rs[i]; r.kind {
 		case comment:
-			r.text = strings.Repeat(" ", indent) + r.text
+			r.indent = indent
 		case cont:
 			indent = r.cols.key
 		case setting, closing: // a comment before `}` is in the block
@@ -192,8 +194,8 @@ func key(l *Line) string {
 	return l.Head
 }
 
-// lead is a row's text before its `->`.
-func (r *row) lead() string {
+// words is a row's line without its label or `-> shape`, and without a setting's key.
+func (r *row) words() string {
 	words := make([]string, 0, len(r.line.Args)+1)
 	if r.kind != setting {
 		words = append(words, r.line.Head)
@@ -201,7 +203,12 @@ func (r *row) lead() string {
 	for _, a := range r.line.Args {
 		words = append(words, a.String())
 	}
-	text := strings.Join(words, " ")
+	return strings.Join(words, " ")
+}
+
+// lead is a row's text before its `->`.
+func (r *row) lead() string {
+	text := r.words()
 	switch r.kind {
 	case layer:
 		return pad(r.line.Label+":", r.cols.key) + text
@@ -219,7 +226,7 @@ func (r *row) lead() string {
 // String is the row's text, without its note.
 func (r *row) String() string {
 	if r.line == nil {
-		return r.text
+		return strings.Repeat(" ", r.indent) + r.text
 	}
 	s := r.lead()
 	switch {
@@ -237,13 +244,18 @@ func (r *row) String() string {
 func render(rs []*row) ([]byte, bool) {
 	type line struct{ text, note string } // a blank line is the zero line
 	var lines []line
-	size := 0
+	size := 0 // of the result but for the notes' padding
 	for i, r := range rs {
 		if i > 0 && r.pos.Line > rs[i-1].pos.Line+1 && rs[i-1].kind != open && r.kind != closing {
 			lines = append(lines, line{})
+			size++
 		}
 		l := line{r.String(), r.note}
-		if size += len(l.text) + len(l.note) + 3; size > MaxSize {
+		size += len(l.text) + 1
+		if l.note != "" {
+			size += 2 + len(l.note)
+		}
+		if size > MaxSize {
 			return nil, false
 		}
 		lines = append(lines, l)

@@ -93,16 +93,33 @@ func TestFormatErrors(t *testing.T) {
 	assert.Contains(t, errs[0].Error(), `t.net:2:6: syntax error: unexpected ":"`)
 	assert.Contains(t, errs[1].Error(), `t.net:3:10: syntax error: unexpected "->"`)
 
-	// One long label pads every continuation line, and every arrow, to its width.
+	// A formatted spec of MaxSize bytes is its own layout.
+	full := strings.Repeat("#"+strings.Repeat("x", 1022)+"\n", MaxSize/1024)
+	out, errs = Format("full.net", []byte(full))
+	require.NoError(t, errs.Err())
+	assert.Equal(t, full, string(out))
+
+	// One long label pads every continuation line, and every arrow, to its width: these 300 kB
+	// would make 2 GB, which Format must refuse without building (or measuring) it.
 	var b strings.Builder
-	b.WriteString(strings.Repeat("a", 100_000) + ": relu\n")
-	for range 20 {
+	b.WriteString(strings.Repeat("a", 200_000) + ": relu\n")
+	for range 10_000 {
 		b.WriteString("relu -> 1\n")
 	}
 	out, errs = Format("big.net", []byte(b.String()))
 	assert.Nil(t, out)
 	require.Len(t, errs, 1)
 	assert.Equal(t, "big.net: the formatted spec would be larger than the limit of 1048576 bytes", errs[0].Error())
+
+	// The same with comments, which are indented as the continuation lines after them.
+	b.Reset()
+	b.WriteString(strings.Repeat("a", 200_000) + ": relu\n")
+	for range 10_000 {
+		b.WriteString("#\nrelu\n")
+	}
+	out, errs = Format("big.net", []byte(b.String()))
+	assert.Nil(t, out)
+	require.Len(t, errs, 1)
 }
 
 // FuzzFormat: whatever parses formats to a spec that parses to the same statements and is its
