@@ -20,7 +20,9 @@ import (
 //     a block's settings on lines of their own between `name {` and `}`.
 //   - Layer lines: a run of them (any other statement ends it, blank lines and comments do not)
 //     writes its op words in one column, one space after the longest `label:`; an unlabelled
-//     line that continues a layer starts in that column. Their `-> shape`s share one column,
+//     line that continues a layer starts in that column. (Which lines those are is syntax: any
+//     unlabelled line after a layer line, so a network setting written among the layers is
+//     indented as one; the dsl package knows no keywords.) Their `-> shape`s share one column,
 //     the first multiple of 8 at least two past the longest line that has one, so that editing
 //     a line seldom moves every arrow.
 //   - A block's settings are indented 4 spaces, their values in one column, one space after
