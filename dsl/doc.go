@@ -19,4 +19,8 @@
 //	conv1: conv 96 kernel 11 stride 4 -> 96x55x55
 //
 // Every AST node records its position, and every error is an Error at a position.
+//
+// Format lays a spec out canonically, as specs/alexnet.net is written (`netc fmt`): it prints
+// the AST, one statement per line with its columns aligned, and keeps the comments and blank
+// lines that the parser skips by reading them from the lexer's tokens.
 package dsl

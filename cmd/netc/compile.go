@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"go/token"
@@ -200,7 +201,7 @@ func writePackage(dir string, files []codegen.File) (err error) {
 	}()
 	removeStaleTemps(dir)
 	for _, f := range files {
-		t, err := writeTemp(filepath.Join(dir, f.Name), f.Src)
+		t, err := writeTemp(filepath.Join(dir, f.Name), f.Src, 0o644)
 		if err != nil {
 			return err
 		}
@@ -304,8 +305,9 @@ func removeStaleTemps(dir string) {
 // wrapWriter lets tests make a file's writes fail part-way.
 var wrapWriter = func(path string, w io.Writer) io.Writer { return w }
 
-// writeTemp writes data to a new temporary file beside path, fsynced, and returns its name.
-func writeTemp(path string, data []byte) (string, error) {
+// writeTemp writes data to a new temporary file beside path, fsynced, with the given
+// permissions, and returns its name.
+func writeTemp(path string, data []byte, perm os.FileMode) (string, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), tempPattern(path))
 	if err != nil {
 		return "", err
@@ -318,7 +320,7 @@ func writeTemp(path string, data []byte) (string, error) {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
+		err = os.Chmod(tmp.Name(), perm)
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
@@ -349,15 +351,17 @@ func isGenerated(path string) bool {
 	return strings.HasPrefix(line, generatedMark)
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames it into place.
-func writeFileAtomic(path string, data []byte) error {
-	t, err := writeTemp(path, data)
-	if err != nil {
-		return err
+// writeFileAtomic writes data to a temporary file beside path, with the given permissions, and
+// renames it into place. Its error says why, without the temporary file's name.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	t, err := writeTemp(path, data, perm)
+	if err == nil {
+		if err = os.Rename(t, path); err != nil {
+			os.Remove(t)
+		}
 	}
-	if err := os.Rename(t, path); err != nil {
-		os.Remove(t)
-		return err
+	if inner := errors.Unwrap(err); inner != nil {
+		err = inner // drop the temporary file's name from *PathError and *LinkError
 	}
-	return nil
+	return err
 }

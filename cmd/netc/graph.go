@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -35,10 +34,7 @@ func graph(args []string, stdout, stderr io.Writer) int {
 		stdout.Write(dot.Bytes())
 		return 0
 	}
-	if err := writeFileAtomic(*out, dot.Bytes()); err != nil {
-		if inner := errors.Unwrap(err); inner != nil {
-			err = inner // drop the temporary file's name from *PathError and *LinkError
-		}
+	if err := writeFileAtomic(*out, dot.Bytes(), 0o644); err != nil {
 		fmt.Fprintf(stderr, "netc: cannot write %s: %v\n", *out, err)
 		return 1
 	}

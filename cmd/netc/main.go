@@ -3,6 +3,7 @@
 //	netc check [--json] [-v [-batch N] [-workers N]] FILE...
 //	                                 check specs and print each layer's shape and costs
 //	netc compile SPEC [-o DIR] [-pkg NAME] [-v]
+//	netc fmt [-w] [-l] [FILE...]     lay specs out canonically, like gofmt
 //	netc graph SPEC [-o FILE]        write the network as Graphviz DOT, shapes on the edges
 //	netc help [COMMAND]              usage, with an example
 //	netc version                     netc's version and the Go it was built with
@@ -39,6 +40,11 @@ func init() {
 		{"compile", "SPEC [-o DIR] [-pkg NAME] [-v]",
 			"write the Go package of a spec (default: ./NAME), named as its directory, all or nothing",
 			"netc compile specs/alexnet.net -o generated/alexnet -pkg alexnet", compile},
+		{"fmt", "[-w] [-l] [FILE...]",
+			"lay specs out canonically, as specs/alexnet.net is: columns aligned, comments kept;\n" +
+				"print the result, or with -w rewrite the files, with -l list those that differ;\n" +
+				"without FILE, standard input to standard output",
+			"netc fmt -l specs/*.net", format},
 		{"graph", "SPEC [-o FILE]",
 			"write the network as Graphviz DOT: a box per layer, fused kernels grouped,\n" +
 				"each edge labelled with its tensor's shape",

@@ -103,7 +103,7 @@ func TestUsage(t *testing.T) {
 	assert.Contains(t, stderr, "usage: netc check")
 
 	// -h and help show a command's usage with an example, and succeed.
-	for _, c := range []string{"check", "compile", "graph"} {
+	for _, c := range []string{"check", "compile", "fmt", "graph"} {
 		_, stderr, code = netc(t, c, "-h")
 		assert.Equal(t, 0, code, "netc %s -h", c)
 		assert.Contains(t, stderr, "usage: netc "+c)

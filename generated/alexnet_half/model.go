@@ -50,26 +50,26 @@ train {
     sgd    lr 0.01 momentum 0.9 decay 0.0005 rule pytorch
 }
 
-conv1: conv 48 kernel 11 stride 4 padding 2 weight kaiming(fan_out)  -> 48x55x55
+conv1: conv 48 kernel 11 stride 4 padding 2 weight kaiming(fan_out)     -> 48x55x55
        relu
-pool1: maxpool 3 stride 2                                           -> 48x27x27
-conv2: conv 128 kernel 5 padding 2 weight kaiming(fan_out)          -> 128x27x27
+pool1: maxpool 3 stride 2                                               -> 48x27x27
+conv2: conv 128 kernel 5 padding 2 weight kaiming(fan_out)              -> 128x27x27
        relu
-pool2: maxpool 3 stride 2                                           -> 128x13x13
-conv3: conv 192 kernel 3 padding 1 weight kaiming(fan_out)          -> 192x13x13
+pool2: maxpool 3 stride 2                                               -> 128x13x13
+conv3: conv 192 kernel 3 padding 1 weight kaiming(fan_out)              -> 192x13x13
        relu
-conv4: conv 192 kernel 3 padding 1 weight kaiming(fan_out)          -> 192x13x13
+conv4: conv 192 kernel 3 padding 1 weight kaiming(fan_out)              -> 192x13x13
        relu
-conv5: conv 128 kernel 3 padding 1 weight kaiming(fan_out)          -> 128x13x13
+conv5: conv 128 kernel 3 padding 1 weight kaiming(fan_out)              -> 128x13x13
        relu
-pool5: maxpool 3 stride 2                                           -> 128x6x6
+pool5: maxpool 3 stride 2                                               -> 128x6x6
        dropout 0.5
-fc6:   fc 2048                                                      -> 2048
+fc6:   fc 2048                                                          -> 2048
        relu
        dropout 0.5
-fc7:   fc 2048                                                      -> 2048
+fc7:   fc 2048                                                          -> 2048
        relu
-fc8:   fc 1000                                                      -> 1000
+fc8:   fc 1000                                                          -> 1000
 loss:  softmax
 `
 

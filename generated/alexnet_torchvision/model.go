@@ -41,9 +41,9 @@ classes 1000
 rounding floor
 
 train {
-    batch  128
-    epochs 90
-    sgd    lr 0.01 momentum 0.9 decay 0.0001 rule pytorch
+    batch    128
+    epochs   90
+    sgd      lr 0.01 momentum 0.9 decay 0.0001 rule pytorch
     lr_steps 30 60 gamma 0.1
 }
 
@@ -56,27 +56,27 @@ augment {
     eval   tencrop
 }
 
-conv1: conv 64 kernel 11 stride 4 padding 2 from "features.0"    -> 64x55x55
+conv1: conv 64 kernel 11 stride 4 padding 2 from "features.0"   -> 64x55x55
        relu
-pool1: maxpool 3 stride 2                                        -> 64x27x27
-conv2: conv 192 kernel 5 padding 2 from "features.3"             -> 192x27x27
+pool1: maxpool 3 stride 2                                       -> 64x27x27
+conv2: conv 192 kernel 5 padding 2 from "features.3"            -> 192x27x27
        relu
-pool2: maxpool 3 stride 2                                        -> 192x13x13
-conv3: conv 384 kernel 3 padding 1 from "features.6"             -> 384x13x13
+pool2: maxpool 3 stride 2                                       -> 192x13x13
+conv3: conv 384 kernel 3 padding 1 from "features.6"            -> 384x13x13
        relu
-conv4: conv 256 kernel 3 padding 1 from "features.8"             -> 256x13x13
+conv4: conv 256 kernel 3 padding 1 from "features.8"            -> 256x13x13
        relu
-conv5: conv 256 kernel 3 padding 1 from "features.10"            -> 256x13x13
+conv5: conv 256 kernel 3 padding 1 from "features.10"           -> 256x13x13
        relu
-pool5: maxpool 3 stride 2                                        -> 256x6x6
-       adaptive_avgpool 6x6                                      -> 256x6x6
+pool5: maxpool 3 stride 2                                       -> 256x6x6
+       adaptive_avgpool 6x6                                     -> 256x6x6
        dropout 0.5
-fc6:   fc 4096 from "classifier.1"                               -> 4096
+fc6:   fc 4096 from "classifier.1"                              -> 4096
        relu
        dropout 0.5
-fc7:   fc 4096 from "classifier.4"                               -> 4096
+fc7:   fc 4096 from "classifier.4"                              -> 4096
        relu
-fc8:   fc 1000 from "classifier.6"                               -> 1000
+fc8:   fc 1000 from "classifier.6"                              -> 1000
 loss:  softmax
 `
 

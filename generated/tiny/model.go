@@ -55,29 +55,29 @@ train {
 }
 
 augment {
-    crop     16
-    flip     horizontal
-    mean     0.5 0.5 0.5
-    std      0.25 0.25 0.25
-    eval     center
+    crop 16
+    flip horizontal
+    mean 0.5 0.5 0.5
+    std  0.25 0.25 0.25
+    eval center
 }
 
-c1:    conv 8 kernel 3 padding 1 weight normal(0.2)                   -> 8x16x16
-       relu
-       lrn size 5 alpha 0.1 beta 0.75 k lrn_k paper
-p1:    maxpool 3 stride 2 padding 1 rounding floor                    -> 8x8x8
-c2:    conv width kernel 3x2 stride 1x2 groups 2 bias off lr_mult 0.5 -> 12x6x4
-       relu
-       lrn 3 alpha 0.05 beta 0.75 k 1
-p2:    avgpool 3 stride 2 rounding ceil                               -> 12x3x2
-a:     adaptive_avgpool 2x2                                           -> 12x2x2
-       tanh
-       flatten                                                        -> 48
-fc1:   fc 16 bias 0                                                   -> 16
-       relu
-       dropout 0.3
-fc2:   fc 10 weight kaiming(fan_out) decay_mult 0.5                   -> 10
-loss:  softmax
+c1:   conv 8 kernel 3 padding 1 weight normal(0.2)                      -> 8x16x16
+      relu
+      lrn size 5 alpha 0.1 beta 0.75 k lrn_k paper
+p1:   maxpool 3 stride 2 padding 1 rounding floor                       -> 8x8x8
+c2:   conv width kernel 3x2 stride 1x2 groups 2 bias off lr_mult 0.5    -> 12x6x4
+      relu
+      lrn 3 alpha 0.05 beta 0.75 k 1
+p2:   avgpool 3 stride 2 rounding ceil                                  -> 12x3x2
+a:    adaptive_avgpool 2x2                                              -> 12x2x2
+      tanh
+      flatten                                                           -> 48
+fc1:  fc 16 bias 0                                                      -> 16
+      relu
+      dropout 0.3
+fc2:  fc 10 weight kaiming(fan_out) decay_mult 0.5                      -> 10
+loss: softmax
 `
 
 // Model holds the network's parameters and the buffers of its memory plan. A Model is not safe
