@@ -142,12 +142,7 @@ func parseRounding(w string) Rounding {
 func (b *builder) block(bl *dsl.Block) {
 	schemas := blockSchemas[bl.Name]
 	if schemas == nil {
-		names := []string{"init", "train", "augment"}
-		if s := suggest(bl.Name, names); s != "" {
-			b.errs().Add(bl.Pos, "unknown block %q; did you mean %s?", dsl.Short(bl.Name), s)
-		} else {
-			b.errs().Add(bl.Pos, "unknown block %q (blocks are init, train and augment)", dsl.Short(bl.Name))
-		}
+		b.errs().Add(bl.Pos, "%s", blockWords().unknown("block", bl.Name))
 		return
 	}
 	if !b.once(bl.Name, bl.Pos) {
@@ -169,15 +164,7 @@ func (b *builder) block(bl *dsl.Block) {
 		}
 		sc := schemas[l.Head]
 		if sc == nil {
-			var heads []string
-			for h := range schemas {
-				heads = append(heads, h)
-			}
-			msg := fmt.Sprintf("%sunknown setting %q", prefix, dsl.Short(l.Head))
-			if s := suggest(l.Head, heads); s != "" {
-				msg += "; did you mean " + s + "?"
-			}
-			b.errs().Add(l.Pos, "%s", msg)
+			b.errs().Add(l.WordPos(), "%s%s", prefix, blockVocab(bl.Name, argsString(l.Args)).unknown("setting", l.Head))
 			continue
 		}
 		if first, ok := seen[l.Head]; ok {
@@ -271,13 +258,7 @@ func (b *builder) layer(l *dsl.Line) {
 	name := b.name(l)
 	prefix := name + ": "
 	if !known {
-		msg := fmt.Sprintf("%sunknown layer %q", prefix, dsl.Short(l.Head))
-		if s := suggest(l.Head, opWords()); s != "" {
-			msg += "; did you mean " + s + "?"
-		} else {
-			msg += " (layers are " + strings.Join(opWords(), ", ") + ")"
-		}
-		b.errs().Add(l.Pos, "%s", msg)
+		b.errs().Add(l.WordPos(), "%s%s", prefix, lineVocab().unknown("op", l.Head))
 		b.net.Layers = append(b.net.Layers, &Layer{Name: name, Pos: l.Pos, Broken: true})
 		return
 	}
@@ -320,7 +301,7 @@ func (b *builder) name(l *dsl.Line) string {
 	}
 	base := l.Head
 	if b.owner != "" {
-		base = b.owner + "." + l.Head
+		base = b.owner + "." + base
 	}
 	for {
 		b.count[base]++
@@ -365,4 +346,13 @@ func (b *builder) learn(s settings) Learn {
 		}
 	}
 	return l
+}
+
+// argsString renders a line's values as written, for messages.
+func argsString(args []*dsl.Value) string {
+	texts := make([]string, len(args))
+	for i, a := range args {
+		texts[i] = dsl.Short(a.String())
+	}
+	return strings.Join(texts, " ")
 }

@@ -172,14 +172,28 @@ func TestSuggestion(t *testing.T) {
 	require.EqualError(t, err, "x.net:4:1: p: (21 + 2·0 − 2)/2 + 1 = 10.5 is not a whole number; use input 22, or padding 1 with rounding floor")
 }
 
+// TestWordPositions: a message about a line's word points at it, not at the line's label.
+func TestWordPositions(t *testing.T) {
+	for _, c := range []struct{ line, want string }{
+		{"c1:   Conv2d 8 kernel 3", "x.net:4:7: c1: unknown op \"Conv2d\"; "},
+		{"  conv: foo", "x.net:4:9: conv: unknown op \"foo\"; "},
+		{"train {\n  adam lr 0.1\n}", "x.net:5:3: train: unknown setting \"adam\"; "},
+	} {
+		src := "network x\ninput 3x8x8\nclasses 2\n" + c.line + "\nfc 2\nsoftmax\n"
+		_, err := Compile("x.net", []byte(src))
+		require.Error(t, err)
+		assert.True(t, strings.HasPrefix(err.Error(), c.want), "%s:\n got %s\nwant %s…", c.line, err, c.want)
+	}
+}
+
 // TestBoundedMessages: a spec's literals are quoted in messages by a few dozen characters at
 // most, however long they are, and a byte-order mark before the spec is accepted.
 func TestBoundedMessages(t *testing.T) {
 	huge := strings.Repeat("9", 1_000_000)
 	for _, c := range []struct{ src, want string }{
 		{"network x\ninput 3x8x8\nclasses 2\nc: conv " + huge + " kernel 3\nfc 2\nsoftmax\n", "c: out 99999999999999999999999999999999… (1000000 characters) is not a finite number"},
-		{"network x\ninput 3x8x8\nclasses 2\n" + strings.Repeat("z", 100_000) + " 2\nfc 2\nsoftmax\n", "unknown layer \"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz… (100000 characters)\""},
-		{"network x\ninput 3x8x8\nclasses 2\nfc 2 " + strings.Repeat("q", 100_000) + " 3\nsoftmax\n", "fc takes no setting \"qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq… (100000 characters)\""},
+		{"network x\ninput 3x8x8\nclasses 2\n" + strings.Repeat("z", 100_000) + " 2\nfc 2\nsoftmax\n", "unknown op \"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz… (100000 characters)\""},
+		{"network x\ninput 3x8x8\nclasses 2\nfc 2 " + strings.Repeat("q", 100_000) + " 3\nsoftmax\n", "unknown fc setting \"qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq… (100000 characters)\""},
 	} {
 		_, err := Compile("x.net", []byte(c.src))
 		require.Error(t, err)

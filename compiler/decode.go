@@ -72,22 +72,22 @@ func (d *decoder) decode(prefix string, sc *schema, line *dsl.Line) settings {
 	for i < len(args) {
 		a := args[i]
 		if !d.isKey(sc, a) {
-			if a.Ident != nil && d.consts[*a.Ident] == nil {
-				msg := "%s%s takes no setting %q"
-				if s := suggest(*a.Ident, settingNames(sc)); s != "" {
-					d.errs.Add(a.Pos, msg+"; did you mean %s?", prefix, sc.head, dsl.Short(*a.Ident), s)
-				} else if len(sc.settings) == 0 {
-					d.errs.Add(a.Pos, msg+"; it takes no settings", prefix, sc.head, dsl.Short(*a.Ident))
-				} else {
-					d.errs.Add(a.Pos, msg+" (it takes %s)", prefix, sc.head, dsl.Short(*a.Ident), sc.names())
-				}
+			name := a.Ident != nil && d.consts[*a.Ident] == nil
+			// A line of one positional value (network NAME, input SHAPE, dropout P) has no
+			// setting names to list, unless the word is another tool's for its one.
+			only := len(sc.settings) == 1 && sc.positional != "" && (!name || sc.vocab().suggest(*a.Ident) == nil)
+			switch {
+			case len(sc.settings) == 0:
+				d.errs.Add(a.Pos, "%sunexpected %s %s: %s takes no settings", prefix, a.Kind(), dsl.Short(a.String()), sc.head)
+			case only:
+				d.errs.Add(a.Pos, "%sunexpected %s %s: %s takes one value, %s", prefix, a.Kind(), dsl.Short(a.String()), sc.head, kindNames[sc.settings[0].kind])
+			case name:
+				d.errs.Add(a.Pos, "%s%s", prefix, sc.vocab().unknown(sc.head+" setting", *a.Ident))
 				if i+1 < len(args) && !d.isKey(sc, args[i+1]) {
 					i++ // skip what is most likely the unknown setting's value
 				}
-			} else if len(sc.settings) == 0 {
-				d.errs.Add(a.Pos, "%sunexpected %s %s: %s takes no settings", prefix, a.Kind(), a, sc.head)
-			} else {
-				d.errs.Add(a.Pos, "%sunexpected %s %s where a setting name belongs (%s takes %s)", prefix, a.Kind(), a, sc.head, sc.names())
+			default:
+				d.errs.Add(a.Pos, "%sunexpected %s %s where a setting name belongs (%s takes %s)", prefix, a.Kind(), dsl.Short(a.String()), sc.head, sc.names())
 			}
 			i++
 			continue
@@ -121,14 +121,6 @@ func (d *decoder) decode(prefix string, sc *schema, line *dsl.Line) settings {
 		}
 	}
 	return out
-}
-
-func settingNames(sc *schema) []string {
-	var names []string
-	for _, st := range sc.settings {
-		names = append(names, st.name)
-	}
-	return names
 }
 
 // isKey reports whether v is a setting name of the schema (and not a constant's name).
@@ -188,6 +180,10 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 	bad := func() (*arg, bool) {
 		if v.Ident != nil && !keywords[*v.Ident] && st.kind != kWord && st.kind != kName {
 			d.errs.Add(written.Pos, "%sunknown name %q: not a constant", prefix, dsl.Short(*v.Ident))
+			return nil, false
+		}
+		if st.kind == kWord {
+			d.errs.Add(written.Pos, "%s%s", prefix, words(st.words...).unknown(st.name+" value", written.String()))
 			return nil, false
 		}
 		d.errs.Add(written.Pos, "%s%s must be %s, not %s %s", prefix, st.name, kindNames[st.kind], v.Kind(), dsl.Short(written.String()))
@@ -267,7 +263,7 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 				return a, true
 			}
 		}
-		d.errs.Add(written.Pos, "%s%s must be one of %s, not %q", prefix, st.name, strings.Join(st.words, ", "), dsl.Short(*v.Ident))
+		d.errs.Add(written.Pos, "%s%s", prefix, words(st.words...).unknown(st.name+" value", *v.Ident))
 		return nil, false
 	case kInit, kBias:
 		if st.kind == kBias && v.Ident != nil && *v.Ident == "off" {
@@ -364,9 +360,17 @@ func (d *decoder) init(prefix string, st *setting, v, written *dsl.Value) (Init,
 		}
 		a := c.Args[0]
 		if a.Ident == nil || (*a.Ident != "fan_in" && *a.Ident != "fan_out") {
-			return fail("kaiming takes fan_in or fan_out, not %s", a)
+			return fail("%s", words("fan_in", "fan_out").unknown("kaiming mode", a.String()))
 		}
 		return Init{Kind: InitKaiming, FanOut: *a.Ident == "fan_out"}, true
 	}
-	return fail("unknown initialisation %s(…): use normal(std), kaiming(fan_in), kaiming(fan_out) or constant(v)", c.Name)
+	return fail("%s", initVocab.unknown("initialisation", c.Name))
+}
+
+// initVocab is the initialisations, with other tools' names for them.
+var initVocab = vocab{
+	{word: "normal", show: "normal(std)", use: "normal(std)", aliases: []string{"gaussian", "normal_", "randn"}},
+	{word: "kaiming", show: "kaiming(fan_in|fan_out)", use: "kaiming(fan_in) or kaiming(fan_out)",
+		aliases: []string{"kaiming_normal", "kaiming_normal_", "he", "he_normal", "msra"}},
+	{word: "constant", show: "constant(v)", use: "constant(v)", aliases: []string{"const", "constant_", "fill", "zeros", "ones"}},
 }

@@ -40,10 +40,31 @@ type Block struct {
 // output shape. `conv1: conv 96 kernel 11 stride 4 -> 96x55x55` has Label "conv1", Head "conv".
 type Line struct {
 	Pos    lexer.Position
-	Label  string   `parser:"( @Ident ':' )?"`
-	Head   string   `parser:"@Ident"`
-	Args   []*Value `parser:"@@*"`
-	Expect *Shape   `parser:"( Arrow @@ )?"`
+	Label  string        `parser:"( @Ident ':' )?"`
+	Head   string        `parser:"@Ident"`
+	Args   []*Value      `parser:"@@*"`
+	Expect *Shape        `parser:"( Arrow @@ )?"`
+	Tokens []lexer.Token // what the line is made of, which WordPos reads
+}
+
+// WordPos is the position of the line's head word (after its label, if any), where a message
+// about the word belongs.
+func (l *Line) WordPos() Pos {
+	toks := l.Tokens
+	if l.Label != "" {
+		for i, t := range toks {
+			if t.Value == ":" {
+				toks = toks[i+1:]
+				break
+			}
+		}
+	}
+	for _, t := range toks {
+		if t.Value == l.Head {
+			return t.Pos
+		}
+	}
+	return l.Pos
 }
 
 // Value is one word of a line: a call such as normal(0.01), a shape such as 5x3, a number, a

@@ -53,6 +53,13 @@ func TestPositions(t *testing.T) {
 	assert.Equal(t, 13, l.Args[0].Pos.Column)
 	assert.Equal(t, 3, l.Args[2].Pos.Line)
 	assert.Equal(t, 29, l.Expect.Pos.Column)
+
+	assert.Equal(t, 8, l.WordPos().Column)
+
+	f, errs = Parse("t.net", []byte("relu: relu\n  tanh # tanh\n"))
+	require.NoError(t, errs.Err())
+	assert.Equal(t, 7, f.Stmts[0].Line.WordPos().Column, "the head, not the label of the same name")
+	assert.Equal(t, Pos{Filename: "t.net", Offset: 13, Line: 2, Column: 3}, f.Stmts[1].Line.WordPos())
 }
 
 // TestSyntaxErrors checks that every bad line is reported, at its position, sorted.
@@ -111,7 +118,7 @@ func strip[T any](v T) T {
 			}
 		}
 	case *Line:
-		x.Pos = Pos{}
+		x.Pos, x.Tokens = Pos{}, nil
 		for _, a := range x.Args {
 			strip(a)
 		}
