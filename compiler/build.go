@@ -36,14 +36,14 @@ func build(file *dsl.File, filename string, errs *dsl.ErrorList) *Network {
 	// Network-wide defaults (rounding, init) apply to every layer, wherever they are written.
 	for _, st := range file.Stmts {
 		switch {
-		case st.Line != nil && topSchemas[st.Line.Head] != nil:
+		case st.Line != nil && topSchemas[st.Line.Word()] != nil:
 			b.top(st.Line)
 		case st.Block != nil:
 			b.block(st.Block)
 		}
 	}
 	for _, st := range file.Stmts {
-		if st.Line != nil && topSchemas[st.Line.Head] == nil {
+		if st.Line != nil && topSchemas[st.Line.Word()] == nil {
 			b.layer(st.Line)
 		}
 	}
@@ -112,10 +112,15 @@ func (b *builder) top(l *dsl.Line) {
 	if l.Expect != nil {
 		b.errs().Add(l.Expect.Pos, "%s takes no expected shape", dsl.Short(l.Head))
 	}
-	if !b.once(l.Head, l.Pos) {
+	if !b.once(l.Word(), l.Pos) {
 		return
 	}
 	n := b.net
+	if l.Call != nil {
+		n.Broken = true
+		b.headCall("", "", l)
+		return
+	}
 	before := len(*b.errs())
 	s := b.dec.decode("", topSchemas[l.Head], l)
 	if len(*b.errs()) > before {
@@ -161,6 +166,10 @@ func (b *builder) block(bl *dsl.Block) {
 		}
 		if l.Expect != nil {
 			b.errs().Add(l.Expect.Pos, "%s%s takes no expected shape", prefix, dsl.Short(l.Head))
+		}
+		if l.Call != nil {
+			b.headCall(prefix, bl.Name, l)
+			continue
 		}
 		sc := schemas[l.Head]
 		if sc == nil {
@@ -258,7 +267,11 @@ func (b *builder) layer(l *dsl.Line) {
 	name := b.name(l)
 	prefix := name + ": "
 	if !known {
-		b.errs().Add(l.WordPos(), "%s%s", prefix, lineVocab().unknown("op", l.Head))
+		if l.Call != nil {
+			b.headCall(prefix, "", l)
+		} else {
+			b.errs().Add(l.WordPos(), "%s%s", prefix, lineVocab().unknown("op", l.Head))
+		}
 		b.net.Layers = append(b.net.Layers, &Layer{Name: name, Pos: l.Pos, Broken: true})
 		return
 	}
@@ -299,7 +312,7 @@ func (b *builder) name(l *dsl.Line) string {
 	if b.count == nil {
 		b.count = map[string]int{}
 	}
-	base := l.Head
+	base := l.Word()
 	if b.owner != "" {
 		base = b.owner + "." + base
 	}

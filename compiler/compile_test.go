@@ -172,9 +172,11 @@ func TestSuggestion(t *testing.T) {
 	require.EqualError(t, err, "x.net:4:1: p: (21 + 2·0 − 2)/2 + 1 = 10.5 is not a whole number; use input 22, or padding 1 with rounding floor")
 }
 
-// TestWordPositions: a message about a line's word points at it, not at the line's label.
+// TestWordPositions: a message about a line's word or the call in its head points at it, not at
+// the line's label. The first line is the one a user reported.
 func TestWordPositions(t *testing.T) {
 	for _, c := range []struct{ line, want string }{
+		{"conv1: conv2d(3,16,3)", "x.net:4:8: conv1: conv2d(3, 16, 3) is a call, not a netc layer: write conv1: conv 16 kernel 3, an op and key value settings (PyTorch's Conv2d(in_channels, out_channels, kernel_size, stride, padding) is conv OUT kernel KERNEL stride STRIDE padding PADDING; netc infers in_channels from the input)"},
 		{"c1:   Conv2d 8 kernel 3", "x.net:4:7: c1: unknown op \"Conv2d\"; "},
 		{"  conv: foo", "x.net:4:9: conv: unknown op \"foo\"; "},
 		{"train {\n  adam lr 0.1\n}", "x.net:5:3: train: unknown setting \"adam\"; "},

@@ -32,6 +32,10 @@ func TestParse(t *testing.T) {
 			{Call: &Call{Name: "f", Args: []*Value{{Number: str("1")}, {Str: str(`"a"`)}}}}}}}},
 		{"block", "train {\n  batch 128 # a comment\n\n  epochs 90\n}", &Stmt{Block: &Block{Name: "train", Lines: []*Line{
 			{Head: "batch", Args: []*Value{{Number: str("128")}}}, {Head: "epochs", Args: []*Value{{Number: str("90")}}}}}}},
+		{"head call", "conv1: Conv2d(3, 96, kernel_size=(11, 11), stride=4,)", &Stmt{Line: &Line{Label: "conv1", Call: &HeadCall{
+			Name: "Conv2d", Args: []*Arg{{Value: &Value{Number: str("3")}}, {Value: &Value{Number: str("96")}},
+				{Key: "kernel_size", Tuple: []*Value{{Number: str("11")}, {Number: str("11")}}}, {Key: "stride", Value: &Value{Number: str("4")}}}}}}},
+		{"empty head call", "ReLU()", &Stmt{Line: &Line{Call: &HeadCall{Name: "ReLU"}}}},
 		{"one-line block", "init { bias 0 }", &Stmt{Block: &Block{Name: "init", Lines: []*Line{
 			{Head: "bias", Args: []*Value{{Number: str("0")}}}}}}},
 	} {
@@ -54,6 +58,9 @@ func TestPositions(t *testing.T) {
 	assert.Equal(t, 3, l.Args[2].Pos.Line)
 	assert.Equal(t, 29, l.Expect.Pos.Column)
 
+	f, errs = Parse("t.net", []byte("conv1:  conv2d(3,16,3)\n"))
+	require.NoError(t, errs.Err())
+	assert.Equal(t, 9, f.Stmts[0].Line.WordPos().Column, "a head call is at its name")
 	assert.Equal(t, 8, l.WordPos().Column)
 
 	f, errs = Parse("t.net", []byte("relu: relu\n  tanh # tanh\n"))
@@ -119,6 +126,18 @@ func strip[T any](v T) T {
 		}
 	case *Line:
 		x.Pos, x.Tokens = Pos{}, nil
+		if x.Call != nil {
+			x.Call.Pos = Pos{}
+			for _, a := range x.Call.Args {
+				a.Pos = Pos{}
+				if a.Value != nil {
+					strip(a.Value)
+				}
+				for _, v := range a.Tuple {
+					strip(v)
+				}
+			}
+		}
 		for _, a := range x.Args {
 			strip(a)
 		}
