@@ -84,6 +84,23 @@ func TestSyntaxErrors(t *testing.T) {
 	}
 }
 
+// TestSyntaxHints checks that a syntax error in a form other languages write says, at the
+// offending token, what to write instead.
+func TestSyntaxHints(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"c1: conv 16 kernel=3 stride=1", `t.net:1:19: syntax error: unexpected "=": a setting is a key and its value, without "=": write kernel 3`},
+		{"weight normal(std=0.01)", `t.net:1:18: syntax error: unexpected "=": a call's arguments are values alone, without names: normal(0.01)`},
+		{"c: conv 8 kernel 3 weight normal(std=0.01)", `t.net:1:33: syntax error: unexpected "(": a call's arguments are values alone, without names: normal(0.01)`},
+		{"c2: nn.Conv2d(3, 8, 3)", `t.net:1:7: syntax error: unexpected character '.': names have no dots; for nn.Conv2d(…), write a netc op and its settings, such as conv 16 kernel 3`},
+		{"conv1.relu: relu", `t.net:1:6: syntax error: unexpected character '.': conv1.relu is not a name: names have no dots`},
+		{"const a = = 3", `t.net:1:11: syntax error: unexpected "="`},
+	} {
+		_, errs := Parse("t.net", []byte(c.src+"\n"))
+		require.Len(t, errs, 1, c.src)
+		assert.Equal(t, c.want, errs[0].Error())
+	}
+}
+
 func TestLimits(t *testing.T) {
 	_, errs := Parse("t.net", []byte("x "+strings.Repeat("f(", 100)))
 	require.Len(t, errs, 1)
