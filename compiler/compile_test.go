@@ -165,11 +165,11 @@ func TestVerify(t *testing.T) {
 func TestSuggestion(t *testing.T) {
 	src := []byte("network x\ninput 3x224x224\nclasses 10\nc1: conv 8 kernel 11 stride 4\nfc: fc 10\nloss: softmax\n")
 	_, err := Compile("x.net", src)
-	require.EqualError(t, err, "x.net:4:1: c1: (224 + 2·0 − 11)/4 + 1 = 54.25 is not a whole number; use input 227, or padding 2 with rounding floor")
+	require.EqualError(t, err, "x.net:4:1: c1: (224 + 2·0 − 11)/4 + 1 = 54.25 is not a whole number; use input 3x227x227, or padding 2 with rounding floor")
 
 	src = []byte("network x\ninput 3x20x21\nclasses 10\np: maxpool 2\nfc: fc 10\nloss: softmax\n")
 	_, err = Compile("x.net", src)
-	require.EqualError(t, err, "x.net:4:1: p: (21 + 2·0 − 2)/2 + 1 = 10.5 is not a whole number; use input 22, or padding 1 with rounding floor")
+	require.EqualError(t, err, "x.net:4:1: p: (21 + 2·0 − 2)/2 + 1 = 10.5 is not a whole number; use input 3x20x22, or padding 1 with rounding floor")
 }
 
 // TestWordPositions: a message about a line's word or the call in its head points at it, not at
