@@ -132,12 +132,28 @@ func (b *builder) top(l *dsl.Line) {
 	case "input":
 		if a := s["shape"]; a != nil {
 			n.Input, n.InputPos = Shape{C: a.dims[0], H: a.dims[1], W: a.dims[2]}, a.pos
+			if in := n.Input; channelsLast(in.Dims()) {
+				n.Broken = true
+				b.errs().Add(a.pos, "input %s is %d channels of %dx%d pixels; input is channels first: CxHxW; use input %dx%dx%d",
+					in, in.C, in.H, in.W, in.W, in.C, in.H)
+			}
 		}
 	case "classes":
 		n.Classes = s.int("n", 0)
 	case "rounding":
 		n.Rounding = parseRounding(s.word("mode", "exact"))
 	}
+}
+
+// channelsLast reports whether dims, given for a C×H×W image, look like an H×W×C one instead:
+// the last size 1, 3 or 4 (grey, RGB, RGBA), the first two larger. Such an input as written is
+// nearly always a mistake (PyTorch and netc put channels first; Keras and image files, last).
+func channelsLast(dims []int) bool {
+	if len(dims) != 3 {
+		return false
+	}
+	c := dims[2]
+	return (c == 1 || c == 3 || c == 4) && dims[0] > 4 && dims[1] > 4
 }
 
 func parseRounding(w string) Rounding {

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -186,7 +187,7 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 			d.errs.Add(written.Pos, "%s%s", prefix, words(st.words...).unknown(st.name+" value", written.String()))
 			return nil, false
 		}
-		d.errs.Add(written.Pos, "%s%s must be %s, not %s %s", prefix, st.name, kindNames[st.kind], v.Kind(), dsl.Short(written.String()))
+		d.errs.Add(written.Pos, "%s%s must be %s, not %s %s%s", prefix, st.name, kindNames[st.kind], v.Kind(), dsl.Short(written.String()), sizeHint(st, v))
 		return nil, false
 	}
 	switch st.kind {
@@ -206,7 +207,7 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 		case v.Shape != nil:
 			dims, err := dsl.ParseDims(*v.Shape)
 			if err != nil || len(dims) != 2 {
-				d.errs.Add(written.Pos, "%s%s must be %s, not %s", prefix, st.name, kindNames[kPair], dsl.Short(written.String()))
+				d.errs.Add(written.Pos, "%s%s must be %s, not %s%s", prefix, st.name, kindNames[kPair], dsl.Short(written.String()), sizeHint(st, v))
 				return nil, false
 			}
 			for _, x := range dims {
@@ -225,7 +226,7 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 		}
 		dims, err := dsl.ParseDims(*v.Shape)
 		if err != nil || len(dims) != 3 {
-			d.errs.Add(written.Pos, "%s%s must be %s, not %s", prefix, st.name, kindNames[kDims], dsl.Short(written.String()))
+			d.errs.Add(written.Pos, "%s%s must be %s, not %s%s", prefix, st.name, kindNames[kDims], dsl.Short(written.String()), sizeHint(st, v))
 			return nil, false
 		}
 		for _, x := range dims {
@@ -275,6 +276,32 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 		return a, ok
 	}
 	return bad()
+}
+
+// sizeHint suggests, for a size or shape of the wrong form, the value that was likely meant, as
+// "; write …" (or ""): a square size as one number (crop 32, not 32x32), a window without the
+// channels (kernel 3, not 3x3x3: they are the input's), an image's height and width with its
+// channels (input 3x32x32, not 32x32).
+func sizeHint(st *setting, v *dsl.Value) string {
+	var dims []int
+	switch {
+	case v.Shape != nil:
+		dims, _ = dsl.ParseDims(*v.Shape)
+	case v.Number != nil && st.kind == kDims:
+		if x, err := dsl.ParseDims(*v.Number); err == nil {
+			dims = []int{x[0], x[0]}
+		}
+	}
+	switch {
+	case dims == nil:
+	case st.kind == kInt && len(dims) == 2 && dims[0] == dims[1]:
+		return fmt.Sprintf("; write %s %d for %s", st.name, dims[0], *v.Shape)
+	case st.kind == kPair && len(dims) == 3 && (dims[1] == dims[2] || dims[0] == dims[1]):
+		return fmt.Sprintf("; write %s %d: the channels are the input's", st.name, dims[1])
+	case st.kind == kDims && len(dims) == 2 && dims[0] > 4 && dims[1] > 4: // an image's height and width
+		return fmt.Sprintf("; an image is CxHxW: write %s 3x%dx%d (RGB) or 1x%dx%d (grey)", st.name, dims[0], dims[1], dims[0], dims[1])
+	}
+	return ""
 }
 
 // number parses a numeric value and checks it against the setting's kind and range.

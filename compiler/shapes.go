@@ -35,7 +35,11 @@ func inferShapes(n *Network, errs *dsl.ErrorList) {
 		}
 		l.Out = out
 		if l.Expect != nil && !sameDims(l.Expect, out) {
-			errs.Add(l.ExpectPos, "%s: the output is %s, but the spec expects %s", l.Name, out, dimsString(l.Expect))
+			msg := fmt.Sprintf("%s: the output is %s, but the spec expects %s", l.Name, out, dimsString(l.Expect))
+			if e := l.Expect; len(e) == 3 && !out.Flat && e[0] == out.H && e[1] == out.W && e[2] == out.C {
+				msg += fmt.Sprintf("; shapes are channels first: CxHxW; write -> %s", out)
+			}
+			errs.Add(l.ExpectPos, "%s", msg)
 		}
 		cur = out
 	}
