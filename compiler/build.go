@@ -36,14 +36,14 @@ func build(file *dsl.File, filename string, errs *dsl.ErrorList) *Network {
 	// Network-wide defaults (rounding, init) apply to every layer, wherever they are written.
 	for _, st := range file.Stmts {
 		switch {
-		case st.Line != nil && topSchemas[st.Line.Head] != nil:
+		case st.Line != nil && topSchemas[st.Line.Word()] != nil:
 			b.top(st.Line)
 		case st.Block != nil:
 			b.block(st.Block)
 		}
 	}
 	for _, st := range file.Stmts {
-		if st.Line != nil && topSchemas[st.Line.Head] == nil {
+		if st.Line != nil && topSchemas[st.Line.Word()] == nil {
 			b.layer(st.Line)
 		}
 	}
@@ -112,10 +112,15 @@ func (b *builder) top(l *dsl.Line) {
 	if l.Expect != nil {
 		b.errs().Add(l.Expect.Pos, "%s takes no expected shape", dsl.Short(l.Head))
 	}
-	if !b.once(l.Head, l.Pos) {
+	if !b.once(l.Word(), l.Pos) {
 		return
 	}
 	n := b.net
+	if l.Call != nil {
+		n.Broken = true
+		b.headCall("", "", l)
+		return
+	}
 	before := len(*b.errs())
 	s := b.dec.decode("", topSchemas[l.Head], l)
 	if len(*b.errs()) > before {
@@ -127,12 +132,28 @@ func (b *builder) top(l *dsl.Line) {
 	case "input":
 		if a := s["shape"]; a != nil {
 			n.Input, n.InputPos = Shape{C: a.dims[0], H: a.dims[1], W: a.dims[2]}, a.pos
+			if in := n.Input; channelsLast(in.Dims()) {
+				n.Broken = true
+				b.errs().Add(a.pos, "input %s is %d channels of %dx%d pixels; input is channels first: CxHxW; use input %dx%dx%d",
+					in, in.C, in.H, in.W, in.W, in.C, in.H)
+			}
 		}
 	case "classes":
 		n.Classes = s.int("n", 0)
 	case "rounding":
 		n.Rounding = parseRounding(s.word("mode", "exact"))
 	}
+}
+
+// channelsLast reports whether dims, given for a C×H×W image, look like an H×W×C one instead:
+// the last size 1, 3 or 4 (grey, RGB, RGBA), the first two larger. Such an input as written is
+// nearly always a mistake (PyTorch and netc put channels first; Keras and image files, last).
+func channelsLast(dims []int) bool {
+	if len(dims) != 3 {
+		return false
+	}
+	c := dims[2]
+	return (c == 1 || c == 3 || c == 4) && dims[0] > 4 && dims[1] > 4
 }
 
 func parseRounding(w string) Rounding {
@@ -142,12 +163,7 @@ func parseRounding(w string) Rounding {
 func (b *builder) block(bl *dsl.Block) {
 	schemas := blockSchemas[bl.Name]
 	if schemas == nil {
-		names := []string{"init", "train", "augment"}
-		if s := suggest(bl.Name, names); s != "" {
-			b.errs().Add(bl.Pos, "unknown block %q; did you mean %s?", dsl.Short(bl.Name), s)
-		} else {
-			b.errs().Add(bl.Pos, "unknown block %q (blocks are init, train and augment)", dsl.Short(bl.Name))
-		}
+		b.errs().Add(bl.Pos, "%s", blockWords().unknown("block", bl.Name))
 		return
 	}
 	if !b.once(bl.Name, bl.Pos) {
@@ -167,17 +183,13 @@ func (b *builder) block(bl *dsl.Block) {
 		if l.Expect != nil {
 			b.errs().Add(l.Expect.Pos, "%s%s takes no expected shape", prefix, dsl.Short(l.Head))
 		}
+		if l.Call != nil {
+			b.headCall(prefix, bl.Name, l)
+			continue
+		}
 		sc := schemas[l.Head]
 		if sc == nil {
-			var heads []string
-			for h := range schemas {
-				heads = append(heads, h)
-			}
-			msg := fmt.Sprintf("%sunknown setting %q", prefix, dsl.Short(l.Head))
-			if s := suggest(l.Head, heads); s != "" {
-				msg += "; did you mean " + s + "?"
-			}
-			b.errs().Add(l.Pos, "%s", msg)
+			b.errs().Add(l.WordPos(), "%s%s", prefix, blockVocab(bl.Name, argsString(l.Args)).unknown("setting", l.Head))
 			continue
 		}
 		if first, ok := seen[l.Head]; ok {
@@ -271,13 +283,11 @@ func (b *builder) layer(l *dsl.Line) {
 	name := b.name(l)
 	prefix := name + ": "
 	if !known {
-		msg := fmt.Sprintf("%sunknown layer %q", prefix, dsl.Short(l.Head))
-		if s := suggest(l.Head, opWords()); s != "" {
-			msg += "; did you mean " + s + "?"
+		if l.Call != nil {
+			b.headCall(prefix, "", l)
 		} else {
-			msg += " (layers are " + strings.Join(opWords(), ", ") + ")"
+			b.errs().Add(l.WordPos(), "%s%s", prefix, lineVocab().unknown("op", l.Head))
 		}
-		b.errs().Add(l.Pos, "%s", msg)
 		b.net.Layers = append(b.net.Layers, &Layer{Name: name, Pos: l.Pos, Broken: true})
 		return
 	}
@@ -318,9 +328,9 @@ func (b *builder) name(l *dsl.Line) string {
 	if b.count == nil {
 		b.count = map[string]int{}
 	}
-	base := l.Head
+	base := l.Word()
 	if b.owner != "" {
-		base = b.owner + "." + l.Head
+		base = b.owner + "." + base
 	}
 	for {
 		b.count[base]++
@@ -365,4 +375,13 @@ func (b *builder) learn(s settings) Learn {
 		}
 	}
 	return l
+}
+
+// argsString renders a line's values as written, for messages.
+func argsString(args []*dsl.Value) string {
+	texts := make([]string, len(args))
+	for i, a := range args {
+		texts[i] = dsl.Short(a.String())
+	}
+	return strings.Join(texts, " ")
 }

@@ -165,11 +165,27 @@ func TestVerify(t *testing.T) {
 func TestSuggestion(t *testing.T) {
 	src := []byte("network x\ninput 3x224x224\nclasses 10\nc1: conv 8 kernel 11 stride 4\nfc: fc 10\nloss: softmax\n")
 	_, err := Compile("x.net", src)
-	require.EqualError(t, err, "x.net:4:1: c1: (224 + 2·0 − 11)/4 + 1 = 54.25 is not a whole number; use input 227, or padding 2 with rounding floor")
+	require.EqualError(t, err, "x.net:4:1: c1: (224 + 2·0 − 11)/4 + 1 = 54.25 is not a whole number; use input 3x227x227, or padding 2 with rounding floor")
 
 	src = []byte("network x\ninput 3x20x21\nclasses 10\np: maxpool 2\nfc: fc 10\nloss: softmax\n")
 	_, err = Compile("x.net", src)
-	require.EqualError(t, err, "x.net:4:1: p: (21 + 2·0 − 2)/2 + 1 = 10.5 is not a whole number; use input 22, or padding 1 with rounding floor")
+	require.EqualError(t, err, "x.net:4:1: p: (21 + 2·0 − 2)/2 + 1 = 10.5 is not a whole number; use input 3x20x22, or padding 1 with rounding floor")
+}
+
+// TestWordPositions: a message about a line's word or the call in its head points at it, not at
+// the line's label. The first line is the one a user reported.
+func TestWordPositions(t *testing.T) {
+	for _, c := range []struct{ line, want string }{
+		{"conv1: conv2d(3,16,3)", "x.net:4:8: conv1: conv2d(3, 16, 3) is a call, not a netc layer: write conv1: conv 16 kernel 3, an op and key value settings (PyTorch's Conv2d(in_channels, out_channels, kernel_size, stride, padding) is conv OUT kernel KERNEL stride STRIDE padding PADDING; netc infers in_channels from the input)"},
+		{"c1:   Conv2d 8 kernel 3", "x.net:4:7: c1: unknown op \"Conv2d\"; "},
+		{"  conv: foo", "x.net:4:9: conv: unknown op \"foo\"; "},
+		{"train {\n  adam lr 0.1\n}", "x.net:5:3: train: unknown setting \"adam\"; "},
+	} {
+		src := "network x\ninput 3x8x8\nclasses 2\n" + c.line + "\nfc 2\nsoftmax\n"
+		_, err := Compile("x.net", []byte(src))
+		require.Error(t, err)
+		assert.True(t, strings.HasPrefix(err.Error(), c.want), "%s:\n got %s\nwant %s…", c.line, err, c.want)
+	}
 }
 
 // TestBoundedMessages: a spec's literals are quoted in messages by a few dozen characters at
@@ -178,8 +194,8 @@ func TestBoundedMessages(t *testing.T) {
 	huge := strings.Repeat("9", 1_000_000)
 	for _, c := range []struct{ src, want string }{
 		{"network x\ninput 3x8x8\nclasses 2\nc: conv " + huge + " kernel 3\nfc 2\nsoftmax\n", "c: out 99999999999999999999999999999999… (1000000 characters) is not a finite number"},
-		{"network x\ninput 3x8x8\nclasses 2\n" + strings.Repeat("z", 100_000) + " 2\nfc 2\nsoftmax\n", "unknown layer \"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz… (100000 characters)\""},
-		{"network x\ninput 3x8x8\nclasses 2\nfc 2 " + strings.Repeat("q", 100_000) + " 3\nsoftmax\n", "fc takes no setting \"qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq… (100000 characters)\""},
+		{"network x\ninput 3x8x8\nclasses 2\n" + strings.Repeat("z", 100_000) + " 2\nfc 2\nsoftmax\n", "unknown op \"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz… (100000 characters)\""},
+		{"network x\ninput 3x8x8\nclasses 2\nfc 2 " + strings.Repeat("q", 100_000) + " 3\nsoftmax\n", "unknown fc setting \"qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq… (100000 characters)\""},
 	} {
 		_, err := Compile("x.net", []byte(c.src))
 		require.Error(t, err)

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -72,22 +73,22 @@ func (d *decoder) decode(prefix string, sc *schema, line *dsl.Line) settings {
 	for i < len(args) {
 		a := args[i]
 		if !d.isKey(sc, a) {
-			if a.Ident != nil && d.consts[*a.Ident] == nil {
-				msg := "%s%s takes no setting %q"
-				if s := suggest(*a.Ident, settingNames(sc)); s != "" {
-					d.errs.Add(a.Pos, msg+"; did you mean %s?", prefix, sc.head, dsl.Short(*a.Ident), s)
-				} else if len(sc.settings) == 0 {
-					d.errs.Add(a.Pos, msg+"; it takes no settings", prefix, sc.head, dsl.Short(*a.Ident))
-				} else {
-					d.errs.Add(a.Pos, msg+" (it takes %s)", prefix, sc.head, dsl.Short(*a.Ident), sc.names())
-				}
+			name := a.Ident != nil && d.consts[*a.Ident] == nil
+			// A line of one positional value (network NAME, input SHAPE, dropout P) has no
+			// setting names to list, unless the word is another tool's for its one.
+			only := len(sc.settings) == 1 && sc.positional != "" && (!name || sc.vocab().suggest(*a.Ident) == nil)
+			switch {
+			case len(sc.settings) == 0:
+				d.errs.Add(a.Pos, "%sunexpected %s %s: %s takes no settings", prefix, a.Kind(), dsl.Short(a.String()), sc.head)
+			case only:
+				d.errs.Add(a.Pos, "%sunexpected %s %s: %s takes one value, %s", prefix, a.Kind(), dsl.Short(a.String()), sc.head, kindNames[sc.settings[0].kind])
+			case name:
+				d.errs.Add(a.Pos, "%s%s", prefix, sc.vocab().unknown(sc.head+" setting", *a.Ident))
 				if i+1 < len(args) && !d.isKey(sc, args[i+1]) {
 					i++ // skip what is most likely the unknown setting's value
 				}
-			} else if len(sc.settings) == 0 {
-				d.errs.Add(a.Pos, "%sunexpected %s %s: %s takes no settings", prefix, a.Kind(), a, sc.head)
-			} else {
-				d.errs.Add(a.Pos, "%sunexpected %s %s where a setting name belongs (%s takes %s)", prefix, a.Kind(), a, sc.head, sc.names())
+			default:
+				d.errs.Add(a.Pos, "%sunexpected %s %s where a setting name belongs (%s takes %s)", prefix, a.Kind(), dsl.Short(a.String()), sc.head, sc.names())
 			}
 			i++
 			continue
@@ -121,14 +122,6 @@ func (d *decoder) decode(prefix string, sc *schema, line *dsl.Line) settings {
 		}
 	}
 	return out
-}
-
-func settingNames(sc *schema) []string {
-	var names []string
-	for _, st := range sc.settings {
-		names = append(names, st.name)
-	}
-	return names
 }
 
 // isKey reports whether v is a setting name of the schema (and not a constant's name).
@@ -190,7 +183,11 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 			d.errs.Add(written.Pos, "%sunknown name %q: not a constant", prefix, dsl.Short(*v.Ident))
 			return nil, false
 		}
-		d.errs.Add(written.Pos, "%s%s must be %s, not %s %s", prefix, st.name, kindNames[st.kind], v.Kind(), dsl.Short(written.String()))
+		if st.kind == kWord {
+			d.errs.Add(written.Pos, "%s%s", prefix, words(st.words...).unknown(st.name+" value", written.String()))
+			return nil, false
+		}
+		d.errs.Add(written.Pos, "%s%s must be %s, not %s %s%s", prefix, st.name, kindNames[st.kind], v.Kind(), dsl.Short(written.String()), sizeHint(st, v))
 		return nil, false
 	}
 	switch st.kind {
@@ -210,7 +207,7 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 		case v.Shape != nil:
 			dims, err := dsl.ParseDims(*v.Shape)
 			if err != nil || len(dims) != 2 {
-				d.errs.Add(written.Pos, "%s%s must be %s, not %s", prefix, st.name, kindNames[kPair], dsl.Short(written.String()))
+				d.errs.Add(written.Pos, "%s%s must be %s, not %s%s", prefix, st.name, kindNames[kPair], dsl.Short(written.String()), sizeHint(st, v))
 				return nil, false
 			}
 			for _, x := range dims {
@@ -229,7 +226,7 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 		}
 		dims, err := dsl.ParseDims(*v.Shape)
 		if err != nil || len(dims) != 3 {
-			d.errs.Add(written.Pos, "%s%s must be %s, not %s", prefix, st.name, kindNames[kDims], dsl.Short(written.String()))
+			d.errs.Add(written.Pos, "%s%s must be %s, not %s%s", prefix, st.name, kindNames[kDims], dsl.Short(written.String()), sizeHint(st, v))
 			return nil, false
 		}
 		for _, x := range dims {
@@ -267,7 +264,7 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 				return a, true
 			}
 		}
-		d.errs.Add(written.Pos, "%s%s must be one of %s, not %q", prefix, st.name, strings.Join(st.words, ", "), dsl.Short(*v.Ident))
+		d.errs.Add(written.Pos, "%s%s", prefix, words(st.words...).unknown(st.name+" value", *v.Ident))
 		return nil, false
 	case kInit, kBias:
 		if st.kind == kBias && v.Ident != nil && *v.Ident == "off" {
@@ -279,6 +276,32 @@ func (d *decoder) value(prefix string, st *setting, written *dsl.Value) (*arg, b
 		return a, ok
 	}
 	return bad()
+}
+
+// sizeHint suggests, for a size or shape of the wrong form, the value that was likely meant, as
+// "; write …" (or ""): a square size as one number (crop 32, not 32x32), a window without the
+// channels (kernel 3, not 3x3x3: they are the input's), an image's height and width with its
+// channels (input 3x32x32, not 32x32).
+func sizeHint(st *setting, v *dsl.Value) string {
+	var dims []int
+	switch {
+	case v.Shape != nil:
+		dims, _ = dsl.ParseDims(*v.Shape)
+	case v.Number != nil && st.kind == kDims:
+		if x, err := dsl.ParseDims(*v.Number); err == nil {
+			dims = []int{x[0], x[0]}
+		}
+	}
+	switch {
+	case dims == nil:
+	case st.kind == kInt && len(dims) == 2 && dims[0] == dims[1]:
+		return fmt.Sprintf("; write %s %d for %s", st.name, dims[0], *v.Shape)
+	case st.kind == kPair && len(dims) == 3 && (dims[1] == dims[2] || dims[0] == dims[1]):
+		return fmt.Sprintf("; write %s %d: the channels are the input's", st.name, dims[1])
+	case st.kind == kDims && len(dims) == 2 && dims[0] > 4 && dims[1] > 4: // an image's height and width
+		return fmt.Sprintf("; an image is CxHxW: write %s 3x%dx%d (RGB) or 1x%dx%d (grey)", st.name, dims[0], dims[1], dims[0], dims[1])
+	}
+	return ""
 }
 
 // number parses a numeric value and checks it against the setting's kind and range.
@@ -364,9 +387,17 @@ func (d *decoder) init(prefix string, st *setting, v, written *dsl.Value) (Init,
 		}
 		a := c.Args[0]
 		if a.Ident == nil || (*a.Ident != "fan_in" && *a.Ident != "fan_out") {
-			return fail("kaiming takes fan_in or fan_out, not %s", a)
+			return fail("%s", words("fan_in", "fan_out").unknown("kaiming mode", a.String()))
 		}
 		return Init{Kind: InitKaiming, FanOut: *a.Ident == "fan_out"}, true
 	}
-	return fail("unknown initialisation %s(…): use normal(std), kaiming(fan_in), kaiming(fan_out) or constant(v)", c.Name)
+	return fail("%s", initVocab.unknown("initialisation", c.Name))
+}
+
+// initVocab is the initialisations, with other tools' names for them.
+var initVocab = vocab{
+	{word: "normal", show: "normal(std)", use: "normal(std)", aliases: []string{"gaussian", "normal_", "randn"}},
+	{word: "kaiming", show: "kaiming(fan_in|fan_out)", use: "kaiming(fan_in) or kaiming(fan_out)",
+		aliases: []string{"kaiming_normal", "kaiming_normal_", "he", "he_normal", "msra"}},
+	{word: "constant", show: "constant(v)", use: "constant(v)", aliases: []string{"const", "constant_", "fill", "zeros", "ones"}},
 }

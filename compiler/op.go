@@ -67,6 +67,8 @@ type opDef struct {
 
 	// The settings a line of this op takes (schema.head is the word).
 	schema schema
+	// others are the op as other tools write it, for messages about a line that copies one.
+	others []other
 	// build reads the layer's decoded settings into its Attrs and reports what the schema
 	// cannot check (prefix is "name: ").
 	build func(b *builder, l *Layer, s settings, prefix string)
@@ -134,6 +136,18 @@ type opDef struct {
 	summary func(l *Layer) string
 }
 
+// An other is an op as another tool writes it, which a spec may copy by habit: PyTorch's
+// Conv2d(in_channels, out_channels, kernel_size, stride, padding). Messages name the op for it
+// and turn such a call into the netc line that means the same.
+type other struct {
+	tool, name string
+	params     []param // its arguments in order, as far as netc has them
+}
+
+// A param is one argument of another tool's op and the setting of the netc op it fills: "" when
+// netc infers it from the input (in_channels), "-" when it means nothing here (inplace).
+type param struct{ name, setting string }
+
 // ops is the op table, filled by newOp as each op file's declaration initialises.
 var ops []*opDef
 
@@ -152,16 +166,6 @@ func opByWord(word string) (Op, bool) {
 		}
 	}
 	return Op{}, false
-}
-
-// opWords returns every op's word, sorted.
-func opWords() []string {
-	var words []string
-	for _, d := range ops {
-		words = append(words, d.word)
-	}
-	slices.Sort(words)
-	return words
 }
 
 // Ops returns every op, in the order of their words.

@@ -17,7 +17,8 @@ func (l *Layer) AdaptivePool() *AdaptivePool { return attrs[AdaptivePool](l) }
 // identity, a view that costs nothing.
 var OpAdaptiveAvgPool = newOp(&opDef{
 	word:   "adaptive_avgpool",
-	schema: schema{positional: "size", required: []string{"size"}, settings: []setting{positive("size", kPair)}},
+	others: []other{{"PyTorch", "AdaptiveAvgPool2d", []param{{"output_size", "size"}}}},
+	schema: schema{positional: "size", required: []string{"size"}, settings: []setting{positive("size", kPair).aka("output_size")}},
 	build: func(b *builder, l *Layer, s settings, prefix string) {
 		size := s.pair("size", [2]int{1, 1})
 		l.Attrs = &AdaptivePool{H: size[0], W: size[1]}

@@ -45,8 +45,13 @@ const (
 // [out] unless off.
 var OpConv = newOp(&opDef{
 	word: "conv",
+	others: []other{
+		{"PyTorch", "Conv2d", []param{{"in_channels", ""}, {"out_channels", "out"}, {"kernel_size", "kernel"}, {"stride", "stride"}, {"padding", "padding"}}},
+		{"Keras", "Conv2D", []param{{"filters", "out"}, {"kernel_size", "kernel"}, {"strides", "stride"}}},
+		{"Caffe", "Convolution", nil}},
 	schema: schema{positional: "out", required: []string{"out", "kernel"},
-		settings: join([]setting{positive("out", kInt), positive("groups", kInt), initW, initB, from}, windowSettings, learnMult)},
+		settings: join([]setting{positive("out", kInt).aka("out_channels", "filters", "num_output"),
+			positive("groups", kInt).aka("group"), initW, initB, from}, windowSettings, learnMult)},
 	build: func(b *builder, l *Layer, s settings, prefix string) {
 		k, st, p := s.pair("kernel", [2]int{1, 1}), s.pair("stride", [2]int{1, 1}), s.pair("padding", [2]int{0, 0})
 		c := &Conv{Out: s.int("out", 1), KH: k[0], KW: k[1], SH: st[0], SW: st[1], PH: p[0], PW: p[1],

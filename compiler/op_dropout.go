@@ -14,7 +14,8 @@ func (l *Layer) Dropout() *Dropout { return attrs[Dropout](l) }
 // the identity. It works in place.
 var OpDropout = newOp(&opDef{
 	word:   "dropout",
-	schema: schema{positional: "p", required: []string{"p"}, settings: []setting{real("p", 0, 1, false, true)}},
+	others: []other{{"PyTorch", "Dropout", []param{{"p", "p"}, {"inplace", "-"}}}},
+	schema: schema{positional: "p", required: []string{"p"}, settings: []setting{real("p", 0, 1, false, true).aka("rate", "dropout_ratio")}},
 	build: func(b *builder, l *Layer, s settings, prefix string) {
 		l.Attrs = &Dropout{P: s.num("p", 0.5)}
 	},

@@ -63,8 +63,12 @@ func (s *Step) FCBlocking() *FCBlocking {
 // off. An image-shaped input is read as a vector in C, H, W order, as PyTorch flattens it.
 var OpFC = newOp(&opDef{
 	word: "fc",
+	others: []other{
+		{"PyTorch", "Linear", []param{{"in_features", ""}, {"out_features", "out"}}},
+		{"Keras", "Dense", []param{{"units", "out"}}},
+		{"Caffe", "InnerProduct", nil}},
 	schema: schema{positional: "out", required: []string{"out"},
-		settings: join([]setting{positive("out", kInt), initW, initB, from}, learnMult)},
+		settings: join([]setting{positive("out", kInt).aka("out_features", "units", "num_output"), initW, initB, from}, learnMult)},
 	build: func(b *builder, l *Layer, s settings, prefix string) {
 		l.Attrs = &FC{Out: s.int("out", 1), Learn: b.learn(s)}
 	},

@@ -40,8 +40,10 @@ func LRNChunkOf(in Shape) int { return min(LRNChunk, in.H*in.W) }
 // AlexNet paper's convention with `paper`). Its backward pass reads its input.
 var OpLRN = newOp(&opDef{
 	word: "lrn",
+	others: []other{
+		{"PyTorch", "LocalResponseNorm", []param{{"size", "size"}, {"alpha", "alpha"}, {"beta", "beta"}, {"k", "k"}}}},
 	schema: schema{positional: "size", required: []string{"size"},
-		settings: []setting{positive("size", kInt), real("alpha", 0, inf, false, false),
+		settings: []setting{positive("size", kInt).aka("local_size"), real("alpha", 0, inf, false, false),
 			real("beta", 0, inf, false, false), real("k", 0, inf, true, false), flag("paper")}},
 	build: func(b *builder, l *Layer, s settings, prefix string) {
 		l.Attrs = &LRN{Size: s.int("size", 5), Alpha: s.num("alpha", 1e-4), Beta: s.num("beta", 0.75),

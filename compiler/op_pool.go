@@ -17,12 +17,13 @@ type Pool struct {
 // Pool returns a max or average pooling layer's configuration (nil for another op).
 func (l *Layer) Pool() *Pool { return attrs[Pool](l) }
 
-// poolDef is the row of a pooling op, max or average: they differ in their word, what their
-// backward pass reads, their PyTorch equivalent and whether they work in the channel-blocked
-// layout.
-func poolDef(word string, reads Reads, torch string, blocked bool) *opDef {
+// poolDef is the row of a pooling op, max or average: they differ in their word, their names in
+// other tools, what their backward pass reads, their PyTorch equivalent and whether they work in
+// the channel-blocked layout.
+func poolDef(word string, others []other, reads Reads, torch string, blocked bool) *opDef {
 	d := &opDef{
 		word:   word,
+		others: others,
 		schema: schema{positional: "kernel", required: []string{"kernel"}, settings: windowSettings},
 		build: func(b *builder, l *Layer, s settings, prefix string) {
 			k, p := s.pair("kernel", [2]int{1, 1}), s.pair("padding", [2]int{0, 0})
@@ -87,10 +88,14 @@ func poolDef(word string, reads Reads, torch string, blocked bool) *opDef {
 // OpMaxPool is max pooling (PyTorch's MaxPool2d): padding is ignored, NaN propagates. Its
 // backward pass finds each window's maximum again in its input. With indices, PyTorch returns
 // where each maximum is, which the harnesses need for near ties.
-var OpMaxPool = newOp(poolDef("maxpool", ReadsInput,
+var OpMaxPool = newOp(poolDef("maxpool", []other{
+	{"PyTorch", "MaxPool2d", []param{{"kernel_size", "kernel"}, {"stride", "stride"}, {"padding", "padding"}}},
+	{"Keras", "MaxPooling2D", []param{{"pool_size", "kernel"}, {"strides", "stride"}}}}, ReadsInput,
 	"F.max_pool2d(x, (%d, %d), (%d, %d), (%d, %d), ceil_mode=%s, return_indices=True)", true))
 
 // OpAvgPool is average pooling (PyTorch's AvgPool2d with count_include_pad): each output is its
 // window's sum divided by the window's size counting padding but not what lies beyond it.
-var OpAvgPool = newOp(poolDef("avgpool", 0,
+var OpAvgPool = newOp(poolDef("avgpool", []other{
+	{"PyTorch", "AvgPool2d", []param{{"kernel_size", "kernel"}, {"stride", "stride"}, {"padding", "padding"}}},
+	{"Keras", "AveragePooling2D", []param{{"pool_size", "kernel"}, {"strides", "stride"}}}}, 0,
 	"F.avg_pool2d(x, (%d, %d), (%d, %d), (%d, %d), ceil_mode=%s, count_include_pad=True)", false))

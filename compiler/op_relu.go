@@ -5,6 +5,7 @@ package compiler
 // from its output's sign.
 var OpReLU = newOp(&opDef{
 	word:      "relu",
+	others:    []other{{"PyTorch", "ReLU", []param{{"inplace", "-"}}}},
 	foldsInto: true,
 	inPlace:   true,
 	split:     SplitImages,

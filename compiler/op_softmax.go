@@ -6,6 +6,8 @@ import "github.com/netc-project/netc/dsl"
 // input, which Forward returns and Backward starts from (a view).
 var OpSoftmax = newOp(&opDef{
 	word: "softmax",
+	others: []other{
+		{"PyTorch", "CrossEntropyLoss", nil}, {"PyTorch", "Softmax", []param{{"dim", "-"}}}, {"Caffe", "SoftmaxWithLoss", nil}},
 	loss: true,
 	shape: func(n *Network, i int, errs *dsl.ErrorList) (Shape, bool) {
 		l := n.Layers[i]

@@ -4,6 +4,7 @@ package compiler
 // ReLU with. It works in place; its backward pass, dy·(1 − y²), reads its output.
 var OpTanh = newOp(&opDef{
 	word:    "tanh",
+	others:  []other{{"PyTorch", "Tanh", nil}},
 	inPlace: true,
 	split:   SplitImages,
 	reads:   ReadsOutput,

@@ -3,7 +3,6 @@ package compiler
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 )
 
@@ -43,6 +42,15 @@ type setting struct {
 	loOpen bool     // lo itself is excluded
 	hiOpen bool     // hi itself is excluded
 	count  int      // kInts, kNums: exact number of values, 0 for any
+
+	aliases []string // other tools' names for it (kernel_size, weight_decay), for messages
+}
+
+// aka returns the setting with other tools' names for it, which a message about an unknown
+// setting recognises: positive("kernel", kPair).aka("kernel_size").
+func (st setting) aka(names ...string) setting {
+	st.aliases = names
+	return st
 }
 
 // A schema lists what one kind of line takes: its head word, the setting its first bare value
@@ -52,6 +60,7 @@ type schema struct {
 	positional string
 	settings   []setting
 	required   []string
+	aliases    []string // other tools' names for the line (optimizer, batch_size), for messages
 }
 
 func (s *schema) lookup(name string) *setting {
@@ -81,6 +90,33 @@ func (st *setting) key() string {
 		return st.real
 	}
 	return st.name
+}
+
+// form shows how a line of the schema is written: its head, its positional value and its other
+// required settings, with placeholders, and … when it takes more: conv OUT kernel KERNEL ….
+func (s *schema) form() string {
+	parts := []string{s.head}
+	if s.positional != "" {
+		parts = append(parts, strings.ToUpper(s.positional))
+	}
+	for _, name := range s.required {
+		if name != s.positional {
+			parts = append(parts, name, strings.ToUpper(name))
+		}
+	}
+	if len(s.settings) > len(s.required) {
+		parts = append(parts, "…")
+	}
+	return strings.Join(parts, " ")
+}
+
+// vocab is the settings a line of the schema takes, in the schema's order.
+func (s *schema) vocab() vocab {
+	v := make(vocab, len(s.settings))
+	for i, st := range s.settings {
+		v[i] = choice{word: st.name, show: st.name, use: st.name, aliases: st.aliases}
+	}
+	return v
 }
 
 func (s *schema) names() string {
@@ -113,7 +149,8 @@ var (
 	learnMult      = []setting{real("lr_mult", 0, inf, false, false), real("decay_mult", 0, inf, false, false)}
 	initW          = setting{name: "weight", kind: kInit}
 	initB          = setting{name: "bias", kind: kBias}
-	windowSettings = []setting{positive("kernel", kPair), positive("stride", kPair), nonneg("padding", kPair), rounding}
+	windowSettings = []setting{positive("kernel", kPair).aka("kernel_size", "pool_size"), positive("stride", kPair).aka("strides"),
+		nonneg("padding", kPair).aka("pad"), rounding}
 )
 
 func join(lists ...[]setting) []setting {
@@ -126,9 +163,9 @@ func join(lists ...[]setting) []setting {
 
 // topSchemas are the settings of the network itself.
 var topSchemas = map[string]*schema{
-	"network":  {head: "network", positional: "name", required: []string{"name"}, settings: []setting{{name: "name", kind: kName}}},
-	"input":    {head: "input", positional: "shape", required: []string{"shape"}, settings: []setting{{name: "shape", kind: kDims, lo: 1, hi: maxSize}}},
-	"classes":  {head: "classes", positional: "n", required: []string{"n"}, settings: []setting{{name: "n", kind: kInt, lo: 2, hi: maxSize}}},
+	"network":  {head: "network", aliases: []string{"name"}, positional: "name", required: []string{"name"}, settings: []setting{{name: "name", kind: kName}}},
+	"input":    {head: "input", aliases: []string{"input_shape", "input_size"}, positional: "shape", required: []string{"shape"}, settings: []setting{{name: "shape", kind: kDims, lo: 1, hi: maxSize}}},
+	"classes":  {head: "classes", aliases: []string{"num_classes", "n_classes"}, positional: "n", required: []string{"n"}, settings: []setting{{name: "n", kind: kInt, lo: 2, hi: maxSize}}},
 	"rounding": {head: "rounding", positional: "mode", required: []string{"mode"}, settings: []setting{word("mode", "exact", "floor", "ceil")}},
 }
 
@@ -139,20 +176,20 @@ var blockSchemas = map[string]map[string]*schema{
 		"bias":   {head: "bias", positional: "init", required: []string{"init"}, settings: []setting{{name: "init", kind: kInit}}},
 	},
 	"train": {
-		"batch":  {head: "batch", positional: "n", required: []string{"n"}, settings: []setting{positive("n", kInt)}},
-		"epochs": {head: "epochs", positional: "n", required: []string{"n"}, settings: []setting{positive("n", kInt)}},
-		"sgd": {head: "sgd", required: []string{"lr"}, settings: []setting{
-			real("lr", 0, inf, true, false), real("momentum", 0, 1, false, true),
-			real("decay", 0, inf, false, false), word("rule", "pytorch", "paper")}},
-		"lr_steps": {head: "lr_steps", positional: "at", required: []string{"at", "gamma"}, settings: []setting{
+		"batch":  {head: "batch", aliases: []string{"batch_size"}, positional: "n", required: []string{"n"}, settings: []setting{positive("n", kInt)}},
+		"epochs": {head: "epochs", aliases: []string{"num_epochs", "max_epochs"}, positional: "n", required: []string{"n"}, settings: []setting{positive("n", kInt)}},
+		"sgd": {head: "sgd", aliases: []string{"optimizer", "optimiser"}, required: []string{"lr"}, settings: []setting{
+			real("lr", 0, inf, true, false).aka("learning_rate", "base_lr"), real("momentum", 0, 1, false, true),
+			real("decay", 0, inf, false, false).aka("weight_decay"), word("rule", "pytorch", "paper")}},
+		"lr_steps": {head: "lr_steps", aliases: []string{"milestones", "stepvalue", "multisteplr"}, positional: "at", required: []string{"at", "gamma"}, settings: []setting{
 			{name: "at", kind: kInts, lo: 1, hi: maxSize}, real("gamma", 0, 1, true, false)}},
 		"weights": {head: "weights", settings: learnMult},
 		"biases":  {head: "biases", settings: learnMult},
 	},
 	"augment": {
 		"resize":   {head: "resize", positional: "shorter", required: []string{"shorter"}, settings: []setting{positive("shorter", kInt)}},
-		"crop":     {head: "crop", positional: "size", required: []string{"size"}, settings: []setting{positive("size", kInt)}},
-		"flip":     {head: "flip", positional: "axis", required: []string{"axis"}, settings: []setting{word("axis", "horizontal", "none")}},
+		"crop":     {head: "crop", aliases: []string{"random_crop", "center_crop", "crop_size"}, positional: "size", required: []string{"size"}, settings: []setting{positive("size", kInt)}},
+		"flip":     {head: "flip", aliases: []string{"random_flip", "horizontal_flip", "random_horizontal_flip", "mirror"}, positional: "axis", required: []string{"axis"}, settings: []setting{word("axis", "horizontal", "none")}},
 		"lighting": {head: "lighting", positional: "std", required: []string{"std"}, settings: []setting{real("std", 0, inf, false, false)}},
 		"mean":     {head: "mean", positional: "rgb", required: []string{"rgb"}, settings: []setting{{name: "rgb", kind: kNums, lo: -inf, hi: inf, count: 3}}},
 		"std":      {head: "std", positional: "rgb", required: []string{"rgb"}, settings: []setting{{name: "rgb", kind: kNums, lo: 0, hi: inf, loOpen: true, count: 3}}},
@@ -216,40 +253,4 @@ func (st *setting) inRange(v float64) bool {
 		return false
 	}
 	return v < st.hi || (!st.hiOpen && v == st.hi)
-}
-
-// suggest returns the candidate closest to name by edit distance, if it is close enough to be a
-// likely typo.
-func suggest(name string, candidates []string) string {
-	best, bestD := "", 3
-	sort.Strings(candidates)
-	for _, c := range candidates {
-		if d := editDistance(name, c); d < bestD && d < len(c) {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 64
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -35,7 +35,11 @@ func inferShapes(n *Network, errs *dsl.ErrorList) {
 		}
 		l.Out = out
 		if l.Expect != nil && !sameDims(l.Expect, out) {
-			errs.Add(l.ExpectPos, "%s: the output is %s, but the spec expects %s", l.Name, out, dimsString(l.Expect))
+			msg := fmt.Sprintf("%s: the output is %s, but the spec expects %s", l.Name, out, dimsString(l.Expect))
+			if e := l.Expect; len(e) == 3 && !out.Flat && e[0] == out.H && e[1] == out.W && e[2] == out.C {
+				msg += fmt.Sprintf("; shapes are channels first: CxHxW; write -> %s", out)
+			}
+			errs.Add(l.ExpectPos, "%s", msg)
 		}
 		cur = out
 	}
@@ -70,6 +74,9 @@ func windowShape(n *Network, i int, errs *dsl.ErrorList) (int, int, bool) {
 	for d := range 2 {
 		k[d], s[d], p[d], _, r = l.Op.def().window(l, d)
 	}
+	// A square window over a square input: one message for both dimensions, whose fix (from a
+	// square input) changes both.
+	square := in[0] == in[1] && k[0] == k[1] && s[0] == s[1] && p[0] == p[1]
 	var out [2]int
 	var msgs []string
 	for d, dim := range []string{"height", "width"} {
@@ -79,15 +86,19 @@ func windowShape(n *Network, i int, errs *dsl.ErrorList) (int, int, bool) {
 		}
 		o, ok := outSize(in[d], k[d], s[d], p[d], r)
 		if !ok {
+			dims := []int{d}
+			if square && n.Input.H == n.Input.W {
+				dims = []int{0, 1}
+			}
 			msgs = append(msgs, fmt.Sprintf("(%d + 2·%d − %d)/%d + 1 = %s is not a whole number; %s",
-				in[d], p[d], k[d], s[d], fraction(in[d]+2*p[d]-k[d], s[d]), fix(n, i, d)))
+				in[d], p[d], k[d], s[d], fraction(in[d]+2*p[d]-k[d], s[d]), fix(n, i, dims)))
 		}
 		out[d] = o
 	}
 	switch {
 	case len(msgs) == 0:
 		return out[0], out[1], true
-	case len(msgs) == 2 && msgs[0] == msgs[1], in[0] == in[1] && k[0] == k[1] && s[0] == s[1] && p[0] == p[1]:
+	case len(msgs) == 2 && msgs[0] == msgs[1], square:
 		errs.Add(l.Pos, "%s: %s", l.Name, msgs[0])
 	case len(msgs) == 2:
 		errs.Add(l.Pos, "%s: height: %s; width: %s", l.Name, msgs[0], msgs[1])
@@ -122,11 +133,13 @@ func fraction(num, den int) string {
 	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", float64(num)/float64(den)+1), "0"), ".")
 }
 
-// fix suggests how to make layer i's size along dimension d whole: an input size for which the
-// whole network's arithmetic is exact, and the padding that gives the same output with floor
-// rounding; else the two roundings and what they give.
-func fix(n *Network, i, d int) string {
+// fix suggests how to make layer i's size along spatial dimensions dims (one, or both of a
+// square input) whole: an input for which the whole network's arithmetic is exact, and the
+// padding that gives the same output with floor rounding; else the two roundings and what they
+// give.
+func fix(n *Network, i int, dims []int) string {
 	l := n.Layers[i]
+	d := dims[0]
 	in0 := [2]int{n.Input.H, n.Input.W}[d]
 	k, s, p, maxPad, _ := l.Op.def().window(l, d)
 	h := [2]int{l.In.H, l.In.W}[d]
@@ -140,7 +153,12 @@ func fix(n *Network, i, d int) string {
 	for _, last := range []int{len(n.Layers) - 1, i} {
 		for _, step := range []int{1, -1} {
 			for cand := in0 + step; x == 0 && cand > 0 && cand != in0+65*step; cand += step {
-				if o, ok := chain(n, d, cand, last); ok {
+				o, ok := chain(n, d, cand, last)
+				for _, e := range dims[1:] {
+					_, okE := chain(n, e, cand, last)
+					ok = ok && okE
+				}
+				if ok {
 					x, outs = cand, o
 				}
 			}
@@ -149,16 +167,25 @@ func fix(n *Network, i, d int) string {
 	if x == 0 {
 		return rounding
 	}
+	// The whole input, as a spec writes it: 3x227x227, not 227.
+	input := n.Input
+	for _, e := range dims {
+		if e == 0 {
+			input.H = x
+		} else {
+			input.W = x
+		}
+	}
 	target := outs[i]
 	for q := 0; q <= maxPad; q++ {
 		if o, _ := outSize(h, k, s, q, RoundFloor); o == target && h+2*q >= k {
 			if q == p {
-				return fmt.Sprintf("use input %d, or rounding floor", x)
+				return fmt.Sprintf("use input %s, or rounding floor", input)
 			}
-			return fmt.Sprintf("use input %d, or padding %d with rounding floor", x, q)
+			return fmt.Sprintf("use input %s, or padding %d with rounding floor", input, q)
 		}
 	}
-	return fmt.Sprintf("use input %d, or %s", x, rounding)
+	return fmt.Sprintf("use input %s, or %s", input, rounding)
 }
 
 // chain follows one spatial dimension from an input of size in through layers 0…last, and reports

@@ -38,12 +38,64 @@ type Block struct {
 
 // Line is a layer or a setting: an optional label, a head word, values, and an optional expected
 // output shape. `conv1: conv 96 kernel 11 stride 4 -> 96x55x55` has Label "conv1", Head "conv".
+//
+// A line whose head is a call, `conv1: Conv2d(3, 96, 11, stride=4)`, as Python frameworks write
+// layers, has Call instead of Head. No netc line is one: the parser accepts it so that the
+// compiler, which knows the ops, can say at the call what to write instead.
 type Line struct {
 	Pos    lexer.Position
-	Label  string   `parser:"( @Ident ':' )?"`
-	Head   string   `parser:"@Ident"`
-	Args   []*Value `parser:"@@*"`
-	Expect *Shape   `parser:"( Arrow @@ )?"`
+	Label  string        `parser:"( @Ident ':' )?"`
+	Call   *HeadCall     `parser:"( @@"`
+	Head   string        `parser:"| @Ident )"`
+	Args   []*Value      `parser:"@@*"`
+	Expect *Shape        `parser:"( Arrow @@ )?"`
+	Tokens []lexer.Token // what the line is made of, which WordPos reads
+}
+
+// Word is the line's head word, or the name of the call in its head.
+func (l *Line) Word() string {
+	if l.Call != nil {
+		return l.Call.Name
+	}
+	return l.Head
+}
+
+// WordPos is the position of the line's head word (after its label, if any), where a message
+// about the word belongs.
+func (l *Line) WordPos() Pos {
+	if l.Call != nil {
+		return l.Call.Pos
+	}
+	toks := l.Tokens
+	if l.Label != "" {
+		for i, t := range toks {
+			if t.Value == ":" {
+				toks = toks[i+1:]
+				break
+			}
+		}
+	}
+	for _, t := range toks {
+		if t.Value == l.Head {
+			return t.Pos
+		}
+	}
+	return l.Pos
+}
+
+// HeadCall is a call where a line's head word belongs: Conv2d(3, 96, kernel_size=(11, 11)).
+type HeadCall struct {
+	Pos  lexer.Position
+	Name string `parser:"@Ident '('"`
+	Args []*Arg `parser:"( @@ ( ',' @@ )* ','? )? ')'"`
+}
+
+// Arg is one argument of a HeadCall: a value or a tuple of values, perhaps named (stride=4).
+type Arg struct {
+	Pos   lexer.Position
+	Key   string   `parser:"( @Ident '=' )?"`
+	Value *Value   `parser:"( @@"`
+	Tuple []*Value `parser:"| '(' @@ ( ',' @@ )* ')' )"`
 }
 
 // Value is one word of a line: a call such as normal(0.01), a shape such as 5x3, a number, a

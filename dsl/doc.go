@@ -8,15 +8,21 @@
 //	Statement = Const | Block | Line .
 //	Const     = "const" ident "=" Value EOL .
 //	Block     = ident "{" { Line } "}" EOL .                     (init, train, augment)
-//	Line      = [ ident ":" ] ident { Value } [ "->" Shape ] EOL .
+//	Line      = [ ident ":" ] ( HeadCall | ident ) { Value } [ "->" Shape ] EOL .
 //	Value     = Call | shape | number | string | ident .
 //	Call      = ident "(" [ Value { "," Value } ] ")" .
 //	Shape     = shape | number .                                (96x55x55, or 4096)
+//	HeadCall  = ident "(" [ Arg { "," Arg } [ "," ] ] ")" .      (an error: see below)
+//	Arg       = [ ident "=" ] ( Value | "(" Value { "," Value } ")" ) .
 //
 // A Line's words are read against a schema by the compiler: the first word is the layer's op or
 // the setting's name, and the rest are its positional value and `key value` pairs, for example
 //
 //	conv1: conv 96 kernel 11 stride 4 -> 96x55x55
+//
+// A HeadCall, `conv1: Conv2d(3, 96, kernel_size=11, stride=4)`, is how Python frameworks write a
+// layer. No valid line has one; the grammar takes it so that the compiler can report it at the
+// call, naming the netc op and the line to write instead, rather than a bare syntax error.
 //
 // Every AST node records its position, and every error is an Error at a position.
 //

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -70,7 +71,7 @@ func Parse(filename string, src []byte) (*File, ErrorList) {
 		}
 		pos, msg := describe(err)
 		pos.Filename = filename
-		errs.Add(pos, "%s", msg)
+		errs.Add(pos, "%s%s", msg, hint(buf, pos))
 		if len(errs) >= maxSyntaxErrors || blanked[pos.Line] || !blankLine(buf, pos.Line) {
 			return nil, errs
 		}
@@ -99,6 +100,55 @@ func describe(err error) (Pos, string) {
 		return perr.Position(), "syntax error: " + msg
 	}
 	return Pos{}, "syntax error: " + err.Error()
+}
+
+// Patterns around a syntax error that say what was meant: kernel=3, nn.Conv2d.
+var (
+	keyBefore   = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)\s*$`)
+	valueAfter  = regexp.MustCompile(`^\s*([^\s,()=#]+)`)
+	nameAfter   = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_.]*)`)
+	constBefore = regexp.MustCompile(`^\s*const\b`)
+	namedArg    = regexp.MustCompile(`^[^)]*\b[A-Za-z_][A-Za-z0-9_]*\s*=`)
+)
+
+// hint adds to a syntax error at pos in buf what the text there was probably meant to be, for
+// the forms other languages write: a setting with "=" (kernel=3), a dotted name (nn.Conv2d).
+func hint(buf []byte, pos Pos) string {
+	if pos.Offset < 0 || pos.Offset >= len(buf) {
+		return ""
+	}
+	start := bytes.LastIndexByte(buf[:pos.Offset], '\n') + 1
+	end := bytes.IndexByte(buf[pos.Offset:], '\n')
+	if end < 0 {
+		end = len(buf) - pos.Offset
+	}
+	end += pos.Offset
+	before, after := string(buf[start:pos.Offset]), string(buf[min(pos.Offset+1, end):end])
+	k := keyBefore.FindStringSubmatch(before)
+	switch buf[pos.Offset] {
+	case '=':
+		if strings.Count(before, "(") > strings.Count(before, ")") {
+			return ": a call's arguments are values alone, without names: normal(0.01)"
+		}
+		if v := valueAfter.FindStringSubmatch(after); k != nil && v != nil && !constBefore.MatchString(before) {
+			return fmt.Sprintf(": a setting is a key and its value, without \"=\": write %s %s", Short(k[1]), Short(v[1]))
+		}
+	case '(':
+		if namedArg.MatchString(after) {
+			return ": a call's arguments are values alone, without names: normal(0.01)"
+		}
+	case '.':
+		n := nameAfter.FindStringSubmatch(after)
+		if k == nil || n == nil {
+			break
+		}
+		name := Short(k[1] + "." + n[1])
+		if strings.HasPrefix(strings.TrimSpace(after[len(n[1]):]), "(") {
+			return fmt.Sprintf(": names have no dots; for %s(…), write a netc op and its settings, such as conv 16 kernel 3", name)
+		}
+		return fmt.Sprintf(": %s is not a name: names have no dots", name)
+	}
+	return ""
 }
 
 // tokenName describes a token for a message: end of line and file by name, others quoted.

@@ -32,6 +32,10 @@ func TestParse(t *testing.T) {
 			{Call: &Call{Name: "f", Args: []*Value{{Number: str("1")}, {Str: str(`"a"`)}}}}}}}},
 		{"block", "train {\n  batch 128 # a comment\n\n  epochs 90\n}", &Stmt{Block: &Block{Name: "train", Lines: []*Line{
 			{Head: "batch", Args: []*Value{{Number: str("128")}}}, {Head: "epochs", Args: []*Value{{Number: str("90")}}}}}}},
+		{"head call", "conv1: Conv2d(3, 96, kernel_size=(11, 11), stride=4,)", &Stmt{Line: &Line{Label: "conv1", Call: &HeadCall{
+			Name: "Conv2d", Args: []*Arg{{Value: &Value{Number: str("3")}}, {Value: &Value{Number: str("96")}},
+				{Key: "kernel_size", Tuple: []*Value{{Number: str("11")}, {Number: str("11")}}}, {Key: "stride", Value: &Value{Number: str("4")}}}}}}},
+		{"empty head call", "ReLU()", &Stmt{Line: &Line{Call: &HeadCall{Name: "ReLU"}}}},
 		{"one-line block", "init { bias 0 }", &Stmt{Block: &Block{Name: "init", Lines: []*Line{
 			{Head: "bias", Args: []*Value{{Number: str("0")}}}}}}},
 	} {
@@ -53,6 +57,16 @@ func TestPositions(t *testing.T) {
 	assert.Equal(t, 13, l.Args[0].Pos.Column)
 	assert.Equal(t, 3, l.Args[2].Pos.Line)
 	assert.Equal(t, 29, l.Expect.Pos.Column)
+
+	f, errs = Parse("t.net", []byte("conv1:  conv2d(3,16,3)\n"))
+	require.NoError(t, errs.Err())
+	assert.Equal(t, 9, f.Stmts[0].Line.WordPos().Column, "a head call is at its name")
+	assert.Equal(t, 8, l.WordPos().Column)
+
+	f, errs = Parse("t.net", []byte("relu: relu\n  tanh # tanh\n"))
+	require.NoError(t, errs.Err())
+	assert.Equal(t, 7, f.Stmts[0].Line.WordPos().Column, "the head, not the label of the same name")
+	assert.Equal(t, Pos{Filename: "t.net", Offset: 13, Line: 2, Column: 3}, f.Stmts[1].Line.WordPos())
 }
 
 // TestSyntaxErrors checks that every bad line is reported, at its position, sorted.
@@ -67,6 +81,23 @@ func TestSyntaxErrors(t *testing.T) {
 		`t.net:7:1: syntax error: unexpected end of file`,
 	} {
 		assert.True(t, strings.HasPrefix(errs[i].Error(), want), "got %q, want %q…", errs[i], want)
+	}
+}
+
+// TestSyntaxHints checks that a syntax error in a form other languages write says, at the
+// offending token, what to write instead.
+func TestSyntaxHints(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"c1: conv 16 kernel=3 stride=1", `t.net:1:19: syntax error: unexpected "=": a setting is a key and its value, without "=": write kernel 3`},
+		{"weight normal(std=0.01)", `t.net:1:18: syntax error: unexpected "=": a call's arguments are values alone, without names: normal(0.01)`},
+		{"c: conv 8 kernel 3 weight normal(std=0.01)", `t.net:1:33: syntax error: unexpected "(": a call's arguments are values alone, without names: normal(0.01)`},
+		{"c2: nn.Conv2d(3, 8, 3)", `t.net:1:7: syntax error: unexpected character '.': names have no dots; for nn.Conv2d(…), write a netc op and its settings, such as conv 16 kernel 3`},
+		{"conv1.relu: relu", `t.net:1:6: syntax error: unexpected character '.': conv1.relu is not a name: names have no dots`},
+		{"const a = = 3", `t.net:1:11: syntax error: unexpected "="`},
+	} {
+		_, errs := Parse("t.net", []byte(c.src+"\n"))
+		require.Len(t, errs, 1, c.src)
+		assert.Equal(t, c.want, errs[0].Error())
 	}
 }
 
@@ -111,7 +142,19 @@ func strip[T any](v T) T {
 			}
 		}
 	case *Line:
-		x.Pos = Pos{}
+		x.Pos, x.Tokens = Pos{}, nil
+		if x.Call != nil {
+			x.Call.Pos = Pos{}
+			for _, a := range x.Call.Args {
+				a.Pos = Pos{}
+				if a.Value != nil {
+					strip(a.Value)
+				}
+				for _, v := range a.Tuple {
+					strip(v)
+				}
+			}
+		}
 		for _, a := range x.Args {
 			strip(a)
 		}
