@@ -146,14 +146,16 @@ func (b *builder) top(l *dsl.Line) {
 }
 
 // channelsLast reports whether dims, given for a C×H×W image, look like an H×W×C one instead:
-// the last size 1, 3 or 4 (grey, RGB, RGBA), the first two larger. Such an input as written is
-// nearly always a mistake (PyTorch and netc put channels first; Keras and image files, last).
+// the last size 1, 3 or 4 (grey, RGB, RGBA), the first two larger than 4 and the second at least
+// four times the last (so that 16x8x4, a plausible C×H×W, is not taken for one). Such an input
+// as written is nearly always a mistake (PyTorch and netc put channels first; Keras and image
+// files, last).
 func channelsLast(dims []int) bool {
 	if len(dims) != 3 {
 		return false
 	}
 	c := dims[2]
-	return (c == 1 || c == 3 || c == 4) && dims[0] > 4 && dims[1] > 4
+	return (c == 1 || c == 3 || c == 4) && dims[0] > 4 && dims[1] > 4 && dims[1] >= 4*c
 }
 
 func parseRounding(w string) Rounding {

@@ -205,3 +205,14 @@ func TestBoundedMessages(t *testing.T) {
 	_, err := Compile("bom.net", []byte("\ufeffnetwork x\ninput 3x8x8\nclasses 2\nfc 2\nsoftmax\n"))
 	assert.NoError(t, err, "a byte-order mark is not an error")
 }
+
+// TestChannelsLast checks which inputs are taken for channels last (an error) and which are left
+// as the C×H×W they say.
+func TestChannelsLast(t *testing.T) {
+	for dims, want := range map[[3]int]bool{
+		{32, 32, 3}: true, {224, 224, 3}: true, {28, 28, 1}: true, {480, 640, 4}: true,
+		{3, 32, 32}: false, {16, 8, 4}: false, {7, 6, 5}: false, {32, 2, 2}: false, {5, 5, 1}: true, {4, 32, 3}: false,
+	} {
+		assert.Equal(t, want, channelsLast(dims[:]), "%v", dims)
+	}
+}

@@ -13,7 +13,7 @@ import (
 // write instead. block is the line's block, "" at the top level.
 func (b *builder) headCall(prefix, block string, l *dsl.Line) {
 	c := l.Call
-	call := callString(c)
+	call := c.String()
 	if len(call) > 48 {
 		call = c.Name + "(…)"
 	}
@@ -157,7 +157,7 @@ func translate(sc *schema, params []param, c *dsl.HeadCall) (line, bad string) {
 			text, ok = argText(st, a)
 		}
 		if !ok || st == nil {
-			return sc.form(), dsl.Short(argString(a))
+			return sc.form(), dsl.Short(a.String())
 		}
 		switch {
 		case text == "":
@@ -210,31 +210,4 @@ func argText(st *setting, a *dsl.Arg) (string, bool) {
 		return "", false
 	}
 	return dsl.Short(v.String()), true
-}
-
-// callString renders a head call as written, normalised: Conv2d(3, 96, kernel_size=(11, 11)).
-func callString(c *dsl.HeadCall) string {
-	args := make([]string, len(c.Args))
-	for i, a := range c.Args {
-		args[i] = argString(a)
-	}
-	return c.Name + "(" + strings.Join(args, ", ") + ")"
-}
-
-// argString renders one argument of a head call as written: kernel_size=(11, 11).
-func argString(a *dsl.Arg) string {
-	var s string
-	if a.Tuple != nil {
-		vs := make([]string, len(a.Tuple))
-		for i, v := range a.Tuple {
-			vs[i] = v.String()
-		}
-		s = "(" + strings.Join(vs, ", ") + ")"
-	} else {
-		s = a.Value.String()
-	}
-	if a.Key != "" {
-		s = a.Key + "=" + s
-	}
-	return s
 }

@@ -98,6 +98,33 @@ type Arg struct {
 	Tuple []*Value `parser:"| '(' @@ ( ',' @@ )* ')' )"`
 }
 
+// String renders the call as written, normalised: Conv2d(3, 96, kernel_size=(11, 11)).
+func (c *HeadCall) String() string {
+	args := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		args[i] = a.String()
+	}
+	return c.Name + "(" + strings.Join(args, ", ") + ")"
+}
+
+// String renders the argument as written: kernel_size=(11, 11).
+func (a *Arg) String() string {
+	var s string
+	if a.Tuple != nil {
+		vs := make([]string, len(a.Tuple))
+		for i, v := range a.Tuple {
+			vs[i] = v.String()
+		}
+		s = "(" + strings.Join(vs, ", ") + ")"
+	} else {
+		s = a.Value.String()
+	}
+	if a.Key != "" {
+		s = a.Key + "=" + s
+	}
+	return s
+}
+
 // Value is one word of a line: a call such as normal(0.01), a shape such as 5x3, a number, a
 // quoted string or a bare identifier.
 type Value struct {

@@ -191,7 +191,16 @@ func align(rs []*row) {
 // it, but the formatter keeps it).
 func key(l *Line) string {
 	if l.Label != "" {
-		return l.Label + ": " + l.Head
+		return l.Label + ": " + head(l)
+	}
+	return head(l)
+}
+
+// head is a line's head as written: its word, or the call a line written as Python frameworks
+// write layers has there (which the compiler rejects, saying what to write).
+func head(l *Line) string {
+	if l.Call != nil {
+		return l.Call.String()
 	}
 	return l.Head
 }
@@ -200,7 +209,7 @@ func key(l *Line) string {
 func (r *row) words() string {
 	words := make([]string, 0, len(r.line.Args)+1)
 	if r.kind != setting {
-		words = append(words, r.line.Head)
+		words = append(words, head(r.line))
 	}
 	for _, a := range r.line.Args {
 		words = append(words, a.String())
