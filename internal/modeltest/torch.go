@@ -124,14 +124,23 @@ func CheckTorch(t testing.TB, m Trainer, spec string, n int) {
 	ref, momentum := steps[0].before, map[string][]float64{}
 	for k, s := range steps {
 		what := fmt.Sprintf("%s, n=%d, step %d (lr %g) against the reference", spec, n, k+1, lrs[k])
+		var nextRef, nextMomentum map[string][]float64 // the step agree accepts, as in CheckSteps
 		agree := func(loss float64, grads map[string][]float64) bool {
 			p, v := cloneAll(ref), cloneAll(momentum)
 			reference.SGDStep(net, p, grads, v, lrs[k])
-			return closeScalar(float64(s.loss), loss, GradTol) &&
+			ok := closeScalar(float64(s.loss), loss, GradTol) &&
 				updateErrors(m.Params(), s.before, s.after, ref, p, GradTol) == nil
+			if ok {
+				nextRef, nextMomentum = p, v
+			}
+			return ok
 		}
 		_, grads, flips := referenceFor(t, what, net, ref, widen(x), n, labels, nil, agree)
-		reference.SGDStep(net, ref, grads, momentum, lrs[k])
+		if nextRef == nil {
+			reference.SGDStep(net, ref, grads, momentum, lrs[k])
+		} else {
+			ref, momentum = nextRef, nextMomentum
+		}
 		desc.Flips = append(desc.Flips, []torchFlip{})
 		for _, f := range reference.Flatten(flips) {
 			desc.Flips[k] = append(desc.Flips[k], torchFlip{Layer: f.Layer, Index: f.Index, Other: f.Other})

@@ -45,9 +45,10 @@ func Conv2D[T Float](x []T, n int, in compiler.Shape, w, b []T, c *compiler.Conv
 				kwLo, kwHi := inside(w0, c.KW, in.W)
 				for ci := range inPerGroup {
 					for kh := khLo; kh < khHi; kh++ {
+						wRow := ((o*inPerGroup+ci)*c.KH + kh) * c.KW  // w[o, ci, kh, kw] at wRow + kw
+						xRow := at(in, i, g*inPerGroup+ci, h0+kh, w0) // x[i, g·inPerGroup + ci, h0 + kh, w0 + kw] at xRow + kw
 						for kw := kwLo; kw < kwHi; kw++ {
-							wv := w[((o*inPerGroup+ci)*c.KH+kh)*c.KW+kw]
-							sum += float64(wv) * float64(x[at(in, i, g*inPerGroup+ci, h0+kh, w0+kw)])
+							sum += float64(w[wRow+kw]) * float64(x[xRow+kw])
 						}
 					}
 				}
@@ -93,9 +94,10 @@ func Conv2DBackward(x []float64, n int, in compiler.Shape, w []float64, c *compi
 					kwLo, kwHi := inside(w0, c.KW, in.W)
 					for ci := range inPerGroup {
 						for kh := khLo; kh < khHi; kh++ {
+							wRow := ((o*inPerGroup+ci)*c.KH + kh) * c.KW
+							xRow := at(in, i, g*inPerGroup+ci, h0+kh, w0)
 							for kw := kwLo; kw < kwHi; kw++ {
-								wi := ((o*inPerGroup+ci)*c.KH+kh)*c.KW + kw
-								dw[wi] += d * x[at(in, i, g*inPerGroup+ci, h0+kh, w0+kw)]
+								dw[wRow+kw] += d * x[xRow+kw]
 							}
 						}
 					}
@@ -115,9 +117,10 @@ func Conv2DBackward(x []float64, n int, in compiler.Shape, w []float64, c *compi
 					khLo, khHi := inside(h0, c.KH, in.H)
 					kwLo, kwHi := inside(w0, c.KW, in.W)
 					for kh := khLo; kh < khHi; kh++ {
+						wRow := ((o*inPerGroup+ci)*c.KH + kh) * c.KW
+						xRow := at(in, i, ic, h0+kh, w0)
 						for kw := kwLo; kw < kwHi; kw++ {
-							wi := ((o*inPerGroup+ci)*c.KH+kh)*c.KW + kw
-							dx[at(in, i, ic, h0+kh, w0+kw)] += d * w[wi]
+							dx[xRow+kw] += d * w[wRow+kw]
 						}
 					}
 				}
