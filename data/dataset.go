@@ -23,7 +23,7 @@ type Source interface {
 // Dataset is a set of labelled images held in memory, such as the IDX data sets.
 type Dataset struct {
 	// Images are the examples. Those read from IDX files are *image.Gray views of one shared
-	// array of bytes, which ToCHW turns into float32 in [0, 1] with no further copy.
+	// array of bytes, which preprocess.ToCHW turns into float32 in [0, 1] with no further copy.
 	Images []image.Image
 	Labels []int32 // the class of each image
 }
