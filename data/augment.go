@@ -35,11 +35,10 @@ import (
 // Evaluation (Eval) is the embedded Config's Prepare: what the generated package's Predict does
 // with the same Config, its Preprocessing.
 type Augmenter struct {
-	// Config is the input's shape, the scaling, the evaluation crops and the normalisation. Its
-	// Mean and Std come from the spec (ImageNet's by default) for RGB inputs. For grey inputs the
-	// spec's RGB values do not apply; Mean is 0 and Std is 1, leaving values in [0, 1], and a
-	// data set's own statistics can be set in Mean[0] and Std[0] (Fashion-MNIST's are 0.2860
-	// and 0.3530).
+	// Config is the input's shape, the scaling, the evaluation crops and the normalisation: Mean
+	// and Std are the spec's (for RGB inputs ImageNet's by default, for grey ones none: values
+	// stay in [0, 1]). Whatever else is set in them applies to training and evaluation alike, but
+	// not to the generated package's Predict, which prepares images as the spec says.
 	preprocess.Config
 	// Eigval and Eigvec are the principal components PCA lighting shifts colours along:
 	// ImageNet's unless replaced, for instance by those PCA computes from a training set.
@@ -77,13 +76,13 @@ func NewAugmenter(aug compiler.Augment, input compiler.Shape) (*Augmenter, error
 	if aug.Resize > 0 && (aug.Resize < input.H || aug.Resize < input.W) {
 		errs = append(errs, fmt.Errorf("augment: resize %d is smaller than the input %v", aug.Resize, input))
 	}
-	if input.C == 3 {
-		for c, s := range aug.Std {
-			if !(s > 0) {
-				errs = append(errs, fmt.Errorf("augment: std %g of channel %d must be positive", s, c))
-			}
+	for c, s := range aug.Std[:input.C] {
+		if !(s > 0) {
+			errs = append(errs, fmt.Errorf("augment: std %g of channel %d must be positive", s, c))
 		}
-		a.Mean, a.Std = aug.Mean, aug.Std
+	}
+	a.Mean, a.Std = aug.Mean, aug.Std
+	if input.C == 3 {
 		a.lighting = aug.Lighting
 	}
 	a.Resize, a.random, a.flip = aug.Resize, aug.Crop != 0, aug.Flip

@@ -219,7 +219,7 @@ func TestEvaluate(t *testing.T) {
 
 // TestEvaluateTenCrop checks that ten-crop evaluation averages the softmax of the crops.
 func TestEvaluateTenCrop(t *testing.T) {
-	aug, err := data.NewAugmenter(compiler.Augment{Set: true, Crop: side, Eval: compiler.EvalTenCrop}, compiler.Shape{C: 1, H: side, W: side})
+	aug, err := data.NewAugmenter(compiler.Augment{Set: true, Crop: side, Std: [3]float64{1, 1, 1}, Eval: compiler.EvalTenCrop}, compiler.Shape{C: 1, H: side, W: side})
 	require.NoError(t, err)
 	m := newFake("fake", classes)
 	rng := runtime.NewRNG(5)

@@ -32,13 +32,6 @@ import (
 	"github.com/netc-project/netc/train"
 )
 
-// Fashion-MNIST's pixel statistics over its training set, in [0, 1]: the spec's mean and std
-// are RGB and do not apply to grey images (see data.Augmenter).
-const (
-	pixelMean = 0.2860
-	pixelStd  = 0.3530
-)
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -140,7 +133,7 @@ func trainFashion(ctx context.Context, c config, stdout io.Writer) error {
 const specPath = "specs/fashion.net"
 
 // augmenter returns the Augmenter of the augment block of the spec generated/fashion was
-// compiled from, normalising with Fashion-MNIST's statistics.
+// compiled from.
 func augmenter() (*data.Augmenter, error) {
 	net, err := compiler.Compile(specPath, []byte(fashion.Spec))
 	if err != nil {
@@ -150,7 +143,6 @@ func augmenter() (*data.Augmenter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", specPath, err)
 	}
-	aug.Mean[0], aug.Std[0] = pixelMean, pixelStd
 	return aug, nil
 }
 
