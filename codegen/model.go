@@ -114,7 +114,8 @@ func (g *gen) model(f *jen.File) {
 	f.PackageComment(fmt.Sprintf("// Package %s runs the network %s of %s, compiled by netc: input %s,\n"+
 		"// %d classes, %s parameters, %.4g GFLOP per image forward.\n//\n"+
 		"// New makes a model initialised as the spec says; Forward runs a batch; Save and Load write\n"+
-		"// and read its parameters as safetensors, under PyTorch's names and layouts.",
+		"// and read its parameters as safetensors, under PyTorch's names and layouts; Predict gives the\n"+
+		"// class probabilities of an image, prepared as the spec says (Preprocessing).",
 		g.opt.Package, n.Name, g.opt.Spec, n.Input, n.Classes, compiler.Thousands(params), float64(2*macs)/1e9))
 	if g.opt.Generate != "" {
 		f.HeaderComment("//go:generate " + g.opt.Generate)
