@@ -10,7 +10,9 @@
 //	eigen.go    EigenSym: Jacobi eigen-decomposition of a symmetric 3×3 matrix
 //	idx.go      ReadIDX: MNIST's IDX arrays, gzipped or not
 //	dataset.go  Source, and its implementations Dataset (in memory), Files and Folder (on disk),
-//	            FashionMNIST
+//	            FashionMNIST, Subset
+//	split.go    Survey, Open: the data set in a directory (IDX files, train and val folders, or
+//	            class folders from which every 10th image is held out), its classes and splits
 //	augment.go  Augmenter: the spec's augment block applied to one image, for training or evaluation
 //	loader.go   Loader: seeded, reproducible batches prepared on background goroutines
 //
