@@ -6,9 +6,12 @@ import (
 	"math"
 )
 
-// Metadata keys netc writes into safetensors files besides a model's own (netc.network and
-// netc.spec, which the generated Save writes).
+// Metadata keys netc writes into safetensors files.
 const (
+	// NetworkKey and SpecKey hold the network's name and its spec's path: the generated Save
+	// writes them.
+	NetworkKey = "netc.network"
+	SpecKey    = "netc.spec"
 	// ClassesKey holds the names of a trained model's classes, in the order of its outputs, as a
 	// JSON list of strings: the class folders of the data set it was trained on.
 	ClassesKey = "netc.classes"

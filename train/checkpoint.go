@@ -28,8 +28,8 @@ type State struct {
 // The safetensors metadata keys a checkpoint uses: the model's own, which generated models
 // write, and the training state.
 const (
-	networkKey = "netc.network"
-	specKey    = "netc.spec"
+	networkKey = runtime.NetworkKey
+	specKey    = runtime.SpecKey
 	stateKey   = runtime.TrainKey
 )
 
