@@ -104,7 +104,9 @@ func program(path string, n *compiler.Network, src []byte, stderr io.Writer) (st
 	fmt.Fprintf(stderr, "netc: building the program of %s (once for this spec and version of netc) in %s\n", path, dir)
 	build := exec.Command(goCmd, "build", "-trimpath", "-buildvcs=false", "-o", filepath.Base(exe), ".")
 	build.Dir = filepath.Join(tmp, "prog")
-	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"))
+	// For this machine, whatever GOOS and GOARCH say: the program runs here.
+	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"),
+		"GOOS="+goruntime.GOOS, "GOARCH="+goruntime.GOARCH)
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("netc: building the program of %s failed (%v):\n%s", path, err, out)
 	}
