@@ -28,7 +28,7 @@ type Split struct {
 	Layout string
 	// HeldOut is true when Val was held out of a folder without a split (Layout says so).
 	HeldOut bool
-	idx     bool
+	IDX     bool // the data set is IDX files
 }
 
 // Survey finds the data set in dir from its listing alone, reading no image and no IDX file:
@@ -48,7 +48,7 @@ func Survey(dir string) (*Split, error) {
 		for i := range classes {
 			classes[i] = fmt.Sprint(i)
 		}
-		return &Split{Dir: dir, Classes: classes, ValName: "test", Layout: "IDX files", idx: true}, nil
+		return &Split{Dir: dir, Classes: classes, ValName: "test", Layout: "IDX files", IDX: true}, nil
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -95,7 +95,7 @@ func Survey(dir string) (*Split, error) {
 // Open is Survey, with the images of IDX files read.
 func Open(dir string) (*Split, error) {
 	s, err := Survey(dir)
-	if err != nil || !s.idx {
+	if err != nil || !s.IDX {
 		return s, err
 	}
 	train, test, err := FashionMNIST(dir)

@@ -87,7 +87,7 @@ func ClassesMatch(s *data.Split, spec string, classes int) error {
 		return nil
 	}
 	what := fmt.Sprintf("%d class folders (%s)", len(s.Classes), list(s.Classes))
-	if s.Layout == "IDX files" {
+	if s.IDX {
 		what = fmt.Sprintf("IDX files of %d classes", len(s.Classes))
 	}
 	return fmt.Errorf("%s: %s, but %s has classes %d; the spec's classes must be the data's", s.Dir, what, spec, classes)

@@ -31,7 +31,7 @@ func TestClassesMatch(t *testing.T) {
 	assert.EqualError(t, ClassesMatch(s, "pets.net", 2), "pets: 3 class folders (cat, dog, eel), but pets.net has classes 2; the spec's classes must be the data's")
 	s.Classes = []string{"a", "b", "c", "d", "e", "f", "g"}
 	assert.EqualError(t, ClassesMatch(s, "x.net", 3), "pets: 7 class folders (a, b, c, d, e, … (7 in all)), but x.net has classes 3; the spec's classes must be the data's")
-	s = &data.Split{Dir: "mnist", Classes: make([]string, 10), Layout: "IDX files"}
+	s = &data.Split{Dir: "mnist", Classes: make([]string, 10), IDX: true}
 	assert.EqualError(t, ClassesMatch(s, "x.net", 3), "mnist: IDX files of 10 classes, but x.net has classes 3; the spec's classes must be the data's")
 }
 
