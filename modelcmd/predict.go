@@ -148,8 +148,10 @@ func LoadWeights(m Model, n Network, path string) ([]string, error) {
 		return nil, fmt.Errorf("%s: %d class names in its metadata, but %s has classes %d", path, len(names), n.SpecPath, n.Classes)
 	}
 	if _, checkpoint := h.Metadata[runtime.TrainKey]; checkpoint {
-		_, err := train.ReadCheckpoint(path, m) // its errors name the file
-		return names, err
+		if _, err := train.ReadCheckpoint(path, m); err != nil { // its errors name the file
+			return nil, errors.New(oneLine(err))
+		}
+		return names, nil
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
