@@ -7,7 +7,11 @@ import (
 
 	"github.com/dave/jennifer/jen"
 	"github.com/netc-project/netc/compiler"
+	"github.com/netc-project/netc/runtime"
 )
+
+// DefaultSeed is every generated package's DefaultSeed, the seed its New initialises from.
+const DefaultSeed = 1
 
 // param is one learnable tensor as the generated code names it.
 type param struct {
@@ -114,7 +118,8 @@ func (g *gen) model(f *jen.File) {
 	f.PackageComment(fmt.Sprintf("// Package %s runs the network %s of %s, compiled by netc: input %s,\n"+
 		"// %d classes, %s parameters, %.4g GFLOP per image forward.\n//\n"+
 		"// New makes a model initialised as the spec says; Forward runs a batch; Save and Load write\n"+
-		"// and read its parameters as safetensors, under PyTorch's names and layouts.",
+		"// and read its parameters as safetensors, under PyTorch's names and layouts; Predict gives the\n"+
+		"// class probabilities of an image, prepared as the spec says (Preprocessing).",
 		g.opt.Package, n.Name, g.opt.Spec, n.Input, n.Classes, compiler.Thousands(params), float64(2*macs)/1e9))
 	if g.opt.Generate != "" {
 		f.HeaderComment("//go:generate " + g.opt.Generate)
@@ -132,7 +137,7 @@ func (g *gen) model(f *jen.File) {
 		jen.Comment("ForwardFLOPs is the forward pass's floating-point operations per image: 2 × multiply-adds."),
 		jen.Id("ForwardFLOPs").Op("=").Lit(int(2*macs)),
 		jen.Comment("DefaultSeed is the seed New initialises the parameters from."),
-		jen.Id("DefaultSeed").Op("=").Lit(1),
+		jen.Id("DefaultSeed").Op("=").Lit(DefaultSeed),
 	)
 
 	f.Comment("Spec is the text of the spec this package was compiled from, for tools that need its settings")
@@ -344,9 +349,9 @@ func (g *gen) accessors(f *jen.File) {
 	f.Comment("Save writes the parameters as safetensors: F32, one tensor per parameter under its name.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Save").Params(jen.Id("w").Qual("io", "Writer")).Error().Block(
 		jen.Return(jen.Qual(rt, "WriteSafetensors").Call(jen.Id("w"), jen.Id("m").Dot("params"), jen.Map(jen.String()).String().Values(jen.Dict{
-			jen.Lit("format"):       jen.Lit("pt"),
-			jen.Lit("netc.network"): jen.Lit(g.n.Name),
-			jen.Lit("netc.spec"):    jen.Lit(g.opt.Spec),
+			jen.Lit("format"):           jen.Lit("pt"),
+			jen.Lit(runtime.NetworkKey): jen.Lit(g.n.Name),
+			jen.Lit(runtime.SpecKey):    jen.Lit(g.opt.Spec),
 		}))),
 	)
 

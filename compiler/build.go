@@ -73,6 +73,7 @@ type builder struct {
 	count map[string]int     // unlabelled layers per owner.op, for unique names
 
 	augmentPos dsl.Pos
+	mean, std  given              // the augment block's mean and std, counted against the input's channels
 	froms      map[string]dsl.Pos // the from names of layers, which must be unique
 }
 
@@ -250,12 +251,14 @@ func (b *builder) apply(block string, l *dsl.Line, s settings) {
 	case "augment.lighting":
 		a.Lighting = s.num("std", 0)
 	case "augment.mean":
-		if x := s["rgb"]; x != nil {
+		if x := s["values"]; x != nil {
 			copy(a.Mean[:], x.nums)
+			b.mean = given{len(x.nums), x.pos}
 		}
 	case "augment.std":
-		if x := s["rgb"]; x != nil {
+		if x := s["values"]; x != nil {
 			copy(a.Std[:], x.nums)
+			b.std = given{len(x.nums), x.pos}
 		}
 	case "augment.eval":
 		a.Eval = map[string]EvalCrops{"center": EvalCenter, "tencrop": EvalTenCrop}[s.word("crops", "center")]
@@ -274,8 +277,48 @@ func (b *builder) checkAugment() {
 	if a.Crop != 0 && in.H != 0 && (a.Crop != in.H || a.Crop != in.W) {
 		b.errs().Add(b.augmentPos, "augment: crop %d does not match the input %dx%d", a.Crop, in.H, in.W)
 	}
-	if (a.Lighting != 0 || a.Resize != 0) && in.C != 0 && in.C != 3 {
-		b.errs().Add(b.augmentPos, "augment: image augmentation needs 3 input channels (RGB), the input has %d", in.C)
+	if a.Lighting != 0 && in.C != 0 && in.C != 3 {
+		b.errs().Add(b.augmentPos, "augment: lighting needs 3 input channels (RGB), the input has %d", in.C)
+	}
+	b.checkNormalisation()
+}
+
+// given is how many values a setting of the augment block gave, and where.
+type given struct {
+	n   int
+	pos dsl.Pos
+}
+
+// checkNormalisation counts the augment block's mean and std against the input's channels: three
+// values for RGB, one for grey. A grey input's default is no normalisation (mean 0, std 1), since
+// ImageNet's RGB statistics do not apply to it.
+func (b *builder) checkNormalisation() {
+	a, in := &b.net.Augment, b.net.Input
+	if in.C == 0 { // no input, reported elsewhere
+		return
+	}
+	want := 3
+	if in.C == 1 {
+		want = 1
+		a.Mean, a.Std = [3]float64{a.Mean[0]}, [3]float64{a.Std[0], 1, 1}
+		if b.mean.n == 0 {
+			a.Mean[0] = 0
+		}
+		if b.std.n == 0 {
+			a.Std[0] = 1
+		}
+	}
+	for _, g := range []struct {
+		name string
+		given
+	}{{"mean", b.mean}, {"std", b.std}} {
+		switch {
+		case g.n == 0 || g.n == want:
+		case want == 1:
+			b.errs().Add(g.pos, "augment: %s takes 1 value for the grey input %v, not %d", g.name, in, g.n)
+		default:
+			b.errs().Add(g.pos, "augment: %s takes 3 values, one per channel of the input %v, not %d", g.name, in, g.n)
+		}
 	}
 }
 

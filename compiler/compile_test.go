@@ -68,6 +68,23 @@ func TestAlexNet(t *testing.T) {
 	assert.Equal(t, &Pool{KH: 3, KW: 3, SH: 2, SW: 2, Rounding: RoundExact}, byName["pool1"].Pool())
 }
 
+// TestGreyNormalisation checks a grey input's mean and std: one value each, none by default
+// (ImageNet's RGB statistics do not apply), and a resize allowed.
+func TestGreyNormalisation(t *testing.T) {
+	spec := func(augment string) string {
+		return "network g\ninput 1x8x8\nclasses 2\naugment {\n" + augment + "}\nfc1: fc 2\nloss: softmax\n"
+	}
+	n, err := Compile("g.net", []byte(spec("crop 8\n")))
+	require.NoError(t, err)
+	assert.Equal(t, [3]float64{0, 0, 0}, n.Augment.Mean)
+	assert.Equal(t, [3]float64{1, 1, 1}, n.Augment.Std)
+	n, err = Compile("g.net", []byte(spec("resize 12\nmean 0.286\nstd 0.353\n")))
+	require.NoError(t, err)
+	assert.Equal(t, [3]float64{0.286, 0, 0}, n.Augment.Mean)
+	assert.Equal(t, [3]float64{0.353, 1, 1}, n.Augment.Std)
+	assert.Equal(t, 12, n.Augment.Resize)
+}
+
 func TestAlexNetHalf(t *testing.T) {
 	n := compileFile(t, "../specs/alexnet_half.net")
 	params, _, _ := n.Totals()

@@ -186,13 +186,14 @@ var blockSchemas = map[string]map[string]*schema{
 		"weights": {head: "weights", settings: learnMult},
 		"biases":  {head: "biases", settings: learnMult},
 	},
+	// mean and std take a value per input channel, which checkAugment counts once the input is known.
 	"augment": {
 		"resize":   {head: "resize", positional: "shorter", required: []string{"shorter"}, settings: []setting{positive("shorter", kInt)}},
 		"crop":     {head: "crop", aliases: []string{"random_crop", "center_crop", "crop_size"}, positional: "size", required: []string{"size"}, settings: []setting{positive("size", kInt)}},
 		"flip":     {head: "flip", aliases: []string{"random_flip", "horizontal_flip", "random_horizontal_flip", "mirror"}, positional: "axis", required: []string{"axis"}, settings: []setting{word("axis", "horizontal", "none")}},
 		"lighting": {head: "lighting", positional: "std", required: []string{"std"}, settings: []setting{real("std", 0, inf, false, false)}},
-		"mean":     {head: "mean", positional: "rgb", required: []string{"rgb"}, settings: []setting{{name: "rgb", kind: kNums, lo: -inf, hi: inf, count: 3}}},
-		"std":      {head: "std", positional: "rgb", required: []string{"rgb"}, settings: []setting{{name: "rgb", kind: kNums, lo: 0, hi: inf, loOpen: true, count: 3}}},
+		"mean":     {head: "mean", positional: "values", required: []string{"values"}, settings: []setting{{name: "values", kind: kNums, lo: -inf, hi: inf}}},
+		"std":      {head: "std", positional: "values", required: []string{"values"}, settings: []setting{{name: "values", kind: kNums, lo: 0, hi: inf, loOpen: true}}},
 		"eval":     {head: "eval", positional: "crops", required: []string{"crops"}, settings: []setting{word("crops", "center", "tencrop")}},
 	},
 }

@@ -23,7 +23,7 @@ type Source interface {
 // Dataset is a set of labelled images held in memory, such as the IDX data sets.
 type Dataset struct {
 	// Images are the examples. Those read from IDX files are *image.Gray views of one shared
-	// array of bytes, which ToCHW turns into float32 in [0, 1] with no further copy.
+	// array of bytes, which preprocess.ToCHW turns into float32 in [0, 1] with no further copy.
 	Images []image.Image
 	Labels []int32 // the class of each image
 }
@@ -55,6 +55,7 @@ func (f *Files) Example(i int) (image.Image, int32, error) {
 // Folder lists a data set laid out as ImageNet's is: one subdirectory of dir per class, holding
 // that class's images (files named *.jpg, *.jpeg or *.png, in any case). Classes are numbered in
 // the sorted order of their directories' names, and images listed in sorted order within each.
+// Hidden directories (.git, .ipynb_checkpoints) are no classes.
 func Folder(dir string) (*Files, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -62,7 +63,7 @@ func Folder(dir string) (*Files, error) {
 	}
 	f := &Files{}
 	for _, e := range entries { // ReadDir sorts by name
-		if !e.IsDir() {
+		if !e.IsDir() || hidden(e.Name()) {
 			continue
 		}
 		class := int32(len(f.Classes))
@@ -84,6 +85,29 @@ func Folder(dir string) (*Files, error) {
 	}
 	return f, nil
 }
+
+// Subset returns n examples of src spread evenly over it, the ⌊i·Len/n⌋-th for i from 0 to n−1,
+// in order: a smaller data set with every class of a sorted folder in it, for a quick trial. It
+// returns src itself when n is not below its length.
+func Subset(src Source, n int) Source {
+	if n >= src.Len() {
+		return src
+	}
+	s := &subset{src: src, index: make([]int, n)}
+	for i := range n {
+		s.index[i] = int(int64(i) * int64(src.Len()) / int64(n))
+	}
+	return s
+}
+
+// subset is the examples of src at index.
+type subset struct {
+	src   Source
+	index []int
+}
+
+func (s *subset) Len() int                                  { return len(s.index) }
+func (s *subset) Example(i int) (image.Image, int32, error) { return s.src.Example(s.index[i]) }
 
 // FashionMNISTClasses is the number of classes of Fashion-MNIST (and of MNIST).
 const FashionMNISTClasses = 10

@@ -1,18 +1,18 @@
 // Package data turns images on disk into the batches a generated model eats: NCHW float32 of
-// exactly the network's input shape, with the AlexNet paper's data augmentation.
+// exactly the network's input shape, with the AlexNet paper's data augmentation. The
+// deterministic steps — scaling, crops, conversion to CHW — are package preprocess's, which
+// the generated packages use to prepare images for prediction exactly as evaluation here does.
 //
 // It owns, one file each:
 //
 //	image.go    Load: JPEG and PNG files, dimensions checked before any pixel is decoded
-//	resize.go   ResizeShorter, ResizeSquare: Catmull-Rom scaling to a given shorter side, of the
-//	            whole image or of only its central square
-//	crop.go     CenterCrop, RandomCrop, TenCrop (rectangles) and FlipHorizontal (of a CHW image)
-//	tensor.go   ToCHW: pixels to normalised CHW float32, 1 or 3 channels
 //	lighting.go Lighting (the paper's PCA colour shift), ImageNet's components, ColorStats, PCA
 //	eigen.go    EigenSym: Jacobi eigen-decomposition of a symmetric 3×3 matrix
 //	idx.go      ReadIDX: MNIST's IDX arrays, gzipped or not
 //	dataset.go  Source, and its implementations Dataset (in memory), Files and Folder (on disk),
-//	            FashionMNIST
+//	            FashionMNIST, Subset
+//	split.go    Survey, Open: the data set in a directory (IDX files, train and val folders, or
+//	            class folders from which every 10th image is held out), its classes and splits
 //	augment.go  Augmenter: the spec's augment block applied to one image, for training or evaluation
 //	loader.go   Loader: seeded, reproducible batches prepared on background goroutines
 //

@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/color"
 	"testing"
+
+	"github.com/netc-project/netc/preprocess"
 )
 
 // fuzzLimits keeps the fuzzer's images small, so that a mutated header cannot make every run
@@ -12,7 +14,7 @@ import (
 var fuzzLimits = limits{side: 256, pixels: 4096}
 
 // FuzzDecode feeds arbitrary bytes to the decoder path behind Load and, when they decode, the
-// image to every step that reads pixels (ToCHW, ColorStats, ResizeShorter, ResizeSquare). Nothing may panic;
+// image to every step that reads pixels (preprocess's ToCHW, ResizeShorter and ResizeSquare, ColorStats). Nothing may panic;
 // decoded images must be within the limits. Run it with
 //
 //	go test ./data -run '^$' -fuzz FuzzDecode -fuzztime 2m -parallel 1
@@ -55,12 +57,12 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decoded a %v image beyond the limits", r)
 		}
 		dst := make([]float32, 3*r.Dx()*r.Dy())
-		ToCHW(img, [3]float64{0.5, 0.5, 0.5}, [3]float64{0.25, 0.25, 0.25}, dst)
-		ToCHW(img, [3]float64{}, [3]float64{1, 1, 1}, dst[:r.Dx()*r.Dy()])
+		preprocess.ToCHW(img, img.Bounds(), [3]float64{0.5, 0.5, 0.5}, [3]float64{0.25, 0.25, 0.25}, dst)
+		preprocess.ToCHW(img, img.Bounds(), [3]float64{}, [3]float64{1, 1, 1}, dst[:r.Dx()*r.Dy()])
 		var s ColorStats
 		s.Add(img)
-		ResizeShorter(img, 5)
-		ResizeSquare(img, 5)
+		preprocess.ResizeShorter(img, 5)
+		preprocess.ResizeSquare(img, 5)
 	})
 }
 

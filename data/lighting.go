@@ -25,9 +25,9 @@ var (
 // each time the image is used; the paper's σ is 0.1).
 //
 // Because the shift is the same for every pixel, adding it before normalisation is the same as
-// subtracting it from the mean: ToCHW(img, mean − shift, std, dst) writes exactly the normalised
-// shifted image, with no extra pass, no clipping and no rounding to 8 bits. That is how the
-// Augmenter applies it.
+// subtracting it from the mean: preprocess.ToCHW(img, r, mean − shift, std, dst) writes exactly
+// the normalised shifted image, with no extra pass, no clipping and no rounding to 8 bits. That is
+// how the Augmenter applies it.
 func Lighting(alpha, eigval [3]float64, eigvec [3][3]float64) [3]float64 {
 	var shift [3]float64
 	for c := range 3 {

@@ -14,12 +14,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// flatDataset returns n grey 6×6 images, image i all of value i, with label i mod 10: a crop
+// flatDataset returns n grey 6×4 images, image i all of value i, with label i mod 10: a crop
 // of image i, mirrored or not, is all i/255, so a batch's values say which example they are.
 func flatDataset(n int) *Dataset {
 	d := &Dataset{}
 	for i := range n {
-		g := image.NewGray(image.Rect(0, 0, 6, 6))
+		g := image.NewGray(image.Rect(0, 0, 6, 4))
 		for j := range g.Pix {
 			g.Pix[j] = uint8(i)
 		}
@@ -29,7 +29,8 @@ func flatDataset(n int) *Dataset {
 	return d
 }
 
-// greyAugmenter crops 4×4 at random from 6×6 and flips: randomness the batches must reproduce.
+// greyAugmenter crops 4×4 at random from 6×4 (whose shorter side is the input's, so that it is not
+// scaled) and flips: randomness the batches must reproduce.
 func greyAugmenter(t *testing.T, eval compiler.EvalCrops) *Augmenter {
 	a, err := NewAugmenter(compiler.Augment{Set: true, Crop: 4, Flip: true, Std: [3]float64{1, 1, 1}, Eval: eval}, compiler.Shape{C: 1, H: 4, W: 4})
 	require.NoError(t, err)
@@ -78,7 +79,7 @@ func TestLoaderDeterminism(t *testing.T) {
 	// The crops and flips differ from example to example: not every image is the same crop.
 	// (Here a crop of image i is all i/255 whatever it is, so look at the augmentation through
 	// a source whose images are not flat.)
-	pos := &Dataset{Images: []image.Image{positions(6, 6), positions(6, 6)}, Labels: []int32{0, 1}}
+	pos := &Dataset{Images: []image.Image{positions(6, 4), positions(6, 4)}, Labels: []int32{0, 1}}
 	rgb, err := NewAugmenter(compiler.Augment{Set: true, Crop: 4, Flip: true, Std: [3]float64{1, 1, 1}, Eval: compiler.EvalCenter}, compiler.Shape{C: 3, H: 4, W: 4})
 	require.NoError(t, err)
 	l, err := NewLoader(context.Background(), pos, rgb, LoaderConfig{Batch: 2, Seed: 1, Train: true, Epochs: 8, Workers: 2})

@@ -275,6 +275,13 @@ func ReadSafetensorsWith(r io.Reader, params []Param, opts SafetensorsOptions) e
 		return err
 	}
 	fill, err := match(h.Tensors, params, opts.Aliases)
+	_, checkpoint := h.Metadata[TrainKey]
+	momentum := slices.ContainsFunc(params, func(p Param) bool { return strings.HasSuffix(p.Name, ".momentum") })
+	if err != nil && checkpoint && !momentum {
+		// Read as weights: say what the file is, rather than list the momentum as tensors the
+		// model lacks.
+		return fmt.Errorf("safetensors: a training checkpoint (%s metadata: the weights with the optimiser's momentum and the training state), not a weights file; load the weights file written beside it, or the checkpoint with train.ReadCheckpoint", TrainKey)
+	}
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 
@@ -27,9 +28,9 @@ type State struct {
 // The safetensors metadata keys a checkpoint uses: the model's own, which generated models
 // write, and the training state.
 const (
-	networkKey = "netc.network"
-	specKey    = "netc.spec"
-	stateKey   = "netc.train"
+	networkKey = runtime.NetworkKey
+	specKey    = runtime.SpecKey
+	stateKey   = runtime.TrainKey
 )
 
 // WriteCheckpoint writes a checkpoint of m with state st to path, atomically: a reader never
@@ -38,10 +39,16 @@ const (
 // names Momentum gives ("conv1.weight.momentum"), and in its metadata m's own (the network and
 // spec Save writes) and st, as JSON, under "netc.train".
 func WriteCheckpoint(path string, m Model, st State) error {
+	return writeCheckpoint(path, m, st, nil)
+}
+
+// writeCheckpoint is WriteCheckpoint with more metadata (Config.Metadata).
+func writeCheckpoint(path string, m Model, st State, more map[string]string) error {
 	meta, err := modelMetadata(m)
 	if err != nil {
 		return fmt.Errorf("writing checkpoint %s: %w", path, err)
 	}
+	maps.Copy(meta, more)
 	js, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("writing checkpoint %s: %w", path, err)
@@ -61,41 +68,47 @@ func WriteCheckpoint(path string, m Model, st State) error {
 // without training state or momentum, tensors whose names or shapes differ from m's, and values
 // that are NaN or infinite are refused, leaving m unchanged.
 func ReadCheckpoint(path string, m Model) (State, error) {
+	st, _, err := readCheckpoint(path, m)
+	return st, err
+}
+
+// readCheckpoint is ReadCheckpoint that also returns the file's metadata.
+func readCheckpoint(path string, m Model) (State, map[string]string, error) {
 	own, err := modelMetadata(m)
 	if err != nil {
-		return State{}, err
+		return State{}, nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return State{}, err
+		return State{}, nil, err
 	}
 	defer f.Close()
 	h, err := runtime.ReadSafetensorsHeader(f)
 	if err != nil {
-		return State{}, fmt.Errorf("%s: not a checkpoint: %w", path, err)
+		return State{}, nil, fmt.Errorf("%s: not a checkpoint: %w", path, err)
 	}
 	net, ok := h.Metadata[networkKey]
 	switch {
 	case !ok:
-		return State{}, fmt.Errorf("%s: not a netc checkpoint: its metadata has no %s", path, networkKey)
+		return State{}, nil, fmt.Errorf("%s: not a netc checkpoint: its metadata has no %s", path, networkKey)
 	case net != own[networkKey]:
-		return State{}, fmt.Errorf("%s: a checkpoint of network %s (%s), not of %s (%s); choose another output directory or the matching model",
+		return State{}, nil, fmt.Errorf("%s: a checkpoint of network %s (%s), not of %s (%s); choose another output directory or the matching model",
 			path, dsl.Short(net), dsl.Short(h.Metadata[specKey]), own[networkKey], own[specKey])
 	}
 	js, ok := h.Metadata[stateKey]
 	if !ok {
-		return State{}, fmt.Errorf("%s: weights of %s without training state (no %s metadata): not a checkpoint written by train", path, net, stateKey)
+		return State{}, nil, fmt.Errorf("%s: weights of %s without training state (no %s metadata): not a checkpoint written by train", path, net, stateKey)
 	}
 	var st State
 	if err := json.Unmarshal([]byte(js), &st); err != nil {
-		return State{}, fmt.Errorf("%s: its %s metadata: %w", path, stateKey, err)
+		return State{}, nil, fmt.Errorf("%s: its %s metadata: %w", path, stateKey, err)
 	}
 	if st.Epoch < 0 || st.Steps < 0 || st.Batch < 1 || len(st.History) != st.Epoch || !(st.LearningRate > 0) {
-		return State{}, fmt.Errorf("%s: its %s metadata is inconsistent: epoch %d, steps %d, batch %d, learning rate %g, %d epochs of history",
+		return State{}, nil, fmt.Errorf("%s: its %s metadata is inconsistent: epoch %d, steps %d, batch %d, learning rate %g, %d epochs of history",
 			path, stateKey, st.Epoch, st.Steps, st.Batch, st.LearningRate, len(st.History))
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return State{}, err
+		return State{}, nil, err
 	}
 	// Into fresh buffers first, so that a file cut short leaves m as it was.
 	model := append(slices.Clip(m.Params()), m.Momentum()...)
@@ -104,14 +117,27 @@ func ReadCheckpoint(path string, m Model) (State, error) {
 		fresh[i] = runtime.Param{Name: p.Name, Shape: p.Shape, Data: make([]float32, len(p.Data))}
 	}
 	if err := runtime.ReadSafetensors(f, fresh); err != nil {
-		return State{}, fmt.Errorf("%s: %w", path, err)
+		return State{}, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	for i, p := range fresh {
 		copy(model[i].Data, p.Data)
 	}
 	m.SetStepCount(st.Steps)
 	m.SetLearningRate(st.LearningRate)
-	return st, nil
+	return st, h.Metadata, nil
+}
+
+// writeWeights writes m's weights to path atomically, as its Save does, with more metadata.
+func writeWeights(path string, m Model, more map[string]string) error {
+	if len(more) == 0 {
+		return writeAtomic(path, m.Save)
+	}
+	meta, err := modelMetadata(m)
+	if err != nil {
+		return err
+	}
+	maps.Copy(meta, more)
+	return writeAtomic(path, func(w io.Writer) error { return runtime.WriteSafetensors(w, m.Params(), meta) })
 }
 
 // modelMetadata returns the safetensors metadata m's Save writes (netc.network, netc.spec, …),

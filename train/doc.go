@@ -33,5 +33,7 @@
 // state can never come from different moments. A resumed run goes on exactly as an
 // uninterrupted one would have: same weights, momentum, step count (which seeds the dropout
 // masks), learning rate and data order. Beside it, weights.safetensors holds the weights alone,
-// as the model's Save writes them, for its Load (and PyTorch's safetensors).
+// as the model's Save writes them, for its Load (and PyTorch's safetensors). Both carry
+// Config.Metadata too, such as the class names (runtime.ClassesKey), which a resumed run must
+// share. An example whose class is not among the model's stops the run with an error naming it.
 package train

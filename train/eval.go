@@ -49,6 +49,9 @@ func Evaluate(ctx context.Context, m Model, src data.Source, aug *data.Augmenter
 		if err != nil {
 			return Metrics{}, err
 		}
+		if err := checkLabels(b, classes); err != nil {
+			return Metrics{}, err
+		}
 		logits := m.Forward(b.X, b.N*b.Crops, false)
 		for i := range b.N {
 			for c := range b.Crops {

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,6 +61,10 @@ type Config struct {
 	// Filters names the parameter drawn as an image grid after training: the first
 	// convolution's weight ("conv1.weight"); empty for the first parameter of 4 dimensions.
 	Filters string
+	// Metadata is written into the safetensors metadata of the checkpoint and of the weights
+	// file, beside the model's own: the class names under runtime.ClassesKey, say. A checkpoint
+	// resumed from that holds one of these keys must hold the same value.
+	Metadata map[string]string
 }
 
 // The files Run writes in Config.Dir; the filter grid's name is its parameter's layer name
@@ -125,9 +131,15 @@ func Run(ctx context.Context, m Model, cfg Config) ([]Epoch, error) {
 		state:      State{Batch: cfg.Batch, Seed: cfg.Seed},
 	}
 	if cfg.Resume {
-		st, err := ReadCheckpoint(r.checkpoint, m)
+		st, meta, err := readCheckpoint(r.checkpoint, m)
 		if err != nil {
 			return nil, err
+		}
+		for _, k := range slices.Sorted(maps.Keys(cfg.Metadata)) {
+			if v, ok := meta[k]; ok && v != cfg.Metadata[k] {
+				return nil, fmt.Errorf("%s: its %s is %s, but this run's is %s; resuming would not continue the same run",
+					r.checkpoint, k, v, cfg.Metadata[k])
+			}
 		}
 		if st.Batch != cfg.Batch || st.Seed != cfg.Seed {
 			return nil, fmt.Errorf("%s: trained with batch %d and seed %d, but this run has batch %d and seed %d; resuming would not continue the same run",
@@ -223,10 +235,10 @@ func (r *runner) epoch(ctx context.Context) error {
 	st := r.state
 	st.Epoch, st.Steps, st.LearningRate = e+1, r.m.StepCount(), r.m.LearningRate()
 	st.History = append(st.History[:len(st.History):len(st.History)], rec)
-	if err := WriteCheckpoint(r.checkpoint, r.m, st); err != nil {
+	if err := writeCheckpoint(r.checkpoint, r.m, st, r.cfg.Metadata); err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(r.cfg.Dir, WeightsFile), r.m.Save); err != nil {
+	if err := writeWeights(filepath.Join(r.cfg.Dir, WeightsFile), r.m, r.cfg.Metadata); err != nil {
 		return fmt.Errorf("writing the weights: %w", err)
 	}
 	r.state = st
@@ -261,6 +273,9 @@ func (r *runner) train(ctx context.Context, e int) (loss, rate float64, err erro
 			}
 			return 0, 0, fmt.Errorf("epoch %d: %w", e+1, err)
 		}
+		if err := checkLabels(b, r.cfg.Classes); err != nil {
+			return 0, 0, fmt.Errorf("epoch %d: %w", e+1, err)
+		}
 		bl := r.m.TrainStep(b.X, b.Labels, b.N)
 		if math.IsNaN(float64(bl)) || math.IsInf(float64(bl), 0) {
 			r.log.clear()
@@ -277,6 +292,17 @@ func (r *runner) train(ctx context.Context, e int) (loss, rate float64, err erro
 		}, now)
 	}
 	return sum / float64(images), rate, nil
+}
+
+// checkLabels returns an error if an example of b has no class of the model's classes, which
+// the model's Backward would panic on.
+func checkLabels(b *data.Batch, classes int) error {
+	for i, l := range b.Labels[:b.N] {
+		if l < 0 || int(l) >= classes {
+			return fmt.Errorf("example %d is of class %d, but the model has %d classes (0 to %d)", b.Indices[i], l, classes, classes-1)
+		}
+	}
+	return nil
 }
 
 // eta estimates the time left in the run, during epoch e (from 0) with images of it trained at

@@ -138,6 +138,52 @@ func TestRunRefusesToOverwrite(t *testing.T) {
 	require.ErrorContains(t, err, CheckpointFile)
 }
 
+// TestRunMetadata checks that Config.Metadata is in the checkpoint's and the weights file's
+// metadata, beside the model's own, and that resuming with other values is refused.
+func TestRunMetadata(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config(dir, 1, nil)
+	cfg.Metadata = map[string]string{runtime.ClassesKey: `["a","b","c","d"]`}
+	_, err := Run(context.Background(), newFake("fake", classes), cfg)
+	require.NoError(t, err)
+	for _, name := range []string{CheckpointFile, WeightsFile} {
+		f, err := os.Open(filepath.Join(dir, name))
+		require.NoError(t, err)
+		h, err := runtime.ReadSafetensorsHeader(f)
+		f.Close()
+		require.NoError(t, err)
+		names, err := h.ClassNames()
+		require.NoError(t, err)
+		assert.Equal(t, []string{"a", "b", "c", "d"}, names, name)
+		assert.Equal(t, "fake", h.Metadata[networkKey], name)
+	}
+	f, err := os.Open(filepath.Join(dir, WeightsFile))
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, newFake("fake", classes).Load(f), "the weights file is still one for Load")
+
+	cfg.Resume, cfg.Epochs = true, 2
+	cfg.Metadata = map[string]string{runtime.ClassesKey: `["a","b","c","e"]`}
+	_, err = Run(context.Background(), newFake("fake", classes), cfg)
+	assert.EqualError(t, err, filepath.Join(dir, CheckpointFile)+`: its netc.classes is ["a","b","c","d"], but this run's is ["a","b","c","e"]; resuming would not continue the same run`)
+}
+
+// TestRunLabelBeyondClasses checks that an example whose class the model does not have stops
+// the run with an error naming it, rather than a panic in the model's Backward.
+func TestRunLabelBeyondClasses(t *testing.T) {
+	cfg := config(t.TempDir(), 1, nil)
+	bad := stripes(200, classes+1, 1)
+	cfg.Train = bad
+	_, err := Run(context.Background(), newFake("fake", classes), cfg)
+	assert.ErrorContains(t, err, "epoch 1: example ")
+	assert.ErrorContains(t, err, " is of class 4, but the model has 4 classes (0 to 3)")
+
+	cfg = config(t.TempDir(), 1, nil)
+	cfg.Test = bad
+	_, err = Run(context.Background(), newFake("fake", classes), cfg)
+	assert.ErrorContains(t, err, "is of class 4, but the model has 4 classes (0 to 3)")
+}
+
 // TestDiverged checks that a NaN loss stops the run at once with an error naming the step, and
 // that the checkpoint of the last whole epoch is left as it was.
 func TestDiverged(t *testing.T) {
@@ -219,7 +265,7 @@ func TestEvaluate(t *testing.T) {
 
 // TestEvaluateTenCrop checks that ten-crop evaluation averages the softmax of the crops.
 func TestEvaluateTenCrop(t *testing.T) {
-	aug, err := data.NewAugmenter(compiler.Augment{Set: true, Crop: side, Eval: compiler.EvalTenCrop}, compiler.Shape{C: 1, H: side, W: side})
+	aug, err := data.NewAugmenter(compiler.Augment{Set: true, Crop: side, Std: [3]float64{1, 1, 1}, Eval: compiler.EvalTenCrop}, compiler.Shape{C: 1, H: side, W: side})
 	require.NoError(t, err)
 	m := newFake("fake", classes)
 	rng := runtime.NewRNG(5)

@@ -3,15 +3,20 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/netc-project/netc/data"
+	"github.com/netc-project/netc/generated/alexnet_torchvision"
+	"github.com/netc-project/netc/modelcmd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -31,7 +36,7 @@ func picture(t *testing.T, path string) {
 
 // TestAgreesWithTorchvision classifies an image with weights that torchvision makes here, and
 // checks that the top five classes and their probabilities (averaged over the ten crops) agree
-// with torchvision's own model on the same crops to 1e-4.
+// with torchvision's own model on the same crops to 1e-4, and that the command prints them.
 func TestAgreesWithTorchvision(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs torchvision")
@@ -40,18 +45,18 @@ func TestAgreesWithTorchvision(t *testing.T) {
 		t.Skip("python3-torchvision not installed; apt-get install python3-torchvision")
 	}
 	dir := t.TempDir()
-	img := filepath.Join(dir, "picture.jpg")
-	picture(t, img)
+	path := filepath.Join(dir, "picture.jpg")
+	picture(t, path)
 
 	// Our preprocessing: the ten crops, written for torchvision to classify too.
-	c, err := newClassifier(writeDummyWeights(t, dir), "")
+	img, err := data.Load(path)
 	require.NoError(t, err)
-	_, err = c.classifyFile(img)
+	x, err := alexnet_torchvision.Input(img)
 	require.NoError(t, err)
-	crops := c.aug.Crops()
+	crops := alexnet_torchvision.Preprocessing.Crops()
 	require.Equal(t, 10, crops)
 	var raw bytes.Buffer
-	require.NoError(t, binary.Write(&raw, binary.LittleEndian, c.x))
+	require.NoError(t, binary.Write(&raw, binary.LittleEndian, x))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "crops.bin"), raw.Bytes(), 0o644))
 
 	script, err := filepath.Abs("testdata/torchvision_alexnet.py")
@@ -59,9 +64,11 @@ func TestAgreesWithTorchvision(t *testing.T) {
 	out, err := exec.Command("/usr/bin/python3", script, dir, "10").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
-	c, err = newClassifier(filepath.Join(dir, "alexnet.safetensors"), "")
+	weights := filepath.Join(dir, "alexnet.safetensors")
+	m := alexnet_torchvision.New()
+	_, err = modelcmd.LoadWeights(m, network, weights)
 	require.NoError(t, err, "torchvision's names load through the spec's from settings")
-	got, err := c.classifyFile(img)
+	got, err := m.Predict(img)
 	require.NoError(t, err)
 
 	want := make([]float64, 1000)
@@ -72,6 +79,11 @@ func TestAgreesWithTorchvision(t *testing.T) {
 	for i := range order {
 		order[i] = i
 	}
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run([]string{"-weights", weights, path}, &stdout, &stderr), stderr.String())
+	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	require.Len(t, lines, 6)
+	assert.Equal(t, path+":", lines[0])
 	for k := 0; k < 5; k++ { // torchvision's top five, by selection
 		best := k
 		for j := k + 1; j < 1000; j++ {
@@ -80,12 +92,18 @@ func TestAgreesWithTorchvision(t *testing.T) {
 			}
 		}
 		order[k], order[best] = order[best], order[k]
-		assert.Equal(t, order[k], got[k].Class, "class %d of the top five", k+1)
-		assert.InDelta(t, want[order[k]], got[k].Prob, 1e-4, "probability of class %d", order[k])
+		c := order[k]
+		assert.InDelta(t, want[c], got[c], 1e-4, "probability of class %d", c)
+		for j, p := range got { // and it is our k-th most likely too
+			if j != c && (p > got[c] || p == got[c] && j < c) && !slices.Contains(order[:k], j) {
+				t.Errorf("class %d is torchvision's number %d, but class %d is more likely here", c, k+1, j)
+			}
+		}
+		assert.Equal(t, fmt.Sprintf("  %6.2f%%  class %d", 100*got[c], c), lines[1+k], "the command's line %d", k+1)
 	}
 	var total float64
 	for _, p := range got {
-		total += p.Prob
+		total += p
 	}
 	assert.InDelta(t, 1, total, 1e-6)
 }
@@ -97,7 +115,7 @@ func writeDummyWeights(t *testing.T, dir string) string {
 	f, err := os.Create(path)
 	require.NoError(t, err)
 	defer f.Close()
-	require.NoError(t, newModel().Save(f))
+	require.NoError(t, alexnet_torchvision.New().Save(f))
 	return path
 }
 

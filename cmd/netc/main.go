@@ -5,6 +5,10 @@
 //	netc compile SPEC [-o DIR] [-pkg NAME] [-v]
 //	netc fmt [-w] [-l] [FILE...]     lay specs out canonically, like gofmt
 //	netc graph SPEC [-o FILE]        write the network as Graphviz DOT, shapes on the edges
+//	netc train SPEC -data DIR [-epochs N] [-out DIR] [-resume] [-seed N] [-limit N]
+//	                                 train the spec's network on a data set
+//	netc predict SPEC -weights FILE [-top K] [-labels FILE] IMAGE...
+//	                                 the most likely classes of images
 //	netc help [COMMAND]              usage, with an example
 //	netc version                     netc's version and the Go it was built with
 //
@@ -49,6 +53,18 @@ func init() {
 			"write the network as Graphviz DOT: a box per layer, fused kernels grouped,\n" +
 				"each edge labelled with its tensor's shape",
 			"netc graph specs/alexnet.net | dot -Tsvg -o alexnet.svg", graph},
+		{"train", "SPEC -data DIR [-epochs N] [-out DIR] [-resume] [-seed N] [-limit N]",
+			"train the spec's network on a data set, as its train and augment blocks say: IDX files,\n" +
+				"DIR/train and DIR/val of class folders, or class folders (every 10th image held out);\n" +
+				"a progress bar, evaluation each epoch, atomic checkpoints that -resume continues from,\n" +
+				"curves and conv1's filters, and the weights with the class names, in -out (runs/NAME).\n" +
+				"netc builds a program of the spec with the go command, once, in its cache",
+			"netc train specs/fashion.net -data /usr/share/datasets/fashion-mnist -epochs 3", trainCommand},
+		{"predict", "SPEC -weights FILE [-top K] [-labels FILE] IMAGE...",
+			"print the most likely classes of JPEG or PNG images, prepared as the spec says, with the\n" +
+				"weights netc train wrote (or a checkpoint, or a state dict as safetensors), named as\n" +
+				"the weights' metadata or -labels says",
+			"netc predict specs/fashion.net -weights runs/fashion/weights.safetensors shirt.png", predictCommand},
 		{"help", "[COMMAND]", "show how to use netc, or one of its commands", "netc help compile", help},
 		{"version", "", "print netc's version and the Go it was built with", "netc version", version},
 	}

@@ -40,6 +40,9 @@ func TestTorch(t *testing.T) { modeltest.CheckTorch(t, New(), spec, 2) }
 
 func TestSaveLoad(t *testing.T) { modeltest.CheckSaveLoad(t, newModel) }
 
+// TestPredict checks Preprocessing against the spec's and Predict against Forward.
+func TestPredict(t *testing.T) { modeltest.CheckPredict(t, New(), Preprocessing, spec) }
+
 func TestNoAllocs(t *testing.T) {
 	m := New()
 	for _, n := range []int{2, 1} {

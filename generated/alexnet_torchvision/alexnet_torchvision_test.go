@@ -19,6 +19,9 @@ func TestSaveLoad(t *testing.T) {
 	modeltest.CheckSaveLoad(t, newModel)
 }
 
+// TestPredict checks Preprocessing against the spec's and Predict against Forward.
+func TestPredict(t *testing.T) { modeltest.CheckPredict(t, New(), Preprocessing, spec) }
+
 func TestNoAllocs(t *testing.T) { modeltest.CheckNoAllocs(t, New(), InputSize, 1, false) }
 
 func BenchmarkForward1(b *testing.B) {

@@ -5,7 +5,8 @@
 // 1000 classes, 61,100,840 parameters, 1.428 GFLOP per image forward.
 //
 // New makes a model initialised as the spec says; Forward runs a batch; Save and Load write
-// and read its parameters as safetensors, under PyTorch's names and layouts.
+// and read its parameters as safetensors, under PyTorch's names and layouts; Predict gives the
+// class probabilities of an image, prepared as the spec says (Preprocessing).
 package alexnet_torchvision
 
 import (

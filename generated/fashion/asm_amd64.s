@@ -6,7 +6,7 @@
 
 // func conv1KernelAVX512(out, in, w, bias *float32)
 //
-// conv1 + conv1.relu (specs/fashion.net:38), one output row: a row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
+// conv1 + conv1.relu (specs/fashion.net:39), one output row: a row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
 // and 2 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
 // input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
 // tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
@@ -306,7 +306,7 @@ conv1KernelAVX512_relu:
 
 // func conv1KernelAVX2(out, in, w, bias *float32)
 //
-// conv1 + conv1.relu (specs/fashion.net:38), one output row: a row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
+// conv1 + conv1.relu (specs/fashion.net:39), one output row: a row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
 // input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
 // tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
@@ -628,7 +628,7 @@ conv1KernelAVX2_relu:
 
 // func conv1UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv1 (specs/fashion.net:38): 1 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
+// the weight gradient of conv1 (specs/fashion.net:39): 1 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
 // output pixels, 1 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z1 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -666,7 +666,7 @@ conv1UpdKernelAVX512_0_0_pixel:
 
 // func conv1UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv1 (specs/fashion.net:38): 1 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
+// the weight gradient of conv1 (specs/fashion.net:39): 1 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
 // output pixels, 1 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y1 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -729,7 +729,7 @@ conv1UpdKernelAVX2_0_1_pixel:
 
 // func conv2KernelAVX512(out, in, w, bias *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:42), one output row: a row of 12 output pixels, 3 blocks of 16 output channels, in tiles of 8 pixels
+// conv2 + conv2.relu (specs/fashion.net:43), one output row: a row of 12 output pixels, 3 blocks of 16 output channels, in tiles of 8 pixels
 // and 3 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
 // input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
 // tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
@@ -3462,7 +3462,7 @@ conv2KernelAVX512_relu:
 
 // func conv2KernelAVX2(out, in, w, bias *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:42), one output row: a row of 12 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
+// conv2 + conv2.relu (specs/fashion.net:43), one output row: a row of 12 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
 // input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
 // tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
@@ -6500,7 +6500,7 @@ conv2KernelAVX2_relu:
 
 // func conv2GradKernelAVX512(out, in, w, bias *float32)
 //
-// the input gradient of conv2 (specs/fashion.net:42) from its output gradient, one row: a row of 12 output pixels, 1 blocks of 16 output channels, in tiles of 12 pixels
+// the input gradient of conv2 (specs/fashion.net:43) from its output gradient, one row: a row of 12 output pixels, 1 blocks of 16 output channels, in tiles of 12 pixels
 // and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
 // input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
 // tile's output, R13 its input. Z0…Z11 accumulators, then the weight vectors of one input
@@ -7771,7 +7771,7 @@ conv2GradKernelAVX512_tiles:
 
 // func conv2GradKernelAVX2(out, in, w, bias *float32)
 //
-// the input gradient of conv2 (specs/fashion.net:42) from its output gradient, one row: a row of 12 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
+// the input gradient of conv2 (specs/fashion.net:43) from its output gradient, one row: a row of 12 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
 // input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
 // tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
@@ -8804,7 +8804,7 @@ conv2GradKernelAVX2_tiles:
 
 // func conv2UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/fashion.net:42): 8 input positions × 3 output blocks of 16 channels, summed over 12 rows of 12
+// the weight gradient of conv2 (specs/fashion.net:43): 8 input positions × 3 output blocks of 16 channels, summed over 12 rows of 12
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -8916,7 +8916,7 @@ conv2UpdKernelAVX512_0_0_pixel:
 
 // func conv2UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/fashion.net:42): 8 input positions × 3 output blocks of 16 channels, summed over 12 rows of 12
+// the weight gradient of conv2 (specs/fashion.net:43): 8 input positions × 3 output blocks of 16 channels, summed over 12 rows of 12
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -9205,7 +9205,7 @@ conv2UpdKernelAVX2_6_2_pixel:
 
 // func fc3KernelAVX512(out, in, w, bias *float32)
 //
-// fc3 (specs/fashion.net:45), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
+// fc3 (specs/fashion.net:46), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
 // and 2 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
 // input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
 // tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
@@ -10152,7 +10152,7 @@ fc3KernelAVX512_tiles:
 
 // func fc3KernelAVX2(out, in, w, bias *float32)
 //
-// fc3 (specs/fashion.net:45), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
+// fc3 (specs/fashion.net:46), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
 // input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
 // tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input

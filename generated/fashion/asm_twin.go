@@ -3,7 +3,7 @@
 package fashion
 
 // conv1KernelGo is the pure-Go twin of conv1KernelAVX512 and conv1KernelAVX2: with out of at least 9600 values, in 140,
-// w 800 and bias 32, it computes conv1 + conv1.relu (specs/fashion.net:38), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
+// w 800 and bias 32, it computes conv1 + conv1.relu (specs/fashion.net:39), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv1KernelGo(out, in, w, bias []float32) {
 	var acc [32]float32
 	for ox := 0; ox < 24; ox++ {
@@ -29,7 +29,7 @@ func conv1KernelGo(out, in, w, bias []float32) {
 }
 
 // conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of at least 32 values, in 668
-// and dy 18432, it computes the weight gradient of conv1 (specs/fashion.net:38). The sums are in the assembly's order, without fused
+// and dy 18432, it computes the weight gradient of conv1 (specs/fashion.net:39). The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv1UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 1; t++ {
@@ -48,7 +48,7 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 }
 
 // conv2KernelGo is the pure-Go twin of conv2KernelAVX512 and conv2KernelAVX2: with out of at least 4800 values, in 672,
-// w 6912 and bias 48, it computes conv2 + conv2.relu (specs/fashion.net:42), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
+// w 6912 and bias 48, it computes conv2 + conv2.relu (specs/fashion.net:43), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv2KernelGo(out, in, w, bias []float32) {
 	var acc [48]float32
 	for ox := 0; ox < 12; ox++ {
@@ -74,7 +74,7 @@ func conv2KernelGo(out, in, w, bias []float32) {
 }
 
 // conv2GradKernelGo is the pure-Go twin of conv2GradKernelAVX512 and conv2GradKernelAVX2: with out of at least 192 values, in 6944,
-// w 6912 and bias 16, it computes the input gradient of conv2 (specs/fashion.net:42) from its output gradient, one row. The sum is in the same order as the assembly's, without fused multiply-adds.
+// w 6912 and bias 16, it computes the input gradient of conv2 (specs/fashion.net:43) from its output gradient, one row. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv2GradKernelGo(out, in, w, bias []float32) {
 	var acc [16]float32
 	for ox := 0; ox < 12; ox++ {
@@ -99,7 +99,7 @@ func conv2GradKernelGo(out, in, w, bias []float32) {
 }
 
 // conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 384 values, in 2648
-// and dy 6912, it computes the weight gradient of conv2 (specs/fashion.net:42). The sums are in the assembly's order, without fused
+// and dy 6912, it computes the weight gradient of conv2 (specs/fashion.net:43). The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv2UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
@@ -118,7 +118,7 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 }
 
 // fc3KernelGo is the pure-Go twin of fc3KernelAVX512 and fc3KernelAVX2: with out of at least 4352 values, in 55296,
-// w 110592 and bias 32, it computes fc3 (specs/fashion.net:45), 16 outputs for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+// w 110592 and bias 32, it computes fc3 (specs/fashion.net:46), 16 outputs for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
 func fc3KernelGo(out, in, w, bias []float32) {
 	var acc [32]float32
 	for ox := 0; ox < 16; ox++ {

@@ -7,7 +7,7 @@ import (
 	"math"
 )
 
-// lossBackward computes the softmax cross-entropy of loss (specs/fashion.net:49) for images lo…hi−1: each
+// lossBackward computes the softmax cross-entropy of loss (specs/fashion.net:50) for images lo…hi−1: each
 // image's loss −log p(label), and the gradient of the batch's mean loss, (p − onehot(label))/n.
 func (m *Model) lossBackward(worker, lo, hi int) {
 	const (
@@ -36,7 +36,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	}
 }
 
-// conv1Backward is the backward pass of conv1 + conv1.relu (specs/fashion.net:38), 1x28x28 → 32x24x24 per image,
+// conv1Backward is the backward pass of conv1 + conv1.relu (specs/fashion.net:39), 1x28x28 → 32x24x24 per image,
 // on images lo…hi−1.
 // Per image: dW summed over the output pixels by conv1UpdKernel (conv1Upd: the input and dY copied into
 // the blocked layout; 1 input positions × 2 output blocks per call) into the worker's partial sums.
@@ -107,7 +107,7 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/fashion.net:40), 32x24x24 → 32x12x12 per image,
+// pool1Backward is the backward pass of pool1 (specs/fashion.net:41), 32x24x24 → 32x12x12 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input.
@@ -124,7 +124,7 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 	}
 }
 
-// pool1LrnBackward is the backward pass of pool1.lrn (specs/fashion.net:41), 32x12x12 → 32x12x12 per image,
+// pool1LrnBackward is the backward pass of pool1.lrn (specs/fashion.net:42), 32x12x12 → 32x12x12 per image,
 // on images lo…hi−1.
 // The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
 // ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
@@ -183,7 +183,7 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// conv2Backward is the backward pass of conv2 + conv2.relu (specs/fashion.net:42), 32x12x12 → 96x12x12 per image,
+// conv2Backward is the backward pass of conv2 + conv2.relu (specs/fashion.net:43), 32x12x12 → 96x12x12 per image,
 // on images lo…hi−1.
 // Per image: dW summed over the output pixels by conv2UpdKernel (conv2Upd: the input and dY copied into
 // the blocked layout; 8 input positions × 3 output blocks per call) into the worker's partial sums,
@@ -336,7 +336,7 @@ func (m *Model) conv2Relay() {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/fashion.net:44), 96x12x12 → 96x6x6 per image,
+// pool2Backward is the backward pass of pool2 (specs/fashion.net:45), 96x12x12 → 96x6x6 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
@@ -354,7 +354,7 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 	}
 }
 
-// fc3Backward is the backward pass of fc3 + fc3.relu (specs/fashion.net:45), 96x6x6 → 256 per image,
+// fc3Backward is the backward pass of fc3 + fc3.relu (specs/fashion.net:46), 96x6x6 → 256 per image,
 // on the whole batch, each GEMM split over the workers.
 // dW = dYᵀ·X (256×n · n×3456) and dX = dY·W (n×256 · 256×3456).
 func (m *Model) fc3Backward() {
@@ -391,7 +391,7 @@ func (m *Model) fc3Backward() {
 	})
 }
 
-// fc3DropoutBackward is the backward pass of fc3.dropout (specs/fashion.net:47), 256 → 256 per image,
+// fc3DropoutBackward is the backward pass of fc3.dropout (specs/fashion.net:48), 256 → 256 per image,
 // on images lo…hi−1.
 // The gradient times the mask of the last training-mode Forward,
 // or itself after an inference-mode one.
@@ -411,7 +411,7 @@ func (m *Model) fc3DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc4Backward is the backward pass of fc4 (specs/fashion.net:48), 256 → 10 per image,
+// fc4Backward is the backward pass of fc4 (specs/fashion.net:49), 256 → 10 per image,
 // on the whole batch, each GEMM split over the workers.
 // dW = dYᵀ·X (10×n · n×256) and dX = dY·W (n×10 · 10×256).
 func (m *Model) fc4Backward() {

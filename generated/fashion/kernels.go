@@ -4,7 +4,7 @@ package fashion
 
 import "github.com/netc-project/netc/runtime"
 
-// conv1 runs conv1 + conv1.relu (specs/fashion.net:38), 1x28x28 → 32x24x24 per image,
+// conv1 runs conv1 + conv1.relu (specs/fashion.net:39), 1x28x28 → 32x24x24 per image,
 // on images lo…hi−1.
 // Per image and group: the input copied into a padded copy (1 planes of 28x28 pixels), 2 output blocks of 16
 // channels computed by conv1Kernel, 2 blocks and a row at a time, the bias added, then max(0, ·);
@@ -94,7 +94,7 @@ func (m *Model) conv1Pack() {
 	}
 }
 
-// pool1 runs pool1 (specs/fashion.net:40), 32x24x24 → 32x12x12 per image,
+// pool1 runs pool1 (specs/fashion.net:41), 32x24x24 → 32x12x12 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
 // In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
 // (stride 2x2, padding 0x0 ignored).
@@ -114,7 +114,7 @@ func (m *Model) pool1(worker, lo, hi int) {
 // pool1Window is the geometry of pool1's windows over one channel plane.
 var pool1Window = runtime.Pool{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 12, OutW: 12}
 
-// pool1Lrn runs pool1.lrn (specs/fashion.net:41), 32x12x12 → 32x12x12 per image,
+// pool1Lrn runs pool1.lrn (specs/fashion.net:42), 32x12x12 → 32x12x12 per image,
 // on images lo…hi−1.
 // b = a / (2 + 2e-05·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
 // α' = α/n = 0.0001/5 (PyTorch's and Caffe's convention).
@@ -155,7 +155,7 @@ func (m *Model) pool1Lrn(worker, lo, hi int) {
 	}
 }
 
-// conv2 runs conv2 + conv2.relu (specs/fashion.net:42), 32x12x12 → 96x12x12 per image,
+// conv2 runs conv2 + conv2.relu (specs/fashion.net:43), 32x12x12 → 96x12x12 per image,
 // on images lo…hi−1.
 // Per image and group: the input copied into a padded copy (1 blocks of 16 channels of 14x14 pixels), 3 output blocks of 16
 // channels computed by conv2Kernel, 3 blocks and a row at a time, the bias added, then max(0, ·);
@@ -245,7 +245,7 @@ func (m *Model) conv2Pack() {
 	}
 }
 
-// pool2 runs pool2 (specs/fashion.net:44), 96x12x12 → 96x6x6 per image,
+// pool2 runs pool2 (specs/fashion.net:45), 96x12x12 → 96x6x6 per image,
 // on planes lo…hi−1 (plane u: channel u%C of image u/C).
 // In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
 // (stride 2x2, padding 0x0 ignored); the output is NCHW, through the worker's scratch.
@@ -266,7 +266,7 @@ func (m *Model) pool2(worker, lo, hi int) {
 // pool2Window is the geometry of pool2's windows over one channel plane.
 var pool2Window = runtime.Pool{H: 12, W: 12, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
-// fc3 runs fc3 + fc3.relu (specs/fashion.net:45), 96x6x6 → 256 per image,
+// fc3 runs fc3 + fc3.relu (specs/fashion.net:46), 96x6x6 → 256 per image,
 // on the whole batch, each GEMM split over the workers.
 // One GEMM: inputs (n×3456) · weightsᵀ (3456×256) + bias, then max(0, ·).
 // Each image's 96x6x6 input is read as a vector in C, H, W order, as PyTorch flattens it.
@@ -330,7 +330,7 @@ func (m *Model) fc3Rows(worker, lo, hi int) {
 // fc3Zeros is fc3Kernel's bias: zero, the layer's own added after.
 var fc3Zeros [32]float32
 
-// fc3Dropout runs fc3.dropout (specs/fashion.net:47), 256 → 256 per image,
+// fc3Dropout runs fc3.dropout (specs/fashion.net:48), 256 → 256 per image,
 // on images lo…hi−1.
 // Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted dropout).
 func (m *Model) fc3Dropout(worker, lo, hi int) {
@@ -353,7 +353,7 @@ func (m *Model) fc3Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc4 runs fc4 (specs/fashion.net:48), 256 → 10 per image,
+// fc4 runs fc4 (specs/fashion.net:49), 256 → 10 per image,
 // on the whole batch, each GEMM split over the workers.
 // One GEMM: inputs (n×256) · weightsᵀ (256×10) + bias.
 func (m *Model) fc4() {

@@ -1,4 +1,4 @@
-package data
+package preprocess
 
 import (
 	"fmt"
@@ -21,13 +21,13 @@ import (
 // ImageNet photos (typically 500×375, shrunk to a shorter side of 256) would come out with moiré
 // and jagged edges, a distortion absent from the images the trained network will be shown later
 // (TestResizeShorterAntiAliasing measures the difference). The price is about 10 ms per 500×375
-// photo on one core (BenchmarkResizeShorter), twice its JPEG decoding (BenchmarkAugmenterTrain),
-// and less in the Augmenter, which computes only the central 256×256 of the 341×256 result: small
-// beside a training step's 4.35 GFLOP per image.
+// photo on one core (BenchmarkResizeShorter), twice its JPEG decoding (data's
+// BenchmarkAugmenterTrain), and less in Config.Region, which computes only the central 256×256 of
+// the 341×256 result: small beside a training step's 4.35 GFLOP per image.
 //
 // The result is as long as the aspect ratio makes it, which an image's size alone does not bound:
 // a 1×16384 image, within Load's limits, scaled to a shorter side of 256 is 256×4194304 pixels,
-// 4 GiB. ResizeSquare, which the Augmenter uses, computes only the central square.
+// 4 GiB. ResizeSquare, which Config.Region uses, computes only the central square.
 //
 // ResizeShorter panics if side < 1 or img is empty.
 func ResizeShorter(img image.Image, side int) *image.RGBA {
@@ -41,8 +41,8 @@ func ResizeShorter(img image.Image, side int) *image.RGBA {
 // ratio, ResizeSquare allocates the square, one source row and as many rows of the square's width
 // as the kernel is tall, and takes the time of the square and the source pixels under it. A
 // 1×16384 image scaled to 256 costs 400 KB and a few milliseconds, where ResizeShorter computes
-// 256×4194304 pixels, 4 GiB, to keep 1/16384 of them. Every crop the Augmenter takes lies in
-// this square.
+// 256×4194304 pixels, 4 GiB, to keep 1/16384 of them. Every crop Config and data's Augmenter
+// take lies in this square.
 //
 // ResizeSquare panics if side < 1 or img is empty.
 func ResizeSquare(img image.Image, side int) *image.RGBA {
@@ -56,7 +56,7 @@ func ResizeSquare(img image.Image, side int) *image.RGBA {
 func shorterSize(b image.Rectangle, side int) image.Point {
 	w, h := b.Dx(), b.Dy()
 	if side < 1 || w < 1 || h < 1 {
-		panic(fmt.Sprintf("data: resizing a %d×%d image to side %d", w, h, side))
+		panic(fmt.Sprintf("preprocess: resizing a %d×%d image to side %d", w, h, side))
 	}
 	size := image.Pt(side, side)
 	if w > h {

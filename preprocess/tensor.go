@@ -1,4 +1,4 @@
-package data
+package preprocess
 
 import (
 	"fmt"
@@ -6,33 +6,28 @@ import (
 	"image/color"
 )
 
-// ToCHW writes img as one image of a network's input: channel-major (CHW, the per-image part of
+// Luminance weights of ITU-R BT.601 in 16-bit fixed point, summing to 1<<16, as color.GrayModel.
+const lumR, lumG, lumB = 19595, 38470, 7471
+
+// ToCHW writes the rectangle r of img (its bounds, or a crop within them, which need not be
+// copied out first) as one image of a network's input: channel-major (CHW, the per-image part of
 // NCHW) float32, each value the pixel's channel in [0, 1] normalised as (v − mean[c]) / std[c].
-// The channel count comes from dst, which must hold exactly c·h·w values for the image's w×h
-// bounds:
+// The channel count comes from dst, which must hold exactly c·h·w values for r's w×h:
 //
 //   - c = 3: red, green and blue, a grey image's value repeated in each;
 //   - c = 1: a grey image's value, or a colour image's luminance (ITU-R BT.601, as Go's
 //     color.GrayModel), normalised with mean[0] and std[0].
 //
 // Colours are those the image reports, which for translucent pixels means premultiplied by
-// alpha: composited over black. ToCHW panics if dst's length does not fit the image.
-func ToCHW(img image.Image, mean, std [3]float64, dst []float32) {
-	toCHW(img, img.Bounds(), mean, std, dst)
-}
-
-// Luminance weights of ITU-R BT.601 in 16-bit fixed point, summing to 1<<16, as color.GrayModel.
-const lumR, lumG, lumB = 19595, 38470, 7471
-
-// toCHW is ToCHW of the rectangle r of img, which it need not copy out first.
-func toCHW(img image.Image, r image.Rectangle, mean, std [3]float64, dst []float32) {
+// alpha: composited over black. ToCHW panics if dst's length does not fit the rectangle.
+func ToCHW(img image.Image, r image.Rectangle, mean, std [3]float64, dst []float32) {
 	w, h := r.Dx(), r.Dy()
 	c := 0
 	if plane := w * h; plane > 0 {
 		c = len(dst) / plane
 	}
 	if (c != 1 && c != 3) || len(dst) != c*w*h {
-		panic(fmt.Sprintf("data: ToCHW of a %d×%d image into %d values; want %d (3 channels) or %d (1)", w, h, len(dst), 3*w*h, w*h))
+		panic(fmt.Sprintf("preprocess: ToCHW of a %d×%d image into %d values; want %d (3 channels) or %d (1)", w, h, len(dst), 3*w*h, w*h))
 	}
 	// Each value is v·scale + offset, with v the 8-bit (max 255) or 16-bit (max 65535) sample.
 	var scale8, scale16, offset [3]float64

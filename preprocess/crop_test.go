@@ -1,4 +1,4 @@
-package data
+package preprocess
 
 import (
 	"image"
@@ -73,7 +73,7 @@ func TestRandomCrop(t *testing.T) {
 func TestCropTooBig(t *testing.T) {
 	rng := runtime.NewRNG(1)
 	r := image.Rect(0, 0, 10, 8)
-	assert.PanicsWithValue(t, "data: a 11×8 crop does not fit in a 10×8 image", func() { CenterCrop(r, 11, 8) })
+	assert.PanicsWithValue(t, "preprocess: a 11×8 crop does not fit in a 10×8 image", func() { CenterCrop(r, 11, 8) })
 	assert.Panics(t, func() { RandomCrop(r, 10, 9, &rng) })
 	assert.Panics(t, func() { TenCrop(r, 0, 3) })
 }
@@ -110,8 +110,8 @@ func TestFlipMatchesMirroredImage(t *testing.T) {
 	}
 	mean, std := [3]float64{0.4, 0.5, 0.6}, [3]float64{0.2, 0.3, 0.4}
 	got, want := make([]float32, 3*7*4), make([]float32, 3*7*4)
-	ToCHW(src, mean, std, got)
+	ToCHW(src, src.Bounds(), mean, std, got)
 	FlipHorizontal(got, 3, 4, 7)
-	ToCHW(mirror, mean, std, want)
+	ToCHW(mirror, mirror.Bounds(), mean, std, want)
 	assert.Equal(t, want, got)
 }

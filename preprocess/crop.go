@@ -1,4 +1,4 @@
-package data
+package preprocess
 
 import (
 	"fmt"
@@ -8,8 +8,8 @@ import (
 )
 
 // The crop functions return rectangles within an image's bounds, not copies: convert one with
-// toCHW's rectangle, as the Augmenter does, or cut it out with the image's SubImage method. They
-// panic if a w×h crop does not fit in r; the Augmenter checks sizes first and returns an error.
+// ToCHW, which takes the rectangle, or cut it out with the image's SubImage method. They panic if
+// a w×h crop does not fit in r; Config and data's Augmenter check sizes first and return an error.
 
 // CenterCrop returns the w×h rectangle in the middle of r. When the margin is odd the extra pixel
 // goes to the right or bottom (offsets are rounded down), as in Caffe.
@@ -55,7 +55,7 @@ func TenCrop(r image.Rectangle, w, h int) [10]Crop {
 // mustFit panics unless a w×h crop fits in r.
 func mustFit(r image.Rectangle, w, h int) {
 	if w < 1 || h < 1 || w > r.Dx() || h > r.Dy() {
-		panic(fmt.Sprintf("data: a %d×%d crop does not fit in a %d×%d image", w, h, r.Dx(), r.Dy()))
+		panic(fmt.Sprintf("preprocess: a %d×%d crop does not fit in a %d×%d image", w, h, r.Dx(), r.Dy()))
 	}
 }
 
@@ -65,7 +65,7 @@ func mustFit(r image.Rectangle, w, h int) {
 // is the same as converting a mirrored image.
 func FlipHorizontal(x []float32, c, h, w int) {
 	if len(x) != c*h*w {
-		panic(fmt.Sprintf("data: FlipHorizontal of %d values as %d×%d×%d", len(x), c, h, w))
+		panic(fmt.Sprintf("preprocess: FlipHorizontal of %d values as %d×%d×%d", len(x), c, h, w))
 	}
 	for row := range c * h {
 		r := x[row*w : (row+1)*w]

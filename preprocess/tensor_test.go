@@ -1,4 +1,4 @@
-package data
+package preprocess
 
 import (
 	"image"
@@ -16,7 +16,7 @@ func TestToCHWLayout(t *testing.T) {
 	src := positions(w, h)
 	mean, std := [3]float64{0.485, 0.456, 0.406}, [3]float64{0.229, 0.224, 0.225}
 	got := make([]float32, 3*w*h)
-	ToCHW(src, mean, std, got)
+	ToCHW(src, src.Bounds(), mean, std, got)
 	for y := range h {
 		for x := range w {
 			v := [3]float64{float64(x + 1), float64(y + 1), 200}
@@ -27,7 +27,7 @@ func TestToCHWLayout(t *testing.T) {
 		}
 	}
 	// Plain [0, 1] values are exact.
-	ToCHW(src, [3]float64{}, [3]float64{1, 1, 1}, got)
+	ToCHW(src, src.Bounds(), [3]float64{}, [3]float64{1, 1, 1}, got)
 	assert.Equal(t, float32(2.0/255), chw(got, w, h, 0, 1, 2))
 	assert.Equal(t, float32(3.0/255), chw(got, w, h, 1, 1, 2))
 	assert.Equal(t, float32(200.0/255), chw(got, w, h, 2, 1, 2))
@@ -41,7 +41,7 @@ func TestToCHWChannels(t *testing.T) {
 	mean, std := [3]float64{0.1, 0.2, 0.3}, [3]float64{0.5, 0.25, 2}
 
 	got := make([]float32, 6)
-	ToCHW(gray, mean, std, got)
+	ToCHW(gray, gray.Bounds(), mean, std, got)
 	assert.InDeltaSlice(t, []float32{
 		(0.2 - 0.1) / 0.5, (1 - 0.1) / 0.5,
 		(0.2 - 0.2) / 0.25, (1 - 0.2) / 0.25,
@@ -49,7 +49,7 @@ func TestToCHWChannels(t *testing.T) {
 	}, got, 1e-6)
 
 	got = got[:2]
-	ToCHW(gray, mean, std, got)
+	ToCHW(gray, gray.Bounds(), mean, std, got)
 	assert.InDeltaSlice(t, []float32{(0.2 - 0.1) / 0.5, (1 - 0.1) / 0.5}, got, 1e-6)
 
 	// Colour to grey: BT.601 luminance; a grey colour keeps its value exactly.
@@ -58,7 +58,7 @@ func TestToCHWChannels(t *testing.T) {
 	rgb.SetRGBA(1, 0, color.RGBA{0, 0, 255, 255})
 	rgb.SetRGBA(2, 0, color.RGBA{77, 77, 77, 255})
 	got = make([]float32, 3)
-	ToCHW(rgb, [3]float64{}, [3]float64{1, 1, 1}, got)
+	ToCHW(rgb, rgb.Bounds(), [3]float64{}, [3]float64{1, 1, 1}, got)
 	assert.Equal(t, []float32{19595.0 / 65536, 7471.0 / 65536, 77.0 / 255}, got)
 }
 
@@ -69,15 +69,15 @@ func TestToCHWImageTypes(t *testing.T) {
 	src := positions(w, h)
 	mean, std := [3]float64{0.5, 0.4, 0.3}, [3]float64{0.2, 0.3, 0.4}
 	want := make([]float32, 3*w*h)
-	ToCHW(src, mean, std, want)
+	ToCHW(src, src.Bounds(), mean, std, want)
 
 	nrgba := image.NewNRGBA(src.Bounds())
 	draw.Draw(nrgba, nrgba.Bounds(), src, image.Point{}, draw.Src)
 	got := make([]float32, 3*w*h)
-	ToCHW(nrgba, mean, std, got)
+	ToCHW(nrgba, nrgba.Bounds(), mean, std, got)
 	assert.InDeltaSlice(t, want, got, 1e-6)
 
-	ToCHW(atOnly{src}, mean, std, got)
+	ToCHW(atOnly{src}, src.Bounds(), mean, std, got)
 	assert.InDeltaSlice(t, want, got, 1e-6)
 
 	// YCbCr: compare with the same image converted to RGBA by the standard library; the two
@@ -92,8 +92,8 @@ func TestToCHWImageTypes(t *testing.T) {
 	}
 	rgba := image.NewRGBA(src.Bounds())
 	draw.Draw(rgba, rgba.Bounds(), ycc, image.Point{}, draw.Src)
-	ToCHW(rgba, mean, std, want)
-	ToCHW(ycc, mean, std, got)
+	ToCHW(rgba, rgba.Bounds(), mean, std, want)
+	ToCHW(ycc, ycc.Bounds(), mean, std, got)
 	assert.InDeltaSlice(t, want, got, 1.5/255/0.2)
 }
 
@@ -119,13 +119,14 @@ func TestToCHWRect(t *testing.T) {
 		sub subImager   // the same pixels, cut with SubImage
 	}{{src, src}, {gray, gray}, {atOnly{src}, src}} {
 		want, got := make([]float32, 3*5*3), make([]float32, 3*5*3)
-		ToCHW(tt.sub.SubImage(r), [3]float64{}, [3]float64{1, 1, 1}, want)
-		toCHW(tt.img, r, [3]float64{}, [3]float64{1, 1, 1}, got)
+		sub := tt.sub.SubImage(r)
+		ToCHW(sub, sub.Bounds(), [3]float64{}, [3]float64{1, 1, 1}, want)
+		ToCHW(tt.img, r, [3]float64{}, [3]float64{1, 1, 1}, got)
 		assert.Equal(t, want, got, "%T", tt.img)
 	}
 	// The rectangle's first value is its top-left pixel: red x+1 = 3, green y+1 = 4.
 	got := make([]float32, 3*5*3)
-	toCHW(src, r, [3]float64{}, [3]float64{1, 1, 1}, got)
+	ToCHW(src, r, [3]float64{}, [3]float64{1, 1, 1}, got)
 	assert.Equal(t, float32(3.0/255), got[0])
 	assert.Equal(t, float32(4.0/255), got[15])
 }
@@ -134,6 +135,6 @@ func TestToCHWRect(t *testing.T) {
 func TestToCHWLength(t *testing.T) {
 	src := positions(4, 3)
 	for _, n := range []int{0, 11, 13, 24, 35, 37, 48} {
-		assert.Panics(t, func() { ToCHW(src, [3]float64{}, [3]float64{1, 1, 1}, make([]float32, n)) }, "len %d", n)
+		assert.Panics(t, func() { ToCHW(src, src.Bounds(), [3]float64{}, [3]float64{1, 1, 1}, make([]float32, n)) }, "len %d", n)
 	}
 }
