@@ -133,19 +133,9 @@ func LoadWeights(m Model, n Network, path string) ([]string, error) {
 		return nil, err
 	}
 	defer f.Close()
-	h, err := runtime.ReadSafetensorsHeader(bufio.NewReader(f))
+	h, names, err := checkWeights(f, n, path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a weights file: %v", path, err)
-	}
-	if net, ok := h.Metadata[runtime.NetworkKey]; ok && net != n.Name {
-		return nil, fmt.Errorf("%s: weights of network %s (%s), not of %s (%s)", path, net, h.Metadata[runtime.SpecKey], n.Name, n.SpecPath)
-	}
-	names, err := h.ClassNames()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	if names != nil && len(names) != n.Classes {
-		return nil, fmt.Errorf("%s: %d class names in its metadata, but %s has classes %d", path, len(names), n.SpecPath, n.Classes)
+		return nil, err
 	}
 	if _, checkpoint := h.Metadata[runtime.TrainKey]; checkpoint {
 		if _, err := train.ReadCheckpoint(path, m); err != nil { // its errors name the file
@@ -160,6 +150,40 @@ func LoadWeights(m Model, n Network, path string) ([]string, error) {
 		return nil, fmt.Errorf("%s: %v", path, oneLine(err))
 	}
 	return names, nil
+}
+
+// CheckWeights reads the header of the weights file at path and checks it against n, as
+// LoadWeights does before it loads them: a safetensors file, of n's network if it names one, with
+// as many class names as n has classes if it has names. netc predict calls it before it builds
+// the program that loads them.
+func CheckWeights(n Network, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, _, err = checkWeights(f, n, path)
+	return err
+}
+
+// checkWeights is CheckWeights on an open file, which it reads the header of; it returns the
+// header and the class names.
+func checkWeights(f *os.File, n Network, path string) (runtime.SafetensorsHeader, []string, error) {
+	h, err := runtime.ReadSafetensorsHeader(bufio.NewReader(f))
+	if err != nil {
+		return h, nil, fmt.Errorf("%s: not a weights file: %v", path, err)
+	}
+	if net, ok := h.Metadata[runtime.NetworkKey]; ok && net != n.Name {
+		return h, nil, fmt.Errorf("%s: weights of network %s (%s), not of %s (%s)", path, net, h.Metadata[runtime.SpecKey], n.Name, n.SpecPath)
+	}
+	names, err := h.ClassNames()
+	if err != nil {
+		return h, nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if names != nil && len(names) != n.Classes {
+		return h, nil, fmt.Errorf("%s: %d class names in its metadata, but %s has classes %d", path, len(names), n.SpecPath, n.Classes)
+	}
+	return h, names, nil
 }
 
 // readLabels reads one class name per line; there must be one per class.

@@ -92,7 +92,9 @@ func predictCommand(args []string, stdout, stderr io.Writer) int {
 	if status != 0 {
 		return status
 	}
-	if _, err := os.Stat(o.Weights); err != nil {
+	// The weights' header before the build: a file of another network, or no weights file at
+	// all, is refused at once.
+	if err := modelcmd.CheckWeights(modelcmd.Network{Name: n.Name, SpecPath: path, Classes: n.Classes}, o.Weights); err != nil {
 		fmt.Fprintf(stderr, "netc predict: %v\n", err)
 		return 1
 	}

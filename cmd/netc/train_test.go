@@ -426,3 +426,30 @@ func (w *signalWriter) String() string {
 	defer w.mu.Unlock()
 	return w.buf.String()
 }
+
+// TestPredictChecksWeightsFirst checks that netc predict refuses weights of another network, or a
+// file that is no weights file, in one line before it builds the spec's program.
+func TestPredictChecksWeightsFirst(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "a.png")
+	writePNG(t, img, image.NewRGBA(image.Rect(0, 0, 16, 16)))
+	other := filepath.Join(dir, "other.safetensors")
+	f, err := os.Create(other)
+	require.NoError(t, err)
+	p := runtime.Param{Name: "fc.weight", Shape: []int{2}, Data: []float32{1, 2}}
+	require.NoError(t, runtime.WriteSafetensors(f, []runtime.Param{p}, map[string]string{runtime.NetworkKey: "elsewhere", runtime.SpecKey: "elsewhere.net"}))
+	require.NoError(t, f.Close())
+	spec := shapesSpec(t, 5) // a spec no other test builds
+	before := programs(t)
+	for weights, want := range map[string]string{
+		other: other + ": weights of network elsewhere (elsewhere.net), not of shapes (",
+		img:   img + ": not a weights file: ",
+	} {
+		stdout, stderr, code := netc(t, "predict", spec, "-weights", weights, img)
+		assert.Equal(t, 1, code)
+		assert.Empty(t, stdout)
+		assert.True(t, strings.HasPrefix(stderr, "netc predict: "+want), "%s", stderr)
+		assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %s", stderr)
+	}
+	assert.Equal(t, before, programs(t), "nothing built")
+}
