@@ -42,7 +42,7 @@ func (g *gen) predict(f *jen.File) {
 	})...)
 
 	f.Comment("Input returns the network's input for img, prepared as Preprocessing says: Preprocessing.Crops()")
-	f.Comment("images of InputSize values, for Forward. It fails if img is empty or smaller than the input.")
+	f.Comment("images of InputSize values, for Forward. It fails only if img is empty.")
 	f.Func().Id("Input").Params(jen.Id("img").Qual("image", "Image")).Params(jen.Index().Float32(), jen.Error()).Block(
 		x("x := make([]float32, Preprocessing.Crops()*InputSize)"),
 		jen.If(x("err := Preprocessing.Prepare(img, x)"), x("err != nil")).Block(jen.Return(jen.Nil(), jen.Err())),
@@ -56,7 +56,7 @@ func (g *gen) predict(f *jen.File) {
 	)
 
 	f.Comment("Predict returns the probability of each class for img: its Input, run through Forward without")
-	f.Comment("dropout, and the Probabilities of the logits. It fails if img is empty or smaller than the input.")
+	f.Comment("dropout, and the Probabilities of the logits. It fails only if img is empty.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Predict").Params(jen.Id("img").Qual("image", "Image")).Params(jen.Index().Float64(), jen.Error()).Block(
 		x("x, err := Input(img)"),
 		jen.If(x("err != nil")).Block(jen.Return(jen.Nil(), jen.Err())),
@@ -71,7 +71,7 @@ func preprocessing(in compiler.Shape, a compiler.Augment, mean, std [3]float64) 
 	if a.Resize > 0 {
 		fmt.Fprintf(&b, "scaled so that its shorter side is %d, the central %d×%d square kept; ", a.Resize, a.Resize, a.Resize)
 	} else {
-		fmt.Fprintf(&b, "scaled so that its shorter side is %d if it is longer (else used as it is); ", side)
+		fmt.Fprintf(&b, "scaled so that its shorter side is %d if it is longer, or if the image is smaller than the input (else used as it is); ", side)
 	}
 	if a.Eval == compiler.EvalTenCrop {
 		fmt.Fprintf(&b, "cut into the ten crops of %d×%d (corners and centre, and their mirror images)", in.W, in.H)

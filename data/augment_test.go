@@ -89,8 +89,14 @@ func TestAugmenterNoBlock(t *testing.T) {
 	require.NoError(t, a.Eval(big, got))
 	assert.Equal(t, want, got)
 
-	err = a.Train(image.NewGray(image.Rect(0, 0, 2, 2)), &rng, got)
-	assert.EqualError(t, err, "image is 2×2, smaller than the input 1x2x3; resize it in the spec's augment block")
+	small := image.NewGray(image.Rect(0, 0, 2, 2)) // smaller than the input: scaled up to 3×3
+	for i := range small.Pix {
+		small.Pix[i] = uint8(40 * i)
+	}
+	up := preprocess.ResizeSquare(small, 3)
+	preprocess.ToCHW(up, preprocess.CenterCrop(up.Bounds(), 3, 2), a.Mean, a.Std, want)
+	require.NoError(t, a.Eval(small, got))
+	assert.Equal(t, want, got)
 }
 
 // TestAugmenterTrainReplay checks Train against its documented steps, replaying its random

@@ -41,15 +41,18 @@ func (c Config) Crops() int {
 // only the square is computed (ResizeSquare): a 1×16384 image costs what a photograph does.
 // Without Resize, an image whose shorter side is longer than the input's larger side is scaled
 // in the same way to that side, so that the network sees the whole of a large image, at the
-// scale it was trained at, rather than a small patch of its middle; any other image is used as it
-// is, its bounds the region. An image smaller than the input, after any scaling, is an error.
+// scale it was trained at, rather than a small patch of its middle; so is an image smaller than
+// the input, up; any other image is used as it is, its bounds the region. Only an empty image is
+// an error (and, in a Config made by hand, a Resize smaller than the input).
 func (c Config) Region(img image.Image) (image.Image, image.Rectangle, error) {
 	b := img.Bounds()
 	if b.Empty() {
 		return nil, b, errors.New("the image is empty")
 	}
 	side := c.Resize
-	if side == 0 && min(b.Dx(), b.Dy()) > max(c.Height, c.Width) {
+	large := min(b.Dx(), b.Dy()) > max(c.Height, c.Width)
+	small := b.Dx() < c.Width || b.Dy() < c.Height
+	if side == 0 && (large || small) {
 		side = max(c.Height, c.Width)
 	}
 	src, region := img, b
@@ -67,7 +70,7 @@ func (c Config) Region(img image.Image) (image.Image, image.Rectangle, error) {
 // Prepare writes img's evaluation input into dst, which must hold Crops()·Size() values: the
 // centre crop of its Region, or the ten crops of TenCrop, in that order, each normalised. The
 // network's prediction for img is the mean of its softmax outputs over the crops
-// (runtime.MeanSoftmax). It fails only if img is empty or too small for the input.
+// (runtime.MeanSoftmax). It fails only if img is empty.
 func (c Config) Prepare(img image.Image, dst []float32) error {
 	if len(dst) != c.Crops()*c.Size() {
 		panic(fmt.Sprintf("preprocess: Prepare into %d values; want %d crops × %d", len(dst), c.Crops(), c.Size()))

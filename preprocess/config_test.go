@@ -42,8 +42,10 @@ func TestRegion(t *testing.T) {
 	assert.Equal(t, 10, region.Dx())
 
 	c.Resize = 0
-	_, _, err = c.Region(positions(8, 7))
-	assert.EqualError(t, err, "image is 8×7, smaller than the input 3x8x8; resize it in the spec's augment block")
+	src, region, err = c.Region(positions(8, 7)) // smaller than the input: scaled up
+	require.NoError(t, err)
+	assert.Equal(t, ResizeSquare(positions(8, 7), 8), src, "an image smaller than the input, scaled up to it")
+	assert.Equal(t, image.Rect(0, 0, 8, 8), region)
 	_, _, err = c.Region(image.NewRGBA(image.Rectangle{}))
 	assert.EqualError(t, err, "the image is empty")
 }

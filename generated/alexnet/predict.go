@@ -26,7 +26,7 @@ var Preprocessing = preprocess.Config{
 }
 
 // Input returns the network's input for img, prepared as Preprocessing says: Preprocessing.Crops()
-// images of InputSize values, for Forward. It fails if img is empty or smaller than the input.
+// images of InputSize values, for Forward. It fails only if img is empty.
 func Input(img image.Image) ([]float32, error) {
 	x := make([]float32, Preprocessing.Crops()*InputSize)
 	if err := Preprocessing.Prepare(img, x); err != nil {
@@ -42,7 +42,7 @@ func Probabilities(logits []float32) []float64 {
 }
 
 // Predict returns the probability of each class for img: its Input, run through Forward without
-// dropout, and the Probabilities of the logits. It fails if img is empty or smaller than the input.
+// dropout, and the Probabilities of the logits. It fails only if img is empty.
 func (m *Model) Predict(img image.Image) ([]float64, error) {
 	x, err := Input(img)
 	if err != nil {

@@ -9,9 +9,9 @@ import (
 )
 
 // Preprocessing is how the spec prepares an image for the network, as training evaluated it:
-// scaled so that its shorter side is 16 if it is longer (else used as it is); its central 16×16
-// cropped; its RGB values in [0, 1] normalised as (v − mean) / std, mean [0.5 0.5 0.5], std
-// [0.25 0.25 0.25].
+// scaled so that its shorter side is 16 if it is longer, or if the image is smaller than the
+// input (else used as it is); its central 16×16 cropped; its RGB values in [0, 1] normalised as
+// (v − mean) / std, mean [0.5 0.5 0.5], std [0.25 0.25 0.25].
 //
 // Input and Predict use it. A copy with other values serves a model trained on images prepared
 // otherwise.
@@ -26,7 +26,7 @@ var Preprocessing = preprocess.Config{
 }
 
 // Input returns the network's input for img, prepared as Preprocessing says: Preprocessing.Crops()
-// images of InputSize values, for Forward. It fails if img is empty or smaller than the input.
+// images of InputSize values, for Forward. It fails only if img is empty.
 func Input(img image.Image) ([]float32, error) {
 	x := make([]float32, Preprocessing.Crops()*InputSize)
 	if err := Preprocessing.Prepare(img, x); err != nil {
@@ -42,7 +42,7 @@ func Probabilities(logits []float32) []float64 {
 }
 
 // Predict returns the probability of each class for img: its Input, run through Forward without
-// dropout, and the Probabilities of the logits. It fails if img is empty or smaller than the input.
+// dropout, and the Probabilities of the logits. It fails only if img is empty.
 func (m *Model) Predict(img image.Image) ([]float64, error) {
 	x, err := Input(img)
 	if err != nil {

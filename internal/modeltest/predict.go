@@ -22,7 +22,8 @@ type Predictor interface {
 // CheckPredict checks the generated package's preprocessing and Predict: that its Preprocessing
 // is the Config of the Augmenter training evaluates with (from the spec at path), and that
 // Predict on an image larger than the input gives the mean softmax of Forward on that
-// Augmenter's evaluation crops, bit for bit; and that an image too small is an error.
+// Augmenter's evaluation crops, bit for bit, and so on an image smaller than the input; and that
+// an empty image is an error.
 func CheckPredict(t *testing.T, m Predictor, preprocessing preprocess.Config, spec string) {
 	n := Compile(t, spec)
 	aug, err := data.NewAugmenter(n.Augment, n.Input)
@@ -44,8 +45,14 @@ func CheckPredict(t *testing.T, m Predictor, preprocessing preprocess.Config, sp
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 
-	if aug.Resize == 0 { // else a small image is scaled up
-		_, err = m.Predict(image.NewRGBA(image.Rect(0, 0, aug.Width-1, aug.Height)))
-		assert.ErrorContains(t, err, "smaller than the input")
-	}
+	// An image smaller than the input is scaled up to it, as training's evaluation does.
+	small := image.NewRGBA(image.Rect(0, 0, aug.Width-1, aug.Height))
+	copy(small.Pix, img.Pix)
+	require.NoError(t, aug.Eval(small, x))
+	want = runtime.MeanSoftmax(slices.Clone(m.Forward(x, aug.Crops(), false)), aug.Crops(), n.Classes)
+	got, err = m.Predict(small)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	_, err = m.Predict(image.NewRGBA(image.Rectangle{}))
+	assert.ErrorContains(t, err, "empty")
 }
