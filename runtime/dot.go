@@ -20,6 +20,10 @@ func sgemmDot(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float
 	var ra, rb [4][]float32
 	var out [16]float32
 	flags := epilogueFlags(acc, ep.ReLU)
+	if m == 1 || n == 1 {
+		sgemmDotVector(m, n, k, a, lda, b, ldb, c, ldc, flags, ep)
+		return
+	}
 	tile := func(i, j int) {
 		mr, nr := rows4(&ra, a, lda, i, m, k), rows4(&rb, b, ldb, j, n, k)
 		dot4x4(k, &ra, &rb, &out)
@@ -38,6 +42,41 @@ func sgemmDot(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float
 			tile(i, j)
 		}
 	}
+}
+
+// sgemmDotVector is sgemmDot for a product of one row or one column (a fully connected layer
+// at batch 1): each element of C is one dot product, its two rows read front to back as one
+// stream each. The 4×4 kernel would read four rows of the large operand side by side (and repeat
+// the single row of the small one): measured with the rows of half-width AlexNet's fc6
+// (2048×4608, 38 MB, one core, best of 5), 20–29 GB/s against 44–48 GB/s one stream at a time.
+func sgemmDotVector(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, flags int, ep Epilogue) {
+	var out [16]float32
+	if m == 1 {
+		for j := 0; j < n; j += 4 {
+			nr := min(4, n-j)
+			for s := range nr {
+				out[s] = dot(k, a, b[(j+s)*ldb:])
+			}
+			storeTile(out[:], 4, 1, nr, c[j:], ldc, biasAt(ep.RowBias, 0), biasAt(ep.ColBias, j), flags)
+		}
+		return
+	}
+	for i := 0; i < m; i += 4 {
+		mr := min(4, m-i)
+		for r := range mr {
+			out[r*4] = dot(k, a[(i+r)*lda:], b)
+		}
+		storeTile(out[:], 4, mr, 1, c[i*ldc:], ldc, biasAt(ep.RowBias, i), biasAt(ep.ColBias, 0), flags)
+	}
+}
+
+// dotGo is the pure-Go twin of dotAVX512: the dot product of a[:k] and b[:k].
+func dotGo(k int, a, b []float32) float32 {
+	var sum float32
+	for p, v := range a[:k] {
+		sum += v * b[p]
+	}
+	return sum
 }
 
 // rows4 sets r to rows i … i+3 of x (row stride ld, rows n, k long), repeating the last row

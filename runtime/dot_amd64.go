@@ -26,3 +26,23 @@ func dot4x4(k int, a, b *[4][]float32, out *[16]float32) {
 	_, _, _, _ = b[0][k-1], b[1][k-1], b[2][k-1], b[3][k-1]
 	sgemmDot4x4AVX512(k, &a[0][0], &a[1][0], &a[2][0], &a[3][0], &b[0][0], &b[1][0], &b[2][0], &b[3][0], out)
 }
+
+// dotAVX512 is dotGo in AVX-512, each row read as one stream: four accumulators over 64 values a
+// step, then sixteen, then the last k%16 through a mask. It implements
+//
+//	var sum float32
+//	for p := 0; p < k; p++ {
+//		sum += a[p] * b[p]
+//	}
+//	return sum
+//
+// summing p in 64 interleaved partial sums. k > 0.
+//
+//go:noescape
+func dotAVX512(k int, a, b *float32) float32
+
+// dot runs dotAVX512 on a and b, each at least k long (k > 0).
+func dot(k int, a, b []float32) float32 {
+	_, _ = a[k-1], b[k-1]
+	return dotAVX512(k, &a[0], &b[0])
+}

@@ -99,3 +99,69 @@ reduce:
 	REDUCE(Z28, 48); REDUCE(Z29, 52); REDUCE(Z30, 56); REDUCE(Z31, 60)
 	VZEROUPPER
 	RET
+
+// func dotAVX512(k int, a, b *float32) float32
+//
+// The dot product of one row a with one row b, both k long (k > 0), read front to back as one
+// stream each: four accumulators over 64 values a step, then 16 a step, then the last k%16
+// through a mask.
+TEXT ·dotAVX512(SB), NOSPLIT, $0-28
+	MOVQ  k+0(FP), CX
+	MOVQ  a+8(FP), SI
+	MOVQ  b+16(FP), DI
+	VPXORD Z0, Z0, Z0; VPXORD Z1, Z1, Z1; VPXORD Z2, Z2, Z2; VPXORD Z3, Z3, Z3
+
+	MOVQ CX, DX
+	SHRQ $6, DX                   // DX = k/64
+	JZ   sixteens
+loop64:
+	VMOVUPS (SI), Z4
+	VMOVUPS 64(SI), Z5
+	VMOVUPS 128(SI), Z6
+	VMOVUPS 192(SI), Z7
+	VFMADD231PS (DI), Z4, Z0
+	VFMADD231PS 64(DI), Z5, Z1
+	VFMADD231PS 128(DI), Z6, Z2
+	VFMADD231PS 192(DI), Z7, Z3
+	ADDQ $256, SI
+	ADDQ $256, DI
+	DECQ DX
+	JNZ  loop64
+
+sixteens:
+	MOVQ CX, DX
+	ANDQ $63, DX
+	SHRQ $4, DX                   // DX = k%64/16
+	JZ   tail
+loop16:
+	VMOVUPS (SI), Z4
+	VFMADD231PS (DI), Z4, Z0
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ DX
+	JNZ  loop16
+
+tail:
+	ANDQ  $15, CX
+	JZ    sum
+	MOVQ  $1, DX
+	SHLQ  CX, DX
+	DECQ  DX
+	KMOVW DX, K1                  // the last k%16 values
+	VMOVUPS.Z (SI), K1, Z4
+	VMOVUPS.Z (DI), K1, Z5
+	VFMADD231PS Z5, Z4, Z1
+
+sum:
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET

@@ -138,6 +138,21 @@ func TestDotMatchesTwin(t *testing.T) {
 	}
 }
 
+// TestDotVectorMatchesTwin runs the one-stream dot kernel against dotGo for lengths around its
+// 16- and 64-value steps, on rows with NaN guards (which would show in the sum if read).
+func TestDotVectorMatchesTwin(t *testing.T) {
+	if !useDot(kernelAVX512, false, true, 1, 1) || !hasKernel(kernelAVX512) {
+		t.Skip("this CPU or build has no AVX-512 dot kernel")
+	}
+	rng := rand.New(rand.NewPCG(10, 10))
+	for k := 1; k <= 200; k++ {
+		_, a := guarded(rng, k)
+		_, b := guarded(rng, k)
+		got, want := dot(k, a, b), dotGo(k, a, b)
+		require.InDelta(t, want, got, 1e-5*float64(k), "k=%d", k)
+	}
+}
+
 // TestTransposeMatchesTwin runs the packing transpose against transposeGo for row counts and
 // lengths around its 4×16 block, with NaN guards around both buffers and a wider dst stride.
 func TestTransposeMatchesTwin(t *testing.T) {

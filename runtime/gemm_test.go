@@ -159,8 +159,12 @@ func gemmCases(short bool) []gemmCase {
 	for _, tA := range []bool{false, true} {
 		for _, tB := range []bool{false, true} {
 			for opt := 0; opt < 16; opt++ {
-				cs = append(cs, gemmCase{transA: tA, transB: tB, m: 13, n: 35, k: 9, pad: opt % 3,
-					acc: opt&1 != 0, rowBias: opt&2 != 0, colBias: opt&4 != 0, relu: opt&8 != 0})
+				// 13×35, and one row and one column (the dot-product path's vector form: a fully
+				// connected layer at batch 1) with k across the one-stream kernel's 16 and 64 steps.
+				for _, s := range [][3]int{{13, 35, 9}, {1, 37, 70 + opt}, {29, 1, 130 - opt}} {
+					cs = append(cs, gemmCase{transA: tA, transB: tB, m: s[0], n: s[1], k: s[2], pad: opt % 3,
+						acc: opt&1 != 0, rowBias: opt&2 != 0, colBias: opt&4 != 0, relu: opt&8 != 0})
+				}
 			}
 			for _, m := range gemmSizes {
 				for _, n := range gemmSizes {
