@@ -108,10 +108,10 @@ func (b *builder) once(what string, pos dsl.Pos) bool {
 
 func (b *builder) top(l *dsl.Line) {
 	if l.Label != "" {
-		b.errs().Add(l.Pos, "%s: only layers take a label; %q is a network setting", dsl.Short(l.Label), dsl.Short(l.Head))
+		b.errs().Add(l.Pos, "%s: only layers take a label; %q is a network setting", dsl.Short(l.Label), dsl.Short(l.Word()))
 	}
 	if l.Expect != nil {
-		b.errs().Add(l.Expect.Pos, "%s takes no expected shape", dsl.Short(l.Head))
+		b.errs().Add(l.Expect.Pos, "%s takes no expected shape", dsl.Short(l.Word()))
 	}
 	if !b.once(l.Word(), l.Pos) {
 		return
@@ -184,7 +184,7 @@ func (b *builder) block(bl *dsl.Block) {
 			b.errs().Add(l.Pos, "%sa label is not allowed here", prefix)
 		}
 		if l.Expect != nil {
-			b.errs().Add(l.Expect.Pos, "%s%s takes no expected shape", prefix, dsl.Short(l.Head))
+			b.errs().Add(l.Expect.Pos, "%s%s takes no expected shape", prefix, dsl.Short(l.Word()))
 		}
 		if l.Call != nil {
 			b.headCall(prefix, bl.Name, l)
@@ -317,7 +317,7 @@ func (b *builder) checkNormalisation() {
 		case want == 1:
 			b.errs().Add(g.pos, "augment: %s takes 1 value for the grey input %v, not %d", g.name, in, g.n)
 		default:
-			b.errs().Add(g.pos, "augment: %s takes 3 values, one per channel of the input %v, not %d", g.name, in, g.n)
+			b.errs().Add(g.pos, "augment: %s takes 3 values (RGB) or 1 (grey), not %d; the input %v has %d channels", g.name, g.n, in, in.C)
 		}
 	}
 }

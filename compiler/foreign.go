@@ -17,11 +17,11 @@ func (b *builder) headCall(prefix, block string, l *dsl.Line) {
 	if len(call) > 48 {
 		call = c.Name + "(…)"
 	}
-	label := ""
-	if l.Label != "" {
+	sc, x := findCall(block, c.Name)
+	label := "" // only a layer keeps its label; elsewhere the label is an error of its own
+	if l.Label != "" && sc != nil && block == "" && topSchemas[sc.head] != sc {
 		label = dsl.Short(l.Label) + ": "
 	}
-	sc, x := findCall(block, c.Name)
 	if sc == nil {
 		v, what := lineVocab(), "op"
 		if block != "" {
@@ -86,6 +86,11 @@ func findCall(block, name string) (*schema, *other) {
 		}
 		return nil, nil
 	}
+	for _, d := range ops { // netc's own word first: conv(8, 3) is conv, not PyTorch's Conv2d
+		if d.word == name {
+			return &d.schema, nil
+		}
+	}
 	for _, exact := range []bool{true, false} {
 		for _, d := range ops {
 			for i, x := range d.others {
@@ -110,7 +115,8 @@ func findCall(block, name string) (*schema, *other) {
 
 // translate writes call c as a line of schema sc: its positional arguments fill the settings
 // params gives, its named ones the settings of their params' names, or of their own names or
-// aliases. When an argument has no equivalent it returns the schema's form, with the argument.
+// aliases. When an argument has no equivalent it returns the schema's form, with the argument;
+// when a required setting is missing, the form alone.
 func translate(sc *schema, params []param, c *dsl.HeadCall) (line, bad string) {
 	args := c.Args
 	if len(params) == 1 && len(args) > 1 && args[0].Key == "" && args[1].Key == "" {
@@ -127,7 +133,7 @@ func translate(sc *schema, params []param, c *dsl.HeadCall) (line, bad string) {
 			args = append([]*dsl.Arg{tuple}, args[n:]...)
 		}
 	}
-	parts := []string{sc.head}
+	parts, given := []string{sc.head}, map[string]bool{}
 	for i, a := range args {
 		name, ok := "", true
 		switch {
@@ -159,6 +165,7 @@ func translate(sc *schema, params []param, c *dsl.HeadCall) (line, bad string) {
 		if !ok || st == nil {
 			return sc.form(), dsl.Short(a.String())
 		}
+		given[name] = true
 		switch {
 		case text == "":
 		case name == sc.positional:
@@ -167,6 +174,11 @@ func translate(sc *schema, params []param, c *dsl.HeadCall) (line, bad string) {
 			parts = append(parts, name)
 		default:
 			parts = append(parts, name, text)
+		}
+	}
+	for _, r := range sc.required {
+		if !given[r] { // Linear(10) says nothing of fc's outputs: show the form, not a line that fails
+			return sc.form(), ""
 		}
 	}
 	return strings.Join(parts, " "), ""

@@ -47,11 +47,16 @@ type Network struct {
 
 // Main runs the command os.Args names, train or predict, for n, as `netc train` and `netc
 // predict` run the program they build; its messages start "netc train: " or "netc predict: ".
-// Ctrl-C and SIGTERM stop training cleanly (train.Run returns, the last checkpoint whole). It
-// exits with the command's status.
+// Ctrl-C and SIGTERM stop training cleanly (train.Run returns, the last checkpoint whole);
+// predict, which writes nothing, they end at once, as signals end any program. It exits with the
+// command's status.
 func Main(n Network) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx := context.Background()
+	if len(os.Args) > 1 && os.Args[1] == "train" {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+	}
 	os.Exit(Run(ctx, n, os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -74,8 +74,8 @@ func Workers() int { return workers }
 // workers poll for the next chunk, and the caller for the workers' end, for a bounded while
 // (spinFor) before parking, so that back-to-back calls do not pay a goroutine's wake-up. The
 // pool serves one call at a time: a call that finds it busy (concurrent with another call, or
-// nested in a body of one) runs the same chunks, with the same worker numbers, one after another on the calling
-// goroutine, instead of waiting for the pool (which could deadlock). Either way each worker
+// nested in a body of one) runs the same chunks, with the same worker numbers, one after another
+// on the calling goroutine, instead of waiting for the pool (which could deadlock). Either way each worker
 // number in [0, c) runs exactly one chunk, so no two bodies of one call share a number.
 //
 // Worker numbers are unique among the bodies of one call only. A call nested in a body of worker

@@ -42,7 +42,7 @@ func MeanSoftmax(logits []float32, rows, classes int) []float64 {
 	if rows < 1 || classes < 1 || len(logits) != rows*classes {
 		panic(fmt.Sprintf("runtime: MeanSoftmax of %d values as %d rows of %d classes", len(logits), rows, classes))
 	}
-	probs := make([]float64, classes)
+	probs, e := make([]float64, classes), make([]float64, classes)
 	for i := range rows {
 		row := logits[i*classes : (i+1)*classes]
 		top := row[0]
@@ -50,11 +50,12 @@ func MeanSoftmax(logits []float32, rows, classes int) []float64 {
 			top = max(top, v)
 		}
 		var sum float64
-		for _, v := range row {
-			sum += math.Exp(float64(v - top))
-		}
 		for j, v := range row {
-			probs[j] += math.Exp(float64(v-top)) / sum / float64(rows)
+			e[j] = math.Exp(float64(v - top))
+			sum += e[j]
+		}
+		for j := range row {
+			probs[j] += e[j] / sum / float64(rows)
 		}
 	}
 	return probs

@@ -268,6 +268,12 @@ type SafetensorsOptions struct {
 	AllowNonFinite bool
 }
 
+// isCheckpoint reports whether a file is a training checkpoint: its metadata has TrainKey.
+func isCheckpoint(h SafetensorsHeader) bool {
+	_, ok := h.Metadata[TrainKey]
+	return ok
+}
+
 // ReadSafetensorsWith is ReadSafetensors with options.
 func ReadSafetensorsWith(r io.Reader, params []Param, opts SafetensorsOptions) error {
 	h, err := ReadSafetensorsHeader(r)
@@ -275,9 +281,7 @@ func ReadSafetensorsWith(r io.Reader, params []Param, opts SafetensorsOptions) e
 		return err
 	}
 	fill, err := match(h.Tensors, params, opts.Aliases)
-	_, checkpoint := h.Metadata[TrainKey]
-	momentum := slices.ContainsFunc(params, func(p Param) bool { return strings.HasSuffix(p.Name, ".momentum") })
-	if err != nil && checkpoint && !momentum {
+	if err != nil && isCheckpoint(h) && !slices.ContainsFunc(params, func(p Param) bool { return strings.HasSuffix(p.Name, ".momentum") }) {
 		// Read as weights: say what the file is, rather than list the momentum as tensors the
 		// model lacks.
 		return fmt.Errorf("safetensors: a training checkpoint (%s metadata: the weights with the optimiser's momentum and the training state), not a weights file; load the weights file written beside it, or the checkpoint with train.ReadCheckpoint", TrainKey)
