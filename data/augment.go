@@ -18,8 +18,8 @@ import (
 //
 //  1. scale the image as evaluation does (preprocess.Config.Region): with the spec's resize, so
 //     that the shorter side is Resize, keeping the central Resize×Resize square, as the paper
-//     does; without one, an image larger than the input has its shorter side scaled to the
-//     input's. Only the square is computed, so the cost is bounded by the square and the source
+//     does; without one, an image larger than the input, or smaller, has its shorter side scaled
+//     to the input's. Only the square is computed, so the cost is bounded by the square and the source
 //     pixels under it, whatever the aspect ratio: a 1×16384 image, which would scale to
 //     256×4194304, is as cheap as a photograph;
 //  2. crop the input's height × width: at random if the spec has a crop, else in the centre
@@ -52,9 +52,9 @@ type Augmenter struct {
 
 // NewAugmenter returns an Augmenter for a network whose images have the shape input (1 or 3
 // channels) and whose spec's augment block is aug (compiler.Network's Input and Augment).
-// Without an augment block, images must be at least the input's size; they are scaled as
-// preprocess.Config.Region says (only when larger than the input), centre-cropped to it and
-// converted to values in [0, 1], with no random change.
+// Without an augment block, images are scaled as preprocess.Config.Region says (only when larger
+// or smaller than the input), centre-cropped to it and converted to values in [0, 1], with no
+// random change.
 func NewAugmenter(aug compiler.Augment, input compiler.Shape) (*Augmenter, error) {
 	if input.Flat || (input.C != 1 && input.C != 3) || input.H < 1 || input.W < 1 {
 		return nil, fmt.Errorf("input %v: images must be 1 (grey) or 3 (RGB) channels × height × width", input)
@@ -131,7 +131,7 @@ func (a *Augmenter) Train(img image.Image, rng *runtime.RNG, dst []float32) erro
 // Eval writes img's evaluation crops into dst, which must hold Crops()·Size() values: the centre
 // crop, or the ten crops of TenCrop, in that order (preprocess.Config.Prepare). The network's
 // prediction for img is the average of its softmax outputs over the crops. It fails only if img
-// is empty or too small for the input.
+// is empty.
 func (a *Augmenter) Eval(img image.Image, dst []float32) error { return a.Prepare(img, dst) }
 
 // write converts the crop ch of src, with ch's flip and lighting, into dst, which holds Size()

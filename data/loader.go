@@ -141,7 +141,7 @@ func (l *Loader) StepsPerEpoch() int { return l.steps }
 
 // Next returns the next batch, valid until the following call to Next or Close, which recycle
 // its buffers. After the last epoch it returns io.EOF; after Close, ErrClosed; when the context
-// is done, its cause. If an example cannot be prepared (a file is corrupt, an image too small),
+// is done, its cause. If an example cannot be prepared (a file is corrupt, an image empty),
 // Next returns the error, naming the example, in place of its batch; the following call goes on
 // with the next batch.
 func (l *Loader) Next() (*Batch, error) {

@@ -1,6 +1,6 @@
 // Package preprocess turns an image into a network's input as the network's spec says: scaled so
 // that its shorter side is the spec's resize (or, without one, the input's size when the image is
-// larger), centre-cropped or cut into the AlexNet paper's ten crops, and converted to normalised
+// larger or smaller), centre-cropped or cut into the AlexNet paper's ten crops, and converted to normalised
 // CHW float32.
 //
 // It is the part of data's pipeline that evaluation and prediction need, without data's data

@@ -43,7 +43,7 @@ func init() {
 			"netc check -v specs/alexnet.net", check},
 		{"compile", "SPEC [-o DIR] [-pkg NAME] [-v]",
 			"write the Go package of a spec (default: ./NAME), named as its directory, all or nothing",
-			"netc compile specs/alexnet.net -o generated/alexnet -pkg alexnet", compile},
+			"netc compile specs/alexnet.net -o generated/alexnet", compile},
 		{"fmt", "[-w] [-l] [FILE...]",
 			"lay specs out canonically, as specs/alexnet.net is: columns aligned, comments kept;\n" +
 				"print the result, or with -w rewrite the files, with -l list those that differ;\n" +
