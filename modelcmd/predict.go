@@ -8,10 +8,10 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/netc-project/netc/data"
 	"github.com/netc-project/netc/runtime"
-	"github.com/netc-project/netc/train"
 )
 
 // PredictOptions are the flags of the predict command.
@@ -63,7 +63,7 @@ func Predict(n Network, fs *flag.FlagSet, o PredictOptions, args []string, stdou
 		return status
 	}
 	if err := o.Check(fs.Args()); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), oneLine(err))
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), OneLine(err))
 		fs.Usage()
 		return 2
 	}
@@ -137,17 +137,19 @@ func LoadWeights(m Model, n Network, path string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, checkpoint := h.Metadata[runtime.TrainKey]; checkpoint {
-		if _, err := train.ReadCheckpoint(path, m); err != nil { // its errors name the file
-			return nil, errors.New(oneLine(err))
-		}
-		return names, nil
-	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	if err := m.Load(bufio.NewReader(f)); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, oneLine(err))
+	if _, checkpoint := h.Metadata[runtime.TrainKey]; checkpoint {
+		// Its weights straight into the model (a fresh one: a failed read leaves nothing to
+		// keep), read past the momentum.
+		momentum := func(name string) bool { return strings.HasSuffix(name, ".momentum") }
+		err = runtime.ReadSafetensorsWith(bufio.NewReader(f), m.Params(), runtime.SafetensorsOptions{Skip: momentum})
+	} else {
+		err = m.Load(bufio.NewReader(f))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, OneLine(err))
 	}
 	return names, nil
 }

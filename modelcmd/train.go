@@ -75,7 +75,7 @@ func Train(ctx context.Context, n Network, fs *flag.FlagSet, o TrainOptions, arg
 		if err == nil {
 			err = fmt.Errorf("unexpected arguments %q", fs.Args())
 		}
-		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), oneLine(err))
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), OneLine(err))
 		fs.Usage()
 		return 2
 	}
@@ -170,7 +170,7 @@ func parse(fs *flag.FlagSet, args []string) (status int, stop bool) {
 	return 2, true
 }
 
-// oneLine joins the lines of an error with "; ".
-func oneLine(err error) string {
+// OneLine joins the lines of an error with "; ", for a message of one line.
+func OneLine(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
 }

@@ -266,6 +266,10 @@ type SafetensorsOptions struct {
 	// AllowNonFinite accepts values that are NaN or infinite, and F64 values beyond
 	// float32's range, which read as ±Inf.
 	AllowNonFinite bool
+
+	// Skip, if set, says which tensors of the file (by their names in it) to read past rather
+	// than load: a checkpoint's momentum, when only its weights are wanted.
+	Skip func(name string) bool
 }
 
 // isCheckpoint reports whether a file is a training checkpoint: its metadata has TrainKey.
@@ -280,7 +284,7 @@ func ReadSafetensorsWith(r io.Reader, params []Param, opts SafetensorsOptions) e
 	if err != nil {
 		return err
 	}
-	fill, err := match(h.Tensors, params, opts.Aliases)
+	fill, err := match(h.Tensors, params, opts.Aliases, opts.Skip)
 	if err != nil && isCheckpoint(h) && !slices.ContainsFunc(params, func(p Param) bool { return strings.HasSuffix(p.Name, ".momentum") }) {
 		// Read as weights: say what the file is, rather than list the momentum as tensors the
 		// model lacks.
@@ -294,8 +298,9 @@ func ReadSafetensorsWith(r io.Reader, params []Param, opts SafetensorsOptions) e
 
 // match returns the param each tensor fills, fill[i] for tensors[i], after checking that
 // each has one, of its shape, that each param is filled once, and that each dtype can be
-// loaded; it reports every mismatch it finds, but at most maxListed of each kind.
-func match(tensors []SafetensorsTensor, params []Param, aliases map[string]string) ([]*Param, error) {
+// loaded; it reports every mismatch it finds, but at most maxListed of each kind. A tensor skip
+// reports true for fills nothing (nil).
+func match(tensors []SafetensorsTensor, params []Param, aliases map[string]string, skip func(string) bool) ([]*Param, error) {
 	var errs errorList
 	index := make(map[string]int, len(params))
 	for i, p := range params {
@@ -309,6 +314,9 @@ func match(tensors []SafetensorsTensor, params []Param, aliases map[string]strin
 	fill := make([]*Param, len(tensors))
 	filled := make([]bool, len(params))
 	for j, t := range tensors {
+		if skip != nil && skip(t.Name) {
+			continue // fill[j] stays nil: readData reads past it
+		}
 		name, aliased := aliases[t.Name]
 		if !aliased {
 			name = t.Name
@@ -370,6 +378,13 @@ func readData(r io.Reader, tensors []SafetensorsTensor, fill []*Param, allowNonF
 	buf := make([]byte, min(total, chunkBytes))
 	var errs errorList
 	for i, t := range tensors {
+		if fill[i] == nil { // skipped
+			n := t.DataOffsets[1] - t.DataOffsets[0]
+			if m, err := io.CopyN(io.Discard, r, n); err != nil {
+				return errors.Join(errs.err(), readError("the data of "+named(t.Name), int(m), n, err))
+			}
+			continue
+		}
 		decode, size := decoders[t.DType], int(dtypeBits[t.DType]/8)
 		var bad nonFinite
 		done := 0

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // stFile builds a safetensors file from a JSON header, padded with spaces to a multiple
@@ -783,4 +786,34 @@ func TestReadSafetensorsNonFinite(t *testing.T) {
 	if v := params[3].Data[1]; !math.IsNaN(float64(v)) {
 		t.Errorf("allowed: conv1.weight[1] read as %v, want NaN", v)
 	}
+}
+
+// TestReadSafetensorsSkip checks Skip: the tensors it names are read past, wherever they are in
+// the file, and the others loaded; without it they are tensors the model lacks; a file
+// truncated inside a skipped tensor is still an error.
+func TestReadSafetensorsSkip(t *testing.T) {
+	file := []Param{
+		{Name: "a", Shape: []int{2}, Data: []float32{1, 2}},
+		{Name: "a.momentum", Shape: []int{2}, Data: []float32{3, 4}},
+		{Name: "b", Shape: []int{3}, Data: []float32{5, 6, 7}},
+		{Name: "b.momentum", Shape: []int{3}, Data: []float32{8, 9, 10}},
+	}
+	var buf bytes.Buffer
+	require.NoError(t, WriteSafetensors(&buf, file, map[string]string{TrainKey: "{}"}))
+	model := []Param{{Name: "a", Shape: []int{2}, Data: make([]float32, 2)}, {Name: "b", Shape: []int{3}, Data: make([]float32, 3)}}
+	momentum := func(name string) bool { return strings.HasSuffix(name, ".momentum") }
+
+	require.NoError(t, ReadSafetensorsWith(bytes.NewReader(buf.Bytes()), model, SafetensorsOptions{Skip: momentum}))
+	assert.Equal(t, []float32{1, 2}, model[0].Data)
+	assert.Equal(t, []float32{5, 6, 7}, model[1].Data)
+
+	err := ReadSafetensorsWith(bytes.NewReader(buf.Bytes()), model, SafetensorsOptions{})
+	assert.ErrorContains(t, err, "a training checkpoint")
+
+	h, err := ReadSafetensorsHeader(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	last := h.Tensors[len(h.Tensors)-1]
+	require.True(t, momentum(last.Name), "the file's last tensor, %s, is a skipped one", last.Name)
+	err = ReadSafetensorsWith(bytes.NewReader(buf.Bytes()[:buf.Len()-6]), model, SafetensorsOptions{Skip: momentum})
+	assert.ErrorContains(t, err, "file truncated in the data of "+named(last.Name))
 }

@@ -34,7 +34,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	}
 	status := 0
 	for i, file := range fs.Args() {
-		n, err := compileFile(file)
+		n, _, err := compileFile(file)
 		if err != nil {
 			status = 1
 			fmt.Fprintln(stderr, err)
@@ -67,12 +67,13 @@ func check(args []string, stdout, stderr io.Writer) int {
 }
 
 // compileFile reads and compiles one spec.
-func compileFile(file string) (*compiler.Network, error) {
+func compileFile(file string) (*compiler.Network, []byte, error) {
 	src, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("netc: %v", err)
+		return nil, nil, fmt.Errorf("netc: %v", err)
 	}
-	return compiler.Compile(file, src)
+	n, err := compiler.Compile(file, src)
+	return n, src, err
 }
 
 // writeTable prints one aligned row per layer and the totals.

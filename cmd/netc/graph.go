@@ -23,7 +23,7 @@ func graph(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	n, err := compileFile(specs[0])
+	n, _, err := compileFile(specs[0])
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

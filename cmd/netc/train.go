@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/netc-project/netc/codegen"
 	"github.com/netc-project/netc/compiler"
@@ -46,7 +44,7 @@ func trainCommand(args []string, stdout, stderr io.Writer) int {
 		o.Out = filepath.Join("runs", n.Name)
 	}
 	if err := o.Check(); err != nil {
-		fmt.Fprintf(stderr, "netc train: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+		fmt.Fprintf(stderr, "netc train: %s\n", modelcmd.OneLine(err))
 		fs.Usage()
 		return 2
 	}
@@ -84,7 +82,7 @@ func predictCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	path, images := positional[0], positional[1:]
 	if err := o.Check(images); err != nil {
-		fmt.Fprintf(stderr, "netc predict: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+		fmt.Fprintf(stderr, "netc predict: %s\n", modelcmd.OneLine(err))
 		fs.Usage()
 		return 2
 	}
@@ -110,12 +108,7 @@ func predictCommand(args []string, stdout, stderr io.Writer) int {
 // compileSpec reads and compiles the spec at path; on error it prints every error and returns
 // status 1.
 func compileSpec(path string, stderr io.Writer) (*compiler.Network, []byte, int) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "netc: %v\n", err)
-		return nil, nil, 1
-	}
-	n, err := compiler.Compile(path, src)
+	n, src, err := compileFile(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return nil, nil, 1
