@@ -12,6 +12,9 @@ func init() {
 	register(compiler.OpConv, &emitter{forward: convForward, backward: convBackward,
 		kernels: func(g *gen, s *compiler.Step) []asm.Kernel {
 			var ks []asm.Kernel
+			if s.ConvBlocking().Wino != nil {
+				ks = append(ks, winoKernels(g, s)...)
+			}
 			for _, d := range convDirects(g, s) {
 				ks = append(ks, &d.kernel)
 			}
@@ -24,6 +27,9 @@ func init() {
 		reduce: convReduce,
 		bound: func(g *gen, s *compiler.Step) []string {
 			var names []string
+			if s.ConvBlocking().Wino != nil {
+				names = append(names, g.name[s]+"WinoIn", g.name[s]+"WinoMul", g.name[s]+"WinoOut")
+			}
 			for _, d := range convDirects(g, s) {
 				names = append(names, d.name+"Rows")
 			}
@@ -33,14 +39,17 @@ func init() {
 	})
 }
 
-// convDirects are a conv step's direct convolutions: its forward pass, and its input gradient
-// when the lower pass made it one (ConvTransposed).
+// convDirects are a conv step's direct convolutions: its forward pass unless it runs by
+// Winograd, and its input gradient when the lower pass made it one (ConvTransposed).
 func convDirects(g *gen, s *compiler.Step) []direct {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
 	name := g.name[s]
 	in, out := s.InLayout == compiler.LayoutBlocked, s.Layout == compiler.LayoutBlocked
-	ds := []direct{{name: name, what: l.Name, b: b, groups: c.Groups, weights: name + "Packed", inBlocked: in, outBlocked: out,
-		kernel: directKernel(name+"Kernel", b, s.ReLU, fmt.Sprintf("%s (%s), one output row", s.Name(), g.where(l)))}}
+	var ds []direct
+	if b.Wino == nil {
+		ds = append(ds, direct{name: name, what: l.Name, b: b, groups: c.Groups, weights: name + "Packed", inBlocked: in, outBlocked: out,
+			kernel: directKernel(name+"Kernel", b, s.ReLU, fmt.Sprintf("%s (%s), one output row", s.Name(), g.where(l)))})
+	}
 	if gb := s.ConvGradBlocking(); gb != nil && s.Backward {
 		ds = append(ds, direct{name: name + "Grad", what: l.Name + "'s input gradient", b: gb, groups: c.Groups, weights: name + "Relaid",
 			inBlocked: out, outBlocked: in,
@@ -98,6 +107,10 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 			d.gIn, in.H, in.W, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, out.H, out.W))
 	}
 
+	if b.Wino != nil {
+		winoForward(g, f, s)
+		return
+	}
 	fwd := convDirects(g, s)[0]
 	k := fwd.kernel
 	calls := b.OutBlocks / b.PerCall
@@ -110,14 +123,7 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 		how += ", then max(0, ·)"
 	}
 	g.doc(f, s, false, how+";\nthen copied back to NCHW. The rows of one image are split over the workers when they have fewer images.")
-	inS, outS := g.slices(s)
-	kernel(f, s, name,
-		jen.Const().Defs(sizes(in, out)...),
-		x("in, out := %s, %s", inS, outS),
-		jen.For(x("i := lo; i < hi; i++")).Block(
-			x("m.%sImage(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])", name),
-		),
-	)
+	imageLoop(g, f, s)
 	directConv(f, fwd)
 
 	// conv2Pack: the weights laid out for the kernel.
@@ -146,6 +152,18 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 				),
 			),
 			x("p[biases+(gr*calls+blk/perCall)*perCall*%d+blk%%perCall*%d+ch] = %s", compiler.ChannelBlock, compiler.ChannelBlock, bias),
+		),
+	)
+}
+
+// imageLoop emits a conv step's forward kernel: <name>Image on each of its images.
+func imageLoop(g *gen, f *jen.File, s *compiler.Step) {
+	inS, outS := g.slices(s)
+	kernel(f, s, g.name[s],
+		jen.Const().Defs(sizes(s.In(), s.Out())...),
+		x("in, out := %s, %s", inS, outS),
+		jen.For(x("i := lo; i < hi; i++")).Block(
+			x("m.%sImage(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])", g.name[s]),
 		),
 	)
 }
@@ -281,15 +299,7 @@ func directConv(f *jen.File, d direct) {
 		),
 	)
 	if !d.outBlocked {
-		body = append(body,
-			jen.Comment("Back to NCHW: each block's vectors of 16 channels become 16 planes."),
-			jen.For(x("gr := 0; gr < groups; gr++")).Block(
-				jen.For(x("ob := 0; ob*%d < gOut; ob++", compiler.ChannelBlock)).Block(
-					x("runtime.FromBlocks(dst[(gr*gOut+ob*%d)*pixels:], pixels, ys[gr*outCopy+ob*pixels*%d:], min(%d, gOut-ob*%d), pixels)",
-						compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
-				),
-			),
-		)
+		body = append(body, backToNCHW()...)
 	}
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Image").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()).Block(body...)
 
@@ -318,6 +328,19 @@ func directConv(f *jen.File, d direct) {
 				d.kernel.Name, compiler.ChannelBlock, b.PerCall*compiler.ChannelBlock),
 		),
 	)
+}
+
+// backToNCHW is the code that copies a convolution's blocked output, ys, to dst in NCHW.
+func backToNCHW() []jen.Code {
+	return []jen.Code{
+		jen.Comment("Back to NCHW: each block's vectors of 16 channels become 16 planes."),
+		jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("ob := 0; ob*%d < gOut; ob++", compiler.ChannelBlock)).Block(
+				x("runtime.FromBlocks(dst[(gr*gOut+ob*%d)*pixels:], pixels, ys[gr*outCopy+ob*pixels*%d:], min(%d, gOut-ob*%d), pixels)",
+					compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
+			),
+		),
+	}
 }
 
 // convBackward emits a convolution's backward pass per image: the ReLU mask and bias gradient in
@@ -414,7 +437,8 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	kernel(f, s, g.backName(s), body...)
 	convUpd(g, f, s)
 	if s.InputGrad == compiler.ConvTransposed {
-		directConv(f, convDirects(g, s)[1])
+		ds := convDirects(g, s)
+		directConv(f, ds[len(ds)-1])
 		convRelay(g, f, s)
 	}
 }

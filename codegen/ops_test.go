@@ -13,7 +13,9 @@ import (
 // opSpecs are small networks at awkward sizes — odd channel counts, strides, padding, groups,
 // roundings, even and odd LRN windows, sizes that are not multiples of the GEMM's tiles, the
 // channel-blocked layout between convolutions, LRN and pools (blocked), fully connected layers
-// on their direct kernels (fcdirect; batches of 33 take a group of 32 and one more) — each
+// on their direct kernels (fcdirect; batches of 33 take a group of 32 and one more), 3×3 and
+// 5×5 convolutions by Winograd over tiles that overhang the image (b2 with groups, b5; c1 and c2
+// with partial blocks and NCHW outputs) — each
 // compiled, generated and compared with the reference implementation at several batch sizes.
 var opSpecs = map[string]string{
 	"convs": `network convs
@@ -91,7 +93,7 @@ b2: conv 32 kernel 3 padding 1 groups 2          -> 32x15x13
     lrn size 5 alpha 0.3 beta 0.75 k 2
 b3: maxpool 3 stride 2 padding 1 rounding ceil   -> 32x8x7
 b4: maxpool 2 stride 1                           -> 32x7x6
-b5: conv 48 kernel 3 padding 1                   -> 48x7x6
+b5: conv 48 kernel 5 padding 2                   -> 48x7x6
     relu
 b6: conv 16 kernel 3 stride 2                    -> 16x3x2
 b7: conv 16 kernel 1                             -> 16x3x2
@@ -134,6 +136,7 @@ func TestOps(t *testing.T) {
 	root, err := filepath.Abs("..")
 	require.NoError(t, err)
 	var pkgs []string
+	var kernels strings.Builder // every package's kernels.go, for the algorithms they use
 	for name, spec := range opSpecs {
 		dir := filepath.Join("testdata", "ops", name)
 		require.NoError(t, os.MkdirAll(dir, 0o755))
@@ -143,9 +146,16 @@ func TestOps(t *testing.T) {
 		cmd.Dir = root
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "%s", out)
+		src, err := os.ReadFile(filepath.Join(dir, "kernels.go"))
+		require.NoError(t, err)
+		kernels.Write(src)
 		test := strings.ReplaceAll(opTest, "PKG", name)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name+"_test.go"), []byte(test), 0o644))
 		pkgs = append(pkgs, "./codegen/"+filepath.ToSlash(dir))
+	}
+	// The networks take every path of the generated forward passes.
+	for _, path := range []string{"by Winograd's F(2x2,3x3)", "by Winograd's F(2x2,5x5)", "copied back to NCHW. The passes over one image"} {
+		require.True(t, strings.Contains(kernels.String(), path), "no generated package has %q", path)
 	}
 	args := append([]string{"test", "-count=1"}, pkgs...)
 	if noasm {

@@ -108,6 +108,14 @@ var OpConv = newOp(&opDef{
 		s.Forward, s.Kernel = ConvDirect, b
 		s.Scratch = int64(c.Groups) * (b.InSize() + b.OutSize())
 		s.Packed = int64(c.Groups) * b.PackedSize()
+		if w := winograd(b); w != nil {
+			b.Wino = w
+			// The input copy covers the tiles: the last may overhang the padded image.
+			b.PadH, b.PadW = max(b.PadH, w.TilesH*w.M+w.R-1), max(b.PadW, w.TilesW*w.M+w.R-1)
+			s.Forward = Strategy(fmt.Sprintf("winograd %s, blocked", w))
+			s.Scratch = int64(c.Groups) * (b.InSize() + b.OutSize() + w.VSize(b) + w.MSize(b))
+			s.Packed = int64(c.Groups) * w.PackedSize(b)
+		}
 		s.WeightGrad = ConvWeightGrad
 		// Each worker sums the gradients of its own images: the weights' in the kernel's
 		// blocked layout, then the bias's.
@@ -174,6 +182,64 @@ type ConvBlocking struct {
 	// copy): UpdT input positions (channels of a block at one kernel offset) × UpdF output
 	// blocks of accumulators per call; 0 in an input gradient's blocking.
 	UpdT, UpdF int
+	// Wino is how the forward pass runs as Winograd's minimal filtering, or nil for the direct
+	// kernel; the input copy is then large enough for its tiles.
+	Wino *ConvWinograd
+}
+
+// ConvWinograd is how a convolution's forward pass runs by Winograd's F(M×M, R×R) (Lavin and
+// Gray), per image and group: the input copy's TilesH×TilesW tiles of Alpha×Alpha pixels
+// transformed, a block of channels and a row of tiles at a time, into Alpha² matrices of
+// tiles × input channels (V); each multiplied by the weights' transform for its position
+// (U, Alpha² matrices of input × output channels, computed once per Load or Step) by a
+// generated 1×1 direct-convolution kernel, PerCall output blocks per call in register tiles of
+// Tile tiles, into Alpha² matrices of tiles × output channels (M); and M transformed into the
+// output, a block and a row of tiles at a time, with the bias and the ReLU. Tiles whose
+// outputs overhang the image compute on the copy's zero padding and store only the outputs
+// inside it.
+type ConvWinograd struct {
+	M, R, Alpha    int
+	TilesH, TilesW int
+	PerCall, Tile  int
+}
+
+func (w *ConvWinograd) String() string { return fmt.Sprintf("F(%dx%d,%dx%d)", w.M, w.M, w.R, w.R) }
+
+// Tiles is the tiles of an image.
+func (w *ConvWinograd) Tiles() int { return w.TilesH * w.TilesW }
+
+// VSize, MSize and PackedSize are the float32 values of one group's transformed input (V), its
+// products (M), and its transformed weights (U) with the biases and PerCall blocks of zeros
+// after them.
+func (w *ConvWinograd) VSize(b *ConvBlocking) int64 {
+	return int64(w.Alpha*w.Alpha) * int64(b.InBlocks*ChannelBlock) * int64(w.Tiles())
+}
+func (w *ConvWinograd) MSize(b *ConvBlocking) int64 {
+	return int64(w.Alpha*w.Alpha) * int64(b.OutBlocks*ChannelBlock) * int64(w.Tiles())
+}
+func (w *ConvWinograd) PackedSize(b *ConvBlocking) int64 {
+	return int64(w.Alpha*w.Alpha)*int64(b.InBlocks*ChannelBlock)*int64(b.OutBlocks*ChannelBlock) +
+		int64(b.OutBlocks*ChannelBlock) + int64(w.PerCall*ChannelBlock)
+}
+
+// winograd chooses Winograd for a convolution's forward pass, or nil: a square 3×3 or 5×5
+// kernel of stride 1 over whole blocks of input channels, by F(2×2, 3×3) or F(2×2, 5×5), when
+// it does at most two thirds of the direct kernel's multiplications counting the tiles'
+// overhang. Its products are 1×1 convolutions over a row of all the image's tiles, blocked
+// like a direct kernel's.
+func winograd(b *ConvBlocking) *ConvWinograd {
+	if b.KH != b.KW || b.KH != 3 && b.KH != 5 || b.SH != 1 || b.SW != 1 || b.InLanes != ChannelBlock {
+		return nil
+	}
+	w := &ConvWinograd{M: 2, R: b.KH, Alpha: 2 + b.KH - 1}
+	w.TilesH, w.TilesW = (b.OutH+w.M-1)/w.M, (b.OutW+w.M-1)/w.M
+	direct, wino := b.OutH*b.OutW*b.KH*b.KW, w.Alpha*w.Alpha*w.Tiles()
+	if 3*wino > 2*direct {
+		return nil
+	}
+	w.PerCall = b.PerCall
+	w.Tile = tile(w.PerCall, w.Tiles())
+	return w
 }
 
 // ConvBlocking returns a conv step's blocking, from the lower pass.

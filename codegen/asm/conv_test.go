@@ -97,6 +97,7 @@ func TestConvKernels(t *testing.T) {
 	for i := range updLayers {
 		all = append(all, &updLayers[i].kernel)
 	}
+	all = append(all, winoKernels()...)
 	files, err := asm.Generate("kernels", "codegen/asm/conv_test.go", all)
 	require.NoError(t, err)
 	again, err := asm.Generate("kernels", "codegen/asm/conv_test.go", all)
@@ -106,7 +107,7 @@ func TestConvKernels(t *testing.T) {
 	dir := filepath.Join("testdata", "kernels")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	for name, src := range map[string]string{"asm_amd64.s": files.Asm, "asm_amd64.go": files.Stub,
-		"asm_twin.go": files.Twin, "asm_other.go": files.Other, "kernels_test.go": kernelTests(), "upd_test.go": updTests()} {
+		"asm_twin.go": files.Twin, "asm_other.go": files.Other, "kernels_test.go": kernelTests(), "upd_test.go": updTests(), "winograd_test.go": winoTests()} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644))
 	}
 	for _, tags := range [][]string{nil, {"-tags", "noasm"}} {

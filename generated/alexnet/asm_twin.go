@@ -47,18 +47,113 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2KernelGo is the pure-Go twin of conv2KernelAVX512 and conv2KernelAVX2: with out of at least 35424 values, in 33232,
-// w 76800 and bias 64, it computes conv2 + conv2.relu (specs/alexnet.net:43), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv2KernelGo(out, in, w, bias []float32) {
+// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 329504 values and in
+// of 3072, it computes conv2 + conv2.relu (specs/alexnet.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
+func conv2WinoInKernelGo(v, in []float32) {
+	for t := 0; t < 14; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1, x2, x3, x4, x5 float32
+			x0, x1, x2, x3, x4, x5 = d[0], d[512], d[1024], d[1536], d[2048], d[2560] // column 0
+			o[0] = float32(4*x0) - float32(5*x2) + x4
+			o[56448] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[112896] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[169344] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[225792] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[282240] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[16], d[528], d[1040], d[1552], d[2064], d[2576] // column 1
+			o[9408] = float32(4*x0) - float32(5*x2) + x4
+			o[65856] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[122304] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[178752] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[235200] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[291648] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[32], d[544], d[1056], d[1568], d[2080], d[2592] // column 2
+			o[18816] = float32(4*x0) - float32(5*x2) + x4
+			o[75264] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[131712] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[188160] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[244608] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[301056] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[48], d[560], d[1072], d[1584], d[2096], d[2608] // column 3
+			o[28224] = float32(4*x0) - float32(5*x2) + x4
+			o[84672] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[141120] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[197568] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[254016] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[310464] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[64], d[576], d[1088], d[1600], d[2112], d[2624] // column 4
+			o[37632] = float32(4*x0) - float32(5*x2) + x4
+			o[94080] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[150528] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[206976] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[263424] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[319872] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[80], d[592], d[1104], d[1616], d[2128], d[2640] // column 5
+			o[47040] = float32(4*x0) - float32(5*x2) + x4
+			o[103488] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[159936] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[216384] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[272832] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[329280] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[0], o[9408], o[18816], o[28224], o[37632], o[47040] // row 0
+			o[0] = float32(4*x0) - float32(5*x2) + x4
+			o[9408] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[18816] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[28224] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[37632] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[47040] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[56448], o[65856], o[75264], o[84672], o[94080], o[103488] // row 1
+			o[56448] = float32(4*x0) - float32(5*x2) + x4
+			o[65856] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[75264] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[84672] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[94080] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[103488] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[112896], o[122304], o[131712], o[141120], o[150528], o[159936] // row 2
+			o[112896] = float32(4*x0) - float32(5*x2) + x4
+			o[122304] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[131712] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[141120] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[150528] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[159936] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[169344], o[178752], o[188160], o[197568], o[206976], o[216384] // row 3
+			o[169344] = float32(4*x0) - float32(5*x2) + x4
+			o[178752] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[188160] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[197568] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[206976] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[216384] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[225792], o[235200], o[244608], o[254016], o[263424], o[272832] // row 4
+			o[225792] = float32(4*x0) - float32(5*x2) + x4
+			o[235200] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[244608] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[254016] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[263424] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[272832] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[282240], o[291648], o[301056], o[310464], o[319872], o[329280] // row 5
+			o[282240] = float32(4*x0) - float32(5*x2) + x4
+			o[291648] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[301056] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[310464] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[319872] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[329280] = float32(4*x1) - float32(5*x3) + x5
+		}
+	}
+}
+
+// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 12544 values, in 9408,
+// w 3072 and bias 64, it computes conv2 + conv2.relu (specs/alexnet.net:43), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv2WinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [64]float32
-	for ox := 0; ox < 27; ox++ {
+	for ox := 0; ox < 196; ox++ {
 		copy(acc[:], bias[:64])
 		for cb := 0; cb < 3; cb++ {
-			for kh := 0; kh < 5; kh++ {
-				for kw := 0; kw < 5; kw++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*15376+kh*496+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*5+kh)*5+kw)*16+c)*64:][:64]
+						x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
 						}
@@ -67,8 +162,66 @@ func conv2KernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			acc[j] = max(acc[j], 0)
-			out[j/16*11664+ox*16+j%16] = acc[j]
+			out[j/16*3136+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2: with out of at least 864 values
+// (for rows 2), mm of 878304 and bias of 16, it computes conv2 + conv2.relu (specs/alexnet.net:43), a row of tiles of a block of output channels; the same float32 operations in
+// the same order.
+func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
+	for t := 0; t < 14; t++ {
+		for l := 0; l < 16; l++ {
+			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
+			var x0, x1, x2, x3, x4, x5 float32
+			x0, x1, x2, x3, x4, x5 = o[0], o[150528], o[301056], o[451584], o[602112], o[752640] // column 0
+			o[0] = x0 + x1 + x2 + x3 + x4
+			o[150528] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[25088], o[175616], o[326144], o[476672], o[627200], o[777728] // column 1
+			o[25088] = x0 + x1 + x2 + x3 + x4
+			o[175616] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[50176], o[200704], o[351232], o[501760], o[652288], o[802816] // column 2
+			o[50176] = x0 + x1 + x2 + x3 + x4
+			o[200704] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[75264], o[225792], o[376320], o[526848], o[677376], o[827904] // column 3
+			o[75264] = x0 + x1 + x2 + x3 + x4
+			o[225792] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[100352], o[250880], o[401408], o[551936], o[702464], o[852992] // column 4
+			o[100352] = x0 + x1 + x2 + x3 + x4
+			o[250880] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[125440], o[275968], o[426496], o[577024], o[727552], o[878080] // column 5
+			o[125440] = x0 + x1 + x2 + x3 + x4
+			o[275968] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[0], o[25088], o[50176], o[75264], o[100352], o[125440] // row 0
+			{
+				r := x0 + x1 + x2 + x3 + x4
+				r = r + b
+				r = max(r, 0)
+				y[0] = r
+			}
+			if t*2+1 < 27 {
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+				r = r + b
+				r = max(r, 0)
+				y[16] = r
+			}
+			if rows <= 1 {
+				continue
+			}
+			x0, x1, x2, x3, x4, x5 = o[150528], o[175616], o[200704], o[225792], o[250880], o[275968] // row 1
+			{
+				r := x0 + x1 + x2 + x3 + x4
+				r = r + b
+				r = max(r, 0)
+				y[432] = r
+			}
+			if t*2+1 < 27 {
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+				r = r + b
+				r = max(r, 0)
+				y[448] = r
+			}
 		}
 	}
 }
@@ -98,7 +251,7 @@ func conv2GradKernelGo(out, in, w, bias []float32) {
 	}
 }
 
-// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 256 values, in 13320
+// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 256 values, in 13736
 // and dy 23328, it computes the weight gradient of conv2 (specs/alexnet.net:43). The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv2UpdKernelGo(dw, in, dy []float32) {
@@ -108,7 +261,7 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*2+f)*16+l]
 				for oy := 0; oy < 27; oy++ {
 					for ox := 0; ox < 27; ox++ {
-						acc += dy[f*11664+oy*432+ox*16+l] * in[oy*496+ox*16+t*1]
+						acc += dy[f*11664+oy*432+ox*16+l] * in[oy*512+ox*16+t*1]
 					}
 				}
 				dw[(t*2+f)*16+l] = acc
@@ -117,18 +270,69 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv3KernelGo is the pure-Go twin of conv3KernelAVX512 and conv3KernelAVX2: with out of at least 8320 values, in 54720,
-// w 147456 and bias 64, it computes conv3 + conv3.relu (specs/alexnet.net:48), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv3KernelGo(out, in, w, bias []float32) {
+// conv3WinoInKernelGo is the pure-Go twin of conv3WinoInKernelAVX512 and conv3WinoInKernelAVX2: with v of at least 188272 values and in
+// of 1024, it computes conv3 + conv3.relu (specs/alexnet.net:48), a row of tiles of a block of input channels; the same float32 operations in the same order.
+func conv3WinoInKernelGo(v, in []float32) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
+			o[0] = float32(-1*x0) + x2
+			o[50176] = x1 + x2
+			o[100352] = float32(-1*x1) + x2
+			o[150528] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
+			o[12544] = float32(-1*x0) + x2
+			o[62720] = x1 + x2
+			o[112896] = float32(-1*x1) + x2
+			o[163072] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
+			o[25088] = float32(-1*x0) + x2
+			o[75264] = x1 + x2
+			o[125440] = float32(-1*x1) + x2
+			o[175616] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
+			o[37632] = float32(-1*x0) + x2
+			o[87808] = x1 + x2
+			o[137984] = float32(-1*x1) + x2
+			o[188160] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[0], o[12544], o[25088], o[37632] // row 0
+			o[0] = float32(-1*x0) + x2
+			o[12544] = x1 + x2
+			o[25088] = float32(-1*x1) + x2
+			o[37632] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[50176], o[62720], o[75264], o[87808] // row 1
+			o[50176] = float32(-1*x0) + x2
+			o[62720] = x1 + x2
+			o[75264] = float32(-1*x1) + x2
+			o[87808] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[100352], o[112896], o[125440], o[137984] // row 2
+			o[100352] = float32(-1*x0) + x2
+			o[112896] = x1 + x2
+			o[125440] = float32(-1*x1) + x2
+			o[137984] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[150528], o[163072], o[175616], o[188160] // row 3
+			o[150528] = float32(-1*x0) + x2
+			o[163072] = x1 + x2
+			o[175616] = float32(-1*x1) + x2
+			o[188160] = float32(-1*x1) + x3
+		}
+	}
+}
+
+// conv3WinoMulKernelGo is the pure-Go twin of conv3WinoMulKernelAVX512 and conv3WinoMulKernelAVX2: with out of at least 3136 values, in 12544,
+// w 16384 and bias 64, it computes conv3 + conv3.relu (specs/alexnet.net:48), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv3WinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [64]float32
-	for ox := 0; ox < 13; ox++ {
+	for ox := 0; ox < 49; ox++ {
 		copy(acc[:], bias[:64])
 		for cb := 0; cb < 16; cb++ {
-			for kh := 0; kh < 3; kh++ {
-				for kw := 0; kw < 3; kw++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*3+kh)*3+kw)*16+c)*64:][:64]
+						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
 						}
@@ -137,8 +341,60 @@ func conv3KernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			acc[j] = max(acc[j], 0)
-			out[j/16*2704+ox*16+j%16] = acc[j]
+			out[j/16*784+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv3WinoOutKernelGo is the pure-Go twin of conv3WinoOutKernelAVX512 and conv3WinoOutKernelAVX2: with out of at least 416 values
+// (for rows 2), mm of 282352 and bias of 16, it computes conv3 + conv3.relu (specs/alexnet.net:48), a row of tiles of a block of output channels; the same float32 operations in
+// the same order.
+func conv3WinoOutKernelGo(out, mm, bias []float32, rows int) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = o[0], o[75264], o[150528], o[225792] // column 0
+			o[0] = x0 + x1 + x2
+			o[75264] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[18816], o[94080], o[169344], o[244608] // column 1
+			o[18816] = x0 + x1 + x2
+			o[94080] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[37632], o[112896], o[188160], o[263424] // column 2
+			o[37632] = x0 + x1 + x2
+			o[112896] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[56448], o[131712], o[206976], o[282240] // column 3
+			o[56448] = x0 + x1 + x2
+			o[131712] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[0], o[18816], o[37632], o[56448] // row 0
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				r = max(r, 0)
+				y[0] = r
+			}
+			if t*2+1 < 13 {
+				r := x1 - x2 + x3
+				r = r + b
+				r = max(r, 0)
+				y[16] = r
+			}
+			if rows <= 1 {
+				continue
+			}
+			x0, x1, x2, x3 = o[75264], o[94080], o[112896], o[131712] // row 1
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				r = max(r, 0)
+				y[208] = r
+			}
+			if t*2+1 < 13 {
+				r := x1 - x2 + x3
+				r = r + b
+				r = max(r, 0)
+				y[224] = r
+			}
 		}
 	}
 }
@@ -168,7 +424,7 @@ func conv3GradKernelGo(out, in, w, bias []float32) {
 	}
 }
 
-// conv3UpdKernelGo is the pure-Go twin of conv3UpdKernelAVX512 and conv3UpdKernelAVX2: with dw of at least 384 values, in 3080
+// conv3UpdKernelGo is the pure-Go twin of conv3UpdKernelAVX512 and conv3UpdKernelAVX2: with dw of at least 384 values, in 3272
 // and dy 8112, it computes the weight gradient of conv3 (specs/alexnet.net:48). The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv3UpdKernelGo(dw, in, dy []float32) {
@@ -178,7 +434,7 @@ func conv3UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*3+f)*16+l]
 				for oy := 0; oy < 13; oy++ {
 					for ox := 0; ox < 13; ox++ {
-						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
@@ -187,18 +443,69 @@ func conv3UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv4KernelGo is the pure-Go twin of conv4KernelAVX512 and conv4KernelAVX2: with out of at least 8320 values, in 40320,
-// w 110592 and bias 64, it computes conv4 + conv4.relu (specs/alexnet.net:50), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv4KernelGo(out, in, w, bias []float32) {
+// conv4WinoInKernelGo is the pure-Go twin of conv4WinoInKernelAVX512 and conv4WinoInKernelAVX2: with v of at least 141232 values and in
+// of 1024, it computes conv4 + conv4.relu (specs/alexnet.net:50), a row of tiles of a block of input channels; the same float32 operations in the same order.
+func conv4WinoInKernelGo(v, in []float32) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
+			o[0] = float32(-1*x0) + x2
+			o[37632] = x1 + x2
+			o[75264] = float32(-1*x1) + x2
+			o[112896] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
+			o[9408] = float32(-1*x0) + x2
+			o[47040] = x1 + x2
+			o[84672] = float32(-1*x1) + x2
+			o[122304] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
+			o[18816] = float32(-1*x0) + x2
+			o[56448] = x1 + x2
+			o[94080] = float32(-1*x1) + x2
+			o[131712] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
+			o[28224] = float32(-1*x0) + x2
+			o[65856] = x1 + x2
+			o[103488] = float32(-1*x1) + x2
+			o[141120] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[0], o[9408], o[18816], o[28224] // row 0
+			o[0] = float32(-1*x0) + x2
+			o[9408] = x1 + x2
+			o[18816] = float32(-1*x1) + x2
+			o[28224] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[37632], o[47040], o[56448], o[65856] // row 1
+			o[37632] = float32(-1*x0) + x2
+			o[47040] = x1 + x2
+			o[56448] = float32(-1*x1) + x2
+			o[65856] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[75264], o[84672], o[94080], o[103488] // row 2
+			o[75264] = float32(-1*x0) + x2
+			o[84672] = x1 + x2
+			o[94080] = float32(-1*x1) + x2
+			o[103488] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[112896], o[122304], o[131712], o[141120] // row 3
+			o[112896] = float32(-1*x0) + x2
+			o[122304] = x1 + x2
+			o[131712] = float32(-1*x1) + x2
+			o[141120] = float32(-1*x1) + x3
+		}
+	}
+}
+
+// conv4WinoMulKernelGo is the pure-Go twin of conv4WinoMulKernelAVX512 and conv4WinoMulKernelAVX2: with out of at least 3136 values, in 9408,
+// w 12288 and bias 64, it computes conv4 + conv4.relu (specs/alexnet.net:50), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv4WinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [64]float32
-	for ox := 0; ox < 13; ox++ {
+	for ox := 0; ox < 49; ox++ {
 		copy(acc[:], bias[:64])
 		for cb := 0; cb < 12; cb++ {
-			for kh := 0; kh < 3; kh++ {
-				for kw := 0; kw < 3; kw++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*3+kh)*3+kw)*16+c)*64:][:64]
+						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
 						}
@@ -207,8 +514,60 @@ func conv4KernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			acc[j] = max(acc[j], 0)
-			out[j/16*2704+ox*16+j%16] = acc[j]
+			out[j/16*784+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv4WinoOutKernelGo is the pure-Go twin of conv4WinoOutKernelAVX512 and conv4WinoOutKernelAVX2: with out of at least 416 values
+// (for rows 2), mm of 141232 and bias of 16, it computes conv4 + conv4.relu (specs/alexnet.net:50), a row of tiles of a block of output channels; the same float32 operations in
+// the same order.
+func conv4WinoOutKernelGo(out, mm, bias []float32, rows int) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = o[0], o[37632], o[75264], o[112896] // column 0
+			o[0] = x0 + x1 + x2
+			o[37632] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[9408], o[47040], o[84672], o[122304] // column 1
+			o[9408] = x0 + x1 + x2
+			o[47040] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[18816], o[56448], o[94080], o[131712] // column 2
+			o[18816] = x0 + x1 + x2
+			o[56448] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[28224], o[65856], o[103488], o[141120] // column 3
+			o[28224] = x0 + x1 + x2
+			o[65856] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[0], o[9408], o[18816], o[28224] // row 0
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				r = max(r, 0)
+				y[0] = r
+			}
+			if t*2+1 < 13 {
+				r := x1 - x2 + x3
+				r = r + b
+				r = max(r, 0)
+				y[16] = r
+			}
+			if rows <= 1 {
+				continue
+			}
+			x0, x1, x2, x3 = o[37632], o[47040], o[56448], o[65856] // row 1
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				r = max(r, 0)
+				y[208] = r
+			}
+			if t*2+1 < 13 {
+				r := x1 - x2 + x3
+				r = r + b
+				r = max(r, 0)
+				y[224] = r
+			}
 		}
 	}
 }
@@ -238,7 +597,7 @@ func conv4GradKernelGo(out, in, w, bias []float32) {
 	}
 }
 
-// conv4UpdKernelGo is the pure-Go twin of conv4UpdKernelAVX512 and conv4UpdKernelAVX2: with dw of at least 384 values, in 3080
+// conv4UpdKernelGo is the pure-Go twin of conv4UpdKernelAVX512 and conv4UpdKernelAVX2: with dw of at least 384 values, in 3272
 // and dy 8112, it computes the weight gradient of conv4 (specs/alexnet.net:50). The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv4UpdKernelGo(dw, in, dy []float32) {
@@ -248,7 +607,7 @@ func conv4UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*3+f)*16+l]
 				for oy := 0; oy < 13; oy++ {
 					for ox := 0; ox < 13; ox++ {
-						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
@@ -257,18 +616,69 @@ func conv4UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv5KernelGo is the pure-Go twin of conv5KernelAVX512 and conv5KernelAVX2: with out of at least 8320 values, in 40320,
-// w 110592 and bias 64, it computes conv5 + conv5.relu (specs/alexnet.net:52), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv5KernelGo(out, in, w, bias []float32) {
+// conv5WinoInKernelGo is the pure-Go twin of conv5WinoInKernelAVX512 and conv5WinoInKernelAVX2: with v of at least 141232 values and in
+// of 1024, it computes conv5 + conv5.relu (specs/alexnet.net:52), a row of tiles of a block of input channels; the same float32 operations in the same order.
+func conv5WinoInKernelGo(v, in []float32) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
+			o[0] = float32(-1*x0) + x2
+			o[37632] = x1 + x2
+			o[75264] = float32(-1*x1) + x2
+			o[112896] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
+			o[9408] = float32(-1*x0) + x2
+			o[47040] = x1 + x2
+			o[84672] = float32(-1*x1) + x2
+			o[122304] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
+			o[18816] = float32(-1*x0) + x2
+			o[56448] = x1 + x2
+			o[94080] = float32(-1*x1) + x2
+			o[131712] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
+			o[28224] = float32(-1*x0) + x2
+			o[65856] = x1 + x2
+			o[103488] = float32(-1*x1) + x2
+			o[141120] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[0], o[9408], o[18816], o[28224] // row 0
+			o[0] = float32(-1*x0) + x2
+			o[9408] = x1 + x2
+			o[18816] = float32(-1*x1) + x2
+			o[28224] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[37632], o[47040], o[56448], o[65856] // row 1
+			o[37632] = float32(-1*x0) + x2
+			o[47040] = x1 + x2
+			o[56448] = float32(-1*x1) + x2
+			o[65856] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[75264], o[84672], o[94080], o[103488] // row 2
+			o[75264] = float32(-1*x0) + x2
+			o[84672] = x1 + x2
+			o[94080] = float32(-1*x1) + x2
+			o[103488] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[112896], o[122304], o[131712], o[141120] // row 3
+			o[112896] = float32(-1*x0) + x2
+			o[122304] = x1 + x2
+			o[131712] = float32(-1*x1) + x2
+			o[141120] = float32(-1*x1) + x3
+		}
+	}
+}
+
+// conv5WinoMulKernelGo is the pure-Go twin of conv5WinoMulKernelAVX512 and conv5WinoMulKernelAVX2: with out of at least 3136 values, in 9408,
+// w 12288 and bias 64, it computes conv5 + conv5.relu (specs/alexnet.net:52), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv5WinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [64]float32
-	for ox := 0; ox < 13; ox++ {
+	for ox := 0; ox < 49; ox++ {
 		copy(acc[:], bias[:64])
 		for cb := 0; cb < 12; cb++ {
-			for kh := 0; kh < 3; kh++ {
-				for kw := 0; kw < 3; kw++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*3+kh)*3+kw)*16+c)*64:][:64]
+						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
 						}
@@ -277,8 +687,60 @@ func conv5KernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			acc[j] = max(acc[j], 0)
-			out[j/16*2704+ox*16+j%16] = acc[j]
+			out[j/16*784+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv5WinoOutKernelGo is the pure-Go twin of conv5WinoOutKernelAVX512 and conv5WinoOutKernelAVX2: with out of at least 416 values
+// (for rows 2), mm of 94192 and bias of 16, it computes conv5 + conv5.relu (specs/alexnet.net:52), a row of tiles of a block of output channels; the same float32 operations in
+// the same order.
+func conv5WinoOutKernelGo(out, mm, bias []float32, rows int) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = o[0], o[25088], o[50176], o[75264] // column 0
+			o[0] = x0 + x1 + x2
+			o[25088] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[6272], o[31360], o[56448], o[81536] // column 1
+			o[6272] = x0 + x1 + x2
+			o[31360] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[12544], o[37632], o[62720], o[87808] // column 2
+			o[12544] = x0 + x1 + x2
+			o[37632] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[18816], o[43904], o[68992], o[94080] // column 3
+			o[18816] = x0 + x1 + x2
+			o[43904] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[0], o[6272], o[12544], o[18816] // row 0
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				r = max(r, 0)
+				y[0] = r
+			}
+			if t*2+1 < 13 {
+				r := x1 - x2 + x3
+				r = r + b
+				r = max(r, 0)
+				y[16] = r
+			}
+			if rows <= 1 {
+				continue
+			}
+			x0, x1, x2, x3 = o[25088], o[31360], o[37632], o[43904] // row 1
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				r = max(r, 0)
+				y[208] = r
+			}
+			if t*2+1 < 13 {
+				r := x1 - x2 + x3
+				r = r + b
+				r = max(r, 0)
+				y[224] = r
+			}
 		}
 	}
 }
@@ -308,7 +770,7 @@ func conv5GradKernelGo(out, in, w, bias []float32) {
 	}
 }
 
-// conv5UpdKernelGo is the pure-Go twin of conv5UpdKernelAVX512 and conv5UpdKernelAVX2: with dw of at least 256 values, in 3080
+// conv5UpdKernelGo is the pure-Go twin of conv5UpdKernelAVX512 and conv5UpdKernelAVX2: with dw of at least 256 values, in 3272
 // and dy 5408, it computes the weight gradient of conv5 (specs/alexnet.net:52). The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv5UpdKernelGo(dw, in, dy []float32) {
@@ -318,7 +780,7 @@ func conv5UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*2+f)*16+l]
 				for oy := 0; oy < 13; oy++ {
 					for ox := 0; ox < 13; ox++ {
-						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
 					}
 				}
 				dw[(t*2+f)*16+l] = acc

@@ -228,8 +228,8 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		groups, gIn, gOut          = 2, 48, 128 // channels per group
 		inH, inW, pixels           = 27, 27, 729
 		ph, pw                     = 2, 2              // the padding
-		pixel, row, block, plane   = 16, 496, 15376, 1 // strides of the input copy
-		inCopy, outCopy            = 46128, 93312      // one group's copies
+		pixel, row, block, plane   = 16, 512, 16384, 1 // strides of the input copy
+		inCopy, outCopy            = 49152, 93312      // one group's copies
 		inBlocks, lanes, outBlocks = 3, 16, 8
 		kh, kw, t, f               = 5, 5, 8, 2 // the kernel, and the positions and blocks per call
 	)
@@ -457,8 +457,8 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		groups, gIn, gOut          = 1, 256, 384 // channels per group
 		inH, inW, pixels           = 13, 13, 169
 		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy            = 57600, 64896     // one group's copies
+		pixel, row, block, plane   = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy            = 65536, 64896     // one group's copies
 		inBlocks, lanes, outBlocks = 16, 16, 24
 		kh, kw, t, f               = 3, 3, 8, 3 // the kernel, and the positions and blocks per call
 	)
@@ -610,8 +610,8 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		groups, gIn, gOut          = 2, 192, 192 // channels per group
 		inH, inW, pixels           = 13, 13, 169
 		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy            = 43200, 32448     // one group's copies
+		pixel, row, block, plane   = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy            = 49152, 32448     // one group's copies
 		inBlocks, lanes, outBlocks = 12, 16, 12
 		kh, kw, t, f               = 3, 3, 8, 3 // the kernel, and the positions and blocks per call
 	)
@@ -763,8 +763,8 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		groups, gIn, gOut          = 2, 192, 128 // channels per group
 		inH, inW, pixels           = 13, 13, 169
 		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy            = 43200, 21632     // one group's copies
+		pixel, row, block, plane   = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy            = 49152, 21632     // one group's copies
 		inBlocks, lanes, outBlocks = 12, 16, 8
 		kh, kw, t, f               = 3, 3, 8, 2 // the kernel, and the positions and blocks per call
 	)

@@ -157,9 +157,10 @@ var pool1Window = runtime.Pool{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 
 // conv2 runs conv2 + conv2.relu (specs/alexnet.net:43), 96x27x27 → 256x27x27 per image,
 // on images lo…hi−1.
-// Per image and group: the input copied into a padded copy (3 blocks of 16 channels of 31x31 pixels), 8 output blocks of 16
-// channels computed by conv2Kernel, 4 blocks and a row at a time, the bias added, then max(0, ·);
-// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
+// Per image and group, by Winograd's F(2x2,5x5) (Lavin and Gray): the input copied into a padded copy
+// (3 blocks of 16 channels of 32x32 pixels), its 14x14 tiles of 6x6 pixels transformed by conv2WinoInKernel into 36 matrices of 196 tiles × 48
+// channels (V), each multiplied by its transformed weights by conv2WinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv2WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
 func (m *Model) conv2(worker, lo, hi int) {
 	const (
 		inSize  = 69984  // 96x27x27
@@ -171,19 +172,24 @@ func (m *Model) conv2(worker, lo, hi int) {
 	}
 }
 
-// conv2Image computes one image of conv2: src (96x27x27, NCHW16c) into dst (256x27x27, NCHW16c).
+// conv2WinoG is G of F(2x2,5x5), which transforms each of conv2's 5x5 filters g into G g Gᵀ (conv2Pack).
+var conv2WinoG = [6][5]float64{{0.25, 0, 0, 0, 0}, {-0.16666666666666666, -0.16666666666666666, -0.16666666666666666, -0.16666666666666666, -0.16666666666666666}, {-0.16666666666666666, 0.16666666666666666, -0.16666666666666666, 0.16666666666666666, -0.16666666666666666}, {0.041666666666666664, 0.08333333333333333, 0.16666666666666666, 0.3333333333333333, 0.6666666666666666}, {0.041666666666666664, -0.08333333333333333, 0.16666666666666666, -0.3333333333333333, 0.6666666666666666}, {0, 0, 0, 0, 1}}
+
+// conv2Image computes one image of conv2 by F(2x2,5x5): src (96x27x27, NCHW16c) into dst (256x27x27, NCHW16c).
 func (m *Model) conv2Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 48, 128 // channels per group
 		inH, inW, pixels         = 27, 27, 729
 		ph, pw                   = 2, 2              // the padding
-		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the input copy
-		inCopy, outCopy          = 46128, 93312      // one group's copies
-		items                    = 108               // kernel calls: 2 groups × 2 calls × 27 rows
+		pixel, row, block, plane = 16, 512, 16384, 1 // strides of the input copy
+		inCopy, outCopy          = 49152, 93312      // one group's copies
+		inItems                  = 84                // input blocks × rows of tiles
+		mulItems                 = 144               // transform positions × calls
+		outItems                 = 224               // output blocks × rows of tiles
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	m.outs[worker] = dst // the output transform writes the blocked output in place
 	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -192,56 +198,119 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		}
 	}
 	if m.wide {
-		runtime.Parallel(items, m.kernels.conv2Rows)
+		runtime.Parallel(inItems, m.kernels.conv2WinoIn)
+		runtime.Parallel(mulItems, m.kernels.conv2WinoMul)
+		runtime.Parallel(outItems, m.kernels.conv2WinoOut)
 	} else {
-		m.conv2Rows(worker, 0, items)
+		m.conv2WinoIn(worker, 0, inItems)
+		m.conv2WinoMul(worker, 0, mulItems)
+		m.conv2WinoOut(worker, 0, outItems)
 	}
 }
 
-// conv2Rows runs conv2Kernel for calls lo…hi−1 of one image: call u is output row u%27 of blocks
-// (u/27%2)·4… of group u/54. When the model has fewer images than workers, the workers share
-// worker 0's copies.
-func (m *Model) conv2Rows(worker, lo, hi int) {
+// conv2WinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%14 of the
+// tiles of block u/14%3 of group u/42.
+func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 2, 2, 27, 27
-		sh, row                   = 1, 496 // the stride, and a row of the input copy
-		inCopy, outCopy           = 46128, 93312
-		callBlocks, callWeights   = 46656, 76800 // one call's output blocks and weights
-		biases                    = 307200       // where the biases start in the packed weights
+		vAt, vSize       = 284928, 338688 // one group's V in the scratch: [36 positions][3 input blocks][196 tiles][16]
+		mAt, mSize       = 962304, 903168 // and its M: [36 positions][8 output blocks][196 tiles][16]
+		tilesH, tilesW   = 14, 14
+		inBlocks, inCopy = 3, 49152
+		row, block       = 512, 16384 // strides of the input copy
 	)
 	if m.wide {
-		worker = 0
+		worker = 0 // the workers share worker 0's copies
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv2Packed
+	xs, v := buf[:98304], buf[vAt:]
 	for u := lo; u < hi; u++ {
-		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		conv2Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
+		conv2WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
-// conv2Pack lays out conv2's weights and bias for conv2Kernel: per group and call, [input block][ky][kx][lane]
-// [4 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+// conv2WinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%2
+// (output blocks (u%2)·4…) of transform position u/2%36 of group u/72.
+func (m *Model) conv2WinoMul(worker, lo, hi int) {
+	const (
+		vAt, vSize           = 284928, 338688 // one group's V in the scratch: [36 positions][3 input blocks][196 tiles][16]
+		mAt, mSize           = 962304, 903168 // and its M: [36 positions][8 output blocks][196 tiles][16]
+		tilesH, tilesW       = 14, 14
+		positions, calls     = 36, 2
+		vXi, mXi             = 9408, 25088 // between transform positions
+		callOut, callWeights = 12544, 3072
+		zeros                = 442624 // where the packed weights hold zeros, the products' bias
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv2Packed
+	v, mm := buf[vAt:mAt], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
+		at := (gr*positions+xi)*calls + call
+		conv2WinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+	}
+}
+
+// conv2WinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is
+// row u%14 of the tiles of output block u/14%8 of group u/112; the last row of tiles stores the
+// rows inside the image only.
+func (m *Model) conv2WinoOut(worker, lo, hi int) {
+	const (
+		vAt, vSize         = 284928, 338688 // one group's V in the scratch: [36 positions][3 input blocks][196 tiles][16]
+		mAt, mSize         = 962304, 903168 // and its M: [36 positions][8 output blocks][196 tiles][16]
+		tilesH, tilesW     = 14, 14
+		outBlocks, outCopy = 8, 93312
+		outH, outW, tile   = 27, 27, 2 // the output, and a tile's rows
+		biases             = 442368    // where the biases start in the packed weights
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv2Packed
+	ys, mm := m.outs[worker], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
+		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+	}
+}
+
+// conv2Pack transforms conv2's filters for conv2WinoMulKernel: U = G g Gᵀ in float64, per group, transform
+// position and call [input channel][4 output blocks][16 channels], zero for channels beyond
+// the group's; then the biases, then zeros.
 func (m *Model) conv2Pack() {
 	const (
-		gIn, gOut, kh, kw     = 48, 128, 5, 5
-		lanes, perCall, calls = 16, 4, 2
-		callWeights, biases   = 76800, 307200
+		gIn, gOut, kh, kw, alpha               = 48, 128, 5, 5, 6
+		outBlocks, perCall, calls, callWeights = 8, 4, 2, 3072
+		uSize, biases                          = 221184, 442368 // one group's transformed weights, and where the biases start
 	)
-	w, p := m.conv2Weight, m.conv2Packed
+	w, p, G := m.conv2Weight, m.conv2Packed, &conv2WinoG
 	clear(p)
 	for o := 0; o < 256; o++ {
-		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
-		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		gr, ob, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			for ky := 0; ky < kh; ky++ {
-				for kx := 0; kx < kw; kx++ {
-					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+			g := w[(o*gIn+c)*kh*kw:][:kh*kw]
+			var t [alpha][kw]float64 // G g
+			for i := range alpha {
+				for q := range kw {
+					for k := range kh {
+						t[i][q] += G[i][k] * float64(g[k*kw+q])
+					}
+				}
+			}
+			for i := range alpha {
+				for j := range alpha {
+					var u float64
+					for q := range kw {
+						u += t[i][q] * G[j][q]
+					}
+					p[at+(i*alpha+j)*calls*callWeights+c*perCall*16] = float32(u)
 				}
 			}
 		}
-		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv2Bias[o]
+		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[o]
 	}
 }
 
@@ -308,9 +377,10 @@ var pool2Window = runtime.Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 
 // conv3 runs conv3 + conv3.relu (specs/alexnet.net:48), 256x13x13 → 384x13x13 per image,
 // on images lo…hi−1.
-// Per image and group: the input copied into a padded copy (16 blocks of 16 channels of 15x15 pixels), 24 output blocks of 16
-// channels computed by conv3Kernel, 4 blocks and a row at a time, the bias added, then max(0, ·);
-// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
+// Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 256
+// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
 func (m *Model) conv3(worker, lo, hi int) {
 	const (
 		inSize  = 43264 // 256x13x13
@@ -322,19 +392,24 @@ func (m *Model) conv3(worker, lo, hi int) {
 	}
 }
 
-// conv3Image computes one image of conv3: src (256x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
+// conv3WinoG is G of F(2x2,3x3), which transforms each of conv3's 3x3 filters g into G g Gᵀ (conv3Pack).
+var conv3WinoG = [4][3]float64{{-1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
+
+// conv3Image computes one image of conv3 by F(2x2,3x3): src (256x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
 func (m *Model) conv3Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 256, 384 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy          = 57600, 64896     // one group's copies
-		items                    = 78               // kernel calls: 1 groups × 6 calls × 13 rows
+		pixel, row, block, plane = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy          = 65536, 64896     // one group's copies
+		inItems                  = 112              // input blocks × rows of tiles
+		mulItems                 = 96               // transform positions × calls
+		outItems                 = 168              // output blocks × rows of tiles
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	m.outs[worker] = dst // the output transform writes the blocked output in place
 	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -343,64 +418,128 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 		}
 	}
 	if m.wide {
-		runtime.Parallel(items, m.kernels.conv3Rows)
+		runtime.Parallel(inItems, m.kernels.conv3WinoIn)
+		runtime.Parallel(mulItems, m.kernels.conv3WinoMul)
+		runtime.Parallel(outItems, m.kernels.conv3WinoOut)
 	} else {
-		m.conv3Rows(worker, 0, items)
+		m.conv3WinoIn(worker, 0, inItems)
+		m.conv3WinoMul(worker, 0, mulItems)
+		m.conv3WinoOut(worker, 0, outItems)
 	}
 }
 
-// conv3Rows runs conv3Kernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
-// (u/13%6)·4… of group u/78. When the model has fewer images than workers, the workers share
-// worker 0's copies.
-func (m *Model) conv3Rows(worker, lo, hi int) {
+// conv3WinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%7 of the
+// tiles of block u/7%16 of group u/112.
+func (m *Model) conv3WinoIn(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 1, 6, 13, 13
-		sh, row                   = 1, 240 // the stride, and a row of the input copy
-		inCopy, outCopy           = 57600, 64896
-		callBlocks, callWeights   = 10816, 147456 // one call's output blocks and weights
-		biases                    = 884736        // where the biases start in the packed weights
+		vAt, vSize       = 130432, 200704 // one group's V in the scratch: [16 positions][16 input blocks][49 tiles][16]
+		mAt, mSize       = 331136, 301056 // and its M: [16 positions][24 output blocks][49 tiles][16]
+		tilesH, tilesW   = 7, 7
+		inBlocks, inCopy = 16, 65536
+		row, block       = 256, 4096 // strides of the input copy
 	)
 	if m.wide {
-		worker = 0
+		worker = 0 // the workers share worker 0's copies
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv3Packed
+	xs, v := buf[:65536], buf[vAt:]
 	for u := lo; u < hi; u++ {
-		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		conv3Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
+		conv3WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
-// conv3Pack lays out conv3's weights and bias for conv3Kernel: per group and call, [input block][ky][kx][lane]
-// [4 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+// conv3WinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%6
+// (output blocks (u%6)·4…) of transform position u/6%16 of group u/96.
+func (m *Model) conv3WinoMul(worker, lo, hi int) {
+	const (
+		vAt, vSize           = 130432, 200704 // one group's V in the scratch: [16 positions][16 input blocks][49 tiles][16]
+		mAt, mSize           = 331136, 301056 // and its M: [16 positions][24 output blocks][49 tiles][16]
+		tilesH, tilesW       = 7, 7
+		positions, calls     = 16, 6
+		vXi, mXi             = 12544, 18816 // between transform positions
+		callOut, callWeights = 3136, 16384
+		zeros                = 1573248 // where the packed weights hold zeros, the products' bias
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv3Packed
+	v, mm := buf[vAt:mAt], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
+		at := (gr*positions+xi)*calls + call
+		conv3WinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+	}
+}
+
+// conv3WinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is
+// row u%7 of the tiles of output block u/7%24 of group u/168; the last row of tiles stores the
+// rows inside the image only.
+func (m *Model) conv3WinoOut(worker, lo, hi int) {
+	const (
+		vAt, vSize         = 130432, 200704 // one group's V in the scratch: [16 positions][16 input blocks][49 tiles][16]
+		mAt, mSize         = 331136, 301056 // and its M: [16 positions][24 output blocks][49 tiles][16]
+		tilesH, tilesW     = 7, 7
+		outBlocks, outCopy = 24, 64896
+		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
+		biases             = 1572864   // where the biases start in the packed weights
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv3Packed
+	ys, mm := m.outs[worker], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+	}
+}
+
+// conv3Pack transforms conv3's filters for conv3WinoMulKernel: U = G g Gᵀ in float64, per group, transform
+// position and call [input channel][4 output blocks][16 channels], zero for channels beyond
+// the group's; then the biases, then zeros.
 func (m *Model) conv3Pack() {
 	const (
-		gIn, gOut, kh, kw     = 256, 384, 3, 3
-		lanes, perCall, calls = 16, 4, 6
-		callWeights, biases   = 147456, 884736
+		gIn, gOut, kh, kw, alpha               = 256, 384, 3, 3, 4
+		outBlocks, perCall, calls, callWeights = 24, 4, 6, 16384
+		uSize, biases                          = 1572864, 1572864 // one group's transformed weights, and where the biases start
 	)
-	w, p := m.conv3Weight, m.conv3Packed
+	w, p, G := m.conv3Weight, m.conv3Packed, &conv3WinoG
 	clear(p)
 	for o := 0; o < 384; o++ {
-		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
-		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		gr, ob, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			for ky := 0; ky < kh; ky++ {
-				for kx := 0; kx < kw; kx++ {
-					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+			g := w[(o*gIn+c)*kh*kw:][:kh*kw]
+			var t [alpha][kw]float64 // G g
+			for i := range alpha {
+				for q := range kw {
+					for k := range kh {
+						t[i][q] += G[i][k] * float64(g[k*kw+q])
+					}
+				}
+			}
+			for i := range alpha {
+				for j := range alpha {
+					var u float64
+					for q := range kw {
+						u += t[i][q] * G[j][q]
+					}
+					p[at+(i*alpha+j)*calls*callWeights+c*perCall*16] = float32(u)
 				}
 			}
 		}
-		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv3Bias[o]
+		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv3Bias[o]
 	}
 }
 
 // conv4 runs conv4 + conv4.relu (specs/alexnet.net:50), 384x13x13 → 384x13x13 per image,
 // on images lo…hi−1.
-// Per image and group: the input copied into a padded copy (12 blocks of 16 channels of 15x15 pixels), 12 output blocks of 16
-// channels computed by conv4Kernel, 4 blocks and a row at a time, the bias added, then max(0, ·);
-// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
+// Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv4WinoInKernel into 16 matrices of 49 tiles × 192
+// channels (V), each multiplied by its transformed weights by conv4WinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv4WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
 func (m *Model) conv4(worker, lo, hi int) {
 	const (
 		inSize  = 64896 // 384x13x13
@@ -412,19 +551,24 @@ func (m *Model) conv4(worker, lo, hi int) {
 	}
 }
 
-// conv4Image computes one image of conv4: src (384x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
+// conv4WinoG is G of F(2x2,3x3), which transforms each of conv4's 3x3 filters g into G g Gᵀ (conv4Pack).
+var conv4WinoG = [4][3]float64{{-1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
+
+// conv4Image computes one image of conv4 by F(2x2,3x3): src (384x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
 func (m *Model) conv4Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 192, 192 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy          = 43200, 32448     // one group's copies
-		items                    = 78               // kernel calls: 2 groups × 3 calls × 13 rows
+		pixel, row, block, plane = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy          = 49152, 32448     // one group's copies
+		inItems                  = 168              // input blocks × rows of tiles
+		mulItems                 = 96               // transform positions × calls
+		outItems                 = 168              // output blocks × rows of tiles
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	m.outs[worker] = dst // the output transform writes the blocked output in place
 	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -433,64 +577,128 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 		}
 	}
 	if m.wide {
-		runtime.Parallel(items, m.kernels.conv4Rows)
+		runtime.Parallel(inItems, m.kernels.conv4WinoIn)
+		runtime.Parallel(mulItems, m.kernels.conv4WinoMul)
+		runtime.Parallel(outItems, m.kernels.conv4WinoOut)
 	} else {
-		m.conv4Rows(worker, 0, items)
+		m.conv4WinoIn(worker, 0, inItems)
+		m.conv4WinoMul(worker, 0, mulItems)
+		m.conv4WinoOut(worker, 0, outItems)
 	}
 }
 
-// conv4Rows runs conv4Kernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
-// (u/13%3)·4… of group u/39. When the model has fewer images than workers, the workers share
-// worker 0's copies.
-func (m *Model) conv4Rows(worker, lo, hi int) {
+// conv4WinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%7 of the
+// tiles of block u/7%12 of group u/84.
+func (m *Model) conv4WinoIn(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 2, 3, 13, 13
-		sh, row                   = 1, 240 // the stride, and a row of the input copy
-		inCopy, outCopy           = 43200, 32448
-		callBlocks, callWeights   = 10816, 110592 // one call's output blocks and weights
-		biases                    = 663552        // where the biases start in the packed weights
+		vAt, vSize       = 163200, 150528 // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
+		mAt, mSize       = 464256, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		tilesH, tilesW   = 7, 7
+		inBlocks, inCopy = 12, 49152
+		row, block       = 256, 4096 // strides of the input copy
 	)
 	if m.wide {
-		worker = 0
+		worker = 0 // the workers share worker 0's copies
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv4Packed
+	xs, v := buf[:98304], buf[vAt:]
 	for u := lo; u < hi; u++ {
-		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		conv4Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
+		conv4WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
-// conv4Pack lays out conv4's weights and bias for conv4Kernel: per group and call, [input block][ky][kx][lane]
-// [4 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+// conv4WinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%3
+// (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
+func (m *Model) conv4WinoMul(worker, lo, hi int) {
+	const (
+		vAt, vSize           = 163200, 150528 // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
+		mAt, mSize           = 464256, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		tilesH, tilesW       = 7, 7
+		positions, calls     = 16, 3
+		vXi, mXi             = 9408, 9408 // between transform positions
+		callOut, callWeights = 3136, 12288
+		zeros                = 1180032 // where the packed weights hold zeros, the products' bias
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv4Packed
+	v, mm := buf[vAt:mAt], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
+		at := (gr*positions+xi)*calls + call
+		conv4WinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+	}
+}
+
+// conv4WinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is
+// row u%7 of the tiles of output block u/7%12 of group u/84; the last row of tiles stores the
+// rows inside the image only.
+func (m *Model) conv4WinoOut(worker, lo, hi int) {
+	const (
+		vAt, vSize         = 163200, 150528 // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
+		mAt, mSize         = 464256, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		tilesH, tilesW     = 7, 7
+		outBlocks, outCopy = 12, 32448
+		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
+		biases             = 1179648   // where the biases start in the packed weights
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv4Packed
+	ys, mm := m.outs[worker], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
+		conv4WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+	}
+}
+
+// conv4Pack transforms conv4's filters for conv4WinoMulKernel: U = G g Gᵀ in float64, per group, transform
+// position and call [input channel][4 output blocks][16 channels], zero for channels beyond
+// the group's; then the biases, then zeros.
 func (m *Model) conv4Pack() {
 	const (
-		gIn, gOut, kh, kw     = 192, 192, 3, 3
-		lanes, perCall, calls = 16, 4, 3
-		callWeights, biases   = 110592, 663552
+		gIn, gOut, kh, kw, alpha               = 192, 192, 3, 3, 4
+		outBlocks, perCall, calls, callWeights = 12, 4, 3, 12288
+		uSize, biases                          = 589824, 1179648 // one group's transformed weights, and where the biases start
 	)
-	w, p := m.conv4Weight, m.conv4Packed
+	w, p, G := m.conv4Weight, m.conv4Packed, &conv4WinoG
 	clear(p)
 	for o := 0; o < 384; o++ {
-		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
-		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		gr, ob, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			for ky := 0; ky < kh; ky++ {
-				for kx := 0; kx < kw; kx++ {
-					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+			g := w[(o*gIn+c)*kh*kw:][:kh*kw]
+			var t [alpha][kw]float64 // G g
+			for i := range alpha {
+				for q := range kw {
+					for k := range kh {
+						t[i][q] += G[i][k] * float64(g[k*kw+q])
+					}
+				}
+			}
+			for i := range alpha {
+				for j := range alpha {
+					var u float64
+					for q := range kw {
+						u += t[i][q] * G[j][q]
+					}
+					p[at+(i*alpha+j)*calls*callWeights+c*perCall*16] = float32(u)
 				}
 			}
 		}
-		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv4Bias[o]
+		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv4Bias[o]
 	}
 }
 
 // conv5 runs conv5 + conv5.relu (specs/alexnet.net:52), 384x13x13 → 256x13x13 per image,
 // on images lo…hi−1.
-// Per image and group: the input copied into a padded copy (12 blocks of 16 channels of 15x15 pixels), 8 output blocks of 16
-// channels computed by conv5Kernel, 4 blocks and a row at a time, the bias added, then max(0, ·);
-// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
+// Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv5WinoInKernel into 16 matrices of 49 tiles × 192
+// channels (V), each multiplied by its transformed weights by conv5WinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv5WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
 func (m *Model) conv5(worker, lo, hi int) {
 	const (
 		inSize  = 64896 // 384x13x13
@@ -502,19 +710,24 @@ func (m *Model) conv5(worker, lo, hi int) {
 	}
 }
 
-// conv5Image computes one image of conv5: src (384x13x13, NCHW16c) into dst (256x13x13, NCHW16c).
+// conv5WinoG is G of F(2x2,3x3), which transforms each of conv5's 3x3 filters g into G g Gᵀ (conv5Pack).
+var conv5WinoG = [4][3]float64{{-1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
+
+// conv5Image computes one image of conv5 by F(2x2,3x3): src (384x13x13, NCHW16c) into dst (256x13x13, NCHW16c).
 func (m *Model) conv5Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 192, 128 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy          = 43200, 21632     // one group's copies
-		items                    = 52               // kernel calls: 2 groups × 2 calls × 13 rows
+		pixel, row, block, plane = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy          = 49152, 21632     // one group's copies
+		inItems                  = 168              // input blocks × rows of tiles
+		mulItems                 = 64               // transform positions × calls
+		outItems                 = 112              // output blocks × rows of tiles
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	m.outs[worker] = dst // the output transform writes the blocked output in place
 	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -523,56 +736,119 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 		}
 	}
 	if m.wide {
-		runtime.Parallel(items, m.kernels.conv5Rows)
+		runtime.Parallel(inItems, m.kernels.conv5WinoIn)
+		runtime.Parallel(mulItems, m.kernels.conv5WinoMul)
+		runtime.Parallel(outItems, m.kernels.conv5WinoOut)
 	} else {
-		m.conv5Rows(worker, 0, items)
+		m.conv5WinoIn(worker, 0, inItems)
+		m.conv5WinoMul(worker, 0, mulItems)
+		m.conv5WinoOut(worker, 0, outItems)
 	}
 }
 
-// conv5Rows runs conv5Kernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
-// (u/13%2)·4… of group u/26. When the model has fewer images than workers, the workers share
-// worker 0's copies.
-func (m *Model) conv5Rows(worker, lo, hi int) {
+// conv5WinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%7 of the
+// tiles of block u/7%12 of group u/84.
+func (m *Model) conv5WinoIn(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 2, 2, 13, 13
-		sh, row                   = 1, 240 // the stride, and a row of the input copy
-		inCopy, outCopy           = 43200, 21632
-		callBlocks, callWeights   = 10816, 110592 // one call's output blocks and weights
-		biases                    = 442368        // where the biases start in the packed weights
+		vAt, vSize       = 141568, 150528 // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
+		mAt, mSize       = 442624, 100352 // and its M: [16 positions][8 output blocks][49 tiles][16]
+		tilesH, tilesW   = 7, 7
+		inBlocks, inCopy = 12, 49152
+		row, block       = 256, 4096 // strides of the input copy
 	)
 	if m.wide {
-		worker = 0
+		worker = 0 // the workers share worker 0's copies
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv5Packed
+	xs, v := buf[:98304], buf[vAt:]
 	for u := lo; u < hi; u++ {
-		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		conv5Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
+		conv5WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
-// conv5Pack lays out conv5's weights and bias for conv5Kernel: per group and call, [input block][ky][kx][lane]
-// [4 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+// conv5WinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%2
+// (output blocks (u%2)·4…) of transform position u/2%16 of group u/32.
+func (m *Model) conv5WinoMul(worker, lo, hi int) {
+	const (
+		vAt, vSize           = 141568, 150528 // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
+		mAt, mSize           = 442624, 100352 // and its M: [16 positions][8 output blocks][49 tiles][16]
+		tilesH, tilesW       = 7, 7
+		positions, calls     = 16, 2
+		vXi, mXi             = 9408, 6272 // between transform positions
+		callOut, callWeights = 3136, 12288
+		zeros                = 786688 // where the packed weights hold zeros, the products' bias
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv5Packed
+	v, mm := buf[vAt:mAt], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
+		at := (gr*positions+xi)*calls + call
+		conv5WinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+	}
+}
+
+// conv5WinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is
+// row u%7 of the tiles of output block u/7%8 of group u/56; the last row of tiles stores the
+// rows inside the image only.
+func (m *Model) conv5WinoOut(worker, lo, hi int) {
+	const (
+		vAt, vSize         = 141568, 150528 // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
+		mAt, mSize         = 442624, 100352 // and its M: [16 positions][8 output blocks][49 tiles][16]
+		tilesH, tilesW     = 7, 7
+		outBlocks, outCopy = 8, 21632
+		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
+		biases             = 786432    // where the biases start in the packed weights
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv5Packed
+	ys, mm := m.outs[worker], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
+		conv5WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+	}
+}
+
+// conv5Pack transforms conv5's filters for conv5WinoMulKernel: U = G g Gᵀ in float64, per group, transform
+// position and call [input channel][4 output blocks][16 channels], zero for channels beyond
+// the group's; then the biases, then zeros.
 func (m *Model) conv5Pack() {
 	const (
-		gIn, gOut, kh, kw     = 192, 128, 3, 3
-		lanes, perCall, calls = 16, 4, 2
-		callWeights, biases   = 110592, 442368
+		gIn, gOut, kh, kw, alpha               = 192, 128, 3, 3, 4
+		outBlocks, perCall, calls, callWeights = 8, 4, 2, 12288
+		uSize, biases                          = 393216, 786432 // one group's transformed weights, and where the biases start
 	)
-	w, p := m.conv5Weight, m.conv5Packed
+	w, p, G := m.conv5Weight, m.conv5Packed, &conv5WinoG
 	clear(p)
 	for o := 0; o < 256; o++ {
-		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
-		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		gr, ob, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			for ky := 0; ky < kh; ky++ {
-				for kx := 0; kx < kw; kx++ {
-					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+			g := w[(o*gIn+c)*kh*kw:][:kh*kw]
+			var t [alpha][kw]float64 // G g
+			for i := range alpha {
+				for q := range kw {
+					for k := range kh {
+						t[i][q] += G[i][k] * float64(g[k*kw+q])
+					}
+				}
+			}
+			for i := range alpha {
+				for j := range alpha {
+					var u float64
+					for q := range kw {
+						u += t[i][q] * G[j][q]
+					}
+					p[at+(i*alpha+j)*calls*callWeights+c*perCall*16] = float32(u)
 				}
 			}
 		}
-		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv5Bias[o]
+		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv5Bias[o]
 	}
 }
 

@@ -169,8 +169,8 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		groups, gIn, gOut          = 1, 48, 128 // channels per group
 		inH, inW, pixels           = 27, 27, 729
 		ph, pw                     = 2, 2              // the padding
-		pixel, row, block, plane   = 16, 496, 15376, 1 // strides of the input copy
-		inCopy, outCopy            = 46128, 93312      // one group's copies
+		pixel, row, block, plane   = 16, 512, 16384, 1 // strides of the input copy
+		inCopy, outCopy            = 49152, 93312      // one group's copies
 		inBlocks, lanes, outBlocks = 3, 16, 8
 		kh, kw, t, f               = 5, 5, 8, 2 // the kernel, and the positions and blocks per call
 	)
@@ -339,8 +339,8 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		groups, gIn, gOut          = 1, 128, 192 // channels per group
 		inH, inW, pixels           = 13, 13, 169
 		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy            = 28800, 32448     // one group's copies
+		pixel, row, block, plane   = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy            = 32768, 32448     // one group's copies
 		inBlocks, lanes, outBlocks = 8, 16, 12
 		kh, kw, t, f               = 3, 3, 8, 3 // the kernel, and the positions and blocks per call
 	)
@@ -492,8 +492,8 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		groups, gIn, gOut          = 1, 192, 192 // channels per group
 		inH, inW, pixels           = 13, 13, 169
 		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy            = 43200, 32448     // one group's copies
+		pixel, row, block, plane   = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy            = 49152, 32448     // one group's copies
 		inBlocks, lanes, outBlocks = 12, 16, 12
 		kh, kw, t, f               = 3, 3, 8, 3 // the kernel, and the positions and blocks per call
 	)
@@ -645,8 +645,8 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		groups, gIn, gOut          = 1, 192, 128 // channels per group
 		inH, inW, pixels           = 13, 13, 169
 		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy            = 43200, 21632     // one group's copies
+		pixel, row, block, plane   = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy            = 49152, 21632     // one group's copies
 		inBlocks, lanes, outBlocks = 12, 16, 8
 		kh, kw, t, f               = 3, 3, 8, 2 // the kernel, and the positions and blocks per call
 	)

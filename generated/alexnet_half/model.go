@@ -108,7 +108,7 @@ type Model struct {
 	wide             bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x                []float32            // the current input
 	buf              [12][]float32        // the activation buffers of the memory plan
-	scratch          [][]float32          // per worker: the kernels' scratch, 301152 values
+	scratch          [][]float32          // per worker: the kernels' scratch, 1384320 values
 	outs             [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad             [2][]float32         // the backward pass's gradient buffers, 150528 values per image each
@@ -154,13 +154,21 @@ type kernels struct {
 	pool5DropoutBackward func(worker, lo, hi int)
 	fc6DropoutBackward   func(worker, lo, hi int)
 	conv1Rows            func(worker, lo, hi int)
-	conv2Rows            func(worker, lo, hi int)
+	conv2WinoIn          func(worker, lo, hi int)
+	conv2WinoMul         func(worker, lo, hi int)
+	conv2WinoOut         func(worker, lo, hi int)
 	conv2GradRows        func(worker, lo, hi int)
-	conv3Rows            func(worker, lo, hi int)
+	conv3WinoIn          func(worker, lo, hi int)
+	conv3WinoMul         func(worker, lo, hi int)
+	conv3WinoOut         func(worker, lo, hi int)
 	conv3GradRows        func(worker, lo, hi int)
-	conv4Rows            func(worker, lo, hi int)
+	conv4WinoIn          func(worker, lo, hi int)
+	conv4WinoMul         func(worker, lo, hi int)
+	conv4WinoOut         func(worker, lo, hi int)
 	conv4GradRows        func(worker, lo, hi int)
-	conv5Rows            func(worker, lo, hi int)
+	conv5WinoIn          func(worker, lo, hi int)
+	conv5WinoMul         func(worker, lo, hi int)
+	conv5WinoOut         func(worker, lo, hi int)
 	conv5GradRows        func(worker, lo, hi int)
 	fc6Rows              func(worker, lo, hi int)
 	fc7Rows              func(worker, lo, hi int)
@@ -179,13 +187,13 @@ func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = make([]float32, 17472)
 	m.conv2Relaid = make([]float32, 153648)
-	m.conv2Packed = make([]float32, 153728)
+	m.conv2Packed = make([]float32, 221376)
 	m.conv3Relaid = make([]float32, 221312)
-	m.conv3Packed = make([]float32, 221376)
+	m.conv3Packed = make([]float32, 393472)
 	m.conv4Relaid = make([]float32, 331968)
-	m.conv4Packed = make([]float32, 331968)
+	m.conv4Packed = make([]float32, 590080)
 	m.conv5Relaid = make([]float32, 221376)
-	m.conv5Packed = make([]float32, 221312)
+	m.conv5Packed = make([]float32, 393408)
 	m.conv1Weight = make([]float32, 17424)
 	m.conv1Bias = make([]float32, 48)
 	m.conv2Weight = make([]float32, 153600)
@@ -226,7 +234,7 @@ func NewSeeded(seed uint64) *Model {
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	m.outs = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 301152)
+		m.scratch[w] = make([]float32, 1384320)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
@@ -249,19 +257,27 @@ func NewSeeded(seed uint64) *Model {
 		conv2:                m.conv2,
 		conv2Backward:        m.conv2Backward,
 		conv2GradRows:        m.conv2GradRows,
-		conv2Rows:            m.conv2Rows,
+		conv2WinoIn:          m.conv2WinoIn,
+		conv2WinoMul:         m.conv2WinoMul,
+		conv2WinoOut:         m.conv2WinoOut,
 		conv3:                m.conv3,
 		conv3Backward:        m.conv3Backward,
 		conv3GradRows:        m.conv3GradRows,
-		conv3Rows:            m.conv3Rows,
+		conv3WinoIn:          m.conv3WinoIn,
+		conv3WinoMul:         m.conv3WinoMul,
+		conv3WinoOut:         m.conv3WinoOut,
 		conv4:                m.conv4,
 		conv4Backward:        m.conv4Backward,
 		conv4GradRows:        m.conv4GradRows,
-		conv4Rows:            m.conv4Rows,
+		conv4WinoIn:          m.conv4WinoIn,
+		conv4WinoMul:         m.conv4WinoMul,
+		conv4WinoOut:         m.conv4WinoOut,
 		conv5:                m.conv5,
 		conv5Backward:        m.conv5Backward,
 		conv5GradRows:        m.conv5GradRows,
-		conv5Rows:            m.conv5Rows,
+		conv5WinoIn:          m.conv5WinoIn,
+		conv5WinoMul:         m.conv5WinoMul,
+		conv5WinoOut:         m.conv5WinoOut,
 		fc6Dropout:           m.fc6Dropout,
 		fc6DropoutBackward:   m.fc6DropoutBackward,
 		fc6Rows:              m.fc6Rows,

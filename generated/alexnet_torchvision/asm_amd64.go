@@ -124,66 +124,167 @@ func conv1UpdKernel(dw, in, dy []float32) {
 	conv1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
-// conv2KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+// conv2WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for ox := 0; ox < 27; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 4; cb++ {
-//					for kh := 0; kh < 5; kh++ {
-//						for kw := 0; kw < 5; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*15376+kh*496+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*5+kh)*5+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*11664+ox*16+l] = max(acc, 0)
-//			}
+//	for t := 0; t < 14; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*512+(t*2+j)*16+l], i, j < 6
+//			// v[ξ*12544+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
 //		}
 //	}
 //
-//go:noescape
-func conv2KernelAVX512(out, in, w, bias *float32)
-
-// conv2KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//	Bᵀ = [    4     0    -5     0     1     0 ]
+//	       [    0    -4    -4     1     1     0 ]
+//	       [    0     4    -4    -1     1     0 ]
+//	       [    0    -2    -1     2     1     0 ]
+//	       [    0     2    -1    -2     1     0 ]
+//	       [    0     4     0    -5     0     1 ]
 //
-//	for ox := 0; ox < 27; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 4; cb++ {
-//					for kh := 0; kh < 5; kh++ {
-//						for kw := 0; kw < 5; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*15376+kh*496+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*5+kh)*5+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*11664+ox*16+l] = max(acc, 0)
-//			}
+//go:noescape
+func conv2WinoInKernelAVX512(v, in *float32)
+
+// conv2WinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 14; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*512+(t*2+j)*16+l], i, j < 6
+//			// v[ξ*12544+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
 //		}
 //	}
 //
+//	Bᵀ = [    4     0    -5     0     1     0 ]
+//	       [    0    -4    -4     1     1     0 ]
+//	       [    0     4    -4    -1     1     0 ]
+//	       [    0    -2    -1     2     1     0 ]
+//	       [    0     2    -1    -2     1     0 ]
+//	       [    0     4     0    -5     0     1 ]
+//
 //go:noescape
-func conv2KernelAVX2(out, in, w, bias *float32)
+func conv2WinoInKernelAVX2(v, in *float32)
 
-// conv2Kernel is conv2KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2Kernel(out, in, w, bias []float32) {
+// conv2WinoInKernel is conv2WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2WinoInKernel(v, in []float32) {
 	if kernelISA == "" {
-		conv2KernelGo(out, in, w, bias)
+		conv2WinoInKernelGo(v, in)
 		return
 	}
-	_, _, _, _ = out[35423], in[48607], w[102399], bias[63] // the extents the assembly reads and writes
+	_, _ = v[439263], in[3071] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv2KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv2WinoInKernelAVX512(&v[0], &in[0])
 		return
 	}
-	conv2KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv2WinoInKernelAVX2(&v[0], &in[0])
+}
+
+// conv2WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 196; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 4; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*3136+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
+
+// conv2WinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 196; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 4; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*3136+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2WinoMulKernelAVX2(out, in, w, bias *float32)
+
+// conv2WinoMulKernel is conv2WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2WinoMulKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv2WinoMulKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[12543], in[12543], w[4095], bias[63] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv2WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 14; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*6+j)*37632+t*16+l], i, j < 6
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 27
+//			// out[i*432+(t*2+j)*16+l] = max(y, 0)
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     1     1     0 ]
+//	       [    0     1    -1     2    -2     1 ]
+//
+//go:noescape
+func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
+
+// conv2WinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 14; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*6+j)*37632+t*16+l], i, j < 6
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 27
+//			// out[i*432+(t*2+j)*16+l] = max(y, 0)
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     1     1     0 ]
+//	       [    0     1    -1     2    -2     1 ]
+//
+//go:noescape
+func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
+
+// conv2WinoOutKernel is conv2WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
+	if kernelISA == "" {
+		conv2WinoOutKernelGo(out, mm, bias, rows)
+		return
+	}
+	if rows < 1 || rows > 2 {
+		panic("conv2WinoOutKernel: rows out of range")
+	}
+	_, _, _ = out[432*(rows-1)+431], mm[1317343], bias[15] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		return
+	}
+	conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv2GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -256,7 +357,7 @@ func conv2GradKernel(out, in, w, bias []float32) {
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 27; oy++ {
 //					for ox := 0; ox < 27; ox++ {
-//						acc += dy[f*11664+oy*432+ox*16+l] * in[oy*496+ox*16+t*1]
+//						acc += dy[f*11664+oy*432+ox*16+l] * in[oy*512+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -275,7 +376,7 @@ func conv2UpdKernelAVX512(dw, in, dy *float32)
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 27; oy++ {
 //					for ox := 0; ox < 27; ox++ {
-//						acc += dy[f*11664+oy*432+ox*16+l] * in[oy*496+ox*16+t*1]
+//						acc += dy[f*11664+oy*432+ox*16+l] * in[oy*512+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -292,7 +393,7 @@ func conv2UpdKernel(dw, in, dy []float32) {
 		conv2UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[383], in[13319], dy[34991] // the extents the assembly reads and writes
+	_, _, _ = dw[383], in[13735], dy[34991] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
@@ -300,66 +401,163 @@ func conv2UpdKernel(dw, in, dy []float32) {
 	conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
-// conv3KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+// conv3WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for ox := 0; ox < 13; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 12; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2704+ox*16+l] = max(acc, 0)
-//			}
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
-//go:noescape
-func conv3KernelAVX512(out, in, w, bias *float32)
-
-// conv3KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
 //
-//	for ox := 0; ox < 13; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 12; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2704+ox*16+l] = max(acc, 0)
-//			}
+//go:noescape
+func conv3WinoInKernelAVX512(v, in *float32)
+
+// conv3WinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
+//
 //go:noescape
-func conv3KernelAVX2(out, in, w, bias *float32)
+func conv3WinoInKernelAVX2(v, in *float32)
 
-// conv3Kernel is conv3KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv3Kernel(out, in, w, bias []float32) {
+// conv3WinoInKernel is conv3WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv3WinoInKernel(v, in []float32) {
 	if kernelISA == "" {
-		conv3KernelGo(out, in, w, bias)
+		conv3WinoInKernelGo(v, in)
 		return
 	}
-	_, _, _, _ = out[8319], in[40319], w[110591], bias[63] // the extents the assembly reads and writes
+	_, _ = v[141231], in[1023] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv3KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv3WinoInKernelAVX512(&v[0], &in[0])
 		return
 	}
-	conv3KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv3WinoInKernelAVX2(&v[0], &in[0])
+}
+
+// conv3WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 49; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 12; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*784+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv3WinoMulKernelAVX512(out, in, w, bias *float32)
+
+// conv3WinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 49; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 12; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*784+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv3WinoMulKernelAVX2(out, in, w, bias *float32)
+
+// conv3WinoMulKernel is conv3WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv3WinoMulKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv3WinoMulKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[3135], in[9407], w[12287], bias[63] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv3WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv3WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv3WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*18816+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
+//			// out[i*208+(t*2+j)*16+l] = max(y, 0)
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv3WinoOutKernelAVX512(out, mm, bias *float32, rows int)
+
+// conv3WinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*18816+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
+//			// out[i*208+(t*2+j)*16+l] = max(y, 0)
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv3WinoOutKernelAVX2(out, mm, bias *float32, rows int)
+
+// conv3WinoOutKernel is conv3WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv3WinoOutKernel(out, mm, bias []float32, rows int) {
+	if kernelISA == "" {
+		conv3WinoOutKernelGo(out, mm, bias, rows)
+		return
+	}
+	if rows < 1 || rows > 2 {
+		panic("conv3WinoOutKernel: rows out of range")
+	}
+	_, _, _ = out[208*(rows-1)+207], mm[282351], bias[15] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv3WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		return
+	}
+	conv3WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv3GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -432,7 +630,7 @@ func conv3GradKernel(out, in, w, bias []float32) {
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 13; oy++ {
 //					for ox := 0; ox < 13; ox++ {
-//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -451,7 +649,7 @@ func conv3UpdKernelAVX512(dw, in, dy *float32)
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 13; oy++ {
 //					for ox := 0; ox < 13; ox++ {
-//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -468,7 +666,7 @@ func conv3UpdKernel(dw, in, dy []float32) {
 		conv3UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[383], in[3079], dy[8111] // the extents the assembly reads and writes
+	_, _, _ = dw[383], in[3271], dy[8111] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv3UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
@@ -476,66 +674,163 @@ func conv3UpdKernel(dw, in, dy []float32) {
 	conv3UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
-// conv4KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+// conv4WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for ox := 0; ox < 13; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 24; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2704+ox*16+l] = max(acc, 0)
-//			}
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*18816+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
-//go:noescape
-func conv4KernelAVX512(out, in, w, bias *float32)
-
-// conv4KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
 //
-//	for ox := 0; ox < 13; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 24; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2704+ox*16+l] = max(acc, 0)
-//			}
+//go:noescape
+func conv4WinoInKernelAVX512(v, in *float32)
+
+// conv4WinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*18816+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
+//
 //go:noescape
-func conv4KernelAVX2(out, in, w, bias *float32)
+func conv4WinoInKernelAVX2(v, in *float32)
 
-// conv4Kernel is conv4KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv4Kernel(out, in, w, bias []float32) {
+// conv4WinoInKernel is conv4WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv4WinoInKernel(v, in []float32) {
 	if kernelISA == "" {
-		conv4KernelGo(out, in, w, bias)
+		conv4WinoInKernelGo(v, in)
 		return
 	}
-	_, _, _, _ = out[8319], in[83519], w[221183], bias[63] // the extents the assembly reads and writes
+	_, _ = v[282351], in[1023] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv4KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv4WinoInKernelAVX512(&v[0], &in[0])
 		return
 	}
-	conv4KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv4WinoInKernelAVX2(&v[0], &in[0])
+}
+
+// conv4WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 49; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 24; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*784+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv4WinoMulKernelAVX512(out, in, w, bias *float32)
+
+// conv4WinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 49; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 24; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*784+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv4WinoMulKernelAVX2(out, in, w, bias *float32)
+
+// conv4WinoMulKernel is conv4WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv4WinoMulKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv4WinoMulKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[3135], in[18815], w[24575], bias[63] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv4WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv4WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv4WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*12544+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
+//			// out[i*208+(t*2+j)*16+l] = max(y, 0)
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv4WinoOutKernelAVX512(out, mm, bias *float32, rows int)
+
+// conv4WinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*12544+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
+//			// out[i*208+(t*2+j)*16+l] = max(y, 0)
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv4WinoOutKernelAVX2(out, mm, bias *float32, rows int)
+
+// conv4WinoOutKernel is conv4WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv4WinoOutKernel(out, mm, bias []float32, rows int) {
+	if kernelISA == "" {
+		conv4WinoOutKernelGo(out, mm, bias, rows)
+		return
+	}
+	if rows < 1 || rows > 2 {
+		panic("conv4WinoOutKernel: rows out of range")
+	}
+	_, _, _ = out[208*(rows-1)+207], mm[188271], bias[15] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv4WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		return
+	}
+	conv4WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv4GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -608,7 +903,7 @@ func conv4GradKernel(out, in, w, bias []float32) {
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 13; oy++ {
 //					for ox := 0; ox < 13; ox++ {
-//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -627,7 +922,7 @@ func conv4UpdKernelAVX512(dw, in, dy *float32)
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 13; oy++ {
 //					for ox := 0; ox < 13; ox++ {
-//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -644,7 +939,7 @@ func conv4UpdKernel(dw, in, dy []float32) {
 		conv4UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[255], in[3079], dy[5407] // the extents the assembly reads and writes
+	_, _, _ = dw[255], in[3271], dy[5407] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv4UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
@@ -652,66 +947,163 @@ func conv4UpdKernel(dw, in, dy []float32) {
 	conv4UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
-// conv5KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+// conv5WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for ox := 0; ox < 13; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 16; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2704+ox*16+l] = max(acc, 0)
-//			}
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*12544+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
-//go:noescape
-func conv5KernelAVX512(out, in, w, bias *float32)
-
-// conv5KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
 //
-//	for ox := 0; ox < 13; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 16; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2704+ox*16+l] = max(acc, 0)
-//			}
+//go:noescape
+func conv5WinoInKernelAVX512(v, in *float32)
+
+// conv5WinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*12544+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
+//
 //go:noescape
-func conv5KernelAVX2(out, in, w, bias *float32)
+func conv5WinoInKernelAVX2(v, in *float32)
 
-// conv5Kernel is conv5KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv5Kernel(out, in, w, bias []float32) {
+// conv5WinoInKernel is conv5WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv5WinoInKernel(v, in []float32) {
 	if kernelISA == "" {
-		conv5KernelGo(out, in, w, bias)
+		conv5WinoInKernelGo(v, in)
 		return
 	}
-	_, _, _, _ = out[8319], in[54719], w[147455], bias[63] // the extents the assembly reads and writes
+	_, _ = v[188271], in[1023] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv5KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv5WinoInKernelAVX512(&v[0], &in[0])
 		return
 	}
-	conv5KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv5WinoInKernelAVX2(&v[0], &in[0])
+}
+
+// conv5WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 49; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 16; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*784+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv5WinoMulKernelAVX512(out, in, w, bias *float32)
+
+// conv5WinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 49; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 16; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*784+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv5WinoMulKernelAVX2(out, in, w, bias *float32)
+
+// conv5WinoMulKernel is conv5WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv5WinoMulKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv5WinoMulKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[3135], in[12543], w[16383], bias[63] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv5WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv5WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv5WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*12544+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
+//			// out[i*208+(t*2+j)*16+l] = max(y, 0)
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv5WinoOutKernelAVX512(out, mm, bias *float32, rows int)
+
+// conv5WinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*12544+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
+//			// out[i*208+(t*2+j)*16+l] = max(y, 0)
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv5WinoOutKernelAVX2(out, mm, bias *float32, rows int)
+
+// conv5WinoOutKernel is conv5WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv5WinoOutKernel(out, mm, bias []float32, rows int) {
+	if kernelISA == "" {
+		conv5WinoOutKernelGo(out, mm, bias, rows)
+		return
+	}
+	if rows < 1 || rows > 2 {
+		panic("conv5WinoOutKernel: rows out of range")
+	}
+	_, _, _ = out[208*(rows-1)+207], mm[188271], bias[15] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv5WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		return
+	}
+	conv5WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv5GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -784,7 +1176,7 @@ func conv5GradKernel(out, in, w, bias []float32) {
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 13; oy++ {
 //					for ox := 0; ox < 13; ox++ {
-//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -803,7 +1195,7 @@ func conv5UpdKernelAVX512(dw, in, dy *float32)
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 13; oy++ {
 //					for ox := 0; ox < 13; ox++ {
-//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*240+ox*16+t*1]
+//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -820,7 +1212,7 @@ func conv5UpdKernel(dw, in, dy []float32) {
 		conv5UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[255], in[3079], dy[5407] // the extents the assembly reads and writes
+	_, _, _ = dw[255], in[3271], dy[5407] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv5UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return

@@ -13,8 +13,14 @@ func conv1Kernel(out, in, w, bias []float32) { conv1KernelGo(out, in, w, bias) }
 // conv1UpdKernel is conv1UpdKernelGo in this build.
 func conv1UpdKernel(dw, in, dy []float32) { conv1UpdKernelGo(dw, in, dy) }
 
-// conv2Kernel is conv2KernelGo in this build.
-func conv2Kernel(out, in, w, bias []float32) { conv2KernelGo(out, in, w, bias) }
+// conv2WinoInKernel is conv2WinoInKernelGo in this build.
+func conv2WinoInKernel(v, in []float32) { conv2WinoInKernelGo(v, in) }
+
+// conv2WinoMulKernel is conv2WinoMulKernelGo in this build.
+func conv2WinoMulKernel(out, in, w, bias []float32) { conv2WinoMulKernelGo(out, in, w, bias) }
+
+// conv2WinoOutKernel is conv2WinoOutKernelGo in this build.
+func conv2WinoOutKernel(out, mm, bias []float32, rows int) { conv2WinoOutKernelGo(out, mm, bias, rows) }
 
 // conv2GradKernel is conv2GradKernelGo in this build.
 func conv2GradKernel(out, in, w, bias []float32) { conv2GradKernelGo(out, in, w, bias) }
@@ -22,8 +28,14 @@ func conv2GradKernel(out, in, w, bias []float32) { conv2GradKernelGo(out, in, w,
 // conv2UpdKernel is conv2UpdKernelGo in this build.
 func conv2UpdKernel(dw, in, dy []float32) { conv2UpdKernelGo(dw, in, dy) }
 
-// conv3Kernel is conv3KernelGo in this build.
-func conv3Kernel(out, in, w, bias []float32) { conv3KernelGo(out, in, w, bias) }
+// conv3WinoInKernel is conv3WinoInKernelGo in this build.
+func conv3WinoInKernel(v, in []float32) { conv3WinoInKernelGo(v, in) }
+
+// conv3WinoMulKernel is conv3WinoMulKernelGo in this build.
+func conv3WinoMulKernel(out, in, w, bias []float32) { conv3WinoMulKernelGo(out, in, w, bias) }
+
+// conv3WinoOutKernel is conv3WinoOutKernelGo in this build.
+func conv3WinoOutKernel(out, mm, bias []float32, rows int) { conv3WinoOutKernelGo(out, mm, bias, rows) }
 
 // conv3GradKernel is conv3GradKernelGo in this build.
 func conv3GradKernel(out, in, w, bias []float32) { conv3GradKernelGo(out, in, w, bias) }
@@ -31,8 +43,14 @@ func conv3GradKernel(out, in, w, bias []float32) { conv3GradKernelGo(out, in, w,
 // conv3UpdKernel is conv3UpdKernelGo in this build.
 func conv3UpdKernel(dw, in, dy []float32) { conv3UpdKernelGo(dw, in, dy) }
 
-// conv4Kernel is conv4KernelGo in this build.
-func conv4Kernel(out, in, w, bias []float32) { conv4KernelGo(out, in, w, bias) }
+// conv4WinoInKernel is conv4WinoInKernelGo in this build.
+func conv4WinoInKernel(v, in []float32) { conv4WinoInKernelGo(v, in) }
+
+// conv4WinoMulKernel is conv4WinoMulKernelGo in this build.
+func conv4WinoMulKernel(out, in, w, bias []float32) { conv4WinoMulKernelGo(out, in, w, bias) }
+
+// conv4WinoOutKernel is conv4WinoOutKernelGo in this build.
+func conv4WinoOutKernel(out, mm, bias []float32, rows int) { conv4WinoOutKernelGo(out, mm, bias, rows) }
 
 // conv4GradKernel is conv4GradKernelGo in this build.
 func conv4GradKernel(out, in, w, bias []float32) { conv4GradKernelGo(out, in, w, bias) }
@@ -40,8 +58,14 @@ func conv4GradKernel(out, in, w, bias []float32) { conv4GradKernelGo(out, in, w,
 // conv4UpdKernel is conv4UpdKernelGo in this build.
 func conv4UpdKernel(dw, in, dy []float32) { conv4UpdKernelGo(dw, in, dy) }
 
-// conv5Kernel is conv5KernelGo in this build.
-func conv5Kernel(out, in, w, bias []float32) { conv5KernelGo(out, in, w, bias) }
+// conv5WinoInKernel is conv5WinoInKernelGo in this build.
+func conv5WinoInKernel(v, in []float32) { conv5WinoInKernelGo(v, in) }
+
+// conv5WinoMulKernel is conv5WinoMulKernelGo in this build.
+func conv5WinoMulKernel(out, in, w, bias []float32) { conv5WinoMulKernelGo(out, in, w, bias) }
+
+// conv5WinoOutKernel is conv5WinoOutKernelGo in this build.
+func conv5WinoOutKernel(out, mm, bias []float32, rows int) { conv5WinoOutKernelGo(out, mm, bias, rows) }
 
 // conv5GradKernel is conv5GradKernelGo in this build.
 func conv5GradKernel(out, in, w, bias []float32) { conv5GradKernelGo(out, in, w, bias) }

@@ -169,8 +169,8 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		groups, gIn, gOut          = 1, 64, 192 // channels per group
 		inH, inW, pixels           = 27, 27, 729
 		ph, pw                     = 2, 2              // the padding
-		pixel, row, block, plane   = 16, 496, 15376, 1 // strides of the input copy
-		inCopy, outCopy            = 61504, 139968     // one group's copies
+		pixel, row, block, plane   = 16, 512, 16384, 1 // strides of the input copy
+		inCopy, outCopy            = 65536, 139968     // one group's copies
 		inBlocks, lanes, outBlocks = 4, 16, 12
 		kh, kw, t, f               = 5, 5, 8, 3 // the kernel, and the positions and blocks per call
 	)
@@ -339,8 +339,8 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		groups, gIn, gOut          = 1, 192, 384 // channels per group
 		inH, inW, pixels           = 13, 13, 169
 		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy            = 43200, 64896     // one group's copies
+		pixel, row, block, plane   = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy            = 49152, 64896     // one group's copies
 		inBlocks, lanes, outBlocks = 12, 16, 24
 		kh, kw, t, f               = 3, 3, 8, 3 // the kernel, and the positions and blocks per call
 	)
@@ -492,8 +492,8 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		groups, gIn, gOut          = 1, 384, 256 // channels per group
 		inH, inW, pixels           = 13, 13, 169
 		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy            = 86400, 43264     // one group's copies
+		pixel, row, block, plane   = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy            = 98304, 43264     // one group's copies
 		inBlocks, lanes, outBlocks = 24, 16, 16
 		kh, kw, t, f               = 3, 3, 8, 2 // the kernel, and the positions and blocks per call
 	)
@@ -645,8 +645,8 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		groups, gIn, gOut          = 1, 256, 256 // channels per group
 		inH, inW, pixels           = 13, 13, 169
 		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy            = 57600, 43264     // one group's copies
+		pixel, row, block, plane   = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy            = 65536, 43264     // one group's copies
 		inBlocks, lanes, outBlocks = 16, 16, 16
 		kh, kw, t, f               = 3, 3, 8, 2 // the kernel, and the positions and blocks per call
 	)

@@ -124,66 +124,163 @@ func conv1UpdKernel(dw, in, dy []float32) {
 	conv1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
-// conv2KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+// conv2WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for ox := 0; ox < 12; ox++ {
-//		for b := 0; b < 3; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 1; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3136+kh*224+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*3+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2304+ox*16+l] = max(acc, 0)
-//			}
+//	for t := 0; t < 6; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*576+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
-//go:noescape
-func conv2KernelAVX512(out, in, w, bias *float32)
-
-// conv2KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
 //
-//	for ox := 0; ox < 12; ox++ {
-//		for b := 0; b < 3; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 1; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3136+kh*224+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*3+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2304+ox*16+l] = max(acc, 0)
-//			}
+//go:noescape
+func conv2WinoInKernelAVX512(v, in *float32)
+
+// conv2WinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 6; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*576+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
+//
 //go:noescape
-func conv2KernelAVX2(out, in, w, bias *float32)
+func conv2WinoInKernelAVX2(v, in *float32)
 
-// conv2Kernel is conv2KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2Kernel(out, in, w, bias []float32) {
+// conv2WinoInKernel is conv2WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2WinoInKernel(v, in []float32) {
 	if kernelISA == "" {
-		conv2KernelGo(out, in, w, bias)
+		conv2WinoInKernelGo(v, in)
 		return
 	}
-	_, _, _, _ = out[4799], in[671], w[6911], bias[47] // the extents the assembly reads and writes
+	_, _ = v[8735], in[895] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv2KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv2WinoInKernelAVX512(&v[0], &in[0])
 		return
 	}
-	conv2KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv2WinoInKernelAVX2(&v[0], &in[0])
+}
+
+// conv2WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 36; ox++ {
+//		for b := 0; b < 3; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 1; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*576+kh*576+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*576+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
+
+// conv2WinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 36; ox++ {
+//		for b := 0; b < 3; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 1; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*576+kh*576+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*576+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2WinoMulKernelAVX2(out, in, w, bias *float32)
+
+// conv2WinoMulKernel is conv2WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2WinoMulKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv2WinoMulKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[1727], in[575], w[767], bias[47] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv2WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 6; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*1728+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 12
+//			// out[i*192+(t*2+j)*16+l] = max(y, 0)
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
+
+// conv2WinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 6; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*1728+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 12
+//			// out[i*192+(t*2+j)*16+l] = max(y, 0)
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
+
+// conv2WinoOutKernel is conv2WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
+	if kernelISA == "" {
+		conv2WinoOutKernelGo(out, mm, bias, rows)
+		return
+	}
+	if rows < 1 || rows > 2 {
+		panic("conv2WinoOutKernel: rows out of range")
+	}
+	_, _, _ = out[192*(rows-1)+191], mm[26015], bias[15] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		return
+	}
+	conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv2GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:

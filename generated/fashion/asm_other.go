@@ -13,8 +13,14 @@ func conv1Kernel(out, in, w, bias []float32) { conv1KernelGo(out, in, w, bias) }
 // conv1UpdKernel is conv1UpdKernelGo in this build.
 func conv1UpdKernel(dw, in, dy []float32) { conv1UpdKernelGo(dw, in, dy) }
 
-// conv2Kernel is conv2KernelGo in this build.
-func conv2Kernel(out, in, w, bias []float32) { conv2KernelGo(out, in, w, bias) }
+// conv2WinoInKernel is conv2WinoInKernelGo in this build.
+func conv2WinoInKernel(v, in []float32) { conv2WinoInKernelGo(v, in) }
+
+// conv2WinoMulKernel is conv2WinoMulKernelGo in this build.
+func conv2WinoMulKernel(out, in, w, bias []float32) { conv2WinoMulKernelGo(out, in, w, bias) }
+
+// conv2WinoOutKernel is conv2WinoOutKernelGo in this build.
+func conv2WinoOutKernel(out, mm, bias []float32, rows int) { conv2WinoOutKernelGo(out, mm, bias, rows) }
 
 // conv2GradKernel is conv2GradKernelGo in this build.
 func conv2GradKernel(out, in, w, bias []float32) { conv2GradKernelGo(out, in, w, bias) }

@@ -47,18 +47,69 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2KernelGo is the pure-Go twin of conv2KernelAVX512 and conv2KernelAVX2: with out of at least 4800 values, in 672,
-// w 6912 and bias 48, it computes conv2 + conv2.relu (specs/fashion.net:43), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv2KernelGo(out, in, w, bias []float32) {
+// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 8736 values and in
+// of 896, it computes conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
+func conv2WinoInKernelGo(v, in []float32) {
+	for t := 0; t < 6; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = d[0], d[224], d[448], d[672] // column 0
+			o[0] = float32(-1*x0) + x2
+			o[2304] = x1 + x2
+			o[4608] = float32(-1*x1) + x2
+			o[6912] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[16], d[240], d[464], d[688] // column 1
+			o[576] = float32(-1*x0) + x2
+			o[2880] = x1 + x2
+			o[5184] = float32(-1*x1) + x2
+			o[7488] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[32], d[256], d[480], d[704] // column 2
+			o[1152] = float32(-1*x0) + x2
+			o[3456] = x1 + x2
+			o[5760] = float32(-1*x1) + x2
+			o[8064] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[48], d[272], d[496], d[720] // column 3
+			o[1728] = float32(-1*x0) + x2
+			o[4032] = x1 + x2
+			o[6336] = float32(-1*x1) + x2
+			o[8640] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[0], o[576], o[1152], o[1728] // row 0
+			o[0] = float32(-1*x0) + x2
+			o[576] = x1 + x2
+			o[1152] = float32(-1*x1) + x2
+			o[1728] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[2304], o[2880], o[3456], o[4032] // row 1
+			o[2304] = float32(-1*x0) + x2
+			o[2880] = x1 + x2
+			o[3456] = float32(-1*x1) + x2
+			o[4032] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[4608], o[5184], o[5760], o[6336] // row 2
+			o[4608] = float32(-1*x0) + x2
+			o[5184] = x1 + x2
+			o[5760] = float32(-1*x1) + x2
+			o[6336] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[6912], o[7488], o[8064], o[8640] // row 3
+			o[6912] = float32(-1*x0) + x2
+			o[7488] = x1 + x2
+			o[8064] = float32(-1*x1) + x2
+			o[8640] = float32(-1*x1) + x3
+		}
+	}
+}
+
+// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 1728 values, in 576,
+// w 768 and bias 48, it computes conv2 + conv2.relu (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv2WinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [48]float32
-	for ox := 0; ox < 12; ox++ {
+	for ox := 0; ox < 36; ox++ {
 		copy(acc[:], bias[:48])
 		for cb := 0; cb < 1; cb++ {
-			for kh := 0; kh < 3; kh++ {
-				for kw := 0; kw < 3; kw++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*3136+kh*224+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*3+kh)*3+kw)*16+c)*48:][:48]
+						x := in[cb*576+kh*576+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*48:][:48]
 						for j, v := range wr {
 							acc[j] += x * v
 						}
@@ -67,8 +118,60 @@ func conv2KernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			acc[j] = max(acc[j], 0)
-			out[j/16*2304+ox*16+j%16] = acc[j]
+			out[j/16*576+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2: with out of at least 384 values
+// (for rows 2), mm of 26016 and bias of 16, it computes conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of output channels; the same float32 operations in
+// the same order.
+func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
+	for t := 0; t < 6; t++ {
+		for l := 0; l < 16; l++ {
+			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = o[0], o[6912], o[13824], o[20736] // column 0
+			o[0] = x0 + x1 + x2
+			o[6912] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[1728], o[8640], o[15552], o[22464] // column 1
+			o[1728] = x0 + x1 + x2
+			o[8640] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[3456], o[10368], o[17280], o[24192] // column 2
+			o[3456] = x0 + x1 + x2
+			o[10368] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[5184], o[12096], o[19008], o[25920] // column 3
+			o[5184] = x0 + x1 + x2
+			o[12096] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[0], o[1728], o[3456], o[5184] // row 0
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				r = max(r, 0)
+				y[0] = r
+			}
+			{
+				r := x1 - x2 + x3
+				r = r + b
+				r = max(r, 0)
+				y[16] = r
+			}
+			if rows <= 1 {
+				continue
+			}
+			x0, x1, x2, x3 = o[6912], o[8640], o[10368], o[12096] // row 1
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				r = max(r, 0)
+				y[192] = r
+			}
+			{
+				r := x1 - x2 + x3
+				r = r + b
+				r = max(r, 0)
+				y[208] = r
+			}
 		}
 	}
 }

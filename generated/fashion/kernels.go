@@ -157,9 +157,10 @@ func (m *Model) pool1Lrn(worker, lo, hi int) {
 
 // conv2 runs conv2 + conv2.relu (specs/fashion.net:43), 32x12x12 → 96x12x12 per image,
 // on images lo…hi−1.
-// Per image and group: the input copied into a padded copy (1 blocks of 16 channels of 14x14 pixels), 3 output blocks of 16
-// channels computed by conv2Kernel, 3 blocks and a row at a time, the bias added, then max(0, ·);
-// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
+// Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (1 blocks of 16 channels of 14x14 pixels), its 6x6 tiles of 4x4 pixels transformed by conv2WinoInKernel into 16 matrices of 36 tiles × 16
+// channels (V), each multiplied by its transformed weights by conv2WinoMulKernel, 3 output blocks a call,
+// and the products transformed into the output by conv2WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
 func (m *Model) conv2(worker, lo, hi int) {
 	const (
 		inSize  = 4608  // 32x12x12
@@ -171,7 +172,10 @@ func (m *Model) conv2(worker, lo, hi int) {
 	}
 }
 
-// conv2Image computes one image of conv2: src (32x12x12, NCHW16c) into dst (96x12x12, NCHW16c).
+// conv2WinoG is G of F(2x2,3x3), which transforms each of conv2's 3x3 filters g into G g Gᵀ (conv2Pack).
+var conv2WinoG = [4][3]float64{{-1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
+
+// conv2Image computes one image of conv2 by F(2x2,3x3): src (32x12x12, NCHW16c) into dst (96x12x12, NCHW16c).
 func (m *Model) conv2Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 16, 48 // channels per group
@@ -179,11 +183,13 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		ph, pw                   = 1, 1             // the padding
 		pixel, row, block, plane = 16, 224, 3136, 1 // strides of the input copy
 		inCopy, outCopy          = 3136, 6912       // one group's copies
-		items                    = 24               // kernel calls: 2 groups × 1 calls × 12 rows
+		inItems                  = 12               // input blocks × rows of tiles
+		mulItems                 = 32               // transform positions × calls
+		outItems                 = 36               // output blocks × rows of tiles
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	m.outs[worker] = dst // the output transform writes the blocked output in place
 	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -192,56 +198,119 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		}
 	}
 	if m.wide {
-		runtime.Parallel(items, m.kernels.conv2Rows)
+		runtime.Parallel(inItems, m.kernels.conv2WinoIn)
+		runtime.Parallel(mulItems, m.kernels.conv2WinoMul)
+		runtime.Parallel(outItems, m.kernels.conv2WinoOut)
 	} else {
-		m.conv2Rows(worker, 0, items)
+		m.conv2WinoIn(worker, 0, inItems)
+		m.conv2WinoMul(worker, 0, mulItems)
+		m.conv2WinoOut(worker, 0, outItems)
 	}
 }
 
-// conv2Rows runs conv2Kernel for calls lo…hi−1 of one image: call u is output row u%12 of blocks
-// (u/12%1)·3… of group u/12. When the model has fewer images than workers, the workers share
-// worker 0's copies.
-func (m *Model) conv2Rows(worker, lo, hi int) {
+// conv2WinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%6 of the
+// tiles of block u/6%1 of group u/6.
+func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 2, 1, 12, 12
-		sh, row                   = 1, 224 // the stride, and a row of the input copy
-		inCopy, outCopy           = 3136, 6912
-		callBlocks, callWeights   = 6912, 6912 // one call's output blocks and weights
-		biases                    = 13824      // where the biases start in the packed weights
+		vAt, vSize       = 20096, 9216  // one group's V in the scratch: [16 positions][1 input blocks][36 tiles][16]
+		mAt, mSize       = 38528, 27648 // and its M: [16 positions][3 output blocks][36 tiles][16]
+		tilesH, tilesW   = 6, 6
+		inBlocks, inCopy = 1, 3136
+		row, block       = 224, 3136 // strides of the input copy
 	)
 	if m.wide {
-		worker = 0
+		worker = 0 // the workers share worker 0's copies
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv2Packed
+	xs, v := buf[:6272], buf[vAt:]
 	for u := lo; u < hi; u++ {
-		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		conv2Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*48:])
+		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
+		conv2WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
-// conv2Pack lays out conv2's weights and bias for conv2Kernel: per group and call, [input block][ky][kx][lane]
-// [3 output blocks][16 channels], zero for channels beyond the group's; then the biases.
+// conv2WinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%1
+// (output blocks (u%1)·3…) of transform position u/1%16 of group u/16.
+func (m *Model) conv2WinoMul(worker, lo, hi int) {
+	const (
+		vAt, vSize           = 20096, 9216  // one group's V in the scratch: [16 positions][1 input blocks][36 tiles][16]
+		mAt, mSize           = 38528, 27648 // and its M: [16 positions][3 output blocks][36 tiles][16]
+		tilesH, tilesW       = 6, 6
+		positions, calls     = 16, 1
+		vXi, mXi             = 576, 1728 // between transform positions
+		callOut, callWeights = 1728, 768
+		zeros                = 24672 // where the packed weights hold zeros, the products' bias
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv2Packed
+	v, mm := buf[vAt:mAt], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
+		at := (gr*positions+xi)*calls + call
+		conv2WinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+	}
+}
+
+// conv2WinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is
+// row u%6 of the tiles of output block u/6%3 of group u/18; the last row of tiles stores the
+// rows inside the image only.
+func (m *Model) conv2WinoOut(worker, lo, hi int) {
+	const (
+		vAt, vSize         = 20096, 9216  // one group's V in the scratch: [16 positions][1 input blocks][36 tiles][16]
+		mAt, mSize         = 38528, 27648 // and its M: [16 positions][3 output blocks][36 tiles][16]
+		tilesH, tilesW     = 6, 6
+		outBlocks, outCopy = 3, 6912
+		outH, outW, tile   = 12, 12, 2 // the output, and a tile's rows
+		biases             = 24576     // where the biases start in the packed weights
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv2Packed
+	ys, mm := m.outs[worker], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
+		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+	}
+}
+
+// conv2Pack transforms conv2's filters for conv2WinoMulKernel: U = G g Gᵀ in float64, per group, transform
+// position and call [input channel][3 output blocks][16 channels], zero for channels beyond
+// the group's; then the biases, then zeros.
 func (m *Model) conv2Pack() {
 	const (
-		gIn, gOut, kh, kw     = 16, 48, 3, 3
-		lanes, perCall, calls = 16, 3, 1
-		callWeights, biases   = 6912, 13824
+		gIn, gOut, kh, kw, alpha               = 16, 48, 3, 3, 4
+		outBlocks, perCall, calls, callWeights = 3, 3, 1, 768
+		uSize, biases                          = 12288, 24576 // one group's transformed weights, and where the biases start
 	)
-	w, p := m.conv2Weight, m.conv2Packed
+	w, p, G := m.conv2Weight, m.conv2Packed, &conv2WinoG
 	clear(p)
 	for o := 0; o < 96; o++ {
-		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
-		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		gr, ob, ch := o/gOut, o%gOut/16, o%gOut%16
+		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			for ky := 0; ky < kh; ky++ {
-				for kx := 0; kx < kw; kx++ {
-					p[at+(((c/lanes*kh+ky)*kw+kx)*lanes+c%lanes)*perCall*16] = w[((o*gIn+c)*kh+ky)*kw+kx]
+			g := w[(o*gIn+c)*kh*kw:][:kh*kw]
+			var t [alpha][kw]float64 // G g
+			for i := range alpha {
+				for q := range kw {
+					for k := range kh {
+						t[i][q] += G[i][k] * float64(g[k*kw+q])
+					}
+				}
+			}
+			for i := range alpha {
+				for j := range alpha {
+					var u float64
+					for q := range kw {
+						u += t[i][q] * G[j][q]
+					}
+					p[at+(i*alpha+j)*calls*callWeights+c*perCall*16] = float32(u)
 				}
 			}
 		}
-		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv2Bias[o]
+		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[o]
 	}
 }
 

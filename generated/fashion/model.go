@@ -90,7 +90,9 @@ type kernels struct {
 	pool2Backward      func(worker, lo, hi int)
 	fc3DropoutBackward func(worker, lo, hi int)
 	conv1Rows          func(worker, lo, hi int)
-	conv2Rows          func(worker, lo, hi int)
+	conv2WinoIn        func(worker, lo, hi int)
+	conv2WinoMul       func(worker, lo, hi int)
+	conv2WinoOut       func(worker, lo, hi int)
 	conv2GradRows      func(worker, lo, hi int)
 	fc3Rows            func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
@@ -107,7 +109,7 @@ func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = make([]float32, 832)
 	m.conv2Relaid = make([]float32, 13856)
-	m.conv2Packed = make([]float32, 13920)
+	m.conv2Packed = make([]float32, 24768)
 	m.conv1Weight = make([]float32, 800)
 	m.conv1Bias = make([]float32, 32)
 	m.conv2Weight = make([]float32, 13824)
@@ -155,7 +157,9 @@ func NewSeeded(seed uint64) *Model {
 		conv2:              m.conv2,
 		conv2Backward:      m.conv2Backward,
 		conv2GradRows:      m.conv2GradRows,
-		conv2Rows:          m.conv2Rows,
+		conv2WinoIn:        m.conv2WinoIn,
+		conv2WinoMul:       m.conv2WinoMul,
+		conv2WinoOut:       m.conv2WinoOut,
 		fc3Dropout:         m.fc3Dropout,
 		fc3DropoutBackward: m.fc3DropoutBackward,
 		fc3Rows:            m.fc3Rows,

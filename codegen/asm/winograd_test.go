@@ -1,0 +1,277 @@
+package asm_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/netc-project/netc/codegen/asm"
+	"github.com/stretchr/testify/require"
+)
+
+// TestWinogradMatrices: Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A is the correlation of d with g, in float64,
+// for every algorithm the compiler may choose and a few more.
+func TestWinogradMatrices(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, mr := range [][2]int{{2, 3}, {2, 5}, {4, 3}, {3, 3}, {6, 3}, {2, 2}, {3, 5}} {
+		w, err := asm.NewWinograd(mr[0], mr[1])
+		require.NoError(t, err)
+		m, k, a := w.M, w.R, w.Alpha
+		require.Len(t, w.AT, m)
+		require.Len(t, w.G, a)
+		require.Len(t, w.BT, a)
+		mul := func(x, y [][]float64) [][]float64 {
+			out := make([][]float64, len(x))
+			for i := range x {
+				out[i] = make([]float64, len(y[0]))
+				for j := range y[0] {
+					for l := range y {
+						out[i][j] += x[i][l] * y[l][j]
+					}
+				}
+			}
+			return out
+		}
+		tr := func(x [][]float64) [][]float64 {
+			out := make([][]float64, len(x[0]))
+			for j := range out {
+				for i := range x {
+					out[j] = append(out[j], x[i][j])
+				}
+			}
+			return out
+		}
+		rnd := func(n int) [][]float64 {
+			x := make([][]float64, n)
+			for i := range x {
+				for range n {
+					x[i] = append(x[i], r.NormFloat64())
+				}
+			}
+			return x
+		}
+		d, g := rnd(a), rnd(k)
+		u, v := mul(mul(w.G, g), tr(w.G)), mul(mul(w.BT, d), tr(w.BT))
+		for i := range u {
+			for j := range u[i] {
+				u[i][j] *= v[i][j]
+			}
+		}
+		y := mul(mul(w.AT, u), tr(w.AT))
+		for i := range m {
+			for j := range m {
+				want := 0.0
+				for p := range k {
+					for q := range k {
+						want += d[i+p][j+q] * g[p][q]
+					}
+				}
+				require.InDelta(t, want, y[i][j], 1e-9*(1+math.Abs(want)), "%s: output %d,%d", w, i, j)
+			}
+		}
+	}
+	_, err := asm.NewWinograd(6, 5)
+	require.Error(t, err)
+	_, err = asm.NewWinograd(1, 3)
+	require.Error(t, err)
+}
+
+// wino is a pair of Winograd transforms tested together: the input transform of a row of tiles
+// of a padded input and the output transform of the products, with gaps between the transform
+// positions (and in the output) so that stray writes show.
+type wino struct {
+	in  asm.WinoIn
+	out asm.WinoOut
+}
+
+func newWino(name string, m, r, tiles, outW int, relu bool) wino {
+	f, err := asm.NewWinograd(m, r)
+	if err != nil {
+		panic(err)
+	}
+	inW := (tiles-1)*m + f.Alpha
+	xi := tiles*asm.Lanes + 32
+	return wino{
+		in: asm.WinoIn{Name: name + "In", F: f, Tiles: tiles, InPixStride: asm.Lanes, InRowStride: inW*asm.Lanes + 16,
+			VXiStride: xi, Doc: "test kernel " + name + "In"},
+		out: asm.WinoOut{Name: name + "Out", F: f, Tiles: tiles, OutW: outW, OutPixStride: asm.Lanes,
+			OutRowStride: outW*asm.Lanes + 48, MXiStride: xi, ReLU: relu, Doc: "test kernel " + name + "Out"},
+	}
+}
+
+// winos are the transforms tested: AlexNet's 13×13 and 27×27 layers' rows with F(2×2, 3×3) and
+// F(2×2, 5×5), and larger tiles whose last tile overhangs the row.
+var winos = []wino{
+	newWino("wino2x3", 2, 3, 7, 13, true),
+	newWino("wino2x5", 2, 5, 14, 27, false),
+	newWino("wino4x3", 4, 3, 4, 13, true),
+	newWino("wino3x3", 3, 3, 5, 15, false),
+	newWino("wino2x3even", 2, 3, 4, 8, false),
+}
+
+// winoKernels are the transforms as kernels to generate.
+func winoKernels() []asm.Kernel {
+	var ks []asm.Kernel
+	for i := range winos {
+		ks = append(ks, &winos[i].in, &winos[i].out)
+	}
+	return ks
+}
+
+// winoTests is the test file of the generated package for the transforms.
+func winoTests() string {
+	var table strings.Builder
+	for _, w := range winos {
+		f := w.in.F
+		fmt.Fprintf(&table, "\t{%q, %s, %sGo, %s, %sGo, %#v, %#v},\n", w.in.Name, w.in.Name, w.in.Name, w.out.Name, w.out.Name,
+			[]int{f.M, f.R, f.Alpha, w.in.Tiles, w.in.InPixStride, w.in.InRowStride, w.in.VXiStride,
+				w.out.OutW, w.out.OutPixStride, w.out.OutRowStride, w.out.MXiStride, map[bool]int{true: 1}[w.out.ReLU]}, f.G)
+	}
+	return strings.Replace(winoTestTemplate, "TABLE", table.String(), 1)
+}
+
+const winoTestTemplate = `package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+type wino struct {
+	name             string
+	in, inGo         func(v, in []float32)
+	out, outGo       func(out, mm, bias []float32, rows int)
+	g                []int // m, r, α, tiles, in pixel, in row, v ξ, out width, out pixel, out row, mm ξ, ReLU
+	G                [][]float64
+}
+
+var winos = []wino{
+TABLE}
+
+func (w wino) sizes() (in, v, out int) {
+	g := w.g
+	in = (g[2]-1)*g[5] + ((g[3]-1)*g[0]+g[2]-1)*g[4] + 16
+	v = (g[2]*g[2]-1)*g[6] + g[3]*16
+	out = (g[0]-1)*g[9] + (g[7]-1)*g[8] + 16
+	return in, v, out
+}
+
+// same says two results agree bit for bit (±0 alike, NaN with NaN).
+func same(x, y float32) bool {
+	return x == y || math.IsNaN(float64(x)) && math.IsNaN(float64(y))
+}
+
+// TestWinogradMatchesTwins: each transform in each instruction set the CPU has against its
+// twin, bit for bit (the same float32 operations), the values it must not write still NaN; the
+// output transform for every number of rows.
+func TestWinogradMatchesTwins(t *testing.T) {
+	isas := []string{"AVX512", "AVX2"}
+	if kernelISA == "" {
+		isas = []string{""}
+	} else if kernelISA == "AVX2" {
+		isas = []string{"AVX2"}
+	}
+	defer func(was string) { kernelISA = was }(kernelISA)
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, isa := range isas {
+		kernelISA = isa
+		for _, w := range winos {
+			ni, nv, no := w.sizes()
+			in := random(r, ni)
+			bufA, a := guarded(nv)
+			bufB, b := guarded(nv)
+			w.in(a, in)
+			w.inGo(b, in)
+			for i := range bufA {
+				if !same(bufA[i], bufB[i]) {
+					t.Fatalf("%s %s: v[%d] is %g in assembly, %g in the twin", w.name, isa, i-guard, bufA[i], bufB[i])
+				}
+			}
+			mm, bias := random(r, nv), random(r, 16)
+			for rows := 1; rows <= w.g[0]; rows++ {
+				bufA, a := guarded(no)
+				bufB, b := guarded(no)
+				ma, mb := append([]float32(nil), mm...), append([]float32(nil), mm...)
+				w.out(a, ma, bias, rows)
+				w.outGo(b, mb, bias, rows)
+				for i := range bufA {
+					if !same(bufA[i], bufB[i]) {
+						t.Fatalf("%s %s rows %d: out[%d] is %g in assembly, %g in the twin", w.name, isa, rows, i-guard, bufA[i], bufB[i])
+					}
+					if o := i - guard; o >= 0 && o < no && o/w.g[9] >= rows && !math.IsNaN(float64(bufA[i])) {
+						t.Fatalf("%s %s rows %d: out[%d] written, beyond the rows", w.name, isa, rows, o)
+					}
+				}
+				for i := range ma {
+					if !same(ma[i], mb[i]) {
+						t.Fatalf("%s %s rows %d: mm[%d] is %g in assembly, %g in the twin", w.name, isa, rows, i, ma[i], mb[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestWinogradIsCorrelation: the input transform, a product by the transformed filter
+// G g Gᵀ (lane l's own filter) and the output transform compute, lane by lane, the correlation
+// of the row of tiles with the filter, plus the bias, through the ReLU.
+func TestWinogradIsCorrelation(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, w := range winos {
+		g := w.g
+		m, k, a, tiles := g[0], g[1], g[2], g[3]
+		ni, nv, no := w.sizes()
+		in, bias := random(r, ni), random(r, 16)
+		filter := make([][]float64, 16) // lane l's k×k filter
+		u := make([][]float64, 16)      // and its transform, α×α
+		for l := range filter {
+			for range k * k {
+				filter[l] = append(filter[l], r.NormFloat64())
+			}
+			u[l] = make([]float64, a*a)
+			for i := range a {
+				for j := range a {
+					for p := range k {
+						for q := range k {
+							u[l][i*a+j] += w.G[i][p] * filter[l][p*k+q] * w.G[j][q]
+						}
+					}
+				}
+			}
+		}
+		v := make([]float32, nv)
+		w.in(v, in)
+		for xi := range a * a {
+			for tile := range tiles {
+				for l := range 16 {
+					v[xi*g[6]+tile*16+l] *= float32(u[l][xi])
+				}
+			}
+		}
+		out := make([]float32, no)
+		w.out(out, v, bias, m)
+		for l := range 16 {
+			for i := range m {
+				for x := range g[7] {
+					want := float64(bias[l])
+					for p := range k {
+						for q := range k {
+							want += float64(in[(i+p)*g[5]+(x+q)*g[4]+l]) * filter[l][p*k+q]
+						}
+					}
+					if g[11] == 1 {
+						want = math.Max(want, 0)
+					}
+					got := out[i*g[9]+x*g[8]+l]
+					if math.Abs(float64(got)-want) > 1e-4*(1+math.Abs(want)) {
+						t.Fatalf("%s: lane %d output %d,%d is %g, want %g", w.name, l, i, x, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+`
