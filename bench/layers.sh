@@ -22,8 +22,8 @@ go tool pprof -top -cum -nodecount 1000 "$out/pkg.test" "$out/cpu.out" 2>/dev/nu
 		name = substr($NF, index($NF, p) + length(p))
 		# Skip what only calls kernels, and the set-up outside the timed loop.
 		if (name ~ /^(Forward|Backward|TrainStep|Step|perImage|multiply|initParams|reserve)$/ || name ~ /-fm$/) next
-		# The helpers of a conv step (conv2Image, conv2Rows, conv2Upd, conv2GradImage, …) run inside it.
-		if (name ~ /(Image|Rows|Upd|Pack|Relay)$/) next
+		# The helpers of a conv step (conv2Image, conv2Rows, conv2Upd, conv2GradImage, conv3WinoMul, …) run inside it.
+		if (name ~ /(Image|Rows|Upd|Pack|Relay|WinoIn|WinoMul|WinoOut)$/) next
 		t = $4; sub(/s$/, "", t); if ($4 ~ /ms$/) { t = $4; sub(/ms$/, "", t); t /= 1000 }
 		sec[name] = t; total += t
 	}

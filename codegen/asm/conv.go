@@ -37,6 +37,10 @@ type Conv struct {
 	OutW, OutBlocks, OutBlockStride                    int
 	ReLU                                               bool
 	Tile                                               int // output pixels per register tile
+	// Resident keeps a tile's accumulators in registers across all the input blocks, and reads
+	// all the weights per tile: for 1×1 kernels with few weights (Winograd's products), whose
+	// rows are too long to stay in L1 between the passes over the input blocks.
+	Resident bool
 
 	Doc string // the spec line the kernel computes, for its comment
 }
@@ -249,6 +253,11 @@ func (c *Conv) asm(t *text, is *isa) {
 	t.op("", "MOVQ", "bias+24(FP)", "CX")
 	id := c.Name + is.name
 
+	if c.Resident {
+		c.resident(t, is, id, tile, blocks)
+		return
+	}
+
 	// The bias into every output of the row.
 	for b := range c.OutBlocks {
 		for part := range parts {
@@ -327,35 +336,57 @@ func (c *Conv) asm(t *text, is *isa) {
 // R12.
 func (c *Conv) tile(t *text, is *isa, n, b0, blocks int) {
 	t.line("\n\t// a tile of %d pixels, output blocks %d…%d", n, b0, b0+blocks-1)
-	parts := is.parts()
-	acc := func(p, b, part int) string { return is.r((p*blocks+b)*parts + part) }
-	weight := func(b, part int) string { return is.r(n*blocks*parts + b*parts + part) }
-	out := func(p, b, part int) string {
-		return mem(((b0+b)*c.OutBlockStride+p*Lanes+part*is.width)*4, "BX")
-	}
-	firstBC := n*blocks*parts + blocks*parts
-	nbc := is.regs - firstBC
+	c.accs(t, is, n, b0, blocks, "VMOVUPS", false)
+	c.fmas(t, is, n, b0, blocks, "R13", 0, "R12", 0)
+	c.accs(t, is, n, b0, blocks, "VMOVUPS", true)
+}
+
+// The registers of a tile of n pixels by blocks output blocks: its accumulators, the weight
+// vectors of one input position and channel, and the first of the rotating broadcasts.
+func tileAcc(is *isa, n, blocks int) func(p, b, part int) string {
+	return func(p, b, part int) string { return is.r((p*blocks+b)*is.parts() + part) }
+}
+func tileBroadcasts(is *isa, n, blocks int) int { return (n*blocks + blocks) * is.parts() }
+
+// accs loads a tile's accumulators from its output at BX, or stores them there.
+func (c *Conv) accs(t *text, is *isa, n, b0, blocks int, op string, store bool) {
+	acc := tileAcc(is, n, blocks)
 	for p := range n {
 		for b := range blocks {
-			for part := range parts {
-				t.op("", "VMOVUPS", out(p, b, part), acc(p, b, part))
+			for part := range is.parts() {
+				at := mem(((b0+b)*c.OutBlockStride+p*Lanes+part*is.width)*4, "BX")
+				if store {
+					t.op("", op, acc(p, b, part), at)
+				} else {
+					t.op("", op, at, acc(p, b, part))
+				}
 			}
 		}
 	}
+}
+
+// fmas writes a tile's products for one input block and kernel row: its input at in+inOff, the
+// kernel row's weights at w+wOff (in bytes).
+func (c *Conv) fmas(t *text, is *isa, n, b0, blocks int, in string, inOff int, w string, wOff int) {
+	parts := is.parts()
+	acc := tileAcc(is, n, blocks)
+	weight := func(b, part int) string { return is.r(n*blocks*parts + b*parts + part) }
+	firstBC := tileBroadcasts(is, n, blocks)
+	nbc := is.regs - firstBC
 	bc := 0
 	for kw := range c.KW {
 		for ch := range c.InLanes {
-			woff := (kw*c.InLanes + ch) * c.weightStep() * 4
+			woff := wOff + (kw*c.InLanes+ch)*c.weightStep()*4
 			for b := range blocks {
 				for part := range parts {
-					t.op("", "VMOVUPS", mem(woff+((b0+b)*Lanes+part*is.width)*4, "R12"), weight(b, part))
+					t.op("", "VMOVUPS", mem(woff+((b0+b)*Lanes+part*is.width)*4, w), weight(b, part))
 				}
 			}
 			for p := range n {
 				r := is.r(firstBC + bc%nbc)
 				bc++
 				t.op(fmt.Sprintf("kw %d, c %d, pixel %d", kw, ch, p), "VBROADCASTSS",
-					mem(((p*c.SW+kw)*c.InPixStride+ch*c.InCStride)*4, "R13"), r)
+					mem(inOff+((p*c.SW+kw)*c.InPixStride+ch*c.InCStride)*4, in), r)
 				for b := range blocks {
 					for part := range parts {
 						t.op("", "VFMADD231PS", weight(b, part), r, acc(p, b, part))
@@ -364,11 +395,66 @@ func (c *Conv) tile(t *text, is *isa, n, b0, blocks int) {
 			}
 		}
 	}
-	for p := range n {
-		for b := range blocks {
-			for part := range parts {
-				t.op("", "VMOVUPS", acc(p, b, part), out(p, b, part))
+}
+
+// resident writes the kernel with each register tile's accumulators in registers from the bias
+// to the store: per tile, a loop over the input blocks (R8; the block's input R10, its weights
+// R12) with every kernel row unrolled, then the ReLU. The sums are in the Go loop's order.
+func (c *Conv) resident(t *text, is *isa, id string, tile, blocks int) {
+	rowWeights := c.KW * c.InLanes * c.weightStep() * 4
+	pass := func(n, b0 int) {
+		t.line("\n\t// a tile of %d pixels, output blocks %d…%d, over every input block", n, b0, b0+blocks-1)
+		acc := tileAcc(is, n, blocks)
+		for p := range n {
+			for b := range blocks {
+				for part := range is.parts() {
+					t.op("", "VMOVUPS", mem(((b0+b)*Lanes+part*is.width)*4, "CX"), acc(p, b, part))
+				}
 			}
 		}
+		label := fmt.Sprintf("%s_t%d_b%d", id, n, b0)
+		t.op("", "MOVQ", "R13", "R10")
+		t.op("", "MOVQ", "DX", "R12")
+		t.op("input blocks", "MOVQ", imm(c.InBlocks), "R8")
+		t.label(label)
+		for kh := range c.KH {
+			c.fmas(t, is, n, b0, blocks, "R10", kh*c.InRowStride*4, "R12", kh*rowWeights)
+		}
+		t.op("next input block", "ADDQ", imm(c.InBlockStride*4), "R10")
+		t.op("", "ADDQ", imm(c.KH*rowWeights), "R12")
+		t.op("", "DECQ", "R8")
+		t.op("", "JNZ", label)
+		if c.ReLU { // max(0, out), NaN staying NaN: VMAXPS returns its second source for NaN
+			zero := is.r(tileBroadcasts(is, n, blocks))
+			t.op("zero, for the ReLU", is.zero, zero, zero, zero)
+			for p := range n {
+				for b := range blocks {
+					for part := range is.parts() {
+						t.op("", "VMAXPS", acc(p, b, part), zero, acc(p, b, part))
+					}
+				}
+			}
+		}
+		c.accs(t, is, n, b0, blocks, "VMOVUPS", true)
 	}
+	t.op("", "MOVQ", "SI", "R13")
+	t.op("", "MOVQ", "DI", "BX")
+	if full := c.OutW / tile; full > 0 {
+		t.op(fmt.Sprintf("%d tiles of %d pixels", full, tile), "MOVQ", imm(full), "AX")
+		t.label(id + "_tiles")
+		for b0 := 0; b0 < c.OutBlocks; b0 += blocks {
+			pass(tile, b0)
+		}
+		t.op("next tile", "ADDQ", imm(tile*c.SW*c.InPixStride*4), "R13")
+		t.op("", "ADDQ", imm(tile*Lanes*4), "BX")
+		t.op("", "DECQ", "AX")
+		t.op("", "JNZ", id+"_tiles")
+	}
+	if rest := c.OutW % tile; rest > 0 {
+		for b0 := 0; b0 < c.OutBlocks; b0 += blocks {
+			pass(rest, b0)
+		}
+	}
+	t.op("", "VZEROUPPER")
+	t.op("", "RET")
 }

@@ -75,6 +75,15 @@ var kernels = []asm.Conv{
 	geometry("threeBlocks", 1, 16, 21, 21, 3, 2, 10, 3, 8, true),
 	geometry("tileEdge", 1, 16, 8, 8, 1, 1, 8, 2, 4, false),
 	geometry("oddLanes", 1, 5, 12, 12, 2, 3, 4, 2, 3, false),
+	resident(geometry("product", 8, 16, 1, 49, 1, 1, 49, 4, 5, false)),
+	resident(geometry("productReLU", 3, 16, 1, 23, 1, 1, 23, 3, 6, true)),
+	resident(geometry("resident3x3", 2, 16, 9, 9, 3, 1, 7, 2, 4, true)),
+}
+
+// resident is a kernel with its accumulators in registers across the input blocks.
+func resident(c asm.Conv) asm.Conv {
+	c.Resident = true
+	return c
 }
 
 // TestConvKernels generates the kernels into a package under testdata and runs its tests: each

@@ -6492,87 +6492,70 @@ TEXT ·conv2WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	VMOVUPS 128(CX), Z2                             // block 2's bias
-	VMOVUPS 192(CX), Z3                             // block 3's bias
-	MOVQ DI, BX
-	MOVQ $196, AX
-conv2WinoMulKernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 12544(BX)
-	VMOVUPS Z2, 25088(BX)
-	VMOVUPS Z3, 37632(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv2WinoMulKernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $4, R8                                     // input blocks
-conv2WinoMulKernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-conv2WinoMulKernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $32, AX                                    // 32 tiles of 6 pixels
 conv2WinoMulKernelAVX512_tiles:
 
-	// a tile of 6 pixels, output blocks 0…3
-	VMOVUPS (BX), Z0
-	VMOVUPS 12544(BX), Z1
-	VMOVUPS 25088(BX), Z2
-	VMOVUPS 37632(BX), Z3
-	VMOVUPS 64(BX), Z4
-	VMOVUPS 12608(BX), Z5
-	VMOVUPS 25152(BX), Z6
-	VMOVUPS 37696(BX), Z7
-	VMOVUPS 128(BX), Z8
-	VMOVUPS 12672(BX), Z9
-	VMOVUPS 25216(BX), Z10
-	VMOVUPS 37760(BX), Z11
-	VMOVUPS 192(BX), Z12
-	VMOVUPS 12736(BX), Z13
-	VMOVUPS 25280(BX), Z14
-	VMOVUPS 37824(BX), Z15
-	VMOVUPS 256(BX), Z16
-	VMOVUPS 12800(BX), Z17
-	VMOVUPS 25344(BX), Z18
-	VMOVUPS 37888(BX), Z19
-	VMOVUPS 320(BX), Z20
-	VMOVUPS 12864(BX), Z21
-	VMOVUPS 25408(BX), Z22
-	VMOVUPS 37952(BX), Z23
+	// a tile of 6 pixels, output blocks 0…3, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS 128(CX), Z6
+	VMOVUPS 192(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS 128(CX), Z10
+	VMOVUPS 192(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS 192(CX), Z15
+	VMOVUPS (CX), Z16
+	VMOVUPS 64(CX), Z17
+	VMOVUPS 128(CX), Z18
+	VMOVUPS 192(CX), Z19
+	VMOVUPS (CX), Z20
+	VMOVUPS 64(CX), Z21
+	VMOVUPS 128(CX), Z22
+	VMOVUPS 192(CX), Z23
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $4, R8                                     // input blocks
+conv2WinoMulKernelAVX512_t6_b0:
 	VMOVUPS (R12), Z24
 	VMOVUPS 64(R12), Z25
 	VMOVUPS 128(R12), Z26
 	VMOVUPS 192(R12), Z27
-	VBROADCASTSS (R13), Z28                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z28                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	VBROADCASTSS 64(R13), Z29                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Z29                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z24, Z29, Z4
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	VBROADCASTSS 128(R13), Z30                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Z30                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
 	VFMADD231PS Z26, Z30, Z10
 	VFMADD231PS Z27, Z30, Z11
-	VBROADCASTSS 192(R13), Z31                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Z31                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
 	VFMADD231PS Z27, Z31, Z15
-	VBROADCASTSS 256(R13), Z28                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Z28                      // kw 0, c 0, pixel 4
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	VBROADCASTSS 320(R13), Z29                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Z29                      // kw 0, c 0, pixel 5
 	VFMADD231PS Z24, Z29, Z20
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
@@ -6581,32 +6564,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 320(R12), Z25
 	VMOVUPS 384(R12), Z26
 	VMOVUPS 448(R12), Z27
-	VBROADCASTSS 4(R13), Z30                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z30                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
 	VFMADD231PS Z27, Z30, Z3
-	VBROADCASTSS 68(R13), Z31                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Z31                       // kw 0, c 1, pixel 1
 	VFMADD231PS Z24, Z31, Z4
 	VFMADD231PS Z25, Z31, Z5
 	VFMADD231PS Z26, Z31, Z6
 	VFMADD231PS Z27, Z31, Z7
-	VBROADCASTSS 132(R13), Z28                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Z28                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z24, Z28, Z8
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	VBROADCASTSS 196(R13), Z29                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Z29                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	VBROADCASTSS 260(R13), Z30                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Z30                      // kw 0, c 1, pixel 4
 	VFMADD231PS Z24, Z30, Z16
 	VFMADD231PS Z25, Z30, Z17
 	VFMADD231PS Z26, Z30, Z18
 	VFMADD231PS Z27, Z30, Z19
-	VBROADCASTSS 324(R13), Z31                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Z31                      // kw 0, c 1, pixel 5
 	VFMADD231PS Z24, Z31, Z20
 	VFMADD231PS Z25, Z31, Z21
 	VFMADD231PS Z26, Z31, Z22
@@ -6615,32 +6598,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 576(R12), Z25
 	VMOVUPS 640(R12), Z26
 	VMOVUPS 704(R12), Z27
-	VBROADCASTSS 8(R13), Z28                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z28                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	VBROADCASTSS 72(R13), Z29                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Z29                       // kw 0, c 2, pixel 1
 	VFMADD231PS Z24, Z29, Z4
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	VBROADCASTSS 136(R13), Z30                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Z30                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
 	VFMADD231PS Z26, Z30, Z10
 	VFMADD231PS Z27, Z30, Z11
-	VBROADCASTSS 200(R13), Z31                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Z31                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
 	VFMADD231PS Z27, Z31, Z15
-	VBROADCASTSS 264(R13), Z28                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Z28                      // kw 0, c 2, pixel 4
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	VBROADCASTSS 328(R13), Z29                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Z29                      // kw 0, c 2, pixel 5
 	VFMADD231PS Z24, Z29, Z20
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
@@ -6649,32 +6632,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 832(R12), Z25
 	VMOVUPS 896(R12), Z26
 	VMOVUPS 960(R12), Z27
-	VBROADCASTSS 12(R13), Z30                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z30                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
 	VFMADD231PS Z27, Z30, Z3
-	VBROADCASTSS 76(R13), Z31                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Z31                       // kw 0, c 3, pixel 1
 	VFMADD231PS Z24, Z31, Z4
 	VFMADD231PS Z25, Z31, Z5
 	VFMADD231PS Z26, Z31, Z6
 	VFMADD231PS Z27, Z31, Z7
-	VBROADCASTSS 140(R13), Z28                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Z28                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z24, Z28, Z8
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	VBROADCASTSS 204(R13), Z29                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Z29                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	VBROADCASTSS 268(R13), Z30                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Z30                      // kw 0, c 3, pixel 4
 	VFMADD231PS Z24, Z30, Z16
 	VFMADD231PS Z25, Z30, Z17
 	VFMADD231PS Z26, Z30, Z18
 	VFMADD231PS Z27, Z30, Z19
-	VBROADCASTSS 332(R13), Z31                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Z31                      // kw 0, c 3, pixel 5
 	VFMADD231PS Z24, Z31, Z20
 	VFMADD231PS Z25, Z31, Z21
 	VFMADD231PS Z26, Z31, Z22
@@ -6683,32 +6666,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 1088(R12), Z25
 	VMOVUPS 1152(R12), Z26
 	VMOVUPS 1216(R12), Z27
-	VBROADCASTSS 16(R13), Z28                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z28                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	VBROADCASTSS 80(R13), Z29                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Z29                       // kw 0, c 4, pixel 1
 	VFMADD231PS Z24, Z29, Z4
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	VBROADCASTSS 144(R13), Z30                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Z30                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
 	VFMADD231PS Z26, Z30, Z10
 	VFMADD231PS Z27, Z30, Z11
-	VBROADCASTSS 208(R13), Z31                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Z31                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
 	VFMADD231PS Z27, Z31, Z15
-	VBROADCASTSS 272(R13), Z28                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Z28                      // kw 0, c 4, pixel 4
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	VBROADCASTSS 336(R13), Z29                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Z29                      // kw 0, c 4, pixel 5
 	VFMADD231PS Z24, Z29, Z20
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
@@ -6717,32 +6700,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 1344(R12), Z25
 	VMOVUPS 1408(R12), Z26
 	VMOVUPS 1472(R12), Z27
-	VBROADCASTSS 20(R13), Z30                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z30                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
 	VFMADD231PS Z27, Z30, Z3
-	VBROADCASTSS 84(R13), Z31                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Z31                       // kw 0, c 5, pixel 1
 	VFMADD231PS Z24, Z31, Z4
 	VFMADD231PS Z25, Z31, Z5
 	VFMADD231PS Z26, Z31, Z6
 	VFMADD231PS Z27, Z31, Z7
-	VBROADCASTSS 148(R13), Z28                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Z28                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z24, Z28, Z8
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	VBROADCASTSS 212(R13), Z29                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Z29                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	VBROADCASTSS 276(R13), Z30                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Z30                      // kw 0, c 5, pixel 4
 	VFMADD231PS Z24, Z30, Z16
 	VFMADD231PS Z25, Z30, Z17
 	VFMADD231PS Z26, Z30, Z18
 	VFMADD231PS Z27, Z30, Z19
-	VBROADCASTSS 340(R13), Z31                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Z31                      // kw 0, c 5, pixel 5
 	VFMADD231PS Z24, Z31, Z20
 	VFMADD231PS Z25, Z31, Z21
 	VFMADD231PS Z26, Z31, Z22
@@ -6751,32 +6734,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 1600(R12), Z25
 	VMOVUPS 1664(R12), Z26
 	VMOVUPS 1728(R12), Z27
-	VBROADCASTSS 24(R13), Z28                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z28                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	VBROADCASTSS 88(R13), Z29                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Z29                       // kw 0, c 6, pixel 1
 	VFMADD231PS Z24, Z29, Z4
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	VBROADCASTSS 152(R13), Z30                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Z30                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
 	VFMADD231PS Z26, Z30, Z10
 	VFMADD231PS Z27, Z30, Z11
-	VBROADCASTSS 216(R13), Z31                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Z31                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
 	VFMADD231PS Z27, Z31, Z15
-	VBROADCASTSS 280(R13), Z28                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Z28                      // kw 0, c 6, pixel 4
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	VBROADCASTSS 344(R13), Z29                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Z29                      // kw 0, c 6, pixel 5
 	VFMADD231PS Z24, Z29, Z20
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
@@ -6785,32 +6768,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 1856(R12), Z25
 	VMOVUPS 1920(R12), Z26
 	VMOVUPS 1984(R12), Z27
-	VBROADCASTSS 28(R13), Z30                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z30                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
 	VFMADD231PS Z27, Z30, Z3
-	VBROADCASTSS 92(R13), Z31                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Z31                       // kw 0, c 7, pixel 1
 	VFMADD231PS Z24, Z31, Z4
 	VFMADD231PS Z25, Z31, Z5
 	VFMADD231PS Z26, Z31, Z6
 	VFMADD231PS Z27, Z31, Z7
-	VBROADCASTSS 156(R13), Z28                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Z28                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z24, Z28, Z8
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	VBROADCASTSS 220(R13), Z29                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Z29                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	VBROADCASTSS 284(R13), Z30                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Z30                      // kw 0, c 7, pixel 4
 	VFMADD231PS Z24, Z30, Z16
 	VFMADD231PS Z25, Z30, Z17
 	VFMADD231PS Z26, Z30, Z18
 	VFMADD231PS Z27, Z30, Z19
-	VBROADCASTSS 348(R13), Z31                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Z31                      // kw 0, c 7, pixel 5
 	VFMADD231PS Z24, Z31, Z20
 	VFMADD231PS Z25, Z31, Z21
 	VFMADD231PS Z26, Z31, Z22
@@ -6819,32 +6802,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 2112(R12), Z25
 	VMOVUPS 2176(R12), Z26
 	VMOVUPS 2240(R12), Z27
-	VBROADCASTSS 32(R13), Z28                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z28                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	VBROADCASTSS 96(R13), Z29                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Z29                       // kw 0, c 8, pixel 1
 	VFMADD231PS Z24, Z29, Z4
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	VBROADCASTSS 160(R13), Z30                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Z30                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
 	VFMADD231PS Z26, Z30, Z10
 	VFMADD231PS Z27, Z30, Z11
-	VBROADCASTSS 224(R13), Z31                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Z31                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
 	VFMADD231PS Z27, Z31, Z15
-	VBROADCASTSS 288(R13), Z28                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Z28                      // kw 0, c 8, pixel 4
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	VBROADCASTSS 352(R13), Z29                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Z29                      // kw 0, c 8, pixel 5
 	VFMADD231PS Z24, Z29, Z20
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
@@ -6853,32 +6836,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 2368(R12), Z25
 	VMOVUPS 2432(R12), Z26
 	VMOVUPS 2496(R12), Z27
-	VBROADCASTSS 36(R13), Z30                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z30                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
 	VFMADD231PS Z27, Z30, Z3
-	VBROADCASTSS 100(R13), Z31                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Z31                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z24, Z31, Z4
 	VFMADD231PS Z25, Z31, Z5
 	VFMADD231PS Z26, Z31, Z6
 	VFMADD231PS Z27, Z31, Z7
-	VBROADCASTSS 164(R13), Z28                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Z28                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z24, Z28, Z8
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	VBROADCASTSS 228(R13), Z29                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Z29                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	VBROADCASTSS 292(R13), Z30                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Z30                      // kw 0, c 9, pixel 4
 	VFMADD231PS Z24, Z30, Z16
 	VFMADD231PS Z25, Z30, Z17
 	VFMADD231PS Z26, Z30, Z18
 	VFMADD231PS Z27, Z30, Z19
-	VBROADCASTSS 356(R13), Z31                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Z31                      // kw 0, c 9, pixel 5
 	VFMADD231PS Z24, Z31, Z20
 	VFMADD231PS Z25, Z31, Z21
 	VFMADD231PS Z26, Z31, Z22
@@ -6887,32 +6870,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 2624(R12), Z25
 	VMOVUPS 2688(R12), Z26
 	VMOVUPS 2752(R12), Z27
-	VBROADCASTSS 40(R13), Z28                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z28                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	VBROADCASTSS 104(R13), Z29                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Z29                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z24, Z29, Z4
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	VBROADCASTSS 168(R13), Z30                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Z30                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
 	VFMADD231PS Z26, Z30, Z10
 	VFMADD231PS Z27, Z30, Z11
-	VBROADCASTSS 232(R13), Z31                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Z31                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
 	VFMADD231PS Z27, Z31, Z15
-	VBROADCASTSS 296(R13), Z28                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Z28                      // kw 0, c 10, pixel 4
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	VBROADCASTSS 360(R13), Z29                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Z29                      // kw 0, c 10, pixel 5
 	VFMADD231PS Z24, Z29, Z20
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
@@ -6921,32 +6904,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 2880(R12), Z25
 	VMOVUPS 2944(R12), Z26
 	VMOVUPS 3008(R12), Z27
-	VBROADCASTSS 44(R13), Z30                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z30                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
 	VFMADD231PS Z27, Z30, Z3
-	VBROADCASTSS 108(R13), Z31                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Z31                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z24, Z31, Z4
 	VFMADD231PS Z25, Z31, Z5
 	VFMADD231PS Z26, Z31, Z6
 	VFMADD231PS Z27, Z31, Z7
-	VBROADCASTSS 172(R13), Z28                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Z28                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z24, Z28, Z8
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	VBROADCASTSS 236(R13), Z29                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Z29                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	VBROADCASTSS 300(R13), Z30                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Z30                      // kw 0, c 11, pixel 4
 	VFMADD231PS Z24, Z30, Z16
 	VFMADD231PS Z25, Z30, Z17
 	VFMADD231PS Z26, Z30, Z18
 	VFMADD231PS Z27, Z30, Z19
-	VBROADCASTSS 364(R13), Z31                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Z31                      // kw 0, c 11, pixel 5
 	VFMADD231PS Z24, Z31, Z20
 	VFMADD231PS Z25, Z31, Z21
 	VFMADD231PS Z26, Z31, Z22
@@ -6955,32 +6938,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 3136(R12), Z25
 	VMOVUPS 3200(R12), Z26
 	VMOVUPS 3264(R12), Z27
-	VBROADCASTSS 48(R13), Z28                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z28                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	VBROADCASTSS 112(R13), Z29                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Z29                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z24, Z29, Z4
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	VBROADCASTSS 176(R13), Z30                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Z30                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
 	VFMADD231PS Z26, Z30, Z10
 	VFMADD231PS Z27, Z30, Z11
-	VBROADCASTSS 240(R13), Z31                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Z31                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
 	VFMADD231PS Z27, Z31, Z15
-	VBROADCASTSS 304(R13), Z28                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Z28                      // kw 0, c 12, pixel 4
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	VBROADCASTSS 368(R13), Z29                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Z29                      // kw 0, c 12, pixel 5
 	VFMADD231PS Z24, Z29, Z20
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
@@ -6989,32 +6972,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 3392(R12), Z25
 	VMOVUPS 3456(R12), Z26
 	VMOVUPS 3520(R12), Z27
-	VBROADCASTSS 52(R13), Z30                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z30                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
 	VFMADD231PS Z27, Z30, Z3
-	VBROADCASTSS 116(R13), Z31                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Z31                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z24, Z31, Z4
 	VFMADD231PS Z25, Z31, Z5
 	VFMADD231PS Z26, Z31, Z6
 	VFMADD231PS Z27, Z31, Z7
-	VBROADCASTSS 180(R13), Z28                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Z28                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z24, Z28, Z8
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	VBROADCASTSS 244(R13), Z29                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Z29                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	VBROADCASTSS 308(R13), Z30                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Z30                      // kw 0, c 13, pixel 4
 	VFMADD231PS Z24, Z30, Z16
 	VFMADD231PS Z25, Z30, Z17
 	VFMADD231PS Z26, Z30, Z18
 	VFMADD231PS Z27, Z30, Z19
-	VBROADCASTSS 372(R13), Z31                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Z31                      // kw 0, c 13, pixel 5
 	VFMADD231PS Z24, Z31, Z20
 	VFMADD231PS Z25, Z31, Z21
 	VFMADD231PS Z26, Z31, Z22
@@ -7023,32 +7006,32 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 3648(R12), Z25
 	VMOVUPS 3712(R12), Z26
 	VMOVUPS 3776(R12), Z27
-	VBROADCASTSS 56(R13), Z28                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z28                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
 	VFMADD231PS Z27, Z28, Z3
-	VBROADCASTSS 120(R13), Z29                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Z29                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z24, Z29, Z4
 	VFMADD231PS Z25, Z29, Z5
 	VFMADD231PS Z26, Z29, Z6
 	VFMADD231PS Z27, Z29, Z7
-	VBROADCASTSS 184(R13), Z30                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Z30                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
 	VFMADD231PS Z26, Z30, Z10
 	VFMADD231PS Z27, Z30, Z11
-	VBROADCASTSS 248(R13), Z31                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Z31                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
 	VFMADD231PS Z27, Z31, Z15
-	VBROADCASTSS 312(R13), Z28                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Z28                      // kw 0, c 14, pixel 4
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
 	VFMADD231PS Z26, Z28, Z18
 	VFMADD231PS Z27, Z28, Z19
-	VBROADCASTSS 376(R13), Z29                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Z29                      // kw 0, c 14, pixel 5
 	VFMADD231PS Z24, Z29, Z20
 	VFMADD231PS Z25, Z29, Z21
 	VFMADD231PS Z26, Z29, Z22
@@ -7057,36 +7040,40 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 3904(R12), Z25
 	VMOVUPS 3968(R12), Z26
 	VMOVUPS 4032(R12), Z27
-	VBROADCASTSS 60(R13), Z30                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z30                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
 	VFMADD231PS Z27, Z30, Z3
-	VBROADCASTSS 124(R13), Z31                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Z31                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z24, Z31, Z4
 	VFMADD231PS Z25, Z31, Z5
 	VFMADD231PS Z26, Z31, Z6
 	VFMADD231PS Z27, Z31, Z7
-	VBROADCASTSS 188(R13), Z28                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Z28                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z24, Z28, Z8
 	VFMADD231PS Z25, Z28, Z9
 	VFMADD231PS Z26, Z28, Z10
 	VFMADD231PS Z27, Z28, Z11
-	VBROADCASTSS 252(R13), Z29                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Z29                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
 	VFMADD231PS Z27, Z29, Z15
-	VBROADCASTSS 316(R13), Z30                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Z30                      // kw 0, c 15, pixel 4
 	VFMADD231PS Z24, Z30, Z16
 	VFMADD231PS Z25, Z30, Z17
 	VFMADD231PS Z26, Z30, Z18
 	VFMADD231PS Z27, Z30, Z19
-	VBROADCASTSS 380(R13), Z31                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Z31                      // kw 0, c 15, pixel 5
 	VFMADD231PS Z24, Z31, Z20
 	VFMADD231PS Z25, Z31, Z21
 	VFMADD231PS Z26, Z31, Z22
 	VFMADD231PS Z27, Z31, Z23
+	ADDQ $12544, R10                                // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX512_t6_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 12544(BX)
 	VMOVUPS Z2, 25088(BX)
@@ -7116,43 +7103,47 @@ conv2WinoMulKernelAVX512_tiles:
 	DECQ AX
 	JNZ conv2WinoMulKernelAVX512_tiles
 
-	// a tile of 4 pixels, output blocks 0…3
-	VMOVUPS (BX), Z0
-	VMOVUPS 12544(BX), Z1
-	VMOVUPS 25088(BX), Z2
-	VMOVUPS 37632(BX), Z3
-	VMOVUPS 64(BX), Z4
-	VMOVUPS 12608(BX), Z5
-	VMOVUPS 25152(BX), Z6
-	VMOVUPS 37696(BX), Z7
-	VMOVUPS 128(BX), Z8
-	VMOVUPS 12672(BX), Z9
-	VMOVUPS 25216(BX), Z10
-	VMOVUPS 37760(BX), Z11
-	VMOVUPS 192(BX), Z12
-	VMOVUPS 12736(BX), Z13
-	VMOVUPS 25280(BX), Z14
-	VMOVUPS 37824(BX), Z15
+	// a tile of 4 pixels, output blocks 0…3, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS 128(CX), Z6
+	VMOVUPS 192(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS 128(CX), Z10
+	VMOVUPS 192(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS 192(CX), Z15
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $4, R8                                     // input blocks
+conv2WinoMulKernelAVX512_t4_b0:
 	VMOVUPS (R12), Z16
 	VMOVUPS 64(R12), Z17
 	VMOVUPS 128(R12), Z18
 	VMOVUPS 192(R12), Z19
-	VBROADCASTSS (R13), Z20                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z20                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 64(R13), Z21                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Z21                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 128(R13), Z22                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Z22                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 192(R13), Z23                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Z23                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -7161,22 +7152,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 320(R12), Z17
 	VMOVUPS 384(R12), Z18
 	VMOVUPS 448(R12), Z19
-	VBROADCASTSS 4(R13), Z24                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z24                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 68(R13), Z25                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Z25                       // kw 0, c 1, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 132(R13), Z26                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Z26                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 196(R13), Z27                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Z27                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -7185,22 +7176,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 576(R12), Z17
 	VMOVUPS 640(R12), Z18
 	VMOVUPS 704(R12), Z19
-	VBROADCASTSS 8(R13), Z28                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z28                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 72(R13), Z29                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Z29                       // kw 0, c 2, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 136(R13), Z30                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Z30                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 200(R13), Z31                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Z31                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -7209,22 +7200,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 832(R12), Z17
 	VMOVUPS 896(R12), Z18
 	VMOVUPS 960(R12), Z19
-	VBROADCASTSS 12(R13), Z20                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z20                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 76(R13), Z21                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Z21                       // kw 0, c 3, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 140(R13), Z22                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Z22                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 204(R13), Z23                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Z23                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -7233,22 +7224,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 1088(R12), Z17
 	VMOVUPS 1152(R12), Z18
 	VMOVUPS 1216(R12), Z19
-	VBROADCASTSS 16(R13), Z24                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z24                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 80(R13), Z25                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Z25                       // kw 0, c 4, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 144(R13), Z26                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Z26                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 208(R13), Z27                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Z27                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -7257,22 +7248,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 1344(R12), Z17
 	VMOVUPS 1408(R12), Z18
 	VMOVUPS 1472(R12), Z19
-	VBROADCASTSS 20(R13), Z28                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z28                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 84(R13), Z29                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Z29                       // kw 0, c 5, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 148(R13), Z30                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Z30                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 212(R13), Z31                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Z31                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -7281,22 +7272,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 1600(R12), Z17
 	VMOVUPS 1664(R12), Z18
 	VMOVUPS 1728(R12), Z19
-	VBROADCASTSS 24(R13), Z20                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z20                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 88(R13), Z21                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Z21                       // kw 0, c 6, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 152(R13), Z22                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Z22                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 216(R13), Z23                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Z23                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -7305,22 +7296,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 1856(R12), Z17
 	VMOVUPS 1920(R12), Z18
 	VMOVUPS 1984(R12), Z19
-	VBROADCASTSS 28(R13), Z24                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z24                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 92(R13), Z25                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Z25                       // kw 0, c 7, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 156(R13), Z26                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Z26                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 220(R13), Z27                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Z27                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -7329,22 +7320,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 2112(R12), Z17
 	VMOVUPS 2176(R12), Z18
 	VMOVUPS 2240(R12), Z19
-	VBROADCASTSS 32(R13), Z28                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z28                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 96(R13), Z29                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Z29                       // kw 0, c 8, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 160(R13), Z30                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Z30                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 224(R13), Z31                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Z31                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -7353,22 +7344,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 2368(R12), Z17
 	VMOVUPS 2432(R12), Z18
 	VMOVUPS 2496(R12), Z19
-	VBROADCASTSS 36(R13), Z20                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z20                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 100(R13), Z21                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Z21                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 164(R13), Z22                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Z22                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 228(R13), Z23                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Z23                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -7377,22 +7368,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 2624(R12), Z17
 	VMOVUPS 2688(R12), Z18
 	VMOVUPS 2752(R12), Z19
-	VBROADCASTSS 40(R13), Z24                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z24                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 104(R13), Z25                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Z25                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 168(R13), Z26                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Z26                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 232(R13), Z27                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Z27                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -7401,22 +7392,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 2880(R12), Z17
 	VMOVUPS 2944(R12), Z18
 	VMOVUPS 3008(R12), Z19
-	VBROADCASTSS 44(R13), Z28                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z28                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 108(R13), Z29                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Z29                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 172(R13), Z30                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Z30                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 236(R13), Z31                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Z31                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -7425,22 +7416,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 3136(R12), Z17
 	VMOVUPS 3200(R12), Z18
 	VMOVUPS 3264(R12), Z19
-	VBROADCASTSS 48(R13), Z20                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z20                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 112(R13), Z21                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Z21                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 176(R13), Z22                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Z22                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 240(R13), Z23                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Z23                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -7449,22 +7440,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 3392(R12), Z17
 	VMOVUPS 3456(R12), Z18
 	VMOVUPS 3520(R12), Z19
-	VBROADCASTSS 52(R13), Z24                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z24                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 116(R13), Z25                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Z25                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 180(R13), Z26                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Z26                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 244(R13), Z27                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Z27                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -7473,22 +7464,22 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 3648(R12), Z17
 	VMOVUPS 3712(R12), Z18
 	VMOVUPS 3776(R12), Z19
-	VBROADCASTSS 56(R13), Z28                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z28                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 120(R13), Z29                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Z29                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 184(R13), Z30                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Z30                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 248(R13), Z31                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Z31                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -7497,26 +7488,30 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 3904(R12), Z17
 	VMOVUPS 3968(R12), Z18
 	VMOVUPS 4032(R12), Z19
-	VBROADCASTSS 60(R13), Z20                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z20                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 124(R13), Z21                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Z21                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 188(R13), Z22                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Z22                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 252(R13), Z23                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Z23                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
 	VFMADD231PS Z19, Z23, Z15
+	ADDQ $12544, R10                                // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 12544(BX)
 	VMOVUPS Z2, 25088(BX)
@@ -7533,13 +7528,6 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS Z13, 12736(BX)
 	VMOVUPS Z14, 25280(BX)
 	VMOVUPS Z15, 37824(BX)
-	ADDQ $12544, R11                                // next kernel row
-	ADDQ $4096, R12
-	DECQ R9
-	JNZ conv2WinoMulKernelAVX512_row
-	ADDQ $12544, R10                                // next input block
-	DECQ R8
-	JNZ conv2WinoMulKernelAVX512_block
 	VZEROUPPER
 	RET
 
@@ -7555,373 +7543,352 @@ TEXT ·conv2WinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVUPS 64(CX), Y2                              // block 1's bias
-	VMOVUPS 96(CX), Y3                              // block 1's bias
-	VMOVUPS 128(CX), Y4                             // block 2's bias
-	VMOVUPS 160(CX), Y5                             // block 2's bias
-	VMOVUPS 192(CX), Y6                             // block 3's bias
-	VMOVUPS 224(CX), Y7                             // block 3's bias
-	MOVQ DI, BX
-	MOVQ $196, AX
-conv2WinoMulKernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	VMOVUPS Y2, 12544(BX)
-	VMOVUPS Y3, 12576(BX)
-	VMOVUPS Y4, 25088(BX)
-	VMOVUPS Y5, 25120(BX)
-	VMOVUPS Y6, 37632(BX)
-	VMOVUPS Y7, 37664(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv2WinoMulKernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $4, R8                                     // input blocks
-conv2WinoMulKernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-conv2WinoMulKernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $32, AX                                    // 32 tiles of 6 pixels
 conv2WinoMulKernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $4, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1024(R12), Y12
 	VMOVUPS 1056(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1280(R12), Y12
 	VMOVUPS 1312(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1536(R12), Y12
 	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1792(R12), Y12
 	VMOVUPS 1824(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2048(R12), Y12
 	VMOVUPS 2080(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2304(R12), Y12
 	VMOVUPS 2336(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2560(R12), Y12
 	VMOVUPS 2592(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2816(R12), Y12
 	VMOVUPS 2848(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3072(R12), Y12
 	VMOVUPS 3104(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3328(R12), Y12
 	VMOVUPS 3360(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3584(R12), Y12
 	VMOVUPS 3616(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3840(R12), Y12
 	VMOVUPS 3872(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $12544, R10                                // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -7935,339 +7902,347 @@ conv2WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 320(BX)
 	VMOVUPS Y11, 352(BX)
 
-	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 12544(BX), Y0
-	VMOVUPS 12576(BX), Y1
-	VMOVUPS 12608(BX), Y2
-	VMOVUPS 12640(BX), Y3
-	VMOVUPS 12672(BX), Y4
-	VMOVUPS 12704(BX), Y5
-	VMOVUPS 12736(BX), Y6
-	VMOVUPS 12768(BX), Y7
-	VMOVUPS 12800(BX), Y8
-	VMOVUPS 12832(BX), Y9
-	VMOVUPS 12864(BX), Y10
-	VMOVUPS 12896(BX), Y11
+	// a tile of 6 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	VMOVUPS 64(CX), Y8
+	VMOVUPS 96(CX), Y9
+	VMOVUPS 64(CX), Y10
+	VMOVUPS 96(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $4, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 832(R12), Y12
 	VMOVUPS 864(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1088(R12), Y12
 	VMOVUPS 1120(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1344(R12), Y12
 	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1600(R12), Y12
 	VMOVUPS 1632(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1856(R12), Y12
 	VMOVUPS 1888(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2112(R12), Y12
 	VMOVUPS 2144(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2368(R12), Y12
 	VMOVUPS 2400(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2624(R12), Y12
 	VMOVUPS 2656(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2880(R12), Y12
 	VMOVUPS 2912(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3136(R12), Y12
 	VMOVUPS 3168(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3392(R12), Y12
 	VMOVUPS 3424(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3648(R12), Y12
 	VMOVUPS 3680(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3904(R12), Y12
 	VMOVUPS 3936(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $12544, R10                                // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 12544(BX)
 	VMOVUPS Y1, 12576(BX)
 	VMOVUPS Y2, 12608(BX)
@@ -8281,339 +8256,347 @@ conv2WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 12864(BX)
 	VMOVUPS Y11, 12896(BX)
 
-	// a tile of 6 pixels, output blocks 2…2
-	VMOVUPS 25088(BX), Y0
-	VMOVUPS 25120(BX), Y1
-	VMOVUPS 25152(BX), Y2
-	VMOVUPS 25184(BX), Y3
-	VMOVUPS 25216(BX), Y4
-	VMOVUPS 25248(BX), Y5
-	VMOVUPS 25280(BX), Y6
-	VMOVUPS 25312(BX), Y7
-	VMOVUPS 25344(BX), Y8
-	VMOVUPS 25376(BX), Y9
-	VMOVUPS 25408(BX), Y10
-	VMOVUPS 25440(BX), Y11
+	// a tile of 6 pixels, output blocks 2…2, over every input block
+	VMOVUPS 128(CX), Y0
+	VMOVUPS 160(CX), Y1
+	VMOVUPS 128(CX), Y2
+	VMOVUPS 160(CX), Y3
+	VMOVUPS 128(CX), Y4
+	VMOVUPS 160(CX), Y5
+	VMOVUPS 128(CX), Y6
+	VMOVUPS 160(CX), Y7
+	VMOVUPS 128(CX), Y8
+	VMOVUPS 160(CX), Y9
+	VMOVUPS 128(CX), Y10
+	VMOVUPS 160(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $4, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t6_b2:
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 640(R12), Y12
 	VMOVUPS 672(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 896(R12), Y12
 	VMOVUPS 928(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1152(R12), Y12
 	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1408(R12), Y12
 	VMOVUPS 1440(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1664(R12), Y12
 	VMOVUPS 1696(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1920(R12), Y12
 	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2176(R12), Y12
 	VMOVUPS 2208(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2432(R12), Y12
 	VMOVUPS 2464(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2688(R12), Y12
 	VMOVUPS 2720(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2944(R12), Y12
 	VMOVUPS 2976(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3200(R12), Y12
 	VMOVUPS 3232(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3456(R12), Y12
 	VMOVUPS 3488(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3712(R12), Y12
 	VMOVUPS 3744(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3968(R12), Y12
 	VMOVUPS 4000(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $12544, R10                                // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 25088(BX)
 	VMOVUPS Y1, 25120(BX)
 	VMOVUPS Y2, 25152(BX)
@@ -8627,339 +8610,347 @@ conv2WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 25408(BX)
 	VMOVUPS Y11, 25440(BX)
 
-	// a tile of 6 pixels, output blocks 3…3
-	VMOVUPS 37632(BX), Y0
-	VMOVUPS 37664(BX), Y1
-	VMOVUPS 37696(BX), Y2
-	VMOVUPS 37728(BX), Y3
-	VMOVUPS 37760(BX), Y4
-	VMOVUPS 37792(BX), Y5
-	VMOVUPS 37824(BX), Y6
-	VMOVUPS 37856(BX), Y7
-	VMOVUPS 37888(BX), Y8
-	VMOVUPS 37920(BX), Y9
-	VMOVUPS 37952(BX), Y10
-	VMOVUPS 37984(BX), Y11
+	// a tile of 6 pixels, output blocks 3…3, over every input block
+	VMOVUPS 192(CX), Y0
+	VMOVUPS 224(CX), Y1
+	VMOVUPS 192(CX), Y2
+	VMOVUPS 224(CX), Y3
+	VMOVUPS 192(CX), Y4
+	VMOVUPS 224(CX), Y5
+	VMOVUPS 192(CX), Y6
+	VMOVUPS 224(CX), Y7
+	VMOVUPS 192(CX), Y8
+	VMOVUPS 224(CX), Y9
+	VMOVUPS 192(CX), Y10
+	VMOVUPS 224(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $4, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t6_b3:
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 704(R12), Y12
 	VMOVUPS 736(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1216(R12), Y12
 	VMOVUPS 1248(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1472(R12), Y12
 	VMOVUPS 1504(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1728(R12), Y12
 	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1984(R12), Y12
 	VMOVUPS 2016(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2240(R12), Y12
 	VMOVUPS 2272(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2496(R12), Y12
 	VMOVUPS 2528(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2752(R12), Y12
 	VMOVUPS 2784(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3008(R12), Y12
 	VMOVUPS 3040(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3264(R12), Y12
 	VMOVUPS 3296(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3520(R12), Y12
 	VMOVUPS 3552(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3776(R12), Y12
 	VMOVUPS 3808(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4032(R12), Y12
 	VMOVUPS 4064(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $12544, R10                                // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t6_b3
 	VMOVUPS Y0, 37632(BX)
 	VMOVUPS Y1, 37664(BX)
 	VMOVUPS Y2, 37696(BX)
@@ -8977,239 +8968,247 @@ conv2WinoMulKernelAVX2_tiles:
 	DECQ AX
 	JNZ conv2WinoMulKernelAVX2_tiles
 
-	// a tile of 4 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
+	// a tile of 4 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $4, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t4_b0:
 	VMOVUPS (R12), Y8
 	VMOVUPS 32(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 64(R13), Y11                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y11                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 128(R13), Y12                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y12                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 192(R13), Y13                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y13                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 256(R12), Y8
 	VMOVUPS 288(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 132(R13), Y10                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y10                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 196(R13), Y11                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y11                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 512(R12), Y8
 	VMOVUPS 544(R12), Y9
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 72(R13), Y13                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y13                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 768(R12), Y8
 	VMOVUPS 800(R12), Y9
-	VBROADCASTSS 12(R13), Y10                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 76(R13), Y11                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y11                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 140(R13), Y12                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y12                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 204(R13), Y13                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y13                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1024(R12), Y8
 	VMOVUPS 1056(R12), Y9
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 144(R13), Y10                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y10                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 208(R13), Y11                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y11                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1280(R12), Y8
 	VMOVUPS 1312(R12), Y9
-	VBROADCASTSS 20(R13), Y12                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 84(R13), Y13                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y13                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1536(R12), Y8
 	VMOVUPS 1568(R12), Y9
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 88(R13), Y11                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 152(R13), Y12                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 216(R13), Y13                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y13                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1792(R12), Y8
 	VMOVUPS 1824(R12), Y9
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 156(R13), Y10                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y10                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 220(R13), Y11                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y11                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 2048(R12), Y8
 	VMOVUPS 2080(R12), Y9
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 96(R13), Y13                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y13                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 2304(R12), Y8
 	VMOVUPS 2336(R12), Y9
-	VBROADCASTSS 36(R13), Y10                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 100(R13), Y11                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y11                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 164(R13), Y12                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y12                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 228(R13), Y13                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y13                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 2560(R12), Y8
 	VMOVUPS 2592(R12), Y9
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 168(R13), Y10                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y10                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 232(R13), Y11                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y11                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 2816(R12), Y8
 	VMOVUPS 2848(R12), Y9
-	VBROADCASTSS 44(R13), Y12                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 108(R13), Y13                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y13                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 3072(R12), Y8
 	VMOVUPS 3104(R12), Y9
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 112(R13), Y11                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y11                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 176(R13), Y12                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y12                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 240(R13), Y13                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y13                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 3328(R12), Y8
 	VMOVUPS 3360(R12), Y9
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 180(R13), Y10                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y10                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 244(R13), Y11                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y11                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 3584(R12), Y8
 	VMOVUPS 3616(R12), Y9
-	VBROADCASTSS 56(R13), Y12                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 120(R13), Y13                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y13                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 3840(R12), Y8
 	VMOVUPS 3872(R12), Y9
-	VBROADCASTSS 60(R13), Y10                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 124(R13), Y11                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y11                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 188(R13), Y12                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y12                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 252(R13), Y13                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
+	ADDQ $12544, R10                                // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t4_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -9219,239 +9218,247 @@ conv2WinoMulKernelAVX2_tiles:
 	VMOVUPS Y6, 192(BX)
 	VMOVUPS Y7, 224(BX)
 
-	// a tile of 4 pixels, output blocks 1…1
-	VMOVUPS 12544(BX), Y0
-	VMOVUPS 12576(BX), Y1
-	VMOVUPS 12608(BX), Y2
-	VMOVUPS 12640(BX), Y3
-	VMOVUPS 12672(BX), Y4
-	VMOVUPS 12704(BX), Y5
-	VMOVUPS 12736(BX), Y6
-	VMOVUPS 12768(BX), Y7
+	// a tile of 4 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $4, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t4_b1:
 	VMOVUPS 64(R12), Y8
 	VMOVUPS 96(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 64(R13), Y11                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y11                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 128(R13), Y12                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y12                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 192(R13), Y13                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y13                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 320(R12), Y8
 	VMOVUPS 352(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 132(R13), Y10                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y10                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 196(R13), Y11                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y11                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 576(R12), Y8
 	VMOVUPS 608(R12), Y9
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 72(R13), Y13                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y13                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 832(R12), Y8
 	VMOVUPS 864(R12), Y9
-	VBROADCASTSS 12(R13), Y10                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 76(R13), Y11                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y11                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 140(R13), Y12                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y12                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 204(R13), Y13                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y13                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1088(R12), Y8
 	VMOVUPS 1120(R12), Y9
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 144(R13), Y10                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y10                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 208(R13), Y11                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y11                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1344(R12), Y8
 	VMOVUPS 1376(R12), Y9
-	VBROADCASTSS 20(R13), Y12                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 84(R13), Y13                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y13                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1600(R12), Y8
 	VMOVUPS 1632(R12), Y9
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 88(R13), Y11                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 152(R13), Y12                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 216(R13), Y13                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y13                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1856(R12), Y8
 	VMOVUPS 1888(R12), Y9
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 156(R13), Y10                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y10                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 220(R13), Y11                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y11                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 2112(R12), Y8
 	VMOVUPS 2144(R12), Y9
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 96(R13), Y13                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y13                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 2368(R12), Y8
 	VMOVUPS 2400(R12), Y9
-	VBROADCASTSS 36(R13), Y10                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 100(R13), Y11                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y11                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 164(R13), Y12                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y12                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 228(R13), Y13                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y13                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 2624(R12), Y8
 	VMOVUPS 2656(R12), Y9
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 168(R13), Y10                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y10                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 232(R13), Y11                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y11                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 2880(R12), Y8
 	VMOVUPS 2912(R12), Y9
-	VBROADCASTSS 44(R13), Y12                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 108(R13), Y13                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y13                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 3136(R12), Y8
 	VMOVUPS 3168(R12), Y9
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 112(R13), Y11                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y11                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 176(R13), Y12                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y12                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 240(R13), Y13                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y13                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 3392(R12), Y8
 	VMOVUPS 3424(R12), Y9
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 180(R13), Y10                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y10                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 244(R13), Y11                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y11                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 3648(R12), Y8
 	VMOVUPS 3680(R12), Y9
-	VBROADCASTSS 56(R13), Y12                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 120(R13), Y13                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y13                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 3904(R12), Y8
 	VMOVUPS 3936(R12), Y9
-	VBROADCASTSS 60(R13), Y10                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 124(R13), Y11                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y11                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 188(R13), Y12                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y12                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 252(R13), Y13                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
+	ADDQ $12544, R10                                // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t4_b1
 	VMOVUPS Y0, 12544(BX)
 	VMOVUPS Y1, 12576(BX)
 	VMOVUPS Y2, 12608(BX)
@@ -9461,239 +9468,247 @@ conv2WinoMulKernelAVX2_tiles:
 	VMOVUPS Y6, 12736(BX)
 	VMOVUPS Y7, 12768(BX)
 
-	// a tile of 4 pixels, output blocks 2…2
-	VMOVUPS 25088(BX), Y0
-	VMOVUPS 25120(BX), Y1
-	VMOVUPS 25152(BX), Y2
-	VMOVUPS 25184(BX), Y3
-	VMOVUPS 25216(BX), Y4
-	VMOVUPS 25248(BX), Y5
-	VMOVUPS 25280(BX), Y6
-	VMOVUPS 25312(BX), Y7
+	// a tile of 4 pixels, output blocks 2…2, over every input block
+	VMOVUPS 128(CX), Y0
+	VMOVUPS 160(CX), Y1
+	VMOVUPS 128(CX), Y2
+	VMOVUPS 160(CX), Y3
+	VMOVUPS 128(CX), Y4
+	VMOVUPS 160(CX), Y5
+	VMOVUPS 128(CX), Y6
+	VMOVUPS 160(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $4, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t4_b2:
 	VMOVUPS 128(R12), Y8
 	VMOVUPS 160(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 64(R13), Y11                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y11                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 128(R13), Y12                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y12                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 192(R13), Y13                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y13                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 384(R12), Y8
 	VMOVUPS 416(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 132(R13), Y10                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y10                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 196(R13), Y11                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y11                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 640(R12), Y8
 	VMOVUPS 672(R12), Y9
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 72(R13), Y13                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y13                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 896(R12), Y8
 	VMOVUPS 928(R12), Y9
-	VBROADCASTSS 12(R13), Y10                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 76(R13), Y11                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y11                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 140(R13), Y12                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y12                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 204(R13), Y13                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y13                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1152(R12), Y8
 	VMOVUPS 1184(R12), Y9
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 144(R13), Y10                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y10                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 208(R13), Y11                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y11                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1408(R12), Y8
 	VMOVUPS 1440(R12), Y9
-	VBROADCASTSS 20(R13), Y12                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 84(R13), Y13                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y13                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1664(R12), Y8
 	VMOVUPS 1696(R12), Y9
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 88(R13), Y11                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 152(R13), Y12                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 216(R13), Y13                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y13                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1920(R12), Y8
 	VMOVUPS 1952(R12), Y9
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 156(R13), Y10                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y10                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 220(R13), Y11                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y11                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 2176(R12), Y8
 	VMOVUPS 2208(R12), Y9
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 96(R13), Y13                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y13                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 2432(R12), Y8
 	VMOVUPS 2464(R12), Y9
-	VBROADCASTSS 36(R13), Y10                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 100(R13), Y11                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y11                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 164(R13), Y12                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y12                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 228(R13), Y13                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y13                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 2688(R12), Y8
 	VMOVUPS 2720(R12), Y9
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 168(R13), Y10                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y10                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 232(R13), Y11                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y11                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 2944(R12), Y8
 	VMOVUPS 2976(R12), Y9
-	VBROADCASTSS 44(R13), Y12                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 108(R13), Y13                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y13                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 3200(R12), Y8
 	VMOVUPS 3232(R12), Y9
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 112(R13), Y11                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y11                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 176(R13), Y12                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y12                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 240(R13), Y13                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y13                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 3456(R12), Y8
 	VMOVUPS 3488(R12), Y9
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 180(R13), Y10                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y10                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 244(R13), Y11                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y11                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 3712(R12), Y8
 	VMOVUPS 3744(R12), Y9
-	VBROADCASTSS 56(R13), Y12                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 120(R13), Y13                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y13                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 3968(R12), Y8
 	VMOVUPS 4000(R12), Y9
-	VBROADCASTSS 60(R13), Y10                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 124(R13), Y11                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y11                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 188(R13), Y12                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y12                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 252(R13), Y13                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
+	ADDQ $12544, R10                                // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t4_b2
 	VMOVUPS Y0, 25088(BX)
 	VMOVUPS Y1, 25120(BX)
 	VMOVUPS Y2, 25152(BX)
@@ -9703,239 +9718,247 @@ conv2WinoMulKernelAVX2_tiles:
 	VMOVUPS Y6, 25280(BX)
 	VMOVUPS Y7, 25312(BX)
 
-	// a tile of 4 pixels, output blocks 3…3
-	VMOVUPS 37632(BX), Y0
-	VMOVUPS 37664(BX), Y1
-	VMOVUPS 37696(BX), Y2
-	VMOVUPS 37728(BX), Y3
-	VMOVUPS 37760(BX), Y4
-	VMOVUPS 37792(BX), Y5
-	VMOVUPS 37824(BX), Y6
-	VMOVUPS 37856(BX), Y7
+	// a tile of 4 pixels, output blocks 3…3, over every input block
+	VMOVUPS 192(CX), Y0
+	VMOVUPS 224(CX), Y1
+	VMOVUPS 192(CX), Y2
+	VMOVUPS 224(CX), Y3
+	VMOVUPS 192(CX), Y4
+	VMOVUPS 224(CX), Y5
+	VMOVUPS 192(CX), Y6
+	VMOVUPS 224(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $4, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t4_b3:
 	VMOVUPS 192(R12), Y8
 	VMOVUPS 224(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 64(R13), Y11                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y11                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 128(R13), Y12                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y12                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 192(R13), Y13                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y13                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 448(R12), Y8
 	VMOVUPS 480(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 132(R13), Y10                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y10                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 196(R13), Y11                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y11                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 704(R12), Y8
 	VMOVUPS 736(R12), Y9
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 72(R13), Y13                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y13                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 960(R12), Y8
 	VMOVUPS 992(R12), Y9
-	VBROADCASTSS 12(R13), Y10                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 76(R13), Y11                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y11                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 140(R13), Y12                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y12                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 204(R13), Y13                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y13                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1216(R12), Y8
 	VMOVUPS 1248(R12), Y9
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 144(R13), Y10                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y10                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 208(R13), Y11                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y11                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1472(R12), Y8
 	VMOVUPS 1504(R12), Y9
-	VBROADCASTSS 20(R13), Y12                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 84(R13), Y13                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y13                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1728(R12), Y8
 	VMOVUPS 1760(R12), Y9
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 88(R13), Y11                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 152(R13), Y12                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 216(R13), Y13                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y13                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1984(R12), Y8
 	VMOVUPS 2016(R12), Y9
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 156(R13), Y10                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y10                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 220(R13), Y11                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y11                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 2240(R12), Y8
 	VMOVUPS 2272(R12), Y9
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 96(R13), Y13                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y13                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 2496(R12), Y8
 	VMOVUPS 2528(R12), Y9
-	VBROADCASTSS 36(R13), Y10                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 100(R13), Y11                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y11                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 164(R13), Y12                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y12                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 228(R13), Y13                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y13                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 2752(R12), Y8
 	VMOVUPS 2784(R12), Y9
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 168(R13), Y10                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y10                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 232(R13), Y11                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y11                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 3008(R12), Y8
 	VMOVUPS 3040(R12), Y9
-	VBROADCASTSS 44(R13), Y12                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 108(R13), Y13                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y13                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 3264(R12), Y8
 	VMOVUPS 3296(R12), Y9
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 112(R13), Y11                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y11                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 176(R13), Y12                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y12                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 240(R13), Y13                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y13                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 3520(R12), Y8
 	VMOVUPS 3552(R12), Y9
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 180(R13), Y10                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y10                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 244(R13), Y11                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y11                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 3776(R12), Y8
 	VMOVUPS 3808(R12), Y9
-	VBROADCASTSS 56(R13), Y12                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 120(R13), Y13                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y13                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 4032(R12), Y8
 	VMOVUPS 4064(R12), Y9
-	VBROADCASTSS 60(R13), Y10                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 124(R13), Y11                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y11                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 188(R13), Y12                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y12                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 252(R13), Y13                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
+	ADDQ $12544, R10                                // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t4_b3
 	VMOVUPS Y0, 37632(BX)
 	VMOVUPS Y1, 37664(BX)
 	VMOVUPS Y2, 37696(BX)
@@ -9944,13 +9967,6 @@ conv2WinoMulKernelAVX2_tiles:
 	VMOVUPS Y5, 37792(BX)
 	VMOVUPS Y6, 37824(BX)
 	VMOVUPS Y7, 37856(BX)
-	ADDQ $12544, R11                                // next kernel row
-	ADDQ $4096, R12
-	DECQ R9
-	JNZ conv2WinoMulKernelAVX2_row
-	ADDQ $12544, R10                                // next input block
-	DECQ R8
-	JNZ conv2WinoMulKernelAVX2_block
 	VZEROUPPER
 	RET
 DATA conv2WinoOutKernelAVX512Factors<>+0(SB)/4, $0x40000000 // 2
@@ -26400,78 +26416,61 @@ TEXT ·conv3WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	VMOVUPS 128(CX), Z2                             // block 2's bias
-	VMOVUPS 192(CX), Z3                             // block 3's bias
-	MOVQ DI, BX
-	MOVQ $49, AX
-conv3WinoMulKernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 3136(BX)
-	VMOVUPS Z2, 6272(BX)
-	VMOVUPS Z3, 9408(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv3WinoMulKernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $12, R8                                    // input blocks
-conv3WinoMulKernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-conv3WinoMulKernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $9, AX                                     // 9 tiles of 5 pixels
 conv3WinoMulKernelAVX512_tiles:
 
-	// a tile of 5 pixels, output blocks 0…3
-	VMOVUPS (BX), Z0
-	VMOVUPS 3136(BX), Z1
-	VMOVUPS 6272(BX), Z2
-	VMOVUPS 9408(BX), Z3
-	VMOVUPS 64(BX), Z4
-	VMOVUPS 3200(BX), Z5
-	VMOVUPS 6336(BX), Z6
-	VMOVUPS 9472(BX), Z7
-	VMOVUPS 128(BX), Z8
-	VMOVUPS 3264(BX), Z9
-	VMOVUPS 6400(BX), Z10
-	VMOVUPS 9536(BX), Z11
-	VMOVUPS 192(BX), Z12
-	VMOVUPS 3328(BX), Z13
-	VMOVUPS 6464(BX), Z14
-	VMOVUPS 9600(BX), Z15
-	VMOVUPS 256(BX), Z16
-	VMOVUPS 3392(BX), Z17
-	VMOVUPS 6528(BX), Z18
-	VMOVUPS 9664(BX), Z19
+	// a tile of 5 pixels, output blocks 0…3, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS 128(CX), Z6
+	VMOVUPS 192(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS 128(CX), Z10
+	VMOVUPS 192(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS 192(CX), Z15
+	VMOVUPS (CX), Z16
+	VMOVUPS 64(CX), Z17
+	VMOVUPS 128(CX), Z18
+	VMOVUPS 192(CX), Z19
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $12, R8                                    // input blocks
+conv3WinoMulKernelAVX512_t5_b0:
 	VMOVUPS (R12), Z20
 	VMOVUPS 64(R12), Z21
 	VMOVUPS 128(R12), Z22
 	VMOVUPS 192(R12), Z23
-	VBROADCASTSS (R13), Z24                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z24                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z20, Z24, Z0
 	VFMADD231PS Z21, Z24, Z1
 	VFMADD231PS Z22, Z24, Z2
 	VFMADD231PS Z23, Z24, Z3
-	VBROADCASTSS 64(R13), Z25                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Z25                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z20, Z25, Z4
 	VFMADD231PS Z21, Z25, Z5
 	VFMADD231PS Z22, Z25, Z6
 	VFMADD231PS Z23, Z25, Z7
-	VBROADCASTSS 128(R13), Z26                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Z26                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z20, Z26, Z8
 	VFMADD231PS Z21, Z26, Z9
 	VFMADD231PS Z22, Z26, Z10
 	VFMADD231PS Z23, Z26, Z11
-	VBROADCASTSS 192(R13), Z27                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Z27                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z20, Z27, Z12
 	VFMADD231PS Z21, Z27, Z13
 	VFMADD231PS Z22, Z27, Z14
 	VFMADD231PS Z23, Z27, Z15
-	VBROADCASTSS 256(R13), Z28                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Z28                      // kw 0, c 0, pixel 4
 	VFMADD231PS Z20, Z28, Z16
 	VFMADD231PS Z21, Z28, Z17
 	VFMADD231PS Z22, Z28, Z18
@@ -26480,27 +26479,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 320(R12), Z21
 	VMOVUPS 384(R12), Z22
 	VMOVUPS 448(R12), Z23
-	VBROADCASTSS 4(R13), Z29                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z29                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z20, Z29, Z0
 	VFMADD231PS Z21, Z29, Z1
 	VFMADD231PS Z22, Z29, Z2
 	VFMADD231PS Z23, Z29, Z3
-	VBROADCASTSS 68(R13), Z30                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Z30                       // kw 0, c 1, pixel 1
 	VFMADD231PS Z20, Z30, Z4
 	VFMADD231PS Z21, Z30, Z5
 	VFMADD231PS Z22, Z30, Z6
 	VFMADD231PS Z23, Z30, Z7
-	VBROADCASTSS 132(R13), Z31                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Z31                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z20, Z31, Z8
 	VFMADD231PS Z21, Z31, Z9
 	VFMADD231PS Z22, Z31, Z10
 	VFMADD231PS Z23, Z31, Z11
-	VBROADCASTSS 196(R13), Z24                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Z24                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z20, Z24, Z12
 	VFMADD231PS Z21, Z24, Z13
 	VFMADD231PS Z22, Z24, Z14
 	VFMADD231PS Z23, Z24, Z15
-	VBROADCASTSS 260(R13), Z25                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Z25                      // kw 0, c 1, pixel 4
 	VFMADD231PS Z20, Z25, Z16
 	VFMADD231PS Z21, Z25, Z17
 	VFMADD231PS Z22, Z25, Z18
@@ -26509,27 +26508,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 576(R12), Z21
 	VMOVUPS 640(R12), Z22
 	VMOVUPS 704(R12), Z23
-	VBROADCASTSS 8(R13), Z26                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z26                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z20, Z26, Z0
 	VFMADD231PS Z21, Z26, Z1
 	VFMADD231PS Z22, Z26, Z2
 	VFMADD231PS Z23, Z26, Z3
-	VBROADCASTSS 72(R13), Z27                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Z27                       // kw 0, c 2, pixel 1
 	VFMADD231PS Z20, Z27, Z4
 	VFMADD231PS Z21, Z27, Z5
 	VFMADD231PS Z22, Z27, Z6
 	VFMADD231PS Z23, Z27, Z7
-	VBROADCASTSS 136(R13), Z28                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Z28                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z20, Z28, Z8
 	VFMADD231PS Z21, Z28, Z9
 	VFMADD231PS Z22, Z28, Z10
 	VFMADD231PS Z23, Z28, Z11
-	VBROADCASTSS 200(R13), Z29                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Z29                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z20, Z29, Z12
 	VFMADD231PS Z21, Z29, Z13
 	VFMADD231PS Z22, Z29, Z14
 	VFMADD231PS Z23, Z29, Z15
-	VBROADCASTSS 264(R13), Z30                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Z30                      // kw 0, c 2, pixel 4
 	VFMADD231PS Z20, Z30, Z16
 	VFMADD231PS Z21, Z30, Z17
 	VFMADD231PS Z22, Z30, Z18
@@ -26538,27 +26537,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 832(R12), Z21
 	VMOVUPS 896(R12), Z22
 	VMOVUPS 960(R12), Z23
-	VBROADCASTSS 12(R13), Z31                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z31                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z20, Z31, Z0
 	VFMADD231PS Z21, Z31, Z1
 	VFMADD231PS Z22, Z31, Z2
 	VFMADD231PS Z23, Z31, Z3
-	VBROADCASTSS 76(R13), Z24                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Z24                       // kw 0, c 3, pixel 1
 	VFMADD231PS Z20, Z24, Z4
 	VFMADD231PS Z21, Z24, Z5
 	VFMADD231PS Z22, Z24, Z6
 	VFMADD231PS Z23, Z24, Z7
-	VBROADCASTSS 140(R13), Z25                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Z25                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z20, Z25, Z8
 	VFMADD231PS Z21, Z25, Z9
 	VFMADD231PS Z22, Z25, Z10
 	VFMADD231PS Z23, Z25, Z11
-	VBROADCASTSS 204(R13), Z26                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Z26                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z20, Z26, Z12
 	VFMADD231PS Z21, Z26, Z13
 	VFMADD231PS Z22, Z26, Z14
 	VFMADD231PS Z23, Z26, Z15
-	VBROADCASTSS 268(R13), Z27                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Z27                      // kw 0, c 3, pixel 4
 	VFMADD231PS Z20, Z27, Z16
 	VFMADD231PS Z21, Z27, Z17
 	VFMADD231PS Z22, Z27, Z18
@@ -26567,27 +26566,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 1088(R12), Z21
 	VMOVUPS 1152(R12), Z22
 	VMOVUPS 1216(R12), Z23
-	VBROADCASTSS 16(R13), Z28                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z28                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z20, Z28, Z0
 	VFMADD231PS Z21, Z28, Z1
 	VFMADD231PS Z22, Z28, Z2
 	VFMADD231PS Z23, Z28, Z3
-	VBROADCASTSS 80(R13), Z29                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Z29                       // kw 0, c 4, pixel 1
 	VFMADD231PS Z20, Z29, Z4
 	VFMADD231PS Z21, Z29, Z5
 	VFMADD231PS Z22, Z29, Z6
 	VFMADD231PS Z23, Z29, Z7
-	VBROADCASTSS 144(R13), Z30                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Z30                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z20, Z30, Z8
 	VFMADD231PS Z21, Z30, Z9
 	VFMADD231PS Z22, Z30, Z10
 	VFMADD231PS Z23, Z30, Z11
-	VBROADCASTSS 208(R13), Z31                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Z31                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z20, Z31, Z12
 	VFMADD231PS Z21, Z31, Z13
 	VFMADD231PS Z22, Z31, Z14
 	VFMADD231PS Z23, Z31, Z15
-	VBROADCASTSS 272(R13), Z24                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Z24                      // kw 0, c 4, pixel 4
 	VFMADD231PS Z20, Z24, Z16
 	VFMADD231PS Z21, Z24, Z17
 	VFMADD231PS Z22, Z24, Z18
@@ -26596,27 +26595,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 1344(R12), Z21
 	VMOVUPS 1408(R12), Z22
 	VMOVUPS 1472(R12), Z23
-	VBROADCASTSS 20(R13), Z25                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z25                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z20, Z25, Z0
 	VFMADD231PS Z21, Z25, Z1
 	VFMADD231PS Z22, Z25, Z2
 	VFMADD231PS Z23, Z25, Z3
-	VBROADCASTSS 84(R13), Z26                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Z26                       // kw 0, c 5, pixel 1
 	VFMADD231PS Z20, Z26, Z4
 	VFMADD231PS Z21, Z26, Z5
 	VFMADD231PS Z22, Z26, Z6
 	VFMADD231PS Z23, Z26, Z7
-	VBROADCASTSS 148(R13), Z27                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Z27                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z20, Z27, Z8
 	VFMADD231PS Z21, Z27, Z9
 	VFMADD231PS Z22, Z27, Z10
 	VFMADD231PS Z23, Z27, Z11
-	VBROADCASTSS 212(R13), Z28                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Z28                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z20, Z28, Z12
 	VFMADD231PS Z21, Z28, Z13
 	VFMADD231PS Z22, Z28, Z14
 	VFMADD231PS Z23, Z28, Z15
-	VBROADCASTSS 276(R13), Z29                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Z29                      // kw 0, c 5, pixel 4
 	VFMADD231PS Z20, Z29, Z16
 	VFMADD231PS Z21, Z29, Z17
 	VFMADD231PS Z22, Z29, Z18
@@ -26625,27 +26624,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 1600(R12), Z21
 	VMOVUPS 1664(R12), Z22
 	VMOVUPS 1728(R12), Z23
-	VBROADCASTSS 24(R13), Z30                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z30                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z20, Z30, Z0
 	VFMADD231PS Z21, Z30, Z1
 	VFMADD231PS Z22, Z30, Z2
 	VFMADD231PS Z23, Z30, Z3
-	VBROADCASTSS 88(R13), Z31                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Z31                       // kw 0, c 6, pixel 1
 	VFMADD231PS Z20, Z31, Z4
 	VFMADD231PS Z21, Z31, Z5
 	VFMADD231PS Z22, Z31, Z6
 	VFMADD231PS Z23, Z31, Z7
-	VBROADCASTSS 152(R13), Z24                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Z24                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z20, Z24, Z8
 	VFMADD231PS Z21, Z24, Z9
 	VFMADD231PS Z22, Z24, Z10
 	VFMADD231PS Z23, Z24, Z11
-	VBROADCASTSS 216(R13), Z25                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Z25                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z20, Z25, Z12
 	VFMADD231PS Z21, Z25, Z13
 	VFMADD231PS Z22, Z25, Z14
 	VFMADD231PS Z23, Z25, Z15
-	VBROADCASTSS 280(R13), Z26                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Z26                      // kw 0, c 6, pixel 4
 	VFMADD231PS Z20, Z26, Z16
 	VFMADD231PS Z21, Z26, Z17
 	VFMADD231PS Z22, Z26, Z18
@@ -26654,27 +26653,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 1856(R12), Z21
 	VMOVUPS 1920(R12), Z22
 	VMOVUPS 1984(R12), Z23
-	VBROADCASTSS 28(R13), Z27                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z27                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z20, Z27, Z0
 	VFMADD231PS Z21, Z27, Z1
 	VFMADD231PS Z22, Z27, Z2
 	VFMADD231PS Z23, Z27, Z3
-	VBROADCASTSS 92(R13), Z28                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Z28                       // kw 0, c 7, pixel 1
 	VFMADD231PS Z20, Z28, Z4
 	VFMADD231PS Z21, Z28, Z5
 	VFMADD231PS Z22, Z28, Z6
 	VFMADD231PS Z23, Z28, Z7
-	VBROADCASTSS 156(R13), Z29                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Z29                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z20, Z29, Z8
 	VFMADD231PS Z21, Z29, Z9
 	VFMADD231PS Z22, Z29, Z10
 	VFMADD231PS Z23, Z29, Z11
-	VBROADCASTSS 220(R13), Z30                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Z30                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z20, Z30, Z12
 	VFMADD231PS Z21, Z30, Z13
 	VFMADD231PS Z22, Z30, Z14
 	VFMADD231PS Z23, Z30, Z15
-	VBROADCASTSS 284(R13), Z31                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Z31                      // kw 0, c 7, pixel 4
 	VFMADD231PS Z20, Z31, Z16
 	VFMADD231PS Z21, Z31, Z17
 	VFMADD231PS Z22, Z31, Z18
@@ -26683,27 +26682,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 2112(R12), Z21
 	VMOVUPS 2176(R12), Z22
 	VMOVUPS 2240(R12), Z23
-	VBROADCASTSS 32(R13), Z24                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z24                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z20, Z24, Z0
 	VFMADD231PS Z21, Z24, Z1
 	VFMADD231PS Z22, Z24, Z2
 	VFMADD231PS Z23, Z24, Z3
-	VBROADCASTSS 96(R13), Z25                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Z25                       // kw 0, c 8, pixel 1
 	VFMADD231PS Z20, Z25, Z4
 	VFMADD231PS Z21, Z25, Z5
 	VFMADD231PS Z22, Z25, Z6
 	VFMADD231PS Z23, Z25, Z7
-	VBROADCASTSS 160(R13), Z26                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Z26                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z20, Z26, Z8
 	VFMADD231PS Z21, Z26, Z9
 	VFMADD231PS Z22, Z26, Z10
 	VFMADD231PS Z23, Z26, Z11
-	VBROADCASTSS 224(R13), Z27                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Z27                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z20, Z27, Z12
 	VFMADD231PS Z21, Z27, Z13
 	VFMADD231PS Z22, Z27, Z14
 	VFMADD231PS Z23, Z27, Z15
-	VBROADCASTSS 288(R13), Z28                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Z28                      // kw 0, c 8, pixel 4
 	VFMADD231PS Z20, Z28, Z16
 	VFMADD231PS Z21, Z28, Z17
 	VFMADD231PS Z22, Z28, Z18
@@ -26712,27 +26711,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 2368(R12), Z21
 	VMOVUPS 2432(R12), Z22
 	VMOVUPS 2496(R12), Z23
-	VBROADCASTSS 36(R13), Z29                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z29                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z20, Z29, Z0
 	VFMADD231PS Z21, Z29, Z1
 	VFMADD231PS Z22, Z29, Z2
 	VFMADD231PS Z23, Z29, Z3
-	VBROADCASTSS 100(R13), Z30                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Z30                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z20, Z30, Z4
 	VFMADD231PS Z21, Z30, Z5
 	VFMADD231PS Z22, Z30, Z6
 	VFMADD231PS Z23, Z30, Z7
-	VBROADCASTSS 164(R13), Z31                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Z31                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z20, Z31, Z8
 	VFMADD231PS Z21, Z31, Z9
 	VFMADD231PS Z22, Z31, Z10
 	VFMADD231PS Z23, Z31, Z11
-	VBROADCASTSS 228(R13), Z24                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Z24                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z20, Z24, Z12
 	VFMADD231PS Z21, Z24, Z13
 	VFMADD231PS Z22, Z24, Z14
 	VFMADD231PS Z23, Z24, Z15
-	VBROADCASTSS 292(R13), Z25                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Z25                      // kw 0, c 9, pixel 4
 	VFMADD231PS Z20, Z25, Z16
 	VFMADD231PS Z21, Z25, Z17
 	VFMADD231PS Z22, Z25, Z18
@@ -26741,27 +26740,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 2624(R12), Z21
 	VMOVUPS 2688(R12), Z22
 	VMOVUPS 2752(R12), Z23
-	VBROADCASTSS 40(R13), Z26                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z26                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z20, Z26, Z0
 	VFMADD231PS Z21, Z26, Z1
 	VFMADD231PS Z22, Z26, Z2
 	VFMADD231PS Z23, Z26, Z3
-	VBROADCASTSS 104(R13), Z27                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Z27                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z20, Z27, Z4
 	VFMADD231PS Z21, Z27, Z5
 	VFMADD231PS Z22, Z27, Z6
 	VFMADD231PS Z23, Z27, Z7
-	VBROADCASTSS 168(R13), Z28                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Z28                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z20, Z28, Z8
 	VFMADD231PS Z21, Z28, Z9
 	VFMADD231PS Z22, Z28, Z10
 	VFMADD231PS Z23, Z28, Z11
-	VBROADCASTSS 232(R13), Z29                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Z29                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z20, Z29, Z12
 	VFMADD231PS Z21, Z29, Z13
 	VFMADD231PS Z22, Z29, Z14
 	VFMADD231PS Z23, Z29, Z15
-	VBROADCASTSS 296(R13), Z30                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Z30                      // kw 0, c 10, pixel 4
 	VFMADD231PS Z20, Z30, Z16
 	VFMADD231PS Z21, Z30, Z17
 	VFMADD231PS Z22, Z30, Z18
@@ -26770,27 +26769,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 2880(R12), Z21
 	VMOVUPS 2944(R12), Z22
 	VMOVUPS 3008(R12), Z23
-	VBROADCASTSS 44(R13), Z31                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z31                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z20, Z31, Z0
 	VFMADD231PS Z21, Z31, Z1
 	VFMADD231PS Z22, Z31, Z2
 	VFMADD231PS Z23, Z31, Z3
-	VBROADCASTSS 108(R13), Z24                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Z24                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z20, Z24, Z4
 	VFMADD231PS Z21, Z24, Z5
 	VFMADD231PS Z22, Z24, Z6
 	VFMADD231PS Z23, Z24, Z7
-	VBROADCASTSS 172(R13), Z25                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Z25                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z20, Z25, Z8
 	VFMADD231PS Z21, Z25, Z9
 	VFMADD231PS Z22, Z25, Z10
 	VFMADD231PS Z23, Z25, Z11
-	VBROADCASTSS 236(R13), Z26                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Z26                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z20, Z26, Z12
 	VFMADD231PS Z21, Z26, Z13
 	VFMADD231PS Z22, Z26, Z14
 	VFMADD231PS Z23, Z26, Z15
-	VBROADCASTSS 300(R13), Z27                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Z27                      // kw 0, c 11, pixel 4
 	VFMADD231PS Z20, Z27, Z16
 	VFMADD231PS Z21, Z27, Z17
 	VFMADD231PS Z22, Z27, Z18
@@ -26799,27 +26798,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 3136(R12), Z21
 	VMOVUPS 3200(R12), Z22
 	VMOVUPS 3264(R12), Z23
-	VBROADCASTSS 48(R13), Z28                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z28                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z20, Z28, Z0
 	VFMADD231PS Z21, Z28, Z1
 	VFMADD231PS Z22, Z28, Z2
 	VFMADD231PS Z23, Z28, Z3
-	VBROADCASTSS 112(R13), Z29                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Z29                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z20, Z29, Z4
 	VFMADD231PS Z21, Z29, Z5
 	VFMADD231PS Z22, Z29, Z6
 	VFMADD231PS Z23, Z29, Z7
-	VBROADCASTSS 176(R13), Z30                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Z30                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z20, Z30, Z8
 	VFMADD231PS Z21, Z30, Z9
 	VFMADD231PS Z22, Z30, Z10
 	VFMADD231PS Z23, Z30, Z11
-	VBROADCASTSS 240(R13), Z31                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Z31                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z20, Z31, Z12
 	VFMADD231PS Z21, Z31, Z13
 	VFMADD231PS Z22, Z31, Z14
 	VFMADD231PS Z23, Z31, Z15
-	VBROADCASTSS 304(R13), Z24                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Z24                      // kw 0, c 12, pixel 4
 	VFMADD231PS Z20, Z24, Z16
 	VFMADD231PS Z21, Z24, Z17
 	VFMADD231PS Z22, Z24, Z18
@@ -26828,27 +26827,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 3392(R12), Z21
 	VMOVUPS 3456(R12), Z22
 	VMOVUPS 3520(R12), Z23
-	VBROADCASTSS 52(R13), Z25                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z25                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z20, Z25, Z0
 	VFMADD231PS Z21, Z25, Z1
 	VFMADD231PS Z22, Z25, Z2
 	VFMADD231PS Z23, Z25, Z3
-	VBROADCASTSS 116(R13), Z26                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Z26                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z20, Z26, Z4
 	VFMADD231PS Z21, Z26, Z5
 	VFMADD231PS Z22, Z26, Z6
 	VFMADD231PS Z23, Z26, Z7
-	VBROADCASTSS 180(R13), Z27                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Z27                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z20, Z27, Z8
 	VFMADD231PS Z21, Z27, Z9
 	VFMADD231PS Z22, Z27, Z10
 	VFMADD231PS Z23, Z27, Z11
-	VBROADCASTSS 244(R13), Z28                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Z28                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z20, Z28, Z12
 	VFMADD231PS Z21, Z28, Z13
 	VFMADD231PS Z22, Z28, Z14
 	VFMADD231PS Z23, Z28, Z15
-	VBROADCASTSS 308(R13), Z29                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Z29                      // kw 0, c 13, pixel 4
 	VFMADD231PS Z20, Z29, Z16
 	VFMADD231PS Z21, Z29, Z17
 	VFMADD231PS Z22, Z29, Z18
@@ -26857,27 +26856,27 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 3648(R12), Z21
 	VMOVUPS 3712(R12), Z22
 	VMOVUPS 3776(R12), Z23
-	VBROADCASTSS 56(R13), Z30                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z30                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z20, Z30, Z0
 	VFMADD231PS Z21, Z30, Z1
 	VFMADD231PS Z22, Z30, Z2
 	VFMADD231PS Z23, Z30, Z3
-	VBROADCASTSS 120(R13), Z31                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Z31                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z20, Z31, Z4
 	VFMADD231PS Z21, Z31, Z5
 	VFMADD231PS Z22, Z31, Z6
 	VFMADD231PS Z23, Z31, Z7
-	VBROADCASTSS 184(R13), Z24                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Z24                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z20, Z24, Z8
 	VFMADD231PS Z21, Z24, Z9
 	VFMADD231PS Z22, Z24, Z10
 	VFMADD231PS Z23, Z24, Z11
-	VBROADCASTSS 248(R13), Z25                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Z25                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z20, Z25, Z12
 	VFMADD231PS Z21, Z25, Z13
 	VFMADD231PS Z22, Z25, Z14
 	VFMADD231PS Z23, Z25, Z15
-	VBROADCASTSS 312(R13), Z26                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Z26                      // kw 0, c 14, pixel 4
 	VFMADD231PS Z20, Z26, Z16
 	VFMADD231PS Z21, Z26, Z17
 	VFMADD231PS Z22, Z26, Z18
@@ -26886,31 +26885,35 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 3904(R12), Z21
 	VMOVUPS 3968(R12), Z22
 	VMOVUPS 4032(R12), Z23
-	VBROADCASTSS 60(R13), Z27                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z27                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z20, Z27, Z0
 	VFMADD231PS Z21, Z27, Z1
 	VFMADD231PS Z22, Z27, Z2
 	VFMADD231PS Z23, Z27, Z3
-	VBROADCASTSS 124(R13), Z28                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Z28                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z20, Z28, Z4
 	VFMADD231PS Z21, Z28, Z5
 	VFMADD231PS Z22, Z28, Z6
 	VFMADD231PS Z23, Z28, Z7
-	VBROADCASTSS 188(R13), Z29                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Z29                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z20, Z29, Z8
 	VFMADD231PS Z21, Z29, Z9
 	VFMADD231PS Z22, Z29, Z10
 	VFMADD231PS Z23, Z29, Z11
-	VBROADCASTSS 252(R13), Z30                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Z30                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z20, Z30, Z12
 	VFMADD231PS Z21, Z30, Z13
 	VFMADD231PS Z22, Z30, Z14
 	VFMADD231PS Z23, Z30, Z15
-	VBROADCASTSS 316(R13), Z31                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Z31                      // kw 0, c 15, pixel 4
 	VFMADD231PS Z20, Z31, Z16
 	VFMADD231PS Z21, Z31, Z17
 	VFMADD231PS Z22, Z31, Z18
 	VFMADD231PS Z23, Z31, Z19
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv3WinoMulKernelAVX512_t5_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 3136(BX)
 	VMOVUPS Z2, 6272(BX)
@@ -26936,43 +26939,47 @@ conv3WinoMulKernelAVX512_tiles:
 	DECQ AX
 	JNZ conv3WinoMulKernelAVX512_tiles
 
-	// a tile of 4 pixels, output blocks 0…3
-	VMOVUPS (BX), Z0
-	VMOVUPS 3136(BX), Z1
-	VMOVUPS 6272(BX), Z2
-	VMOVUPS 9408(BX), Z3
-	VMOVUPS 64(BX), Z4
-	VMOVUPS 3200(BX), Z5
-	VMOVUPS 6336(BX), Z6
-	VMOVUPS 9472(BX), Z7
-	VMOVUPS 128(BX), Z8
-	VMOVUPS 3264(BX), Z9
-	VMOVUPS 6400(BX), Z10
-	VMOVUPS 9536(BX), Z11
-	VMOVUPS 192(BX), Z12
-	VMOVUPS 3328(BX), Z13
-	VMOVUPS 6464(BX), Z14
-	VMOVUPS 9600(BX), Z15
+	// a tile of 4 pixels, output blocks 0…3, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS 128(CX), Z6
+	VMOVUPS 192(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS 128(CX), Z10
+	VMOVUPS 192(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS 192(CX), Z15
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $12, R8                                    // input blocks
+conv3WinoMulKernelAVX512_t4_b0:
 	VMOVUPS (R12), Z16
 	VMOVUPS 64(R12), Z17
 	VMOVUPS 128(R12), Z18
 	VMOVUPS 192(R12), Z19
-	VBROADCASTSS (R13), Z20                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z20                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 64(R13), Z21                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Z21                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 128(R13), Z22                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Z22                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 192(R13), Z23                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Z23                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -26981,22 +26988,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 320(R12), Z17
 	VMOVUPS 384(R12), Z18
 	VMOVUPS 448(R12), Z19
-	VBROADCASTSS 4(R13), Z24                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z24                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 68(R13), Z25                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Z25                       // kw 0, c 1, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 132(R13), Z26                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Z26                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 196(R13), Z27                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Z27                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -27005,22 +27012,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 576(R12), Z17
 	VMOVUPS 640(R12), Z18
 	VMOVUPS 704(R12), Z19
-	VBROADCASTSS 8(R13), Z28                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z28                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 72(R13), Z29                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Z29                       // kw 0, c 2, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 136(R13), Z30                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Z30                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 200(R13), Z31                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Z31                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -27029,22 +27036,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 832(R12), Z17
 	VMOVUPS 896(R12), Z18
 	VMOVUPS 960(R12), Z19
-	VBROADCASTSS 12(R13), Z20                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z20                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 76(R13), Z21                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Z21                       // kw 0, c 3, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 140(R13), Z22                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Z22                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 204(R13), Z23                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Z23                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -27053,22 +27060,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 1088(R12), Z17
 	VMOVUPS 1152(R12), Z18
 	VMOVUPS 1216(R12), Z19
-	VBROADCASTSS 16(R13), Z24                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z24                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 80(R13), Z25                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Z25                       // kw 0, c 4, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 144(R13), Z26                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Z26                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 208(R13), Z27                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Z27                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -27077,22 +27084,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 1344(R12), Z17
 	VMOVUPS 1408(R12), Z18
 	VMOVUPS 1472(R12), Z19
-	VBROADCASTSS 20(R13), Z28                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z28                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 84(R13), Z29                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Z29                       // kw 0, c 5, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 148(R13), Z30                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Z30                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 212(R13), Z31                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Z31                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -27101,22 +27108,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 1600(R12), Z17
 	VMOVUPS 1664(R12), Z18
 	VMOVUPS 1728(R12), Z19
-	VBROADCASTSS 24(R13), Z20                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z20                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 88(R13), Z21                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Z21                       // kw 0, c 6, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 152(R13), Z22                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Z22                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 216(R13), Z23                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Z23                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -27125,22 +27132,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 1856(R12), Z17
 	VMOVUPS 1920(R12), Z18
 	VMOVUPS 1984(R12), Z19
-	VBROADCASTSS 28(R13), Z24                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z24                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 92(R13), Z25                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Z25                       // kw 0, c 7, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 156(R13), Z26                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Z26                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 220(R13), Z27                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Z27                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -27149,22 +27156,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 2112(R12), Z17
 	VMOVUPS 2176(R12), Z18
 	VMOVUPS 2240(R12), Z19
-	VBROADCASTSS 32(R13), Z28                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z28                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 96(R13), Z29                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Z29                       // kw 0, c 8, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 160(R13), Z30                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Z30                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 224(R13), Z31                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Z31                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -27173,22 +27180,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 2368(R12), Z17
 	VMOVUPS 2432(R12), Z18
 	VMOVUPS 2496(R12), Z19
-	VBROADCASTSS 36(R13), Z20                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z20                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 100(R13), Z21                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Z21                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 164(R13), Z22                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Z22                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 228(R13), Z23                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Z23                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -27197,22 +27204,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 2624(R12), Z17
 	VMOVUPS 2688(R12), Z18
 	VMOVUPS 2752(R12), Z19
-	VBROADCASTSS 40(R13), Z24                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z24                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 104(R13), Z25                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Z25                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 168(R13), Z26                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Z26                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 232(R13), Z27                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Z27                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -27221,22 +27228,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 2880(R12), Z17
 	VMOVUPS 2944(R12), Z18
 	VMOVUPS 3008(R12), Z19
-	VBROADCASTSS 44(R13), Z28                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z28                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 108(R13), Z29                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Z29                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 172(R13), Z30                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Z30                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 236(R13), Z31                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Z31                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -27245,22 +27252,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 3136(R12), Z17
 	VMOVUPS 3200(R12), Z18
 	VMOVUPS 3264(R12), Z19
-	VBROADCASTSS 48(R13), Z20                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z20                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 112(R13), Z21                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Z21                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 176(R13), Z22                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Z22                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 240(R13), Z23                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Z23                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -27269,22 +27276,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 3392(R12), Z17
 	VMOVUPS 3456(R12), Z18
 	VMOVUPS 3520(R12), Z19
-	VBROADCASTSS 52(R13), Z24                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z24                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 116(R13), Z25                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Z25                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 180(R13), Z26                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Z26                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 244(R13), Z27                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Z27                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -27293,22 +27300,22 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 3648(R12), Z17
 	VMOVUPS 3712(R12), Z18
 	VMOVUPS 3776(R12), Z19
-	VBROADCASTSS 56(R13), Z28                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z28                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 120(R13), Z29                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Z29                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 184(R13), Z30                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Z30                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 248(R13), Z31                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Z31                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -27317,26 +27324,30 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS 3904(R12), Z17
 	VMOVUPS 3968(R12), Z18
 	VMOVUPS 4032(R12), Z19
-	VBROADCASTSS 60(R13), Z20                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z20                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 124(R13), Z21                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Z21                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 188(R13), Z22                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Z22                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 252(R13), Z23                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Z23                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
 	VFMADD231PS Z19, Z23, Z15
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv3WinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 3136(BX)
 	VMOVUPS Z2, 6272(BX)
@@ -27353,13 +27364,6 @@ conv3WinoMulKernelAVX512_tiles:
 	VMOVUPS Z13, 3328(BX)
 	VMOVUPS Z14, 6464(BX)
 	VMOVUPS Z15, 9600(BX)
-	ADDQ $3136, R11                                 // next kernel row
-	ADDQ $4096, R12
-	DECQ R9
-	JNZ conv3WinoMulKernelAVX512_row
-	ADDQ $3136, R10                                 // next input block
-	DECQ R8
-	JNZ conv3WinoMulKernelAVX512_block
 	VZEROUPPER
 	RET
 
@@ -27375,373 +27379,352 @@ TEXT ·conv3WinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVUPS 64(CX), Y2                              // block 1's bias
-	VMOVUPS 96(CX), Y3                              // block 1's bias
-	VMOVUPS 128(CX), Y4                             // block 2's bias
-	VMOVUPS 160(CX), Y5                             // block 2's bias
-	VMOVUPS 192(CX), Y6                             // block 3's bias
-	VMOVUPS 224(CX), Y7                             // block 3's bias
-	MOVQ DI, BX
-	MOVQ $49, AX
-conv3WinoMulKernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	VMOVUPS Y2, 3136(BX)
-	VMOVUPS Y3, 3168(BX)
-	VMOVUPS Y4, 6272(BX)
-	VMOVUPS Y5, 6304(BX)
-	VMOVUPS Y6, 9408(BX)
-	VMOVUPS Y7, 9440(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv3WinoMulKernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $12, R8                                    // input blocks
-conv3WinoMulKernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-conv3WinoMulKernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $8, AX                                     // 8 tiles of 6 pixels
 conv3WinoMulKernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $12, R8                                    // input blocks
+conv3WinoMulKernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1024(R12), Y12
 	VMOVUPS 1056(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1280(R12), Y12
 	VMOVUPS 1312(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1536(R12), Y12
 	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1792(R12), Y12
 	VMOVUPS 1824(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2048(R12), Y12
 	VMOVUPS 2080(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2304(R12), Y12
 	VMOVUPS 2336(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2560(R12), Y12
 	VMOVUPS 2592(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2816(R12), Y12
 	VMOVUPS 2848(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3072(R12), Y12
 	VMOVUPS 3104(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3328(R12), Y12
 	VMOVUPS 3360(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3584(R12), Y12
 	VMOVUPS 3616(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3840(R12), Y12
 	VMOVUPS 3872(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv3WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -27755,339 +27738,347 @@ conv3WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 320(BX)
 	VMOVUPS Y11, 352(BX)
 
-	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 3136(BX), Y0
-	VMOVUPS 3168(BX), Y1
-	VMOVUPS 3200(BX), Y2
-	VMOVUPS 3232(BX), Y3
-	VMOVUPS 3264(BX), Y4
-	VMOVUPS 3296(BX), Y5
-	VMOVUPS 3328(BX), Y6
-	VMOVUPS 3360(BX), Y7
-	VMOVUPS 3392(BX), Y8
-	VMOVUPS 3424(BX), Y9
-	VMOVUPS 3456(BX), Y10
-	VMOVUPS 3488(BX), Y11
+	// a tile of 6 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	VMOVUPS 64(CX), Y8
+	VMOVUPS 96(CX), Y9
+	VMOVUPS 64(CX), Y10
+	VMOVUPS 96(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $12, R8                                    // input blocks
+conv3WinoMulKernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 832(R12), Y12
 	VMOVUPS 864(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1088(R12), Y12
 	VMOVUPS 1120(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1344(R12), Y12
 	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1600(R12), Y12
 	VMOVUPS 1632(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1856(R12), Y12
 	VMOVUPS 1888(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2112(R12), Y12
 	VMOVUPS 2144(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2368(R12), Y12
 	VMOVUPS 2400(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2624(R12), Y12
 	VMOVUPS 2656(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2880(R12), Y12
 	VMOVUPS 2912(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3136(R12), Y12
 	VMOVUPS 3168(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3392(R12), Y12
 	VMOVUPS 3424(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3648(R12), Y12
 	VMOVUPS 3680(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3904(R12), Y12
 	VMOVUPS 3936(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv3WinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 3136(BX)
 	VMOVUPS Y1, 3168(BX)
 	VMOVUPS Y2, 3200(BX)
@@ -28101,339 +28092,347 @@ conv3WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 3456(BX)
 	VMOVUPS Y11, 3488(BX)
 
-	// a tile of 6 pixels, output blocks 2…2
-	VMOVUPS 6272(BX), Y0
-	VMOVUPS 6304(BX), Y1
-	VMOVUPS 6336(BX), Y2
-	VMOVUPS 6368(BX), Y3
-	VMOVUPS 6400(BX), Y4
-	VMOVUPS 6432(BX), Y5
-	VMOVUPS 6464(BX), Y6
-	VMOVUPS 6496(BX), Y7
-	VMOVUPS 6528(BX), Y8
-	VMOVUPS 6560(BX), Y9
-	VMOVUPS 6592(BX), Y10
-	VMOVUPS 6624(BX), Y11
+	// a tile of 6 pixels, output blocks 2…2, over every input block
+	VMOVUPS 128(CX), Y0
+	VMOVUPS 160(CX), Y1
+	VMOVUPS 128(CX), Y2
+	VMOVUPS 160(CX), Y3
+	VMOVUPS 128(CX), Y4
+	VMOVUPS 160(CX), Y5
+	VMOVUPS 128(CX), Y6
+	VMOVUPS 160(CX), Y7
+	VMOVUPS 128(CX), Y8
+	VMOVUPS 160(CX), Y9
+	VMOVUPS 128(CX), Y10
+	VMOVUPS 160(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $12, R8                                    // input blocks
+conv3WinoMulKernelAVX2_t6_b2:
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 640(R12), Y12
 	VMOVUPS 672(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 896(R12), Y12
 	VMOVUPS 928(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1152(R12), Y12
 	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1408(R12), Y12
 	VMOVUPS 1440(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1664(R12), Y12
 	VMOVUPS 1696(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1920(R12), Y12
 	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2176(R12), Y12
 	VMOVUPS 2208(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2432(R12), Y12
 	VMOVUPS 2464(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2688(R12), Y12
 	VMOVUPS 2720(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2944(R12), Y12
 	VMOVUPS 2976(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3200(R12), Y12
 	VMOVUPS 3232(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3456(R12), Y12
 	VMOVUPS 3488(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3712(R12), Y12
 	VMOVUPS 3744(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3968(R12), Y12
 	VMOVUPS 4000(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv3WinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 6272(BX)
 	VMOVUPS Y1, 6304(BX)
 	VMOVUPS Y2, 6336(BX)
@@ -28447,339 +28446,347 @@ conv3WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 6592(BX)
 	VMOVUPS Y11, 6624(BX)
 
-	// a tile of 6 pixels, output blocks 3…3
-	VMOVUPS 9408(BX), Y0
-	VMOVUPS 9440(BX), Y1
-	VMOVUPS 9472(BX), Y2
-	VMOVUPS 9504(BX), Y3
-	VMOVUPS 9536(BX), Y4
-	VMOVUPS 9568(BX), Y5
-	VMOVUPS 9600(BX), Y6
-	VMOVUPS 9632(BX), Y7
-	VMOVUPS 9664(BX), Y8
-	VMOVUPS 9696(BX), Y9
-	VMOVUPS 9728(BX), Y10
-	VMOVUPS 9760(BX), Y11
+	// a tile of 6 pixels, output blocks 3…3, over every input block
+	VMOVUPS 192(CX), Y0
+	VMOVUPS 224(CX), Y1
+	VMOVUPS 192(CX), Y2
+	VMOVUPS 224(CX), Y3
+	VMOVUPS 192(CX), Y4
+	VMOVUPS 224(CX), Y5
+	VMOVUPS 192(CX), Y6
+	VMOVUPS 224(CX), Y7
+	VMOVUPS 192(CX), Y8
+	VMOVUPS 224(CX), Y9
+	VMOVUPS 192(CX), Y10
+	VMOVUPS 224(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $12, R8                                    // input blocks
+conv3WinoMulKernelAVX2_t6_b3:
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 704(R12), Y12
 	VMOVUPS 736(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1216(R12), Y12
 	VMOVUPS 1248(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1472(R12), Y12
 	VMOVUPS 1504(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1728(R12), Y12
 	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1984(R12), Y12
 	VMOVUPS 2016(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2240(R12), Y12
 	VMOVUPS 2272(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2496(R12), Y12
 	VMOVUPS 2528(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2752(R12), Y12
 	VMOVUPS 2784(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3008(R12), Y12
 	VMOVUPS 3040(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3264(R12), Y12
 	VMOVUPS 3296(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3520(R12), Y12
 	VMOVUPS 3552(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3776(R12), Y12
 	VMOVUPS 3808(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4032(R12), Y12
 	VMOVUPS 4064(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv3WinoMulKernelAVX2_t6_b3
 	VMOVUPS Y0, 9408(BX)
 	VMOVUPS Y1, 9440(BX)
 	VMOVUPS Y2, 9472(BX)
@@ -28797,356 +28804,381 @@ conv3WinoMulKernelAVX2_tiles:
 	DECQ AX
 	JNZ conv3WinoMulKernelAVX2_tiles
 
-	// a tile of 1 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
+	// a tile of 1 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $12, R8                                    // input blocks
+conv3WinoMulKernelAVX2_t1_b0:
 	VMOVUPS (R12), Y2
 	VMOVUPS 32(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 256(R12), Y2
 	VMOVUPS 288(R12), Y3
-	VBROADCASTSS 4(R13), Y5                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y5                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 512(R12), Y2
 	VMOVUPS 544(R12), Y3
-	VBROADCASTSS 8(R13), Y6                         // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y6                         // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 768(R12), Y2
 	VMOVUPS 800(R12), Y3
-	VBROADCASTSS 12(R13), Y7                        // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y7                        // kw 0, c 3, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 1024(R12), Y2
 	VMOVUPS 1056(R12), Y3
-	VBROADCASTSS 16(R13), Y8                        // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y8                        // kw 0, c 4, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1280(R12), Y2
 	VMOVUPS 1312(R12), Y3
-	VBROADCASTSS 20(R13), Y9                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y9                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1536(R12), Y2
 	VMOVUPS 1568(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1792(R12), Y2
 	VMOVUPS 1824(R12), Y3
-	VBROADCASTSS 28(R13), Y11                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y11                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 2048(R12), Y2
 	VMOVUPS 2080(R12), Y3
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 2304(R12), Y2
 	VMOVUPS 2336(R12), Y3
-	VBROADCASTSS 36(R13), Y13                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y13                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2560(R12), Y2
 	VMOVUPS 2592(R12), Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 2816(R12), Y2
 	VMOVUPS 2848(R12), Y3
-	VBROADCASTSS 44(R13), Y15                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y15                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 3072(R12), Y2
 	VMOVUPS 3104(R12), Y3
-	VBROADCASTSS 48(R13), Y4                        // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y4                        // kw 0, c 12, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 3328(R12), Y2
 	VMOVUPS 3360(R12), Y3
-	VBROADCASTSS 52(R13), Y5                        // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y5                        // kw 0, c 13, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 3584(R12), Y2
 	VMOVUPS 3616(R12), Y3
-	VBROADCASTSS 56(R13), Y6                        // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y6                        // kw 0, c 14, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 3840(R12), Y2
 	VMOVUPS 3872(R12), Y3
-	VBROADCASTSS 60(R13), Y7                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv3WinoMulKernelAVX2_t1_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 
-	// a tile of 1 pixels, output blocks 1…1
-	VMOVUPS 3136(BX), Y0
-	VMOVUPS 3168(BX), Y1
+	// a tile of 1 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $12, R8                                    // input blocks
+conv3WinoMulKernelAVX2_t1_b1:
 	VMOVUPS 64(R12), Y2
 	VMOVUPS 96(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 320(R12), Y2
 	VMOVUPS 352(R12), Y3
-	VBROADCASTSS 4(R13), Y5                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y5                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 576(R12), Y2
 	VMOVUPS 608(R12), Y3
-	VBROADCASTSS 8(R13), Y6                         // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y6                         // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 832(R12), Y2
 	VMOVUPS 864(R12), Y3
-	VBROADCASTSS 12(R13), Y7                        // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y7                        // kw 0, c 3, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 1088(R12), Y2
 	VMOVUPS 1120(R12), Y3
-	VBROADCASTSS 16(R13), Y8                        // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y8                        // kw 0, c 4, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1344(R12), Y2
 	VMOVUPS 1376(R12), Y3
-	VBROADCASTSS 20(R13), Y9                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y9                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1600(R12), Y2
 	VMOVUPS 1632(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1856(R12), Y2
 	VMOVUPS 1888(R12), Y3
-	VBROADCASTSS 28(R13), Y11                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y11                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 2112(R12), Y2
 	VMOVUPS 2144(R12), Y3
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 2368(R12), Y2
 	VMOVUPS 2400(R12), Y3
-	VBROADCASTSS 36(R13), Y13                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y13                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2624(R12), Y2
 	VMOVUPS 2656(R12), Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 2880(R12), Y2
 	VMOVUPS 2912(R12), Y3
-	VBROADCASTSS 44(R13), Y15                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y15                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 3136(R12), Y2
 	VMOVUPS 3168(R12), Y3
-	VBROADCASTSS 48(R13), Y4                        // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y4                        // kw 0, c 12, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 3392(R12), Y2
 	VMOVUPS 3424(R12), Y3
-	VBROADCASTSS 52(R13), Y5                        // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y5                        // kw 0, c 13, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 3648(R12), Y2
 	VMOVUPS 3680(R12), Y3
-	VBROADCASTSS 56(R13), Y6                        // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y6                        // kw 0, c 14, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 3904(R12), Y2
 	VMOVUPS 3936(R12), Y3
-	VBROADCASTSS 60(R13), Y7                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv3WinoMulKernelAVX2_t1_b1
 	VMOVUPS Y0, 3136(BX)
 	VMOVUPS Y1, 3168(BX)
 
-	// a tile of 1 pixels, output blocks 2…2
-	VMOVUPS 6272(BX), Y0
-	VMOVUPS 6304(BX), Y1
+	// a tile of 1 pixels, output blocks 2…2, over every input block
+	VMOVUPS 128(CX), Y0
+	VMOVUPS 160(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $12, R8                                    // input blocks
+conv3WinoMulKernelAVX2_t1_b2:
 	VMOVUPS 128(R12), Y2
 	VMOVUPS 160(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 384(R12), Y2
 	VMOVUPS 416(R12), Y3
-	VBROADCASTSS 4(R13), Y5                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y5                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 640(R12), Y2
 	VMOVUPS 672(R12), Y3
-	VBROADCASTSS 8(R13), Y6                         // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y6                         // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 896(R12), Y2
 	VMOVUPS 928(R12), Y3
-	VBROADCASTSS 12(R13), Y7                        // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y7                        // kw 0, c 3, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 1152(R12), Y2
 	VMOVUPS 1184(R12), Y3
-	VBROADCASTSS 16(R13), Y8                        // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y8                        // kw 0, c 4, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1408(R12), Y2
 	VMOVUPS 1440(R12), Y3
-	VBROADCASTSS 20(R13), Y9                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y9                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1664(R12), Y2
 	VMOVUPS 1696(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1920(R12), Y2
 	VMOVUPS 1952(R12), Y3
-	VBROADCASTSS 28(R13), Y11                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y11                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 2176(R12), Y2
 	VMOVUPS 2208(R12), Y3
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 2432(R12), Y2
 	VMOVUPS 2464(R12), Y3
-	VBROADCASTSS 36(R13), Y13                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y13                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2688(R12), Y2
 	VMOVUPS 2720(R12), Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 2944(R12), Y2
 	VMOVUPS 2976(R12), Y3
-	VBROADCASTSS 44(R13), Y15                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y15                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 3200(R12), Y2
 	VMOVUPS 3232(R12), Y3
-	VBROADCASTSS 48(R13), Y4                        // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y4                        // kw 0, c 12, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 3456(R12), Y2
 	VMOVUPS 3488(R12), Y3
-	VBROADCASTSS 52(R13), Y5                        // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y5                        // kw 0, c 13, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 3712(R12), Y2
 	VMOVUPS 3744(R12), Y3
-	VBROADCASTSS 56(R13), Y6                        // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y6                        // kw 0, c 14, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 3968(R12), Y2
 	VMOVUPS 4000(R12), Y3
-	VBROADCASTSS 60(R13), Y7                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv3WinoMulKernelAVX2_t1_b2
 	VMOVUPS Y0, 6272(BX)
 	VMOVUPS Y1, 6304(BX)
 
-	// a tile of 1 pixels, output blocks 3…3
-	VMOVUPS 9408(BX), Y0
-	VMOVUPS 9440(BX), Y1
+	// a tile of 1 pixels, output blocks 3…3, over every input block
+	VMOVUPS 192(CX), Y0
+	VMOVUPS 224(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $12, R8                                    // input blocks
+conv3WinoMulKernelAVX2_t1_b3:
 	VMOVUPS 192(R12), Y2
 	VMOVUPS 224(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 448(R12), Y2
 	VMOVUPS 480(R12), Y3
-	VBROADCASTSS 4(R13), Y5                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y5                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 704(R12), Y2
 	VMOVUPS 736(R12), Y3
-	VBROADCASTSS 8(R13), Y6                         // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y6                         // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 960(R12), Y2
 	VMOVUPS 992(R12), Y3
-	VBROADCASTSS 12(R13), Y7                        // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y7                        // kw 0, c 3, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 1216(R12), Y2
 	VMOVUPS 1248(R12), Y3
-	VBROADCASTSS 16(R13), Y8                        // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y8                        // kw 0, c 4, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1472(R12), Y2
 	VMOVUPS 1504(R12), Y3
-	VBROADCASTSS 20(R13), Y9                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y9                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1728(R12), Y2
 	VMOVUPS 1760(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1984(R12), Y2
 	VMOVUPS 2016(R12), Y3
-	VBROADCASTSS 28(R13), Y11                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y11                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 2240(R12), Y2
 	VMOVUPS 2272(R12), Y3
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 2496(R12), Y2
 	VMOVUPS 2528(R12), Y3
-	VBROADCASTSS 36(R13), Y13                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y13                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2752(R12), Y2
 	VMOVUPS 2784(R12), Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 3008(R12), Y2
 	VMOVUPS 3040(R12), Y3
-	VBROADCASTSS 44(R13), Y15                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y15                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 3264(R12), Y2
 	VMOVUPS 3296(R12), Y3
-	VBROADCASTSS 48(R13), Y4                        // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y4                        // kw 0, c 12, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 3520(R12), Y2
 	VMOVUPS 3552(R12), Y3
-	VBROADCASTSS 52(R13), Y5                        // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y5                        // kw 0, c 13, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 3776(R12), Y2
 	VMOVUPS 3808(R12), Y3
-	VBROADCASTSS 56(R13), Y6                        // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y6                        // kw 0, c 14, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 4032(R12), Y2
 	VMOVUPS 4064(R12), Y3
-	VBROADCASTSS 60(R13), Y7                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv3WinoMulKernelAVX2_t1_b3
 	VMOVUPS Y0, 9408(BX)
 	VMOVUPS Y1, 9440(BX)
-	ADDQ $3136, R11                                 // next kernel row
-	ADDQ $4096, R12
-	DECQ R9
-	JNZ conv3WinoMulKernelAVX2_row
-	ADDQ $3136, R10                                 // next input block
-	DECQ R8
-	JNZ conv3WinoMulKernelAVX2_block
 	VZEROUPPER
 	RET
 
@@ -37962,78 +37994,61 @@ TEXT ·conv4WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	VMOVUPS 128(CX), Z2                             // block 2's bias
-	VMOVUPS 192(CX), Z3                             // block 3's bias
-	MOVQ DI, BX
-	MOVQ $49, AX
-conv4WinoMulKernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 3136(BX)
-	VMOVUPS Z2, 6272(BX)
-	VMOVUPS Z3, 9408(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv4WinoMulKernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $24, R8                                    // input blocks
-conv4WinoMulKernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-conv4WinoMulKernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $9, AX                                     // 9 tiles of 5 pixels
 conv4WinoMulKernelAVX512_tiles:
 
-	// a tile of 5 pixels, output blocks 0…3
-	VMOVUPS (BX), Z0
-	VMOVUPS 3136(BX), Z1
-	VMOVUPS 6272(BX), Z2
-	VMOVUPS 9408(BX), Z3
-	VMOVUPS 64(BX), Z4
-	VMOVUPS 3200(BX), Z5
-	VMOVUPS 6336(BX), Z6
-	VMOVUPS 9472(BX), Z7
-	VMOVUPS 128(BX), Z8
-	VMOVUPS 3264(BX), Z9
-	VMOVUPS 6400(BX), Z10
-	VMOVUPS 9536(BX), Z11
-	VMOVUPS 192(BX), Z12
-	VMOVUPS 3328(BX), Z13
-	VMOVUPS 6464(BX), Z14
-	VMOVUPS 9600(BX), Z15
-	VMOVUPS 256(BX), Z16
-	VMOVUPS 3392(BX), Z17
-	VMOVUPS 6528(BX), Z18
-	VMOVUPS 9664(BX), Z19
+	// a tile of 5 pixels, output blocks 0…3, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS 128(CX), Z6
+	VMOVUPS 192(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS 128(CX), Z10
+	VMOVUPS 192(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS 192(CX), Z15
+	VMOVUPS (CX), Z16
+	VMOVUPS 64(CX), Z17
+	VMOVUPS 128(CX), Z18
+	VMOVUPS 192(CX), Z19
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $24, R8                                    // input blocks
+conv4WinoMulKernelAVX512_t5_b0:
 	VMOVUPS (R12), Z20
 	VMOVUPS 64(R12), Z21
 	VMOVUPS 128(R12), Z22
 	VMOVUPS 192(R12), Z23
-	VBROADCASTSS (R13), Z24                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z24                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z20, Z24, Z0
 	VFMADD231PS Z21, Z24, Z1
 	VFMADD231PS Z22, Z24, Z2
 	VFMADD231PS Z23, Z24, Z3
-	VBROADCASTSS 64(R13), Z25                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Z25                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z20, Z25, Z4
 	VFMADD231PS Z21, Z25, Z5
 	VFMADD231PS Z22, Z25, Z6
 	VFMADD231PS Z23, Z25, Z7
-	VBROADCASTSS 128(R13), Z26                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Z26                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z20, Z26, Z8
 	VFMADD231PS Z21, Z26, Z9
 	VFMADD231PS Z22, Z26, Z10
 	VFMADD231PS Z23, Z26, Z11
-	VBROADCASTSS 192(R13), Z27                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Z27                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z20, Z27, Z12
 	VFMADD231PS Z21, Z27, Z13
 	VFMADD231PS Z22, Z27, Z14
 	VFMADD231PS Z23, Z27, Z15
-	VBROADCASTSS 256(R13), Z28                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Z28                      // kw 0, c 0, pixel 4
 	VFMADD231PS Z20, Z28, Z16
 	VFMADD231PS Z21, Z28, Z17
 	VFMADD231PS Z22, Z28, Z18
@@ -38042,27 +38057,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 320(R12), Z21
 	VMOVUPS 384(R12), Z22
 	VMOVUPS 448(R12), Z23
-	VBROADCASTSS 4(R13), Z29                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z29                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z20, Z29, Z0
 	VFMADD231PS Z21, Z29, Z1
 	VFMADD231PS Z22, Z29, Z2
 	VFMADD231PS Z23, Z29, Z3
-	VBROADCASTSS 68(R13), Z30                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Z30                       // kw 0, c 1, pixel 1
 	VFMADD231PS Z20, Z30, Z4
 	VFMADD231PS Z21, Z30, Z5
 	VFMADD231PS Z22, Z30, Z6
 	VFMADD231PS Z23, Z30, Z7
-	VBROADCASTSS 132(R13), Z31                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Z31                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z20, Z31, Z8
 	VFMADD231PS Z21, Z31, Z9
 	VFMADD231PS Z22, Z31, Z10
 	VFMADD231PS Z23, Z31, Z11
-	VBROADCASTSS 196(R13), Z24                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Z24                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z20, Z24, Z12
 	VFMADD231PS Z21, Z24, Z13
 	VFMADD231PS Z22, Z24, Z14
 	VFMADD231PS Z23, Z24, Z15
-	VBROADCASTSS 260(R13), Z25                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Z25                      // kw 0, c 1, pixel 4
 	VFMADD231PS Z20, Z25, Z16
 	VFMADD231PS Z21, Z25, Z17
 	VFMADD231PS Z22, Z25, Z18
@@ -38071,27 +38086,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 576(R12), Z21
 	VMOVUPS 640(R12), Z22
 	VMOVUPS 704(R12), Z23
-	VBROADCASTSS 8(R13), Z26                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z26                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z20, Z26, Z0
 	VFMADD231PS Z21, Z26, Z1
 	VFMADD231PS Z22, Z26, Z2
 	VFMADD231PS Z23, Z26, Z3
-	VBROADCASTSS 72(R13), Z27                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Z27                       // kw 0, c 2, pixel 1
 	VFMADD231PS Z20, Z27, Z4
 	VFMADD231PS Z21, Z27, Z5
 	VFMADD231PS Z22, Z27, Z6
 	VFMADD231PS Z23, Z27, Z7
-	VBROADCASTSS 136(R13), Z28                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Z28                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z20, Z28, Z8
 	VFMADD231PS Z21, Z28, Z9
 	VFMADD231PS Z22, Z28, Z10
 	VFMADD231PS Z23, Z28, Z11
-	VBROADCASTSS 200(R13), Z29                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Z29                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z20, Z29, Z12
 	VFMADD231PS Z21, Z29, Z13
 	VFMADD231PS Z22, Z29, Z14
 	VFMADD231PS Z23, Z29, Z15
-	VBROADCASTSS 264(R13), Z30                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Z30                      // kw 0, c 2, pixel 4
 	VFMADD231PS Z20, Z30, Z16
 	VFMADD231PS Z21, Z30, Z17
 	VFMADD231PS Z22, Z30, Z18
@@ -38100,27 +38115,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 832(R12), Z21
 	VMOVUPS 896(R12), Z22
 	VMOVUPS 960(R12), Z23
-	VBROADCASTSS 12(R13), Z31                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z31                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z20, Z31, Z0
 	VFMADD231PS Z21, Z31, Z1
 	VFMADD231PS Z22, Z31, Z2
 	VFMADD231PS Z23, Z31, Z3
-	VBROADCASTSS 76(R13), Z24                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Z24                       // kw 0, c 3, pixel 1
 	VFMADD231PS Z20, Z24, Z4
 	VFMADD231PS Z21, Z24, Z5
 	VFMADD231PS Z22, Z24, Z6
 	VFMADD231PS Z23, Z24, Z7
-	VBROADCASTSS 140(R13), Z25                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Z25                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z20, Z25, Z8
 	VFMADD231PS Z21, Z25, Z9
 	VFMADD231PS Z22, Z25, Z10
 	VFMADD231PS Z23, Z25, Z11
-	VBROADCASTSS 204(R13), Z26                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Z26                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z20, Z26, Z12
 	VFMADD231PS Z21, Z26, Z13
 	VFMADD231PS Z22, Z26, Z14
 	VFMADD231PS Z23, Z26, Z15
-	VBROADCASTSS 268(R13), Z27                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Z27                      // kw 0, c 3, pixel 4
 	VFMADD231PS Z20, Z27, Z16
 	VFMADD231PS Z21, Z27, Z17
 	VFMADD231PS Z22, Z27, Z18
@@ -38129,27 +38144,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 1088(R12), Z21
 	VMOVUPS 1152(R12), Z22
 	VMOVUPS 1216(R12), Z23
-	VBROADCASTSS 16(R13), Z28                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z28                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z20, Z28, Z0
 	VFMADD231PS Z21, Z28, Z1
 	VFMADD231PS Z22, Z28, Z2
 	VFMADD231PS Z23, Z28, Z3
-	VBROADCASTSS 80(R13), Z29                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Z29                       // kw 0, c 4, pixel 1
 	VFMADD231PS Z20, Z29, Z4
 	VFMADD231PS Z21, Z29, Z5
 	VFMADD231PS Z22, Z29, Z6
 	VFMADD231PS Z23, Z29, Z7
-	VBROADCASTSS 144(R13), Z30                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Z30                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z20, Z30, Z8
 	VFMADD231PS Z21, Z30, Z9
 	VFMADD231PS Z22, Z30, Z10
 	VFMADD231PS Z23, Z30, Z11
-	VBROADCASTSS 208(R13), Z31                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Z31                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z20, Z31, Z12
 	VFMADD231PS Z21, Z31, Z13
 	VFMADD231PS Z22, Z31, Z14
 	VFMADD231PS Z23, Z31, Z15
-	VBROADCASTSS 272(R13), Z24                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Z24                      // kw 0, c 4, pixel 4
 	VFMADD231PS Z20, Z24, Z16
 	VFMADD231PS Z21, Z24, Z17
 	VFMADD231PS Z22, Z24, Z18
@@ -38158,27 +38173,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 1344(R12), Z21
 	VMOVUPS 1408(R12), Z22
 	VMOVUPS 1472(R12), Z23
-	VBROADCASTSS 20(R13), Z25                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z25                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z20, Z25, Z0
 	VFMADD231PS Z21, Z25, Z1
 	VFMADD231PS Z22, Z25, Z2
 	VFMADD231PS Z23, Z25, Z3
-	VBROADCASTSS 84(R13), Z26                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Z26                       // kw 0, c 5, pixel 1
 	VFMADD231PS Z20, Z26, Z4
 	VFMADD231PS Z21, Z26, Z5
 	VFMADD231PS Z22, Z26, Z6
 	VFMADD231PS Z23, Z26, Z7
-	VBROADCASTSS 148(R13), Z27                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Z27                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z20, Z27, Z8
 	VFMADD231PS Z21, Z27, Z9
 	VFMADD231PS Z22, Z27, Z10
 	VFMADD231PS Z23, Z27, Z11
-	VBROADCASTSS 212(R13), Z28                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Z28                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z20, Z28, Z12
 	VFMADD231PS Z21, Z28, Z13
 	VFMADD231PS Z22, Z28, Z14
 	VFMADD231PS Z23, Z28, Z15
-	VBROADCASTSS 276(R13), Z29                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Z29                      // kw 0, c 5, pixel 4
 	VFMADD231PS Z20, Z29, Z16
 	VFMADD231PS Z21, Z29, Z17
 	VFMADD231PS Z22, Z29, Z18
@@ -38187,27 +38202,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 1600(R12), Z21
 	VMOVUPS 1664(R12), Z22
 	VMOVUPS 1728(R12), Z23
-	VBROADCASTSS 24(R13), Z30                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z30                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z20, Z30, Z0
 	VFMADD231PS Z21, Z30, Z1
 	VFMADD231PS Z22, Z30, Z2
 	VFMADD231PS Z23, Z30, Z3
-	VBROADCASTSS 88(R13), Z31                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Z31                       // kw 0, c 6, pixel 1
 	VFMADD231PS Z20, Z31, Z4
 	VFMADD231PS Z21, Z31, Z5
 	VFMADD231PS Z22, Z31, Z6
 	VFMADD231PS Z23, Z31, Z7
-	VBROADCASTSS 152(R13), Z24                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Z24                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z20, Z24, Z8
 	VFMADD231PS Z21, Z24, Z9
 	VFMADD231PS Z22, Z24, Z10
 	VFMADD231PS Z23, Z24, Z11
-	VBROADCASTSS 216(R13), Z25                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Z25                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z20, Z25, Z12
 	VFMADD231PS Z21, Z25, Z13
 	VFMADD231PS Z22, Z25, Z14
 	VFMADD231PS Z23, Z25, Z15
-	VBROADCASTSS 280(R13), Z26                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Z26                      // kw 0, c 6, pixel 4
 	VFMADD231PS Z20, Z26, Z16
 	VFMADD231PS Z21, Z26, Z17
 	VFMADD231PS Z22, Z26, Z18
@@ -38216,27 +38231,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 1856(R12), Z21
 	VMOVUPS 1920(R12), Z22
 	VMOVUPS 1984(R12), Z23
-	VBROADCASTSS 28(R13), Z27                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z27                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z20, Z27, Z0
 	VFMADD231PS Z21, Z27, Z1
 	VFMADD231PS Z22, Z27, Z2
 	VFMADD231PS Z23, Z27, Z3
-	VBROADCASTSS 92(R13), Z28                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Z28                       // kw 0, c 7, pixel 1
 	VFMADD231PS Z20, Z28, Z4
 	VFMADD231PS Z21, Z28, Z5
 	VFMADD231PS Z22, Z28, Z6
 	VFMADD231PS Z23, Z28, Z7
-	VBROADCASTSS 156(R13), Z29                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Z29                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z20, Z29, Z8
 	VFMADD231PS Z21, Z29, Z9
 	VFMADD231PS Z22, Z29, Z10
 	VFMADD231PS Z23, Z29, Z11
-	VBROADCASTSS 220(R13), Z30                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Z30                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z20, Z30, Z12
 	VFMADD231PS Z21, Z30, Z13
 	VFMADD231PS Z22, Z30, Z14
 	VFMADD231PS Z23, Z30, Z15
-	VBROADCASTSS 284(R13), Z31                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Z31                      // kw 0, c 7, pixel 4
 	VFMADD231PS Z20, Z31, Z16
 	VFMADD231PS Z21, Z31, Z17
 	VFMADD231PS Z22, Z31, Z18
@@ -38245,27 +38260,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 2112(R12), Z21
 	VMOVUPS 2176(R12), Z22
 	VMOVUPS 2240(R12), Z23
-	VBROADCASTSS 32(R13), Z24                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z24                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z20, Z24, Z0
 	VFMADD231PS Z21, Z24, Z1
 	VFMADD231PS Z22, Z24, Z2
 	VFMADD231PS Z23, Z24, Z3
-	VBROADCASTSS 96(R13), Z25                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Z25                       // kw 0, c 8, pixel 1
 	VFMADD231PS Z20, Z25, Z4
 	VFMADD231PS Z21, Z25, Z5
 	VFMADD231PS Z22, Z25, Z6
 	VFMADD231PS Z23, Z25, Z7
-	VBROADCASTSS 160(R13), Z26                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Z26                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z20, Z26, Z8
 	VFMADD231PS Z21, Z26, Z9
 	VFMADD231PS Z22, Z26, Z10
 	VFMADD231PS Z23, Z26, Z11
-	VBROADCASTSS 224(R13), Z27                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Z27                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z20, Z27, Z12
 	VFMADD231PS Z21, Z27, Z13
 	VFMADD231PS Z22, Z27, Z14
 	VFMADD231PS Z23, Z27, Z15
-	VBROADCASTSS 288(R13), Z28                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Z28                      // kw 0, c 8, pixel 4
 	VFMADD231PS Z20, Z28, Z16
 	VFMADD231PS Z21, Z28, Z17
 	VFMADD231PS Z22, Z28, Z18
@@ -38274,27 +38289,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 2368(R12), Z21
 	VMOVUPS 2432(R12), Z22
 	VMOVUPS 2496(R12), Z23
-	VBROADCASTSS 36(R13), Z29                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z29                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z20, Z29, Z0
 	VFMADD231PS Z21, Z29, Z1
 	VFMADD231PS Z22, Z29, Z2
 	VFMADD231PS Z23, Z29, Z3
-	VBROADCASTSS 100(R13), Z30                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Z30                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z20, Z30, Z4
 	VFMADD231PS Z21, Z30, Z5
 	VFMADD231PS Z22, Z30, Z6
 	VFMADD231PS Z23, Z30, Z7
-	VBROADCASTSS 164(R13), Z31                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Z31                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z20, Z31, Z8
 	VFMADD231PS Z21, Z31, Z9
 	VFMADD231PS Z22, Z31, Z10
 	VFMADD231PS Z23, Z31, Z11
-	VBROADCASTSS 228(R13), Z24                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Z24                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z20, Z24, Z12
 	VFMADD231PS Z21, Z24, Z13
 	VFMADD231PS Z22, Z24, Z14
 	VFMADD231PS Z23, Z24, Z15
-	VBROADCASTSS 292(R13), Z25                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Z25                      // kw 0, c 9, pixel 4
 	VFMADD231PS Z20, Z25, Z16
 	VFMADD231PS Z21, Z25, Z17
 	VFMADD231PS Z22, Z25, Z18
@@ -38303,27 +38318,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 2624(R12), Z21
 	VMOVUPS 2688(R12), Z22
 	VMOVUPS 2752(R12), Z23
-	VBROADCASTSS 40(R13), Z26                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z26                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z20, Z26, Z0
 	VFMADD231PS Z21, Z26, Z1
 	VFMADD231PS Z22, Z26, Z2
 	VFMADD231PS Z23, Z26, Z3
-	VBROADCASTSS 104(R13), Z27                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Z27                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z20, Z27, Z4
 	VFMADD231PS Z21, Z27, Z5
 	VFMADD231PS Z22, Z27, Z6
 	VFMADD231PS Z23, Z27, Z7
-	VBROADCASTSS 168(R13), Z28                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Z28                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z20, Z28, Z8
 	VFMADD231PS Z21, Z28, Z9
 	VFMADD231PS Z22, Z28, Z10
 	VFMADD231PS Z23, Z28, Z11
-	VBROADCASTSS 232(R13), Z29                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Z29                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z20, Z29, Z12
 	VFMADD231PS Z21, Z29, Z13
 	VFMADD231PS Z22, Z29, Z14
 	VFMADD231PS Z23, Z29, Z15
-	VBROADCASTSS 296(R13), Z30                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Z30                      // kw 0, c 10, pixel 4
 	VFMADD231PS Z20, Z30, Z16
 	VFMADD231PS Z21, Z30, Z17
 	VFMADD231PS Z22, Z30, Z18
@@ -38332,27 +38347,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 2880(R12), Z21
 	VMOVUPS 2944(R12), Z22
 	VMOVUPS 3008(R12), Z23
-	VBROADCASTSS 44(R13), Z31                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z31                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z20, Z31, Z0
 	VFMADD231PS Z21, Z31, Z1
 	VFMADD231PS Z22, Z31, Z2
 	VFMADD231PS Z23, Z31, Z3
-	VBROADCASTSS 108(R13), Z24                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Z24                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z20, Z24, Z4
 	VFMADD231PS Z21, Z24, Z5
 	VFMADD231PS Z22, Z24, Z6
 	VFMADD231PS Z23, Z24, Z7
-	VBROADCASTSS 172(R13), Z25                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Z25                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z20, Z25, Z8
 	VFMADD231PS Z21, Z25, Z9
 	VFMADD231PS Z22, Z25, Z10
 	VFMADD231PS Z23, Z25, Z11
-	VBROADCASTSS 236(R13), Z26                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Z26                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z20, Z26, Z12
 	VFMADD231PS Z21, Z26, Z13
 	VFMADD231PS Z22, Z26, Z14
 	VFMADD231PS Z23, Z26, Z15
-	VBROADCASTSS 300(R13), Z27                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Z27                      // kw 0, c 11, pixel 4
 	VFMADD231PS Z20, Z27, Z16
 	VFMADD231PS Z21, Z27, Z17
 	VFMADD231PS Z22, Z27, Z18
@@ -38361,27 +38376,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 3136(R12), Z21
 	VMOVUPS 3200(R12), Z22
 	VMOVUPS 3264(R12), Z23
-	VBROADCASTSS 48(R13), Z28                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z28                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z20, Z28, Z0
 	VFMADD231PS Z21, Z28, Z1
 	VFMADD231PS Z22, Z28, Z2
 	VFMADD231PS Z23, Z28, Z3
-	VBROADCASTSS 112(R13), Z29                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Z29                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z20, Z29, Z4
 	VFMADD231PS Z21, Z29, Z5
 	VFMADD231PS Z22, Z29, Z6
 	VFMADD231PS Z23, Z29, Z7
-	VBROADCASTSS 176(R13), Z30                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Z30                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z20, Z30, Z8
 	VFMADD231PS Z21, Z30, Z9
 	VFMADD231PS Z22, Z30, Z10
 	VFMADD231PS Z23, Z30, Z11
-	VBROADCASTSS 240(R13), Z31                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Z31                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z20, Z31, Z12
 	VFMADD231PS Z21, Z31, Z13
 	VFMADD231PS Z22, Z31, Z14
 	VFMADD231PS Z23, Z31, Z15
-	VBROADCASTSS 304(R13), Z24                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Z24                      // kw 0, c 12, pixel 4
 	VFMADD231PS Z20, Z24, Z16
 	VFMADD231PS Z21, Z24, Z17
 	VFMADD231PS Z22, Z24, Z18
@@ -38390,27 +38405,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 3392(R12), Z21
 	VMOVUPS 3456(R12), Z22
 	VMOVUPS 3520(R12), Z23
-	VBROADCASTSS 52(R13), Z25                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z25                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z20, Z25, Z0
 	VFMADD231PS Z21, Z25, Z1
 	VFMADD231PS Z22, Z25, Z2
 	VFMADD231PS Z23, Z25, Z3
-	VBROADCASTSS 116(R13), Z26                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Z26                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z20, Z26, Z4
 	VFMADD231PS Z21, Z26, Z5
 	VFMADD231PS Z22, Z26, Z6
 	VFMADD231PS Z23, Z26, Z7
-	VBROADCASTSS 180(R13), Z27                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Z27                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z20, Z27, Z8
 	VFMADD231PS Z21, Z27, Z9
 	VFMADD231PS Z22, Z27, Z10
 	VFMADD231PS Z23, Z27, Z11
-	VBROADCASTSS 244(R13), Z28                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Z28                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z20, Z28, Z12
 	VFMADD231PS Z21, Z28, Z13
 	VFMADD231PS Z22, Z28, Z14
 	VFMADD231PS Z23, Z28, Z15
-	VBROADCASTSS 308(R13), Z29                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Z29                      // kw 0, c 13, pixel 4
 	VFMADD231PS Z20, Z29, Z16
 	VFMADD231PS Z21, Z29, Z17
 	VFMADD231PS Z22, Z29, Z18
@@ -38419,27 +38434,27 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 3648(R12), Z21
 	VMOVUPS 3712(R12), Z22
 	VMOVUPS 3776(R12), Z23
-	VBROADCASTSS 56(R13), Z30                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z30                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z20, Z30, Z0
 	VFMADD231PS Z21, Z30, Z1
 	VFMADD231PS Z22, Z30, Z2
 	VFMADD231PS Z23, Z30, Z3
-	VBROADCASTSS 120(R13), Z31                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Z31                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z20, Z31, Z4
 	VFMADD231PS Z21, Z31, Z5
 	VFMADD231PS Z22, Z31, Z6
 	VFMADD231PS Z23, Z31, Z7
-	VBROADCASTSS 184(R13), Z24                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Z24                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z20, Z24, Z8
 	VFMADD231PS Z21, Z24, Z9
 	VFMADD231PS Z22, Z24, Z10
 	VFMADD231PS Z23, Z24, Z11
-	VBROADCASTSS 248(R13), Z25                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Z25                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z20, Z25, Z12
 	VFMADD231PS Z21, Z25, Z13
 	VFMADD231PS Z22, Z25, Z14
 	VFMADD231PS Z23, Z25, Z15
-	VBROADCASTSS 312(R13), Z26                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Z26                      // kw 0, c 14, pixel 4
 	VFMADD231PS Z20, Z26, Z16
 	VFMADD231PS Z21, Z26, Z17
 	VFMADD231PS Z22, Z26, Z18
@@ -38448,31 +38463,35 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 3904(R12), Z21
 	VMOVUPS 3968(R12), Z22
 	VMOVUPS 4032(R12), Z23
-	VBROADCASTSS 60(R13), Z27                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z27                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z20, Z27, Z0
 	VFMADD231PS Z21, Z27, Z1
 	VFMADD231PS Z22, Z27, Z2
 	VFMADD231PS Z23, Z27, Z3
-	VBROADCASTSS 124(R13), Z28                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Z28                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z20, Z28, Z4
 	VFMADD231PS Z21, Z28, Z5
 	VFMADD231PS Z22, Z28, Z6
 	VFMADD231PS Z23, Z28, Z7
-	VBROADCASTSS 188(R13), Z29                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Z29                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z20, Z29, Z8
 	VFMADD231PS Z21, Z29, Z9
 	VFMADD231PS Z22, Z29, Z10
 	VFMADD231PS Z23, Z29, Z11
-	VBROADCASTSS 252(R13), Z30                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Z30                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z20, Z30, Z12
 	VFMADD231PS Z21, Z30, Z13
 	VFMADD231PS Z22, Z30, Z14
 	VFMADD231PS Z23, Z30, Z15
-	VBROADCASTSS 316(R13), Z31                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Z31                      // kw 0, c 15, pixel 4
 	VFMADD231PS Z20, Z31, Z16
 	VFMADD231PS Z21, Z31, Z17
 	VFMADD231PS Z22, Z31, Z18
 	VFMADD231PS Z23, Z31, Z19
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv4WinoMulKernelAVX512_t5_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 3136(BX)
 	VMOVUPS Z2, 6272(BX)
@@ -38498,43 +38517,47 @@ conv4WinoMulKernelAVX512_tiles:
 	DECQ AX
 	JNZ conv4WinoMulKernelAVX512_tiles
 
-	// a tile of 4 pixels, output blocks 0…3
-	VMOVUPS (BX), Z0
-	VMOVUPS 3136(BX), Z1
-	VMOVUPS 6272(BX), Z2
-	VMOVUPS 9408(BX), Z3
-	VMOVUPS 64(BX), Z4
-	VMOVUPS 3200(BX), Z5
-	VMOVUPS 6336(BX), Z6
-	VMOVUPS 9472(BX), Z7
-	VMOVUPS 128(BX), Z8
-	VMOVUPS 3264(BX), Z9
-	VMOVUPS 6400(BX), Z10
-	VMOVUPS 9536(BX), Z11
-	VMOVUPS 192(BX), Z12
-	VMOVUPS 3328(BX), Z13
-	VMOVUPS 6464(BX), Z14
-	VMOVUPS 9600(BX), Z15
+	// a tile of 4 pixels, output blocks 0…3, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS 128(CX), Z6
+	VMOVUPS 192(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS 128(CX), Z10
+	VMOVUPS 192(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS 192(CX), Z15
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $24, R8                                    // input blocks
+conv4WinoMulKernelAVX512_t4_b0:
 	VMOVUPS (R12), Z16
 	VMOVUPS 64(R12), Z17
 	VMOVUPS 128(R12), Z18
 	VMOVUPS 192(R12), Z19
-	VBROADCASTSS (R13), Z20                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z20                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 64(R13), Z21                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Z21                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 128(R13), Z22                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Z22                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 192(R13), Z23                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Z23                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -38543,22 +38566,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 320(R12), Z17
 	VMOVUPS 384(R12), Z18
 	VMOVUPS 448(R12), Z19
-	VBROADCASTSS 4(R13), Z24                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z24                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 68(R13), Z25                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Z25                       // kw 0, c 1, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 132(R13), Z26                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Z26                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 196(R13), Z27                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Z27                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -38567,22 +38590,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 576(R12), Z17
 	VMOVUPS 640(R12), Z18
 	VMOVUPS 704(R12), Z19
-	VBROADCASTSS 8(R13), Z28                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z28                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 72(R13), Z29                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Z29                       // kw 0, c 2, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 136(R13), Z30                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Z30                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 200(R13), Z31                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Z31                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -38591,22 +38614,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 832(R12), Z17
 	VMOVUPS 896(R12), Z18
 	VMOVUPS 960(R12), Z19
-	VBROADCASTSS 12(R13), Z20                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z20                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 76(R13), Z21                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Z21                       // kw 0, c 3, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 140(R13), Z22                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Z22                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 204(R13), Z23                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Z23                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -38615,22 +38638,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 1088(R12), Z17
 	VMOVUPS 1152(R12), Z18
 	VMOVUPS 1216(R12), Z19
-	VBROADCASTSS 16(R13), Z24                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z24                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 80(R13), Z25                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Z25                       // kw 0, c 4, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 144(R13), Z26                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Z26                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 208(R13), Z27                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Z27                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -38639,22 +38662,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 1344(R12), Z17
 	VMOVUPS 1408(R12), Z18
 	VMOVUPS 1472(R12), Z19
-	VBROADCASTSS 20(R13), Z28                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z28                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 84(R13), Z29                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Z29                       // kw 0, c 5, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 148(R13), Z30                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Z30                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 212(R13), Z31                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Z31                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -38663,22 +38686,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 1600(R12), Z17
 	VMOVUPS 1664(R12), Z18
 	VMOVUPS 1728(R12), Z19
-	VBROADCASTSS 24(R13), Z20                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z20                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 88(R13), Z21                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Z21                       // kw 0, c 6, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 152(R13), Z22                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Z22                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 216(R13), Z23                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Z23                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -38687,22 +38710,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 1856(R12), Z17
 	VMOVUPS 1920(R12), Z18
 	VMOVUPS 1984(R12), Z19
-	VBROADCASTSS 28(R13), Z24                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z24                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 92(R13), Z25                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Z25                       // kw 0, c 7, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 156(R13), Z26                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Z26                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 220(R13), Z27                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Z27                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -38711,22 +38734,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 2112(R12), Z17
 	VMOVUPS 2176(R12), Z18
 	VMOVUPS 2240(R12), Z19
-	VBROADCASTSS 32(R13), Z28                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z28                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 96(R13), Z29                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Z29                       // kw 0, c 8, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 160(R13), Z30                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Z30                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 224(R13), Z31                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Z31                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -38735,22 +38758,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 2368(R12), Z17
 	VMOVUPS 2432(R12), Z18
 	VMOVUPS 2496(R12), Z19
-	VBROADCASTSS 36(R13), Z20                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z20                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 100(R13), Z21                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Z21                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 164(R13), Z22                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Z22                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 228(R13), Z23                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Z23                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -38759,22 +38782,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 2624(R12), Z17
 	VMOVUPS 2688(R12), Z18
 	VMOVUPS 2752(R12), Z19
-	VBROADCASTSS 40(R13), Z24                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z24                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 104(R13), Z25                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Z25                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 168(R13), Z26                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Z26                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 232(R13), Z27                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Z27                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -38783,22 +38806,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 2880(R12), Z17
 	VMOVUPS 2944(R12), Z18
 	VMOVUPS 3008(R12), Z19
-	VBROADCASTSS 44(R13), Z28                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z28                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 108(R13), Z29                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Z29                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 172(R13), Z30                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Z30                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 236(R13), Z31                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Z31                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -38807,22 +38830,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 3136(R12), Z17
 	VMOVUPS 3200(R12), Z18
 	VMOVUPS 3264(R12), Z19
-	VBROADCASTSS 48(R13), Z20                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z20                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 112(R13), Z21                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Z21                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 176(R13), Z22                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Z22                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 240(R13), Z23                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Z23                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -38831,22 +38854,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 3392(R12), Z17
 	VMOVUPS 3456(R12), Z18
 	VMOVUPS 3520(R12), Z19
-	VBROADCASTSS 52(R13), Z24                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z24                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 116(R13), Z25                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Z25                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 180(R13), Z26                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Z26                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 244(R13), Z27                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Z27                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -38855,22 +38878,22 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 3648(R12), Z17
 	VMOVUPS 3712(R12), Z18
 	VMOVUPS 3776(R12), Z19
-	VBROADCASTSS 56(R13), Z28                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z28                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 120(R13), Z29                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Z29                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 184(R13), Z30                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Z30                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 248(R13), Z31                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Z31                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -38879,26 +38902,30 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS 3904(R12), Z17
 	VMOVUPS 3968(R12), Z18
 	VMOVUPS 4032(R12), Z19
-	VBROADCASTSS 60(R13), Z20                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z20                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 124(R13), Z21                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Z21                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 188(R13), Z22                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Z22                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 252(R13), Z23                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Z23                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
 	VFMADD231PS Z19, Z23, Z15
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv4WinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 3136(BX)
 	VMOVUPS Z2, 6272(BX)
@@ -38915,13 +38942,6 @@ conv4WinoMulKernelAVX512_tiles:
 	VMOVUPS Z13, 3328(BX)
 	VMOVUPS Z14, 6464(BX)
 	VMOVUPS Z15, 9600(BX)
-	ADDQ $3136, R11                                 // next kernel row
-	ADDQ $4096, R12
-	DECQ R9
-	JNZ conv4WinoMulKernelAVX512_row
-	ADDQ $3136, R10                                 // next input block
-	DECQ R8
-	JNZ conv4WinoMulKernelAVX512_block
 	VZEROUPPER
 	RET
 
@@ -38937,373 +38957,352 @@ TEXT ·conv4WinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVUPS 64(CX), Y2                              // block 1's bias
-	VMOVUPS 96(CX), Y3                              // block 1's bias
-	VMOVUPS 128(CX), Y4                             // block 2's bias
-	VMOVUPS 160(CX), Y5                             // block 2's bias
-	VMOVUPS 192(CX), Y6                             // block 3's bias
-	VMOVUPS 224(CX), Y7                             // block 3's bias
-	MOVQ DI, BX
-	MOVQ $49, AX
-conv4WinoMulKernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	VMOVUPS Y2, 3136(BX)
-	VMOVUPS Y3, 3168(BX)
-	VMOVUPS Y4, 6272(BX)
-	VMOVUPS Y5, 6304(BX)
-	VMOVUPS Y6, 9408(BX)
-	VMOVUPS Y7, 9440(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv4WinoMulKernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $24, R8                                    // input blocks
-conv4WinoMulKernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-conv4WinoMulKernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $8, AX                                     // 8 tiles of 6 pixels
 conv4WinoMulKernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $24, R8                                    // input blocks
+conv4WinoMulKernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1024(R12), Y12
 	VMOVUPS 1056(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1280(R12), Y12
 	VMOVUPS 1312(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1536(R12), Y12
 	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1792(R12), Y12
 	VMOVUPS 1824(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2048(R12), Y12
 	VMOVUPS 2080(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2304(R12), Y12
 	VMOVUPS 2336(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2560(R12), Y12
 	VMOVUPS 2592(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2816(R12), Y12
 	VMOVUPS 2848(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3072(R12), Y12
 	VMOVUPS 3104(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3328(R12), Y12
 	VMOVUPS 3360(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3584(R12), Y12
 	VMOVUPS 3616(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3840(R12), Y12
 	VMOVUPS 3872(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv4WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -39317,339 +39316,347 @@ conv4WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 320(BX)
 	VMOVUPS Y11, 352(BX)
 
-	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 3136(BX), Y0
-	VMOVUPS 3168(BX), Y1
-	VMOVUPS 3200(BX), Y2
-	VMOVUPS 3232(BX), Y3
-	VMOVUPS 3264(BX), Y4
-	VMOVUPS 3296(BX), Y5
-	VMOVUPS 3328(BX), Y6
-	VMOVUPS 3360(BX), Y7
-	VMOVUPS 3392(BX), Y8
-	VMOVUPS 3424(BX), Y9
-	VMOVUPS 3456(BX), Y10
-	VMOVUPS 3488(BX), Y11
+	// a tile of 6 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	VMOVUPS 64(CX), Y8
+	VMOVUPS 96(CX), Y9
+	VMOVUPS 64(CX), Y10
+	VMOVUPS 96(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $24, R8                                    // input blocks
+conv4WinoMulKernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 832(R12), Y12
 	VMOVUPS 864(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1088(R12), Y12
 	VMOVUPS 1120(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1344(R12), Y12
 	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1600(R12), Y12
 	VMOVUPS 1632(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1856(R12), Y12
 	VMOVUPS 1888(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2112(R12), Y12
 	VMOVUPS 2144(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2368(R12), Y12
 	VMOVUPS 2400(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2624(R12), Y12
 	VMOVUPS 2656(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2880(R12), Y12
 	VMOVUPS 2912(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3136(R12), Y12
 	VMOVUPS 3168(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3392(R12), Y12
 	VMOVUPS 3424(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3648(R12), Y12
 	VMOVUPS 3680(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3904(R12), Y12
 	VMOVUPS 3936(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv4WinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 3136(BX)
 	VMOVUPS Y1, 3168(BX)
 	VMOVUPS Y2, 3200(BX)
@@ -39663,339 +39670,347 @@ conv4WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 3456(BX)
 	VMOVUPS Y11, 3488(BX)
 
-	// a tile of 6 pixels, output blocks 2…2
-	VMOVUPS 6272(BX), Y0
-	VMOVUPS 6304(BX), Y1
-	VMOVUPS 6336(BX), Y2
-	VMOVUPS 6368(BX), Y3
-	VMOVUPS 6400(BX), Y4
-	VMOVUPS 6432(BX), Y5
-	VMOVUPS 6464(BX), Y6
-	VMOVUPS 6496(BX), Y7
-	VMOVUPS 6528(BX), Y8
-	VMOVUPS 6560(BX), Y9
-	VMOVUPS 6592(BX), Y10
-	VMOVUPS 6624(BX), Y11
+	// a tile of 6 pixels, output blocks 2…2, over every input block
+	VMOVUPS 128(CX), Y0
+	VMOVUPS 160(CX), Y1
+	VMOVUPS 128(CX), Y2
+	VMOVUPS 160(CX), Y3
+	VMOVUPS 128(CX), Y4
+	VMOVUPS 160(CX), Y5
+	VMOVUPS 128(CX), Y6
+	VMOVUPS 160(CX), Y7
+	VMOVUPS 128(CX), Y8
+	VMOVUPS 160(CX), Y9
+	VMOVUPS 128(CX), Y10
+	VMOVUPS 160(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $24, R8                                    // input blocks
+conv4WinoMulKernelAVX2_t6_b2:
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 640(R12), Y12
 	VMOVUPS 672(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 896(R12), Y12
 	VMOVUPS 928(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1152(R12), Y12
 	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1408(R12), Y12
 	VMOVUPS 1440(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1664(R12), Y12
 	VMOVUPS 1696(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1920(R12), Y12
 	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2176(R12), Y12
 	VMOVUPS 2208(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2432(R12), Y12
 	VMOVUPS 2464(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2688(R12), Y12
 	VMOVUPS 2720(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2944(R12), Y12
 	VMOVUPS 2976(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3200(R12), Y12
 	VMOVUPS 3232(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3456(R12), Y12
 	VMOVUPS 3488(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3712(R12), Y12
 	VMOVUPS 3744(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3968(R12), Y12
 	VMOVUPS 4000(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv4WinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 6272(BX)
 	VMOVUPS Y1, 6304(BX)
 	VMOVUPS Y2, 6336(BX)
@@ -40009,339 +40024,347 @@ conv4WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 6592(BX)
 	VMOVUPS Y11, 6624(BX)
 
-	// a tile of 6 pixels, output blocks 3…3
-	VMOVUPS 9408(BX), Y0
-	VMOVUPS 9440(BX), Y1
-	VMOVUPS 9472(BX), Y2
-	VMOVUPS 9504(BX), Y3
-	VMOVUPS 9536(BX), Y4
-	VMOVUPS 9568(BX), Y5
-	VMOVUPS 9600(BX), Y6
-	VMOVUPS 9632(BX), Y7
-	VMOVUPS 9664(BX), Y8
-	VMOVUPS 9696(BX), Y9
-	VMOVUPS 9728(BX), Y10
-	VMOVUPS 9760(BX), Y11
+	// a tile of 6 pixels, output blocks 3…3, over every input block
+	VMOVUPS 192(CX), Y0
+	VMOVUPS 224(CX), Y1
+	VMOVUPS 192(CX), Y2
+	VMOVUPS 224(CX), Y3
+	VMOVUPS 192(CX), Y4
+	VMOVUPS 224(CX), Y5
+	VMOVUPS 192(CX), Y6
+	VMOVUPS 224(CX), Y7
+	VMOVUPS 192(CX), Y8
+	VMOVUPS 224(CX), Y9
+	VMOVUPS 192(CX), Y10
+	VMOVUPS 224(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $24, R8                                    // input blocks
+conv4WinoMulKernelAVX2_t6_b3:
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 704(R12), Y12
 	VMOVUPS 736(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1216(R12), Y12
 	VMOVUPS 1248(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1472(R12), Y12
 	VMOVUPS 1504(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1728(R12), Y12
 	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1984(R12), Y12
 	VMOVUPS 2016(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2240(R12), Y12
 	VMOVUPS 2272(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2496(R12), Y12
 	VMOVUPS 2528(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2752(R12), Y12
 	VMOVUPS 2784(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3008(R12), Y12
 	VMOVUPS 3040(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3264(R12), Y12
 	VMOVUPS 3296(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3520(R12), Y12
 	VMOVUPS 3552(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3776(R12), Y12
 	VMOVUPS 3808(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4032(R12), Y12
 	VMOVUPS 4064(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv4WinoMulKernelAVX2_t6_b3
 	VMOVUPS Y0, 9408(BX)
 	VMOVUPS Y1, 9440(BX)
 	VMOVUPS Y2, 9472(BX)
@@ -40359,356 +40382,381 @@ conv4WinoMulKernelAVX2_tiles:
 	DECQ AX
 	JNZ conv4WinoMulKernelAVX2_tiles
 
-	// a tile of 1 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
+	// a tile of 1 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $24, R8                                    // input blocks
+conv4WinoMulKernelAVX2_t1_b0:
 	VMOVUPS (R12), Y2
 	VMOVUPS 32(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 256(R12), Y2
 	VMOVUPS 288(R12), Y3
-	VBROADCASTSS 4(R13), Y5                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y5                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 512(R12), Y2
 	VMOVUPS 544(R12), Y3
-	VBROADCASTSS 8(R13), Y6                         // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y6                         // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 768(R12), Y2
 	VMOVUPS 800(R12), Y3
-	VBROADCASTSS 12(R13), Y7                        // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y7                        // kw 0, c 3, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 1024(R12), Y2
 	VMOVUPS 1056(R12), Y3
-	VBROADCASTSS 16(R13), Y8                        // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y8                        // kw 0, c 4, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1280(R12), Y2
 	VMOVUPS 1312(R12), Y3
-	VBROADCASTSS 20(R13), Y9                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y9                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1536(R12), Y2
 	VMOVUPS 1568(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1792(R12), Y2
 	VMOVUPS 1824(R12), Y3
-	VBROADCASTSS 28(R13), Y11                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y11                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 2048(R12), Y2
 	VMOVUPS 2080(R12), Y3
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 2304(R12), Y2
 	VMOVUPS 2336(R12), Y3
-	VBROADCASTSS 36(R13), Y13                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y13                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2560(R12), Y2
 	VMOVUPS 2592(R12), Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 2816(R12), Y2
 	VMOVUPS 2848(R12), Y3
-	VBROADCASTSS 44(R13), Y15                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y15                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 3072(R12), Y2
 	VMOVUPS 3104(R12), Y3
-	VBROADCASTSS 48(R13), Y4                        // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y4                        // kw 0, c 12, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 3328(R12), Y2
 	VMOVUPS 3360(R12), Y3
-	VBROADCASTSS 52(R13), Y5                        // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y5                        // kw 0, c 13, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 3584(R12), Y2
 	VMOVUPS 3616(R12), Y3
-	VBROADCASTSS 56(R13), Y6                        // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y6                        // kw 0, c 14, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 3840(R12), Y2
 	VMOVUPS 3872(R12), Y3
-	VBROADCASTSS 60(R13), Y7                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv4WinoMulKernelAVX2_t1_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 
-	// a tile of 1 pixels, output blocks 1…1
-	VMOVUPS 3136(BX), Y0
-	VMOVUPS 3168(BX), Y1
+	// a tile of 1 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $24, R8                                    // input blocks
+conv4WinoMulKernelAVX2_t1_b1:
 	VMOVUPS 64(R12), Y2
 	VMOVUPS 96(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 320(R12), Y2
 	VMOVUPS 352(R12), Y3
-	VBROADCASTSS 4(R13), Y5                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y5                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 576(R12), Y2
 	VMOVUPS 608(R12), Y3
-	VBROADCASTSS 8(R13), Y6                         // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y6                         // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 832(R12), Y2
 	VMOVUPS 864(R12), Y3
-	VBROADCASTSS 12(R13), Y7                        // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y7                        // kw 0, c 3, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 1088(R12), Y2
 	VMOVUPS 1120(R12), Y3
-	VBROADCASTSS 16(R13), Y8                        // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y8                        // kw 0, c 4, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1344(R12), Y2
 	VMOVUPS 1376(R12), Y3
-	VBROADCASTSS 20(R13), Y9                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y9                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1600(R12), Y2
 	VMOVUPS 1632(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1856(R12), Y2
 	VMOVUPS 1888(R12), Y3
-	VBROADCASTSS 28(R13), Y11                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y11                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 2112(R12), Y2
 	VMOVUPS 2144(R12), Y3
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 2368(R12), Y2
 	VMOVUPS 2400(R12), Y3
-	VBROADCASTSS 36(R13), Y13                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y13                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2624(R12), Y2
 	VMOVUPS 2656(R12), Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 2880(R12), Y2
 	VMOVUPS 2912(R12), Y3
-	VBROADCASTSS 44(R13), Y15                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y15                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 3136(R12), Y2
 	VMOVUPS 3168(R12), Y3
-	VBROADCASTSS 48(R13), Y4                        // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y4                        // kw 0, c 12, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 3392(R12), Y2
 	VMOVUPS 3424(R12), Y3
-	VBROADCASTSS 52(R13), Y5                        // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y5                        // kw 0, c 13, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 3648(R12), Y2
 	VMOVUPS 3680(R12), Y3
-	VBROADCASTSS 56(R13), Y6                        // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y6                        // kw 0, c 14, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 3904(R12), Y2
 	VMOVUPS 3936(R12), Y3
-	VBROADCASTSS 60(R13), Y7                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv4WinoMulKernelAVX2_t1_b1
 	VMOVUPS Y0, 3136(BX)
 	VMOVUPS Y1, 3168(BX)
 
-	// a tile of 1 pixels, output blocks 2…2
-	VMOVUPS 6272(BX), Y0
-	VMOVUPS 6304(BX), Y1
+	// a tile of 1 pixels, output blocks 2…2, over every input block
+	VMOVUPS 128(CX), Y0
+	VMOVUPS 160(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $24, R8                                    // input blocks
+conv4WinoMulKernelAVX2_t1_b2:
 	VMOVUPS 128(R12), Y2
 	VMOVUPS 160(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 384(R12), Y2
 	VMOVUPS 416(R12), Y3
-	VBROADCASTSS 4(R13), Y5                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y5                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 640(R12), Y2
 	VMOVUPS 672(R12), Y3
-	VBROADCASTSS 8(R13), Y6                         // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y6                         // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 896(R12), Y2
 	VMOVUPS 928(R12), Y3
-	VBROADCASTSS 12(R13), Y7                        // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y7                        // kw 0, c 3, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 1152(R12), Y2
 	VMOVUPS 1184(R12), Y3
-	VBROADCASTSS 16(R13), Y8                        // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y8                        // kw 0, c 4, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1408(R12), Y2
 	VMOVUPS 1440(R12), Y3
-	VBROADCASTSS 20(R13), Y9                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y9                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1664(R12), Y2
 	VMOVUPS 1696(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1920(R12), Y2
 	VMOVUPS 1952(R12), Y3
-	VBROADCASTSS 28(R13), Y11                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y11                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 2176(R12), Y2
 	VMOVUPS 2208(R12), Y3
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 2432(R12), Y2
 	VMOVUPS 2464(R12), Y3
-	VBROADCASTSS 36(R13), Y13                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y13                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2688(R12), Y2
 	VMOVUPS 2720(R12), Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 2944(R12), Y2
 	VMOVUPS 2976(R12), Y3
-	VBROADCASTSS 44(R13), Y15                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y15                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 3200(R12), Y2
 	VMOVUPS 3232(R12), Y3
-	VBROADCASTSS 48(R13), Y4                        // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y4                        // kw 0, c 12, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 3456(R12), Y2
 	VMOVUPS 3488(R12), Y3
-	VBROADCASTSS 52(R13), Y5                        // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y5                        // kw 0, c 13, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 3712(R12), Y2
 	VMOVUPS 3744(R12), Y3
-	VBROADCASTSS 56(R13), Y6                        // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y6                        // kw 0, c 14, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 3968(R12), Y2
 	VMOVUPS 4000(R12), Y3
-	VBROADCASTSS 60(R13), Y7                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv4WinoMulKernelAVX2_t1_b2
 	VMOVUPS Y0, 6272(BX)
 	VMOVUPS Y1, 6304(BX)
 
-	// a tile of 1 pixels, output blocks 3…3
-	VMOVUPS 9408(BX), Y0
-	VMOVUPS 9440(BX), Y1
+	// a tile of 1 pixels, output blocks 3…3, over every input block
+	VMOVUPS 192(CX), Y0
+	VMOVUPS 224(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $24, R8                                    // input blocks
+conv4WinoMulKernelAVX2_t1_b3:
 	VMOVUPS 192(R12), Y2
 	VMOVUPS 224(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 448(R12), Y2
 	VMOVUPS 480(R12), Y3
-	VBROADCASTSS 4(R13), Y5                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y5                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 704(R12), Y2
 	VMOVUPS 736(R12), Y3
-	VBROADCASTSS 8(R13), Y6                         // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y6                         // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 960(R12), Y2
 	VMOVUPS 992(R12), Y3
-	VBROADCASTSS 12(R13), Y7                        // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y7                        // kw 0, c 3, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 1216(R12), Y2
 	VMOVUPS 1248(R12), Y3
-	VBROADCASTSS 16(R13), Y8                        // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y8                        // kw 0, c 4, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1472(R12), Y2
 	VMOVUPS 1504(R12), Y3
-	VBROADCASTSS 20(R13), Y9                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y9                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1728(R12), Y2
 	VMOVUPS 1760(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1984(R12), Y2
 	VMOVUPS 2016(R12), Y3
-	VBROADCASTSS 28(R13), Y11                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y11                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 2240(R12), Y2
 	VMOVUPS 2272(R12), Y3
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 2496(R12), Y2
 	VMOVUPS 2528(R12), Y3
-	VBROADCASTSS 36(R13), Y13                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y13                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2752(R12), Y2
 	VMOVUPS 2784(R12), Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 3008(R12), Y2
 	VMOVUPS 3040(R12), Y3
-	VBROADCASTSS 44(R13), Y15                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y15                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 3264(R12), Y2
 	VMOVUPS 3296(R12), Y3
-	VBROADCASTSS 48(R13), Y4                        // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y4                        // kw 0, c 12, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 3520(R12), Y2
 	VMOVUPS 3552(R12), Y3
-	VBROADCASTSS 52(R13), Y5                        // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y5                        // kw 0, c 13, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 3776(R12), Y2
 	VMOVUPS 3808(R12), Y3
-	VBROADCASTSS 56(R13), Y6                        // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y6                        // kw 0, c 14, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 4032(R12), Y2
 	VMOVUPS 4064(R12), Y3
-	VBROADCASTSS 60(R13), Y7                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv4WinoMulKernelAVX2_t1_b3
 	VMOVUPS Y0, 9408(BX)
 	VMOVUPS Y1, 9440(BX)
-	ADDQ $3136, R11                                 // next kernel row
-	ADDQ $4096, R12
-	DECQ R9
-	JNZ conv4WinoMulKernelAVX2_row
-	ADDQ $3136, R10                                 // next input block
-	DECQ R8
-	JNZ conv4WinoMulKernelAVX2_block
 	VZEROUPPER
 	RET
 
@@ -49407,78 +49455,61 @@ TEXT ·conv5WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	VMOVUPS 128(CX), Z2                             // block 2's bias
-	VMOVUPS 192(CX), Z3                             // block 3's bias
-	MOVQ DI, BX
-	MOVQ $49, AX
-conv5WinoMulKernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 3136(BX)
-	VMOVUPS Z2, 6272(BX)
-	VMOVUPS Z3, 9408(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv5WinoMulKernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $16, R8                                    // input blocks
-conv5WinoMulKernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-conv5WinoMulKernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $9, AX                                     // 9 tiles of 5 pixels
 conv5WinoMulKernelAVX512_tiles:
 
-	// a tile of 5 pixels, output blocks 0…3
-	VMOVUPS (BX), Z0
-	VMOVUPS 3136(BX), Z1
-	VMOVUPS 6272(BX), Z2
-	VMOVUPS 9408(BX), Z3
-	VMOVUPS 64(BX), Z4
-	VMOVUPS 3200(BX), Z5
-	VMOVUPS 6336(BX), Z6
-	VMOVUPS 9472(BX), Z7
-	VMOVUPS 128(BX), Z8
-	VMOVUPS 3264(BX), Z9
-	VMOVUPS 6400(BX), Z10
-	VMOVUPS 9536(BX), Z11
-	VMOVUPS 192(BX), Z12
-	VMOVUPS 3328(BX), Z13
-	VMOVUPS 6464(BX), Z14
-	VMOVUPS 9600(BX), Z15
-	VMOVUPS 256(BX), Z16
-	VMOVUPS 3392(BX), Z17
-	VMOVUPS 6528(BX), Z18
-	VMOVUPS 9664(BX), Z19
+	// a tile of 5 pixels, output blocks 0…3, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS 128(CX), Z6
+	VMOVUPS 192(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS 128(CX), Z10
+	VMOVUPS 192(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS 192(CX), Z15
+	VMOVUPS (CX), Z16
+	VMOVUPS 64(CX), Z17
+	VMOVUPS 128(CX), Z18
+	VMOVUPS 192(CX), Z19
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $16, R8                                    // input blocks
+conv5WinoMulKernelAVX512_t5_b0:
 	VMOVUPS (R12), Z20
 	VMOVUPS 64(R12), Z21
 	VMOVUPS 128(R12), Z22
 	VMOVUPS 192(R12), Z23
-	VBROADCASTSS (R13), Z24                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z24                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z20, Z24, Z0
 	VFMADD231PS Z21, Z24, Z1
 	VFMADD231PS Z22, Z24, Z2
 	VFMADD231PS Z23, Z24, Z3
-	VBROADCASTSS 64(R13), Z25                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Z25                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z20, Z25, Z4
 	VFMADD231PS Z21, Z25, Z5
 	VFMADD231PS Z22, Z25, Z6
 	VFMADD231PS Z23, Z25, Z7
-	VBROADCASTSS 128(R13), Z26                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Z26                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z20, Z26, Z8
 	VFMADD231PS Z21, Z26, Z9
 	VFMADD231PS Z22, Z26, Z10
 	VFMADD231PS Z23, Z26, Z11
-	VBROADCASTSS 192(R13), Z27                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Z27                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z20, Z27, Z12
 	VFMADD231PS Z21, Z27, Z13
 	VFMADD231PS Z22, Z27, Z14
 	VFMADD231PS Z23, Z27, Z15
-	VBROADCASTSS 256(R13), Z28                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Z28                      // kw 0, c 0, pixel 4
 	VFMADD231PS Z20, Z28, Z16
 	VFMADD231PS Z21, Z28, Z17
 	VFMADD231PS Z22, Z28, Z18
@@ -49487,27 +49518,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 320(R12), Z21
 	VMOVUPS 384(R12), Z22
 	VMOVUPS 448(R12), Z23
-	VBROADCASTSS 4(R13), Z29                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z29                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z20, Z29, Z0
 	VFMADD231PS Z21, Z29, Z1
 	VFMADD231PS Z22, Z29, Z2
 	VFMADD231PS Z23, Z29, Z3
-	VBROADCASTSS 68(R13), Z30                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Z30                       // kw 0, c 1, pixel 1
 	VFMADD231PS Z20, Z30, Z4
 	VFMADD231PS Z21, Z30, Z5
 	VFMADD231PS Z22, Z30, Z6
 	VFMADD231PS Z23, Z30, Z7
-	VBROADCASTSS 132(R13), Z31                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Z31                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z20, Z31, Z8
 	VFMADD231PS Z21, Z31, Z9
 	VFMADD231PS Z22, Z31, Z10
 	VFMADD231PS Z23, Z31, Z11
-	VBROADCASTSS 196(R13), Z24                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Z24                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z20, Z24, Z12
 	VFMADD231PS Z21, Z24, Z13
 	VFMADD231PS Z22, Z24, Z14
 	VFMADD231PS Z23, Z24, Z15
-	VBROADCASTSS 260(R13), Z25                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Z25                      // kw 0, c 1, pixel 4
 	VFMADD231PS Z20, Z25, Z16
 	VFMADD231PS Z21, Z25, Z17
 	VFMADD231PS Z22, Z25, Z18
@@ -49516,27 +49547,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 576(R12), Z21
 	VMOVUPS 640(R12), Z22
 	VMOVUPS 704(R12), Z23
-	VBROADCASTSS 8(R13), Z26                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z26                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z20, Z26, Z0
 	VFMADD231PS Z21, Z26, Z1
 	VFMADD231PS Z22, Z26, Z2
 	VFMADD231PS Z23, Z26, Z3
-	VBROADCASTSS 72(R13), Z27                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Z27                       // kw 0, c 2, pixel 1
 	VFMADD231PS Z20, Z27, Z4
 	VFMADD231PS Z21, Z27, Z5
 	VFMADD231PS Z22, Z27, Z6
 	VFMADD231PS Z23, Z27, Z7
-	VBROADCASTSS 136(R13), Z28                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Z28                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z20, Z28, Z8
 	VFMADD231PS Z21, Z28, Z9
 	VFMADD231PS Z22, Z28, Z10
 	VFMADD231PS Z23, Z28, Z11
-	VBROADCASTSS 200(R13), Z29                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Z29                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z20, Z29, Z12
 	VFMADD231PS Z21, Z29, Z13
 	VFMADD231PS Z22, Z29, Z14
 	VFMADD231PS Z23, Z29, Z15
-	VBROADCASTSS 264(R13), Z30                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Z30                      // kw 0, c 2, pixel 4
 	VFMADD231PS Z20, Z30, Z16
 	VFMADD231PS Z21, Z30, Z17
 	VFMADD231PS Z22, Z30, Z18
@@ -49545,27 +49576,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 832(R12), Z21
 	VMOVUPS 896(R12), Z22
 	VMOVUPS 960(R12), Z23
-	VBROADCASTSS 12(R13), Z31                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z31                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z20, Z31, Z0
 	VFMADD231PS Z21, Z31, Z1
 	VFMADD231PS Z22, Z31, Z2
 	VFMADD231PS Z23, Z31, Z3
-	VBROADCASTSS 76(R13), Z24                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Z24                       // kw 0, c 3, pixel 1
 	VFMADD231PS Z20, Z24, Z4
 	VFMADD231PS Z21, Z24, Z5
 	VFMADD231PS Z22, Z24, Z6
 	VFMADD231PS Z23, Z24, Z7
-	VBROADCASTSS 140(R13), Z25                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Z25                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z20, Z25, Z8
 	VFMADD231PS Z21, Z25, Z9
 	VFMADD231PS Z22, Z25, Z10
 	VFMADD231PS Z23, Z25, Z11
-	VBROADCASTSS 204(R13), Z26                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Z26                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z20, Z26, Z12
 	VFMADD231PS Z21, Z26, Z13
 	VFMADD231PS Z22, Z26, Z14
 	VFMADD231PS Z23, Z26, Z15
-	VBROADCASTSS 268(R13), Z27                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Z27                      // kw 0, c 3, pixel 4
 	VFMADD231PS Z20, Z27, Z16
 	VFMADD231PS Z21, Z27, Z17
 	VFMADD231PS Z22, Z27, Z18
@@ -49574,27 +49605,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 1088(R12), Z21
 	VMOVUPS 1152(R12), Z22
 	VMOVUPS 1216(R12), Z23
-	VBROADCASTSS 16(R13), Z28                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z28                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z20, Z28, Z0
 	VFMADD231PS Z21, Z28, Z1
 	VFMADD231PS Z22, Z28, Z2
 	VFMADD231PS Z23, Z28, Z3
-	VBROADCASTSS 80(R13), Z29                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Z29                       // kw 0, c 4, pixel 1
 	VFMADD231PS Z20, Z29, Z4
 	VFMADD231PS Z21, Z29, Z5
 	VFMADD231PS Z22, Z29, Z6
 	VFMADD231PS Z23, Z29, Z7
-	VBROADCASTSS 144(R13), Z30                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Z30                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z20, Z30, Z8
 	VFMADD231PS Z21, Z30, Z9
 	VFMADD231PS Z22, Z30, Z10
 	VFMADD231PS Z23, Z30, Z11
-	VBROADCASTSS 208(R13), Z31                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Z31                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z20, Z31, Z12
 	VFMADD231PS Z21, Z31, Z13
 	VFMADD231PS Z22, Z31, Z14
 	VFMADD231PS Z23, Z31, Z15
-	VBROADCASTSS 272(R13), Z24                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Z24                      // kw 0, c 4, pixel 4
 	VFMADD231PS Z20, Z24, Z16
 	VFMADD231PS Z21, Z24, Z17
 	VFMADD231PS Z22, Z24, Z18
@@ -49603,27 +49634,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 1344(R12), Z21
 	VMOVUPS 1408(R12), Z22
 	VMOVUPS 1472(R12), Z23
-	VBROADCASTSS 20(R13), Z25                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z25                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z20, Z25, Z0
 	VFMADD231PS Z21, Z25, Z1
 	VFMADD231PS Z22, Z25, Z2
 	VFMADD231PS Z23, Z25, Z3
-	VBROADCASTSS 84(R13), Z26                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Z26                       // kw 0, c 5, pixel 1
 	VFMADD231PS Z20, Z26, Z4
 	VFMADD231PS Z21, Z26, Z5
 	VFMADD231PS Z22, Z26, Z6
 	VFMADD231PS Z23, Z26, Z7
-	VBROADCASTSS 148(R13), Z27                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Z27                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z20, Z27, Z8
 	VFMADD231PS Z21, Z27, Z9
 	VFMADD231PS Z22, Z27, Z10
 	VFMADD231PS Z23, Z27, Z11
-	VBROADCASTSS 212(R13), Z28                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Z28                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z20, Z28, Z12
 	VFMADD231PS Z21, Z28, Z13
 	VFMADD231PS Z22, Z28, Z14
 	VFMADD231PS Z23, Z28, Z15
-	VBROADCASTSS 276(R13), Z29                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Z29                      // kw 0, c 5, pixel 4
 	VFMADD231PS Z20, Z29, Z16
 	VFMADD231PS Z21, Z29, Z17
 	VFMADD231PS Z22, Z29, Z18
@@ -49632,27 +49663,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 1600(R12), Z21
 	VMOVUPS 1664(R12), Z22
 	VMOVUPS 1728(R12), Z23
-	VBROADCASTSS 24(R13), Z30                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z30                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z20, Z30, Z0
 	VFMADD231PS Z21, Z30, Z1
 	VFMADD231PS Z22, Z30, Z2
 	VFMADD231PS Z23, Z30, Z3
-	VBROADCASTSS 88(R13), Z31                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Z31                       // kw 0, c 6, pixel 1
 	VFMADD231PS Z20, Z31, Z4
 	VFMADD231PS Z21, Z31, Z5
 	VFMADD231PS Z22, Z31, Z6
 	VFMADD231PS Z23, Z31, Z7
-	VBROADCASTSS 152(R13), Z24                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Z24                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z20, Z24, Z8
 	VFMADD231PS Z21, Z24, Z9
 	VFMADD231PS Z22, Z24, Z10
 	VFMADD231PS Z23, Z24, Z11
-	VBROADCASTSS 216(R13), Z25                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Z25                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z20, Z25, Z12
 	VFMADD231PS Z21, Z25, Z13
 	VFMADD231PS Z22, Z25, Z14
 	VFMADD231PS Z23, Z25, Z15
-	VBROADCASTSS 280(R13), Z26                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Z26                      // kw 0, c 6, pixel 4
 	VFMADD231PS Z20, Z26, Z16
 	VFMADD231PS Z21, Z26, Z17
 	VFMADD231PS Z22, Z26, Z18
@@ -49661,27 +49692,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 1856(R12), Z21
 	VMOVUPS 1920(R12), Z22
 	VMOVUPS 1984(R12), Z23
-	VBROADCASTSS 28(R13), Z27                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z27                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z20, Z27, Z0
 	VFMADD231PS Z21, Z27, Z1
 	VFMADD231PS Z22, Z27, Z2
 	VFMADD231PS Z23, Z27, Z3
-	VBROADCASTSS 92(R13), Z28                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Z28                       // kw 0, c 7, pixel 1
 	VFMADD231PS Z20, Z28, Z4
 	VFMADD231PS Z21, Z28, Z5
 	VFMADD231PS Z22, Z28, Z6
 	VFMADD231PS Z23, Z28, Z7
-	VBROADCASTSS 156(R13), Z29                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Z29                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z20, Z29, Z8
 	VFMADD231PS Z21, Z29, Z9
 	VFMADD231PS Z22, Z29, Z10
 	VFMADD231PS Z23, Z29, Z11
-	VBROADCASTSS 220(R13), Z30                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Z30                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z20, Z30, Z12
 	VFMADD231PS Z21, Z30, Z13
 	VFMADD231PS Z22, Z30, Z14
 	VFMADD231PS Z23, Z30, Z15
-	VBROADCASTSS 284(R13), Z31                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Z31                      // kw 0, c 7, pixel 4
 	VFMADD231PS Z20, Z31, Z16
 	VFMADD231PS Z21, Z31, Z17
 	VFMADD231PS Z22, Z31, Z18
@@ -49690,27 +49721,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 2112(R12), Z21
 	VMOVUPS 2176(R12), Z22
 	VMOVUPS 2240(R12), Z23
-	VBROADCASTSS 32(R13), Z24                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z24                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z20, Z24, Z0
 	VFMADD231PS Z21, Z24, Z1
 	VFMADD231PS Z22, Z24, Z2
 	VFMADD231PS Z23, Z24, Z3
-	VBROADCASTSS 96(R13), Z25                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Z25                       // kw 0, c 8, pixel 1
 	VFMADD231PS Z20, Z25, Z4
 	VFMADD231PS Z21, Z25, Z5
 	VFMADD231PS Z22, Z25, Z6
 	VFMADD231PS Z23, Z25, Z7
-	VBROADCASTSS 160(R13), Z26                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Z26                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z20, Z26, Z8
 	VFMADD231PS Z21, Z26, Z9
 	VFMADD231PS Z22, Z26, Z10
 	VFMADD231PS Z23, Z26, Z11
-	VBROADCASTSS 224(R13), Z27                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Z27                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z20, Z27, Z12
 	VFMADD231PS Z21, Z27, Z13
 	VFMADD231PS Z22, Z27, Z14
 	VFMADD231PS Z23, Z27, Z15
-	VBROADCASTSS 288(R13), Z28                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Z28                      // kw 0, c 8, pixel 4
 	VFMADD231PS Z20, Z28, Z16
 	VFMADD231PS Z21, Z28, Z17
 	VFMADD231PS Z22, Z28, Z18
@@ -49719,27 +49750,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 2368(R12), Z21
 	VMOVUPS 2432(R12), Z22
 	VMOVUPS 2496(R12), Z23
-	VBROADCASTSS 36(R13), Z29                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z29                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z20, Z29, Z0
 	VFMADD231PS Z21, Z29, Z1
 	VFMADD231PS Z22, Z29, Z2
 	VFMADD231PS Z23, Z29, Z3
-	VBROADCASTSS 100(R13), Z30                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Z30                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z20, Z30, Z4
 	VFMADD231PS Z21, Z30, Z5
 	VFMADD231PS Z22, Z30, Z6
 	VFMADD231PS Z23, Z30, Z7
-	VBROADCASTSS 164(R13), Z31                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Z31                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z20, Z31, Z8
 	VFMADD231PS Z21, Z31, Z9
 	VFMADD231PS Z22, Z31, Z10
 	VFMADD231PS Z23, Z31, Z11
-	VBROADCASTSS 228(R13), Z24                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Z24                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z20, Z24, Z12
 	VFMADD231PS Z21, Z24, Z13
 	VFMADD231PS Z22, Z24, Z14
 	VFMADD231PS Z23, Z24, Z15
-	VBROADCASTSS 292(R13), Z25                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Z25                      // kw 0, c 9, pixel 4
 	VFMADD231PS Z20, Z25, Z16
 	VFMADD231PS Z21, Z25, Z17
 	VFMADD231PS Z22, Z25, Z18
@@ -49748,27 +49779,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 2624(R12), Z21
 	VMOVUPS 2688(R12), Z22
 	VMOVUPS 2752(R12), Z23
-	VBROADCASTSS 40(R13), Z26                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z26                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z20, Z26, Z0
 	VFMADD231PS Z21, Z26, Z1
 	VFMADD231PS Z22, Z26, Z2
 	VFMADD231PS Z23, Z26, Z3
-	VBROADCASTSS 104(R13), Z27                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Z27                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z20, Z27, Z4
 	VFMADD231PS Z21, Z27, Z5
 	VFMADD231PS Z22, Z27, Z6
 	VFMADD231PS Z23, Z27, Z7
-	VBROADCASTSS 168(R13), Z28                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Z28                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z20, Z28, Z8
 	VFMADD231PS Z21, Z28, Z9
 	VFMADD231PS Z22, Z28, Z10
 	VFMADD231PS Z23, Z28, Z11
-	VBROADCASTSS 232(R13), Z29                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Z29                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z20, Z29, Z12
 	VFMADD231PS Z21, Z29, Z13
 	VFMADD231PS Z22, Z29, Z14
 	VFMADD231PS Z23, Z29, Z15
-	VBROADCASTSS 296(R13), Z30                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Z30                      // kw 0, c 10, pixel 4
 	VFMADD231PS Z20, Z30, Z16
 	VFMADD231PS Z21, Z30, Z17
 	VFMADD231PS Z22, Z30, Z18
@@ -49777,27 +49808,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 2880(R12), Z21
 	VMOVUPS 2944(R12), Z22
 	VMOVUPS 3008(R12), Z23
-	VBROADCASTSS 44(R13), Z31                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z31                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z20, Z31, Z0
 	VFMADD231PS Z21, Z31, Z1
 	VFMADD231PS Z22, Z31, Z2
 	VFMADD231PS Z23, Z31, Z3
-	VBROADCASTSS 108(R13), Z24                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Z24                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z20, Z24, Z4
 	VFMADD231PS Z21, Z24, Z5
 	VFMADD231PS Z22, Z24, Z6
 	VFMADD231PS Z23, Z24, Z7
-	VBROADCASTSS 172(R13), Z25                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Z25                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z20, Z25, Z8
 	VFMADD231PS Z21, Z25, Z9
 	VFMADD231PS Z22, Z25, Z10
 	VFMADD231PS Z23, Z25, Z11
-	VBROADCASTSS 236(R13), Z26                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Z26                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z20, Z26, Z12
 	VFMADD231PS Z21, Z26, Z13
 	VFMADD231PS Z22, Z26, Z14
 	VFMADD231PS Z23, Z26, Z15
-	VBROADCASTSS 300(R13), Z27                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Z27                      // kw 0, c 11, pixel 4
 	VFMADD231PS Z20, Z27, Z16
 	VFMADD231PS Z21, Z27, Z17
 	VFMADD231PS Z22, Z27, Z18
@@ -49806,27 +49837,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 3136(R12), Z21
 	VMOVUPS 3200(R12), Z22
 	VMOVUPS 3264(R12), Z23
-	VBROADCASTSS 48(R13), Z28                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z28                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z20, Z28, Z0
 	VFMADD231PS Z21, Z28, Z1
 	VFMADD231PS Z22, Z28, Z2
 	VFMADD231PS Z23, Z28, Z3
-	VBROADCASTSS 112(R13), Z29                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Z29                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z20, Z29, Z4
 	VFMADD231PS Z21, Z29, Z5
 	VFMADD231PS Z22, Z29, Z6
 	VFMADD231PS Z23, Z29, Z7
-	VBROADCASTSS 176(R13), Z30                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Z30                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z20, Z30, Z8
 	VFMADD231PS Z21, Z30, Z9
 	VFMADD231PS Z22, Z30, Z10
 	VFMADD231PS Z23, Z30, Z11
-	VBROADCASTSS 240(R13), Z31                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Z31                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z20, Z31, Z12
 	VFMADD231PS Z21, Z31, Z13
 	VFMADD231PS Z22, Z31, Z14
 	VFMADD231PS Z23, Z31, Z15
-	VBROADCASTSS 304(R13), Z24                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Z24                      // kw 0, c 12, pixel 4
 	VFMADD231PS Z20, Z24, Z16
 	VFMADD231PS Z21, Z24, Z17
 	VFMADD231PS Z22, Z24, Z18
@@ -49835,27 +49866,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 3392(R12), Z21
 	VMOVUPS 3456(R12), Z22
 	VMOVUPS 3520(R12), Z23
-	VBROADCASTSS 52(R13), Z25                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z25                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z20, Z25, Z0
 	VFMADD231PS Z21, Z25, Z1
 	VFMADD231PS Z22, Z25, Z2
 	VFMADD231PS Z23, Z25, Z3
-	VBROADCASTSS 116(R13), Z26                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Z26                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z20, Z26, Z4
 	VFMADD231PS Z21, Z26, Z5
 	VFMADD231PS Z22, Z26, Z6
 	VFMADD231PS Z23, Z26, Z7
-	VBROADCASTSS 180(R13), Z27                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Z27                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z20, Z27, Z8
 	VFMADD231PS Z21, Z27, Z9
 	VFMADD231PS Z22, Z27, Z10
 	VFMADD231PS Z23, Z27, Z11
-	VBROADCASTSS 244(R13), Z28                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Z28                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z20, Z28, Z12
 	VFMADD231PS Z21, Z28, Z13
 	VFMADD231PS Z22, Z28, Z14
 	VFMADD231PS Z23, Z28, Z15
-	VBROADCASTSS 308(R13), Z29                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Z29                      // kw 0, c 13, pixel 4
 	VFMADD231PS Z20, Z29, Z16
 	VFMADD231PS Z21, Z29, Z17
 	VFMADD231PS Z22, Z29, Z18
@@ -49864,27 +49895,27 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 3648(R12), Z21
 	VMOVUPS 3712(R12), Z22
 	VMOVUPS 3776(R12), Z23
-	VBROADCASTSS 56(R13), Z30                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z30                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z20, Z30, Z0
 	VFMADD231PS Z21, Z30, Z1
 	VFMADD231PS Z22, Z30, Z2
 	VFMADD231PS Z23, Z30, Z3
-	VBROADCASTSS 120(R13), Z31                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Z31                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z20, Z31, Z4
 	VFMADD231PS Z21, Z31, Z5
 	VFMADD231PS Z22, Z31, Z6
 	VFMADD231PS Z23, Z31, Z7
-	VBROADCASTSS 184(R13), Z24                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Z24                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z20, Z24, Z8
 	VFMADD231PS Z21, Z24, Z9
 	VFMADD231PS Z22, Z24, Z10
 	VFMADD231PS Z23, Z24, Z11
-	VBROADCASTSS 248(R13), Z25                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Z25                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z20, Z25, Z12
 	VFMADD231PS Z21, Z25, Z13
 	VFMADD231PS Z22, Z25, Z14
 	VFMADD231PS Z23, Z25, Z15
-	VBROADCASTSS 312(R13), Z26                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Z26                      // kw 0, c 14, pixel 4
 	VFMADD231PS Z20, Z26, Z16
 	VFMADD231PS Z21, Z26, Z17
 	VFMADD231PS Z22, Z26, Z18
@@ -49893,31 +49924,35 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 3904(R12), Z21
 	VMOVUPS 3968(R12), Z22
 	VMOVUPS 4032(R12), Z23
-	VBROADCASTSS 60(R13), Z27                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z27                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z20, Z27, Z0
 	VFMADD231PS Z21, Z27, Z1
 	VFMADD231PS Z22, Z27, Z2
 	VFMADD231PS Z23, Z27, Z3
-	VBROADCASTSS 124(R13), Z28                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Z28                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z20, Z28, Z4
 	VFMADD231PS Z21, Z28, Z5
 	VFMADD231PS Z22, Z28, Z6
 	VFMADD231PS Z23, Z28, Z7
-	VBROADCASTSS 188(R13), Z29                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Z29                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z20, Z29, Z8
 	VFMADD231PS Z21, Z29, Z9
 	VFMADD231PS Z22, Z29, Z10
 	VFMADD231PS Z23, Z29, Z11
-	VBROADCASTSS 252(R13), Z30                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Z30                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z20, Z30, Z12
 	VFMADD231PS Z21, Z30, Z13
 	VFMADD231PS Z22, Z30, Z14
 	VFMADD231PS Z23, Z30, Z15
-	VBROADCASTSS 316(R13), Z31                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Z31                      // kw 0, c 15, pixel 4
 	VFMADD231PS Z20, Z31, Z16
 	VFMADD231PS Z21, Z31, Z17
 	VFMADD231PS Z22, Z31, Z18
 	VFMADD231PS Z23, Z31, Z19
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv5WinoMulKernelAVX512_t5_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 3136(BX)
 	VMOVUPS Z2, 6272(BX)
@@ -49943,43 +49978,47 @@ conv5WinoMulKernelAVX512_tiles:
 	DECQ AX
 	JNZ conv5WinoMulKernelAVX512_tiles
 
-	// a tile of 4 pixels, output blocks 0…3
-	VMOVUPS (BX), Z0
-	VMOVUPS 3136(BX), Z1
-	VMOVUPS 6272(BX), Z2
-	VMOVUPS 9408(BX), Z3
-	VMOVUPS 64(BX), Z4
-	VMOVUPS 3200(BX), Z5
-	VMOVUPS 6336(BX), Z6
-	VMOVUPS 9472(BX), Z7
-	VMOVUPS 128(BX), Z8
-	VMOVUPS 3264(BX), Z9
-	VMOVUPS 6400(BX), Z10
-	VMOVUPS 9536(BX), Z11
-	VMOVUPS 192(BX), Z12
-	VMOVUPS 3328(BX), Z13
-	VMOVUPS 6464(BX), Z14
-	VMOVUPS 9600(BX), Z15
+	// a tile of 4 pixels, output blocks 0…3, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS 128(CX), Z6
+	VMOVUPS 192(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS 128(CX), Z10
+	VMOVUPS 192(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS 192(CX), Z15
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $16, R8                                    // input blocks
+conv5WinoMulKernelAVX512_t4_b0:
 	VMOVUPS (R12), Z16
 	VMOVUPS 64(R12), Z17
 	VMOVUPS 128(R12), Z18
 	VMOVUPS 192(R12), Z19
-	VBROADCASTSS (R13), Z20                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z20                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 64(R13), Z21                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Z21                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 128(R13), Z22                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Z22                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 192(R13), Z23                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Z23                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -49988,22 +50027,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 320(R12), Z17
 	VMOVUPS 384(R12), Z18
 	VMOVUPS 448(R12), Z19
-	VBROADCASTSS 4(R13), Z24                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z24                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 68(R13), Z25                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Z25                       // kw 0, c 1, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 132(R13), Z26                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Z26                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 196(R13), Z27                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Z27                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -50012,22 +50051,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 576(R12), Z17
 	VMOVUPS 640(R12), Z18
 	VMOVUPS 704(R12), Z19
-	VBROADCASTSS 8(R13), Z28                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z28                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 72(R13), Z29                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Z29                       // kw 0, c 2, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 136(R13), Z30                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Z30                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 200(R13), Z31                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Z31                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -50036,22 +50075,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 832(R12), Z17
 	VMOVUPS 896(R12), Z18
 	VMOVUPS 960(R12), Z19
-	VBROADCASTSS 12(R13), Z20                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z20                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 76(R13), Z21                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Z21                       // kw 0, c 3, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 140(R13), Z22                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Z22                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 204(R13), Z23                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Z23                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -50060,22 +50099,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 1088(R12), Z17
 	VMOVUPS 1152(R12), Z18
 	VMOVUPS 1216(R12), Z19
-	VBROADCASTSS 16(R13), Z24                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z24                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 80(R13), Z25                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Z25                       // kw 0, c 4, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 144(R13), Z26                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Z26                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 208(R13), Z27                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Z27                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -50084,22 +50123,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 1344(R12), Z17
 	VMOVUPS 1408(R12), Z18
 	VMOVUPS 1472(R12), Z19
-	VBROADCASTSS 20(R13), Z28                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z28                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 84(R13), Z29                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Z29                       // kw 0, c 5, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 148(R13), Z30                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Z30                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 212(R13), Z31                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Z31                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -50108,22 +50147,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 1600(R12), Z17
 	VMOVUPS 1664(R12), Z18
 	VMOVUPS 1728(R12), Z19
-	VBROADCASTSS 24(R13), Z20                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z20                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 88(R13), Z21                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Z21                       // kw 0, c 6, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 152(R13), Z22                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Z22                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 216(R13), Z23                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Z23                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -50132,22 +50171,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 1856(R12), Z17
 	VMOVUPS 1920(R12), Z18
 	VMOVUPS 1984(R12), Z19
-	VBROADCASTSS 28(R13), Z24                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z24                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 92(R13), Z25                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Z25                       // kw 0, c 7, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 156(R13), Z26                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Z26                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 220(R13), Z27                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Z27                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -50156,22 +50195,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 2112(R12), Z17
 	VMOVUPS 2176(R12), Z18
 	VMOVUPS 2240(R12), Z19
-	VBROADCASTSS 32(R13), Z28                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z28                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 96(R13), Z29                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Z29                       // kw 0, c 8, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 160(R13), Z30                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Z30                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 224(R13), Z31                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Z31                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -50180,22 +50219,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 2368(R12), Z17
 	VMOVUPS 2432(R12), Z18
 	VMOVUPS 2496(R12), Z19
-	VBROADCASTSS 36(R13), Z20                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z20                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 100(R13), Z21                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Z21                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 164(R13), Z22                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Z22                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 228(R13), Z23                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Z23                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -50204,22 +50243,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 2624(R12), Z17
 	VMOVUPS 2688(R12), Z18
 	VMOVUPS 2752(R12), Z19
-	VBROADCASTSS 40(R13), Z24                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z24                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 104(R13), Z25                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Z25                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 168(R13), Z26                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Z26                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 232(R13), Z27                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Z27                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -50228,22 +50267,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 2880(R12), Z17
 	VMOVUPS 2944(R12), Z18
 	VMOVUPS 3008(R12), Z19
-	VBROADCASTSS 44(R13), Z28                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z28                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 108(R13), Z29                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Z29                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 172(R13), Z30                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Z30                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 236(R13), Z31                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Z31                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -50252,22 +50291,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 3136(R12), Z17
 	VMOVUPS 3200(R12), Z18
 	VMOVUPS 3264(R12), Z19
-	VBROADCASTSS 48(R13), Z20                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z20                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 112(R13), Z21                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Z21                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 176(R13), Z22                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Z22                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 240(R13), Z23                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Z23                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
@@ -50276,22 +50315,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 3392(R12), Z17
 	VMOVUPS 3456(R12), Z18
 	VMOVUPS 3520(R12), Z19
-	VBROADCASTSS 52(R13), Z24                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z24                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
 	VFMADD231PS Z18, Z24, Z2
 	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 116(R13), Z25                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Z25                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z16, Z25, Z4
 	VFMADD231PS Z17, Z25, Z5
 	VFMADD231PS Z18, Z25, Z6
 	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 180(R13), Z26                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Z26                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
 	VFMADD231PS Z18, Z26, Z10
 	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 244(R13), Z27                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Z27                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z16, Z27, Z12
 	VFMADD231PS Z17, Z27, Z13
 	VFMADD231PS Z18, Z27, Z14
@@ -50300,22 +50339,22 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 3648(R12), Z17
 	VMOVUPS 3712(R12), Z18
 	VMOVUPS 3776(R12), Z19
-	VBROADCASTSS 56(R13), Z28                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z28                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
 	VFMADD231PS Z18, Z28, Z2
 	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 120(R13), Z29                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Z29                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z16, Z29, Z4
 	VFMADD231PS Z17, Z29, Z5
 	VFMADD231PS Z18, Z29, Z6
 	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 184(R13), Z30                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Z30                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
 	VFMADD231PS Z18, Z30, Z10
 	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 248(R13), Z31                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Z31                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z16, Z31, Z12
 	VFMADD231PS Z17, Z31, Z13
 	VFMADD231PS Z18, Z31, Z14
@@ -50324,26 +50363,30 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS 3904(R12), Z17
 	VMOVUPS 3968(R12), Z18
 	VMOVUPS 4032(R12), Z19
-	VBROADCASTSS 60(R13), Z20                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z20                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
 	VFMADD231PS Z18, Z20, Z2
 	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 124(R13), Z21                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Z21                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z16, Z21, Z4
 	VFMADD231PS Z17, Z21, Z5
 	VFMADD231PS Z18, Z21, Z6
 	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 188(R13), Z22                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Z22                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
 	VFMADD231PS Z18, Z22, Z10
 	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 252(R13), Z23                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Z23                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z16, Z23, Z12
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
 	VFMADD231PS Z19, Z23, Z15
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv5WinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 3136(BX)
 	VMOVUPS Z2, 6272(BX)
@@ -50360,13 +50403,6 @@ conv5WinoMulKernelAVX512_tiles:
 	VMOVUPS Z13, 3328(BX)
 	VMOVUPS Z14, 6464(BX)
 	VMOVUPS Z15, 9600(BX)
-	ADDQ $3136, R11                                 // next kernel row
-	ADDQ $4096, R12
-	DECQ R9
-	JNZ conv5WinoMulKernelAVX512_row
-	ADDQ $3136, R10                                 // next input block
-	DECQ R8
-	JNZ conv5WinoMulKernelAVX512_block
 	VZEROUPPER
 	RET
 
@@ -50382,373 +50418,352 @@ TEXT ·conv5WinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVUPS 64(CX), Y2                              // block 1's bias
-	VMOVUPS 96(CX), Y3                              // block 1's bias
-	VMOVUPS 128(CX), Y4                             // block 2's bias
-	VMOVUPS 160(CX), Y5                             // block 2's bias
-	VMOVUPS 192(CX), Y6                             // block 3's bias
-	VMOVUPS 224(CX), Y7                             // block 3's bias
-	MOVQ DI, BX
-	MOVQ $49, AX
-conv5WinoMulKernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	VMOVUPS Y2, 3136(BX)
-	VMOVUPS Y3, 3168(BX)
-	VMOVUPS Y4, 6272(BX)
-	VMOVUPS Y5, 6304(BX)
-	VMOVUPS Y6, 9408(BX)
-	VMOVUPS Y7, 9440(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv5WinoMulKernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $16, R8                                    // input blocks
-conv5WinoMulKernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-conv5WinoMulKernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $8, AX                                     // 8 tiles of 6 pixels
 conv5WinoMulKernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $16, R8                                    // input blocks
+conv5WinoMulKernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1024(R12), Y12
 	VMOVUPS 1056(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1280(R12), Y12
 	VMOVUPS 1312(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1536(R12), Y12
 	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1792(R12), Y12
 	VMOVUPS 1824(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2048(R12), Y12
 	VMOVUPS 2080(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2304(R12), Y12
 	VMOVUPS 2336(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2560(R12), Y12
 	VMOVUPS 2592(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2816(R12), Y12
 	VMOVUPS 2848(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3072(R12), Y12
 	VMOVUPS 3104(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3328(R12), Y12
 	VMOVUPS 3360(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3584(R12), Y12
 	VMOVUPS 3616(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3840(R12), Y12
 	VMOVUPS 3872(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv5WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -50762,339 +50777,347 @@ conv5WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 320(BX)
 	VMOVUPS Y11, 352(BX)
 
-	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 3136(BX), Y0
-	VMOVUPS 3168(BX), Y1
-	VMOVUPS 3200(BX), Y2
-	VMOVUPS 3232(BX), Y3
-	VMOVUPS 3264(BX), Y4
-	VMOVUPS 3296(BX), Y5
-	VMOVUPS 3328(BX), Y6
-	VMOVUPS 3360(BX), Y7
-	VMOVUPS 3392(BX), Y8
-	VMOVUPS 3424(BX), Y9
-	VMOVUPS 3456(BX), Y10
-	VMOVUPS 3488(BX), Y11
+	// a tile of 6 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	VMOVUPS 64(CX), Y8
+	VMOVUPS 96(CX), Y9
+	VMOVUPS 64(CX), Y10
+	VMOVUPS 96(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $16, R8                                    // input blocks
+conv5WinoMulKernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 832(R12), Y12
 	VMOVUPS 864(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1088(R12), Y12
 	VMOVUPS 1120(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1344(R12), Y12
 	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1600(R12), Y12
 	VMOVUPS 1632(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1856(R12), Y12
 	VMOVUPS 1888(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2112(R12), Y12
 	VMOVUPS 2144(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2368(R12), Y12
 	VMOVUPS 2400(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2624(R12), Y12
 	VMOVUPS 2656(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2880(R12), Y12
 	VMOVUPS 2912(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3136(R12), Y12
 	VMOVUPS 3168(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3392(R12), Y12
 	VMOVUPS 3424(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3648(R12), Y12
 	VMOVUPS 3680(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3904(R12), Y12
 	VMOVUPS 3936(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv5WinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 3136(BX)
 	VMOVUPS Y1, 3168(BX)
 	VMOVUPS Y2, 3200(BX)
@@ -51108,339 +51131,347 @@ conv5WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 3456(BX)
 	VMOVUPS Y11, 3488(BX)
 
-	// a tile of 6 pixels, output blocks 2…2
-	VMOVUPS 6272(BX), Y0
-	VMOVUPS 6304(BX), Y1
-	VMOVUPS 6336(BX), Y2
-	VMOVUPS 6368(BX), Y3
-	VMOVUPS 6400(BX), Y4
-	VMOVUPS 6432(BX), Y5
-	VMOVUPS 6464(BX), Y6
-	VMOVUPS 6496(BX), Y7
-	VMOVUPS 6528(BX), Y8
-	VMOVUPS 6560(BX), Y9
-	VMOVUPS 6592(BX), Y10
-	VMOVUPS 6624(BX), Y11
+	// a tile of 6 pixels, output blocks 2…2, over every input block
+	VMOVUPS 128(CX), Y0
+	VMOVUPS 160(CX), Y1
+	VMOVUPS 128(CX), Y2
+	VMOVUPS 160(CX), Y3
+	VMOVUPS 128(CX), Y4
+	VMOVUPS 160(CX), Y5
+	VMOVUPS 128(CX), Y6
+	VMOVUPS 160(CX), Y7
+	VMOVUPS 128(CX), Y8
+	VMOVUPS 160(CX), Y9
+	VMOVUPS 128(CX), Y10
+	VMOVUPS 160(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $16, R8                                    // input blocks
+conv5WinoMulKernelAVX2_t6_b2:
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 640(R12), Y12
 	VMOVUPS 672(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 896(R12), Y12
 	VMOVUPS 928(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1152(R12), Y12
 	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1408(R12), Y12
 	VMOVUPS 1440(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1664(R12), Y12
 	VMOVUPS 1696(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1920(R12), Y12
 	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2176(R12), Y12
 	VMOVUPS 2208(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2432(R12), Y12
 	VMOVUPS 2464(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2688(R12), Y12
 	VMOVUPS 2720(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2944(R12), Y12
 	VMOVUPS 2976(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3200(R12), Y12
 	VMOVUPS 3232(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3456(R12), Y12
 	VMOVUPS 3488(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3712(R12), Y12
 	VMOVUPS 3744(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3968(R12), Y12
 	VMOVUPS 4000(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv5WinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 6272(BX)
 	VMOVUPS Y1, 6304(BX)
 	VMOVUPS Y2, 6336(BX)
@@ -51454,339 +51485,347 @@ conv5WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 6592(BX)
 	VMOVUPS Y11, 6624(BX)
 
-	// a tile of 6 pixels, output blocks 3…3
-	VMOVUPS 9408(BX), Y0
-	VMOVUPS 9440(BX), Y1
-	VMOVUPS 9472(BX), Y2
-	VMOVUPS 9504(BX), Y3
-	VMOVUPS 9536(BX), Y4
-	VMOVUPS 9568(BX), Y5
-	VMOVUPS 9600(BX), Y6
-	VMOVUPS 9632(BX), Y7
-	VMOVUPS 9664(BX), Y8
-	VMOVUPS 9696(BX), Y9
-	VMOVUPS 9728(BX), Y10
-	VMOVUPS 9760(BX), Y11
+	// a tile of 6 pixels, output blocks 3…3, over every input block
+	VMOVUPS 192(CX), Y0
+	VMOVUPS 224(CX), Y1
+	VMOVUPS 192(CX), Y2
+	VMOVUPS 224(CX), Y3
+	VMOVUPS 192(CX), Y4
+	VMOVUPS 224(CX), Y5
+	VMOVUPS 192(CX), Y6
+	VMOVUPS 224(CX), Y7
+	VMOVUPS 192(CX), Y8
+	VMOVUPS 224(CX), Y9
+	VMOVUPS 192(CX), Y10
+	VMOVUPS 224(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $16, R8                                    // input blocks
+conv5WinoMulKernelAVX2_t6_b3:
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 704(R12), Y12
 	VMOVUPS 736(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1216(R12), Y12
 	VMOVUPS 1248(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1472(R12), Y12
 	VMOVUPS 1504(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1728(R12), Y12
 	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1984(R12), Y12
 	VMOVUPS 2016(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2240(R12), Y12
 	VMOVUPS 2272(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2496(R12), Y12
 	VMOVUPS 2528(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2752(R12), Y12
 	VMOVUPS 2784(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3008(R12), Y12
 	VMOVUPS 3040(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3264(R12), Y12
 	VMOVUPS 3296(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3520(R12), Y12
 	VMOVUPS 3552(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3776(R12), Y12
 	VMOVUPS 3808(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4032(R12), Y12
 	VMOVUPS 4064(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv5WinoMulKernelAVX2_t6_b3
 	VMOVUPS Y0, 9408(BX)
 	VMOVUPS Y1, 9440(BX)
 	VMOVUPS Y2, 9472(BX)
@@ -51804,356 +51843,381 @@ conv5WinoMulKernelAVX2_tiles:
 	DECQ AX
 	JNZ conv5WinoMulKernelAVX2_tiles
 
-	// a tile of 1 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
+	// a tile of 1 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $16, R8                                    // input blocks
+conv5WinoMulKernelAVX2_t1_b0:
 	VMOVUPS (R12), Y2
 	VMOVUPS 32(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 256(R12), Y2
 	VMOVUPS 288(R12), Y3
-	VBROADCASTSS 4(R13), Y5                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y5                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 512(R12), Y2
 	VMOVUPS 544(R12), Y3
-	VBROADCASTSS 8(R13), Y6                         // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y6                         // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 768(R12), Y2
 	VMOVUPS 800(R12), Y3
-	VBROADCASTSS 12(R13), Y7                        // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y7                        // kw 0, c 3, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 1024(R12), Y2
 	VMOVUPS 1056(R12), Y3
-	VBROADCASTSS 16(R13), Y8                        // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y8                        // kw 0, c 4, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1280(R12), Y2
 	VMOVUPS 1312(R12), Y3
-	VBROADCASTSS 20(R13), Y9                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y9                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1536(R12), Y2
 	VMOVUPS 1568(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1792(R12), Y2
 	VMOVUPS 1824(R12), Y3
-	VBROADCASTSS 28(R13), Y11                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y11                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 2048(R12), Y2
 	VMOVUPS 2080(R12), Y3
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 2304(R12), Y2
 	VMOVUPS 2336(R12), Y3
-	VBROADCASTSS 36(R13), Y13                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y13                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2560(R12), Y2
 	VMOVUPS 2592(R12), Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 2816(R12), Y2
 	VMOVUPS 2848(R12), Y3
-	VBROADCASTSS 44(R13), Y15                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y15                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 3072(R12), Y2
 	VMOVUPS 3104(R12), Y3
-	VBROADCASTSS 48(R13), Y4                        // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y4                        // kw 0, c 12, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 3328(R12), Y2
 	VMOVUPS 3360(R12), Y3
-	VBROADCASTSS 52(R13), Y5                        // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y5                        // kw 0, c 13, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 3584(R12), Y2
 	VMOVUPS 3616(R12), Y3
-	VBROADCASTSS 56(R13), Y6                        // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y6                        // kw 0, c 14, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 3840(R12), Y2
 	VMOVUPS 3872(R12), Y3
-	VBROADCASTSS 60(R13), Y7                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv5WinoMulKernelAVX2_t1_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 
-	// a tile of 1 pixels, output blocks 1…1
-	VMOVUPS 3136(BX), Y0
-	VMOVUPS 3168(BX), Y1
+	// a tile of 1 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $16, R8                                    // input blocks
+conv5WinoMulKernelAVX2_t1_b1:
 	VMOVUPS 64(R12), Y2
 	VMOVUPS 96(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 320(R12), Y2
 	VMOVUPS 352(R12), Y3
-	VBROADCASTSS 4(R13), Y5                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y5                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 576(R12), Y2
 	VMOVUPS 608(R12), Y3
-	VBROADCASTSS 8(R13), Y6                         // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y6                         // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 832(R12), Y2
 	VMOVUPS 864(R12), Y3
-	VBROADCASTSS 12(R13), Y7                        // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y7                        // kw 0, c 3, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 1088(R12), Y2
 	VMOVUPS 1120(R12), Y3
-	VBROADCASTSS 16(R13), Y8                        // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y8                        // kw 0, c 4, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1344(R12), Y2
 	VMOVUPS 1376(R12), Y3
-	VBROADCASTSS 20(R13), Y9                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y9                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1600(R12), Y2
 	VMOVUPS 1632(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1856(R12), Y2
 	VMOVUPS 1888(R12), Y3
-	VBROADCASTSS 28(R13), Y11                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y11                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 2112(R12), Y2
 	VMOVUPS 2144(R12), Y3
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 2368(R12), Y2
 	VMOVUPS 2400(R12), Y3
-	VBROADCASTSS 36(R13), Y13                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y13                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2624(R12), Y2
 	VMOVUPS 2656(R12), Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 2880(R12), Y2
 	VMOVUPS 2912(R12), Y3
-	VBROADCASTSS 44(R13), Y15                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y15                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 3136(R12), Y2
 	VMOVUPS 3168(R12), Y3
-	VBROADCASTSS 48(R13), Y4                        // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y4                        // kw 0, c 12, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 3392(R12), Y2
 	VMOVUPS 3424(R12), Y3
-	VBROADCASTSS 52(R13), Y5                        // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y5                        // kw 0, c 13, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 3648(R12), Y2
 	VMOVUPS 3680(R12), Y3
-	VBROADCASTSS 56(R13), Y6                        // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y6                        // kw 0, c 14, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 3904(R12), Y2
 	VMOVUPS 3936(R12), Y3
-	VBROADCASTSS 60(R13), Y7                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv5WinoMulKernelAVX2_t1_b1
 	VMOVUPS Y0, 3136(BX)
 	VMOVUPS Y1, 3168(BX)
 
-	// a tile of 1 pixels, output blocks 2…2
-	VMOVUPS 6272(BX), Y0
-	VMOVUPS 6304(BX), Y1
+	// a tile of 1 pixels, output blocks 2…2, over every input block
+	VMOVUPS 128(CX), Y0
+	VMOVUPS 160(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $16, R8                                    // input blocks
+conv5WinoMulKernelAVX2_t1_b2:
 	VMOVUPS 128(R12), Y2
 	VMOVUPS 160(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 384(R12), Y2
 	VMOVUPS 416(R12), Y3
-	VBROADCASTSS 4(R13), Y5                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y5                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 640(R12), Y2
 	VMOVUPS 672(R12), Y3
-	VBROADCASTSS 8(R13), Y6                         // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y6                         // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 896(R12), Y2
 	VMOVUPS 928(R12), Y3
-	VBROADCASTSS 12(R13), Y7                        // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y7                        // kw 0, c 3, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 1152(R12), Y2
 	VMOVUPS 1184(R12), Y3
-	VBROADCASTSS 16(R13), Y8                        // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y8                        // kw 0, c 4, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1408(R12), Y2
 	VMOVUPS 1440(R12), Y3
-	VBROADCASTSS 20(R13), Y9                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y9                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1664(R12), Y2
 	VMOVUPS 1696(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1920(R12), Y2
 	VMOVUPS 1952(R12), Y3
-	VBROADCASTSS 28(R13), Y11                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y11                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 2176(R12), Y2
 	VMOVUPS 2208(R12), Y3
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 2432(R12), Y2
 	VMOVUPS 2464(R12), Y3
-	VBROADCASTSS 36(R13), Y13                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y13                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2688(R12), Y2
 	VMOVUPS 2720(R12), Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 2944(R12), Y2
 	VMOVUPS 2976(R12), Y3
-	VBROADCASTSS 44(R13), Y15                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y15                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 3200(R12), Y2
 	VMOVUPS 3232(R12), Y3
-	VBROADCASTSS 48(R13), Y4                        // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y4                        // kw 0, c 12, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 3456(R12), Y2
 	VMOVUPS 3488(R12), Y3
-	VBROADCASTSS 52(R13), Y5                        // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y5                        // kw 0, c 13, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 3712(R12), Y2
 	VMOVUPS 3744(R12), Y3
-	VBROADCASTSS 56(R13), Y6                        // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y6                        // kw 0, c 14, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 3968(R12), Y2
 	VMOVUPS 4000(R12), Y3
-	VBROADCASTSS 60(R13), Y7                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv5WinoMulKernelAVX2_t1_b2
 	VMOVUPS Y0, 6272(BX)
 	VMOVUPS Y1, 6304(BX)
 
-	// a tile of 1 pixels, output blocks 3…3
-	VMOVUPS 9408(BX), Y0
-	VMOVUPS 9440(BX), Y1
+	// a tile of 1 pixels, output blocks 3…3, over every input block
+	VMOVUPS 192(CX), Y0
+	VMOVUPS 224(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $16, R8                                    // input blocks
+conv5WinoMulKernelAVX2_t1_b3:
 	VMOVUPS 192(R12), Y2
 	VMOVUPS 224(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 448(R12), Y2
 	VMOVUPS 480(R12), Y3
-	VBROADCASTSS 4(R13), Y5                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y5                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 704(R12), Y2
 	VMOVUPS 736(R12), Y3
-	VBROADCASTSS 8(R13), Y6                         // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y6                         // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 960(R12), Y2
 	VMOVUPS 992(R12), Y3
-	VBROADCASTSS 12(R13), Y7                        // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y7                        // kw 0, c 3, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 1216(R12), Y2
 	VMOVUPS 1248(R12), Y3
-	VBROADCASTSS 16(R13), Y8                        // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y8                        // kw 0, c 4, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1472(R12), Y2
 	VMOVUPS 1504(R12), Y3
-	VBROADCASTSS 20(R13), Y9                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y9                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1728(R12), Y2
 	VMOVUPS 1760(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1984(R12), Y2
 	VMOVUPS 2016(R12), Y3
-	VBROADCASTSS 28(R13), Y11                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y11                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 2240(R12), Y2
 	VMOVUPS 2272(R12), Y3
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 2496(R12), Y2
 	VMOVUPS 2528(R12), Y3
-	VBROADCASTSS 36(R13), Y13                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y13                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2752(R12), Y2
 	VMOVUPS 2784(R12), Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 3008(R12), Y2
 	VMOVUPS 3040(R12), Y3
-	VBROADCASTSS 44(R13), Y15                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y15                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 3264(R12), Y2
 	VMOVUPS 3296(R12), Y3
-	VBROADCASTSS 48(R13), Y4                        // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y4                        // kw 0, c 12, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 3520(R12), Y2
 	VMOVUPS 3552(R12), Y3
-	VBROADCASTSS 52(R13), Y5                        // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y5                        // kw 0, c 13, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 3776(R12), Y2
 	VMOVUPS 3808(R12), Y3
-	VBROADCASTSS 56(R13), Y6                        // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y6                        // kw 0, c 14, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 4032(R12), Y2
 	VMOVUPS 4064(R12), Y3
-	VBROADCASTSS 60(R13), Y7                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
+	ADDQ $3136, R10                                 // next input block
+	ADDQ $4096, R12
+	DECQ R8
+	JNZ conv5WinoMulKernelAVX2_t1_b3
 	VMOVUPS Y0, 9408(BX)
 	VMOVUPS Y1, 9440(BX)
-	ADDQ $3136, R11                                 // next kernel row
-	ADDQ $4096, R12
-	DECQ R9
-	JNZ conv5WinoMulKernelAVX2_row
-	ADDQ $3136, R10                                 // next input block
-	DECQ R8
-	JNZ conv5WinoMulKernelAVX2_block
 	VZEROUPPER
 	RET
 

@@ -1203,615 +1203,604 @@ TEXT ·conv2WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	VMOVUPS 128(CX), Z2                             // block 2's bias
-	MOVQ DI, BX
-	MOVQ $36, AX
-conv2WinoMulKernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 2304(BX)
-	VMOVUPS Z2, 4608(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv2WinoMulKernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
-conv2WinoMulKernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-conv2WinoMulKernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $4, AX                                     // 4 tiles of 8 pixels
 conv2WinoMulKernelAVX512_tiles:
 
-	// a tile of 8 pixels, output blocks 0…2
-	VMOVUPS (BX), Z0
-	VMOVUPS 2304(BX), Z1
-	VMOVUPS 4608(BX), Z2
-	VMOVUPS 64(BX), Z3
-	VMOVUPS 2368(BX), Z4
-	VMOVUPS 4672(BX), Z5
-	VMOVUPS 128(BX), Z6
-	VMOVUPS 2432(BX), Z7
-	VMOVUPS 4736(BX), Z8
-	VMOVUPS 192(BX), Z9
-	VMOVUPS 2496(BX), Z10
-	VMOVUPS 4800(BX), Z11
-	VMOVUPS 256(BX), Z12
-	VMOVUPS 2560(BX), Z13
-	VMOVUPS 4864(BX), Z14
-	VMOVUPS 320(BX), Z15
-	VMOVUPS 2624(BX), Z16
-	VMOVUPS 4928(BX), Z17
-	VMOVUPS 384(BX), Z18
-	VMOVUPS 2688(BX), Z19
-	VMOVUPS 4992(BX), Z20
-	VMOVUPS 448(BX), Z21
-	VMOVUPS 2752(BX), Z22
-	VMOVUPS 5056(BX), Z23
+	// a tile of 8 pixels, output blocks 0…2, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS (CX), Z3
+	VMOVUPS 64(CX), Z4
+	VMOVUPS 128(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS 128(CX), Z8
+	VMOVUPS (CX), Z9
+	VMOVUPS 64(CX), Z10
+	VMOVUPS 128(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS (CX), Z15
+	VMOVUPS 64(CX), Z16
+	VMOVUPS 128(CX), Z17
+	VMOVUPS (CX), Z18
+	VMOVUPS 64(CX), Z19
+	VMOVUPS 128(CX), Z20
+	VMOVUPS (CX), Z21
+	VMOVUPS 64(CX), Z22
+	VMOVUPS 128(CX), Z23
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv2WinoMulKernelAVX512_t8_b0:
 	VMOVUPS (R12), Z24
 	VMOVUPS 64(R12), Z25
 	VMOVUPS 128(R12), Z26
-	VBROADCASTSS (R13), Z27                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z27                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 64(R13), Z28                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Z28                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 128(R13), Z29                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Z29                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 192(R13), Z30                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Z30                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 256(R13), Z31                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Z31                      // kw 0, c 0, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 320(R13), Z27                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Z27                      // kw 0, c 0, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 384(R13), Z28                      // kw 0, c 0, pixel 6
+	VBROADCASTSS 384(R10), Z28                      // kw 0, c 0, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 448(R13), Z29                      // kw 0, c 0, pixel 7
+	VBROADCASTSS 448(R10), Z29                      // kw 0, c 0, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 192(R12), Z24
 	VMOVUPS 256(R12), Z25
 	VMOVUPS 320(R12), Z26
-	VBROADCASTSS 4(R13), Z30                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z30                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 68(R13), Z31                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Z31                       // kw 0, c 1, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 132(R13), Z27                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Z27                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 196(R13), Z28                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Z28                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 260(R13), Z29                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Z29                      // kw 0, c 1, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 324(R13), Z30                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Z30                      // kw 0, c 1, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 388(R13), Z31                      // kw 0, c 1, pixel 6
+	VBROADCASTSS 388(R10), Z31                      // kw 0, c 1, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 452(R13), Z27                      // kw 0, c 1, pixel 7
+	VBROADCASTSS 452(R10), Z27                      // kw 0, c 1, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 384(R12), Z24
 	VMOVUPS 448(R12), Z25
 	VMOVUPS 512(R12), Z26
-	VBROADCASTSS 8(R13), Z28                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z28                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 72(R13), Z29                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Z29                       // kw 0, c 2, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 136(R13), Z30                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Z30                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 200(R13), Z31                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Z31                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 264(R13), Z27                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Z27                      // kw 0, c 2, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 328(R13), Z28                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Z28                      // kw 0, c 2, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 392(R13), Z29                      // kw 0, c 2, pixel 6
+	VBROADCASTSS 392(R10), Z29                      // kw 0, c 2, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 456(R13), Z30                      // kw 0, c 2, pixel 7
+	VBROADCASTSS 456(R10), Z30                      // kw 0, c 2, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 576(R12), Z24
 	VMOVUPS 640(R12), Z25
 	VMOVUPS 704(R12), Z26
-	VBROADCASTSS 12(R13), Z31                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z31                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 76(R13), Z27                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Z27                       // kw 0, c 3, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 140(R13), Z28                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Z28                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 204(R13), Z29                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Z29                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 268(R13), Z30                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Z30                      // kw 0, c 3, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 332(R13), Z31                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Z31                      // kw 0, c 3, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 396(R13), Z27                      // kw 0, c 3, pixel 6
+	VBROADCASTSS 396(R10), Z27                      // kw 0, c 3, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 460(R13), Z28                      // kw 0, c 3, pixel 7
+	VBROADCASTSS 460(R10), Z28                      // kw 0, c 3, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 768(R12), Z24
 	VMOVUPS 832(R12), Z25
 	VMOVUPS 896(R12), Z26
-	VBROADCASTSS 16(R13), Z29                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z29                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 80(R13), Z30                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Z30                       // kw 0, c 4, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 144(R13), Z31                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Z31                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 208(R13), Z27                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Z27                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 272(R13), Z28                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Z28                      // kw 0, c 4, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 336(R13), Z29                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Z29                      // kw 0, c 4, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 400(R13), Z30                      // kw 0, c 4, pixel 6
+	VBROADCASTSS 400(R10), Z30                      // kw 0, c 4, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 464(R13), Z31                      // kw 0, c 4, pixel 7
+	VBROADCASTSS 464(R10), Z31                      // kw 0, c 4, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 960(R12), Z24
 	VMOVUPS 1024(R12), Z25
 	VMOVUPS 1088(R12), Z26
-	VBROADCASTSS 20(R13), Z27                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z27                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 84(R13), Z28                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Z28                       // kw 0, c 5, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 148(R13), Z29                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Z29                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 212(R13), Z30                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Z30                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 276(R13), Z31                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Z31                      // kw 0, c 5, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 340(R13), Z27                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Z27                      // kw 0, c 5, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 404(R13), Z28                      // kw 0, c 5, pixel 6
+	VBROADCASTSS 404(R10), Z28                      // kw 0, c 5, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 468(R13), Z29                      // kw 0, c 5, pixel 7
+	VBROADCASTSS 468(R10), Z29                      // kw 0, c 5, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 1152(R12), Z24
 	VMOVUPS 1216(R12), Z25
 	VMOVUPS 1280(R12), Z26
-	VBROADCASTSS 24(R13), Z30                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z30                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 88(R13), Z31                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Z31                       // kw 0, c 6, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 152(R13), Z27                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Z27                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 216(R13), Z28                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Z28                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 280(R13), Z29                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Z29                      // kw 0, c 6, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 344(R13), Z30                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Z30                      // kw 0, c 6, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 408(R13), Z31                      // kw 0, c 6, pixel 6
+	VBROADCASTSS 408(R10), Z31                      // kw 0, c 6, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 472(R13), Z27                      // kw 0, c 6, pixel 7
+	VBROADCASTSS 472(R10), Z27                      // kw 0, c 6, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 1344(R12), Z24
 	VMOVUPS 1408(R12), Z25
 	VMOVUPS 1472(R12), Z26
-	VBROADCASTSS 28(R13), Z28                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z28                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 92(R13), Z29                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Z29                       // kw 0, c 7, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 156(R13), Z30                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Z30                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 220(R13), Z31                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Z31                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 284(R13), Z27                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Z27                      // kw 0, c 7, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 348(R13), Z28                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Z28                      // kw 0, c 7, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 412(R13), Z29                      // kw 0, c 7, pixel 6
+	VBROADCASTSS 412(R10), Z29                      // kw 0, c 7, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 476(R13), Z30                      // kw 0, c 7, pixel 7
+	VBROADCASTSS 476(R10), Z30                      // kw 0, c 7, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 1536(R12), Z24
 	VMOVUPS 1600(R12), Z25
 	VMOVUPS 1664(R12), Z26
-	VBROADCASTSS 32(R13), Z31                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z31                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 96(R13), Z27                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Z27                       // kw 0, c 8, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 160(R13), Z28                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Z28                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 224(R13), Z29                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Z29                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 288(R13), Z30                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Z30                      // kw 0, c 8, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 352(R13), Z31                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Z31                      // kw 0, c 8, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 416(R13), Z27                      // kw 0, c 8, pixel 6
+	VBROADCASTSS 416(R10), Z27                      // kw 0, c 8, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 480(R13), Z28                      // kw 0, c 8, pixel 7
+	VBROADCASTSS 480(R10), Z28                      // kw 0, c 8, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 1728(R12), Z24
 	VMOVUPS 1792(R12), Z25
 	VMOVUPS 1856(R12), Z26
-	VBROADCASTSS 36(R13), Z29                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z29                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 100(R13), Z30                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Z30                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 164(R13), Z31                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Z31                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 228(R13), Z27                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Z27                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 292(R13), Z28                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Z28                      // kw 0, c 9, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 356(R13), Z29                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Z29                      // kw 0, c 9, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 420(R13), Z30                      // kw 0, c 9, pixel 6
+	VBROADCASTSS 420(R10), Z30                      // kw 0, c 9, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 484(R13), Z31                      // kw 0, c 9, pixel 7
+	VBROADCASTSS 484(R10), Z31                      // kw 0, c 9, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 1920(R12), Z24
 	VMOVUPS 1984(R12), Z25
 	VMOVUPS 2048(R12), Z26
-	VBROADCASTSS 40(R13), Z27                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z27                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 104(R13), Z28                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Z28                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 168(R13), Z29                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Z29                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 232(R13), Z30                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Z30                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 296(R13), Z31                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Z31                      // kw 0, c 10, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 360(R13), Z27                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Z27                      // kw 0, c 10, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 424(R13), Z28                      // kw 0, c 10, pixel 6
+	VBROADCASTSS 424(R10), Z28                      // kw 0, c 10, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 488(R13), Z29                      // kw 0, c 10, pixel 7
+	VBROADCASTSS 488(R10), Z29                      // kw 0, c 10, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 2112(R12), Z24
 	VMOVUPS 2176(R12), Z25
 	VMOVUPS 2240(R12), Z26
-	VBROADCASTSS 44(R13), Z30                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z30                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 108(R13), Z31                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Z31                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 172(R13), Z27                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Z27                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 236(R13), Z28                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Z28                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 300(R13), Z29                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Z29                      // kw 0, c 11, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 364(R13), Z30                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Z30                      // kw 0, c 11, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 428(R13), Z31                      // kw 0, c 11, pixel 6
+	VBROADCASTSS 428(R10), Z31                      // kw 0, c 11, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 492(R13), Z27                      // kw 0, c 11, pixel 7
+	VBROADCASTSS 492(R10), Z27                      // kw 0, c 11, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 2304(R12), Z24
 	VMOVUPS 2368(R12), Z25
 	VMOVUPS 2432(R12), Z26
-	VBROADCASTSS 48(R13), Z28                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z28                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 112(R13), Z29                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Z29                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 176(R13), Z30                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Z30                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 240(R13), Z31                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Z31                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 304(R13), Z27                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Z27                      // kw 0, c 12, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 368(R13), Z28                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Z28                      // kw 0, c 12, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 432(R13), Z29                      // kw 0, c 12, pixel 6
+	VBROADCASTSS 432(R10), Z29                      // kw 0, c 12, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 496(R13), Z30                      // kw 0, c 12, pixel 7
+	VBROADCASTSS 496(R10), Z30                      // kw 0, c 12, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 2496(R12), Z24
 	VMOVUPS 2560(R12), Z25
 	VMOVUPS 2624(R12), Z26
-	VBROADCASTSS 52(R13), Z31                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z31                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 116(R13), Z27                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Z27                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 180(R13), Z28                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Z28                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 244(R13), Z29                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Z29                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 308(R13), Z30                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Z30                      // kw 0, c 13, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 372(R13), Z31                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Z31                      // kw 0, c 13, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 436(R13), Z27                      // kw 0, c 13, pixel 6
+	VBROADCASTSS 436(R10), Z27                      // kw 0, c 13, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 500(R13), Z28                      // kw 0, c 13, pixel 7
+	VBROADCASTSS 500(R10), Z28                      // kw 0, c 13, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 2688(R12), Z24
 	VMOVUPS 2752(R12), Z25
 	VMOVUPS 2816(R12), Z26
-	VBROADCASTSS 56(R13), Z29                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z29                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 120(R13), Z30                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Z30                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 184(R13), Z31                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Z31                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 248(R13), Z27                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Z27                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 312(R13), Z28                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Z28                      // kw 0, c 14, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 376(R13), Z29                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Z29                      // kw 0, c 14, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 440(R13), Z30                      // kw 0, c 14, pixel 6
+	VBROADCASTSS 440(R10), Z30                      // kw 0, c 14, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 504(R13), Z31                      // kw 0, c 14, pixel 7
+	VBROADCASTSS 504(R10), Z31                      // kw 0, c 14, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 2880(R12), Z24
 	VMOVUPS 2944(R12), Z25
 	VMOVUPS 3008(R12), Z26
-	VBROADCASTSS 60(R13), Z27                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z27                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 124(R13), Z28                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Z28                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 188(R13), Z29                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Z29                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 252(R13), Z30                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Z30                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 316(R13), Z31                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Z31                      // kw 0, c 15, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 380(R13), Z27                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Z27                      // kw 0, c 15, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 444(R13), Z28                      // kw 0, c 15, pixel 6
+	VBROADCASTSS 444(R10), Z28                      // kw 0, c 15, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 508(R13), Z29                      // kw 0, c 15, pixel 7
+	VBROADCASTSS 508(R10), Z29                      // kw 0, c 15, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
+	ADDQ $2304, R10                                 // next input block
+	ADDQ $3072, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX512_t8_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 2304(BX)
 	VMOVUPS Z2, 4608(BX)
@@ -1841,323 +1830,331 @@ conv2WinoMulKernelAVX512_tiles:
 	DECQ AX
 	JNZ conv2WinoMulKernelAVX512_tiles
 
-	// a tile of 4 pixels, output blocks 0…2
-	VMOVUPS (BX), Z0
-	VMOVUPS 2304(BX), Z1
-	VMOVUPS 4608(BX), Z2
-	VMOVUPS 64(BX), Z3
-	VMOVUPS 2368(BX), Z4
-	VMOVUPS 4672(BX), Z5
-	VMOVUPS 128(BX), Z6
-	VMOVUPS 2432(BX), Z7
-	VMOVUPS 4736(BX), Z8
-	VMOVUPS 192(BX), Z9
-	VMOVUPS 2496(BX), Z10
-	VMOVUPS 4800(BX), Z11
+	// a tile of 4 pixels, output blocks 0…2, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS (CX), Z3
+	VMOVUPS 64(CX), Z4
+	VMOVUPS 128(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS 128(CX), Z8
+	VMOVUPS (CX), Z9
+	VMOVUPS 64(CX), Z10
+	VMOVUPS 128(CX), Z11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv2WinoMulKernelAVX512_t4_b0:
 	VMOVUPS (R12), Z12
 	VMOVUPS 64(R12), Z13
 	VMOVUPS 128(R12), Z14
-	VBROADCASTSS (R13), Z15                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z15                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z12, Z15, Z0
 	VFMADD231PS Z13, Z15, Z1
 	VFMADD231PS Z14, Z15, Z2
-	VBROADCASTSS 64(R13), Z16                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Z16                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z12, Z16, Z3
 	VFMADD231PS Z13, Z16, Z4
 	VFMADD231PS Z14, Z16, Z5
-	VBROADCASTSS 128(R13), Z17                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Z17                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z12, Z17, Z6
 	VFMADD231PS Z13, Z17, Z7
 	VFMADD231PS Z14, Z17, Z8
-	VBROADCASTSS 192(R13), Z18                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Z18                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z12, Z18, Z9
 	VFMADD231PS Z13, Z18, Z10
 	VFMADD231PS Z14, Z18, Z11
 	VMOVUPS 192(R12), Z12
 	VMOVUPS 256(R12), Z13
 	VMOVUPS 320(R12), Z14
-	VBROADCASTSS 4(R13), Z19                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z19                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z12, Z19, Z0
 	VFMADD231PS Z13, Z19, Z1
 	VFMADD231PS Z14, Z19, Z2
-	VBROADCASTSS 68(R13), Z20                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Z20                       // kw 0, c 1, pixel 1
 	VFMADD231PS Z12, Z20, Z3
 	VFMADD231PS Z13, Z20, Z4
 	VFMADD231PS Z14, Z20, Z5
-	VBROADCASTSS 132(R13), Z21                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Z21                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z12, Z21, Z6
 	VFMADD231PS Z13, Z21, Z7
 	VFMADD231PS Z14, Z21, Z8
-	VBROADCASTSS 196(R13), Z22                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Z22                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z12, Z22, Z9
 	VFMADD231PS Z13, Z22, Z10
 	VFMADD231PS Z14, Z22, Z11
 	VMOVUPS 384(R12), Z12
 	VMOVUPS 448(R12), Z13
 	VMOVUPS 512(R12), Z14
-	VBROADCASTSS 8(R13), Z23                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z23                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z12, Z23, Z0
 	VFMADD231PS Z13, Z23, Z1
 	VFMADD231PS Z14, Z23, Z2
-	VBROADCASTSS 72(R13), Z24                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Z24                       // kw 0, c 2, pixel 1
 	VFMADD231PS Z12, Z24, Z3
 	VFMADD231PS Z13, Z24, Z4
 	VFMADD231PS Z14, Z24, Z5
-	VBROADCASTSS 136(R13), Z25                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Z25                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z12, Z25, Z6
 	VFMADD231PS Z13, Z25, Z7
 	VFMADD231PS Z14, Z25, Z8
-	VBROADCASTSS 200(R13), Z26                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Z26                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z12, Z26, Z9
 	VFMADD231PS Z13, Z26, Z10
 	VFMADD231PS Z14, Z26, Z11
 	VMOVUPS 576(R12), Z12
 	VMOVUPS 640(R12), Z13
 	VMOVUPS 704(R12), Z14
-	VBROADCASTSS 12(R13), Z27                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z27                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z12, Z27, Z0
 	VFMADD231PS Z13, Z27, Z1
 	VFMADD231PS Z14, Z27, Z2
-	VBROADCASTSS 76(R13), Z28                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Z28                       // kw 0, c 3, pixel 1
 	VFMADD231PS Z12, Z28, Z3
 	VFMADD231PS Z13, Z28, Z4
 	VFMADD231PS Z14, Z28, Z5
-	VBROADCASTSS 140(R13), Z29                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Z29                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z12, Z29, Z6
 	VFMADD231PS Z13, Z29, Z7
 	VFMADD231PS Z14, Z29, Z8
-	VBROADCASTSS 204(R13), Z30                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Z30                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z12, Z30, Z9
 	VFMADD231PS Z13, Z30, Z10
 	VFMADD231PS Z14, Z30, Z11
 	VMOVUPS 768(R12), Z12
 	VMOVUPS 832(R12), Z13
 	VMOVUPS 896(R12), Z14
-	VBROADCASTSS 16(R13), Z31                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z31                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z12, Z31, Z0
 	VFMADD231PS Z13, Z31, Z1
 	VFMADD231PS Z14, Z31, Z2
-	VBROADCASTSS 80(R13), Z15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Z15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Z12, Z15, Z3
 	VFMADD231PS Z13, Z15, Z4
 	VFMADD231PS Z14, Z15, Z5
-	VBROADCASTSS 144(R13), Z16                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Z16                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z12, Z16, Z6
 	VFMADD231PS Z13, Z16, Z7
 	VFMADD231PS Z14, Z16, Z8
-	VBROADCASTSS 208(R13), Z17                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Z17                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z12, Z17, Z9
 	VFMADD231PS Z13, Z17, Z10
 	VFMADD231PS Z14, Z17, Z11
 	VMOVUPS 960(R12), Z12
 	VMOVUPS 1024(R12), Z13
 	VMOVUPS 1088(R12), Z14
-	VBROADCASTSS 20(R13), Z18                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z18                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z12, Z18, Z0
 	VFMADD231PS Z13, Z18, Z1
 	VFMADD231PS Z14, Z18, Z2
-	VBROADCASTSS 84(R13), Z19                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Z19                       // kw 0, c 5, pixel 1
 	VFMADD231PS Z12, Z19, Z3
 	VFMADD231PS Z13, Z19, Z4
 	VFMADD231PS Z14, Z19, Z5
-	VBROADCASTSS 148(R13), Z20                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Z20                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z12, Z20, Z6
 	VFMADD231PS Z13, Z20, Z7
 	VFMADD231PS Z14, Z20, Z8
-	VBROADCASTSS 212(R13), Z21                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Z21                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z12, Z21, Z9
 	VFMADD231PS Z13, Z21, Z10
 	VFMADD231PS Z14, Z21, Z11
 	VMOVUPS 1152(R12), Z12
 	VMOVUPS 1216(R12), Z13
 	VMOVUPS 1280(R12), Z14
-	VBROADCASTSS 24(R13), Z22                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z22                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z12, Z22, Z0
 	VFMADD231PS Z13, Z22, Z1
 	VFMADD231PS Z14, Z22, Z2
-	VBROADCASTSS 88(R13), Z23                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Z23                       // kw 0, c 6, pixel 1
 	VFMADD231PS Z12, Z23, Z3
 	VFMADD231PS Z13, Z23, Z4
 	VFMADD231PS Z14, Z23, Z5
-	VBROADCASTSS 152(R13), Z24                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Z24                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z12, Z24, Z6
 	VFMADD231PS Z13, Z24, Z7
 	VFMADD231PS Z14, Z24, Z8
-	VBROADCASTSS 216(R13), Z25                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Z25                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z12, Z25, Z9
 	VFMADD231PS Z13, Z25, Z10
 	VFMADD231PS Z14, Z25, Z11
 	VMOVUPS 1344(R12), Z12
 	VMOVUPS 1408(R12), Z13
 	VMOVUPS 1472(R12), Z14
-	VBROADCASTSS 28(R13), Z26                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z26                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z12, Z26, Z0
 	VFMADD231PS Z13, Z26, Z1
 	VFMADD231PS Z14, Z26, Z2
-	VBROADCASTSS 92(R13), Z27                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Z27                       // kw 0, c 7, pixel 1
 	VFMADD231PS Z12, Z27, Z3
 	VFMADD231PS Z13, Z27, Z4
 	VFMADD231PS Z14, Z27, Z5
-	VBROADCASTSS 156(R13), Z28                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Z28                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z12, Z28, Z6
 	VFMADD231PS Z13, Z28, Z7
 	VFMADD231PS Z14, Z28, Z8
-	VBROADCASTSS 220(R13), Z29                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Z29                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z12, Z29, Z9
 	VFMADD231PS Z13, Z29, Z10
 	VFMADD231PS Z14, Z29, Z11
 	VMOVUPS 1536(R12), Z12
 	VMOVUPS 1600(R12), Z13
 	VMOVUPS 1664(R12), Z14
-	VBROADCASTSS 32(R13), Z30                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z30                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z12, Z30, Z0
 	VFMADD231PS Z13, Z30, Z1
 	VFMADD231PS Z14, Z30, Z2
-	VBROADCASTSS 96(R13), Z31                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Z31                       // kw 0, c 8, pixel 1
 	VFMADD231PS Z12, Z31, Z3
 	VFMADD231PS Z13, Z31, Z4
 	VFMADD231PS Z14, Z31, Z5
-	VBROADCASTSS 160(R13), Z15                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Z15                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z12, Z15, Z6
 	VFMADD231PS Z13, Z15, Z7
 	VFMADD231PS Z14, Z15, Z8
-	VBROADCASTSS 224(R13), Z16                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Z16                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z12, Z16, Z9
 	VFMADD231PS Z13, Z16, Z10
 	VFMADD231PS Z14, Z16, Z11
 	VMOVUPS 1728(R12), Z12
 	VMOVUPS 1792(R12), Z13
 	VMOVUPS 1856(R12), Z14
-	VBROADCASTSS 36(R13), Z17                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z17                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z12, Z17, Z0
 	VFMADD231PS Z13, Z17, Z1
 	VFMADD231PS Z14, Z17, Z2
-	VBROADCASTSS 100(R13), Z18                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Z18                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z12, Z18, Z3
 	VFMADD231PS Z13, Z18, Z4
 	VFMADD231PS Z14, Z18, Z5
-	VBROADCASTSS 164(R13), Z19                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Z19                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z12, Z19, Z6
 	VFMADD231PS Z13, Z19, Z7
 	VFMADD231PS Z14, Z19, Z8
-	VBROADCASTSS 228(R13), Z20                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Z20                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z12, Z20, Z9
 	VFMADD231PS Z13, Z20, Z10
 	VFMADD231PS Z14, Z20, Z11
 	VMOVUPS 1920(R12), Z12
 	VMOVUPS 1984(R12), Z13
 	VMOVUPS 2048(R12), Z14
-	VBROADCASTSS 40(R13), Z21                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z21                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z12, Z21, Z0
 	VFMADD231PS Z13, Z21, Z1
 	VFMADD231PS Z14, Z21, Z2
-	VBROADCASTSS 104(R13), Z22                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Z22                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z12, Z22, Z3
 	VFMADD231PS Z13, Z22, Z4
 	VFMADD231PS Z14, Z22, Z5
-	VBROADCASTSS 168(R13), Z23                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Z23                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z12, Z23, Z6
 	VFMADD231PS Z13, Z23, Z7
 	VFMADD231PS Z14, Z23, Z8
-	VBROADCASTSS 232(R13), Z24                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Z24                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z12, Z24, Z9
 	VFMADD231PS Z13, Z24, Z10
 	VFMADD231PS Z14, Z24, Z11
 	VMOVUPS 2112(R12), Z12
 	VMOVUPS 2176(R12), Z13
 	VMOVUPS 2240(R12), Z14
-	VBROADCASTSS 44(R13), Z25                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z25                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z12, Z25, Z0
 	VFMADD231PS Z13, Z25, Z1
 	VFMADD231PS Z14, Z25, Z2
-	VBROADCASTSS 108(R13), Z26                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Z26                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z12, Z26, Z3
 	VFMADD231PS Z13, Z26, Z4
 	VFMADD231PS Z14, Z26, Z5
-	VBROADCASTSS 172(R13), Z27                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Z27                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z12, Z27, Z6
 	VFMADD231PS Z13, Z27, Z7
 	VFMADD231PS Z14, Z27, Z8
-	VBROADCASTSS 236(R13), Z28                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Z28                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z12, Z28, Z9
 	VFMADD231PS Z13, Z28, Z10
 	VFMADD231PS Z14, Z28, Z11
 	VMOVUPS 2304(R12), Z12
 	VMOVUPS 2368(R12), Z13
 	VMOVUPS 2432(R12), Z14
-	VBROADCASTSS 48(R13), Z29                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z29                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z12, Z29, Z0
 	VFMADD231PS Z13, Z29, Z1
 	VFMADD231PS Z14, Z29, Z2
-	VBROADCASTSS 112(R13), Z30                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Z30                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z12, Z30, Z3
 	VFMADD231PS Z13, Z30, Z4
 	VFMADD231PS Z14, Z30, Z5
-	VBROADCASTSS 176(R13), Z31                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Z31                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z12, Z31, Z6
 	VFMADD231PS Z13, Z31, Z7
 	VFMADD231PS Z14, Z31, Z8
-	VBROADCASTSS 240(R13), Z15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Z15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z12, Z15, Z9
 	VFMADD231PS Z13, Z15, Z10
 	VFMADD231PS Z14, Z15, Z11
 	VMOVUPS 2496(R12), Z12
 	VMOVUPS 2560(R12), Z13
 	VMOVUPS 2624(R12), Z14
-	VBROADCASTSS 52(R13), Z16                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z16                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z12, Z16, Z0
 	VFMADD231PS Z13, Z16, Z1
 	VFMADD231PS Z14, Z16, Z2
-	VBROADCASTSS 116(R13), Z17                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Z17                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z12, Z17, Z3
 	VFMADD231PS Z13, Z17, Z4
 	VFMADD231PS Z14, Z17, Z5
-	VBROADCASTSS 180(R13), Z18                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Z18                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z12, Z18, Z6
 	VFMADD231PS Z13, Z18, Z7
 	VFMADD231PS Z14, Z18, Z8
-	VBROADCASTSS 244(R13), Z19                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Z19                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z12, Z19, Z9
 	VFMADD231PS Z13, Z19, Z10
 	VFMADD231PS Z14, Z19, Z11
 	VMOVUPS 2688(R12), Z12
 	VMOVUPS 2752(R12), Z13
 	VMOVUPS 2816(R12), Z14
-	VBROADCASTSS 56(R13), Z20                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z20                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z12, Z20, Z0
 	VFMADD231PS Z13, Z20, Z1
 	VFMADD231PS Z14, Z20, Z2
-	VBROADCASTSS 120(R13), Z21                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Z21                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z12, Z21, Z3
 	VFMADD231PS Z13, Z21, Z4
 	VFMADD231PS Z14, Z21, Z5
-	VBROADCASTSS 184(R13), Z22                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Z22                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z12, Z22, Z6
 	VFMADD231PS Z13, Z22, Z7
 	VFMADD231PS Z14, Z22, Z8
-	VBROADCASTSS 248(R13), Z23                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Z23                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z12, Z23, Z9
 	VFMADD231PS Z13, Z23, Z10
 	VFMADD231PS Z14, Z23, Z11
 	VMOVUPS 2880(R12), Z12
 	VMOVUPS 2944(R12), Z13
 	VMOVUPS 3008(R12), Z14
-	VBROADCASTSS 60(R13), Z24                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z24                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z12, Z24, Z0
 	VFMADD231PS Z13, Z24, Z1
 	VFMADD231PS Z14, Z24, Z2
-	VBROADCASTSS 124(R13), Z25                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Z25                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z12, Z25, Z3
 	VFMADD231PS Z13, Z25, Z4
 	VFMADD231PS Z14, Z25, Z5
-	VBROADCASTSS 188(R13), Z26                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Z26                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z12, Z26, Z6
 	VFMADD231PS Z13, Z26, Z7
 	VFMADD231PS Z14, Z26, Z8
-	VBROADCASTSS 252(R13), Z27                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Z27                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z12, Z27, Z9
 	VFMADD231PS Z13, Z27, Z10
 	VFMADD231PS Z14, Z27, Z11
+	ADDQ $2304, R10                                 // next input block
+	ADDQ $3072, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 2304(BX)
 	VMOVUPS Z2, 4608(BX)
@@ -2170,13 +2167,6 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS Z9, 192(BX)
 	VMOVUPS Z10, 2496(BX)
 	VMOVUPS Z11, 4800(BX)
-	ADDQ $2304, R11                                 // next kernel row
-	ADDQ $3072, R12
-	DECQ R9
-	JNZ conv2WinoMulKernelAVX512_row
-	ADDQ $2304, R10                                 // next input block
-	DECQ R8
-	JNZ conv2WinoMulKernelAVX512_block
 	VZEROUPPER
 	RET
 
@@ -2192,369 +2182,352 @@ TEXT ·conv2WinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVUPS 64(CX), Y2                              // block 1's bias
-	VMOVUPS 96(CX), Y3                              // block 1's bias
-	VMOVUPS 128(CX), Y4                             // block 2's bias
-	VMOVUPS 160(CX), Y5                             // block 2's bias
-	MOVQ DI, BX
-	MOVQ $36, AX
-conv2WinoMulKernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	VMOVUPS Y2, 2304(BX)
-	VMOVUPS Y3, 2336(BX)
-	VMOVUPS Y4, 4608(BX)
-	VMOVUPS Y5, 4640(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv2WinoMulKernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
-conv2WinoMulKernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-conv2WinoMulKernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $6, AX                                     // 6 tiles of 6 pixels
 conv2WinoMulKernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1152(R12), Y12
 	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1344(R12), Y12
 	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1536(R12), Y12
 	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1728(R12), Y12
 	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1920(R12), Y12
 	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2112(R12), Y12
 	VMOVUPS 2144(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2304(R12), Y12
 	VMOVUPS 2336(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2496(R12), Y12
 	VMOVUPS 2528(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2688(R12), Y12
 	VMOVUPS 2720(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2880(R12), Y12
 	VMOVUPS 2912(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2304, R10                                 // next input block
+	ADDQ $3072, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -2568,339 +2541,347 @@ conv2WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 320(BX)
 	VMOVUPS Y11, 352(BX)
 
-	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 2304(BX), Y0
-	VMOVUPS 2336(BX), Y1
-	VMOVUPS 2368(BX), Y2
-	VMOVUPS 2400(BX), Y3
-	VMOVUPS 2432(BX), Y4
-	VMOVUPS 2464(BX), Y5
-	VMOVUPS 2496(BX), Y6
-	VMOVUPS 2528(BX), Y7
-	VMOVUPS 2560(BX), Y8
-	VMOVUPS 2592(BX), Y9
-	VMOVUPS 2624(BX), Y10
-	VMOVUPS 2656(BX), Y11
+	// a tile of 6 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	VMOVUPS 64(CX), Y8
+	VMOVUPS 96(CX), Y9
+	VMOVUPS 64(CX), Y10
+	VMOVUPS 96(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 640(R12), Y12
 	VMOVUPS 672(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 832(R12), Y12
 	VMOVUPS 864(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1024(R12), Y12
 	VMOVUPS 1056(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1216(R12), Y12
 	VMOVUPS 1248(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1408(R12), Y12
 	VMOVUPS 1440(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1600(R12), Y12
 	VMOVUPS 1632(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1792(R12), Y12
 	VMOVUPS 1824(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1984(R12), Y12
 	VMOVUPS 2016(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2176(R12), Y12
 	VMOVUPS 2208(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2368(R12), Y12
 	VMOVUPS 2400(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2560(R12), Y12
 	VMOVUPS 2592(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2752(R12), Y12
 	VMOVUPS 2784(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2944(R12), Y12
 	VMOVUPS 2976(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2304, R10                                 // next input block
+	ADDQ $3072, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 2304(BX)
 	VMOVUPS Y1, 2336(BX)
 	VMOVUPS Y2, 2368(BX)
@@ -2914,339 +2895,347 @@ conv2WinoMulKernelAVX2_tiles:
 	VMOVUPS Y10, 2624(BX)
 	VMOVUPS Y11, 2656(BX)
 
-	// a tile of 6 pixels, output blocks 2…2
-	VMOVUPS 4608(BX), Y0
-	VMOVUPS 4640(BX), Y1
-	VMOVUPS 4672(BX), Y2
-	VMOVUPS 4704(BX), Y3
-	VMOVUPS 4736(BX), Y4
-	VMOVUPS 4768(BX), Y5
-	VMOVUPS 4800(BX), Y6
-	VMOVUPS 4832(BX), Y7
-	VMOVUPS 4864(BX), Y8
-	VMOVUPS 4896(BX), Y9
-	VMOVUPS 4928(BX), Y10
-	VMOVUPS 4960(BX), Y11
+	// a tile of 6 pixels, output blocks 2…2, over every input block
+	VMOVUPS 128(CX), Y0
+	VMOVUPS 160(CX), Y1
+	VMOVUPS 128(CX), Y2
+	VMOVUPS 160(CX), Y3
+	VMOVUPS 128(CX), Y4
+	VMOVUPS 160(CX), Y5
+	VMOVUPS 128(CX), Y6
+	VMOVUPS 160(CX), Y7
+	VMOVUPS 128(CX), Y8
+	VMOVUPS 160(CX), Y9
+	VMOVUPS 128(CX), Y10
+	VMOVUPS 160(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t6_b2:
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 704(R12), Y12
 	VMOVUPS 736(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 896(R12), Y12
 	VMOVUPS 928(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1088(R12), Y12
 	VMOVUPS 1120(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1280(R12), Y12
 	VMOVUPS 1312(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1472(R12), Y12
 	VMOVUPS 1504(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1664(R12), Y12
 	VMOVUPS 1696(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1856(R12), Y12
 	VMOVUPS 1888(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2048(R12), Y12
 	VMOVUPS 2080(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2240(R12), Y12
 	VMOVUPS 2272(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2432(R12), Y12
 	VMOVUPS 2464(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2624(R12), Y12
 	VMOVUPS 2656(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2816(R12), Y12
 	VMOVUPS 2848(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3008(R12), Y12
 	VMOVUPS 3040(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2304, R10                                 // next input block
+	ADDQ $3072, R12
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 4608(BX)
 	VMOVUPS Y1, 4640(BX)
 	VMOVUPS Y2, 4672(BX)
@@ -3263,13 +3252,6 @@ conv2WinoMulKernelAVX2_tiles:
 	ADDQ $384, BX
 	DECQ AX
 	JNZ conv2WinoMulKernelAVX2_tiles
-	ADDQ $2304, R11                                 // next kernel row
-	ADDQ $3072, R12
-	DECQ R9
-	JNZ conv2WinoMulKernelAVX2_row
-	ADDQ $2304, R10                                 // next input block
-	DECQ R8
-	JNZ conv2WinoMulKernelAVX2_block
 	VZEROUPPER
 	RET
 
