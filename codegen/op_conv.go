@@ -12,8 +12,8 @@ func init() {
 	register(compiler.OpConv, &emitter{forward: convForward, backward: convBackward,
 		kernels: func(g *gen, s *compiler.Step) []asm.Kernel {
 			var ks []asm.Kernel
-			if s.ConvBlocking().Wino != nil {
-				ks = append(ks, winoKernels(g, s)...)
+			for _, wc := range winoConvs(g, s) {
+				ks = append(ks, wc.kernels()...)
 			}
 			for _, d := range convDirects(g, s) {
 				ks = append(ks, &d.kernel)
@@ -27,8 +27,8 @@ func init() {
 		reduce: convReduce,
 		bound: func(g *gen, s *compiler.Step) []string {
 			var names []string
-			if s.ConvBlocking().Wino != nil {
-				names = append(names, g.name[s]+"WinoIn", g.name[s]+"WinoMul", g.name[s]+"WinoOut")
+			for _, wc := range winoConvs(g, s) {
+				names = append(names, wc.bound(wc.pack(g, s))...)
 			}
 			for _, d := range convDirects(g, s) {
 				names = append(names, d.name+"Rows")
@@ -50,7 +50,7 @@ func convDirects(g *gen, s *compiler.Step) []direct {
 		ds = append(ds, direct{name: name, what: l.Name, b: b, groups: c.Groups, weights: name + "Packed", inBlocked: in, outBlocked: out,
 			kernel: directKernel(name+"Kernel", b, s.ReLU, fmt.Sprintf("%s (%s), one output row", s.Name(), g.where(l)))})
 	}
-	if gb := s.ConvGradBlocking(); gb != nil && s.Backward {
+	if gb := s.ConvGradBlocking(); gb != nil && gb.Wino == nil && s.Backward {
 		ds = append(ds, direct{name: name + "Grad", what: l.Name + "'s input gradient", b: gb, groups: c.Groups, weights: name + "Relaid",
 			inBlocked: out, outBlocked: in,
 			kernel: directKernel(name+"GradKernel", gb, false,
@@ -356,8 +356,13 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	how := fmt.Sprintf("Per image: dW summed over the output pixels by %sUpdKernel (%sUpd: the input and dY copied into\n"+
 		"the blocked layout; %d input positions × %d output blocks per call) into the worker's partial sums", name, name, b.UpdT, b.UpdF)
 	switch s.InputGrad {
-	case compiler.ConvTransposed:
+	case compiler.ConvTransposed, compiler.ConvTransposedWinograd:
 		gb := s.ConvGradBlocking()
+		if gb.Wino != nil {
+			how += fmt.Sprintf(",\nand dX as the convolution of dY, padded by %dx%d, with the flipped weights (%sGradImage) %s",
+				gb.PH, gb.PW, name, winoGradConv(g, s).how())
+			break
+		}
 		how += fmt.Sprintf(",\nand dX as the convolution of dY, padded by %dx%d, with the flipped weights by %sGradKernel\n"+
 			"(%sGradImage: dY copied into %s, %d output blocks)", gb.PH, gb.PW, name, name, copyLayout(gb), gb.OutBlocks)
 	case compiler.ConvCol2im:
@@ -378,7 +383,7 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 		body = append(body, x("out := %s", outS))
 	}
 	switch s.InputGrad {
-	case compiler.ConvTransposed:
+	case compiler.ConvTransposed, compiler.ConvTransposedWinograd:
 		body = append(body, x("dx := %s", dxS))
 	case compiler.ConvCol2im:
 		body = append(body, x("dx, dpatches := %s, m.scratch[worker][:depth*cols]", dxS))
@@ -414,7 +419,7 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 		)
 	}
 	switch s.InputGrad {
-	case compiler.ConvTransposed:
+	case compiler.ConvTransposed, compiler.ConvTransposedWinograd:
 		loop = append(loop, x("d := dx[i*inSize : (i+1)*inSize]"))
 	case compiler.ConvCol2im:
 		loop = append(loop, x("d := dx[i*inSize : (i+1)*inSize]"), x("clear(d)"))
@@ -430,13 +435,18 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 			x("runtime.Col2im(d[gr*inGroup:(gr+1)*inGroup], dpatches, &%sGeometry)", name),
 		))
 	}
-	if s.InputGrad == compiler.ConvTransposed {
+	if s.ConvGradBlocking() != nil {
 		loop = append(loop, jen.Comment("dX: the convolution of dY with the flipped weights."), x("m.%sGradImage(worker, g, d)", name))
 	}
 	body = append(body, jen.For(x("i := lo; i < hi; i++")).Block(loop...))
 	kernel(f, s, g.backName(s), body...)
 	convUpd(g, f, s)
-	if s.InputGrad == compiler.ConvTransposed {
+	switch {
+	case s.ConvGradBlocking() == nil:
+	case s.ConvGradBlocking().Wino != nil:
+		wc := winoGradConv(g, s)
+		wc.emit(f, wc.pack(g, s))
+	default:
 		ds := convDirects(g, s)
 		directConv(f, ds[len(ds)-1])
 		convRelay(g, f, s)

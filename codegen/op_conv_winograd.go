@@ -10,10 +10,75 @@ import (
 	"github.com/netc-project/netc/compiler"
 )
 
-// winoGeometry is the three generated kernels of a conv's forward pass by Winograd (the lower
-// pass's ConvWinograd): the input transform of a row of tiles of one block of channels, the
-// product of one transform position's tiles with its weights (a 1×1 direct convolution over a
-// row of all the image's tiles), and the output transform of a row of tiles of one output block.
+// winoConv is a convolution of a conv step computed by Winograd (a blocking with Wino set): its
+// forward pass, or its input gradient as the convolution of dY with the flipped weights.
+type winoConv struct {
+	name, what string // the methods' prefix (conv3, conv3Grad), and what it computes
+	where      string // the step and its spec line, for comments
+	b          *compiler.ConvBlocking
+	groups     int
+	relu       bool
+	// The layouts of the image it reads and writes, as a direct convolution's.
+	inBlocked, outBlocked bool
+	weights               string // the Model's field of the transformed weights (conv3Packed, conv3Relaid)
+	weight                string // the layer's weights' parameter name
+	// filterBase is where, in the layer's weights w, the filter of output channel o and input
+	// channel c of group gr starts (gIn and gOut the convolution's, not the layer's, channels per
+	// group); flip says the filter is read flipped in space; bias is the bias of output channel
+	// gr·gOut + o.
+	filterBase, bias string
+	flip             bool
+}
+
+// winoForwardConv and winoGradConv are a conv step's forward pass and input gradient by
+// Winograd.
+func winoForwardConv(g *gen, s *compiler.Step) *winoConv {
+	l, c := s.Main(), s.Main().Conv()
+	b := s.ConvBlocking()
+	bias := "0"
+	if c.Learn.Bias {
+		bias = fmt.Sprintf("m.%s[gr*gOut+o]", fieldName(l.Name+".bias"))
+	}
+	return &winoConv{name: g.name[s], what: l.Name, where: fmt.Sprintf("%s (%s)", s.Name(), g.where(l)), b: b, groups: c.Groups,
+		relu: s.ReLU, inBlocked: s.InLayout == compiler.LayoutBlocked, outBlocked: s.Layout == compiler.LayoutBlocked,
+		weights: g.name[s] + "Packed", weight: l.Name + ".weight", filterBase: "((gr*gOut+o)*gIn+c)*kh*kw", bias: bias}
+}
+
+func winoGradConv(g *gen, s *compiler.Step) *winoConv {
+	l, c := s.Main(), s.Main().Conv()
+	return &winoConv{name: g.name[s] + "Grad", what: l.Name + "'s input gradient",
+		where: fmt.Sprintf("the input gradient of %s (%s)", l.Name, g.where(l)), b: s.ConvGradBlocking(), groups: c.Groups,
+		inBlocked: s.Layout == compiler.LayoutBlocked, outBlocked: s.InLayout == compiler.LayoutBlocked,
+		weights: g.name[s] + "Relaid", weight: l.Name + ".weight", filterBase: "((gr*gIn+c)*gOut+o)*kh*kw", flip: true, bias: "0"}
+}
+
+// pack is the name of the method that transforms the convolution's weights: the step's Pack for
+// its forward pass, Relay for its input gradient.
+func (wc *winoConv) pack(g *gen, s *compiler.Step) string {
+	if wc.flip {
+		return g.name[s] + "Relay"
+	}
+	return g.name[s] + "Pack"
+}
+
+// winoConvs are a conv step's convolutions by Winograd: its forward pass, its input gradient,
+// either or none.
+func winoConvs(g *gen, s *compiler.Step) []*winoConv {
+	var wcs []*winoConv
+	if s.ConvBlocking().Wino != nil {
+		wcs = append(wcs, winoForwardConv(g, s))
+	}
+	if gb := s.ConvGradBlocking(); gb != nil && gb.Wino != nil && s.Backward {
+		wcs = append(wcs, winoGradConv(g, s))
+	}
+	return wcs
+}
+
+// winoGeometry is the three generated kernels of a convolution by Winograd (the lower pass's
+// ConvWinograd): the input transform of a row of tiles of one block of channels, the product of
+// one transform position's tiles with its weights (a 1×1 direct convolution over a row of all
+// the image's tiles, its accumulators resident), and the output transform of a row of tiles of
+// one output block.
 type winoGeometry struct {
 	f   *asm.Winograd
 	in  asm.WinoIn
@@ -21,34 +86,80 @@ type winoGeometry struct {
 	out asm.WinoOut
 }
 
-func winoOf(g *gen, s *compiler.Step) *winoGeometry {
-	l, b := s.Main(), s.ConvBlocking()
+func (wc *winoConv) geometry() *winoGeometry {
+	b := wc.b
 	w := b.Wino
 	f, err := asm.NewWinograd(w.M, w.R)
 	if err != nil {
 		panic(err) // the lower pass chooses only algorithms that exist
 	}
-	name, tiles := g.name[s], w.Tiles()
-	where := fmt.Sprintf("%s (%s)", s.Name(), g.where(l))
+	name, tiles := wc.name, w.Tiles()
 	return &winoGeometry{f: f,
 		in: asm.WinoIn{Name: name + "WinoInKernel", F: f, Tiles: w.TilesW,
 			InPixStride: inPix(b), InRowStride: inPix(b) * b.PadW, VXiStride: b.InBlocks * compiler.ChannelBlock * tiles,
-			Doc: where + ", a row of tiles of a block of input channels"},
+			Doc: wc.where + ", a row of tiles of a block of input channels"},
 		mul: asm.Conv{Name: name + "WinoMulKernel", InBlocks: b.InBlocks, InLanes: compiler.ChannelBlock,
 			InCStride: 1, InPixStride: compiler.ChannelBlock, InRowStride: tiles * compiler.ChannelBlock, InBlockStride: tiles * compiler.ChannelBlock,
 			KH: 1, KW: 1, SH: 1, SW: 1, OutW: tiles, OutBlocks: w.PerCall, OutBlockStride: tiles * compiler.ChannelBlock, Tile: w.Tile, Resident: true,
-			Doc: fmt.Sprintf("%s, the products of one of %s's %d transform positions: its %d tiles by %d output channels", where, f, w.Alpha*w.Alpha, tiles, w.PerCall*compiler.ChannelBlock)},
+			Doc: fmt.Sprintf("%s, the products of one of %s's %d transform positions: its %d tiles by %d output channels", wc.where, f, w.Alpha*w.Alpha, tiles, w.PerCall*compiler.ChannelBlock)},
 		out: asm.WinoOut{Name: name + "WinoOutKernel", F: f, Tiles: w.TilesW, OutW: b.OutW,
 			OutPixStride: compiler.ChannelBlock, OutRowStride: b.OutW * compiler.ChannelBlock,
-			MXiStride: b.OutBlocks * compiler.ChannelBlock * tiles, ReLU: s.ReLU,
-			Doc: where + ", a row of tiles of a block of output channels"},
+			MXiStride: b.OutBlocks * compiler.ChannelBlock * tiles, ReLU: wc.relu,
+			Doc: wc.where + ", a row of tiles of a block of output channels"},
 	}
 }
 
-// winoKernels are the generated kernels of a conv's Winograd forward pass.
-func winoKernels(g *gen, s *compiler.Step) []asm.Kernel {
-	w := winoOf(g, s)
+// kernels are the generated kernels of a convolution by Winograd.
+func (wc *winoConv) kernels() []asm.Kernel {
+	w := wc.geometry()
 	return []asm.Kernel{&w.in, &w.mul, &w.out}
+}
+
+// bound are the names of its methods the model binds, for runtime.Parallel, given pack, the
+// name of the method that transforms its weights.
+func (wc *winoConv) bound(pack string) []string {
+	return []string{wc.name + "WinoIn", wc.name + "WinoMul", wc.name + "WinoOut", pack + "Rows"}
+}
+
+// linear is Σ c[k]·x[k] in Go, its zero terms left out.
+func linear(c []float64, x []string) string {
+	var s strings.Builder
+	for k, v := range c {
+		switch {
+		case v == 0:
+			continue
+		case s.Len() == 0 && v == 1:
+			s.WriteString(x[k])
+		case s.Len() == 0 && v == -1:
+			s.WriteString("-" + x[k])
+		case s.Len() == 0:
+			fmt.Fprintf(&s, "%s*%s", strconv.FormatFloat(v, 'g', -1, 64), x[k])
+		case v == 1:
+			s.WriteString(" + " + x[k])
+		case v == -1:
+			s.WriteString(" - " + x[k])
+		case v < 0:
+			fmt.Fprintf(&s, " - %s*%s", strconv.FormatFloat(-v, 'g', -1, 64), x[k])
+		default:
+			fmt.Fprintf(&s, " + %s*%s", strconv.FormatFloat(v, 'g', -1, 64), x[k])
+		}
+	}
+	if s.Len() == 0 {
+		return "0"
+	}
+	return s.String()
+}
+
+// how describes the computation, for the step's comment.
+func (wc *winoConv) how() string {
+	b, geo := wc.b, wc.geometry()
+	w := b.Wino
+	return fmt.Sprintf("by Winograd's %s (Lavin and Gray): the input copied into a padded copy\n"+
+		"(%s), its %dx%d tiles of %dx%d pixels transformed by %s into %d matrices of %d tiles × %d\n"+
+		"channels (V), each multiplied by its transformed weights by %s, %d output blocks a call,\n"+
+		"and the products transformed into the output by %s",
+		geo.f, copyLayout(b), w.TilesH, w.TilesW, w.Alpha, w.Alpha, geo.in.Name, w.Alpha*w.Alpha, w.Tiles(), b.InBlocks*compiler.ChannelBlock,
+		geo.mul.Name, w.PerCall, geo.out.Name)
 }
 
 // winoForward emits a conv's forward pass by Winograd: per image, the input copied into the
@@ -56,65 +167,54 @@ func winoKernels(g *gen, s *compiler.Step) []asm.Kernel {
 // (<name>WinoIn, <name>WinoMul, <name>WinoOut, split over the workers when the model has fewer
 // images than workers), and the weights' transform (<name>Pack).
 func winoForward(g *gen, f *jen.File, s *compiler.Step) {
-	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
-	w, name, geo := b.Wino, g.name[s], winoOf(g, s)
-	in, out := s.InLayout == compiler.LayoutBlocked, s.Layout == compiler.LayoutBlocked
-	a2, tiles, calls := w.Alpha*w.Alpha, w.Tiles(), b.OutBlocks/w.PerCall
-	const lanes = compiler.ChannelBlock
-	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
-	vSize, mSize := int(w.VSize(b)), int(w.MSize(b))
-	vAt := c.Groups * (inCopy + outCopy)
-	mAt := vAt + c.Groups*vSize
-	callWeights := b.InBlocks * lanes * w.PerCall * lanes
-	uSize := a2 * calls * callWeights
-	biases := c.Groups * uSize
-	zeros := biases + c.Groups*b.OutBlocks*lanes
-
-	how := fmt.Sprintf("Per image and group, by Winograd's %s (Lavin and Gray): the input copied into a padded copy\n"+
-		"(%s), its %dx%d tiles of %dx%d pixels transformed by %s into %d matrices of %d tiles × %d\n"+
-		"channels (V), each multiplied by its transformed weights by %s, %d output blocks a call,\n"+
-		"and the products transformed into the output by %s",
-		geo.f, copyLayout(b), w.TilesH, w.TilesW, w.Alpha, w.Alpha, geo.in.Name, a2, tiles, b.InBlocks*lanes,
-		geo.mul.Name, w.PerCall, geo.out.Name)
+	c := s.Main().Conv()
+	wc := winoForwardConv(g, s)
+	how := "Per image and group, " + wc.how()
 	if c.Learn.Bias {
 		how += ", the bias added"
 	}
 	if s.ReLU {
 		how += ", then max(0, ·)"
 	}
-	if !out {
+	if !wc.outBlocked {
 		how += ";\nthen copied back to NCHW"
 	}
 	g.doc(f, s, false, how+". The passes over one image are split over the workers when they have fewer images.")
 	imageLoop(g, f, s)
+	wc.emit(f, wc.pack(g, s))
+}
 
-	// conv3WinoG: G, which transforms the filters.
-	var rows []jen.Code
-	for _, row := range geo.f.G {
-		var vs []string
-		for _, v := range row {
-			vs = append(vs, strconv.FormatFloat(v, 'g', -1, 64))
-		}
-		rows = append(rows, x("{%s}", strings.Join(vs, ", ")))
-	}
-	f.Comment(fmt.Sprintf("%sWinoG is G of %s, which transforms each of %s's %dx%d filters g into G g Gᵀ (%sPack).", name, geo.f, l.Name, c.KH, c.KW, name))
-	f.Var().Id(name + "WinoG").Op("=").Index(jen.Lit(w.Alpha)).Index(jen.Lit(w.R)).Float64().Values(rows...)
+// emit writes the convolution's <name>Image, its three passes, and the method pack that
+// transforms the weights.
+func (wc *winoConv) emit(f *jen.File, pack string) {
+	b, name, geo := wc.b, wc.name, wc.geometry()
+	w, groups := b.Wino, wc.groups
+	a2, tiles, calls := w.Alpha*w.Alpha, w.Tiles(), b.OutBlocks/w.PerCall
+	const lanes = compiler.ChannelBlock
+	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
+	vSize, mSize := int(w.VSize(b)), int(w.MSize(b))
+	vAt := groups * (inCopy + outCopy)
+	mAt := vAt + groups*vSize
+	callWeights := b.InBlocks * lanes * w.PerCall * lanes
+	uSize := a2 * calls * callWeights
+	biases := groups * uSize
+	zeros := biases + groups*b.OutBlocks*lanes
 
 	// conv3Image: the copy and the three passes.
 	items := []jen.Code{
-		x("inItems").Op("=").Lit(c.Groups * b.InBlocks * w.TilesH).Comment("input blocks × rows of tiles"),
-		x("mulItems").Op("=").Lit(c.Groups * a2 * calls).Comment("transform positions × calls"),
-		x("outItems").Op("=").Lit(c.Groups * b.OutBlocks * w.TilesH).Comment("output blocks × rows of tiles"),
+		x("inItems").Op("=").Lit(groups * b.InBlocks * w.TilesH).Comment("input blocks × rows of tiles"),
+		x("mulItems").Op("=").Lit(groups * a2 * calls).Comment("transform positions × calls"),
+		x("outItems").Op("=").Lit(groups * b.OutBlocks * w.TilesH).Comment("output blocks × rows of tiles"),
 	}
-	body := []jen.Code{jen.Const().Defs(append(copyConsts(b, c.Groups), items...)...), x("buf := m.scratch[worker]")}
-	if out {
+	body := []jen.Code{jen.Const().Defs(append(copyConsts(b, groups), items...)...), x("buf := m.scratch[worker]")}
+	if wc.outBlocked {
 		body = append(body, x("xs := buf[:groups*inCopy]"), x("m.outs[worker] = dst").Comment("the output transform writes the blocked output in place"))
 	} else {
 		body = append(body, x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"))
 	}
 	body = append(body,
 		x("clear(xs)").Comment("the padding is zero"),
-		copyIn(b, in),
+		copyIn(b, wc.inBlocked),
 		jen.If(x("m.wide")).Block(
 			x("runtime.Parallel(inItems, m.kernels.%sWinoIn)", name),
 			x("runtime.Parallel(mulItems, m.kernels.%sWinoMul)", name),
@@ -125,11 +225,19 @@ func winoForward(g *gen, f *jen.File, s *compiler.Step) {
 			x("m.%sWinoOut(worker, 0, outItems)", name),
 		),
 	)
-	if !out {
+	if !wc.outBlocked {
 		body = append(body, backToNCHW()...)
 	}
-	f.Comment(fmt.Sprintf("%sImage computes one image of %s by %s: src (%s, %s) into dst (%s, %s).", name, l.Name, geo.f,
-		s.In(), s.InLayout, s.Out(), s.Layout))
+	layout := func(blocked bool) compiler.Layout {
+		if blocked {
+			return compiler.LayoutBlocked
+		}
+		return compiler.LayoutNCHW
+	}
+	in := compiler.Shape{C: groups * b.In, H: b.InH, W: b.InW}
+	out := compiler.Shape{C: groups * b.Out, H: b.OutH, W: b.OutW}
+	f.Comment(fmt.Sprintf("%sImage computes one image of %s by %s: src (%s, %s) into dst (%s, %s).", name, wc.what, geo.f,
+		in, layout(wc.inBlocked), out, layout(wc.outBlocked)))
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Image").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()).Block(body...)
 
 	scratch := []jen.Code{
@@ -148,7 +256,7 @@ func winoForward(g *gen, f *jen.File, s *compiler.Step) {
 		)...),
 		wide,
 		x("buf := m.scratch[worker]"),
-		x("xs, v := buf[:%d], buf[vAt:]", c.Groups*inCopy),
+		x("xs, v := buf[:%d], buf[vAt:]", groups*inCopy),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%%inBlocks, u%%tilesH"),
 			x("%s(v[gr*vSize+(cb*tilesH+ty)*tilesW*%d:], xs[gr*inCopy+cb*block+ty*%d*row:])", geo.in.Name, lanes, w.M),
@@ -162,10 +270,10 @@ func winoForward(g *gen, f *jen.File, s *compiler.Step) {
 			x("positions, calls").Op("=").List(jen.Lit(a2), jen.Lit(calls)),
 			x("vXi, mXi").Op("=").List(jen.Lit(geo.in.VXiStride), jen.Lit(geo.out.MXiStride)).Comment("between transform positions"),
 			x("callOut, callWeights").Op("=").List(jen.Lit(w.PerCall*tiles*lanes), jen.Lit(callWeights)),
-			x("zeros").Op("=").Lit(zeros).Comment("where the packed weights hold zeros, the products' bias"),
+			x("zeros").Op("=").Lit(zeros).Comment("where the transformed weights hold zeros, the products' bias"),
 		)...),
 		wide,
-		x("buf, w := m.scratch[worker], m.%sPacked", name),
+		x("buf, w := m.scratch[worker], m.%s", wc.weights),
 		x("v, mm := buf[vAt:mAt], buf[mAt:]"),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, xi, call := u/(positions*calls), u/calls%%positions, u%%calls"),
@@ -175,8 +283,8 @@ func winoForward(g *gen, f *jen.File, s *compiler.Step) {
 	)
 
 	ys := "m.outs[worker]"
-	if !out {
-		ys = fmt.Sprintf("buf[%d:%d]", c.Groups*inCopy, c.Groups*(inCopy+outCopy))
+	if !wc.outBlocked {
+		ys = fmt.Sprintf("buf[%d:%d]", groups*inCopy, groups*(inCopy+outCopy))
 	}
 	f.Comment(fmt.Sprintf("%sWinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is", name))
 	f.Comment(fmt.Sprintf("row u%%%d of the tiles of output block u/%d%%%d of group u/%d; the last row of tiles stores the", w.TilesH, w.TilesH, b.OutBlocks, w.TilesH*b.OutBlocks))
@@ -185,10 +293,10 @@ func winoForward(g *gen, f *jen.File, s *compiler.Step) {
 		jen.Const().Defs(append(scratch,
 			x("outBlocks, outCopy").Op("=").List(jen.Lit(b.OutBlocks), jen.Lit(outCopy)),
 			x("outH, outW, tile").Op("=").List(jen.Lit(b.OutH), jen.Lit(b.OutW), jen.Lit(w.M)).Comment("the output, and a tile's rows"),
-			x("biases").Op("=").Lit(biases).Comment("where the biases start in the packed weights"),
+			x("biases").Op("=").Lit(biases).Comment("where the biases start in the transformed weights"),
 		)...),
 		wide,
-		x("buf, w := m.scratch[worker], m.%sPacked", name),
+		x("buf, w := m.scratch[worker], m.%s", wc.weights),
 		x("ys, mm := %s, buf[mAt:]", ys),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%%outBlocks, u%%tilesH"),
@@ -197,42 +305,82 @@ func winoForward(g *gen, f *jen.File, s *compiler.Step) {
 		),
 	)
 
-	// conv3Pack: U = G g Gᵀ per filter, in the product kernel's layout.
-	bias := "0"
-	if c.Learn.Bias {
-		bias = fmt.Sprintf("m.%s[o]", fieldName(l.Name+".bias"))
+	// conv3Pack: U = G g Gᵀ per filter, in the product kernel's layout, split over the workers.
+	packItems := groups * b.Out
+	f.Comment(fmt.Sprintf("%s transforms the filters of %s for %s (%sRows, split over the workers).", pack, wc.what, geo.mul.Name, pack))
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(pack).Params().Block(
+		x("runtime.Parallel(%d, m.kernels.%sRows)", packItems, pack).Comment("groups × output channels"),
+	)
+	var gm []string
+	for _, row := range geo.f.G {
+		var vs []string
+		for _, v := range row {
+			vs = append(vs, fmt.Sprintf("%6s", strconv.FormatFloat(v, 'g', 4, 64)))
+		}
+		gm = append(gm, "[ "+strings.Join(vs, " ")+" ]")
 	}
-	f.Comment(fmt.Sprintf("%sPack transforms %s's filters for %s: U = G g Gᵀ in float64, per group, transform", name, l.Name, geo.mul.Name))
-	f.Comment(fmt.Sprintf("position and call [input channel][%d output blocks][%d channels], zero for channels beyond", w.PerCall, lanes))
-	f.Comment("the group's; then the biases, then zeros.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Pack").Params().Block(
+	f.Comment(fmt.Sprintf("%sRows transforms the filters of output channels lo…hi−1 (u: channel u%%%d of group u/%d), each", pack, b.Out, b.Out))
+	f.Comment(fmt.Sprintf("%dx%d filter g into U = G g Gᵀ in float64, with G of %s:", b.KH, b.KW, geo.f))
+	f.Comment("")
+	for _, row := range gm {
+		f.Comment("\t" + row)
+	}
+	f.Comment("")
+	f.Comment(fmt.Sprintf("U is laid out per group, transform position and call as [input channel][%d output blocks][%d", w.PerCall, lanes))
+	f.Comment("channels], zero for channels beyond the group's; then the biases, then zeros.")
+	r, a := w.R, w.Alpha
+	var load []string
+	var gs []string
+	for ky := range r {
+		for kx := range r {
+			off := ky*r + kx
+			if wc.flip {
+				off = (r-1-ky)*r + r - 1 - kx
+			}
+			gs = append(gs, fmt.Sprintf("g%d%d", ky, kx))
+			load = append(load, fmt.Sprintf("float64(g[%d])", off))
+		}
+	}
+	filter := []jen.Code{
+		x("g := w[%s:][:kh*kw]", wc.filterBase),
+		x("%s := %s", strings.Join(gs, ", "), strings.Join(load, ", ")),
+	}
+	// t = G g, then U = t Gᵀ.
+	for i := range a {
+		var ts, es []string
+		for kx := range r {
+			var names []string
+			for ky := range r {
+				names = append(names, fmt.Sprintf("g%d%d", ky, kx))
+			}
+			ts = append(ts, fmt.Sprintf("t%d%d", i, kx))
+			es = append(es, linear(geo.f.G[i], names))
+		}
+		filter = append(filter, x("%s := %s", strings.Join(ts, ", "), strings.Join(es, ", ")).Comment(fmt.Sprintf("row %d of G g", i)))
+	}
+	for i := range a {
+		for j := range a {
+			var names []string
+			for kx := range r {
+				names = append(names, fmt.Sprintf("t%d%d", i, kx))
+			}
+			filter = append(filter, x("q[%d] = float32(%s)", (i*a+j)*calls*callWeights, linear(geo.f.G[j], names)))
+		}
+	}
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(pack+"Rows").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
 		jen.Const().Defs(
-			x("gIn, gOut, kh, kw, alpha").Op("=").List(jen.Lit(b.In), jen.Lit(b.Out), jen.Lit(c.KH), jen.Lit(c.KW), jen.Lit(w.Alpha)),
-			x("outBlocks, perCall, calls, callWeights").Op("=").List(jen.Lit(b.OutBlocks), jen.Lit(w.PerCall), jen.Lit(calls), jen.Lit(callWeights)),
+			x("gIn, gOut").Op("=").List(jen.Lit(b.In), jen.Lit(b.Out)).Comment("the convolution's channels per group"),
+			x("kh, kw").Op("=").List(jen.Lit(b.KH), jen.Lit(b.KW)),
+			x("outBlocks, perCall, callWeights").Op("=").List(jen.Lit(b.OutBlocks), jen.Lit(w.PerCall), jen.Lit(callWeights)),
 			x("uSize, biases").Op("=").List(jen.Lit(uSize), jen.Lit(biases)).Comment("one group's transformed weights, and where the biases start"),
 		),
-		x("w, p, G := m.%s, m.%sPacked, &%sWinoG", fieldName(l.Name+".weight"), name, name),
-		x("clear(p)"),
-		jen.For(x("o := 0; o < %d; o++", c.Out)).Block(
-			x("gr, ob, ch := o/gOut, o%%gOut/%d, o%%gOut%%%d", lanes, lanes),
+		x("w, p := m.%s, m.%s", fieldName(wc.weight), wc.weights),
+		jen.For(x("u := lo; u < hi; u++")).Block(
+			x("gr, o := u/gOut, u%%gOut"),
+			x("ob, ch := o/%d, o%%%d", lanes, lanes),
 			x("at := gr*uSize + ob/perCall*callWeights + ob%%perCall*%d + ch", lanes),
-			jen.For(x("c := 0; c < gIn; c++")).Block(
-				x("g := w[(o*gIn+c)*kh*kw:][:kh*kw]"),
-				x("var t [alpha][kw]float64").Comment("G g"),
-				jen.For(x("i := range alpha")).Block(
-					jen.For(x("q := range kw")).Block(
-						jen.For(x("k := range kh")).Block(x("t[i][q] += G[i][k] * float64(g[k*kw+q])")),
-					),
-				),
-				jen.For(x("i := range alpha")).Block(
-					jen.For(x("j := range alpha")).Block(
-						x("var u float64"),
-						jen.For(x("q := range kw")).Block(x("u += t[i][q] * G[j][q]")),
-						x("p[at+(i*alpha+j)*calls*callWeights+c*perCall*%d] = float32(u)", lanes),
-					),
-				),
-			),
-			x("p[biases+(gr*outBlocks+ob)*%d+ch] = %s", lanes, bias),
+			jen.For(x("c := 0; c < gIn; c++")).Block(append([]jen.Code{x("q := p[at+c*perCall*%d:]", lanes)}, filter...)...),
+			x("p[biases+(gr*outBlocks+ob)*%d+ch] = %s", lanes, wc.bias),
 		),
 	)
 }

@@ -32,13 +32,13 @@ func TestConvBlockingAlexNet(t *testing.T) {
 	assert.ElementsMatch(t, []string{
 		"conv1: 1×3 of 227x227 → 6 blocks of 55x55, 3 per call, tile 8, dW 3×3",
 		"conv2: 3×16 of 32x32 → 8 blocks of 27x27, 4 per call, tile 6, dW 8×2, winograd F(2x2,5x5) of 14x14 tiles, tile 6",
-		"conv2 grad: 8×16 of 31x31 → 3 blocks of 27x27, 3 per call, tile 8",
+		"conv2 grad: 8×16 of 32x32 → 3 blocks of 27x27, 3 per call, tile 8, winograd F(2x2,5x5) of 14x14 tiles, tile 8",
 		"conv3: 16×16 of 16x16 → 24 blocks of 13x13, 4 per call, tile 5, dW 8×3, winograd F(2x2,3x3) of 7x7 tiles, tile 5",
-		"conv3 grad: 24×16 of 15x15 → 16 blocks of 13x13, 4 per call, tile 5",
+		"conv3 grad: 24×16 of 16x16 → 16 blocks of 13x13, 4 per call, tile 5, winograd F(2x2,3x3) of 7x7 tiles, tile 5",
 		"conv4: 12×16 of 16x16 → 12 blocks of 13x13, 4 per call, tile 5, dW 8×3, winograd F(2x2,3x3) of 7x7 tiles, tile 5",
-		"conv4 grad: 12×16 of 15x15 → 12 blocks of 13x13, 4 per call, tile 5",
+		"conv4 grad: 12×16 of 16x16 → 12 blocks of 13x13, 4 per call, tile 5, winograd F(2x2,3x3) of 7x7 tiles, tile 5",
 		"conv5: 12×16 of 16x16 → 8 blocks of 13x13, 4 per call, tile 5, dW 8×2, winograd F(2x2,3x3) of 7x7 tiles, tile 5",
-		"conv5 grad: 8×16 of 15x15 → 12 blocks of 13x13, 4 per call, tile 5",
+		"conv5 grad: 8×16 of 16x16 → 12 blocks of 13x13, 4 per call, tile 5, winograd F(2x2,3x3) of 7x7 tiles, tile 5",
 	}, got, strings.Join(got, "\n"))
 }
 

@@ -32,6 +32,9 @@ const (
 	// pass (Lowering.GradKernel): the gradient copied into a padded channel-blocked copy, the
 	// result copied back.
 	ConvTransposed Strategy = "direct conv of dY, flipped W, blocked"
+	// The same convolution by Winograd, as the forward pass of a 3×3 or 5×5 layer (the
+	// GradKernel's Wino).
+	ConvTransposedWinograd Strategy = "winograd conv of dY, flipped W, blocked"
 	// Input gradient otherwise: Wᵀ·dY into a patch matrix in scratch, then col2im.
 	ConvCol2im Strategy = "gemm Wᵀ·dY, col2im"
 	// Weight gradient: per image, the input and the output gradient copied into the
@@ -129,6 +132,13 @@ var OpConv = newOp(&opDef{
 			s.GradKernel = g
 			s.BackScratch = max(s.BackScratch, int64(c.Groups)*(g.InSize()+g.OutSize()))
 			s.Relaid = int64(c.Groups) * g.PackedSize() // the weights, flipped, and zero biases
+			if w := winograd(g); w != nil {
+				g.Wino = w
+				g.PadH, g.PadW = max(g.PadH, w.TilesH*w.M+w.R-1), max(g.PadW, w.TilesW*w.M+w.R-1)
+				s.InputGrad = ConvTransposedWinograd
+				s.BackScratch = max(s.BackScratch, int64(c.Groups)*(g.InSize()+g.OutSize()+w.VSize(g)+w.MSize(g)))
+				s.Relaid = int64(c.Groups) * w.PackedSize(g) // the flipped weights transformed, zero biases
+			}
 		default:
 			s.InputGrad = ConvCol2im
 			s.BackScratch = max(s.BackScratch, int64(in.C/c.Groups*c.KH*c.KW)*int64(out.H*out.W)) // one group's patch gradients
@@ -139,7 +149,7 @@ var OpConv = newOp(&opDef{
 	// convolution's (col2im's GEMM reads dY and writes dX in NCHW).
 	readsBlocked: func(s *Step) bool {
 		c := s.Main().Conv()
-		return s.InputGrad == ConvTransposed && s.In().C/c.Groups%ChannelBlock == 0
+		return s.ConvGradBlocking() != nil && s.In().C/c.Groups%ChannelBlock == 0
 	},
 	writesBlocked: func(s *Step, in Layout) bool {
 		c := s.Main().Conv()

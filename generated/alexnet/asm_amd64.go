@@ -287,66 +287,167 @@ func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
 	conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
-// conv2GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+// conv2GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for ox := 0; ox < 27; ox++ {
-//		for b := 0; b < 3; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 8; cb++ {
-//					for kh := 0; kh < 5; kh++ {
-//						for kw := 0; kw < 5; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*15376+kh*496+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*5+kh)*5+kw)*16+c)*3+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*11664+ox*16+l] = acc
-//			}
+//	for t := 0; t < 14; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*512+(t*2+j)*16+l], i, j < 6
+//			// v[ξ*25088+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
 //		}
 //	}
 //
-//go:noescape
-func conv2GradKernelAVX512(out, in, w, bias *float32)
-
-// conv2GradKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//	Bᵀ = [    4     0    -5     0     1     0 ]
+//	       [    0    -4    -4     1     1     0 ]
+//	       [    0     4    -4    -1     1     0 ]
+//	       [    0    -2    -1     2     1     0 ]
+//	       [    0     2    -1    -2     1     0 ]
+//	       [    0     4     0    -5     0     1 ]
 //
-//	for ox := 0; ox < 27; ox++ {
-//		for b := 0; b < 3; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 8; cb++ {
-//					for kh := 0; kh < 5; kh++ {
-//						for kw := 0; kw < 5; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*15376+kh*496+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*5+kh)*5+kw)*16+c)*3+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*11664+ox*16+l] = acc
-//			}
+//go:noescape
+func conv2GradWinoInKernelAVX512(v, in *float32)
+
+// conv2GradWinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 14; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*512+(t*2+j)*16+l], i, j < 6
+//			// v[ξ*25088+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
 //		}
 //	}
 //
+//	Bᵀ = [    4     0    -5     0     1     0 ]
+//	       [    0    -4    -4     1     1     0 ]
+//	       [    0     4    -4    -1     1     0 ]
+//	       [    0    -2    -1     2     1     0 ]
+//	       [    0     2    -1    -2     1     0 ]
+//	       [    0     4     0    -5     0     1 ]
+//
 //go:noescape
-func conv2GradKernelAVX2(out, in, w, bias *float32)
+func conv2GradWinoInKernelAVX2(v, in *float32)
 
-// conv2GradKernel is conv2GradKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2GradKernel(out, in, w, bias []float32) {
+// conv2GradWinoInKernel is conv2GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2GradWinoInKernel(v, in []float32) {
 	if kernelISA == "" {
-		conv2GradKernelGo(out, in, w, bias)
+		conv2GradWinoInKernelGo(v, in)
 		return
 	}
-	_, _, _, _ = out[23759], in[110111], w[153599], bias[47] // the extents the assembly reads and writes
+	_, _ = v[878303], in[3071] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv2GradKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv2GradWinoInKernelAVX512(&v[0], &in[0])
 		return
 	}
-	conv2GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv2GradWinoInKernelAVX2(&v[0], &in[0])
+}
+
+// conv2GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 196; ox++ {
+//		for b := 0; b < 3; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 8; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*3136+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
+
+// conv2GradWinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 196; ox++ {
+//		for b := 0; b < 3; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 8; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*3136+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32)
+
+// conv2GradWinoMulKernel is conv2GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2GradWinoMulKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv2GradWinoMulKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[9407], in[25087], w[6143], bias[47] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv2GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 14; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*6+j)*9408+t*16+l], i, j < 6
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 27
+//			// out[i*432+(t*2+j)*16+l] = y
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     1     1     0 ]
+//	       [    0     1    -1     2    -2     1 ]
+//
+//go:noescape
+func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
+
+// conv2GradWinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 14; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*6+j)*9408+t*16+l], i, j < 6
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 27
+//			// out[i*432+(t*2+j)*16+l] = y
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     1     1     0 ]
+//	       [    0     1    -1     2    -2     1 ]
+//
+//go:noescape
+func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
+
+// conv2GradWinoOutKernel is conv2GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
+	if kernelISA == "" {
+		conv2GradWinoOutKernelGo(out, mm, bias, rows)
+		return
+	}
+	if rows < 1 || rows > 2 {
+		panic("conv2GradWinoOutKernel: rows out of range")
+	}
+	_, _, _ = out[432*(rows-1)+431], mm[329503], bias[15] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		return
+	}
+	conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv2UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -560,66 +661,163 @@ func conv3WinoOutKernel(out, mm, bias []float32, rows int) {
 	conv3WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
-// conv3GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+// conv3GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for ox := 0; ox < 13; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 24; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2704+ox*16+l] = acc
-//			}
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*18816+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
-//go:noescape
-func conv3GradKernelAVX512(out, in, w, bias *float32)
-
-// conv3GradKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
 //
-//	for ox := 0; ox < 13; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 24; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2704+ox*16+l] = acc
-//			}
+//go:noescape
+func conv3GradWinoInKernelAVX512(v, in *float32)
+
+// conv3GradWinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*18816+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
+//
 //go:noescape
-func conv3GradKernelAVX2(out, in, w, bias *float32)
+func conv3GradWinoInKernelAVX2(v, in *float32)
 
-// conv3GradKernel is conv3GradKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv3GradKernel(out, in, w, bias []float32) {
+// conv3GradWinoInKernel is conv3GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv3GradWinoInKernel(v, in []float32) {
 	if kernelISA == "" {
-		conv3GradKernelGo(out, in, w, bias)
+		conv3GradWinoInKernelGo(v, in)
 		return
 	}
-	_, _, _, _ = out[8319], in[83519], w[221183], bias[63] // the extents the assembly reads and writes
+	_, _ = v[282351], in[1023] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv3GradKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv3GradWinoInKernelAVX512(&v[0], &in[0])
 		return
 	}
-	conv3GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv3GradWinoInKernelAVX2(&v[0], &in[0])
+}
+
+// conv3GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 49; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 24; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*784+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv3GradWinoMulKernelAVX512(out, in, w, bias *float32)
+
+// conv3GradWinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 49; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 24; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*784+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv3GradWinoMulKernelAVX2(out, in, w, bias *float32)
+
+// conv3GradWinoMulKernel is conv3GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv3GradWinoMulKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv3GradWinoMulKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[3135], in[18815], w[24575], bias[63] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv3GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv3GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv3GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*12544+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
+//			// out[i*208+(t*2+j)*16+l] = y
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv3GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
+
+// conv3GradWinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*12544+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
+//			// out[i*208+(t*2+j)*16+l] = y
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv3GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
+
+// conv3GradWinoOutKernel is conv3GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv3GradWinoOutKernel(out, mm, bias []float32, rows int) {
+	if kernelISA == "" {
+		conv3GradWinoOutKernelGo(out, mm, bias, rows)
+		return
+	}
+	if rows < 1 || rows > 2 {
+		panic("conv3GradWinoOutKernel: rows out of range")
+	}
+	_, _, _ = out[208*(rows-1)+207], mm[188271], bias[15] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv3GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		return
+	}
+	conv3GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv3UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -833,66 +1031,163 @@ func conv4WinoOutKernel(out, mm, bias []float32, rows int) {
 	conv4WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
-// conv4GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+// conv4GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for ox := 0; ox < 13; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 12; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2704+ox*16+l] = acc
-//			}
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
-//go:noescape
-func conv4GradKernelAVX512(out, in, w, bias *float32)
-
-// conv4GradKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
 //
-//	for ox := 0; ox < 13; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 12; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2704+ox*16+l] = acc
-//			}
+//go:noescape
+func conv4GradWinoInKernelAVX512(v, in *float32)
+
+// conv4GradWinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
+//
 //go:noescape
-func conv4GradKernelAVX2(out, in, w, bias *float32)
+func conv4GradWinoInKernelAVX2(v, in *float32)
 
-// conv4GradKernel is conv4GradKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv4GradKernel(out, in, w, bias []float32) {
+// conv4GradWinoInKernel is conv4GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv4GradWinoInKernel(v, in []float32) {
 	if kernelISA == "" {
-		conv4GradKernelGo(out, in, w, bias)
+		conv4GradWinoInKernelGo(v, in)
 		return
 	}
-	_, _, _, _ = out[8319], in[40319], w[110591], bias[63] // the extents the assembly reads and writes
+	_, _ = v[141231], in[1023] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv4GradKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv4GradWinoInKernelAVX512(&v[0], &in[0])
 		return
 	}
-	conv4GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv4GradWinoInKernelAVX2(&v[0], &in[0])
+}
+
+// conv4GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 49; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 12; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*784+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv4GradWinoMulKernelAVX512(out, in, w, bias *float32)
+
+// conv4GradWinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 49; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 12; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*784+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv4GradWinoMulKernelAVX2(out, in, w, bias *float32)
+
+// conv4GradWinoMulKernel is conv4GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv4GradWinoMulKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv4GradWinoMulKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[3135], in[9407], w[12287], bias[63] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv4GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv4GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv4GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*9408+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
+//			// out[i*208+(t*2+j)*16+l] = y
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv4GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
+
+// conv4GradWinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*9408+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
+//			// out[i*208+(t*2+j)*16+l] = y
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv4GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
+
+// conv4GradWinoOutKernel is conv4GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv4GradWinoOutKernel(out, mm, bias []float32, rows int) {
+	if kernelISA == "" {
+		conv4GradWinoOutKernelGo(out, mm, bias, rows)
+		return
+	}
+	if rows < 1 || rows > 2 {
+		panic("conv4GradWinoOutKernel: rows out of range")
+	}
+	_, _, _ = out[208*(rows-1)+207], mm[141231], bias[15] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv4GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		return
+	}
+	conv4GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv4UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1106,66 +1401,163 @@ func conv5WinoOutKernel(out, mm, bias []float32, rows int) {
 	conv5WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
-// conv5GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+// conv5GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for ox := 0; ox < 13; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 8; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2704+ox*16+l] = acc
-//			}
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*6272+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
-//go:noescape
-func conv5GradKernelAVX512(out, in, w, bias *float32)
-
-// conv5GradKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
 //
-//	for ox := 0; ox < 13; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 8; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2704+ox*16+l] = acc
-//			}
+//go:noescape
+func conv5GradWinoInKernelAVX512(v, in *float32)
+
+// conv5GradWinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*6272+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
+//
 //go:noescape
-func conv5GradKernelAVX2(out, in, w, bias *float32)
+func conv5GradWinoInKernelAVX2(v, in *float32)
 
-// conv5GradKernel is conv5GradKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv5GradKernel(out, in, w, bias []float32) {
+// conv5GradWinoInKernel is conv5GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv5GradWinoInKernel(v, in []float32) {
 	if kernelISA == "" {
-		conv5GradKernelGo(out, in, w, bias)
+		conv5GradWinoInKernelGo(v, in)
 		return
 	}
-	_, _, _, _ = out[8319], in[25919], w[73727], bias[63] // the extents the assembly reads and writes
+	_, _ = v[94191], in[1023] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv5GradKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv5GradWinoInKernelAVX512(&v[0], &in[0])
 		return
 	}
-	conv5GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv5GradWinoInKernelAVX2(&v[0], &in[0])
+}
+
+// conv5GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 49; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 8; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*784+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv5GradWinoMulKernelAVX512(out, in, w, bias *float32)
+
+// conv5GradWinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 49; ox++ {
+//		for b := 0; b < 4; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 8; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*784+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv5GradWinoMulKernelAVX2(out, in, w, bias *float32)
+
+// conv5GradWinoMulKernel is conv5GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv5GradWinoMulKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv5GradWinoMulKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[3135], in[6271], w[8191], bias[63] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv5GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv5GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv5GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*9408+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
+//			// out[i*208+(t*2+j)*16+l] = y
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv5GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
+
+// conv5GradWinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*9408+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
+//			// out[i*208+(t*2+j)*16+l] = y
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv5GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
+
+// conv5GradWinoOutKernel is conv5GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv5GradWinoOutKernel(out, mm, bias []float32, rows int) {
+	if kernelISA == "" {
+		conv5GradWinoOutKernelGo(out, mm, bias, rows)
+		return
+	}
+	if rows < 1 || rows > 2 {
+		panic("conv5GradWinoOutKernel: rows out of range")
+	}
+	_, _, _ = out[208*(rows-1)+207], mm[141231], bias[15] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv5GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		return
+	}
+	conv5GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv5UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:

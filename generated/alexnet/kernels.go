@@ -172,9 +172,6 @@ func (m *Model) conv2(worker, lo, hi int) {
 	}
 }
 
-// conv2WinoG is G of F(2x2,5x5), which transforms each of conv2's 5x5 filters g into G g Gᵀ (conv2Pack).
-var conv2WinoG = [6][5]float64{{0.25, 0, 0, 0, 0}, {-0.16666666666666666, -0.16666666666666666, -0.16666666666666666, -0.16666666666666666, -0.16666666666666666}, {-0.16666666666666666, 0.16666666666666666, -0.16666666666666666, 0.16666666666666666, -0.16666666666666666}, {0.041666666666666664, 0.08333333333333333, 0.16666666666666666, 0.3333333333333333, 0.6666666666666666}, {0.041666666666666664, -0.08333333333333333, 0.16666666666666666, -0.3333333333333333, 0.6666666666666666}, {0, 0, 0, 0, 1}}
-
 // conv2Image computes one image of conv2 by F(2x2,5x5): src (96x27x27, NCHW16c) into dst (256x27x27, NCHW16c).
 func (m *Model) conv2Image(worker int, src, dst []float32) {
 	const (
@@ -239,7 +236,7 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 		positions, calls     = 36, 2
 		vXi, mXi             = 9408, 25088 // between transform positions
 		callOut, callWeights = 12544, 3072
-		zeros                = 442624 // where the packed weights hold zeros, the products' bias
+		zeros                = 442624 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -263,7 +260,7 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 		tilesH, tilesW     = 14, 14
 		outBlocks, outCopy = 8, 93312
 		outH, outW, tile   = 27, 27, 2 // the output, and a tile's rows
-		biases             = 442368    // where the biases start in the packed weights
+		biases             = 442368    // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -276,41 +273,83 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	}
 }
 
-// conv2Pack transforms conv2's filters for conv2WinoMulKernel: U = G g Gᵀ in float64, per group, transform
-// position and call [input channel][4 output blocks][16 channels], zero for channels beyond
-// the group's; then the biases, then zeros.
+// conv2Pack transforms the filters of conv2 for conv2WinoMulKernel (conv2PackRows, split over the workers).
 func (m *Model) conv2Pack() {
+	runtime.Parallel(256, m.kernels.conv2PackRows) // groups × output channels
+}
+
+// conv2PackRows transforms the filters of output channels lo…hi−1 (u: channel u%128 of group u/128), each
+// 5x5 filter g into U = G g Gᵀ in float64, with G of F(2x2,5x5):
+//
+//	[   0.25      0      0      0      0 ]
+//	[ -0.1667 -0.1667 -0.1667 -0.1667 -0.1667 ]
+//	[ -0.1667 0.1667 -0.1667 0.1667 -0.1667 ]
+//	[ 0.04167 0.08333 0.1667 0.3333 0.6667 ]
+//	[ 0.04167 -0.08333 0.1667 -0.3333 0.6667 ]
+//	[      0      0      0      0      1 ]
+//
+// U is laid out per group, transform position and call as [input channel][4 output blocks][16
+// channels], zero for channels beyond the group's; then the biases, then zeros.
+func (m *Model) conv2PackRows(worker, lo, hi int) {
 	const (
-		gIn, gOut, kh, kw, alpha               = 48, 128, 5, 5, 6
-		outBlocks, perCall, calls, callWeights = 8, 4, 2, 3072
-		uSize, biases                          = 221184, 442368 // one group's transformed weights, and where the biases start
+		gIn, gOut                       = 48, 128 // the convolution's channels per group
+		kh, kw                          = 5, 5
+		outBlocks, perCall, callWeights = 8, 4, 3072
+		uSize, biases                   = 221184, 442368 // one group's transformed weights, and where the biases start
 	)
-	w, p, G := m.conv2Weight, m.conv2Packed, &conv2WinoG
-	clear(p)
-	for o := 0; o < 256; o++ {
-		gr, ob, ch := o/gOut, o%gOut/16, o%gOut%16
+	w, p := m.conv2Weight, m.conv2Packed
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ch := o/16, o%16
 		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			g := w[(o*gIn+c)*kh*kw:][:kh*kw]
-			var t [alpha][kw]float64 // G g
-			for i := range alpha {
-				for q := range kw {
-					for k := range kh {
-						t[i][q] += G[i][k] * float64(g[k*kw+q])
-					}
-				}
-			}
-			for i := range alpha {
-				for j := range alpha {
-					var u float64
-					for q := range kw {
-						u += t[i][q] * G[j][q]
-					}
-					p[at+(i*alpha+j)*calls*callWeights+c*perCall*16] = float32(u)
-				}
-			}
+			q := p[at+c*perCall*16:]
+			g := w[((gr*gOut+o)*gIn+c)*kh*kw:][:kh*kw]
+			g00, g01, g02, g03, g04, g10, g11, g12, g13, g14, g20, g21, g22, g23, g24, g30, g31, g32, g33, g34, g40, g41, g42, g43, g44 := float64(g[0]), float64(g[1]), float64(g[2]), float64(g[3]), float64(g[4]), float64(g[5]), float64(g[6]), float64(g[7]), float64(g[8]), float64(g[9]), float64(g[10]), float64(g[11]), float64(g[12]), float64(g[13]), float64(g[14]), float64(g[15]), float64(g[16]), float64(g[17]), float64(g[18]), float64(g[19]), float64(g[20]), float64(g[21]), float64(g[22]), float64(g[23]), float64(g[24])
+			t00, t01, t02, t03, t04 := 0.25*g00, 0.25*g01, 0.25*g02, 0.25*g03, 0.25*g04                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                 // row 0 of G g
+			t10, t11, t12, t13, t14 := -0.16666666666666666*g00-0.16666666666666666*g10-0.16666666666666666*g20-0.16666666666666666*g30-0.16666666666666666*g40, -0.16666666666666666*g01-0.16666666666666666*g11-0.16666666666666666*g21-0.16666666666666666*g31-0.16666666666666666*g41, -0.16666666666666666*g02-0.16666666666666666*g12-0.16666666666666666*g22-0.16666666666666666*g32-0.16666666666666666*g42, -0.16666666666666666*g03-0.16666666666666666*g13-0.16666666666666666*g23-0.16666666666666666*g33-0.16666666666666666*g43, -0.16666666666666666*g04-0.16666666666666666*g14-0.16666666666666666*g24-0.16666666666666666*g34-0.16666666666666666*g44 // row 1 of G g
+			t20, t21, t22, t23, t24 := -0.16666666666666666*g00+0.16666666666666666*g10-0.16666666666666666*g20+0.16666666666666666*g30-0.16666666666666666*g40, -0.16666666666666666*g01+0.16666666666666666*g11-0.16666666666666666*g21+0.16666666666666666*g31-0.16666666666666666*g41, -0.16666666666666666*g02+0.16666666666666666*g12-0.16666666666666666*g22+0.16666666666666666*g32-0.16666666666666666*g42, -0.16666666666666666*g03+0.16666666666666666*g13-0.16666666666666666*g23+0.16666666666666666*g33-0.16666666666666666*g43, -0.16666666666666666*g04+0.16666666666666666*g14-0.16666666666666666*g24+0.16666666666666666*g34-0.16666666666666666*g44 // row 2 of G g
+			t30, t31, t32, t33, t34 := 0.041666666666666664*g00+0.08333333333333333*g10+0.16666666666666666*g20+0.3333333333333333*g30+0.6666666666666666*g40, 0.041666666666666664*g01+0.08333333333333333*g11+0.16666666666666666*g21+0.3333333333333333*g31+0.6666666666666666*g41, 0.041666666666666664*g02+0.08333333333333333*g12+0.16666666666666666*g22+0.3333333333333333*g32+0.6666666666666666*g42, 0.041666666666666664*g03+0.08333333333333333*g13+0.16666666666666666*g23+0.3333333333333333*g33+0.6666666666666666*g43, 0.041666666666666664*g04+0.08333333333333333*g14+0.16666666666666666*g24+0.3333333333333333*g34+0.6666666666666666*g44           // row 3 of G g
+			t40, t41, t42, t43, t44 := 0.041666666666666664*g00-0.08333333333333333*g10+0.16666666666666666*g20-0.3333333333333333*g30+0.6666666666666666*g40, 0.041666666666666664*g01-0.08333333333333333*g11+0.16666666666666666*g21-0.3333333333333333*g31+0.6666666666666666*g41, 0.041666666666666664*g02-0.08333333333333333*g12+0.16666666666666666*g22-0.3333333333333333*g32+0.6666666666666666*g42, 0.041666666666666664*g03-0.08333333333333333*g13+0.16666666666666666*g23-0.3333333333333333*g33+0.6666666666666666*g43, 0.041666666666666664*g04-0.08333333333333333*g14+0.16666666666666666*g24-0.3333333333333333*g34+0.6666666666666666*g44           // row 4 of G g
+			t50, t51, t52, t53, t54 := g40, g41, g42, g43, g44                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                          // row 5 of G g
+			q[0] = float32(0.25 * t00)
+			q[6144] = float32(-0.16666666666666666*t00 - 0.16666666666666666*t01 - 0.16666666666666666*t02 - 0.16666666666666666*t03 - 0.16666666666666666*t04)
+			q[12288] = float32(-0.16666666666666666*t00 + 0.16666666666666666*t01 - 0.16666666666666666*t02 + 0.16666666666666666*t03 - 0.16666666666666666*t04)
+			q[18432] = float32(0.041666666666666664*t00 + 0.08333333333333333*t01 + 0.16666666666666666*t02 + 0.3333333333333333*t03 + 0.6666666666666666*t04)
+			q[24576] = float32(0.041666666666666664*t00 - 0.08333333333333333*t01 + 0.16666666666666666*t02 - 0.3333333333333333*t03 + 0.6666666666666666*t04)
+			q[30720] = float32(t04)
+			q[36864] = float32(0.25 * t10)
+			q[43008] = float32(-0.16666666666666666*t10 - 0.16666666666666666*t11 - 0.16666666666666666*t12 - 0.16666666666666666*t13 - 0.16666666666666666*t14)
+			q[49152] = float32(-0.16666666666666666*t10 + 0.16666666666666666*t11 - 0.16666666666666666*t12 + 0.16666666666666666*t13 - 0.16666666666666666*t14)
+			q[55296] = float32(0.041666666666666664*t10 + 0.08333333333333333*t11 + 0.16666666666666666*t12 + 0.3333333333333333*t13 + 0.6666666666666666*t14)
+			q[61440] = float32(0.041666666666666664*t10 - 0.08333333333333333*t11 + 0.16666666666666666*t12 - 0.3333333333333333*t13 + 0.6666666666666666*t14)
+			q[67584] = float32(t14)
+			q[73728] = float32(0.25 * t20)
+			q[79872] = float32(-0.16666666666666666*t20 - 0.16666666666666666*t21 - 0.16666666666666666*t22 - 0.16666666666666666*t23 - 0.16666666666666666*t24)
+			q[86016] = float32(-0.16666666666666666*t20 + 0.16666666666666666*t21 - 0.16666666666666666*t22 + 0.16666666666666666*t23 - 0.16666666666666666*t24)
+			q[92160] = float32(0.041666666666666664*t20 + 0.08333333333333333*t21 + 0.16666666666666666*t22 + 0.3333333333333333*t23 + 0.6666666666666666*t24)
+			q[98304] = float32(0.041666666666666664*t20 - 0.08333333333333333*t21 + 0.16666666666666666*t22 - 0.3333333333333333*t23 + 0.6666666666666666*t24)
+			q[104448] = float32(t24)
+			q[110592] = float32(0.25 * t30)
+			q[116736] = float32(-0.16666666666666666*t30 - 0.16666666666666666*t31 - 0.16666666666666666*t32 - 0.16666666666666666*t33 - 0.16666666666666666*t34)
+			q[122880] = float32(-0.16666666666666666*t30 + 0.16666666666666666*t31 - 0.16666666666666666*t32 + 0.16666666666666666*t33 - 0.16666666666666666*t34)
+			q[129024] = float32(0.041666666666666664*t30 + 0.08333333333333333*t31 + 0.16666666666666666*t32 + 0.3333333333333333*t33 + 0.6666666666666666*t34)
+			q[135168] = float32(0.041666666666666664*t30 - 0.08333333333333333*t31 + 0.16666666666666666*t32 - 0.3333333333333333*t33 + 0.6666666666666666*t34)
+			q[141312] = float32(t34)
+			q[147456] = float32(0.25 * t40)
+			q[153600] = float32(-0.16666666666666666*t40 - 0.16666666666666666*t41 - 0.16666666666666666*t42 - 0.16666666666666666*t43 - 0.16666666666666666*t44)
+			q[159744] = float32(-0.16666666666666666*t40 + 0.16666666666666666*t41 - 0.16666666666666666*t42 + 0.16666666666666666*t43 - 0.16666666666666666*t44)
+			q[165888] = float32(0.041666666666666664*t40 + 0.08333333333333333*t41 + 0.16666666666666666*t42 + 0.3333333333333333*t43 + 0.6666666666666666*t44)
+			q[172032] = float32(0.041666666666666664*t40 - 0.08333333333333333*t41 + 0.16666666666666666*t42 - 0.3333333333333333*t43 + 0.6666666666666666*t44)
+			q[178176] = float32(t44)
+			q[184320] = float32(0.25 * t50)
+			q[190464] = float32(-0.16666666666666666*t50 - 0.16666666666666666*t51 - 0.16666666666666666*t52 - 0.16666666666666666*t53 - 0.16666666666666666*t54)
+			q[196608] = float32(-0.16666666666666666*t50 + 0.16666666666666666*t51 - 0.16666666666666666*t52 + 0.16666666666666666*t53 - 0.16666666666666666*t54)
+			q[202752] = float32(0.041666666666666664*t50 + 0.08333333333333333*t51 + 0.16666666666666666*t52 + 0.3333333333333333*t53 + 0.6666666666666666*t54)
+			q[208896] = float32(0.041666666666666664*t50 - 0.08333333333333333*t51 + 0.16666666666666666*t52 - 0.3333333333333333*t53 + 0.6666666666666666*t54)
+			q[215040] = float32(t54)
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[o]
+		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[gr*gOut+o]
 	}
 }
 
@@ -392,9 +431,6 @@ func (m *Model) conv3(worker, lo, hi int) {
 	}
 }
 
-// conv3WinoG is G of F(2x2,3x3), which transforms each of conv3's 3x3 filters g into G g Gᵀ (conv3Pack).
-var conv3WinoG = [4][3]float64{{-1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
-
 // conv3Image computes one image of conv3 by F(2x2,3x3): src (256x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
 func (m *Model) conv3Image(worker int, src, dst []float32) {
 	const (
@@ -459,7 +495,7 @@ func (m *Model) conv3WinoMul(worker, lo, hi int) {
 		positions, calls     = 16, 6
 		vXi, mXi             = 12544, 18816 // between transform positions
 		callOut, callWeights = 3136, 16384
-		zeros                = 1573248 // where the packed weights hold zeros, the products' bias
+		zeros                = 1573248 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -483,7 +519,7 @@ func (m *Model) conv3WinoOut(worker, lo, hi int) {
 		tilesH, tilesW     = 7, 7
 		outBlocks, outCopy = 24, 64896
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
-		biases             = 1572864   // where the biases start in the packed weights
+		biases             = 1572864   // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -496,41 +532,59 @@ func (m *Model) conv3WinoOut(worker, lo, hi int) {
 	}
 }
 
-// conv3Pack transforms conv3's filters for conv3WinoMulKernel: U = G g Gᵀ in float64, per group, transform
-// position and call [input channel][4 output blocks][16 channels], zero for channels beyond
-// the group's; then the biases, then zeros.
+// conv3Pack transforms the filters of conv3 for conv3WinoMulKernel (conv3PackRows, split over the workers).
 func (m *Model) conv3Pack() {
+	runtime.Parallel(384, m.kernels.conv3PackRows) // groups × output channels
+}
+
+// conv3PackRows transforms the filters of output channels lo…hi−1 (u: channel u%384 of group u/384), each
+// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
+//
+//	[     -1      0      0 ]
+//	[    0.5    0.5    0.5 ]
+//	[    0.5   -0.5    0.5 ]
+//	[      0      0      1 ]
+//
+// U is laid out per group, transform position and call as [input channel][4 output blocks][16
+// channels], zero for channels beyond the group's; then the biases, then zeros.
+func (m *Model) conv3PackRows(worker, lo, hi int) {
 	const (
-		gIn, gOut, kh, kw, alpha               = 256, 384, 3, 3, 4
-		outBlocks, perCall, calls, callWeights = 24, 4, 6, 16384
-		uSize, biases                          = 1572864, 1572864 // one group's transformed weights, and where the biases start
+		gIn, gOut                       = 256, 384 // the convolution's channels per group
+		kh, kw                          = 3, 3
+		outBlocks, perCall, callWeights = 24, 4, 16384
+		uSize, biases                   = 1572864, 1572864 // one group's transformed weights, and where the biases start
 	)
-	w, p, G := m.conv3Weight, m.conv3Packed, &conv3WinoG
-	clear(p)
-	for o := 0; o < 384; o++ {
-		gr, ob, ch := o/gOut, o%gOut/16, o%gOut%16
+	w, p := m.conv3Weight, m.conv3Packed
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ch := o/16, o%16
 		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			g := w[(o*gIn+c)*kh*kw:][:kh*kw]
-			var t [alpha][kw]float64 // G g
-			for i := range alpha {
-				for q := range kw {
-					for k := range kh {
-						t[i][q] += G[i][k] * float64(g[k*kw+q])
-					}
-				}
-			}
-			for i := range alpha {
-				for j := range alpha {
-					var u float64
-					for q := range kw {
-						u += t[i][q] * G[j][q]
-					}
-					p[at+(i*alpha+j)*calls*callWeights+c*perCall*16] = float32(u)
-				}
-			}
+			q := p[at+c*perCall*16:]
+			g := w[((gr*gOut+o)*gIn+c)*kh*kw:][:kh*kw]
+			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[0]), float64(g[1]), float64(g[2]), float64(g[3]), float64(g[4]), float64(g[5]), float64(g[6]), float64(g[7]), float64(g[8])
+			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
+			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
+			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
+			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
+			q[0] = float32(-t00)
+			q[98304] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
+			q[196608] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
+			q[294912] = float32(t02)
+			q[393216] = float32(-t10)
+			q[491520] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
+			q[589824] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
+			q[688128] = float32(t12)
+			q[786432] = float32(-t20)
+			q[884736] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
+			q[983040] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
+			q[1081344] = float32(t22)
+			q[1179648] = float32(-t30)
+			q[1277952] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
+			q[1376256] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
+			q[1474560] = float32(t32)
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv3Bias[o]
+		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv3Bias[gr*gOut+o]
 	}
 }
 
@@ -550,9 +604,6 @@ func (m *Model) conv4(worker, lo, hi int) {
 		m.conv4Image(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])
 	}
 }
-
-// conv4WinoG is G of F(2x2,3x3), which transforms each of conv4's 3x3 filters g into G g Gᵀ (conv4Pack).
-var conv4WinoG = [4][3]float64{{-1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
 
 // conv4Image computes one image of conv4 by F(2x2,3x3): src (384x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
 func (m *Model) conv4Image(worker int, src, dst []float32) {
@@ -618,7 +669,7 @@ func (m *Model) conv4WinoMul(worker, lo, hi int) {
 		positions, calls     = 16, 3
 		vXi, mXi             = 9408, 9408 // between transform positions
 		callOut, callWeights = 3136, 12288
-		zeros                = 1180032 // where the packed weights hold zeros, the products' bias
+		zeros                = 1180032 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -642,7 +693,7 @@ func (m *Model) conv4WinoOut(worker, lo, hi int) {
 		tilesH, tilesW     = 7, 7
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
-		biases             = 1179648   // where the biases start in the packed weights
+		biases             = 1179648   // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -655,41 +706,59 @@ func (m *Model) conv4WinoOut(worker, lo, hi int) {
 	}
 }
 
-// conv4Pack transforms conv4's filters for conv4WinoMulKernel: U = G g Gᵀ in float64, per group, transform
-// position and call [input channel][4 output blocks][16 channels], zero for channels beyond
-// the group's; then the biases, then zeros.
+// conv4Pack transforms the filters of conv4 for conv4WinoMulKernel (conv4PackRows, split over the workers).
 func (m *Model) conv4Pack() {
+	runtime.Parallel(384, m.kernels.conv4PackRows) // groups × output channels
+}
+
+// conv4PackRows transforms the filters of output channels lo…hi−1 (u: channel u%192 of group u/192), each
+// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
+//
+//	[     -1      0      0 ]
+//	[    0.5    0.5    0.5 ]
+//	[    0.5   -0.5    0.5 ]
+//	[      0      0      1 ]
+//
+// U is laid out per group, transform position and call as [input channel][4 output blocks][16
+// channels], zero for channels beyond the group's; then the biases, then zeros.
+func (m *Model) conv4PackRows(worker, lo, hi int) {
 	const (
-		gIn, gOut, kh, kw, alpha               = 192, 192, 3, 3, 4
-		outBlocks, perCall, calls, callWeights = 12, 4, 3, 12288
-		uSize, biases                          = 589824, 1179648 // one group's transformed weights, and where the biases start
+		gIn, gOut                       = 192, 192 // the convolution's channels per group
+		kh, kw                          = 3, 3
+		outBlocks, perCall, callWeights = 12, 4, 12288
+		uSize, biases                   = 589824, 1179648 // one group's transformed weights, and where the biases start
 	)
-	w, p, G := m.conv4Weight, m.conv4Packed, &conv4WinoG
-	clear(p)
-	for o := 0; o < 384; o++ {
-		gr, ob, ch := o/gOut, o%gOut/16, o%gOut%16
+	w, p := m.conv4Weight, m.conv4Packed
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ch := o/16, o%16
 		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			g := w[(o*gIn+c)*kh*kw:][:kh*kw]
-			var t [alpha][kw]float64 // G g
-			for i := range alpha {
-				for q := range kw {
-					for k := range kh {
-						t[i][q] += G[i][k] * float64(g[k*kw+q])
-					}
-				}
-			}
-			for i := range alpha {
-				for j := range alpha {
-					var u float64
-					for q := range kw {
-						u += t[i][q] * G[j][q]
-					}
-					p[at+(i*alpha+j)*calls*callWeights+c*perCall*16] = float32(u)
-				}
-			}
+			q := p[at+c*perCall*16:]
+			g := w[((gr*gOut+o)*gIn+c)*kh*kw:][:kh*kw]
+			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[0]), float64(g[1]), float64(g[2]), float64(g[3]), float64(g[4]), float64(g[5]), float64(g[6]), float64(g[7]), float64(g[8])
+			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
+			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
+			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
+			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
+			q[0] = float32(-t00)
+			q[36864] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
+			q[73728] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
+			q[110592] = float32(t02)
+			q[147456] = float32(-t10)
+			q[184320] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
+			q[221184] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
+			q[258048] = float32(t12)
+			q[294912] = float32(-t20)
+			q[331776] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
+			q[368640] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
+			q[405504] = float32(t22)
+			q[442368] = float32(-t30)
+			q[479232] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
+			q[516096] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
+			q[552960] = float32(t32)
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv4Bias[o]
+		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv4Bias[gr*gOut+o]
 	}
 }
 
@@ -709,9 +778,6 @@ func (m *Model) conv5(worker, lo, hi int) {
 		m.conv5Image(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])
 	}
 }
-
-// conv5WinoG is G of F(2x2,3x3), which transforms each of conv5's 3x3 filters g into G g Gᵀ (conv5Pack).
-var conv5WinoG = [4][3]float64{{-1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
 
 // conv5Image computes one image of conv5 by F(2x2,3x3): src (384x13x13, NCHW16c) into dst (256x13x13, NCHW16c).
 func (m *Model) conv5Image(worker int, src, dst []float32) {
@@ -777,7 +843,7 @@ func (m *Model) conv5WinoMul(worker, lo, hi int) {
 		positions, calls     = 16, 2
 		vXi, mXi             = 9408, 6272 // between transform positions
 		callOut, callWeights = 3136, 12288
-		zeros                = 786688 // where the packed weights hold zeros, the products' bias
+		zeros                = 786688 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -801,7 +867,7 @@ func (m *Model) conv5WinoOut(worker, lo, hi int) {
 		tilesH, tilesW     = 7, 7
 		outBlocks, outCopy = 8, 21632
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
-		biases             = 786432    // where the biases start in the packed weights
+		biases             = 786432    // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -814,41 +880,59 @@ func (m *Model) conv5WinoOut(worker, lo, hi int) {
 	}
 }
 
-// conv5Pack transforms conv5's filters for conv5WinoMulKernel: U = G g Gᵀ in float64, per group, transform
-// position and call [input channel][4 output blocks][16 channels], zero for channels beyond
-// the group's; then the biases, then zeros.
+// conv5Pack transforms the filters of conv5 for conv5WinoMulKernel (conv5PackRows, split over the workers).
 func (m *Model) conv5Pack() {
+	runtime.Parallel(256, m.kernels.conv5PackRows) // groups × output channels
+}
+
+// conv5PackRows transforms the filters of output channels lo…hi−1 (u: channel u%128 of group u/128), each
+// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
+//
+//	[     -1      0      0 ]
+//	[    0.5    0.5    0.5 ]
+//	[    0.5   -0.5    0.5 ]
+//	[      0      0      1 ]
+//
+// U is laid out per group, transform position and call as [input channel][4 output blocks][16
+// channels], zero for channels beyond the group's; then the biases, then zeros.
+func (m *Model) conv5PackRows(worker, lo, hi int) {
 	const (
-		gIn, gOut, kh, kw, alpha               = 192, 128, 3, 3, 4
-		outBlocks, perCall, calls, callWeights = 8, 4, 2, 12288
-		uSize, biases                          = 393216, 786432 // one group's transformed weights, and where the biases start
+		gIn, gOut                       = 192, 128 // the convolution's channels per group
+		kh, kw                          = 3, 3
+		outBlocks, perCall, callWeights = 8, 4, 12288
+		uSize, biases                   = 393216, 786432 // one group's transformed weights, and where the biases start
 	)
-	w, p, G := m.conv5Weight, m.conv5Packed, &conv5WinoG
-	clear(p)
-	for o := 0; o < 256; o++ {
-		gr, ob, ch := o/gOut, o%gOut/16, o%gOut%16
+	w, p := m.conv5Weight, m.conv5Packed
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ch := o/16, o%16
 		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			g := w[(o*gIn+c)*kh*kw:][:kh*kw]
-			var t [alpha][kw]float64 // G g
-			for i := range alpha {
-				for q := range kw {
-					for k := range kh {
-						t[i][q] += G[i][k] * float64(g[k*kw+q])
-					}
-				}
-			}
-			for i := range alpha {
-				for j := range alpha {
-					var u float64
-					for q := range kw {
-						u += t[i][q] * G[j][q]
-					}
-					p[at+(i*alpha+j)*calls*callWeights+c*perCall*16] = float32(u)
-				}
-			}
+			q := p[at+c*perCall*16:]
+			g := w[((gr*gOut+o)*gIn+c)*kh*kw:][:kh*kw]
+			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[0]), float64(g[1]), float64(g[2]), float64(g[3]), float64(g[4]), float64(g[5]), float64(g[6]), float64(g[7]), float64(g[8])
+			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
+			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
+			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
+			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
+			q[0] = float32(-t00)
+			q[24576] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
+			q[49152] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
+			q[73728] = float32(t02)
+			q[98304] = float32(-t10)
+			q[122880] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
+			q[147456] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
+			q[172032] = float32(t12)
+			q[196608] = float32(-t20)
+			q[221184] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
+			q[245760] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
+			q[270336] = float32(t22)
+			q[294912] = float32(-t30)
+			q[319488] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
+			q[344064] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
+			q[368640] = float32(t32)
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv5Bias[o]
+		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv5Bias[gr*gOut+o]
 	}
 }
 

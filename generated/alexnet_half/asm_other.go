@@ -22,8 +22,16 @@ func conv2WinoMulKernel(out, in, w, bias []float32) { conv2WinoMulKernelGo(out, 
 // conv2WinoOutKernel is conv2WinoOutKernelGo in this build.
 func conv2WinoOutKernel(out, mm, bias []float32, rows int) { conv2WinoOutKernelGo(out, mm, bias, rows) }
 
-// conv2GradKernel is conv2GradKernelGo in this build.
-func conv2GradKernel(out, in, w, bias []float32) { conv2GradKernelGo(out, in, w, bias) }
+// conv2GradWinoInKernel is conv2GradWinoInKernelGo in this build.
+func conv2GradWinoInKernel(v, in []float32) { conv2GradWinoInKernelGo(v, in) }
+
+// conv2GradWinoMulKernel is conv2GradWinoMulKernelGo in this build.
+func conv2GradWinoMulKernel(out, in, w, bias []float32) { conv2GradWinoMulKernelGo(out, in, w, bias) }
+
+// conv2GradWinoOutKernel is conv2GradWinoOutKernelGo in this build.
+func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
+	conv2GradWinoOutKernelGo(out, mm, bias, rows)
+}
 
 // conv2UpdKernel is conv2UpdKernelGo in this build.
 func conv2UpdKernel(dw, in, dy []float32) { conv2UpdKernelGo(dw, in, dy) }
@@ -37,8 +45,16 @@ func conv3WinoMulKernel(out, in, w, bias []float32) { conv3WinoMulKernelGo(out, 
 // conv3WinoOutKernel is conv3WinoOutKernelGo in this build.
 func conv3WinoOutKernel(out, mm, bias []float32, rows int) { conv3WinoOutKernelGo(out, mm, bias, rows) }
 
-// conv3GradKernel is conv3GradKernelGo in this build.
-func conv3GradKernel(out, in, w, bias []float32) { conv3GradKernelGo(out, in, w, bias) }
+// conv3GradWinoInKernel is conv3GradWinoInKernelGo in this build.
+func conv3GradWinoInKernel(v, in []float32) { conv3GradWinoInKernelGo(v, in) }
+
+// conv3GradWinoMulKernel is conv3GradWinoMulKernelGo in this build.
+func conv3GradWinoMulKernel(out, in, w, bias []float32) { conv3GradWinoMulKernelGo(out, in, w, bias) }
+
+// conv3GradWinoOutKernel is conv3GradWinoOutKernelGo in this build.
+func conv3GradWinoOutKernel(out, mm, bias []float32, rows int) {
+	conv3GradWinoOutKernelGo(out, mm, bias, rows)
+}
 
 // conv3UpdKernel is conv3UpdKernelGo in this build.
 func conv3UpdKernel(dw, in, dy []float32) { conv3UpdKernelGo(dw, in, dy) }
@@ -52,8 +68,16 @@ func conv4WinoMulKernel(out, in, w, bias []float32) { conv4WinoMulKernelGo(out, 
 // conv4WinoOutKernel is conv4WinoOutKernelGo in this build.
 func conv4WinoOutKernel(out, mm, bias []float32, rows int) { conv4WinoOutKernelGo(out, mm, bias, rows) }
 
-// conv4GradKernel is conv4GradKernelGo in this build.
-func conv4GradKernel(out, in, w, bias []float32) { conv4GradKernelGo(out, in, w, bias) }
+// conv4GradWinoInKernel is conv4GradWinoInKernelGo in this build.
+func conv4GradWinoInKernel(v, in []float32) { conv4GradWinoInKernelGo(v, in) }
+
+// conv4GradWinoMulKernel is conv4GradWinoMulKernelGo in this build.
+func conv4GradWinoMulKernel(out, in, w, bias []float32) { conv4GradWinoMulKernelGo(out, in, w, bias) }
+
+// conv4GradWinoOutKernel is conv4GradWinoOutKernelGo in this build.
+func conv4GradWinoOutKernel(out, mm, bias []float32, rows int) {
+	conv4GradWinoOutKernelGo(out, mm, bias, rows)
+}
 
 // conv4UpdKernel is conv4UpdKernelGo in this build.
 func conv4UpdKernel(dw, in, dy []float32) { conv4UpdKernelGo(dw, in, dy) }
@@ -67,8 +91,16 @@ func conv5WinoMulKernel(out, in, w, bias []float32) { conv5WinoMulKernelGo(out, 
 // conv5WinoOutKernel is conv5WinoOutKernelGo in this build.
 func conv5WinoOutKernel(out, mm, bias []float32, rows int) { conv5WinoOutKernelGo(out, mm, bias, rows) }
 
-// conv5GradKernel is conv5GradKernelGo in this build.
-func conv5GradKernel(out, in, w, bias []float32) { conv5GradKernelGo(out, in, w, bias) }
+// conv5GradWinoInKernel is conv5GradWinoInKernelGo in this build.
+func conv5GradWinoInKernel(v, in []float32) { conv5GradWinoInKernelGo(v, in) }
+
+// conv5GradWinoMulKernel is conv5GradWinoMulKernelGo in this build.
+func conv5GradWinoMulKernel(out, in, w, bias []float32) { conv5GradWinoMulKernelGo(out, in, w, bias) }
+
+// conv5GradWinoOutKernel is conv5GradWinoOutKernelGo in this build.
+func conv5GradWinoOutKernel(out, mm, bias []float32, rows int) {
+	conv5GradWinoOutKernelGo(out, mm, bias, rows)
+}
 
 // conv5UpdKernel is conv5UpdKernelGo in this build.
 func conv5UpdKernel(dw, in, dy []float32) { conv5UpdKernelGo(dw, in, dy) }

@@ -226,18 +226,113 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv2GradKernelGo is the pure-Go twin of conv2GradKernelAVX512 and conv2GradKernelAVX2: with out of at least 23760 values, in 110112,
-// w 153600 and bias 48, it computes the input gradient of conv2 (specs/alexnet_half.net:24) from its output gradient, one row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv2GradKernelGo(out, in, w, bias []float32) {
+// conv2GradWinoInKernelGo is the pure-Go twin of conv2GradWinoInKernelAVX512 and conv2GradWinoInKernelAVX2: with v of at least 878304 values and in
+// of 3072, it computes the input gradient of conv2 (specs/alexnet_half.net:24), a row of tiles of a block of input channels; the same float32 operations in the same order.
+func conv2GradWinoInKernelGo(v, in []float32) {
+	for t := 0; t < 14; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1, x2, x3, x4, x5 float32
+			x0, x1, x2, x3, x4, x5 = d[0], d[512], d[1024], d[1536], d[2048], d[2560] // column 0
+			o[0] = float32(4*x0) - float32(5*x2) + x4
+			o[150528] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[301056] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[451584] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[602112] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[752640] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[16], d[528], d[1040], d[1552], d[2064], d[2576] // column 1
+			o[25088] = float32(4*x0) - float32(5*x2) + x4
+			o[175616] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[326144] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[476672] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[627200] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[777728] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[32], d[544], d[1056], d[1568], d[2080], d[2592] // column 2
+			o[50176] = float32(4*x0) - float32(5*x2) + x4
+			o[200704] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[351232] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[501760] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[652288] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[802816] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[48], d[560], d[1072], d[1584], d[2096], d[2608] // column 3
+			o[75264] = float32(4*x0) - float32(5*x2) + x4
+			o[225792] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[376320] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[526848] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[677376] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[827904] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[64], d[576], d[1088], d[1600], d[2112], d[2624] // column 4
+			o[100352] = float32(4*x0) - float32(5*x2) + x4
+			o[250880] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[401408] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[551936] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[702464] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[852992] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[80], d[592], d[1104], d[1616], d[2128], d[2640] // column 5
+			o[125440] = float32(4*x0) - float32(5*x2) + x4
+			o[275968] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[426496] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[577024] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[727552] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[878080] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[0], o[25088], o[50176], o[75264], o[100352], o[125440] // row 0
+			o[0] = float32(4*x0) - float32(5*x2) + x4
+			o[25088] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[50176] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[75264] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[100352] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[125440] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[150528], o[175616], o[200704], o[225792], o[250880], o[275968] // row 1
+			o[150528] = float32(4*x0) - float32(5*x2) + x4
+			o[175616] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[200704] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[225792] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[250880] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[275968] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[301056], o[326144], o[351232], o[376320], o[401408], o[426496] // row 2
+			o[301056] = float32(4*x0) - float32(5*x2) + x4
+			o[326144] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[351232] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[376320] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[401408] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[426496] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[451584], o[476672], o[501760], o[526848], o[551936], o[577024] // row 3
+			o[451584] = float32(4*x0) - float32(5*x2) + x4
+			o[476672] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[501760] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[526848] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[551936] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[577024] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[602112], o[627200], o[652288], o[677376], o[702464], o[727552] // row 4
+			o[602112] = float32(4*x0) - float32(5*x2) + x4
+			o[627200] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[652288] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[677376] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[702464] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[727552] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[752640], o[777728], o[802816], o[827904], o[852992], o[878080] // row 5
+			o[752640] = float32(4*x0) - float32(5*x2) + x4
+			o[777728] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[802816] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[827904] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[852992] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[878080] = float32(4*x1) - float32(5*x3) + x5
+		}
+	}
+}
+
+// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 9408 values, in 25088,
+// w 6144 and bias 48, it computes the input gradient of conv2 (specs/alexnet_half.net:24), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv2GradWinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [48]float32
-	for ox := 0; ox < 27; ox++ {
+	for ox := 0; ox < 196; ox++ {
 		copy(acc[:], bias[:48])
 		for cb := 0; cb < 8; cb++ {
-			for kh := 0; kh < 5; kh++ {
-				for kw := 0; kw < 5; kw++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*15376+kh*496+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*5+kh)*5+kw)*16+c)*48:][:48]
+						x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*48:][:48]
 						for j, v := range wr {
 							acc[j] += x * v
 						}
@@ -246,7 +341,62 @@ func conv2GradKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*11664+ox*16+j%16] = acc[j]
+			out[j/16*3136+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and conv2GradWinoOutKernelAVX2: with out of at least 864 values
+// (for rows 2), mm of 329504 and bias of 16, it computes the input gradient of conv2 (specs/alexnet_half.net:24), a row of tiles of a block of output channels; the same float32 operations in
+// the same order.
+func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
+	for t := 0; t < 14; t++ {
+		for l := 0; l < 16; l++ {
+			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
+			var x0, x1, x2, x3, x4, x5 float32
+			x0, x1, x2, x3, x4, x5 = o[0], o[56448], o[112896], o[169344], o[225792], o[282240] // column 0
+			o[0] = x0 + x1 + x2 + x3 + x4
+			o[56448] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[9408], o[65856], o[122304], o[178752], o[235200], o[291648] // column 1
+			o[9408] = x0 + x1 + x2 + x3 + x4
+			o[65856] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[18816], o[75264], o[131712], o[188160], o[244608], o[301056] // column 2
+			o[18816] = x0 + x1 + x2 + x3 + x4
+			o[75264] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[28224], o[84672], o[141120], o[197568], o[254016], o[310464] // column 3
+			o[28224] = x0 + x1 + x2 + x3 + x4
+			o[84672] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[37632], o[94080], o[150528], o[206976], o[263424], o[319872] // column 4
+			o[37632] = x0 + x1 + x2 + x3 + x4
+			o[94080] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[47040], o[103488], o[159936], o[216384], o[272832], o[329280] // column 5
+			o[47040] = x0 + x1 + x2 + x3 + x4
+			o[103488] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[0], o[9408], o[18816], o[28224], o[37632], o[47040] // row 0
+			{
+				r := x0 + x1 + x2 + x3 + x4
+				r = r + b
+				y[0] = r
+			}
+			if t*2+1 < 27 {
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+				r = r + b
+				y[16] = r
+			}
+			if rows <= 1 {
+				continue
+			}
+			x0, x1, x2, x3, x4, x5 = o[56448], o[65856], o[75264], o[84672], o[94080], o[103488] // row 1
+			{
+				r := x0 + x1 + x2 + x3 + x4
+				r = r + b
+				y[432] = r
+			}
+			if t*2+1 < 27 {
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+				r = r + b
+				y[448] = r
+			}
 		}
 	}
 }
@@ -399,18 +549,69 @@ func conv3WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv3GradKernelGo is the pure-Go twin of conv3GradKernelAVX512 and conv3GradKernelAVX2: with out of at least 8320 values, in 40320,
-// w 110592 and bias 64, it computes the input gradient of conv3 (specs/alexnet_half.net:27) from its output gradient, one row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv3GradKernelGo(out, in, w, bias []float32) {
+// conv3GradWinoInKernelGo is the pure-Go twin of conv3GradWinoInKernelAVX512 and conv3GradWinoInKernelAVX2: with v of at least 141232 values and in
+// of 1024, it computes the input gradient of conv3 (specs/alexnet_half.net:27), a row of tiles of a block of input channels; the same float32 operations in the same order.
+func conv3GradWinoInKernelGo(v, in []float32) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
+			o[0] = float32(-1*x0) + x2
+			o[37632] = x1 + x2
+			o[75264] = float32(-1*x1) + x2
+			o[112896] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
+			o[9408] = float32(-1*x0) + x2
+			o[47040] = x1 + x2
+			o[84672] = float32(-1*x1) + x2
+			o[122304] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
+			o[18816] = float32(-1*x0) + x2
+			o[56448] = x1 + x2
+			o[94080] = float32(-1*x1) + x2
+			o[131712] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
+			o[28224] = float32(-1*x0) + x2
+			o[65856] = x1 + x2
+			o[103488] = float32(-1*x1) + x2
+			o[141120] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[0], o[9408], o[18816], o[28224] // row 0
+			o[0] = float32(-1*x0) + x2
+			o[9408] = x1 + x2
+			o[18816] = float32(-1*x1) + x2
+			o[28224] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[37632], o[47040], o[56448], o[65856] // row 1
+			o[37632] = float32(-1*x0) + x2
+			o[47040] = x1 + x2
+			o[56448] = float32(-1*x1) + x2
+			o[65856] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[75264], o[84672], o[94080], o[103488] // row 2
+			o[75264] = float32(-1*x0) + x2
+			o[84672] = x1 + x2
+			o[94080] = float32(-1*x1) + x2
+			o[103488] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[112896], o[122304], o[131712], o[141120] // row 3
+			o[112896] = float32(-1*x0) + x2
+			o[122304] = x1 + x2
+			o[131712] = float32(-1*x1) + x2
+			o[141120] = float32(-1*x1) + x3
+		}
+	}
+}
+
+// conv3GradWinoMulKernelGo is the pure-Go twin of conv3GradWinoMulKernelAVX512 and conv3GradWinoMulKernelAVX2: with out of at least 3136 values, in 9408,
+// w 12288 and bias 64, it computes the input gradient of conv3 (specs/alexnet_half.net:27), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv3GradWinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [64]float32
-	for ox := 0; ox < 13; ox++ {
+	for ox := 0; ox < 49; ox++ {
 		copy(acc[:], bias[:64])
 		for cb := 0; cb < 12; cb++ {
-			for kh := 0; kh < 3; kh++ {
-				for kw := 0; kw < 3; kw++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*3+kh)*3+kw)*16+c)*64:][:64]
+						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
 						}
@@ -419,7 +620,56 @@ func conv3GradKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*2704+ox*16+j%16] = acc[j]
+			out[j/16*784+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv3GradWinoOutKernelGo is the pure-Go twin of conv3GradWinoOutKernelAVX512 and conv3GradWinoOutKernelAVX2: with out of at least 416 values
+// (for rows 2), mm of 94192 and bias of 16, it computes the input gradient of conv3 (specs/alexnet_half.net:27), a row of tiles of a block of output channels; the same float32 operations in
+// the same order.
+func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = o[0], o[25088], o[50176], o[75264] // column 0
+			o[0] = x0 + x1 + x2
+			o[25088] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[6272], o[31360], o[56448], o[81536] // column 1
+			o[6272] = x0 + x1 + x2
+			o[31360] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[12544], o[37632], o[62720], o[87808] // column 2
+			o[12544] = x0 + x1 + x2
+			o[37632] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[18816], o[43904], o[68992], o[94080] // column 3
+			o[18816] = x0 + x1 + x2
+			o[43904] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[0], o[6272], o[12544], o[18816] // row 0
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				y[0] = r
+			}
+			if t*2+1 < 13 {
+				r := x1 - x2 + x3
+				r = r + b
+				y[16] = r
+			}
+			if rows <= 1 {
+				continue
+			}
+			x0, x1, x2, x3 = o[25088], o[31360], o[37632], o[43904] // row 1
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				y[208] = r
+			}
+			if t*2+1 < 13 {
+				r := x1 - x2 + x3
+				r = r + b
+				y[224] = r
+			}
 		}
 	}
 }
@@ -572,18 +822,69 @@ func conv4WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv4GradKernelGo is the pure-Go twin of conv4GradKernelAVX512 and conv4GradKernelAVX2: with out of at least 8320 values, in 40320,
-// w 110592 and bias 64, it computes the input gradient of conv4 (specs/alexnet_half.net:29) from its output gradient, one row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv4GradKernelGo(out, in, w, bias []float32) {
+// conv4GradWinoInKernelGo is the pure-Go twin of conv4GradWinoInKernelAVX512 and conv4GradWinoInKernelAVX2: with v of at least 141232 values and in
+// of 1024, it computes the input gradient of conv4 (specs/alexnet_half.net:29), a row of tiles of a block of input channels; the same float32 operations in the same order.
+func conv4GradWinoInKernelGo(v, in []float32) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
+			o[0] = float32(-1*x0) + x2
+			o[37632] = x1 + x2
+			o[75264] = float32(-1*x1) + x2
+			o[112896] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
+			o[9408] = float32(-1*x0) + x2
+			o[47040] = x1 + x2
+			o[84672] = float32(-1*x1) + x2
+			o[122304] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
+			o[18816] = float32(-1*x0) + x2
+			o[56448] = x1 + x2
+			o[94080] = float32(-1*x1) + x2
+			o[131712] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
+			o[28224] = float32(-1*x0) + x2
+			o[65856] = x1 + x2
+			o[103488] = float32(-1*x1) + x2
+			o[141120] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[0], o[9408], o[18816], o[28224] // row 0
+			o[0] = float32(-1*x0) + x2
+			o[9408] = x1 + x2
+			o[18816] = float32(-1*x1) + x2
+			o[28224] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[37632], o[47040], o[56448], o[65856] // row 1
+			o[37632] = float32(-1*x0) + x2
+			o[47040] = x1 + x2
+			o[56448] = float32(-1*x1) + x2
+			o[65856] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[75264], o[84672], o[94080], o[103488] // row 2
+			o[75264] = float32(-1*x0) + x2
+			o[84672] = x1 + x2
+			o[94080] = float32(-1*x1) + x2
+			o[103488] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[112896], o[122304], o[131712], o[141120] // row 3
+			o[112896] = float32(-1*x0) + x2
+			o[122304] = x1 + x2
+			o[131712] = float32(-1*x1) + x2
+			o[141120] = float32(-1*x1) + x3
+		}
+	}
+}
+
+// conv4GradWinoMulKernelGo is the pure-Go twin of conv4GradWinoMulKernelAVX512 and conv4GradWinoMulKernelAVX2: with out of at least 3136 values, in 9408,
+// w 12288 and bias 64, it computes the input gradient of conv4 (specs/alexnet_half.net:29), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv4GradWinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [64]float32
-	for ox := 0; ox < 13; ox++ {
+	for ox := 0; ox < 49; ox++ {
 		copy(acc[:], bias[:64])
 		for cb := 0; cb < 12; cb++ {
-			for kh := 0; kh < 3; kh++ {
-				for kw := 0; kw < 3; kw++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*3+kh)*3+kw)*16+c)*64:][:64]
+						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
 						}
@@ -592,7 +893,56 @@ func conv4GradKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*2704+ox*16+j%16] = acc[j]
+			out[j/16*784+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv4GradWinoOutKernelGo is the pure-Go twin of conv4GradWinoOutKernelAVX512 and conv4GradWinoOutKernelAVX2: with out of at least 416 values
+// (for rows 2), mm of 141232 and bias of 16, it computes the input gradient of conv4 (specs/alexnet_half.net:29), a row of tiles of a block of output channels; the same float32 operations in
+// the same order.
+func conv4GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = o[0], o[37632], o[75264], o[112896] // column 0
+			o[0] = x0 + x1 + x2
+			o[37632] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[9408], o[47040], o[84672], o[122304] // column 1
+			o[9408] = x0 + x1 + x2
+			o[47040] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[18816], o[56448], o[94080], o[131712] // column 2
+			o[18816] = x0 + x1 + x2
+			o[56448] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[28224], o[65856], o[103488], o[141120] // column 3
+			o[28224] = x0 + x1 + x2
+			o[65856] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[0], o[9408], o[18816], o[28224] // row 0
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				y[0] = r
+			}
+			if t*2+1 < 13 {
+				r := x1 - x2 + x3
+				r = r + b
+				y[16] = r
+			}
+			if rows <= 1 {
+				continue
+			}
+			x0, x1, x2, x3 = o[37632], o[47040], o[56448], o[65856] // row 1
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				y[208] = r
+			}
+			if t*2+1 < 13 {
+				r := x1 - x2 + x3
+				r = r + b
+				y[224] = r
+			}
 		}
 	}
 }
@@ -745,18 +1095,69 @@ func conv5WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv5GradKernelGo is the pure-Go twin of conv5GradKernelAVX512 and conv5GradKernelAVX2: with out of at least 8320 values, in 25920,
-// w 73728 and bias 64, it computes the input gradient of conv5 (specs/alexnet_half.net:31) from its output gradient, one row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv5GradKernelGo(out, in, w, bias []float32) {
+// conv5GradWinoInKernelGo is the pure-Go twin of conv5GradWinoInKernelAVX512 and conv5GradWinoInKernelAVX2: with v of at least 94192 values and in
+// of 1024, it computes the input gradient of conv5 (specs/alexnet_half.net:31), a row of tiles of a block of input channels; the same float32 operations in the same order.
+func conv5GradWinoInKernelGo(v, in []float32) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
+			o[0] = float32(-1*x0) + x2
+			o[25088] = x1 + x2
+			o[50176] = float32(-1*x1) + x2
+			o[75264] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
+			o[6272] = float32(-1*x0) + x2
+			o[31360] = x1 + x2
+			o[56448] = float32(-1*x1) + x2
+			o[81536] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
+			o[12544] = float32(-1*x0) + x2
+			o[37632] = x1 + x2
+			o[62720] = float32(-1*x1) + x2
+			o[87808] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
+			o[18816] = float32(-1*x0) + x2
+			o[43904] = x1 + x2
+			o[68992] = float32(-1*x1) + x2
+			o[94080] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[0], o[6272], o[12544], o[18816] // row 0
+			o[0] = float32(-1*x0) + x2
+			o[6272] = x1 + x2
+			o[12544] = float32(-1*x1) + x2
+			o[18816] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[25088], o[31360], o[37632], o[43904] // row 1
+			o[25088] = float32(-1*x0) + x2
+			o[31360] = x1 + x2
+			o[37632] = float32(-1*x1) + x2
+			o[43904] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[50176], o[56448], o[62720], o[68992] // row 2
+			o[50176] = float32(-1*x0) + x2
+			o[56448] = x1 + x2
+			o[62720] = float32(-1*x1) + x2
+			o[68992] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[75264], o[81536], o[87808], o[94080] // row 3
+			o[75264] = float32(-1*x0) + x2
+			o[81536] = x1 + x2
+			o[87808] = float32(-1*x1) + x2
+			o[94080] = float32(-1*x1) + x3
+		}
+	}
+}
+
+// conv5GradWinoMulKernelGo is the pure-Go twin of conv5GradWinoMulKernelAVX512 and conv5GradWinoMulKernelAVX2: with out of at least 3136 values, in 6272,
+// w 8192 and bias 64, it computes the input gradient of conv5 (specs/alexnet_half.net:31), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv5GradWinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [64]float32
-	for ox := 0; ox < 13; ox++ {
+	for ox := 0; ox < 49; ox++ {
 		copy(acc[:], bias[:64])
 		for cb := 0; cb < 8; cb++ {
-			for kh := 0; kh < 3; kh++ {
-				for kw := 0; kw < 3; kw++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*3600+kh*240+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*3+kh)*3+kw)*16+c)*64:][:64]
+						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
 						}
@@ -765,7 +1166,56 @@ func conv5GradKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*2704+ox*16+j%16] = acc[j]
+			out[j/16*784+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv5GradWinoOutKernelGo is the pure-Go twin of conv5GradWinoOutKernelAVX512 and conv5GradWinoOutKernelAVX2: with out of at least 416 values
+// (for rows 2), mm of 141232 and bias of 16, it computes the input gradient of conv5 (specs/alexnet_half.net:31), a row of tiles of a block of output channels; the same float32 operations in
+// the same order.
+func conv5GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = o[0], o[37632], o[75264], o[112896] // column 0
+			o[0] = x0 + x1 + x2
+			o[37632] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[9408], o[47040], o[84672], o[122304] // column 1
+			o[9408] = x0 + x1 + x2
+			o[47040] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[18816], o[56448], o[94080], o[131712] // column 2
+			o[18816] = x0 + x1 + x2
+			o[56448] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[28224], o[65856], o[103488], o[141120] // column 3
+			o[28224] = x0 + x1 + x2
+			o[65856] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[0], o[9408], o[18816], o[28224] // row 0
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				y[0] = r
+			}
+			if t*2+1 < 13 {
+				r := x1 - x2 + x3
+				r = r + b
+				y[16] = r
+			}
+			if rows <= 1 {
+				continue
+			}
+			x0, x1, x2, x3 = o[37632], o[47040], o[56448], o[65856] // row 1
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				y[208] = r
+			}
+			if t*2+1 < 13 {
+				r := x1 - x2 + x3
+				r = r + b
+				y[224] = r
+			}
 		}
 	}
 }

@@ -108,7 +108,7 @@ type Model struct {
 	wide             bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x                []float32            // the current input
 	buf              [12][]float32        // the activation buffers of the memory plan
-	scratch          [][]float32          // per worker: the kernels' scratch, 1384320 values
+	scratch          [][]float32          // per worker: the kernels' scratch, 1407920 values
 	outs             [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad             [2][]float32         // the backward pass's gradient buffers, 150528 values per image each
@@ -157,19 +157,35 @@ type kernels struct {
 	conv2WinoIn          func(worker, lo, hi int)
 	conv2WinoMul         func(worker, lo, hi int)
 	conv2WinoOut         func(worker, lo, hi int)
-	conv2GradRows        func(worker, lo, hi int)
+	conv2PackRows        func(worker, lo, hi int)
+	conv2GradWinoIn      func(worker, lo, hi int)
+	conv2GradWinoMul     func(worker, lo, hi int)
+	conv2GradWinoOut     func(worker, lo, hi int)
+	conv2RelayRows       func(worker, lo, hi int)
 	conv3WinoIn          func(worker, lo, hi int)
 	conv3WinoMul         func(worker, lo, hi int)
 	conv3WinoOut         func(worker, lo, hi int)
-	conv3GradRows        func(worker, lo, hi int)
+	conv3PackRows        func(worker, lo, hi int)
+	conv3GradWinoIn      func(worker, lo, hi int)
+	conv3GradWinoMul     func(worker, lo, hi int)
+	conv3GradWinoOut     func(worker, lo, hi int)
+	conv3RelayRows       func(worker, lo, hi int)
 	conv4WinoIn          func(worker, lo, hi int)
 	conv4WinoMul         func(worker, lo, hi int)
 	conv4WinoOut         func(worker, lo, hi int)
-	conv4GradRows        func(worker, lo, hi int)
+	conv4PackRows        func(worker, lo, hi int)
+	conv4GradWinoIn      func(worker, lo, hi int)
+	conv4GradWinoMul     func(worker, lo, hi int)
+	conv4GradWinoOut     func(worker, lo, hi int)
+	conv4RelayRows       func(worker, lo, hi int)
 	conv5WinoIn          func(worker, lo, hi int)
 	conv5WinoMul         func(worker, lo, hi int)
 	conv5WinoOut         func(worker, lo, hi int)
-	conv5GradRows        func(worker, lo, hi int)
+	conv5PackRows        func(worker, lo, hi int)
+	conv5GradWinoIn      func(worker, lo, hi int)
+	conv5GradWinoMul     func(worker, lo, hi int)
+	conv5GradWinoOut     func(worker, lo, hi int)
+	conv5RelayRows       func(worker, lo, hi int)
 	fc6Rows              func(worker, lo, hi int)
 	fc7Rows              func(worker, lo, hi int)
 	fc8Rows              func(worker, lo, hi int)
@@ -186,13 +202,13 @@ func New() *Model {
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = make([]float32, 17472)
-	m.conv2Relaid = make([]float32, 153648)
+	m.conv2Relaid = make([]float32, 221280)
 	m.conv2Packed = make([]float32, 221376)
-	m.conv3Relaid = make([]float32, 221312)
+	m.conv3Relaid = make([]float32, 393408)
 	m.conv3Packed = make([]float32, 393472)
-	m.conv4Relaid = make([]float32, 331968)
+	m.conv4Relaid = make([]float32, 590080)
 	m.conv4Packed = make([]float32, 590080)
-	m.conv5Relaid = make([]float32, 221376)
+	m.conv5Relaid = make([]float32, 393472)
 	m.conv5Packed = make([]float32, 393408)
 	m.conv1Weight = make([]float32, 17424)
 	m.conv1Bias = make([]float32, 48)
@@ -234,7 +250,7 @@ func NewSeeded(seed uint64) *Model {
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	m.outs = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 1384320)
+		m.scratch[w] = make([]float32, 1407920)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
@@ -256,25 +272,41 @@ func NewSeeded(seed uint64) *Model {
 		conv1Rows:            m.conv1Rows,
 		conv2:                m.conv2,
 		conv2Backward:        m.conv2Backward,
-		conv2GradRows:        m.conv2GradRows,
+		conv2GradWinoIn:      m.conv2GradWinoIn,
+		conv2GradWinoMul:     m.conv2GradWinoMul,
+		conv2GradWinoOut:     m.conv2GradWinoOut,
+		conv2PackRows:        m.conv2PackRows,
+		conv2RelayRows:       m.conv2RelayRows,
 		conv2WinoIn:          m.conv2WinoIn,
 		conv2WinoMul:         m.conv2WinoMul,
 		conv2WinoOut:         m.conv2WinoOut,
 		conv3:                m.conv3,
 		conv3Backward:        m.conv3Backward,
-		conv3GradRows:        m.conv3GradRows,
+		conv3GradWinoIn:      m.conv3GradWinoIn,
+		conv3GradWinoMul:     m.conv3GradWinoMul,
+		conv3GradWinoOut:     m.conv3GradWinoOut,
+		conv3PackRows:        m.conv3PackRows,
+		conv3RelayRows:       m.conv3RelayRows,
 		conv3WinoIn:          m.conv3WinoIn,
 		conv3WinoMul:         m.conv3WinoMul,
 		conv3WinoOut:         m.conv3WinoOut,
 		conv4:                m.conv4,
 		conv4Backward:        m.conv4Backward,
-		conv4GradRows:        m.conv4GradRows,
+		conv4GradWinoIn:      m.conv4GradWinoIn,
+		conv4GradWinoMul:     m.conv4GradWinoMul,
+		conv4GradWinoOut:     m.conv4GradWinoOut,
+		conv4PackRows:        m.conv4PackRows,
+		conv4RelayRows:       m.conv4RelayRows,
 		conv4WinoIn:          m.conv4WinoIn,
 		conv4WinoMul:         m.conv4WinoMul,
 		conv4WinoOut:         m.conv4WinoOut,
 		conv5:                m.conv5,
 		conv5Backward:        m.conv5Backward,
-		conv5GradRows:        m.conv5GradRows,
+		conv5GradWinoIn:      m.conv5GradWinoIn,
+		conv5GradWinoMul:     m.conv5GradWinoMul,
+		conv5GradWinoOut:     m.conv5GradWinoOut,
+		conv5PackRows:        m.conv5PackRows,
+		conv5RelayRows:       m.conv5RelayRows,
 		conv5WinoIn:          m.conv5WinoIn,
 		conv5WinoMul:         m.conv5WinoMul,
 		conv5WinoOut:         m.conv5WinoOut,

@@ -128,8 +128,10 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 // on images lo…hi−1.
 // Per image: dW summed over the output pixels by conv2UpdKernel (conv2Upd: the input and dY copied into
 // the blocked layout; 8 input positions × 3 output blocks per call) into the worker's partial sums,
-// and dX as the convolution of dY, padded by 2x2, with the flipped weights by conv2GradKernel
-// (conv2GradImage: dY copied into 12 blocks of 16 channels of 31x31 pixels, 4 output blocks).
+// and dX as the convolution of dY, padded by 2x2, with the flipped weights (conv2GradImage) by Winograd's F(2x2,5x5) (Lavin and Gray): the input copied into a padded copy
+// (12 blocks of 16 channels of 32x32 pixels), its 14x14 tiles of 6x6 pixels transformed by conv2GradWinoInKernel into 36 matrices of 196 tiles × 192
+// channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv2GradWinoOutKernel.
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
 		inSize     = 46656  // 64x27x27
@@ -201,19 +203,21 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv2GradImage computes one image of conv2's input gradient: src (192x27x27, NCHW16c) into dst (64x27x27, NCHW16c).
+// conv2GradImage computes one image of conv2's input gradient by F(2x2,5x5): src (192x27x27, NCHW16c) into dst (64x27x27, NCHW16c).
 func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 192, 64 // channels per group
 		inH, inW, pixels         = 27, 27, 729
 		ph, pw                   = 2, 2              // the padding
-		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the input copy
-		inCopy, outCopy          = 184512, 46656     // one group's copies
-		items                    = 27                // kernel calls: 1 groups × 1 calls × 27 rows
+		pixel, row, block, plane = 16, 512, 16384, 1 // strides of the input copy
+		inCopy, outCopy          = 196608, 46656     // one group's copies
+		inItems                  = 168               // input blocks × rows of tiles
+		mulItems                 = 36                // transform positions × calls
+		outItems                 = 56                // output blocks × rows of tiles
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	m.outs[worker] = dst // the output transform writes the blocked output in place
 	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -222,58 +226,161 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		}
 	}
 	if m.wide {
-		runtime.Parallel(items, m.kernels.conv2GradRows)
+		runtime.Parallel(inItems, m.kernels.conv2GradWinoIn)
+		runtime.Parallel(mulItems, m.kernels.conv2GradWinoMul)
+		runtime.Parallel(outItems, m.kernels.conv2GradWinoOut)
 	} else {
-		m.conv2GradRows(worker, 0, items)
+		m.conv2GradWinoIn(worker, 0, inItems)
+		m.conv2GradWinoMul(worker, 0, mulItems)
+		m.conv2GradWinoOut(worker, 0, outItems)
 	}
 }
 
-// conv2GradRows runs conv2GradKernel for calls lo…hi−1 of one image: call u is output row u%27 of blocks
-// (u/27%1)·4… of group u/27. When the model has fewer images than workers, the workers share
-// worker 0's copies.
-func (m *Model) conv2GradRows(worker, lo, hi int) {
+// conv2GradWinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%14 of the
+// tiles of block u/14%12 of group u/168.
+func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 1, 1, 27, 27
-		sh, row                   = 1, 496 // the stride, and a row of the input copy
-		inCopy, outCopy           = 184512, 46656
-		callBlocks, callWeights   = 46656, 307200 // one call's output blocks and weights
-		biases                    = 307200        // where the biases start in the packed weights
+		vAt, vSize       = 243264, 1354752 // one group's V in the scratch: [36 positions][12 input blocks][196 tiles][16]
+		mAt, mSize       = 1598016, 451584 // and its M: [36 positions][4 output blocks][196 tiles][16]
+		tilesH, tilesW   = 14, 14
+		inBlocks, inCopy = 12, 196608
+		row, block       = 512, 16384 // strides of the input copy
 	)
 	if m.wide {
-		worker = 0
+		worker = 0 // the workers share worker 0's copies
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv2Relaid
+	xs, v := buf[:196608], buf[vAt:]
 	for u := lo; u < hi; u++ {
-		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		conv2GradKernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
+		conv2GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
-// conv2Relay lays out conv2's weights for conv2GradKernel, flipped with their channels swapped,
-// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]
-// [4 blocks of c][16 channels], zero for channels beyond the group's; then zero biases.
-func (m *Model) conv2Relay() {
+// conv2GradWinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%1
+// (output blocks (u%1)·4…) of transform position u/1%36 of group u/36.
+func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		groups, gIn, gOut     = 1, 64, 192
-		kh, kw                = 5, 5
-		lanes, perCall, calls = 16, 4, 1
-		callWeights           = 307200
+		vAt, vSize           = 243264, 1354752 // one group's V in the scratch: [36 positions][12 input blocks][196 tiles][16]
+		mAt, mSize           = 1598016, 451584 // and its M: [36 positions][4 output blocks][196 tiles][16]
+		tilesH, tilesW       = 14, 14
+		positions, calls     = 36, 1
+		vXi, mXi             = 37632, 12544 // between transform positions
+		callOut, callWeights = 12544, 12288
+		zeros                = 442432 // where the transformed weights hold zeros, the products' bias
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv2Relaid
+	v, mm := buf[vAt:mAt], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
+		at := (gr*positions+xi)*calls + call
+		conv2GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+	}
+}
+
+// conv2GradWinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is
+// row u%14 of the tiles of output block u/14%4 of group u/56; the last row of tiles stores the
+// rows inside the image only.
+func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
+	const (
+		vAt, vSize         = 243264, 1354752 // one group's V in the scratch: [36 positions][12 input blocks][196 tiles][16]
+		mAt, mSize         = 1598016, 451584 // and its M: [36 positions][4 output blocks][196 tiles][16]
+		tilesH, tilesW     = 14, 14
+		outBlocks, outCopy = 4, 46656
+		outH, outW, tile   = 27, 27, 2 // the output, and a tile's rows
+		biases             = 442368    // where the biases start in the transformed weights
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv2Relaid
+	ys, mm := m.outs[worker], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+	}
+}
+
+// conv2Relay transforms the filters of conv2's input gradient for conv2GradWinoMulKernel (conv2RelayRows, split over the workers).
+func (m *Model) conv2Relay() {
+	runtime.Parallel(64, m.kernels.conv2RelayRows) // groups × output channels
+}
+
+// conv2RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%64 of group u/64), each
+// 5x5 filter g into U = G g Gᵀ in float64, with G of F(2x2,5x5):
+//
+//	[   0.25      0      0      0      0 ]
+//	[ -0.1667 -0.1667 -0.1667 -0.1667 -0.1667 ]
+//	[ -0.1667 0.1667 -0.1667 0.1667 -0.1667 ]
+//	[ 0.04167 0.08333 0.1667 0.3333 0.6667 ]
+//	[ 0.04167 -0.08333 0.1667 -0.3333 0.6667 ]
+//	[      0      0      0      0      1 ]
+//
+// U is laid out per group, transform position and call as [input channel][4 output blocks][16
+// channels], zero for channels beyond the group's; then the biases, then zeros.
+func (m *Model) conv2RelayRows(worker, lo, hi int) {
+	const (
+		gIn, gOut                       = 192, 64 // the convolution's channels per group
+		kh, kw                          = 5, 5
+		outBlocks, perCall, callWeights = 4, 4, 12288
+		uSize, biases                   = 442368, 442368 // one group's transformed weights, and where the biases start
 	)
 	w, p := m.conv2Weight, m.conv2Relaid
-	clear(p)
-	for gr := 0; gr < groups; gr++ {
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ch := o/16, o%16
+		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			at := (gr*calls+c/16/perCall)*callWeights + c/16%perCall*16 + c%16
-			for o := 0; o < gOut; o++ {
-				for ky := 0; ky < kh; ky++ {
-					for kx := 0; kx < kw; kx++ {
-						p[at+(((o/lanes*kh+ky)*kw+kx)*lanes+o%lanes)*perCall*16] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
-					}
-				}
-			}
+			q := p[at+c*perCall*16:]
+			g := w[((gr*gIn+c)*gOut+o)*kh*kw:][:kh*kw]
+			g00, g01, g02, g03, g04, g10, g11, g12, g13, g14, g20, g21, g22, g23, g24, g30, g31, g32, g33, g34, g40, g41, g42, g43, g44 := float64(g[24]), float64(g[23]), float64(g[22]), float64(g[21]), float64(g[20]), float64(g[19]), float64(g[18]), float64(g[17]), float64(g[16]), float64(g[15]), float64(g[14]), float64(g[13]), float64(g[12]), float64(g[11]), float64(g[10]), float64(g[9]), float64(g[8]), float64(g[7]), float64(g[6]), float64(g[5]), float64(g[4]), float64(g[3]), float64(g[2]), float64(g[1]), float64(g[0])
+			t00, t01, t02, t03, t04 := 0.25*g00, 0.25*g01, 0.25*g02, 0.25*g03, 0.25*g04                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                 // row 0 of G g
+			t10, t11, t12, t13, t14 := -0.16666666666666666*g00-0.16666666666666666*g10-0.16666666666666666*g20-0.16666666666666666*g30-0.16666666666666666*g40, -0.16666666666666666*g01-0.16666666666666666*g11-0.16666666666666666*g21-0.16666666666666666*g31-0.16666666666666666*g41, -0.16666666666666666*g02-0.16666666666666666*g12-0.16666666666666666*g22-0.16666666666666666*g32-0.16666666666666666*g42, -0.16666666666666666*g03-0.16666666666666666*g13-0.16666666666666666*g23-0.16666666666666666*g33-0.16666666666666666*g43, -0.16666666666666666*g04-0.16666666666666666*g14-0.16666666666666666*g24-0.16666666666666666*g34-0.16666666666666666*g44 // row 1 of G g
+			t20, t21, t22, t23, t24 := -0.16666666666666666*g00+0.16666666666666666*g10-0.16666666666666666*g20+0.16666666666666666*g30-0.16666666666666666*g40, -0.16666666666666666*g01+0.16666666666666666*g11-0.16666666666666666*g21+0.16666666666666666*g31-0.16666666666666666*g41, -0.16666666666666666*g02+0.16666666666666666*g12-0.16666666666666666*g22+0.16666666666666666*g32-0.16666666666666666*g42, -0.16666666666666666*g03+0.16666666666666666*g13-0.16666666666666666*g23+0.16666666666666666*g33-0.16666666666666666*g43, -0.16666666666666666*g04+0.16666666666666666*g14-0.16666666666666666*g24+0.16666666666666666*g34-0.16666666666666666*g44 // row 2 of G g
+			t30, t31, t32, t33, t34 := 0.041666666666666664*g00+0.08333333333333333*g10+0.16666666666666666*g20+0.3333333333333333*g30+0.6666666666666666*g40, 0.041666666666666664*g01+0.08333333333333333*g11+0.16666666666666666*g21+0.3333333333333333*g31+0.6666666666666666*g41, 0.041666666666666664*g02+0.08333333333333333*g12+0.16666666666666666*g22+0.3333333333333333*g32+0.6666666666666666*g42, 0.041666666666666664*g03+0.08333333333333333*g13+0.16666666666666666*g23+0.3333333333333333*g33+0.6666666666666666*g43, 0.041666666666666664*g04+0.08333333333333333*g14+0.16666666666666666*g24+0.3333333333333333*g34+0.6666666666666666*g44           // row 3 of G g
+			t40, t41, t42, t43, t44 := 0.041666666666666664*g00-0.08333333333333333*g10+0.16666666666666666*g20-0.3333333333333333*g30+0.6666666666666666*g40, 0.041666666666666664*g01-0.08333333333333333*g11+0.16666666666666666*g21-0.3333333333333333*g31+0.6666666666666666*g41, 0.041666666666666664*g02-0.08333333333333333*g12+0.16666666666666666*g22-0.3333333333333333*g32+0.6666666666666666*g42, 0.041666666666666664*g03-0.08333333333333333*g13+0.16666666666666666*g23-0.3333333333333333*g33+0.6666666666666666*g43, 0.041666666666666664*g04-0.08333333333333333*g14+0.16666666666666666*g24-0.3333333333333333*g34+0.6666666666666666*g44           // row 4 of G g
+			t50, t51, t52, t53, t54 := g40, g41, g42, g43, g44                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                          // row 5 of G g
+			q[0] = float32(0.25 * t00)
+			q[12288] = float32(-0.16666666666666666*t00 - 0.16666666666666666*t01 - 0.16666666666666666*t02 - 0.16666666666666666*t03 - 0.16666666666666666*t04)
+			q[24576] = float32(-0.16666666666666666*t00 + 0.16666666666666666*t01 - 0.16666666666666666*t02 + 0.16666666666666666*t03 - 0.16666666666666666*t04)
+			q[36864] = float32(0.041666666666666664*t00 + 0.08333333333333333*t01 + 0.16666666666666666*t02 + 0.3333333333333333*t03 + 0.6666666666666666*t04)
+			q[49152] = float32(0.041666666666666664*t00 - 0.08333333333333333*t01 + 0.16666666666666666*t02 - 0.3333333333333333*t03 + 0.6666666666666666*t04)
+			q[61440] = float32(t04)
+			q[73728] = float32(0.25 * t10)
+			q[86016] = float32(-0.16666666666666666*t10 - 0.16666666666666666*t11 - 0.16666666666666666*t12 - 0.16666666666666666*t13 - 0.16666666666666666*t14)
+			q[98304] = float32(-0.16666666666666666*t10 + 0.16666666666666666*t11 - 0.16666666666666666*t12 + 0.16666666666666666*t13 - 0.16666666666666666*t14)
+			q[110592] = float32(0.041666666666666664*t10 + 0.08333333333333333*t11 + 0.16666666666666666*t12 + 0.3333333333333333*t13 + 0.6666666666666666*t14)
+			q[122880] = float32(0.041666666666666664*t10 - 0.08333333333333333*t11 + 0.16666666666666666*t12 - 0.3333333333333333*t13 + 0.6666666666666666*t14)
+			q[135168] = float32(t14)
+			q[147456] = float32(0.25 * t20)
+			q[159744] = float32(-0.16666666666666666*t20 - 0.16666666666666666*t21 - 0.16666666666666666*t22 - 0.16666666666666666*t23 - 0.16666666666666666*t24)
+			q[172032] = float32(-0.16666666666666666*t20 + 0.16666666666666666*t21 - 0.16666666666666666*t22 + 0.16666666666666666*t23 - 0.16666666666666666*t24)
+			q[184320] = float32(0.041666666666666664*t20 + 0.08333333333333333*t21 + 0.16666666666666666*t22 + 0.3333333333333333*t23 + 0.6666666666666666*t24)
+			q[196608] = float32(0.041666666666666664*t20 - 0.08333333333333333*t21 + 0.16666666666666666*t22 - 0.3333333333333333*t23 + 0.6666666666666666*t24)
+			q[208896] = float32(t24)
+			q[221184] = float32(0.25 * t30)
+			q[233472] = float32(-0.16666666666666666*t30 - 0.16666666666666666*t31 - 0.16666666666666666*t32 - 0.16666666666666666*t33 - 0.16666666666666666*t34)
+			q[245760] = float32(-0.16666666666666666*t30 + 0.16666666666666666*t31 - 0.16666666666666666*t32 + 0.16666666666666666*t33 - 0.16666666666666666*t34)
+			q[258048] = float32(0.041666666666666664*t30 + 0.08333333333333333*t31 + 0.16666666666666666*t32 + 0.3333333333333333*t33 + 0.6666666666666666*t34)
+			q[270336] = float32(0.041666666666666664*t30 - 0.08333333333333333*t31 + 0.16666666666666666*t32 - 0.3333333333333333*t33 + 0.6666666666666666*t34)
+			q[282624] = float32(t34)
+			q[294912] = float32(0.25 * t40)
+			q[307200] = float32(-0.16666666666666666*t40 - 0.16666666666666666*t41 - 0.16666666666666666*t42 - 0.16666666666666666*t43 - 0.16666666666666666*t44)
+			q[319488] = float32(-0.16666666666666666*t40 + 0.16666666666666666*t41 - 0.16666666666666666*t42 + 0.16666666666666666*t43 - 0.16666666666666666*t44)
+			q[331776] = float32(0.041666666666666664*t40 + 0.08333333333333333*t41 + 0.16666666666666666*t42 + 0.3333333333333333*t43 + 0.6666666666666666*t44)
+			q[344064] = float32(0.041666666666666664*t40 - 0.08333333333333333*t41 + 0.16666666666666666*t42 - 0.3333333333333333*t43 + 0.6666666666666666*t44)
+			q[356352] = float32(t44)
+			q[368640] = float32(0.25 * t50)
+			q[380928] = float32(-0.16666666666666666*t50 - 0.16666666666666666*t51 - 0.16666666666666666*t52 - 0.16666666666666666*t53 - 0.16666666666666666*t54)
+			q[393216] = float32(-0.16666666666666666*t50 + 0.16666666666666666*t51 - 0.16666666666666666*t52 + 0.16666666666666666*t53 - 0.16666666666666666*t54)
+			q[405504] = float32(0.041666666666666664*t50 + 0.08333333333333333*t51 + 0.16666666666666666*t52 + 0.3333333333333333*t53 + 0.6666666666666666*t54)
+			q[417792] = float32(0.041666666666666664*t50 - 0.08333333333333333*t51 + 0.16666666666666666*t52 - 0.3333333333333333*t53 + 0.6666666666666666*t54)
+			q[430080] = float32(t54)
 		}
+		p[biases+(gr*outBlocks+ob)*16+ch] = 0
 	}
 }
 
@@ -298,8 +405,10 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 // on images lo…hi−1.
 // Per image: dW summed over the output pixels by conv3UpdKernel (conv3Upd: the input and dY copied into
 // the blocked layout; 8 input positions × 3 output blocks per call) into the worker's partial sums,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights by conv3GradKernel
-// (conv3GradImage: dY copied into 24 blocks of 16 channels of 15x15 pixels, 12 output blocks).
+// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv3GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (24 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3GradWinoInKernel into 16 matrices of 49 tiles × 384
+// channels (V), each multiplied by its transformed weights by conv3GradWinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv3GradWinoOutKernel.
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
 		inSize     = 32448 // 192x13x13
@@ -371,19 +480,21 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv3GradImage computes one image of conv3's input gradient: src (384x13x13, NCHW16c) into dst (192x13x13, NCHW16c).
+// conv3GradImage computes one image of conv3's input gradient by F(2x2,3x3): src (384x13x13, NCHW16c) into dst (192x13x13, NCHW16c).
 func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 384, 192 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy          = 86400, 32448     // one group's copies
-		items                    = 39               // kernel calls: 1 groups × 3 calls × 13 rows
+		pixel, row, block, plane = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy          = 98304, 32448     // one group's copies
+		inItems                  = 168              // input blocks × rows of tiles
+		mulItems                 = 48               // transform positions × calls
+		outItems                 = 84               // output blocks × rows of tiles
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	m.outs[worker] = dst // the output transform writes the blocked output in place
 	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -392,58 +503,137 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 		}
 	}
 	if m.wide {
-		runtime.Parallel(items, m.kernels.conv3GradRows)
+		runtime.Parallel(inItems, m.kernels.conv3GradWinoIn)
+		runtime.Parallel(mulItems, m.kernels.conv3GradWinoMul)
+		runtime.Parallel(outItems, m.kernels.conv3GradWinoOut)
 	} else {
-		m.conv3GradRows(worker, 0, items)
+		m.conv3GradWinoIn(worker, 0, inItems)
+		m.conv3GradWinoMul(worker, 0, mulItems)
+		m.conv3GradWinoOut(worker, 0, outItems)
 	}
 }
 
-// conv3GradRows runs conv3GradKernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
-// (u/13%3)·4… of group u/39. When the model has fewer images than workers, the workers share
-// worker 0's copies.
-func (m *Model) conv3GradRows(worker, lo, hi int) {
+// conv3GradWinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%7 of the
+// tiles of block u/7%24 of group u/168.
+func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 1, 3, 13, 13
-		sh, row                   = 1, 240 // the stride, and a row of the input copy
-		inCopy, outCopy           = 86400, 32448
-		callBlocks, callWeights   = 10816, 221184 // one call's output blocks and weights
-		biases                    = 663552        // where the biases start in the packed weights
+		vAt, vSize       = 130752, 301056 // one group's V in the scratch: [16 positions][24 input blocks][49 tiles][16]
+		mAt, mSize       = 431808, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		tilesH, tilesW   = 7, 7
+		inBlocks, inCopy = 24, 98304
+		row, block       = 256, 4096 // strides of the input copy
 	)
 	if m.wide {
-		worker = 0
+		worker = 0 // the workers share worker 0's copies
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv3Relaid
+	xs, v := buf[:98304], buf[vAt:]
 	for u := lo; u < hi; u++ {
-		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		conv3GradKernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
+		conv3GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
-// conv3Relay lays out conv3's weights for conv3GradKernel, flipped with their channels swapped,
-// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]
-// [4 blocks of c][16 channels], zero for channels beyond the group's; then zero biases.
-func (m *Model) conv3Relay() {
+// conv3GradWinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%3
+// (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
+func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	const (
-		groups, gIn, gOut     = 1, 192, 384
-		kh, kw                = 3, 3
-		lanes, perCall, calls = 16, 4, 3
-		callWeights           = 221184
+		vAt, vSize           = 130752, 301056 // one group's V in the scratch: [16 positions][24 input blocks][49 tiles][16]
+		mAt, mSize           = 431808, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		tilesH, tilesW       = 7, 7
+		positions, calls     = 16, 3
+		vXi, mXi             = 18816, 9408 // between transform positions
+		callOut, callWeights = 3136, 24576
+		zeros                = 1179840 // where the transformed weights hold zeros, the products' bias
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv3Relaid
+	v, mm := buf[vAt:mAt], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
+		at := (gr*positions+xi)*calls + call
+		conv3GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+	}
+}
+
+// conv3GradWinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is
+// row u%7 of the tiles of output block u/7%12 of group u/84; the last row of tiles stores the
+// rows inside the image only.
+func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
+	const (
+		vAt, vSize         = 130752, 301056 // one group's V in the scratch: [16 positions][24 input blocks][49 tiles][16]
+		mAt, mSize         = 431808, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		tilesH, tilesW     = 7, 7
+		outBlocks, outCopy = 12, 32448
+		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
+		biases             = 1179648   // where the biases start in the transformed weights
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv3Relaid
+	ys, mm := m.outs[worker], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+	}
+}
+
+// conv3Relay transforms the filters of conv3's input gradient for conv3GradWinoMulKernel (conv3RelayRows, split over the workers).
+func (m *Model) conv3Relay() {
+	runtime.Parallel(192, m.kernels.conv3RelayRows) // groups × output channels
+}
+
+// conv3RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%192 of group u/192), each
+// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
+//
+//	[     -1      0      0 ]
+//	[    0.5    0.5    0.5 ]
+//	[    0.5   -0.5    0.5 ]
+//	[      0      0      1 ]
+//
+// U is laid out per group, transform position and call as [input channel][4 output blocks][16
+// channels], zero for channels beyond the group's; then the biases, then zeros.
+func (m *Model) conv3RelayRows(worker, lo, hi int) {
+	const (
+		gIn, gOut                       = 384, 192 // the convolution's channels per group
+		kh, kw                          = 3, 3
+		outBlocks, perCall, callWeights = 12, 4, 24576
+		uSize, biases                   = 1179648, 1179648 // one group's transformed weights, and where the biases start
 	)
 	w, p := m.conv3Weight, m.conv3Relaid
-	clear(p)
-	for gr := 0; gr < groups; gr++ {
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ch := o/16, o%16
+		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			at := (gr*calls+c/16/perCall)*callWeights + c/16%perCall*16 + c%16
-			for o := 0; o < gOut; o++ {
-				for ky := 0; ky < kh; ky++ {
-					for kx := 0; kx < kw; kx++ {
-						p[at+(((o/lanes*kh+ky)*kw+kx)*lanes+o%lanes)*perCall*16] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
-					}
-				}
-			}
+			q := p[at+c*perCall*16:]
+			g := w[((gr*gIn+c)*gOut+o)*kh*kw:][:kh*kw]
+			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[8]), float64(g[7]), float64(g[6]), float64(g[5]), float64(g[4]), float64(g[3]), float64(g[2]), float64(g[1]), float64(g[0])
+			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
+			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
+			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
+			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
+			q[0] = float32(-t00)
+			q[73728] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
+			q[147456] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
+			q[221184] = float32(t02)
+			q[294912] = float32(-t10)
+			q[368640] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
+			q[442368] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
+			q[516096] = float32(t12)
+			q[589824] = float32(-t20)
+			q[663552] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
+			q[737280] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
+			q[811008] = float32(t22)
+			q[884736] = float32(-t30)
+			q[958464] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
+			q[1032192] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
+			q[1105920] = float32(t32)
 		}
+		p[biases+(gr*outBlocks+ob)*16+ch] = 0
 	}
 }
 
@@ -451,8 +641,10 @@ func (m *Model) conv3Relay() {
 // on images lo…hi−1.
 // Per image: dW summed over the output pixels by conv4UpdKernel (conv4Upd: the input and dY copied into
 // the blocked layout; 8 input positions × 2 output blocks per call) into the worker's partial sums,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights by conv4GradKernel
-// (conv4GradImage: dY copied into 16 blocks of 16 channels of 15x15 pixels, 24 output blocks).
+// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv4GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv4GradWinoInKernel into 16 matrices of 49 tiles × 256
+// channels (V), each multiplied by its transformed weights by conv4GradWinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv4GradWinoOutKernel.
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
 		inSize     = 64896 // 384x13x13
@@ -524,19 +716,21 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv4GradImage computes one image of conv4's input gradient: src (256x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
+// conv4GradImage computes one image of conv4's input gradient by F(2x2,3x3): src (256x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
 func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 256, 384 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy          = 57600, 64896     // one group's copies
-		items                    = 78               // kernel calls: 1 groups × 6 calls × 13 rows
+		pixel, row, block, plane = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy          = 65536, 64896     // one group's copies
+		inItems                  = 112              // input blocks × rows of tiles
+		mulItems                 = 96               // transform positions × calls
+		outItems                 = 168              // output blocks × rows of tiles
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	m.outs[worker] = dst // the output transform writes the blocked output in place
 	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -545,58 +739,137 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 		}
 	}
 	if m.wide {
-		runtime.Parallel(items, m.kernels.conv4GradRows)
+		runtime.Parallel(inItems, m.kernels.conv4GradWinoIn)
+		runtime.Parallel(mulItems, m.kernels.conv4GradWinoMul)
+		runtime.Parallel(outItems, m.kernels.conv4GradWinoOut)
 	} else {
-		m.conv4GradRows(worker, 0, items)
+		m.conv4GradWinoIn(worker, 0, inItems)
+		m.conv4GradWinoMul(worker, 0, mulItems)
+		m.conv4GradWinoOut(worker, 0, outItems)
 	}
 }
 
-// conv4GradRows runs conv4GradKernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
-// (u/13%6)·4… of group u/78. When the model has fewer images than workers, the workers share
-// worker 0's copies.
-func (m *Model) conv4GradRows(worker, lo, hi int) {
+// conv4GradWinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%7 of the
+// tiles of block u/7%16 of group u/112.
+func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 1, 6, 13, 13
-		sh, row                   = 1, 240 // the stride, and a row of the input copy
-		inCopy, outCopy           = 57600, 64896
-		callBlocks, callWeights   = 10816, 147456 // one call's output blocks and weights
-		biases                    = 884736        // where the biases start in the packed weights
+		vAt, vSize       = 130432, 200704 // one group's V in the scratch: [16 positions][16 input blocks][49 tiles][16]
+		mAt, mSize       = 331136, 301056 // and its M: [16 positions][24 output blocks][49 tiles][16]
+		tilesH, tilesW   = 7, 7
+		inBlocks, inCopy = 16, 65536
+		row, block       = 256, 4096 // strides of the input copy
 	)
 	if m.wide {
-		worker = 0
+		worker = 0 // the workers share worker 0's copies
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv4Relaid
+	xs, v := buf[:65536], buf[vAt:]
 	for u := lo; u < hi; u++ {
-		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		conv4GradKernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
+		conv4GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
-// conv4Relay lays out conv4's weights for conv4GradKernel, flipped with their channels swapped,
-// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]
-// [4 blocks of c][16 channels], zero for channels beyond the group's; then zero biases.
-func (m *Model) conv4Relay() {
+// conv4GradWinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%6
+// (output blocks (u%6)·4…) of transform position u/6%16 of group u/96.
+func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	const (
-		groups, gIn, gOut     = 1, 384, 256
-		kh, kw                = 3, 3
-		lanes, perCall, calls = 16, 4, 6
-		callWeights           = 147456
+		vAt, vSize           = 130432, 200704 // one group's V in the scratch: [16 positions][16 input blocks][49 tiles][16]
+		mAt, mSize           = 331136, 301056 // and its M: [16 positions][24 output blocks][49 tiles][16]
+		tilesH, tilesW       = 7, 7
+		positions, calls     = 16, 6
+		vXi, mXi             = 12544, 18816 // between transform positions
+		callOut, callWeights = 3136, 16384
+		zeros                = 1573248 // where the transformed weights hold zeros, the products' bias
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv4Relaid
+	v, mm := buf[vAt:mAt], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
+		at := (gr*positions+xi)*calls + call
+		conv4GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+	}
+}
+
+// conv4GradWinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is
+// row u%7 of the tiles of output block u/7%24 of group u/168; the last row of tiles stores the
+// rows inside the image only.
+func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
+	const (
+		vAt, vSize         = 130432, 200704 // one group's V in the scratch: [16 positions][16 input blocks][49 tiles][16]
+		mAt, mSize         = 331136, 301056 // and its M: [16 positions][24 output blocks][49 tiles][16]
+		tilesH, tilesW     = 7, 7
+		outBlocks, outCopy = 24, 64896
+		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
+		biases             = 1572864   // where the biases start in the transformed weights
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv4Relaid
+	ys, mm := m.outs[worker], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
+		conv4GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+	}
+}
+
+// conv4Relay transforms the filters of conv4's input gradient for conv4GradWinoMulKernel (conv4RelayRows, split over the workers).
+func (m *Model) conv4Relay() {
+	runtime.Parallel(384, m.kernels.conv4RelayRows) // groups × output channels
+}
+
+// conv4RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%384 of group u/384), each
+// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
+//
+//	[     -1      0      0 ]
+//	[    0.5    0.5    0.5 ]
+//	[    0.5   -0.5    0.5 ]
+//	[      0      0      1 ]
+//
+// U is laid out per group, transform position and call as [input channel][4 output blocks][16
+// channels], zero for channels beyond the group's; then the biases, then zeros.
+func (m *Model) conv4RelayRows(worker, lo, hi int) {
+	const (
+		gIn, gOut                       = 256, 384 // the convolution's channels per group
+		kh, kw                          = 3, 3
+		outBlocks, perCall, callWeights = 24, 4, 16384
+		uSize, biases                   = 1572864, 1572864 // one group's transformed weights, and where the biases start
 	)
 	w, p := m.conv4Weight, m.conv4Relaid
-	clear(p)
-	for gr := 0; gr < groups; gr++ {
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ch := o/16, o%16
+		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			at := (gr*calls+c/16/perCall)*callWeights + c/16%perCall*16 + c%16
-			for o := 0; o < gOut; o++ {
-				for ky := 0; ky < kh; ky++ {
-					for kx := 0; kx < kw; kx++ {
-						p[at+(((o/lanes*kh+ky)*kw+kx)*lanes+o%lanes)*perCall*16] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
-					}
-				}
-			}
+			q := p[at+c*perCall*16:]
+			g := w[((gr*gIn+c)*gOut+o)*kh*kw:][:kh*kw]
+			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[8]), float64(g[7]), float64(g[6]), float64(g[5]), float64(g[4]), float64(g[3]), float64(g[2]), float64(g[1]), float64(g[0])
+			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
+			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
+			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
+			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
+			q[0] = float32(-t00)
+			q[98304] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
+			q[196608] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
+			q[294912] = float32(t02)
+			q[393216] = float32(-t10)
+			q[491520] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
+			q[589824] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
+			q[688128] = float32(t12)
+			q[786432] = float32(-t20)
+			q[884736] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
+			q[983040] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
+			q[1081344] = float32(t22)
+			q[1179648] = float32(-t30)
+			q[1277952] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
+			q[1376256] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
+			q[1474560] = float32(t32)
 		}
+		p[biases+(gr*outBlocks+ob)*16+ch] = 0
 	}
 }
 
@@ -604,8 +877,10 @@ func (m *Model) conv4Relay() {
 // on images lo…hi−1.
 // Per image: dW summed over the output pixels by conv5UpdKernel (conv5Upd: the input and dY copied into
 // the blocked layout; 8 input positions × 2 output blocks per call) into the worker's partial sums,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights by conv5GradKernel
-// (conv5GradImage: dY copied into 16 blocks of 16 channels of 15x15 pixels, 16 output blocks).
+// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv5GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv5GradWinoInKernel into 16 matrices of 49 tiles × 256
+// channels (V), each multiplied by its transformed weights by conv5GradWinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv5GradWinoOutKernel.
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
 		inSize     = 43264 // 256x13x13
@@ -677,19 +952,21 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv5GradImage computes one image of conv5's input gradient: src (256x13x13, NCHW16c) into dst (256x13x13, NCHW16c).
+// conv5GradImage computes one image of conv5's input gradient by F(2x2,3x3): src (256x13x13, NCHW16c) into dst (256x13x13, NCHW16c).
 func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 1, 256, 256 // channels per group
 		inH, inW, pixels         = 13, 13, 169
 		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 240, 3600, 1 // strides of the input copy
-		inCopy, outCopy          = 57600, 43264     // one group's copies
-		items                    = 52               // kernel calls: 1 groups × 4 calls × 13 rows
+		pixel, row, block, plane = 16, 256, 4096, 1 // strides of the input copy
+		inCopy, outCopy          = 65536, 43264     // one group's copies
+		inItems                  = 112              // input blocks × rows of tiles
+		mulItems                 = 64               // transform positions × calls
+		outItems                 = 112              // output blocks × rows of tiles
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	m.outs[worker] = dst // the output transform writes the blocked output in place
 	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -698,58 +975,137 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 		}
 	}
 	if m.wide {
-		runtime.Parallel(items, m.kernels.conv5GradRows)
+		runtime.Parallel(inItems, m.kernels.conv5GradWinoIn)
+		runtime.Parallel(mulItems, m.kernels.conv5GradWinoMul)
+		runtime.Parallel(outItems, m.kernels.conv5GradWinoOut)
 	} else {
-		m.conv5GradRows(worker, 0, items)
+		m.conv5GradWinoIn(worker, 0, inItems)
+		m.conv5GradWinoMul(worker, 0, mulItems)
+		m.conv5GradWinoOut(worker, 0, outItems)
 	}
 }
 
-// conv5GradRows runs conv5GradKernel for calls lo…hi−1 of one image: call u is output row u%13 of blocks
-// (u/13%4)·4… of group u/52. When the model has fewer images than workers, the workers share
-// worker 0's copies.
-func (m *Model) conv5GradRows(worker, lo, hi int) {
+// conv5GradWinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%7 of the
+// tiles of block u/7%16 of group u/112.
+func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 1, 4, 13, 13
-		sh, row                   = 1, 240 // the stride, and a row of the input copy
-		inCopy, outCopy           = 57600, 43264
-		callBlocks, callWeights   = 10816, 147456 // one call's output blocks and weights
-		biases                    = 589824        // where the biases start in the packed weights
+		vAt, vSize       = 108800, 200704 // one group's V in the scratch: [16 positions][16 input blocks][49 tiles][16]
+		mAt, mSize       = 309504, 200704 // and its M: [16 positions][16 output blocks][49 tiles][16]
+		tilesH, tilesW   = 7, 7
+		inBlocks, inCopy = 16, 65536
+		row, block       = 256, 4096 // strides of the input copy
 	)
 	if m.wide {
-		worker = 0
+		worker = 0 // the workers share worker 0's copies
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv5Relaid
+	xs, v := buf[:65536], buf[vAt:]
 	for u := lo; u < hi; u++ {
-		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		conv5GradKernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
+		conv5GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
-// conv5Relay lays out conv5's weights for conv5GradKernel, flipped with their channels swapped,
-// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]
-// [4 blocks of c][16 channels], zero for channels beyond the group's; then zero biases.
-func (m *Model) conv5Relay() {
+// conv5GradWinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%4
+// (output blocks (u%4)·4…) of transform position u/4%16 of group u/64.
+func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	const (
-		groups, gIn, gOut     = 1, 256, 256
-		kh, kw                = 3, 3
-		lanes, perCall, calls = 16, 4, 4
-		callWeights           = 147456
+		vAt, vSize           = 108800, 200704 // one group's V in the scratch: [16 positions][16 input blocks][49 tiles][16]
+		mAt, mSize           = 309504, 200704 // and its M: [16 positions][16 output blocks][49 tiles][16]
+		tilesH, tilesW       = 7, 7
+		positions, calls     = 16, 4
+		vXi, mXi             = 12544, 12544 // between transform positions
+		callOut, callWeights = 3136, 16384
+		zeros                = 1048832 // where the transformed weights hold zeros, the products' bias
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv5Relaid
+	v, mm := buf[vAt:mAt], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
+		at := (gr*positions+xi)*calls + call
+		conv5GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+	}
+}
+
+// conv5GradWinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is
+// row u%7 of the tiles of output block u/7%16 of group u/112; the last row of tiles stores the
+// rows inside the image only.
+func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
+	const (
+		vAt, vSize         = 108800, 200704 // one group's V in the scratch: [16 positions][16 input blocks][49 tiles][16]
+		mAt, mSize         = 309504, 200704 // and its M: [16 positions][16 output blocks][49 tiles][16]
+		tilesH, tilesW     = 7, 7
+		outBlocks, outCopy = 16, 43264
+		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
+		biases             = 1048576   // where the biases start in the transformed weights
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv5Relaid
+	ys, mm := m.outs[worker], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
+		conv5GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+	}
+}
+
+// conv5Relay transforms the filters of conv5's input gradient for conv5GradWinoMulKernel (conv5RelayRows, split over the workers).
+func (m *Model) conv5Relay() {
+	runtime.Parallel(256, m.kernels.conv5RelayRows) // groups × output channels
+}
+
+// conv5RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%256 of group u/256), each
+// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
+//
+//	[     -1      0      0 ]
+//	[    0.5    0.5    0.5 ]
+//	[    0.5   -0.5    0.5 ]
+//	[      0      0      1 ]
+//
+// U is laid out per group, transform position and call as [input channel][4 output blocks][16
+// channels], zero for channels beyond the group's; then the biases, then zeros.
+func (m *Model) conv5RelayRows(worker, lo, hi int) {
+	const (
+		gIn, gOut                       = 256, 256 // the convolution's channels per group
+		kh, kw                          = 3, 3
+		outBlocks, perCall, callWeights = 16, 4, 16384
+		uSize, biases                   = 1048576, 1048576 // one group's transformed weights, and where the biases start
 	)
 	w, p := m.conv5Weight, m.conv5Relaid
-	clear(p)
-	for gr := 0; gr < groups; gr++ {
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ch := o/16, o%16
+		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			at := (gr*calls+c/16/perCall)*callWeights + c/16%perCall*16 + c%16
-			for o := 0; o < gOut; o++ {
-				for ky := 0; ky < kh; ky++ {
-					for kx := 0; kx < kw; kx++ {
-						p[at+(((o/lanes*kh+ky)*kw+kx)*lanes+o%lanes)*perCall*16] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
-					}
-				}
-			}
+			q := p[at+c*perCall*16:]
+			g := w[((gr*gIn+c)*gOut+o)*kh*kw:][:kh*kw]
+			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[8]), float64(g[7]), float64(g[6]), float64(g[5]), float64(g[4]), float64(g[3]), float64(g[2]), float64(g[1]), float64(g[0])
+			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
+			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
+			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
+			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
+			q[0] = float32(-t00)
+			q[65536] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
+			q[131072] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
+			q[196608] = float32(t02)
+			q[262144] = float32(-t10)
+			q[327680] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
+			q[393216] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
+			q[458752] = float32(t12)
+			q[524288] = float32(-t20)
+			q[589824] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
+			q[655360] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
+			q[720896] = float32(t22)
+			q[786432] = float32(-t30)
+			q[851968] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
+			q[917504] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
+			q[983040] = float32(t32)
 		}
+		p[biases+(gr*outBlocks+ob)*16+ch] = 0
 	}
 }
 

@@ -283,66 +283,163 @@ func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
 	conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
-// conv2GradKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+// conv2GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for ox := 0; ox < 12; ox++ {
-//		for b := 0; b < 1; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 3; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3136+kh*224+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*1+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2304+ox*16+l] = acc
-//			}
+//	for t := 0; t < 6; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*1728+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
-//go:noescape
-func conv2GradKernelAVX512(out, in, w, bias *float32)
-
-// conv2GradKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
 //
-//	for ox := 0; ox < 12; ox++ {
-//		for b := 0; b < 1; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 3; cb++ {
-//					for kh := 0; kh < 3; kh++ {
-//						for kw := 0; kw < 3; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*3136+kh*224+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*3+kh)*3+kw)*16+c)*1+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*2304+ox*16+l] = acc
-//			}
+//go:noescape
+func conv2GradWinoInKernelAVX512(v, in *float32)
+
+// conv2GradWinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 6; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 4
+//			// v[ξ*1728+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
+//	Bᵀ = [   -1     0     1     0 ]
+//	       [    0     1     1     0 ]
+//	       [    0    -1     1     0 ]
+//	       [    0    -1     0     1 ]
+//
 //go:noescape
-func conv2GradKernelAVX2(out, in, w, bias *float32)
+func conv2GradWinoInKernelAVX2(v, in *float32)
 
-// conv2GradKernel is conv2GradKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2GradKernel(out, in, w, bias []float32) {
+// conv2GradWinoInKernel is conv2GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2GradWinoInKernel(v, in []float32) {
 	if kernelISA == "" {
-		conv2GradKernelGo(out, in, w, bias)
+		conv2GradWinoInKernelGo(v, in)
 		return
 	}
-	_, _, _, _ = out[191], in[6943], w[6911], bias[15] // the extents the assembly reads and writes
+	_, _ = v[26015], in[895] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv2GradKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv2GradWinoInKernelAVX512(&v[0], &in[0])
 		return
 	}
-	conv2GradKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv2GradWinoInKernelAVX2(&v[0], &in[0])
+}
+
+// conv2GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
+//
+//	for ox := 0; ox < 36; ox++ {
+//		for b := 0; b < 1; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 3; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*576+kh*576+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*1+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*576+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
+
+// conv2GradWinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
+//
+//	for ox := 0; ox < 36; ox++ {
+//		for b := 0; b < 1; b++ {
+//			for l := 0; l < 16; l++ {
+//				acc := bias[b*16+l]
+//				for cb := 0; cb < 3; cb++ {
+//					for kh := 0; kh < 1; kh++ {
+//						for kw := 0; kw < 1; kw++ {
+//							for c := 0; c < 16; c++ {
+//								x := in[cb*576+kh*576+(ox*1+kw)*16+c*1]
+//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*1+b)*16+l]
+//							}
+//						}
+//					}
+//				}
+//				out[b*576+ox*16+l] = acc
+//			}
+//		}
+//	}
+//
+//go:noescape
+func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32)
+
+// conv2GradWinoMulKernel is conv2GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2GradWinoMulKernel(out, in, w, bias []float32) {
+	if kernelISA == "" {
+		conv2GradWinoMulKernelGo(out, in, w, bias)
+		return
+	}
+	_, _, _, _ = out[575], in[1727], w[767], bias[15] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		return
+	}
+	conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+}
+
+// conv2GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 6; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*576+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 12
+//			// out[i*192+(t*2+j)*16+l] = y
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
+
+// conv2GradWinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 6; t++ {
+//		for l := 0; l < 16; l++ {
+//			// M[i][j] = mm[(i*4+j)*576+t*16+l], i, j < 4
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 12
+//			// out[i*192+(t*2+j)*16+l] = y
+//		}
+//	}
+//
+//	Aᵀ = [    1     1     1     0 ]
+//	       [    0     1    -1     1 ]
+//
+//go:noescape
+func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
+
+// conv2GradWinoOutKernel is conv2GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
+	if kernelISA == "" {
+		conv2GradWinoOutKernelGo(out, mm, bias, rows)
+		return
+	}
+	if rows < 1 || rows > 2 {
+		panic("conv2GradWinoOutKernel: rows out of range")
+	}
+	_, _, _ = out[192*(rows-1)+191], mm[8735], bias[15] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		return
+	}
+	conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv2UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:

@@ -3560,1252 +3560,1305 @@ conv2WinoOutKernelAVX2_part1_next:
 	JNZ conv2WinoOutKernelAVX2_part1
 	VZEROUPPER
 	RET
+DATA conv2GradWinoInKernelAVX512Factors<>+0(SB)/4, $0xbf800000 // -1
+DATA conv2GradWinoInKernelAVX512Factors<>+4(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+8(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+12(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+16(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+20(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+24(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+28(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+32(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+36(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+40(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+44(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+48(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+52(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+56(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+60(SB)/4, $0xbf800000
+GLOBL conv2GradWinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
 
-// func conv2GradKernelAVX512(out, in, w, bias *float32)
+// func conv2GradWinoInKernelAVX512(v, in *float32)
 //
-// the input gradient of conv2 (specs/fashion.net:43) from its output gradient, one row: a row of 12 output pixels, 1 blocks of 16 output channels, in tiles of 12 pixels
+// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 6 tiles, Bᵀ d B, a column at a time into v,
+// then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+TEXT ·conv2GradWinoInKernelAVX512(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ SI, R9
+	MOVQ $6, AX
+conv2GradWinoInKernelAVX512_part0:
+	VMOVUPS (R9), Z0                                // column 0
+	VMOVUPS 896(R9), Z1
+	VMOVUPS 1792(R9), Z2
+	VMOVUPS 2688(R9), Z3
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 27648(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 55296(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, 82944(R8)
+	VMOVUPS 64(R9), Z0                              // column 1
+	VMOVUPS 960(R9), Z1
+	VMOVUPS 1856(R9), Z2
+	VMOVUPS 2752(R9), Z3
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 6912(R8)
+	VMOVAPS Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 34560(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 62208(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, 89856(R8)
+	VMOVUPS 128(R9), Z0                             // column 2
+	VMOVUPS 1024(R9), Z1
+	VMOVUPS 1920(R9), Z2
+	VMOVUPS 2816(R9), Z3
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 13824(R8)
+	VMOVAPS Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 41472(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 69120(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, 96768(R8)
+	VMOVUPS 192(R9), Z0                             // column 3
+	VMOVUPS 1088(R9), Z1
+	VMOVUPS 1984(R9), Z2
+	VMOVUPS 2880(R9), Z3
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 20736(R8)
+	VMOVAPS Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 48384(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 76032(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, 103680(R8)
+	VMOVUPS (R8), Z0                                // row 0
+	VMOVUPS 6912(R8), Z1
+	VMOVUPS 13824(R8), Z2
+	VMOVUPS 20736(R8), Z3
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 6912(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 13824(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, 20736(R8)
+	VMOVUPS 27648(R8), Z0                           // row 1
+	VMOVUPS 34560(R8), Z1
+	VMOVUPS 41472(R8), Z2
+	VMOVUPS 48384(R8), Z3
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 27648(R8)
+	VMOVAPS Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 34560(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 41472(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, 48384(R8)
+	VMOVUPS 55296(R8), Z0                           // row 2
+	VMOVUPS 62208(R8), Z1
+	VMOVUPS 69120(R8), Z2
+	VMOVUPS 76032(R8), Z3
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 55296(R8)
+	VMOVAPS Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 62208(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 69120(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, 76032(R8)
+	VMOVUPS 82944(R8), Z0                           // row 3
+	VMOVUPS 89856(R8), Z1
+	VMOVUPS 96768(R8), Z2
+	VMOVUPS 103680(R8), Z3
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 82944(R8)
+	VMOVAPS Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 89856(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 96768(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, 103680(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv2GradWinoInKernelAVX512_part0
+	VZEROUPPER
+	RET
+DATA conv2GradWinoInKernelAVX2Factors<>+0(SB)/4, $0xbf800000 // -1
+DATA conv2GradWinoInKernelAVX2Factors<>+4(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+8(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+12(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+16(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+20(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+24(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+28(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+32(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+36(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+40(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+44(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+48(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+52(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+56(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+60(SB)/4, $0xbf800000
+GLOBL conv2GradWinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
+
+// func conv2GradWinoInKernelAVX2(v, in *float32)
+//
+// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 6 tiles, Bᵀ d B, a column at a time into v,
+// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+TEXT ·conv2GradWinoInKernelAVX2(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ SI, R9
+	MOVQ $6, AX
+conv2GradWinoInKernelAVX2_part0:
+	VMOVUPS (R9), Y0                                // column 0
+	VMOVUPS 896(R9), Y1
+	VMOVUPS 1792(R9), Y2
+	VMOVUPS 2688(R9), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 27648(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 55296(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 82944(R8)
+	VMOVUPS 64(R9), Y0                              // column 1
+	VMOVUPS 960(R9), Y1
+	VMOVUPS 1856(R9), Y2
+	VMOVUPS 2752(R9), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 6912(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 34560(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 62208(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 89856(R8)
+	VMOVUPS 128(R9), Y0                             // column 2
+	VMOVUPS 1024(R9), Y1
+	VMOVUPS 1920(R9), Y2
+	VMOVUPS 2816(R9), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 13824(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 41472(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 69120(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 96768(R8)
+	VMOVUPS 192(R9), Y0                             // column 3
+	VMOVUPS 1088(R9), Y1
+	VMOVUPS 1984(R9), Y2
+	VMOVUPS 2880(R9), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 20736(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 48384(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 76032(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 103680(R8)
+	VMOVUPS (R8), Y0                                // row 0
+	VMOVUPS 6912(R8), Y1
+	VMOVUPS 13824(R8), Y2
+	VMOVUPS 20736(R8), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 6912(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 13824(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 20736(R8)
+	VMOVUPS 27648(R8), Y0                           // row 1
+	VMOVUPS 34560(R8), Y1
+	VMOVUPS 41472(R8), Y2
+	VMOVUPS 48384(R8), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 27648(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 34560(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 41472(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 48384(R8)
+	VMOVUPS 55296(R8), Y0                           // row 2
+	VMOVUPS 62208(R8), Y1
+	VMOVUPS 69120(R8), Y2
+	VMOVUPS 76032(R8), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 55296(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 62208(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 69120(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 76032(R8)
+	VMOVUPS 82944(R8), Y0                           // row 3
+	VMOVUPS 89856(R8), Y1
+	VMOVUPS 96768(R8), Y2
+	VMOVUPS 103680(R8), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 82944(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 89856(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 96768(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 103680(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv2GradWinoInKernelAVX2_part0
+	MOVQ DI, R8                                     // lanes 8…15
+	MOVQ SI, R9
+	MOVQ $6, AX
+conv2GradWinoInKernelAVX2_part1:
+	VMOVUPS 32(R9), Y0                              // column 0
+	VMOVUPS 928(R9), Y1
+	VMOVUPS 1824(R9), Y2
+	VMOVUPS 2720(R9), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 27680(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 55328(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 82976(R8)
+	VMOVUPS 96(R9), Y0                              // column 1
+	VMOVUPS 992(R9), Y1
+	VMOVUPS 1888(R9), Y2
+	VMOVUPS 2784(R9), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 6944(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 34592(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 62240(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 89888(R8)
+	VMOVUPS 160(R9), Y0                             // column 2
+	VMOVUPS 1056(R9), Y1
+	VMOVUPS 1952(R9), Y2
+	VMOVUPS 2848(R9), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 13856(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 41504(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 69152(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 96800(R8)
+	VMOVUPS 224(R9), Y0                             // column 3
+	VMOVUPS 1120(R9), Y1
+	VMOVUPS 2016(R9), Y2
+	VMOVUPS 2912(R9), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 20768(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 48416(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 76064(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 103712(R8)
+	VMOVUPS 32(R8), Y0                              // row 0
+	VMOVUPS 6944(R8), Y1
+	VMOVUPS 13856(R8), Y2
+	VMOVUPS 20768(R8), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 6944(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 13856(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 20768(R8)
+	VMOVUPS 27680(R8), Y0                           // row 1
+	VMOVUPS 34592(R8), Y1
+	VMOVUPS 41504(R8), Y2
+	VMOVUPS 48416(R8), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 27680(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 34592(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 41504(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 48416(R8)
+	VMOVUPS 55328(R8), Y0                           // row 2
+	VMOVUPS 62240(R8), Y1
+	VMOVUPS 69152(R8), Y2
+	VMOVUPS 76064(R8), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 55328(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 62240(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 69152(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 76064(R8)
+	VMOVUPS 82976(R8), Y0                           // row 3
+	VMOVUPS 89888(R8), Y1
+	VMOVUPS 96800(R8), Y2
+	VMOVUPS 103712(R8), Y3
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 82976(R8)
+	VMOVAPS Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 89888(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 96800(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 103712(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv2GradWinoInKernelAVX2_part1
+	VZEROUPPER
+	RET
+
+// func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
+//
+// the input gradient of conv2 (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 16 output channels: a row of 36 output pixels, 1 blocks of 16 output channels, in tiles of 24 pixels
 // and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
 // input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z11 accumulators, then the weight vectors of one input
+// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
 // position and channel, then the input broadcasts.
-TEXT ·conv2GradKernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·conv2GradWinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
+	MOVQ SI, R13
 	MOVQ DI, BX
-	MOVQ $12, AX
-conv2GradKernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv2GradKernelAVX512_bias
-	MOVQ SI, R10
+	MOVQ $1, AX                                     // 1 tiles of 24 pixels
+conv2GradWinoMulKernelAVX512_tiles:
+
+	// a tile of 24 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS (CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS (CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS (CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS (CX), Z9
+	VMOVUPS (CX), Z10
+	VMOVUPS (CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS (CX), Z13
+	VMOVUPS (CX), Z14
+	VMOVUPS (CX), Z15
+	VMOVUPS (CX), Z16
+	VMOVUPS (CX), Z17
+	VMOVUPS (CX), Z18
+	VMOVUPS (CX), Z19
+	VMOVUPS (CX), Z20
+	VMOVUPS (CX), Z21
+	VMOVUPS (CX), Z22
+	VMOVUPS (CX), Z23
+	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $3, R8                                     // input blocks
-conv2GradKernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-conv2GradKernelAVX512_row:
-	MOVQ R11, R13
-	MOVQ DI, BX
-	MOVQ $1, AX                                     // 1 tiles of 12 pixels
-conv2GradKernelAVX512_tiles:
-
-	// a tile of 12 pixels, output blocks 0…0
-	VMOVUPS (BX), Z0
-	VMOVUPS 64(BX), Z1
-	VMOVUPS 128(BX), Z2
-	VMOVUPS 192(BX), Z3
-	VMOVUPS 256(BX), Z4
-	VMOVUPS 320(BX), Z5
-	VMOVUPS 384(BX), Z6
-	VMOVUPS 448(BX), Z7
-	VMOVUPS 512(BX), Z8
-	VMOVUPS 576(BX), Z9
-	VMOVUPS 640(BX), Z10
-	VMOVUPS 704(BX), Z11
-	VMOVUPS (R12), Z12
-	VBROADCASTSS (R13), Z13                         // kw 0, c 0, pixel 0
-	VFMADD231PS Z12, Z13, Z0
-	VBROADCASTSS 64(R13), Z14                       // kw 0, c 0, pixel 1
-	VFMADD231PS Z12, Z14, Z1
-	VBROADCASTSS 128(R13), Z15                      // kw 0, c 0, pixel 2
-	VFMADD231PS Z12, Z15, Z2
-	VBROADCASTSS 192(R13), Z16                      // kw 0, c 0, pixel 3
-	VFMADD231PS Z12, Z16, Z3
-	VBROADCASTSS 256(R13), Z17                      // kw 0, c 0, pixel 4
-	VFMADD231PS Z12, Z17, Z4
-	VBROADCASTSS 320(R13), Z18                      // kw 0, c 0, pixel 5
-	VFMADD231PS Z12, Z18, Z5
-	VBROADCASTSS 384(R13), Z19                      // kw 0, c 0, pixel 6
-	VFMADD231PS Z12, Z19, Z6
-	VBROADCASTSS 448(R13), Z20                      // kw 0, c 0, pixel 7
-	VFMADD231PS Z12, Z20, Z7
-	VBROADCASTSS 512(R13), Z21                      // kw 0, c 0, pixel 8
-	VFMADD231PS Z12, Z21, Z8
-	VBROADCASTSS 576(R13), Z22                      // kw 0, c 0, pixel 9
-	VFMADD231PS Z12, Z22, Z9
-	VBROADCASTSS 640(R13), Z23                      // kw 0, c 0, pixel 10
-	VFMADD231PS Z12, Z23, Z10
-	VBROADCASTSS 704(R13), Z24                      // kw 0, c 0, pixel 11
-	VFMADD231PS Z12, Z24, Z11
-	VMOVUPS 64(R12), Z12
-	VBROADCASTSS 4(R13), Z25                        // kw 0, c 1, pixel 0
-	VFMADD231PS Z12, Z25, Z0
-	VBROADCASTSS 68(R13), Z26                       // kw 0, c 1, pixel 1
-	VFMADD231PS Z12, Z26, Z1
-	VBROADCASTSS 132(R13), Z27                      // kw 0, c 1, pixel 2
-	VFMADD231PS Z12, Z27, Z2
-	VBROADCASTSS 196(R13), Z28                      // kw 0, c 1, pixel 3
-	VFMADD231PS Z12, Z28, Z3
-	VBROADCASTSS 260(R13), Z29                      // kw 0, c 1, pixel 4
-	VFMADD231PS Z12, Z29, Z4
-	VBROADCASTSS 324(R13), Z30                      // kw 0, c 1, pixel 5
-	VFMADD231PS Z12, Z30, Z5
-	VBROADCASTSS 388(R13), Z31                      // kw 0, c 1, pixel 6
-	VFMADD231PS Z12, Z31, Z6
-	VBROADCASTSS 452(R13), Z13                      // kw 0, c 1, pixel 7
-	VFMADD231PS Z12, Z13, Z7
-	VBROADCASTSS 516(R13), Z14                      // kw 0, c 1, pixel 8
-	VFMADD231PS Z12, Z14, Z8
-	VBROADCASTSS 580(R13), Z15                      // kw 0, c 1, pixel 9
-	VFMADD231PS Z12, Z15, Z9
-	VBROADCASTSS 644(R13), Z16                      // kw 0, c 1, pixel 10
-	VFMADD231PS Z12, Z16, Z10
-	VBROADCASTSS 708(R13), Z17                      // kw 0, c 1, pixel 11
-	VFMADD231PS Z12, Z17, Z11
-	VMOVUPS 128(R12), Z12
-	VBROADCASTSS 8(R13), Z18                        // kw 0, c 2, pixel 0
-	VFMADD231PS Z12, Z18, Z0
-	VBROADCASTSS 72(R13), Z19                       // kw 0, c 2, pixel 1
-	VFMADD231PS Z12, Z19, Z1
-	VBROADCASTSS 136(R13), Z20                      // kw 0, c 2, pixel 2
-	VFMADD231PS Z12, Z20, Z2
-	VBROADCASTSS 200(R13), Z21                      // kw 0, c 2, pixel 3
-	VFMADD231PS Z12, Z21, Z3
-	VBROADCASTSS 264(R13), Z22                      // kw 0, c 2, pixel 4
-	VFMADD231PS Z12, Z22, Z4
-	VBROADCASTSS 328(R13), Z23                      // kw 0, c 2, pixel 5
-	VFMADD231PS Z12, Z23, Z5
-	VBROADCASTSS 392(R13), Z24                      // kw 0, c 2, pixel 6
-	VFMADD231PS Z12, Z24, Z6
-	VBROADCASTSS 456(R13), Z25                      // kw 0, c 2, pixel 7
-	VFMADD231PS Z12, Z25, Z7
-	VBROADCASTSS 520(R13), Z26                      // kw 0, c 2, pixel 8
-	VFMADD231PS Z12, Z26, Z8
-	VBROADCASTSS 584(R13), Z27                      // kw 0, c 2, pixel 9
-	VFMADD231PS Z12, Z27, Z9
-	VBROADCASTSS 648(R13), Z28                      // kw 0, c 2, pixel 10
-	VFMADD231PS Z12, Z28, Z10
-	VBROADCASTSS 712(R13), Z29                      // kw 0, c 2, pixel 11
-	VFMADD231PS Z12, Z29, Z11
-	VMOVUPS 192(R12), Z12
-	VBROADCASTSS 12(R13), Z30                       // kw 0, c 3, pixel 0
-	VFMADD231PS Z12, Z30, Z0
-	VBROADCASTSS 76(R13), Z31                       // kw 0, c 3, pixel 1
-	VFMADD231PS Z12, Z31, Z1
-	VBROADCASTSS 140(R13), Z13                      // kw 0, c 3, pixel 2
-	VFMADD231PS Z12, Z13, Z2
-	VBROADCASTSS 204(R13), Z14                      // kw 0, c 3, pixel 3
-	VFMADD231PS Z12, Z14, Z3
-	VBROADCASTSS 268(R13), Z15                      // kw 0, c 3, pixel 4
-	VFMADD231PS Z12, Z15, Z4
-	VBROADCASTSS 332(R13), Z16                      // kw 0, c 3, pixel 5
-	VFMADD231PS Z12, Z16, Z5
-	VBROADCASTSS 396(R13), Z17                      // kw 0, c 3, pixel 6
-	VFMADD231PS Z12, Z17, Z6
-	VBROADCASTSS 460(R13), Z18                      // kw 0, c 3, pixel 7
-	VFMADD231PS Z12, Z18, Z7
-	VBROADCASTSS 524(R13), Z19                      // kw 0, c 3, pixel 8
-	VFMADD231PS Z12, Z19, Z8
-	VBROADCASTSS 588(R13), Z20                      // kw 0, c 3, pixel 9
-	VFMADD231PS Z12, Z20, Z9
-	VBROADCASTSS 652(R13), Z21                      // kw 0, c 3, pixel 10
-	VFMADD231PS Z12, Z21, Z10
-	VBROADCASTSS 716(R13), Z22                      // kw 0, c 3, pixel 11
-	VFMADD231PS Z12, Z22, Z11
-	VMOVUPS 256(R12), Z12
-	VBROADCASTSS 16(R13), Z23                       // kw 0, c 4, pixel 0
-	VFMADD231PS Z12, Z23, Z0
-	VBROADCASTSS 80(R13), Z24                       // kw 0, c 4, pixel 1
-	VFMADD231PS Z12, Z24, Z1
-	VBROADCASTSS 144(R13), Z25                      // kw 0, c 4, pixel 2
-	VFMADD231PS Z12, Z25, Z2
-	VBROADCASTSS 208(R13), Z26                      // kw 0, c 4, pixel 3
-	VFMADD231PS Z12, Z26, Z3
-	VBROADCASTSS 272(R13), Z27                      // kw 0, c 4, pixel 4
-	VFMADD231PS Z12, Z27, Z4
-	VBROADCASTSS 336(R13), Z28                      // kw 0, c 4, pixel 5
-	VFMADD231PS Z12, Z28, Z5
-	VBROADCASTSS 400(R13), Z29                      // kw 0, c 4, pixel 6
-	VFMADD231PS Z12, Z29, Z6
-	VBROADCASTSS 464(R13), Z30                      // kw 0, c 4, pixel 7
-	VFMADD231PS Z12, Z30, Z7
-	VBROADCASTSS 528(R13), Z31                      // kw 0, c 4, pixel 8
-	VFMADD231PS Z12, Z31, Z8
-	VBROADCASTSS 592(R13), Z13                      // kw 0, c 4, pixel 9
-	VFMADD231PS Z12, Z13, Z9
-	VBROADCASTSS 656(R13), Z14                      // kw 0, c 4, pixel 10
-	VFMADD231PS Z12, Z14, Z10
-	VBROADCASTSS 720(R13), Z15                      // kw 0, c 4, pixel 11
-	VFMADD231PS Z12, Z15, Z11
-	VMOVUPS 320(R12), Z12
-	VBROADCASTSS 20(R13), Z16                       // kw 0, c 5, pixel 0
-	VFMADD231PS Z12, Z16, Z0
-	VBROADCASTSS 84(R13), Z17                       // kw 0, c 5, pixel 1
-	VFMADD231PS Z12, Z17, Z1
-	VBROADCASTSS 148(R13), Z18                      // kw 0, c 5, pixel 2
-	VFMADD231PS Z12, Z18, Z2
-	VBROADCASTSS 212(R13), Z19                      // kw 0, c 5, pixel 3
-	VFMADD231PS Z12, Z19, Z3
-	VBROADCASTSS 276(R13), Z20                      // kw 0, c 5, pixel 4
-	VFMADD231PS Z12, Z20, Z4
-	VBROADCASTSS 340(R13), Z21                      // kw 0, c 5, pixel 5
-	VFMADD231PS Z12, Z21, Z5
-	VBROADCASTSS 404(R13), Z22                      // kw 0, c 5, pixel 6
-	VFMADD231PS Z12, Z22, Z6
-	VBROADCASTSS 468(R13), Z23                      // kw 0, c 5, pixel 7
-	VFMADD231PS Z12, Z23, Z7
-	VBROADCASTSS 532(R13), Z24                      // kw 0, c 5, pixel 8
-	VFMADD231PS Z12, Z24, Z8
-	VBROADCASTSS 596(R13), Z25                      // kw 0, c 5, pixel 9
-	VFMADD231PS Z12, Z25, Z9
-	VBROADCASTSS 660(R13), Z26                      // kw 0, c 5, pixel 10
-	VFMADD231PS Z12, Z26, Z10
-	VBROADCASTSS 724(R13), Z27                      // kw 0, c 5, pixel 11
-	VFMADD231PS Z12, Z27, Z11
-	VMOVUPS 384(R12), Z12
-	VBROADCASTSS 24(R13), Z28                       // kw 0, c 6, pixel 0
-	VFMADD231PS Z12, Z28, Z0
-	VBROADCASTSS 88(R13), Z29                       // kw 0, c 6, pixel 1
-	VFMADD231PS Z12, Z29, Z1
-	VBROADCASTSS 152(R13), Z30                      // kw 0, c 6, pixel 2
-	VFMADD231PS Z12, Z30, Z2
-	VBROADCASTSS 216(R13), Z31                      // kw 0, c 6, pixel 3
-	VFMADD231PS Z12, Z31, Z3
-	VBROADCASTSS 280(R13), Z13                      // kw 0, c 6, pixel 4
-	VFMADD231PS Z12, Z13, Z4
-	VBROADCASTSS 344(R13), Z14                      // kw 0, c 6, pixel 5
-	VFMADD231PS Z12, Z14, Z5
-	VBROADCASTSS 408(R13), Z15                      // kw 0, c 6, pixel 6
-	VFMADD231PS Z12, Z15, Z6
-	VBROADCASTSS 472(R13), Z16                      // kw 0, c 6, pixel 7
-	VFMADD231PS Z12, Z16, Z7
-	VBROADCASTSS 536(R13), Z17                      // kw 0, c 6, pixel 8
-	VFMADD231PS Z12, Z17, Z8
-	VBROADCASTSS 600(R13), Z18                      // kw 0, c 6, pixel 9
-	VFMADD231PS Z12, Z18, Z9
-	VBROADCASTSS 664(R13), Z19                      // kw 0, c 6, pixel 10
-	VFMADD231PS Z12, Z19, Z10
-	VBROADCASTSS 728(R13), Z20                      // kw 0, c 6, pixel 11
-	VFMADD231PS Z12, Z20, Z11
-	VMOVUPS 448(R12), Z12
-	VBROADCASTSS 28(R13), Z21                       // kw 0, c 7, pixel 0
-	VFMADD231PS Z12, Z21, Z0
-	VBROADCASTSS 92(R13), Z22                       // kw 0, c 7, pixel 1
-	VFMADD231PS Z12, Z22, Z1
-	VBROADCASTSS 156(R13), Z23                      // kw 0, c 7, pixel 2
-	VFMADD231PS Z12, Z23, Z2
-	VBROADCASTSS 220(R13), Z24                      // kw 0, c 7, pixel 3
-	VFMADD231PS Z12, Z24, Z3
-	VBROADCASTSS 284(R13), Z25                      // kw 0, c 7, pixel 4
-	VFMADD231PS Z12, Z25, Z4
-	VBROADCASTSS 348(R13), Z26                      // kw 0, c 7, pixel 5
-	VFMADD231PS Z12, Z26, Z5
-	VBROADCASTSS 412(R13), Z27                      // kw 0, c 7, pixel 6
-	VFMADD231PS Z12, Z27, Z6
-	VBROADCASTSS 476(R13), Z28                      // kw 0, c 7, pixel 7
-	VFMADD231PS Z12, Z28, Z7
-	VBROADCASTSS 540(R13), Z29                      // kw 0, c 7, pixel 8
-	VFMADD231PS Z12, Z29, Z8
-	VBROADCASTSS 604(R13), Z30                      // kw 0, c 7, pixel 9
-	VFMADD231PS Z12, Z30, Z9
-	VBROADCASTSS 668(R13), Z31                      // kw 0, c 7, pixel 10
-	VFMADD231PS Z12, Z31, Z10
-	VBROADCASTSS 732(R13), Z13                      // kw 0, c 7, pixel 11
-	VFMADD231PS Z12, Z13, Z11
-	VMOVUPS 512(R12), Z12
-	VBROADCASTSS 32(R13), Z14                       // kw 0, c 8, pixel 0
-	VFMADD231PS Z12, Z14, Z0
-	VBROADCASTSS 96(R13), Z15                       // kw 0, c 8, pixel 1
-	VFMADD231PS Z12, Z15, Z1
-	VBROADCASTSS 160(R13), Z16                      // kw 0, c 8, pixel 2
-	VFMADD231PS Z12, Z16, Z2
-	VBROADCASTSS 224(R13), Z17                      // kw 0, c 8, pixel 3
-	VFMADD231PS Z12, Z17, Z3
-	VBROADCASTSS 288(R13), Z18                      // kw 0, c 8, pixel 4
-	VFMADD231PS Z12, Z18, Z4
-	VBROADCASTSS 352(R13), Z19                      // kw 0, c 8, pixel 5
-	VFMADD231PS Z12, Z19, Z5
-	VBROADCASTSS 416(R13), Z20                      // kw 0, c 8, pixel 6
-	VFMADD231PS Z12, Z20, Z6
-	VBROADCASTSS 480(R13), Z21                      // kw 0, c 8, pixel 7
-	VFMADD231PS Z12, Z21, Z7
-	VBROADCASTSS 544(R13), Z22                      // kw 0, c 8, pixel 8
-	VFMADD231PS Z12, Z22, Z8
-	VBROADCASTSS 608(R13), Z23                      // kw 0, c 8, pixel 9
-	VFMADD231PS Z12, Z23, Z9
-	VBROADCASTSS 672(R13), Z24                      // kw 0, c 8, pixel 10
-	VFMADD231PS Z12, Z24, Z10
-	VBROADCASTSS 736(R13), Z25                      // kw 0, c 8, pixel 11
-	VFMADD231PS Z12, Z25, Z11
-	VMOVUPS 576(R12), Z12
-	VBROADCASTSS 36(R13), Z26                       // kw 0, c 9, pixel 0
-	VFMADD231PS Z12, Z26, Z0
-	VBROADCASTSS 100(R13), Z27                      // kw 0, c 9, pixel 1
-	VFMADD231PS Z12, Z27, Z1
-	VBROADCASTSS 164(R13), Z28                      // kw 0, c 9, pixel 2
-	VFMADD231PS Z12, Z28, Z2
-	VBROADCASTSS 228(R13), Z29                      // kw 0, c 9, pixel 3
-	VFMADD231PS Z12, Z29, Z3
-	VBROADCASTSS 292(R13), Z30                      // kw 0, c 9, pixel 4
-	VFMADD231PS Z12, Z30, Z4
-	VBROADCASTSS 356(R13), Z31                      // kw 0, c 9, pixel 5
-	VFMADD231PS Z12, Z31, Z5
-	VBROADCASTSS 420(R13), Z13                      // kw 0, c 9, pixel 6
-	VFMADD231PS Z12, Z13, Z6
-	VBROADCASTSS 484(R13), Z14                      // kw 0, c 9, pixel 7
-	VFMADD231PS Z12, Z14, Z7
-	VBROADCASTSS 548(R13), Z15                      // kw 0, c 9, pixel 8
-	VFMADD231PS Z12, Z15, Z8
-	VBROADCASTSS 612(R13), Z16                      // kw 0, c 9, pixel 9
-	VFMADD231PS Z12, Z16, Z9
-	VBROADCASTSS 676(R13), Z17                      // kw 0, c 9, pixel 10
-	VFMADD231PS Z12, Z17, Z10
-	VBROADCASTSS 740(R13), Z18                      // kw 0, c 9, pixel 11
-	VFMADD231PS Z12, Z18, Z11
-	VMOVUPS 640(R12), Z12
-	VBROADCASTSS 40(R13), Z19                       // kw 0, c 10, pixel 0
-	VFMADD231PS Z12, Z19, Z0
-	VBROADCASTSS 104(R13), Z20                      // kw 0, c 10, pixel 1
-	VFMADD231PS Z12, Z20, Z1
-	VBROADCASTSS 168(R13), Z21                      // kw 0, c 10, pixel 2
-	VFMADD231PS Z12, Z21, Z2
-	VBROADCASTSS 232(R13), Z22                      // kw 0, c 10, pixel 3
-	VFMADD231PS Z12, Z22, Z3
-	VBROADCASTSS 296(R13), Z23                      // kw 0, c 10, pixel 4
-	VFMADD231PS Z12, Z23, Z4
-	VBROADCASTSS 360(R13), Z24                      // kw 0, c 10, pixel 5
-	VFMADD231PS Z12, Z24, Z5
-	VBROADCASTSS 424(R13), Z25                      // kw 0, c 10, pixel 6
-	VFMADD231PS Z12, Z25, Z6
-	VBROADCASTSS 488(R13), Z26                      // kw 0, c 10, pixel 7
-	VFMADD231PS Z12, Z26, Z7
-	VBROADCASTSS 552(R13), Z27                      // kw 0, c 10, pixel 8
-	VFMADD231PS Z12, Z27, Z8
-	VBROADCASTSS 616(R13), Z28                      // kw 0, c 10, pixel 9
-	VFMADD231PS Z12, Z28, Z9
-	VBROADCASTSS 680(R13), Z29                      // kw 0, c 10, pixel 10
-	VFMADD231PS Z12, Z29, Z10
-	VBROADCASTSS 744(R13), Z30                      // kw 0, c 10, pixel 11
-	VFMADD231PS Z12, Z30, Z11
-	VMOVUPS 704(R12), Z12
-	VBROADCASTSS 44(R13), Z31                       // kw 0, c 11, pixel 0
-	VFMADD231PS Z12, Z31, Z0
-	VBROADCASTSS 108(R13), Z13                      // kw 0, c 11, pixel 1
-	VFMADD231PS Z12, Z13, Z1
-	VBROADCASTSS 172(R13), Z14                      // kw 0, c 11, pixel 2
-	VFMADD231PS Z12, Z14, Z2
-	VBROADCASTSS 236(R13), Z15                      // kw 0, c 11, pixel 3
-	VFMADD231PS Z12, Z15, Z3
-	VBROADCASTSS 300(R13), Z16                      // kw 0, c 11, pixel 4
-	VFMADD231PS Z12, Z16, Z4
-	VBROADCASTSS 364(R13), Z17                      // kw 0, c 11, pixel 5
-	VFMADD231PS Z12, Z17, Z5
-	VBROADCASTSS 428(R13), Z18                      // kw 0, c 11, pixel 6
-	VFMADD231PS Z12, Z18, Z6
-	VBROADCASTSS 492(R13), Z19                      // kw 0, c 11, pixel 7
-	VFMADD231PS Z12, Z19, Z7
-	VBROADCASTSS 556(R13), Z20                      // kw 0, c 11, pixel 8
-	VFMADD231PS Z12, Z20, Z8
-	VBROADCASTSS 620(R13), Z21                      // kw 0, c 11, pixel 9
-	VFMADD231PS Z12, Z21, Z9
-	VBROADCASTSS 684(R13), Z22                      // kw 0, c 11, pixel 10
-	VFMADD231PS Z12, Z22, Z10
-	VBROADCASTSS 748(R13), Z23                      // kw 0, c 11, pixel 11
-	VFMADD231PS Z12, Z23, Z11
-	VMOVUPS 768(R12), Z12
-	VBROADCASTSS 48(R13), Z24                       // kw 0, c 12, pixel 0
-	VFMADD231PS Z12, Z24, Z0
-	VBROADCASTSS 112(R13), Z25                      // kw 0, c 12, pixel 1
-	VFMADD231PS Z12, Z25, Z1
-	VBROADCASTSS 176(R13), Z26                      // kw 0, c 12, pixel 2
-	VFMADD231PS Z12, Z26, Z2
-	VBROADCASTSS 240(R13), Z27                      // kw 0, c 12, pixel 3
-	VFMADD231PS Z12, Z27, Z3
-	VBROADCASTSS 304(R13), Z28                      // kw 0, c 12, pixel 4
-	VFMADD231PS Z12, Z28, Z4
-	VBROADCASTSS 368(R13), Z29                      // kw 0, c 12, pixel 5
-	VFMADD231PS Z12, Z29, Z5
-	VBROADCASTSS 432(R13), Z30                      // kw 0, c 12, pixel 6
-	VFMADD231PS Z12, Z30, Z6
-	VBROADCASTSS 496(R13), Z31                      // kw 0, c 12, pixel 7
-	VFMADD231PS Z12, Z31, Z7
-	VBROADCASTSS 560(R13), Z13                      // kw 0, c 12, pixel 8
-	VFMADD231PS Z12, Z13, Z8
-	VBROADCASTSS 624(R13), Z14                      // kw 0, c 12, pixel 9
-	VFMADD231PS Z12, Z14, Z9
-	VBROADCASTSS 688(R13), Z15                      // kw 0, c 12, pixel 10
-	VFMADD231PS Z12, Z15, Z10
-	VBROADCASTSS 752(R13), Z16                      // kw 0, c 12, pixel 11
-	VFMADD231PS Z12, Z16, Z11
-	VMOVUPS 832(R12), Z12
-	VBROADCASTSS 52(R13), Z17                       // kw 0, c 13, pixel 0
-	VFMADD231PS Z12, Z17, Z0
-	VBROADCASTSS 116(R13), Z18                      // kw 0, c 13, pixel 1
-	VFMADD231PS Z12, Z18, Z1
-	VBROADCASTSS 180(R13), Z19                      // kw 0, c 13, pixel 2
-	VFMADD231PS Z12, Z19, Z2
-	VBROADCASTSS 244(R13), Z20                      // kw 0, c 13, pixel 3
-	VFMADD231PS Z12, Z20, Z3
-	VBROADCASTSS 308(R13), Z21                      // kw 0, c 13, pixel 4
-	VFMADD231PS Z12, Z21, Z4
-	VBROADCASTSS 372(R13), Z22                      // kw 0, c 13, pixel 5
-	VFMADD231PS Z12, Z22, Z5
-	VBROADCASTSS 436(R13), Z23                      // kw 0, c 13, pixel 6
-	VFMADD231PS Z12, Z23, Z6
-	VBROADCASTSS 500(R13), Z24                      // kw 0, c 13, pixel 7
-	VFMADD231PS Z12, Z24, Z7
-	VBROADCASTSS 564(R13), Z25                      // kw 0, c 13, pixel 8
-	VFMADD231PS Z12, Z25, Z8
-	VBROADCASTSS 628(R13), Z26                      // kw 0, c 13, pixel 9
-	VFMADD231PS Z12, Z26, Z9
-	VBROADCASTSS 692(R13), Z27                      // kw 0, c 13, pixel 10
-	VFMADD231PS Z12, Z27, Z10
-	VBROADCASTSS 756(R13), Z28                      // kw 0, c 13, pixel 11
-	VFMADD231PS Z12, Z28, Z11
-	VMOVUPS 896(R12), Z12
-	VBROADCASTSS 56(R13), Z29                       // kw 0, c 14, pixel 0
-	VFMADD231PS Z12, Z29, Z0
-	VBROADCASTSS 120(R13), Z30                      // kw 0, c 14, pixel 1
-	VFMADD231PS Z12, Z30, Z1
-	VBROADCASTSS 184(R13), Z31                      // kw 0, c 14, pixel 2
-	VFMADD231PS Z12, Z31, Z2
-	VBROADCASTSS 248(R13), Z13                      // kw 0, c 14, pixel 3
-	VFMADD231PS Z12, Z13, Z3
-	VBROADCASTSS 312(R13), Z14                      // kw 0, c 14, pixel 4
-	VFMADD231PS Z12, Z14, Z4
-	VBROADCASTSS 376(R13), Z15                      // kw 0, c 14, pixel 5
-	VFMADD231PS Z12, Z15, Z5
-	VBROADCASTSS 440(R13), Z16                      // kw 0, c 14, pixel 6
-	VFMADD231PS Z12, Z16, Z6
-	VBROADCASTSS 504(R13), Z17                      // kw 0, c 14, pixel 7
-	VFMADD231PS Z12, Z17, Z7
-	VBROADCASTSS 568(R13), Z18                      // kw 0, c 14, pixel 8
-	VFMADD231PS Z12, Z18, Z8
-	VBROADCASTSS 632(R13), Z19                      // kw 0, c 14, pixel 9
-	VFMADD231PS Z12, Z19, Z9
-	VBROADCASTSS 696(R13), Z20                      // kw 0, c 14, pixel 10
-	VFMADD231PS Z12, Z20, Z10
-	VBROADCASTSS 760(R13), Z21                      // kw 0, c 14, pixel 11
-	VFMADD231PS Z12, Z21, Z11
-	VMOVUPS 960(R12), Z12
-	VBROADCASTSS 60(R13), Z22                       // kw 0, c 15, pixel 0
-	VFMADD231PS Z12, Z22, Z0
-	VBROADCASTSS 124(R13), Z23                      // kw 0, c 15, pixel 1
-	VFMADD231PS Z12, Z23, Z1
-	VBROADCASTSS 188(R13), Z24                      // kw 0, c 15, pixel 2
-	VFMADD231PS Z12, Z24, Z2
-	VBROADCASTSS 252(R13), Z25                      // kw 0, c 15, pixel 3
-	VFMADD231PS Z12, Z25, Z3
-	VBROADCASTSS 316(R13), Z26                      // kw 0, c 15, pixel 4
-	VFMADD231PS Z12, Z26, Z4
-	VBROADCASTSS 380(R13), Z27                      // kw 0, c 15, pixel 5
-	VFMADD231PS Z12, Z27, Z5
-	VBROADCASTSS 444(R13), Z28                      // kw 0, c 15, pixel 6
-	VFMADD231PS Z12, Z28, Z6
-	VBROADCASTSS 508(R13), Z29                      // kw 0, c 15, pixel 7
-	VFMADD231PS Z12, Z29, Z7
-	VBROADCASTSS 572(R13), Z30                      // kw 0, c 15, pixel 8
-	VFMADD231PS Z12, Z30, Z8
-	VBROADCASTSS 636(R13), Z31                      // kw 0, c 15, pixel 9
-	VFMADD231PS Z12, Z31, Z9
-	VBROADCASTSS 700(R13), Z13                      // kw 0, c 15, pixel 10
-	VFMADD231PS Z12, Z13, Z10
-	VBROADCASTSS 764(R13), Z14                      // kw 0, c 15, pixel 11
-	VFMADD231PS Z12, Z14, Z11
-	VMOVUPS 1024(R12), Z12
-	VBROADCASTSS 64(R13), Z15                       // kw 1, c 0, pixel 0
-	VFMADD231PS Z12, Z15, Z0
-	VBROADCASTSS 128(R13), Z16                      // kw 1, c 0, pixel 1
-	VFMADD231PS Z12, Z16, Z1
-	VBROADCASTSS 192(R13), Z17                      // kw 1, c 0, pixel 2
-	VFMADD231PS Z12, Z17, Z2
-	VBROADCASTSS 256(R13), Z18                      // kw 1, c 0, pixel 3
-	VFMADD231PS Z12, Z18, Z3
-	VBROADCASTSS 320(R13), Z19                      // kw 1, c 0, pixel 4
-	VFMADD231PS Z12, Z19, Z4
-	VBROADCASTSS 384(R13), Z20                      // kw 1, c 0, pixel 5
-	VFMADD231PS Z12, Z20, Z5
-	VBROADCASTSS 448(R13), Z21                      // kw 1, c 0, pixel 6
-	VFMADD231PS Z12, Z21, Z6
-	VBROADCASTSS 512(R13), Z22                      // kw 1, c 0, pixel 7
-	VFMADD231PS Z12, Z22, Z7
-	VBROADCASTSS 576(R13), Z23                      // kw 1, c 0, pixel 8
-	VFMADD231PS Z12, Z23, Z8
-	VBROADCASTSS 640(R13), Z24                      // kw 1, c 0, pixel 9
-	VFMADD231PS Z12, Z24, Z9
-	VBROADCASTSS 704(R13), Z25                      // kw 1, c 0, pixel 10
-	VFMADD231PS Z12, Z25, Z10
-	VBROADCASTSS 768(R13), Z26                      // kw 1, c 0, pixel 11
-	VFMADD231PS Z12, Z26, Z11
-	VMOVUPS 1088(R12), Z12
-	VBROADCASTSS 68(R13), Z27                       // kw 1, c 1, pixel 0
-	VFMADD231PS Z12, Z27, Z0
-	VBROADCASTSS 132(R13), Z28                      // kw 1, c 1, pixel 1
-	VFMADD231PS Z12, Z28, Z1
-	VBROADCASTSS 196(R13), Z29                      // kw 1, c 1, pixel 2
-	VFMADD231PS Z12, Z29, Z2
-	VBROADCASTSS 260(R13), Z30                      // kw 1, c 1, pixel 3
-	VFMADD231PS Z12, Z30, Z3
-	VBROADCASTSS 324(R13), Z31                      // kw 1, c 1, pixel 4
-	VFMADD231PS Z12, Z31, Z4
-	VBROADCASTSS 388(R13), Z13                      // kw 1, c 1, pixel 5
-	VFMADD231PS Z12, Z13, Z5
-	VBROADCASTSS 452(R13), Z14                      // kw 1, c 1, pixel 6
-	VFMADD231PS Z12, Z14, Z6
-	VBROADCASTSS 516(R13), Z15                      // kw 1, c 1, pixel 7
-	VFMADD231PS Z12, Z15, Z7
-	VBROADCASTSS 580(R13), Z16                      // kw 1, c 1, pixel 8
-	VFMADD231PS Z12, Z16, Z8
-	VBROADCASTSS 644(R13), Z17                      // kw 1, c 1, pixel 9
-	VFMADD231PS Z12, Z17, Z9
-	VBROADCASTSS 708(R13), Z18                      // kw 1, c 1, pixel 10
-	VFMADD231PS Z12, Z18, Z10
-	VBROADCASTSS 772(R13), Z19                      // kw 1, c 1, pixel 11
-	VFMADD231PS Z12, Z19, Z11
-	VMOVUPS 1152(R12), Z12
-	VBROADCASTSS 72(R13), Z20                       // kw 1, c 2, pixel 0
-	VFMADD231PS Z12, Z20, Z0
-	VBROADCASTSS 136(R13), Z21                      // kw 1, c 2, pixel 1
-	VFMADD231PS Z12, Z21, Z1
-	VBROADCASTSS 200(R13), Z22                      // kw 1, c 2, pixel 2
-	VFMADD231PS Z12, Z22, Z2
-	VBROADCASTSS 264(R13), Z23                      // kw 1, c 2, pixel 3
-	VFMADD231PS Z12, Z23, Z3
-	VBROADCASTSS 328(R13), Z24                      // kw 1, c 2, pixel 4
-	VFMADD231PS Z12, Z24, Z4
-	VBROADCASTSS 392(R13), Z25                      // kw 1, c 2, pixel 5
-	VFMADD231PS Z12, Z25, Z5
-	VBROADCASTSS 456(R13), Z26                      // kw 1, c 2, pixel 6
-	VFMADD231PS Z12, Z26, Z6
-	VBROADCASTSS 520(R13), Z27                      // kw 1, c 2, pixel 7
-	VFMADD231PS Z12, Z27, Z7
-	VBROADCASTSS 584(R13), Z28                      // kw 1, c 2, pixel 8
-	VFMADD231PS Z12, Z28, Z8
-	VBROADCASTSS 648(R13), Z29                      // kw 1, c 2, pixel 9
-	VFMADD231PS Z12, Z29, Z9
-	VBROADCASTSS 712(R13), Z30                      // kw 1, c 2, pixel 10
-	VFMADD231PS Z12, Z30, Z10
-	VBROADCASTSS 776(R13), Z31                      // kw 1, c 2, pixel 11
-	VFMADD231PS Z12, Z31, Z11
-	VMOVUPS 1216(R12), Z12
-	VBROADCASTSS 76(R13), Z13                       // kw 1, c 3, pixel 0
-	VFMADD231PS Z12, Z13, Z0
-	VBROADCASTSS 140(R13), Z14                      // kw 1, c 3, pixel 1
-	VFMADD231PS Z12, Z14, Z1
-	VBROADCASTSS 204(R13), Z15                      // kw 1, c 3, pixel 2
-	VFMADD231PS Z12, Z15, Z2
-	VBROADCASTSS 268(R13), Z16                      // kw 1, c 3, pixel 3
-	VFMADD231PS Z12, Z16, Z3
-	VBROADCASTSS 332(R13), Z17                      // kw 1, c 3, pixel 4
-	VFMADD231PS Z12, Z17, Z4
-	VBROADCASTSS 396(R13), Z18                      // kw 1, c 3, pixel 5
-	VFMADD231PS Z12, Z18, Z5
-	VBROADCASTSS 460(R13), Z19                      // kw 1, c 3, pixel 6
-	VFMADD231PS Z12, Z19, Z6
-	VBROADCASTSS 524(R13), Z20                      // kw 1, c 3, pixel 7
-	VFMADD231PS Z12, Z20, Z7
-	VBROADCASTSS 588(R13), Z21                      // kw 1, c 3, pixel 8
-	VFMADD231PS Z12, Z21, Z8
-	VBROADCASTSS 652(R13), Z22                      // kw 1, c 3, pixel 9
-	VFMADD231PS Z12, Z22, Z9
-	VBROADCASTSS 716(R13), Z23                      // kw 1, c 3, pixel 10
-	VFMADD231PS Z12, Z23, Z10
-	VBROADCASTSS 780(R13), Z24                      // kw 1, c 3, pixel 11
-	VFMADD231PS Z12, Z24, Z11
-	VMOVUPS 1280(R12), Z12
-	VBROADCASTSS 80(R13), Z25                       // kw 1, c 4, pixel 0
-	VFMADD231PS Z12, Z25, Z0
-	VBROADCASTSS 144(R13), Z26                      // kw 1, c 4, pixel 1
-	VFMADD231PS Z12, Z26, Z1
-	VBROADCASTSS 208(R13), Z27                      // kw 1, c 4, pixel 2
-	VFMADD231PS Z12, Z27, Z2
-	VBROADCASTSS 272(R13), Z28                      // kw 1, c 4, pixel 3
-	VFMADD231PS Z12, Z28, Z3
-	VBROADCASTSS 336(R13), Z29                      // kw 1, c 4, pixel 4
-	VFMADD231PS Z12, Z29, Z4
-	VBROADCASTSS 400(R13), Z30                      // kw 1, c 4, pixel 5
-	VFMADD231PS Z12, Z30, Z5
-	VBROADCASTSS 464(R13), Z31                      // kw 1, c 4, pixel 6
-	VFMADD231PS Z12, Z31, Z6
-	VBROADCASTSS 528(R13), Z13                      // kw 1, c 4, pixel 7
-	VFMADD231PS Z12, Z13, Z7
-	VBROADCASTSS 592(R13), Z14                      // kw 1, c 4, pixel 8
-	VFMADD231PS Z12, Z14, Z8
-	VBROADCASTSS 656(R13), Z15                      // kw 1, c 4, pixel 9
-	VFMADD231PS Z12, Z15, Z9
-	VBROADCASTSS 720(R13), Z16                      // kw 1, c 4, pixel 10
-	VFMADD231PS Z12, Z16, Z10
-	VBROADCASTSS 784(R13), Z17                      // kw 1, c 4, pixel 11
-	VFMADD231PS Z12, Z17, Z11
-	VMOVUPS 1344(R12), Z12
-	VBROADCASTSS 84(R13), Z18                       // kw 1, c 5, pixel 0
-	VFMADD231PS Z12, Z18, Z0
-	VBROADCASTSS 148(R13), Z19                      // kw 1, c 5, pixel 1
-	VFMADD231PS Z12, Z19, Z1
-	VBROADCASTSS 212(R13), Z20                      // kw 1, c 5, pixel 2
-	VFMADD231PS Z12, Z20, Z2
-	VBROADCASTSS 276(R13), Z21                      // kw 1, c 5, pixel 3
-	VFMADD231PS Z12, Z21, Z3
-	VBROADCASTSS 340(R13), Z22                      // kw 1, c 5, pixel 4
-	VFMADD231PS Z12, Z22, Z4
-	VBROADCASTSS 404(R13), Z23                      // kw 1, c 5, pixel 5
-	VFMADD231PS Z12, Z23, Z5
-	VBROADCASTSS 468(R13), Z24                      // kw 1, c 5, pixel 6
-	VFMADD231PS Z12, Z24, Z6
-	VBROADCASTSS 532(R13), Z25                      // kw 1, c 5, pixel 7
-	VFMADD231PS Z12, Z25, Z7
-	VBROADCASTSS 596(R13), Z26                      // kw 1, c 5, pixel 8
-	VFMADD231PS Z12, Z26, Z8
-	VBROADCASTSS 660(R13), Z27                      // kw 1, c 5, pixel 9
-	VFMADD231PS Z12, Z27, Z9
-	VBROADCASTSS 724(R13), Z28                      // kw 1, c 5, pixel 10
-	VFMADD231PS Z12, Z28, Z10
-	VBROADCASTSS 788(R13), Z29                      // kw 1, c 5, pixel 11
-	VFMADD231PS Z12, Z29, Z11
-	VMOVUPS 1408(R12), Z12
-	VBROADCASTSS 88(R13), Z30                       // kw 1, c 6, pixel 0
-	VFMADD231PS Z12, Z30, Z0
-	VBROADCASTSS 152(R13), Z31                      // kw 1, c 6, pixel 1
-	VFMADD231PS Z12, Z31, Z1
-	VBROADCASTSS 216(R13), Z13                      // kw 1, c 6, pixel 2
-	VFMADD231PS Z12, Z13, Z2
-	VBROADCASTSS 280(R13), Z14                      // kw 1, c 6, pixel 3
-	VFMADD231PS Z12, Z14, Z3
-	VBROADCASTSS 344(R13), Z15                      // kw 1, c 6, pixel 4
-	VFMADD231PS Z12, Z15, Z4
-	VBROADCASTSS 408(R13), Z16                      // kw 1, c 6, pixel 5
-	VFMADD231PS Z12, Z16, Z5
-	VBROADCASTSS 472(R13), Z17                      // kw 1, c 6, pixel 6
-	VFMADD231PS Z12, Z17, Z6
-	VBROADCASTSS 536(R13), Z18                      // kw 1, c 6, pixel 7
-	VFMADD231PS Z12, Z18, Z7
-	VBROADCASTSS 600(R13), Z19                      // kw 1, c 6, pixel 8
-	VFMADD231PS Z12, Z19, Z8
-	VBROADCASTSS 664(R13), Z20                      // kw 1, c 6, pixel 9
-	VFMADD231PS Z12, Z20, Z9
-	VBROADCASTSS 728(R13), Z21                      // kw 1, c 6, pixel 10
-	VFMADD231PS Z12, Z21, Z10
-	VBROADCASTSS 792(R13), Z22                      // kw 1, c 6, pixel 11
-	VFMADD231PS Z12, Z22, Z11
-	VMOVUPS 1472(R12), Z12
-	VBROADCASTSS 92(R13), Z23                       // kw 1, c 7, pixel 0
-	VFMADD231PS Z12, Z23, Z0
-	VBROADCASTSS 156(R13), Z24                      // kw 1, c 7, pixel 1
-	VFMADD231PS Z12, Z24, Z1
-	VBROADCASTSS 220(R13), Z25                      // kw 1, c 7, pixel 2
-	VFMADD231PS Z12, Z25, Z2
-	VBROADCASTSS 284(R13), Z26                      // kw 1, c 7, pixel 3
-	VFMADD231PS Z12, Z26, Z3
-	VBROADCASTSS 348(R13), Z27                      // kw 1, c 7, pixel 4
-	VFMADD231PS Z12, Z27, Z4
-	VBROADCASTSS 412(R13), Z28                      // kw 1, c 7, pixel 5
-	VFMADD231PS Z12, Z28, Z5
-	VBROADCASTSS 476(R13), Z29                      // kw 1, c 7, pixel 6
-	VFMADD231PS Z12, Z29, Z6
-	VBROADCASTSS 540(R13), Z30                      // kw 1, c 7, pixel 7
-	VFMADD231PS Z12, Z30, Z7
-	VBROADCASTSS 604(R13), Z31                      // kw 1, c 7, pixel 8
-	VFMADD231PS Z12, Z31, Z8
-	VBROADCASTSS 668(R13), Z13                      // kw 1, c 7, pixel 9
-	VFMADD231PS Z12, Z13, Z9
-	VBROADCASTSS 732(R13), Z14                      // kw 1, c 7, pixel 10
-	VFMADD231PS Z12, Z14, Z10
-	VBROADCASTSS 796(R13), Z15                      // kw 1, c 7, pixel 11
-	VFMADD231PS Z12, Z15, Z11
-	VMOVUPS 1536(R12), Z12
-	VBROADCASTSS 96(R13), Z16                       // kw 1, c 8, pixel 0
-	VFMADD231PS Z12, Z16, Z0
-	VBROADCASTSS 160(R13), Z17                      // kw 1, c 8, pixel 1
-	VFMADD231PS Z12, Z17, Z1
-	VBROADCASTSS 224(R13), Z18                      // kw 1, c 8, pixel 2
-	VFMADD231PS Z12, Z18, Z2
-	VBROADCASTSS 288(R13), Z19                      // kw 1, c 8, pixel 3
-	VFMADD231PS Z12, Z19, Z3
-	VBROADCASTSS 352(R13), Z20                      // kw 1, c 8, pixel 4
-	VFMADD231PS Z12, Z20, Z4
-	VBROADCASTSS 416(R13), Z21                      // kw 1, c 8, pixel 5
-	VFMADD231PS Z12, Z21, Z5
-	VBROADCASTSS 480(R13), Z22                      // kw 1, c 8, pixel 6
-	VFMADD231PS Z12, Z22, Z6
-	VBROADCASTSS 544(R13), Z23                      // kw 1, c 8, pixel 7
-	VFMADD231PS Z12, Z23, Z7
-	VBROADCASTSS 608(R13), Z24                      // kw 1, c 8, pixel 8
-	VFMADD231PS Z12, Z24, Z8
-	VBROADCASTSS 672(R13), Z25                      // kw 1, c 8, pixel 9
-	VFMADD231PS Z12, Z25, Z9
-	VBROADCASTSS 736(R13), Z26                      // kw 1, c 8, pixel 10
-	VFMADD231PS Z12, Z26, Z10
-	VBROADCASTSS 800(R13), Z27                      // kw 1, c 8, pixel 11
-	VFMADD231PS Z12, Z27, Z11
-	VMOVUPS 1600(R12), Z12
-	VBROADCASTSS 100(R13), Z28                      // kw 1, c 9, pixel 0
-	VFMADD231PS Z12, Z28, Z0
-	VBROADCASTSS 164(R13), Z29                      // kw 1, c 9, pixel 1
-	VFMADD231PS Z12, Z29, Z1
-	VBROADCASTSS 228(R13), Z30                      // kw 1, c 9, pixel 2
-	VFMADD231PS Z12, Z30, Z2
-	VBROADCASTSS 292(R13), Z31                      // kw 1, c 9, pixel 3
-	VFMADD231PS Z12, Z31, Z3
-	VBROADCASTSS 356(R13), Z13                      // kw 1, c 9, pixel 4
-	VFMADD231PS Z12, Z13, Z4
-	VBROADCASTSS 420(R13), Z14                      // kw 1, c 9, pixel 5
-	VFMADD231PS Z12, Z14, Z5
-	VBROADCASTSS 484(R13), Z15                      // kw 1, c 9, pixel 6
-	VFMADD231PS Z12, Z15, Z6
-	VBROADCASTSS 548(R13), Z16                      // kw 1, c 9, pixel 7
-	VFMADD231PS Z12, Z16, Z7
-	VBROADCASTSS 612(R13), Z17                      // kw 1, c 9, pixel 8
-	VFMADD231PS Z12, Z17, Z8
-	VBROADCASTSS 676(R13), Z18                      // kw 1, c 9, pixel 9
-	VFMADD231PS Z12, Z18, Z9
-	VBROADCASTSS 740(R13), Z19                      // kw 1, c 9, pixel 10
-	VFMADD231PS Z12, Z19, Z10
-	VBROADCASTSS 804(R13), Z20                      // kw 1, c 9, pixel 11
-	VFMADD231PS Z12, Z20, Z11
-	VMOVUPS 1664(R12), Z12
-	VBROADCASTSS 104(R13), Z21                      // kw 1, c 10, pixel 0
-	VFMADD231PS Z12, Z21, Z0
-	VBROADCASTSS 168(R13), Z22                      // kw 1, c 10, pixel 1
-	VFMADD231PS Z12, Z22, Z1
-	VBROADCASTSS 232(R13), Z23                      // kw 1, c 10, pixel 2
-	VFMADD231PS Z12, Z23, Z2
-	VBROADCASTSS 296(R13), Z24                      // kw 1, c 10, pixel 3
-	VFMADD231PS Z12, Z24, Z3
-	VBROADCASTSS 360(R13), Z25                      // kw 1, c 10, pixel 4
-	VFMADD231PS Z12, Z25, Z4
-	VBROADCASTSS 424(R13), Z26                      // kw 1, c 10, pixel 5
-	VFMADD231PS Z12, Z26, Z5
-	VBROADCASTSS 488(R13), Z27                      // kw 1, c 10, pixel 6
-	VFMADD231PS Z12, Z27, Z6
-	VBROADCASTSS 552(R13), Z28                      // kw 1, c 10, pixel 7
-	VFMADD231PS Z12, Z28, Z7
-	VBROADCASTSS 616(R13), Z29                      // kw 1, c 10, pixel 8
-	VFMADD231PS Z12, Z29, Z8
-	VBROADCASTSS 680(R13), Z30                      // kw 1, c 10, pixel 9
-	VFMADD231PS Z12, Z30, Z9
-	VBROADCASTSS 744(R13), Z31                      // kw 1, c 10, pixel 10
-	VFMADD231PS Z12, Z31, Z10
-	VBROADCASTSS 808(R13), Z13                      // kw 1, c 10, pixel 11
-	VFMADD231PS Z12, Z13, Z11
-	VMOVUPS 1728(R12), Z12
-	VBROADCASTSS 108(R13), Z14                      // kw 1, c 11, pixel 0
-	VFMADD231PS Z12, Z14, Z0
-	VBROADCASTSS 172(R13), Z15                      // kw 1, c 11, pixel 1
-	VFMADD231PS Z12, Z15, Z1
-	VBROADCASTSS 236(R13), Z16                      // kw 1, c 11, pixel 2
-	VFMADD231PS Z12, Z16, Z2
-	VBROADCASTSS 300(R13), Z17                      // kw 1, c 11, pixel 3
-	VFMADD231PS Z12, Z17, Z3
-	VBROADCASTSS 364(R13), Z18                      // kw 1, c 11, pixel 4
-	VFMADD231PS Z12, Z18, Z4
-	VBROADCASTSS 428(R13), Z19                      // kw 1, c 11, pixel 5
-	VFMADD231PS Z12, Z19, Z5
-	VBROADCASTSS 492(R13), Z20                      // kw 1, c 11, pixel 6
-	VFMADD231PS Z12, Z20, Z6
-	VBROADCASTSS 556(R13), Z21                      // kw 1, c 11, pixel 7
-	VFMADD231PS Z12, Z21, Z7
-	VBROADCASTSS 620(R13), Z22                      // kw 1, c 11, pixel 8
-	VFMADD231PS Z12, Z22, Z8
-	VBROADCASTSS 684(R13), Z23                      // kw 1, c 11, pixel 9
-	VFMADD231PS Z12, Z23, Z9
-	VBROADCASTSS 748(R13), Z24                      // kw 1, c 11, pixel 10
-	VFMADD231PS Z12, Z24, Z10
-	VBROADCASTSS 812(R13), Z25                      // kw 1, c 11, pixel 11
-	VFMADD231PS Z12, Z25, Z11
-	VMOVUPS 1792(R12), Z12
-	VBROADCASTSS 112(R13), Z26                      // kw 1, c 12, pixel 0
-	VFMADD231PS Z12, Z26, Z0
-	VBROADCASTSS 176(R13), Z27                      // kw 1, c 12, pixel 1
-	VFMADD231PS Z12, Z27, Z1
-	VBROADCASTSS 240(R13), Z28                      // kw 1, c 12, pixel 2
-	VFMADD231PS Z12, Z28, Z2
-	VBROADCASTSS 304(R13), Z29                      // kw 1, c 12, pixel 3
-	VFMADD231PS Z12, Z29, Z3
-	VBROADCASTSS 368(R13), Z30                      // kw 1, c 12, pixel 4
-	VFMADD231PS Z12, Z30, Z4
-	VBROADCASTSS 432(R13), Z31                      // kw 1, c 12, pixel 5
-	VFMADD231PS Z12, Z31, Z5
-	VBROADCASTSS 496(R13), Z13                      // kw 1, c 12, pixel 6
-	VFMADD231PS Z12, Z13, Z6
-	VBROADCASTSS 560(R13), Z14                      // kw 1, c 12, pixel 7
-	VFMADD231PS Z12, Z14, Z7
-	VBROADCASTSS 624(R13), Z15                      // kw 1, c 12, pixel 8
-	VFMADD231PS Z12, Z15, Z8
-	VBROADCASTSS 688(R13), Z16                      // kw 1, c 12, pixel 9
-	VFMADD231PS Z12, Z16, Z9
-	VBROADCASTSS 752(R13), Z17                      // kw 1, c 12, pixel 10
-	VFMADD231PS Z12, Z17, Z10
-	VBROADCASTSS 816(R13), Z18                      // kw 1, c 12, pixel 11
-	VFMADD231PS Z12, Z18, Z11
-	VMOVUPS 1856(R12), Z12
-	VBROADCASTSS 116(R13), Z19                      // kw 1, c 13, pixel 0
-	VFMADD231PS Z12, Z19, Z0
-	VBROADCASTSS 180(R13), Z20                      // kw 1, c 13, pixel 1
-	VFMADD231PS Z12, Z20, Z1
-	VBROADCASTSS 244(R13), Z21                      // kw 1, c 13, pixel 2
-	VFMADD231PS Z12, Z21, Z2
-	VBROADCASTSS 308(R13), Z22                      // kw 1, c 13, pixel 3
-	VFMADD231PS Z12, Z22, Z3
-	VBROADCASTSS 372(R13), Z23                      // kw 1, c 13, pixel 4
-	VFMADD231PS Z12, Z23, Z4
-	VBROADCASTSS 436(R13), Z24                      // kw 1, c 13, pixel 5
-	VFMADD231PS Z12, Z24, Z5
-	VBROADCASTSS 500(R13), Z25                      // kw 1, c 13, pixel 6
-	VFMADD231PS Z12, Z25, Z6
-	VBROADCASTSS 564(R13), Z26                      // kw 1, c 13, pixel 7
-	VFMADD231PS Z12, Z26, Z7
-	VBROADCASTSS 628(R13), Z27                      // kw 1, c 13, pixel 8
-	VFMADD231PS Z12, Z27, Z8
-	VBROADCASTSS 692(R13), Z28                      // kw 1, c 13, pixel 9
-	VFMADD231PS Z12, Z28, Z9
-	VBROADCASTSS 756(R13), Z29                      // kw 1, c 13, pixel 10
-	VFMADD231PS Z12, Z29, Z10
-	VBROADCASTSS 820(R13), Z30                      // kw 1, c 13, pixel 11
-	VFMADD231PS Z12, Z30, Z11
-	VMOVUPS 1920(R12), Z12
-	VBROADCASTSS 120(R13), Z31                      // kw 1, c 14, pixel 0
-	VFMADD231PS Z12, Z31, Z0
-	VBROADCASTSS 184(R13), Z13                      // kw 1, c 14, pixel 1
-	VFMADD231PS Z12, Z13, Z1
-	VBROADCASTSS 248(R13), Z14                      // kw 1, c 14, pixel 2
-	VFMADD231PS Z12, Z14, Z2
-	VBROADCASTSS 312(R13), Z15                      // kw 1, c 14, pixel 3
-	VFMADD231PS Z12, Z15, Z3
-	VBROADCASTSS 376(R13), Z16                      // kw 1, c 14, pixel 4
-	VFMADD231PS Z12, Z16, Z4
-	VBROADCASTSS 440(R13), Z17                      // kw 1, c 14, pixel 5
-	VFMADD231PS Z12, Z17, Z5
-	VBROADCASTSS 504(R13), Z18                      // kw 1, c 14, pixel 6
-	VFMADD231PS Z12, Z18, Z6
-	VBROADCASTSS 568(R13), Z19                      // kw 1, c 14, pixel 7
-	VFMADD231PS Z12, Z19, Z7
-	VBROADCASTSS 632(R13), Z20                      // kw 1, c 14, pixel 8
-	VFMADD231PS Z12, Z20, Z8
-	VBROADCASTSS 696(R13), Z21                      // kw 1, c 14, pixel 9
-	VFMADD231PS Z12, Z21, Z9
-	VBROADCASTSS 760(R13), Z22                      // kw 1, c 14, pixel 10
-	VFMADD231PS Z12, Z22, Z10
-	VBROADCASTSS 824(R13), Z23                      // kw 1, c 14, pixel 11
-	VFMADD231PS Z12, Z23, Z11
-	VMOVUPS 1984(R12), Z12
-	VBROADCASTSS 124(R13), Z24                      // kw 1, c 15, pixel 0
-	VFMADD231PS Z12, Z24, Z0
-	VBROADCASTSS 188(R13), Z25                      // kw 1, c 15, pixel 1
-	VFMADD231PS Z12, Z25, Z1
-	VBROADCASTSS 252(R13), Z26                      // kw 1, c 15, pixel 2
-	VFMADD231PS Z12, Z26, Z2
-	VBROADCASTSS 316(R13), Z27                      // kw 1, c 15, pixel 3
-	VFMADD231PS Z12, Z27, Z3
-	VBROADCASTSS 380(R13), Z28                      // kw 1, c 15, pixel 4
-	VFMADD231PS Z12, Z28, Z4
-	VBROADCASTSS 444(R13), Z29                      // kw 1, c 15, pixel 5
-	VFMADD231PS Z12, Z29, Z5
-	VBROADCASTSS 508(R13), Z30                      // kw 1, c 15, pixel 6
-	VFMADD231PS Z12, Z30, Z6
-	VBROADCASTSS 572(R13), Z31                      // kw 1, c 15, pixel 7
-	VFMADD231PS Z12, Z31, Z7
-	VBROADCASTSS 636(R13), Z13                      // kw 1, c 15, pixel 8
-	VFMADD231PS Z12, Z13, Z8
-	VBROADCASTSS 700(R13), Z14                      // kw 1, c 15, pixel 9
-	VFMADD231PS Z12, Z14, Z9
-	VBROADCASTSS 764(R13), Z15                      // kw 1, c 15, pixel 10
-	VFMADD231PS Z12, Z15, Z10
-	VBROADCASTSS 828(R13), Z16                      // kw 1, c 15, pixel 11
-	VFMADD231PS Z12, Z16, Z11
-	VMOVUPS 2048(R12), Z12
-	VBROADCASTSS 128(R13), Z17                      // kw 2, c 0, pixel 0
-	VFMADD231PS Z12, Z17, Z0
-	VBROADCASTSS 192(R13), Z18                      // kw 2, c 0, pixel 1
-	VFMADD231PS Z12, Z18, Z1
-	VBROADCASTSS 256(R13), Z19                      // kw 2, c 0, pixel 2
-	VFMADD231PS Z12, Z19, Z2
-	VBROADCASTSS 320(R13), Z20                      // kw 2, c 0, pixel 3
-	VFMADD231PS Z12, Z20, Z3
-	VBROADCASTSS 384(R13), Z21                      // kw 2, c 0, pixel 4
-	VFMADD231PS Z12, Z21, Z4
-	VBROADCASTSS 448(R13), Z22                      // kw 2, c 0, pixel 5
-	VFMADD231PS Z12, Z22, Z5
-	VBROADCASTSS 512(R13), Z23                      // kw 2, c 0, pixel 6
-	VFMADD231PS Z12, Z23, Z6
-	VBROADCASTSS 576(R13), Z24                      // kw 2, c 0, pixel 7
-	VFMADD231PS Z12, Z24, Z7
-	VBROADCASTSS 640(R13), Z25                      // kw 2, c 0, pixel 8
-	VFMADD231PS Z12, Z25, Z8
-	VBROADCASTSS 704(R13), Z26                      // kw 2, c 0, pixel 9
-	VFMADD231PS Z12, Z26, Z9
-	VBROADCASTSS 768(R13), Z27                      // kw 2, c 0, pixel 10
-	VFMADD231PS Z12, Z27, Z10
-	VBROADCASTSS 832(R13), Z28                      // kw 2, c 0, pixel 11
-	VFMADD231PS Z12, Z28, Z11
-	VMOVUPS 2112(R12), Z12
-	VBROADCASTSS 132(R13), Z29                      // kw 2, c 1, pixel 0
-	VFMADD231PS Z12, Z29, Z0
-	VBROADCASTSS 196(R13), Z30                      // kw 2, c 1, pixel 1
-	VFMADD231PS Z12, Z30, Z1
-	VBROADCASTSS 260(R13), Z31                      // kw 2, c 1, pixel 2
-	VFMADD231PS Z12, Z31, Z2
-	VBROADCASTSS 324(R13), Z13                      // kw 2, c 1, pixel 3
-	VFMADD231PS Z12, Z13, Z3
-	VBROADCASTSS 388(R13), Z14                      // kw 2, c 1, pixel 4
-	VFMADD231PS Z12, Z14, Z4
-	VBROADCASTSS 452(R13), Z15                      // kw 2, c 1, pixel 5
-	VFMADD231PS Z12, Z15, Z5
-	VBROADCASTSS 516(R13), Z16                      // kw 2, c 1, pixel 6
-	VFMADD231PS Z12, Z16, Z6
-	VBROADCASTSS 580(R13), Z17                      // kw 2, c 1, pixel 7
-	VFMADD231PS Z12, Z17, Z7
-	VBROADCASTSS 644(R13), Z18                      // kw 2, c 1, pixel 8
-	VFMADD231PS Z12, Z18, Z8
-	VBROADCASTSS 708(R13), Z19                      // kw 2, c 1, pixel 9
-	VFMADD231PS Z12, Z19, Z9
-	VBROADCASTSS 772(R13), Z20                      // kw 2, c 1, pixel 10
-	VFMADD231PS Z12, Z20, Z10
-	VBROADCASTSS 836(R13), Z21                      // kw 2, c 1, pixel 11
-	VFMADD231PS Z12, Z21, Z11
-	VMOVUPS 2176(R12), Z12
-	VBROADCASTSS 136(R13), Z22                      // kw 2, c 2, pixel 0
-	VFMADD231PS Z12, Z22, Z0
-	VBROADCASTSS 200(R13), Z23                      // kw 2, c 2, pixel 1
-	VFMADD231PS Z12, Z23, Z1
-	VBROADCASTSS 264(R13), Z24                      // kw 2, c 2, pixel 2
-	VFMADD231PS Z12, Z24, Z2
-	VBROADCASTSS 328(R13), Z25                      // kw 2, c 2, pixel 3
-	VFMADD231PS Z12, Z25, Z3
-	VBROADCASTSS 392(R13), Z26                      // kw 2, c 2, pixel 4
-	VFMADD231PS Z12, Z26, Z4
-	VBROADCASTSS 456(R13), Z27                      // kw 2, c 2, pixel 5
-	VFMADD231PS Z12, Z27, Z5
-	VBROADCASTSS 520(R13), Z28                      // kw 2, c 2, pixel 6
-	VFMADD231PS Z12, Z28, Z6
-	VBROADCASTSS 584(R13), Z29                      // kw 2, c 2, pixel 7
-	VFMADD231PS Z12, Z29, Z7
-	VBROADCASTSS 648(R13), Z30                      // kw 2, c 2, pixel 8
-	VFMADD231PS Z12, Z30, Z8
-	VBROADCASTSS 712(R13), Z31                      // kw 2, c 2, pixel 9
-	VFMADD231PS Z12, Z31, Z9
-	VBROADCASTSS 776(R13), Z13                      // kw 2, c 2, pixel 10
-	VFMADD231PS Z12, Z13, Z10
-	VBROADCASTSS 840(R13), Z14                      // kw 2, c 2, pixel 11
-	VFMADD231PS Z12, Z14, Z11
-	VMOVUPS 2240(R12), Z12
-	VBROADCASTSS 140(R13), Z15                      // kw 2, c 3, pixel 0
-	VFMADD231PS Z12, Z15, Z0
-	VBROADCASTSS 204(R13), Z16                      // kw 2, c 3, pixel 1
-	VFMADD231PS Z12, Z16, Z1
-	VBROADCASTSS 268(R13), Z17                      // kw 2, c 3, pixel 2
-	VFMADD231PS Z12, Z17, Z2
-	VBROADCASTSS 332(R13), Z18                      // kw 2, c 3, pixel 3
-	VFMADD231PS Z12, Z18, Z3
-	VBROADCASTSS 396(R13), Z19                      // kw 2, c 3, pixel 4
-	VFMADD231PS Z12, Z19, Z4
-	VBROADCASTSS 460(R13), Z20                      // kw 2, c 3, pixel 5
-	VFMADD231PS Z12, Z20, Z5
-	VBROADCASTSS 524(R13), Z21                      // kw 2, c 3, pixel 6
-	VFMADD231PS Z12, Z21, Z6
-	VBROADCASTSS 588(R13), Z22                      // kw 2, c 3, pixel 7
-	VFMADD231PS Z12, Z22, Z7
-	VBROADCASTSS 652(R13), Z23                      // kw 2, c 3, pixel 8
-	VFMADD231PS Z12, Z23, Z8
-	VBROADCASTSS 716(R13), Z24                      // kw 2, c 3, pixel 9
-	VFMADD231PS Z12, Z24, Z9
-	VBROADCASTSS 780(R13), Z25                      // kw 2, c 3, pixel 10
-	VFMADD231PS Z12, Z25, Z10
-	VBROADCASTSS 844(R13), Z26                      // kw 2, c 3, pixel 11
-	VFMADD231PS Z12, Z26, Z11
-	VMOVUPS 2304(R12), Z12
-	VBROADCASTSS 144(R13), Z27                      // kw 2, c 4, pixel 0
-	VFMADD231PS Z12, Z27, Z0
-	VBROADCASTSS 208(R13), Z28                      // kw 2, c 4, pixel 1
-	VFMADD231PS Z12, Z28, Z1
-	VBROADCASTSS 272(R13), Z29                      // kw 2, c 4, pixel 2
-	VFMADD231PS Z12, Z29, Z2
-	VBROADCASTSS 336(R13), Z30                      // kw 2, c 4, pixel 3
-	VFMADD231PS Z12, Z30, Z3
-	VBROADCASTSS 400(R13), Z31                      // kw 2, c 4, pixel 4
-	VFMADD231PS Z12, Z31, Z4
-	VBROADCASTSS 464(R13), Z13                      // kw 2, c 4, pixel 5
-	VFMADD231PS Z12, Z13, Z5
-	VBROADCASTSS 528(R13), Z14                      // kw 2, c 4, pixel 6
-	VFMADD231PS Z12, Z14, Z6
-	VBROADCASTSS 592(R13), Z15                      // kw 2, c 4, pixel 7
-	VFMADD231PS Z12, Z15, Z7
-	VBROADCASTSS 656(R13), Z16                      // kw 2, c 4, pixel 8
-	VFMADD231PS Z12, Z16, Z8
-	VBROADCASTSS 720(R13), Z17                      // kw 2, c 4, pixel 9
-	VFMADD231PS Z12, Z17, Z9
-	VBROADCASTSS 784(R13), Z18                      // kw 2, c 4, pixel 10
-	VFMADD231PS Z12, Z18, Z10
-	VBROADCASTSS 848(R13), Z19                      // kw 2, c 4, pixel 11
-	VFMADD231PS Z12, Z19, Z11
-	VMOVUPS 2368(R12), Z12
-	VBROADCASTSS 148(R13), Z20                      // kw 2, c 5, pixel 0
-	VFMADD231PS Z12, Z20, Z0
-	VBROADCASTSS 212(R13), Z21                      // kw 2, c 5, pixel 1
-	VFMADD231PS Z12, Z21, Z1
-	VBROADCASTSS 276(R13), Z22                      // kw 2, c 5, pixel 2
-	VFMADD231PS Z12, Z22, Z2
-	VBROADCASTSS 340(R13), Z23                      // kw 2, c 5, pixel 3
-	VFMADD231PS Z12, Z23, Z3
-	VBROADCASTSS 404(R13), Z24                      // kw 2, c 5, pixel 4
-	VFMADD231PS Z12, Z24, Z4
-	VBROADCASTSS 468(R13), Z25                      // kw 2, c 5, pixel 5
-	VFMADD231PS Z12, Z25, Z5
-	VBROADCASTSS 532(R13), Z26                      // kw 2, c 5, pixel 6
-	VFMADD231PS Z12, Z26, Z6
-	VBROADCASTSS 596(R13), Z27                      // kw 2, c 5, pixel 7
-	VFMADD231PS Z12, Z27, Z7
-	VBROADCASTSS 660(R13), Z28                      // kw 2, c 5, pixel 8
-	VFMADD231PS Z12, Z28, Z8
-	VBROADCASTSS 724(R13), Z29                      // kw 2, c 5, pixel 9
-	VFMADD231PS Z12, Z29, Z9
-	VBROADCASTSS 788(R13), Z30                      // kw 2, c 5, pixel 10
-	VFMADD231PS Z12, Z30, Z10
-	VBROADCASTSS 852(R13), Z31                      // kw 2, c 5, pixel 11
-	VFMADD231PS Z12, Z31, Z11
-	VMOVUPS 2432(R12), Z12
-	VBROADCASTSS 152(R13), Z13                      // kw 2, c 6, pixel 0
-	VFMADD231PS Z12, Z13, Z0
-	VBROADCASTSS 216(R13), Z14                      // kw 2, c 6, pixel 1
-	VFMADD231PS Z12, Z14, Z1
-	VBROADCASTSS 280(R13), Z15                      // kw 2, c 6, pixel 2
-	VFMADD231PS Z12, Z15, Z2
-	VBROADCASTSS 344(R13), Z16                      // kw 2, c 6, pixel 3
-	VFMADD231PS Z12, Z16, Z3
-	VBROADCASTSS 408(R13), Z17                      // kw 2, c 6, pixel 4
-	VFMADD231PS Z12, Z17, Z4
-	VBROADCASTSS 472(R13), Z18                      // kw 2, c 6, pixel 5
-	VFMADD231PS Z12, Z18, Z5
-	VBROADCASTSS 536(R13), Z19                      // kw 2, c 6, pixel 6
-	VFMADD231PS Z12, Z19, Z6
-	VBROADCASTSS 600(R13), Z20                      // kw 2, c 6, pixel 7
-	VFMADD231PS Z12, Z20, Z7
-	VBROADCASTSS 664(R13), Z21                      // kw 2, c 6, pixel 8
-	VFMADD231PS Z12, Z21, Z8
-	VBROADCASTSS 728(R13), Z22                      // kw 2, c 6, pixel 9
-	VFMADD231PS Z12, Z22, Z9
-	VBROADCASTSS 792(R13), Z23                      // kw 2, c 6, pixel 10
-	VFMADD231PS Z12, Z23, Z10
-	VBROADCASTSS 856(R13), Z24                      // kw 2, c 6, pixel 11
-	VFMADD231PS Z12, Z24, Z11
-	VMOVUPS 2496(R12), Z12
-	VBROADCASTSS 156(R13), Z25                      // kw 2, c 7, pixel 0
-	VFMADD231PS Z12, Z25, Z0
-	VBROADCASTSS 220(R13), Z26                      // kw 2, c 7, pixel 1
-	VFMADD231PS Z12, Z26, Z1
-	VBROADCASTSS 284(R13), Z27                      // kw 2, c 7, pixel 2
-	VFMADD231PS Z12, Z27, Z2
-	VBROADCASTSS 348(R13), Z28                      // kw 2, c 7, pixel 3
-	VFMADD231PS Z12, Z28, Z3
-	VBROADCASTSS 412(R13), Z29                      // kw 2, c 7, pixel 4
-	VFMADD231PS Z12, Z29, Z4
-	VBROADCASTSS 476(R13), Z30                      // kw 2, c 7, pixel 5
-	VFMADD231PS Z12, Z30, Z5
-	VBROADCASTSS 540(R13), Z31                      // kw 2, c 7, pixel 6
-	VFMADD231PS Z12, Z31, Z6
-	VBROADCASTSS 604(R13), Z13                      // kw 2, c 7, pixel 7
-	VFMADD231PS Z12, Z13, Z7
-	VBROADCASTSS 668(R13), Z14                      // kw 2, c 7, pixel 8
-	VFMADD231PS Z12, Z14, Z8
-	VBROADCASTSS 732(R13), Z15                      // kw 2, c 7, pixel 9
-	VFMADD231PS Z12, Z15, Z9
-	VBROADCASTSS 796(R13), Z16                      // kw 2, c 7, pixel 10
-	VFMADD231PS Z12, Z16, Z10
-	VBROADCASTSS 860(R13), Z17                      // kw 2, c 7, pixel 11
-	VFMADD231PS Z12, Z17, Z11
-	VMOVUPS 2560(R12), Z12
-	VBROADCASTSS 160(R13), Z18                      // kw 2, c 8, pixel 0
-	VFMADD231PS Z12, Z18, Z0
-	VBROADCASTSS 224(R13), Z19                      // kw 2, c 8, pixel 1
-	VFMADD231PS Z12, Z19, Z1
-	VBROADCASTSS 288(R13), Z20                      // kw 2, c 8, pixel 2
-	VFMADD231PS Z12, Z20, Z2
-	VBROADCASTSS 352(R13), Z21                      // kw 2, c 8, pixel 3
-	VFMADD231PS Z12, Z21, Z3
-	VBROADCASTSS 416(R13), Z22                      // kw 2, c 8, pixel 4
-	VFMADD231PS Z12, Z22, Z4
-	VBROADCASTSS 480(R13), Z23                      // kw 2, c 8, pixel 5
-	VFMADD231PS Z12, Z23, Z5
-	VBROADCASTSS 544(R13), Z24                      // kw 2, c 8, pixel 6
-	VFMADD231PS Z12, Z24, Z6
-	VBROADCASTSS 608(R13), Z25                      // kw 2, c 8, pixel 7
-	VFMADD231PS Z12, Z25, Z7
-	VBROADCASTSS 672(R13), Z26                      // kw 2, c 8, pixel 8
-	VFMADD231PS Z12, Z26, Z8
-	VBROADCASTSS 736(R13), Z27                      // kw 2, c 8, pixel 9
-	VFMADD231PS Z12, Z27, Z9
-	VBROADCASTSS 800(R13), Z28                      // kw 2, c 8, pixel 10
-	VFMADD231PS Z12, Z28, Z10
-	VBROADCASTSS 864(R13), Z29                      // kw 2, c 8, pixel 11
-	VFMADD231PS Z12, Z29, Z11
-	VMOVUPS 2624(R12), Z12
-	VBROADCASTSS 164(R13), Z30                      // kw 2, c 9, pixel 0
-	VFMADD231PS Z12, Z30, Z0
-	VBROADCASTSS 228(R13), Z31                      // kw 2, c 9, pixel 1
-	VFMADD231PS Z12, Z31, Z1
-	VBROADCASTSS 292(R13), Z13                      // kw 2, c 9, pixel 2
-	VFMADD231PS Z12, Z13, Z2
-	VBROADCASTSS 356(R13), Z14                      // kw 2, c 9, pixel 3
-	VFMADD231PS Z12, Z14, Z3
-	VBROADCASTSS 420(R13), Z15                      // kw 2, c 9, pixel 4
-	VFMADD231PS Z12, Z15, Z4
-	VBROADCASTSS 484(R13), Z16                      // kw 2, c 9, pixel 5
-	VFMADD231PS Z12, Z16, Z5
-	VBROADCASTSS 548(R13), Z17                      // kw 2, c 9, pixel 6
-	VFMADD231PS Z12, Z17, Z6
-	VBROADCASTSS 612(R13), Z18                      // kw 2, c 9, pixel 7
-	VFMADD231PS Z12, Z18, Z7
-	VBROADCASTSS 676(R13), Z19                      // kw 2, c 9, pixel 8
-	VFMADD231PS Z12, Z19, Z8
-	VBROADCASTSS 740(R13), Z20                      // kw 2, c 9, pixel 9
-	VFMADD231PS Z12, Z20, Z9
-	VBROADCASTSS 804(R13), Z21                      // kw 2, c 9, pixel 10
-	VFMADD231PS Z12, Z21, Z10
-	VBROADCASTSS 868(R13), Z22                      // kw 2, c 9, pixel 11
-	VFMADD231PS Z12, Z22, Z11
-	VMOVUPS 2688(R12), Z12
-	VBROADCASTSS 168(R13), Z23                      // kw 2, c 10, pixel 0
-	VFMADD231PS Z12, Z23, Z0
-	VBROADCASTSS 232(R13), Z24                      // kw 2, c 10, pixel 1
-	VFMADD231PS Z12, Z24, Z1
-	VBROADCASTSS 296(R13), Z25                      // kw 2, c 10, pixel 2
-	VFMADD231PS Z12, Z25, Z2
-	VBROADCASTSS 360(R13), Z26                      // kw 2, c 10, pixel 3
-	VFMADD231PS Z12, Z26, Z3
-	VBROADCASTSS 424(R13), Z27                      // kw 2, c 10, pixel 4
-	VFMADD231PS Z12, Z27, Z4
-	VBROADCASTSS 488(R13), Z28                      // kw 2, c 10, pixel 5
-	VFMADD231PS Z12, Z28, Z5
-	VBROADCASTSS 552(R13), Z29                      // kw 2, c 10, pixel 6
-	VFMADD231PS Z12, Z29, Z6
-	VBROADCASTSS 616(R13), Z30                      // kw 2, c 10, pixel 7
-	VFMADD231PS Z12, Z30, Z7
-	VBROADCASTSS 680(R13), Z31                      // kw 2, c 10, pixel 8
-	VFMADD231PS Z12, Z31, Z8
-	VBROADCASTSS 744(R13), Z13                      // kw 2, c 10, pixel 9
-	VFMADD231PS Z12, Z13, Z9
-	VBROADCASTSS 808(R13), Z14                      // kw 2, c 10, pixel 10
-	VFMADD231PS Z12, Z14, Z10
-	VBROADCASTSS 872(R13), Z15                      // kw 2, c 10, pixel 11
-	VFMADD231PS Z12, Z15, Z11
-	VMOVUPS 2752(R12), Z12
-	VBROADCASTSS 172(R13), Z16                      // kw 2, c 11, pixel 0
-	VFMADD231PS Z12, Z16, Z0
-	VBROADCASTSS 236(R13), Z17                      // kw 2, c 11, pixel 1
-	VFMADD231PS Z12, Z17, Z1
-	VBROADCASTSS 300(R13), Z18                      // kw 2, c 11, pixel 2
-	VFMADD231PS Z12, Z18, Z2
-	VBROADCASTSS 364(R13), Z19                      // kw 2, c 11, pixel 3
-	VFMADD231PS Z12, Z19, Z3
-	VBROADCASTSS 428(R13), Z20                      // kw 2, c 11, pixel 4
-	VFMADD231PS Z12, Z20, Z4
-	VBROADCASTSS 492(R13), Z21                      // kw 2, c 11, pixel 5
-	VFMADD231PS Z12, Z21, Z5
-	VBROADCASTSS 556(R13), Z22                      // kw 2, c 11, pixel 6
-	VFMADD231PS Z12, Z22, Z6
-	VBROADCASTSS 620(R13), Z23                      // kw 2, c 11, pixel 7
-	VFMADD231PS Z12, Z23, Z7
-	VBROADCASTSS 684(R13), Z24                      // kw 2, c 11, pixel 8
-	VFMADD231PS Z12, Z24, Z8
-	VBROADCASTSS 748(R13), Z25                      // kw 2, c 11, pixel 9
-	VFMADD231PS Z12, Z25, Z9
-	VBROADCASTSS 812(R13), Z26                      // kw 2, c 11, pixel 10
-	VFMADD231PS Z12, Z26, Z10
-	VBROADCASTSS 876(R13), Z27                      // kw 2, c 11, pixel 11
-	VFMADD231PS Z12, Z27, Z11
-	VMOVUPS 2816(R12), Z12
-	VBROADCASTSS 176(R13), Z28                      // kw 2, c 12, pixel 0
-	VFMADD231PS Z12, Z28, Z0
-	VBROADCASTSS 240(R13), Z29                      // kw 2, c 12, pixel 1
-	VFMADD231PS Z12, Z29, Z1
-	VBROADCASTSS 304(R13), Z30                      // kw 2, c 12, pixel 2
-	VFMADD231PS Z12, Z30, Z2
-	VBROADCASTSS 368(R13), Z31                      // kw 2, c 12, pixel 3
-	VFMADD231PS Z12, Z31, Z3
-	VBROADCASTSS 432(R13), Z13                      // kw 2, c 12, pixel 4
-	VFMADD231PS Z12, Z13, Z4
-	VBROADCASTSS 496(R13), Z14                      // kw 2, c 12, pixel 5
-	VFMADD231PS Z12, Z14, Z5
-	VBROADCASTSS 560(R13), Z15                      // kw 2, c 12, pixel 6
-	VFMADD231PS Z12, Z15, Z6
-	VBROADCASTSS 624(R13), Z16                      // kw 2, c 12, pixel 7
-	VFMADD231PS Z12, Z16, Z7
-	VBROADCASTSS 688(R13), Z17                      // kw 2, c 12, pixel 8
-	VFMADD231PS Z12, Z17, Z8
-	VBROADCASTSS 752(R13), Z18                      // kw 2, c 12, pixel 9
-	VFMADD231PS Z12, Z18, Z9
-	VBROADCASTSS 816(R13), Z19                      // kw 2, c 12, pixel 10
-	VFMADD231PS Z12, Z19, Z10
-	VBROADCASTSS 880(R13), Z20                      // kw 2, c 12, pixel 11
-	VFMADD231PS Z12, Z20, Z11
-	VMOVUPS 2880(R12), Z12
-	VBROADCASTSS 180(R13), Z21                      // kw 2, c 13, pixel 0
-	VFMADD231PS Z12, Z21, Z0
-	VBROADCASTSS 244(R13), Z22                      // kw 2, c 13, pixel 1
-	VFMADD231PS Z12, Z22, Z1
-	VBROADCASTSS 308(R13), Z23                      // kw 2, c 13, pixel 2
-	VFMADD231PS Z12, Z23, Z2
-	VBROADCASTSS 372(R13), Z24                      // kw 2, c 13, pixel 3
-	VFMADD231PS Z12, Z24, Z3
-	VBROADCASTSS 436(R13), Z25                      // kw 2, c 13, pixel 4
-	VFMADD231PS Z12, Z25, Z4
-	VBROADCASTSS 500(R13), Z26                      // kw 2, c 13, pixel 5
-	VFMADD231PS Z12, Z26, Z5
-	VBROADCASTSS 564(R13), Z27                      // kw 2, c 13, pixel 6
-	VFMADD231PS Z12, Z27, Z6
-	VBROADCASTSS 628(R13), Z28                      // kw 2, c 13, pixel 7
-	VFMADD231PS Z12, Z28, Z7
-	VBROADCASTSS 692(R13), Z29                      // kw 2, c 13, pixel 8
-	VFMADD231PS Z12, Z29, Z8
-	VBROADCASTSS 756(R13), Z30                      // kw 2, c 13, pixel 9
-	VFMADD231PS Z12, Z30, Z9
-	VBROADCASTSS 820(R13), Z31                      // kw 2, c 13, pixel 10
-	VFMADD231PS Z12, Z31, Z10
-	VBROADCASTSS 884(R13), Z13                      // kw 2, c 13, pixel 11
-	VFMADD231PS Z12, Z13, Z11
-	VMOVUPS 2944(R12), Z12
-	VBROADCASTSS 184(R13), Z14                      // kw 2, c 14, pixel 0
-	VFMADD231PS Z12, Z14, Z0
-	VBROADCASTSS 248(R13), Z15                      // kw 2, c 14, pixel 1
-	VFMADD231PS Z12, Z15, Z1
-	VBROADCASTSS 312(R13), Z16                      // kw 2, c 14, pixel 2
-	VFMADD231PS Z12, Z16, Z2
-	VBROADCASTSS 376(R13), Z17                      // kw 2, c 14, pixel 3
-	VFMADD231PS Z12, Z17, Z3
-	VBROADCASTSS 440(R13), Z18                      // kw 2, c 14, pixel 4
-	VFMADD231PS Z12, Z18, Z4
-	VBROADCASTSS 504(R13), Z19                      // kw 2, c 14, pixel 5
-	VFMADD231PS Z12, Z19, Z5
-	VBROADCASTSS 568(R13), Z20                      // kw 2, c 14, pixel 6
-	VFMADD231PS Z12, Z20, Z6
-	VBROADCASTSS 632(R13), Z21                      // kw 2, c 14, pixel 7
-	VFMADD231PS Z12, Z21, Z7
-	VBROADCASTSS 696(R13), Z22                      // kw 2, c 14, pixel 8
-	VFMADD231PS Z12, Z22, Z8
-	VBROADCASTSS 760(R13), Z23                      // kw 2, c 14, pixel 9
-	VFMADD231PS Z12, Z23, Z9
-	VBROADCASTSS 824(R13), Z24                      // kw 2, c 14, pixel 10
-	VFMADD231PS Z12, Z24, Z10
-	VBROADCASTSS 888(R13), Z25                      // kw 2, c 14, pixel 11
-	VFMADD231PS Z12, Z25, Z11
-	VMOVUPS 3008(R12), Z12
-	VBROADCASTSS 188(R13), Z26                      // kw 2, c 15, pixel 0
-	VFMADD231PS Z12, Z26, Z0
-	VBROADCASTSS 252(R13), Z27                      // kw 2, c 15, pixel 1
-	VFMADD231PS Z12, Z27, Z1
-	VBROADCASTSS 316(R13), Z28                      // kw 2, c 15, pixel 2
-	VFMADD231PS Z12, Z28, Z2
-	VBROADCASTSS 380(R13), Z29                      // kw 2, c 15, pixel 3
-	VFMADD231PS Z12, Z29, Z3
-	VBROADCASTSS 444(R13), Z30                      // kw 2, c 15, pixel 4
-	VFMADD231PS Z12, Z30, Z4
-	VBROADCASTSS 508(R13), Z31                      // kw 2, c 15, pixel 5
-	VFMADD231PS Z12, Z31, Z5
-	VBROADCASTSS 572(R13), Z13                      // kw 2, c 15, pixel 6
-	VFMADD231PS Z12, Z13, Z6
-	VBROADCASTSS 636(R13), Z14                      // kw 2, c 15, pixel 7
-	VFMADD231PS Z12, Z14, Z7
-	VBROADCASTSS 700(R13), Z15                      // kw 2, c 15, pixel 8
-	VFMADD231PS Z12, Z15, Z8
-	VBROADCASTSS 764(R13), Z16                      // kw 2, c 15, pixel 9
-	VFMADD231PS Z12, Z16, Z9
-	VBROADCASTSS 828(R13), Z17                      // kw 2, c 15, pixel 10
-	VFMADD231PS Z12, Z17, Z10
-	VBROADCASTSS 892(R13), Z18                      // kw 2, c 15, pixel 11
-	VFMADD231PS Z12, Z18, Z11
+conv2GradWinoMulKernelAVX512_t24_b0:
+	VMOVUPS (R12), Z24
+	VBROADCASTSS (R10), Z25                         // kw 0, c 0, pixel 0
+	VFMADD231PS Z24, Z25, Z0
+	VBROADCASTSS 64(R10), Z26                       // kw 0, c 0, pixel 1
+	VFMADD231PS Z24, Z26, Z1
+	VBROADCASTSS 128(R10), Z27                      // kw 0, c 0, pixel 2
+	VFMADD231PS Z24, Z27, Z2
+	VBROADCASTSS 192(R10), Z28                      // kw 0, c 0, pixel 3
+	VFMADD231PS Z24, Z28, Z3
+	VBROADCASTSS 256(R10), Z29                      // kw 0, c 0, pixel 4
+	VFMADD231PS Z24, Z29, Z4
+	VBROADCASTSS 320(R10), Z30                      // kw 0, c 0, pixel 5
+	VFMADD231PS Z24, Z30, Z5
+	VBROADCASTSS 384(R10), Z31                      // kw 0, c 0, pixel 6
+	VFMADD231PS Z24, Z31, Z6
+	VBROADCASTSS 448(R10), Z25                      // kw 0, c 0, pixel 7
+	VFMADD231PS Z24, Z25, Z7
+	VBROADCASTSS 512(R10), Z26                      // kw 0, c 0, pixel 8
+	VFMADD231PS Z24, Z26, Z8
+	VBROADCASTSS 576(R10), Z27                      // kw 0, c 0, pixel 9
+	VFMADD231PS Z24, Z27, Z9
+	VBROADCASTSS 640(R10), Z28                      // kw 0, c 0, pixel 10
+	VFMADD231PS Z24, Z28, Z10
+	VBROADCASTSS 704(R10), Z29                      // kw 0, c 0, pixel 11
+	VFMADD231PS Z24, Z29, Z11
+	VBROADCASTSS 768(R10), Z30                      // kw 0, c 0, pixel 12
+	VFMADD231PS Z24, Z30, Z12
+	VBROADCASTSS 832(R10), Z31                      // kw 0, c 0, pixel 13
+	VFMADD231PS Z24, Z31, Z13
+	VBROADCASTSS 896(R10), Z25                      // kw 0, c 0, pixel 14
+	VFMADD231PS Z24, Z25, Z14
+	VBROADCASTSS 960(R10), Z26                      // kw 0, c 0, pixel 15
+	VFMADD231PS Z24, Z26, Z15
+	VBROADCASTSS 1024(R10), Z27                     // kw 0, c 0, pixel 16
+	VFMADD231PS Z24, Z27, Z16
+	VBROADCASTSS 1088(R10), Z28                     // kw 0, c 0, pixel 17
+	VFMADD231PS Z24, Z28, Z17
+	VBROADCASTSS 1152(R10), Z29                     // kw 0, c 0, pixel 18
+	VFMADD231PS Z24, Z29, Z18
+	VBROADCASTSS 1216(R10), Z30                     // kw 0, c 0, pixel 19
+	VFMADD231PS Z24, Z30, Z19
+	VBROADCASTSS 1280(R10), Z31                     // kw 0, c 0, pixel 20
+	VFMADD231PS Z24, Z31, Z20
+	VBROADCASTSS 1344(R10), Z25                     // kw 0, c 0, pixel 21
+	VFMADD231PS Z24, Z25, Z21
+	VBROADCASTSS 1408(R10), Z26                     // kw 0, c 0, pixel 22
+	VFMADD231PS Z24, Z26, Z22
+	VBROADCASTSS 1472(R10), Z27                     // kw 0, c 0, pixel 23
+	VFMADD231PS Z24, Z27, Z23
+	VMOVUPS 64(R12), Z24
+	VBROADCASTSS 4(R10), Z28                        // kw 0, c 1, pixel 0
+	VFMADD231PS Z24, Z28, Z0
+	VBROADCASTSS 68(R10), Z29                       // kw 0, c 1, pixel 1
+	VFMADD231PS Z24, Z29, Z1
+	VBROADCASTSS 132(R10), Z30                      // kw 0, c 1, pixel 2
+	VFMADD231PS Z24, Z30, Z2
+	VBROADCASTSS 196(R10), Z31                      // kw 0, c 1, pixel 3
+	VFMADD231PS Z24, Z31, Z3
+	VBROADCASTSS 260(R10), Z25                      // kw 0, c 1, pixel 4
+	VFMADD231PS Z24, Z25, Z4
+	VBROADCASTSS 324(R10), Z26                      // kw 0, c 1, pixel 5
+	VFMADD231PS Z24, Z26, Z5
+	VBROADCASTSS 388(R10), Z27                      // kw 0, c 1, pixel 6
+	VFMADD231PS Z24, Z27, Z6
+	VBROADCASTSS 452(R10), Z28                      // kw 0, c 1, pixel 7
+	VFMADD231PS Z24, Z28, Z7
+	VBROADCASTSS 516(R10), Z29                      // kw 0, c 1, pixel 8
+	VFMADD231PS Z24, Z29, Z8
+	VBROADCASTSS 580(R10), Z30                      // kw 0, c 1, pixel 9
+	VFMADD231PS Z24, Z30, Z9
+	VBROADCASTSS 644(R10), Z31                      // kw 0, c 1, pixel 10
+	VFMADD231PS Z24, Z31, Z10
+	VBROADCASTSS 708(R10), Z25                      // kw 0, c 1, pixel 11
+	VFMADD231PS Z24, Z25, Z11
+	VBROADCASTSS 772(R10), Z26                      // kw 0, c 1, pixel 12
+	VFMADD231PS Z24, Z26, Z12
+	VBROADCASTSS 836(R10), Z27                      // kw 0, c 1, pixel 13
+	VFMADD231PS Z24, Z27, Z13
+	VBROADCASTSS 900(R10), Z28                      // kw 0, c 1, pixel 14
+	VFMADD231PS Z24, Z28, Z14
+	VBROADCASTSS 964(R10), Z29                      // kw 0, c 1, pixel 15
+	VFMADD231PS Z24, Z29, Z15
+	VBROADCASTSS 1028(R10), Z30                     // kw 0, c 1, pixel 16
+	VFMADD231PS Z24, Z30, Z16
+	VBROADCASTSS 1092(R10), Z31                     // kw 0, c 1, pixel 17
+	VFMADD231PS Z24, Z31, Z17
+	VBROADCASTSS 1156(R10), Z25                     // kw 0, c 1, pixel 18
+	VFMADD231PS Z24, Z25, Z18
+	VBROADCASTSS 1220(R10), Z26                     // kw 0, c 1, pixel 19
+	VFMADD231PS Z24, Z26, Z19
+	VBROADCASTSS 1284(R10), Z27                     // kw 0, c 1, pixel 20
+	VFMADD231PS Z24, Z27, Z20
+	VBROADCASTSS 1348(R10), Z28                     // kw 0, c 1, pixel 21
+	VFMADD231PS Z24, Z28, Z21
+	VBROADCASTSS 1412(R10), Z29                     // kw 0, c 1, pixel 22
+	VFMADD231PS Z24, Z29, Z22
+	VBROADCASTSS 1476(R10), Z30                     // kw 0, c 1, pixel 23
+	VFMADD231PS Z24, Z30, Z23
+	VMOVUPS 128(R12), Z24
+	VBROADCASTSS 8(R10), Z31                        // kw 0, c 2, pixel 0
+	VFMADD231PS Z24, Z31, Z0
+	VBROADCASTSS 72(R10), Z25                       // kw 0, c 2, pixel 1
+	VFMADD231PS Z24, Z25, Z1
+	VBROADCASTSS 136(R10), Z26                      // kw 0, c 2, pixel 2
+	VFMADD231PS Z24, Z26, Z2
+	VBROADCASTSS 200(R10), Z27                      // kw 0, c 2, pixel 3
+	VFMADD231PS Z24, Z27, Z3
+	VBROADCASTSS 264(R10), Z28                      // kw 0, c 2, pixel 4
+	VFMADD231PS Z24, Z28, Z4
+	VBROADCASTSS 328(R10), Z29                      // kw 0, c 2, pixel 5
+	VFMADD231PS Z24, Z29, Z5
+	VBROADCASTSS 392(R10), Z30                      // kw 0, c 2, pixel 6
+	VFMADD231PS Z24, Z30, Z6
+	VBROADCASTSS 456(R10), Z31                      // kw 0, c 2, pixel 7
+	VFMADD231PS Z24, Z31, Z7
+	VBROADCASTSS 520(R10), Z25                      // kw 0, c 2, pixel 8
+	VFMADD231PS Z24, Z25, Z8
+	VBROADCASTSS 584(R10), Z26                      // kw 0, c 2, pixel 9
+	VFMADD231PS Z24, Z26, Z9
+	VBROADCASTSS 648(R10), Z27                      // kw 0, c 2, pixel 10
+	VFMADD231PS Z24, Z27, Z10
+	VBROADCASTSS 712(R10), Z28                      // kw 0, c 2, pixel 11
+	VFMADD231PS Z24, Z28, Z11
+	VBROADCASTSS 776(R10), Z29                      // kw 0, c 2, pixel 12
+	VFMADD231PS Z24, Z29, Z12
+	VBROADCASTSS 840(R10), Z30                      // kw 0, c 2, pixel 13
+	VFMADD231PS Z24, Z30, Z13
+	VBROADCASTSS 904(R10), Z31                      // kw 0, c 2, pixel 14
+	VFMADD231PS Z24, Z31, Z14
+	VBROADCASTSS 968(R10), Z25                      // kw 0, c 2, pixel 15
+	VFMADD231PS Z24, Z25, Z15
+	VBROADCASTSS 1032(R10), Z26                     // kw 0, c 2, pixel 16
+	VFMADD231PS Z24, Z26, Z16
+	VBROADCASTSS 1096(R10), Z27                     // kw 0, c 2, pixel 17
+	VFMADD231PS Z24, Z27, Z17
+	VBROADCASTSS 1160(R10), Z28                     // kw 0, c 2, pixel 18
+	VFMADD231PS Z24, Z28, Z18
+	VBROADCASTSS 1224(R10), Z29                     // kw 0, c 2, pixel 19
+	VFMADD231PS Z24, Z29, Z19
+	VBROADCASTSS 1288(R10), Z30                     // kw 0, c 2, pixel 20
+	VFMADD231PS Z24, Z30, Z20
+	VBROADCASTSS 1352(R10), Z31                     // kw 0, c 2, pixel 21
+	VFMADD231PS Z24, Z31, Z21
+	VBROADCASTSS 1416(R10), Z25                     // kw 0, c 2, pixel 22
+	VFMADD231PS Z24, Z25, Z22
+	VBROADCASTSS 1480(R10), Z26                     // kw 0, c 2, pixel 23
+	VFMADD231PS Z24, Z26, Z23
+	VMOVUPS 192(R12), Z24
+	VBROADCASTSS 12(R10), Z27                       // kw 0, c 3, pixel 0
+	VFMADD231PS Z24, Z27, Z0
+	VBROADCASTSS 76(R10), Z28                       // kw 0, c 3, pixel 1
+	VFMADD231PS Z24, Z28, Z1
+	VBROADCASTSS 140(R10), Z29                      // kw 0, c 3, pixel 2
+	VFMADD231PS Z24, Z29, Z2
+	VBROADCASTSS 204(R10), Z30                      // kw 0, c 3, pixel 3
+	VFMADD231PS Z24, Z30, Z3
+	VBROADCASTSS 268(R10), Z31                      // kw 0, c 3, pixel 4
+	VFMADD231PS Z24, Z31, Z4
+	VBROADCASTSS 332(R10), Z25                      // kw 0, c 3, pixel 5
+	VFMADD231PS Z24, Z25, Z5
+	VBROADCASTSS 396(R10), Z26                      // kw 0, c 3, pixel 6
+	VFMADD231PS Z24, Z26, Z6
+	VBROADCASTSS 460(R10), Z27                      // kw 0, c 3, pixel 7
+	VFMADD231PS Z24, Z27, Z7
+	VBROADCASTSS 524(R10), Z28                      // kw 0, c 3, pixel 8
+	VFMADD231PS Z24, Z28, Z8
+	VBROADCASTSS 588(R10), Z29                      // kw 0, c 3, pixel 9
+	VFMADD231PS Z24, Z29, Z9
+	VBROADCASTSS 652(R10), Z30                      // kw 0, c 3, pixel 10
+	VFMADD231PS Z24, Z30, Z10
+	VBROADCASTSS 716(R10), Z31                      // kw 0, c 3, pixel 11
+	VFMADD231PS Z24, Z31, Z11
+	VBROADCASTSS 780(R10), Z25                      // kw 0, c 3, pixel 12
+	VFMADD231PS Z24, Z25, Z12
+	VBROADCASTSS 844(R10), Z26                      // kw 0, c 3, pixel 13
+	VFMADD231PS Z24, Z26, Z13
+	VBROADCASTSS 908(R10), Z27                      // kw 0, c 3, pixel 14
+	VFMADD231PS Z24, Z27, Z14
+	VBROADCASTSS 972(R10), Z28                      // kw 0, c 3, pixel 15
+	VFMADD231PS Z24, Z28, Z15
+	VBROADCASTSS 1036(R10), Z29                     // kw 0, c 3, pixel 16
+	VFMADD231PS Z24, Z29, Z16
+	VBROADCASTSS 1100(R10), Z30                     // kw 0, c 3, pixel 17
+	VFMADD231PS Z24, Z30, Z17
+	VBROADCASTSS 1164(R10), Z31                     // kw 0, c 3, pixel 18
+	VFMADD231PS Z24, Z31, Z18
+	VBROADCASTSS 1228(R10), Z25                     // kw 0, c 3, pixel 19
+	VFMADD231PS Z24, Z25, Z19
+	VBROADCASTSS 1292(R10), Z26                     // kw 0, c 3, pixel 20
+	VFMADD231PS Z24, Z26, Z20
+	VBROADCASTSS 1356(R10), Z27                     // kw 0, c 3, pixel 21
+	VFMADD231PS Z24, Z27, Z21
+	VBROADCASTSS 1420(R10), Z28                     // kw 0, c 3, pixel 22
+	VFMADD231PS Z24, Z28, Z22
+	VBROADCASTSS 1484(R10), Z29                     // kw 0, c 3, pixel 23
+	VFMADD231PS Z24, Z29, Z23
+	VMOVUPS 256(R12), Z24
+	VBROADCASTSS 16(R10), Z30                       // kw 0, c 4, pixel 0
+	VFMADD231PS Z24, Z30, Z0
+	VBROADCASTSS 80(R10), Z31                       // kw 0, c 4, pixel 1
+	VFMADD231PS Z24, Z31, Z1
+	VBROADCASTSS 144(R10), Z25                      // kw 0, c 4, pixel 2
+	VFMADD231PS Z24, Z25, Z2
+	VBROADCASTSS 208(R10), Z26                      // kw 0, c 4, pixel 3
+	VFMADD231PS Z24, Z26, Z3
+	VBROADCASTSS 272(R10), Z27                      // kw 0, c 4, pixel 4
+	VFMADD231PS Z24, Z27, Z4
+	VBROADCASTSS 336(R10), Z28                      // kw 0, c 4, pixel 5
+	VFMADD231PS Z24, Z28, Z5
+	VBROADCASTSS 400(R10), Z29                      // kw 0, c 4, pixel 6
+	VFMADD231PS Z24, Z29, Z6
+	VBROADCASTSS 464(R10), Z30                      // kw 0, c 4, pixel 7
+	VFMADD231PS Z24, Z30, Z7
+	VBROADCASTSS 528(R10), Z31                      // kw 0, c 4, pixel 8
+	VFMADD231PS Z24, Z31, Z8
+	VBROADCASTSS 592(R10), Z25                      // kw 0, c 4, pixel 9
+	VFMADD231PS Z24, Z25, Z9
+	VBROADCASTSS 656(R10), Z26                      // kw 0, c 4, pixel 10
+	VFMADD231PS Z24, Z26, Z10
+	VBROADCASTSS 720(R10), Z27                      // kw 0, c 4, pixel 11
+	VFMADD231PS Z24, Z27, Z11
+	VBROADCASTSS 784(R10), Z28                      // kw 0, c 4, pixel 12
+	VFMADD231PS Z24, Z28, Z12
+	VBROADCASTSS 848(R10), Z29                      // kw 0, c 4, pixel 13
+	VFMADD231PS Z24, Z29, Z13
+	VBROADCASTSS 912(R10), Z30                      // kw 0, c 4, pixel 14
+	VFMADD231PS Z24, Z30, Z14
+	VBROADCASTSS 976(R10), Z31                      // kw 0, c 4, pixel 15
+	VFMADD231PS Z24, Z31, Z15
+	VBROADCASTSS 1040(R10), Z25                     // kw 0, c 4, pixel 16
+	VFMADD231PS Z24, Z25, Z16
+	VBROADCASTSS 1104(R10), Z26                     // kw 0, c 4, pixel 17
+	VFMADD231PS Z24, Z26, Z17
+	VBROADCASTSS 1168(R10), Z27                     // kw 0, c 4, pixel 18
+	VFMADD231PS Z24, Z27, Z18
+	VBROADCASTSS 1232(R10), Z28                     // kw 0, c 4, pixel 19
+	VFMADD231PS Z24, Z28, Z19
+	VBROADCASTSS 1296(R10), Z29                     // kw 0, c 4, pixel 20
+	VFMADD231PS Z24, Z29, Z20
+	VBROADCASTSS 1360(R10), Z30                     // kw 0, c 4, pixel 21
+	VFMADD231PS Z24, Z30, Z21
+	VBROADCASTSS 1424(R10), Z31                     // kw 0, c 4, pixel 22
+	VFMADD231PS Z24, Z31, Z22
+	VBROADCASTSS 1488(R10), Z25                     // kw 0, c 4, pixel 23
+	VFMADD231PS Z24, Z25, Z23
+	VMOVUPS 320(R12), Z24
+	VBROADCASTSS 20(R10), Z26                       // kw 0, c 5, pixel 0
+	VFMADD231PS Z24, Z26, Z0
+	VBROADCASTSS 84(R10), Z27                       // kw 0, c 5, pixel 1
+	VFMADD231PS Z24, Z27, Z1
+	VBROADCASTSS 148(R10), Z28                      // kw 0, c 5, pixel 2
+	VFMADD231PS Z24, Z28, Z2
+	VBROADCASTSS 212(R10), Z29                      // kw 0, c 5, pixel 3
+	VFMADD231PS Z24, Z29, Z3
+	VBROADCASTSS 276(R10), Z30                      // kw 0, c 5, pixel 4
+	VFMADD231PS Z24, Z30, Z4
+	VBROADCASTSS 340(R10), Z31                      // kw 0, c 5, pixel 5
+	VFMADD231PS Z24, Z31, Z5
+	VBROADCASTSS 404(R10), Z25                      // kw 0, c 5, pixel 6
+	VFMADD231PS Z24, Z25, Z6
+	VBROADCASTSS 468(R10), Z26                      // kw 0, c 5, pixel 7
+	VFMADD231PS Z24, Z26, Z7
+	VBROADCASTSS 532(R10), Z27                      // kw 0, c 5, pixel 8
+	VFMADD231PS Z24, Z27, Z8
+	VBROADCASTSS 596(R10), Z28                      // kw 0, c 5, pixel 9
+	VFMADD231PS Z24, Z28, Z9
+	VBROADCASTSS 660(R10), Z29                      // kw 0, c 5, pixel 10
+	VFMADD231PS Z24, Z29, Z10
+	VBROADCASTSS 724(R10), Z30                      // kw 0, c 5, pixel 11
+	VFMADD231PS Z24, Z30, Z11
+	VBROADCASTSS 788(R10), Z31                      // kw 0, c 5, pixel 12
+	VFMADD231PS Z24, Z31, Z12
+	VBROADCASTSS 852(R10), Z25                      // kw 0, c 5, pixel 13
+	VFMADD231PS Z24, Z25, Z13
+	VBROADCASTSS 916(R10), Z26                      // kw 0, c 5, pixel 14
+	VFMADD231PS Z24, Z26, Z14
+	VBROADCASTSS 980(R10), Z27                      // kw 0, c 5, pixel 15
+	VFMADD231PS Z24, Z27, Z15
+	VBROADCASTSS 1044(R10), Z28                     // kw 0, c 5, pixel 16
+	VFMADD231PS Z24, Z28, Z16
+	VBROADCASTSS 1108(R10), Z29                     // kw 0, c 5, pixel 17
+	VFMADD231PS Z24, Z29, Z17
+	VBROADCASTSS 1172(R10), Z30                     // kw 0, c 5, pixel 18
+	VFMADD231PS Z24, Z30, Z18
+	VBROADCASTSS 1236(R10), Z31                     // kw 0, c 5, pixel 19
+	VFMADD231PS Z24, Z31, Z19
+	VBROADCASTSS 1300(R10), Z25                     // kw 0, c 5, pixel 20
+	VFMADD231PS Z24, Z25, Z20
+	VBROADCASTSS 1364(R10), Z26                     // kw 0, c 5, pixel 21
+	VFMADD231PS Z24, Z26, Z21
+	VBROADCASTSS 1428(R10), Z27                     // kw 0, c 5, pixel 22
+	VFMADD231PS Z24, Z27, Z22
+	VBROADCASTSS 1492(R10), Z28                     // kw 0, c 5, pixel 23
+	VFMADD231PS Z24, Z28, Z23
+	VMOVUPS 384(R12), Z24
+	VBROADCASTSS 24(R10), Z29                       // kw 0, c 6, pixel 0
+	VFMADD231PS Z24, Z29, Z0
+	VBROADCASTSS 88(R10), Z30                       // kw 0, c 6, pixel 1
+	VFMADD231PS Z24, Z30, Z1
+	VBROADCASTSS 152(R10), Z31                      // kw 0, c 6, pixel 2
+	VFMADD231PS Z24, Z31, Z2
+	VBROADCASTSS 216(R10), Z25                      // kw 0, c 6, pixel 3
+	VFMADD231PS Z24, Z25, Z3
+	VBROADCASTSS 280(R10), Z26                      // kw 0, c 6, pixel 4
+	VFMADD231PS Z24, Z26, Z4
+	VBROADCASTSS 344(R10), Z27                      // kw 0, c 6, pixel 5
+	VFMADD231PS Z24, Z27, Z5
+	VBROADCASTSS 408(R10), Z28                      // kw 0, c 6, pixel 6
+	VFMADD231PS Z24, Z28, Z6
+	VBROADCASTSS 472(R10), Z29                      // kw 0, c 6, pixel 7
+	VFMADD231PS Z24, Z29, Z7
+	VBROADCASTSS 536(R10), Z30                      // kw 0, c 6, pixel 8
+	VFMADD231PS Z24, Z30, Z8
+	VBROADCASTSS 600(R10), Z31                      // kw 0, c 6, pixel 9
+	VFMADD231PS Z24, Z31, Z9
+	VBROADCASTSS 664(R10), Z25                      // kw 0, c 6, pixel 10
+	VFMADD231PS Z24, Z25, Z10
+	VBROADCASTSS 728(R10), Z26                      // kw 0, c 6, pixel 11
+	VFMADD231PS Z24, Z26, Z11
+	VBROADCASTSS 792(R10), Z27                      // kw 0, c 6, pixel 12
+	VFMADD231PS Z24, Z27, Z12
+	VBROADCASTSS 856(R10), Z28                      // kw 0, c 6, pixel 13
+	VFMADD231PS Z24, Z28, Z13
+	VBROADCASTSS 920(R10), Z29                      // kw 0, c 6, pixel 14
+	VFMADD231PS Z24, Z29, Z14
+	VBROADCASTSS 984(R10), Z30                      // kw 0, c 6, pixel 15
+	VFMADD231PS Z24, Z30, Z15
+	VBROADCASTSS 1048(R10), Z31                     // kw 0, c 6, pixel 16
+	VFMADD231PS Z24, Z31, Z16
+	VBROADCASTSS 1112(R10), Z25                     // kw 0, c 6, pixel 17
+	VFMADD231PS Z24, Z25, Z17
+	VBROADCASTSS 1176(R10), Z26                     // kw 0, c 6, pixel 18
+	VFMADD231PS Z24, Z26, Z18
+	VBROADCASTSS 1240(R10), Z27                     // kw 0, c 6, pixel 19
+	VFMADD231PS Z24, Z27, Z19
+	VBROADCASTSS 1304(R10), Z28                     // kw 0, c 6, pixel 20
+	VFMADD231PS Z24, Z28, Z20
+	VBROADCASTSS 1368(R10), Z29                     // kw 0, c 6, pixel 21
+	VFMADD231PS Z24, Z29, Z21
+	VBROADCASTSS 1432(R10), Z30                     // kw 0, c 6, pixel 22
+	VFMADD231PS Z24, Z30, Z22
+	VBROADCASTSS 1496(R10), Z31                     // kw 0, c 6, pixel 23
+	VFMADD231PS Z24, Z31, Z23
+	VMOVUPS 448(R12), Z24
+	VBROADCASTSS 28(R10), Z25                       // kw 0, c 7, pixel 0
+	VFMADD231PS Z24, Z25, Z0
+	VBROADCASTSS 92(R10), Z26                       // kw 0, c 7, pixel 1
+	VFMADD231PS Z24, Z26, Z1
+	VBROADCASTSS 156(R10), Z27                      // kw 0, c 7, pixel 2
+	VFMADD231PS Z24, Z27, Z2
+	VBROADCASTSS 220(R10), Z28                      // kw 0, c 7, pixel 3
+	VFMADD231PS Z24, Z28, Z3
+	VBROADCASTSS 284(R10), Z29                      // kw 0, c 7, pixel 4
+	VFMADD231PS Z24, Z29, Z4
+	VBROADCASTSS 348(R10), Z30                      // kw 0, c 7, pixel 5
+	VFMADD231PS Z24, Z30, Z5
+	VBROADCASTSS 412(R10), Z31                      // kw 0, c 7, pixel 6
+	VFMADD231PS Z24, Z31, Z6
+	VBROADCASTSS 476(R10), Z25                      // kw 0, c 7, pixel 7
+	VFMADD231PS Z24, Z25, Z7
+	VBROADCASTSS 540(R10), Z26                      // kw 0, c 7, pixel 8
+	VFMADD231PS Z24, Z26, Z8
+	VBROADCASTSS 604(R10), Z27                      // kw 0, c 7, pixel 9
+	VFMADD231PS Z24, Z27, Z9
+	VBROADCASTSS 668(R10), Z28                      // kw 0, c 7, pixel 10
+	VFMADD231PS Z24, Z28, Z10
+	VBROADCASTSS 732(R10), Z29                      // kw 0, c 7, pixel 11
+	VFMADD231PS Z24, Z29, Z11
+	VBROADCASTSS 796(R10), Z30                      // kw 0, c 7, pixel 12
+	VFMADD231PS Z24, Z30, Z12
+	VBROADCASTSS 860(R10), Z31                      // kw 0, c 7, pixel 13
+	VFMADD231PS Z24, Z31, Z13
+	VBROADCASTSS 924(R10), Z25                      // kw 0, c 7, pixel 14
+	VFMADD231PS Z24, Z25, Z14
+	VBROADCASTSS 988(R10), Z26                      // kw 0, c 7, pixel 15
+	VFMADD231PS Z24, Z26, Z15
+	VBROADCASTSS 1052(R10), Z27                     // kw 0, c 7, pixel 16
+	VFMADD231PS Z24, Z27, Z16
+	VBROADCASTSS 1116(R10), Z28                     // kw 0, c 7, pixel 17
+	VFMADD231PS Z24, Z28, Z17
+	VBROADCASTSS 1180(R10), Z29                     // kw 0, c 7, pixel 18
+	VFMADD231PS Z24, Z29, Z18
+	VBROADCASTSS 1244(R10), Z30                     // kw 0, c 7, pixel 19
+	VFMADD231PS Z24, Z30, Z19
+	VBROADCASTSS 1308(R10), Z31                     // kw 0, c 7, pixel 20
+	VFMADD231PS Z24, Z31, Z20
+	VBROADCASTSS 1372(R10), Z25                     // kw 0, c 7, pixel 21
+	VFMADD231PS Z24, Z25, Z21
+	VBROADCASTSS 1436(R10), Z26                     // kw 0, c 7, pixel 22
+	VFMADD231PS Z24, Z26, Z22
+	VBROADCASTSS 1500(R10), Z27                     // kw 0, c 7, pixel 23
+	VFMADD231PS Z24, Z27, Z23
+	VMOVUPS 512(R12), Z24
+	VBROADCASTSS 32(R10), Z28                       // kw 0, c 8, pixel 0
+	VFMADD231PS Z24, Z28, Z0
+	VBROADCASTSS 96(R10), Z29                       // kw 0, c 8, pixel 1
+	VFMADD231PS Z24, Z29, Z1
+	VBROADCASTSS 160(R10), Z30                      // kw 0, c 8, pixel 2
+	VFMADD231PS Z24, Z30, Z2
+	VBROADCASTSS 224(R10), Z31                      // kw 0, c 8, pixel 3
+	VFMADD231PS Z24, Z31, Z3
+	VBROADCASTSS 288(R10), Z25                      // kw 0, c 8, pixel 4
+	VFMADD231PS Z24, Z25, Z4
+	VBROADCASTSS 352(R10), Z26                      // kw 0, c 8, pixel 5
+	VFMADD231PS Z24, Z26, Z5
+	VBROADCASTSS 416(R10), Z27                      // kw 0, c 8, pixel 6
+	VFMADD231PS Z24, Z27, Z6
+	VBROADCASTSS 480(R10), Z28                      // kw 0, c 8, pixel 7
+	VFMADD231PS Z24, Z28, Z7
+	VBROADCASTSS 544(R10), Z29                      // kw 0, c 8, pixel 8
+	VFMADD231PS Z24, Z29, Z8
+	VBROADCASTSS 608(R10), Z30                      // kw 0, c 8, pixel 9
+	VFMADD231PS Z24, Z30, Z9
+	VBROADCASTSS 672(R10), Z31                      // kw 0, c 8, pixel 10
+	VFMADD231PS Z24, Z31, Z10
+	VBROADCASTSS 736(R10), Z25                      // kw 0, c 8, pixel 11
+	VFMADD231PS Z24, Z25, Z11
+	VBROADCASTSS 800(R10), Z26                      // kw 0, c 8, pixel 12
+	VFMADD231PS Z24, Z26, Z12
+	VBROADCASTSS 864(R10), Z27                      // kw 0, c 8, pixel 13
+	VFMADD231PS Z24, Z27, Z13
+	VBROADCASTSS 928(R10), Z28                      // kw 0, c 8, pixel 14
+	VFMADD231PS Z24, Z28, Z14
+	VBROADCASTSS 992(R10), Z29                      // kw 0, c 8, pixel 15
+	VFMADD231PS Z24, Z29, Z15
+	VBROADCASTSS 1056(R10), Z30                     // kw 0, c 8, pixel 16
+	VFMADD231PS Z24, Z30, Z16
+	VBROADCASTSS 1120(R10), Z31                     // kw 0, c 8, pixel 17
+	VFMADD231PS Z24, Z31, Z17
+	VBROADCASTSS 1184(R10), Z25                     // kw 0, c 8, pixel 18
+	VFMADD231PS Z24, Z25, Z18
+	VBROADCASTSS 1248(R10), Z26                     // kw 0, c 8, pixel 19
+	VFMADD231PS Z24, Z26, Z19
+	VBROADCASTSS 1312(R10), Z27                     // kw 0, c 8, pixel 20
+	VFMADD231PS Z24, Z27, Z20
+	VBROADCASTSS 1376(R10), Z28                     // kw 0, c 8, pixel 21
+	VFMADD231PS Z24, Z28, Z21
+	VBROADCASTSS 1440(R10), Z29                     // kw 0, c 8, pixel 22
+	VFMADD231PS Z24, Z29, Z22
+	VBROADCASTSS 1504(R10), Z30                     // kw 0, c 8, pixel 23
+	VFMADD231PS Z24, Z30, Z23
+	VMOVUPS 576(R12), Z24
+	VBROADCASTSS 36(R10), Z31                       // kw 0, c 9, pixel 0
+	VFMADD231PS Z24, Z31, Z0
+	VBROADCASTSS 100(R10), Z25                      // kw 0, c 9, pixel 1
+	VFMADD231PS Z24, Z25, Z1
+	VBROADCASTSS 164(R10), Z26                      // kw 0, c 9, pixel 2
+	VFMADD231PS Z24, Z26, Z2
+	VBROADCASTSS 228(R10), Z27                      // kw 0, c 9, pixel 3
+	VFMADD231PS Z24, Z27, Z3
+	VBROADCASTSS 292(R10), Z28                      // kw 0, c 9, pixel 4
+	VFMADD231PS Z24, Z28, Z4
+	VBROADCASTSS 356(R10), Z29                      // kw 0, c 9, pixel 5
+	VFMADD231PS Z24, Z29, Z5
+	VBROADCASTSS 420(R10), Z30                      // kw 0, c 9, pixel 6
+	VFMADD231PS Z24, Z30, Z6
+	VBROADCASTSS 484(R10), Z31                      // kw 0, c 9, pixel 7
+	VFMADD231PS Z24, Z31, Z7
+	VBROADCASTSS 548(R10), Z25                      // kw 0, c 9, pixel 8
+	VFMADD231PS Z24, Z25, Z8
+	VBROADCASTSS 612(R10), Z26                      // kw 0, c 9, pixel 9
+	VFMADD231PS Z24, Z26, Z9
+	VBROADCASTSS 676(R10), Z27                      // kw 0, c 9, pixel 10
+	VFMADD231PS Z24, Z27, Z10
+	VBROADCASTSS 740(R10), Z28                      // kw 0, c 9, pixel 11
+	VFMADD231PS Z24, Z28, Z11
+	VBROADCASTSS 804(R10), Z29                      // kw 0, c 9, pixel 12
+	VFMADD231PS Z24, Z29, Z12
+	VBROADCASTSS 868(R10), Z30                      // kw 0, c 9, pixel 13
+	VFMADD231PS Z24, Z30, Z13
+	VBROADCASTSS 932(R10), Z31                      // kw 0, c 9, pixel 14
+	VFMADD231PS Z24, Z31, Z14
+	VBROADCASTSS 996(R10), Z25                      // kw 0, c 9, pixel 15
+	VFMADD231PS Z24, Z25, Z15
+	VBROADCASTSS 1060(R10), Z26                     // kw 0, c 9, pixel 16
+	VFMADD231PS Z24, Z26, Z16
+	VBROADCASTSS 1124(R10), Z27                     // kw 0, c 9, pixel 17
+	VFMADD231PS Z24, Z27, Z17
+	VBROADCASTSS 1188(R10), Z28                     // kw 0, c 9, pixel 18
+	VFMADD231PS Z24, Z28, Z18
+	VBROADCASTSS 1252(R10), Z29                     // kw 0, c 9, pixel 19
+	VFMADD231PS Z24, Z29, Z19
+	VBROADCASTSS 1316(R10), Z30                     // kw 0, c 9, pixel 20
+	VFMADD231PS Z24, Z30, Z20
+	VBROADCASTSS 1380(R10), Z31                     // kw 0, c 9, pixel 21
+	VFMADD231PS Z24, Z31, Z21
+	VBROADCASTSS 1444(R10), Z25                     // kw 0, c 9, pixel 22
+	VFMADD231PS Z24, Z25, Z22
+	VBROADCASTSS 1508(R10), Z26                     // kw 0, c 9, pixel 23
+	VFMADD231PS Z24, Z26, Z23
+	VMOVUPS 640(R12), Z24
+	VBROADCASTSS 40(R10), Z27                       // kw 0, c 10, pixel 0
+	VFMADD231PS Z24, Z27, Z0
+	VBROADCASTSS 104(R10), Z28                      // kw 0, c 10, pixel 1
+	VFMADD231PS Z24, Z28, Z1
+	VBROADCASTSS 168(R10), Z29                      // kw 0, c 10, pixel 2
+	VFMADD231PS Z24, Z29, Z2
+	VBROADCASTSS 232(R10), Z30                      // kw 0, c 10, pixel 3
+	VFMADD231PS Z24, Z30, Z3
+	VBROADCASTSS 296(R10), Z31                      // kw 0, c 10, pixel 4
+	VFMADD231PS Z24, Z31, Z4
+	VBROADCASTSS 360(R10), Z25                      // kw 0, c 10, pixel 5
+	VFMADD231PS Z24, Z25, Z5
+	VBROADCASTSS 424(R10), Z26                      // kw 0, c 10, pixel 6
+	VFMADD231PS Z24, Z26, Z6
+	VBROADCASTSS 488(R10), Z27                      // kw 0, c 10, pixel 7
+	VFMADD231PS Z24, Z27, Z7
+	VBROADCASTSS 552(R10), Z28                      // kw 0, c 10, pixel 8
+	VFMADD231PS Z24, Z28, Z8
+	VBROADCASTSS 616(R10), Z29                      // kw 0, c 10, pixel 9
+	VFMADD231PS Z24, Z29, Z9
+	VBROADCASTSS 680(R10), Z30                      // kw 0, c 10, pixel 10
+	VFMADD231PS Z24, Z30, Z10
+	VBROADCASTSS 744(R10), Z31                      // kw 0, c 10, pixel 11
+	VFMADD231PS Z24, Z31, Z11
+	VBROADCASTSS 808(R10), Z25                      // kw 0, c 10, pixel 12
+	VFMADD231PS Z24, Z25, Z12
+	VBROADCASTSS 872(R10), Z26                      // kw 0, c 10, pixel 13
+	VFMADD231PS Z24, Z26, Z13
+	VBROADCASTSS 936(R10), Z27                      // kw 0, c 10, pixel 14
+	VFMADD231PS Z24, Z27, Z14
+	VBROADCASTSS 1000(R10), Z28                     // kw 0, c 10, pixel 15
+	VFMADD231PS Z24, Z28, Z15
+	VBROADCASTSS 1064(R10), Z29                     // kw 0, c 10, pixel 16
+	VFMADD231PS Z24, Z29, Z16
+	VBROADCASTSS 1128(R10), Z30                     // kw 0, c 10, pixel 17
+	VFMADD231PS Z24, Z30, Z17
+	VBROADCASTSS 1192(R10), Z31                     // kw 0, c 10, pixel 18
+	VFMADD231PS Z24, Z31, Z18
+	VBROADCASTSS 1256(R10), Z25                     // kw 0, c 10, pixel 19
+	VFMADD231PS Z24, Z25, Z19
+	VBROADCASTSS 1320(R10), Z26                     // kw 0, c 10, pixel 20
+	VFMADD231PS Z24, Z26, Z20
+	VBROADCASTSS 1384(R10), Z27                     // kw 0, c 10, pixel 21
+	VFMADD231PS Z24, Z27, Z21
+	VBROADCASTSS 1448(R10), Z28                     // kw 0, c 10, pixel 22
+	VFMADD231PS Z24, Z28, Z22
+	VBROADCASTSS 1512(R10), Z29                     // kw 0, c 10, pixel 23
+	VFMADD231PS Z24, Z29, Z23
+	VMOVUPS 704(R12), Z24
+	VBROADCASTSS 44(R10), Z30                       // kw 0, c 11, pixel 0
+	VFMADD231PS Z24, Z30, Z0
+	VBROADCASTSS 108(R10), Z31                      // kw 0, c 11, pixel 1
+	VFMADD231PS Z24, Z31, Z1
+	VBROADCASTSS 172(R10), Z25                      // kw 0, c 11, pixel 2
+	VFMADD231PS Z24, Z25, Z2
+	VBROADCASTSS 236(R10), Z26                      // kw 0, c 11, pixel 3
+	VFMADD231PS Z24, Z26, Z3
+	VBROADCASTSS 300(R10), Z27                      // kw 0, c 11, pixel 4
+	VFMADD231PS Z24, Z27, Z4
+	VBROADCASTSS 364(R10), Z28                      // kw 0, c 11, pixel 5
+	VFMADD231PS Z24, Z28, Z5
+	VBROADCASTSS 428(R10), Z29                      // kw 0, c 11, pixel 6
+	VFMADD231PS Z24, Z29, Z6
+	VBROADCASTSS 492(R10), Z30                      // kw 0, c 11, pixel 7
+	VFMADD231PS Z24, Z30, Z7
+	VBROADCASTSS 556(R10), Z31                      // kw 0, c 11, pixel 8
+	VFMADD231PS Z24, Z31, Z8
+	VBROADCASTSS 620(R10), Z25                      // kw 0, c 11, pixel 9
+	VFMADD231PS Z24, Z25, Z9
+	VBROADCASTSS 684(R10), Z26                      // kw 0, c 11, pixel 10
+	VFMADD231PS Z24, Z26, Z10
+	VBROADCASTSS 748(R10), Z27                      // kw 0, c 11, pixel 11
+	VFMADD231PS Z24, Z27, Z11
+	VBROADCASTSS 812(R10), Z28                      // kw 0, c 11, pixel 12
+	VFMADD231PS Z24, Z28, Z12
+	VBROADCASTSS 876(R10), Z29                      // kw 0, c 11, pixel 13
+	VFMADD231PS Z24, Z29, Z13
+	VBROADCASTSS 940(R10), Z30                      // kw 0, c 11, pixel 14
+	VFMADD231PS Z24, Z30, Z14
+	VBROADCASTSS 1004(R10), Z31                     // kw 0, c 11, pixel 15
+	VFMADD231PS Z24, Z31, Z15
+	VBROADCASTSS 1068(R10), Z25                     // kw 0, c 11, pixel 16
+	VFMADD231PS Z24, Z25, Z16
+	VBROADCASTSS 1132(R10), Z26                     // kw 0, c 11, pixel 17
+	VFMADD231PS Z24, Z26, Z17
+	VBROADCASTSS 1196(R10), Z27                     // kw 0, c 11, pixel 18
+	VFMADD231PS Z24, Z27, Z18
+	VBROADCASTSS 1260(R10), Z28                     // kw 0, c 11, pixel 19
+	VFMADD231PS Z24, Z28, Z19
+	VBROADCASTSS 1324(R10), Z29                     // kw 0, c 11, pixel 20
+	VFMADD231PS Z24, Z29, Z20
+	VBROADCASTSS 1388(R10), Z30                     // kw 0, c 11, pixel 21
+	VFMADD231PS Z24, Z30, Z21
+	VBROADCASTSS 1452(R10), Z31                     // kw 0, c 11, pixel 22
+	VFMADD231PS Z24, Z31, Z22
+	VBROADCASTSS 1516(R10), Z25                     // kw 0, c 11, pixel 23
+	VFMADD231PS Z24, Z25, Z23
+	VMOVUPS 768(R12), Z24
+	VBROADCASTSS 48(R10), Z26                       // kw 0, c 12, pixel 0
+	VFMADD231PS Z24, Z26, Z0
+	VBROADCASTSS 112(R10), Z27                      // kw 0, c 12, pixel 1
+	VFMADD231PS Z24, Z27, Z1
+	VBROADCASTSS 176(R10), Z28                      // kw 0, c 12, pixel 2
+	VFMADD231PS Z24, Z28, Z2
+	VBROADCASTSS 240(R10), Z29                      // kw 0, c 12, pixel 3
+	VFMADD231PS Z24, Z29, Z3
+	VBROADCASTSS 304(R10), Z30                      // kw 0, c 12, pixel 4
+	VFMADD231PS Z24, Z30, Z4
+	VBROADCASTSS 368(R10), Z31                      // kw 0, c 12, pixel 5
+	VFMADD231PS Z24, Z31, Z5
+	VBROADCASTSS 432(R10), Z25                      // kw 0, c 12, pixel 6
+	VFMADD231PS Z24, Z25, Z6
+	VBROADCASTSS 496(R10), Z26                      // kw 0, c 12, pixel 7
+	VFMADD231PS Z24, Z26, Z7
+	VBROADCASTSS 560(R10), Z27                      // kw 0, c 12, pixel 8
+	VFMADD231PS Z24, Z27, Z8
+	VBROADCASTSS 624(R10), Z28                      // kw 0, c 12, pixel 9
+	VFMADD231PS Z24, Z28, Z9
+	VBROADCASTSS 688(R10), Z29                      // kw 0, c 12, pixel 10
+	VFMADD231PS Z24, Z29, Z10
+	VBROADCASTSS 752(R10), Z30                      // kw 0, c 12, pixel 11
+	VFMADD231PS Z24, Z30, Z11
+	VBROADCASTSS 816(R10), Z31                      // kw 0, c 12, pixel 12
+	VFMADD231PS Z24, Z31, Z12
+	VBROADCASTSS 880(R10), Z25                      // kw 0, c 12, pixel 13
+	VFMADD231PS Z24, Z25, Z13
+	VBROADCASTSS 944(R10), Z26                      // kw 0, c 12, pixel 14
+	VFMADD231PS Z24, Z26, Z14
+	VBROADCASTSS 1008(R10), Z27                     // kw 0, c 12, pixel 15
+	VFMADD231PS Z24, Z27, Z15
+	VBROADCASTSS 1072(R10), Z28                     // kw 0, c 12, pixel 16
+	VFMADD231PS Z24, Z28, Z16
+	VBROADCASTSS 1136(R10), Z29                     // kw 0, c 12, pixel 17
+	VFMADD231PS Z24, Z29, Z17
+	VBROADCASTSS 1200(R10), Z30                     // kw 0, c 12, pixel 18
+	VFMADD231PS Z24, Z30, Z18
+	VBROADCASTSS 1264(R10), Z31                     // kw 0, c 12, pixel 19
+	VFMADD231PS Z24, Z31, Z19
+	VBROADCASTSS 1328(R10), Z25                     // kw 0, c 12, pixel 20
+	VFMADD231PS Z24, Z25, Z20
+	VBROADCASTSS 1392(R10), Z26                     // kw 0, c 12, pixel 21
+	VFMADD231PS Z24, Z26, Z21
+	VBROADCASTSS 1456(R10), Z27                     // kw 0, c 12, pixel 22
+	VFMADD231PS Z24, Z27, Z22
+	VBROADCASTSS 1520(R10), Z28                     // kw 0, c 12, pixel 23
+	VFMADD231PS Z24, Z28, Z23
+	VMOVUPS 832(R12), Z24
+	VBROADCASTSS 52(R10), Z29                       // kw 0, c 13, pixel 0
+	VFMADD231PS Z24, Z29, Z0
+	VBROADCASTSS 116(R10), Z30                      // kw 0, c 13, pixel 1
+	VFMADD231PS Z24, Z30, Z1
+	VBROADCASTSS 180(R10), Z31                      // kw 0, c 13, pixel 2
+	VFMADD231PS Z24, Z31, Z2
+	VBROADCASTSS 244(R10), Z25                      // kw 0, c 13, pixel 3
+	VFMADD231PS Z24, Z25, Z3
+	VBROADCASTSS 308(R10), Z26                      // kw 0, c 13, pixel 4
+	VFMADD231PS Z24, Z26, Z4
+	VBROADCASTSS 372(R10), Z27                      // kw 0, c 13, pixel 5
+	VFMADD231PS Z24, Z27, Z5
+	VBROADCASTSS 436(R10), Z28                      // kw 0, c 13, pixel 6
+	VFMADD231PS Z24, Z28, Z6
+	VBROADCASTSS 500(R10), Z29                      // kw 0, c 13, pixel 7
+	VFMADD231PS Z24, Z29, Z7
+	VBROADCASTSS 564(R10), Z30                      // kw 0, c 13, pixel 8
+	VFMADD231PS Z24, Z30, Z8
+	VBROADCASTSS 628(R10), Z31                      // kw 0, c 13, pixel 9
+	VFMADD231PS Z24, Z31, Z9
+	VBROADCASTSS 692(R10), Z25                      // kw 0, c 13, pixel 10
+	VFMADD231PS Z24, Z25, Z10
+	VBROADCASTSS 756(R10), Z26                      // kw 0, c 13, pixel 11
+	VFMADD231PS Z24, Z26, Z11
+	VBROADCASTSS 820(R10), Z27                      // kw 0, c 13, pixel 12
+	VFMADD231PS Z24, Z27, Z12
+	VBROADCASTSS 884(R10), Z28                      // kw 0, c 13, pixel 13
+	VFMADD231PS Z24, Z28, Z13
+	VBROADCASTSS 948(R10), Z29                      // kw 0, c 13, pixel 14
+	VFMADD231PS Z24, Z29, Z14
+	VBROADCASTSS 1012(R10), Z30                     // kw 0, c 13, pixel 15
+	VFMADD231PS Z24, Z30, Z15
+	VBROADCASTSS 1076(R10), Z31                     // kw 0, c 13, pixel 16
+	VFMADD231PS Z24, Z31, Z16
+	VBROADCASTSS 1140(R10), Z25                     // kw 0, c 13, pixel 17
+	VFMADD231PS Z24, Z25, Z17
+	VBROADCASTSS 1204(R10), Z26                     // kw 0, c 13, pixel 18
+	VFMADD231PS Z24, Z26, Z18
+	VBROADCASTSS 1268(R10), Z27                     // kw 0, c 13, pixel 19
+	VFMADD231PS Z24, Z27, Z19
+	VBROADCASTSS 1332(R10), Z28                     // kw 0, c 13, pixel 20
+	VFMADD231PS Z24, Z28, Z20
+	VBROADCASTSS 1396(R10), Z29                     // kw 0, c 13, pixel 21
+	VFMADD231PS Z24, Z29, Z21
+	VBROADCASTSS 1460(R10), Z30                     // kw 0, c 13, pixel 22
+	VFMADD231PS Z24, Z30, Z22
+	VBROADCASTSS 1524(R10), Z31                     // kw 0, c 13, pixel 23
+	VFMADD231PS Z24, Z31, Z23
+	VMOVUPS 896(R12), Z24
+	VBROADCASTSS 56(R10), Z25                       // kw 0, c 14, pixel 0
+	VFMADD231PS Z24, Z25, Z0
+	VBROADCASTSS 120(R10), Z26                      // kw 0, c 14, pixel 1
+	VFMADD231PS Z24, Z26, Z1
+	VBROADCASTSS 184(R10), Z27                      // kw 0, c 14, pixel 2
+	VFMADD231PS Z24, Z27, Z2
+	VBROADCASTSS 248(R10), Z28                      // kw 0, c 14, pixel 3
+	VFMADD231PS Z24, Z28, Z3
+	VBROADCASTSS 312(R10), Z29                      // kw 0, c 14, pixel 4
+	VFMADD231PS Z24, Z29, Z4
+	VBROADCASTSS 376(R10), Z30                      // kw 0, c 14, pixel 5
+	VFMADD231PS Z24, Z30, Z5
+	VBROADCASTSS 440(R10), Z31                      // kw 0, c 14, pixel 6
+	VFMADD231PS Z24, Z31, Z6
+	VBROADCASTSS 504(R10), Z25                      // kw 0, c 14, pixel 7
+	VFMADD231PS Z24, Z25, Z7
+	VBROADCASTSS 568(R10), Z26                      // kw 0, c 14, pixel 8
+	VFMADD231PS Z24, Z26, Z8
+	VBROADCASTSS 632(R10), Z27                      // kw 0, c 14, pixel 9
+	VFMADD231PS Z24, Z27, Z9
+	VBROADCASTSS 696(R10), Z28                      // kw 0, c 14, pixel 10
+	VFMADD231PS Z24, Z28, Z10
+	VBROADCASTSS 760(R10), Z29                      // kw 0, c 14, pixel 11
+	VFMADD231PS Z24, Z29, Z11
+	VBROADCASTSS 824(R10), Z30                      // kw 0, c 14, pixel 12
+	VFMADD231PS Z24, Z30, Z12
+	VBROADCASTSS 888(R10), Z31                      // kw 0, c 14, pixel 13
+	VFMADD231PS Z24, Z31, Z13
+	VBROADCASTSS 952(R10), Z25                      // kw 0, c 14, pixel 14
+	VFMADD231PS Z24, Z25, Z14
+	VBROADCASTSS 1016(R10), Z26                     // kw 0, c 14, pixel 15
+	VFMADD231PS Z24, Z26, Z15
+	VBROADCASTSS 1080(R10), Z27                     // kw 0, c 14, pixel 16
+	VFMADD231PS Z24, Z27, Z16
+	VBROADCASTSS 1144(R10), Z28                     // kw 0, c 14, pixel 17
+	VFMADD231PS Z24, Z28, Z17
+	VBROADCASTSS 1208(R10), Z29                     // kw 0, c 14, pixel 18
+	VFMADD231PS Z24, Z29, Z18
+	VBROADCASTSS 1272(R10), Z30                     // kw 0, c 14, pixel 19
+	VFMADD231PS Z24, Z30, Z19
+	VBROADCASTSS 1336(R10), Z31                     // kw 0, c 14, pixel 20
+	VFMADD231PS Z24, Z31, Z20
+	VBROADCASTSS 1400(R10), Z25                     // kw 0, c 14, pixel 21
+	VFMADD231PS Z24, Z25, Z21
+	VBROADCASTSS 1464(R10), Z26                     // kw 0, c 14, pixel 22
+	VFMADD231PS Z24, Z26, Z22
+	VBROADCASTSS 1528(R10), Z27                     // kw 0, c 14, pixel 23
+	VFMADD231PS Z24, Z27, Z23
+	VMOVUPS 960(R12), Z24
+	VBROADCASTSS 60(R10), Z28                       // kw 0, c 15, pixel 0
+	VFMADD231PS Z24, Z28, Z0
+	VBROADCASTSS 124(R10), Z29                      // kw 0, c 15, pixel 1
+	VFMADD231PS Z24, Z29, Z1
+	VBROADCASTSS 188(R10), Z30                      // kw 0, c 15, pixel 2
+	VFMADD231PS Z24, Z30, Z2
+	VBROADCASTSS 252(R10), Z31                      // kw 0, c 15, pixel 3
+	VFMADD231PS Z24, Z31, Z3
+	VBROADCASTSS 316(R10), Z25                      // kw 0, c 15, pixel 4
+	VFMADD231PS Z24, Z25, Z4
+	VBROADCASTSS 380(R10), Z26                      // kw 0, c 15, pixel 5
+	VFMADD231PS Z24, Z26, Z5
+	VBROADCASTSS 444(R10), Z27                      // kw 0, c 15, pixel 6
+	VFMADD231PS Z24, Z27, Z6
+	VBROADCASTSS 508(R10), Z28                      // kw 0, c 15, pixel 7
+	VFMADD231PS Z24, Z28, Z7
+	VBROADCASTSS 572(R10), Z29                      // kw 0, c 15, pixel 8
+	VFMADD231PS Z24, Z29, Z8
+	VBROADCASTSS 636(R10), Z30                      // kw 0, c 15, pixel 9
+	VFMADD231PS Z24, Z30, Z9
+	VBROADCASTSS 700(R10), Z31                      // kw 0, c 15, pixel 10
+	VFMADD231PS Z24, Z31, Z10
+	VBROADCASTSS 764(R10), Z25                      // kw 0, c 15, pixel 11
+	VFMADD231PS Z24, Z25, Z11
+	VBROADCASTSS 828(R10), Z26                      // kw 0, c 15, pixel 12
+	VFMADD231PS Z24, Z26, Z12
+	VBROADCASTSS 892(R10), Z27                      // kw 0, c 15, pixel 13
+	VFMADD231PS Z24, Z27, Z13
+	VBROADCASTSS 956(R10), Z28                      // kw 0, c 15, pixel 14
+	VFMADD231PS Z24, Z28, Z14
+	VBROADCASTSS 1020(R10), Z29                     // kw 0, c 15, pixel 15
+	VFMADD231PS Z24, Z29, Z15
+	VBROADCASTSS 1084(R10), Z30                     // kw 0, c 15, pixel 16
+	VFMADD231PS Z24, Z30, Z16
+	VBROADCASTSS 1148(R10), Z31                     // kw 0, c 15, pixel 17
+	VFMADD231PS Z24, Z31, Z17
+	VBROADCASTSS 1212(R10), Z25                     // kw 0, c 15, pixel 18
+	VFMADD231PS Z24, Z25, Z18
+	VBROADCASTSS 1276(R10), Z26                     // kw 0, c 15, pixel 19
+	VFMADD231PS Z24, Z26, Z19
+	VBROADCASTSS 1340(R10), Z27                     // kw 0, c 15, pixel 20
+	VFMADD231PS Z24, Z27, Z20
+	VBROADCASTSS 1404(R10), Z28                     // kw 0, c 15, pixel 21
+	VFMADD231PS Z24, Z28, Z21
+	VBROADCASTSS 1468(R10), Z29                     // kw 0, c 15, pixel 22
+	VFMADD231PS Z24, Z29, Z22
+	VBROADCASTSS 1532(R10), Z30                     // kw 0, c 15, pixel 23
+	VFMADD231PS Z24, Z30, Z23
+	ADDQ $2304, R10                                 // next input block
+	ADDQ $1024, R12
+	DECQ R8
+	JNZ conv2GradWinoMulKernelAVX512_t24_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -4818,1027 +4871,817 @@ conv2GradKernelAVX512_tiles:
 	VMOVUPS Z9, 576(BX)
 	VMOVUPS Z10, 640(BX)
 	VMOVUPS Z11, 704(BX)
-	ADDQ $768, R13                                  // next tile
-	ADDQ $768, BX
+	VMOVUPS Z12, 768(BX)
+	VMOVUPS Z13, 832(BX)
+	VMOVUPS Z14, 896(BX)
+	VMOVUPS Z15, 960(BX)
+	VMOVUPS Z16, 1024(BX)
+	VMOVUPS Z17, 1088(BX)
+	VMOVUPS Z18, 1152(BX)
+	VMOVUPS Z19, 1216(BX)
+	VMOVUPS Z20, 1280(BX)
+	VMOVUPS Z21, 1344(BX)
+	VMOVUPS Z22, 1408(BX)
+	VMOVUPS Z23, 1472(BX)
+	ADDQ $1536, R13                                 // next tile
+	ADDQ $1536, BX
 	DECQ AX
-	JNZ conv2GradKernelAVX512_tiles
-	ADDQ $896, R11                                  // next kernel row
-	ADDQ $3072, R12
-	DECQ R9
-	JNZ conv2GradKernelAVX512_row
-	ADDQ $12544, R10                                // next input block
+	JNZ conv2GradWinoMulKernelAVX512_tiles
+
+	// a tile of 12 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS (CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS (CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS (CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS (CX), Z9
+	VMOVUPS (CX), Z10
+	VMOVUPS (CX), Z11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $3, R8                                     // input blocks
+conv2GradWinoMulKernelAVX512_t12_b0:
+	VMOVUPS (R12), Z12
+	VBROADCASTSS (R10), Z13                         // kw 0, c 0, pixel 0
+	VFMADD231PS Z12, Z13, Z0
+	VBROADCASTSS 64(R10), Z14                       // kw 0, c 0, pixel 1
+	VFMADD231PS Z12, Z14, Z1
+	VBROADCASTSS 128(R10), Z15                      // kw 0, c 0, pixel 2
+	VFMADD231PS Z12, Z15, Z2
+	VBROADCASTSS 192(R10), Z16                      // kw 0, c 0, pixel 3
+	VFMADD231PS Z12, Z16, Z3
+	VBROADCASTSS 256(R10), Z17                      // kw 0, c 0, pixel 4
+	VFMADD231PS Z12, Z17, Z4
+	VBROADCASTSS 320(R10), Z18                      // kw 0, c 0, pixel 5
+	VFMADD231PS Z12, Z18, Z5
+	VBROADCASTSS 384(R10), Z19                      // kw 0, c 0, pixel 6
+	VFMADD231PS Z12, Z19, Z6
+	VBROADCASTSS 448(R10), Z20                      // kw 0, c 0, pixel 7
+	VFMADD231PS Z12, Z20, Z7
+	VBROADCASTSS 512(R10), Z21                      // kw 0, c 0, pixel 8
+	VFMADD231PS Z12, Z21, Z8
+	VBROADCASTSS 576(R10), Z22                      // kw 0, c 0, pixel 9
+	VFMADD231PS Z12, Z22, Z9
+	VBROADCASTSS 640(R10), Z23                      // kw 0, c 0, pixel 10
+	VFMADD231PS Z12, Z23, Z10
+	VBROADCASTSS 704(R10), Z24                      // kw 0, c 0, pixel 11
+	VFMADD231PS Z12, Z24, Z11
+	VMOVUPS 64(R12), Z12
+	VBROADCASTSS 4(R10), Z25                        // kw 0, c 1, pixel 0
+	VFMADD231PS Z12, Z25, Z0
+	VBROADCASTSS 68(R10), Z26                       // kw 0, c 1, pixel 1
+	VFMADD231PS Z12, Z26, Z1
+	VBROADCASTSS 132(R10), Z27                      // kw 0, c 1, pixel 2
+	VFMADD231PS Z12, Z27, Z2
+	VBROADCASTSS 196(R10), Z28                      // kw 0, c 1, pixel 3
+	VFMADD231PS Z12, Z28, Z3
+	VBROADCASTSS 260(R10), Z29                      // kw 0, c 1, pixel 4
+	VFMADD231PS Z12, Z29, Z4
+	VBROADCASTSS 324(R10), Z30                      // kw 0, c 1, pixel 5
+	VFMADD231PS Z12, Z30, Z5
+	VBROADCASTSS 388(R10), Z31                      // kw 0, c 1, pixel 6
+	VFMADD231PS Z12, Z31, Z6
+	VBROADCASTSS 452(R10), Z13                      // kw 0, c 1, pixel 7
+	VFMADD231PS Z12, Z13, Z7
+	VBROADCASTSS 516(R10), Z14                      // kw 0, c 1, pixel 8
+	VFMADD231PS Z12, Z14, Z8
+	VBROADCASTSS 580(R10), Z15                      // kw 0, c 1, pixel 9
+	VFMADD231PS Z12, Z15, Z9
+	VBROADCASTSS 644(R10), Z16                      // kw 0, c 1, pixel 10
+	VFMADD231PS Z12, Z16, Z10
+	VBROADCASTSS 708(R10), Z17                      // kw 0, c 1, pixel 11
+	VFMADD231PS Z12, Z17, Z11
+	VMOVUPS 128(R12), Z12
+	VBROADCASTSS 8(R10), Z18                        // kw 0, c 2, pixel 0
+	VFMADD231PS Z12, Z18, Z0
+	VBROADCASTSS 72(R10), Z19                       // kw 0, c 2, pixel 1
+	VFMADD231PS Z12, Z19, Z1
+	VBROADCASTSS 136(R10), Z20                      // kw 0, c 2, pixel 2
+	VFMADD231PS Z12, Z20, Z2
+	VBROADCASTSS 200(R10), Z21                      // kw 0, c 2, pixel 3
+	VFMADD231PS Z12, Z21, Z3
+	VBROADCASTSS 264(R10), Z22                      // kw 0, c 2, pixel 4
+	VFMADD231PS Z12, Z22, Z4
+	VBROADCASTSS 328(R10), Z23                      // kw 0, c 2, pixel 5
+	VFMADD231PS Z12, Z23, Z5
+	VBROADCASTSS 392(R10), Z24                      // kw 0, c 2, pixel 6
+	VFMADD231PS Z12, Z24, Z6
+	VBROADCASTSS 456(R10), Z25                      // kw 0, c 2, pixel 7
+	VFMADD231PS Z12, Z25, Z7
+	VBROADCASTSS 520(R10), Z26                      // kw 0, c 2, pixel 8
+	VFMADD231PS Z12, Z26, Z8
+	VBROADCASTSS 584(R10), Z27                      // kw 0, c 2, pixel 9
+	VFMADD231PS Z12, Z27, Z9
+	VBROADCASTSS 648(R10), Z28                      // kw 0, c 2, pixel 10
+	VFMADD231PS Z12, Z28, Z10
+	VBROADCASTSS 712(R10), Z29                      // kw 0, c 2, pixel 11
+	VFMADD231PS Z12, Z29, Z11
+	VMOVUPS 192(R12), Z12
+	VBROADCASTSS 12(R10), Z30                       // kw 0, c 3, pixel 0
+	VFMADD231PS Z12, Z30, Z0
+	VBROADCASTSS 76(R10), Z31                       // kw 0, c 3, pixel 1
+	VFMADD231PS Z12, Z31, Z1
+	VBROADCASTSS 140(R10), Z13                      // kw 0, c 3, pixel 2
+	VFMADD231PS Z12, Z13, Z2
+	VBROADCASTSS 204(R10), Z14                      // kw 0, c 3, pixel 3
+	VFMADD231PS Z12, Z14, Z3
+	VBROADCASTSS 268(R10), Z15                      // kw 0, c 3, pixel 4
+	VFMADD231PS Z12, Z15, Z4
+	VBROADCASTSS 332(R10), Z16                      // kw 0, c 3, pixel 5
+	VFMADD231PS Z12, Z16, Z5
+	VBROADCASTSS 396(R10), Z17                      // kw 0, c 3, pixel 6
+	VFMADD231PS Z12, Z17, Z6
+	VBROADCASTSS 460(R10), Z18                      // kw 0, c 3, pixel 7
+	VFMADD231PS Z12, Z18, Z7
+	VBROADCASTSS 524(R10), Z19                      // kw 0, c 3, pixel 8
+	VFMADD231PS Z12, Z19, Z8
+	VBROADCASTSS 588(R10), Z20                      // kw 0, c 3, pixel 9
+	VFMADD231PS Z12, Z20, Z9
+	VBROADCASTSS 652(R10), Z21                      // kw 0, c 3, pixel 10
+	VFMADD231PS Z12, Z21, Z10
+	VBROADCASTSS 716(R10), Z22                      // kw 0, c 3, pixel 11
+	VFMADD231PS Z12, Z22, Z11
+	VMOVUPS 256(R12), Z12
+	VBROADCASTSS 16(R10), Z23                       // kw 0, c 4, pixel 0
+	VFMADD231PS Z12, Z23, Z0
+	VBROADCASTSS 80(R10), Z24                       // kw 0, c 4, pixel 1
+	VFMADD231PS Z12, Z24, Z1
+	VBROADCASTSS 144(R10), Z25                      // kw 0, c 4, pixel 2
+	VFMADD231PS Z12, Z25, Z2
+	VBROADCASTSS 208(R10), Z26                      // kw 0, c 4, pixel 3
+	VFMADD231PS Z12, Z26, Z3
+	VBROADCASTSS 272(R10), Z27                      // kw 0, c 4, pixel 4
+	VFMADD231PS Z12, Z27, Z4
+	VBROADCASTSS 336(R10), Z28                      // kw 0, c 4, pixel 5
+	VFMADD231PS Z12, Z28, Z5
+	VBROADCASTSS 400(R10), Z29                      // kw 0, c 4, pixel 6
+	VFMADD231PS Z12, Z29, Z6
+	VBROADCASTSS 464(R10), Z30                      // kw 0, c 4, pixel 7
+	VFMADD231PS Z12, Z30, Z7
+	VBROADCASTSS 528(R10), Z31                      // kw 0, c 4, pixel 8
+	VFMADD231PS Z12, Z31, Z8
+	VBROADCASTSS 592(R10), Z13                      // kw 0, c 4, pixel 9
+	VFMADD231PS Z12, Z13, Z9
+	VBROADCASTSS 656(R10), Z14                      // kw 0, c 4, pixel 10
+	VFMADD231PS Z12, Z14, Z10
+	VBROADCASTSS 720(R10), Z15                      // kw 0, c 4, pixel 11
+	VFMADD231PS Z12, Z15, Z11
+	VMOVUPS 320(R12), Z12
+	VBROADCASTSS 20(R10), Z16                       // kw 0, c 5, pixel 0
+	VFMADD231PS Z12, Z16, Z0
+	VBROADCASTSS 84(R10), Z17                       // kw 0, c 5, pixel 1
+	VFMADD231PS Z12, Z17, Z1
+	VBROADCASTSS 148(R10), Z18                      // kw 0, c 5, pixel 2
+	VFMADD231PS Z12, Z18, Z2
+	VBROADCASTSS 212(R10), Z19                      // kw 0, c 5, pixel 3
+	VFMADD231PS Z12, Z19, Z3
+	VBROADCASTSS 276(R10), Z20                      // kw 0, c 5, pixel 4
+	VFMADD231PS Z12, Z20, Z4
+	VBROADCASTSS 340(R10), Z21                      // kw 0, c 5, pixel 5
+	VFMADD231PS Z12, Z21, Z5
+	VBROADCASTSS 404(R10), Z22                      // kw 0, c 5, pixel 6
+	VFMADD231PS Z12, Z22, Z6
+	VBROADCASTSS 468(R10), Z23                      // kw 0, c 5, pixel 7
+	VFMADD231PS Z12, Z23, Z7
+	VBROADCASTSS 532(R10), Z24                      // kw 0, c 5, pixel 8
+	VFMADD231PS Z12, Z24, Z8
+	VBROADCASTSS 596(R10), Z25                      // kw 0, c 5, pixel 9
+	VFMADD231PS Z12, Z25, Z9
+	VBROADCASTSS 660(R10), Z26                      // kw 0, c 5, pixel 10
+	VFMADD231PS Z12, Z26, Z10
+	VBROADCASTSS 724(R10), Z27                      // kw 0, c 5, pixel 11
+	VFMADD231PS Z12, Z27, Z11
+	VMOVUPS 384(R12), Z12
+	VBROADCASTSS 24(R10), Z28                       // kw 0, c 6, pixel 0
+	VFMADD231PS Z12, Z28, Z0
+	VBROADCASTSS 88(R10), Z29                       // kw 0, c 6, pixel 1
+	VFMADD231PS Z12, Z29, Z1
+	VBROADCASTSS 152(R10), Z30                      // kw 0, c 6, pixel 2
+	VFMADD231PS Z12, Z30, Z2
+	VBROADCASTSS 216(R10), Z31                      // kw 0, c 6, pixel 3
+	VFMADD231PS Z12, Z31, Z3
+	VBROADCASTSS 280(R10), Z13                      // kw 0, c 6, pixel 4
+	VFMADD231PS Z12, Z13, Z4
+	VBROADCASTSS 344(R10), Z14                      // kw 0, c 6, pixel 5
+	VFMADD231PS Z12, Z14, Z5
+	VBROADCASTSS 408(R10), Z15                      // kw 0, c 6, pixel 6
+	VFMADD231PS Z12, Z15, Z6
+	VBROADCASTSS 472(R10), Z16                      // kw 0, c 6, pixel 7
+	VFMADD231PS Z12, Z16, Z7
+	VBROADCASTSS 536(R10), Z17                      // kw 0, c 6, pixel 8
+	VFMADD231PS Z12, Z17, Z8
+	VBROADCASTSS 600(R10), Z18                      // kw 0, c 6, pixel 9
+	VFMADD231PS Z12, Z18, Z9
+	VBROADCASTSS 664(R10), Z19                      // kw 0, c 6, pixel 10
+	VFMADD231PS Z12, Z19, Z10
+	VBROADCASTSS 728(R10), Z20                      // kw 0, c 6, pixel 11
+	VFMADD231PS Z12, Z20, Z11
+	VMOVUPS 448(R12), Z12
+	VBROADCASTSS 28(R10), Z21                       // kw 0, c 7, pixel 0
+	VFMADD231PS Z12, Z21, Z0
+	VBROADCASTSS 92(R10), Z22                       // kw 0, c 7, pixel 1
+	VFMADD231PS Z12, Z22, Z1
+	VBROADCASTSS 156(R10), Z23                      // kw 0, c 7, pixel 2
+	VFMADD231PS Z12, Z23, Z2
+	VBROADCASTSS 220(R10), Z24                      // kw 0, c 7, pixel 3
+	VFMADD231PS Z12, Z24, Z3
+	VBROADCASTSS 284(R10), Z25                      // kw 0, c 7, pixel 4
+	VFMADD231PS Z12, Z25, Z4
+	VBROADCASTSS 348(R10), Z26                      // kw 0, c 7, pixel 5
+	VFMADD231PS Z12, Z26, Z5
+	VBROADCASTSS 412(R10), Z27                      // kw 0, c 7, pixel 6
+	VFMADD231PS Z12, Z27, Z6
+	VBROADCASTSS 476(R10), Z28                      // kw 0, c 7, pixel 7
+	VFMADD231PS Z12, Z28, Z7
+	VBROADCASTSS 540(R10), Z29                      // kw 0, c 7, pixel 8
+	VFMADD231PS Z12, Z29, Z8
+	VBROADCASTSS 604(R10), Z30                      // kw 0, c 7, pixel 9
+	VFMADD231PS Z12, Z30, Z9
+	VBROADCASTSS 668(R10), Z31                      // kw 0, c 7, pixel 10
+	VFMADD231PS Z12, Z31, Z10
+	VBROADCASTSS 732(R10), Z13                      // kw 0, c 7, pixel 11
+	VFMADD231PS Z12, Z13, Z11
+	VMOVUPS 512(R12), Z12
+	VBROADCASTSS 32(R10), Z14                       // kw 0, c 8, pixel 0
+	VFMADD231PS Z12, Z14, Z0
+	VBROADCASTSS 96(R10), Z15                       // kw 0, c 8, pixel 1
+	VFMADD231PS Z12, Z15, Z1
+	VBROADCASTSS 160(R10), Z16                      // kw 0, c 8, pixel 2
+	VFMADD231PS Z12, Z16, Z2
+	VBROADCASTSS 224(R10), Z17                      // kw 0, c 8, pixel 3
+	VFMADD231PS Z12, Z17, Z3
+	VBROADCASTSS 288(R10), Z18                      // kw 0, c 8, pixel 4
+	VFMADD231PS Z12, Z18, Z4
+	VBROADCASTSS 352(R10), Z19                      // kw 0, c 8, pixel 5
+	VFMADD231PS Z12, Z19, Z5
+	VBROADCASTSS 416(R10), Z20                      // kw 0, c 8, pixel 6
+	VFMADD231PS Z12, Z20, Z6
+	VBROADCASTSS 480(R10), Z21                      // kw 0, c 8, pixel 7
+	VFMADD231PS Z12, Z21, Z7
+	VBROADCASTSS 544(R10), Z22                      // kw 0, c 8, pixel 8
+	VFMADD231PS Z12, Z22, Z8
+	VBROADCASTSS 608(R10), Z23                      // kw 0, c 8, pixel 9
+	VFMADD231PS Z12, Z23, Z9
+	VBROADCASTSS 672(R10), Z24                      // kw 0, c 8, pixel 10
+	VFMADD231PS Z12, Z24, Z10
+	VBROADCASTSS 736(R10), Z25                      // kw 0, c 8, pixel 11
+	VFMADD231PS Z12, Z25, Z11
+	VMOVUPS 576(R12), Z12
+	VBROADCASTSS 36(R10), Z26                       // kw 0, c 9, pixel 0
+	VFMADD231PS Z12, Z26, Z0
+	VBROADCASTSS 100(R10), Z27                      // kw 0, c 9, pixel 1
+	VFMADD231PS Z12, Z27, Z1
+	VBROADCASTSS 164(R10), Z28                      // kw 0, c 9, pixel 2
+	VFMADD231PS Z12, Z28, Z2
+	VBROADCASTSS 228(R10), Z29                      // kw 0, c 9, pixel 3
+	VFMADD231PS Z12, Z29, Z3
+	VBROADCASTSS 292(R10), Z30                      // kw 0, c 9, pixel 4
+	VFMADD231PS Z12, Z30, Z4
+	VBROADCASTSS 356(R10), Z31                      // kw 0, c 9, pixel 5
+	VFMADD231PS Z12, Z31, Z5
+	VBROADCASTSS 420(R10), Z13                      // kw 0, c 9, pixel 6
+	VFMADD231PS Z12, Z13, Z6
+	VBROADCASTSS 484(R10), Z14                      // kw 0, c 9, pixel 7
+	VFMADD231PS Z12, Z14, Z7
+	VBROADCASTSS 548(R10), Z15                      // kw 0, c 9, pixel 8
+	VFMADD231PS Z12, Z15, Z8
+	VBROADCASTSS 612(R10), Z16                      // kw 0, c 9, pixel 9
+	VFMADD231PS Z12, Z16, Z9
+	VBROADCASTSS 676(R10), Z17                      // kw 0, c 9, pixel 10
+	VFMADD231PS Z12, Z17, Z10
+	VBROADCASTSS 740(R10), Z18                      // kw 0, c 9, pixel 11
+	VFMADD231PS Z12, Z18, Z11
+	VMOVUPS 640(R12), Z12
+	VBROADCASTSS 40(R10), Z19                       // kw 0, c 10, pixel 0
+	VFMADD231PS Z12, Z19, Z0
+	VBROADCASTSS 104(R10), Z20                      // kw 0, c 10, pixel 1
+	VFMADD231PS Z12, Z20, Z1
+	VBROADCASTSS 168(R10), Z21                      // kw 0, c 10, pixel 2
+	VFMADD231PS Z12, Z21, Z2
+	VBROADCASTSS 232(R10), Z22                      // kw 0, c 10, pixel 3
+	VFMADD231PS Z12, Z22, Z3
+	VBROADCASTSS 296(R10), Z23                      // kw 0, c 10, pixel 4
+	VFMADD231PS Z12, Z23, Z4
+	VBROADCASTSS 360(R10), Z24                      // kw 0, c 10, pixel 5
+	VFMADD231PS Z12, Z24, Z5
+	VBROADCASTSS 424(R10), Z25                      // kw 0, c 10, pixel 6
+	VFMADD231PS Z12, Z25, Z6
+	VBROADCASTSS 488(R10), Z26                      // kw 0, c 10, pixel 7
+	VFMADD231PS Z12, Z26, Z7
+	VBROADCASTSS 552(R10), Z27                      // kw 0, c 10, pixel 8
+	VFMADD231PS Z12, Z27, Z8
+	VBROADCASTSS 616(R10), Z28                      // kw 0, c 10, pixel 9
+	VFMADD231PS Z12, Z28, Z9
+	VBROADCASTSS 680(R10), Z29                      // kw 0, c 10, pixel 10
+	VFMADD231PS Z12, Z29, Z10
+	VBROADCASTSS 744(R10), Z30                      // kw 0, c 10, pixel 11
+	VFMADD231PS Z12, Z30, Z11
+	VMOVUPS 704(R12), Z12
+	VBROADCASTSS 44(R10), Z31                       // kw 0, c 11, pixel 0
+	VFMADD231PS Z12, Z31, Z0
+	VBROADCASTSS 108(R10), Z13                      // kw 0, c 11, pixel 1
+	VFMADD231PS Z12, Z13, Z1
+	VBROADCASTSS 172(R10), Z14                      // kw 0, c 11, pixel 2
+	VFMADD231PS Z12, Z14, Z2
+	VBROADCASTSS 236(R10), Z15                      // kw 0, c 11, pixel 3
+	VFMADD231PS Z12, Z15, Z3
+	VBROADCASTSS 300(R10), Z16                      // kw 0, c 11, pixel 4
+	VFMADD231PS Z12, Z16, Z4
+	VBROADCASTSS 364(R10), Z17                      // kw 0, c 11, pixel 5
+	VFMADD231PS Z12, Z17, Z5
+	VBROADCASTSS 428(R10), Z18                      // kw 0, c 11, pixel 6
+	VFMADD231PS Z12, Z18, Z6
+	VBROADCASTSS 492(R10), Z19                      // kw 0, c 11, pixel 7
+	VFMADD231PS Z12, Z19, Z7
+	VBROADCASTSS 556(R10), Z20                      // kw 0, c 11, pixel 8
+	VFMADD231PS Z12, Z20, Z8
+	VBROADCASTSS 620(R10), Z21                      // kw 0, c 11, pixel 9
+	VFMADD231PS Z12, Z21, Z9
+	VBROADCASTSS 684(R10), Z22                      // kw 0, c 11, pixel 10
+	VFMADD231PS Z12, Z22, Z10
+	VBROADCASTSS 748(R10), Z23                      // kw 0, c 11, pixel 11
+	VFMADD231PS Z12, Z23, Z11
+	VMOVUPS 768(R12), Z12
+	VBROADCASTSS 48(R10), Z24                       // kw 0, c 12, pixel 0
+	VFMADD231PS Z12, Z24, Z0
+	VBROADCASTSS 112(R10), Z25                      // kw 0, c 12, pixel 1
+	VFMADD231PS Z12, Z25, Z1
+	VBROADCASTSS 176(R10), Z26                      // kw 0, c 12, pixel 2
+	VFMADD231PS Z12, Z26, Z2
+	VBROADCASTSS 240(R10), Z27                      // kw 0, c 12, pixel 3
+	VFMADD231PS Z12, Z27, Z3
+	VBROADCASTSS 304(R10), Z28                      // kw 0, c 12, pixel 4
+	VFMADD231PS Z12, Z28, Z4
+	VBROADCASTSS 368(R10), Z29                      // kw 0, c 12, pixel 5
+	VFMADD231PS Z12, Z29, Z5
+	VBROADCASTSS 432(R10), Z30                      // kw 0, c 12, pixel 6
+	VFMADD231PS Z12, Z30, Z6
+	VBROADCASTSS 496(R10), Z31                      // kw 0, c 12, pixel 7
+	VFMADD231PS Z12, Z31, Z7
+	VBROADCASTSS 560(R10), Z13                      // kw 0, c 12, pixel 8
+	VFMADD231PS Z12, Z13, Z8
+	VBROADCASTSS 624(R10), Z14                      // kw 0, c 12, pixel 9
+	VFMADD231PS Z12, Z14, Z9
+	VBROADCASTSS 688(R10), Z15                      // kw 0, c 12, pixel 10
+	VFMADD231PS Z12, Z15, Z10
+	VBROADCASTSS 752(R10), Z16                      // kw 0, c 12, pixel 11
+	VFMADD231PS Z12, Z16, Z11
+	VMOVUPS 832(R12), Z12
+	VBROADCASTSS 52(R10), Z17                       // kw 0, c 13, pixel 0
+	VFMADD231PS Z12, Z17, Z0
+	VBROADCASTSS 116(R10), Z18                      // kw 0, c 13, pixel 1
+	VFMADD231PS Z12, Z18, Z1
+	VBROADCASTSS 180(R10), Z19                      // kw 0, c 13, pixel 2
+	VFMADD231PS Z12, Z19, Z2
+	VBROADCASTSS 244(R10), Z20                      // kw 0, c 13, pixel 3
+	VFMADD231PS Z12, Z20, Z3
+	VBROADCASTSS 308(R10), Z21                      // kw 0, c 13, pixel 4
+	VFMADD231PS Z12, Z21, Z4
+	VBROADCASTSS 372(R10), Z22                      // kw 0, c 13, pixel 5
+	VFMADD231PS Z12, Z22, Z5
+	VBROADCASTSS 436(R10), Z23                      // kw 0, c 13, pixel 6
+	VFMADD231PS Z12, Z23, Z6
+	VBROADCASTSS 500(R10), Z24                      // kw 0, c 13, pixel 7
+	VFMADD231PS Z12, Z24, Z7
+	VBROADCASTSS 564(R10), Z25                      // kw 0, c 13, pixel 8
+	VFMADD231PS Z12, Z25, Z8
+	VBROADCASTSS 628(R10), Z26                      // kw 0, c 13, pixel 9
+	VFMADD231PS Z12, Z26, Z9
+	VBROADCASTSS 692(R10), Z27                      // kw 0, c 13, pixel 10
+	VFMADD231PS Z12, Z27, Z10
+	VBROADCASTSS 756(R10), Z28                      // kw 0, c 13, pixel 11
+	VFMADD231PS Z12, Z28, Z11
+	VMOVUPS 896(R12), Z12
+	VBROADCASTSS 56(R10), Z29                       // kw 0, c 14, pixel 0
+	VFMADD231PS Z12, Z29, Z0
+	VBROADCASTSS 120(R10), Z30                      // kw 0, c 14, pixel 1
+	VFMADD231PS Z12, Z30, Z1
+	VBROADCASTSS 184(R10), Z31                      // kw 0, c 14, pixel 2
+	VFMADD231PS Z12, Z31, Z2
+	VBROADCASTSS 248(R10), Z13                      // kw 0, c 14, pixel 3
+	VFMADD231PS Z12, Z13, Z3
+	VBROADCASTSS 312(R10), Z14                      // kw 0, c 14, pixel 4
+	VFMADD231PS Z12, Z14, Z4
+	VBROADCASTSS 376(R10), Z15                      // kw 0, c 14, pixel 5
+	VFMADD231PS Z12, Z15, Z5
+	VBROADCASTSS 440(R10), Z16                      // kw 0, c 14, pixel 6
+	VFMADD231PS Z12, Z16, Z6
+	VBROADCASTSS 504(R10), Z17                      // kw 0, c 14, pixel 7
+	VFMADD231PS Z12, Z17, Z7
+	VBROADCASTSS 568(R10), Z18                      // kw 0, c 14, pixel 8
+	VFMADD231PS Z12, Z18, Z8
+	VBROADCASTSS 632(R10), Z19                      // kw 0, c 14, pixel 9
+	VFMADD231PS Z12, Z19, Z9
+	VBROADCASTSS 696(R10), Z20                      // kw 0, c 14, pixel 10
+	VFMADD231PS Z12, Z20, Z10
+	VBROADCASTSS 760(R10), Z21                      // kw 0, c 14, pixel 11
+	VFMADD231PS Z12, Z21, Z11
+	VMOVUPS 960(R12), Z12
+	VBROADCASTSS 60(R10), Z22                       // kw 0, c 15, pixel 0
+	VFMADD231PS Z12, Z22, Z0
+	VBROADCASTSS 124(R10), Z23                      // kw 0, c 15, pixel 1
+	VFMADD231PS Z12, Z23, Z1
+	VBROADCASTSS 188(R10), Z24                      // kw 0, c 15, pixel 2
+	VFMADD231PS Z12, Z24, Z2
+	VBROADCASTSS 252(R10), Z25                      // kw 0, c 15, pixel 3
+	VFMADD231PS Z12, Z25, Z3
+	VBROADCASTSS 316(R10), Z26                      // kw 0, c 15, pixel 4
+	VFMADD231PS Z12, Z26, Z4
+	VBROADCASTSS 380(R10), Z27                      // kw 0, c 15, pixel 5
+	VFMADD231PS Z12, Z27, Z5
+	VBROADCASTSS 444(R10), Z28                      // kw 0, c 15, pixel 6
+	VFMADD231PS Z12, Z28, Z6
+	VBROADCASTSS 508(R10), Z29                      // kw 0, c 15, pixel 7
+	VFMADD231PS Z12, Z29, Z7
+	VBROADCASTSS 572(R10), Z30                      // kw 0, c 15, pixel 8
+	VFMADD231PS Z12, Z30, Z8
+	VBROADCASTSS 636(R10), Z31                      // kw 0, c 15, pixel 9
+	VFMADD231PS Z12, Z31, Z9
+	VBROADCASTSS 700(R10), Z13                      // kw 0, c 15, pixel 10
+	VFMADD231PS Z12, Z13, Z10
+	VBROADCASTSS 764(R10), Z14                      // kw 0, c 15, pixel 11
+	VFMADD231PS Z12, Z14, Z11
+	ADDQ $2304, R10                                 // next input block
+	ADDQ $1024, R12
 	DECQ R8
-	JNZ conv2GradKernelAVX512_block
+	JNZ conv2GradWinoMulKernelAVX512_t12_b0
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	VMOVUPS Z4, 256(BX)
+	VMOVUPS Z5, 320(BX)
+	VMOVUPS Z6, 384(BX)
+	VMOVUPS Z7, 448(BX)
+	VMOVUPS Z8, 512(BX)
+	VMOVUPS Z9, 576(BX)
+	VMOVUPS Z10, 640(BX)
+	VMOVUPS Z11, 704(BX)
 	VZEROUPPER
 	RET
 
-// func conv2GradKernelAVX2(out, in, w, bias *float32)
+// func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32)
 //
-// the input gradient of conv2 (specs/fashion.net:43) from its output gradient, one row: a row of 12 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
+// the input gradient of conv2 (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 16 output channels: a row of 36 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
 // input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
 // tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
 // position and channel, then the input broadcasts.
-TEXT ·conv2GradKernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·conv2GradWinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
+	MOVQ SI, R13
 	MOVQ DI, BX
-	MOVQ $12, AX
-conv2GradKernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv2GradKernelAVX2_bias
-	MOVQ SI, R10
+	MOVQ $6, AX                                     // 6 tiles of 6 pixels
+conv2GradWinoMulKernelAVX2_tiles:
+
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $3, R8                                     // input blocks
-conv2GradKernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-conv2GradKernelAVX2_row:
-	MOVQ R11, R13
-	MOVQ DI, BX
-	MOVQ $2, AX                                     // 2 tiles of 6 pixels
-conv2GradKernelAVX2_tiles:
-
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+conv2GradWinoMulKernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 64(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 64(R10), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 128(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 128(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 256(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 320(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 320(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 68(R13), Y15                       // kw 0, c 1, pixel 1
+	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 132(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 132(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 260(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 260(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 324(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 324(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 72(R13), Y15                       // kw 0, c 2, pixel 1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 136(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 264(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 264(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 328(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 328(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 76(R13), Y15                       // kw 0, c 3, pixel 1
+	VBROADCASTSS 76(R10), Y15                       // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 140(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 140(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 268(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 268(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 332(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 332(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 4, pixel 1
+	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 144(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 272(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 272(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 336(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 336(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 84(R13), Y15                       // kw 0, c 5, pixel 1
+	VBROADCASTSS 84(R10), Y15                       // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 148(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 276(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 276(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 340(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 340(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 88(R13), Y15                       // kw 0, c 6, pixel 1
+	VBROADCASTSS 88(R10), Y15                       // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 152(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 152(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 280(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 280(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 344(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 344(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 92(R13), Y15                       // kw 0, c 7, pixel 1
+	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 156(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 156(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 284(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 284(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 348(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 348(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 96(R13), Y15                       // kw 0, c 8, pixel 1
+	VBROADCASTSS 96(R10), Y15                       // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 160(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 288(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 288(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 352(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 352(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 100(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 100(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 164(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 164(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 292(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 292(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 356(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 356(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 640(R12), Y12
 	VMOVUPS 672(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 104(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 168(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 168(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 296(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 296(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 360(R13), Y15                      // kw 0, c 10, pixel 5
+	VBROADCASTSS 360(R10), Y15                      // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 704(R12), Y12
 	VMOVUPS 736(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 108(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 108(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 172(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 300(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 300(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 364(R13), Y15                      // kw 0, c 11, pixel 5
+	VBROADCASTSS 364(R10), Y15                      // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 112(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 112(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 176(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 304(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 304(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 368(R13), Y15                      // kw 0, c 12, pixel 5
+	VBROADCASTSS 368(R10), Y15                      // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 832(R12), Y12
 	VMOVUPS 864(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 116(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 180(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 180(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 308(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 308(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 372(R13), Y15                      // kw 0, c 13, pixel 5
+	VBROADCASTSS 372(R10), Y15                      // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 896(R12), Y12
 	VMOVUPS 928(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 120(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 120(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 184(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 312(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 312(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 376(R13), Y15                      // kw 0, c 14, pixel 5
+	VBROADCASTSS 376(R10), Y15                      // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 124(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 124(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 188(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 188(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 316(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 316(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 380(R13), Y15                      // kw 0, c 15, pixel 5
+	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1024(R12), Y12
-	VMOVUPS 1056(R12), Y13
-	VBROADCASTSS 64(R13), Y14                       // kw 1, c 0, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 128(R13), Y15                      // kw 1, c 0, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 192(R13), Y14                      // kw 1, c 0, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 256(R13), Y15                      // kw 1, c 0, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 320(R13), Y14                      // kw 1, c 0, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 384(R13), Y15                      // kw 1, c 0, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1088(R12), Y12
-	VMOVUPS 1120(R12), Y13
-	VBROADCASTSS 68(R13), Y14                       // kw 1, c 1, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 132(R13), Y15                      // kw 1, c 1, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 196(R13), Y14                      // kw 1, c 1, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 260(R13), Y15                      // kw 1, c 1, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 324(R13), Y14                      // kw 1, c 1, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 388(R13), Y15                      // kw 1, c 1, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1152(R12), Y12
-	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 72(R13), Y14                       // kw 1, c 2, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 136(R13), Y15                      // kw 1, c 2, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 200(R13), Y14                      // kw 1, c 2, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 264(R13), Y15                      // kw 1, c 2, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 328(R13), Y14                      // kw 1, c 2, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 392(R13), Y15                      // kw 1, c 2, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1216(R12), Y12
-	VMOVUPS 1248(R12), Y13
-	VBROADCASTSS 76(R13), Y14                       // kw 1, c 3, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 140(R13), Y15                      // kw 1, c 3, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 204(R13), Y14                      // kw 1, c 3, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 268(R13), Y15                      // kw 1, c 3, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 332(R13), Y14                      // kw 1, c 3, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 396(R13), Y15                      // kw 1, c 3, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1280(R12), Y12
-	VMOVUPS 1312(R12), Y13
-	VBROADCASTSS 80(R13), Y14                       // kw 1, c 4, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 144(R13), Y15                      // kw 1, c 4, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208(R13), Y14                      // kw 1, c 4, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 272(R13), Y15                      // kw 1, c 4, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 336(R13), Y14                      // kw 1, c 4, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 400(R13), Y15                      // kw 1, c 4, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1344(R12), Y12
-	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 84(R13), Y14                       // kw 1, c 5, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 148(R13), Y15                      // kw 1, c 5, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 212(R13), Y14                      // kw 1, c 5, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 276(R13), Y15                      // kw 1, c 5, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 340(R13), Y14                      // kw 1, c 5, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 404(R13), Y15                      // kw 1, c 5, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1408(R12), Y12
-	VMOVUPS 1440(R12), Y13
-	VBROADCASTSS 88(R13), Y14                       // kw 1, c 6, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 152(R13), Y15                      // kw 1, c 6, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 216(R13), Y14                      // kw 1, c 6, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 280(R13), Y15                      // kw 1, c 6, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 344(R13), Y14                      // kw 1, c 6, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 408(R13), Y15                      // kw 1, c 6, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1472(R12), Y12
-	VMOVUPS 1504(R12), Y13
-	VBROADCASTSS 92(R13), Y14                       // kw 1, c 7, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 156(R13), Y15                      // kw 1, c 7, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 220(R13), Y14                      // kw 1, c 7, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 284(R13), Y15                      // kw 1, c 7, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 348(R13), Y14                      // kw 1, c 7, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 412(R13), Y15                      // kw 1, c 7, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1536(R12), Y12
-	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 96(R13), Y14                       // kw 1, c 8, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 160(R13), Y15                      // kw 1, c 8, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 224(R13), Y14                      // kw 1, c 8, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 288(R13), Y15                      // kw 1, c 8, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 352(R13), Y14                      // kw 1, c 8, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 416(R13), Y15                      // kw 1, c 8, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1600(R12), Y12
-	VMOVUPS 1632(R12), Y13
-	VBROADCASTSS 100(R13), Y14                      // kw 1, c 9, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 164(R13), Y15                      // kw 1, c 9, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 228(R13), Y14                      // kw 1, c 9, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 292(R13), Y15                      // kw 1, c 9, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 356(R13), Y14                      // kw 1, c 9, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 420(R13), Y15                      // kw 1, c 9, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1664(R12), Y12
-	VMOVUPS 1696(R12), Y13
-	VBROADCASTSS 104(R13), Y14                      // kw 1, c 10, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 168(R13), Y15                      // kw 1, c 10, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 232(R13), Y14                      // kw 1, c 10, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 296(R13), Y15                      // kw 1, c 10, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 360(R13), Y14                      // kw 1, c 10, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 424(R13), Y15                      // kw 1, c 10, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1728(R12), Y12
-	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 108(R13), Y14                      // kw 1, c 11, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 172(R13), Y15                      // kw 1, c 11, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 236(R13), Y14                      // kw 1, c 11, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 300(R13), Y15                      // kw 1, c 11, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 364(R13), Y14                      // kw 1, c 11, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 428(R13), Y15                      // kw 1, c 11, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1792(R12), Y12
-	VMOVUPS 1824(R12), Y13
-	VBROADCASTSS 112(R13), Y14                      // kw 1, c 12, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 176(R13), Y15                      // kw 1, c 12, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 240(R13), Y14                      // kw 1, c 12, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 304(R13), Y15                      // kw 1, c 12, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 368(R13), Y14                      // kw 1, c 12, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 432(R13), Y15                      // kw 1, c 12, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1856(R12), Y12
-	VMOVUPS 1888(R12), Y13
-	VBROADCASTSS 116(R13), Y14                      // kw 1, c 13, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 180(R13), Y15                      // kw 1, c 13, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 244(R13), Y14                      // kw 1, c 13, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 308(R13), Y15                      // kw 1, c 13, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 372(R13), Y14                      // kw 1, c 13, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 436(R13), Y15                      // kw 1, c 13, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1920(R12), Y12
-	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 120(R13), Y14                      // kw 1, c 14, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 184(R13), Y15                      // kw 1, c 14, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 248(R13), Y14                      // kw 1, c 14, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 312(R13), Y15                      // kw 1, c 14, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 376(R13), Y14                      // kw 1, c 14, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 440(R13), Y15                      // kw 1, c 14, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 1984(R12), Y12
-	VMOVUPS 2016(R12), Y13
-	VBROADCASTSS 124(R13), Y14                      // kw 1, c 15, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 188(R13), Y15                      // kw 1, c 15, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 252(R13), Y14                      // kw 1, c 15, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 316(R13), Y15                      // kw 1, c 15, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 380(R13), Y14                      // kw 1, c 15, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 444(R13), Y15                      // kw 1, c 15, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2048(R12), Y12
-	VMOVUPS 2080(R12), Y13
-	VBROADCASTSS 128(R13), Y14                      // kw 2, c 0, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 192(R13), Y15                      // kw 2, c 0, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 256(R13), Y14                      // kw 2, c 0, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 320(R13), Y15                      // kw 2, c 0, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 384(R13), Y14                      // kw 2, c 0, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 448(R13), Y15                      // kw 2, c 0, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2112(R12), Y12
-	VMOVUPS 2144(R12), Y13
-	VBROADCASTSS 132(R13), Y14                      // kw 2, c 1, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 196(R13), Y15                      // kw 2, c 1, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 260(R13), Y14                      // kw 2, c 1, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 324(R13), Y15                      // kw 2, c 1, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 388(R13), Y14                      // kw 2, c 1, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 452(R13), Y15                      // kw 2, c 1, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2176(R12), Y12
-	VMOVUPS 2208(R12), Y13
-	VBROADCASTSS 136(R13), Y14                      // kw 2, c 2, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 200(R13), Y15                      // kw 2, c 2, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 264(R13), Y14                      // kw 2, c 2, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 328(R13), Y15                      // kw 2, c 2, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 392(R13), Y14                      // kw 2, c 2, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 456(R13), Y15                      // kw 2, c 2, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2240(R12), Y12
-	VMOVUPS 2272(R12), Y13
-	VBROADCASTSS 140(R13), Y14                      // kw 2, c 3, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 204(R13), Y15                      // kw 2, c 3, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 268(R13), Y14                      // kw 2, c 3, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 332(R13), Y15                      // kw 2, c 3, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 396(R13), Y14                      // kw 2, c 3, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 460(R13), Y15                      // kw 2, c 3, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2304(R12), Y12
-	VMOVUPS 2336(R12), Y13
-	VBROADCASTSS 144(R13), Y14                      // kw 2, c 4, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 208(R13), Y15                      // kw 2, c 4, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 272(R13), Y14                      // kw 2, c 4, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 336(R13), Y15                      // kw 2, c 4, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 400(R13), Y14                      // kw 2, c 4, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 464(R13), Y15                      // kw 2, c 4, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2368(R12), Y12
-	VMOVUPS 2400(R12), Y13
-	VBROADCASTSS 148(R13), Y14                      // kw 2, c 5, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 212(R13), Y15                      // kw 2, c 5, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 276(R13), Y14                      // kw 2, c 5, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 340(R13), Y15                      // kw 2, c 5, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 404(R13), Y14                      // kw 2, c 5, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 468(R13), Y15                      // kw 2, c 5, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2432(R12), Y12
-	VMOVUPS 2464(R12), Y13
-	VBROADCASTSS 152(R13), Y14                      // kw 2, c 6, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 216(R13), Y15                      // kw 2, c 6, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 280(R13), Y14                      // kw 2, c 6, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 344(R13), Y15                      // kw 2, c 6, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 408(R13), Y14                      // kw 2, c 6, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 472(R13), Y15                      // kw 2, c 6, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2496(R12), Y12
-	VMOVUPS 2528(R12), Y13
-	VBROADCASTSS 156(R13), Y14                      // kw 2, c 7, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 220(R13), Y15                      // kw 2, c 7, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 284(R13), Y14                      // kw 2, c 7, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 348(R13), Y15                      // kw 2, c 7, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 412(R13), Y14                      // kw 2, c 7, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 476(R13), Y15                      // kw 2, c 7, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2560(R12), Y12
-	VMOVUPS 2592(R12), Y13
-	VBROADCASTSS 160(R13), Y14                      // kw 2, c 8, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 224(R13), Y15                      // kw 2, c 8, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 288(R13), Y14                      // kw 2, c 8, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 352(R13), Y15                      // kw 2, c 8, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 416(R13), Y14                      // kw 2, c 8, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 480(R13), Y15                      // kw 2, c 8, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2624(R12), Y12
-	VMOVUPS 2656(R12), Y13
-	VBROADCASTSS 164(R13), Y14                      // kw 2, c 9, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 228(R13), Y15                      // kw 2, c 9, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 292(R13), Y14                      // kw 2, c 9, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 356(R13), Y15                      // kw 2, c 9, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 420(R13), Y14                      // kw 2, c 9, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 484(R13), Y15                      // kw 2, c 9, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2688(R12), Y12
-	VMOVUPS 2720(R12), Y13
-	VBROADCASTSS 168(R13), Y14                      // kw 2, c 10, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 232(R13), Y15                      // kw 2, c 10, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 296(R13), Y14                      // kw 2, c 10, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 360(R13), Y15                      // kw 2, c 10, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 424(R13), Y14                      // kw 2, c 10, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 488(R13), Y15                      // kw 2, c 10, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2752(R12), Y12
-	VMOVUPS 2784(R12), Y13
-	VBROADCASTSS 172(R13), Y14                      // kw 2, c 11, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 236(R13), Y15                      // kw 2, c 11, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 300(R13), Y14                      // kw 2, c 11, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 364(R13), Y15                      // kw 2, c 11, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 428(R13), Y14                      // kw 2, c 11, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 492(R13), Y15                      // kw 2, c 11, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2816(R12), Y12
-	VMOVUPS 2848(R12), Y13
-	VBROADCASTSS 176(R13), Y14                      // kw 2, c 12, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 240(R13), Y15                      // kw 2, c 12, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 304(R13), Y14                      // kw 2, c 12, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 368(R13), Y15                      // kw 2, c 12, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 432(R13), Y14                      // kw 2, c 12, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 496(R13), Y15                      // kw 2, c 12, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2880(R12), Y12
-	VMOVUPS 2912(R12), Y13
-	VBROADCASTSS 180(R13), Y14                      // kw 2, c 13, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 244(R13), Y15                      // kw 2, c 13, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 308(R13), Y14                      // kw 2, c 13, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 372(R13), Y15                      // kw 2, c 13, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 436(R13), Y14                      // kw 2, c 13, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 500(R13), Y15                      // kw 2, c 13, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 2944(R12), Y12
-	VMOVUPS 2976(R12), Y13
-	VBROADCASTSS 184(R13), Y14                      // kw 2, c 14, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 248(R13), Y15                      // kw 2, c 14, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 312(R13), Y14                      // kw 2, c 14, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 376(R13), Y15                      // kw 2, c 14, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 440(R13), Y14                      // kw 2, c 14, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 504(R13), Y15                      // kw 2, c 14, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
-	VMOVUPS 3008(R12), Y12
-	VMOVUPS 3040(R12), Y13
-	VBROADCASTSS 188(R13), Y14                      // kw 2, c 15, pixel 0
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 252(R13), Y15                      // kw 2, c 15, pixel 1
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 316(R13), Y14                      // kw 2, c 15, pixel 2
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 380(R13), Y15                      // kw 2, c 15, pixel 3
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 444(R13), Y14                      // kw 2, c 15, pixel 4
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 508(R13), Y15                      // kw 2, c 15, pixel 5
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2304, R10                                 // next input block
+	ADDQ $1024, R12
+	DECQ R8
+	JNZ conv2GradWinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -5854,14 +5697,301 @@ conv2GradKernelAVX2_tiles:
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
-	JNZ conv2GradKernelAVX2_tiles
-	ADDQ $896, R11                                  // next kernel row
-	ADDQ $3072, R12
-	DECQ R9
-	JNZ conv2GradKernelAVX2_row
-	ADDQ $12544, R10                                // next input block
-	DECQ R8
-	JNZ conv2GradKernelAVX2_block
+	JNZ conv2GradWinoMulKernelAVX2_tiles
+	VZEROUPPER
+	RET
+
+// func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
+//
+// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of output channels: the F(2x2,3x3) output transform of a row of 6 tiles, Aᵀ M A, a column at a time into the first
+// 2 rows of mm, then a row at a time into out with the bias, for the first rows rows;
+// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// Z0…Z3 the column or row, Z4 the sum, Z5 a product, Z6 the bias, Z7 zero.
+TEXT ·conv2GradWinoOutKernelAVX512(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ mm+8(FP), SI
+	MOVQ bias+16(FP), DX
+	MOVQ rows+24(FP), CX
+	VPXORD Z7, Z7, Z7
+	VMOVUPS (DX), Z6                                // lanes 0…15
+	MOVQ DI, R8
+	MOVQ SI, R9
+	MOVQ $6, AX                                     // 6 whole tiles
+conv2GradWinoOutKernelAVX512_part0:
+	VMOVUPS (R9), Z0                                // column 0
+	VMOVUPS 9216(R9), Z1
+	VMOVUPS 18432(R9), Z2
+	VMOVUPS 27648(R9), Z3
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, (R9)
+	VMOVAPS Z1, Z4
+	VSUBPS Z2, Z4, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, 9216(R9)
+	VMOVUPS 2304(R9), Z0                            // column 1
+	VMOVUPS 11520(R9), Z1
+	VMOVUPS 20736(R9), Z2
+	VMOVUPS 29952(R9), Z3
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 2304(R9)
+	VMOVAPS Z1, Z4
+	VSUBPS Z2, Z4, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, 11520(R9)
+	VMOVUPS 4608(R9), Z0                            // column 2
+	VMOVUPS 13824(R9), Z1
+	VMOVUPS 23040(R9), Z2
+	VMOVUPS 32256(R9), Z3
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 4608(R9)
+	VMOVAPS Z1, Z4
+	VSUBPS Z2, Z4, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, 13824(R9)
+	VMOVUPS 6912(R9), Z0                            // column 3
+	VMOVUPS 16128(R9), Z1
+	VMOVUPS 25344(R9), Z2
+	VMOVUPS 34560(R9), Z3
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VADDPS Z2, Z4, Z4
+	VMOVUPS Z4, 6912(R9)
+	VMOVAPS Z1, Z4
+	VSUBPS Z2, Z4, Z4
+	VADDPS Z3, Z4, Z4
+	VMOVUPS Z4, 16128(R9)
+	VMOVUPS (R9), Z0                                // row 0
+	VMOVUPS 2304(R9), Z1
+	VMOVUPS 4608(R9), Z2
+	VMOVUPS 6912(R9), Z3
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VADDPS Z2, Z4, Z4
+	VADDPS Z6, Z4, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z1, Z4
+	VSUBPS Z2, Z4, Z4
+	VADDPS Z3, Z4, Z4
+	VADDPS Z6, Z4, Z4
+	VMOVUPS Z4, 64(R8)
+	CMPQ CX, $1                                     // row 1 only when rows > 1
+	JLE conv2GradWinoOutKernelAVX512_part0_next
+	VMOVUPS 9216(R9), Z0                            // row 1
+	VMOVUPS 11520(R9), Z1
+	VMOVUPS 13824(R9), Z2
+	VMOVUPS 16128(R9), Z3
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VADDPS Z2, Z4, Z4
+	VADDPS Z6, Z4, Z4
+	VMOVUPS Z4, 768(R8)
+	VMOVAPS Z1, Z4
+	VSUBPS Z2, Z4, Z4
+	VADDPS Z3, Z4, Z4
+	VADDPS Z6, Z4, Z4
+	VMOVUPS Z4, 832(R8)
+conv2GradWinoOutKernelAVX512_part0_next:
+	ADDQ $128, R8                                   // next tile
+	ADDQ $64, R9
+	DECQ AX
+	JNZ conv2GradWinoOutKernelAVX512_part0
+	VZEROUPPER
+	RET
+
+// func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
+//
+// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of output channels: the F(2x2,3x3) output transform of a row of 6 tiles, Aᵀ M A, a column at a time into the first
+// 2 rows of mm, then a row at a time into out with the bias, for the first rows rows;
+// 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// Y0…Y3 the column or row, Y4 the sum, Y5 a product, Y6 the bias, Y7 zero.
+TEXT ·conv2GradWinoOutKernelAVX2(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ mm+8(FP), SI
+	MOVQ bias+16(FP), DX
+	MOVQ rows+24(FP), CX
+	VXORPS Y7, Y7, Y7
+	VMOVUPS (DX), Y6                                // lanes 0…7
+	MOVQ DI, R8
+	MOVQ SI, R9
+	MOVQ $6, AX                                     // 6 whole tiles
+conv2GradWinoOutKernelAVX2_part0:
+	VMOVUPS (R9), Y0                                // column 0
+	VMOVUPS 9216(R9), Y1
+	VMOVUPS 18432(R9), Y2
+	VMOVUPS 27648(R9), Y3
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, (R9)
+	VMOVAPS Y1, Y4
+	VSUBPS Y2, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 9216(R9)
+	VMOVUPS 2304(R9), Y0                            // column 1
+	VMOVUPS 11520(R9), Y1
+	VMOVUPS 20736(R9), Y2
+	VMOVUPS 29952(R9), Y3
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 2304(R9)
+	VMOVAPS Y1, Y4
+	VSUBPS Y2, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 11520(R9)
+	VMOVUPS 4608(R9), Y0                            // column 2
+	VMOVUPS 13824(R9), Y1
+	VMOVUPS 23040(R9), Y2
+	VMOVUPS 32256(R9), Y3
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 4608(R9)
+	VMOVAPS Y1, Y4
+	VSUBPS Y2, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 13824(R9)
+	VMOVUPS 6912(R9), Y0                            // column 3
+	VMOVUPS 16128(R9), Y1
+	VMOVUPS 25344(R9), Y2
+	VMOVUPS 34560(R9), Y3
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 6912(R9)
+	VMOVAPS Y1, Y4
+	VSUBPS Y2, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 16128(R9)
+	VMOVUPS (R9), Y0                                // row 0
+	VMOVUPS 2304(R9), Y1
+	VMOVUPS 4608(R9), Y2
+	VMOVUPS 6912(R9), Y3
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VADDPS Y6, Y4, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y1, Y4
+	VSUBPS Y2, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VADDPS Y6, Y4, Y4
+	VMOVUPS Y4, 64(R8)
+	CMPQ CX, $1                                     // row 1 only when rows > 1
+	JLE conv2GradWinoOutKernelAVX2_part0_next
+	VMOVUPS 9216(R9), Y0                            // row 1
+	VMOVUPS 11520(R9), Y1
+	VMOVUPS 13824(R9), Y2
+	VMOVUPS 16128(R9), Y3
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VADDPS Y6, Y4, Y4
+	VMOVUPS Y4, 768(R8)
+	VMOVAPS Y1, Y4
+	VSUBPS Y2, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VADDPS Y6, Y4, Y4
+	VMOVUPS Y4, 832(R8)
+conv2GradWinoOutKernelAVX2_part0_next:
+	ADDQ $128, R8                                   // next tile
+	ADDQ $64, R9
+	DECQ AX
+	JNZ conv2GradWinoOutKernelAVX2_part0
+	VMOVUPS 32(DX), Y6                              // lanes 8…15
+	MOVQ DI, R8
+	MOVQ SI, R9
+	MOVQ $6, AX                                     // 6 whole tiles
+conv2GradWinoOutKernelAVX2_part1:
+	VMOVUPS 32(R9), Y0                              // column 0
+	VMOVUPS 9248(R9), Y1
+	VMOVUPS 18464(R9), Y2
+	VMOVUPS 27680(R9), Y3
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 32(R9)
+	VMOVAPS Y1, Y4
+	VSUBPS Y2, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 9248(R9)
+	VMOVUPS 2336(R9), Y0                            // column 1
+	VMOVUPS 11552(R9), Y1
+	VMOVUPS 20768(R9), Y2
+	VMOVUPS 29984(R9), Y3
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 2336(R9)
+	VMOVAPS Y1, Y4
+	VSUBPS Y2, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 11552(R9)
+	VMOVUPS 4640(R9), Y0                            // column 2
+	VMOVUPS 13856(R9), Y1
+	VMOVUPS 23072(R9), Y2
+	VMOVUPS 32288(R9), Y3
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 4640(R9)
+	VMOVAPS Y1, Y4
+	VSUBPS Y2, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 13856(R9)
+	VMOVUPS 6944(R9), Y0                            // column 3
+	VMOVUPS 16160(R9), Y1
+	VMOVUPS 25376(R9), Y2
+	VMOVUPS 34592(R9), Y3
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VMOVUPS Y4, 6944(R9)
+	VMOVAPS Y1, Y4
+	VSUBPS Y2, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VMOVUPS Y4, 16160(R9)
+	VMOVUPS 32(R9), Y0                              // row 0
+	VMOVUPS 2336(R9), Y1
+	VMOVUPS 4640(R9), Y2
+	VMOVUPS 6944(R9), Y3
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VADDPS Y6, Y4, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y1, Y4
+	VSUBPS Y2, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VADDPS Y6, Y4, Y4
+	VMOVUPS Y4, 96(R8)
+	CMPQ CX, $1                                     // row 1 only when rows > 1
+	JLE conv2GradWinoOutKernelAVX2_part1_next
+	VMOVUPS 9248(R9), Y0                            // row 1
+	VMOVUPS 11552(R9), Y1
+	VMOVUPS 13856(R9), Y2
+	VMOVUPS 16160(R9), Y3
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VADDPS Y2, Y4, Y4
+	VADDPS Y6, Y4, Y4
+	VMOVUPS Y4, 800(R8)
+	VMOVAPS Y1, Y4
+	VSUBPS Y2, Y4, Y4
+	VADDPS Y3, Y4, Y4
+	VADDPS Y6, Y4, Y4
+	VMOVUPS Y4, 864(R8)
+conv2GradWinoOutKernelAVX2_part1_next:
+	ADDQ $128, R8                                   // next tile
+	ADDQ $64, R9
+	DECQ AX
+	JNZ conv2GradWinoOutKernelAVX2_part1
 	VZEROUPPER
 	RET
 

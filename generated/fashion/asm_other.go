@@ -22,8 +22,16 @@ func conv2WinoMulKernel(out, in, w, bias []float32) { conv2WinoMulKernelGo(out, 
 // conv2WinoOutKernel is conv2WinoOutKernelGo in this build.
 func conv2WinoOutKernel(out, mm, bias []float32, rows int) { conv2WinoOutKernelGo(out, mm, bias, rows) }
 
-// conv2GradKernel is conv2GradKernelGo in this build.
-func conv2GradKernel(out, in, w, bias []float32) { conv2GradKernelGo(out, in, w, bias) }
+// conv2GradWinoInKernel is conv2GradWinoInKernelGo in this build.
+func conv2GradWinoInKernel(v, in []float32) { conv2GradWinoInKernelGo(v, in) }
+
+// conv2GradWinoMulKernel is conv2GradWinoMulKernelGo in this build.
+func conv2GradWinoMulKernel(out, in, w, bias []float32) { conv2GradWinoMulKernelGo(out, in, w, bias) }
+
+// conv2GradWinoOutKernel is conv2GradWinoOutKernelGo in this build.
+func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
+	conv2GradWinoOutKernelGo(out, mm, bias, rows)
+}
 
 // conv2UpdKernel is conv2UpdKernelGo in this build.
 func conv2UpdKernel(dw, in, dy []float32) { conv2UpdKernelGo(dw, in, dy) }

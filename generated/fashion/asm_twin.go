@@ -176,18 +176,69 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv2GradKernelGo is the pure-Go twin of conv2GradKernelAVX512 and conv2GradKernelAVX2: with out of at least 192 values, in 6944,
-// w 6912 and bias 16, it computes the input gradient of conv2 (specs/fashion.net:43) from its output gradient, one row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv2GradKernelGo(out, in, w, bias []float32) {
+// conv2GradWinoInKernelGo is the pure-Go twin of conv2GradWinoInKernelAVX512 and conv2GradWinoInKernelAVX2: with v of at least 26016 values and in
+// of 896, it computes the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
+func conv2GradWinoInKernelGo(v, in []float32) {
+	for t := 0; t < 6; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = d[0], d[224], d[448], d[672] // column 0
+			o[0] = float32(-1*x0) + x2
+			o[6912] = x1 + x2
+			o[13824] = float32(-1*x1) + x2
+			o[20736] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[16], d[240], d[464], d[688] // column 1
+			o[1728] = float32(-1*x0) + x2
+			o[8640] = x1 + x2
+			o[15552] = float32(-1*x1) + x2
+			o[22464] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[32], d[256], d[480], d[704] // column 2
+			o[3456] = float32(-1*x0) + x2
+			o[10368] = x1 + x2
+			o[17280] = float32(-1*x1) + x2
+			o[24192] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = d[48], d[272], d[496], d[720] // column 3
+			o[5184] = float32(-1*x0) + x2
+			o[12096] = x1 + x2
+			o[19008] = float32(-1*x1) + x2
+			o[25920] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[0], o[1728], o[3456], o[5184] // row 0
+			o[0] = float32(-1*x0) + x2
+			o[1728] = x1 + x2
+			o[3456] = float32(-1*x1) + x2
+			o[5184] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[6912], o[8640], o[10368], o[12096] // row 1
+			o[6912] = float32(-1*x0) + x2
+			o[8640] = x1 + x2
+			o[10368] = float32(-1*x1) + x2
+			o[12096] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[13824], o[15552], o[17280], o[19008] // row 2
+			o[13824] = float32(-1*x0) + x2
+			o[15552] = x1 + x2
+			o[17280] = float32(-1*x1) + x2
+			o[19008] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[20736], o[22464], o[24192], o[25920] // row 3
+			o[20736] = float32(-1*x0) + x2
+			o[22464] = x1 + x2
+			o[24192] = float32(-1*x1) + x2
+			o[25920] = float32(-1*x1) + x3
+		}
+	}
+}
+
+// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 576 values, in 1728,
+// w 768 and bias 16, it computes the input gradient of conv2 (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 16 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+func conv2GradWinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [16]float32
-	for ox := 0; ox < 12; ox++ {
+	for ox := 0; ox < 36; ox++ {
 		copy(acc[:], bias[:16])
 		for cb := 0; cb < 3; cb++ {
-			for kh := 0; kh < 3; kh++ {
-				for kw := 0; kw < 3; kw++ {
+			for kh := 0; kh < 1; kh++ {
+				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*3136+kh*224+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*3+kh)*3+kw)*16+c)*16:][:16]
+						x := in[cb*576+kh*576+(ox*1+kw)*16+c*1]
+						wr := w[(((cb*1+kh)*1+kw)*16+c)*16:][:16]
 						for j, v := range wr {
 							acc[j] += x * v
 						}
@@ -196,7 +247,56 @@ func conv2GradKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*2304+ox*16+j%16] = acc[j]
+			out[j/16*576+ox*16+j%16] = acc[j]
+		}
+	}
+}
+
+// conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and conv2GradWinoOutKernelAVX2: with out of at least 384 values
+// (for rows 2), mm of 8736 and bias of 16, it computes the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of output channels; the same float32 operations in
+// the same order.
+func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
+	for t := 0; t < 6; t++ {
+		for l := 0; l < 16; l++ {
+			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = o[0], o[2304], o[4608], o[6912] // column 0
+			o[0] = x0 + x1 + x2
+			o[2304] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[576], o[2880], o[5184], o[7488] // column 1
+			o[576] = x0 + x1 + x2
+			o[2880] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[1152], o[3456], o[5760], o[8064] // column 2
+			o[1152] = x0 + x1 + x2
+			o[3456] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[1728], o[4032], o[6336], o[8640] // column 3
+			o[1728] = x0 + x1 + x2
+			o[4032] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[0], o[576], o[1152], o[1728] // row 0
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				y[0] = r
+			}
+			{
+				r := x1 - x2 + x3
+				r = r + b
+				y[16] = r
+			}
+			if rows <= 1 {
+				continue
+			}
+			x0, x1, x2, x3 = o[2304], o[2880], o[3456], o[4032] // row 1
+			{
+				r := x0 + x1 + x2
+				r = r + b
+				y[192] = r
+			}
+			{
+				r := x1 - x2 + x3
+				r = r + b
+				y[208] = r
+			}
 		}
 	}
 }

@@ -187,8 +187,10 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 // on images lo…hi−1.
 // Per image: dW summed over the output pixels by conv2UpdKernel (conv2Upd: the input and dY copied into
 // the blocked layout; 8 input positions × 3 output blocks per call) into the worker's partial sums,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights by conv2GradKernel
-// (conv2GradImage: dY copied into 3 blocks of 16 channels of 14x14 pixels, 1 output blocks).
+// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv2GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (3 blocks of 16 channels of 14x14 pixels), its 6x6 tiles of 4x4 pixels transformed by conv2GradWinoInKernel into 16 matrices of 36 tiles × 48
+// channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 1 output blocks a call,
+// and the products transformed into the output by conv2GradWinoOutKernel.
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
 		inSize     = 4608  // 32x12x12
@@ -260,7 +262,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv2GradImage computes one image of conv2's input gradient: src (96x12x12, NCHW16c) into dst (32x12x12, NCHW16c).
+// conv2GradImage computes one image of conv2's input gradient by F(2x2,3x3): src (96x12x12, NCHW16c) into dst (32x12x12, NCHW16c).
 func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 48, 16 // channels per group
@@ -268,11 +270,13 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		ph, pw                   = 1, 1             // the padding
 		pixel, row, block, plane = 16, 224, 3136, 1 // strides of the input copy
 		inCopy, outCopy          = 9408, 2304       // one group's copies
-		items                    = 24               // kernel calls: 2 groups × 1 calls × 12 rows
+		inItems                  = 36               // input blocks × rows of tiles
+		mulItems                 = 32               // transform positions × calls
+		outItems                 = 12               // output blocks × rows of tiles
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	m.outs[worker] = dst // the output transform writes the blocked output in place
 	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -281,58 +285,137 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		}
 	}
 	if m.wide {
-		runtime.Parallel(items, m.kernels.conv2GradRows)
+		runtime.Parallel(inItems, m.kernels.conv2GradWinoIn)
+		runtime.Parallel(mulItems, m.kernels.conv2GradWinoMul)
+		runtime.Parallel(outItems, m.kernels.conv2GradWinoOut)
 	} else {
-		m.conv2GradRows(worker, 0, items)
+		m.conv2GradWinoIn(worker, 0, inItems)
+		m.conv2GradWinoMul(worker, 0, mulItems)
+		m.conv2GradWinoOut(worker, 0, outItems)
 	}
 }
 
-// conv2GradRows runs conv2GradKernel for calls lo…hi−1 of one image: call u is output row u%12 of blocks
-// (u/12%1)·1… of group u/12. When the model has fewer images than workers, the workers share
-// worker 0's copies.
-func (m *Model) conv2GradRows(worker, lo, hi int) {
+// conv2GradWinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%6 of the
+// tiles of block u/6%3 of group u/18.
+func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 2, 1, 12, 12
-		sh, row                   = 1, 224 // the stride, and a row of the input copy
-		inCopy, outCopy           = 9408, 2304
-		callBlocks, callWeights   = 2304, 6912 // one call's output blocks and weights
-		biases                    = 13824      // where the biases start in the packed weights
+		vAt, vSize       = 23424, 27648 // one group's V in the scratch: [16 positions][3 input blocks][36 tiles][16]
+		mAt, mSize       = 78720, 9216  // and its M: [16 positions][1 output blocks][36 tiles][16]
+		tilesH, tilesW   = 6, 6
+		inBlocks, inCopy = 3, 9408
+		row, block       = 224, 3136 // strides of the input copy
 	)
 	if m.wide {
-		worker = 0
+		worker = 0 // the workers share worker 0's copies
 	}
 	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv2Relaid
+	xs, v := buf[:18816], buf[vAt:]
 	for u := lo; u < hi; u++ {
-		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		conv2GradKernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:])
+		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
+		conv2GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
-// conv2Relay lays out conv2's weights for conv2GradKernel, flipped with their channels swapped,
-// W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]
-// [1 blocks of c][16 channels], zero for channels beyond the group's; then zero biases.
-func (m *Model) conv2Relay() {
+// conv2GradWinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%1
+// (output blocks (u%1)·1…) of transform position u/1%16 of group u/16.
+func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		groups, gIn, gOut     = 2, 16, 48
-		kh, kw                = 3, 3
-		lanes, perCall, calls = 16, 1, 1
-		callWeights           = 6912
+		vAt, vSize           = 23424, 27648 // one group's V in the scratch: [16 positions][3 input blocks][36 tiles][16]
+		mAt, mSize           = 78720, 9216  // and its M: [16 positions][1 output blocks][36 tiles][16]
+		tilesH, tilesW       = 6, 6
+		positions, calls     = 16, 1
+		vXi, mXi             = 1728, 576 // between transform positions
+		callOut, callWeights = 576, 768
+		zeros                = 24608 // where the transformed weights hold zeros, the products' bias
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv2Relaid
+	v, mm := buf[vAt:mAt], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
+		at := (gr*positions+xi)*calls + call
+		conv2GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+	}
+}
+
+// conv2GradWinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is
+// row u%6 of the tiles of output block u/6%1 of group u/6; the last row of tiles stores the
+// rows inside the image only.
+func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
+	const (
+		vAt, vSize         = 23424, 27648 // one group's V in the scratch: [16 positions][3 input blocks][36 tiles][16]
+		mAt, mSize         = 78720, 9216  // and its M: [16 positions][1 output blocks][36 tiles][16]
+		tilesH, tilesW     = 6, 6
+		outBlocks, outCopy = 1, 2304
+		outH, outW, tile   = 12, 12, 2 // the output, and a tile's rows
+		biases             = 24576     // where the biases start in the transformed weights
+	)
+	if m.wide {
+		worker = 0 // the workers share worker 0's copies
+	}
+	buf, w := m.scratch[worker], m.conv2Relaid
+	ys, mm := m.outs[worker], buf[mAt:]
+	for u := lo; u < hi; u++ {
+		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+	}
+}
+
+// conv2Relay transforms the filters of conv2's input gradient for conv2GradWinoMulKernel (conv2RelayRows, split over the workers).
+func (m *Model) conv2Relay() {
+	runtime.Parallel(32, m.kernels.conv2RelayRows) // groups × output channels
+}
+
+// conv2RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%16 of group u/16), each
+// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
+//
+//	[     -1      0      0 ]
+//	[    0.5    0.5    0.5 ]
+//	[    0.5   -0.5    0.5 ]
+//	[      0      0      1 ]
+//
+// U is laid out per group, transform position and call as [input channel][1 output blocks][16
+// channels], zero for channels beyond the group's; then the biases, then zeros.
+func (m *Model) conv2RelayRows(worker, lo, hi int) {
+	const (
+		gIn, gOut                       = 48, 16 // the convolution's channels per group
+		kh, kw                          = 3, 3
+		outBlocks, perCall, callWeights = 1, 1, 768
+		uSize, biases                   = 12288, 24576 // one group's transformed weights, and where the biases start
 	)
 	w, p := m.conv2Weight, m.conv2Relaid
-	clear(p)
-	for gr := 0; gr < groups; gr++ {
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ch := o/16, o%16
+		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			at := (gr*calls+c/16/perCall)*callWeights + c/16%perCall*16 + c%16
-			for o := 0; o < gOut; o++ {
-				for ky := 0; ky < kh; ky++ {
-					for kx := 0; kx < kw; kx++ {
-						p[at+(((o/lanes*kh+ky)*kw+kx)*lanes+o%lanes)*perCall*16] = w[(((gr*gOut+o)*gIn+c)*kh+kh-1-ky)*kw+kw-1-kx]
-					}
-				}
-			}
+			q := p[at+c*perCall*16:]
+			g := w[((gr*gIn+c)*gOut+o)*kh*kw:][:kh*kw]
+			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[8]), float64(g[7]), float64(g[6]), float64(g[5]), float64(g[4]), float64(g[3]), float64(g[2]), float64(g[1]), float64(g[0])
+			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
+			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
+			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
+			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
+			q[0] = float32(-t00)
+			q[768] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
+			q[1536] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
+			q[2304] = float32(t02)
+			q[3072] = float32(-t10)
+			q[3840] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
+			q[4608] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
+			q[5376] = float32(t12)
+			q[6144] = float32(-t20)
+			q[6912] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
+			q[7680] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
+			q[8448] = float32(t22)
+			q[9216] = float32(-t30)
+			q[9984] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
+			q[10752] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
+			q[11520] = float32(t32)
 		}
+		p[biases+(gr*outBlocks+ob)*16+ch] = 0
 	}
 }
 

@@ -172,9 +172,6 @@ func (m *Model) conv2(worker, lo, hi int) {
 	}
 }
 
-// conv2WinoG is G of F(2x2,3x3), which transforms each of conv2's 3x3 filters g into G g Gᵀ (conv2Pack).
-var conv2WinoG = [4][3]float64{{-1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
-
 // conv2Image computes one image of conv2 by F(2x2,3x3): src (32x12x12, NCHW16c) into dst (96x12x12, NCHW16c).
 func (m *Model) conv2Image(worker int, src, dst []float32) {
 	const (
@@ -239,7 +236,7 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 		positions, calls     = 16, 1
 		vXi, mXi             = 576, 1728 // between transform positions
 		callOut, callWeights = 1728, 768
-		zeros                = 24672 // where the packed weights hold zeros, the products' bias
+		zeros                = 24672 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -263,7 +260,7 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 		tilesH, tilesW     = 6, 6
 		outBlocks, outCopy = 3, 6912
 		outH, outW, tile   = 12, 12, 2 // the output, and a tile's rows
-		biases             = 24576     // where the biases start in the packed weights
+		biases             = 24576     // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -276,41 +273,59 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	}
 }
 
-// conv2Pack transforms conv2's filters for conv2WinoMulKernel: U = G g Gᵀ in float64, per group, transform
-// position and call [input channel][3 output blocks][16 channels], zero for channels beyond
-// the group's; then the biases, then zeros.
+// conv2Pack transforms the filters of conv2 for conv2WinoMulKernel (conv2PackRows, split over the workers).
 func (m *Model) conv2Pack() {
+	runtime.Parallel(96, m.kernels.conv2PackRows) // groups × output channels
+}
+
+// conv2PackRows transforms the filters of output channels lo…hi−1 (u: channel u%48 of group u/48), each
+// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
+//
+//	[     -1      0      0 ]
+//	[    0.5    0.5    0.5 ]
+//	[    0.5   -0.5    0.5 ]
+//	[      0      0      1 ]
+//
+// U is laid out per group, transform position and call as [input channel][3 output blocks][16
+// channels], zero for channels beyond the group's; then the biases, then zeros.
+func (m *Model) conv2PackRows(worker, lo, hi int) {
 	const (
-		gIn, gOut, kh, kw, alpha               = 16, 48, 3, 3, 4
-		outBlocks, perCall, calls, callWeights = 3, 3, 1, 768
-		uSize, biases                          = 12288, 24576 // one group's transformed weights, and where the biases start
+		gIn, gOut                       = 16, 48 // the convolution's channels per group
+		kh, kw                          = 3, 3
+		outBlocks, perCall, callWeights = 3, 3, 768
+		uSize, biases                   = 12288, 24576 // one group's transformed weights, and where the biases start
 	)
-	w, p, G := m.conv2Weight, m.conv2Packed, &conv2WinoG
-	clear(p)
-	for o := 0; o < 96; o++ {
-		gr, ob, ch := o/gOut, o%gOut/16, o%gOut%16
+	w, p := m.conv2Weight, m.conv2Packed
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ch := o/16, o%16
 		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			g := w[(o*gIn+c)*kh*kw:][:kh*kw]
-			var t [alpha][kw]float64 // G g
-			for i := range alpha {
-				for q := range kw {
-					for k := range kh {
-						t[i][q] += G[i][k] * float64(g[k*kw+q])
-					}
-				}
-			}
-			for i := range alpha {
-				for j := range alpha {
-					var u float64
-					for q := range kw {
-						u += t[i][q] * G[j][q]
-					}
-					p[at+(i*alpha+j)*calls*callWeights+c*perCall*16] = float32(u)
-				}
-			}
+			q := p[at+c*perCall*16:]
+			g := w[((gr*gOut+o)*gIn+c)*kh*kw:][:kh*kw]
+			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[0]), float64(g[1]), float64(g[2]), float64(g[3]), float64(g[4]), float64(g[5]), float64(g[6]), float64(g[7]), float64(g[8])
+			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
+			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
+			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
+			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
+			q[0] = float32(-t00)
+			q[768] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
+			q[1536] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
+			q[2304] = float32(t02)
+			q[3072] = float32(-t10)
+			q[3840] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
+			q[4608] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
+			q[5376] = float32(t12)
+			q[6144] = float32(-t20)
+			q[6912] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
+			q[7680] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
+			q[8448] = float32(t22)
+			q[9216] = float32(-t30)
+			q[9984] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
+			q[10752] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
+			q[11520] = float32(t32)
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[o]
+		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[gr*gOut+o]
 	}
 }
 

@@ -93,7 +93,11 @@ type kernels struct {
 	conv2WinoIn        func(worker, lo, hi int)
 	conv2WinoMul       func(worker, lo, hi int)
 	conv2WinoOut       func(worker, lo, hi int)
-	conv2GradRows      func(worker, lo, hi int)
+	conv2PackRows      func(worker, lo, hi int)
+	conv2GradWinoIn    func(worker, lo, hi int)
+	conv2GradWinoMul   func(worker, lo, hi int)
+	conv2GradWinoOut   func(worker, lo, hi int)
+	conv2RelayRows     func(worker, lo, hi int)
 	fc3Rows            func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
 	sgd                func(worker, lo, hi int)
@@ -108,7 +112,7 @@ func New() *Model {
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = make([]float32, 832)
-	m.conv2Relaid = make([]float32, 13856)
+	m.conv2Relaid = make([]float32, 24640)
 	m.conv2Packed = make([]float32, 24768)
 	m.conv1Weight = make([]float32, 800)
 	m.conv1Bias = make([]float32, 32)
@@ -156,7 +160,11 @@ func NewSeeded(seed uint64) *Model {
 		conv1Rows:          m.conv1Rows,
 		conv2:              m.conv2,
 		conv2Backward:      m.conv2Backward,
-		conv2GradRows:      m.conv2GradRows,
+		conv2GradWinoIn:    m.conv2GradWinoIn,
+		conv2GradWinoMul:   m.conv2GradWinoMul,
+		conv2GradWinoOut:   m.conv2GradWinoOut,
+		conv2PackRows:      m.conv2PackRows,
+		conv2RelayRows:     m.conv2RelayRows,
 		conv2WinoIn:        m.conv2WinoIn,
 		conv2WinoMul:       m.conv2WinoMul,
 		conv2WinoOut:       m.conv2WinoOut,
