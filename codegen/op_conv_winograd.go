@@ -100,7 +100,7 @@ func (wc *winoConv) geometry() *winoGeometry {
 			Doc: wc.where + ", a row of tiles of a block of input channels"},
 		mul: asm.Conv{Name: name + "WinoMulKernel", InBlocks: b.InBlocks, InLanes: compiler.ChannelBlock,
 			InCStride: 1, InPixStride: compiler.ChannelBlock, InRowStride: tiles * compiler.ChannelBlock, InBlockStride: tiles * compiler.ChannelBlock,
-			KH: 1, KW: 1, SH: 1, SW: 1, OutW: tiles, OutBlocks: w.PerCall, OutBlockStride: tiles * compiler.ChannelBlock, Tile: w.Tile, Resident: true,
+			KH: 1, KW: 1, SH: 1, SW: 1, OutW: tiles, OutBlocks: w.PerCall, OutBlockStride: tiles * compiler.ChannelBlock, Tile: w.Tile,
 			Doc: fmt.Sprintf("%s, the products of one of %s's %d transform positions: its %d tiles by %d output channels", wc.where, f, w.Alpha*w.Alpha, tiles, w.PerCall*compiler.ChannelBlock)},
 		out: asm.WinoOut{Name: name + "WinoOutKernel", F: f, Tiles: w.TilesW, OutW: b.OutW,
 			OutPixStride: compiler.ChannelBlock, OutRowStride: b.OutW * compiler.ChannelBlock,

@@ -37,10 +37,6 @@ type Conv struct {
 	OutW, OutBlocks, OutBlockStride                    int
 	ReLU                                               bool
 	Tile                                               int // output pixels per register tile
-	// Resident keeps a tile's accumulators in registers across all the input blocks, and reads
-	// all the weights per tile: for 1×1 kernels with few weights (Winograd's products), whose
-	// rows are too long to stay in L1 between the passes over the input blocks.
-	Resident bool
 
 	Doc string // the spec line the kernel computes, for its comment
 }
@@ -230,115 +226,29 @@ func (is *isa) r(i int) string { return fmt.Sprintf("%s%d", is.reg, i) }
 // parts is the registers of one block of Lanes channels.
 func (is *isa) parts() int { return Lanes / is.width }
 
-// asm writes the kernel in one instruction set. The row's outputs start as the bias; then, for
-// each input block and kernel row, every register tile of the row loads its accumulators from
-// the output, adds the products of that block and row (the kernel row's weights, a few KB, stay
-// in L1 across the tiles), and stores them back; a last pass applies the ReLU. Each output's sum
-// is in the order of the Go loop, so the order of the passes changes no bit of the result.
+// asm writes the kernel in one instruction set: for each register tile of the row (and group of
+// output blocks), its accumulators start as the bias and stay in registers over every input
+// block and kernel row — the tile reads all of the call's weights, which the other tiles of the
+// row read again from L1 or L2 — then the ReLU, and one store. Each output's sum is in the order
+// of the Go loop. (Passes over the row per kernel row that reload and store the accumulators,
+// keeping a kernel row's weights in L1 instead, measured slower on every AlexNet layer but one,
+// within the noise there: conv1 134 against 186–203 GFLOP/s on one core.)
 func (c *Conv) asm(t *text, is *isa) {
 	tile, blocks := is.tile(c), is.blocks(c)
-	parts := is.parts()
-	accs := tile * blocks * parts
+	accs := tile * blocks * is.parts()
 	t.line("\n// func %s%s(out, in, w, bias *float32)", c.Name, is.name)
 	t.line("//")
 	t.line("// %s: a row of %d output pixels, %d blocks of %d output channels, in tiles of %d pixels", c.Doc, c.OutW, c.OutBlocks, Lanes, tile)
-	t.line("// and %d block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its", blocks)
-	t.line("// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the")
-	t.line("// tile's output, R13 its input. %s0…%s%d accumulators, then the weight vectors of one input", is.reg, is.reg, accs-1)
-	t.line("// position and channel, then the input broadcasts.")
+	t.line("// and %d block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,", blocks)
+	t.line("// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's")
+	t.line("// output, R13 its input. %s0…%s%d accumulators, then the weight vectors of one input position", is.reg, is.reg, accs-1)
+	t.line("// and channel, then the input broadcasts.")
 	t.line("TEXT ·%s%s(SB), NOSPLIT, $0-32", c.Name, is.name)
 	t.op("", "MOVQ", "out+0(FP)", "DI")
 	t.op("", "MOVQ", "in+8(FP)", "SI")
 	t.op("", "MOVQ", "w+16(FP)", "DX")
 	t.op("", "MOVQ", "bias+24(FP)", "CX")
-	id := c.Name + is.name
-
-	if c.Resident {
-		c.resident(t, is, id, tile, blocks)
-		return
-	}
-
-	// The bias into every output of the row.
-	for b := range c.OutBlocks {
-		for part := range parts {
-			t.op(fmt.Sprintf("block %d's bias", b), "VMOVUPS", mem((b*Lanes+part*is.width)*4, "CX"), is.r(b*parts+part))
-		}
-	}
-	t.op("", "MOVQ", "DI", "BX")
-	t.op("", "MOVQ", imm(c.OutW), "AX")
-	t.label(id + "_bias")
-	for b := range c.OutBlocks {
-		for part := range parts {
-			t.op("", "VMOVUPS", is.r(b*parts+part), mem((b*c.OutBlockStride+part*is.width)*4, "BX"))
-		}
-	}
-	t.op("", "ADDQ", imm(Lanes*4), "BX")
-	t.op("", "DECQ", "AX")
-	t.op("", "JNZ", id+"_bias")
-
-	t.op("", "MOVQ", "SI", "R10")
-	t.op("", "MOVQ", "DX", "R12")
-	t.op("input blocks", "MOVQ", imm(c.InBlocks), "R8")
-	t.label(id + "_block")
-	t.op("", "MOVQ", "R10", "R11")
-	t.op("kernel rows", "MOVQ", imm(c.KH), "R9")
-	t.label(id + "_row")
-	t.op("", "MOVQ", "R11", "R13")
-	t.op("", "MOVQ", "DI", "BX")
-	if full := c.OutW / tile; full > 0 {
-		t.op(fmt.Sprintf("%d tiles of %d pixels", full, tile), "MOVQ", imm(full), "AX")
-		t.label(id + "_tiles")
-		for b0 := 0; b0 < c.OutBlocks; b0 += blocks {
-			c.tile(t, is, tile, b0, blocks)
-		}
-		t.op("next tile", "ADDQ", imm(tile*c.SW*c.InPixStride*4), "R13")
-		t.op("", "ADDQ", imm(tile*Lanes*4), "BX")
-		t.op("", "DECQ", "AX")
-		t.op("", "JNZ", id+"_tiles")
-	}
-	if rest := c.OutW % tile; rest > 0 {
-		for b0 := 0; b0 < c.OutBlocks; b0 += blocks {
-			c.tile(t, is, rest, b0, blocks)
-		}
-	}
-	t.op("next kernel row", "ADDQ", imm(c.InRowStride*4), "R11")
-	t.op("", "ADDQ", imm(c.KW*c.InLanes*c.weightStep()*4), "R12")
-	t.op("", "DECQ", "R9")
-	t.op("", "JNZ", id+"_row")
-	t.op("next input block", "ADDQ", imm(c.InBlockStride*4), "R10")
-	t.op("", "DECQ", "R8")
-	t.op("", "JNZ", id+"_block")
-
-	if c.ReLU { // max(0, out), NaN staying NaN: VMAXPS returns its second source for NaN
-		zero := is.r(0)
-		t.op("zero, for the ReLU", is.zero, zero, zero, zero)
-		t.op("", "MOVQ", "DI", "BX")
-		t.op("", "MOVQ", imm(c.OutW), "AX")
-		t.label(id + "_relu")
-		for b := range c.OutBlocks {
-			for part := range parts {
-				r, at := is.r(1+b*parts+part), mem((b*c.OutBlockStride+part*is.width)*4, "BX")
-				t.op("", "VMOVUPS", at, r)
-				t.op("", "VMAXPS", r, zero, r)
-				t.op("", "VMOVUPS", r, at)
-			}
-		}
-		t.op("", "ADDQ", imm(Lanes*4), "BX")
-		t.op("", "DECQ", "AX")
-		t.op("", "JNZ", id+"_relu")
-	}
-	t.op("", "VZEROUPPER")
-	t.op("", "RET")
-}
-
-// tile writes the code of one register tile of n pixels and output blocks b0…b0+blocks−1 for one
-// input block and kernel row: its input at R13, its output at BX, the kernel row's weights at
-// R12.
-func (c *Conv) tile(t *text, is *isa, n, b0, blocks int) {
-	t.line("\n\t// a tile of %d pixels, output blocks %d…%d", n, b0, b0+blocks-1)
-	c.accs(t, is, n, b0, blocks, "VMOVUPS", false)
-	c.fmas(t, is, n, b0, blocks, "R13", 0, "R12", 0)
-	c.accs(t, is, n, b0, blocks, "VMOVUPS", true)
+	c.resident(t, is, c.Name+is.name, tile, blocks)
 }
 
 // The registers of a tile of n pixels by blocks output blocks: its accumulators, the weight
@@ -348,18 +258,13 @@ func tileAcc(is *isa, n, blocks int) func(p, b, part int) string {
 }
 func tileBroadcasts(is *isa, n, blocks int) int { return (n*blocks + blocks) * is.parts() }
 
-// accs loads a tile's accumulators from its output at BX, or stores them there.
-func (c *Conv) accs(t *text, is *isa, n, b0, blocks int, op string, store bool) {
+// store writes a tile's accumulators to its output at BX.
+func (c *Conv) store(t *text, is *isa, n, b0, blocks int) {
 	acc := tileAcc(is, n, blocks)
 	for p := range n {
 		for b := range blocks {
 			for part := range is.parts() {
-				at := mem(((b0+b)*c.OutBlockStride+p*Lanes+part*is.width)*4, "BX")
-				if store {
-					t.op("", op, acc(p, b, part), at)
-				} else {
-					t.op("", op, at, acc(p, b, part))
-				}
+				t.op("", "VMOVUPS", acc(p, b, part), mem(((b0+b)*c.OutBlockStride+p*Lanes+part*is.width)*4, "BX"))
 			}
 		}
 	}
@@ -397,9 +302,9 @@ func (c *Conv) fmas(t *text, is *isa, n, b0, blocks int, in string, inOff int, w
 	}
 }
 
-// resident writes the kernel with each register tile's accumulators in registers from the bias
-// to the store: per tile, a loop over the input blocks (R8; the block's input R10, its weights
-// R12) with every kernel row unrolled, then the ReLU. The sums are in the Go loop's order.
+// resident writes the kernel's tiles, each with its accumulators in registers from the bias to
+// the store: per tile, a loop over the input blocks (R8; the block's input R10) and kernel rows
+// (R9; the row's input R11, its weights R12), then the ReLU.
 func (c *Conv) resident(t *text, is *isa, id string, tile, blocks int) {
 	rowWeights := c.KW * c.InLanes * c.weightStep() * 4
 	pass := func(n, b0 int) {
@@ -417,11 +322,20 @@ func (c *Conv) resident(t *text, is *isa, id string, tile, blocks int) {
 		t.op("", "MOVQ", "DX", "R12")
 		t.op("input blocks", "MOVQ", imm(c.InBlocks), "R8")
 		t.label(label)
-		for kh := range c.KH {
-			c.fmas(t, is, n, b0, blocks, "R10", kh*c.InRowStride*4, "R12", kh*rowWeights)
+		if c.KH == 1 {
+			c.fmas(t, is, n, b0, blocks, "R10", 0, "R12", 0)
+			t.op("", "ADDQ", imm(rowWeights), "R12")
+		} else {
+			t.op("", "MOVQ", "R10", "R11")
+			t.op("kernel rows", "MOVQ", imm(c.KH), "R9")
+			t.label(label + "_row")
+			c.fmas(t, is, n, b0, blocks, "R11", 0, "R12", 0)
+			t.op("next kernel row", "ADDQ", imm(c.InRowStride*4), "R11")
+			t.op("", "ADDQ", imm(rowWeights), "R12")
+			t.op("", "DECQ", "R9")
+			t.op("", "JNZ", label+"_row")
 		}
 		t.op("next input block", "ADDQ", imm(c.InBlockStride*4), "R10")
-		t.op("", "ADDQ", imm(c.KH*rowWeights), "R12")
 		t.op("", "DECQ", "R8")
 		t.op("", "JNZ", label)
 		if c.ReLU { // max(0, out), NaN staying NaN: VMAXPS returns its second source for NaN
@@ -435,7 +349,7 @@ func (c *Conv) resident(t *text, is *isa, id string, tile, blocks int) {
 				}
 			}
 		}
-		c.accs(t, is, n, b0, blocks, "VMOVUPS", true)
+		c.store(t, is, n, b0, blocks)
 	}
 	t.op("", "MOVQ", "SI", "R13")
 	t.op("", "MOVQ", "DI", "BX")

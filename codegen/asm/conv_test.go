@@ -63,6 +63,7 @@ var layers = []layer{
 	newLayer("conv3hGrad", 12, 16, 15, 15, 3, 1, 13, 13, 4, 5, 2),
 	newLayer("conv4hGrad", 12, 16, 15, 15, 3, 1, 13, 13, 4, 5, 3),
 	newLayer("conv5hGrad", 8, 16, 15, 15, 3, 1, 13, 13, 4, 5, 3),
+	newLayer("conv1h", 1, 3, 227, 227, 11, 4, 55, 55, 3, 8, 1),
 }
 
 // kernels are the geometries tested: AlexNet's shapes (a 3×3 and a 5×5 over blocks, and the
@@ -75,15 +76,8 @@ var kernels = []asm.Conv{
 	geometry("threeBlocks", 1, 16, 21, 21, 3, 2, 10, 3, 8, true),
 	geometry("tileEdge", 1, 16, 8, 8, 1, 1, 8, 2, 4, false),
 	geometry("oddLanes", 1, 5, 12, 12, 2, 3, 4, 2, 3, false),
-	resident(geometry("product", 8, 16, 1, 49, 1, 1, 49, 4, 5, false)),
-	resident(geometry("productReLU", 3, 16, 1, 23, 1, 1, 23, 3, 6, true)),
-	resident(geometry("resident3x3", 2, 16, 9, 9, 3, 1, 7, 2, 4, true)),
-}
-
-// resident is a kernel with its accumulators in registers across the input blocks.
-func resident(c asm.Conv) asm.Conv {
-	c.Resident = true
-	return c
+	geometry("product", 8, 16, 1, 49, 1, 1, 49, 4, 5, false),
+	geometry("productReLU", 3, 16, 1, 23, 1, 1, 23, 3, 6, true),
 }
 
 // TestConvKernels generates the kernels into a package under testdata and runs its tests: each

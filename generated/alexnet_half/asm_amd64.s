@@ -7,1219 +7,1239 @@
 // func conv1KernelAVX512(out, in, w, bias *float32)
 //
 // conv1 + conv1.relu (specs/alexnet_half.net:21), one output row: a row of 55 output pixels, 3 blocks of 16 output channels, in tiles of 8 pixels
-// and 3 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 3 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv1KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	VMOVUPS 128(CX), Z2                             // block 2's bias
-	MOVQ DI, BX
-	MOVQ $55, AX
-conv1KernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 193600(BX)
-	VMOVUPS Z2, 387200(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv1KernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
-conv1KernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $11, R9                                    // kernel rows
-conv1KernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $6, AX                                     // 6 tiles of 8 pixels
 conv1KernelAVX512_tiles:
 
-	// a tile of 8 pixels, output blocks 0…2
-	VMOVUPS (BX), Z0
-	VMOVUPS 193600(BX), Z1
-	VMOVUPS 387200(BX), Z2
-	VMOVUPS 64(BX), Z3
-	VMOVUPS 193664(BX), Z4
-	VMOVUPS 387264(BX), Z5
-	VMOVUPS 128(BX), Z6
-	VMOVUPS 193728(BX), Z7
-	VMOVUPS 387328(BX), Z8
-	VMOVUPS 192(BX), Z9
-	VMOVUPS 193792(BX), Z10
-	VMOVUPS 387392(BX), Z11
-	VMOVUPS 256(BX), Z12
-	VMOVUPS 193856(BX), Z13
-	VMOVUPS 387456(BX), Z14
-	VMOVUPS 320(BX), Z15
-	VMOVUPS 193920(BX), Z16
-	VMOVUPS 387520(BX), Z17
-	VMOVUPS 384(BX), Z18
-	VMOVUPS 193984(BX), Z19
-	VMOVUPS 387584(BX), Z20
-	VMOVUPS 448(BX), Z21
-	VMOVUPS 194048(BX), Z22
-	VMOVUPS 387648(BX), Z23
+	// a tile of 8 pixels, output blocks 0…2, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS (CX), Z3
+	VMOVUPS 64(CX), Z4
+	VMOVUPS 128(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS 128(CX), Z8
+	VMOVUPS (CX), Z9
+	VMOVUPS 64(CX), Z10
+	VMOVUPS 128(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS (CX), Z15
+	VMOVUPS 64(CX), Z16
+	VMOVUPS 128(CX), Z17
+	VMOVUPS (CX), Z18
+	VMOVUPS 64(CX), Z19
+	VMOVUPS 128(CX), Z20
+	VMOVUPS (CX), Z21
+	VMOVUPS 64(CX), Z22
+	VMOVUPS 128(CX), Z23
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX512_t8_b0:
+	MOVQ R10, R11
+	MOVQ $11, R9                                    // kernel rows
+conv1KernelAVX512_t8_b0_row:
 	VMOVUPS (R12), Z24
 	VMOVUPS 64(R12), Z25
 	VMOVUPS 128(R12), Z26
-	VBROADCASTSS (R13), Z27                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Z27                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 16(R13), Z28                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 16(R11), Z28                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 32(R13), Z29                       // kw 0, c 0, pixel 2
+	VBROADCASTSS 32(R11), Z29                       // kw 0, c 0, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 48(R13), Z30                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 48(R11), Z30                       // kw 0, c 0, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 64(R13), Z31                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 64(R11), Z31                       // kw 0, c 0, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 80(R13), Z27                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 80(R11), Z27                       // kw 0, c 0, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 96(R13), Z28                       // kw 0, c 0, pixel 6
+	VBROADCASTSS 96(R11), Z28                       // kw 0, c 0, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 112(R13), Z29                      // kw 0, c 0, pixel 7
+	VBROADCASTSS 112(R11), Z29                      // kw 0, c 0, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 192(R12), Z24
 	VMOVUPS 256(R12), Z25
 	VMOVUPS 320(R12), Z26
-	VBROADCASTSS 207936(R13), Z30                   // kw 0, c 1, pixel 0
+	VBROADCASTSS 207936(R11), Z30                   // kw 0, c 1, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 207952(R13), Z31                   // kw 0, c 1, pixel 1
+	VBROADCASTSS 207952(R11), Z31                   // kw 0, c 1, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 207968(R13), Z27                   // kw 0, c 1, pixel 2
+	VBROADCASTSS 207968(R11), Z27                   // kw 0, c 1, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 207984(R13), Z28                   // kw 0, c 1, pixel 3
+	VBROADCASTSS 207984(R11), Z28                   // kw 0, c 1, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 208000(R13), Z29                   // kw 0, c 1, pixel 4
+	VBROADCASTSS 208000(R11), Z29                   // kw 0, c 1, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 208016(R13), Z30                   // kw 0, c 1, pixel 5
+	VBROADCASTSS 208016(R11), Z30                   // kw 0, c 1, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 208032(R13), Z31                   // kw 0, c 1, pixel 6
+	VBROADCASTSS 208032(R11), Z31                   // kw 0, c 1, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 208048(R13), Z27                   // kw 0, c 1, pixel 7
+	VBROADCASTSS 208048(R11), Z27                   // kw 0, c 1, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 384(R12), Z24
 	VMOVUPS 448(R12), Z25
 	VMOVUPS 512(R12), Z26
-	VBROADCASTSS 415872(R13), Z28                   // kw 0, c 2, pixel 0
+	VBROADCASTSS 415872(R11), Z28                   // kw 0, c 2, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 415888(R13), Z29                   // kw 0, c 2, pixel 1
+	VBROADCASTSS 415888(R11), Z29                   // kw 0, c 2, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 415904(R13), Z30                   // kw 0, c 2, pixel 2
+	VBROADCASTSS 415904(R11), Z30                   // kw 0, c 2, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 415920(R13), Z31                   // kw 0, c 2, pixel 3
+	VBROADCASTSS 415920(R11), Z31                   // kw 0, c 2, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 415936(R13), Z27                   // kw 0, c 2, pixel 4
+	VBROADCASTSS 415936(R11), Z27                   // kw 0, c 2, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 415952(R13), Z28                   // kw 0, c 2, pixel 5
+	VBROADCASTSS 415952(R11), Z28                   // kw 0, c 2, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 415968(R13), Z29                   // kw 0, c 2, pixel 6
+	VBROADCASTSS 415968(R11), Z29                   // kw 0, c 2, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 415984(R13), Z30                   // kw 0, c 2, pixel 7
+	VBROADCASTSS 415984(R11), Z30                   // kw 0, c 2, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 576(R12), Z24
 	VMOVUPS 640(R12), Z25
 	VMOVUPS 704(R12), Z26
-	VBROADCASTSS 4(R13), Z31                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Z31                        // kw 1, c 0, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 20(R13), Z27                       // kw 1, c 0, pixel 1
+	VBROADCASTSS 20(R11), Z27                       // kw 1, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 36(R13), Z28                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 36(R11), Z28                       // kw 1, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 52(R13), Z29                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 52(R11), Z29                       // kw 1, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 68(R13), Z30                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 68(R11), Z30                       // kw 1, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 84(R13), Z31                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 84(R11), Z31                       // kw 1, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 100(R13), Z27                      // kw 1, c 0, pixel 6
+	VBROADCASTSS 100(R11), Z27                      // kw 1, c 0, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 116(R13), Z28                      // kw 1, c 0, pixel 7
+	VBROADCASTSS 116(R11), Z28                      // kw 1, c 0, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 768(R12), Z24
 	VMOVUPS 832(R12), Z25
 	VMOVUPS 896(R12), Z26
-	VBROADCASTSS 207940(R13), Z29                   // kw 1, c 1, pixel 0
+	VBROADCASTSS 207940(R11), Z29                   // kw 1, c 1, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 207956(R13), Z30                   // kw 1, c 1, pixel 1
+	VBROADCASTSS 207956(R11), Z30                   // kw 1, c 1, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 207972(R13), Z31                   // kw 1, c 1, pixel 2
+	VBROADCASTSS 207972(R11), Z31                   // kw 1, c 1, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 207988(R13), Z27                   // kw 1, c 1, pixel 3
+	VBROADCASTSS 207988(R11), Z27                   // kw 1, c 1, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 208004(R13), Z28                   // kw 1, c 1, pixel 4
+	VBROADCASTSS 208004(R11), Z28                   // kw 1, c 1, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 208020(R13), Z29                   // kw 1, c 1, pixel 5
+	VBROADCASTSS 208020(R11), Z29                   // kw 1, c 1, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 208036(R13), Z30                   // kw 1, c 1, pixel 6
+	VBROADCASTSS 208036(R11), Z30                   // kw 1, c 1, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 208052(R13), Z31                   // kw 1, c 1, pixel 7
+	VBROADCASTSS 208052(R11), Z31                   // kw 1, c 1, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 960(R12), Z24
 	VMOVUPS 1024(R12), Z25
 	VMOVUPS 1088(R12), Z26
-	VBROADCASTSS 415876(R13), Z27                   // kw 1, c 2, pixel 0
+	VBROADCASTSS 415876(R11), Z27                   // kw 1, c 2, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 415892(R13), Z28                   // kw 1, c 2, pixel 1
+	VBROADCASTSS 415892(R11), Z28                   // kw 1, c 2, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 415908(R13), Z29                   // kw 1, c 2, pixel 2
+	VBROADCASTSS 415908(R11), Z29                   // kw 1, c 2, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 415924(R13), Z30                   // kw 1, c 2, pixel 3
+	VBROADCASTSS 415924(R11), Z30                   // kw 1, c 2, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 415940(R13), Z31                   // kw 1, c 2, pixel 4
+	VBROADCASTSS 415940(R11), Z31                   // kw 1, c 2, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 415956(R13), Z27                   // kw 1, c 2, pixel 5
+	VBROADCASTSS 415956(R11), Z27                   // kw 1, c 2, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 415972(R13), Z28                   // kw 1, c 2, pixel 6
+	VBROADCASTSS 415972(R11), Z28                   // kw 1, c 2, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 415988(R13), Z29                   // kw 1, c 2, pixel 7
+	VBROADCASTSS 415988(R11), Z29                   // kw 1, c 2, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 1152(R12), Z24
 	VMOVUPS 1216(R12), Z25
 	VMOVUPS 1280(R12), Z26
-	VBROADCASTSS 8(R13), Z30                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Z30                        // kw 2, c 0, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 24(R13), Z31                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 24(R11), Z31                       // kw 2, c 0, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 40(R13), Z27                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 40(R11), Z27                       // kw 2, c 0, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 56(R13), Z28                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 56(R11), Z28                       // kw 2, c 0, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 72(R13), Z29                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 72(R11), Z29                       // kw 2, c 0, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 88(R13), Z30                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 88(R11), Z30                       // kw 2, c 0, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 104(R13), Z31                      // kw 2, c 0, pixel 6
+	VBROADCASTSS 104(R11), Z31                      // kw 2, c 0, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 120(R13), Z27                      // kw 2, c 0, pixel 7
+	VBROADCASTSS 120(R11), Z27                      // kw 2, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 1344(R12), Z24
 	VMOVUPS 1408(R12), Z25
 	VMOVUPS 1472(R12), Z26
-	VBROADCASTSS 207944(R13), Z28                   // kw 2, c 1, pixel 0
+	VBROADCASTSS 207944(R11), Z28                   // kw 2, c 1, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 207960(R13), Z29                   // kw 2, c 1, pixel 1
+	VBROADCASTSS 207960(R11), Z29                   // kw 2, c 1, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 207976(R13), Z30                   // kw 2, c 1, pixel 2
+	VBROADCASTSS 207976(R11), Z30                   // kw 2, c 1, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 207992(R13), Z31                   // kw 2, c 1, pixel 3
+	VBROADCASTSS 207992(R11), Z31                   // kw 2, c 1, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 208008(R13), Z27                   // kw 2, c 1, pixel 4
+	VBROADCASTSS 208008(R11), Z27                   // kw 2, c 1, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 208024(R13), Z28                   // kw 2, c 1, pixel 5
+	VBROADCASTSS 208024(R11), Z28                   // kw 2, c 1, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 208040(R13), Z29                   // kw 2, c 1, pixel 6
+	VBROADCASTSS 208040(R11), Z29                   // kw 2, c 1, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 208056(R13), Z30                   // kw 2, c 1, pixel 7
+	VBROADCASTSS 208056(R11), Z30                   // kw 2, c 1, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 1536(R12), Z24
 	VMOVUPS 1600(R12), Z25
 	VMOVUPS 1664(R12), Z26
-	VBROADCASTSS 415880(R13), Z31                   // kw 2, c 2, pixel 0
+	VBROADCASTSS 415880(R11), Z31                   // kw 2, c 2, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 415896(R13), Z27                   // kw 2, c 2, pixel 1
+	VBROADCASTSS 415896(R11), Z27                   // kw 2, c 2, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 415912(R13), Z28                   // kw 2, c 2, pixel 2
+	VBROADCASTSS 415912(R11), Z28                   // kw 2, c 2, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 415928(R13), Z29                   // kw 2, c 2, pixel 3
+	VBROADCASTSS 415928(R11), Z29                   // kw 2, c 2, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 415944(R13), Z30                   // kw 2, c 2, pixel 4
+	VBROADCASTSS 415944(R11), Z30                   // kw 2, c 2, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 415960(R13), Z31                   // kw 2, c 2, pixel 5
+	VBROADCASTSS 415960(R11), Z31                   // kw 2, c 2, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 415976(R13), Z27                   // kw 2, c 2, pixel 6
+	VBROADCASTSS 415976(R11), Z27                   // kw 2, c 2, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 415992(R13), Z28                   // kw 2, c 2, pixel 7
+	VBROADCASTSS 415992(R11), Z28                   // kw 2, c 2, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 1728(R12), Z24
 	VMOVUPS 1792(R12), Z25
 	VMOVUPS 1856(R12), Z26
-	VBROADCASTSS 12(R13), Z29                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R11), Z29                       // kw 3, c 0, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 28(R13), Z30                       // kw 3, c 0, pixel 1
+	VBROADCASTSS 28(R11), Z30                       // kw 3, c 0, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 44(R13), Z31                       // kw 3, c 0, pixel 2
+	VBROADCASTSS 44(R11), Z31                       // kw 3, c 0, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 60(R13), Z27                       // kw 3, c 0, pixel 3
+	VBROADCASTSS 60(R11), Z27                       // kw 3, c 0, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 76(R13), Z28                       // kw 3, c 0, pixel 4
+	VBROADCASTSS 76(R11), Z28                       // kw 3, c 0, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 92(R13), Z29                       // kw 3, c 0, pixel 5
+	VBROADCASTSS 92(R11), Z29                       // kw 3, c 0, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 108(R13), Z30                      // kw 3, c 0, pixel 6
+	VBROADCASTSS 108(R11), Z30                      // kw 3, c 0, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 124(R13), Z31                      // kw 3, c 0, pixel 7
+	VBROADCASTSS 124(R11), Z31                      // kw 3, c 0, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 1920(R12), Z24
 	VMOVUPS 1984(R12), Z25
 	VMOVUPS 2048(R12), Z26
-	VBROADCASTSS 207948(R13), Z27                   // kw 3, c 1, pixel 0
+	VBROADCASTSS 207948(R11), Z27                   // kw 3, c 1, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 207964(R13), Z28                   // kw 3, c 1, pixel 1
+	VBROADCASTSS 207964(R11), Z28                   // kw 3, c 1, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 207980(R13), Z29                   // kw 3, c 1, pixel 2
+	VBROADCASTSS 207980(R11), Z29                   // kw 3, c 1, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 207996(R13), Z30                   // kw 3, c 1, pixel 3
+	VBROADCASTSS 207996(R11), Z30                   // kw 3, c 1, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 208012(R13), Z31                   // kw 3, c 1, pixel 4
+	VBROADCASTSS 208012(R11), Z31                   // kw 3, c 1, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 208028(R13), Z27                   // kw 3, c 1, pixel 5
+	VBROADCASTSS 208028(R11), Z27                   // kw 3, c 1, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 208044(R13), Z28                   // kw 3, c 1, pixel 6
+	VBROADCASTSS 208044(R11), Z28                   // kw 3, c 1, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 208060(R13), Z29                   // kw 3, c 1, pixel 7
+	VBROADCASTSS 208060(R11), Z29                   // kw 3, c 1, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 2112(R12), Z24
 	VMOVUPS 2176(R12), Z25
 	VMOVUPS 2240(R12), Z26
-	VBROADCASTSS 415884(R13), Z30                   // kw 3, c 2, pixel 0
+	VBROADCASTSS 415884(R11), Z30                   // kw 3, c 2, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 415900(R13), Z31                   // kw 3, c 2, pixel 1
+	VBROADCASTSS 415900(R11), Z31                   // kw 3, c 2, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 415916(R13), Z27                   // kw 3, c 2, pixel 2
+	VBROADCASTSS 415916(R11), Z27                   // kw 3, c 2, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 415932(R13), Z28                   // kw 3, c 2, pixel 3
+	VBROADCASTSS 415932(R11), Z28                   // kw 3, c 2, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 415948(R13), Z29                   // kw 3, c 2, pixel 4
+	VBROADCASTSS 415948(R11), Z29                   // kw 3, c 2, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 415964(R13), Z30                   // kw 3, c 2, pixel 5
+	VBROADCASTSS 415964(R11), Z30                   // kw 3, c 2, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 415980(R13), Z31                   // kw 3, c 2, pixel 6
+	VBROADCASTSS 415980(R11), Z31                   // kw 3, c 2, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 415996(R13), Z27                   // kw 3, c 2, pixel 7
+	VBROADCASTSS 415996(R11), Z27                   // kw 3, c 2, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 2304(R12), Z24
 	VMOVUPS 2368(R12), Z25
 	VMOVUPS 2432(R12), Z26
-	VBROADCASTSS 16(R13), Z28                       // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R11), Z28                       // kw 4, c 0, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 32(R13), Z29                       // kw 4, c 0, pixel 1
+	VBROADCASTSS 32(R11), Z29                       // kw 4, c 0, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 48(R13), Z30                       // kw 4, c 0, pixel 2
+	VBROADCASTSS 48(R11), Z30                       // kw 4, c 0, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 64(R13), Z31                       // kw 4, c 0, pixel 3
+	VBROADCASTSS 64(R11), Z31                       // kw 4, c 0, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 80(R13), Z27                       // kw 4, c 0, pixel 4
+	VBROADCASTSS 80(R11), Z27                       // kw 4, c 0, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 96(R13), Z28                       // kw 4, c 0, pixel 5
+	VBROADCASTSS 96(R11), Z28                       // kw 4, c 0, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 112(R13), Z29                      // kw 4, c 0, pixel 6
+	VBROADCASTSS 112(R11), Z29                      // kw 4, c 0, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 128(R13), Z30                      // kw 4, c 0, pixel 7
+	VBROADCASTSS 128(R11), Z30                      // kw 4, c 0, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 2496(R12), Z24
 	VMOVUPS 2560(R12), Z25
 	VMOVUPS 2624(R12), Z26
-	VBROADCASTSS 207952(R13), Z31                   // kw 4, c 1, pixel 0
+	VBROADCASTSS 207952(R11), Z31                   // kw 4, c 1, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 207968(R13), Z27                   // kw 4, c 1, pixel 1
+	VBROADCASTSS 207968(R11), Z27                   // kw 4, c 1, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 207984(R13), Z28                   // kw 4, c 1, pixel 2
+	VBROADCASTSS 207984(R11), Z28                   // kw 4, c 1, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 208000(R13), Z29                   // kw 4, c 1, pixel 3
+	VBROADCASTSS 208000(R11), Z29                   // kw 4, c 1, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 208016(R13), Z30                   // kw 4, c 1, pixel 4
+	VBROADCASTSS 208016(R11), Z30                   // kw 4, c 1, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 208032(R13), Z31                   // kw 4, c 1, pixel 5
+	VBROADCASTSS 208032(R11), Z31                   // kw 4, c 1, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 208048(R13), Z27                   // kw 4, c 1, pixel 6
+	VBROADCASTSS 208048(R11), Z27                   // kw 4, c 1, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 208064(R13), Z28                   // kw 4, c 1, pixel 7
+	VBROADCASTSS 208064(R11), Z28                   // kw 4, c 1, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 2688(R12), Z24
 	VMOVUPS 2752(R12), Z25
 	VMOVUPS 2816(R12), Z26
-	VBROADCASTSS 415888(R13), Z29                   // kw 4, c 2, pixel 0
+	VBROADCASTSS 415888(R11), Z29                   // kw 4, c 2, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 415904(R13), Z30                   // kw 4, c 2, pixel 1
+	VBROADCASTSS 415904(R11), Z30                   // kw 4, c 2, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 415920(R13), Z31                   // kw 4, c 2, pixel 2
+	VBROADCASTSS 415920(R11), Z31                   // kw 4, c 2, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 415936(R13), Z27                   // kw 4, c 2, pixel 3
+	VBROADCASTSS 415936(R11), Z27                   // kw 4, c 2, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 415952(R13), Z28                   // kw 4, c 2, pixel 4
+	VBROADCASTSS 415952(R11), Z28                   // kw 4, c 2, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 415968(R13), Z29                   // kw 4, c 2, pixel 5
+	VBROADCASTSS 415968(R11), Z29                   // kw 4, c 2, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 415984(R13), Z30                   // kw 4, c 2, pixel 6
+	VBROADCASTSS 415984(R11), Z30                   // kw 4, c 2, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 416000(R13), Z31                   // kw 4, c 2, pixel 7
+	VBROADCASTSS 416000(R11), Z31                   // kw 4, c 2, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 2880(R12), Z24
 	VMOVUPS 2944(R12), Z25
 	VMOVUPS 3008(R12), Z26
-	VBROADCASTSS 20(R13), Z27                       // kw 5, c 0, pixel 0
+	VBROADCASTSS 20(R11), Z27                       // kw 5, c 0, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 36(R13), Z28                       // kw 5, c 0, pixel 1
+	VBROADCASTSS 36(R11), Z28                       // kw 5, c 0, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 52(R13), Z29                       // kw 5, c 0, pixel 2
+	VBROADCASTSS 52(R11), Z29                       // kw 5, c 0, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 68(R13), Z30                       // kw 5, c 0, pixel 3
+	VBROADCASTSS 68(R11), Z30                       // kw 5, c 0, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 84(R13), Z31                       // kw 5, c 0, pixel 4
+	VBROADCASTSS 84(R11), Z31                       // kw 5, c 0, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 100(R13), Z27                      // kw 5, c 0, pixel 5
+	VBROADCASTSS 100(R11), Z27                      // kw 5, c 0, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 116(R13), Z28                      // kw 5, c 0, pixel 6
+	VBROADCASTSS 116(R11), Z28                      // kw 5, c 0, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 132(R13), Z29                      // kw 5, c 0, pixel 7
+	VBROADCASTSS 132(R11), Z29                      // kw 5, c 0, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 3072(R12), Z24
 	VMOVUPS 3136(R12), Z25
 	VMOVUPS 3200(R12), Z26
-	VBROADCASTSS 207956(R13), Z30                   // kw 5, c 1, pixel 0
+	VBROADCASTSS 207956(R11), Z30                   // kw 5, c 1, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 207972(R13), Z31                   // kw 5, c 1, pixel 1
+	VBROADCASTSS 207972(R11), Z31                   // kw 5, c 1, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 207988(R13), Z27                   // kw 5, c 1, pixel 2
+	VBROADCASTSS 207988(R11), Z27                   // kw 5, c 1, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 208004(R13), Z28                   // kw 5, c 1, pixel 3
+	VBROADCASTSS 208004(R11), Z28                   // kw 5, c 1, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 208020(R13), Z29                   // kw 5, c 1, pixel 4
+	VBROADCASTSS 208020(R11), Z29                   // kw 5, c 1, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 208036(R13), Z30                   // kw 5, c 1, pixel 5
+	VBROADCASTSS 208036(R11), Z30                   // kw 5, c 1, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 208052(R13), Z31                   // kw 5, c 1, pixel 6
+	VBROADCASTSS 208052(R11), Z31                   // kw 5, c 1, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 208068(R13), Z27                   // kw 5, c 1, pixel 7
+	VBROADCASTSS 208068(R11), Z27                   // kw 5, c 1, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 3264(R12), Z24
 	VMOVUPS 3328(R12), Z25
 	VMOVUPS 3392(R12), Z26
-	VBROADCASTSS 415892(R13), Z28                   // kw 5, c 2, pixel 0
+	VBROADCASTSS 415892(R11), Z28                   // kw 5, c 2, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 415908(R13), Z29                   // kw 5, c 2, pixel 1
+	VBROADCASTSS 415908(R11), Z29                   // kw 5, c 2, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 415924(R13), Z30                   // kw 5, c 2, pixel 2
+	VBROADCASTSS 415924(R11), Z30                   // kw 5, c 2, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 415940(R13), Z31                   // kw 5, c 2, pixel 3
+	VBROADCASTSS 415940(R11), Z31                   // kw 5, c 2, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 415956(R13), Z27                   // kw 5, c 2, pixel 4
+	VBROADCASTSS 415956(R11), Z27                   // kw 5, c 2, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 415972(R13), Z28                   // kw 5, c 2, pixel 5
+	VBROADCASTSS 415972(R11), Z28                   // kw 5, c 2, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 415988(R13), Z29                   // kw 5, c 2, pixel 6
+	VBROADCASTSS 415988(R11), Z29                   // kw 5, c 2, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 416004(R13), Z30                   // kw 5, c 2, pixel 7
+	VBROADCASTSS 416004(R11), Z30                   // kw 5, c 2, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 3456(R12), Z24
 	VMOVUPS 3520(R12), Z25
 	VMOVUPS 3584(R12), Z26
-	VBROADCASTSS 24(R13), Z31                       // kw 6, c 0, pixel 0
+	VBROADCASTSS 24(R11), Z31                       // kw 6, c 0, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 40(R13), Z27                       // kw 6, c 0, pixel 1
+	VBROADCASTSS 40(R11), Z27                       // kw 6, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 56(R13), Z28                       // kw 6, c 0, pixel 2
+	VBROADCASTSS 56(R11), Z28                       // kw 6, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 72(R13), Z29                       // kw 6, c 0, pixel 3
+	VBROADCASTSS 72(R11), Z29                       // kw 6, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 88(R13), Z30                       // kw 6, c 0, pixel 4
+	VBROADCASTSS 88(R11), Z30                       // kw 6, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 104(R13), Z31                      // kw 6, c 0, pixel 5
+	VBROADCASTSS 104(R11), Z31                      // kw 6, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 120(R13), Z27                      // kw 6, c 0, pixel 6
+	VBROADCASTSS 120(R11), Z27                      // kw 6, c 0, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 136(R13), Z28                      // kw 6, c 0, pixel 7
+	VBROADCASTSS 136(R11), Z28                      // kw 6, c 0, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 3648(R12), Z24
 	VMOVUPS 3712(R12), Z25
 	VMOVUPS 3776(R12), Z26
-	VBROADCASTSS 207960(R13), Z29                   // kw 6, c 1, pixel 0
+	VBROADCASTSS 207960(R11), Z29                   // kw 6, c 1, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 207976(R13), Z30                   // kw 6, c 1, pixel 1
+	VBROADCASTSS 207976(R11), Z30                   // kw 6, c 1, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 207992(R13), Z31                   // kw 6, c 1, pixel 2
+	VBROADCASTSS 207992(R11), Z31                   // kw 6, c 1, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 208008(R13), Z27                   // kw 6, c 1, pixel 3
+	VBROADCASTSS 208008(R11), Z27                   // kw 6, c 1, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 208024(R13), Z28                   // kw 6, c 1, pixel 4
+	VBROADCASTSS 208024(R11), Z28                   // kw 6, c 1, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 208040(R13), Z29                   // kw 6, c 1, pixel 5
+	VBROADCASTSS 208040(R11), Z29                   // kw 6, c 1, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 208056(R13), Z30                   // kw 6, c 1, pixel 6
+	VBROADCASTSS 208056(R11), Z30                   // kw 6, c 1, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 208072(R13), Z31                   // kw 6, c 1, pixel 7
+	VBROADCASTSS 208072(R11), Z31                   // kw 6, c 1, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 3840(R12), Z24
 	VMOVUPS 3904(R12), Z25
 	VMOVUPS 3968(R12), Z26
-	VBROADCASTSS 415896(R13), Z27                   // kw 6, c 2, pixel 0
+	VBROADCASTSS 415896(R11), Z27                   // kw 6, c 2, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 415912(R13), Z28                   // kw 6, c 2, pixel 1
+	VBROADCASTSS 415912(R11), Z28                   // kw 6, c 2, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 415928(R13), Z29                   // kw 6, c 2, pixel 2
+	VBROADCASTSS 415928(R11), Z29                   // kw 6, c 2, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 415944(R13), Z30                   // kw 6, c 2, pixel 3
+	VBROADCASTSS 415944(R11), Z30                   // kw 6, c 2, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 415960(R13), Z31                   // kw 6, c 2, pixel 4
+	VBROADCASTSS 415960(R11), Z31                   // kw 6, c 2, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 415976(R13), Z27                   // kw 6, c 2, pixel 5
+	VBROADCASTSS 415976(R11), Z27                   // kw 6, c 2, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 415992(R13), Z28                   // kw 6, c 2, pixel 6
+	VBROADCASTSS 415992(R11), Z28                   // kw 6, c 2, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 416008(R13), Z29                   // kw 6, c 2, pixel 7
+	VBROADCASTSS 416008(R11), Z29                   // kw 6, c 2, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 4032(R12), Z24
 	VMOVUPS 4096(R12), Z25
 	VMOVUPS 4160(R12), Z26
-	VBROADCASTSS 28(R13), Z30                       // kw 7, c 0, pixel 0
+	VBROADCASTSS 28(R11), Z30                       // kw 7, c 0, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 44(R13), Z31                       // kw 7, c 0, pixel 1
+	VBROADCASTSS 44(R11), Z31                       // kw 7, c 0, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 60(R13), Z27                       // kw 7, c 0, pixel 2
+	VBROADCASTSS 60(R11), Z27                       // kw 7, c 0, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 76(R13), Z28                       // kw 7, c 0, pixel 3
+	VBROADCASTSS 76(R11), Z28                       // kw 7, c 0, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 92(R13), Z29                       // kw 7, c 0, pixel 4
+	VBROADCASTSS 92(R11), Z29                       // kw 7, c 0, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 108(R13), Z30                      // kw 7, c 0, pixel 5
+	VBROADCASTSS 108(R11), Z30                      // kw 7, c 0, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 124(R13), Z31                      // kw 7, c 0, pixel 6
+	VBROADCASTSS 124(R11), Z31                      // kw 7, c 0, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 140(R13), Z27                      // kw 7, c 0, pixel 7
+	VBROADCASTSS 140(R11), Z27                      // kw 7, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 4224(R12), Z24
 	VMOVUPS 4288(R12), Z25
 	VMOVUPS 4352(R12), Z26
-	VBROADCASTSS 207964(R13), Z28                   // kw 7, c 1, pixel 0
+	VBROADCASTSS 207964(R11), Z28                   // kw 7, c 1, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 207980(R13), Z29                   // kw 7, c 1, pixel 1
+	VBROADCASTSS 207980(R11), Z29                   // kw 7, c 1, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 207996(R13), Z30                   // kw 7, c 1, pixel 2
+	VBROADCASTSS 207996(R11), Z30                   // kw 7, c 1, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 208012(R13), Z31                   // kw 7, c 1, pixel 3
+	VBROADCASTSS 208012(R11), Z31                   // kw 7, c 1, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 208028(R13), Z27                   // kw 7, c 1, pixel 4
+	VBROADCASTSS 208028(R11), Z27                   // kw 7, c 1, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 208044(R13), Z28                   // kw 7, c 1, pixel 5
+	VBROADCASTSS 208044(R11), Z28                   // kw 7, c 1, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 208060(R13), Z29                   // kw 7, c 1, pixel 6
+	VBROADCASTSS 208060(R11), Z29                   // kw 7, c 1, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 208076(R13), Z30                   // kw 7, c 1, pixel 7
+	VBROADCASTSS 208076(R11), Z30                   // kw 7, c 1, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 4416(R12), Z24
 	VMOVUPS 4480(R12), Z25
 	VMOVUPS 4544(R12), Z26
-	VBROADCASTSS 415900(R13), Z31                   // kw 7, c 2, pixel 0
+	VBROADCASTSS 415900(R11), Z31                   // kw 7, c 2, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 415916(R13), Z27                   // kw 7, c 2, pixel 1
+	VBROADCASTSS 415916(R11), Z27                   // kw 7, c 2, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 415932(R13), Z28                   // kw 7, c 2, pixel 2
+	VBROADCASTSS 415932(R11), Z28                   // kw 7, c 2, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 415948(R13), Z29                   // kw 7, c 2, pixel 3
+	VBROADCASTSS 415948(R11), Z29                   // kw 7, c 2, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 415964(R13), Z30                   // kw 7, c 2, pixel 4
+	VBROADCASTSS 415964(R11), Z30                   // kw 7, c 2, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 415980(R13), Z31                   // kw 7, c 2, pixel 5
+	VBROADCASTSS 415980(R11), Z31                   // kw 7, c 2, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 415996(R13), Z27                   // kw 7, c 2, pixel 6
+	VBROADCASTSS 415996(R11), Z27                   // kw 7, c 2, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 416012(R13), Z28                   // kw 7, c 2, pixel 7
+	VBROADCASTSS 416012(R11), Z28                   // kw 7, c 2, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 4608(R12), Z24
 	VMOVUPS 4672(R12), Z25
 	VMOVUPS 4736(R12), Z26
-	VBROADCASTSS 32(R13), Z29                       // kw 8, c 0, pixel 0
+	VBROADCASTSS 32(R11), Z29                       // kw 8, c 0, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 48(R13), Z30                       // kw 8, c 0, pixel 1
+	VBROADCASTSS 48(R11), Z30                       // kw 8, c 0, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 64(R13), Z31                       // kw 8, c 0, pixel 2
+	VBROADCASTSS 64(R11), Z31                       // kw 8, c 0, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 80(R13), Z27                       // kw 8, c 0, pixel 3
+	VBROADCASTSS 80(R11), Z27                       // kw 8, c 0, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 96(R13), Z28                       // kw 8, c 0, pixel 4
+	VBROADCASTSS 96(R11), Z28                       // kw 8, c 0, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 112(R13), Z29                      // kw 8, c 0, pixel 5
+	VBROADCASTSS 112(R11), Z29                      // kw 8, c 0, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 128(R13), Z30                      // kw 8, c 0, pixel 6
+	VBROADCASTSS 128(R11), Z30                      // kw 8, c 0, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 144(R13), Z31                      // kw 8, c 0, pixel 7
+	VBROADCASTSS 144(R11), Z31                      // kw 8, c 0, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 4800(R12), Z24
 	VMOVUPS 4864(R12), Z25
 	VMOVUPS 4928(R12), Z26
-	VBROADCASTSS 207968(R13), Z27                   // kw 8, c 1, pixel 0
+	VBROADCASTSS 207968(R11), Z27                   // kw 8, c 1, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 207984(R13), Z28                   // kw 8, c 1, pixel 1
+	VBROADCASTSS 207984(R11), Z28                   // kw 8, c 1, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 208000(R13), Z29                   // kw 8, c 1, pixel 2
+	VBROADCASTSS 208000(R11), Z29                   // kw 8, c 1, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 208016(R13), Z30                   // kw 8, c 1, pixel 3
+	VBROADCASTSS 208016(R11), Z30                   // kw 8, c 1, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 208032(R13), Z31                   // kw 8, c 1, pixel 4
+	VBROADCASTSS 208032(R11), Z31                   // kw 8, c 1, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 208048(R13), Z27                   // kw 8, c 1, pixel 5
+	VBROADCASTSS 208048(R11), Z27                   // kw 8, c 1, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 208064(R13), Z28                   // kw 8, c 1, pixel 6
+	VBROADCASTSS 208064(R11), Z28                   // kw 8, c 1, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 208080(R13), Z29                   // kw 8, c 1, pixel 7
+	VBROADCASTSS 208080(R11), Z29                   // kw 8, c 1, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 4992(R12), Z24
 	VMOVUPS 5056(R12), Z25
 	VMOVUPS 5120(R12), Z26
-	VBROADCASTSS 415904(R13), Z30                   // kw 8, c 2, pixel 0
+	VBROADCASTSS 415904(R11), Z30                   // kw 8, c 2, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 415920(R13), Z31                   // kw 8, c 2, pixel 1
+	VBROADCASTSS 415920(R11), Z31                   // kw 8, c 2, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 415936(R13), Z27                   // kw 8, c 2, pixel 2
+	VBROADCASTSS 415936(R11), Z27                   // kw 8, c 2, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 415952(R13), Z28                   // kw 8, c 2, pixel 3
+	VBROADCASTSS 415952(R11), Z28                   // kw 8, c 2, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 415968(R13), Z29                   // kw 8, c 2, pixel 4
+	VBROADCASTSS 415968(R11), Z29                   // kw 8, c 2, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 415984(R13), Z30                   // kw 8, c 2, pixel 5
+	VBROADCASTSS 415984(R11), Z30                   // kw 8, c 2, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 416000(R13), Z31                   // kw 8, c 2, pixel 6
+	VBROADCASTSS 416000(R11), Z31                   // kw 8, c 2, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 416016(R13), Z27                   // kw 8, c 2, pixel 7
+	VBROADCASTSS 416016(R11), Z27                   // kw 8, c 2, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 5184(R12), Z24
 	VMOVUPS 5248(R12), Z25
 	VMOVUPS 5312(R12), Z26
-	VBROADCASTSS 36(R13), Z28                       // kw 9, c 0, pixel 0
+	VBROADCASTSS 36(R11), Z28                       // kw 9, c 0, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 52(R13), Z29                       // kw 9, c 0, pixel 1
+	VBROADCASTSS 52(R11), Z29                       // kw 9, c 0, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 68(R13), Z30                       // kw 9, c 0, pixel 2
+	VBROADCASTSS 68(R11), Z30                       // kw 9, c 0, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 84(R13), Z31                       // kw 9, c 0, pixel 3
+	VBROADCASTSS 84(R11), Z31                       // kw 9, c 0, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 100(R13), Z27                      // kw 9, c 0, pixel 4
+	VBROADCASTSS 100(R11), Z27                      // kw 9, c 0, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 116(R13), Z28                      // kw 9, c 0, pixel 5
+	VBROADCASTSS 116(R11), Z28                      // kw 9, c 0, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 132(R13), Z29                      // kw 9, c 0, pixel 6
+	VBROADCASTSS 132(R11), Z29                      // kw 9, c 0, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 148(R13), Z30                      // kw 9, c 0, pixel 7
+	VBROADCASTSS 148(R11), Z30                      // kw 9, c 0, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
 	VMOVUPS 5376(R12), Z24
 	VMOVUPS 5440(R12), Z25
 	VMOVUPS 5504(R12), Z26
-	VBROADCASTSS 207972(R13), Z31                   // kw 9, c 1, pixel 0
+	VBROADCASTSS 207972(R11), Z31                   // kw 9, c 1, pixel 0
 	VFMADD231PS Z24, Z31, Z0
 	VFMADD231PS Z25, Z31, Z1
 	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 207988(R13), Z27                   // kw 9, c 1, pixel 1
+	VBROADCASTSS 207988(R11), Z27                   // kw 9, c 1, pixel 1
 	VFMADD231PS Z24, Z27, Z3
 	VFMADD231PS Z25, Z27, Z4
 	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 208004(R13), Z28                   // kw 9, c 1, pixel 2
+	VBROADCASTSS 208004(R11), Z28                   // kw 9, c 1, pixel 2
 	VFMADD231PS Z24, Z28, Z6
 	VFMADD231PS Z25, Z28, Z7
 	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 208020(R13), Z29                   // kw 9, c 1, pixel 3
+	VBROADCASTSS 208020(R11), Z29                   // kw 9, c 1, pixel 3
 	VFMADD231PS Z24, Z29, Z9
 	VFMADD231PS Z25, Z29, Z10
 	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 208036(R13), Z30                   // kw 9, c 1, pixel 4
+	VBROADCASTSS 208036(R11), Z30                   // kw 9, c 1, pixel 4
 	VFMADD231PS Z24, Z30, Z12
 	VFMADD231PS Z25, Z30, Z13
 	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 208052(R13), Z31                   // kw 9, c 1, pixel 5
+	VBROADCASTSS 208052(R11), Z31                   // kw 9, c 1, pixel 5
 	VFMADD231PS Z24, Z31, Z15
 	VFMADD231PS Z25, Z31, Z16
 	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 208068(R13), Z27                   // kw 9, c 1, pixel 6
+	VBROADCASTSS 208068(R11), Z27                   // kw 9, c 1, pixel 6
 	VFMADD231PS Z24, Z27, Z18
 	VFMADD231PS Z25, Z27, Z19
 	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 208084(R13), Z28                   // kw 9, c 1, pixel 7
+	VBROADCASTSS 208084(R11), Z28                   // kw 9, c 1, pixel 7
 	VFMADD231PS Z24, Z28, Z21
 	VFMADD231PS Z25, Z28, Z22
 	VFMADD231PS Z26, Z28, Z23
 	VMOVUPS 5568(R12), Z24
 	VMOVUPS 5632(R12), Z25
 	VMOVUPS 5696(R12), Z26
-	VBROADCASTSS 415908(R13), Z29                   // kw 9, c 2, pixel 0
+	VBROADCASTSS 415908(R11), Z29                   // kw 9, c 2, pixel 0
 	VFMADD231PS Z24, Z29, Z0
 	VFMADD231PS Z25, Z29, Z1
 	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 415924(R13), Z30                   // kw 9, c 2, pixel 1
+	VBROADCASTSS 415924(R11), Z30                   // kw 9, c 2, pixel 1
 	VFMADD231PS Z24, Z30, Z3
 	VFMADD231PS Z25, Z30, Z4
 	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 415940(R13), Z31                   // kw 9, c 2, pixel 2
+	VBROADCASTSS 415940(R11), Z31                   // kw 9, c 2, pixel 2
 	VFMADD231PS Z24, Z31, Z6
 	VFMADD231PS Z25, Z31, Z7
 	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 415956(R13), Z27                   // kw 9, c 2, pixel 3
+	VBROADCASTSS 415956(R11), Z27                   // kw 9, c 2, pixel 3
 	VFMADD231PS Z24, Z27, Z9
 	VFMADD231PS Z25, Z27, Z10
 	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 415972(R13), Z28                   // kw 9, c 2, pixel 4
+	VBROADCASTSS 415972(R11), Z28                   // kw 9, c 2, pixel 4
 	VFMADD231PS Z24, Z28, Z12
 	VFMADD231PS Z25, Z28, Z13
 	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 415988(R13), Z29                   // kw 9, c 2, pixel 5
+	VBROADCASTSS 415988(R11), Z29                   // kw 9, c 2, pixel 5
 	VFMADD231PS Z24, Z29, Z15
 	VFMADD231PS Z25, Z29, Z16
 	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 416004(R13), Z30                   // kw 9, c 2, pixel 6
+	VBROADCASTSS 416004(R11), Z30                   // kw 9, c 2, pixel 6
 	VFMADD231PS Z24, Z30, Z18
 	VFMADD231PS Z25, Z30, Z19
 	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 416020(R13), Z31                   // kw 9, c 2, pixel 7
+	VBROADCASTSS 416020(R11), Z31                   // kw 9, c 2, pixel 7
 	VFMADD231PS Z24, Z31, Z21
 	VFMADD231PS Z25, Z31, Z22
 	VFMADD231PS Z26, Z31, Z23
 	VMOVUPS 5760(R12), Z24
 	VMOVUPS 5824(R12), Z25
 	VMOVUPS 5888(R12), Z26
-	VBROADCASTSS 40(R13), Z27                       // kw 10, c 0, pixel 0
+	VBROADCASTSS 40(R11), Z27                       // kw 10, c 0, pixel 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
 	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 56(R13), Z28                       // kw 10, c 0, pixel 1
+	VBROADCASTSS 56(R11), Z28                       // kw 10, c 0, pixel 1
 	VFMADD231PS Z24, Z28, Z3
 	VFMADD231PS Z25, Z28, Z4
 	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 72(R13), Z29                       // kw 10, c 0, pixel 2
+	VBROADCASTSS 72(R11), Z29                       // kw 10, c 0, pixel 2
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
 	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 88(R13), Z30                       // kw 10, c 0, pixel 3
+	VBROADCASTSS 88(R11), Z30                       // kw 10, c 0, pixel 3
 	VFMADD231PS Z24, Z30, Z9
 	VFMADD231PS Z25, Z30, Z10
 	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 104(R13), Z31                      // kw 10, c 0, pixel 4
+	VBROADCASTSS 104(R11), Z31                      // kw 10, c 0, pixel 4
 	VFMADD231PS Z24, Z31, Z12
 	VFMADD231PS Z25, Z31, Z13
 	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 120(R13), Z27                      // kw 10, c 0, pixel 5
+	VBROADCASTSS 120(R11), Z27                      // kw 10, c 0, pixel 5
 	VFMADD231PS Z24, Z27, Z15
 	VFMADD231PS Z25, Z27, Z16
 	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 136(R13), Z28                      // kw 10, c 0, pixel 6
+	VBROADCASTSS 136(R11), Z28                      // kw 10, c 0, pixel 6
 	VFMADD231PS Z24, Z28, Z18
 	VFMADD231PS Z25, Z28, Z19
 	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 152(R13), Z29                      // kw 10, c 0, pixel 7
+	VBROADCASTSS 152(R11), Z29                      // kw 10, c 0, pixel 7
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
 	VMOVUPS 5952(R12), Z24
 	VMOVUPS 6016(R12), Z25
 	VMOVUPS 6080(R12), Z26
-	VBROADCASTSS 207976(R13), Z30                   // kw 10, c 1, pixel 0
+	VBROADCASTSS 207976(R11), Z30                   // kw 10, c 1, pixel 0
 	VFMADD231PS Z24, Z30, Z0
 	VFMADD231PS Z25, Z30, Z1
 	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 207992(R13), Z31                   // kw 10, c 1, pixel 1
+	VBROADCASTSS 207992(R11), Z31                   // kw 10, c 1, pixel 1
 	VFMADD231PS Z24, Z31, Z3
 	VFMADD231PS Z25, Z31, Z4
 	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 208008(R13), Z27                   // kw 10, c 1, pixel 2
+	VBROADCASTSS 208008(R11), Z27                   // kw 10, c 1, pixel 2
 	VFMADD231PS Z24, Z27, Z6
 	VFMADD231PS Z25, Z27, Z7
 	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 208024(R13), Z28                   // kw 10, c 1, pixel 3
+	VBROADCASTSS 208024(R11), Z28                   // kw 10, c 1, pixel 3
 	VFMADD231PS Z24, Z28, Z9
 	VFMADD231PS Z25, Z28, Z10
 	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 208040(R13), Z29                   // kw 10, c 1, pixel 4
+	VBROADCASTSS 208040(R11), Z29                   // kw 10, c 1, pixel 4
 	VFMADD231PS Z24, Z29, Z12
 	VFMADD231PS Z25, Z29, Z13
 	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 208056(R13), Z30                   // kw 10, c 1, pixel 5
+	VBROADCASTSS 208056(R11), Z30                   // kw 10, c 1, pixel 5
 	VFMADD231PS Z24, Z30, Z15
 	VFMADD231PS Z25, Z30, Z16
 	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 208072(R13), Z31                   // kw 10, c 1, pixel 6
+	VBROADCASTSS 208072(R11), Z31                   // kw 10, c 1, pixel 6
 	VFMADD231PS Z24, Z31, Z18
 	VFMADD231PS Z25, Z31, Z19
 	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 208088(R13), Z27                   // kw 10, c 1, pixel 7
+	VBROADCASTSS 208088(R11), Z27                   // kw 10, c 1, pixel 7
 	VFMADD231PS Z24, Z27, Z21
 	VFMADD231PS Z25, Z27, Z22
 	VFMADD231PS Z26, Z27, Z23
 	VMOVUPS 6144(R12), Z24
 	VMOVUPS 6208(R12), Z25
 	VMOVUPS 6272(R12), Z26
-	VBROADCASTSS 415912(R13), Z28                   // kw 10, c 2, pixel 0
+	VBROADCASTSS 415912(R11), Z28                   // kw 10, c 2, pixel 0
 	VFMADD231PS Z24, Z28, Z0
 	VFMADD231PS Z25, Z28, Z1
 	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 415928(R13), Z29                   // kw 10, c 2, pixel 1
+	VBROADCASTSS 415928(R11), Z29                   // kw 10, c 2, pixel 1
 	VFMADD231PS Z24, Z29, Z3
 	VFMADD231PS Z25, Z29, Z4
 	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 415944(R13), Z30                   // kw 10, c 2, pixel 2
+	VBROADCASTSS 415944(R11), Z30                   // kw 10, c 2, pixel 2
 	VFMADD231PS Z24, Z30, Z6
 	VFMADD231PS Z25, Z30, Z7
 	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 415960(R13), Z31                   // kw 10, c 2, pixel 3
+	VBROADCASTSS 415960(R11), Z31                   // kw 10, c 2, pixel 3
 	VFMADD231PS Z24, Z31, Z9
 	VFMADD231PS Z25, Z31, Z10
 	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 415976(R13), Z27                   // kw 10, c 2, pixel 4
+	VBROADCASTSS 415976(R11), Z27                   // kw 10, c 2, pixel 4
 	VFMADD231PS Z24, Z27, Z12
 	VFMADD231PS Z25, Z27, Z13
 	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 415992(R13), Z28                   // kw 10, c 2, pixel 5
+	VBROADCASTSS 415992(R11), Z28                   // kw 10, c 2, pixel 5
 	VFMADD231PS Z24, Z28, Z15
 	VFMADD231PS Z25, Z28, Z16
 	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 416008(R13), Z29                   // kw 10, c 2, pixel 6
+	VBROADCASTSS 416008(R11), Z29                   // kw 10, c 2, pixel 6
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
 	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 416024(R13), Z30                   // kw 10, c 2, pixel 7
+	VBROADCASTSS 416024(R11), Z30                   // kw 10, c 2, pixel 7
 	VFMADD231PS Z24, Z30, Z21
 	VFMADD231PS Z25, Z30, Z22
 	VFMADD231PS Z26, Z30, Z23
+	ADDQ $912, R11                                  // next kernel row
+	ADDQ $6336, R12
+	DECQ R9
+	JNZ conv1KernelAVX512_t8_b0_row
+	ADDQ $623808, R10                               // next input block
+	DECQ R8
+	JNZ conv1KernelAVX512_t8_b0
+	VPXORD Z27, Z27, Z27                            // zero, for the ReLU
+	VMAXPS Z0, Z27, Z0
+	VMAXPS Z1, Z27, Z1
+	VMAXPS Z2, Z27, Z2
+	VMAXPS Z3, Z27, Z3
+	VMAXPS Z4, Z27, Z4
+	VMAXPS Z5, Z27, Z5
+	VMAXPS Z6, Z27, Z6
+	VMAXPS Z7, Z27, Z7
+	VMAXPS Z8, Z27, Z8
+	VMAXPS Z9, Z27, Z9
+	VMAXPS Z10, Z27, Z10
+	VMAXPS Z11, Z27, Z11
+	VMAXPS Z12, Z27, Z12
+	VMAXPS Z13, Z27, Z13
+	VMAXPS Z14, Z27, Z14
+	VMAXPS Z15, Z27, Z15
+	VMAXPS Z16, Z27, Z16
+	VMAXPS Z17, Z27, Z17
+	VMAXPS Z18, Z27, Z18
+	VMAXPS Z19, Z27, Z19
+	VMAXPS Z20, Z27, Z20
+	VMAXPS Z21, Z27, Z21
+	VMAXPS Z22, Z27, Z22
+	VMAXPS Z23, Z27, Z23
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 193600(BX)
 	VMOVUPS Z2, 387200(BX)
@@ -1249,1051 +1269,1087 @@ conv1KernelAVX512_tiles:
 	DECQ AX
 	JNZ conv1KernelAVX512_tiles
 
-	// a tile of 7 pixels, output blocks 0…2
-	VMOVUPS (BX), Z0
-	VMOVUPS 193600(BX), Z1
-	VMOVUPS 387200(BX), Z2
-	VMOVUPS 64(BX), Z3
-	VMOVUPS 193664(BX), Z4
-	VMOVUPS 387264(BX), Z5
-	VMOVUPS 128(BX), Z6
-	VMOVUPS 193728(BX), Z7
-	VMOVUPS 387328(BX), Z8
-	VMOVUPS 192(BX), Z9
-	VMOVUPS 193792(BX), Z10
-	VMOVUPS 387392(BX), Z11
-	VMOVUPS 256(BX), Z12
-	VMOVUPS 193856(BX), Z13
-	VMOVUPS 387456(BX), Z14
-	VMOVUPS 320(BX), Z15
-	VMOVUPS 193920(BX), Z16
-	VMOVUPS 387520(BX), Z17
-	VMOVUPS 384(BX), Z18
-	VMOVUPS 193984(BX), Z19
-	VMOVUPS 387584(BX), Z20
+	// a tile of 7 pixels, output blocks 0…2, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS (CX), Z3
+	VMOVUPS 64(CX), Z4
+	VMOVUPS 128(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS 128(CX), Z8
+	VMOVUPS (CX), Z9
+	VMOVUPS 64(CX), Z10
+	VMOVUPS 128(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS 128(CX), Z14
+	VMOVUPS (CX), Z15
+	VMOVUPS 64(CX), Z16
+	VMOVUPS 128(CX), Z17
+	VMOVUPS (CX), Z18
+	VMOVUPS 64(CX), Z19
+	VMOVUPS 128(CX), Z20
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX512_t7_b0:
+	MOVQ R10, R11
+	MOVQ $11, R9                                    // kernel rows
+conv1KernelAVX512_t7_b0_row:
 	VMOVUPS (R12), Z21
 	VMOVUPS 64(R12), Z22
 	VMOVUPS 128(R12), Z23
-	VBROADCASTSS (R13), Z24                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Z24                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z21, Z24, Z0
 	VFMADD231PS Z22, Z24, Z1
 	VFMADD231PS Z23, Z24, Z2
-	VBROADCASTSS 16(R13), Z25                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 16(R11), Z25                       // kw 0, c 0, pixel 1
 	VFMADD231PS Z21, Z25, Z3
 	VFMADD231PS Z22, Z25, Z4
 	VFMADD231PS Z23, Z25, Z5
-	VBROADCASTSS 32(R13), Z26                       // kw 0, c 0, pixel 2
+	VBROADCASTSS 32(R11), Z26                       // kw 0, c 0, pixel 2
 	VFMADD231PS Z21, Z26, Z6
 	VFMADD231PS Z22, Z26, Z7
 	VFMADD231PS Z23, Z26, Z8
-	VBROADCASTSS 48(R13), Z27                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 48(R11), Z27                       // kw 0, c 0, pixel 3
 	VFMADD231PS Z21, Z27, Z9
 	VFMADD231PS Z22, Z27, Z10
 	VFMADD231PS Z23, Z27, Z11
-	VBROADCASTSS 64(R13), Z28                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 64(R11), Z28                       // kw 0, c 0, pixel 4
 	VFMADD231PS Z21, Z28, Z12
 	VFMADD231PS Z22, Z28, Z13
 	VFMADD231PS Z23, Z28, Z14
-	VBROADCASTSS 80(R13), Z29                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 80(R11), Z29                       // kw 0, c 0, pixel 5
 	VFMADD231PS Z21, Z29, Z15
 	VFMADD231PS Z22, Z29, Z16
 	VFMADD231PS Z23, Z29, Z17
-	VBROADCASTSS 96(R13), Z30                       // kw 0, c 0, pixel 6
+	VBROADCASTSS 96(R11), Z30                       // kw 0, c 0, pixel 6
 	VFMADD231PS Z21, Z30, Z18
 	VFMADD231PS Z22, Z30, Z19
 	VFMADD231PS Z23, Z30, Z20
 	VMOVUPS 192(R12), Z21
 	VMOVUPS 256(R12), Z22
 	VMOVUPS 320(R12), Z23
-	VBROADCASTSS 207936(R13), Z31                   // kw 0, c 1, pixel 0
+	VBROADCASTSS 207936(R11), Z31                   // kw 0, c 1, pixel 0
 	VFMADD231PS Z21, Z31, Z0
 	VFMADD231PS Z22, Z31, Z1
 	VFMADD231PS Z23, Z31, Z2
-	VBROADCASTSS 207952(R13), Z24                   // kw 0, c 1, pixel 1
+	VBROADCASTSS 207952(R11), Z24                   // kw 0, c 1, pixel 1
 	VFMADD231PS Z21, Z24, Z3
 	VFMADD231PS Z22, Z24, Z4
 	VFMADD231PS Z23, Z24, Z5
-	VBROADCASTSS 207968(R13), Z25                   // kw 0, c 1, pixel 2
+	VBROADCASTSS 207968(R11), Z25                   // kw 0, c 1, pixel 2
 	VFMADD231PS Z21, Z25, Z6
 	VFMADD231PS Z22, Z25, Z7
 	VFMADD231PS Z23, Z25, Z8
-	VBROADCASTSS 207984(R13), Z26                   // kw 0, c 1, pixel 3
+	VBROADCASTSS 207984(R11), Z26                   // kw 0, c 1, pixel 3
 	VFMADD231PS Z21, Z26, Z9
 	VFMADD231PS Z22, Z26, Z10
 	VFMADD231PS Z23, Z26, Z11
-	VBROADCASTSS 208000(R13), Z27                   // kw 0, c 1, pixel 4
+	VBROADCASTSS 208000(R11), Z27                   // kw 0, c 1, pixel 4
 	VFMADD231PS Z21, Z27, Z12
 	VFMADD231PS Z22, Z27, Z13
 	VFMADD231PS Z23, Z27, Z14
-	VBROADCASTSS 208016(R13), Z28                   // kw 0, c 1, pixel 5
+	VBROADCASTSS 208016(R11), Z28                   // kw 0, c 1, pixel 5
 	VFMADD231PS Z21, Z28, Z15
 	VFMADD231PS Z22, Z28, Z16
 	VFMADD231PS Z23, Z28, Z17
-	VBROADCASTSS 208032(R13), Z29                   // kw 0, c 1, pixel 6
+	VBROADCASTSS 208032(R11), Z29                   // kw 0, c 1, pixel 6
 	VFMADD231PS Z21, Z29, Z18
 	VFMADD231PS Z22, Z29, Z19
 	VFMADD231PS Z23, Z29, Z20
 	VMOVUPS 384(R12), Z21
 	VMOVUPS 448(R12), Z22
 	VMOVUPS 512(R12), Z23
-	VBROADCASTSS 415872(R13), Z30                   // kw 0, c 2, pixel 0
+	VBROADCASTSS 415872(R11), Z30                   // kw 0, c 2, pixel 0
 	VFMADD231PS Z21, Z30, Z0
 	VFMADD231PS Z22, Z30, Z1
 	VFMADD231PS Z23, Z30, Z2
-	VBROADCASTSS 415888(R13), Z31                   // kw 0, c 2, pixel 1
+	VBROADCASTSS 415888(R11), Z31                   // kw 0, c 2, pixel 1
 	VFMADD231PS Z21, Z31, Z3
 	VFMADD231PS Z22, Z31, Z4
 	VFMADD231PS Z23, Z31, Z5
-	VBROADCASTSS 415904(R13), Z24                   // kw 0, c 2, pixel 2
+	VBROADCASTSS 415904(R11), Z24                   // kw 0, c 2, pixel 2
 	VFMADD231PS Z21, Z24, Z6
 	VFMADD231PS Z22, Z24, Z7
 	VFMADD231PS Z23, Z24, Z8
-	VBROADCASTSS 415920(R13), Z25                   // kw 0, c 2, pixel 3
+	VBROADCASTSS 415920(R11), Z25                   // kw 0, c 2, pixel 3
 	VFMADD231PS Z21, Z25, Z9
 	VFMADD231PS Z22, Z25, Z10
 	VFMADD231PS Z23, Z25, Z11
-	VBROADCASTSS 415936(R13), Z26                   // kw 0, c 2, pixel 4
+	VBROADCASTSS 415936(R11), Z26                   // kw 0, c 2, pixel 4
 	VFMADD231PS Z21, Z26, Z12
 	VFMADD231PS Z22, Z26, Z13
 	VFMADD231PS Z23, Z26, Z14
-	VBROADCASTSS 415952(R13), Z27                   // kw 0, c 2, pixel 5
+	VBROADCASTSS 415952(R11), Z27                   // kw 0, c 2, pixel 5
 	VFMADD231PS Z21, Z27, Z15
 	VFMADD231PS Z22, Z27, Z16
 	VFMADD231PS Z23, Z27, Z17
-	VBROADCASTSS 415968(R13), Z28                   // kw 0, c 2, pixel 6
+	VBROADCASTSS 415968(R11), Z28                   // kw 0, c 2, pixel 6
 	VFMADD231PS Z21, Z28, Z18
 	VFMADD231PS Z22, Z28, Z19
 	VFMADD231PS Z23, Z28, Z20
 	VMOVUPS 576(R12), Z21
 	VMOVUPS 640(R12), Z22
 	VMOVUPS 704(R12), Z23
-	VBROADCASTSS 4(R13), Z29                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Z29                        // kw 1, c 0, pixel 0
 	VFMADD231PS Z21, Z29, Z0
 	VFMADD231PS Z22, Z29, Z1
 	VFMADD231PS Z23, Z29, Z2
-	VBROADCASTSS 20(R13), Z30                       // kw 1, c 0, pixel 1
+	VBROADCASTSS 20(R11), Z30                       // kw 1, c 0, pixel 1
 	VFMADD231PS Z21, Z30, Z3
 	VFMADD231PS Z22, Z30, Z4
 	VFMADD231PS Z23, Z30, Z5
-	VBROADCASTSS 36(R13), Z31                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 36(R11), Z31                       // kw 1, c 0, pixel 2
 	VFMADD231PS Z21, Z31, Z6
 	VFMADD231PS Z22, Z31, Z7
 	VFMADD231PS Z23, Z31, Z8
-	VBROADCASTSS 52(R13), Z24                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 52(R11), Z24                       // kw 1, c 0, pixel 3
 	VFMADD231PS Z21, Z24, Z9
 	VFMADD231PS Z22, Z24, Z10
 	VFMADD231PS Z23, Z24, Z11
-	VBROADCASTSS 68(R13), Z25                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 68(R11), Z25                       // kw 1, c 0, pixel 4
 	VFMADD231PS Z21, Z25, Z12
 	VFMADD231PS Z22, Z25, Z13
 	VFMADD231PS Z23, Z25, Z14
-	VBROADCASTSS 84(R13), Z26                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 84(R11), Z26                       // kw 1, c 0, pixel 5
 	VFMADD231PS Z21, Z26, Z15
 	VFMADD231PS Z22, Z26, Z16
 	VFMADD231PS Z23, Z26, Z17
-	VBROADCASTSS 100(R13), Z27                      // kw 1, c 0, pixel 6
+	VBROADCASTSS 100(R11), Z27                      // kw 1, c 0, pixel 6
 	VFMADD231PS Z21, Z27, Z18
 	VFMADD231PS Z22, Z27, Z19
 	VFMADD231PS Z23, Z27, Z20
 	VMOVUPS 768(R12), Z21
 	VMOVUPS 832(R12), Z22
 	VMOVUPS 896(R12), Z23
-	VBROADCASTSS 207940(R13), Z28                   // kw 1, c 1, pixel 0
+	VBROADCASTSS 207940(R11), Z28                   // kw 1, c 1, pixel 0
 	VFMADD231PS Z21, Z28, Z0
 	VFMADD231PS Z22, Z28, Z1
 	VFMADD231PS Z23, Z28, Z2
-	VBROADCASTSS 207956(R13), Z29                   // kw 1, c 1, pixel 1
+	VBROADCASTSS 207956(R11), Z29                   // kw 1, c 1, pixel 1
 	VFMADD231PS Z21, Z29, Z3
 	VFMADD231PS Z22, Z29, Z4
 	VFMADD231PS Z23, Z29, Z5
-	VBROADCASTSS 207972(R13), Z30                   // kw 1, c 1, pixel 2
+	VBROADCASTSS 207972(R11), Z30                   // kw 1, c 1, pixel 2
 	VFMADD231PS Z21, Z30, Z6
 	VFMADD231PS Z22, Z30, Z7
 	VFMADD231PS Z23, Z30, Z8
-	VBROADCASTSS 207988(R13), Z31                   // kw 1, c 1, pixel 3
+	VBROADCASTSS 207988(R11), Z31                   // kw 1, c 1, pixel 3
 	VFMADD231PS Z21, Z31, Z9
 	VFMADD231PS Z22, Z31, Z10
 	VFMADD231PS Z23, Z31, Z11
-	VBROADCASTSS 208004(R13), Z24                   // kw 1, c 1, pixel 4
+	VBROADCASTSS 208004(R11), Z24                   // kw 1, c 1, pixel 4
 	VFMADD231PS Z21, Z24, Z12
 	VFMADD231PS Z22, Z24, Z13
 	VFMADD231PS Z23, Z24, Z14
-	VBROADCASTSS 208020(R13), Z25                   // kw 1, c 1, pixel 5
+	VBROADCASTSS 208020(R11), Z25                   // kw 1, c 1, pixel 5
 	VFMADD231PS Z21, Z25, Z15
 	VFMADD231PS Z22, Z25, Z16
 	VFMADD231PS Z23, Z25, Z17
-	VBROADCASTSS 208036(R13), Z26                   // kw 1, c 1, pixel 6
+	VBROADCASTSS 208036(R11), Z26                   // kw 1, c 1, pixel 6
 	VFMADD231PS Z21, Z26, Z18
 	VFMADD231PS Z22, Z26, Z19
 	VFMADD231PS Z23, Z26, Z20
 	VMOVUPS 960(R12), Z21
 	VMOVUPS 1024(R12), Z22
 	VMOVUPS 1088(R12), Z23
-	VBROADCASTSS 415876(R13), Z27                   // kw 1, c 2, pixel 0
+	VBROADCASTSS 415876(R11), Z27                   // kw 1, c 2, pixel 0
 	VFMADD231PS Z21, Z27, Z0
 	VFMADD231PS Z22, Z27, Z1
 	VFMADD231PS Z23, Z27, Z2
-	VBROADCASTSS 415892(R13), Z28                   // kw 1, c 2, pixel 1
+	VBROADCASTSS 415892(R11), Z28                   // kw 1, c 2, pixel 1
 	VFMADD231PS Z21, Z28, Z3
 	VFMADD231PS Z22, Z28, Z4
 	VFMADD231PS Z23, Z28, Z5
-	VBROADCASTSS 415908(R13), Z29                   // kw 1, c 2, pixel 2
+	VBROADCASTSS 415908(R11), Z29                   // kw 1, c 2, pixel 2
 	VFMADD231PS Z21, Z29, Z6
 	VFMADD231PS Z22, Z29, Z7
 	VFMADD231PS Z23, Z29, Z8
-	VBROADCASTSS 415924(R13), Z30                   // kw 1, c 2, pixel 3
+	VBROADCASTSS 415924(R11), Z30                   // kw 1, c 2, pixel 3
 	VFMADD231PS Z21, Z30, Z9
 	VFMADD231PS Z22, Z30, Z10
 	VFMADD231PS Z23, Z30, Z11
-	VBROADCASTSS 415940(R13), Z31                   // kw 1, c 2, pixel 4
+	VBROADCASTSS 415940(R11), Z31                   // kw 1, c 2, pixel 4
 	VFMADD231PS Z21, Z31, Z12
 	VFMADD231PS Z22, Z31, Z13
 	VFMADD231PS Z23, Z31, Z14
-	VBROADCASTSS 415956(R13), Z24                   // kw 1, c 2, pixel 5
+	VBROADCASTSS 415956(R11), Z24                   // kw 1, c 2, pixel 5
 	VFMADD231PS Z21, Z24, Z15
 	VFMADD231PS Z22, Z24, Z16
 	VFMADD231PS Z23, Z24, Z17
-	VBROADCASTSS 415972(R13), Z25                   // kw 1, c 2, pixel 6
+	VBROADCASTSS 415972(R11), Z25                   // kw 1, c 2, pixel 6
 	VFMADD231PS Z21, Z25, Z18
 	VFMADD231PS Z22, Z25, Z19
 	VFMADD231PS Z23, Z25, Z20
 	VMOVUPS 1152(R12), Z21
 	VMOVUPS 1216(R12), Z22
 	VMOVUPS 1280(R12), Z23
-	VBROADCASTSS 8(R13), Z26                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Z26                        // kw 2, c 0, pixel 0
 	VFMADD231PS Z21, Z26, Z0
 	VFMADD231PS Z22, Z26, Z1
 	VFMADD231PS Z23, Z26, Z2
-	VBROADCASTSS 24(R13), Z27                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 24(R11), Z27                       // kw 2, c 0, pixel 1
 	VFMADD231PS Z21, Z27, Z3
 	VFMADD231PS Z22, Z27, Z4
 	VFMADD231PS Z23, Z27, Z5
-	VBROADCASTSS 40(R13), Z28                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 40(R11), Z28                       // kw 2, c 0, pixel 2
 	VFMADD231PS Z21, Z28, Z6
 	VFMADD231PS Z22, Z28, Z7
 	VFMADD231PS Z23, Z28, Z8
-	VBROADCASTSS 56(R13), Z29                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 56(R11), Z29                       // kw 2, c 0, pixel 3
 	VFMADD231PS Z21, Z29, Z9
 	VFMADD231PS Z22, Z29, Z10
 	VFMADD231PS Z23, Z29, Z11
-	VBROADCASTSS 72(R13), Z30                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 72(R11), Z30                       // kw 2, c 0, pixel 4
 	VFMADD231PS Z21, Z30, Z12
 	VFMADD231PS Z22, Z30, Z13
 	VFMADD231PS Z23, Z30, Z14
-	VBROADCASTSS 88(R13), Z31                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 88(R11), Z31                       // kw 2, c 0, pixel 5
 	VFMADD231PS Z21, Z31, Z15
 	VFMADD231PS Z22, Z31, Z16
 	VFMADD231PS Z23, Z31, Z17
-	VBROADCASTSS 104(R13), Z24                      // kw 2, c 0, pixel 6
+	VBROADCASTSS 104(R11), Z24                      // kw 2, c 0, pixel 6
 	VFMADD231PS Z21, Z24, Z18
 	VFMADD231PS Z22, Z24, Z19
 	VFMADD231PS Z23, Z24, Z20
 	VMOVUPS 1344(R12), Z21
 	VMOVUPS 1408(R12), Z22
 	VMOVUPS 1472(R12), Z23
-	VBROADCASTSS 207944(R13), Z25                   // kw 2, c 1, pixel 0
+	VBROADCASTSS 207944(R11), Z25                   // kw 2, c 1, pixel 0
 	VFMADD231PS Z21, Z25, Z0
 	VFMADD231PS Z22, Z25, Z1
 	VFMADD231PS Z23, Z25, Z2
-	VBROADCASTSS 207960(R13), Z26                   // kw 2, c 1, pixel 1
+	VBROADCASTSS 207960(R11), Z26                   // kw 2, c 1, pixel 1
 	VFMADD231PS Z21, Z26, Z3
 	VFMADD231PS Z22, Z26, Z4
 	VFMADD231PS Z23, Z26, Z5
-	VBROADCASTSS 207976(R13), Z27                   // kw 2, c 1, pixel 2
+	VBROADCASTSS 207976(R11), Z27                   // kw 2, c 1, pixel 2
 	VFMADD231PS Z21, Z27, Z6
 	VFMADD231PS Z22, Z27, Z7
 	VFMADD231PS Z23, Z27, Z8
-	VBROADCASTSS 207992(R13), Z28                   // kw 2, c 1, pixel 3
+	VBROADCASTSS 207992(R11), Z28                   // kw 2, c 1, pixel 3
 	VFMADD231PS Z21, Z28, Z9
 	VFMADD231PS Z22, Z28, Z10
 	VFMADD231PS Z23, Z28, Z11
-	VBROADCASTSS 208008(R13), Z29                   // kw 2, c 1, pixel 4
+	VBROADCASTSS 208008(R11), Z29                   // kw 2, c 1, pixel 4
 	VFMADD231PS Z21, Z29, Z12
 	VFMADD231PS Z22, Z29, Z13
 	VFMADD231PS Z23, Z29, Z14
-	VBROADCASTSS 208024(R13), Z30                   // kw 2, c 1, pixel 5
+	VBROADCASTSS 208024(R11), Z30                   // kw 2, c 1, pixel 5
 	VFMADD231PS Z21, Z30, Z15
 	VFMADD231PS Z22, Z30, Z16
 	VFMADD231PS Z23, Z30, Z17
-	VBROADCASTSS 208040(R13), Z31                   // kw 2, c 1, pixel 6
+	VBROADCASTSS 208040(R11), Z31                   // kw 2, c 1, pixel 6
 	VFMADD231PS Z21, Z31, Z18
 	VFMADD231PS Z22, Z31, Z19
 	VFMADD231PS Z23, Z31, Z20
 	VMOVUPS 1536(R12), Z21
 	VMOVUPS 1600(R12), Z22
 	VMOVUPS 1664(R12), Z23
-	VBROADCASTSS 415880(R13), Z24                   // kw 2, c 2, pixel 0
+	VBROADCASTSS 415880(R11), Z24                   // kw 2, c 2, pixel 0
 	VFMADD231PS Z21, Z24, Z0
 	VFMADD231PS Z22, Z24, Z1
 	VFMADD231PS Z23, Z24, Z2
-	VBROADCASTSS 415896(R13), Z25                   // kw 2, c 2, pixel 1
+	VBROADCASTSS 415896(R11), Z25                   // kw 2, c 2, pixel 1
 	VFMADD231PS Z21, Z25, Z3
 	VFMADD231PS Z22, Z25, Z4
 	VFMADD231PS Z23, Z25, Z5
-	VBROADCASTSS 415912(R13), Z26                   // kw 2, c 2, pixel 2
+	VBROADCASTSS 415912(R11), Z26                   // kw 2, c 2, pixel 2
 	VFMADD231PS Z21, Z26, Z6
 	VFMADD231PS Z22, Z26, Z7
 	VFMADD231PS Z23, Z26, Z8
-	VBROADCASTSS 415928(R13), Z27                   // kw 2, c 2, pixel 3
+	VBROADCASTSS 415928(R11), Z27                   // kw 2, c 2, pixel 3
 	VFMADD231PS Z21, Z27, Z9
 	VFMADD231PS Z22, Z27, Z10
 	VFMADD231PS Z23, Z27, Z11
-	VBROADCASTSS 415944(R13), Z28                   // kw 2, c 2, pixel 4
+	VBROADCASTSS 415944(R11), Z28                   // kw 2, c 2, pixel 4
 	VFMADD231PS Z21, Z28, Z12
 	VFMADD231PS Z22, Z28, Z13
 	VFMADD231PS Z23, Z28, Z14
-	VBROADCASTSS 415960(R13), Z29                   // kw 2, c 2, pixel 5
+	VBROADCASTSS 415960(R11), Z29                   // kw 2, c 2, pixel 5
 	VFMADD231PS Z21, Z29, Z15
 	VFMADD231PS Z22, Z29, Z16
 	VFMADD231PS Z23, Z29, Z17
-	VBROADCASTSS 415976(R13), Z30                   // kw 2, c 2, pixel 6
+	VBROADCASTSS 415976(R11), Z30                   // kw 2, c 2, pixel 6
 	VFMADD231PS Z21, Z30, Z18
 	VFMADD231PS Z22, Z30, Z19
 	VFMADD231PS Z23, Z30, Z20
 	VMOVUPS 1728(R12), Z21
 	VMOVUPS 1792(R12), Z22
 	VMOVUPS 1856(R12), Z23
-	VBROADCASTSS 12(R13), Z31                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R11), Z31                       // kw 3, c 0, pixel 0
 	VFMADD231PS Z21, Z31, Z0
 	VFMADD231PS Z22, Z31, Z1
 	VFMADD231PS Z23, Z31, Z2
-	VBROADCASTSS 28(R13), Z24                       // kw 3, c 0, pixel 1
+	VBROADCASTSS 28(R11), Z24                       // kw 3, c 0, pixel 1
 	VFMADD231PS Z21, Z24, Z3
 	VFMADD231PS Z22, Z24, Z4
 	VFMADD231PS Z23, Z24, Z5
-	VBROADCASTSS 44(R13), Z25                       // kw 3, c 0, pixel 2
+	VBROADCASTSS 44(R11), Z25                       // kw 3, c 0, pixel 2
 	VFMADD231PS Z21, Z25, Z6
 	VFMADD231PS Z22, Z25, Z7
 	VFMADD231PS Z23, Z25, Z8
-	VBROADCASTSS 60(R13), Z26                       // kw 3, c 0, pixel 3
+	VBROADCASTSS 60(R11), Z26                       // kw 3, c 0, pixel 3
 	VFMADD231PS Z21, Z26, Z9
 	VFMADD231PS Z22, Z26, Z10
 	VFMADD231PS Z23, Z26, Z11
-	VBROADCASTSS 76(R13), Z27                       // kw 3, c 0, pixel 4
+	VBROADCASTSS 76(R11), Z27                       // kw 3, c 0, pixel 4
 	VFMADD231PS Z21, Z27, Z12
 	VFMADD231PS Z22, Z27, Z13
 	VFMADD231PS Z23, Z27, Z14
-	VBROADCASTSS 92(R13), Z28                       // kw 3, c 0, pixel 5
+	VBROADCASTSS 92(R11), Z28                       // kw 3, c 0, pixel 5
 	VFMADD231PS Z21, Z28, Z15
 	VFMADD231PS Z22, Z28, Z16
 	VFMADD231PS Z23, Z28, Z17
-	VBROADCASTSS 108(R13), Z29                      // kw 3, c 0, pixel 6
+	VBROADCASTSS 108(R11), Z29                      // kw 3, c 0, pixel 6
 	VFMADD231PS Z21, Z29, Z18
 	VFMADD231PS Z22, Z29, Z19
 	VFMADD231PS Z23, Z29, Z20
 	VMOVUPS 1920(R12), Z21
 	VMOVUPS 1984(R12), Z22
 	VMOVUPS 2048(R12), Z23
-	VBROADCASTSS 207948(R13), Z30                   // kw 3, c 1, pixel 0
+	VBROADCASTSS 207948(R11), Z30                   // kw 3, c 1, pixel 0
 	VFMADD231PS Z21, Z30, Z0
 	VFMADD231PS Z22, Z30, Z1
 	VFMADD231PS Z23, Z30, Z2
-	VBROADCASTSS 207964(R13), Z31                   // kw 3, c 1, pixel 1
+	VBROADCASTSS 207964(R11), Z31                   // kw 3, c 1, pixel 1
 	VFMADD231PS Z21, Z31, Z3
 	VFMADD231PS Z22, Z31, Z4
 	VFMADD231PS Z23, Z31, Z5
-	VBROADCASTSS 207980(R13), Z24                   // kw 3, c 1, pixel 2
+	VBROADCASTSS 207980(R11), Z24                   // kw 3, c 1, pixel 2
 	VFMADD231PS Z21, Z24, Z6
 	VFMADD231PS Z22, Z24, Z7
 	VFMADD231PS Z23, Z24, Z8
-	VBROADCASTSS 207996(R13), Z25                   // kw 3, c 1, pixel 3
+	VBROADCASTSS 207996(R11), Z25                   // kw 3, c 1, pixel 3
 	VFMADD231PS Z21, Z25, Z9
 	VFMADD231PS Z22, Z25, Z10
 	VFMADD231PS Z23, Z25, Z11
-	VBROADCASTSS 208012(R13), Z26                   // kw 3, c 1, pixel 4
+	VBROADCASTSS 208012(R11), Z26                   // kw 3, c 1, pixel 4
 	VFMADD231PS Z21, Z26, Z12
 	VFMADD231PS Z22, Z26, Z13
 	VFMADD231PS Z23, Z26, Z14
-	VBROADCASTSS 208028(R13), Z27                   // kw 3, c 1, pixel 5
+	VBROADCASTSS 208028(R11), Z27                   // kw 3, c 1, pixel 5
 	VFMADD231PS Z21, Z27, Z15
 	VFMADD231PS Z22, Z27, Z16
 	VFMADD231PS Z23, Z27, Z17
-	VBROADCASTSS 208044(R13), Z28                   // kw 3, c 1, pixel 6
+	VBROADCASTSS 208044(R11), Z28                   // kw 3, c 1, pixel 6
 	VFMADD231PS Z21, Z28, Z18
 	VFMADD231PS Z22, Z28, Z19
 	VFMADD231PS Z23, Z28, Z20
 	VMOVUPS 2112(R12), Z21
 	VMOVUPS 2176(R12), Z22
 	VMOVUPS 2240(R12), Z23
-	VBROADCASTSS 415884(R13), Z29                   // kw 3, c 2, pixel 0
+	VBROADCASTSS 415884(R11), Z29                   // kw 3, c 2, pixel 0
 	VFMADD231PS Z21, Z29, Z0
 	VFMADD231PS Z22, Z29, Z1
 	VFMADD231PS Z23, Z29, Z2
-	VBROADCASTSS 415900(R13), Z30                   // kw 3, c 2, pixel 1
+	VBROADCASTSS 415900(R11), Z30                   // kw 3, c 2, pixel 1
 	VFMADD231PS Z21, Z30, Z3
 	VFMADD231PS Z22, Z30, Z4
 	VFMADD231PS Z23, Z30, Z5
-	VBROADCASTSS 415916(R13), Z31                   // kw 3, c 2, pixel 2
+	VBROADCASTSS 415916(R11), Z31                   // kw 3, c 2, pixel 2
 	VFMADD231PS Z21, Z31, Z6
 	VFMADD231PS Z22, Z31, Z7
 	VFMADD231PS Z23, Z31, Z8
-	VBROADCASTSS 415932(R13), Z24                   // kw 3, c 2, pixel 3
+	VBROADCASTSS 415932(R11), Z24                   // kw 3, c 2, pixel 3
 	VFMADD231PS Z21, Z24, Z9
 	VFMADD231PS Z22, Z24, Z10
 	VFMADD231PS Z23, Z24, Z11
-	VBROADCASTSS 415948(R13), Z25                   // kw 3, c 2, pixel 4
+	VBROADCASTSS 415948(R11), Z25                   // kw 3, c 2, pixel 4
 	VFMADD231PS Z21, Z25, Z12
 	VFMADD231PS Z22, Z25, Z13
 	VFMADD231PS Z23, Z25, Z14
-	VBROADCASTSS 415964(R13), Z26                   // kw 3, c 2, pixel 5
+	VBROADCASTSS 415964(R11), Z26                   // kw 3, c 2, pixel 5
 	VFMADD231PS Z21, Z26, Z15
 	VFMADD231PS Z22, Z26, Z16
 	VFMADD231PS Z23, Z26, Z17
-	VBROADCASTSS 415980(R13), Z27                   // kw 3, c 2, pixel 6
+	VBROADCASTSS 415980(R11), Z27                   // kw 3, c 2, pixel 6
 	VFMADD231PS Z21, Z27, Z18
 	VFMADD231PS Z22, Z27, Z19
 	VFMADD231PS Z23, Z27, Z20
 	VMOVUPS 2304(R12), Z21
 	VMOVUPS 2368(R12), Z22
 	VMOVUPS 2432(R12), Z23
-	VBROADCASTSS 16(R13), Z28                       // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R11), Z28                       // kw 4, c 0, pixel 0
 	VFMADD231PS Z21, Z28, Z0
 	VFMADD231PS Z22, Z28, Z1
 	VFMADD231PS Z23, Z28, Z2
-	VBROADCASTSS 32(R13), Z29                       // kw 4, c 0, pixel 1
+	VBROADCASTSS 32(R11), Z29                       // kw 4, c 0, pixel 1
 	VFMADD231PS Z21, Z29, Z3
 	VFMADD231PS Z22, Z29, Z4
 	VFMADD231PS Z23, Z29, Z5
-	VBROADCASTSS 48(R13), Z30                       // kw 4, c 0, pixel 2
+	VBROADCASTSS 48(R11), Z30                       // kw 4, c 0, pixel 2
 	VFMADD231PS Z21, Z30, Z6
 	VFMADD231PS Z22, Z30, Z7
 	VFMADD231PS Z23, Z30, Z8
-	VBROADCASTSS 64(R13), Z31                       // kw 4, c 0, pixel 3
+	VBROADCASTSS 64(R11), Z31                       // kw 4, c 0, pixel 3
 	VFMADD231PS Z21, Z31, Z9
 	VFMADD231PS Z22, Z31, Z10
 	VFMADD231PS Z23, Z31, Z11
-	VBROADCASTSS 80(R13), Z24                       // kw 4, c 0, pixel 4
+	VBROADCASTSS 80(R11), Z24                       // kw 4, c 0, pixel 4
 	VFMADD231PS Z21, Z24, Z12
 	VFMADD231PS Z22, Z24, Z13
 	VFMADD231PS Z23, Z24, Z14
-	VBROADCASTSS 96(R13), Z25                       // kw 4, c 0, pixel 5
+	VBROADCASTSS 96(R11), Z25                       // kw 4, c 0, pixel 5
 	VFMADD231PS Z21, Z25, Z15
 	VFMADD231PS Z22, Z25, Z16
 	VFMADD231PS Z23, Z25, Z17
-	VBROADCASTSS 112(R13), Z26                      // kw 4, c 0, pixel 6
+	VBROADCASTSS 112(R11), Z26                      // kw 4, c 0, pixel 6
 	VFMADD231PS Z21, Z26, Z18
 	VFMADD231PS Z22, Z26, Z19
 	VFMADD231PS Z23, Z26, Z20
 	VMOVUPS 2496(R12), Z21
 	VMOVUPS 2560(R12), Z22
 	VMOVUPS 2624(R12), Z23
-	VBROADCASTSS 207952(R13), Z27                   // kw 4, c 1, pixel 0
+	VBROADCASTSS 207952(R11), Z27                   // kw 4, c 1, pixel 0
 	VFMADD231PS Z21, Z27, Z0
 	VFMADD231PS Z22, Z27, Z1
 	VFMADD231PS Z23, Z27, Z2
-	VBROADCASTSS 207968(R13), Z28                   // kw 4, c 1, pixel 1
+	VBROADCASTSS 207968(R11), Z28                   // kw 4, c 1, pixel 1
 	VFMADD231PS Z21, Z28, Z3
 	VFMADD231PS Z22, Z28, Z4
 	VFMADD231PS Z23, Z28, Z5
-	VBROADCASTSS 207984(R13), Z29                   // kw 4, c 1, pixel 2
+	VBROADCASTSS 207984(R11), Z29                   // kw 4, c 1, pixel 2
 	VFMADD231PS Z21, Z29, Z6
 	VFMADD231PS Z22, Z29, Z7
 	VFMADD231PS Z23, Z29, Z8
-	VBROADCASTSS 208000(R13), Z30                   // kw 4, c 1, pixel 3
+	VBROADCASTSS 208000(R11), Z30                   // kw 4, c 1, pixel 3
 	VFMADD231PS Z21, Z30, Z9
 	VFMADD231PS Z22, Z30, Z10
 	VFMADD231PS Z23, Z30, Z11
-	VBROADCASTSS 208016(R13), Z31                   // kw 4, c 1, pixel 4
+	VBROADCASTSS 208016(R11), Z31                   // kw 4, c 1, pixel 4
 	VFMADD231PS Z21, Z31, Z12
 	VFMADD231PS Z22, Z31, Z13
 	VFMADD231PS Z23, Z31, Z14
-	VBROADCASTSS 208032(R13), Z24                   // kw 4, c 1, pixel 5
+	VBROADCASTSS 208032(R11), Z24                   // kw 4, c 1, pixel 5
 	VFMADD231PS Z21, Z24, Z15
 	VFMADD231PS Z22, Z24, Z16
 	VFMADD231PS Z23, Z24, Z17
-	VBROADCASTSS 208048(R13), Z25                   // kw 4, c 1, pixel 6
+	VBROADCASTSS 208048(R11), Z25                   // kw 4, c 1, pixel 6
 	VFMADD231PS Z21, Z25, Z18
 	VFMADD231PS Z22, Z25, Z19
 	VFMADD231PS Z23, Z25, Z20
 	VMOVUPS 2688(R12), Z21
 	VMOVUPS 2752(R12), Z22
 	VMOVUPS 2816(R12), Z23
-	VBROADCASTSS 415888(R13), Z26                   // kw 4, c 2, pixel 0
+	VBROADCASTSS 415888(R11), Z26                   // kw 4, c 2, pixel 0
 	VFMADD231PS Z21, Z26, Z0
 	VFMADD231PS Z22, Z26, Z1
 	VFMADD231PS Z23, Z26, Z2
-	VBROADCASTSS 415904(R13), Z27                   // kw 4, c 2, pixel 1
+	VBROADCASTSS 415904(R11), Z27                   // kw 4, c 2, pixel 1
 	VFMADD231PS Z21, Z27, Z3
 	VFMADD231PS Z22, Z27, Z4
 	VFMADD231PS Z23, Z27, Z5
-	VBROADCASTSS 415920(R13), Z28                   // kw 4, c 2, pixel 2
+	VBROADCASTSS 415920(R11), Z28                   // kw 4, c 2, pixel 2
 	VFMADD231PS Z21, Z28, Z6
 	VFMADD231PS Z22, Z28, Z7
 	VFMADD231PS Z23, Z28, Z8
-	VBROADCASTSS 415936(R13), Z29                   // kw 4, c 2, pixel 3
+	VBROADCASTSS 415936(R11), Z29                   // kw 4, c 2, pixel 3
 	VFMADD231PS Z21, Z29, Z9
 	VFMADD231PS Z22, Z29, Z10
 	VFMADD231PS Z23, Z29, Z11
-	VBROADCASTSS 415952(R13), Z30                   // kw 4, c 2, pixel 4
+	VBROADCASTSS 415952(R11), Z30                   // kw 4, c 2, pixel 4
 	VFMADD231PS Z21, Z30, Z12
 	VFMADD231PS Z22, Z30, Z13
 	VFMADD231PS Z23, Z30, Z14
-	VBROADCASTSS 415968(R13), Z31                   // kw 4, c 2, pixel 5
+	VBROADCASTSS 415968(R11), Z31                   // kw 4, c 2, pixel 5
 	VFMADD231PS Z21, Z31, Z15
 	VFMADD231PS Z22, Z31, Z16
 	VFMADD231PS Z23, Z31, Z17
-	VBROADCASTSS 415984(R13), Z24                   // kw 4, c 2, pixel 6
+	VBROADCASTSS 415984(R11), Z24                   // kw 4, c 2, pixel 6
 	VFMADD231PS Z21, Z24, Z18
 	VFMADD231PS Z22, Z24, Z19
 	VFMADD231PS Z23, Z24, Z20
 	VMOVUPS 2880(R12), Z21
 	VMOVUPS 2944(R12), Z22
 	VMOVUPS 3008(R12), Z23
-	VBROADCASTSS 20(R13), Z25                       // kw 5, c 0, pixel 0
+	VBROADCASTSS 20(R11), Z25                       // kw 5, c 0, pixel 0
 	VFMADD231PS Z21, Z25, Z0
 	VFMADD231PS Z22, Z25, Z1
 	VFMADD231PS Z23, Z25, Z2
-	VBROADCASTSS 36(R13), Z26                       // kw 5, c 0, pixel 1
+	VBROADCASTSS 36(R11), Z26                       // kw 5, c 0, pixel 1
 	VFMADD231PS Z21, Z26, Z3
 	VFMADD231PS Z22, Z26, Z4
 	VFMADD231PS Z23, Z26, Z5
-	VBROADCASTSS 52(R13), Z27                       // kw 5, c 0, pixel 2
+	VBROADCASTSS 52(R11), Z27                       // kw 5, c 0, pixel 2
 	VFMADD231PS Z21, Z27, Z6
 	VFMADD231PS Z22, Z27, Z7
 	VFMADD231PS Z23, Z27, Z8
-	VBROADCASTSS 68(R13), Z28                       // kw 5, c 0, pixel 3
+	VBROADCASTSS 68(R11), Z28                       // kw 5, c 0, pixel 3
 	VFMADD231PS Z21, Z28, Z9
 	VFMADD231PS Z22, Z28, Z10
 	VFMADD231PS Z23, Z28, Z11
-	VBROADCASTSS 84(R13), Z29                       // kw 5, c 0, pixel 4
+	VBROADCASTSS 84(R11), Z29                       // kw 5, c 0, pixel 4
 	VFMADD231PS Z21, Z29, Z12
 	VFMADD231PS Z22, Z29, Z13
 	VFMADD231PS Z23, Z29, Z14
-	VBROADCASTSS 100(R13), Z30                      // kw 5, c 0, pixel 5
+	VBROADCASTSS 100(R11), Z30                      // kw 5, c 0, pixel 5
 	VFMADD231PS Z21, Z30, Z15
 	VFMADD231PS Z22, Z30, Z16
 	VFMADD231PS Z23, Z30, Z17
-	VBROADCASTSS 116(R13), Z31                      // kw 5, c 0, pixel 6
+	VBROADCASTSS 116(R11), Z31                      // kw 5, c 0, pixel 6
 	VFMADD231PS Z21, Z31, Z18
 	VFMADD231PS Z22, Z31, Z19
 	VFMADD231PS Z23, Z31, Z20
 	VMOVUPS 3072(R12), Z21
 	VMOVUPS 3136(R12), Z22
 	VMOVUPS 3200(R12), Z23
-	VBROADCASTSS 207956(R13), Z24                   // kw 5, c 1, pixel 0
+	VBROADCASTSS 207956(R11), Z24                   // kw 5, c 1, pixel 0
 	VFMADD231PS Z21, Z24, Z0
 	VFMADD231PS Z22, Z24, Z1
 	VFMADD231PS Z23, Z24, Z2
-	VBROADCASTSS 207972(R13), Z25                   // kw 5, c 1, pixel 1
+	VBROADCASTSS 207972(R11), Z25                   // kw 5, c 1, pixel 1
 	VFMADD231PS Z21, Z25, Z3
 	VFMADD231PS Z22, Z25, Z4
 	VFMADD231PS Z23, Z25, Z5
-	VBROADCASTSS 207988(R13), Z26                   // kw 5, c 1, pixel 2
+	VBROADCASTSS 207988(R11), Z26                   // kw 5, c 1, pixel 2
 	VFMADD231PS Z21, Z26, Z6
 	VFMADD231PS Z22, Z26, Z7
 	VFMADD231PS Z23, Z26, Z8
-	VBROADCASTSS 208004(R13), Z27                   // kw 5, c 1, pixel 3
+	VBROADCASTSS 208004(R11), Z27                   // kw 5, c 1, pixel 3
 	VFMADD231PS Z21, Z27, Z9
 	VFMADD231PS Z22, Z27, Z10
 	VFMADD231PS Z23, Z27, Z11
-	VBROADCASTSS 208020(R13), Z28                   // kw 5, c 1, pixel 4
+	VBROADCASTSS 208020(R11), Z28                   // kw 5, c 1, pixel 4
 	VFMADD231PS Z21, Z28, Z12
 	VFMADD231PS Z22, Z28, Z13
 	VFMADD231PS Z23, Z28, Z14
-	VBROADCASTSS 208036(R13), Z29                   // kw 5, c 1, pixel 5
+	VBROADCASTSS 208036(R11), Z29                   // kw 5, c 1, pixel 5
 	VFMADD231PS Z21, Z29, Z15
 	VFMADD231PS Z22, Z29, Z16
 	VFMADD231PS Z23, Z29, Z17
-	VBROADCASTSS 208052(R13), Z30                   // kw 5, c 1, pixel 6
+	VBROADCASTSS 208052(R11), Z30                   // kw 5, c 1, pixel 6
 	VFMADD231PS Z21, Z30, Z18
 	VFMADD231PS Z22, Z30, Z19
 	VFMADD231PS Z23, Z30, Z20
 	VMOVUPS 3264(R12), Z21
 	VMOVUPS 3328(R12), Z22
 	VMOVUPS 3392(R12), Z23
-	VBROADCASTSS 415892(R13), Z31                   // kw 5, c 2, pixel 0
+	VBROADCASTSS 415892(R11), Z31                   // kw 5, c 2, pixel 0
 	VFMADD231PS Z21, Z31, Z0
 	VFMADD231PS Z22, Z31, Z1
 	VFMADD231PS Z23, Z31, Z2
-	VBROADCASTSS 415908(R13), Z24                   // kw 5, c 2, pixel 1
+	VBROADCASTSS 415908(R11), Z24                   // kw 5, c 2, pixel 1
 	VFMADD231PS Z21, Z24, Z3
 	VFMADD231PS Z22, Z24, Z4
 	VFMADD231PS Z23, Z24, Z5
-	VBROADCASTSS 415924(R13), Z25                   // kw 5, c 2, pixel 2
+	VBROADCASTSS 415924(R11), Z25                   // kw 5, c 2, pixel 2
 	VFMADD231PS Z21, Z25, Z6
 	VFMADD231PS Z22, Z25, Z7
 	VFMADD231PS Z23, Z25, Z8
-	VBROADCASTSS 415940(R13), Z26                   // kw 5, c 2, pixel 3
+	VBROADCASTSS 415940(R11), Z26                   // kw 5, c 2, pixel 3
 	VFMADD231PS Z21, Z26, Z9
 	VFMADD231PS Z22, Z26, Z10
 	VFMADD231PS Z23, Z26, Z11
-	VBROADCASTSS 415956(R13), Z27                   // kw 5, c 2, pixel 4
+	VBROADCASTSS 415956(R11), Z27                   // kw 5, c 2, pixel 4
 	VFMADD231PS Z21, Z27, Z12
 	VFMADD231PS Z22, Z27, Z13
 	VFMADD231PS Z23, Z27, Z14
-	VBROADCASTSS 415972(R13), Z28                   // kw 5, c 2, pixel 5
+	VBROADCASTSS 415972(R11), Z28                   // kw 5, c 2, pixel 5
 	VFMADD231PS Z21, Z28, Z15
 	VFMADD231PS Z22, Z28, Z16
 	VFMADD231PS Z23, Z28, Z17
-	VBROADCASTSS 415988(R13), Z29                   // kw 5, c 2, pixel 6
+	VBROADCASTSS 415988(R11), Z29                   // kw 5, c 2, pixel 6
 	VFMADD231PS Z21, Z29, Z18
 	VFMADD231PS Z22, Z29, Z19
 	VFMADD231PS Z23, Z29, Z20
 	VMOVUPS 3456(R12), Z21
 	VMOVUPS 3520(R12), Z22
 	VMOVUPS 3584(R12), Z23
-	VBROADCASTSS 24(R13), Z30                       // kw 6, c 0, pixel 0
+	VBROADCASTSS 24(R11), Z30                       // kw 6, c 0, pixel 0
 	VFMADD231PS Z21, Z30, Z0
 	VFMADD231PS Z22, Z30, Z1
 	VFMADD231PS Z23, Z30, Z2
-	VBROADCASTSS 40(R13), Z31                       // kw 6, c 0, pixel 1
+	VBROADCASTSS 40(R11), Z31                       // kw 6, c 0, pixel 1
 	VFMADD231PS Z21, Z31, Z3
 	VFMADD231PS Z22, Z31, Z4
 	VFMADD231PS Z23, Z31, Z5
-	VBROADCASTSS 56(R13), Z24                       // kw 6, c 0, pixel 2
+	VBROADCASTSS 56(R11), Z24                       // kw 6, c 0, pixel 2
 	VFMADD231PS Z21, Z24, Z6
 	VFMADD231PS Z22, Z24, Z7
 	VFMADD231PS Z23, Z24, Z8
-	VBROADCASTSS 72(R13), Z25                       // kw 6, c 0, pixel 3
+	VBROADCASTSS 72(R11), Z25                       // kw 6, c 0, pixel 3
 	VFMADD231PS Z21, Z25, Z9
 	VFMADD231PS Z22, Z25, Z10
 	VFMADD231PS Z23, Z25, Z11
-	VBROADCASTSS 88(R13), Z26                       // kw 6, c 0, pixel 4
+	VBROADCASTSS 88(R11), Z26                       // kw 6, c 0, pixel 4
 	VFMADD231PS Z21, Z26, Z12
 	VFMADD231PS Z22, Z26, Z13
 	VFMADD231PS Z23, Z26, Z14
-	VBROADCASTSS 104(R13), Z27                      // kw 6, c 0, pixel 5
+	VBROADCASTSS 104(R11), Z27                      // kw 6, c 0, pixel 5
 	VFMADD231PS Z21, Z27, Z15
 	VFMADD231PS Z22, Z27, Z16
 	VFMADD231PS Z23, Z27, Z17
-	VBROADCASTSS 120(R13), Z28                      // kw 6, c 0, pixel 6
+	VBROADCASTSS 120(R11), Z28                      // kw 6, c 0, pixel 6
 	VFMADD231PS Z21, Z28, Z18
 	VFMADD231PS Z22, Z28, Z19
 	VFMADD231PS Z23, Z28, Z20
 	VMOVUPS 3648(R12), Z21
 	VMOVUPS 3712(R12), Z22
 	VMOVUPS 3776(R12), Z23
-	VBROADCASTSS 207960(R13), Z29                   // kw 6, c 1, pixel 0
+	VBROADCASTSS 207960(R11), Z29                   // kw 6, c 1, pixel 0
 	VFMADD231PS Z21, Z29, Z0
 	VFMADD231PS Z22, Z29, Z1
 	VFMADD231PS Z23, Z29, Z2
-	VBROADCASTSS 207976(R13), Z30                   // kw 6, c 1, pixel 1
+	VBROADCASTSS 207976(R11), Z30                   // kw 6, c 1, pixel 1
 	VFMADD231PS Z21, Z30, Z3
 	VFMADD231PS Z22, Z30, Z4
 	VFMADD231PS Z23, Z30, Z5
-	VBROADCASTSS 207992(R13), Z31                   // kw 6, c 1, pixel 2
+	VBROADCASTSS 207992(R11), Z31                   // kw 6, c 1, pixel 2
 	VFMADD231PS Z21, Z31, Z6
 	VFMADD231PS Z22, Z31, Z7
 	VFMADD231PS Z23, Z31, Z8
-	VBROADCASTSS 208008(R13), Z24                   // kw 6, c 1, pixel 3
+	VBROADCASTSS 208008(R11), Z24                   // kw 6, c 1, pixel 3
 	VFMADD231PS Z21, Z24, Z9
 	VFMADD231PS Z22, Z24, Z10
 	VFMADD231PS Z23, Z24, Z11
-	VBROADCASTSS 208024(R13), Z25                   // kw 6, c 1, pixel 4
+	VBROADCASTSS 208024(R11), Z25                   // kw 6, c 1, pixel 4
 	VFMADD231PS Z21, Z25, Z12
 	VFMADD231PS Z22, Z25, Z13
 	VFMADD231PS Z23, Z25, Z14
-	VBROADCASTSS 208040(R13), Z26                   // kw 6, c 1, pixel 5
+	VBROADCASTSS 208040(R11), Z26                   // kw 6, c 1, pixel 5
 	VFMADD231PS Z21, Z26, Z15
 	VFMADD231PS Z22, Z26, Z16
 	VFMADD231PS Z23, Z26, Z17
-	VBROADCASTSS 208056(R13), Z27                   // kw 6, c 1, pixel 6
+	VBROADCASTSS 208056(R11), Z27                   // kw 6, c 1, pixel 6
 	VFMADD231PS Z21, Z27, Z18
 	VFMADD231PS Z22, Z27, Z19
 	VFMADD231PS Z23, Z27, Z20
 	VMOVUPS 3840(R12), Z21
 	VMOVUPS 3904(R12), Z22
 	VMOVUPS 3968(R12), Z23
-	VBROADCASTSS 415896(R13), Z28                   // kw 6, c 2, pixel 0
+	VBROADCASTSS 415896(R11), Z28                   // kw 6, c 2, pixel 0
 	VFMADD231PS Z21, Z28, Z0
 	VFMADD231PS Z22, Z28, Z1
 	VFMADD231PS Z23, Z28, Z2
-	VBROADCASTSS 415912(R13), Z29                   // kw 6, c 2, pixel 1
+	VBROADCASTSS 415912(R11), Z29                   // kw 6, c 2, pixel 1
 	VFMADD231PS Z21, Z29, Z3
 	VFMADD231PS Z22, Z29, Z4
 	VFMADD231PS Z23, Z29, Z5
-	VBROADCASTSS 415928(R13), Z30                   // kw 6, c 2, pixel 2
+	VBROADCASTSS 415928(R11), Z30                   // kw 6, c 2, pixel 2
 	VFMADD231PS Z21, Z30, Z6
 	VFMADD231PS Z22, Z30, Z7
 	VFMADD231PS Z23, Z30, Z8
-	VBROADCASTSS 415944(R13), Z31                   // kw 6, c 2, pixel 3
+	VBROADCASTSS 415944(R11), Z31                   // kw 6, c 2, pixel 3
 	VFMADD231PS Z21, Z31, Z9
 	VFMADD231PS Z22, Z31, Z10
 	VFMADD231PS Z23, Z31, Z11
-	VBROADCASTSS 415960(R13), Z24                   // kw 6, c 2, pixel 4
+	VBROADCASTSS 415960(R11), Z24                   // kw 6, c 2, pixel 4
 	VFMADD231PS Z21, Z24, Z12
 	VFMADD231PS Z22, Z24, Z13
 	VFMADD231PS Z23, Z24, Z14
-	VBROADCASTSS 415976(R13), Z25                   // kw 6, c 2, pixel 5
+	VBROADCASTSS 415976(R11), Z25                   // kw 6, c 2, pixel 5
 	VFMADD231PS Z21, Z25, Z15
 	VFMADD231PS Z22, Z25, Z16
 	VFMADD231PS Z23, Z25, Z17
-	VBROADCASTSS 415992(R13), Z26                   // kw 6, c 2, pixel 6
+	VBROADCASTSS 415992(R11), Z26                   // kw 6, c 2, pixel 6
 	VFMADD231PS Z21, Z26, Z18
 	VFMADD231PS Z22, Z26, Z19
 	VFMADD231PS Z23, Z26, Z20
 	VMOVUPS 4032(R12), Z21
 	VMOVUPS 4096(R12), Z22
 	VMOVUPS 4160(R12), Z23
-	VBROADCASTSS 28(R13), Z27                       // kw 7, c 0, pixel 0
+	VBROADCASTSS 28(R11), Z27                       // kw 7, c 0, pixel 0
 	VFMADD231PS Z21, Z27, Z0
 	VFMADD231PS Z22, Z27, Z1
 	VFMADD231PS Z23, Z27, Z2
-	VBROADCASTSS 44(R13), Z28                       // kw 7, c 0, pixel 1
+	VBROADCASTSS 44(R11), Z28                       // kw 7, c 0, pixel 1
 	VFMADD231PS Z21, Z28, Z3
 	VFMADD231PS Z22, Z28, Z4
 	VFMADD231PS Z23, Z28, Z5
-	VBROADCASTSS 60(R13), Z29                       // kw 7, c 0, pixel 2
+	VBROADCASTSS 60(R11), Z29                       // kw 7, c 0, pixel 2
 	VFMADD231PS Z21, Z29, Z6
 	VFMADD231PS Z22, Z29, Z7
 	VFMADD231PS Z23, Z29, Z8
-	VBROADCASTSS 76(R13), Z30                       // kw 7, c 0, pixel 3
+	VBROADCASTSS 76(R11), Z30                       // kw 7, c 0, pixel 3
 	VFMADD231PS Z21, Z30, Z9
 	VFMADD231PS Z22, Z30, Z10
 	VFMADD231PS Z23, Z30, Z11
-	VBROADCASTSS 92(R13), Z31                       // kw 7, c 0, pixel 4
+	VBROADCASTSS 92(R11), Z31                       // kw 7, c 0, pixel 4
 	VFMADD231PS Z21, Z31, Z12
 	VFMADD231PS Z22, Z31, Z13
 	VFMADD231PS Z23, Z31, Z14
-	VBROADCASTSS 108(R13), Z24                      // kw 7, c 0, pixel 5
+	VBROADCASTSS 108(R11), Z24                      // kw 7, c 0, pixel 5
 	VFMADD231PS Z21, Z24, Z15
 	VFMADD231PS Z22, Z24, Z16
 	VFMADD231PS Z23, Z24, Z17
-	VBROADCASTSS 124(R13), Z25                      // kw 7, c 0, pixel 6
+	VBROADCASTSS 124(R11), Z25                      // kw 7, c 0, pixel 6
 	VFMADD231PS Z21, Z25, Z18
 	VFMADD231PS Z22, Z25, Z19
 	VFMADD231PS Z23, Z25, Z20
 	VMOVUPS 4224(R12), Z21
 	VMOVUPS 4288(R12), Z22
 	VMOVUPS 4352(R12), Z23
-	VBROADCASTSS 207964(R13), Z26                   // kw 7, c 1, pixel 0
+	VBROADCASTSS 207964(R11), Z26                   // kw 7, c 1, pixel 0
 	VFMADD231PS Z21, Z26, Z0
 	VFMADD231PS Z22, Z26, Z1
 	VFMADD231PS Z23, Z26, Z2
-	VBROADCASTSS 207980(R13), Z27                   // kw 7, c 1, pixel 1
+	VBROADCASTSS 207980(R11), Z27                   // kw 7, c 1, pixel 1
 	VFMADD231PS Z21, Z27, Z3
 	VFMADD231PS Z22, Z27, Z4
 	VFMADD231PS Z23, Z27, Z5
-	VBROADCASTSS 207996(R13), Z28                   // kw 7, c 1, pixel 2
+	VBROADCASTSS 207996(R11), Z28                   // kw 7, c 1, pixel 2
 	VFMADD231PS Z21, Z28, Z6
 	VFMADD231PS Z22, Z28, Z7
 	VFMADD231PS Z23, Z28, Z8
-	VBROADCASTSS 208012(R13), Z29                   // kw 7, c 1, pixel 3
+	VBROADCASTSS 208012(R11), Z29                   // kw 7, c 1, pixel 3
 	VFMADD231PS Z21, Z29, Z9
 	VFMADD231PS Z22, Z29, Z10
 	VFMADD231PS Z23, Z29, Z11
-	VBROADCASTSS 208028(R13), Z30                   // kw 7, c 1, pixel 4
+	VBROADCASTSS 208028(R11), Z30                   // kw 7, c 1, pixel 4
 	VFMADD231PS Z21, Z30, Z12
 	VFMADD231PS Z22, Z30, Z13
 	VFMADD231PS Z23, Z30, Z14
-	VBROADCASTSS 208044(R13), Z31                   // kw 7, c 1, pixel 5
+	VBROADCASTSS 208044(R11), Z31                   // kw 7, c 1, pixel 5
 	VFMADD231PS Z21, Z31, Z15
 	VFMADD231PS Z22, Z31, Z16
 	VFMADD231PS Z23, Z31, Z17
-	VBROADCASTSS 208060(R13), Z24                   // kw 7, c 1, pixel 6
+	VBROADCASTSS 208060(R11), Z24                   // kw 7, c 1, pixel 6
 	VFMADD231PS Z21, Z24, Z18
 	VFMADD231PS Z22, Z24, Z19
 	VFMADD231PS Z23, Z24, Z20
 	VMOVUPS 4416(R12), Z21
 	VMOVUPS 4480(R12), Z22
 	VMOVUPS 4544(R12), Z23
-	VBROADCASTSS 415900(R13), Z25                   // kw 7, c 2, pixel 0
+	VBROADCASTSS 415900(R11), Z25                   // kw 7, c 2, pixel 0
 	VFMADD231PS Z21, Z25, Z0
 	VFMADD231PS Z22, Z25, Z1
 	VFMADD231PS Z23, Z25, Z2
-	VBROADCASTSS 415916(R13), Z26                   // kw 7, c 2, pixel 1
+	VBROADCASTSS 415916(R11), Z26                   // kw 7, c 2, pixel 1
 	VFMADD231PS Z21, Z26, Z3
 	VFMADD231PS Z22, Z26, Z4
 	VFMADD231PS Z23, Z26, Z5
-	VBROADCASTSS 415932(R13), Z27                   // kw 7, c 2, pixel 2
+	VBROADCASTSS 415932(R11), Z27                   // kw 7, c 2, pixel 2
 	VFMADD231PS Z21, Z27, Z6
 	VFMADD231PS Z22, Z27, Z7
 	VFMADD231PS Z23, Z27, Z8
-	VBROADCASTSS 415948(R13), Z28                   // kw 7, c 2, pixel 3
+	VBROADCASTSS 415948(R11), Z28                   // kw 7, c 2, pixel 3
 	VFMADD231PS Z21, Z28, Z9
 	VFMADD231PS Z22, Z28, Z10
 	VFMADD231PS Z23, Z28, Z11
-	VBROADCASTSS 415964(R13), Z29                   // kw 7, c 2, pixel 4
+	VBROADCASTSS 415964(R11), Z29                   // kw 7, c 2, pixel 4
 	VFMADD231PS Z21, Z29, Z12
 	VFMADD231PS Z22, Z29, Z13
 	VFMADD231PS Z23, Z29, Z14
-	VBROADCASTSS 415980(R13), Z30                   // kw 7, c 2, pixel 5
+	VBROADCASTSS 415980(R11), Z30                   // kw 7, c 2, pixel 5
 	VFMADD231PS Z21, Z30, Z15
 	VFMADD231PS Z22, Z30, Z16
 	VFMADD231PS Z23, Z30, Z17
-	VBROADCASTSS 415996(R13), Z31                   // kw 7, c 2, pixel 6
+	VBROADCASTSS 415996(R11), Z31                   // kw 7, c 2, pixel 6
 	VFMADD231PS Z21, Z31, Z18
 	VFMADD231PS Z22, Z31, Z19
 	VFMADD231PS Z23, Z31, Z20
 	VMOVUPS 4608(R12), Z21
 	VMOVUPS 4672(R12), Z22
 	VMOVUPS 4736(R12), Z23
-	VBROADCASTSS 32(R13), Z24                       // kw 8, c 0, pixel 0
+	VBROADCASTSS 32(R11), Z24                       // kw 8, c 0, pixel 0
 	VFMADD231PS Z21, Z24, Z0
 	VFMADD231PS Z22, Z24, Z1
 	VFMADD231PS Z23, Z24, Z2
-	VBROADCASTSS 48(R13), Z25                       // kw 8, c 0, pixel 1
+	VBROADCASTSS 48(R11), Z25                       // kw 8, c 0, pixel 1
 	VFMADD231PS Z21, Z25, Z3
 	VFMADD231PS Z22, Z25, Z4
 	VFMADD231PS Z23, Z25, Z5
-	VBROADCASTSS 64(R13), Z26                       // kw 8, c 0, pixel 2
+	VBROADCASTSS 64(R11), Z26                       // kw 8, c 0, pixel 2
 	VFMADD231PS Z21, Z26, Z6
 	VFMADD231PS Z22, Z26, Z7
 	VFMADD231PS Z23, Z26, Z8
-	VBROADCASTSS 80(R13), Z27                       // kw 8, c 0, pixel 3
+	VBROADCASTSS 80(R11), Z27                       // kw 8, c 0, pixel 3
 	VFMADD231PS Z21, Z27, Z9
 	VFMADD231PS Z22, Z27, Z10
 	VFMADD231PS Z23, Z27, Z11
-	VBROADCASTSS 96(R13), Z28                       // kw 8, c 0, pixel 4
+	VBROADCASTSS 96(R11), Z28                       // kw 8, c 0, pixel 4
 	VFMADD231PS Z21, Z28, Z12
 	VFMADD231PS Z22, Z28, Z13
 	VFMADD231PS Z23, Z28, Z14
-	VBROADCASTSS 112(R13), Z29                      // kw 8, c 0, pixel 5
+	VBROADCASTSS 112(R11), Z29                      // kw 8, c 0, pixel 5
 	VFMADD231PS Z21, Z29, Z15
 	VFMADD231PS Z22, Z29, Z16
 	VFMADD231PS Z23, Z29, Z17
-	VBROADCASTSS 128(R13), Z30                      // kw 8, c 0, pixel 6
+	VBROADCASTSS 128(R11), Z30                      // kw 8, c 0, pixel 6
 	VFMADD231PS Z21, Z30, Z18
 	VFMADD231PS Z22, Z30, Z19
 	VFMADD231PS Z23, Z30, Z20
 	VMOVUPS 4800(R12), Z21
 	VMOVUPS 4864(R12), Z22
 	VMOVUPS 4928(R12), Z23
-	VBROADCASTSS 207968(R13), Z31                   // kw 8, c 1, pixel 0
+	VBROADCASTSS 207968(R11), Z31                   // kw 8, c 1, pixel 0
 	VFMADD231PS Z21, Z31, Z0
 	VFMADD231PS Z22, Z31, Z1
 	VFMADD231PS Z23, Z31, Z2
-	VBROADCASTSS 207984(R13), Z24                   // kw 8, c 1, pixel 1
+	VBROADCASTSS 207984(R11), Z24                   // kw 8, c 1, pixel 1
 	VFMADD231PS Z21, Z24, Z3
 	VFMADD231PS Z22, Z24, Z4
 	VFMADD231PS Z23, Z24, Z5
-	VBROADCASTSS 208000(R13), Z25                   // kw 8, c 1, pixel 2
+	VBROADCASTSS 208000(R11), Z25                   // kw 8, c 1, pixel 2
 	VFMADD231PS Z21, Z25, Z6
 	VFMADD231PS Z22, Z25, Z7
 	VFMADD231PS Z23, Z25, Z8
-	VBROADCASTSS 208016(R13), Z26                   // kw 8, c 1, pixel 3
+	VBROADCASTSS 208016(R11), Z26                   // kw 8, c 1, pixel 3
 	VFMADD231PS Z21, Z26, Z9
 	VFMADD231PS Z22, Z26, Z10
 	VFMADD231PS Z23, Z26, Z11
-	VBROADCASTSS 208032(R13), Z27                   // kw 8, c 1, pixel 4
+	VBROADCASTSS 208032(R11), Z27                   // kw 8, c 1, pixel 4
 	VFMADD231PS Z21, Z27, Z12
 	VFMADD231PS Z22, Z27, Z13
 	VFMADD231PS Z23, Z27, Z14
-	VBROADCASTSS 208048(R13), Z28                   // kw 8, c 1, pixel 5
+	VBROADCASTSS 208048(R11), Z28                   // kw 8, c 1, pixel 5
 	VFMADD231PS Z21, Z28, Z15
 	VFMADD231PS Z22, Z28, Z16
 	VFMADD231PS Z23, Z28, Z17
-	VBROADCASTSS 208064(R13), Z29                   // kw 8, c 1, pixel 6
+	VBROADCASTSS 208064(R11), Z29                   // kw 8, c 1, pixel 6
 	VFMADD231PS Z21, Z29, Z18
 	VFMADD231PS Z22, Z29, Z19
 	VFMADD231PS Z23, Z29, Z20
 	VMOVUPS 4992(R12), Z21
 	VMOVUPS 5056(R12), Z22
 	VMOVUPS 5120(R12), Z23
-	VBROADCASTSS 415904(R13), Z30                   // kw 8, c 2, pixel 0
+	VBROADCASTSS 415904(R11), Z30                   // kw 8, c 2, pixel 0
 	VFMADD231PS Z21, Z30, Z0
 	VFMADD231PS Z22, Z30, Z1
 	VFMADD231PS Z23, Z30, Z2
-	VBROADCASTSS 415920(R13), Z31                   // kw 8, c 2, pixel 1
+	VBROADCASTSS 415920(R11), Z31                   // kw 8, c 2, pixel 1
 	VFMADD231PS Z21, Z31, Z3
 	VFMADD231PS Z22, Z31, Z4
 	VFMADD231PS Z23, Z31, Z5
-	VBROADCASTSS 415936(R13), Z24                   // kw 8, c 2, pixel 2
+	VBROADCASTSS 415936(R11), Z24                   // kw 8, c 2, pixel 2
 	VFMADD231PS Z21, Z24, Z6
 	VFMADD231PS Z22, Z24, Z7
 	VFMADD231PS Z23, Z24, Z8
-	VBROADCASTSS 415952(R13), Z25                   // kw 8, c 2, pixel 3
+	VBROADCASTSS 415952(R11), Z25                   // kw 8, c 2, pixel 3
 	VFMADD231PS Z21, Z25, Z9
 	VFMADD231PS Z22, Z25, Z10
 	VFMADD231PS Z23, Z25, Z11
-	VBROADCASTSS 415968(R13), Z26                   // kw 8, c 2, pixel 4
+	VBROADCASTSS 415968(R11), Z26                   // kw 8, c 2, pixel 4
 	VFMADD231PS Z21, Z26, Z12
 	VFMADD231PS Z22, Z26, Z13
 	VFMADD231PS Z23, Z26, Z14
-	VBROADCASTSS 415984(R13), Z27                   // kw 8, c 2, pixel 5
+	VBROADCASTSS 415984(R11), Z27                   // kw 8, c 2, pixel 5
 	VFMADD231PS Z21, Z27, Z15
 	VFMADD231PS Z22, Z27, Z16
 	VFMADD231PS Z23, Z27, Z17
-	VBROADCASTSS 416000(R13), Z28                   // kw 8, c 2, pixel 6
+	VBROADCASTSS 416000(R11), Z28                   // kw 8, c 2, pixel 6
 	VFMADD231PS Z21, Z28, Z18
 	VFMADD231PS Z22, Z28, Z19
 	VFMADD231PS Z23, Z28, Z20
 	VMOVUPS 5184(R12), Z21
 	VMOVUPS 5248(R12), Z22
 	VMOVUPS 5312(R12), Z23
-	VBROADCASTSS 36(R13), Z29                       // kw 9, c 0, pixel 0
+	VBROADCASTSS 36(R11), Z29                       // kw 9, c 0, pixel 0
 	VFMADD231PS Z21, Z29, Z0
 	VFMADD231PS Z22, Z29, Z1
 	VFMADD231PS Z23, Z29, Z2
-	VBROADCASTSS 52(R13), Z30                       // kw 9, c 0, pixel 1
+	VBROADCASTSS 52(R11), Z30                       // kw 9, c 0, pixel 1
 	VFMADD231PS Z21, Z30, Z3
 	VFMADD231PS Z22, Z30, Z4
 	VFMADD231PS Z23, Z30, Z5
-	VBROADCASTSS 68(R13), Z31                       // kw 9, c 0, pixel 2
+	VBROADCASTSS 68(R11), Z31                       // kw 9, c 0, pixel 2
 	VFMADD231PS Z21, Z31, Z6
 	VFMADD231PS Z22, Z31, Z7
 	VFMADD231PS Z23, Z31, Z8
-	VBROADCASTSS 84(R13), Z24                       // kw 9, c 0, pixel 3
+	VBROADCASTSS 84(R11), Z24                       // kw 9, c 0, pixel 3
 	VFMADD231PS Z21, Z24, Z9
 	VFMADD231PS Z22, Z24, Z10
 	VFMADD231PS Z23, Z24, Z11
-	VBROADCASTSS 100(R13), Z25                      // kw 9, c 0, pixel 4
+	VBROADCASTSS 100(R11), Z25                      // kw 9, c 0, pixel 4
 	VFMADD231PS Z21, Z25, Z12
 	VFMADD231PS Z22, Z25, Z13
 	VFMADD231PS Z23, Z25, Z14
-	VBROADCASTSS 116(R13), Z26                      // kw 9, c 0, pixel 5
+	VBROADCASTSS 116(R11), Z26                      // kw 9, c 0, pixel 5
 	VFMADD231PS Z21, Z26, Z15
 	VFMADD231PS Z22, Z26, Z16
 	VFMADD231PS Z23, Z26, Z17
-	VBROADCASTSS 132(R13), Z27                      // kw 9, c 0, pixel 6
+	VBROADCASTSS 132(R11), Z27                      // kw 9, c 0, pixel 6
 	VFMADD231PS Z21, Z27, Z18
 	VFMADD231PS Z22, Z27, Z19
 	VFMADD231PS Z23, Z27, Z20
 	VMOVUPS 5376(R12), Z21
 	VMOVUPS 5440(R12), Z22
 	VMOVUPS 5504(R12), Z23
-	VBROADCASTSS 207972(R13), Z28                   // kw 9, c 1, pixel 0
+	VBROADCASTSS 207972(R11), Z28                   // kw 9, c 1, pixel 0
 	VFMADD231PS Z21, Z28, Z0
 	VFMADD231PS Z22, Z28, Z1
 	VFMADD231PS Z23, Z28, Z2
-	VBROADCASTSS 207988(R13), Z29                   // kw 9, c 1, pixel 1
+	VBROADCASTSS 207988(R11), Z29                   // kw 9, c 1, pixel 1
 	VFMADD231PS Z21, Z29, Z3
 	VFMADD231PS Z22, Z29, Z4
 	VFMADD231PS Z23, Z29, Z5
-	VBROADCASTSS 208004(R13), Z30                   // kw 9, c 1, pixel 2
+	VBROADCASTSS 208004(R11), Z30                   // kw 9, c 1, pixel 2
 	VFMADD231PS Z21, Z30, Z6
 	VFMADD231PS Z22, Z30, Z7
 	VFMADD231PS Z23, Z30, Z8
-	VBROADCASTSS 208020(R13), Z31                   // kw 9, c 1, pixel 3
+	VBROADCASTSS 208020(R11), Z31                   // kw 9, c 1, pixel 3
 	VFMADD231PS Z21, Z31, Z9
 	VFMADD231PS Z22, Z31, Z10
 	VFMADD231PS Z23, Z31, Z11
-	VBROADCASTSS 208036(R13), Z24                   // kw 9, c 1, pixel 4
+	VBROADCASTSS 208036(R11), Z24                   // kw 9, c 1, pixel 4
 	VFMADD231PS Z21, Z24, Z12
 	VFMADD231PS Z22, Z24, Z13
 	VFMADD231PS Z23, Z24, Z14
-	VBROADCASTSS 208052(R13), Z25                   // kw 9, c 1, pixel 5
+	VBROADCASTSS 208052(R11), Z25                   // kw 9, c 1, pixel 5
 	VFMADD231PS Z21, Z25, Z15
 	VFMADD231PS Z22, Z25, Z16
 	VFMADD231PS Z23, Z25, Z17
-	VBROADCASTSS 208068(R13), Z26                   // kw 9, c 1, pixel 6
+	VBROADCASTSS 208068(R11), Z26                   // kw 9, c 1, pixel 6
 	VFMADD231PS Z21, Z26, Z18
 	VFMADD231PS Z22, Z26, Z19
 	VFMADD231PS Z23, Z26, Z20
 	VMOVUPS 5568(R12), Z21
 	VMOVUPS 5632(R12), Z22
 	VMOVUPS 5696(R12), Z23
-	VBROADCASTSS 415908(R13), Z27                   // kw 9, c 2, pixel 0
+	VBROADCASTSS 415908(R11), Z27                   // kw 9, c 2, pixel 0
 	VFMADD231PS Z21, Z27, Z0
 	VFMADD231PS Z22, Z27, Z1
 	VFMADD231PS Z23, Z27, Z2
-	VBROADCASTSS 415924(R13), Z28                   // kw 9, c 2, pixel 1
+	VBROADCASTSS 415924(R11), Z28                   // kw 9, c 2, pixel 1
 	VFMADD231PS Z21, Z28, Z3
 	VFMADD231PS Z22, Z28, Z4
 	VFMADD231PS Z23, Z28, Z5
-	VBROADCASTSS 415940(R13), Z29                   // kw 9, c 2, pixel 2
+	VBROADCASTSS 415940(R11), Z29                   // kw 9, c 2, pixel 2
 	VFMADD231PS Z21, Z29, Z6
 	VFMADD231PS Z22, Z29, Z7
 	VFMADD231PS Z23, Z29, Z8
-	VBROADCASTSS 415956(R13), Z30                   // kw 9, c 2, pixel 3
+	VBROADCASTSS 415956(R11), Z30                   // kw 9, c 2, pixel 3
 	VFMADD231PS Z21, Z30, Z9
 	VFMADD231PS Z22, Z30, Z10
 	VFMADD231PS Z23, Z30, Z11
-	VBROADCASTSS 415972(R13), Z31                   // kw 9, c 2, pixel 4
+	VBROADCASTSS 415972(R11), Z31                   // kw 9, c 2, pixel 4
 	VFMADD231PS Z21, Z31, Z12
 	VFMADD231PS Z22, Z31, Z13
 	VFMADD231PS Z23, Z31, Z14
-	VBROADCASTSS 415988(R13), Z24                   // kw 9, c 2, pixel 5
+	VBROADCASTSS 415988(R11), Z24                   // kw 9, c 2, pixel 5
 	VFMADD231PS Z21, Z24, Z15
 	VFMADD231PS Z22, Z24, Z16
 	VFMADD231PS Z23, Z24, Z17
-	VBROADCASTSS 416004(R13), Z25                   // kw 9, c 2, pixel 6
+	VBROADCASTSS 416004(R11), Z25                   // kw 9, c 2, pixel 6
 	VFMADD231PS Z21, Z25, Z18
 	VFMADD231PS Z22, Z25, Z19
 	VFMADD231PS Z23, Z25, Z20
 	VMOVUPS 5760(R12), Z21
 	VMOVUPS 5824(R12), Z22
 	VMOVUPS 5888(R12), Z23
-	VBROADCASTSS 40(R13), Z26                       // kw 10, c 0, pixel 0
+	VBROADCASTSS 40(R11), Z26                       // kw 10, c 0, pixel 0
 	VFMADD231PS Z21, Z26, Z0
 	VFMADD231PS Z22, Z26, Z1
 	VFMADD231PS Z23, Z26, Z2
-	VBROADCASTSS 56(R13), Z27                       // kw 10, c 0, pixel 1
+	VBROADCASTSS 56(R11), Z27                       // kw 10, c 0, pixel 1
 	VFMADD231PS Z21, Z27, Z3
 	VFMADD231PS Z22, Z27, Z4
 	VFMADD231PS Z23, Z27, Z5
-	VBROADCASTSS 72(R13), Z28                       // kw 10, c 0, pixel 2
+	VBROADCASTSS 72(R11), Z28                       // kw 10, c 0, pixel 2
 	VFMADD231PS Z21, Z28, Z6
 	VFMADD231PS Z22, Z28, Z7
 	VFMADD231PS Z23, Z28, Z8
-	VBROADCASTSS 88(R13), Z29                       // kw 10, c 0, pixel 3
+	VBROADCASTSS 88(R11), Z29                       // kw 10, c 0, pixel 3
 	VFMADD231PS Z21, Z29, Z9
 	VFMADD231PS Z22, Z29, Z10
 	VFMADD231PS Z23, Z29, Z11
-	VBROADCASTSS 104(R13), Z30                      // kw 10, c 0, pixel 4
+	VBROADCASTSS 104(R11), Z30                      // kw 10, c 0, pixel 4
 	VFMADD231PS Z21, Z30, Z12
 	VFMADD231PS Z22, Z30, Z13
 	VFMADD231PS Z23, Z30, Z14
-	VBROADCASTSS 120(R13), Z31                      // kw 10, c 0, pixel 5
+	VBROADCASTSS 120(R11), Z31                      // kw 10, c 0, pixel 5
 	VFMADD231PS Z21, Z31, Z15
 	VFMADD231PS Z22, Z31, Z16
 	VFMADD231PS Z23, Z31, Z17
-	VBROADCASTSS 136(R13), Z24                      // kw 10, c 0, pixel 6
+	VBROADCASTSS 136(R11), Z24                      // kw 10, c 0, pixel 6
 	VFMADD231PS Z21, Z24, Z18
 	VFMADD231PS Z22, Z24, Z19
 	VFMADD231PS Z23, Z24, Z20
 	VMOVUPS 5952(R12), Z21
 	VMOVUPS 6016(R12), Z22
 	VMOVUPS 6080(R12), Z23
-	VBROADCASTSS 207976(R13), Z25                   // kw 10, c 1, pixel 0
+	VBROADCASTSS 207976(R11), Z25                   // kw 10, c 1, pixel 0
 	VFMADD231PS Z21, Z25, Z0
 	VFMADD231PS Z22, Z25, Z1
 	VFMADD231PS Z23, Z25, Z2
-	VBROADCASTSS 207992(R13), Z26                   // kw 10, c 1, pixel 1
+	VBROADCASTSS 207992(R11), Z26                   // kw 10, c 1, pixel 1
 	VFMADD231PS Z21, Z26, Z3
 	VFMADD231PS Z22, Z26, Z4
 	VFMADD231PS Z23, Z26, Z5
-	VBROADCASTSS 208008(R13), Z27                   // kw 10, c 1, pixel 2
+	VBROADCASTSS 208008(R11), Z27                   // kw 10, c 1, pixel 2
 	VFMADD231PS Z21, Z27, Z6
 	VFMADD231PS Z22, Z27, Z7
 	VFMADD231PS Z23, Z27, Z8
-	VBROADCASTSS 208024(R13), Z28                   // kw 10, c 1, pixel 3
+	VBROADCASTSS 208024(R11), Z28                   // kw 10, c 1, pixel 3
 	VFMADD231PS Z21, Z28, Z9
 	VFMADD231PS Z22, Z28, Z10
 	VFMADD231PS Z23, Z28, Z11
-	VBROADCASTSS 208040(R13), Z29                   // kw 10, c 1, pixel 4
+	VBROADCASTSS 208040(R11), Z29                   // kw 10, c 1, pixel 4
 	VFMADD231PS Z21, Z29, Z12
 	VFMADD231PS Z22, Z29, Z13
 	VFMADD231PS Z23, Z29, Z14
-	VBROADCASTSS 208056(R13), Z30                   // kw 10, c 1, pixel 5
+	VBROADCASTSS 208056(R11), Z30                   // kw 10, c 1, pixel 5
 	VFMADD231PS Z21, Z30, Z15
 	VFMADD231PS Z22, Z30, Z16
 	VFMADD231PS Z23, Z30, Z17
-	VBROADCASTSS 208072(R13), Z31                   // kw 10, c 1, pixel 6
+	VBROADCASTSS 208072(R11), Z31                   // kw 10, c 1, pixel 6
 	VFMADD231PS Z21, Z31, Z18
 	VFMADD231PS Z22, Z31, Z19
 	VFMADD231PS Z23, Z31, Z20
 	VMOVUPS 6144(R12), Z21
 	VMOVUPS 6208(R12), Z22
 	VMOVUPS 6272(R12), Z23
-	VBROADCASTSS 415912(R13), Z24                   // kw 10, c 2, pixel 0
+	VBROADCASTSS 415912(R11), Z24                   // kw 10, c 2, pixel 0
 	VFMADD231PS Z21, Z24, Z0
 	VFMADD231PS Z22, Z24, Z1
 	VFMADD231PS Z23, Z24, Z2
-	VBROADCASTSS 415928(R13), Z25                   // kw 10, c 2, pixel 1
+	VBROADCASTSS 415928(R11), Z25                   // kw 10, c 2, pixel 1
 	VFMADD231PS Z21, Z25, Z3
 	VFMADD231PS Z22, Z25, Z4
 	VFMADD231PS Z23, Z25, Z5
-	VBROADCASTSS 415944(R13), Z26                   // kw 10, c 2, pixel 2
+	VBROADCASTSS 415944(R11), Z26                   // kw 10, c 2, pixel 2
 	VFMADD231PS Z21, Z26, Z6
 	VFMADD231PS Z22, Z26, Z7
 	VFMADD231PS Z23, Z26, Z8
-	VBROADCASTSS 415960(R13), Z27                   // kw 10, c 2, pixel 3
+	VBROADCASTSS 415960(R11), Z27                   // kw 10, c 2, pixel 3
 	VFMADD231PS Z21, Z27, Z9
 	VFMADD231PS Z22, Z27, Z10
 	VFMADD231PS Z23, Z27, Z11
-	VBROADCASTSS 415976(R13), Z28                   // kw 10, c 2, pixel 4
+	VBROADCASTSS 415976(R11), Z28                   // kw 10, c 2, pixel 4
 	VFMADD231PS Z21, Z28, Z12
 	VFMADD231PS Z22, Z28, Z13
 	VFMADD231PS Z23, Z28, Z14
-	VBROADCASTSS 415992(R13), Z29                   // kw 10, c 2, pixel 5
+	VBROADCASTSS 415992(R11), Z29                   // kw 10, c 2, pixel 5
 	VFMADD231PS Z21, Z29, Z15
 	VFMADD231PS Z22, Z29, Z16
 	VFMADD231PS Z23, Z29, Z17
-	VBROADCASTSS 416008(R13), Z30                   // kw 10, c 2, pixel 6
+	VBROADCASTSS 416008(R11), Z30                   // kw 10, c 2, pixel 6
 	VFMADD231PS Z21, Z30, Z18
 	VFMADD231PS Z22, Z30, Z19
 	VFMADD231PS Z23, Z30, Z20
+	ADDQ $912, R11                                  // next kernel row
+	ADDQ $6336, R12
+	DECQ R9
+	JNZ conv1KernelAVX512_t7_b0_row
+	ADDQ $623808, R10                               // next input block
+	DECQ R8
+	JNZ conv1KernelAVX512_t7_b0
+	VPXORD Z24, Z24, Z24                            // zero, for the ReLU
+	VMAXPS Z0, Z24, Z0
+	VMAXPS Z1, Z24, Z1
+	VMAXPS Z2, Z24, Z2
+	VMAXPS Z3, Z24, Z3
+	VMAXPS Z4, Z24, Z4
+	VMAXPS Z5, Z24, Z5
+	VMAXPS Z6, Z24, Z6
+	VMAXPS Z7, Z24, Z7
+	VMAXPS Z8, Z24, Z8
+	VMAXPS Z9, Z24, Z9
+	VMAXPS Z10, Z24, Z10
+	VMAXPS Z11, Z24, Z11
+	VMAXPS Z12, Z24, Z12
+	VMAXPS Z13, Z24, Z13
+	VMAXPS Z14, Z24, Z14
+	VMAXPS Z15, Z24, Z15
+	VMAXPS Z16, Z24, Z16
+	VMAXPS Z17, Z24, Z17
+	VMAXPS Z18, Z24, Z18
+	VMAXPS Z19, Z24, Z19
+	VMAXPS Z20, Z24, Z20
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 193600(BX)
 	VMOVUPS Z2, 387200(BX)
@@ -2315,747 +2371,726 @@ conv1KernelAVX512_tiles:
 	VMOVUPS Z18, 384(BX)
 	VMOVUPS Z19, 193984(BX)
 	VMOVUPS Z20, 387584(BX)
-	ADDQ $912, R11                                  // next kernel row
-	ADDQ $6336, R12
-	DECQ R9
-	JNZ conv1KernelAVX512_row
-	ADDQ $623808, R10                               // next input block
-	DECQ R8
-	JNZ conv1KernelAVX512_block
-	VPXORD Z0, Z0, Z0                               // zero, for the ReLU
-	MOVQ DI, BX
-	MOVQ $55, AX
-conv1KernelAVX512_relu:
-	VMOVUPS (BX), Z1
-	VMAXPS Z1, Z0, Z1
-	VMOVUPS Z1, (BX)
-	VMOVUPS 193600(BX), Z2
-	VMAXPS Z2, Z0, Z2
-	VMOVUPS Z2, 193600(BX)
-	VMOVUPS 387200(BX), Z3
-	VMAXPS Z3, Z0, Z3
-	VMOVUPS Z3, 387200(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv1KernelAVX512_relu
 	VZEROUPPER
 	RET
 
 // func conv1KernelAVX2(out, in, w, bias *float32)
 //
 // conv1 + conv1.relu (specs/alexnet_half.net:21), one output row: a row of 55 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv1KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVUPS 64(CX), Y2                              // block 1's bias
-	VMOVUPS 96(CX), Y3                              // block 1's bias
-	VMOVUPS 128(CX), Y4                             // block 2's bias
-	VMOVUPS 160(CX), Y5                             // block 2's bias
-	MOVQ DI, BX
-	MOVQ $55, AX
-conv1KernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	VMOVUPS Y2, 193600(BX)
-	VMOVUPS Y3, 193632(BX)
-	VMOVUPS Y4, 387200(BX)
-	VMOVUPS Y5, 387232(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv1KernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
-conv1KernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $11, R9                                    // kernel rows
-conv1KernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $9, AX                                     // 9 tiles of 6 pixels
 conv1KernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX2_t6_b0:
+	MOVQ R10, R11
+	MOVQ $11, R9                                    // kernel rows
+conv1KernelAVX2_t6_b0_row:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 16(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 16(R11), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 0, pixel 2
+	VBROADCASTSS 32(R11), Y14                       // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 48(R13), Y15                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 48(R11), Y15                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 64(R13), Y14                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 64(R11), Y14                       // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 80(R11), Y15                       // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 207936(R13), Y14                   // kw 0, c 1, pixel 0
+	VBROADCASTSS 207936(R11), Y14                   // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207952(R13), Y15                   // kw 0, c 1, pixel 1
+	VBROADCASTSS 207952(R11), Y15                   // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207968(R13), Y14                   // kw 0, c 1, pixel 2
+	VBROADCASTSS 207968(R11), Y14                   // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 207984(R13), Y15                   // kw 0, c 1, pixel 3
+	VBROADCASTSS 207984(R11), Y15                   // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208000(R13), Y14                   // kw 0, c 1, pixel 4
+	VBROADCASTSS 208000(R11), Y14                   // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208016(R13), Y15                   // kw 0, c 1, pixel 5
+	VBROADCASTSS 208016(R11), Y15                   // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 415872(R13), Y14                   // kw 0, c 2, pixel 0
+	VBROADCASTSS 415872(R11), Y14                   // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415888(R13), Y15                   // kw 0, c 2, pixel 1
+	VBROADCASTSS 415888(R11), Y15                   // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415904(R13), Y14                   // kw 0, c 2, pixel 2
+	VBROADCASTSS 415904(R11), Y14                   // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415920(R13), Y15                   // kw 0, c 2, pixel 3
+	VBROADCASTSS 415920(R11), Y15                   // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415936(R13), Y14                   // kw 0, c 2, pixel 4
+	VBROADCASTSS 415936(R11), Y14                   // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415952(R13), Y15                   // kw 0, c 2, pixel 5
+	VBROADCASTSS 415952(R11), Y15                   // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Y14                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 20(R13), Y15                       // kw 1, c 0, pixel 1
+	VBROADCASTSS 20(R11), Y15                       // kw 1, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36(R13), Y14                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 36(R11), Y14                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 52(R13), Y15                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 52(R11), Y15                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 68(R13), Y14                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 68(R11), Y14                       // kw 1, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 84(R13), Y15                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 84(R11), Y15                       // kw 1, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 207940(R13), Y14                   // kw 1, c 1, pixel 0
+	VBROADCASTSS 207940(R11), Y14                   // kw 1, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207956(R13), Y15                   // kw 1, c 1, pixel 1
+	VBROADCASTSS 207956(R11), Y15                   // kw 1, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207972(R13), Y14                   // kw 1, c 1, pixel 2
+	VBROADCASTSS 207972(R11), Y14                   // kw 1, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 207988(R13), Y15                   // kw 1, c 1, pixel 3
+	VBROADCASTSS 207988(R11), Y15                   // kw 1, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208004(R13), Y14                   // kw 1, c 1, pixel 4
+	VBROADCASTSS 208004(R11), Y14                   // kw 1, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208020(R13), Y15                   // kw 1, c 1, pixel 5
+	VBROADCASTSS 208020(R11), Y15                   // kw 1, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 415876(R13), Y14                   // kw 1, c 2, pixel 0
+	VBROADCASTSS 415876(R11), Y14                   // kw 1, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415892(R13), Y15                   // kw 1, c 2, pixel 1
+	VBROADCASTSS 415892(R11), Y15                   // kw 1, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415908(R13), Y14                   // kw 1, c 2, pixel 2
+	VBROADCASTSS 415908(R11), Y14                   // kw 1, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415924(R13), Y15                   // kw 1, c 2, pixel 3
+	VBROADCASTSS 415924(R11), Y15                   // kw 1, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415940(R13), Y14                   // kw 1, c 2, pixel 4
+	VBROADCASTSS 415940(R11), Y14                   // kw 1, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415956(R13), Y15                   // kw 1, c 2, pixel 5
+	VBROADCASTSS 415956(R11), Y15                   // kw 1, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1152(R12), Y12
 	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Y14                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 24(R13), Y15                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 24(R11), Y15                       // kw 2, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 40(R11), Y14                       // kw 2, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 56(R13), Y15                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 56(R11), Y15                       // kw 2, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 72(R13), Y14                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 72(R11), Y14                       // kw 2, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 88(R13), Y15                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 88(R11), Y15                       // kw 2, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1344(R12), Y12
 	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 207944(R13), Y14                   // kw 2, c 1, pixel 0
+	VBROADCASTSS 207944(R11), Y14                   // kw 2, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207960(R13), Y15                   // kw 2, c 1, pixel 1
+	VBROADCASTSS 207960(R11), Y15                   // kw 2, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207976(R13), Y14                   // kw 2, c 1, pixel 2
+	VBROADCASTSS 207976(R11), Y14                   // kw 2, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 207992(R13), Y15                   // kw 2, c 1, pixel 3
+	VBROADCASTSS 207992(R11), Y15                   // kw 2, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208008(R13), Y14                   // kw 2, c 1, pixel 4
+	VBROADCASTSS 208008(R11), Y14                   // kw 2, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208024(R13), Y15                   // kw 2, c 1, pixel 5
+	VBROADCASTSS 208024(R11), Y15                   // kw 2, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1536(R12), Y12
 	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 415880(R13), Y14                   // kw 2, c 2, pixel 0
+	VBROADCASTSS 415880(R11), Y14                   // kw 2, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415896(R13), Y15                   // kw 2, c 2, pixel 1
+	VBROADCASTSS 415896(R11), Y15                   // kw 2, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415912(R13), Y14                   // kw 2, c 2, pixel 2
+	VBROADCASTSS 415912(R11), Y14                   // kw 2, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415928(R13), Y15                   // kw 2, c 2, pixel 3
+	VBROADCASTSS 415928(R11), Y15                   // kw 2, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415944(R13), Y14                   // kw 2, c 2, pixel 4
+	VBROADCASTSS 415944(R11), Y14                   // kw 2, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415960(R13), Y15                   // kw 2, c 2, pixel 5
+	VBROADCASTSS 415960(R11), Y15                   // kw 2, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1728(R12), Y12
 	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R11), Y14                       // kw 3, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 28(R13), Y15                       // kw 3, c 0, pixel 1
+	VBROADCASTSS 28(R11), Y15                       // kw 3, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 44(R13), Y14                       // kw 3, c 0, pixel 2
+	VBROADCASTSS 44(R11), Y14                       // kw 3, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 60(R13), Y15                       // kw 3, c 0, pixel 3
+	VBROADCASTSS 60(R11), Y15                       // kw 3, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 76(R13), Y14                       // kw 3, c 0, pixel 4
+	VBROADCASTSS 76(R11), Y14                       // kw 3, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92(R13), Y15                       // kw 3, c 0, pixel 5
+	VBROADCASTSS 92(R11), Y15                       // kw 3, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1920(R12), Y12
 	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 207948(R13), Y14                   // kw 3, c 1, pixel 0
+	VBROADCASTSS 207948(R11), Y14                   // kw 3, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207964(R13), Y15                   // kw 3, c 1, pixel 1
+	VBROADCASTSS 207964(R11), Y15                   // kw 3, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207980(R13), Y14                   // kw 3, c 1, pixel 2
+	VBROADCASTSS 207980(R11), Y14                   // kw 3, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 207996(R13), Y15                   // kw 3, c 1, pixel 3
+	VBROADCASTSS 207996(R11), Y15                   // kw 3, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208012(R13), Y14                   // kw 3, c 1, pixel 4
+	VBROADCASTSS 208012(R11), Y14                   // kw 3, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208028(R13), Y15                   // kw 3, c 1, pixel 5
+	VBROADCASTSS 208028(R11), Y15                   // kw 3, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2112(R12), Y12
 	VMOVUPS 2144(R12), Y13
-	VBROADCASTSS 415884(R13), Y14                   // kw 3, c 2, pixel 0
+	VBROADCASTSS 415884(R11), Y14                   // kw 3, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415900(R13), Y15                   // kw 3, c 2, pixel 1
+	VBROADCASTSS 415900(R11), Y15                   // kw 3, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415916(R13), Y14                   // kw 3, c 2, pixel 2
+	VBROADCASTSS 415916(R11), Y14                   // kw 3, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415932(R13), Y15                   // kw 3, c 2, pixel 3
+	VBROADCASTSS 415932(R11), Y15                   // kw 3, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415948(R13), Y14                   // kw 3, c 2, pixel 4
+	VBROADCASTSS 415948(R11), Y14                   // kw 3, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415964(R13), Y15                   // kw 3, c 2, pixel 5
+	VBROADCASTSS 415964(R11), Y15                   // kw 3, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2304(R12), Y12
 	VMOVUPS 2336(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R11), Y14                       // kw 4, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 32(R13), Y15                       // kw 4, c 0, pixel 1
+	VBROADCASTSS 32(R11), Y15                       // kw 4, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 48(R13), Y14                       // kw 4, c 0, pixel 2
+	VBROADCASTSS 48(R11), Y14                       // kw 4, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 64(R13), Y15                       // kw 4, c 0, pixel 3
+	VBROADCASTSS 64(R11), Y15                       // kw 4, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 80(R13), Y14                       // kw 4, c 0, pixel 4
+	VBROADCASTSS 80(R11), Y14                       // kw 4, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 96(R13), Y15                       // kw 4, c 0, pixel 5
+	VBROADCASTSS 96(R11), Y15                       // kw 4, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2496(R12), Y12
 	VMOVUPS 2528(R12), Y13
-	VBROADCASTSS 207952(R13), Y14                   // kw 4, c 1, pixel 0
+	VBROADCASTSS 207952(R11), Y14                   // kw 4, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207968(R13), Y15                   // kw 4, c 1, pixel 1
+	VBROADCASTSS 207968(R11), Y15                   // kw 4, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207984(R13), Y14                   // kw 4, c 1, pixel 2
+	VBROADCASTSS 207984(R11), Y14                   // kw 4, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208000(R13), Y15                   // kw 4, c 1, pixel 3
+	VBROADCASTSS 208000(R11), Y15                   // kw 4, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208016(R13), Y14                   // kw 4, c 1, pixel 4
+	VBROADCASTSS 208016(R11), Y14                   // kw 4, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208032(R13), Y15                   // kw 4, c 1, pixel 5
+	VBROADCASTSS 208032(R11), Y15                   // kw 4, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2688(R12), Y12
 	VMOVUPS 2720(R12), Y13
-	VBROADCASTSS 415888(R13), Y14                   // kw 4, c 2, pixel 0
+	VBROADCASTSS 415888(R11), Y14                   // kw 4, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415904(R13), Y15                   // kw 4, c 2, pixel 1
+	VBROADCASTSS 415904(R11), Y15                   // kw 4, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415920(R13), Y14                   // kw 4, c 2, pixel 2
+	VBROADCASTSS 415920(R11), Y14                   // kw 4, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415936(R13), Y15                   // kw 4, c 2, pixel 3
+	VBROADCASTSS 415936(R11), Y15                   // kw 4, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415952(R13), Y14                   // kw 4, c 2, pixel 4
+	VBROADCASTSS 415952(R11), Y14                   // kw 4, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415968(R13), Y15                   // kw 4, c 2, pixel 5
+	VBROADCASTSS 415968(R11), Y15                   // kw 4, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2880(R12), Y12
 	VMOVUPS 2912(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 5, c 0, pixel 0
+	VBROADCASTSS 20(R11), Y14                       // kw 5, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 36(R13), Y15                       // kw 5, c 0, pixel 1
+	VBROADCASTSS 36(R11), Y15                       // kw 5, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 52(R13), Y14                       // kw 5, c 0, pixel 2
+	VBROADCASTSS 52(R11), Y14                       // kw 5, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 68(R13), Y15                       // kw 5, c 0, pixel 3
+	VBROADCASTSS 68(R11), Y15                       // kw 5, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 84(R13), Y14                       // kw 5, c 0, pixel 4
+	VBROADCASTSS 84(R11), Y14                       // kw 5, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 100(R13), Y15                      // kw 5, c 0, pixel 5
+	VBROADCASTSS 100(R11), Y15                      // kw 5, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3072(R12), Y12
 	VMOVUPS 3104(R12), Y13
-	VBROADCASTSS 207956(R13), Y14                   // kw 5, c 1, pixel 0
+	VBROADCASTSS 207956(R11), Y14                   // kw 5, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207972(R13), Y15                   // kw 5, c 1, pixel 1
+	VBROADCASTSS 207972(R11), Y15                   // kw 5, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207988(R13), Y14                   // kw 5, c 1, pixel 2
+	VBROADCASTSS 207988(R11), Y14                   // kw 5, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208004(R13), Y15                   // kw 5, c 1, pixel 3
+	VBROADCASTSS 208004(R11), Y15                   // kw 5, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208020(R13), Y14                   // kw 5, c 1, pixel 4
+	VBROADCASTSS 208020(R11), Y14                   // kw 5, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208036(R13), Y15                   // kw 5, c 1, pixel 5
+	VBROADCASTSS 208036(R11), Y15                   // kw 5, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3264(R12), Y12
 	VMOVUPS 3296(R12), Y13
-	VBROADCASTSS 415892(R13), Y14                   // kw 5, c 2, pixel 0
+	VBROADCASTSS 415892(R11), Y14                   // kw 5, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415908(R13), Y15                   // kw 5, c 2, pixel 1
+	VBROADCASTSS 415908(R11), Y15                   // kw 5, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415924(R13), Y14                   // kw 5, c 2, pixel 2
+	VBROADCASTSS 415924(R11), Y14                   // kw 5, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415940(R13), Y15                   // kw 5, c 2, pixel 3
+	VBROADCASTSS 415940(R11), Y15                   // kw 5, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415956(R13), Y14                   // kw 5, c 2, pixel 4
+	VBROADCASTSS 415956(R11), Y14                   // kw 5, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415972(R13), Y15                   // kw 5, c 2, pixel 5
+	VBROADCASTSS 415972(R11), Y15                   // kw 5, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3456(R12), Y12
 	VMOVUPS 3488(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 6, c 0, pixel 0
+	VBROADCASTSS 24(R11), Y14                       // kw 6, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 40(R13), Y15                       // kw 6, c 0, pixel 1
+	VBROADCASTSS 40(R11), Y15                       // kw 6, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 56(R13), Y14                       // kw 6, c 0, pixel 2
+	VBROADCASTSS 56(R11), Y14                       // kw 6, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 72(R13), Y15                       // kw 6, c 0, pixel 3
+	VBROADCASTSS 72(R11), Y15                       // kw 6, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 88(R13), Y14                       // kw 6, c 0, pixel 4
+	VBROADCASTSS 88(R11), Y14                       // kw 6, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 104(R13), Y15                      // kw 6, c 0, pixel 5
+	VBROADCASTSS 104(R11), Y15                      // kw 6, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3648(R12), Y12
 	VMOVUPS 3680(R12), Y13
-	VBROADCASTSS 207960(R13), Y14                   // kw 6, c 1, pixel 0
+	VBROADCASTSS 207960(R11), Y14                   // kw 6, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207976(R13), Y15                   // kw 6, c 1, pixel 1
+	VBROADCASTSS 207976(R11), Y15                   // kw 6, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207992(R13), Y14                   // kw 6, c 1, pixel 2
+	VBROADCASTSS 207992(R11), Y14                   // kw 6, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208008(R13), Y15                   // kw 6, c 1, pixel 3
+	VBROADCASTSS 208008(R11), Y15                   // kw 6, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208024(R13), Y14                   // kw 6, c 1, pixel 4
+	VBROADCASTSS 208024(R11), Y14                   // kw 6, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208040(R13), Y15                   // kw 6, c 1, pixel 5
+	VBROADCASTSS 208040(R11), Y15                   // kw 6, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3840(R12), Y12
 	VMOVUPS 3872(R12), Y13
-	VBROADCASTSS 415896(R13), Y14                   // kw 6, c 2, pixel 0
+	VBROADCASTSS 415896(R11), Y14                   // kw 6, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415912(R13), Y15                   // kw 6, c 2, pixel 1
+	VBROADCASTSS 415912(R11), Y15                   // kw 6, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415928(R13), Y14                   // kw 6, c 2, pixel 2
+	VBROADCASTSS 415928(R11), Y14                   // kw 6, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415944(R13), Y15                   // kw 6, c 2, pixel 3
+	VBROADCASTSS 415944(R11), Y15                   // kw 6, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415960(R13), Y14                   // kw 6, c 2, pixel 4
+	VBROADCASTSS 415960(R11), Y14                   // kw 6, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415976(R13), Y15                   // kw 6, c 2, pixel 5
+	VBROADCASTSS 415976(R11), Y15                   // kw 6, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4032(R12), Y12
 	VMOVUPS 4064(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 7, c 0, pixel 0
+	VBROADCASTSS 28(R11), Y14                       // kw 7, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 44(R13), Y15                       // kw 7, c 0, pixel 1
+	VBROADCASTSS 44(R11), Y15                       // kw 7, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 60(R13), Y14                       // kw 7, c 0, pixel 2
+	VBROADCASTSS 60(R11), Y14                       // kw 7, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 76(R13), Y15                       // kw 7, c 0, pixel 3
+	VBROADCASTSS 76(R11), Y15                       // kw 7, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 92(R13), Y14                       // kw 7, c 0, pixel 4
+	VBROADCASTSS 92(R11), Y14                       // kw 7, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 108(R13), Y15                      // kw 7, c 0, pixel 5
+	VBROADCASTSS 108(R11), Y15                      // kw 7, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4224(R12), Y12
 	VMOVUPS 4256(R12), Y13
-	VBROADCASTSS 207964(R13), Y14                   // kw 7, c 1, pixel 0
+	VBROADCASTSS 207964(R11), Y14                   // kw 7, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207980(R13), Y15                   // kw 7, c 1, pixel 1
+	VBROADCASTSS 207980(R11), Y15                   // kw 7, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207996(R13), Y14                   // kw 7, c 1, pixel 2
+	VBROADCASTSS 207996(R11), Y14                   // kw 7, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208012(R13), Y15                   // kw 7, c 1, pixel 3
+	VBROADCASTSS 208012(R11), Y15                   // kw 7, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208028(R13), Y14                   // kw 7, c 1, pixel 4
+	VBROADCASTSS 208028(R11), Y14                   // kw 7, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208044(R13), Y15                   // kw 7, c 1, pixel 5
+	VBROADCASTSS 208044(R11), Y15                   // kw 7, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4416(R12), Y12
 	VMOVUPS 4448(R12), Y13
-	VBROADCASTSS 415900(R13), Y14                   // kw 7, c 2, pixel 0
+	VBROADCASTSS 415900(R11), Y14                   // kw 7, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415916(R13), Y15                   // kw 7, c 2, pixel 1
+	VBROADCASTSS 415916(R11), Y15                   // kw 7, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415932(R13), Y14                   // kw 7, c 2, pixel 2
+	VBROADCASTSS 415932(R11), Y14                   // kw 7, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415948(R13), Y15                   // kw 7, c 2, pixel 3
+	VBROADCASTSS 415948(R11), Y15                   // kw 7, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415964(R13), Y14                   // kw 7, c 2, pixel 4
+	VBROADCASTSS 415964(R11), Y14                   // kw 7, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415980(R13), Y15                   // kw 7, c 2, pixel 5
+	VBROADCASTSS 415980(R11), Y15                   // kw 7, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4608(R12), Y12
 	VMOVUPS 4640(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 8, c 0, pixel 0
+	VBROADCASTSS 32(R11), Y14                       // kw 8, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 48(R13), Y15                       // kw 8, c 0, pixel 1
+	VBROADCASTSS 48(R11), Y15                       // kw 8, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 64(R13), Y14                       // kw 8, c 0, pixel 2
+	VBROADCASTSS 64(R11), Y14                       // kw 8, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 80(R13), Y15                       // kw 8, c 0, pixel 3
+	VBROADCASTSS 80(R11), Y15                       // kw 8, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 96(R13), Y14                       // kw 8, c 0, pixel 4
+	VBROADCASTSS 96(R11), Y14                       // kw 8, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 112(R13), Y15                      // kw 8, c 0, pixel 5
+	VBROADCASTSS 112(R11), Y15                      // kw 8, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4800(R12), Y12
 	VMOVUPS 4832(R12), Y13
-	VBROADCASTSS 207968(R13), Y14                   // kw 8, c 1, pixel 0
+	VBROADCASTSS 207968(R11), Y14                   // kw 8, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207984(R13), Y15                   // kw 8, c 1, pixel 1
+	VBROADCASTSS 207984(R11), Y15                   // kw 8, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208000(R13), Y14                   // kw 8, c 1, pixel 2
+	VBROADCASTSS 208000(R11), Y14                   // kw 8, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208016(R13), Y15                   // kw 8, c 1, pixel 3
+	VBROADCASTSS 208016(R11), Y15                   // kw 8, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208032(R13), Y14                   // kw 8, c 1, pixel 4
+	VBROADCASTSS 208032(R11), Y14                   // kw 8, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208048(R13), Y15                   // kw 8, c 1, pixel 5
+	VBROADCASTSS 208048(R11), Y15                   // kw 8, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4992(R12), Y12
 	VMOVUPS 5024(R12), Y13
-	VBROADCASTSS 415904(R13), Y14                   // kw 8, c 2, pixel 0
+	VBROADCASTSS 415904(R11), Y14                   // kw 8, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415920(R13), Y15                   // kw 8, c 2, pixel 1
+	VBROADCASTSS 415920(R11), Y15                   // kw 8, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415936(R13), Y14                   // kw 8, c 2, pixel 2
+	VBROADCASTSS 415936(R11), Y14                   // kw 8, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415952(R13), Y15                   // kw 8, c 2, pixel 3
+	VBROADCASTSS 415952(R11), Y15                   // kw 8, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415968(R13), Y14                   // kw 8, c 2, pixel 4
+	VBROADCASTSS 415968(R11), Y14                   // kw 8, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415984(R13), Y15                   // kw 8, c 2, pixel 5
+	VBROADCASTSS 415984(R11), Y15                   // kw 8, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5184(R12), Y12
 	VMOVUPS 5216(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 9, c 0, pixel 0
+	VBROADCASTSS 36(R11), Y14                       // kw 9, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 52(R13), Y15                       // kw 9, c 0, pixel 1
+	VBROADCASTSS 52(R11), Y15                       // kw 9, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 68(R13), Y14                       // kw 9, c 0, pixel 2
+	VBROADCASTSS 68(R11), Y14                       // kw 9, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 84(R13), Y15                       // kw 9, c 0, pixel 3
+	VBROADCASTSS 84(R11), Y15                       // kw 9, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 100(R13), Y14                      // kw 9, c 0, pixel 4
+	VBROADCASTSS 100(R11), Y14                      // kw 9, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 116(R13), Y15                      // kw 9, c 0, pixel 5
+	VBROADCASTSS 116(R11), Y15                      // kw 9, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5376(R12), Y12
 	VMOVUPS 5408(R12), Y13
-	VBROADCASTSS 207972(R13), Y14                   // kw 9, c 1, pixel 0
+	VBROADCASTSS 207972(R11), Y14                   // kw 9, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207988(R13), Y15                   // kw 9, c 1, pixel 1
+	VBROADCASTSS 207988(R11), Y15                   // kw 9, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208004(R13), Y14                   // kw 9, c 1, pixel 2
+	VBROADCASTSS 208004(R11), Y14                   // kw 9, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208020(R13), Y15                   // kw 9, c 1, pixel 3
+	VBROADCASTSS 208020(R11), Y15                   // kw 9, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208036(R13), Y14                   // kw 9, c 1, pixel 4
+	VBROADCASTSS 208036(R11), Y14                   // kw 9, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208052(R13), Y15                   // kw 9, c 1, pixel 5
+	VBROADCASTSS 208052(R11), Y15                   // kw 9, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5568(R12), Y12
 	VMOVUPS 5600(R12), Y13
-	VBROADCASTSS 415908(R13), Y14                   // kw 9, c 2, pixel 0
+	VBROADCASTSS 415908(R11), Y14                   // kw 9, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415924(R13), Y15                   // kw 9, c 2, pixel 1
+	VBROADCASTSS 415924(R11), Y15                   // kw 9, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415940(R13), Y14                   // kw 9, c 2, pixel 2
+	VBROADCASTSS 415940(R11), Y14                   // kw 9, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415956(R13), Y15                   // kw 9, c 2, pixel 3
+	VBROADCASTSS 415956(R11), Y15                   // kw 9, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415972(R13), Y14                   // kw 9, c 2, pixel 4
+	VBROADCASTSS 415972(R11), Y14                   // kw 9, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415988(R13), Y15                   // kw 9, c 2, pixel 5
+	VBROADCASTSS 415988(R11), Y15                   // kw 9, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5760(R12), Y12
 	VMOVUPS 5792(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 10, c 0, pixel 0
+	VBROADCASTSS 40(R11), Y14                       // kw 10, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 56(R13), Y15                       // kw 10, c 0, pixel 1
+	VBROADCASTSS 56(R11), Y15                       // kw 10, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 72(R13), Y14                       // kw 10, c 0, pixel 2
+	VBROADCASTSS 72(R11), Y14                       // kw 10, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 88(R13), Y15                       // kw 10, c 0, pixel 3
+	VBROADCASTSS 88(R11), Y15                       // kw 10, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 104(R13), Y14                      // kw 10, c 0, pixel 4
+	VBROADCASTSS 104(R11), Y14                      // kw 10, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 120(R13), Y15                      // kw 10, c 0, pixel 5
+	VBROADCASTSS 120(R11), Y15                      // kw 10, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5952(R12), Y12
 	VMOVUPS 5984(R12), Y13
-	VBROADCASTSS 207976(R13), Y14                   // kw 10, c 1, pixel 0
+	VBROADCASTSS 207976(R11), Y14                   // kw 10, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207992(R13), Y15                   // kw 10, c 1, pixel 1
+	VBROADCASTSS 207992(R11), Y15                   // kw 10, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208008(R13), Y14                   // kw 10, c 1, pixel 2
+	VBROADCASTSS 208008(R11), Y14                   // kw 10, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208024(R13), Y15                   // kw 10, c 1, pixel 3
+	VBROADCASTSS 208024(R11), Y15                   // kw 10, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208040(R13), Y14                   // kw 10, c 1, pixel 4
+	VBROADCASTSS 208040(R11), Y14                   // kw 10, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208056(R13), Y15                   // kw 10, c 1, pixel 5
+	VBROADCASTSS 208056(R11), Y15                   // kw 10, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 6144(R12), Y12
 	VMOVUPS 6176(R12), Y13
-	VBROADCASTSS 415912(R13), Y14                   // kw 10, c 2, pixel 0
+	VBROADCASTSS 415912(R11), Y14                   // kw 10, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415928(R13), Y15                   // kw 10, c 2, pixel 1
+	VBROADCASTSS 415928(R11), Y15                   // kw 10, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415944(R13), Y14                   // kw 10, c 2, pixel 2
+	VBROADCASTSS 415944(R11), Y14                   // kw 10, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415960(R13), Y15                   // kw 10, c 2, pixel 3
+	VBROADCASTSS 415960(R11), Y15                   // kw 10, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415976(R13), Y14                   // kw 10, c 2, pixel 4
+	VBROADCASTSS 415976(R11), Y14                   // kw 10, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415992(R13), Y15                   // kw 10, c 2, pixel 5
+	VBROADCASTSS 415992(R11), Y15                   // kw 10, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $912, R11                                  // next kernel row
+	ADDQ $6336, R12
+	DECQ R9
+	JNZ conv1KernelAVX2_t6_b0_row
+	ADDQ $623808, R10                               // next input block
+	DECQ R8
+	JNZ conv1KernelAVX2_t6_b0
+	VXORPS Y14, Y14, Y14                            // zero, for the ReLU
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y2, Y14, Y2
+	VMAXPS Y3, Y14, Y3
+	VMAXPS Y4, Y14, Y4
+	VMAXPS Y5, Y14, Y5
+	VMAXPS Y6, Y14, Y6
+	VMAXPS Y7, Y14, Y7
+	VMAXPS Y8, Y14, Y8
+	VMAXPS Y9, Y14, Y9
+	VMAXPS Y10, Y14, Y10
+	VMAXPS Y11, Y14, Y11
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -3069,679 +3104,706 @@ conv1KernelAVX2_tiles:
 	VMOVUPS Y10, 320(BX)
 	VMOVUPS Y11, 352(BX)
 
-	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 193600(BX), Y0
-	VMOVUPS 193632(BX), Y1
-	VMOVUPS 193664(BX), Y2
-	VMOVUPS 193696(BX), Y3
-	VMOVUPS 193728(BX), Y4
-	VMOVUPS 193760(BX), Y5
-	VMOVUPS 193792(BX), Y6
-	VMOVUPS 193824(BX), Y7
-	VMOVUPS 193856(BX), Y8
-	VMOVUPS 193888(BX), Y9
-	VMOVUPS 193920(BX), Y10
-	VMOVUPS 193952(BX), Y11
+	// a tile of 6 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	VMOVUPS 64(CX), Y8
+	VMOVUPS 96(CX), Y9
+	VMOVUPS 64(CX), Y10
+	VMOVUPS 96(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX2_t6_b1:
+	MOVQ R10, R11
+	MOVQ $11, R9                                    // kernel rows
+conv1KernelAVX2_t6_b1_row:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 16(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 16(R11), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 0, pixel 2
+	VBROADCASTSS 32(R11), Y14                       // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 48(R13), Y15                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 48(R11), Y15                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 64(R13), Y14                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 64(R11), Y14                       // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 80(R11), Y15                       // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 207936(R13), Y14                   // kw 0, c 1, pixel 0
+	VBROADCASTSS 207936(R11), Y14                   // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207952(R13), Y15                   // kw 0, c 1, pixel 1
+	VBROADCASTSS 207952(R11), Y15                   // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207968(R13), Y14                   // kw 0, c 1, pixel 2
+	VBROADCASTSS 207968(R11), Y14                   // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 207984(R13), Y15                   // kw 0, c 1, pixel 3
+	VBROADCASTSS 207984(R11), Y15                   // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208000(R13), Y14                   // kw 0, c 1, pixel 4
+	VBROADCASTSS 208000(R11), Y14                   // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208016(R13), Y15                   // kw 0, c 1, pixel 5
+	VBROADCASTSS 208016(R11), Y15                   // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 415872(R13), Y14                   // kw 0, c 2, pixel 0
+	VBROADCASTSS 415872(R11), Y14                   // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415888(R13), Y15                   // kw 0, c 2, pixel 1
+	VBROADCASTSS 415888(R11), Y15                   // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415904(R13), Y14                   // kw 0, c 2, pixel 2
+	VBROADCASTSS 415904(R11), Y14                   // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415920(R13), Y15                   // kw 0, c 2, pixel 3
+	VBROADCASTSS 415920(R11), Y15                   // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415936(R13), Y14                   // kw 0, c 2, pixel 4
+	VBROADCASTSS 415936(R11), Y14                   // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415952(R13), Y15                   // kw 0, c 2, pixel 5
+	VBROADCASTSS 415952(R11), Y15                   // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 640(R12), Y12
 	VMOVUPS 672(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Y14                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 20(R13), Y15                       // kw 1, c 0, pixel 1
+	VBROADCASTSS 20(R11), Y15                       // kw 1, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36(R13), Y14                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 36(R11), Y14                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 52(R13), Y15                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 52(R11), Y15                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 68(R13), Y14                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 68(R11), Y14                       // kw 1, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 84(R13), Y15                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 84(R11), Y15                       // kw 1, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 832(R12), Y12
 	VMOVUPS 864(R12), Y13
-	VBROADCASTSS 207940(R13), Y14                   // kw 1, c 1, pixel 0
+	VBROADCASTSS 207940(R11), Y14                   // kw 1, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207956(R13), Y15                   // kw 1, c 1, pixel 1
+	VBROADCASTSS 207956(R11), Y15                   // kw 1, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207972(R13), Y14                   // kw 1, c 1, pixel 2
+	VBROADCASTSS 207972(R11), Y14                   // kw 1, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 207988(R13), Y15                   // kw 1, c 1, pixel 3
+	VBROADCASTSS 207988(R11), Y15                   // kw 1, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208004(R13), Y14                   // kw 1, c 1, pixel 4
+	VBROADCASTSS 208004(R11), Y14                   // kw 1, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208020(R13), Y15                   // kw 1, c 1, pixel 5
+	VBROADCASTSS 208020(R11), Y15                   // kw 1, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1024(R12), Y12
 	VMOVUPS 1056(R12), Y13
-	VBROADCASTSS 415876(R13), Y14                   // kw 1, c 2, pixel 0
+	VBROADCASTSS 415876(R11), Y14                   // kw 1, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415892(R13), Y15                   // kw 1, c 2, pixel 1
+	VBROADCASTSS 415892(R11), Y15                   // kw 1, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415908(R13), Y14                   // kw 1, c 2, pixel 2
+	VBROADCASTSS 415908(R11), Y14                   // kw 1, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415924(R13), Y15                   // kw 1, c 2, pixel 3
+	VBROADCASTSS 415924(R11), Y15                   // kw 1, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415940(R13), Y14                   // kw 1, c 2, pixel 4
+	VBROADCASTSS 415940(R11), Y14                   // kw 1, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415956(R13), Y15                   // kw 1, c 2, pixel 5
+	VBROADCASTSS 415956(R11), Y15                   // kw 1, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1216(R12), Y12
 	VMOVUPS 1248(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Y14                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 24(R13), Y15                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 24(R11), Y15                       // kw 2, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 40(R11), Y14                       // kw 2, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 56(R13), Y15                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 56(R11), Y15                       // kw 2, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 72(R13), Y14                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 72(R11), Y14                       // kw 2, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 88(R13), Y15                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 88(R11), Y15                       // kw 2, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1408(R12), Y12
 	VMOVUPS 1440(R12), Y13
-	VBROADCASTSS 207944(R13), Y14                   // kw 2, c 1, pixel 0
+	VBROADCASTSS 207944(R11), Y14                   // kw 2, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207960(R13), Y15                   // kw 2, c 1, pixel 1
+	VBROADCASTSS 207960(R11), Y15                   // kw 2, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207976(R13), Y14                   // kw 2, c 1, pixel 2
+	VBROADCASTSS 207976(R11), Y14                   // kw 2, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 207992(R13), Y15                   // kw 2, c 1, pixel 3
+	VBROADCASTSS 207992(R11), Y15                   // kw 2, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208008(R13), Y14                   // kw 2, c 1, pixel 4
+	VBROADCASTSS 208008(R11), Y14                   // kw 2, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208024(R13), Y15                   // kw 2, c 1, pixel 5
+	VBROADCASTSS 208024(R11), Y15                   // kw 2, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1600(R12), Y12
 	VMOVUPS 1632(R12), Y13
-	VBROADCASTSS 415880(R13), Y14                   // kw 2, c 2, pixel 0
+	VBROADCASTSS 415880(R11), Y14                   // kw 2, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415896(R13), Y15                   // kw 2, c 2, pixel 1
+	VBROADCASTSS 415896(R11), Y15                   // kw 2, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415912(R13), Y14                   // kw 2, c 2, pixel 2
+	VBROADCASTSS 415912(R11), Y14                   // kw 2, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415928(R13), Y15                   // kw 2, c 2, pixel 3
+	VBROADCASTSS 415928(R11), Y15                   // kw 2, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415944(R13), Y14                   // kw 2, c 2, pixel 4
+	VBROADCASTSS 415944(R11), Y14                   // kw 2, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415960(R13), Y15                   // kw 2, c 2, pixel 5
+	VBROADCASTSS 415960(R11), Y15                   // kw 2, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1792(R12), Y12
 	VMOVUPS 1824(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R11), Y14                       // kw 3, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 28(R13), Y15                       // kw 3, c 0, pixel 1
+	VBROADCASTSS 28(R11), Y15                       // kw 3, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 44(R13), Y14                       // kw 3, c 0, pixel 2
+	VBROADCASTSS 44(R11), Y14                       // kw 3, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 60(R13), Y15                       // kw 3, c 0, pixel 3
+	VBROADCASTSS 60(R11), Y15                       // kw 3, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 76(R13), Y14                       // kw 3, c 0, pixel 4
+	VBROADCASTSS 76(R11), Y14                       // kw 3, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92(R13), Y15                       // kw 3, c 0, pixel 5
+	VBROADCASTSS 92(R11), Y15                       // kw 3, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1984(R12), Y12
 	VMOVUPS 2016(R12), Y13
-	VBROADCASTSS 207948(R13), Y14                   // kw 3, c 1, pixel 0
+	VBROADCASTSS 207948(R11), Y14                   // kw 3, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207964(R13), Y15                   // kw 3, c 1, pixel 1
+	VBROADCASTSS 207964(R11), Y15                   // kw 3, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207980(R13), Y14                   // kw 3, c 1, pixel 2
+	VBROADCASTSS 207980(R11), Y14                   // kw 3, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 207996(R13), Y15                   // kw 3, c 1, pixel 3
+	VBROADCASTSS 207996(R11), Y15                   // kw 3, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208012(R13), Y14                   // kw 3, c 1, pixel 4
+	VBROADCASTSS 208012(R11), Y14                   // kw 3, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208028(R13), Y15                   // kw 3, c 1, pixel 5
+	VBROADCASTSS 208028(R11), Y15                   // kw 3, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2176(R12), Y12
 	VMOVUPS 2208(R12), Y13
-	VBROADCASTSS 415884(R13), Y14                   // kw 3, c 2, pixel 0
+	VBROADCASTSS 415884(R11), Y14                   // kw 3, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415900(R13), Y15                   // kw 3, c 2, pixel 1
+	VBROADCASTSS 415900(R11), Y15                   // kw 3, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415916(R13), Y14                   // kw 3, c 2, pixel 2
+	VBROADCASTSS 415916(R11), Y14                   // kw 3, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415932(R13), Y15                   // kw 3, c 2, pixel 3
+	VBROADCASTSS 415932(R11), Y15                   // kw 3, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415948(R13), Y14                   // kw 3, c 2, pixel 4
+	VBROADCASTSS 415948(R11), Y14                   // kw 3, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415964(R13), Y15                   // kw 3, c 2, pixel 5
+	VBROADCASTSS 415964(R11), Y15                   // kw 3, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2368(R12), Y12
 	VMOVUPS 2400(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R11), Y14                       // kw 4, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 32(R13), Y15                       // kw 4, c 0, pixel 1
+	VBROADCASTSS 32(R11), Y15                       // kw 4, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 48(R13), Y14                       // kw 4, c 0, pixel 2
+	VBROADCASTSS 48(R11), Y14                       // kw 4, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 64(R13), Y15                       // kw 4, c 0, pixel 3
+	VBROADCASTSS 64(R11), Y15                       // kw 4, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 80(R13), Y14                       // kw 4, c 0, pixel 4
+	VBROADCASTSS 80(R11), Y14                       // kw 4, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 96(R13), Y15                       // kw 4, c 0, pixel 5
+	VBROADCASTSS 96(R11), Y15                       // kw 4, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2560(R12), Y12
 	VMOVUPS 2592(R12), Y13
-	VBROADCASTSS 207952(R13), Y14                   // kw 4, c 1, pixel 0
+	VBROADCASTSS 207952(R11), Y14                   // kw 4, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207968(R13), Y15                   // kw 4, c 1, pixel 1
+	VBROADCASTSS 207968(R11), Y15                   // kw 4, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207984(R13), Y14                   // kw 4, c 1, pixel 2
+	VBROADCASTSS 207984(R11), Y14                   // kw 4, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208000(R13), Y15                   // kw 4, c 1, pixel 3
+	VBROADCASTSS 208000(R11), Y15                   // kw 4, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208016(R13), Y14                   // kw 4, c 1, pixel 4
+	VBROADCASTSS 208016(R11), Y14                   // kw 4, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208032(R13), Y15                   // kw 4, c 1, pixel 5
+	VBROADCASTSS 208032(R11), Y15                   // kw 4, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2752(R12), Y12
 	VMOVUPS 2784(R12), Y13
-	VBROADCASTSS 415888(R13), Y14                   // kw 4, c 2, pixel 0
+	VBROADCASTSS 415888(R11), Y14                   // kw 4, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415904(R13), Y15                   // kw 4, c 2, pixel 1
+	VBROADCASTSS 415904(R11), Y15                   // kw 4, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415920(R13), Y14                   // kw 4, c 2, pixel 2
+	VBROADCASTSS 415920(R11), Y14                   // kw 4, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415936(R13), Y15                   // kw 4, c 2, pixel 3
+	VBROADCASTSS 415936(R11), Y15                   // kw 4, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415952(R13), Y14                   // kw 4, c 2, pixel 4
+	VBROADCASTSS 415952(R11), Y14                   // kw 4, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415968(R13), Y15                   // kw 4, c 2, pixel 5
+	VBROADCASTSS 415968(R11), Y15                   // kw 4, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2944(R12), Y12
 	VMOVUPS 2976(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 5, c 0, pixel 0
+	VBROADCASTSS 20(R11), Y14                       // kw 5, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 36(R13), Y15                       // kw 5, c 0, pixel 1
+	VBROADCASTSS 36(R11), Y15                       // kw 5, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 52(R13), Y14                       // kw 5, c 0, pixel 2
+	VBROADCASTSS 52(R11), Y14                       // kw 5, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 68(R13), Y15                       // kw 5, c 0, pixel 3
+	VBROADCASTSS 68(R11), Y15                       // kw 5, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 84(R13), Y14                       // kw 5, c 0, pixel 4
+	VBROADCASTSS 84(R11), Y14                       // kw 5, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 100(R13), Y15                      // kw 5, c 0, pixel 5
+	VBROADCASTSS 100(R11), Y15                      // kw 5, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3136(R12), Y12
 	VMOVUPS 3168(R12), Y13
-	VBROADCASTSS 207956(R13), Y14                   // kw 5, c 1, pixel 0
+	VBROADCASTSS 207956(R11), Y14                   // kw 5, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207972(R13), Y15                   // kw 5, c 1, pixel 1
+	VBROADCASTSS 207972(R11), Y15                   // kw 5, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207988(R13), Y14                   // kw 5, c 1, pixel 2
+	VBROADCASTSS 207988(R11), Y14                   // kw 5, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208004(R13), Y15                   // kw 5, c 1, pixel 3
+	VBROADCASTSS 208004(R11), Y15                   // kw 5, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208020(R13), Y14                   // kw 5, c 1, pixel 4
+	VBROADCASTSS 208020(R11), Y14                   // kw 5, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208036(R13), Y15                   // kw 5, c 1, pixel 5
+	VBROADCASTSS 208036(R11), Y15                   // kw 5, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3328(R12), Y12
 	VMOVUPS 3360(R12), Y13
-	VBROADCASTSS 415892(R13), Y14                   // kw 5, c 2, pixel 0
+	VBROADCASTSS 415892(R11), Y14                   // kw 5, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415908(R13), Y15                   // kw 5, c 2, pixel 1
+	VBROADCASTSS 415908(R11), Y15                   // kw 5, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415924(R13), Y14                   // kw 5, c 2, pixel 2
+	VBROADCASTSS 415924(R11), Y14                   // kw 5, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415940(R13), Y15                   // kw 5, c 2, pixel 3
+	VBROADCASTSS 415940(R11), Y15                   // kw 5, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415956(R13), Y14                   // kw 5, c 2, pixel 4
+	VBROADCASTSS 415956(R11), Y14                   // kw 5, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415972(R13), Y15                   // kw 5, c 2, pixel 5
+	VBROADCASTSS 415972(R11), Y15                   // kw 5, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3520(R12), Y12
 	VMOVUPS 3552(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 6, c 0, pixel 0
+	VBROADCASTSS 24(R11), Y14                       // kw 6, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 40(R13), Y15                       // kw 6, c 0, pixel 1
+	VBROADCASTSS 40(R11), Y15                       // kw 6, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 56(R13), Y14                       // kw 6, c 0, pixel 2
+	VBROADCASTSS 56(R11), Y14                       // kw 6, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 72(R13), Y15                       // kw 6, c 0, pixel 3
+	VBROADCASTSS 72(R11), Y15                       // kw 6, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 88(R13), Y14                       // kw 6, c 0, pixel 4
+	VBROADCASTSS 88(R11), Y14                       // kw 6, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 104(R13), Y15                      // kw 6, c 0, pixel 5
+	VBROADCASTSS 104(R11), Y15                      // kw 6, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3712(R12), Y12
 	VMOVUPS 3744(R12), Y13
-	VBROADCASTSS 207960(R13), Y14                   // kw 6, c 1, pixel 0
+	VBROADCASTSS 207960(R11), Y14                   // kw 6, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207976(R13), Y15                   // kw 6, c 1, pixel 1
+	VBROADCASTSS 207976(R11), Y15                   // kw 6, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207992(R13), Y14                   // kw 6, c 1, pixel 2
+	VBROADCASTSS 207992(R11), Y14                   // kw 6, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208008(R13), Y15                   // kw 6, c 1, pixel 3
+	VBROADCASTSS 208008(R11), Y15                   // kw 6, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208024(R13), Y14                   // kw 6, c 1, pixel 4
+	VBROADCASTSS 208024(R11), Y14                   // kw 6, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208040(R13), Y15                   // kw 6, c 1, pixel 5
+	VBROADCASTSS 208040(R11), Y15                   // kw 6, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3904(R12), Y12
 	VMOVUPS 3936(R12), Y13
-	VBROADCASTSS 415896(R13), Y14                   // kw 6, c 2, pixel 0
+	VBROADCASTSS 415896(R11), Y14                   // kw 6, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415912(R13), Y15                   // kw 6, c 2, pixel 1
+	VBROADCASTSS 415912(R11), Y15                   // kw 6, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415928(R13), Y14                   // kw 6, c 2, pixel 2
+	VBROADCASTSS 415928(R11), Y14                   // kw 6, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415944(R13), Y15                   // kw 6, c 2, pixel 3
+	VBROADCASTSS 415944(R11), Y15                   // kw 6, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415960(R13), Y14                   // kw 6, c 2, pixel 4
+	VBROADCASTSS 415960(R11), Y14                   // kw 6, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415976(R13), Y15                   // kw 6, c 2, pixel 5
+	VBROADCASTSS 415976(R11), Y15                   // kw 6, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4096(R12), Y12
 	VMOVUPS 4128(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 7, c 0, pixel 0
+	VBROADCASTSS 28(R11), Y14                       // kw 7, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 44(R13), Y15                       // kw 7, c 0, pixel 1
+	VBROADCASTSS 44(R11), Y15                       // kw 7, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 60(R13), Y14                       // kw 7, c 0, pixel 2
+	VBROADCASTSS 60(R11), Y14                       // kw 7, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 76(R13), Y15                       // kw 7, c 0, pixel 3
+	VBROADCASTSS 76(R11), Y15                       // kw 7, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 92(R13), Y14                       // kw 7, c 0, pixel 4
+	VBROADCASTSS 92(R11), Y14                       // kw 7, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 108(R13), Y15                      // kw 7, c 0, pixel 5
+	VBROADCASTSS 108(R11), Y15                      // kw 7, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4288(R12), Y12
 	VMOVUPS 4320(R12), Y13
-	VBROADCASTSS 207964(R13), Y14                   // kw 7, c 1, pixel 0
+	VBROADCASTSS 207964(R11), Y14                   // kw 7, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207980(R13), Y15                   // kw 7, c 1, pixel 1
+	VBROADCASTSS 207980(R11), Y15                   // kw 7, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207996(R13), Y14                   // kw 7, c 1, pixel 2
+	VBROADCASTSS 207996(R11), Y14                   // kw 7, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208012(R13), Y15                   // kw 7, c 1, pixel 3
+	VBROADCASTSS 208012(R11), Y15                   // kw 7, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208028(R13), Y14                   // kw 7, c 1, pixel 4
+	VBROADCASTSS 208028(R11), Y14                   // kw 7, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208044(R13), Y15                   // kw 7, c 1, pixel 5
+	VBROADCASTSS 208044(R11), Y15                   // kw 7, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4480(R12), Y12
 	VMOVUPS 4512(R12), Y13
-	VBROADCASTSS 415900(R13), Y14                   // kw 7, c 2, pixel 0
+	VBROADCASTSS 415900(R11), Y14                   // kw 7, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415916(R13), Y15                   // kw 7, c 2, pixel 1
+	VBROADCASTSS 415916(R11), Y15                   // kw 7, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415932(R13), Y14                   // kw 7, c 2, pixel 2
+	VBROADCASTSS 415932(R11), Y14                   // kw 7, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415948(R13), Y15                   // kw 7, c 2, pixel 3
+	VBROADCASTSS 415948(R11), Y15                   // kw 7, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415964(R13), Y14                   // kw 7, c 2, pixel 4
+	VBROADCASTSS 415964(R11), Y14                   // kw 7, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415980(R13), Y15                   // kw 7, c 2, pixel 5
+	VBROADCASTSS 415980(R11), Y15                   // kw 7, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4672(R12), Y12
 	VMOVUPS 4704(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 8, c 0, pixel 0
+	VBROADCASTSS 32(R11), Y14                       // kw 8, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 48(R13), Y15                       // kw 8, c 0, pixel 1
+	VBROADCASTSS 48(R11), Y15                       // kw 8, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 64(R13), Y14                       // kw 8, c 0, pixel 2
+	VBROADCASTSS 64(R11), Y14                       // kw 8, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 80(R13), Y15                       // kw 8, c 0, pixel 3
+	VBROADCASTSS 80(R11), Y15                       // kw 8, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 96(R13), Y14                       // kw 8, c 0, pixel 4
+	VBROADCASTSS 96(R11), Y14                       // kw 8, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 112(R13), Y15                      // kw 8, c 0, pixel 5
+	VBROADCASTSS 112(R11), Y15                      // kw 8, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4864(R12), Y12
 	VMOVUPS 4896(R12), Y13
-	VBROADCASTSS 207968(R13), Y14                   // kw 8, c 1, pixel 0
+	VBROADCASTSS 207968(R11), Y14                   // kw 8, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207984(R13), Y15                   // kw 8, c 1, pixel 1
+	VBROADCASTSS 207984(R11), Y15                   // kw 8, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208000(R13), Y14                   // kw 8, c 1, pixel 2
+	VBROADCASTSS 208000(R11), Y14                   // kw 8, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208016(R13), Y15                   // kw 8, c 1, pixel 3
+	VBROADCASTSS 208016(R11), Y15                   // kw 8, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208032(R13), Y14                   // kw 8, c 1, pixel 4
+	VBROADCASTSS 208032(R11), Y14                   // kw 8, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208048(R13), Y15                   // kw 8, c 1, pixel 5
+	VBROADCASTSS 208048(R11), Y15                   // kw 8, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5056(R12), Y12
 	VMOVUPS 5088(R12), Y13
-	VBROADCASTSS 415904(R13), Y14                   // kw 8, c 2, pixel 0
+	VBROADCASTSS 415904(R11), Y14                   // kw 8, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415920(R13), Y15                   // kw 8, c 2, pixel 1
+	VBROADCASTSS 415920(R11), Y15                   // kw 8, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415936(R13), Y14                   // kw 8, c 2, pixel 2
+	VBROADCASTSS 415936(R11), Y14                   // kw 8, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415952(R13), Y15                   // kw 8, c 2, pixel 3
+	VBROADCASTSS 415952(R11), Y15                   // kw 8, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415968(R13), Y14                   // kw 8, c 2, pixel 4
+	VBROADCASTSS 415968(R11), Y14                   // kw 8, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415984(R13), Y15                   // kw 8, c 2, pixel 5
+	VBROADCASTSS 415984(R11), Y15                   // kw 8, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5248(R12), Y12
 	VMOVUPS 5280(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 9, c 0, pixel 0
+	VBROADCASTSS 36(R11), Y14                       // kw 9, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 52(R13), Y15                       // kw 9, c 0, pixel 1
+	VBROADCASTSS 52(R11), Y15                       // kw 9, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 68(R13), Y14                       // kw 9, c 0, pixel 2
+	VBROADCASTSS 68(R11), Y14                       // kw 9, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 84(R13), Y15                       // kw 9, c 0, pixel 3
+	VBROADCASTSS 84(R11), Y15                       // kw 9, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 100(R13), Y14                      // kw 9, c 0, pixel 4
+	VBROADCASTSS 100(R11), Y14                      // kw 9, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 116(R13), Y15                      // kw 9, c 0, pixel 5
+	VBROADCASTSS 116(R11), Y15                      // kw 9, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5440(R12), Y12
 	VMOVUPS 5472(R12), Y13
-	VBROADCASTSS 207972(R13), Y14                   // kw 9, c 1, pixel 0
+	VBROADCASTSS 207972(R11), Y14                   // kw 9, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207988(R13), Y15                   // kw 9, c 1, pixel 1
+	VBROADCASTSS 207988(R11), Y15                   // kw 9, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208004(R13), Y14                   // kw 9, c 1, pixel 2
+	VBROADCASTSS 208004(R11), Y14                   // kw 9, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208020(R13), Y15                   // kw 9, c 1, pixel 3
+	VBROADCASTSS 208020(R11), Y15                   // kw 9, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208036(R13), Y14                   // kw 9, c 1, pixel 4
+	VBROADCASTSS 208036(R11), Y14                   // kw 9, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208052(R13), Y15                   // kw 9, c 1, pixel 5
+	VBROADCASTSS 208052(R11), Y15                   // kw 9, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5632(R12), Y12
 	VMOVUPS 5664(R12), Y13
-	VBROADCASTSS 415908(R13), Y14                   // kw 9, c 2, pixel 0
+	VBROADCASTSS 415908(R11), Y14                   // kw 9, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415924(R13), Y15                   // kw 9, c 2, pixel 1
+	VBROADCASTSS 415924(R11), Y15                   // kw 9, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415940(R13), Y14                   // kw 9, c 2, pixel 2
+	VBROADCASTSS 415940(R11), Y14                   // kw 9, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415956(R13), Y15                   // kw 9, c 2, pixel 3
+	VBROADCASTSS 415956(R11), Y15                   // kw 9, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415972(R13), Y14                   // kw 9, c 2, pixel 4
+	VBROADCASTSS 415972(R11), Y14                   // kw 9, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415988(R13), Y15                   // kw 9, c 2, pixel 5
+	VBROADCASTSS 415988(R11), Y15                   // kw 9, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5824(R12), Y12
 	VMOVUPS 5856(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 10, c 0, pixel 0
+	VBROADCASTSS 40(R11), Y14                       // kw 10, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 56(R13), Y15                       // kw 10, c 0, pixel 1
+	VBROADCASTSS 56(R11), Y15                       // kw 10, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 72(R13), Y14                       // kw 10, c 0, pixel 2
+	VBROADCASTSS 72(R11), Y14                       // kw 10, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 88(R13), Y15                       // kw 10, c 0, pixel 3
+	VBROADCASTSS 88(R11), Y15                       // kw 10, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 104(R13), Y14                      // kw 10, c 0, pixel 4
+	VBROADCASTSS 104(R11), Y14                      // kw 10, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 120(R13), Y15                      // kw 10, c 0, pixel 5
+	VBROADCASTSS 120(R11), Y15                      // kw 10, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 6016(R12), Y12
 	VMOVUPS 6048(R12), Y13
-	VBROADCASTSS 207976(R13), Y14                   // kw 10, c 1, pixel 0
+	VBROADCASTSS 207976(R11), Y14                   // kw 10, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207992(R13), Y15                   // kw 10, c 1, pixel 1
+	VBROADCASTSS 207992(R11), Y15                   // kw 10, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208008(R13), Y14                   // kw 10, c 1, pixel 2
+	VBROADCASTSS 208008(R11), Y14                   // kw 10, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208024(R13), Y15                   // kw 10, c 1, pixel 3
+	VBROADCASTSS 208024(R11), Y15                   // kw 10, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208040(R13), Y14                   // kw 10, c 1, pixel 4
+	VBROADCASTSS 208040(R11), Y14                   // kw 10, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208056(R13), Y15                   // kw 10, c 1, pixel 5
+	VBROADCASTSS 208056(R11), Y15                   // kw 10, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 6208(R12), Y12
 	VMOVUPS 6240(R12), Y13
-	VBROADCASTSS 415912(R13), Y14                   // kw 10, c 2, pixel 0
+	VBROADCASTSS 415912(R11), Y14                   // kw 10, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415928(R13), Y15                   // kw 10, c 2, pixel 1
+	VBROADCASTSS 415928(R11), Y15                   // kw 10, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415944(R13), Y14                   // kw 10, c 2, pixel 2
+	VBROADCASTSS 415944(R11), Y14                   // kw 10, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415960(R13), Y15                   // kw 10, c 2, pixel 3
+	VBROADCASTSS 415960(R11), Y15                   // kw 10, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415976(R13), Y14                   // kw 10, c 2, pixel 4
+	VBROADCASTSS 415976(R11), Y14                   // kw 10, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415992(R13), Y15                   // kw 10, c 2, pixel 5
+	VBROADCASTSS 415992(R11), Y15                   // kw 10, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $912, R11                                  // next kernel row
+	ADDQ $6336, R12
+	DECQ R9
+	JNZ conv1KernelAVX2_t6_b1_row
+	ADDQ $623808, R10                               // next input block
+	DECQ R8
+	JNZ conv1KernelAVX2_t6_b1
+	VXORPS Y14, Y14, Y14                            // zero, for the ReLU
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y2, Y14, Y2
+	VMAXPS Y3, Y14, Y3
+	VMAXPS Y4, Y14, Y4
+	VMAXPS Y5, Y14, Y5
+	VMAXPS Y6, Y14, Y6
+	VMAXPS Y7, Y14, Y7
+	VMAXPS Y8, Y14, Y8
+	VMAXPS Y9, Y14, Y9
+	VMAXPS Y10, Y14, Y10
+	VMAXPS Y11, Y14, Y11
 	VMOVUPS Y0, 193600(BX)
 	VMOVUPS Y1, 193632(BX)
 	VMOVUPS Y2, 193664(BX)
@@ -3755,679 +3817,706 @@ conv1KernelAVX2_tiles:
 	VMOVUPS Y10, 193920(BX)
 	VMOVUPS Y11, 193952(BX)
 
-	// a tile of 6 pixels, output blocks 2…2
-	VMOVUPS 387200(BX), Y0
-	VMOVUPS 387232(BX), Y1
-	VMOVUPS 387264(BX), Y2
-	VMOVUPS 387296(BX), Y3
-	VMOVUPS 387328(BX), Y4
-	VMOVUPS 387360(BX), Y5
-	VMOVUPS 387392(BX), Y6
-	VMOVUPS 387424(BX), Y7
-	VMOVUPS 387456(BX), Y8
-	VMOVUPS 387488(BX), Y9
-	VMOVUPS 387520(BX), Y10
-	VMOVUPS 387552(BX), Y11
+	// a tile of 6 pixels, output blocks 2…2, over every input block
+	VMOVUPS 128(CX), Y0
+	VMOVUPS 160(CX), Y1
+	VMOVUPS 128(CX), Y2
+	VMOVUPS 160(CX), Y3
+	VMOVUPS 128(CX), Y4
+	VMOVUPS 160(CX), Y5
+	VMOVUPS 128(CX), Y6
+	VMOVUPS 160(CX), Y7
+	VMOVUPS 128(CX), Y8
+	VMOVUPS 160(CX), Y9
+	VMOVUPS 128(CX), Y10
+	VMOVUPS 160(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX2_t6_b2:
+	MOVQ R10, R11
+	MOVQ $11, R9                                    // kernel rows
+conv1KernelAVX2_t6_b2_row:
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 16(R13), Y15                       // kw 0, c 0, pixel 1
+	VBROADCASTSS 16(R11), Y15                       // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 0, pixel 2
+	VBROADCASTSS 32(R11), Y14                       // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 48(R13), Y15                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 48(R11), Y15                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 64(R13), Y14                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 64(R11), Y14                       // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 80(R13), Y15                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 80(R11), Y15                       // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 207936(R13), Y14                   // kw 0, c 1, pixel 0
+	VBROADCASTSS 207936(R11), Y14                   // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207952(R13), Y15                   // kw 0, c 1, pixel 1
+	VBROADCASTSS 207952(R11), Y15                   // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207968(R13), Y14                   // kw 0, c 1, pixel 2
+	VBROADCASTSS 207968(R11), Y14                   // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 207984(R13), Y15                   // kw 0, c 1, pixel 3
+	VBROADCASTSS 207984(R11), Y15                   // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208000(R13), Y14                   // kw 0, c 1, pixel 4
+	VBROADCASTSS 208000(R11), Y14                   // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208016(R13), Y15                   // kw 0, c 1, pixel 5
+	VBROADCASTSS 208016(R11), Y15                   // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 415872(R13), Y14                   // kw 0, c 2, pixel 0
+	VBROADCASTSS 415872(R11), Y14                   // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415888(R13), Y15                   // kw 0, c 2, pixel 1
+	VBROADCASTSS 415888(R11), Y15                   // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415904(R13), Y14                   // kw 0, c 2, pixel 2
+	VBROADCASTSS 415904(R11), Y14                   // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415920(R13), Y15                   // kw 0, c 2, pixel 3
+	VBROADCASTSS 415920(R11), Y15                   // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415936(R13), Y14                   // kw 0, c 2, pixel 4
+	VBROADCASTSS 415936(R11), Y14                   // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415952(R13), Y15                   // kw 0, c 2, pixel 5
+	VBROADCASTSS 415952(R11), Y15                   // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 704(R12), Y12
 	VMOVUPS 736(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Y14                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 20(R13), Y15                       // kw 1, c 0, pixel 1
+	VBROADCASTSS 20(R11), Y15                       // kw 1, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36(R13), Y14                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 36(R11), Y14                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 52(R13), Y15                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 52(R11), Y15                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 68(R13), Y14                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 68(R11), Y14                       // kw 1, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 84(R13), Y15                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 84(R11), Y15                       // kw 1, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 896(R12), Y12
 	VMOVUPS 928(R12), Y13
-	VBROADCASTSS 207940(R13), Y14                   // kw 1, c 1, pixel 0
+	VBROADCASTSS 207940(R11), Y14                   // kw 1, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207956(R13), Y15                   // kw 1, c 1, pixel 1
+	VBROADCASTSS 207956(R11), Y15                   // kw 1, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207972(R13), Y14                   // kw 1, c 1, pixel 2
+	VBROADCASTSS 207972(R11), Y14                   // kw 1, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 207988(R13), Y15                   // kw 1, c 1, pixel 3
+	VBROADCASTSS 207988(R11), Y15                   // kw 1, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208004(R13), Y14                   // kw 1, c 1, pixel 4
+	VBROADCASTSS 208004(R11), Y14                   // kw 1, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208020(R13), Y15                   // kw 1, c 1, pixel 5
+	VBROADCASTSS 208020(R11), Y15                   // kw 1, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1088(R12), Y12
 	VMOVUPS 1120(R12), Y13
-	VBROADCASTSS 415876(R13), Y14                   // kw 1, c 2, pixel 0
+	VBROADCASTSS 415876(R11), Y14                   // kw 1, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415892(R13), Y15                   // kw 1, c 2, pixel 1
+	VBROADCASTSS 415892(R11), Y15                   // kw 1, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415908(R13), Y14                   // kw 1, c 2, pixel 2
+	VBROADCASTSS 415908(R11), Y14                   // kw 1, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415924(R13), Y15                   // kw 1, c 2, pixel 3
+	VBROADCASTSS 415924(R11), Y15                   // kw 1, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415940(R13), Y14                   // kw 1, c 2, pixel 4
+	VBROADCASTSS 415940(R11), Y14                   // kw 1, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415956(R13), Y15                   // kw 1, c 2, pixel 5
+	VBROADCASTSS 415956(R11), Y15                   // kw 1, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1280(R12), Y12
 	VMOVUPS 1312(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Y14                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 24(R13), Y15                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 24(R11), Y15                       // kw 2, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 40(R13), Y14                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 40(R11), Y14                       // kw 2, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 56(R13), Y15                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 56(R11), Y15                       // kw 2, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 72(R13), Y14                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 72(R11), Y14                       // kw 2, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 88(R13), Y15                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 88(R11), Y15                       // kw 2, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1472(R12), Y12
 	VMOVUPS 1504(R12), Y13
-	VBROADCASTSS 207944(R13), Y14                   // kw 2, c 1, pixel 0
+	VBROADCASTSS 207944(R11), Y14                   // kw 2, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207960(R13), Y15                   // kw 2, c 1, pixel 1
+	VBROADCASTSS 207960(R11), Y15                   // kw 2, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207976(R13), Y14                   // kw 2, c 1, pixel 2
+	VBROADCASTSS 207976(R11), Y14                   // kw 2, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 207992(R13), Y15                   // kw 2, c 1, pixel 3
+	VBROADCASTSS 207992(R11), Y15                   // kw 2, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208008(R13), Y14                   // kw 2, c 1, pixel 4
+	VBROADCASTSS 208008(R11), Y14                   // kw 2, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208024(R13), Y15                   // kw 2, c 1, pixel 5
+	VBROADCASTSS 208024(R11), Y15                   // kw 2, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1664(R12), Y12
 	VMOVUPS 1696(R12), Y13
-	VBROADCASTSS 415880(R13), Y14                   // kw 2, c 2, pixel 0
+	VBROADCASTSS 415880(R11), Y14                   // kw 2, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415896(R13), Y15                   // kw 2, c 2, pixel 1
+	VBROADCASTSS 415896(R11), Y15                   // kw 2, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415912(R13), Y14                   // kw 2, c 2, pixel 2
+	VBROADCASTSS 415912(R11), Y14                   // kw 2, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415928(R13), Y15                   // kw 2, c 2, pixel 3
+	VBROADCASTSS 415928(R11), Y15                   // kw 2, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415944(R13), Y14                   // kw 2, c 2, pixel 4
+	VBROADCASTSS 415944(R11), Y14                   // kw 2, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415960(R13), Y15                   // kw 2, c 2, pixel 5
+	VBROADCASTSS 415960(R11), Y15                   // kw 2, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1856(R12), Y12
 	VMOVUPS 1888(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R11), Y14                       // kw 3, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 28(R13), Y15                       // kw 3, c 0, pixel 1
+	VBROADCASTSS 28(R11), Y15                       // kw 3, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 44(R13), Y14                       // kw 3, c 0, pixel 2
+	VBROADCASTSS 44(R11), Y14                       // kw 3, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 60(R13), Y15                       // kw 3, c 0, pixel 3
+	VBROADCASTSS 60(R11), Y15                       // kw 3, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 76(R13), Y14                       // kw 3, c 0, pixel 4
+	VBROADCASTSS 76(R11), Y14                       // kw 3, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92(R13), Y15                       // kw 3, c 0, pixel 5
+	VBROADCASTSS 92(R11), Y15                       // kw 3, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2048(R12), Y12
 	VMOVUPS 2080(R12), Y13
-	VBROADCASTSS 207948(R13), Y14                   // kw 3, c 1, pixel 0
+	VBROADCASTSS 207948(R11), Y14                   // kw 3, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207964(R13), Y15                   // kw 3, c 1, pixel 1
+	VBROADCASTSS 207964(R11), Y15                   // kw 3, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207980(R13), Y14                   // kw 3, c 1, pixel 2
+	VBROADCASTSS 207980(R11), Y14                   // kw 3, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 207996(R13), Y15                   // kw 3, c 1, pixel 3
+	VBROADCASTSS 207996(R11), Y15                   // kw 3, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208012(R13), Y14                   // kw 3, c 1, pixel 4
+	VBROADCASTSS 208012(R11), Y14                   // kw 3, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208028(R13), Y15                   // kw 3, c 1, pixel 5
+	VBROADCASTSS 208028(R11), Y15                   // kw 3, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2240(R12), Y12
 	VMOVUPS 2272(R12), Y13
-	VBROADCASTSS 415884(R13), Y14                   // kw 3, c 2, pixel 0
+	VBROADCASTSS 415884(R11), Y14                   // kw 3, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415900(R13), Y15                   // kw 3, c 2, pixel 1
+	VBROADCASTSS 415900(R11), Y15                   // kw 3, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415916(R13), Y14                   // kw 3, c 2, pixel 2
+	VBROADCASTSS 415916(R11), Y14                   // kw 3, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415932(R13), Y15                   // kw 3, c 2, pixel 3
+	VBROADCASTSS 415932(R11), Y15                   // kw 3, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415948(R13), Y14                   // kw 3, c 2, pixel 4
+	VBROADCASTSS 415948(R11), Y14                   // kw 3, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415964(R13), Y15                   // kw 3, c 2, pixel 5
+	VBROADCASTSS 415964(R11), Y15                   // kw 3, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2432(R12), Y12
 	VMOVUPS 2464(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R11), Y14                       // kw 4, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 32(R13), Y15                       // kw 4, c 0, pixel 1
+	VBROADCASTSS 32(R11), Y15                       // kw 4, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 48(R13), Y14                       // kw 4, c 0, pixel 2
+	VBROADCASTSS 48(R11), Y14                       // kw 4, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 64(R13), Y15                       // kw 4, c 0, pixel 3
+	VBROADCASTSS 64(R11), Y15                       // kw 4, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 80(R13), Y14                       // kw 4, c 0, pixel 4
+	VBROADCASTSS 80(R11), Y14                       // kw 4, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 96(R13), Y15                       // kw 4, c 0, pixel 5
+	VBROADCASTSS 96(R11), Y15                       // kw 4, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2624(R12), Y12
 	VMOVUPS 2656(R12), Y13
-	VBROADCASTSS 207952(R13), Y14                   // kw 4, c 1, pixel 0
+	VBROADCASTSS 207952(R11), Y14                   // kw 4, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207968(R13), Y15                   // kw 4, c 1, pixel 1
+	VBROADCASTSS 207968(R11), Y15                   // kw 4, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207984(R13), Y14                   // kw 4, c 1, pixel 2
+	VBROADCASTSS 207984(R11), Y14                   // kw 4, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208000(R13), Y15                   // kw 4, c 1, pixel 3
+	VBROADCASTSS 208000(R11), Y15                   // kw 4, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208016(R13), Y14                   // kw 4, c 1, pixel 4
+	VBROADCASTSS 208016(R11), Y14                   // kw 4, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208032(R13), Y15                   // kw 4, c 1, pixel 5
+	VBROADCASTSS 208032(R11), Y15                   // kw 4, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 2816(R12), Y12
 	VMOVUPS 2848(R12), Y13
-	VBROADCASTSS 415888(R13), Y14                   // kw 4, c 2, pixel 0
+	VBROADCASTSS 415888(R11), Y14                   // kw 4, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415904(R13), Y15                   // kw 4, c 2, pixel 1
+	VBROADCASTSS 415904(R11), Y15                   // kw 4, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415920(R13), Y14                   // kw 4, c 2, pixel 2
+	VBROADCASTSS 415920(R11), Y14                   // kw 4, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415936(R13), Y15                   // kw 4, c 2, pixel 3
+	VBROADCASTSS 415936(R11), Y15                   // kw 4, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415952(R13), Y14                   // kw 4, c 2, pixel 4
+	VBROADCASTSS 415952(R11), Y14                   // kw 4, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415968(R13), Y15                   // kw 4, c 2, pixel 5
+	VBROADCASTSS 415968(R11), Y15                   // kw 4, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3008(R12), Y12
 	VMOVUPS 3040(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 5, c 0, pixel 0
+	VBROADCASTSS 20(R11), Y14                       // kw 5, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 36(R13), Y15                       // kw 5, c 0, pixel 1
+	VBROADCASTSS 36(R11), Y15                       // kw 5, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 52(R13), Y14                       // kw 5, c 0, pixel 2
+	VBROADCASTSS 52(R11), Y14                       // kw 5, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 68(R13), Y15                       // kw 5, c 0, pixel 3
+	VBROADCASTSS 68(R11), Y15                       // kw 5, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 84(R13), Y14                       // kw 5, c 0, pixel 4
+	VBROADCASTSS 84(R11), Y14                       // kw 5, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 100(R13), Y15                      // kw 5, c 0, pixel 5
+	VBROADCASTSS 100(R11), Y15                      // kw 5, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3200(R12), Y12
 	VMOVUPS 3232(R12), Y13
-	VBROADCASTSS 207956(R13), Y14                   // kw 5, c 1, pixel 0
+	VBROADCASTSS 207956(R11), Y14                   // kw 5, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207972(R13), Y15                   // kw 5, c 1, pixel 1
+	VBROADCASTSS 207972(R11), Y15                   // kw 5, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207988(R13), Y14                   // kw 5, c 1, pixel 2
+	VBROADCASTSS 207988(R11), Y14                   // kw 5, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208004(R13), Y15                   // kw 5, c 1, pixel 3
+	VBROADCASTSS 208004(R11), Y15                   // kw 5, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208020(R13), Y14                   // kw 5, c 1, pixel 4
+	VBROADCASTSS 208020(R11), Y14                   // kw 5, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208036(R13), Y15                   // kw 5, c 1, pixel 5
+	VBROADCASTSS 208036(R11), Y15                   // kw 5, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3392(R12), Y12
 	VMOVUPS 3424(R12), Y13
-	VBROADCASTSS 415892(R13), Y14                   // kw 5, c 2, pixel 0
+	VBROADCASTSS 415892(R11), Y14                   // kw 5, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415908(R13), Y15                   // kw 5, c 2, pixel 1
+	VBROADCASTSS 415908(R11), Y15                   // kw 5, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415924(R13), Y14                   // kw 5, c 2, pixel 2
+	VBROADCASTSS 415924(R11), Y14                   // kw 5, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415940(R13), Y15                   // kw 5, c 2, pixel 3
+	VBROADCASTSS 415940(R11), Y15                   // kw 5, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415956(R13), Y14                   // kw 5, c 2, pixel 4
+	VBROADCASTSS 415956(R11), Y14                   // kw 5, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415972(R13), Y15                   // kw 5, c 2, pixel 5
+	VBROADCASTSS 415972(R11), Y15                   // kw 5, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3584(R12), Y12
 	VMOVUPS 3616(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 6, c 0, pixel 0
+	VBROADCASTSS 24(R11), Y14                       // kw 6, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 40(R13), Y15                       // kw 6, c 0, pixel 1
+	VBROADCASTSS 40(R11), Y15                       // kw 6, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 56(R13), Y14                       // kw 6, c 0, pixel 2
+	VBROADCASTSS 56(R11), Y14                       // kw 6, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 72(R13), Y15                       // kw 6, c 0, pixel 3
+	VBROADCASTSS 72(R11), Y15                       // kw 6, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 88(R13), Y14                       // kw 6, c 0, pixel 4
+	VBROADCASTSS 88(R11), Y14                       // kw 6, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 104(R13), Y15                      // kw 6, c 0, pixel 5
+	VBROADCASTSS 104(R11), Y15                      // kw 6, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3776(R12), Y12
 	VMOVUPS 3808(R12), Y13
-	VBROADCASTSS 207960(R13), Y14                   // kw 6, c 1, pixel 0
+	VBROADCASTSS 207960(R11), Y14                   // kw 6, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207976(R13), Y15                   // kw 6, c 1, pixel 1
+	VBROADCASTSS 207976(R11), Y15                   // kw 6, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207992(R13), Y14                   // kw 6, c 1, pixel 2
+	VBROADCASTSS 207992(R11), Y14                   // kw 6, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208008(R13), Y15                   // kw 6, c 1, pixel 3
+	VBROADCASTSS 208008(R11), Y15                   // kw 6, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208024(R13), Y14                   // kw 6, c 1, pixel 4
+	VBROADCASTSS 208024(R11), Y14                   // kw 6, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208040(R13), Y15                   // kw 6, c 1, pixel 5
+	VBROADCASTSS 208040(R11), Y15                   // kw 6, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 3968(R12), Y12
 	VMOVUPS 4000(R12), Y13
-	VBROADCASTSS 415896(R13), Y14                   // kw 6, c 2, pixel 0
+	VBROADCASTSS 415896(R11), Y14                   // kw 6, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415912(R13), Y15                   // kw 6, c 2, pixel 1
+	VBROADCASTSS 415912(R11), Y15                   // kw 6, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415928(R13), Y14                   // kw 6, c 2, pixel 2
+	VBROADCASTSS 415928(R11), Y14                   // kw 6, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415944(R13), Y15                   // kw 6, c 2, pixel 3
+	VBROADCASTSS 415944(R11), Y15                   // kw 6, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415960(R13), Y14                   // kw 6, c 2, pixel 4
+	VBROADCASTSS 415960(R11), Y14                   // kw 6, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415976(R13), Y15                   // kw 6, c 2, pixel 5
+	VBROADCASTSS 415976(R11), Y15                   // kw 6, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4160(R12), Y12
 	VMOVUPS 4192(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 7, c 0, pixel 0
+	VBROADCASTSS 28(R11), Y14                       // kw 7, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 44(R13), Y15                       // kw 7, c 0, pixel 1
+	VBROADCASTSS 44(R11), Y15                       // kw 7, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 60(R13), Y14                       // kw 7, c 0, pixel 2
+	VBROADCASTSS 60(R11), Y14                       // kw 7, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 76(R13), Y15                       // kw 7, c 0, pixel 3
+	VBROADCASTSS 76(R11), Y15                       // kw 7, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 92(R13), Y14                       // kw 7, c 0, pixel 4
+	VBROADCASTSS 92(R11), Y14                       // kw 7, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 108(R13), Y15                      // kw 7, c 0, pixel 5
+	VBROADCASTSS 108(R11), Y15                      // kw 7, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4352(R12), Y12
 	VMOVUPS 4384(R12), Y13
-	VBROADCASTSS 207964(R13), Y14                   // kw 7, c 1, pixel 0
+	VBROADCASTSS 207964(R11), Y14                   // kw 7, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207980(R13), Y15                   // kw 7, c 1, pixel 1
+	VBROADCASTSS 207980(R11), Y15                   // kw 7, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 207996(R13), Y14                   // kw 7, c 1, pixel 2
+	VBROADCASTSS 207996(R11), Y14                   // kw 7, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208012(R13), Y15                   // kw 7, c 1, pixel 3
+	VBROADCASTSS 208012(R11), Y15                   // kw 7, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208028(R13), Y14                   // kw 7, c 1, pixel 4
+	VBROADCASTSS 208028(R11), Y14                   // kw 7, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208044(R13), Y15                   // kw 7, c 1, pixel 5
+	VBROADCASTSS 208044(R11), Y15                   // kw 7, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4544(R12), Y12
 	VMOVUPS 4576(R12), Y13
-	VBROADCASTSS 415900(R13), Y14                   // kw 7, c 2, pixel 0
+	VBROADCASTSS 415900(R11), Y14                   // kw 7, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415916(R13), Y15                   // kw 7, c 2, pixel 1
+	VBROADCASTSS 415916(R11), Y15                   // kw 7, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415932(R13), Y14                   // kw 7, c 2, pixel 2
+	VBROADCASTSS 415932(R11), Y14                   // kw 7, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415948(R13), Y15                   // kw 7, c 2, pixel 3
+	VBROADCASTSS 415948(R11), Y15                   // kw 7, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415964(R13), Y14                   // kw 7, c 2, pixel 4
+	VBROADCASTSS 415964(R11), Y14                   // kw 7, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415980(R13), Y15                   // kw 7, c 2, pixel 5
+	VBROADCASTSS 415980(R11), Y15                   // kw 7, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4736(R12), Y12
 	VMOVUPS 4768(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 8, c 0, pixel 0
+	VBROADCASTSS 32(R11), Y14                       // kw 8, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 48(R13), Y15                       // kw 8, c 0, pixel 1
+	VBROADCASTSS 48(R11), Y15                       // kw 8, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 64(R13), Y14                       // kw 8, c 0, pixel 2
+	VBROADCASTSS 64(R11), Y14                       // kw 8, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 80(R13), Y15                       // kw 8, c 0, pixel 3
+	VBROADCASTSS 80(R11), Y15                       // kw 8, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 96(R13), Y14                       // kw 8, c 0, pixel 4
+	VBROADCASTSS 96(R11), Y14                       // kw 8, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 112(R13), Y15                      // kw 8, c 0, pixel 5
+	VBROADCASTSS 112(R11), Y15                      // kw 8, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 4928(R12), Y12
 	VMOVUPS 4960(R12), Y13
-	VBROADCASTSS 207968(R13), Y14                   // kw 8, c 1, pixel 0
+	VBROADCASTSS 207968(R11), Y14                   // kw 8, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207984(R13), Y15                   // kw 8, c 1, pixel 1
+	VBROADCASTSS 207984(R11), Y15                   // kw 8, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208000(R13), Y14                   // kw 8, c 1, pixel 2
+	VBROADCASTSS 208000(R11), Y14                   // kw 8, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208016(R13), Y15                   // kw 8, c 1, pixel 3
+	VBROADCASTSS 208016(R11), Y15                   // kw 8, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208032(R13), Y14                   // kw 8, c 1, pixel 4
+	VBROADCASTSS 208032(R11), Y14                   // kw 8, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208048(R13), Y15                   // kw 8, c 1, pixel 5
+	VBROADCASTSS 208048(R11), Y15                   // kw 8, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5120(R12), Y12
 	VMOVUPS 5152(R12), Y13
-	VBROADCASTSS 415904(R13), Y14                   // kw 8, c 2, pixel 0
+	VBROADCASTSS 415904(R11), Y14                   // kw 8, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415920(R13), Y15                   // kw 8, c 2, pixel 1
+	VBROADCASTSS 415920(R11), Y15                   // kw 8, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415936(R13), Y14                   // kw 8, c 2, pixel 2
+	VBROADCASTSS 415936(R11), Y14                   // kw 8, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415952(R13), Y15                   // kw 8, c 2, pixel 3
+	VBROADCASTSS 415952(R11), Y15                   // kw 8, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415968(R13), Y14                   // kw 8, c 2, pixel 4
+	VBROADCASTSS 415968(R11), Y14                   // kw 8, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415984(R13), Y15                   // kw 8, c 2, pixel 5
+	VBROADCASTSS 415984(R11), Y15                   // kw 8, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5312(R12), Y12
 	VMOVUPS 5344(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 9, c 0, pixel 0
+	VBROADCASTSS 36(R11), Y14                       // kw 9, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 52(R13), Y15                       // kw 9, c 0, pixel 1
+	VBROADCASTSS 52(R11), Y15                       // kw 9, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 68(R13), Y14                       // kw 9, c 0, pixel 2
+	VBROADCASTSS 68(R11), Y14                       // kw 9, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 84(R13), Y15                       // kw 9, c 0, pixel 3
+	VBROADCASTSS 84(R11), Y15                       // kw 9, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 100(R13), Y14                      // kw 9, c 0, pixel 4
+	VBROADCASTSS 100(R11), Y14                      // kw 9, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 116(R13), Y15                      // kw 9, c 0, pixel 5
+	VBROADCASTSS 116(R11), Y15                      // kw 9, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5504(R12), Y12
 	VMOVUPS 5536(R12), Y13
-	VBROADCASTSS 207972(R13), Y14                   // kw 9, c 1, pixel 0
+	VBROADCASTSS 207972(R11), Y14                   // kw 9, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207988(R13), Y15                   // kw 9, c 1, pixel 1
+	VBROADCASTSS 207988(R11), Y15                   // kw 9, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208004(R13), Y14                   // kw 9, c 1, pixel 2
+	VBROADCASTSS 208004(R11), Y14                   // kw 9, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208020(R13), Y15                   // kw 9, c 1, pixel 3
+	VBROADCASTSS 208020(R11), Y15                   // kw 9, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208036(R13), Y14                   // kw 9, c 1, pixel 4
+	VBROADCASTSS 208036(R11), Y14                   // kw 9, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208052(R13), Y15                   // kw 9, c 1, pixel 5
+	VBROADCASTSS 208052(R11), Y15                   // kw 9, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5696(R12), Y12
 	VMOVUPS 5728(R12), Y13
-	VBROADCASTSS 415908(R13), Y14                   // kw 9, c 2, pixel 0
+	VBROADCASTSS 415908(R11), Y14                   // kw 9, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415924(R13), Y15                   // kw 9, c 2, pixel 1
+	VBROADCASTSS 415924(R11), Y15                   // kw 9, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415940(R13), Y14                   // kw 9, c 2, pixel 2
+	VBROADCASTSS 415940(R11), Y14                   // kw 9, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415956(R13), Y15                   // kw 9, c 2, pixel 3
+	VBROADCASTSS 415956(R11), Y15                   // kw 9, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415972(R13), Y14                   // kw 9, c 2, pixel 4
+	VBROADCASTSS 415972(R11), Y14                   // kw 9, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415988(R13), Y15                   // kw 9, c 2, pixel 5
+	VBROADCASTSS 415988(R11), Y15                   // kw 9, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 5888(R12), Y12
 	VMOVUPS 5920(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 10, c 0, pixel 0
+	VBROADCASTSS 40(R11), Y14                       // kw 10, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 56(R13), Y15                       // kw 10, c 0, pixel 1
+	VBROADCASTSS 56(R11), Y15                       // kw 10, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 72(R13), Y14                       // kw 10, c 0, pixel 2
+	VBROADCASTSS 72(R11), Y14                       // kw 10, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 88(R13), Y15                       // kw 10, c 0, pixel 3
+	VBROADCASTSS 88(R11), Y15                       // kw 10, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 104(R13), Y14                      // kw 10, c 0, pixel 4
+	VBROADCASTSS 104(R11), Y14                      // kw 10, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 120(R13), Y15                      // kw 10, c 0, pixel 5
+	VBROADCASTSS 120(R11), Y15                      // kw 10, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 6080(R12), Y12
 	VMOVUPS 6112(R12), Y13
-	VBROADCASTSS 207976(R13), Y14                   // kw 10, c 1, pixel 0
+	VBROADCASTSS 207976(R11), Y14                   // kw 10, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 207992(R13), Y15                   // kw 10, c 1, pixel 1
+	VBROADCASTSS 207992(R11), Y15                   // kw 10, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 208008(R13), Y14                   // kw 10, c 1, pixel 2
+	VBROADCASTSS 208008(R11), Y14                   // kw 10, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 208024(R13), Y15                   // kw 10, c 1, pixel 3
+	VBROADCASTSS 208024(R11), Y15                   // kw 10, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 208040(R13), Y14                   // kw 10, c 1, pixel 4
+	VBROADCASTSS 208040(R11), Y14                   // kw 10, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 208056(R13), Y15                   // kw 10, c 1, pixel 5
+	VBROADCASTSS 208056(R11), Y15                   // kw 10, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 6272(R12), Y12
 	VMOVUPS 6304(R12), Y13
-	VBROADCASTSS 415912(R13), Y14                   // kw 10, c 2, pixel 0
+	VBROADCASTSS 415912(R11), Y14                   // kw 10, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 415928(R13), Y15                   // kw 10, c 2, pixel 1
+	VBROADCASTSS 415928(R11), Y15                   // kw 10, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 415944(R13), Y14                   // kw 10, c 2, pixel 2
+	VBROADCASTSS 415944(R11), Y14                   // kw 10, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 415960(R13), Y15                   // kw 10, c 2, pixel 3
+	VBROADCASTSS 415960(R11), Y15                   // kw 10, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 415976(R13), Y14                   // kw 10, c 2, pixel 4
+	VBROADCASTSS 415976(R11), Y14                   // kw 10, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 415992(R13), Y15                   // kw 10, c 2, pixel 5
+	VBROADCASTSS 415992(R11), Y15                   // kw 10, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $912, R11                                  // next kernel row
+	ADDQ $6336, R12
+	DECQ R9
+	JNZ conv1KernelAVX2_t6_b2_row
+	ADDQ $623808, R10                               // next input block
+	DECQ R8
+	JNZ conv1KernelAVX2_t6_b2
+	VXORPS Y14, Y14, Y14                            // zero, for the ReLU
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y2, Y14, Y2
+	VMAXPS Y3, Y14, Y3
+	VMAXPS Y4, Y14, Y4
+	VMAXPS Y5, Y14, Y5
+	VMAXPS Y6, Y14, Y6
+	VMAXPS Y7, Y14, Y7
+	VMAXPS Y8, Y14, Y8
+	VMAXPS Y9, Y14, Y9
+	VMAXPS Y10, Y14, Y10
+	VMAXPS Y11, Y14, Y11
 	VMOVUPS Y0, 387200(BX)
 	VMOVUPS Y1, 387232(BX)
 	VMOVUPS Y2, 387264(BX)
@@ -4445,550 +4534,569 @@ conv1KernelAVX2_tiles:
 	DECQ AX
 	JNZ conv1KernelAVX2_tiles
 
-	// a tile of 1 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
+	// a tile of 1 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX2_t1_b0:
+	MOVQ R10, R11
+	MOVQ $11, R9                                    // kernel rows
+conv1KernelAVX2_t1_b0_row:
 	VMOVUPS (R12), Y2
 	VMOVUPS 32(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 192(R12), Y2
 	VMOVUPS 224(R12), Y3
-	VBROADCASTSS 207936(R13), Y5                    // kw 0, c 1, pixel 0
+	VBROADCASTSS 207936(R11), Y5                    // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 384(R12), Y2
 	VMOVUPS 416(R12), Y3
-	VBROADCASTSS 415872(R13), Y6                    // kw 0, c 2, pixel 0
+	VBROADCASTSS 415872(R11), Y6                    // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 576(R12), Y2
 	VMOVUPS 608(R12), Y3
-	VBROADCASTSS 4(R13), Y7                         // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Y7                         // kw 1, c 0, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 768(R12), Y2
 	VMOVUPS 800(R12), Y3
-	VBROADCASTSS 207940(R13), Y8                    // kw 1, c 1, pixel 0
+	VBROADCASTSS 207940(R11), Y8                    // kw 1, c 1, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 960(R12), Y2
 	VMOVUPS 992(R12), Y3
-	VBROADCASTSS 415876(R13), Y9                    // kw 1, c 2, pixel 0
+	VBROADCASTSS 415876(R11), Y9                    // kw 1, c 2, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1152(R12), Y2
 	VMOVUPS 1184(R12), Y3
-	VBROADCASTSS 8(R13), Y10                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Y10                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1344(R12), Y2
 	VMOVUPS 1376(R12), Y3
-	VBROADCASTSS 207944(R13), Y11                   // kw 2, c 1, pixel 0
+	VBROADCASTSS 207944(R11), Y11                   // kw 2, c 1, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 1536(R12), Y2
 	VMOVUPS 1568(R12), Y3
-	VBROADCASTSS 415880(R13), Y12                   // kw 2, c 2, pixel 0
+	VBROADCASTSS 415880(R11), Y12                   // kw 2, c 2, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 1728(R12), Y2
 	VMOVUPS 1760(R12), Y3
-	VBROADCASTSS 12(R13), Y13                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R11), Y13                       // kw 3, c 0, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 1920(R12), Y2
 	VMOVUPS 1952(R12), Y3
-	VBROADCASTSS 207948(R13), Y14                   // kw 3, c 1, pixel 0
+	VBROADCASTSS 207948(R11), Y14                   // kw 3, c 1, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 2112(R12), Y2
 	VMOVUPS 2144(R12), Y3
-	VBROADCASTSS 415884(R13), Y15                   // kw 3, c 2, pixel 0
+	VBROADCASTSS 415884(R11), Y15                   // kw 3, c 2, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 2304(R12), Y2
 	VMOVUPS 2336(R12), Y3
-	VBROADCASTSS 16(R13), Y4                        // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R11), Y4                        // kw 4, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 2496(R12), Y2
 	VMOVUPS 2528(R12), Y3
-	VBROADCASTSS 207952(R13), Y5                    // kw 4, c 1, pixel 0
+	VBROADCASTSS 207952(R11), Y5                    // kw 4, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 2688(R12), Y2
 	VMOVUPS 2720(R12), Y3
-	VBROADCASTSS 415888(R13), Y6                    // kw 4, c 2, pixel 0
+	VBROADCASTSS 415888(R11), Y6                    // kw 4, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 2880(R12), Y2
 	VMOVUPS 2912(R12), Y3
-	VBROADCASTSS 20(R13), Y7                        // kw 5, c 0, pixel 0
+	VBROADCASTSS 20(R11), Y7                        // kw 5, c 0, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 3072(R12), Y2
 	VMOVUPS 3104(R12), Y3
-	VBROADCASTSS 207956(R13), Y8                    // kw 5, c 1, pixel 0
+	VBROADCASTSS 207956(R11), Y8                    // kw 5, c 1, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 3264(R12), Y2
 	VMOVUPS 3296(R12), Y3
-	VBROADCASTSS 415892(R13), Y9                    // kw 5, c 2, pixel 0
+	VBROADCASTSS 415892(R11), Y9                    // kw 5, c 2, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 3456(R12), Y2
 	VMOVUPS 3488(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 6, c 0, pixel 0
+	VBROADCASTSS 24(R11), Y10                       // kw 6, c 0, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 3648(R12), Y2
 	VMOVUPS 3680(R12), Y3
-	VBROADCASTSS 207960(R13), Y11                   // kw 6, c 1, pixel 0
+	VBROADCASTSS 207960(R11), Y11                   // kw 6, c 1, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 3840(R12), Y2
 	VMOVUPS 3872(R12), Y3
-	VBROADCASTSS 415896(R13), Y12                   // kw 6, c 2, pixel 0
+	VBROADCASTSS 415896(R11), Y12                   // kw 6, c 2, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 4032(R12), Y2
 	VMOVUPS 4064(R12), Y3
-	VBROADCASTSS 28(R13), Y13                       // kw 7, c 0, pixel 0
+	VBROADCASTSS 28(R11), Y13                       // kw 7, c 0, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 4224(R12), Y2
 	VMOVUPS 4256(R12), Y3
-	VBROADCASTSS 207964(R13), Y14                   // kw 7, c 1, pixel 0
+	VBROADCASTSS 207964(R11), Y14                   // kw 7, c 1, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 4416(R12), Y2
 	VMOVUPS 4448(R12), Y3
-	VBROADCASTSS 415900(R13), Y15                   // kw 7, c 2, pixel 0
+	VBROADCASTSS 415900(R11), Y15                   // kw 7, c 2, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 4608(R12), Y2
 	VMOVUPS 4640(R12), Y3
-	VBROADCASTSS 32(R13), Y4                        // kw 8, c 0, pixel 0
+	VBROADCASTSS 32(R11), Y4                        // kw 8, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 4800(R12), Y2
 	VMOVUPS 4832(R12), Y3
-	VBROADCASTSS 207968(R13), Y5                    // kw 8, c 1, pixel 0
+	VBROADCASTSS 207968(R11), Y5                    // kw 8, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 4992(R12), Y2
 	VMOVUPS 5024(R12), Y3
-	VBROADCASTSS 415904(R13), Y6                    // kw 8, c 2, pixel 0
+	VBROADCASTSS 415904(R11), Y6                    // kw 8, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 5184(R12), Y2
 	VMOVUPS 5216(R12), Y3
-	VBROADCASTSS 36(R13), Y7                        // kw 9, c 0, pixel 0
+	VBROADCASTSS 36(R11), Y7                        // kw 9, c 0, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 5376(R12), Y2
 	VMOVUPS 5408(R12), Y3
-	VBROADCASTSS 207972(R13), Y8                    // kw 9, c 1, pixel 0
+	VBROADCASTSS 207972(R11), Y8                    // kw 9, c 1, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 5568(R12), Y2
 	VMOVUPS 5600(R12), Y3
-	VBROADCASTSS 415908(R13), Y9                    // kw 9, c 2, pixel 0
+	VBROADCASTSS 415908(R11), Y9                    // kw 9, c 2, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 5760(R12), Y2
 	VMOVUPS 5792(R12), Y3
-	VBROADCASTSS 40(R13), Y10                       // kw 10, c 0, pixel 0
+	VBROADCASTSS 40(R11), Y10                       // kw 10, c 0, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 5952(R12), Y2
 	VMOVUPS 5984(R12), Y3
-	VBROADCASTSS 207976(R13), Y11                   // kw 10, c 1, pixel 0
+	VBROADCASTSS 207976(R11), Y11                   // kw 10, c 1, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 6144(R12), Y2
 	VMOVUPS 6176(R12), Y3
-	VBROADCASTSS 415912(R13), Y12                   // kw 10, c 2, pixel 0
+	VBROADCASTSS 415912(R11), Y12                   // kw 10, c 2, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
+	ADDQ $912, R11                                  // next kernel row
+	ADDQ $6336, R12
+	DECQ R9
+	JNZ conv1KernelAVX2_t1_b0_row
+	ADDQ $623808, R10                               // next input block
+	DECQ R8
+	JNZ conv1KernelAVX2_t1_b0
+	VXORPS Y4, Y4, Y4                               // zero, for the ReLU
+	VMAXPS Y0, Y4, Y0
+	VMAXPS Y1, Y4, Y1
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 
-	// a tile of 1 pixels, output blocks 1…1
-	VMOVUPS 193600(BX), Y0
-	VMOVUPS 193632(BX), Y1
+	// a tile of 1 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX2_t1_b1:
+	MOVQ R10, R11
+	MOVQ $11, R9                                    // kernel rows
+conv1KernelAVX2_t1_b1_row:
 	VMOVUPS 64(R12), Y2
 	VMOVUPS 96(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 256(R12), Y2
 	VMOVUPS 288(R12), Y3
-	VBROADCASTSS 207936(R13), Y5                    // kw 0, c 1, pixel 0
+	VBROADCASTSS 207936(R11), Y5                    // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 448(R12), Y2
 	VMOVUPS 480(R12), Y3
-	VBROADCASTSS 415872(R13), Y6                    // kw 0, c 2, pixel 0
+	VBROADCASTSS 415872(R11), Y6                    // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 640(R12), Y2
 	VMOVUPS 672(R12), Y3
-	VBROADCASTSS 4(R13), Y7                         // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Y7                         // kw 1, c 0, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 832(R12), Y2
 	VMOVUPS 864(R12), Y3
-	VBROADCASTSS 207940(R13), Y8                    // kw 1, c 1, pixel 0
+	VBROADCASTSS 207940(R11), Y8                    // kw 1, c 1, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1024(R12), Y2
 	VMOVUPS 1056(R12), Y3
-	VBROADCASTSS 415876(R13), Y9                    // kw 1, c 2, pixel 0
+	VBROADCASTSS 415876(R11), Y9                    // kw 1, c 2, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1216(R12), Y2
 	VMOVUPS 1248(R12), Y3
-	VBROADCASTSS 8(R13), Y10                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Y10                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1408(R12), Y2
 	VMOVUPS 1440(R12), Y3
-	VBROADCASTSS 207944(R13), Y11                   // kw 2, c 1, pixel 0
+	VBROADCASTSS 207944(R11), Y11                   // kw 2, c 1, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 1600(R12), Y2
 	VMOVUPS 1632(R12), Y3
-	VBROADCASTSS 415880(R13), Y12                   // kw 2, c 2, pixel 0
+	VBROADCASTSS 415880(R11), Y12                   // kw 2, c 2, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 1792(R12), Y2
 	VMOVUPS 1824(R12), Y3
-	VBROADCASTSS 12(R13), Y13                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R11), Y13                       // kw 3, c 0, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 1984(R12), Y2
 	VMOVUPS 2016(R12), Y3
-	VBROADCASTSS 207948(R13), Y14                   // kw 3, c 1, pixel 0
+	VBROADCASTSS 207948(R11), Y14                   // kw 3, c 1, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 2176(R12), Y2
 	VMOVUPS 2208(R12), Y3
-	VBROADCASTSS 415884(R13), Y15                   // kw 3, c 2, pixel 0
+	VBROADCASTSS 415884(R11), Y15                   // kw 3, c 2, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 2368(R12), Y2
 	VMOVUPS 2400(R12), Y3
-	VBROADCASTSS 16(R13), Y4                        // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R11), Y4                        // kw 4, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 2560(R12), Y2
 	VMOVUPS 2592(R12), Y3
-	VBROADCASTSS 207952(R13), Y5                    // kw 4, c 1, pixel 0
+	VBROADCASTSS 207952(R11), Y5                    // kw 4, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 2752(R12), Y2
 	VMOVUPS 2784(R12), Y3
-	VBROADCASTSS 415888(R13), Y6                    // kw 4, c 2, pixel 0
+	VBROADCASTSS 415888(R11), Y6                    // kw 4, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 2944(R12), Y2
 	VMOVUPS 2976(R12), Y3
-	VBROADCASTSS 20(R13), Y7                        // kw 5, c 0, pixel 0
+	VBROADCASTSS 20(R11), Y7                        // kw 5, c 0, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 3136(R12), Y2
 	VMOVUPS 3168(R12), Y3
-	VBROADCASTSS 207956(R13), Y8                    // kw 5, c 1, pixel 0
+	VBROADCASTSS 207956(R11), Y8                    // kw 5, c 1, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 3328(R12), Y2
 	VMOVUPS 3360(R12), Y3
-	VBROADCASTSS 415892(R13), Y9                    // kw 5, c 2, pixel 0
+	VBROADCASTSS 415892(R11), Y9                    // kw 5, c 2, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 3520(R12), Y2
 	VMOVUPS 3552(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 6, c 0, pixel 0
+	VBROADCASTSS 24(R11), Y10                       // kw 6, c 0, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 3712(R12), Y2
 	VMOVUPS 3744(R12), Y3
-	VBROADCASTSS 207960(R13), Y11                   // kw 6, c 1, pixel 0
+	VBROADCASTSS 207960(R11), Y11                   // kw 6, c 1, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 3904(R12), Y2
 	VMOVUPS 3936(R12), Y3
-	VBROADCASTSS 415896(R13), Y12                   // kw 6, c 2, pixel 0
+	VBROADCASTSS 415896(R11), Y12                   // kw 6, c 2, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 4096(R12), Y2
 	VMOVUPS 4128(R12), Y3
-	VBROADCASTSS 28(R13), Y13                       // kw 7, c 0, pixel 0
+	VBROADCASTSS 28(R11), Y13                       // kw 7, c 0, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 4288(R12), Y2
 	VMOVUPS 4320(R12), Y3
-	VBROADCASTSS 207964(R13), Y14                   // kw 7, c 1, pixel 0
+	VBROADCASTSS 207964(R11), Y14                   // kw 7, c 1, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 4480(R12), Y2
 	VMOVUPS 4512(R12), Y3
-	VBROADCASTSS 415900(R13), Y15                   // kw 7, c 2, pixel 0
+	VBROADCASTSS 415900(R11), Y15                   // kw 7, c 2, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 4672(R12), Y2
 	VMOVUPS 4704(R12), Y3
-	VBROADCASTSS 32(R13), Y4                        // kw 8, c 0, pixel 0
+	VBROADCASTSS 32(R11), Y4                        // kw 8, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 4864(R12), Y2
 	VMOVUPS 4896(R12), Y3
-	VBROADCASTSS 207968(R13), Y5                    // kw 8, c 1, pixel 0
+	VBROADCASTSS 207968(R11), Y5                    // kw 8, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 5056(R12), Y2
 	VMOVUPS 5088(R12), Y3
-	VBROADCASTSS 415904(R13), Y6                    // kw 8, c 2, pixel 0
+	VBROADCASTSS 415904(R11), Y6                    // kw 8, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 5248(R12), Y2
 	VMOVUPS 5280(R12), Y3
-	VBROADCASTSS 36(R13), Y7                        // kw 9, c 0, pixel 0
+	VBROADCASTSS 36(R11), Y7                        // kw 9, c 0, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 5440(R12), Y2
 	VMOVUPS 5472(R12), Y3
-	VBROADCASTSS 207972(R13), Y8                    // kw 9, c 1, pixel 0
+	VBROADCASTSS 207972(R11), Y8                    // kw 9, c 1, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 5632(R12), Y2
 	VMOVUPS 5664(R12), Y3
-	VBROADCASTSS 415908(R13), Y9                    // kw 9, c 2, pixel 0
+	VBROADCASTSS 415908(R11), Y9                    // kw 9, c 2, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 5824(R12), Y2
 	VMOVUPS 5856(R12), Y3
-	VBROADCASTSS 40(R13), Y10                       // kw 10, c 0, pixel 0
+	VBROADCASTSS 40(R11), Y10                       // kw 10, c 0, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 6016(R12), Y2
 	VMOVUPS 6048(R12), Y3
-	VBROADCASTSS 207976(R13), Y11                   // kw 10, c 1, pixel 0
+	VBROADCASTSS 207976(R11), Y11                   // kw 10, c 1, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 6208(R12), Y2
 	VMOVUPS 6240(R12), Y3
-	VBROADCASTSS 415912(R13), Y12                   // kw 10, c 2, pixel 0
+	VBROADCASTSS 415912(R11), Y12                   // kw 10, c 2, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
+	ADDQ $912, R11                                  // next kernel row
+	ADDQ $6336, R12
+	DECQ R9
+	JNZ conv1KernelAVX2_t1_b1_row
+	ADDQ $623808, R10                               // next input block
+	DECQ R8
+	JNZ conv1KernelAVX2_t1_b1
+	VXORPS Y4, Y4, Y4                               // zero, for the ReLU
+	VMAXPS Y0, Y4, Y0
+	VMAXPS Y1, Y4, Y1
 	VMOVUPS Y0, 193600(BX)
 	VMOVUPS Y1, 193632(BX)
 
-	// a tile of 1 pixels, output blocks 2…2
-	VMOVUPS 387200(BX), Y0
-	VMOVUPS 387232(BX), Y1
+	// a tile of 1 pixels, output blocks 2…2, over every input block
+	VMOVUPS 128(CX), Y0
+	VMOVUPS 160(CX), Y1
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX2_t1_b2:
+	MOVQ R10, R11
+	MOVQ $11, R9                                    // kernel rows
+conv1KernelAVX2_t1_b2_row:
 	VMOVUPS 128(R12), Y2
 	VMOVUPS 160(R12), Y3
-	VBROADCASTSS (R13), Y4                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Y4                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 320(R12), Y2
 	VMOVUPS 352(R12), Y3
-	VBROADCASTSS 207936(R13), Y5                    // kw 0, c 1, pixel 0
+	VBROADCASTSS 207936(R11), Y5                    // kw 0, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 512(R12), Y2
 	VMOVUPS 544(R12), Y3
-	VBROADCASTSS 415872(R13), Y6                    // kw 0, c 2, pixel 0
+	VBROADCASTSS 415872(R11), Y6                    // kw 0, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 704(R12), Y2
 	VMOVUPS 736(R12), Y3
-	VBROADCASTSS 4(R13), Y7                         // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Y7                         // kw 1, c 0, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 896(R12), Y2
 	VMOVUPS 928(R12), Y3
-	VBROADCASTSS 207940(R13), Y8                    // kw 1, c 1, pixel 0
+	VBROADCASTSS 207940(R11), Y8                    // kw 1, c 1, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 1088(R12), Y2
 	VMOVUPS 1120(R12), Y3
-	VBROADCASTSS 415876(R13), Y9                    // kw 1, c 2, pixel 0
+	VBROADCASTSS 415876(R11), Y9                    // kw 1, c 2, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 1280(R12), Y2
 	VMOVUPS 1312(R12), Y3
-	VBROADCASTSS 8(R13), Y10                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Y10                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 1472(R12), Y2
 	VMOVUPS 1504(R12), Y3
-	VBROADCASTSS 207944(R13), Y11                   // kw 2, c 1, pixel 0
+	VBROADCASTSS 207944(R11), Y11                   // kw 2, c 1, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 1664(R12), Y2
 	VMOVUPS 1696(R12), Y3
-	VBROADCASTSS 415880(R13), Y12                   // kw 2, c 2, pixel 0
+	VBROADCASTSS 415880(R11), Y12                   // kw 2, c 2, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 1856(R12), Y2
 	VMOVUPS 1888(R12), Y3
-	VBROADCASTSS 12(R13), Y13                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R11), Y13                       // kw 3, c 0, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 2048(R12), Y2
 	VMOVUPS 2080(R12), Y3
-	VBROADCASTSS 207948(R13), Y14                   // kw 3, c 1, pixel 0
+	VBROADCASTSS 207948(R11), Y14                   // kw 3, c 1, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 2240(R12), Y2
 	VMOVUPS 2272(R12), Y3
-	VBROADCASTSS 415884(R13), Y15                   // kw 3, c 2, pixel 0
+	VBROADCASTSS 415884(R11), Y15                   // kw 3, c 2, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 2432(R12), Y2
 	VMOVUPS 2464(R12), Y3
-	VBROADCASTSS 16(R13), Y4                        // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R11), Y4                        // kw 4, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 2624(R12), Y2
 	VMOVUPS 2656(R12), Y3
-	VBROADCASTSS 207952(R13), Y5                    // kw 4, c 1, pixel 0
+	VBROADCASTSS 207952(R11), Y5                    // kw 4, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 2816(R12), Y2
 	VMOVUPS 2848(R12), Y3
-	VBROADCASTSS 415888(R13), Y6                    // kw 4, c 2, pixel 0
+	VBROADCASTSS 415888(R11), Y6                    // kw 4, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 3008(R12), Y2
 	VMOVUPS 3040(R12), Y3
-	VBROADCASTSS 20(R13), Y7                        // kw 5, c 0, pixel 0
+	VBROADCASTSS 20(R11), Y7                        // kw 5, c 0, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 3200(R12), Y2
 	VMOVUPS 3232(R12), Y3
-	VBROADCASTSS 207956(R13), Y8                    // kw 5, c 1, pixel 0
+	VBROADCASTSS 207956(R11), Y8                    // kw 5, c 1, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 3392(R12), Y2
 	VMOVUPS 3424(R12), Y3
-	VBROADCASTSS 415892(R13), Y9                    // kw 5, c 2, pixel 0
+	VBROADCASTSS 415892(R11), Y9                    // kw 5, c 2, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 3584(R12), Y2
 	VMOVUPS 3616(R12), Y3
-	VBROADCASTSS 24(R13), Y10                       // kw 6, c 0, pixel 0
+	VBROADCASTSS 24(R11), Y10                       // kw 6, c 0, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 3776(R12), Y2
 	VMOVUPS 3808(R12), Y3
-	VBROADCASTSS 207960(R13), Y11                   // kw 6, c 1, pixel 0
+	VBROADCASTSS 207960(R11), Y11                   // kw 6, c 1, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 3968(R12), Y2
 	VMOVUPS 4000(R12), Y3
-	VBROADCASTSS 415896(R13), Y12                   // kw 6, c 2, pixel 0
+	VBROADCASTSS 415896(R11), Y12                   // kw 6, c 2, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
 	VMOVUPS 4160(R12), Y2
 	VMOVUPS 4192(R12), Y3
-	VBROADCASTSS 28(R13), Y13                       // kw 7, c 0, pixel 0
+	VBROADCASTSS 28(R11), Y13                       // kw 7, c 0, pixel 0
 	VFMADD231PS Y2, Y13, Y0
 	VFMADD231PS Y3, Y13, Y1
 	VMOVUPS 4352(R12), Y2
 	VMOVUPS 4384(R12), Y3
-	VBROADCASTSS 207964(R13), Y14                   // kw 7, c 1, pixel 0
+	VBROADCASTSS 207964(R11), Y14                   // kw 7, c 1, pixel 0
 	VFMADD231PS Y2, Y14, Y0
 	VFMADD231PS Y3, Y14, Y1
 	VMOVUPS 4544(R12), Y2
 	VMOVUPS 4576(R12), Y3
-	VBROADCASTSS 415900(R13), Y15                   // kw 7, c 2, pixel 0
+	VBROADCASTSS 415900(R11), Y15                   // kw 7, c 2, pixel 0
 	VFMADD231PS Y2, Y15, Y0
 	VFMADD231PS Y3, Y15, Y1
 	VMOVUPS 4736(R12), Y2
 	VMOVUPS 4768(R12), Y3
-	VBROADCASTSS 32(R13), Y4                        // kw 8, c 0, pixel 0
+	VBROADCASTSS 32(R11), Y4                        // kw 8, c 0, pixel 0
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
 	VMOVUPS 4928(R12), Y2
 	VMOVUPS 4960(R12), Y3
-	VBROADCASTSS 207968(R13), Y5                    // kw 8, c 1, pixel 0
+	VBROADCASTSS 207968(R11), Y5                    // kw 8, c 1, pixel 0
 	VFMADD231PS Y2, Y5, Y0
 	VFMADD231PS Y3, Y5, Y1
 	VMOVUPS 5120(R12), Y2
 	VMOVUPS 5152(R12), Y3
-	VBROADCASTSS 415904(R13), Y6                    // kw 8, c 2, pixel 0
+	VBROADCASTSS 415904(R11), Y6                    // kw 8, c 2, pixel 0
 	VFMADD231PS Y2, Y6, Y0
 	VFMADD231PS Y3, Y6, Y1
 	VMOVUPS 5312(R12), Y2
 	VMOVUPS 5344(R12), Y3
-	VBROADCASTSS 36(R13), Y7                        // kw 9, c 0, pixel 0
+	VBROADCASTSS 36(R11), Y7                        // kw 9, c 0, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	VMOVUPS 5504(R12), Y2
 	VMOVUPS 5536(R12), Y3
-	VBROADCASTSS 207972(R13), Y8                    // kw 9, c 1, pixel 0
+	VBROADCASTSS 207972(R11), Y8                    // kw 9, c 1, pixel 0
 	VFMADD231PS Y2, Y8, Y0
 	VFMADD231PS Y3, Y8, Y1
 	VMOVUPS 5696(R12), Y2
 	VMOVUPS 5728(R12), Y3
-	VBROADCASTSS 415908(R13), Y9                    // kw 9, c 2, pixel 0
+	VBROADCASTSS 415908(R11), Y9                    // kw 9, c 2, pixel 0
 	VFMADD231PS Y2, Y9, Y0
 	VFMADD231PS Y3, Y9, Y1
 	VMOVUPS 5888(R12), Y2
 	VMOVUPS 5920(R12), Y3
-	VBROADCASTSS 40(R13), Y10                       // kw 10, c 0, pixel 0
+	VBROADCASTSS 40(R11), Y10                       // kw 10, c 0, pixel 0
 	VFMADD231PS Y2, Y10, Y0
 	VFMADD231PS Y3, Y10, Y1
 	VMOVUPS 6080(R12), Y2
 	VMOVUPS 6112(R12), Y3
-	VBROADCASTSS 207976(R13), Y11                   // kw 10, c 1, pixel 0
+	VBROADCASTSS 207976(R11), Y11                   // kw 10, c 1, pixel 0
 	VFMADD231PS Y2, Y11, Y0
 	VFMADD231PS Y3, Y11, Y1
 	VMOVUPS 6272(R12), Y2
 	VMOVUPS 6304(R12), Y3
-	VBROADCASTSS 415912(R13), Y12                   // kw 10, c 2, pixel 0
+	VBROADCASTSS 415912(R11), Y12                   // kw 10, c 2, pixel 0
 	VFMADD231PS Y2, Y12, Y0
 	VFMADD231PS Y3, Y12, Y1
-	VMOVUPS Y0, 387200(BX)
-	VMOVUPS Y1, 387232(BX)
 	ADDQ $912, R11                                  // next kernel row
 	ADDQ $6336, R12
 	DECQ R9
-	JNZ conv1KernelAVX2_row
+	JNZ conv1KernelAVX2_t1_b2_row
 	ADDQ $623808, R10                               // next input block
 	DECQ R8
-	JNZ conv1KernelAVX2_block
-	VXORPS Y0, Y0, Y0                               // zero, for the ReLU
-	MOVQ DI, BX
-	MOVQ $55, AX
-conv1KernelAVX2_relu:
-	VMOVUPS (BX), Y1
-	VMAXPS Y1, Y0, Y1
-	VMOVUPS Y1, (BX)
-	VMOVUPS 32(BX), Y2
-	VMAXPS Y2, Y0, Y2
-	VMOVUPS Y2, 32(BX)
-	VMOVUPS 193600(BX), Y3
-	VMAXPS Y3, Y0, Y3
-	VMOVUPS Y3, 193600(BX)
-	VMOVUPS 193632(BX), Y4
-	VMAXPS Y4, Y0, Y4
-	VMOVUPS Y4, 193632(BX)
-	VMOVUPS 387200(BX), Y5
-	VMAXPS Y5, Y0, Y5
-	VMOVUPS Y5, 387200(BX)
-	VMOVUPS 387232(BX), Y6
-	VMAXPS Y6, Y0, Y6
-	VMOVUPS Y6, 387232(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv1KernelAVX2_relu
+	JNZ conv1KernelAVX2_t1_b2
+	VXORPS Y4, Y4, Y4                               // zero, for the ReLU
+	VMAXPS Y0, Y4, Y0
+	VMAXPS Y1, Y4, Y1
+	VMOVUPS Y0, 387200(BX)
+	VMOVUPS Y1, 387232(BX)
 	VZEROUPPER
 	RET
 
@@ -6835,10 +6943,10 @@ conv2WinoInKernelAVX2_part1:
 // func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
 //
 // conv2 + conv2.relu (specs/alexnet_half.net:24), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 64 output channels: a row of 196 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
-// and 4 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 4 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv2WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -7422,8 +7530,8 @@ conv2WinoMulKernelAVX512_t6_b0:
 	VFMADD231PS Z25, Z31, Z21
 	VFMADD231PS Z26, Z31, Z22
 	VFMADD231PS Z27, Z31, Z23
-	ADDQ $12544, R10                                // next input block
 	ADDQ $4096, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX512_t6_b0
 	VMOVUPS Z0, (BX)
@@ -7860,8 +7968,8 @@ conv2WinoMulKernelAVX512_t4_b0:
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
 	VFMADD231PS Z19, Z23, Z15
-	ADDQ $12544, R10                                // next input block
 	ADDQ $4096, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
@@ -7886,10 +7994,10 @@ conv2WinoMulKernelAVX512_t4_b0:
 // func conv2WinoMulKernelAVX2(out, in, w, bias *float32)
 //
 // conv2 + conv2.relu (specs/alexnet_half.net:24), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 64 output channels: a row of 196 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv2WinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -8237,8 +8345,8 @@ conv2WinoMulKernelAVX2_t6_b0:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $12544, R10                                // next input block
 	ADDQ $4096, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -8591,8 +8699,8 @@ conv2WinoMulKernelAVX2_t6_b1:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $12544, R10                                // next input block
 	ADDQ $4096, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 12544(BX)
@@ -8945,8 +9053,8 @@ conv2WinoMulKernelAVX2_t6_b2:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $12544, R10                                // next input block
 	ADDQ $4096, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 25088(BX)
@@ -9299,8 +9407,8 @@ conv2WinoMulKernelAVX2_t6_b3:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $12544, R10                                // next input block
 	ADDQ $4096, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b3
 	VMOVUPS Y0, 37632(BX)
@@ -9557,8 +9665,8 @@ conv2WinoMulKernelAVX2_t4_b0:
 	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
-	ADDQ $12544, R10                                // next input block
 	ADDQ $4096, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t4_b0
 	VMOVUPS Y0, (BX)
@@ -9807,8 +9915,8 @@ conv2WinoMulKernelAVX2_t4_b1:
 	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
-	ADDQ $12544, R10                                // next input block
 	ADDQ $4096, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t4_b1
 	VMOVUPS Y0, 12544(BX)
@@ -10057,8 +10165,8 @@ conv2WinoMulKernelAVX2_t4_b2:
 	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
-	ADDQ $12544, R10                                // next input block
 	ADDQ $4096, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t4_b2
 	VMOVUPS Y0, 25088(BX)
@@ -10307,8 +10415,8 @@ conv2WinoMulKernelAVX2_t4_b3:
 	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
-	ADDQ $12544, R10                                // next input block
 	ADDQ $4096, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t4_b3
 	VMOVUPS Y0, 37632(BX)
@@ -13036,10 +13144,10 @@ conv2GradWinoInKernelAVX2_part1:
 // func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
 //
 // the input gradient of conv2 (specs/alexnet_half.net:24), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 48 output channels: a row of 196 output pixels, 3 blocks of 16 output channels, in tiles of 8 pixels
-// and 3 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 3 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv2GradWinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -13639,8 +13747,8 @@ conv2GradWinoMulKernelAVX512_t8_b0:
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
-	ADDQ $12544, R10                                // next input block
 	ADDQ $3072, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX512_t8_b0
 	VMOVUPS Z0, (BX)
@@ -13993,8 +14101,8 @@ conv2GradWinoMulKernelAVX512_t4_b0:
 	VFMADD231PS Z12, Z27, Z9
 	VFMADD231PS Z13, Z27, Z10
 	VFMADD231PS Z14, Z27, Z11
-	ADDQ $12544, R10                                // next input block
 	ADDQ $3072, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
@@ -14015,10 +14123,10 @@ conv2GradWinoMulKernelAVX512_t4_b0:
 // func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32)
 //
 // the input gradient of conv2 (specs/alexnet_half.net:24), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 48 output channels: a row of 196 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv2GradWinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -14366,8 +14474,8 @@ conv2GradWinoMulKernelAVX2_t6_b0:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $12544, R10                                // next input block
 	ADDQ $3072, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -14720,8 +14828,8 @@ conv2GradWinoMulKernelAVX2_t6_b1:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $12544, R10                                // next input block
 	ADDQ $3072, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 12544(BX)
@@ -15074,8 +15182,8 @@ conv2GradWinoMulKernelAVX2_t6_b2:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $12544, R10                                // next input block
 	ADDQ $3072, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 25088(BX)
@@ -15332,8 +15440,8 @@ conv2GradWinoMulKernelAVX2_t4_b0:
 	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
-	ADDQ $12544, R10                                // next input block
 	ADDQ $3072, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t4_b0
 	VMOVUPS Y0, (BX)
@@ -15582,8 +15690,8 @@ conv2GradWinoMulKernelAVX2_t4_b1:
 	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
-	ADDQ $12544, R10                                // next input block
 	ADDQ $3072, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t4_b1
 	VMOVUPS Y0, 12544(BX)
@@ -15832,8 +15940,8 @@ conv2GradWinoMulKernelAVX2_t4_b2:
 	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
-	ADDQ $12544, R10                                // next input block
 	ADDQ $3072, R12
+	ADDQ $12544, R10                                // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t4_b2
 	VMOVUPS Y0, 25088(BX)
@@ -17643,10 +17751,10 @@ conv3WinoInKernelAVX2_part1:
 // func conv3WinoMulKernelAVX512(out, in, w, bias *float32)
 //
 // conv3 + conv3.relu (specs/alexnet_half.net:27), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels: a row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 5 pixels
-// and 4 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z19 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 4 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z19 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv3WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -18146,8 +18254,8 @@ conv3WinoMulKernelAVX512_t5_b0:
 	VFMADD231PS Z21, Z31, Z17
 	VFMADD231PS Z22, Z31, Z18
 	VFMADD231PS Z23, Z31, Z19
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX512_t5_b0
 	VMOVUPS Z0, (BX)
@@ -18580,8 +18688,8 @@ conv3WinoMulKernelAVX512_t4_b0:
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
 	VFMADD231PS Z19, Z23, Z15
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
@@ -18606,10 +18714,10 @@ conv3WinoMulKernelAVX512_t4_b0:
 // func conv3WinoMulKernelAVX2(out, in, w, bias *float32)
 //
 // conv3 + conv3.relu (specs/alexnet_half.net:27), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels: a row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv3WinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -18957,8 +19065,8 @@ conv3WinoMulKernelAVX2_t6_b0:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -19311,8 +19419,8 @@ conv3WinoMulKernelAVX2_t6_b1:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 3136(BX)
@@ -19665,8 +19773,8 @@ conv3WinoMulKernelAVX2_t6_b2:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 6272(BX)
@@ -20019,8 +20127,8 @@ conv3WinoMulKernelAVX2_t6_b3:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t6_b3
 	VMOVUPS Y0, 9408(BX)
@@ -20127,8 +20235,8 @@ conv3WinoMulKernelAVX2_t1_b0:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t1_b0
 	VMOVUPS Y0, (BX)
@@ -20221,8 +20329,8 @@ conv3WinoMulKernelAVX2_t1_b1:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t1_b1
 	VMOVUPS Y0, 3136(BX)
@@ -20315,8 +20423,8 @@ conv3WinoMulKernelAVX2_t1_b2:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t1_b2
 	VMOVUPS Y0, 6272(BX)
@@ -20409,8 +20517,8 @@ conv3WinoMulKernelAVX2_t1_b3:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t1_b3
 	VMOVUPS Y0, 9408(BX)
@@ -21410,10 +21518,10 @@ conv3GradWinoInKernelAVX2_part1:
 // func conv3GradWinoMulKernelAVX512(out, in, w, bias *float32)
 //
 // the input gradient of conv3 (specs/alexnet_half.net:27), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels: a row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 5 pixels
-// and 4 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z19 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 4 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z19 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv3GradWinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -21913,8 +22021,8 @@ conv3GradWinoMulKernelAVX512_t5_b0:
 	VFMADD231PS Z21, Z31, Z17
 	VFMADD231PS Z22, Z31, Z18
 	VFMADD231PS Z23, Z31, Z19
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3GradWinoMulKernelAVX512_t5_b0
 	VMOVUPS Z0, (BX)
@@ -22347,8 +22455,8 @@ conv3GradWinoMulKernelAVX512_t4_b0:
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
 	VFMADD231PS Z19, Z23, Z15
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3GradWinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
@@ -22373,10 +22481,10 @@ conv3GradWinoMulKernelAVX512_t4_b0:
 // func conv3GradWinoMulKernelAVX2(out, in, w, bias *float32)
 //
 // the input gradient of conv3 (specs/alexnet_half.net:27), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels: a row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv3GradWinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -22724,8 +22832,8 @@ conv3GradWinoMulKernelAVX2_t6_b0:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3GradWinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -23078,8 +23186,8 @@ conv3GradWinoMulKernelAVX2_t6_b1:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3GradWinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 3136(BX)
@@ -23432,8 +23540,8 @@ conv3GradWinoMulKernelAVX2_t6_b2:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3GradWinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 6272(BX)
@@ -23786,8 +23894,8 @@ conv3GradWinoMulKernelAVX2_t6_b3:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3GradWinoMulKernelAVX2_t6_b3
 	VMOVUPS Y0, 9408(BX)
@@ -23894,8 +24002,8 @@ conv3GradWinoMulKernelAVX2_t1_b0:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3GradWinoMulKernelAVX2_t1_b0
 	VMOVUPS Y0, (BX)
@@ -23988,8 +24096,8 @@ conv3GradWinoMulKernelAVX2_t1_b1:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3GradWinoMulKernelAVX2_t1_b1
 	VMOVUPS Y0, 3136(BX)
@@ -24082,8 +24190,8 @@ conv3GradWinoMulKernelAVX2_t1_b2:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3GradWinoMulKernelAVX2_t1_b2
 	VMOVUPS Y0, 6272(BX)
@@ -24176,8 +24284,8 @@ conv3GradWinoMulKernelAVX2_t1_b3:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3GradWinoMulKernelAVX2_t1_b3
 	VMOVUPS Y0, 9408(BX)
@@ -25560,10 +25668,10 @@ conv4WinoInKernelAVX2_part1:
 // func conv4WinoMulKernelAVX512(out, in, w, bias *float32)
 //
 // conv4 + conv4.relu (specs/alexnet_half.net:29), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels: a row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 5 pixels
-// and 4 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z19 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 4 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z19 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv4WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -26063,8 +26171,8 @@ conv4WinoMulKernelAVX512_t5_b0:
 	VFMADD231PS Z21, Z31, Z17
 	VFMADD231PS Z22, Z31, Z18
 	VFMADD231PS Z23, Z31, Z19
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4WinoMulKernelAVX512_t5_b0
 	VMOVUPS Z0, (BX)
@@ -26497,8 +26605,8 @@ conv4WinoMulKernelAVX512_t4_b0:
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
 	VFMADD231PS Z19, Z23, Z15
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4WinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
@@ -26523,10 +26631,10 @@ conv4WinoMulKernelAVX512_t4_b0:
 // func conv4WinoMulKernelAVX2(out, in, w, bias *float32)
 //
 // conv4 + conv4.relu (specs/alexnet_half.net:29), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels: a row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv4WinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -26874,8 +26982,8 @@ conv4WinoMulKernelAVX2_t6_b0:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -27228,8 +27336,8 @@ conv4WinoMulKernelAVX2_t6_b1:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4WinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 3136(BX)
@@ -27582,8 +27690,8 @@ conv4WinoMulKernelAVX2_t6_b2:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4WinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 6272(BX)
@@ -27936,8 +28044,8 @@ conv4WinoMulKernelAVX2_t6_b3:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4WinoMulKernelAVX2_t6_b3
 	VMOVUPS Y0, 9408(BX)
@@ -28044,8 +28152,8 @@ conv4WinoMulKernelAVX2_t1_b0:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4WinoMulKernelAVX2_t1_b0
 	VMOVUPS Y0, (BX)
@@ -28138,8 +28246,8 @@ conv4WinoMulKernelAVX2_t1_b1:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4WinoMulKernelAVX2_t1_b1
 	VMOVUPS Y0, 3136(BX)
@@ -28232,8 +28340,8 @@ conv4WinoMulKernelAVX2_t1_b2:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4WinoMulKernelAVX2_t1_b2
 	VMOVUPS Y0, 6272(BX)
@@ -28326,8 +28434,8 @@ conv4WinoMulKernelAVX2_t1_b3:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4WinoMulKernelAVX2_t1_b3
 	VMOVUPS Y0, 9408(BX)
@@ -29327,10 +29435,10 @@ conv4GradWinoInKernelAVX2_part1:
 // func conv4GradWinoMulKernelAVX512(out, in, w, bias *float32)
 //
 // the input gradient of conv4 (specs/alexnet_half.net:29), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels: a row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 5 pixels
-// and 4 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z19 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 4 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z19 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv4GradWinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -29830,8 +29938,8 @@ conv4GradWinoMulKernelAVX512_t5_b0:
 	VFMADD231PS Z21, Z31, Z17
 	VFMADD231PS Z22, Z31, Z18
 	VFMADD231PS Z23, Z31, Z19
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4GradWinoMulKernelAVX512_t5_b0
 	VMOVUPS Z0, (BX)
@@ -30264,8 +30372,8 @@ conv4GradWinoMulKernelAVX512_t4_b0:
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
 	VFMADD231PS Z19, Z23, Z15
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4GradWinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
@@ -30290,10 +30398,10 @@ conv4GradWinoMulKernelAVX512_t4_b0:
 // func conv4GradWinoMulKernelAVX2(out, in, w, bias *float32)
 //
 // the input gradient of conv4 (specs/alexnet_half.net:29), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels: a row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv4GradWinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -30641,8 +30749,8 @@ conv4GradWinoMulKernelAVX2_t6_b0:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4GradWinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -30995,8 +31103,8 @@ conv4GradWinoMulKernelAVX2_t6_b1:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4GradWinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 3136(BX)
@@ -31349,8 +31457,8 @@ conv4GradWinoMulKernelAVX2_t6_b2:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4GradWinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 6272(BX)
@@ -31703,8 +31811,8 @@ conv4GradWinoMulKernelAVX2_t6_b3:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4GradWinoMulKernelAVX2_t6_b3
 	VMOVUPS Y0, 9408(BX)
@@ -31811,8 +31919,8 @@ conv4GradWinoMulKernelAVX2_t1_b0:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4GradWinoMulKernelAVX2_t1_b0
 	VMOVUPS Y0, (BX)
@@ -31905,8 +32013,8 @@ conv4GradWinoMulKernelAVX2_t1_b1:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4GradWinoMulKernelAVX2_t1_b1
 	VMOVUPS Y0, 3136(BX)
@@ -31999,8 +32107,8 @@ conv4GradWinoMulKernelAVX2_t1_b2:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4GradWinoMulKernelAVX2_t1_b2
 	VMOVUPS Y0, 6272(BX)
@@ -32093,8 +32201,8 @@ conv4GradWinoMulKernelAVX2_t1_b3:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv4GradWinoMulKernelAVX2_t1_b3
 	VMOVUPS Y0, 9408(BX)
@@ -33477,10 +33585,10 @@ conv5WinoInKernelAVX2_part1:
 // func conv5WinoMulKernelAVX512(out, in, w, bias *float32)
 //
 // conv5 + conv5.relu (specs/alexnet_half.net:31), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels: a row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 5 pixels
-// and 4 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z19 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 4 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z19 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv5WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -33980,8 +34088,8 @@ conv5WinoMulKernelAVX512_t5_b0:
 	VFMADD231PS Z21, Z31, Z17
 	VFMADD231PS Z22, Z31, Z18
 	VFMADD231PS Z23, Z31, Z19
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5WinoMulKernelAVX512_t5_b0
 	VMOVUPS Z0, (BX)
@@ -34414,8 +34522,8 @@ conv5WinoMulKernelAVX512_t4_b0:
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
 	VFMADD231PS Z19, Z23, Z15
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5WinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
@@ -34440,10 +34548,10 @@ conv5WinoMulKernelAVX512_t4_b0:
 // func conv5WinoMulKernelAVX2(out, in, w, bias *float32)
 //
 // conv5 + conv5.relu (specs/alexnet_half.net:31), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels: a row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv5WinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -34791,8 +34899,8 @@ conv5WinoMulKernelAVX2_t6_b0:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -35145,8 +35253,8 @@ conv5WinoMulKernelAVX2_t6_b1:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5WinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 3136(BX)
@@ -35499,8 +35607,8 @@ conv5WinoMulKernelAVX2_t6_b2:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5WinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 6272(BX)
@@ -35853,8 +35961,8 @@ conv5WinoMulKernelAVX2_t6_b3:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5WinoMulKernelAVX2_t6_b3
 	VMOVUPS Y0, 9408(BX)
@@ -35961,8 +36069,8 @@ conv5WinoMulKernelAVX2_t1_b0:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5WinoMulKernelAVX2_t1_b0
 	VMOVUPS Y0, (BX)
@@ -36055,8 +36163,8 @@ conv5WinoMulKernelAVX2_t1_b1:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5WinoMulKernelAVX2_t1_b1
 	VMOVUPS Y0, 3136(BX)
@@ -36149,8 +36257,8 @@ conv5WinoMulKernelAVX2_t1_b2:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5WinoMulKernelAVX2_t1_b2
 	VMOVUPS Y0, 6272(BX)
@@ -36243,8 +36351,8 @@ conv5WinoMulKernelAVX2_t1_b3:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5WinoMulKernelAVX2_t1_b3
 	VMOVUPS Y0, 9408(BX)
@@ -37244,10 +37352,10 @@ conv5GradWinoInKernelAVX2_part1:
 // func conv5GradWinoMulKernelAVX512(out, in, w, bias *float32)
 //
 // the input gradient of conv5 (specs/alexnet_half.net:31), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels: a row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 5 pixels
-// and 4 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z19 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 4 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z19 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv5GradWinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -37747,8 +37855,8 @@ conv5GradWinoMulKernelAVX512_t5_b0:
 	VFMADD231PS Z21, Z31, Z17
 	VFMADD231PS Z22, Z31, Z18
 	VFMADD231PS Z23, Z31, Z19
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5GradWinoMulKernelAVX512_t5_b0
 	VMOVUPS Z0, (BX)
@@ -38181,8 +38289,8 @@ conv5GradWinoMulKernelAVX512_t4_b0:
 	VFMADD231PS Z17, Z23, Z13
 	VFMADD231PS Z18, Z23, Z14
 	VFMADD231PS Z19, Z23, Z15
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5GradWinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
@@ -38207,10 +38315,10 @@ conv5GradWinoMulKernelAVX512_t4_b0:
 // func conv5GradWinoMulKernelAVX2(out, in, w, bias *float32)
 //
 // the input gradient of conv5 (specs/alexnet_half.net:31), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels: a row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv5GradWinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -38558,8 +38666,8 @@ conv5GradWinoMulKernelAVX2_t6_b0:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5GradWinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -38912,8 +39020,8 @@ conv5GradWinoMulKernelAVX2_t6_b1:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5GradWinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 3136(BX)
@@ -39266,8 +39374,8 @@ conv5GradWinoMulKernelAVX2_t6_b2:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5GradWinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 6272(BX)
@@ -39620,8 +39728,8 @@ conv5GradWinoMulKernelAVX2_t6_b3:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5GradWinoMulKernelAVX2_t6_b3
 	VMOVUPS Y0, 9408(BX)
@@ -39728,8 +39836,8 @@ conv5GradWinoMulKernelAVX2_t1_b0:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5GradWinoMulKernelAVX2_t1_b0
 	VMOVUPS Y0, (BX)
@@ -39822,8 +39930,8 @@ conv5GradWinoMulKernelAVX2_t1_b1:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5GradWinoMulKernelAVX2_t1_b1
 	VMOVUPS Y0, 3136(BX)
@@ -39916,8 +40024,8 @@ conv5GradWinoMulKernelAVX2_t1_b2:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5GradWinoMulKernelAVX2_t1_b2
 	VMOVUPS Y0, 6272(BX)
@@ -40010,8 +40118,8 @@ conv5GradWinoMulKernelAVX2_t1_b3:
 	VBROADCASTSS 60(R10), Y7                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
-	ADDQ $3136, R10                                 // next input block
 	ADDQ $4096, R12
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv5GradWinoMulKernelAVX2_t1_b3
 	VMOVUPS Y0, 9408(BX)
@@ -40813,670 +40921,661 @@ conv5UpdKernelAVX2_6_1_pixel:
 // func fc6KernelAVX512(out, in, w, bias *float32)
 //
 // fc6 (specs/alexnet_half.net:35), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
-// and 2 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 2 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·fc6KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	MOVQ DI, BX
-	MOVQ $16, AX
-fc6KernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 131072(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ fc6KernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $288, R8                                   // input blocks
-fc6KernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-fc6KernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $1, AX                                     // 1 tiles of 12 pixels
 fc6KernelAVX512_tiles:
 
-	// a tile of 12 pixels, output blocks 0…1
-	VMOVUPS (BX), Z0
-	VMOVUPS 131072(BX), Z1
-	VMOVUPS 64(BX), Z2
-	VMOVUPS 131136(BX), Z3
-	VMOVUPS 128(BX), Z4
-	VMOVUPS 131200(BX), Z5
-	VMOVUPS 192(BX), Z6
-	VMOVUPS 131264(BX), Z7
-	VMOVUPS 256(BX), Z8
-	VMOVUPS 131328(BX), Z9
-	VMOVUPS 320(BX), Z10
-	VMOVUPS 131392(BX), Z11
-	VMOVUPS 384(BX), Z12
-	VMOVUPS 131456(BX), Z13
-	VMOVUPS 448(BX), Z14
-	VMOVUPS 131520(BX), Z15
-	VMOVUPS 512(BX), Z16
-	VMOVUPS 131584(BX), Z17
-	VMOVUPS 576(BX), Z18
-	VMOVUPS 131648(BX), Z19
-	VMOVUPS 640(BX), Z20
-	VMOVUPS 131712(BX), Z21
-	VMOVUPS 704(BX), Z22
-	VMOVUPS 131776(BX), Z23
+	// a tile of 12 pixels, output blocks 0…1, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS (CX), Z10
+	VMOVUPS 64(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS (CX), Z14
+	VMOVUPS 64(CX), Z15
+	VMOVUPS (CX), Z16
+	VMOVUPS 64(CX), Z17
+	VMOVUPS (CX), Z18
+	VMOVUPS 64(CX), Z19
+	VMOVUPS (CX), Z20
+	VMOVUPS 64(CX), Z21
+	VMOVUPS (CX), Z22
+	VMOVUPS 64(CX), Z23
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $288, R8                                   // input blocks
+fc6KernelAVX512_t12_b0:
 	VMOVUPS (R12), Z24
 	VMOVUPS 64(R12), Z25
-	VBROADCASTSS (R13), Z26                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z26                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18432(R13), Z27                    // kw 0, c 0, pixel 1
+	VBROADCASTSS 18432(R10), Z27                    // kw 0, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36864(R13), Z28                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 36864(R10), Z28                    // kw 0, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55296(R13), Z29                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 55296(R10), Z29                    // kw 0, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73728(R13), Z30                    // kw 0, c 0, pixel 4
+	VBROADCASTSS 73728(R10), Z30                    // kw 0, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92160(R13), Z31                    // kw 0, c 0, pixel 5
+	VBROADCASTSS 92160(R10), Z31                    // kw 0, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110592(R13), Z26                   // kw 0, c 0, pixel 6
+	VBROADCASTSS 110592(R10), Z26                   // kw 0, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129024(R13), Z27                   // kw 0, c 0, pixel 7
+	VBROADCASTSS 129024(R10), Z27                   // kw 0, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147456(R13), Z28                   // kw 0, c 0, pixel 8
+	VBROADCASTSS 147456(R10), Z28                   // kw 0, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165888(R13), Z29                   // kw 0, c 0, pixel 9
+	VBROADCASTSS 165888(R10), Z29                   // kw 0, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184320(R13), Z30                   // kw 0, c 0, pixel 10
+	VBROADCASTSS 184320(R10), Z30                   // kw 0, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202752(R13), Z31                   // kw 0, c 0, pixel 11
+	VBROADCASTSS 202752(R10), Z31                   // kw 0, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 128(R12), Z24
 	VMOVUPS 192(R12), Z25
-	VBROADCASTSS 4(R13), Z26                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z26                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18436(R13), Z27                    // kw 0, c 1, pixel 1
+	VBROADCASTSS 18436(R10), Z27                    // kw 0, c 1, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36868(R13), Z28                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 36868(R10), Z28                    // kw 0, c 1, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55300(R13), Z29                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 55300(R10), Z29                    // kw 0, c 1, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73732(R13), Z30                    // kw 0, c 1, pixel 4
+	VBROADCASTSS 73732(R10), Z30                    // kw 0, c 1, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92164(R13), Z31                    // kw 0, c 1, pixel 5
+	VBROADCASTSS 92164(R10), Z31                    // kw 0, c 1, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110596(R13), Z26                   // kw 0, c 1, pixel 6
+	VBROADCASTSS 110596(R10), Z26                   // kw 0, c 1, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129028(R13), Z27                   // kw 0, c 1, pixel 7
+	VBROADCASTSS 129028(R10), Z27                   // kw 0, c 1, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147460(R13), Z28                   // kw 0, c 1, pixel 8
+	VBROADCASTSS 147460(R10), Z28                   // kw 0, c 1, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165892(R13), Z29                   // kw 0, c 1, pixel 9
+	VBROADCASTSS 165892(R10), Z29                   // kw 0, c 1, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184324(R13), Z30                   // kw 0, c 1, pixel 10
+	VBROADCASTSS 184324(R10), Z30                   // kw 0, c 1, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202756(R13), Z31                   // kw 0, c 1, pixel 11
+	VBROADCASTSS 202756(R10), Z31                   // kw 0, c 1, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 256(R12), Z24
 	VMOVUPS 320(R12), Z25
-	VBROADCASTSS 8(R13), Z26                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z26                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18440(R13), Z27                    // kw 0, c 2, pixel 1
+	VBROADCASTSS 18440(R10), Z27                    // kw 0, c 2, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36872(R13), Z28                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 36872(R10), Z28                    // kw 0, c 2, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55304(R13), Z29                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 55304(R10), Z29                    // kw 0, c 2, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73736(R13), Z30                    // kw 0, c 2, pixel 4
+	VBROADCASTSS 73736(R10), Z30                    // kw 0, c 2, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92168(R13), Z31                    // kw 0, c 2, pixel 5
+	VBROADCASTSS 92168(R10), Z31                    // kw 0, c 2, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110600(R13), Z26                   // kw 0, c 2, pixel 6
+	VBROADCASTSS 110600(R10), Z26                   // kw 0, c 2, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129032(R13), Z27                   // kw 0, c 2, pixel 7
+	VBROADCASTSS 129032(R10), Z27                   // kw 0, c 2, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147464(R13), Z28                   // kw 0, c 2, pixel 8
+	VBROADCASTSS 147464(R10), Z28                   // kw 0, c 2, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165896(R13), Z29                   // kw 0, c 2, pixel 9
+	VBROADCASTSS 165896(R10), Z29                   // kw 0, c 2, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184328(R13), Z30                   // kw 0, c 2, pixel 10
+	VBROADCASTSS 184328(R10), Z30                   // kw 0, c 2, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202760(R13), Z31                   // kw 0, c 2, pixel 11
+	VBROADCASTSS 202760(R10), Z31                   // kw 0, c 2, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 384(R12), Z24
 	VMOVUPS 448(R12), Z25
-	VBROADCASTSS 12(R13), Z26                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z26                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18444(R13), Z27                    // kw 0, c 3, pixel 1
+	VBROADCASTSS 18444(R10), Z27                    // kw 0, c 3, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36876(R13), Z28                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 36876(R10), Z28                    // kw 0, c 3, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55308(R13), Z29                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 55308(R10), Z29                    // kw 0, c 3, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73740(R13), Z30                    // kw 0, c 3, pixel 4
+	VBROADCASTSS 73740(R10), Z30                    // kw 0, c 3, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92172(R13), Z31                    // kw 0, c 3, pixel 5
+	VBROADCASTSS 92172(R10), Z31                    // kw 0, c 3, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110604(R13), Z26                   // kw 0, c 3, pixel 6
+	VBROADCASTSS 110604(R10), Z26                   // kw 0, c 3, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129036(R13), Z27                   // kw 0, c 3, pixel 7
+	VBROADCASTSS 129036(R10), Z27                   // kw 0, c 3, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147468(R13), Z28                   // kw 0, c 3, pixel 8
+	VBROADCASTSS 147468(R10), Z28                   // kw 0, c 3, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165900(R13), Z29                   // kw 0, c 3, pixel 9
+	VBROADCASTSS 165900(R10), Z29                   // kw 0, c 3, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184332(R13), Z30                   // kw 0, c 3, pixel 10
+	VBROADCASTSS 184332(R10), Z30                   // kw 0, c 3, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202764(R13), Z31                   // kw 0, c 3, pixel 11
+	VBROADCASTSS 202764(R10), Z31                   // kw 0, c 3, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 512(R12), Z24
 	VMOVUPS 576(R12), Z25
-	VBROADCASTSS 16(R13), Z26                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z26                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18448(R13), Z27                    // kw 0, c 4, pixel 1
+	VBROADCASTSS 18448(R10), Z27                    // kw 0, c 4, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36880(R13), Z28                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 36880(R10), Z28                    // kw 0, c 4, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55312(R13), Z29                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 55312(R10), Z29                    // kw 0, c 4, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73744(R13), Z30                    // kw 0, c 4, pixel 4
+	VBROADCASTSS 73744(R10), Z30                    // kw 0, c 4, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92176(R13), Z31                    // kw 0, c 4, pixel 5
+	VBROADCASTSS 92176(R10), Z31                    // kw 0, c 4, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110608(R13), Z26                   // kw 0, c 4, pixel 6
+	VBROADCASTSS 110608(R10), Z26                   // kw 0, c 4, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129040(R13), Z27                   // kw 0, c 4, pixel 7
+	VBROADCASTSS 129040(R10), Z27                   // kw 0, c 4, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147472(R13), Z28                   // kw 0, c 4, pixel 8
+	VBROADCASTSS 147472(R10), Z28                   // kw 0, c 4, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165904(R13), Z29                   // kw 0, c 4, pixel 9
+	VBROADCASTSS 165904(R10), Z29                   // kw 0, c 4, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184336(R13), Z30                   // kw 0, c 4, pixel 10
+	VBROADCASTSS 184336(R10), Z30                   // kw 0, c 4, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202768(R13), Z31                   // kw 0, c 4, pixel 11
+	VBROADCASTSS 202768(R10), Z31                   // kw 0, c 4, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 640(R12), Z24
 	VMOVUPS 704(R12), Z25
-	VBROADCASTSS 20(R13), Z26                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z26                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18452(R13), Z27                    // kw 0, c 5, pixel 1
+	VBROADCASTSS 18452(R10), Z27                    // kw 0, c 5, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36884(R13), Z28                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 36884(R10), Z28                    // kw 0, c 5, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55316(R13), Z29                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 55316(R10), Z29                    // kw 0, c 5, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73748(R13), Z30                    // kw 0, c 5, pixel 4
+	VBROADCASTSS 73748(R10), Z30                    // kw 0, c 5, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92180(R13), Z31                    // kw 0, c 5, pixel 5
+	VBROADCASTSS 92180(R10), Z31                    // kw 0, c 5, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110612(R13), Z26                   // kw 0, c 5, pixel 6
+	VBROADCASTSS 110612(R10), Z26                   // kw 0, c 5, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129044(R13), Z27                   // kw 0, c 5, pixel 7
+	VBROADCASTSS 129044(R10), Z27                   // kw 0, c 5, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147476(R13), Z28                   // kw 0, c 5, pixel 8
+	VBROADCASTSS 147476(R10), Z28                   // kw 0, c 5, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165908(R13), Z29                   // kw 0, c 5, pixel 9
+	VBROADCASTSS 165908(R10), Z29                   // kw 0, c 5, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184340(R13), Z30                   // kw 0, c 5, pixel 10
+	VBROADCASTSS 184340(R10), Z30                   // kw 0, c 5, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202772(R13), Z31                   // kw 0, c 5, pixel 11
+	VBROADCASTSS 202772(R10), Z31                   // kw 0, c 5, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 768(R12), Z24
 	VMOVUPS 832(R12), Z25
-	VBROADCASTSS 24(R13), Z26                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z26                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18456(R13), Z27                    // kw 0, c 6, pixel 1
+	VBROADCASTSS 18456(R10), Z27                    // kw 0, c 6, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36888(R13), Z28                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 36888(R10), Z28                    // kw 0, c 6, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55320(R13), Z29                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 55320(R10), Z29                    // kw 0, c 6, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73752(R13), Z30                    // kw 0, c 6, pixel 4
+	VBROADCASTSS 73752(R10), Z30                    // kw 0, c 6, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92184(R13), Z31                    // kw 0, c 6, pixel 5
+	VBROADCASTSS 92184(R10), Z31                    // kw 0, c 6, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110616(R13), Z26                   // kw 0, c 6, pixel 6
+	VBROADCASTSS 110616(R10), Z26                   // kw 0, c 6, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129048(R13), Z27                   // kw 0, c 6, pixel 7
+	VBROADCASTSS 129048(R10), Z27                   // kw 0, c 6, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147480(R13), Z28                   // kw 0, c 6, pixel 8
+	VBROADCASTSS 147480(R10), Z28                   // kw 0, c 6, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165912(R13), Z29                   // kw 0, c 6, pixel 9
+	VBROADCASTSS 165912(R10), Z29                   // kw 0, c 6, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184344(R13), Z30                   // kw 0, c 6, pixel 10
+	VBROADCASTSS 184344(R10), Z30                   // kw 0, c 6, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202776(R13), Z31                   // kw 0, c 6, pixel 11
+	VBROADCASTSS 202776(R10), Z31                   // kw 0, c 6, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 896(R12), Z24
 	VMOVUPS 960(R12), Z25
-	VBROADCASTSS 28(R13), Z26                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z26                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18460(R13), Z27                    // kw 0, c 7, pixel 1
+	VBROADCASTSS 18460(R10), Z27                    // kw 0, c 7, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36892(R13), Z28                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 36892(R10), Z28                    // kw 0, c 7, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55324(R13), Z29                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 55324(R10), Z29                    // kw 0, c 7, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73756(R13), Z30                    // kw 0, c 7, pixel 4
+	VBROADCASTSS 73756(R10), Z30                    // kw 0, c 7, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92188(R13), Z31                    // kw 0, c 7, pixel 5
+	VBROADCASTSS 92188(R10), Z31                    // kw 0, c 7, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110620(R13), Z26                   // kw 0, c 7, pixel 6
+	VBROADCASTSS 110620(R10), Z26                   // kw 0, c 7, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129052(R13), Z27                   // kw 0, c 7, pixel 7
+	VBROADCASTSS 129052(R10), Z27                   // kw 0, c 7, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147484(R13), Z28                   // kw 0, c 7, pixel 8
+	VBROADCASTSS 147484(R10), Z28                   // kw 0, c 7, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165916(R13), Z29                   // kw 0, c 7, pixel 9
+	VBROADCASTSS 165916(R10), Z29                   // kw 0, c 7, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184348(R13), Z30                   // kw 0, c 7, pixel 10
+	VBROADCASTSS 184348(R10), Z30                   // kw 0, c 7, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202780(R13), Z31                   // kw 0, c 7, pixel 11
+	VBROADCASTSS 202780(R10), Z31                   // kw 0, c 7, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1024(R12), Z24
 	VMOVUPS 1088(R12), Z25
-	VBROADCASTSS 32(R13), Z26                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z26                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18464(R13), Z27                    // kw 0, c 8, pixel 1
+	VBROADCASTSS 18464(R10), Z27                    // kw 0, c 8, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36896(R13), Z28                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 36896(R10), Z28                    // kw 0, c 8, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55328(R13), Z29                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 55328(R10), Z29                    // kw 0, c 8, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73760(R13), Z30                    // kw 0, c 8, pixel 4
+	VBROADCASTSS 73760(R10), Z30                    // kw 0, c 8, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92192(R13), Z31                    // kw 0, c 8, pixel 5
+	VBROADCASTSS 92192(R10), Z31                    // kw 0, c 8, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110624(R13), Z26                   // kw 0, c 8, pixel 6
+	VBROADCASTSS 110624(R10), Z26                   // kw 0, c 8, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129056(R13), Z27                   // kw 0, c 8, pixel 7
+	VBROADCASTSS 129056(R10), Z27                   // kw 0, c 8, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147488(R13), Z28                   // kw 0, c 8, pixel 8
+	VBROADCASTSS 147488(R10), Z28                   // kw 0, c 8, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165920(R13), Z29                   // kw 0, c 8, pixel 9
+	VBROADCASTSS 165920(R10), Z29                   // kw 0, c 8, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184352(R13), Z30                   // kw 0, c 8, pixel 10
+	VBROADCASTSS 184352(R10), Z30                   // kw 0, c 8, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202784(R13), Z31                   // kw 0, c 8, pixel 11
+	VBROADCASTSS 202784(R10), Z31                   // kw 0, c 8, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1152(R12), Z24
 	VMOVUPS 1216(R12), Z25
-	VBROADCASTSS 36(R13), Z26                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z26                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18468(R13), Z27                    // kw 0, c 9, pixel 1
+	VBROADCASTSS 18468(R10), Z27                    // kw 0, c 9, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36900(R13), Z28                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 36900(R10), Z28                    // kw 0, c 9, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55332(R13), Z29                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 55332(R10), Z29                    // kw 0, c 9, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73764(R13), Z30                    // kw 0, c 9, pixel 4
+	VBROADCASTSS 73764(R10), Z30                    // kw 0, c 9, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92196(R13), Z31                    // kw 0, c 9, pixel 5
+	VBROADCASTSS 92196(R10), Z31                    // kw 0, c 9, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110628(R13), Z26                   // kw 0, c 9, pixel 6
+	VBROADCASTSS 110628(R10), Z26                   // kw 0, c 9, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129060(R13), Z27                   // kw 0, c 9, pixel 7
+	VBROADCASTSS 129060(R10), Z27                   // kw 0, c 9, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147492(R13), Z28                   // kw 0, c 9, pixel 8
+	VBROADCASTSS 147492(R10), Z28                   // kw 0, c 9, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165924(R13), Z29                   // kw 0, c 9, pixel 9
+	VBROADCASTSS 165924(R10), Z29                   // kw 0, c 9, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184356(R13), Z30                   // kw 0, c 9, pixel 10
+	VBROADCASTSS 184356(R10), Z30                   // kw 0, c 9, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202788(R13), Z31                   // kw 0, c 9, pixel 11
+	VBROADCASTSS 202788(R10), Z31                   // kw 0, c 9, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1280(R12), Z24
 	VMOVUPS 1344(R12), Z25
-	VBROADCASTSS 40(R13), Z26                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z26                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18472(R13), Z27                    // kw 0, c 10, pixel 1
+	VBROADCASTSS 18472(R10), Z27                    // kw 0, c 10, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36904(R13), Z28                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 36904(R10), Z28                    // kw 0, c 10, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55336(R13), Z29                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 55336(R10), Z29                    // kw 0, c 10, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73768(R13), Z30                    // kw 0, c 10, pixel 4
+	VBROADCASTSS 73768(R10), Z30                    // kw 0, c 10, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92200(R13), Z31                    // kw 0, c 10, pixel 5
+	VBROADCASTSS 92200(R10), Z31                    // kw 0, c 10, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110632(R13), Z26                   // kw 0, c 10, pixel 6
+	VBROADCASTSS 110632(R10), Z26                   // kw 0, c 10, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129064(R13), Z27                   // kw 0, c 10, pixel 7
+	VBROADCASTSS 129064(R10), Z27                   // kw 0, c 10, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147496(R13), Z28                   // kw 0, c 10, pixel 8
+	VBROADCASTSS 147496(R10), Z28                   // kw 0, c 10, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165928(R13), Z29                   // kw 0, c 10, pixel 9
+	VBROADCASTSS 165928(R10), Z29                   // kw 0, c 10, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184360(R13), Z30                   // kw 0, c 10, pixel 10
+	VBROADCASTSS 184360(R10), Z30                   // kw 0, c 10, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202792(R13), Z31                   // kw 0, c 10, pixel 11
+	VBROADCASTSS 202792(R10), Z31                   // kw 0, c 10, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1408(R12), Z24
 	VMOVUPS 1472(R12), Z25
-	VBROADCASTSS 44(R13), Z26                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z26                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18476(R13), Z27                    // kw 0, c 11, pixel 1
+	VBROADCASTSS 18476(R10), Z27                    // kw 0, c 11, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36908(R13), Z28                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 36908(R10), Z28                    // kw 0, c 11, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55340(R13), Z29                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 55340(R10), Z29                    // kw 0, c 11, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73772(R13), Z30                    // kw 0, c 11, pixel 4
+	VBROADCASTSS 73772(R10), Z30                    // kw 0, c 11, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92204(R13), Z31                    // kw 0, c 11, pixel 5
+	VBROADCASTSS 92204(R10), Z31                    // kw 0, c 11, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110636(R13), Z26                   // kw 0, c 11, pixel 6
+	VBROADCASTSS 110636(R10), Z26                   // kw 0, c 11, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129068(R13), Z27                   // kw 0, c 11, pixel 7
+	VBROADCASTSS 129068(R10), Z27                   // kw 0, c 11, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147500(R13), Z28                   // kw 0, c 11, pixel 8
+	VBROADCASTSS 147500(R10), Z28                   // kw 0, c 11, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165932(R13), Z29                   // kw 0, c 11, pixel 9
+	VBROADCASTSS 165932(R10), Z29                   // kw 0, c 11, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184364(R13), Z30                   // kw 0, c 11, pixel 10
+	VBROADCASTSS 184364(R10), Z30                   // kw 0, c 11, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202796(R13), Z31                   // kw 0, c 11, pixel 11
+	VBROADCASTSS 202796(R10), Z31                   // kw 0, c 11, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1536(R12), Z24
 	VMOVUPS 1600(R12), Z25
-	VBROADCASTSS 48(R13), Z26                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z26                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18480(R13), Z27                    // kw 0, c 12, pixel 1
+	VBROADCASTSS 18480(R10), Z27                    // kw 0, c 12, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36912(R13), Z28                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 36912(R10), Z28                    // kw 0, c 12, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55344(R13), Z29                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 55344(R10), Z29                    // kw 0, c 12, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73776(R13), Z30                    // kw 0, c 12, pixel 4
+	VBROADCASTSS 73776(R10), Z30                    // kw 0, c 12, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92208(R13), Z31                    // kw 0, c 12, pixel 5
+	VBROADCASTSS 92208(R10), Z31                    // kw 0, c 12, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110640(R13), Z26                   // kw 0, c 12, pixel 6
+	VBROADCASTSS 110640(R10), Z26                   // kw 0, c 12, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129072(R13), Z27                   // kw 0, c 12, pixel 7
+	VBROADCASTSS 129072(R10), Z27                   // kw 0, c 12, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147504(R13), Z28                   // kw 0, c 12, pixel 8
+	VBROADCASTSS 147504(R10), Z28                   // kw 0, c 12, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165936(R13), Z29                   // kw 0, c 12, pixel 9
+	VBROADCASTSS 165936(R10), Z29                   // kw 0, c 12, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184368(R13), Z30                   // kw 0, c 12, pixel 10
+	VBROADCASTSS 184368(R10), Z30                   // kw 0, c 12, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202800(R13), Z31                   // kw 0, c 12, pixel 11
+	VBROADCASTSS 202800(R10), Z31                   // kw 0, c 12, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1664(R12), Z24
 	VMOVUPS 1728(R12), Z25
-	VBROADCASTSS 52(R13), Z26                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z26                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18484(R13), Z27                    // kw 0, c 13, pixel 1
+	VBROADCASTSS 18484(R10), Z27                    // kw 0, c 13, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36916(R13), Z28                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 36916(R10), Z28                    // kw 0, c 13, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55348(R13), Z29                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 55348(R10), Z29                    // kw 0, c 13, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73780(R13), Z30                    // kw 0, c 13, pixel 4
+	VBROADCASTSS 73780(R10), Z30                    // kw 0, c 13, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92212(R13), Z31                    // kw 0, c 13, pixel 5
+	VBROADCASTSS 92212(R10), Z31                    // kw 0, c 13, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110644(R13), Z26                   // kw 0, c 13, pixel 6
+	VBROADCASTSS 110644(R10), Z26                   // kw 0, c 13, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129076(R13), Z27                   // kw 0, c 13, pixel 7
+	VBROADCASTSS 129076(R10), Z27                   // kw 0, c 13, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147508(R13), Z28                   // kw 0, c 13, pixel 8
+	VBROADCASTSS 147508(R10), Z28                   // kw 0, c 13, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165940(R13), Z29                   // kw 0, c 13, pixel 9
+	VBROADCASTSS 165940(R10), Z29                   // kw 0, c 13, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184372(R13), Z30                   // kw 0, c 13, pixel 10
+	VBROADCASTSS 184372(R10), Z30                   // kw 0, c 13, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202804(R13), Z31                   // kw 0, c 13, pixel 11
+	VBROADCASTSS 202804(R10), Z31                   // kw 0, c 13, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1792(R12), Z24
 	VMOVUPS 1856(R12), Z25
-	VBROADCASTSS 56(R13), Z26                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z26                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18488(R13), Z27                    // kw 0, c 14, pixel 1
+	VBROADCASTSS 18488(R10), Z27                    // kw 0, c 14, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36920(R13), Z28                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 36920(R10), Z28                    // kw 0, c 14, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55352(R13), Z29                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 55352(R10), Z29                    // kw 0, c 14, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73784(R13), Z30                    // kw 0, c 14, pixel 4
+	VBROADCASTSS 73784(R10), Z30                    // kw 0, c 14, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92216(R13), Z31                    // kw 0, c 14, pixel 5
+	VBROADCASTSS 92216(R10), Z31                    // kw 0, c 14, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110648(R13), Z26                   // kw 0, c 14, pixel 6
+	VBROADCASTSS 110648(R10), Z26                   // kw 0, c 14, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129080(R13), Z27                   // kw 0, c 14, pixel 7
+	VBROADCASTSS 129080(R10), Z27                   // kw 0, c 14, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147512(R13), Z28                   // kw 0, c 14, pixel 8
+	VBROADCASTSS 147512(R10), Z28                   // kw 0, c 14, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165944(R13), Z29                   // kw 0, c 14, pixel 9
+	VBROADCASTSS 165944(R10), Z29                   // kw 0, c 14, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184376(R13), Z30                   // kw 0, c 14, pixel 10
+	VBROADCASTSS 184376(R10), Z30                   // kw 0, c 14, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202808(R13), Z31                   // kw 0, c 14, pixel 11
+	VBROADCASTSS 202808(R10), Z31                   // kw 0, c 14, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1920(R12), Z24
 	VMOVUPS 1984(R12), Z25
-	VBROADCASTSS 60(R13), Z26                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z26                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 18492(R13), Z27                    // kw 0, c 15, pixel 1
+	VBROADCASTSS 18492(R10), Z27                    // kw 0, c 15, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 36924(R13), Z28                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 36924(R10), Z28                    // kw 0, c 15, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 55356(R13), Z29                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 55356(R10), Z29                    // kw 0, c 15, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 73788(R13), Z30                    // kw 0, c 15, pixel 4
+	VBROADCASTSS 73788(R10), Z30                    // kw 0, c 15, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 92220(R13), Z31                    // kw 0, c 15, pixel 5
+	VBROADCASTSS 92220(R10), Z31                    // kw 0, c 15, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 110652(R13), Z26                   // kw 0, c 15, pixel 6
+	VBROADCASTSS 110652(R10), Z26                   // kw 0, c 15, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 129084(R13), Z27                   // kw 0, c 15, pixel 7
+	VBROADCASTSS 129084(R10), Z27                   // kw 0, c 15, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 147516(R13), Z28                   // kw 0, c 15, pixel 8
+	VBROADCASTSS 147516(R10), Z28                   // kw 0, c 15, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 165948(R13), Z29                   // kw 0, c 15, pixel 9
+	VBROADCASTSS 165948(R10), Z29                   // kw 0, c 15, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 184380(R13), Z30                   // kw 0, c 15, pixel 10
+	VBROADCASTSS 184380(R10), Z30                   // kw 0, c 15, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 202812(R13), Z31                   // kw 0, c 15, pixel 11
+	VBROADCASTSS 202812(R10), Z31                   // kw 0, c 15, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc6KernelAVX512_t12_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 131072(BX)
 	VMOVUPS Z2, 64(BX)
@@ -41506,239 +41605,247 @@ fc6KernelAVX512_tiles:
 	DECQ AX
 	JNZ fc6KernelAVX512_tiles
 
-	// a tile of 4 pixels, output blocks 0…1
-	VMOVUPS (BX), Z0
-	VMOVUPS 131072(BX), Z1
-	VMOVUPS 64(BX), Z2
-	VMOVUPS 131136(BX), Z3
-	VMOVUPS 128(BX), Z4
-	VMOVUPS 131200(BX), Z5
-	VMOVUPS 192(BX), Z6
-	VMOVUPS 131264(BX), Z7
+	// a tile of 4 pixels, output blocks 0…1, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $288, R8                                   // input blocks
+fc6KernelAVX512_t4_b0:
 	VMOVUPS (R12), Z8
 	VMOVUPS 64(R12), Z9
-	VBROADCASTSS (R13), Z10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z8, Z10, Z0
 	VFMADD231PS Z9, Z10, Z1
-	VBROADCASTSS 18432(R13), Z11                    // kw 0, c 0, pixel 1
+	VBROADCASTSS 18432(R10), Z11                    // kw 0, c 0, pixel 1
 	VFMADD231PS Z8, Z11, Z2
 	VFMADD231PS Z9, Z11, Z3
-	VBROADCASTSS 36864(R13), Z12                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 36864(R10), Z12                    // kw 0, c 0, pixel 2
 	VFMADD231PS Z8, Z12, Z4
 	VFMADD231PS Z9, Z12, Z5
-	VBROADCASTSS 55296(R13), Z13                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 55296(R10), Z13                    // kw 0, c 0, pixel 3
 	VFMADD231PS Z8, Z13, Z6
 	VFMADD231PS Z9, Z13, Z7
 	VMOVUPS 128(R12), Z8
 	VMOVUPS 192(R12), Z9
-	VBROADCASTSS 4(R13), Z14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z8, Z14, Z0
 	VFMADD231PS Z9, Z14, Z1
-	VBROADCASTSS 18436(R13), Z15                    // kw 0, c 1, pixel 1
+	VBROADCASTSS 18436(R10), Z15                    // kw 0, c 1, pixel 1
 	VFMADD231PS Z8, Z15, Z2
 	VFMADD231PS Z9, Z15, Z3
-	VBROADCASTSS 36868(R13), Z16                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 36868(R10), Z16                    // kw 0, c 1, pixel 2
 	VFMADD231PS Z8, Z16, Z4
 	VFMADD231PS Z9, Z16, Z5
-	VBROADCASTSS 55300(R13), Z17                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 55300(R10), Z17                    // kw 0, c 1, pixel 3
 	VFMADD231PS Z8, Z17, Z6
 	VFMADD231PS Z9, Z17, Z7
 	VMOVUPS 256(R12), Z8
 	VMOVUPS 320(R12), Z9
-	VBROADCASTSS 8(R13), Z18                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z18                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z8, Z18, Z0
 	VFMADD231PS Z9, Z18, Z1
-	VBROADCASTSS 18440(R13), Z19                    // kw 0, c 2, pixel 1
+	VBROADCASTSS 18440(R10), Z19                    // kw 0, c 2, pixel 1
 	VFMADD231PS Z8, Z19, Z2
 	VFMADD231PS Z9, Z19, Z3
-	VBROADCASTSS 36872(R13), Z20                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 36872(R10), Z20                    // kw 0, c 2, pixel 2
 	VFMADD231PS Z8, Z20, Z4
 	VFMADD231PS Z9, Z20, Z5
-	VBROADCASTSS 55304(R13), Z21                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 55304(R10), Z21                    // kw 0, c 2, pixel 3
 	VFMADD231PS Z8, Z21, Z6
 	VFMADD231PS Z9, Z21, Z7
 	VMOVUPS 384(R12), Z8
 	VMOVUPS 448(R12), Z9
-	VBROADCASTSS 12(R13), Z22                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z22                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z8, Z22, Z0
 	VFMADD231PS Z9, Z22, Z1
-	VBROADCASTSS 18444(R13), Z23                    // kw 0, c 3, pixel 1
+	VBROADCASTSS 18444(R10), Z23                    // kw 0, c 3, pixel 1
 	VFMADD231PS Z8, Z23, Z2
 	VFMADD231PS Z9, Z23, Z3
-	VBROADCASTSS 36876(R13), Z24                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 36876(R10), Z24                    // kw 0, c 3, pixel 2
 	VFMADD231PS Z8, Z24, Z4
 	VFMADD231PS Z9, Z24, Z5
-	VBROADCASTSS 55308(R13), Z25                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 55308(R10), Z25                    // kw 0, c 3, pixel 3
 	VFMADD231PS Z8, Z25, Z6
 	VFMADD231PS Z9, Z25, Z7
 	VMOVUPS 512(R12), Z8
 	VMOVUPS 576(R12), Z9
-	VBROADCASTSS 16(R13), Z26                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z26                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z8, Z26, Z0
 	VFMADD231PS Z9, Z26, Z1
-	VBROADCASTSS 18448(R13), Z27                    // kw 0, c 4, pixel 1
+	VBROADCASTSS 18448(R10), Z27                    // kw 0, c 4, pixel 1
 	VFMADD231PS Z8, Z27, Z2
 	VFMADD231PS Z9, Z27, Z3
-	VBROADCASTSS 36880(R13), Z28                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 36880(R10), Z28                    // kw 0, c 4, pixel 2
 	VFMADD231PS Z8, Z28, Z4
 	VFMADD231PS Z9, Z28, Z5
-	VBROADCASTSS 55312(R13), Z29                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 55312(R10), Z29                    // kw 0, c 4, pixel 3
 	VFMADD231PS Z8, Z29, Z6
 	VFMADD231PS Z9, Z29, Z7
 	VMOVUPS 640(R12), Z8
 	VMOVUPS 704(R12), Z9
-	VBROADCASTSS 20(R13), Z30                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z30                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z8, Z30, Z0
 	VFMADD231PS Z9, Z30, Z1
-	VBROADCASTSS 18452(R13), Z31                    // kw 0, c 5, pixel 1
+	VBROADCASTSS 18452(R10), Z31                    // kw 0, c 5, pixel 1
 	VFMADD231PS Z8, Z31, Z2
 	VFMADD231PS Z9, Z31, Z3
-	VBROADCASTSS 36884(R13), Z10                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 36884(R10), Z10                    // kw 0, c 5, pixel 2
 	VFMADD231PS Z8, Z10, Z4
 	VFMADD231PS Z9, Z10, Z5
-	VBROADCASTSS 55316(R13), Z11                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 55316(R10), Z11                    // kw 0, c 5, pixel 3
 	VFMADD231PS Z8, Z11, Z6
 	VFMADD231PS Z9, Z11, Z7
 	VMOVUPS 768(R12), Z8
 	VMOVUPS 832(R12), Z9
-	VBROADCASTSS 24(R13), Z12                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z12                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z8, Z12, Z0
 	VFMADD231PS Z9, Z12, Z1
-	VBROADCASTSS 18456(R13), Z13                    // kw 0, c 6, pixel 1
+	VBROADCASTSS 18456(R10), Z13                    // kw 0, c 6, pixel 1
 	VFMADD231PS Z8, Z13, Z2
 	VFMADD231PS Z9, Z13, Z3
-	VBROADCASTSS 36888(R13), Z14                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 36888(R10), Z14                    // kw 0, c 6, pixel 2
 	VFMADD231PS Z8, Z14, Z4
 	VFMADD231PS Z9, Z14, Z5
-	VBROADCASTSS 55320(R13), Z15                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 55320(R10), Z15                    // kw 0, c 6, pixel 3
 	VFMADD231PS Z8, Z15, Z6
 	VFMADD231PS Z9, Z15, Z7
 	VMOVUPS 896(R12), Z8
 	VMOVUPS 960(R12), Z9
-	VBROADCASTSS 28(R13), Z16                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z16                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z8, Z16, Z0
 	VFMADD231PS Z9, Z16, Z1
-	VBROADCASTSS 18460(R13), Z17                    // kw 0, c 7, pixel 1
+	VBROADCASTSS 18460(R10), Z17                    // kw 0, c 7, pixel 1
 	VFMADD231PS Z8, Z17, Z2
 	VFMADD231PS Z9, Z17, Z3
-	VBROADCASTSS 36892(R13), Z18                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 36892(R10), Z18                    // kw 0, c 7, pixel 2
 	VFMADD231PS Z8, Z18, Z4
 	VFMADD231PS Z9, Z18, Z5
-	VBROADCASTSS 55324(R13), Z19                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 55324(R10), Z19                    // kw 0, c 7, pixel 3
 	VFMADD231PS Z8, Z19, Z6
 	VFMADD231PS Z9, Z19, Z7
 	VMOVUPS 1024(R12), Z8
 	VMOVUPS 1088(R12), Z9
-	VBROADCASTSS 32(R13), Z20                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z20                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z8, Z20, Z0
 	VFMADD231PS Z9, Z20, Z1
-	VBROADCASTSS 18464(R13), Z21                    // kw 0, c 8, pixel 1
+	VBROADCASTSS 18464(R10), Z21                    // kw 0, c 8, pixel 1
 	VFMADD231PS Z8, Z21, Z2
 	VFMADD231PS Z9, Z21, Z3
-	VBROADCASTSS 36896(R13), Z22                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 36896(R10), Z22                    // kw 0, c 8, pixel 2
 	VFMADD231PS Z8, Z22, Z4
 	VFMADD231PS Z9, Z22, Z5
-	VBROADCASTSS 55328(R13), Z23                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 55328(R10), Z23                    // kw 0, c 8, pixel 3
 	VFMADD231PS Z8, Z23, Z6
 	VFMADD231PS Z9, Z23, Z7
 	VMOVUPS 1152(R12), Z8
 	VMOVUPS 1216(R12), Z9
-	VBROADCASTSS 36(R13), Z24                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z24                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z8, Z24, Z0
 	VFMADD231PS Z9, Z24, Z1
-	VBROADCASTSS 18468(R13), Z25                    // kw 0, c 9, pixel 1
+	VBROADCASTSS 18468(R10), Z25                    // kw 0, c 9, pixel 1
 	VFMADD231PS Z8, Z25, Z2
 	VFMADD231PS Z9, Z25, Z3
-	VBROADCASTSS 36900(R13), Z26                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 36900(R10), Z26                    // kw 0, c 9, pixel 2
 	VFMADD231PS Z8, Z26, Z4
 	VFMADD231PS Z9, Z26, Z5
-	VBROADCASTSS 55332(R13), Z27                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 55332(R10), Z27                    // kw 0, c 9, pixel 3
 	VFMADD231PS Z8, Z27, Z6
 	VFMADD231PS Z9, Z27, Z7
 	VMOVUPS 1280(R12), Z8
 	VMOVUPS 1344(R12), Z9
-	VBROADCASTSS 40(R13), Z28                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z28                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z8, Z28, Z0
 	VFMADD231PS Z9, Z28, Z1
-	VBROADCASTSS 18472(R13), Z29                    // kw 0, c 10, pixel 1
+	VBROADCASTSS 18472(R10), Z29                    // kw 0, c 10, pixel 1
 	VFMADD231PS Z8, Z29, Z2
 	VFMADD231PS Z9, Z29, Z3
-	VBROADCASTSS 36904(R13), Z30                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 36904(R10), Z30                    // kw 0, c 10, pixel 2
 	VFMADD231PS Z8, Z30, Z4
 	VFMADD231PS Z9, Z30, Z5
-	VBROADCASTSS 55336(R13), Z31                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 55336(R10), Z31                    // kw 0, c 10, pixel 3
 	VFMADD231PS Z8, Z31, Z6
 	VFMADD231PS Z9, Z31, Z7
 	VMOVUPS 1408(R12), Z8
 	VMOVUPS 1472(R12), Z9
-	VBROADCASTSS 44(R13), Z10                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z10                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z8, Z10, Z0
 	VFMADD231PS Z9, Z10, Z1
-	VBROADCASTSS 18476(R13), Z11                    // kw 0, c 11, pixel 1
+	VBROADCASTSS 18476(R10), Z11                    // kw 0, c 11, pixel 1
 	VFMADD231PS Z8, Z11, Z2
 	VFMADD231PS Z9, Z11, Z3
-	VBROADCASTSS 36908(R13), Z12                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 36908(R10), Z12                    // kw 0, c 11, pixel 2
 	VFMADD231PS Z8, Z12, Z4
 	VFMADD231PS Z9, Z12, Z5
-	VBROADCASTSS 55340(R13), Z13                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 55340(R10), Z13                    // kw 0, c 11, pixel 3
 	VFMADD231PS Z8, Z13, Z6
 	VFMADD231PS Z9, Z13, Z7
 	VMOVUPS 1536(R12), Z8
 	VMOVUPS 1600(R12), Z9
-	VBROADCASTSS 48(R13), Z14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z8, Z14, Z0
 	VFMADD231PS Z9, Z14, Z1
-	VBROADCASTSS 18480(R13), Z15                    // kw 0, c 12, pixel 1
+	VBROADCASTSS 18480(R10), Z15                    // kw 0, c 12, pixel 1
 	VFMADD231PS Z8, Z15, Z2
 	VFMADD231PS Z9, Z15, Z3
-	VBROADCASTSS 36912(R13), Z16                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 36912(R10), Z16                    // kw 0, c 12, pixel 2
 	VFMADD231PS Z8, Z16, Z4
 	VFMADD231PS Z9, Z16, Z5
-	VBROADCASTSS 55344(R13), Z17                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 55344(R10), Z17                    // kw 0, c 12, pixel 3
 	VFMADD231PS Z8, Z17, Z6
 	VFMADD231PS Z9, Z17, Z7
 	VMOVUPS 1664(R12), Z8
 	VMOVUPS 1728(R12), Z9
-	VBROADCASTSS 52(R13), Z18                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z18                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z8, Z18, Z0
 	VFMADD231PS Z9, Z18, Z1
-	VBROADCASTSS 18484(R13), Z19                    // kw 0, c 13, pixel 1
+	VBROADCASTSS 18484(R10), Z19                    // kw 0, c 13, pixel 1
 	VFMADD231PS Z8, Z19, Z2
 	VFMADD231PS Z9, Z19, Z3
-	VBROADCASTSS 36916(R13), Z20                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 36916(R10), Z20                    // kw 0, c 13, pixel 2
 	VFMADD231PS Z8, Z20, Z4
 	VFMADD231PS Z9, Z20, Z5
-	VBROADCASTSS 55348(R13), Z21                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 55348(R10), Z21                    // kw 0, c 13, pixel 3
 	VFMADD231PS Z8, Z21, Z6
 	VFMADD231PS Z9, Z21, Z7
 	VMOVUPS 1792(R12), Z8
 	VMOVUPS 1856(R12), Z9
-	VBROADCASTSS 56(R13), Z22                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z22                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z8, Z22, Z0
 	VFMADD231PS Z9, Z22, Z1
-	VBROADCASTSS 18488(R13), Z23                    // kw 0, c 14, pixel 1
+	VBROADCASTSS 18488(R10), Z23                    // kw 0, c 14, pixel 1
 	VFMADD231PS Z8, Z23, Z2
 	VFMADD231PS Z9, Z23, Z3
-	VBROADCASTSS 36920(R13), Z24                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 36920(R10), Z24                    // kw 0, c 14, pixel 2
 	VFMADD231PS Z8, Z24, Z4
 	VFMADD231PS Z9, Z24, Z5
-	VBROADCASTSS 55352(R13), Z25                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 55352(R10), Z25                    // kw 0, c 14, pixel 3
 	VFMADD231PS Z8, Z25, Z6
 	VFMADD231PS Z9, Z25, Z7
 	VMOVUPS 1920(R12), Z8
 	VMOVUPS 1984(R12), Z9
-	VBROADCASTSS 60(R13), Z26                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z26                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z8, Z26, Z0
 	VFMADD231PS Z9, Z26, Z1
-	VBROADCASTSS 18492(R13), Z27                    // kw 0, c 15, pixel 1
+	VBROADCASTSS 18492(R10), Z27                    // kw 0, c 15, pixel 1
 	VFMADD231PS Z8, Z27, Z2
 	VFMADD231PS Z9, Z27, Z3
-	VBROADCASTSS 36924(R13), Z28                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 36924(R10), Z28                    // kw 0, c 15, pixel 2
 	VFMADD231PS Z8, Z28, Z4
 	VFMADD231PS Z9, Z28, Z5
-	VBROADCASTSS 55356(R13), Z29                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 55356(R10), Z29                    // kw 0, c 15, pixel 3
 	VFMADD231PS Z8, Z29, Z6
 	VFMADD231PS Z9, Z29, Z7
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc6KernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 131072(BX)
 	VMOVUPS Z2, 64(BX)
@@ -41747,387 +41854,367 @@ fc6KernelAVX512_tiles:
 	VMOVUPS Z5, 131200(BX)
 	VMOVUPS Z6, 192(BX)
 	VMOVUPS Z7, 131264(BX)
-	ADDQ $294912, R11                               // next kernel row
-	ADDQ $2048, R12
-	DECQ R9
-	JNZ fc6KernelAVX512_row
-	ADDQ $64, R10                                   // next input block
-	DECQ R8
-	JNZ fc6KernelAVX512_block
 	VZEROUPPER
 	RET
 
 // func fc6KernelAVX2(out, in, w, bias *float32)
 //
 // fc6 (specs/alexnet_half.net:35), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·fc6KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVUPS 64(CX), Y2                              // block 1's bias
-	VMOVUPS 96(CX), Y3                              // block 1's bias
-	MOVQ DI, BX
-	MOVQ $16, AX
-fc6KernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	VMOVUPS Y2, 131072(BX)
-	VMOVUPS Y3, 131104(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ fc6KernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $288, R8                                   // input blocks
-fc6KernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-fc6KernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $2, AX                                     // 2 tiles of 6 pixels
 fc6KernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $288, R8                                   // input blocks
+fc6KernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18432(R13), Y15                    // kw 0, c 0, pixel 1
+	VBROADCASTSS 18432(R10), Y15                    // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36864(R13), Y14                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 36864(R10), Y14                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55296(R13), Y15                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 55296(R10), Y15                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73728(R13), Y14                    // kw 0, c 0, pixel 4
+	VBROADCASTSS 73728(R10), Y14                    // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92160(R13), Y15                    // kw 0, c 0, pixel 5
+	VBROADCASTSS 92160(R10), Y15                    // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18436(R13), Y15                    // kw 0, c 1, pixel 1
+	VBROADCASTSS 18436(R10), Y15                    // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36868(R13), Y14                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 36868(R10), Y14                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55300(R13), Y15                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 55300(R10), Y15                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73732(R13), Y14                    // kw 0, c 1, pixel 4
+	VBROADCASTSS 73732(R10), Y14                    // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92164(R13), Y15                    // kw 0, c 1, pixel 5
+	VBROADCASTSS 92164(R10), Y15                    // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18440(R13), Y15                    // kw 0, c 2, pixel 1
+	VBROADCASTSS 18440(R10), Y15                    // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36872(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 36872(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55304(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 55304(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73736(R13), Y14                    // kw 0, c 2, pixel 4
+	VBROADCASTSS 73736(R10), Y14                    // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92168(R13), Y15                    // kw 0, c 2, pixel 5
+	VBROADCASTSS 92168(R10), Y15                    // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18444(R13), Y15                    // kw 0, c 3, pixel 1
+	VBROADCASTSS 18444(R10), Y15                    // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36876(R13), Y14                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 36876(R10), Y14                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55308(R13), Y15                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 55308(R10), Y15                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73740(R13), Y14                    // kw 0, c 3, pixel 4
+	VBROADCASTSS 73740(R10), Y14                    // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92172(R13), Y15                    // kw 0, c 3, pixel 5
+	VBROADCASTSS 92172(R10), Y15                    // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18448(R13), Y15                    // kw 0, c 4, pixel 1
+	VBROADCASTSS 18448(R10), Y15                    // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36880(R13), Y14                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 36880(R10), Y14                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55312(R13), Y15                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 55312(R10), Y15                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73744(R13), Y14                    // kw 0, c 4, pixel 4
+	VBROADCASTSS 73744(R10), Y14                    // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92176(R13), Y15                    // kw 0, c 4, pixel 5
+	VBROADCASTSS 92176(R10), Y15                    // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 640(R12), Y12
 	VMOVUPS 672(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18452(R13), Y15                    // kw 0, c 5, pixel 1
+	VBROADCASTSS 18452(R10), Y15                    // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36884(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 36884(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55316(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 55316(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73748(R13), Y14                    // kw 0, c 5, pixel 4
+	VBROADCASTSS 73748(R10), Y14                    // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92180(R13), Y15                    // kw 0, c 5, pixel 5
+	VBROADCASTSS 92180(R10), Y15                    // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18456(R13), Y15                    // kw 0, c 6, pixel 1
+	VBROADCASTSS 18456(R10), Y15                    // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36888(R13), Y14                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 36888(R10), Y14                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55320(R13), Y15                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 55320(R10), Y15                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73752(R13), Y14                    // kw 0, c 6, pixel 4
+	VBROADCASTSS 73752(R10), Y14                    // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92184(R13), Y15                    // kw 0, c 6, pixel 5
+	VBROADCASTSS 92184(R10), Y15                    // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 896(R12), Y12
 	VMOVUPS 928(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18460(R13), Y15                    // kw 0, c 7, pixel 1
+	VBROADCASTSS 18460(R10), Y15                    // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36892(R13), Y14                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 36892(R10), Y14                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55324(R13), Y15                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 55324(R10), Y15                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73756(R13), Y14                    // kw 0, c 7, pixel 4
+	VBROADCASTSS 73756(R10), Y14                    // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92188(R13), Y15                    // kw 0, c 7, pixel 5
+	VBROADCASTSS 92188(R10), Y15                    // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1024(R12), Y12
 	VMOVUPS 1056(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18464(R13), Y15                    // kw 0, c 8, pixel 1
+	VBROADCASTSS 18464(R10), Y15                    // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36896(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 36896(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55328(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 55328(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73760(R13), Y14                    // kw 0, c 8, pixel 4
+	VBROADCASTSS 73760(R10), Y14                    // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92192(R13), Y15                    // kw 0, c 8, pixel 5
+	VBROADCASTSS 92192(R10), Y15                    // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1152(R12), Y12
 	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18468(R13), Y15                    // kw 0, c 9, pixel 1
+	VBROADCASTSS 18468(R10), Y15                    // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36900(R13), Y14                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 36900(R10), Y14                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55332(R13), Y15                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 55332(R10), Y15                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73764(R13), Y14                    // kw 0, c 9, pixel 4
+	VBROADCASTSS 73764(R10), Y14                    // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92196(R13), Y15                    // kw 0, c 9, pixel 5
+	VBROADCASTSS 92196(R10), Y15                    // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1280(R12), Y12
 	VMOVUPS 1312(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18472(R13), Y15                    // kw 0, c 10, pixel 1
+	VBROADCASTSS 18472(R10), Y15                    // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36904(R13), Y14                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 36904(R10), Y14                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55336(R13), Y15                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 55336(R10), Y15                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73768(R13), Y14                    // kw 0, c 10, pixel 4
+	VBROADCASTSS 73768(R10), Y14                    // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92200(R13), Y15                    // kw 0, c 10, pixel 5
+	VBROADCASTSS 92200(R10), Y15                    // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1408(R12), Y12
 	VMOVUPS 1440(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18476(R13), Y15                    // kw 0, c 11, pixel 1
+	VBROADCASTSS 18476(R10), Y15                    // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36908(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 36908(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55340(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 55340(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73772(R13), Y14                    // kw 0, c 11, pixel 4
+	VBROADCASTSS 73772(R10), Y14                    // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92204(R13), Y15                    // kw 0, c 11, pixel 5
+	VBROADCASTSS 92204(R10), Y15                    // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1536(R12), Y12
 	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18480(R13), Y15                    // kw 0, c 12, pixel 1
+	VBROADCASTSS 18480(R10), Y15                    // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36912(R13), Y14                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 36912(R10), Y14                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55344(R13), Y15                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 55344(R10), Y15                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73776(R13), Y14                    // kw 0, c 12, pixel 4
+	VBROADCASTSS 73776(R10), Y14                    // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92208(R13), Y15                    // kw 0, c 12, pixel 5
+	VBROADCASTSS 92208(R10), Y15                    // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1664(R12), Y12
 	VMOVUPS 1696(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18484(R13), Y15                    // kw 0, c 13, pixel 1
+	VBROADCASTSS 18484(R10), Y15                    // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36916(R13), Y14                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 36916(R10), Y14                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55348(R13), Y15                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 55348(R10), Y15                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73780(R13), Y14                    // kw 0, c 13, pixel 4
+	VBROADCASTSS 73780(R10), Y14                    // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92212(R13), Y15                    // kw 0, c 13, pixel 5
+	VBROADCASTSS 92212(R10), Y15                    // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1792(R12), Y12
 	VMOVUPS 1824(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18488(R13), Y15                    // kw 0, c 14, pixel 1
+	VBROADCASTSS 18488(R10), Y15                    // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36920(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 36920(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55352(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 55352(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73784(R13), Y14                    // kw 0, c 14, pixel 4
+	VBROADCASTSS 73784(R10), Y14                    // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92216(R13), Y15                    // kw 0, c 14, pixel 5
+	VBROADCASTSS 92216(R10), Y15                    // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1920(R12), Y12
 	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18492(R13), Y15                    // kw 0, c 15, pixel 1
+	VBROADCASTSS 18492(R10), Y15                    // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36924(R13), Y14                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 36924(R10), Y14                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55356(R13), Y15                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 55356(R10), Y15                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73788(R13), Y14                    // kw 0, c 15, pixel 4
+	VBROADCASTSS 73788(R10), Y14                    // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92220(R13), Y15                    // kw 0, c 15, pixel 5
+	VBROADCASTSS 92220(R10), Y15                    // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc6KernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -42141,339 +42228,347 @@ fc6KernelAVX2_tiles:
 	VMOVUPS Y10, 320(BX)
 	VMOVUPS Y11, 352(BX)
 
-	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 131072(BX), Y0
-	VMOVUPS 131104(BX), Y1
-	VMOVUPS 131136(BX), Y2
-	VMOVUPS 131168(BX), Y3
-	VMOVUPS 131200(BX), Y4
-	VMOVUPS 131232(BX), Y5
-	VMOVUPS 131264(BX), Y6
-	VMOVUPS 131296(BX), Y7
-	VMOVUPS 131328(BX), Y8
-	VMOVUPS 131360(BX), Y9
-	VMOVUPS 131392(BX), Y10
-	VMOVUPS 131424(BX), Y11
+	// a tile of 6 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	VMOVUPS 64(CX), Y8
+	VMOVUPS 96(CX), Y9
+	VMOVUPS 64(CX), Y10
+	VMOVUPS 96(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $288, R8                                   // input blocks
+fc6KernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18432(R13), Y15                    // kw 0, c 0, pixel 1
+	VBROADCASTSS 18432(R10), Y15                    // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36864(R13), Y14                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 36864(R10), Y14                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55296(R13), Y15                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 55296(R10), Y15                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73728(R13), Y14                    // kw 0, c 0, pixel 4
+	VBROADCASTSS 73728(R10), Y14                    // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92160(R13), Y15                    // kw 0, c 0, pixel 5
+	VBROADCASTSS 92160(R10), Y15                    // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18436(R13), Y15                    // kw 0, c 1, pixel 1
+	VBROADCASTSS 18436(R10), Y15                    // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36868(R13), Y14                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 36868(R10), Y14                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55300(R13), Y15                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 55300(R10), Y15                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73732(R13), Y14                    // kw 0, c 1, pixel 4
+	VBROADCASTSS 73732(R10), Y14                    // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92164(R13), Y15                    // kw 0, c 1, pixel 5
+	VBROADCASTSS 92164(R10), Y15                    // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18440(R13), Y15                    // kw 0, c 2, pixel 1
+	VBROADCASTSS 18440(R10), Y15                    // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36872(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 36872(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55304(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 55304(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73736(R13), Y14                    // kw 0, c 2, pixel 4
+	VBROADCASTSS 73736(R10), Y14                    // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92168(R13), Y15                    // kw 0, c 2, pixel 5
+	VBROADCASTSS 92168(R10), Y15                    // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18444(R13), Y15                    // kw 0, c 3, pixel 1
+	VBROADCASTSS 18444(R10), Y15                    // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36876(R13), Y14                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 36876(R10), Y14                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55308(R13), Y15                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 55308(R10), Y15                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73740(R13), Y14                    // kw 0, c 3, pixel 4
+	VBROADCASTSS 73740(R10), Y14                    // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92172(R13), Y15                    // kw 0, c 3, pixel 5
+	VBROADCASTSS 92172(R10), Y15                    // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18448(R13), Y15                    // kw 0, c 4, pixel 1
+	VBROADCASTSS 18448(R10), Y15                    // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36880(R13), Y14                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 36880(R10), Y14                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55312(R13), Y15                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 55312(R10), Y15                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73744(R13), Y14                    // kw 0, c 4, pixel 4
+	VBROADCASTSS 73744(R10), Y14                    // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92176(R13), Y15                    // kw 0, c 4, pixel 5
+	VBROADCASTSS 92176(R10), Y15                    // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 704(R12), Y12
 	VMOVUPS 736(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18452(R13), Y15                    // kw 0, c 5, pixel 1
+	VBROADCASTSS 18452(R10), Y15                    // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36884(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 36884(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55316(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 55316(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73748(R13), Y14                    // kw 0, c 5, pixel 4
+	VBROADCASTSS 73748(R10), Y14                    // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92180(R13), Y15                    // kw 0, c 5, pixel 5
+	VBROADCASTSS 92180(R10), Y15                    // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 832(R12), Y12
 	VMOVUPS 864(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18456(R13), Y15                    // kw 0, c 6, pixel 1
+	VBROADCASTSS 18456(R10), Y15                    // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36888(R13), Y14                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 36888(R10), Y14                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55320(R13), Y15                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 55320(R10), Y15                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73752(R13), Y14                    // kw 0, c 6, pixel 4
+	VBROADCASTSS 73752(R10), Y14                    // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92184(R13), Y15                    // kw 0, c 6, pixel 5
+	VBROADCASTSS 92184(R10), Y15                    // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18460(R13), Y15                    // kw 0, c 7, pixel 1
+	VBROADCASTSS 18460(R10), Y15                    // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36892(R13), Y14                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 36892(R10), Y14                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55324(R13), Y15                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 55324(R10), Y15                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73756(R13), Y14                    // kw 0, c 7, pixel 4
+	VBROADCASTSS 73756(R10), Y14                    // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92188(R13), Y15                    // kw 0, c 7, pixel 5
+	VBROADCASTSS 92188(R10), Y15                    // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1088(R12), Y12
 	VMOVUPS 1120(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18464(R13), Y15                    // kw 0, c 8, pixel 1
+	VBROADCASTSS 18464(R10), Y15                    // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36896(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 36896(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55328(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 55328(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73760(R13), Y14                    // kw 0, c 8, pixel 4
+	VBROADCASTSS 73760(R10), Y14                    // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92192(R13), Y15                    // kw 0, c 8, pixel 5
+	VBROADCASTSS 92192(R10), Y15                    // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1216(R12), Y12
 	VMOVUPS 1248(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18468(R13), Y15                    // kw 0, c 9, pixel 1
+	VBROADCASTSS 18468(R10), Y15                    // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36900(R13), Y14                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 36900(R10), Y14                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55332(R13), Y15                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 55332(R10), Y15                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73764(R13), Y14                    // kw 0, c 9, pixel 4
+	VBROADCASTSS 73764(R10), Y14                    // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92196(R13), Y15                    // kw 0, c 9, pixel 5
+	VBROADCASTSS 92196(R10), Y15                    // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1344(R12), Y12
 	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18472(R13), Y15                    // kw 0, c 10, pixel 1
+	VBROADCASTSS 18472(R10), Y15                    // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36904(R13), Y14                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 36904(R10), Y14                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55336(R13), Y15                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 55336(R10), Y15                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73768(R13), Y14                    // kw 0, c 10, pixel 4
+	VBROADCASTSS 73768(R10), Y14                    // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92200(R13), Y15                    // kw 0, c 10, pixel 5
+	VBROADCASTSS 92200(R10), Y15                    // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1472(R12), Y12
 	VMOVUPS 1504(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18476(R13), Y15                    // kw 0, c 11, pixel 1
+	VBROADCASTSS 18476(R10), Y15                    // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36908(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 36908(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55340(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 55340(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73772(R13), Y14                    // kw 0, c 11, pixel 4
+	VBROADCASTSS 73772(R10), Y14                    // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92204(R13), Y15                    // kw 0, c 11, pixel 5
+	VBROADCASTSS 92204(R10), Y15                    // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1600(R12), Y12
 	VMOVUPS 1632(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18480(R13), Y15                    // kw 0, c 12, pixel 1
+	VBROADCASTSS 18480(R10), Y15                    // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36912(R13), Y14                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 36912(R10), Y14                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55344(R13), Y15                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 55344(R10), Y15                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73776(R13), Y14                    // kw 0, c 12, pixel 4
+	VBROADCASTSS 73776(R10), Y14                    // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92208(R13), Y15                    // kw 0, c 12, pixel 5
+	VBROADCASTSS 92208(R10), Y15                    // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1728(R12), Y12
 	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18484(R13), Y15                    // kw 0, c 13, pixel 1
+	VBROADCASTSS 18484(R10), Y15                    // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36916(R13), Y14                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 36916(R10), Y14                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55348(R13), Y15                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 55348(R10), Y15                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73780(R13), Y14                    // kw 0, c 13, pixel 4
+	VBROADCASTSS 73780(R10), Y14                    // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92212(R13), Y15                    // kw 0, c 13, pixel 5
+	VBROADCASTSS 92212(R10), Y15                    // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1856(R12), Y12
 	VMOVUPS 1888(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18488(R13), Y15                    // kw 0, c 14, pixel 1
+	VBROADCASTSS 18488(R10), Y15                    // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36920(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 36920(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55352(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 55352(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73784(R13), Y14                    // kw 0, c 14, pixel 4
+	VBROADCASTSS 73784(R10), Y14                    // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92216(R13), Y15                    // kw 0, c 14, pixel 5
+	VBROADCASTSS 92216(R10), Y15                    // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1984(R12), Y12
 	VMOVUPS 2016(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 18492(R13), Y15                    // kw 0, c 15, pixel 1
+	VBROADCASTSS 18492(R10), Y15                    // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 36924(R13), Y14                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 36924(R10), Y14                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 55356(R13), Y15                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 55356(R10), Y15                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 73788(R13), Y14                    // kw 0, c 15, pixel 4
+	VBROADCASTSS 73788(R10), Y14                    // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 92220(R13), Y15                    // kw 0, c 15, pixel 5
+	VBROADCASTSS 92220(R10), Y15                    // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc6KernelAVX2_t6_b1
 	VMOVUPS Y0, 131072(BX)
 	VMOVUPS Y1, 131104(BX)
 	VMOVUPS Y2, 131136(BX)
@@ -42491,239 +42586,247 @@ fc6KernelAVX2_tiles:
 	DECQ AX
 	JNZ fc6KernelAVX2_tiles
 
-	// a tile of 4 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
+	// a tile of 4 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $288, R8                                   // input blocks
+fc6KernelAVX2_t4_b0:
 	VMOVUPS (R12), Y8
 	VMOVUPS 32(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 18432(R13), Y11                    // kw 0, c 0, pixel 1
+	VBROADCASTSS 18432(R10), Y11                    // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 36864(R13), Y12                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 36864(R10), Y12                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 55296(R13), Y13                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 55296(R10), Y13                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 128(R12), Y8
 	VMOVUPS 160(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 18436(R13), Y15                    // kw 0, c 1, pixel 1
+	VBROADCASTSS 18436(R10), Y15                    // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 36868(R13), Y10                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 36868(R10), Y10                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 55300(R13), Y11                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 55300(R10), Y11                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 256(R12), Y8
 	VMOVUPS 288(R12), Y9
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 18440(R13), Y13                    // kw 0, c 2, pixel 1
+	VBROADCASTSS 18440(R10), Y13                    // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 36872(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 36872(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 55304(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 55304(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 384(R12), Y8
 	VMOVUPS 416(R12), Y9
-	VBROADCASTSS 12(R13), Y10                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 18444(R13), Y11                    // kw 0, c 3, pixel 1
+	VBROADCASTSS 18444(R10), Y11                    // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 36876(R13), Y12                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 36876(R10), Y12                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 55308(R13), Y13                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 55308(R10), Y13                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 512(R12), Y8
 	VMOVUPS 544(R12), Y9
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 18448(R13), Y15                    // kw 0, c 4, pixel 1
+	VBROADCASTSS 18448(R10), Y15                    // kw 0, c 4, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 36880(R13), Y10                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 36880(R10), Y10                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 55312(R13), Y11                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 55312(R10), Y11                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 640(R12), Y8
 	VMOVUPS 672(R12), Y9
-	VBROADCASTSS 20(R13), Y12                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 18452(R13), Y13                    // kw 0, c 5, pixel 1
+	VBROADCASTSS 18452(R10), Y13                    // kw 0, c 5, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 36884(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 36884(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 55316(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 55316(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 768(R12), Y8
 	VMOVUPS 800(R12), Y9
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 18456(R13), Y11                    // kw 0, c 6, pixel 1
+	VBROADCASTSS 18456(R10), Y11                    // kw 0, c 6, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 36888(R13), Y12                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 36888(R10), Y12                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 55320(R13), Y13                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 55320(R10), Y13                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 896(R12), Y8
 	VMOVUPS 928(R12), Y9
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 18460(R13), Y15                    // kw 0, c 7, pixel 1
+	VBROADCASTSS 18460(R10), Y15                    // kw 0, c 7, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 36892(R13), Y10                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 36892(R10), Y10                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 55324(R13), Y11                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 55324(R10), Y11                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1024(R12), Y8
 	VMOVUPS 1056(R12), Y9
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 18464(R13), Y13                    // kw 0, c 8, pixel 1
+	VBROADCASTSS 18464(R10), Y13                    // kw 0, c 8, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 36896(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 36896(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 55328(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 55328(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1152(R12), Y8
 	VMOVUPS 1184(R12), Y9
-	VBROADCASTSS 36(R13), Y10                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 18468(R13), Y11                    // kw 0, c 9, pixel 1
+	VBROADCASTSS 18468(R10), Y11                    // kw 0, c 9, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 36900(R13), Y12                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 36900(R10), Y12                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 55332(R13), Y13                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 55332(R10), Y13                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1280(R12), Y8
 	VMOVUPS 1312(R12), Y9
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 18472(R13), Y15                    // kw 0, c 10, pixel 1
+	VBROADCASTSS 18472(R10), Y15                    // kw 0, c 10, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 36904(R13), Y10                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 36904(R10), Y10                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 55336(R13), Y11                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 55336(R10), Y11                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1408(R12), Y8
 	VMOVUPS 1440(R12), Y9
-	VBROADCASTSS 44(R13), Y12                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 18476(R13), Y13                    // kw 0, c 11, pixel 1
+	VBROADCASTSS 18476(R10), Y13                    // kw 0, c 11, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 36908(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 36908(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 55340(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 55340(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1536(R12), Y8
 	VMOVUPS 1568(R12), Y9
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 18480(R13), Y11                    // kw 0, c 12, pixel 1
+	VBROADCASTSS 18480(R10), Y11                    // kw 0, c 12, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 36912(R13), Y12                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 36912(R10), Y12                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 55344(R13), Y13                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 55344(R10), Y13                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1664(R12), Y8
 	VMOVUPS 1696(R12), Y9
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 18484(R13), Y15                    // kw 0, c 13, pixel 1
+	VBROADCASTSS 18484(R10), Y15                    // kw 0, c 13, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 36916(R13), Y10                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 36916(R10), Y10                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 55348(R13), Y11                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 55348(R10), Y11                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1792(R12), Y8
 	VMOVUPS 1824(R12), Y9
-	VBROADCASTSS 56(R13), Y12                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 18488(R13), Y13                    // kw 0, c 14, pixel 1
+	VBROADCASTSS 18488(R10), Y13                    // kw 0, c 14, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 36920(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 36920(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 55352(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 55352(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1920(R12), Y8
 	VMOVUPS 1952(R12), Y9
-	VBROADCASTSS 60(R13), Y10                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 18492(R13), Y11                    // kw 0, c 15, pixel 1
+	VBROADCASTSS 18492(R10), Y11                    // kw 0, c 15, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 36924(R13), Y12                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 36924(R10), Y12                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 55356(R13), Y13                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 55356(R10), Y13                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc6KernelAVX2_t4_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -42733,239 +42836,247 @@ fc6KernelAVX2_tiles:
 	VMOVUPS Y6, 192(BX)
 	VMOVUPS Y7, 224(BX)
 
-	// a tile of 4 pixels, output blocks 1…1
-	VMOVUPS 131072(BX), Y0
-	VMOVUPS 131104(BX), Y1
-	VMOVUPS 131136(BX), Y2
-	VMOVUPS 131168(BX), Y3
-	VMOVUPS 131200(BX), Y4
-	VMOVUPS 131232(BX), Y5
-	VMOVUPS 131264(BX), Y6
-	VMOVUPS 131296(BX), Y7
+	// a tile of 4 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $288, R8                                   // input blocks
+fc6KernelAVX2_t4_b1:
 	VMOVUPS 64(R12), Y8
 	VMOVUPS 96(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 18432(R13), Y11                    // kw 0, c 0, pixel 1
+	VBROADCASTSS 18432(R10), Y11                    // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 36864(R13), Y12                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 36864(R10), Y12                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 55296(R13), Y13                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 55296(R10), Y13                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 192(R12), Y8
 	VMOVUPS 224(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 18436(R13), Y15                    // kw 0, c 1, pixel 1
+	VBROADCASTSS 18436(R10), Y15                    // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 36868(R13), Y10                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 36868(R10), Y10                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 55300(R13), Y11                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 55300(R10), Y11                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 320(R12), Y8
 	VMOVUPS 352(R12), Y9
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 18440(R13), Y13                    // kw 0, c 2, pixel 1
+	VBROADCASTSS 18440(R10), Y13                    // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 36872(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 36872(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 55304(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 55304(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 448(R12), Y8
 	VMOVUPS 480(R12), Y9
-	VBROADCASTSS 12(R13), Y10                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 18444(R13), Y11                    // kw 0, c 3, pixel 1
+	VBROADCASTSS 18444(R10), Y11                    // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 36876(R13), Y12                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 36876(R10), Y12                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 55308(R13), Y13                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 55308(R10), Y13                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 576(R12), Y8
 	VMOVUPS 608(R12), Y9
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 18448(R13), Y15                    // kw 0, c 4, pixel 1
+	VBROADCASTSS 18448(R10), Y15                    // kw 0, c 4, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 36880(R13), Y10                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 36880(R10), Y10                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 55312(R13), Y11                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 55312(R10), Y11                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 704(R12), Y8
 	VMOVUPS 736(R12), Y9
-	VBROADCASTSS 20(R13), Y12                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 18452(R13), Y13                    // kw 0, c 5, pixel 1
+	VBROADCASTSS 18452(R10), Y13                    // kw 0, c 5, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 36884(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 36884(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 55316(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 55316(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 832(R12), Y8
 	VMOVUPS 864(R12), Y9
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 18456(R13), Y11                    // kw 0, c 6, pixel 1
+	VBROADCASTSS 18456(R10), Y11                    // kw 0, c 6, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 36888(R13), Y12                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 36888(R10), Y12                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 55320(R13), Y13                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 55320(R10), Y13                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 960(R12), Y8
 	VMOVUPS 992(R12), Y9
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 18460(R13), Y15                    // kw 0, c 7, pixel 1
+	VBROADCASTSS 18460(R10), Y15                    // kw 0, c 7, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 36892(R13), Y10                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 36892(R10), Y10                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 55324(R13), Y11                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 55324(R10), Y11                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1088(R12), Y8
 	VMOVUPS 1120(R12), Y9
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 18464(R13), Y13                    // kw 0, c 8, pixel 1
+	VBROADCASTSS 18464(R10), Y13                    // kw 0, c 8, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 36896(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 36896(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 55328(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 55328(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1216(R12), Y8
 	VMOVUPS 1248(R12), Y9
-	VBROADCASTSS 36(R13), Y10                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 18468(R13), Y11                    // kw 0, c 9, pixel 1
+	VBROADCASTSS 18468(R10), Y11                    // kw 0, c 9, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 36900(R13), Y12                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 36900(R10), Y12                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 55332(R13), Y13                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 55332(R10), Y13                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1344(R12), Y8
 	VMOVUPS 1376(R12), Y9
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 18472(R13), Y15                    // kw 0, c 10, pixel 1
+	VBROADCASTSS 18472(R10), Y15                    // kw 0, c 10, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 36904(R13), Y10                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 36904(R10), Y10                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 55336(R13), Y11                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 55336(R10), Y11                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1472(R12), Y8
 	VMOVUPS 1504(R12), Y9
-	VBROADCASTSS 44(R13), Y12                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 18476(R13), Y13                    // kw 0, c 11, pixel 1
+	VBROADCASTSS 18476(R10), Y13                    // kw 0, c 11, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 36908(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 36908(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 55340(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 55340(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1600(R12), Y8
 	VMOVUPS 1632(R12), Y9
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 18480(R13), Y11                    // kw 0, c 12, pixel 1
+	VBROADCASTSS 18480(R10), Y11                    // kw 0, c 12, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 36912(R13), Y12                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 36912(R10), Y12                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 55344(R13), Y13                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 55344(R10), Y13                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1728(R12), Y8
 	VMOVUPS 1760(R12), Y9
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 18484(R13), Y15                    // kw 0, c 13, pixel 1
+	VBROADCASTSS 18484(R10), Y15                    // kw 0, c 13, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 36916(R13), Y10                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 36916(R10), Y10                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 55348(R13), Y11                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 55348(R10), Y11                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1856(R12), Y8
 	VMOVUPS 1888(R12), Y9
-	VBROADCASTSS 56(R13), Y12                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 18488(R13), Y13                    // kw 0, c 14, pixel 1
+	VBROADCASTSS 18488(R10), Y13                    // kw 0, c 14, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 36920(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 36920(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 55352(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 55352(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1984(R12), Y8
 	VMOVUPS 2016(R12), Y9
-	VBROADCASTSS 60(R13), Y10                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 18492(R13), Y11                    // kw 0, c 15, pixel 1
+	VBROADCASTSS 18492(R10), Y11                    // kw 0, c 15, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 36924(R13), Y12                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 36924(R10), Y12                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 55356(R13), Y13                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 55356(R10), Y13                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc6KernelAVX2_t4_b1
 	VMOVUPS Y0, 131072(BX)
 	VMOVUPS Y1, 131104(BX)
 	VMOVUPS Y2, 131136(BX)
@@ -42974,683 +43085,667 @@ fc6KernelAVX2_tiles:
 	VMOVUPS Y5, 131232(BX)
 	VMOVUPS Y6, 131264(BX)
 	VMOVUPS Y7, 131296(BX)
-	ADDQ $294912, R11                               // next kernel row
-	ADDQ $2048, R12
-	DECQ R9
-	JNZ fc6KernelAVX2_row
-	ADDQ $64, R10                                   // next input block
-	DECQ R8
-	JNZ fc6KernelAVX2_block
 	VZEROUPPER
 	RET
 
 // func fc7KernelAVX512(out, in, w, bias *float32)
 //
 // fc7 (specs/alexnet_half.net:38), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
-// and 2 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 2 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·fc7KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	MOVQ DI, BX
-	MOVQ $16, AX
-fc7KernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 131072(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ fc7KernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $128, R8                                   // input blocks
-fc7KernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-fc7KernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $1, AX                                     // 1 tiles of 12 pixels
 fc7KernelAVX512_tiles:
 
-	// a tile of 12 pixels, output blocks 0…1
-	VMOVUPS (BX), Z0
-	VMOVUPS 131072(BX), Z1
-	VMOVUPS 64(BX), Z2
-	VMOVUPS 131136(BX), Z3
-	VMOVUPS 128(BX), Z4
-	VMOVUPS 131200(BX), Z5
-	VMOVUPS 192(BX), Z6
-	VMOVUPS 131264(BX), Z7
-	VMOVUPS 256(BX), Z8
-	VMOVUPS 131328(BX), Z9
-	VMOVUPS 320(BX), Z10
-	VMOVUPS 131392(BX), Z11
-	VMOVUPS 384(BX), Z12
-	VMOVUPS 131456(BX), Z13
-	VMOVUPS 448(BX), Z14
-	VMOVUPS 131520(BX), Z15
-	VMOVUPS 512(BX), Z16
-	VMOVUPS 131584(BX), Z17
-	VMOVUPS 576(BX), Z18
-	VMOVUPS 131648(BX), Z19
-	VMOVUPS 640(BX), Z20
-	VMOVUPS 131712(BX), Z21
-	VMOVUPS 704(BX), Z22
-	VMOVUPS 131776(BX), Z23
+	// a tile of 12 pixels, output blocks 0…1, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS (CX), Z10
+	VMOVUPS 64(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS (CX), Z14
+	VMOVUPS 64(CX), Z15
+	VMOVUPS (CX), Z16
+	VMOVUPS 64(CX), Z17
+	VMOVUPS (CX), Z18
+	VMOVUPS 64(CX), Z19
+	VMOVUPS (CX), Z20
+	VMOVUPS 64(CX), Z21
+	VMOVUPS (CX), Z22
+	VMOVUPS 64(CX), Z23
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $128, R8                                   // input blocks
+fc7KernelAVX512_t12_b0:
 	VMOVUPS (R12), Z24
 	VMOVUPS 64(R12), Z25
-	VBROADCASTSS (R13), Z26                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z26                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8192(R13), Z27                     // kw 0, c 0, pixel 1
+	VBROADCASTSS 8192(R10), Z27                     // kw 0, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16384(R13), Z28                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 16384(R10), Z28                    // kw 0, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24576(R13), Z29                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 24576(R10), Z29                    // kw 0, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32768(R13), Z30                    // kw 0, c 0, pixel 4
+	VBROADCASTSS 32768(R10), Z30                    // kw 0, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 40960(R13), Z31                    // kw 0, c 0, pixel 5
+	VBROADCASTSS 40960(R10), Z31                    // kw 0, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49152(R13), Z26                    // kw 0, c 0, pixel 6
+	VBROADCASTSS 49152(R10), Z26                    // kw 0, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57344(R13), Z27                    // kw 0, c 0, pixel 7
+	VBROADCASTSS 57344(R10), Z27                    // kw 0, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65536(R13), Z28                    // kw 0, c 0, pixel 8
+	VBROADCASTSS 65536(R10), Z28                    // kw 0, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73728(R13), Z29                    // kw 0, c 0, pixel 9
+	VBROADCASTSS 73728(R10), Z29                    // kw 0, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81920(R13), Z30                    // kw 0, c 0, pixel 10
+	VBROADCASTSS 81920(R10), Z30                    // kw 0, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90112(R13), Z31                    // kw 0, c 0, pixel 11
+	VBROADCASTSS 90112(R10), Z31                    // kw 0, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 128(R12), Z24
 	VMOVUPS 192(R12), Z25
-	VBROADCASTSS 4(R13), Z26                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z26                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8196(R13), Z27                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 8196(R10), Z27                     // kw 0, c 1, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16388(R13), Z28                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 16388(R10), Z28                    // kw 0, c 1, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24580(R13), Z29                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 24580(R10), Z29                    // kw 0, c 1, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32772(R13), Z30                    // kw 0, c 1, pixel 4
+	VBROADCASTSS 32772(R10), Z30                    // kw 0, c 1, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 40964(R13), Z31                    // kw 0, c 1, pixel 5
+	VBROADCASTSS 40964(R10), Z31                    // kw 0, c 1, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49156(R13), Z26                    // kw 0, c 1, pixel 6
+	VBROADCASTSS 49156(R10), Z26                    // kw 0, c 1, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57348(R13), Z27                    // kw 0, c 1, pixel 7
+	VBROADCASTSS 57348(R10), Z27                    // kw 0, c 1, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65540(R13), Z28                    // kw 0, c 1, pixel 8
+	VBROADCASTSS 65540(R10), Z28                    // kw 0, c 1, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73732(R13), Z29                    // kw 0, c 1, pixel 9
+	VBROADCASTSS 73732(R10), Z29                    // kw 0, c 1, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81924(R13), Z30                    // kw 0, c 1, pixel 10
+	VBROADCASTSS 81924(R10), Z30                    // kw 0, c 1, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90116(R13), Z31                    // kw 0, c 1, pixel 11
+	VBROADCASTSS 90116(R10), Z31                    // kw 0, c 1, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 256(R12), Z24
 	VMOVUPS 320(R12), Z25
-	VBROADCASTSS 8(R13), Z26                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z26                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8200(R13), Z27                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 8200(R10), Z27                     // kw 0, c 2, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16392(R13), Z28                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 16392(R10), Z28                    // kw 0, c 2, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24584(R13), Z29                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 24584(R10), Z29                    // kw 0, c 2, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32776(R13), Z30                    // kw 0, c 2, pixel 4
+	VBROADCASTSS 32776(R10), Z30                    // kw 0, c 2, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 40968(R13), Z31                    // kw 0, c 2, pixel 5
+	VBROADCASTSS 40968(R10), Z31                    // kw 0, c 2, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49160(R13), Z26                    // kw 0, c 2, pixel 6
+	VBROADCASTSS 49160(R10), Z26                    // kw 0, c 2, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57352(R13), Z27                    // kw 0, c 2, pixel 7
+	VBROADCASTSS 57352(R10), Z27                    // kw 0, c 2, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65544(R13), Z28                    // kw 0, c 2, pixel 8
+	VBROADCASTSS 65544(R10), Z28                    // kw 0, c 2, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73736(R13), Z29                    // kw 0, c 2, pixel 9
+	VBROADCASTSS 73736(R10), Z29                    // kw 0, c 2, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81928(R13), Z30                    // kw 0, c 2, pixel 10
+	VBROADCASTSS 81928(R10), Z30                    // kw 0, c 2, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90120(R13), Z31                    // kw 0, c 2, pixel 11
+	VBROADCASTSS 90120(R10), Z31                    // kw 0, c 2, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 384(R12), Z24
 	VMOVUPS 448(R12), Z25
-	VBROADCASTSS 12(R13), Z26                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z26                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8204(R13), Z27                     // kw 0, c 3, pixel 1
+	VBROADCASTSS 8204(R10), Z27                     // kw 0, c 3, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16396(R13), Z28                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 16396(R10), Z28                    // kw 0, c 3, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24588(R13), Z29                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 24588(R10), Z29                    // kw 0, c 3, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32780(R13), Z30                    // kw 0, c 3, pixel 4
+	VBROADCASTSS 32780(R10), Z30                    // kw 0, c 3, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 40972(R13), Z31                    // kw 0, c 3, pixel 5
+	VBROADCASTSS 40972(R10), Z31                    // kw 0, c 3, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49164(R13), Z26                    // kw 0, c 3, pixel 6
+	VBROADCASTSS 49164(R10), Z26                    // kw 0, c 3, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57356(R13), Z27                    // kw 0, c 3, pixel 7
+	VBROADCASTSS 57356(R10), Z27                    // kw 0, c 3, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65548(R13), Z28                    // kw 0, c 3, pixel 8
+	VBROADCASTSS 65548(R10), Z28                    // kw 0, c 3, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73740(R13), Z29                    // kw 0, c 3, pixel 9
+	VBROADCASTSS 73740(R10), Z29                    // kw 0, c 3, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81932(R13), Z30                    // kw 0, c 3, pixel 10
+	VBROADCASTSS 81932(R10), Z30                    // kw 0, c 3, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90124(R13), Z31                    // kw 0, c 3, pixel 11
+	VBROADCASTSS 90124(R10), Z31                    // kw 0, c 3, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 512(R12), Z24
 	VMOVUPS 576(R12), Z25
-	VBROADCASTSS 16(R13), Z26                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z26                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8208(R13), Z27                     // kw 0, c 4, pixel 1
+	VBROADCASTSS 8208(R10), Z27                     // kw 0, c 4, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16400(R13), Z28                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 16400(R10), Z28                    // kw 0, c 4, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24592(R13), Z29                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 24592(R10), Z29                    // kw 0, c 4, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32784(R13), Z30                    // kw 0, c 4, pixel 4
+	VBROADCASTSS 32784(R10), Z30                    // kw 0, c 4, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 40976(R13), Z31                    // kw 0, c 4, pixel 5
+	VBROADCASTSS 40976(R10), Z31                    // kw 0, c 4, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49168(R13), Z26                    // kw 0, c 4, pixel 6
+	VBROADCASTSS 49168(R10), Z26                    // kw 0, c 4, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57360(R13), Z27                    // kw 0, c 4, pixel 7
+	VBROADCASTSS 57360(R10), Z27                    // kw 0, c 4, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65552(R13), Z28                    // kw 0, c 4, pixel 8
+	VBROADCASTSS 65552(R10), Z28                    // kw 0, c 4, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73744(R13), Z29                    // kw 0, c 4, pixel 9
+	VBROADCASTSS 73744(R10), Z29                    // kw 0, c 4, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81936(R13), Z30                    // kw 0, c 4, pixel 10
+	VBROADCASTSS 81936(R10), Z30                    // kw 0, c 4, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90128(R13), Z31                    // kw 0, c 4, pixel 11
+	VBROADCASTSS 90128(R10), Z31                    // kw 0, c 4, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 640(R12), Z24
 	VMOVUPS 704(R12), Z25
-	VBROADCASTSS 20(R13), Z26                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z26                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8212(R13), Z27                     // kw 0, c 5, pixel 1
+	VBROADCASTSS 8212(R10), Z27                     // kw 0, c 5, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16404(R13), Z28                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 16404(R10), Z28                    // kw 0, c 5, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24596(R13), Z29                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 24596(R10), Z29                    // kw 0, c 5, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32788(R13), Z30                    // kw 0, c 5, pixel 4
+	VBROADCASTSS 32788(R10), Z30                    // kw 0, c 5, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 40980(R13), Z31                    // kw 0, c 5, pixel 5
+	VBROADCASTSS 40980(R10), Z31                    // kw 0, c 5, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49172(R13), Z26                    // kw 0, c 5, pixel 6
+	VBROADCASTSS 49172(R10), Z26                    // kw 0, c 5, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57364(R13), Z27                    // kw 0, c 5, pixel 7
+	VBROADCASTSS 57364(R10), Z27                    // kw 0, c 5, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65556(R13), Z28                    // kw 0, c 5, pixel 8
+	VBROADCASTSS 65556(R10), Z28                    // kw 0, c 5, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73748(R13), Z29                    // kw 0, c 5, pixel 9
+	VBROADCASTSS 73748(R10), Z29                    // kw 0, c 5, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81940(R13), Z30                    // kw 0, c 5, pixel 10
+	VBROADCASTSS 81940(R10), Z30                    // kw 0, c 5, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90132(R13), Z31                    // kw 0, c 5, pixel 11
+	VBROADCASTSS 90132(R10), Z31                    // kw 0, c 5, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 768(R12), Z24
 	VMOVUPS 832(R12), Z25
-	VBROADCASTSS 24(R13), Z26                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z26                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8216(R13), Z27                     // kw 0, c 6, pixel 1
+	VBROADCASTSS 8216(R10), Z27                     // kw 0, c 6, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16408(R13), Z28                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 16408(R10), Z28                    // kw 0, c 6, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24600(R13), Z29                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 24600(R10), Z29                    // kw 0, c 6, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32792(R13), Z30                    // kw 0, c 6, pixel 4
+	VBROADCASTSS 32792(R10), Z30                    // kw 0, c 6, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 40984(R13), Z31                    // kw 0, c 6, pixel 5
+	VBROADCASTSS 40984(R10), Z31                    // kw 0, c 6, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49176(R13), Z26                    // kw 0, c 6, pixel 6
+	VBROADCASTSS 49176(R10), Z26                    // kw 0, c 6, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57368(R13), Z27                    // kw 0, c 6, pixel 7
+	VBROADCASTSS 57368(R10), Z27                    // kw 0, c 6, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65560(R13), Z28                    // kw 0, c 6, pixel 8
+	VBROADCASTSS 65560(R10), Z28                    // kw 0, c 6, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73752(R13), Z29                    // kw 0, c 6, pixel 9
+	VBROADCASTSS 73752(R10), Z29                    // kw 0, c 6, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81944(R13), Z30                    // kw 0, c 6, pixel 10
+	VBROADCASTSS 81944(R10), Z30                    // kw 0, c 6, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90136(R13), Z31                    // kw 0, c 6, pixel 11
+	VBROADCASTSS 90136(R10), Z31                    // kw 0, c 6, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 896(R12), Z24
 	VMOVUPS 960(R12), Z25
-	VBROADCASTSS 28(R13), Z26                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z26                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8220(R13), Z27                     // kw 0, c 7, pixel 1
+	VBROADCASTSS 8220(R10), Z27                     // kw 0, c 7, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16412(R13), Z28                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 16412(R10), Z28                    // kw 0, c 7, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24604(R13), Z29                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 24604(R10), Z29                    // kw 0, c 7, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32796(R13), Z30                    // kw 0, c 7, pixel 4
+	VBROADCASTSS 32796(R10), Z30                    // kw 0, c 7, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 40988(R13), Z31                    // kw 0, c 7, pixel 5
+	VBROADCASTSS 40988(R10), Z31                    // kw 0, c 7, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49180(R13), Z26                    // kw 0, c 7, pixel 6
+	VBROADCASTSS 49180(R10), Z26                    // kw 0, c 7, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57372(R13), Z27                    // kw 0, c 7, pixel 7
+	VBROADCASTSS 57372(R10), Z27                    // kw 0, c 7, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65564(R13), Z28                    // kw 0, c 7, pixel 8
+	VBROADCASTSS 65564(R10), Z28                    // kw 0, c 7, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73756(R13), Z29                    // kw 0, c 7, pixel 9
+	VBROADCASTSS 73756(R10), Z29                    // kw 0, c 7, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81948(R13), Z30                    // kw 0, c 7, pixel 10
+	VBROADCASTSS 81948(R10), Z30                    // kw 0, c 7, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90140(R13), Z31                    // kw 0, c 7, pixel 11
+	VBROADCASTSS 90140(R10), Z31                    // kw 0, c 7, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1024(R12), Z24
 	VMOVUPS 1088(R12), Z25
-	VBROADCASTSS 32(R13), Z26                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z26                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8224(R13), Z27                     // kw 0, c 8, pixel 1
+	VBROADCASTSS 8224(R10), Z27                     // kw 0, c 8, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16416(R13), Z28                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 16416(R10), Z28                    // kw 0, c 8, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24608(R13), Z29                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 24608(R10), Z29                    // kw 0, c 8, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32800(R13), Z30                    // kw 0, c 8, pixel 4
+	VBROADCASTSS 32800(R10), Z30                    // kw 0, c 8, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 40992(R13), Z31                    // kw 0, c 8, pixel 5
+	VBROADCASTSS 40992(R10), Z31                    // kw 0, c 8, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49184(R13), Z26                    // kw 0, c 8, pixel 6
+	VBROADCASTSS 49184(R10), Z26                    // kw 0, c 8, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57376(R13), Z27                    // kw 0, c 8, pixel 7
+	VBROADCASTSS 57376(R10), Z27                    // kw 0, c 8, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65568(R13), Z28                    // kw 0, c 8, pixel 8
+	VBROADCASTSS 65568(R10), Z28                    // kw 0, c 8, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73760(R13), Z29                    // kw 0, c 8, pixel 9
+	VBROADCASTSS 73760(R10), Z29                    // kw 0, c 8, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81952(R13), Z30                    // kw 0, c 8, pixel 10
+	VBROADCASTSS 81952(R10), Z30                    // kw 0, c 8, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90144(R13), Z31                    // kw 0, c 8, pixel 11
+	VBROADCASTSS 90144(R10), Z31                    // kw 0, c 8, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1152(R12), Z24
 	VMOVUPS 1216(R12), Z25
-	VBROADCASTSS 36(R13), Z26                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z26                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8228(R13), Z27                     // kw 0, c 9, pixel 1
+	VBROADCASTSS 8228(R10), Z27                     // kw 0, c 9, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16420(R13), Z28                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 16420(R10), Z28                    // kw 0, c 9, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24612(R13), Z29                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 24612(R10), Z29                    // kw 0, c 9, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32804(R13), Z30                    // kw 0, c 9, pixel 4
+	VBROADCASTSS 32804(R10), Z30                    // kw 0, c 9, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 40996(R13), Z31                    // kw 0, c 9, pixel 5
+	VBROADCASTSS 40996(R10), Z31                    // kw 0, c 9, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49188(R13), Z26                    // kw 0, c 9, pixel 6
+	VBROADCASTSS 49188(R10), Z26                    // kw 0, c 9, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57380(R13), Z27                    // kw 0, c 9, pixel 7
+	VBROADCASTSS 57380(R10), Z27                    // kw 0, c 9, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65572(R13), Z28                    // kw 0, c 9, pixel 8
+	VBROADCASTSS 65572(R10), Z28                    // kw 0, c 9, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73764(R13), Z29                    // kw 0, c 9, pixel 9
+	VBROADCASTSS 73764(R10), Z29                    // kw 0, c 9, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81956(R13), Z30                    // kw 0, c 9, pixel 10
+	VBROADCASTSS 81956(R10), Z30                    // kw 0, c 9, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90148(R13), Z31                    // kw 0, c 9, pixel 11
+	VBROADCASTSS 90148(R10), Z31                    // kw 0, c 9, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1280(R12), Z24
 	VMOVUPS 1344(R12), Z25
-	VBROADCASTSS 40(R13), Z26                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z26                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8232(R13), Z27                     // kw 0, c 10, pixel 1
+	VBROADCASTSS 8232(R10), Z27                     // kw 0, c 10, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16424(R13), Z28                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 16424(R10), Z28                    // kw 0, c 10, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24616(R13), Z29                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 24616(R10), Z29                    // kw 0, c 10, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32808(R13), Z30                    // kw 0, c 10, pixel 4
+	VBROADCASTSS 32808(R10), Z30                    // kw 0, c 10, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 41000(R13), Z31                    // kw 0, c 10, pixel 5
+	VBROADCASTSS 41000(R10), Z31                    // kw 0, c 10, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49192(R13), Z26                    // kw 0, c 10, pixel 6
+	VBROADCASTSS 49192(R10), Z26                    // kw 0, c 10, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57384(R13), Z27                    // kw 0, c 10, pixel 7
+	VBROADCASTSS 57384(R10), Z27                    // kw 0, c 10, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65576(R13), Z28                    // kw 0, c 10, pixel 8
+	VBROADCASTSS 65576(R10), Z28                    // kw 0, c 10, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73768(R13), Z29                    // kw 0, c 10, pixel 9
+	VBROADCASTSS 73768(R10), Z29                    // kw 0, c 10, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81960(R13), Z30                    // kw 0, c 10, pixel 10
+	VBROADCASTSS 81960(R10), Z30                    // kw 0, c 10, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90152(R13), Z31                    // kw 0, c 10, pixel 11
+	VBROADCASTSS 90152(R10), Z31                    // kw 0, c 10, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1408(R12), Z24
 	VMOVUPS 1472(R12), Z25
-	VBROADCASTSS 44(R13), Z26                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z26                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8236(R13), Z27                     // kw 0, c 11, pixel 1
+	VBROADCASTSS 8236(R10), Z27                     // kw 0, c 11, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16428(R13), Z28                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 16428(R10), Z28                    // kw 0, c 11, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24620(R13), Z29                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 24620(R10), Z29                    // kw 0, c 11, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32812(R13), Z30                    // kw 0, c 11, pixel 4
+	VBROADCASTSS 32812(R10), Z30                    // kw 0, c 11, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 41004(R13), Z31                    // kw 0, c 11, pixel 5
+	VBROADCASTSS 41004(R10), Z31                    // kw 0, c 11, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49196(R13), Z26                    // kw 0, c 11, pixel 6
+	VBROADCASTSS 49196(R10), Z26                    // kw 0, c 11, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57388(R13), Z27                    // kw 0, c 11, pixel 7
+	VBROADCASTSS 57388(R10), Z27                    // kw 0, c 11, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65580(R13), Z28                    // kw 0, c 11, pixel 8
+	VBROADCASTSS 65580(R10), Z28                    // kw 0, c 11, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73772(R13), Z29                    // kw 0, c 11, pixel 9
+	VBROADCASTSS 73772(R10), Z29                    // kw 0, c 11, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81964(R13), Z30                    // kw 0, c 11, pixel 10
+	VBROADCASTSS 81964(R10), Z30                    // kw 0, c 11, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90156(R13), Z31                    // kw 0, c 11, pixel 11
+	VBROADCASTSS 90156(R10), Z31                    // kw 0, c 11, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1536(R12), Z24
 	VMOVUPS 1600(R12), Z25
-	VBROADCASTSS 48(R13), Z26                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z26                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8240(R13), Z27                     // kw 0, c 12, pixel 1
+	VBROADCASTSS 8240(R10), Z27                     // kw 0, c 12, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16432(R13), Z28                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 16432(R10), Z28                    // kw 0, c 12, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24624(R13), Z29                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 24624(R10), Z29                    // kw 0, c 12, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32816(R13), Z30                    // kw 0, c 12, pixel 4
+	VBROADCASTSS 32816(R10), Z30                    // kw 0, c 12, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 41008(R13), Z31                    // kw 0, c 12, pixel 5
+	VBROADCASTSS 41008(R10), Z31                    // kw 0, c 12, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49200(R13), Z26                    // kw 0, c 12, pixel 6
+	VBROADCASTSS 49200(R10), Z26                    // kw 0, c 12, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57392(R13), Z27                    // kw 0, c 12, pixel 7
+	VBROADCASTSS 57392(R10), Z27                    // kw 0, c 12, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65584(R13), Z28                    // kw 0, c 12, pixel 8
+	VBROADCASTSS 65584(R10), Z28                    // kw 0, c 12, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73776(R13), Z29                    // kw 0, c 12, pixel 9
+	VBROADCASTSS 73776(R10), Z29                    // kw 0, c 12, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81968(R13), Z30                    // kw 0, c 12, pixel 10
+	VBROADCASTSS 81968(R10), Z30                    // kw 0, c 12, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90160(R13), Z31                    // kw 0, c 12, pixel 11
+	VBROADCASTSS 90160(R10), Z31                    // kw 0, c 12, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1664(R12), Z24
 	VMOVUPS 1728(R12), Z25
-	VBROADCASTSS 52(R13), Z26                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z26                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8244(R13), Z27                     // kw 0, c 13, pixel 1
+	VBROADCASTSS 8244(R10), Z27                     // kw 0, c 13, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16436(R13), Z28                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 16436(R10), Z28                    // kw 0, c 13, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24628(R13), Z29                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 24628(R10), Z29                    // kw 0, c 13, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32820(R13), Z30                    // kw 0, c 13, pixel 4
+	VBROADCASTSS 32820(R10), Z30                    // kw 0, c 13, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 41012(R13), Z31                    // kw 0, c 13, pixel 5
+	VBROADCASTSS 41012(R10), Z31                    // kw 0, c 13, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49204(R13), Z26                    // kw 0, c 13, pixel 6
+	VBROADCASTSS 49204(R10), Z26                    // kw 0, c 13, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57396(R13), Z27                    // kw 0, c 13, pixel 7
+	VBROADCASTSS 57396(R10), Z27                    // kw 0, c 13, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65588(R13), Z28                    // kw 0, c 13, pixel 8
+	VBROADCASTSS 65588(R10), Z28                    // kw 0, c 13, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73780(R13), Z29                    // kw 0, c 13, pixel 9
+	VBROADCASTSS 73780(R10), Z29                    // kw 0, c 13, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81972(R13), Z30                    // kw 0, c 13, pixel 10
+	VBROADCASTSS 81972(R10), Z30                    // kw 0, c 13, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90164(R13), Z31                    // kw 0, c 13, pixel 11
+	VBROADCASTSS 90164(R10), Z31                    // kw 0, c 13, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1792(R12), Z24
 	VMOVUPS 1856(R12), Z25
-	VBROADCASTSS 56(R13), Z26                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z26                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8248(R13), Z27                     // kw 0, c 14, pixel 1
+	VBROADCASTSS 8248(R10), Z27                     // kw 0, c 14, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16440(R13), Z28                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 16440(R10), Z28                    // kw 0, c 14, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24632(R13), Z29                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 24632(R10), Z29                    // kw 0, c 14, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32824(R13), Z30                    // kw 0, c 14, pixel 4
+	VBROADCASTSS 32824(R10), Z30                    // kw 0, c 14, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 41016(R13), Z31                    // kw 0, c 14, pixel 5
+	VBROADCASTSS 41016(R10), Z31                    // kw 0, c 14, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49208(R13), Z26                    // kw 0, c 14, pixel 6
+	VBROADCASTSS 49208(R10), Z26                    // kw 0, c 14, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57400(R13), Z27                    // kw 0, c 14, pixel 7
+	VBROADCASTSS 57400(R10), Z27                    // kw 0, c 14, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65592(R13), Z28                    // kw 0, c 14, pixel 8
+	VBROADCASTSS 65592(R10), Z28                    // kw 0, c 14, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73784(R13), Z29                    // kw 0, c 14, pixel 9
+	VBROADCASTSS 73784(R10), Z29                    // kw 0, c 14, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81976(R13), Z30                    // kw 0, c 14, pixel 10
+	VBROADCASTSS 81976(R10), Z30                    // kw 0, c 14, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90168(R13), Z31                    // kw 0, c 14, pixel 11
+	VBROADCASTSS 90168(R10), Z31                    // kw 0, c 14, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1920(R12), Z24
 	VMOVUPS 1984(R12), Z25
-	VBROADCASTSS 60(R13), Z26                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z26                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8252(R13), Z27                     // kw 0, c 15, pixel 1
+	VBROADCASTSS 8252(R10), Z27                     // kw 0, c 15, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16444(R13), Z28                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 16444(R10), Z28                    // kw 0, c 15, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24636(R13), Z29                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 24636(R10), Z29                    // kw 0, c 15, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32828(R13), Z30                    // kw 0, c 15, pixel 4
+	VBROADCASTSS 32828(R10), Z30                    // kw 0, c 15, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 41020(R13), Z31                    // kw 0, c 15, pixel 5
+	VBROADCASTSS 41020(R10), Z31                    // kw 0, c 15, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 49212(R13), Z26                    // kw 0, c 15, pixel 6
+	VBROADCASTSS 49212(R10), Z26                    // kw 0, c 15, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 57404(R13), Z27                    // kw 0, c 15, pixel 7
+	VBROADCASTSS 57404(R10), Z27                    // kw 0, c 15, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 65596(R13), Z28                    // kw 0, c 15, pixel 8
+	VBROADCASTSS 65596(R10), Z28                    // kw 0, c 15, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 73788(R13), Z29                    // kw 0, c 15, pixel 9
+	VBROADCASTSS 73788(R10), Z29                    // kw 0, c 15, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 81980(R13), Z30                    // kw 0, c 15, pixel 10
+	VBROADCASTSS 81980(R10), Z30                    // kw 0, c 15, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 90172(R13), Z31                    // kw 0, c 15, pixel 11
+	VBROADCASTSS 90172(R10), Z31                    // kw 0, c 15, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc7KernelAVX512_t12_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 131072(BX)
 	VMOVUPS Z2, 64(BX)
@@ -43680,239 +43775,247 @@ fc7KernelAVX512_tiles:
 	DECQ AX
 	JNZ fc7KernelAVX512_tiles
 
-	// a tile of 4 pixels, output blocks 0…1
-	VMOVUPS (BX), Z0
-	VMOVUPS 131072(BX), Z1
-	VMOVUPS 64(BX), Z2
-	VMOVUPS 131136(BX), Z3
-	VMOVUPS 128(BX), Z4
-	VMOVUPS 131200(BX), Z5
-	VMOVUPS 192(BX), Z6
-	VMOVUPS 131264(BX), Z7
+	// a tile of 4 pixels, output blocks 0…1, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $128, R8                                   // input blocks
+fc7KernelAVX512_t4_b0:
 	VMOVUPS (R12), Z8
 	VMOVUPS 64(R12), Z9
-	VBROADCASTSS (R13), Z10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z8, Z10, Z0
 	VFMADD231PS Z9, Z10, Z1
-	VBROADCASTSS 8192(R13), Z11                     // kw 0, c 0, pixel 1
+	VBROADCASTSS 8192(R10), Z11                     // kw 0, c 0, pixel 1
 	VFMADD231PS Z8, Z11, Z2
 	VFMADD231PS Z9, Z11, Z3
-	VBROADCASTSS 16384(R13), Z12                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 16384(R10), Z12                    // kw 0, c 0, pixel 2
 	VFMADD231PS Z8, Z12, Z4
 	VFMADD231PS Z9, Z12, Z5
-	VBROADCASTSS 24576(R13), Z13                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 24576(R10), Z13                    // kw 0, c 0, pixel 3
 	VFMADD231PS Z8, Z13, Z6
 	VFMADD231PS Z9, Z13, Z7
 	VMOVUPS 128(R12), Z8
 	VMOVUPS 192(R12), Z9
-	VBROADCASTSS 4(R13), Z14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z8, Z14, Z0
 	VFMADD231PS Z9, Z14, Z1
-	VBROADCASTSS 8196(R13), Z15                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 8196(R10), Z15                     // kw 0, c 1, pixel 1
 	VFMADD231PS Z8, Z15, Z2
 	VFMADD231PS Z9, Z15, Z3
-	VBROADCASTSS 16388(R13), Z16                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 16388(R10), Z16                    // kw 0, c 1, pixel 2
 	VFMADD231PS Z8, Z16, Z4
 	VFMADD231PS Z9, Z16, Z5
-	VBROADCASTSS 24580(R13), Z17                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 24580(R10), Z17                    // kw 0, c 1, pixel 3
 	VFMADD231PS Z8, Z17, Z6
 	VFMADD231PS Z9, Z17, Z7
 	VMOVUPS 256(R12), Z8
 	VMOVUPS 320(R12), Z9
-	VBROADCASTSS 8(R13), Z18                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z18                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z8, Z18, Z0
 	VFMADD231PS Z9, Z18, Z1
-	VBROADCASTSS 8200(R13), Z19                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 8200(R10), Z19                     // kw 0, c 2, pixel 1
 	VFMADD231PS Z8, Z19, Z2
 	VFMADD231PS Z9, Z19, Z3
-	VBROADCASTSS 16392(R13), Z20                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 16392(R10), Z20                    // kw 0, c 2, pixel 2
 	VFMADD231PS Z8, Z20, Z4
 	VFMADD231PS Z9, Z20, Z5
-	VBROADCASTSS 24584(R13), Z21                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 24584(R10), Z21                    // kw 0, c 2, pixel 3
 	VFMADD231PS Z8, Z21, Z6
 	VFMADD231PS Z9, Z21, Z7
 	VMOVUPS 384(R12), Z8
 	VMOVUPS 448(R12), Z9
-	VBROADCASTSS 12(R13), Z22                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z22                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z8, Z22, Z0
 	VFMADD231PS Z9, Z22, Z1
-	VBROADCASTSS 8204(R13), Z23                     // kw 0, c 3, pixel 1
+	VBROADCASTSS 8204(R10), Z23                     // kw 0, c 3, pixel 1
 	VFMADD231PS Z8, Z23, Z2
 	VFMADD231PS Z9, Z23, Z3
-	VBROADCASTSS 16396(R13), Z24                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 16396(R10), Z24                    // kw 0, c 3, pixel 2
 	VFMADD231PS Z8, Z24, Z4
 	VFMADD231PS Z9, Z24, Z5
-	VBROADCASTSS 24588(R13), Z25                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 24588(R10), Z25                    // kw 0, c 3, pixel 3
 	VFMADD231PS Z8, Z25, Z6
 	VFMADD231PS Z9, Z25, Z7
 	VMOVUPS 512(R12), Z8
 	VMOVUPS 576(R12), Z9
-	VBROADCASTSS 16(R13), Z26                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z26                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z8, Z26, Z0
 	VFMADD231PS Z9, Z26, Z1
-	VBROADCASTSS 8208(R13), Z27                     // kw 0, c 4, pixel 1
+	VBROADCASTSS 8208(R10), Z27                     // kw 0, c 4, pixel 1
 	VFMADD231PS Z8, Z27, Z2
 	VFMADD231PS Z9, Z27, Z3
-	VBROADCASTSS 16400(R13), Z28                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 16400(R10), Z28                    // kw 0, c 4, pixel 2
 	VFMADD231PS Z8, Z28, Z4
 	VFMADD231PS Z9, Z28, Z5
-	VBROADCASTSS 24592(R13), Z29                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 24592(R10), Z29                    // kw 0, c 4, pixel 3
 	VFMADD231PS Z8, Z29, Z6
 	VFMADD231PS Z9, Z29, Z7
 	VMOVUPS 640(R12), Z8
 	VMOVUPS 704(R12), Z9
-	VBROADCASTSS 20(R13), Z30                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z30                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z8, Z30, Z0
 	VFMADD231PS Z9, Z30, Z1
-	VBROADCASTSS 8212(R13), Z31                     // kw 0, c 5, pixel 1
+	VBROADCASTSS 8212(R10), Z31                     // kw 0, c 5, pixel 1
 	VFMADD231PS Z8, Z31, Z2
 	VFMADD231PS Z9, Z31, Z3
-	VBROADCASTSS 16404(R13), Z10                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 16404(R10), Z10                    // kw 0, c 5, pixel 2
 	VFMADD231PS Z8, Z10, Z4
 	VFMADD231PS Z9, Z10, Z5
-	VBROADCASTSS 24596(R13), Z11                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 24596(R10), Z11                    // kw 0, c 5, pixel 3
 	VFMADD231PS Z8, Z11, Z6
 	VFMADD231PS Z9, Z11, Z7
 	VMOVUPS 768(R12), Z8
 	VMOVUPS 832(R12), Z9
-	VBROADCASTSS 24(R13), Z12                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z12                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z8, Z12, Z0
 	VFMADD231PS Z9, Z12, Z1
-	VBROADCASTSS 8216(R13), Z13                     // kw 0, c 6, pixel 1
+	VBROADCASTSS 8216(R10), Z13                     // kw 0, c 6, pixel 1
 	VFMADD231PS Z8, Z13, Z2
 	VFMADD231PS Z9, Z13, Z3
-	VBROADCASTSS 16408(R13), Z14                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 16408(R10), Z14                    // kw 0, c 6, pixel 2
 	VFMADD231PS Z8, Z14, Z4
 	VFMADD231PS Z9, Z14, Z5
-	VBROADCASTSS 24600(R13), Z15                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 24600(R10), Z15                    // kw 0, c 6, pixel 3
 	VFMADD231PS Z8, Z15, Z6
 	VFMADD231PS Z9, Z15, Z7
 	VMOVUPS 896(R12), Z8
 	VMOVUPS 960(R12), Z9
-	VBROADCASTSS 28(R13), Z16                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z16                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z8, Z16, Z0
 	VFMADD231PS Z9, Z16, Z1
-	VBROADCASTSS 8220(R13), Z17                     // kw 0, c 7, pixel 1
+	VBROADCASTSS 8220(R10), Z17                     // kw 0, c 7, pixel 1
 	VFMADD231PS Z8, Z17, Z2
 	VFMADD231PS Z9, Z17, Z3
-	VBROADCASTSS 16412(R13), Z18                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 16412(R10), Z18                    // kw 0, c 7, pixel 2
 	VFMADD231PS Z8, Z18, Z4
 	VFMADD231PS Z9, Z18, Z5
-	VBROADCASTSS 24604(R13), Z19                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 24604(R10), Z19                    // kw 0, c 7, pixel 3
 	VFMADD231PS Z8, Z19, Z6
 	VFMADD231PS Z9, Z19, Z7
 	VMOVUPS 1024(R12), Z8
 	VMOVUPS 1088(R12), Z9
-	VBROADCASTSS 32(R13), Z20                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z20                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z8, Z20, Z0
 	VFMADD231PS Z9, Z20, Z1
-	VBROADCASTSS 8224(R13), Z21                     // kw 0, c 8, pixel 1
+	VBROADCASTSS 8224(R10), Z21                     // kw 0, c 8, pixel 1
 	VFMADD231PS Z8, Z21, Z2
 	VFMADD231PS Z9, Z21, Z3
-	VBROADCASTSS 16416(R13), Z22                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 16416(R10), Z22                    // kw 0, c 8, pixel 2
 	VFMADD231PS Z8, Z22, Z4
 	VFMADD231PS Z9, Z22, Z5
-	VBROADCASTSS 24608(R13), Z23                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 24608(R10), Z23                    // kw 0, c 8, pixel 3
 	VFMADD231PS Z8, Z23, Z6
 	VFMADD231PS Z9, Z23, Z7
 	VMOVUPS 1152(R12), Z8
 	VMOVUPS 1216(R12), Z9
-	VBROADCASTSS 36(R13), Z24                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z24                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z8, Z24, Z0
 	VFMADD231PS Z9, Z24, Z1
-	VBROADCASTSS 8228(R13), Z25                     // kw 0, c 9, pixel 1
+	VBROADCASTSS 8228(R10), Z25                     // kw 0, c 9, pixel 1
 	VFMADD231PS Z8, Z25, Z2
 	VFMADD231PS Z9, Z25, Z3
-	VBROADCASTSS 16420(R13), Z26                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 16420(R10), Z26                    // kw 0, c 9, pixel 2
 	VFMADD231PS Z8, Z26, Z4
 	VFMADD231PS Z9, Z26, Z5
-	VBROADCASTSS 24612(R13), Z27                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 24612(R10), Z27                    // kw 0, c 9, pixel 3
 	VFMADD231PS Z8, Z27, Z6
 	VFMADD231PS Z9, Z27, Z7
 	VMOVUPS 1280(R12), Z8
 	VMOVUPS 1344(R12), Z9
-	VBROADCASTSS 40(R13), Z28                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z28                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z8, Z28, Z0
 	VFMADD231PS Z9, Z28, Z1
-	VBROADCASTSS 8232(R13), Z29                     // kw 0, c 10, pixel 1
+	VBROADCASTSS 8232(R10), Z29                     // kw 0, c 10, pixel 1
 	VFMADD231PS Z8, Z29, Z2
 	VFMADD231PS Z9, Z29, Z3
-	VBROADCASTSS 16424(R13), Z30                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 16424(R10), Z30                    // kw 0, c 10, pixel 2
 	VFMADD231PS Z8, Z30, Z4
 	VFMADD231PS Z9, Z30, Z5
-	VBROADCASTSS 24616(R13), Z31                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 24616(R10), Z31                    // kw 0, c 10, pixel 3
 	VFMADD231PS Z8, Z31, Z6
 	VFMADD231PS Z9, Z31, Z7
 	VMOVUPS 1408(R12), Z8
 	VMOVUPS 1472(R12), Z9
-	VBROADCASTSS 44(R13), Z10                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z10                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z8, Z10, Z0
 	VFMADD231PS Z9, Z10, Z1
-	VBROADCASTSS 8236(R13), Z11                     // kw 0, c 11, pixel 1
+	VBROADCASTSS 8236(R10), Z11                     // kw 0, c 11, pixel 1
 	VFMADD231PS Z8, Z11, Z2
 	VFMADD231PS Z9, Z11, Z3
-	VBROADCASTSS 16428(R13), Z12                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 16428(R10), Z12                    // kw 0, c 11, pixel 2
 	VFMADD231PS Z8, Z12, Z4
 	VFMADD231PS Z9, Z12, Z5
-	VBROADCASTSS 24620(R13), Z13                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 24620(R10), Z13                    // kw 0, c 11, pixel 3
 	VFMADD231PS Z8, Z13, Z6
 	VFMADD231PS Z9, Z13, Z7
 	VMOVUPS 1536(R12), Z8
 	VMOVUPS 1600(R12), Z9
-	VBROADCASTSS 48(R13), Z14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z8, Z14, Z0
 	VFMADD231PS Z9, Z14, Z1
-	VBROADCASTSS 8240(R13), Z15                     // kw 0, c 12, pixel 1
+	VBROADCASTSS 8240(R10), Z15                     // kw 0, c 12, pixel 1
 	VFMADD231PS Z8, Z15, Z2
 	VFMADD231PS Z9, Z15, Z3
-	VBROADCASTSS 16432(R13), Z16                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 16432(R10), Z16                    // kw 0, c 12, pixel 2
 	VFMADD231PS Z8, Z16, Z4
 	VFMADD231PS Z9, Z16, Z5
-	VBROADCASTSS 24624(R13), Z17                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 24624(R10), Z17                    // kw 0, c 12, pixel 3
 	VFMADD231PS Z8, Z17, Z6
 	VFMADD231PS Z9, Z17, Z7
 	VMOVUPS 1664(R12), Z8
 	VMOVUPS 1728(R12), Z9
-	VBROADCASTSS 52(R13), Z18                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z18                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z8, Z18, Z0
 	VFMADD231PS Z9, Z18, Z1
-	VBROADCASTSS 8244(R13), Z19                     // kw 0, c 13, pixel 1
+	VBROADCASTSS 8244(R10), Z19                     // kw 0, c 13, pixel 1
 	VFMADD231PS Z8, Z19, Z2
 	VFMADD231PS Z9, Z19, Z3
-	VBROADCASTSS 16436(R13), Z20                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 16436(R10), Z20                    // kw 0, c 13, pixel 2
 	VFMADD231PS Z8, Z20, Z4
 	VFMADD231PS Z9, Z20, Z5
-	VBROADCASTSS 24628(R13), Z21                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 24628(R10), Z21                    // kw 0, c 13, pixel 3
 	VFMADD231PS Z8, Z21, Z6
 	VFMADD231PS Z9, Z21, Z7
 	VMOVUPS 1792(R12), Z8
 	VMOVUPS 1856(R12), Z9
-	VBROADCASTSS 56(R13), Z22                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z22                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z8, Z22, Z0
 	VFMADD231PS Z9, Z22, Z1
-	VBROADCASTSS 8248(R13), Z23                     // kw 0, c 14, pixel 1
+	VBROADCASTSS 8248(R10), Z23                     // kw 0, c 14, pixel 1
 	VFMADD231PS Z8, Z23, Z2
 	VFMADD231PS Z9, Z23, Z3
-	VBROADCASTSS 16440(R13), Z24                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 16440(R10), Z24                    // kw 0, c 14, pixel 2
 	VFMADD231PS Z8, Z24, Z4
 	VFMADD231PS Z9, Z24, Z5
-	VBROADCASTSS 24632(R13), Z25                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 24632(R10), Z25                    // kw 0, c 14, pixel 3
 	VFMADD231PS Z8, Z25, Z6
 	VFMADD231PS Z9, Z25, Z7
 	VMOVUPS 1920(R12), Z8
 	VMOVUPS 1984(R12), Z9
-	VBROADCASTSS 60(R13), Z26                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z26                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z8, Z26, Z0
 	VFMADD231PS Z9, Z26, Z1
-	VBROADCASTSS 8252(R13), Z27                     // kw 0, c 15, pixel 1
+	VBROADCASTSS 8252(R10), Z27                     // kw 0, c 15, pixel 1
 	VFMADD231PS Z8, Z27, Z2
 	VFMADD231PS Z9, Z27, Z3
-	VBROADCASTSS 16444(R13), Z28                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 16444(R10), Z28                    // kw 0, c 15, pixel 2
 	VFMADD231PS Z8, Z28, Z4
 	VFMADD231PS Z9, Z28, Z5
-	VBROADCASTSS 24636(R13), Z29                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 24636(R10), Z29                    // kw 0, c 15, pixel 3
 	VFMADD231PS Z8, Z29, Z6
 	VFMADD231PS Z9, Z29, Z7
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc7KernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 131072(BX)
 	VMOVUPS Z2, 64(BX)
@@ -43921,387 +44024,367 @@ fc7KernelAVX512_tiles:
 	VMOVUPS Z5, 131200(BX)
 	VMOVUPS Z6, 192(BX)
 	VMOVUPS Z7, 131264(BX)
-	ADDQ $131072, R11                               // next kernel row
-	ADDQ $2048, R12
-	DECQ R9
-	JNZ fc7KernelAVX512_row
-	ADDQ $64, R10                                   // next input block
-	DECQ R8
-	JNZ fc7KernelAVX512_block
 	VZEROUPPER
 	RET
 
 // func fc7KernelAVX2(out, in, w, bias *float32)
 //
 // fc7 (specs/alexnet_half.net:38), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·fc7KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVUPS 64(CX), Y2                              // block 1's bias
-	VMOVUPS 96(CX), Y3                              // block 1's bias
-	MOVQ DI, BX
-	MOVQ $16, AX
-fc7KernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	VMOVUPS Y2, 131072(BX)
-	VMOVUPS Y3, 131104(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ fc7KernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $128, R8                                   // input blocks
-fc7KernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-fc7KernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $2, AX                                     // 2 tiles of 6 pixels
 fc7KernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $128, R8                                   // input blocks
+fc7KernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8192(R13), Y15                     // kw 0, c 0, pixel 1
+	VBROADCASTSS 8192(R10), Y15                     // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16384(R13), Y14                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 16384(R10), Y14                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24576(R13), Y15                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 24576(R10), Y15                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32768(R13), Y14                    // kw 0, c 0, pixel 4
+	VBROADCASTSS 32768(R10), Y14                    // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40960(R13), Y15                    // kw 0, c 0, pixel 5
+	VBROADCASTSS 40960(R10), Y15                    // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8196(R13), Y15                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 8196(R10), Y15                     // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16388(R13), Y14                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 16388(R10), Y14                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24580(R13), Y15                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 24580(R10), Y15                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32772(R13), Y14                    // kw 0, c 1, pixel 4
+	VBROADCASTSS 32772(R10), Y14                    // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40964(R13), Y15                    // kw 0, c 1, pixel 5
+	VBROADCASTSS 40964(R10), Y15                    // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8200(R13), Y15                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 8200(R10), Y15                     // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16392(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 16392(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24584(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 24584(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32776(R13), Y14                    // kw 0, c 2, pixel 4
+	VBROADCASTSS 32776(R10), Y14                    // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40968(R13), Y15                    // kw 0, c 2, pixel 5
+	VBROADCASTSS 40968(R10), Y15                    // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8204(R13), Y15                     // kw 0, c 3, pixel 1
+	VBROADCASTSS 8204(R10), Y15                     // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16396(R13), Y14                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 16396(R10), Y14                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24588(R13), Y15                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 24588(R10), Y15                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32780(R13), Y14                    // kw 0, c 3, pixel 4
+	VBROADCASTSS 32780(R10), Y14                    // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40972(R13), Y15                    // kw 0, c 3, pixel 5
+	VBROADCASTSS 40972(R10), Y15                    // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8208(R13), Y15                     // kw 0, c 4, pixel 1
+	VBROADCASTSS 8208(R10), Y15                     // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16400(R13), Y14                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 16400(R10), Y14                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24592(R13), Y15                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 24592(R10), Y15                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32784(R13), Y14                    // kw 0, c 4, pixel 4
+	VBROADCASTSS 32784(R10), Y14                    // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40976(R13), Y15                    // kw 0, c 4, pixel 5
+	VBROADCASTSS 40976(R10), Y15                    // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 640(R12), Y12
 	VMOVUPS 672(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8212(R13), Y15                     // kw 0, c 5, pixel 1
+	VBROADCASTSS 8212(R10), Y15                     // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16404(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 16404(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24596(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 24596(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32788(R13), Y14                    // kw 0, c 5, pixel 4
+	VBROADCASTSS 32788(R10), Y14                    // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40980(R13), Y15                    // kw 0, c 5, pixel 5
+	VBROADCASTSS 40980(R10), Y15                    // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8216(R13), Y15                     // kw 0, c 6, pixel 1
+	VBROADCASTSS 8216(R10), Y15                     // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16408(R13), Y14                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 16408(R10), Y14                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24600(R13), Y15                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 24600(R10), Y15                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32792(R13), Y14                    // kw 0, c 6, pixel 4
+	VBROADCASTSS 32792(R10), Y14                    // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40984(R13), Y15                    // kw 0, c 6, pixel 5
+	VBROADCASTSS 40984(R10), Y15                    // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 896(R12), Y12
 	VMOVUPS 928(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8220(R13), Y15                     // kw 0, c 7, pixel 1
+	VBROADCASTSS 8220(R10), Y15                     // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16412(R13), Y14                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 16412(R10), Y14                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24604(R13), Y15                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 24604(R10), Y15                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32796(R13), Y14                    // kw 0, c 7, pixel 4
+	VBROADCASTSS 32796(R10), Y14                    // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40988(R13), Y15                    // kw 0, c 7, pixel 5
+	VBROADCASTSS 40988(R10), Y15                    // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1024(R12), Y12
 	VMOVUPS 1056(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8224(R13), Y15                     // kw 0, c 8, pixel 1
+	VBROADCASTSS 8224(R10), Y15                     // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16416(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 16416(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24608(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 24608(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32800(R13), Y14                    // kw 0, c 8, pixel 4
+	VBROADCASTSS 32800(R10), Y14                    // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40992(R13), Y15                    // kw 0, c 8, pixel 5
+	VBROADCASTSS 40992(R10), Y15                    // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1152(R12), Y12
 	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8228(R13), Y15                     // kw 0, c 9, pixel 1
+	VBROADCASTSS 8228(R10), Y15                     // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16420(R13), Y14                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 16420(R10), Y14                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24612(R13), Y15                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 24612(R10), Y15                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32804(R13), Y14                    // kw 0, c 9, pixel 4
+	VBROADCASTSS 32804(R10), Y14                    // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40996(R13), Y15                    // kw 0, c 9, pixel 5
+	VBROADCASTSS 40996(R10), Y15                    // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1280(R12), Y12
 	VMOVUPS 1312(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8232(R13), Y15                     // kw 0, c 10, pixel 1
+	VBROADCASTSS 8232(R10), Y15                     // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16424(R13), Y14                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 16424(R10), Y14                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24616(R13), Y15                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 24616(R10), Y15                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32808(R13), Y14                    // kw 0, c 10, pixel 4
+	VBROADCASTSS 32808(R10), Y14                    // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41000(R13), Y15                    // kw 0, c 10, pixel 5
+	VBROADCASTSS 41000(R10), Y15                    // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1408(R12), Y12
 	VMOVUPS 1440(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8236(R13), Y15                     // kw 0, c 11, pixel 1
+	VBROADCASTSS 8236(R10), Y15                     // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16428(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 16428(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24620(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 24620(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32812(R13), Y14                    // kw 0, c 11, pixel 4
+	VBROADCASTSS 32812(R10), Y14                    // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41004(R13), Y15                    // kw 0, c 11, pixel 5
+	VBROADCASTSS 41004(R10), Y15                    // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1536(R12), Y12
 	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8240(R13), Y15                     // kw 0, c 12, pixel 1
+	VBROADCASTSS 8240(R10), Y15                     // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16432(R13), Y14                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 16432(R10), Y14                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24624(R13), Y15                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 24624(R10), Y15                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32816(R13), Y14                    // kw 0, c 12, pixel 4
+	VBROADCASTSS 32816(R10), Y14                    // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41008(R13), Y15                    // kw 0, c 12, pixel 5
+	VBROADCASTSS 41008(R10), Y15                    // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1664(R12), Y12
 	VMOVUPS 1696(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8244(R13), Y15                     // kw 0, c 13, pixel 1
+	VBROADCASTSS 8244(R10), Y15                     // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16436(R13), Y14                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 16436(R10), Y14                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24628(R13), Y15                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 24628(R10), Y15                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32820(R13), Y14                    // kw 0, c 13, pixel 4
+	VBROADCASTSS 32820(R10), Y14                    // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41012(R13), Y15                    // kw 0, c 13, pixel 5
+	VBROADCASTSS 41012(R10), Y15                    // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1792(R12), Y12
 	VMOVUPS 1824(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8248(R13), Y15                     // kw 0, c 14, pixel 1
+	VBROADCASTSS 8248(R10), Y15                     // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16440(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 16440(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24632(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 24632(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32824(R13), Y14                    // kw 0, c 14, pixel 4
+	VBROADCASTSS 32824(R10), Y14                    // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41016(R13), Y15                    // kw 0, c 14, pixel 5
+	VBROADCASTSS 41016(R10), Y15                    // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1920(R12), Y12
 	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8252(R13), Y15                     // kw 0, c 15, pixel 1
+	VBROADCASTSS 8252(R10), Y15                     // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16444(R13), Y14                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 16444(R10), Y14                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24636(R13), Y15                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 24636(R10), Y15                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32828(R13), Y14                    // kw 0, c 15, pixel 4
+	VBROADCASTSS 32828(R10), Y14                    // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41020(R13), Y15                    // kw 0, c 15, pixel 5
+	VBROADCASTSS 41020(R10), Y15                    // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc7KernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -44315,339 +44398,347 @@ fc7KernelAVX2_tiles:
 	VMOVUPS Y10, 320(BX)
 	VMOVUPS Y11, 352(BX)
 
-	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 131072(BX), Y0
-	VMOVUPS 131104(BX), Y1
-	VMOVUPS 131136(BX), Y2
-	VMOVUPS 131168(BX), Y3
-	VMOVUPS 131200(BX), Y4
-	VMOVUPS 131232(BX), Y5
-	VMOVUPS 131264(BX), Y6
-	VMOVUPS 131296(BX), Y7
-	VMOVUPS 131328(BX), Y8
-	VMOVUPS 131360(BX), Y9
-	VMOVUPS 131392(BX), Y10
-	VMOVUPS 131424(BX), Y11
+	// a tile of 6 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	VMOVUPS 64(CX), Y8
+	VMOVUPS 96(CX), Y9
+	VMOVUPS 64(CX), Y10
+	VMOVUPS 96(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $128, R8                                   // input blocks
+fc7KernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8192(R13), Y15                     // kw 0, c 0, pixel 1
+	VBROADCASTSS 8192(R10), Y15                     // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16384(R13), Y14                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 16384(R10), Y14                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24576(R13), Y15                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 24576(R10), Y15                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32768(R13), Y14                    // kw 0, c 0, pixel 4
+	VBROADCASTSS 32768(R10), Y14                    // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40960(R13), Y15                    // kw 0, c 0, pixel 5
+	VBROADCASTSS 40960(R10), Y15                    // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8196(R13), Y15                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 8196(R10), Y15                     // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16388(R13), Y14                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 16388(R10), Y14                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24580(R13), Y15                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 24580(R10), Y15                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32772(R13), Y14                    // kw 0, c 1, pixel 4
+	VBROADCASTSS 32772(R10), Y14                    // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40964(R13), Y15                    // kw 0, c 1, pixel 5
+	VBROADCASTSS 40964(R10), Y15                    // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8200(R13), Y15                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 8200(R10), Y15                     // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16392(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 16392(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24584(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 24584(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32776(R13), Y14                    // kw 0, c 2, pixel 4
+	VBROADCASTSS 32776(R10), Y14                    // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40968(R13), Y15                    // kw 0, c 2, pixel 5
+	VBROADCASTSS 40968(R10), Y15                    // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8204(R13), Y15                     // kw 0, c 3, pixel 1
+	VBROADCASTSS 8204(R10), Y15                     // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16396(R13), Y14                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 16396(R10), Y14                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24588(R13), Y15                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 24588(R10), Y15                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32780(R13), Y14                    // kw 0, c 3, pixel 4
+	VBROADCASTSS 32780(R10), Y14                    // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40972(R13), Y15                    // kw 0, c 3, pixel 5
+	VBROADCASTSS 40972(R10), Y15                    // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8208(R13), Y15                     // kw 0, c 4, pixel 1
+	VBROADCASTSS 8208(R10), Y15                     // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16400(R13), Y14                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 16400(R10), Y14                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24592(R13), Y15                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 24592(R10), Y15                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32784(R13), Y14                    // kw 0, c 4, pixel 4
+	VBROADCASTSS 32784(R10), Y14                    // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40976(R13), Y15                    // kw 0, c 4, pixel 5
+	VBROADCASTSS 40976(R10), Y15                    // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 704(R12), Y12
 	VMOVUPS 736(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8212(R13), Y15                     // kw 0, c 5, pixel 1
+	VBROADCASTSS 8212(R10), Y15                     // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16404(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 16404(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24596(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 24596(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32788(R13), Y14                    // kw 0, c 5, pixel 4
+	VBROADCASTSS 32788(R10), Y14                    // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40980(R13), Y15                    // kw 0, c 5, pixel 5
+	VBROADCASTSS 40980(R10), Y15                    // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 832(R12), Y12
 	VMOVUPS 864(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8216(R13), Y15                     // kw 0, c 6, pixel 1
+	VBROADCASTSS 8216(R10), Y15                     // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16408(R13), Y14                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 16408(R10), Y14                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24600(R13), Y15                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 24600(R10), Y15                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32792(R13), Y14                    // kw 0, c 6, pixel 4
+	VBROADCASTSS 32792(R10), Y14                    // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40984(R13), Y15                    // kw 0, c 6, pixel 5
+	VBROADCASTSS 40984(R10), Y15                    // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8220(R13), Y15                     // kw 0, c 7, pixel 1
+	VBROADCASTSS 8220(R10), Y15                     // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16412(R13), Y14                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 16412(R10), Y14                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24604(R13), Y15                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 24604(R10), Y15                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32796(R13), Y14                    // kw 0, c 7, pixel 4
+	VBROADCASTSS 32796(R10), Y14                    // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40988(R13), Y15                    // kw 0, c 7, pixel 5
+	VBROADCASTSS 40988(R10), Y15                    // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1088(R12), Y12
 	VMOVUPS 1120(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8224(R13), Y15                     // kw 0, c 8, pixel 1
+	VBROADCASTSS 8224(R10), Y15                     // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16416(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 16416(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24608(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 24608(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32800(R13), Y14                    // kw 0, c 8, pixel 4
+	VBROADCASTSS 32800(R10), Y14                    // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40992(R13), Y15                    // kw 0, c 8, pixel 5
+	VBROADCASTSS 40992(R10), Y15                    // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1216(R12), Y12
 	VMOVUPS 1248(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8228(R13), Y15                     // kw 0, c 9, pixel 1
+	VBROADCASTSS 8228(R10), Y15                     // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16420(R13), Y14                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 16420(R10), Y14                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24612(R13), Y15                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 24612(R10), Y15                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32804(R13), Y14                    // kw 0, c 9, pixel 4
+	VBROADCASTSS 32804(R10), Y14                    // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40996(R13), Y15                    // kw 0, c 9, pixel 5
+	VBROADCASTSS 40996(R10), Y15                    // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1344(R12), Y12
 	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8232(R13), Y15                     // kw 0, c 10, pixel 1
+	VBROADCASTSS 8232(R10), Y15                     // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16424(R13), Y14                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 16424(R10), Y14                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24616(R13), Y15                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 24616(R10), Y15                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32808(R13), Y14                    // kw 0, c 10, pixel 4
+	VBROADCASTSS 32808(R10), Y14                    // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41000(R13), Y15                    // kw 0, c 10, pixel 5
+	VBROADCASTSS 41000(R10), Y15                    // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1472(R12), Y12
 	VMOVUPS 1504(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8236(R13), Y15                     // kw 0, c 11, pixel 1
+	VBROADCASTSS 8236(R10), Y15                     // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16428(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 16428(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24620(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 24620(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32812(R13), Y14                    // kw 0, c 11, pixel 4
+	VBROADCASTSS 32812(R10), Y14                    // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41004(R13), Y15                    // kw 0, c 11, pixel 5
+	VBROADCASTSS 41004(R10), Y15                    // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1600(R12), Y12
 	VMOVUPS 1632(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8240(R13), Y15                     // kw 0, c 12, pixel 1
+	VBROADCASTSS 8240(R10), Y15                     // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16432(R13), Y14                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 16432(R10), Y14                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24624(R13), Y15                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 24624(R10), Y15                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32816(R13), Y14                    // kw 0, c 12, pixel 4
+	VBROADCASTSS 32816(R10), Y14                    // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41008(R13), Y15                    // kw 0, c 12, pixel 5
+	VBROADCASTSS 41008(R10), Y15                    // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1728(R12), Y12
 	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8244(R13), Y15                     // kw 0, c 13, pixel 1
+	VBROADCASTSS 8244(R10), Y15                     // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16436(R13), Y14                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 16436(R10), Y14                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24628(R13), Y15                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 24628(R10), Y15                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32820(R13), Y14                    // kw 0, c 13, pixel 4
+	VBROADCASTSS 32820(R10), Y14                    // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41012(R13), Y15                    // kw 0, c 13, pixel 5
+	VBROADCASTSS 41012(R10), Y15                    // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1856(R12), Y12
 	VMOVUPS 1888(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8248(R13), Y15                     // kw 0, c 14, pixel 1
+	VBROADCASTSS 8248(R10), Y15                     // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16440(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 16440(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24632(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 24632(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32824(R13), Y14                    // kw 0, c 14, pixel 4
+	VBROADCASTSS 32824(R10), Y14                    // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41016(R13), Y15                    // kw 0, c 14, pixel 5
+	VBROADCASTSS 41016(R10), Y15                    // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1984(R12), Y12
 	VMOVUPS 2016(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8252(R13), Y15                     // kw 0, c 15, pixel 1
+	VBROADCASTSS 8252(R10), Y15                     // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16444(R13), Y14                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 16444(R10), Y14                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24636(R13), Y15                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 24636(R10), Y15                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32828(R13), Y14                    // kw 0, c 15, pixel 4
+	VBROADCASTSS 32828(R10), Y14                    // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41020(R13), Y15                    // kw 0, c 15, pixel 5
+	VBROADCASTSS 41020(R10), Y15                    // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc7KernelAVX2_t6_b1
 	VMOVUPS Y0, 131072(BX)
 	VMOVUPS Y1, 131104(BX)
 	VMOVUPS Y2, 131136(BX)
@@ -44665,239 +44756,247 @@ fc7KernelAVX2_tiles:
 	DECQ AX
 	JNZ fc7KernelAVX2_tiles
 
-	// a tile of 4 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
+	// a tile of 4 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $128, R8                                   // input blocks
+fc7KernelAVX2_t4_b0:
 	VMOVUPS (R12), Y8
 	VMOVUPS 32(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8192(R13), Y11                     // kw 0, c 0, pixel 1
+	VBROADCASTSS 8192(R10), Y11                     // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16384(R13), Y12                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 16384(R10), Y12                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24576(R13), Y13                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 24576(R10), Y13                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 128(R12), Y8
 	VMOVUPS 160(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 8196(R13), Y15                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 8196(R10), Y15                     // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 16388(R13), Y10                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 16388(R10), Y10                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 24580(R13), Y11                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 24580(R10), Y11                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 256(R12), Y8
 	VMOVUPS 288(R12), Y9
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 8200(R13), Y13                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 8200(R10), Y13                     // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 16392(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 16392(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 24584(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 24584(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 384(R12), Y8
 	VMOVUPS 416(R12), Y9
-	VBROADCASTSS 12(R13), Y10                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8204(R13), Y11                     // kw 0, c 3, pixel 1
+	VBROADCASTSS 8204(R10), Y11                     // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16396(R13), Y12                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 16396(R10), Y12                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24588(R13), Y13                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 24588(R10), Y13                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 512(R12), Y8
 	VMOVUPS 544(R12), Y9
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 8208(R13), Y15                     // kw 0, c 4, pixel 1
+	VBROADCASTSS 8208(R10), Y15                     // kw 0, c 4, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 16400(R13), Y10                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 16400(R10), Y10                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 24592(R13), Y11                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 24592(R10), Y11                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 640(R12), Y8
 	VMOVUPS 672(R12), Y9
-	VBROADCASTSS 20(R13), Y12                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 8212(R13), Y13                     // kw 0, c 5, pixel 1
+	VBROADCASTSS 8212(R10), Y13                     // kw 0, c 5, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 16404(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 16404(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 24596(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 24596(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 768(R12), Y8
 	VMOVUPS 800(R12), Y9
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8216(R13), Y11                     // kw 0, c 6, pixel 1
+	VBROADCASTSS 8216(R10), Y11                     // kw 0, c 6, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16408(R13), Y12                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 16408(R10), Y12                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24600(R13), Y13                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 24600(R10), Y13                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 896(R12), Y8
 	VMOVUPS 928(R12), Y9
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 8220(R13), Y15                     // kw 0, c 7, pixel 1
+	VBROADCASTSS 8220(R10), Y15                     // kw 0, c 7, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 16412(R13), Y10                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 16412(R10), Y10                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 24604(R13), Y11                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 24604(R10), Y11                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1024(R12), Y8
 	VMOVUPS 1056(R12), Y9
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 8224(R13), Y13                     // kw 0, c 8, pixel 1
+	VBROADCASTSS 8224(R10), Y13                     // kw 0, c 8, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 16416(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 16416(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 24608(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 24608(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1152(R12), Y8
 	VMOVUPS 1184(R12), Y9
-	VBROADCASTSS 36(R13), Y10                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8228(R13), Y11                     // kw 0, c 9, pixel 1
+	VBROADCASTSS 8228(R10), Y11                     // kw 0, c 9, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16420(R13), Y12                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 16420(R10), Y12                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24612(R13), Y13                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 24612(R10), Y13                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1280(R12), Y8
 	VMOVUPS 1312(R12), Y9
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 8232(R13), Y15                     // kw 0, c 10, pixel 1
+	VBROADCASTSS 8232(R10), Y15                     // kw 0, c 10, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 16424(R13), Y10                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 16424(R10), Y10                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 24616(R13), Y11                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 24616(R10), Y11                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1408(R12), Y8
 	VMOVUPS 1440(R12), Y9
-	VBROADCASTSS 44(R13), Y12                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 8236(R13), Y13                     // kw 0, c 11, pixel 1
+	VBROADCASTSS 8236(R10), Y13                     // kw 0, c 11, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 16428(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 16428(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 24620(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 24620(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1536(R12), Y8
 	VMOVUPS 1568(R12), Y9
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8240(R13), Y11                     // kw 0, c 12, pixel 1
+	VBROADCASTSS 8240(R10), Y11                     // kw 0, c 12, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16432(R13), Y12                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 16432(R10), Y12                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24624(R13), Y13                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 24624(R10), Y13                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1664(R12), Y8
 	VMOVUPS 1696(R12), Y9
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 8244(R13), Y15                     // kw 0, c 13, pixel 1
+	VBROADCASTSS 8244(R10), Y15                     // kw 0, c 13, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 16436(R13), Y10                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 16436(R10), Y10                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 24628(R13), Y11                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 24628(R10), Y11                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1792(R12), Y8
 	VMOVUPS 1824(R12), Y9
-	VBROADCASTSS 56(R13), Y12                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 8248(R13), Y13                     // kw 0, c 14, pixel 1
+	VBROADCASTSS 8248(R10), Y13                     // kw 0, c 14, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 16440(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 16440(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 24632(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 24632(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1920(R12), Y8
 	VMOVUPS 1952(R12), Y9
-	VBROADCASTSS 60(R13), Y10                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8252(R13), Y11                     // kw 0, c 15, pixel 1
+	VBROADCASTSS 8252(R10), Y11                     // kw 0, c 15, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16444(R13), Y12                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 16444(R10), Y12                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24636(R13), Y13                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 24636(R10), Y13                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc7KernelAVX2_t4_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -44907,239 +45006,247 @@ fc7KernelAVX2_tiles:
 	VMOVUPS Y6, 192(BX)
 	VMOVUPS Y7, 224(BX)
 
-	// a tile of 4 pixels, output blocks 1…1
-	VMOVUPS 131072(BX), Y0
-	VMOVUPS 131104(BX), Y1
-	VMOVUPS 131136(BX), Y2
-	VMOVUPS 131168(BX), Y3
-	VMOVUPS 131200(BX), Y4
-	VMOVUPS 131232(BX), Y5
-	VMOVUPS 131264(BX), Y6
-	VMOVUPS 131296(BX), Y7
+	// a tile of 4 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $128, R8                                   // input blocks
+fc7KernelAVX2_t4_b1:
 	VMOVUPS 64(R12), Y8
 	VMOVUPS 96(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8192(R13), Y11                     // kw 0, c 0, pixel 1
+	VBROADCASTSS 8192(R10), Y11                     // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16384(R13), Y12                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 16384(R10), Y12                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24576(R13), Y13                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 24576(R10), Y13                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 192(R12), Y8
 	VMOVUPS 224(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 8196(R13), Y15                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 8196(R10), Y15                     // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 16388(R13), Y10                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 16388(R10), Y10                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 24580(R13), Y11                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 24580(R10), Y11                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 320(R12), Y8
 	VMOVUPS 352(R12), Y9
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 8200(R13), Y13                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 8200(R10), Y13                     // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 16392(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 16392(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 24584(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 24584(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 448(R12), Y8
 	VMOVUPS 480(R12), Y9
-	VBROADCASTSS 12(R13), Y10                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8204(R13), Y11                     // kw 0, c 3, pixel 1
+	VBROADCASTSS 8204(R10), Y11                     // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16396(R13), Y12                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 16396(R10), Y12                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24588(R13), Y13                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 24588(R10), Y13                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 576(R12), Y8
 	VMOVUPS 608(R12), Y9
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 8208(R13), Y15                     // kw 0, c 4, pixel 1
+	VBROADCASTSS 8208(R10), Y15                     // kw 0, c 4, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 16400(R13), Y10                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 16400(R10), Y10                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 24592(R13), Y11                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 24592(R10), Y11                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 704(R12), Y8
 	VMOVUPS 736(R12), Y9
-	VBROADCASTSS 20(R13), Y12                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 8212(R13), Y13                     // kw 0, c 5, pixel 1
+	VBROADCASTSS 8212(R10), Y13                     // kw 0, c 5, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 16404(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 16404(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 24596(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 24596(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 832(R12), Y8
 	VMOVUPS 864(R12), Y9
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8216(R13), Y11                     // kw 0, c 6, pixel 1
+	VBROADCASTSS 8216(R10), Y11                     // kw 0, c 6, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16408(R13), Y12                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 16408(R10), Y12                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24600(R13), Y13                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 24600(R10), Y13                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 960(R12), Y8
 	VMOVUPS 992(R12), Y9
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 8220(R13), Y15                     // kw 0, c 7, pixel 1
+	VBROADCASTSS 8220(R10), Y15                     // kw 0, c 7, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 16412(R13), Y10                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 16412(R10), Y10                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 24604(R13), Y11                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 24604(R10), Y11                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1088(R12), Y8
 	VMOVUPS 1120(R12), Y9
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 8224(R13), Y13                     // kw 0, c 8, pixel 1
+	VBROADCASTSS 8224(R10), Y13                     // kw 0, c 8, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 16416(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 16416(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 24608(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 24608(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1216(R12), Y8
 	VMOVUPS 1248(R12), Y9
-	VBROADCASTSS 36(R13), Y10                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8228(R13), Y11                     // kw 0, c 9, pixel 1
+	VBROADCASTSS 8228(R10), Y11                     // kw 0, c 9, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16420(R13), Y12                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 16420(R10), Y12                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24612(R13), Y13                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 24612(R10), Y13                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1344(R12), Y8
 	VMOVUPS 1376(R12), Y9
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 8232(R13), Y15                     // kw 0, c 10, pixel 1
+	VBROADCASTSS 8232(R10), Y15                     // kw 0, c 10, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 16424(R13), Y10                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 16424(R10), Y10                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 24616(R13), Y11                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 24616(R10), Y11                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1472(R12), Y8
 	VMOVUPS 1504(R12), Y9
-	VBROADCASTSS 44(R13), Y12                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 8236(R13), Y13                     // kw 0, c 11, pixel 1
+	VBROADCASTSS 8236(R10), Y13                     // kw 0, c 11, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 16428(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 16428(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 24620(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 24620(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1600(R12), Y8
 	VMOVUPS 1632(R12), Y9
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8240(R13), Y11                     // kw 0, c 12, pixel 1
+	VBROADCASTSS 8240(R10), Y11                     // kw 0, c 12, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16432(R13), Y12                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 16432(R10), Y12                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24624(R13), Y13                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 24624(R10), Y13                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1728(R12), Y8
 	VMOVUPS 1760(R12), Y9
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 8244(R13), Y15                     // kw 0, c 13, pixel 1
+	VBROADCASTSS 8244(R10), Y15                     // kw 0, c 13, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 16436(R13), Y10                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 16436(R10), Y10                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 24628(R13), Y11                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 24628(R10), Y11                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1856(R12), Y8
 	VMOVUPS 1888(R12), Y9
-	VBROADCASTSS 56(R13), Y12                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 8248(R13), Y13                     // kw 0, c 14, pixel 1
+	VBROADCASTSS 8248(R10), Y13                     // kw 0, c 14, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 16440(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 16440(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 24632(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 24632(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1984(R12), Y8
 	VMOVUPS 2016(R12), Y9
-	VBROADCASTSS 60(R13), Y10                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8252(R13), Y11                     // kw 0, c 15, pixel 1
+	VBROADCASTSS 8252(R10), Y11                     // kw 0, c 15, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16444(R13), Y12                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 16444(R10), Y12                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24636(R13), Y13                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 24636(R10), Y13                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc7KernelAVX2_t4_b1
 	VMOVUPS Y0, 131072(BX)
 	VMOVUPS Y1, 131104(BX)
 	VMOVUPS Y2, 131136(BX)
@@ -45148,483 +45255,467 @@ fc7KernelAVX2_tiles:
 	VMOVUPS Y5, 131232(BX)
 	VMOVUPS Y6, 131264(BX)
 	VMOVUPS Y7, 131296(BX)
-	ADDQ $131072, R11                               // next kernel row
-	ADDQ $2048, R12
-	DECQ R9
-	JNZ fc7KernelAVX2_row
-	ADDQ $64, R10                                   // next input block
-	DECQ R8
-	JNZ fc7KernelAVX2_block
 	VZEROUPPER
 	RET
 
 // func fc8KernelAVX512(out, in, w, bias *float32)
 //
 // fc8 (specs/alexnet_half.net:40), 8 outputs for 32 images: a row of 8 output pixels, 2 blocks of 16 output channels, in tiles of 8 pixels
-// and 2 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z15 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 2 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z15 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·fc8KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	MOVQ DI, BX
-	MOVQ $8, AX
-fc8KernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 64000(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ fc8KernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $128, R8                                   // input blocks
-fc8KernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-fc8KernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $1, AX                                     // 1 tiles of 8 pixels
 fc8KernelAVX512_tiles:
 
-	// a tile of 8 pixels, output blocks 0…1
-	VMOVUPS (BX), Z0
-	VMOVUPS 64000(BX), Z1
-	VMOVUPS 64(BX), Z2
-	VMOVUPS 64064(BX), Z3
-	VMOVUPS 128(BX), Z4
-	VMOVUPS 64128(BX), Z5
-	VMOVUPS 192(BX), Z6
-	VMOVUPS 64192(BX), Z7
-	VMOVUPS 256(BX), Z8
-	VMOVUPS 64256(BX), Z9
-	VMOVUPS 320(BX), Z10
-	VMOVUPS 64320(BX), Z11
-	VMOVUPS 384(BX), Z12
-	VMOVUPS 64384(BX), Z13
-	VMOVUPS 448(BX), Z14
-	VMOVUPS 64448(BX), Z15
+	// a tile of 8 pixels, output blocks 0…1, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS (CX), Z10
+	VMOVUPS 64(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS (CX), Z14
+	VMOVUPS 64(CX), Z15
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $128, R8                                   // input blocks
+fc8KernelAVX512_t8_b0:
 	VMOVUPS (R12), Z16
 	VMOVUPS 64(R12), Z17
-	VBROADCASTSS (R13), Z18                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z18                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
-	VBROADCASTSS 8192(R13), Z19                     // kw 0, c 0, pixel 1
+	VBROADCASTSS 8192(R10), Z19                     // kw 0, c 0, pixel 1
 	VFMADD231PS Z16, Z19, Z2
 	VFMADD231PS Z17, Z19, Z3
-	VBROADCASTSS 16384(R13), Z20                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 16384(R10), Z20                    // kw 0, c 0, pixel 2
 	VFMADD231PS Z16, Z20, Z4
 	VFMADD231PS Z17, Z20, Z5
-	VBROADCASTSS 24576(R13), Z21                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 24576(R10), Z21                    // kw 0, c 0, pixel 3
 	VFMADD231PS Z16, Z21, Z6
 	VFMADD231PS Z17, Z21, Z7
-	VBROADCASTSS 32768(R13), Z22                    // kw 0, c 0, pixel 4
+	VBROADCASTSS 32768(R10), Z22                    // kw 0, c 0, pixel 4
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
-	VBROADCASTSS 40960(R13), Z23                    // kw 0, c 0, pixel 5
+	VBROADCASTSS 40960(R10), Z23                    // kw 0, c 0, pixel 5
 	VFMADD231PS Z16, Z23, Z10
 	VFMADD231PS Z17, Z23, Z11
-	VBROADCASTSS 49152(R13), Z24                    // kw 0, c 0, pixel 6
+	VBROADCASTSS 49152(R10), Z24                    // kw 0, c 0, pixel 6
 	VFMADD231PS Z16, Z24, Z12
 	VFMADD231PS Z17, Z24, Z13
-	VBROADCASTSS 57344(R13), Z25                    // kw 0, c 0, pixel 7
+	VBROADCASTSS 57344(R10), Z25                    // kw 0, c 0, pixel 7
 	VFMADD231PS Z16, Z25, Z14
 	VFMADD231PS Z17, Z25, Z15
 	VMOVUPS 128(R12), Z16
 	VMOVUPS 192(R12), Z17
-	VBROADCASTSS 4(R13), Z26                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z26                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z16, Z26, Z0
 	VFMADD231PS Z17, Z26, Z1
-	VBROADCASTSS 8196(R13), Z27                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 8196(R10), Z27                     // kw 0, c 1, pixel 1
 	VFMADD231PS Z16, Z27, Z2
 	VFMADD231PS Z17, Z27, Z3
-	VBROADCASTSS 16388(R13), Z28                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 16388(R10), Z28                    // kw 0, c 1, pixel 2
 	VFMADD231PS Z16, Z28, Z4
 	VFMADD231PS Z17, Z28, Z5
-	VBROADCASTSS 24580(R13), Z29                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 24580(R10), Z29                    // kw 0, c 1, pixel 3
 	VFMADD231PS Z16, Z29, Z6
 	VFMADD231PS Z17, Z29, Z7
-	VBROADCASTSS 32772(R13), Z30                    // kw 0, c 1, pixel 4
+	VBROADCASTSS 32772(R10), Z30                    // kw 0, c 1, pixel 4
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
-	VBROADCASTSS 40964(R13), Z31                    // kw 0, c 1, pixel 5
+	VBROADCASTSS 40964(R10), Z31                    // kw 0, c 1, pixel 5
 	VFMADD231PS Z16, Z31, Z10
 	VFMADD231PS Z17, Z31, Z11
-	VBROADCASTSS 49156(R13), Z18                    // kw 0, c 1, pixel 6
+	VBROADCASTSS 49156(R10), Z18                    // kw 0, c 1, pixel 6
 	VFMADD231PS Z16, Z18, Z12
 	VFMADD231PS Z17, Z18, Z13
-	VBROADCASTSS 57348(R13), Z19                    // kw 0, c 1, pixel 7
+	VBROADCASTSS 57348(R10), Z19                    // kw 0, c 1, pixel 7
 	VFMADD231PS Z16, Z19, Z14
 	VFMADD231PS Z17, Z19, Z15
 	VMOVUPS 256(R12), Z16
 	VMOVUPS 320(R12), Z17
-	VBROADCASTSS 8(R13), Z20                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z20                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
-	VBROADCASTSS 8200(R13), Z21                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 8200(R10), Z21                     // kw 0, c 2, pixel 1
 	VFMADD231PS Z16, Z21, Z2
 	VFMADD231PS Z17, Z21, Z3
-	VBROADCASTSS 16392(R13), Z22                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 16392(R10), Z22                    // kw 0, c 2, pixel 2
 	VFMADD231PS Z16, Z22, Z4
 	VFMADD231PS Z17, Z22, Z5
-	VBROADCASTSS 24584(R13), Z23                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 24584(R10), Z23                    // kw 0, c 2, pixel 3
 	VFMADD231PS Z16, Z23, Z6
 	VFMADD231PS Z17, Z23, Z7
-	VBROADCASTSS 32776(R13), Z24                    // kw 0, c 2, pixel 4
+	VBROADCASTSS 32776(R10), Z24                    // kw 0, c 2, pixel 4
 	VFMADD231PS Z16, Z24, Z8
 	VFMADD231PS Z17, Z24, Z9
-	VBROADCASTSS 40968(R13), Z25                    // kw 0, c 2, pixel 5
+	VBROADCASTSS 40968(R10), Z25                    // kw 0, c 2, pixel 5
 	VFMADD231PS Z16, Z25, Z10
 	VFMADD231PS Z17, Z25, Z11
-	VBROADCASTSS 49160(R13), Z26                    // kw 0, c 2, pixel 6
+	VBROADCASTSS 49160(R10), Z26                    // kw 0, c 2, pixel 6
 	VFMADD231PS Z16, Z26, Z12
 	VFMADD231PS Z17, Z26, Z13
-	VBROADCASTSS 57352(R13), Z27                    // kw 0, c 2, pixel 7
+	VBROADCASTSS 57352(R10), Z27                    // kw 0, c 2, pixel 7
 	VFMADD231PS Z16, Z27, Z14
 	VFMADD231PS Z17, Z27, Z15
 	VMOVUPS 384(R12), Z16
 	VMOVUPS 448(R12), Z17
-	VBROADCASTSS 12(R13), Z28                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z28                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
-	VBROADCASTSS 8204(R13), Z29                     // kw 0, c 3, pixel 1
+	VBROADCASTSS 8204(R10), Z29                     // kw 0, c 3, pixel 1
 	VFMADD231PS Z16, Z29, Z2
 	VFMADD231PS Z17, Z29, Z3
-	VBROADCASTSS 16396(R13), Z30                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 16396(R10), Z30                    // kw 0, c 3, pixel 2
 	VFMADD231PS Z16, Z30, Z4
 	VFMADD231PS Z17, Z30, Z5
-	VBROADCASTSS 24588(R13), Z31                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 24588(R10), Z31                    // kw 0, c 3, pixel 3
 	VFMADD231PS Z16, Z31, Z6
 	VFMADD231PS Z17, Z31, Z7
-	VBROADCASTSS 32780(R13), Z18                    // kw 0, c 3, pixel 4
+	VBROADCASTSS 32780(R10), Z18                    // kw 0, c 3, pixel 4
 	VFMADD231PS Z16, Z18, Z8
 	VFMADD231PS Z17, Z18, Z9
-	VBROADCASTSS 40972(R13), Z19                    // kw 0, c 3, pixel 5
+	VBROADCASTSS 40972(R10), Z19                    // kw 0, c 3, pixel 5
 	VFMADD231PS Z16, Z19, Z10
 	VFMADD231PS Z17, Z19, Z11
-	VBROADCASTSS 49164(R13), Z20                    // kw 0, c 3, pixel 6
+	VBROADCASTSS 49164(R10), Z20                    // kw 0, c 3, pixel 6
 	VFMADD231PS Z16, Z20, Z12
 	VFMADD231PS Z17, Z20, Z13
-	VBROADCASTSS 57356(R13), Z21                    // kw 0, c 3, pixel 7
+	VBROADCASTSS 57356(R10), Z21                    // kw 0, c 3, pixel 7
 	VFMADD231PS Z16, Z21, Z14
 	VFMADD231PS Z17, Z21, Z15
 	VMOVUPS 512(R12), Z16
 	VMOVUPS 576(R12), Z17
-	VBROADCASTSS 16(R13), Z22                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z22                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z16, Z22, Z0
 	VFMADD231PS Z17, Z22, Z1
-	VBROADCASTSS 8208(R13), Z23                     // kw 0, c 4, pixel 1
+	VBROADCASTSS 8208(R10), Z23                     // kw 0, c 4, pixel 1
 	VFMADD231PS Z16, Z23, Z2
 	VFMADD231PS Z17, Z23, Z3
-	VBROADCASTSS 16400(R13), Z24                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 16400(R10), Z24                    // kw 0, c 4, pixel 2
 	VFMADD231PS Z16, Z24, Z4
 	VFMADD231PS Z17, Z24, Z5
-	VBROADCASTSS 24592(R13), Z25                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 24592(R10), Z25                    // kw 0, c 4, pixel 3
 	VFMADD231PS Z16, Z25, Z6
 	VFMADD231PS Z17, Z25, Z7
-	VBROADCASTSS 32784(R13), Z26                    // kw 0, c 4, pixel 4
+	VBROADCASTSS 32784(R10), Z26                    // kw 0, c 4, pixel 4
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
-	VBROADCASTSS 40976(R13), Z27                    // kw 0, c 4, pixel 5
+	VBROADCASTSS 40976(R10), Z27                    // kw 0, c 4, pixel 5
 	VFMADD231PS Z16, Z27, Z10
 	VFMADD231PS Z17, Z27, Z11
-	VBROADCASTSS 49168(R13), Z28                    // kw 0, c 4, pixel 6
+	VBROADCASTSS 49168(R10), Z28                    // kw 0, c 4, pixel 6
 	VFMADD231PS Z16, Z28, Z12
 	VFMADD231PS Z17, Z28, Z13
-	VBROADCASTSS 57360(R13), Z29                    // kw 0, c 4, pixel 7
+	VBROADCASTSS 57360(R10), Z29                    // kw 0, c 4, pixel 7
 	VFMADD231PS Z16, Z29, Z14
 	VFMADD231PS Z17, Z29, Z15
 	VMOVUPS 640(R12), Z16
 	VMOVUPS 704(R12), Z17
-	VBROADCASTSS 20(R13), Z30                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z30                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z16, Z30, Z0
 	VFMADD231PS Z17, Z30, Z1
-	VBROADCASTSS 8212(R13), Z31                     // kw 0, c 5, pixel 1
+	VBROADCASTSS 8212(R10), Z31                     // kw 0, c 5, pixel 1
 	VFMADD231PS Z16, Z31, Z2
 	VFMADD231PS Z17, Z31, Z3
-	VBROADCASTSS 16404(R13), Z18                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 16404(R10), Z18                    // kw 0, c 5, pixel 2
 	VFMADD231PS Z16, Z18, Z4
 	VFMADD231PS Z17, Z18, Z5
-	VBROADCASTSS 24596(R13), Z19                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 24596(R10), Z19                    // kw 0, c 5, pixel 3
 	VFMADD231PS Z16, Z19, Z6
 	VFMADD231PS Z17, Z19, Z7
-	VBROADCASTSS 32788(R13), Z20                    // kw 0, c 5, pixel 4
+	VBROADCASTSS 32788(R10), Z20                    // kw 0, c 5, pixel 4
 	VFMADD231PS Z16, Z20, Z8
 	VFMADD231PS Z17, Z20, Z9
-	VBROADCASTSS 40980(R13), Z21                    // kw 0, c 5, pixel 5
+	VBROADCASTSS 40980(R10), Z21                    // kw 0, c 5, pixel 5
 	VFMADD231PS Z16, Z21, Z10
 	VFMADD231PS Z17, Z21, Z11
-	VBROADCASTSS 49172(R13), Z22                    // kw 0, c 5, pixel 6
+	VBROADCASTSS 49172(R10), Z22                    // kw 0, c 5, pixel 6
 	VFMADD231PS Z16, Z22, Z12
 	VFMADD231PS Z17, Z22, Z13
-	VBROADCASTSS 57364(R13), Z23                    // kw 0, c 5, pixel 7
+	VBROADCASTSS 57364(R10), Z23                    // kw 0, c 5, pixel 7
 	VFMADD231PS Z16, Z23, Z14
 	VFMADD231PS Z17, Z23, Z15
 	VMOVUPS 768(R12), Z16
 	VMOVUPS 832(R12), Z17
-	VBROADCASTSS 24(R13), Z24                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z24                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
-	VBROADCASTSS 8216(R13), Z25                     // kw 0, c 6, pixel 1
+	VBROADCASTSS 8216(R10), Z25                     // kw 0, c 6, pixel 1
 	VFMADD231PS Z16, Z25, Z2
 	VFMADD231PS Z17, Z25, Z3
-	VBROADCASTSS 16408(R13), Z26                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 16408(R10), Z26                    // kw 0, c 6, pixel 2
 	VFMADD231PS Z16, Z26, Z4
 	VFMADD231PS Z17, Z26, Z5
-	VBROADCASTSS 24600(R13), Z27                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 24600(R10), Z27                    // kw 0, c 6, pixel 3
 	VFMADD231PS Z16, Z27, Z6
 	VFMADD231PS Z17, Z27, Z7
-	VBROADCASTSS 32792(R13), Z28                    // kw 0, c 6, pixel 4
+	VBROADCASTSS 32792(R10), Z28                    // kw 0, c 6, pixel 4
 	VFMADD231PS Z16, Z28, Z8
 	VFMADD231PS Z17, Z28, Z9
-	VBROADCASTSS 40984(R13), Z29                    // kw 0, c 6, pixel 5
+	VBROADCASTSS 40984(R10), Z29                    // kw 0, c 6, pixel 5
 	VFMADD231PS Z16, Z29, Z10
 	VFMADD231PS Z17, Z29, Z11
-	VBROADCASTSS 49176(R13), Z30                    // kw 0, c 6, pixel 6
+	VBROADCASTSS 49176(R10), Z30                    // kw 0, c 6, pixel 6
 	VFMADD231PS Z16, Z30, Z12
 	VFMADD231PS Z17, Z30, Z13
-	VBROADCASTSS 57368(R13), Z31                    // kw 0, c 6, pixel 7
+	VBROADCASTSS 57368(R10), Z31                    // kw 0, c 6, pixel 7
 	VFMADD231PS Z16, Z31, Z14
 	VFMADD231PS Z17, Z31, Z15
 	VMOVUPS 896(R12), Z16
 	VMOVUPS 960(R12), Z17
-	VBROADCASTSS 28(R13), Z18                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z18                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
-	VBROADCASTSS 8220(R13), Z19                     // kw 0, c 7, pixel 1
+	VBROADCASTSS 8220(R10), Z19                     // kw 0, c 7, pixel 1
 	VFMADD231PS Z16, Z19, Z2
 	VFMADD231PS Z17, Z19, Z3
-	VBROADCASTSS 16412(R13), Z20                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 16412(R10), Z20                    // kw 0, c 7, pixel 2
 	VFMADD231PS Z16, Z20, Z4
 	VFMADD231PS Z17, Z20, Z5
-	VBROADCASTSS 24604(R13), Z21                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 24604(R10), Z21                    // kw 0, c 7, pixel 3
 	VFMADD231PS Z16, Z21, Z6
 	VFMADD231PS Z17, Z21, Z7
-	VBROADCASTSS 32796(R13), Z22                    // kw 0, c 7, pixel 4
+	VBROADCASTSS 32796(R10), Z22                    // kw 0, c 7, pixel 4
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
-	VBROADCASTSS 40988(R13), Z23                    // kw 0, c 7, pixel 5
+	VBROADCASTSS 40988(R10), Z23                    // kw 0, c 7, pixel 5
 	VFMADD231PS Z16, Z23, Z10
 	VFMADD231PS Z17, Z23, Z11
-	VBROADCASTSS 49180(R13), Z24                    // kw 0, c 7, pixel 6
+	VBROADCASTSS 49180(R10), Z24                    // kw 0, c 7, pixel 6
 	VFMADD231PS Z16, Z24, Z12
 	VFMADD231PS Z17, Z24, Z13
-	VBROADCASTSS 57372(R13), Z25                    // kw 0, c 7, pixel 7
+	VBROADCASTSS 57372(R10), Z25                    // kw 0, c 7, pixel 7
 	VFMADD231PS Z16, Z25, Z14
 	VFMADD231PS Z17, Z25, Z15
 	VMOVUPS 1024(R12), Z16
 	VMOVUPS 1088(R12), Z17
-	VBROADCASTSS 32(R13), Z26                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z26                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z16, Z26, Z0
 	VFMADD231PS Z17, Z26, Z1
-	VBROADCASTSS 8224(R13), Z27                     // kw 0, c 8, pixel 1
+	VBROADCASTSS 8224(R10), Z27                     // kw 0, c 8, pixel 1
 	VFMADD231PS Z16, Z27, Z2
 	VFMADD231PS Z17, Z27, Z3
-	VBROADCASTSS 16416(R13), Z28                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 16416(R10), Z28                    // kw 0, c 8, pixel 2
 	VFMADD231PS Z16, Z28, Z4
 	VFMADD231PS Z17, Z28, Z5
-	VBROADCASTSS 24608(R13), Z29                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 24608(R10), Z29                    // kw 0, c 8, pixel 3
 	VFMADD231PS Z16, Z29, Z6
 	VFMADD231PS Z17, Z29, Z7
-	VBROADCASTSS 32800(R13), Z30                    // kw 0, c 8, pixel 4
+	VBROADCASTSS 32800(R10), Z30                    // kw 0, c 8, pixel 4
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
-	VBROADCASTSS 40992(R13), Z31                    // kw 0, c 8, pixel 5
+	VBROADCASTSS 40992(R10), Z31                    // kw 0, c 8, pixel 5
 	VFMADD231PS Z16, Z31, Z10
 	VFMADD231PS Z17, Z31, Z11
-	VBROADCASTSS 49184(R13), Z18                    // kw 0, c 8, pixel 6
+	VBROADCASTSS 49184(R10), Z18                    // kw 0, c 8, pixel 6
 	VFMADD231PS Z16, Z18, Z12
 	VFMADD231PS Z17, Z18, Z13
-	VBROADCASTSS 57376(R13), Z19                    // kw 0, c 8, pixel 7
+	VBROADCASTSS 57376(R10), Z19                    // kw 0, c 8, pixel 7
 	VFMADD231PS Z16, Z19, Z14
 	VFMADD231PS Z17, Z19, Z15
 	VMOVUPS 1152(R12), Z16
 	VMOVUPS 1216(R12), Z17
-	VBROADCASTSS 36(R13), Z20                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z20                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z16, Z20, Z0
 	VFMADD231PS Z17, Z20, Z1
-	VBROADCASTSS 8228(R13), Z21                     // kw 0, c 9, pixel 1
+	VBROADCASTSS 8228(R10), Z21                     // kw 0, c 9, pixel 1
 	VFMADD231PS Z16, Z21, Z2
 	VFMADD231PS Z17, Z21, Z3
-	VBROADCASTSS 16420(R13), Z22                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 16420(R10), Z22                    // kw 0, c 9, pixel 2
 	VFMADD231PS Z16, Z22, Z4
 	VFMADD231PS Z17, Z22, Z5
-	VBROADCASTSS 24612(R13), Z23                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 24612(R10), Z23                    // kw 0, c 9, pixel 3
 	VFMADD231PS Z16, Z23, Z6
 	VFMADD231PS Z17, Z23, Z7
-	VBROADCASTSS 32804(R13), Z24                    // kw 0, c 9, pixel 4
+	VBROADCASTSS 32804(R10), Z24                    // kw 0, c 9, pixel 4
 	VFMADD231PS Z16, Z24, Z8
 	VFMADD231PS Z17, Z24, Z9
-	VBROADCASTSS 40996(R13), Z25                    // kw 0, c 9, pixel 5
+	VBROADCASTSS 40996(R10), Z25                    // kw 0, c 9, pixel 5
 	VFMADD231PS Z16, Z25, Z10
 	VFMADD231PS Z17, Z25, Z11
-	VBROADCASTSS 49188(R13), Z26                    // kw 0, c 9, pixel 6
+	VBROADCASTSS 49188(R10), Z26                    // kw 0, c 9, pixel 6
 	VFMADD231PS Z16, Z26, Z12
 	VFMADD231PS Z17, Z26, Z13
-	VBROADCASTSS 57380(R13), Z27                    // kw 0, c 9, pixel 7
+	VBROADCASTSS 57380(R10), Z27                    // kw 0, c 9, pixel 7
 	VFMADD231PS Z16, Z27, Z14
 	VFMADD231PS Z17, Z27, Z15
 	VMOVUPS 1280(R12), Z16
 	VMOVUPS 1344(R12), Z17
-	VBROADCASTSS 40(R13), Z28                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z28                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z16, Z28, Z0
 	VFMADD231PS Z17, Z28, Z1
-	VBROADCASTSS 8232(R13), Z29                     // kw 0, c 10, pixel 1
+	VBROADCASTSS 8232(R10), Z29                     // kw 0, c 10, pixel 1
 	VFMADD231PS Z16, Z29, Z2
 	VFMADD231PS Z17, Z29, Z3
-	VBROADCASTSS 16424(R13), Z30                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 16424(R10), Z30                    // kw 0, c 10, pixel 2
 	VFMADD231PS Z16, Z30, Z4
 	VFMADD231PS Z17, Z30, Z5
-	VBROADCASTSS 24616(R13), Z31                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 24616(R10), Z31                    // kw 0, c 10, pixel 3
 	VFMADD231PS Z16, Z31, Z6
 	VFMADD231PS Z17, Z31, Z7
-	VBROADCASTSS 32808(R13), Z18                    // kw 0, c 10, pixel 4
+	VBROADCASTSS 32808(R10), Z18                    // kw 0, c 10, pixel 4
 	VFMADD231PS Z16, Z18, Z8
 	VFMADD231PS Z17, Z18, Z9
-	VBROADCASTSS 41000(R13), Z19                    // kw 0, c 10, pixel 5
+	VBROADCASTSS 41000(R10), Z19                    // kw 0, c 10, pixel 5
 	VFMADD231PS Z16, Z19, Z10
 	VFMADD231PS Z17, Z19, Z11
-	VBROADCASTSS 49192(R13), Z20                    // kw 0, c 10, pixel 6
+	VBROADCASTSS 49192(R10), Z20                    // kw 0, c 10, pixel 6
 	VFMADD231PS Z16, Z20, Z12
 	VFMADD231PS Z17, Z20, Z13
-	VBROADCASTSS 57384(R13), Z21                    // kw 0, c 10, pixel 7
+	VBROADCASTSS 57384(R10), Z21                    // kw 0, c 10, pixel 7
 	VFMADD231PS Z16, Z21, Z14
 	VFMADD231PS Z17, Z21, Z15
 	VMOVUPS 1408(R12), Z16
 	VMOVUPS 1472(R12), Z17
-	VBROADCASTSS 44(R13), Z22                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z22                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z16, Z22, Z0
 	VFMADD231PS Z17, Z22, Z1
-	VBROADCASTSS 8236(R13), Z23                     // kw 0, c 11, pixel 1
+	VBROADCASTSS 8236(R10), Z23                     // kw 0, c 11, pixel 1
 	VFMADD231PS Z16, Z23, Z2
 	VFMADD231PS Z17, Z23, Z3
-	VBROADCASTSS 16428(R13), Z24                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 16428(R10), Z24                    // kw 0, c 11, pixel 2
 	VFMADD231PS Z16, Z24, Z4
 	VFMADD231PS Z17, Z24, Z5
-	VBROADCASTSS 24620(R13), Z25                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 24620(R10), Z25                    // kw 0, c 11, pixel 3
 	VFMADD231PS Z16, Z25, Z6
 	VFMADD231PS Z17, Z25, Z7
-	VBROADCASTSS 32812(R13), Z26                    // kw 0, c 11, pixel 4
+	VBROADCASTSS 32812(R10), Z26                    // kw 0, c 11, pixel 4
 	VFMADD231PS Z16, Z26, Z8
 	VFMADD231PS Z17, Z26, Z9
-	VBROADCASTSS 41004(R13), Z27                    // kw 0, c 11, pixel 5
+	VBROADCASTSS 41004(R10), Z27                    // kw 0, c 11, pixel 5
 	VFMADD231PS Z16, Z27, Z10
 	VFMADD231PS Z17, Z27, Z11
-	VBROADCASTSS 49196(R13), Z28                    // kw 0, c 11, pixel 6
+	VBROADCASTSS 49196(R10), Z28                    // kw 0, c 11, pixel 6
 	VFMADD231PS Z16, Z28, Z12
 	VFMADD231PS Z17, Z28, Z13
-	VBROADCASTSS 57388(R13), Z29                    // kw 0, c 11, pixel 7
+	VBROADCASTSS 57388(R10), Z29                    // kw 0, c 11, pixel 7
 	VFMADD231PS Z16, Z29, Z14
 	VFMADD231PS Z17, Z29, Z15
 	VMOVUPS 1536(R12), Z16
 	VMOVUPS 1600(R12), Z17
-	VBROADCASTSS 48(R13), Z30                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z30                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z16, Z30, Z0
 	VFMADD231PS Z17, Z30, Z1
-	VBROADCASTSS 8240(R13), Z31                     // kw 0, c 12, pixel 1
+	VBROADCASTSS 8240(R10), Z31                     // kw 0, c 12, pixel 1
 	VFMADD231PS Z16, Z31, Z2
 	VFMADD231PS Z17, Z31, Z3
-	VBROADCASTSS 16432(R13), Z18                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 16432(R10), Z18                    // kw 0, c 12, pixel 2
 	VFMADD231PS Z16, Z18, Z4
 	VFMADD231PS Z17, Z18, Z5
-	VBROADCASTSS 24624(R13), Z19                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 24624(R10), Z19                    // kw 0, c 12, pixel 3
 	VFMADD231PS Z16, Z19, Z6
 	VFMADD231PS Z17, Z19, Z7
-	VBROADCASTSS 32816(R13), Z20                    // kw 0, c 12, pixel 4
+	VBROADCASTSS 32816(R10), Z20                    // kw 0, c 12, pixel 4
 	VFMADD231PS Z16, Z20, Z8
 	VFMADD231PS Z17, Z20, Z9
-	VBROADCASTSS 41008(R13), Z21                    // kw 0, c 12, pixel 5
+	VBROADCASTSS 41008(R10), Z21                    // kw 0, c 12, pixel 5
 	VFMADD231PS Z16, Z21, Z10
 	VFMADD231PS Z17, Z21, Z11
-	VBROADCASTSS 49200(R13), Z22                    // kw 0, c 12, pixel 6
+	VBROADCASTSS 49200(R10), Z22                    // kw 0, c 12, pixel 6
 	VFMADD231PS Z16, Z22, Z12
 	VFMADD231PS Z17, Z22, Z13
-	VBROADCASTSS 57392(R13), Z23                    // kw 0, c 12, pixel 7
+	VBROADCASTSS 57392(R10), Z23                    // kw 0, c 12, pixel 7
 	VFMADD231PS Z16, Z23, Z14
 	VFMADD231PS Z17, Z23, Z15
 	VMOVUPS 1664(R12), Z16
 	VMOVUPS 1728(R12), Z17
-	VBROADCASTSS 52(R13), Z24                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z24                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z16, Z24, Z0
 	VFMADD231PS Z17, Z24, Z1
-	VBROADCASTSS 8244(R13), Z25                     // kw 0, c 13, pixel 1
+	VBROADCASTSS 8244(R10), Z25                     // kw 0, c 13, pixel 1
 	VFMADD231PS Z16, Z25, Z2
 	VFMADD231PS Z17, Z25, Z3
-	VBROADCASTSS 16436(R13), Z26                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 16436(R10), Z26                    // kw 0, c 13, pixel 2
 	VFMADD231PS Z16, Z26, Z4
 	VFMADD231PS Z17, Z26, Z5
-	VBROADCASTSS 24628(R13), Z27                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 24628(R10), Z27                    // kw 0, c 13, pixel 3
 	VFMADD231PS Z16, Z27, Z6
 	VFMADD231PS Z17, Z27, Z7
-	VBROADCASTSS 32820(R13), Z28                    // kw 0, c 13, pixel 4
+	VBROADCASTSS 32820(R10), Z28                    // kw 0, c 13, pixel 4
 	VFMADD231PS Z16, Z28, Z8
 	VFMADD231PS Z17, Z28, Z9
-	VBROADCASTSS 41012(R13), Z29                    // kw 0, c 13, pixel 5
+	VBROADCASTSS 41012(R10), Z29                    // kw 0, c 13, pixel 5
 	VFMADD231PS Z16, Z29, Z10
 	VFMADD231PS Z17, Z29, Z11
-	VBROADCASTSS 49204(R13), Z30                    // kw 0, c 13, pixel 6
+	VBROADCASTSS 49204(R10), Z30                    // kw 0, c 13, pixel 6
 	VFMADD231PS Z16, Z30, Z12
 	VFMADD231PS Z17, Z30, Z13
-	VBROADCASTSS 57396(R13), Z31                    // kw 0, c 13, pixel 7
+	VBROADCASTSS 57396(R10), Z31                    // kw 0, c 13, pixel 7
 	VFMADD231PS Z16, Z31, Z14
 	VFMADD231PS Z17, Z31, Z15
 	VMOVUPS 1792(R12), Z16
 	VMOVUPS 1856(R12), Z17
-	VBROADCASTSS 56(R13), Z18                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z18                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
-	VBROADCASTSS 8248(R13), Z19                     // kw 0, c 14, pixel 1
+	VBROADCASTSS 8248(R10), Z19                     // kw 0, c 14, pixel 1
 	VFMADD231PS Z16, Z19, Z2
 	VFMADD231PS Z17, Z19, Z3
-	VBROADCASTSS 16440(R13), Z20                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 16440(R10), Z20                    // kw 0, c 14, pixel 2
 	VFMADD231PS Z16, Z20, Z4
 	VFMADD231PS Z17, Z20, Z5
-	VBROADCASTSS 24632(R13), Z21                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 24632(R10), Z21                    // kw 0, c 14, pixel 3
 	VFMADD231PS Z16, Z21, Z6
 	VFMADD231PS Z17, Z21, Z7
-	VBROADCASTSS 32824(R13), Z22                    // kw 0, c 14, pixel 4
+	VBROADCASTSS 32824(R10), Z22                    // kw 0, c 14, pixel 4
 	VFMADD231PS Z16, Z22, Z8
 	VFMADD231PS Z17, Z22, Z9
-	VBROADCASTSS 41016(R13), Z23                    // kw 0, c 14, pixel 5
+	VBROADCASTSS 41016(R10), Z23                    // kw 0, c 14, pixel 5
 	VFMADD231PS Z16, Z23, Z10
 	VFMADD231PS Z17, Z23, Z11
-	VBROADCASTSS 49208(R13), Z24                    // kw 0, c 14, pixel 6
+	VBROADCASTSS 49208(R10), Z24                    // kw 0, c 14, pixel 6
 	VFMADD231PS Z16, Z24, Z12
 	VFMADD231PS Z17, Z24, Z13
-	VBROADCASTSS 57400(R13), Z25                    // kw 0, c 14, pixel 7
+	VBROADCASTSS 57400(R10), Z25                    // kw 0, c 14, pixel 7
 	VFMADD231PS Z16, Z25, Z14
 	VFMADD231PS Z17, Z25, Z15
 	VMOVUPS 1920(R12), Z16
 	VMOVUPS 1984(R12), Z17
-	VBROADCASTSS 60(R13), Z26                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z26                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z16, Z26, Z0
 	VFMADD231PS Z17, Z26, Z1
-	VBROADCASTSS 8252(R13), Z27                     // kw 0, c 15, pixel 1
+	VBROADCASTSS 8252(R10), Z27                     // kw 0, c 15, pixel 1
 	VFMADD231PS Z16, Z27, Z2
 	VFMADD231PS Z17, Z27, Z3
-	VBROADCASTSS 16444(R13), Z28                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 16444(R10), Z28                    // kw 0, c 15, pixel 2
 	VFMADD231PS Z16, Z28, Z4
 	VFMADD231PS Z17, Z28, Z5
-	VBROADCASTSS 24636(R13), Z29                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 24636(R10), Z29                    // kw 0, c 15, pixel 3
 	VFMADD231PS Z16, Z29, Z6
 	VFMADD231PS Z17, Z29, Z7
-	VBROADCASTSS 32828(R13), Z30                    // kw 0, c 15, pixel 4
+	VBROADCASTSS 32828(R10), Z30                    // kw 0, c 15, pixel 4
 	VFMADD231PS Z16, Z30, Z8
 	VFMADD231PS Z17, Z30, Z9
-	VBROADCASTSS 41020(R13), Z31                    // kw 0, c 15, pixel 5
+	VBROADCASTSS 41020(R10), Z31                    // kw 0, c 15, pixel 5
 	VFMADD231PS Z16, Z31, Z10
 	VFMADD231PS Z17, Z31, Z11
-	VBROADCASTSS 49212(R13), Z18                    // kw 0, c 15, pixel 6
+	VBROADCASTSS 49212(R10), Z18                    // kw 0, c 15, pixel 6
 	VFMADD231PS Z16, Z18, Z12
 	VFMADD231PS Z17, Z18, Z13
-	VBROADCASTSS 57404(R13), Z19                    // kw 0, c 15, pixel 7
+	VBROADCASTSS 57404(R10), Z19                    // kw 0, c 15, pixel 7
 	VFMADD231PS Z16, Z19, Z14
 	VFMADD231PS Z17, Z19, Z15
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc8KernelAVX512_t8_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64000(BX)
 	VMOVUPS Z2, 64(BX)
@@ -45645,387 +45736,367 @@ fc8KernelAVX512_tiles:
 	ADDQ $512, BX
 	DECQ AX
 	JNZ fc8KernelAVX512_tiles
-	ADDQ $65536, R11                                // next kernel row
-	ADDQ $2048, R12
-	DECQ R9
-	JNZ fc8KernelAVX512_row
-	ADDQ $64, R10                                   // next input block
-	DECQ R8
-	JNZ fc8KernelAVX512_block
 	VZEROUPPER
 	RET
 
 // func fc8KernelAVX2(out, in, w, bias *float32)
 //
 // fc8 (specs/alexnet_half.net:40), 8 outputs for 32 images: a row of 8 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·fc8KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVUPS 64(CX), Y2                              // block 1's bias
-	VMOVUPS 96(CX), Y3                              // block 1's bias
-	MOVQ DI, BX
-	MOVQ $8, AX
-fc8KernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	VMOVUPS Y2, 64000(BX)
-	VMOVUPS Y3, 64032(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ fc8KernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $128, R8                                   // input blocks
-fc8KernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-fc8KernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $1, AX                                     // 1 tiles of 6 pixels
 fc8KernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $128, R8                                   // input blocks
+fc8KernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8192(R13), Y15                     // kw 0, c 0, pixel 1
+	VBROADCASTSS 8192(R10), Y15                     // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16384(R13), Y14                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 16384(R10), Y14                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24576(R13), Y15                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 24576(R10), Y15                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32768(R13), Y14                    // kw 0, c 0, pixel 4
+	VBROADCASTSS 32768(R10), Y14                    // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40960(R13), Y15                    // kw 0, c 0, pixel 5
+	VBROADCASTSS 40960(R10), Y15                    // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8196(R13), Y15                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 8196(R10), Y15                     // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16388(R13), Y14                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 16388(R10), Y14                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24580(R13), Y15                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 24580(R10), Y15                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32772(R13), Y14                    // kw 0, c 1, pixel 4
+	VBROADCASTSS 32772(R10), Y14                    // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40964(R13), Y15                    // kw 0, c 1, pixel 5
+	VBROADCASTSS 40964(R10), Y15                    // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8200(R13), Y15                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 8200(R10), Y15                     // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16392(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 16392(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24584(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 24584(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32776(R13), Y14                    // kw 0, c 2, pixel 4
+	VBROADCASTSS 32776(R10), Y14                    // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40968(R13), Y15                    // kw 0, c 2, pixel 5
+	VBROADCASTSS 40968(R10), Y15                    // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8204(R13), Y15                     // kw 0, c 3, pixel 1
+	VBROADCASTSS 8204(R10), Y15                     // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16396(R13), Y14                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 16396(R10), Y14                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24588(R13), Y15                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 24588(R10), Y15                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32780(R13), Y14                    // kw 0, c 3, pixel 4
+	VBROADCASTSS 32780(R10), Y14                    // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40972(R13), Y15                    // kw 0, c 3, pixel 5
+	VBROADCASTSS 40972(R10), Y15                    // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8208(R13), Y15                     // kw 0, c 4, pixel 1
+	VBROADCASTSS 8208(R10), Y15                     // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16400(R13), Y14                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 16400(R10), Y14                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24592(R13), Y15                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 24592(R10), Y15                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32784(R13), Y14                    // kw 0, c 4, pixel 4
+	VBROADCASTSS 32784(R10), Y14                    // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40976(R13), Y15                    // kw 0, c 4, pixel 5
+	VBROADCASTSS 40976(R10), Y15                    // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 640(R12), Y12
 	VMOVUPS 672(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8212(R13), Y15                     // kw 0, c 5, pixel 1
+	VBROADCASTSS 8212(R10), Y15                     // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16404(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 16404(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24596(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 24596(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32788(R13), Y14                    // kw 0, c 5, pixel 4
+	VBROADCASTSS 32788(R10), Y14                    // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40980(R13), Y15                    // kw 0, c 5, pixel 5
+	VBROADCASTSS 40980(R10), Y15                    // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8216(R13), Y15                     // kw 0, c 6, pixel 1
+	VBROADCASTSS 8216(R10), Y15                     // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16408(R13), Y14                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 16408(R10), Y14                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24600(R13), Y15                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 24600(R10), Y15                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32792(R13), Y14                    // kw 0, c 6, pixel 4
+	VBROADCASTSS 32792(R10), Y14                    // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40984(R13), Y15                    // kw 0, c 6, pixel 5
+	VBROADCASTSS 40984(R10), Y15                    // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 896(R12), Y12
 	VMOVUPS 928(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8220(R13), Y15                     // kw 0, c 7, pixel 1
+	VBROADCASTSS 8220(R10), Y15                     // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16412(R13), Y14                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 16412(R10), Y14                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24604(R13), Y15                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 24604(R10), Y15                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32796(R13), Y14                    // kw 0, c 7, pixel 4
+	VBROADCASTSS 32796(R10), Y14                    // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40988(R13), Y15                    // kw 0, c 7, pixel 5
+	VBROADCASTSS 40988(R10), Y15                    // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1024(R12), Y12
 	VMOVUPS 1056(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8224(R13), Y15                     // kw 0, c 8, pixel 1
+	VBROADCASTSS 8224(R10), Y15                     // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16416(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 16416(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24608(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 24608(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32800(R13), Y14                    // kw 0, c 8, pixel 4
+	VBROADCASTSS 32800(R10), Y14                    // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40992(R13), Y15                    // kw 0, c 8, pixel 5
+	VBROADCASTSS 40992(R10), Y15                    // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1152(R12), Y12
 	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8228(R13), Y15                     // kw 0, c 9, pixel 1
+	VBROADCASTSS 8228(R10), Y15                     // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16420(R13), Y14                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 16420(R10), Y14                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24612(R13), Y15                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 24612(R10), Y15                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32804(R13), Y14                    // kw 0, c 9, pixel 4
+	VBROADCASTSS 32804(R10), Y14                    // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40996(R13), Y15                    // kw 0, c 9, pixel 5
+	VBROADCASTSS 40996(R10), Y15                    // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1280(R12), Y12
 	VMOVUPS 1312(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8232(R13), Y15                     // kw 0, c 10, pixel 1
+	VBROADCASTSS 8232(R10), Y15                     // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16424(R13), Y14                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 16424(R10), Y14                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24616(R13), Y15                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 24616(R10), Y15                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32808(R13), Y14                    // kw 0, c 10, pixel 4
+	VBROADCASTSS 32808(R10), Y14                    // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41000(R13), Y15                    // kw 0, c 10, pixel 5
+	VBROADCASTSS 41000(R10), Y15                    // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1408(R12), Y12
 	VMOVUPS 1440(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8236(R13), Y15                     // kw 0, c 11, pixel 1
+	VBROADCASTSS 8236(R10), Y15                     // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16428(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 16428(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24620(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 24620(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32812(R13), Y14                    // kw 0, c 11, pixel 4
+	VBROADCASTSS 32812(R10), Y14                    // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41004(R13), Y15                    // kw 0, c 11, pixel 5
+	VBROADCASTSS 41004(R10), Y15                    // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1536(R12), Y12
 	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8240(R13), Y15                     // kw 0, c 12, pixel 1
+	VBROADCASTSS 8240(R10), Y15                     // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16432(R13), Y14                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 16432(R10), Y14                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24624(R13), Y15                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 24624(R10), Y15                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32816(R13), Y14                    // kw 0, c 12, pixel 4
+	VBROADCASTSS 32816(R10), Y14                    // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41008(R13), Y15                    // kw 0, c 12, pixel 5
+	VBROADCASTSS 41008(R10), Y15                    // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1664(R12), Y12
 	VMOVUPS 1696(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8244(R13), Y15                     // kw 0, c 13, pixel 1
+	VBROADCASTSS 8244(R10), Y15                     // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16436(R13), Y14                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 16436(R10), Y14                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24628(R13), Y15                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 24628(R10), Y15                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32820(R13), Y14                    // kw 0, c 13, pixel 4
+	VBROADCASTSS 32820(R10), Y14                    // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41012(R13), Y15                    // kw 0, c 13, pixel 5
+	VBROADCASTSS 41012(R10), Y15                    // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1792(R12), Y12
 	VMOVUPS 1824(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8248(R13), Y15                     // kw 0, c 14, pixel 1
+	VBROADCASTSS 8248(R10), Y15                     // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16440(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 16440(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24632(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 24632(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32824(R13), Y14                    // kw 0, c 14, pixel 4
+	VBROADCASTSS 32824(R10), Y14                    // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41016(R13), Y15                    // kw 0, c 14, pixel 5
+	VBROADCASTSS 41016(R10), Y15                    // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1920(R12), Y12
 	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8252(R13), Y15                     // kw 0, c 15, pixel 1
+	VBROADCASTSS 8252(R10), Y15                     // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16444(R13), Y14                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 16444(R10), Y14                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24636(R13), Y15                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 24636(R10), Y15                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32828(R13), Y14                    // kw 0, c 15, pixel 4
+	VBROADCASTSS 32828(R10), Y14                    // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41020(R13), Y15                    // kw 0, c 15, pixel 5
+	VBROADCASTSS 41020(R10), Y15                    // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc8KernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -46039,339 +46110,347 @@ fc8KernelAVX2_tiles:
 	VMOVUPS Y10, 320(BX)
 	VMOVUPS Y11, 352(BX)
 
-	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 64000(BX), Y0
-	VMOVUPS 64032(BX), Y1
-	VMOVUPS 64064(BX), Y2
-	VMOVUPS 64096(BX), Y3
-	VMOVUPS 64128(BX), Y4
-	VMOVUPS 64160(BX), Y5
-	VMOVUPS 64192(BX), Y6
-	VMOVUPS 64224(BX), Y7
-	VMOVUPS 64256(BX), Y8
-	VMOVUPS 64288(BX), Y9
-	VMOVUPS 64320(BX), Y10
-	VMOVUPS 64352(BX), Y11
+	// a tile of 6 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	VMOVUPS 64(CX), Y8
+	VMOVUPS 96(CX), Y9
+	VMOVUPS 64(CX), Y10
+	VMOVUPS 96(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $128, R8                                   // input blocks
+fc8KernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8192(R13), Y15                     // kw 0, c 0, pixel 1
+	VBROADCASTSS 8192(R10), Y15                     // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16384(R13), Y14                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 16384(R10), Y14                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24576(R13), Y15                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 24576(R10), Y15                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32768(R13), Y14                    // kw 0, c 0, pixel 4
+	VBROADCASTSS 32768(R10), Y14                    // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40960(R13), Y15                    // kw 0, c 0, pixel 5
+	VBROADCASTSS 40960(R10), Y15                    // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8196(R13), Y15                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 8196(R10), Y15                     // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16388(R13), Y14                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 16388(R10), Y14                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24580(R13), Y15                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 24580(R10), Y15                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32772(R13), Y14                    // kw 0, c 1, pixel 4
+	VBROADCASTSS 32772(R10), Y14                    // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40964(R13), Y15                    // kw 0, c 1, pixel 5
+	VBROADCASTSS 40964(R10), Y15                    // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8200(R13), Y15                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 8200(R10), Y15                     // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16392(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 16392(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24584(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 24584(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32776(R13), Y14                    // kw 0, c 2, pixel 4
+	VBROADCASTSS 32776(R10), Y14                    // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40968(R13), Y15                    // kw 0, c 2, pixel 5
+	VBROADCASTSS 40968(R10), Y15                    // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8204(R13), Y15                     // kw 0, c 3, pixel 1
+	VBROADCASTSS 8204(R10), Y15                     // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16396(R13), Y14                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 16396(R10), Y14                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24588(R13), Y15                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 24588(R10), Y15                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32780(R13), Y14                    // kw 0, c 3, pixel 4
+	VBROADCASTSS 32780(R10), Y14                    // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40972(R13), Y15                    // kw 0, c 3, pixel 5
+	VBROADCASTSS 40972(R10), Y15                    // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8208(R13), Y15                     // kw 0, c 4, pixel 1
+	VBROADCASTSS 8208(R10), Y15                     // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16400(R13), Y14                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 16400(R10), Y14                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24592(R13), Y15                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 24592(R10), Y15                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32784(R13), Y14                    // kw 0, c 4, pixel 4
+	VBROADCASTSS 32784(R10), Y14                    // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40976(R13), Y15                    // kw 0, c 4, pixel 5
+	VBROADCASTSS 40976(R10), Y15                    // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 704(R12), Y12
 	VMOVUPS 736(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8212(R13), Y15                     // kw 0, c 5, pixel 1
+	VBROADCASTSS 8212(R10), Y15                     // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16404(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 16404(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24596(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 24596(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32788(R13), Y14                    // kw 0, c 5, pixel 4
+	VBROADCASTSS 32788(R10), Y14                    // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40980(R13), Y15                    // kw 0, c 5, pixel 5
+	VBROADCASTSS 40980(R10), Y15                    // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 832(R12), Y12
 	VMOVUPS 864(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8216(R13), Y15                     // kw 0, c 6, pixel 1
+	VBROADCASTSS 8216(R10), Y15                     // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16408(R13), Y14                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 16408(R10), Y14                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24600(R13), Y15                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 24600(R10), Y15                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32792(R13), Y14                    // kw 0, c 6, pixel 4
+	VBROADCASTSS 32792(R10), Y14                    // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40984(R13), Y15                    // kw 0, c 6, pixel 5
+	VBROADCASTSS 40984(R10), Y15                    // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8220(R13), Y15                     // kw 0, c 7, pixel 1
+	VBROADCASTSS 8220(R10), Y15                     // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16412(R13), Y14                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 16412(R10), Y14                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24604(R13), Y15                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 24604(R10), Y15                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32796(R13), Y14                    // kw 0, c 7, pixel 4
+	VBROADCASTSS 32796(R10), Y14                    // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40988(R13), Y15                    // kw 0, c 7, pixel 5
+	VBROADCASTSS 40988(R10), Y15                    // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1088(R12), Y12
 	VMOVUPS 1120(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8224(R13), Y15                     // kw 0, c 8, pixel 1
+	VBROADCASTSS 8224(R10), Y15                     // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16416(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 16416(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24608(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 24608(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32800(R13), Y14                    // kw 0, c 8, pixel 4
+	VBROADCASTSS 32800(R10), Y14                    // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40992(R13), Y15                    // kw 0, c 8, pixel 5
+	VBROADCASTSS 40992(R10), Y15                    // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1216(R12), Y12
 	VMOVUPS 1248(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8228(R13), Y15                     // kw 0, c 9, pixel 1
+	VBROADCASTSS 8228(R10), Y15                     // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16420(R13), Y14                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 16420(R10), Y14                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24612(R13), Y15                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 24612(R10), Y15                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32804(R13), Y14                    // kw 0, c 9, pixel 4
+	VBROADCASTSS 32804(R10), Y14                    // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 40996(R13), Y15                    // kw 0, c 9, pixel 5
+	VBROADCASTSS 40996(R10), Y15                    // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1344(R12), Y12
 	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8232(R13), Y15                     // kw 0, c 10, pixel 1
+	VBROADCASTSS 8232(R10), Y15                     // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16424(R13), Y14                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 16424(R10), Y14                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24616(R13), Y15                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 24616(R10), Y15                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32808(R13), Y14                    // kw 0, c 10, pixel 4
+	VBROADCASTSS 32808(R10), Y14                    // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41000(R13), Y15                    // kw 0, c 10, pixel 5
+	VBROADCASTSS 41000(R10), Y15                    // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1472(R12), Y12
 	VMOVUPS 1504(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8236(R13), Y15                     // kw 0, c 11, pixel 1
+	VBROADCASTSS 8236(R10), Y15                     // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16428(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 16428(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24620(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 24620(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32812(R13), Y14                    // kw 0, c 11, pixel 4
+	VBROADCASTSS 32812(R10), Y14                    // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41004(R13), Y15                    // kw 0, c 11, pixel 5
+	VBROADCASTSS 41004(R10), Y15                    // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1600(R12), Y12
 	VMOVUPS 1632(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8240(R13), Y15                     // kw 0, c 12, pixel 1
+	VBROADCASTSS 8240(R10), Y15                     // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16432(R13), Y14                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 16432(R10), Y14                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24624(R13), Y15                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 24624(R10), Y15                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32816(R13), Y14                    // kw 0, c 12, pixel 4
+	VBROADCASTSS 32816(R10), Y14                    // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41008(R13), Y15                    // kw 0, c 12, pixel 5
+	VBROADCASTSS 41008(R10), Y15                    // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1728(R12), Y12
 	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8244(R13), Y15                     // kw 0, c 13, pixel 1
+	VBROADCASTSS 8244(R10), Y15                     // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16436(R13), Y14                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 16436(R10), Y14                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24628(R13), Y15                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 24628(R10), Y15                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32820(R13), Y14                    // kw 0, c 13, pixel 4
+	VBROADCASTSS 32820(R10), Y14                    // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41012(R13), Y15                    // kw 0, c 13, pixel 5
+	VBROADCASTSS 41012(R10), Y15                    // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1856(R12), Y12
 	VMOVUPS 1888(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8248(R13), Y15                     // kw 0, c 14, pixel 1
+	VBROADCASTSS 8248(R10), Y15                     // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16440(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 16440(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24632(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 24632(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32824(R13), Y14                    // kw 0, c 14, pixel 4
+	VBROADCASTSS 32824(R10), Y14                    // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41016(R13), Y15                    // kw 0, c 14, pixel 5
+	VBROADCASTSS 41016(R10), Y15                    // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1984(R12), Y12
 	VMOVUPS 2016(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8252(R13), Y15                     // kw 0, c 15, pixel 1
+	VBROADCASTSS 8252(R10), Y15                     // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16444(R13), Y14                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 16444(R10), Y14                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24636(R13), Y15                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 24636(R10), Y15                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32828(R13), Y14                    // kw 0, c 15, pixel 4
+	VBROADCASTSS 32828(R10), Y14                    // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 41020(R13), Y15                    // kw 0, c 15, pixel 5
+	VBROADCASTSS 41020(R10), Y15                    // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc8KernelAVX2_t6_b1
 	VMOVUPS Y0, 64000(BX)
 	VMOVUPS Y1, 64032(BX)
 	VMOVUPS Y2, 64064(BX)
@@ -46389,287 +46468,296 @@ fc8KernelAVX2_tiles:
 	DECQ AX
 	JNZ fc8KernelAVX2_tiles
 
-	// a tile of 2 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
+	// a tile of 2 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $128, R8                                   // input blocks
+fc8KernelAVX2_t2_b0:
 	VMOVUPS (R12), Y4
 	VMOVUPS 32(R12), Y5
-	VBROADCASTSS (R13), Y6                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y6                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y4, Y6, Y0
 	VFMADD231PS Y5, Y6, Y1
-	VBROADCASTSS 8192(R13), Y7                      // kw 0, c 0, pixel 1
+	VBROADCASTSS 8192(R10), Y7                      // kw 0, c 0, pixel 1
 	VFMADD231PS Y4, Y7, Y2
 	VFMADD231PS Y5, Y7, Y3
 	VMOVUPS 128(R12), Y4
 	VMOVUPS 160(R12), Y5
-	VBROADCASTSS 4(R13), Y8                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y8                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y4, Y8, Y0
 	VFMADD231PS Y5, Y8, Y1
-	VBROADCASTSS 8196(R13), Y9                      // kw 0, c 1, pixel 1
+	VBROADCASTSS 8196(R10), Y9                      // kw 0, c 1, pixel 1
 	VFMADD231PS Y4, Y9, Y2
 	VFMADD231PS Y5, Y9, Y3
 	VMOVUPS 256(R12), Y4
 	VMOVUPS 288(R12), Y5
-	VBROADCASTSS 8(R13), Y10                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y10                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y4, Y10, Y0
 	VFMADD231PS Y5, Y10, Y1
-	VBROADCASTSS 8200(R13), Y11                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 8200(R10), Y11                     // kw 0, c 2, pixel 1
 	VFMADD231PS Y4, Y11, Y2
 	VFMADD231PS Y5, Y11, Y3
 	VMOVUPS 384(R12), Y4
 	VMOVUPS 416(R12), Y5
-	VBROADCASTSS 12(R13), Y12                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y12                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y4, Y12, Y0
 	VFMADD231PS Y5, Y12, Y1
-	VBROADCASTSS 8204(R13), Y13                     // kw 0, c 3, pixel 1
+	VBROADCASTSS 8204(R10), Y13                     // kw 0, c 3, pixel 1
 	VFMADD231PS Y4, Y13, Y2
 	VFMADD231PS Y5, Y13, Y3
 	VMOVUPS 512(R12), Y4
 	VMOVUPS 544(R12), Y5
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y4, Y14, Y0
 	VFMADD231PS Y5, Y14, Y1
-	VBROADCASTSS 8208(R13), Y15                     // kw 0, c 4, pixel 1
+	VBROADCASTSS 8208(R10), Y15                     // kw 0, c 4, pixel 1
 	VFMADD231PS Y4, Y15, Y2
 	VFMADD231PS Y5, Y15, Y3
 	VMOVUPS 640(R12), Y4
 	VMOVUPS 672(R12), Y5
-	VBROADCASTSS 20(R13), Y6                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y6                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y4, Y6, Y0
 	VFMADD231PS Y5, Y6, Y1
-	VBROADCASTSS 8212(R13), Y7                      // kw 0, c 5, pixel 1
+	VBROADCASTSS 8212(R10), Y7                      // kw 0, c 5, pixel 1
 	VFMADD231PS Y4, Y7, Y2
 	VFMADD231PS Y5, Y7, Y3
 	VMOVUPS 768(R12), Y4
 	VMOVUPS 800(R12), Y5
-	VBROADCASTSS 24(R13), Y8                        // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y8                        // kw 0, c 6, pixel 0
 	VFMADD231PS Y4, Y8, Y0
 	VFMADD231PS Y5, Y8, Y1
-	VBROADCASTSS 8216(R13), Y9                      // kw 0, c 6, pixel 1
+	VBROADCASTSS 8216(R10), Y9                      // kw 0, c 6, pixel 1
 	VFMADD231PS Y4, Y9, Y2
 	VFMADD231PS Y5, Y9, Y3
 	VMOVUPS 896(R12), Y4
 	VMOVUPS 928(R12), Y5
-	VBROADCASTSS 28(R13), Y10                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y10                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y4, Y10, Y0
 	VFMADD231PS Y5, Y10, Y1
-	VBROADCASTSS 8220(R13), Y11                     // kw 0, c 7, pixel 1
+	VBROADCASTSS 8220(R10), Y11                     // kw 0, c 7, pixel 1
 	VFMADD231PS Y4, Y11, Y2
 	VFMADD231PS Y5, Y11, Y3
 	VMOVUPS 1024(R12), Y4
 	VMOVUPS 1056(R12), Y5
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y4, Y12, Y0
 	VFMADD231PS Y5, Y12, Y1
-	VBROADCASTSS 8224(R13), Y13                     // kw 0, c 8, pixel 1
+	VBROADCASTSS 8224(R10), Y13                     // kw 0, c 8, pixel 1
 	VFMADD231PS Y4, Y13, Y2
 	VFMADD231PS Y5, Y13, Y3
 	VMOVUPS 1152(R12), Y4
 	VMOVUPS 1184(R12), Y5
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y4, Y14, Y0
 	VFMADD231PS Y5, Y14, Y1
-	VBROADCASTSS 8228(R13), Y15                     // kw 0, c 9, pixel 1
+	VBROADCASTSS 8228(R10), Y15                     // kw 0, c 9, pixel 1
 	VFMADD231PS Y4, Y15, Y2
 	VFMADD231PS Y5, Y15, Y3
 	VMOVUPS 1280(R12), Y4
 	VMOVUPS 1312(R12), Y5
-	VBROADCASTSS 40(R13), Y6                        // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y6                        // kw 0, c 10, pixel 0
 	VFMADD231PS Y4, Y6, Y0
 	VFMADD231PS Y5, Y6, Y1
-	VBROADCASTSS 8232(R13), Y7                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 8232(R10), Y7                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y4, Y7, Y2
 	VFMADD231PS Y5, Y7, Y3
 	VMOVUPS 1408(R12), Y4
 	VMOVUPS 1440(R12), Y5
-	VBROADCASTSS 44(R13), Y8                        // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y8                        // kw 0, c 11, pixel 0
 	VFMADD231PS Y4, Y8, Y0
 	VFMADD231PS Y5, Y8, Y1
-	VBROADCASTSS 8236(R13), Y9                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 8236(R10), Y9                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y4, Y9, Y2
 	VFMADD231PS Y5, Y9, Y3
 	VMOVUPS 1536(R12), Y4
 	VMOVUPS 1568(R12), Y5
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y4, Y10, Y0
 	VFMADD231PS Y5, Y10, Y1
-	VBROADCASTSS 8240(R13), Y11                     // kw 0, c 12, pixel 1
+	VBROADCASTSS 8240(R10), Y11                     // kw 0, c 12, pixel 1
 	VFMADD231PS Y4, Y11, Y2
 	VFMADD231PS Y5, Y11, Y3
 	VMOVUPS 1664(R12), Y4
 	VMOVUPS 1696(R12), Y5
-	VBROADCASTSS 52(R13), Y12                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y12                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y4, Y12, Y0
 	VFMADD231PS Y5, Y12, Y1
-	VBROADCASTSS 8244(R13), Y13                     // kw 0, c 13, pixel 1
+	VBROADCASTSS 8244(R10), Y13                     // kw 0, c 13, pixel 1
 	VFMADD231PS Y4, Y13, Y2
 	VFMADD231PS Y5, Y13, Y3
 	VMOVUPS 1792(R12), Y4
 	VMOVUPS 1824(R12), Y5
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y4, Y14, Y0
 	VFMADD231PS Y5, Y14, Y1
-	VBROADCASTSS 8248(R13), Y15                     // kw 0, c 14, pixel 1
+	VBROADCASTSS 8248(R10), Y15                     // kw 0, c 14, pixel 1
 	VFMADD231PS Y4, Y15, Y2
 	VFMADD231PS Y5, Y15, Y3
 	VMOVUPS 1920(R12), Y4
 	VMOVUPS 1952(R12), Y5
-	VBROADCASTSS 60(R13), Y6                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y6                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y4, Y6, Y0
 	VFMADD231PS Y5, Y6, Y1
-	VBROADCASTSS 8252(R13), Y7                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 8252(R10), Y7                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y4, Y7, Y2
 	VFMADD231PS Y5, Y7, Y3
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc8KernelAVX2_t2_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
 	VMOVUPS Y3, 96(BX)
 
-	// a tile of 2 pixels, output blocks 1…1
-	VMOVUPS 64000(BX), Y0
-	VMOVUPS 64032(BX), Y1
-	VMOVUPS 64064(BX), Y2
-	VMOVUPS 64096(BX), Y3
+	// a tile of 2 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $128, R8                                   // input blocks
+fc8KernelAVX2_t2_b1:
 	VMOVUPS 64(R12), Y4
 	VMOVUPS 96(R12), Y5
-	VBROADCASTSS (R13), Y6                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y6                          // kw 0, c 0, pixel 0
 	VFMADD231PS Y4, Y6, Y0
 	VFMADD231PS Y5, Y6, Y1
-	VBROADCASTSS 8192(R13), Y7                      // kw 0, c 0, pixel 1
+	VBROADCASTSS 8192(R10), Y7                      // kw 0, c 0, pixel 1
 	VFMADD231PS Y4, Y7, Y2
 	VFMADD231PS Y5, Y7, Y3
 	VMOVUPS 192(R12), Y4
 	VMOVUPS 224(R12), Y5
-	VBROADCASTSS 4(R13), Y8                         // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y8                         // kw 0, c 1, pixel 0
 	VFMADD231PS Y4, Y8, Y0
 	VFMADD231PS Y5, Y8, Y1
-	VBROADCASTSS 8196(R13), Y9                      // kw 0, c 1, pixel 1
+	VBROADCASTSS 8196(R10), Y9                      // kw 0, c 1, pixel 1
 	VFMADD231PS Y4, Y9, Y2
 	VFMADD231PS Y5, Y9, Y3
 	VMOVUPS 320(R12), Y4
 	VMOVUPS 352(R12), Y5
-	VBROADCASTSS 8(R13), Y10                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y10                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y4, Y10, Y0
 	VFMADD231PS Y5, Y10, Y1
-	VBROADCASTSS 8200(R13), Y11                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 8200(R10), Y11                     // kw 0, c 2, pixel 1
 	VFMADD231PS Y4, Y11, Y2
 	VFMADD231PS Y5, Y11, Y3
 	VMOVUPS 448(R12), Y4
 	VMOVUPS 480(R12), Y5
-	VBROADCASTSS 12(R13), Y12                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y12                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y4, Y12, Y0
 	VFMADD231PS Y5, Y12, Y1
-	VBROADCASTSS 8204(R13), Y13                     // kw 0, c 3, pixel 1
+	VBROADCASTSS 8204(R10), Y13                     // kw 0, c 3, pixel 1
 	VFMADD231PS Y4, Y13, Y2
 	VFMADD231PS Y5, Y13, Y3
 	VMOVUPS 576(R12), Y4
 	VMOVUPS 608(R12), Y5
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y4, Y14, Y0
 	VFMADD231PS Y5, Y14, Y1
-	VBROADCASTSS 8208(R13), Y15                     // kw 0, c 4, pixel 1
+	VBROADCASTSS 8208(R10), Y15                     // kw 0, c 4, pixel 1
 	VFMADD231PS Y4, Y15, Y2
 	VFMADD231PS Y5, Y15, Y3
 	VMOVUPS 704(R12), Y4
 	VMOVUPS 736(R12), Y5
-	VBROADCASTSS 20(R13), Y6                        // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y6                        // kw 0, c 5, pixel 0
 	VFMADD231PS Y4, Y6, Y0
 	VFMADD231PS Y5, Y6, Y1
-	VBROADCASTSS 8212(R13), Y7                      // kw 0, c 5, pixel 1
+	VBROADCASTSS 8212(R10), Y7                      // kw 0, c 5, pixel 1
 	VFMADD231PS Y4, Y7, Y2
 	VFMADD231PS Y5, Y7, Y3
 	VMOVUPS 832(R12), Y4
 	VMOVUPS 864(R12), Y5
-	VBROADCASTSS 24(R13), Y8                        // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y8                        // kw 0, c 6, pixel 0
 	VFMADD231PS Y4, Y8, Y0
 	VFMADD231PS Y5, Y8, Y1
-	VBROADCASTSS 8216(R13), Y9                      // kw 0, c 6, pixel 1
+	VBROADCASTSS 8216(R10), Y9                      // kw 0, c 6, pixel 1
 	VFMADD231PS Y4, Y9, Y2
 	VFMADD231PS Y5, Y9, Y3
 	VMOVUPS 960(R12), Y4
 	VMOVUPS 992(R12), Y5
-	VBROADCASTSS 28(R13), Y10                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y10                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y4, Y10, Y0
 	VFMADD231PS Y5, Y10, Y1
-	VBROADCASTSS 8220(R13), Y11                     // kw 0, c 7, pixel 1
+	VBROADCASTSS 8220(R10), Y11                     // kw 0, c 7, pixel 1
 	VFMADD231PS Y4, Y11, Y2
 	VFMADD231PS Y5, Y11, Y3
 	VMOVUPS 1088(R12), Y4
 	VMOVUPS 1120(R12), Y5
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y4, Y12, Y0
 	VFMADD231PS Y5, Y12, Y1
-	VBROADCASTSS 8224(R13), Y13                     // kw 0, c 8, pixel 1
+	VBROADCASTSS 8224(R10), Y13                     // kw 0, c 8, pixel 1
 	VFMADD231PS Y4, Y13, Y2
 	VFMADD231PS Y5, Y13, Y3
 	VMOVUPS 1216(R12), Y4
 	VMOVUPS 1248(R12), Y5
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y4, Y14, Y0
 	VFMADD231PS Y5, Y14, Y1
-	VBROADCASTSS 8228(R13), Y15                     // kw 0, c 9, pixel 1
+	VBROADCASTSS 8228(R10), Y15                     // kw 0, c 9, pixel 1
 	VFMADD231PS Y4, Y15, Y2
 	VFMADD231PS Y5, Y15, Y3
 	VMOVUPS 1344(R12), Y4
 	VMOVUPS 1376(R12), Y5
-	VBROADCASTSS 40(R13), Y6                        // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y6                        // kw 0, c 10, pixel 0
 	VFMADD231PS Y4, Y6, Y0
 	VFMADD231PS Y5, Y6, Y1
-	VBROADCASTSS 8232(R13), Y7                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 8232(R10), Y7                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y4, Y7, Y2
 	VFMADD231PS Y5, Y7, Y3
 	VMOVUPS 1472(R12), Y4
 	VMOVUPS 1504(R12), Y5
-	VBROADCASTSS 44(R13), Y8                        // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y8                        // kw 0, c 11, pixel 0
 	VFMADD231PS Y4, Y8, Y0
 	VFMADD231PS Y5, Y8, Y1
-	VBROADCASTSS 8236(R13), Y9                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 8236(R10), Y9                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y4, Y9, Y2
 	VFMADD231PS Y5, Y9, Y3
 	VMOVUPS 1600(R12), Y4
 	VMOVUPS 1632(R12), Y5
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y4, Y10, Y0
 	VFMADD231PS Y5, Y10, Y1
-	VBROADCASTSS 8240(R13), Y11                     // kw 0, c 12, pixel 1
+	VBROADCASTSS 8240(R10), Y11                     // kw 0, c 12, pixel 1
 	VFMADD231PS Y4, Y11, Y2
 	VFMADD231PS Y5, Y11, Y3
 	VMOVUPS 1728(R12), Y4
 	VMOVUPS 1760(R12), Y5
-	VBROADCASTSS 52(R13), Y12                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y12                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y4, Y12, Y0
 	VFMADD231PS Y5, Y12, Y1
-	VBROADCASTSS 8244(R13), Y13                     // kw 0, c 13, pixel 1
+	VBROADCASTSS 8244(R10), Y13                     // kw 0, c 13, pixel 1
 	VFMADD231PS Y4, Y13, Y2
 	VFMADD231PS Y5, Y13, Y3
 	VMOVUPS 1856(R12), Y4
 	VMOVUPS 1888(R12), Y5
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y4, Y14, Y0
 	VFMADD231PS Y5, Y14, Y1
-	VBROADCASTSS 8248(R13), Y15                     // kw 0, c 14, pixel 1
+	VBROADCASTSS 8248(R10), Y15                     // kw 0, c 14, pixel 1
 	VFMADD231PS Y4, Y15, Y2
 	VFMADD231PS Y5, Y15, Y3
 	VMOVUPS 1984(R12), Y4
 	VMOVUPS 2016(R12), Y5
-	VBROADCASTSS 60(R13), Y6                        // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y6                        // kw 0, c 15, pixel 0
 	VFMADD231PS Y4, Y6, Y0
 	VFMADD231PS Y5, Y6, Y1
-	VBROADCASTSS 8252(R13), Y7                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 8252(R10), Y7                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y4, Y7, Y2
 	VFMADD231PS Y5, Y7, Y3
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc8KernelAVX2_t2_b1
 	VMOVUPS Y0, 64000(BX)
 	VMOVUPS Y1, 64032(BX)
 	VMOVUPS Y2, 64064(BX)
 	VMOVUPS Y3, 64096(BX)
-	ADDQ $65536, R11                                // next kernel row
-	ADDQ $2048, R12
-	DECQ R9
-	JNZ fc8KernelAVX2_row
-	ADDQ $64, R10                                   // next input block
-	DECQ R8
-	JNZ fc8KernelAVX2_block
 	VZEROUPPER
 	RET

@@ -7,252 +7,274 @@
 // func conv1KernelAVX512(out, in, w, bias *float32)
 //
 // conv1 + conv1.relu (specs/fashion.net:39), one output row: a row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
-// and 2 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 2 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv1KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	MOVQ DI, BX
-	MOVQ $24, AX
-conv1KernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 36864(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv1KernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
-conv1KernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $5, R9                                     // kernel rows
-conv1KernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $2, AX                                     // 2 tiles of 12 pixels
 conv1KernelAVX512_tiles:
 
-	// a tile of 12 pixels, output blocks 0…1
-	VMOVUPS (BX), Z0
-	VMOVUPS 36864(BX), Z1
-	VMOVUPS 64(BX), Z2
-	VMOVUPS 36928(BX), Z3
-	VMOVUPS 128(BX), Z4
-	VMOVUPS 36992(BX), Z5
-	VMOVUPS 192(BX), Z6
-	VMOVUPS 37056(BX), Z7
-	VMOVUPS 256(BX), Z8
-	VMOVUPS 37120(BX), Z9
-	VMOVUPS 320(BX), Z10
-	VMOVUPS 37184(BX), Z11
-	VMOVUPS 384(BX), Z12
-	VMOVUPS 37248(BX), Z13
-	VMOVUPS 448(BX), Z14
-	VMOVUPS 37312(BX), Z15
-	VMOVUPS 512(BX), Z16
-	VMOVUPS 37376(BX), Z17
-	VMOVUPS 576(BX), Z18
-	VMOVUPS 37440(BX), Z19
-	VMOVUPS 640(BX), Z20
-	VMOVUPS 37504(BX), Z21
-	VMOVUPS 704(BX), Z22
-	VMOVUPS 37568(BX), Z23
+	// a tile of 12 pixels, output blocks 0…1, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS (CX), Z10
+	VMOVUPS 64(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS (CX), Z14
+	VMOVUPS 64(CX), Z15
+	VMOVUPS (CX), Z16
+	VMOVUPS 64(CX), Z17
+	VMOVUPS (CX), Z18
+	VMOVUPS 64(CX), Z19
+	VMOVUPS (CX), Z20
+	VMOVUPS 64(CX), Z21
+	VMOVUPS (CX), Z22
+	VMOVUPS 64(CX), Z23
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX512_t12_b0:
+	MOVQ R10, R11
+	MOVQ $5, R9                                     // kernel rows
+conv1KernelAVX512_t12_b0_row:
 	VMOVUPS (R12), Z24
 	VMOVUPS 64(R12), Z25
-	VBROADCASTSS (R13), Z26                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Z26                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 4(R13), Z27                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 4(R11), Z27                        // kw 0, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 8(R13), Z28                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 8(R11), Z28                        // kw 0, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 12(R13), Z29                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 12(R11), Z29                       // kw 0, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 16(R13), Z30                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 16(R11), Z30                       // kw 0, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 20(R13), Z31                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 20(R11), Z31                       // kw 0, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 24(R13), Z26                       // kw 0, c 0, pixel 6
+	VBROADCASTSS 24(R11), Z26                       // kw 0, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 28(R13), Z27                       // kw 0, c 0, pixel 7
+	VBROADCASTSS 28(R11), Z27                       // kw 0, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 32(R13), Z28                       // kw 0, c 0, pixel 8
+	VBROADCASTSS 32(R11), Z28                       // kw 0, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 36(R13), Z29                       // kw 0, c 0, pixel 9
+	VBROADCASTSS 36(R11), Z29                       // kw 0, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 40(R13), Z30                       // kw 0, c 0, pixel 10
+	VBROADCASTSS 40(R11), Z30                       // kw 0, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 44(R13), Z31                       // kw 0, c 0, pixel 11
+	VBROADCASTSS 44(R11), Z31                       // kw 0, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 128(R12), Z24
 	VMOVUPS 192(R12), Z25
-	VBROADCASTSS 4(R13), Z26                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Z26                        // kw 1, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 8(R13), Z27                        // kw 1, c 0, pixel 1
+	VBROADCASTSS 8(R11), Z27                        // kw 1, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 12(R13), Z28                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 12(R11), Z28                       // kw 1, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 16(R13), Z29                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 16(R11), Z29                       // kw 1, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 20(R13), Z30                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 20(R11), Z30                       // kw 1, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 24(R13), Z31                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 24(R11), Z31                       // kw 1, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 28(R13), Z26                       // kw 1, c 0, pixel 6
+	VBROADCASTSS 28(R11), Z26                       // kw 1, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 32(R13), Z27                       // kw 1, c 0, pixel 7
+	VBROADCASTSS 32(R11), Z27                       // kw 1, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 36(R13), Z28                       // kw 1, c 0, pixel 8
+	VBROADCASTSS 36(R11), Z28                       // kw 1, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 40(R13), Z29                       // kw 1, c 0, pixel 9
+	VBROADCASTSS 40(R11), Z29                       // kw 1, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 44(R13), Z30                       // kw 1, c 0, pixel 10
+	VBROADCASTSS 44(R11), Z30                       // kw 1, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 48(R13), Z31                       // kw 1, c 0, pixel 11
+	VBROADCASTSS 48(R11), Z31                       // kw 1, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 256(R12), Z24
 	VMOVUPS 320(R12), Z25
-	VBROADCASTSS 8(R13), Z26                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Z26                        // kw 2, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 12(R13), Z27                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 12(R11), Z27                       // kw 2, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 16(R13), Z28                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 16(R11), Z28                       // kw 2, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 20(R13), Z29                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 20(R11), Z29                       // kw 2, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 24(R13), Z30                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 24(R11), Z30                       // kw 2, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 28(R13), Z31                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 28(R11), Z31                       // kw 2, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 32(R13), Z26                       // kw 2, c 0, pixel 6
+	VBROADCASTSS 32(R11), Z26                       // kw 2, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 36(R13), Z27                       // kw 2, c 0, pixel 7
+	VBROADCASTSS 36(R11), Z27                       // kw 2, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 40(R13), Z28                       // kw 2, c 0, pixel 8
+	VBROADCASTSS 40(R11), Z28                       // kw 2, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 44(R13), Z29                       // kw 2, c 0, pixel 9
+	VBROADCASTSS 44(R11), Z29                       // kw 2, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 48(R13), Z30                       // kw 2, c 0, pixel 10
+	VBROADCASTSS 48(R11), Z30                       // kw 2, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 52(R13), Z31                       // kw 2, c 0, pixel 11
+	VBROADCASTSS 52(R11), Z31                       // kw 2, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 384(R12), Z24
 	VMOVUPS 448(R12), Z25
-	VBROADCASTSS 12(R13), Z26                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R11), Z26                       // kw 3, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 16(R13), Z27                       // kw 3, c 0, pixel 1
+	VBROADCASTSS 16(R11), Z27                       // kw 3, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 20(R13), Z28                       // kw 3, c 0, pixel 2
+	VBROADCASTSS 20(R11), Z28                       // kw 3, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 24(R13), Z29                       // kw 3, c 0, pixel 3
+	VBROADCASTSS 24(R11), Z29                       // kw 3, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 28(R13), Z30                       // kw 3, c 0, pixel 4
+	VBROADCASTSS 28(R11), Z30                       // kw 3, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 32(R13), Z31                       // kw 3, c 0, pixel 5
+	VBROADCASTSS 32(R11), Z31                       // kw 3, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 36(R13), Z26                       // kw 3, c 0, pixel 6
+	VBROADCASTSS 36(R11), Z26                       // kw 3, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 40(R13), Z27                       // kw 3, c 0, pixel 7
+	VBROADCASTSS 40(R11), Z27                       // kw 3, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 44(R13), Z28                       // kw 3, c 0, pixel 8
+	VBROADCASTSS 44(R11), Z28                       // kw 3, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 48(R13), Z29                       // kw 3, c 0, pixel 9
+	VBROADCASTSS 48(R11), Z29                       // kw 3, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 52(R13), Z30                       // kw 3, c 0, pixel 10
+	VBROADCASTSS 52(R11), Z30                       // kw 3, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 56(R13), Z31                       // kw 3, c 0, pixel 11
+	VBROADCASTSS 56(R11), Z31                       // kw 3, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 512(R12), Z24
 	VMOVUPS 576(R12), Z25
-	VBROADCASTSS 16(R13), Z26                       // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R11), Z26                       // kw 4, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 20(R13), Z27                       // kw 4, c 0, pixel 1
+	VBROADCASTSS 20(R11), Z27                       // kw 4, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 24(R13), Z28                       // kw 4, c 0, pixel 2
+	VBROADCASTSS 24(R11), Z28                       // kw 4, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 28(R13), Z29                       // kw 4, c 0, pixel 3
+	VBROADCASTSS 28(R11), Z29                       // kw 4, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 32(R13), Z30                       // kw 4, c 0, pixel 4
+	VBROADCASTSS 32(R11), Z30                       // kw 4, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 36(R13), Z31                       // kw 4, c 0, pixel 5
+	VBROADCASTSS 36(R11), Z31                       // kw 4, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 40(R13), Z26                       // kw 4, c 0, pixel 6
+	VBROADCASTSS 40(R11), Z26                       // kw 4, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 44(R13), Z27                       // kw 4, c 0, pixel 7
+	VBROADCASTSS 44(R11), Z27                       // kw 4, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 48(R13), Z28                       // kw 4, c 0, pixel 8
+	VBROADCASTSS 48(R11), Z28                       // kw 4, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 52(R13), Z29                       // kw 4, c 0, pixel 9
+	VBROADCASTSS 52(R11), Z29                       // kw 4, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 56(R13), Z30                       // kw 4, c 0, pixel 10
+	VBROADCASTSS 56(R11), Z30                       // kw 4, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 60(R13), Z31                       // kw 4, c 0, pixel 11
+	VBROADCASTSS 60(R11), Z31                       // kw 4, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
+	ADDQ $112, R11                                  // next kernel row
+	ADDQ $640, R12
+	DECQ R9
+	JNZ conv1KernelAVX512_t12_b0_row
+	ADDQ $3136, R10                                 // next input block
+	DECQ R8
+	JNZ conv1KernelAVX512_t12_b0
+	VPXORD Z26, Z26, Z26                            // zero, for the ReLU
+	VMAXPS Z0, Z26, Z0
+	VMAXPS Z1, Z26, Z1
+	VMAXPS Z2, Z26, Z2
+	VMAXPS Z3, Z26, Z3
+	VMAXPS Z4, Z26, Z4
+	VMAXPS Z5, Z26, Z5
+	VMAXPS Z6, Z26, Z6
+	VMAXPS Z7, Z26, Z7
+	VMAXPS Z8, Z26, Z8
+	VMAXPS Z9, Z26, Z9
+	VMAXPS Z10, Z26, Z10
+	VMAXPS Z11, Z26, Z11
+	VMAXPS Z12, Z26, Z12
+	VMAXPS Z13, Z26, Z13
+	VMAXPS Z14, Z26, Z14
+	VMAXPS Z15, Z26, Z15
+	VMAXPS Z16, Z26, Z16
+	VMAXPS Z17, Z26, Z17
+	VMAXPS Z18, Z26, Z18
+	VMAXPS Z19, Z26, Z19
+	VMAXPS Z20, Z26, Z20
+	VMAXPS Z21, Z26, Z21
+	VMAXPS Z22, Z26, Z22
+	VMAXPS Z23, Z26, Z23
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 36864(BX)
 	VMOVUPS Z2, 64(BX)
@@ -281,180 +303,166 @@ conv1KernelAVX512_tiles:
 	ADDQ $768, BX
 	DECQ AX
 	JNZ conv1KernelAVX512_tiles
-	ADDQ $112, R11                                  // next kernel row
-	ADDQ $640, R12
-	DECQ R9
-	JNZ conv1KernelAVX512_row
-	ADDQ $3136, R10                                 // next input block
-	DECQ R8
-	JNZ conv1KernelAVX512_block
-	VPXORD Z0, Z0, Z0                               // zero, for the ReLU
-	MOVQ DI, BX
-	MOVQ $24, AX
-conv1KernelAVX512_relu:
-	VMOVUPS (BX), Z1
-	VMAXPS Z1, Z0, Z1
-	VMOVUPS Z1, (BX)
-	VMOVUPS 36864(BX), Z2
-	VMAXPS Z2, Z0, Z2
-	VMOVUPS Z2, 36864(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv1KernelAVX512_relu
 	VZEROUPPER
 	RET
 
 // func conv1KernelAVX2(out, in, w, bias *float32)
 //
 // conv1 + conv1.relu (specs/fashion.net:39), one output row: a row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv1KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVUPS 64(CX), Y2                              // block 1's bias
-	VMOVUPS 96(CX), Y3                              // block 1's bias
-	MOVQ DI, BX
-	MOVQ $24, AX
-conv1KernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	VMOVUPS Y2, 36864(BX)
-	VMOVUPS Y3, 36896(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv1KernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
-conv1KernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $5, R9                                     // kernel rows
-conv1KernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $4, AX                                     // 4 tiles of 6 pixels
 conv1KernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX2_t6_b0:
+	MOVQ R10, R11
+	MOVQ $5, R9                                     // kernel rows
+conv1KernelAVX2_t6_b0_row:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 4(R13), Y15                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 4(R11), Y15                        // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 8(R11), Y14                        // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 12(R13), Y15                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 12(R11), Y15                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 16(R11), Y14                       // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 20(R13), Y15                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 20(R11), Y15                       // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Y14                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8(R13), Y15                        // kw 1, c 0, pixel 1
+	VBROADCASTSS 8(R11), Y15                        // kw 1, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 12(R13), Y14                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 12(R11), Y14                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 16(R13), Y15                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 16(R11), Y15                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 20(R13), Y14                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 20(R11), Y14                       // kw 1, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 24(R13), Y15                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 24(R11), Y15                       // kw 1, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Y14                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 12(R13), Y15                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 12(R11), Y15                       // kw 2, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16(R13), Y14                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 16(R11), Y14                       // kw 2, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 20(R13), Y15                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 20(R11), Y15                       // kw 2, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 24(R13), Y14                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 24(R11), Y14                       // kw 2, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 28(R13), Y15                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 28(R11), Y15                       // kw 2, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R11), Y14                       // kw 3, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 16(R13), Y15                       // kw 3, c 0, pixel 1
+	VBROADCASTSS 16(R11), Y15                       // kw 3, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 20(R13), Y14                       // kw 3, c 0, pixel 2
+	VBROADCASTSS 20(R11), Y14                       // kw 3, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24(R13), Y15                       // kw 3, c 0, pixel 3
+	VBROADCASTSS 24(R11), Y15                       // kw 3, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 28(R13), Y14                       // kw 3, c 0, pixel 4
+	VBROADCASTSS 28(R11), Y14                       // kw 3, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 32(R13), Y15                       // kw 3, c 0, pixel 5
+	VBROADCASTSS 32(R11), Y15                       // kw 3, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R11), Y14                       // kw 4, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 20(R13), Y15                       // kw 4, c 0, pixel 1
+	VBROADCASTSS 20(R11), Y15                       // kw 4, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 24(R13), Y14                       // kw 4, c 0, pixel 2
+	VBROADCASTSS 24(R11), Y14                       // kw 4, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 28(R13), Y15                       // kw 4, c 0, pixel 3
+	VBROADCASTSS 28(R11), Y15                       // kw 4, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32(R13), Y14                       // kw 4, c 0, pixel 4
+	VBROADCASTSS 32(R11), Y14                       // kw 4, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 36(R13), Y15                       // kw 4, c 0, pixel 5
+	VBROADCASTSS 36(R11), Y15                       // kw 4, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $112, R11                                  // next kernel row
+	ADDQ $640, R12
+	DECQ R9
+	JNZ conv1KernelAVX2_t6_b0_row
+	ADDQ $3136, R10                                 // next input block
+	DECQ R8
+	JNZ conv1KernelAVX2_t6_b0
+	VXORPS Y14, Y14, Y14                            // zero, for the ReLU
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y2, Y14, Y2
+	VMAXPS Y3, Y14, Y3
+	VMAXPS Y4, Y14, Y4
+	VMAXPS Y5, Y14, Y5
+	VMAXPS Y6, Y14, Y6
+	VMAXPS Y7, Y14, Y7
+	VMAXPS Y8, Y14, Y8
+	VMAXPS Y9, Y14, Y9
+	VMAXPS Y10, Y14, Y10
+	VMAXPS Y11, Y14, Y11
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -468,119 +476,146 @@ conv1KernelAVX2_tiles:
 	VMOVUPS Y10, 320(BX)
 	VMOVUPS Y11, 352(BX)
 
-	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 36864(BX), Y0
-	VMOVUPS 36896(BX), Y1
-	VMOVUPS 36928(BX), Y2
-	VMOVUPS 36960(BX), Y3
-	VMOVUPS 36992(BX), Y4
-	VMOVUPS 37024(BX), Y5
-	VMOVUPS 37056(BX), Y6
-	VMOVUPS 37088(BX), Y7
-	VMOVUPS 37120(BX), Y8
-	VMOVUPS 37152(BX), Y9
-	VMOVUPS 37184(BX), Y10
-	VMOVUPS 37216(BX), Y11
+	// a tile of 6 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	VMOVUPS 64(CX), Y8
+	VMOVUPS 96(CX), Y9
+	VMOVUPS 64(CX), Y10
+	VMOVUPS 96(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv1KernelAVX2_t6_b1:
+	MOVQ R10, R11
+	MOVQ $5, R9                                     // kernel rows
+conv1KernelAVX2_t6_b1_row:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 4(R13), Y15                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 4(R11), Y15                        // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 8(R11), Y14                        // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 12(R13), Y15                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 12(R11), Y15                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 16(R11), Y14                       // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 20(R13), Y15                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 20(R11), Y15                       // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Y14                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8(R13), Y15                        // kw 1, c 0, pixel 1
+	VBROADCASTSS 8(R11), Y15                        // kw 1, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 12(R13), Y14                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 12(R11), Y14                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 16(R13), Y15                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 16(R11), Y15                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 20(R13), Y14                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 20(R11), Y14                       // kw 1, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 24(R13), Y15                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 24(R11), Y15                       // kw 1, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Y14                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 12(R13), Y15                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 12(R11), Y15                       // kw 2, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16(R13), Y14                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 16(R11), Y14                       // kw 2, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 20(R13), Y15                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 20(R11), Y15                       // kw 2, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 24(R13), Y14                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 24(R11), Y14                       // kw 2, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 28(R13), Y15                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 28(R11), Y15                       // kw 2, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 3, c 0, pixel 0
+	VBROADCASTSS 12(R11), Y14                       // kw 3, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 16(R13), Y15                       // kw 3, c 0, pixel 1
+	VBROADCASTSS 16(R11), Y15                       // kw 3, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 20(R13), Y14                       // kw 3, c 0, pixel 2
+	VBROADCASTSS 20(R11), Y14                       // kw 3, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 24(R13), Y15                       // kw 3, c 0, pixel 3
+	VBROADCASTSS 24(R11), Y15                       // kw 3, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 28(R13), Y14                       // kw 3, c 0, pixel 4
+	VBROADCASTSS 28(R11), Y14                       // kw 3, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 32(R13), Y15                       // kw 3, c 0, pixel 5
+	VBROADCASTSS 32(R11), Y15                       // kw 3, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 4, c 0, pixel 0
+	VBROADCASTSS 16(R11), Y14                       // kw 4, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 20(R13), Y15                       // kw 4, c 0, pixel 1
+	VBROADCASTSS 20(R11), Y15                       // kw 4, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 24(R13), Y14                       // kw 4, c 0, pixel 2
+	VBROADCASTSS 24(R11), Y14                       // kw 4, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 28(R13), Y15                       // kw 4, c 0, pixel 3
+	VBROADCASTSS 28(R11), Y15                       // kw 4, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 32(R13), Y14                       // kw 4, c 0, pixel 4
+	VBROADCASTSS 32(R11), Y14                       // kw 4, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 36(R13), Y15                       // kw 4, c 0, pixel 5
+	VBROADCASTSS 36(R11), Y15                       // kw 4, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $112, R11                                  // next kernel row
+	ADDQ $640, R12
+	DECQ R9
+	JNZ conv1KernelAVX2_t6_b1_row
+	ADDQ $3136, R10                                 // next input block
+	DECQ R8
+	JNZ conv1KernelAVX2_t6_b1
+	VXORPS Y14, Y14, Y14                            // zero, for the ReLU
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y2, Y14, Y2
+	VMAXPS Y3, Y14, Y3
+	VMAXPS Y4, Y14, Y4
+	VMAXPS Y5, Y14, Y5
+	VMAXPS Y6, Y14, Y6
+	VMAXPS Y7, Y14, Y7
+	VMAXPS Y8, Y14, Y8
+	VMAXPS Y9, Y14, Y9
+	VMAXPS Y10, Y14, Y10
+	VMAXPS Y11, Y14, Y11
 	VMOVUPS Y0, 36864(BX)
 	VMOVUPS Y1, 36896(BX)
 	VMOVUPS Y2, 36928(BX)
@@ -597,32 +632,6 @@ conv1KernelAVX2_tiles:
 	ADDQ $384, BX
 	DECQ AX
 	JNZ conv1KernelAVX2_tiles
-	ADDQ $112, R11                                  // next kernel row
-	ADDQ $640, R12
-	DECQ R9
-	JNZ conv1KernelAVX2_row
-	ADDQ $3136, R10                                 // next input block
-	DECQ R8
-	JNZ conv1KernelAVX2_block
-	VXORPS Y0, Y0, Y0                               // zero, for the ReLU
-	MOVQ DI, BX
-	MOVQ $24, AX
-conv1KernelAVX2_relu:
-	VMOVUPS (BX), Y1
-	VMAXPS Y1, Y0, Y1
-	VMOVUPS Y1, (BX)
-	VMOVUPS 32(BX), Y2
-	VMAXPS Y2, Y0, Y2
-	VMOVUPS Y2, 32(BX)
-	VMOVUPS 36864(BX), Y3
-	VMAXPS Y3, Y0, Y3
-	VMOVUPS Y3, 36864(BX)
-	VMOVUPS 36896(BX), Y4
-	VMAXPS Y4, Y0, Y4
-	VMOVUPS Y4, 36896(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ conv1KernelAVX2_relu
 	VZEROUPPER
 	RET
 
@@ -1194,10 +1203,10 @@ conv2WinoInKernelAVX2_part1:
 // func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
 //
 // conv2 + conv2.relu (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 48 output channels: a row of 36 output pixels, 3 blocks of 16 output channels, in tiles of 8 pixels
-// and 3 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 3 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv2WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -1797,8 +1806,8 @@ conv2WinoMulKernelAVX512_t8_b0:
 	VFMADD231PS Z24, Z29, Z21
 	VFMADD231PS Z25, Z29, Z22
 	VFMADD231PS Z26, Z29, Z23
-	ADDQ $2304, R10                                 // next input block
 	ADDQ $3072, R12
+	ADDQ $2304, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX512_t8_b0
 	VMOVUPS Z0, (BX)
@@ -2151,8 +2160,8 @@ conv2WinoMulKernelAVX512_t4_b0:
 	VFMADD231PS Z12, Z27, Z9
 	VFMADD231PS Z13, Z27, Z10
 	VFMADD231PS Z14, Z27, Z11
-	ADDQ $2304, R10                                 // next input block
 	ADDQ $3072, R12
+	ADDQ $2304, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
@@ -2173,10 +2182,10 @@ conv2WinoMulKernelAVX512_t4_b0:
 // func conv2WinoMulKernelAVX2(out, in, w, bias *float32)
 //
 // conv2 + conv2.relu (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 48 output channels: a row of 36 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv2WinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -2524,8 +2533,8 @@ conv2WinoMulKernelAVX2_t6_b0:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $2304, R10                                 // next input block
 	ADDQ $3072, R12
+	ADDQ $2304, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -2878,8 +2887,8 @@ conv2WinoMulKernelAVX2_t6_b1:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $2304, R10                                 // next input block
 	ADDQ $3072, R12
+	ADDQ $2304, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b1
 	VMOVUPS Y0, 2304(BX)
@@ -3232,8 +3241,8 @@ conv2WinoMulKernelAVX2_t6_b2:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $2304, R10                                 // next input block
 	ADDQ $3072, R12
+	ADDQ $2304, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b2
 	VMOVUPS Y0, 4608(BX)
@@ -4028,10 +4037,10 @@ conv2GradWinoInKernelAVX2_part1:
 // func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
 //
 // the input gradient of conv2 (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 16 output channels: a row of 36 output pixels, 1 blocks of 16 output channels, in tiles of 24 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv2GradWinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -4855,8 +4864,8 @@ conv2GradWinoMulKernelAVX512_t24_b0:
 	VFMADD231PS Z24, Z29, Z22
 	VBROADCASTSS 1532(R10), Z30                     // kw 0, c 15, pixel 23
 	VFMADD231PS Z24, Z30, Z23
-	ADDQ $2304, R10                                 // next input block
 	ADDQ $1024, R12
+	ADDQ $2304, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX512_t24_b0
 	VMOVUPS Z0, (BX)
@@ -5305,8 +5314,8 @@ conv2GradWinoMulKernelAVX512_t12_b0:
 	VFMADD231PS Z12, Z13, Z10
 	VBROADCASTSS 764(R10), Z14                      // kw 0, c 15, pixel 11
 	VFMADD231PS Z12, Z14, Z11
-	ADDQ $2304, R10                                 // next input block
 	ADDQ $1024, R12
+	ADDQ $2304, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX512_t12_b0
 	VMOVUPS Z0, (BX)
@@ -5327,10 +5336,10 @@ conv2GradWinoMulKernelAVX512_t12_b0:
 // func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32)
 //
 // the input gradient of conv2 (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 16 output channels: a row of 36 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·conv2GradWinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -5678,8 +5687,8 @@ conv2GradWinoMulKernelAVX2_t6_b0:
 	VBROADCASTSS 380(R10), Y15                      // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
-	ADDQ $2304, R10                                 // next input block
 	ADDQ $1024, R12
+	ADDQ $2304, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -6399,670 +6408,661 @@ conv2UpdKernelAVX2_6_2_pixel:
 // func fc3KernelAVX512(out, in, w, bias *float32)
 //
 // fc3 (specs/fashion.net:46), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
-// and 2 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 2 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·fc3KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	MOVQ DI, BX
-	MOVQ $16, AX
-fc3KernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 16384(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ fc3KernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $216, R8                                   // input blocks
-fc3KernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-fc3KernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $1, AX                                     // 1 tiles of 12 pixels
 fc3KernelAVX512_tiles:
 
-	// a tile of 12 pixels, output blocks 0…1
-	VMOVUPS (BX), Z0
-	VMOVUPS 16384(BX), Z1
-	VMOVUPS 64(BX), Z2
-	VMOVUPS 16448(BX), Z3
-	VMOVUPS 128(BX), Z4
-	VMOVUPS 16512(BX), Z5
-	VMOVUPS 192(BX), Z6
-	VMOVUPS 16576(BX), Z7
-	VMOVUPS 256(BX), Z8
-	VMOVUPS 16640(BX), Z9
-	VMOVUPS 320(BX), Z10
-	VMOVUPS 16704(BX), Z11
-	VMOVUPS 384(BX), Z12
-	VMOVUPS 16768(BX), Z13
-	VMOVUPS 448(BX), Z14
-	VMOVUPS 16832(BX), Z15
-	VMOVUPS 512(BX), Z16
-	VMOVUPS 16896(BX), Z17
-	VMOVUPS 576(BX), Z18
-	VMOVUPS 16960(BX), Z19
-	VMOVUPS 640(BX), Z20
-	VMOVUPS 17024(BX), Z21
-	VMOVUPS 704(BX), Z22
-	VMOVUPS 17088(BX), Z23
+	// a tile of 12 pixels, output blocks 0…1, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS (CX), Z10
+	VMOVUPS 64(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS (CX), Z14
+	VMOVUPS 64(CX), Z15
+	VMOVUPS (CX), Z16
+	VMOVUPS 64(CX), Z17
+	VMOVUPS (CX), Z18
+	VMOVUPS 64(CX), Z19
+	VMOVUPS (CX), Z20
+	VMOVUPS 64(CX), Z21
+	VMOVUPS (CX), Z22
+	VMOVUPS 64(CX), Z23
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $216, R8                                   // input blocks
+fc3KernelAVX512_t12_b0:
 	VMOVUPS (R12), Z24
 	VMOVUPS 64(R12), Z25
-	VBROADCASTSS (R13), Z26                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z26                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13824(R13), Z27                    // kw 0, c 0, pixel 1
+	VBROADCASTSS 13824(R10), Z27                    // kw 0, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27648(R13), Z28                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 27648(R10), Z28                    // kw 0, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41472(R13), Z29                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 41472(R10), Z29                    // kw 0, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55296(R13), Z30                    // kw 0, c 0, pixel 4
+	VBROADCASTSS 55296(R10), Z30                    // kw 0, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69120(R13), Z31                    // kw 0, c 0, pixel 5
+	VBROADCASTSS 69120(R10), Z31                    // kw 0, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82944(R13), Z26                    // kw 0, c 0, pixel 6
+	VBROADCASTSS 82944(R10), Z26                    // kw 0, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96768(R13), Z27                    // kw 0, c 0, pixel 7
+	VBROADCASTSS 96768(R10), Z27                    // kw 0, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110592(R13), Z28                   // kw 0, c 0, pixel 8
+	VBROADCASTSS 110592(R10), Z28                   // kw 0, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124416(R13), Z29                   // kw 0, c 0, pixel 9
+	VBROADCASTSS 124416(R10), Z29                   // kw 0, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138240(R13), Z30                   // kw 0, c 0, pixel 10
+	VBROADCASTSS 138240(R10), Z30                   // kw 0, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152064(R13), Z31                   // kw 0, c 0, pixel 11
+	VBROADCASTSS 152064(R10), Z31                   // kw 0, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 128(R12), Z24
 	VMOVUPS 192(R12), Z25
-	VBROADCASTSS 4(R13), Z26                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z26                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13828(R13), Z27                    // kw 0, c 1, pixel 1
+	VBROADCASTSS 13828(R10), Z27                    // kw 0, c 1, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27652(R13), Z28                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 27652(R10), Z28                    // kw 0, c 1, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41476(R13), Z29                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 41476(R10), Z29                    // kw 0, c 1, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55300(R13), Z30                    // kw 0, c 1, pixel 4
+	VBROADCASTSS 55300(R10), Z30                    // kw 0, c 1, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69124(R13), Z31                    // kw 0, c 1, pixel 5
+	VBROADCASTSS 69124(R10), Z31                    // kw 0, c 1, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82948(R13), Z26                    // kw 0, c 1, pixel 6
+	VBROADCASTSS 82948(R10), Z26                    // kw 0, c 1, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96772(R13), Z27                    // kw 0, c 1, pixel 7
+	VBROADCASTSS 96772(R10), Z27                    // kw 0, c 1, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110596(R13), Z28                   // kw 0, c 1, pixel 8
+	VBROADCASTSS 110596(R10), Z28                   // kw 0, c 1, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124420(R13), Z29                   // kw 0, c 1, pixel 9
+	VBROADCASTSS 124420(R10), Z29                   // kw 0, c 1, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138244(R13), Z30                   // kw 0, c 1, pixel 10
+	VBROADCASTSS 138244(R10), Z30                   // kw 0, c 1, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152068(R13), Z31                   // kw 0, c 1, pixel 11
+	VBROADCASTSS 152068(R10), Z31                   // kw 0, c 1, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 256(R12), Z24
 	VMOVUPS 320(R12), Z25
-	VBROADCASTSS 8(R13), Z26                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z26                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13832(R13), Z27                    // kw 0, c 2, pixel 1
+	VBROADCASTSS 13832(R10), Z27                    // kw 0, c 2, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27656(R13), Z28                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 27656(R10), Z28                    // kw 0, c 2, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41480(R13), Z29                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 41480(R10), Z29                    // kw 0, c 2, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55304(R13), Z30                    // kw 0, c 2, pixel 4
+	VBROADCASTSS 55304(R10), Z30                    // kw 0, c 2, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69128(R13), Z31                    // kw 0, c 2, pixel 5
+	VBROADCASTSS 69128(R10), Z31                    // kw 0, c 2, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82952(R13), Z26                    // kw 0, c 2, pixel 6
+	VBROADCASTSS 82952(R10), Z26                    // kw 0, c 2, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96776(R13), Z27                    // kw 0, c 2, pixel 7
+	VBROADCASTSS 96776(R10), Z27                    // kw 0, c 2, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110600(R13), Z28                   // kw 0, c 2, pixel 8
+	VBROADCASTSS 110600(R10), Z28                   // kw 0, c 2, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124424(R13), Z29                   // kw 0, c 2, pixel 9
+	VBROADCASTSS 124424(R10), Z29                   // kw 0, c 2, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138248(R13), Z30                   // kw 0, c 2, pixel 10
+	VBROADCASTSS 138248(R10), Z30                   // kw 0, c 2, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152072(R13), Z31                   // kw 0, c 2, pixel 11
+	VBROADCASTSS 152072(R10), Z31                   // kw 0, c 2, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 384(R12), Z24
 	VMOVUPS 448(R12), Z25
-	VBROADCASTSS 12(R13), Z26                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z26                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13836(R13), Z27                    // kw 0, c 3, pixel 1
+	VBROADCASTSS 13836(R10), Z27                    // kw 0, c 3, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27660(R13), Z28                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 27660(R10), Z28                    // kw 0, c 3, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41484(R13), Z29                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 41484(R10), Z29                    // kw 0, c 3, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55308(R13), Z30                    // kw 0, c 3, pixel 4
+	VBROADCASTSS 55308(R10), Z30                    // kw 0, c 3, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69132(R13), Z31                    // kw 0, c 3, pixel 5
+	VBROADCASTSS 69132(R10), Z31                    // kw 0, c 3, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82956(R13), Z26                    // kw 0, c 3, pixel 6
+	VBROADCASTSS 82956(R10), Z26                    // kw 0, c 3, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96780(R13), Z27                    // kw 0, c 3, pixel 7
+	VBROADCASTSS 96780(R10), Z27                    // kw 0, c 3, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110604(R13), Z28                   // kw 0, c 3, pixel 8
+	VBROADCASTSS 110604(R10), Z28                   // kw 0, c 3, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124428(R13), Z29                   // kw 0, c 3, pixel 9
+	VBROADCASTSS 124428(R10), Z29                   // kw 0, c 3, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138252(R13), Z30                   // kw 0, c 3, pixel 10
+	VBROADCASTSS 138252(R10), Z30                   // kw 0, c 3, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152076(R13), Z31                   // kw 0, c 3, pixel 11
+	VBROADCASTSS 152076(R10), Z31                   // kw 0, c 3, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 512(R12), Z24
 	VMOVUPS 576(R12), Z25
-	VBROADCASTSS 16(R13), Z26                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z26                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13840(R13), Z27                    // kw 0, c 4, pixel 1
+	VBROADCASTSS 13840(R10), Z27                    // kw 0, c 4, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27664(R13), Z28                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 27664(R10), Z28                    // kw 0, c 4, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41488(R13), Z29                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 41488(R10), Z29                    // kw 0, c 4, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55312(R13), Z30                    // kw 0, c 4, pixel 4
+	VBROADCASTSS 55312(R10), Z30                    // kw 0, c 4, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69136(R13), Z31                    // kw 0, c 4, pixel 5
+	VBROADCASTSS 69136(R10), Z31                    // kw 0, c 4, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82960(R13), Z26                    // kw 0, c 4, pixel 6
+	VBROADCASTSS 82960(R10), Z26                    // kw 0, c 4, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96784(R13), Z27                    // kw 0, c 4, pixel 7
+	VBROADCASTSS 96784(R10), Z27                    // kw 0, c 4, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110608(R13), Z28                   // kw 0, c 4, pixel 8
+	VBROADCASTSS 110608(R10), Z28                   // kw 0, c 4, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124432(R13), Z29                   // kw 0, c 4, pixel 9
+	VBROADCASTSS 124432(R10), Z29                   // kw 0, c 4, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138256(R13), Z30                   // kw 0, c 4, pixel 10
+	VBROADCASTSS 138256(R10), Z30                   // kw 0, c 4, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152080(R13), Z31                   // kw 0, c 4, pixel 11
+	VBROADCASTSS 152080(R10), Z31                   // kw 0, c 4, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 640(R12), Z24
 	VMOVUPS 704(R12), Z25
-	VBROADCASTSS 20(R13), Z26                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z26                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13844(R13), Z27                    // kw 0, c 5, pixel 1
+	VBROADCASTSS 13844(R10), Z27                    // kw 0, c 5, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27668(R13), Z28                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 27668(R10), Z28                    // kw 0, c 5, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41492(R13), Z29                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 41492(R10), Z29                    // kw 0, c 5, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55316(R13), Z30                    // kw 0, c 5, pixel 4
+	VBROADCASTSS 55316(R10), Z30                    // kw 0, c 5, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69140(R13), Z31                    // kw 0, c 5, pixel 5
+	VBROADCASTSS 69140(R10), Z31                    // kw 0, c 5, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82964(R13), Z26                    // kw 0, c 5, pixel 6
+	VBROADCASTSS 82964(R10), Z26                    // kw 0, c 5, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96788(R13), Z27                    // kw 0, c 5, pixel 7
+	VBROADCASTSS 96788(R10), Z27                    // kw 0, c 5, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110612(R13), Z28                   // kw 0, c 5, pixel 8
+	VBROADCASTSS 110612(R10), Z28                   // kw 0, c 5, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124436(R13), Z29                   // kw 0, c 5, pixel 9
+	VBROADCASTSS 124436(R10), Z29                   // kw 0, c 5, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138260(R13), Z30                   // kw 0, c 5, pixel 10
+	VBROADCASTSS 138260(R10), Z30                   // kw 0, c 5, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152084(R13), Z31                   // kw 0, c 5, pixel 11
+	VBROADCASTSS 152084(R10), Z31                   // kw 0, c 5, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 768(R12), Z24
 	VMOVUPS 832(R12), Z25
-	VBROADCASTSS 24(R13), Z26                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z26                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13848(R13), Z27                    // kw 0, c 6, pixel 1
+	VBROADCASTSS 13848(R10), Z27                    // kw 0, c 6, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27672(R13), Z28                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 27672(R10), Z28                    // kw 0, c 6, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41496(R13), Z29                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 41496(R10), Z29                    // kw 0, c 6, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55320(R13), Z30                    // kw 0, c 6, pixel 4
+	VBROADCASTSS 55320(R10), Z30                    // kw 0, c 6, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69144(R13), Z31                    // kw 0, c 6, pixel 5
+	VBROADCASTSS 69144(R10), Z31                    // kw 0, c 6, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82968(R13), Z26                    // kw 0, c 6, pixel 6
+	VBROADCASTSS 82968(R10), Z26                    // kw 0, c 6, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96792(R13), Z27                    // kw 0, c 6, pixel 7
+	VBROADCASTSS 96792(R10), Z27                    // kw 0, c 6, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110616(R13), Z28                   // kw 0, c 6, pixel 8
+	VBROADCASTSS 110616(R10), Z28                   // kw 0, c 6, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124440(R13), Z29                   // kw 0, c 6, pixel 9
+	VBROADCASTSS 124440(R10), Z29                   // kw 0, c 6, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138264(R13), Z30                   // kw 0, c 6, pixel 10
+	VBROADCASTSS 138264(R10), Z30                   // kw 0, c 6, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152088(R13), Z31                   // kw 0, c 6, pixel 11
+	VBROADCASTSS 152088(R10), Z31                   // kw 0, c 6, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 896(R12), Z24
 	VMOVUPS 960(R12), Z25
-	VBROADCASTSS 28(R13), Z26                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z26                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13852(R13), Z27                    // kw 0, c 7, pixel 1
+	VBROADCASTSS 13852(R10), Z27                    // kw 0, c 7, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27676(R13), Z28                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 27676(R10), Z28                    // kw 0, c 7, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41500(R13), Z29                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 41500(R10), Z29                    // kw 0, c 7, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55324(R13), Z30                    // kw 0, c 7, pixel 4
+	VBROADCASTSS 55324(R10), Z30                    // kw 0, c 7, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69148(R13), Z31                    // kw 0, c 7, pixel 5
+	VBROADCASTSS 69148(R10), Z31                    // kw 0, c 7, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82972(R13), Z26                    // kw 0, c 7, pixel 6
+	VBROADCASTSS 82972(R10), Z26                    // kw 0, c 7, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96796(R13), Z27                    // kw 0, c 7, pixel 7
+	VBROADCASTSS 96796(R10), Z27                    // kw 0, c 7, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110620(R13), Z28                   // kw 0, c 7, pixel 8
+	VBROADCASTSS 110620(R10), Z28                   // kw 0, c 7, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124444(R13), Z29                   // kw 0, c 7, pixel 9
+	VBROADCASTSS 124444(R10), Z29                   // kw 0, c 7, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138268(R13), Z30                   // kw 0, c 7, pixel 10
+	VBROADCASTSS 138268(R10), Z30                   // kw 0, c 7, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152092(R13), Z31                   // kw 0, c 7, pixel 11
+	VBROADCASTSS 152092(R10), Z31                   // kw 0, c 7, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1024(R12), Z24
 	VMOVUPS 1088(R12), Z25
-	VBROADCASTSS 32(R13), Z26                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z26                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13856(R13), Z27                    // kw 0, c 8, pixel 1
+	VBROADCASTSS 13856(R10), Z27                    // kw 0, c 8, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27680(R13), Z28                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 27680(R10), Z28                    // kw 0, c 8, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41504(R13), Z29                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 41504(R10), Z29                    // kw 0, c 8, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55328(R13), Z30                    // kw 0, c 8, pixel 4
+	VBROADCASTSS 55328(R10), Z30                    // kw 0, c 8, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69152(R13), Z31                    // kw 0, c 8, pixel 5
+	VBROADCASTSS 69152(R10), Z31                    // kw 0, c 8, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82976(R13), Z26                    // kw 0, c 8, pixel 6
+	VBROADCASTSS 82976(R10), Z26                    // kw 0, c 8, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96800(R13), Z27                    // kw 0, c 8, pixel 7
+	VBROADCASTSS 96800(R10), Z27                    // kw 0, c 8, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110624(R13), Z28                   // kw 0, c 8, pixel 8
+	VBROADCASTSS 110624(R10), Z28                   // kw 0, c 8, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124448(R13), Z29                   // kw 0, c 8, pixel 9
+	VBROADCASTSS 124448(R10), Z29                   // kw 0, c 8, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138272(R13), Z30                   // kw 0, c 8, pixel 10
+	VBROADCASTSS 138272(R10), Z30                   // kw 0, c 8, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152096(R13), Z31                   // kw 0, c 8, pixel 11
+	VBROADCASTSS 152096(R10), Z31                   // kw 0, c 8, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1152(R12), Z24
 	VMOVUPS 1216(R12), Z25
-	VBROADCASTSS 36(R13), Z26                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z26                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13860(R13), Z27                    // kw 0, c 9, pixel 1
+	VBROADCASTSS 13860(R10), Z27                    // kw 0, c 9, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27684(R13), Z28                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 27684(R10), Z28                    // kw 0, c 9, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41508(R13), Z29                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 41508(R10), Z29                    // kw 0, c 9, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55332(R13), Z30                    // kw 0, c 9, pixel 4
+	VBROADCASTSS 55332(R10), Z30                    // kw 0, c 9, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69156(R13), Z31                    // kw 0, c 9, pixel 5
+	VBROADCASTSS 69156(R10), Z31                    // kw 0, c 9, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82980(R13), Z26                    // kw 0, c 9, pixel 6
+	VBROADCASTSS 82980(R10), Z26                    // kw 0, c 9, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96804(R13), Z27                    // kw 0, c 9, pixel 7
+	VBROADCASTSS 96804(R10), Z27                    // kw 0, c 9, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110628(R13), Z28                   // kw 0, c 9, pixel 8
+	VBROADCASTSS 110628(R10), Z28                   // kw 0, c 9, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124452(R13), Z29                   // kw 0, c 9, pixel 9
+	VBROADCASTSS 124452(R10), Z29                   // kw 0, c 9, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138276(R13), Z30                   // kw 0, c 9, pixel 10
+	VBROADCASTSS 138276(R10), Z30                   // kw 0, c 9, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152100(R13), Z31                   // kw 0, c 9, pixel 11
+	VBROADCASTSS 152100(R10), Z31                   // kw 0, c 9, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1280(R12), Z24
 	VMOVUPS 1344(R12), Z25
-	VBROADCASTSS 40(R13), Z26                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z26                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13864(R13), Z27                    // kw 0, c 10, pixel 1
+	VBROADCASTSS 13864(R10), Z27                    // kw 0, c 10, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27688(R13), Z28                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 27688(R10), Z28                    // kw 0, c 10, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41512(R13), Z29                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 41512(R10), Z29                    // kw 0, c 10, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55336(R13), Z30                    // kw 0, c 10, pixel 4
+	VBROADCASTSS 55336(R10), Z30                    // kw 0, c 10, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69160(R13), Z31                    // kw 0, c 10, pixel 5
+	VBROADCASTSS 69160(R10), Z31                    // kw 0, c 10, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82984(R13), Z26                    // kw 0, c 10, pixel 6
+	VBROADCASTSS 82984(R10), Z26                    // kw 0, c 10, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96808(R13), Z27                    // kw 0, c 10, pixel 7
+	VBROADCASTSS 96808(R10), Z27                    // kw 0, c 10, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110632(R13), Z28                   // kw 0, c 10, pixel 8
+	VBROADCASTSS 110632(R10), Z28                   // kw 0, c 10, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124456(R13), Z29                   // kw 0, c 10, pixel 9
+	VBROADCASTSS 124456(R10), Z29                   // kw 0, c 10, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138280(R13), Z30                   // kw 0, c 10, pixel 10
+	VBROADCASTSS 138280(R10), Z30                   // kw 0, c 10, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152104(R13), Z31                   // kw 0, c 10, pixel 11
+	VBROADCASTSS 152104(R10), Z31                   // kw 0, c 10, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1408(R12), Z24
 	VMOVUPS 1472(R12), Z25
-	VBROADCASTSS 44(R13), Z26                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z26                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13868(R13), Z27                    // kw 0, c 11, pixel 1
+	VBROADCASTSS 13868(R10), Z27                    // kw 0, c 11, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27692(R13), Z28                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 27692(R10), Z28                    // kw 0, c 11, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41516(R13), Z29                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 41516(R10), Z29                    // kw 0, c 11, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55340(R13), Z30                    // kw 0, c 11, pixel 4
+	VBROADCASTSS 55340(R10), Z30                    // kw 0, c 11, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69164(R13), Z31                    // kw 0, c 11, pixel 5
+	VBROADCASTSS 69164(R10), Z31                    // kw 0, c 11, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82988(R13), Z26                    // kw 0, c 11, pixel 6
+	VBROADCASTSS 82988(R10), Z26                    // kw 0, c 11, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96812(R13), Z27                    // kw 0, c 11, pixel 7
+	VBROADCASTSS 96812(R10), Z27                    // kw 0, c 11, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110636(R13), Z28                   // kw 0, c 11, pixel 8
+	VBROADCASTSS 110636(R10), Z28                   // kw 0, c 11, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124460(R13), Z29                   // kw 0, c 11, pixel 9
+	VBROADCASTSS 124460(R10), Z29                   // kw 0, c 11, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138284(R13), Z30                   // kw 0, c 11, pixel 10
+	VBROADCASTSS 138284(R10), Z30                   // kw 0, c 11, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152108(R13), Z31                   // kw 0, c 11, pixel 11
+	VBROADCASTSS 152108(R10), Z31                   // kw 0, c 11, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1536(R12), Z24
 	VMOVUPS 1600(R12), Z25
-	VBROADCASTSS 48(R13), Z26                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z26                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13872(R13), Z27                    // kw 0, c 12, pixel 1
+	VBROADCASTSS 13872(R10), Z27                    // kw 0, c 12, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27696(R13), Z28                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 27696(R10), Z28                    // kw 0, c 12, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41520(R13), Z29                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 41520(R10), Z29                    // kw 0, c 12, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55344(R13), Z30                    // kw 0, c 12, pixel 4
+	VBROADCASTSS 55344(R10), Z30                    // kw 0, c 12, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69168(R13), Z31                    // kw 0, c 12, pixel 5
+	VBROADCASTSS 69168(R10), Z31                    // kw 0, c 12, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82992(R13), Z26                    // kw 0, c 12, pixel 6
+	VBROADCASTSS 82992(R10), Z26                    // kw 0, c 12, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96816(R13), Z27                    // kw 0, c 12, pixel 7
+	VBROADCASTSS 96816(R10), Z27                    // kw 0, c 12, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110640(R13), Z28                   // kw 0, c 12, pixel 8
+	VBROADCASTSS 110640(R10), Z28                   // kw 0, c 12, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124464(R13), Z29                   // kw 0, c 12, pixel 9
+	VBROADCASTSS 124464(R10), Z29                   // kw 0, c 12, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138288(R13), Z30                   // kw 0, c 12, pixel 10
+	VBROADCASTSS 138288(R10), Z30                   // kw 0, c 12, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152112(R13), Z31                   // kw 0, c 12, pixel 11
+	VBROADCASTSS 152112(R10), Z31                   // kw 0, c 12, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1664(R12), Z24
 	VMOVUPS 1728(R12), Z25
-	VBROADCASTSS 52(R13), Z26                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z26                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13876(R13), Z27                    // kw 0, c 13, pixel 1
+	VBROADCASTSS 13876(R10), Z27                    // kw 0, c 13, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27700(R13), Z28                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 27700(R10), Z28                    // kw 0, c 13, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41524(R13), Z29                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 41524(R10), Z29                    // kw 0, c 13, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55348(R13), Z30                    // kw 0, c 13, pixel 4
+	VBROADCASTSS 55348(R10), Z30                    // kw 0, c 13, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69172(R13), Z31                    // kw 0, c 13, pixel 5
+	VBROADCASTSS 69172(R10), Z31                    // kw 0, c 13, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 82996(R13), Z26                    // kw 0, c 13, pixel 6
+	VBROADCASTSS 82996(R10), Z26                    // kw 0, c 13, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96820(R13), Z27                    // kw 0, c 13, pixel 7
+	VBROADCASTSS 96820(R10), Z27                    // kw 0, c 13, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110644(R13), Z28                   // kw 0, c 13, pixel 8
+	VBROADCASTSS 110644(R10), Z28                   // kw 0, c 13, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124468(R13), Z29                   // kw 0, c 13, pixel 9
+	VBROADCASTSS 124468(R10), Z29                   // kw 0, c 13, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138292(R13), Z30                   // kw 0, c 13, pixel 10
+	VBROADCASTSS 138292(R10), Z30                   // kw 0, c 13, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152116(R13), Z31                   // kw 0, c 13, pixel 11
+	VBROADCASTSS 152116(R10), Z31                   // kw 0, c 13, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1792(R12), Z24
 	VMOVUPS 1856(R12), Z25
-	VBROADCASTSS 56(R13), Z26                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z26                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13880(R13), Z27                    // kw 0, c 14, pixel 1
+	VBROADCASTSS 13880(R10), Z27                    // kw 0, c 14, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27704(R13), Z28                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 27704(R10), Z28                    // kw 0, c 14, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41528(R13), Z29                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 41528(R10), Z29                    // kw 0, c 14, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55352(R13), Z30                    // kw 0, c 14, pixel 4
+	VBROADCASTSS 55352(R10), Z30                    // kw 0, c 14, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69176(R13), Z31                    // kw 0, c 14, pixel 5
+	VBROADCASTSS 69176(R10), Z31                    // kw 0, c 14, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 83000(R13), Z26                    // kw 0, c 14, pixel 6
+	VBROADCASTSS 83000(R10), Z26                    // kw 0, c 14, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96824(R13), Z27                    // kw 0, c 14, pixel 7
+	VBROADCASTSS 96824(R10), Z27                    // kw 0, c 14, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110648(R13), Z28                   // kw 0, c 14, pixel 8
+	VBROADCASTSS 110648(R10), Z28                   // kw 0, c 14, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124472(R13), Z29                   // kw 0, c 14, pixel 9
+	VBROADCASTSS 124472(R10), Z29                   // kw 0, c 14, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138296(R13), Z30                   // kw 0, c 14, pixel 10
+	VBROADCASTSS 138296(R10), Z30                   // kw 0, c 14, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152120(R13), Z31                   // kw 0, c 14, pixel 11
+	VBROADCASTSS 152120(R10), Z31                   // kw 0, c 14, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1920(R12), Z24
 	VMOVUPS 1984(R12), Z25
-	VBROADCASTSS 60(R13), Z26                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z26                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 13884(R13), Z27                    // kw 0, c 15, pixel 1
+	VBROADCASTSS 13884(R10), Z27                    // kw 0, c 15, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 27708(R13), Z28                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 27708(R10), Z28                    // kw 0, c 15, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 41532(R13), Z29                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 41532(R10), Z29                    // kw 0, c 15, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 55356(R13), Z30                    // kw 0, c 15, pixel 4
+	VBROADCASTSS 55356(R10), Z30                    // kw 0, c 15, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 69180(R13), Z31                    // kw 0, c 15, pixel 5
+	VBROADCASTSS 69180(R10), Z31                    // kw 0, c 15, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 83004(R13), Z26                    // kw 0, c 15, pixel 6
+	VBROADCASTSS 83004(R10), Z26                    // kw 0, c 15, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 96828(R13), Z27                    // kw 0, c 15, pixel 7
+	VBROADCASTSS 96828(R10), Z27                    // kw 0, c 15, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 110652(R13), Z28                   // kw 0, c 15, pixel 8
+	VBROADCASTSS 110652(R10), Z28                   // kw 0, c 15, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 124476(R13), Z29                   // kw 0, c 15, pixel 9
+	VBROADCASTSS 124476(R10), Z29                   // kw 0, c 15, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 138300(R13), Z30                   // kw 0, c 15, pixel 10
+	VBROADCASTSS 138300(R10), Z30                   // kw 0, c 15, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 152124(R13), Z31                   // kw 0, c 15, pixel 11
+	VBROADCASTSS 152124(R10), Z31                   // kw 0, c 15, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc3KernelAVX512_t12_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 16384(BX)
 	VMOVUPS Z2, 64(BX)
@@ -7092,239 +7092,247 @@ fc3KernelAVX512_tiles:
 	DECQ AX
 	JNZ fc3KernelAVX512_tiles
 
-	// a tile of 4 pixels, output blocks 0…1
-	VMOVUPS (BX), Z0
-	VMOVUPS 16384(BX), Z1
-	VMOVUPS 64(BX), Z2
-	VMOVUPS 16448(BX), Z3
-	VMOVUPS 128(BX), Z4
-	VMOVUPS 16512(BX), Z5
-	VMOVUPS 192(BX), Z6
-	VMOVUPS 16576(BX), Z7
+	// a tile of 4 pixels, output blocks 0…1, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $216, R8                                   // input blocks
+fc3KernelAVX512_t4_b0:
 	VMOVUPS (R12), Z8
 	VMOVUPS 64(R12), Z9
-	VBROADCASTSS (R13), Z10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z8, Z10, Z0
 	VFMADD231PS Z9, Z10, Z1
-	VBROADCASTSS 13824(R13), Z11                    // kw 0, c 0, pixel 1
+	VBROADCASTSS 13824(R10), Z11                    // kw 0, c 0, pixel 1
 	VFMADD231PS Z8, Z11, Z2
 	VFMADD231PS Z9, Z11, Z3
-	VBROADCASTSS 27648(R13), Z12                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 27648(R10), Z12                    // kw 0, c 0, pixel 2
 	VFMADD231PS Z8, Z12, Z4
 	VFMADD231PS Z9, Z12, Z5
-	VBROADCASTSS 41472(R13), Z13                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 41472(R10), Z13                    // kw 0, c 0, pixel 3
 	VFMADD231PS Z8, Z13, Z6
 	VFMADD231PS Z9, Z13, Z7
 	VMOVUPS 128(R12), Z8
 	VMOVUPS 192(R12), Z9
-	VBROADCASTSS 4(R13), Z14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z8, Z14, Z0
 	VFMADD231PS Z9, Z14, Z1
-	VBROADCASTSS 13828(R13), Z15                    // kw 0, c 1, pixel 1
+	VBROADCASTSS 13828(R10), Z15                    // kw 0, c 1, pixel 1
 	VFMADD231PS Z8, Z15, Z2
 	VFMADD231PS Z9, Z15, Z3
-	VBROADCASTSS 27652(R13), Z16                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 27652(R10), Z16                    // kw 0, c 1, pixel 2
 	VFMADD231PS Z8, Z16, Z4
 	VFMADD231PS Z9, Z16, Z5
-	VBROADCASTSS 41476(R13), Z17                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 41476(R10), Z17                    // kw 0, c 1, pixel 3
 	VFMADD231PS Z8, Z17, Z6
 	VFMADD231PS Z9, Z17, Z7
 	VMOVUPS 256(R12), Z8
 	VMOVUPS 320(R12), Z9
-	VBROADCASTSS 8(R13), Z18                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z18                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z8, Z18, Z0
 	VFMADD231PS Z9, Z18, Z1
-	VBROADCASTSS 13832(R13), Z19                    // kw 0, c 2, pixel 1
+	VBROADCASTSS 13832(R10), Z19                    // kw 0, c 2, pixel 1
 	VFMADD231PS Z8, Z19, Z2
 	VFMADD231PS Z9, Z19, Z3
-	VBROADCASTSS 27656(R13), Z20                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 27656(R10), Z20                    // kw 0, c 2, pixel 2
 	VFMADD231PS Z8, Z20, Z4
 	VFMADD231PS Z9, Z20, Z5
-	VBROADCASTSS 41480(R13), Z21                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 41480(R10), Z21                    // kw 0, c 2, pixel 3
 	VFMADD231PS Z8, Z21, Z6
 	VFMADD231PS Z9, Z21, Z7
 	VMOVUPS 384(R12), Z8
 	VMOVUPS 448(R12), Z9
-	VBROADCASTSS 12(R13), Z22                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z22                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z8, Z22, Z0
 	VFMADD231PS Z9, Z22, Z1
-	VBROADCASTSS 13836(R13), Z23                    // kw 0, c 3, pixel 1
+	VBROADCASTSS 13836(R10), Z23                    // kw 0, c 3, pixel 1
 	VFMADD231PS Z8, Z23, Z2
 	VFMADD231PS Z9, Z23, Z3
-	VBROADCASTSS 27660(R13), Z24                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 27660(R10), Z24                    // kw 0, c 3, pixel 2
 	VFMADD231PS Z8, Z24, Z4
 	VFMADD231PS Z9, Z24, Z5
-	VBROADCASTSS 41484(R13), Z25                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 41484(R10), Z25                    // kw 0, c 3, pixel 3
 	VFMADD231PS Z8, Z25, Z6
 	VFMADD231PS Z9, Z25, Z7
 	VMOVUPS 512(R12), Z8
 	VMOVUPS 576(R12), Z9
-	VBROADCASTSS 16(R13), Z26                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z26                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z8, Z26, Z0
 	VFMADD231PS Z9, Z26, Z1
-	VBROADCASTSS 13840(R13), Z27                    // kw 0, c 4, pixel 1
+	VBROADCASTSS 13840(R10), Z27                    // kw 0, c 4, pixel 1
 	VFMADD231PS Z8, Z27, Z2
 	VFMADD231PS Z9, Z27, Z3
-	VBROADCASTSS 27664(R13), Z28                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 27664(R10), Z28                    // kw 0, c 4, pixel 2
 	VFMADD231PS Z8, Z28, Z4
 	VFMADD231PS Z9, Z28, Z5
-	VBROADCASTSS 41488(R13), Z29                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 41488(R10), Z29                    // kw 0, c 4, pixel 3
 	VFMADD231PS Z8, Z29, Z6
 	VFMADD231PS Z9, Z29, Z7
 	VMOVUPS 640(R12), Z8
 	VMOVUPS 704(R12), Z9
-	VBROADCASTSS 20(R13), Z30                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z30                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z8, Z30, Z0
 	VFMADD231PS Z9, Z30, Z1
-	VBROADCASTSS 13844(R13), Z31                    // kw 0, c 5, pixel 1
+	VBROADCASTSS 13844(R10), Z31                    // kw 0, c 5, pixel 1
 	VFMADD231PS Z8, Z31, Z2
 	VFMADD231PS Z9, Z31, Z3
-	VBROADCASTSS 27668(R13), Z10                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 27668(R10), Z10                    // kw 0, c 5, pixel 2
 	VFMADD231PS Z8, Z10, Z4
 	VFMADD231PS Z9, Z10, Z5
-	VBROADCASTSS 41492(R13), Z11                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 41492(R10), Z11                    // kw 0, c 5, pixel 3
 	VFMADD231PS Z8, Z11, Z6
 	VFMADD231PS Z9, Z11, Z7
 	VMOVUPS 768(R12), Z8
 	VMOVUPS 832(R12), Z9
-	VBROADCASTSS 24(R13), Z12                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z12                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z8, Z12, Z0
 	VFMADD231PS Z9, Z12, Z1
-	VBROADCASTSS 13848(R13), Z13                    // kw 0, c 6, pixel 1
+	VBROADCASTSS 13848(R10), Z13                    // kw 0, c 6, pixel 1
 	VFMADD231PS Z8, Z13, Z2
 	VFMADD231PS Z9, Z13, Z3
-	VBROADCASTSS 27672(R13), Z14                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 27672(R10), Z14                    // kw 0, c 6, pixel 2
 	VFMADD231PS Z8, Z14, Z4
 	VFMADD231PS Z9, Z14, Z5
-	VBROADCASTSS 41496(R13), Z15                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 41496(R10), Z15                    // kw 0, c 6, pixel 3
 	VFMADD231PS Z8, Z15, Z6
 	VFMADD231PS Z9, Z15, Z7
 	VMOVUPS 896(R12), Z8
 	VMOVUPS 960(R12), Z9
-	VBROADCASTSS 28(R13), Z16                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z16                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z8, Z16, Z0
 	VFMADD231PS Z9, Z16, Z1
-	VBROADCASTSS 13852(R13), Z17                    // kw 0, c 7, pixel 1
+	VBROADCASTSS 13852(R10), Z17                    // kw 0, c 7, pixel 1
 	VFMADD231PS Z8, Z17, Z2
 	VFMADD231PS Z9, Z17, Z3
-	VBROADCASTSS 27676(R13), Z18                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 27676(R10), Z18                    // kw 0, c 7, pixel 2
 	VFMADD231PS Z8, Z18, Z4
 	VFMADD231PS Z9, Z18, Z5
-	VBROADCASTSS 41500(R13), Z19                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 41500(R10), Z19                    // kw 0, c 7, pixel 3
 	VFMADD231PS Z8, Z19, Z6
 	VFMADD231PS Z9, Z19, Z7
 	VMOVUPS 1024(R12), Z8
 	VMOVUPS 1088(R12), Z9
-	VBROADCASTSS 32(R13), Z20                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z20                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z8, Z20, Z0
 	VFMADD231PS Z9, Z20, Z1
-	VBROADCASTSS 13856(R13), Z21                    // kw 0, c 8, pixel 1
+	VBROADCASTSS 13856(R10), Z21                    // kw 0, c 8, pixel 1
 	VFMADD231PS Z8, Z21, Z2
 	VFMADD231PS Z9, Z21, Z3
-	VBROADCASTSS 27680(R13), Z22                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 27680(R10), Z22                    // kw 0, c 8, pixel 2
 	VFMADD231PS Z8, Z22, Z4
 	VFMADD231PS Z9, Z22, Z5
-	VBROADCASTSS 41504(R13), Z23                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 41504(R10), Z23                    // kw 0, c 8, pixel 3
 	VFMADD231PS Z8, Z23, Z6
 	VFMADD231PS Z9, Z23, Z7
 	VMOVUPS 1152(R12), Z8
 	VMOVUPS 1216(R12), Z9
-	VBROADCASTSS 36(R13), Z24                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z24                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z8, Z24, Z0
 	VFMADD231PS Z9, Z24, Z1
-	VBROADCASTSS 13860(R13), Z25                    // kw 0, c 9, pixel 1
+	VBROADCASTSS 13860(R10), Z25                    // kw 0, c 9, pixel 1
 	VFMADD231PS Z8, Z25, Z2
 	VFMADD231PS Z9, Z25, Z3
-	VBROADCASTSS 27684(R13), Z26                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 27684(R10), Z26                    // kw 0, c 9, pixel 2
 	VFMADD231PS Z8, Z26, Z4
 	VFMADD231PS Z9, Z26, Z5
-	VBROADCASTSS 41508(R13), Z27                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 41508(R10), Z27                    // kw 0, c 9, pixel 3
 	VFMADD231PS Z8, Z27, Z6
 	VFMADD231PS Z9, Z27, Z7
 	VMOVUPS 1280(R12), Z8
 	VMOVUPS 1344(R12), Z9
-	VBROADCASTSS 40(R13), Z28                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z28                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z8, Z28, Z0
 	VFMADD231PS Z9, Z28, Z1
-	VBROADCASTSS 13864(R13), Z29                    // kw 0, c 10, pixel 1
+	VBROADCASTSS 13864(R10), Z29                    // kw 0, c 10, pixel 1
 	VFMADD231PS Z8, Z29, Z2
 	VFMADD231PS Z9, Z29, Z3
-	VBROADCASTSS 27688(R13), Z30                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 27688(R10), Z30                    // kw 0, c 10, pixel 2
 	VFMADD231PS Z8, Z30, Z4
 	VFMADD231PS Z9, Z30, Z5
-	VBROADCASTSS 41512(R13), Z31                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 41512(R10), Z31                    // kw 0, c 10, pixel 3
 	VFMADD231PS Z8, Z31, Z6
 	VFMADD231PS Z9, Z31, Z7
 	VMOVUPS 1408(R12), Z8
 	VMOVUPS 1472(R12), Z9
-	VBROADCASTSS 44(R13), Z10                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z10                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z8, Z10, Z0
 	VFMADD231PS Z9, Z10, Z1
-	VBROADCASTSS 13868(R13), Z11                    // kw 0, c 11, pixel 1
+	VBROADCASTSS 13868(R10), Z11                    // kw 0, c 11, pixel 1
 	VFMADD231PS Z8, Z11, Z2
 	VFMADD231PS Z9, Z11, Z3
-	VBROADCASTSS 27692(R13), Z12                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 27692(R10), Z12                    // kw 0, c 11, pixel 2
 	VFMADD231PS Z8, Z12, Z4
 	VFMADD231PS Z9, Z12, Z5
-	VBROADCASTSS 41516(R13), Z13                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 41516(R10), Z13                    // kw 0, c 11, pixel 3
 	VFMADD231PS Z8, Z13, Z6
 	VFMADD231PS Z9, Z13, Z7
 	VMOVUPS 1536(R12), Z8
 	VMOVUPS 1600(R12), Z9
-	VBROADCASTSS 48(R13), Z14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z8, Z14, Z0
 	VFMADD231PS Z9, Z14, Z1
-	VBROADCASTSS 13872(R13), Z15                    // kw 0, c 12, pixel 1
+	VBROADCASTSS 13872(R10), Z15                    // kw 0, c 12, pixel 1
 	VFMADD231PS Z8, Z15, Z2
 	VFMADD231PS Z9, Z15, Z3
-	VBROADCASTSS 27696(R13), Z16                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 27696(R10), Z16                    // kw 0, c 12, pixel 2
 	VFMADD231PS Z8, Z16, Z4
 	VFMADD231PS Z9, Z16, Z5
-	VBROADCASTSS 41520(R13), Z17                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 41520(R10), Z17                    // kw 0, c 12, pixel 3
 	VFMADD231PS Z8, Z17, Z6
 	VFMADD231PS Z9, Z17, Z7
 	VMOVUPS 1664(R12), Z8
 	VMOVUPS 1728(R12), Z9
-	VBROADCASTSS 52(R13), Z18                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z18                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z8, Z18, Z0
 	VFMADD231PS Z9, Z18, Z1
-	VBROADCASTSS 13876(R13), Z19                    // kw 0, c 13, pixel 1
+	VBROADCASTSS 13876(R10), Z19                    // kw 0, c 13, pixel 1
 	VFMADD231PS Z8, Z19, Z2
 	VFMADD231PS Z9, Z19, Z3
-	VBROADCASTSS 27700(R13), Z20                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 27700(R10), Z20                    // kw 0, c 13, pixel 2
 	VFMADD231PS Z8, Z20, Z4
 	VFMADD231PS Z9, Z20, Z5
-	VBROADCASTSS 41524(R13), Z21                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 41524(R10), Z21                    // kw 0, c 13, pixel 3
 	VFMADD231PS Z8, Z21, Z6
 	VFMADD231PS Z9, Z21, Z7
 	VMOVUPS 1792(R12), Z8
 	VMOVUPS 1856(R12), Z9
-	VBROADCASTSS 56(R13), Z22                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z22                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z8, Z22, Z0
 	VFMADD231PS Z9, Z22, Z1
-	VBROADCASTSS 13880(R13), Z23                    // kw 0, c 14, pixel 1
+	VBROADCASTSS 13880(R10), Z23                    // kw 0, c 14, pixel 1
 	VFMADD231PS Z8, Z23, Z2
 	VFMADD231PS Z9, Z23, Z3
-	VBROADCASTSS 27704(R13), Z24                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 27704(R10), Z24                    // kw 0, c 14, pixel 2
 	VFMADD231PS Z8, Z24, Z4
 	VFMADD231PS Z9, Z24, Z5
-	VBROADCASTSS 41528(R13), Z25                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 41528(R10), Z25                    // kw 0, c 14, pixel 3
 	VFMADD231PS Z8, Z25, Z6
 	VFMADD231PS Z9, Z25, Z7
 	VMOVUPS 1920(R12), Z8
 	VMOVUPS 1984(R12), Z9
-	VBROADCASTSS 60(R13), Z26                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z26                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z8, Z26, Z0
 	VFMADD231PS Z9, Z26, Z1
-	VBROADCASTSS 13884(R13), Z27                    // kw 0, c 15, pixel 1
+	VBROADCASTSS 13884(R10), Z27                    // kw 0, c 15, pixel 1
 	VFMADD231PS Z8, Z27, Z2
 	VFMADD231PS Z9, Z27, Z3
-	VBROADCASTSS 27708(R13), Z28                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 27708(R10), Z28                    // kw 0, c 15, pixel 2
 	VFMADD231PS Z8, Z28, Z4
 	VFMADD231PS Z9, Z28, Z5
-	VBROADCASTSS 41532(R13), Z29                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 41532(R10), Z29                    // kw 0, c 15, pixel 3
 	VFMADD231PS Z8, Z29, Z6
 	VFMADD231PS Z9, Z29, Z7
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc3KernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 16384(BX)
 	VMOVUPS Z2, 64(BX)
@@ -7333,387 +7341,367 @@ fc3KernelAVX512_tiles:
 	VMOVUPS Z5, 16512(BX)
 	VMOVUPS Z6, 192(BX)
 	VMOVUPS Z7, 16576(BX)
-	ADDQ $221184, R11                               // next kernel row
-	ADDQ $2048, R12
-	DECQ R9
-	JNZ fc3KernelAVX512_row
-	ADDQ $64, R10                                   // next input block
-	DECQ R8
-	JNZ fc3KernelAVX512_block
 	VZEROUPPER
 	RET
 
 // func fc3KernelAVX2(out, in, w, bias *float32)
 //
 // fc3 (specs/fashion.net:46), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·fc3KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVUPS 64(CX), Y2                              // block 1's bias
-	VMOVUPS 96(CX), Y3                              // block 1's bias
-	MOVQ DI, BX
-	MOVQ $16, AX
-fc3KernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	VMOVUPS Y2, 16384(BX)
-	VMOVUPS Y3, 16416(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ fc3KernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $216, R8                                   // input blocks
-fc3KernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-fc3KernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $2, AX                                     // 2 tiles of 6 pixels
 fc3KernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $216, R8                                   // input blocks
+fc3KernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13824(R13), Y15                    // kw 0, c 0, pixel 1
+	VBROADCASTSS 13824(R10), Y15                    // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27648(R13), Y14                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 27648(R10), Y14                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41472(R13), Y15                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 41472(R10), Y15                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55296(R13), Y14                    // kw 0, c 0, pixel 4
+	VBROADCASTSS 55296(R10), Y14                    // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69120(R13), Y15                    // kw 0, c 0, pixel 5
+	VBROADCASTSS 69120(R10), Y15                    // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13828(R13), Y15                    // kw 0, c 1, pixel 1
+	VBROADCASTSS 13828(R10), Y15                    // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27652(R13), Y14                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 27652(R10), Y14                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41476(R13), Y15                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 41476(R10), Y15                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55300(R13), Y14                    // kw 0, c 1, pixel 4
+	VBROADCASTSS 55300(R10), Y14                    // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69124(R13), Y15                    // kw 0, c 1, pixel 5
+	VBROADCASTSS 69124(R10), Y15                    // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13832(R13), Y15                    // kw 0, c 2, pixel 1
+	VBROADCASTSS 13832(R10), Y15                    // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27656(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 27656(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41480(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 41480(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55304(R13), Y14                    // kw 0, c 2, pixel 4
+	VBROADCASTSS 55304(R10), Y14                    // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69128(R13), Y15                    // kw 0, c 2, pixel 5
+	VBROADCASTSS 69128(R10), Y15                    // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13836(R13), Y15                    // kw 0, c 3, pixel 1
+	VBROADCASTSS 13836(R10), Y15                    // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27660(R13), Y14                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 27660(R10), Y14                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41484(R13), Y15                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 41484(R10), Y15                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55308(R13), Y14                    // kw 0, c 3, pixel 4
+	VBROADCASTSS 55308(R10), Y14                    // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69132(R13), Y15                    // kw 0, c 3, pixel 5
+	VBROADCASTSS 69132(R10), Y15                    // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13840(R13), Y15                    // kw 0, c 4, pixel 1
+	VBROADCASTSS 13840(R10), Y15                    // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27664(R13), Y14                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 27664(R10), Y14                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41488(R13), Y15                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 41488(R10), Y15                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55312(R13), Y14                    // kw 0, c 4, pixel 4
+	VBROADCASTSS 55312(R10), Y14                    // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69136(R13), Y15                    // kw 0, c 4, pixel 5
+	VBROADCASTSS 69136(R10), Y15                    // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 640(R12), Y12
 	VMOVUPS 672(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13844(R13), Y15                    // kw 0, c 5, pixel 1
+	VBROADCASTSS 13844(R10), Y15                    // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27668(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 27668(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41492(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 41492(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55316(R13), Y14                    // kw 0, c 5, pixel 4
+	VBROADCASTSS 55316(R10), Y14                    // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69140(R13), Y15                    // kw 0, c 5, pixel 5
+	VBROADCASTSS 69140(R10), Y15                    // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13848(R13), Y15                    // kw 0, c 6, pixel 1
+	VBROADCASTSS 13848(R10), Y15                    // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27672(R13), Y14                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 27672(R10), Y14                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41496(R13), Y15                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 41496(R10), Y15                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55320(R13), Y14                    // kw 0, c 6, pixel 4
+	VBROADCASTSS 55320(R10), Y14                    // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69144(R13), Y15                    // kw 0, c 6, pixel 5
+	VBROADCASTSS 69144(R10), Y15                    // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 896(R12), Y12
 	VMOVUPS 928(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13852(R13), Y15                    // kw 0, c 7, pixel 1
+	VBROADCASTSS 13852(R10), Y15                    // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27676(R13), Y14                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 27676(R10), Y14                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41500(R13), Y15                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 41500(R10), Y15                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55324(R13), Y14                    // kw 0, c 7, pixel 4
+	VBROADCASTSS 55324(R10), Y14                    // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69148(R13), Y15                    // kw 0, c 7, pixel 5
+	VBROADCASTSS 69148(R10), Y15                    // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1024(R12), Y12
 	VMOVUPS 1056(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13856(R13), Y15                    // kw 0, c 8, pixel 1
+	VBROADCASTSS 13856(R10), Y15                    // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27680(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 27680(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41504(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 41504(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55328(R13), Y14                    // kw 0, c 8, pixel 4
+	VBROADCASTSS 55328(R10), Y14                    // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69152(R13), Y15                    // kw 0, c 8, pixel 5
+	VBROADCASTSS 69152(R10), Y15                    // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1152(R12), Y12
 	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13860(R13), Y15                    // kw 0, c 9, pixel 1
+	VBROADCASTSS 13860(R10), Y15                    // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27684(R13), Y14                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 27684(R10), Y14                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41508(R13), Y15                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 41508(R10), Y15                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55332(R13), Y14                    // kw 0, c 9, pixel 4
+	VBROADCASTSS 55332(R10), Y14                    // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69156(R13), Y15                    // kw 0, c 9, pixel 5
+	VBROADCASTSS 69156(R10), Y15                    // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1280(R12), Y12
 	VMOVUPS 1312(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13864(R13), Y15                    // kw 0, c 10, pixel 1
+	VBROADCASTSS 13864(R10), Y15                    // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27688(R13), Y14                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 27688(R10), Y14                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41512(R13), Y15                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 41512(R10), Y15                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55336(R13), Y14                    // kw 0, c 10, pixel 4
+	VBROADCASTSS 55336(R10), Y14                    // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69160(R13), Y15                    // kw 0, c 10, pixel 5
+	VBROADCASTSS 69160(R10), Y15                    // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1408(R12), Y12
 	VMOVUPS 1440(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13868(R13), Y15                    // kw 0, c 11, pixel 1
+	VBROADCASTSS 13868(R10), Y15                    // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27692(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 27692(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41516(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 41516(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55340(R13), Y14                    // kw 0, c 11, pixel 4
+	VBROADCASTSS 55340(R10), Y14                    // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69164(R13), Y15                    // kw 0, c 11, pixel 5
+	VBROADCASTSS 69164(R10), Y15                    // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1536(R12), Y12
 	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13872(R13), Y15                    // kw 0, c 12, pixel 1
+	VBROADCASTSS 13872(R10), Y15                    // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27696(R13), Y14                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 27696(R10), Y14                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41520(R13), Y15                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 41520(R10), Y15                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55344(R13), Y14                    // kw 0, c 12, pixel 4
+	VBROADCASTSS 55344(R10), Y14                    // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69168(R13), Y15                    // kw 0, c 12, pixel 5
+	VBROADCASTSS 69168(R10), Y15                    // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1664(R12), Y12
 	VMOVUPS 1696(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13876(R13), Y15                    // kw 0, c 13, pixel 1
+	VBROADCASTSS 13876(R10), Y15                    // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27700(R13), Y14                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 27700(R10), Y14                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41524(R13), Y15                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 41524(R10), Y15                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55348(R13), Y14                    // kw 0, c 13, pixel 4
+	VBROADCASTSS 55348(R10), Y14                    // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69172(R13), Y15                    // kw 0, c 13, pixel 5
+	VBROADCASTSS 69172(R10), Y15                    // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1792(R12), Y12
 	VMOVUPS 1824(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13880(R13), Y15                    // kw 0, c 14, pixel 1
+	VBROADCASTSS 13880(R10), Y15                    // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27704(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 27704(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41528(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 41528(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55352(R13), Y14                    // kw 0, c 14, pixel 4
+	VBROADCASTSS 55352(R10), Y14                    // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69176(R13), Y15                    // kw 0, c 14, pixel 5
+	VBROADCASTSS 69176(R10), Y15                    // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1920(R12), Y12
 	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13884(R13), Y15                    // kw 0, c 15, pixel 1
+	VBROADCASTSS 13884(R10), Y15                    // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27708(R13), Y14                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 27708(R10), Y14                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41532(R13), Y15                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 41532(R10), Y15                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55356(R13), Y14                    // kw 0, c 15, pixel 4
+	VBROADCASTSS 55356(R10), Y14                    // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69180(R13), Y15                    // kw 0, c 15, pixel 5
+	VBROADCASTSS 69180(R10), Y15                    // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc3KernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -7727,339 +7715,347 @@ fc3KernelAVX2_tiles:
 	VMOVUPS Y10, 320(BX)
 	VMOVUPS Y11, 352(BX)
 
-	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 16384(BX), Y0
-	VMOVUPS 16416(BX), Y1
-	VMOVUPS 16448(BX), Y2
-	VMOVUPS 16480(BX), Y3
-	VMOVUPS 16512(BX), Y4
-	VMOVUPS 16544(BX), Y5
-	VMOVUPS 16576(BX), Y6
-	VMOVUPS 16608(BX), Y7
-	VMOVUPS 16640(BX), Y8
-	VMOVUPS 16672(BX), Y9
-	VMOVUPS 16704(BX), Y10
-	VMOVUPS 16736(BX), Y11
+	// a tile of 6 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	VMOVUPS 64(CX), Y8
+	VMOVUPS 96(CX), Y9
+	VMOVUPS 64(CX), Y10
+	VMOVUPS 96(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $216, R8                                   // input blocks
+fc3KernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13824(R13), Y15                    // kw 0, c 0, pixel 1
+	VBROADCASTSS 13824(R10), Y15                    // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27648(R13), Y14                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 27648(R10), Y14                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41472(R13), Y15                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 41472(R10), Y15                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55296(R13), Y14                    // kw 0, c 0, pixel 4
+	VBROADCASTSS 55296(R10), Y14                    // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69120(R13), Y15                    // kw 0, c 0, pixel 5
+	VBROADCASTSS 69120(R10), Y15                    // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13828(R13), Y15                    // kw 0, c 1, pixel 1
+	VBROADCASTSS 13828(R10), Y15                    // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27652(R13), Y14                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 27652(R10), Y14                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41476(R13), Y15                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 41476(R10), Y15                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55300(R13), Y14                    // kw 0, c 1, pixel 4
+	VBROADCASTSS 55300(R10), Y14                    // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69124(R13), Y15                    // kw 0, c 1, pixel 5
+	VBROADCASTSS 69124(R10), Y15                    // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13832(R13), Y15                    // kw 0, c 2, pixel 1
+	VBROADCASTSS 13832(R10), Y15                    // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27656(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 27656(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41480(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 41480(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55304(R13), Y14                    // kw 0, c 2, pixel 4
+	VBROADCASTSS 55304(R10), Y14                    // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69128(R13), Y15                    // kw 0, c 2, pixel 5
+	VBROADCASTSS 69128(R10), Y15                    // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13836(R13), Y15                    // kw 0, c 3, pixel 1
+	VBROADCASTSS 13836(R10), Y15                    // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27660(R13), Y14                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 27660(R10), Y14                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41484(R13), Y15                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 41484(R10), Y15                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55308(R13), Y14                    // kw 0, c 3, pixel 4
+	VBROADCASTSS 55308(R10), Y14                    // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69132(R13), Y15                    // kw 0, c 3, pixel 5
+	VBROADCASTSS 69132(R10), Y15                    // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13840(R13), Y15                    // kw 0, c 4, pixel 1
+	VBROADCASTSS 13840(R10), Y15                    // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27664(R13), Y14                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 27664(R10), Y14                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41488(R13), Y15                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 41488(R10), Y15                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55312(R13), Y14                    // kw 0, c 4, pixel 4
+	VBROADCASTSS 55312(R10), Y14                    // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69136(R13), Y15                    // kw 0, c 4, pixel 5
+	VBROADCASTSS 69136(R10), Y15                    // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 704(R12), Y12
 	VMOVUPS 736(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13844(R13), Y15                    // kw 0, c 5, pixel 1
+	VBROADCASTSS 13844(R10), Y15                    // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27668(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 27668(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41492(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 41492(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55316(R13), Y14                    // kw 0, c 5, pixel 4
+	VBROADCASTSS 55316(R10), Y14                    // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69140(R13), Y15                    // kw 0, c 5, pixel 5
+	VBROADCASTSS 69140(R10), Y15                    // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 832(R12), Y12
 	VMOVUPS 864(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13848(R13), Y15                    // kw 0, c 6, pixel 1
+	VBROADCASTSS 13848(R10), Y15                    // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27672(R13), Y14                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 27672(R10), Y14                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41496(R13), Y15                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 41496(R10), Y15                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55320(R13), Y14                    // kw 0, c 6, pixel 4
+	VBROADCASTSS 55320(R10), Y14                    // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69144(R13), Y15                    // kw 0, c 6, pixel 5
+	VBROADCASTSS 69144(R10), Y15                    // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13852(R13), Y15                    // kw 0, c 7, pixel 1
+	VBROADCASTSS 13852(R10), Y15                    // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27676(R13), Y14                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 27676(R10), Y14                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41500(R13), Y15                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 41500(R10), Y15                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55324(R13), Y14                    // kw 0, c 7, pixel 4
+	VBROADCASTSS 55324(R10), Y14                    // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69148(R13), Y15                    // kw 0, c 7, pixel 5
+	VBROADCASTSS 69148(R10), Y15                    // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1088(R12), Y12
 	VMOVUPS 1120(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13856(R13), Y15                    // kw 0, c 8, pixel 1
+	VBROADCASTSS 13856(R10), Y15                    // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27680(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 27680(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41504(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 41504(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55328(R13), Y14                    // kw 0, c 8, pixel 4
+	VBROADCASTSS 55328(R10), Y14                    // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69152(R13), Y15                    // kw 0, c 8, pixel 5
+	VBROADCASTSS 69152(R10), Y15                    // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1216(R12), Y12
 	VMOVUPS 1248(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13860(R13), Y15                    // kw 0, c 9, pixel 1
+	VBROADCASTSS 13860(R10), Y15                    // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27684(R13), Y14                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 27684(R10), Y14                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41508(R13), Y15                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 41508(R10), Y15                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55332(R13), Y14                    // kw 0, c 9, pixel 4
+	VBROADCASTSS 55332(R10), Y14                    // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69156(R13), Y15                    // kw 0, c 9, pixel 5
+	VBROADCASTSS 69156(R10), Y15                    // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1344(R12), Y12
 	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13864(R13), Y15                    // kw 0, c 10, pixel 1
+	VBROADCASTSS 13864(R10), Y15                    // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27688(R13), Y14                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 27688(R10), Y14                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41512(R13), Y15                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 41512(R10), Y15                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55336(R13), Y14                    // kw 0, c 10, pixel 4
+	VBROADCASTSS 55336(R10), Y14                    // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69160(R13), Y15                    // kw 0, c 10, pixel 5
+	VBROADCASTSS 69160(R10), Y15                    // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1472(R12), Y12
 	VMOVUPS 1504(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13868(R13), Y15                    // kw 0, c 11, pixel 1
+	VBROADCASTSS 13868(R10), Y15                    // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27692(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 27692(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41516(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 41516(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55340(R13), Y14                    // kw 0, c 11, pixel 4
+	VBROADCASTSS 55340(R10), Y14                    // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69164(R13), Y15                    // kw 0, c 11, pixel 5
+	VBROADCASTSS 69164(R10), Y15                    // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1600(R12), Y12
 	VMOVUPS 1632(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13872(R13), Y15                    // kw 0, c 12, pixel 1
+	VBROADCASTSS 13872(R10), Y15                    // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27696(R13), Y14                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 27696(R10), Y14                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41520(R13), Y15                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 41520(R10), Y15                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55344(R13), Y14                    // kw 0, c 12, pixel 4
+	VBROADCASTSS 55344(R10), Y14                    // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69168(R13), Y15                    // kw 0, c 12, pixel 5
+	VBROADCASTSS 69168(R10), Y15                    // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1728(R12), Y12
 	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13876(R13), Y15                    // kw 0, c 13, pixel 1
+	VBROADCASTSS 13876(R10), Y15                    // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27700(R13), Y14                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 27700(R10), Y14                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41524(R13), Y15                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 41524(R10), Y15                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55348(R13), Y14                    // kw 0, c 13, pixel 4
+	VBROADCASTSS 55348(R10), Y14                    // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69172(R13), Y15                    // kw 0, c 13, pixel 5
+	VBROADCASTSS 69172(R10), Y15                    // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1856(R12), Y12
 	VMOVUPS 1888(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13880(R13), Y15                    // kw 0, c 14, pixel 1
+	VBROADCASTSS 13880(R10), Y15                    // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27704(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 27704(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41528(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 41528(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55352(R13), Y14                    // kw 0, c 14, pixel 4
+	VBROADCASTSS 55352(R10), Y14                    // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69176(R13), Y15                    // kw 0, c 14, pixel 5
+	VBROADCASTSS 69176(R10), Y15                    // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1984(R12), Y12
 	VMOVUPS 2016(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 13884(R13), Y15                    // kw 0, c 15, pixel 1
+	VBROADCASTSS 13884(R10), Y15                    // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 27708(R13), Y14                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 27708(R10), Y14                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 41532(R13), Y15                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 41532(R10), Y15                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 55356(R13), Y14                    // kw 0, c 15, pixel 4
+	VBROADCASTSS 55356(R10), Y14                    // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 69180(R13), Y15                    // kw 0, c 15, pixel 5
+	VBROADCASTSS 69180(R10), Y15                    // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc3KernelAVX2_t6_b1
 	VMOVUPS Y0, 16384(BX)
 	VMOVUPS Y1, 16416(BX)
 	VMOVUPS Y2, 16448(BX)
@@ -8077,239 +8073,247 @@ fc3KernelAVX2_tiles:
 	DECQ AX
 	JNZ fc3KernelAVX2_tiles
 
-	// a tile of 4 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
+	// a tile of 4 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $216, R8                                   // input blocks
+fc3KernelAVX2_t4_b0:
 	VMOVUPS (R12), Y8
 	VMOVUPS 32(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 13824(R13), Y11                    // kw 0, c 0, pixel 1
+	VBROADCASTSS 13824(R10), Y11                    // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 27648(R13), Y12                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 27648(R10), Y12                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 41472(R13), Y13                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 41472(R10), Y13                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 128(R12), Y8
 	VMOVUPS 160(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 13828(R13), Y15                    // kw 0, c 1, pixel 1
+	VBROADCASTSS 13828(R10), Y15                    // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 27652(R13), Y10                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 27652(R10), Y10                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 41476(R13), Y11                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 41476(R10), Y11                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 256(R12), Y8
 	VMOVUPS 288(R12), Y9
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 13832(R13), Y13                    // kw 0, c 2, pixel 1
+	VBROADCASTSS 13832(R10), Y13                    // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 27656(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 27656(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 41480(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 41480(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 384(R12), Y8
 	VMOVUPS 416(R12), Y9
-	VBROADCASTSS 12(R13), Y10                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 13836(R13), Y11                    // kw 0, c 3, pixel 1
+	VBROADCASTSS 13836(R10), Y11                    // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 27660(R13), Y12                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 27660(R10), Y12                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 41484(R13), Y13                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 41484(R10), Y13                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 512(R12), Y8
 	VMOVUPS 544(R12), Y9
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 13840(R13), Y15                    // kw 0, c 4, pixel 1
+	VBROADCASTSS 13840(R10), Y15                    // kw 0, c 4, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 27664(R13), Y10                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 27664(R10), Y10                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 41488(R13), Y11                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 41488(R10), Y11                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 640(R12), Y8
 	VMOVUPS 672(R12), Y9
-	VBROADCASTSS 20(R13), Y12                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 13844(R13), Y13                    // kw 0, c 5, pixel 1
+	VBROADCASTSS 13844(R10), Y13                    // kw 0, c 5, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 27668(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 27668(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 41492(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 41492(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 768(R12), Y8
 	VMOVUPS 800(R12), Y9
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 13848(R13), Y11                    // kw 0, c 6, pixel 1
+	VBROADCASTSS 13848(R10), Y11                    // kw 0, c 6, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 27672(R13), Y12                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 27672(R10), Y12                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 41496(R13), Y13                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 41496(R10), Y13                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 896(R12), Y8
 	VMOVUPS 928(R12), Y9
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 13852(R13), Y15                    // kw 0, c 7, pixel 1
+	VBROADCASTSS 13852(R10), Y15                    // kw 0, c 7, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 27676(R13), Y10                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 27676(R10), Y10                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 41500(R13), Y11                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 41500(R10), Y11                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1024(R12), Y8
 	VMOVUPS 1056(R12), Y9
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 13856(R13), Y13                    // kw 0, c 8, pixel 1
+	VBROADCASTSS 13856(R10), Y13                    // kw 0, c 8, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 27680(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 27680(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 41504(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 41504(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1152(R12), Y8
 	VMOVUPS 1184(R12), Y9
-	VBROADCASTSS 36(R13), Y10                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 13860(R13), Y11                    // kw 0, c 9, pixel 1
+	VBROADCASTSS 13860(R10), Y11                    // kw 0, c 9, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 27684(R13), Y12                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 27684(R10), Y12                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 41508(R13), Y13                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 41508(R10), Y13                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1280(R12), Y8
 	VMOVUPS 1312(R12), Y9
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 13864(R13), Y15                    // kw 0, c 10, pixel 1
+	VBROADCASTSS 13864(R10), Y15                    // kw 0, c 10, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 27688(R13), Y10                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 27688(R10), Y10                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 41512(R13), Y11                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 41512(R10), Y11                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1408(R12), Y8
 	VMOVUPS 1440(R12), Y9
-	VBROADCASTSS 44(R13), Y12                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 13868(R13), Y13                    // kw 0, c 11, pixel 1
+	VBROADCASTSS 13868(R10), Y13                    // kw 0, c 11, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 27692(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 27692(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 41516(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 41516(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1536(R12), Y8
 	VMOVUPS 1568(R12), Y9
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 13872(R13), Y11                    // kw 0, c 12, pixel 1
+	VBROADCASTSS 13872(R10), Y11                    // kw 0, c 12, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 27696(R13), Y12                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 27696(R10), Y12                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 41520(R13), Y13                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 41520(R10), Y13                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1664(R12), Y8
 	VMOVUPS 1696(R12), Y9
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 13876(R13), Y15                    // kw 0, c 13, pixel 1
+	VBROADCASTSS 13876(R10), Y15                    // kw 0, c 13, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 27700(R13), Y10                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 27700(R10), Y10                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 41524(R13), Y11                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 41524(R10), Y11                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1792(R12), Y8
 	VMOVUPS 1824(R12), Y9
-	VBROADCASTSS 56(R13), Y12                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 13880(R13), Y13                    // kw 0, c 14, pixel 1
+	VBROADCASTSS 13880(R10), Y13                    // kw 0, c 14, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 27704(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 27704(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 41528(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 41528(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1920(R12), Y8
 	VMOVUPS 1952(R12), Y9
-	VBROADCASTSS 60(R13), Y10                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 13884(R13), Y11                    // kw 0, c 15, pixel 1
+	VBROADCASTSS 13884(R10), Y11                    // kw 0, c 15, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 27708(R13), Y12                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 27708(R10), Y12                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 41532(R13), Y13                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 41532(R10), Y13                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc3KernelAVX2_t4_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -8319,239 +8323,247 @@ fc3KernelAVX2_tiles:
 	VMOVUPS Y6, 192(BX)
 	VMOVUPS Y7, 224(BX)
 
-	// a tile of 4 pixels, output blocks 1…1
-	VMOVUPS 16384(BX), Y0
-	VMOVUPS 16416(BX), Y1
-	VMOVUPS 16448(BX), Y2
-	VMOVUPS 16480(BX), Y3
-	VMOVUPS 16512(BX), Y4
-	VMOVUPS 16544(BX), Y5
-	VMOVUPS 16576(BX), Y6
-	VMOVUPS 16608(BX), Y7
+	// a tile of 4 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $216, R8                                   // input blocks
+fc3KernelAVX2_t4_b1:
 	VMOVUPS 64(R12), Y8
 	VMOVUPS 96(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 13824(R13), Y11                    // kw 0, c 0, pixel 1
+	VBROADCASTSS 13824(R10), Y11                    // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 27648(R13), Y12                    // kw 0, c 0, pixel 2
+	VBROADCASTSS 27648(R10), Y12                    // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 41472(R13), Y13                    // kw 0, c 0, pixel 3
+	VBROADCASTSS 41472(R10), Y13                    // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 192(R12), Y8
 	VMOVUPS 224(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 13828(R13), Y15                    // kw 0, c 1, pixel 1
+	VBROADCASTSS 13828(R10), Y15                    // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 27652(R13), Y10                    // kw 0, c 1, pixel 2
+	VBROADCASTSS 27652(R10), Y10                    // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 41476(R13), Y11                    // kw 0, c 1, pixel 3
+	VBROADCASTSS 41476(R10), Y11                    // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 320(R12), Y8
 	VMOVUPS 352(R12), Y9
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 13832(R13), Y13                    // kw 0, c 2, pixel 1
+	VBROADCASTSS 13832(R10), Y13                    // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 27656(R13), Y14                    // kw 0, c 2, pixel 2
+	VBROADCASTSS 27656(R10), Y14                    // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 41480(R13), Y15                    // kw 0, c 2, pixel 3
+	VBROADCASTSS 41480(R10), Y15                    // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 448(R12), Y8
 	VMOVUPS 480(R12), Y9
-	VBROADCASTSS 12(R13), Y10                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 13836(R13), Y11                    // kw 0, c 3, pixel 1
+	VBROADCASTSS 13836(R10), Y11                    // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 27660(R13), Y12                    // kw 0, c 3, pixel 2
+	VBROADCASTSS 27660(R10), Y12                    // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 41484(R13), Y13                    // kw 0, c 3, pixel 3
+	VBROADCASTSS 41484(R10), Y13                    // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 576(R12), Y8
 	VMOVUPS 608(R12), Y9
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 13840(R13), Y15                    // kw 0, c 4, pixel 1
+	VBROADCASTSS 13840(R10), Y15                    // kw 0, c 4, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 27664(R13), Y10                    // kw 0, c 4, pixel 2
+	VBROADCASTSS 27664(R10), Y10                    // kw 0, c 4, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 41488(R13), Y11                    // kw 0, c 4, pixel 3
+	VBROADCASTSS 41488(R10), Y11                    // kw 0, c 4, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 704(R12), Y8
 	VMOVUPS 736(R12), Y9
-	VBROADCASTSS 20(R13), Y12                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 13844(R13), Y13                    // kw 0, c 5, pixel 1
+	VBROADCASTSS 13844(R10), Y13                    // kw 0, c 5, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 27668(R13), Y14                    // kw 0, c 5, pixel 2
+	VBROADCASTSS 27668(R10), Y14                    // kw 0, c 5, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 41492(R13), Y15                    // kw 0, c 5, pixel 3
+	VBROADCASTSS 41492(R10), Y15                    // kw 0, c 5, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 832(R12), Y8
 	VMOVUPS 864(R12), Y9
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 13848(R13), Y11                    // kw 0, c 6, pixel 1
+	VBROADCASTSS 13848(R10), Y11                    // kw 0, c 6, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 27672(R13), Y12                    // kw 0, c 6, pixel 2
+	VBROADCASTSS 27672(R10), Y12                    // kw 0, c 6, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 41496(R13), Y13                    // kw 0, c 6, pixel 3
+	VBROADCASTSS 41496(R10), Y13                    // kw 0, c 6, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 960(R12), Y8
 	VMOVUPS 992(R12), Y9
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 13852(R13), Y15                    // kw 0, c 7, pixel 1
+	VBROADCASTSS 13852(R10), Y15                    // kw 0, c 7, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 27676(R13), Y10                    // kw 0, c 7, pixel 2
+	VBROADCASTSS 27676(R10), Y10                    // kw 0, c 7, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 41500(R13), Y11                    // kw 0, c 7, pixel 3
+	VBROADCASTSS 41500(R10), Y11                    // kw 0, c 7, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1088(R12), Y8
 	VMOVUPS 1120(R12), Y9
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 13856(R13), Y13                    // kw 0, c 8, pixel 1
+	VBROADCASTSS 13856(R10), Y13                    // kw 0, c 8, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 27680(R13), Y14                    // kw 0, c 8, pixel 2
+	VBROADCASTSS 27680(R10), Y14                    // kw 0, c 8, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 41504(R13), Y15                    // kw 0, c 8, pixel 3
+	VBROADCASTSS 41504(R10), Y15                    // kw 0, c 8, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1216(R12), Y8
 	VMOVUPS 1248(R12), Y9
-	VBROADCASTSS 36(R13), Y10                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 13860(R13), Y11                    // kw 0, c 9, pixel 1
+	VBROADCASTSS 13860(R10), Y11                    // kw 0, c 9, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 27684(R13), Y12                    // kw 0, c 9, pixel 2
+	VBROADCASTSS 27684(R10), Y12                    // kw 0, c 9, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 41508(R13), Y13                    // kw 0, c 9, pixel 3
+	VBROADCASTSS 41508(R10), Y13                    // kw 0, c 9, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1344(R12), Y8
 	VMOVUPS 1376(R12), Y9
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 13864(R13), Y15                    // kw 0, c 10, pixel 1
+	VBROADCASTSS 13864(R10), Y15                    // kw 0, c 10, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 27688(R13), Y10                    // kw 0, c 10, pixel 2
+	VBROADCASTSS 27688(R10), Y10                    // kw 0, c 10, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 41512(R13), Y11                    // kw 0, c 10, pixel 3
+	VBROADCASTSS 41512(R10), Y11                    // kw 0, c 10, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1472(R12), Y8
 	VMOVUPS 1504(R12), Y9
-	VBROADCASTSS 44(R13), Y12                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 13868(R13), Y13                    // kw 0, c 11, pixel 1
+	VBROADCASTSS 13868(R10), Y13                    // kw 0, c 11, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 27692(R13), Y14                    // kw 0, c 11, pixel 2
+	VBROADCASTSS 27692(R10), Y14                    // kw 0, c 11, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 41516(R13), Y15                    // kw 0, c 11, pixel 3
+	VBROADCASTSS 41516(R10), Y15                    // kw 0, c 11, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1600(R12), Y8
 	VMOVUPS 1632(R12), Y9
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 13872(R13), Y11                    // kw 0, c 12, pixel 1
+	VBROADCASTSS 13872(R10), Y11                    // kw 0, c 12, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 27696(R13), Y12                    // kw 0, c 12, pixel 2
+	VBROADCASTSS 27696(R10), Y12                    // kw 0, c 12, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 41520(R13), Y13                    // kw 0, c 12, pixel 3
+	VBROADCASTSS 41520(R10), Y13                    // kw 0, c 12, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1728(R12), Y8
 	VMOVUPS 1760(R12), Y9
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 13876(R13), Y15                    // kw 0, c 13, pixel 1
+	VBROADCASTSS 13876(R10), Y15                    // kw 0, c 13, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 27700(R13), Y10                    // kw 0, c 13, pixel 2
+	VBROADCASTSS 27700(R10), Y10                    // kw 0, c 13, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 41524(R13), Y11                    // kw 0, c 13, pixel 3
+	VBROADCASTSS 41524(R10), Y11                    // kw 0, c 13, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1856(R12), Y8
 	VMOVUPS 1888(R12), Y9
-	VBROADCASTSS 56(R13), Y12                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 13880(R13), Y13                    // kw 0, c 14, pixel 1
+	VBROADCASTSS 13880(R10), Y13                    // kw 0, c 14, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 27704(R13), Y14                    // kw 0, c 14, pixel 2
+	VBROADCASTSS 27704(R10), Y14                    // kw 0, c 14, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 41528(R13), Y15                    // kw 0, c 14, pixel 3
+	VBROADCASTSS 41528(R10), Y15                    // kw 0, c 14, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1984(R12), Y8
 	VMOVUPS 2016(R12), Y9
-	VBROADCASTSS 60(R13), Y10                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 13884(R13), Y11                    // kw 0, c 15, pixel 1
+	VBROADCASTSS 13884(R10), Y11                    // kw 0, c 15, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 27708(R13), Y12                    // kw 0, c 15, pixel 2
+	VBROADCASTSS 27708(R10), Y12                    // kw 0, c 15, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 41532(R13), Y13                    // kw 0, c 15, pixel 3
+	VBROADCASTSS 41532(R10), Y13                    // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc3KernelAVX2_t4_b1
 	VMOVUPS Y0, 16384(BX)
 	VMOVUPS Y1, 16416(BX)
 	VMOVUPS Y2, 16448(BX)
@@ -8560,12 +8572,5 @@ fc3KernelAVX2_tiles:
 	VMOVUPS Y5, 16544(BX)
 	VMOVUPS Y6, 16576(BX)
 	VMOVUPS Y7, 16608(BX)
-	ADDQ $221184, R11                               // next kernel row
-	ADDQ $2048, R12
-	DECQ R9
-	JNZ fc3KernelAVX2_row
-	ADDQ $64, R10                                   // next input block
-	DECQ R8
-	JNZ fc3KernelAVX2_block
 	VZEROUPPER
 	RET

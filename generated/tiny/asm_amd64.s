@@ -7,349 +7,365 @@
 // func c1KernelAVX512(out, in, w, bias *float32)
 //
 // c1 + c1.relu (specs/tiny.net:33), one output row: a row of 16 output pixels, 1 blocks of 16 output channels, in tiles of 16 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z15 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z15 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·c1KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	MOVQ DI, BX
-	MOVQ $16, AX
-c1KernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ c1KernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
-c1KernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-c1KernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $1, AX                                     // 1 tiles of 16 pixels
 c1KernelAVX512_tiles:
 
-	// a tile of 16 pixels, output blocks 0…0
-	VMOVUPS (BX), Z0
-	VMOVUPS 64(BX), Z1
-	VMOVUPS 128(BX), Z2
-	VMOVUPS 192(BX), Z3
-	VMOVUPS 256(BX), Z4
-	VMOVUPS 320(BX), Z5
-	VMOVUPS 384(BX), Z6
-	VMOVUPS 448(BX), Z7
-	VMOVUPS 512(BX), Z8
-	VMOVUPS 576(BX), Z9
-	VMOVUPS 640(BX), Z10
-	VMOVUPS 704(BX), Z11
-	VMOVUPS 768(BX), Z12
-	VMOVUPS 832(BX), Z13
-	VMOVUPS 896(BX), Z14
-	VMOVUPS 960(BX), Z15
+	// a tile of 16 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS (CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS (CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS (CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS (CX), Z9
+	VMOVUPS (CX), Z10
+	VMOVUPS (CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS (CX), Z13
+	VMOVUPS (CX), Z14
+	VMOVUPS (CX), Z15
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+c1KernelAVX512_t16_b0:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+c1KernelAVX512_t16_b0_row:
 	VMOVUPS (R12), Z16
-	VBROADCASTSS (R13), Z17                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Z17                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z16, Z17, Z0
-	VBROADCASTSS 4(R13), Z18                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 4(R11), Z18                        // kw 0, c 0, pixel 1
 	VFMADD231PS Z16, Z18, Z1
-	VBROADCASTSS 8(R13), Z19                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 8(R11), Z19                        // kw 0, c 0, pixel 2
 	VFMADD231PS Z16, Z19, Z2
-	VBROADCASTSS 12(R13), Z20                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 12(R11), Z20                       // kw 0, c 0, pixel 3
 	VFMADD231PS Z16, Z20, Z3
-	VBROADCASTSS 16(R13), Z21                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 16(R11), Z21                       // kw 0, c 0, pixel 4
 	VFMADD231PS Z16, Z21, Z4
-	VBROADCASTSS 20(R13), Z22                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 20(R11), Z22                       // kw 0, c 0, pixel 5
 	VFMADD231PS Z16, Z22, Z5
-	VBROADCASTSS 24(R13), Z23                       // kw 0, c 0, pixel 6
+	VBROADCASTSS 24(R11), Z23                       // kw 0, c 0, pixel 6
 	VFMADD231PS Z16, Z23, Z6
-	VBROADCASTSS 28(R13), Z24                       // kw 0, c 0, pixel 7
+	VBROADCASTSS 28(R11), Z24                       // kw 0, c 0, pixel 7
 	VFMADD231PS Z16, Z24, Z7
-	VBROADCASTSS 32(R13), Z25                       // kw 0, c 0, pixel 8
+	VBROADCASTSS 32(R11), Z25                       // kw 0, c 0, pixel 8
 	VFMADD231PS Z16, Z25, Z8
-	VBROADCASTSS 36(R13), Z26                       // kw 0, c 0, pixel 9
+	VBROADCASTSS 36(R11), Z26                       // kw 0, c 0, pixel 9
 	VFMADD231PS Z16, Z26, Z9
-	VBROADCASTSS 40(R13), Z27                       // kw 0, c 0, pixel 10
+	VBROADCASTSS 40(R11), Z27                       // kw 0, c 0, pixel 10
 	VFMADD231PS Z16, Z27, Z10
-	VBROADCASTSS 44(R13), Z28                       // kw 0, c 0, pixel 11
+	VBROADCASTSS 44(R11), Z28                       // kw 0, c 0, pixel 11
 	VFMADD231PS Z16, Z28, Z11
-	VBROADCASTSS 48(R13), Z29                       // kw 0, c 0, pixel 12
+	VBROADCASTSS 48(R11), Z29                       // kw 0, c 0, pixel 12
 	VFMADD231PS Z16, Z29, Z12
-	VBROADCASTSS 52(R13), Z30                       // kw 0, c 0, pixel 13
+	VBROADCASTSS 52(R11), Z30                       // kw 0, c 0, pixel 13
 	VFMADD231PS Z16, Z30, Z13
-	VBROADCASTSS 56(R13), Z31                       // kw 0, c 0, pixel 14
+	VBROADCASTSS 56(R11), Z31                       // kw 0, c 0, pixel 14
 	VFMADD231PS Z16, Z31, Z14
-	VBROADCASTSS 60(R13), Z17                       // kw 0, c 0, pixel 15
+	VBROADCASTSS 60(R11), Z17                       // kw 0, c 0, pixel 15
 	VFMADD231PS Z16, Z17, Z15
 	VMOVUPS 64(R12), Z16
-	VBROADCASTSS 1296(R13), Z18                     // kw 0, c 1, pixel 0
+	VBROADCASTSS 1296(R11), Z18                     // kw 0, c 1, pixel 0
 	VFMADD231PS Z16, Z18, Z0
-	VBROADCASTSS 1300(R13), Z19                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 1300(R11), Z19                     // kw 0, c 1, pixel 1
 	VFMADD231PS Z16, Z19, Z1
-	VBROADCASTSS 1304(R13), Z20                     // kw 0, c 1, pixel 2
+	VBROADCASTSS 1304(R11), Z20                     // kw 0, c 1, pixel 2
 	VFMADD231PS Z16, Z20, Z2
-	VBROADCASTSS 1308(R13), Z21                     // kw 0, c 1, pixel 3
+	VBROADCASTSS 1308(R11), Z21                     // kw 0, c 1, pixel 3
 	VFMADD231PS Z16, Z21, Z3
-	VBROADCASTSS 1312(R13), Z22                     // kw 0, c 1, pixel 4
+	VBROADCASTSS 1312(R11), Z22                     // kw 0, c 1, pixel 4
 	VFMADD231PS Z16, Z22, Z4
-	VBROADCASTSS 1316(R13), Z23                     // kw 0, c 1, pixel 5
+	VBROADCASTSS 1316(R11), Z23                     // kw 0, c 1, pixel 5
 	VFMADD231PS Z16, Z23, Z5
-	VBROADCASTSS 1320(R13), Z24                     // kw 0, c 1, pixel 6
+	VBROADCASTSS 1320(R11), Z24                     // kw 0, c 1, pixel 6
 	VFMADD231PS Z16, Z24, Z6
-	VBROADCASTSS 1324(R13), Z25                     // kw 0, c 1, pixel 7
+	VBROADCASTSS 1324(R11), Z25                     // kw 0, c 1, pixel 7
 	VFMADD231PS Z16, Z25, Z7
-	VBROADCASTSS 1328(R13), Z26                     // kw 0, c 1, pixel 8
+	VBROADCASTSS 1328(R11), Z26                     // kw 0, c 1, pixel 8
 	VFMADD231PS Z16, Z26, Z8
-	VBROADCASTSS 1332(R13), Z27                     // kw 0, c 1, pixel 9
+	VBROADCASTSS 1332(R11), Z27                     // kw 0, c 1, pixel 9
 	VFMADD231PS Z16, Z27, Z9
-	VBROADCASTSS 1336(R13), Z28                     // kw 0, c 1, pixel 10
+	VBROADCASTSS 1336(R11), Z28                     // kw 0, c 1, pixel 10
 	VFMADD231PS Z16, Z28, Z10
-	VBROADCASTSS 1340(R13), Z29                     // kw 0, c 1, pixel 11
+	VBROADCASTSS 1340(R11), Z29                     // kw 0, c 1, pixel 11
 	VFMADD231PS Z16, Z29, Z11
-	VBROADCASTSS 1344(R13), Z30                     // kw 0, c 1, pixel 12
+	VBROADCASTSS 1344(R11), Z30                     // kw 0, c 1, pixel 12
 	VFMADD231PS Z16, Z30, Z12
-	VBROADCASTSS 1348(R13), Z31                     // kw 0, c 1, pixel 13
+	VBROADCASTSS 1348(R11), Z31                     // kw 0, c 1, pixel 13
 	VFMADD231PS Z16, Z31, Z13
-	VBROADCASTSS 1352(R13), Z17                     // kw 0, c 1, pixel 14
+	VBROADCASTSS 1352(R11), Z17                     // kw 0, c 1, pixel 14
 	VFMADD231PS Z16, Z17, Z14
-	VBROADCASTSS 1356(R13), Z18                     // kw 0, c 1, pixel 15
+	VBROADCASTSS 1356(R11), Z18                     // kw 0, c 1, pixel 15
 	VFMADD231PS Z16, Z18, Z15
 	VMOVUPS 128(R12), Z16
-	VBROADCASTSS 2592(R13), Z19                     // kw 0, c 2, pixel 0
+	VBROADCASTSS 2592(R11), Z19                     // kw 0, c 2, pixel 0
 	VFMADD231PS Z16, Z19, Z0
-	VBROADCASTSS 2596(R13), Z20                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 2596(R11), Z20                     // kw 0, c 2, pixel 1
 	VFMADD231PS Z16, Z20, Z1
-	VBROADCASTSS 2600(R13), Z21                     // kw 0, c 2, pixel 2
+	VBROADCASTSS 2600(R11), Z21                     // kw 0, c 2, pixel 2
 	VFMADD231PS Z16, Z21, Z2
-	VBROADCASTSS 2604(R13), Z22                     // kw 0, c 2, pixel 3
+	VBROADCASTSS 2604(R11), Z22                     // kw 0, c 2, pixel 3
 	VFMADD231PS Z16, Z22, Z3
-	VBROADCASTSS 2608(R13), Z23                     // kw 0, c 2, pixel 4
+	VBROADCASTSS 2608(R11), Z23                     // kw 0, c 2, pixel 4
 	VFMADD231PS Z16, Z23, Z4
-	VBROADCASTSS 2612(R13), Z24                     // kw 0, c 2, pixel 5
+	VBROADCASTSS 2612(R11), Z24                     // kw 0, c 2, pixel 5
 	VFMADD231PS Z16, Z24, Z5
-	VBROADCASTSS 2616(R13), Z25                     // kw 0, c 2, pixel 6
+	VBROADCASTSS 2616(R11), Z25                     // kw 0, c 2, pixel 6
 	VFMADD231PS Z16, Z25, Z6
-	VBROADCASTSS 2620(R13), Z26                     // kw 0, c 2, pixel 7
+	VBROADCASTSS 2620(R11), Z26                     // kw 0, c 2, pixel 7
 	VFMADD231PS Z16, Z26, Z7
-	VBROADCASTSS 2624(R13), Z27                     // kw 0, c 2, pixel 8
+	VBROADCASTSS 2624(R11), Z27                     // kw 0, c 2, pixel 8
 	VFMADD231PS Z16, Z27, Z8
-	VBROADCASTSS 2628(R13), Z28                     // kw 0, c 2, pixel 9
+	VBROADCASTSS 2628(R11), Z28                     // kw 0, c 2, pixel 9
 	VFMADD231PS Z16, Z28, Z9
-	VBROADCASTSS 2632(R13), Z29                     // kw 0, c 2, pixel 10
+	VBROADCASTSS 2632(R11), Z29                     // kw 0, c 2, pixel 10
 	VFMADD231PS Z16, Z29, Z10
-	VBROADCASTSS 2636(R13), Z30                     // kw 0, c 2, pixel 11
+	VBROADCASTSS 2636(R11), Z30                     // kw 0, c 2, pixel 11
 	VFMADD231PS Z16, Z30, Z11
-	VBROADCASTSS 2640(R13), Z31                     // kw 0, c 2, pixel 12
+	VBROADCASTSS 2640(R11), Z31                     // kw 0, c 2, pixel 12
 	VFMADD231PS Z16, Z31, Z12
-	VBROADCASTSS 2644(R13), Z17                     // kw 0, c 2, pixel 13
+	VBROADCASTSS 2644(R11), Z17                     // kw 0, c 2, pixel 13
 	VFMADD231PS Z16, Z17, Z13
-	VBROADCASTSS 2648(R13), Z18                     // kw 0, c 2, pixel 14
+	VBROADCASTSS 2648(R11), Z18                     // kw 0, c 2, pixel 14
 	VFMADD231PS Z16, Z18, Z14
-	VBROADCASTSS 2652(R13), Z19                     // kw 0, c 2, pixel 15
+	VBROADCASTSS 2652(R11), Z19                     // kw 0, c 2, pixel 15
 	VFMADD231PS Z16, Z19, Z15
 	VMOVUPS 192(R12), Z16
-	VBROADCASTSS 4(R13), Z20                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Z20                        // kw 1, c 0, pixel 0
 	VFMADD231PS Z16, Z20, Z0
-	VBROADCASTSS 8(R13), Z21                        // kw 1, c 0, pixel 1
+	VBROADCASTSS 8(R11), Z21                        // kw 1, c 0, pixel 1
 	VFMADD231PS Z16, Z21, Z1
-	VBROADCASTSS 12(R13), Z22                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 12(R11), Z22                       // kw 1, c 0, pixel 2
 	VFMADD231PS Z16, Z22, Z2
-	VBROADCASTSS 16(R13), Z23                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 16(R11), Z23                       // kw 1, c 0, pixel 3
 	VFMADD231PS Z16, Z23, Z3
-	VBROADCASTSS 20(R13), Z24                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 20(R11), Z24                       // kw 1, c 0, pixel 4
 	VFMADD231PS Z16, Z24, Z4
-	VBROADCASTSS 24(R13), Z25                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 24(R11), Z25                       // kw 1, c 0, pixel 5
 	VFMADD231PS Z16, Z25, Z5
-	VBROADCASTSS 28(R13), Z26                       // kw 1, c 0, pixel 6
+	VBROADCASTSS 28(R11), Z26                       // kw 1, c 0, pixel 6
 	VFMADD231PS Z16, Z26, Z6
-	VBROADCASTSS 32(R13), Z27                       // kw 1, c 0, pixel 7
+	VBROADCASTSS 32(R11), Z27                       // kw 1, c 0, pixel 7
 	VFMADD231PS Z16, Z27, Z7
-	VBROADCASTSS 36(R13), Z28                       // kw 1, c 0, pixel 8
+	VBROADCASTSS 36(R11), Z28                       // kw 1, c 0, pixel 8
 	VFMADD231PS Z16, Z28, Z8
-	VBROADCASTSS 40(R13), Z29                       // kw 1, c 0, pixel 9
+	VBROADCASTSS 40(R11), Z29                       // kw 1, c 0, pixel 9
 	VFMADD231PS Z16, Z29, Z9
-	VBROADCASTSS 44(R13), Z30                       // kw 1, c 0, pixel 10
+	VBROADCASTSS 44(R11), Z30                       // kw 1, c 0, pixel 10
 	VFMADD231PS Z16, Z30, Z10
-	VBROADCASTSS 48(R13), Z31                       // kw 1, c 0, pixel 11
+	VBROADCASTSS 48(R11), Z31                       // kw 1, c 0, pixel 11
 	VFMADD231PS Z16, Z31, Z11
-	VBROADCASTSS 52(R13), Z17                       // kw 1, c 0, pixel 12
+	VBROADCASTSS 52(R11), Z17                       // kw 1, c 0, pixel 12
 	VFMADD231PS Z16, Z17, Z12
-	VBROADCASTSS 56(R13), Z18                       // kw 1, c 0, pixel 13
+	VBROADCASTSS 56(R11), Z18                       // kw 1, c 0, pixel 13
 	VFMADD231PS Z16, Z18, Z13
-	VBROADCASTSS 60(R13), Z19                       // kw 1, c 0, pixel 14
+	VBROADCASTSS 60(R11), Z19                       // kw 1, c 0, pixel 14
 	VFMADD231PS Z16, Z19, Z14
-	VBROADCASTSS 64(R13), Z20                       // kw 1, c 0, pixel 15
+	VBROADCASTSS 64(R11), Z20                       // kw 1, c 0, pixel 15
 	VFMADD231PS Z16, Z20, Z15
 	VMOVUPS 256(R12), Z16
-	VBROADCASTSS 1300(R13), Z21                     // kw 1, c 1, pixel 0
+	VBROADCASTSS 1300(R11), Z21                     // kw 1, c 1, pixel 0
 	VFMADD231PS Z16, Z21, Z0
-	VBROADCASTSS 1304(R13), Z22                     // kw 1, c 1, pixel 1
+	VBROADCASTSS 1304(R11), Z22                     // kw 1, c 1, pixel 1
 	VFMADD231PS Z16, Z22, Z1
-	VBROADCASTSS 1308(R13), Z23                     // kw 1, c 1, pixel 2
+	VBROADCASTSS 1308(R11), Z23                     // kw 1, c 1, pixel 2
 	VFMADD231PS Z16, Z23, Z2
-	VBROADCASTSS 1312(R13), Z24                     // kw 1, c 1, pixel 3
+	VBROADCASTSS 1312(R11), Z24                     // kw 1, c 1, pixel 3
 	VFMADD231PS Z16, Z24, Z3
-	VBROADCASTSS 1316(R13), Z25                     // kw 1, c 1, pixel 4
+	VBROADCASTSS 1316(R11), Z25                     // kw 1, c 1, pixel 4
 	VFMADD231PS Z16, Z25, Z4
-	VBROADCASTSS 1320(R13), Z26                     // kw 1, c 1, pixel 5
+	VBROADCASTSS 1320(R11), Z26                     // kw 1, c 1, pixel 5
 	VFMADD231PS Z16, Z26, Z5
-	VBROADCASTSS 1324(R13), Z27                     // kw 1, c 1, pixel 6
+	VBROADCASTSS 1324(R11), Z27                     // kw 1, c 1, pixel 6
 	VFMADD231PS Z16, Z27, Z6
-	VBROADCASTSS 1328(R13), Z28                     // kw 1, c 1, pixel 7
+	VBROADCASTSS 1328(R11), Z28                     // kw 1, c 1, pixel 7
 	VFMADD231PS Z16, Z28, Z7
-	VBROADCASTSS 1332(R13), Z29                     // kw 1, c 1, pixel 8
+	VBROADCASTSS 1332(R11), Z29                     // kw 1, c 1, pixel 8
 	VFMADD231PS Z16, Z29, Z8
-	VBROADCASTSS 1336(R13), Z30                     // kw 1, c 1, pixel 9
+	VBROADCASTSS 1336(R11), Z30                     // kw 1, c 1, pixel 9
 	VFMADD231PS Z16, Z30, Z9
-	VBROADCASTSS 1340(R13), Z31                     // kw 1, c 1, pixel 10
+	VBROADCASTSS 1340(R11), Z31                     // kw 1, c 1, pixel 10
 	VFMADD231PS Z16, Z31, Z10
-	VBROADCASTSS 1344(R13), Z17                     // kw 1, c 1, pixel 11
+	VBROADCASTSS 1344(R11), Z17                     // kw 1, c 1, pixel 11
 	VFMADD231PS Z16, Z17, Z11
-	VBROADCASTSS 1348(R13), Z18                     // kw 1, c 1, pixel 12
+	VBROADCASTSS 1348(R11), Z18                     // kw 1, c 1, pixel 12
 	VFMADD231PS Z16, Z18, Z12
-	VBROADCASTSS 1352(R13), Z19                     // kw 1, c 1, pixel 13
+	VBROADCASTSS 1352(R11), Z19                     // kw 1, c 1, pixel 13
 	VFMADD231PS Z16, Z19, Z13
-	VBROADCASTSS 1356(R13), Z20                     // kw 1, c 1, pixel 14
+	VBROADCASTSS 1356(R11), Z20                     // kw 1, c 1, pixel 14
 	VFMADD231PS Z16, Z20, Z14
-	VBROADCASTSS 1360(R13), Z21                     // kw 1, c 1, pixel 15
+	VBROADCASTSS 1360(R11), Z21                     // kw 1, c 1, pixel 15
 	VFMADD231PS Z16, Z21, Z15
 	VMOVUPS 320(R12), Z16
-	VBROADCASTSS 2596(R13), Z22                     // kw 1, c 2, pixel 0
+	VBROADCASTSS 2596(R11), Z22                     // kw 1, c 2, pixel 0
 	VFMADD231PS Z16, Z22, Z0
-	VBROADCASTSS 2600(R13), Z23                     // kw 1, c 2, pixel 1
+	VBROADCASTSS 2600(R11), Z23                     // kw 1, c 2, pixel 1
 	VFMADD231PS Z16, Z23, Z1
-	VBROADCASTSS 2604(R13), Z24                     // kw 1, c 2, pixel 2
+	VBROADCASTSS 2604(R11), Z24                     // kw 1, c 2, pixel 2
 	VFMADD231PS Z16, Z24, Z2
-	VBROADCASTSS 2608(R13), Z25                     // kw 1, c 2, pixel 3
+	VBROADCASTSS 2608(R11), Z25                     // kw 1, c 2, pixel 3
 	VFMADD231PS Z16, Z25, Z3
-	VBROADCASTSS 2612(R13), Z26                     // kw 1, c 2, pixel 4
+	VBROADCASTSS 2612(R11), Z26                     // kw 1, c 2, pixel 4
 	VFMADD231PS Z16, Z26, Z4
-	VBROADCASTSS 2616(R13), Z27                     // kw 1, c 2, pixel 5
+	VBROADCASTSS 2616(R11), Z27                     // kw 1, c 2, pixel 5
 	VFMADD231PS Z16, Z27, Z5
-	VBROADCASTSS 2620(R13), Z28                     // kw 1, c 2, pixel 6
+	VBROADCASTSS 2620(R11), Z28                     // kw 1, c 2, pixel 6
 	VFMADD231PS Z16, Z28, Z6
-	VBROADCASTSS 2624(R13), Z29                     // kw 1, c 2, pixel 7
+	VBROADCASTSS 2624(R11), Z29                     // kw 1, c 2, pixel 7
 	VFMADD231PS Z16, Z29, Z7
-	VBROADCASTSS 2628(R13), Z30                     // kw 1, c 2, pixel 8
+	VBROADCASTSS 2628(R11), Z30                     // kw 1, c 2, pixel 8
 	VFMADD231PS Z16, Z30, Z8
-	VBROADCASTSS 2632(R13), Z31                     // kw 1, c 2, pixel 9
+	VBROADCASTSS 2632(R11), Z31                     // kw 1, c 2, pixel 9
 	VFMADD231PS Z16, Z31, Z9
-	VBROADCASTSS 2636(R13), Z17                     // kw 1, c 2, pixel 10
+	VBROADCASTSS 2636(R11), Z17                     // kw 1, c 2, pixel 10
 	VFMADD231PS Z16, Z17, Z10
-	VBROADCASTSS 2640(R13), Z18                     // kw 1, c 2, pixel 11
+	VBROADCASTSS 2640(R11), Z18                     // kw 1, c 2, pixel 11
 	VFMADD231PS Z16, Z18, Z11
-	VBROADCASTSS 2644(R13), Z19                     // kw 1, c 2, pixel 12
+	VBROADCASTSS 2644(R11), Z19                     // kw 1, c 2, pixel 12
 	VFMADD231PS Z16, Z19, Z12
-	VBROADCASTSS 2648(R13), Z20                     // kw 1, c 2, pixel 13
+	VBROADCASTSS 2648(R11), Z20                     // kw 1, c 2, pixel 13
 	VFMADD231PS Z16, Z20, Z13
-	VBROADCASTSS 2652(R13), Z21                     // kw 1, c 2, pixel 14
+	VBROADCASTSS 2652(R11), Z21                     // kw 1, c 2, pixel 14
 	VFMADD231PS Z16, Z21, Z14
-	VBROADCASTSS 2656(R13), Z22                     // kw 1, c 2, pixel 15
+	VBROADCASTSS 2656(R11), Z22                     // kw 1, c 2, pixel 15
 	VFMADD231PS Z16, Z22, Z15
 	VMOVUPS 384(R12), Z16
-	VBROADCASTSS 8(R13), Z23                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Z23                        // kw 2, c 0, pixel 0
 	VFMADD231PS Z16, Z23, Z0
-	VBROADCASTSS 12(R13), Z24                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 12(R11), Z24                       // kw 2, c 0, pixel 1
 	VFMADD231PS Z16, Z24, Z1
-	VBROADCASTSS 16(R13), Z25                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 16(R11), Z25                       // kw 2, c 0, pixel 2
 	VFMADD231PS Z16, Z25, Z2
-	VBROADCASTSS 20(R13), Z26                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 20(R11), Z26                       // kw 2, c 0, pixel 3
 	VFMADD231PS Z16, Z26, Z3
-	VBROADCASTSS 24(R13), Z27                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 24(R11), Z27                       // kw 2, c 0, pixel 4
 	VFMADD231PS Z16, Z27, Z4
-	VBROADCASTSS 28(R13), Z28                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 28(R11), Z28                       // kw 2, c 0, pixel 5
 	VFMADD231PS Z16, Z28, Z5
-	VBROADCASTSS 32(R13), Z29                       // kw 2, c 0, pixel 6
+	VBROADCASTSS 32(R11), Z29                       // kw 2, c 0, pixel 6
 	VFMADD231PS Z16, Z29, Z6
-	VBROADCASTSS 36(R13), Z30                       // kw 2, c 0, pixel 7
+	VBROADCASTSS 36(R11), Z30                       // kw 2, c 0, pixel 7
 	VFMADD231PS Z16, Z30, Z7
-	VBROADCASTSS 40(R13), Z31                       // kw 2, c 0, pixel 8
+	VBROADCASTSS 40(R11), Z31                       // kw 2, c 0, pixel 8
 	VFMADD231PS Z16, Z31, Z8
-	VBROADCASTSS 44(R13), Z17                       // kw 2, c 0, pixel 9
+	VBROADCASTSS 44(R11), Z17                       // kw 2, c 0, pixel 9
 	VFMADD231PS Z16, Z17, Z9
-	VBROADCASTSS 48(R13), Z18                       // kw 2, c 0, pixel 10
+	VBROADCASTSS 48(R11), Z18                       // kw 2, c 0, pixel 10
 	VFMADD231PS Z16, Z18, Z10
-	VBROADCASTSS 52(R13), Z19                       // kw 2, c 0, pixel 11
+	VBROADCASTSS 52(R11), Z19                       // kw 2, c 0, pixel 11
 	VFMADD231PS Z16, Z19, Z11
-	VBROADCASTSS 56(R13), Z20                       // kw 2, c 0, pixel 12
+	VBROADCASTSS 56(R11), Z20                       // kw 2, c 0, pixel 12
 	VFMADD231PS Z16, Z20, Z12
-	VBROADCASTSS 60(R13), Z21                       // kw 2, c 0, pixel 13
+	VBROADCASTSS 60(R11), Z21                       // kw 2, c 0, pixel 13
 	VFMADD231PS Z16, Z21, Z13
-	VBROADCASTSS 64(R13), Z22                       // kw 2, c 0, pixel 14
+	VBROADCASTSS 64(R11), Z22                       // kw 2, c 0, pixel 14
 	VFMADD231PS Z16, Z22, Z14
-	VBROADCASTSS 68(R13), Z23                       // kw 2, c 0, pixel 15
+	VBROADCASTSS 68(R11), Z23                       // kw 2, c 0, pixel 15
 	VFMADD231PS Z16, Z23, Z15
 	VMOVUPS 448(R12), Z16
-	VBROADCASTSS 1304(R13), Z24                     // kw 2, c 1, pixel 0
+	VBROADCASTSS 1304(R11), Z24                     // kw 2, c 1, pixel 0
 	VFMADD231PS Z16, Z24, Z0
-	VBROADCASTSS 1308(R13), Z25                     // kw 2, c 1, pixel 1
+	VBROADCASTSS 1308(R11), Z25                     // kw 2, c 1, pixel 1
 	VFMADD231PS Z16, Z25, Z1
-	VBROADCASTSS 1312(R13), Z26                     // kw 2, c 1, pixel 2
+	VBROADCASTSS 1312(R11), Z26                     // kw 2, c 1, pixel 2
 	VFMADD231PS Z16, Z26, Z2
-	VBROADCASTSS 1316(R13), Z27                     // kw 2, c 1, pixel 3
+	VBROADCASTSS 1316(R11), Z27                     // kw 2, c 1, pixel 3
 	VFMADD231PS Z16, Z27, Z3
-	VBROADCASTSS 1320(R13), Z28                     // kw 2, c 1, pixel 4
+	VBROADCASTSS 1320(R11), Z28                     // kw 2, c 1, pixel 4
 	VFMADD231PS Z16, Z28, Z4
-	VBROADCASTSS 1324(R13), Z29                     // kw 2, c 1, pixel 5
+	VBROADCASTSS 1324(R11), Z29                     // kw 2, c 1, pixel 5
 	VFMADD231PS Z16, Z29, Z5
-	VBROADCASTSS 1328(R13), Z30                     // kw 2, c 1, pixel 6
+	VBROADCASTSS 1328(R11), Z30                     // kw 2, c 1, pixel 6
 	VFMADD231PS Z16, Z30, Z6
-	VBROADCASTSS 1332(R13), Z31                     // kw 2, c 1, pixel 7
+	VBROADCASTSS 1332(R11), Z31                     // kw 2, c 1, pixel 7
 	VFMADD231PS Z16, Z31, Z7
-	VBROADCASTSS 1336(R13), Z17                     // kw 2, c 1, pixel 8
+	VBROADCASTSS 1336(R11), Z17                     // kw 2, c 1, pixel 8
 	VFMADD231PS Z16, Z17, Z8
-	VBROADCASTSS 1340(R13), Z18                     // kw 2, c 1, pixel 9
+	VBROADCASTSS 1340(R11), Z18                     // kw 2, c 1, pixel 9
 	VFMADD231PS Z16, Z18, Z9
-	VBROADCASTSS 1344(R13), Z19                     // kw 2, c 1, pixel 10
+	VBROADCASTSS 1344(R11), Z19                     // kw 2, c 1, pixel 10
 	VFMADD231PS Z16, Z19, Z10
-	VBROADCASTSS 1348(R13), Z20                     // kw 2, c 1, pixel 11
+	VBROADCASTSS 1348(R11), Z20                     // kw 2, c 1, pixel 11
 	VFMADD231PS Z16, Z20, Z11
-	VBROADCASTSS 1352(R13), Z21                     // kw 2, c 1, pixel 12
+	VBROADCASTSS 1352(R11), Z21                     // kw 2, c 1, pixel 12
 	VFMADD231PS Z16, Z21, Z12
-	VBROADCASTSS 1356(R13), Z22                     // kw 2, c 1, pixel 13
+	VBROADCASTSS 1356(R11), Z22                     // kw 2, c 1, pixel 13
 	VFMADD231PS Z16, Z22, Z13
-	VBROADCASTSS 1360(R13), Z23                     // kw 2, c 1, pixel 14
+	VBROADCASTSS 1360(R11), Z23                     // kw 2, c 1, pixel 14
 	VFMADD231PS Z16, Z23, Z14
-	VBROADCASTSS 1364(R13), Z24                     // kw 2, c 1, pixel 15
+	VBROADCASTSS 1364(R11), Z24                     // kw 2, c 1, pixel 15
 	VFMADD231PS Z16, Z24, Z15
 	VMOVUPS 512(R12), Z16
-	VBROADCASTSS 2600(R13), Z25                     // kw 2, c 2, pixel 0
+	VBROADCASTSS 2600(R11), Z25                     // kw 2, c 2, pixel 0
 	VFMADD231PS Z16, Z25, Z0
-	VBROADCASTSS 2604(R13), Z26                     // kw 2, c 2, pixel 1
+	VBROADCASTSS 2604(R11), Z26                     // kw 2, c 2, pixel 1
 	VFMADD231PS Z16, Z26, Z1
-	VBROADCASTSS 2608(R13), Z27                     // kw 2, c 2, pixel 2
+	VBROADCASTSS 2608(R11), Z27                     // kw 2, c 2, pixel 2
 	VFMADD231PS Z16, Z27, Z2
-	VBROADCASTSS 2612(R13), Z28                     // kw 2, c 2, pixel 3
+	VBROADCASTSS 2612(R11), Z28                     // kw 2, c 2, pixel 3
 	VFMADD231PS Z16, Z28, Z3
-	VBROADCASTSS 2616(R13), Z29                     // kw 2, c 2, pixel 4
+	VBROADCASTSS 2616(R11), Z29                     // kw 2, c 2, pixel 4
 	VFMADD231PS Z16, Z29, Z4
-	VBROADCASTSS 2620(R13), Z30                     // kw 2, c 2, pixel 5
+	VBROADCASTSS 2620(R11), Z30                     // kw 2, c 2, pixel 5
 	VFMADD231PS Z16, Z30, Z5
-	VBROADCASTSS 2624(R13), Z31                     // kw 2, c 2, pixel 6
+	VBROADCASTSS 2624(R11), Z31                     // kw 2, c 2, pixel 6
 	VFMADD231PS Z16, Z31, Z6
-	VBROADCASTSS 2628(R13), Z17                     // kw 2, c 2, pixel 7
+	VBROADCASTSS 2628(R11), Z17                     // kw 2, c 2, pixel 7
 	VFMADD231PS Z16, Z17, Z7
-	VBROADCASTSS 2632(R13), Z18                     // kw 2, c 2, pixel 8
+	VBROADCASTSS 2632(R11), Z18                     // kw 2, c 2, pixel 8
 	VFMADD231PS Z16, Z18, Z8
-	VBROADCASTSS 2636(R13), Z19                     // kw 2, c 2, pixel 9
+	VBROADCASTSS 2636(R11), Z19                     // kw 2, c 2, pixel 9
 	VFMADD231PS Z16, Z19, Z9
-	VBROADCASTSS 2640(R13), Z20                     // kw 2, c 2, pixel 10
+	VBROADCASTSS 2640(R11), Z20                     // kw 2, c 2, pixel 10
 	VFMADD231PS Z16, Z20, Z10
-	VBROADCASTSS 2644(R13), Z21                     // kw 2, c 2, pixel 11
+	VBROADCASTSS 2644(R11), Z21                     // kw 2, c 2, pixel 11
 	VFMADD231PS Z16, Z21, Z11
-	VBROADCASTSS 2648(R13), Z22                     // kw 2, c 2, pixel 12
+	VBROADCASTSS 2648(R11), Z22                     // kw 2, c 2, pixel 12
 	VFMADD231PS Z16, Z22, Z12
-	VBROADCASTSS 2652(R13), Z23                     // kw 2, c 2, pixel 13
+	VBROADCASTSS 2652(R11), Z23                     // kw 2, c 2, pixel 13
 	VFMADD231PS Z16, Z23, Z13
-	VBROADCASTSS 2656(R13), Z24                     // kw 2, c 2, pixel 14
+	VBROADCASTSS 2656(R11), Z24                     // kw 2, c 2, pixel 14
 	VFMADD231PS Z16, Z24, Z14
-	VBROADCASTSS 2660(R13), Z25                     // kw 2, c 2, pixel 15
+	VBROADCASTSS 2660(R11), Z25                     // kw 2, c 2, pixel 15
 	VFMADD231PS Z16, Z25, Z15
+	ADDQ $72, R11                                   // next kernel row
+	ADDQ $576, R12
+	DECQ R9
+	JNZ c1KernelAVX512_t16_b0_row
+	ADDQ $3888, R10                                 // next input block
+	DECQ R8
+	JNZ c1KernelAVX512_t16_b0
+	VPXORD Z17, Z17, Z17                            // zero, for the ReLU
+	VMAXPS Z0, Z17, Z0
+	VMAXPS Z1, Z17, Z1
+	VMAXPS Z2, Z17, Z2
+	VMAXPS Z3, Z17, Z3
+	VMAXPS Z4, Z17, Z4
+	VMAXPS Z5, Z17, Z5
+	VMAXPS Z6, Z17, Z6
+	VMAXPS Z7, Z17, Z7
+	VMAXPS Z8, Z17, Z8
+	VMAXPS Z9, Z17, Z9
+	VMAXPS Z10, Z17, Z10
+	VMAXPS Z11, Z17, Z11
+	VMAXPS Z12, Z17, Z12
+	VMAXPS Z13, Z17, Z13
+	VMAXPS Z14, Z17, Z14
+	VMAXPS Z15, Z17, Z15
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -370,253 +386,246 @@ c1KernelAVX512_tiles:
 	ADDQ $1024, BX
 	DECQ AX
 	JNZ c1KernelAVX512_tiles
-	ADDQ $72, R11                                   // next kernel row
-	ADDQ $576, R12
-	DECQ R9
-	JNZ c1KernelAVX512_row
-	ADDQ $3888, R10                                 // next input block
-	DECQ R8
-	JNZ c1KernelAVX512_block
-	VPXORD Z0, Z0, Z0                               // zero, for the ReLU
-	MOVQ DI, BX
-	MOVQ $16, AX
-c1KernelAVX512_relu:
-	VMOVUPS (BX), Z1
-	VMAXPS Z1, Z0, Z1
-	VMOVUPS Z1, (BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ c1KernelAVX512_relu
 	VZEROUPPER
 	RET
 
 // func c1KernelAVX2(out, in, w, bias *float32)
 //
 // c1 + c1.relu (specs/tiny.net:33), one output row: a row of 16 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·c1KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	MOVQ DI, BX
-	MOVQ $16, AX
-c1KernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ c1KernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
-c1KernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-c1KernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $2, AX                                     // 2 tiles of 6 pixels
 c1KernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+c1KernelAVX2_t6_b0:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+c1KernelAVX2_t6_b0_row:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 4(R13), Y15                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 4(R11), Y15                        // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 8(R11), Y14                        // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 12(R13), Y15                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 12(R11), Y15                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 0, pixel 4
+	VBROADCASTSS 16(R11), Y14                       // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 20(R13), Y15                       // kw 0, c 0, pixel 5
+	VBROADCASTSS 20(R11), Y15                       // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS 1296(R13), Y14                     // kw 0, c 1, pixel 0
+	VBROADCASTSS 1296(R11), Y14                     // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 1300(R13), Y15                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 1300(R11), Y15                     // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 1304(R13), Y14                     // kw 0, c 1, pixel 2
+	VBROADCASTSS 1304(R11), Y14                     // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 1308(R13), Y15                     // kw 0, c 1, pixel 3
+	VBROADCASTSS 1308(R11), Y15                     // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 1312(R13), Y14                     // kw 0, c 1, pixel 4
+	VBROADCASTSS 1312(R11), Y14                     // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1316(R13), Y15                     // kw 0, c 1, pixel 5
+	VBROADCASTSS 1316(R11), Y15                     // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS 2592(R13), Y14                     // kw 0, c 2, pixel 0
+	VBROADCASTSS 2592(R11), Y14                     // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 2596(R13), Y15                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 2596(R11), Y15                     // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 2600(R13), Y14                     // kw 0, c 2, pixel 2
+	VBROADCASTSS 2600(R11), Y14                     // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 2604(R13), Y15                     // kw 0, c 2, pixel 3
+	VBROADCASTSS 2604(R11), Y15                     // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 2608(R13), Y14                     // kw 0, c 2, pixel 4
+	VBROADCASTSS 2608(R11), Y14                     // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 2612(R13), Y15                     // kw 0, c 2, pixel 5
+	VBROADCASTSS 2612(R11), Y15                     // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Y14                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 8(R13), Y15                        // kw 1, c 0, pixel 1
+	VBROADCASTSS 8(R11), Y15                        // kw 1, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 12(R13), Y14                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 12(R11), Y14                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 16(R13), Y15                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 16(R11), Y15                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 20(R13), Y14                       // kw 1, c 0, pixel 4
+	VBROADCASTSS 20(R11), Y14                       // kw 1, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 24(R13), Y15                       // kw 1, c 0, pixel 5
+	VBROADCASTSS 24(R11), Y15                       // kw 1, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 1300(R13), Y14                     // kw 1, c 1, pixel 0
+	VBROADCASTSS 1300(R11), Y14                     // kw 1, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 1304(R13), Y15                     // kw 1, c 1, pixel 1
+	VBROADCASTSS 1304(R11), Y15                     // kw 1, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 1308(R13), Y14                     // kw 1, c 1, pixel 2
+	VBROADCASTSS 1308(R11), Y14                     // kw 1, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 1312(R13), Y15                     // kw 1, c 1, pixel 3
+	VBROADCASTSS 1312(R11), Y15                     // kw 1, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 1316(R13), Y14                     // kw 1, c 1, pixel 4
+	VBROADCASTSS 1316(R11), Y14                     // kw 1, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1320(R13), Y15                     // kw 1, c 1, pixel 5
+	VBROADCASTSS 1320(R11), Y15                     // kw 1, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 2596(R13), Y14                     // kw 1, c 2, pixel 0
+	VBROADCASTSS 2596(R11), Y14                     // kw 1, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 2600(R13), Y15                     // kw 1, c 2, pixel 1
+	VBROADCASTSS 2600(R11), Y15                     // kw 1, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 2604(R13), Y14                     // kw 1, c 2, pixel 2
+	VBROADCASTSS 2604(R11), Y14                     // kw 1, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 2608(R13), Y15                     // kw 1, c 2, pixel 3
+	VBROADCASTSS 2608(R11), Y15                     // kw 1, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 2612(R13), Y14                     // kw 1, c 2, pixel 4
+	VBROADCASTSS 2612(R11), Y14                     // kw 1, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 2616(R13), Y15                     // kw 1, c 2, pixel 5
+	VBROADCASTSS 2616(R11), Y15                     // kw 1, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Y14                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 12(R13), Y15                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 12(R11), Y15                       // kw 2, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 16(R13), Y14                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 16(R11), Y14                       // kw 2, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 20(R13), Y15                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 20(R11), Y15                       // kw 2, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 24(R13), Y14                       // kw 2, c 0, pixel 4
+	VBROADCASTSS 24(R11), Y14                       // kw 2, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 28(R13), Y15                       // kw 2, c 0, pixel 5
+	VBROADCASTSS 28(R11), Y15                       // kw 2, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 1304(R13), Y14                     // kw 2, c 1, pixel 0
+	VBROADCASTSS 1304(R11), Y14                     // kw 2, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 1308(R13), Y15                     // kw 2, c 1, pixel 1
+	VBROADCASTSS 1308(R11), Y15                     // kw 2, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 1312(R13), Y14                     // kw 2, c 1, pixel 2
+	VBROADCASTSS 1312(R11), Y14                     // kw 2, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 1316(R13), Y15                     // kw 2, c 1, pixel 3
+	VBROADCASTSS 1316(R11), Y15                     // kw 2, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 1320(R13), Y14                     // kw 2, c 1, pixel 4
+	VBROADCASTSS 1320(R11), Y14                     // kw 2, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1324(R13), Y15                     // kw 2, c 1, pixel 5
+	VBROADCASTSS 1324(R11), Y15                     // kw 2, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 2600(R13), Y14                     // kw 2, c 2, pixel 0
+	VBROADCASTSS 2600(R11), Y14                     // kw 2, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 2604(R13), Y15                     // kw 2, c 2, pixel 1
+	VBROADCASTSS 2604(R11), Y15                     // kw 2, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 2608(R13), Y14                     // kw 2, c 2, pixel 2
+	VBROADCASTSS 2608(R11), Y14                     // kw 2, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 2612(R13), Y15                     // kw 2, c 2, pixel 3
+	VBROADCASTSS 2612(R11), Y15                     // kw 2, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 2616(R13), Y14                     // kw 2, c 2, pixel 4
+	VBROADCASTSS 2616(R11), Y14                     // kw 2, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 2620(R13), Y15                     // kw 2, c 2, pixel 5
+	VBROADCASTSS 2620(R11), Y15                     // kw 2, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $72, R11                                   // next kernel row
+	ADDQ $576, R12
+	DECQ R9
+	JNZ c1KernelAVX2_t6_b0_row
+	ADDQ $3888, R10                                 // next input block
+	DECQ R8
+	JNZ c1KernelAVX2_t6_b0
+	VXORPS Y14, Y14, Y14                            // zero, for the ReLU
+	VMAXPS Y0, Y14, Y0
+	VMAXPS Y1, Y14, Y1
+	VMAXPS Y2, Y14, Y2
+	VMAXPS Y3, Y14, Y3
+	VMAXPS Y4, Y14, Y4
+	VMAXPS Y5, Y14, Y5
+	VMAXPS Y6, Y14, Y6
+	VMAXPS Y7, Y14, Y7
+	VMAXPS Y8, Y14, Y8
+	VMAXPS Y9, Y14, Y9
+	VMAXPS Y10, Y14, Y10
+	VMAXPS Y11, Y14, Y11
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -634,141 +643,164 @@ c1KernelAVX2_tiles:
 	DECQ AX
 	JNZ c1KernelAVX2_tiles
 
-	// a tile of 4 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
+	// a tile of 4 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+c1KernelAVX2_t4_b0:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+c1KernelAVX2_t4_b0_row:
 	VMOVUPS (R12), Y8
 	VMOVUPS 32(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 4(R13), Y11                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 4(R11), Y11                        // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 8(R11), Y12                        // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 12(R13), Y13                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 12(R11), Y13                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 64(R12), Y8
 	VMOVUPS 96(R12), Y9
-	VBROADCASTSS 1296(R13), Y14                     // kw 0, c 1, pixel 0
+	VBROADCASTSS 1296(R11), Y14                     // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 1300(R13), Y15                     // kw 0, c 1, pixel 1
+	VBROADCASTSS 1300(R11), Y15                     // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 1304(R13), Y10                     // kw 0, c 1, pixel 2
+	VBROADCASTSS 1304(R11), Y10                     // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 1308(R13), Y11                     // kw 0, c 1, pixel 3
+	VBROADCASTSS 1308(R11), Y11                     // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 128(R12), Y8
 	VMOVUPS 160(R12), Y9
-	VBROADCASTSS 2592(R13), Y12                     // kw 0, c 2, pixel 0
+	VBROADCASTSS 2592(R11), Y12                     // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 2596(R13), Y13                     // kw 0, c 2, pixel 1
+	VBROADCASTSS 2596(R11), Y13                     // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 2600(R13), Y14                     // kw 0, c 2, pixel 2
+	VBROADCASTSS 2600(R11), Y14                     // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 2604(R13), Y15                     // kw 0, c 2, pixel 3
+	VBROADCASTSS 2604(R11), Y15                     // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 192(R12), Y8
 	VMOVUPS 224(R12), Y9
-	VBROADCASTSS 4(R13), Y10                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Y10                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8(R13), Y11                        // kw 1, c 0, pixel 1
+	VBROADCASTSS 8(R11), Y11                        // kw 1, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 12(R13), Y12                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 12(R11), Y12                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 16(R13), Y13                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 16(R11), Y13                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 256(R12), Y8
 	VMOVUPS 288(R12), Y9
-	VBROADCASTSS 1300(R13), Y14                     // kw 1, c 1, pixel 0
+	VBROADCASTSS 1300(R11), Y14                     // kw 1, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 1304(R13), Y15                     // kw 1, c 1, pixel 1
+	VBROADCASTSS 1304(R11), Y15                     // kw 1, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 1308(R13), Y10                     // kw 1, c 1, pixel 2
+	VBROADCASTSS 1308(R11), Y10                     // kw 1, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 1312(R13), Y11                     // kw 1, c 1, pixel 3
+	VBROADCASTSS 1312(R11), Y11                     // kw 1, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 320(R12), Y8
 	VMOVUPS 352(R12), Y9
-	VBROADCASTSS 2596(R13), Y12                     // kw 1, c 2, pixel 0
+	VBROADCASTSS 2596(R11), Y12                     // kw 1, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 2600(R13), Y13                     // kw 1, c 2, pixel 1
+	VBROADCASTSS 2600(R11), Y13                     // kw 1, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 2604(R13), Y14                     // kw 1, c 2, pixel 2
+	VBROADCASTSS 2604(R11), Y14                     // kw 1, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 2608(R13), Y15                     // kw 1, c 2, pixel 3
+	VBROADCASTSS 2608(R11), Y15                     // kw 1, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 384(R12), Y8
 	VMOVUPS 416(R12), Y9
-	VBROADCASTSS 8(R13), Y10                        // kw 2, c 0, pixel 0
+	VBROADCASTSS 8(R11), Y10                        // kw 2, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 12(R13), Y11                       // kw 2, c 0, pixel 1
+	VBROADCASTSS 12(R11), Y11                       // kw 2, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16(R13), Y12                       // kw 2, c 0, pixel 2
+	VBROADCASTSS 16(R11), Y12                       // kw 2, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 20(R13), Y13                       // kw 2, c 0, pixel 3
+	VBROADCASTSS 20(R11), Y13                       // kw 2, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 448(R12), Y8
 	VMOVUPS 480(R12), Y9
-	VBROADCASTSS 1304(R13), Y14                     // kw 2, c 1, pixel 0
+	VBROADCASTSS 1304(R11), Y14                     // kw 2, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 1308(R13), Y15                     // kw 2, c 1, pixel 1
+	VBROADCASTSS 1308(R11), Y15                     // kw 2, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 1312(R13), Y10                     // kw 2, c 1, pixel 2
+	VBROADCASTSS 1312(R11), Y10                     // kw 2, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 1316(R13), Y11                     // kw 2, c 1, pixel 3
+	VBROADCASTSS 1316(R11), Y11                     // kw 2, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 512(R12), Y8
 	VMOVUPS 544(R12), Y9
-	VBROADCASTSS 2600(R13), Y12                     // kw 2, c 2, pixel 0
+	VBROADCASTSS 2600(R11), Y12                     // kw 2, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 2604(R13), Y13                     // kw 2, c 2, pixel 1
+	VBROADCASTSS 2604(R11), Y13                     // kw 2, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 2608(R13), Y14                     // kw 2, c 2, pixel 2
+	VBROADCASTSS 2608(R11), Y14                     // kw 2, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 2612(R13), Y15                     // kw 2, c 2, pixel 3
+	VBROADCASTSS 2612(R11), Y15                     // kw 2, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
+	ADDQ $72, R11                                   // next kernel row
+	ADDQ $576, R12
+	DECQ R9
+	JNZ c1KernelAVX2_t4_b0_row
+	ADDQ $3888, R10                                 // next input block
+	DECQ R8
+	JNZ c1KernelAVX2_t4_b0
+	VXORPS Y10, Y10, Y10                            // zero, for the ReLU
+	VMAXPS Y0, Y10, Y0
+	VMAXPS Y1, Y10, Y1
+	VMAXPS Y2, Y10, Y2
+	VMAXPS Y3, Y10, Y3
+	VMAXPS Y4, Y10, Y4
+	VMAXPS Y5, Y10, Y5
+	VMAXPS Y6, Y10, Y6
+	VMAXPS Y7, Y10, Y7
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -777,26 +809,6 @@ c1KernelAVX2_tiles:
 	VMOVUPS Y5, 160(BX)
 	VMOVUPS Y6, 192(BX)
 	VMOVUPS Y7, 224(BX)
-	ADDQ $72, R11                                   // next kernel row
-	ADDQ $576, R12
-	DECQ R9
-	JNZ c1KernelAVX2_row
-	ADDQ $3888, R10                                 // next input block
-	DECQ R8
-	JNZ c1KernelAVX2_block
-	VXORPS Y0, Y0, Y0                               // zero, for the ReLU
-	MOVQ DI, BX
-	MOVQ $16, AX
-c1KernelAVX2_relu:
-	VMOVUPS (BX), Y1
-	VMAXPS Y1, Y0, Y1
-	VMOVUPS Y1, (BX)
-	VMOVUPS 32(BX), Y2
-	VMAXPS Y2, Y0, Y2
-	VMOVUPS Y2, 32(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ c1KernelAVX2_relu
 	VZEROUPPER
 	RET
 
@@ -897,112 +909,116 @@ c1UpdKernelAVX2_0_0_pixel:
 // func c2KernelAVX512(out, in, w, bias *float32)
 //
 // c2 + c2.relu (specs/tiny.net:37), one output row: a row of 4 output pixels, 1 blocks of 16 output channels, in tiles of 4 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z3 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z3 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·c2KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	MOVQ DI, BX
-	MOVQ $4, AX
-c2KernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ c2KernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
-c2KernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-c2KernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $1, AX                                     // 1 tiles of 4 pixels
 c2KernelAVX512_tiles:
 
-	// a tile of 4 pixels, output blocks 0…0
-	VMOVUPS (BX), Z0
-	VMOVUPS 64(BX), Z1
-	VMOVUPS 128(BX), Z2
-	VMOVUPS 192(BX), Z3
+	// a tile of 4 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS (CX), Z3
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+c2KernelAVX512_t4_b0:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+c2KernelAVX512_t4_b0_row:
 	VMOVUPS (R12), Z4
-	VBROADCASTSS (R13), Z5                          // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Z5                          // kw 0, c 0, pixel 0
 	VFMADD231PS Z4, Z5, Z0
-	VBROADCASTSS 8(R13), Z6                         // kw 0, c 0, pixel 1
+	VBROADCASTSS 8(R11), Z6                         // kw 0, c 0, pixel 1
 	VFMADD231PS Z4, Z6, Z1
-	VBROADCASTSS 16(R13), Z7                        // kw 0, c 0, pixel 2
+	VBROADCASTSS 16(R11), Z7                        // kw 0, c 0, pixel 2
 	VFMADD231PS Z4, Z7, Z2
-	VBROADCASTSS 24(R13), Z8                        // kw 0, c 0, pixel 3
+	VBROADCASTSS 24(R11), Z8                        // kw 0, c 0, pixel 3
 	VFMADD231PS Z4, Z8, Z3
 	VMOVUPS 64(R12), Z4
-	VBROADCASTSS 256(R13), Z9                       // kw 0, c 1, pixel 0
+	VBROADCASTSS 256(R11), Z9                       // kw 0, c 1, pixel 0
 	VFMADD231PS Z4, Z9, Z0
-	VBROADCASTSS 264(R13), Z10                      // kw 0, c 1, pixel 1
+	VBROADCASTSS 264(R11), Z10                      // kw 0, c 1, pixel 1
 	VFMADD231PS Z4, Z10, Z1
-	VBROADCASTSS 272(R13), Z11                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 272(R11), Z11                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z4, Z11, Z2
-	VBROADCASTSS 280(R13), Z12                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 280(R11), Z12                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z4, Z12, Z3
 	VMOVUPS 128(R12), Z4
-	VBROADCASTSS 512(R13), Z13                      // kw 0, c 2, pixel 0
+	VBROADCASTSS 512(R11), Z13                      // kw 0, c 2, pixel 0
 	VFMADD231PS Z4, Z13, Z0
-	VBROADCASTSS 520(R13), Z14                      // kw 0, c 2, pixel 1
+	VBROADCASTSS 520(R11), Z14                      // kw 0, c 2, pixel 1
 	VFMADD231PS Z4, Z14, Z1
-	VBROADCASTSS 528(R13), Z15                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 528(R11), Z15                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z4, Z15, Z2
-	VBROADCASTSS 536(R13), Z16                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 536(R11), Z16                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z4, Z16, Z3
 	VMOVUPS 192(R12), Z4
-	VBROADCASTSS 768(R13), Z17                      // kw 0, c 3, pixel 0
+	VBROADCASTSS 768(R11), Z17                      // kw 0, c 3, pixel 0
 	VFMADD231PS Z4, Z17, Z0
-	VBROADCASTSS 776(R13), Z18                      // kw 0, c 3, pixel 1
+	VBROADCASTSS 776(R11), Z18                      // kw 0, c 3, pixel 1
 	VFMADD231PS Z4, Z18, Z1
-	VBROADCASTSS 784(R13), Z19                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 784(R11), Z19                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z4, Z19, Z2
-	VBROADCASTSS 792(R13), Z20                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 792(R11), Z20                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z4, Z20, Z3
 	VMOVUPS 256(R12), Z4
-	VBROADCASTSS 4(R13), Z21                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Z21                        // kw 1, c 0, pixel 0
 	VFMADD231PS Z4, Z21, Z0
-	VBROADCASTSS 12(R13), Z22                       // kw 1, c 0, pixel 1
+	VBROADCASTSS 12(R11), Z22                       // kw 1, c 0, pixel 1
 	VFMADD231PS Z4, Z22, Z1
-	VBROADCASTSS 20(R13), Z23                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 20(R11), Z23                       // kw 1, c 0, pixel 2
 	VFMADD231PS Z4, Z23, Z2
-	VBROADCASTSS 28(R13), Z24                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 28(R11), Z24                       // kw 1, c 0, pixel 3
 	VFMADD231PS Z4, Z24, Z3
 	VMOVUPS 320(R12), Z4
-	VBROADCASTSS 260(R13), Z25                      // kw 1, c 1, pixel 0
+	VBROADCASTSS 260(R11), Z25                      // kw 1, c 1, pixel 0
 	VFMADD231PS Z4, Z25, Z0
-	VBROADCASTSS 268(R13), Z26                      // kw 1, c 1, pixel 1
+	VBROADCASTSS 268(R11), Z26                      // kw 1, c 1, pixel 1
 	VFMADD231PS Z4, Z26, Z1
-	VBROADCASTSS 276(R13), Z27                      // kw 1, c 1, pixel 2
+	VBROADCASTSS 276(R11), Z27                      // kw 1, c 1, pixel 2
 	VFMADD231PS Z4, Z27, Z2
-	VBROADCASTSS 284(R13), Z28                      // kw 1, c 1, pixel 3
+	VBROADCASTSS 284(R11), Z28                      // kw 1, c 1, pixel 3
 	VFMADD231PS Z4, Z28, Z3
 	VMOVUPS 384(R12), Z4
-	VBROADCASTSS 516(R13), Z29                      // kw 1, c 2, pixel 0
+	VBROADCASTSS 516(R11), Z29                      // kw 1, c 2, pixel 0
 	VFMADD231PS Z4, Z29, Z0
-	VBROADCASTSS 524(R13), Z30                      // kw 1, c 2, pixel 1
+	VBROADCASTSS 524(R11), Z30                      // kw 1, c 2, pixel 1
 	VFMADD231PS Z4, Z30, Z1
-	VBROADCASTSS 532(R13), Z31                      // kw 1, c 2, pixel 2
+	VBROADCASTSS 532(R11), Z31                      // kw 1, c 2, pixel 2
 	VFMADD231PS Z4, Z31, Z2
-	VBROADCASTSS 540(R13), Z5                       // kw 1, c 2, pixel 3
+	VBROADCASTSS 540(R11), Z5                       // kw 1, c 2, pixel 3
 	VFMADD231PS Z4, Z5, Z3
 	VMOVUPS 448(R12), Z4
-	VBROADCASTSS 772(R13), Z6                       // kw 1, c 3, pixel 0
+	VBROADCASTSS 772(R11), Z6                       // kw 1, c 3, pixel 0
 	VFMADD231PS Z4, Z6, Z0
-	VBROADCASTSS 780(R13), Z7                       // kw 1, c 3, pixel 1
+	VBROADCASTSS 780(R11), Z7                       // kw 1, c 3, pixel 1
 	VFMADD231PS Z4, Z7, Z1
-	VBROADCASTSS 788(R13), Z8                       // kw 1, c 3, pixel 2
+	VBROADCASTSS 788(R11), Z8                       // kw 1, c 3, pixel 2
 	VFMADD231PS Z4, Z8, Z2
-	VBROADCASTSS 796(R13), Z9                       // kw 1, c 3, pixel 3
+	VBROADCASTSS 796(R11), Z9                       // kw 1, c 3, pixel 3
 	VFMADD231PS Z4, Z9, Z3
+	ADDQ $32, R11                                   // next kernel row
+	ADDQ $512, R12
+	DECQ R9
+	JNZ c2KernelAVX512_t4_b0_row
+	ADDQ $1024, R10                                 // next input block
+	DECQ R8
+	JNZ c2KernelAVX512_t4_b0
+	VPXORD Z5, Z5, Z5                               // zero, for the ReLU
+	VMAXPS Z0, Z5, Z0
+	VMAXPS Z1, Z5, Z1
+	VMAXPS Z2, Z5, Z2
+	VMAXPS Z3, Z5, Z3
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -1011,179 +1027,168 @@ c2KernelAVX512_tiles:
 	ADDQ $256, BX
 	DECQ AX
 	JNZ c2KernelAVX512_tiles
-	ADDQ $32, R11                                   // next kernel row
-	ADDQ $512, R12
-	DECQ R9
-	JNZ c2KernelAVX512_row
-	ADDQ $1024, R10                                 // next input block
-	DECQ R8
-	JNZ c2KernelAVX512_block
-	VPXORD Z0, Z0, Z0                               // zero, for the ReLU
-	MOVQ DI, BX
-	MOVQ $4, AX
-c2KernelAVX512_relu:
-	VMOVUPS (BX), Z1
-	VMAXPS Z1, Z0, Z1
-	VMOVUPS Z1, (BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ c2KernelAVX512_relu
 	VZEROUPPER
 	RET
 
 // func c2KernelAVX2(out, in, w, bias *float32)
 //
 // c2 + c2.relu (specs/tiny.net:37), one output row: a row of 4 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·c2KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	MOVQ DI, BX
-	MOVQ $4, AX
-c2KernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ c2KernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
-c2KernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $3, R9                                     // kernel rows
-c2KernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 
-	// a tile of 4 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
+	// a tile of 4 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+c2KernelAVX2_t4_b0:
+	MOVQ R10, R11
+	MOVQ $3, R9                                     // kernel rows
+c2KernelAVX2_t4_b0_row:
 	VMOVUPS (R12), Y8
 	VMOVUPS 32(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R11), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 8(R13), Y11                        // kw 0, c 0, pixel 1
+	VBROADCASTSS 8(R11), Y11                        // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 16(R13), Y12                       // kw 0, c 0, pixel 2
+	VBROADCASTSS 16(R11), Y12                       // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 24(R13), Y13                       // kw 0, c 0, pixel 3
+	VBROADCASTSS 24(R11), Y13                       // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 64(R12), Y8
 	VMOVUPS 96(R12), Y9
-	VBROADCASTSS 256(R13), Y14                      // kw 0, c 1, pixel 0
+	VBROADCASTSS 256(R11), Y14                      // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 264(R13), Y15                      // kw 0, c 1, pixel 1
+	VBROADCASTSS 264(R11), Y15                      // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 272(R13), Y10                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 272(R11), Y10                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 280(R13), Y11                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 280(R11), Y11                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 128(R12), Y8
 	VMOVUPS 160(R12), Y9
-	VBROADCASTSS 512(R13), Y12                      // kw 0, c 2, pixel 0
+	VBROADCASTSS 512(R11), Y12                      // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 520(R13), Y13                      // kw 0, c 2, pixel 1
+	VBROADCASTSS 520(R11), Y13                      // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 528(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 528(R11), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 536(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 536(R11), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 192(R12), Y8
 	VMOVUPS 224(R12), Y9
-	VBROADCASTSS 768(R13), Y10                      // kw 0, c 3, pixel 0
+	VBROADCASTSS 768(R11), Y10                      // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 776(R13), Y11                      // kw 0, c 3, pixel 1
+	VBROADCASTSS 776(R11), Y11                      // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 784(R13), Y12                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 784(R11), Y12                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 792(R13), Y13                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 792(R11), Y13                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 256(R12), Y8
 	VMOVUPS 288(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 1, c 0, pixel 0
+	VBROADCASTSS 4(R11), Y14                        // kw 1, c 0, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 12(R13), Y15                       // kw 1, c 0, pixel 1
+	VBROADCASTSS 12(R11), Y15                       // kw 1, c 0, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 20(R13), Y10                       // kw 1, c 0, pixel 2
+	VBROADCASTSS 20(R11), Y10                       // kw 1, c 0, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 28(R13), Y11                       // kw 1, c 0, pixel 3
+	VBROADCASTSS 28(R11), Y11                       // kw 1, c 0, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 320(R12), Y8
 	VMOVUPS 352(R12), Y9
-	VBROADCASTSS 260(R13), Y12                      // kw 1, c 1, pixel 0
+	VBROADCASTSS 260(R11), Y12                      // kw 1, c 1, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 268(R13), Y13                      // kw 1, c 1, pixel 1
+	VBROADCASTSS 268(R11), Y13                      // kw 1, c 1, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 276(R13), Y14                      // kw 1, c 1, pixel 2
+	VBROADCASTSS 276(R11), Y14                      // kw 1, c 1, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 284(R13), Y15                      // kw 1, c 1, pixel 3
+	VBROADCASTSS 284(R11), Y15                      // kw 1, c 1, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 384(R12), Y8
 	VMOVUPS 416(R12), Y9
-	VBROADCASTSS 516(R13), Y10                      // kw 1, c 2, pixel 0
+	VBROADCASTSS 516(R11), Y10                      // kw 1, c 2, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 524(R13), Y11                      // kw 1, c 2, pixel 1
+	VBROADCASTSS 524(R11), Y11                      // kw 1, c 2, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 532(R13), Y12                      // kw 1, c 2, pixel 2
+	VBROADCASTSS 532(R11), Y12                      // kw 1, c 2, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 540(R13), Y13                      // kw 1, c 2, pixel 3
+	VBROADCASTSS 540(R11), Y13                      // kw 1, c 2, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 448(R12), Y8
 	VMOVUPS 480(R12), Y9
-	VBROADCASTSS 772(R13), Y14                      // kw 1, c 3, pixel 0
+	VBROADCASTSS 772(R11), Y14                      // kw 1, c 3, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 780(R13), Y15                      // kw 1, c 3, pixel 1
+	VBROADCASTSS 780(R11), Y15                      // kw 1, c 3, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 788(R13), Y10                      // kw 1, c 3, pixel 2
+	VBROADCASTSS 788(R11), Y10                      // kw 1, c 3, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 796(R13), Y11                      // kw 1, c 3, pixel 3
+	VBROADCASTSS 796(R11), Y11                      // kw 1, c 3, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
+	ADDQ $32, R11                                   // next kernel row
+	ADDQ $512, R12
+	DECQ R9
+	JNZ c2KernelAVX2_t4_b0_row
+	ADDQ $1024, R10                                 // next input block
+	DECQ R8
+	JNZ c2KernelAVX2_t4_b0
+	VXORPS Y10, Y10, Y10                            // zero, for the ReLU
+	VMAXPS Y0, Y10, Y0
+	VMAXPS Y1, Y10, Y1
+	VMAXPS Y2, Y10, Y2
+	VMAXPS Y3, Y10, Y3
+	VMAXPS Y4, Y10, Y4
+	VMAXPS Y5, Y10, Y5
+	VMAXPS Y6, Y10, Y6
+	VMAXPS Y7, Y10, Y7
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -1192,26 +1197,6 @@ c2KernelAVX2_row:
 	VMOVUPS Y5, 160(BX)
 	VMOVUPS Y6, 192(BX)
 	VMOVUPS Y7, 224(BX)
-	ADDQ $32, R11                                   // next kernel row
-	ADDQ $512, R12
-	DECQ R9
-	JNZ c2KernelAVX2_row
-	ADDQ $1024, R10                                 // next input block
-	DECQ R8
-	JNZ c2KernelAVX2_block
-	VXORPS Y0, Y0, Y0                               // zero, for the ReLU
-	MOVQ DI, BX
-	MOVQ $4, AX
-c2KernelAVX2_relu:
-	VMOVUPS (BX), Y1
-	VMAXPS Y1, Y0, Y1
-	VMOVUPS Y1, (BX)
-	VMOVUPS 32(BX), Y2
-	VMAXPS Y2, Y0, Y2
-	VMOVUPS Y2, 32(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ c2KernelAVX2_relu
 	VZEROUPPER
 	RET
 
@@ -1323,670 +1308,661 @@ c2UpdKernelAVX2_0_0_pixel:
 // func fc1KernelAVX512(out, in, w, bias *float32)
 //
 // fc1 (specs/tiny.net:44), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
-// and 2 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 2 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·fc1KernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Z0                                // block 0's bias
-	VMOVUPS 64(CX), Z1                              // block 1's bias
-	MOVQ DI, BX
-	MOVQ $16, AX
-fc1KernelAVX512_bias:
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 1024(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ fc1KernelAVX512_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $3, R8                                     // input blocks
-fc1KernelAVX512_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-fc1KernelAVX512_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $1, AX                                     // 1 tiles of 12 pixels
 fc1KernelAVX512_tiles:
 
-	// a tile of 12 pixels, output blocks 0…1
-	VMOVUPS (BX), Z0
-	VMOVUPS 1024(BX), Z1
-	VMOVUPS 64(BX), Z2
-	VMOVUPS 1088(BX), Z3
-	VMOVUPS 128(BX), Z4
-	VMOVUPS 1152(BX), Z5
-	VMOVUPS 192(BX), Z6
-	VMOVUPS 1216(BX), Z7
-	VMOVUPS 256(BX), Z8
-	VMOVUPS 1280(BX), Z9
-	VMOVUPS 320(BX), Z10
-	VMOVUPS 1344(BX), Z11
-	VMOVUPS 384(BX), Z12
-	VMOVUPS 1408(BX), Z13
-	VMOVUPS 448(BX), Z14
-	VMOVUPS 1472(BX), Z15
-	VMOVUPS 512(BX), Z16
-	VMOVUPS 1536(BX), Z17
-	VMOVUPS 576(BX), Z18
-	VMOVUPS 1600(BX), Z19
-	VMOVUPS 640(BX), Z20
-	VMOVUPS 1664(BX), Z21
-	VMOVUPS 704(BX), Z22
-	VMOVUPS 1728(BX), Z23
+	// a tile of 12 pixels, output blocks 0…1, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	VMOVUPS (CX), Z8
+	VMOVUPS 64(CX), Z9
+	VMOVUPS (CX), Z10
+	VMOVUPS 64(CX), Z11
+	VMOVUPS (CX), Z12
+	VMOVUPS 64(CX), Z13
+	VMOVUPS (CX), Z14
+	VMOVUPS 64(CX), Z15
+	VMOVUPS (CX), Z16
+	VMOVUPS 64(CX), Z17
+	VMOVUPS (CX), Z18
+	VMOVUPS 64(CX), Z19
+	VMOVUPS (CX), Z20
+	VMOVUPS 64(CX), Z21
+	VMOVUPS (CX), Z22
+	VMOVUPS 64(CX), Z23
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $3, R8                                     // input blocks
+fc1KernelAVX512_t12_b0:
 	VMOVUPS (R12), Z24
 	VMOVUPS 64(R12), Z25
-	VBROADCASTSS (R13), Z26                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z26                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 192(R13), Z27                      // kw 0, c 0, pixel 1
+	VBROADCASTSS 192(R10), Z27                      // kw 0, c 0, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 384(R13), Z28                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 384(R10), Z28                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 576(R13), Z29                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 576(R10), Z29                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 768(R13), Z30                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 768(R10), Z30                      // kw 0, c 0, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 960(R13), Z31                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 960(R10), Z31                      // kw 0, c 0, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1152(R13), Z26                     // kw 0, c 0, pixel 6
+	VBROADCASTSS 1152(R10), Z26                     // kw 0, c 0, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1344(R13), Z27                     // kw 0, c 0, pixel 7
+	VBROADCASTSS 1344(R10), Z27                     // kw 0, c 0, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1536(R13), Z28                     // kw 0, c 0, pixel 8
+	VBROADCASTSS 1536(R10), Z28                     // kw 0, c 0, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1728(R13), Z29                     // kw 0, c 0, pixel 9
+	VBROADCASTSS 1728(R10), Z29                     // kw 0, c 0, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1920(R13), Z30                     // kw 0, c 0, pixel 10
+	VBROADCASTSS 1920(R10), Z30                     // kw 0, c 0, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2112(R13), Z31                     // kw 0, c 0, pixel 11
+	VBROADCASTSS 2112(R10), Z31                     // kw 0, c 0, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 128(R12), Z24
 	VMOVUPS 192(R12), Z25
-	VBROADCASTSS 4(R13), Z26                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z26                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 196(R13), Z27                      // kw 0, c 1, pixel 1
+	VBROADCASTSS 196(R10), Z27                      // kw 0, c 1, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 388(R13), Z28                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 388(R10), Z28                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 580(R13), Z29                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 580(R10), Z29                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 772(R13), Z30                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 772(R10), Z30                      // kw 0, c 1, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 964(R13), Z31                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 964(R10), Z31                      // kw 0, c 1, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1156(R13), Z26                     // kw 0, c 1, pixel 6
+	VBROADCASTSS 1156(R10), Z26                     // kw 0, c 1, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1348(R13), Z27                     // kw 0, c 1, pixel 7
+	VBROADCASTSS 1348(R10), Z27                     // kw 0, c 1, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1540(R13), Z28                     // kw 0, c 1, pixel 8
+	VBROADCASTSS 1540(R10), Z28                     // kw 0, c 1, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1732(R13), Z29                     // kw 0, c 1, pixel 9
+	VBROADCASTSS 1732(R10), Z29                     // kw 0, c 1, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1924(R13), Z30                     // kw 0, c 1, pixel 10
+	VBROADCASTSS 1924(R10), Z30                     // kw 0, c 1, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2116(R13), Z31                     // kw 0, c 1, pixel 11
+	VBROADCASTSS 2116(R10), Z31                     // kw 0, c 1, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 256(R12), Z24
 	VMOVUPS 320(R12), Z25
-	VBROADCASTSS 8(R13), Z26                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z26                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 200(R13), Z27                      // kw 0, c 2, pixel 1
+	VBROADCASTSS 200(R10), Z27                      // kw 0, c 2, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 392(R13), Z28                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 392(R10), Z28                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 584(R13), Z29                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 584(R10), Z29                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 776(R13), Z30                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 776(R10), Z30                      // kw 0, c 2, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 968(R13), Z31                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 968(R10), Z31                      // kw 0, c 2, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1160(R13), Z26                     // kw 0, c 2, pixel 6
+	VBROADCASTSS 1160(R10), Z26                     // kw 0, c 2, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1352(R13), Z27                     // kw 0, c 2, pixel 7
+	VBROADCASTSS 1352(R10), Z27                     // kw 0, c 2, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1544(R13), Z28                     // kw 0, c 2, pixel 8
+	VBROADCASTSS 1544(R10), Z28                     // kw 0, c 2, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1736(R13), Z29                     // kw 0, c 2, pixel 9
+	VBROADCASTSS 1736(R10), Z29                     // kw 0, c 2, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1928(R13), Z30                     // kw 0, c 2, pixel 10
+	VBROADCASTSS 1928(R10), Z30                     // kw 0, c 2, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2120(R13), Z31                     // kw 0, c 2, pixel 11
+	VBROADCASTSS 2120(R10), Z31                     // kw 0, c 2, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 384(R12), Z24
 	VMOVUPS 448(R12), Z25
-	VBROADCASTSS 12(R13), Z26                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z26                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 204(R13), Z27                      // kw 0, c 3, pixel 1
+	VBROADCASTSS 204(R10), Z27                      // kw 0, c 3, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 396(R13), Z28                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 396(R10), Z28                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 588(R13), Z29                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 588(R10), Z29                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 780(R13), Z30                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 780(R10), Z30                      // kw 0, c 3, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 972(R13), Z31                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 972(R10), Z31                      // kw 0, c 3, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1164(R13), Z26                     // kw 0, c 3, pixel 6
+	VBROADCASTSS 1164(R10), Z26                     // kw 0, c 3, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1356(R13), Z27                     // kw 0, c 3, pixel 7
+	VBROADCASTSS 1356(R10), Z27                     // kw 0, c 3, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1548(R13), Z28                     // kw 0, c 3, pixel 8
+	VBROADCASTSS 1548(R10), Z28                     // kw 0, c 3, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1740(R13), Z29                     // kw 0, c 3, pixel 9
+	VBROADCASTSS 1740(R10), Z29                     // kw 0, c 3, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1932(R13), Z30                     // kw 0, c 3, pixel 10
+	VBROADCASTSS 1932(R10), Z30                     // kw 0, c 3, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2124(R13), Z31                     // kw 0, c 3, pixel 11
+	VBROADCASTSS 2124(R10), Z31                     // kw 0, c 3, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 512(R12), Z24
 	VMOVUPS 576(R12), Z25
-	VBROADCASTSS 16(R13), Z26                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z26                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 208(R13), Z27                      // kw 0, c 4, pixel 1
+	VBROADCASTSS 208(R10), Z27                      // kw 0, c 4, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 400(R13), Z28                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 400(R10), Z28                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 592(R13), Z29                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 592(R10), Z29                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 784(R13), Z30                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 784(R10), Z30                      // kw 0, c 4, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 976(R13), Z31                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 976(R10), Z31                      // kw 0, c 4, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1168(R13), Z26                     // kw 0, c 4, pixel 6
+	VBROADCASTSS 1168(R10), Z26                     // kw 0, c 4, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1360(R13), Z27                     // kw 0, c 4, pixel 7
+	VBROADCASTSS 1360(R10), Z27                     // kw 0, c 4, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1552(R13), Z28                     // kw 0, c 4, pixel 8
+	VBROADCASTSS 1552(R10), Z28                     // kw 0, c 4, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1744(R13), Z29                     // kw 0, c 4, pixel 9
+	VBROADCASTSS 1744(R10), Z29                     // kw 0, c 4, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1936(R13), Z30                     // kw 0, c 4, pixel 10
+	VBROADCASTSS 1936(R10), Z30                     // kw 0, c 4, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2128(R13), Z31                     // kw 0, c 4, pixel 11
+	VBROADCASTSS 2128(R10), Z31                     // kw 0, c 4, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 640(R12), Z24
 	VMOVUPS 704(R12), Z25
-	VBROADCASTSS 20(R13), Z26                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z26                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 212(R13), Z27                      // kw 0, c 5, pixel 1
+	VBROADCASTSS 212(R10), Z27                      // kw 0, c 5, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 404(R13), Z28                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 404(R10), Z28                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 596(R13), Z29                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 596(R10), Z29                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 788(R13), Z30                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 788(R10), Z30                      // kw 0, c 5, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 980(R13), Z31                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 980(R10), Z31                      // kw 0, c 5, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1172(R13), Z26                     // kw 0, c 5, pixel 6
+	VBROADCASTSS 1172(R10), Z26                     // kw 0, c 5, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1364(R13), Z27                     // kw 0, c 5, pixel 7
+	VBROADCASTSS 1364(R10), Z27                     // kw 0, c 5, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1556(R13), Z28                     // kw 0, c 5, pixel 8
+	VBROADCASTSS 1556(R10), Z28                     // kw 0, c 5, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1748(R13), Z29                     // kw 0, c 5, pixel 9
+	VBROADCASTSS 1748(R10), Z29                     // kw 0, c 5, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1940(R13), Z30                     // kw 0, c 5, pixel 10
+	VBROADCASTSS 1940(R10), Z30                     // kw 0, c 5, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2132(R13), Z31                     // kw 0, c 5, pixel 11
+	VBROADCASTSS 2132(R10), Z31                     // kw 0, c 5, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 768(R12), Z24
 	VMOVUPS 832(R12), Z25
-	VBROADCASTSS 24(R13), Z26                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z26                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 216(R13), Z27                      // kw 0, c 6, pixel 1
+	VBROADCASTSS 216(R10), Z27                      // kw 0, c 6, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 408(R13), Z28                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 408(R10), Z28                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 600(R13), Z29                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 600(R10), Z29                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 792(R13), Z30                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 792(R10), Z30                      // kw 0, c 6, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 984(R13), Z31                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 984(R10), Z31                      // kw 0, c 6, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1176(R13), Z26                     // kw 0, c 6, pixel 6
+	VBROADCASTSS 1176(R10), Z26                     // kw 0, c 6, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1368(R13), Z27                     // kw 0, c 6, pixel 7
+	VBROADCASTSS 1368(R10), Z27                     // kw 0, c 6, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1560(R13), Z28                     // kw 0, c 6, pixel 8
+	VBROADCASTSS 1560(R10), Z28                     // kw 0, c 6, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1752(R13), Z29                     // kw 0, c 6, pixel 9
+	VBROADCASTSS 1752(R10), Z29                     // kw 0, c 6, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1944(R13), Z30                     // kw 0, c 6, pixel 10
+	VBROADCASTSS 1944(R10), Z30                     // kw 0, c 6, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2136(R13), Z31                     // kw 0, c 6, pixel 11
+	VBROADCASTSS 2136(R10), Z31                     // kw 0, c 6, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 896(R12), Z24
 	VMOVUPS 960(R12), Z25
-	VBROADCASTSS 28(R13), Z26                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z26                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 220(R13), Z27                      // kw 0, c 7, pixel 1
+	VBROADCASTSS 220(R10), Z27                      // kw 0, c 7, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 412(R13), Z28                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 412(R10), Z28                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 604(R13), Z29                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 604(R10), Z29                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 796(R13), Z30                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 796(R10), Z30                      // kw 0, c 7, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 988(R13), Z31                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 988(R10), Z31                      // kw 0, c 7, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1180(R13), Z26                     // kw 0, c 7, pixel 6
+	VBROADCASTSS 1180(R10), Z26                     // kw 0, c 7, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1372(R13), Z27                     // kw 0, c 7, pixel 7
+	VBROADCASTSS 1372(R10), Z27                     // kw 0, c 7, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1564(R13), Z28                     // kw 0, c 7, pixel 8
+	VBROADCASTSS 1564(R10), Z28                     // kw 0, c 7, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1756(R13), Z29                     // kw 0, c 7, pixel 9
+	VBROADCASTSS 1756(R10), Z29                     // kw 0, c 7, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1948(R13), Z30                     // kw 0, c 7, pixel 10
+	VBROADCASTSS 1948(R10), Z30                     // kw 0, c 7, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2140(R13), Z31                     // kw 0, c 7, pixel 11
+	VBROADCASTSS 2140(R10), Z31                     // kw 0, c 7, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1024(R12), Z24
 	VMOVUPS 1088(R12), Z25
-	VBROADCASTSS 32(R13), Z26                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z26                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 224(R13), Z27                      // kw 0, c 8, pixel 1
+	VBROADCASTSS 224(R10), Z27                      // kw 0, c 8, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 416(R13), Z28                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 416(R10), Z28                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 608(R13), Z29                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 608(R10), Z29                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 800(R13), Z30                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 800(R10), Z30                      // kw 0, c 8, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 992(R13), Z31                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 992(R10), Z31                      // kw 0, c 8, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1184(R13), Z26                     // kw 0, c 8, pixel 6
+	VBROADCASTSS 1184(R10), Z26                     // kw 0, c 8, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1376(R13), Z27                     // kw 0, c 8, pixel 7
+	VBROADCASTSS 1376(R10), Z27                     // kw 0, c 8, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1568(R13), Z28                     // kw 0, c 8, pixel 8
+	VBROADCASTSS 1568(R10), Z28                     // kw 0, c 8, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1760(R13), Z29                     // kw 0, c 8, pixel 9
+	VBROADCASTSS 1760(R10), Z29                     // kw 0, c 8, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1952(R13), Z30                     // kw 0, c 8, pixel 10
+	VBROADCASTSS 1952(R10), Z30                     // kw 0, c 8, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2144(R13), Z31                     // kw 0, c 8, pixel 11
+	VBROADCASTSS 2144(R10), Z31                     // kw 0, c 8, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1152(R12), Z24
 	VMOVUPS 1216(R12), Z25
-	VBROADCASTSS 36(R13), Z26                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z26                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 228(R13), Z27                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 228(R10), Z27                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 420(R13), Z28                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 420(R10), Z28                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 612(R13), Z29                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 612(R10), Z29                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 804(R13), Z30                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 804(R10), Z30                      // kw 0, c 9, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 996(R13), Z31                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 996(R10), Z31                      // kw 0, c 9, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1188(R13), Z26                     // kw 0, c 9, pixel 6
+	VBROADCASTSS 1188(R10), Z26                     // kw 0, c 9, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1380(R13), Z27                     // kw 0, c 9, pixel 7
+	VBROADCASTSS 1380(R10), Z27                     // kw 0, c 9, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1572(R13), Z28                     // kw 0, c 9, pixel 8
+	VBROADCASTSS 1572(R10), Z28                     // kw 0, c 9, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1764(R13), Z29                     // kw 0, c 9, pixel 9
+	VBROADCASTSS 1764(R10), Z29                     // kw 0, c 9, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1956(R13), Z30                     // kw 0, c 9, pixel 10
+	VBROADCASTSS 1956(R10), Z30                     // kw 0, c 9, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2148(R13), Z31                     // kw 0, c 9, pixel 11
+	VBROADCASTSS 2148(R10), Z31                     // kw 0, c 9, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1280(R12), Z24
 	VMOVUPS 1344(R12), Z25
-	VBROADCASTSS 40(R13), Z26                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z26                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 232(R13), Z27                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 232(R10), Z27                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 424(R13), Z28                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 424(R10), Z28                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 616(R13), Z29                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 616(R10), Z29                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 808(R13), Z30                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 808(R10), Z30                      // kw 0, c 10, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 1000(R13), Z31                     // kw 0, c 10, pixel 5
+	VBROADCASTSS 1000(R10), Z31                     // kw 0, c 10, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1192(R13), Z26                     // kw 0, c 10, pixel 6
+	VBROADCASTSS 1192(R10), Z26                     // kw 0, c 10, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1384(R13), Z27                     // kw 0, c 10, pixel 7
+	VBROADCASTSS 1384(R10), Z27                     // kw 0, c 10, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1576(R13), Z28                     // kw 0, c 10, pixel 8
+	VBROADCASTSS 1576(R10), Z28                     // kw 0, c 10, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1768(R13), Z29                     // kw 0, c 10, pixel 9
+	VBROADCASTSS 1768(R10), Z29                     // kw 0, c 10, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1960(R13), Z30                     // kw 0, c 10, pixel 10
+	VBROADCASTSS 1960(R10), Z30                     // kw 0, c 10, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2152(R13), Z31                     // kw 0, c 10, pixel 11
+	VBROADCASTSS 2152(R10), Z31                     // kw 0, c 10, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1408(R12), Z24
 	VMOVUPS 1472(R12), Z25
-	VBROADCASTSS 44(R13), Z26                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z26                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 236(R13), Z27                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 236(R10), Z27                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 428(R13), Z28                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 428(R10), Z28                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 620(R13), Z29                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 620(R10), Z29                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 812(R13), Z30                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 812(R10), Z30                      // kw 0, c 11, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 1004(R13), Z31                     // kw 0, c 11, pixel 5
+	VBROADCASTSS 1004(R10), Z31                     // kw 0, c 11, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1196(R13), Z26                     // kw 0, c 11, pixel 6
+	VBROADCASTSS 1196(R10), Z26                     // kw 0, c 11, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1388(R13), Z27                     // kw 0, c 11, pixel 7
+	VBROADCASTSS 1388(R10), Z27                     // kw 0, c 11, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1580(R13), Z28                     // kw 0, c 11, pixel 8
+	VBROADCASTSS 1580(R10), Z28                     // kw 0, c 11, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1772(R13), Z29                     // kw 0, c 11, pixel 9
+	VBROADCASTSS 1772(R10), Z29                     // kw 0, c 11, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1964(R13), Z30                     // kw 0, c 11, pixel 10
+	VBROADCASTSS 1964(R10), Z30                     // kw 0, c 11, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2156(R13), Z31                     // kw 0, c 11, pixel 11
+	VBROADCASTSS 2156(R10), Z31                     // kw 0, c 11, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1536(R12), Z24
 	VMOVUPS 1600(R12), Z25
-	VBROADCASTSS 48(R13), Z26                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z26                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 240(R13), Z27                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 240(R10), Z27                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 432(R13), Z28                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 432(R10), Z28                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 624(R13), Z29                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 624(R10), Z29                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 816(R13), Z30                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 816(R10), Z30                      // kw 0, c 12, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 1008(R13), Z31                     // kw 0, c 12, pixel 5
+	VBROADCASTSS 1008(R10), Z31                     // kw 0, c 12, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1200(R13), Z26                     // kw 0, c 12, pixel 6
+	VBROADCASTSS 1200(R10), Z26                     // kw 0, c 12, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1392(R13), Z27                     // kw 0, c 12, pixel 7
+	VBROADCASTSS 1392(R10), Z27                     // kw 0, c 12, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1584(R13), Z28                     // kw 0, c 12, pixel 8
+	VBROADCASTSS 1584(R10), Z28                     // kw 0, c 12, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1776(R13), Z29                     // kw 0, c 12, pixel 9
+	VBROADCASTSS 1776(R10), Z29                     // kw 0, c 12, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1968(R13), Z30                     // kw 0, c 12, pixel 10
+	VBROADCASTSS 1968(R10), Z30                     // kw 0, c 12, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2160(R13), Z31                     // kw 0, c 12, pixel 11
+	VBROADCASTSS 2160(R10), Z31                     // kw 0, c 12, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1664(R12), Z24
 	VMOVUPS 1728(R12), Z25
-	VBROADCASTSS 52(R13), Z26                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z26                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 244(R13), Z27                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 244(R10), Z27                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 436(R13), Z28                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 436(R10), Z28                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 628(R13), Z29                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 628(R10), Z29                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 820(R13), Z30                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 820(R10), Z30                      // kw 0, c 13, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 1012(R13), Z31                     // kw 0, c 13, pixel 5
+	VBROADCASTSS 1012(R10), Z31                     // kw 0, c 13, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1204(R13), Z26                     // kw 0, c 13, pixel 6
+	VBROADCASTSS 1204(R10), Z26                     // kw 0, c 13, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1396(R13), Z27                     // kw 0, c 13, pixel 7
+	VBROADCASTSS 1396(R10), Z27                     // kw 0, c 13, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1588(R13), Z28                     // kw 0, c 13, pixel 8
+	VBROADCASTSS 1588(R10), Z28                     // kw 0, c 13, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1780(R13), Z29                     // kw 0, c 13, pixel 9
+	VBROADCASTSS 1780(R10), Z29                     // kw 0, c 13, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1972(R13), Z30                     // kw 0, c 13, pixel 10
+	VBROADCASTSS 1972(R10), Z30                     // kw 0, c 13, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2164(R13), Z31                     // kw 0, c 13, pixel 11
+	VBROADCASTSS 2164(R10), Z31                     // kw 0, c 13, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1792(R12), Z24
 	VMOVUPS 1856(R12), Z25
-	VBROADCASTSS 56(R13), Z26                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z26                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 248(R13), Z27                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 248(R10), Z27                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 440(R13), Z28                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 440(R10), Z28                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 632(R13), Z29                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 632(R10), Z29                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 824(R13), Z30                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 824(R10), Z30                      // kw 0, c 14, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 1016(R13), Z31                     // kw 0, c 14, pixel 5
+	VBROADCASTSS 1016(R10), Z31                     // kw 0, c 14, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1208(R13), Z26                     // kw 0, c 14, pixel 6
+	VBROADCASTSS 1208(R10), Z26                     // kw 0, c 14, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1400(R13), Z27                     // kw 0, c 14, pixel 7
+	VBROADCASTSS 1400(R10), Z27                     // kw 0, c 14, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1592(R13), Z28                     // kw 0, c 14, pixel 8
+	VBROADCASTSS 1592(R10), Z28                     // kw 0, c 14, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1784(R13), Z29                     // kw 0, c 14, pixel 9
+	VBROADCASTSS 1784(R10), Z29                     // kw 0, c 14, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1976(R13), Z30                     // kw 0, c 14, pixel 10
+	VBROADCASTSS 1976(R10), Z30                     // kw 0, c 14, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2168(R13), Z31                     // kw 0, c 14, pixel 11
+	VBROADCASTSS 2168(R10), Z31                     // kw 0, c 14, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
 	VMOVUPS 1920(R12), Z24
 	VMOVUPS 1984(R12), Z25
-	VBROADCASTSS 60(R13), Z26                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z26                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z24, Z26, Z0
 	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS 252(R13), Z27                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 252(R10), Z27                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z24, Z27, Z2
 	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS 444(R13), Z28                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 444(R10), Z28                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z24, Z28, Z4
 	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS 636(R13), Z29                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 636(R10), Z29                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z24, Z29, Z6
 	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS 828(R13), Z30                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 828(R10), Z30                      // kw 0, c 15, pixel 4
 	VFMADD231PS Z24, Z30, Z8
 	VFMADD231PS Z25, Z30, Z9
-	VBROADCASTSS 1020(R13), Z31                     // kw 0, c 15, pixel 5
+	VBROADCASTSS 1020(R10), Z31                     // kw 0, c 15, pixel 5
 	VFMADD231PS Z24, Z31, Z10
 	VFMADD231PS Z25, Z31, Z11
-	VBROADCASTSS 1212(R13), Z26                     // kw 0, c 15, pixel 6
+	VBROADCASTSS 1212(R10), Z26                     // kw 0, c 15, pixel 6
 	VFMADD231PS Z24, Z26, Z12
 	VFMADD231PS Z25, Z26, Z13
-	VBROADCASTSS 1404(R13), Z27                     // kw 0, c 15, pixel 7
+	VBROADCASTSS 1404(R10), Z27                     // kw 0, c 15, pixel 7
 	VFMADD231PS Z24, Z27, Z14
 	VFMADD231PS Z25, Z27, Z15
-	VBROADCASTSS 1596(R13), Z28                     // kw 0, c 15, pixel 8
+	VBROADCASTSS 1596(R10), Z28                     // kw 0, c 15, pixel 8
 	VFMADD231PS Z24, Z28, Z16
 	VFMADD231PS Z25, Z28, Z17
-	VBROADCASTSS 1788(R13), Z29                     // kw 0, c 15, pixel 9
+	VBROADCASTSS 1788(R10), Z29                     // kw 0, c 15, pixel 9
 	VFMADD231PS Z24, Z29, Z18
 	VFMADD231PS Z25, Z29, Z19
-	VBROADCASTSS 1980(R13), Z30                     // kw 0, c 15, pixel 10
+	VBROADCASTSS 1980(R10), Z30                     // kw 0, c 15, pixel 10
 	VFMADD231PS Z24, Z30, Z20
 	VFMADD231PS Z25, Z30, Z21
-	VBROADCASTSS 2172(R13), Z31                     // kw 0, c 15, pixel 11
+	VBROADCASTSS 2172(R10), Z31                     // kw 0, c 15, pixel 11
 	VFMADD231PS Z24, Z31, Z22
 	VFMADD231PS Z25, Z31, Z23
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc1KernelAVX512_t12_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 1024(BX)
 	VMOVUPS Z2, 64(BX)
@@ -2016,239 +1992,247 @@ fc1KernelAVX512_tiles:
 	DECQ AX
 	JNZ fc1KernelAVX512_tiles
 
-	// a tile of 4 pixels, output blocks 0…1
-	VMOVUPS (BX), Z0
-	VMOVUPS 1024(BX), Z1
-	VMOVUPS 64(BX), Z2
-	VMOVUPS 1088(BX), Z3
-	VMOVUPS 128(BX), Z4
-	VMOVUPS 1152(BX), Z5
-	VMOVUPS 192(BX), Z6
-	VMOVUPS 1216(BX), Z7
+	// a tile of 4 pixels, output blocks 0…1, over every input block
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS (CX), Z2
+	VMOVUPS 64(CX), Z3
+	VMOVUPS (CX), Z4
+	VMOVUPS 64(CX), Z5
+	VMOVUPS (CX), Z6
+	VMOVUPS 64(CX), Z7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $3, R8                                     // input blocks
+fc1KernelAVX512_t4_b0:
 	VMOVUPS (R12), Z8
 	VMOVUPS 64(R12), Z9
-	VBROADCASTSS (R13), Z10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Z10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Z8, Z10, Z0
 	VFMADD231PS Z9, Z10, Z1
-	VBROADCASTSS 192(R13), Z11                      // kw 0, c 0, pixel 1
+	VBROADCASTSS 192(R10), Z11                      // kw 0, c 0, pixel 1
 	VFMADD231PS Z8, Z11, Z2
 	VFMADD231PS Z9, Z11, Z3
-	VBROADCASTSS 384(R13), Z12                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 384(R10), Z12                      // kw 0, c 0, pixel 2
 	VFMADD231PS Z8, Z12, Z4
 	VFMADD231PS Z9, Z12, Z5
-	VBROADCASTSS 576(R13), Z13                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 576(R10), Z13                      // kw 0, c 0, pixel 3
 	VFMADD231PS Z8, Z13, Z6
 	VFMADD231PS Z9, Z13, Z7
 	VMOVUPS 128(R12), Z8
 	VMOVUPS 192(R12), Z9
-	VBROADCASTSS 4(R13), Z14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Z14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Z8, Z14, Z0
 	VFMADD231PS Z9, Z14, Z1
-	VBROADCASTSS 196(R13), Z15                      // kw 0, c 1, pixel 1
+	VBROADCASTSS 196(R10), Z15                      // kw 0, c 1, pixel 1
 	VFMADD231PS Z8, Z15, Z2
 	VFMADD231PS Z9, Z15, Z3
-	VBROADCASTSS 388(R13), Z16                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 388(R10), Z16                      // kw 0, c 1, pixel 2
 	VFMADD231PS Z8, Z16, Z4
 	VFMADD231PS Z9, Z16, Z5
-	VBROADCASTSS 580(R13), Z17                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 580(R10), Z17                      // kw 0, c 1, pixel 3
 	VFMADD231PS Z8, Z17, Z6
 	VFMADD231PS Z9, Z17, Z7
 	VMOVUPS 256(R12), Z8
 	VMOVUPS 320(R12), Z9
-	VBROADCASTSS 8(R13), Z18                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Z18                        // kw 0, c 2, pixel 0
 	VFMADD231PS Z8, Z18, Z0
 	VFMADD231PS Z9, Z18, Z1
-	VBROADCASTSS 200(R13), Z19                      // kw 0, c 2, pixel 1
+	VBROADCASTSS 200(R10), Z19                      // kw 0, c 2, pixel 1
 	VFMADD231PS Z8, Z19, Z2
 	VFMADD231PS Z9, Z19, Z3
-	VBROADCASTSS 392(R13), Z20                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 392(R10), Z20                      // kw 0, c 2, pixel 2
 	VFMADD231PS Z8, Z20, Z4
 	VFMADD231PS Z9, Z20, Z5
-	VBROADCASTSS 584(R13), Z21                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 584(R10), Z21                      // kw 0, c 2, pixel 3
 	VFMADD231PS Z8, Z21, Z6
 	VFMADD231PS Z9, Z21, Z7
 	VMOVUPS 384(R12), Z8
 	VMOVUPS 448(R12), Z9
-	VBROADCASTSS 12(R13), Z22                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Z22                       // kw 0, c 3, pixel 0
 	VFMADD231PS Z8, Z22, Z0
 	VFMADD231PS Z9, Z22, Z1
-	VBROADCASTSS 204(R13), Z23                      // kw 0, c 3, pixel 1
+	VBROADCASTSS 204(R10), Z23                      // kw 0, c 3, pixel 1
 	VFMADD231PS Z8, Z23, Z2
 	VFMADD231PS Z9, Z23, Z3
-	VBROADCASTSS 396(R13), Z24                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 396(R10), Z24                      // kw 0, c 3, pixel 2
 	VFMADD231PS Z8, Z24, Z4
 	VFMADD231PS Z9, Z24, Z5
-	VBROADCASTSS 588(R13), Z25                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 588(R10), Z25                      // kw 0, c 3, pixel 3
 	VFMADD231PS Z8, Z25, Z6
 	VFMADD231PS Z9, Z25, Z7
 	VMOVUPS 512(R12), Z8
 	VMOVUPS 576(R12), Z9
-	VBROADCASTSS 16(R13), Z26                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Z26                       // kw 0, c 4, pixel 0
 	VFMADD231PS Z8, Z26, Z0
 	VFMADD231PS Z9, Z26, Z1
-	VBROADCASTSS 208(R13), Z27                      // kw 0, c 4, pixel 1
+	VBROADCASTSS 208(R10), Z27                      // kw 0, c 4, pixel 1
 	VFMADD231PS Z8, Z27, Z2
 	VFMADD231PS Z9, Z27, Z3
-	VBROADCASTSS 400(R13), Z28                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 400(R10), Z28                      // kw 0, c 4, pixel 2
 	VFMADD231PS Z8, Z28, Z4
 	VFMADD231PS Z9, Z28, Z5
-	VBROADCASTSS 592(R13), Z29                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 592(R10), Z29                      // kw 0, c 4, pixel 3
 	VFMADD231PS Z8, Z29, Z6
 	VFMADD231PS Z9, Z29, Z7
 	VMOVUPS 640(R12), Z8
 	VMOVUPS 704(R12), Z9
-	VBROADCASTSS 20(R13), Z30                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Z30                       // kw 0, c 5, pixel 0
 	VFMADD231PS Z8, Z30, Z0
 	VFMADD231PS Z9, Z30, Z1
-	VBROADCASTSS 212(R13), Z31                      // kw 0, c 5, pixel 1
+	VBROADCASTSS 212(R10), Z31                      // kw 0, c 5, pixel 1
 	VFMADD231PS Z8, Z31, Z2
 	VFMADD231PS Z9, Z31, Z3
-	VBROADCASTSS 404(R13), Z10                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 404(R10), Z10                      // kw 0, c 5, pixel 2
 	VFMADD231PS Z8, Z10, Z4
 	VFMADD231PS Z9, Z10, Z5
-	VBROADCASTSS 596(R13), Z11                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 596(R10), Z11                      // kw 0, c 5, pixel 3
 	VFMADD231PS Z8, Z11, Z6
 	VFMADD231PS Z9, Z11, Z7
 	VMOVUPS 768(R12), Z8
 	VMOVUPS 832(R12), Z9
-	VBROADCASTSS 24(R13), Z12                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Z12                       // kw 0, c 6, pixel 0
 	VFMADD231PS Z8, Z12, Z0
 	VFMADD231PS Z9, Z12, Z1
-	VBROADCASTSS 216(R13), Z13                      // kw 0, c 6, pixel 1
+	VBROADCASTSS 216(R10), Z13                      // kw 0, c 6, pixel 1
 	VFMADD231PS Z8, Z13, Z2
 	VFMADD231PS Z9, Z13, Z3
-	VBROADCASTSS 408(R13), Z14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 408(R10), Z14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Z8, Z14, Z4
 	VFMADD231PS Z9, Z14, Z5
-	VBROADCASTSS 600(R13), Z15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 600(R10), Z15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Z8, Z15, Z6
 	VFMADD231PS Z9, Z15, Z7
 	VMOVUPS 896(R12), Z8
 	VMOVUPS 960(R12), Z9
-	VBROADCASTSS 28(R13), Z16                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Z16                       // kw 0, c 7, pixel 0
 	VFMADD231PS Z8, Z16, Z0
 	VFMADD231PS Z9, Z16, Z1
-	VBROADCASTSS 220(R13), Z17                      // kw 0, c 7, pixel 1
+	VBROADCASTSS 220(R10), Z17                      // kw 0, c 7, pixel 1
 	VFMADD231PS Z8, Z17, Z2
 	VFMADD231PS Z9, Z17, Z3
-	VBROADCASTSS 412(R13), Z18                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 412(R10), Z18                      // kw 0, c 7, pixel 2
 	VFMADD231PS Z8, Z18, Z4
 	VFMADD231PS Z9, Z18, Z5
-	VBROADCASTSS 604(R13), Z19                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 604(R10), Z19                      // kw 0, c 7, pixel 3
 	VFMADD231PS Z8, Z19, Z6
 	VFMADD231PS Z9, Z19, Z7
 	VMOVUPS 1024(R12), Z8
 	VMOVUPS 1088(R12), Z9
-	VBROADCASTSS 32(R13), Z20                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Z20                       // kw 0, c 8, pixel 0
 	VFMADD231PS Z8, Z20, Z0
 	VFMADD231PS Z9, Z20, Z1
-	VBROADCASTSS 224(R13), Z21                      // kw 0, c 8, pixel 1
+	VBROADCASTSS 224(R10), Z21                      // kw 0, c 8, pixel 1
 	VFMADD231PS Z8, Z21, Z2
 	VFMADD231PS Z9, Z21, Z3
-	VBROADCASTSS 416(R13), Z22                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 416(R10), Z22                      // kw 0, c 8, pixel 2
 	VFMADD231PS Z8, Z22, Z4
 	VFMADD231PS Z9, Z22, Z5
-	VBROADCASTSS 608(R13), Z23                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 608(R10), Z23                      // kw 0, c 8, pixel 3
 	VFMADD231PS Z8, Z23, Z6
 	VFMADD231PS Z9, Z23, Z7
 	VMOVUPS 1152(R12), Z8
 	VMOVUPS 1216(R12), Z9
-	VBROADCASTSS 36(R13), Z24                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Z24                       // kw 0, c 9, pixel 0
 	VFMADD231PS Z8, Z24, Z0
 	VFMADD231PS Z9, Z24, Z1
-	VBROADCASTSS 228(R13), Z25                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 228(R10), Z25                      // kw 0, c 9, pixel 1
 	VFMADD231PS Z8, Z25, Z2
 	VFMADD231PS Z9, Z25, Z3
-	VBROADCASTSS 420(R13), Z26                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 420(R10), Z26                      // kw 0, c 9, pixel 2
 	VFMADD231PS Z8, Z26, Z4
 	VFMADD231PS Z9, Z26, Z5
-	VBROADCASTSS 612(R13), Z27                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 612(R10), Z27                      // kw 0, c 9, pixel 3
 	VFMADD231PS Z8, Z27, Z6
 	VFMADD231PS Z9, Z27, Z7
 	VMOVUPS 1280(R12), Z8
 	VMOVUPS 1344(R12), Z9
-	VBROADCASTSS 40(R13), Z28                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Z28                       // kw 0, c 10, pixel 0
 	VFMADD231PS Z8, Z28, Z0
 	VFMADD231PS Z9, Z28, Z1
-	VBROADCASTSS 232(R13), Z29                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 232(R10), Z29                      // kw 0, c 10, pixel 1
 	VFMADD231PS Z8, Z29, Z2
 	VFMADD231PS Z9, Z29, Z3
-	VBROADCASTSS 424(R13), Z30                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 424(R10), Z30                      // kw 0, c 10, pixel 2
 	VFMADD231PS Z8, Z30, Z4
 	VFMADD231PS Z9, Z30, Z5
-	VBROADCASTSS 616(R13), Z31                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 616(R10), Z31                      // kw 0, c 10, pixel 3
 	VFMADD231PS Z8, Z31, Z6
 	VFMADD231PS Z9, Z31, Z7
 	VMOVUPS 1408(R12), Z8
 	VMOVUPS 1472(R12), Z9
-	VBROADCASTSS 44(R13), Z10                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Z10                       // kw 0, c 11, pixel 0
 	VFMADD231PS Z8, Z10, Z0
 	VFMADD231PS Z9, Z10, Z1
-	VBROADCASTSS 236(R13), Z11                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 236(R10), Z11                      // kw 0, c 11, pixel 1
 	VFMADD231PS Z8, Z11, Z2
 	VFMADD231PS Z9, Z11, Z3
-	VBROADCASTSS 428(R13), Z12                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 428(R10), Z12                      // kw 0, c 11, pixel 2
 	VFMADD231PS Z8, Z12, Z4
 	VFMADD231PS Z9, Z12, Z5
-	VBROADCASTSS 620(R13), Z13                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 620(R10), Z13                      // kw 0, c 11, pixel 3
 	VFMADD231PS Z8, Z13, Z6
 	VFMADD231PS Z9, Z13, Z7
 	VMOVUPS 1536(R12), Z8
 	VMOVUPS 1600(R12), Z9
-	VBROADCASTSS 48(R13), Z14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Z14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Z8, Z14, Z0
 	VFMADD231PS Z9, Z14, Z1
-	VBROADCASTSS 240(R13), Z15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 240(R10), Z15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Z8, Z15, Z2
 	VFMADD231PS Z9, Z15, Z3
-	VBROADCASTSS 432(R13), Z16                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 432(R10), Z16                      // kw 0, c 12, pixel 2
 	VFMADD231PS Z8, Z16, Z4
 	VFMADD231PS Z9, Z16, Z5
-	VBROADCASTSS 624(R13), Z17                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 624(R10), Z17                      // kw 0, c 12, pixel 3
 	VFMADD231PS Z8, Z17, Z6
 	VFMADD231PS Z9, Z17, Z7
 	VMOVUPS 1664(R12), Z8
 	VMOVUPS 1728(R12), Z9
-	VBROADCASTSS 52(R13), Z18                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Z18                       // kw 0, c 13, pixel 0
 	VFMADD231PS Z8, Z18, Z0
 	VFMADD231PS Z9, Z18, Z1
-	VBROADCASTSS 244(R13), Z19                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 244(R10), Z19                      // kw 0, c 13, pixel 1
 	VFMADD231PS Z8, Z19, Z2
 	VFMADD231PS Z9, Z19, Z3
-	VBROADCASTSS 436(R13), Z20                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 436(R10), Z20                      // kw 0, c 13, pixel 2
 	VFMADD231PS Z8, Z20, Z4
 	VFMADD231PS Z9, Z20, Z5
-	VBROADCASTSS 628(R13), Z21                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 628(R10), Z21                      // kw 0, c 13, pixel 3
 	VFMADD231PS Z8, Z21, Z6
 	VFMADD231PS Z9, Z21, Z7
 	VMOVUPS 1792(R12), Z8
 	VMOVUPS 1856(R12), Z9
-	VBROADCASTSS 56(R13), Z22                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Z22                       // kw 0, c 14, pixel 0
 	VFMADD231PS Z8, Z22, Z0
 	VFMADD231PS Z9, Z22, Z1
-	VBROADCASTSS 248(R13), Z23                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 248(R10), Z23                      // kw 0, c 14, pixel 1
 	VFMADD231PS Z8, Z23, Z2
 	VFMADD231PS Z9, Z23, Z3
-	VBROADCASTSS 440(R13), Z24                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 440(R10), Z24                      // kw 0, c 14, pixel 2
 	VFMADD231PS Z8, Z24, Z4
 	VFMADD231PS Z9, Z24, Z5
-	VBROADCASTSS 632(R13), Z25                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 632(R10), Z25                      // kw 0, c 14, pixel 3
 	VFMADD231PS Z8, Z25, Z6
 	VFMADD231PS Z9, Z25, Z7
 	VMOVUPS 1920(R12), Z8
 	VMOVUPS 1984(R12), Z9
-	VBROADCASTSS 60(R13), Z26                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Z26                       // kw 0, c 15, pixel 0
 	VFMADD231PS Z8, Z26, Z0
 	VFMADD231PS Z9, Z26, Z1
-	VBROADCASTSS 252(R13), Z27                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 252(R10), Z27                      // kw 0, c 15, pixel 1
 	VFMADD231PS Z8, Z27, Z2
 	VFMADD231PS Z9, Z27, Z3
-	VBROADCASTSS 444(R13), Z28                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 444(R10), Z28                      // kw 0, c 15, pixel 2
 	VFMADD231PS Z8, Z28, Z4
 	VFMADD231PS Z9, Z28, Z5
-	VBROADCASTSS 636(R13), Z29                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 636(R10), Z29                      // kw 0, c 15, pixel 3
 	VFMADD231PS Z8, Z29, Z6
 	VFMADD231PS Z9, Z29, Z7
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc1KernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 1024(BX)
 	VMOVUPS Z2, 64(BX)
@@ -2257,387 +2241,367 @@ fc1KernelAVX512_tiles:
 	VMOVUPS Z5, 1152(BX)
 	VMOVUPS Z6, 192(BX)
 	VMOVUPS Z7, 1216(BX)
-	ADDQ $3072, R11                                 // next kernel row
-	ADDQ $2048, R12
-	DECQ R9
-	JNZ fc1KernelAVX512_row
-	ADDQ $64, R10                                   // next input block
-	DECQ R8
-	JNZ fc1KernelAVX512_block
 	VZEROUPPER
 	RET
 
 // func fc1KernelAVX2(out, in, w, bias *float32)
 //
 // fc1 (specs/tiny.net:44), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, for each input block (R8, its input R10) and kernel row (R9, its
-// input R11, its weights R12) in turn. DI out, SI in, DX w, CX bias; AX the tile loop, BX the
-// tile's output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input
-// position and channel, then the input broadcasts.
+// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
+// output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
+// and channel, then the input broadcasts.
 TEXT ·fc1KernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
 	MOVQ bias+24(FP), CX
-	VMOVUPS (CX), Y0                                // block 0's bias
-	VMOVUPS 32(CX), Y1                              // block 0's bias
-	VMOVUPS 64(CX), Y2                              // block 1's bias
-	VMOVUPS 96(CX), Y3                              // block 1's bias
-	MOVQ DI, BX
-	MOVQ $16, AX
-fc1KernelAVX2_bias:
-	VMOVUPS Y0, (BX)
-	VMOVUPS Y1, 32(BX)
-	VMOVUPS Y2, 1024(BX)
-	VMOVUPS Y3, 1056(BX)
-	ADDQ $64, BX
-	DECQ AX
-	JNZ fc1KernelAVX2_bias
-	MOVQ SI, R10
-	MOVQ DX, R12
-	MOVQ $3, R8                                     // input blocks
-fc1KernelAVX2_block:
-	MOVQ R10, R11
-	MOVQ $1, R9                                     // kernel rows
-fc1KernelAVX2_row:
-	MOVQ R11, R13
+	MOVQ SI, R13
 	MOVQ DI, BX
 	MOVQ $2, AX                                     // 2 tiles of 6 pixels
 fc1KernelAVX2_tiles:
 
-	// a tile of 6 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
-	VMOVUPS 256(BX), Y8
-	VMOVUPS 288(BX), Y9
-	VMOVUPS 320(BX), Y10
-	VMOVUPS 352(BX), Y11
+	// a tile of 6 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	VMOVUPS (CX), Y8
+	VMOVUPS 32(CX), Y9
+	VMOVUPS (CX), Y10
+	VMOVUPS 32(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $3, R8                                     // input blocks
+fc1KernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 1
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 384(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 384(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 576(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 576(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 768(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 768(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 960(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 960(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 1
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 388(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 388(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 580(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 580(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 772(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 772(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 964(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 964(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 256(R12), Y12
 	VMOVUPS 288(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 1
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 392(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 392(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 584(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 584(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 776(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 776(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 968(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 968(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 384(R12), Y12
 	VMOVUPS 416(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 1
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 396(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 396(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 588(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 588(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 780(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 780(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 972(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 972(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 512(R12), Y12
 	VMOVUPS 544(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 1
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 400(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 400(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 592(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 592(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 784(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 784(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 976(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 976(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 640(R12), Y12
 	VMOVUPS 672(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 1
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 404(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 404(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 596(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 596(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 788(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 788(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 980(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 980(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 768(R12), Y12
 	VMOVUPS 800(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 1
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 408(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 408(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 600(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 600(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 792(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 792(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 984(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 984(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 896(R12), Y12
 	VMOVUPS 928(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 1
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 412(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 412(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 604(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 604(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 796(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 796(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 988(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 988(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1024(R12), Y12
 	VMOVUPS 1056(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 1
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 416(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 416(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 608(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 608(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 800(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 800(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 992(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 992(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1152(R12), Y12
 	VMOVUPS 1184(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 420(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 420(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 612(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 612(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 804(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 804(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 996(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 996(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1280(R12), Y12
 	VMOVUPS 1312(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 424(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 424(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 616(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 616(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 808(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 808(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1000(R13), Y15                     // kw 0, c 10, pixel 5
+	VBROADCASTSS 1000(R10), Y15                     // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1408(R12), Y12
 	VMOVUPS 1440(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 428(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 428(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 620(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 620(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 812(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 812(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1004(R13), Y15                     // kw 0, c 11, pixel 5
+	VBROADCASTSS 1004(R10), Y15                     // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1536(R12), Y12
 	VMOVUPS 1568(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 432(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 432(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 624(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 624(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 816(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 816(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1008(R13), Y15                     // kw 0, c 12, pixel 5
+	VBROADCASTSS 1008(R10), Y15                     // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1664(R12), Y12
 	VMOVUPS 1696(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 436(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 436(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 628(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 628(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 820(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 820(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1012(R13), Y15                     // kw 0, c 13, pixel 5
+	VBROADCASTSS 1012(R10), Y15                     // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1792(R12), Y12
 	VMOVUPS 1824(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 440(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 440(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 632(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 632(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 824(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 824(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1016(R13), Y15                     // kw 0, c 14, pixel 5
+	VBROADCASTSS 1016(R10), Y15                     // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1920(R12), Y12
 	VMOVUPS 1952(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 444(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 444(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 636(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 636(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 828(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 828(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1020(R13), Y15                     // kw 0, c 15, pixel 5
+	VBROADCASTSS 1020(R10), Y15                     // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc1KernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -2651,339 +2615,347 @@ fc1KernelAVX2_tiles:
 	VMOVUPS Y10, 320(BX)
 	VMOVUPS Y11, 352(BX)
 
-	// a tile of 6 pixels, output blocks 1…1
-	VMOVUPS 1024(BX), Y0
-	VMOVUPS 1056(BX), Y1
-	VMOVUPS 1088(BX), Y2
-	VMOVUPS 1120(BX), Y3
-	VMOVUPS 1152(BX), Y4
-	VMOVUPS 1184(BX), Y5
-	VMOVUPS 1216(BX), Y6
-	VMOVUPS 1248(BX), Y7
-	VMOVUPS 1280(BX), Y8
-	VMOVUPS 1312(BX), Y9
-	VMOVUPS 1344(BX), Y10
-	VMOVUPS 1376(BX), Y11
+	// a tile of 6 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	VMOVUPS 64(CX), Y8
+	VMOVUPS 96(CX), Y9
+	VMOVUPS 64(CX), Y10
+	VMOVUPS 96(CX), Y11
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $3, R8                                     // input blocks
+fc1KernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
-	VBROADCASTSS (R13), Y14                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y14                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 192(R13), Y15                      // kw 0, c 0, pixel 1
+	VBROADCASTSS 192(R10), Y15                      // kw 0, c 0, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 384(R13), Y14                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 384(R10), Y14                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 576(R13), Y15                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 576(R10), Y15                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 768(R13), Y14                      // kw 0, c 0, pixel 4
+	VBROADCASTSS 768(R10), Y14                      // kw 0, c 0, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 960(R13), Y15                      // kw 0, c 0, pixel 5
+	VBROADCASTSS 960(R10), Y15                      // kw 0, c 0, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 192(R12), Y12
 	VMOVUPS 224(R12), Y13
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 1
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 388(R13), Y14                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 388(R10), Y14                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 580(R13), Y15                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 580(R10), Y15                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 772(R13), Y14                      // kw 0, c 1, pixel 4
+	VBROADCASTSS 772(R10), Y14                      // kw 0, c 1, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 964(R13), Y15                      // kw 0, c 1, pixel 5
+	VBROADCASTSS 964(R10), Y15                      // kw 0, c 1, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 320(R12), Y12
 	VMOVUPS 352(R12), Y13
-	VBROADCASTSS 8(R13), Y14                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 200(R13), Y15                      // kw 0, c 2, pixel 1
+	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 392(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 392(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 584(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 584(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 776(R13), Y14                      // kw 0, c 2, pixel 4
+	VBROADCASTSS 776(R10), Y14                      // kw 0, c 2, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 968(R13), Y15                      // kw 0, c 2, pixel 5
+	VBROADCASTSS 968(R10), Y15                      // kw 0, c 2, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 448(R12), Y12
 	VMOVUPS 480(R12), Y13
-	VBROADCASTSS 12(R13), Y14                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y14                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 204(R13), Y15                      // kw 0, c 3, pixel 1
+	VBROADCASTSS 204(R10), Y15                      // kw 0, c 3, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 396(R13), Y14                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 396(R10), Y14                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 588(R13), Y15                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 588(R10), Y15                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 780(R13), Y14                      // kw 0, c 3, pixel 4
+	VBROADCASTSS 780(R10), Y14                      // kw 0, c 3, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 972(R13), Y15                      // kw 0, c 3, pixel 5
+	VBROADCASTSS 972(R10), Y15                      // kw 0, c 3, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 576(R12), Y12
 	VMOVUPS 608(R12), Y13
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 1
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 400(R13), Y14                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 400(R10), Y14                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 592(R13), Y15                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 592(R10), Y15                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 784(R13), Y14                      // kw 0, c 4, pixel 4
+	VBROADCASTSS 784(R10), Y14                      // kw 0, c 4, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 976(R13), Y15                      // kw 0, c 4, pixel 5
+	VBROADCASTSS 976(R10), Y15                      // kw 0, c 4, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 704(R12), Y12
 	VMOVUPS 736(R12), Y13
-	VBROADCASTSS 20(R13), Y14                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y14                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 212(R13), Y15                      // kw 0, c 5, pixel 1
+	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 404(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 404(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 596(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 596(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 788(R13), Y14                      // kw 0, c 5, pixel 4
+	VBROADCASTSS 788(R10), Y14                      // kw 0, c 5, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 980(R13), Y15                      // kw 0, c 5, pixel 5
+	VBROADCASTSS 980(R10), Y15                      // kw 0, c 5, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 832(R12), Y12
 	VMOVUPS 864(R12), Y13
-	VBROADCASTSS 24(R13), Y14                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y14                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 216(R13), Y15                      // kw 0, c 6, pixel 1
+	VBROADCASTSS 216(R10), Y15                      // kw 0, c 6, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 408(R13), Y14                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 408(R10), Y14                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 600(R13), Y15                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 600(R10), Y15                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 792(R13), Y14                      // kw 0, c 6, pixel 4
+	VBROADCASTSS 792(R10), Y14                      // kw 0, c 6, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 984(R13), Y15                      // kw 0, c 6, pixel 5
+	VBROADCASTSS 984(R10), Y15                      // kw 0, c 6, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 960(R12), Y12
 	VMOVUPS 992(R12), Y13
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 1
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 412(R13), Y14                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 412(R10), Y14                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 604(R13), Y15                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 604(R10), Y15                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 796(R13), Y14                      // kw 0, c 7, pixel 4
+	VBROADCASTSS 796(R10), Y14                      // kw 0, c 7, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 988(R13), Y15                      // kw 0, c 7, pixel 5
+	VBROADCASTSS 988(R10), Y15                      // kw 0, c 7, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1088(R12), Y12
 	VMOVUPS 1120(R12), Y13
-	VBROADCASTSS 32(R13), Y14                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y14                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 224(R13), Y15                      // kw 0, c 8, pixel 1
+	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 416(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 416(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 608(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 608(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 800(R13), Y14                      // kw 0, c 8, pixel 4
+	VBROADCASTSS 800(R10), Y14                      // kw 0, c 8, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 992(R13), Y15                      // kw 0, c 8, pixel 5
+	VBROADCASTSS 992(R10), Y15                      // kw 0, c 8, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1216(R12), Y12
 	VMOVUPS 1248(R12), Y13
-	VBROADCASTSS 36(R13), Y14                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y14                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 228(R13), Y15                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 228(R10), Y15                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 420(R13), Y14                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 420(R10), Y14                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 612(R13), Y15                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 612(R10), Y15                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 804(R13), Y14                      // kw 0, c 9, pixel 4
+	VBROADCASTSS 804(R10), Y14                      // kw 0, c 9, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 996(R13), Y15                      // kw 0, c 9, pixel 5
+	VBROADCASTSS 996(R10), Y15                      // kw 0, c 9, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1344(R12), Y12
 	VMOVUPS 1376(R12), Y13
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 424(R13), Y14                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 424(R10), Y14                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 616(R13), Y15                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 616(R10), Y15                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 808(R13), Y14                      // kw 0, c 10, pixel 4
+	VBROADCASTSS 808(R10), Y14                      // kw 0, c 10, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1000(R13), Y15                     // kw 0, c 10, pixel 5
+	VBROADCASTSS 1000(R10), Y15                     // kw 0, c 10, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1472(R12), Y12
 	VMOVUPS 1504(R12), Y13
-	VBROADCASTSS 44(R13), Y14                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y14                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 236(R13), Y15                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 428(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 428(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 620(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 620(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 812(R13), Y14                      // kw 0, c 11, pixel 4
+	VBROADCASTSS 812(R10), Y14                      // kw 0, c 11, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1004(R13), Y15                     // kw 0, c 11, pixel 5
+	VBROADCASTSS 1004(R10), Y15                     // kw 0, c 11, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1600(R12), Y12
 	VMOVUPS 1632(R12), Y13
-	VBROADCASTSS 48(R13), Y14                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y14                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 240(R13), Y15                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 240(R10), Y15                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 432(R13), Y14                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 432(R10), Y14                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 624(R13), Y15                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 624(R10), Y15                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 816(R13), Y14                      // kw 0, c 12, pixel 4
+	VBROADCASTSS 816(R10), Y14                      // kw 0, c 12, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1008(R13), Y15                     // kw 0, c 12, pixel 5
+	VBROADCASTSS 1008(R10), Y15                     // kw 0, c 12, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1728(R12), Y12
 	VMOVUPS 1760(R12), Y13
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 436(R13), Y14                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 436(R10), Y14                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 628(R13), Y15                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 628(R10), Y15                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 820(R13), Y14                      // kw 0, c 13, pixel 4
+	VBROADCASTSS 820(R10), Y14                      // kw 0, c 13, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1012(R13), Y15                     // kw 0, c 13, pixel 5
+	VBROADCASTSS 1012(R10), Y15                     // kw 0, c 13, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1856(R12), Y12
 	VMOVUPS 1888(R12), Y13
-	VBROADCASTSS 56(R13), Y14                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y14                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 248(R13), Y15                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 440(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 440(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 632(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 632(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 824(R13), Y14                      // kw 0, c 14, pixel 4
+	VBROADCASTSS 824(R10), Y14                      // kw 0, c 14, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1016(R13), Y15                     // kw 0, c 14, pixel 5
+	VBROADCASTSS 1016(R10), Y15                     // kw 0, c 14, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	VMOVUPS 1984(R12), Y12
 	VMOVUPS 2016(R12), Y13
-	VBROADCASTSS 60(R13), Y14                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y14                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS 252(R13), Y15                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 252(R10), Y15                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y12, Y15, Y2
 	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS 444(R13), Y14                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 444(R10), Y14                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y12, Y14, Y4
 	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS 636(R13), Y15                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 636(R10), Y15                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y12, Y15, Y6
 	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS 828(R13), Y14                      // kw 0, c 15, pixel 4
+	VBROADCASTSS 828(R10), Y14                      // kw 0, c 15, pixel 4
 	VFMADD231PS Y12, Y14, Y8
 	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS 1020(R13), Y15                     // kw 0, c 15, pixel 5
+	VBROADCASTSS 1020(R10), Y15                     // kw 0, c 15, pixel 5
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc1KernelAVX2_t6_b1
 	VMOVUPS Y0, 1024(BX)
 	VMOVUPS Y1, 1056(BX)
 	VMOVUPS Y2, 1088(BX)
@@ -3001,239 +2973,247 @@ fc1KernelAVX2_tiles:
 	DECQ AX
 	JNZ fc1KernelAVX2_tiles
 
-	// a tile of 4 pixels, output blocks 0…0
-	VMOVUPS (BX), Y0
-	VMOVUPS 32(BX), Y1
-	VMOVUPS 64(BX), Y2
-	VMOVUPS 96(BX), Y3
-	VMOVUPS 128(BX), Y4
-	VMOVUPS 160(BX), Y5
-	VMOVUPS 192(BX), Y6
-	VMOVUPS 224(BX), Y7
+	// a tile of 4 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	VMOVUPS (CX), Y6
+	VMOVUPS 32(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $3, R8                                     // input blocks
+fc1KernelAVX2_t4_b0:
 	VMOVUPS (R12), Y8
 	VMOVUPS 32(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 192(R13), Y11                      // kw 0, c 0, pixel 1
+	VBROADCASTSS 192(R10), Y11                      // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 384(R13), Y12                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 384(R10), Y12                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 576(R13), Y13                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 576(R10), Y13                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 128(R12), Y8
 	VMOVUPS 160(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 1
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 388(R13), Y10                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 388(R10), Y10                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 580(R13), Y11                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 580(R10), Y11                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 256(R12), Y8
 	VMOVUPS 288(R12), Y9
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 200(R13), Y13                      // kw 0, c 2, pixel 1
+	VBROADCASTSS 200(R10), Y13                      // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 392(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 392(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 584(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 584(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 384(R12), Y8
 	VMOVUPS 416(R12), Y9
-	VBROADCASTSS 12(R13), Y10                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 204(R13), Y11                      // kw 0, c 3, pixel 1
+	VBROADCASTSS 204(R10), Y11                      // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 396(R13), Y12                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 396(R10), Y12                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 588(R13), Y13                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 588(R10), Y13                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 512(R12), Y8
 	VMOVUPS 544(R12), Y9
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 1
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 400(R13), Y10                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 400(R10), Y10                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 592(R13), Y11                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 592(R10), Y11                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 640(R12), Y8
 	VMOVUPS 672(R12), Y9
-	VBROADCASTSS 20(R13), Y12                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 212(R13), Y13                      // kw 0, c 5, pixel 1
+	VBROADCASTSS 212(R10), Y13                      // kw 0, c 5, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 404(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 404(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 596(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 596(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 768(R12), Y8
 	VMOVUPS 800(R12), Y9
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 216(R13), Y11                      // kw 0, c 6, pixel 1
+	VBROADCASTSS 216(R10), Y11                      // kw 0, c 6, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 408(R13), Y12                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 408(R10), Y12                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 600(R13), Y13                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 600(R10), Y13                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 896(R12), Y8
 	VMOVUPS 928(R12), Y9
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 1
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 412(R13), Y10                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 412(R10), Y10                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 604(R13), Y11                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 604(R10), Y11                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1024(R12), Y8
 	VMOVUPS 1056(R12), Y9
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 224(R13), Y13                      // kw 0, c 8, pixel 1
+	VBROADCASTSS 224(R10), Y13                      // kw 0, c 8, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 416(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 416(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 608(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 608(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1152(R12), Y8
 	VMOVUPS 1184(R12), Y9
-	VBROADCASTSS 36(R13), Y10                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 228(R13), Y11                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 228(R10), Y11                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 420(R13), Y12                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 420(R10), Y12                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 612(R13), Y13                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 612(R10), Y13                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1280(R12), Y8
 	VMOVUPS 1312(R12), Y9
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 424(R13), Y10                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 424(R10), Y10                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 616(R13), Y11                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 616(R10), Y11                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1408(R12), Y8
 	VMOVUPS 1440(R12), Y9
-	VBROADCASTSS 44(R13), Y12                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 236(R13), Y13                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 236(R10), Y13                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 428(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 428(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 620(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 620(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1536(R12), Y8
 	VMOVUPS 1568(R12), Y9
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 240(R13), Y11                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 240(R10), Y11                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 432(R13), Y12                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 432(R10), Y12                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 624(R13), Y13                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 624(R10), Y13                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1664(R12), Y8
 	VMOVUPS 1696(R12), Y9
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 436(R13), Y10                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 436(R10), Y10                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 628(R13), Y11                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 628(R10), Y11                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1792(R12), Y8
 	VMOVUPS 1824(R12), Y9
-	VBROADCASTSS 56(R13), Y12                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 248(R13), Y13                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 248(R10), Y13                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 440(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 440(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 632(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 632(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1920(R12), Y8
 	VMOVUPS 1952(R12), Y9
-	VBROADCASTSS 60(R13), Y10                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 252(R13), Y11                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 252(R10), Y11                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 444(R13), Y12                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 444(R10), Y12                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 636(R13), Y13                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 636(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc1KernelAVX2_t4_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
@@ -3243,239 +3223,247 @@ fc1KernelAVX2_tiles:
 	VMOVUPS Y6, 192(BX)
 	VMOVUPS Y7, 224(BX)
 
-	// a tile of 4 pixels, output blocks 1…1
-	VMOVUPS 1024(BX), Y0
-	VMOVUPS 1056(BX), Y1
-	VMOVUPS 1088(BX), Y2
-	VMOVUPS 1120(BX), Y3
-	VMOVUPS 1152(BX), Y4
-	VMOVUPS 1184(BX), Y5
-	VMOVUPS 1216(BX), Y6
-	VMOVUPS 1248(BX), Y7
+	// a tile of 4 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	VMOVUPS 64(CX), Y6
+	VMOVUPS 96(CX), Y7
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $3, R8                                     // input blocks
+fc1KernelAVX2_t4_b1:
 	VMOVUPS 64(R12), Y8
 	VMOVUPS 96(R12), Y9
-	VBROADCASTSS (R13), Y10                         // kw 0, c 0, pixel 0
+	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 192(R13), Y11                      // kw 0, c 0, pixel 1
+	VBROADCASTSS 192(R10), Y11                      // kw 0, c 0, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 384(R13), Y12                      // kw 0, c 0, pixel 2
+	VBROADCASTSS 384(R10), Y12                      // kw 0, c 0, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 576(R13), Y13                      // kw 0, c 0, pixel 3
+	VBROADCASTSS 576(R10), Y13                      // kw 0, c 0, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 192(R12), Y8
 	VMOVUPS 224(R12), Y9
-	VBROADCASTSS 4(R13), Y14                        // kw 0, c 1, pixel 0
+	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 196(R13), Y15                      // kw 0, c 1, pixel 1
+	VBROADCASTSS 196(R10), Y15                      // kw 0, c 1, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 388(R13), Y10                      // kw 0, c 1, pixel 2
+	VBROADCASTSS 388(R10), Y10                      // kw 0, c 1, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 580(R13), Y11                      // kw 0, c 1, pixel 3
+	VBROADCASTSS 580(R10), Y11                      // kw 0, c 1, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 320(R12), Y8
 	VMOVUPS 352(R12), Y9
-	VBROADCASTSS 8(R13), Y12                        // kw 0, c 2, pixel 0
+	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 200(R13), Y13                      // kw 0, c 2, pixel 1
+	VBROADCASTSS 200(R10), Y13                      // kw 0, c 2, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 392(R13), Y14                      // kw 0, c 2, pixel 2
+	VBROADCASTSS 392(R10), Y14                      // kw 0, c 2, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 584(R13), Y15                      // kw 0, c 2, pixel 3
+	VBROADCASTSS 584(R10), Y15                      // kw 0, c 2, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 448(R12), Y8
 	VMOVUPS 480(R12), Y9
-	VBROADCASTSS 12(R13), Y10                       // kw 0, c 3, pixel 0
+	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 204(R13), Y11                      // kw 0, c 3, pixel 1
+	VBROADCASTSS 204(R10), Y11                      // kw 0, c 3, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 396(R13), Y12                      // kw 0, c 3, pixel 2
+	VBROADCASTSS 396(R10), Y12                      // kw 0, c 3, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 588(R13), Y13                      // kw 0, c 3, pixel 3
+	VBROADCASTSS 588(R10), Y13                      // kw 0, c 3, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 576(R12), Y8
 	VMOVUPS 608(R12), Y9
-	VBROADCASTSS 16(R13), Y14                       // kw 0, c 4, pixel 0
+	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 208(R13), Y15                      // kw 0, c 4, pixel 1
+	VBROADCASTSS 208(R10), Y15                      // kw 0, c 4, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 400(R13), Y10                      // kw 0, c 4, pixel 2
+	VBROADCASTSS 400(R10), Y10                      // kw 0, c 4, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 592(R13), Y11                      // kw 0, c 4, pixel 3
+	VBROADCASTSS 592(R10), Y11                      // kw 0, c 4, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 704(R12), Y8
 	VMOVUPS 736(R12), Y9
-	VBROADCASTSS 20(R13), Y12                       // kw 0, c 5, pixel 0
+	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 212(R13), Y13                      // kw 0, c 5, pixel 1
+	VBROADCASTSS 212(R10), Y13                      // kw 0, c 5, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 404(R13), Y14                      // kw 0, c 5, pixel 2
+	VBROADCASTSS 404(R10), Y14                      // kw 0, c 5, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 596(R13), Y15                      // kw 0, c 5, pixel 3
+	VBROADCASTSS 596(R10), Y15                      // kw 0, c 5, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 832(R12), Y8
 	VMOVUPS 864(R12), Y9
-	VBROADCASTSS 24(R13), Y10                       // kw 0, c 6, pixel 0
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 216(R13), Y11                      // kw 0, c 6, pixel 1
+	VBROADCASTSS 216(R10), Y11                      // kw 0, c 6, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 408(R13), Y12                      // kw 0, c 6, pixel 2
+	VBROADCASTSS 408(R10), Y12                      // kw 0, c 6, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 600(R13), Y13                      // kw 0, c 6, pixel 3
+	VBROADCASTSS 600(R10), Y13                      // kw 0, c 6, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 960(R12), Y8
 	VMOVUPS 992(R12), Y9
-	VBROADCASTSS 28(R13), Y14                       // kw 0, c 7, pixel 0
+	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 220(R13), Y15                      // kw 0, c 7, pixel 1
+	VBROADCASTSS 220(R10), Y15                      // kw 0, c 7, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 412(R13), Y10                      // kw 0, c 7, pixel 2
+	VBROADCASTSS 412(R10), Y10                      // kw 0, c 7, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 604(R13), Y11                      // kw 0, c 7, pixel 3
+	VBROADCASTSS 604(R10), Y11                      // kw 0, c 7, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1088(R12), Y8
 	VMOVUPS 1120(R12), Y9
-	VBROADCASTSS 32(R13), Y12                       // kw 0, c 8, pixel 0
+	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 224(R13), Y13                      // kw 0, c 8, pixel 1
+	VBROADCASTSS 224(R10), Y13                      // kw 0, c 8, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 416(R13), Y14                      // kw 0, c 8, pixel 2
+	VBROADCASTSS 416(R10), Y14                      // kw 0, c 8, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 608(R13), Y15                      // kw 0, c 8, pixel 3
+	VBROADCASTSS 608(R10), Y15                      // kw 0, c 8, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1216(R12), Y8
 	VMOVUPS 1248(R12), Y9
-	VBROADCASTSS 36(R13), Y10                       // kw 0, c 9, pixel 0
+	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 228(R13), Y11                      // kw 0, c 9, pixel 1
+	VBROADCASTSS 228(R10), Y11                      // kw 0, c 9, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 420(R13), Y12                      // kw 0, c 9, pixel 2
+	VBROADCASTSS 420(R10), Y12                      // kw 0, c 9, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 612(R13), Y13                      // kw 0, c 9, pixel 3
+	VBROADCASTSS 612(R10), Y13                      // kw 0, c 9, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1344(R12), Y8
 	VMOVUPS 1376(R12), Y9
-	VBROADCASTSS 40(R13), Y14                       // kw 0, c 10, pixel 0
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 232(R13), Y15                      // kw 0, c 10, pixel 1
+	VBROADCASTSS 232(R10), Y15                      // kw 0, c 10, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 424(R13), Y10                      // kw 0, c 10, pixel 2
+	VBROADCASTSS 424(R10), Y10                      // kw 0, c 10, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 616(R13), Y11                      // kw 0, c 10, pixel 3
+	VBROADCASTSS 616(R10), Y11                      // kw 0, c 10, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1472(R12), Y8
 	VMOVUPS 1504(R12), Y9
-	VBROADCASTSS 44(R13), Y12                       // kw 0, c 11, pixel 0
+	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 236(R13), Y13                      // kw 0, c 11, pixel 1
+	VBROADCASTSS 236(R10), Y13                      // kw 0, c 11, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 428(R13), Y14                      // kw 0, c 11, pixel 2
+	VBROADCASTSS 428(R10), Y14                      // kw 0, c 11, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 620(R13), Y15                      // kw 0, c 11, pixel 3
+	VBROADCASTSS 620(R10), Y15                      // kw 0, c 11, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1600(R12), Y8
 	VMOVUPS 1632(R12), Y9
-	VBROADCASTSS 48(R13), Y10                       // kw 0, c 12, pixel 0
+	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 240(R13), Y11                      // kw 0, c 12, pixel 1
+	VBROADCASTSS 240(R10), Y11                      // kw 0, c 12, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 432(R13), Y12                      // kw 0, c 12, pixel 2
+	VBROADCASTSS 432(R10), Y12                      // kw 0, c 12, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 624(R13), Y13                      // kw 0, c 12, pixel 3
+	VBROADCASTSS 624(R10), Y13                      // kw 0, c 12, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
 	VMOVUPS 1728(R12), Y8
 	VMOVUPS 1760(R12), Y9
-	VBROADCASTSS 52(R13), Y14                       // kw 0, c 13, pixel 0
+	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
 	VFMADD231PS Y8, Y14, Y0
 	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 244(R13), Y15                      // kw 0, c 13, pixel 1
+	VBROADCASTSS 244(R10), Y15                      // kw 0, c 13, pixel 1
 	VFMADD231PS Y8, Y15, Y2
 	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 436(R13), Y10                      // kw 0, c 13, pixel 2
+	VBROADCASTSS 436(R10), Y10                      // kw 0, c 13, pixel 2
 	VFMADD231PS Y8, Y10, Y4
 	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 628(R13), Y11                      // kw 0, c 13, pixel 3
+	VBROADCASTSS 628(R10), Y11                      // kw 0, c 13, pixel 3
 	VFMADD231PS Y8, Y11, Y6
 	VFMADD231PS Y9, Y11, Y7
 	VMOVUPS 1856(R12), Y8
 	VMOVUPS 1888(R12), Y9
-	VBROADCASTSS 56(R13), Y12                       // kw 0, c 14, pixel 0
+	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
 	VFMADD231PS Y8, Y12, Y0
 	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 248(R13), Y13                      // kw 0, c 14, pixel 1
+	VBROADCASTSS 248(R10), Y13                      // kw 0, c 14, pixel 1
 	VFMADD231PS Y8, Y13, Y2
 	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 440(R13), Y14                      // kw 0, c 14, pixel 2
+	VBROADCASTSS 440(R10), Y14                      // kw 0, c 14, pixel 2
 	VFMADD231PS Y8, Y14, Y4
 	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 632(R13), Y15                      // kw 0, c 14, pixel 3
+	VBROADCASTSS 632(R10), Y15                      // kw 0, c 14, pixel 3
 	VFMADD231PS Y8, Y15, Y6
 	VFMADD231PS Y9, Y15, Y7
 	VMOVUPS 1984(R12), Y8
 	VMOVUPS 2016(R12), Y9
-	VBROADCASTSS 60(R13), Y10                       // kw 0, c 15, pixel 0
+	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
 	VFMADD231PS Y8, Y10, Y0
 	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 252(R13), Y11                      // kw 0, c 15, pixel 1
+	VBROADCASTSS 252(R10), Y11                      // kw 0, c 15, pixel 1
 	VFMADD231PS Y8, Y11, Y2
 	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 444(R13), Y12                      // kw 0, c 15, pixel 2
+	VBROADCASTSS 444(R10), Y12                      // kw 0, c 15, pixel 2
 	VFMADD231PS Y8, Y12, Y4
 	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 636(R13), Y13                      // kw 0, c 15, pixel 3
+	VBROADCASTSS 636(R10), Y13                      // kw 0, c 15, pixel 3
 	VFMADD231PS Y8, Y13, Y6
 	VFMADD231PS Y9, Y13, Y7
+	ADDQ $2048, R12
+	ADDQ $64, R10                                   // next input block
+	DECQ R8
+	JNZ fc1KernelAVX2_t4_b1
 	VMOVUPS Y0, 1024(BX)
 	VMOVUPS Y1, 1056(BX)
 	VMOVUPS Y2, 1088(BX)
@@ -3484,12 +3472,5 @@ fc1KernelAVX2_tiles:
 	VMOVUPS Y5, 1184(BX)
 	VMOVUPS Y6, 1216(BX)
 	VMOVUPS Y7, 1248(BX)
-	ADDQ $3072, R11                                 // next kernel row
-	ADDQ $2048, R12
-	DECQ R9
-	JNZ fc1KernelAVX2_row
-	ADDQ $64, R10                                   // next input block
-	DECQ R8
-	JNZ fc1KernelAVX2_block
 	VZEROUPPER
 	RET
