@@ -113,3 +113,47 @@ func TestFCBlocking(t *testing.T) {
 		}
 	}
 }
+
+// TestAlgorithm: the lower pass chooses Winograd by its cost model, for the forward pass and the
+// input gradient alike, and a spec's algorithm setting overrides it either way.
+func TestAlgorithm(t *testing.T) {
+	src := `network algorithms
+input 16x13x13
+classes 2
+c1: conv 32 kernel 3 padding 1
+c2: conv 32 kernel 3 padding 1 algorithm direct
+c3: conv 32 kernel 5 padding 2
+c4: conv 32 kernel 11 padding 5
+c5: conv 32 kernel 3 stride 5
+c6: conv 32 kernel 3 padding 1
+c7: conv 32 kernel 3 padding 1 algorithm winograd
+fc: fc 2
+loss: softmax
+`
+	n, err := Compile("algorithms.net", []byte(src))
+	assert.NoError(t, err)
+	got := map[string]string{}
+	for _, s := range n.Steps {
+		b := s.ConvBlocking()
+		if b == nil {
+			continue
+		}
+		what := "direct"
+		if b.Wino != nil {
+			what = b.Wino.String()
+		}
+		if g := s.ConvGradBlocking(); g != nil && g.Wino != nil {
+			what += ", dX " + g.Wino.String()
+		}
+		got[s.Main().Name] = what
+	}
+	assert.Equal(t, map[string]string{
+		"c1": "F(2x2,3x3)", // 13×13: 784 multiplications per channel pair against 1521; the first layer has no dX
+		"c2": "direct",
+		"c3": "F(2x2,5x5), dX F(2x2,5x5)",
+		"c4": "direct", // no algorithm for 11×11
+		"c5": "direct", // stride 5 (its output 3×3)
+		"c6": "direct", // 3×3: 64 multiplications per channel pair against 81, not worth it
+		"c7": "F(2x2,3x3), dX F(2x2,3x3)", // forced
+	}, got)
+}

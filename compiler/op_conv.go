@@ -15,6 +15,10 @@ type Conv struct {
 	Groups   int
 	Rounding Rounding
 	Learn    Learn
+	// Algorithm is the spec's choice between a direct convolution and Winograd's (both passes
+	// that can take it: forward and input gradient): "direct", "winograd", or "" for the lower
+	// pass's cost model.
+	Algorithm string
 }
 
 // Conv returns a conv layer's configuration (nil for another op).
@@ -54,11 +58,15 @@ var OpConv = newOp(&opDef{
 		{"Caffe", "Convolution", nil}},
 	schema: schema{positional: "out", required: []string{"out", "kernel"},
 		settings: join([]setting{positive("out", kInt).aka("out_channels", "filters", "num_output"),
-			positive("groups", kInt).aka("group"), initW, initB, from}, windowSettings, learnMult)},
+			positive("groups", kInt).aka("group"), initW, initB, from}, windowSettings, learnMult,
+			[]setting{word("algorithm", "auto", "direct", "winograd")})},
 	build: func(b *builder, l *Layer, s settings, prefix string) {
 		k, st, p := s.pair("kernel", [2]int{1, 1}), s.pair("stride", [2]int{1, 1}), s.pair("padding", [2]int{0, 0})
 		c := &Conv{Out: s.int("out", 1), KH: k[0], KW: k[1], SH: st[0], SW: st[1], PH: p[0], PW: p[1],
 			Groups: s.int("groups", 1), Rounding: b.rounding(s), Learn: b.learn(s)}
+		if a := s.word("algorithm", "auto"); a != "auto" {
+			c.Algorithm = a
+		}
 		l.Attrs = c
 		if c.Out%c.Groups != 0 {
 			b.errs().Add(s["groups"].pos, "%sgroups %d does not divide the %d output channels", prefix, c.Groups, c.Out)
@@ -82,6 +90,9 @@ var OpConv = newOp(&opDef{
 			errs.Add(l.Pos, "%s: groups %d does not divide the %d input channels", l.Name, c.Groups, l.In.C)
 		}
 		h, w, ok := windowShape(n, i, errs)
+		if why := winogradLacks(c, l.In.C/c.Groups); c.Algorithm == "winograd" && why != "" {
+			errs.Add(l.Pos, "%s: algorithm winograd needs %s; use algorithm direct, or leave it out", l.Name, why)
+		}
 		return Shape{C: c.Out, H: h, W: w}, ok
 	},
 	window: func(l *Layer, d int) (k, s, p, maxPad int, r Rounding) {
@@ -111,11 +122,11 @@ var OpConv = newOp(&opDef{
 		s.Forward, s.Kernel = ConvDirect, b
 		s.Scratch = int64(c.Groups) * (b.InSize() + b.OutSize())
 		s.Packed = int64(c.Groups) * b.PackedSize()
-		if w := winograd(b); w != nil {
+		if w := winograd(b, c.Algorithm); w != nil {
 			b.Wino = w
 			// The input copy covers the tiles: the last may overhang the padded image.
 			b.PadH, b.PadW = max(b.PadH, w.TilesH*w.M+w.R-1), max(b.PadW, w.TilesW*w.M+w.R-1)
-			s.Forward = Strategy(fmt.Sprintf("winograd %s, blocked", w))
+			s.Forward = Strategy(fmt.Sprintf("winograd %s, blocked, %.2fx fewer mults", w, float64(out.H*out.W*c.KH*c.KW)/float64(w.Multiplies())))
 			s.Scratch = int64(c.Groups) * (b.InSize() + b.OutSize() + w.VSize(b) + w.MSize(b))
 			s.Packed = int64(c.Groups) * w.PackedSize(b)
 		}
@@ -132,7 +143,7 @@ var OpConv = newOp(&opDef{
 			s.GradKernel = g
 			s.BackScratch = max(s.BackScratch, int64(c.Groups)*(g.InSize()+g.OutSize()))
 			s.Relaid = int64(c.Groups) * g.PackedSize() // the weights, flipped, and zero biases
-			if w := winograd(g); w != nil {
+			if w := winograd(g, c.Algorithm); w != nil {
 				g.Wino = w
 				g.PadH, g.PadW = max(g.PadH, w.TilesH*w.M+w.R-1), max(g.PadW, w.TilesW*w.M+w.R-1)
 				s.InputGrad = ConvTransposedWinograd
@@ -164,6 +175,9 @@ var OpConv = newOp(&opDef{
 		s := fmt.Sprintf("conv %d %s", c.Out, windowSummary(l, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW, c.Rounding))
 		if c.Groups > 1 {
 			s += fmt.Sprintf(" groups %d", c.Groups)
+		}
+		if c.Algorithm != "" {
+			s += " algorithm " + c.Algorithm
 		}
 		return s
 	},
@@ -232,25 +246,42 @@ func (w *ConvWinograd) PackedSize(b *ConvBlocking) int64 {
 		int64(b.OutBlocks*ChannelBlock) + int64(w.PerCall*ChannelBlock)
 }
 
-// winograd chooses Winograd for a convolution's forward pass, or nil: a square 3×3 or 5×5
-// kernel of stride 1 over whole blocks of input channels, by F(2×2, 3×3) or F(2×2, 5×5), when
-// it does at most two thirds of the direct kernel's multiplications counting the tiles'
-// overhang. Its products are 1×1 convolutions over a row of all the image's tiles, blocked
-// like a direct kernel's.
-func winograd(b *ConvBlocking) *ConvWinograd {
-	if b.KH != b.KW || b.KH != 3 && b.KH != 5 || b.SH != 1 || b.SW != 1 || b.InLanes != ChannelBlock {
+// winogradLacks says what a convolution lacks for Winograd, of in input channels per group: ""
+// when it can take it.
+func winogradLacks(c *Conv, in int) string {
+	switch {
+	case c.KH != c.KW || c.KH != 3 && c.KH != 5:
+		return fmt.Sprintf("a 3x3 or 5x5 kernel, not %dx%d", c.KH, c.KW)
+	case c.SH != 1 || c.SW != 1:
+		return fmt.Sprintf("stride 1, not %dx%d", c.SH, c.SW)
+	case in < ChannelBlock:
+		return fmt.Sprintf("at least %d input channels per group, not %d", ChannelBlock, in)
+	}
+	return ""
+}
+
+// winograd chooses Winograd for a convolution (its forward pass, or its input gradient's) as
+// algorithm says (Conv.Algorithm), or nil: a square 3×3 or 5×5 kernel of stride 1 over whole
+// blocks of input channels, by F(2×2, 3×3) or F(2×2, 5×5) — chosen by default when it does at
+// most two thirds of the direct kernel's multiplications, counting the tiles' overhang. Its
+// products are 1×1 convolutions over a row of all the image's tiles, blocked like a direct
+// kernel's.
+func winograd(b *ConvBlocking, algorithm string) *ConvWinograd {
+	if algorithm == "direct" || b.KH != b.KW || b.KH != 3 && b.KH != 5 || b.SH != 1 || b.SW != 1 || b.InLanes != ChannelBlock {
 		return nil
 	}
 	w := &ConvWinograd{M: 2, R: b.KH, Alpha: 2 + b.KH - 1}
 	w.TilesH, w.TilesW = (b.OutH+w.M-1)/w.M, (b.OutW+w.M-1)/w.M
-	direct, wino := b.OutH*b.OutW*b.KH*b.KW, w.Alpha*w.Alpha*w.Tiles()
-	if 3*wino > 2*direct {
+	if algorithm != "winograd" && 3*w.Multiplies() > 2*b.OutH*b.OutW*b.KH*b.KW {
 		return nil
 	}
 	w.PerCall = b.PerCall
 	w.Tile = tile(w.PerCall, w.Tiles())
 	return w
 }
+
+// Multiplies is the multiplications per input and output channel of an image.
+func (w *ConvWinograd) Multiplies() int { return w.Alpha * w.Alpha * w.Tiles() }
 
 // ConvBlocking returns a conv step's blocking, from the lower pass.
 func (s *Step) ConvBlocking() *ConvBlocking {

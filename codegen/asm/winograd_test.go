@@ -109,6 +109,7 @@ var winos = []wino{
 	newWino("wino4x3", 4, 3, 4, 13, true),
 	newWino("wino3x3", 3, 3, 5, 15, false),
 	newWino("wino2x3even", 2, 3, 4, 8, false),
+	newWino("alex13", 2, 3, 7, 13, false),
 }
 
 // winoKernels are the transforms as kernels to generate.
@@ -214,6 +215,117 @@ func TestWinogradMatchesTwins(t *testing.T) {
 		}
 	}
 }
+
+// TestWinogradError measures the error of Winograd's convolution in float32 against the same
+// convolution in float64, for AlexNet's 3×3 and 5×5 layers and their input gradients (their
+// channel counts and image sizes; one block of output channels), next to the error of the
+// direct convolution's float32 sum: max |y − y₆₄| over max |y₆₄|, random N(0, 1) inputs and
+// weights N(0, 1/(C·k²)). It fails when Winograd's error exceeds 1e-5 of the largest output or
+// 20 times the direct sum's.
+func TestWinogradError(t *testing.T) {
+	byName := map[string]wino{}
+	for _, w := range winos {
+		byName[w.name] = w
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, c := range []struct {
+		layer          string
+		w              wino
+		channels, size int
+	}{
+		{"conv2 (96 channels, 27x27, 5x5)", byName["wino2x5In"], 96, 27},
+		{"conv2's dX (256 channels, 27x27, 5x5)", byName["wino2x5In"], 256, 27},
+		{"conv3 (256 channels, 13x13, 3x3)", byName["alex13In"], 256, 13},
+		{"conv4, conv5 and conv3's dX (384 channels, 13x13, 3x3)", byName["alex13In"], 384, 13},
+	} {
+		g := c.w.g
+		m, k, a, tiles := g[0], g[1], g[2], g[3]
+		pad, size, blocks := (k-1)/2, c.size, c.channels/16
+		rows := tiles*m + k - 1 // the padded input's rows and columns
+		in := make([]float32, blocks*rows*g[5])
+		at := func(ch, y, x int) int { return ch/16*rows*g[5] + y*g[5] + x*g[4] + ch%16 }
+		for ch := range c.channels {
+			for y := range size {
+				for x := range size {
+					in[at(ch, y+pad, x+pad)] = float32(r.NormFloat64())
+				}
+			}
+		}
+		filter := make([]float32, 16*c.channels*k*k) // [o][c][ky][kx]
+		scale := 1 / math.Sqrt(float64(c.channels*k*k))
+		for i := range filter {
+			filter[i] = float32(r.NormFloat64() * scale)
+		}
+		u := make([]float32, 16*c.channels*a*a) // [o][c][ξ]: G g Gᵀ in float64
+		for oc := range 16 * c.channels {
+			f := filter[oc*k*k:]
+			for i := range a {
+				for j := range a {
+					var s float64
+					for p := range k {
+						for q := range k {
+							s += w64(c.w.G, i, p) * float64(f[p*k+q]) * w64(c.w.G, j, q)
+						}
+					}
+					u[oc*a*a+i*a+j] = float32(s)
+				}
+			}
+		}
+		_, nv, no := c.w.sizes()
+		var winoErr, directErr, largest float64
+		zero := make([]float32, 16)
+		for ty := range tiles {
+			vs := make([][]float32, blocks)
+			for cb := range blocks {
+				vs[cb] = make([]float32, nv)
+				c.w.in(vs[cb], in[cb*rows*g[5]+ty*m*g[5]:])
+			}
+			mm := make([]float32, nv)
+			for xi := range a * a {
+				for tile := range tiles {
+					for o := range 16 {
+						var acc float32
+						for ch := range c.channels {
+							acc += vs[ch/16][xi*g[6]+tile*16+ch%16] * u[(o*c.channels+ch)*a*a+xi]
+						}
+						mm[xi*g[10]+tile*16+o] = acc
+					}
+				}
+			}
+			out := make([]float32, no)
+			n := min(m, size-ty*m)
+			c.w.out(out, mm, zero, n)
+			for i := range n {
+				oy := ty*m + i
+				for ox := range size {
+					for o := range 16 {
+						var want float64
+						var direct float32
+						for ch := range c.channels {
+							for p := range k {
+								for q := range k {
+									x, f := in[at(ch, oy+p, ox+q)], filter[((o*c.channels+ch)*k+p)*k+q]
+									want += float64(x) * float64(f)
+									direct += float32(x * f)
+								}
+							}
+						}
+						got := out[i*g[9]+ox*g[8]+o]
+						winoErr = math.Max(winoErr, math.Abs(float64(got)-want))
+						directErr = math.Max(directErr, math.Abs(float64(direct)-want))
+						largest = math.Max(largest, math.Abs(want))
+					}
+				}
+			}
+		}
+		t.Logf("%s: relative error of Winograd %.2g, of the direct float32 sum %.2g", c.layer, winoErr/largest, directErr/largest)
+		if winoErr > 1e-5*largest || winoErr > 20*directErr {
+			t.Errorf("%s: Winograd's error %.3g of the largest output, the direct sum's %.3g", c.layer, winoErr/largest, directErr/largest)
+		}
+	}
+}
+
+func w64(m [][]float64, i, j int) float64 { return m[i][j] }
 
 // TestWinogradIsCorrelation: the input transform, a product by the transformed filter
 // G g Gᵀ (lane l's own filter) and the output transform compute, lane by lane, the correlation
