@@ -151,9 +151,9 @@ loss: softmax
 		"c1": "F(2x2,3x3)", // 13×13: 784 multiplications per channel pair against 1521; the first layer has no dX
 		"c2": "direct",
 		"c3": "F(2x2,5x5), dX F(2x2,5x5)",
-		"c4": "direct", // no algorithm for 11×11
-		"c5": "direct", // stride 5 (its output 3×3)
-		"c6": "direct", // 3×3: 64 multiplications per channel pair against 81, not worth it
+		"c4": "direct",                    // no algorithm for 11×11
+		"c5": "direct",                    // stride 5 (its output 3×3)
+		"c6": "direct",                    // 3×3: 64 multiplications per channel pair against 81, not worth it
 		"c7": "F(2x2,3x3), dX F(2x2,3x3)", // forced
 	}, got)
 }
