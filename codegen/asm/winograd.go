@@ -122,6 +122,9 @@ func (w *Winograd) String() string { return fmt.Sprintf("F(%dx%d,%dx%d)", w.M, w
 //
 //	v[ξ·VXiStride + t·Lanes + l] = (Bᵀ d B)[ξ/α][ξ%α],  d[i][j] = in[i·InRowStride + (t·m + j)·InPixStride + l]
 //
+// With Grad, the tiles are the m×m output gradients of the weight gradient instead, transformed
+// as A dY Aᵀ (A = (Aᵀ)ᵀ, α×m): the transpose of the output transform.
+//
 // The product of the two matrices is computed column by column into v, then row by row in
 // place, every sum in the order of the matrix's row with its zero terms left out: the
 // assembly and the twin do the same float32 operations (no fused multiply-adds), so they
@@ -129,10 +132,27 @@ func (w *Winograd) String() string { return fmt.Sprintf("F(%dx%d,%dx%d)", w.M, w
 type WinoIn struct {
 	Name                     string
 	F                        *Winograd
+	Grad                     bool
 	Tiles                    int
 	InPixStride, InRowStride int // in float32 values
 	VXiStride                int
 	Doc                      string
+}
+
+// matrix is the transform's left factor, α×n for tiles of n×n values: Bᵀ, or A for Grad.
+func (k *WinoIn) matrix() (m [][]float64, name string) {
+	if k.Grad {
+		return transpose(k.F.AT), "A"
+	}
+	return k.F.BT, "Bᵀ"
+}
+
+// n is the side of the tiles it reads.
+func (k *WinoIn) n() int { return len(k.matrixOnly()[0]) }
+
+func (k *WinoIn) matrixOnly() [][]float64 {
+	m, _ := k.matrix()
+	return m
 }
 
 // WinoOut is the geometry of a Winograd output transform: one call turns the α² products of a
@@ -170,8 +190,8 @@ func (k *WinoOut) check() error {
 
 // The extents of the operands, in float32 values.
 func (k *WinoIn) inLen() int {
-	a := k.F.Alpha
-	return (a-1)*k.InRowStride + ((k.Tiles-1)*k.F.M+a-1)*k.InPixStride + Lanes
+	n := k.n()
+	return (n-1)*k.InRowStride + ((k.Tiles-1)*k.F.M+n-1)*k.InPixStride + Lanes
 }
 func (k *WinoIn) vLen() int    { return (k.F.Alpha*k.F.Alpha-1)*k.VXiStride + k.Tiles*Lanes }
 func (k *WinoOut) mLen() int   { return (k.F.Alpha*k.F.Alpha-1)*k.MXiStride + k.Tiles*Lanes }
@@ -339,14 +359,15 @@ func combos(m [][]float64) []combo {
 }
 
 func (k *WinoIn) asm(t *text, is *isa) {
-	f, a := k.F, k.F.Alpha
-	bt := combos(f.BT)
+	f, a, n := k.F, k.F.Alpha, k.n()
+	mat, name := k.matrix()
+	bt := combos(mat)
 	cs := newConsts(k.Name+is.name+"Factors", bt)
 	cs.data(t)
 	id := k.Name + is.name
 	t.line("\n// func %s(v, in *float32)", id)
 	t.line("//")
-	t.line("// %s: the %s input transform of a row of %d tiles, Bᵀ d B, a column at a time into v,", k.Doc, f, k.Tiles)
+	t.line("// %s: the %s transform of a row of %d tiles of %dx%d, %s d %sᵀ, a column at a time into v,", k.Doc, f, k.Tiles, n, n, name, name)
 	t.line("// then a row at a time in place; %d lanes at a time. DI v, SI in; R8 and R9 the tile's; AX", is.width)
 	t.line("// the tile loop. %s0…%s%d the column or row being transformed, %s%d the sum, %s%d a product.",
 		is.reg, is.reg, a-1, is.reg, a, is.reg, a+1)
@@ -362,8 +383,8 @@ func (k *WinoIn) asm(t *text, is *isa) {
 		t.op("", "MOVQ", imm(k.Tiles), "AX")
 		t.label(p)
 		vAt := func(xi int) string { return mem(xi*k.VXiStride*4+po, "R8") }
-		for j := range a {
-			for i := range a {
+		for j := range n {
+			for i := range n {
 				t.op(first(i, "column %d", j), "VMOVUPS", mem((i*k.InRowStride+j*k.InPixStride)*4+po, "R9"), is.r(i))
 			}
 			for i := range a {
@@ -372,7 +393,7 @@ func (k *WinoIn) asm(t *text, is *isa) {
 			}
 		}
 		for i := range a {
-			for j := range a {
+			for j := range n {
 				t.op(first(j, "row %d", i), "VMOVUPS", vAt(i*a+j), is.r(j))
 			}
 			for j := range a {
@@ -467,12 +488,13 @@ func (k *WinoOut) asm(t *text, is *isa) {
 
 // loop and the others write the Go forms of the kernels.
 func (k *WinoIn) loop() string {
+	_, name := k.matrix()
 	return fmt.Sprintf(`for t := 0; t < %d; t++ {
 	for l := 0; l < %d; l++ {
 		// d[i][j] = in[i*%d+(t*%d+j)*%d+l], i, j < %d
-		// v[ξ*%d+t*%d+l] = (Bᵀ d B)[ξ/%d][ξ%%%d]
+		// v[ξ*%d+t*%d+l] = (%s d %sᵀ)[ξ/%d][ξ%%%d]
 	}
-}`, k.Tiles, Lanes, k.InRowStride, k.F.M, k.InPixStride, k.F.Alpha, k.VXiStride, Lanes, k.F.Alpha, k.F.Alpha)
+}`, k.Tiles, Lanes, k.InRowStride, k.F.M, k.InPixStride, k.n(), k.VXiStride, Lanes, name, name, k.F.Alpha, k.F.Alpha)
 }
 
 func (k *WinoOut) loop() string {
@@ -518,7 +540,8 @@ func stubISA(t *text, name, loop, params string, mats func()) {
 }
 
 func (k *WinoIn) stub(t *text) {
-	stubISA(t, k.Name, k.loop(), "v, in *float32", func() { matrixComment(t, "Bᵀ =", k.F.BT) })
+	mat, name := k.matrix()
+	stubISA(t, k.Name, k.loop(), "v, in *float32", func() { matrixComment(t, name+" =", mat) })
 	t.line("\n// %s is %sGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.", k.Name, k.Name)
 	t.line("func %s(v, in []float32) {", k.Name)
 	t.line("\tif kernelISA == \"\" {\n\t\t%sGo(v, in)\n\t\treturn\n\t}", k.Name)
@@ -556,21 +579,22 @@ func (k *WinoIn) twin(t *text) {
 	t.line("func %sGo(v, in []float32) {", k.Name)
 	t.line("\tfor t := 0; t < %d; t++ {\n\t\tfor l := 0; l < %d; l++ {", k.Tiles, Lanes)
 	t.line("\t\t\td, o := in[t*%d+l:], v[t*%d+l:]", f.M*k.InPixStride, Lanes)
-	bt := combos(f.BT)
+	n := k.n()
+	bt := combos(k.matrixOnly())
 	names := func(prefix string) func(int) string {
 		return func(i int) string { return fmt.Sprintf("%s%d", prefix, i) }
 	}
 	list := func(prefix string) string {
 		var s []string
-		for i := range a {
+		for i := range n {
 			s = append(s, names(prefix)(i))
 		}
 		return strings.Join(s, ", ")
 	}
 	t.line("\t\t\tvar %s float32", list("x"))
-	for j := range a {
+	for j := range n {
 		var loads []string
-		for i := range a {
+		for i := range n {
 			loads = append(loads, fmt.Sprintf("d[%d]", i*k.InRowStride+j*k.InPixStride))
 		}
 		t.line("\t\t\t%s = %s // column %d", list("x"), strings.Join(loads, ", "), j)
@@ -580,7 +604,7 @@ func (k *WinoIn) twin(t *text) {
 	}
 	for i := range a {
 		var loads []string
-		for j := range a {
+		for j := range n {
 			loads = append(loads, fmt.Sprintf("o[%d]", (i*a+j)*k.VXiStride))
 		}
 		t.line("\t\t\t%s = %s // row %d", list("x"), strings.Join(loads, ", "), i)

@@ -82,8 +82,8 @@ func TestWinogradMatrices(t *testing.T) {
 // of a padded input and the output transform of the products, with gaps between the transform
 // positions (and in the output) so that stray writes show.
 type wino struct {
-	in  asm.WinoIn
-	out asm.WinoOut
+	in, grad asm.WinoIn // grad: the transform of the output gradient's tiles, for the weight gradient
+	out      asm.WinoOut
 }
 
 func newWino(name string, m, r, tiles, outW int, relu bool) wino {
@@ -98,6 +98,8 @@ func newWino(name string, m, r, tiles, outW int, relu bool) wino {
 			VXiStride: xi, Doc: "test kernel " + name + "In"},
 		out: asm.WinoOut{Name: name + "Out", F: f, Tiles: tiles, OutW: outW, OutPixStride: asm.Lanes,
 			OutRowStride: outW*asm.Lanes + 48, MXiStride: xi, ReLU: relu, Doc: "test kernel " + name + "Out"},
+		grad: asm.WinoIn{Name: name + "Grad", F: f, Grad: true, Tiles: tiles, InPixStride: asm.Lanes,
+			InRowStride: tiles*m*asm.Lanes + 16, VXiStride: xi, Doc: "test kernel " + name + "Grad"},
 	}
 }
 
@@ -116,7 +118,7 @@ var winos = []wino{
 func winoKernels() []asm.Kernel {
 	var ks []asm.Kernel
 	for i := range winos {
-		ks = append(ks, &winos[i].in, &winos[i].out)
+		ks = append(ks, &winos[i].in, &winos[i].out, &winos[i].grad)
 	}
 	return ks
 }
@@ -126,9 +128,11 @@ func winoTests() string {
 	var table strings.Builder
 	for _, w := range winos {
 		f := w.in.F
-		fmt.Fprintf(&table, "\t{%q, %s, %sGo, %s, %sGo, %#v, %#v},\n", w.in.Name, w.in.Name, w.in.Name, w.out.Name, w.out.Name,
+		fmt.Fprintf(&table, "\t{%q, %s, %sGo, %s, %sGo, %s, %sGo, %#v, %#v},\n", w.in.Name, w.in.Name, w.in.Name, w.out.Name, w.out.Name,
+			w.grad.Name, w.grad.Name,
 			[]int{f.M, f.R, f.Alpha, w.in.Tiles, w.in.InPixStride, w.in.InRowStride, w.in.VXiStride,
-				w.out.OutW, w.out.OutPixStride, w.out.OutRowStride, w.out.MXiStride, map[bool]int{true: 1}[w.out.ReLU]}, f.G)
+				w.out.OutW, w.out.OutPixStride, w.out.OutRowStride, w.out.MXiStride, map[bool]int{true: 1}[w.out.ReLU],
+				w.grad.InRowStride}, f.G)
 	}
 	return strings.Replace(winoTestTemplate, "TABLE", table.String(), 1)
 }
@@ -145,7 +149,8 @@ type wino struct {
 	name             string
 	in, inGo         func(v, in []float32)
 	out, outGo       func(out, mm, bias []float32, rows int)
-	g                []int // m, r, α, tiles, in pixel, in row, v ξ, out width, out pixel, out row, mm ξ, ReLU
+	grad, gradGo     func(v, dy []float32)
+	g                []int // m, r, α, tiles, in pixel, in row, v ξ, out width, out pixel, out row, mm ξ, ReLU, dy row
 	G                [][]float64
 }
 
@@ -189,6 +194,16 @@ func TestWinogradMatchesTwins(t *testing.T) {
 			for i := range bufA {
 				if !same(bufA[i], bufB[i]) {
 					t.Fatalf("%s %s: v[%d] is %g in assembly, %g in the twin", w.name, isa, i-guard, bufA[i], bufB[i])
+				}
+			}
+			dy := random(r, (w.g[0]-1)*w.g[12]+w.g[3]*w.g[0]*16)
+			bufA, a = guarded(nv)
+			bufB, b = guarded(nv)
+			w.grad(a, dy)
+			w.gradGo(b, dy)
+			for i := range bufA {
+				if !same(bufA[i], bufB[i]) {
+					t.Fatalf("%s %s: the gradient's v[%d] is %g in assembly, %g in the twin", w.name, isa, i-guard, bufA[i], bufB[i])
 				}
 			}
 			mm, bias := random(r, nv), random(r, 16)
@@ -326,6 +341,57 @@ func TestWinogradError(t *testing.T) {
 }
 
 func w64(m [][]float64, i, j int) float64 { return m[i][j] }
+
+// TestWinogradWeightGradient: the input transform, the transform of the output gradient's
+// tiles, their products summed over the row of tiles and Gᵀ · G give, lane by lane, the gradient
+// of the correlation's filter: dW[p][q] = Σ dy[i][x]·in[i+p][x+q] over the row's outputs (the
+// output gradient zero beyond its width).
+func TestWinogradWeightGradient(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, w := range winos {
+		g := w.g
+		m, k, a, tiles := g[0], g[1], g[2], g[3]
+		ni, nv, _ := w.sizes()
+		in := random(r, ni)
+		dy := make([]float32, (m-1)*g[12]+tiles*m*16)
+		for i := range m {
+			for x := range g[7] {
+				for l := range 16 {
+					dy[i*g[12]+x*16+l] = float32(r.NormFloat64())
+				}
+			}
+		}
+		v, z := make([]float32, nv), make([]float32, nv)
+		w.in(v, in)
+		w.grad(z, dy)
+		for l := range 16 {
+			du := make([]float64, a*a)
+			for xi := range a * a {
+				for tile := range tiles {
+					du[xi] += float64(v[xi*g[6]+tile*16+l]) * float64(z[xi*g[6]+tile*16+l])
+				}
+			}
+			for p := range k {
+				for q := range k {
+					var got, want float64
+					for i := range a {
+						for j := range a {
+							got += w.G[i][p] * du[i*a+j] * w.G[j][q]
+						}
+					}
+					for i := range m {
+						for x := range g[7] {
+							want += float64(dy[i*g[12]+x*16+l]) * float64(in[(i+p)*g[5]+(x+q)*g[4]+l])
+						}
+					}
+					if math.Abs(got-want) > 1e-4*(1+math.Abs(want)) {
+						t.Fatalf("%s: lane %d dW[%d][%d] is %g, want %g", w.name, l, p, q, got, want)
+					}
+				}
+			}
+		}
+	}
+}
 
 // TestWinogradIsCorrelation: the input transform, a product by the transformed filter
 // G g Gᵀ (lane l's own filter) and the output transform compute, lane by lane, the correlation
