@@ -147,6 +147,14 @@ func (k *WinoIn) matrix() (m [][]float64, name string) {
 	return k.F.BT, "Bᵀ"
 }
 
+// formula is the transform of a tile d.
+func (k *WinoIn) formula() string {
+	if k.Grad {
+		return "A d Aᵀ"
+	}
+	return "Bᵀ d B"
+}
+
 // n is the side of the tiles it reads.
 func (k *WinoIn) n() int { return len(k.matrixOnly()[0]) }
 
@@ -360,14 +368,13 @@ func combos(m [][]float64) []combo {
 
 func (k *WinoIn) asm(t *text, is *isa) {
 	f, a, n := k.F, k.F.Alpha, k.n()
-	mat, name := k.matrix()
-	bt := combos(mat)
+	bt := combos(k.matrixOnly())
 	cs := newConsts(k.Name+is.name+"Factors", bt)
 	cs.data(t)
 	id := k.Name + is.name
 	t.line("\n// func %s(v, in *float32)", id)
 	t.line("//")
-	t.line("// %s: the %s transform of a row of %d tiles of %dx%d, %s d %sᵀ, a column at a time into v,", k.Doc, f, k.Tiles, n, n, name, name)
+	t.line("// %s: the %s transform of a row of %d tiles of %dx%d, %s, a column at a time into v,", k.Doc, f, k.Tiles, n, n, k.formula())
 	t.line("// then a row at a time in place; %d lanes at a time. DI v, SI in; R8 and R9 the tile's; AX", is.width)
 	t.line("// the tile loop. %s0…%s%d the column or row being transformed, %s%d the sum, %s%d a product.",
 		is.reg, is.reg, a-1, is.reg, a, is.reg, a+1)
@@ -488,13 +495,12 @@ func (k *WinoOut) asm(t *text, is *isa) {
 
 // loop and the others write the Go forms of the kernels.
 func (k *WinoIn) loop() string {
-	_, name := k.matrix()
 	return fmt.Sprintf(`for t := 0; t < %d; t++ {
 	for l := 0; l < %d; l++ {
 		// d[i][j] = in[i*%d+(t*%d+j)*%d+l], i, j < %d
-		// v[ξ*%d+t*%d+l] = (%s d %sᵀ)[ξ/%d][ξ%%%d]
+		// v[ξ*%d+t*%d+l] = (%s)[ξ/%d][ξ%%%d]
 	}
-}`, k.Tiles, Lanes, k.InRowStride, k.F.M, k.InPixStride, k.n(), k.VXiStride, Lanes, name, name, k.F.Alpha, k.F.Alpha)
+}`, k.Tiles, Lanes, k.InRowStride, k.F.M, k.InPixStride, k.n(), k.VXiStride, Lanes, k.formula(), k.F.Alpha, k.F.Alpha)
 }
 
 func (k *WinoOut) loop() string {

@@ -5375,7 +5375,7 @@ GLOBL conv2WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $320
 
 // func conv2WinoInKernelAVX512(v, in *float32)
 //
-// conv2 + conv2.relu (specs/alexnet.net:43), a row of tiles of a block of input channels: the F(2x2,5x5) input transform of a row of 14 tiles, Bᵀ d B, a column at a time into v,
+// conv2 + conv2.relu (specs/alexnet.net:43), a row of tiles of a block of input channels: the F(2x2,5x5) transform of a row of 14 tiles of 6x6, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
 TEXT ·conv2WinoInKernelAVX512(SB), NOSPLIT, $0-16
@@ -5955,7 +5955,7 @@ GLOBL conv2WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $320
 
 // func conv2WinoInKernelAVX2(v, in *float32)
 //
-// conv2 + conv2.relu (specs/alexnet.net:43), a row of tiles of a block of input channels: the F(2x2,5x5) input transform of a row of 14 tiles, Bᵀ d B, a column at a time into v,
+// conv2 + conv2.relu (specs/alexnet.net:43), a row of tiles of a block of input channels: the F(2x2,5x5) transform of a row of 14 tiles of 6x6, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
 TEXT ·conv2WinoInKernelAVX2(SB), NOSPLIT, $0-16
@@ -11576,7 +11576,7 @@ GLOBL conv2GradWinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $320
 
 // func conv2GradWinoInKernelAVX512(v, in *float32)
 //
-// the input gradient of conv2 (specs/alexnet.net:43), a row of tiles of a block of input channels: the F(2x2,5x5) input transform of a row of 14 tiles, Bᵀ d B, a column at a time into v,
+// the input gradient of conv2 (specs/alexnet.net:43), a row of tiles of a block of input channels: the F(2x2,5x5) transform of a row of 14 tiles of 6x6, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
 TEXT ·conv2GradWinoInKernelAVX512(SB), NOSPLIT, $0-16
@@ -12156,7 +12156,7 @@ GLOBL conv2GradWinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $320
 
 // func conv2GradWinoInKernelAVX2(v, in *float32)
 //
-// the input gradient of conv2 (specs/alexnet.net:43), a row of tiles of a block of input channels: the F(2x2,5x5) input transform of a row of 14 tiles, Bᵀ d B, a column at a time into v,
+// the input gradient of conv2 (specs/alexnet.net:43), a row of tiles of a block of input channels: the F(2x2,5x5) transform of a row of 14 tiles of 6x6, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
 TEXT ·conv2GradWinoInKernelAVX2(SB), NOSPLIT, $0-16
@@ -17303,7 +17303,7 @@ GLOBL conv3WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv3WinoInKernelAVX512(v, in *float32)
 //
-// conv3 + conv3.relu (specs/alexnet.net:48), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 7 tiles, Bᵀ d B, a column at a time into v,
+// conv3 + conv3.relu (specs/alexnet.net:48), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
 TEXT ·conv3WinoInKernelAVX512(SB), NOSPLIT, $0-16
@@ -17467,7 +17467,7 @@ GLOBL conv3WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv3WinoInKernelAVX2(v, in *float32)
 //
-// conv3 + conv3.relu (specs/alexnet.net:48), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 7 tiles, Bᵀ d B, a column at a time into v,
+// conv3 + conv3.relu (specs/alexnet.net:48), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
 TEXT ·conv3WinoInKernelAVX2(SB), NOSPLIT, $0-16
@@ -21070,7 +21070,7 @@ GLOBL conv3GradWinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv3GradWinoInKernelAVX512(v, in *float32)
 //
-// the input gradient of conv3 (specs/alexnet.net:48), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 7 tiles, Bᵀ d B, a column at a time into v,
+// the input gradient of conv3 (specs/alexnet.net:48), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
 TEXT ·conv3GradWinoInKernelAVX512(SB), NOSPLIT, $0-16
@@ -21234,7 +21234,7 @@ GLOBL conv3GradWinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv3GradWinoInKernelAVX2(v, in *float32)
 //
-// the input gradient of conv3 (specs/alexnet.net:48), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 7 tiles, Bᵀ d B, a column at a time into v,
+// the input gradient of conv3 (specs/alexnet.net:48), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
 TEXT ·conv3GradWinoInKernelAVX2(SB), NOSPLIT, $0-16
@@ -25220,7 +25220,7 @@ GLOBL conv4WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv4WinoInKernelAVX512(v, in *float32)
 //
-// conv4 + conv4.relu (specs/alexnet.net:50), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 7 tiles, Bᵀ d B, a column at a time into v,
+// conv4 + conv4.relu (specs/alexnet.net:50), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
 TEXT ·conv4WinoInKernelAVX512(SB), NOSPLIT, $0-16
@@ -25384,7 +25384,7 @@ GLOBL conv4WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv4WinoInKernelAVX2(v, in *float32)
 //
-// conv4 + conv4.relu (specs/alexnet.net:50), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 7 tiles, Bᵀ d B, a column at a time into v,
+// conv4 + conv4.relu (specs/alexnet.net:50), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
 TEXT ·conv4WinoInKernelAVX2(SB), NOSPLIT, $0-16
@@ -28987,7 +28987,7 @@ GLOBL conv4GradWinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv4GradWinoInKernelAVX512(v, in *float32)
 //
-// the input gradient of conv4 (specs/alexnet.net:50), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 7 tiles, Bᵀ d B, a column at a time into v,
+// the input gradient of conv4 (specs/alexnet.net:50), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
 TEXT ·conv4GradWinoInKernelAVX512(SB), NOSPLIT, $0-16
@@ -29151,7 +29151,7 @@ GLOBL conv4GradWinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv4GradWinoInKernelAVX2(v, in *float32)
 //
-// the input gradient of conv4 (specs/alexnet.net:50), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 7 tiles, Bᵀ d B, a column at a time into v,
+// the input gradient of conv4 (specs/alexnet.net:50), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
 TEXT ·conv4GradWinoInKernelAVX2(SB), NOSPLIT, $0-16
@@ -33137,7 +33137,7 @@ GLOBL conv5WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv5WinoInKernelAVX512(v, in *float32)
 //
-// conv5 + conv5.relu (specs/alexnet.net:52), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 7 tiles, Bᵀ d B, a column at a time into v,
+// conv5 + conv5.relu (specs/alexnet.net:52), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
 TEXT ·conv5WinoInKernelAVX512(SB), NOSPLIT, $0-16
@@ -33301,7 +33301,7 @@ GLOBL conv5WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv5WinoInKernelAVX2(v, in *float32)
 //
-// conv5 + conv5.relu (specs/alexnet.net:52), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 7 tiles, Bᵀ d B, a column at a time into v,
+// conv5 + conv5.relu (specs/alexnet.net:52), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
 TEXT ·conv5WinoInKernelAVX2(SB), NOSPLIT, $0-16
@@ -36904,7 +36904,7 @@ GLOBL conv5GradWinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv5GradWinoInKernelAVX512(v, in *float32)
 //
-// the input gradient of conv5 (specs/alexnet.net:52), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 7 tiles, Bᵀ d B, a column at a time into v,
+// the input gradient of conv5 (specs/alexnet.net:52), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
 TEXT ·conv5GradWinoInKernelAVX512(SB), NOSPLIT, $0-16
@@ -37068,7 +37068,7 @@ GLOBL conv5GradWinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv5GradWinoInKernelAVX2(v, in *float32)
 //
-// the input gradient of conv5 (specs/alexnet.net:52), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 7 tiles, Bᵀ d B, a column at a time into v,
+// the input gradient of conv5 (specs/alexnet.net:52), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
 TEXT ·conv5GradWinoInKernelAVX2(SB), NOSPLIT, $0-16

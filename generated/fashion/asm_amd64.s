@@ -755,7 +755,7 @@ GLOBL conv2WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv2WinoInKernelAVX512(v, in *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 6 tiles, Bᵀ d B, a column at a time into v,
+// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 6 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
 TEXT ·conv2WinoInKernelAVX512(SB), NOSPLIT, $0-16
@@ -919,7 +919,7 @@ GLOBL conv2WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv2WinoInKernelAVX2(v, in *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 6 tiles, Bᵀ d B, a column at a time into v,
+// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 6 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
 TEXT ·conv2WinoInKernelAVX2(SB), NOSPLIT, $0-16
@@ -3589,7 +3589,7 @@ GLOBL conv2GradWinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv2GradWinoInKernelAVX512(v, in *float32)
 //
-// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 6 tiles, Bᵀ d B, a column at a time into v,
+// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 6 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
 TEXT ·conv2GradWinoInKernelAVX512(SB), NOSPLIT, $0-16
@@ -3753,7 +3753,7 @@ GLOBL conv2GradWinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
 
 // func conv2GradWinoInKernelAVX2(v, in *float32)
 //
-// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) input transform of a row of 6 tiles, Bᵀ d B, a column at a time into v,
+// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 6 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
 TEXT ·conv2GradWinoInKernelAVX2(SB), NOSPLIT, $0-16
