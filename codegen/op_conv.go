@@ -21,6 +21,10 @@ func init() {
 			if s.Backward {
 				u := updKernel(g, s)
 				ks = append(ks, &u)
+				if s.ConvBlocking().Wino != nil {
+					dy := winoDyKernel(g, s)
+					ks = append(ks, &dy)
+				}
 			}
 			return ks
 		},
@@ -32,6 +36,9 @@ func init() {
 			}
 			for _, d := range convDirects(g, s) {
 				names = append(names, d.name+"Rows")
+			}
+			if s.Backward && s.ConvBlocking().Wino != nil {
+				names = append(names, g.name[s]+"WinoDW")
 			}
 			return names
 		},
@@ -355,6 +362,10 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	b := s.ConvBlocking()
 	how := fmt.Sprintf("Per image: dW summed over the output pixels by %sUpdKernel (%sUpd: the input and dY copied into\n"+
 		"the blocked layout; %d input positions × %d output blocks per call) into the worker's partial sums", name, name, b.UpdT, b.UpdF)
+	if w := b.Wino; w != nil {
+		how = fmt.Sprintf("Per image: dW by Winograd's %s, summed over the tiles by %sUpdKernel (%sUpd: the input's tiles\n"+
+			"and dY's transformed, %d channels × %d output blocks per call) into the worker's partial sums, as Gᵀ dW G", w, name, name, b.UpdT, b.UpdF)
+	}
 	switch s.InputGrad {
 	case compiler.ConvTransposed, compiler.ConvTransposedWinograd:
 		gb := s.ConvGradBlocking()
@@ -370,9 +381,12 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	}
 	g.doc(f, s, true, how+".")
 	weight := l.Name + ".weight"
-	blocked := c.Groups * int(b.WeightSize())
+	blocked, domain := c.Groups*int(b.WeightSize()), "blocked"
+	if w := b.Wino; w != nil {
+		blocked, domain = c.Groups*int(w.WeightSize(b)), "in "+w.String()+"'s domain"
+	}
 	consts := append(d.consts(),
-		x("dw, dwSize").Op("=").List(jen.Lit(int(s.PartialsAt)), jen.Lit(blocked)).Comment("the weights' gradient in the partial sums, blocked"),
+		x("dw, dwSize").Op("=").List(jen.Lit(int(s.PartialsAt)), jen.Lit(blocked)).Comment("the weights' gradient in the partial sums, "+domain),
 	)
 	if c.Learn.Bias {
 		consts = append(consts, x("db").Op("=").Lit(int(s.PartialsAt)+blocked).Comment("the bias's"))
@@ -440,7 +454,11 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	}
 	body = append(body, jen.For(x("i := lo; i < hi; i++")).Block(loop...))
 	kernel(f, s, g.backName(s), body...)
-	convUpd(g, f, s)
+	if b.Wino != nil {
+		winoUpd(g, f, s)
+	} else {
+		convUpd(g, f, s)
+	}
 	switch {
 	case s.ConvGradBlocking() == nil:
 	case s.ConvGradBlocking().Wino != nil:
@@ -457,6 +475,9 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 // the forward kernel's input copy by UpdF blocks of dY's blocked copy (unpadded).
 func updKernel(g *gen, s *compiler.Step) asm.Upd {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
+	if b.Wino != nil {
+		return winoUpdKernel(g, s)
+	}
 	return asm.Upd{Name: g.name[s] + "UpdKernel", T: b.UpdT, F: b.UpdF, Rows: b.OutH, OutW: b.OutW,
 		InRowStride: c.SH * inPix(b) * b.PadW, InPixStride: c.SW * inPix(b), InTStride: inPlane(b),
 		DyRowStride: b.OutW * compiler.ChannelBlock, DyBlockStride: b.OutH * b.OutW * compiler.ChannelBlock,
@@ -523,6 +544,9 @@ func convUpd(g *gen, f *jen.File, s *compiler.Step) {
 // as PyTorch's [out][in/groups][kh][kw]; the bias's summed.
 func convReduce(g *gen, s *compiler.Step) []jen.Code {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
+	if b.Wino != nil {
+		return winoReduce(g, s)
+	}
 	off, blocked := int(s.PartialsAt), c.Groups*int(b.WeightSize())
 	w := g.index[l.Name+".weight"]
 	code := []jen.Code{

@@ -384,3 +384,199 @@ func (wc *winoConv) emit(f *jen.File, pack string) {
 		),
 	)
 }
+
+// winoTiles are the sizes of a Winograd convolution's tiles and transforms, per group, that its
+// weight gradient names.
+func winoTiles(b *compiler.ConvBlocking) []jen.Code {
+	w := b.Wino
+	tiles := w.Tiles()
+	return []jen.Code{
+		x("tilesH, tilesW, tiles, tile").Op("=").List(jen.Lit(w.TilesH), jen.Lit(w.TilesW), jen.Lit(tiles), jen.Lit(w.M)).Comment("tile: a tile's outputs per side"),
+		x("positions, vSize, zSize").Op("=").List(jen.Lit(w.Alpha*w.Alpha), jen.Lit(int(w.VSize(b))), jen.Lit(int(w.MSize(b)))).Comment("the transforms of the input (V) and of dY (Z)"),
+		x("vXi, zXi").Op("=").List(jen.Lit(b.InBlocks*compiler.ChannelBlock*tiles), jen.Lit(b.OutBlocks*compiler.ChannelBlock*tiles)).Comment("between transform positions"),
+	}
+}
+
+// winoUpdKernel is the geometry of the weight-gradient kernel of a conv whose forward pass runs
+// by Winograd: UpdT channels of the input's transform V by UpdF blocks of dY's transform Z at one
+// transform position, summed over the image's tiles.
+func winoUpdKernel(g *gen, s *compiler.Step) asm.Upd {
+	l, b := s.Main(), s.ConvBlocking()
+	tiles := b.Wino.Tiles()
+	return asm.Upd{Name: g.name[s] + "UpdKernel", T: b.UpdT, F: b.UpdF, Rows: 1, OutW: tiles,
+		InRowStride: tiles * compiler.ChannelBlock, InPixStride: compiler.ChannelBlock, InTStride: 1,
+		DyRowStride: tiles * compiler.ChannelBlock, DyBlockStride: tiles * compiler.ChannelBlock,
+		Doc: fmt.Sprintf("the weight gradient of %s (%s) at one of %s's transform positions", l.Name, g.where(l), b.Wino)}
+}
+
+// winoDyKernel is the transform of dY's tiles, A dY Aᵀ, for the weight gradient.
+func winoDyKernel(g *gen, s *compiler.Step) asm.WinoIn {
+	l, b := s.Main(), s.ConvBlocking()
+	w := b.Wino
+	return asm.WinoIn{Name: g.name[s] + "WinoDyKernel", F: winoForwardConv(g, s).geometry().f, Grad: true, Tiles: w.TilesW,
+		InPixStride: compiler.ChannelBlock, InRowStride: w.TilesW * w.M * compiler.ChannelBlock,
+		VXiStride: b.OutBlocks * compiler.ChannelBlock * w.Tiles(),
+		Doc:       fmt.Sprintf("%s (%s), the output gradient's tiles for the weight gradient, a row of tiles of a block", s.Name(), g.where(l))}
+}
+
+// winoUpd emits a Winograd conv step's <name>Upd, which adds one image's weight gradient, in the
+// transform's domain, to the worker's partial sums: the input copied as the forward pass copies
+// it and its tiles transformed (V, by the forward pass's kernel), dY copied into a blocked copy
+// that is zero where the tiles overhang the image and its tiles transformed (Z), and a kernel
+// call per group, transform position, input block, group of UpdT channels and group of UpdF
+// output blocks. It also emits <name>WinoDW, which brings the sums back: dW = Gᵀ dU G.
+func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
+	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
+	w, name := b.Wino, g.name[s]
+	fwd := winoForwardConv(g, s).geometry()
+	dyK, u := winoDyKernel(g, s), winoUpdKernel(g, s)
+	const lanes = compiler.ChannelBlock
+	inCopy := int(b.InSize())
+	vAt := c.Groups * inCopy
+	dyAt := vAt + c.Groups*int(w.VSize(b))
+	zAt := dyAt + c.Groups*int(w.DYSize(b))
+	rowsP, dyRow := w.TilesH*w.M, w.TilesW*w.M*lanes
+
+	f.Comment(fmt.Sprintf("%sUpd adds the weight gradient of one image of %s, in %s's domain, to dw, the worker's partial", name, l.Name, w))
+	f.Comment(fmt.Sprintf("sums in %s's layout: [group][position][input block][channel/%d][output block/%d] × [%d][%d][16], from", u.Name, b.UpdT, b.UpdF, b.UpdT, b.UpdF))
+	f.Comment(fmt.Sprintf("src (%s) and dy (%s).", s.In(), s.Out()))
+	body := []jen.Code{
+		jen.Const().Defs(append(append(copyConsts(b, c.Groups), winoTiles(b)...),
+			x("inBlocks, outBlocks, t, f").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(b.OutBlocks), jen.Lit(b.UpdT), jen.Lit(b.UpdF)).Comment("the blocks, and the channels and output blocks per call"),
+			x("vAt, dyAt, zAt").Op("=").List(jen.Lit(vAt), jen.Lit(dyAt), jen.Lit(zAt)).Comment("where V, dY's copy and Z start in the scratch"),
+			x("outH, outW, rowsP, dyRow, dyCopy").Op("=").List(jen.Lit(b.OutH), jen.Lit(b.OutW), jen.Lit(rowsP), jen.Lit(dyRow), jen.Lit(int(w.DYSize(b)))).Comment("dY's copy: rowsP rows of dyRow values per block"),
+		)...),
+		x("buf := m.scratch[worker]"),
+		x("xs, v, dys, z := buf[:vAt], buf[vAt:dyAt], buf[dyAt:zAt], buf[zAt:]"),
+		x("clear(xs)").Comment("the padding is zero"),
+		copyIn(b, s.InLayout == compiler.LayoutBlocked),
+		jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("cb := 0; cb < inBlocks; cb++")).Block(
+				jen.For(x("ty := 0; ty < tilesH; ty++")).Block(
+					x("%s(v[gr*vSize+(cb*tilesH+ty)*tilesW*%d:], xs[gr*inCopy+cb*block+ty*tile*row:])", fwd.in.Name, lanes),
+				),
+			),
+		),
+		x("clear(dys)").Comment("zero where the tiles overhang the image"),
+	}
+	if s.Layout == compiler.LayoutBlocked {
+		body = append(body, jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("ob := 0; ob < outBlocks; ob++")).Block(
+				jen.For(x("y := 0; y < outH; y++")).Block(
+					x("copy(dys[gr*dyCopy+(ob*rowsP+y)*dyRow:][:outW*%d], dy[((gr*outBlocks+ob)*outH+y)*outW*%d:][:outW*%d])", lanes, lanes, lanes),
+				),
+			),
+		))
+	} else {
+		body = append(body, jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("ob := 0; ob < outBlocks; ob++")).Block(
+				x("s, d := dy[(gr*gOut+ob*%d)*pixels:], dys[gr*dyCopy+ob*rowsP*dyRow:]", lanes),
+				jen.For(x("y := 0; y < outH; y++")).Block(
+					x("runtime.ToBlocks(d[y*dyRow:], s[y*outW:], pixels, min(%d, gOut-ob*%d), outW)", lanes, lanes),
+				),
+			),
+		))
+	}
+	body = append(body,
+		jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("ob := 0; ob < outBlocks; ob++")).Block(
+				jen.For(x("ty := 0; ty < tilesH; ty++")).Block(
+					x("%s(z[gr*zSize+(ob*tilesH+ty)*tilesW*%d:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])", dyK.Name, lanes),
+				),
+			),
+		),
+		x("at := 0"),
+		jen.For(x("gr := 0; gr < groups; gr++")).Block(
+			jen.For(x("xi := 0; xi < positions; xi++")).Block(
+				jen.For(x("cb := 0; cb < inBlocks; cb++")).Block(
+					jen.For(x("c0 := 0; c0 < %d; c0 += t", lanes)).Block(
+						x("in := v[gr*vSize+xi*vXi+cb*tiles*%d+c0:]", lanes),
+						jen.For(x("ob := 0; ob < outBlocks; ob += f")).Block(
+							x("%s(dw[at:at+t*f*%d], in, z[gr*zSize+xi*zXi+ob*tiles*%d:])", u.Name, lanes, lanes),
+							x("at += t * f * %d", lanes),
+						),
+					),
+				),
+			),
+		),
+	)
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Upd").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dy"), jen.Id("dw")).Index().Float32()).Block(body...)
+
+	// conv3WinoDW: dW = Gᵀ dU G per filter, from worker 0's summed partials.
+	a, r := w.Alpha, w.R
+	var perFilter []jen.Code
+	for i := range a {
+		var ts, es []string
+		for q := range r {
+			var names []string
+			for j := range a {
+				names = append(names, fmt.Sprintf("d%d%d", i, j))
+			}
+			ts = append(ts, fmt.Sprintf("t%d%d", i, q))
+			es = append(es, linear(column(fwd.f.G, q), names))
+		}
+		perFilter = append(perFilter, x("%s := %s", strings.Join(ts, ", "), strings.Join(es, ", ")).Comment(fmt.Sprintf("row %d of dU G", i)))
+	}
+	for p := range r {
+		for q := range r {
+			var names []string
+			for i := range a {
+				names = append(names, fmt.Sprintf("t%d%d", i, q))
+			}
+			perFilter = append(perFilter, x("dw[%d] = float32(%s)", p*r+q, linear(column(fwd.f.G, p), names)))
+		}
+	}
+	var loads, ds []string
+	for i := range a {
+		for j := range a {
+			ds = append(ds, fmt.Sprintf("d%d%d", i, j))
+			loads = append(loads, fmt.Sprintf("float64(du[%d])", (i*a+j)*b.InBlocks*lanes*b.OutBlocks*lanes))
+		}
+	}
+	f.Comment(fmt.Sprintf("%sWinoDW sets the gradient of %s's filters of output channels lo…hi−1 (u: channel u%%%d of", name, l.Name, b.Out))
+	f.Comment(fmt.Sprintf("group u/%d) from the summed partials dU in %s's domain: dW = Gᵀ dU G, in float64.", b.Out, w))
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"WinoDW").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
+		jen.Const().Defs(
+			x("gIn, gOut, kh, kw").Op("=").List(jen.Lit(b.In), jen.Lit(b.Out), jen.Lit(c.KH), jen.Lit(c.KW)),
+			x("inBlocks, outBlocks, t, f").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(b.OutBlocks), jen.Lit(b.UpdT), jen.Lit(b.UpdF)),
+			x("groupSums").Op("=").Lit(int(w.WeightSize(b))).Comment("one group's partial sums"),
+		),
+		x("grad, sums := m.params[%d].Grad, m.partials[0][%d:]", g.index[l.Name+".weight"], int(s.PartialsAt)),
+		jen.For(x("u := lo; u < hi; u++")).Block(
+			x("gr, o := u/gOut, u%%gOut"),
+			x("ob, ol := o/%d, o%%%d", lanes, lanes),
+			jen.For(x("ci := 0; ci < gIn; ci++")).Block(append([]jen.Code{
+				x("cb, c := ci/%d, ci%%%d", lanes, lanes),
+				jen.Comment("position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further"),
+				x("du := sums[gr*groupSums+(((cb*(%d/t)+c/t)*(outBlocks/f)+ob/f)*t+c%%t)*f*%d+ob%%f*%d+ol:]", lanes, lanes, lanes),
+				x("%s := %s", strings.Join(ds, ", "), strings.Join(loads, ", ")),
+				x("dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]"),
+			}, perFilter...)...),
+		),
+	)
+}
+
+// column is column j of a matrix.
+func column(m [][]float64, j int) []float64 {
+	var c []float64
+	for _, row := range m {
+		c = append(c, row[j])
+	}
+	return c
+}
+
+// winoReduce emits the statements of Backward that set the parameter gradients of a conv whose
+// weight gradient runs by Winograd: the workers' partial sums added up into worker 0's, brought
+// back by <name>WinoDW over the workers; the bias's summed.
+func winoReduce(g *gen, s *compiler.Step) []jen.Code {
+	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
+	off, size := int(s.PartialsAt), c.Groups*int(b.Wino.WeightSize(b))
+	code := []jen.Code{
+		x("m.addPartials(%d, %d)", off, size).Comment(l.Name + ".weight, in " + b.Wino.String() + "'s domain"),
+		x("runtime.Parallel(%d, m.kernels.%sWinoDW)", c.Out, g.name[s]),
+	}
+	if c.Learn.Bias {
+		code = append(code, x("m.sumPartials(m.params[%d].Grad, %d)", g.index[l.Name+".bias"], off+size))
+	}
+	return code
+}

@@ -46,6 +46,11 @@ const (
 	// weight-gradient kernel (ConvBlocking's UpdT, UpdF) into the worker's partial sums, which
 	// keep the kernel's blocked layout until Backward adds up the workers'.
 	ConvWeightGrad Strategy = "direct dW, blocked"
+	// Weight gradient of a conv whose forward pass runs by Winograd: per image, the input's tiles
+	// and dY's transformed (Bᵀ d B, A dY Aᵀ), their products summed over the tiles by the
+	// generated weight-gradient kernel into the worker's partial sums, in the transform's
+	// domain; Backward adds up the workers' and brings them back, dW = Gᵀ dU G.
+	ConvWeightGradWinograd Strategy = "winograd dW, blocked"
 )
 
 // OpConv is a 2-D convolution (PyTorch's Conv2d): weights [out, in/groups, kh, kw], a bias
@@ -135,6 +140,11 @@ var OpConv = newOp(&opDef{
 		// blocked layout, then the bias's.
 		s.Partials = int64(c.Groups)*b.WeightSize() + int64(boolInt(c.Learn.Bias)*c.Out)
 		s.BackScratch = int64(c.Groups) * (b.InSize() + b.OutSize()) // the input's and dY's copies
+		if w := b.Wino; w != nil {
+			s.WeightGrad = ConvWeightGradWinograd
+			s.Partials = int64(c.Groups)*w.WeightSize(b) + int64(boolInt(c.Learn.Bias)*c.Out)
+			s.BackScratch = int64(c.Groups) * (b.InSize() + w.VSize(b) + w.DYSize(b) + w.MSize(b)) // V, dY's padded copy and its transform
+		}
 		switch {
 		case first:
 		case c.SH == 1 && c.SW == 1 && c.PH < c.KH && c.PW < c.KW:
@@ -242,8 +252,19 @@ func (w *ConvWinograd) MSize(b *ConvBlocking) int64 {
 	return int64(w.Alpha*w.Alpha) * int64(b.OutBlocks*ChannelBlock) * int64(w.Tiles())
 }
 func (w *ConvWinograd) PackedSize(b *ConvBlocking) int64 {
-	return int64(w.Alpha*w.Alpha)*int64(b.InBlocks*ChannelBlock)*int64(b.OutBlocks*ChannelBlock) +
-		int64(b.OutBlocks*ChannelBlock) + int64(w.PerCall*ChannelBlock)
+	return w.WeightSize(b) + int64(b.OutBlocks*ChannelBlock) + int64(w.PerCall*ChannelBlock)
+}
+
+// WeightSize is the float32 values of one group's weights in the transform's domain, U or its
+// gradient.
+func (w *ConvWinograd) WeightSize(b *ConvBlocking) int64 {
+	return int64(w.Alpha*w.Alpha) * int64(b.InBlocks*ChannelBlock) * int64(b.OutBlocks*ChannelBlock)
+}
+
+// DYSize is the float32 values of one group's output gradient copied for the weight gradient:
+// blocked, zero where the tiles overhang the image.
+func (w *ConvWinograd) DYSize(b *ConvBlocking) int64 {
+	return int64(b.OutBlocks*ChannelBlock) * int64(w.TilesH*w.M) * int64(w.TilesW*w.M)
 }
 
 // winogradLacks says what a convolution lacks for Winograd, of in input channels per group: ""

@@ -36,6 +36,9 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 // conv2UpdKernel is conv2UpdKernelGo in this build.
 func conv2UpdKernel(dw, in, dy []float32) { conv2UpdKernelGo(dw, in, dy) }
 
+// conv2WinoDyKernel is conv2WinoDyKernelGo in this build.
+func conv2WinoDyKernel(v, in []float32) { conv2WinoDyKernelGo(v, in) }
+
 // conv3WinoInKernel is conv3WinoInKernelGo in this build.
 func conv3WinoInKernel(v, in []float32) { conv3WinoInKernelGo(v, in) }
 
@@ -58,6 +61,9 @@ func conv3GradWinoOutKernel(out, mm, bias []float32, rows int) {
 
 // conv3UpdKernel is conv3UpdKernelGo in this build.
 func conv3UpdKernel(dw, in, dy []float32) { conv3UpdKernelGo(dw, in, dy) }
+
+// conv3WinoDyKernel is conv3WinoDyKernelGo in this build.
+func conv3WinoDyKernel(v, in []float32) { conv3WinoDyKernelGo(v, in) }
 
 // conv4WinoInKernel is conv4WinoInKernelGo in this build.
 func conv4WinoInKernel(v, in []float32) { conv4WinoInKernelGo(v, in) }
@@ -82,6 +88,9 @@ func conv4GradWinoOutKernel(out, mm, bias []float32, rows int) {
 // conv4UpdKernel is conv4UpdKernelGo in this build.
 func conv4UpdKernel(dw, in, dy []float32) { conv4UpdKernelGo(dw, in, dy) }
 
+// conv4WinoDyKernel is conv4WinoDyKernelGo in this build.
+func conv4WinoDyKernel(v, in []float32) { conv4WinoDyKernelGo(v, in) }
+
 // conv5WinoInKernel is conv5WinoInKernelGo in this build.
 func conv5WinoInKernel(v, in []float32) { conv5WinoInKernelGo(v, in) }
 
@@ -104,6 +113,9 @@ func conv5GradWinoOutKernel(out, mm, bias []float32, rows int) {
 
 // conv5UpdKernel is conv5UpdKernelGo in this build.
 func conv5UpdKernel(dw, in, dy []float32) { conv5UpdKernelGo(dw, in, dy) }
+
+// conv5WinoDyKernel is conv5WinoDyKernelGo in this build.
+func conv5WinoDyKernel(v, in []float32) { conv5WinoDyKernelGo(v, in) }
 
 // fc6Kernel is fc6KernelGo in this build.
 func fc6Kernel(out, in, w, bias []float32) { fc6KernelGo(out, in, w, bias) }

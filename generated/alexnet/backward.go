@@ -185,8 +185,8 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet.net:43), 96x27x27 → 256x27x27 per image,
 // on images lo…hi−1.
-// Per image: dW summed over the output pixels by conv2UpdKernel (conv2Upd: the input and dY copied into
-// the blocked layout; 8 input positions × 2 output blocks per call) into the worker's partial sums,
+// Per image: dW by Winograd's F(2x2,5x5), summed over the tiles by conv2UpdKernel (conv2Upd: the input's tiles
+// and dY's transformed, 8 channels × 2 output blocks per call) into the worker's partial sums, as Gᵀ dW G,
 // and dX as the convolution of dY, padded by 2x2, with the flipped weights (conv2GradImage) by Winograd's F(2x2,5x5) (Lavin and Gray): the input copied into a padded copy
 // (8 blocks of 16 channels of 32x32 pixels), its 14x14 tiles of 6x6 pixels transformed by conv2GradWinoInKernel into 36 matrices of 196 tiles × 128
 // channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 3 output blocks a call,
@@ -200,8 +200,8 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 		cols       = 729           // output pixels 27x27: its N
 		depth      = 1200          // values per patch, 48x5x5: its K
 		inGroup    = 34992         // input values per group
-		dw, dwSize = 34944, 307200 // the weights' gradient in the partial sums, blocked
-		db         = 342144        // the bias's
+		dw, dwSize = 34944, 442368 // the weights' gradient in the partial sums, in F(2x2,5x5)'s domain
+		db         = 477312        // the bias's
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
@@ -222,42 +222,119 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 	}
 }
 
-// conv2Upd adds the weight gradient of one image of conv2 to dw, the worker's partial sums in conv2UpdKernel's
-// layout: [group][input block][channel/8][ky][kx][output block/2] × [8][2][16], from src (96x27x27)
-// and dy (256x27x27).
+// conv2Upd adds the weight gradient of one image of conv2, in F(2x2,5x5)'s domain, to dw, the worker's partial
+// sums in conv2UpdKernel's layout: [group][position][input block][channel/8][output block/2] × [8][2][16], from
+// src (96x27x27) and dy (256x27x27).
 func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut          = 2, 48, 128 // channels per group
-		inH, inW, pixels           = 27, 27, 729
-		ph, pw                     = 2, 2              // the padding
-		pixel, row, block, plane   = 16, 512, 16384, 1 // strides of the input copy
-		inCopy, outCopy            = 49152, 93312      // one group's copies
-		inBlocks, lanes, outBlocks = 3, 16, 8
-		kh, kw, t, f               = 5, 5, 8, 2 // the kernel, and the positions and blocks per call
+		groups, gIn, gOut                = 2, 48, 128 // channels per group
+		inH, inW, pixels                 = 27, 27, 729
+		ph, pw                           = 2, 2                    // the padding
+		pixel, row, block, plane         = 16, 512, 16384, 1       // strides of the input copy
+		inCopy, outCopy                  = 49152, 93312            // one group's copies
+		tilesH, tilesW, tiles, tile      = 14, 14, 196, 2          // tile: a tile's outputs per side
+		positions, vSize, zSize          = 36, 338688, 903168      // the transforms of the input (V) and of dY (Z)
+		vXi, zXi                         = 9408, 25088             // between transform positions
+		inBlocks, outBlocks, t, f        = 3, 8, 8, 2              // the blocks, and the channels and output blocks per call
+		vAt, dyAt, zAt                   = 98304, 775680, 976384   // where V, dY's copy and Z start in the scratch
+		outH, outW, rowsP, dyRow, dyCopy = 27, 27, 28, 448, 100352 // dY's copy: rowsP rows of dyRow values per block
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
-	clear(xs)                         // the padding is zero
+	xs, v, dys, z := buf[:vAt], buf[vAt:dyAt], buf[dyAt:zAt], buf[zAt:]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
 			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
-	at := 0
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
-			for c0 := 0; c0 < lanes; c0 += t {
-				for ky := 0; ky < kh; ky++ {
-					for kx := 0; kx < kw; kx++ {
-						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
-						for ob := 0; ob < outBlocks; ob += f {
-							conv2UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
-							at += t * f * 16
-						}
+			for ty := 0; ty < tilesH; ty++ {
+				conv2WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+			}
+		}
+	}
+	clear(dys) // zero where the tiles overhang the image
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			for y := 0; y < outH; y++ {
+				copy(dys[gr*dyCopy+(ob*rowsP+y)*dyRow:][:outW*16], dy[((gr*outBlocks+ob)*outH+y)*outW*16:][:outW*16])
+			}
+		}
+	}
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			for ty := 0; ty < tilesH; ty++ {
+				conv2WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+			}
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for xi := 0; xi < positions; xi++ {
+			for cb := 0; cb < inBlocks; cb++ {
+				for c0 := 0; c0 < 16; c0 += t {
+					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					for ob := 0; ob < outBlocks; ob += f {
+						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						at += t * f * 16
 					}
 				}
 			}
+		}
+	}
+}
+
+// conv2WinoDW sets the gradient of conv2's filters of output channels lo…hi−1 (u: channel u%128 of
+// group u/128) from the summed partials dU in F(2x2,5x5)'s domain: dW = Gᵀ dU G, in float64.
+func (m *Model) conv2WinoDW(worker, lo, hi int) {
+	const (
+		gIn, gOut, kh, kw         = 48, 128, 5, 5
+		inBlocks, outBlocks, t, f = 3, 8, 8, 2
+		groupSums                 = 221184 // one group's partial sums
+	)
+	grad, sums := m.params[2].Grad, m.partials[0][34944:]
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ol := o/16, o%16
+		for ci := 0; ci < gIn; ci++ {
+			cb, c := ci/16, ci%16
+			// position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further
+			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
+			d00, d01, d02, d03, d04, d05, d10, d11, d12, d13, d14, d15, d20, d21, d22, d23, d24, d25, d30, d31, d32, d33, d34, d35, d40, d41, d42, d43, d44, d45, d50, d51, d52, d53, d54, d55 := float64(du[0]), float64(du[6144]), float64(du[12288]), float64(du[18432]), float64(du[24576]), float64(du[30720]), float64(du[36864]), float64(du[43008]), float64(du[49152]), float64(du[55296]), float64(du[61440]), float64(du[67584]), float64(du[73728]), float64(du[79872]), float64(du[86016]), float64(du[92160]), float64(du[98304]), float64(du[104448]), float64(du[110592]), float64(du[116736]), float64(du[122880]), float64(du[129024]), float64(du[135168]), float64(du[141312]), float64(du[147456]), float64(du[153600]), float64(du[159744]), float64(du[165888]), float64(du[172032]), float64(du[178176]), float64(du[184320]), float64(du[190464]), float64(du[196608]), float64(du[202752]), float64(du[208896]), float64(du[215040])
+			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
+			t00, t01, t02, t03, t04 := 0.25*d00-0.16666666666666666*d01-0.16666666666666666*d02+0.041666666666666664*d03+0.041666666666666664*d04, -0.16666666666666666*d01+0.16666666666666666*d02+0.08333333333333333*d03-0.08333333333333333*d04, -0.16666666666666666*d01-0.16666666666666666*d02+0.16666666666666666*d03+0.16666666666666666*d04, -0.16666666666666666*d01+0.16666666666666666*d02+0.3333333333333333*d03-0.3333333333333333*d04, -0.16666666666666666*d01-0.16666666666666666*d02+0.6666666666666666*d03+0.6666666666666666*d04+d05 // row 0 of dU G
+			t10, t11, t12, t13, t14 := 0.25*d10-0.16666666666666666*d11-0.16666666666666666*d12+0.041666666666666664*d13+0.041666666666666664*d14, -0.16666666666666666*d11+0.16666666666666666*d12+0.08333333333333333*d13-0.08333333333333333*d14, -0.16666666666666666*d11-0.16666666666666666*d12+0.16666666666666666*d13+0.16666666666666666*d14, -0.16666666666666666*d11+0.16666666666666666*d12+0.3333333333333333*d13-0.3333333333333333*d14, -0.16666666666666666*d11-0.16666666666666666*d12+0.6666666666666666*d13+0.6666666666666666*d14+d15 // row 1 of dU G
+			t20, t21, t22, t23, t24 := 0.25*d20-0.16666666666666666*d21-0.16666666666666666*d22+0.041666666666666664*d23+0.041666666666666664*d24, -0.16666666666666666*d21+0.16666666666666666*d22+0.08333333333333333*d23-0.08333333333333333*d24, -0.16666666666666666*d21-0.16666666666666666*d22+0.16666666666666666*d23+0.16666666666666666*d24, -0.16666666666666666*d21+0.16666666666666666*d22+0.3333333333333333*d23-0.3333333333333333*d24, -0.16666666666666666*d21-0.16666666666666666*d22+0.6666666666666666*d23+0.6666666666666666*d24+d25 // row 2 of dU G
+			t30, t31, t32, t33, t34 := 0.25*d30-0.16666666666666666*d31-0.16666666666666666*d32+0.041666666666666664*d33+0.041666666666666664*d34, -0.16666666666666666*d31+0.16666666666666666*d32+0.08333333333333333*d33-0.08333333333333333*d34, -0.16666666666666666*d31-0.16666666666666666*d32+0.16666666666666666*d33+0.16666666666666666*d34, -0.16666666666666666*d31+0.16666666666666666*d32+0.3333333333333333*d33-0.3333333333333333*d34, -0.16666666666666666*d31-0.16666666666666666*d32+0.6666666666666666*d33+0.6666666666666666*d34+d35 // row 3 of dU G
+			t40, t41, t42, t43, t44 := 0.25*d40-0.16666666666666666*d41-0.16666666666666666*d42+0.041666666666666664*d43+0.041666666666666664*d44, -0.16666666666666666*d41+0.16666666666666666*d42+0.08333333333333333*d43-0.08333333333333333*d44, -0.16666666666666666*d41-0.16666666666666666*d42+0.16666666666666666*d43+0.16666666666666666*d44, -0.16666666666666666*d41+0.16666666666666666*d42+0.3333333333333333*d43-0.3333333333333333*d44, -0.16666666666666666*d41-0.16666666666666666*d42+0.6666666666666666*d43+0.6666666666666666*d44+d45 // row 4 of dU G
+			t50, t51, t52, t53, t54 := 0.25*d50-0.16666666666666666*d51-0.16666666666666666*d52+0.041666666666666664*d53+0.041666666666666664*d54, -0.16666666666666666*d51+0.16666666666666666*d52+0.08333333333333333*d53-0.08333333333333333*d54, -0.16666666666666666*d51-0.16666666666666666*d52+0.16666666666666666*d53+0.16666666666666666*d54, -0.16666666666666666*d51+0.16666666666666666*d52+0.3333333333333333*d53-0.3333333333333333*d54, -0.16666666666666666*d51-0.16666666666666666*d52+0.6666666666666666*d53+0.6666666666666666*d54+d55 // row 5 of dU G
+			dw[0] = float32(0.25*t00 - 0.16666666666666666*t10 - 0.16666666666666666*t20 + 0.041666666666666664*t30 + 0.041666666666666664*t40)
+			dw[1] = float32(0.25*t01 - 0.16666666666666666*t11 - 0.16666666666666666*t21 + 0.041666666666666664*t31 + 0.041666666666666664*t41)
+			dw[2] = float32(0.25*t02 - 0.16666666666666666*t12 - 0.16666666666666666*t22 + 0.041666666666666664*t32 + 0.041666666666666664*t42)
+			dw[3] = float32(0.25*t03 - 0.16666666666666666*t13 - 0.16666666666666666*t23 + 0.041666666666666664*t33 + 0.041666666666666664*t43)
+			dw[4] = float32(0.25*t04 - 0.16666666666666666*t14 - 0.16666666666666666*t24 + 0.041666666666666664*t34 + 0.041666666666666664*t44)
+			dw[5] = float32(-0.16666666666666666*t10 + 0.16666666666666666*t20 + 0.08333333333333333*t30 - 0.08333333333333333*t40)
+			dw[6] = float32(-0.16666666666666666*t11 + 0.16666666666666666*t21 + 0.08333333333333333*t31 - 0.08333333333333333*t41)
+			dw[7] = float32(-0.16666666666666666*t12 + 0.16666666666666666*t22 + 0.08333333333333333*t32 - 0.08333333333333333*t42)
+			dw[8] = float32(-0.16666666666666666*t13 + 0.16666666666666666*t23 + 0.08333333333333333*t33 - 0.08333333333333333*t43)
+			dw[9] = float32(-0.16666666666666666*t14 + 0.16666666666666666*t24 + 0.08333333333333333*t34 - 0.08333333333333333*t44)
+			dw[10] = float32(-0.16666666666666666*t10 - 0.16666666666666666*t20 + 0.16666666666666666*t30 + 0.16666666666666666*t40)
+			dw[11] = float32(-0.16666666666666666*t11 - 0.16666666666666666*t21 + 0.16666666666666666*t31 + 0.16666666666666666*t41)
+			dw[12] = float32(-0.16666666666666666*t12 - 0.16666666666666666*t22 + 0.16666666666666666*t32 + 0.16666666666666666*t42)
+			dw[13] = float32(-0.16666666666666666*t13 - 0.16666666666666666*t23 + 0.16666666666666666*t33 + 0.16666666666666666*t43)
+			dw[14] = float32(-0.16666666666666666*t14 - 0.16666666666666666*t24 + 0.16666666666666666*t34 + 0.16666666666666666*t44)
+			dw[15] = float32(-0.16666666666666666*t10 + 0.16666666666666666*t20 + 0.3333333333333333*t30 - 0.3333333333333333*t40)
+			dw[16] = float32(-0.16666666666666666*t11 + 0.16666666666666666*t21 + 0.3333333333333333*t31 - 0.3333333333333333*t41)
+			dw[17] = float32(-0.16666666666666666*t12 + 0.16666666666666666*t22 + 0.3333333333333333*t32 - 0.3333333333333333*t42)
+			dw[18] = float32(-0.16666666666666666*t13 + 0.16666666666666666*t23 + 0.3333333333333333*t33 - 0.3333333333333333*t43)
+			dw[19] = float32(-0.16666666666666666*t14 + 0.16666666666666666*t24 + 0.3333333333333333*t34 - 0.3333333333333333*t44)
+			dw[20] = float32(-0.16666666666666666*t10 - 0.16666666666666666*t20 + 0.6666666666666666*t30 + 0.6666666666666666*t40 + t50)
+			dw[21] = float32(-0.16666666666666666*t11 - 0.16666666666666666*t21 + 0.6666666666666666*t31 + 0.6666666666666666*t41 + t51)
+			dw[22] = float32(-0.16666666666666666*t12 - 0.16666666666666666*t22 + 0.6666666666666666*t32 + 0.6666666666666666*t42 + t52)
+			dw[23] = float32(-0.16666666666666666*t13 - 0.16666666666666666*t23 + 0.6666666666666666*t33 + 0.6666666666666666*t43 + t53)
+			dw[24] = float32(-0.16666666666666666*t14 - 0.16666666666666666*t24 + 0.6666666666666666*t34 + 0.6666666666666666*t44 + t54)
 		}
 	}
 }
@@ -521,8 +598,8 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 
 // conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet.net:48), 256x13x13 → 384x13x13 per image,
 // on images lo…hi−1.
-// Per image: dW summed over the output pixels by conv3UpdKernel (conv3Upd: the input and dY copied into
-// the blocked layout; 8 input positions × 3 output blocks per call) into the worker's partial sums,
+// Per image: dW by Winograd's F(2x2,3x3), summed over the tiles by conv3UpdKernel (conv3Upd: the input's tiles
+// and dY's transformed, 8 channels × 3 output blocks per call) into the worker's partial sums, as Gᵀ dW G,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv3GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
 // (24 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3GradWinoInKernel into 16 matrices of 49 tiles × 384
 // channels (V), each multiplied by its transformed weights by conv3GradWinoMulKernel, 4 output blocks a call,
@@ -532,12 +609,12 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 		inSize     = 43264 // 256x13x13
 		outSize    = 64896 // 384x13x13
 		groups     = 1
-		rows       = 384            // output channels per group: the GEMM's M
-		cols       = 169            // output pixels 13x13: its N
-		depth      = 2304           // values per patch, 256x3x3: its K
-		inGroup    = 43264          // input values per group
-		dw, dwSize = 342400, 884736 // the weights' gradient in the partial sums, blocked
-		db         = 1227136        // the bias's
+		rows       = 384             // output channels per group: the GEMM's M
+		cols       = 169             // output pixels 13x13: its N
+		depth      = 2304            // values per patch, 256x3x3: its K
+		inGroup    = 43264           // input values per group
+		dw, dwSize = 477568, 1572864 // the weights' gradient in the partial sums, in F(2x2,3x3)'s domain
+		db         = 2050432         // the bias's
 	)
 	in, dy := m.buf[5][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[6][:m.n*outSize]
@@ -558,42 +635,101 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 	}
 }
 
-// conv3Upd adds the weight gradient of one image of conv3 to dw, the worker's partial sums in conv3UpdKernel's
-// layout: [group][input block][channel/8][ky][kx][output block/3] × [8][3][16], from src (256x13x13)
-// and dy (384x13x13).
+// conv3Upd adds the weight gradient of one image of conv3, in F(2x2,3x3)'s domain, to dw, the worker's partial
+// sums in conv3UpdKernel's layout: [group][position][input block][channel/8][output block/3] × [8][3][16], from
+// src (256x13x13) and dy (384x13x13).
 func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut          = 1, 256, 384 // channels per group
-		inH, inW, pixels           = 13, 13, 169
-		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 256, 4096, 1 // strides of the input copy
-		inCopy, outCopy            = 65536, 64896     // one group's copies
-		inBlocks, lanes, outBlocks = 16, 16, 24
-		kh, kw, t, f               = 3, 3, 8, 3 // the kernel, and the positions and blocks per call
+		groups, gIn, gOut                = 1, 256, 384 // channels per group
+		inH, inW, pixels                 = 13, 13, 169
+		ph, pw                           = 1, 1                   // the padding
+		pixel, row, block, plane         = 16, 256, 4096, 1       // strides of the input copy
+		inCopy, outCopy                  = 65536, 64896           // one group's copies
+		tilesH, tilesW, tiles, tile      = 7, 7, 49, 2            // tile: a tile's outputs per side
+		positions, vSize, zSize          = 16, 200704, 301056     // the transforms of the input (V) and of dY (Z)
+		vXi, zXi                         = 12544, 18816           // between transform positions
+		inBlocks, outBlocks, t, f        = 16, 24, 8, 3           // the blocks, and the channels and output blocks per call
+		vAt, dyAt, zAt                   = 65536, 266240, 341504  // where V, dY's copy and Z start in the scratch
+		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 75264 // dY's copy: rowsP rows of dyRow values per block
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
-	clear(xs)                         // the padding is zero
+	xs, v, dys, z := buf[:vAt], buf[vAt:dyAt], buf[dyAt:zAt], buf[zAt:]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
 			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
-	at := 0
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
-			for c0 := 0; c0 < lanes; c0 += t {
-				for ky := 0; ky < kh; ky++ {
-					for kx := 0; kx < kw; kx++ {
-						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
-						for ob := 0; ob < outBlocks; ob += f {
-							conv3UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
-							at += t * f * 16
-						}
+			for ty := 0; ty < tilesH; ty++ {
+				conv3WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+			}
+		}
+	}
+	clear(dys) // zero where the tiles overhang the image
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			for y := 0; y < outH; y++ {
+				copy(dys[gr*dyCopy+(ob*rowsP+y)*dyRow:][:outW*16], dy[((gr*outBlocks+ob)*outH+y)*outW*16:][:outW*16])
+			}
+		}
+	}
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			for ty := 0; ty < tilesH; ty++ {
+				conv3WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+			}
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for xi := 0; xi < positions; xi++ {
+			for cb := 0; cb < inBlocks; cb++ {
+				for c0 := 0; c0 < 16; c0 += t {
+					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					for ob := 0; ob < outBlocks; ob += f {
+						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						at += t * f * 16
 					}
 				}
 			}
+		}
+	}
+}
+
+// conv3WinoDW sets the gradient of conv3's filters of output channels lo…hi−1 (u: channel u%384 of
+// group u/384) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G, in float64.
+func (m *Model) conv3WinoDW(worker, lo, hi int) {
+	const (
+		gIn, gOut, kh, kw         = 256, 384, 3, 3
+		inBlocks, outBlocks, t, f = 16, 24, 8, 3
+		groupSums                 = 1572864 // one group's partial sums
+	)
+	grad, sums := m.params[4].Grad, m.partials[0][477568:]
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ol := o/16, o%16
+		for ci := 0; ci < gIn; ci++ {
+			cb, c := ci/16, ci%16
+			// position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further
+			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
+			d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33 := float64(du[0]), float64(du[98304]), float64(du[196608]), float64(du[294912]), float64(du[393216]), float64(du[491520]), float64(du[589824]), float64(du[688128]), float64(du[786432]), float64(du[884736]), float64(du[983040]), float64(du[1081344]), float64(du[1179648]), float64(du[1277952]), float64(du[1376256]), float64(du[1474560])
+			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
+			t00, t01, t02 := -d00+0.5*d01+0.5*d02, 0.5*d01-0.5*d02, 0.5*d01+0.5*d02+d03 // row 0 of dU G
+			t10, t11, t12 := -d10+0.5*d11+0.5*d12, 0.5*d11-0.5*d12, 0.5*d11+0.5*d12+d13 // row 1 of dU G
+			t20, t21, t22 := -d20+0.5*d21+0.5*d22, 0.5*d21-0.5*d22, 0.5*d21+0.5*d22+d23 // row 2 of dU G
+			t30, t31, t32 := -d30+0.5*d31+0.5*d32, 0.5*d31-0.5*d32, 0.5*d31+0.5*d32+d33 // row 3 of dU G
+			dw[0] = float32(-t00 + 0.5*t10 + 0.5*t20)
+			dw[1] = float32(-t01 + 0.5*t11 + 0.5*t21)
+			dw[2] = float32(-t02 + 0.5*t12 + 0.5*t22)
+			dw[3] = float32(0.5*t10 - 0.5*t20)
+			dw[4] = float32(0.5*t11 - 0.5*t21)
+			dw[5] = float32(0.5*t12 - 0.5*t22)
+			dw[6] = float32(0.5*t10 + 0.5*t20 + t30)
+			dw[7] = float32(0.5*t11 + 0.5*t21 + t31)
+			dw[8] = float32(0.5*t12 + 0.5*t22 + t32)
 		}
 	}
 }
@@ -757,8 +893,8 @@ func (m *Model) conv3RelayRows(worker, lo, hi int) {
 
 // conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet.net:50), 384x13x13 → 384x13x13 per image,
 // on images lo…hi−1.
-// Per image: dW summed over the output pixels by conv4UpdKernel (conv4Upd: the input and dY copied into
-// the blocked layout; 8 input positions × 3 output blocks per call) into the worker's partial sums,
+// Per image: dW by Winograd's F(2x2,3x3), summed over the tiles by conv4UpdKernel (conv4Upd: the input's tiles
+// and dY's transformed, 8 channels × 3 output blocks per call) into the worker's partial sums, as Gᵀ dW G,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv4GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
 // (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv4GradWinoInKernel into 16 matrices of 49 tiles × 192
 // channels (V), each multiplied by its transformed weights by conv4GradWinoMulKernel, 4 output blocks a call,
@@ -768,12 +904,12 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 		inSize     = 64896 // 384x13x13
 		outSize    = 64896 // 384x13x13
 		groups     = 2
-		rows       = 192             // output channels per group: the GEMM's M
-		cols       = 169             // output pixels 13x13: its N
-		depth      = 1728            // values per patch, 192x3x3: its K
-		inGroup    = 32448           // input values per group
-		dw, dwSize = 1227520, 663552 // the weights' gradient in the partial sums, blocked
-		db         = 1891072         // the bias's
+		rows       = 192              // output channels per group: the GEMM's M
+		cols       = 169              // output pixels 13x13: its N
+		depth      = 1728             // values per patch, 192x3x3: its K
+		inGroup    = 32448            // input values per group
+		dw, dwSize = 2050816, 1179648 // the weights' gradient in the partial sums, in F(2x2,3x3)'s domain
+		db         = 3230464          // the bias's
 	)
 	in, dy := m.buf[6][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[7][:m.n*outSize]
@@ -794,42 +930,101 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 	}
 }
 
-// conv4Upd adds the weight gradient of one image of conv4 to dw, the worker's partial sums in conv4UpdKernel's
-// layout: [group][input block][channel/8][ky][kx][output block/3] × [8][3][16], from src (384x13x13)
-// and dy (384x13x13).
+// conv4Upd adds the weight gradient of one image of conv4, in F(2x2,3x3)'s domain, to dw, the worker's partial
+// sums in conv4UpdKernel's layout: [group][position][input block][channel/8][output block/3] × [8][3][16], from
+// src (384x13x13) and dy (384x13x13).
 func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut          = 2, 192, 192 // channels per group
-		inH, inW, pixels           = 13, 13, 169
-		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 256, 4096, 1 // strides of the input copy
-		inCopy, outCopy            = 49152, 32448     // one group's copies
-		inBlocks, lanes, outBlocks = 12, 16, 12
-		kh, kw, t, f               = 3, 3, 8, 3 // the kernel, and the positions and blocks per call
+		groups, gIn, gOut                = 2, 192, 192 // channels per group
+		inH, inW, pixels                 = 13, 13, 169
+		ph, pw                           = 1, 1                   // the padding
+		pixel, row, block, plane         = 16, 256, 4096, 1       // strides of the input copy
+		inCopy, outCopy                  = 49152, 32448           // one group's copies
+		tilesH, tilesW, tiles, tile      = 7, 7, 49, 2            // tile: a tile's outputs per side
+		positions, vSize, zSize          = 16, 150528, 150528     // the transforms of the input (V) and of dY (Z)
+		vXi, zXi                         = 9408, 9408             // between transform positions
+		inBlocks, outBlocks, t, f        = 12, 12, 8, 3           // the blocks, and the channels and output blocks per call
+		vAt, dyAt, zAt                   = 98304, 399360, 474624  // where V, dY's copy and Z start in the scratch
+		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 37632 // dY's copy: rowsP rows of dyRow values per block
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
-	clear(xs)                         // the padding is zero
+	xs, v, dys, z := buf[:vAt], buf[vAt:dyAt], buf[dyAt:zAt], buf[zAt:]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
 			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
-	at := 0
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
-			for c0 := 0; c0 < lanes; c0 += t {
-				for ky := 0; ky < kh; ky++ {
-					for kx := 0; kx < kw; kx++ {
-						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
-						for ob := 0; ob < outBlocks; ob += f {
-							conv4UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
-							at += t * f * 16
-						}
+			for ty := 0; ty < tilesH; ty++ {
+				conv4WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+			}
+		}
+	}
+	clear(dys) // zero where the tiles overhang the image
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			for y := 0; y < outH; y++ {
+				copy(dys[gr*dyCopy+(ob*rowsP+y)*dyRow:][:outW*16], dy[((gr*outBlocks+ob)*outH+y)*outW*16:][:outW*16])
+			}
+		}
+	}
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			for ty := 0; ty < tilesH; ty++ {
+				conv4WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+			}
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for xi := 0; xi < positions; xi++ {
+			for cb := 0; cb < inBlocks; cb++ {
+				for c0 := 0; c0 < 16; c0 += t {
+					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					for ob := 0; ob < outBlocks; ob += f {
+						conv4UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						at += t * f * 16
 					}
 				}
 			}
+		}
+	}
+}
+
+// conv4WinoDW sets the gradient of conv4's filters of output channels lo…hi−1 (u: channel u%192 of
+// group u/192) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G, in float64.
+func (m *Model) conv4WinoDW(worker, lo, hi int) {
+	const (
+		gIn, gOut, kh, kw         = 192, 192, 3, 3
+		inBlocks, outBlocks, t, f = 12, 12, 8, 3
+		groupSums                 = 589824 // one group's partial sums
+	)
+	grad, sums := m.params[6].Grad, m.partials[0][2050816:]
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ol := o/16, o%16
+		for ci := 0; ci < gIn; ci++ {
+			cb, c := ci/16, ci%16
+			// position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further
+			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
+			d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33 := float64(du[0]), float64(du[36864]), float64(du[73728]), float64(du[110592]), float64(du[147456]), float64(du[184320]), float64(du[221184]), float64(du[258048]), float64(du[294912]), float64(du[331776]), float64(du[368640]), float64(du[405504]), float64(du[442368]), float64(du[479232]), float64(du[516096]), float64(du[552960])
+			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
+			t00, t01, t02 := -d00+0.5*d01+0.5*d02, 0.5*d01-0.5*d02, 0.5*d01+0.5*d02+d03 // row 0 of dU G
+			t10, t11, t12 := -d10+0.5*d11+0.5*d12, 0.5*d11-0.5*d12, 0.5*d11+0.5*d12+d13 // row 1 of dU G
+			t20, t21, t22 := -d20+0.5*d21+0.5*d22, 0.5*d21-0.5*d22, 0.5*d21+0.5*d22+d23 // row 2 of dU G
+			t30, t31, t32 := -d30+0.5*d31+0.5*d32, 0.5*d31-0.5*d32, 0.5*d31+0.5*d32+d33 // row 3 of dU G
+			dw[0] = float32(-t00 + 0.5*t10 + 0.5*t20)
+			dw[1] = float32(-t01 + 0.5*t11 + 0.5*t21)
+			dw[2] = float32(-t02 + 0.5*t12 + 0.5*t22)
+			dw[3] = float32(0.5*t10 - 0.5*t20)
+			dw[4] = float32(0.5*t11 - 0.5*t21)
+			dw[5] = float32(0.5*t12 - 0.5*t22)
+			dw[6] = float32(0.5*t10 + 0.5*t20 + t30)
+			dw[7] = float32(0.5*t11 + 0.5*t21 + t31)
+			dw[8] = float32(0.5*t12 + 0.5*t22 + t32)
 		}
 	}
 }
@@ -993,8 +1188,8 @@ func (m *Model) conv4RelayRows(worker, lo, hi int) {
 
 // conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet.net:52), 384x13x13 → 256x13x13 per image,
 // on images lo…hi−1.
-// Per image: dW summed over the output pixels by conv5UpdKernel (conv5Upd: the input and dY copied into
-// the blocked layout; 8 input positions × 2 output blocks per call) into the worker's partial sums,
+// Per image: dW by Winograd's F(2x2,3x3), summed over the tiles by conv5UpdKernel (conv5Upd: the input's tiles
+// and dY's transformed, 8 channels × 2 output blocks per call) into the worker's partial sums, as Gᵀ dW G,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv5GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
 // (8 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv5GradWinoInKernel into 16 matrices of 49 tiles × 128
 // channels (V), each multiplied by its transformed weights by conv5GradWinoMulKernel, 4 output blocks a call,
@@ -1008,8 +1203,8 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 		cols       = 169             // output pixels 13x13: its N
 		depth      = 1728            // values per patch, 192x3x3: its K
 		inGroup    = 32448           // input values per group
-		dw, dwSize = 1891456, 442368 // the weights' gradient in the partial sums, blocked
-		db         = 2333824         // the bias's
+		dw, dwSize = 3230848, 786432 // the weights' gradient in the partial sums, in F(2x2,3x3)'s domain
+		db         = 4017280         // the bias's
 	)
 	in, dy := m.buf[7][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[8][:m.n*outSize]
@@ -1030,42 +1225,101 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 	}
 }
 
-// conv5Upd adds the weight gradient of one image of conv5 to dw, the worker's partial sums in conv5UpdKernel's
-// layout: [group][input block][channel/8][ky][kx][output block/2] × [8][2][16], from src (384x13x13)
-// and dy (256x13x13).
+// conv5Upd adds the weight gradient of one image of conv5, in F(2x2,3x3)'s domain, to dw, the worker's partial
+// sums in conv5UpdKernel's layout: [group][position][input block][channel/8][output block/2] × [8][2][16], from
+// src (384x13x13) and dy (256x13x13).
 func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut          = 2, 192, 128 // channels per group
-		inH, inW, pixels           = 13, 13, 169
-		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 256, 4096, 1 // strides of the input copy
-		inCopy, outCopy            = 49152, 21632     // one group's copies
-		inBlocks, lanes, outBlocks = 12, 16, 8
-		kh, kw, t, f               = 3, 3, 8, 2 // the kernel, and the positions and blocks per call
+		groups, gIn, gOut                = 2, 192, 128 // channels per group
+		inH, inW, pixels                 = 13, 13, 169
+		ph, pw                           = 1, 1                   // the padding
+		pixel, row, block, plane         = 16, 256, 4096, 1       // strides of the input copy
+		inCopy, outCopy                  = 49152, 21632           // one group's copies
+		tilesH, tilesW, tiles, tile      = 7, 7, 49, 2            // tile: a tile's outputs per side
+		positions, vSize, zSize          = 16, 150528, 100352     // the transforms of the input (V) and of dY (Z)
+		vXi, zXi                         = 9408, 6272             // between transform positions
+		inBlocks, outBlocks, t, f        = 12, 8, 8, 2            // the blocks, and the channels and output blocks per call
+		vAt, dyAt, zAt                   = 98304, 399360, 449536  // where V, dY's copy and Z start in the scratch
+		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 25088 // dY's copy: rowsP rows of dyRow values per block
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
-	clear(xs)                         // the padding is zero
+	xs, v, dys, z := buf[:vAt], buf[vAt:dyAt], buf[dyAt:zAt], buf[zAt:]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
 			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
-	at := 0
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
-			for c0 := 0; c0 < lanes; c0 += t {
-				for ky := 0; ky < kh; ky++ {
-					for kx := 0; kx < kw; kx++ {
-						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
-						for ob := 0; ob < outBlocks; ob += f {
-							conv5UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
-							at += t * f * 16
-						}
+			for ty := 0; ty < tilesH; ty++ {
+				conv5WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+			}
+		}
+	}
+	clear(dys) // zero where the tiles overhang the image
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			for y := 0; y < outH; y++ {
+				copy(dys[gr*dyCopy+(ob*rowsP+y)*dyRow:][:outW*16], dy[((gr*outBlocks+ob)*outH+y)*outW*16:][:outW*16])
+			}
+		}
+	}
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			for ty := 0; ty < tilesH; ty++ {
+				conv5WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+			}
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for xi := 0; xi < positions; xi++ {
+			for cb := 0; cb < inBlocks; cb++ {
+				for c0 := 0; c0 < 16; c0 += t {
+					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					for ob := 0; ob < outBlocks; ob += f {
+						conv5UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						at += t * f * 16
 					}
 				}
 			}
+		}
+	}
+}
+
+// conv5WinoDW sets the gradient of conv5's filters of output channels lo…hi−1 (u: channel u%128 of
+// group u/128) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G, in float64.
+func (m *Model) conv5WinoDW(worker, lo, hi int) {
+	const (
+		gIn, gOut, kh, kw         = 192, 128, 3, 3
+		inBlocks, outBlocks, t, f = 12, 8, 8, 2
+		groupSums                 = 393216 // one group's partial sums
+	)
+	grad, sums := m.params[8].Grad, m.partials[0][3230848:]
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ol := o/16, o%16
+		for ci := 0; ci < gIn; ci++ {
+			cb, c := ci/16, ci%16
+			// position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further
+			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
+			d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33 := float64(du[0]), float64(du[24576]), float64(du[49152]), float64(du[73728]), float64(du[98304]), float64(du[122880]), float64(du[147456]), float64(du[172032]), float64(du[196608]), float64(du[221184]), float64(du[245760]), float64(du[270336]), float64(du[294912]), float64(du[319488]), float64(du[344064]), float64(du[368640])
+			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
+			t00, t01, t02 := -d00+0.5*d01+0.5*d02, 0.5*d01-0.5*d02, 0.5*d01+0.5*d02+d03 // row 0 of dU G
+			t10, t11, t12 := -d10+0.5*d11+0.5*d12, 0.5*d11-0.5*d12, 0.5*d11+0.5*d12+d13 // row 1 of dU G
+			t20, t21, t22 := -d20+0.5*d21+0.5*d22, 0.5*d21-0.5*d22, 0.5*d21+0.5*d22+d23 // row 2 of dU G
+			t30, t31, t32 := -d30+0.5*d31+0.5*d32, 0.5*d31-0.5*d32, 0.5*d31+0.5*d32+d33 // row 3 of dU G
+			dw[0] = float32(-t00 + 0.5*t10 + 0.5*t20)
+			dw[1] = float32(-t01 + 0.5*t11 + 0.5*t21)
+			dw[2] = float32(-t02 + 0.5*t12 + 0.5*t22)
+			dw[3] = float32(0.5*t10 - 0.5*t20)
+			dw[4] = float32(0.5*t11 - 0.5*t21)
+			dw[5] = float32(0.5*t12 - 0.5*t22)
+			dw[6] = float32(0.5*t10 + 0.5*t20 + t30)
+			dw[7] = float32(0.5*t11 + 0.5*t21 + t31)
+			dw[8] = float32(0.5*t12 + 0.5*t22 + t32)
 		}
 	}
 }

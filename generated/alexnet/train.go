@@ -135,98 +135,18 @@ func (m *Model) Backward(labels []int32) float32 {
 		}
 	}
 	m.sumPartials(m.params[1].Grad, 34848)
-	m.addPartials(34944, 307200) // conv2.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 2, 48, 128, 5, 5
-			inBlocks, lanes, outBlocks, t, f = 3, 16, 8, 8, 2
-		)
-		grad, sums := m.params[2].Grad, m.partials[0][34944:342144]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[3].Grad, 342144)
-	m.addPartials(342400, 884736) // conv3.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 1, 256, 384, 3, 3
-			inBlocks, lanes, outBlocks, t, f = 16, 16, 24, 8, 3
-		)
-		grad, sums := m.params[4].Grad, m.partials[0][342400:1227136]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[5].Grad, 1227136)
-	m.addPartials(1227520, 663552) // conv4.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 2, 192, 192, 3, 3
-			inBlocks, lanes, outBlocks, t, f = 12, 16, 12, 8, 3
-		)
-		grad, sums := m.params[6].Grad, m.partials[0][1227520:1891072]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[7].Grad, 1891072)
-	m.addPartials(1891456, 442368) // conv5.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 2, 192, 128, 3, 3
-			inBlocks, lanes, outBlocks, t, f = 12, 16, 8, 8, 2
-		)
-		grad, sums := m.params[8].Grad, m.partials[0][1891456:2333824]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[9].Grad, 2333824)
+	m.addPartials(34944, 442368) // conv2.weight, in F(2x2,5x5)'s domain
+	runtime.Parallel(256, m.kernels.conv2WinoDW)
+	m.sumPartials(m.params[3].Grad, 477312)
+	m.addPartials(477568, 1572864) // conv3.weight, in F(2x2,3x3)'s domain
+	runtime.Parallel(384, m.kernels.conv3WinoDW)
+	m.sumPartials(m.params[5].Grad, 2050432)
+	m.addPartials(2050816, 1179648) // conv4.weight, in F(2x2,3x3)'s domain
+	runtime.Parallel(384, m.kernels.conv4WinoDW)
+	m.sumPartials(m.params[7].Grad, 3230464)
+	m.addPartials(3230848, 786432) // conv5.weight, in F(2x2,3x3)'s domain
+	runtime.Parallel(256, m.kernels.conv5WinoDW)
+	m.sumPartials(m.params[9].Grad, 4017280)
 	var loss float64
 	for _, l := range m.losses[:m.n] {
 		loss += l

@@ -17002,7 +17002,7 @@ conv2GradWinoOutKernelAVX2_part1_end:
 
 // func conv2UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/alexnet_half.net:24): 8 input positions × 2 output blocks of 16 channels, summed over 27 rows of 27
+// the weight gradient of conv2 (specs/alexnet_half.net:24) at one of F(2x2,5x5)'s transform positions: 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 196
 // output pixels, 8 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z15 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -17030,12 +17030,12 @@ TEXT ·conv2UpdKernelAVX512(SB), NOSPLIT, $0-24
 	VMOVUPS 960(DI), Z15
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $27, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX512_0_0_row:
-	MOVQ $27, R8                                    // pixels
+	MOVQ $196, R8                                   // pixels
 conv2UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z16                              // block 0's gradient
-	VMOVUPS 46656(R11), Z17                         // block 1's gradient
+	VMOVUPS 12544(R11), Z17                         // block 1's gradient
 	VBROADCASTSS (R10), Z18                         // input position 0
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
@@ -17064,7 +17064,7 @@ conv2UpdKernelAVX512_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX512_0_0_pixel
-	ADDQ $320, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX512_0_0_row
@@ -17089,7 +17089,7 @@ conv2UpdKernelAVX512_0_0_pixel:
 
 // func conv2UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/alexnet_half.net:24): 8 input positions × 2 output blocks of 16 channels, summed over 27 rows of 27
+// the weight gradient of conv2 (specs/alexnet_half.net:24) at one of F(2x2,5x5)'s transform positions: 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 196
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -17113,9 +17113,9 @@ TEXT ·conv2UpdKernelAVX2(SB), NOSPLIT, $0-24
 	VMOVUPS 672(DI), Y11
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $27, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_0_row:
-	MOVQ $27, R8                                    // pixels
+	MOVQ $196, R8                                   // pixels
 conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -17141,7 +17141,7 @@ conv2UpdKernelAVX2_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_0_0_pixel
-	ADDQ $320, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_0_0_row
@@ -17172,10 +17172,10 @@ conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 704(DI), Y10
 	VMOVUPS 736(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 46656(DX), R11
-	MOVQ $27, R9                                    // rows
+	LEAQ 12544(DX), R11
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_1_row:
-	MOVQ $27, R8                                    // pixels
+	MOVQ $196, R8                                   // pixels
 conv2UpdKernelAVX2_0_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -17201,7 +17201,7 @@ conv2UpdKernelAVX2_0_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_0_1_pixel
-	ADDQ $320, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_0_1_row
@@ -17225,9 +17225,9 @@ conv2UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 928(DI), Y3
 	LEAQ 24(SI), R10
 	LEAQ (DX), R11
-	MOVQ $27, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_0_row:
-	MOVQ $27, R8                                    // pixels
+	MOVQ $196, R8                                   // pixels
 conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -17241,7 +17241,7 @@ conv2UpdKernelAVX2_6_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_6_0_pixel
-	ADDQ $320, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_6_0_row
@@ -17256,10 +17256,10 @@ conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 960(DI), Y2
 	VMOVUPS 992(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 46656(DX), R11
-	MOVQ $27, R9                                    // rows
+	LEAQ 12544(DX), R11
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_1_row:
-	MOVQ $27, R8                                    // pixels
+	MOVQ $196, R8                                   // pixels
 conv2UpdKernelAVX2_6_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -17273,7 +17273,7 @@ conv2UpdKernelAVX2_6_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_6_1_pixel
-	ADDQ $320, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_6_1_row
@@ -17281,6 +17281,566 @@ conv2UpdKernelAVX2_6_1_pixel:
 	VMOVUPS Y1, 864(DI)
 	VMOVUPS Y2, 960(DI)
 	VMOVUPS Y3, 992(DI)
+	VZEROUPPER
+	RET
+DATA conv2WinoDyKernelAVX512Factors<>+0(SB)/4, $0x40000000 // 2
+DATA conv2WinoDyKernelAVX512Factors<>+4(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+8(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+12(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+16(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+20(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+24(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+28(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+32(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+36(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+40(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+44(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+48(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+52(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+56(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+60(SB)/4, $0x40000000
+GLOBL conv2WinoDyKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
+
+// func conv2WinoDyKernelAVX512(v, in *float32)
+//
+// conv2 + conv2.relu (specs/alexnet_half.net:24), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,5x5) transform of a row of 14 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
+TEXT ·conv2WinoDyKernelAVX512(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ SI, R9
+	MOVQ $14, AX
+conv2WinoDyKernelAVX512_part0:
+	VMOVUPS (R9), Z0                                // column 0
+	VMOVUPS 1792(R9), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, (R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 602112(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 1204224(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 1806336(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 2408448(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 3010560(R8)
+	VMOVUPS 64(R9), Z0                              // column 1
+	VMOVUPS 1856(R9), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 100352(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 702464(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 1304576(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 1906688(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 2508800(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 3110912(R8)
+	VMOVUPS (R8), Z0                                // row 0
+	VMOVUPS 100352(R8), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, (R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 100352(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 200704(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 301056(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 401408(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 501760(R8)
+	VMOVUPS 602112(R8), Z0                          // row 1
+	VMOVUPS 702464(R8), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 602112(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 702464(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 802816(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 903168(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 1003520(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 1103872(R8)
+	VMOVUPS 1204224(R8), Z0                         // row 2
+	VMOVUPS 1304576(R8), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 1204224(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 1304576(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 1404928(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 1505280(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 1605632(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 1705984(R8)
+	VMOVUPS 1806336(R8), Z0                         // row 3
+	VMOVUPS 1906688(R8), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 1806336(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 1906688(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 2007040(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 2107392(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 2207744(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 2308096(R8)
+	VMOVUPS 2408448(R8), Z0                         // row 4
+	VMOVUPS 2508800(R8), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 2408448(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 2508800(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 2609152(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 2709504(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 2809856(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 2910208(R8)
+	VMOVUPS 3010560(R8), Z0                         // row 5
+	VMOVUPS 3110912(R8), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 3010560(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 3110912(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 3211264(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 3311616(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 3411968(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 3512320(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv2WinoDyKernelAVX512_part0
+	VZEROUPPER
+	RET
+DATA conv2WinoDyKernelAVX2Factors<>+0(SB)/4, $0x40000000 // 2
+DATA conv2WinoDyKernelAVX2Factors<>+4(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+8(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+12(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+16(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+20(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+24(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+28(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+32(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+36(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+40(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+44(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+48(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+52(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+56(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+60(SB)/4, $0x40000000
+GLOBL conv2WinoDyKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
+
+// func conv2WinoDyKernelAVX2(v, in *float32)
+//
+// conv2 + conv2.relu (specs/alexnet_half.net:24), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,5x5) transform of a row of 14 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
+TEXT ·conv2WinoDyKernelAVX2(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ SI, R9
+	MOVQ $14, AX
+conv2WinoDyKernelAVX2_part0:
+	VMOVUPS (R9), Y0                                // column 0
+	VMOVUPS 1792(R9), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, (R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 602112(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 1204224(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 1806336(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 2408448(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 3010560(R8)
+	VMOVUPS 64(R9), Y0                              // column 1
+	VMOVUPS 1856(R9), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 100352(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 702464(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 1304576(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 1906688(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 2508800(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 3110912(R8)
+	VMOVUPS (R8), Y0                                // row 0
+	VMOVUPS 100352(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, (R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 100352(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 200704(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 301056(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 401408(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 501760(R8)
+	VMOVUPS 602112(R8), Y0                          // row 1
+	VMOVUPS 702464(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 602112(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 702464(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 802816(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 903168(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 1003520(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 1103872(R8)
+	VMOVUPS 1204224(R8), Y0                         // row 2
+	VMOVUPS 1304576(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 1204224(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 1304576(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 1404928(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 1505280(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 1605632(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 1705984(R8)
+	VMOVUPS 1806336(R8), Y0                         // row 3
+	VMOVUPS 1906688(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 1806336(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 1906688(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 2007040(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 2107392(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 2207744(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 2308096(R8)
+	VMOVUPS 2408448(R8), Y0                         // row 4
+	VMOVUPS 2508800(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 2408448(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 2508800(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 2609152(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 2709504(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 2809856(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 2910208(R8)
+	VMOVUPS 3010560(R8), Y0                         // row 5
+	VMOVUPS 3110912(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 3010560(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 3110912(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 3211264(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 3311616(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 3411968(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 3512320(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv2WinoDyKernelAVX2_part0
+	MOVQ DI, R8                                     // lanes 8…15
+	MOVQ SI, R9
+	MOVQ $14, AX
+conv2WinoDyKernelAVX2_part1:
+	VMOVUPS 32(R9), Y0                              // column 0
+	VMOVUPS 1824(R9), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 32(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 602144(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 1204256(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 1806368(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 2408480(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 3010592(R8)
+	VMOVUPS 96(R9), Y0                              // column 1
+	VMOVUPS 1888(R9), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 100384(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 702496(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 1304608(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 1906720(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 2508832(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 3110944(R8)
+	VMOVUPS 32(R8), Y0                              // row 0
+	VMOVUPS 100384(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 32(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 100384(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 200736(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 301088(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 401440(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 501792(R8)
+	VMOVUPS 602144(R8), Y0                          // row 1
+	VMOVUPS 702496(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 602144(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 702496(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 802848(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 903200(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 1003552(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 1103904(R8)
+	VMOVUPS 1204256(R8), Y0                         // row 2
+	VMOVUPS 1304608(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 1204256(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 1304608(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 1404960(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 1505312(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 1605664(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 1706016(R8)
+	VMOVUPS 1806368(R8), Y0                         // row 3
+	VMOVUPS 1906720(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 1806368(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 1906720(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 2007072(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 2107424(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 2207776(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 2308128(R8)
+	VMOVUPS 2408480(R8), Y0                         // row 4
+	VMOVUPS 2508832(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 2408480(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 2508832(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 2609184(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 2709536(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 2809888(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 2910240(R8)
+	VMOVUPS 3010592(R8), Y0                         // row 5
+	VMOVUPS 3110944(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 3010592(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 3110944(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 3211296(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 3311648(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 3412000(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 3512352(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv2WinoDyKernelAVX2_part1
 	VZEROUPPER
 	RET
 DATA conv3WinoInKernelAVX512Factors<>+0(SB)/4, $0xbf800000 // -1
@@ -24802,7 +25362,7 @@ conv3GradWinoOutKernelAVX2_part1_end:
 
 // func conv3UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv3 (specs/alexnet_half.net:27): 8 input positions × 3 output blocks of 16 channels, summed over 13 rows of 13
+// the weight gradient of conv3 (specs/alexnet_half.net:27) at one of F(2x2,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -24838,13 +25398,13 @@ TEXT ·conv3UpdKernelAVX512(SB), NOSPLIT, $0-24
 	VMOVUPS 1472(DI), Z23
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX512_0_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z24                              // block 0's gradient
-	VMOVUPS 10816(R11), Z25                         // block 1's gradient
-	VMOVUPS 21632(R11), Z26                         // block 2's gradient
+	VMOVUPS 3136(R11), Z25                          // block 1's gradient
+	VMOVUPS 6272(R11), Z26                          // block 2's gradient
 	VBROADCASTSS (R10), Z27                         // input position 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
@@ -24881,7 +25441,7 @@ conv3UpdKernelAVX512_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX512_0_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX512_0_0_row
@@ -24914,7 +25474,7 @@ conv3UpdKernelAVX512_0_0_pixel:
 
 // func conv3UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv3 (specs/alexnet_half.net:27): 8 input positions × 3 output blocks of 16 channels, summed over 13 rows of 13
+// the weight gradient of conv3 (specs/alexnet_half.net:27) at one of F(2x2,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -24938,9 +25498,9 @@ TEXT ·conv3UpdKernelAVX2(SB), NOSPLIT, $0-24
 	VMOVUPS 992(DI), Y11
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_0_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX2_0_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -24966,7 +25526,7 @@ conv3UpdKernelAVX2_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX2_0_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX2_0_0_row
@@ -24997,10 +25557,10 @@ conv3UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 1024(DI), Y10
 	VMOVUPS 1056(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 10816(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 3136(DX), R11
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_0_1_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX2_0_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -25026,7 +25586,7 @@ conv3UpdKernelAVX2_0_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX2_0_1_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX2_0_1_row
@@ -25057,10 +25617,10 @@ conv3UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 1088(DI), Y10
 	VMOVUPS 1120(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 21632(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 6272(DX), R11
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_0_2_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX2_0_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -25086,7 +25646,7 @@ conv3UpdKernelAVX2_0_2_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX2_0_2_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX2_0_2_row
@@ -25110,9 +25670,9 @@ conv3UpdKernelAVX2_0_2_pixel:
 	VMOVUPS 1376(DI), Y3
 	LEAQ 24(SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_6_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX2_6_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -25126,7 +25686,7 @@ conv3UpdKernelAVX2_6_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX2_6_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX2_6_0_row
@@ -25141,10 +25701,10 @@ conv3UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 1408(DI), Y2
 	VMOVUPS 1440(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 10816(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 3136(DX), R11
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_6_1_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX2_6_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -25158,7 +25718,7 @@ conv3UpdKernelAVX2_6_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX2_6_1_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX2_6_1_row
@@ -25173,10 +25733,10 @@ conv3UpdKernelAVX2_6_1_pixel:
 	VMOVUPS 1472(DI), Y2
 	VMOVUPS 1504(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 21632(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 6272(DX), R11
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_6_2_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX2_6_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -25190,7 +25750,7 @@ conv3UpdKernelAVX2_6_2_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX2_6_2_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX2_6_2_row
@@ -25198,6 +25758,268 @@ conv3UpdKernelAVX2_6_2_pixel:
 	VMOVUPS Y1, 1312(DI)
 	VMOVUPS Y2, 1472(DI)
 	VMOVUPS Y3, 1504(DI)
+	VZEROUPPER
+	RET
+
+// func conv3WinoDyKernelAVX512(v, in *float32)
+//
+// conv3 + conv3.relu (specs/alexnet_half.net:27), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+TEXT ·conv3WinoDyKernelAVX512(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv3WinoDyKernelAVX512_part0:
+	VMOVUPS (R9), Z0                                // column 0
+	VMOVUPS 896(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 150528(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 301056(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 451584(R8)
+	VMOVUPS 64(R9), Z0                              // column 1
+	VMOVUPS 960(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 37632(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 188160(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 338688(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 489216(R8)
+	VMOVUPS (R8), Z0                                // row 0
+	VMOVUPS 37632(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 37632(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 75264(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 112896(R8)
+	VMOVUPS 150528(R8), Z0                          // row 1
+	VMOVUPS 188160(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 150528(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 188160(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 225792(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 263424(R8)
+	VMOVUPS 301056(R8), Z0                          // row 2
+	VMOVUPS 338688(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 301056(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 338688(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 376320(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 413952(R8)
+	VMOVUPS 451584(R8), Z0                          // row 3
+	VMOVUPS 489216(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 451584(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 489216(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 526848(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 564480(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv3WinoDyKernelAVX512_part0
+	VZEROUPPER
+	RET
+
+// func conv3WinoDyKernelAVX2(v, in *float32)
+//
+// conv3 + conv3.relu (specs/alexnet_half.net:27), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+TEXT ·conv3WinoDyKernelAVX2(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv3WinoDyKernelAVX2_part0:
+	VMOVUPS (R9), Y0                                // column 0
+	VMOVUPS 896(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 150528(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 301056(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 451584(R8)
+	VMOVUPS 64(R9), Y0                              // column 1
+	VMOVUPS 960(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 37632(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 188160(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 338688(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 489216(R8)
+	VMOVUPS (R8), Y0                                // row 0
+	VMOVUPS 37632(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 37632(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 75264(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 112896(R8)
+	VMOVUPS 150528(R8), Y0                          // row 1
+	VMOVUPS 188160(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 150528(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 188160(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 225792(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 263424(R8)
+	VMOVUPS 301056(R8), Y0                          // row 2
+	VMOVUPS 338688(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 301056(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 338688(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 376320(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 413952(R8)
+	VMOVUPS 451584(R8), Y0                          // row 3
+	VMOVUPS 489216(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 451584(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 489216(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 526848(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 564480(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv3WinoDyKernelAVX2_part0
+	MOVQ DI, R8                                     // lanes 8…15
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv3WinoDyKernelAVX2_part1:
+	VMOVUPS 32(R9), Y0                              // column 0
+	VMOVUPS 928(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 150560(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 301088(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 451616(R8)
+	VMOVUPS 96(R9), Y0                              // column 1
+	VMOVUPS 992(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 37664(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 188192(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 338720(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 489248(R8)
+	VMOVUPS 32(R8), Y0                              // row 0
+	VMOVUPS 37664(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 37664(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 75296(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 112928(R8)
+	VMOVUPS 150560(R8), Y0                          // row 1
+	VMOVUPS 188192(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 150560(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 188192(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 225824(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 263456(R8)
+	VMOVUPS 301088(R8), Y0                          // row 2
+	VMOVUPS 338720(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 301088(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 338720(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 376352(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 413984(R8)
+	VMOVUPS 451616(R8), Y0                          // row 3
+	VMOVUPS 489248(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 451616(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 489248(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 526880(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 564512(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv3WinoDyKernelAVX2_part1
 	VZEROUPPER
 	RET
 DATA conv4WinoInKernelAVX512Factors<>+0(SB)/4, $0xbf800000 // -1
@@ -32719,7 +33541,7 @@ conv4GradWinoOutKernelAVX2_part1_end:
 
 // func conv4UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv4 (specs/alexnet_half.net:29): 8 input positions × 3 output blocks of 16 channels, summed over 13 rows of 13
+// the weight gradient of conv4 (specs/alexnet_half.net:29) at one of F(2x2,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -32755,13 +33577,13 @@ TEXT ·conv4UpdKernelAVX512(SB), NOSPLIT, $0-24
 	VMOVUPS 1472(DI), Z23
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv4UpdKernelAVX512_0_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv4UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z24                              // block 0's gradient
-	VMOVUPS 10816(R11), Z25                         // block 1's gradient
-	VMOVUPS 21632(R11), Z26                         // block 2's gradient
+	VMOVUPS 3136(R11), Z25                          // block 1's gradient
+	VMOVUPS 6272(R11), Z26                          // block 2's gradient
 	VBROADCASTSS (R10), Z27                         // input position 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
@@ -32798,7 +33620,7 @@ conv4UpdKernelAVX512_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv4UpdKernelAVX512_0_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv4UpdKernelAVX512_0_0_row
@@ -32831,7 +33653,7 @@ conv4UpdKernelAVX512_0_0_pixel:
 
 // func conv4UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv4 (specs/alexnet_half.net:29): 8 input positions × 3 output blocks of 16 channels, summed over 13 rows of 13
+// the weight gradient of conv4 (specs/alexnet_half.net:29) at one of F(2x2,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -32855,9 +33677,9 @@ TEXT ·conv4UpdKernelAVX2(SB), NOSPLIT, $0-24
 	VMOVUPS 992(DI), Y11
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv4UpdKernelAVX2_0_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv4UpdKernelAVX2_0_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -32883,7 +33705,7 @@ conv4UpdKernelAVX2_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv4UpdKernelAVX2_0_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv4UpdKernelAVX2_0_0_row
@@ -32914,10 +33736,10 @@ conv4UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 1024(DI), Y10
 	VMOVUPS 1056(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 10816(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 3136(DX), R11
+	MOVQ $1, R9                                     // rows
 conv4UpdKernelAVX2_0_1_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv4UpdKernelAVX2_0_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -32943,7 +33765,7 @@ conv4UpdKernelAVX2_0_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv4UpdKernelAVX2_0_1_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv4UpdKernelAVX2_0_1_row
@@ -32974,10 +33796,10 @@ conv4UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 1088(DI), Y10
 	VMOVUPS 1120(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 21632(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 6272(DX), R11
+	MOVQ $1, R9                                     // rows
 conv4UpdKernelAVX2_0_2_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv4UpdKernelAVX2_0_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -33003,7 +33825,7 @@ conv4UpdKernelAVX2_0_2_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv4UpdKernelAVX2_0_2_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv4UpdKernelAVX2_0_2_row
@@ -33027,9 +33849,9 @@ conv4UpdKernelAVX2_0_2_pixel:
 	VMOVUPS 1376(DI), Y3
 	LEAQ 24(SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv4UpdKernelAVX2_6_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv4UpdKernelAVX2_6_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -33043,7 +33865,7 @@ conv4UpdKernelAVX2_6_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv4UpdKernelAVX2_6_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv4UpdKernelAVX2_6_0_row
@@ -33058,10 +33880,10 @@ conv4UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 1408(DI), Y2
 	VMOVUPS 1440(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 10816(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 3136(DX), R11
+	MOVQ $1, R9                                     // rows
 conv4UpdKernelAVX2_6_1_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv4UpdKernelAVX2_6_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -33075,7 +33897,7 @@ conv4UpdKernelAVX2_6_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv4UpdKernelAVX2_6_1_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv4UpdKernelAVX2_6_1_row
@@ -33090,10 +33912,10 @@ conv4UpdKernelAVX2_6_1_pixel:
 	VMOVUPS 1472(DI), Y2
 	VMOVUPS 1504(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 21632(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 6272(DX), R11
+	MOVQ $1, R9                                     // rows
 conv4UpdKernelAVX2_6_2_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv4UpdKernelAVX2_6_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -33107,7 +33929,7 @@ conv4UpdKernelAVX2_6_2_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv4UpdKernelAVX2_6_2_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv4UpdKernelAVX2_6_2_row
@@ -33115,6 +33937,268 @@ conv4UpdKernelAVX2_6_2_pixel:
 	VMOVUPS Y1, 1312(DI)
 	VMOVUPS Y2, 1472(DI)
 	VMOVUPS Y3, 1504(DI)
+	VZEROUPPER
+	RET
+
+// func conv4WinoDyKernelAVX512(v, in *float32)
+//
+// conv4 + conv4.relu (specs/alexnet_half.net:29), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+TEXT ·conv4WinoDyKernelAVX512(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv4WinoDyKernelAVX512_part0:
+	VMOVUPS (R9), Z0                                // column 0
+	VMOVUPS 896(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 150528(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 301056(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 451584(R8)
+	VMOVUPS 64(R9), Z0                              // column 1
+	VMOVUPS 960(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 37632(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 188160(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 338688(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 489216(R8)
+	VMOVUPS (R8), Z0                                // row 0
+	VMOVUPS 37632(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 37632(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 75264(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 112896(R8)
+	VMOVUPS 150528(R8), Z0                          // row 1
+	VMOVUPS 188160(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 150528(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 188160(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 225792(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 263424(R8)
+	VMOVUPS 301056(R8), Z0                          // row 2
+	VMOVUPS 338688(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 301056(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 338688(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 376320(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 413952(R8)
+	VMOVUPS 451584(R8), Z0                          // row 3
+	VMOVUPS 489216(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 451584(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 489216(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 526848(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 564480(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv4WinoDyKernelAVX512_part0
+	VZEROUPPER
+	RET
+
+// func conv4WinoDyKernelAVX2(v, in *float32)
+//
+// conv4 + conv4.relu (specs/alexnet_half.net:29), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+TEXT ·conv4WinoDyKernelAVX2(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv4WinoDyKernelAVX2_part0:
+	VMOVUPS (R9), Y0                                // column 0
+	VMOVUPS 896(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 150528(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 301056(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 451584(R8)
+	VMOVUPS 64(R9), Y0                              // column 1
+	VMOVUPS 960(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 37632(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 188160(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 338688(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 489216(R8)
+	VMOVUPS (R8), Y0                                // row 0
+	VMOVUPS 37632(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 37632(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 75264(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 112896(R8)
+	VMOVUPS 150528(R8), Y0                          // row 1
+	VMOVUPS 188160(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 150528(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 188160(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 225792(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 263424(R8)
+	VMOVUPS 301056(R8), Y0                          // row 2
+	VMOVUPS 338688(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 301056(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 338688(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 376320(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 413952(R8)
+	VMOVUPS 451584(R8), Y0                          // row 3
+	VMOVUPS 489216(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 451584(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 489216(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 526848(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 564480(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv4WinoDyKernelAVX2_part0
+	MOVQ DI, R8                                     // lanes 8…15
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv4WinoDyKernelAVX2_part1:
+	VMOVUPS 32(R9), Y0                              // column 0
+	VMOVUPS 928(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 150560(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 301088(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 451616(R8)
+	VMOVUPS 96(R9), Y0                              // column 1
+	VMOVUPS 992(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 37664(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 188192(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 338720(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 489248(R8)
+	VMOVUPS 32(R8), Y0                              // row 0
+	VMOVUPS 37664(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 37664(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 75296(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 112928(R8)
+	VMOVUPS 150560(R8), Y0                          // row 1
+	VMOVUPS 188192(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 150560(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 188192(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 225824(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 263456(R8)
+	VMOVUPS 301088(R8), Y0                          // row 2
+	VMOVUPS 338720(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 301088(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 338720(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 376352(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 413984(R8)
+	VMOVUPS 451616(R8), Y0                          // row 3
+	VMOVUPS 489248(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 451616(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 489248(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 526880(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 564512(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv4WinoDyKernelAVX2_part1
 	VZEROUPPER
 	RET
 DATA conv5WinoInKernelAVX512Factors<>+0(SB)/4, $0xbf800000 // -1
@@ -40636,7 +41720,7 @@ conv5GradWinoOutKernelAVX2_part1_end:
 
 // func conv5UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv5 (specs/alexnet_half.net:31): 8 input positions × 2 output blocks of 16 channels, summed over 13 rows of 13
+// the weight gradient of conv5 (specs/alexnet_half.net:31) at one of F(2x2,3x3)'s transform positions: 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 8 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z15 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -40664,12 +41748,12 @@ TEXT ·conv5UpdKernelAVX512(SB), NOSPLIT, $0-24
 	VMOVUPS 960(DI), Z15
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv5UpdKernelAVX512_0_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv5UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z16                              // block 0's gradient
-	VMOVUPS 10816(R11), Z17                         // block 1's gradient
+	VMOVUPS 3136(R11), Z17                          // block 1's gradient
 	VBROADCASTSS (R10), Z18                         // input position 0
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
@@ -40698,7 +41782,7 @@ conv5UpdKernelAVX512_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv5UpdKernelAVX512_0_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv5UpdKernelAVX512_0_0_row
@@ -40723,7 +41807,7 @@ conv5UpdKernelAVX512_0_0_pixel:
 
 // func conv5UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv5 (specs/alexnet_half.net:31): 8 input positions × 2 output blocks of 16 channels, summed over 13 rows of 13
+// the weight gradient of conv5 (specs/alexnet_half.net:31) at one of F(2x2,3x3)'s transform positions: 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -40747,9 +41831,9 @@ TEXT ·conv5UpdKernelAVX2(SB), NOSPLIT, $0-24
 	VMOVUPS 672(DI), Y11
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv5UpdKernelAVX2_0_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv5UpdKernelAVX2_0_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -40775,7 +41859,7 @@ conv5UpdKernelAVX2_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv5UpdKernelAVX2_0_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv5UpdKernelAVX2_0_0_row
@@ -40806,10 +41890,10 @@ conv5UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 704(DI), Y10
 	VMOVUPS 736(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 10816(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 3136(DX), R11
+	MOVQ $1, R9                                     // rows
 conv5UpdKernelAVX2_0_1_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv5UpdKernelAVX2_0_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -40835,7 +41919,7 @@ conv5UpdKernelAVX2_0_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv5UpdKernelAVX2_0_1_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv5UpdKernelAVX2_0_1_row
@@ -40859,9 +41943,9 @@ conv5UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 928(DI), Y3
 	LEAQ 24(SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv5UpdKernelAVX2_6_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv5UpdKernelAVX2_6_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -40875,7 +41959,7 @@ conv5UpdKernelAVX2_6_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv5UpdKernelAVX2_6_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv5UpdKernelAVX2_6_0_row
@@ -40890,10 +41974,10 @@ conv5UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 960(DI), Y2
 	VMOVUPS 992(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 10816(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 3136(DX), R11
+	MOVQ $1, R9                                     // rows
 conv5UpdKernelAVX2_6_1_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv5UpdKernelAVX2_6_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -40907,7 +41991,7 @@ conv5UpdKernelAVX2_6_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv5UpdKernelAVX2_6_1_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv5UpdKernelAVX2_6_1_row
@@ -40915,6 +41999,268 @@ conv5UpdKernelAVX2_6_1_pixel:
 	VMOVUPS Y1, 864(DI)
 	VMOVUPS Y2, 960(DI)
 	VMOVUPS Y3, 992(DI)
+	VZEROUPPER
+	RET
+
+// func conv5WinoDyKernelAVX512(v, in *float32)
+//
+// conv5 + conv5.relu (specs/alexnet_half.net:31), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+TEXT ·conv5WinoDyKernelAVX512(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv5WinoDyKernelAVX512_part0:
+	VMOVUPS (R9), Z0                                // column 0
+	VMOVUPS 896(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 100352(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 200704(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 301056(R8)
+	VMOVUPS 64(R9), Z0                              // column 1
+	VMOVUPS 960(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 25088(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 125440(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 225792(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 326144(R8)
+	VMOVUPS (R8), Z0                                // row 0
+	VMOVUPS 25088(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 25088(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 50176(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 75264(R8)
+	VMOVUPS 100352(R8), Z0                          // row 1
+	VMOVUPS 125440(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 100352(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 125440(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 150528(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 175616(R8)
+	VMOVUPS 200704(R8), Z0                          // row 2
+	VMOVUPS 225792(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 200704(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 225792(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 250880(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 275968(R8)
+	VMOVUPS 301056(R8), Z0                          // row 3
+	VMOVUPS 326144(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 301056(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 326144(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 351232(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 376320(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv5WinoDyKernelAVX512_part0
+	VZEROUPPER
+	RET
+
+// func conv5WinoDyKernelAVX2(v, in *float32)
+//
+// conv5 + conv5.relu (specs/alexnet_half.net:31), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+TEXT ·conv5WinoDyKernelAVX2(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv5WinoDyKernelAVX2_part0:
+	VMOVUPS (R9), Y0                                // column 0
+	VMOVUPS 896(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 100352(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 200704(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 301056(R8)
+	VMOVUPS 64(R9), Y0                              // column 1
+	VMOVUPS 960(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 25088(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 125440(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 225792(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 326144(R8)
+	VMOVUPS (R8), Y0                                // row 0
+	VMOVUPS 25088(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 25088(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 50176(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 75264(R8)
+	VMOVUPS 100352(R8), Y0                          // row 1
+	VMOVUPS 125440(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 100352(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 125440(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 150528(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 175616(R8)
+	VMOVUPS 200704(R8), Y0                          // row 2
+	VMOVUPS 225792(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 200704(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 225792(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 250880(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 275968(R8)
+	VMOVUPS 301056(R8), Y0                          // row 3
+	VMOVUPS 326144(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 301056(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 326144(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 351232(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 376320(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv5WinoDyKernelAVX2_part0
+	MOVQ DI, R8                                     // lanes 8…15
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv5WinoDyKernelAVX2_part1:
+	VMOVUPS 32(R9), Y0                              // column 0
+	VMOVUPS 928(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 100384(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 200736(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 301088(R8)
+	VMOVUPS 96(R9), Y0                              // column 1
+	VMOVUPS 992(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 25120(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 125472(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 225824(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 326176(R8)
+	VMOVUPS 32(R8), Y0                              // row 0
+	VMOVUPS 25120(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 25120(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 50208(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 75296(R8)
+	VMOVUPS 100384(R8), Y0                          // row 1
+	VMOVUPS 125472(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 100384(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 125472(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 150560(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 175648(R8)
+	VMOVUPS 200736(R8), Y0                          // row 2
+	VMOVUPS 225824(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 200736(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 225824(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 250912(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 276000(R8)
+	VMOVUPS 301088(R8), Y0                          // row 3
+	VMOVUPS 326176(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 301088(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 326176(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 351264(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 376352(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv5WinoDyKernelAVX2_part1
 	VZEROUPPER
 	RET
 

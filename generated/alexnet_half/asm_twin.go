@@ -401,21 +401,88 @@ func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 256 values, in 13736
-// and dy 23328, it computes the weight gradient of conv2 (specs/alexnet_half.net:24). The sums are in the assembly's order, without fused
+// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 256 values, in 3128
+// and dy 6272, it computes the weight gradient of conv2 (specs/alexnet_half.net:24) at one of F(2x2,5x5)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv2UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 2; f++ {
 			for l := 0; l < 16; l++ {
 				acc := dw[(t*2+f)*16+l]
-				for oy := 0; oy < 27; oy++ {
-					for ox := 0; ox < 27; ox++ {
-						acc += dy[f*11664+oy*432+ox*16+l] * in[oy*512+ox*16+t*1]
+				for oy := 0; oy < 1; oy++ {
+					for ox := 0; ox < 196; ox++ {
+						acc += dy[f*3136+oy*3136+ox*16+l] * in[oy*3136+ox*16+t*1]
 					}
 				}
 				dw[(t*2+f)*16+l] = acc
 			}
+		}
+	}
+}
+
+// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 878304 values and in
+// of 896, it computes conv2 + conv2.relu (specs/alexnet_half.net:24), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+func conv2WinoDyKernelGo(v, in []float32) {
+	for t := 0; t < 14; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1 float32
+			x0, x1 = d[0], d[448] // column 0
+			o[0] = x0
+			o[150528] = x0 + x1
+			o[301056] = x0 - x1
+			o[451584] = x0 + float32(2*x1)
+			o[602112] = x0 - float32(2*x1)
+			o[752640] = x1
+			x0, x1 = d[16], d[464] // column 1
+			o[25088] = x0
+			o[175616] = x0 + x1
+			o[326144] = x0 - x1
+			o[476672] = x0 + float32(2*x1)
+			o[627200] = x0 - float32(2*x1)
+			o[777728] = x1
+			x0, x1 = o[0], o[25088] // row 0
+			o[0] = x0
+			o[25088] = x0 + x1
+			o[50176] = x0 - x1
+			o[75264] = x0 + float32(2*x1)
+			o[100352] = x0 - float32(2*x1)
+			o[125440] = x1
+			x0, x1 = o[150528], o[175616] // row 1
+			o[150528] = x0
+			o[175616] = x0 + x1
+			o[200704] = x0 - x1
+			o[225792] = x0 + float32(2*x1)
+			o[250880] = x0 - float32(2*x1)
+			o[275968] = x1
+			x0, x1 = o[301056], o[326144] // row 2
+			o[301056] = x0
+			o[326144] = x0 + x1
+			o[351232] = x0 - x1
+			o[376320] = x0 + float32(2*x1)
+			o[401408] = x0 - float32(2*x1)
+			o[426496] = x1
+			x0, x1 = o[451584], o[476672] // row 3
+			o[451584] = x0
+			o[476672] = x0 + x1
+			o[501760] = x0 - x1
+			o[526848] = x0 + float32(2*x1)
+			o[551936] = x0 - float32(2*x1)
+			o[577024] = x1
+			x0, x1 = o[602112], o[627200] // row 4
+			o[602112] = x0
+			o[627200] = x0 + x1
+			o[652288] = x0 - x1
+			o[677376] = x0 + float32(2*x1)
+			o[702464] = x0 - float32(2*x1)
+			o[727552] = x1
+			x0, x1 = o[752640], o[777728] // row 5
+			o[752640] = x0
+			o[777728] = x0 + x1
+			o[802816] = x0 - x1
+			o[827904] = x0 + float32(2*x1)
+			o[852992] = x0 - float32(2*x1)
+			o[878080] = x1
 		}
 	}
 }
@@ -674,21 +741,62 @@ func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv3UpdKernelGo is the pure-Go twin of conv3UpdKernelAVX512 and conv3UpdKernelAVX2: with dw of at least 384 values, in 3272
-// and dy 8112, it computes the weight gradient of conv3 (specs/alexnet_half.net:27). The sums are in the assembly's order, without fused
+// conv3UpdKernelGo is the pure-Go twin of conv3UpdKernelAVX512 and conv3UpdKernelAVX2: with dw of at least 384 values, in 776
+// and dy 2352, it computes the weight gradient of conv3 (specs/alexnet_half.net:27) at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv3UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 3; f++ {
 			for l := 0; l < 16; l++ {
 				acc := dw[(t*3+f)*16+l]
-				for oy := 0; oy < 13; oy++ {
-					for ox := 0; ox < 13; ox++ {
-						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
+				for oy := 0; oy < 1; oy++ {
+					for ox := 0; ox < 49; ox++ {
+						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
 			}
+		}
+	}
+}
+
+// conv3WinoDyKernelGo is the pure-Go twin of conv3WinoDyKernelAVX512 and conv3WinoDyKernelAVX2: with v of at least 141232 values and in
+// of 448, it computes conv3 + conv3.relu (specs/alexnet_half.net:27), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+func conv3WinoDyKernelGo(v, in []float32) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1 float32
+			x0, x1 = d[0], d[224] // column 0
+			o[0] = x0
+			o[37632] = x0 + x1
+			o[75264] = x0 - x1
+			o[112896] = x1
+			x0, x1 = d[16], d[240] // column 1
+			o[9408] = x0
+			o[47040] = x0 + x1
+			o[84672] = x0 - x1
+			o[122304] = x1
+			x0, x1 = o[0], o[9408] // row 0
+			o[0] = x0
+			o[9408] = x0 + x1
+			o[18816] = x0 - x1
+			o[28224] = x1
+			x0, x1 = o[37632], o[47040] // row 1
+			o[37632] = x0
+			o[47040] = x0 + x1
+			o[56448] = x0 - x1
+			o[65856] = x1
+			x0, x1 = o[75264], o[84672] // row 2
+			o[75264] = x0
+			o[84672] = x0 + x1
+			o[94080] = x0 - x1
+			o[103488] = x1
+			x0, x1 = o[112896], o[122304] // row 3
+			o[112896] = x0
+			o[122304] = x0 + x1
+			o[131712] = x0 - x1
+			o[141120] = x1
 		}
 	}
 }
@@ -947,21 +1055,62 @@ func conv4GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv4UpdKernelGo is the pure-Go twin of conv4UpdKernelAVX512 and conv4UpdKernelAVX2: with dw of at least 384 values, in 3272
-// and dy 8112, it computes the weight gradient of conv4 (specs/alexnet_half.net:29). The sums are in the assembly's order, without fused
+// conv4UpdKernelGo is the pure-Go twin of conv4UpdKernelAVX512 and conv4UpdKernelAVX2: with dw of at least 384 values, in 776
+// and dy 2352, it computes the weight gradient of conv4 (specs/alexnet_half.net:29) at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv4UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 3; f++ {
 			for l := 0; l < 16; l++ {
 				acc := dw[(t*3+f)*16+l]
-				for oy := 0; oy < 13; oy++ {
-					for ox := 0; ox < 13; ox++ {
-						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
+				for oy := 0; oy < 1; oy++ {
+					for ox := 0; ox < 49; ox++ {
+						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
 			}
+		}
+	}
+}
+
+// conv4WinoDyKernelGo is the pure-Go twin of conv4WinoDyKernelAVX512 and conv4WinoDyKernelAVX2: with v of at least 141232 values and in
+// of 448, it computes conv4 + conv4.relu (specs/alexnet_half.net:29), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+func conv4WinoDyKernelGo(v, in []float32) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1 float32
+			x0, x1 = d[0], d[224] // column 0
+			o[0] = x0
+			o[37632] = x0 + x1
+			o[75264] = x0 - x1
+			o[112896] = x1
+			x0, x1 = d[16], d[240] // column 1
+			o[9408] = x0
+			o[47040] = x0 + x1
+			o[84672] = x0 - x1
+			o[122304] = x1
+			x0, x1 = o[0], o[9408] // row 0
+			o[0] = x0
+			o[9408] = x0 + x1
+			o[18816] = x0 - x1
+			o[28224] = x1
+			x0, x1 = o[37632], o[47040] // row 1
+			o[37632] = x0
+			o[47040] = x0 + x1
+			o[56448] = x0 - x1
+			o[65856] = x1
+			x0, x1 = o[75264], o[84672] // row 2
+			o[75264] = x0
+			o[84672] = x0 + x1
+			o[94080] = x0 - x1
+			o[103488] = x1
+			x0, x1 = o[112896], o[122304] // row 3
+			o[112896] = x0
+			o[122304] = x0 + x1
+			o[131712] = x0 - x1
+			o[141120] = x1
 		}
 	}
 }
@@ -1220,21 +1369,62 @@ func conv5GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv5UpdKernelGo is the pure-Go twin of conv5UpdKernelAVX512 and conv5UpdKernelAVX2: with dw of at least 256 values, in 3272
-// and dy 5408, it computes the weight gradient of conv5 (specs/alexnet_half.net:31). The sums are in the assembly's order, without fused
+// conv5UpdKernelGo is the pure-Go twin of conv5UpdKernelAVX512 and conv5UpdKernelAVX2: with dw of at least 256 values, in 776
+// and dy 1568, it computes the weight gradient of conv5 (specs/alexnet_half.net:31) at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv5UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 2; f++ {
 			for l := 0; l < 16; l++ {
 				acc := dw[(t*2+f)*16+l]
-				for oy := 0; oy < 13; oy++ {
-					for ox := 0; ox < 13; ox++ {
-						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
+				for oy := 0; oy < 1; oy++ {
+					for ox := 0; ox < 49; ox++ {
+						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 					}
 				}
 				dw[(t*2+f)*16+l] = acc
 			}
+		}
+	}
+}
+
+// conv5WinoDyKernelGo is the pure-Go twin of conv5WinoDyKernelAVX512 and conv5WinoDyKernelAVX2: with v of at least 94192 values and in
+// of 448, it computes conv5 + conv5.relu (specs/alexnet_half.net:31), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+func conv5WinoDyKernelGo(v, in []float32) {
+	for t := 0; t < 7; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1 float32
+			x0, x1 = d[0], d[224] // column 0
+			o[0] = x0
+			o[25088] = x0 + x1
+			o[50176] = x0 - x1
+			o[75264] = x1
+			x0, x1 = d[16], d[240] // column 1
+			o[6272] = x0
+			o[31360] = x0 + x1
+			o[56448] = x0 - x1
+			o[81536] = x1
+			x0, x1 = o[0], o[6272] // row 0
+			o[0] = x0
+			o[6272] = x0 + x1
+			o[12544] = x0 - x1
+			o[18816] = x1
+			x0, x1 = o[25088], o[31360] // row 1
+			o[25088] = x0
+			o[31360] = x0 + x1
+			o[37632] = x0 - x1
+			o[43904] = x1
+			x0, x1 = o[50176], o[56448] // row 2
+			o[50176] = x0
+			o[56448] = x0 + x1
+			o[62720] = x0 - x1
+			o[68992] = x1
+			x0, x1 = o[75264], o[81536] // row 3
+			o[75264] = x0
+			o[81536] = x0 + x1
+			o[87808] = x0 - x1
+			o[94080] = x1
 		}
 	}
 }

@@ -112,7 +112,7 @@ type Model struct {
 	outs             [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad             [2][]float32         // the backward pass's gradient buffers, 150528 values per image each
-	partials         [][]float32          // per worker: its images' parameter gradients, 945856 values
+	partials         [][]float32          // per worker: its images' parameter gradients, 1615552 values
 	labels           []int32              // the labels of the current Backward
 	losses           []float64            // each image's loss
 	conv1Packed      []float32            // conv1's parameters laid out for its forward kernel
@@ -162,6 +162,7 @@ type kernels struct {
 	conv2GradWinoMul     func(worker, lo, hi int)
 	conv2GradWinoOut     func(worker, lo, hi int)
 	conv2RelayRows       func(worker, lo, hi int)
+	conv2WinoDW          func(worker, lo, hi int)
 	conv3WinoIn          func(worker, lo, hi int)
 	conv3WinoMul         func(worker, lo, hi int)
 	conv3WinoOut         func(worker, lo, hi int)
@@ -170,6 +171,7 @@ type kernels struct {
 	conv3GradWinoMul     func(worker, lo, hi int)
 	conv3GradWinoOut     func(worker, lo, hi int)
 	conv3RelayRows       func(worker, lo, hi int)
+	conv3WinoDW          func(worker, lo, hi int)
 	conv4WinoIn          func(worker, lo, hi int)
 	conv4WinoMul         func(worker, lo, hi int)
 	conv4WinoOut         func(worker, lo, hi int)
@@ -178,6 +180,7 @@ type kernels struct {
 	conv4GradWinoMul     func(worker, lo, hi int)
 	conv4GradWinoOut     func(worker, lo, hi int)
 	conv4RelayRows       func(worker, lo, hi int)
+	conv4WinoDW          func(worker, lo, hi int)
 	conv5WinoIn          func(worker, lo, hi int)
 	conv5WinoMul         func(worker, lo, hi int)
 	conv5WinoOut         func(worker, lo, hi int)
@@ -186,6 +189,7 @@ type kernels struct {
 	conv5GradWinoMul     func(worker, lo, hi int)
 	conv5GradWinoOut     func(worker, lo, hi int)
 	conv5RelayRows       func(worker, lo, hi int)
+	conv5WinoDW          func(worker, lo, hi int)
 	fc6Rows              func(worker, lo, hi int)
 	fc7Rows              func(worker, lo, hi int)
 	fc8Rows              func(worker, lo, hi int)
@@ -264,7 +268,7 @@ func NewSeeded(seed uint64) *Model {
 	}
 	m.partials = make([][]float32, runtime.Workers())
 	for w := range m.partials {
-		m.partials[w] = make([]float32, 945856)
+		m.partials[w] = make([]float32, 1615552)
 	}
 	m.kernels = kernels{
 		conv1:                m.conv1,
@@ -277,6 +281,7 @@ func NewSeeded(seed uint64) *Model {
 		conv2GradWinoOut:     m.conv2GradWinoOut,
 		conv2PackRows:        m.conv2PackRows,
 		conv2RelayRows:       m.conv2RelayRows,
+		conv2WinoDW:          m.conv2WinoDW,
 		conv2WinoIn:          m.conv2WinoIn,
 		conv2WinoMul:         m.conv2WinoMul,
 		conv2WinoOut:         m.conv2WinoOut,
@@ -287,6 +292,7 @@ func NewSeeded(seed uint64) *Model {
 		conv3GradWinoOut:     m.conv3GradWinoOut,
 		conv3PackRows:        m.conv3PackRows,
 		conv3RelayRows:       m.conv3RelayRows,
+		conv3WinoDW:          m.conv3WinoDW,
 		conv3WinoIn:          m.conv3WinoIn,
 		conv3WinoMul:         m.conv3WinoMul,
 		conv3WinoOut:         m.conv3WinoOut,
@@ -297,6 +303,7 @@ func NewSeeded(seed uint64) *Model {
 		conv4GradWinoOut:     m.conv4GradWinoOut,
 		conv4PackRows:        m.conv4PackRows,
 		conv4RelayRows:       m.conv4RelayRows,
+		conv4WinoDW:          m.conv4WinoDW,
 		conv4WinoIn:          m.conv4WinoIn,
 		conv4WinoMul:         m.conv4WinoMul,
 		conv4WinoOut:         m.conv4WinoOut,
@@ -307,6 +314,7 @@ func NewSeeded(seed uint64) *Model {
 		conv5GradWinoOut:     m.conv5GradWinoOut,
 		conv5PackRows:        m.conv5PackRows,
 		conv5RelayRows:       m.conv5RelayRows,
+		conv5WinoDW:          m.conv5WinoDW,
 		conv5WinoIn:          m.conv5WinoIn,
 		conv5WinoMul:         m.conv5WinoMul,
 		conv5WinoOut:         m.conv5WinoOut,

@@ -133,98 +133,18 @@ func (m *Model) Backward(labels []int32) float32 {
 		}
 	}
 	m.sumPartials(m.params[1].Grad, 17424)
-	m.addPartials(17472, 153600) // conv2.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 1, 48, 128, 5, 5
-			inBlocks, lanes, outBlocks, t, f = 3, 16, 8, 8, 2
-		)
-		grad, sums := m.params[2].Grad, m.partials[0][17472:171072]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[3].Grad, 171072)
-	m.addPartials(171200, 221184) // conv3.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 1, 128, 192, 3, 3
-			inBlocks, lanes, outBlocks, t, f = 8, 16, 12, 8, 3
-		)
-		grad, sums := m.params[4].Grad, m.partials[0][171200:392384]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[5].Grad, 392384)
-	m.addPartials(392576, 331776) // conv4.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 1, 192, 192, 3, 3
-			inBlocks, lanes, outBlocks, t, f = 12, 16, 12, 8, 3
-		)
-		grad, sums := m.params[6].Grad, m.partials[0][392576:724352]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[7].Grad, 724352)
-	m.addPartials(724544, 221184) // conv5.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 1, 192, 128, 3, 3
-			inBlocks, lanes, outBlocks, t, f = 12, 16, 8, 8, 2
-		)
-		grad, sums := m.params[8].Grad, m.partials[0][724544:945728]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[9].Grad, 945728)
+	m.addPartials(17472, 221184) // conv2.weight, in F(2x2,5x5)'s domain
+	runtime.Parallel(128, m.kernels.conv2WinoDW)
+	m.sumPartials(m.params[3].Grad, 238656)
+	m.addPartials(238784, 393216) // conv3.weight, in F(2x2,3x3)'s domain
+	runtime.Parallel(192, m.kernels.conv3WinoDW)
+	m.sumPartials(m.params[5].Grad, 632000)
+	m.addPartials(632192, 589824) // conv4.weight, in F(2x2,3x3)'s domain
+	runtime.Parallel(192, m.kernels.conv4WinoDW)
+	m.sumPartials(m.params[7].Grad, 1222016)
+	m.addPartials(1222208, 393216) // conv5.weight, in F(2x2,3x3)'s domain
+	runtime.Parallel(128, m.kernels.conv5WinoDW)
+	m.sumPartials(m.params[9].Grad, 1615424)
 	var loss float64
 	for _, l := range m.losses[:m.n] {
 		loss += l

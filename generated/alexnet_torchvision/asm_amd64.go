@@ -456,9 +456,9 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //		for f := 0; f < 3; f++ {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*3+f)*16+l]
-//				for oy := 0; oy < 27; oy++ {
-//					for ox := 0; ox < 27; ox++ {
-//						acc += dy[f*11664+oy*432+ox*16+l] * in[oy*512+ox*16+t*1]
+//				for oy := 0; oy < 1; oy++ {
+//					for ox := 0; ox < 196; ox++ {
+//						acc += dy[f*3136+oy*3136+ox*16+l] * in[oy*3136+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -475,9 +475,9 @@ func conv2UpdKernelAVX512(dw, in, dy *float32)
 //		for f := 0; f < 3; f++ {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*3+f)*16+l]
-//				for oy := 0; oy < 27; oy++ {
-//					for ox := 0; ox < 27; ox++ {
-//						acc += dy[f*11664+oy*432+ox*16+l] * in[oy*512+ox*16+t*1]
+//				for oy := 0; oy < 1; oy++ {
+//					for ox := 0; ox < 196; ox++ {
+//						acc += dy[f*3136+oy*3136+ox*16+l] * in[oy*3136+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -494,12 +494,64 @@ func conv2UpdKernel(dw, in, dy []float32) {
 		conv2UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[383], in[13735], dy[34991] // the extents the assembly reads and writes
+	_, _, _ = dw[383], in[3127], dy[9407] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
 	}
 	conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+}
+
+// conv2WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 14; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*448+(t*2+j)*16+l], i, j < 2
+//			// v[ξ*37632+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
+//		}
+//	}
+//
+//	A = [    1     0 ]
+//	    [    1     1 ]
+//	    [    1    -1 ]
+//	    [    1     2 ]
+//	    [    1    -2 ]
+//	    [    0     1 ]
+//
+//go:noescape
+func conv2WinoDyKernelAVX512(v, in *float32)
+
+// conv2WinoDyKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 14; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*448+(t*2+j)*16+l], i, j < 2
+//			// v[ξ*37632+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
+//		}
+//	}
+//
+//	A = [    1     0 ]
+//	    [    1     1 ]
+//	    [    1    -1 ]
+//	    [    1     2 ]
+//	    [    1    -2 ]
+//	    [    0     1 ]
+//
+//go:noescape
+func conv2WinoDyKernelAVX2(v, in *float32)
+
+// conv2WinoDyKernel is conv2WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2WinoDyKernel(v, in []float32) {
+	if kernelISA == "" {
+		conv2WinoDyKernelGo(v, in)
+		return
+	}
+	_, _ = v[1317343], in[895] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2WinoDyKernelAVX512(&v[0], &in[0])
+		return
+	}
+	conv2WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // conv3WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -826,9 +878,9 @@ func conv3GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //		for f := 0; f < 3; f++ {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*3+f)*16+l]
-//				for oy := 0; oy < 13; oy++ {
-//					for ox := 0; ox < 13; ox++ {
-//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
+//				for oy := 0; oy < 1; oy++ {
+//					for ox := 0; ox < 49; ox++ {
+//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -845,9 +897,9 @@ func conv3UpdKernelAVX512(dw, in, dy *float32)
 //		for f := 0; f < 3; f++ {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*3+f)*16+l]
-//				for oy := 0; oy < 13; oy++ {
-//					for ox := 0; ox < 13; ox++ {
-//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
+//				for oy := 0; oy < 1; oy++ {
+//					for ox := 0; ox < 49; ox++ {
+//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -864,12 +916,60 @@ func conv3UpdKernel(dw, in, dy []float32) {
 		conv3UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[383], in[3271], dy[8111] // the extents the assembly reads and writes
+	_, _, _ = dw[383], in[775], dy[2351] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv3UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
 	}
 	conv3UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+}
+
+// conv3WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
+//			// v[ξ*18816+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//		}
+//	}
+//
+//	A = [    1     0 ]
+//	    [    1     1 ]
+//	    [    1    -1 ]
+//	    [    0     1 ]
+//
+//go:noescape
+func conv3WinoDyKernelAVX512(v, in *float32)
+
+// conv3WinoDyKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
+//			// v[ξ*18816+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//		}
+//	}
+//
+//	A = [    1     0 ]
+//	    [    1     1 ]
+//	    [    1    -1 ]
+//	    [    0     1 ]
+//
+//go:noescape
+func conv3WinoDyKernelAVX2(v, in *float32)
+
+// conv3WinoDyKernel is conv3WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv3WinoDyKernel(v, in []float32) {
+	if kernelISA == "" {
+		conv3WinoDyKernelGo(v, in)
+		return
+	}
+	_, _ = v[282351], in[447] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv3WinoDyKernelAVX512(&v[0], &in[0])
+		return
+	}
+	conv3WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // conv4WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -1196,9 +1296,9 @@ func conv4GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //		for f := 0; f < 2; f++ {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*2+f)*16+l]
-//				for oy := 0; oy < 13; oy++ {
-//					for ox := 0; ox < 13; ox++ {
-//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
+//				for oy := 0; oy < 1; oy++ {
+//					for ox := 0; ox < 49; ox++ {
+//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -1215,9 +1315,9 @@ func conv4UpdKernelAVX512(dw, in, dy *float32)
 //		for f := 0; f < 2; f++ {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*2+f)*16+l]
-//				for oy := 0; oy < 13; oy++ {
-//					for ox := 0; ox < 13; ox++ {
-//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
+//				for oy := 0; oy < 1; oy++ {
+//					for ox := 0; ox < 49; ox++ {
+//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -1234,12 +1334,60 @@ func conv4UpdKernel(dw, in, dy []float32) {
 		conv4UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[255], in[3271], dy[5407] // the extents the assembly reads and writes
+	_, _, _ = dw[255], in[775], dy[1567] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv4UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
 	}
 	conv4UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+}
+
+// conv4WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
+//			// v[ξ*12544+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//		}
+//	}
+//
+//	A = [    1     0 ]
+//	    [    1     1 ]
+//	    [    1    -1 ]
+//	    [    0     1 ]
+//
+//go:noescape
+func conv4WinoDyKernelAVX512(v, in *float32)
+
+// conv4WinoDyKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
+//			// v[ξ*12544+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//		}
+//	}
+//
+//	A = [    1     0 ]
+//	    [    1     1 ]
+//	    [    1    -1 ]
+//	    [    0     1 ]
+//
+//go:noescape
+func conv4WinoDyKernelAVX2(v, in *float32)
+
+// conv4WinoDyKernel is conv4WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv4WinoDyKernel(v, in []float32) {
+	if kernelISA == "" {
+		conv4WinoDyKernelGo(v, in)
+		return
+	}
+	_, _ = v[188271], in[447] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv4WinoDyKernelAVX512(&v[0], &in[0])
+		return
+	}
+	conv4WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // conv5WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -1566,9 +1714,9 @@ func conv5GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //		for f := 0; f < 2; f++ {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*2+f)*16+l]
-//				for oy := 0; oy < 13; oy++ {
-//					for ox := 0; ox < 13; ox++ {
-//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
+//				for oy := 0; oy < 1; oy++ {
+//					for ox := 0; ox < 49; ox++ {
+//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -1585,9 +1733,9 @@ func conv5UpdKernelAVX512(dw, in, dy *float32)
 //		for f := 0; f < 2; f++ {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*2+f)*16+l]
-//				for oy := 0; oy < 13; oy++ {
-//					for ox := 0; ox < 13; ox++ {
-//						acc += dy[f*2704+oy*208+ox*16+l] * in[oy*256+ox*16+t*1]
+//				for oy := 0; oy < 1; oy++ {
+//					for ox := 0; ox < 49; ox++ {
+//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -1604,12 +1752,60 @@ func conv5UpdKernel(dw, in, dy []float32) {
 		conv5UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[255], in[3271], dy[5407] // the extents the assembly reads and writes
+	_, _, _ = dw[255], in[775], dy[1567] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv5UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
 	}
 	conv5UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+}
+
+// conv5WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
+//			// v[ξ*12544+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//		}
+//	}
+//
+//	A = [    1     0 ]
+//	    [    1     1 ]
+//	    [    1    -1 ]
+//	    [    0     1 ]
+//
+//go:noescape
+func conv5WinoDyKernelAVX512(v, in *float32)
+
+// conv5WinoDyKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 7; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
+//			// v[ξ*12544+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//		}
+//	}
+//
+//	A = [    1     0 ]
+//	    [    1     1 ]
+//	    [    1    -1 ]
+//	    [    0     1 ]
+//
+//go:noescape
+func conv5WinoDyKernelAVX2(v, in *float32)
+
+// conv5WinoDyKernel is conv5WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv5WinoDyKernel(v, in []float32) {
+	if kernelISA == "" {
+		conv5WinoDyKernelGo(v, in)
+		return
+	}
+	_, _ = v[188271], in[447] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv5WinoDyKernelAVX512(&v[0], &in[0])
+		return
+	}
+	conv5WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // fc6KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:

@@ -17315,7 +17315,7 @@ conv2GradWinoOutKernelAVX2_part1_end:
 
 // func conv2UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/alexnet_torchvision.net:30): 8 input positions × 3 output blocks of 16 channels, summed over 27 rows of 27
+// the weight gradient of conv2 (specs/alexnet_torchvision.net:30) at one of F(2x2,5x5)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 196
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -17351,13 +17351,13 @@ TEXT ·conv2UpdKernelAVX512(SB), NOSPLIT, $0-24
 	VMOVUPS 1472(DI), Z23
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $27, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX512_0_0_row:
-	MOVQ $27, R8                                    // pixels
+	MOVQ $196, R8                                   // pixels
 conv2UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z24                              // block 0's gradient
-	VMOVUPS 46656(R11), Z25                         // block 1's gradient
-	VMOVUPS 93312(R11), Z26                         // block 2's gradient
+	VMOVUPS 12544(R11), Z25                         // block 1's gradient
+	VMOVUPS 25088(R11), Z26                         // block 2's gradient
 	VBROADCASTSS (R10), Z27                         // input position 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
@@ -17394,7 +17394,7 @@ conv2UpdKernelAVX512_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX512_0_0_pixel
-	ADDQ $320, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX512_0_0_row
@@ -17427,7 +17427,7 @@ conv2UpdKernelAVX512_0_0_pixel:
 
 // func conv2UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/alexnet_torchvision.net:30): 8 input positions × 3 output blocks of 16 channels, summed over 27 rows of 27
+// the weight gradient of conv2 (specs/alexnet_torchvision.net:30) at one of F(2x2,5x5)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 196
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -17451,9 +17451,9 @@ TEXT ·conv2UpdKernelAVX2(SB), NOSPLIT, $0-24
 	VMOVUPS 992(DI), Y11
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $27, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_0_row:
-	MOVQ $27, R8                                    // pixels
+	MOVQ $196, R8                                   // pixels
 conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -17479,7 +17479,7 @@ conv2UpdKernelAVX2_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_0_0_pixel
-	ADDQ $320, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_0_0_row
@@ -17510,10 +17510,10 @@ conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 1024(DI), Y10
 	VMOVUPS 1056(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 46656(DX), R11
-	MOVQ $27, R9                                    // rows
+	LEAQ 12544(DX), R11
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_1_row:
-	MOVQ $27, R8                                    // pixels
+	MOVQ $196, R8                                   // pixels
 conv2UpdKernelAVX2_0_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -17539,7 +17539,7 @@ conv2UpdKernelAVX2_0_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_0_1_pixel
-	ADDQ $320, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_0_1_row
@@ -17570,10 +17570,10 @@ conv2UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 1088(DI), Y10
 	VMOVUPS 1120(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 93312(DX), R11
-	MOVQ $27, R9                                    // rows
+	LEAQ 25088(DX), R11
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_2_row:
-	MOVQ $27, R8                                    // pixels
+	MOVQ $196, R8                                   // pixels
 conv2UpdKernelAVX2_0_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -17599,7 +17599,7 @@ conv2UpdKernelAVX2_0_2_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_0_2_pixel
-	ADDQ $320, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_0_2_row
@@ -17623,9 +17623,9 @@ conv2UpdKernelAVX2_0_2_pixel:
 	VMOVUPS 1376(DI), Y3
 	LEAQ 24(SI), R10
 	LEAQ (DX), R11
-	MOVQ $27, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_0_row:
-	MOVQ $27, R8                                    // pixels
+	MOVQ $196, R8                                   // pixels
 conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -17639,7 +17639,7 @@ conv2UpdKernelAVX2_6_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_6_0_pixel
-	ADDQ $320, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_6_0_row
@@ -17654,10 +17654,10 @@ conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 1408(DI), Y2
 	VMOVUPS 1440(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 46656(DX), R11
-	MOVQ $27, R9                                    // rows
+	LEAQ 12544(DX), R11
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_1_row:
-	MOVQ $27, R8                                    // pixels
+	MOVQ $196, R8                                   // pixels
 conv2UpdKernelAVX2_6_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -17671,7 +17671,7 @@ conv2UpdKernelAVX2_6_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_6_1_pixel
-	ADDQ $320, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_6_1_row
@@ -17686,10 +17686,10 @@ conv2UpdKernelAVX2_6_1_pixel:
 	VMOVUPS 1472(DI), Y2
 	VMOVUPS 1504(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 93312(DX), R11
-	MOVQ $27, R9                                    // rows
+	LEAQ 25088(DX), R11
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_2_row:
-	MOVQ $27, R8                                    // pixels
+	MOVQ $196, R8                                   // pixels
 conv2UpdKernelAVX2_6_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -17703,7 +17703,7 @@ conv2UpdKernelAVX2_6_2_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_6_2_pixel
-	ADDQ $320, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_6_2_row
@@ -17711,6 +17711,566 @@ conv2UpdKernelAVX2_6_2_pixel:
 	VMOVUPS Y1, 1312(DI)
 	VMOVUPS Y2, 1472(DI)
 	VMOVUPS Y3, 1504(DI)
+	VZEROUPPER
+	RET
+DATA conv2WinoDyKernelAVX512Factors<>+0(SB)/4, $0x40000000 // 2
+DATA conv2WinoDyKernelAVX512Factors<>+4(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+8(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+12(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+16(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+20(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+24(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+28(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+32(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+36(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+40(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+44(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+48(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+52(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+56(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+60(SB)/4, $0x40000000
+GLOBL conv2WinoDyKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
+
+// func conv2WinoDyKernelAVX512(v, in *float32)
+//
+// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,5x5) transform of a row of 14 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
+TEXT ·conv2WinoDyKernelAVX512(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ SI, R9
+	MOVQ $14, AX
+conv2WinoDyKernelAVX512_part0:
+	VMOVUPS (R9), Z0                                // column 0
+	VMOVUPS 1792(R9), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, (R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 903168(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 1806336(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 2709504(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 3612672(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 4515840(R8)
+	VMOVUPS 64(R9), Z0                              // column 1
+	VMOVUPS 1856(R9), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 150528(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 1053696(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 1956864(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 2860032(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 3763200(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 4666368(R8)
+	VMOVUPS (R8), Z0                                // row 0
+	VMOVUPS 150528(R8), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, (R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 150528(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 301056(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 451584(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 602112(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 752640(R8)
+	VMOVUPS 903168(R8), Z0                          // row 1
+	VMOVUPS 1053696(R8), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 903168(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 1053696(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 1204224(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 1354752(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 1505280(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 1655808(R8)
+	VMOVUPS 1806336(R8), Z0                         // row 2
+	VMOVUPS 1956864(R8), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 1806336(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 1956864(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 2107392(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 2257920(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 2408448(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 2558976(R8)
+	VMOVUPS 2709504(R8), Z0                         // row 3
+	VMOVUPS 2860032(R8), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 2709504(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 2860032(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 3010560(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 3161088(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 3311616(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 3462144(R8)
+	VMOVUPS 3612672(R8), Z0                         // row 4
+	VMOVUPS 3763200(R8), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 3612672(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 3763200(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 3913728(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 4064256(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 4214784(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 4365312(R8)
+	VMOVUPS 4515840(R8), Z0                         // row 5
+	VMOVUPS 4666368(R8), Z1
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 4515840(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VMOVUPS Z6, 4666368(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VMOVUPS Z6, 4816896(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 4967424(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 5117952(R8)
+	VMOVAPS Z1, Z6
+	VMOVUPS Z6, 5268480(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv2WinoDyKernelAVX512_part0
+	VZEROUPPER
+	RET
+DATA conv2WinoDyKernelAVX2Factors<>+0(SB)/4, $0x40000000 // 2
+DATA conv2WinoDyKernelAVX2Factors<>+4(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+8(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+12(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+16(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+20(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+24(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+28(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+32(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+36(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+40(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+44(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+48(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+52(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+56(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+60(SB)/4, $0x40000000
+GLOBL conv2WinoDyKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
+
+// func conv2WinoDyKernelAVX2(v, in *float32)
+//
+// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,5x5) transform of a row of 14 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
+TEXT ·conv2WinoDyKernelAVX2(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ SI, R9
+	MOVQ $14, AX
+conv2WinoDyKernelAVX2_part0:
+	VMOVUPS (R9), Y0                                // column 0
+	VMOVUPS 1792(R9), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, (R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 903168(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 1806336(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 2709504(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 3612672(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 4515840(R8)
+	VMOVUPS 64(R9), Y0                              // column 1
+	VMOVUPS 1856(R9), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 150528(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 1053696(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 1956864(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 2860032(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 3763200(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 4666368(R8)
+	VMOVUPS (R8), Y0                                // row 0
+	VMOVUPS 150528(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, (R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 150528(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 301056(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 451584(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 602112(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 752640(R8)
+	VMOVUPS 903168(R8), Y0                          // row 1
+	VMOVUPS 1053696(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 903168(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 1053696(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 1204224(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 1354752(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 1505280(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 1655808(R8)
+	VMOVUPS 1806336(R8), Y0                         // row 2
+	VMOVUPS 1956864(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 1806336(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 1956864(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 2107392(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 2257920(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 2408448(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 2558976(R8)
+	VMOVUPS 2709504(R8), Y0                         // row 3
+	VMOVUPS 2860032(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 2709504(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 2860032(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 3010560(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 3161088(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 3311616(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 3462144(R8)
+	VMOVUPS 3612672(R8), Y0                         // row 4
+	VMOVUPS 3763200(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 3612672(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 3763200(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 3913728(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 4064256(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 4214784(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 4365312(R8)
+	VMOVUPS 4515840(R8), Y0                         // row 5
+	VMOVUPS 4666368(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 4515840(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 4666368(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 4816896(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 4967424(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 5117952(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 5268480(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv2WinoDyKernelAVX2_part0
+	MOVQ DI, R8                                     // lanes 8…15
+	MOVQ SI, R9
+	MOVQ $14, AX
+conv2WinoDyKernelAVX2_part1:
+	VMOVUPS 32(R9), Y0                              // column 0
+	VMOVUPS 1824(R9), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 32(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 903200(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 1806368(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 2709536(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 3612704(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 4515872(R8)
+	VMOVUPS 96(R9), Y0                              // column 1
+	VMOVUPS 1888(R9), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 150560(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 1053728(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 1956896(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 2860064(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 3763232(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 4666400(R8)
+	VMOVUPS 32(R8), Y0                              // row 0
+	VMOVUPS 150560(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 32(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 150560(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 301088(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 451616(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 602144(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 752672(R8)
+	VMOVUPS 903200(R8), Y0                          // row 1
+	VMOVUPS 1053728(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 903200(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 1053728(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 1204256(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 1354784(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 1505312(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 1655840(R8)
+	VMOVUPS 1806368(R8), Y0                         // row 2
+	VMOVUPS 1956896(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 1806368(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 1956896(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 2107424(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 2257952(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 2408480(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 2559008(R8)
+	VMOVUPS 2709536(R8), Y0                         // row 3
+	VMOVUPS 2860064(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 2709536(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 2860064(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 3010592(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 3161120(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 3311648(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 3462176(R8)
+	VMOVUPS 3612704(R8), Y0                         // row 4
+	VMOVUPS 3763232(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 3612704(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 3763232(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 3913760(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 4064288(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 4214816(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 4365344(R8)
+	VMOVUPS 4515872(R8), Y0                         // row 5
+	VMOVUPS 4666400(R8), Y1
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 4515872(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VMOVUPS Y6, 4666400(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VMOVUPS Y6, 4816928(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 4967456(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 5117984(R8)
+	VMOVAPS Y1, Y6
+	VMOVUPS Y6, 5268512(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv2WinoDyKernelAVX2_part1
 	VZEROUPPER
 	RET
 DATA conv3WinoInKernelAVX512Factors<>+0(SB)/4, $0xbf800000 // -1
@@ -25232,7 +25792,7 @@ conv3GradWinoOutKernelAVX2_part1_end:
 
 // func conv3UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv3 (specs/alexnet_torchvision.net:33): 8 input positions × 3 output blocks of 16 channels, summed over 13 rows of 13
+// the weight gradient of conv3 (specs/alexnet_torchvision.net:33) at one of F(2x2,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -25268,13 +25828,13 @@ TEXT ·conv3UpdKernelAVX512(SB), NOSPLIT, $0-24
 	VMOVUPS 1472(DI), Z23
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX512_0_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z24                              // block 0's gradient
-	VMOVUPS 10816(R11), Z25                         // block 1's gradient
-	VMOVUPS 21632(R11), Z26                         // block 2's gradient
+	VMOVUPS 3136(R11), Z25                          // block 1's gradient
+	VMOVUPS 6272(R11), Z26                          // block 2's gradient
 	VBROADCASTSS (R10), Z27                         // input position 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
@@ -25311,7 +25871,7 @@ conv3UpdKernelAVX512_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX512_0_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX512_0_0_row
@@ -25344,7 +25904,7 @@ conv3UpdKernelAVX512_0_0_pixel:
 
 // func conv3UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv3 (specs/alexnet_torchvision.net:33): 8 input positions × 3 output blocks of 16 channels, summed over 13 rows of 13
+// the weight gradient of conv3 (specs/alexnet_torchvision.net:33) at one of F(2x2,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -25368,9 +25928,9 @@ TEXT ·conv3UpdKernelAVX2(SB), NOSPLIT, $0-24
 	VMOVUPS 992(DI), Y11
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_0_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX2_0_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -25396,7 +25956,7 @@ conv3UpdKernelAVX2_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX2_0_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX2_0_0_row
@@ -25427,10 +25987,10 @@ conv3UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 1024(DI), Y10
 	VMOVUPS 1056(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 10816(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 3136(DX), R11
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_0_1_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX2_0_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -25456,7 +26016,7 @@ conv3UpdKernelAVX2_0_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX2_0_1_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX2_0_1_row
@@ -25487,10 +26047,10 @@ conv3UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 1088(DI), Y10
 	VMOVUPS 1120(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 21632(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 6272(DX), R11
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_0_2_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX2_0_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -25516,7 +26076,7 @@ conv3UpdKernelAVX2_0_2_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX2_0_2_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX2_0_2_row
@@ -25540,9 +26100,9 @@ conv3UpdKernelAVX2_0_2_pixel:
 	VMOVUPS 1376(DI), Y3
 	LEAQ 24(SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_6_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX2_6_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -25556,7 +26116,7 @@ conv3UpdKernelAVX2_6_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX2_6_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX2_6_0_row
@@ -25571,10 +26131,10 @@ conv3UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 1408(DI), Y2
 	VMOVUPS 1440(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 10816(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 3136(DX), R11
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_6_1_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX2_6_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -25588,7 +26148,7 @@ conv3UpdKernelAVX2_6_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX2_6_1_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX2_6_1_row
@@ -25603,10 +26163,10 @@ conv3UpdKernelAVX2_6_1_pixel:
 	VMOVUPS 1472(DI), Y2
 	VMOVUPS 1504(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 21632(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 6272(DX), R11
+	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_6_2_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX2_6_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -25620,7 +26180,7 @@ conv3UpdKernelAVX2_6_2_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv3UpdKernelAVX2_6_2_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv3UpdKernelAVX2_6_2_row
@@ -25628,6 +26188,268 @@ conv3UpdKernelAVX2_6_2_pixel:
 	VMOVUPS Y1, 1312(DI)
 	VMOVUPS Y2, 1472(DI)
 	VMOVUPS Y3, 1504(DI)
+	VZEROUPPER
+	RET
+
+// func conv3WinoDyKernelAVX512(v, in *float32)
+//
+// conv3 + conv3.relu (specs/alexnet_torchvision.net:33), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+TEXT ·conv3WinoDyKernelAVX512(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv3WinoDyKernelAVX512_part0:
+	VMOVUPS (R9), Z0                                // column 0
+	VMOVUPS 896(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 301056(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 602112(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 903168(R8)
+	VMOVUPS 64(R9), Z0                              // column 1
+	VMOVUPS 960(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 75264(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 376320(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 677376(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 978432(R8)
+	VMOVUPS (R8), Z0                                // row 0
+	VMOVUPS 75264(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 75264(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 150528(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 225792(R8)
+	VMOVUPS 301056(R8), Z0                          // row 1
+	VMOVUPS 376320(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 301056(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 376320(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 451584(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 526848(R8)
+	VMOVUPS 602112(R8), Z0                          // row 2
+	VMOVUPS 677376(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 602112(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 677376(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 752640(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 827904(R8)
+	VMOVUPS 903168(R8), Z0                          // row 3
+	VMOVUPS 978432(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 903168(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 978432(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 1053696(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 1128960(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv3WinoDyKernelAVX512_part0
+	VZEROUPPER
+	RET
+
+// func conv3WinoDyKernelAVX2(v, in *float32)
+//
+// conv3 + conv3.relu (specs/alexnet_torchvision.net:33), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+TEXT ·conv3WinoDyKernelAVX2(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv3WinoDyKernelAVX2_part0:
+	VMOVUPS (R9), Y0                                // column 0
+	VMOVUPS 896(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 301056(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 602112(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 903168(R8)
+	VMOVUPS 64(R9), Y0                              // column 1
+	VMOVUPS 960(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 75264(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 376320(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 677376(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 978432(R8)
+	VMOVUPS (R8), Y0                                // row 0
+	VMOVUPS 75264(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 75264(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 150528(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 225792(R8)
+	VMOVUPS 301056(R8), Y0                          // row 1
+	VMOVUPS 376320(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 301056(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 376320(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 451584(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 526848(R8)
+	VMOVUPS 602112(R8), Y0                          // row 2
+	VMOVUPS 677376(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 602112(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 677376(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 752640(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 827904(R8)
+	VMOVUPS 903168(R8), Y0                          // row 3
+	VMOVUPS 978432(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 903168(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 978432(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 1053696(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 1128960(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv3WinoDyKernelAVX2_part0
+	MOVQ DI, R8                                     // lanes 8…15
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv3WinoDyKernelAVX2_part1:
+	VMOVUPS 32(R9), Y0                              // column 0
+	VMOVUPS 928(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 301088(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 602144(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 903200(R8)
+	VMOVUPS 96(R9), Y0                              // column 1
+	VMOVUPS 992(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 75296(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 376352(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 677408(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 978464(R8)
+	VMOVUPS 32(R8), Y0                              // row 0
+	VMOVUPS 75296(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 75296(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 150560(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 225824(R8)
+	VMOVUPS 301088(R8), Y0                          // row 1
+	VMOVUPS 376352(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 301088(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 376352(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 451616(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 526880(R8)
+	VMOVUPS 602144(R8), Y0                          // row 2
+	VMOVUPS 677408(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 602144(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 677408(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 752672(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 827936(R8)
+	VMOVUPS 903200(R8), Y0                          // row 3
+	VMOVUPS 978464(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 903200(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 978464(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 1053728(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 1128992(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv3WinoDyKernelAVX2_part1
 	VZEROUPPER
 	RET
 DATA conv4WinoInKernelAVX512Factors<>+0(SB)/4, $0xbf800000 // -1
@@ -33149,7 +33971,7 @@ conv4GradWinoOutKernelAVX2_part1_end:
 
 // func conv4UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv4 (specs/alexnet_torchvision.net:35): 8 input positions × 2 output blocks of 16 channels, summed over 13 rows of 13
+// the weight gradient of conv4 (specs/alexnet_torchvision.net:35) at one of F(2x2,3x3)'s transform positions: 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 8 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z15 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -33177,12 +33999,12 @@ TEXT ·conv4UpdKernelAVX512(SB), NOSPLIT, $0-24
 	VMOVUPS 960(DI), Z15
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv4UpdKernelAVX512_0_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv4UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z16                              // block 0's gradient
-	VMOVUPS 10816(R11), Z17                         // block 1's gradient
+	VMOVUPS 3136(R11), Z17                          // block 1's gradient
 	VBROADCASTSS (R10), Z18                         // input position 0
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
@@ -33211,7 +34033,7 @@ conv4UpdKernelAVX512_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv4UpdKernelAVX512_0_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv4UpdKernelAVX512_0_0_row
@@ -33236,7 +34058,7 @@ conv4UpdKernelAVX512_0_0_pixel:
 
 // func conv4UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv4 (specs/alexnet_torchvision.net:35): 8 input positions × 2 output blocks of 16 channels, summed over 13 rows of 13
+// the weight gradient of conv4 (specs/alexnet_torchvision.net:35) at one of F(2x2,3x3)'s transform positions: 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -33260,9 +34082,9 @@ TEXT ·conv4UpdKernelAVX2(SB), NOSPLIT, $0-24
 	VMOVUPS 672(DI), Y11
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv4UpdKernelAVX2_0_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv4UpdKernelAVX2_0_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -33288,7 +34110,7 @@ conv4UpdKernelAVX2_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv4UpdKernelAVX2_0_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv4UpdKernelAVX2_0_0_row
@@ -33319,10 +34141,10 @@ conv4UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 704(DI), Y10
 	VMOVUPS 736(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 10816(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 3136(DX), R11
+	MOVQ $1, R9                                     // rows
 conv4UpdKernelAVX2_0_1_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv4UpdKernelAVX2_0_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -33348,7 +34170,7 @@ conv4UpdKernelAVX2_0_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv4UpdKernelAVX2_0_1_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv4UpdKernelAVX2_0_1_row
@@ -33372,9 +34194,9 @@ conv4UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 928(DI), Y3
 	LEAQ 24(SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv4UpdKernelAVX2_6_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv4UpdKernelAVX2_6_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -33388,7 +34210,7 @@ conv4UpdKernelAVX2_6_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv4UpdKernelAVX2_6_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv4UpdKernelAVX2_6_0_row
@@ -33403,10 +34225,10 @@ conv4UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 960(DI), Y2
 	VMOVUPS 992(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 10816(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 3136(DX), R11
+	MOVQ $1, R9                                     // rows
 conv4UpdKernelAVX2_6_1_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv4UpdKernelAVX2_6_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -33420,7 +34242,7 @@ conv4UpdKernelAVX2_6_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv4UpdKernelAVX2_6_1_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv4UpdKernelAVX2_6_1_row
@@ -33428,6 +34250,268 @@ conv4UpdKernelAVX2_6_1_pixel:
 	VMOVUPS Y1, 864(DI)
 	VMOVUPS Y2, 960(DI)
 	VMOVUPS Y3, 992(DI)
+	VZEROUPPER
+	RET
+
+// func conv4WinoDyKernelAVX512(v, in *float32)
+//
+// conv4 + conv4.relu (specs/alexnet_torchvision.net:35), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+TEXT ·conv4WinoDyKernelAVX512(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv4WinoDyKernelAVX512_part0:
+	VMOVUPS (R9), Z0                                // column 0
+	VMOVUPS 896(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 200704(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 401408(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 602112(R8)
+	VMOVUPS 64(R9), Z0                              // column 1
+	VMOVUPS 960(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 50176(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 250880(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 451584(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 652288(R8)
+	VMOVUPS (R8), Z0                                // row 0
+	VMOVUPS 50176(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 50176(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 100352(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 150528(R8)
+	VMOVUPS 200704(R8), Z0                          // row 1
+	VMOVUPS 250880(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 200704(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 250880(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 301056(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 351232(R8)
+	VMOVUPS 401408(R8), Z0                          // row 2
+	VMOVUPS 451584(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 401408(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 451584(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 501760(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 551936(R8)
+	VMOVUPS 602112(R8), Z0                          // row 3
+	VMOVUPS 652288(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 602112(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 652288(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 702464(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 752640(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv4WinoDyKernelAVX512_part0
+	VZEROUPPER
+	RET
+
+// func conv4WinoDyKernelAVX2(v, in *float32)
+//
+// conv4 + conv4.relu (specs/alexnet_torchvision.net:35), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+TEXT ·conv4WinoDyKernelAVX2(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv4WinoDyKernelAVX2_part0:
+	VMOVUPS (R9), Y0                                // column 0
+	VMOVUPS 896(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 200704(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 401408(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 602112(R8)
+	VMOVUPS 64(R9), Y0                              // column 1
+	VMOVUPS 960(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 50176(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 250880(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 451584(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 652288(R8)
+	VMOVUPS (R8), Y0                                // row 0
+	VMOVUPS 50176(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 50176(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 100352(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 150528(R8)
+	VMOVUPS 200704(R8), Y0                          // row 1
+	VMOVUPS 250880(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 200704(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 250880(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 301056(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 351232(R8)
+	VMOVUPS 401408(R8), Y0                          // row 2
+	VMOVUPS 451584(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 401408(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 451584(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 501760(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 551936(R8)
+	VMOVUPS 602112(R8), Y0                          // row 3
+	VMOVUPS 652288(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 602112(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 652288(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 702464(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 752640(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv4WinoDyKernelAVX2_part0
+	MOVQ DI, R8                                     // lanes 8…15
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv4WinoDyKernelAVX2_part1:
+	VMOVUPS 32(R9), Y0                              // column 0
+	VMOVUPS 928(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 200736(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 401440(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 602144(R8)
+	VMOVUPS 96(R9), Y0                              // column 1
+	VMOVUPS 992(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 50208(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 250912(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 451616(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 652320(R8)
+	VMOVUPS 32(R8), Y0                              // row 0
+	VMOVUPS 50208(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 50208(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 100384(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 150560(R8)
+	VMOVUPS 200736(R8), Y0                          // row 1
+	VMOVUPS 250912(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 200736(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 250912(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 301088(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 351264(R8)
+	VMOVUPS 401440(R8), Y0                          // row 2
+	VMOVUPS 451616(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 401440(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 451616(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 501792(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 551968(R8)
+	VMOVUPS 602144(R8), Y0                          // row 3
+	VMOVUPS 652320(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 602144(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 652320(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 702496(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 752672(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv4WinoDyKernelAVX2_part1
 	VZEROUPPER
 	RET
 DATA conv5WinoInKernelAVX512Factors<>+0(SB)/4, $0xbf800000 // -1
@@ -40949,7 +42033,7 @@ conv5GradWinoOutKernelAVX2_part1_end:
 
 // func conv5UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv5 (specs/alexnet_torchvision.net:37): 8 input positions × 2 output blocks of 16 channels, summed over 13 rows of 13
+// the weight gradient of conv5 (specs/alexnet_torchvision.net:37) at one of F(2x2,3x3)'s transform positions: 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 8 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z15 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -40977,12 +42061,12 @@ TEXT ·conv5UpdKernelAVX512(SB), NOSPLIT, $0-24
 	VMOVUPS 960(DI), Z15
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv5UpdKernelAVX512_0_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv5UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z16                              // block 0's gradient
-	VMOVUPS 10816(R11), Z17                         // block 1's gradient
+	VMOVUPS 3136(R11), Z17                          // block 1's gradient
 	VBROADCASTSS (R10), Z18                         // input position 0
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
@@ -41011,7 +42095,7 @@ conv5UpdKernelAVX512_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv5UpdKernelAVX512_0_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv5UpdKernelAVX512_0_0_row
@@ -41036,7 +42120,7 @@ conv5UpdKernelAVX512_0_0_pixel:
 
 // func conv5UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv5 (specs/alexnet_torchvision.net:37): 8 input positions × 2 output blocks of 16 channels, summed over 13 rows of 13
+// the weight gradient of conv5 (specs/alexnet_torchvision.net:37) at one of F(2x2,3x3)'s transform positions: 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -41060,9 +42144,9 @@ TEXT ·conv5UpdKernelAVX2(SB), NOSPLIT, $0-24
 	VMOVUPS 672(DI), Y11
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv5UpdKernelAVX2_0_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv5UpdKernelAVX2_0_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -41088,7 +42172,7 @@ conv5UpdKernelAVX2_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv5UpdKernelAVX2_0_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv5UpdKernelAVX2_0_0_row
@@ -41119,10 +42203,10 @@ conv5UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 704(DI), Y10
 	VMOVUPS 736(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 10816(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 3136(DX), R11
+	MOVQ $1, R9                                     // rows
 conv5UpdKernelAVX2_0_1_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv5UpdKernelAVX2_0_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -41148,7 +42232,7 @@ conv5UpdKernelAVX2_0_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv5UpdKernelAVX2_0_1_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv5UpdKernelAVX2_0_1_row
@@ -41172,9 +42256,9 @@ conv5UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 928(DI), Y3
 	LEAQ 24(SI), R10
 	LEAQ (DX), R11
-	MOVQ $13, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv5UpdKernelAVX2_6_0_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv5UpdKernelAVX2_6_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -41188,7 +42272,7 @@ conv5UpdKernelAVX2_6_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv5UpdKernelAVX2_6_0_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv5UpdKernelAVX2_6_0_row
@@ -41203,10 +42287,10 @@ conv5UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 960(DI), Y2
 	VMOVUPS 992(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 10816(DX), R11
-	MOVQ $13, R9                                    // rows
+	LEAQ 3136(DX), R11
+	MOVQ $1, R9                                     // rows
 conv5UpdKernelAVX2_6_1_row:
-	MOVQ $13, R8                                    // pixels
+	MOVQ $49, R8                                    // pixels
 conv5UpdKernelAVX2_6_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -41220,7 +42304,7 @@ conv5UpdKernelAVX2_6_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv5UpdKernelAVX2_6_1_pixel
-	ADDQ $192, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv5UpdKernelAVX2_6_1_row
@@ -41228,6 +42312,268 @@ conv5UpdKernelAVX2_6_1_pixel:
 	VMOVUPS Y1, 864(DI)
 	VMOVUPS Y2, 960(DI)
 	VMOVUPS Y3, 992(DI)
+	VZEROUPPER
+	RET
+
+// func conv5WinoDyKernelAVX512(v, in *float32)
+//
+// conv5 + conv5.relu (specs/alexnet_torchvision.net:37), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+TEXT ·conv5WinoDyKernelAVX512(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv5WinoDyKernelAVX512_part0:
+	VMOVUPS (R9), Z0                                // column 0
+	VMOVUPS 896(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 200704(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 401408(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 602112(R8)
+	VMOVUPS 64(R9), Z0                              // column 1
+	VMOVUPS 960(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 50176(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 250880(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 451584(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 652288(R8)
+	VMOVUPS (R8), Z0                                // row 0
+	VMOVUPS 50176(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 50176(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 100352(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 150528(R8)
+	VMOVUPS 200704(R8), Z0                          // row 1
+	VMOVUPS 250880(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 200704(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 250880(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 301056(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 351232(R8)
+	VMOVUPS 401408(R8), Z0                          // row 2
+	VMOVUPS 451584(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 401408(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 451584(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 501760(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 551936(R8)
+	VMOVUPS 602112(R8), Z0                          // row 3
+	VMOVUPS 652288(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 602112(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 652288(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 702464(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 752640(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv5WinoDyKernelAVX512_part0
+	VZEROUPPER
+	RET
+
+// func conv5WinoDyKernelAVX2(v, in *float32)
+//
+// conv5 + conv5.relu (specs/alexnet_torchvision.net:37), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+TEXT ·conv5WinoDyKernelAVX2(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv5WinoDyKernelAVX2_part0:
+	VMOVUPS (R9), Y0                                // column 0
+	VMOVUPS 896(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 200704(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 401408(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 602112(R8)
+	VMOVUPS 64(R9), Y0                              // column 1
+	VMOVUPS 960(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 50176(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 250880(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 451584(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 652288(R8)
+	VMOVUPS (R8), Y0                                // row 0
+	VMOVUPS 50176(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 50176(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 100352(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 150528(R8)
+	VMOVUPS 200704(R8), Y0                          // row 1
+	VMOVUPS 250880(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 200704(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 250880(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 301056(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 351232(R8)
+	VMOVUPS 401408(R8), Y0                          // row 2
+	VMOVUPS 451584(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 401408(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 451584(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 501760(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 551936(R8)
+	VMOVUPS 602112(R8), Y0                          // row 3
+	VMOVUPS 652288(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 602112(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 652288(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 702464(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 752640(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv5WinoDyKernelAVX2_part0
+	MOVQ DI, R8                                     // lanes 8…15
+	MOVQ SI, R9
+	MOVQ $7, AX
+conv5WinoDyKernelAVX2_part1:
+	VMOVUPS 32(R9), Y0                              // column 0
+	VMOVUPS 928(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 200736(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 401440(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 602144(R8)
+	VMOVUPS 96(R9), Y0                              // column 1
+	VMOVUPS 992(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 50208(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 250912(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 451616(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 652320(R8)
+	VMOVUPS 32(R8), Y0                              // row 0
+	VMOVUPS 50208(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 50208(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 100384(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 150560(R8)
+	VMOVUPS 200736(R8), Y0                          // row 1
+	VMOVUPS 250912(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 200736(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 250912(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 301088(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 351264(R8)
+	VMOVUPS 401440(R8), Y0                          // row 2
+	VMOVUPS 451616(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 401440(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 451616(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 501792(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 551968(R8)
+	VMOVUPS 602144(R8), Y0                          // row 3
+	VMOVUPS 652320(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 602144(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 652320(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 702496(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 752672(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv5WinoDyKernelAVX2_part1
 	VZEROUPPER
 	RET
 

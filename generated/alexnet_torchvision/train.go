@@ -133,98 +133,18 @@ func (m *Model) Backward(labels []int32) float32 {
 		}
 	}
 	m.sumPartials(m.params[1].Grad, 23232)
-	m.addPartials(23296, 307200) // conv2.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 1, 64, 192, 5, 5
-			inBlocks, lanes, outBlocks, t, f = 4, 16, 12, 8, 3
-		)
-		grad, sums := m.params[2].Grad, m.partials[0][23296:330496]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[3].Grad, 330496)
-	m.addPartials(330688, 663552) // conv3.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 1, 192, 384, 3, 3
-			inBlocks, lanes, outBlocks, t, f = 12, 16, 24, 8, 3
-		)
-		grad, sums := m.params[4].Grad, m.partials[0][330688:994240]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[5].Grad, 994240)
-	m.addPartials(994624, 884736) // conv4.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 1, 384, 256, 3, 3
-			inBlocks, lanes, outBlocks, t, f = 24, 16, 16, 8, 2
-		)
-		grad, sums := m.params[6].Grad, m.partials[0][994624:1879360]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[7].Grad, 1879360)
-	m.addPartials(1879616, 589824) // conv5.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 1, 256, 256, 3, 3
-			inBlocks, lanes, outBlocks, t, f = 16, 16, 16, 8, 2
-		)
-		grad, sums := m.params[8].Grad, m.partials[0][1879616:2469440]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[9].Grad, 2469440)
+	m.addPartials(23296, 442368) // conv2.weight, in F(2x2,5x5)'s domain
+	runtime.Parallel(192, m.kernels.conv2WinoDW)
+	m.sumPartials(m.params[3].Grad, 465664)
+	m.addPartials(465856, 1179648) // conv3.weight, in F(2x2,3x3)'s domain
+	runtime.Parallel(384, m.kernels.conv3WinoDW)
+	m.sumPartials(m.params[5].Grad, 1645504)
+	m.addPartials(1645888, 1572864) // conv4.weight, in F(2x2,3x3)'s domain
+	runtime.Parallel(256, m.kernels.conv4WinoDW)
+	m.sumPartials(m.params[7].Grad, 3218752)
+	m.addPartials(3219008, 1048576) // conv5.weight, in F(2x2,3x3)'s domain
+	runtime.Parallel(256, m.kernels.conv5WinoDW)
+	m.sumPartials(m.params[9].Grad, 4267584)
 	var loss float64
 	for _, l := range m.losses[:m.n] {
 		loss += l

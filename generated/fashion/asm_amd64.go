@@ -448,9 +448,9 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //		for f := 0; f < 3; f++ {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*3+f)*16+l]
-//				for oy := 0; oy < 12; oy++ {
-//					for ox := 0; ox < 12; ox++ {
-//						acc += dy[f*2304+oy*192+ox*16+l] * in[oy*224+ox*16+t*1]
+//				for oy := 0; oy < 1; oy++ {
+//					for ox := 0; ox < 36; ox++ {
+//						acc += dy[f*576+oy*576+ox*16+l] * in[oy*576+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -467,9 +467,9 @@ func conv2UpdKernelAVX512(dw, in, dy *float32)
 //		for f := 0; f < 3; f++ {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*3+f)*16+l]
-//				for oy := 0; oy < 12; oy++ {
-//					for ox := 0; ox < 12; ox++ {
-//						acc += dy[f*2304+oy*192+ox*16+l] * in[oy*224+ox*16+t*1]
+//				for oy := 0; oy < 1; oy++ {
+//					for ox := 0; ox < 36; ox++ {
+//						acc += dy[f*576+oy*576+ox*16+l] * in[oy*576+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -486,12 +486,60 @@ func conv2UpdKernel(dw, in, dy []float32) {
 		conv2UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[383], in[2647], dy[6911] // the extents the assembly reads and writes
+	_, _, _ = dw[383], in[567], dy[1727] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
 	}
 	conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+}
+
+// conv2WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
+//
+//	for t := 0; t < 6; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*192+(t*2+j)*16+l], i, j < 2
+//			// v[ξ*1728+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//		}
+//	}
+//
+//	A = [    1     0 ]
+//	    [    1     1 ]
+//	    [    1    -1 ]
+//	    [    0     1 ]
+//
+//go:noescape
+func conv2WinoDyKernelAVX512(v, in *float32)
+
+// conv2WinoDyKernelAVX2 computes, on the slices' first elements, in 8 lanes:
+//
+//	for t := 0; t < 6; t++ {
+//		for l := 0; l < 16; l++ {
+//			// d[i][j] = in[i*192+(t*2+j)*16+l], i, j < 2
+//			// v[ξ*1728+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//		}
+//	}
+//
+//	A = [    1     0 ]
+//	    [    1     1 ]
+//	    [    1    -1 ]
+//	    [    0     1 ]
+//
+//go:noescape
+func conv2WinoDyKernelAVX2(v, in *float32)
+
+// conv2WinoDyKernel is conv2WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
+func conv2WinoDyKernel(v, in []float32) {
+	if kernelISA == "" {
+		conv2WinoDyKernelGo(v, in)
+		return
+	}
+	_, _ = v[26015], in[383] // the extents the assembly reads and writes
+	if kernelISA == "AVX512" {
+		conv2WinoDyKernelAVX512(&v[0], &in[0])
+		return
+	}
+	conv2WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // fc3KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:

@@ -6006,7 +6006,7 @@ conv2GradWinoOutKernelAVX2_part1_next:
 
 // func conv2UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/fashion.net:43): 8 input positions × 3 output blocks of 16 channels, summed over 12 rows of 12
+// the weight gradient of conv2 (specs/fashion.net:43) at one of F(2x2,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 36
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -6042,13 +6042,13 @@ TEXT ·conv2UpdKernelAVX512(SB), NOSPLIT, $0-24
 	VMOVUPS 1472(DI), Z23
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $12, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX512_0_0_row:
-	MOVQ $12, R8                                    // pixels
+	MOVQ $36, R8                                    // pixels
 conv2UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z24                              // block 0's gradient
-	VMOVUPS 9216(R11), Z25                          // block 1's gradient
-	VMOVUPS 18432(R11), Z26                         // block 2's gradient
+	VMOVUPS 2304(R11), Z25                          // block 1's gradient
+	VMOVUPS 4608(R11), Z26                          // block 2's gradient
 	VBROADCASTSS (R10), Z27                         // input position 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
@@ -6085,7 +6085,7 @@ conv2UpdKernelAVX512_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX512_0_0_pixel
-	ADDQ $128, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX512_0_0_row
@@ -6118,7 +6118,7 @@ conv2UpdKernelAVX512_0_0_pixel:
 
 // func conv2UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/fashion.net:43): 8 input positions × 3 output blocks of 16 channels, summed over 12 rows of 12
+// the weight gradient of conv2 (specs/fashion.net:43) at one of F(2x2,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 36
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -6142,9 +6142,9 @@ TEXT ·conv2UpdKernelAVX2(SB), NOSPLIT, $0-24
 	VMOVUPS 992(DI), Y11
 	LEAQ (SI), R10
 	LEAQ (DX), R11
-	MOVQ $12, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_0_row:
-	MOVQ $12, R8                                    // pixels
+	MOVQ $36, R8                                    // pixels
 conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -6170,7 +6170,7 @@ conv2UpdKernelAVX2_0_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_0_0_pixel
-	ADDQ $128, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_0_0_row
@@ -6201,10 +6201,10 @@ conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 1024(DI), Y10
 	VMOVUPS 1056(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 9216(DX), R11
-	MOVQ $12, R9                                    // rows
+	LEAQ 2304(DX), R11
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_1_row:
-	MOVQ $12, R8                                    // pixels
+	MOVQ $36, R8                                    // pixels
 conv2UpdKernelAVX2_0_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -6230,7 +6230,7 @@ conv2UpdKernelAVX2_0_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_0_1_pixel
-	ADDQ $128, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_0_1_row
@@ -6261,10 +6261,10 @@ conv2UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 1088(DI), Y10
 	VMOVUPS 1120(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 18432(DX), R11
-	MOVQ $12, R9                                    // rows
+	LEAQ 4608(DX), R11
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_2_row:
-	MOVQ $12, R8                                    // pixels
+	MOVQ $36, R8                                    // pixels
 conv2UpdKernelAVX2_0_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -6290,7 +6290,7 @@ conv2UpdKernelAVX2_0_2_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_0_2_pixel
-	ADDQ $128, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_0_2_row
@@ -6314,9 +6314,9 @@ conv2UpdKernelAVX2_0_2_pixel:
 	VMOVUPS 1376(DI), Y3
 	LEAQ 24(SI), R10
 	LEAQ (DX), R11
-	MOVQ $12, R9                                    // rows
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_0_row:
-	MOVQ $12, R8                                    // pixels
+	MOVQ $36, R8                                    // pixels
 conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -6330,7 +6330,7 @@ conv2UpdKernelAVX2_6_0_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_6_0_pixel
-	ADDQ $128, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_6_0_row
@@ -6345,10 +6345,10 @@ conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 1408(DI), Y2
 	VMOVUPS 1440(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 9216(DX), R11
-	MOVQ $12, R9                                    // rows
+	LEAQ 2304(DX), R11
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_1_row:
-	MOVQ $12, R8                                    // pixels
+	MOVQ $36, R8                                    // pixels
 conv2UpdKernelAVX2_6_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -6362,7 +6362,7 @@ conv2UpdKernelAVX2_6_1_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_6_1_pixel
-	ADDQ $128, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_6_1_row
@@ -6377,10 +6377,10 @@ conv2UpdKernelAVX2_6_1_pixel:
 	VMOVUPS 1472(DI), Y2
 	VMOVUPS 1504(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 18432(DX), R11
-	MOVQ $12, R9                                    // rows
+	LEAQ 4608(DX), R11
+	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_2_row:
-	MOVQ $12, R8                                    // pixels
+	MOVQ $36, R8                                    // pixels
 conv2UpdKernelAVX2_6_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -6394,7 +6394,7 @@ conv2UpdKernelAVX2_6_2_pixel:
 	ADDQ $64, R11
 	DECQ R8
 	JNZ conv2UpdKernelAVX2_6_2_pixel
-	ADDQ $128, R10                                  // next row
+	ADDQ $0, R10                                    // next row
 	ADDQ $0, R11
 	DECQ R9
 	JNZ conv2UpdKernelAVX2_6_2_row
@@ -6402,6 +6402,268 @@ conv2UpdKernelAVX2_6_2_pixel:
 	VMOVUPS Y1, 1312(DI)
 	VMOVUPS Y2, 1472(DI)
 	VMOVUPS Y3, 1504(DI)
+	VZEROUPPER
+	RET
+
+// func conv2WinoDyKernelAVX512(v, in *float32)
+//
+// conv2 + conv2.relu (specs/fashion.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 6 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+TEXT ·conv2WinoDyKernelAVX512(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ SI, R9
+	MOVQ $6, AX
+conv2WinoDyKernelAVX512_part0:
+	VMOVUPS (R9), Z0                                // column 0
+	VMOVUPS 768(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 27648(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 55296(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 82944(R8)
+	VMOVUPS 64(R9), Z0                              // column 1
+	VMOVUPS 832(R9), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 6912(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 34560(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 62208(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 89856(R8)
+	VMOVUPS (R8), Z0                                // row 0
+	VMOVUPS 6912(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 6912(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 13824(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 20736(R8)
+	VMOVUPS 27648(R8), Z0                           // row 1
+	VMOVUPS 34560(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 27648(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 34560(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 41472(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 48384(R8)
+	VMOVUPS 55296(R8), Z0                           // row 2
+	VMOVUPS 62208(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 55296(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 62208(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 69120(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 76032(R8)
+	VMOVUPS 82944(R8), Z0                           // row 3
+	VMOVUPS 89856(R8), Z1
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, 82944(R8)
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, 89856(R8)
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, 96768(R8)
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, 103680(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv2WinoDyKernelAVX512_part0
+	VZEROUPPER
+	RET
+
+// func conv2WinoDyKernelAVX2(v, in *float32)
+//
+// conv2 + conv2.relu (specs/fashion.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 6 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+TEXT ·conv2WinoDyKernelAVX2(SB), NOSPLIT, $0-16
+	MOVQ v+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ SI, R9
+	MOVQ $6, AX
+conv2WinoDyKernelAVX2_part0:
+	VMOVUPS (R9), Y0                                // column 0
+	VMOVUPS 768(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 27648(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 55296(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 82944(R8)
+	VMOVUPS 64(R9), Y0                              // column 1
+	VMOVUPS 832(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 6912(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 34560(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 62208(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 89856(R8)
+	VMOVUPS (R8), Y0                                // row 0
+	VMOVUPS 6912(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 6912(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 13824(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 20736(R8)
+	VMOVUPS 27648(R8), Y0                           // row 1
+	VMOVUPS 34560(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 27648(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 34560(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 41472(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 48384(R8)
+	VMOVUPS 55296(R8), Y0                           // row 2
+	VMOVUPS 62208(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 55296(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 62208(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 69120(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 76032(R8)
+	VMOVUPS 82944(R8), Y0                           // row 3
+	VMOVUPS 89856(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 82944(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 89856(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 96768(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 103680(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv2WinoDyKernelAVX2_part0
+	MOVQ DI, R8                                     // lanes 8…15
+	MOVQ SI, R9
+	MOVQ $6, AX
+conv2WinoDyKernelAVX2_part1:
+	VMOVUPS 32(R9), Y0                              // column 0
+	VMOVUPS 800(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 27680(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 55328(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 82976(R8)
+	VMOVUPS 96(R9), Y0                              // column 1
+	VMOVUPS 864(R9), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 6944(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 34592(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 62240(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 89888(R8)
+	VMOVUPS 32(R8), Y0                              // row 0
+	VMOVUPS 6944(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 32(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 6944(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 13856(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 20768(R8)
+	VMOVUPS 27680(R8), Y0                           // row 1
+	VMOVUPS 34592(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 27680(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 34592(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 41504(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 48416(R8)
+	VMOVUPS 55328(R8), Y0                           // row 2
+	VMOVUPS 62240(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 55328(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 62240(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 69152(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 76064(R8)
+	VMOVUPS 82976(R8), Y0                           // row 3
+	VMOVUPS 89888(R8), Y1
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, 82976(R8)
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, 89888(R8)
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, 96800(R8)
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, 103712(R8)
+	ADDQ $128, R9                                   // next tile
+	ADDQ $64, R8
+	DECQ AX
+	JNZ conv2WinoDyKernelAVX2_part1
 	VZEROUPPER
 	RET
 

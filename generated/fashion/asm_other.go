@@ -36,5 +36,8 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 // conv2UpdKernel is conv2UpdKernelGo in this build.
 func conv2UpdKernel(dw, in, dy []float32) { conv2UpdKernelGo(dw, in, dy) }
 
+// conv2WinoDyKernel is conv2WinoDyKernelGo in this build.
+func conv2WinoDyKernel(v, in []float32) { conv2WinoDyKernelGo(v, in) }
+
 // fc3Kernel is fc3KernelGo in this build.
 func fc3Kernel(out, in, w, bias []float32) { fc3KernelGo(out, in, w, bias) }

@@ -301,21 +301,62 @@ func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 384 values, in 2648
-// and dy 6912, it computes the weight gradient of conv2 (specs/fashion.net:43). The sums are in the assembly's order, without fused
+// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 384 values, in 568
+// and dy 1728, it computes the weight gradient of conv2 (specs/fashion.net:43) at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv2UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 3; f++ {
 			for l := 0; l < 16; l++ {
 				acc := dw[(t*3+f)*16+l]
-				for oy := 0; oy < 12; oy++ {
-					for ox := 0; ox < 12; ox++ {
-						acc += dy[f*2304+oy*192+ox*16+l] * in[oy*224+ox*16+t*1]
+				for oy := 0; oy < 1; oy++ {
+					for ox := 0; ox < 36; ox++ {
+						acc += dy[f*576+oy*576+ox*16+l] * in[oy*576+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
 			}
+		}
+	}
+}
+
+// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 26016 values and in
+// of 384, it computes conv2 + conv2.relu (specs/fashion.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+func conv2WinoDyKernelGo(v, in []float32) {
+	for t := 0; t < 6; t++ {
+		for l := 0; l < 16; l++ {
+			d, o := in[t*32+l:], v[t*16+l:]
+			var x0, x1 float32
+			x0, x1 = d[0], d[192] // column 0
+			o[0] = x0
+			o[6912] = x0 + x1
+			o[13824] = x0 - x1
+			o[20736] = x1
+			x0, x1 = d[16], d[208] // column 1
+			o[1728] = x0
+			o[8640] = x0 + x1
+			o[15552] = x0 - x1
+			o[22464] = x1
+			x0, x1 = o[0], o[1728] // row 0
+			o[0] = x0
+			o[1728] = x0 + x1
+			o[3456] = x0 - x1
+			o[5184] = x1
+			x0, x1 = o[6912], o[8640] // row 1
+			o[6912] = x0
+			o[8640] = x0 + x1
+			o[10368] = x0 - x1
+			o[12096] = x1
+			x0, x1 = o[13824], o[15552] // row 2
+			o[13824] = x0
+			o[15552] = x0 + x1
+			o[17280] = x0 - x1
+			o[19008] = x1
+			x0, x1 = o[20736], o[22464] // row 3
+			o[20736] = x0
+			o[22464] = x0 + x1
+			o[24192] = x0 - x1
+			o[25920] = x1
 		}
 	}
 }

@@ -185,8 +185,8 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/fashion.net:43), 32x12x12 → 96x12x12 per image,
 // on images lo…hi−1.
-// Per image: dW summed over the output pixels by conv2UpdKernel (conv2Upd: the input and dY copied into
-// the blocked layout; 8 input positions × 3 output blocks per call) into the worker's partial sums,
+// Per image: dW by Winograd's F(2x2,3x3), summed over the tiles by conv2UpdKernel (conv2Upd: the input's tiles
+// and dY's transformed, 8 channels × 3 output blocks per call) into the worker's partial sums, as Gᵀ dW G,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv2GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
 // (3 blocks of 16 channels of 14x14 pixels), its 6x6 tiles of 4x4 pixels transformed by conv2GradWinoInKernel into 16 matrices of 36 tiles × 48
 // channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 1 output blocks a call,
@@ -200,8 +200,8 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 		cols       = 144        // output pixels 12x12: its N
 		depth      = 144        // values per patch, 16x3x3: its K
 		inGroup    = 2304       // input values per group
-		dw, dwSize = 832, 13824 // the weights' gradient in the partial sums, blocked
-		db         = 14656      // the bias's
+		dw, dwSize = 832, 24576 // the weights' gradient in the partial sums, in F(2x2,3x3)'s domain
+		db         = 25408      // the bias's
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
@@ -222,42 +222,101 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 	}
 }
 
-// conv2Upd adds the weight gradient of one image of conv2 to dw, the worker's partial sums in conv2UpdKernel's
-// layout: [group][input block][channel/8][ky][kx][output block/3] × [8][3][16], from src (32x12x12)
-// and dy (96x12x12).
+// conv2Upd adds the weight gradient of one image of conv2, in F(2x2,3x3)'s domain, to dw, the worker's partial
+// sums in conv2UpdKernel's layout: [group][position][input block][channel/8][output block/3] × [8][3][16], from
+// src (32x12x12) and dy (96x12x12).
 func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut          = 2, 16, 48 // channels per group
-		inH, inW, pixels           = 12, 12, 144
-		ph, pw                     = 1, 1             // the padding
-		pixel, row, block, plane   = 16, 224, 3136, 1 // strides of the input copy
-		inCopy, outCopy            = 3136, 6912       // one group's copies
-		inBlocks, lanes, outBlocks = 1, 16, 3
-		kh, kw, t, f               = 3, 3, 8, 3 // the kernel, and the positions and blocks per call
+		groups, gIn, gOut                = 2, 16, 48 // channels per group
+		inH, inW, pixels                 = 12, 12, 144
+		ph, pw                           = 1, 1                  // the padding
+		pixel, row, block, plane         = 16, 224, 3136, 1      // strides of the input copy
+		inCopy, outCopy                  = 3136, 6912            // one group's copies
+		tilesH, tilesW, tiles, tile      = 6, 6, 36, 2           // tile: a tile's outputs per side
+		positions, vSize, zSize          = 16, 9216, 27648       // the transforms of the input (V) and of dY (Z)
+		vXi, zXi                         = 576, 1728             // between transform positions
+		inBlocks, outBlocks, t, f        = 1, 3, 8, 3            // the blocks, and the channels and output blocks per call
+		vAt, dyAt, zAt                   = 6272, 24704, 38528    // where V, dY's copy and Z start in the scratch
+		outH, outW, rowsP, dyRow, dyCopy = 12, 12, 12, 192, 6912 // dY's copy: rowsP rows of dyRow values per block
 	)
 	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
-	clear(xs)                         // the padding is zero
+	xs, v, dys, z := buf[:vAt], buf[vAt:dyAt], buf[dyAt:zAt], buf[zAt:]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
 			copy(xs[at+y*row:at+y*row+inW*16], src[from+y*inW*16:from+(y+1)*inW*16])
 		}
 	}
-	at := 0
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
-			for c0 := 0; c0 < lanes; c0 += t {
-				for ky := 0; ky < kh; ky++ {
-					for kx := 0; kx < kw; kx++ {
-						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
-						for ob := 0; ob < outBlocks; ob += f {
-							conv2UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
-							at += t * f * 16
-						}
+			for ty := 0; ty < tilesH; ty++ {
+				conv2WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+			}
+		}
+	}
+	clear(dys) // zero where the tiles overhang the image
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			for y := 0; y < outH; y++ {
+				copy(dys[gr*dyCopy+(ob*rowsP+y)*dyRow:][:outW*16], dy[((gr*outBlocks+ob)*outH+y)*outW*16:][:outW*16])
+			}
+		}
+	}
+	for gr := 0; gr < groups; gr++ {
+		for ob := 0; ob < outBlocks; ob++ {
+			for ty := 0; ty < tilesH; ty++ {
+				conv2WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+			}
+		}
+	}
+	at := 0
+	for gr := 0; gr < groups; gr++ {
+		for xi := 0; xi < positions; xi++ {
+			for cb := 0; cb < inBlocks; cb++ {
+				for c0 := 0; c0 < 16; c0 += t {
+					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					for ob := 0; ob < outBlocks; ob += f {
+						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						at += t * f * 16
 					}
 				}
 			}
+		}
+	}
+}
+
+// conv2WinoDW sets the gradient of conv2's filters of output channels lo…hi−1 (u: channel u%48 of
+// group u/48) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G, in float64.
+func (m *Model) conv2WinoDW(worker, lo, hi int) {
+	const (
+		gIn, gOut, kh, kw         = 16, 48, 3, 3
+		inBlocks, outBlocks, t, f = 1, 3, 8, 3
+		groupSums                 = 12288 // one group's partial sums
+	)
+	grad, sums := m.params[2].Grad, m.partials[0][832:]
+	for u := lo; u < hi; u++ {
+		gr, o := u/gOut, u%gOut
+		ob, ol := o/16, o%16
+		for ci := 0; ci < gIn; ci++ {
+			cb, c := ci/16, ci%16
+			// position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further
+			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
+			d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33 := float64(du[0]), float64(du[768]), float64(du[1536]), float64(du[2304]), float64(du[3072]), float64(du[3840]), float64(du[4608]), float64(du[5376]), float64(du[6144]), float64(du[6912]), float64(du[7680]), float64(du[8448]), float64(du[9216]), float64(du[9984]), float64(du[10752]), float64(du[11520])
+			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
+			t00, t01, t02 := -d00+0.5*d01+0.5*d02, 0.5*d01-0.5*d02, 0.5*d01+0.5*d02+d03 // row 0 of dU G
+			t10, t11, t12 := -d10+0.5*d11+0.5*d12, 0.5*d11-0.5*d12, 0.5*d11+0.5*d12+d13 // row 1 of dU G
+			t20, t21, t22 := -d20+0.5*d21+0.5*d22, 0.5*d21-0.5*d22, 0.5*d21+0.5*d22+d23 // row 2 of dU G
+			t30, t31, t32 := -d30+0.5*d31+0.5*d32, 0.5*d31-0.5*d32, 0.5*d31+0.5*d32+d33 // row 3 of dU G
+			dw[0] = float32(-t00 + 0.5*t10 + 0.5*t20)
+			dw[1] = float32(-t01 + 0.5*t11 + 0.5*t21)
+			dw[2] = float32(-t02 + 0.5*t12 + 0.5*t22)
+			dw[3] = float32(0.5*t10 - 0.5*t20)
+			dw[4] = float32(0.5*t11 - 0.5*t21)
+			dw[5] = float32(0.5*t12 - 0.5*t22)
+			dw[6] = float32(0.5*t10 + 0.5*t20 + t30)
+			dw[7] = float32(0.5*t11 + 0.5*t21 + t31)
+			dw[8] = float32(0.5*t12 + 0.5*t22 + t32)
 		}
 	}
 }

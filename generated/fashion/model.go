@@ -63,7 +63,7 @@ type Model struct {
 	outs           [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 18432 values per image each
-	partials       [][]float32          // per worker: its images' parameter gradients, 14752 values
+	partials       [][]float32          // per worker: its images' parameter gradients, 25504 values
 	labels         []int32              // the labels of the current Backward
 	losses         []float64            // each image's loss
 	conv1Packed    []float32            // conv1's parameters laid out for its forward kernel
@@ -98,6 +98,7 @@ type kernels struct {
 	conv2GradWinoMul   func(worker, lo, hi int)
 	conv2GradWinoOut   func(worker, lo, hi int)
 	conv2RelayRows     func(worker, lo, hi int)
+	conv2WinoDW        func(worker, lo, hi int)
 	fc3Rows            func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
 	sgd                func(worker, lo, hi int)
@@ -152,7 +153,7 @@ func NewSeeded(seed uint64) *Model {
 	}
 	m.partials = make([][]float32, runtime.Workers())
 	for w := range m.partials {
-		m.partials[w] = make([]float32, 14752)
+		m.partials[w] = make([]float32, 25504)
 	}
 	m.kernels = kernels{
 		conv1:              m.conv1,
@@ -165,6 +166,7 @@ func NewSeeded(seed uint64) *Model {
 		conv2GradWinoOut:   m.conv2GradWinoOut,
 		conv2PackRows:      m.conv2PackRows,
 		conv2RelayRows:     m.conv2RelayRows,
+		conv2WinoDW:        m.conv2WinoDW,
 		conv2WinoIn:        m.conv2WinoIn,
 		conv2WinoMul:       m.conv2WinoMul,
 		conv2WinoOut:       m.conv2WinoOut,

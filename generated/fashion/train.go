@@ -109,29 +109,9 @@ func (m *Model) Backward(labels []int32) float32 {
 		}
 	}
 	m.sumPartials(m.params[1].Grad, 800)
-	m.addPartials(832, 13824) // conv2.weight, blocked
-	{
-		const (
-			groups, gIn, gOut, kh, kw        = 2, 16, 48, 3, 3
-			inBlocks, lanes, outBlocks, t, f = 1, 16, 3, 8, 3
-		)
-		grad, sums := m.params[2].Grad, m.partials[0][832:14656]
-		for gr := 0; gr < groups; gr++ {
-			for o := 0; o < gOut; o++ {
-				ob, ol := o/16, o%16
-				for ci := 0; ci < gIn; ci++ {
-					cb, c := ci/lanes, ci%lanes
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
-						}
-					}
-				}
-			}
-		}
-	}
-	m.sumPartials(m.params[3].Grad, 14656)
+	m.addPartials(832, 24576) // conv2.weight, in F(2x2,3x3)'s domain
+	runtime.Parallel(96, m.kernels.conv2WinoDW)
+	m.sumPartials(m.params[3].Grad, 25408)
 	var loss float64
 	for _, l := range m.losses[:m.n] {
 		loss += l
