@@ -41,8 +41,21 @@ func dot4x4(k int, a, b *[4][]float32, out *[16]float32) {
 //go:noescape
 func dotAVX512(k int, a, b *float32) float32
 
-// dot runs dotAVX512 on a and b, each at least k long (k > 0).
-func dot(k int, a, b []float32) float32 {
+// dotAVX2 is dotAVX512 in AVX2 with FMA: 32 interleaved partial sums, and one for the last k%8
+// values. k > 0.
+//
+//go:noescape
+func dotAVX2(k int, a, b *float32) float32
+
+// dot runs the dot-product kernel of GEMM kernel id (dotAVX512, dotAVX2, else dotGo) on a and
+// b, each at least k long (k > 0).
+func dot(id, k int, a, b []float32) float32 {
 	_, _ = a[k-1], b[k-1]
-	return dotAVX512(k, &a[0], &b[0])
+	switch id {
+	case kernelAVX512:
+		return dotAVX512(k, &a[0], &b[0])
+	case kernelAVX2:
+		return dotAVX2(k, &a[0], &b[0])
+	}
+	return dotGo(k, a, b)
 }

@@ -165,3 +165,67 @@ sum:
 	VMOVSS X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func dotAVX2(k int, a, b *float32) float32
+//
+// dotAVX512 in AVX2 with FMA: four accumulators over 32 values a step, then 8 a step, then the
+// last k%8 one at a time into a fifth (scalar VEX operations clear a register's upper lanes).
+TEXT ·dotAVX2(SB), NOSPLIT, $0-28
+	MOVQ  k+0(FP), CX
+	MOVQ  a+8(FP), SI
+	MOVQ  b+16(FP), DI
+	VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3; VXORPS Y8, Y8, Y8
+
+	MOVQ CX, DX
+	SHRQ $5, DX                   // DX = k/32
+	JZ   eights
+loop32:
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS 32(DI), Y5, Y1
+	VFMADD231PS 64(DI), Y6, Y2
+	VFMADD231PS 96(DI), Y7, Y3
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ DX
+	JNZ  loop32
+
+eights:
+	MOVQ CX, DX
+	ANDQ $31, DX
+	SHRQ $3, DX                   // DX = k%32/8
+	JZ   tail
+loop8:
+	VMOVUPS (SI), Y4
+	VFMADD231PS (DI), Y4, Y0
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ DX
+	JNZ  loop8
+
+tail:
+	ANDQ $7, CX
+	JZ   sum
+loop1:
+	VMOVSS (SI), X4
+	VFMADD231SS (DI), X4, X8
+	ADDQ $4, SI
+	ADDQ $4, DI
+	DECQ CX
+	JNZ  loop1
+
+sum:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VADDPS Y8, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET

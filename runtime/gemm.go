@@ -80,7 +80,7 @@ func sgemmOp(id int, ws *Workspace, p *Product) {
 		return
 	}
 	if b.conv == nil && useDot(id, a.trans, b.trans, m, n) {
-		sgemmDot(m, n, k, a.data, a.ld, b.data, b.ld, c, ldc, acc, ep)
+		sgemmDot(id, m, n, k, a.data, a.ld, b.data, b.ld, c, ldc, acc, ep)
 		return
 	}
 	kern := &kernels[id]
