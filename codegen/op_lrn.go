@@ -7,7 +7,21 @@ import (
 	"github.com/netc-project/netc/compiler"
 )
 
-func init() { register(compiler.OpLRN, &emitter{forward: lrnForward, backward: lrnBackward}) }
+func init() {
+	register(compiler.OpLRN, &emitter{forward: lrnForward, backward: lrnBackward,
+		bound: func(g *gen, s *compiler.Step) []string {
+			if lrnWindowed(s) {
+				return []string{g.name[s] + "Chunks"}
+			}
+			return nil
+		}})
+}
+
+// lrnWindowed says the lower pass chose compiler.LRNForwardBlocked: the forward pass sums the
+// windows in the blocked layout
+// (runtime.LRNWindowBlocked), a chunk of pixels at a time, the chunks split over the workers when
+// the model has fewer images than workers.
+func lrnWindowed(s *compiler.Step) bool { return s.Forward == compiler.LRNForwardBlocked }
 
 // lrnConsts declares the sizes and constants of an LRN kernel, the constants as float32, as the
 // runtime's LRN kernels take them.
@@ -35,9 +49,14 @@ func lrnForward(g *gen, f *jen.File, s *compiler.Step) {
 	if p.Paper {
 		conv = fmt.Sprintf("α' = α = %g (the paper's convention)", p.Alpha)
 	}
-	g.doc(f, s, false, fmt.Sprintf("b = a / (%g + %g·Σa²)^%g, the sum over channels c−%d…c+%d of the same pixel, zero outside;\n%s.",
-		p.K, p.Scale(), p.Beta, p.Size/2, (p.Size-1)/2, conv)+lrnChunks(s))
+	how := fmt.Sprintf("b = a / (%g + %g·Σa²)^%g, the sum over channels c−%d…c+%d of the same pixel, zero outside;\n%s.",
+		p.K, p.Scale(), p.Beta, p.Size/2, (p.Size-1)/2, conv)
 	inS, outS := g.slices(s)
+	if lrnWindowed(s) {
+		lrnWindowForward(g, f, s, how)
+		return
+	}
+	g.doc(f, s, false, how+lrnChunks(s))
 	scale := func(src, dst, n string) jen.Code {
 		return jen.For(x("c := 0; c < channels; c++")).Block(
 			x("clear(sums)"),
@@ -171,6 +190,44 @@ func lrnBackward(g *gen, f *jen.File, s *compiler.Step) {
 				chunkIn(s.InLayout, "a", "src"),
 				chunkIn(s.Layout, "gy", "g"),
 			}, grad("chunk")...), chunkOut(s.InLayout, "d", "gx"))...),
+		),
+	)
+}
+
+// lrnWindowForward emits the forward pass of an LRN step between blocked layouts (lrnWindowed):
+// per chunk of an image's pixels, the windows' sums of squares in the blocked layout, then each
+// block scaled by runtime.LRNScale, in place or not.
+func lrnWindowForward(g *gen, f *jen.File, s *compiler.Step, how string) {
+	name := g.name[s]
+	shape := s.In()
+	chunk := compiler.LRNChunkOf(shape)
+	chunks := (shape.H*shape.W + chunk - 1) / chunk
+	g.doc(f, s, false, how+fmt.Sprintf("\nIn chunks of %d pixels (%sChunks, split over the workers when they have fewer images): the\n"+
+		"windows summed in the blocked layout by runtime.LRNWindowBlocked, then each block scaled.", chunk, name))
+	kernel(f, s, name,
+		jen.If(x("m.wide")).Block(x("runtime.Parallel(m.n*%d, m.kernels.%sChunks)", chunks, name), jen.Return()),
+		x("m.%sChunks(worker, lo*%d, hi*%d)", name, chunks, chunks),
+	)
+	inS, outS := g.slices(s)
+	f.Comment(fmt.Sprintf("%sChunks normalises chunks lo…hi−1: chunk u is pixels (u%%%d)·%d… of image u/%d.", name, chunks, chunk, chunks))
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Chunks").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
+		jen.Const().Defs(append(lrnConsts(s),
+			x("blocks, chunks").Op("=").List(jen.Lit(shape.C/compiler.ChannelBlock), jen.Lit(chunks)),
+		)...),
+		x("in, out := %s, %s", inS, outS),
+		x("buf := m.scratch[worker]"),
+		x("sums, row := buf[:channels*chunk], buf[channels*chunk:channels*(chunk+1)+32]"),
+		x("clear(row)").Comment("zero beyond the channels"),
+		jen.For(x("u := lo; u < hi; u++")).Block(
+			x("i, p0 := u/chunks, u%%chunks*chunk"),
+			x("n := min(chunk, pixels-p0)"),
+			x("src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]"),
+			x("runtime.LRNWindowBlocked(sums, src[p0*%d:], row, blocks, pixels, n, before, after)", compiler.ChannelBlock),
+			jen.For(x("cb := 0; cb < blocks; cb++")).Block(
+				x("at := (cb*pixels + p0) * %d", compiler.ChannelBlock),
+				x("runtime.LRNScale(dst[at:at+n*%d], src[at:at+n*%d], sums[cb*n*%d:(cb+1)*n*%d], k, scale, beta)",
+					compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
+			),
 		),
 	)
 }

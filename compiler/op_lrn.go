@@ -23,8 +23,11 @@ func (l *LRN) Scale() float64 {
 
 // The strategies of LRN's kernels, channel by channel over each image.
 const (
-	LRNForward  Strategy = "window sums, scale"
-	LRNBackward Strategy = "window terms"
+	LRNForward Strategy = "window sums, scale"
+	// Between channel-blocked layouts, with at most 16 channels each way: per chunk of pixels,
+	// the windows summed in the blocked layout, then each block scaled.
+	LRNForwardBlocked Strategy = "window sums in blocks, scale"
+	LRNBackward       Strategy = "window terms"
 )
 
 // LRNChunk is how many pixels of an image LRN normalises at a time in the channel-blocked
@@ -75,6 +78,10 @@ var OpLRN = newOp(&opDef{
 			in := s.In()
 			chunk := int64(LRNChunkOf(in))
 			s.Scratch = (2*int64(in.C) + 1) * chunk // the chunk's input and output, and its window sums
+			if p := s.Main().LRN(); s.InLayout == LayoutBlocked && s.Layout == LayoutBlocked && p.Size/2 <= 16 {
+				s.Forward = LRNForwardBlocked
+				s.Scratch = int64(in.C)*chunk + int64(in.C) + 32 // the chunk's window sums, and a row of squares
+			}
 			if s.InputGrad != "" {
 				s.BackScratch = (4*int64(in.C) + 1) * chunk // its input, dY, dX and terms, and the sums
 			}

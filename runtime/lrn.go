@@ -131,3 +131,47 @@ func lrnScaleGo(b, a, sums []float32, k, alpha, beta float32) {
 		b[i] = float32(float64(a[i]) * y)
 	}
 }
+
+// LRNWindowBlocked sets, for n pixels of an image in the channel-blocked layout, the sums of
+// squares over each channel's window: with a the image's values from its first pixel of
+// interest (channel cb·16 + l of pixel q at a[(cb·pixels + q)·16 + l]),
+//
+//	sums[(cb·n + q)·16 + l] = Σ_{c' = c−before … c+after, 0 ≤ c' < 16·blocks} a_{c'}(q)²,  c = cb·16 + l
+//
+// for q < n: the chunk's sums per block, contiguous, for LRNScale to take with the chunk's
+// values block by block. Per pixel, the squares go into row — 16·blocks + 32 values, whose first
+// and last 16 the caller keeps zero — and each window is summed from it in order, c' ascending
+// (rounding each square, no fused multiply-add, so that every build gives the same bits). The
+// window reaches at most 16 channels each way. It panics on slices too short or a window too
+// wide.
+func LRNWindowBlocked(sums, a, row []float32, blocks, pixels, n, before, after int) {
+	switch {
+	case before < 0 || after < 0 || before > 16 || after > 16 || blocks < 1 || n < 0 || pixels < n:
+		panic(fmt.Sprintf("runtime: LRNWindowBlocked: %d blocks, %d of %d pixels, window %d…%d", blocks, n, pixels, before, after))
+	case n == 0:
+		return
+	}
+	checkLRNLen("LRNWindowBlocked", "row", min(len(row), 16*blocks+32), 16*blocks+32)
+	checkLRNLen("LRNWindowBlocked", "sums", min(len(sums), blocks*n*16), blocks*n*16)
+	checkLRNLen("LRNWindowBlocked", "a", min(len(a), ((blocks-1)*pixels+n)*16), ((blocks-1)*pixels+n)*16)
+	lrnWindow(lrnBest, sums, a, row, blocks, pixels, n, before, after)
+}
+
+// lrnWindowGo is the pure-Go twin of the window kernels.
+func lrnWindowGo(sums, a, row []float32, blocks, pixels, n, before, after int) {
+	for q := range n {
+		for cb := range blocks {
+			for l := range 16 {
+				v := a[(cb*pixels+q)*16+l]
+				row[16+cb*16+l] = v * v
+			}
+		}
+		for c := range 16 * blocks {
+			var s float32
+			for _, v := range row[16+c-before : 16+c+after+1] {
+				s += v
+			}
+			sums[(c/16*n+q)*16+c%16] = s
+		}
+	}
+}

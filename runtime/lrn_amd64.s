@@ -397,3 +397,109 @@ s256stop:
 	MOVQ TMP, ret+48(FP)             // the values before this block
 	VZEROUPPER
 	RET
+
+// func lrnWindowAVX512(sums, a, sq, win *float32, blocks, pixels, n, width int)
+//
+// Per pixel (AX counts them; R8 its values, R9 its sums): the squares of every block into the
+// row at sq (BX counts the blocks; R10 the block's values, R11 its place in the row), then each
+// block's window sums, width values from win + 16·block a channel, in order (CX counts them;
+// R12 the window, R13 the sums). Z0 the value, Z1 the sum.
+TEXT ·lrnWindowAVX512(SB), NOSPLIT, $0-64
+	MOVQ sums+0(FP), R9
+	MOVQ a+8(FP), R8
+	MOVQ pixels+40(FP), R14
+	SHLQ $6, R14                  // a block of the image, in bytes
+	MOVQ n+48(FP), R15
+	MOVQ R15, AX
+	SHLQ $6, R15                  // a block of the sums, in bytes
+avx512_pixel:
+	MOVQ R8, R10
+	MOVQ sq+16(FP), R11
+	MOVQ blocks+32(FP), BX
+avx512_square:
+	VMOVUPS 0(R10), Z0
+	VMULPS Z0, Z0, Z0
+	VMOVUPS Z0, 0(R11)
+	ADDQ R14, R10
+	ADDQ $64, R11
+	DECQ BX
+	JNZ  avx512_square
+	MOVQ win+24(FP), R12
+	MOVQ R9, R13
+	MOVQ blocks+32(FP), BX
+avx512_block:
+	MOVQ R12, R10
+	MOVQ width+56(FP), CX
+	VPXORD Z1, Z1, Z1
+avx512_window:
+	VADDPS 0(R10), Z1, Z1
+	ADDQ $4, R10
+	DECQ CX
+	JNZ  avx512_window
+	VMOVUPS Z1, 0(R13)
+	ADDQ $64, R12
+	ADDQ R15, R13
+	DECQ BX
+	JNZ  avx512_block
+	ADDQ $64, R8
+	ADDQ $64, R9
+	DECQ AX
+	JNZ  avx512_pixel
+	VZEROUPPER
+	RET
+
+// func lrnWindowAVX2(sums, a, sq, win *float32, blocks, pixels, n, width int)
+//
+// Per pixel (AX counts them; R8 its values, R9 its sums): the squares of every block into the
+// row at sq (BX counts the blocks; R10 the block's values, R11 its place in the row), then each
+// block's window sums, width values from win + 16·block a channel, in order (CX counts them;
+// R12 the window, R13 the sums). Y0 the value, Y1 the sum.
+TEXT ·lrnWindowAVX2(SB), NOSPLIT, $0-64
+	MOVQ sums+0(FP), R9
+	MOVQ a+8(FP), R8
+	MOVQ pixels+40(FP), R14
+	SHLQ $6, R14                  // a block of the image, in bytes
+	MOVQ n+48(FP), R15
+	MOVQ R15, AX
+	SHLQ $6, R15                  // a block of the sums, in bytes
+avx2_pixel:
+	MOVQ R8, R10
+	MOVQ sq+16(FP), R11
+	MOVQ blocks+32(FP), BX
+avx2_square:
+	VMOVUPS 0(R10), Y0
+	VMULPS Y0, Y0, Y0
+	VMOVUPS Y0, 0(R11)
+	VMOVUPS 32(R10), Y0
+	VMULPS Y0, Y0, Y0
+	VMOVUPS Y0, 32(R11)
+	ADDQ R14, R10
+	ADDQ $64, R11
+	DECQ BX
+	JNZ  avx2_square
+	MOVQ win+24(FP), R12
+	MOVQ R9, R13
+	MOVQ blocks+32(FP), BX
+avx2_block:
+	MOVQ R12, R10
+	MOVQ width+56(FP), CX
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+avx2_window:
+	VADDPS 0(R10), Y1, Y1
+	VADDPS 32(R10), Y2, Y2
+	ADDQ $4, R10
+	DECQ CX
+	JNZ  avx2_window
+	VMOVUPS Y1, 0(R13)
+	VMOVUPS Y2, 32(R13)
+	ADDQ $64, R12
+	ADDQ R15, R13
+	DECQ BX
+	JNZ  avx2_block
+	ADDQ $64, R8
+	ADDQ $64, R9
+	DECQ AX
+	JNZ  avx2_pixel
+	VZEROUPPER
+	RET

@@ -16,3 +16,8 @@ func lrnScale(isa int, b, a, sums []float32, k, alpha float32, mode int) {
 	beta := lrnBetas[mode]
 	lrnScaleGo(b, a, sums, k, alpha, beta)
 }
+
+// lrnWindow is lrnWindowGo in this build.
+func lrnWindow(isa int, sums, a, row []float32, blocks, pixels, n, before, after int) {
+	lrnWindowGo(sums, a, row, blocks, pixels, n, before, after)
+}

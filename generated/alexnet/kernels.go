@@ -98,9 +98,18 @@ func (m *Model) conv1Pack() {
 // on images lo…hi−1.
 // b = a / (2 + 0.0001·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
 // α' = α = 0.0001 (the paper's convention).
-// In 128 pixels at a time: their channels gathered from NCHW16c as rows in the worker's scratch,
-// normalised, and scattered back as NCHW16c.
+// In chunks of 128 pixels (conv1LrnChunks, split over the workers when they have fewer images): the
+// windows summed in the blocked layout by runtime.LRNWindowBlocked, then each block scaled.
 func (m *Model) conv1Lrn(worker, lo, hi int) {
+	if m.wide {
+		runtime.Parallel(m.n*24, m.kernels.conv1LrnChunks)
+		return
+	}
+	m.conv1LrnChunks(worker, lo*24, hi*24)
+}
+
+// conv1LrnChunks normalises chunks lo…hi−1: chunk u is pixels (u%24)·128… of image u/24.
+func (m *Model) conv1LrnChunks(worker, lo, hi int) {
 	const (
 		channels        = 96
 		pixels          = 3025
@@ -110,27 +119,20 @@ func (m *Model) conv1Lrn(worker, lo, hi int) {
 		k               = float32(2)
 		scale           = float32(0.0001) // α'
 		beta            = float32(0.75)
+		blocks, chunks  = 6, 24
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
 	buf := m.scratch[worker]
-	a, b := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk]
-	for i := lo; i < hi; i++ {
+	sums, row := buf[:channels*chunk], buf[channels*chunk:channels*(chunk+1)+32]
+	clear(row) // zero beyond the channels
+	for u := lo; u < hi; u++ {
+		i, p0 := u/chunks, u%chunks*chunk
+		n := min(chunk, pixels-p0)
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for p0 := 0; p0 < pixels; p0 += chunk {
-			sums := buf[2*channels*chunk : 2*channels*chunk+min(chunk, pixels-p0)]
-			for cb := 0; cb < channels/16; cb++ {
-				runtime.FromBlocks(a[cb*16*chunk:], chunk, src[(cb*pixels+p0)*16:], 16, len(sums))
-			}
-			for c := 0; c < channels; c++ {
-				clear(sums)
-				for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-					runtime.SquaresAdd(sums, a[j*chunk:j*chunk+len(sums)])
-				}
-				runtime.LRNScale(b[c*chunk:c*chunk+len(sums)], a[c*chunk:c*chunk+len(sums)], sums, k, scale, beta)
-			}
-			for cb := 0; cb < channels/16; cb++ {
-				runtime.ToBlocks(dst[(cb*pixels+p0)*16:], b[cb*16*chunk:], chunk, 16, len(sums))
-			}
+		runtime.LRNWindowBlocked(sums, src[p0*16:], row, blocks, pixels, n, before, after)
+		for cb := 0; cb < blocks; cb++ {
+			at := (cb*pixels + p0) * 16
+			runtime.LRNScale(dst[at:at+n*16], src[at:at+n*16], sums[cb*n*16:(cb+1)*n*16], k, scale, beta)
 		}
 	}
 }
@@ -357,9 +359,18 @@ func (m *Model) conv2PackRows(worker, lo, hi int) {
 // on images lo…hi−1.
 // b = a / (2 + 0.0001·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
 // α' = α = 0.0001 (the paper's convention).
-// In 128 pixels at a time: their channels gathered from NCHW16c as rows in the worker's scratch,
-// normalised, and scattered back as NCHW16c.
+// In chunks of 128 pixels (conv2LrnChunks, split over the workers when they have fewer images): the
+// windows summed in the blocked layout by runtime.LRNWindowBlocked, then each block scaled.
 func (m *Model) conv2Lrn(worker, lo, hi int) {
+	if m.wide {
+		runtime.Parallel(m.n*6, m.kernels.conv2LrnChunks)
+		return
+	}
+	m.conv2LrnChunks(worker, lo*6, hi*6)
+}
+
+// conv2LrnChunks normalises chunks lo…hi−1: chunk u is pixels (u%6)·128… of image u/6.
+func (m *Model) conv2LrnChunks(worker, lo, hi int) {
 	const (
 		channels        = 256
 		pixels          = 729
@@ -369,27 +380,20 @@ func (m *Model) conv2Lrn(worker, lo, hi int) {
 		k               = float32(2)
 		scale           = float32(0.0001) // α'
 		beta            = float32(0.75)
+		blocks, chunks  = 16, 6
 	)
 	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
 	buf := m.scratch[worker]
-	a, b := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk]
-	for i := lo; i < hi; i++ {
+	sums, row := buf[:channels*chunk], buf[channels*chunk:channels*(chunk+1)+32]
+	clear(row) // zero beyond the channels
+	for u := lo; u < hi; u++ {
+		i, p0 := u/chunks, u%chunks*chunk
+		n := min(chunk, pixels-p0)
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for p0 := 0; p0 < pixels; p0 += chunk {
-			sums := buf[2*channels*chunk : 2*channels*chunk+min(chunk, pixels-p0)]
-			for cb := 0; cb < channels/16; cb++ {
-				runtime.FromBlocks(a[cb*16*chunk:], chunk, src[(cb*pixels+p0)*16:], 16, len(sums))
-			}
-			for c := 0; c < channels; c++ {
-				clear(sums)
-				for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-					runtime.SquaresAdd(sums, a[j*chunk:j*chunk+len(sums)])
-				}
-				runtime.LRNScale(b[c*chunk:c*chunk+len(sums)], a[c*chunk:c*chunk+len(sums)], sums, k, scale, beta)
-			}
-			for cb := 0; cb < channels/16; cb++ {
-				runtime.ToBlocks(dst[(cb*pixels+p0)*16:], b[cb*16*chunk:], chunk, 16, len(sums))
-			}
+		runtime.LRNWindowBlocked(sums, src[p0*16:], row, blocks, pixels, n, before, after)
+		for cb := 0; cb < blocks; cb++ {
+			at := (cb*pixels + p0) * 16
+			runtime.LRNScale(dst[at:at+n*16], src[at:at+n*16], sums[cb*n*16:(cb+1)*n*16], k, scale, beta)
 		}
 	}
 }

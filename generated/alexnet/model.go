@@ -180,6 +180,7 @@ type kernels struct {
 	fc6DropoutBackward func(worker, lo, hi int)
 	fc7DropoutBackward func(worker, lo, hi int)
 	conv1Rows          func(worker, lo, hi int)
+	conv1LrnChunks     func(worker, lo, hi int)
 	conv2WinoIn        func(worker, lo, hi int)
 	conv2WinoMul       func(worker, lo, hi int)
 	conv2WinoOut       func(worker, lo, hi int)
@@ -189,6 +190,7 @@ type kernels struct {
 	conv2GradWinoOut   func(worker, lo, hi int)
 	conv2RelayRows     func(worker, lo, hi int)
 	conv2WinoDW        func(worker, lo, hi int)
+	conv2LrnChunks     func(worker, lo, hi int)
 	conv3WinoIn        func(worker, lo, hi int)
 	conv3WinoMul       func(worker, lo, hi int)
 	conv3WinoOut       func(worker, lo, hi int)
@@ -301,6 +303,7 @@ func NewSeeded(seed uint64) *Model {
 		conv1Backward:      m.conv1Backward,
 		conv1Lrn:           m.conv1Lrn,
 		conv1LrnBackward:   m.conv1LrnBackward,
+		conv1LrnChunks:     m.conv1LrnChunks,
 		conv1Rows:          m.conv1Rows,
 		conv2:              m.conv2,
 		conv2Backward:      m.conv2Backward,
@@ -309,6 +312,7 @@ func NewSeeded(seed uint64) *Model {
 		conv2GradWinoOut:   m.conv2GradWinoOut,
 		conv2Lrn:           m.conv2Lrn,
 		conv2LrnBackward:   m.conv2LrnBackward,
+		conv2LrnChunks:     m.conv2LrnChunks,
 		conv2PackRows:      m.conv2PackRows,
 		conv2RelayRows:     m.conv2RelayRows,
 		conv2WinoDW:        m.conv2WinoDW,

@@ -118,9 +118,18 @@ var pool1Window = runtime.Pool{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 // on images lo…hi−1.
 // b = a / (2 + 2e-05·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
 // α' = α/n = 0.0001/5 (PyTorch's and Caffe's convention).
-// In 128 pixels at a time: their channels gathered from NCHW16c as rows in the worker's scratch,
-// normalised, and scattered back as NCHW16c.
+// In chunks of 128 pixels (pool1LrnChunks, split over the workers when they have fewer images): the
+// windows summed in the blocked layout by runtime.LRNWindowBlocked, then each block scaled.
 func (m *Model) pool1Lrn(worker, lo, hi int) {
+	if m.wide {
+		runtime.Parallel(m.n*2, m.kernels.pool1LrnChunks)
+		return
+	}
+	m.pool1LrnChunks(worker, lo*2, hi*2)
+}
+
+// pool1LrnChunks normalises chunks lo…hi−1: chunk u is pixels (u%2)·128… of image u/2.
+func (m *Model) pool1LrnChunks(worker, lo, hi int) {
 	const (
 		channels        = 32
 		pixels          = 144
@@ -130,27 +139,20 @@ func (m *Model) pool1Lrn(worker, lo, hi int) {
 		k               = float32(2)
 		scale           = float32(2e-05) // α'
 		beta            = float32(0.75)
+		blocks, chunks  = 2, 2
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
 	buf := m.scratch[worker]
-	a, b := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk]
-	for i := lo; i < hi; i++ {
+	sums, row := buf[:channels*chunk], buf[channels*chunk:channels*(chunk+1)+32]
+	clear(row) // zero beyond the channels
+	for u := lo; u < hi; u++ {
+		i, p0 := u/chunks, u%chunks*chunk
+		n := min(chunk, pixels-p0)
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		for p0 := 0; p0 < pixels; p0 += chunk {
-			sums := buf[2*channels*chunk : 2*channels*chunk+min(chunk, pixels-p0)]
-			for cb := 0; cb < channels/16; cb++ {
-				runtime.FromBlocks(a[cb*16*chunk:], chunk, src[(cb*pixels+p0)*16:], 16, len(sums))
-			}
-			for c := 0; c < channels; c++ {
-				clear(sums)
-				for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-					runtime.SquaresAdd(sums, a[j*chunk:j*chunk+len(sums)])
-				}
-				runtime.LRNScale(b[c*chunk:c*chunk+len(sums)], a[c*chunk:c*chunk+len(sums)], sums, k, scale, beta)
-			}
-			for cb := 0; cb < channels/16; cb++ {
-				runtime.ToBlocks(dst[(cb*pixels+p0)*16:], b[cb*16*chunk:], chunk, 16, len(sums))
-			}
+		runtime.LRNWindowBlocked(sums, src[p0*16:], row, blocks, pixels, n, before, after)
+		for cb := 0; cb < blocks; cb++ {
+			at := (cb*pixels + p0) * 16
+			runtime.LRNScale(dst[at:at+n*16], src[at:at+n*16], sums[cb*n*16:(cb+1)*n*16], k, scale, beta)
 		}
 	}
 }

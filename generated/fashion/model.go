@@ -90,6 +90,7 @@ type kernels struct {
 	pool2Backward      func(worker, lo, hi int)
 	fc3DropoutBackward func(worker, lo, hi int)
 	conv1Rows          func(worker, lo, hi int)
+	pool1LrnChunks     func(worker, lo, hi int)
 	conv2WinoIn        func(worker, lo, hi int)
 	conv2WinoMul       func(worker, lo, hi int)
 	conv2WinoOut       func(worker, lo, hi int)
@@ -178,6 +179,7 @@ func NewSeeded(seed uint64) *Model {
 		pool1Backward:      m.pool1Backward,
 		pool1Lrn:           m.pool1Lrn,
 		pool1LrnBackward:   m.pool1LrnBackward,
+		pool1LrnChunks:     m.pool1LrnChunks,
 		pool2:              m.pool2,
 		pool2Backward:      m.pool2Backward,
 		sgd:                m.sgd,
