@@ -28,7 +28,7 @@ awk -v p="generated/$pkg.(*Model)." '
 		# Skip what only calls kernels, and the set-up outside the timed loop.
 		if (name ~ /^(Forward|Backward|TrainStep|Step|perImage|multiply|initParams|reserve)$/ || name ~ /-fm$/) next
 		# The helpers of a conv step (conv2Image, conv2Rows, conv2Upd, conv2GradImage, conv3WinoMul, …) run inside it.
-		if (name ~ /(Image|Rows|Upd|Pack|Relay|WinoIn|WinoMul|WinoOut)$/) next
+		if (name ~ /(Image|Rows|Upd|Pack|Relay|WinoIn|WinoMul|WinoOut|WinoDW|Chunks)$/) next
 		t = $4; sub(/s$/, "", t); if ($4 ~ /ms$/) { t = $4; sub(/ms$/, "", t); t /= 1000 }
 		sec[name] = t; total += t
 	}
