@@ -289,16 +289,9 @@ func directConv(f *jen.File, d direct) {
 		jen.Const().Defs(append(copyConsts(b, d.groups),
 			x("items").Op("=").Lit(items).Comment(fmt.Sprintf("kernel calls: %d groups × %d calls × %d rows", d.groups, calls, b.OutH)),
 		)...),
-		x("buf := m.scratch[worker]"),
 	}
-	if d.outBlocked {
-		body = append(body, x("xs := buf[:groups*inCopy]"), x("m.outs[worker] = dst").Comment("the kernel calls write the blocked output in place"))
-	} else {
-		body = append(body, x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"))
-	}
+	body = append(body, imageCopy(b, d.inBlocked, d.outBlocked)...)
 	body = append(body,
-		x("clear(xs)").Comment("the padding is zero"),
-		copyIn(b, d.inBlocked),
 		jen.If(x("m.wide")).Block(
 			x("runtime.Parallel(items, m.kernels.%sRows)", name),
 		).Else().Block(
@@ -335,6 +328,19 @@ func directConv(f *jen.File, d direct) {
 				d.kernel.Name, compiler.ChannelBlock, b.PerCall*compiler.ChannelBlock),
 		),
 	)
+}
+
+// imageCopy is the start of a convolution's <name>Image: the worker's scratch split into the
+// input copy xs and, for an NCHW output, the blocked output ys (a blocked output the kernels
+// write in place, through m.outs), and the image src copied into xs with zero padding.
+func imageCopy(b *compiler.ConvBlocking, inBlocked, outBlocked bool) []jen.Code {
+	code := []jen.Code{x("buf := m.scratch[worker]")}
+	if outBlocked {
+		code = append(code, x("xs := buf[:groups*inCopy]"), x("m.outs[worker] = dst").Comment("the kernels write the blocked output in place"))
+	} else {
+		code = append(code, x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"))
+	}
+	return append(code, x("clear(xs)").Comment("the padding is zero"), copyIn(b, inBlocked))
 }
 
 // backToNCHW is the code that copies a convolution's blocked output, ys, to dst in NCHW.

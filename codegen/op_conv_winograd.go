@@ -206,15 +206,8 @@ func (wc *winoConv) emit(f *jen.File, pack string) {
 		x("mulItems").Op("=").Lit(groups * a2 * calls).Comment("transform positions × calls"),
 		x("outItems").Op("=").Lit(groups * b.OutBlocks * w.TilesH).Comment("output blocks × rows of tiles"),
 	}
-	body := []jen.Code{jen.Const().Defs(append(copyConsts(b, groups), items...)...), x("buf := m.scratch[worker]")}
-	if wc.outBlocked {
-		body = append(body, x("xs := buf[:groups*inCopy]"), x("m.outs[worker] = dst").Comment("the output transform writes the blocked output in place"))
-	} else {
-		body = append(body, x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"))
-	}
+	body := append([]jen.Code{jen.Const().Defs(append(copyConsts(b, groups), items...)...)}, imageCopy(b, wc.inBlocked, wc.outBlocked)...)
 	body = append(body,
-		x("clear(xs)").Comment("the padding is zero"),
-		copyIn(b, wc.inBlocked),
 		jen.If(x("m.wide")).Block(
 			x("runtime.Parallel(inItems, m.kernels.%sWinoIn)", name),
 			x("runtime.Parallel(mulItems, m.kernels.%sWinoMul)", name),
@@ -345,28 +338,8 @@ func (wc *winoConv) emit(f *jen.File, pack string) {
 		x("g := w[%s:][:kh*kw]", wc.filterBase),
 		x("%s := %s", strings.Join(gs, ", "), strings.Join(load, ", ")),
 	}
-	// t = G g, then U = t Gᵀ.
-	for i := range a {
-		var ts, es []string
-		for kx := range r {
-			var names []string
-			for ky := range r {
-				names = append(names, fmt.Sprintf("g%d%d", ky, kx))
-			}
-			ts = append(ts, fmt.Sprintf("t%d%d", i, kx))
-			es = append(es, linear(geo.f.G[i], names))
-		}
-		filter = append(filter, x("%s := %s", strings.Join(ts, ", "), strings.Join(es, ", ")).Comment(fmt.Sprintf("row %d of G g", i)))
-	}
-	for i := range a {
-		for j := range a {
-			var names []string
-			for kx := range r {
-				names = append(names, fmt.Sprintf("t%d%d", i, kx))
-			}
-			filter = append(filter, x("q[%d] = float32(%s)", (i*a+j)*calls*callWeights, linear(geo.f.G[j], names)))
-		}
-	}
+	filter = append(filter, sandwich(geo.f.G, "G g", func(i, j int) string { return fmt.Sprintf("g%d%d", i, j) },
+		func(i, j int, sum string) jen.Code { return x("q[%d] = float32(%s)", (i*a+j)*calls*callWeights, sum) })...)
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(pack+"Rows").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
 		jen.Const().Defs(
 			x("gIn, gOut").Op("=").List(jen.Lit(b.In), jen.Lit(b.Out)).Comment("the convolution's channels per group"),
@@ -503,29 +476,9 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Upd").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dy"), jen.Id("dw")).Index().Float32()).Block(body...)
 
 	// conv3WinoDW: dW = Gᵀ dU G per filter, from worker 0's summed partials.
-	a, r := w.Alpha, w.R
-	var perFilter []jen.Code
-	for i := range a {
-		var ts, es []string
-		for q := range r {
-			var names []string
-			for j := range a {
-				names = append(names, fmt.Sprintf("d%d%d", i, j))
-			}
-			ts = append(ts, fmt.Sprintf("t%d%d", i, q))
-			es = append(es, linear(column(fwd.f.G, q), names))
-		}
-		perFilter = append(perFilter, x("%s := %s", strings.Join(ts, ", "), strings.Join(es, ", ")).Comment(fmt.Sprintf("row %d of dU G", i)))
-	}
-	for p := range r {
-		for q := range r {
-			var names []string
-			for i := range a {
-				names = append(names, fmt.Sprintf("t%d%d", i, q))
-			}
-			perFilter = append(perFilter, x("dw[%d] = float32(%s)", p*r+q, linear(column(fwd.f.G, p), names)))
-		}
-	}
+	a := w.Alpha
+	perFilter := sandwich(transpose(fwd.f.G), "Gᵀ dU", func(i, j int) string { return fmt.Sprintf("d%d%d", i, j) },
+		func(p, q int, sum string) jen.Code { return x("dw[%d] = float32(%s)", p*w.R+q, sum) })
 	var loads, ds []string
 	for i := range a {
 		for j := range a {
@@ -556,13 +509,46 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 	)
 }
 
-// column is column j of a matrix.
-func column(m [][]float64, j int) []float64 {
-	var c []float64
-	for _, row := range m {
-		c = append(c, row[j])
+// sandwich is the unrolled code of L X Lᵀ in float64, for an n×n matrix X whose entries are
+// named by x and a k×n matrix L of constants: the rows of T = L X (product, for the comments) as
+// variables t<i><j>, then each
+// entry of T Lᵀ given to store, every sum without its zero terms.
+func sandwich(l [][]float64, product string, x func(i, j int) string, store func(i, j int, sum string) jen.Code) []jen.Code {
+	var code []jen.Code
+	n := len(l[0])
+	for i := range l {
+		var ts, es []string
+		for j := range n {
+			var col []string
+			for k := range n {
+				col = append(col, x(k, j))
+			}
+			ts = append(ts, fmt.Sprintf("t%d%d", i, j))
+			es = append(es, linear(l[i], col))
+		}
+		code = append(code, jen.Id(strings.Join(ts, ", ")).Op(":=").Id(strings.Join(es, ", ")).Comment(fmt.Sprintf("row %d of %s", i, product)))
 	}
-	return c
+	for i := range l {
+		for j := range l {
+			var row []string
+			for k := range n {
+				row = append(row, fmt.Sprintf("t%d%d", i, k))
+			}
+			code = append(code, store(i, j, linear(l[j], row)))
+		}
+	}
+	return code
+}
+
+// transpose is a matrix's transpose.
+func transpose(m [][]float64) [][]float64 {
+	t := make([][]float64, len(m[0]))
+	for j := range t {
+		for _, row := range m {
+			t[j] = append(t[j], row[j])
+		}
+	}
+	return t
 }
 
 // winoReduce emits the statements of Backward that set the parameter gradients of a conv whose

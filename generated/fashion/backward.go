@@ -304,19 +304,18 @@ func (m *Model) conv2WinoDW(worker, lo, hi int) {
 			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
 			d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33 := float64(du[0]), float64(du[768]), float64(du[1536]), float64(du[2304]), float64(du[3072]), float64(du[3840]), float64(du[4608]), float64(du[5376]), float64(du[6144]), float64(du[6912]), float64(du[7680]), float64(du[8448]), float64(du[9216]), float64(du[9984]), float64(du[10752]), float64(du[11520])
 			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
-			t00, t01, t02 := -d00+0.5*d01+0.5*d02, 0.5*d01-0.5*d02, 0.5*d01+0.5*d02+d03 // row 0 of dU G
-			t10, t11, t12 := -d10+0.5*d11+0.5*d12, 0.5*d11-0.5*d12, 0.5*d11+0.5*d12+d13 // row 1 of dU G
-			t20, t21, t22 := -d20+0.5*d21+0.5*d22, 0.5*d21-0.5*d22, 0.5*d21+0.5*d22+d23 // row 2 of dU G
-			t30, t31, t32 := -d30+0.5*d31+0.5*d32, 0.5*d31-0.5*d32, 0.5*d31+0.5*d32+d33 // row 3 of dU G
-			dw[0] = float32(-t00 + 0.5*t10 + 0.5*t20)
-			dw[1] = float32(-t01 + 0.5*t11 + 0.5*t21)
-			dw[2] = float32(-t02 + 0.5*t12 + 0.5*t22)
-			dw[3] = float32(0.5*t10 - 0.5*t20)
-			dw[4] = float32(0.5*t11 - 0.5*t21)
-			dw[5] = float32(0.5*t12 - 0.5*t22)
-			dw[6] = float32(0.5*t10 + 0.5*t20 + t30)
-			dw[7] = float32(0.5*t11 + 0.5*t21 + t31)
-			dw[8] = float32(0.5*t12 + 0.5*t22 + t32)
+			t00, t01, t02, t03 := -d00+0.5*d10+0.5*d20, -d01+0.5*d11+0.5*d21, -d02+0.5*d12+0.5*d22, -d03+0.5*d13+0.5*d23 // row 0 of Gᵀ dU
+			t10, t11, t12, t13 := 0.5*d10-0.5*d20, 0.5*d11-0.5*d21, 0.5*d12-0.5*d22, 0.5*d13-0.5*d23                     // row 1 of Gᵀ dU
+			t20, t21, t22, t23 := 0.5*d10+0.5*d20+d30, 0.5*d11+0.5*d21+d31, 0.5*d12+0.5*d22+d32, 0.5*d13+0.5*d23+d33     // row 2 of Gᵀ dU
+			dw[0] = float32(-t00 + 0.5*t01 + 0.5*t02)
+			dw[1] = float32(0.5*t01 - 0.5*t02)
+			dw[2] = float32(0.5*t01 + 0.5*t02 + t03)
+			dw[3] = float32(-t10 + 0.5*t11 + 0.5*t12)
+			dw[4] = float32(0.5*t11 - 0.5*t12)
+			dw[5] = float32(0.5*t11 + 0.5*t12 + t13)
+			dw[6] = float32(-t20 + 0.5*t21 + 0.5*t22)
+			dw[7] = float32(0.5*t21 - 0.5*t22)
+			dw[8] = float32(0.5*t21 + 0.5*t22 + t23)
 		}
 	}
 }
@@ -335,7 +334,7 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the output transform writes the blocked output in place
+	m.outs[worker] = dst // the kernels write the blocked output in place
 	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16

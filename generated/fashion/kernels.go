@@ -32,7 +32,7 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the kernel calls write the blocked output in place
+	m.outs[worker] = dst // the kernels write the blocked output in place
 	clear(xs)            // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
@@ -188,7 +188,7 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
-	m.outs[worker] = dst // the output transform writes the blocked output in place
+	m.outs[worker] = dst // the kernels write the blocked output in place
 	clear(xs)            // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
