@@ -32,7 +32,7 @@ func init() {
 		bound: func(g *gen, s *compiler.Step) []string {
 			var names []string
 			for _, wc := range winoConvs(g, s) {
-				names = append(names, wc.bound(wc.pack(g, s))...)
+				names = append(names, wc.bound()...)
 			}
 			for _, d := range convDirects(g, s) {
 				names = append(names, d.name+"Rows")
@@ -278,12 +278,6 @@ func directConv(f *jen.File, d direct) {
 	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
 	in := compiler.Shape{C: d.groups * b.In, H: b.InH, W: b.InW}
 	out := compiler.Shape{C: d.groups * b.Out, H: b.OutH, W: b.OutW}
-	layout := func(blocked bool) string {
-		if blocked {
-			return compiler.LayoutBlocked.String()
-		}
-		return compiler.LayoutNCHW.String()
-	}
 	f.Comment(fmt.Sprintf("%sImage computes one image of %s: src (%s, %s) into dst (%s, %s).", name, d.what, in, layout(d.inBlocked), out, layout(d.outBlocked)))
 	body := []jen.Code{
 		jen.Const().Defs(append(copyConsts(b, d.groups),
@@ -330,6 +324,14 @@ func directConv(f *jen.File, d direct) {
 	)
 }
 
+// layout is the layout of a convolution's image, blocked or not.
+func layout(blocked bool) compiler.Layout {
+	if blocked {
+		return compiler.LayoutBlocked
+	}
+	return compiler.LayoutNCHW
+}
+
 // imageCopy is the start of a convolution's <name>Image: the worker's scratch split into the
 // input copy xs and, for an NCHW output, the blocked output ys (a blocked output the kernels
 // write in place, through m.outs), and the image src copied into xs with zero padding.
@@ -369,8 +371,9 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	how := fmt.Sprintf("Per image: dW summed over the output pixels by %sUpdKernel (%sUpd: the input and dY copied into\n"+
 		"the blocked layout; %d input positions × %d output blocks per call) into the worker's partial sums", name, name, b.UpdT, b.UpdF)
 	if w := b.Wino; w != nil {
-		how = fmt.Sprintf("Per image: dW by Winograd's %s, summed over the tiles by %sUpdKernel (%sUpd: the input's tiles\n"+
-			"and dY's transformed, %d channels × %d output blocks per call) into the worker's partial sums, as Gᵀ dW G", w, name, name, b.UpdT, b.UpdF)
+		how = fmt.Sprintf("Per image: dW by Winograd's %s, the products of the input's and dY's transformed tiles summed over\n"+
+			"the tiles by %sUpdKernel (%sUpd; %d channels × %d output blocks per call) into the worker's partial sums,\n"+
+			"brought back as Gᵀ dU G by %sWinoDW", w, name, name, b.UpdT, b.UpdF, name)
 	}
 	switch s.InputGrad {
 	case compiler.ConvTransposed, compiler.ConvTransposedWinograd:
@@ -387,9 +390,9 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	}
 	g.doc(f, s, true, how+".")
 	weight := l.Name + ".weight"
-	blocked, domain := c.Groups*int(b.WeightSize()), "blocked"
+	blocked, domain := c.Groups*int(b.GradSize()), "blocked"
 	if w := b.Wino; w != nil {
-		blocked, domain = c.Groups*int(w.WeightSize(b)), "in "+w.String()+"'s domain"
+		domain = "in " + w.String() + "'s domain"
 	}
 	consts := append(d.consts(),
 		x("dw, dwSize").Op("=").List(jen.Lit(int(s.PartialsAt)), jen.Lit(blocked)).Comment("the weights' gradient in the partial sums, "+domain),
@@ -468,8 +471,7 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	switch {
 	case s.ConvGradBlocking() == nil:
 	case s.ConvGradBlocking().Wino != nil:
-		wc := winoGradConv(g, s)
-		wc.emit(f, wc.pack(g, s))
+		winoGradConv(g, s).emit(f)
 	default:
 		ds := convDirects(g, s)
 		directConv(f, ds[len(ds)-1])
@@ -553,7 +555,7 @@ func convReduce(g *gen, s *compiler.Step) []jen.Code {
 	if b.Wino != nil {
 		return winoReduce(g, s)
 	}
-	off, blocked := int(s.PartialsAt), c.Groups*int(b.WeightSize())
+	off, blocked := int(s.PartialsAt), c.Groups*int(b.GradSize())
 	w := g.index[l.Name+".weight"]
 	code := []jen.Code{
 		x("m.addPartials(%d, %d)", off, blocked).Comment(l.Name + ".weight, blocked"),

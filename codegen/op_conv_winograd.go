@@ -28,6 +28,7 @@ type winoConv struct {
 	// gr·gOut + o.
 	filterBase, bias string
 	flip             bool
+	pack             string // the method that transforms the weights: the step's Pack, or its Relay for the input gradient
 }
 
 // winoForwardConv and winoGradConv are a conv step's forward pass and input gradient by
@@ -41,7 +42,8 @@ func winoForwardConv(g *gen, s *compiler.Step) *winoConv {
 	}
 	return &winoConv{name: g.name[s], what: l.Name, where: fmt.Sprintf("%s (%s)", s.Name(), g.where(l)), b: b, groups: c.Groups,
 		relu: s.ReLU, inBlocked: s.InLayout == compiler.LayoutBlocked, outBlocked: s.Layout == compiler.LayoutBlocked,
-		weights: g.name[s] + "Packed", weight: l.Name + ".weight", filterBase: "((gr*gOut+o)*gIn+c)*kh*kw", bias: bias}
+		weights: g.name[s] + "Packed", weight: l.Name + ".weight", filterBase: "((gr*gOut+o)*gIn+c)*kh*kw", bias: bias,
+		pack: g.name[s] + "Pack"}
 }
 
 func winoGradConv(g *gen, s *compiler.Step) *winoConv {
@@ -49,16 +51,8 @@ func winoGradConv(g *gen, s *compiler.Step) *winoConv {
 	return &winoConv{name: g.name[s] + "Grad", what: l.Name + "'s input gradient",
 		where: fmt.Sprintf("the input gradient of %s (%s)", l.Name, g.where(l)), b: s.ConvGradBlocking(), groups: c.Groups,
 		inBlocked: s.Layout == compiler.LayoutBlocked, outBlocked: s.InLayout == compiler.LayoutBlocked,
-		weights: g.name[s] + "Relaid", weight: l.Name + ".weight", filterBase: "((gr*gIn+c)*gOut+o)*kh*kw", flip: true, bias: "0"}
-}
-
-// pack is the name of the method that transforms the convolution's weights: the step's Pack for
-// its forward pass, Relay for its input gradient.
-func (wc *winoConv) pack(g *gen, s *compiler.Step) string {
-	if wc.flip {
-		return g.name[s] + "Relay"
-	}
-	return g.name[s] + "Pack"
+		weights: g.name[s] + "Relaid", weight: l.Name + ".weight", filterBase: "((gr*gIn+c)*gOut+o)*kh*kw", flip: true, bias: "0",
+		pack: g.name[s] + "Relay"}
 }
 
 // winoConvs are a conv step's convolutions by Winograd: its forward pass, its input gradient,
@@ -86,13 +80,19 @@ type winoGeometry struct {
 	out asm.WinoOut
 }
 
-func (wc *winoConv) geometry() *winoGeometry {
-	b := wc.b
-	w := b.Wino
+// winogradOf is the algorithm the lower pass chose.
+func winogradOf(w *compiler.ConvWinograd) *asm.Winograd {
 	f, err := asm.NewWinograd(w.M, w.R)
 	if err != nil {
 		panic(err) // the lower pass chooses only algorithms that exist
 	}
+	return f
+}
+
+func (wc *winoConv) geometry() *winoGeometry {
+	b := wc.b
+	w := b.Wino
+	f := winogradOf(w)
 	name, tiles := wc.name, w.Tiles()
 	return &winoGeometry{f: f,
 		in: asm.WinoIn{Name: name + "WinoInKernel", F: f, Tiles: w.TilesW,
@@ -115,10 +115,9 @@ func (wc *winoConv) kernels() []asm.Kernel {
 	return []asm.Kernel{&w.in, &w.mul, &w.out}
 }
 
-// bound are the names of its methods the model binds, for runtime.Parallel, given pack, the
-// name of the method that transforms its weights.
-func (wc *winoConv) bound(pack string) []string {
-	return []string{wc.name + "WinoIn", wc.name + "WinoMul", wc.name + "WinoOut", pack + "Rows"}
+// bound are the names of its methods the model binds, for runtime.Parallel.
+func (wc *winoConv) bound() []string {
+	return []string{wc.name + "WinoIn", wc.name + "WinoMul", wc.name + "WinoOut", wc.pack + "Rows"}
 }
 
 // linear is Σ c[k]·x[k] in Go, its zero terms left out.
@@ -181,13 +180,13 @@ func winoForward(g *gen, f *jen.File, s *compiler.Step) {
 	}
 	g.doc(f, s, false, how+". The passes over one image are split over the workers when they have fewer images.")
 	imageLoop(g, f, s)
-	wc.emit(f, wc.pack(g, s))
+	wc.emit(f)
 }
 
-// emit writes the convolution's <name>Image, its three passes, and the method pack that
-// transforms the weights.
-func (wc *winoConv) emit(f *jen.File, pack string) {
-	b, name, geo := wc.b, wc.name, wc.geometry()
+// emit writes the convolution's <name>Image, its three passes, and the method that transforms
+// the weights (wc.pack).
+func (wc *winoConv) emit(f *jen.File) {
+	b, name, geo, pack := wc.b, wc.name, wc.geometry(), wc.pack
 	w, groups := b.Wino, wc.groups
 	a2, tiles, calls := w.Alpha*w.Alpha, w.Tiles(), b.OutBlocks/w.PerCall
 	const lanes = compiler.ChannelBlock
@@ -196,7 +195,7 @@ func (wc *winoConv) emit(f *jen.File, pack string) {
 	vAt := groups * (inCopy + outCopy)
 	mAt := vAt + groups*vSize
 	callWeights := b.InBlocks * lanes * w.PerCall * lanes
-	uSize := a2 * calls * callWeights
+	uSize := int(w.WeightSize(b))
 	biases := groups * uSize
 	zeros := biases + groups*b.OutBlocks*lanes
 
@@ -220,12 +219,6 @@ func (wc *winoConv) emit(f *jen.File, pack string) {
 	)
 	if !wc.outBlocked {
 		body = append(body, backToNCHW()...)
-	}
-	layout := func(blocked bool) compiler.Layout {
-		if blocked {
-			return compiler.LayoutBlocked
-		}
-		return compiler.LayoutNCHW
 	}
 	in := compiler.Shape{C: groups * b.In, H: b.InH, W: b.InW}
 	out := compiler.Shape{C: groups * b.Out, H: b.OutH, W: b.OutW}
@@ -386,7 +379,7 @@ func winoUpdKernel(g *gen, s *compiler.Step) asm.Upd {
 func winoDyKernel(g *gen, s *compiler.Step) asm.WinoIn {
 	l, b := s.Main(), s.ConvBlocking()
 	w := b.Wino
-	return asm.WinoIn{Name: g.name[s] + "WinoDyKernel", F: winoForwardConv(g, s).geometry().f, Grad: true, Tiles: w.TilesW,
+	return asm.WinoIn{Name: g.name[s] + "WinoDyKernel", F: winogradOf(w), Grad: true, Tiles: w.TilesW,
 		InPixStride: compiler.ChannelBlock, InRowStride: w.TilesW * w.M * compiler.ChannelBlock,
 		VXiStride: b.OutBlocks * compiler.ChannelBlock * w.Tiles(),
 		Doc:       fmt.Sprintf("%s (%s), the output gradient's tiles for the weight gradient, a row of tiles of a block", s.Name(), g.where(l))}
@@ -477,7 +470,7 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 
 	// conv3WinoDW: dW = Gᵀ dU G per filter, from worker 0's summed partials.
 	a := w.Alpha
-	perFilter := sandwich(transpose(fwd.f.G), "Gᵀ dU", func(i, j int) string { return fmt.Sprintf("d%d%d", i, j) },
+	perFilter := sandwich(asm.Transpose(fwd.f.G), "Gᵀ dU", func(i, j int) string { return fmt.Sprintf("d%d%d", i, j) },
 		func(p, q int, sum string) jen.Code { return x("dw[%d] = float32(%s)", p*w.R+q, sum) })
 	var loads, ds []string
 	for i := range a {
@@ -540,23 +533,12 @@ func sandwich(l [][]float64, product string, x func(i, j int) string, store func
 	return code
 }
 
-// transpose is a matrix's transpose.
-func transpose(m [][]float64) [][]float64 {
-	t := make([][]float64, len(m[0]))
-	for j := range t {
-		for _, row := range m {
-			t[j] = append(t[j], row[j])
-		}
-	}
-	return t
-}
-
 // winoReduce emits the statements of Backward that set the parameter gradients of a conv whose
 // weight gradient runs by Winograd: the workers' partial sums added up into worker 0's, brought
 // back by <name>WinoDW over the workers; the bias's summed.
 func winoReduce(g *gen, s *compiler.Step) []jen.Code {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
-	off, size := int(s.PartialsAt), c.Groups*int(b.Wino.WeightSize(b))
+	off, size := int(s.PartialsAt), c.Groups*int(b.GradSize())
 	code := []jen.Code{
 		x("m.addPartials(%d, %d)", off, size).Comment(l.Name + ".weight, in " + b.Wino.String() + "'s domain"),
 		x("runtime.Parallel(%d, m.kernels.%sWinoDW)", c.Out, g.name[s]),

@@ -15,9 +15,9 @@ type Conv struct {
 	Groups   int
 	Rounding Rounding
 	Learn    Learn
-	// Algorithm is the spec's choice between a direct convolution and Winograd's (both passes
-	// that can take it: forward and input gradient): "direct", "winograd", or "" for the lower
-	// pass's cost model.
+	// Algorithm is the spec's choice between a direct convolution and Winograd's (for every
+	// pass that can take it: forward, input gradient and weight gradient): "direct",
+	// "winograd", or "" for the lower pass's cost model.
 	Algorithm string
 }
 
@@ -95,7 +95,7 @@ var OpConv = newOp(&opDef{
 			errs.Add(l.Pos, "%s: groups %d does not divide the %d input channels", l.Name, c.Groups, l.In.C)
 		}
 		h, w, ok := windowShape(n, i, errs)
-		if why := winogradLacks(c, l.In.C/c.Groups); c.Algorithm == "winograd" && why != "" {
+		if why := winogradLacks(c.KH, c.KW, c.SH, c.SW, l.In.C/c.Groups); c.Algorithm == "winograd" && why != "" {
 			errs.Add(l.Pos, "%s: algorithm winograd needs %s; use algorithm direct, or leave it out", l.Name, why)
 		}
 		return Shape{C: c.Out, H: h, W: w}, ok
@@ -128,21 +128,17 @@ var OpConv = newOp(&opDef{
 		s.Scratch = int64(c.Groups) * (b.InSize() + b.OutSize())
 		s.Packed = int64(c.Groups) * b.PackedSize()
 		if w := winograd(b, c.Algorithm); w != nil {
-			b.Wino = w
-			// The input copy covers the tiles: the last may overhang the padded image.
-			b.PadH, b.PadW = max(b.PadH, w.TilesH*w.M+w.R-1), max(b.PadW, w.TilesW*w.M+w.R-1)
 			s.Forward = Strategy(fmt.Sprintf("winograd %s, blocked, %.2fx fewer mults", w, float64(out.H*out.W*c.KH*c.KW)/float64(w.Multiplies())))
 			s.Scratch = int64(c.Groups) * (b.InSize() + b.OutSize() + w.VSize(b) + w.MSize(b))
 			s.Packed = int64(c.Groups) * w.PackedSize(b)
 		}
 		s.WeightGrad = ConvWeightGrad
-		// Each worker sums the gradients of its own images: the weights' in the kernel's
-		// blocked layout, then the bias's.
-		s.Partials = int64(c.Groups)*b.WeightSize() + int64(boolInt(c.Learn.Bias)*c.Out)
+		// Each worker sums the gradients of its own images: the weights' (GradSize), then the
+		// bias's.
+		s.Partials = int64(c.Groups)*b.GradSize() + int64(boolInt(c.Learn.Bias)*c.Out)
 		s.BackScratch = int64(c.Groups) * (b.InSize() + b.OutSize()) // the input's and dY's copies
 		if w := b.Wino; w != nil {
 			s.WeightGrad = ConvWeightGradWinograd
-			s.Partials = int64(c.Groups)*w.WeightSize(b) + int64(boolInt(c.Learn.Bias)*c.Out)
 			s.BackScratch = int64(c.Groups) * (b.InSize() + w.VSize(b) + w.DYSize(b) + w.MSize(b)) // V, dY's padded copy and its transform
 		}
 		switch {
@@ -154,8 +150,6 @@ var OpConv = newOp(&opDef{
 			s.BackScratch = max(s.BackScratch, int64(c.Groups)*(g.InSize()+g.OutSize()))
 			s.Relaid = int64(c.Groups) * g.PackedSize() // the weights, flipped, and zero biases
 			if w := winograd(g, c.Algorithm); w != nil {
-				g.Wino = w
-				g.PadH, g.PadW = max(g.PadH, w.TilesH*w.M+w.R-1), max(g.PadW, w.TilesW*w.M+w.R-1)
 				s.InputGrad = ConvTransposedWinograd
 				s.BackScratch = max(s.BackScratch, int64(c.Groups)*(g.InSize()+g.OutSize()+w.VSize(g)+w.MSize(g)))
 				s.Relaid = int64(c.Groups) * w.PackedSize(g) // the flipped weights transformed, zero biases
@@ -221,8 +215,8 @@ type ConvBlocking struct {
 	Wino *ConvWinograd
 }
 
-// ConvWinograd is how a convolution's forward pass runs by Winograd's F(M×M, R×R) (Lavin and
-// Gray), per image and group: the input copy's TilesH×TilesW tiles of Alpha×Alpha pixels
+// ConvWinograd is how a convolution (a forward pass, or an input gradient) runs by Winograd's
+// F(M×M, R×R) (Lavin and Gray), per image and group: the input copy's TilesH×TilesW tiles of Alpha×Alpha pixels
 // transformed, a block of channels and a row of tiles at a time, into Alpha² matrices of
 // tiles × input channels (V); each multiplied by the weights' transform for its position
 // (U, Alpha² matrices of input × output channels, computed once per Load or Step) by a
@@ -267,28 +261,29 @@ func (w *ConvWinograd) DYSize(b *ConvBlocking) int64 {
 	return int64(b.OutBlocks*ChannelBlock) * int64(w.TilesH*w.M) * int64(w.TilesW*w.M)
 }
 
-// winogradLacks says what a convolution lacks for Winograd, of in input channels per group: ""
-// when it can take it.
-func winogradLacks(c *Conv, in int) string {
+// winogradLacks says what a convolution lacks for Winograd — a kh×kw kernel with strides sh×sw
+// over in input channels per group —, or "" when it can take it.
+func winogradLacks(kh, kw, sh, sw, in int) string {
 	switch {
-	case c.KH != c.KW || c.KH != 3 && c.KH != 5:
-		return fmt.Sprintf("a 3x3 or 5x5 kernel, not %dx%d", c.KH, c.KW)
-	case c.SH != 1 || c.SW != 1:
-		return fmt.Sprintf("stride 1, not %dx%d", c.SH, c.SW)
+	case kh != kw || kh != 3 && kh != 5:
+		return fmt.Sprintf("a 3x3 or 5x5 kernel, not %dx%d", kh, kw)
+	case sh != 1 || sw != 1:
+		return fmt.Sprintf("stride 1, not %dx%d", sh, sw)
 	case in < ChannelBlock:
 		return fmt.Sprintf("at least %d input channels per group, not %d", ChannelBlock, in)
 	}
 	return ""
 }
 
-// winograd chooses Winograd for a convolution (its forward pass, or its input gradient's) as
-// algorithm says (Conv.Algorithm), or nil: a square 3×3 or 5×5 kernel of stride 1 over whole
-// blocks of input channels, by F(2×2, 3×3) or F(2×2, 5×5) — chosen by default when it does at
-// most two thirds of the direct kernel's multiplications, counting the tiles' overhang. Its
-// products are 1×1 convolutions over a row of all the image's tiles, blocked like a direct
-// kernel's.
+// winograd chooses Winograd for the convolution of blocking b (a forward pass, or an input
+// gradient's) as algorithm says (Conv.Algorithm), and returns it, or nil: a square 3×3 or 5×5
+// kernel of stride 1 over whole blocks of input channels (winogradLacks), by F(2×2, 3×3) or
+// F(2×2, 5×5) — chosen by default when it does at most two thirds of the direct kernel's
+// multiplications, counting the tiles' overhang. It sets b.Wino and widens b's input copy to
+// cover the tiles, the last of which may overhang the padded image. Its products are 1×1
+// convolutions over a row of all the image's tiles, blocked like a direct kernel's.
 func winograd(b *ConvBlocking, algorithm string) *ConvWinograd {
-	if algorithm == "direct" || b.KH != b.KW || b.KH != 3 && b.KH != 5 || b.SH != 1 || b.SW != 1 || b.InLanes != ChannelBlock {
+	if algorithm == "direct" || winogradLacks(b.KH, b.KW, b.SH, b.SW, b.In) != "" {
 		return nil
 	}
 	w := &ConvWinograd{M: 2, R: b.KH, Alpha: 2 + b.KH - 1}
@@ -298,6 +293,8 @@ func winograd(b *ConvBlocking, algorithm string) *ConvWinograd {
 	}
 	w.PerCall = b.PerCall
 	w.Tile = tile(w.PerCall, w.Tiles())
+	b.Wino = w
+	b.PadH, b.PadW = max(b.PadH, w.TilesH*w.M+w.R-1), max(b.PadW, w.TilesW*w.M+w.R-1)
 	return w
 }
 
@@ -327,6 +324,15 @@ func (b *ConvBlocking) OutSize() int64 {
 }
 func (b *ConvBlocking) WeightSize() int64 {
 	return int64(b.InBlocks) * int64(b.InLanes) * int64(b.OutBlocks) * ChannelBlock * int64(b.KH*b.KW)
+}
+
+// GradSize is the float32 values of one group's weight gradient in a worker's partial sums: in
+// the direct weight-gradient kernel's blocked layout, or in the Winograd transform's domain.
+func (b *ConvBlocking) GradSize() int64 {
+	if b.Wino != nil {
+		return b.Wino.WeightSize(b)
+	}
+	return b.WeightSize()
 }
 
 // PackedSize is the float32 values of one group's weights laid out for the kernel, followed by

@@ -231,8 +231,8 @@ func (is *isa) parts() int { return Lanes / is.width }
 // block and kernel row — the tile reads all of the call's weights, which the other tiles of the
 // row read again from L1 or L2 — then the ReLU, and one store. Each output's sum is in the order
 // of the Go loop. (Passes over the row per kernel row that reload and store the accumulators,
-// keeping a kernel row's weights in L1 instead, measured slower on every AlexNet layer but one,
-// within the noise there: conv1 134 against 186–203 GFLOP/s on one core.)
+// keeping a kernel row's weights in L1 instead, measured slower on 14 of AlexNet's 17 kernels and
+// within the noise on the other three: conv1 134 against 186–203 GFLOP/s on one core.)
 func (c *Conv) asm(t *text, is *isa) {
 	tile, blocks := is.tile(c), is.blocks(c)
 	accs := tile * blocks * is.parts()

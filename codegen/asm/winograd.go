@@ -139,10 +139,11 @@ type WinoIn struct {
 	Doc                      string
 }
 
-// matrix is the transform's left factor, α×n for tiles of n×n values: Bᵀ, or A for Grad.
+// matrix is the transform's left factor, α×n for tiles of n×n values, and its name: Bᵀ, or A
+// for Grad.
 func (k *WinoIn) matrix() (m [][]float64, name string) {
 	if k.Grad {
-		return transpose(k.F.AT), "A"
+		return Transpose(k.F.AT), "A"
 	}
 	return k.F.BT, "Bᵀ"
 }
@@ -156,11 +157,9 @@ func (k *WinoIn) formula() string {
 }
 
 // n is the side of the tiles it reads.
-func (k *WinoIn) n() int { return len(k.matrixOnly()[0]) }
-
-func (k *WinoIn) matrixOnly() [][]float64 {
+func (k *WinoIn) n() int {
 	m, _ := k.matrix()
-	return m
+	return len(m[0])
 }
 
 // WinoOut is the geometry of a Winograd output transform: one call turns the α² products of a
@@ -347,8 +346,8 @@ func first(i int, format string, args ...any) string {
 	return fmt.Sprintf(format, args...)
 }
 
-// transpose is the columns of a matrix as rows.
-func transpose(m [][]float64) [][]float64 {
+// Transpose is the columns of a matrix as rows.
+func Transpose(m [][]float64) [][]float64 {
 	out := make([][]float64, len(m[0]))
 	for j := range out {
 		for i := range m {
@@ -368,7 +367,8 @@ func combos(m [][]float64) []combo {
 
 func (k *WinoIn) asm(t *text, is *isa) {
 	f, a, n := k.F, k.F.Alpha, k.n()
-	bt := combos(k.matrixOnly())
+	mat, _ := k.matrix()
+	bt := combos(mat)
 	cs := newConsts(k.Name+is.name+"Factors", bt)
 	cs.data(t)
 	id := k.Name + is.name
@@ -586,7 +586,8 @@ func (k *WinoIn) twin(t *text) {
 	t.line("\tfor t := 0; t < %d; t++ {\n\t\tfor l := 0; l < %d; l++ {", k.Tiles, Lanes)
 	t.line("\t\t\td, o := in[t*%d+l:], v[t*%d+l:]", f.M*k.InPixStride, Lanes)
 	n := k.n()
-	bt := combos(k.matrixOnly())
+	mat, _ := k.matrix()
+	bt := combos(mat)
 	names := func(prefix string) func(int) string {
 		return func(i int) string { return fmt.Sprintf("%s%d", prefix, i) }
 	}

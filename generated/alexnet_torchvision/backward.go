@@ -126,8 +126,9 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet_torchvision.net:30), 64x27x27 → 192x27x27 per image,
 // on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,5x5), summed over the tiles by conv2UpdKernel (conv2Upd: the input's tiles
-// and dY's transformed, 8 channels × 3 output blocks per call) into the worker's partial sums, as Gᵀ dW G,
+// Per image: dW by Winograd's F(2x2,5x5), the products of the input's and dY's transformed tiles summed over
+// the tiles by conv2UpdKernel (conv2Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
+// brought back as Gᵀ dU G by conv2WinoDW,
 // and dX as the convolution of dY, padded by 2x2, with the flipped weights (conv2GradImage) by Winograd's F(2x2,5x5) (Lavin and Gray): the input copied into a padded copy
 // (12 blocks of 16 channels of 32x32 pixels), its 14x14 tiles of 6x6 pixels transformed by conv2GradWinoInKernel into 36 matrices of 196 tiles × 192
 // channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 4 output blocks a call,
@@ -479,8 +480,9 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 
 // conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet_torchvision.net:33), 192x13x13 → 384x13x13 per image,
 // on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), summed over the tiles by conv3UpdKernel (conv3Upd: the input's tiles
-// and dY's transformed, 8 channels × 3 output blocks per call) into the worker's partial sums, as Gᵀ dW G,
+// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
+// the tiles by conv3UpdKernel (conv3Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
+// brought back as Gᵀ dU G by conv3WinoDW,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv3GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
 // (24 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3GradWinoInKernel into 16 matrices of 49 tiles × 384
 // channels (V), each multiplied by its transformed weights by conv3GradWinoMulKernel, 4 output blocks a call,
@@ -773,8 +775,9 @@ func (m *Model) conv3RelayRows(worker, lo, hi int) {
 
 // conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet_torchvision.net:35), 384x13x13 → 256x13x13 per image,
 // on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), summed over the tiles by conv4UpdKernel (conv4Upd: the input's tiles
-// and dY's transformed, 8 channels × 2 output blocks per call) into the worker's partial sums, as Gᵀ dW G,
+// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
+// the tiles by conv4UpdKernel (conv4Upd; 8 channels × 2 output blocks per call) into the worker's partial sums,
+// brought back as Gᵀ dU G by conv4WinoDW,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv4GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
 // (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv4GradWinoInKernel into 16 matrices of 49 tiles × 256
 // channels (V), each multiplied by its transformed weights by conv4GradWinoMulKernel, 4 output blocks a call,
@@ -1067,8 +1070,9 @@ func (m *Model) conv4RelayRows(worker, lo, hi int) {
 
 // conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet_torchvision.net:37), 256x13x13 → 256x13x13 per image,
 // on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), summed over the tiles by conv5UpdKernel (conv5Upd: the input's tiles
-// and dY's transformed, 8 channels × 2 output blocks per call) into the worker's partial sums, as Gᵀ dW G,
+// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
+// the tiles by conv5UpdKernel (conv5Upd; 8 channels × 2 output blocks per call) into the worker's partial sums,
+// brought back as Gᵀ dU G by conv5WinoDW,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv5GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
 // (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv5GradWinoInKernel into 16 matrices of 49 tiles × 256
 // channels (V), each multiplied by its transformed weights by conv5GradWinoMulKernel, 4 output blocks a call,

@@ -185,8 +185,9 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/fashion.net:43), 32x12x12 → 96x12x12 per image,
 // on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), summed over the tiles by conv2UpdKernel (conv2Upd: the input's tiles
-// and dY's transformed, 8 channels × 3 output blocks per call) into the worker's partial sums, as Gᵀ dW G,
+// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
+// the tiles by conv2UpdKernel (conv2Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
+// brought back as Gᵀ dU G by conv2WinoDW,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv2GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
 // (3 blocks of 16 channels of 14x14 pixels), its 6x6 tiles of 4x4 pixels transformed by conv2GradWinoInKernel into 16 matrices of 36 tiles × 48
 // channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 1 output blocks a call,
