@@ -14,8 +14,9 @@ import (
 // roundings, even and odd LRN windows, sizes that are not multiples of the GEMM's tiles, the
 // channel-blocked layout between convolutions, LRN and pools (blocked), fully connected layers
 // on their direct kernels (fcdirect; batches of 33 take a group of 32 and one more), 3×3 and
-// 5×5 convolutions by Winograd over tiles that overhang the image (b2 with groups, b5; c1 and c2
-// with partial blocks and NCHW outputs) — each
+// 5×5 convolutions by Winograd with each tile size the cost model picks, over tiles that overhang
+// the image (b2 with groups, b5, b9 and b10 forced over one tile; c1 and c2 with partial blocks
+// and NCHW outputs) — each
 // compiled, generated and compared with the reference implementation at several batch sizes.
 var opSpecs = map[string]string{
 	"convs": `network convs
@@ -100,6 +101,8 @@ b7: conv 16 kernel 1                             -> 16x3x2
     relu
 b8: maxpool 2 rounding ceil                      -> 16x2x1
     lrn size 3 alpha 0.2 beta 0.5 k 1
+b9: conv 16 kernel 5 padding 2 algorithm winograd -> 16x2x1
+b10: conv 16 kernel 3 padding 1 algorithm winograd -> 16x2x1
 fc: fc 5
 loss: softmax
 `,
@@ -154,7 +157,8 @@ func TestOps(t *testing.T) {
 		pkgs = append(pkgs, "./codegen/"+filepath.ToSlash(dir))
 	}
 	// The networks take every path of the generated forward passes.
-	for _, path := range []string{"by Winograd's F(2x2,3x3)", "by Winograd's F(2x2,5x5)", "copied back to NCHW. The passes over one image"} {
+	for _, path := range []string{"by Winograd's F(2x2,3x3)", "by Winograd's F(2x2,5x5)", "by Winograd's F(3x3,5x5)",
+		"by Winograd's F(3x3,3x3)", "by Winograd's F(5x5,3x3)", "copied back to NCHW. The passes over one image"} {
 		require.True(t, strings.Contains(kernels.String(), path), "no generated package has %q", path)
 	}
 	args := append([]string{"test", "-count=1"}, pkgs...)

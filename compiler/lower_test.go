@@ -31,8 +31,8 @@ func TestConvBlockingAlexNet(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{
 		"conv1: 1×3 of 227x227 → 6 blocks of 55x55, 3 per call, tile 8, dW 3×3",
-		"conv2: 3×16 of 32x32 → 8 blocks of 27x27, 4 per call, tile 6, dW 8×2, winograd F(2x2,5x5) of 14x14 tiles, tile 6",
-		"conv2 grad: 8×16 of 32x32 → 3 blocks of 27x27, 3 per call, tile 8, winograd F(2x2,5x5) of 14x14 tiles, tile 8",
+		"conv2: 3×16 of 31x31 → 8 blocks of 27x27, 4 per call, tile 6, dW 8×2, winograd F(3x3,5x5) of 9x9 tiles, tile 6",
+		"conv2 grad: 8×16 of 31x31 → 3 blocks of 27x27, 3 per call, tile 8, winograd F(3x3,5x5) of 9x9 tiles, tile 7",
 		"conv3: 16×16 of 16x16 → 24 blocks of 13x13, 4 per call, tile 5, dW 8×3, winograd F(2x2,3x3) of 7x7 tiles, tile 5",
 		"conv3 grad: 24×16 of 16x16 → 16 blocks of 13x13, 4 per call, tile 5, winograd F(2x2,3x3) of 7x7 tiles, tile 5",
 		"conv4: 12×16 of 16x16 → 12 blocks of 13x13, 4 per call, tile 5, dW 8×3, winograd F(2x2,3x3) of 7x7 tiles, tile 5",
@@ -148,12 +148,12 @@ loss: softmax
 		got[s.Main().Name] = what
 	}
 	assert.Equal(t, map[string]string{
-		"c1": "F(2x2,3x3)", // 13×13: 784 multiplications per channel pair against 1521; the first layer has no dX
+		"c1": "F(5x5,3x3)", // 13×13, U small: 441 multiplications per channel pair against 1521; the first layer has no dX
 		"c2": "direct",
-		"c3": "F(2x2,5x5), dX F(2x2,5x5)",
+		"c3": "F(3x3,5x5), dX F(3x3,5x5)", // 13×13: 1225 against 4225
 		"c4": "direct",                    // no algorithm for 11×11
 		"c5": "direct",                    // stride 5 (its output 3×3)
-		"c6": "direct",                    // 3×3: 64 multiplications per channel pair against 81, not worth it
-		"c7": "F(2x2,3x3), dX F(2x2,3x3)", // forced
+		"c6": "F(3x3,3x3), dX F(3x3,3x3)", // 3×3: one tile, 25 multiplications per channel pair against 81
+		"c7": "F(3x3,3x3), dX F(3x3,3x3)", // forced, on the same 3×3
 	}, got)
 }

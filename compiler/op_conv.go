@@ -275,19 +275,47 @@ func winogradLacks(kh, kw, sh, sw, in int) string {
 	return ""
 }
 
+// The cost model that chooses Winograd's tile (winograd): the products and transforms in vector
+// instructions, two a cycle, and the weights in the transform's domain (U, or the weight
+// gradient's partial sums) read from L3 once per image when they do not fit a core's L2.
+const (
+	// winoMaxAlpha bounds the input tile α = m + r − 1: α ≤ 7 keeps Winograd's float32 error
+	// within 1e-5 of the largest output at AlexNet's channel counts (TestWinogradError in
+	// codegen/asm: F(3x3,5x5) 6.0e-6 and 9.8e-6, F(4x4,3x3) and F(5x5,3x3) 9.3e-6, F(2x2,3x3)
+	// 5.9e-7 and 9.4e-7, against the direct float32 sum's 1.5e-6 to 2.8e-6).
+	winoMaxAlpha = 7
+	// l2Bytes is a core's L2 cache (1 MiB on AMD's Zen 4 and 5 and on recent Intel cores).
+	l2Bytes = 1 << 20
+	// l3BytesPerCycle is what a core reads from L3 a cycle while both cores compute; measured
+	// with AlexNet's 3×3 layers, whose U of 6.3–14 MB is read per image, F(3x3,3x3) was no
+	// faster than F(2x2,3x3) (bench/layers.sh alexnet TrainStep32), and with its 5×5 layer
+	// F(3x3,5x5) 1.4–1.9× faster than F(2x2,5x5).
+	l3BytesPerCycle = 4
+	// winoBetter is how much cheaper a larger tile must be to be chosen over a smaller one,
+	// whose rounding error and scratch are smaller.
+	winoBetter = 0.95
+)
+
 // winograd chooses Winograd for the convolution of blocking b (a forward pass, or an input
 // gradient's) as algorithm says (Conv.Algorithm), and returns it, or nil: a square 3×3 or 5×5
-// kernel of stride 1 over whole blocks of input channels (winogradLacks), by F(2×2, 3×3) or
-// F(2×2, 5×5) — chosen by default when it does at most two thirds of the direct kernel's
-// multiplications, counting the tiles' overhang. It sets b.Wino and widens b's input copy to
-// cover the tiles, the last of which may overhang the padded image. Its products are 1×1
-// convolutions over a row of all the image's tiles, blocked like a direct kernel's.
+// kernel of stride 1 over whole blocks of input channels (winogradLacks), by F(m×m, r×r) with
+// the output tile m (α ≤ winoMaxAlpha) that costs the fewest cycles (cycles), counting the
+// tiles' overhang — chosen by default when it does at most two thirds of the direct kernel's
+// multiplications. It sets b.Wino and widens b's input copy to cover the tiles, the last of
+// which may overhang the padded image. Its products are 1×1 convolutions over a row of all the
+// image's tiles, blocked like a direct kernel's.
 func winograd(b *ConvBlocking, algorithm string) *ConvWinograd {
 	if algorithm == "direct" || winogradLacks(b.KH, b.KW, b.SH, b.SW, b.In) != "" {
 		return nil
 	}
-	w := &ConvWinograd{M: 2, R: b.KH, Alpha: 2 + b.KH - 1}
-	w.TilesH, w.TilesW = (b.OutH+w.M-1)/w.M, (b.OutW+w.M-1)/w.M
+	var w *ConvWinograd
+	for m := 2; m+b.KH-1 <= winoMaxAlpha; m++ {
+		c := &ConvWinograd{M: m, R: b.KH, Alpha: m + b.KH - 1}
+		c.TilesH, c.TilesW = (b.OutH+m-1)/m, (b.OutW+m-1)/m
+		if w == nil || c.cycles(b) < winoBetter*w.cycles(b) {
+			w = c
+		}
+	}
 	if algorithm != "winograd" && 3*w.Multiplies() > 2*b.OutH*b.OutW*b.KH*b.KW {
 		return nil
 	}
@@ -296,6 +324,21 @@ func winograd(b *ConvBlocking, algorithm string) *ConvWinograd {
 	b.Wino = w
 	b.PadH, b.PadW = max(b.PadH, w.TilesH*w.M+w.R-1), max(b.PadW, w.TilesW*w.M+w.R-1)
 	return w
+}
+
+// cycles is the cost model's estimate of one image's convolution of blocking b by w on one
+// core: the products (α² per tile, input channel and output block), the input transform (two
+// passes of α sums of α terms per column, per tile and input block), the output transform (α
+// columns then m rows of sums), and U read from L3 when it is larger than L2.
+func (w *ConvWinograd) cycles(b *ConvBlocking) float64 {
+	a, m, t := float64(w.Alpha), float64(w.M), float64(w.Tiles())
+	in, inBlocks, outBlocks := float64(b.InBlocks*ChannelBlock), float64(b.InBlocks), float64(b.OutBlocks)
+	vector := a*a*t*in*outBlocks + t*inBlocks*2*a*a*a + t*outBlocks*(a*a*m+a*m*m)
+	c := vector / 2
+	if u := 4 * float64(w.WeightSize(b)); u > l2Bytes {
+		c += u / l3BytesPerCycle
+	}
+	return c
 }
 
 // Multiplies is the multiplications per input and output channel of an image.

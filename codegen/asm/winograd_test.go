@@ -103,15 +103,20 @@ func newWino(name string, m, r, tiles, outW int, relu bool) wino {
 	}
 }
 
-// winos are the transforms tested: AlexNet's 13×13 and 27×27 layers' rows with F(2×2, 3×3) and
-// F(2×2, 5×5), and larger tiles whose last tile overhangs the row.
+// winos are the transforms tested: AlexNet's 13×13 and 27×27 layers' rows with F(2×2, 3×3),
+// F(2×2, 5×5), F(3×3, 5×5), F(4×4, 3×3) and F(5×5, 3×3), fashion.net's 12×12 by F(4×4, 3×3), and larger
+// tiles whose last tile overhangs the row.
 var winos = []wino{
 	newWino("wino2x3", 2, 3, 7, 13, true),
 	newWino("wino2x5", 2, 5, 14, 27, false),
+	newWino("wino3x5", 3, 5, 9, 27, false),
 	newWino("wino4x3", 4, 3, 4, 13, true),
 	newWino("wino3x3", 3, 3, 5, 15, false),
 	newWino("wino2x3even", 2, 3, 4, 8, false),
 	newWino("alex13", 2, 3, 7, 13, false),
+	newWino("alex13x4", 4, 3, 4, 13, false),
+	newWino("alex13x5", 5, 3, 3, 13, false),
+	newWino("fashion12", 4, 3, 3, 12, false),
 }
 
 // winoKernels are the transforms as kernels to generate.
@@ -248,10 +253,15 @@ func TestWinogradError(t *testing.T) {
 		w              wino
 		channels, size int
 	}{
-		{"conv2 (96 channels, 27x27, 5x5)", byName["wino2x5In"], 96, 27},
-		{"conv2's dX (256 channels, 27x27, 5x5)", byName["wino2x5In"], 256, 27},
-		{"conv3 (256 channels, 13x13, 3x3)", byName["alex13In"], 256, 13},
-		{"conv4, conv5 and conv3's dX (384 channels, 13x13, 3x3)", byName["alex13In"], 384, 13},
+		{"conv2 by F(2x2,5x5) (96 channels, 27x27, 5x5)", byName["wino2x5In"], 96, 27},
+		{"conv2's dX by F(2x2,5x5) (256 channels)", byName["wino2x5In"], 256, 27},
+		{"conv2 by F(3x3,5x5) (96 channels)", byName["wino3x5In"], 96, 27},
+		{"conv2's dX by F(3x3,5x5) (256 channels)", byName["wino3x5In"], 256, 27},
+		{"conv3 by F(2x2,3x3) (256 channels, 13x13, 3x3)", byName["alex13In"], 256, 13},
+		{"conv4 by F(4x4,3x3) (384 channels)", byName["alex13x4In"], 384, 13},
+		{"conv4 by F(5x5,3x3) (384 channels)", byName["alex13x5In"], 384, 13},
+		{"fashion's conv2 by F(4x4,3x3) (16 channels, 12x12, 3x3)", byName["fashion12In"], 16, 12},
+		{"conv4, conv5 and conv3's dX by F(2x2,3x3) (384 channels)", byName["alex13In"], 384, 13},
 	} {
 		g := c.w.g
 		m, k, a, tiles := g[0], g[1], g[2], g[3]

@@ -47,112 +47,140 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 329504 values and in
-// of 3072, it computes conv2 + conv2.relu (specs/alexnet.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
+// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 186768 values and in
+// of 3472, it computes conv2 + conv2.relu (specs/alexnet.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
 func conv2WinoInKernelGo(v, in []float32) {
-	for t := 0; t < 14; t++ {
+	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = d[0], d[512], d[1024], d[1536], d[2048], d[2560] // column 0
-			o[0] = float32(4*x0) - float32(5*x2) + x4
-			o[56448] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[112896] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[169344] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[225792] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[282240] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[16], d[528], d[1040], d[1552], d[2064], d[2576] // column 1
-			o[9408] = float32(4*x0) - float32(5*x2) + x4
-			o[65856] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[122304] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[178752] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[235200] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[291648] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[32], d[544], d[1056], d[1568], d[2080], d[2592] // column 2
-			o[18816] = float32(4*x0) - float32(5*x2) + x4
-			o[75264] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[131712] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[188160] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[244608] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[301056] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[48], d[560], d[1072], d[1584], d[2096], d[2608] // column 3
-			o[28224] = float32(4*x0) - float32(5*x2) + x4
-			o[84672] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[141120] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[197568] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[254016] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[310464] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[64], d[576], d[1088], d[1600], d[2112], d[2624] // column 4
-			o[37632] = float32(4*x0) - float32(5*x2) + x4
-			o[94080] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[150528] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[206976] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[263424] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[319872] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[80], d[592], d[1104], d[1616], d[2128], d[2640] // column 5
-			o[47040] = float32(4*x0) - float32(5*x2) + x4
-			o[103488] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[159936] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[216384] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[272832] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[329280] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[9408], o[18816], o[28224], o[37632], o[47040] // row 0
-			o[0] = float32(4*x0) - float32(5*x2) + x4
-			o[9408] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[18816] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[28224] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[37632] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[47040] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[56448], o[65856], o[75264], o[84672], o[94080], o[103488] // row 1
-			o[56448] = float32(4*x0) - float32(5*x2) + x4
-			o[65856] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[75264] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[84672] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[94080] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[103488] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[112896], o[122304], o[131712], o[141120], o[150528], o[159936] // row 2
-			o[112896] = float32(4*x0) - float32(5*x2) + x4
-			o[122304] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[131712] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[141120] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[150528] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[159936] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[169344], o[178752], o[188160], o[197568], o[206976], o[216384] // row 3
-			o[169344] = float32(4*x0) - float32(5*x2) + x4
-			o[178752] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[188160] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[197568] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[206976] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[216384] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[225792], o[235200], o[244608], o[254016], o[263424], o[272832] // row 4
-			o[225792] = float32(4*x0) - float32(5*x2) + x4
-			o[235200] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[244608] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[254016] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[263424] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[272832] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[282240], o[291648], o[301056], o[310464], o[319872], o[329280] // row 5
-			o[282240] = float32(4*x0) - float32(5*x2) + x4
-			o[291648] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[301056] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[310464] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[319872] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[329280] = float32(4*x1) - float32(5*x3) + x5
+			d, o := in[t*48+l:], v[t*16+l:]
+			var x0, x1, x2, x3, x4, x5, x6 float32
+			x0, x1, x2, x3, x4, x5, x6 = d[0], d[496], d[992], d[1488], d[1984], d[2480], d[2976] // column 0
+			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[27216] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[54432] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[81648] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[108864] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[136080] = float32(4*x1) - float32(5*x3) + x5
+			o[163296] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[16], d[512], d[1008], d[1504], d[2000], d[2496], d[2992] // column 1
+			o[3888] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[31104] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[58320] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[85536] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[112752] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[139968] = float32(4*x1) - float32(5*x3) + x5
+			o[167184] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[32], d[528], d[1024], d[1520], d[2016], d[2512], d[3008] // column 2
+			o[7776] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[34992] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[62208] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[89424] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[116640] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[143856] = float32(4*x1) - float32(5*x3) + x5
+			o[171072] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[48], d[544], d[1040], d[1536], d[2032], d[2528], d[3024] // column 3
+			o[11664] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[38880] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[66096] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[93312] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[120528] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[147744] = float32(4*x1) - float32(5*x3) + x5
+			o[174960] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[64], d[560], d[1056], d[1552], d[2048], d[2544], d[3040] // column 4
+			o[15552] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[42768] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[69984] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[97200] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[124416] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[151632] = float32(4*x1) - float32(5*x3) + x5
+			o[178848] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[80], d[576], d[1072], d[1568], d[2064], d[2560], d[3056] // column 5
+			o[19440] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[46656] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[73872] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[101088] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[128304] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[155520] = float32(4*x1) - float32(5*x3) + x5
+			o[182736] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[96], d[592], d[1088], d[1584], d[2080], d[2576], d[3072] // column 6
+			o[23328] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[50544] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[77760] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[104976] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[132192] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[159408] = float32(4*x1) - float32(5*x3) + x5
+			o[186624] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[3888], o[7776], o[11664], o[15552], o[19440], o[23328] // row 0
+			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[3888] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[7776] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[11664] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[15552] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[19440] = float32(4*x1) - float32(5*x3) + x5
+			o[23328] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[27216], o[31104], o[34992], o[38880], o[42768], o[46656], o[50544] // row 1
+			o[27216] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[31104] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[34992] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[38880] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[42768] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[46656] = float32(4*x1) - float32(5*x3) + x5
+			o[50544] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[54432], o[58320], o[62208], o[66096], o[69984], o[73872], o[77760] // row 2
+			o[54432] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[58320] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[62208] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[66096] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[69984] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[73872] = float32(4*x1) - float32(5*x3) + x5
+			o[77760] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[81648], o[85536], o[89424], o[93312], o[97200], o[101088], o[104976] // row 3
+			o[81648] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[85536] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[89424] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[93312] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[97200] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[101088] = float32(4*x1) - float32(5*x3) + x5
+			o[104976] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[108864], o[112752], o[116640], o[120528], o[124416], o[128304], o[132192] // row 4
+			o[108864] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[112752] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[116640] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[120528] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[124416] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[128304] = float32(4*x1) - float32(5*x3) + x5
+			o[132192] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[136080], o[139968], o[143856], o[147744], o[151632], o[155520], o[159408] // row 5
+			o[136080] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[139968] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[143856] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[147744] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[151632] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[155520] = float32(4*x1) - float32(5*x3) + x5
+			o[159408] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[163296], o[167184], o[171072], o[174960], o[178848], o[182736], o[186624] // row 6
+			o[163296] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[167184] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[171072] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[174960] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[178848] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[182736] = float32(4*x1) - float32(5*x3) + x5
+			o[186624] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
 		}
 	}
 }
 
-// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 12544 values, in 9408,
-// w 3072 and bias 64, it computes conv2 + conv2.relu (specs/alexnet.net:43), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 5184 values, in 3888,
+// w 3072 and bias 64, it computes conv2 + conv2.relu (specs/alexnet.net:43), the products of one of F(3x3,5x5)'s 49 transform positions: its 81 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv2WinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [64]float32
-	for ox := 0; ox < 196; ox++ {
+	for ox := 0; ox < 81; ox++ {
 		copy(acc[:], bias[:64])
 		for cb := 0; cb < 3; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+						x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -162,176 +190,248 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*3136+ox*16+j%16] = acc[j]
+			out[j/16*1296+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
-// conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2: with out of at least 864 values
-// (for rows 2), mm of 878304 and bias of 16, it computes conv2 + conv2.relu (specs/alexnet.net:43), a row of tiles of a block of output channels; the same float32 operations in
+// conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2: with out of at least 1296 values
+// (for rows 3), mm of 497808 and bias of 16, it computes conv2 + conv2.relu (specs/alexnet.net:43), a row of tiles of a block of output channels; the same float32 operations in
 // the same order.
 func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
-	for t := 0; t < 14; t++ {
+	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
-			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
-			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = o[0], o[150528], o[301056], o[451584], o[602112], o[752640] // column 0
-			o[0] = x0 + x1 + x2 + x3 + x4
-			o[150528] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[25088], o[175616], o[326144], o[476672], o[627200], o[777728] // column 1
-			o[25088] = x0 + x1 + x2 + x3 + x4
-			o[175616] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[50176], o[200704], o[351232], o[501760], o[652288], o[802816] // column 2
-			o[50176] = x0 + x1 + x2 + x3 + x4
-			o[200704] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[75264], o[225792], o[376320], o[526848], o[677376], o[827904] // column 3
-			o[75264] = x0 + x1 + x2 + x3 + x4
-			o[225792] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[100352], o[250880], o[401408], o[551936], o[702464], o[852992] // column 4
-			o[100352] = x0 + x1 + x2 + x3 + x4
-			o[250880] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[125440], o[275968], o[426496], o[577024], o[727552], o[878080] // column 5
-			o[125440] = x0 + x1 + x2 + x3 + x4
-			o[275968] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[25088], o[50176], o[75264], o[100352], o[125440] // row 0
+			o, y, b := mm[t*16+l:], out[t*48+l:], bias[l]
+			var x0, x1, x2, x3, x4, x5, x6 float32
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[72576], o[145152], o[217728], o[290304], o[362880], o[435456] // column 0
+			o[0] = x0 + x1 + x2 + x3 + x4 + x5
+			o[72576] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[145152] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[10368], o[82944], o[155520], o[228096], o[300672], o[373248], o[445824] // column 1
+			o[10368] = x0 + x1 + x2 + x3 + x4 + x5
+			o[82944] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[155520] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[20736], o[93312], o[165888], o[238464], o[311040], o[383616], o[456192] // column 2
+			o[20736] = x0 + x1 + x2 + x3 + x4 + x5
+			o[93312] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[165888] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[31104], o[103680], o[176256], o[248832], o[321408], o[393984], o[466560] // column 3
+			o[31104] = x0 + x1 + x2 + x3 + x4 + x5
+			o[103680] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[176256] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[41472], o[114048], o[186624], o[259200], o[331776], o[404352], o[476928] // column 4
+			o[41472] = x0 + x1 + x2 + x3 + x4 + x5
+			o[114048] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[186624] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[51840], o[124416], o[196992], o[269568], o[342144], o[414720], o[487296] // column 5
+			o[51840] = x0 + x1 + x2 + x3 + x4 + x5
+			o[124416] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[196992] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[62208], o[134784], o[207360], o[279936], o[352512], o[425088], o[497664] // column 6
+			o[62208] = x0 + x1 + x2 + x3 + x4 + x5
+			o[134784] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[207360] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[10368], o[20736], o[31104], o[41472], o[51840], o[62208] // row 0
 			{
-				r := x0 + x1 + x2 + x3 + x4
+				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
 				r = max(r, 0)
 				y[0] = r
 			}
-			if t*2+1 < 27 {
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
 				r = r + b
 				r = max(r, 0)
 				y[16] = r
 			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+				r = r + b
+				r = max(r, 0)
+				y[32] = r
+			}
 			if rows <= 1 {
 				continue
 			}
-			x0, x1, x2, x3, x4, x5 = o[150528], o[175616], o[200704], o[225792], o[250880], o[275968] // row 1
+			x0, x1, x2, x3, x4, x5, x6 = o[72576], o[82944], o[93312], o[103680], o[114048], o[124416], o[134784] // row 1
 			{
-				r := x0 + x1 + x2 + x3 + x4
+				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
 				r = max(r, 0)
 				y[432] = r
 			}
-			if t*2+1 < 27 {
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
 				r = r + b
 				r = max(r, 0)
 				y[448] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+				r = r + b
+				r = max(r, 0)
+				y[464] = r
+			}
+			if rows <= 2 {
+				continue
+			}
+			x0, x1, x2, x3, x4, x5, x6 = o[145152], o[155520], o[165888], o[176256], o[186624], o[196992], o[207360] // row 2
+			{
+				r := x0 + x1 + x2 + x3 + x4 + x5
+				r = r + b
+				r = max(r, 0)
+				y[864] = r
+			}
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+				r = r + b
+				r = max(r, 0)
+				y[880] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+				r = r + b
+				r = max(r, 0)
+				y[896] = r
 			}
 		}
 	}
 }
 
-// conv2GradWinoInKernelGo is the pure-Go twin of conv2GradWinoInKernelAVX512 and conv2GradWinoInKernelAVX2: with v of at least 878304 values and in
-// of 3072, it computes the input gradient of conv2 (specs/alexnet.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
+// conv2GradWinoInKernelGo is the pure-Go twin of conv2GradWinoInKernelAVX512 and conv2GradWinoInKernelAVX2: with v of at least 497808 values and in
+// of 3472, it computes the input gradient of conv2 (specs/alexnet.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
 func conv2GradWinoInKernelGo(v, in []float32) {
-	for t := 0; t < 14; t++ {
+	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = d[0], d[512], d[1024], d[1536], d[2048], d[2560] // column 0
-			o[0] = float32(4*x0) - float32(5*x2) + x4
-			o[150528] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[301056] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[451584] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[602112] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[752640] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[16], d[528], d[1040], d[1552], d[2064], d[2576] // column 1
-			o[25088] = float32(4*x0) - float32(5*x2) + x4
-			o[175616] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[326144] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[476672] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[627200] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[777728] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[32], d[544], d[1056], d[1568], d[2080], d[2592] // column 2
-			o[50176] = float32(4*x0) - float32(5*x2) + x4
-			o[200704] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[351232] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[501760] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[652288] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[802816] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[48], d[560], d[1072], d[1584], d[2096], d[2608] // column 3
-			o[75264] = float32(4*x0) - float32(5*x2) + x4
-			o[225792] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[376320] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[526848] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[677376] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[827904] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[64], d[576], d[1088], d[1600], d[2112], d[2624] // column 4
-			o[100352] = float32(4*x0) - float32(5*x2) + x4
-			o[250880] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[401408] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[551936] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[702464] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[852992] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[80], d[592], d[1104], d[1616], d[2128], d[2640] // column 5
-			o[125440] = float32(4*x0) - float32(5*x2) + x4
-			o[275968] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[426496] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[577024] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[727552] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[878080] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[25088], o[50176], o[75264], o[100352], o[125440] // row 0
-			o[0] = float32(4*x0) - float32(5*x2) + x4
-			o[25088] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[50176] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[75264] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[100352] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[125440] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[150528], o[175616], o[200704], o[225792], o[250880], o[275968] // row 1
-			o[150528] = float32(4*x0) - float32(5*x2) + x4
-			o[175616] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[200704] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[225792] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[250880] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[275968] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[301056], o[326144], o[351232], o[376320], o[401408], o[426496] // row 2
-			o[301056] = float32(4*x0) - float32(5*x2) + x4
-			o[326144] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[351232] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[376320] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[401408] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[426496] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[451584], o[476672], o[501760], o[526848], o[551936], o[577024] // row 3
-			o[451584] = float32(4*x0) - float32(5*x2) + x4
-			o[476672] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[501760] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[526848] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[551936] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[577024] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[602112], o[627200], o[652288], o[677376], o[702464], o[727552] // row 4
-			o[602112] = float32(4*x0) - float32(5*x2) + x4
-			o[627200] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[652288] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[677376] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[702464] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[727552] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[752640], o[777728], o[802816], o[827904], o[852992], o[878080] // row 5
-			o[752640] = float32(4*x0) - float32(5*x2) + x4
-			o[777728] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[802816] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[827904] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[852992] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[878080] = float32(4*x1) - float32(5*x3) + x5
+			d, o := in[t*48+l:], v[t*16+l:]
+			var x0, x1, x2, x3, x4, x5, x6 float32
+			x0, x1, x2, x3, x4, x5, x6 = d[0], d[496], d[992], d[1488], d[1984], d[2480], d[2976] // column 0
+			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[72576] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[145152] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[217728] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[290304] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[362880] = float32(4*x1) - float32(5*x3) + x5
+			o[435456] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[16], d[512], d[1008], d[1504], d[2000], d[2496], d[2992] // column 1
+			o[10368] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[82944] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[155520] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[228096] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[300672] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[373248] = float32(4*x1) - float32(5*x3) + x5
+			o[445824] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[32], d[528], d[1024], d[1520], d[2016], d[2512], d[3008] // column 2
+			o[20736] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[93312] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[165888] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[238464] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[311040] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[383616] = float32(4*x1) - float32(5*x3) + x5
+			o[456192] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[48], d[544], d[1040], d[1536], d[2032], d[2528], d[3024] // column 3
+			o[31104] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[103680] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[176256] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[248832] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[321408] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[393984] = float32(4*x1) - float32(5*x3) + x5
+			o[466560] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[64], d[560], d[1056], d[1552], d[2048], d[2544], d[3040] // column 4
+			o[41472] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[114048] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[186624] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[259200] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[331776] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[404352] = float32(4*x1) - float32(5*x3) + x5
+			o[476928] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[80], d[576], d[1072], d[1568], d[2064], d[2560], d[3056] // column 5
+			o[51840] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[124416] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[196992] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[269568] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[342144] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[414720] = float32(4*x1) - float32(5*x3) + x5
+			o[487296] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[96], d[592], d[1088], d[1584], d[2080], d[2576], d[3072] // column 6
+			o[62208] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[134784] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[207360] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[279936] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[352512] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[425088] = float32(4*x1) - float32(5*x3) + x5
+			o[497664] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[10368], o[20736], o[31104], o[41472], o[51840], o[62208] // row 0
+			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[10368] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[20736] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[31104] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[41472] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[51840] = float32(4*x1) - float32(5*x3) + x5
+			o[62208] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[72576], o[82944], o[93312], o[103680], o[114048], o[124416], o[134784] // row 1
+			o[72576] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[82944] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[93312] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[103680] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[114048] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[124416] = float32(4*x1) - float32(5*x3) + x5
+			o[134784] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[145152], o[155520], o[165888], o[176256], o[186624], o[196992], o[207360] // row 2
+			o[145152] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[155520] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[165888] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[176256] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[186624] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[196992] = float32(4*x1) - float32(5*x3) + x5
+			o[207360] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[217728], o[228096], o[238464], o[248832], o[259200], o[269568], o[279936] // row 3
+			o[217728] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[228096] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[238464] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[248832] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[259200] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[269568] = float32(4*x1) - float32(5*x3) + x5
+			o[279936] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[290304], o[300672], o[311040], o[321408], o[331776], o[342144], o[352512] // row 4
+			o[290304] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[300672] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[311040] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[321408] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[331776] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[342144] = float32(4*x1) - float32(5*x3) + x5
+			o[352512] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[362880], o[373248], o[383616], o[393984], o[404352], o[414720], o[425088] // row 5
+			o[362880] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[373248] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[383616] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[393984] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[404352] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[414720] = float32(4*x1) - float32(5*x3) + x5
+			o[425088] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[435456], o[445824], o[456192], o[466560], o[476928], o[487296], o[497664] // row 6
+			o[435456] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[445824] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[456192] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[466560] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[476928] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[487296] = float32(4*x1) - float32(5*x3) + x5
+			o[497664] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
 		}
 	}
 }
 
-// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 9408 values, in 25088,
-// w 6144 and bias 48, it computes the input gradient of conv2 (specs/alexnet.net:43), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 3888 values, in 10368,
+// w 6144 and bias 48, it computes the input gradient of conv2 (specs/alexnet.net:43), the products of one of F(3x3,5x5)'s 49 transform positions: its 81 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv2GradWinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [48]float32
-	for ox := 0; ox < 196; ox++ {
+	for ox := 0; ox < 81; ox++ {
 		copy(acc[:], bias[:48])
 		for cb := 0; cb < 8; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+						x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*48:][:48]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -341,68 +441,107 @@ func conv2GradWinoMulKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*3136+ox*16+j%16] = acc[j]
+			out[j/16*1296+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
-// conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and conv2GradWinoOutKernelAVX2: with out of at least 864 values
-// (for rows 2), mm of 329504 and bias of 16, it computes the input gradient of conv2 (specs/alexnet.net:43), a row of tiles of a block of output channels; the same float32 operations in
+// conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and conv2GradWinoOutKernelAVX2: with out of at least 1296 values
+// (for rows 3), mm of 186768 and bias of 16, it computes the input gradient of conv2 (specs/alexnet.net:43), a row of tiles of a block of output channels; the same float32 operations in
 // the same order.
 func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
-	for t := 0; t < 14; t++ {
+	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
-			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
-			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = o[0], o[56448], o[112896], o[169344], o[225792], o[282240] // column 0
-			o[0] = x0 + x1 + x2 + x3 + x4
-			o[56448] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[9408], o[65856], o[122304], o[178752], o[235200], o[291648] // column 1
-			o[9408] = x0 + x1 + x2 + x3 + x4
-			o[65856] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[18816], o[75264], o[131712], o[188160], o[244608], o[301056] // column 2
-			o[18816] = x0 + x1 + x2 + x3 + x4
-			o[75264] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[28224], o[84672], o[141120], o[197568], o[254016], o[310464] // column 3
-			o[28224] = x0 + x1 + x2 + x3 + x4
-			o[84672] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[37632], o[94080], o[150528], o[206976], o[263424], o[319872] // column 4
-			o[37632] = x0 + x1 + x2 + x3 + x4
-			o[94080] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[47040], o[103488], o[159936], o[216384], o[272832], o[329280] // column 5
-			o[47040] = x0 + x1 + x2 + x3 + x4
-			o[103488] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[9408], o[18816], o[28224], o[37632], o[47040] // row 0
+			o, y, b := mm[t*16+l:], out[t*48+l:], bias[l]
+			var x0, x1, x2, x3, x4, x5, x6 float32
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[27216], o[54432], o[81648], o[108864], o[136080], o[163296] // column 0
+			o[0] = x0 + x1 + x2 + x3 + x4 + x5
+			o[27216] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[54432] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[3888], o[31104], o[58320], o[85536], o[112752], o[139968], o[167184] // column 1
+			o[3888] = x0 + x1 + x2 + x3 + x4 + x5
+			o[31104] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[58320] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[7776], o[34992], o[62208], o[89424], o[116640], o[143856], o[171072] // column 2
+			o[7776] = x0 + x1 + x2 + x3 + x4 + x5
+			o[34992] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[62208] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[11664], o[38880], o[66096], o[93312], o[120528], o[147744], o[174960] // column 3
+			o[11664] = x0 + x1 + x2 + x3 + x4 + x5
+			o[38880] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[66096] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[15552], o[42768], o[69984], o[97200], o[124416], o[151632], o[178848] // column 4
+			o[15552] = x0 + x1 + x2 + x3 + x4 + x5
+			o[42768] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[69984] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[19440], o[46656], o[73872], o[101088], o[128304], o[155520], o[182736] // column 5
+			o[19440] = x0 + x1 + x2 + x3 + x4 + x5
+			o[46656] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[73872] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[23328], o[50544], o[77760], o[104976], o[132192], o[159408], o[186624] // column 6
+			o[23328] = x0 + x1 + x2 + x3 + x4 + x5
+			o[50544] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[77760] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[3888], o[7776], o[11664], o[15552], o[19440], o[23328] // row 0
 			{
-				r := x0 + x1 + x2 + x3 + x4
+				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
 				y[0] = r
 			}
-			if t*2+1 < 27 {
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
 				r = r + b
 				y[16] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+				r = r + b
+				y[32] = r
 			}
 			if rows <= 1 {
 				continue
 			}
-			x0, x1, x2, x3, x4, x5 = o[56448], o[65856], o[75264], o[84672], o[94080], o[103488] // row 1
+			x0, x1, x2, x3, x4, x5, x6 = o[27216], o[31104], o[34992], o[38880], o[42768], o[46656], o[50544] // row 1
 			{
-				r := x0 + x1 + x2 + x3 + x4
+				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
 				y[432] = r
 			}
-			if t*2+1 < 27 {
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
 				r = r + b
 				y[448] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+				r = r + b
+				y[464] = r
+			}
+			if rows <= 2 {
+				continue
+			}
+			x0, x1, x2, x3, x4, x5, x6 = o[54432], o[58320], o[62208], o[66096], o[69984], o[73872], o[77760] // row 2
+			{
+				r := x0 + x1 + x2 + x3 + x4 + x5
+				r = r + b
+				y[864] = r
+			}
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+				r = r + b
+				y[880] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+				r = r + b
+				y[896] = r
 			}
 		}
 	}
 }
 
-// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 256 values, in 3128
-// and dy 6272, it computes the weight gradient of conv2 (specs/alexnet.net:43) at one of F(2x2,5x5)'s transform positions. The sums are in the assembly's order, without fused
+// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 256 values, in 1288
+// and dy 2592, it computes the weight gradient of conv2 (specs/alexnet.net:43) at one of F(3x3,5x5)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv2UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
@@ -410,8 +549,8 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 			for l := 0; l < 16; l++ {
 				acc := dw[(t*2+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
-					for ox := 0; ox < 196; ox++ {
-						acc += dy[f*3136+oy*3136+ox*16+l] * in[oy*3136+ox*16+t*1]
+					for ox := 0; ox < 81; ox++ {
+						acc += dy[f*1296+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
 					}
 				}
 				dw[(t*2+f)*16+l] = acc
@@ -420,69 +559,93 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 878304 values and in
-// of 896, it computes conv2 + conv2.relu (specs/alexnet.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 497808 values and in
+// of 1296, it computes conv2 + conv2.relu (specs/alexnet.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
 func conv2WinoDyKernelGo(v, in []float32) {
-	for t := 0; t < 14; t++ {
+	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1 float32
-			x0, x1 = d[0], d[448] // column 0
+			d, o := in[t*48+l:], v[t*16+l:]
+			var x0, x1, x2 float32
+			x0, x1, x2 = d[0], d[432], d[864] // column 0
 			o[0] = x0
-			o[150528] = x0 + x1
-			o[301056] = x0 - x1
-			o[451584] = x0 + float32(2*x1)
-			o[602112] = x0 - float32(2*x1)
-			o[752640] = x1
-			x0, x1 = d[16], d[464] // column 1
-			o[25088] = x0
-			o[175616] = x0 + x1
-			o[326144] = x0 - x1
-			o[476672] = x0 + float32(2*x1)
-			o[627200] = x0 - float32(2*x1)
-			o[777728] = x1
-			x0, x1 = o[0], o[25088] // row 0
+			o[72576] = x0 + x1 + x2
+			o[145152] = x0 - x1 + x2
+			o[217728] = x0 + float32(2*x1) + float32(4*x2)
+			o[290304] = x0 - float32(2*x1) + float32(4*x2)
+			o[362880] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[435456] = x2
+			x0, x1, x2 = d[16], d[448], d[880] // column 1
+			o[10368] = x0
+			o[82944] = x0 + x1 + x2
+			o[155520] = x0 - x1 + x2
+			o[228096] = x0 + float32(2*x1) + float32(4*x2)
+			o[300672] = x0 - float32(2*x1) + float32(4*x2)
+			o[373248] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[445824] = x2
+			x0, x1, x2 = d[32], d[464], d[896] // column 2
+			o[20736] = x0
+			o[93312] = x0 + x1 + x2
+			o[165888] = x0 - x1 + x2
+			o[238464] = x0 + float32(2*x1) + float32(4*x2)
+			o[311040] = x0 - float32(2*x1) + float32(4*x2)
+			o[383616] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[456192] = x2
+			x0, x1, x2 = o[0], o[10368], o[20736] // row 0
 			o[0] = x0
-			o[25088] = x0 + x1
-			o[50176] = x0 - x1
-			o[75264] = x0 + float32(2*x1)
-			o[100352] = x0 - float32(2*x1)
-			o[125440] = x1
-			x0, x1 = o[150528], o[175616] // row 1
-			o[150528] = x0
-			o[175616] = x0 + x1
-			o[200704] = x0 - x1
-			o[225792] = x0 + float32(2*x1)
-			o[250880] = x0 - float32(2*x1)
-			o[275968] = x1
-			x0, x1 = o[301056], o[326144] // row 2
-			o[301056] = x0
-			o[326144] = x0 + x1
-			o[351232] = x0 - x1
-			o[376320] = x0 + float32(2*x1)
-			o[401408] = x0 - float32(2*x1)
-			o[426496] = x1
-			x0, x1 = o[451584], o[476672] // row 3
-			o[451584] = x0
-			o[476672] = x0 + x1
-			o[501760] = x0 - x1
-			o[526848] = x0 + float32(2*x1)
-			o[551936] = x0 - float32(2*x1)
-			o[577024] = x1
-			x0, x1 = o[602112], o[627200] // row 4
-			o[602112] = x0
-			o[627200] = x0 + x1
-			o[652288] = x0 - x1
-			o[677376] = x0 + float32(2*x1)
-			o[702464] = x0 - float32(2*x1)
-			o[727552] = x1
-			x0, x1 = o[752640], o[777728] // row 5
-			o[752640] = x0
-			o[777728] = x0 + x1
-			o[802816] = x0 - x1
-			o[827904] = x0 + float32(2*x1)
-			o[852992] = x0 - float32(2*x1)
-			o[878080] = x1
+			o[10368] = x0 + x1 + x2
+			o[20736] = x0 - x1 + x2
+			o[31104] = x0 + float32(2*x1) + float32(4*x2)
+			o[41472] = x0 - float32(2*x1) + float32(4*x2)
+			o[51840] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[62208] = x2
+			x0, x1, x2 = o[72576], o[82944], o[93312] // row 1
+			o[72576] = x0
+			o[82944] = x0 + x1 + x2
+			o[93312] = x0 - x1 + x2
+			o[103680] = x0 + float32(2*x1) + float32(4*x2)
+			o[114048] = x0 - float32(2*x1) + float32(4*x2)
+			o[124416] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[134784] = x2
+			x0, x1, x2 = o[145152], o[155520], o[165888] // row 2
+			o[145152] = x0
+			o[155520] = x0 + x1 + x2
+			o[165888] = x0 - x1 + x2
+			o[176256] = x0 + float32(2*x1) + float32(4*x2)
+			o[186624] = x0 - float32(2*x1) + float32(4*x2)
+			o[196992] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[207360] = x2
+			x0, x1, x2 = o[217728], o[228096], o[238464] // row 3
+			o[217728] = x0
+			o[228096] = x0 + x1 + x2
+			o[238464] = x0 - x1 + x2
+			o[248832] = x0 + float32(2*x1) + float32(4*x2)
+			o[259200] = x0 - float32(2*x1) + float32(4*x2)
+			o[269568] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[279936] = x2
+			x0, x1, x2 = o[290304], o[300672], o[311040] // row 4
+			o[290304] = x0
+			o[300672] = x0 + x1 + x2
+			o[311040] = x0 - x1 + x2
+			o[321408] = x0 + float32(2*x1) + float32(4*x2)
+			o[331776] = x0 - float32(2*x1) + float32(4*x2)
+			o[342144] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[352512] = x2
+			x0, x1, x2 = o[362880], o[373248], o[383616] // row 5
+			o[362880] = x0
+			o[373248] = x0 + x1 + x2
+			o[383616] = x0 - x1 + x2
+			o[393984] = x0 + float32(2*x1) + float32(4*x2)
+			o[404352] = x0 - float32(2*x1) + float32(4*x2)
+			o[414720] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[425088] = x2
+			x0, x1, x2 = o[435456], o[445824], o[456192] // row 6
+			o[435456] = x0
+			o[445824] = x0 + x1 + x2
+			o[456192] = x0 - x1 + x2
+			o[466560] = x0 + float32(2*x1) + float32(4*x2)
+			o[476928] = x0 - float32(2*x1) + float32(4*x2)
+			o[487296] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[497664] = x2
 		}
 	}
 }

@@ -130,11 +130,11 @@ type Model struct {
 	wide           bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x              []float32            // the current input
 	buf            [15][]float32        // the activation buffers of the memory plan
-	scratch        [][]float32          // per worker: the kernels' scratch, 2815840 values
+	scratch        [][]float32          // per worker: the kernels' scratch, 1713088 values
 	outs           [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 290400 values per image each
-	partials       [][]float32          // per worker: its images' parameter gradients, 4017536 values
+	partials       [][]float32          // per worker: its images' parameter gradients, 4177280 values
 	labels         []int32              // the labels of the current Backward
 	losses         []float64            // each image's loss
 	conv1Packed    []float32            // conv1's parameters laid out for its forward kernel
@@ -234,8 +234,8 @@ func New() *Model {
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = make([]float32, 34944)
-	m.conv2Relaid = make([]float32, 442560)
-	m.conv2Packed = make([]float32, 442752)
+	m.conv2Relaid = make([]float32, 602304)
+	m.conv2Packed = make([]float32, 602496)
 	m.conv3Relaid = make([]float32, 1573184)
 	m.conv3Packed = make([]float32, 1573312)
 	m.conv4Relaid = make([]float32, 1180160)
@@ -282,7 +282,7 @@ func NewSeeded(seed uint64) *Model {
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	m.outs = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 2815840)
+		m.scratch[w] = make([]float32, 1713088)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
@@ -296,7 +296,7 @@ func NewSeeded(seed uint64) *Model {
 	}
 	m.partials = make([][]float32, runtime.Workers())
 	for w := range m.partials {
-		m.partials[w] = make([]float32, 4017536)
+		m.partials[w] = make([]float32, 4177280)
 	}
 	m.kernels = kernels{
 		conv1:              m.conv1,

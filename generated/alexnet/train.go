@@ -135,18 +135,18 @@ func (m *Model) Backward(labels []int32) float32 {
 		}
 	}
 	m.sumPartials(m.params[1].Grad, 34848)
-	m.addPartials(34944, 442368) // conv2.weight, in F(2x2,5x5)'s domain
+	m.addPartials(34944, 602112) // conv2.weight, in F(3x3,5x5)'s domain
 	runtime.Parallel(256, m.kernels.conv2WinoDW)
-	m.sumPartials(m.params[3].Grad, 477312)
-	m.addPartials(477568, 1572864) // conv3.weight, in F(2x2,3x3)'s domain
+	m.sumPartials(m.params[3].Grad, 637056)
+	m.addPartials(637312, 1572864) // conv3.weight, in F(2x2,3x3)'s domain
 	runtime.Parallel(384, m.kernels.conv3WinoDW)
-	m.sumPartials(m.params[5].Grad, 2050432)
-	m.addPartials(2050816, 1179648) // conv4.weight, in F(2x2,3x3)'s domain
+	m.sumPartials(m.params[5].Grad, 2210176)
+	m.addPartials(2210560, 1179648) // conv4.weight, in F(2x2,3x3)'s domain
 	runtime.Parallel(384, m.kernels.conv4WinoDW)
-	m.sumPartials(m.params[7].Grad, 3230464)
-	m.addPartials(3230848, 786432) // conv5.weight, in F(2x2,3x3)'s domain
+	m.sumPartials(m.params[7].Grad, 3390208)
+	m.addPartials(3390592, 786432) // conv5.weight, in F(2x2,3x3)'s domain
 	runtime.Parallel(256, m.kernels.conv5WinoDW)
-	m.sumPartials(m.params[9].Grad, 4017280)
+	m.sumPartials(m.params[9].Grad, 4177024)
 	var loss float64
 	for _, l := range m.losses[:m.n] {
 		loss += l

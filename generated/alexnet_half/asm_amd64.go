@@ -126,38 +126,40 @@ func conv1UpdKernel(dw, in, dy []float32) {
 
 // conv2WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for t := 0; t < 14; t++ {
+//	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*512+(t*2+j)*16+l], i, j < 6
-//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
+//			// d[i][j] = in[i*496+(t*3+j)*16+l], i, j < 7
+//			// v[ξ*3888+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
 //		}
 //	}
 //
-//	Bᵀ = [    4     0    -5     0     1     0 ]
-//	       [    0    -4    -4     1     1     0 ]
-//	       [    0     4    -4    -1     1     0 ]
-//	       [    0    -2    -1     2     1     0 ]
-//	       [    0     2    -1    -2     1     0 ]
-//	       [    0     4     0    -5     0     1 ]
+//	Bᵀ = [   -2     4   2.5    -5  -0.5     1     0 ]
+//	       [    0     2    -2  -4.5   0.5     1     0 ]
+//	       [    0    -2     6  -3.5  -1.5     1     0 ]
+//	       [    0     1  -1.5    -2   1.5     1     0 ]
+//	       [    0    -1   2.5     0  -2.5     1     0 ]
+//	       [    0     4     0    -5     0     1     0 ]
+//	       [    0    -2     4   2.5    -5  -0.5     1 ]
 //
 //go:noescape
 func conv2WinoInKernelAVX512(v, in *float32)
 
 // conv2WinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
-//	for t := 0; t < 14; t++ {
+//	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*512+(t*2+j)*16+l], i, j < 6
-//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
+//			// d[i][j] = in[i*496+(t*3+j)*16+l], i, j < 7
+//			// v[ξ*3888+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
 //		}
 //	}
 //
-//	Bᵀ = [    4     0    -5     0     1     0 ]
-//	       [    0    -4    -4     1     1     0 ]
-//	       [    0     4    -4    -1     1     0 ]
-//	       [    0    -2    -1     2     1     0 ]
-//	       [    0     2    -1    -2     1     0 ]
-//	       [    0     4     0    -5     0     1 ]
+//	Bᵀ = [   -2     4   2.5    -5  -0.5     1     0 ]
+//	       [    0     2    -2  -4.5   0.5     1     0 ]
+//	       [    0    -2     6  -3.5  -1.5     1     0 ]
+//	       [    0     1  -1.5    -2   1.5     1     0 ]
+//	       [    0    -1   2.5     0  -2.5     1     0 ]
+//	       [    0     4     0    -5     0     1     0 ]
+//	       [    0    -2     4   2.5    -5  -0.5     1 ]
 //
 //go:noescape
 func conv2WinoInKernelAVX2(v, in *float32)
@@ -168,7 +170,7 @@ func conv2WinoInKernel(v, in []float32) {
 		conv2WinoInKernelGo(v, in)
 		return
 	}
-	_, _ = v[329503], in[3071] // the extents the assembly reads and writes
+	_, _ = v[186767], in[3471] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoInKernelAVX512(&v[0], &in[0])
 		return
@@ -178,7 +180,7 @@ func conv2WinoInKernel(v, in []float32) {
 
 // conv2WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
-//	for ox := 0; ox < 196; ox++ {
+//	for ox := 0; ox < 81; ox++ {
 //		for b := 0; b < 4; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
@@ -186,13 +188,13 @@ func conv2WinoInKernel(v, in []float32) {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+//								x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*3136+ox*16+l] = acc
+//				out[b*1296+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -202,7 +204,7 @@ func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
 
 // conv2WinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
-//	for ox := 0; ox < 196; ox++ {
+//	for ox := 0; ox < 81; ox++ {
 //		for b := 0; b < 4; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
@@ -210,13 +212,13 @@ func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+//								x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*3136+ox*16+l] = acc
+//				out[b*1296+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -230,7 +232,7 @@ func conv2WinoMulKernel(out, in, w, bias []float32) {
 		conv2WinoMulKernelGo(out, in, w, bias)
 		return
 	}
-	_, _, _, _ = out[12543], in[9407], w[3071], bias[63] // the extents the assembly reads and writes
+	_, _, _, _ = out[5183], in[3887], w[3071], bias[63] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
 		return
@@ -240,32 +242,34 @@ func conv2WinoMulKernel(out, in, w, bias []float32) {
 
 // conv2WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for t := 0; t < 14; t++ {
+//	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*6+j)*25088+t*16+l], i, j < 6
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 27
-//			// out[i*432+(t*2+j)*16+l] = max(y, 0)
+//			// M[i][j] = mm[(i*7+j)*10368+t*16+l], i, j < 7
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 3, t*3+j < 27
+//			// out[i*432+(t*3+j)*16+l] = max(y, 0)
 //		}
 //	}
 //
-//	Aᵀ = [    1     1     1     1     1     0 ]
-//	       [    0     1    -1     2    -2     1 ]
+//	Aᵀ = [    1     1     1     1     1     1     0 ]
+//	       [    0     1    -1     2    -2   0.5     0 ]
+//	       [    0     1     1     4     4  0.25     1 ]
 //
 //go:noescape
 func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
 
 // conv2WinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
-//	for t := 0; t < 14; t++ {
+//	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*6+j)*25088+t*16+l], i, j < 6
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 27
-//			// out[i*432+(t*2+j)*16+l] = max(y, 0)
+//			// M[i][j] = mm[(i*7+j)*10368+t*16+l], i, j < 7
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 3, t*3+j < 27
+//			// out[i*432+(t*3+j)*16+l] = max(y, 0)
 //		}
 //	}
 //
-//	Aᵀ = [    1     1     1     1     1     0 ]
-//	       [    0     1    -1     2    -2     1 ]
+//	Aᵀ = [    1     1     1     1     1     1     0 ]
+//	       [    0     1    -1     2    -2   0.5     0 ]
+//	       [    0     1     1     4     4  0.25     1 ]
 //
 //go:noescape
 func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
@@ -276,10 +280,10 @@ func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
 		conv2WinoOutKernelGo(out, mm, bias, rows)
 		return
 	}
-	if rows < 1 || rows > 2 {
+	if rows < 1 || rows > 3 {
 		panic("conv2WinoOutKernel: rows out of range")
 	}
-	_, _, _ = out[432*(rows-1)+431], mm[878303], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[432*(rows-1)+431], mm[497807], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
 		return
@@ -289,38 +293,40 @@ func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
 
 // conv2GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for t := 0; t < 14; t++ {
+//	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*512+(t*2+j)*16+l], i, j < 6
-//			// v[ξ*25088+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
+//			// d[i][j] = in[i*496+(t*3+j)*16+l], i, j < 7
+//			// v[ξ*10368+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
 //		}
 //	}
 //
-//	Bᵀ = [    4     0    -5     0     1     0 ]
-//	       [    0    -4    -4     1     1     0 ]
-//	       [    0     4    -4    -1     1     0 ]
-//	       [    0    -2    -1     2     1     0 ]
-//	       [    0     2    -1    -2     1     0 ]
-//	       [    0     4     0    -5     0     1 ]
+//	Bᵀ = [   -2     4   2.5    -5  -0.5     1     0 ]
+//	       [    0     2    -2  -4.5   0.5     1     0 ]
+//	       [    0    -2     6  -3.5  -1.5     1     0 ]
+//	       [    0     1  -1.5    -2   1.5     1     0 ]
+//	       [    0    -1   2.5     0  -2.5     1     0 ]
+//	       [    0     4     0    -5     0     1     0 ]
+//	       [    0    -2     4   2.5    -5  -0.5     1 ]
 //
 //go:noescape
 func conv2GradWinoInKernelAVX512(v, in *float32)
 
 // conv2GradWinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
-//	for t := 0; t < 14; t++ {
+//	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*512+(t*2+j)*16+l], i, j < 6
-//			// v[ξ*25088+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
+//			// d[i][j] = in[i*496+(t*3+j)*16+l], i, j < 7
+//			// v[ξ*10368+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
 //		}
 //	}
 //
-//	Bᵀ = [    4     0    -5     0     1     0 ]
-//	       [    0    -4    -4     1     1     0 ]
-//	       [    0     4    -4    -1     1     0 ]
-//	       [    0    -2    -1     2     1     0 ]
-//	       [    0     2    -1    -2     1     0 ]
-//	       [    0     4     0    -5     0     1 ]
+//	Bᵀ = [   -2     4   2.5    -5  -0.5     1     0 ]
+//	       [    0     2    -2  -4.5   0.5     1     0 ]
+//	       [    0    -2     6  -3.5  -1.5     1     0 ]
+//	       [    0     1  -1.5    -2   1.5     1     0 ]
+//	       [    0    -1   2.5     0  -2.5     1     0 ]
+//	       [    0     4     0    -5     0     1     0 ]
+//	       [    0    -2     4   2.5    -5  -0.5     1 ]
 //
 //go:noescape
 func conv2GradWinoInKernelAVX2(v, in *float32)
@@ -331,7 +337,7 @@ func conv2GradWinoInKernel(v, in []float32) {
 		conv2GradWinoInKernelGo(v, in)
 		return
 	}
-	_, _ = v[878303], in[3071] // the extents the assembly reads and writes
+	_, _ = v[497807], in[3471] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2GradWinoInKernelAVX512(&v[0], &in[0])
 		return
@@ -341,7 +347,7 @@ func conv2GradWinoInKernel(v, in []float32) {
 
 // conv2GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
-//	for ox := 0; ox < 196; ox++ {
+//	for ox := 0; ox < 81; ox++ {
 //		for b := 0; b < 3; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
@@ -349,13 +355,13 @@ func conv2GradWinoInKernel(v, in []float32) {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+//								x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*3136+ox*16+l] = acc
+//				out[b*1296+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -365,7 +371,7 @@ func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
 
 // conv2GradWinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
-//	for ox := 0; ox < 196; ox++ {
+//	for ox := 0; ox < 81; ox++ {
 //		for b := 0; b < 3; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
@@ -373,13 +379,13 @@ func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+//								x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*3136+ox*16+l] = acc
+//				out[b*1296+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -393,7 +399,7 @@ func conv2GradWinoMulKernel(out, in, w, bias []float32) {
 		conv2GradWinoMulKernelGo(out, in, w, bias)
 		return
 	}
-	_, _, _, _ = out[9407], in[25087], w[6143], bias[47] // the extents the assembly reads and writes
+	_, _, _, _ = out[3887], in[10367], w[6143], bias[47] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
 		return
@@ -403,32 +409,34 @@ func conv2GradWinoMulKernel(out, in, w, bias []float32) {
 
 // conv2GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for t := 0; t < 14; t++ {
+//	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*6+j)*9408+t*16+l], i, j < 6
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 27
-//			// out[i*432+(t*2+j)*16+l] = y
+//			// M[i][j] = mm[(i*7+j)*3888+t*16+l], i, j < 7
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 3, t*3+j < 27
+//			// out[i*432+(t*3+j)*16+l] = y
 //		}
 //	}
 //
-//	Aᵀ = [    1     1     1     1     1     0 ]
-//	       [    0     1    -1     2    -2     1 ]
+//	Aᵀ = [    1     1     1     1     1     1     0 ]
+//	       [    0     1    -1     2    -2   0.5     0 ]
+//	       [    0     1     1     4     4  0.25     1 ]
 //
 //go:noescape
 func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
 
 // conv2GradWinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
-//	for t := 0; t < 14; t++ {
+//	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*6+j)*9408+t*16+l], i, j < 6
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 27
-//			// out[i*432+(t*2+j)*16+l] = y
+//			// M[i][j] = mm[(i*7+j)*3888+t*16+l], i, j < 7
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 3, t*3+j < 27
+//			// out[i*432+(t*3+j)*16+l] = y
 //		}
 //	}
 //
-//	Aᵀ = [    1     1     1     1     1     0 ]
-//	       [    0     1    -1     2    -2     1 ]
+//	Aᵀ = [    1     1     1     1     1     1     0 ]
+//	       [    0     1    -1     2    -2   0.5     0 ]
+//	       [    0     1     1     4     4  0.25     1 ]
 //
 //go:noescape
 func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
@@ -439,10 +447,10 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 		conv2GradWinoOutKernelGo(out, mm, bias, rows)
 		return
 	}
-	if rows < 1 || rows > 2 {
+	if rows < 1 || rows > 3 {
 		panic("conv2GradWinoOutKernel: rows out of range")
 	}
-	_, _, _ = out[432*(rows-1)+431], mm[329503], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[432*(rows-1)+431], mm[186767], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
 		return
@@ -457,8 +465,8 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
-//					for ox := 0; ox < 196; ox++ {
-//						acc += dy[f*3136+oy*3136+ox*16+l] * in[oy*3136+ox*16+t*1]
+//					for ox := 0; ox < 81; ox++ {
+//						acc += dy[f*1296+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -476,8 +484,8 @@ func conv2UpdKernelAVX512(dw, in, dy *float32)
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
-//					for ox := 0; ox < 196; ox++ {
-//						acc += dy[f*3136+oy*3136+ox*16+l] * in[oy*3136+ox*16+t*1]
+//					for ox := 0; ox < 81; ox++ {
+//						acc += dy[f*1296+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -494,7 +502,7 @@ func conv2UpdKernel(dw, in, dy []float32) {
 		conv2UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[255], in[3127], dy[6271] // the extents the assembly reads and writes
+	_, _, _ = dw[255], in[1287], dy[2591] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
@@ -504,38 +512,40 @@ func conv2UpdKernel(dw, in, dy []float32) {
 
 // conv2WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for t := 0; t < 14; t++ {
+//	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*448+(t*2+j)*16+l], i, j < 2
-//			// v[ξ*25088+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
+//			// d[i][j] = in[i*432+(t*3+j)*16+l], i, j < 3
+//			// v[ξ*10368+t*16+l] = (A d Aᵀ)[ξ/7][ξ%7]
 //		}
 //	}
 //
-//	A = [    1     0 ]
-//	    [    1     1 ]
-//	    [    1    -1 ]
-//	    [    1     2 ]
-//	    [    1    -2 ]
-//	    [    0     1 ]
+//	A = [    1     0     0 ]
+//	    [    1     1     1 ]
+//	    [    1    -1     1 ]
+//	    [    1     2     4 ]
+//	    [    1    -2     4 ]
+//	    [    1   0.5  0.25 ]
+//	    [    0     0     1 ]
 //
 //go:noescape
 func conv2WinoDyKernelAVX512(v, in *float32)
 
 // conv2WinoDyKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
-//	for t := 0; t < 14; t++ {
+//	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*448+(t*2+j)*16+l], i, j < 2
-//			// v[ξ*25088+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
+//			// d[i][j] = in[i*432+(t*3+j)*16+l], i, j < 3
+//			// v[ξ*10368+t*16+l] = (A d Aᵀ)[ξ/7][ξ%7]
 //		}
 //	}
 //
-//	A = [    1     0 ]
-//	    [    1     1 ]
-//	    [    1    -1 ]
-//	    [    1     2 ]
-//	    [    1    -2 ]
-//	    [    0     1 ]
+//	A = [    1     0     0 ]
+//	    [    1     1     1 ]
+//	    [    1    -1     1 ]
+//	    [    1     2     4 ]
+//	    [    1    -2     4 ]
+//	    [    1   0.5  0.25 ]
+//	    [    0     0     1 ]
 //
 //go:noescape
 func conv2WinoDyKernelAVX2(v, in *float32)
@@ -546,7 +556,7 @@ func conv2WinoDyKernel(v, in []float32) {
 		conv2WinoDyKernelGo(v, in)
 		return
 	}
-	_, _ = v[878303], in[895] // the extents the assembly reads and writes
+	_, _ = v[497807], in[1295] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoDyKernelAVX512(&v[0], &in[0])
 		return

@@ -108,11 +108,11 @@ type Model struct {
 	wide             bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x                []float32            // the current input
 	buf              [12][]float32        // the activation buffers of the memory plan
-	scratch          [][]float32          // per worker: the kernels' scratch, 1407920 values
+	scratch          [][]float32          // per worker: the kernels' scratch, 856544 values
 	outs             [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad             [2][]float32         // the backward pass's gradient buffers, 150528 values per image each
-	partials         [][]float32          // per worker: its images' parameter gradients, 1615552 values
+	partials         [][]float32          // per worker: its images' parameter gradients, 1695424 values
 	labels           []int32              // the labels of the current Backward
 	losses           []float64            // each image's loss
 	conv1Packed      []float32            // conv1's parameters laid out for its forward kernel
@@ -206,8 +206,8 @@ func New() *Model {
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = make([]float32, 17472)
-	m.conv2Relaid = make([]float32, 221280)
-	m.conv2Packed = make([]float32, 221376)
+	m.conv2Relaid = make([]float32, 301152)
+	m.conv2Packed = make([]float32, 301248)
 	m.conv3Relaid = make([]float32, 393408)
 	m.conv3Packed = make([]float32, 393472)
 	m.conv4Relaid = make([]float32, 590080)
@@ -254,7 +254,7 @@ func NewSeeded(seed uint64) *Model {
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	m.outs = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 1407920)
+		m.scratch[w] = make([]float32, 856544)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
@@ -268,7 +268,7 @@ func NewSeeded(seed uint64) *Model {
 	}
 	m.partials = make([][]float32, runtime.Workers())
 	for w := range m.partials {
-		m.partials[w] = make([]float32, 1615552)
+		m.partials[w] = make([]float32, 1695424)
 	}
 	m.kernels = kernels{
 		conv1:                m.conv1,

@@ -4928,1649 +4928,3257 @@ conv1UpdKernelAVX2_0_3_pixel:
 	VMOVUPS Y5, 736(DI)
 	VZEROUPPER
 	RET
-DATA conv2WinoInKernelAVX512Factors<>+0(SB)/4, $0xc0800000 // -4
-DATA conv2WinoInKernelAVX512Factors<>+4(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+8(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+12(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+16(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+20(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+24(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+28(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+32(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+36(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+40(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+44(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+48(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+52(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+56(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+60(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX512Factors<>+64(SB)/4, $0xc0000000 // -2
-DATA conv2WinoInKernelAVX512Factors<>+68(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+72(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+76(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+80(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+84(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+88(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+92(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+96(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+100(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+104(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+108(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+112(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+116(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+120(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+124(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX512Factors<>+128(SB)/4, $0x40000000 // 2
-DATA conv2WinoInKernelAVX512Factors<>+132(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+136(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+140(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+144(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+148(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+152(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+156(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+160(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+164(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+168(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+172(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+176(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+180(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+184(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+188(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX512Factors<>+192(SB)/4, $0x40800000 // 4
-DATA conv2WinoInKernelAVX512Factors<>+196(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+200(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+204(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+208(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+212(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+216(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+220(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+224(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+228(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+232(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+236(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+240(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+244(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+248(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+252(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX512Factors<>+256(SB)/4, $0x40a00000 // 5
-DATA conv2WinoInKernelAVX512Factors<>+260(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+264(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+268(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+272(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+276(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+280(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+284(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+288(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+292(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+296(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+300(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+304(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+308(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+312(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX512Factors<>+316(SB)/4, $0x40a00000
-GLOBL conv2WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $320
+DATA conv2WinoInKernelAVX512Factors<>+0(SB)/4, $0xc0000000 // -2
+DATA conv2WinoInKernelAVX512Factors<>+4(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+8(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+12(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+16(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+20(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+24(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+28(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+32(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+36(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+40(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+44(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+48(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+52(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+56(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+60(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+64(SB)/4, $0xbf800000 // -1
+DATA conv2WinoInKernelAVX512Factors<>+68(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+72(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+76(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+80(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+84(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+88(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+92(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+96(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+100(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+104(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+108(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+112(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+116(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+120(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+124(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX512Factors<>+128(SB)/4, $0x3f000000 // 0.5
+DATA conv2WinoInKernelAVX512Factors<>+132(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+136(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+140(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+144(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+148(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+152(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+156(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+160(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+164(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+168(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+172(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+176(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+180(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+184(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+188(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX512Factors<>+192(SB)/4, $0x3fc00000 // 1.5
+DATA conv2WinoInKernelAVX512Factors<>+196(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+200(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+204(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+208(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+212(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+216(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+220(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+224(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+228(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+232(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+236(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+240(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+244(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+248(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+252(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX512Factors<>+256(SB)/4, $0x40000000 // 2
+DATA conv2WinoInKernelAVX512Factors<>+260(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+264(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+268(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+272(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+276(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+280(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+284(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+288(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+292(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+296(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+300(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+304(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+308(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+312(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+316(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+320(SB)/4, $0x40200000 // 2.5
+DATA conv2WinoInKernelAVX512Factors<>+324(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+328(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+332(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+336(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+340(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+344(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+348(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+352(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+356(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+360(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+364(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+368(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+372(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+376(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+380(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX512Factors<>+384(SB)/4, $0x40600000 // 3.5
+DATA conv2WinoInKernelAVX512Factors<>+388(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+392(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+396(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+400(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+404(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+408(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+412(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+416(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+420(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+424(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+428(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+432(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+436(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+440(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+444(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX512Factors<>+448(SB)/4, $0x40800000 // 4
+DATA conv2WinoInKernelAVX512Factors<>+452(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+456(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+460(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+464(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+468(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+472(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+476(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+480(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+484(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+488(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+492(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+496(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+500(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+504(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+508(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+512(SB)/4, $0x40900000 // 4.5
+DATA conv2WinoInKernelAVX512Factors<>+516(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+520(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+524(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+528(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+532(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+536(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+540(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+544(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+548(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+552(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+556(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+560(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+564(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+568(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+572(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX512Factors<>+576(SB)/4, $0x40a00000 // 5
+DATA conv2WinoInKernelAVX512Factors<>+580(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+584(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+588(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+592(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+596(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+600(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+604(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+608(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+612(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+616(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+620(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+624(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+628(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+632(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+636(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+640(SB)/4, $0x40c00000 // 6
+DATA conv2WinoInKernelAVX512Factors<>+644(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+648(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+652(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+656(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+660(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+664(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+668(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+672(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+676(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+680(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+684(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+688(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+692(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+696(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX512Factors<>+700(SB)/4, $0x40c00000
+GLOBL conv2WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $704
 
 // func conv2WinoInKernelAVX512(v, in *float32)
 //
-// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels: the F(2x2,5x5) transform of a row of 14 tiles of 6x6, Bᵀ d B, a column at a time into v,
+// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels: the F(3x3,5x5) transform of a row of 9 tiles of 7x7, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
+// the tile loop. Z0…Z6 the column or row being transformed, Z7 the sum, Z8 a product.
 TEXT ·conv2WinoInKernelAVX512(SB), NOSPLIT, $0-16
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ DI, R8                                     // lanes 0…15
 	MOVQ SI, R9
-	MOVQ $14, AX
+	MOVQ $9, AX
 conv2WinoInKernelAVX512_part0:
 	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 2048(R9), Z1
-	VMOVUPS 4096(R9), Z2
-	VMOVUPS 6144(R9), Z3
-	VMOVUPS 8192(R9), Z4
-	VMOVUPS 10240(R9), Z5
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 301056(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 602112(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 903168(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1204224(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1505280(R8)
+	VMOVUPS 1984(R9), Z1
+	VMOVUPS 3968(R9), Z2
+	VMOVUPS 5952(R9), Z3
+	VMOVUPS 7936(R9), Z4
+	VMOVUPS 9920(R9), Z5
+	VMOVUPS 11904(R9), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, (R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 145152(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 290304(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 435456(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 580608(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 725760(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 870912(R8)
 	VMOVUPS 64(R9), Z0                              // column 1
-	VMOVUPS 2112(R9), Z1
-	VMOVUPS 4160(R9), Z2
-	VMOVUPS 6208(R9), Z3
-	VMOVUPS 8256(R9), Z4
-	VMOVUPS 10304(R9), Z5
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 50176(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 351232(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 652288(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 953344(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1254400(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1555456(R8)
+	VMOVUPS 2048(R9), Z1
+	VMOVUPS 4032(R9), Z2
+	VMOVUPS 6016(R9), Z3
+	VMOVUPS 8000(R9), Z4
+	VMOVUPS 9984(R9), Z5
+	VMOVUPS 11968(R9), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 20736(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 165888(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 311040(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 456192(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 601344(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 746496(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 891648(R8)
 	VMOVUPS 128(R9), Z0                             // column 2
-	VMOVUPS 2176(R9), Z1
-	VMOVUPS 4224(R9), Z2
-	VMOVUPS 6272(R9), Z3
-	VMOVUPS 8320(R9), Z4
-	VMOVUPS 10368(R9), Z5
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 100352(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 401408(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 702464(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1003520(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1304576(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1605632(R8)
+	VMOVUPS 2112(R9), Z1
+	VMOVUPS 4096(R9), Z2
+	VMOVUPS 6080(R9), Z3
+	VMOVUPS 8064(R9), Z4
+	VMOVUPS 10048(R9), Z5
+	VMOVUPS 12032(R9), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 41472(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 186624(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 331776(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 476928(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 622080(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 767232(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 912384(R8)
 	VMOVUPS 192(R9), Z0                             // column 3
-	VMOVUPS 2240(R9), Z1
-	VMOVUPS 4288(R9), Z2
-	VMOVUPS 6336(R9), Z3
-	VMOVUPS 8384(R9), Z4
-	VMOVUPS 10432(R9), Z5
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 150528(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 451584(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 752640(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1053696(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1354752(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1655808(R8)
+	VMOVUPS 2176(R9), Z1
+	VMOVUPS 4160(R9), Z2
+	VMOVUPS 6144(R9), Z3
+	VMOVUPS 8128(R9), Z4
+	VMOVUPS 10112(R9), Z5
+	VMOVUPS 12096(R9), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 62208(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 207360(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 352512(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 497664(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 642816(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 787968(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 933120(R8)
 	VMOVUPS 256(R9), Z0                             // column 4
-	VMOVUPS 2304(R9), Z1
-	VMOVUPS 4352(R9), Z2
-	VMOVUPS 6400(R9), Z3
-	VMOVUPS 8448(R9), Z4
-	VMOVUPS 10496(R9), Z5
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 200704(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 501760(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 802816(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1103872(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1404928(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1705984(R8)
+	VMOVUPS 2240(R9), Z1
+	VMOVUPS 4224(R9), Z2
+	VMOVUPS 6208(R9), Z3
+	VMOVUPS 8192(R9), Z4
+	VMOVUPS 10176(R9), Z5
+	VMOVUPS 12160(R9), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 82944(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 228096(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 373248(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 518400(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 663552(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 808704(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 953856(R8)
 	VMOVUPS 320(R9), Z0                             // column 5
+	VMOVUPS 2304(R9), Z1
+	VMOVUPS 4288(R9), Z2
+	VMOVUPS 6272(R9), Z3
+	VMOVUPS 8256(R9), Z4
+	VMOVUPS 10240(R9), Z5
+	VMOVUPS 12224(R9), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 103680(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 248832(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 393984(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 539136(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 684288(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 829440(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 974592(R8)
+	VMOVUPS 384(R9), Z0                             // column 6
 	VMOVUPS 2368(R9), Z1
-	VMOVUPS 4416(R9), Z2
-	VMOVUPS 6464(R9), Z3
-	VMOVUPS 8512(R9), Z4
-	VMOVUPS 10560(R9), Z5
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 250880(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 551936(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 852992(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1154048(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1455104(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1756160(R8)
+	VMOVUPS 4352(R9), Z2
+	VMOVUPS 6336(R9), Z3
+	VMOVUPS 8320(R9), Z4
+	VMOVUPS 10304(R9), Z5
+	VMOVUPS 12288(R9), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 124416(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 269568(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 414720(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 559872(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 705024(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 850176(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 995328(R8)
 	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 50176(R8), Z1
-	VMOVUPS 100352(R8), Z2
-	VMOVUPS 150528(R8), Z3
-	VMOVUPS 200704(R8), Z4
-	VMOVUPS 250880(R8), Z5
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 50176(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 100352(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 150528(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 200704(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 250880(R8)
-	VMOVUPS 301056(R8), Z0                          // row 1
-	VMOVUPS 351232(R8), Z1
-	VMOVUPS 401408(R8), Z2
-	VMOVUPS 451584(R8), Z3
-	VMOVUPS 501760(R8), Z4
-	VMOVUPS 551936(R8), Z5
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 301056(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 351232(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 401408(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 451584(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 501760(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 551936(R8)
-	VMOVUPS 602112(R8), Z0                          // row 2
-	VMOVUPS 652288(R8), Z1
-	VMOVUPS 702464(R8), Z2
-	VMOVUPS 752640(R8), Z3
-	VMOVUPS 802816(R8), Z4
-	VMOVUPS 852992(R8), Z5
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 602112(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 652288(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 702464(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 752640(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 802816(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 852992(R8)
-	VMOVUPS 903168(R8), Z0                          // row 3
-	VMOVUPS 953344(R8), Z1
-	VMOVUPS 1003520(R8), Z2
-	VMOVUPS 1053696(R8), Z3
-	VMOVUPS 1103872(R8), Z4
-	VMOVUPS 1154048(R8), Z5
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 903168(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 953344(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1003520(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1053696(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1103872(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1154048(R8)
-	VMOVUPS 1204224(R8), Z0                         // row 4
-	VMOVUPS 1254400(R8), Z1
-	VMOVUPS 1304576(R8), Z2
-	VMOVUPS 1354752(R8), Z3
-	VMOVUPS 1404928(R8), Z4
-	VMOVUPS 1455104(R8), Z5
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1204224(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1254400(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1304576(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1354752(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1404928(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1455104(R8)
-	VMOVUPS 1505280(R8), Z0                         // row 5
-	VMOVUPS 1555456(R8), Z1
-	VMOVUPS 1605632(R8), Z2
-	VMOVUPS 1655808(R8), Z3
-	VMOVUPS 1705984(R8), Z4
-	VMOVUPS 1756160(R8), Z5
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1505280(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1555456(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1605632(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1655808(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1705984(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1756160(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 20736(R8), Z1
+	VMOVUPS 41472(R8), Z2
+	VMOVUPS 62208(R8), Z3
+	VMOVUPS 82944(R8), Z4
+	VMOVUPS 103680(R8), Z5
+	VMOVUPS 124416(R8), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, (R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 20736(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 41472(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 62208(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 82944(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 103680(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 124416(R8)
+	VMOVUPS 145152(R8), Z0                          // row 1
+	VMOVUPS 165888(R8), Z1
+	VMOVUPS 186624(R8), Z2
+	VMOVUPS 207360(R8), Z3
+	VMOVUPS 228096(R8), Z4
+	VMOVUPS 248832(R8), Z5
+	VMOVUPS 269568(R8), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 145152(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 165888(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 186624(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 207360(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 228096(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 248832(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 269568(R8)
+	VMOVUPS 290304(R8), Z0                          // row 2
+	VMOVUPS 311040(R8), Z1
+	VMOVUPS 331776(R8), Z2
+	VMOVUPS 352512(R8), Z3
+	VMOVUPS 373248(R8), Z4
+	VMOVUPS 393984(R8), Z5
+	VMOVUPS 414720(R8), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 290304(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 311040(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 331776(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 352512(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 373248(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 393984(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 414720(R8)
+	VMOVUPS 435456(R8), Z0                          // row 3
+	VMOVUPS 456192(R8), Z1
+	VMOVUPS 476928(R8), Z2
+	VMOVUPS 497664(R8), Z3
+	VMOVUPS 518400(R8), Z4
+	VMOVUPS 539136(R8), Z5
+	VMOVUPS 559872(R8), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 435456(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 456192(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 476928(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 497664(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 518400(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 539136(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 559872(R8)
+	VMOVUPS 580608(R8), Z0                          // row 4
+	VMOVUPS 601344(R8), Z1
+	VMOVUPS 622080(R8), Z2
+	VMOVUPS 642816(R8), Z3
+	VMOVUPS 663552(R8), Z4
+	VMOVUPS 684288(R8), Z5
+	VMOVUPS 705024(R8), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 580608(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 601344(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 622080(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 642816(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 663552(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 684288(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 705024(R8)
+	VMOVUPS 725760(R8), Z0                          // row 5
+	VMOVUPS 746496(R8), Z1
+	VMOVUPS 767232(R8), Z2
+	VMOVUPS 787968(R8), Z3
+	VMOVUPS 808704(R8), Z4
+	VMOVUPS 829440(R8), Z5
+	VMOVUPS 850176(R8), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 725760(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 746496(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 767232(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 787968(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 808704(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 829440(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 850176(R8)
+	VMOVUPS 870912(R8), Z0                          // row 6
+	VMOVUPS 891648(R8), Z1
+	VMOVUPS 912384(R8), Z2
+	VMOVUPS 933120(R8), Z3
+	VMOVUPS 953856(R8), Z4
+	VMOVUPS 974592(R8), Z5
+	VMOVUPS 995328(R8), Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 870912(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 891648(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 912384(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 933120(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 953856(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 974592(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 995328(R8)
+	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2WinoInKernelAVX512_part0
 	VZEROUPPER
 	RET
-DATA conv2WinoInKernelAVX2Factors<>+0(SB)/4, $0xc0800000 // -4
-DATA conv2WinoInKernelAVX2Factors<>+4(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+8(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+12(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+16(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+20(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+24(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+28(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+32(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+36(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+40(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+44(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+48(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+52(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+56(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+60(SB)/4, $0xc0800000
-DATA conv2WinoInKernelAVX2Factors<>+64(SB)/4, $0xc0000000 // -2
-DATA conv2WinoInKernelAVX2Factors<>+68(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+72(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+76(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+80(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+84(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+88(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+92(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+96(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+100(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+104(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+108(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+112(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+116(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+120(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+124(SB)/4, $0xc0000000
-DATA conv2WinoInKernelAVX2Factors<>+128(SB)/4, $0x40000000 // 2
-DATA conv2WinoInKernelAVX2Factors<>+132(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+136(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+140(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+144(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+148(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+152(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+156(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+160(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+164(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+168(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+172(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+176(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+180(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+184(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+188(SB)/4, $0x40000000
-DATA conv2WinoInKernelAVX2Factors<>+192(SB)/4, $0x40800000 // 4
-DATA conv2WinoInKernelAVX2Factors<>+196(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+200(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+204(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+208(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+212(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+216(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+220(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+224(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+228(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+232(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+236(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+240(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+244(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+248(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+252(SB)/4, $0x40800000
-DATA conv2WinoInKernelAVX2Factors<>+256(SB)/4, $0x40a00000 // 5
-DATA conv2WinoInKernelAVX2Factors<>+260(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+264(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+268(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+272(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+276(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+280(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+284(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+288(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+292(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+296(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+300(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+304(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+308(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+312(SB)/4, $0x40a00000
-DATA conv2WinoInKernelAVX2Factors<>+316(SB)/4, $0x40a00000
-GLOBL conv2WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $320
+DATA conv2WinoInKernelAVX2Factors<>+0(SB)/4, $0xc0000000 // -2
+DATA conv2WinoInKernelAVX2Factors<>+4(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+8(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+12(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+16(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+20(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+24(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+28(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+32(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+36(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+40(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+44(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+48(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+52(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+56(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+60(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+64(SB)/4, $0xbf800000 // -1
+DATA conv2WinoInKernelAVX2Factors<>+68(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+72(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+76(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+80(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+84(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+88(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+92(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+96(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+100(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+104(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+108(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+112(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+116(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+120(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+124(SB)/4, $0xbf800000
+DATA conv2WinoInKernelAVX2Factors<>+128(SB)/4, $0x3f000000 // 0.5
+DATA conv2WinoInKernelAVX2Factors<>+132(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+136(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+140(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+144(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+148(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+152(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+156(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+160(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+164(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+168(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+172(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+176(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+180(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+184(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+188(SB)/4, $0x3f000000
+DATA conv2WinoInKernelAVX2Factors<>+192(SB)/4, $0x3fc00000 // 1.5
+DATA conv2WinoInKernelAVX2Factors<>+196(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+200(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+204(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+208(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+212(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+216(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+220(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+224(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+228(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+232(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+236(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+240(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+244(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+248(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+252(SB)/4, $0x3fc00000
+DATA conv2WinoInKernelAVX2Factors<>+256(SB)/4, $0x40000000 // 2
+DATA conv2WinoInKernelAVX2Factors<>+260(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+264(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+268(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+272(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+276(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+280(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+284(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+288(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+292(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+296(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+300(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+304(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+308(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+312(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+316(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+320(SB)/4, $0x40200000 // 2.5
+DATA conv2WinoInKernelAVX2Factors<>+324(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+328(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+332(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+336(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+340(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+344(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+348(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+352(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+356(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+360(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+364(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+368(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+372(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+376(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+380(SB)/4, $0x40200000
+DATA conv2WinoInKernelAVX2Factors<>+384(SB)/4, $0x40600000 // 3.5
+DATA conv2WinoInKernelAVX2Factors<>+388(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+392(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+396(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+400(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+404(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+408(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+412(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+416(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+420(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+424(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+428(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+432(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+436(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+440(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+444(SB)/4, $0x40600000
+DATA conv2WinoInKernelAVX2Factors<>+448(SB)/4, $0x40800000 // 4
+DATA conv2WinoInKernelAVX2Factors<>+452(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+456(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+460(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+464(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+468(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+472(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+476(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+480(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+484(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+488(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+492(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+496(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+500(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+504(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+508(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+512(SB)/4, $0x40900000 // 4.5
+DATA conv2WinoInKernelAVX2Factors<>+516(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+520(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+524(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+528(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+532(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+536(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+540(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+544(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+548(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+552(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+556(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+560(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+564(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+568(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+572(SB)/4, $0x40900000
+DATA conv2WinoInKernelAVX2Factors<>+576(SB)/4, $0x40a00000 // 5
+DATA conv2WinoInKernelAVX2Factors<>+580(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+584(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+588(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+592(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+596(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+600(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+604(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+608(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+612(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+616(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+620(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+624(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+628(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+632(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+636(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+640(SB)/4, $0x40c00000 // 6
+DATA conv2WinoInKernelAVX2Factors<>+644(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+648(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+652(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+656(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+660(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+664(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+668(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+672(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+676(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+680(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+684(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+688(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+692(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+696(SB)/4, $0x40c00000
+DATA conv2WinoInKernelAVX2Factors<>+700(SB)/4, $0x40c00000
+GLOBL conv2WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $704
 
 // func conv2WinoInKernelAVX2(v, in *float32)
 //
-// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels: the F(2x2,5x5) transform of a row of 14 tiles of 6x6, Bᵀ d B, a column at a time into v,
+// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels: the F(3x3,5x5) transform of a row of 9 tiles of 7x7, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
+// the tile loop. Y0…Y6 the column or row being transformed, Y7 the sum, Y8 a product.
 TEXT ·conv2WinoInKernelAVX2(SB), NOSPLIT, $0-16
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ DI, R8                                     // lanes 0…7
 	MOVQ SI, R9
-	MOVQ $14, AX
+	MOVQ $9, AX
 conv2WinoInKernelAVX2_part0:
 	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 2048(R9), Y1
-	VMOVUPS 4096(R9), Y2
-	VMOVUPS 6144(R9), Y3
-	VMOVUPS 8192(R9), Y4
-	VMOVUPS 10240(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 301056(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 602112(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 903168(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1204224(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1505280(R8)
+	VMOVUPS 1984(R9), Y1
+	VMOVUPS 3968(R9), Y2
+	VMOVUPS 5952(R9), Y3
+	VMOVUPS 7936(R9), Y4
+	VMOVUPS 9920(R9), Y5
+	VMOVUPS 11904(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, (R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 145152(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 290304(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 435456(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 580608(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 725760(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 870912(R8)
 	VMOVUPS 64(R9), Y0                              // column 1
-	VMOVUPS 2112(R9), Y1
-	VMOVUPS 4160(R9), Y2
-	VMOVUPS 6208(R9), Y3
-	VMOVUPS 8256(R9), Y4
-	VMOVUPS 10304(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 50176(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 351232(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 652288(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 953344(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1254400(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1555456(R8)
+	VMOVUPS 2048(R9), Y1
+	VMOVUPS 4032(R9), Y2
+	VMOVUPS 6016(R9), Y3
+	VMOVUPS 8000(R9), Y4
+	VMOVUPS 9984(R9), Y5
+	VMOVUPS 11968(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 20736(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 165888(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 311040(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 456192(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 601344(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 746496(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 891648(R8)
 	VMOVUPS 128(R9), Y0                             // column 2
-	VMOVUPS 2176(R9), Y1
-	VMOVUPS 4224(R9), Y2
-	VMOVUPS 6272(R9), Y3
-	VMOVUPS 8320(R9), Y4
-	VMOVUPS 10368(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 100352(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 401408(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 702464(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1003520(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1304576(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1605632(R8)
+	VMOVUPS 2112(R9), Y1
+	VMOVUPS 4096(R9), Y2
+	VMOVUPS 6080(R9), Y3
+	VMOVUPS 8064(R9), Y4
+	VMOVUPS 10048(R9), Y5
+	VMOVUPS 12032(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 41472(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 186624(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 331776(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 476928(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 622080(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 767232(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 912384(R8)
 	VMOVUPS 192(R9), Y0                             // column 3
-	VMOVUPS 2240(R9), Y1
-	VMOVUPS 4288(R9), Y2
-	VMOVUPS 6336(R9), Y3
-	VMOVUPS 8384(R9), Y4
-	VMOVUPS 10432(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150528(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 451584(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 752640(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1053696(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1354752(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1655808(R8)
+	VMOVUPS 2176(R9), Y1
+	VMOVUPS 4160(R9), Y2
+	VMOVUPS 6144(R9), Y3
+	VMOVUPS 8128(R9), Y4
+	VMOVUPS 10112(R9), Y5
+	VMOVUPS 12096(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 62208(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 207360(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 352512(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 497664(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 642816(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 787968(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 933120(R8)
 	VMOVUPS 256(R9), Y0                             // column 4
-	VMOVUPS 2304(R9), Y1
-	VMOVUPS 4352(R9), Y2
-	VMOVUPS 6400(R9), Y3
-	VMOVUPS 8448(R9), Y4
-	VMOVUPS 10496(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 200704(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 501760(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 802816(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1103872(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1404928(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1705984(R8)
+	VMOVUPS 2240(R9), Y1
+	VMOVUPS 4224(R9), Y2
+	VMOVUPS 6208(R9), Y3
+	VMOVUPS 8192(R9), Y4
+	VMOVUPS 10176(R9), Y5
+	VMOVUPS 12160(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 82944(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 228096(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 373248(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 518400(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 663552(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 808704(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 953856(R8)
 	VMOVUPS 320(R9), Y0                             // column 5
+	VMOVUPS 2304(R9), Y1
+	VMOVUPS 4288(R9), Y2
+	VMOVUPS 6272(R9), Y3
+	VMOVUPS 8256(R9), Y4
+	VMOVUPS 10240(R9), Y5
+	VMOVUPS 12224(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 103680(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 248832(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 393984(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 539136(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 684288(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 829440(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 974592(R8)
+	VMOVUPS 384(R9), Y0                             // column 6
 	VMOVUPS 2368(R9), Y1
-	VMOVUPS 4416(R9), Y2
-	VMOVUPS 6464(R9), Y3
-	VMOVUPS 8512(R9), Y4
-	VMOVUPS 10560(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 250880(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 551936(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 852992(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1154048(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1455104(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1756160(R8)
+	VMOVUPS 4352(R9), Y2
+	VMOVUPS 6336(R9), Y3
+	VMOVUPS 8320(R9), Y4
+	VMOVUPS 10304(R9), Y5
+	VMOVUPS 12288(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 124416(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 269568(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 414720(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 559872(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 705024(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 850176(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 995328(R8)
 	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 50176(R8), Y1
-	VMOVUPS 100352(R8), Y2
-	VMOVUPS 150528(R8), Y3
-	VMOVUPS 200704(R8), Y4
-	VMOVUPS 250880(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 50176(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 100352(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150528(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 200704(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 250880(R8)
-	VMOVUPS 301056(R8), Y0                          // row 1
-	VMOVUPS 351232(R8), Y1
-	VMOVUPS 401408(R8), Y2
-	VMOVUPS 451584(R8), Y3
-	VMOVUPS 501760(R8), Y4
-	VMOVUPS 551936(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 301056(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 351232(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 401408(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 451584(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 501760(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 551936(R8)
-	VMOVUPS 602112(R8), Y0                          // row 2
-	VMOVUPS 652288(R8), Y1
-	VMOVUPS 702464(R8), Y2
-	VMOVUPS 752640(R8), Y3
-	VMOVUPS 802816(R8), Y4
-	VMOVUPS 852992(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 602112(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 652288(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 702464(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 752640(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 802816(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 852992(R8)
-	VMOVUPS 903168(R8), Y0                          // row 3
-	VMOVUPS 953344(R8), Y1
-	VMOVUPS 1003520(R8), Y2
-	VMOVUPS 1053696(R8), Y3
-	VMOVUPS 1103872(R8), Y4
-	VMOVUPS 1154048(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 903168(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 953344(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1003520(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1053696(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1103872(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1154048(R8)
-	VMOVUPS 1204224(R8), Y0                         // row 4
-	VMOVUPS 1254400(R8), Y1
-	VMOVUPS 1304576(R8), Y2
-	VMOVUPS 1354752(R8), Y3
-	VMOVUPS 1404928(R8), Y4
-	VMOVUPS 1455104(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1204224(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1254400(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1304576(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1354752(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1404928(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1455104(R8)
-	VMOVUPS 1505280(R8), Y0                         // row 5
-	VMOVUPS 1555456(R8), Y1
-	VMOVUPS 1605632(R8), Y2
-	VMOVUPS 1655808(R8), Y3
-	VMOVUPS 1705984(R8), Y4
-	VMOVUPS 1756160(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1505280(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1555456(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1605632(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1655808(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1705984(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1756160(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 20736(R8), Y1
+	VMOVUPS 41472(R8), Y2
+	VMOVUPS 62208(R8), Y3
+	VMOVUPS 82944(R8), Y4
+	VMOVUPS 103680(R8), Y5
+	VMOVUPS 124416(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, (R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 20736(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 41472(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 62208(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 82944(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 103680(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 124416(R8)
+	VMOVUPS 145152(R8), Y0                          // row 1
+	VMOVUPS 165888(R8), Y1
+	VMOVUPS 186624(R8), Y2
+	VMOVUPS 207360(R8), Y3
+	VMOVUPS 228096(R8), Y4
+	VMOVUPS 248832(R8), Y5
+	VMOVUPS 269568(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 145152(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 165888(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 186624(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 207360(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 228096(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 248832(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 269568(R8)
+	VMOVUPS 290304(R8), Y0                          // row 2
+	VMOVUPS 311040(R8), Y1
+	VMOVUPS 331776(R8), Y2
+	VMOVUPS 352512(R8), Y3
+	VMOVUPS 373248(R8), Y4
+	VMOVUPS 393984(R8), Y5
+	VMOVUPS 414720(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 290304(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 311040(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 331776(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 352512(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 373248(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 393984(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 414720(R8)
+	VMOVUPS 435456(R8), Y0                          // row 3
+	VMOVUPS 456192(R8), Y1
+	VMOVUPS 476928(R8), Y2
+	VMOVUPS 497664(R8), Y3
+	VMOVUPS 518400(R8), Y4
+	VMOVUPS 539136(R8), Y5
+	VMOVUPS 559872(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 435456(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 456192(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 476928(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 497664(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 518400(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 539136(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 559872(R8)
+	VMOVUPS 580608(R8), Y0                          // row 4
+	VMOVUPS 601344(R8), Y1
+	VMOVUPS 622080(R8), Y2
+	VMOVUPS 642816(R8), Y3
+	VMOVUPS 663552(R8), Y4
+	VMOVUPS 684288(R8), Y5
+	VMOVUPS 705024(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 580608(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 601344(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 622080(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 642816(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 663552(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 684288(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 705024(R8)
+	VMOVUPS 725760(R8), Y0                          // row 5
+	VMOVUPS 746496(R8), Y1
+	VMOVUPS 767232(R8), Y2
+	VMOVUPS 787968(R8), Y3
+	VMOVUPS 808704(R8), Y4
+	VMOVUPS 829440(R8), Y5
+	VMOVUPS 850176(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 725760(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 746496(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 767232(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 787968(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 808704(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 829440(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 850176(R8)
+	VMOVUPS 870912(R8), Y0                          // row 6
+	VMOVUPS 891648(R8), Y1
+	VMOVUPS 912384(R8), Y2
+	VMOVUPS 933120(R8), Y3
+	VMOVUPS 953856(R8), Y4
+	VMOVUPS 974592(R8), Y5
+	VMOVUPS 995328(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 870912(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 891648(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 912384(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 933120(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 953856(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 974592(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 995328(R8)
+	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2WinoInKernelAVX2_part0
 	MOVQ DI, R8                                     // lanes 8…15
 	MOVQ SI, R9
-	MOVQ $14, AX
+	MOVQ $9, AX
 conv2WinoInKernelAVX2_part1:
 	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 2080(R9), Y1
-	VMOVUPS 4128(R9), Y2
-	VMOVUPS 6176(R9), Y3
-	VMOVUPS 8224(R9), Y4
-	VMOVUPS 10272(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 301088(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 602144(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 903200(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1204256(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1505312(R8)
+	VMOVUPS 2016(R9), Y1
+	VMOVUPS 4000(R9), Y2
+	VMOVUPS 5984(R9), Y3
+	VMOVUPS 7968(R9), Y4
+	VMOVUPS 9952(R9), Y5
+	VMOVUPS 11936(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 32(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 145184(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 290336(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 435488(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 580640(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 725792(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 870944(R8)
 	VMOVUPS 96(R9), Y0                              // column 1
-	VMOVUPS 2144(R9), Y1
-	VMOVUPS 4192(R9), Y2
-	VMOVUPS 6240(R9), Y3
-	VMOVUPS 8288(R9), Y4
-	VMOVUPS 10336(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 50208(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 351264(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 652320(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 953376(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1254432(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1555488(R8)
+	VMOVUPS 2080(R9), Y1
+	VMOVUPS 4064(R9), Y2
+	VMOVUPS 6048(R9), Y3
+	VMOVUPS 8032(R9), Y4
+	VMOVUPS 10016(R9), Y5
+	VMOVUPS 12000(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 20768(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 165920(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 311072(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 456224(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 601376(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 746528(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 891680(R8)
 	VMOVUPS 160(R9), Y0                             // column 2
-	VMOVUPS 2208(R9), Y1
-	VMOVUPS 4256(R9), Y2
-	VMOVUPS 6304(R9), Y3
-	VMOVUPS 8352(R9), Y4
-	VMOVUPS 10400(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 100384(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 401440(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 702496(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1003552(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1304608(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1605664(R8)
+	VMOVUPS 2144(R9), Y1
+	VMOVUPS 4128(R9), Y2
+	VMOVUPS 6112(R9), Y3
+	VMOVUPS 8096(R9), Y4
+	VMOVUPS 10080(R9), Y5
+	VMOVUPS 12064(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 41504(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 186656(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 331808(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 476960(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 622112(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 767264(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 912416(R8)
 	VMOVUPS 224(R9), Y0                             // column 3
-	VMOVUPS 2272(R9), Y1
-	VMOVUPS 4320(R9), Y2
-	VMOVUPS 6368(R9), Y3
-	VMOVUPS 8416(R9), Y4
-	VMOVUPS 10464(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150560(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 451616(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 752672(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1053728(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1354784(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1655840(R8)
+	VMOVUPS 2208(R9), Y1
+	VMOVUPS 4192(R9), Y2
+	VMOVUPS 6176(R9), Y3
+	VMOVUPS 8160(R9), Y4
+	VMOVUPS 10144(R9), Y5
+	VMOVUPS 12128(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 62240(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 207392(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 352544(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 497696(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 642848(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 788000(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 933152(R8)
 	VMOVUPS 288(R9), Y0                             // column 4
-	VMOVUPS 2336(R9), Y1
-	VMOVUPS 4384(R9), Y2
-	VMOVUPS 6432(R9), Y3
-	VMOVUPS 8480(R9), Y4
-	VMOVUPS 10528(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 200736(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 501792(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 802848(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1103904(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1404960(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1706016(R8)
+	VMOVUPS 2272(R9), Y1
+	VMOVUPS 4256(R9), Y2
+	VMOVUPS 6240(R9), Y3
+	VMOVUPS 8224(R9), Y4
+	VMOVUPS 10208(R9), Y5
+	VMOVUPS 12192(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 82976(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 228128(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 373280(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 518432(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 663584(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 808736(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 953888(R8)
 	VMOVUPS 352(R9), Y0                             // column 5
+	VMOVUPS 2336(R9), Y1
+	VMOVUPS 4320(R9), Y2
+	VMOVUPS 6304(R9), Y3
+	VMOVUPS 8288(R9), Y4
+	VMOVUPS 10272(R9), Y5
+	VMOVUPS 12256(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 103712(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 248864(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 394016(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 539168(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 684320(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 829472(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 974624(R8)
+	VMOVUPS 416(R9), Y0                             // column 6
 	VMOVUPS 2400(R9), Y1
-	VMOVUPS 4448(R9), Y2
-	VMOVUPS 6496(R9), Y3
-	VMOVUPS 8544(R9), Y4
-	VMOVUPS 10592(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 250912(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 551968(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 853024(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1154080(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1455136(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1756192(R8)
+	VMOVUPS 4384(R9), Y2
+	VMOVUPS 6368(R9), Y3
+	VMOVUPS 8352(R9), Y4
+	VMOVUPS 10336(R9), Y5
+	VMOVUPS 12320(R9), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 124448(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 269600(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 414752(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 559904(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 705056(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 850208(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 995360(R8)
 	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 50208(R8), Y1
-	VMOVUPS 100384(R8), Y2
-	VMOVUPS 150560(R8), Y3
-	VMOVUPS 200736(R8), Y4
-	VMOVUPS 250912(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 50208(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 100384(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150560(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 200736(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 250912(R8)
-	VMOVUPS 301088(R8), Y0                          // row 1
-	VMOVUPS 351264(R8), Y1
-	VMOVUPS 401440(R8), Y2
-	VMOVUPS 451616(R8), Y3
-	VMOVUPS 501792(R8), Y4
-	VMOVUPS 551968(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 301088(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 351264(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 401440(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 451616(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 501792(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 551968(R8)
-	VMOVUPS 602144(R8), Y0                          // row 2
-	VMOVUPS 652320(R8), Y1
-	VMOVUPS 702496(R8), Y2
-	VMOVUPS 752672(R8), Y3
-	VMOVUPS 802848(R8), Y4
-	VMOVUPS 853024(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 602144(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 652320(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 702496(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 752672(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 802848(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 853024(R8)
-	VMOVUPS 903200(R8), Y0                          // row 3
-	VMOVUPS 953376(R8), Y1
-	VMOVUPS 1003552(R8), Y2
-	VMOVUPS 1053728(R8), Y3
-	VMOVUPS 1103904(R8), Y4
-	VMOVUPS 1154080(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 903200(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 953376(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1003552(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1053728(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1103904(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1154080(R8)
-	VMOVUPS 1204256(R8), Y0                         // row 4
-	VMOVUPS 1254432(R8), Y1
-	VMOVUPS 1304608(R8), Y2
-	VMOVUPS 1354784(R8), Y3
-	VMOVUPS 1404960(R8), Y4
-	VMOVUPS 1455136(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1204256(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1254432(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1304608(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1354784(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1404960(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1455136(R8)
-	VMOVUPS 1505312(R8), Y0                         // row 5
-	VMOVUPS 1555488(R8), Y1
-	VMOVUPS 1605664(R8), Y2
-	VMOVUPS 1655840(R8), Y3
-	VMOVUPS 1706016(R8), Y4
-	VMOVUPS 1756192(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1505312(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1555488(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1605664(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1655840(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1706016(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1756192(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 20768(R8), Y1
+	VMOVUPS 41504(R8), Y2
+	VMOVUPS 62240(R8), Y3
+	VMOVUPS 82976(R8), Y4
+	VMOVUPS 103712(R8), Y5
+	VMOVUPS 124448(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 32(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 20768(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 41504(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 62240(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 82976(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 103712(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 124448(R8)
+	VMOVUPS 145184(R8), Y0                          // row 1
+	VMOVUPS 165920(R8), Y1
+	VMOVUPS 186656(R8), Y2
+	VMOVUPS 207392(R8), Y3
+	VMOVUPS 228128(R8), Y4
+	VMOVUPS 248864(R8), Y5
+	VMOVUPS 269600(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 145184(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 165920(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 186656(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 207392(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 228128(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 248864(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 269600(R8)
+	VMOVUPS 290336(R8), Y0                          // row 2
+	VMOVUPS 311072(R8), Y1
+	VMOVUPS 331808(R8), Y2
+	VMOVUPS 352544(R8), Y3
+	VMOVUPS 373280(R8), Y4
+	VMOVUPS 394016(R8), Y5
+	VMOVUPS 414752(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 290336(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 311072(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 331808(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 352544(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 373280(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 394016(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 414752(R8)
+	VMOVUPS 435488(R8), Y0                          // row 3
+	VMOVUPS 456224(R8), Y1
+	VMOVUPS 476960(R8), Y2
+	VMOVUPS 497696(R8), Y3
+	VMOVUPS 518432(R8), Y4
+	VMOVUPS 539168(R8), Y5
+	VMOVUPS 559904(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 435488(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 456224(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 476960(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 497696(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 518432(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 539168(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 559904(R8)
+	VMOVUPS 580640(R8), Y0                          // row 4
+	VMOVUPS 601376(R8), Y1
+	VMOVUPS 622112(R8), Y2
+	VMOVUPS 642848(R8), Y3
+	VMOVUPS 663584(R8), Y4
+	VMOVUPS 684320(R8), Y5
+	VMOVUPS 705056(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 580640(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 601376(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 622112(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 642848(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 663584(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 684320(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 705056(R8)
+	VMOVUPS 725792(R8), Y0                          // row 5
+	VMOVUPS 746528(R8), Y1
+	VMOVUPS 767264(R8), Y2
+	VMOVUPS 788000(R8), Y3
+	VMOVUPS 808736(R8), Y4
+	VMOVUPS 829472(R8), Y5
+	VMOVUPS 850208(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 725792(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 746528(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 767264(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 788000(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 808736(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 829472(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 850208(R8)
+	VMOVUPS 870944(R8), Y0                          // row 6
+	VMOVUPS 891680(R8), Y1
+	VMOVUPS 912416(R8), Y2
+	VMOVUPS 933152(R8), Y3
+	VMOVUPS 953888(R8), Y4
+	VMOVUPS 974624(R8), Y5
+	VMOVUPS 995360(R8), Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 870944(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 891680(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 912416(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 933152(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 953888(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 974624(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 995360(R8)
+	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2WinoInKernelAVX2_part1
@@ -6579,7 +8187,7 @@ conv2WinoInKernelAVX2_part1:
 
 // func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
 //
-// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 64 output channels: a row of 196 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
+// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the products of one of F(3x3,5x5)'s 49 transform positions: its 81 tiles by 64 output channels: a row of 81 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
 // and 4 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
@@ -6591,7 +8199,7 @@ TEXT ·conv2WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ bias+24(FP), CX
 	MOVQ SI, R13
 	MOVQ DI, BX
-	MOVQ $32, AX                                    // 32 tiles of 6 pixels
+	MOVQ $13, AX                                    // 13 tiles of 6 pixels
 conv2WinoMulKernelAVX512_tiles:
 
 	// a tile of 6 pixels, output blocks 0…3, over every input block
@@ -7168,39 +8776,39 @@ conv2WinoMulKernelAVX512_t6_b0:
 	VFMADD231PS Z26, Z31, Z22
 	VFMADD231PS Z27, Z31, Z23
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX512_t6_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 12544(BX)
-	VMOVUPS Z2, 25088(BX)
-	VMOVUPS Z3, 37632(BX)
+	VMOVUPS Z1, 5184(BX)
+	VMOVUPS Z2, 10368(BX)
+	VMOVUPS Z3, 15552(BX)
 	VMOVUPS Z4, 64(BX)
-	VMOVUPS Z5, 12608(BX)
-	VMOVUPS Z6, 25152(BX)
-	VMOVUPS Z7, 37696(BX)
+	VMOVUPS Z5, 5248(BX)
+	VMOVUPS Z6, 10432(BX)
+	VMOVUPS Z7, 15616(BX)
 	VMOVUPS Z8, 128(BX)
-	VMOVUPS Z9, 12672(BX)
-	VMOVUPS Z10, 25216(BX)
-	VMOVUPS Z11, 37760(BX)
+	VMOVUPS Z9, 5312(BX)
+	VMOVUPS Z10, 10496(BX)
+	VMOVUPS Z11, 15680(BX)
 	VMOVUPS Z12, 192(BX)
-	VMOVUPS Z13, 12736(BX)
-	VMOVUPS Z14, 25280(BX)
-	VMOVUPS Z15, 37824(BX)
+	VMOVUPS Z13, 5376(BX)
+	VMOVUPS Z14, 10560(BX)
+	VMOVUPS Z15, 15744(BX)
 	VMOVUPS Z16, 256(BX)
-	VMOVUPS Z17, 12800(BX)
-	VMOVUPS Z18, 25344(BX)
-	VMOVUPS Z19, 37888(BX)
+	VMOVUPS Z17, 5440(BX)
+	VMOVUPS Z18, 10624(BX)
+	VMOVUPS Z19, 15808(BX)
 	VMOVUPS Z20, 320(BX)
-	VMOVUPS Z21, 12864(BX)
-	VMOVUPS Z22, 25408(BX)
-	VMOVUPS Z23, 37952(BX)
+	VMOVUPS Z21, 5504(BX)
+	VMOVUPS Z22, 10688(BX)
+	VMOVUPS Z23, 15872(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
 	JNZ conv2WinoMulKernelAVX512_tiles
 
-	// a tile of 4 pixels, output blocks 0…3, over every input block
+	// a tile of 3 pixels, output blocks 0…3, over every input block
 	VMOVUPS (CX), Z0
 	VMOVUPS 64(CX), Z1
 	VMOVUPS 128(CX), Z2
@@ -7213,424 +8821,336 @@ conv2WinoMulKernelAVX512_t6_b0:
 	VMOVUPS 64(CX), Z9
 	VMOVUPS 128(CX), Z10
 	VMOVUPS 192(CX), Z11
-	VMOVUPS (CX), Z12
-	VMOVUPS 64(CX), Z13
-	VMOVUPS 128(CX), Z14
-	VMOVUPS 192(CX), Z15
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $4, R8                                     // input blocks
-conv2WinoMulKernelAVX512_t4_b0:
-	VMOVUPS (R12), Z16
-	VMOVUPS 64(R12), Z17
-	VMOVUPS 128(R12), Z18
-	VMOVUPS 192(R12), Z19
-	VBROADCASTSS (R10), Z20                         // kw 0, c 0, pixel 0
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z17, Z20, Z1
-	VFMADD231PS Z18, Z20, Z2
-	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 64(R10), Z21                       // kw 0, c 0, pixel 1
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z17, Z21, Z5
-	VFMADD231PS Z18, Z21, Z6
-	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 128(R10), Z22                      // kw 0, c 0, pixel 2
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z17, Z22, Z9
-	VFMADD231PS Z18, Z22, Z10
-	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 192(R10), Z23                      // kw 0, c 0, pixel 3
-	VFMADD231PS Z16, Z23, Z12
-	VFMADD231PS Z17, Z23, Z13
-	VFMADD231PS Z18, Z23, Z14
-	VFMADD231PS Z19, Z23, Z15
-	VMOVUPS 256(R12), Z16
-	VMOVUPS 320(R12), Z17
-	VMOVUPS 384(R12), Z18
-	VMOVUPS 448(R12), Z19
-	VBROADCASTSS 4(R10), Z24                        // kw 0, c 1, pixel 0
-	VFMADD231PS Z16, Z24, Z0
-	VFMADD231PS Z17, Z24, Z1
-	VFMADD231PS Z18, Z24, Z2
-	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 68(R10), Z25                       // kw 0, c 1, pixel 1
-	VFMADD231PS Z16, Z25, Z4
-	VFMADD231PS Z17, Z25, Z5
-	VFMADD231PS Z18, Z25, Z6
-	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 132(R10), Z26                      // kw 0, c 1, pixel 2
-	VFMADD231PS Z16, Z26, Z8
-	VFMADD231PS Z17, Z26, Z9
-	VFMADD231PS Z18, Z26, Z10
-	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 196(R10), Z27                      // kw 0, c 1, pixel 3
-	VFMADD231PS Z16, Z27, Z12
-	VFMADD231PS Z17, Z27, Z13
-	VFMADD231PS Z18, Z27, Z14
-	VFMADD231PS Z19, Z27, Z15
-	VMOVUPS 512(R12), Z16
-	VMOVUPS 576(R12), Z17
-	VMOVUPS 640(R12), Z18
-	VMOVUPS 704(R12), Z19
-	VBROADCASTSS 8(R10), Z28                        // kw 0, c 2, pixel 0
-	VFMADD231PS Z16, Z28, Z0
-	VFMADD231PS Z17, Z28, Z1
-	VFMADD231PS Z18, Z28, Z2
-	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 72(R10), Z29                       // kw 0, c 2, pixel 1
-	VFMADD231PS Z16, Z29, Z4
-	VFMADD231PS Z17, Z29, Z5
-	VFMADD231PS Z18, Z29, Z6
-	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 136(R10), Z30                      // kw 0, c 2, pixel 2
-	VFMADD231PS Z16, Z30, Z8
-	VFMADD231PS Z17, Z30, Z9
-	VFMADD231PS Z18, Z30, Z10
-	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 200(R10), Z31                      // kw 0, c 2, pixel 3
-	VFMADD231PS Z16, Z31, Z12
-	VFMADD231PS Z17, Z31, Z13
-	VFMADD231PS Z18, Z31, Z14
-	VFMADD231PS Z19, Z31, Z15
-	VMOVUPS 768(R12), Z16
-	VMOVUPS 832(R12), Z17
-	VMOVUPS 896(R12), Z18
-	VMOVUPS 960(R12), Z19
-	VBROADCASTSS 12(R10), Z20                       // kw 0, c 3, pixel 0
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z17, Z20, Z1
-	VFMADD231PS Z18, Z20, Z2
-	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 76(R10), Z21                       // kw 0, c 3, pixel 1
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z17, Z21, Z5
-	VFMADD231PS Z18, Z21, Z6
-	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 140(R10), Z22                      // kw 0, c 3, pixel 2
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z17, Z22, Z9
-	VFMADD231PS Z18, Z22, Z10
-	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 204(R10), Z23                      // kw 0, c 3, pixel 3
-	VFMADD231PS Z16, Z23, Z12
-	VFMADD231PS Z17, Z23, Z13
-	VFMADD231PS Z18, Z23, Z14
-	VFMADD231PS Z19, Z23, Z15
-	VMOVUPS 1024(R12), Z16
-	VMOVUPS 1088(R12), Z17
-	VMOVUPS 1152(R12), Z18
-	VMOVUPS 1216(R12), Z19
-	VBROADCASTSS 16(R10), Z24                       // kw 0, c 4, pixel 0
-	VFMADD231PS Z16, Z24, Z0
-	VFMADD231PS Z17, Z24, Z1
-	VFMADD231PS Z18, Z24, Z2
-	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 80(R10), Z25                       // kw 0, c 4, pixel 1
-	VFMADD231PS Z16, Z25, Z4
-	VFMADD231PS Z17, Z25, Z5
-	VFMADD231PS Z18, Z25, Z6
-	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 144(R10), Z26                      // kw 0, c 4, pixel 2
-	VFMADD231PS Z16, Z26, Z8
-	VFMADD231PS Z17, Z26, Z9
-	VFMADD231PS Z18, Z26, Z10
-	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 208(R10), Z27                      // kw 0, c 4, pixel 3
-	VFMADD231PS Z16, Z27, Z12
-	VFMADD231PS Z17, Z27, Z13
-	VFMADD231PS Z18, Z27, Z14
-	VFMADD231PS Z19, Z27, Z15
-	VMOVUPS 1280(R12), Z16
-	VMOVUPS 1344(R12), Z17
-	VMOVUPS 1408(R12), Z18
-	VMOVUPS 1472(R12), Z19
-	VBROADCASTSS 20(R10), Z28                       // kw 0, c 5, pixel 0
-	VFMADD231PS Z16, Z28, Z0
-	VFMADD231PS Z17, Z28, Z1
-	VFMADD231PS Z18, Z28, Z2
-	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 84(R10), Z29                       // kw 0, c 5, pixel 1
-	VFMADD231PS Z16, Z29, Z4
-	VFMADD231PS Z17, Z29, Z5
-	VFMADD231PS Z18, Z29, Z6
-	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 148(R10), Z30                      // kw 0, c 5, pixel 2
-	VFMADD231PS Z16, Z30, Z8
-	VFMADD231PS Z17, Z30, Z9
-	VFMADD231PS Z18, Z30, Z10
-	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 212(R10), Z31                      // kw 0, c 5, pixel 3
-	VFMADD231PS Z16, Z31, Z12
-	VFMADD231PS Z17, Z31, Z13
-	VFMADD231PS Z18, Z31, Z14
-	VFMADD231PS Z19, Z31, Z15
-	VMOVUPS 1536(R12), Z16
-	VMOVUPS 1600(R12), Z17
-	VMOVUPS 1664(R12), Z18
-	VMOVUPS 1728(R12), Z19
-	VBROADCASTSS 24(R10), Z20                       // kw 0, c 6, pixel 0
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z17, Z20, Z1
-	VFMADD231PS Z18, Z20, Z2
-	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 88(R10), Z21                       // kw 0, c 6, pixel 1
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z17, Z21, Z5
-	VFMADD231PS Z18, Z21, Z6
-	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 152(R10), Z22                      // kw 0, c 6, pixel 2
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z17, Z22, Z9
-	VFMADD231PS Z18, Z22, Z10
-	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 216(R10), Z23                      // kw 0, c 6, pixel 3
-	VFMADD231PS Z16, Z23, Z12
-	VFMADD231PS Z17, Z23, Z13
-	VFMADD231PS Z18, Z23, Z14
-	VFMADD231PS Z19, Z23, Z15
-	VMOVUPS 1792(R12), Z16
-	VMOVUPS 1856(R12), Z17
-	VMOVUPS 1920(R12), Z18
-	VMOVUPS 1984(R12), Z19
-	VBROADCASTSS 28(R10), Z24                       // kw 0, c 7, pixel 0
-	VFMADD231PS Z16, Z24, Z0
-	VFMADD231PS Z17, Z24, Z1
-	VFMADD231PS Z18, Z24, Z2
-	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 92(R10), Z25                       // kw 0, c 7, pixel 1
-	VFMADD231PS Z16, Z25, Z4
-	VFMADD231PS Z17, Z25, Z5
-	VFMADD231PS Z18, Z25, Z6
-	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 156(R10), Z26                      // kw 0, c 7, pixel 2
-	VFMADD231PS Z16, Z26, Z8
-	VFMADD231PS Z17, Z26, Z9
-	VFMADD231PS Z18, Z26, Z10
-	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 220(R10), Z27                      // kw 0, c 7, pixel 3
-	VFMADD231PS Z16, Z27, Z12
-	VFMADD231PS Z17, Z27, Z13
-	VFMADD231PS Z18, Z27, Z14
-	VFMADD231PS Z19, Z27, Z15
-	VMOVUPS 2048(R12), Z16
-	VMOVUPS 2112(R12), Z17
-	VMOVUPS 2176(R12), Z18
-	VMOVUPS 2240(R12), Z19
-	VBROADCASTSS 32(R10), Z28                       // kw 0, c 8, pixel 0
-	VFMADD231PS Z16, Z28, Z0
-	VFMADD231PS Z17, Z28, Z1
-	VFMADD231PS Z18, Z28, Z2
-	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 96(R10), Z29                       // kw 0, c 8, pixel 1
-	VFMADD231PS Z16, Z29, Z4
-	VFMADD231PS Z17, Z29, Z5
-	VFMADD231PS Z18, Z29, Z6
-	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 160(R10), Z30                      // kw 0, c 8, pixel 2
-	VFMADD231PS Z16, Z30, Z8
-	VFMADD231PS Z17, Z30, Z9
-	VFMADD231PS Z18, Z30, Z10
-	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 224(R10), Z31                      // kw 0, c 8, pixel 3
-	VFMADD231PS Z16, Z31, Z12
-	VFMADD231PS Z17, Z31, Z13
-	VFMADD231PS Z18, Z31, Z14
-	VFMADD231PS Z19, Z31, Z15
-	VMOVUPS 2304(R12), Z16
-	VMOVUPS 2368(R12), Z17
-	VMOVUPS 2432(R12), Z18
-	VMOVUPS 2496(R12), Z19
-	VBROADCASTSS 36(R10), Z20                       // kw 0, c 9, pixel 0
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z17, Z20, Z1
-	VFMADD231PS Z18, Z20, Z2
-	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 100(R10), Z21                      // kw 0, c 9, pixel 1
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z17, Z21, Z5
-	VFMADD231PS Z18, Z21, Z6
-	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 164(R10), Z22                      // kw 0, c 9, pixel 2
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z17, Z22, Z9
-	VFMADD231PS Z18, Z22, Z10
-	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 228(R10), Z23                      // kw 0, c 9, pixel 3
-	VFMADD231PS Z16, Z23, Z12
-	VFMADD231PS Z17, Z23, Z13
-	VFMADD231PS Z18, Z23, Z14
-	VFMADD231PS Z19, Z23, Z15
-	VMOVUPS 2560(R12), Z16
-	VMOVUPS 2624(R12), Z17
-	VMOVUPS 2688(R12), Z18
-	VMOVUPS 2752(R12), Z19
-	VBROADCASTSS 40(R10), Z24                       // kw 0, c 10, pixel 0
-	VFMADD231PS Z16, Z24, Z0
-	VFMADD231PS Z17, Z24, Z1
-	VFMADD231PS Z18, Z24, Z2
-	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 104(R10), Z25                      // kw 0, c 10, pixel 1
-	VFMADD231PS Z16, Z25, Z4
-	VFMADD231PS Z17, Z25, Z5
-	VFMADD231PS Z18, Z25, Z6
-	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 168(R10), Z26                      // kw 0, c 10, pixel 2
-	VFMADD231PS Z16, Z26, Z8
-	VFMADD231PS Z17, Z26, Z9
-	VFMADD231PS Z18, Z26, Z10
-	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 232(R10), Z27                      // kw 0, c 10, pixel 3
-	VFMADD231PS Z16, Z27, Z12
-	VFMADD231PS Z17, Z27, Z13
-	VFMADD231PS Z18, Z27, Z14
-	VFMADD231PS Z19, Z27, Z15
-	VMOVUPS 2816(R12), Z16
-	VMOVUPS 2880(R12), Z17
-	VMOVUPS 2944(R12), Z18
-	VMOVUPS 3008(R12), Z19
-	VBROADCASTSS 44(R10), Z28                       // kw 0, c 11, pixel 0
-	VFMADD231PS Z16, Z28, Z0
-	VFMADD231PS Z17, Z28, Z1
-	VFMADD231PS Z18, Z28, Z2
-	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 108(R10), Z29                      // kw 0, c 11, pixel 1
-	VFMADD231PS Z16, Z29, Z4
-	VFMADD231PS Z17, Z29, Z5
-	VFMADD231PS Z18, Z29, Z6
-	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 172(R10), Z30                      // kw 0, c 11, pixel 2
-	VFMADD231PS Z16, Z30, Z8
-	VFMADD231PS Z17, Z30, Z9
-	VFMADD231PS Z18, Z30, Z10
-	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 236(R10), Z31                      // kw 0, c 11, pixel 3
-	VFMADD231PS Z16, Z31, Z12
-	VFMADD231PS Z17, Z31, Z13
-	VFMADD231PS Z18, Z31, Z14
-	VFMADD231PS Z19, Z31, Z15
-	VMOVUPS 3072(R12), Z16
-	VMOVUPS 3136(R12), Z17
-	VMOVUPS 3200(R12), Z18
-	VMOVUPS 3264(R12), Z19
+conv2WinoMulKernelAVX512_t3_b0:
+	VMOVUPS (R12), Z12
+	VMOVUPS 64(R12), Z13
+	VMOVUPS 128(R12), Z14
+	VMOVUPS 192(R12), Z15
+	VBROADCASTSS (R10), Z16                         // kw 0, c 0, pixel 0
+	VFMADD231PS Z12, Z16, Z0
+	VFMADD231PS Z13, Z16, Z1
+	VFMADD231PS Z14, Z16, Z2
+	VFMADD231PS Z15, Z16, Z3
+	VBROADCASTSS 64(R10), Z17                       // kw 0, c 0, pixel 1
+	VFMADD231PS Z12, Z17, Z4
+	VFMADD231PS Z13, Z17, Z5
+	VFMADD231PS Z14, Z17, Z6
+	VFMADD231PS Z15, Z17, Z7
+	VBROADCASTSS 128(R10), Z18                      // kw 0, c 0, pixel 2
+	VFMADD231PS Z12, Z18, Z8
+	VFMADD231PS Z13, Z18, Z9
+	VFMADD231PS Z14, Z18, Z10
+	VFMADD231PS Z15, Z18, Z11
+	VMOVUPS 256(R12), Z12
+	VMOVUPS 320(R12), Z13
+	VMOVUPS 384(R12), Z14
+	VMOVUPS 448(R12), Z15
+	VBROADCASTSS 4(R10), Z19                        // kw 0, c 1, pixel 0
+	VFMADD231PS Z12, Z19, Z0
+	VFMADD231PS Z13, Z19, Z1
+	VFMADD231PS Z14, Z19, Z2
+	VFMADD231PS Z15, Z19, Z3
+	VBROADCASTSS 68(R10), Z20                       // kw 0, c 1, pixel 1
+	VFMADD231PS Z12, Z20, Z4
+	VFMADD231PS Z13, Z20, Z5
+	VFMADD231PS Z14, Z20, Z6
+	VFMADD231PS Z15, Z20, Z7
+	VBROADCASTSS 132(R10), Z21                      // kw 0, c 1, pixel 2
+	VFMADD231PS Z12, Z21, Z8
+	VFMADD231PS Z13, Z21, Z9
+	VFMADD231PS Z14, Z21, Z10
+	VFMADD231PS Z15, Z21, Z11
+	VMOVUPS 512(R12), Z12
+	VMOVUPS 576(R12), Z13
+	VMOVUPS 640(R12), Z14
+	VMOVUPS 704(R12), Z15
+	VBROADCASTSS 8(R10), Z22                        // kw 0, c 2, pixel 0
+	VFMADD231PS Z12, Z22, Z0
+	VFMADD231PS Z13, Z22, Z1
+	VFMADD231PS Z14, Z22, Z2
+	VFMADD231PS Z15, Z22, Z3
+	VBROADCASTSS 72(R10), Z23                       // kw 0, c 2, pixel 1
+	VFMADD231PS Z12, Z23, Z4
+	VFMADD231PS Z13, Z23, Z5
+	VFMADD231PS Z14, Z23, Z6
+	VFMADD231PS Z15, Z23, Z7
+	VBROADCASTSS 136(R10), Z24                      // kw 0, c 2, pixel 2
+	VFMADD231PS Z12, Z24, Z8
+	VFMADD231PS Z13, Z24, Z9
+	VFMADD231PS Z14, Z24, Z10
+	VFMADD231PS Z15, Z24, Z11
+	VMOVUPS 768(R12), Z12
+	VMOVUPS 832(R12), Z13
+	VMOVUPS 896(R12), Z14
+	VMOVUPS 960(R12), Z15
+	VBROADCASTSS 12(R10), Z25                       // kw 0, c 3, pixel 0
+	VFMADD231PS Z12, Z25, Z0
+	VFMADD231PS Z13, Z25, Z1
+	VFMADD231PS Z14, Z25, Z2
+	VFMADD231PS Z15, Z25, Z3
+	VBROADCASTSS 76(R10), Z26                       // kw 0, c 3, pixel 1
+	VFMADD231PS Z12, Z26, Z4
+	VFMADD231PS Z13, Z26, Z5
+	VFMADD231PS Z14, Z26, Z6
+	VFMADD231PS Z15, Z26, Z7
+	VBROADCASTSS 140(R10), Z27                      // kw 0, c 3, pixel 2
+	VFMADD231PS Z12, Z27, Z8
+	VFMADD231PS Z13, Z27, Z9
+	VFMADD231PS Z14, Z27, Z10
+	VFMADD231PS Z15, Z27, Z11
+	VMOVUPS 1024(R12), Z12
+	VMOVUPS 1088(R12), Z13
+	VMOVUPS 1152(R12), Z14
+	VMOVUPS 1216(R12), Z15
+	VBROADCASTSS 16(R10), Z28                       // kw 0, c 4, pixel 0
+	VFMADD231PS Z12, Z28, Z0
+	VFMADD231PS Z13, Z28, Z1
+	VFMADD231PS Z14, Z28, Z2
+	VFMADD231PS Z15, Z28, Z3
+	VBROADCASTSS 80(R10), Z29                       // kw 0, c 4, pixel 1
+	VFMADD231PS Z12, Z29, Z4
+	VFMADD231PS Z13, Z29, Z5
+	VFMADD231PS Z14, Z29, Z6
+	VFMADD231PS Z15, Z29, Z7
+	VBROADCASTSS 144(R10), Z30                      // kw 0, c 4, pixel 2
+	VFMADD231PS Z12, Z30, Z8
+	VFMADD231PS Z13, Z30, Z9
+	VFMADD231PS Z14, Z30, Z10
+	VFMADD231PS Z15, Z30, Z11
+	VMOVUPS 1280(R12), Z12
+	VMOVUPS 1344(R12), Z13
+	VMOVUPS 1408(R12), Z14
+	VMOVUPS 1472(R12), Z15
+	VBROADCASTSS 20(R10), Z31                       // kw 0, c 5, pixel 0
+	VFMADD231PS Z12, Z31, Z0
+	VFMADD231PS Z13, Z31, Z1
+	VFMADD231PS Z14, Z31, Z2
+	VFMADD231PS Z15, Z31, Z3
+	VBROADCASTSS 84(R10), Z16                       // kw 0, c 5, pixel 1
+	VFMADD231PS Z12, Z16, Z4
+	VFMADD231PS Z13, Z16, Z5
+	VFMADD231PS Z14, Z16, Z6
+	VFMADD231PS Z15, Z16, Z7
+	VBROADCASTSS 148(R10), Z17                      // kw 0, c 5, pixel 2
+	VFMADD231PS Z12, Z17, Z8
+	VFMADD231PS Z13, Z17, Z9
+	VFMADD231PS Z14, Z17, Z10
+	VFMADD231PS Z15, Z17, Z11
+	VMOVUPS 1536(R12), Z12
+	VMOVUPS 1600(R12), Z13
+	VMOVUPS 1664(R12), Z14
+	VMOVUPS 1728(R12), Z15
+	VBROADCASTSS 24(R10), Z18                       // kw 0, c 6, pixel 0
+	VFMADD231PS Z12, Z18, Z0
+	VFMADD231PS Z13, Z18, Z1
+	VFMADD231PS Z14, Z18, Z2
+	VFMADD231PS Z15, Z18, Z3
+	VBROADCASTSS 88(R10), Z19                       // kw 0, c 6, pixel 1
+	VFMADD231PS Z12, Z19, Z4
+	VFMADD231PS Z13, Z19, Z5
+	VFMADD231PS Z14, Z19, Z6
+	VFMADD231PS Z15, Z19, Z7
+	VBROADCASTSS 152(R10), Z20                      // kw 0, c 6, pixel 2
+	VFMADD231PS Z12, Z20, Z8
+	VFMADD231PS Z13, Z20, Z9
+	VFMADD231PS Z14, Z20, Z10
+	VFMADD231PS Z15, Z20, Z11
+	VMOVUPS 1792(R12), Z12
+	VMOVUPS 1856(R12), Z13
+	VMOVUPS 1920(R12), Z14
+	VMOVUPS 1984(R12), Z15
+	VBROADCASTSS 28(R10), Z21                       // kw 0, c 7, pixel 0
+	VFMADD231PS Z12, Z21, Z0
+	VFMADD231PS Z13, Z21, Z1
+	VFMADD231PS Z14, Z21, Z2
+	VFMADD231PS Z15, Z21, Z3
+	VBROADCASTSS 92(R10), Z22                       // kw 0, c 7, pixel 1
+	VFMADD231PS Z12, Z22, Z4
+	VFMADD231PS Z13, Z22, Z5
+	VFMADD231PS Z14, Z22, Z6
+	VFMADD231PS Z15, Z22, Z7
+	VBROADCASTSS 156(R10), Z23                      // kw 0, c 7, pixel 2
+	VFMADD231PS Z12, Z23, Z8
+	VFMADD231PS Z13, Z23, Z9
+	VFMADD231PS Z14, Z23, Z10
+	VFMADD231PS Z15, Z23, Z11
+	VMOVUPS 2048(R12), Z12
+	VMOVUPS 2112(R12), Z13
+	VMOVUPS 2176(R12), Z14
+	VMOVUPS 2240(R12), Z15
+	VBROADCASTSS 32(R10), Z24                       // kw 0, c 8, pixel 0
+	VFMADD231PS Z12, Z24, Z0
+	VFMADD231PS Z13, Z24, Z1
+	VFMADD231PS Z14, Z24, Z2
+	VFMADD231PS Z15, Z24, Z3
+	VBROADCASTSS 96(R10), Z25                       // kw 0, c 8, pixel 1
+	VFMADD231PS Z12, Z25, Z4
+	VFMADD231PS Z13, Z25, Z5
+	VFMADD231PS Z14, Z25, Z6
+	VFMADD231PS Z15, Z25, Z7
+	VBROADCASTSS 160(R10), Z26                      // kw 0, c 8, pixel 2
+	VFMADD231PS Z12, Z26, Z8
+	VFMADD231PS Z13, Z26, Z9
+	VFMADD231PS Z14, Z26, Z10
+	VFMADD231PS Z15, Z26, Z11
+	VMOVUPS 2304(R12), Z12
+	VMOVUPS 2368(R12), Z13
+	VMOVUPS 2432(R12), Z14
+	VMOVUPS 2496(R12), Z15
+	VBROADCASTSS 36(R10), Z27                       // kw 0, c 9, pixel 0
+	VFMADD231PS Z12, Z27, Z0
+	VFMADD231PS Z13, Z27, Z1
+	VFMADD231PS Z14, Z27, Z2
+	VFMADD231PS Z15, Z27, Z3
+	VBROADCASTSS 100(R10), Z28                      // kw 0, c 9, pixel 1
+	VFMADD231PS Z12, Z28, Z4
+	VFMADD231PS Z13, Z28, Z5
+	VFMADD231PS Z14, Z28, Z6
+	VFMADD231PS Z15, Z28, Z7
+	VBROADCASTSS 164(R10), Z29                      // kw 0, c 9, pixel 2
+	VFMADD231PS Z12, Z29, Z8
+	VFMADD231PS Z13, Z29, Z9
+	VFMADD231PS Z14, Z29, Z10
+	VFMADD231PS Z15, Z29, Z11
+	VMOVUPS 2560(R12), Z12
+	VMOVUPS 2624(R12), Z13
+	VMOVUPS 2688(R12), Z14
+	VMOVUPS 2752(R12), Z15
+	VBROADCASTSS 40(R10), Z30                       // kw 0, c 10, pixel 0
+	VFMADD231PS Z12, Z30, Z0
+	VFMADD231PS Z13, Z30, Z1
+	VFMADD231PS Z14, Z30, Z2
+	VFMADD231PS Z15, Z30, Z3
+	VBROADCASTSS 104(R10), Z31                      // kw 0, c 10, pixel 1
+	VFMADD231PS Z12, Z31, Z4
+	VFMADD231PS Z13, Z31, Z5
+	VFMADD231PS Z14, Z31, Z6
+	VFMADD231PS Z15, Z31, Z7
+	VBROADCASTSS 168(R10), Z16                      // kw 0, c 10, pixel 2
+	VFMADD231PS Z12, Z16, Z8
+	VFMADD231PS Z13, Z16, Z9
+	VFMADD231PS Z14, Z16, Z10
+	VFMADD231PS Z15, Z16, Z11
+	VMOVUPS 2816(R12), Z12
+	VMOVUPS 2880(R12), Z13
+	VMOVUPS 2944(R12), Z14
+	VMOVUPS 3008(R12), Z15
+	VBROADCASTSS 44(R10), Z17                       // kw 0, c 11, pixel 0
+	VFMADD231PS Z12, Z17, Z0
+	VFMADD231PS Z13, Z17, Z1
+	VFMADD231PS Z14, Z17, Z2
+	VFMADD231PS Z15, Z17, Z3
+	VBROADCASTSS 108(R10), Z18                      // kw 0, c 11, pixel 1
+	VFMADD231PS Z12, Z18, Z4
+	VFMADD231PS Z13, Z18, Z5
+	VFMADD231PS Z14, Z18, Z6
+	VFMADD231PS Z15, Z18, Z7
+	VBROADCASTSS 172(R10), Z19                      // kw 0, c 11, pixel 2
+	VFMADD231PS Z12, Z19, Z8
+	VFMADD231PS Z13, Z19, Z9
+	VFMADD231PS Z14, Z19, Z10
+	VFMADD231PS Z15, Z19, Z11
+	VMOVUPS 3072(R12), Z12
+	VMOVUPS 3136(R12), Z13
+	VMOVUPS 3200(R12), Z14
+	VMOVUPS 3264(R12), Z15
 	VBROADCASTSS 48(R10), Z20                       // kw 0, c 12, pixel 0
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z17, Z20, Z1
-	VFMADD231PS Z18, Z20, Z2
-	VFMADD231PS Z19, Z20, Z3
+	VFMADD231PS Z12, Z20, Z0
+	VFMADD231PS Z13, Z20, Z1
+	VFMADD231PS Z14, Z20, Z2
+	VFMADD231PS Z15, Z20, Z3
 	VBROADCASTSS 112(R10), Z21                      // kw 0, c 12, pixel 1
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z17, Z21, Z5
-	VFMADD231PS Z18, Z21, Z6
-	VFMADD231PS Z19, Z21, Z7
+	VFMADD231PS Z12, Z21, Z4
+	VFMADD231PS Z13, Z21, Z5
+	VFMADD231PS Z14, Z21, Z6
+	VFMADD231PS Z15, Z21, Z7
 	VBROADCASTSS 176(R10), Z22                      // kw 0, c 12, pixel 2
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z17, Z22, Z9
-	VFMADD231PS Z18, Z22, Z10
-	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 240(R10), Z23                      // kw 0, c 12, pixel 3
-	VFMADD231PS Z16, Z23, Z12
-	VFMADD231PS Z17, Z23, Z13
-	VFMADD231PS Z18, Z23, Z14
-	VFMADD231PS Z19, Z23, Z15
-	VMOVUPS 3328(R12), Z16
-	VMOVUPS 3392(R12), Z17
-	VMOVUPS 3456(R12), Z18
-	VMOVUPS 3520(R12), Z19
-	VBROADCASTSS 52(R10), Z24                       // kw 0, c 13, pixel 0
-	VFMADD231PS Z16, Z24, Z0
-	VFMADD231PS Z17, Z24, Z1
-	VFMADD231PS Z18, Z24, Z2
-	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 116(R10), Z25                      // kw 0, c 13, pixel 1
-	VFMADD231PS Z16, Z25, Z4
-	VFMADD231PS Z17, Z25, Z5
-	VFMADD231PS Z18, Z25, Z6
-	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 180(R10), Z26                      // kw 0, c 13, pixel 2
-	VFMADD231PS Z16, Z26, Z8
-	VFMADD231PS Z17, Z26, Z9
-	VFMADD231PS Z18, Z26, Z10
-	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 244(R10), Z27                      // kw 0, c 13, pixel 3
-	VFMADD231PS Z16, Z27, Z12
-	VFMADD231PS Z17, Z27, Z13
-	VFMADD231PS Z18, Z27, Z14
-	VFMADD231PS Z19, Z27, Z15
-	VMOVUPS 3584(R12), Z16
-	VMOVUPS 3648(R12), Z17
-	VMOVUPS 3712(R12), Z18
-	VMOVUPS 3776(R12), Z19
-	VBROADCASTSS 56(R10), Z28                       // kw 0, c 14, pixel 0
-	VFMADD231PS Z16, Z28, Z0
-	VFMADD231PS Z17, Z28, Z1
-	VFMADD231PS Z18, Z28, Z2
-	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 120(R10), Z29                      // kw 0, c 14, pixel 1
-	VFMADD231PS Z16, Z29, Z4
-	VFMADD231PS Z17, Z29, Z5
-	VFMADD231PS Z18, Z29, Z6
-	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 184(R10), Z30                      // kw 0, c 14, pixel 2
-	VFMADD231PS Z16, Z30, Z8
-	VFMADD231PS Z17, Z30, Z9
-	VFMADD231PS Z18, Z30, Z10
-	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 248(R10), Z31                      // kw 0, c 14, pixel 3
-	VFMADD231PS Z16, Z31, Z12
-	VFMADD231PS Z17, Z31, Z13
-	VFMADD231PS Z18, Z31, Z14
-	VFMADD231PS Z19, Z31, Z15
-	VMOVUPS 3840(R12), Z16
-	VMOVUPS 3904(R12), Z17
-	VMOVUPS 3968(R12), Z18
-	VMOVUPS 4032(R12), Z19
-	VBROADCASTSS 60(R10), Z20                       // kw 0, c 15, pixel 0
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z17, Z20, Z1
-	VFMADD231PS Z18, Z20, Z2
-	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 124(R10), Z21                      // kw 0, c 15, pixel 1
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z17, Z21, Z5
-	VFMADD231PS Z18, Z21, Z6
-	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 188(R10), Z22                      // kw 0, c 15, pixel 2
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z17, Z22, Z9
-	VFMADD231PS Z18, Z22, Z10
-	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 252(R10), Z23                      // kw 0, c 15, pixel 3
-	VFMADD231PS Z16, Z23, Z12
-	VFMADD231PS Z17, Z23, Z13
-	VFMADD231PS Z18, Z23, Z14
-	VFMADD231PS Z19, Z23, Z15
+	VFMADD231PS Z12, Z22, Z8
+	VFMADD231PS Z13, Z22, Z9
+	VFMADD231PS Z14, Z22, Z10
+	VFMADD231PS Z15, Z22, Z11
+	VMOVUPS 3328(R12), Z12
+	VMOVUPS 3392(R12), Z13
+	VMOVUPS 3456(R12), Z14
+	VMOVUPS 3520(R12), Z15
+	VBROADCASTSS 52(R10), Z23                       // kw 0, c 13, pixel 0
+	VFMADD231PS Z12, Z23, Z0
+	VFMADD231PS Z13, Z23, Z1
+	VFMADD231PS Z14, Z23, Z2
+	VFMADD231PS Z15, Z23, Z3
+	VBROADCASTSS 116(R10), Z24                      // kw 0, c 13, pixel 1
+	VFMADD231PS Z12, Z24, Z4
+	VFMADD231PS Z13, Z24, Z5
+	VFMADD231PS Z14, Z24, Z6
+	VFMADD231PS Z15, Z24, Z7
+	VBROADCASTSS 180(R10), Z25                      // kw 0, c 13, pixel 2
+	VFMADD231PS Z12, Z25, Z8
+	VFMADD231PS Z13, Z25, Z9
+	VFMADD231PS Z14, Z25, Z10
+	VFMADD231PS Z15, Z25, Z11
+	VMOVUPS 3584(R12), Z12
+	VMOVUPS 3648(R12), Z13
+	VMOVUPS 3712(R12), Z14
+	VMOVUPS 3776(R12), Z15
+	VBROADCASTSS 56(R10), Z26                       // kw 0, c 14, pixel 0
+	VFMADD231PS Z12, Z26, Z0
+	VFMADD231PS Z13, Z26, Z1
+	VFMADD231PS Z14, Z26, Z2
+	VFMADD231PS Z15, Z26, Z3
+	VBROADCASTSS 120(R10), Z27                      // kw 0, c 14, pixel 1
+	VFMADD231PS Z12, Z27, Z4
+	VFMADD231PS Z13, Z27, Z5
+	VFMADD231PS Z14, Z27, Z6
+	VFMADD231PS Z15, Z27, Z7
+	VBROADCASTSS 184(R10), Z28                      // kw 0, c 14, pixel 2
+	VFMADD231PS Z12, Z28, Z8
+	VFMADD231PS Z13, Z28, Z9
+	VFMADD231PS Z14, Z28, Z10
+	VFMADD231PS Z15, Z28, Z11
+	VMOVUPS 3840(R12), Z12
+	VMOVUPS 3904(R12), Z13
+	VMOVUPS 3968(R12), Z14
+	VMOVUPS 4032(R12), Z15
+	VBROADCASTSS 60(R10), Z29                       // kw 0, c 15, pixel 0
+	VFMADD231PS Z12, Z29, Z0
+	VFMADD231PS Z13, Z29, Z1
+	VFMADD231PS Z14, Z29, Z2
+	VFMADD231PS Z15, Z29, Z3
+	VBROADCASTSS 124(R10), Z30                      // kw 0, c 15, pixel 1
+	VFMADD231PS Z12, Z30, Z4
+	VFMADD231PS Z13, Z30, Z5
+	VFMADD231PS Z14, Z30, Z6
+	VFMADD231PS Z15, Z30, Z7
+	VBROADCASTSS 188(R10), Z31                      // kw 0, c 15, pixel 2
+	VFMADD231PS Z12, Z31, Z8
+	VFMADD231PS Z13, Z31, Z9
+	VFMADD231PS Z14, Z31, Z10
+	VFMADD231PS Z15, Z31, Z11
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
-	JNZ conv2WinoMulKernelAVX512_t4_b0
+	JNZ conv2WinoMulKernelAVX512_t3_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 12544(BX)
-	VMOVUPS Z2, 25088(BX)
-	VMOVUPS Z3, 37632(BX)
+	VMOVUPS Z1, 5184(BX)
+	VMOVUPS Z2, 10368(BX)
+	VMOVUPS Z3, 15552(BX)
 	VMOVUPS Z4, 64(BX)
-	VMOVUPS Z5, 12608(BX)
-	VMOVUPS Z6, 25152(BX)
-	VMOVUPS Z7, 37696(BX)
+	VMOVUPS Z5, 5248(BX)
+	VMOVUPS Z6, 10432(BX)
+	VMOVUPS Z7, 15616(BX)
 	VMOVUPS Z8, 128(BX)
-	VMOVUPS Z9, 12672(BX)
-	VMOVUPS Z10, 25216(BX)
-	VMOVUPS Z11, 37760(BX)
-	VMOVUPS Z12, 192(BX)
-	VMOVUPS Z13, 12736(BX)
-	VMOVUPS Z14, 25280(BX)
-	VMOVUPS Z15, 37824(BX)
+	VMOVUPS Z9, 5312(BX)
+	VMOVUPS Z10, 10496(BX)
+	VMOVUPS Z11, 15680(BX)
 	VZEROUPPER
 	RET
 
 // func conv2WinoMulKernelAVX2(out, in, w, bias *float32)
 //
-// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 64 output channels: a row of 196 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
+// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the products of one of F(3x3,5x5)'s 49 transform positions: its 81 tiles by 64 output channels: a row of 81 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
@@ -7642,7 +9162,7 @@ TEXT ·conv2WinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ bias+24(FP), CX
 	MOVQ SI, R13
 	MOVQ DI, BX
-	MOVQ $32, AX                                    // 32 tiles of 6 pixels
+	MOVQ $13, AX                                    // 13 tiles of 6 pixels
 conv2WinoMulKernelAVX2_tiles:
 
 	// a tile of 6 pixels, output blocks 0…0, over every input block
@@ -7983,7 +9503,7 @@ conv2WinoMulKernelAVX2_t6_b0:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -8337,21 +9857,21 @@ conv2WinoMulKernelAVX2_t6_b1:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b1
-	VMOVUPS Y0, 12544(BX)
-	VMOVUPS Y1, 12576(BX)
-	VMOVUPS Y2, 12608(BX)
-	VMOVUPS Y3, 12640(BX)
-	VMOVUPS Y4, 12672(BX)
-	VMOVUPS Y5, 12704(BX)
-	VMOVUPS Y6, 12736(BX)
-	VMOVUPS Y7, 12768(BX)
-	VMOVUPS Y8, 12800(BX)
-	VMOVUPS Y9, 12832(BX)
-	VMOVUPS Y10, 12864(BX)
-	VMOVUPS Y11, 12896(BX)
+	VMOVUPS Y0, 5184(BX)
+	VMOVUPS Y1, 5216(BX)
+	VMOVUPS Y2, 5248(BX)
+	VMOVUPS Y3, 5280(BX)
+	VMOVUPS Y4, 5312(BX)
+	VMOVUPS Y5, 5344(BX)
+	VMOVUPS Y6, 5376(BX)
+	VMOVUPS Y7, 5408(BX)
+	VMOVUPS Y8, 5440(BX)
+	VMOVUPS Y9, 5472(BX)
+	VMOVUPS Y10, 5504(BX)
+	VMOVUPS Y11, 5536(BX)
 
 	// a tile of 6 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -8691,21 +10211,21 @@ conv2WinoMulKernelAVX2_t6_b2:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b2
-	VMOVUPS Y0, 25088(BX)
-	VMOVUPS Y1, 25120(BX)
-	VMOVUPS Y2, 25152(BX)
-	VMOVUPS Y3, 25184(BX)
-	VMOVUPS Y4, 25216(BX)
-	VMOVUPS Y5, 25248(BX)
-	VMOVUPS Y6, 25280(BX)
-	VMOVUPS Y7, 25312(BX)
-	VMOVUPS Y8, 25344(BX)
-	VMOVUPS Y9, 25376(BX)
-	VMOVUPS Y10, 25408(BX)
-	VMOVUPS Y11, 25440(BX)
+	VMOVUPS Y0, 10368(BX)
+	VMOVUPS Y1, 10400(BX)
+	VMOVUPS Y2, 10432(BX)
+	VMOVUPS Y3, 10464(BX)
+	VMOVUPS Y4, 10496(BX)
+	VMOVUPS Y5, 10528(BX)
+	VMOVUPS Y6, 10560(BX)
+	VMOVUPS Y7, 10592(BX)
+	VMOVUPS Y8, 10624(BX)
+	VMOVUPS Y9, 10656(BX)
+	VMOVUPS Y10, 10688(BX)
+	VMOVUPS Y11, 10720(BX)
 
 	// a tile of 6 pixels, output blocks 3…3, over every input block
 	VMOVUPS 192(CX), Y0
@@ -9045,3733 +10565,5316 @@ conv2WinoMulKernelAVX2_t6_b3:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b3
-	VMOVUPS Y0, 37632(BX)
-	VMOVUPS Y1, 37664(BX)
-	VMOVUPS Y2, 37696(BX)
-	VMOVUPS Y3, 37728(BX)
-	VMOVUPS Y4, 37760(BX)
-	VMOVUPS Y5, 37792(BX)
-	VMOVUPS Y6, 37824(BX)
-	VMOVUPS Y7, 37856(BX)
-	VMOVUPS Y8, 37888(BX)
-	VMOVUPS Y9, 37920(BX)
-	VMOVUPS Y10, 37952(BX)
-	VMOVUPS Y11, 37984(BX)
+	VMOVUPS Y0, 15552(BX)
+	VMOVUPS Y1, 15584(BX)
+	VMOVUPS Y2, 15616(BX)
+	VMOVUPS Y3, 15648(BX)
+	VMOVUPS Y4, 15680(BX)
+	VMOVUPS Y5, 15712(BX)
+	VMOVUPS Y6, 15744(BX)
+	VMOVUPS Y7, 15776(BX)
+	VMOVUPS Y8, 15808(BX)
+	VMOVUPS Y9, 15840(BX)
+	VMOVUPS Y10, 15872(BX)
+	VMOVUPS Y11, 15904(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
 	JNZ conv2WinoMulKernelAVX2_tiles
 
-	// a tile of 4 pixels, output blocks 0…0, over every input block
+	// a tile of 3 pixels, output blocks 0…0, over every input block
 	VMOVUPS (CX), Y0
 	VMOVUPS 32(CX), Y1
 	VMOVUPS (CX), Y2
 	VMOVUPS 32(CX), Y3
 	VMOVUPS (CX), Y4
 	VMOVUPS 32(CX), Y5
-	VMOVUPS (CX), Y6
-	VMOVUPS 32(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $4, R8                                     // input blocks
-conv2WinoMulKernelAVX2_t4_b0:
-	VMOVUPS (R12), Y8
-	VMOVUPS 32(R12), Y9
-	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 64(R10), Y11                       // kw 0, c 0, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 128(R10), Y12                      // kw 0, c 0, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 192(R10), Y13                      // kw 0, c 0, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 256(R12), Y8
-	VMOVUPS 288(R12), Y9
-	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 132(R10), Y10                      // kw 0, c 1, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 196(R10), Y11                      // kw 0, c 1, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 512(R12), Y8
-	VMOVUPS 544(R12), Y9
-	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 72(R10), Y13                       // kw 0, c 2, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 768(R12), Y8
-	VMOVUPS 800(R12), Y9
-	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 76(R10), Y11                       // kw 0, c 3, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 140(R10), Y12                      // kw 0, c 3, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 204(R10), Y13                      // kw 0, c 3, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1024(R12), Y8
-	VMOVUPS 1056(R12), Y9
-	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 144(R10), Y10                      // kw 0, c 4, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 208(R10), Y11                      // kw 0, c 4, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 1280(R12), Y8
-	VMOVUPS 1312(R12), Y9
-	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 84(R10), Y13                       // kw 0, c 5, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 1536(R12), Y8
-	VMOVUPS 1568(R12), Y9
+conv2WinoMulKernelAVX2_t3_b0:
+	VMOVUPS (R12), Y6
+	VMOVUPS 32(R12), Y7
+	VBROADCASTSS (R10), Y8                          // kw 0, c 0, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 64(R10), Y9                        // kw 0, c 0, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 128(R10), Y10                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 256(R12), Y6
+	VMOVUPS 288(R12), Y7
+	VBROADCASTSS 4(R10), Y11                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 68(R10), Y12                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 132(R10), Y13                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 512(R12), Y6
+	VMOVUPS 544(R12), Y7
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 136(R10), Y8                       // kw 0, c 2, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 768(R12), Y6
+	VMOVUPS 800(R12), Y7
+	VBROADCASTSS 12(R10), Y9                        // kw 0, c 3, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 76(R10), Y10                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 140(R10), Y11                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 1024(R12), Y6
+	VMOVUPS 1056(R12), Y7
+	VBROADCASTSS 16(R10), Y12                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 80(R10), Y13                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 1280(R12), Y6
+	VMOVUPS 1312(R12), Y7
+	VBROADCASTSS 20(R10), Y15                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 84(R10), Y8                        // kw 0, c 5, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 148(R10), Y9                       // kw 0, c 5, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 1536(R12), Y6
+	VMOVUPS 1568(R12), Y7
 	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
 	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
 	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 216(R10), Y13                      // kw 0, c 6, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1792(R12), Y8
-	VMOVUPS 1824(R12), Y9
-	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 156(R10), Y10                      // kw 0, c 7, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 220(R10), Y11                      // kw 0, c 7, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2048(R12), Y8
-	VMOVUPS 2080(R12), Y9
-	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 96(R10), Y13                       // kw 0, c 8, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 2304(R12), Y8
-	VMOVUPS 2336(R12), Y9
-	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 100(R10), Y11                      // kw 0, c 9, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 164(R10), Y12                      // kw 0, c 9, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 228(R10), Y13                      // kw 0, c 9, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 2560(R12), Y8
-	VMOVUPS 2592(R12), Y9
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 1792(R12), Y6
+	VMOVUPS 1824(R12), Y7
+	VBROADCASTSS 28(R10), Y13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 92(R10), Y14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 156(R10), Y15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	VMOVUPS 2048(R12), Y6
+	VMOVUPS 2080(R12), Y7
+	VBROADCASTSS 32(R10), Y8                        // kw 0, c 8, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 96(R10), Y9                        // kw 0, c 8, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 160(R10), Y10                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 2304(R12), Y6
+	VMOVUPS 2336(R12), Y7
+	VBROADCASTSS 36(R10), Y11                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 100(R10), Y12                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 164(R10), Y13                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 2560(R12), Y6
+	VMOVUPS 2592(R12), Y7
 	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
 	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 168(R10), Y10                      // kw 0, c 10, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 232(R10), Y11                      // kw 0, c 10, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2816(R12), Y8
-	VMOVUPS 2848(R12), Y9
-	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 108(R10), Y13                      // kw 0, c 11, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3072(R12), Y8
-	VMOVUPS 3104(R12), Y9
-	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 112(R10), Y11                      // kw 0, c 12, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 176(R10), Y12                      // kw 0, c 12, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 240(R10), Y13                      // kw 0, c 12, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 3328(R12), Y8
-	VMOVUPS 3360(R12), Y9
-	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 180(R10), Y10                      // kw 0, c 13, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 244(R10), Y11                      // kw 0, c 13, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 3584(R12), Y8
-	VMOVUPS 3616(R12), Y9
-	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 120(R10), Y13                      // kw 0, c 14, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3840(R12), Y8
-	VMOVUPS 3872(R12), Y9
-	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 124(R10), Y11                      // kw 0, c 15, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 188(R10), Y12                      // kw 0, c 15, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 168(R10), Y8                       // kw 0, c 10, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 2816(R12), Y6
+	VMOVUPS 2848(R12), Y7
+	VBROADCASTSS 44(R10), Y9                        // kw 0, c 11, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 108(R10), Y10                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 172(R10), Y11                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 3072(R12), Y6
+	VMOVUPS 3104(R12), Y7
+	VBROADCASTSS 48(R10), Y12                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 112(R10), Y13                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 3328(R12), Y6
+	VMOVUPS 3360(R12), Y7
+	VBROADCASTSS 52(R10), Y15                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 116(R10), Y8                       // kw 0, c 13, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 180(R10), Y9                       // kw 0, c 13, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 3584(R12), Y6
+	VMOVUPS 3616(R12), Y7
+	VBROADCASTSS 56(R10), Y10                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 120(R10), Y11                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 184(R10), Y12                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 3840(R12), Y6
+	VMOVUPS 3872(R12), Y7
+	VBROADCASTSS 60(R10), Y13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 124(R10), Y14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 188(R10), Y15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
-	JNZ conv2WinoMulKernelAVX2_t4_b0
+	JNZ conv2WinoMulKernelAVX2_t3_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
 	VMOVUPS Y3, 96(BX)
 	VMOVUPS Y4, 128(BX)
 	VMOVUPS Y5, 160(BX)
-	VMOVUPS Y6, 192(BX)
-	VMOVUPS Y7, 224(BX)
 
-	// a tile of 4 pixels, output blocks 1…1, over every input block
+	// a tile of 3 pixels, output blocks 1…1, over every input block
 	VMOVUPS 64(CX), Y0
 	VMOVUPS 96(CX), Y1
 	VMOVUPS 64(CX), Y2
 	VMOVUPS 96(CX), Y3
 	VMOVUPS 64(CX), Y4
 	VMOVUPS 96(CX), Y5
-	VMOVUPS 64(CX), Y6
-	VMOVUPS 96(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $4, R8                                     // input blocks
-conv2WinoMulKernelAVX2_t4_b1:
-	VMOVUPS 64(R12), Y8
-	VMOVUPS 96(R12), Y9
-	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 64(R10), Y11                       // kw 0, c 0, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 128(R10), Y12                      // kw 0, c 0, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 192(R10), Y13                      // kw 0, c 0, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 320(R12), Y8
-	VMOVUPS 352(R12), Y9
-	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 132(R10), Y10                      // kw 0, c 1, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 196(R10), Y11                      // kw 0, c 1, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 576(R12), Y8
-	VMOVUPS 608(R12), Y9
-	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 72(R10), Y13                       // kw 0, c 2, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 832(R12), Y8
-	VMOVUPS 864(R12), Y9
-	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 76(R10), Y11                       // kw 0, c 3, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 140(R10), Y12                      // kw 0, c 3, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 204(R10), Y13                      // kw 0, c 3, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1088(R12), Y8
-	VMOVUPS 1120(R12), Y9
-	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 144(R10), Y10                      // kw 0, c 4, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 208(R10), Y11                      // kw 0, c 4, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 1344(R12), Y8
-	VMOVUPS 1376(R12), Y9
-	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 84(R10), Y13                       // kw 0, c 5, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 1600(R12), Y8
-	VMOVUPS 1632(R12), Y9
+conv2WinoMulKernelAVX2_t3_b1:
+	VMOVUPS 64(R12), Y6
+	VMOVUPS 96(R12), Y7
+	VBROADCASTSS (R10), Y8                          // kw 0, c 0, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 64(R10), Y9                        // kw 0, c 0, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 128(R10), Y10                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 320(R12), Y6
+	VMOVUPS 352(R12), Y7
+	VBROADCASTSS 4(R10), Y11                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 68(R10), Y12                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 132(R10), Y13                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 576(R12), Y6
+	VMOVUPS 608(R12), Y7
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 136(R10), Y8                       // kw 0, c 2, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 832(R12), Y6
+	VMOVUPS 864(R12), Y7
+	VBROADCASTSS 12(R10), Y9                        // kw 0, c 3, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 76(R10), Y10                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 140(R10), Y11                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 1088(R12), Y6
+	VMOVUPS 1120(R12), Y7
+	VBROADCASTSS 16(R10), Y12                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 80(R10), Y13                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 1344(R12), Y6
+	VMOVUPS 1376(R12), Y7
+	VBROADCASTSS 20(R10), Y15                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 84(R10), Y8                        // kw 0, c 5, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 148(R10), Y9                       // kw 0, c 5, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 1600(R12), Y6
+	VMOVUPS 1632(R12), Y7
 	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
 	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
 	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 216(R10), Y13                      // kw 0, c 6, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1856(R12), Y8
-	VMOVUPS 1888(R12), Y9
-	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 156(R10), Y10                      // kw 0, c 7, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 220(R10), Y11                      // kw 0, c 7, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2112(R12), Y8
-	VMOVUPS 2144(R12), Y9
-	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 96(R10), Y13                       // kw 0, c 8, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 2368(R12), Y8
-	VMOVUPS 2400(R12), Y9
-	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 100(R10), Y11                      // kw 0, c 9, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 164(R10), Y12                      // kw 0, c 9, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 228(R10), Y13                      // kw 0, c 9, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 2624(R12), Y8
-	VMOVUPS 2656(R12), Y9
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 1856(R12), Y6
+	VMOVUPS 1888(R12), Y7
+	VBROADCASTSS 28(R10), Y13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 92(R10), Y14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 156(R10), Y15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	VMOVUPS 2112(R12), Y6
+	VMOVUPS 2144(R12), Y7
+	VBROADCASTSS 32(R10), Y8                        // kw 0, c 8, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 96(R10), Y9                        // kw 0, c 8, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 160(R10), Y10                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 2368(R12), Y6
+	VMOVUPS 2400(R12), Y7
+	VBROADCASTSS 36(R10), Y11                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 100(R10), Y12                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 164(R10), Y13                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 2624(R12), Y6
+	VMOVUPS 2656(R12), Y7
 	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
 	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 168(R10), Y10                      // kw 0, c 10, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 232(R10), Y11                      // kw 0, c 10, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2880(R12), Y8
-	VMOVUPS 2912(R12), Y9
-	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 108(R10), Y13                      // kw 0, c 11, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3136(R12), Y8
-	VMOVUPS 3168(R12), Y9
-	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 112(R10), Y11                      // kw 0, c 12, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 176(R10), Y12                      // kw 0, c 12, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 240(R10), Y13                      // kw 0, c 12, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 3392(R12), Y8
-	VMOVUPS 3424(R12), Y9
-	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 180(R10), Y10                      // kw 0, c 13, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 244(R10), Y11                      // kw 0, c 13, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 3648(R12), Y8
-	VMOVUPS 3680(R12), Y9
-	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 120(R10), Y13                      // kw 0, c 14, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3904(R12), Y8
-	VMOVUPS 3936(R12), Y9
-	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 124(R10), Y11                      // kw 0, c 15, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 188(R10), Y12                      // kw 0, c 15, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 168(R10), Y8                       // kw 0, c 10, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 2880(R12), Y6
+	VMOVUPS 2912(R12), Y7
+	VBROADCASTSS 44(R10), Y9                        // kw 0, c 11, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 108(R10), Y10                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 172(R10), Y11                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 3136(R12), Y6
+	VMOVUPS 3168(R12), Y7
+	VBROADCASTSS 48(R10), Y12                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 112(R10), Y13                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 3392(R12), Y6
+	VMOVUPS 3424(R12), Y7
+	VBROADCASTSS 52(R10), Y15                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 116(R10), Y8                       // kw 0, c 13, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 180(R10), Y9                       // kw 0, c 13, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 3648(R12), Y6
+	VMOVUPS 3680(R12), Y7
+	VBROADCASTSS 56(R10), Y10                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 120(R10), Y11                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 184(R10), Y12                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 3904(R12), Y6
+	VMOVUPS 3936(R12), Y7
+	VBROADCASTSS 60(R10), Y13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 124(R10), Y14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 188(R10), Y15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
-	JNZ conv2WinoMulKernelAVX2_t4_b1
-	VMOVUPS Y0, 12544(BX)
-	VMOVUPS Y1, 12576(BX)
-	VMOVUPS Y2, 12608(BX)
-	VMOVUPS Y3, 12640(BX)
-	VMOVUPS Y4, 12672(BX)
-	VMOVUPS Y5, 12704(BX)
-	VMOVUPS Y6, 12736(BX)
-	VMOVUPS Y7, 12768(BX)
+	JNZ conv2WinoMulKernelAVX2_t3_b1
+	VMOVUPS Y0, 5184(BX)
+	VMOVUPS Y1, 5216(BX)
+	VMOVUPS Y2, 5248(BX)
+	VMOVUPS Y3, 5280(BX)
+	VMOVUPS Y4, 5312(BX)
+	VMOVUPS Y5, 5344(BX)
 
-	// a tile of 4 pixels, output blocks 2…2, over every input block
+	// a tile of 3 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
 	VMOVUPS 160(CX), Y1
 	VMOVUPS 128(CX), Y2
 	VMOVUPS 160(CX), Y3
 	VMOVUPS 128(CX), Y4
 	VMOVUPS 160(CX), Y5
-	VMOVUPS 128(CX), Y6
-	VMOVUPS 160(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $4, R8                                     // input blocks
-conv2WinoMulKernelAVX2_t4_b2:
-	VMOVUPS 128(R12), Y8
-	VMOVUPS 160(R12), Y9
-	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 64(R10), Y11                       // kw 0, c 0, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 128(R10), Y12                      // kw 0, c 0, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 192(R10), Y13                      // kw 0, c 0, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 384(R12), Y8
-	VMOVUPS 416(R12), Y9
-	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 132(R10), Y10                      // kw 0, c 1, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 196(R10), Y11                      // kw 0, c 1, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 640(R12), Y8
-	VMOVUPS 672(R12), Y9
-	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 72(R10), Y13                       // kw 0, c 2, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 896(R12), Y8
-	VMOVUPS 928(R12), Y9
-	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 76(R10), Y11                       // kw 0, c 3, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 140(R10), Y12                      // kw 0, c 3, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 204(R10), Y13                      // kw 0, c 3, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1152(R12), Y8
-	VMOVUPS 1184(R12), Y9
-	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 144(R10), Y10                      // kw 0, c 4, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 208(R10), Y11                      // kw 0, c 4, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 1408(R12), Y8
-	VMOVUPS 1440(R12), Y9
-	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 84(R10), Y13                       // kw 0, c 5, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 1664(R12), Y8
-	VMOVUPS 1696(R12), Y9
+conv2WinoMulKernelAVX2_t3_b2:
+	VMOVUPS 128(R12), Y6
+	VMOVUPS 160(R12), Y7
+	VBROADCASTSS (R10), Y8                          // kw 0, c 0, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 64(R10), Y9                        // kw 0, c 0, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 128(R10), Y10                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 384(R12), Y6
+	VMOVUPS 416(R12), Y7
+	VBROADCASTSS 4(R10), Y11                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 68(R10), Y12                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 132(R10), Y13                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 640(R12), Y6
+	VMOVUPS 672(R12), Y7
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 136(R10), Y8                       // kw 0, c 2, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 896(R12), Y6
+	VMOVUPS 928(R12), Y7
+	VBROADCASTSS 12(R10), Y9                        // kw 0, c 3, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 76(R10), Y10                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 140(R10), Y11                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 1152(R12), Y6
+	VMOVUPS 1184(R12), Y7
+	VBROADCASTSS 16(R10), Y12                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 80(R10), Y13                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 1408(R12), Y6
+	VMOVUPS 1440(R12), Y7
+	VBROADCASTSS 20(R10), Y15                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 84(R10), Y8                        // kw 0, c 5, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 148(R10), Y9                       // kw 0, c 5, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 1664(R12), Y6
+	VMOVUPS 1696(R12), Y7
 	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
 	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
 	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 216(R10), Y13                      // kw 0, c 6, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1920(R12), Y8
-	VMOVUPS 1952(R12), Y9
-	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 156(R10), Y10                      // kw 0, c 7, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 220(R10), Y11                      // kw 0, c 7, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2176(R12), Y8
-	VMOVUPS 2208(R12), Y9
-	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 96(R10), Y13                       // kw 0, c 8, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 2432(R12), Y8
-	VMOVUPS 2464(R12), Y9
-	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 100(R10), Y11                      // kw 0, c 9, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 164(R10), Y12                      // kw 0, c 9, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 228(R10), Y13                      // kw 0, c 9, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 2688(R12), Y8
-	VMOVUPS 2720(R12), Y9
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 1920(R12), Y6
+	VMOVUPS 1952(R12), Y7
+	VBROADCASTSS 28(R10), Y13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 92(R10), Y14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 156(R10), Y15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	VMOVUPS 2176(R12), Y6
+	VMOVUPS 2208(R12), Y7
+	VBROADCASTSS 32(R10), Y8                        // kw 0, c 8, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 96(R10), Y9                        // kw 0, c 8, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 160(R10), Y10                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 2432(R12), Y6
+	VMOVUPS 2464(R12), Y7
+	VBROADCASTSS 36(R10), Y11                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 100(R10), Y12                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 164(R10), Y13                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 2688(R12), Y6
+	VMOVUPS 2720(R12), Y7
 	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
 	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 168(R10), Y10                      // kw 0, c 10, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 232(R10), Y11                      // kw 0, c 10, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2944(R12), Y8
-	VMOVUPS 2976(R12), Y9
-	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 108(R10), Y13                      // kw 0, c 11, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3200(R12), Y8
-	VMOVUPS 3232(R12), Y9
-	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 112(R10), Y11                      // kw 0, c 12, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 176(R10), Y12                      // kw 0, c 12, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 240(R10), Y13                      // kw 0, c 12, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 3456(R12), Y8
-	VMOVUPS 3488(R12), Y9
-	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 180(R10), Y10                      // kw 0, c 13, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 244(R10), Y11                      // kw 0, c 13, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 3712(R12), Y8
-	VMOVUPS 3744(R12), Y9
-	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 120(R10), Y13                      // kw 0, c 14, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3968(R12), Y8
-	VMOVUPS 4000(R12), Y9
-	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 124(R10), Y11                      // kw 0, c 15, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 188(R10), Y12                      // kw 0, c 15, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 168(R10), Y8                       // kw 0, c 10, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 2944(R12), Y6
+	VMOVUPS 2976(R12), Y7
+	VBROADCASTSS 44(R10), Y9                        // kw 0, c 11, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 108(R10), Y10                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 172(R10), Y11                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 3200(R12), Y6
+	VMOVUPS 3232(R12), Y7
+	VBROADCASTSS 48(R10), Y12                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 112(R10), Y13                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 3456(R12), Y6
+	VMOVUPS 3488(R12), Y7
+	VBROADCASTSS 52(R10), Y15                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 116(R10), Y8                       // kw 0, c 13, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 180(R10), Y9                       // kw 0, c 13, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 3712(R12), Y6
+	VMOVUPS 3744(R12), Y7
+	VBROADCASTSS 56(R10), Y10                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 120(R10), Y11                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 184(R10), Y12                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 3968(R12), Y6
+	VMOVUPS 4000(R12), Y7
+	VBROADCASTSS 60(R10), Y13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 124(R10), Y14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 188(R10), Y15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
-	JNZ conv2WinoMulKernelAVX2_t4_b2
-	VMOVUPS Y0, 25088(BX)
-	VMOVUPS Y1, 25120(BX)
-	VMOVUPS Y2, 25152(BX)
-	VMOVUPS Y3, 25184(BX)
-	VMOVUPS Y4, 25216(BX)
-	VMOVUPS Y5, 25248(BX)
-	VMOVUPS Y6, 25280(BX)
-	VMOVUPS Y7, 25312(BX)
+	JNZ conv2WinoMulKernelAVX2_t3_b2
+	VMOVUPS Y0, 10368(BX)
+	VMOVUPS Y1, 10400(BX)
+	VMOVUPS Y2, 10432(BX)
+	VMOVUPS Y3, 10464(BX)
+	VMOVUPS Y4, 10496(BX)
+	VMOVUPS Y5, 10528(BX)
 
-	// a tile of 4 pixels, output blocks 3…3, over every input block
+	// a tile of 3 pixels, output blocks 3…3, over every input block
 	VMOVUPS 192(CX), Y0
 	VMOVUPS 224(CX), Y1
 	VMOVUPS 192(CX), Y2
 	VMOVUPS 224(CX), Y3
 	VMOVUPS 192(CX), Y4
 	VMOVUPS 224(CX), Y5
-	VMOVUPS 192(CX), Y6
-	VMOVUPS 224(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $4, R8                                     // input blocks
-conv2WinoMulKernelAVX2_t4_b3:
-	VMOVUPS 192(R12), Y8
-	VMOVUPS 224(R12), Y9
-	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 64(R10), Y11                       // kw 0, c 0, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 128(R10), Y12                      // kw 0, c 0, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 192(R10), Y13                      // kw 0, c 0, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 448(R12), Y8
-	VMOVUPS 480(R12), Y9
-	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 132(R10), Y10                      // kw 0, c 1, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 196(R10), Y11                      // kw 0, c 1, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 704(R12), Y8
-	VMOVUPS 736(R12), Y9
-	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 72(R10), Y13                       // kw 0, c 2, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 960(R12), Y8
-	VMOVUPS 992(R12), Y9
-	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 76(R10), Y11                       // kw 0, c 3, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 140(R10), Y12                      // kw 0, c 3, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 204(R10), Y13                      // kw 0, c 3, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1216(R12), Y8
-	VMOVUPS 1248(R12), Y9
-	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 144(R10), Y10                      // kw 0, c 4, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 208(R10), Y11                      // kw 0, c 4, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 1472(R12), Y8
-	VMOVUPS 1504(R12), Y9
-	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 84(R10), Y13                       // kw 0, c 5, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 1728(R12), Y8
-	VMOVUPS 1760(R12), Y9
+conv2WinoMulKernelAVX2_t3_b3:
+	VMOVUPS 192(R12), Y6
+	VMOVUPS 224(R12), Y7
+	VBROADCASTSS (R10), Y8                          // kw 0, c 0, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 64(R10), Y9                        // kw 0, c 0, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 128(R10), Y10                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 448(R12), Y6
+	VMOVUPS 480(R12), Y7
+	VBROADCASTSS 4(R10), Y11                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 68(R10), Y12                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 132(R10), Y13                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 704(R12), Y6
+	VMOVUPS 736(R12), Y7
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 136(R10), Y8                       // kw 0, c 2, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 960(R12), Y6
+	VMOVUPS 992(R12), Y7
+	VBROADCASTSS 12(R10), Y9                        // kw 0, c 3, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 76(R10), Y10                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 140(R10), Y11                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 1216(R12), Y6
+	VMOVUPS 1248(R12), Y7
+	VBROADCASTSS 16(R10), Y12                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 80(R10), Y13                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 1472(R12), Y6
+	VMOVUPS 1504(R12), Y7
+	VBROADCASTSS 20(R10), Y15                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 84(R10), Y8                        // kw 0, c 5, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 148(R10), Y9                       // kw 0, c 5, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 1728(R12), Y6
+	VMOVUPS 1760(R12), Y7
 	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
 	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
 	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 216(R10), Y13                      // kw 0, c 6, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1984(R12), Y8
-	VMOVUPS 2016(R12), Y9
-	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 156(R10), Y10                      // kw 0, c 7, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 220(R10), Y11                      // kw 0, c 7, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2240(R12), Y8
-	VMOVUPS 2272(R12), Y9
-	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 96(R10), Y13                       // kw 0, c 8, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 2496(R12), Y8
-	VMOVUPS 2528(R12), Y9
-	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 100(R10), Y11                      // kw 0, c 9, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 164(R10), Y12                      // kw 0, c 9, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 228(R10), Y13                      // kw 0, c 9, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 2752(R12), Y8
-	VMOVUPS 2784(R12), Y9
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 1984(R12), Y6
+	VMOVUPS 2016(R12), Y7
+	VBROADCASTSS 28(R10), Y13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 92(R10), Y14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 156(R10), Y15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	VMOVUPS 2240(R12), Y6
+	VMOVUPS 2272(R12), Y7
+	VBROADCASTSS 32(R10), Y8                        // kw 0, c 8, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 96(R10), Y9                        // kw 0, c 8, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 160(R10), Y10                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 2496(R12), Y6
+	VMOVUPS 2528(R12), Y7
+	VBROADCASTSS 36(R10), Y11                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 100(R10), Y12                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 164(R10), Y13                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 2752(R12), Y6
+	VMOVUPS 2784(R12), Y7
 	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
 	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 168(R10), Y10                      // kw 0, c 10, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 232(R10), Y11                      // kw 0, c 10, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 3008(R12), Y8
-	VMOVUPS 3040(R12), Y9
-	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 108(R10), Y13                      // kw 0, c 11, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3264(R12), Y8
-	VMOVUPS 3296(R12), Y9
-	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 112(R10), Y11                      // kw 0, c 12, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 176(R10), Y12                      // kw 0, c 12, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 240(R10), Y13                      // kw 0, c 12, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 3520(R12), Y8
-	VMOVUPS 3552(R12), Y9
-	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 180(R10), Y10                      // kw 0, c 13, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 244(R10), Y11                      // kw 0, c 13, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 3776(R12), Y8
-	VMOVUPS 3808(R12), Y9
-	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 120(R10), Y13                      // kw 0, c 14, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 4032(R12), Y8
-	VMOVUPS 4064(R12), Y9
-	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 124(R10), Y11                      // kw 0, c 15, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 188(R10), Y12                      // kw 0, c 15, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 168(R10), Y8                       // kw 0, c 10, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 3008(R12), Y6
+	VMOVUPS 3040(R12), Y7
+	VBROADCASTSS 44(R10), Y9                        // kw 0, c 11, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 108(R10), Y10                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 172(R10), Y11                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 3264(R12), Y6
+	VMOVUPS 3296(R12), Y7
+	VBROADCASTSS 48(R10), Y12                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 112(R10), Y13                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 3520(R12), Y6
+	VMOVUPS 3552(R12), Y7
+	VBROADCASTSS 52(R10), Y15                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 116(R10), Y8                       // kw 0, c 13, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 180(R10), Y9                       // kw 0, c 13, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 3776(R12), Y6
+	VMOVUPS 3808(R12), Y7
+	VBROADCASTSS 56(R10), Y10                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 120(R10), Y11                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 184(R10), Y12                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 4032(R12), Y6
+	VMOVUPS 4064(R12), Y7
+	VBROADCASTSS 60(R10), Y13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 124(R10), Y14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 188(R10), Y15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
-	JNZ conv2WinoMulKernelAVX2_t4_b3
-	VMOVUPS Y0, 37632(BX)
-	VMOVUPS Y1, 37664(BX)
-	VMOVUPS Y2, 37696(BX)
-	VMOVUPS Y3, 37728(BX)
-	VMOVUPS Y4, 37760(BX)
-	VMOVUPS Y5, 37792(BX)
-	VMOVUPS Y6, 37824(BX)
-	VMOVUPS Y7, 37856(BX)
+	JNZ conv2WinoMulKernelAVX2_t3_b3
+	VMOVUPS Y0, 15552(BX)
+	VMOVUPS Y1, 15584(BX)
+	VMOVUPS Y2, 15616(BX)
+	VMOVUPS Y3, 15648(BX)
+	VMOVUPS Y4, 15680(BX)
+	VMOVUPS Y5, 15712(BX)
 	VZEROUPPER
 	RET
-DATA conv2WinoOutKernelAVX512Factors<>+0(SB)/4, $0x40000000 // 2
-DATA conv2WinoOutKernelAVX512Factors<>+4(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+8(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+12(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+16(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+20(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+24(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+28(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+32(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+36(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+40(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+44(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+48(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+52(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+56(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX512Factors<>+60(SB)/4, $0x40000000
-GLOBL conv2WinoOutKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
+DATA conv2WinoOutKernelAVX512Factors<>+0(SB)/4, $0x3e800000 // 0.25
+DATA conv2WinoOutKernelAVX512Factors<>+4(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+8(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+12(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+16(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+20(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+24(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+28(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+32(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+36(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+40(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+44(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+48(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+52(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+56(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+60(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX512Factors<>+64(SB)/4, $0x3f000000 // 0.5
+DATA conv2WinoOutKernelAVX512Factors<>+68(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+72(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+76(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+80(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+84(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+88(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+92(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+96(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+100(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+104(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+108(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+112(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+116(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+120(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+124(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX512Factors<>+128(SB)/4, $0x40000000 // 2
+DATA conv2WinoOutKernelAVX512Factors<>+132(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+136(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+140(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+144(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+148(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+152(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+156(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+160(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+164(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+168(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+172(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+176(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+180(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+184(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+188(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+192(SB)/4, $0x40800000 // 4
+DATA conv2WinoOutKernelAVX512Factors<>+196(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+200(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+204(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+208(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+212(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+216(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+220(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+224(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+228(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+232(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+236(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+240(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+244(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+248(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+252(SB)/4, $0x40800000
+GLOBL conv2WinoOutKernelAVX512Factors<>(SB), RODATA|NOPTR, $256
 
 // func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //
-// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels: the F(2x2,5x5) output transform of a row of 14 tiles, Aᵀ M A, a column at a time into the first
-// 2 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
+// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels: the F(3x3,5x5) output transform of a row of 9 tiles, Aᵀ M A, a column at a time into the first
+// 3 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
 // 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
-// Z0…Z5 the column or row, Z6 the sum, Z7 a product, Z8 the bias, Z9 zero.
+// Z0…Z6 the column or row, Z7 the sum, Z8 a product, Z9 the bias, Z10 zero.
 TEXT ·conv2WinoOutKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
-	VPXORD Z9, Z9, Z9
-	VMOVUPS (DX), Z8                                // lanes 0…15
+	VPXORD Z10, Z10, Z10
+	VMOVUPS (DX), Z9                                // lanes 0…15
 	MOVQ DI, R8
 	MOVQ SI, R9
-	MOVQ $13, AX                                    // 13 whole tiles
+	MOVQ $9, AX                                     // 9 whole tiles
 conv2WinoOutKernelAVX512_part0:
 	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 903168(R9), Z1
-	VMOVUPS 1806336(R9), Z2
-	VMOVUPS 2709504(R9), Z3
-	VMOVUPS 3612672(R9), Z4
-	VMOVUPS 4515840(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 903168(R9)
-	VMOVUPS 150528(R9), Z0                          // column 1
-	VMOVUPS 1053696(R9), Z1
-	VMOVUPS 1956864(R9), Z2
-	VMOVUPS 2860032(R9), Z3
-	VMOVUPS 3763200(R9), Z4
-	VMOVUPS 4666368(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 150528(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1053696(R9)
-	VMOVUPS 301056(R9), Z0                          // column 2
-	VMOVUPS 1204224(R9), Z1
-	VMOVUPS 2107392(R9), Z2
-	VMOVUPS 3010560(R9), Z3
-	VMOVUPS 3913728(R9), Z4
-	VMOVUPS 4816896(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 301056(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1204224(R9)
-	VMOVUPS 451584(R9), Z0                          // column 3
-	VMOVUPS 1354752(R9), Z1
-	VMOVUPS 2257920(R9), Z2
-	VMOVUPS 3161088(R9), Z3
-	VMOVUPS 4064256(R9), Z4
-	VMOVUPS 4967424(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 451584(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1354752(R9)
-	VMOVUPS 602112(R9), Z0                          // column 4
-	VMOVUPS 1505280(R9), Z1
-	VMOVUPS 2408448(R9), Z2
-	VMOVUPS 3311616(R9), Z3
-	VMOVUPS 4214784(R9), Z4
-	VMOVUPS 5117952(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 602112(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1505280(R9)
-	VMOVUPS 752640(R9), Z0                          // column 5
-	VMOVUPS 1655808(R9), Z1
-	VMOVUPS 2558976(R9), Z2
-	VMOVUPS 3462144(R9), Z3
-	VMOVUPS 4365312(R9), Z4
-	VMOVUPS 5268480(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 752640(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1655808(R9)
+	VMOVUPS 435456(R9), Z1
+	VMOVUPS 870912(R9), Z2
+	VMOVUPS 1306368(R9), Z3
+	VMOVUPS 1741824(R9), Z4
+	VMOVUPS 2177280(R9), Z5
+	VMOVUPS 2612736(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, (R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 435456(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 870912(R9)
+	VMOVUPS 62208(R9), Z0                           // column 1
+	VMOVUPS 497664(R9), Z1
+	VMOVUPS 933120(R9), Z2
+	VMOVUPS 1368576(R9), Z3
+	VMOVUPS 1804032(R9), Z4
+	VMOVUPS 2239488(R9), Z5
+	VMOVUPS 2674944(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 62208(R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 497664(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 933120(R9)
+	VMOVUPS 124416(R9), Z0                          // column 2
+	VMOVUPS 559872(R9), Z1
+	VMOVUPS 995328(R9), Z2
+	VMOVUPS 1430784(R9), Z3
+	VMOVUPS 1866240(R9), Z4
+	VMOVUPS 2301696(R9), Z5
+	VMOVUPS 2737152(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 124416(R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 559872(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 995328(R9)
+	VMOVUPS 186624(R9), Z0                          // column 3
+	VMOVUPS 622080(R9), Z1
+	VMOVUPS 1057536(R9), Z2
+	VMOVUPS 1492992(R9), Z3
+	VMOVUPS 1928448(R9), Z4
+	VMOVUPS 2363904(R9), Z5
+	VMOVUPS 2799360(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 186624(R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 622080(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 1057536(R9)
+	VMOVUPS 248832(R9), Z0                          // column 4
+	VMOVUPS 684288(R9), Z1
+	VMOVUPS 1119744(R9), Z2
+	VMOVUPS 1555200(R9), Z3
+	VMOVUPS 1990656(R9), Z4
+	VMOVUPS 2426112(R9), Z5
+	VMOVUPS 2861568(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 248832(R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 684288(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 1119744(R9)
+	VMOVUPS 311040(R9), Z0                          // column 5
+	VMOVUPS 746496(R9), Z1
+	VMOVUPS 1181952(R9), Z2
+	VMOVUPS 1617408(R9), Z3
+	VMOVUPS 2052864(R9), Z4
+	VMOVUPS 2488320(R9), Z5
+	VMOVUPS 2923776(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 311040(R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 746496(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 1181952(R9)
+	VMOVUPS 373248(R9), Z0                          // column 6
+	VMOVUPS 808704(R9), Z1
+	VMOVUPS 1244160(R9), Z2
+	VMOVUPS 1679616(R9), Z3
+	VMOVUPS 2115072(R9), Z4
+	VMOVUPS 2550528(R9), Z5
+	VMOVUPS 2985984(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 373248(R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 808704(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 1244160(R9)
 	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 150528(R9), Z1
-	VMOVUPS 301056(R9), Z2
-	VMOVUPS 451584(R9), Z3
-	VMOVUPS 602112(R9), Z4
-	VMOVUPS 752640(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VADDPS Z8, Z6, Z6
-	VMAXPS Z6, Z9, Z6
-	VMOVUPS Z6, (R8)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VADDPS Z8, Z6, Z6
-	VMAXPS Z6, Z9, Z6
-	VMOVUPS Z6, 64(R8)
+	VMOVUPS 62208(R9), Z1
+	VMOVUPS 124416(R9), Z2
+	VMOVUPS 186624(R9), Z3
+	VMOVUPS 248832(R9), Z4
+	VMOVUPS 311040(R9), Z5
+	VMOVUPS 373248(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMAXPS Z7, Z10, Z7
+	VMOVUPS Z7, (R8)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMAXPS Z7, Z10, Z7
+	VMOVUPS Z7, 64(R8)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMAXPS Z7, Z10, Z7
+	VMOVUPS Z7, 128(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2WinoOutKernelAVX512_part0_next
-	VMOVUPS 903168(R9), Z0                          // row 1
-	VMOVUPS 1053696(R9), Z1
-	VMOVUPS 1204224(R9), Z2
-	VMOVUPS 1354752(R9), Z3
-	VMOVUPS 1505280(R9), Z4
-	VMOVUPS 1655808(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VADDPS Z8, Z6, Z6
-	VMAXPS Z6, Z9, Z6
-	VMOVUPS Z6, 1728(R8)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VADDPS Z8, Z6, Z6
-	VMAXPS Z6, Z9, Z6
-	VMOVUPS Z6, 1792(R8)
+	VMOVUPS 435456(R9), Z0                          // row 1
+	VMOVUPS 497664(R9), Z1
+	VMOVUPS 559872(R9), Z2
+	VMOVUPS 622080(R9), Z3
+	VMOVUPS 684288(R9), Z4
+	VMOVUPS 746496(R9), Z5
+	VMOVUPS 808704(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMAXPS Z7, Z10, Z7
+	VMOVUPS Z7, 1728(R8)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMAXPS Z7, Z10, Z7
+	VMOVUPS Z7, 1792(R8)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMAXPS Z7, Z10, Z7
+	VMOVUPS Z7, 1856(R8)
+	CMPQ CX, $2                                     // row 2 only when rows > 2
+	JLE conv2WinoOutKernelAVX512_part0_next
+	VMOVUPS 870912(R9), Z0                          // row 2
+	VMOVUPS 933120(R9), Z1
+	VMOVUPS 995328(R9), Z2
+	VMOVUPS 1057536(R9), Z3
+	VMOVUPS 1119744(R9), Z4
+	VMOVUPS 1181952(R9), Z5
+	VMOVUPS 1244160(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMAXPS Z7, Z10, Z7
+	VMOVUPS Z7, 3456(R8)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMAXPS Z7, Z10, Z7
+	VMOVUPS Z7, 3520(R8)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMAXPS Z7, Z10, Z7
+	VMOVUPS Z7, 3584(R8)
 conv2WinoOutKernelAVX512_part0_next:
-	ADDQ $128, R8                                   // next tile
+	ADDQ $192, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
 	JNZ conv2WinoOutKernelAVX512_part0
-
-	// the last tile: its first 1 columns
-	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 903168(R9), Z1
-	VMOVUPS 1806336(R9), Z2
-	VMOVUPS 2709504(R9), Z3
-	VMOVUPS 3612672(R9), Z4
-	VMOVUPS 4515840(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 903168(R9)
-	VMOVUPS 150528(R9), Z0                          // column 1
-	VMOVUPS 1053696(R9), Z1
-	VMOVUPS 1956864(R9), Z2
-	VMOVUPS 2860032(R9), Z3
-	VMOVUPS 3763200(R9), Z4
-	VMOVUPS 4666368(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 150528(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1053696(R9)
-	VMOVUPS 301056(R9), Z0                          // column 2
-	VMOVUPS 1204224(R9), Z1
-	VMOVUPS 2107392(R9), Z2
-	VMOVUPS 3010560(R9), Z3
-	VMOVUPS 3913728(R9), Z4
-	VMOVUPS 4816896(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 301056(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1204224(R9)
-	VMOVUPS 451584(R9), Z0                          // column 3
-	VMOVUPS 1354752(R9), Z1
-	VMOVUPS 2257920(R9), Z2
-	VMOVUPS 3161088(R9), Z3
-	VMOVUPS 4064256(R9), Z4
-	VMOVUPS 4967424(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 451584(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1354752(R9)
-	VMOVUPS 602112(R9), Z0                          // column 4
-	VMOVUPS 1505280(R9), Z1
-	VMOVUPS 2408448(R9), Z2
-	VMOVUPS 3311616(R9), Z3
-	VMOVUPS 4214784(R9), Z4
-	VMOVUPS 5117952(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 602112(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1505280(R9)
-	VMOVUPS 752640(R9), Z0                          // column 5
-	VMOVUPS 1655808(R9), Z1
-	VMOVUPS 2558976(R9), Z2
-	VMOVUPS 3462144(R9), Z3
-	VMOVUPS 4365312(R9), Z4
-	VMOVUPS 5268480(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 752640(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1655808(R9)
-	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 150528(R9), Z1
-	VMOVUPS 301056(R9), Z2
-	VMOVUPS 451584(R9), Z3
-	VMOVUPS 602112(R9), Z4
-	VMOVUPS 752640(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VADDPS Z8, Z6, Z6
-	VMAXPS Z6, Z9, Z6
-	VMOVUPS Z6, (R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2WinoOutKernelAVX512_part0_end
-	VMOVUPS 903168(R9), Z0                          // row 1
-	VMOVUPS 1053696(R9), Z1
-	VMOVUPS 1204224(R9), Z2
-	VMOVUPS 1354752(R9), Z3
-	VMOVUPS 1505280(R9), Z4
-	VMOVUPS 1655808(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VADDPS Z8, Z6, Z6
-	VMAXPS Z6, Z9, Z6
-	VMOVUPS Z6, 1728(R8)
-conv2WinoOutKernelAVX512_part0_end:
 	VZEROUPPER
 	RET
-DATA conv2WinoOutKernelAVX2Factors<>+0(SB)/4, $0x40000000 // 2
-DATA conv2WinoOutKernelAVX2Factors<>+4(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+8(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+12(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+16(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+20(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+24(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+28(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+32(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+36(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+40(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+44(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+48(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+52(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+56(SB)/4, $0x40000000
-DATA conv2WinoOutKernelAVX2Factors<>+60(SB)/4, $0x40000000
-GLOBL conv2WinoOutKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
+DATA conv2WinoOutKernelAVX2Factors<>+0(SB)/4, $0x3e800000 // 0.25
+DATA conv2WinoOutKernelAVX2Factors<>+4(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+8(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+12(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+16(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+20(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+24(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+28(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+32(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+36(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+40(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+44(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+48(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+52(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+56(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+60(SB)/4, $0x3e800000
+DATA conv2WinoOutKernelAVX2Factors<>+64(SB)/4, $0x3f000000 // 0.5
+DATA conv2WinoOutKernelAVX2Factors<>+68(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+72(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+76(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+80(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+84(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+88(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+92(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+96(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+100(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+104(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+108(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+112(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+116(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+120(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+124(SB)/4, $0x3f000000
+DATA conv2WinoOutKernelAVX2Factors<>+128(SB)/4, $0x40000000 // 2
+DATA conv2WinoOutKernelAVX2Factors<>+132(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+136(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+140(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+144(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+148(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+152(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+156(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+160(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+164(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+168(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+172(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+176(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+180(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+184(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+188(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+192(SB)/4, $0x40800000 // 4
+DATA conv2WinoOutKernelAVX2Factors<>+196(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+200(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+204(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+208(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+212(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+216(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+220(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+224(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+228(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+232(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+236(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+240(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+244(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+248(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+252(SB)/4, $0x40800000
+GLOBL conv2WinoOutKernelAVX2Factors<>(SB), RODATA|NOPTR, $256
 
 // func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
 //
-// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels: the F(2x2,5x5) output transform of a row of 14 tiles, Aᵀ M A, a column at a time into the first
-// 2 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
+// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels: the F(3x3,5x5) output transform of a row of 9 tiles, Aᵀ M A, a column at a time into the first
+// 3 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
 // 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
-// Y0…Y5 the column or row, Y6 the sum, Y7 a product, Y8 the bias, Y9 zero.
+// Y0…Y6 the column or row, Y7 the sum, Y8 a product, Y9 the bias, Y10 zero.
 TEXT ·conv2WinoOutKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
-	VXORPS Y9, Y9, Y9
-	VMOVUPS (DX), Y8                                // lanes 0…7
+	VXORPS Y10, Y10, Y10
+	VMOVUPS (DX), Y9                                // lanes 0…7
 	MOVQ DI, R8
 	MOVQ SI, R9
-	MOVQ $13, AX                                    // 13 whole tiles
+	MOVQ $9, AX                                     // 9 whole tiles
 conv2WinoOutKernelAVX2_part0:
 	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 903168(R9), Y1
-	VMOVUPS 1806336(R9), Y2
-	VMOVUPS 2709504(R9), Y3
-	VMOVUPS 3612672(R9), Y4
-	VMOVUPS 4515840(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 903168(R9)
-	VMOVUPS 150528(R9), Y0                          // column 1
-	VMOVUPS 1053696(R9), Y1
-	VMOVUPS 1956864(R9), Y2
-	VMOVUPS 2860032(R9), Y3
-	VMOVUPS 3763200(R9), Y4
-	VMOVUPS 4666368(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150528(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1053696(R9)
-	VMOVUPS 301056(R9), Y0                          // column 2
-	VMOVUPS 1204224(R9), Y1
-	VMOVUPS 2107392(R9), Y2
-	VMOVUPS 3010560(R9), Y3
-	VMOVUPS 3913728(R9), Y4
-	VMOVUPS 4816896(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 301056(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1204224(R9)
-	VMOVUPS 451584(R9), Y0                          // column 3
-	VMOVUPS 1354752(R9), Y1
-	VMOVUPS 2257920(R9), Y2
-	VMOVUPS 3161088(R9), Y3
-	VMOVUPS 4064256(R9), Y4
-	VMOVUPS 4967424(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 451584(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1354752(R9)
-	VMOVUPS 602112(R9), Y0                          // column 4
-	VMOVUPS 1505280(R9), Y1
-	VMOVUPS 2408448(R9), Y2
-	VMOVUPS 3311616(R9), Y3
-	VMOVUPS 4214784(R9), Y4
-	VMOVUPS 5117952(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 602112(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1505280(R9)
-	VMOVUPS 752640(R9), Y0                          // column 5
-	VMOVUPS 1655808(R9), Y1
-	VMOVUPS 2558976(R9), Y2
-	VMOVUPS 3462144(R9), Y3
-	VMOVUPS 4365312(R9), Y4
-	VMOVUPS 5268480(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 752640(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1655808(R9)
+	VMOVUPS 435456(R9), Y1
+	VMOVUPS 870912(R9), Y2
+	VMOVUPS 1306368(R9), Y3
+	VMOVUPS 1741824(R9), Y4
+	VMOVUPS 2177280(R9), Y5
+	VMOVUPS 2612736(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, (R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 435456(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 870912(R9)
+	VMOVUPS 62208(R9), Y0                           // column 1
+	VMOVUPS 497664(R9), Y1
+	VMOVUPS 933120(R9), Y2
+	VMOVUPS 1368576(R9), Y3
+	VMOVUPS 1804032(R9), Y4
+	VMOVUPS 2239488(R9), Y5
+	VMOVUPS 2674944(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 62208(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 497664(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 933120(R9)
+	VMOVUPS 124416(R9), Y0                          // column 2
+	VMOVUPS 559872(R9), Y1
+	VMOVUPS 995328(R9), Y2
+	VMOVUPS 1430784(R9), Y3
+	VMOVUPS 1866240(R9), Y4
+	VMOVUPS 2301696(R9), Y5
+	VMOVUPS 2737152(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 124416(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 559872(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 995328(R9)
+	VMOVUPS 186624(R9), Y0                          // column 3
+	VMOVUPS 622080(R9), Y1
+	VMOVUPS 1057536(R9), Y2
+	VMOVUPS 1492992(R9), Y3
+	VMOVUPS 1928448(R9), Y4
+	VMOVUPS 2363904(R9), Y5
+	VMOVUPS 2799360(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 186624(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 622080(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 1057536(R9)
+	VMOVUPS 248832(R9), Y0                          // column 4
+	VMOVUPS 684288(R9), Y1
+	VMOVUPS 1119744(R9), Y2
+	VMOVUPS 1555200(R9), Y3
+	VMOVUPS 1990656(R9), Y4
+	VMOVUPS 2426112(R9), Y5
+	VMOVUPS 2861568(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 248832(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 684288(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 1119744(R9)
+	VMOVUPS 311040(R9), Y0                          // column 5
+	VMOVUPS 746496(R9), Y1
+	VMOVUPS 1181952(R9), Y2
+	VMOVUPS 1617408(R9), Y3
+	VMOVUPS 2052864(R9), Y4
+	VMOVUPS 2488320(R9), Y5
+	VMOVUPS 2923776(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 311040(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 746496(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 1181952(R9)
+	VMOVUPS 373248(R9), Y0                          // column 6
+	VMOVUPS 808704(R9), Y1
+	VMOVUPS 1244160(R9), Y2
+	VMOVUPS 1679616(R9), Y3
+	VMOVUPS 2115072(R9), Y4
+	VMOVUPS 2550528(R9), Y5
+	VMOVUPS 2985984(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 373248(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 808704(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 1244160(R9)
 	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 150528(R9), Y1
-	VMOVUPS 301056(R9), Y2
-	VMOVUPS 451584(R9), Y3
-	VMOVUPS 602112(R9), Y4
-	VMOVUPS 752640(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, (R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 64(R8)
+	VMOVUPS 62208(R9), Y1
+	VMOVUPS 124416(R9), Y2
+	VMOVUPS 186624(R9), Y3
+	VMOVUPS 248832(R9), Y4
+	VMOVUPS 311040(R9), Y5
+	VMOVUPS 373248(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, (R8)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 64(R8)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 128(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2WinoOutKernelAVX2_part0_next
-	VMOVUPS 903168(R9), Y0                          // row 1
-	VMOVUPS 1053696(R9), Y1
-	VMOVUPS 1204224(R9), Y2
-	VMOVUPS 1354752(R9), Y3
-	VMOVUPS 1505280(R9), Y4
-	VMOVUPS 1655808(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 1728(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 1792(R8)
+	VMOVUPS 435456(R9), Y0                          // row 1
+	VMOVUPS 497664(R9), Y1
+	VMOVUPS 559872(R9), Y2
+	VMOVUPS 622080(R9), Y3
+	VMOVUPS 684288(R9), Y4
+	VMOVUPS 746496(R9), Y5
+	VMOVUPS 808704(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 1728(R8)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 1792(R8)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 1856(R8)
+	CMPQ CX, $2                                     // row 2 only when rows > 2
+	JLE conv2WinoOutKernelAVX2_part0_next
+	VMOVUPS 870912(R9), Y0                          // row 2
+	VMOVUPS 933120(R9), Y1
+	VMOVUPS 995328(R9), Y2
+	VMOVUPS 1057536(R9), Y3
+	VMOVUPS 1119744(R9), Y4
+	VMOVUPS 1181952(R9), Y5
+	VMOVUPS 1244160(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 3456(R8)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 3520(R8)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 3584(R8)
 conv2WinoOutKernelAVX2_part0_next:
-	ADDQ $128, R8                                   // next tile
+	ADDQ $192, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
 	JNZ conv2WinoOutKernelAVX2_part0
-
-	// the last tile: its first 1 columns
-	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 903168(R9), Y1
-	VMOVUPS 1806336(R9), Y2
-	VMOVUPS 2709504(R9), Y3
-	VMOVUPS 3612672(R9), Y4
-	VMOVUPS 4515840(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 903168(R9)
-	VMOVUPS 150528(R9), Y0                          // column 1
-	VMOVUPS 1053696(R9), Y1
-	VMOVUPS 1956864(R9), Y2
-	VMOVUPS 2860032(R9), Y3
-	VMOVUPS 3763200(R9), Y4
-	VMOVUPS 4666368(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150528(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1053696(R9)
-	VMOVUPS 301056(R9), Y0                          // column 2
-	VMOVUPS 1204224(R9), Y1
-	VMOVUPS 2107392(R9), Y2
-	VMOVUPS 3010560(R9), Y3
-	VMOVUPS 3913728(R9), Y4
-	VMOVUPS 4816896(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 301056(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1204224(R9)
-	VMOVUPS 451584(R9), Y0                          // column 3
-	VMOVUPS 1354752(R9), Y1
-	VMOVUPS 2257920(R9), Y2
-	VMOVUPS 3161088(R9), Y3
-	VMOVUPS 4064256(R9), Y4
-	VMOVUPS 4967424(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 451584(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1354752(R9)
-	VMOVUPS 602112(R9), Y0                          // column 4
-	VMOVUPS 1505280(R9), Y1
-	VMOVUPS 2408448(R9), Y2
-	VMOVUPS 3311616(R9), Y3
-	VMOVUPS 4214784(R9), Y4
-	VMOVUPS 5117952(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 602112(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1505280(R9)
-	VMOVUPS 752640(R9), Y0                          // column 5
-	VMOVUPS 1655808(R9), Y1
-	VMOVUPS 2558976(R9), Y2
-	VMOVUPS 3462144(R9), Y3
-	VMOVUPS 4365312(R9), Y4
-	VMOVUPS 5268480(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 752640(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1655808(R9)
-	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 150528(R9), Y1
-	VMOVUPS 301056(R9), Y2
-	VMOVUPS 451584(R9), Y3
-	VMOVUPS 602112(R9), Y4
-	VMOVUPS 752640(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, (R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2WinoOutKernelAVX2_part0_end
-	VMOVUPS 903168(R9), Y0                          // row 1
-	VMOVUPS 1053696(R9), Y1
-	VMOVUPS 1204224(R9), Y2
-	VMOVUPS 1354752(R9), Y3
-	VMOVUPS 1505280(R9), Y4
-	VMOVUPS 1655808(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 1728(R8)
-conv2WinoOutKernelAVX2_part0_end:
-	VMOVUPS 32(DX), Y8                              // lanes 8…15
+	VMOVUPS 32(DX), Y9                              // lanes 8…15
 	MOVQ DI, R8
 	MOVQ SI, R9
-	MOVQ $13, AX                                    // 13 whole tiles
+	MOVQ $9, AX                                     // 9 whole tiles
 conv2WinoOutKernelAVX2_part1:
 	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 903200(R9), Y1
-	VMOVUPS 1806368(R9), Y2
-	VMOVUPS 2709536(R9), Y3
-	VMOVUPS 3612704(R9), Y4
-	VMOVUPS 4515872(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 903200(R9)
-	VMOVUPS 150560(R9), Y0                          // column 1
-	VMOVUPS 1053728(R9), Y1
-	VMOVUPS 1956896(R9), Y2
-	VMOVUPS 2860064(R9), Y3
-	VMOVUPS 3763232(R9), Y4
-	VMOVUPS 4666400(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150560(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1053728(R9)
-	VMOVUPS 301088(R9), Y0                          // column 2
-	VMOVUPS 1204256(R9), Y1
-	VMOVUPS 2107424(R9), Y2
-	VMOVUPS 3010592(R9), Y3
-	VMOVUPS 3913760(R9), Y4
-	VMOVUPS 4816928(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 301088(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1204256(R9)
-	VMOVUPS 451616(R9), Y0                          // column 3
-	VMOVUPS 1354784(R9), Y1
-	VMOVUPS 2257952(R9), Y2
-	VMOVUPS 3161120(R9), Y3
-	VMOVUPS 4064288(R9), Y4
-	VMOVUPS 4967456(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 451616(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1354784(R9)
-	VMOVUPS 602144(R9), Y0                          // column 4
-	VMOVUPS 1505312(R9), Y1
-	VMOVUPS 2408480(R9), Y2
-	VMOVUPS 3311648(R9), Y3
-	VMOVUPS 4214816(R9), Y4
-	VMOVUPS 5117984(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 602144(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1505312(R9)
-	VMOVUPS 752672(R9), Y0                          // column 5
-	VMOVUPS 1655840(R9), Y1
-	VMOVUPS 2559008(R9), Y2
-	VMOVUPS 3462176(R9), Y3
-	VMOVUPS 4365344(R9), Y4
-	VMOVUPS 5268512(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 752672(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1655840(R9)
+	VMOVUPS 435488(R9), Y1
+	VMOVUPS 870944(R9), Y2
+	VMOVUPS 1306400(R9), Y3
+	VMOVUPS 1741856(R9), Y4
+	VMOVUPS 2177312(R9), Y5
+	VMOVUPS 2612768(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 32(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 435488(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 870944(R9)
+	VMOVUPS 62240(R9), Y0                           // column 1
+	VMOVUPS 497696(R9), Y1
+	VMOVUPS 933152(R9), Y2
+	VMOVUPS 1368608(R9), Y3
+	VMOVUPS 1804064(R9), Y4
+	VMOVUPS 2239520(R9), Y5
+	VMOVUPS 2674976(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 62240(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 497696(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 933152(R9)
+	VMOVUPS 124448(R9), Y0                          // column 2
+	VMOVUPS 559904(R9), Y1
+	VMOVUPS 995360(R9), Y2
+	VMOVUPS 1430816(R9), Y3
+	VMOVUPS 1866272(R9), Y4
+	VMOVUPS 2301728(R9), Y5
+	VMOVUPS 2737184(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 124448(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 559904(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 995360(R9)
+	VMOVUPS 186656(R9), Y0                          // column 3
+	VMOVUPS 622112(R9), Y1
+	VMOVUPS 1057568(R9), Y2
+	VMOVUPS 1493024(R9), Y3
+	VMOVUPS 1928480(R9), Y4
+	VMOVUPS 2363936(R9), Y5
+	VMOVUPS 2799392(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 186656(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 622112(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 1057568(R9)
+	VMOVUPS 248864(R9), Y0                          // column 4
+	VMOVUPS 684320(R9), Y1
+	VMOVUPS 1119776(R9), Y2
+	VMOVUPS 1555232(R9), Y3
+	VMOVUPS 1990688(R9), Y4
+	VMOVUPS 2426144(R9), Y5
+	VMOVUPS 2861600(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 248864(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 684320(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 1119776(R9)
+	VMOVUPS 311072(R9), Y0                          // column 5
+	VMOVUPS 746528(R9), Y1
+	VMOVUPS 1181984(R9), Y2
+	VMOVUPS 1617440(R9), Y3
+	VMOVUPS 2052896(R9), Y4
+	VMOVUPS 2488352(R9), Y5
+	VMOVUPS 2923808(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 311072(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 746528(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 1181984(R9)
+	VMOVUPS 373280(R9), Y0                          // column 6
+	VMOVUPS 808736(R9), Y1
+	VMOVUPS 1244192(R9), Y2
+	VMOVUPS 1679648(R9), Y3
+	VMOVUPS 2115104(R9), Y4
+	VMOVUPS 2550560(R9), Y5
+	VMOVUPS 2986016(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 373280(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 808736(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 1244192(R9)
 	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 150560(R9), Y1
-	VMOVUPS 301088(R9), Y2
-	VMOVUPS 451616(R9), Y3
-	VMOVUPS 602144(R9), Y4
-	VMOVUPS 752672(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 32(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 96(R8)
+	VMOVUPS 62240(R9), Y1
+	VMOVUPS 124448(R9), Y2
+	VMOVUPS 186656(R9), Y3
+	VMOVUPS 248864(R9), Y4
+	VMOVUPS 311072(R9), Y5
+	VMOVUPS 373280(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 32(R8)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 96(R8)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 160(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2WinoOutKernelAVX2_part1_next
-	VMOVUPS 903200(R9), Y0                          // row 1
-	VMOVUPS 1053728(R9), Y1
-	VMOVUPS 1204256(R9), Y2
-	VMOVUPS 1354784(R9), Y3
-	VMOVUPS 1505312(R9), Y4
-	VMOVUPS 1655840(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 1760(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 1824(R8)
+	VMOVUPS 435488(R9), Y0                          // row 1
+	VMOVUPS 497696(R9), Y1
+	VMOVUPS 559904(R9), Y2
+	VMOVUPS 622112(R9), Y3
+	VMOVUPS 684320(R9), Y4
+	VMOVUPS 746528(R9), Y5
+	VMOVUPS 808736(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 1760(R8)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 1824(R8)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 1888(R8)
+	CMPQ CX, $2                                     // row 2 only when rows > 2
+	JLE conv2WinoOutKernelAVX2_part1_next
+	VMOVUPS 870944(R9), Y0                          // row 2
+	VMOVUPS 933152(R9), Y1
+	VMOVUPS 995360(R9), Y2
+	VMOVUPS 1057568(R9), Y3
+	VMOVUPS 1119776(R9), Y4
+	VMOVUPS 1181984(R9), Y5
+	VMOVUPS 1244192(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 3488(R8)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 3552(R8)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMAXPS Y7, Y10, Y7
+	VMOVUPS Y7, 3616(R8)
 conv2WinoOutKernelAVX2_part1_next:
-	ADDQ $128, R8                                   // next tile
+	ADDQ $192, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
 	JNZ conv2WinoOutKernelAVX2_part1
-
-	// the last tile: its first 1 columns
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 903200(R9), Y1
-	VMOVUPS 1806368(R9), Y2
-	VMOVUPS 2709536(R9), Y3
-	VMOVUPS 3612704(R9), Y4
-	VMOVUPS 4515872(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 903200(R9)
-	VMOVUPS 150560(R9), Y0                          // column 1
-	VMOVUPS 1053728(R9), Y1
-	VMOVUPS 1956896(R9), Y2
-	VMOVUPS 2860064(R9), Y3
-	VMOVUPS 3763232(R9), Y4
-	VMOVUPS 4666400(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150560(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1053728(R9)
-	VMOVUPS 301088(R9), Y0                          // column 2
-	VMOVUPS 1204256(R9), Y1
-	VMOVUPS 2107424(R9), Y2
-	VMOVUPS 3010592(R9), Y3
-	VMOVUPS 3913760(R9), Y4
-	VMOVUPS 4816928(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 301088(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1204256(R9)
-	VMOVUPS 451616(R9), Y0                          // column 3
-	VMOVUPS 1354784(R9), Y1
-	VMOVUPS 2257952(R9), Y2
-	VMOVUPS 3161120(R9), Y3
-	VMOVUPS 4064288(R9), Y4
-	VMOVUPS 4967456(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 451616(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1354784(R9)
-	VMOVUPS 602144(R9), Y0                          // column 4
-	VMOVUPS 1505312(R9), Y1
-	VMOVUPS 2408480(R9), Y2
-	VMOVUPS 3311648(R9), Y3
-	VMOVUPS 4214816(R9), Y4
-	VMOVUPS 5117984(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 602144(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1505312(R9)
-	VMOVUPS 752672(R9), Y0                          // column 5
-	VMOVUPS 1655840(R9), Y1
-	VMOVUPS 2559008(R9), Y2
-	VMOVUPS 3462176(R9), Y3
-	VMOVUPS 4365344(R9), Y4
-	VMOVUPS 5268512(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 752672(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1655840(R9)
-	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 150560(R9), Y1
-	VMOVUPS 301088(R9), Y2
-	VMOVUPS 451616(R9), Y3
-	VMOVUPS 602144(R9), Y4
-	VMOVUPS 752672(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 32(R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2WinoOutKernelAVX2_part1_end
-	VMOVUPS 903200(R9), Y0                          // row 1
-	VMOVUPS 1053728(R9), Y1
-	VMOVUPS 1204256(R9), Y2
-	VMOVUPS 1354784(R9), Y3
-	VMOVUPS 1505312(R9), Y4
-	VMOVUPS 1655840(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 1760(R8)
-conv2WinoOutKernelAVX2_part1_end:
 	VZEROUPPER
 	RET
-DATA conv2GradWinoInKernelAVX512Factors<>+0(SB)/4, $0xc0800000 // -4
-DATA conv2GradWinoInKernelAVX512Factors<>+4(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+8(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+12(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+16(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+20(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+24(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+28(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+32(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+36(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+40(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+44(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+48(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+52(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+56(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+60(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+64(SB)/4, $0xc0000000 // -2
-DATA conv2GradWinoInKernelAVX512Factors<>+68(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+72(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+76(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+80(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+84(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+88(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+92(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+96(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+100(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+104(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+108(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+112(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+116(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+120(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+124(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+128(SB)/4, $0x40000000 // 2
-DATA conv2GradWinoInKernelAVX512Factors<>+132(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+136(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+140(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+144(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+148(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+152(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+156(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+160(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+164(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+168(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+172(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+176(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+180(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+184(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+188(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+192(SB)/4, $0x40800000 // 4
-DATA conv2GradWinoInKernelAVX512Factors<>+196(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+200(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+204(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+208(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+212(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+216(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+220(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+224(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+228(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+232(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+236(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+240(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+244(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+248(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+252(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+256(SB)/4, $0x40a00000 // 5
-DATA conv2GradWinoInKernelAVX512Factors<>+260(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+264(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+268(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+272(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+276(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+280(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+284(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+288(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+292(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+296(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+300(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+304(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+308(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+312(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+316(SB)/4, $0x40a00000
-GLOBL conv2GradWinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $320
+DATA conv2GradWinoInKernelAVX512Factors<>+0(SB)/4, $0xc0000000 // -2
+DATA conv2GradWinoInKernelAVX512Factors<>+4(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+8(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+12(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+16(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+20(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+24(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+28(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+32(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+36(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+40(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+44(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+48(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+52(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+56(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+60(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+64(SB)/4, $0xbf800000 // -1
+DATA conv2GradWinoInKernelAVX512Factors<>+68(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+72(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+76(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+80(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+84(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+88(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+92(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+96(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+100(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+104(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+108(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+112(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+116(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+120(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+124(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX512Factors<>+128(SB)/4, $0x3f000000 // 0.5
+DATA conv2GradWinoInKernelAVX512Factors<>+132(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+136(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+140(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+144(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+148(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+152(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+156(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+160(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+164(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+168(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+172(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+176(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+180(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+184(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+188(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX512Factors<>+192(SB)/4, $0x3fc00000 // 1.5
+DATA conv2GradWinoInKernelAVX512Factors<>+196(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+200(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+204(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+208(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+212(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+216(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+220(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+224(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+228(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+232(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+236(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+240(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+244(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+248(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+252(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX512Factors<>+256(SB)/4, $0x40000000 // 2
+DATA conv2GradWinoInKernelAVX512Factors<>+260(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+264(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+268(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+272(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+276(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+280(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+284(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+288(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+292(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+296(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+300(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+304(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+308(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+312(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+316(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+320(SB)/4, $0x40200000 // 2.5
+DATA conv2GradWinoInKernelAVX512Factors<>+324(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+328(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+332(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+336(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+340(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+344(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+348(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+352(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+356(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+360(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+364(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+368(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+372(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+376(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+380(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX512Factors<>+384(SB)/4, $0x40600000 // 3.5
+DATA conv2GradWinoInKernelAVX512Factors<>+388(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+392(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+396(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+400(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+404(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+408(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+412(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+416(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+420(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+424(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+428(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+432(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+436(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+440(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+444(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX512Factors<>+448(SB)/4, $0x40800000 // 4
+DATA conv2GradWinoInKernelAVX512Factors<>+452(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+456(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+460(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+464(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+468(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+472(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+476(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+480(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+484(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+488(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+492(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+496(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+500(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+504(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+508(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+512(SB)/4, $0x40900000 // 4.5
+DATA conv2GradWinoInKernelAVX512Factors<>+516(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+520(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+524(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+528(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+532(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+536(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+540(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+544(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+548(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+552(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+556(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+560(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+564(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+568(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+572(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX512Factors<>+576(SB)/4, $0x40a00000 // 5
+DATA conv2GradWinoInKernelAVX512Factors<>+580(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+584(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+588(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+592(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+596(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+600(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+604(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+608(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+612(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+616(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+620(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+624(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+628(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+632(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+636(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+640(SB)/4, $0x40c00000 // 6
+DATA conv2GradWinoInKernelAVX512Factors<>+644(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+648(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+652(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+656(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+660(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+664(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+668(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+672(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+676(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+680(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+684(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+688(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+692(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+696(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX512Factors<>+700(SB)/4, $0x40c00000
+GLOBL conv2GradWinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $704
 
 // func conv2GradWinoInKernelAVX512(v, in *float32)
 //
-// the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels: the F(2x2,5x5) transform of a row of 14 tiles of 6x6, Bᵀ d B, a column at a time into v,
+// the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels: the F(3x3,5x5) transform of a row of 9 tiles of 7x7, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
+// the tile loop. Z0…Z6 the column or row being transformed, Z7 the sum, Z8 a product.
 TEXT ·conv2GradWinoInKernelAVX512(SB), NOSPLIT, $0-16
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ DI, R8                                     // lanes 0…15
 	MOVQ SI, R9
-	MOVQ $14, AX
+	MOVQ $9, AX
 conv2GradWinoInKernelAVX512_part0:
 	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 2048(R9), Z1
-	VMOVUPS 4096(R9), Z2
-	VMOVUPS 6144(R9), Z3
-	VMOVUPS 8192(R9), Z4
-	VMOVUPS 10240(R9), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 903168(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1806336(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2709504(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3612672(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 4515840(R8)
+	VMOVUPS 1984(R9), Z1
+	VMOVUPS 3968(R9), Z2
+	VMOVUPS 5952(R9), Z3
+	VMOVUPS 7936(R9), Z4
+	VMOVUPS 9920(R9), Z5
+	VMOVUPS 11904(R9), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, (R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 435456(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 870912(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1306368(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1741824(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2177280(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 2612736(R8)
 	VMOVUPS 64(R9), Z0                              // column 1
-	VMOVUPS 2112(R9), Z1
-	VMOVUPS 4160(R9), Z2
-	VMOVUPS 6208(R9), Z3
-	VMOVUPS 8256(R9), Z4
-	VMOVUPS 10304(R9), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 150528(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1053696(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1956864(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2860032(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3763200(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 4666368(R8)
+	VMOVUPS 2048(R9), Z1
+	VMOVUPS 4032(R9), Z2
+	VMOVUPS 6016(R9), Z3
+	VMOVUPS 8000(R9), Z4
+	VMOVUPS 9984(R9), Z5
+	VMOVUPS 11968(R9), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 62208(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 497664(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 933120(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1368576(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1804032(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2239488(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 2674944(R8)
 	VMOVUPS 128(R9), Z0                             // column 2
-	VMOVUPS 2176(R9), Z1
-	VMOVUPS 4224(R9), Z2
-	VMOVUPS 6272(R9), Z3
-	VMOVUPS 8320(R9), Z4
-	VMOVUPS 10368(R9), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 301056(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1204224(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2107392(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3010560(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3913728(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 4816896(R8)
+	VMOVUPS 2112(R9), Z1
+	VMOVUPS 4096(R9), Z2
+	VMOVUPS 6080(R9), Z3
+	VMOVUPS 8064(R9), Z4
+	VMOVUPS 10048(R9), Z5
+	VMOVUPS 12032(R9), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 124416(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 559872(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 995328(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1430784(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1866240(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2301696(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 2737152(R8)
 	VMOVUPS 192(R9), Z0                             // column 3
-	VMOVUPS 2240(R9), Z1
-	VMOVUPS 4288(R9), Z2
-	VMOVUPS 6336(R9), Z3
-	VMOVUPS 8384(R9), Z4
-	VMOVUPS 10432(R9), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 451584(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1354752(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2257920(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3161088(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4064256(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 4967424(R8)
+	VMOVUPS 2176(R9), Z1
+	VMOVUPS 4160(R9), Z2
+	VMOVUPS 6144(R9), Z3
+	VMOVUPS 8128(R9), Z4
+	VMOVUPS 10112(R9), Z5
+	VMOVUPS 12096(R9), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 186624(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 622080(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1057536(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1492992(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1928448(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2363904(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 2799360(R8)
 	VMOVUPS 256(R9), Z0                             // column 4
-	VMOVUPS 2304(R9), Z1
-	VMOVUPS 4352(R9), Z2
-	VMOVUPS 6400(R9), Z3
-	VMOVUPS 8448(R9), Z4
-	VMOVUPS 10496(R9), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 602112(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1505280(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2408448(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3311616(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4214784(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 5117952(R8)
+	VMOVUPS 2240(R9), Z1
+	VMOVUPS 4224(R9), Z2
+	VMOVUPS 6208(R9), Z3
+	VMOVUPS 8192(R9), Z4
+	VMOVUPS 10176(R9), Z5
+	VMOVUPS 12160(R9), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 248832(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 684288(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1119744(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1555200(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1990656(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2426112(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 2861568(R8)
 	VMOVUPS 320(R9), Z0                             // column 5
+	VMOVUPS 2304(R9), Z1
+	VMOVUPS 4288(R9), Z2
+	VMOVUPS 6272(R9), Z3
+	VMOVUPS 8256(R9), Z4
+	VMOVUPS 10240(R9), Z5
+	VMOVUPS 12224(R9), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 311040(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 746496(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1181952(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1617408(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2052864(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2488320(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 2923776(R8)
+	VMOVUPS 384(R9), Z0                             // column 6
 	VMOVUPS 2368(R9), Z1
-	VMOVUPS 4416(R9), Z2
-	VMOVUPS 6464(R9), Z3
-	VMOVUPS 8512(R9), Z4
-	VMOVUPS 10560(R9), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 752640(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1655808(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2558976(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3462144(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4365312(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 5268480(R8)
+	VMOVUPS 4352(R9), Z2
+	VMOVUPS 6336(R9), Z3
+	VMOVUPS 8320(R9), Z4
+	VMOVUPS 10304(R9), Z5
+	VMOVUPS 12288(R9), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 373248(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 808704(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1244160(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1679616(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2115072(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2550528(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 2985984(R8)
 	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 150528(R8), Z1
-	VMOVUPS 301056(R8), Z2
-	VMOVUPS 451584(R8), Z3
-	VMOVUPS 602112(R8), Z4
-	VMOVUPS 752640(R8), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 150528(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 301056(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 451584(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 602112(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 752640(R8)
-	VMOVUPS 903168(R8), Z0                          // row 1
-	VMOVUPS 1053696(R8), Z1
-	VMOVUPS 1204224(R8), Z2
-	VMOVUPS 1354752(R8), Z3
-	VMOVUPS 1505280(R8), Z4
-	VMOVUPS 1655808(R8), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 903168(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1053696(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1204224(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1354752(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1505280(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 1655808(R8)
-	VMOVUPS 1806336(R8), Z0                         // row 2
-	VMOVUPS 1956864(R8), Z1
-	VMOVUPS 2107392(R8), Z2
-	VMOVUPS 2257920(R8), Z3
-	VMOVUPS 2408448(R8), Z4
-	VMOVUPS 2558976(R8), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1806336(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1956864(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2107392(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2257920(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2408448(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 2558976(R8)
-	VMOVUPS 2709504(R8), Z0                         // row 3
-	VMOVUPS 2860032(R8), Z1
-	VMOVUPS 3010560(R8), Z2
-	VMOVUPS 3161088(R8), Z3
-	VMOVUPS 3311616(R8), Z4
-	VMOVUPS 3462144(R8), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2709504(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2860032(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3010560(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3161088(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3311616(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 3462144(R8)
-	VMOVUPS 3612672(R8), Z0                         // row 4
-	VMOVUPS 3763200(R8), Z1
-	VMOVUPS 3913728(R8), Z2
-	VMOVUPS 4064256(R8), Z3
-	VMOVUPS 4214784(R8), Z4
-	VMOVUPS 4365312(R8), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3612672(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3763200(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3913728(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4064256(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4214784(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 4365312(R8)
-	VMOVUPS 4515840(R8), Z0                         // row 5
-	VMOVUPS 4666368(R8), Z1
-	VMOVUPS 4816896(R8), Z2
-	VMOVUPS 4967424(R8), Z3
-	VMOVUPS 5117952(R8), Z4
-	VMOVUPS 5268480(R8), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4515840(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4666368(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4816896(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4967424(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 5117952(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 5268480(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 62208(R8), Z1
+	VMOVUPS 124416(R8), Z2
+	VMOVUPS 186624(R8), Z3
+	VMOVUPS 248832(R8), Z4
+	VMOVUPS 311040(R8), Z5
+	VMOVUPS 373248(R8), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, (R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 62208(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 124416(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 186624(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 248832(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 311040(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 373248(R8)
+	VMOVUPS 435456(R8), Z0                          // row 1
+	VMOVUPS 497664(R8), Z1
+	VMOVUPS 559872(R8), Z2
+	VMOVUPS 622080(R8), Z3
+	VMOVUPS 684288(R8), Z4
+	VMOVUPS 746496(R8), Z5
+	VMOVUPS 808704(R8), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 435456(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 497664(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 559872(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 622080(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 684288(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 746496(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 808704(R8)
+	VMOVUPS 870912(R8), Z0                          // row 2
+	VMOVUPS 933120(R8), Z1
+	VMOVUPS 995328(R8), Z2
+	VMOVUPS 1057536(R8), Z3
+	VMOVUPS 1119744(R8), Z4
+	VMOVUPS 1181952(R8), Z5
+	VMOVUPS 1244160(R8), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 870912(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 933120(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 995328(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1057536(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1119744(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1181952(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 1244160(R8)
+	VMOVUPS 1306368(R8), Z0                         // row 3
+	VMOVUPS 1368576(R8), Z1
+	VMOVUPS 1430784(R8), Z2
+	VMOVUPS 1492992(R8), Z3
+	VMOVUPS 1555200(R8), Z4
+	VMOVUPS 1617408(R8), Z5
+	VMOVUPS 1679616(R8), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1306368(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1368576(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1430784(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1492992(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1555200(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1617408(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 1679616(R8)
+	VMOVUPS 1741824(R8), Z0                         // row 4
+	VMOVUPS 1804032(R8), Z1
+	VMOVUPS 1866240(R8), Z2
+	VMOVUPS 1928448(R8), Z3
+	VMOVUPS 1990656(R8), Z4
+	VMOVUPS 2052864(R8), Z5
+	VMOVUPS 2115072(R8), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1741824(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1804032(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1866240(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1928448(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 1990656(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2052864(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 2115072(R8)
+	VMOVUPS 2177280(R8), Z0                         // row 5
+	VMOVUPS 2239488(R8), Z1
+	VMOVUPS 2301696(R8), Z2
+	VMOVUPS 2363904(R8), Z3
+	VMOVUPS 2426112(R8), Z4
+	VMOVUPS 2488320(R8), Z5
+	VMOVUPS 2550528(R8), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2177280(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2239488(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2301696(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2363904(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2426112(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2488320(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 2550528(R8)
+	VMOVUPS 2612736(R8), Z0                         // row 6
+	VMOVUPS 2674944(R8), Z1
+	VMOVUPS 2737152(R8), Z2
+	VMOVUPS 2799360(R8), Z3
+	VMOVUPS 2861568(R8), Z4
+	VMOVUPS 2923776(R8), Z5
+	VMOVUPS 2985984(R8), Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2612736(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+512(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2674944(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+640(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+384(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2737152(R8)
+	VMOVAPS Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2799360(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2861568(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z3, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 2923776(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+448(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+320(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+576(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z5, Z8
+	VSUBPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 2985984(R8)
+	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2GradWinoInKernelAVX512_part0
 	VZEROUPPER
 	RET
-DATA conv2GradWinoInKernelAVX2Factors<>+0(SB)/4, $0xc0800000 // -4
-DATA conv2GradWinoInKernelAVX2Factors<>+4(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+8(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+12(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+16(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+20(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+24(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+28(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+32(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+36(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+40(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+44(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+48(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+52(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+56(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+60(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+64(SB)/4, $0xc0000000 // -2
-DATA conv2GradWinoInKernelAVX2Factors<>+68(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+72(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+76(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+80(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+84(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+88(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+92(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+96(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+100(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+104(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+108(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+112(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+116(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+120(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+124(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+128(SB)/4, $0x40000000 // 2
-DATA conv2GradWinoInKernelAVX2Factors<>+132(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+136(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+140(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+144(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+148(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+152(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+156(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+160(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+164(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+168(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+172(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+176(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+180(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+184(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+188(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+192(SB)/4, $0x40800000 // 4
-DATA conv2GradWinoInKernelAVX2Factors<>+196(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+200(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+204(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+208(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+212(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+216(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+220(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+224(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+228(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+232(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+236(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+240(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+244(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+248(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+252(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+256(SB)/4, $0x40a00000 // 5
-DATA conv2GradWinoInKernelAVX2Factors<>+260(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+264(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+268(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+272(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+276(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+280(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+284(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+288(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+292(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+296(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+300(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+304(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+308(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+312(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+316(SB)/4, $0x40a00000
-GLOBL conv2GradWinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $320
+DATA conv2GradWinoInKernelAVX2Factors<>+0(SB)/4, $0xc0000000 // -2
+DATA conv2GradWinoInKernelAVX2Factors<>+4(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+8(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+12(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+16(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+20(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+24(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+28(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+32(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+36(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+40(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+44(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+48(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+52(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+56(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+60(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+64(SB)/4, $0xbf800000 // -1
+DATA conv2GradWinoInKernelAVX2Factors<>+68(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+72(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+76(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+80(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+84(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+88(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+92(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+96(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+100(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+104(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+108(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+112(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+116(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+120(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+124(SB)/4, $0xbf800000
+DATA conv2GradWinoInKernelAVX2Factors<>+128(SB)/4, $0x3f000000 // 0.5
+DATA conv2GradWinoInKernelAVX2Factors<>+132(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+136(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+140(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+144(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+148(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+152(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+156(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+160(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+164(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+168(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+172(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+176(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+180(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+184(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+188(SB)/4, $0x3f000000
+DATA conv2GradWinoInKernelAVX2Factors<>+192(SB)/4, $0x3fc00000 // 1.5
+DATA conv2GradWinoInKernelAVX2Factors<>+196(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+200(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+204(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+208(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+212(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+216(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+220(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+224(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+228(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+232(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+236(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+240(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+244(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+248(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+252(SB)/4, $0x3fc00000
+DATA conv2GradWinoInKernelAVX2Factors<>+256(SB)/4, $0x40000000 // 2
+DATA conv2GradWinoInKernelAVX2Factors<>+260(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+264(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+268(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+272(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+276(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+280(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+284(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+288(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+292(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+296(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+300(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+304(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+308(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+312(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+316(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+320(SB)/4, $0x40200000 // 2.5
+DATA conv2GradWinoInKernelAVX2Factors<>+324(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+328(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+332(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+336(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+340(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+344(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+348(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+352(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+356(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+360(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+364(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+368(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+372(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+376(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+380(SB)/4, $0x40200000
+DATA conv2GradWinoInKernelAVX2Factors<>+384(SB)/4, $0x40600000 // 3.5
+DATA conv2GradWinoInKernelAVX2Factors<>+388(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+392(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+396(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+400(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+404(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+408(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+412(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+416(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+420(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+424(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+428(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+432(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+436(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+440(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+444(SB)/4, $0x40600000
+DATA conv2GradWinoInKernelAVX2Factors<>+448(SB)/4, $0x40800000 // 4
+DATA conv2GradWinoInKernelAVX2Factors<>+452(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+456(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+460(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+464(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+468(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+472(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+476(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+480(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+484(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+488(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+492(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+496(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+500(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+504(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+508(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+512(SB)/4, $0x40900000 // 4.5
+DATA conv2GradWinoInKernelAVX2Factors<>+516(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+520(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+524(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+528(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+532(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+536(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+540(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+544(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+548(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+552(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+556(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+560(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+564(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+568(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+572(SB)/4, $0x40900000
+DATA conv2GradWinoInKernelAVX2Factors<>+576(SB)/4, $0x40a00000 // 5
+DATA conv2GradWinoInKernelAVX2Factors<>+580(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+584(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+588(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+592(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+596(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+600(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+604(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+608(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+612(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+616(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+620(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+624(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+628(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+632(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+636(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+640(SB)/4, $0x40c00000 // 6
+DATA conv2GradWinoInKernelAVX2Factors<>+644(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+648(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+652(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+656(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+660(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+664(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+668(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+672(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+676(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+680(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+684(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+688(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+692(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+696(SB)/4, $0x40c00000
+DATA conv2GradWinoInKernelAVX2Factors<>+700(SB)/4, $0x40c00000
+GLOBL conv2GradWinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $704
 
 // func conv2GradWinoInKernelAVX2(v, in *float32)
 //
-// the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels: the F(2x2,5x5) transform of a row of 14 tiles of 6x6, Bᵀ d B, a column at a time into v,
+// the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels: the F(3x3,5x5) transform of a row of 9 tiles of 7x7, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
+// the tile loop. Y0…Y6 the column or row being transformed, Y7 the sum, Y8 a product.
 TEXT ·conv2GradWinoInKernelAVX2(SB), NOSPLIT, $0-16
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ DI, R8                                     // lanes 0…7
 	MOVQ SI, R9
-	MOVQ $14, AX
+	MOVQ $9, AX
 conv2GradWinoInKernelAVX2_part0:
 	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 2048(R9), Y1
-	VMOVUPS 4096(R9), Y2
-	VMOVUPS 6144(R9), Y3
-	VMOVUPS 8192(R9), Y4
-	VMOVUPS 10240(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 903168(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1806336(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2709504(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3612672(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 4515840(R8)
+	VMOVUPS 1984(R9), Y1
+	VMOVUPS 3968(R9), Y2
+	VMOVUPS 5952(R9), Y3
+	VMOVUPS 7936(R9), Y4
+	VMOVUPS 9920(R9), Y5
+	VMOVUPS 11904(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, (R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 435456(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 870912(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1306368(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1741824(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2177280(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2612736(R8)
 	VMOVUPS 64(R9), Y0                              // column 1
-	VMOVUPS 2112(R9), Y1
-	VMOVUPS 4160(R9), Y2
-	VMOVUPS 6208(R9), Y3
-	VMOVUPS 8256(R9), Y4
-	VMOVUPS 10304(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150528(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1053696(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1956864(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2860032(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3763200(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 4666368(R8)
+	VMOVUPS 2048(R9), Y1
+	VMOVUPS 4032(R9), Y2
+	VMOVUPS 6016(R9), Y3
+	VMOVUPS 8000(R9), Y4
+	VMOVUPS 9984(R9), Y5
+	VMOVUPS 11968(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 62208(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 497664(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 933120(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1368576(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1804032(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2239488(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2674944(R8)
 	VMOVUPS 128(R9), Y0                             // column 2
-	VMOVUPS 2176(R9), Y1
-	VMOVUPS 4224(R9), Y2
-	VMOVUPS 6272(R9), Y3
-	VMOVUPS 8320(R9), Y4
-	VMOVUPS 10368(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 301056(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1204224(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2107392(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3010560(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3913728(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 4816896(R8)
+	VMOVUPS 2112(R9), Y1
+	VMOVUPS 4096(R9), Y2
+	VMOVUPS 6080(R9), Y3
+	VMOVUPS 8064(R9), Y4
+	VMOVUPS 10048(R9), Y5
+	VMOVUPS 12032(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 124416(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 559872(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 995328(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1430784(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1866240(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2301696(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2737152(R8)
 	VMOVUPS 192(R9), Y0                             // column 3
-	VMOVUPS 2240(R9), Y1
-	VMOVUPS 4288(R9), Y2
-	VMOVUPS 6336(R9), Y3
-	VMOVUPS 8384(R9), Y4
-	VMOVUPS 10432(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 451584(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1354752(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2257920(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3161088(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4064256(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 4967424(R8)
+	VMOVUPS 2176(R9), Y1
+	VMOVUPS 4160(R9), Y2
+	VMOVUPS 6144(R9), Y3
+	VMOVUPS 8128(R9), Y4
+	VMOVUPS 10112(R9), Y5
+	VMOVUPS 12096(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 186624(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 622080(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1057536(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1492992(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1928448(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2363904(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2799360(R8)
 	VMOVUPS 256(R9), Y0                             // column 4
-	VMOVUPS 2304(R9), Y1
-	VMOVUPS 4352(R9), Y2
-	VMOVUPS 6400(R9), Y3
-	VMOVUPS 8448(R9), Y4
-	VMOVUPS 10496(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 602112(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1505280(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2408448(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3311616(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4214784(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 5117952(R8)
+	VMOVUPS 2240(R9), Y1
+	VMOVUPS 4224(R9), Y2
+	VMOVUPS 6208(R9), Y3
+	VMOVUPS 8192(R9), Y4
+	VMOVUPS 10176(R9), Y5
+	VMOVUPS 12160(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 248832(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 684288(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1119744(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1555200(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1990656(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2426112(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2861568(R8)
 	VMOVUPS 320(R9), Y0                             // column 5
+	VMOVUPS 2304(R9), Y1
+	VMOVUPS 4288(R9), Y2
+	VMOVUPS 6272(R9), Y3
+	VMOVUPS 8256(R9), Y4
+	VMOVUPS 10240(R9), Y5
+	VMOVUPS 12224(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 311040(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 746496(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1181952(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1617408(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2052864(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2488320(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2923776(R8)
+	VMOVUPS 384(R9), Y0                             // column 6
 	VMOVUPS 2368(R9), Y1
-	VMOVUPS 4416(R9), Y2
-	VMOVUPS 6464(R9), Y3
-	VMOVUPS 8512(R9), Y4
-	VMOVUPS 10560(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 752640(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1655808(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2558976(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3462144(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4365312(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 5268480(R8)
+	VMOVUPS 4352(R9), Y2
+	VMOVUPS 6336(R9), Y3
+	VMOVUPS 8320(R9), Y4
+	VMOVUPS 10304(R9), Y5
+	VMOVUPS 12288(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 373248(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 808704(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1244160(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1679616(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2115072(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2550528(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2985984(R8)
 	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 150528(R8), Y1
-	VMOVUPS 301056(R8), Y2
-	VMOVUPS 451584(R8), Y3
-	VMOVUPS 602112(R8), Y4
-	VMOVUPS 752640(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150528(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 301056(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 451584(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 602112(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 752640(R8)
-	VMOVUPS 903168(R8), Y0                          // row 1
-	VMOVUPS 1053696(R8), Y1
-	VMOVUPS 1204224(R8), Y2
-	VMOVUPS 1354752(R8), Y3
-	VMOVUPS 1505280(R8), Y4
-	VMOVUPS 1655808(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 903168(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1053696(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1204224(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1354752(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1505280(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1655808(R8)
-	VMOVUPS 1806336(R8), Y0                         // row 2
-	VMOVUPS 1956864(R8), Y1
-	VMOVUPS 2107392(R8), Y2
-	VMOVUPS 2257920(R8), Y3
-	VMOVUPS 2408448(R8), Y4
-	VMOVUPS 2558976(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1806336(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1956864(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2107392(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2257920(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2408448(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 2558976(R8)
-	VMOVUPS 2709504(R8), Y0                         // row 3
-	VMOVUPS 2860032(R8), Y1
-	VMOVUPS 3010560(R8), Y2
-	VMOVUPS 3161088(R8), Y3
-	VMOVUPS 3311616(R8), Y4
-	VMOVUPS 3462144(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2709504(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2860032(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3010560(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3161088(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3311616(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 3462144(R8)
-	VMOVUPS 3612672(R8), Y0                         // row 4
-	VMOVUPS 3763200(R8), Y1
-	VMOVUPS 3913728(R8), Y2
-	VMOVUPS 4064256(R8), Y3
-	VMOVUPS 4214784(R8), Y4
-	VMOVUPS 4365312(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3612672(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3763200(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3913728(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4064256(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4214784(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 4365312(R8)
-	VMOVUPS 4515840(R8), Y0                         // row 5
-	VMOVUPS 4666368(R8), Y1
-	VMOVUPS 4816896(R8), Y2
-	VMOVUPS 4967424(R8), Y3
-	VMOVUPS 5117952(R8), Y4
-	VMOVUPS 5268480(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4515840(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4666368(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4816896(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4967424(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5117952(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 5268480(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 62208(R8), Y1
+	VMOVUPS 124416(R8), Y2
+	VMOVUPS 186624(R8), Y3
+	VMOVUPS 248832(R8), Y4
+	VMOVUPS 311040(R8), Y5
+	VMOVUPS 373248(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, (R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 62208(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 124416(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 186624(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 248832(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 311040(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 373248(R8)
+	VMOVUPS 435456(R8), Y0                          // row 1
+	VMOVUPS 497664(R8), Y1
+	VMOVUPS 559872(R8), Y2
+	VMOVUPS 622080(R8), Y3
+	VMOVUPS 684288(R8), Y4
+	VMOVUPS 746496(R8), Y5
+	VMOVUPS 808704(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 435456(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 497664(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 559872(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 622080(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 684288(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 746496(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 808704(R8)
+	VMOVUPS 870912(R8), Y0                          // row 2
+	VMOVUPS 933120(R8), Y1
+	VMOVUPS 995328(R8), Y2
+	VMOVUPS 1057536(R8), Y3
+	VMOVUPS 1119744(R8), Y4
+	VMOVUPS 1181952(R8), Y5
+	VMOVUPS 1244160(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 870912(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 933120(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 995328(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1057536(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1119744(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1181952(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 1244160(R8)
+	VMOVUPS 1306368(R8), Y0                         // row 3
+	VMOVUPS 1368576(R8), Y1
+	VMOVUPS 1430784(R8), Y2
+	VMOVUPS 1492992(R8), Y3
+	VMOVUPS 1555200(R8), Y4
+	VMOVUPS 1617408(R8), Y5
+	VMOVUPS 1679616(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1306368(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1368576(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1430784(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1492992(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1555200(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1617408(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 1679616(R8)
+	VMOVUPS 1741824(R8), Y0                         // row 4
+	VMOVUPS 1804032(R8), Y1
+	VMOVUPS 1866240(R8), Y2
+	VMOVUPS 1928448(R8), Y3
+	VMOVUPS 1990656(R8), Y4
+	VMOVUPS 2052864(R8), Y5
+	VMOVUPS 2115072(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1741824(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1804032(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1866240(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1928448(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1990656(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2052864(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2115072(R8)
+	VMOVUPS 2177280(R8), Y0                         // row 5
+	VMOVUPS 2239488(R8), Y1
+	VMOVUPS 2301696(R8), Y2
+	VMOVUPS 2363904(R8), Y3
+	VMOVUPS 2426112(R8), Y4
+	VMOVUPS 2488320(R8), Y5
+	VMOVUPS 2550528(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2177280(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2239488(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2301696(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2363904(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2426112(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2488320(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2550528(R8)
+	VMOVUPS 2612736(R8), Y0                         // row 6
+	VMOVUPS 2674944(R8), Y1
+	VMOVUPS 2737152(R8), Y2
+	VMOVUPS 2799360(R8), Y3
+	VMOVUPS 2861568(R8), Y4
+	VMOVUPS 2923776(R8), Y5
+	VMOVUPS 2985984(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2612736(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2674944(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2737152(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2799360(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2861568(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2923776(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2985984(R8)
+	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2GradWinoInKernelAVX2_part0
 	MOVQ DI, R8                                     // lanes 8…15
 	MOVQ SI, R9
-	MOVQ $14, AX
+	MOVQ $9, AX
 conv2GradWinoInKernelAVX2_part1:
 	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 2080(R9), Y1
-	VMOVUPS 4128(R9), Y2
-	VMOVUPS 6176(R9), Y3
-	VMOVUPS 8224(R9), Y4
-	VMOVUPS 10272(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 903200(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1806368(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2709536(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3612704(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 4515872(R8)
+	VMOVUPS 2016(R9), Y1
+	VMOVUPS 4000(R9), Y2
+	VMOVUPS 5984(R9), Y3
+	VMOVUPS 7968(R9), Y4
+	VMOVUPS 9952(R9), Y5
+	VMOVUPS 11936(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 32(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 435488(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 870944(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1306400(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1741856(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2177312(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2612768(R8)
 	VMOVUPS 96(R9), Y0                              // column 1
-	VMOVUPS 2144(R9), Y1
-	VMOVUPS 4192(R9), Y2
-	VMOVUPS 6240(R9), Y3
-	VMOVUPS 8288(R9), Y4
-	VMOVUPS 10336(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150560(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1053728(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1956896(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2860064(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3763232(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 4666400(R8)
+	VMOVUPS 2080(R9), Y1
+	VMOVUPS 4064(R9), Y2
+	VMOVUPS 6048(R9), Y3
+	VMOVUPS 8032(R9), Y4
+	VMOVUPS 10016(R9), Y5
+	VMOVUPS 12000(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 62240(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 497696(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 933152(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1368608(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1804064(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2239520(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2674976(R8)
 	VMOVUPS 160(R9), Y0                             // column 2
-	VMOVUPS 2208(R9), Y1
-	VMOVUPS 4256(R9), Y2
-	VMOVUPS 6304(R9), Y3
-	VMOVUPS 8352(R9), Y4
-	VMOVUPS 10400(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 301088(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1204256(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2107424(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3010592(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3913760(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 4816928(R8)
+	VMOVUPS 2144(R9), Y1
+	VMOVUPS 4128(R9), Y2
+	VMOVUPS 6112(R9), Y3
+	VMOVUPS 8096(R9), Y4
+	VMOVUPS 10080(R9), Y5
+	VMOVUPS 12064(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 124448(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 559904(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 995360(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1430816(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1866272(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2301728(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2737184(R8)
 	VMOVUPS 224(R9), Y0                             // column 3
-	VMOVUPS 2272(R9), Y1
-	VMOVUPS 4320(R9), Y2
-	VMOVUPS 6368(R9), Y3
-	VMOVUPS 8416(R9), Y4
-	VMOVUPS 10464(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 451616(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1354784(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2257952(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3161120(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4064288(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 4967456(R8)
+	VMOVUPS 2208(R9), Y1
+	VMOVUPS 4192(R9), Y2
+	VMOVUPS 6176(R9), Y3
+	VMOVUPS 8160(R9), Y4
+	VMOVUPS 10144(R9), Y5
+	VMOVUPS 12128(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 186656(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 622112(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1057568(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1493024(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1928480(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2363936(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2799392(R8)
 	VMOVUPS 288(R9), Y0                             // column 4
-	VMOVUPS 2336(R9), Y1
-	VMOVUPS 4384(R9), Y2
-	VMOVUPS 6432(R9), Y3
-	VMOVUPS 8480(R9), Y4
-	VMOVUPS 10528(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 602144(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1505312(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2408480(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3311648(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4214816(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 5117984(R8)
+	VMOVUPS 2272(R9), Y1
+	VMOVUPS 4256(R9), Y2
+	VMOVUPS 6240(R9), Y3
+	VMOVUPS 8224(R9), Y4
+	VMOVUPS 10208(R9), Y5
+	VMOVUPS 12192(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 248864(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 684320(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1119776(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1555232(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1990688(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2426144(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2861600(R8)
 	VMOVUPS 352(R9), Y0                             // column 5
+	VMOVUPS 2336(R9), Y1
+	VMOVUPS 4320(R9), Y2
+	VMOVUPS 6304(R9), Y3
+	VMOVUPS 8288(R9), Y4
+	VMOVUPS 10272(R9), Y5
+	VMOVUPS 12256(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 311072(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 746528(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1181984(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1617440(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2052896(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2488352(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2923808(R8)
+	VMOVUPS 416(R9), Y0                             // column 6
 	VMOVUPS 2400(R9), Y1
-	VMOVUPS 4448(R9), Y2
-	VMOVUPS 6496(R9), Y3
-	VMOVUPS 8544(R9), Y4
-	VMOVUPS 10592(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 752672(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1655840(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2559008(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3462176(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4365344(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 5268512(R8)
+	VMOVUPS 4384(R9), Y2
+	VMOVUPS 6368(R9), Y3
+	VMOVUPS 8352(R9), Y4
+	VMOVUPS 10336(R9), Y5
+	VMOVUPS 12320(R9), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 373280(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 808736(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1244192(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1679648(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2115104(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2550560(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2986016(R8)
 	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 150560(R8), Y1
-	VMOVUPS 301088(R8), Y2
-	VMOVUPS 451616(R8), Y3
-	VMOVUPS 602144(R8), Y4
-	VMOVUPS 752672(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150560(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 301088(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 451616(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 602144(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 752672(R8)
-	VMOVUPS 903200(R8), Y0                          // row 1
-	VMOVUPS 1053728(R8), Y1
-	VMOVUPS 1204256(R8), Y2
-	VMOVUPS 1354784(R8), Y3
-	VMOVUPS 1505312(R8), Y4
-	VMOVUPS 1655840(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 903200(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1053728(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1204256(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1354784(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1505312(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 1655840(R8)
-	VMOVUPS 1806368(R8), Y0                         // row 2
-	VMOVUPS 1956896(R8), Y1
-	VMOVUPS 2107424(R8), Y2
-	VMOVUPS 2257952(R8), Y3
-	VMOVUPS 2408480(R8), Y4
-	VMOVUPS 2559008(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1806368(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1956896(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2107424(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2257952(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2408480(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 2559008(R8)
-	VMOVUPS 2709536(R8), Y0                         // row 3
-	VMOVUPS 2860064(R8), Y1
-	VMOVUPS 3010592(R8), Y2
-	VMOVUPS 3161120(R8), Y3
-	VMOVUPS 3311648(R8), Y4
-	VMOVUPS 3462176(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2709536(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2860064(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3010592(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3161120(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3311648(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 3462176(R8)
-	VMOVUPS 3612704(R8), Y0                         // row 4
-	VMOVUPS 3763232(R8), Y1
-	VMOVUPS 3913760(R8), Y2
-	VMOVUPS 4064288(R8), Y3
-	VMOVUPS 4214816(R8), Y4
-	VMOVUPS 4365344(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3612704(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3763232(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3913760(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4064288(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4214816(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 4365344(R8)
-	VMOVUPS 4515872(R8), Y0                         // row 5
-	VMOVUPS 4666400(R8), Y1
-	VMOVUPS 4816928(R8), Y2
-	VMOVUPS 4967456(R8), Y3
-	VMOVUPS 5117984(R8), Y4
-	VMOVUPS 5268512(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4515872(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4666400(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4816928(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4967456(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5117984(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 5268512(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 62240(R8), Y1
+	VMOVUPS 124448(R8), Y2
+	VMOVUPS 186656(R8), Y3
+	VMOVUPS 248864(R8), Y4
+	VMOVUPS 311072(R8), Y5
+	VMOVUPS 373280(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 32(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 62240(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 124448(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 186656(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 248864(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 311072(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 373280(R8)
+	VMOVUPS 435488(R8), Y0                          // row 1
+	VMOVUPS 497696(R8), Y1
+	VMOVUPS 559904(R8), Y2
+	VMOVUPS 622112(R8), Y3
+	VMOVUPS 684320(R8), Y4
+	VMOVUPS 746528(R8), Y5
+	VMOVUPS 808736(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 435488(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 497696(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 559904(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 622112(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 684320(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 746528(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 808736(R8)
+	VMOVUPS 870944(R8), Y0                          // row 2
+	VMOVUPS 933152(R8), Y1
+	VMOVUPS 995360(R8), Y2
+	VMOVUPS 1057568(R8), Y3
+	VMOVUPS 1119776(R8), Y4
+	VMOVUPS 1181984(R8), Y5
+	VMOVUPS 1244192(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 870944(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 933152(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 995360(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1057568(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1119776(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1181984(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 1244192(R8)
+	VMOVUPS 1306400(R8), Y0                         // row 3
+	VMOVUPS 1368608(R8), Y1
+	VMOVUPS 1430816(R8), Y2
+	VMOVUPS 1493024(R8), Y3
+	VMOVUPS 1555232(R8), Y4
+	VMOVUPS 1617440(R8), Y5
+	VMOVUPS 1679648(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1306400(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1368608(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1430816(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1493024(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1555232(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1617440(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 1679648(R8)
+	VMOVUPS 1741856(R8), Y0                         // row 4
+	VMOVUPS 1804064(R8), Y1
+	VMOVUPS 1866272(R8), Y2
+	VMOVUPS 1928480(R8), Y3
+	VMOVUPS 1990688(R8), Y4
+	VMOVUPS 2052896(R8), Y5
+	VMOVUPS 2115104(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1741856(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1804064(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1866272(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1928480(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 1990688(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2052896(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2115104(R8)
+	VMOVUPS 2177312(R8), Y0                         // row 5
+	VMOVUPS 2239520(R8), Y1
+	VMOVUPS 2301728(R8), Y2
+	VMOVUPS 2363936(R8), Y3
+	VMOVUPS 2426144(R8), Y4
+	VMOVUPS 2488352(R8), Y5
+	VMOVUPS 2550560(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2177312(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2239520(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2301728(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2363936(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2426144(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2488352(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2550560(R8)
+	VMOVUPS 2612768(R8), Y0                         // row 6
+	VMOVUPS 2674976(R8), Y1
+	VMOVUPS 2737184(R8), Y2
+	VMOVUPS 2799392(R8), Y3
+	VMOVUPS 2861600(R8), Y4
+	VMOVUPS 2923808(R8), Y5
+	VMOVUPS 2986016(R8), Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2612768(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+512(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2674976(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+640(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+384(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2737184(R8)
+	VMOVAPS Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2799392(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2861600(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y3, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 2923808(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+448(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+320(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+576(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y5, Y8
+	VSUBPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 2986016(R8)
+	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2GradWinoInKernelAVX2_part1
@@ -12780,7 +15883,7 @@ conv2GradWinoInKernelAVX2_part1:
 
 // func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
 //
-// the input gradient of conv2 (specs/alexnet_torchvision.net:30), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 64 output channels: a row of 196 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
+// the input gradient of conv2 (specs/alexnet_torchvision.net:30), the products of one of F(3x3,5x5)'s 49 transform positions: its 81 tiles by 64 output channels: a row of 81 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
 // and 4 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
@@ -12792,7 +15895,7 @@ TEXT ·conv2GradWinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ bias+24(FP), CX
 	MOVQ SI, R13
 	MOVQ DI, BX
-	MOVQ $32, AX                                    // 32 tiles of 6 pixels
+	MOVQ $13, AX                                    // 13 tiles of 6 pixels
 conv2GradWinoMulKernelAVX512_tiles:
 
 	// a tile of 6 pixels, output blocks 0…3, over every input block
@@ -13369,39 +16472,39 @@ conv2GradWinoMulKernelAVX512_t6_b0:
 	VFMADD231PS Z26, Z31, Z22
 	VFMADD231PS Z27, Z31, Z23
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX512_t6_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 12544(BX)
-	VMOVUPS Z2, 25088(BX)
-	VMOVUPS Z3, 37632(BX)
+	VMOVUPS Z1, 5184(BX)
+	VMOVUPS Z2, 10368(BX)
+	VMOVUPS Z3, 15552(BX)
 	VMOVUPS Z4, 64(BX)
-	VMOVUPS Z5, 12608(BX)
-	VMOVUPS Z6, 25152(BX)
-	VMOVUPS Z7, 37696(BX)
+	VMOVUPS Z5, 5248(BX)
+	VMOVUPS Z6, 10432(BX)
+	VMOVUPS Z7, 15616(BX)
 	VMOVUPS Z8, 128(BX)
-	VMOVUPS Z9, 12672(BX)
-	VMOVUPS Z10, 25216(BX)
-	VMOVUPS Z11, 37760(BX)
+	VMOVUPS Z9, 5312(BX)
+	VMOVUPS Z10, 10496(BX)
+	VMOVUPS Z11, 15680(BX)
 	VMOVUPS Z12, 192(BX)
-	VMOVUPS Z13, 12736(BX)
-	VMOVUPS Z14, 25280(BX)
-	VMOVUPS Z15, 37824(BX)
+	VMOVUPS Z13, 5376(BX)
+	VMOVUPS Z14, 10560(BX)
+	VMOVUPS Z15, 15744(BX)
 	VMOVUPS Z16, 256(BX)
-	VMOVUPS Z17, 12800(BX)
-	VMOVUPS Z18, 25344(BX)
-	VMOVUPS Z19, 37888(BX)
+	VMOVUPS Z17, 5440(BX)
+	VMOVUPS Z18, 10624(BX)
+	VMOVUPS Z19, 15808(BX)
 	VMOVUPS Z20, 320(BX)
-	VMOVUPS Z21, 12864(BX)
-	VMOVUPS Z22, 25408(BX)
-	VMOVUPS Z23, 37952(BX)
+	VMOVUPS Z21, 5504(BX)
+	VMOVUPS Z22, 10688(BX)
+	VMOVUPS Z23, 15872(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
 	JNZ conv2GradWinoMulKernelAVX512_tiles
 
-	// a tile of 4 pixels, output blocks 0…3, over every input block
+	// a tile of 3 pixels, output blocks 0…3, over every input block
 	VMOVUPS (CX), Z0
 	VMOVUPS 64(CX), Z1
 	VMOVUPS 128(CX), Z2
@@ -13414,424 +16517,336 @@ conv2GradWinoMulKernelAVX512_t6_b0:
 	VMOVUPS 64(CX), Z9
 	VMOVUPS 128(CX), Z10
 	VMOVUPS 192(CX), Z11
-	VMOVUPS (CX), Z12
-	VMOVUPS 64(CX), Z13
-	VMOVUPS 128(CX), Z14
-	VMOVUPS 192(CX), Z15
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $12, R8                                    // input blocks
-conv2GradWinoMulKernelAVX512_t4_b0:
-	VMOVUPS (R12), Z16
-	VMOVUPS 64(R12), Z17
-	VMOVUPS 128(R12), Z18
-	VMOVUPS 192(R12), Z19
-	VBROADCASTSS (R10), Z20                         // kw 0, c 0, pixel 0
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z17, Z20, Z1
-	VFMADD231PS Z18, Z20, Z2
-	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 64(R10), Z21                       // kw 0, c 0, pixel 1
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z17, Z21, Z5
-	VFMADD231PS Z18, Z21, Z6
-	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 128(R10), Z22                      // kw 0, c 0, pixel 2
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z17, Z22, Z9
-	VFMADD231PS Z18, Z22, Z10
-	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 192(R10), Z23                      // kw 0, c 0, pixel 3
-	VFMADD231PS Z16, Z23, Z12
-	VFMADD231PS Z17, Z23, Z13
-	VFMADD231PS Z18, Z23, Z14
-	VFMADD231PS Z19, Z23, Z15
-	VMOVUPS 256(R12), Z16
-	VMOVUPS 320(R12), Z17
-	VMOVUPS 384(R12), Z18
-	VMOVUPS 448(R12), Z19
-	VBROADCASTSS 4(R10), Z24                        // kw 0, c 1, pixel 0
-	VFMADD231PS Z16, Z24, Z0
-	VFMADD231PS Z17, Z24, Z1
-	VFMADD231PS Z18, Z24, Z2
-	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 68(R10), Z25                       // kw 0, c 1, pixel 1
-	VFMADD231PS Z16, Z25, Z4
-	VFMADD231PS Z17, Z25, Z5
-	VFMADD231PS Z18, Z25, Z6
-	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 132(R10), Z26                      // kw 0, c 1, pixel 2
-	VFMADD231PS Z16, Z26, Z8
-	VFMADD231PS Z17, Z26, Z9
-	VFMADD231PS Z18, Z26, Z10
-	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 196(R10), Z27                      // kw 0, c 1, pixel 3
-	VFMADD231PS Z16, Z27, Z12
-	VFMADD231PS Z17, Z27, Z13
-	VFMADD231PS Z18, Z27, Z14
-	VFMADD231PS Z19, Z27, Z15
-	VMOVUPS 512(R12), Z16
-	VMOVUPS 576(R12), Z17
-	VMOVUPS 640(R12), Z18
-	VMOVUPS 704(R12), Z19
-	VBROADCASTSS 8(R10), Z28                        // kw 0, c 2, pixel 0
-	VFMADD231PS Z16, Z28, Z0
-	VFMADD231PS Z17, Z28, Z1
-	VFMADD231PS Z18, Z28, Z2
-	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 72(R10), Z29                       // kw 0, c 2, pixel 1
-	VFMADD231PS Z16, Z29, Z4
-	VFMADD231PS Z17, Z29, Z5
-	VFMADD231PS Z18, Z29, Z6
-	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 136(R10), Z30                      // kw 0, c 2, pixel 2
-	VFMADD231PS Z16, Z30, Z8
-	VFMADD231PS Z17, Z30, Z9
-	VFMADD231PS Z18, Z30, Z10
-	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 200(R10), Z31                      // kw 0, c 2, pixel 3
-	VFMADD231PS Z16, Z31, Z12
-	VFMADD231PS Z17, Z31, Z13
-	VFMADD231PS Z18, Z31, Z14
-	VFMADD231PS Z19, Z31, Z15
-	VMOVUPS 768(R12), Z16
-	VMOVUPS 832(R12), Z17
-	VMOVUPS 896(R12), Z18
-	VMOVUPS 960(R12), Z19
-	VBROADCASTSS 12(R10), Z20                       // kw 0, c 3, pixel 0
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z17, Z20, Z1
-	VFMADD231PS Z18, Z20, Z2
-	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 76(R10), Z21                       // kw 0, c 3, pixel 1
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z17, Z21, Z5
-	VFMADD231PS Z18, Z21, Z6
-	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 140(R10), Z22                      // kw 0, c 3, pixel 2
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z17, Z22, Z9
-	VFMADD231PS Z18, Z22, Z10
-	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 204(R10), Z23                      // kw 0, c 3, pixel 3
-	VFMADD231PS Z16, Z23, Z12
-	VFMADD231PS Z17, Z23, Z13
-	VFMADD231PS Z18, Z23, Z14
-	VFMADD231PS Z19, Z23, Z15
-	VMOVUPS 1024(R12), Z16
-	VMOVUPS 1088(R12), Z17
-	VMOVUPS 1152(R12), Z18
-	VMOVUPS 1216(R12), Z19
-	VBROADCASTSS 16(R10), Z24                       // kw 0, c 4, pixel 0
-	VFMADD231PS Z16, Z24, Z0
-	VFMADD231PS Z17, Z24, Z1
-	VFMADD231PS Z18, Z24, Z2
-	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 80(R10), Z25                       // kw 0, c 4, pixel 1
-	VFMADD231PS Z16, Z25, Z4
-	VFMADD231PS Z17, Z25, Z5
-	VFMADD231PS Z18, Z25, Z6
-	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 144(R10), Z26                      // kw 0, c 4, pixel 2
-	VFMADD231PS Z16, Z26, Z8
-	VFMADD231PS Z17, Z26, Z9
-	VFMADD231PS Z18, Z26, Z10
-	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 208(R10), Z27                      // kw 0, c 4, pixel 3
-	VFMADD231PS Z16, Z27, Z12
-	VFMADD231PS Z17, Z27, Z13
-	VFMADD231PS Z18, Z27, Z14
-	VFMADD231PS Z19, Z27, Z15
-	VMOVUPS 1280(R12), Z16
-	VMOVUPS 1344(R12), Z17
-	VMOVUPS 1408(R12), Z18
-	VMOVUPS 1472(R12), Z19
-	VBROADCASTSS 20(R10), Z28                       // kw 0, c 5, pixel 0
-	VFMADD231PS Z16, Z28, Z0
-	VFMADD231PS Z17, Z28, Z1
-	VFMADD231PS Z18, Z28, Z2
-	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 84(R10), Z29                       // kw 0, c 5, pixel 1
-	VFMADD231PS Z16, Z29, Z4
-	VFMADD231PS Z17, Z29, Z5
-	VFMADD231PS Z18, Z29, Z6
-	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 148(R10), Z30                      // kw 0, c 5, pixel 2
-	VFMADD231PS Z16, Z30, Z8
-	VFMADD231PS Z17, Z30, Z9
-	VFMADD231PS Z18, Z30, Z10
-	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 212(R10), Z31                      // kw 0, c 5, pixel 3
-	VFMADD231PS Z16, Z31, Z12
-	VFMADD231PS Z17, Z31, Z13
-	VFMADD231PS Z18, Z31, Z14
-	VFMADD231PS Z19, Z31, Z15
-	VMOVUPS 1536(R12), Z16
-	VMOVUPS 1600(R12), Z17
-	VMOVUPS 1664(R12), Z18
-	VMOVUPS 1728(R12), Z19
-	VBROADCASTSS 24(R10), Z20                       // kw 0, c 6, pixel 0
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z17, Z20, Z1
-	VFMADD231PS Z18, Z20, Z2
-	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 88(R10), Z21                       // kw 0, c 6, pixel 1
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z17, Z21, Z5
-	VFMADD231PS Z18, Z21, Z6
-	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 152(R10), Z22                      // kw 0, c 6, pixel 2
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z17, Z22, Z9
-	VFMADD231PS Z18, Z22, Z10
-	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 216(R10), Z23                      // kw 0, c 6, pixel 3
-	VFMADD231PS Z16, Z23, Z12
-	VFMADD231PS Z17, Z23, Z13
-	VFMADD231PS Z18, Z23, Z14
-	VFMADD231PS Z19, Z23, Z15
-	VMOVUPS 1792(R12), Z16
-	VMOVUPS 1856(R12), Z17
-	VMOVUPS 1920(R12), Z18
-	VMOVUPS 1984(R12), Z19
-	VBROADCASTSS 28(R10), Z24                       // kw 0, c 7, pixel 0
-	VFMADD231PS Z16, Z24, Z0
-	VFMADD231PS Z17, Z24, Z1
-	VFMADD231PS Z18, Z24, Z2
-	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 92(R10), Z25                       // kw 0, c 7, pixel 1
-	VFMADD231PS Z16, Z25, Z4
-	VFMADD231PS Z17, Z25, Z5
-	VFMADD231PS Z18, Z25, Z6
-	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 156(R10), Z26                      // kw 0, c 7, pixel 2
-	VFMADD231PS Z16, Z26, Z8
-	VFMADD231PS Z17, Z26, Z9
-	VFMADD231PS Z18, Z26, Z10
-	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 220(R10), Z27                      // kw 0, c 7, pixel 3
-	VFMADD231PS Z16, Z27, Z12
-	VFMADD231PS Z17, Z27, Z13
-	VFMADD231PS Z18, Z27, Z14
-	VFMADD231PS Z19, Z27, Z15
-	VMOVUPS 2048(R12), Z16
-	VMOVUPS 2112(R12), Z17
-	VMOVUPS 2176(R12), Z18
-	VMOVUPS 2240(R12), Z19
-	VBROADCASTSS 32(R10), Z28                       // kw 0, c 8, pixel 0
-	VFMADD231PS Z16, Z28, Z0
-	VFMADD231PS Z17, Z28, Z1
-	VFMADD231PS Z18, Z28, Z2
-	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 96(R10), Z29                       // kw 0, c 8, pixel 1
-	VFMADD231PS Z16, Z29, Z4
-	VFMADD231PS Z17, Z29, Z5
-	VFMADD231PS Z18, Z29, Z6
-	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 160(R10), Z30                      // kw 0, c 8, pixel 2
-	VFMADD231PS Z16, Z30, Z8
-	VFMADD231PS Z17, Z30, Z9
-	VFMADD231PS Z18, Z30, Z10
-	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 224(R10), Z31                      // kw 0, c 8, pixel 3
-	VFMADD231PS Z16, Z31, Z12
-	VFMADD231PS Z17, Z31, Z13
-	VFMADD231PS Z18, Z31, Z14
-	VFMADD231PS Z19, Z31, Z15
-	VMOVUPS 2304(R12), Z16
-	VMOVUPS 2368(R12), Z17
-	VMOVUPS 2432(R12), Z18
-	VMOVUPS 2496(R12), Z19
-	VBROADCASTSS 36(R10), Z20                       // kw 0, c 9, pixel 0
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z17, Z20, Z1
-	VFMADD231PS Z18, Z20, Z2
-	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 100(R10), Z21                      // kw 0, c 9, pixel 1
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z17, Z21, Z5
-	VFMADD231PS Z18, Z21, Z6
-	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 164(R10), Z22                      // kw 0, c 9, pixel 2
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z17, Z22, Z9
-	VFMADD231PS Z18, Z22, Z10
-	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 228(R10), Z23                      // kw 0, c 9, pixel 3
-	VFMADD231PS Z16, Z23, Z12
-	VFMADD231PS Z17, Z23, Z13
-	VFMADD231PS Z18, Z23, Z14
-	VFMADD231PS Z19, Z23, Z15
-	VMOVUPS 2560(R12), Z16
-	VMOVUPS 2624(R12), Z17
-	VMOVUPS 2688(R12), Z18
-	VMOVUPS 2752(R12), Z19
-	VBROADCASTSS 40(R10), Z24                       // kw 0, c 10, pixel 0
-	VFMADD231PS Z16, Z24, Z0
-	VFMADD231PS Z17, Z24, Z1
-	VFMADD231PS Z18, Z24, Z2
-	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 104(R10), Z25                      // kw 0, c 10, pixel 1
-	VFMADD231PS Z16, Z25, Z4
-	VFMADD231PS Z17, Z25, Z5
-	VFMADD231PS Z18, Z25, Z6
-	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 168(R10), Z26                      // kw 0, c 10, pixel 2
-	VFMADD231PS Z16, Z26, Z8
-	VFMADD231PS Z17, Z26, Z9
-	VFMADD231PS Z18, Z26, Z10
-	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 232(R10), Z27                      // kw 0, c 10, pixel 3
-	VFMADD231PS Z16, Z27, Z12
-	VFMADD231PS Z17, Z27, Z13
-	VFMADD231PS Z18, Z27, Z14
-	VFMADD231PS Z19, Z27, Z15
-	VMOVUPS 2816(R12), Z16
-	VMOVUPS 2880(R12), Z17
-	VMOVUPS 2944(R12), Z18
-	VMOVUPS 3008(R12), Z19
-	VBROADCASTSS 44(R10), Z28                       // kw 0, c 11, pixel 0
-	VFMADD231PS Z16, Z28, Z0
-	VFMADD231PS Z17, Z28, Z1
-	VFMADD231PS Z18, Z28, Z2
-	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 108(R10), Z29                      // kw 0, c 11, pixel 1
-	VFMADD231PS Z16, Z29, Z4
-	VFMADD231PS Z17, Z29, Z5
-	VFMADD231PS Z18, Z29, Z6
-	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 172(R10), Z30                      // kw 0, c 11, pixel 2
-	VFMADD231PS Z16, Z30, Z8
-	VFMADD231PS Z17, Z30, Z9
-	VFMADD231PS Z18, Z30, Z10
-	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 236(R10), Z31                      // kw 0, c 11, pixel 3
-	VFMADD231PS Z16, Z31, Z12
-	VFMADD231PS Z17, Z31, Z13
-	VFMADD231PS Z18, Z31, Z14
-	VFMADD231PS Z19, Z31, Z15
-	VMOVUPS 3072(R12), Z16
-	VMOVUPS 3136(R12), Z17
-	VMOVUPS 3200(R12), Z18
-	VMOVUPS 3264(R12), Z19
+conv2GradWinoMulKernelAVX512_t3_b0:
+	VMOVUPS (R12), Z12
+	VMOVUPS 64(R12), Z13
+	VMOVUPS 128(R12), Z14
+	VMOVUPS 192(R12), Z15
+	VBROADCASTSS (R10), Z16                         // kw 0, c 0, pixel 0
+	VFMADD231PS Z12, Z16, Z0
+	VFMADD231PS Z13, Z16, Z1
+	VFMADD231PS Z14, Z16, Z2
+	VFMADD231PS Z15, Z16, Z3
+	VBROADCASTSS 64(R10), Z17                       // kw 0, c 0, pixel 1
+	VFMADD231PS Z12, Z17, Z4
+	VFMADD231PS Z13, Z17, Z5
+	VFMADD231PS Z14, Z17, Z6
+	VFMADD231PS Z15, Z17, Z7
+	VBROADCASTSS 128(R10), Z18                      // kw 0, c 0, pixel 2
+	VFMADD231PS Z12, Z18, Z8
+	VFMADD231PS Z13, Z18, Z9
+	VFMADD231PS Z14, Z18, Z10
+	VFMADD231PS Z15, Z18, Z11
+	VMOVUPS 256(R12), Z12
+	VMOVUPS 320(R12), Z13
+	VMOVUPS 384(R12), Z14
+	VMOVUPS 448(R12), Z15
+	VBROADCASTSS 4(R10), Z19                        // kw 0, c 1, pixel 0
+	VFMADD231PS Z12, Z19, Z0
+	VFMADD231PS Z13, Z19, Z1
+	VFMADD231PS Z14, Z19, Z2
+	VFMADD231PS Z15, Z19, Z3
+	VBROADCASTSS 68(R10), Z20                       // kw 0, c 1, pixel 1
+	VFMADD231PS Z12, Z20, Z4
+	VFMADD231PS Z13, Z20, Z5
+	VFMADD231PS Z14, Z20, Z6
+	VFMADD231PS Z15, Z20, Z7
+	VBROADCASTSS 132(R10), Z21                      // kw 0, c 1, pixel 2
+	VFMADD231PS Z12, Z21, Z8
+	VFMADD231PS Z13, Z21, Z9
+	VFMADD231PS Z14, Z21, Z10
+	VFMADD231PS Z15, Z21, Z11
+	VMOVUPS 512(R12), Z12
+	VMOVUPS 576(R12), Z13
+	VMOVUPS 640(R12), Z14
+	VMOVUPS 704(R12), Z15
+	VBROADCASTSS 8(R10), Z22                        // kw 0, c 2, pixel 0
+	VFMADD231PS Z12, Z22, Z0
+	VFMADD231PS Z13, Z22, Z1
+	VFMADD231PS Z14, Z22, Z2
+	VFMADD231PS Z15, Z22, Z3
+	VBROADCASTSS 72(R10), Z23                       // kw 0, c 2, pixel 1
+	VFMADD231PS Z12, Z23, Z4
+	VFMADD231PS Z13, Z23, Z5
+	VFMADD231PS Z14, Z23, Z6
+	VFMADD231PS Z15, Z23, Z7
+	VBROADCASTSS 136(R10), Z24                      // kw 0, c 2, pixel 2
+	VFMADD231PS Z12, Z24, Z8
+	VFMADD231PS Z13, Z24, Z9
+	VFMADD231PS Z14, Z24, Z10
+	VFMADD231PS Z15, Z24, Z11
+	VMOVUPS 768(R12), Z12
+	VMOVUPS 832(R12), Z13
+	VMOVUPS 896(R12), Z14
+	VMOVUPS 960(R12), Z15
+	VBROADCASTSS 12(R10), Z25                       // kw 0, c 3, pixel 0
+	VFMADD231PS Z12, Z25, Z0
+	VFMADD231PS Z13, Z25, Z1
+	VFMADD231PS Z14, Z25, Z2
+	VFMADD231PS Z15, Z25, Z3
+	VBROADCASTSS 76(R10), Z26                       // kw 0, c 3, pixel 1
+	VFMADD231PS Z12, Z26, Z4
+	VFMADD231PS Z13, Z26, Z5
+	VFMADD231PS Z14, Z26, Z6
+	VFMADD231PS Z15, Z26, Z7
+	VBROADCASTSS 140(R10), Z27                      // kw 0, c 3, pixel 2
+	VFMADD231PS Z12, Z27, Z8
+	VFMADD231PS Z13, Z27, Z9
+	VFMADD231PS Z14, Z27, Z10
+	VFMADD231PS Z15, Z27, Z11
+	VMOVUPS 1024(R12), Z12
+	VMOVUPS 1088(R12), Z13
+	VMOVUPS 1152(R12), Z14
+	VMOVUPS 1216(R12), Z15
+	VBROADCASTSS 16(R10), Z28                       // kw 0, c 4, pixel 0
+	VFMADD231PS Z12, Z28, Z0
+	VFMADD231PS Z13, Z28, Z1
+	VFMADD231PS Z14, Z28, Z2
+	VFMADD231PS Z15, Z28, Z3
+	VBROADCASTSS 80(R10), Z29                       // kw 0, c 4, pixel 1
+	VFMADD231PS Z12, Z29, Z4
+	VFMADD231PS Z13, Z29, Z5
+	VFMADD231PS Z14, Z29, Z6
+	VFMADD231PS Z15, Z29, Z7
+	VBROADCASTSS 144(R10), Z30                      // kw 0, c 4, pixel 2
+	VFMADD231PS Z12, Z30, Z8
+	VFMADD231PS Z13, Z30, Z9
+	VFMADD231PS Z14, Z30, Z10
+	VFMADD231PS Z15, Z30, Z11
+	VMOVUPS 1280(R12), Z12
+	VMOVUPS 1344(R12), Z13
+	VMOVUPS 1408(R12), Z14
+	VMOVUPS 1472(R12), Z15
+	VBROADCASTSS 20(R10), Z31                       // kw 0, c 5, pixel 0
+	VFMADD231PS Z12, Z31, Z0
+	VFMADD231PS Z13, Z31, Z1
+	VFMADD231PS Z14, Z31, Z2
+	VFMADD231PS Z15, Z31, Z3
+	VBROADCASTSS 84(R10), Z16                       // kw 0, c 5, pixel 1
+	VFMADD231PS Z12, Z16, Z4
+	VFMADD231PS Z13, Z16, Z5
+	VFMADD231PS Z14, Z16, Z6
+	VFMADD231PS Z15, Z16, Z7
+	VBROADCASTSS 148(R10), Z17                      // kw 0, c 5, pixel 2
+	VFMADD231PS Z12, Z17, Z8
+	VFMADD231PS Z13, Z17, Z9
+	VFMADD231PS Z14, Z17, Z10
+	VFMADD231PS Z15, Z17, Z11
+	VMOVUPS 1536(R12), Z12
+	VMOVUPS 1600(R12), Z13
+	VMOVUPS 1664(R12), Z14
+	VMOVUPS 1728(R12), Z15
+	VBROADCASTSS 24(R10), Z18                       // kw 0, c 6, pixel 0
+	VFMADD231PS Z12, Z18, Z0
+	VFMADD231PS Z13, Z18, Z1
+	VFMADD231PS Z14, Z18, Z2
+	VFMADD231PS Z15, Z18, Z3
+	VBROADCASTSS 88(R10), Z19                       // kw 0, c 6, pixel 1
+	VFMADD231PS Z12, Z19, Z4
+	VFMADD231PS Z13, Z19, Z5
+	VFMADD231PS Z14, Z19, Z6
+	VFMADD231PS Z15, Z19, Z7
+	VBROADCASTSS 152(R10), Z20                      // kw 0, c 6, pixel 2
+	VFMADD231PS Z12, Z20, Z8
+	VFMADD231PS Z13, Z20, Z9
+	VFMADD231PS Z14, Z20, Z10
+	VFMADD231PS Z15, Z20, Z11
+	VMOVUPS 1792(R12), Z12
+	VMOVUPS 1856(R12), Z13
+	VMOVUPS 1920(R12), Z14
+	VMOVUPS 1984(R12), Z15
+	VBROADCASTSS 28(R10), Z21                       // kw 0, c 7, pixel 0
+	VFMADD231PS Z12, Z21, Z0
+	VFMADD231PS Z13, Z21, Z1
+	VFMADD231PS Z14, Z21, Z2
+	VFMADD231PS Z15, Z21, Z3
+	VBROADCASTSS 92(R10), Z22                       // kw 0, c 7, pixel 1
+	VFMADD231PS Z12, Z22, Z4
+	VFMADD231PS Z13, Z22, Z5
+	VFMADD231PS Z14, Z22, Z6
+	VFMADD231PS Z15, Z22, Z7
+	VBROADCASTSS 156(R10), Z23                      // kw 0, c 7, pixel 2
+	VFMADD231PS Z12, Z23, Z8
+	VFMADD231PS Z13, Z23, Z9
+	VFMADD231PS Z14, Z23, Z10
+	VFMADD231PS Z15, Z23, Z11
+	VMOVUPS 2048(R12), Z12
+	VMOVUPS 2112(R12), Z13
+	VMOVUPS 2176(R12), Z14
+	VMOVUPS 2240(R12), Z15
+	VBROADCASTSS 32(R10), Z24                       // kw 0, c 8, pixel 0
+	VFMADD231PS Z12, Z24, Z0
+	VFMADD231PS Z13, Z24, Z1
+	VFMADD231PS Z14, Z24, Z2
+	VFMADD231PS Z15, Z24, Z3
+	VBROADCASTSS 96(R10), Z25                       // kw 0, c 8, pixel 1
+	VFMADD231PS Z12, Z25, Z4
+	VFMADD231PS Z13, Z25, Z5
+	VFMADD231PS Z14, Z25, Z6
+	VFMADD231PS Z15, Z25, Z7
+	VBROADCASTSS 160(R10), Z26                      // kw 0, c 8, pixel 2
+	VFMADD231PS Z12, Z26, Z8
+	VFMADD231PS Z13, Z26, Z9
+	VFMADD231PS Z14, Z26, Z10
+	VFMADD231PS Z15, Z26, Z11
+	VMOVUPS 2304(R12), Z12
+	VMOVUPS 2368(R12), Z13
+	VMOVUPS 2432(R12), Z14
+	VMOVUPS 2496(R12), Z15
+	VBROADCASTSS 36(R10), Z27                       // kw 0, c 9, pixel 0
+	VFMADD231PS Z12, Z27, Z0
+	VFMADD231PS Z13, Z27, Z1
+	VFMADD231PS Z14, Z27, Z2
+	VFMADD231PS Z15, Z27, Z3
+	VBROADCASTSS 100(R10), Z28                      // kw 0, c 9, pixel 1
+	VFMADD231PS Z12, Z28, Z4
+	VFMADD231PS Z13, Z28, Z5
+	VFMADD231PS Z14, Z28, Z6
+	VFMADD231PS Z15, Z28, Z7
+	VBROADCASTSS 164(R10), Z29                      // kw 0, c 9, pixel 2
+	VFMADD231PS Z12, Z29, Z8
+	VFMADD231PS Z13, Z29, Z9
+	VFMADD231PS Z14, Z29, Z10
+	VFMADD231PS Z15, Z29, Z11
+	VMOVUPS 2560(R12), Z12
+	VMOVUPS 2624(R12), Z13
+	VMOVUPS 2688(R12), Z14
+	VMOVUPS 2752(R12), Z15
+	VBROADCASTSS 40(R10), Z30                       // kw 0, c 10, pixel 0
+	VFMADD231PS Z12, Z30, Z0
+	VFMADD231PS Z13, Z30, Z1
+	VFMADD231PS Z14, Z30, Z2
+	VFMADD231PS Z15, Z30, Z3
+	VBROADCASTSS 104(R10), Z31                      // kw 0, c 10, pixel 1
+	VFMADD231PS Z12, Z31, Z4
+	VFMADD231PS Z13, Z31, Z5
+	VFMADD231PS Z14, Z31, Z6
+	VFMADD231PS Z15, Z31, Z7
+	VBROADCASTSS 168(R10), Z16                      // kw 0, c 10, pixel 2
+	VFMADD231PS Z12, Z16, Z8
+	VFMADD231PS Z13, Z16, Z9
+	VFMADD231PS Z14, Z16, Z10
+	VFMADD231PS Z15, Z16, Z11
+	VMOVUPS 2816(R12), Z12
+	VMOVUPS 2880(R12), Z13
+	VMOVUPS 2944(R12), Z14
+	VMOVUPS 3008(R12), Z15
+	VBROADCASTSS 44(R10), Z17                       // kw 0, c 11, pixel 0
+	VFMADD231PS Z12, Z17, Z0
+	VFMADD231PS Z13, Z17, Z1
+	VFMADD231PS Z14, Z17, Z2
+	VFMADD231PS Z15, Z17, Z3
+	VBROADCASTSS 108(R10), Z18                      // kw 0, c 11, pixel 1
+	VFMADD231PS Z12, Z18, Z4
+	VFMADD231PS Z13, Z18, Z5
+	VFMADD231PS Z14, Z18, Z6
+	VFMADD231PS Z15, Z18, Z7
+	VBROADCASTSS 172(R10), Z19                      // kw 0, c 11, pixel 2
+	VFMADD231PS Z12, Z19, Z8
+	VFMADD231PS Z13, Z19, Z9
+	VFMADD231PS Z14, Z19, Z10
+	VFMADD231PS Z15, Z19, Z11
+	VMOVUPS 3072(R12), Z12
+	VMOVUPS 3136(R12), Z13
+	VMOVUPS 3200(R12), Z14
+	VMOVUPS 3264(R12), Z15
 	VBROADCASTSS 48(R10), Z20                       // kw 0, c 12, pixel 0
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z17, Z20, Z1
-	VFMADD231PS Z18, Z20, Z2
-	VFMADD231PS Z19, Z20, Z3
+	VFMADD231PS Z12, Z20, Z0
+	VFMADD231PS Z13, Z20, Z1
+	VFMADD231PS Z14, Z20, Z2
+	VFMADD231PS Z15, Z20, Z3
 	VBROADCASTSS 112(R10), Z21                      // kw 0, c 12, pixel 1
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z17, Z21, Z5
-	VFMADD231PS Z18, Z21, Z6
-	VFMADD231PS Z19, Z21, Z7
+	VFMADD231PS Z12, Z21, Z4
+	VFMADD231PS Z13, Z21, Z5
+	VFMADD231PS Z14, Z21, Z6
+	VFMADD231PS Z15, Z21, Z7
 	VBROADCASTSS 176(R10), Z22                      // kw 0, c 12, pixel 2
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z17, Z22, Z9
-	VFMADD231PS Z18, Z22, Z10
-	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 240(R10), Z23                      // kw 0, c 12, pixel 3
-	VFMADD231PS Z16, Z23, Z12
-	VFMADD231PS Z17, Z23, Z13
-	VFMADD231PS Z18, Z23, Z14
-	VFMADD231PS Z19, Z23, Z15
-	VMOVUPS 3328(R12), Z16
-	VMOVUPS 3392(R12), Z17
-	VMOVUPS 3456(R12), Z18
-	VMOVUPS 3520(R12), Z19
-	VBROADCASTSS 52(R10), Z24                       // kw 0, c 13, pixel 0
-	VFMADD231PS Z16, Z24, Z0
-	VFMADD231PS Z17, Z24, Z1
-	VFMADD231PS Z18, Z24, Z2
-	VFMADD231PS Z19, Z24, Z3
-	VBROADCASTSS 116(R10), Z25                      // kw 0, c 13, pixel 1
-	VFMADD231PS Z16, Z25, Z4
-	VFMADD231PS Z17, Z25, Z5
-	VFMADD231PS Z18, Z25, Z6
-	VFMADD231PS Z19, Z25, Z7
-	VBROADCASTSS 180(R10), Z26                      // kw 0, c 13, pixel 2
-	VFMADD231PS Z16, Z26, Z8
-	VFMADD231PS Z17, Z26, Z9
-	VFMADD231PS Z18, Z26, Z10
-	VFMADD231PS Z19, Z26, Z11
-	VBROADCASTSS 244(R10), Z27                      // kw 0, c 13, pixel 3
-	VFMADD231PS Z16, Z27, Z12
-	VFMADD231PS Z17, Z27, Z13
-	VFMADD231PS Z18, Z27, Z14
-	VFMADD231PS Z19, Z27, Z15
-	VMOVUPS 3584(R12), Z16
-	VMOVUPS 3648(R12), Z17
-	VMOVUPS 3712(R12), Z18
-	VMOVUPS 3776(R12), Z19
-	VBROADCASTSS 56(R10), Z28                       // kw 0, c 14, pixel 0
-	VFMADD231PS Z16, Z28, Z0
-	VFMADD231PS Z17, Z28, Z1
-	VFMADD231PS Z18, Z28, Z2
-	VFMADD231PS Z19, Z28, Z3
-	VBROADCASTSS 120(R10), Z29                      // kw 0, c 14, pixel 1
-	VFMADD231PS Z16, Z29, Z4
-	VFMADD231PS Z17, Z29, Z5
-	VFMADD231PS Z18, Z29, Z6
-	VFMADD231PS Z19, Z29, Z7
-	VBROADCASTSS 184(R10), Z30                      // kw 0, c 14, pixel 2
-	VFMADD231PS Z16, Z30, Z8
-	VFMADD231PS Z17, Z30, Z9
-	VFMADD231PS Z18, Z30, Z10
-	VFMADD231PS Z19, Z30, Z11
-	VBROADCASTSS 248(R10), Z31                      // kw 0, c 14, pixel 3
-	VFMADD231PS Z16, Z31, Z12
-	VFMADD231PS Z17, Z31, Z13
-	VFMADD231PS Z18, Z31, Z14
-	VFMADD231PS Z19, Z31, Z15
-	VMOVUPS 3840(R12), Z16
-	VMOVUPS 3904(R12), Z17
-	VMOVUPS 3968(R12), Z18
-	VMOVUPS 4032(R12), Z19
-	VBROADCASTSS 60(R10), Z20                       // kw 0, c 15, pixel 0
-	VFMADD231PS Z16, Z20, Z0
-	VFMADD231PS Z17, Z20, Z1
-	VFMADD231PS Z18, Z20, Z2
-	VFMADD231PS Z19, Z20, Z3
-	VBROADCASTSS 124(R10), Z21                      // kw 0, c 15, pixel 1
-	VFMADD231PS Z16, Z21, Z4
-	VFMADD231PS Z17, Z21, Z5
-	VFMADD231PS Z18, Z21, Z6
-	VFMADD231PS Z19, Z21, Z7
-	VBROADCASTSS 188(R10), Z22                      // kw 0, c 15, pixel 2
-	VFMADD231PS Z16, Z22, Z8
-	VFMADD231PS Z17, Z22, Z9
-	VFMADD231PS Z18, Z22, Z10
-	VFMADD231PS Z19, Z22, Z11
-	VBROADCASTSS 252(R10), Z23                      // kw 0, c 15, pixel 3
-	VFMADD231PS Z16, Z23, Z12
-	VFMADD231PS Z17, Z23, Z13
-	VFMADD231PS Z18, Z23, Z14
-	VFMADD231PS Z19, Z23, Z15
+	VFMADD231PS Z12, Z22, Z8
+	VFMADD231PS Z13, Z22, Z9
+	VFMADD231PS Z14, Z22, Z10
+	VFMADD231PS Z15, Z22, Z11
+	VMOVUPS 3328(R12), Z12
+	VMOVUPS 3392(R12), Z13
+	VMOVUPS 3456(R12), Z14
+	VMOVUPS 3520(R12), Z15
+	VBROADCASTSS 52(R10), Z23                       // kw 0, c 13, pixel 0
+	VFMADD231PS Z12, Z23, Z0
+	VFMADD231PS Z13, Z23, Z1
+	VFMADD231PS Z14, Z23, Z2
+	VFMADD231PS Z15, Z23, Z3
+	VBROADCASTSS 116(R10), Z24                      // kw 0, c 13, pixel 1
+	VFMADD231PS Z12, Z24, Z4
+	VFMADD231PS Z13, Z24, Z5
+	VFMADD231PS Z14, Z24, Z6
+	VFMADD231PS Z15, Z24, Z7
+	VBROADCASTSS 180(R10), Z25                      // kw 0, c 13, pixel 2
+	VFMADD231PS Z12, Z25, Z8
+	VFMADD231PS Z13, Z25, Z9
+	VFMADD231PS Z14, Z25, Z10
+	VFMADD231PS Z15, Z25, Z11
+	VMOVUPS 3584(R12), Z12
+	VMOVUPS 3648(R12), Z13
+	VMOVUPS 3712(R12), Z14
+	VMOVUPS 3776(R12), Z15
+	VBROADCASTSS 56(R10), Z26                       // kw 0, c 14, pixel 0
+	VFMADD231PS Z12, Z26, Z0
+	VFMADD231PS Z13, Z26, Z1
+	VFMADD231PS Z14, Z26, Z2
+	VFMADD231PS Z15, Z26, Z3
+	VBROADCASTSS 120(R10), Z27                      // kw 0, c 14, pixel 1
+	VFMADD231PS Z12, Z27, Z4
+	VFMADD231PS Z13, Z27, Z5
+	VFMADD231PS Z14, Z27, Z6
+	VFMADD231PS Z15, Z27, Z7
+	VBROADCASTSS 184(R10), Z28                      // kw 0, c 14, pixel 2
+	VFMADD231PS Z12, Z28, Z8
+	VFMADD231PS Z13, Z28, Z9
+	VFMADD231PS Z14, Z28, Z10
+	VFMADD231PS Z15, Z28, Z11
+	VMOVUPS 3840(R12), Z12
+	VMOVUPS 3904(R12), Z13
+	VMOVUPS 3968(R12), Z14
+	VMOVUPS 4032(R12), Z15
+	VBROADCASTSS 60(R10), Z29                       // kw 0, c 15, pixel 0
+	VFMADD231PS Z12, Z29, Z0
+	VFMADD231PS Z13, Z29, Z1
+	VFMADD231PS Z14, Z29, Z2
+	VFMADD231PS Z15, Z29, Z3
+	VBROADCASTSS 124(R10), Z30                      // kw 0, c 15, pixel 1
+	VFMADD231PS Z12, Z30, Z4
+	VFMADD231PS Z13, Z30, Z5
+	VFMADD231PS Z14, Z30, Z6
+	VFMADD231PS Z15, Z30, Z7
+	VBROADCASTSS 188(R10), Z31                      // kw 0, c 15, pixel 2
+	VFMADD231PS Z12, Z31, Z8
+	VFMADD231PS Z13, Z31, Z9
+	VFMADD231PS Z14, Z31, Z10
+	VFMADD231PS Z15, Z31, Z11
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
-	JNZ conv2GradWinoMulKernelAVX512_t4_b0
+	JNZ conv2GradWinoMulKernelAVX512_t3_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 12544(BX)
-	VMOVUPS Z2, 25088(BX)
-	VMOVUPS Z3, 37632(BX)
+	VMOVUPS Z1, 5184(BX)
+	VMOVUPS Z2, 10368(BX)
+	VMOVUPS Z3, 15552(BX)
 	VMOVUPS Z4, 64(BX)
-	VMOVUPS Z5, 12608(BX)
-	VMOVUPS Z6, 25152(BX)
-	VMOVUPS Z7, 37696(BX)
+	VMOVUPS Z5, 5248(BX)
+	VMOVUPS Z6, 10432(BX)
+	VMOVUPS Z7, 15616(BX)
 	VMOVUPS Z8, 128(BX)
-	VMOVUPS Z9, 12672(BX)
-	VMOVUPS Z10, 25216(BX)
-	VMOVUPS Z11, 37760(BX)
-	VMOVUPS Z12, 192(BX)
-	VMOVUPS Z13, 12736(BX)
-	VMOVUPS Z14, 25280(BX)
-	VMOVUPS Z15, 37824(BX)
+	VMOVUPS Z9, 5312(BX)
+	VMOVUPS Z10, 10496(BX)
+	VMOVUPS Z11, 15680(BX)
 	VZEROUPPER
 	RET
 
 // func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32)
 //
-// the input gradient of conv2 (specs/alexnet_torchvision.net:30), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 64 output channels: a row of 196 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
+// the input gradient of conv2 (specs/alexnet_torchvision.net:30), the products of one of F(3x3,5x5)'s 49 transform positions: its 81 tiles by 64 output channels: a row of 81 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
@@ -13843,7 +16858,7 @@ TEXT ·conv2GradWinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ bias+24(FP), CX
 	MOVQ SI, R13
 	MOVQ DI, BX
-	MOVQ $32, AX                                    // 32 tiles of 6 pixels
+	MOVQ $13, AX                                    // 13 tiles of 6 pixels
 conv2GradWinoMulKernelAVX2_tiles:
 
 	// a tile of 6 pixels, output blocks 0…0, over every input block
@@ -14184,7 +17199,7 @@ conv2GradWinoMulKernelAVX2_t6_b0:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -14538,21 +17553,21 @@ conv2GradWinoMulKernelAVX2_t6_b1:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b1
-	VMOVUPS Y0, 12544(BX)
-	VMOVUPS Y1, 12576(BX)
-	VMOVUPS Y2, 12608(BX)
-	VMOVUPS Y3, 12640(BX)
-	VMOVUPS Y4, 12672(BX)
-	VMOVUPS Y5, 12704(BX)
-	VMOVUPS Y6, 12736(BX)
-	VMOVUPS Y7, 12768(BX)
-	VMOVUPS Y8, 12800(BX)
-	VMOVUPS Y9, 12832(BX)
-	VMOVUPS Y10, 12864(BX)
-	VMOVUPS Y11, 12896(BX)
+	VMOVUPS Y0, 5184(BX)
+	VMOVUPS Y1, 5216(BX)
+	VMOVUPS Y2, 5248(BX)
+	VMOVUPS Y3, 5280(BX)
+	VMOVUPS Y4, 5312(BX)
+	VMOVUPS Y5, 5344(BX)
+	VMOVUPS Y6, 5376(BX)
+	VMOVUPS Y7, 5408(BX)
+	VMOVUPS Y8, 5440(BX)
+	VMOVUPS Y9, 5472(BX)
+	VMOVUPS Y10, 5504(BX)
+	VMOVUPS Y11, 5536(BX)
 
 	// a tile of 6 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -14892,21 +17907,21 @@ conv2GradWinoMulKernelAVX2_t6_b2:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b2
-	VMOVUPS Y0, 25088(BX)
-	VMOVUPS Y1, 25120(BX)
-	VMOVUPS Y2, 25152(BX)
-	VMOVUPS Y3, 25184(BX)
-	VMOVUPS Y4, 25216(BX)
-	VMOVUPS Y5, 25248(BX)
-	VMOVUPS Y6, 25280(BX)
-	VMOVUPS Y7, 25312(BX)
-	VMOVUPS Y8, 25344(BX)
-	VMOVUPS Y9, 25376(BX)
-	VMOVUPS Y10, 25408(BX)
-	VMOVUPS Y11, 25440(BX)
+	VMOVUPS Y0, 10368(BX)
+	VMOVUPS Y1, 10400(BX)
+	VMOVUPS Y2, 10432(BX)
+	VMOVUPS Y3, 10464(BX)
+	VMOVUPS Y4, 10496(BX)
+	VMOVUPS Y5, 10528(BX)
+	VMOVUPS Y6, 10560(BX)
+	VMOVUPS Y7, 10592(BX)
+	VMOVUPS Y8, 10624(BX)
+	VMOVUPS Y9, 10656(BX)
+	VMOVUPS Y10, 10688(BX)
+	VMOVUPS Y11, 10720(BX)
 
 	// a tile of 6 pixels, output blocks 3…3, over every input block
 	VMOVUPS 192(CX), Y0
@@ -15246,2076 +18261,2042 @@ conv2GradWinoMulKernelAVX2_t6_b3:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b3
-	VMOVUPS Y0, 37632(BX)
-	VMOVUPS Y1, 37664(BX)
-	VMOVUPS Y2, 37696(BX)
-	VMOVUPS Y3, 37728(BX)
-	VMOVUPS Y4, 37760(BX)
-	VMOVUPS Y5, 37792(BX)
-	VMOVUPS Y6, 37824(BX)
-	VMOVUPS Y7, 37856(BX)
-	VMOVUPS Y8, 37888(BX)
-	VMOVUPS Y9, 37920(BX)
-	VMOVUPS Y10, 37952(BX)
-	VMOVUPS Y11, 37984(BX)
+	VMOVUPS Y0, 15552(BX)
+	VMOVUPS Y1, 15584(BX)
+	VMOVUPS Y2, 15616(BX)
+	VMOVUPS Y3, 15648(BX)
+	VMOVUPS Y4, 15680(BX)
+	VMOVUPS Y5, 15712(BX)
+	VMOVUPS Y6, 15744(BX)
+	VMOVUPS Y7, 15776(BX)
+	VMOVUPS Y8, 15808(BX)
+	VMOVUPS Y9, 15840(BX)
+	VMOVUPS Y10, 15872(BX)
+	VMOVUPS Y11, 15904(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
 	JNZ conv2GradWinoMulKernelAVX2_tiles
 
-	// a tile of 4 pixels, output blocks 0…0, over every input block
+	// a tile of 3 pixels, output blocks 0…0, over every input block
 	VMOVUPS (CX), Y0
 	VMOVUPS 32(CX), Y1
 	VMOVUPS (CX), Y2
 	VMOVUPS 32(CX), Y3
 	VMOVUPS (CX), Y4
 	VMOVUPS 32(CX), Y5
-	VMOVUPS (CX), Y6
-	VMOVUPS 32(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $12, R8                                    // input blocks
-conv2GradWinoMulKernelAVX2_t4_b0:
-	VMOVUPS (R12), Y8
-	VMOVUPS 32(R12), Y9
-	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 64(R10), Y11                       // kw 0, c 0, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 128(R10), Y12                      // kw 0, c 0, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 192(R10), Y13                      // kw 0, c 0, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 256(R12), Y8
-	VMOVUPS 288(R12), Y9
-	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 132(R10), Y10                      // kw 0, c 1, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 196(R10), Y11                      // kw 0, c 1, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 512(R12), Y8
-	VMOVUPS 544(R12), Y9
-	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 72(R10), Y13                       // kw 0, c 2, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 768(R12), Y8
-	VMOVUPS 800(R12), Y9
-	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 76(R10), Y11                       // kw 0, c 3, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 140(R10), Y12                      // kw 0, c 3, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 204(R10), Y13                      // kw 0, c 3, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1024(R12), Y8
-	VMOVUPS 1056(R12), Y9
-	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 144(R10), Y10                      // kw 0, c 4, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 208(R10), Y11                      // kw 0, c 4, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 1280(R12), Y8
-	VMOVUPS 1312(R12), Y9
-	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 84(R10), Y13                       // kw 0, c 5, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 1536(R12), Y8
-	VMOVUPS 1568(R12), Y9
+conv2GradWinoMulKernelAVX2_t3_b0:
+	VMOVUPS (R12), Y6
+	VMOVUPS 32(R12), Y7
+	VBROADCASTSS (R10), Y8                          // kw 0, c 0, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 64(R10), Y9                        // kw 0, c 0, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 128(R10), Y10                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 256(R12), Y6
+	VMOVUPS 288(R12), Y7
+	VBROADCASTSS 4(R10), Y11                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 68(R10), Y12                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 132(R10), Y13                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 512(R12), Y6
+	VMOVUPS 544(R12), Y7
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 136(R10), Y8                       // kw 0, c 2, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 768(R12), Y6
+	VMOVUPS 800(R12), Y7
+	VBROADCASTSS 12(R10), Y9                        // kw 0, c 3, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 76(R10), Y10                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 140(R10), Y11                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 1024(R12), Y6
+	VMOVUPS 1056(R12), Y7
+	VBROADCASTSS 16(R10), Y12                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 80(R10), Y13                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 1280(R12), Y6
+	VMOVUPS 1312(R12), Y7
+	VBROADCASTSS 20(R10), Y15                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 84(R10), Y8                        // kw 0, c 5, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 148(R10), Y9                       // kw 0, c 5, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 1536(R12), Y6
+	VMOVUPS 1568(R12), Y7
 	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
 	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
 	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 216(R10), Y13                      // kw 0, c 6, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1792(R12), Y8
-	VMOVUPS 1824(R12), Y9
-	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 156(R10), Y10                      // kw 0, c 7, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 220(R10), Y11                      // kw 0, c 7, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2048(R12), Y8
-	VMOVUPS 2080(R12), Y9
-	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 96(R10), Y13                       // kw 0, c 8, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 2304(R12), Y8
-	VMOVUPS 2336(R12), Y9
-	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 100(R10), Y11                      // kw 0, c 9, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 164(R10), Y12                      // kw 0, c 9, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 228(R10), Y13                      // kw 0, c 9, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 2560(R12), Y8
-	VMOVUPS 2592(R12), Y9
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 1792(R12), Y6
+	VMOVUPS 1824(R12), Y7
+	VBROADCASTSS 28(R10), Y13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 92(R10), Y14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 156(R10), Y15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	VMOVUPS 2048(R12), Y6
+	VMOVUPS 2080(R12), Y7
+	VBROADCASTSS 32(R10), Y8                        // kw 0, c 8, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 96(R10), Y9                        // kw 0, c 8, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 160(R10), Y10                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 2304(R12), Y6
+	VMOVUPS 2336(R12), Y7
+	VBROADCASTSS 36(R10), Y11                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 100(R10), Y12                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 164(R10), Y13                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 2560(R12), Y6
+	VMOVUPS 2592(R12), Y7
 	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
 	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 168(R10), Y10                      // kw 0, c 10, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 232(R10), Y11                      // kw 0, c 10, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2816(R12), Y8
-	VMOVUPS 2848(R12), Y9
-	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 108(R10), Y13                      // kw 0, c 11, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3072(R12), Y8
-	VMOVUPS 3104(R12), Y9
-	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 112(R10), Y11                      // kw 0, c 12, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 176(R10), Y12                      // kw 0, c 12, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 240(R10), Y13                      // kw 0, c 12, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 3328(R12), Y8
-	VMOVUPS 3360(R12), Y9
-	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 180(R10), Y10                      // kw 0, c 13, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 244(R10), Y11                      // kw 0, c 13, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 3584(R12), Y8
-	VMOVUPS 3616(R12), Y9
-	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 120(R10), Y13                      // kw 0, c 14, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3840(R12), Y8
-	VMOVUPS 3872(R12), Y9
-	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 124(R10), Y11                      // kw 0, c 15, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 188(R10), Y12                      // kw 0, c 15, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 168(R10), Y8                       // kw 0, c 10, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 2816(R12), Y6
+	VMOVUPS 2848(R12), Y7
+	VBROADCASTSS 44(R10), Y9                        // kw 0, c 11, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 108(R10), Y10                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 172(R10), Y11                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 3072(R12), Y6
+	VMOVUPS 3104(R12), Y7
+	VBROADCASTSS 48(R10), Y12                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 112(R10), Y13                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 3328(R12), Y6
+	VMOVUPS 3360(R12), Y7
+	VBROADCASTSS 52(R10), Y15                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 116(R10), Y8                       // kw 0, c 13, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 180(R10), Y9                       // kw 0, c 13, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 3584(R12), Y6
+	VMOVUPS 3616(R12), Y7
+	VBROADCASTSS 56(R10), Y10                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 120(R10), Y11                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 184(R10), Y12                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 3840(R12), Y6
+	VMOVUPS 3872(R12), Y7
+	VBROADCASTSS 60(R10), Y13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 124(R10), Y14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 188(R10), Y15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
-	JNZ conv2GradWinoMulKernelAVX2_t4_b0
+	JNZ conv2GradWinoMulKernelAVX2_t3_b0
 	VMOVUPS Y0, (BX)
 	VMOVUPS Y1, 32(BX)
 	VMOVUPS Y2, 64(BX)
 	VMOVUPS Y3, 96(BX)
 	VMOVUPS Y4, 128(BX)
 	VMOVUPS Y5, 160(BX)
-	VMOVUPS Y6, 192(BX)
-	VMOVUPS Y7, 224(BX)
 
-	// a tile of 4 pixels, output blocks 1…1, over every input block
+	// a tile of 3 pixels, output blocks 1…1, over every input block
 	VMOVUPS 64(CX), Y0
 	VMOVUPS 96(CX), Y1
 	VMOVUPS 64(CX), Y2
 	VMOVUPS 96(CX), Y3
 	VMOVUPS 64(CX), Y4
 	VMOVUPS 96(CX), Y5
-	VMOVUPS 64(CX), Y6
-	VMOVUPS 96(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $12, R8                                    // input blocks
-conv2GradWinoMulKernelAVX2_t4_b1:
-	VMOVUPS 64(R12), Y8
-	VMOVUPS 96(R12), Y9
-	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 64(R10), Y11                       // kw 0, c 0, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 128(R10), Y12                      // kw 0, c 0, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 192(R10), Y13                      // kw 0, c 0, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 320(R12), Y8
-	VMOVUPS 352(R12), Y9
-	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 132(R10), Y10                      // kw 0, c 1, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 196(R10), Y11                      // kw 0, c 1, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 576(R12), Y8
-	VMOVUPS 608(R12), Y9
-	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 72(R10), Y13                       // kw 0, c 2, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 832(R12), Y8
-	VMOVUPS 864(R12), Y9
-	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 76(R10), Y11                       // kw 0, c 3, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 140(R10), Y12                      // kw 0, c 3, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 204(R10), Y13                      // kw 0, c 3, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1088(R12), Y8
-	VMOVUPS 1120(R12), Y9
-	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 144(R10), Y10                      // kw 0, c 4, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 208(R10), Y11                      // kw 0, c 4, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 1344(R12), Y8
-	VMOVUPS 1376(R12), Y9
-	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 84(R10), Y13                       // kw 0, c 5, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 1600(R12), Y8
-	VMOVUPS 1632(R12), Y9
+conv2GradWinoMulKernelAVX2_t3_b1:
+	VMOVUPS 64(R12), Y6
+	VMOVUPS 96(R12), Y7
+	VBROADCASTSS (R10), Y8                          // kw 0, c 0, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 64(R10), Y9                        // kw 0, c 0, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 128(R10), Y10                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 320(R12), Y6
+	VMOVUPS 352(R12), Y7
+	VBROADCASTSS 4(R10), Y11                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 68(R10), Y12                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 132(R10), Y13                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 576(R12), Y6
+	VMOVUPS 608(R12), Y7
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 136(R10), Y8                       // kw 0, c 2, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 832(R12), Y6
+	VMOVUPS 864(R12), Y7
+	VBROADCASTSS 12(R10), Y9                        // kw 0, c 3, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 76(R10), Y10                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 140(R10), Y11                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 1088(R12), Y6
+	VMOVUPS 1120(R12), Y7
+	VBROADCASTSS 16(R10), Y12                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 80(R10), Y13                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 1344(R12), Y6
+	VMOVUPS 1376(R12), Y7
+	VBROADCASTSS 20(R10), Y15                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 84(R10), Y8                        // kw 0, c 5, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 148(R10), Y9                       // kw 0, c 5, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 1600(R12), Y6
+	VMOVUPS 1632(R12), Y7
 	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
 	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
 	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 216(R10), Y13                      // kw 0, c 6, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1856(R12), Y8
-	VMOVUPS 1888(R12), Y9
-	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 156(R10), Y10                      // kw 0, c 7, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 220(R10), Y11                      // kw 0, c 7, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2112(R12), Y8
-	VMOVUPS 2144(R12), Y9
-	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 96(R10), Y13                       // kw 0, c 8, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 2368(R12), Y8
-	VMOVUPS 2400(R12), Y9
-	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 100(R10), Y11                      // kw 0, c 9, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 164(R10), Y12                      // kw 0, c 9, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 228(R10), Y13                      // kw 0, c 9, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 2624(R12), Y8
-	VMOVUPS 2656(R12), Y9
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 1856(R12), Y6
+	VMOVUPS 1888(R12), Y7
+	VBROADCASTSS 28(R10), Y13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 92(R10), Y14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 156(R10), Y15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	VMOVUPS 2112(R12), Y6
+	VMOVUPS 2144(R12), Y7
+	VBROADCASTSS 32(R10), Y8                        // kw 0, c 8, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 96(R10), Y9                        // kw 0, c 8, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 160(R10), Y10                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 2368(R12), Y6
+	VMOVUPS 2400(R12), Y7
+	VBROADCASTSS 36(R10), Y11                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 100(R10), Y12                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 164(R10), Y13                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 2624(R12), Y6
+	VMOVUPS 2656(R12), Y7
 	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
 	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 168(R10), Y10                      // kw 0, c 10, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 232(R10), Y11                      // kw 0, c 10, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2880(R12), Y8
-	VMOVUPS 2912(R12), Y9
-	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 108(R10), Y13                      // kw 0, c 11, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3136(R12), Y8
-	VMOVUPS 3168(R12), Y9
-	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 112(R10), Y11                      // kw 0, c 12, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 176(R10), Y12                      // kw 0, c 12, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 240(R10), Y13                      // kw 0, c 12, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 3392(R12), Y8
-	VMOVUPS 3424(R12), Y9
-	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 180(R10), Y10                      // kw 0, c 13, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 244(R10), Y11                      // kw 0, c 13, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 3648(R12), Y8
-	VMOVUPS 3680(R12), Y9
-	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 120(R10), Y13                      // kw 0, c 14, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3904(R12), Y8
-	VMOVUPS 3936(R12), Y9
-	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 124(R10), Y11                      // kw 0, c 15, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 188(R10), Y12                      // kw 0, c 15, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 168(R10), Y8                       // kw 0, c 10, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 2880(R12), Y6
+	VMOVUPS 2912(R12), Y7
+	VBROADCASTSS 44(R10), Y9                        // kw 0, c 11, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 108(R10), Y10                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 172(R10), Y11                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 3136(R12), Y6
+	VMOVUPS 3168(R12), Y7
+	VBROADCASTSS 48(R10), Y12                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 112(R10), Y13                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 3392(R12), Y6
+	VMOVUPS 3424(R12), Y7
+	VBROADCASTSS 52(R10), Y15                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 116(R10), Y8                       // kw 0, c 13, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 180(R10), Y9                       // kw 0, c 13, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 3648(R12), Y6
+	VMOVUPS 3680(R12), Y7
+	VBROADCASTSS 56(R10), Y10                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 120(R10), Y11                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 184(R10), Y12                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 3904(R12), Y6
+	VMOVUPS 3936(R12), Y7
+	VBROADCASTSS 60(R10), Y13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 124(R10), Y14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 188(R10), Y15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
-	JNZ conv2GradWinoMulKernelAVX2_t4_b1
-	VMOVUPS Y0, 12544(BX)
-	VMOVUPS Y1, 12576(BX)
-	VMOVUPS Y2, 12608(BX)
-	VMOVUPS Y3, 12640(BX)
-	VMOVUPS Y4, 12672(BX)
-	VMOVUPS Y5, 12704(BX)
-	VMOVUPS Y6, 12736(BX)
-	VMOVUPS Y7, 12768(BX)
+	JNZ conv2GradWinoMulKernelAVX2_t3_b1
+	VMOVUPS Y0, 5184(BX)
+	VMOVUPS Y1, 5216(BX)
+	VMOVUPS Y2, 5248(BX)
+	VMOVUPS Y3, 5280(BX)
+	VMOVUPS Y4, 5312(BX)
+	VMOVUPS Y5, 5344(BX)
 
-	// a tile of 4 pixels, output blocks 2…2, over every input block
+	// a tile of 3 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
 	VMOVUPS 160(CX), Y1
 	VMOVUPS 128(CX), Y2
 	VMOVUPS 160(CX), Y3
 	VMOVUPS 128(CX), Y4
 	VMOVUPS 160(CX), Y5
-	VMOVUPS 128(CX), Y6
-	VMOVUPS 160(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $12, R8                                    // input blocks
-conv2GradWinoMulKernelAVX2_t4_b2:
-	VMOVUPS 128(R12), Y8
-	VMOVUPS 160(R12), Y9
-	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 64(R10), Y11                       // kw 0, c 0, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 128(R10), Y12                      // kw 0, c 0, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 192(R10), Y13                      // kw 0, c 0, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 384(R12), Y8
-	VMOVUPS 416(R12), Y9
-	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 132(R10), Y10                      // kw 0, c 1, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 196(R10), Y11                      // kw 0, c 1, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 640(R12), Y8
-	VMOVUPS 672(R12), Y9
-	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 72(R10), Y13                       // kw 0, c 2, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 896(R12), Y8
-	VMOVUPS 928(R12), Y9
-	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 76(R10), Y11                       // kw 0, c 3, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 140(R10), Y12                      // kw 0, c 3, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 204(R10), Y13                      // kw 0, c 3, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1152(R12), Y8
-	VMOVUPS 1184(R12), Y9
-	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 144(R10), Y10                      // kw 0, c 4, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 208(R10), Y11                      // kw 0, c 4, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 1408(R12), Y8
-	VMOVUPS 1440(R12), Y9
-	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 84(R10), Y13                       // kw 0, c 5, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 1664(R12), Y8
-	VMOVUPS 1696(R12), Y9
+conv2GradWinoMulKernelAVX2_t3_b2:
+	VMOVUPS 128(R12), Y6
+	VMOVUPS 160(R12), Y7
+	VBROADCASTSS (R10), Y8                          // kw 0, c 0, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 64(R10), Y9                        // kw 0, c 0, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 128(R10), Y10                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 384(R12), Y6
+	VMOVUPS 416(R12), Y7
+	VBROADCASTSS 4(R10), Y11                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 68(R10), Y12                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 132(R10), Y13                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 640(R12), Y6
+	VMOVUPS 672(R12), Y7
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 136(R10), Y8                       // kw 0, c 2, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 896(R12), Y6
+	VMOVUPS 928(R12), Y7
+	VBROADCASTSS 12(R10), Y9                        // kw 0, c 3, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 76(R10), Y10                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 140(R10), Y11                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 1152(R12), Y6
+	VMOVUPS 1184(R12), Y7
+	VBROADCASTSS 16(R10), Y12                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 80(R10), Y13                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 1408(R12), Y6
+	VMOVUPS 1440(R12), Y7
+	VBROADCASTSS 20(R10), Y15                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 84(R10), Y8                        // kw 0, c 5, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 148(R10), Y9                       // kw 0, c 5, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 1664(R12), Y6
+	VMOVUPS 1696(R12), Y7
 	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
 	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
 	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 216(R10), Y13                      // kw 0, c 6, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1920(R12), Y8
-	VMOVUPS 1952(R12), Y9
-	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 156(R10), Y10                      // kw 0, c 7, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 220(R10), Y11                      // kw 0, c 7, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2176(R12), Y8
-	VMOVUPS 2208(R12), Y9
-	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 96(R10), Y13                       // kw 0, c 8, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 2432(R12), Y8
-	VMOVUPS 2464(R12), Y9
-	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 100(R10), Y11                      // kw 0, c 9, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 164(R10), Y12                      // kw 0, c 9, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 228(R10), Y13                      // kw 0, c 9, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 2688(R12), Y8
-	VMOVUPS 2720(R12), Y9
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 1920(R12), Y6
+	VMOVUPS 1952(R12), Y7
+	VBROADCASTSS 28(R10), Y13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 92(R10), Y14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 156(R10), Y15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	VMOVUPS 2176(R12), Y6
+	VMOVUPS 2208(R12), Y7
+	VBROADCASTSS 32(R10), Y8                        // kw 0, c 8, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 96(R10), Y9                        // kw 0, c 8, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 160(R10), Y10                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 2432(R12), Y6
+	VMOVUPS 2464(R12), Y7
+	VBROADCASTSS 36(R10), Y11                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 100(R10), Y12                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 164(R10), Y13                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 2688(R12), Y6
+	VMOVUPS 2720(R12), Y7
 	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
 	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 168(R10), Y10                      // kw 0, c 10, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 232(R10), Y11                      // kw 0, c 10, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2944(R12), Y8
-	VMOVUPS 2976(R12), Y9
-	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 108(R10), Y13                      // kw 0, c 11, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3200(R12), Y8
-	VMOVUPS 3232(R12), Y9
-	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 112(R10), Y11                      // kw 0, c 12, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 176(R10), Y12                      // kw 0, c 12, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 240(R10), Y13                      // kw 0, c 12, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 3456(R12), Y8
-	VMOVUPS 3488(R12), Y9
-	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 180(R10), Y10                      // kw 0, c 13, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 244(R10), Y11                      // kw 0, c 13, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 3712(R12), Y8
-	VMOVUPS 3744(R12), Y9
-	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 120(R10), Y13                      // kw 0, c 14, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3968(R12), Y8
-	VMOVUPS 4000(R12), Y9
-	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 124(R10), Y11                      // kw 0, c 15, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 188(R10), Y12                      // kw 0, c 15, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 168(R10), Y8                       // kw 0, c 10, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 2944(R12), Y6
+	VMOVUPS 2976(R12), Y7
+	VBROADCASTSS 44(R10), Y9                        // kw 0, c 11, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 108(R10), Y10                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 172(R10), Y11                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 3200(R12), Y6
+	VMOVUPS 3232(R12), Y7
+	VBROADCASTSS 48(R10), Y12                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 112(R10), Y13                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 3456(R12), Y6
+	VMOVUPS 3488(R12), Y7
+	VBROADCASTSS 52(R10), Y15                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 116(R10), Y8                       // kw 0, c 13, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 180(R10), Y9                       // kw 0, c 13, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 3712(R12), Y6
+	VMOVUPS 3744(R12), Y7
+	VBROADCASTSS 56(R10), Y10                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 120(R10), Y11                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 184(R10), Y12                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 3968(R12), Y6
+	VMOVUPS 4000(R12), Y7
+	VBROADCASTSS 60(R10), Y13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 124(R10), Y14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 188(R10), Y15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
-	JNZ conv2GradWinoMulKernelAVX2_t4_b2
-	VMOVUPS Y0, 25088(BX)
-	VMOVUPS Y1, 25120(BX)
-	VMOVUPS Y2, 25152(BX)
-	VMOVUPS Y3, 25184(BX)
-	VMOVUPS Y4, 25216(BX)
-	VMOVUPS Y5, 25248(BX)
-	VMOVUPS Y6, 25280(BX)
-	VMOVUPS Y7, 25312(BX)
+	JNZ conv2GradWinoMulKernelAVX2_t3_b2
+	VMOVUPS Y0, 10368(BX)
+	VMOVUPS Y1, 10400(BX)
+	VMOVUPS Y2, 10432(BX)
+	VMOVUPS Y3, 10464(BX)
+	VMOVUPS Y4, 10496(BX)
+	VMOVUPS Y5, 10528(BX)
 
-	// a tile of 4 pixels, output blocks 3…3, over every input block
+	// a tile of 3 pixels, output blocks 3…3, over every input block
 	VMOVUPS 192(CX), Y0
 	VMOVUPS 224(CX), Y1
 	VMOVUPS 192(CX), Y2
 	VMOVUPS 224(CX), Y3
 	VMOVUPS 192(CX), Y4
 	VMOVUPS 224(CX), Y5
-	VMOVUPS 192(CX), Y6
-	VMOVUPS 224(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $12, R8                                    // input blocks
-conv2GradWinoMulKernelAVX2_t4_b3:
-	VMOVUPS 192(R12), Y8
-	VMOVUPS 224(R12), Y9
-	VBROADCASTSS (R10), Y10                         // kw 0, c 0, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 64(R10), Y11                       // kw 0, c 0, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 128(R10), Y12                      // kw 0, c 0, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 192(R10), Y13                      // kw 0, c 0, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 448(R12), Y8
-	VMOVUPS 480(R12), Y9
-	VBROADCASTSS 4(R10), Y14                        // kw 0, c 1, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 68(R10), Y15                       // kw 0, c 1, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 132(R10), Y10                      // kw 0, c 1, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 196(R10), Y11                      // kw 0, c 1, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 704(R12), Y8
-	VMOVUPS 736(R12), Y9
-	VBROADCASTSS 8(R10), Y12                        // kw 0, c 2, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 72(R10), Y13                       // kw 0, c 2, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 136(R10), Y14                      // kw 0, c 2, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 200(R10), Y15                      // kw 0, c 2, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 960(R12), Y8
-	VMOVUPS 992(R12), Y9
-	VBROADCASTSS 12(R10), Y10                       // kw 0, c 3, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 76(R10), Y11                       // kw 0, c 3, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 140(R10), Y12                      // kw 0, c 3, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 204(R10), Y13                      // kw 0, c 3, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1216(R12), Y8
-	VMOVUPS 1248(R12), Y9
-	VBROADCASTSS 16(R10), Y14                       // kw 0, c 4, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 80(R10), Y15                       // kw 0, c 4, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 144(R10), Y10                      // kw 0, c 4, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 208(R10), Y11                      // kw 0, c 4, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 1472(R12), Y8
-	VMOVUPS 1504(R12), Y9
-	VBROADCASTSS 20(R10), Y12                       // kw 0, c 5, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 84(R10), Y13                       // kw 0, c 5, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 148(R10), Y14                      // kw 0, c 5, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 212(R10), Y15                      // kw 0, c 5, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 1728(R12), Y8
-	VMOVUPS 1760(R12), Y9
+conv2GradWinoMulKernelAVX2_t3_b3:
+	VMOVUPS 192(R12), Y6
+	VMOVUPS 224(R12), Y7
+	VBROADCASTSS (R10), Y8                          // kw 0, c 0, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 64(R10), Y9                        // kw 0, c 0, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 128(R10), Y10                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 448(R12), Y6
+	VMOVUPS 480(R12), Y7
+	VBROADCASTSS 4(R10), Y11                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 68(R10), Y12                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 132(R10), Y13                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 704(R12), Y6
+	VMOVUPS 736(R12), Y7
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 136(R10), Y8                       // kw 0, c 2, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 960(R12), Y6
+	VMOVUPS 992(R12), Y7
+	VBROADCASTSS 12(R10), Y9                        // kw 0, c 3, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 76(R10), Y10                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 140(R10), Y11                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 1216(R12), Y6
+	VMOVUPS 1248(R12), Y7
+	VBROADCASTSS 16(R10), Y12                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 80(R10), Y13                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 1472(R12), Y6
+	VMOVUPS 1504(R12), Y7
+	VBROADCASTSS 20(R10), Y15                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 84(R10), Y8                        // kw 0, c 5, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 148(R10), Y9                       // kw 0, c 5, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 1728(R12), Y6
+	VMOVUPS 1760(R12), Y7
 	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
 	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
 	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 216(R10), Y13                      // kw 0, c 6, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 1984(R12), Y8
-	VMOVUPS 2016(R12), Y9
-	VBROADCASTSS 28(R10), Y14                       // kw 0, c 7, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 92(R10), Y15                       // kw 0, c 7, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 156(R10), Y10                      // kw 0, c 7, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 220(R10), Y11                      // kw 0, c 7, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 2240(R12), Y8
-	VMOVUPS 2272(R12), Y9
-	VBROADCASTSS 32(R10), Y12                       // kw 0, c 8, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 96(R10), Y13                       // kw 0, c 8, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 160(R10), Y14                      // kw 0, c 8, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 224(R10), Y15                      // kw 0, c 8, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 2496(R12), Y8
-	VMOVUPS 2528(R12), Y9
-	VBROADCASTSS 36(R10), Y10                       // kw 0, c 9, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 100(R10), Y11                      // kw 0, c 9, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 164(R10), Y12                      // kw 0, c 9, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 228(R10), Y13                      // kw 0, c 9, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 2752(R12), Y8
-	VMOVUPS 2784(R12), Y9
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 1984(R12), Y6
+	VMOVUPS 2016(R12), Y7
+	VBROADCASTSS 28(R10), Y13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 92(R10), Y14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 156(R10), Y15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	VMOVUPS 2240(R12), Y6
+	VMOVUPS 2272(R12), Y7
+	VBROADCASTSS 32(R10), Y8                        // kw 0, c 8, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 96(R10), Y9                        // kw 0, c 8, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 160(R10), Y10                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 2496(R12), Y6
+	VMOVUPS 2528(R12), Y7
+	VBROADCASTSS 36(R10), Y11                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 100(R10), Y12                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 164(R10), Y13                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 2752(R12), Y6
+	VMOVUPS 2784(R12), Y7
 	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
 	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 168(R10), Y10                      // kw 0, c 10, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 232(R10), Y11                      // kw 0, c 10, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 3008(R12), Y8
-	VMOVUPS 3040(R12), Y9
-	VBROADCASTSS 44(R10), Y12                       // kw 0, c 11, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 108(R10), Y13                      // kw 0, c 11, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 172(R10), Y14                      // kw 0, c 11, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 236(R10), Y15                      // kw 0, c 11, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 3264(R12), Y8
-	VMOVUPS 3296(R12), Y9
-	VBROADCASTSS 48(R10), Y10                       // kw 0, c 12, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 112(R10), Y11                      // kw 0, c 12, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 176(R10), Y12                      // kw 0, c 12, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 240(R10), Y13                      // kw 0, c 12, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
-	VMOVUPS 3520(R12), Y8
-	VMOVUPS 3552(R12), Y9
-	VBROADCASTSS 52(R10), Y14                       // kw 0, c 13, pixel 0
-	VFMADD231PS Y8, Y14, Y0
-	VFMADD231PS Y9, Y14, Y1
-	VBROADCASTSS 116(R10), Y15                      // kw 0, c 13, pixel 1
-	VFMADD231PS Y8, Y15, Y2
-	VFMADD231PS Y9, Y15, Y3
-	VBROADCASTSS 180(R10), Y10                      // kw 0, c 13, pixel 2
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VBROADCASTSS 244(R10), Y11                      // kw 0, c 13, pixel 3
-	VFMADD231PS Y8, Y11, Y6
-	VFMADD231PS Y9, Y11, Y7
-	VMOVUPS 3776(R12), Y8
-	VMOVUPS 3808(R12), Y9
-	VBROADCASTSS 56(R10), Y12                       // kw 0, c 14, pixel 0
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VBROADCASTSS 120(R10), Y13                      // kw 0, c 14, pixel 1
-	VFMADD231PS Y8, Y13, Y2
-	VFMADD231PS Y9, Y13, Y3
-	VBROADCASTSS 184(R10), Y14                      // kw 0, c 14, pixel 2
-	VFMADD231PS Y8, Y14, Y4
-	VFMADD231PS Y9, Y14, Y5
-	VBROADCASTSS 248(R10), Y15                      // kw 0, c 14, pixel 3
-	VFMADD231PS Y8, Y15, Y6
-	VFMADD231PS Y9, Y15, Y7
-	VMOVUPS 4032(R12), Y8
-	VMOVUPS 4064(R12), Y9
-	VBROADCASTSS 60(R10), Y10                       // kw 0, c 15, pixel 0
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VBROADCASTSS 124(R10), Y11                      // kw 0, c 15, pixel 1
-	VFMADD231PS Y8, Y11, Y2
-	VFMADD231PS Y9, Y11, Y3
-	VBROADCASTSS 188(R10), Y12                      // kw 0, c 15, pixel 2
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VBROADCASTSS 252(R10), Y13                      // kw 0, c 15, pixel 3
-	VFMADD231PS Y8, Y13, Y6
-	VFMADD231PS Y9, Y13, Y7
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 168(R10), Y8                       // kw 0, c 10, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 3008(R12), Y6
+	VMOVUPS 3040(R12), Y7
+	VBROADCASTSS 44(R10), Y9                        // kw 0, c 11, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 108(R10), Y10                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 172(R10), Y11                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 3264(R12), Y6
+	VMOVUPS 3296(R12), Y7
+	VBROADCASTSS 48(R10), Y12                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 112(R10), Y13                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 3520(R12), Y6
+	VMOVUPS 3552(R12), Y7
+	VBROADCASTSS 52(R10), Y15                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 116(R10), Y8                       // kw 0, c 13, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 180(R10), Y9                       // kw 0, c 13, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 3776(R12), Y6
+	VMOVUPS 3808(R12), Y7
+	VBROADCASTSS 56(R10), Y10                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 120(R10), Y11                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 184(R10), Y12                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 4032(R12), Y6
+	VMOVUPS 4064(R12), Y7
+	VBROADCASTSS 60(R10), Y13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 124(R10), Y14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 188(R10), Y15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
 	ADDQ $4096, R12
-	ADDQ $12544, R10                                // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
-	JNZ conv2GradWinoMulKernelAVX2_t4_b3
-	VMOVUPS Y0, 37632(BX)
-	VMOVUPS Y1, 37664(BX)
-	VMOVUPS Y2, 37696(BX)
-	VMOVUPS Y3, 37728(BX)
-	VMOVUPS Y4, 37760(BX)
-	VMOVUPS Y5, 37792(BX)
-	VMOVUPS Y6, 37824(BX)
-	VMOVUPS Y7, 37856(BX)
+	JNZ conv2GradWinoMulKernelAVX2_t3_b3
+	VMOVUPS Y0, 15552(BX)
+	VMOVUPS Y1, 15584(BX)
+	VMOVUPS Y2, 15616(BX)
+	VMOVUPS Y3, 15648(BX)
+	VMOVUPS Y4, 15680(BX)
+	VMOVUPS Y5, 15712(BX)
 	VZEROUPPER
 	RET
-DATA conv2GradWinoOutKernelAVX512Factors<>+0(SB)/4, $0x40000000 // 2
-DATA conv2GradWinoOutKernelAVX512Factors<>+4(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+8(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+12(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+16(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+20(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+24(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+28(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+32(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+36(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+40(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+44(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+48(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+52(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+56(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX512Factors<>+60(SB)/4, $0x40000000
-GLOBL conv2GradWinoOutKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
+DATA conv2GradWinoOutKernelAVX512Factors<>+0(SB)/4, $0x3e800000 // 0.25
+DATA conv2GradWinoOutKernelAVX512Factors<>+4(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+8(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+12(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+16(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+20(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+24(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+28(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+32(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+36(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+40(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+44(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+48(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+52(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+56(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+60(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+64(SB)/4, $0x3f000000 // 0.5
+DATA conv2GradWinoOutKernelAVX512Factors<>+68(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+72(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+76(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+80(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+84(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+88(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+92(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+96(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+100(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+104(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+108(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+112(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+116(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+120(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+124(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+128(SB)/4, $0x40000000 // 2
+DATA conv2GradWinoOutKernelAVX512Factors<>+132(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+136(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+140(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+144(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+148(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+152(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+156(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+160(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+164(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+168(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+172(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+176(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+180(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+184(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+188(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+192(SB)/4, $0x40800000 // 4
+DATA conv2GradWinoOutKernelAVX512Factors<>+196(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+200(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+204(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+208(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+212(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+216(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+220(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+224(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+228(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+232(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+236(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+240(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+244(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+248(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+252(SB)/4, $0x40800000
+GLOBL conv2GradWinoOutKernelAVX512Factors<>(SB), RODATA|NOPTR, $256
 
 // func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //
-// the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels: the F(2x2,5x5) output transform of a row of 14 tiles, Aᵀ M A, a column at a time into the first
-// 2 rows of mm, then a row at a time into out with the bias, for the first rows rows;
+// the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels: the F(3x3,5x5) output transform of a row of 9 tiles, Aᵀ M A, a column at a time into the first
+// 3 rows of mm, then a row at a time into out with the bias, for the first rows rows;
 // 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
-// Z0…Z5 the column or row, Z6 the sum, Z7 a product, Z8 the bias, Z9 zero.
+// Z0…Z6 the column or row, Z7 the sum, Z8 a product, Z9 the bias, Z10 zero.
 TEXT ·conv2GradWinoOutKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
-	VPXORD Z9, Z9, Z9
-	VMOVUPS (DX), Z8                                // lanes 0…15
+	VPXORD Z10, Z10, Z10
+	VMOVUPS (DX), Z9                                // lanes 0…15
 	MOVQ DI, R8
 	MOVQ SI, R9
-	MOVQ $13, AX                                    // 13 whole tiles
+	MOVQ $9, AX                                     // 9 whole tiles
 conv2GradWinoOutKernelAVX512_part0:
 	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 301056(R9), Z1
-	VMOVUPS 602112(R9), Z2
-	VMOVUPS 903168(R9), Z3
-	VMOVUPS 1204224(R9), Z4
-	VMOVUPS 1505280(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 301056(R9)
-	VMOVUPS 50176(R9), Z0                           // column 1
-	VMOVUPS 351232(R9), Z1
-	VMOVUPS 652288(R9), Z2
-	VMOVUPS 953344(R9), Z3
-	VMOVUPS 1254400(R9), Z4
-	VMOVUPS 1555456(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 50176(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 351232(R9)
-	VMOVUPS 100352(R9), Z0                          // column 2
-	VMOVUPS 401408(R9), Z1
-	VMOVUPS 702464(R9), Z2
-	VMOVUPS 1003520(R9), Z3
-	VMOVUPS 1304576(R9), Z4
-	VMOVUPS 1605632(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 100352(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 401408(R9)
-	VMOVUPS 150528(R9), Z0                          // column 3
-	VMOVUPS 451584(R9), Z1
-	VMOVUPS 752640(R9), Z2
-	VMOVUPS 1053696(R9), Z3
-	VMOVUPS 1354752(R9), Z4
-	VMOVUPS 1655808(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 150528(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 451584(R9)
-	VMOVUPS 200704(R9), Z0                          // column 4
-	VMOVUPS 501760(R9), Z1
-	VMOVUPS 802816(R9), Z2
-	VMOVUPS 1103872(R9), Z3
-	VMOVUPS 1404928(R9), Z4
-	VMOVUPS 1705984(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 200704(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 501760(R9)
-	VMOVUPS 250880(R9), Z0                          // column 5
-	VMOVUPS 551936(R9), Z1
-	VMOVUPS 852992(R9), Z2
-	VMOVUPS 1154048(R9), Z3
-	VMOVUPS 1455104(R9), Z4
-	VMOVUPS 1756160(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 250880(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 551936(R9)
+	VMOVUPS 145152(R9), Z1
+	VMOVUPS 290304(R9), Z2
+	VMOVUPS 435456(R9), Z3
+	VMOVUPS 580608(R9), Z4
+	VMOVUPS 725760(R9), Z5
+	VMOVUPS 870912(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, (R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 145152(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 290304(R9)
+	VMOVUPS 20736(R9), Z0                           // column 1
+	VMOVUPS 165888(R9), Z1
+	VMOVUPS 311040(R9), Z2
+	VMOVUPS 456192(R9), Z3
+	VMOVUPS 601344(R9), Z4
+	VMOVUPS 746496(R9), Z5
+	VMOVUPS 891648(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 20736(R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 165888(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 311040(R9)
+	VMOVUPS 41472(R9), Z0                           // column 2
+	VMOVUPS 186624(R9), Z1
+	VMOVUPS 331776(R9), Z2
+	VMOVUPS 476928(R9), Z3
+	VMOVUPS 622080(R9), Z4
+	VMOVUPS 767232(R9), Z5
+	VMOVUPS 912384(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 41472(R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 186624(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 331776(R9)
+	VMOVUPS 62208(R9), Z0                           // column 3
+	VMOVUPS 207360(R9), Z1
+	VMOVUPS 352512(R9), Z2
+	VMOVUPS 497664(R9), Z3
+	VMOVUPS 642816(R9), Z4
+	VMOVUPS 787968(R9), Z5
+	VMOVUPS 933120(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 62208(R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 207360(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 352512(R9)
+	VMOVUPS 82944(R9), Z0                           // column 4
+	VMOVUPS 228096(R9), Z1
+	VMOVUPS 373248(R9), Z2
+	VMOVUPS 518400(R9), Z3
+	VMOVUPS 663552(R9), Z4
+	VMOVUPS 808704(R9), Z5
+	VMOVUPS 953856(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 82944(R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 228096(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 373248(R9)
+	VMOVUPS 103680(R9), Z0                          // column 5
+	VMOVUPS 248832(R9), Z1
+	VMOVUPS 393984(R9), Z2
+	VMOVUPS 539136(R9), Z3
+	VMOVUPS 684288(R9), Z4
+	VMOVUPS 829440(R9), Z5
+	VMOVUPS 974592(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 103680(R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 248832(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 393984(R9)
+	VMOVUPS 124416(R9), Z0                          // column 6
+	VMOVUPS 269568(R9), Z1
+	VMOVUPS 414720(R9), Z2
+	VMOVUPS 559872(R9), Z3
+	VMOVUPS 705024(R9), Z4
+	VMOVUPS 850176(R9), Z5
+	VMOVUPS 995328(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VMOVUPS Z7, 124416(R9)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 269568(R9)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VMOVUPS Z7, 414720(R9)
 	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 50176(R9), Z1
-	VMOVUPS 100352(R9), Z2
-	VMOVUPS 150528(R9), Z3
-	VMOVUPS 200704(R9), Z4
-	VMOVUPS 250880(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VADDPS Z8, Z6, Z6
-	VMOVUPS Z6, (R8)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VADDPS Z8, Z6, Z6
-	VMOVUPS Z6, 64(R8)
+	VMOVUPS 20736(R9), Z1
+	VMOVUPS 41472(R9), Z2
+	VMOVUPS 62208(R9), Z3
+	VMOVUPS 82944(R9), Z4
+	VMOVUPS 103680(R9), Z5
+	VMOVUPS 124416(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMOVUPS Z7, (R8)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMOVUPS Z7, 64(R8)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMOVUPS Z7, 128(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2GradWinoOutKernelAVX512_part0_next
-	VMOVUPS 301056(R9), Z0                          // row 1
-	VMOVUPS 351232(R9), Z1
-	VMOVUPS 401408(R9), Z2
-	VMOVUPS 451584(R9), Z3
-	VMOVUPS 501760(R9), Z4
-	VMOVUPS 551936(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VADDPS Z8, Z6, Z6
-	VMOVUPS Z6, 1728(R8)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VADDPS Z8, Z6, Z6
-	VMOVUPS Z6, 1792(R8)
+	VMOVUPS 145152(R9), Z0                          // row 1
+	VMOVUPS 165888(R9), Z1
+	VMOVUPS 186624(R9), Z2
+	VMOVUPS 207360(R9), Z3
+	VMOVUPS 228096(R9), Z4
+	VMOVUPS 248832(R9), Z5
+	VMOVUPS 269568(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMOVUPS Z7, 1728(R8)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMOVUPS Z7, 1792(R8)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMOVUPS Z7, 1856(R8)
+	CMPQ CX, $2                                     // row 2 only when rows > 2
+	JLE conv2GradWinoOutKernelAVX512_part0_next
+	VMOVUPS 290304(R9), Z0                          // row 2
+	VMOVUPS 311040(R9), Z1
+	VMOVUPS 331776(R9), Z2
+	VMOVUPS 352512(R9), Z3
+	VMOVUPS 373248(R9), Z4
+	VMOVUPS 393984(R9), Z5
+	VMOVUPS 414720(R9), Z6
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VADDPS Z3, Z7, Z7
+	VADDPS Z4, Z7, Z7
+	VADDPS Z5, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMOVUPS Z7, 3456(R8)
+	VMOVAPS Z1, Z7
+	VSUBPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMOVUPS Z7, 3520(R8)
+	VMOVAPS Z1, Z7
+	VADDPS Z2, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z4, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
+	VADDPS Z8, Z7, Z7
+	VADDPS Z6, Z7, Z7
+	VADDPS Z9, Z7, Z7
+	VMOVUPS Z7, 3584(R8)
 conv2GradWinoOutKernelAVX512_part0_next:
-	ADDQ $128, R8                                   // next tile
+	ADDQ $192, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
 	JNZ conv2GradWinoOutKernelAVX512_part0
-
-	// the last tile: its first 1 columns
-	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 301056(R9), Z1
-	VMOVUPS 602112(R9), Z2
-	VMOVUPS 903168(R9), Z3
-	VMOVUPS 1204224(R9), Z4
-	VMOVUPS 1505280(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 301056(R9)
-	VMOVUPS 50176(R9), Z0                           // column 1
-	VMOVUPS 351232(R9), Z1
-	VMOVUPS 652288(R9), Z2
-	VMOVUPS 953344(R9), Z3
-	VMOVUPS 1254400(R9), Z4
-	VMOVUPS 1555456(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 50176(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 351232(R9)
-	VMOVUPS 100352(R9), Z0                          // column 2
-	VMOVUPS 401408(R9), Z1
-	VMOVUPS 702464(R9), Z2
-	VMOVUPS 1003520(R9), Z3
-	VMOVUPS 1304576(R9), Z4
-	VMOVUPS 1605632(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 100352(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 401408(R9)
-	VMOVUPS 150528(R9), Z0                          // column 3
-	VMOVUPS 451584(R9), Z1
-	VMOVUPS 752640(R9), Z2
-	VMOVUPS 1053696(R9), Z3
-	VMOVUPS 1354752(R9), Z4
-	VMOVUPS 1655808(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 150528(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 451584(R9)
-	VMOVUPS 200704(R9), Z0                          // column 4
-	VMOVUPS 501760(R9), Z1
-	VMOVUPS 802816(R9), Z2
-	VMOVUPS 1103872(R9), Z3
-	VMOVUPS 1404928(R9), Z4
-	VMOVUPS 1705984(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 200704(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 501760(R9)
-	VMOVUPS 250880(R9), Z0                          // column 5
-	VMOVUPS 551936(R9), Z1
-	VMOVUPS 852992(R9), Z2
-	VMOVUPS 1154048(R9), Z3
-	VMOVUPS 1455104(R9), Z4
-	VMOVUPS 1756160(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 250880(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 551936(R9)
-	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 50176(R9), Z1
-	VMOVUPS 100352(R9), Z2
-	VMOVUPS 150528(R9), Z3
-	VMOVUPS 200704(R9), Z4
-	VMOVUPS 250880(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VADDPS Z8, Z6, Z6
-	VMOVUPS Z6, (R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2GradWinoOutKernelAVX512_part0_end
-	VMOVUPS 301056(R9), Z0                          // row 1
-	VMOVUPS 351232(R9), Z1
-	VMOVUPS 401408(R9), Z2
-	VMOVUPS 451584(R9), Z3
-	VMOVUPS 501760(R9), Z4
-	VMOVUPS 551936(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VADDPS Z8, Z6, Z6
-	VMOVUPS Z6, 1728(R8)
-conv2GradWinoOutKernelAVX512_part0_end:
 	VZEROUPPER
 	RET
-DATA conv2GradWinoOutKernelAVX2Factors<>+0(SB)/4, $0x40000000 // 2
-DATA conv2GradWinoOutKernelAVX2Factors<>+4(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+8(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+12(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+16(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+20(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+24(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+28(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+32(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+36(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+40(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+44(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+48(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+52(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+56(SB)/4, $0x40000000
-DATA conv2GradWinoOutKernelAVX2Factors<>+60(SB)/4, $0x40000000
-GLOBL conv2GradWinoOutKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
+DATA conv2GradWinoOutKernelAVX2Factors<>+0(SB)/4, $0x3e800000 // 0.25
+DATA conv2GradWinoOutKernelAVX2Factors<>+4(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+8(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+12(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+16(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+20(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+24(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+28(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+32(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+36(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+40(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+44(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+48(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+52(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+56(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+60(SB)/4, $0x3e800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+64(SB)/4, $0x3f000000 // 0.5
+DATA conv2GradWinoOutKernelAVX2Factors<>+68(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+72(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+76(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+80(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+84(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+88(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+92(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+96(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+100(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+104(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+108(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+112(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+116(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+120(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+124(SB)/4, $0x3f000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+128(SB)/4, $0x40000000 // 2
+DATA conv2GradWinoOutKernelAVX2Factors<>+132(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+136(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+140(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+144(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+148(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+152(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+156(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+160(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+164(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+168(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+172(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+176(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+180(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+184(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+188(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+192(SB)/4, $0x40800000 // 4
+DATA conv2GradWinoOutKernelAVX2Factors<>+196(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+200(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+204(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+208(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+212(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+216(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+220(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+224(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+228(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+232(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+236(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+240(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+244(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+248(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+252(SB)/4, $0x40800000
+GLOBL conv2GradWinoOutKernelAVX2Factors<>(SB), RODATA|NOPTR, $256
 
 // func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
 //
-// the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels: the F(2x2,5x5) output transform of a row of 14 tiles, Aᵀ M A, a column at a time into the first
-// 2 rows of mm, then a row at a time into out with the bias, for the first rows rows;
+// the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels: the F(3x3,5x5) output transform of a row of 9 tiles, Aᵀ M A, a column at a time into the first
+// 3 rows of mm, then a row at a time into out with the bias, for the first rows rows;
 // 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
-// Y0…Y5 the column or row, Y6 the sum, Y7 a product, Y8 the bias, Y9 zero.
+// Y0…Y6 the column or row, Y7 the sum, Y8 a product, Y9 the bias, Y10 zero.
 TEXT ·conv2GradWinoOutKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
-	VXORPS Y9, Y9, Y9
-	VMOVUPS (DX), Y8                                // lanes 0…7
+	VXORPS Y10, Y10, Y10
+	VMOVUPS (DX), Y9                                // lanes 0…7
 	MOVQ DI, R8
 	MOVQ SI, R9
-	MOVQ $13, AX                                    // 13 whole tiles
+	MOVQ $9, AX                                     // 9 whole tiles
 conv2GradWinoOutKernelAVX2_part0:
 	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 301056(R9), Y1
-	VMOVUPS 602112(R9), Y2
-	VMOVUPS 903168(R9), Y3
-	VMOVUPS 1204224(R9), Y4
-	VMOVUPS 1505280(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 301056(R9)
-	VMOVUPS 50176(R9), Y0                           // column 1
-	VMOVUPS 351232(R9), Y1
-	VMOVUPS 652288(R9), Y2
-	VMOVUPS 953344(R9), Y3
-	VMOVUPS 1254400(R9), Y4
-	VMOVUPS 1555456(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 50176(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 351232(R9)
-	VMOVUPS 100352(R9), Y0                          // column 2
-	VMOVUPS 401408(R9), Y1
-	VMOVUPS 702464(R9), Y2
-	VMOVUPS 1003520(R9), Y3
-	VMOVUPS 1304576(R9), Y4
-	VMOVUPS 1605632(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 100352(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 401408(R9)
-	VMOVUPS 150528(R9), Y0                          // column 3
-	VMOVUPS 451584(R9), Y1
-	VMOVUPS 752640(R9), Y2
-	VMOVUPS 1053696(R9), Y3
-	VMOVUPS 1354752(R9), Y4
-	VMOVUPS 1655808(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150528(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 451584(R9)
-	VMOVUPS 200704(R9), Y0                          // column 4
-	VMOVUPS 501760(R9), Y1
-	VMOVUPS 802816(R9), Y2
-	VMOVUPS 1103872(R9), Y3
-	VMOVUPS 1404928(R9), Y4
-	VMOVUPS 1705984(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 200704(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 501760(R9)
-	VMOVUPS 250880(R9), Y0                          // column 5
-	VMOVUPS 551936(R9), Y1
-	VMOVUPS 852992(R9), Y2
-	VMOVUPS 1154048(R9), Y3
-	VMOVUPS 1455104(R9), Y4
-	VMOVUPS 1756160(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 250880(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 551936(R9)
+	VMOVUPS 145152(R9), Y1
+	VMOVUPS 290304(R9), Y2
+	VMOVUPS 435456(R9), Y3
+	VMOVUPS 580608(R9), Y4
+	VMOVUPS 725760(R9), Y5
+	VMOVUPS 870912(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, (R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 145152(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 290304(R9)
+	VMOVUPS 20736(R9), Y0                           // column 1
+	VMOVUPS 165888(R9), Y1
+	VMOVUPS 311040(R9), Y2
+	VMOVUPS 456192(R9), Y3
+	VMOVUPS 601344(R9), Y4
+	VMOVUPS 746496(R9), Y5
+	VMOVUPS 891648(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 20736(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 165888(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 311040(R9)
+	VMOVUPS 41472(R9), Y0                           // column 2
+	VMOVUPS 186624(R9), Y1
+	VMOVUPS 331776(R9), Y2
+	VMOVUPS 476928(R9), Y3
+	VMOVUPS 622080(R9), Y4
+	VMOVUPS 767232(R9), Y5
+	VMOVUPS 912384(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 41472(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 186624(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 331776(R9)
+	VMOVUPS 62208(R9), Y0                           // column 3
+	VMOVUPS 207360(R9), Y1
+	VMOVUPS 352512(R9), Y2
+	VMOVUPS 497664(R9), Y3
+	VMOVUPS 642816(R9), Y4
+	VMOVUPS 787968(R9), Y5
+	VMOVUPS 933120(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 62208(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 207360(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 352512(R9)
+	VMOVUPS 82944(R9), Y0                           // column 4
+	VMOVUPS 228096(R9), Y1
+	VMOVUPS 373248(R9), Y2
+	VMOVUPS 518400(R9), Y3
+	VMOVUPS 663552(R9), Y4
+	VMOVUPS 808704(R9), Y5
+	VMOVUPS 953856(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 82944(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 228096(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 373248(R9)
+	VMOVUPS 103680(R9), Y0                          // column 5
+	VMOVUPS 248832(R9), Y1
+	VMOVUPS 393984(R9), Y2
+	VMOVUPS 539136(R9), Y3
+	VMOVUPS 684288(R9), Y4
+	VMOVUPS 829440(R9), Y5
+	VMOVUPS 974592(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 103680(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 248832(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 393984(R9)
+	VMOVUPS 124416(R9), Y0                          // column 6
+	VMOVUPS 269568(R9), Y1
+	VMOVUPS 414720(R9), Y2
+	VMOVUPS 559872(R9), Y3
+	VMOVUPS 705024(R9), Y4
+	VMOVUPS 850176(R9), Y5
+	VMOVUPS 995328(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 124416(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 269568(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 414720(R9)
 	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 50176(R9), Y1
-	VMOVUPS 100352(R9), Y2
-	VMOVUPS 150528(R9), Y3
-	VMOVUPS 200704(R9), Y4
-	VMOVUPS 250880(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, (R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 64(R8)
+	VMOVUPS 20736(R9), Y1
+	VMOVUPS 41472(R9), Y2
+	VMOVUPS 62208(R9), Y3
+	VMOVUPS 82944(R9), Y4
+	VMOVUPS 103680(R9), Y5
+	VMOVUPS 124416(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, (R8)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 64(R8)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 128(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2GradWinoOutKernelAVX2_part0_next
-	VMOVUPS 301056(R9), Y0                          // row 1
-	VMOVUPS 351232(R9), Y1
-	VMOVUPS 401408(R9), Y2
-	VMOVUPS 451584(R9), Y3
-	VMOVUPS 501760(R9), Y4
-	VMOVUPS 551936(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 1728(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 1792(R8)
+	VMOVUPS 145152(R9), Y0                          // row 1
+	VMOVUPS 165888(R9), Y1
+	VMOVUPS 186624(R9), Y2
+	VMOVUPS 207360(R9), Y3
+	VMOVUPS 228096(R9), Y4
+	VMOVUPS 248832(R9), Y5
+	VMOVUPS 269568(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 1728(R8)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 1792(R8)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 1856(R8)
+	CMPQ CX, $2                                     // row 2 only when rows > 2
+	JLE conv2GradWinoOutKernelAVX2_part0_next
+	VMOVUPS 290304(R9), Y0                          // row 2
+	VMOVUPS 311040(R9), Y1
+	VMOVUPS 331776(R9), Y2
+	VMOVUPS 352512(R9), Y3
+	VMOVUPS 373248(R9), Y4
+	VMOVUPS 393984(R9), Y5
+	VMOVUPS 414720(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 3456(R8)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 3520(R8)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 3584(R8)
 conv2GradWinoOutKernelAVX2_part0_next:
-	ADDQ $128, R8                                   // next tile
+	ADDQ $192, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
 	JNZ conv2GradWinoOutKernelAVX2_part0
-
-	// the last tile: its first 1 columns
-	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 301056(R9), Y1
-	VMOVUPS 602112(R9), Y2
-	VMOVUPS 903168(R9), Y3
-	VMOVUPS 1204224(R9), Y4
-	VMOVUPS 1505280(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 301056(R9)
-	VMOVUPS 50176(R9), Y0                           // column 1
-	VMOVUPS 351232(R9), Y1
-	VMOVUPS 652288(R9), Y2
-	VMOVUPS 953344(R9), Y3
-	VMOVUPS 1254400(R9), Y4
-	VMOVUPS 1555456(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 50176(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 351232(R9)
-	VMOVUPS 100352(R9), Y0                          // column 2
-	VMOVUPS 401408(R9), Y1
-	VMOVUPS 702464(R9), Y2
-	VMOVUPS 1003520(R9), Y3
-	VMOVUPS 1304576(R9), Y4
-	VMOVUPS 1605632(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 100352(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 401408(R9)
-	VMOVUPS 150528(R9), Y0                          // column 3
-	VMOVUPS 451584(R9), Y1
-	VMOVUPS 752640(R9), Y2
-	VMOVUPS 1053696(R9), Y3
-	VMOVUPS 1354752(R9), Y4
-	VMOVUPS 1655808(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150528(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 451584(R9)
-	VMOVUPS 200704(R9), Y0                          // column 4
-	VMOVUPS 501760(R9), Y1
-	VMOVUPS 802816(R9), Y2
-	VMOVUPS 1103872(R9), Y3
-	VMOVUPS 1404928(R9), Y4
-	VMOVUPS 1705984(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 200704(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 501760(R9)
-	VMOVUPS 250880(R9), Y0                          // column 5
-	VMOVUPS 551936(R9), Y1
-	VMOVUPS 852992(R9), Y2
-	VMOVUPS 1154048(R9), Y3
-	VMOVUPS 1455104(R9), Y4
-	VMOVUPS 1756160(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 250880(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 551936(R9)
-	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 50176(R9), Y1
-	VMOVUPS 100352(R9), Y2
-	VMOVUPS 150528(R9), Y3
-	VMOVUPS 200704(R9), Y4
-	VMOVUPS 250880(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, (R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2GradWinoOutKernelAVX2_part0_end
-	VMOVUPS 301056(R9), Y0                          // row 1
-	VMOVUPS 351232(R9), Y1
-	VMOVUPS 401408(R9), Y2
-	VMOVUPS 451584(R9), Y3
-	VMOVUPS 501760(R9), Y4
-	VMOVUPS 551936(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 1728(R8)
-conv2GradWinoOutKernelAVX2_part0_end:
-	VMOVUPS 32(DX), Y8                              // lanes 8…15
+	VMOVUPS 32(DX), Y9                              // lanes 8…15
 	MOVQ DI, R8
 	MOVQ SI, R9
-	MOVQ $13, AX                                    // 13 whole tiles
+	MOVQ $9, AX                                     // 9 whole tiles
 conv2GradWinoOutKernelAVX2_part1:
 	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 301088(R9), Y1
-	VMOVUPS 602144(R9), Y2
-	VMOVUPS 903200(R9), Y3
-	VMOVUPS 1204256(R9), Y4
-	VMOVUPS 1505312(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 301088(R9)
-	VMOVUPS 50208(R9), Y0                           // column 1
-	VMOVUPS 351264(R9), Y1
-	VMOVUPS 652320(R9), Y2
-	VMOVUPS 953376(R9), Y3
-	VMOVUPS 1254432(R9), Y4
-	VMOVUPS 1555488(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 50208(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 351264(R9)
-	VMOVUPS 100384(R9), Y0                          // column 2
-	VMOVUPS 401440(R9), Y1
-	VMOVUPS 702496(R9), Y2
-	VMOVUPS 1003552(R9), Y3
-	VMOVUPS 1304608(R9), Y4
-	VMOVUPS 1605664(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 100384(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 401440(R9)
-	VMOVUPS 150560(R9), Y0                          // column 3
-	VMOVUPS 451616(R9), Y1
-	VMOVUPS 752672(R9), Y2
-	VMOVUPS 1053728(R9), Y3
-	VMOVUPS 1354784(R9), Y4
-	VMOVUPS 1655840(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150560(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 451616(R9)
-	VMOVUPS 200736(R9), Y0                          // column 4
-	VMOVUPS 501792(R9), Y1
-	VMOVUPS 802848(R9), Y2
-	VMOVUPS 1103904(R9), Y3
-	VMOVUPS 1404960(R9), Y4
-	VMOVUPS 1706016(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 200736(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 501792(R9)
-	VMOVUPS 250912(R9), Y0                          // column 5
-	VMOVUPS 551968(R9), Y1
-	VMOVUPS 853024(R9), Y2
-	VMOVUPS 1154080(R9), Y3
-	VMOVUPS 1455136(R9), Y4
-	VMOVUPS 1756192(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 250912(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 551968(R9)
+	VMOVUPS 145184(R9), Y1
+	VMOVUPS 290336(R9), Y2
+	VMOVUPS 435488(R9), Y3
+	VMOVUPS 580640(R9), Y4
+	VMOVUPS 725792(R9), Y5
+	VMOVUPS 870944(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 32(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 145184(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 290336(R9)
+	VMOVUPS 20768(R9), Y0                           // column 1
+	VMOVUPS 165920(R9), Y1
+	VMOVUPS 311072(R9), Y2
+	VMOVUPS 456224(R9), Y3
+	VMOVUPS 601376(R9), Y4
+	VMOVUPS 746528(R9), Y5
+	VMOVUPS 891680(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 20768(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 165920(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 311072(R9)
+	VMOVUPS 41504(R9), Y0                           // column 2
+	VMOVUPS 186656(R9), Y1
+	VMOVUPS 331808(R9), Y2
+	VMOVUPS 476960(R9), Y3
+	VMOVUPS 622112(R9), Y4
+	VMOVUPS 767264(R9), Y5
+	VMOVUPS 912416(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 41504(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 186656(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 331808(R9)
+	VMOVUPS 62240(R9), Y0                           // column 3
+	VMOVUPS 207392(R9), Y1
+	VMOVUPS 352544(R9), Y2
+	VMOVUPS 497696(R9), Y3
+	VMOVUPS 642848(R9), Y4
+	VMOVUPS 788000(R9), Y5
+	VMOVUPS 933152(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 62240(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 207392(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 352544(R9)
+	VMOVUPS 82976(R9), Y0                           // column 4
+	VMOVUPS 228128(R9), Y1
+	VMOVUPS 373280(R9), Y2
+	VMOVUPS 518432(R9), Y3
+	VMOVUPS 663584(R9), Y4
+	VMOVUPS 808736(R9), Y5
+	VMOVUPS 953888(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 82976(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 228128(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 373280(R9)
+	VMOVUPS 103712(R9), Y0                          // column 5
+	VMOVUPS 248864(R9), Y1
+	VMOVUPS 394016(R9), Y2
+	VMOVUPS 539168(R9), Y3
+	VMOVUPS 684320(R9), Y4
+	VMOVUPS 829472(R9), Y5
+	VMOVUPS 974624(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 103712(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 248864(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 394016(R9)
+	VMOVUPS 124448(R9), Y0                          // column 6
+	VMOVUPS 269600(R9), Y1
+	VMOVUPS 414752(R9), Y2
+	VMOVUPS 559904(R9), Y3
+	VMOVUPS 705056(R9), Y4
+	VMOVUPS 850208(R9), Y5
+	VMOVUPS 995360(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VMOVUPS Y7, 124448(R9)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 269600(R9)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VMOVUPS Y7, 414752(R9)
 	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 50208(R9), Y1
-	VMOVUPS 100384(R9), Y2
-	VMOVUPS 150560(R9), Y3
-	VMOVUPS 200736(R9), Y4
-	VMOVUPS 250912(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 32(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 96(R8)
+	VMOVUPS 20768(R9), Y1
+	VMOVUPS 41504(R9), Y2
+	VMOVUPS 62240(R9), Y3
+	VMOVUPS 82976(R9), Y4
+	VMOVUPS 103712(R9), Y5
+	VMOVUPS 124448(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 32(R8)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 96(R8)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 160(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2GradWinoOutKernelAVX2_part1_next
-	VMOVUPS 301088(R9), Y0                          // row 1
-	VMOVUPS 351264(R9), Y1
-	VMOVUPS 401440(R9), Y2
-	VMOVUPS 451616(R9), Y3
-	VMOVUPS 501792(R9), Y4
-	VMOVUPS 551968(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 1760(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 1824(R8)
+	VMOVUPS 145184(R9), Y0                          // row 1
+	VMOVUPS 165920(R9), Y1
+	VMOVUPS 186656(R9), Y2
+	VMOVUPS 207392(R9), Y3
+	VMOVUPS 228128(R9), Y4
+	VMOVUPS 248864(R9), Y5
+	VMOVUPS 269600(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 1760(R8)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 1824(R8)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 1888(R8)
+	CMPQ CX, $2                                     // row 2 only when rows > 2
+	JLE conv2GradWinoOutKernelAVX2_part1_next
+	VMOVUPS 290336(R9), Y0                          // row 2
+	VMOVUPS 311072(R9), Y1
+	VMOVUPS 331808(R9), Y2
+	VMOVUPS 352544(R9), Y3
+	VMOVUPS 373280(R9), Y4
+	VMOVUPS 394016(R9), Y5
+	VMOVUPS 414752(R9), Y6
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VADDPS Y3, Y7, Y7
+	VADDPS Y4, Y7, Y7
+	VADDPS Y5, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 3488(R8)
+	VMOVAPS Y1, Y7
+	VSUBPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 3552(R8)
+	VMOVAPS Y1, Y7
+	VADDPS Y2, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
+	VADDPS Y8, Y7, Y7
+	VADDPS Y6, Y7, Y7
+	VADDPS Y9, Y7, Y7
+	VMOVUPS Y7, 3616(R8)
 conv2GradWinoOutKernelAVX2_part1_next:
-	ADDQ $128, R8                                   // next tile
+	ADDQ $192, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
 	JNZ conv2GradWinoOutKernelAVX2_part1
-
-	// the last tile: its first 1 columns
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 301088(R9), Y1
-	VMOVUPS 602144(R9), Y2
-	VMOVUPS 903200(R9), Y3
-	VMOVUPS 1204256(R9), Y4
-	VMOVUPS 1505312(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 301088(R9)
-	VMOVUPS 50208(R9), Y0                           // column 1
-	VMOVUPS 351264(R9), Y1
-	VMOVUPS 652320(R9), Y2
-	VMOVUPS 953376(R9), Y3
-	VMOVUPS 1254432(R9), Y4
-	VMOVUPS 1555488(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 50208(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 351264(R9)
-	VMOVUPS 100384(R9), Y0                          // column 2
-	VMOVUPS 401440(R9), Y1
-	VMOVUPS 702496(R9), Y2
-	VMOVUPS 1003552(R9), Y3
-	VMOVUPS 1304608(R9), Y4
-	VMOVUPS 1605664(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 100384(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 401440(R9)
-	VMOVUPS 150560(R9), Y0                          // column 3
-	VMOVUPS 451616(R9), Y1
-	VMOVUPS 752672(R9), Y2
-	VMOVUPS 1053728(R9), Y3
-	VMOVUPS 1354784(R9), Y4
-	VMOVUPS 1655840(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 150560(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 451616(R9)
-	VMOVUPS 200736(R9), Y0                          // column 4
-	VMOVUPS 501792(R9), Y1
-	VMOVUPS 802848(R9), Y2
-	VMOVUPS 1103904(R9), Y3
-	VMOVUPS 1404960(R9), Y4
-	VMOVUPS 1706016(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 200736(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 501792(R9)
-	VMOVUPS 250912(R9), Y0                          // column 5
-	VMOVUPS 551968(R9), Y1
-	VMOVUPS 853024(R9), Y2
-	VMOVUPS 1154080(R9), Y3
-	VMOVUPS 1455136(R9), Y4
-	VMOVUPS 1756192(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 250912(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 551968(R9)
-	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 50208(R9), Y1
-	VMOVUPS 100384(R9), Y2
-	VMOVUPS 150560(R9), Y3
-	VMOVUPS 200736(R9), Y4
-	VMOVUPS 250912(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 32(R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2GradWinoOutKernelAVX2_part1_end
-	VMOVUPS 301088(R9), Y0                          // row 1
-	VMOVUPS 351264(R9), Y1
-	VMOVUPS 401440(R9), Y2
-	VMOVUPS 451616(R9), Y3
-	VMOVUPS 501792(R9), Y4
-	VMOVUPS 551968(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 1760(R8)
-conv2GradWinoOutKernelAVX2_part1_end:
 	VZEROUPPER
 	RET
 
 // func conv2UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/alexnet_torchvision.net:30) at one of F(2x2,5x5)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 196
+// the weight gradient of conv2 (specs/alexnet_torchvision.net:30) at one of F(3x3,5x5)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 81
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -17353,11 +20334,11 @@ TEXT ·conv2UpdKernelAVX512(SB), NOSPLIT, $0-24
 	LEAQ (DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX512_0_0_row:
-	MOVQ $196, R8                                   // pixels
+	MOVQ $81, R8                                    // pixels
 conv2UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z24                              // block 0's gradient
-	VMOVUPS 12544(R11), Z25                         // block 1's gradient
-	VMOVUPS 25088(R11), Z26                         // block 2's gradient
+	VMOVUPS 5184(R11), Z25                          // block 1's gradient
+	VMOVUPS 10368(R11), Z26                         // block 2's gradient
 	VBROADCASTSS (R10), Z27                         // input position 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
@@ -17427,7 +20408,7 @@ conv2UpdKernelAVX512_0_0_pixel:
 
 // func conv2UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/alexnet_torchvision.net:30) at one of F(2x2,5x5)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 196
+// the weight gradient of conv2 (specs/alexnet_torchvision.net:30) at one of F(3x3,5x5)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 81
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -17453,7 +20434,7 @@ TEXT ·conv2UpdKernelAVX2(SB), NOSPLIT, $0-24
 	LEAQ (DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_0_row:
-	MOVQ $196, R8                                   // pixels
+	MOVQ $81, R8                                    // pixels
 conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -17510,10 +20491,10 @@ conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 1024(DI), Y10
 	VMOVUPS 1056(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 12544(DX), R11
+	LEAQ 5184(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_1_row:
-	MOVQ $196, R8                                   // pixels
+	MOVQ $81, R8                                    // pixels
 conv2UpdKernelAVX2_0_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -17570,10 +20551,10 @@ conv2UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 1088(DI), Y10
 	VMOVUPS 1120(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 25088(DX), R11
+	LEAQ 10368(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_2_row:
-	MOVQ $196, R8                                   // pixels
+	MOVQ $81, R8                                    // pixels
 conv2UpdKernelAVX2_0_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -17625,7 +20606,7 @@ conv2UpdKernelAVX2_0_2_pixel:
 	LEAQ (DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_0_row:
-	MOVQ $196, R8                                   // pixels
+	MOVQ $81, R8                                    // pixels
 conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -17654,10 +20635,10 @@ conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 1408(DI), Y2
 	VMOVUPS 1440(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 12544(DX), R11
+	LEAQ 5184(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_1_row:
-	MOVQ $196, R8                                   // pixels
+	MOVQ $81, R8                                    // pixels
 conv2UpdKernelAVX2_6_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -17686,10 +20667,10 @@ conv2UpdKernelAVX2_6_1_pixel:
 	VMOVUPS 1472(DI), Y2
 	VMOVUPS 1504(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 25088(DX), R11
+	LEAQ 10368(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_2_row:
-	MOVQ $196, R8                                   // pixels
+	MOVQ $81, R8                                    // pixels
 conv2UpdKernelAVX2_6_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -17713,561 +20694,1167 @@ conv2UpdKernelAVX2_6_2_pixel:
 	VMOVUPS Y3, 1504(DI)
 	VZEROUPPER
 	RET
-DATA conv2WinoDyKernelAVX512Factors<>+0(SB)/4, $0x40000000 // 2
-DATA conv2WinoDyKernelAVX512Factors<>+4(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+8(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+12(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+16(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+20(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+24(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+28(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+32(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+36(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+40(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+44(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+48(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+52(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+56(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX512Factors<>+60(SB)/4, $0x40000000
-GLOBL conv2WinoDyKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
+DATA conv2WinoDyKernelAVX512Factors<>+0(SB)/4, $0x3e800000 // 0.25
+DATA conv2WinoDyKernelAVX512Factors<>+4(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+8(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+12(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+16(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+20(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+24(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+28(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+32(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+36(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+40(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+44(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+48(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+52(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+56(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+60(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX512Factors<>+64(SB)/4, $0x3f000000 // 0.5
+DATA conv2WinoDyKernelAVX512Factors<>+68(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+72(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+76(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+80(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+84(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+88(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+92(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+96(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+100(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+104(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+108(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+112(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+116(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+120(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+124(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX512Factors<>+128(SB)/4, $0x40000000 // 2
+DATA conv2WinoDyKernelAVX512Factors<>+132(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+136(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+140(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+144(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+148(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+152(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+156(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+160(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+164(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+168(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+172(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+176(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+180(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+184(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+188(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+192(SB)/4, $0x40800000 // 4
+DATA conv2WinoDyKernelAVX512Factors<>+196(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+200(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+204(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+208(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+212(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+216(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+220(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+224(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+228(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+232(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+236(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+240(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+244(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+248(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+252(SB)/4, $0x40800000
+GLOBL conv2WinoDyKernelAVX512Factors<>(SB), RODATA|NOPTR, $256
 
 // func conv2WinoDyKernelAVX512(v, in *float32)
 //
-// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,5x5) transform of a row of 14 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(3x3,5x5) transform of a row of 9 tiles of 3x3, A d Aᵀ, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
+// the tile loop. Z0…Z6 the column or row being transformed, Z7 the sum, Z8 a product.
 TEXT ·conv2WinoDyKernelAVX512(SB), NOSPLIT, $0-16
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ DI, R8                                     // lanes 0…15
 	MOVQ SI, R9
-	MOVQ $14, AX
+	MOVQ $9, AX
 conv2WinoDyKernelAVX512_part0:
 	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 1792(R9), Z1
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, (R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VMOVUPS Z6, 903168(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VMOVUPS Z6, 1806336(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 2709504(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 3612672(R8)
-	VMOVAPS Z1, Z6
-	VMOVUPS Z6, 4515840(R8)
+	VMOVUPS 1728(R9), Z1
+	VMOVUPS 3456(R9), Z2
+	VMOVAPS Z0, Z7
+	VMOVUPS Z7, (R8)
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 435456(R8)
+	VMOVAPS Z0, Z7
+	VSUBPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 870912(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1306368(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1741824(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 2177280(R8)
+	VMOVAPS Z2, Z7
+	VMOVUPS Z7, 2612736(R8)
 	VMOVUPS 64(R9), Z0                              // column 1
+	VMOVUPS 1792(R9), Z1
+	VMOVUPS 3520(R9), Z2
+	VMOVAPS Z0, Z7
+	VMOVUPS Z7, 62208(R8)
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 497664(R8)
+	VMOVAPS Z0, Z7
+	VSUBPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 933120(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1368576(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1804032(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 2239488(R8)
+	VMOVAPS Z2, Z7
+	VMOVUPS Z7, 2674944(R8)
+	VMOVUPS 128(R9), Z0                             // column 2
 	VMOVUPS 1856(R9), Z1
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 150528(R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VMOVUPS Z6, 1053696(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VMOVUPS Z6, 1956864(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 2860032(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 3763200(R8)
-	VMOVAPS Z1, Z6
-	VMOVUPS Z6, 4666368(R8)
+	VMOVUPS 3584(R9), Z2
+	VMOVAPS Z0, Z7
+	VMOVUPS Z7, 124416(R8)
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 559872(R8)
+	VMOVAPS Z0, Z7
+	VSUBPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 995328(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1430784(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1866240(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 2301696(R8)
+	VMOVAPS Z2, Z7
+	VMOVUPS Z7, 2737152(R8)
 	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 150528(R8), Z1
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, (R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VMOVUPS Z6, 150528(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VMOVUPS Z6, 301056(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 451584(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 602112(R8)
-	VMOVAPS Z1, Z6
-	VMOVUPS Z6, 752640(R8)
-	VMOVUPS 903168(R8), Z0                          // row 1
-	VMOVUPS 1053696(R8), Z1
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 903168(R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VMOVUPS Z6, 1053696(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VMOVUPS Z6, 1204224(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 1354752(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 1505280(R8)
-	VMOVAPS Z1, Z6
-	VMOVUPS Z6, 1655808(R8)
-	VMOVUPS 1806336(R8), Z0                         // row 2
-	VMOVUPS 1956864(R8), Z1
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 1806336(R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VMOVUPS Z6, 1956864(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VMOVUPS Z6, 2107392(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 2257920(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 2408448(R8)
-	VMOVAPS Z1, Z6
-	VMOVUPS Z6, 2558976(R8)
-	VMOVUPS 2709504(R8), Z0                         // row 3
-	VMOVUPS 2860032(R8), Z1
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 2709504(R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VMOVUPS Z6, 2860032(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VMOVUPS Z6, 3010560(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 3161088(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 3311616(R8)
-	VMOVAPS Z1, Z6
-	VMOVUPS Z6, 3462144(R8)
-	VMOVUPS 3612672(R8), Z0                         // row 4
-	VMOVUPS 3763200(R8), Z1
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 3612672(R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VMOVUPS Z6, 3763200(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VMOVUPS Z6, 3913728(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 4064256(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 4214784(R8)
-	VMOVAPS Z1, Z6
-	VMOVUPS Z6, 4365312(R8)
-	VMOVUPS 4515840(R8), Z0                         // row 5
-	VMOVUPS 4666368(R8), Z1
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 4515840(R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VMOVUPS Z6, 4666368(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VMOVUPS Z6, 4816896(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 4967424(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 5117952(R8)
-	VMOVAPS Z1, Z6
-	VMOVUPS Z6, 5268480(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 62208(R8), Z1
+	VMOVUPS 124416(R8), Z2
+	VMOVAPS Z0, Z7
+	VMOVUPS Z7, (R8)
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 62208(R8)
+	VMOVAPS Z0, Z7
+	VSUBPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 124416(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 186624(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 248832(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 311040(R8)
+	VMOVAPS Z2, Z7
+	VMOVUPS Z7, 373248(R8)
+	VMOVUPS 435456(R8), Z0                          // row 1
+	VMOVUPS 497664(R8), Z1
+	VMOVUPS 559872(R8), Z2
+	VMOVAPS Z0, Z7
+	VMOVUPS Z7, 435456(R8)
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 497664(R8)
+	VMOVAPS Z0, Z7
+	VSUBPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 559872(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 622080(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 684288(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 746496(R8)
+	VMOVAPS Z2, Z7
+	VMOVUPS Z7, 808704(R8)
+	VMOVUPS 870912(R8), Z0                          // row 2
+	VMOVUPS 933120(R8), Z1
+	VMOVUPS 995328(R8), Z2
+	VMOVAPS Z0, Z7
+	VMOVUPS Z7, 870912(R8)
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 933120(R8)
+	VMOVAPS Z0, Z7
+	VSUBPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 995328(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1057536(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1119744(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1181952(R8)
+	VMOVAPS Z2, Z7
+	VMOVUPS Z7, 1244160(R8)
+	VMOVUPS 1306368(R8), Z0                         // row 3
+	VMOVUPS 1368576(R8), Z1
+	VMOVUPS 1430784(R8), Z2
+	VMOVAPS Z0, Z7
+	VMOVUPS Z7, 1306368(R8)
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 1368576(R8)
+	VMOVAPS Z0, Z7
+	VSUBPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 1430784(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1492992(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1555200(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1617408(R8)
+	VMOVAPS Z2, Z7
+	VMOVUPS Z7, 1679616(R8)
+	VMOVUPS 1741824(R8), Z0                         // row 4
+	VMOVUPS 1804032(R8), Z1
+	VMOVUPS 1866240(R8), Z2
+	VMOVAPS Z0, Z7
+	VMOVUPS Z7, 1741824(R8)
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 1804032(R8)
+	VMOVAPS Z0, Z7
+	VSUBPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 1866240(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1928448(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 1990656(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 2052864(R8)
+	VMOVAPS Z2, Z7
+	VMOVUPS Z7, 2115072(R8)
+	VMOVUPS 2177280(R8), Z0                         // row 5
+	VMOVUPS 2239488(R8), Z1
+	VMOVUPS 2301696(R8), Z2
+	VMOVAPS Z0, Z7
+	VMOVUPS Z7, 2177280(R8)
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 2239488(R8)
+	VMOVAPS Z0, Z7
+	VSUBPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 2301696(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 2363904(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 2426112(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 2488320(R8)
+	VMOVAPS Z2, Z7
+	VMOVUPS Z7, 2550528(R8)
+	VMOVUPS 2612736(R8), Z0                         // row 6
+	VMOVUPS 2674944(R8), Z1
+	VMOVUPS 2737152(R8), Z2
+	VMOVAPS Z0, Z7
+	VMOVUPS Z7, 2612736(R8)
+	VMOVAPS Z0, Z7
+	VADDPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 2674944(R8)
+	VMOVAPS Z0, Z7
+	VSUBPS Z1, Z7, Z7
+	VADDPS Z2, Z7, Z7
+	VMOVUPS Z7, 2737152(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 2799360(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
+	VSUBPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 2861568(R8)
+	VMOVAPS Z0, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
+	VADDPS Z8, Z7, Z7
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
+	VADDPS Z8, Z7, Z7
+	VMOVUPS Z7, 2923776(R8)
+	VMOVAPS Z2, Z7
+	VMOVUPS Z7, 2985984(R8)
+	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2WinoDyKernelAVX512_part0
 	VZEROUPPER
 	RET
-DATA conv2WinoDyKernelAVX2Factors<>+0(SB)/4, $0x40000000 // 2
-DATA conv2WinoDyKernelAVX2Factors<>+4(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+8(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+12(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+16(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+20(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+24(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+28(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+32(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+36(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+40(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+44(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+48(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+52(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+56(SB)/4, $0x40000000
-DATA conv2WinoDyKernelAVX2Factors<>+60(SB)/4, $0x40000000
-GLOBL conv2WinoDyKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
+DATA conv2WinoDyKernelAVX2Factors<>+0(SB)/4, $0x3e800000 // 0.25
+DATA conv2WinoDyKernelAVX2Factors<>+4(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+8(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+12(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+16(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+20(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+24(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+28(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+32(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+36(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+40(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+44(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+48(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+52(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+56(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+60(SB)/4, $0x3e800000
+DATA conv2WinoDyKernelAVX2Factors<>+64(SB)/4, $0x3f000000 // 0.5
+DATA conv2WinoDyKernelAVX2Factors<>+68(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+72(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+76(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+80(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+84(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+88(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+92(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+96(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+100(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+104(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+108(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+112(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+116(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+120(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+124(SB)/4, $0x3f000000
+DATA conv2WinoDyKernelAVX2Factors<>+128(SB)/4, $0x40000000 // 2
+DATA conv2WinoDyKernelAVX2Factors<>+132(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+136(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+140(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+144(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+148(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+152(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+156(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+160(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+164(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+168(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+172(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+176(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+180(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+184(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+188(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+192(SB)/4, $0x40800000 // 4
+DATA conv2WinoDyKernelAVX2Factors<>+196(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+200(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+204(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+208(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+212(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+216(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+220(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+224(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+228(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+232(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+236(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+240(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+244(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+248(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+252(SB)/4, $0x40800000
+GLOBL conv2WinoDyKernelAVX2Factors<>(SB), RODATA|NOPTR, $256
 
 // func conv2WinoDyKernelAVX2(v, in *float32)
 //
-// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,5x5) transform of a row of 14 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(3x3,5x5) transform of a row of 9 tiles of 3x3, A d Aᵀ, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
+// the tile loop. Y0…Y6 the column or row being transformed, Y7 the sum, Y8 a product.
 TEXT ·conv2WinoDyKernelAVX2(SB), NOSPLIT, $0-16
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ DI, R8                                     // lanes 0…7
 	MOVQ SI, R9
-	MOVQ $14, AX
+	MOVQ $9, AX
 conv2WinoDyKernelAVX2_part0:
 	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 1792(R9), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, (R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 903168(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 1806336(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 2709504(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 3612672(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 4515840(R8)
+	VMOVUPS 1728(R9), Y1
+	VMOVUPS 3456(R9), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, (R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 435456(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 870912(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1306368(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1741824(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2177280(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 2612736(R8)
 	VMOVUPS 64(R9), Y0                              // column 1
+	VMOVUPS 1792(R9), Y1
+	VMOVUPS 3520(R9), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 62208(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 497664(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 933120(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1368576(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1804032(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2239488(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 2674944(R8)
+	VMOVUPS 128(R9), Y0                             // column 2
 	VMOVUPS 1856(R9), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 150528(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 1053696(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 1956864(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 2860032(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 3763200(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 4666368(R8)
+	VMOVUPS 3584(R9), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 124416(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 559872(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 995328(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1430784(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1866240(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2301696(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 2737152(R8)
 	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 150528(R8), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, (R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 150528(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 301056(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 451584(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 602112(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 752640(R8)
-	VMOVUPS 903168(R8), Y0                          // row 1
-	VMOVUPS 1053696(R8), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 903168(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 1053696(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 1204224(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 1354752(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 1505280(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 1655808(R8)
-	VMOVUPS 1806336(R8), Y0                         // row 2
-	VMOVUPS 1956864(R8), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 1806336(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 1956864(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 2107392(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 2257920(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 2408448(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 2558976(R8)
-	VMOVUPS 2709504(R8), Y0                         // row 3
-	VMOVUPS 2860032(R8), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 2709504(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 2860032(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 3010560(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 3161088(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 3311616(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 3462144(R8)
-	VMOVUPS 3612672(R8), Y0                         // row 4
-	VMOVUPS 3763200(R8), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 3612672(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 3763200(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 3913728(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 4064256(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 4214784(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 4365312(R8)
-	VMOVUPS 4515840(R8), Y0                         // row 5
-	VMOVUPS 4666368(R8), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 4515840(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 4666368(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 4816896(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 4967424(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 5117952(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 5268480(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 62208(R8), Y1
+	VMOVUPS 124416(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, (R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 62208(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 124416(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 186624(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 248832(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 311040(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 373248(R8)
+	VMOVUPS 435456(R8), Y0                          // row 1
+	VMOVUPS 497664(R8), Y1
+	VMOVUPS 559872(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 435456(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 497664(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 559872(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 622080(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 684288(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 746496(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 808704(R8)
+	VMOVUPS 870912(R8), Y0                          // row 2
+	VMOVUPS 933120(R8), Y1
+	VMOVUPS 995328(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 870912(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 933120(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 995328(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1057536(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1119744(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1181952(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 1244160(R8)
+	VMOVUPS 1306368(R8), Y0                         // row 3
+	VMOVUPS 1368576(R8), Y1
+	VMOVUPS 1430784(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 1306368(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 1368576(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 1430784(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1492992(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1555200(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1617408(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 1679616(R8)
+	VMOVUPS 1741824(R8), Y0                         // row 4
+	VMOVUPS 1804032(R8), Y1
+	VMOVUPS 1866240(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 1741824(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 1804032(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 1866240(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1928448(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1990656(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2052864(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 2115072(R8)
+	VMOVUPS 2177280(R8), Y0                         // row 5
+	VMOVUPS 2239488(R8), Y1
+	VMOVUPS 2301696(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 2177280(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 2239488(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 2301696(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2363904(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2426112(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2488320(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 2550528(R8)
+	VMOVUPS 2612736(R8), Y0                         // row 6
+	VMOVUPS 2674944(R8), Y1
+	VMOVUPS 2737152(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 2612736(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 2674944(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 2737152(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2799360(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2861568(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2923776(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 2985984(R8)
+	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2WinoDyKernelAVX2_part0
 	MOVQ DI, R8                                     // lanes 8…15
 	MOVQ SI, R9
-	MOVQ $14, AX
+	MOVQ $9, AX
 conv2WinoDyKernelAVX2_part1:
 	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 1824(R9), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 32(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 903200(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 1806368(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 2709536(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 3612704(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 4515872(R8)
+	VMOVUPS 1760(R9), Y1
+	VMOVUPS 3488(R9), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 32(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 435488(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 870944(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1306400(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1741856(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2177312(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 2612768(R8)
 	VMOVUPS 96(R9), Y0                              // column 1
+	VMOVUPS 1824(R9), Y1
+	VMOVUPS 3552(R9), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 62240(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 497696(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 933152(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1368608(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1804064(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2239520(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 2674976(R8)
+	VMOVUPS 160(R9), Y0                             // column 2
 	VMOVUPS 1888(R9), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 150560(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 1053728(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 1956896(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 2860064(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 3763232(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 4666400(R8)
+	VMOVUPS 3616(R9), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 124448(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 559904(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 995360(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1430816(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1866272(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2301728(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 2737184(R8)
 	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 150560(R8), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 32(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 150560(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 301088(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 451616(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 602144(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 752672(R8)
-	VMOVUPS 903200(R8), Y0                          // row 1
-	VMOVUPS 1053728(R8), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 903200(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 1053728(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 1204256(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 1354784(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 1505312(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 1655840(R8)
-	VMOVUPS 1806368(R8), Y0                         // row 2
-	VMOVUPS 1956896(R8), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 1806368(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 1956896(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 2107424(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 2257952(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 2408480(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 2559008(R8)
-	VMOVUPS 2709536(R8), Y0                         // row 3
-	VMOVUPS 2860064(R8), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 2709536(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 2860064(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 3010592(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 3161120(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 3311648(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 3462176(R8)
-	VMOVUPS 3612704(R8), Y0                         // row 4
-	VMOVUPS 3763232(R8), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 3612704(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 3763232(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 3913760(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 4064288(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 4214816(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 4365344(R8)
-	VMOVUPS 4515872(R8), Y0                         // row 5
-	VMOVUPS 4666400(R8), Y1
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 4515872(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VMOVUPS Y6, 4666400(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VMOVUPS Y6, 4816928(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 4967456(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 5117984(R8)
-	VMOVAPS Y1, Y6
-	VMOVUPS Y6, 5268512(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 62240(R8), Y1
+	VMOVUPS 124448(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 32(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 62240(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 124448(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 186656(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 248864(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 311072(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 373280(R8)
+	VMOVUPS 435488(R8), Y0                          // row 1
+	VMOVUPS 497696(R8), Y1
+	VMOVUPS 559904(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 435488(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 497696(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 559904(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 622112(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 684320(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 746528(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 808736(R8)
+	VMOVUPS 870944(R8), Y0                          // row 2
+	VMOVUPS 933152(R8), Y1
+	VMOVUPS 995360(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 870944(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 933152(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 995360(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1057568(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1119776(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1181984(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 1244192(R8)
+	VMOVUPS 1306400(R8), Y0                         // row 3
+	VMOVUPS 1368608(R8), Y1
+	VMOVUPS 1430816(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 1306400(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 1368608(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 1430816(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1493024(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1555232(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1617440(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 1679648(R8)
+	VMOVUPS 1741856(R8), Y0                         // row 4
+	VMOVUPS 1804064(R8), Y1
+	VMOVUPS 1866272(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 1741856(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 1804064(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 1866272(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1928480(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 1990688(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2052896(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 2115104(R8)
+	VMOVUPS 2177312(R8), Y0                         // row 5
+	VMOVUPS 2239520(R8), Y1
+	VMOVUPS 2301728(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 2177312(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 2239520(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 2301728(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2363936(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2426144(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2488352(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 2550560(R8)
+	VMOVUPS 2612768(R8), Y0                         // row 6
+	VMOVUPS 2674976(R8), Y1
+	VMOVUPS 2737184(R8), Y2
+	VMOVAPS Y0, Y7
+	VMOVUPS Y7, 2612768(R8)
+	VMOVAPS Y0, Y7
+	VADDPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 2674976(R8)
+	VMOVAPS Y0, Y7
+	VSUBPS Y1, Y7, Y7
+	VADDPS Y2, Y7, Y7
+	VMOVUPS Y7, 2737184(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2799392(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
+	VSUBPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2861600(R8)
+	VMOVAPS Y0, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
+	VADDPS Y8, Y7, Y7
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
+	VADDPS Y8, Y7, Y7
+	VMOVUPS Y7, 2923808(R8)
+	VMOVAPS Y2, Y7
+	VMOVUPS Y7, 2986016(R8)
+	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2WinoDyKernelAVX2_part1

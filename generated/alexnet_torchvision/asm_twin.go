@@ -47,112 +47,140 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 439264 values and in
-// of 3072, it computes conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels; the same float32 operations in the same order.
+// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 248976 values and in
+// of 3472, it computes conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels; the same float32 operations in the same order.
 func conv2WinoInKernelGo(v, in []float32) {
-	for t := 0; t < 14; t++ {
+	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = d[0], d[512], d[1024], d[1536], d[2048], d[2560] // column 0
-			o[0] = float32(4*x0) - float32(5*x2) + x4
-			o[75264] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[150528] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[225792] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[301056] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[376320] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[16], d[528], d[1040], d[1552], d[2064], d[2576] // column 1
-			o[12544] = float32(4*x0) - float32(5*x2) + x4
-			o[87808] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[163072] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[238336] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[313600] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[388864] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[32], d[544], d[1056], d[1568], d[2080], d[2592] // column 2
-			o[25088] = float32(4*x0) - float32(5*x2) + x4
-			o[100352] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[175616] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[250880] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[326144] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[401408] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[48], d[560], d[1072], d[1584], d[2096], d[2608] // column 3
-			o[37632] = float32(4*x0) - float32(5*x2) + x4
-			o[112896] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[188160] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[263424] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[338688] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[413952] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[64], d[576], d[1088], d[1600], d[2112], d[2624] // column 4
-			o[50176] = float32(4*x0) - float32(5*x2) + x4
-			o[125440] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[200704] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[275968] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[351232] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[426496] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[80], d[592], d[1104], d[1616], d[2128], d[2640] // column 5
-			o[62720] = float32(4*x0) - float32(5*x2) + x4
-			o[137984] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[213248] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[288512] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[363776] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[439040] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[12544], o[25088], o[37632], o[50176], o[62720] // row 0
-			o[0] = float32(4*x0) - float32(5*x2) + x4
-			o[12544] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[25088] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[37632] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[50176] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[62720] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[75264], o[87808], o[100352], o[112896], o[125440], o[137984] // row 1
-			o[75264] = float32(4*x0) - float32(5*x2) + x4
-			o[87808] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[100352] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[112896] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[125440] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[137984] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[150528], o[163072], o[175616], o[188160], o[200704], o[213248] // row 2
-			o[150528] = float32(4*x0) - float32(5*x2) + x4
-			o[163072] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[175616] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[188160] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[200704] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[213248] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[225792], o[238336], o[250880], o[263424], o[275968], o[288512] // row 3
-			o[225792] = float32(4*x0) - float32(5*x2) + x4
-			o[238336] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[250880] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[263424] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[275968] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[288512] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[301056], o[313600], o[326144], o[338688], o[351232], o[363776] // row 4
-			o[301056] = float32(4*x0) - float32(5*x2) + x4
-			o[313600] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[326144] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[338688] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[351232] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[363776] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[376320], o[388864], o[401408], o[413952], o[426496], o[439040] // row 5
-			o[376320] = float32(4*x0) - float32(5*x2) + x4
-			o[388864] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[401408] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[413952] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[426496] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[439040] = float32(4*x1) - float32(5*x3) + x5
+			d, o := in[t*48+l:], v[t*16+l:]
+			var x0, x1, x2, x3, x4, x5, x6 float32
+			x0, x1, x2, x3, x4, x5, x6 = d[0], d[496], d[992], d[1488], d[1984], d[2480], d[2976] // column 0
+			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[36288] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[72576] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[108864] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[145152] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[181440] = float32(4*x1) - float32(5*x3) + x5
+			o[217728] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[16], d[512], d[1008], d[1504], d[2000], d[2496], d[2992] // column 1
+			o[5184] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[41472] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[77760] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[114048] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[150336] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[186624] = float32(4*x1) - float32(5*x3) + x5
+			o[222912] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[32], d[528], d[1024], d[1520], d[2016], d[2512], d[3008] // column 2
+			o[10368] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[46656] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[82944] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[119232] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[155520] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[191808] = float32(4*x1) - float32(5*x3) + x5
+			o[228096] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[48], d[544], d[1040], d[1536], d[2032], d[2528], d[3024] // column 3
+			o[15552] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[51840] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[88128] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[124416] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[160704] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[196992] = float32(4*x1) - float32(5*x3) + x5
+			o[233280] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[64], d[560], d[1056], d[1552], d[2048], d[2544], d[3040] // column 4
+			o[20736] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[57024] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[93312] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[129600] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[165888] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[202176] = float32(4*x1) - float32(5*x3) + x5
+			o[238464] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[80], d[576], d[1072], d[1568], d[2064], d[2560], d[3056] // column 5
+			o[25920] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[62208] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[98496] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[134784] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[171072] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[207360] = float32(4*x1) - float32(5*x3) + x5
+			o[243648] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[96], d[592], d[1088], d[1584], d[2080], d[2576], d[3072] // column 6
+			o[31104] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[67392] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[103680] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[139968] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[176256] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[212544] = float32(4*x1) - float32(5*x3) + x5
+			o[248832] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[5184], o[10368], o[15552], o[20736], o[25920], o[31104] // row 0
+			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[5184] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[10368] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[15552] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[20736] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[25920] = float32(4*x1) - float32(5*x3) + x5
+			o[31104] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[36288], o[41472], o[46656], o[51840], o[57024], o[62208], o[67392] // row 1
+			o[36288] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[41472] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[46656] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[51840] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[57024] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[62208] = float32(4*x1) - float32(5*x3) + x5
+			o[67392] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[72576], o[77760], o[82944], o[88128], o[93312], o[98496], o[103680] // row 2
+			o[72576] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[77760] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[82944] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[88128] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[93312] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[98496] = float32(4*x1) - float32(5*x3) + x5
+			o[103680] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[108864], o[114048], o[119232], o[124416], o[129600], o[134784], o[139968] // row 3
+			o[108864] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[114048] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[119232] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[124416] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[129600] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[134784] = float32(4*x1) - float32(5*x3) + x5
+			o[139968] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[145152], o[150336], o[155520], o[160704], o[165888], o[171072], o[176256] // row 4
+			o[145152] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[150336] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[155520] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[160704] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[165888] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[171072] = float32(4*x1) - float32(5*x3) + x5
+			o[176256] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[181440], o[186624], o[191808], o[196992], o[202176], o[207360], o[212544] // row 5
+			o[181440] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[186624] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[191808] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[196992] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[202176] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[207360] = float32(4*x1) - float32(5*x3) + x5
+			o[212544] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[217728], o[222912], o[228096], o[233280], o[238464], o[243648], o[248832] // row 6
+			o[217728] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[222912] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[228096] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[233280] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[238464] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[243648] = float32(4*x1) - float32(5*x3) + x5
+			o[248832] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
 		}
 	}
 }
 
-// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 12544 values, in 12544,
-// w 4096 and bias 64, it computes conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 5184 values, in 5184,
+// w 4096 and bias 64, it computes conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the products of one of F(3x3,5x5)'s 49 transform positions: its 81 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv2WinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [64]float32
-	for ox := 0; ox < 196; ox++ {
+	for ox := 0; ox < 81; ox++ {
 		copy(acc[:], bias[:64])
 		for cb := 0; cb < 4; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+						x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -162,176 +190,248 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*3136+ox*16+j%16] = acc[j]
+			out[j/16*1296+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
-// conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2: with out of at least 864 values
-// (for rows 2), mm of 1317344 and bias of 16, it computes conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels; the same float32 operations in
+// conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2: with out of at least 1296 values
+// (for rows 3), mm of 746640 and bias of 16, it computes conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels; the same float32 operations in
 // the same order.
 func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
-	for t := 0; t < 14; t++ {
+	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
-			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
-			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = o[0], o[225792], o[451584], o[677376], o[903168], o[1128960] // column 0
-			o[0] = x0 + x1 + x2 + x3 + x4
-			o[225792] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[37632], o[263424], o[489216], o[715008], o[940800], o[1166592] // column 1
-			o[37632] = x0 + x1 + x2 + x3 + x4
-			o[263424] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[75264], o[301056], o[526848], o[752640], o[978432], o[1204224] // column 2
-			o[75264] = x0 + x1 + x2 + x3 + x4
-			o[301056] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[112896], o[338688], o[564480], o[790272], o[1016064], o[1241856] // column 3
-			o[112896] = x0 + x1 + x2 + x3 + x4
-			o[338688] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[150528], o[376320], o[602112], o[827904], o[1053696], o[1279488] // column 4
-			o[150528] = x0 + x1 + x2 + x3 + x4
-			o[376320] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[188160], o[413952], o[639744], o[865536], o[1091328], o[1317120] // column 5
-			o[188160] = x0 + x1 + x2 + x3 + x4
-			o[413952] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[37632], o[75264], o[112896], o[150528], o[188160] // row 0
+			o, y, b := mm[t*16+l:], out[t*48+l:], bias[l]
+			var x0, x1, x2, x3, x4, x5, x6 float32
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[108864], o[217728], o[326592], o[435456], o[544320], o[653184] // column 0
+			o[0] = x0 + x1 + x2 + x3 + x4 + x5
+			o[108864] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[217728] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[15552], o[124416], o[233280], o[342144], o[451008], o[559872], o[668736] // column 1
+			o[15552] = x0 + x1 + x2 + x3 + x4 + x5
+			o[124416] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[233280] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[31104], o[139968], o[248832], o[357696], o[466560], o[575424], o[684288] // column 2
+			o[31104] = x0 + x1 + x2 + x3 + x4 + x5
+			o[139968] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[248832] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[46656], o[155520], o[264384], o[373248], o[482112], o[590976], o[699840] // column 3
+			o[46656] = x0 + x1 + x2 + x3 + x4 + x5
+			o[155520] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[264384] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[62208], o[171072], o[279936], o[388800], o[497664], o[606528], o[715392] // column 4
+			o[62208] = x0 + x1 + x2 + x3 + x4 + x5
+			o[171072] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[279936] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[77760], o[186624], o[295488], o[404352], o[513216], o[622080], o[730944] // column 5
+			o[77760] = x0 + x1 + x2 + x3 + x4 + x5
+			o[186624] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[295488] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[93312], o[202176], o[311040], o[419904], o[528768], o[637632], o[746496] // column 6
+			o[93312] = x0 + x1 + x2 + x3 + x4 + x5
+			o[202176] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[311040] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[15552], o[31104], o[46656], o[62208], o[77760], o[93312] // row 0
 			{
-				r := x0 + x1 + x2 + x3 + x4
+				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
 				r = max(r, 0)
 				y[0] = r
 			}
-			if t*2+1 < 27 {
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
 				r = r + b
 				r = max(r, 0)
 				y[16] = r
 			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+				r = r + b
+				r = max(r, 0)
+				y[32] = r
+			}
 			if rows <= 1 {
 				continue
 			}
-			x0, x1, x2, x3, x4, x5 = o[225792], o[263424], o[301056], o[338688], o[376320], o[413952] // row 1
+			x0, x1, x2, x3, x4, x5, x6 = o[108864], o[124416], o[139968], o[155520], o[171072], o[186624], o[202176] // row 1
 			{
-				r := x0 + x1 + x2 + x3 + x4
+				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
 				r = max(r, 0)
 				y[432] = r
 			}
-			if t*2+1 < 27 {
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
 				r = r + b
 				r = max(r, 0)
 				y[448] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+				r = r + b
+				r = max(r, 0)
+				y[464] = r
+			}
+			if rows <= 2 {
+				continue
+			}
+			x0, x1, x2, x3, x4, x5, x6 = o[217728], o[233280], o[248832], o[264384], o[279936], o[295488], o[311040] // row 2
+			{
+				r := x0 + x1 + x2 + x3 + x4 + x5
+				r = r + b
+				r = max(r, 0)
+				y[864] = r
+			}
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+				r = r + b
+				r = max(r, 0)
+				y[880] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+				r = r + b
+				r = max(r, 0)
+				y[896] = r
 			}
 		}
 	}
 }
 
-// conv2GradWinoInKernelGo is the pure-Go twin of conv2GradWinoInKernelAVX512 and conv2GradWinoInKernelAVX2: with v of at least 1317344 values and in
-// of 3072, it computes the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels; the same float32 operations in the same order.
+// conv2GradWinoInKernelGo is the pure-Go twin of conv2GradWinoInKernelAVX512 and conv2GradWinoInKernelAVX2: with v of at least 746640 values and in
+// of 3472, it computes the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels; the same float32 operations in the same order.
 func conv2GradWinoInKernelGo(v, in []float32) {
-	for t := 0; t < 14; t++ {
+	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = d[0], d[512], d[1024], d[1536], d[2048], d[2560] // column 0
-			o[0] = float32(4*x0) - float32(5*x2) + x4
-			o[225792] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[451584] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[677376] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[903168] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[1128960] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[16], d[528], d[1040], d[1552], d[2064], d[2576] // column 1
-			o[37632] = float32(4*x0) - float32(5*x2) + x4
-			o[263424] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[489216] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[715008] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[940800] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[1166592] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[32], d[544], d[1056], d[1568], d[2080], d[2592] // column 2
-			o[75264] = float32(4*x0) - float32(5*x2) + x4
-			o[301056] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[526848] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[752640] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[978432] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[1204224] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[48], d[560], d[1072], d[1584], d[2096], d[2608] // column 3
-			o[112896] = float32(4*x0) - float32(5*x2) + x4
-			o[338688] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[564480] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[790272] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[1016064] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[1241856] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[64], d[576], d[1088], d[1600], d[2112], d[2624] // column 4
-			o[150528] = float32(4*x0) - float32(5*x2) + x4
-			o[376320] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[602112] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[827904] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[1053696] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[1279488] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[80], d[592], d[1104], d[1616], d[2128], d[2640] // column 5
-			o[188160] = float32(4*x0) - float32(5*x2) + x4
-			o[413952] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[639744] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[865536] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[1091328] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[1317120] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[37632], o[75264], o[112896], o[150528], o[188160] // row 0
-			o[0] = float32(4*x0) - float32(5*x2) + x4
-			o[37632] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[75264] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[112896] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[150528] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[188160] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[225792], o[263424], o[301056], o[338688], o[376320], o[413952] // row 1
-			o[225792] = float32(4*x0) - float32(5*x2) + x4
-			o[263424] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[301056] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[338688] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[376320] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[413952] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[451584], o[489216], o[526848], o[564480], o[602112], o[639744] // row 2
-			o[451584] = float32(4*x0) - float32(5*x2) + x4
-			o[489216] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[526848] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[564480] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[602112] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[639744] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[677376], o[715008], o[752640], o[790272], o[827904], o[865536] // row 3
-			o[677376] = float32(4*x0) - float32(5*x2) + x4
-			o[715008] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[752640] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[790272] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[827904] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[865536] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[903168], o[940800], o[978432], o[1016064], o[1053696], o[1091328] // row 4
-			o[903168] = float32(4*x0) - float32(5*x2) + x4
-			o[940800] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[978432] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[1016064] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[1053696] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[1091328] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[1128960], o[1166592], o[1204224], o[1241856], o[1279488], o[1317120] // row 5
-			o[1128960] = float32(4*x0) - float32(5*x2) + x4
-			o[1166592] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[1204224] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[1241856] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[1279488] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[1317120] = float32(4*x1) - float32(5*x3) + x5
+			d, o := in[t*48+l:], v[t*16+l:]
+			var x0, x1, x2, x3, x4, x5, x6 float32
+			x0, x1, x2, x3, x4, x5, x6 = d[0], d[496], d[992], d[1488], d[1984], d[2480], d[2976] // column 0
+			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[108864] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[217728] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[326592] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[435456] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[544320] = float32(4*x1) - float32(5*x3) + x5
+			o[653184] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[16], d[512], d[1008], d[1504], d[2000], d[2496], d[2992] // column 1
+			o[15552] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[124416] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[233280] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[342144] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[451008] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[559872] = float32(4*x1) - float32(5*x3) + x5
+			o[668736] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[32], d[528], d[1024], d[1520], d[2016], d[2512], d[3008] // column 2
+			o[31104] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[139968] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[248832] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[357696] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[466560] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[575424] = float32(4*x1) - float32(5*x3) + x5
+			o[684288] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[48], d[544], d[1040], d[1536], d[2032], d[2528], d[3024] // column 3
+			o[46656] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[155520] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[264384] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[373248] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[482112] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[590976] = float32(4*x1) - float32(5*x3) + x5
+			o[699840] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[64], d[560], d[1056], d[1552], d[2048], d[2544], d[3040] // column 4
+			o[62208] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[171072] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[279936] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[388800] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[497664] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[606528] = float32(4*x1) - float32(5*x3) + x5
+			o[715392] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[80], d[576], d[1072], d[1568], d[2064], d[2560], d[3056] // column 5
+			o[77760] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[186624] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[295488] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[404352] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[513216] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[622080] = float32(4*x1) - float32(5*x3) + x5
+			o[730944] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = d[96], d[592], d[1088], d[1584], d[2080], d[2576], d[3072] // column 6
+			o[93312] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[202176] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[311040] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[419904] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[528768] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[637632] = float32(4*x1) - float32(5*x3) + x5
+			o[746496] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[15552], o[31104], o[46656], o[62208], o[77760], o[93312] // row 0
+			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[15552] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[31104] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[46656] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[62208] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[77760] = float32(4*x1) - float32(5*x3) + x5
+			o[93312] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[108864], o[124416], o[139968], o[155520], o[171072], o[186624], o[202176] // row 1
+			o[108864] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[124416] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[139968] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[155520] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[171072] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[186624] = float32(4*x1) - float32(5*x3) + x5
+			o[202176] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[217728], o[233280], o[248832], o[264384], o[279936], o[295488], o[311040] // row 2
+			o[217728] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[233280] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[248832] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[264384] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[279936] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[295488] = float32(4*x1) - float32(5*x3) + x5
+			o[311040] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[326592], o[342144], o[357696], o[373248], o[388800], o[404352], o[419904] // row 3
+			o[326592] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[342144] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[357696] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[373248] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[388800] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[404352] = float32(4*x1) - float32(5*x3) + x5
+			o[419904] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[435456], o[451008], o[466560], o[482112], o[497664], o[513216], o[528768] // row 4
+			o[435456] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[451008] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[466560] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[482112] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[497664] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[513216] = float32(4*x1) - float32(5*x3) + x5
+			o[528768] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[544320], o[559872], o[575424], o[590976], o[606528], o[622080], o[637632] // row 5
+			o[544320] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[559872] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[575424] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[590976] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[606528] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[622080] = float32(4*x1) - float32(5*x3) + x5
+			o[637632] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[653184], o[668736], o[684288], o[699840], o[715392], o[730944], o[746496] // row 6
+			o[653184] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[668736] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[684288] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[699840] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[715392] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[730944] = float32(4*x1) - float32(5*x3) + x5
+			o[746496] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
 		}
 	}
 }
 
-// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 12544 values, in 37632,
-// w 12288 and bias 64, it computes the input gradient of conv2 (specs/alexnet_torchvision.net:30), the products of one of F(2x2,5x5)'s 36 transform positions: its 196 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 5184 values, in 15552,
+// w 12288 and bias 64, it computes the input gradient of conv2 (specs/alexnet_torchvision.net:30), the products of one of F(3x3,5x5)'s 49 transform positions: its 81 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv2GradWinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [64]float32
-	for ox := 0; ox < 196; ox++ {
+	for ox := 0; ox < 81; ox++ {
 		copy(acc[:], bias[:64])
 		for cb := 0; cb < 12; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*3136+kh*3136+(ox*1+kw)*16+c*1]
+						x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -341,68 +441,107 @@ func conv2GradWinoMulKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*3136+ox*16+j%16] = acc[j]
+			out[j/16*1296+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
-// conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and conv2GradWinoOutKernelAVX2: with out of at least 864 values
-// (for rows 2), mm of 439264 and bias of 16, it computes the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels; the same float32 operations in
+// conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and conv2GradWinoOutKernelAVX2: with out of at least 1296 values
+// (for rows 3), mm of 248976 and bias of 16, it computes the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels; the same float32 operations in
 // the same order.
 func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
-	for t := 0; t < 14; t++ {
+	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
-			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
-			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = o[0], o[75264], o[150528], o[225792], o[301056], o[376320] // column 0
-			o[0] = x0 + x1 + x2 + x3 + x4
-			o[75264] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[12544], o[87808], o[163072], o[238336], o[313600], o[388864] // column 1
-			o[12544] = x0 + x1 + x2 + x3 + x4
-			o[87808] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[25088], o[100352], o[175616], o[250880], o[326144], o[401408] // column 2
-			o[25088] = x0 + x1 + x2 + x3 + x4
-			o[100352] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[37632], o[112896], o[188160], o[263424], o[338688], o[413952] // column 3
-			o[37632] = x0 + x1 + x2 + x3 + x4
-			o[112896] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[50176], o[125440], o[200704], o[275968], o[351232], o[426496] // column 4
-			o[50176] = x0 + x1 + x2 + x3 + x4
-			o[125440] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[62720], o[137984], o[213248], o[288512], o[363776], o[439040] // column 5
-			o[62720] = x0 + x1 + x2 + x3 + x4
-			o[137984] = x1 - x2 + float32(2*x3) - float32(2*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[12544], o[25088], o[37632], o[50176], o[62720] // row 0
+			o, y, b := mm[t*16+l:], out[t*48+l:], bias[l]
+			var x0, x1, x2, x3, x4, x5, x6 float32
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[36288], o[72576], o[108864], o[145152], o[181440], o[217728] // column 0
+			o[0] = x0 + x1 + x2 + x3 + x4 + x5
+			o[36288] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[72576] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[5184], o[41472], o[77760], o[114048], o[150336], o[186624], o[222912] // column 1
+			o[5184] = x0 + x1 + x2 + x3 + x4 + x5
+			o[41472] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[77760] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[10368], o[46656], o[82944], o[119232], o[155520], o[191808], o[228096] // column 2
+			o[10368] = x0 + x1 + x2 + x3 + x4 + x5
+			o[46656] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[82944] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[15552], o[51840], o[88128], o[124416], o[160704], o[196992], o[233280] // column 3
+			o[15552] = x0 + x1 + x2 + x3 + x4 + x5
+			o[51840] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[88128] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[20736], o[57024], o[93312], o[129600], o[165888], o[202176], o[238464] // column 4
+			o[20736] = x0 + x1 + x2 + x3 + x4 + x5
+			o[57024] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[93312] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[25920], o[62208], o[98496], o[134784], o[171072], o[207360], o[243648] // column 5
+			o[25920] = x0 + x1 + x2 + x3 + x4 + x5
+			o[62208] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[98496] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[31104], o[67392], o[103680], o[139968], o[176256], o[212544], o[248832] // column 6
+			o[31104] = x0 + x1 + x2 + x3 + x4 + x5
+			o[67392] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[103680] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[5184], o[10368], o[15552], o[20736], o[25920], o[31104] // row 0
 			{
-				r := x0 + x1 + x2 + x3 + x4
+				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
 				y[0] = r
 			}
-			if t*2+1 < 27 {
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
 				r = r + b
 				y[16] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+				r = r + b
+				y[32] = r
 			}
 			if rows <= 1 {
 				continue
 			}
-			x0, x1, x2, x3, x4, x5 = o[75264], o[87808], o[100352], o[112896], o[125440], o[137984] // row 1
+			x0, x1, x2, x3, x4, x5, x6 = o[36288], o[41472], o[46656], o[51840], o[57024], o[62208], o[67392] // row 1
 			{
-				r := x0 + x1 + x2 + x3 + x4
+				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
 				y[432] = r
 			}
-			if t*2+1 < 27 {
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + x5
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
 				r = r + b
 				y[448] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+				r = r + b
+				y[464] = r
+			}
+			if rows <= 2 {
+				continue
+			}
+			x0, x1, x2, x3, x4, x5, x6 = o[72576], o[77760], o[82944], o[88128], o[93312], o[98496], o[103680] // row 2
+			{
+				r := x0 + x1 + x2 + x3 + x4 + x5
+				r = r + b
+				y[864] = r
+			}
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+				r = r + b
+				y[880] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+				r = r + b
+				y[896] = r
 			}
 		}
 	}
 }
 
-// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 384 values, in 3128
-// and dy 9408, it computes the weight gradient of conv2 (specs/alexnet_torchvision.net:30) at one of F(2x2,5x5)'s transform positions. The sums are in the assembly's order, without fused
+// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 384 values, in 1288
+// and dy 3888, it computes the weight gradient of conv2 (specs/alexnet_torchvision.net:30) at one of F(3x3,5x5)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv2UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
@@ -410,8 +549,8 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 			for l := 0; l < 16; l++ {
 				acc := dw[(t*3+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
-					for ox := 0; ox < 196; ox++ {
-						acc += dy[f*3136+oy*3136+ox*16+l] * in[oy*3136+ox*16+t*1]
+					for ox := 0; ox < 81; ox++ {
+						acc += dy[f*1296+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
@@ -420,69 +559,93 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 1317344 values and in
-// of 896, it computes conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 746640 values and in
+// of 1296, it computes conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
 func conv2WinoDyKernelGo(v, in []float32) {
-	for t := 0; t < 14; t++ {
+	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1 float32
-			x0, x1 = d[0], d[448] // column 0
+			d, o := in[t*48+l:], v[t*16+l:]
+			var x0, x1, x2 float32
+			x0, x1, x2 = d[0], d[432], d[864] // column 0
 			o[0] = x0
-			o[225792] = x0 + x1
-			o[451584] = x0 - x1
-			o[677376] = x0 + float32(2*x1)
-			o[903168] = x0 - float32(2*x1)
-			o[1128960] = x1
-			x0, x1 = d[16], d[464] // column 1
-			o[37632] = x0
-			o[263424] = x0 + x1
-			o[489216] = x0 - x1
-			o[715008] = x0 + float32(2*x1)
-			o[940800] = x0 - float32(2*x1)
-			o[1166592] = x1
-			x0, x1 = o[0], o[37632] // row 0
+			o[108864] = x0 + x1 + x2
+			o[217728] = x0 - x1 + x2
+			o[326592] = x0 + float32(2*x1) + float32(4*x2)
+			o[435456] = x0 - float32(2*x1) + float32(4*x2)
+			o[544320] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[653184] = x2
+			x0, x1, x2 = d[16], d[448], d[880] // column 1
+			o[15552] = x0
+			o[124416] = x0 + x1 + x2
+			o[233280] = x0 - x1 + x2
+			o[342144] = x0 + float32(2*x1) + float32(4*x2)
+			o[451008] = x0 - float32(2*x1) + float32(4*x2)
+			o[559872] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[668736] = x2
+			x0, x1, x2 = d[32], d[464], d[896] // column 2
+			o[31104] = x0
+			o[139968] = x0 + x1 + x2
+			o[248832] = x0 - x1 + x2
+			o[357696] = x0 + float32(2*x1) + float32(4*x2)
+			o[466560] = x0 - float32(2*x1) + float32(4*x2)
+			o[575424] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[684288] = x2
+			x0, x1, x2 = o[0], o[15552], o[31104] // row 0
 			o[0] = x0
-			o[37632] = x0 + x1
-			o[75264] = x0 - x1
-			o[112896] = x0 + float32(2*x1)
-			o[150528] = x0 - float32(2*x1)
-			o[188160] = x1
-			x0, x1 = o[225792], o[263424] // row 1
-			o[225792] = x0
-			o[263424] = x0 + x1
-			o[301056] = x0 - x1
-			o[338688] = x0 + float32(2*x1)
-			o[376320] = x0 - float32(2*x1)
-			o[413952] = x1
-			x0, x1 = o[451584], o[489216] // row 2
-			o[451584] = x0
-			o[489216] = x0 + x1
-			o[526848] = x0 - x1
-			o[564480] = x0 + float32(2*x1)
-			o[602112] = x0 - float32(2*x1)
-			o[639744] = x1
-			x0, x1 = o[677376], o[715008] // row 3
-			o[677376] = x0
-			o[715008] = x0 + x1
-			o[752640] = x0 - x1
-			o[790272] = x0 + float32(2*x1)
-			o[827904] = x0 - float32(2*x1)
-			o[865536] = x1
-			x0, x1 = o[903168], o[940800] // row 4
-			o[903168] = x0
-			o[940800] = x0 + x1
-			o[978432] = x0 - x1
-			o[1016064] = x0 + float32(2*x1)
-			o[1053696] = x0 - float32(2*x1)
-			o[1091328] = x1
-			x0, x1 = o[1128960], o[1166592] // row 5
-			o[1128960] = x0
-			o[1166592] = x0 + x1
-			o[1204224] = x0 - x1
-			o[1241856] = x0 + float32(2*x1)
-			o[1279488] = x0 - float32(2*x1)
-			o[1317120] = x1
+			o[15552] = x0 + x1 + x2
+			o[31104] = x0 - x1 + x2
+			o[46656] = x0 + float32(2*x1) + float32(4*x2)
+			o[62208] = x0 - float32(2*x1) + float32(4*x2)
+			o[77760] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[93312] = x2
+			x0, x1, x2 = o[108864], o[124416], o[139968] // row 1
+			o[108864] = x0
+			o[124416] = x0 + x1 + x2
+			o[139968] = x0 - x1 + x2
+			o[155520] = x0 + float32(2*x1) + float32(4*x2)
+			o[171072] = x0 - float32(2*x1) + float32(4*x2)
+			o[186624] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[202176] = x2
+			x0, x1, x2 = o[217728], o[233280], o[248832] // row 2
+			o[217728] = x0
+			o[233280] = x0 + x1 + x2
+			o[248832] = x0 - x1 + x2
+			o[264384] = x0 + float32(2*x1) + float32(4*x2)
+			o[279936] = x0 - float32(2*x1) + float32(4*x2)
+			o[295488] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[311040] = x2
+			x0, x1, x2 = o[326592], o[342144], o[357696] // row 3
+			o[326592] = x0
+			o[342144] = x0 + x1 + x2
+			o[357696] = x0 - x1 + x2
+			o[373248] = x0 + float32(2*x1) + float32(4*x2)
+			o[388800] = x0 - float32(2*x1) + float32(4*x2)
+			o[404352] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[419904] = x2
+			x0, x1, x2 = o[435456], o[451008], o[466560] // row 4
+			o[435456] = x0
+			o[451008] = x0 + x1 + x2
+			o[466560] = x0 - x1 + x2
+			o[482112] = x0 + float32(2*x1) + float32(4*x2)
+			o[497664] = x0 - float32(2*x1) + float32(4*x2)
+			o[513216] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[528768] = x2
+			x0, x1, x2 = o[544320], o[559872], o[575424] // row 5
+			o[544320] = x0
+			o[559872] = x0 + x1 + x2
+			o[575424] = x0 - x1 + x2
+			o[590976] = x0 + float32(2*x1) + float32(4*x2)
+			o[606528] = x0 - float32(2*x1) + float32(4*x2)
+			o[622080] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[637632] = x2
+			x0, x1, x2 = o[653184], o[668736], o[684288] // row 6
+			o[653184] = x0
+			o[668736] = x0 + x1 + x2
+			o[684288] = x0 - x1 + x2
+			o[699840] = x0 + float32(2*x1) + float32(4*x2)
+			o[715392] = x0 - float32(2*x1) + float32(4*x2)
+			o[730944] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[746496] = x2
 		}
 	}
 }

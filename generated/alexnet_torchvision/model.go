@@ -115,11 +115,11 @@ type Model struct {
 	wide             bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x                []float32            // the current input
 	buf              [12][]float32        // the activation buffers of the memory plan
-	scratch          [][]float32          // per worker: the kernels' scratch, 2049600 values
+	scratch          [][]float32          // per worker: the kernels' scratch, 1247232 values
 	outs             [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad             [2][]float32         // the backward pass's gradient buffers, 193600 values per image each
-	partials         [][]float32          // per worker: its images' parameter gradients, 4267840 values
+	partials         [][]float32          // per worker: its images' parameter gradients, 4427584 values
 	labels           []int32              // the labels of the current Backward
 	losses           []float64            // each image's loss
 	conv1Packed      []float32            // conv1's parameters laid out for its forward kernel
@@ -213,8 +213,8 @@ func New() *Model {
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = make([]float32, 23296)
-	m.conv2Relaid = make([]float32, 442496)
-	m.conv2Packed = make([]float32, 442624)
+	m.conv2Relaid = make([]float32, 602240)
+	m.conv2Packed = make([]float32, 602368)
 	m.conv3Relaid = make([]float32, 1179904)
 	m.conv3Packed = make([]float32, 1180096)
 	m.conv4Relaid = make([]float32, 1573312)
@@ -261,7 +261,7 @@ func NewSeeded(seed uint64) *Model {
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	m.outs = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 2049600)
+		m.scratch[w] = make([]float32, 1247232)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
@@ -275,7 +275,7 @@ func NewSeeded(seed uint64) *Model {
 	}
 	m.partials = make([][]float32, runtime.Workers())
 	for w := range m.partials {
-		m.partials[w] = make([]float32, 4267840)
+		m.partials[w] = make([]float32, 4427584)
 	}
 	m.kernels = kernels{
 		conv1:                m.conv1,

@@ -126,34 +126,38 @@ func conv1UpdKernel(dw, in, dy []float32) {
 
 // conv2WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for t := 0; t < 6; t++ {
+//	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*576+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
+//			// d[i][j] = in[i*224+(t*4+j)*16+l], i, j < 6
+//			// v[ξ*144+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
 //		}
 //	}
 //
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
+//	Bᵀ = [    4     0    -5     0     1     0 ]
+//	       [    0    -4    -4     1     1     0 ]
+//	       [    0     4    -4    -1     1     0 ]
+//	       [    0    -2    -1     2     1     0 ]
+//	       [    0     2    -1    -2     1     0 ]
+//	       [    0     4     0    -5     0     1 ]
 //
 //go:noescape
 func conv2WinoInKernelAVX512(v, in *float32)
 
 // conv2WinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
-//	for t := 0; t < 6; t++ {
+//	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*576+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
+//			// d[i][j] = in[i*224+(t*4+j)*16+l], i, j < 6
+//			// v[ξ*144+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
 //		}
 //	}
 //
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
+//	Bᵀ = [    4     0    -5     0     1     0 ]
+//	       [    0    -4    -4     1     1     0 ]
+//	       [    0     4    -4    -1     1     0 ]
+//	       [    0    -2    -1     2     1     0 ]
+//	       [    0     2    -1    -2     1     0 ]
+//	       [    0     4     0    -5     0     1 ]
 //
 //go:noescape
 func conv2WinoInKernelAVX2(v, in *float32)
@@ -164,7 +168,7 @@ func conv2WinoInKernel(v, in []float32) {
 		conv2WinoInKernelGo(v, in)
 		return
 	}
-	_, _ = v[8735], in[895] // the extents the assembly reads and writes
+	_, _ = v[5087], in[1343] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoInKernelAVX512(&v[0], &in[0])
 		return
@@ -174,7 +178,7 @@ func conv2WinoInKernel(v, in []float32) {
 
 // conv2WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
-//	for ox := 0; ox < 36; ox++ {
+//	for ox := 0; ox < 9; ox++ {
 //		for b := 0; b < 3; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
@@ -182,13 +186,13 @@ func conv2WinoInKernel(v, in []float32) {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*576+kh*576+(ox*1+kw)*16+c*1]
+//								x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*576+ox*16+l] = acc
+//				out[b*144+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -198,7 +202,7 @@ func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
 
 // conv2WinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
-//	for ox := 0; ox < 36; ox++ {
+//	for ox := 0; ox < 9; ox++ {
 //		for b := 0; b < 3; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
@@ -206,13 +210,13 @@ func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*576+kh*576+(ox*1+kw)*16+c*1]
+//								x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*576+ox*16+l] = acc
+//				out[b*144+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -226,7 +230,7 @@ func conv2WinoMulKernel(out, in, w, bias []float32) {
 		conv2WinoMulKernelGo(out, in, w, bias)
 		return
 	}
-	_, _, _, _ = out[1727], in[575], w[767], bias[47] // the extents the assembly reads and writes
+	_, _, _, _ = out[431], in[143], w[767], bias[47] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
 		return
@@ -236,32 +240,36 @@ func conv2WinoMulKernel(out, in, w, bias []float32) {
 
 // conv2WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for t := 0; t < 6; t++ {
+//	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*1728+t*16+l], i, j < 4
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 12
-//			// out[i*192+(t*2+j)*16+l] = max(y, 0)
+//			// M[i][j] = mm[(i*6+j)*432+t*16+l], i, j < 6
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 4, t*4+j < 12
+//			// out[i*192+(t*4+j)*16+l] = max(y, 0)
 //		}
 //	}
 //
-//	Aᵀ = [    1     1     1     0 ]
-//	       [    0     1    -1     1 ]
+//	Aᵀ = [    1     1     1     1     1     0 ]
+//	       [    0     1    -1     2    -2     0 ]
+//	       [    0     1     1     4     4     0 ]
+//	       [    0     1    -1     8    -8     1 ]
 //
 //go:noescape
 func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
 
 // conv2WinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
-//	for t := 0; t < 6; t++ {
+//	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*1728+t*16+l], i, j < 4
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 12
-//			// out[i*192+(t*2+j)*16+l] = max(y, 0)
+//			// M[i][j] = mm[(i*6+j)*432+t*16+l], i, j < 6
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 4, t*4+j < 12
+//			// out[i*192+(t*4+j)*16+l] = max(y, 0)
 //		}
 //	}
 //
-//	Aᵀ = [    1     1     1     0 ]
-//	       [    0     1    -1     1 ]
+//	Aᵀ = [    1     1     1     1     1     0 ]
+//	       [    0     1    -1     2    -2     0 ]
+//	       [    0     1     1     4     4     0 ]
+//	       [    0     1    -1     8    -8     1 ]
 //
 //go:noescape
 func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
@@ -272,10 +280,10 @@ func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
 		conv2WinoOutKernelGo(out, mm, bias, rows)
 		return
 	}
-	if rows < 1 || rows > 2 {
+	if rows < 1 || rows > 4 {
 		panic("conv2WinoOutKernel: rows out of range")
 	}
-	_, _, _ = out[192*(rows-1)+191], mm[26015], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[192*(rows-1)+191], mm[15167], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
 		return
@@ -285,34 +293,38 @@ func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
 
 // conv2GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for t := 0; t < 6; t++ {
+//	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*1728+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
+//			// d[i][j] = in[i*224+(t*4+j)*16+l], i, j < 6
+//			// v[ξ*432+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
 //		}
 //	}
 //
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
+//	Bᵀ = [    4     0    -5     0     1     0 ]
+//	       [    0    -4    -4     1     1     0 ]
+//	       [    0     4    -4    -1     1     0 ]
+//	       [    0    -2    -1     2     1     0 ]
+//	       [    0     2    -1    -2     1     0 ]
+//	       [    0     4     0    -5     0     1 ]
 //
 //go:noescape
 func conv2GradWinoInKernelAVX512(v, in *float32)
 
 // conv2GradWinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
-//	for t := 0; t < 6; t++ {
+//	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*1728+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
+//			// d[i][j] = in[i*224+(t*4+j)*16+l], i, j < 6
+//			// v[ξ*432+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
 //		}
 //	}
 //
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
+//	Bᵀ = [    4     0    -5     0     1     0 ]
+//	       [    0    -4    -4     1     1     0 ]
+//	       [    0     4    -4    -1     1     0 ]
+//	       [    0    -2    -1     2     1     0 ]
+//	       [    0     2    -1    -2     1     0 ]
+//	       [    0     4     0    -5     0     1 ]
 //
 //go:noescape
 func conv2GradWinoInKernelAVX2(v, in *float32)
@@ -323,7 +335,7 @@ func conv2GradWinoInKernel(v, in []float32) {
 		conv2GradWinoInKernelGo(v, in)
 		return
 	}
-	_, _ = v[26015], in[895] // the extents the assembly reads and writes
+	_, _ = v[15167], in[1343] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2GradWinoInKernelAVX512(&v[0], &in[0])
 		return
@@ -333,7 +345,7 @@ func conv2GradWinoInKernel(v, in []float32) {
 
 // conv2GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
-//	for ox := 0; ox < 36; ox++ {
+//	for ox := 0; ox < 9; ox++ {
 //		for b := 0; b < 1; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
@@ -341,13 +353,13 @@ func conv2GradWinoInKernel(v, in []float32) {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*576+kh*576+(ox*1+kw)*16+c*1]
+//								x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*1+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*576+ox*16+l] = acc
+//				out[b*144+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -357,7 +369,7 @@ func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
 
 // conv2GradWinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
-//	for ox := 0; ox < 36; ox++ {
+//	for ox := 0; ox < 9; ox++ {
 //		for b := 0; b < 1; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
@@ -365,13 +377,13 @@ func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*576+kh*576+(ox*1+kw)*16+c*1]
+//								x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*1+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*576+ox*16+l] = acc
+//				out[b*144+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -385,7 +397,7 @@ func conv2GradWinoMulKernel(out, in, w, bias []float32) {
 		conv2GradWinoMulKernelGo(out, in, w, bias)
 		return
 	}
-	_, _, _, _ = out[575], in[1727], w[767], bias[15] // the extents the assembly reads and writes
+	_, _, _, _ = out[143], in[431], w[767], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
 		return
@@ -395,32 +407,36 @@ func conv2GradWinoMulKernel(out, in, w, bias []float32) {
 
 // conv2GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for t := 0; t < 6; t++ {
+//	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*576+t*16+l], i, j < 4
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 12
-//			// out[i*192+(t*2+j)*16+l] = y
+//			// M[i][j] = mm[(i*6+j)*144+t*16+l], i, j < 6
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 4, t*4+j < 12
+//			// out[i*192+(t*4+j)*16+l] = y
 //		}
 //	}
 //
-//	Aᵀ = [    1     1     1     0 ]
-//	       [    0     1    -1     1 ]
+//	Aᵀ = [    1     1     1     1     1     0 ]
+//	       [    0     1    -1     2    -2     0 ]
+//	       [    0     1     1     4     4     0 ]
+//	       [    0     1    -1     8    -8     1 ]
 //
 //go:noescape
 func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
 
 // conv2GradWinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
-//	for t := 0; t < 6; t++ {
+//	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*576+t*16+l], i, j < 4
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 12
-//			// out[i*192+(t*2+j)*16+l] = y
+//			// M[i][j] = mm[(i*6+j)*144+t*16+l], i, j < 6
+//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 4, t*4+j < 12
+//			// out[i*192+(t*4+j)*16+l] = y
 //		}
 //	}
 //
-//	Aᵀ = [    1     1     1     0 ]
-//	       [    0     1    -1     1 ]
+//	Aᵀ = [    1     1     1     1     1     0 ]
+//	       [    0     1    -1     2    -2     0 ]
+//	       [    0     1     1     4     4     0 ]
+//	       [    0     1    -1     8    -8     1 ]
 //
 //go:noescape
 func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
@@ -431,10 +447,10 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 		conv2GradWinoOutKernelGo(out, mm, bias, rows)
 		return
 	}
-	if rows < 1 || rows > 2 {
+	if rows < 1 || rows > 4 {
 		panic("conv2GradWinoOutKernel: rows out of range")
 	}
-	_, _, _ = out[192*(rows-1)+191], mm[8735], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[192*(rows-1)+191], mm[5087], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
 		return
@@ -449,8 +465,8 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
-//					for ox := 0; ox < 36; ox++ {
-//						acc += dy[f*576+oy*576+ox*16+l] * in[oy*576+ox*16+t*1]
+//					for ox := 0; ox < 9; ox++ {
+//						acc += dy[f*144+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -468,8 +484,8 @@ func conv2UpdKernelAVX512(dw, in, dy *float32)
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
-//					for ox := 0; ox < 36; ox++ {
-//						acc += dy[f*576+oy*576+ox*16+l] * in[oy*576+ox*16+t*1]
+//					for ox := 0; ox < 9; ox++ {
+//						acc += dy[f*144+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -486,7 +502,7 @@ func conv2UpdKernel(dw, in, dy []float32) {
 		conv2UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[383], in[567], dy[1727] // the extents the assembly reads and writes
+	_, _, _ = dw[383], in[135], dy[431] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
@@ -496,34 +512,38 @@ func conv2UpdKernel(dw, in, dy []float32) {
 
 // conv2WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
-//	for t := 0; t < 6; t++ {
+//	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*192+(t*2+j)*16+l], i, j < 2
-//			// v[ξ*1728+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//			// d[i][j] = in[i*192+(t*4+j)*16+l], i, j < 4
+//			// v[ξ*432+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
 //		}
 //	}
 //
-//	A = [    1     0 ]
-//	    [    1     1 ]
-//	    [    1    -1 ]
-//	    [    0     1 ]
+//	A = [    1     0     0     0 ]
+//	    [    1     1     1     1 ]
+//	    [    1    -1     1    -1 ]
+//	    [    1     2     4     8 ]
+//	    [    1    -2     4    -8 ]
+//	    [    0     0     0     1 ]
 //
 //go:noescape
 func conv2WinoDyKernelAVX512(v, in *float32)
 
 // conv2WinoDyKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
-//	for t := 0; t < 6; t++ {
+//	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*192+(t*2+j)*16+l], i, j < 2
-//			// v[ξ*1728+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//			// d[i][j] = in[i*192+(t*4+j)*16+l], i, j < 4
+//			// v[ξ*432+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
 //		}
 //	}
 //
-//	A = [    1     0 ]
-//	    [    1     1 ]
-//	    [    1    -1 ]
-//	    [    0     1 ]
+//	A = [    1     0     0     0 ]
+//	    [    1     1     1     1 ]
+//	    [    1    -1     1    -1 ]
+//	    [    1     2     4     8 ]
+//	    [    1    -2     4    -8 ]
+//	    [    0     0     0     1 ]
 //
 //go:noescape
 func conv2WinoDyKernelAVX2(v, in *float32)
@@ -534,7 +554,7 @@ func conv2WinoDyKernel(v, in []float32) {
 		conv2WinoDyKernelGo(v, in)
 		return
 	}
-	_, _ = v[26015], in[383] // the extents the assembly reads and writes
+	_, _ = v[15167], in[767] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoDyKernelAVX512(&v[0], &in[0])
 		return

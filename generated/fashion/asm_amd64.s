@@ -735,465 +735,1649 @@ conv1UpdKernelAVX2_0_1_pixel:
 	VMOVUPS Y1, 96(DI)
 	VZEROUPPER
 	RET
-DATA conv2WinoInKernelAVX512Factors<>+0(SB)/4, $0xbf800000 // -1
-DATA conv2WinoInKernelAVX512Factors<>+4(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+8(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+12(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+16(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+20(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+24(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+28(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+32(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+36(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+40(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+44(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+48(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+52(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+56(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX512Factors<>+60(SB)/4, $0xbf800000
-GLOBL conv2WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
+DATA conv2WinoInKernelAVX512Factors<>+0(SB)/4, $0xc0800000 // -4
+DATA conv2WinoInKernelAVX512Factors<>+4(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+8(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+12(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+16(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+20(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+24(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+28(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+32(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+36(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+40(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+44(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+48(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+52(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+56(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+60(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX512Factors<>+64(SB)/4, $0xc0000000 // -2
+DATA conv2WinoInKernelAVX512Factors<>+68(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+72(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+76(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+80(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+84(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+88(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+92(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+96(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+100(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+104(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+108(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+112(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+116(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+120(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+124(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX512Factors<>+128(SB)/4, $0x40000000 // 2
+DATA conv2WinoInKernelAVX512Factors<>+132(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+136(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+140(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+144(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+148(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+152(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+156(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+160(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+164(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+168(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+172(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+176(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+180(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+184(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+188(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX512Factors<>+192(SB)/4, $0x40800000 // 4
+DATA conv2WinoInKernelAVX512Factors<>+196(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+200(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+204(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+208(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+212(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+216(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+220(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+224(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+228(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+232(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+236(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+240(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+244(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+248(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+252(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX512Factors<>+256(SB)/4, $0x40a00000 // 5
+DATA conv2WinoInKernelAVX512Factors<>+260(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+264(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+268(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+272(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+276(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+280(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+284(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+288(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+292(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+296(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+300(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+304(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+308(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+312(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX512Factors<>+316(SB)/4, $0x40a00000
+GLOBL conv2WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $320
 
 // func conv2WinoInKernelAVX512(v, in *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 6 tiles of 4x4, Bᵀ d B, a column at a time into v,
+// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels: the F(4x4,3x3) transform of a row of 3 tiles of 6x6, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+// the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
 TEXT ·conv2WinoInKernelAVX512(SB), NOSPLIT, $0-16
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ DI, R8                                     // lanes 0…15
 	MOVQ SI, R9
-	MOVQ $6, AX
+	MOVQ $3, AX
 conv2WinoInKernelAVX512_part0:
 	VMOVUPS (R9), Z0                                // column 0
 	VMOVUPS 896(R9), Z1
 	VMOVUPS 1792(R9), Z2
 	VMOVUPS 2688(R9), Z3
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, (R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 9216(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 18432(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 27648(R8)
+	VMOVUPS 3584(R9), Z4
+	VMOVUPS 4480(R9), Z5
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, (R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 3456(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 6912(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 10368(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 13824(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 17280(R8)
 	VMOVUPS 64(R9), Z0                              // column 1
 	VMOVUPS 960(R9), Z1
 	VMOVUPS 1856(R9), Z2
 	VMOVUPS 2752(R9), Z3
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 2304(R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 11520(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 20736(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 29952(R8)
+	VMOVUPS 3648(R9), Z4
+	VMOVUPS 4544(R9), Z5
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 576(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 4032(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 7488(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 10944(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 14400(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 17856(R8)
 	VMOVUPS 128(R9), Z0                             // column 2
 	VMOVUPS 1024(R9), Z1
 	VMOVUPS 1920(R9), Z2
 	VMOVUPS 2816(R9), Z3
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 4608(R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 13824(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 23040(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 32256(R8)
+	VMOVUPS 3712(R9), Z4
+	VMOVUPS 4608(R9), Z5
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 1152(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 4608(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 8064(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 11520(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 14976(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 18432(R8)
 	VMOVUPS 192(R9), Z0                             // column 3
 	VMOVUPS 1088(R9), Z1
 	VMOVUPS 1984(R9), Z2
 	VMOVUPS 2880(R9), Z3
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 6912(R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 16128(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 25344(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 34560(R8)
+	VMOVUPS 3776(R9), Z4
+	VMOVUPS 4672(R9), Z5
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 1728(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 5184(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 8640(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 12096(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 15552(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 19008(R8)
+	VMOVUPS 256(R9), Z0                             // column 4
+	VMOVUPS 1152(R9), Z1
+	VMOVUPS 2048(R9), Z2
+	VMOVUPS 2944(R9), Z3
+	VMOVUPS 3840(R9), Z4
+	VMOVUPS 4736(R9), Z5
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 2304(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 5760(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 9216(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 12672(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 16128(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 19584(R8)
+	VMOVUPS 320(R9), Z0                             // column 5
+	VMOVUPS 1216(R9), Z1
+	VMOVUPS 2112(R9), Z2
+	VMOVUPS 3008(R9), Z3
+	VMOVUPS 3904(R9), Z4
+	VMOVUPS 4800(R9), Z5
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 2880(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 6336(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 9792(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 13248(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 16704(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 20160(R8)
 	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 2304(R8), Z1
+	VMOVUPS 576(R8), Z1
+	VMOVUPS 1152(R8), Z2
+	VMOVUPS 1728(R8), Z3
+	VMOVUPS 2304(R8), Z4
+	VMOVUPS 2880(R8), Z5
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, (R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 576(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 1152(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 1728(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 2304(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 2880(R8)
+	VMOVUPS 3456(R8), Z0                            // row 1
+	VMOVUPS 4032(R8), Z1
 	VMOVUPS 4608(R8), Z2
-	VMOVUPS 6912(R8), Z3
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, (R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 2304(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 4608(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 6912(R8)
-	VMOVUPS 9216(R8), Z0                            // row 1
-	VMOVUPS 11520(R8), Z1
-	VMOVUPS 13824(R8), Z2
-	VMOVUPS 16128(R8), Z3
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 9216(R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 11520(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 13824(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 16128(R8)
-	VMOVUPS 18432(R8), Z0                           // row 2
-	VMOVUPS 20736(R8), Z1
-	VMOVUPS 23040(R8), Z2
-	VMOVUPS 25344(R8), Z3
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 18432(R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 20736(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 23040(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 25344(R8)
-	VMOVUPS 27648(R8), Z0                           // row 3
-	VMOVUPS 29952(R8), Z1
-	VMOVUPS 32256(R8), Z2
-	VMOVUPS 34560(R8), Z3
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 27648(R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 29952(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 32256(R8)
-	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 34560(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 5184(R8), Z3
+	VMOVUPS 5760(R8), Z4
+	VMOVUPS 6336(R8), Z5
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 3456(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 4032(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 4608(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 5184(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 5760(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 6336(R8)
+	VMOVUPS 6912(R8), Z0                            // row 2
+	VMOVUPS 7488(R8), Z1
+	VMOVUPS 8064(R8), Z2
+	VMOVUPS 8640(R8), Z3
+	VMOVUPS 9216(R8), Z4
+	VMOVUPS 9792(R8), Z5
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 6912(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 7488(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 8064(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 8640(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 9216(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 9792(R8)
+	VMOVUPS 10368(R8), Z0                           // row 3
+	VMOVUPS 10944(R8), Z1
+	VMOVUPS 11520(R8), Z2
+	VMOVUPS 12096(R8), Z3
+	VMOVUPS 12672(R8), Z4
+	VMOVUPS 13248(R8), Z5
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 10368(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 10944(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 11520(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 12096(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 12672(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 13248(R8)
+	VMOVUPS 13824(R8), Z0                           // row 4
+	VMOVUPS 14400(R8), Z1
+	VMOVUPS 14976(R8), Z2
+	VMOVUPS 15552(R8), Z3
+	VMOVUPS 16128(R8), Z4
+	VMOVUPS 16704(R8), Z5
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 13824(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 14400(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 14976(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 15552(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 16128(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 16704(R8)
+	VMOVUPS 17280(R8), Z0                           // row 5
+	VMOVUPS 17856(R8), Z1
+	VMOVUPS 18432(R8), Z2
+	VMOVUPS 19008(R8), Z3
+	VMOVUPS 19584(R8), Z4
+	VMOVUPS 20160(R8), Z5
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 17280(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 17856(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 18432(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 19008(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 19584(R8)
+	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 20160(R8)
+	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2WinoInKernelAVX512_part0
 	VZEROUPPER
 	RET
-DATA conv2WinoInKernelAVX2Factors<>+0(SB)/4, $0xbf800000 // -1
-DATA conv2WinoInKernelAVX2Factors<>+4(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+8(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+12(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+16(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+20(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+24(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+28(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+32(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+36(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+40(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+44(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+48(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+52(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+56(SB)/4, $0xbf800000
-DATA conv2WinoInKernelAVX2Factors<>+60(SB)/4, $0xbf800000
-GLOBL conv2WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
+DATA conv2WinoInKernelAVX2Factors<>+0(SB)/4, $0xc0800000 // -4
+DATA conv2WinoInKernelAVX2Factors<>+4(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+8(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+12(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+16(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+20(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+24(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+28(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+32(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+36(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+40(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+44(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+48(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+52(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+56(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+60(SB)/4, $0xc0800000
+DATA conv2WinoInKernelAVX2Factors<>+64(SB)/4, $0xc0000000 // -2
+DATA conv2WinoInKernelAVX2Factors<>+68(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+72(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+76(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+80(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+84(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+88(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+92(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+96(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+100(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+104(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+108(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+112(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+116(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+120(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+124(SB)/4, $0xc0000000
+DATA conv2WinoInKernelAVX2Factors<>+128(SB)/4, $0x40000000 // 2
+DATA conv2WinoInKernelAVX2Factors<>+132(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+136(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+140(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+144(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+148(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+152(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+156(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+160(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+164(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+168(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+172(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+176(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+180(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+184(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+188(SB)/4, $0x40000000
+DATA conv2WinoInKernelAVX2Factors<>+192(SB)/4, $0x40800000 // 4
+DATA conv2WinoInKernelAVX2Factors<>+196(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+200(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+204(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+208(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+212(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+216(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+220(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+224(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+228(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+232(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+236(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+240(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+244(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+248(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+252(SB)/4, $0x40800000
+DATA conv2WinoInKernelAVX2Factors<>+256(SB)/4, $0x40a00000 // 5
+DATA conv2WinoInKernelAVX2Factors<>+260(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+264(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+268(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+272(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+276(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+280(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+284(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+288(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+292(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+296(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+300(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+304(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+308(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+312(SB)/4, $0x40a00000
+DATA conv2WinoInKernelAVX2Factors<>+316(SB)/4, $0x40a00000
+GLOBL conv2WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $320
 
 // func conv2WinoInKernelAVX2(v, in *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 6 tiles of 4x4, Bᵀ d B, a column at a time into v,
+// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels: the F(4x4,3x3) transform of a row of 3 tiles of 6x6, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+// the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
 TEXT ·conv2WinoInKernelAVX2(SB), NOSPLIT, $0-16
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ DI, R8                                     // lanes 0…7
 	MOVQ SI, R9
-	MOVQ $6, AX
+	MOVQ $3, AX
 conv2WinoInKernelAVX2_part0:
 	VMOVUPS (R9), Y0                                // column 0
 	VMOVUPS 896(R9), Y1
 	VMOVUPS 1792(R9), Y2
 	VMOVUPS 2688(R9), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, (R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9216(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 18432(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 27648(R8)
+	VMOVUPS 3584(R9), Y4
+	VMOVUPS 4480(R9), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, (R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 3456(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 6912(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 10368(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 13824(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 17280(R8)
 	VMOVUPS 64(R9), Y0                              // column 1
 	VMOVUPS 960(R9), Y1
 	VMOVUPS 1856(R9), Y2
 	VMOVUPS 2752(R9), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 2304(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 11520(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 20736(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 29952(R8)
+	VMOVUPS 3648(R9), Y4
+	VMOVUPS 4544(R9), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 576(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 4032(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 7488(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 10944(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 14400(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 17856(R8)
 	VMOVUPS 128(R9), Y0                             // column 2
 	VMOVUPS 1024(R9), Y1
 	VMOVUPS 1920(R9), Y2
 	VMOVUPS 2816(R9), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 4608(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 13824(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 23040(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 32256(R8)
+	VMOVUPS 3712(R9), Y4
+	VMOVUPS 4608(R9), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1152(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 4608(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 8064(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 11520(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 14976(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 18432(R8)
 	VMOVUPS 192(R9), Y0                             // column 3
 	VMOVUPS 1088(R9), Y1
 	VMOVUPS 1984(R9), Y2
 	VMOVUPS 2880(R9), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6912(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 16128(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 25344(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 34560(R8)
+	VMOVUPS 3776(R9), Y4
+	VMOVUPS 4672(R9), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1728(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5184(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 8640(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 12096(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 15552(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 19008(R8)
+	VMOVUPS 256(R9), Y0                             // column 4
+	VMOVUPS 1152(R9), Y1
+	VMOVUPS 2048(R9), Y2
+	VMOVUPS 2944(R9), Y3
+	VMOVUPS 3840(R9), Y4
+	VMOVUPS 4736(R9), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2304(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5760(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 9216(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 12672(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 16128(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 19584(R8)
+	VMOVUPS 320(R9), Y0                             // column 5
+	VMOVUPS 1216(R9), Y1
+	VMOVUPS 2112(R9), Y2
+	VMOVUPS 3008(R9), Y3
+	VMOVUPS 3904(R9), Y4
+	VMOVUPS 4800(R9), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2880(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 6336(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 9792(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 13248(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 16704(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 20160(R8)
 	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 2304(R8), Y1
+	VMOVUPS 576(R8), Y1
+	VMOVUPS 1152(R8), Y2
+	VMOVUPS 1728(R8), Y3
+	VMOVUPS 2304(R8), Y4
+	VMOVUPS 2880(R8), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, (R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 576(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1152(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1728(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2304(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 2880(R8)
+	VMOVUPS 3456(R8), Y0                            // row 1
+	VMOVUPS 4032(R8), Y1
 	VMOVUPS 4608(R8), Y2
-	VMOVUPS 6912(R8), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, (R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 2304(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 4608(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 6912(R8)
-	VMOVUPS 9216(R8), Y0                            // row 1
-	VMOVUPS 11520(R8), Y1
-	VMOVUPS 13824(R8), Y2
-	VMOVUPS 16128(R8), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9216(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 11520(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 13824(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 16128(R8)
-	VMOVUPS 18432(R8), Y0                           // row 2
-	VMOVUPS 20736(R8), Y1
-	VMOVUPS 23040(R8), Y2
-	VMOVUPS 25344(R8), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 18432(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 20736(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 23040(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 25344(R8)
-	VMOVUPS 27648(R8), Y0                           // row 3
-	VMOVUPS 29952(R8), Y1
-	VMOVUPS 32256(R8), Y2
-	VMOVUPS 34560(R8), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 27648(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 29952(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32256(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 34560(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 5184(R8), Y3
+	VMOVUPS 5760(R8), Y4
+	VMOVUPS 6336(R8), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 3456(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 4032(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 4608(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5184(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5760(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 6336(R8)
+	VMOVUPS 6912(R8), Y0                            // row 2
+	VMOVUPS 7488(R8), Y1
+	VMOVUPS 8064(R8), Y2
+	VMOVUPS 8640(R8), Y3
+	VMOVUPS 9216(R8), Y4
+	VMOVUPS 9792(R8), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 6912(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 7488(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 8064(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 8640(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 9216(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 9792(R8)
+	VMOVUPS 10368(R8), Y0                           // row 3
+	VMOVUPS 10944(R8), Y1
+	VMOVUPS 11520(R8), Y2
+	VMOVUPS 12096(R8), Y3
+	VMOVUPS 12672(R8), Y4
+	VMOVUPS 13248(R8), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 10368(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 10944(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 11520(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 12096(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 12672(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 13248(R8)
+	VMOVUPS 13824(R8), Y0                           // row 4
+	VMOVUPS 14400(R8), Y1
+	VMOVUPS 14976(R8), Y2
+	VMOVUPS 15552(R8), Y3
+	VMOVUPS 16128(R8), Y4
+	VMOVUPS 16704(R8), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 13824(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 14400(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 14976(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 15552(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 16128(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 16704(R8)
+	VMOVUPS 17280(R8), Y0                           // row 5
+	VMOVUPS 17856(R8), Y1
+	VMOVUPS 18432(R8), Y2
+	VMOVUPS 19008(R8), Y3
+	VMOVUPS 19584(R8), Y4
+	VMOVUPS 20160(R8), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 17280(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 17856(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 18432(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 19008(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 19584(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 20160(R8)
+	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2WinoInKernelAVX2_part0
 	MOVQ DI, R8                                     // lanes 8…15
 	MOVQ SI, R9
-	MOVQ $6, AX
+	MOVQ $3, AX
 conv2WinoInKernelAVX2_part1:
 	VMOVUPS 32(R9), Y0                              // column 0
 	VMOVUPS 928(R9), Y1
 	VMOVUPS 1824(R9), Y2
 	VMOVUPS 2720(R9), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9248(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 18464(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 27680(R8)
+	VMOVUPS 3616(R9), Y4
+	VMOVUPS 4512(R9), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 32(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 3488(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 6944(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 10400(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 13856(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 17312(R8)
 	VMOVUPS 96(R9), Y0                              // column 1
 	VMOVUPS 992(R9), Y1
 	VMOVUPS 1888(R9), Y2
 	VMOVUPS 2784(R9), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 2336(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 11552(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 20768(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 29984(R8)
+	VMOVUPS 3680(R9), Y4
+	VMOVUPS 4576(R9), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 608(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 4064(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 7520(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 10976(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 14432(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 17888(R8)
 	VMOVUPS 160(R9), Y0                             // column 2
 	VMOVUPS 1056(R9), Y1
 	VMOVUPS 1952(R9), Y2
 	VMOVUPS 2848(R9), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 4640(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 13856(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 23072(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 32288(R8)
+	VMOVUPS 3744(R9), Y4
+	VMOVUPS 4640(R9), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1184(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 4640(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 8096(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 11552(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 15008(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 18464(R8)
 	VMOVUPS 224(R9), Y0                             // column 3
 	VMOVUPS 1120(R9), Y1
 	VMOVUPS 2016(R9), Y2
 	VMOVUPS 2912(R9), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6944(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 16160(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 25376(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 34592(R8)
+	VMOVUPS 3808(R9), Y4
+	VMOVUPS 4704(R9), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1760(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5216(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 8672(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 12128(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 15584(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 19040(R8)
+	VMOVUPS 288(R9), Y0                             // column 4
+	VMOVUPS 1184(R9), Y1
+	VMOVUPS 2080(R9), Y2
+	VMOVUPS 2976(R9), Y3
+	VMOVUPS 3872(R9), Y4
+	VMOVUPS 4768(R9), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2336(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5792(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 9248(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 12704(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 16160(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 19616(R8)
+	VMOVUPS 352(R9), Y0                             // column 5
+	VMOVUPS 1248(R9), Y1
+	VMOVUPS 2144(R9), Y2
+	VMOVUPS 3040(R9), Y3
+	VMOVUPS 3936(R9), Y4
+	VMOVUPS 4832(R9), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2912(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 6368(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 9824(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 13280(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 16736(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 20192(R8)
 	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 2336(R8), Y1
+	VMOVUPS 608(R8), Y1
+	VMOVUPS 1184(R8), Y2
+	VMOVUPS 1760(R8), Y3
+	VMOVUPS 2336(R8), Y4
+	VMOVUPS 2912(R8), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 32(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 608(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1184(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1760(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2336(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 2912(R8)
+	VMOVUPS 3488(R8), Y0                            // row 1
+	VMOVUPS 4064(R8), Y1
 	VMOVUPS 4640(R8), Y2
-	VMOVUPS 6944(R8), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 2336(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 4640(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 6944(R8)
-	VMOVUPS 9248(R8), Y0                            // row 1
-	VMOVUPS 11552(R8), Y1
-	VMOVUPS 13856(R8), Y2
-	VMOVUPS 16160(R8), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9248(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 11552(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 13856(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 16160(R8)
-	VMOVUPS 18464(R8), Y0                           // row 2
-	VMOVUPS 20768(R8), Y1
-	VMOVUPS 23072(R8), Y2
-	VMOVUPS 25376(R8), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 18464(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 20768(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 23072(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 25376(R8)
-	VMOVUPS 27680(R8), Y0                           // row 3
-	VMOVUPS 29984(R8), Y1
-	VMOVUPS 32288(R8), Y2
-	VMOVUPS 34592(R8), Y3
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 27680(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 29984(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32288(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 34592(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 5216(R8), Y3
+	VMOVUPS 5792(R8), Y4
+	VMOVUPS 6368(R8), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 3488(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 4064(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 4640(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5216(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5792(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 6368(R8)
+	VMOVUPS 6944(R8), Y0                            // row 2
+	VMOVUPS 7520(R8), Y1
+	VMOVUPS 8096(R8), Y2
+	VMOVUPS 8672(R8), Y3
+	VMOVUPS 9248(R8), Y4
+	VMOVUPS 9824(R8), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 6944(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 7520(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 8096(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 8672(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 9248(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 9824(R8)
+	VMOVUPS 10400(R8), Y0                           // row 3
+	VMOVUPS 10976(R8), Y1
+	VMOVUPS 11552(R8), Y2
+	VMOVUPS 12128(R8), Y3
+	VMOVUPS 12704(R8), Y4
+	VMOVUPS 13280(R8), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 10400(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 10976(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 11552(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 12128(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 12704(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 13280(R8)
+	VMOVUPS 13856(R8), Y0                           // row 4
+	VMOVUPS 14432(R8), Y1
+	VMOVUPS 15008(R8), Y2
+	VMOVUPS 15584(R8), Y3
+	VMOVUPS 16160(R8), Y4
+	VMOVUPS 16736(R8), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 13856(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 14432(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 15008(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 15584(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 16160(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 16736(R8)
+	VMOVUPS 17312(R8), Y0                           // row 5
+	VMOVUPS 17888(R8), Y1
+	VMOVUPS 18464(R8), Y2
+	VMOVUPS 19040(R8), Y3
+	VMOVUPS 19616(R8), Y4
+	VMOVUPS 20192(R8), Y5
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 17312(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 17888(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 18464(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 19040(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 19616(R8)
+	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 20192(R8)
+	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2WinoInKernelAVX2_part1
@@ -1202,10 +2386,10 @@ conv2WinoInKernelAVX2_part1:
 
 // func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 48 output channels: a row of 36 output pixels, 3 blocks of 16 output channels, in tiles of 8 pixels
+// conv2 + conv2.relu (specs/fashion.net:43), the products of one of F(4x4,3x3)'s 36 transform positions: its 9 tiles by 48 output channels: a row of 9 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
 // and 3 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
-// output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
+// output, R13 its input. Z0…Z17 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
 TEXT ·conv2WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
@@ -1214,10 +2398,10 @@ TEXT ·conv2WinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ bias+24(FP), CX
 	MOVQ SI, R13
 	MOVQ DI, BX
-	MOVQ $4, AX                                     // 4 tiles of 8 pixels
+	MOVQ $1, AX                                     // 1 tiles of 6 pixels
 conv2WinoMulKernelAVX512_tiles:
 
-	// a tile of 8 pixels, output blocks 0…2, over every input block
+	// a tile of 6 pixels, output blocks 0…2, over every input block
 	VMOVUPS (CX), Z0
 	VMOVUPS 64(CX), Z1
 	VMOVUPS 128(CX), Z2
@@ -1236,610 +2420,470 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS (CX), Z15
 	VMOVUPS 64(CX), Z16
 	VMOVUPS 128(CX), Z17
-	VMOVUPS (CX), Z18
-	VMOVUPS 64(CX), Z19
-	VMOVUPS 128(CX), Z20
-	VMOVUPS (CX), Z21
-	VMOVUPS 64(CX), Z22
-	VMOVUPS 128(CX), Z23
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $1, R8                                     // input blocks
-conv2WinoMulKernelAVX512_t8_b0:
-	VMOVUPS (R12), Z24
-	VMOVUPS 64(R12), Z25
-	VMOVUPS 128(R12), Z26
-	VBROADCASTSS (R10), Z27                         // kw 0, c 0, pixel 0
-	VFMADD231PS Z24, Z27, Z0
-	VFMADD231PS Z25, Z27, Z1
-	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 64(R10), Z28                       // kw 0, c 0, pixel 1
-	VFMADD231PS Z24, Z28, Z3
-	VFMADD231PS Z25, Z28, Z4
-	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 128(R10), Z29                      // kw 0, c 0, pixel 2
-	VFMADD231PS Z24, Z29, Z6
-	VFMADD231PS Z25, Z29, Z7
-	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 192(R10), Z30                      // kw 0, c 0, pixel 3
-	VFMADD231PS Z24, Z30, Z9
-	VFMADD231PS Z25, Z30, Z10
-	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 256(R10), Z31                      // kw 0, c 0, pixel 4
-	VFMADD231PS Z24, Z31, Z12
-	VFMADD231PS Z25, Z31, Z13
-	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 320(R10), Z27                      // kw 0, c 0, pixel 5
-	VFMADD231PS Z24, Z27, Z15
-	VFMADD231PS Z25, Z27, Z16
-	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 384(R10), Z28                      // kw 0, c 0, pixel 6
-	VFMADD231PS Z24, Z28, Z18
-	VFMADD231PS Z25, Z28, Z19
-	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 448(R10), Z29                      // kw 0, c 0, pixel 7
-	VFMADD231PS Z24, Z29, Z21
-	VFMADD231PS Z25, Z29, Z22
-	VFMADD231PS Z26, Z29, Z23
-	VMOVUPS 192(R12), Z24
-	VMOVUPS 256(R12), Z25
-	VMOVUPS 320(R12), Z26
-	VBROADCASTSS 4(R10), Z30                        // kw 0, c 1, pixel 0
-	VFMADD231PS Z24, Z30, Z0
-	VFMADD231PS Z25, Z30, Z1
-	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 68(R10), Z31                       // kw 0, c 1, pixel 1
-	VFMADD231PS Z24, Z31, Z3
-	VFMADD231PS Z25, Z31, Z4
-	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 132(R10), Z27                      // kw 0, c 1, pixel 2
-	VFMADD231PS Z24, Z27, Z6
-	VFMADD231PS Z25, Z27, Z7
-	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 196(R10), Z28                      // kw 0, c 1, pixel 3
-	VFMADD231PS Z24, Z28, Z9
-	VFMADD231PS Z25, Z28, Z10
-	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 260(R10), Z29                      // kw 0, c 1, pixel 4
-	VFMADD231PS Z24, Z29, Z12
-	VFMADD231PS Z25, Z29, Z13
-	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 324(R10), Z30                      // kw 0, c 1, pixel 5
-	VFMADD231PS Z24, Z30, Z15
-	VFMADD231PS Z25, Z30, Z16
-	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 388(R10), Z31                      // kw 0, c 1, pixel 6
-	VFMADD231PS Z24, Z31, Z18
-	VFMADD231PS Z25, Z31, Z19
-	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 452(R10), Z27                      // kw 0, c 1, pixel 7
-	VFMADD231PS Z24, Z27, Z21
-	VFMADD231PS Z25, Z27, Z22
-	VFMADD231PS Z26, Z27, Z23
-	VMOVUPS 384(R12), Z24
-	VMOVUPS 448(R12), Z25
-	VMOVUPS 512(R12), Z26
-	VBROADCASTSS 8(R10), Z28                        // kw 0, c 2, pixel 0
-	VFMADD231PS Z24, Z28, Z0
-	VFMADD231PS Z25, Z28, Z1
-	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 72(R10), Z29                       // kw 0, c 2, pixel 1
-	VFMADD231PS Z24, Z29, Z3
-	VFMADD231PS Z25, Z29, Z4
-	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 136(R10), Z30                      // kw 0, c 2, pixel 2
-	VFMADD231PS Z24, Z30, Z6
-	VFMADD231PS Z25, Z30, Z7
-	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 200(R10), Z31                      // kw 0, c 2, pixel 3
-	VFMADD231PS Z24, Z31, Z9
-	VFMADD231PS Z25, Z31, Z10
-	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 264(R10), Z27                      // kw 0, c 2, pixel 4
-	VFMADD231PS Z24, Z27, Z12
-	VFMADD231PS Z25, Z27, Z13
-	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 328(R10), Z28                      // kw 0, c 2, pixel 5
-	VFMADD231PS Z24, Z28, Z15
-	VFMADD231PS Z25, Z28, Z16
-	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 392(R10), Z29                      // kw 0, c 2, pixel 6
-	VFMADD231PS Z24, Z29, Z18
-	VFMADD231PS Z25, Z29, Z19
-	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 456(R10), Z30                      // kw 0, c 2, pixel 7
-	VFMADD231PS Z24, Z30, Z21
-	VFMADD231PS Z25, Z30, Z22
-	VFMADD231PS Z26, Z30, Z23
-	VMOVUPS 576(R12), Z24
-	VMOVUPS 640(R12), Z25
-	VMOVUPS 704(R12), Z26
-	VBROADCASTSS 12(R10), Z31                       // kw 0, c 3, pixel 0
-	VFMADD231PS Z24, Z31, Z0
-	VFMADD231PS Z25, Z31, Z1
-	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 76(R10), Z27                       // kw 0, c 3, pixel 1
-	VFMADD231PS Z24, Z27, Z3
-	VFMADD231PS Z25, Z27, Z4
-	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 140(R10), Z28                      // kw 0, c 3, pixel 2
-	VFMADD231PS Z24, Z28, Z6
-	VFMADD231PS Z25, Z28, Z7
-	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 204(R10), Z29                      // kw 0, c 3, pixel 3
-	VFMADD231PS Z24, Z29, Z9
-	VFMADD231PS Z25, Z29, Z10
-	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 268(R10), Z30                      // kw 0, c 3, pixel 4
-	VFMADD231PS Z24, Z30, Z12
-	VFMADD231PS Z25, Z30, Z13
-	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 332(R10), Z31                      // kw 0, c 3, pixel 5
-	VFMADD231PS Z24, Z31, Z15
-	VFMADD231PS Z25, Z31, Z16
-	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 396(R10), Z27                      // kw 0, c 3, pixel 6
-	VFMADD231PS Z24, Z27, Z18
-	VFMADD231PS Z25, Z27, Z19
-	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 460(R10), Z28                      // kw 0, c 3, pixel 7
-	VFMADD231PS Z24, Z28, Z21
-	VFMADD231PS Z25, Z28, Z22
-	VFMADD231PS Z26, Z28, Z23
-	VMOVUPS 768(R12), Z24
-	VMOVUPS 832(R12), Z25
-	VMOVUPS 896(R12), Z26
-	VBROADCASTSS 16(R10), Z29                       // kw 0, c 4, pixel 0
-	VFMADD231PS Z24, Z29, Z0
-	VFMADD231PS Z25, Z29, Z1
-	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 80(R10), Z30                       // kw 0, c 4, pixel 1
-	VFMADD231PS Z24, Z30, Z3
-	VFMADD231PS Z25, Z30, Z4
-	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 144(R10), Z31                      // kw 0, c 4, pixel 2
-	VFMADD231PS Z24, Z31, Z6
-	VFMADD231PS Z25, Z31, Z7
-	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 208(R10), Z27                      // kw 0, c 4, pixel 3
-	VFMADD231PS Z24, Z27, Z9
-	VFMADD231PS Z25, Z27, Z10
-	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 272(R10), Z28                      // kw 0, c 4, pixel 4
-	VFMADD231PS Z24, Z28, Z12
-	VFMADD231PS Z25, Z28, Z13
-	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 336(R10), Z29                      // kw 0, c 4, pixel 5
-	VFMADD231PS Z24, Z29, Z15
-	VFMADD231PS Z25, Z29, Z16
-	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 400(R10), Z30                      // kw 0, c 4, pixel 6
-	VFMADD231PS Z24, Z30, Z18
-	VFMADD231PS Z25, Z30, Z19
-	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 464(R10), Z31                      // kw 0, c 4, pixel 7
-	VFMADD231PS Z24, Z31, Z21
-	VFMADD231PS Z25, Z31, Z22
-	VFMADD231PS Z26, Z31, Z23
-	VMOVUPS 960(R12), Z24
-	VMOVUPS 1024(R12), Z25
-	VMOVUPS 1088(R12), Z26
-	VBROADCASTSS 20(R10), Z27                       // kw 0, c 5, pixel 0
-	VFMADD231PS Z24, Z27, Z0
-	VFMADD231PS Z25, Z27, Z1
-	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 84(R10), Z28                       // kw 0, c 5, pixel 1
-	VFMADD231PS Z24, Z28, Z3
-	VFMADD231PS Z25, Z28, Z4
-	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 148(R10), Z29                      // kw 0, c 5, pixel 2
-	VFMADD231PS Z24, Z29, Z6
-	VFMADD231PS Z25, Z29, Z7
-	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 212(R10), Z30                      // kw 0, c 5, pixel 3
-	VFMADD231PS Z24, Z30, Z9
-	VFMADD231PS Z25, Z30, Z10
-	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 276(R10), Z31                      // kw 0, c 5, pixel 4
-	VFMADD231PS Z24, Z31, Z12
-	VFMADD231PS Z25, Z31, Z13
-	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 340(R10), Z27                      // kw 0, c 5, pixel 5
-	VFMADD231PS Z24, Z27, Z15
-	VFMADD231PS Z25, Z27, Z16
-	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 404(R10), Z28                      // kw 0, c 5, pixel 6
-	VFMADD231PS Z24, Z28, Z18
-	VFMADD231PS Z25, Z28, Z19
-	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 468(R10), Z29                      // kw 0, c 5, pixel 7
-	VFMADD231PS Z24, Z29, Z21
-	VFMADD231PS Z25, Z29, Z22
-	VFMADD231PS Z26, Z29, Z23
-	VMOVUPS 1152(R12), Z24
-	VMOVUPS 1216(R12), Z25
-	VMOVUPS 1280(R12), Z26
-	VBROADCASTSS 24(R10), Z30                       // kw 0, c 6, pixel 0
-	VFMADD231PS Z24, Z30, Z0
-	VFMADD231PS Z25, Z30, Z1
-	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 88(R10), Z31                       // kw 0, c 6, pixel 1
-	VFMADD231PS Z24, Z31, Z3
-	VFMADD231PS Z25, Z31, Z4
-	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 152(R10), Z27                      // kw 0, c 6, pixel 2
-	VFMADD231PS Z24, Z27, Z6
-	VFMADD231PS Z25, Z27, Z7
-	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 216(R10), Z28                      // kw 0, c 6, pixel 3
-	VFMADD231PS Z24, Z28, Z9
-	VFMADD231PS Z25, Z28, Z10
-	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 280(R10), Z29                      // kw 0, c 6, pixel 4
-	VFMADD231PS Z24, Z29, Z12
-	VFMADD231PS Z25, Z29, Z13
-	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 344(R10), Z30                      // kw 0, c 6, pixel 5
-	VFMADD231PS Z24, Z30, Z15
-	VFMADD231PS Z25, Z30, Z16
-	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 408(R10), Z31                      // kw 0, c 6, pixel 6
-	VFMADD231PS Z24, Z31, Z18
-	VFMADD231PS Z25, Z31, Z19
-	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 472(R10), Z27                      // kw 0, c 6, pixel 7
-	VFMADD231PS Z24, Z27, Z21
-	VFMADD231PS Z25, Z27, Z22
-	VFMADD231PS Z26, Z27, Z23
-	VMOVUPS 1344(R12), Z24
-	VMOVUPS 1408(R12), Z25
-	VMOVUPS 1472(R12), Z26
-	VBROADCASTSS 28(R10), Z28                       // kw 0, c 7, pixel 0
-	VFMADD231PS Z24, Z28, Z0
-	VFMADD231PS Z25, Z28, Z1
-	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 92(R10), Z29                       // kw 0, c 7, pixel 1
-	VFMADD231PS Z24, Z29, Z3
-	VFMADD231PS Z25, Z29, Z4
-	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 156(R10), Z30                      // kw 0, c 7, pixel 2
-	VFMADD231PS Z24, Z30, Z6
-	VFMADD231PS Z25, Z30, Z7
-	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 220(R10), Z31                      // kw 0, c 7, pixel 3
-	VFMADD231PS Z24, Z31, Z9
-	VFMADD231PS Z25, Z31, Z10
-	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 284(R10), Z27                      // kw 0, c 7, pixel 4
-	VFMADD231PS Z24, Z27, Z12
-	VFMADD231PS Z25, Z27, Z13
-	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 348(R10), Z28                      // kw 0, c 7, pixel 5
-	VFMADD231PS Z24, Z28, Z15
-	VFMADD231PS Z25, Z28, Z16
-	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 412(R10), Z29                      // kw 0, c 7, pixel 6
-	VFMADD231PS Z24, Z29, Z18
-	VFMADD231PS Z25, Z29, Z19
-	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 476(R10), Z30                      // kw 0, c 7, pixel 7
-	VFMADD231PS Z24, Z30, Z21
-	VFMADD231PS Z25, Z30, Z22
-	VFMADD231PS Z26, Z30, Z23
-	VMOVUPS 1536(R12), Z24
-	VMOVUPS 1600(R12), Z25
-	VMOVUPS 1664(R12), Z26
-	VBROADCASTSS 32(R10), Z31                       // kw 0, c 8, pixel 0
-	VFMADD231PS Z24, Z31, Z0
-	VFMADD231PS Z25, Z31, Z1
-	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 96(R10), Z27                       // kw 0, c 8, pixel 1
-	VFMADD231PS Z24, Z27, Z3
-	VFMADD231PS Z25, Z27, Z4
-	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 160(R10), Z28                      // kw 0, c 8, pixel 2
-	VFMADD231PS Z24, Z28, Z6
-	VFMADD231PS Z25, Z28, Z7
-	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 224(R10), Z29                      // kw 0, c 8, pixel 3
-	VFMADD231PS Z24, Z29, Z9
-	VFMADD231PS Z25, Z29, Z10
-	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 288(R10), Z30                      // kw 0, c 8, pixel 4
-	VFMADD231PS Z24, Z30, Z12
-	VFMADD231PS Z25, Z30, Z13
-	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 352(R10), Z31                      // kw 0, c 8, pixel 5
-	VFMADD231PS Z24, Z31, Z15
-	VFMADD231PS Z25, Z31, Z16
-	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 416(R10), Z27                      // kw 0, c 8, pixel 6
-	VFMADD231PS Z24, Z27, Z18
-	VFMADD231PS Z25, Z27, Z19
-	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 480(R10), Z28                      // kw 0, c 8, pixel 7
-	VFMADD231PS Z24, Z28, Z21
-	VFMADD231PS Z25, Z28, Z22
-	VFMADD231PS Z26, Z28, Z23
-	VMOVUPS 1728(R12), Z24
-	VMOVUPS 1792(R12), Z25
-	VMOVUPS 1856(R12), Z26
-	VBROADCASTSS 36(R10), Z29                       // kw 0, c 9, pixel 0
-	VFMADD231PS Z24, Z29, Z0
-	VFMADD231PS Z25, Z29, Z1
-	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 100(R10), Z30                      // kw 0, c 9, pixel 1
-	VFMADD231PS Z24, Z30, Z3
-	VFMADD231PS Z25, Z30, Z4
-	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 164(R10), Z31                      // kw 0, c 9, pixel 2
-	VFMADD231PS Z24, Z31, Z6
-	VFMADD231PS Z25, Z31, Z7
-	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 228(R10), Z27                      // kw 0, c 9, pixel 3
-	VFMADD231PS Z24, Z27, Z9
-	VFMADD231PS Z25, Z27, Z10
-	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 292(R10), Z28                      // kw 0, c 9, pixel 4
-	VFMADD231PS Z24, Z28, Z12
-	VFMADD231PS Z25, Z28, Z13
-	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 356(R10), Z29                      // kw 0, c 9, pixel 5
-	VFMADD231PS Z24, Z29, Z15
-	VFMADD231PS Z25, Z29, Z16
-	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 420(R10), Z30                      // kw 0, c 9, pixel 6
-	VFMADD231PS Z24, Z30, Z18
-	VFMADD231PS Z25, Z30, Z19
-	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 484(R10), Z31                      // kw 0, c 9, pixel 7
-	VFMADD231PS Z24, Z31, Z21
-	VFMADD231PS Z25, Z31, Z22
-	VFMADD231PS Z26, Z31, Z23
-	VMOVUPS 1920(R12), Z24
-	VMOVUPS 1984(R12), Z25
-	VMOVUPS 2048(R12), Z26
-	VBROADCASTSS 40(R10), Z27                       // kw 0, c 10, pixel 0
-	VFMADD231PS Z24, Z27, Z0
-	VFMADD231PS Z25, Z27, Z1
-	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 104(R10), Z28                      // kw 0, c 10, pixel 1
-	VFMADD231PS Z24, Z28, Z3
-	VFMADD231PS Z25, Z28, Z4
-	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 168(R10), Z29                      // kw 0, c 10, pixel 2
-	VFMADD231PS Z24, Z29, Z6
-	VFMADD231PS Z25, Z29, Z7
-	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 232(R10), Z30                      // kw 0, c 10, pixel 3
-	VFMADD231PS Z24, Z30, Z9
-	VFMADD231PS Z25, Z30, Z10
-	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 296(R10), Z31                      // kw 0, c 10, pixel 4
-	VFMADD231PS Z24, Z31, Z12
-	VFMADD231PS Z25, Z31, Z13
-	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 360(R10), Z27                      // kw 0, c 10, pixel 5
-	VFMADD231PS Z24, Z27, Z15
-	VFMADD231PS Z25, Z27, Z16
-	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 424(R10), Z28                      // kw 0, c 10, pixel 6
-	VFMADD231PS Z24, Z28, Z18
-	VFMADD231PS Z25, Z28, Z19
-	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 488(R10), Z29                      // kw 0, c 10, pixel 7
-	VFMADD231PS Z24, Z29, Z21
-	VFMADD231PS Z25, Z29, Z22
-	VFMADD231PS Z26, Z29, Z23
-	VMOVUPS 2112(R12), Z24
-	VMOVUPS 2176(R12), Z25
-	VMOVUPS 2240(R12), Z26
-	VBROADCASTSS 44(R10), Z30                       // kw 0, c 11, pixel 0
-	VFMADD231PS Z24, Z30, Z0
-	VFMADD231PS Z25, Z30, Z1
-	VFMADD231PS Z26, Z30, Z2
-	VBROADCASTSS 108(R10), Z31                      // kw 0, c 11, pixel 1
-	VFMADD231PS Z24, Z31, Z3
-	VFMADD231PS Z25, Z31, Z4
-	VFMADD231PS Z26, Z31, Z5
-	VBROADCASTSS 172(R10), Z27                      // kw 0, c 11, pixel 2
-	VFMADD231PS Z24, Z27, Z6
-	VFMADD231PS Z25, Z27, Z7
-	VFMADD231PS Z26, Z27, Z8
-	VBROADCASTSS 236(R10), Z28                      // kw 0, c 11, pixel 3
-	VFMADD231PS Z24, Z28, Z9
-	VFMADD231PS Z25, Z28, Z10
-	VFMADD231PS Z26, Z28, Z11
-	VBROADCASTSS 300(R10), Z29                      // kw 0, c 11, pixel 4
-	VFMADD231PS Z24, Z29, Z12
-	VFMADD231PS Z25, Z29, Z13
-	VFMADD231PS Z26, Z29, Z14
-	VBROADCASTSS 364(R10), Z30                      // kw 0, c 11, pixel 5
-	VFMADD231PS Z24, Z30, Z15
-	VFMADD231PS Z25, Z30, Z16
-	VFMADD231PS Z26, Z30, Z17
-	VBROADCASTSS 428(R10), Z31                      // kw 0, c 11, pixel 6
-	VFMADD231PS Z24, Z31, Z18
-	VFMADD231PS Z25, Z31, Z19
-	VFMADD231PS Z26, Z31, Z20
-	VBROADCASTSS 492(R10), Z27                      // kw 0, c 11, pixel 7
-	VFMADD231PS Z24, Z27, Z21
-	VFMADD231PS Z25, Z27, Z22
-	VFMADD231PS Z26, Z27, Z23
-	VMOVUPS 2304(R12), Z24
-	VMOVUPS 2368(R12), Z25
-	VMOVUPS 2432(R12), Z26
-	VBROADCASTSS 48(R10), Z28                       // kw 0, c 12, pixel 0
-	VFMADD231PS Z24, Z28, Z0
-	VFMADD231PS Z25, Z28, Z1
-	VFMADD231PS Z26, Z28, Z2
-	VBROADCASTSS 112(R10), Z29                      // kw 0, c 12, pixel 1
-	VFMADD231PS Z24, Z29, Z3
-	VFMADD231PS Z25, Z29, Z4
-	VFMADD231PS Z26, Z29, Z5
-	VBROADCASTSS 176(R10), Z30                      // kw 0, c 12, pixel 2
-	VFMADD231PS Z24, Z30, Z6
-	VFMADD231PS Z25, Z30, Z7
-	VFMADD231PS Z26, Z30, Z8
-	VBROADCASTSS 240(R10), Z31                      // kw 0, c 12, pixel 3
-	VFMADD231PS Z24, Z31, Z9
-	VFMADD231PS Z25, Z31, Z10
-	VFMADD231PS Z26, Z31, Z11
-	VBROADCASTSS 304(R10), Z27                      // kw 0, c 12, pixel 4
-	VFMADD231PS Z24, Z27, Z12
-	VFMADD231PS Z25, Z27, Z13
-	VFMADD231PS Z26, Z27, Z14
-	VBROADCASTSS 368(R10), Z28                      // kw 0, c 12, pixel 5
-	VFMADD231PS Z24, Z28, Z15
-	VFMADD231PS Z25, Z28, Z16
-	VFMADD231PS Z26, Z28, Z17
-	VBROADCASTSS 432(R10), Z29                      // kw 0, c 12, pixel 6
-	VFMADD231PS Z24, Z29, Z18
-	VFMADD231PS Z25, Z29, Z19
-	VFMADD231PS Z26, Z29, Z20
-	VBROADCASTSS 496(R10), Z30                      // kw 0, c 12, pixel 7
-	VFMADD231PS Z24, Z30, Z21
-	VFMADD231PS Z25, Z30, Z22
-	VFMADD231PS Z26, Z30, Z23
-	VMOVUPS 2496(R12), Z24
-	VMOVUPS 2560(R12), Z25
-	VMOVUPS 2624(R12), Z26
-	VBROADCASTSS 52(R10), Z31                       // kw 0, c 13, pixel 0
-	VFMADD231PS Z24, Z31, Z0
-	VFMADD231PS Z25, Z31, Z1
-	VFMADD231PS Z26, Z31, Z2
-	VBROADCASTSS 116(R10), Z27                      // kw 0, c 13, pixel 1
-	VFMADD231PS Z24, Z27, Z3
-	VFMADD231PS Z25, Z27, Z4
-	VFMADD231PS Z26, Z27, Z5
-	VBROADCASTSS 180(R10), Z28                      // kw 0, c 13, pixel 2
-	VFMADD231PS Z24, Z28, Z6
-	VFMADD231PS Z25, Z28, Z7
-	VFMADD231PS Z26, Z28, Z8
-	VBROADCASTSS 244(R10), Z29                      // kw 0, c 13, pixel 3
-	VFMADD231PS Z24, Z29, Z9
-	VFMADD231PS Z25, Z29, Z10
-	VFMADD231PS Z26, Z29, Z11
-	VBROADCASTSS 308(R10), Z30                      // kw 0, c 13, pixel 4
-	VFMADD231PS Z24, Z30, Z12
-	VFMADD231PS Z25, Z30, Z13
-	VFMADD231PS Z26, Z30, Z14
-	VBROADCASTSS 372(R10), Z31                      // kw 0, c 13, pixel 5
-	VFMADD231PS Z24, Z31, Z15
-	VFMADD231PS Z25, Z31, Z16
-	VFMADD231PS Z26, Z31, Z17
-	VBROADCASTSS 436(R10), Z27                      // kw 0, c 13, pixel 6
-	VFMADD231PS Z24, Z27, Z18
-	VFMADD231PS Z25, Z27, Z19
-	VFMADD231PS Z26, Z27, Z20
-	VBROADCASTSS 500(R10), Z28                      // kw 0, c 13, pixel 7
-	VFMADD231PS Z24, Z28, Z21
-	VFMADD231PS Z25, Z28, Z22
-	VFMADD231PS Z26, Z28, Z23
-	VMOVUPS 2688(R12), Z24
-	VMOVUPS 2752(R12), Z25
-	VMOVUPS 2816(R12), Z26
-	VBROADCASTSS 56(R10), Z29                       // kw 0, c 14, pixel 0
-	VFMADD231PS Z24, Z29, Z0
-	VFMADD231PS Z25, Z29, Z1
-	VFMADD231PS Z26, Z29, Z2
-	VBROADCASTSS 120(R10), Z30                      // kw 0, c 14, pixel 1
-	VFMADD231PS Z24, Z30, Z3
-	VFMADD231PS Z25, Z30, Z4
-	VFMADD231PS Z26, Z30, Z5
-	VBROADCASTSS 184(R10), Z31                      // kw 0, c 14, pixel 2
-	VFMADD231PS Z24, Z31, Z6
-	VFMADD231PS Z25, Z31, Z7
-	VFMADD231PS Z26, Z31, Z8
-	VBROADCASTSS 248(R10), Z27                      // kw 0, c 14, pixel 3
-	VFMADD231PS Z24, Z27, Z9
-	VFMADD231PS Z25, Z27, Z10
-	VFMADD231PS Z26, Z27, Z11
-	VBROADCASTSS 312(R10), Z28                      // kw 0, c 14, pixel 4
-	VFMADD231PS Z24, Z28, Z12
-	VFMADD231PS Z25, Z28, Z13
-	VFMADD231PS Z26, Z28, Z14
-	VBROADCASTSS 376(R10), Z29                      // kw 0, c 14, pixel 5
-	VFMADD231PS Z24, Z29, Z15
-	VFMADD231PS Z25, Z29, Z16
-	VFMADD231PS Z26, Z29, Z17
-	VBROADCASTSS 440(R10), Z30                      // kw 0, c 14, pixel 6
-	VFMADD231PS Z24, Z30, Z18
-	VFMADD231PS Z25, Z30, Z19
-	VFMADD231PS Z26, Z30, Z20
-	VBROADCASTSS 504(R10), Z31                      // kw 0, c 14, pixel 7
-	VFMADD231PS Z24, Z31, Z21
-	VFMADD231PS Z25, Z31, Z22
-	VFMADD231PS Z26, Z31, Z23
-	VMOVUPS 2880(R12), Z24
-	VMOVUPS 2944(R12), Z25
-	VMOVUPS 3008(R12), Z26
-	VBROADCASTSS 60(R10), Z27                       // kw 0, c 15, pixel 0
-	VFMADD231PS Z24, Z27, Z0
-	VFMADD231PS Z25, Z27, Z1
-	VFMADD231PS Z26, Z27, Z2
-	VBROADCASTSS 124(R10), Z28                      // kw 0, c 15, pixel 1
-	VFMADD231PS Z24, Z28, Z3
-	VFMADD231PS Z25, Z28, Z4
-	VFMADD231PS Z26, Z28, Z5
-	VBROADCASTSS 188(R10), Z29                      // kw 0, c 15, pixel 2
-	VFMADD231PS Z24, Z29, Z6
-	VFMADD231PS Z25, Z29, Z7
-	VFMADD231PS Z26, Z29, Z8
-	VBROADCASTSS 252(R10), Z30                      // kw 0, c 15, pixel 3
-	VFMADD231PS Z24, Z30, Z9
-	VFMADD231PS Z25, Z30, Z10
-	VFMADD231PS Z26, Z30, Z11
-	VBROADCASTSS 316(R10), Z31                      // kw 0, c 15, pixel 4
-	VFMADD231PS Z24, Z31, Z12
-	VFMADD231PS Z25, Z31, Z13
-	VFMADD231PS Z26, Z31, Z14
-	VBROADCASTSS 380(R10), Z27                      // kw 0, c 15, pixel 5
-	VFMADD231PS Z24, Z27, Z15
-	VFMADD231PS Z25, Z27, Z16
-	VFMADD231PS Z26, Z27, Z17
-	VBROADCASTSS 444(R10), Z28                      // kw 0, c 15, pixel 6
-	VFMADD231PS Z24, Z28, Z18
-	VFMADD231PS Z25, Z28, Z19
-	VFMADD231PS Z26, Z28, Z20
-	VBROADCASTSS 508(R10), Z29                      // kw 0, c 15, pixel 7
-	VFMADD231PS Z24, Z29, Z21
-	VFMADD231PS Z25, Z29, Z22
-	VFMADD231PS Z26, Z29, Z23
+conv2WinoMulKernelAVX512_t6_b0:
+	VMOVUPS (R12), Z18
+	VMOVUPS 64(R12), Z19
+	VMOVUPS 128(R12), Z20
+	VBROADCASTSS (R10), Z21                         // kw 0, c 0, pixel 0
+	VFMADD231PS Z18, Z21, Z0
+	VFMADD231PS Z19, Z21, Z1
+	VFMADD231PS Z20, Z21, Z2
+	VBROADCASTSS 64(R10), Z22                       // kw 0, c 0, pixel 1
+	VFMADD231PS Z18, Z22, Z3
+	VFMADD231PS Z19, Z22, Z4
+	VFMADD231PS Z20, Z22, Z5
+	VBROADCASTSS 128(R10), Z23                      // kw 0, c 0, pixel 2
+	VFMADD231PS Z18, Z23, Z6
+	VFMADD231PS Z19, Z23, Z7
+	VFMADD231PS Z20, Z23, Z8
+	VBROADCASTSS 192(R10), Z24                      // kw 0, c 0, pixel 3
+	VFMADD231PS Z18, Z24, Z9
+	VFMADD231PS Z19, Z24, Z10
+	VFMADD231PS Z20, Z24, Z11
+	VBROADCASTSS 256(R10), Z25                      // kw 0, c 0, pixel 4
+	VFMADD231PS Z18, Z25, Z12
+	VFMADD231PS Z19, Z25, Z13
+	VFMADD231PS Z20, Z25, Z14
+	VBROADCASTSS 320(R10), Z26                      // kw 0, c 0, pixel 5
+	VFMADD231PS Z18, Z26, Z15
+	VFMADD231PS Z19, Z26, Z16
+	VFMADD231PS Z20, Z26, Z17
+	VMOVUPS 192(R12), Z18
+	VMOVUPS 256(R12), Z19
+	VMOVUPS 320(R12), Z20
+	VBROADCASTSS 4(R10), Z27                        // kw 0, c 1, pixel 0
+	VFMADD231PS Z18, Z27, Z0
+	VFMADD231PS Z19, Z27, Z1
+	VFMADD231PS Z20, Z27, Z2
+	VBROADCASTSS 68(R10), Z28                       // kw 0, c 1, pixel 1
+	VFMADD231PS Z18, Z28, Z3
+	VFMADD231PS Z19, Z28, Z4
+	VFMADD231PS Z20, Z28, Z5
+	VBROADCASTSS 132(R10), Z29                      // kw 0, c 1, pixel 2
+	VFMADD231PS Z18, Z29, Z6
+	VFMADD231PS Z19, Z29, Z7
+	VFMADD231PS Z20, Z29, Z8
+	VBROADCASTSS 196(R10), Z30                      // kw 0, c 1, pixel 3
+	VFMADD231PS Z18, Z30, Z9
+	VFMADD231PS Z19, Z30, Z10
+	VFMADD231PS Z20, Z30, Z11
+	VBROADCASTSS 260(R10), Z31                      // kw 0, c 1, pixel 4
+	VFMADD231PS Z18, Z31, Z12
+	VFMADD231PS Z19, Z31, Z13
+	VFMADD231PS Z20, Z31, Z14
+	VBROADCASTSS 324(R10), Z21                      // kw 0, c 1, pixel 5
+	VFMADD231PS Z18, Z21, Z15
+	VFMADD231PS Z19, Z21, Z16
+	VFMADD231PS Z20, Z21, Z17
+	VMOVUPS 384(R12), Z18
+	VMOVUPS 448(R12), Z19
+	VMOVUPS 512(R12), Z20
+	VBROADCASTSS 8(R10), Z22                        // kw 0, c 2, pixel 0
+	VFMADD231PS Z18, Z22, Z0
+	VFMADD231PS Z19, Z22, Z1
+	VFMADD231PS Z20, Z22, Z2
+	VBROADCASTSS 72(R10), Z23                       // kw 0, c 2, pixel 1
+	VFMADD231PS Z18, Z23, Z3
+	VFMADD231PS Z19, Z23, Z4
+	VFMADD231PS Z20, Z23, Z5
+	VBROADCASTSS 136(R10), Z24                      // kw 0, c 2, pixel 2
+	VFMADD231PS Z18, Z24, Z6
+	VFMADD231PS Z19, Z24, Z7
+	VFMADD231PS Z20, Z24, Z8
+	VBROADCASTSS 200(R10), Z25                      // kw 0, c 2, pixel 3
+	VFMADD231PS Z18, Z25, Z9
+	VFMADD231PS Z19, Z25, Z10
+	VFMADD231PS Z20, Z25, Z11
+	VBROADCASTSS 264(R10), Z26                      // kw 0, c 2, pixel 4
+	VFMADD231PS Z18, Z26, Z12
+	VFMADD231PS Z19, Z26, Z13
+	VFMADD231PS Z20, Z26, Z14
+	VBROADCASTSS 328(R10), Z27                      // kw 0, c 2, pixel 5
+	VFMADD231PS Z18, Z27, Z15
+	VFMADD231PS Z19, Z27, Z16
+	VFMADD231PS Z20, Z27, Z17
+	VMOVUPS 576(R12), Z18
+	VMOVUPS 640(R12), Z19
+	VMOVUPS 704(R12), Z20
+	VBROADCASTSS 12(R10), Z28                       // kw 0, c 3, pixel 0
+	VFMADD231PS Z18, Z28, Z0
+	VFMADD231PS Z19, Z28, Z1
+	VFMADD231PS Z20, Z28, Z2
+	VBROADCASTSS 76(R10), Z29                       // kw 0, c 3, pixel 1
+	VFMADD231PS Z18, Z29, Z3
+	VFMADD231PS Z19, Z29, Z4
+	VFMADD231PS Z20, Z29, Z5
+	VBROADCASTSS 140(R10), Z30                      // kw 0, c 3, pixel 2
+	VFMADD231PS Z18, Z30, Z6
+	VFMADD231PS Z19, Z30, Z7
+	VFMADD231PS Z20, Z30, Z8
+	VBROADCASTSS 204(R10), Z31                      // kw 0, c 3, pixel 3
+	VFMADD231PS Z18, Z31, Z9
+	VFMADD231PS Z19, Z31, Z10
+	VFMADD231PS Z20, Z31, Z11
+	VBROADCASTSS 268(R10), Z21                      // kw 0, c 3, pixel 4
+	VFMADD231PS Z18, Z21, Z12
+	VFMADD231PS Z19, Z21, Z13
+	VFMADD231PS Z20, Z21, Z14
+	VBROADCASTSS 332(R10), Z22                      // kw 0, c 3, pixel 5
+	VFMADD231PS Z18, Z22, Z15
+	VFMADD231PS Z19, Z22, Z16
+	VFMADD231PS Z20, Z22, Z17
+	VMOVUPS 768(R12), Z18
+	VMOVUPS 832(R12), Z19
+	VMOVUPS 896(R12), Z20
+	VBROADCASTSS 16(R10), Z23                       // kw 0, c 4, pixel 0
+	VFMADD231PS Z18, Z23, Z0
+	VFMADD231PS Z19, Z23, Z1
+	VFMADD231PS Z20, Z23, Z2
+	VBROADCASTSS 80(R10), Z24                       // kw 0, c 4, pixel 1
+	VFMADD231PS Z18, Z24, Z3
+	VFMADD231PS Z19, Z24, Z4
+	VFMADD231PS Z20, Z24, Z5
+	VBROADCASTSS 144(R10), Z25                      // kw 0, c 4, pixel 2
+	VFMADD231PS Z18, Z25, Z6
+	VFMADD231PS Z19, Z25, Z7
+	VFMADD231PS Z20, Z25, Z8
+	VBROADCASTSS 208(R10), Z26                      // kw 0, c 4, pixel 3
+	VFMADD231PS Z18, Z26, Z9
+	VFMADD231PS Z19, Z26, Z10
+	VFMADD231PS Z20, Z26, Z11
+	VBROADCASTSS 272(R10), Z27                      // kw 0, c 4, pixel 4
+	VFMADD231PS Z18, Z27, Z12
+	VFMADD231PS Z19, Z27, Z13
+	VFMADD231PS Z20, Z27, Z14
+	VBROADCASTSS 336(R10), Z28                      // kw 0, c 4, pixel 5
+	VFMADD231PS Z18, Z28, Z15
+	VFMADD231PS Z19, Z28, Z16
+	VFMADD231PS Z20, Z28, Z17
+	VMOVUPS 960(R12), Z18
+	VMOVUPS 1024(R12), Z19
+	VMOVUPS 1088(R12), Z20
+	VBROADCASTSS 20(R10), Z29                       // kw 0, c 5, pixel 0
+	VFMADD231PS Z18, Z29, Z0
+	VFMADD231PS Z19, Z29, Z1
+	VFMADD231PS Z20, Z29, Z2
+	VBROADCASTSS 84(R10), Z30                       // kw 0, c 5, pixel 1
+	VFMADD231PS Z18, Z30, Z3
+	VFMADD231PS Z19, Z30, Z4
+	VFMADD231PS Z20, Z30, Z5
+	VBROADCASTSS 148(R10), Z31                      // kw 0, c 5, pixel 2
+	VFMADD231PS Z18, Z31, Z6
+	VFMADD231PS Z19, Z31, Z7
+	VFMADD231PS Z20, Z31, Z8
+	VBROADCASTSS 212(R10), Z21                      // kw 0, c 5, pixel 3
+	VFMADD231PS Z18, Z21, Z9
+	VFMADD231PS Z19, Z21, Z10
+	VFMADD231PS Z20, Z21, Z11
+	VBROADCASTSS 276(R10), Z22                      // kw 0, c 5, pixel 4
+	VFMADD231PS Z18, Z22, Z12
+	VFMADD231PS Z19, Z22, Z13
+	VFMADD231PS Z20, Z22, Z14
+	VBROADCASTSS 340(R10), Z23                      // kw 0, c 5, pixel 5
+	VFMADD231PS Z18, Z23, Z15
+	VFMADD231PS Z19, Z23, Z16
+	VFMADD231PS Z20, Z23, Z17
+	VMOVUPS 1152(R12), Z18
+	VMOVUPS 1216(R12), Z19
+	VMOVUPS 1280(R12), Z20
+	VBROADCASTSS 24(R10), Z24                       // kw 0, c 6, pixel 0
+	VFMADD231PS Z18, Z24, Z0
+	VFMADD231PS Z19, Z24, Z1
+	VFMADD231PS Z20, Z24, Z2
+	VBROADCASTSS 88(R10), Z25                       // kw 0, c 6, pixel 1
+	VFMADD231PS Z18, Z25, Z3
+	VFMADD231PS Z19, Z25, Z4
+	VFMADD231PS Z20, Z25, Z5
+	VBROADCASTSS 152(R10), Z26                      // kw 0, c 6, pixel 2
+	VFMADD231PS Z18, Z26, Z6
+	VFMADD231PS Z19, Z26, Z7
+	VFMADD231PS Z20, Z26, Z8
+	VBROADCASTSS 216(R10), Z27                      // kw 0, c 6, pixel 3
+	VFMADD231PS Z18, Z27, Z9
+	VFMADD231PS Z19, Z27, Z10
+	VFMADD231PS Z20, Z27, Z11
+	VBROADCASTSS 280(R10), Z28                      // kw 0, c 6, pixel 4
+	VFMADD231PS Z18, Z28, Z12
+	VFMADD231PS Z19, Z28, Z13
+	VFMADD231PS Z20, Z28, Z14
+	VBROADCASTSS 344(R10), Z29                      // kw 0, c 6, pixel 5
+	VFMADD231PS Z18, Z29, Z15
+	VFMADD231PS Z19, Z29, Z16
+	VFMADD231PS Z20, Z29, Z17
+	VMOVUPS 1344(R12), Z18
+	VMOVUPS 1408(R12), Z19
+	VMOVUPS 1472(R12), Z20
+	VBROADCASTSS 28(R10), Z30                       // kw 0, c 7, pixel 0
+	VFMADD231PS Z18, Z30, Z0
+	VFMADD231PS Z19, Z30, Z1
+	VFMADD231PS Z20, Z30, Z2
+	VBROADCASTSS 92(R10), Z31                       // kw 0, c 7, pixel 1
+	VFMADD231PS Z18, Z31, Z3
+	VFMADD231PS Z19, Z31, Z4
+	VFMADD231PS Z20, Z31, Z5
+	VBROADCASTSS 156(R10), Z21                      // kw 0, c 7, pixel 2
+	VFMADD231PS Z18, Z21, Z6
+	VFMADD231PS Z19, Z21, Z7
+	VFMADD231PS Z20, Z21, Z8
+	VBROADCASTSS 220(R10), Z22                      // kw 0, c 7, pixel 3
+	VFMADD231PS Z18, Z22, Z9
+	VFMADD231PS Z19, Z22, Z10
+	VFMADD231PS Z20, Z22, Z11
+	VBROADCASTSS 284(R10), Z23                      // kw 0, c 7, pixel 4
+	VFMADD231PS Z18, Z23, Z12
+	VFMADD231PS Z19, Z23, Z13
+	VFMADD231PS Z20, Z23, Z14
+	VBROADCASTSS 348(R10), Z24                      // kw 0, c 7, pixel 5
+	VFMADD231PS Z18, Z24, Z15
+	VFMADD231PS Z19, Z24, Z16
+	VFMADD231PS Z20, Z24, Z17
+	VMOVUPS 1536(R12), Z18
+	VMOVUPS 1600(R12), Z19
+	VMOVUPS 1664(R12), Z20
+	VBROADCASTSS 32(R10), Z25                       // kw 0, c 8, pixel 0
+	VFMADD231PS Z18, Z25, Z0
+	VFMADD231PS Z19, Z25, Z1
+	VFMADD231PS Z20, Z25, Z2
+	VBROADCASTSS 96(R10), Z26                       // kw 0, c 8, pixel 1
+	VFMADD231PS Z18, Z26, Z3
+	VFMADD231PS Z19, Z26, Z4
+	VFMADD231PS Z20, Z26, Z5
+	VBROADCASTSS 160(R10), Z27                      // kw 0, c 8, pixel 2
+	VFMADD231PS Z18, Z27, Z6
+	VFMADD231PS Z19, Z27, Z7
+	VFMADD231PS Z20, Z27, Z8
+	VBROADCASTSS 224(R10), Z28                      // kw 0, c 8, pixel 3
+	VFMADD231PS Z18, Z28, Z9
+	VFMADD231PS Z19, Z28, Z10
+	VFMADD231PS Z20, Z28, Z11
+	VBROADCASTSS 288(R10), Z29                      // kw 0, c 8, pixel 4
+	VFMADD231PS Z18, Z29, Z12
+	VFMADD231PS Z19, Z29, Z13
+	VFMADD231PS Z20, Z29, Z14
+	VBROADCASTSS 352(R10), Z30                      // kw 0, c 8, pixel 5
+	VFMADD231PS Z18, Z30, Z15
+	VFMADD231PS Z19, Z30, Z16
+	VFMADD231PS Z20, Z30, Z17
+	VMOVUPS 1728(R12), Z18
+	VMOVUPS 1792(R12), Z19
+	VMOVUPS 1856(R12), Z20
+	VBROADCASTSS 36(R10), Z31                       // kw 0, c 9, pixel 0
+	VFMADD231PS Z18, Z31, Z0
+	VFMADD231PS Z19, Z31, Z1
+	VFMADD231PS Z20, Z31, Z2
+	VBROADCASTSS 100(R10), Z21                      // kw 0, c 9, pixel 1
+	VFMADD231PS Z18, Z21, Z3
+	VFMADD231PS Z19, Z21, Z4
+	VFMADD231PS Z20, Z21, Z5
+	VBROADCASTSS 164(R10), Z22                      // kw 0, c 9, pixel 2
+	VFMADD231PS Z18, Z22, Z6
+	VFMADD231PS Z19, Z22, Z7
+	VFMADD231PS Z20, Z22, Z8
+	VBROADCASTSS 228(R10), Z23                      // kw 0, c 9, pixel 3
+	VFMADD231PS Z18, Z23, Z9
+	VFMADD231PS Z19, Z23, Z10
+	VFMADD231PS Z20, Z23, Z11
+	VBROADCASTSS 292(R10), Z24                      // kw 0, c 9, pixel 4
+	VFMADD231PS Z18, Z24, Z12
+	VFMADD231PS Z19, Z24, Z13
+	VFMADD231PS Z20, Z24, Z14
+	VBROADCASTSS 356(R10), Z25                      // kw 0, c 9, pixel 5
+	VFMADD231PS Z18, Z25, Z15
+	VFMADD231PS Z19, Z25, Z16
+	VFMADD231PS Z20, Z25, Z17
+	VMOVUPS 1920(R12), Z18
+	VMOVUPS 1984(R12), Z19
+	VMOVUPS 2048(R12), Z20
+	VBROADCASTSS 40(R10), Z26                       // kw 0, c 10, pixel 0
+	VFMADD231PS Z18, Z26, Z0
+	VFMADD231PS Z19, Z26, Z1
+	VFMADD231PS Z20, Z26, Z2
+	VBROADCASTSS 104(R10), Z27                      // kw 0, c 10, pixel 1
+	VFMADD231PS Z18, Z27, Z3
+	VFMADD231PS Z19, Z27, Z4
+	VFMADD231PS Z20, Z27, Z5
+	VBROADCASTSS 168(R10), Z28                      // kw 0, c 10, pixel 2
+	VFMADD231PS Z18, Z28, Z6
+	VFMADD231PS Z19, Z28, Z7
+	VFMADD231PS Z20, Z28, Z8
+	VBROADCASTSS 232(R10), Z29                      // kw 0, c 10, pixel 3
+	VFMADD231PS Z18, Z29, Z9
+	VFMADD231PS Z19, Z29, Z10
+	VFMADD231PS Z20, Z29, Z11
+	VBROADCASTSS 296(R10), Z30                      // kw 0, c 10, pixel 4
+	VFMADD231PS Z18, Z30, Z12
+	VFMADD231PS Z19, Z30, Z13
+	VFMADD231PS Z20, Z30, Z14
+	VBROADCASTSS 360(R10), Z31                      // kw 0, c 10, pixel 5
+	VFMADD231PS Z18, Z31, Z15
+	VFMADD231PS Z19, Z31, Z16
+	VFMADD231PS Z20, Z31, Z17
+	VMOVUPS 2112(R12), Z18
+	VMOVUPS 2176(R12), Z19
+	VMOVUPS 2240(R12), Z20
+	VBROADCASTSS 44(R10), Z21                       // kw 0, c 11, pixel 0
+	VFMADD231PS Z18, Z21, Z0
+	VFMADD231PS Z19, Z21, Z1
+	VFMADD231PS Z20, Z21, Z2
+	VBROADCASTSS 108(R10), Z22                      // kw 0, c 11, pixel 1
+	VFMADD231PS Z18, Z22, Z3
+	VFMADD231PS Z19, Z22, Z4
+	VFMADD231PS Z20, Z22, Z5
+	VBROADCASTSS 172(R10), Z23                      // kw 0, c 11, pixel 2
+	VFMADD231PS Z18, Z23, Z6
+	VFMADD231PS Z19, Z23, Z7
+	VFMADD231PS Z20, Z23, Z8
+	VBROADCASTSS 236(R10), Z24                      // kw 0, c 11, pixel 3
+	VFMADD231PS Z18, Z24, Z9
+	VFMADD231PS Z19, Z24, Z10
+	VFMADD231PS Z20, Z24, Z11
+	VBROADCASTSS 300(R10), Z25                      // kw 0, c 11, pixel 4
+	VFMADD231PS Z18, Z25, Z12
+	VFMADD231PS Z19, Z25, Z13
+	VFMADD231PS Z20, Z25, Z14
+	VBROADCASTSS 364(R10), Z26                      // kw 0, c 11, pixel 5
+	VFMADD231PS Z18, Z26, Z15
+	VFMADD231PS Z19, Z26, Z16
+	VFMADD231PS Z20, Z26, Z17
+	VMOVUPS 2304(R12), Z18
+	VMOVUPS 2368(R12), Z19
+	VMOVUPS 2432(R12), Z20
+	VBROADCASTSS 48(R10), Z27                       // kw 0, c 12, pixel 0
+	VFMADD231PS Z18, Z27, Z0
+	VFMADD231PS Z19, Z27, Z1
+	VFMADD231PS Z20, Z27, Z2
+	VBROADCASTSS 112(R10), Z28                      // kw 0, c 12, pixel 1
+	VFMADD231PS Z18, Z28, Z3
+	VFMADD231PS Z19, Z28, Z4
+	VFMADD231PS Z20, Z28, Z5
+	VBROADCASTSS 176(R10), Z29                      // kw 0, c 12, pixel 2
+	VFMADD231PS Z18, Z29, Z6
+	VFMADD231PS Z19, Z29, Z7
+	VFMADD231PS Z20, Z29, Z8
+	VBROADCASTSS 240(R10), Z30                      // kw 0, c 12, pixel 3
+	VFMADD231PS Z18, Z30, Z9
+	VFMADD231PS Z19, Z30, Z10
+	VFMADD231PS Z20, Z30, Z11
+	VBROADCASTSS 304(R10), Z31                      // kw 0, c 12, pixel 4
+	VFMADD231PS Z18, Z31, Z12
+	VFMADD231PS Z19, Z31, Z13
+	VFMADD231PS Z20, Z31, Z14
+	VBROADCASTSS 368(R10), Z21                      // kw 0, c 12, pixel 5
+	VFMADD231PS Z18, Z21, Z15
+	VFMADD231PS Z19, Z21, Z16
+	VFMADD231PS Z20, Z21, Z17
+	VMOVUPS 2496(R12), Z18
+	VMOVUPS 2560(R12), Z19
+	VMOVUPS 2624(R12), Z20
+	VBROADCASTSS 52(R10), Z22                       // kw 0, c 13, pixel 0
+	VFMADD231PS Z18, Z22, Z0
+	VFMADD231PS Z19, Z22, Z1
+	VFMADD231PS Z20, Z22, Z2
+	VBROADCASTSS 116(R10), Z23                      // kw 0, c 13, pixel 1
+	VFMADD231PS Z18, Z23, Z3
+	VFMADD231PS Z19, Z23, Z4
+	VFMADD231PS Z20, Z23, Z5
+	VBROADCASTSS 180(R10), Z24                      // kw 0, c 13, pixel 2
+	VFMADD231PS Z18, Z24, Z6
+	VFMADD231PS Z19, Z24, Z7
+	VFMADD231PS Z20, Z24, Z8
+	VBROADCASTSS 244(R10), Z25                      // kw 0, c 13, pixel 3
+	VFMADD231PS Z18, Z25, Z9
+	VFMADD231PS Z19, Z25, Z10
+	VFMADD231PS Z20, Z25, Z11
+	VBROADCASTSS 308(R10), Z26                      // kw 0, c 13, pixel 4
+	VFMADD231PS Z18, Z26, Z12
+	VFMADD231PS Z19, Z26, Z13
+	VFMADD231PS Z20, Z26, Z14
+	VBROADCASTSS 372(R10), Z27                      // kw 0, c 13, pixel 5
+	VFMADD231PS Z18, Z27, Z15
+	VFMADD231PS Z19, Z27, Z16
+	VFMADD231PS Z20, Z27, Z17
+	VMOVUPS 2688(R12), Z18
+	VMOVUPS 2752(R12), Z19
+	VMOVUPS 2816(R12), Z20
+	VBROADCASTSS 56(R10), Z28                       // kw 0, c 14, pixel 0
+	VFMADD231PS Z18, Z28, Z0
+	VFMADD231PS Z19, Z28, Z1
+	VFMADD231PS Z20, Z28, Z2
+	VBROADCASTSS 120(R10), Z29                      // kw 0, c 14, pixel 1
+	VFMADD231PS Z18, Z29, Z3
+	VFMADD231PS Z19, Z29, Z4
+	VFMADD231PS Z20, Z29, Z5
+	VBROADCASTSS 184(R10), Z30                      // kw 0, c 14, pixel 2
+	VFMADD231PS Z18, Z30, Z6
+	VFMADD231PS Z19, Z30, Z7
+	VFMADD231PS Z20, Z30, Z8
+	VBROADCASTSS 248(R10), Z31                      // kw 0, c 14, pixel 3
+	VFMADD231PS Z18, Z31, Z9
+	VFMADD231PS Z19, Z31, Z10
+	VFMADD231PS Z20, Z31, Z11
+	VBROADCASTSS 312(R10), Z21                      // kw 0, c 14, pixel 4
+	VFMADD231PS Z18, Z21, Z12
+	VFMADD231PS Z19, Z21, Z13
+	VFMADD231PS Z20, Z21, Z14
+	VBROADCASTSS 376(R10), Z22                      // kw 0, c 14, pixel 5
+	VFMADD231PS Z18, Z22, Z15
+	VFMADD231PS Z19, Z22, Z16
+	VFMADD231PS Z20, Z22, Z17
+	VMOVUPS 2880(R12), Z18
+	VMOVUPS 2944(R12), Z19
+	VMOVUPS 3008(R12), Z20
+	VBROADCASTSS 60(R10), Z23                       // kw 0, c 15, pixel 0
+	VFMADD231PS Z18, Z23, Z0
+	VFMADD231PS Z19, Z23, Z1
+	VFMADD231PS Z20, Z23, Z2
+	VBROADCASTSS 124(R10), Z24                      // kw 0, c 15, pixel 1
+	VFMADD231PS Z18, Z24, Z3
+	VFMADD231PS Z19, Z24, Z4
+	VFMADD231PS Z20, Z24, Z5
+	VBROADCASTSS 188(R10), Z25                      // kw 0, c 15, pixel 2
+	VFMADD231PS Z18, Z25, Z6
+	VFMADD231PS Z19, Z25, Z7
+	VFMADD231PS Z20, Z25, Z8
+	VBROADCASTSS 252(R10), Z26                      // kw 0, c 15, pixel 3
+	VFMADD231PS Z18, Z26, Z9
+	VFMADD231PS Z19, Z26, Z10
+	VFMADD231PS Z20, Z26, Z11
+	VBROADCASTSS 316(R10), Z27                      // kw 0, c 15, pixel 4
+	VFMADD231PS Z18, Z27, Z12
+	VFMADD231PS Z19, Z27, Z13
+	VFMADD231PS Z20, Z27, Z14
+	VBROADCASTSS 380(R10), Z28                      // kw 0, c 15, pixel 5
+	VFMADD231PS Z18, Z28, Z15
+	VFMADD231PS Z19, Z28, Z16
+	VFMADD231PS Z20, Z28, Z17
 	ADDQ $3072, R12
-	ADDQ $2304, R10                                 // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
-	JNZ conv2WinoMulKernelAVX512_t8_b0
+	JNZ conv2WinoMulKernelAVX512_t6_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 2304(BX)
-	VMOVUPS Z2, 4608(BX)
+	VMOVUPS Z1, 576(BX)
+	VMOVUPS Z2, 1152(BX)
 	VMOVUPS Z3, 64(BX)
-	VMOVUPS Z4, 2368(BX)
-	VMOVUPS Z5, 4672(BX)
+	VMOVUPS Z4, 640(BX)
+	VMOVUPS Z5, 1216(BX)
 	VMOVUPS Z6, 128(BX)
-	VMOVUPS Z7, 2432(BX)
-	VMOVUPS Z8, 4736(BX)
+	VMOVUPS Z7, 704(BX)
+	VMOVUPS Z8, 1280(BX)
 	VMOVUPS Z9, 192(BX)
-	VMOVUPS Z10, 2496(BX)
-	VMOVUPS Z11, 4800(BX)
+	VMOVUPS Z10, 768(BX)
+	VMOVUPS Z11, 1344(BX)
 	VMOVUPS Z12, 256(BX)
-	VMOVUPS Z13, 2560(BX)
-	VMOVUPS Z14, 4864(BX)
+	VMOVUPS Z13, 832(BX)
+	VMOVUPS Z14, 1408(BX)
 	VMOVUPS Z15, 320(BX)
-	VMOVUPS Z16, 2624(BX)
-	VMOVUPS Z17, 4928(BX)
-	VMOVUPS Z18, 384(BX)
-	VMOVUPS Z19, 2688(BX)
-	VMOVUPS Z20, 4992(BX)
-	VMOVUPS Z21, 448(BX)
-	VMOVUPS Z22, 2752(BX)
-	VMOVUPS Z23, 5056(BX)
-	ADDQ $512, R13                                  // next tile
-	ADDQ $512, BX
+	VMOVUPS Z16, 896(BX)
+	VMOVUPS Z17, 1472(BX)
+	ADDQ $384, R13                                  // next tile
+	ADDQ $384, BX
 	DECQ AX
 	JNZ conv2WinoMulKernelAVX512_tiles
 
-	// a tile of 4 pixels, output blocks 0…2, over every input block
+	// a tile of 3 pixels, output blocks 0…2, over every input block
 	VMOVUPS (CX), Z0
 	VMOVUPS 64(CX), Z1
 	VMOVUPS 128(CX), Z2
@@ -1849,339 +2893,269 @@ conv2WinoMulKernelAVX512_t8_b0:
 	VMOVUPS (CX), Z6
 	VMOVUPS 64(CX), Z7
 	VMOVUPS 128(CX), Z8
-	VMOVUPS (CX), Z9
-	VMOVUPS 64(CX), Z10
-	VMOVUPS 128(CX), Z11
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $1, R8                                     // input blocks
-conv2WinoMulKernelAVX512_t4_b0:
-	VMOVUPS (R12), Z12
-	VMOVUPS 64(R12), Z13
-	VMOVUPS 128(R12), Z14
-	VBROADCASTSS (R10), Z15                         // kw 0, c 0, pixel 0
-	VFMADD231PS Z12, Z15, Z0
-	VFMADD231PS Z13, Z15, Z1
-	VFMADD231PS Z14, Z15, Z2
-	VBROADCASTSS 64(R10), Z16                       // kw 0, c 0, pixel 1
-	VFMADD231PS Z12, Z16, Z3
-	VFMADD231PS Z13, Z16, Z4
-	VFMADD231PS Z14, Z16, Z5
-	VBROADCASTSS 128(R10), Z17                      // kw 0, c 0, pixel 2
-	VFMADD231PS Z12, Z17, Z6
-	VFMADD231PS Z13, Z17, Z7
-	VFMADD231PS Z14, Z17, Z8
-	VBROADCASTSS 192(R10), Z18                      // kw 0, c 0, pixel 3
-	VFMADD231PS Z12, Z18, Z9
-	VFMADD231PS Z13, Z18, Z10
-	VFMADD231PS Z14, Z18, Z11
-	VMOVUPS 192(R12), Z12
-	VMOVUPS 256(R12), Z13
-	VMOVUPS 320(R12), Z14
-	VBROADCASTSS 4(R10), Z19                        // kw 0, c 1, pixel 0
-	VFMADD231PS Z12, Z19, Z0
-	VFMADD231PS Z13, Z19, Z1
-	VFMADD231PS Z14, Z19, Z2
-	VBROADCASTSS 68(R10), Z20                       // kw 0, c 1, pixel 1
-	VFMADD231PS Z12, Z20, Z3
-	VFMADD231PS Z13, Z20, Z4
-	VFMADD231PS Z14, Z20, Z5
-	VBROADCASTSS 132(R10), Z21                      // kw 0, c 1, pixel 2
-	VFMADD231PS Z12, Z21, Z6
-	VFMADD231PS Z13, Z21, Z7
-	VFMADD231PS Z14, Z21, Z8
-	VBROADCASTSS 196(R10), Z22                      // kw 0, c 1, pixel 3
-	VFMADD231PS Z12, Z22, Z9
-	VFMADD231PS Z13, Z22, Z10
-	VFMADD231PS Z14, Z22, Z11
-	VMOVUPS 384(R12), Z12
-	VMOVUPS 448(R12), Z13
-	VMOVUPS 512(R12), Z14
-	VBROADCASTSS 8(R10), Z23                        // kw 0, c 2, pixel 0
-	VFMADD231PS Z12, Z23, Z0
-	VFMADD231PS Z13, Z23, Z1
-	VFMADD231PS Z14, Z23, Z2
-	VBROADCASTSS 72(R10), Z24                       // kw 0, c 2, pixel 1
-	VFMADD231PS Z12, Z24, Z3
-	VFMADD231PS Z13, Z24, Z4
-	VFMADD231PS Z14, Z24, Z5
-	VBROADCASTSS 136(R10), Z25                      // kw 0, c 2, pixel 2
-	VFMADD231PS Z12, Z25, Z6
-	VFMADD231PS Z13, Z25, Z7
-	VFMADD231PS Z14, Z25, Z8
-	VBROADCASTSS 200(R10), Z26                      // kw 0, c 2, pixel 3
-	VFMADD231PS Z12, Z26, Z9
-	VFMADD231PS Z13, Z26, Z10
-	VFMADD231PS Z14, Z26, Z11
-	VMOVUPS 576(R12), Z12
-	VMOVUPS 640(R12), Z13
-	VMOVUPS 704(R12), Z14
-	VBROADCASTSS 12(R10), Z27                       // kw 0, c 3, pixel 0
-	VFMADD231PS Z12, Z27, Z0
-	VFMADD231PS Z13, Z27, Z1
-	VFMADD231PS Z14, Z27, Z2
-	VBROADCASTSS 76(R10), Z28                       // kw 0, c 3, pixel 1
-	VFMADD231PS Z12, Z28, Z3
-	VFMADD231PS Z13, Z28, Z4
-	VFMADD231PS Z14, Z28, Z5
-	VBROADCASTSS 140(R10), Z29                      // kw 0, c 3, pixel 2
-	VFMADD231PS Z12, Z29, Z6
-	VFMADD231PS Z13, Z29, Z7
-	VFMADD231PS Z14, Z29, Z8
-	VBROADCASTSS 204(R10), Z30                      // kw 0, c 3, pixel 3
-	VFMADD231PS Z12, Z30, Z9
-	VFMADD231PS Z13, Z30, Z10
-	VFMADD231PS Z14, Z30, Z11
-	VMOVUPS 768(R12), Z12
-	VMOVUPS 832(R12), Z13
-	VMOVUPS 896(R12), Z14
-	VBROADCASTSS 16(R10), Z31                       // kw 0, c 4, pixel 0
-	VFMADD231PS Z12, Z31, Z0
-	VFMADD231PS Z13, Z31, Z1
-	VFMADD231PS Z14, Z31, Z2
-	VBROADCASTSS 80(R10), Z15                       // kw 0, c 4, pixel 1
-	VFMADD231PS Z12, Z15, Z3
-	VFMADD231PS Z13, Z15, Z4
-	VFMADD231PS Z14, Z15, Z5
-	VBROADCASTSS 144(R10), Z16                      // kw 0, c 4, pixel 2
-	VFMADD231PS Z12, Z16, Z6
-	VFMADD231PS Z13, Z16, Z7
-	VFMADD231PS Z14, Z16, Z8
-	VBROADCASTSS 208(R10), Z17                      // kw 0, c 4, pixel 3
-	VFMADD231PS Z12, Z17, Z9
-	VFMADD231PS Z13, Z17, Z10
-	VFMADD231PS Z14, Z17, Z11
-	VMOVUPS 960(R12), Z12
-	VMOVUPS 1024(R12), Z13
-	VMOVUPS 1088(R12), Z14
-	VBROADCASTSS 20(R10), Z18                       // kw 0, c 5, pixel 0
-	VFMADD231PS Z12, Z18, Z0
-	VFMADD231PS Z13, Z18, Z1
-	VFMADD231PS Z14, Z18, Z2
-	VBROADCASTSS 84(R10), Z19                       // kw 0, c 5, pixel 1
-	VFMADD231PS Z12, Z19, Z3
-	VFMADD231PS Z13, Z19, Z4
-	VFMADD231PS Z14, Z19, Z5
-	VBROADCASTSS 148(R10), Z20                      // kw 0, c 5, pixel 2
-	VFMADD231PS Z12, Z20, Z6
-	VFMADD231PS Z13, Z20, Z7
-	VFMADD231PS Z14, Z20, Z8
-	VBROADCASTSS 212(R10), Z21                      // kw 0, c 5, pixel 3
-	VFMADD231PS Z12, Z21, Z9
-	VFMADD231PS Z13, Z21, Z10
-	VFMADD231PS Z14, Z21, Z11
-	VMOVUPS 1152(R12), Z12
-	VMOVUPS 1216(R12), Z13
-	VMOVUPS 1280(R12), Z14
-	VBROADCASTSS 24(R10), Z22                       // kw 0, c 6, pixel 0
-	VFMADD231PS Z12, Z22, Z0
-	VFMADD231PS Z13, Z22, Z1
-	VFMADD231PS Z14, Z22, Z2
-	VBROADCASTSS 88(R10), Z23                       // kw 0, c 6, pixel 1
-	VFMADD231PS Z12, Z23, Z3
-	VFMADD231PS Z13, Z23, Z4
-	VFMADD231PS Z14, Z23, Z5
-	VBROADCASTSS 152(R10), Z24                      // kw 0, c 6, pixel 2
-	VFMADD231PS Z12, Z24, Z6
-	VFMADD231PS Z13, Z24, Z7
-	VFMADD231PS Z14, Z24, Z8
-	VBROADCASTSS 216(R10), Z25                      // kw 0, c 6, pixel 3
-	VFMADD231PS Z12, Z25, Z9
-	VFMADD231PS Z13, Z25, Z10
-	VFMADD231PS Z14, Z25, Z11
-	VMOVUPS 1344(R12), Z12
-	VMOVUPS 1408(R12), Z13
-	VMOVUPS 1472(R12), Z14
-	VBROADCASTSS 28(R10), Z26                       // kw 0, c 7, pixel 0
-	VFMADD231PS Z12, Z26, Z0
-	VFMADD231PS Z13, Z26, Z1
-	VFMADD231PS Z14, Z26, Z2
-	VBROADCASTSS 92(R10), Z27                       // kw 0, c 7, pixel 1
-	VFMADD231PS Z12, Z27, Z3
-	VFMADD231PS Z13, Z27, Z4
-	VFMADD231PS Z14, Z27, Z5
-	VBROADCASTSS 156(R10), Z28                      // kw 0, c 7, pixel 2
-	VFMADD231PS Z12, Z28, Z6
-	VFMADD231PS Z13, Z28, Z7
-	VFMADD231PS Z14, Z28, Z8
-	VBROADCASTSS 220(R10), Z29                      // kw 0, c 7, pixel 3
-	VFMADD231PS Z12, Z29, Z9
-	VFMADD231PS Z13, Z29, Z10
-	VFMADD231PS Z14, Z29, Z11
-	VMOVUPS 1536(R12), Z12
-	VMOVUPS 1600(R12), Z13
-	VMOVUPS 1664(R12), Z14
-	VBROADCASTSS 32(R10), Z30                       // kw 0, c 8, pixel 0
-	VFMADD231PS Z12, Z30, Z0
-	VFMADD231PS Z13, Z30, Z1
-	VFMADD231PS Z14, Z30, Z2
-	VBROADCASTSS 96(R10), Z31                       // kw 0, c 8, pixel 1
-	VFMADD231PS Z12, Z31, Z3
-	VFMADD231PS Z13, Z31, Z4
-	VFMADD231PS Z14, Z31, Z5
-	VBROADCASTSS 160(R10), Z15                      // kw 0, c 8, pixel 2
-	VFMADD231PS Z12, Z15, Z6
-	VFMADD231PS Z13, Z15, Z7
-	VFMADD231PS Z14, Z15, Z8
-	VBROADCASTSS 224(R10), Z16                      // kw 0, c 8, pixel 3
-	VFMADD231PS Z12, Z16, Z9
-	VFMADD231PS Z13, Z16, Z10
-	VFMADD231PS Z14, Z16, Z11
-	VMOVUPS 1728(R12), Z12
-	VMOVUPS 1792(R12), Z13
-	VMOVUPS 1856(R12), Z14
-	VBROADCASTSS 36(R10), Z17                       // kw 0, c 9, pixel 0
-	VFMADD231PS Z12, Z17, Z0
-	VFMADD231PS Z13, Z17, Z1
-	VFMADD231PS Z14, Z17, Z2
-	VBROADCASTSS 100(R10), Z18                      // kw 0, c 9, pixel 1
-	VFMADD231PS Z12, Z18, Z3
-	VFMADD231PS Z13, Z18, Z4
-	VFMADD231PS Z14, Z18, Z5
-	VBROADCASTSS 164(R10), Z19                      // kw 0, c 9, pixel 2
-	VFMADD231PS Z12, Z19, Z6
-	VFMADD231PS Z13, Z19, Z7
-	VFMADD231PS Z14, Z19, Z8
-	VBROADCASTSS 228(R10), Z20                      // kw 0, c 9, pixel 3
-	VFMADD231PS Z12, Z20, Z9
-	VFMADD231PS Z13, Z20, Z10
-	VFMADD231PS Z14, Z20, Z11
-	VMOVUPS 1920(R12), Z12
-	VMOVUPS 1984(R12), Z13
-	VMOVUPS 2048(R12), Z14
-	VBROADCASTSS 40(R10), Z21                       // kw 0, c 10, pixel 0
-	VFMADD231PS Z12, Z21, Z0
-	VFMADD231PS Z13, Z21, Z1
-	VFMADD231PS Z14, Z21, Z2
-	VBROADCASTSS 104(R10), Z22                      // kw 0, c 10, pixel 1
-	VFMADD231PS Z12, Z22, Z3
-	VFMADD231PS Z13, Z22, Z4
-	VFMADD231PS Z14, Z22, Z5
-	VBROADCASTSS 168(R10), Z23                      // kw 0, c 10, pixel 2
-	VFMADD231PS Z12, Z23, Z6
-	VFMADD231PS Z13, Z23, Z7
-	VFMADD231PS Z14, Z23, Z8
-	VBROADCASTSS 232(R10), Z24                      // kw 0, c 10, pixel 3
-	VFMADD231PS Z12, Z24, Z9
-	VFMADD231PS Z13, Z24, Z10
-	VFMADD231PS Z14, Z24, Z11
-	VMOVUPS 2112(R12), Z12
-	VMOVUPS 2176(R12), Z13
-	VMOVUPS 2240(R12), Z14
+conv2WinoMulKernelAVX512_t3_b0:
+	VMOVUPS (R12), Z9
+	VMOVUPS 64(R12), Z10
+	VMOVUPS 128(R12), Z11
+	VBROADCASTSS (R10), Z12                         // kw 0, c 0, pixel 0
+	VFMADD231PS Z9, Z12, Z0
+	VFMADD231PS Z10, Z12, Z1
+	VFMADD231PS Z11, Z12, Z2
+	VBROADCASTSS 64(R10), Z13                       // kw 0, c 0, pixel 1
+	VFMADD231PS Z9, Z13, Z3
+	VFMADD231PS Z10, Z13, Z4
+	VFMADD231PS Z11, Z13, Z5
+	VBROADCASTSS 128(R10), Z14                      // kw 0, c 0, pixel 2
+	VFMADD231PS Z9, Z14, Z6
+	VFMADD231PS Z10, Z14, Z7
+	VFMADD231PS Z11, Z14, Z8
+	VMOVUPS 192(R12), Z9
+	VMOVUPS 256(R12), Z10
+	VMOVUPS 320(R12), Z11
+	VBROADCASTSS 4(R10), Z15                        // kw 0, c 1, pixel 0
+	VFMADD231PS Z9, Z15, Z0
+	VFMADD231PS Z10, Z15, Z1
+	VFMADD231PS Z11, Z15, Z2
+	VBROADCASTSS 68(R10), Z16                       // kw 0, c 1, pixel 1
+	VFMADD231PS Z9, Z16, Z3
+	VFMADD231PS Z10, Z16, Z4
+	VFMADD231PS Z11, Z16, Z5
+	VBROADCASTSS 132(R10), Z17                      // kw 0, c 1, pixel 2
+	VFMADD231PS Z9, Z17, Z6
+	VFMADD231PS Z10, Z17, Z7
+	VFMADD231PS Z11, Z17, Z8
+	VMOVUPS 384(R12), Z9
+	VMOVUPS 448(R12), Z10
+	VMOVUPS 512(R12), Z11
+	VBROADCASTSS 8(R10), Z18                        // kw 0, c 2, pixel 0
+	VFMADD231PS Z9, Z18, Z0
+	VFMADD231PS Z10, Z18, Z1
+	VFMADD231PS Z11, Z18, Z2
+	VBROADCASTSS 72(R10), Z19                       // kw 0, c 2, pixel 1
+	VFMADD231PS Z9, Z19, Z3
+	VFMADD231PS Z10, Z19, Z4
+	VFMADD231PS Z11, Z19, Z5
+	VBROADCASTSS 136(R10), Z20                      // kw 0, c 2, pixel 2
+	VFMADD231PS Z9, Z20, Z6
+	VFMADD231PS Z10, Z20, Z7
+	VFMADD231PS Z11, Z20, Z8
+	VMOVUPS 576(R12), Z9
+	VMOVUPS 640(R12), Z10
+	VMOVUPS 704(R12), Z11
+	VBROADCASTSS 12(R10), Z21                       // kw 0, c 3, pixel 0
+	VFMADD231PS Z9, Z21, Z0
+	VFMADD231PS Z10, Z21, Z1
+	VFMADD231PS Z11, Z21, Z2
+	VBROADCASTSS 76(R10), Z22                       // kw 0, c 3, pixel 1
+	VFMADD231PS Z9, Z22, Z3
+	VFMADD231PS Z10, Z22, Z4
+	VFMADD231PS Z11, Z22, Z5
+	VBROADCASTSS 140(R10), Z23                      // kw 0, c 3, pixel 2
+	VFMADD231PS Z9, Z23, Z6
+	VFMADD231PS Z10, Z23, Z7
+	VFMADD231PS Z11, Z23, Z8
+	VMOVUPS 768(R12), Z9
+	VMOVUPS 832(R12), Z10
+	VMOVUPS 896(R12), Z11
+	VBROADCASTSS 16(R10), Z24                       // kw 0, c 4, pixel 0
+	VFMADD231PS Z9, Z24, Z0
+	VFMADD231PS Z10, Z24, Z1
+	VFMADD231PS Z11, Z24, Z2
+	VBROADCASTSS 80(R10), Z25                       // kw 0, c 4, pixel 1
+	VFMADD231PS Z9, Z25, Z3
+	VFMADD231PS Z10, Z25, Z4
+	VFMADD231PS Z11, Z25, Z5
+	VBROADCASTSS 144(R10), Z26                      // kw 0, c 4, pixel 2
+	VFMADD231PS Z9, Z26, Z6
+	VFMADD231PS Z10, Z26, Z7
+	VFMADD231PS Z11, Z26, Z8
+	VMOVUPS 960(R12), Z9
+	VMOVUPS 1024(R12), Z10
+	VMOVUPS 1088(R12), Z11
+	VBROADCASTSS 20(R10), Z27                       // kw 0, c 5, pixel 0
+	VFMADD231PS Z9, Z27, Z0
+	VFMADD231PS Z10, Z27, Z1
+	VFMADD231PS Z11, Z27, Z2
+	VBROADCASTSS 84(R10), Z28                       // kw 0, c 5, pixel 1
+	VFMADD231PS Z9, Z28, Z3
+	VFMADD231PS Z10, Z28, Z4
+	VFMADD231PS Z11, Z28, Z5
+	VBROADCASTSS 148(R10), Z29                      // kw 0, c 5, pixel 2
+	VFMADD231PS Z9, Z29, Z6
+	VFMADD231PS Z10, Z29, Z7
+	VFMADD231PS Z11, Z29, Z8
+	VMOVUPS 1152(R12), Z9
+	VMOVUPS 1216(R12), Z10
+	VMOVUPS 1280(R12), Z11
+	VBROADCASTSS 24(R10), Z30                       // kw 0, c 6, pixel 0
+	VFMADD231PS Z9, Z30, Z0
+	VFMADD231PS Z10, Z30, Z1
+	VFMADD231PS Z11, Z30, Z2
+	VBROADCASTSS 88(R10), Z31                       // kw 0, c 6, pixel 1
+	VFMADD231PS Z9, Z31, Z3
+	VFMADD231PS Z10, Z31, Z4
+	VFMADD231PS Z11, Z31, Z5
+	VBROADCASTSS 152(R10), Z12                      // kw 0, c 6, pixel 2
+	VFMADD231PS Z9, Z12, Z6
+	VFMADD231PS Z10, Z12, Z7
+	VFMADD231PS Z11, Z12, Z8
+	VMOVUPS 1344(R12), Z9
+	VMOVUPS 1408(R12), Z10
+	VMOVUPS 1472(R12), Z11
+	VBROADCASTSS 28(R10), Z13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Z9, Z13, Z0
+	VFMADD231PS Z10, Z13, Z1
+	VFMADD231PS Z11, Z13, Z2
+	VBROADCASTSS 92(R10), Z14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Z9, Z14, Z3
+	VFMADD231PS Z10, Z14, Z4
+	VFMADD231PS Z11, Z14, Z5
+	VBROADCASTSS 156(R10), Z15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Z9, Z15, Z6
+	VFMADD231PS Z10, Z15, Z7
+	VFMADD231PS Z11, Z15, Z8
+	VMOVUPS 1536(R12), Z9
+	VMOVUPS 1600(R12), Z10
+	VMOVUPS 1664(R12), Z11
+	VBROADCASTSS 32(R10), Z16                       // kw 0, c 8, pixel 0
+	VFMADD231PS Z9, Z16, Z0
+	VFMADD231PS Z10, Z16, Z1
+	VFMADD231PS Z11, Z16, Z2
+	VBROADCASTSS 96(R10), Z17                       // kw 0, c 8, pixel 1
+	VFMADD231PS Z9, Z17, Z3
+	VFMADD231PS Z10, Z17, Z4
+	VFMADD231PS Z11, Z17, Z5
+	VBROADCASTSS 160(R10), Z18                      // kw 0, c 8, pixel 2
+	VFMADD231PS Z9, Z18, Z6
+	VFMADD231PS Z10, Z18, Z7
+	VFMADD231PS Z11, Z18, Z8
+	VMOVUPS 1728(R12), Z9
+	VMOVUPS 1792(R12), Z10
+	VMOVUPS 1856(R12), Z11
+	VBROADCASTSS 36(R10), Z19                       // kw 0, c 9, pixel 0
+	VFMADD231PS Z9, Z19, Z0
+	VFMADD231PS Z10, Z19, Z1
+	VFMADD231PS Z11, Z19, Z2
+	VBROADCASTSS 100(R10), Z20                      // kw 0, c 9, pixel 1
+	VFMADD231PS Z9, Z20, Z3
+	VFMADD231PS Z10, Z20, Z4
+	VFMADD231PS Z11, Z20, Z5
+	VBROADCASTSS 164(R10), Z21                      // kw 0, c 9, pixel 2
+	VFMADD231PS Z9, Z21, Z6
+	VFMADD231PS Z10, Z21, Z7
+	VFMADD231PS Z11, Z21, Z8
+	VMOVUPS 1920(R12), Z9
+	VMOVUPS 1984(R12), Z10
+	VMOVUPS 2048(R12), Z11
+	VBROADCASTSS 40(R10), Z22                       // kw 0, c 10, pixel 0
+	VFMADD231PS Z9, Z22, Z0
+	VFMADD231PS Z10, Z22, Z1
+	VFMADD231PS Z11, Z22, Z2
+	VBROADCASTSS 104(R10), Z23                      // kw 0, c 10, pixel 1
+	VFMADD231PS Z9, Z23, Z3
+	VFMADD231PS Z10, Z23, Z4
+	VFMADD231PS Z11, Z23, Z5
+	VBROADCASTSS 168(R10), Z24                      // kw 0, c 10, pixel 2
+	VFMADD231PS Z9, Z24, Z6
+	VFMADD231PS Z10, Z24, Z7
+	VFMADD231PS Z11, Z24, Z8
+	VMOVUPS 2112(R12), Z9
+	VMOVUPS 2176(R12), Z10
+	VMOVUPS 2240(R12), Z11
 	VBROADCASTSS 44(R10), Z25                       // kw 0, c 11, pixel 0
-	VFMADD231PS Z12, Z25, Z0
-	VFMADD231PS Z13, Z25, Z1
-	VFMADD231PS Z14, Z25, Z2
+	VFMADD231PS Z9, Z25, Z0
+	VFMADD231PS Z10, Z25, Z1
+	VFMADD231PS Z11, Z25, Z2
 	VBROADCASTSS 108(R10), Z26                      // kw 0, c 11, pixel 1
-	VFMADD231PS Z12, Z26, Z3
-	VFMADD231PS Z13, Z26, Z4
-	VFMADD231PS Z14, Z26, Z5
+	VFMADD231PS Z9, Z26, Z3
+	VFMADD231PS Z10, Z26, Z4
+	VFMADD231PS Z11, Z26, Z5
 	VBROADCASTSS 172(R10), Z27                      // kw 0, c 11, pixel 2
-	VFMADD231PS Z12, Z27, Z6
-	VFMADD231PS Z13, Z27, Z7
-	VFMADD231PS Z14, Z27, Z8
-	VBROADCASTSS 236(R10), Z28                      // kw 0, c 11, pixel 3
-	VFMADD231PS Z12, Z28, Z9
-	VFMADD231PS Z13, Z28, Z10
-	VFMADD231PS Z14, Z28, Z11
-	VMOVUPS 2304(R12), Z12
-	VMOVUPS 2368(R12), Z13
-	VMOVUPS 2432(R12), Z14
-	VBROADCASTSS 48(R10), Z29                       // kw 0, c 12, pixel 0
-	VFMADD231PS Z12, Z29, Z0
-	VFMADD231PS Z13, Z29, Z1
-	VFMADD231PS Z14, Z29, Z2
-	VBROADCASTSS 112(R10), Z30                      // kw 0, c 12, pixel 1
-	VFMADD231PS Z12, Z30, Z3
-	VFMADD231PS Z13, Z30, Z4
-	VFMADD231PS Z14, Z30, Z5
-	VBROADCASTSS 176(R10), Z31                      // kw 0, c 12, pixel 2
-	VFMADD231PS Z12, Z31, Z6
-	VFMADD231PS Z13, Z31, Z7
-	VFMADD231PS Z14, Z31, Z8
-	VBROADCASTSS 240(R10), Z15                      // kw 0, c 12, pixel 3
-	VFMADD231PS Z12, Z15, Z9
-	VFMADD231PS Z13, Z15, Z10
-	VFMADD231PS Z14, Z15, Z11
-	VMOVUPS 2496(R12), Z12
-	VMOVUPS 2560(R12), Z13
-	VMOVUPS 2624(R12), Z14
-	VBROADCASTSS 52(R10), Z16                       // kw 0, c 13, pixel 0
-	VFMADD231PS Z12, Z16, Z0
-	VFMADD231PS Z13, Z16, Z1
-	VFMADD231PS Z14, Z16, Z2
-	VBROADCASTSS 116(R10), Z17                      // kw 0, c 13, pixel 1
-	VFMADD231PS Z12, Z17, Z3
-	VFMADD231PS Z13, Z17, Z4
-	VFMADD231PS Z14, Z17, Z5
-	VBROADCASTSS 180(R10), Z18                      // kw 0, c 13, pixel 2
-	VFMADD231PS Z12, Z18, Z6
-	VFMADD231PS Z13, Z18, Z7
-	VFMADD231PS Z14, Z18, Z8
-	VBROADCASTSS 244(R10), Z19                      // kw 0, c 13, pixel 3
-	VFMADD231PS Z12, Z19, Z9
-	VFMADD231PS Z13, Z19, Z10
-	VFMADD231PS Z14, Z19, Z11
-	VMOVUPS 2688(R12), Z12
-	VMOVUPS 2752(R12), Z13
-	VMOVUPS 2816(R12), Z14
-	VBROADCASTSS 56(R10), Z20                       // kw 0, c 14, pixel 0
-	VFMADD231PS Z12, Z20, Z0
-	VFMADD231PS Z13, Z20, Z1
-	VFMADD231PS Z14, Z20, Z2
-	VBROADCASTSS 120(R10), Z21                      // kw 0, c 14, pixel 1
-	VFMADD231PS Z12, Z21, Z3
-	VFMADD231PS Z13, Z21, Z4
-	VFMADD231PS Z14, Z21, Z5
-	VBROADCASTSS 184(R10), Z22                      // kw 0, c 14, pixel 2
-	VFMADD231PS Z12, Z22, Z6
-	VFMADD231PS Z13, Z22, Z7
-	VFMADD231PS Z14, Z22, Z8
-	VBROADCASTSS 248(R10), Z23                      // kw 0, c 14, pixel 3
-	VFMADD231PS Z12, Z23, Z9
-	VFMADD231PS Z13, Z23, Z10
-	VFMADD231PS Z14, Z23, Z11
-	VMOVUPS 2880(R12), Z12
-	VMOVUPS 2944(R12), Z13
-	VMOVUPS 3008(R12), Z14
-	VBROADCASTSS 60(R10), Z24                       // kw 0, c 15, pixel 0
-	VFMADD231PS Z12, Z24, Z0
-	VFMADD231PS Z13, Z24, Z1
-	VFMADD231PS Z14, Z24, Z2
-	VBROADCASTSS 124(R10), Z25                      // kw 0, c 15, pixel 1
-	VFMADD231PS Z12, Z25, Z3
-	VFMADD231PS Z13, Z25, Z4
-	VFMADD231PS Z14, Z25, Z5
-	VBROADCASTSS 188(R10), Z26                      // kw 0, c 15, pixel 2
-	VFMADD231PS Z12, Z26, Z6
-	VFMADD231PS Z13, Z26, Z7
-	VFMADD231PS Z14, Z26, Z8
-	VBROADCASTSS 252(R10), Z27                      // kw 0, c 15, pixel 3
-	VFMADD231PS Z12, Z27, Z9
-	VFMADD231PS Z13, Z27, Z10
-	VFMADD231PS Z14, Z27, Z11
+	VFMADD231PS Z9, Z27, Z6
+	VFMADD231PS Z10, Z27, Z7
+	VFMADD231PS Z11, Z27, Z8
+	VMOVUPS 2304(R12), Z9
+	VMOVUPS 2368(R12), Z10
+	VMOVUPS 2432(R12), Z11
+	VBROADCASTSS 48(R10), Z28                       // kw 0, c 12, pixel 0
+	VFMADD231PS Z9, Z28, Z0
+	VFMADD231PS Z10, Z28, Z1
+	VFMADD231PS Z11, Z28, Z2
+	VBROADCASTSS 112(R10), Z29                      // kw 0, c 12, pixel 1
+	VFMADD231PS Z9, Z29, Z3
+	VFMADD231PS Z10, Z29, Z4
+	VFMADD231PS Z11, Z29, Z5
+	VBROADCASTSS 176(R10), Z30                      // kw 0, c 12, pixel 2
+	VFMADD231PS Z9, Z30, Z6
+	VFMADD231PS Z10, Z30, Z7
+	VFMADD231PS Z11, Z30, Z8
+	VMOVUPS 2496(R12), Z9
+	VMOVUPS 2560(R12), Z10
+	VMOVUPS 2624(R12), Z11
+	VBROADCASTSS 52(R10), Z31                       // kw 0, c 13, pixel 0
+	VFMADD231PS Z9, Z31, Z0
+	VFMADD231PS Z10, Z31, Z1
+	VFMADD231PS Z11, Z31, Z2
+	VBROADCASTSS 116(R10), Z12                      // kw 0, c 13, pixel 1
+	VFMADD231PS Z9, Z12, Z3
+	VFMADD231PS Z10, Z12, Z4
+	VFMADD231PS Z11, Z12, Z5
+	VBROADCASTSS 180(R10), Z13                      // kw 0, c 13, pixel 2
+	VFMADD231PS Z9, Z13, Z6
+	VFMADD231PS Z10, Z13, Z7
+	VFMADD231PS Z11, Z13, Z8
+	VMOVUPS 2688(R12), Z9
+	VMOVUPS 2752(R12), Z10
+	VMOVUPS 2816(R12), Z11
+	VBROADCASTSS 56(R10), Z14                       // kw 0, c 14, pixel 0
+	VFMADD231PS Z9, Z14, Z0
+	VFMADD231PS Z10, Z14, Z1
+	VFMADD231PS Z11, Z14, Z2
+	VBROADCASTSS 120(R10), Z15                      // kw 0, c 14, pixel 1
+	VFMADD231PS Z9, Z15, Z3
+	VFMADD231PS Z10, Z15, Z4
+	VFMADD231PS Z11, Z15, Z5
+	VBROADCASTSS 184(R10), Z16                      // kw 0, c 14, pixel 2
+	VFMADD231PS Z9, Z16, Z6
+	VFMADD231PS Z10, Z16, Z7
+	VFMADD231PS Z11, Z16, Z8
+	VMOVUPS 2880(R12), Z9
+	VMOVUPS 2944(R12), Z10
+	VMOVUPS 3008(R12), Z11
+	VBROADCASTSS 60(R10), Z17                       // kw 0, c 15, pixel 0
+	VFMADD231PS Z9, Z17, Z0
+	VFMADD231PS Z10, Z17, Z1
+	VFMADD231PS Z11, Z17, Z2
+	VBROADCASTSS 124(R10), Z18                      // kw 0, c 15, pixel 1
+	VFMADD231PS Z9, Z18, Z3
+	VFMADD231PS Z10, Z18, Z4
+	VFMADD231PS Z11, Z18, Z5
+	VBROADCASTSS 188(R10), Z19                      // kw 0, c 15, pixel 2
+	VFMADD231PS Z9, Z19, Z6
+	VFMADD231PS Z10, Z19, Z7
+	VFMADD231PS Z11, Z19, Z8
 	ADDQ $3072, R12
-	ADDQ $2304, R10                                 // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
-	JNZ conv2WinoMulKernelAVX512_t4_b0
+	JNZ conv2WinoMulKernelAVX512_t3_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 2304(BX)
-	VMOVUPS Z2, 4608(BX)
+	VMOVUPS Z1, 576(BX)
+	VMOVUPS Z2, 1152(BX)
 	VMOVUPS Z3, 64(BX)
-	VMOVUPS Z4, 2368(BX)
-	VMOVUPS Z5, 4672(BX)
+	VMOVUPS Z4, 640(BX)
+	VMOVUPS Z5, 1216(BX)
 	VMOVUPS Z6, 128(BX)
-	VMOVUPS Z7, 2432(BX)
-	VMOVUPS Z8, 4736(BX)
-	VMOVUPS Z9, 192(BX)
-	VMOVUPS Z10, 2496(BX)
-	VMOVUPS Z11, 4800(BX)
+	VMOVUPS Z7, 704(BX)
+	VMOVUPS Z8, 1280(BX)
 	VZEROUPPER
 	RET
 
 // func conv2WinoMulKernelAVX2(out, in, w, bias *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 48 output channels: a row of 36 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
+// conv2 + conv2.relu (specs/fashion.net:43), the products of one of F(4x4,3x3)'s 36 transform positions: its 9 tiles by 48 output channels: a row of 9 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
@@ -2193,7 +3167,7 @@ TEXT ·conv2WinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ bias+24(FP), CX
 	MOVQ SI, R13
 	MOVQ DI, BX
-	MOVQ $6, AX                                     // 6 tiles of 6 pixels
+	MOVQ $1, AX                                     // 1 tiles of 6 pixels
 conv2WinoMulKernelAVX2_tiles:
 
 	// a tile of 6 pixels, output blocks 0…0, over every input block
@@ -2534,7 +3508,7 @@ conv2WinoMulKernelAVX2_t6_b0:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $3072, R12
-	ADDQ $2304, R10                                 // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -2888,21 +3862,21 @@ conv2WinoMulKernelAVX2_t6_b1:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $3072, R12
-	ADDQ $2304, R10                                 // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b1
-	VMOVUPS Y0, 2304(BX)
-	VMOVUPS Y1, 2336(BX)
-	VMOVUPS Y2, 2368(BX)
-	VMOVUPS Y3, 2400(BX)
-	VMOVUPS Y4, 2432(BX)
-	VMOVUPS Y5, 2464(BX)
-	VMOVUPS Y6, 2496(BX)
-	VMOVUPS Y7, 2528(BX)
-	VMOVUPS Y8, 2560(BX)
-	VMOVUPS Y9, 2592(BX)
-	VMOVUPS Y10, 2624(BX)
-	VMOVUPS Y11, 2656(BX)
+	VMOVUPS Y0, 576(BX)
+	VMOVUPS Y1, 608(BX)
+	VMOVUPS Y2, 640(BX)
+	VMOVUPS Y3, 672(BX)
+	VMOVUPS Y4, 704(BX)
+	VMOVUPS Y5, 736(BX)
+	VMOVUPS Y6, 768(BX)
+	VMOVUPS Y7, 800(BX)
+	VMOVUPS Y8, 832(BX)
+	VMOVUPS Y9, 864(BX)
+	VMOVUPS Y10, 896(BX)
+	VMOVUPS Y11, 928(BX)
 
 	// a tile of 6 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -3242,792 +4216,3556 @@ conv2WinoMulKernelAVX2_t6_b2:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $3072, R12
-	ADDQ $2304, R10                                 // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b2
-	VMOVUPS Y0, 4608(BX)
-	VMOVUPS Y1, 4640(BX)
-	VMOVUPS Y2, 4672(BX)
-	VMOVUPS Y3, 4704(BX)
-	VMOVUPS Y4, 4736(BX)
-	VMOVUPS Y5, 4768(BX)
-	VMOVUPS Y6, 4800(BX)
-	VMOVUPS Y7, 4832(BX)
-	VMOVUPS Y8, 4864(BX)
-	VMOVUPS Y9, 4896(BX)
-	VMOVUPS Y10, 4928(BX)
-	VMOVUPS Y11, 4960(BX)
+	VMOVUPS Y0, 1152(BX)
+	VMOVUPS Y1, 1184(BX)
+	VMOVUPS Y2, 1216(BX)
+	VMOVUPS Y3, 1248(BX)
+	VMOVUPS Y4, 1280(BX)
+	VMOVUPS Y5, 1312(BX)
+	VMOVUPS Y6, 1344(BX)
+	VMOVUPS Y7, 1376(BX)
+	VMOVUPS Y8, 1408(BX)
+	VMOVUPS Y9, 1440(BX)
+	VMOVUPS Y10, 1472(BX)
+	VMOVUPS Y11, 1504(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
 	JNZ conv2WinoMulKernelAVX2_tiles
+
+	// a tile of 3 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t3_b0:
+	VMOVUPS (R12), Y6
+	VMOVUPS 32(R12), Y7
+	VBROADCASTSS (R10), Y8                          // kw 0, c 0, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 64(R10), Y9                        // kw 0, c 0, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 128(R10), Y10                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 192(R12), Y6
+	VMOVUPS 224(R12), Y7
+	VBROADCASTSS 4(R10), Y11                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 68(R10), Y12                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 132(R10), Y13                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 384(R12), Y6
+	VMOVUPS 416(R12), Y7
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 136(R10), Y8                       // kw 0, c 2, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 576(R12), Y6
+	VMOVUPS 608(R12), Y7
+	VBROADCASTSS 12(R10), Y9                        // kw 0, c 3, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 76(R10), Y10                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 140(R10), Y11                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 768(R12), Y6
+	VMOVUPS 800(R12), Y7
+	VBROADCASTSS 16(R10), Y12                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 80(R10), Y13                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 960(R12), Y6
+	VMOVUPS 992(R12), Y7
+	VBROADCASTSS 20(R10), Y15                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 84(R10), Y8                        // kw 0, c 5, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 148(R10), Y9                       // kw 0, c 5, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 1152(R12), Y6
+	VMOVUPS 1184(R12), Y7
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 1344(R12), Y6
+	VMOVUPS 1376(R12), Y7
+	VBROADCASTSS 28(R10), Y13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 92(R10), Y14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 156(R10), Y15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	VMOVUPS 1536(R12), Y6
+	VMOVUPS 1568(R12), Y7
+	VBROADCASTSS 32(R10), Y8                        // kw 0, c 8, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 96(R10), Y9                        // kw 0, c 8, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 160(R10), Y10                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 1728(R12), Y6
+	VMOVUPS 1760(R12), Y7
+	VBROADCASTSS 36(R10), Y11                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 100(R10), Y12                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 164(R10), Y13                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 1920(R12), Y6
+	VMOVUPS 1952(R12), Y7
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 168(R10), Y8                       // kw 0, c 10, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 2112(R12), Y6
+	VMOVUPS 2144(R12), Y7
+	VBROADCASTSS 44(R10), Y9                        // kw 0, c 11, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 108(R10), Y10                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 172(R10), Y11                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 2304(R12), Y6
+	VMOVUPS 2336(R12), Y7
+	VBROADCASTSS 48(R10), Y12                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 112(R10), Y13                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 2496(R12), Y6
+	VMOVUPS 2528(R12), Y7
+	VBROADCASTSS 52(R10), Y15                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 116(R10), Y8                       // kw 0, c 13, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 180(R10), Y9                       // kw 0, c 13, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 2688(R12), Y6
+	VMOVUPS 2720(R12), Y7
+	VBROADCASTSS 56(R10), Y10                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 120(R10), Y11                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 184(R10), Y12                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 2880(R12), Y6
+	VMOVUPS 2912(R12), Y7
+	VBROADCASTSS 60(R10), Y13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 124(R10), Y14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 188(R10), Y15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	ADDQ $3072, R12
+	ADDQ $576, R10                                  // next input block
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t3_b0
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	VMOVUPS Y4, 128(BX)
+	VMOVUPS Y5, 160(BX)
+
+	// a tile of 3 pixels, output blocks 1…1, over every input block
+	VMOVUPS 64(CX), Y0
+	VMOVUPS 96(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 64(CX), Y4
+	VMOVUPS 96(CX), Y5
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t3_b1:
+	VMOVUPS 64(R12), Y6
+	VMOVUPS 96(R12), Y7
+	VBROADCASTSS (R10), Y8                          // kw 0, c 0, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 64(R10), Y9                        // kw 0, c 0, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 128(R10), Y10                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 256(R12), Y6
+	VMOVUPS 288(R12), Y7
+	VBROADCASTSS 4(R10), Y11                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 68(R10), Y12                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 132(R10), Y13                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 448(R12), Y6
+	VMOVUPS 480(R12), Y7
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 136(R10), Y8                       // kw 0, c 2, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 640(R12), Y6
+	VMOVUPS 672(R12), Y7
+	VBROADCASTSS 12(R10), Y9                        // kw 0, c 3, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 76(R10), Y10                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 140(R10), Y11                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 832(R12), Y6
+	VMOVUPS 864(R12), Y7
+	VBROADCASTSS 16(R10), Y12                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 80(R10), Y13                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 1024(R12), Y6
+	VMOVUPS 1056(R12), Y7
+	VBROADCASTSS 20(R10), Y15                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 84(R10), Y8                        // kw 0, c 5, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 148(R10), Y9                       // kw 0, c 5, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 1216(R12), Y6
+	VMOVUPS 1248(R12), Y7
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 1408(R12), Y6
+	VMOVUPS 1440(R12), Y7
+	VBROADCASTSS 28(R10), Y13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 92(R10), Y14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 156(R10), Y15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	VMOVUPS 1600(R12), Y6
+	VMOVUPS 1632(R12), Y7
+	VBROADCASTSS 32(R10), Y8                        // kw 0, c 8, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 96(R10), Y9                        // kw 0, c 8, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 160(R10), Y10                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 1792(R12), Y6
+	VMOVUPS 1824(R12), Y7
+	VBROADCASTSS 36(R10), Y11                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 100(R10), Y12                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 164(R10), Y13                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 1984(R12), Y6
+	VMOVUPS 2016(R12), Y7
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 168(R10), Y8                       // kw 0, c 10, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 2176(R12), Y6
+	VMOVUPS 2208(R12), Y7
+	VBROADCASTSS 44(R10), Y9                        // kw 0, c 11, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 108(R10), Y10                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 172(R10), Y11                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 2368(R12), Y6
+	VMOVUPS 2400(R12), Y7
+	VBROADCASTSS 48(R10), Y12                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 112(R10), Y13                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 2560(R12), Y6
+	VMOVUPS 2592(R12), Y7
+	VBROADCASTSS 52(R10), Y15                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 116(R10), Y8                       // kw 0, c 13, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 180(R10), Y9                       // kw 0, c 13, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 2752(R12), Y6
+	VMOVUPS 2784(R12), Y7
+	VBROADCASTSS 56(R10), Y10                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 120(R10), Y11                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 184(R10), Y12                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 2944(R12), Y6
+	VMOVUPS 2976(R12), Y7
+	VBROADCASTSS 60(R10), Y13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 124(R10), Y14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 188(R10), Y15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	ADDQ $3072, R12
+	ADDQ $576, R10                                  // next input block
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t3_b1
+	VMOVUPS Y0, 576(BX)
+	VMOVUPS Y1, 608(BX)
+	VMOVUPS Y2, 640(BX)
+	VMOVUPS Y3, 672(BX)
+	VMOVUPS Y4, 704(BX)
+	VMOVUPS Y5, 736(BX)
+
+	// a tile of 3 pixels, output blocks 2…2, over every input block
+	VMOVUPS 128(CX), Y0
+	VMOVUPS 160(CX), Y1
+	VMOVUPS 128(CX), Y2
+	VMOVUPS 160(CX), Y3
+	VMOVUPS 128(CX), Y4
+	VMOVUPS 160(CX), Y5
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $1, R8                                     // input blocks
+conv2WinoMulKernelAVX2_t3_b2:
+	VMOVUPS 128(R12), Y6
+	VMOVUPS 160(R12), Y7
+	VBROADCASTSS (R10), Y8                          // kw 0, c 0, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 64(R10), Y9                        // kw 0, c 0, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 128(R10), Y10                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 320(R12), Y6
+	VMOVUPS 352(R12), Y7
+	VBROADCASTSS 4(R10), Y11                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 68(R10), Y12                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 132(R10), Y13                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 512(R12), Y6
+	VMOVUPS 544(R12), Y7
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 136(R10), Y8                       // kw 0, c 2, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 704(R12), Y6
+	VMOVUPS 736(R12), Y7
+	VBROADCASTSS 12(R10), Y9                        // kw 0, c 3, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 76(R10), Y10                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 140(R10), Y11                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 896(R12), Y6
+	VMOVUPS 928(R12), Y7
+	VBROADCASTSS 16(R10), Y12                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 80(R10), Y13                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 1088(R12), Y6
+	VMOVUPS 1120(R12), Y7
+	VBROADCASTSS 20(R10), Y15                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 84(R10), Y8                        // kw 0, c 5, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 148(R10), Y9                       // kw 0, c 5, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 1280(R12), Y6
+	VMOVUPS 1312(R12), Y7
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 1472(R12), Y6
+	VMOVUPS 1504(R12), Y7
+	VBROADCASTSS 28(R10), Y13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 92(R10), Y14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 156(R10), Y15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	VMOVUPS 1664(R12), Y6
+	VMOVUPS 1696(R12), Y7
+	VBROADCASTSS 32(R10), Y8                        // kw 0, c 8, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 96(R10), Y9                        // kw 0, c 8, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 160(R10), Y10                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 1856(R12), Y6
+	VMOVUPS 1888(R12), Y7
+	VBROADCASTSS 36(R10), Y11                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 100(R10), Y12                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 164(R10), Y13                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 2048(R12), Y6
+	VMOVUPS 2080(R12), Y7
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 168(R10), Y8                       // kw 0, c 10, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 2240(R12), Y6
+	VMOVUPS 2272(R12), Y7
+	VBROADCASTSS 44(R10), Y9                        // kw 0, c 11, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 108(R10), Y10                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 172(R10), Y11                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 2432(R12), Y6
+	VMOVUPS 2464(R12), Y7
+	VBROADCASTSS 48(R10), Y12                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 112(R10), Y13                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 2624(R12), Y6
+	VMOVUPS 2656(R12), Y7
+	VBROADCASTSS 52(R10), Y15                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 116(R10), Y8                       // kw 0, c 13, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 180(R10), Y9                       // kw 0, c 13, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 2816(R12), Y6
+	VMOVUPS 2848(R12), Y7
+	VBROADCASTSS 56(R10), Y10                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 120(R10), Y11                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 184(R10), Y12                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 3008(R12), Y6
+	VMOVUPS 3040(R12), Y7
+	VBROADCASTSS 60(R10), Y13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 124(R10), Y14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 188(R10), Y15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	ADDQ $3072, R12
+	ADDQ $576, R10                                  // next input block
+	DECQ R8
+	JNZ conv2WinoMulKernelAVX2_t3_b2
+	VMOVUPS Y0, 1152(BX)
+	VMOVUPS Y1, 1184(BX)
+	VMOVUPS Y2, 1216(BX)
+	VMOVUPS Y3, 1248(BX)
+	VMOVUPS Y4, 1280(BX)
+	VMOVUPS Y5, 1312(BX)
 	VZEROUPPER
 	RET
+DATA conv2WinoOutKernelAVX512Factors<>+0(SB)/4, $0x40000000 // 2
+DATA conv2WinoOutKernelAVX512Factors<>+4(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+8(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+12(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+16(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+20(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+24(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+28(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+32(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+36(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+40(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+44(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+48(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+52(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+56(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+60(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX512Factors<>+64(SB)/4, $0x40800000 // 4
+DATA conv2WinoOutKernelAVX512Factors<>+68(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+72(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+76(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+80(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+84(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+88(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+92(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+96(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+100(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+104(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+108(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+112(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+116(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+120(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+124(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX512Factors<>+128(SB)/4, $0x41000000 // 8
+DATA conv2WinoOutKernelAVX512Factors<>+132(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+136(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+140(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+144(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+148(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+152(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+156(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+160(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+164(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+168(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+172(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+176(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+180(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+184(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX512Factors<>+188(SB)/4, $0x41000000
+GLOBL conv2WinoOutKernelAVX512Factors<>(SB), RODATA|NOPTR, $192
 
 // func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of output channels: the F(2x2,3x3) output transform of a row of 6 tiles, Aᵀ M A, a column at a time into the first
-// 2 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
+// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of output channels: the F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
+// 4 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
 // 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
-// Z0…Z3 the column or row, Z4 the sum, Z5 a product, Z6 the bias, Z7 zero.
+// Z0…Z5 the column or row, Z6 the sum, Z7 a product, Z8 the bias, Z9 zero.
 TEXT ·conv2WinoOutKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
-	VPXORD Z7, Z7, Z7
-	VMOVUPS (DX), Z6                                // lanes 0…15
+	VPXORD Z9, Z9, Z9
+	VMOVUPS (DX), Z8                                // lanes 0…15
 	MOVQ DI, R8
 	MOVQ SI, R9
-	MOVQ $6, AX                                     // 6 whole tiles
+	MOVQ $3, AX                                     // 3 whole tiles
 conv2WinoOutKernelAVX512_part0:
 	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 27648(R9), Z1
-	VMOVUPS 55296(R9), Z2
-	VMOVUPS 82944(R9), Z3
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, (R9)
-	VMOVAPS Z1, Z4
-	VSUBPS Z2, Z4, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 27648(R9)
-	VMOVUPS 6912(R9), Z0                            // column 1
-	VMOVUPS 34560(R9), Z1
-	VMOVUPS 62208(R9), Z2
-	VMOVUPS 89856(R9), Z3
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 6912(R9)
-	VMOVAPS Z1, Z4
-	VSUBPS Z2, Z4, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 34560(R9)
-	VMOVUPS 13824(R9), Z0                           // column 2
-	VMOVUPS 41472(R9), Z1
-	VMOVUPS 69120(R9), Z2
-	VMOVUPS 96768(R9), Z3
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 13824(R9)
-	VMOVAPS Z1, Z4
-	VSUBPS Z2, Z4, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 41472(R9)
-	VMOVUPS 20736(R9), Z0                           // column 3
-	VMOVUPS 48384(R9), Z1
-	VMOVUPS 76032(R9), Z2
-	VMOVUPS 103680(R9), Z3
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 20736(R9)
-	VMOVAPS Z1, Z4
-	VSUBPS Z2, Z4, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 48384(R9)
+	VMOVUPS 10368(R9), Z1
+	VMOVUPS 20736(R9), Z2
+	VMOVUPS 31104(R9), Z3
+	VMOVUPS 41472(R9), Z4
+	VMOVUPS 51840(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, (R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 10368(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 20736(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 31104(R9)
+	VMOVUPS 1728(R9), Z0                            // column 1
+	VMOVUPS 12096(R9), Z1
+	VMOVUPS 22464(R9), Z2
+	VMOVUPS 32832(R9), Z3
+	VMOVUPS 43200(R9), Z4
+	VMOVUPS 53568(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 1728(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 12096(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 22464(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 32832(R9)
+	VMOVUPS 3456(R9), Z0                            // column 2
+	VMOVUPS 13824(R9), Z1
+	VMOVUPS 24192(R9), Z2
+	VMOVUPS 34560(R9), Z3
+	VMOVUPS 44928(R9), Z4
+	VMOVUPS 55296(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 3456(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 13824(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 24192(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 34560(R9)
+	VMOVUPS 5184(R9), Z0                            // column 3
+	VMOVUPS 15552(R9), Z1
+	VMOVUPS 25920(R9), Z2
+	VMOVUPS 36288(R9), Z3
+	VMOVUPS 46656(R9), Z4
+	VMOVUPS 57024(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 5184(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 15552(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 25920(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 36288(R9)
+	VMOVUPS 6912(R9), Z0                            // column 4
+	VMOVUPS 17280(R9), Z1
+	VMOVUPS 27648(R9), Z2
+	VMOVUPS 38016(R9), Z3
+	VMOVUPS 48384(R9), Z4
+	VMOVUPS 58752(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 6912(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 17280(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 27648(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 38016(R9)
+	VMOVUPS 8640(R9), Z0                            // column 5
+	VMOVUPS 19008(R9), Z1
+	VMOVUPS 29376(R9), Z2
+	VMOVUPS 39744(R9), Z3
+	VMOVUPS 50112(R9), Z4
+	VMOVUPS 60480(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 8640(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 19008(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 29376(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 39744(R9)
 	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 6912(R9), Z1
-	VMOVUPS 13824(R9), Z2
-	VMOVUPS 20736(R9), Z3
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VADDPS Z2, Z4, Z4
-	VADDPS Z6, Z4, Z4
-	VMAXPS Z4, Z7, Z4
-	VMOVUPS Z4, (R8)
-	VMOVAPS Z1, Z4
-	VSUBPS Z2, Z4, Z4
-	VADDPS Z3, Z4, Z4
-	VADDPS Z6, Z4, Z4
-	VMAXPS Z4, Z7, Z4
-	VMOVUPS Z4, 64(R8)
+	VMOVUPS 1728(R9), Z1
+	VMOVUPS 3456(R9), Z2
+	VMOVUPS 5184(R9), Z3
+	VMOVUPS 6912(R9), Z4
+	VMOVUPS 8640(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, (R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 64(R8)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 128(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 192(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2WinoOutKernelAVX512_part0_next
-	VMOVUPS 27648(R9), Z0                           // row 1
-	VMOVUPS 34560(R9), Z1
-	VMOVUPS 41472(R9), Z2
-	VMOVUPS 48384(R9), Z3
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VADDPS Z2, Z4, Z4
-	VADDPS Z6, Z4, Z4
-	VMAXPS Z4, Z7, Z4
-	VMOVUPS Z4, 768(R8)
-	VMOVAPS Z1, Z4
-	VSUBPS Z2, Z4, Z4
-	VADDPS Z3, Z4, Z4
-	VADDPS Z6, Z4, Z4
-	VMAXPS Z4, Z7, Z4
-	VMOVUPS Z4, 832(R8)
+	VMOVUPS 10368(R9), Z0                           // row 1
+	VMOVUPS 12096(R9), Z1
+	VMOVUPS 13824(R9), Z2
+	VMOVUPS 15552(R9), Z3
+	VMOVUPS 17280(R9), Z4
+	VMOVUPS 19008(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 768(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 832(R8)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 896(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 960(R8)
+	CMPQ CX, $2                                     // row 2 only when rows > 2
+	JLE conv2WinoOutKernelAVX512_part0_next
+	VMOVUPS 20736(R9), Z0                           // row 2
+	VMOVUPS 22464(R9), Z1
+	VMOVUPS 24192(R9), Z2
+	VMOVUPS 25920(R9), Z3
+	VMOVUPS 27648(R9), Z4
+	VMOVUPS 29376(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 1536(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 1600(R8)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 1664(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 1728(R8)
+	CMPQ CX, $3                                     // row 3 only when rows > 3
+	JLE conv2WinoOutKernelAVX512_part0_next
+	VMOVUPS 31104(R9), Z0                           // row 3
+	VMOVUPS 32832(R9), Z1
+	VMOVUPS 34560(R9), Z2
+	VMOVUPS 36288(R9), Z3
+	VMOVUPS 38016(R9), Z4
+	VMOVUPS 39744(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 2304(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 2368(R8)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 2432(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMAXPS Z6, Z9, Z6
+	VMOVUPS Z6, 2496(R8)
 conv2WinoOutKernelAVX512_part0_next:
-	ADDQ $128, R8                                   // next tile
+	ADDQ $256, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
 	JNZ conv2WinoOutKernelAVX512_part0
 	VZEROUPPER
 	RET
+DATA conv2WinoOutKernelAVX2Factors<>+0(SB)/4, $0x40000000 // 2
+DATA conv2WinoOutKernelAVX2Factors<>+4(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+8(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+12(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+16(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+20(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+24(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+28(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+32(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+36(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+40(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+44(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+48(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+52(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+56(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+60(SB)/4, $0x40000000
+DATA conv2WinoOutKernelAVX2Factors<>+64(SB)/4, $0x40800000 // 4
+DATA conv2WinoOutKernelAVX2Factors<>+68(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+72(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+76(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+80(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+84(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+88(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+92(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+96(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+100(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+104(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+108(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+112(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+116(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+120(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+124(SB)/4, $0x40800000
+DATA conv2WinoOutKernelAVX2Factors<>+128(SB)/4, $0x41000000 // 8
+DATA conv2WinoOutKernelAVX2Factors<>+132(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+136(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+140(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+144(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+148(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+152(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+156(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+160(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+164(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+168(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+172(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+176(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+180(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+184(SB)/4, $0x41000000
+DATA conv2WinoOutKernelAVX2Factors<>+188(SB)/4, $0x41000000
+GLOBL conv2WinoOutKernelAVX2Factors<>(SB), RODATA|NOPTR, $192
 
 // func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of output channels: the F(2x2,3x3) output transform of a row of 6 tiles, Aᵀ M A, a column at a time into the first
-// 2 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
+// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of output channels: the F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
+// 4 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
 // 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
-// Y0…Y3 the column or row, Y4 the sum, Y5 a product, Y6 the bias, Y7 zero.
+// Y0…Y5 the column or row, Y6 the sum, Y7 a product, Y8 the bias, Y9 zero.
 TEXT ·conv2WinoOutKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
-	VXORPS Y7, Y7, Y7
-	VMOVUPS (DX), Y6                                // lanes 0…7
+	VXORPS Y9, Y9, Y9
+	VMOVUPS (DX), Y8                                // lanes 0…7
 	MOVQ DI, R8
 	MOVQ SI, R9
-	MOVQ $6, AX                                     // 6 whole tiles
+	MOVQ $3, AX                                     // 3 whole tiles
 conv2WinoOutKernelAVX2_part0:
 	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 27648(R9), Y1
-	VMOVUPS 55296(R9), Y2
-	VMOVUPS 82944(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, (R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 27648(R9)
-	VMOVUPS 6912(R9), Y0                            // column 1
-	VMOVUPS 34560(R9), Y1
-	VMOVUPS 62208(R9), Y2
-	VMOVUPS 89856(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6912(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 34560(R9)
-	VMOVUPS 13824(R9), Y0                           // column 2
-	VMOVUPS 41472(R9), Y1
-	VMOVUPS 69120(R9), Y2
-	VMOVUPS 96768(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 13824(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 41472(R9)
-	VMOVUPS 20736(R9), Y0                           // column 3
-	VMOVUPS 48384(R9), Y1
-	VMOVUPS 76032(R9), Y2
-	VMOVUPS 103680(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 20736(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 48384(R9)
+	VMOVUPS 10368(R9), Y1
+	VMOVUPS 20736(R9), Y2
+	VMOVUPS 31104(R9), Y3
+	VMOVUPS 41472(R9), Y4
+	VMOVUPS 51840(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, (R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 10368(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 20736(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 31104(R9)
+	VMOVUPS 1728(R9), Y0                            // column 1
+	VMOVUPS 12096(R9), Y1
+	VMOVUPS 22464(R9), Y2
+	VMOVUPS 32832(R9), Y3
+	VMOVUPS 43200(R9), Y4
+	VMOVUPS 53568(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1728(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 12096(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 22464(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 32832(R9)
+	VMOVUPS 3456(R9), Y0                            // column 2
+	VMOVUPS 13824(R9), Y1
+	VMOVUPS 24192(R9), Y2
+	VMOVUPS 34560(R9), Y3
+	VMOVUPS 44928(R9), Y4
+	VMOVUPS 55296(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 3456(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 13824(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 24192(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 34560(R9)
+	VMOVUPS 5184(R9), Y0                            // column 3
+	VMOVUPS 15552(R9), Y1
+	VMOVUPS 25920(R9), Y2
+	VMOVUPS 36288(R9), Y3
+	VMOVUPS 46656(R9), Y4
+	VMOVUPS 57024(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5184(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 15552(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 25920(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 36288(R9)
+	VMOVUPS 6912(R9), Y0                            // column 4
+	VMOVUPS 17280(R9), Y1
+	VMOVUPS 27648(R9), Y2
+	VMOVUPS 38016(R9), Y3
+	VMOVUPS 48384(R9), Y4
+	VMOVUPS 58752(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 6912(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 17280(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 27648(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 38016(R9)
+	VMOVUPS 8640(R9), Y0                            // column 5
+	VMOVUPS 19008(R9), Y1
+	VMOVUPS 29376(R9), Y2
+	VMOVUPS 39744(R9), Y3
+	VMOVUPS 50112(R9), Y4
+	VMOVUPS 60480(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 8640(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 19008(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 29376(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 39744(R9)
 	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 6912(R9), Y1
-	VMOVUPS 13824(R9), Y2
-	VMOVUPS 20736(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, (R8)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 64(R8)
+	VMOVUPS 1728(R9), Y1
+	VMOVUPS 3456(R9), Y2
+	VMOVUPS 5184(R9), Y3
+	VMOVUPS 6912(R9), Y4
+	VMOVUPS 8640(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, (R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 64(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 128(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 192(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2WinoOutKernelAVX2_part0_next
-	VMOVUPS 27648(R9), Y0                           // row 1
-	VMOVUPS 34560(R9), Y1
-	VMOVUPS 41472(R9), Y2
-	VMOVUPS 48384(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 768(R8)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 832(R8)
+	VMOVUPS 10368(R9), Y0                           // row 1
+	VMOVUPS 12096(R9), Y1
+	VMOVUPS 13824(R9), Y2
+	VMOVUPS 15552(R9), Y3
+	VMOVUPS 17280(R9), Y4
+	VMOVUPS 19008(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 768(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 832(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 896(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 960(R8)
+	CMPQ CX, $2                                     // row 2 only when rows > 2
+	JLE conv2WinoOutKernelAVX2_part0_next
+	VMOVUPS 20736(R9), Y0                           // row 2
+	VMOVUPS 22464(R9), Y1
+	VMOVUPS 24192(R9), Y2
+	VMOVUPS 25920(R9), Y3
+	VMOVUPS 27648(R9), Y4
+	VMOVUPS 29376(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 1536(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 1600(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 1664(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 1728(R8)
+	CMPQ CX, $3                                     // row 3 only when rows > 3
+	JLE conv2WinoOutKernelAVX2_part0_next
+	VMOVUPS 31104(R9), Y0                           // row 3
+	VMOVUPS 32832(R9), Y1
+	VMOVUPS 34560(R9), Y2
+	VMOVUPS 36288(R9), Y3
+	VMOVUPS 38016(R9), Y4
+	VMOVUPS 39744(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 2304(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 2368(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 2432(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 2496(R8)
 conv2WinoOutKernelAVX2_part0_next:
-	ADDQ $128, R8                                   // next tile
+	ADDQ $256, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
 	JNZ conv2WinoOutKernelAVX2_part0
-	VMOVUPS 32(DX), Y6                              // lanes 8…15
+	VMOVUPS 32(DX), Y8                              // lanes 8…15
 	MOVQ DI, R8
 	MOVQ SI, R9
-	MOVQ $6, AX                                     // 6 whole tiles
+	MOVQ $3, AX                                     // 3 whole tiles
 conv2WinoOutKernelAVX2_part1:
 	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 27680(R9), Y1
-	VMOVUPS 55328(R9), Y2
-	VMOVUPS 82976(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 27680(R9)
-	VMOVUPS 6944(R9), Y0                            // column 1
-	VMOVUPS 34592(R9), Y1
-	VMOVUPS 62240(R9), Y2
-	VMOVUPS 89888(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6944(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 34592(R9)
-	VMOVUPS 13856(R9), Y0                           // column 2
-	VMOVUPS 41504(R9), Y1
-	VMOVUPS 69152(R9), Y2
-	VMOVUPS 96800(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 13856(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 41504(R9)
-	VMOVUPS 20768(R9), Y0                           // column 3
-	VMOVUPS 48416(R9), Y1
-	VMOVUPS 76064(R9), Y2
-	VMOVUPS 103712(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 20768(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 48416(R9)
+	VMOVUPS 10400(R9), Y1
+	VMOVUPS 20768(R9), Y2
+	VMOVUPS 31136(R9), Y3
+	VMOVUPS 41504(R9), Y4
+	VMOVUPS 51872(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 32(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 10400(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 20768(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 31136(R9)
+	VMOVUPS 1760(R9), Y0                            // column 1
+	VMOVUPS 12128(R9), Y1
+	VMOVUPS 22496(R9), Y2
+	VMOVUPS 32864(R9), Y3
+	VMOVUPS 43232(R9), Y4
+	VMOVUPS 53600(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1760(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 12128(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 22496(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 32864(R9)
+	VMOVUPS 3488(R9), Y0                            // column 2
+	VMOVUPS 13856(R9), Y1
+	VMOVUPS 24224(R9), Y2
+	VMOVUPS 34592(R9), Y3
+	VMOVUPS 44960(R9), Y4
+	VMOVUPS 55328(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 3488(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 13856(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 24224(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 34592(R9)
+	VMOVUPS 5216(R9), Y0                            // column 3
+	VMOVUPS 15584(R9), Y1
+	VMOVUPS 25952(R9), Y2
+	VMOVUPS 36320(R9), Y3
+	VMOVUPS 46688(R9), Y4
+	VMOVUPS 57056(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5216(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 15584(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 25952(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 36320(R9)
+	VMOVUPS 6944(R9), Y0                            // column 4
+	VMOVUPS 17312(R9), Y1
+	VMOVUPS 27680(R9), Y2
+	VMOVUPS 38048(R9), Y3
+	VMOVUPS 48416(R9), Y4
+	VMOVUPS 58784(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 6944(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 17312(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 27680(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 38048(R9)
+	VMOVUPS 8672(R9), Y0                            // column 5
+	VMOVUPS 19040(R9), Y1
+	VMOVUPS 29408(R9), Y2
+	VMOVUPS 39776(R9), Y3
+	VMOVUPS 50144(R9), Y4
+	VMOVUPS 60512(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 8672(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 19040(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 29408(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 39776(R9)
 	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 6944(R9), Y1
-	VMOVUPS 13856(R9), Y2
-	VMOVUPS 20768(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 96(R8)
+	VMOVUPS 1760(R9), Y1
+	VMOVUPS 3488(R9), Y2
+	VMOVUPS 5216(R9), Y3
+	VMOVUPS 6944(R9), Y4
+	VMOVUPS 8672(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 32(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 96(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 160(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 224(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2WinoOutKernelAVX2_part1_next
-	VMOVUPS 27680(R9), Y0                           // row 1
-	VMOVUPS 34592(R9), Y1
-	VMOVUPS 41504(R9), Y2
-	VMOVUPS 48416(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 800(R8)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 864(R8)
+	VMOVUPS 10400(R9), Y0                           // row 1
+	VMOVUPS 12128(R9), Y1
+	VMOVUPS 13856(R9), Y2
+	VMOVUPS 15584(R9), Y3
+	VMOVUPS 17312(R9), Y4
+	VMOVUPS 19040(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 800(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 864(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 928(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 992(R8)
+	CMPQ CX, $2                                     // row 2 only when rows > 2
+	JLE conv2WinoOutKernelAVX2_part1_next
+	VMOVUPS 20768(R9), Y0                           // row 2
+	VMOVUPS 22496(R9), Y1
+	VMOVUPS 24224(R9), Y2
+	VMOVUPS 25952(R9), Y3
+	VMOVUPS 27680(R9), Y4
+	VMOVUPS 29408(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 1568(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 1632(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 1696(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 1760(R8)
+	CMPQ CX, $3                                     // row 3 only when rows > 3
+	JLE conv2WinoOutKernelAVX2_part1_next
+	VMOVUPS 31136(R9), Y0                           // row 3
+	VMOVUPS 32864(R9), Y1
+	VMOVUPS 34592(R9), Y2
+	VMOVUPS 36320(R9), Y3
+	VMOVUPS 38048(R9), Y4
+	VMOVUPS 39776(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 2336(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 2400(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 2464(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMAXPS Y6, Y9, Y6
+	VMOVUPS Y6, 2528(R8)
 conv2WinoOutKernelAVX2_part1_next:
-	ADDQ $128, R8                                   // next tile
+	ADDQ $256, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
 	JNZ conv2WinoOutKernelAVX2_part1
 	VZEROUPPER
 	RET
-DATA conv2GradWinoInKernelAVX512Factors<>+0(SB)/4, $0xbf800000 // -1
-DATA conv2GradWinoInKernelAVX512Factors<>+4(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+8(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+12(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+16(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+20(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+24(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+28(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+32(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+36(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+40(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+44(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+48(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+52(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+56(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX512Factors<>+60(SB)/4, $0xbf800000
-GLOBL conv2GradWinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
+DATA conv2GradWinoInKernelAVX512Factors<>+0(SB)/4, $0xc0800000 // -4
+DATA conv2GradWinoInKernelAVX512Factors<>+4(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+8(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+12(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+16(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+20(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+24(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+28(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+32(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+36(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+40(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+44(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+48(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+52(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+56(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+60(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX512Factors<>+64(SB)/4, $0xc0000000 // -2
+DATA conv2GradWinoInKernelAVX512Factors<>+68(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+72(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+76(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+80(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+84(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+88(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+92(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+96(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+100(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+104(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+108(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+112(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+116(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+120(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+124(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX512Factors<>+128(SB)/4, $0x40000000 // 2
+DATA conv2GradWinoInKernelAVX512Factors<>+132(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+136(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+140(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+144(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+148(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+152(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+156(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+160(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+164(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+168(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+172(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+176(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+180(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+184(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+188(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX512Factors<>+192(SB)/4, $0x40800000 // 4
+DATA conv2GradWinoInKernelAVX512Factors<>+196(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+200(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+204(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+208(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+212(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+216(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+220(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+224(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+228(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+232(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+236(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+240(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+244(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+248(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+252(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX512Factors<>+256(SB)/4, $0x40a00000 // 5
+DATA conv2GradWinoInKernelAVX512Factors<>+260(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+264(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+268(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+272(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+276(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+280(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+284(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+288(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+292(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+296(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+300(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+304(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+308(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+312(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX512Factors<>+316(SB)/4, $0x40a00000
+GLOBL conv2GradWinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $320
 
 // func conv2GradWinoInKernelAVX512(v, in *float32)
 //
-// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 6 tiles of 4x4, Bᵀ d B, a column at a time into v,
+// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels: the F(4x4,3x3) transform of a row of 3 tiles of 6x6, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+// the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
 TEXT ·conv2GradWinoInKernelAVX512(SB), NOSPLIT, $0-16
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ DI, R8                                     // lanes 0…15
 	MOVQ SI, R9
-	MOVQ $6, AX
+	MOVQ $3, AX
 conv2GradWinoInKernelAVX512_part0:
 	VMOVUPS (R9), Z0                                // column 0
 	VMOVUPS 896(R9), Z1
 	VMOVUPS 1792(R9), Z2
 	VMOVUPS 2688(R9), Z3
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, (R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 27648(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 55296(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 82944(R8)
+	VMOVUPS 3584(R9), Z4
+	VMOVUPS 4480(R9), Z5
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, (R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 10368(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 20736(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 31104(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 41472(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 51840(R8)
 	VMOVUPS 64(R9), Z0                              // column 1
 	VMOVUPS 960(R9), Z1
 	VMOVUPS 1856(R9), Z2
 	VMOVUPS 2752(R9), Z3
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 6912(R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 34560(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 62208(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 89856(R8)
+	VMOVUPS 3648(R9), Z4
+	VMOVUPS 4544(R9), Z5
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 1728(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 12096(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 22464(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 32832(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 43200(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 53568(R8)
 	VMOVUPS 128(R9), Z0                             // column 2
 	VMOVUPS 1024(R9), Z1
 	VMOVUPS 1920(R9), Z2
 	VMOVUPS 2816(R9), Z3
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 13824(R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 41472(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 69120(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 96768(R8)
+	VMOVUPS 3712(R9), Z4
+	VMOVUPS 4608(R9), Z5
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 3456(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 13824(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 24192(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 34560(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 44928(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 55296(R8)
 	VMOVUPS 192(R9), Z0                             // column 3
 	VMOVUPS 1088(R9), Z1
 	VMOVUPS 1984(R9), Z2
 	VMOVUPS 2880(R9), Z3
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 20736(R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 48384(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 76032(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 103680(R8)
+	VMOVUPS 3776(R9), Z4
+	VMOVUPS 4672(R9), Z5
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 5184(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 15552(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 25920(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 36288(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 46656(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 57024(R8)
+	VMOVUPS 256(R9), Z0                             // column 4
+	VMOVUPS 1152(R9), Z1
+	VMOVUPS 2048(R9), Z2
+	VMOVUPS 2944(R9), Z3
+	VMOVUPS 3840(R9), Z4
+	VMOVUPS 4736(R9), Z5
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 6912(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 17280(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 27648(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 38016(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 48384(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 58752(R8)
+	VMOVUPS 320(R9), Z0                             // column 5
+	VMOVUPS 1216(R9), Z1
+	VMOVUPS 2112(R9), Z2
+	VMOVUPS 3008(R9), Z3
+	VMOVUPS 3904(R9), Z4
+	VMOVUPS 4800(R9), Z5
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 8640(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 19008(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 29376(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 39744(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 50112(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 60480(R8)
 	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 6912(R8), Z1
+	VMOVUPS 1728(R8), Z1
+	VMOVUPS 3456(R8), Z2
+	VMOVUPS 5184(R8), Z3
+	VMOVUPS 6912(R8), Z4
+	VMOVUPS 8640(R8), Z5
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, (R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 1728(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 3456(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 5184(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 6912(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 8640(R8)
+	VMOVUPS 10368(R8), Z0                           // row 1
+	VMOVUPS 12096(R8), Z1
 	VMOVUPS 13824(R8), Z2
-	VMOVUPS 20736(R8), Z3
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, (R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 6912(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 13824(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 20736(R8)
-	VMOVUPS 27648(R8), Z0                           // row 1
-	VMOVUPS 34560(R8), Z1
-	VMOVUPS 41472(R8), Z2
-	VMOVUPS 48384(R8), Z3
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 27648(R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 34560(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 41472(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 48384(R8)
-	VMOVUPS 55296(R8), Z0                           // row 2
-	VMOVUPS 62208(R8), Z1
-	VMOVUPS 69120(R8), Z2
-	VMOVUPS 76032(R8), Z3
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 55296(R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 62208(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 69120(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 76032(R8)
-	VMOVUPS 82944(R8), Z0                           // row 3
-	VMOVUPS 89856(R8), Z1
-	VMOVUPS 96768(R8), Z2
-	VMOVUPS 103680(R8), Z3
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z0, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 82944(R8)
-	VMOVAPS Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 89856(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 96768(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 103680(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 15552(R8), Z3
+	VMOVUPS 17280(R8), Z4
+	VMOVUPS 19008(R8), Z5
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 10368(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 12096(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 13824(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 15552(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 17280(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 19008(R8)
+	VMOVUPS 20736(R8), Z0                           // row 2
+	VMOVUPS 22464(R8), Z1
+	VMOVUPS 24192(R8), Z2
+	VMOVUPS 25920(R8), Z3
+	VMOVUPS 27648(R8), Z4
+	VMOVUPS 29376(R8), Z5
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 20736(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 22464(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 24192(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 25920(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 27648(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 29376(R8)
+	VMOVUPS 31104(R8), Z0                           // row 3
+	VMOVUPS 32832(R8), Z1
+	VMOVUPS 34560(R8), Z2
+	VMOVUPS 36288(R8), Z3
+	VMOVUPS 38016(R8), Z4
+	VMOVUPS 39744(R8), Z5
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 31104(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 32832(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 34560(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 36288(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 38016(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 39744(R8)
+	VMOVUPS 41472(R8), Z0                           // row 4
+	VMOVUPS 43200(R8), Z1
+	VMOVUPS 44928(R8), Z2
+	VMOVUPS 46656(R8), Z3
+	VMOVUPS 48384(R8), Z4
+	VMOVUPS 50112(R8), Z5
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 41472(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 43200(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 44928(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 46656(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 48384(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 50112(R8)
+	VMOVUPS 51840(R8), Z0                           // row 5
+	VMOVUPS 53568(R8), Z1
+	VMOVUPS 55296(R8), Z2
+	VMOVUPS 57024(R8), Z3
+	VMOVUPS 58752(R8), Z4
+	VMOVUPS 60480(R8), Z5
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 51840(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 53568(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
+	VSUBPS Z7, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 55296(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 57024(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 58752(R8)
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
+	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 60480(R8)
+	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2GradWinoInKernelAVX512_part0
 	VZEROUPPER
 	RET
-DATA conv2GradWinoInKernelAVX2Factors<>+0(SB)/4, $0xbf800000 // -1
-DATA conv2GradWinoInKernelAVX2Factors<>+4(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+8(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+12(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+16(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+20(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+24(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+28(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+32(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+36(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+40(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+44(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+48(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+52(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+56(SB)/4, $0xbf800000
-DATA conv2GradWinoInKernelAVX2Factors<>+60(SB)/4, $0xbf800000
-GLOBL conv2GradWinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
+DATA conv2GradWinoInKernelAVX2Factors<>+0(SB)/4, $0xc0800000 // -4
+DATA conv2GradWinoInKernelAVX2Factors<>+4(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+8(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+12(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+16(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+20(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+24(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+28(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+32(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+36(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+40(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+44(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+48(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+52(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+56(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+60(SB)/4, $0xc0800000
+DATA conv2GradWinoInKernelAVX2Factors<>+64(SB)/4, $0xc0000000 // -2
+DATA conv2GradWinoInKernelAVX2Factors<>+68(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+72(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+76(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+80(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+84(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+88(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+92(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+96(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+100(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+104(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+108(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+112(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+116(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+120(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+124(SB)/4, $0xc0000000
+DATA conv2GradWinoInKernelAVX2Factors<>+128(SB)/4, $0x40000000 // 2
+DATA conv2GradWinoInKernelAVX2Factors<>+132(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+136(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+140(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+144(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+148(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+152(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+156(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+160(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+164(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+168(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+172(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+176(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+180(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+184(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+188(SB)/4, $0x40000000
+DATA conv2GradWinoInKernelAVX2Factors<>+192(SB)/4, $0x40800000 // 4
+DATA conv2GradWinoInKernelAVX2Factors<>+196(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+200(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+204(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+208(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+212(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+216(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+220(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+224(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+228(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+232(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+236(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+240(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+244(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+248(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+252(SB)/4, $0x40800000
+DATA conv2GradWinoInKernelAVX2Factors<>+256(SB)/4, $0x40a00000 // 5
+DATA conv2GradWinoInKernelAVX2Factors<>+260(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+264(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+268(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+272(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+276(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+280(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+284(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+288(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+292(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+296(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+300(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+304(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+308(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+312(SB)/4, $0x40a00000
+DATA conv2GradWinoInKernelAVX2Factors<>+316(SB)/4, $0x40a00000
+GLOBL conv2GradWinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $320
 
 // func conv2GradWinoInKernelAVX2(v, in *float32)
 //
-// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels: the F(2x2,3x3) transform of a row of 6 tiles of 4x4, Bᵀ d B, a column at a time into v,
+// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels: the F(4x4,3x3) transform of a row of 3 tiles of 6x6, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+// the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
 TEXT ·conv2GradWinoInKernelAVX2(SB), NOSPLIT, $0-16
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ DI, R8                                     // lanes 0…7
 	MOVQ SI, R9
-	MOVQ $6, AX
+	MOVQ $3, AX
 conv2GradWinoInKernelAVX2_part0:
 	VMOVUPS (R9), Y0                                // column 0
 	VMOVUPS 896(R9), Y1
 	VMOVUPS 1792(R9), Y2
 	VMOVUPS 2688(R9), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, (R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 27648(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 55296(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 82944(R8)
+	VMOVUPS 3584(R9), Y4
+	VMOVUPS 4480(R9), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, (R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 10368(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 20736(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 31104(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 41472(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 51840(R8)
 	VMOVUPS 64(R9), Y0                              // column 1
 	VMOVUPS 960(R9), Y1
 	VMOVUPS 1856(R9), Y2
 	VMOVUPS 2752(R9), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6912(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 34560(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 62208(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 89856(R8)
+	VMOVUPS 3648(R9), Y4
+	VMOVUPS 4544(R9), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1728(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 12096(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 22464(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 32832(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 43200(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 53568(R8)
 	VMOVUPS 128(R9), Y0                             // column 2
 	VMOVUPS 1024(R9), Y1
 	VMOVUPS 1920(R9), Y2
 	VMOVUPS 2816(R9), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 13824(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 41472(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 69120(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 96768(R8)
+	VMOVUPS 3712(R9), Y4
+	VMOVUPS 4608(R9), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 3456(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 13824(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 24192(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 34560(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 44928(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 55296(R8)
 	VMOVUPS 192(R9), Y0                             // column 3
 	VMOVUPS 1088(R9), Y1
 	VMOVUPS 1984(R9), Y2
 	VMOVUPS 2880(R9), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 20736(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 48384(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 76032(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 103680(R8)
+	VMOVUPS 3776(R9), Y4
+	VMOVUPS 4672(R9), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5184(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 15552(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 25920(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 36288(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 46656(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 57024(R8)
+	VMOVUPS 256(R9), Y0                             // column 4
+	VMOVUPS 1152(R9), Y1
+	VMOVUPS 2048(R9), Y2
+	VMOVUPS 2944(R9), Y3
+	VMOVUPS 3840(R9), Y4
+	VMOVUPS 4736(R9), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 6912(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 17280(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 27648(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 38016(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 48384(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 58752(R8)
+	VMOVUPS 320(R9), Y0                             // column 5
+	VMOVUPS 1216(R9), Y1
+	VMOVUPS 2112(R9), Y2
+	VMOVUPS 3008(R9), Y3
+	VMOVUPS 3904(R9), Y4
+	VMOVUPS 4800(R9), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 8640(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 19008(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 29376(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 39744(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 50112(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 60480(R8)
 	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 6912(R8), Y1
+	VMOVUPS 1728(R8), Y1
+	VMOVUPS 3456(R8), Y2
+	VMOVUPS 5184(R8), Y3
+	VMOVUPS 6912(R8), Y4
+	VMOVUPS 8640(R8), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, (R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1728(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 3456(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5184(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 6912(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 8640(R8)
+	VMOVUPS 10368(R8), Y0                           // row 1
+	VMOVUPS 12096(R8), Y1
 	VMOVUPS 13824(R8), Y2
-	VMOVUPS 20736(R8), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, (R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6912(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 13824(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 20736(R8)
-	VMOVUPS 27648(R8), Y0                           // row 1
-	VMOVUPS 34560(R8), Y1
-	VMOVUPS 41472(R8), Y2
-	VMOVUPS 48384(R8), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 27648(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 34560(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 41472(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 48384(R8)
-	VMOVUPS 55296(R8), Y0                           // row 2
-	VMOVUPS 62208(R8), Y1
-	VMOVUPS 69120(R8), Y2
-	VMOVUPS 76032(R8), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 55296(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 62208(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 69120(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 76032(R8)
-	VMOVUPS 82944(R8), Y0                           // row 3
-	VMOVUPS 89856(R8), Y1
-	VMOVUPS 96768(R8), Y2
-	VMOVUPS 103680(R8), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 82944(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 89856(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 96768(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 103680(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 15552(R8), Y3
+	VMOVUPS 17280(R8), Y4
+	VMOVUPS 19008(R8), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 10368(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 12096(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 13824(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 15552(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 17280(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 19008(R8)
+	VMOVUPS 20736(R8), Y0                           // row 2
+	VMOVUPS 22464(R8), Y1
+	VMOVUPS 24192(R8), Y2
+	VMOVUPS 25920(R8), Y3
+	VMOVUPS 27648(R8), Y4
+	VMOVUPS 29376(R8), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 20736(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 22464(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 24192(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 25920(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 27648(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 29376(R8)
+	VMOVUPS 31104(R8), Y0                           // row 3
+	VMOVUPS 32832(R8), Y1
+	VMOVUPS 34560(R8), Y2
+	VMOVUPS 36288(R8), Y3
+	VMOVUPS 38016(R8), Y4
+	VMOVUPS 39744(R8), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 31104(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 32832(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 34560(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 36288(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 38016(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 39744(R8)
+	VMOVUPS 41472(R8), Y0                           // row 4
+	VMOVUPS 43200(R8), Y1
+	VMOVUPS 44928(R8), Y2
+	VMOVUPS 46656(R8), Y3
+	VMOVUPS 48384(R8), Y4
+	VMOVUPS 50112(R8), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 41472(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 43200(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 44928(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 46656(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 48384(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 50112(R8)
+	VMOVUPS 51840(R8), Y0                           // row 5
+	VMOVUPS 53568(R8), Y1
+	VMOVUPS 55296(R8), Y2
+	VMOVUPS 57024(R8), Y3
+	VMOVUPS 58752(R8), Y4
+	VMOVUPS 60480(R8), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 51840(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 53568(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 55296(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 57024(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 58752(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 60480(R8)
+	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2GradWinoInKernelAVX2_part0
 	MOVQ DI, R8                                     // lanes 8…15
 	MOVQ SI, R9
-	MOVQ $6, AX
+	MOVQ $3, AX
 conv2GradWinoInKernelAVX2_part1:
 	VMOVUPS 32(R9), Y0                              // column 0
 	VMOVUPS 928(R9), Y1
 	VMOVUPS 1824(R9), Y2
 	VMOVUPS 2720(R9), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 27680(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 55328(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 82976(R8)
+	VMOVUPS 3616(R9), Y4
+	VMOVUPS 4512(R9), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 32(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 10400(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 20768(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 31136(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 41504(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 51872(R8)
 	VMOVUPS 96(R9), Y0                              // column 1
 	VMOVUPS 992(R9), Y1
 	VMOVUPS 1888(R9), Y2
 	VMOVUPS 2784(R9), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6944(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 34592(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 62240(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 89888(R8)
+	VMOVUPS 3680(R9), Y4
+	VMOVUPS 4576(R9), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1760(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 12128(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 22496(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 32864(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 43232(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 53600(R8)
 	VMOVUPS 160(R9), Y0                             // column 2
 	VMOVUPS 1056(R9), Y1
 	VMOVUPS 1952(R9), Y2
 	VMOVUPS 2848(R9), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 13856(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 41504(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 69152(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 96800(R8)
+	VMOVUPS 3744(R9), Y4
+	VMOVUPS 4640(R9), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 3488(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 13856(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 24224(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 34592(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 44960(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 55328(R8)
 	VMOVUPS 224(R9), Y0                             // column 3
 	VMOVUPS 1120(R9), Y1
 	VMOVUPS 2016(R9), Y2
 	VMOVUPS 2912(R9), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 20768(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 48416(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 76064(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 103712(R8)
+	VMOVUPS 3808(R9), Y4
+	VMOVUPS 4704(R9), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5216(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 15584(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 25952(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 36320(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 46688(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 57056(R8)
+	VMOVUPS 288(R9), Y0                             // column 4
+	VMOVUPS 1184(R9), Y1
+	VMOVUPS 2080(R9), Y2
+	VMOVUPS 2976(R9), Y3
+	VMOVUPS 3872(R9), Y4
+	VMOVUPS 4768(R9), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 6944(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 17312(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 27680(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 38048(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 48416(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 58784(R8)
+	VMOVUPS 352(R9), Y0                             // column 5
+	VMOVUPS 1248(R9), Y1
+	VMOVUPS 2144(R9), Y2
+	VMOVUPS 3040(R9), Y3
+	VMOVUPS 3936(R9), Y4
+	VMOVUPS 4832(R9), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 8672(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 19040(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 29408(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 39776(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 50144(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 60512(R8)
 	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 6944(R8), Y1
+	VMOVUPS 1760(R8), Y1
+	VMOVUPS 3488(R8), Y2
+	VMOVUPS 5216(R8), Y3
+	VMOVUPS 6944(R8), Y4
+	VMOVUPS 8672(R8), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 32(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1760(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 3488(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 5216(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 6944(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 8672(R8)
+	VMOVUPS 10400(R8), Y0                           // row 1
+	VMOVUPS 12128(R8), Y1
 	VMOVUPS 13856(R8), Y2
-	VMOVUPS 20768(R8), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6944(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 13856(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 20768(R8)
-	VMOVUPS 27680(R8), Y0                           // row 1
-	VMOVUPS 34592(R8), Y1
-	VMOVUPS 41504(R8), Y2
-	VMOVUPS 48416(R8), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 27680(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 34592(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 41504(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 48416(R8)
-	VMOVUPS 55328(R8), Y0                           // row 2
-	VMOVUPS 62240(R8), Y1
-	VMOVUPS 69152(R8), Y2
-	VMOVUPS 76064(R8), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 55328(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 62240(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 69152(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 76064(R8)
-	VMOVUPS 82976(R8), Y0                           // row 3
-	VMOVUPS 89888(R8), Y1
-	VMOVUPS 96800(R8), Y2
-	VMOVUPS 103712(R8), Y3
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 82976(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 89888(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 96800(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 103712(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 15584(R8), Y3
+	VMOVUPS 17312(R8), Y4
+	VMOVUPS 19040(R8), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 10400(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 12128(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 13856(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 15584(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 17312(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 19040(R8)
+	VMOVUPS 20768(R8), Y0                           // row 2
+	VMOVUPS 22496(R8), Y1
+	VMOVUPS 24224(R8), Y2
+	VMOVUPS 25952(R8), Y3
+	VMOVUPS 27680(R8), Y4
+	VMOVUPS 29408(R8), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 20768(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 22496(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 24224(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 25952(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 27680(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 29408(R8)
+	VMOVUPS 31136(R8), Y0                           // row 3
+	VMOVUPS 32864(R8), Y1
+	VMOVUPS 34592(R8), Y2
+	VMOVUPS 36320(R8), Y3
+	VMOVUPS 38048(R8), Y4
+	VMOVUPS 39776(R8), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 31136(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 32864(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 34592(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 36320(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 38048(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 39776(R8)
+	VMOVUPS 41504(R8), Y0                           // row 4
+	VMOVUPS 43232(R8), Y1
+	VMOVUPS 44960(R8), Y2
+	VMOVUPS 46688(R8), Y3
+	VMOVUPS 48416(R8), Y4
+	VMOVUPS 50144(R8), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 41504(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 43232(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 44960(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 46688(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 48416(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 50144(R8)
+	VMOVUPS 51872(R8), Y0                           // row 5
+	VMOVUPS 53600(R8), Y1
+	VMOVUPS 55328(R8), Y2
+	VMOVUPS 57056(R8), Y3
+	VMOVUPS 58784(R8), Y4
+	VMOVUPS 60512(R8), Y5
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 51872(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 53600(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
+	VSUBPS Y7, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 55328(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 57056(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 58784(R8)
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
+	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 60512(R8)
+	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2GradWinoInKernelAVX2_part1
@@ -4036,10 +7774,10 @@ conv2GradWinoInKernelAVX2_part1:
 
 // func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
 //
-// the input gradient of conv2 (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 16 output channels: a row of 36 output pixels, 1 blocks of 16 output channels, in tiles of 24 pixels
+// the input gradient of conv2 (specs/fashion.net:43), the products of one of F(4x4,3x3)'s 36 transform positions: its 9 tiles by 16 output channels: a row of 9 output pixels, 1 blocks of 16 output channels, in tiles of 9 pixels
 // and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
-// output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
+// output, R13 its input. Z0…Z8 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
 TEXT ·conv2GradWinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
@@ -4048,10 +7786,10 @@ TEXT ·conv2GradWinoMulKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ bias+24(FP), CX
 	MOVQ SI, R13
 	MOVQ DI, BX
-	MOVQ $1, AX                                     // 1 tiles of 24 pixels
+	MOVQ $1, AX                                     // 1 tiles of 9 pixels
 conv2GradWinoMulKernelAVX512_tiles:
 
-	// a tile of 24 pixels, output blocks 0…0, over every input block
+	// a tile of 9 pixels, output blocks 0…0, over every input block
 	VMOVUPS (CX), Z0
 	VMOVUPS (CX), Z1
 	VMOVUPS (CX), Z2
@@ -4061,813 +7799,318 @@ conv2GradWinoMulKernelAVX512_tiles:
 	VMOVUPS (CX), Z6
 	VMOVUPS (CX), Z7
 	VMOVUPS (CX), Z8
-	VMOVUPS (CX), Z9
-	VMOVUPS (CX), Z10
-	VMOVUPS (CX), Z11
-	VMOVUPS (CX), Z12
-	VMOVUPS (CX), Z13
-	VMOVUPS (CX), Z14
-	VMOVUPS (CX), Z15
-	VMOVUPS (CX), Z16
-	VMOVUPS (CX), Z17
-	VMOVUPS (CX), Z18
-	VMOVUPS (CX), Z19
-	VMOVUPS (CX), Z20
-	VMOVUPS (CX), Z21
-	VMOVUPS (CX), Z22
-	VMOVUPS (CX), Z23
 	MOVQ R13, R10
 	MOVQ DX, R12
 	MOVQ $3, R8                                     // input blocks
-conv2GradWinoMulKernelAVX512_t24_b0:
-	VMOVUPS (R12), Z24
-	VBROADCASTSS (R10), Z25                         // kw 0, c 0, pixel 0
-	VFMADD231PS Z24, Z25, Z0
-	VBROADCASTSS 64(R10), Z26                       // kw 0, c 0, pixel 1
-	VFMADD231PS Z24, Z26, Z1
-	VBROADCASTSS 128(R10), Z27                      // kw 0, c 0, pixel 2
-	VFMADD231PS Z24, Z27, Z2
-	VBROADCASTSS 192(R10), Z28                      // kw 0, c 0, pixel 3
-	VFMADD231PS Z24, Z28, Z3
-	VBROADCASTSS 256(R10), Z29                      // kw 0, c 0, pixel 4
-	VFMADD231PS Z24, Z29, Z4
-	VBROADCASTSS 320(R10), Z30                      // kw 0, c 0, pixel 5
-	VFMADD231PS Z24, Z30, Z5
-	VBROADCASTSS 384(R10), Z31                      // kw 0, c 0, pixel 6
-	VFMADD231PS Z24, Z31, Z6
-	VBROADCASTSS 448(R10), Z25                      // kw 0, c 0, pixel 7
-	VFMADD231PS Z24, Z25, Z7
-	VBROADCASTSS 512(R10), Z26                      // kw 0, c 0, pixel 8
-	VFMADD231PS Z24, Z26, Z8
-	VBROADCASTSS 576(R10), Z27                      // kw 0, c 0, pixel 9
-	VFMADD231PS Z24, Z27, Z9
-	VBROADCASTSS 640(R10), Z28                      // kw 0, c 0, pixel 10
-	VFMADD231PS Z24, Z28, Z10
-	VBROADCASTSS 704(R10), Z29                      // kw 0, c 0, pixel 11
-	VFMADD231PS Z24, Z29, Z11
-	VBROADCASTSS 768(R10), Z30                      // kw 0, c 0, pixel 12
-	VFMADD231PS Z24, Z30, Z12
-	VBROADCASTSS 832(R10), Z31                      // kw 0, c 0, pixel 13
-	VFMADD231PS Z24, Z31, Z13
-	VBROADCASTSS 896(R10), Z25                      // kw 0, c 0, pixel 14
-	VFMADD231PS Z24, Z25, Z14
-	VBROADCASTSS 960(R10), Z26                      // kw 0, c 0, pixel 15
-	VFMADD231PS Z24, Z26, Z15
-	VBROADCASTSS 1024(R10), Z27                     // kw 0, c 0, pixel 16
-	VFMADD231PS Z24, Z27, Z16
-	VBROADCASTSS 1088(R10), Z28                     // kw 0, c 0, pixel 17
-	VFMADD231PS Z24, Z28, Z17
-	VBROADCASTSS 1152(R10), Z29                     // kw 0, c 0, pixel 18
-	VFMADD231PS Z24, Z29, Z18
-	VBROADCASTSS 1216(R10), Z30                     // kw 0, c 0, pixel 19
-	VFMADD231PS Z24, Z30, Z19
-	VBROADCASTSS 1280(R10), Z31                     // kw 0, c 0, pixel 20
-	VFMADD231PS Z24, Z31, Z20
-	VBROADCASTSS 1344(R10), Z25                     // kw 0, c 0, pixel 21
-	VFMADD231PS Z24, Z25, Z21
-	VBROADCASTSS 1408(R10), Z26                     // kw 0, c 0, pixel 22
-	VFMADD231PS Z24, Z26, Z22
-	VBROADCASTSS 1472(R10), Z27                     // kw 0, c 0, pixel 23
-	VFMADD231PS Z24, Z27, Z23
-	VMOVUPS 64(R12), Z24
-	VBROADCASTSS 4(R10), Z28                        // kw 0, c 1, pixel 0
-	VFMADD231PS Z24, Z28, Z0
-	VBROADCASTSS 68(R10), Z29                       // kw 0, c 1, pixel 1
-	VFMADD231PS Z24, Z29, Z1
-	VBROADCASTSS 132(R10), Z30                      // kw 0, c 1, pixel 2
-	VFMADD231PS Z24, Z30, Z2
-	VBROADCASTSS 196(R10), Z31                      // kw 0, c 1, pixel 3
-	VFMADD231PS Z24, Z31, Z3
-	VBROADCASTSS 260(R10), Z25                      // kw 0, c 1, pixel 4
-	VFMADD231PS Z24, Z25, Z4
-	VBROADCASTSS 324(R10), Z26                      // kw 0, c 1, pixel 5
-	VFMADD231PS Z24, Z26, Z5
-	VBROADCASTSS 388(R10), Z27                      // kw 0, c 1, pixel 6
-	VFMADD231PS Z24, Z27, Z6
-	VBROADCASTSS 452(R10), Z28                      // kw 0, c 1, pixel 7
-	VFMADD231PS Z24, Z28, Z7
-	VBROADCASTSS 516(R10), Z29                      // kw 0, c 1, pixel 8
-	VFMADD231PS Z24, Z29, Z8
-	VBROADCASTSS 580(R10), Z30                      // kw 0, c 1, pixel 9
-	VFMADD231PS Z24, Z30, Z9
-	VBROADCASTSS 644(R10), Z31                      // kw 0, c 1, pixel 10
-	VFMADD231PS Z24, Z31, Z10
-	VBROADCASTSS 708(R10), Z25                      // kw 0, c 1, pixel 11
-	VFMADD231PS Z24, Z25, Z11
-	VBROADCASTSS 772(R10), Z26                      // kw 0, c 1, pixel 12
-	VFMADD231PS Z24, Z26, Z12
-	VBROADCASTSS 836(R10), Z27                      // kw 0, c 1, pixel 13
-	VFMADD231PS Z24, Z27, Z13
-	VBROADCASTSS 900(R10), Z28                      // kw 0, c 1, pixel 14
-	VFMADD231PS Z24, Z28, Z14
-	VBROADCASTSS 964(R10), Z29                      // kw 0, c 1, pixel 15
-	VFMADD231PS Z24, Z29, Z15
-	VBROADCASTSS 1028(R10), Z30                     // kw 0, c 1, pixel 16
-	VFMADD231PS Z24, Z30, Z16
-	VBROADCASTSS 1092(R10), Z31                     // kw 0, c 1, pixel 17
-	VFMADD231PS Z24, Z31, Z17
-	VBROADCASTSS 1156(R10), Z25                     // kw 0, c 1, pixel 18
-	VFMADD231PS Z24, Z25, Z18
-	VBROADCASTSS 1220(R10), Z26                     // kw 0, c 1, pixel 19
-	VFMADD231PS Z24, Z26, Z19
-	VBROADCASTSS 1284(R10), Z27                     // kw 0, c 1, pixel 20
-	VFMADD231PS Z24, Z27, Z20
-	VBROADCASTSS 1348(R10), Z28                     // kw 0, c 1, pixel 21
-	VFMADD231PS Z24, Z28, Z21
-	VBROADCASTSS 1412(R10), Z29                     // kw 0, c 1, pixel 22
-	VFMADD231PS Z24, Z29, Z22
-	VBROADCASTSS 1476(R10), Z30                     // kw 0, c 1, pixel 23
-	VFMADD231PS Z24, Z30, Z23
-	VMOVUPS 128(R12), Z24
-	VBROADCASTSS 8(R10), Z31                        // kw 0, c 2, pixel 0
-	VFMADD231PS Z24, Z31, Z0
-	VBROADCASTSS 72(R10), Z25                       // kw 0, c 2, pixel 1
-	VFMADD231PS Z24, Z25, Z1
-	VBROADCASTSS 136(R10), Z26                      // kw 0, c 2, pixel 2
-	VFMADD231PS Z24, Z26, Z2
-	VBROADCASTSS 200(R10), Z27                      // kw 0, c 2, pixel 3
-	VFMADD231PS Z24, Z27, Z3
-	VBROADCASTSS 264(R10), Z28                      // kw 0, c 2, pixel 4
-	VFMADD231PS Z24, Z28, Z4
-	VBROADCASTSS 328(R10), Z29                      // kw 0, c 2, pixel 5
-	VFMADD231PS Z24, Z29, Z5
-	VBROADCASTSS 392(R10), Z30                      // kw 0, c 2, pixel 6
-	VFMADD231PS Z24, Z30, Z6
-	VBROADCASTSS 456(R10), Z31                      // kw 0, c 2, pixel 7
-	VFMADD231PS Z24, Z31, Z7
-	VBROADCASTSS 520(R10), Z25                      // kw 0, c 2, pixel 8
-	VFMADD231PS Z24, Z25, Z8
-	VBROADCASTSS 584(R10), Z26                      // kw 0, c 2, pixel 9
-	VFMADD231PS Z24, Z26, Z9
-	VBROADCASTSS 648(R10), Z27                      // kw 0, c 2, pixel 10
-	VFMADD231PS Z24, Z27, Z10
-	VBROADCASTSS 712(R10), Z28                      // kw 0, c 2, pixel 11
-	VFMADD231PS Z24, Z28, Z11
-	VBROADCASTSS 776(R10), Z29                      // kw 0, c 2, pixel 12
-	VFMADD231PS Z24, Z29, Z12
-	VBROADCASTSS 840(R10), Z30                      // kw 0, c 2, pixel 13
-	VFMADD231PS Z24, Z30, Z13
-	VBROADCASTSS 904(R10), Z31                      // kw 0, c 2, pixel 14
-	VFMADD231PS Z24, Z31, Z14
-	VBROADCASTSS 968(R10), Z25                      // kw 0, c 2, pixel 15
-	VFMADD231PS Z24, Z25, Z15
-	VBROADCASTSS 1032(R10), Z26                     // kw 0, c 2, pixel 16
-	VFMADD231PS Z24, Z26, Z16
-	VBROADCASTSS 1096(R10), Z27                     // kw 0, c 2, pixel 17
-	VFMADD231PS Z24, Z27, Z17
-	VBROADCASTSS 1160(R10), Z28                     // kw 0, c 2, pixel 18
-	VFMADD231PS Z24, Z28, Z18
-	VBROADCASTSS 1224(R10), Z29                     // kw 0, c 2, pixel 19
-	VFMADD231PS Z24, Z29, Z19
-	VBROADCASTSS 1288(R10), Z30                     // kw 0, c 2, pixel 20
-	VFMADD231PS Z24, Z30, Z20
-	VBROADCASTSS 1352(R10), Z31                     // kw 0, c 2, pixel 21
-	VFMADD231PS Z24, Z31, Z21
-	VBROADCASTSS 1416(R10), Z25                     // kw 0, c 2, pixel 22
-	VFMADD231PS Z24, Z25, Z22
-	VBROADCASTSS 1480(R10), Z26                     // kw 0, c 2, pixel 23
-	VFMADD231PS Z24, Z26, Z23
-	VMOVUPS 192(R12), Z24
-	VBROADCASTSS 12(R10), Z27                       // kw 0, c 3, pixel 0
-	VFMADD231PS Z24, Z27, Z0
-	VBROADCASTSS 76(R10), Z28                       // kw 0, c 3, pixel 1
-	VFMADD231PS Z24, Z28, Z1
-	VBROADCASTSS 140(R10), Z29                      // kw 0, c 3, pixel 2
-	VFMADD231PS Z24, Z29, Z2
-	VBROADCASTSS 204(R10), Z30                      // kw 0, c 3, pixel 3
-	VFMADD231PS Z24, Z30, Z3
-	VBROADCASTSS 268(R10), Z31                      // kw 0, c 3, pixel 4
-	VFMADD231PS Z24, Z31, Z4
-	VBROADCASTSS 332(R10), Z25                      // kw 0, c 3, pixel 5
-	VFMADD231PS Z24, Z25, Z5
-	VBROADCASTSS 396(R10), Z26                      // kw 0, c 3, pixel 6
-	VFMADD231PS Z24, Z26, Z6
-	VBROADCASTSS 460(R10), Z27                      // kw 0, c 3, pixel 7
-	VFMADD231PS Z24, Z27, Z7
-	VBROADCASTSS 524(R10), Z28                      // kw 0, c 3, pixel 8
-	VFMADD231PS Z24, Z28, Z8
-	VBROADCASTSS 588(R10), Z29                      // kw 0, c 3, pixel 9
-	VFMADD231PS Z24, Z29, Z9
-	VBROADCASTSS 652(R10), Z30                      // kw 0, c 3, pixel 10
-	VFMADD231PS Z24, Z30, Z10
-	VBROADCASTSS 716(R10), Z31                      // kw 0, c 3, pixel 11
-	VFMADD231PS Z24, Z31, Z11
-	VBROADCASTSS 780(R10), Z25                      // kw 0, c 3, pixel 12
-	VFMADD231PS Z24, Z25, Z12
-	VBROADCASTSS 844(R10), Z26                      // kw 0, c 3, pixel 13
-	VFMADD231PS Z24, Z26, Z13
-	VBROADCASTSS 908(R10), Z27                      // kw 0, c 3, pixel 14
-	VFMADD231PS Z24, Z27, Z14
-	VBROADCASTSS 972(R10), Z28                      // kw 0, c 3, pixel 15
-	VFMADD231PS Z24, Z28, Z15
-	VBROADCASTSS 1036(R10), Z29                     // kw 0, c 3, pixel 16
-	VFMADD231PS Z24, Z29, Z16
-	VBROADCASTSS 1100(R10), Z30                     // kw 0, c 3, pixel 17
-	VFMADD231PS Z24, Z30, Z17
-	VBROADCASTSS 1164(R10), Z31                     // kw 0, c 3, pixel 18
-	VFMADD231PS Z24, Z31, Z18
-	VBROADCASTSS 1228(R10), Z25                     // kw 0, c 3, pixel 19
-	VFMADD231PS Z24, Z25, Z19
-	VBROADCASTSS 1292(R10), Z26                     // kw 0, c 3, pixel 20
-	VFMADD231PS Z24, Z26, Z20
-	VBROADCASTSS 1356(R10), Z27                     // kw 0, c 3, pixel 21
-	VFMADD231PS Z24, Z27, Z21
-	VBROADCASTSS 1420(R10), Z28                     // kw 0, c 3, pixel 22
-	VFMADD231PS Z24, Z28, Z22
-	VBROADCASTSS 1484(R10), Z29                     // kw 0, c 3, pixel 23
-	VFMADD231PS Z24, Z29, Z23
-	VMOVUPS 256(R12), Z24
-	VBROADCASTSS 16(R10), Z30                       // kw 0, c 4, pixel 0
-	VFMADD231PS Z24, Z30, Z0
-	VBROADCASTSS 80(R10), Z31                       // kw 0, c 4, pixel 1
-	VFMADD231PS Z24, Z31, Z1
-	VBROADCASTSS 144(R10), Z25                      // kw 0, c 4, pixel 2
-	VFMADD231PS Z24, Z25, Z2
-	VBROADCASTSS 208(R10), Z26                      // kw 0, c 4, pixel 3
-	VFMADD231PS Z24, Z26, Z3
-	VBROADCASTSS 272(R10), Z27                      // kw 0, c 4, pixel 4
-	VFMADD231PS Z24, Z27, Z4
-	VBROADCASTSS 336(R10), Z28                      // kw 0, c 4, pixel 5
-	VFMADD231PS Z24, Z28, Z5
-	VBROADCASTSS 400(R10), Z29                      // kw 0, c 4, pixel 6
-	VFMADD231PS Z24, Z29, Z6
-	VBROADCASTSS 464(R10), Z30                      // kw 0, c 4, pixel 7
-	VFMADD231PS Z24, Z30, Z7
-	VBROADCASTSS 528(R10), Z31                      // kw 0, c 4, pixel 8
-	VFMADD231PS Z24, Z31, Z8
-	VBROADCASTSS 592(R10), Z25                      // kw 0, c 4, pixel 9
-	VFMADD231PS Z24, Z25, Z9
-	VBROADCASTSS 656(R10), Z26                      // kw 0, c 4, pixel 10
-	VFMADD231PS Z24, Z26, Z10
-	VBROADCASTSS 720(R10), Z27                      // kw 0, c 4, pixel 11
-	VFMADD231PS Z24, Z27, Z11
-	VBROADCASTSS 784(R10), Z28                      // kw 0, c 4, pixel 12
-	VFMADD231PS Z24, Z28, Z12
-	VBROADCASTSS 848(R10), Z29                      // kw 0, c 4, pixel 13
-	VFMADD231PS Z24, Z29, Z13
-	VBROADCASTSS 912(R10), Z30                      // kw 0, c 4, pixel 14
-	VFMADD231PS Z24, Z30, Z14
-	VBROADCASTSS 976(R10), Z31                      // kw 0, c 4, pixel 15
-	VFMADD231PS Z24, Z31, Z15
-	VBROADCASTSS 1040(R10), Z25                     // kw 0, c 4, pixel 16
-	VFMADD231PS Z24, Z25, Z16
-	VBROADCASTSS 1104(R10), Z26                     // kw 0, c 4, pixel 17
-	VFMADD231PS Z24, Z26, Z17
-	VBROADCASTSS 1168(R10), Z27                     // kw 0, c 4, pixel 18
-	VFMADD231PS Z24, Z27, Z18
-	VBROADCASTSS 1232(R10), Z28                     // kw 0, c 4, pixel 19
-	VFMADD231PS Z24, Z28, Z19
-	VBROADCASTSS 1296(R10), Z29                     // kw 0, c 4, pixel 20
-	VFMADD231PS Z24, Z29, Z20
-	VBROADCASTSS 1360(R10), Z30                     // kw 0, c 4, pixel 21
-	VFMADD231PS Z24, Z30, Z21
-	VBROADCASTSS 1424(R10), Z31                     // kw 0, c 4, pixel 22
-	VFMADD231PS Z24, Z31, Z22
-	VBROADCASTSS 1488(R10), Z25                     // kw 0, c 4, pixel 23
-	VFMADD231PS Z24, Z25, Z23
-	VMOVUPS 320(R12), Z24
-	VBROADCASTSS 20(R10), Z26                       // kw 0, c 5, pixel 0
-	VFMADD231PS Z24, Z26, Z0
-	VBROADCASTSS 84(R10), Z27                       // kw 0, c 5, pixel 1
-	VFMADD231PS Z24, Z27, Z1
-	VBROADCASTSS 148(R10), Z28                      // kw 0, c 5, pixel 2
-	VFMADD231PS Z24, Z28, Z2
-	VBROADCASTSS 212(R10), Z29                      // kw 0, c 5, pixel 3
-	VFMADD231PS Z24, Z29, Z3
-	VBROADCASTSS 276(R10), Z30                      // kw 0, c 5, pixel 4
-	VFMADD231PS Z24, Z30, Z4
-	VBROADCASTSS 340(R10), Z31                      // kw 0, c 5, pixel 5
-	VFMADD231PS Z24, Z31, Z5
-	VBROADCASTSS 404(R10), Z25                      // kw 0, c 5, pixel 6
-	VFMADD231PS Z24, Z25, Z6
-	VBROADCASTSS 468(R10), Z26                      // kw 0, c 5, pixel 7
-	VFMADD231PS Z24, Z26, Z7
-	VBROADCASTSS 532(R10), Z27                      // kw 0, c 5, pixel 8
-	VFMADD231PS Z24, Z27, Z8
-	VBROADCASTSS 596(R10), Z28                      // kw 0, c 5, pixel 9
-	VFMADD231PS Z24, Z28, Z9
-	VBROADCASTSS 660(R10), Z29                      // kw 0, c 5, pixel 10
-	VFMADD231PS Z24, Z29, Z10
-	VBROADCASTSS 724(R10), Z30                      // kw 0, c 5, pixel 11
-	VFMADD231PS Z24, Z30, Z11
-	VBROADCASTSS 788(R10), Z31                      // kw 0, c 5, pixel 12
-	VFMADD231PS Z24, Z31, Z12
-	VBROADCASTSS 852(R10), Z25                      // kw 0, c 5, pixel 13
-	VFMADD231PS Z24, Z25, Z13
-	VBROADCASTSS 916(R10), Z26                      // kw 0, c 5, pixel 14
-	VFMADD231PS Z24, Z26, Z14
-	VBROADCASTSS 980(R10), Z27                      // kw 0, c 5, pixel 15
-	VFMADD231PS Z24, Z27, Z15
-	VBROADCASTSS 1044(R10), Z28                     // kw 0, c 5, pixel 16
-	VFMADD231PS Z24, Z28, Z16
-	VBROADCASTSS 1108(R10), Z29                     // kw 0, c 5, pixel 17
-	VFMADD231PS Z24, Z29, Z17
-	VBROADCASTSS 1172(R10), Z30                     // kw 0, c 5, pixel 18
-	VFMADD231PS Z24, Z30, Z18
-	VBROADCASTSS 1236(R10), Z31                     // kw 0, c 5, pixel 19
-	VFMADD231PS Z24, Z31, Z19
-	VBROADCASTSS 1300(R10), Z25                     // kw 0, c 5, pixel 20
-	VFMADD231PS Z24, Z25, Z20
-	VBROADCASTSS 1364(R10), Z26                     // kw 0, c 5, pixel 21
-	VFMADD231PS Z24, Z26, Z21
-	VBROADCASTSS 1428(R10), Z27                     // kw 0, c 5, pixel 22
-	VFMADD231PS Z24, Z27, Z22
-	VBROADCASTSS 1492(R10), Z28                     // kw 0, c 5, pixel 23
-	VFMADD231PS Z24, Z28, Z23
-	VMOVUPS 384(R12), Z24
-	VBROADCASTSS 24(R10), Z29                       // kw 0, c 6, pixel 0
-	VFMADD231PS Z24, Z29, Z0
-	VBROADCASTSS 88(R10), Z30                       // kw 0, c 6, pixel 1
-	VFMADD231PS Z24, Z30, Z1
-	VBROADCASTSS 152(R10), Z31                      // kw 0, c 6, pixel 2
-	VFMADD231PS Z24, Z31, Z2
-	VBROADCASTSS 216(R10), Z25                      // kw 0, c 6, pixel 3
-	VFMADD231PS Z24, Z25, Z3
-	VBROADCASTSS 280(R10), Z26                      // kw 0, c 6, pixel 4
-	VFMADD231PS Z24, Z26, Z4
-	VBROADCASTSS 344(R10), Z27                      // kw 0, c 6, pixel 5
-	VFMADD231PS Z24, Z27, Z5
-	VBROADCASTSS 408(R10), Z28                      // kw 0, c 6, pixel 6
-	VFMADD231PS Z24, Z28, Z6
-	VBROADCASTSS 472(R10), Z29                      // kw 0, c 6, pixel 7
-	VFMADD231PS Z24, Z29, Z7
-	VBROADCASTSS 536(R10), Z30                      // kw 0, c 6, pixel 8
-	VFMADD231PS Z24, Z30, Z8
-	VBROADCASTSS 600(R10), Z31                      // kw 0, c 6, pixel 9
-	VFMADD231PS Z24, Z31, Z9
-	VBROADCASTSS 664(R10), Z25                      // kw 0, c 6, pixel 10
-	VFMADD231PS Z24, Z25, Z10
-	VBROADCASTSS 728(R10), Z26                      // kw 0, c 6, pixel 11
-	VFMADD231PS Z24, Z26, Z11
-	VBROADCASTSS 792(R10), Z27                      // kw 0, c 6, pixel 12
-	VFMADD231PS Z24, Z27, Z12
-	VBROADCASTSS 856(R10), Z28                      // kw 0, c 6, pixel 13
-	VFMADD231PS Z24, Z28, Z13
-	VBROADCASTSS 920(R10), Z29                      // kw 0, c 6, pixel 14
-	VFMADD231PS Z24, Z29, Z14
-	VBROADCASTSS 984(R10), Z30                      // kw 0, c 6, pixel 15
-	VFMADD231PS Z24, Z30, Z15
-	VBROADCASTSS 1048(R10), Z31                     // kw 0, c 6, pixel 16
-	VFMADD231PS Z24, Z31, Z16
-	VBROADCASTSS 1112(R10), Z25                     // kw 0, c 6, pixel 17
-	VFMADD231PS Z24, Z25, Z17
-	VBROADCASTSS 1176(R10), Z26                     // kw 0, c 6, pixel 18
-	VFMADD231PS Z24, Z26, Z18
-	VBROADCASTSS 1240(R10), Z27                     // kw 0, c 6, pixel 19
-	VFMADD231PS Z24, Z27, Z19
-	VBROADCASTSS 1304(R10), Z28                     // kw 0, c 6, pixel 20
-	VFMADD231PS Z24, Z28, Z20
-	VBROADCASTSS 1368(R10), Z29                     // kw 0, c 6, pixel 21
-	VFMADD231PS Z24, Z29, Z21
-	VBROADCASTSS 1432(R10), Z30                     // kw 0, c 6, pixel 22
-	VFMADD231PS Z24, Z30, Z22
-	VBROADCASTSS 1496(R10), Z31                     // kw 0, c 6, pixel 23
-	VFMADD231PS Z24, Z31, Z23
-	VMOVUPS 448(R12), Z24
-	VBROADCASTSS 28(R10), Z25                       // kw 0, c 7, pixel 0
-	VFMADD231PS Z24, Z25, Z0
-	VBROADCASTSS 92(R10), Z26                       // kw 0, c 7, pixel 1
-	VFMADD231PS Z24, Z26, Z1
-	VBROADCASTSS 156(R10), Z27                      // kw 0, c 7, pixel 2
-	VFMADD231PS Z24, Z27, Z2
-	VBROADCASTSS 220(R10), Z28                      // kw 0, c 7, pixel 3
-	VFMADD231PS Z24, Z28, Z3
-	VBROADCASTSS 284(R10), Z29                      // kw 0, c 7, pixel 4
-	VFMADD231PS Z24, Z29, Z4
-	VBROADCASTSS 348(R10), Z30                      // kw 0, c 7, pixel 5
-	VFMADD231PS Z24, Z30, Z5
-	VBROADCASTSS 412(R10), Z31                      // kw 0, c 7, pixel 6
-	VFMADD231PS Z24, Z31, Z6
-	VBROADCASTSS 476(R10), Z25                      // kw 0, c 7, pixel 7
-	VFMADD231PS Z24, Z25, Z7
-	VBROADCASTSS 540(R10), Z26                      // kw 0, c 7, pixel 8
-	VFMADD231PS Z24, Z26, Z8
-	VBROADCASTSS 604(R10), Z27                      // kw 0, c 7, pixel 9
-	VFMADD231PS Z24, Z27, Z9
-	VBROADCASTSS 668(R10), Z28                      // kw 0, c 7, pixel 10
-	VFMADD231PS Z24, Z28, Z10
-	VBROADCASTSS 732(R10), Z29                      // kw 0, c 7, pixel 11
-	VFMADD231PS Z24, Z29, Z11
-	VBROADCASTSS 796(R10), Z30                      // kw 0, c 7, pixel 12
-	VFMADD231PS Z24, Z30, Z12
-	VBROADCASTSS 860(R10), Z31                      // kw 0, c 7, pixel 13
-	VFMADD231PS Z24, Z31, Z13
-	VBROADCASTSS 924(R10), Z25                      // kw 0, c 7, pixel 14
-	VFMADD231PS Z24, Z25, Z14
-	VBROADCASTSS 988(R10), Z26                      // kw 0, c 7, pixel 15
-	VFMADD231PS Z24, Z26, Z15
-	VBROADCASTSS 1052(R10), Z27                     // kw 0, c 7, pixel 16
-	VFMADD231PS Z24, Z27, Z16
-	VBROADCASTSS 1116(R10), Z28                     // kw 0, c 7, pixel 17
-	VFMADD231PS Z24, Z28, Z17
-	VBROADCASTSS 1180(R10), Z29                     // kw 0, c 7, pixel 18
-	VFMADD231PS Z24, Z29, Z18
-	VBROADCASTSS 1244(R10), Z30                     // kw 0, c 7, pixel 19
-	VFMADD231PS Z24, Z30, Z19
-	VBROADCASTSS 1308(R10), Z31                     // kw 0, c 7, pixel 20
-	VFMADD231PS Z24, Z31, Z20
-	VBROADCASTSS 1372(R10), Z25                     // kw 0, c 7, pixel 21
-	VFMADD231PS Z24, Z25, Z21
-	VBROADCASTSS 1436(R10), Z26                     // kw 0, c 7, pixel 22
-	VFMADD231PS Z24, Z26, Z22
-	VBROADCASTSS 1500(R10), Z27                     // kw 0, c 7, pixel 23
-	VFMADD231PS Z24, Z27, Z23
-	VMOVUPS 512(R12), Z24
-	VBROADCASTSS 32(R10), Z28                       // kw 0, c 8, pixel 0
-	VFMADD231PS Z24, Z28, Z0
-	VBROADCASTSS 96(R10), Z29                       // kw 0, c 8, pixel 1
-	VFMADD231PS Z24, Z29, Z1
-	VBROADCASTSS 160(R10), Z30                      // kw 0, c 8, pixel 2
-	VFMADD231PS Z24, Z30, Z2
-	VBROADCASTSS 224(R10), Z31                      // kw 0, c 8, pixel 3
-	VFMADD231PS Z24, Z31, Z3
-	VBROADCASTSS 288(R10), Z25                      // kw 0, c 8, pixel 4
-	VFMADD231PS Z24, Z25, Z4
-	VBROADCASTSS 352(R10), Z26                      // kw 0, c 8, pixel 5
-	VFMADD231PS Z24, Z26, Z5
-	VBROADCASTSS 416(R10), Z27                      // kw 0, c 8, pixel 6
-	VFMADD231PS Z24, Z27, Z6
-	VBROADCASTSS 480(R10), Z28                      // kw 0, c 8, pixel 7
-	VFMADD231PS Z24, Z28, Z7
-	VBROADCASTSS 544(R10), Z29                      // kw 0, c 8, pixel 8
-	VFMADD231PS Z24, Z29, Z8
-	VBROADCASTSS 608(R10), Z30                      // kw 0, c 8, pixel 9
-	VFMADD231PS Z24, Z30, Z9
-	VBROADCASTSS 672(R10), Z31                      // kw 0, c 8, pixel 10
-	VFMADD231PS Z24, Z31, Z10
-	VBROADCASTSS 736(R10), Z25                      // kw 0, c 8, pixel 11
-	VFMADD231PS Z24, Z25, Z11
-	VBROADCASTSS 800(R10), Z26                      // kw 0, c 8, pixel 12
-	VFMADD231PS Z24, Z26, Z12
-	VBROADCASTSS 864(R10), Z27                      // kw 0, c 8, pixel 13
-	VFMADD231PS Z24, Z27, Z13
-	VBROADCASTSS 928(R10), Z28                      // kw 0, c 8, pixel 14
-	VFMADD231PS Z24, Z28, Z14
-	VBROADCASTSS 992(R10), Z29                      // kw 0, c 8, pixel 15
-	VFMADD231PS Z24, Z29, Z15
-	VBROADCASTSS 1056(R10), Z30                     // kw 0, c 8, pixel 16
-	VFMADD231PS Z24, Z30, Z16
-	VBROADCASTSS 1120(R10), Z31                     // kw 0, c 8, pixel 17
-	VFMADD231PS Z24, Z31, Z17
-	VBROADCASTSS 1184(R10), Z25                     // kw 0, c 8, pixel 18
-	VFMADD231PS Z24, Z25, Z18
-	VBROADCASTSS 1248(R10), Z26                     // kw 0, c 8, pixel 19
-	VFMADD231PS Z24, Z26, Z19
-	VBROADCASTSS 1312(R10), Z27                     // kw 0, c 8, pixel 20
-	VFMADD231PS Z24, Z27, Z20
-	VBROADCASTSS 1376(R10), Z28                     // kw 0, c 8, pixel 21
-	VFMADD231PS Z24, Z28, Z21
-	VBROADCASTSS 1440(R10), Z29                     // kw 0, c 8, pixel 22
-	VFMADD231PS Z24, Z29, Z22
-	VBROADCASTSS 1504(R10), Z30                     // kw 0, c 8, pixel 23
-	VFMADD231PS Z24, Z30, Z23
-	VMOVUPS 576(R12), Z24
-	VBROADCASTSS 36(R10), Z31                       // kw 0, c 9, pixel 0
-	VFMADD231PS Z24, Z31, Z0
-	VBROADCASTSS 100(R10), Z25                      // kw 0, c 9, pixel 1
-	VFMADD231PS Z24, Z25, Z1
-	VBROADCASTSS 164(R10), Z26                      // kw 0, c 9, pixel 2
-	VFMADD231PS Z24, Z26, Z2
-	VBROADCASTSS 228(R10), Z27                      // kw 0, c 9, pixel 3
-	VFMADD231PS Z24, Z27, Z3
-	VBROADCASTSS 292(R10), Z28                      // kw 0, c 9, pixel 4
-	VFMADD231PS Z24, Z28, Z4
-	VBROADCASTSS 356(R10), Z29                      // kw 0, c 9, pixel 5
-	VFMADD231PS Z24, Z29, Z5
-	VBROADCASTSS 420(R10), Z30                      // kw 0, c 9, pixel 6
-	VFMADD231PS Z24, Z30, Z6
-	VBROADCASTSS 484(R10), Z31                      // kw 0, c 9, pixel 7
-	VFMADD231PS Z24, Z31, Z7
-	VBROADCASTSS 548(R10), Z25                      // kw 0, c 9, pixel 8
-	VFMADD231PS Z24, Z25, Z8
-	VBROADCASTSS 612(R10), Z26                      // kw 0, c 9, pixel 9
-	VFMADD231PS Z24, Z26, Z9
-	VBROADCASTSS 676(R10), Z27                      // kw 0, c 9, pixel 10
-	VFMADD231PS Z24, Z27, Z10
-	VBROADCASTSS 740(R10), Z28                      // kw 0, c 9, pixel 11
-	VFMADD231PS Z24, Z28, Z11
-	VBROADCASTSS 804(R10), Z29                      // kw 0, c 9, pixel 12
-	VFMADD231PS Z24, Z29, Z12
-	VBROADCASTSS 868(R10), Z30                      // kw 0, c 9, pixel 13
-	VFMADD231PS Z24, Z30, Z13
-	VBROADCASTSS 932(R10), Z31                      // kw 0, c 9, pixel 14
-	VFMADD231PS Z24, Z31, Z14
-	VBROADCASTSS 996(R10), Z25                      // kw 0, c 9, pixel 15
-	VFMADD231PS Z24, Z25, Z15
-	VBROADCASTSS 1060(R10), Z26                     // kw 0, c 9, pixel 16
-	VFMADD231PS Z24, Z26, Z16
-	VBROADCASTSS 1124(R10), Z27                     // kw 0, c 9, pixel 17
-	VFMADD231PS Z24, Z27, Z17
-	VBROADCASTSS 1188(R10), Z28                     // kw 0, c 9, pixel 18
-	VFMADD231PS Z24, Z28, Z18
-	VBROADCASTSS 1252(R10), Z29                     // kw 0, c 9, pixel 19
-	VFMADD231PS Z24, Z29, Z19
-	VBROADCASTSS 1316(R10), Z30                     // kw 0, c 9, pixel 20
-	VFMADD231PS Z24, Z30, Z20
-	VBROADCASTSS 1380(R10), Z31                     // kw 0, c 9, pixel 21
-	VFMADD231PS Z24, Z31, Z21
-	VBROADCASTSS 1444(R10), Z25                     // kw 0, c 9, pixel 22
-	VFMADD231PS Z24, Z25, Z22
-	VBROADCASTSS 1508(R10), Z26                     // kw 0, c 9, pixel 23
-	VFMADD231PS Z24, Z26, Z23
-	VMOVUPS 640(R12), Z24
-	VBROADCASTSS 40(R10), Z27                       // kw 0, c 10, pixel 0
-	VFMADD231PS Z24, Z27, Z0
-	VBROADCASTSS 104(R10), Z28                      // kw 0, c 10, pixel 1
-	VFMADD231PS Z24, Z28, Z1
-	VBROADCASTSS 168(R10), Z29                      // kw 0, c 10, pixel 2
-	VFMADD231PS Z24, Z29, Z2
-	VBROADCASTSS 232(R10), Z30                      // kw 0, c 10, pixel 3
-	VFMADD231PS Z24, Z30, Z3
-	VBROADCASTSS 296(R10), Z31                      // kw 0, c 10, pixel 4
-	VFMADD231PS Z24, Z31, Z4
-	VBROADCASTSS 360(R10), Z25                      // kw 0, c 10, pixel 5
-	VFMADD231PS Z24, Z25, Z5
-	VBROADCASTSS 424(R10), Z26                      // kw 0, c 10, pixel 6
-	VFMADD231PS Z24, Z26, Z6
-	VBROADCASTSS 488(R10), Z27                      // kw 0, c 10, pixel 7
-	VFMADD231PS Z24, Z27, Z7
-	VBROADCASTSS 552(R10), Z28                      // kw 0, c 10, pixel 8
-	VFMADD231PS Z24, Z28, Z8
-	VBROADCASTSS 616(R10), Z29                      // kw 0, c 10, pixel 9
-	VFMADD231PS Z24, Z29, Z9
-	VBROADCASTSS 680(R10), Z30                      // kw 0, c 10, pixel 10
-	VFMADD231PS Z24, Z30, Z10
-	VBROADCASTSS 744(R10), Z31                      // kw 0, c 10, pixel 11
-	VFMADD231PS Z24, Z31, Z11
-	VBROADCASTSS 808(R10), Z25                      // kw 0, c 10, pixel 12
-	VFMADD231PS Z24, Z25, Z12
-	VBROADCASTSS 872(R10), Z26                      // kw 0, c 10, pixel 13
-	VFMADD231PS Z24, Z26, Z13
-	VBROADCASTSS 936(R10), Z27                      // kw 0, c 10, pixel 14
-	VFMADD231PS Z24, Z27, Z14
-	VBROADCASTSS 1000(R10), Z28                     // kw 0, c 10, pixel 15
-	VFMADD231PS Z24, Z28, Z15
-	VBROADCASTSS 1064(R10), Z29                     // kw 0, c 10, pixel 16
-	VFMADD231PS Z24, Z29, Z16
-	VBROADCASTSS 1128(R10), Z30                     // kw 0, c 10, pixel 17
-	VFMADD231PS Z24, Z30, Z17
-	VBROADCASTSS 1192(R10), Z31                     // kw 0, c 10, pixel 18
-	VFMADD231PS Z24, Z31, Z18
-	VBROADCASTSS 1256(R10), Z25                     // kw 0, c 10, pixel 19
-	VFMADD231PS Z24, Z25, Z19
-	VBROADCASTSS 1320(R10), Z26                     // kw 0, c 10, pixel 20
-	VFMADD231PS Z24, Z26, Z20
-	VBROADCASTSS 1384(R10), Z27                     // kw 0, c 10, pixel 21
-	VFMADD231PS Z24, Z27, Z21
-	VBROADCASTSS 1448(R10), Z28                     // kw 0, c 10, pixel 22
-	VFMADD231PS Z24, Z28, Z22
-	VBROADCASTSS 1512(R10), Z29                     // kw 0, c 10, pixel 23
-	VFMADD231PS Z24, Z29, Z23
-	VMOVUPS 704(R12), Z24
-	VBROADCASTSS 44(R10), Z30                       // kw 0, c 11, pixel 0
-	VFMADD231PS Z24, Z30, Z0
-	VBROADCASTSS 108(R10), Z31                      // kw 0, c 11, pixel 1
-	VFMADD231PS Z24, Z31, Z1
-	VBROADCASTSS 172(R10), Z25                      // kw 0, c 11, pixel 2
-	VFMADD231PS Z24, Z25, Z2
-	VBROADCASTSS 236(R10), Z26                      // kw 0, c 11, pixel 3
-	VFMADD231PS Z24, Z26, Z3
-	VBROADCASTSS 300(R10), Z27                      // kw 0, c 11, pixel 4
-	VFMADD231PS Z24, Z27, Z4
-	VBROADCASTSS 364(R10), Z28                      // kw 0, c 11, pixel 5
-	VFMADD231PS Z24, Z28, Z5
-	VBROADCASTSS 428(R10), Z29                      // kw 0, c 11, pixel 6
-	VFMADD231PS Z24, Z29, Z6
-	VBROADCASTSS 492(R10), Z30                      // kw 0, c 11, pixel 7
-	VFMADD231PS Z24, Z30, Z7
-	VBROADCASTSS 556(R10), Z31                      // kw 0, c 11, pixel 8
-	VFMADD231PS Z24, Z31, Z8
-	VBROADCASTSS 620(R10), Z25                      // kw 0, c 11, pixel 9
-	VFMADD231PS Z24, Z25, Z9
-	VBROADCASTSS 684(R10), Z26                      // kw 0, c 11, pixel 10
-	VFMADD231PS Z24, Z26, Z10
-	VBROADCASTSS 748(R10), Z27                      // kw 0, c 11, pixel 11
-	VFMADD231PS Z24, Z27, Z11
-	VBROADCASTSS 812(R10), Z28                      // kw 0, c 11, pixel 12
-	VFMADD231PS Z24, Z28, Z12
-	VBROADCASTSS 876(R10), Z29                      // kw 0, c 11, pixel 13
-	VFMADD231PS Z24, Z29, Z13
-	VBROADCASTSS 940(R10), Z30                      // kw 0, c 11, pixel 14
-	VFMADD231PS Z24, Z30, Z14
-	VBROADCASTSS 1004(R10), Z31                     // kw 0, c 11, pixel 15
-	VFMADD231PS Z24, Z31, Z15
-	VBROADCASTSS 1068(R10), Z25                     // kw 0, c 11, pixel 16
-	VFMADD231PS Z24, Z25, Z16
-	VBROADCASTSS 1132(R10), Z26                     // kw 0, c 11, pixel 17
-	VFMADD231PS Z24, Z26, Z17
-	VBROADCASTSS 1196(R10), Z27                     // kw 0, c 11, pixel 18
-	VFMADD231PS Z24, Z27, Z18
-	VBROADCASTSS 1260(R10), Z28                     // kw 0, c 11, pixel 19
-	VFMADD231PS Z24, Z28, Z19
-	VBROADCASTSS 1324(R10), Z29                     // kw 0, c 11, pixel 20
-	VFMADD231PS Z24, Z29, Z20
-	VBROADCASTSS 1388(R10), Z30                     // kw 0, c 11, pixel 21
-	VFMADD231PS Z24, Z30, Z21
-	VBROADCASTSS 1452(R10), Z31                     // kw 0, c 11, pixel 22
-	VFMADD231PS Z24, Z31, Z22
-	VBROADCASTSS 1516(R10), Z25                     // kw 0, c 11, pixel 23
-	VFMADD231PS Z24, Z25, Z23
-	VMOVUPS 768(R12), Z24
-	VBROADCASTSS 48(R10), Z26                       // kw 0, c 12, pixel 0
-	VFMADD231PS Z24, Z26, Z0
-	VBROADCASTSS 112(R10), Z27                      // kw 0, c 12, pixel 1
-	VFMADD231PS Z24, Z27, Z1
-	VBROADCASTSS 176(R10), Z28                      // kw 0, c 12, pixel 2
-	VFMADD231PS Z24, Z28, Z2
-	VBROADCASTSS 240(R10), Z29                      // kw 0, c 12, pixel 3
-	VFMADD231PS Z24, Z29, Z3
-	VBROADCASTSS 304(R10), Z30                      // kw 0, c 12, pixel 4
-	VFMADD231PS Z24, Z30, Z4
-	VBROADCASTSS 368(R10), Z31                      // kw 0, c 12, pixel 5
-	VFMADD231PS Z24, Z31, Z5
-	VBROADCASTSS 432(R10), Z25                      // kw 0, c 12, pixel 6
-	VFMADD231PS Z24, Z25, Z6
-	VBROADCASTSS 496(R10), Z26                      // kw 0, c 12, pixel 7
-	VFMADD231PS Z24, Z26, Z7
-	VBROADCASTSS 560(R10), Z27                      // kw 0, c 12, pixel 8
-	VFMADD231PS Z24, Z27, Z8
-	VBROADCASTSS 624(R10), Z28                      // kw 0, c 12, pixel 9
-	VFMADD231PS Z24, Z28, Z9
-	VBROADCASTSS 688(R10), Z29                      // kw 0, c 12, pixel 10
-	VFMADD231PS Z24, Z29, Z10
-	VBROADCASTSS 752(R10), Z30                      // kw 0, c 12, pixel 11
-	VFMADD231PS Z24, Z30, Z11
-	VBROADCASTSS 816(R10), Z31                      // kw 0, c 12, pixel 12
-	VFMADD231PS Z24, Z31, Z12
-	VBROADCASTSS 880(R10), Z25                      // kw 0, c 12, pixel 13
-	VFMADD231PS Z24, Z25, Z13
-	VBROADCASTSS 944(R10), Z26                      // kw 0, c 12, pixel 14
-	VFMADD231PS Z24, Z26, Z14
-	VBROADCASTSS 1008(R10), Z27                     // kw 0, c 12, pixel 15
-	VFMADD231PS Z24, Z27, Z15
-	VBROADCASTSS 1072(R10), Z28                     // kw 0, c 12, pixel 16
-	VFMADD231PS Z24, Z28, Z16
-	VBROADCASTSS 1136(R10), Z29                     // kw 0, c 12, pixel 17
-	VFMADD231PS Z24, Z29, Z17
-	VBROADCASTSS 1200(R10), Z30                     // kw 0, c 12, pixel 18
-	VFMADD231PS Z24, Z30, Z18
-	VBROADCASTSS 1264(R10), Z31                     // kw 0, c 12, pixel 19
-	VFMADD231PS Z24, Z31, Z19
-	VBROADCASTSS 1328(R10), Z25                     // kw 0, c 12, pixel 20
-	VFMADD231PS Z24, Z25, Z20
-	VBROADCASTSS 1392(R10), Z26                     // kw 0, c 12, pixel 21
-	VFMADD231PS Z24, Z26, Z21
-	VBROADCASTSS 1456(R10), Z27                     // kw 0, c 12, pixel 22
-	VFMADD231PS Z24, Z27, Z22
-	VBROADCASTSS 1520(R10), Z28                     // kw 0, c 12, pixel 23
-	VFMADD231PS Z24, Z28, Z23
-	VMOVUPS 832(R12), Z24
-	VBROADCASTSS 52(R10), Z29                       // kw 0, c 13, pixel 0
-	VFMADD231PS Z24, Z29, Z0
-	VBROADCASTSS 116(R10), Z30                      // kw 0, c 13, pixel 1
-	VFMADD231PS Z24, Z30, Z1
-	VBROADCASTSS 180(R10), Z31                      // kw 0, c 13, pixel 2
-	VFMADD231PS Z24, Z31, Z2
-	VBROADCASTSS 244(R10), Z25                      // kw 0, c 13, pixel 3
-	VFMADD231PS Z24, Z25, Z3
-	VBROADCASTSS 308(R10), Z26                      // kw 0, c 13, pixel 4
-	VFMADD231PS Z24, Z26, Z4
-	VBROADCASTSS 372(R10), Z27                      // kw 0, c 13, pixel 5
-	VFMADD231PS Z24, Z27, Z5
-	VBROADCASTSS 436(R10), Z28                      // kw 0, c 13, pixel 6
-	VFMADD231PS Z24, Z28, Z6
-	VBROADCASTSS 500(R10), Z29                      // kw 0, c 13, pixel 7
-	VFMADD231PS Z24, Z29, Z7
-	VBROADCASTSS 564(R10), Z30                      // kw 0, c 13, pixel 8
-	VFMADD231PS Z24, Z30, Z8
-	VBROADCASTSS 628(R10), Z31                      // kw 0, c 13, pixel 9
-	VFMADD231PS Z24, Z31, Z9
-	VBROADCASTSS 692(R10), Z25                      // kw 0, c 13, pixel 10
-	VFMADD231PS Z24, Z25, Z10
-	VBROADCASTSS 756(R10), Z26                      // kw 0, c 13, pixel 11
-	VFMADD231PS Z24, Z26, Z11
-	VBROADCASTSS 820(R10), Z27                      // kw 0, c 13, pixel 12
-	VFMADD231PS Z24, Z27, Z12
-	VBROADCASTSS 884(R10), Z28                      // kw 0, c 13, pixel 13
-	VFMADD231PS Z24, Z28, Z13
-	VBROADCASTSS 948(R10), Z29                      // kw 0, c 13, pixel 14
-	VFMADD231PS Z24, Z29, Z14
-	VBROADCASTSS 1012(R10), Z30                     // kw 0, c 13, pixel 15
-	VFMADD231PS Z24, Z30, Z15
-	VBROADCASTSS 1076(R10), Z31                     // kw 0, c 13, pixel 16
-	VFMADD231PS Z24, Z31, Z16
-	VBROADCASTSS 1140(R10), Z25                     // kw 0, c 13, pixel 17
-	VFMADD231PS Z24, Z25, Z17
-	VBROADCASTSS 1204(R10), Z26                     // kw 0, c 13, pixel 18
-	VFMADD231PS Z24, Z26, Z18
-	VBROADCASTSS 1268(R10), Z27                     // kw 0, c 13, pixel 19
-	VFMADD231PS Z24, Z27, Z19
-	VBROADCASTSS 1332(R10), Z28                     // kw 0, c 13, pixel 20
-	VFMADD231PS Z24, Z28, Z20
-	VBROADCASTSS 1396(R10), Z29                     // kw 0, c 13, pixel 21
-	VFMADD231PS Z24, Z29, Z21
-	VBROADCASTSS 1460(R10), Z30                     // kw 0, c 13, pixel 22
-	VFMADD231PS Z24, Z30, Z22
-	VBROADCASTSS 1524(R10), Z31                     // kw 0, c 13, pixel 23
-	VFMADD231PS Z24, Z31, Z23
-	VMOVUPS 896(R12), Z24
-	VBROADCASTSS 56(R10), Z25                       // kw 0, c 14, pixel 0
-	VFMADD231PS Z24, Z25, Z0
-	VBROADCASTSS 120(R10), Z26                      // kw 0, c 14, pixel 1
-	VFMADD231PS Z24, Z26, Z1
-	VBROADCASTSS 184(R10), Z27                      // kw 0, c 14, pixel 2
-	VFMADD231PS Z24, Z27, Z2
-	VBROADCASTSS 248(R10), Z28                      // kw 0, c 14, pixel 3
-	VFMADD231PS Z24, Z28, Z3
-	VBROADCASTSS 312(R10), Z29                      // kw 0, c 14, pixel 4
-	VFMADD231PS Z24, Z29, Z4
-	VBROADCASTSS 376(R10), Z30                      // kw 0, c 14, pixel 5
-	VFMADD231PS Z24, Z30, Z5
-	VBROADCASTSS 440(R10), Z31                      // kw 0, c 14, pixel 6
-	VFMADD231PS Z24, Z31, Z6
-	VBROADCASTSS 504(R10), Z25                      // kw 0, c 14, pixel 7
-	VFMADD231PS Z24, Z25, Z7
-	VBROADCASTSS 568(R10), Z26                      // kw 0, c 14, pixel 8
-	VFMADD231PS Z24, Z26, Z8
-	VBROADCASTSS 632(R10), Z27                      // kw 0, c 14, pixel 9
-	VFMADD231PS Z24, Z27, Z9
-	VBROADCASTSS 696(R10), Z28                      // kw 0, c 14, pixel 10
-	VFMADD231PS Z24, Z28, Z10
-	VBROADCASTSS 760(R10), Z29                      // kw 0, c 14, pixel 11
-	VFMADD231PS Z24, Z29, Z11
-	VBROADCASTSS 824(R10), Z30                      // kw 0, c 14, pixel 12
-	VFMADD231PS Z24, Z30, Z12
-	VBROADCASTSS 888(R10), Z31                      // kw 0, c 14, pixel 13
-	VFMADD231PS Z24, Z31, Z13
-	VBROADCASTSS 952(R10), Z25                      // kw 0, c 14, pixel 14
-	VFMADD231PS Z24, Z25, Z14
-	VBROADCASTSS 1016(R10), Z26                     // kw 0, c 14, pixel 15
-	VFMADD231PS Z24, Z26, Z15
-	VBROADCASTSS 1080(R10), Z27                     // kw 0, c 14, pixel 16
-	VFMADD231PS Z24, Z27, Z16
-	VBROADCASTSS 1144(R10), Z28                     // kw 0, c 14, pixel 17
-	VFMADD231PS Z24, Z28, Z17
-	VBROADCASTSS 1208(R10), Z29                     // kw 0, c 14, pixel 18
-	VFMADD231PS Z24, Z29, Z18
-	VBROADCASTSS 1272(R10), Z30                     // kw 0, c 14, pixel 19
-	VFMADD231PS Z24, Z30, Z19
-	VBROADCASTSS 1336(R10), Z31                     // kw 0, c 14, pixel 20
-	VFMADD231PS Z24, Z31, Z20
-	VBROADCASTSS 1400(R10), Z25                     // kw 0, c 14, pixel 21
-	VFMADD231PS Z24, Z25, Z21
-	VBROADCASTSS 1464(R10), Z26                     // kw 0, c 14, pixel 22
-	VFMADD231PS Z24, Z26, Z22
-	VBROADCASTSS 1528(R10), Z27                     // kw 0, c 14, pixel 23
-	VFMADD231PS Z24, Z27, Z23
-	VMOVUPS 960(R12), Z24
-	VBROADCASTSS 60(R10), Z28                       // kw 0, c 15, pixel 0
-	VFMADD231PS Z24, Z28, Z0
-	VBROADCASTSS 124(R10), Z29                      // kw 0, c 15, pixel 1
-	VFMADD231PS Z24, Z29, Z1
-	VBROADCASTSS 188(R10), Z30                      // kw 0, c 15, pixel 2
-	VFMADD231PS Z24, Z30, Z2
-	VBROADCASTSS 252(R10), Z31                      // kw 0, c 15, pixel 3
-	VFMADD231PS Z24, Z31, Z3
-	VBROADCASTSS 316(R10), Z25                      // kw 0, c 15, pixel 4
-	VFMADD231PS Z24, Z25, Z4
-	VBROADCASTSS 380(R10), Z26                      // kw 0, c 15, pixel 5
-	VFMADD231PS Z24, Z26, Z5
-	VBROADCASTSS 444(R10), Z27                      // kw 0, c 15, pixel 6
-	VFMADD231PS Z24, Z27, Z6
-	VBROADCASTSS 508(R10), Z28                      // kw 0, c 15, pixel 7
-	VFMADD231PS Z24, Z28, Z7
-	VBROADCASTSS 572(R10), Z29                      // kw 0, c 15, pixel 8
-	VFMADD231PS Z24, Z29, Z8
-	VBROADCASTSS 636(R10), Z30                      // kw 0, c 15, pixel 9
-	VFMADD231PS Z24, Z30, Z9
-	VBROADCASTSS 700(R10), Z31                      // kw 0, c 15, pixel 10
-	VFMADD231PS Z24, Z31, Z10
-	VBROADCASTSS 764(R10), Z25                      // kw 0, c 15, pixel 11
-	VFMADD231PS Z24, Z25, Z11
-	VBROADCASTSS 828(R10), Z26                      // kw 0, c 15, pixel 12
-	VFMADD231PS Z24, Z26, Z12
-	VBROADCASTSS 892(R10), Z27                      // kw 0, c 15, pixel 13
-	VFMADD231PS Z24, Z27, Z13
-	VBROADCASTSS 956(R10), Z28                      // kw 0, c 15, pixel 14
-	VFMADD231PS Z24, Z28, Z14
-	VBROADCASTSS 1020(R10), Z29                     // kw 0, c 15, pixel 15
-	VFMADD231PS Z24, Z29, Z15
-	VBROADCASTSS 1084(R10), Z30                     // kw 0, c 15, pixel 16
-	VFMADD231PS Z24, Z30, Z16
-	VBROADCASTSS 1148(R10), Z31                     // kw 0, c 15, pixel 17
-	VFMADD231PS Z24, Z31, Z17
-	VBROADCASTSS 1212(R10), Z25                     // kw 0, c 15, pixel 18
-	VFMADD231PS Z24, Z25, Z18
-	VBROADCASTSS 1276(R10), Z26                     // kw 0, c 15, pixel 19
-	VFMADD231PS Z24, Z26, Z19
-	VBROADCASTSS 1340(R10), Z27                     // kw 0, c 15, pixel 20
-	VFMADD231PS Z24, Z27, Z20
-	VBROADCASTSS 1404(R10), Z28                     // kw 0, c 15, pixel 21
-	VFMADD231PS Z24, Z28, Z21
-	VBROADCASTSS 1468(R10), Z29                     // kw 0, c 15, pixel 22
-	VFMADD231PS Z24, Z29, Z22
-	VBROADCASTSS 1532(R10), Z30                     // kw 0, c 15, pixel 23
-	VFMADD231PS Z24, Z30, Z23
+conv2GradWinoMulKernelAVX512_t9_b0:
+	VMOVUPS (R12), Z9
+	VBROADCASTSS (R10), Z10                         // kw 0, c 0, pixel 0
+	VFMADD231PS Z9, Z10, Z0
+	VBROADCASTSS 64(R10), Z11                       // kw 0, c 0, pixel 1
+	VFMADD231PS Z9, Z11, Z1
+	VBROADCASTSS 128(R10), Z12                      // kw 0, c 0, pixel 2
+	VFMADD231PS Z9, Z12, Z2
+	VBROADCASTSS 192(R10), Z13                      // kw 0, c 0, pixel 3
+	VFMADD231PS Z9, Z13, Z3
+	VBROADCASTSS 256(R10), Z14                      // kw 0, c 0, pixel 4
+	VFMADD231PS Z9, Z14, Z4
+	VBROADCASTSS 320(R10), Z15                      // kw 0, c 0, pixel 5
+	VFMADD231PS Z9, Z15, Z5
+	VBROADCASTSS 384(R10), Z16                      // kw 0, c 0, pixel 6
+	VFMADD231PS Z9, Z16, Z6
+	VBROADCASTSS 448(R10), Z17                      // kw 0, c 0, pixel 7
+	VFMADD231PS Z9, Z17, Z7
+	VBROADCASTSS 512(R10), Z18                      // kw 0, c 0, pixel 8
+	VFMADD231PS Z9, Z18, Z8
+	VMOVUPS 64(R12), Z9
+	VBROADCASTSS 4(R10), Z19                        // kw 0, c 1, pixel 0
+	VFMADD231PS Z9, Z19, Z0
+	VBROADCASTSS 68(R10), Z20                       // kw 0, c 1, pixel 1
+	VFMADD231PS Z9, Z20, Z1
+	VBROADCASTSS 132(R10), Z21                      // kw 0, c 1, pixel 2
+	VFMADD231PS Z9, Z21, Z2
+	VBROADCASTSS 196(R10), Z22                      // kw 0, c 1, pixel 3
+	VFMADD231PS Z9, Z22, Z3
+	VBROADCASTSS 260(R10), Z23                      // kw 0, c 1, pixel 4
+	VFMADD231PS Z9, Z23, Z4
+	VBROADCASTSS 324(R10), Z24                      // kw 0, c 1, pixel 5
+	VFMADD231PS Z9, Z24, Z5
+	VBROADCASTSS 388(R10), Z25                      // kw 0, c 1, pixel 6
+	VFMADD231PS Z9, Z25, Z6
+	VBROADCASTSS 452(R10), Z26                      // kw 0, c 1, pixel 7
+	VFMADD231PS Z9, Z26, Z7
+	VBROADCASTSS 516(R10), Z27                      // kw 0, c 1, pixel 8
+	VFMADD231PS Z9, Z27, Z8
+	VMOVUPS 128(R12), Z9
+	VBROADCASTSS 8(R10), Z28                        // kw 0, c 2, pixel 0
+	VFMADD231PS Z9, Z28, Z0
+	VBROADCASTSS 72(R10), Z29                       // kw 0, c 2, pixel 1
+	VFMADD231PS Z9, Z29, Z1
+	VBROADCASTSS 136(R10), Z30                      // kw 0, c 2, pixel 2
+	VFMADD231PS Z9, Z30, Z2
+	VBROADCASTSS 200(R10), Z31                      // kw 0, c 2, pixel 3
+	VFMADD231PS Z9, Z31, Z3
+	VBROADCASTSS 264(R10), Z10                      // kw 0, c 2, pixel 4
+	VFMADD231PS Z9, Z10, Z4
+	VBROADCASTSS 328(R10), Z11                      // kw 0, c 2, pixel 5
+	VFMADD231PS Z9, Z11, Z5
+	VBROADCASTSS 392(R10), Z12                      // kw 0, c 2, pixel 6
+	VFMADD231PS Z9, Z12, Z6
+	VBROADCASTSS 456(R10), Z13                      // kw 0, c 2, pixel 7
+	VFMADD231PS Z9, Z13, Z7
+	VBROADCASTSS 520(R10), Z14                      // kw 0, c 2, pixel 8
+	VFMADD231PS Z9, Z14, Z8
+	VMOVUPS 192(R12), Z9
+	VBROADCASTSS 12(R10), Z15                       // kw 0, c 3, pixel 0
+	VFMADD231PS Z9, Z15, Z0
+	VBROADCASTSS 76(R10), Z16                       // kw 0, c 3, pixel 1
+	VFMADD231PS Z9, Z16, Z1
+	VBROADCASTSS 140(R10), Z17                      // kw 0, c 3, pixel 2
+	VFMADD231PS Z9, Z17, Z2
+	VBROADCASTSS 204(R10), Z18                      // kw 0, c 3, pixel 3
+	VFMADD231PS Z9, Z18, Z3
+	VBROADCASTSS 268(R10), Z19                      // kw 0, c 3, pixel 4
+	VFMADD231PS Z9, Z19, Z4
+	VBROADCASTSS 332(R10), Z20                      // kw 0, c 3, pixel 5
+	VFMADD231PS Z9, Z20, Z5
+	VBROADCASTSS 396(R10), Z21                      // kw 0, c 3, pixel 6
+	VFMADD231PS Z9, Z21, Z6
+	VBROADCASTSS 460(R10), Z22                      // kw 0, c 3, pixel 7
+	VFMADD231PS Z9, Z22, Z7
+	VBROADCASTSS 524(R10), Z23                      // kw 0, c 3, pixel 8
+	VFMADD231PS Z9, Z23, Z8
+	VMOVUPS 256(R12), Z9
+	VBROADCASTSS 16(R10), Z24                       // kw 0, c 4, pixel 0
+	VFMADD231PS Z9, Z24, Z0
+	VBROADCASTSS 80(R10), Z25                       // kw 0, c 4, pixel 1
+	VFMADD231PS Z9, Z25, Z1
+	VBROADCASTSS 144(R10), Z26                      // kw 0, c 4, pixel 2
+	VFMADD231PS Z9, Z26, Z2
+	VBROADCASTSS 208(R10), Z27                      // kw 0, c 4, pixel 3
+	VFMADD231PS Z9, Z27, Z3
+	VBROADCASTSS 272(R10), Z28                      // kw 0, c 4, pixel 4
+	VFMADD231PS Z9, Z28, Z4
+	VBROADCASTSS 336(R10), Z29                      // kw 0, c 4, pixel 5
+	VFMADD231PS Z9, Z29, Z5
+	VBROADCASTSS 400(R10), Z30                      // kw 0, c 4, pixel 6
+	VFMADD231PS Z9, Z30, Z6
+	VBROADCASTSS 464(R10), Z31                      // kw 0, c 4, pixel 7
+	VFMADD231PS Z9, Z31, Z7
+	VBROADCASTSS 528(R10), Z10                      // kw 0, c 4, pixel 8
+	VFMADD231PS Z9, Z10, Z8
+	VMOVUPS 320(R12), Z9
+	VBROADCASTSS 20(R10), Z11                       // kw 0, c 5, pixel 0
+	VFMADD231PS Z9, Z11, Z0
+	VBROADCASTSS 84(R10), Z12                       // kw 0, c 5, pixel 1
+	VFMADD231PS Z9, Z12, Z1
+	VBROADCASTSS 148(R10), Z13                      // kw 0, c 5, pixel 2
+	VFMADD231PS Z9, Z13, Z2
+	VBROADCASTSS 212(R10), Z14                      // kw 0, c 5, pixel 3
+	VFMADD231PS Z9, Z14, Z3
+	VBROADCASTSS 276(R10), Z15                      // kw 0, c 5, pixel 4
+	VFMADD231PS Z9, Z15, Z4
+	VBROADCASTSS 340(R10), Z16                      // kw 0, c 5, pixel 5
+	VFMADD231PS Z9, Z16, Z5
+	VBROADCASTSS 404(R10), Z17                      // kw 0, c 5, pixel 6
+	VFMADD231PS Z9, Z17, Z6
+	VBROADCASTSS 468(R10), Z18                      // kw 0, c 5, pixel 7
+	VFMADD231PS Z9, Z18, Z7
+	VBROADCASTSS 532(R10), Z19                      // kw 0, c 5, pixel 8
+	VFMADD231PS Z9, Z19, Z8
+	VMOVUPS 384(R12), Z9
+	VBROADCASTSS 24(R10), Z20                       // kw 0, c 6, pixel 0
+	VFMADD231PS Z9, Z20, Z0
+	VBROADCASTSS 88(R10), Z21                       // kw 0, c 6, pixel 1
+	VFMADD231PS Z9, Z21, Z1
+	VBROADCASTSS 152(R10), Z22                      // kw 0, c 6, pixel 2
+	VFMADD231PS Z9, Z22, Z2
+	VBROADCASTSS 216(R10), Z23                      // kw 0, c 6, pixel 3
+	VFMADD231PS Z9, Z23, Z3
+	VBROADCASTSS 280(R10), Z24                      // kw 0, c 6, pixel 4
+	VFMADD231PS Z9, Z24, Z4
+	VBROADCASTSS 344(R10), Z25                      // kw 0, c 6, pixel 5
+	VFMADD231PS Z9, Z25, Z5
+	VBROADCASTSS 408(R10), Z26                      // kw 0, c 6, pixel 6
+	VFMADD231PS Z9, Z26, Z6
+	VBROADCASTSS 472(R10), Z27                      // kw 0, c 6, pixel 7
+	VFMADD231PS Z9, Z27, Z7
+	VBROADCASTSS 536(R10), Z28                      // kw 0, c 6, pixel 8
+	VFMADD231PS Z9, Z28, Z8
+	VMOVUPS 448(R12), Z9
+	VBROADCASTSS 28(R10), Z29                       // kw 0, c 7, pixel 0
+	VFMADD231PS Z9, Z29, Z0
+	VBROADCASTSS 92(R10), Z30                       // kw 0, c 7, pixel 1
+	VFMADD231PS Z9, Z30, Z1
+	VBROADCASTSS 156(R10), Z31                      // kw 0, c 7, pixel 2
+	VFMADD231PS Z9, Z31, Z2
+	VBROADCASTSS 220(R10), Z10                      // kw 0, c 7, pixel 3
+	VFMADD231PS Z9, Z10, Z3
+	VBROADCASTSS 284(R10), Z11                      // kw 0, c 7, pixel 4
+	VFMADD231PS Z9, Z11, Z4
+	VBROADCASTSS 348(R10), Z12                      // kw 0, c 7, pixel 5
+	VFMADD231PS Z9, Z12, Z5
+	VBROADCASTSS 412(R10), Z13                      // kw 0, c 7, pixel 6
+	VFMADD231PS Z9, Z13, Z6
+	VBROADCASTSS 476(R10), Z14                      // kw 0, c 7, pixel 7
+	VFMADD231PS Z9, Z14, Z7
+	VBROADCASTSS 540(R10), Z15                      // kw 0, c 7, pixel 8
+	VFMADD231PS Z9, Z15, Z8
+	VMOVUPS 512(R12), Z9
+	VBROADCASTSS 32(R10), Z16                       // kw 0, c 8, pixel 0
+	VFMADD231PS Z9, Z16, Z0
+	VBROADCASTSS 96(R10), Z17                       // kw 0, c 8, pixel 1
+	VFMADD231PS Z9, Z17, Z1
+	VBROADCASTSS 160(R10), Z18                      // kw 0, c 8, pixel 2
+	VFMADD231PS Z9, Z18, Z2
+	VBROADCASTSS 224(R10), Z19                      // kw 0, c 8, pixel 3
+	VFMADD231PS Z9, Z19, Z3
+	VBROADCASTSS 288(R10), Z20                      // kw 0, c 8, pixel 4
+	VFMADD231PS Z9, Z20, Z4
+	VBROADCASTSS 352(R10), Z21                      // kw 0, c 8, pixel 5
+	VFMADD231PS Z9, Z21, Z5
+	VBROADCASTSS 416(R10), Z22                      // kw 0, c 8, pixel 6
+	VFMADD231PS Z9, Z22, Z6
+	VBROADCASTSS 480(R10), Z23                      // kw 0, c 8, pixel 7
+	VFMADD231PS Z9, Z23, Z7
+	VBROADCASTSS 544(R10), Z24                      // kw 0, c 8, pixel 8
+	VFMADD231PS Z9, Z24, Z8
+	VMOVUPS 576(R12), Z9
+	VBROADCASTSS 36(R10), Z25                       // kw 0, c 9, pixel 0
+	VFMADD231PS Z9, Z25, Z0
+	VBROADCASTSS 100(R10), Z26                      // kw 0, c 9, pixel 1
+	VFMADD231PS Z9, Z26, Z1
+	VBROADCASTSS 164(R10), Z27                      // kw 0, c 9, pixel 2
+	VFMADD231PS Z9, Z27, Z2
+	VBROADCASTSS 228(R10), Z28                      // kw 0, c 9, pixel 3
+	VFMADD231PS Z9, Z28, Z3
+	VBROADCASTSS 292(R10), Z29                      // kw 0, c 9, pixel 4
+	VFMADD231PS Z9, Z29, Z4
+	VBROADCASTSS 356(R10), Z30                      // kw 0, c 9, pixel 5
+	VFMADD231PS Z9, Z30, Z5
+	VBROADCASTSS 420(R10), Z31                      // kw 0, c 9, pixel 6
+	VFMADD231PS Z9, Z31, Z6
+	VBROADCASTSS 484(R10), Z10                      // kw 0, c 9, pixel 7
+	VFMADD231PS Z9, Z10, Z7
+	VBROADCASTSS 548(R10), Z11                      // kw 0, c 9, pixel 8
+	VFMADD231PS Z9, Z11, Z8
+	VMOVUPS 640(R12), Z9
+	VBROADCASTSS 40(R10), Z12                       // kw 0, c 10, pixel 0
+	VFMADD231PS Z9, Z12, Z0
+	VBROADCASTSS 104(R10), Z13                      // kw 0, c 10, pixel 1
+	VFMADD231PS Z9, Z13, Z1
+	VBROADCASTSS 168(R10), Z14                      // kw 0, c 10, pixel 2
+	VFMADD231PS Z9, Z14, Z2
+	VBROADCASTSS 232(R10), Z15                      // kw 0, c 10, pixel 3
+	VFMADD231PS Z9, Z15, Z3
+	VBROADCASTSS 296(R10), Z16                      // kw 0, c 10, pixel 4
+	VFMADD231PS Z9, Z16, Z4
+	VBROADCASTSS 360(R10), Z17                      // kw 0, c 10, pixel 5
+	VFMADD231PS Z9, Z17, Z5
+	VBROADCASTSS 424(R10), Z18                      // kw 0, c 10, pixel 6
+	VFMADD231PS Z9, Z18, Z6
+	VBROADCASTSS 488(R10), Z19                      // kw 0, c 10, pixel 7
+	VFMADD231PS Z9, Z19, Z7
+	VBROADCASTSS 552(R10), Z20                      // kw 0, c 10, pixel 8
+	VFMADD231PS Z9, Z20, Z8
+	VMOVUPS 704(R12), Z9
+	VBROADCASTSS 44(R10), Z21                       // kw 0, c 11, pixel 0
+	VFMADD231PS Z9, Z21, Z0
+	VBROADCASTSS 108(R10), Z22                      // kw 0, c 11, pixel 1
+	VFMADD231PS Z9, Z22, Z1
+	VBROADCASTSS 172(R10), Z23                      // kw 0, c 11, pixel 2
+	VFMADD231PS Z9, Z23, Z2
+	VBROADCASTSS 236(R10), Z24                      // kw 0, c 11, pixel 3
+	VFMADD231PS Z9, Z24, Z3
+	VBROADCASTSS 300(R10), Z25                      // kw 0, c 11, pixel 4
+	VFMADD231PS Z9, Z25, Z4
+	VBROADCASTSS 364(R10), Z26                      // kw 0, c 11, pixel 5
+	VFMADD231PS Z9, Z26, Z5
+	VBROADCASTSS 428(R10), Z27                      // kw 0, c 11, pixel 6
+	VFMADD231PS Z9, Z27, Z6
+	VBROADCASTSS 492(R10), Z28                      // kw 0, c 11, pixel 7
+	VFMADD231PS Z9, Z28, Z7
+	VBROADCASTSS 556(R10), Z29                      // kw 0, c 11, pixel 8
+	VFMADD231PS Z9, Z29, Z8
+	VMOVUPS 768(R12), Z9
+	VBROADCASTSS 48(R10), Z30                       // kw 0, c 12, pixel 0
+	VFMADD231PS Z9, Z30, Z0
+	VBROADCASTSS 112(R10), Z31                      // kw 0, c 12, pixel 1
+	VFMADD231PS Z9, Z31, Z1
+	VBROADCASTSS 176(R10), Z10                      // kw 0, c 12, pixel 2
+	VFMADD231PS Z9, Z10, Z2
+	VBROADCASTSS 240(R10), Z11                      // kw 0, c 12, pixel 3
+	VFMADD231PS Z9, Z11, Z3
+	VBROADCASTSS 304(R10), Z12                      // kw 0, c 12, pixel 4
+	VFMADD231PS Z9, Z12, Z4
+	VBROADCASTSS 368(R10), Z13                      // kw 0, c 12, pixel 5
+	VFMADD231PS Z9, Z13, Z5
+	VBROADCASTSS 432(R10), Z14                      // kw 0, c 12, pixel 6
+	VFMADD231PS Z9, Z14, Z6
+	VBROADCASTSS 496(R10), Z15                      // kw 0, c 12, pixel 7
+	VFMADD231PS Z9, Z15, Z7
+	VBROADCASTSS 560(R10), Z16                      // kw 0, c 12, pixel 8
+	VFMADD231PS Z9, Z16, Z8
+	VMOVUPS 832(R12), Z9
+	VBROADCASTSS 52(R10), Z17                       // kw 0, c 13, pixel 0
+	VFMADD231PS Z9, Z17, Z0
+	VBROADCASTSS 116(R10), Z18                      // kw 0, c 13, pixel 1
+	VFMADD231PS Z9, Z18, Z1
+	VBROADCASTSS 180(R10), Z19                      // kw 0, c 13, pixel 2
+	VFMADD231PS Z9, Z19, Z2
+	VBROADCASTSS 244(R10), Z20                      // kw 0, c 13, pixel 3
+	VFMADD231PS Z9, Z20, Z3
+	VBROADCASTSS 308(R10), Z21                      // kw 0, c 13, pixel 4
+	VFMADD231PS Z9, Z21, Z4
+	VBROADCASTSS 372(R10), Z22                      // kw 0, c 13, pixel 5
+	VFMADD231PS Z9, Z22, Z5
+	VBROADCASTSS 436(R10), Z23                      // kw 0, c 13, pixel 6
+	VFMADD231PS Z9, Z23, Z6
+	VBROADCASTSS 500(R10), Z24                      // kw 0, c 13, pixel 7
+	VFMADD231PS Z9, Z24, Z7
+	VBROADCASTSS 564(R10), Z25                      // kw 0, c 13, pixel 8
+	VFMADD231PS Z9, Z25, Z8
+	VMOVUPS 896(R12), Z9
+	VBROADCASTSS 56(R10), Z26                       // kw 0, c 14, pixel 0
+	VFMADD231PS Z9, Z26, Z0
+	VBROADCASTSS 120(R10), Z27                      // kw 0, c 14, pixel 1
+	VFMADD231PS Z9, Z27, Z1
+	VBROADCASTSS 184(R10), Z28                      // kw 0, c 14, pixel 2
+	VFMADD231PS Z9, Z28, Z2
+	VBROADCASTSS 248(R10), Z29                      // kw 0, c 14, pixel 3
+	VFMADD231PS Z9, Z29, Z3
+	VBROADCASTSS 312(R10), Z30                      // kw 0, c 14, pixel 4
+	VFMADD231PS Z9, Z30, Z4
+	VBROADCASTSS 376(R10), Z31                      // kw 0, c 14, pixel 5
+	VFMADD231PS Z9, Z31, Z5
+	VBROADCASTSS 440(R10), Z10                      // kw 0, c 14, pixel 6
+	VFMADD231PS Z9, Z10, Z6
+	VBROADCASTSS 504(R10), Z11                      // kw 0, c 14, pixel 7
+	VFMADD231PS Z9, Z11, Z7
+	VBROADCASTSS 568(R10), Z12                      // kw 0, c 14, pixel 8
+	VFMADD231PS Z9, Z12, Z8
+	VMOVUPS 960(R12), Z9
+	VBROADCASTSS 60(R10), Z13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Z9, Z13, Z0
+	VBROADCASTSS 124(R10), Z14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Z9, Z14, Z1
+	VBROADCASTSS 188(R10), Z15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Z9, Z15, Z2
+	VBROADCASTSS 252(R10), Z16                      // kw 0, c 15, pixel 3
+	VFMADD231PS Z9, Z16, Z3
+	VBROADCASTSS 316(R10), Z17                      // kw 0, c 15, pixel 4
+	VFMADD231PS Z9, Z17, Z4
+	VBROADCASTSS 380(R10), Z18                      // kw 0, c 15, pixel 5
+	VFMADD231PS Z9, Z18, Z5
+	VBROADCASTSS 444(R10), Z19                      // kw 0, c 15, pixel 6
+	VFMADD231PS Z9, Z19, Z6
+	VBROADCASTSS 508(R10), Z20                      // kw 0, c 15, pixel 7
+	VFMADD231PS Z9, Z20, Z7
+	VBROADCASTSS 572(R10), Z21                      // kw 0, c 15, pixel 8
+	VFMADD231PS Z9, Z21, Z8
 	ADDQ $1024, R12
-	ADDQ $2304, R10                                 // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
-	JNZ conv2GradWinoMulKernelAVX512_t24_b0
+	JNZ conv2GradWinoMulKernelAVX512_t9_b0
 	VMOVUPS Z0, (BX)
 	VMOVUPS Z1, 64(BX)
 	VMOVUPS Z2, 128(BX)
@@ -4877,465 +8120,16 @@ conv2GradWinoMulKernelAVX512_t24_b0:
 	VMOVUPS Z6, 384(BX)
 	VMOVUPS Z7, 448(BX)
 	VMOVUPS Z8, 512(BX)
-	VMOVUPS Z9, 576(BX)
-	VMOVUPS Z10, 640(BX)
-	VMOVUPS Z11, 704(BX)
-	VMOVUPS Z12, 768(BX)
-	VMOVUPS Z13, 832(BX)
-	VMOVUPS Z14, 896(BX)
-	VMOVUPS Z15, 960(BX)
-	VMOVUPS Z16, 1024(BX)
-	VMOVUPS Z17, 1088(BX)
-	VMOVUPS Z18, 1152(BX)
-	VMOVUPS Z19, 1216(BX)
-	VMOVUPS Z20, 1280(BX)
-	VMOVUPS Z21, 1344(BX)
-	VMOVUPS Z22, 1408(BX)
-	VMOVUPS Z23, 1472(BX)
-	ADDQ $1536, R13                                 // next tile
-	ADDQ $1536, BX
+	ADDQ $576, R13                                  // next tile
+	ADDQ $576, BX
 	DECQ AX
 	JNZ conv2GradWinoMulKernelAVX512_tiles
-
-	// a tile of 12 pixels, output blocks 0…0, over every input block
-	VMOVUPS (CX), Z0
-	VMOVUPS (CX), Z1
-	VMOVUPS (CX), Z2
-	VMOVUPS (CX), Z3
-	VMOVUPS (CX), Z4
-	VMOVUPS (CX), Z5
-	VMOVUPS (CX), Z6
-	VMOVUPS (CX), Z7
-	VMOVUPS (CX), Z8
-	VMOVUPS (CX), Z9
-	VMOVUPS (CX), Z10
-	VMOVUPS (CX), Z11
-	MOVQ R13, R10
-	MOVQ DX, R12
-	MOVQ $3, R8                                     // input blocks
-conv2GradWinoMulKernelAVX512_t12_b0:
-	VMOVUPS (R12), Z12
-	VBROADCASTSS (R10), Z13                         // kw 0, c 0, pixel 0
-	VFMADD231PS Z12, Z13, Z0
-	VBROADCASTSS 64(R10), Z14                       // kw 0, c 0, pixel 1
-	VFMADD231PS Z12, Z14, Z1
-	VBROADCASTSS 128(R10), Z15                      // kw 0, c 0, pixel 2
-	VFMADD231PS Z12, Z15, Z2
-	VBROADCASTSS 192(R10), Z16                      // kw 0, c 0, pixel 3
-	VFMADD231PS Z12, Z16, Z3
-	VBROADCASTSS 256(R10), Z17                      // kw 0, c 0, pixel 4
-	VFMADD231PS Z12, Z17, Z4
-	VBROADCASTSS 320(R10), Z18                      // kw 0, c 0, pixel 5
-	VFMADD231PS Z12, Z18, Z5
-	VBROADCASTSS 384(R10), Z19                      // kw 0, c 0, pixel 6
-	VFMADD231PS Z12, Z19, Z6
-	VBROADCASTSS 448(R10), Z20                      // kw 0, c 0, pixel 7
-	VFMADD231PS Z12, Z20, Z7
-	VBROADCASTSS 512(R10), Z21                      // kw 0, c 0, pixel 8
-	VFMADD231PS Z12, Z21, Z8
-	VBROADCASTSS 576(R10), Z22                      // kw 0, c 0, pixel 9
-	VFMADD231PS Z12, Z22, Z9
-	VBROADCASTSS 640(R10), Z23                      // kw 0, c 0, pixel 10
-	VFMADD231PS Z12, Z23, Z10
-	VBROADCASTSS 704(R10), Z24                      // kw 0, c 0, pixel 11
-	VFMADD231PS Z12, Z24, Z11
-	VMOVUPS 64(R12), Z12
-	VBROADCASTSS 4(R10), Z25                        // kw 0, c 1, pixel 0
-	VFMADD231PS Z12, Z25, Z0
-	VBROADCASTSS 68(R10), Z26                       // kw 0, c 1, pixel 1
-	VFMADD231PS Z12, Z26, Z1
-	VBROADCASTSS 132(R10), Z27                      // kw 0, c 1, pixel 2
-	VFMADD231PS Z12, Z27, Z2
-	VBROADCASTSS 196(R10), Z28                      // kw 0, c 1, pixel 3
-	VFMADD231PS Z12, Z28, Z3
-	VBROADCASTSS 260(R10), Z29                      // kw 0, c 1, pixel 4
-	VFMADD231PS Z12, Z29, Z4
-	VBROADCASTSS 324(R10), Z30                      // kw 0, c 1, pixel 5
-	VFMADD231PS Z12, Z30, Z5
-	VBROADCASTSS 388(R10), Z31                      // kw 0, c 1, pixel 6
-	VFMADD231PS Z12, Z31, Z6
-	VBROADCASTSS 452(R10), Z13                      // kw 0, c 1, pixel 7
-	VFMADD231PS Z12, Z13, Z7
-	VBROADCASTSS 516(R10), Z14                      // kw 0, c 1, pixel 8
-	VFMADD231PS Z12, Z14, Z8
-	VBROADCASTSS 580(R10), Z15                      // kw 0, c 1, pixel 9
-	VFMADD231PS Z12, Z15, Z9
-	VBROADCASTSS 644(R10), Z16                      // kw 0, c 1, pixel 10
-	VFMADD231PS Z12, Z16, Z10
-	VBROADCASTSS 708(R10), Z17                      // kw 0, c 1, pixel 11
-	VFMADD231PS Z12, Z17, Z11
-	VMOVUPS 128(R12), Z12
-	VBROADCASTSS 8(R10), Z18                        // kw 0, c 2, pixel 0
-	VFMADD231PS Z12, Z18, Z0
-	VBROADCASTSS 72(R10), Z19                       // kw 0, c 2, pixel 1
-	VFMADD231PS Z12, Z19, Z1
-	VBROADCASTSS 136(R10), Z20                      // kw 0, c 2, pixel 2
-	VFMADD231PS Z12, Z20, Z2
-	VBROADCASTSS 200(R10), Z21                      // kw 0, c 2, pixel 3
-	VFMADD231PS Z12, Z21, Z3
-	VBROADCASTSS 264(R10), Z22                      // kw 0, c 2, pixel 4
-	VFMADD231PS Z12, Z22, Z4
-	VBROADCASTSS 328(R10), Z23                      // kw 0, c 2, pixel 5
-	VFMADD231PS Z12, Z23, Z5
-	VBROADCASTSS 392(R10), Z24                      // kw 0, c 2, pixel 6
-	VFMADD231PS Z12, Z24, Z6
-	VBROADCASTSS 456(R10), Z25                      // kw 0, c 2, pixel 7
-	VFMADD231PS Z12, Z25, Z7
-	VBROADCASTSS 520(R10), Z26                      // kw 0, c 2, pixel 8
-	VFMADD231PS Z12, Z26, Z8
-	VBROADCASTSS 584(R10), Z27                      // kw 0, c 2, pixel 9
-	VFMADD231PS Z12, Z27, Z9
-	VBROADCASTSS 648(R10), Z28                      // kw 0, c 2, pixel 10
-	VFMADD231PS Z12, Z28, Z10
-	VBROADCASTSS 712(R10), Z29                      // kw 0, c 2, pixel 11
-	VFMADD231PS Z12, Z29, Z11
-	VMOVUPS 192(R12), Z12
-	VBROADCASTSS 12(R10), Z30                       // kw 0, c 3, pixel 0
-	VFMADD231PS Z12, Z30, Z0
-	VBROADCASTSS 76(R10), Z31                       // kw 0, c 3, pixel 1
-	VFMADD231PS Z12, Z31, Z1
-	VBROADCASTSS 140(R10), Z13                      // kw 0, c 3, pixel 2
-	VFMADD231PS Z12, Z13, Z2
-	VBROADCASTSS 204(R10), Z14                      // kw 0, c 3, pixel 3
-	VFMADD231PS Z12, Z14, Z3
-	VBROADCASTSS 268(R10), Z15                      // kw 0, c 3, pixel 4
-	VFMADD231PS Z12, Z15, Z4
-	VBROADCASTSS 332(R10), Z16                      // kw 0, c 3, pixel 5
-	VFMADD231PS Z12, Z16, Z5
-	VBROADCASTSS 396(R10), Z17                      // kw 0, c 3, pixel 6
-	VFMADD231PS Z12, Z17, Z6
-	VBROADCASTSS 460(R10), Z18                      // kw 0, c 3, pixel 7
-	VFMADD231PS Z12, Z18, Z7
-	VBROADCASTSS 524(R10), Z19                      // kw 0, c 3, pixel 8
-	VFMADD231PS Z12, Z19, Z8
-	VBROADCASTSS 588(R10), Z20                      // kw 0, c 3, pixel 9
-	VFMADD231PS Z12, Z20, Z9
-	VBROADCASTSS 652(R10), Z21                      // kw 0, c 3, pixel 10
-	VFMADD231PS Z12, Z21, Z10
-	VBROADCASTSS 716(R10), Z22                      // kw 0, c 3, pixel 11
-	VFMADD231PS Z12, Z22, Z11
-	VMOVUPS 256(R12), Z12
-	VBROADCASTSS 16(R10), Z23                       // kw 0, c 4, pixel 0
-	VFMADD231PS Z12, Z23, Z0
-	VBROADCASTSS 80(R10), Z24                       // kw 0, c 4, pixel 1
-	VFMADD231PS Z12, Z24, Z1
-	VBROADCASTSS 144(R10), Z25                      // kw 0, c 4, pixel 2
-	VFMADD231PS Z12, Z25, Z2
-	VBROADCASTSS 208(R10), Z26                      // kw 0, c 4, pixel 3
-	VFMADD231PS Z12, Z26, Z3
-	VBROADCASTSS 272(R10), Z27                      // kw 0, c 4, pixel 4
-	VFMADD231PS Z12, Z27, Z4
-	VBROADCASTSS 336(R10), Z28                      // kw 0, c 4, pixel 5
-	VFMADD231PS Z12, Z28, Z5
-	VBROADCASTSS 400(R10), Z29                      // kw 0, c 4, pixel 6
-	VFMADD231PS Z12, Z29, Z6
-	VBROADCASTSS 464(R10), Z30                      // kw 0, c 4, pixel 7
-	VFMADD231PS Z12, Z30, Z7
-	VBROADCASTSS 528(R10), Z31                      // kw 0, c 4, pixel 8
-	VFMADD231PS Z12, Z31, Z8
-	VBROADCASTSS 592(R10), Z13                      // kw 0, c 4, pixel 9
-	VFMADD231PS Z12, Z13, Z9
-	VBROADCASTSS 656(R10), Z14                      // kw 0, c 4, pixel 10
-	VFMADD231PS Z12, Z14, Z10
-	VBROADCASTSS 720(R10), Z15                      // kw 0, c 4, pixel 11
-	VFMADD231PS Z12, Z15, Z11
-	VMOVUPS 320(R12), Z12
-	VBROADCASTSS 20(R10), Z16                       // kw 0, c 5, pixel 0
-	VFMADD231PS Z12, Z16, Z0
-	VBROADCASTSS 84(R10), Z17                       // kw 0, c 5, pixel 1
-	VFMADD231PS Z12, Z17, Z1
-	VBROADCASTSS 148(R10), Z18                      // kw 0, c 5, pixel 2
-	VFMADD231PS Z12, Z18, Z2
-	VBROADCASTSS 212(R10), Z19                      // kw 0, c 5, pixel 3
-	VFMADD231PS Z12, Z19, Z3
-	VBROADCASTSS 276(R10), Z20                      // kw 0, c 5, pixel 4
-	VFMADD231PS Z12, Z20, Z4
-	VBROADCASTSS 340(R10), Z21                      // kw 0, c 5, pixel 5
-	VFMADD231PS Z12, Z21, Z5
-	VBROADCASTSS 404(R10), Z22                      // kw 0, c 5, pixel 6
-	VFMADD231PS Z12, Z22, Z6
-	VBROADCASTSS 468(R10), Z23                      // kw 0, c 5, pixel 7
-	VFMADD231PS Z12, Z23, Z7
-	VBROADCASTSS 532(R10), Z24                      // kw 0, c 5, pixel 8
-	VFMADD231PS Z12, Z24, Z8
-	VBROADCASTSS 596(R10), Z25                      // kw 0, c 5, pixel 9
-	VFMADD231PS Z12, Z25, Z9
-	VBROADCASTSS 660(R10), Z26                      // kw 0, c 5, pixel 10
-	VFMADD231PS Z12, Z26, Z10
-	VBROADCASTSS 724(R10), Z27                      // kw 0, c 5, pixel 11
-	VFMADD231PS Z12, Z27, Z11
-	VMOVUPS 384(R12), Z12
-	VBROADCASTSS 24(R10), Z28                       // kw 0, c 6, pixel 0
-	VFMADD231PS Z12, Z28, Z0
-	VBROADCASTSS 88(R10), Z29                       // kw 0, c 6, pixel 1
-	VFMADD231PS Z12, Z29, Z1
-	VBROADCASTSS 152(R10), Z30                      // kw 0, c 6, pixel 2
-	VFMADD231PS Z12, Z30, Z2
-	VBROADCASTSS 216(R10), Z31                      // kw 0, c 6, pixel 3
-	VFMADD231PS Z12, Z31, Z3
-	VBROADCASTSS 280(R10), Z13                      // kw 0, c 6, pixel 4
-	VFMADD231PS Z12, Z13, Z4
-	VBROADCASTSS 344(R10), Z14                      // kw 0, c 6, pixel 5
-	VFMADD231PS Z12, Z14, Z5
-	VBROADCASTSS 408(R10), Z15                      // kw 0, c 6, pixel 6
-	VFMADD231PS Z12, Z15, Z6
-	VBROADCASTSS 472(R10), Z16                      // kw 0, c 6, pixel 7
-	VFMADD231PS Z12, Z16, Z7
-	VBROADCASTSS 536(R10), Z17                      // kw 0, c 6, pixel 8
-	VFMADD231PS Z12, Z17, Z8
-	VBROADCASTSS 600(R10), Z18                      // kw 0, c 6, pixel 9
-	VFMADD231PS Z12, Z18, Z9
-	VBROADCASTSS 664(R10), Z19                      // kw 0, c 6, pixel 10
-	VFMADD231PS Z12, Z19, Z10
-	VBROADCASTSS 728(R10), Z20                      // kw 0, c 6, pixel 11
-	VFMADD231PS Z12, Z20, Z11
-	VMOVUPS 448(R12), Z12
-	VBROADCASTSS 28(R10), Z21                       // kw 0, c 7, pixel 0
-	VFMADD231PS Z12, Z21, Z0
-	VBROADCASTSS 92(R10), Z22                       // kw 0, c 7, pixel 1
-	VFMADD231PS Z12, Z22, Z1
-	VBROADCASTSS 156(R10), Z23                      // kw 0, c 7, pixel 2
-	VFMADD231PS Z12, Z23, Z2
-	VBROADCASTSS 220(R10), Z24                      // kw 0, c 7, pixel 3
-	VFMADD231PS Z12, Z24, Z3
-	VBROADCASTSS 284(R10), Z25                      // kw 0, c 7, pixel 4
-	VFMADD231PS Z12, Z25, Z4
-	VBROADCASTSS 348(R10), Z26                      // kw 0, c 7, pixel 5
-	VFMADD231PS Z12, Z26, Z5
-	VBROADCASTSS 412(R10), Z27                      // kw 0, c 7, pixel 6
-	VFMADD231PS Z12, Z27, Z6
-	VBROADCASTSS 476(R10), Z28                      // kw 0, c 7, pixel 7
-	VFMADD231PS Z12, Z28, Z7
-	VBROADCASTSS 540(R10), Z29                      // kw 0, c 7, pixel 8
-	VFMADD231PS Z12, Z29, Z8
-	VBROADCASTSS 604(R10), Z30                      // kw 0, c 7, pixel 9
-	VFMADD231PS Z12, Z30, Z9
-	VBROADCASTSS 668(R10), Z31                      // kw 0, c 7, pixel 10
-	VFMADD231PS Z12, Z31, Z10
-	VBROADCASTSS 732(R10), Z13                      // kw 0, c 7, pixel 11
-	VFMADD231PS Z12, Z13, Z11
-	VMOVUPS 512(R12), Z12
-	VBROADCASTSS 32(R10), Z14                       // kw 0, c 8, pixel 0
-	VFMADD231PS Z12, Z14, Z0
-	VBROADCASTSS 96(R10), Z15                       // kw 0, c 8, pixel 1
-	VFMADD231PS Z12, Z15, Z1
-	VBROADCASTSS 160(R10), Z16                      // kw 0, c 8, pixel 2
-	VFMADD231PS Z12, Z16, Z2
-	VBROADCASTSS 224(R10), Z17                      // kw 0, c 8, pixel 3
-	VFMADD231PS Z12, Z17, Z3
-	VBROADCASTSS 288(R10), Z18                      // kw 0, c 8, pixel 4
-	VFMADD231PS Z12, Z18, Z4
-	VBROADCASTSS 352(R10), Z19                      // kw 0, c 8, pixel 5
-	VFMADD231PS Z12, Z19, Z5
-	VBROADCASTSS 416(R10), Z20                      // kw 0, c 8, pixel 6
-	VFMADD231PS Z12, Z20, Z6
-	VBROADCASTSS 480(R10), Z21                      // kw 0, c 8, pixel 7
-	VFMADD231PS Z12, Z21, Z7
-	VBROADCASTSS 544(R10), Z22                      // kw 0, c 8, pixel 8
-	VFMADD231PS Z12, Z22, Z8
-	VBROADCASTSS 608(R10), Z23                      // kw 0, c 8, pixel 9
-	VFMADD231PS Z12, Z23, Z9
-	VBROADCASTSS 672(R10), Z24                      // kw 0, c 8, pixel 10
-	VFMADD231PS Z12, Z24, Z10
-	VBROADCASTSS 736(R10), Z25                      // kw 0, c 8, pixel 11
-	VFMADD231PS Z12, Z25, Z11
-	VMOVUPS 576(R12), Z12
-	VBROADCASTSS 36(R10), Z26                       // kw 0, c 9, pixel 0
-	VFMADD231PS Z12, Z26, Z0
-	VBROADCASTSS 100(R10), Z27                      // kw 0, c 9, pixel 1
-	VFMADD231PS Z12, Z27, Z1
-	VBROADCASTSS 164(R10), Z28                      // kw 0, c 9, pixel 2
-	VFMADD231PS Z12, Z28, Z2
-	VBROADCASTSS 228(R10), Z29                      // kw 0, c 9, pixel 3
-	VFMADD231PS Z12, Z29, Z3
-	VBROADCASTSS 292(R10), Z30                      // kw 0, c 9, pixel 4
-	VFMADD231PS Z12, Z30, Z4
-	VBROADCASTSS 356(R10), Z31                      // kw 0, c 9, pixel 5
-	VFMADD231PS Z12, Z31, Z5
-	VBROADCASTSS 420(R10), Z13                      // kw 0, c 9, pixel 6
-	VFMADD231PS Z12, Z13, Z6
-	VBROADCASTSS 484(R10), Z14                      // kw 0, c 9, pixel 7
-	VFMADD231PS Z12, Z14, Z7
-	VBROADCASTSS 548(R10), Z15                      // kw 0, c 9, pixel 8
-	VFMADD231PS Z12, Z15, Z8
-	VBROADCASTSS 612(R10), Z16                      // kw 0, c 9, pixel 9
-	VFMADD231PS Z12, Z16, Z9
-	VBROADCASTSS 676(R10), Z17                      // kw 0, c 9, pixel 10
-	VFMADD231PS Z12, Z17, Z10
-	VBROADCASTSS 740(R10), Z18                      // kw 0, c 9, pixel 11
-	VFMADD231PS Z12, Z18, Z11
-	VMOVUPS 640(R12), Z12
-	VBROADCASTSS 40(R10), Z19                       // kw 0, c 10, pixel 0
-	VFMADD231PS Z12, Z19, Z0
-	VBROADCASTSS 104(R10), Z20                      // kw 0, c 10, pixel 1
-	VFMADD231PS Z12, Z20, Z1
-	VBROADCASTSS 168(R10), Z21                      // kw 0, c 10, pixel 2
-	VFMADD231PS Z12, Z21, Z2
-	VBROADCASTSS 232(R10), Z22                      // kw 0, c 10, pixel 3
-	VFMADD231PS Z12, Z22, Z3
-	VBROADCASTSS 296(R10), Z23                      // kw 0, c 10, pixel 4
-	VFMADD231PS Z12, Z23, Z4
-	VBROADCASTSS 360(R10), Z24                      // kw 0, c 10, pixel 5
-	VFMADD231PS Z12, Z24, Z5
-	VBROADCASTSS 424(R10), Z25                      // kw 0, c 10, pixel 6
-	VFMADD231PS Z12, Z25, Z6
-	VBROADCASTSS 488(R10), Z26                      // kw 0, c 10, pixel 7
-	VFMADD231PS Z12, Z26, Z7
-	VBROADCASTSS 552(R10), Z27                      // kw 0, c 10, pixel 8
-	VFMADD231PS Z12, Z27, Z8
-	VBROADCASTSS 616(R10), Z28                      // kw 0, c 10, pixel 9
-	VFMADD231PS Z12, Z28, Z9
-	VBROADCASTSS 680(R10), Z29                      // kw 0, c 10, pixel 10
-	VFMADD231PS Z12, Z29, Z10
-	VBROADCASTSS 744(R10), Z30                      // kw 0, c 10, pixel 11
-	VFMADD231PS Z12, Z30, Z11
-	VMOVUPS 704(R12), Z12
-	VBROADCASTSS 44(R10), Z31                       // kw 0, c 11, pixel 0
-	VFMADD231PS Z12, Z31, Z0
-	VBROADCASTSS 108(R10), Z13                      // kw 0, c 11, pixel 1
-	VFMADD231PS Z12, Z13, Z1
-	VBROADCASTSS 172(R10), Z14                      // kw 0, c 11, pixel 2
-	VFMADD231PS Z12, Z14, Z2
-	VBROADCASTSS 236(R10), Z15                      // kw 0, c 11, pixel 3
-	VFMADD231PS Z12, Z15, Z3
-	VBROADCASTSS 300(R10), Z16                      // kw 0, c 11, pixel 4
-	VFMADD231PS Z12, Z16, Z4
-	VBROADCASTSS 364(R10), Z17                      // kw 0, c 11, pixel 5
-	VFMADD231PS Z12, Z17, Z5
-	VBROADCASTSS 428(R10), Z18                      // kw 0, c 11, pixel 6
-	VFMADD231PS Z12, Z18, Z6
-	VBROADCASTSS 492(R10), Z19                      // kw 0, c 11, pixel 7
-	VFMADD231PS Z12, Z19, Z7
-	VBROADCASTSS 556(R10), Z20                      // kw 0, c 11, pixel 8
-	VFMADD231PS Z12, Z20, Z8
-	VBROADCASTSS 620(R10), Z21                      // kw 0, c 11, pixel 9
-	VFMADD231PS Z12, Z21, Z9
-	VBROADCASTSS 684(R10), Z22                      // kw 0, c 11, pixel 10
-	VFMADD231PS Z12, Z22, Z10
-	VBROADCASTSS 748(R10), Z23                      // kw 0, c 11, pixel 11
-	VFMADD231PS Z12, Z23, Z11
-	VMOVUPS 768(R12), Z12
-	VBROADCASTSS 48(R10), Z24                       // kw 0, c 12, pixel 0
-	VFMADD231PS Z12, Z24, Z0
-	VBROADCASTSS 112(R10), Z25                      // kw 0, c 12, pixel 1
-	VFMADD231PS Z12, Z25, Z1
-	VBROADCASTSS 176(R10), Z26                      // kw 0, c 12, pixel 2
-	VFMADD231PS Z12, Z26, Z2
-	VBROADCASTSS 240(R10), Z27                      // kw 0, c 12, pixel 3
-	VFMADD231PS Z12, Z27, Z3
-	VBROADCASTSS 304(R10), Z28                      // kw 0, c 12, pixel 4
-	VFMADD231PS Z12, Z28, Z4
-	VBROADCASTSS 368(R10), Z29                      // kw 0, c 12, pixel 5
-	VFMADD231PS Z12, Z29, Z5
-	VBROADCASTSS 432(R10), Z30                      // kw 0, c 12, pixel 6
-	VFMADD231PS Z12, Z30, Z6
-	VBROADCASTSS 496(R10), Z31                      // kw 0, c 12, pixel 7
-	VFMADD231PS Z12, Z31, Z7
-	VBROADCASTSS 560(R10), Z13                      // kw 0, c 12, pixel 8
-	VFMADD231PS Z12, Z13, Z8
-	VBROADCASTSS 624(R10), Z14                      // kw 0, c 12, pixel 9
-	VFMADD231PS Z12, Z14, Z9
-	VBROADCASTSS 688(R10), Z15                      // kw 0, c 12, pixel 10
-	VFMADD231PS Z12, Z15, Z10
-	VBROADCASTSS 752(R10), Z16                      // kw 0, c 12, pixel 11
-	VFMADD231PS Z12, Z16, Z11
-	VMOVUPS 832(R12), Z12
-	VBROADCASTSS 52(R10), Z17                       // kw 0, c 13, pixel 0
-	VFMADD231PS Z12, Z17, Z0
-	VBROADCASTSS 116(R10), Z18                      // kw 0, c 13, pixel 1
-	VFMADD231PS Z12, Z18, Z1
-	VBROADCASTSS 180(R10), Z19                      // kw 0, c 13, pixel 2
-	VFMADD231PS Z12, Z19, Z2
-	VBROADCASTSS 244(R10), Z20                      // kw 0, c 13, pixel 3
-	VFMADD231PS Z12, Z20, Z3
-	VBROADCASTSS 308(R10), Z21                      // kw 0, c 13, pixel 4
-	VFMADD231PS Z12, Z21, Z4
-	VBROADCASTSS 372(R10), Z22                      // kw 0, c 13, pixel 5
-	VFMADD231PS Z12, Z22, Z5
-	VBROADCASTSS 436(R10), Z23                      // kw 0, c 13, pixel 6
-	VFMADD231PS Z12, Z23, Z6
-	VBROADCASTSS 500(R10), Z24                      // kw 0, c 13, pixel 7
-	VFMADD231PS Z12, Z24, Z7
-	VBROADCASTSS 564(R10), Z25                      // kw 0, c 13, pixel 8
-	VFMADD231PS Z12, Z25, Z8
-	VBROADCASTSS 628(R10), Z26                      // kw 0, c 13, pixel 9
-	VFMADD231PS Z12, Z26, Z9
-	VBROADCASTSS 692(R10), Z27                      // kw 0, c 13, pixel 10
-	VFMADD231PS Z12, Z27, Z10
-	VBROADCASTSS 756(R10), Z28                      // kw 0, c 13, pixel 11
-	VFMADD231PS Z12, Z28, Z11
-	VMOVUPS 896(R12), Z12
-	VBROADCASTSS 56(R10), Z29                       // kw 0, c 14, pixel 0
-	VFMADD231PS Z12, Z29, Z0
-	VBROADCASTSS 120(R10), Z30                      // kw 0, c 14, pixel 1
-	VFMADD231PS Z12, Z30, Z1
-	VBROADCASTSS 184(R10), Z31                      // kw 0, c 14, pixel 2
-	VFMADD231PS Z12, Z31, Z2
-	VBROADCASTSS 248(R10), Z13                      // kw 0, c 14, pixel 3
-	VFMADD231PS Z12, Z13, Z3
-	VBROADCASTSS 312(R10), Z14                      // kw 0, c 14, pixel 4
-	VFMADD231PS Z12, Z14, Z4
-	VBROADCASTSS 376(R10), Z15                      // kw 0, c 14, pixel 5
-	VFMADD231PS Z12, Z15, Z5
-	VBROADCASTSS 440(R10), Z16                      // kw 0, c 14, pixel 6
-	VFMADD231PS Z12, Z16, Z6
-	VBROADCASTSS 504(R10), Z17                      // kw 0, c 14, pixel 7
-	VFMADD231PS Z12, Z17, Z7
-	VBROADCASTSS 568(R10), Z18                      // kw 0, c 14, pixel 8
-	VFMADD231PS Z12, Z18, Z8
-	VBROADCASTSS 632(R10), Z19                      // kw 0, c 14, pixel 9
-	VFMADD231PS Z12, Z19, Z9
-	VBROADCASTSS 696(R10), Z20                      // kw 0, c 14, pixel 10
-	VFMADD231PS Z12, Z20, Z10
-	VBROADCASTSS 760(R10), Z21                      // kw 0, c 14, pixel 11
-	VFMADD231PS Z12, Z21, Z11
-	VMOVUPS 960(R12), Z12
-	VBROADCASTSS 60(R10), Z22                       // kw 0, c 15, pixel 0
-	VFMADD231PS Z12, Z22, Z0
-	VBROADCASTSS 124(R10), Z23                      // kw 0, c 15, pixel 1
-	VFMADD231PS Z12, Z23, Z1
-	VBROADCASTSS 188(R10), Z24                      // kw 0, c 15, pixel 2
-	VFMADD231PS Z12, Z24, Z2
-	VBROADCASTSS 252(R10), Z25                      // kw 0, c 15, pixel 3
-	VFMADD231PS Z12, Z25, Z3
-	VBROADCASTSS 316(R10), Z26                      // kw 0, c 15, pixel 4
-	VFMADD231PS Z12, Z26, Z4
-	VBROADCASTSS 380(R10), Z27                      // kw 0, c 15, pixel 5
-	VFMADD231PS Z12, Z27, Z5
-	VBROADCASTSS 444(R10), Z28                      // kw 0, c 15, pixel 6
-	VFMADD231PS Z12, Z28, Z6
-	VBROADCASTSS 508(R10), Z29                      // kw 0, c 15, pixel 7
-	VFMADD231PS Z12, Z29, Z7
-	VBROADCASTSS 572(R10), Z30                      // kw 0, c 15, pixel 8
-	VFMADD231PS Z12, Z30, Z8
-	VBROADCASTSS 636(R10), Z31                      // kw 0, c 15, pixel 9
-	VFMADD231PS Z12, Z31, Z9
-	VBROADCASTSS 700(R10), Z13                      // kw 0, c 15, pixel 10
-	VFMADD231PS Z12, Z13, Z10
-	VBROADCASTSS 764(R10), Z14                      // kw 0, c 15, pixel 11
-	VFMADD231PS Z12, Z14, Z11
-	ADDQ $1024, R12
-	ADDQ $2304, R10                                 // next input block
-	DECQ R8
-	JNZ conv2GradWinoMulKernelAVX512_t12_b0
-	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 64(BX)
-	VMOVUPS Z2, 128(BX)
-	VMOVUPS Z3, 192(BX)
-	VMOVUPS Z4, 256(BX)
-	VMOVUPS Z5, 320(BX)
-	VMOVUPS Z6, 384(BX)
-	VMOVUPS Z7, 448(BX)
-	VMOVUPS Z8, 512(BX)
-	VMOVUPS Z9, 576(BX)
-	VMOVUPS Z10, 640(BX)
-	VMOVUPS Z11, 704(BX)
 	VZEROUPPER
 	RET
 
 // func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32)
 //
-// the input gradient of conv2 (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 16 output channels: a row of 36 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
+// the input gradient of conv2 (specs/fashion.net:43), the products of one of F(4x4,3x3)'s 36 transform positions: its 9 tiles by 16 output channels: a row of 9 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
@@ -5347,7 +8141,7 @@ TEXT ·conv2GradWinoMulKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ bias+24(FP), CX
 	MOVQ SI, R13
 	MOVQ DI, BX
-	MOVQ $6, AX                                     // 6 tiles of 6 pixels
+	MOVQ $1, AX                                     // 1 tiles of 6 pixels
 conv2GradWinoMulKernelAVX2_tiles:
 
 	// a tile of 6 pixels, output blocks 0…0, over every input block
@@ -5688,7 +8482,7 @@ conv2GradWinoMulKernelAVX2_t6_b0:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $1024, R12
-	ADDQ $2304, R10                                 // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -5707,297 +8501,1445 @@ conv2GradWinoMulKernelAVX2_t6_b0:
 	ADDQ $384, BX
 	DECQ AX
 	JNZ conv2GradWinoMulKernelAVX2_tiles
+
+	// a tile of 3 pixels, output blocks 0…0, over every input block
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS (CX), Y2
+	VMOVUPS 32(CX), Y3
+	VMOVUPS (CX), Y4
+	VMOVUPS 32(CX), Y5
+	MOVQ R13, R10
+	MOVQ DX, R12
+	MOVQ $3, R8                                     // input blocks
+conv2GradWinoMulKernelAVX2_t3_b0:
+	VMOVUPS (R12), Y6
+	VMOVUPS 32(R12), Y7
+	VBROADCASTSS (R10), Y8                          // kw 0, c 0, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 64(R10), Y9                        // kw 0, c 0, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 128(R10), Y10                      // kw 0, c 0, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 64(R12), Y6
+	VMOVUPS 96(R12), Y7
+	VBROADCASTSS 4(R10), Y11                        // kw 0, c 1, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 68(R10), Y12                       // kw 0, c 1, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 132(R10), Y13                      // kw 0, c 1, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 128(R12), Y6
+	VMOVUPS 160(R12), Y7
+	VBROADCASTSS 8(R10), Y14                        // kw 0, c 2, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 72(R10), Y15                       // kw 0, c 2, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 136(R10), Y8                       // kw 0, c 2, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 192(R12), Y6
+	VMOVUPS 224(R12), Y7
+	VBROADCASTSS 12(R10), Y9                        // kw 0, c 3, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 76(R10), Y10                       // kw 0, c 3, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 140(R10), Y11                      // kw 0, c 3, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 256(R12), Y6
+	VMOVUPS 288(R12), Y7
+	VBROADCASTSS 16(R10), Y12                       // kw 0, c 4, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 80(R10), Y13                       // kw 0, c 4, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 144(R10), Y14                      // kw 0, c 4, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 320(R12), Y6
+	VMOVUPS 352(R12), Y7
+	VBROADCASTSS 20(R10), Y15                       // kw 0, c 5, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 84(R10), Y8                        // kw 0, c 5, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 148(R10), Y9                       // kw 0, c 5, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 384(R12), Y6
+	VMOVUPS 416(R12), Y7
+	VBROADCASTSS 24(R10), Y10                       // kw 0, c 6, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 88(R10), Y11                       // kw 0, c 6, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 152(R10), Y12                      // kw 0, c 6, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 448(R12), Y6
+	VMOVUPS 480(R12), Y7
+	VBROADCASTSS 28(R10), Y13                       // kw 0, c 7, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 92(R10), Y14                       // kw 0, c 7, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 156(R10), Y15                      // kw 0, c 7, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	VMOVUPS 512(R12), Y6
+	VMOVUPS 544(R12), Y7
+	VBROADCASTSS 32(R10), Y8                        // kw 0, c 8, pixel 0
+	VFMADD231PS Y6, Y8, Y0
+	VFMADD231PS Y7, Y8, Y1
+	VBROADCASTSS 96(R10), Y9                        // kw 0, c 8, pixel 1
+	VFMADD231PS Y6, Y9, Y2
+	VFMADD231PS Y7, Y9, Y3
+	VBROADCASTSS 160(R10), Y10                      // kw 0, c 8, pixel 2
+	VFMADD231PS Y6, Y10, Y4
+	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS 576(R12), Y6
+	VMOVUPS 608(R12), Y7
+	VBROADCASTSS 36(R10), Y11                       // kw 0, c 9, pixel 0
+	VFMADD231PS Y6, Y11, Y0
+	VFMADD231PS Y7, Y11, Y1
+	VBROADCASTSS 100(R10), Y12                      // kw 0, c 9, pixel 1
+	VFMADD231PS Y6, Y12, Y2
+	VFMADD231PS Y7, Y12, Y3
+	VBROADCASTSS 164(R10), Y13                      // kw 0, c 9, pixel 2
+	VFMADD231PS Y6, Y13, Y4
+	VFMADD231PS Y7, Y13, Y5
+	VMOVUPS 640(R12), Y6
+	VMOVUPS 672(R12), Y7
+	VBROADCASTSS 40(R10), Y14                       // kw 0, c 10, pixel 0
+	VFMADD231PS Y6, Y14, Y0
+	VFMADD231PS Y7, Y14, Y1
+	VBROADCASTSS 104(R10), Y15                      // kw 0, c 10, pixel 1
+	VFMADD231PS Y6, Y15, Y2
+	VFMADD231PS Y7, Y15, Y3
+	VBROADCASTSS 168(R10), Y8                       // kw 0, c 10, pixel 2
+	VFMADD231PS Y6, Y8, Y4
+	VFMADD231PS Y7, Y8, Y5
+	VMOVUPS 704(R12), Y6
+	VMOVUPS 736(R12), Y7
+	VBROADCASTSS 44(R10), Y9                        // kw 0, c 11, pixel 0
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VBROADCASTSS 108(R10), Y10                      // kw 0, c 11, pixel 1
+	VFMADD231PS Y6, Y10, Y2
+	VFMADD231PS Y7, Y10, Y3
+	VBROADCASTSS 172(R10), Y11                      // kw 0, c 11, pixel 2
+	VFMADD231PS Y6, Y11, Y4
+	VFMADD231PS Y7, Y11, Y5
+	VMOVUPS 768(R12), Y6
+	VMOVUPS 800(R12), Y7
+	VBROADCASTSS 48(R10), Y12                       // kw 0, c 12, pixel 0
+	VFMADD231PS Y6, Y12, Y0
+	VFMADD231PS Y7, Y12, Y1
+	VBROADCASTSS 112(R10), Y13                      // kw 0, c 12, pixel 1
+	VFMADD231PS Y6, Y13, Y2
+	VFMADD231PS Y7, Y13, Y3
+	VBROADCASTSS 176(R10), Y14                      // kw 0, c 12, pixel 2
+	VFMADD231PS Y6, Y14, Y4
+	VFMADD231PS Y7, Y14, Y5
+	VMOVUPS 832(R12), Y6
+	VMOVUPS 864(R12), Y7
+	VBROADCASTSS 52(R10), Y15                       // kw 0, c 13, pixel 0
+	VFMADD231PS Y6, Y15, Y0
+	VFMADD231PS Y7, Y15, Y1
+	VBROADCASTSS 116(R10), Y8                       // kw 0, c 13, pixel 1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	VBROADCASTSS 180(R10), Y9                       // kw 0, c 13, pixel 2
+	VFMADD231PS Y6, Y9, Y4
+	VFMADD231PS Y7, Y9, Y5
+	VMOVUPS 896(R12), Y6
+	VMOVUPS 928(R12), Y7
+	VBROADCASTSS 56(R10), Y10                       // kw 0, c 14, pixel 0
+	VFMADD231PS Y6, Y10, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VBROADCASTSS 120(R10), Y11                      // kw 0, c 14, pixel 1
+	VFMADD231PS Y6, Y11, Y2
+	VFMADD231PS Y7, Y11, Y3
+	VBROADCASTSS 184(R10), Y12                      // kw 0, c 14, pixel 2
+	VFMADD231PS Y6, Y12, Y4
+	VFMADD231PS Y7, Y12, Y5
+	VMOVUPS 960(R12), Y6
+	VMOVUPS 992(R12), Y7
+	VBROADCASTSS 60(R10), Y13                       // kw 0, c 15, pixel 0
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y7, Y13, Y1
+	VBROADCASTSS 124(R10), Y14                      // kw 0, c 15, pixel 1
+	VFMADD231PS Y6, Y14, Y2
+	VFMADD231PS Y7, Y14, Y3
+	VBROADCASTSS 188(R10), Y15                      // kw 0, c 15, pixel 2
+	VFMADD231PS Y6, Y15, Y4
+	VFMADD231PS Y7, Y15, Y5
+	ADDQ $1024, R12
+	ADDQ $576, R10                                  // next input block
+	DECQ R8
+	JNZ conv2GradWinoMulKernelAVX2_t3_b0
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	VMOVUPS Y4, 128(BX)
+	VMOVUPS Y5, 160(BX)
 	VZEROUPPER
 	RET
+DATA conv2GradWinoOutKernelAVX512Factors<>+0(SB)/4, $0x40000000 // 2
+DATA conv2GradWinoOutKernelAVX512Factors<>+4(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+8(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+12(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+16(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+20(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+24(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+28(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+32(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+36(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+40(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+44(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+48(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+52(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+56(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+60(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+64(SB)/4, $0x40800000 // 4
+DATA conv2GradWinoOutKernelAVX512Factors<>+68(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+72(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+76(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+80(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+84(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+88(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+92(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+96(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+100(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+104(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+108(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+112(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+116(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+120(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+124(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX512Factors<>+128(SB)/4, $0x41000000 // 8
+DATA conv2GradWinoOutKernelAVX512Factors<>+132(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+136(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+140(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+144(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+148(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+152(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+156(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+160(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+164(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+168(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+172(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+176(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+180(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+184(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX512Factors<>+188(SB)/4, $0x41000000
+GLOBL conv2GradWinoOutKernelAVX512Factors<>(SB), RODATA|NOPTR, $192
 
 // func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //
-// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of output channels: the F(2x2,3x3) output transform of a row of 6 tiles, Aᵀ M A, a column at a time into the first
-// 2 rows of mm, then a row at a time into out with the bias, for the first rows rows;
+// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of output channels: the F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
+// 4 rows of mm, then a row at a time into out with the bias, for the first rows rows;
 // 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
-// Z0…Z3 the column or row, Z4 the sum, Z5 a product, Z6 the bias, Z7 zero.
+// Z0…Z5 the column or row, Z6 the sum, Z7 a product, Z8 the bias, Z9 zero.
 TEXT ·conv2GradWinoOutKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
-	VPXORD Z7, Z7, Z7
-	VMOVUPS (DX), Z6                                // lanes 0…15
+	VPXORD Z9, Z9, Z9
+	VMOVUPS (DX), Z8                                // lanes 0…15
 	MOVQ DI, R8
 	MOVQ SI, R9
-	MOVQ $6, AX                                     // 6 whole tiles
+	MOVQ $3, AX                                     // 3 whole tiles
 conv2GradWinoOutKernelAVX512_part0:
 	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 9216(R9), Z1
-	VMOVUPS 18432(R9), Z2
-	VMOVUPS 27648(R9), Z3
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, (R9)
-	VMOVAPS Z1, Z4
-	VSUBPS Z2, Z4, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 9216(R9)
-	VMOVUPS 2304(R9), Z0                            // column 1
-	VMOVUPS 11520(R9), Z1
-	VMOVUPS 20736(R9), Z2
-	VMOVUPS 29952(R9), Z3
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 2304(R9)
-	VMOVAPS Z1, Z4
-	VSUBPS Z2, Z4, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 11520(R9)
-	VMOVUPS 4608(R9), Z0                            // column 2
-	VMOVUPS 13824(R9), Z1
-	VMOVUPS 23040(R9), Z2
-	VMOVUPS 32256(R9), Z3
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 4608(R9)
-	VMOVAPS Z1, Z4
-	VSUBPS Z2, Z4, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 13824(R9)
-	VMOVUPS 6912(R9), Z0                            // column 3
-	VMOVUPS 16128(R9), Z1
-	VMOVUPS 25344(R9), Z2
-	VMOVUPS 34560(R9), Z3
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 6912(R9)
-	VMOVAPS Z1, Z4
-	VSUBPS Z2, Z4, Z4
-	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 16128(R9)
+	VMOVUPS 3456(R9), Z1
+	VMOVUPS 6912(R9), Z2
+	VMOVUPS 10368(R9), Z3
+	VMOVUPS 13824(R9), Z4
+	VMOVUPS 17280(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, (R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 3456(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 6912(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 10368(R9)
+	VMOVUPS 576(R9), Z0                             // column 1
+	VMOVUPS 4032(R9), Z1
+	VMOVUPS 7488(R9), Z2
+	VMOVUPS 10944(R9), Z3
+	VMOVUPS 14400(R9), Z4
+	VMOVUPS 17856(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 576(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 4032(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 7488(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 10944(R9)
+	VMOVUPS 1152(R9), Z0                            // column 2
+	VMOVUPS 4608(R9), Z1
+	VMOVUPS 8064(R9), Z2
+	VMOVUPS 11520(R9), Z3
+	VMOVUPS 14976(R9), Z4
+	VMOVUPS 18432(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 1152(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 4608(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 8064(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 11520(R9)
+	VMOVUPS 1728(R9), Z0                            // column 3
+	VMOVUPS 5184(R9), Z1
+	VMOVUPS 8640(R9), Z2
+	VMOVUPS 12096(R9), Z3
+	VMOVUPS 15552(R9), Z4
+	VMOVUPS 19008(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 1728(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 5184(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 8640(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 12096(R9)
+	VMOVUPS 2304(R9), Z0                            // column 4
+	VMOVUPS 5760(R9), Z1
+	VMOVUPS 9216(R9), Z2
+	VMOVUPS 12672(R9), Z3
+	VMOVUPS 16128(R9), Z4
+	VMOVUPS 19584(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 2304(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 5760(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 9216(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 12672(R9)
+	VMOVUPS 2880(R9), Z0                            // column 5
+	VMOVUPS 6336(R9), Z1
+	VMOVUPS 9792(R9), Z2
+	VMOVUPS 13248(R9), Z3
+	VMOVUPS 16704(R9), Z4
+	VMOVUPS 20160(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 2880(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 6336(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 9792(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 13248(R9)
 	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 2304(R9), Z1
-	VMOVUPS 4608(R9), Z2
-	VMOVUPS 6912(R9), Z3
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VADDPS Z2, Z4, Z4
-	VADDPS Z6, Z4, Z4
-	VMOVUPS Z4, (R8)
-	VMOVAPS Z1, Z4
-	VSUBPS Z2, Z4, Z4
-	VADDPS Z3, Z4, Z4
-	VADDPS Z6, Z4, Z4
-	VMOVUPS Z4, 64(R8)
+	VMOVUPS 576(R9), Z1
+	VMOVUPS 1152(R9), Z2
+	VMOVUPS 1728(R9), Z3
+	VMOVUPS 2304(R9), Z4
+	VMOVUPS 2880(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, (R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 64(R8)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 128(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 192(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2GradWinoOutKernelAVX512_part0_next
-	VMOVUPS 9216(R9), Z0                            // row 1
-	VMOVUPS 11520(R9), Z1
-	VMOVUPS 13824(R9), Z2
-	VMOVUPS 16128(R9), Z3
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VADDPS Z2, Z4, Z4
-	VADDPS Z6, Z4, Z4
-	VMOVUPS Z4, 768(R8)
-	VMOVAPS Z1, Z4
-	VSUBPS Z2, Z4, Z4
-	VADDPS Z3, Z4, Z4
-	VADDPS Z6, Z4, Z4
-	VMOVUPS Z4, 832(R8)
+	VMOVUPS 3456(R9), Z0                            // row 1
+	VMOVUPS 4032(R9), Z1
+	VMOVUPS 4608(R9), Z2
+	VMOVUPS 5184(R9), Z3
+	VMOVUPS 5760(R9), Z4
+	VMOVUPS 6336(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 768(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 832(R8)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 896(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 960(R8)
+	CMPQ CX, $2                                     // row 2 only when rows > 2
+	JLE conv2GradWinoOutKernelAVX512_part0_next
+	VMOVUPS 6912(R9), Z0                            // row 2
+	VMOVUPS 7488(R9), Z1
+	VMOVUPS 8064(R9), Z2
+	VMOVUPS 8640(R9), Z3
+	VMOVUPS 9216(R9), Z4
+	VMOVUPS 9792(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 1536(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 1600(R8)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 1664(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 1728(R8)
+	CMPQ CX, $3                                     // row 3 only when rows > 3
+	JLE conv2GradWinoOutKernelAVX512_part0_next
+	VMOVUPS 10368(R9), Z0                           // row 3
+	VMOVUPS 10944(R9), Z1
+	VMOVUPS 11520(R9), Z2
+	VMOVUPS 12096(R9), Z3
+	VMOVUPS 12672(R9), Z4
+	VMOVUPS 13248(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 2304(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 2368(R8)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 2432(R8)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VADDPS Z8, Z6, Z6
+	VMOVUPS Z6, 2496(R8)
 conv2GradWinoOutKernelAVX512_part0_next:
-	ADDQ $128, R8                                   // next tile
+	ADDQ $256, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
 	JNZ conv2GradWinoOutKernelAVX512_part0
 	VZEROUPPER
 	RET
+DATA conv2GradWinoOutKernelAVX2Factors<>+0(SB)/4, $0x40000000 // 2
+DATA conv2GradWinoOutKernelAVX2Factors<>+4(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+8(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+12(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+16(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+20(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+24(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+28(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+32(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+36(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+40(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+44(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+48(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+52(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+56(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+60(SB)/4, $0x40000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+64(SB)/4, $0x40800000 // 4
+DATA conv2GradWinoOutKernelAVX2Factors<>+68(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+72(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+76(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+80(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+84(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+88(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+92(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+96(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+100(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+104(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+108(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+112(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+116(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+120(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+124(SB)/4, $0x40800000
+DATA conv2GradWinoOutKernelAVX2Factors<>+128(SB)/4, $0x41000000 // 8
+DATA conv2GradWinoOutKernelAVX2Factors<>+132(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+136(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+140(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+144(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+148(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+152(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+156(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+160(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+164(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+168(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+172(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+176(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+180(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+184(SB)/4, $0x41000000
+DATA conv2GradWinoOutKernelAVX2Factors<>+188(SB)/4, $0x41000000
+GLOBL conv2GradWinoOutKernelAVX2Factors<>(SB), RODATA|NOPTR, $192
 
 // func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
 //
-// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of output channels: the F(2x2,3x3) output transform of a row of 6 tiles, Aᵀ M A, a column at a time into the first
-// 2 rows of mm, then a row at a time into out with the bias, for the first rows rows;
+// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of output channels: the F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
+// 4 rows of mm, then a row at a time into out with the bias, for the first rows rows;
 // 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
-// Y0…Y3 the column or row, Y4 the sum, Y5 a product, Y6 the bias, Y7 zero.
+// Y0…Y5 the column or row, Y6 the sum, Y7 a product, Y8 the bias, Y9 zero.
 TEXT ·conv2GradWinoOutKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
-	VXORPS Y7, Y7, Y7
-	VMOVUPS (DX), Y6                                // lanes 0…7
+	VXORPS Y9, Y9, Y9
+	VMOVUPS (DX), Y8                                // lanes 0…7
 	MOVQ DI, R8
 	MOVQ SI, R9
-	MOVQ $6, AX                                     // 6 whole tiles
+	MOVQ $3, AX                                     // 3 whole tiles
 conv2GradWinoOutKernelAVX2_part0:
 	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 9216(R9), Y1
-	VMOVUPS 18432(R9), Y2
-	VMOVUPS 27648(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, (R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 9216(R9)
-	VMOVUPS 2304(R9), Y0                            // column 1
-	VMOVUPS 11520(R9), Y1
-	VMOVUPS 20736(R9), Y2
-	VMOVUPS 29952(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 2304(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 11520(R9)
-	VMOVUPS 4608(R9), Y0                            // column 2
-	VMOVUPS 13824(R9), Y1
-	VMOVUPS 23040(R9), Y2
-	VMOVUPS 32256(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 4608(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 13824(R9)
-	VMOVUPS 6912(R9), Y0                            // column 3
-	VMOVUPS 16128(R9), Y1
-	VMOVUPS 25344(R9), Y2
-	VMOVUPS 34560(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6912(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 16128(R9)
+	VMOVUPS 3456(R9), Y1
+	VMOVUPS 6912(R9), Y2
+	VMOVUPS 10368(R9), Y3
+	VMOVUPS 13824(R9), Y4
+	VMOVUPS 17280(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, (R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 3456(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 6912(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 10368(R9)
+	VMOVUPS 576(R9), Y0                             // column 1
+	VMOVUPS 4032(R9), Y1
+	VMOVUPS 7488(R9), Y2
+	VMOVUPS 10944(R9), Y3
+	VMOVUPS 14400(R9), Y4
+	VMOVUPS 17856(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 576(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 4032(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 7488(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 10944(R9)
+	VMOVUPS 1152(R9), Y0                            // column 2
+	VMOVUPS 4608(R9), Y1
+	VMOVUPS 8064(R9), Y2
+	VMOVUPS 11520(R9), Y3
+	VMOVUPS 14976(R9), Y4
+	VMOVUPS 18432(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1152(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 4608(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 8064(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 11520(R9)
+	VMOVUPS 1728(R9), Y0                            // column 3
+	VMOVUPS 5184(R9), Y1
+	VMOVUPS 8640(R9), Y2
+	VMOVUPS 12096(R9), Y3
+	VMOVUPS 15552(R9), Y4
+	VMOVUPS 19008(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1728(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 5184(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 8640(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 12096(R9)
+	VMOVUPS 2304(R9), Y0                            // column 4
+	VMOVUPS 5760(R9), Y1
+	VMOVUPS 9216(R9), Y2
+	VMOVUPS 12672(R9), Y3
+	VMOVUPS 16128(R9), Y4
+	VMOVUPS 19584(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2304(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 5760(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 9216(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 12672(R9)
+	VMOVUPS 2880(R9), Y0                            // column 5
+	VMOVUPS 6336(R9), Y1
+	VMOVUPS 9792(R9), Y2
+	VMOVUPS 13248(R9), Y3
+	VMOVUPS 16704(R9), Y4
+	VMOVUPS 20160(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2880(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 6336(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 9792(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 13248(R9)
 	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 2304(R9), Y1
-	VMOVUPS 4608(R9), Y2
-	VMOVUPS 6912(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, (R8)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 64(R8)
+	VMOVUPS 576(R9), Y1
+	VMOVUPS 1152(R9), Y2
+	VMOVUPS 1728(R9), Y3
+	VMOVUPS 2304(R9), Y4
+	VMOVUPS 2880(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, (R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 64(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 128(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 192(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2GradWinoOutKernelAVX2_part0_next
-	VMOVUPS 9216(R9), Y0                            // row 1
-	VMOVUPS 11520(R9), Y1
-	VMOVUPS 13824(R9), Y2
-	VMOVUPS 16128(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 768(R8)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 832(R8)
+	VMOVUPS 3456(R9), Y0                            // row 1
+	VMOVUPS 4032(R9), Y1
+	VMOVUPS 4608(R9), Y2
+	VMOVUPS 5184(R9), Y3
+	VMOVUPS 5760(R9), Y4
+	VMOVUPS 6336(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 768(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 832(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 896(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 960(R8)
+	CMPQ CX, $2                                     // row 2 only when rows > 2
+	JLE conv2GradWinoOutKernelAVX2_part0_next
+	VMOVUPS 6912(R9), Y0                            // row 2
+	VMOVUPS 7488(R9), Y1
+	VMOVUPS 8064(R9), Y2
+	VMOVUPS 8640(R9), Y3
+	VMOVUPS 9216(R9), Y4
+	VMOVUPS 9792(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 1536(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 1600(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 1664(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 1728(R8)
+	CMPQ CX, $3                                     // row 3 only when rows > 3
+	JLE conv2GradWinoOutKernelAVX2_part0_next
+	VMOVUPS 10368(R9), Y0                           // row 3
+	VMOVUPS 10944(R9), Y1
+	VMOVUPS 11520(R9), Y2
+	VMOVUPS 12096(R9), Y3
+	VMOVUPS 12672(R9), Y4
+	VMOVUPS 13248(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 2304(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 2368(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 2432(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 2496(R8)
 conv2GradWinoOutKernelAVX2_part0_next:
-	ADDQ $128, R8                                   // next tile
+	ADDQ $256, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
 	JNZ conv2GradWinoOutKernelAVX2_part0
-	VMOVUPS 32(DX), Y6                              // lanes 8…15
+	VMOVUPS 32(DX), Y8                              // lanes 8…15
 	MOVQ DI, R8
 	MOVQ SI, R9
-	MOVQ $6, AX                                     // 6 whole tiles
+	MOVQ $3, AX                                     // 3 whole tiles
 conv2GradWinoOutKernelAVX2_part1:
 	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 9248(R9), Y1
-	VMOVUPS 18464(R9), Y2
-	VMOVUPS 27680(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 9248(R9)
-	VMOVUPS 2336(R9), Y0                            // column 1
-	VMOVUPS 11552(R9), Y1
-	VMOVUPS 20768(R9), Y2
-	VMOVUPS 29984(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 2336(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 11552(R9)
-	VMOVUPS 4640(R9), Y0                            // column 2
-	VMOVUPS 13856(R9), Y1
-	VMOVUPS 23072(R9), Y2
-	VMOVUPS 32288(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 4640(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 13856(R9)
-	VMOVUPS 6944(R9), Y0                            // column 3
-	VMOVUPS 16160(R9), Y1
-	VMOVUPS 25376(R9), Y2
-	VMOVUPS 34592(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6944(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 16160(R9)
+	VMOVUPS 3488(R9), Y1
+	VMOVUPS 6944(R9), Y2
+	VMOVUPS 10400(R9), Y3
+	VMOVUPS 13856(R9), Y4
+	VMOVUPS 17312(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 32(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 3488(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 6944(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 10400(R9)
+	VMOVUPS 608(R9), Y0                             // column 1
+	VMOVUPS 4064(R9), Y1
+	VMOVUPS 7520(R9), Y2
+	VMOVUPS 10976(R9), Y3
+	VMOVUPS 14432(R9), Y4
+	VMOVUPS 17888(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 608(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 4064(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 7520(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 10976(R9)
+	VMOVUPS 1184(R9), Y0                            // column 2
+	VMOVUPS 4640(R9), Y1
+	VMOVUPS 8096(R9), Y2
+	VMOVUPS 11552(R9), Y3
+	VMOVUPS 15008(R9), Y4
+	VMOVUPS 18464(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1184(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 4640(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 8096(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 11552(R9)
+	VMOVUPS 1760(R9), Y0                            // column 3
+	VMOVUPS 5216(R9), Y1
+	VMOVUPS 8672(R9), Y2
+	VMOVUPS 12128(R9), Y3
+	VMOVUPS 15584(R9), Y4
+	VMOVUPS 19040(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1760(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 5216(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 8672(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 12128(R9)
+	VMOVUPS 2336(R9), Y0                            // column 4
+	VMOVUPS 5792(R9), Y1
+	VMOVUPS 9248(R9), Y2
+	VMOVUPS 12704(R9), Y3
+	VMOVUPS 16160(R9), Y4
+	VMOVUPS 19616(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2336(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 5792(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 9248(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 12704(R9)
+	VMOVUPS 2912(R9), Y0                            // column 5
+	VMOVUPS 6368(R9), Y1
+	VMOVUPS 9824(R9), Y2
+	VMOVUPS 13280(R9), Y3
+	VMOVUPS 16736(R9), Y4
+	VMOVUPS 20192(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2912(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 6368(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 9824(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 13280(R9)
 	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 2336(R9), Y1
-	VMOVUPS 4640(R9), Y2
-	VMOVUPS 6944(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 96(R8)
+	VMOVUPS 608(R9), Y1
+	VMOVUPS 1184(R9), Y2
+	VMOVUPS 1760(R9), Y3
+	VMOVUPS 2336(R9), Y4
+	VMOVUPS 2912(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 32(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 96(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 160(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 224(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2GradWinoOutKernelAVX2_part1_next
-	VMOVUPS 9248(R9), Y0                            // row 1
-	VMOVUPS 11552(R9), Y1
-	VMOVUPS 13856(R9), Y2
-	VMOVUPS 16160(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 800(R8)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 864(R8)
+	VMOVUPS 3488(R9), Y0                            // row 1
+	VMOVUPS 4064(R9), Y1
+	VMOVUPS 4640(R9), Y2
+	VMOVUPS 5216(R9), Y3
+	VMOVUPS 5792(R9), Y4
+	VMOVUPS 6368(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 800(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 864(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 928(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 992(R8)
+	CMPQ CX, $2                                     // row 2 only when rows > 2
+	JLE conv2GradWinoOutKernelAVX2_part1_next
+	VMOVUPS 6944(R9), Y0                            // row 2
+	VMOVUPS 7520(R9), Y1
+	VMOVUPS 8096(R9), Y2
+	VMOVUPS 8672(R9), Y3
+	VMOVUPS 9248(R9), Y4
+	VMOVUPS 9824(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 1568(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 1632(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 1696(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 1760(R8)
+	CMPQ CX, $3                                     // row 3 only when rows > 3
+	JLE conv2GradWinoOutKernelAVX2_part1_next
+	VMOVUPS 10400(R9), Y0                           // row 3
+	VMOVUPS 10976(R9), Y1
+	VMOVUPS 11552(R9), Y2
+	VMOVUPS 12128(R9), Y3
+	VMOVUPS 12704(R9), Y4
+	VMOVUPS 13280(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 2336(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 2400(R8)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 2464(R8)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VADDPS Y8, Y6, Y6
+	VMOVUPS Y6, 2528(R8)
 conv2GradWinoOutKernelAVX2_part1_next:
-	ADDQ $128, R8                                   // next tile
+	ADDQ $256, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
 	JNZ conv2GradWinoOutKernelAVX2_part1
@@ -6006,7 +9948,7 @@ conv2GradWinoOutKernelAVX2_part1_next:
 
 // func conv2UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/fashion.net:43) at one of F(2x2,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 36
+// the weight gradient of conv2 (specs/fashion.net:43) at one of F(4x4,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 9
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -6044,11 +9986,11 @@ TEXT ·conv2UpdKernelAVX512(SB), NOSPLIT, $0-24
 	LEAQ (DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX512_0_0_row:
-	MOVQ $36, R8                                    // pixels
+	MOVQ $9, R8                                     // pixels
 conv2UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z24                              // block 0's gradient
-	VMOVUPS 2304(R11), Z25                          // block 1's gradient
-	VMOVUPS 4608(R11), Z26                          // block 2's gradient
+	VMOVUPS 576(R11), Z25                           // block 1's gradient
+	VMOVUPS 1152(R11), Z26                          // block 2's gradient
 	VBROADCASTSS (R10), Z27                         // input position 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
@@ -6118,7 +10060,7 @@ conv2UpdKernelAVX512_0_0_pixel:
 
 // func conv2UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/fashion.net:43) at one of F(2x2,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 36
+// the weight gradient of conv2 (specs/fashion.net:43) at one of F(4x4,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 9
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -6144,7 +10086,7 @@ TEXT ·conv2UpdKernelAVX2(SB), NOSPLIT, $0-24
 	LEAQ (DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_0_row:
-	MOVQ $36, R8                                    // pixels
+	MOVQ $9, R8                                     // pixels
 conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -6201,10 +10143,10 @@ conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 1024(DI), Y10
 	VMOVUPS 1056(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 2304(DX), R11
+	LEAQ 576(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_1_row:
-	MOVQ $36, R8                                    // pixels
+	MOVQ $9, R8                                     // pixels
 conv2UpdKernelAVX2_0_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -6261,10 +10203,10 @@ conv2UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 1088(DI), Y10
 	VMOVUPS 1120(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 4608(DX), R11
+	LEAQ 1152(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_2_row:
-	MOVQ $36, R8                                    // pixels
+	MOVQ $9, R8                                     // pixels
 conv2UpdKernelAVX2_0_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -6316,7 +10258,7 @@ conv2UpdKernelAVX2_0_2_pixel:
 	LEAQ (DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_0_row:
-	MOVQ $36, R8                                    // pixels
+	MOVQ $9, R8                                     // pixels
 conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS (R11), Y12                              // block 0's gradient
 	VMOVUPS 32(R11), Y13                            // block 0's gradient
@@ -6345,10 +10287,10 @@ conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 1408(DI), Y2
 	VMOVUPS 1440(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 2304(DX), R11
+	LEAQ 576(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_1_row:
-	MOVQ $36, R8                                    // pixels
+	MOVQ $9, R8                                     // pixels
 conv2UpdKernelAVX2_6_1_pixel:
 	VMOVUPS (R11), Y12                              // block 1's gradient
 	VMOVUPS 32(R11), Y13                            // block 1's gradient
@@ -6377,10 +10319,10 @@ conv2UpdKernelAVX2_6_1_pixel:
 	VMOVUPS 1472(DI), Y2
 	VMOVUPS 1504(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 4608(DX), R11
+	LEAQ 1152(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_2_row:
-	MOVQ $36, R8                                    // pixels
+	MOVQ $9, R8                                     // pixels
 conv2UpdKernelAVX2_6_2_pixel:
 	VMOVUPS (R11), Y12                              // block 2's gradient
 	VMOVUPS 32(R11), Y13                            // block 2's gradient
@@ -6404,263 +10346,1165 @@ conv2UpdKernelAVX2_6_2_pixel:
 	VMOVUPS Y3, 1504(DI)
 	VZEROUPPER
 	RET
+DATA conv2WinoDyKernelAVX512Factors<>+0(SB)/4, $0x40000000 // 2
+DATA conv2WinoDyKernelAVX512Factors<>+4(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+8(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+12(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+16(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+20(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+24(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+28(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+32(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+36(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+40(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+44(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+48(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+52(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+56(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+60(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX512Factors<>+64(SB)/4, $0x40800000 // 4
+DATA conv2WinoDyKernelAVX512Factors<>+68(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+72(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+76(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+80(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+84(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+88(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+92(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+96(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+100(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+104(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+108(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+112(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+116(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+120(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+124(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX512Factors<>+128(SB)/4, $0x41000000 // 8
+DATA conv2WinoDyKernelAVX512Factors<>+132(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+136(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+140(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+144(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+148(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+152(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+156(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+160(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+164(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+168(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+172(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+176(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+180(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+184(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX512Factors<>+188(SB)/4, $0x41000000
+GLOBL conv2WinoDyKernelAVX512Factors<>(SB), RODATA|NOPTR, $192
 
 // func conv2WinoDyKernelAVX512(v, in *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 6 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// conv2 + conv2.relu (specs/fashion.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(4x4,3x3) transform of a row of 3 tiles of 4x4, A d Aᵀ, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+// the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
 TEXT ·conv2WinoDyKernelAVX512(SB), NOSPLIT, $0-16
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ DI, R8                                     // lanes 0…15
 	MOVQ SI, R9
-	MOVQ $6, AX
+	MOVQ $3, AX
 conv2WinoDyKernelAVX512_part0:
 	VMOVUPS (R9), Z0                                // column 0
 	VMOVUPS 768(R9), Z1
-	VMOVAPS Z0, Z4
-	VMOVUPS Z4, (R8)
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VMOVUPS Z4, 27648(R8)
-	VMOVAPS Z0, Z4
-	VSUBPS Z1, Z4, Z4
-	VMOVUPS Z4, 55296(R8)
-	VMOVAPS Z1, Z4
-	VMOVUPS Z4, 82944(R8)
+	VMOVUPS 1536(R9), Z2
+	VMOVUPS 2304(R9), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, (R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 10368(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 20736(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 31104(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 41472(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 51840(R8)
 	VMOVUPS 64(R9), Z0                              // column 1
 	VMOVUPS 832(R9), Z1
-	VMOVAPS Z0, Z4
-	VMOVUPS Z4, 6912(R8)
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VMOVUPS Z4, 34560(R8)
-	VMOVAPS Z0, Z4
-	VSUBPS Z1, Z4, Z4
-	VMOVUPS Z4, 62208(R8)
-	VMOVAPS Z1, Z4
-	VMOVUPS Z4, 89856(R8)
+	VMOVUPS 1600(R9), Z2
+	VMOVUPS 2368(R9), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 1728(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 12096(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 22464(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 32832(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 43200(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 53568(R8)
+	VMOVUPS 128(R9), Z0                             // column 2
+	VMOVUPS 896(R9), Z1
+	VMOVUPS 1664(R9), Z2
+	VMOVUPS 2432(R9), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 3456(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 13824(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 24192(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 34560(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 44928(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 55296(R8)
+	VMOVUPS 192(R9), Z0                             // column 3
+	VMOVUPS 960(R9), Z1
+	VMOVUPS 1728(R9), Z2
+	VMOVUPS 2496(R9), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 5184(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 15552(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 25920(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 36288(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 46656(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 57024(R8)
 	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 6912(R8), Z1
-	VMOVAPS Z0, Z4
-	VMOVUPS Z4, (R8)
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VMOVUPS Z4, 6912(R8)
-	VMOVAPS Z0, Z4
-	VSUBPS Z1, Z4, Z4
-	VMOVUPS Z4, 13824(R8)
-	VMOVAPS Z1, Z4
-	VMOVUPS Z4, 20736(R8)
-	VMOVUPS 27648(R8), Z0                           // row 1
-	VMOVUPS 34560(R8), Z1
-	VMOVAPS Z0, Z4
-	VMOVUPS Z4, 27648(R8)
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VMOVUPS Z4, 34560(R8)
-	VMOVAPS Z0, Z4
-	VSUBPS Z1, Z4, Z4
-	VMOVUPS Z4, 41472(R8)
-	VMOVAPS Z1, Z4
-	VMOVUPS Z4, 48384(R8)
-	VMOVUPS 55296(R8), Z0                           // row 2
-	VMOVUPS 62208(R8), Z1
-	VMOVAPS Z0, Z4
-	VMOVUPS Z4, 55296(R8)
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VMOVUPS Z4, 62208(R8)
-	VMOVAPS Z0, Z4
-	VSUBPS Z1, Z4, Z4
-	VMOVUPS Z4, 69120(R8)
-	VMOVAPS Z1, Z4
-	VMOVUPS Z4, 76032(R8)
-	VMOVUPS 82944(R8), Z0                           // row 3
-	VMOVUPS 89856(R8), Z1
-	VMOVAPS Z0, Z4
-	VMOVUPS Z4, 82944(R8)
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VMOVUPS Z4, 89856(R8)
-	VMOVAPS Z0, Z4
-	VSUBPS Z1, Z4, Z4
-	VMOVUPS Z4, 96768(R8)
-	VMOVAPS Z1, Z4
-	VMOVUPS Z4, 103680(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 1728(R8), Z1
+	VMOVUPS 3456(R8), Z2
+	VMOVUPS 5184(R8), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, (R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 1728(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 3456(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 5184(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 6912(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 8640(R8)
+	VMOVUPS 10368(R8), Z0                           // row 1
+	VMOVUPS 12096(R8), Z1
+	VMOVUPS 13824(R8), Z2
+	VMOVUPS 15552(R8), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 10368(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 12096(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 13824(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 15552(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 17280(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 19008(R8)
+	VMOVUPS 20736(R8), Z0                           // row 2
+	VMOVUPS 22464(R8), Z1
+	VMOVUPS 24192(R8), Z2
+	VMOVUPS 25920(R8), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 20736(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 22464(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 24192(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 25920(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 27648(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 29376(R8)
+	VMOVUPS 31104(R8), Z0                           // row 3
+	VMOVUPS 32832(R8), Z1
+	VMOVUPS 34560(R8), Z2
+	VMOVUPS 36288(R8), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 31104(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 32832(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 34560(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 36288(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 38016(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 39744(R8)
+	VMOVUPS 41472(R8), Z0                           // row 4
+	VMOVUPS 43200(R8), Z1
+	VMOVUPS 44928(R8), Z2
+	VMOVUPS 46656(R8), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 41472(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 43200(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 44928(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 46656(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 48384(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 50112(R8)
+	VMOVUPS 51840(R8), Z0                           // row 5
+	VMOVUPS 53568(R8), Z1
+	VMOVUPS 55296(R8), Z2
+	VMOVUPS 57024(R8), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 51840(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 53568(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 55296(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 57024(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 58752(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 60480(R8)
+	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2WinoDyKernelAVX512_part0
 	VZEROUPPER
 	RET
+DATA conv2WinoDyKernelAVX2Factors<>+0(SB)/4, $0x40000000 // 2
+DATA conv2WinoDyKernelAVX2Factors<>+4(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+8(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+12(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+16(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+20(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+24(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+28(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+32(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+36(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+40(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+44(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+48(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+52(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+56(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+60(SB)/4, $0x40000000
+DATA conv2WinoDyKernelAVX2Factors<>+64(SB)/4, $0x40800000 // 4
+DATA conv2WinoDyKernelAVX2Factors<>+68(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+72(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+76(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+80(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+84(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+88(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+92(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+96(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+100(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+104(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+108(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+112(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+116(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+120(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+124(SB)/4, $0x40800000
+DATA conv2WinoDyKernelAVX2Factors<>+128(SB)/4, $0x41000000 // 8
+DATA conv2WinoDyKernelAVX2Factors<>+132(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+136(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+140(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+144(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+148(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+152(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+156(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+160(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+164(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+168(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+172(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+176(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+180(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+184(SB)/4, $0x41000000
+DATA conv2WinoDyKernelAVX2Factors<>+188(SB)/4, $0x41000000
+GLOBL conv2WinoDyKernelAVX2Factors<>(SB), RODATA|NOPTR, $192
 
 // func conv2WinoDyKernelAVX2(v, in *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(2x2,3x3) transform of a row of 6 tiles of 2x2, A d Aᵀ, a column at a time into v,
+// conv2 + conv2.relu (specs/fashion.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(4x4,3x3) transform of a row of 3 tiles of 4x4, A d Aᵀ, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+// the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
 TEXT ·conv2WinoDyKernelAVX2(SB), NOSPLIT, $0-16
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ DI, R8                                     // lanes 0…7
 	MOVQ SI, R9
-	MOVQ $6, AX
+	MOVQ $3, AX
 conv2WinoDyKernelAVX2_part0:
 	VMOVUPS (R9), Y0                                // column 0
 	VMOVUPS 768(R9), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, (R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 27648(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 55296(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 82944(R8)
+	VMOVUPS 1536(R9), Y2
+	VMOVUPS 2304(R9), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, (R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 10368(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 20736(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 31104(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 41472(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 51840(R8)
 	VMOVUPS 64(R9), Y0                              // column 1
 	VMOVUPS 832(R9), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 6912(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 34560(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 62208(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 89856(R8)
+	VMOVUPS 1600(R9), Y2
+	VMOVUPS 2368(R9), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 1728(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 12096(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 22464(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 32832(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 43200(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 53568(R8)
+	VMOVUPS 128(R9), Y0                             // column 2
+	VMOVUPS 896(R9), Y1
+	VMOVUPS 1664(R9), Y2
+	VMOVUPS 2432(R9), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 3456(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 13824(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 24192(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 34560(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 44928(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 55296(R8)
+	VMOVUPS 192(R9), Y0                             // column 3
+	VMOVUPS 960(R9), Y1
+	VMOVUPS 1728(R9), Y2
+	VMOVUPS 2496(R9), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 5184(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 15552(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 25920(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 36288(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 46656(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 57024(R8)
 	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 6912(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, (R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 6912(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 13824(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 20736(R8)
-	VMOVUPS 27648(R8), Y0                           // row 1
-	VMOVUPS 34560(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 27648(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 34560(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 41472(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 48384(R8)
-	VMOVUPS 55296(R8), Y0                           // row 2
-	VMOVUPS 62208(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 55296(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 62208(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 69120(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 76032(R8)
-	VMOVUPS 82944(R8), Y0                           // row 3
-	VMOVUPS 89856(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 82944(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 89856(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 96768(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 103680(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 1728(R8), Y1
+	VMOVUPS 3456(R8), Y2
+	VMOVUPS 5184(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, (R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 1728(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 3456(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 5184(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 6912(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 8640(R8)
+	VMOVUPS 10368(R8), Y0                           // row 1
+	VMOVUPS 12096(R8), Y1
+	VMOVUPS 13824(R8), Y2
+	VMOVUPS 15552(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 10368(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 12096(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 13824(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 15552(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 17280(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 19008(R8)
+	VMOVUPS 20736(R8), Y0                           // row 2
+	VMOVUPS 22464(R8), Y1
+	VMOVUPS 24192(R8), Y2
+	VMOVUPS 25920(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 20736(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 22464(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 24192(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 25920(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 27648(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 29376(R8)
+	VMOVUPS 31104(R8), Y0                           // row 3
+	VMOVUPS 32832(R8), Y1
+	VMOVUPS 34560(R8), Y2
+	VMOVUPS 36288(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 31104(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 32832(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 34560(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 36288(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 38016(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 39744(R8)
+	VMOVUPS 41472(R8), Y0                           // row 4
+	VMOVUPS 43200(R8), Y1
+	VMOVUPS 44928(R8), Y2
+	VMOVUPS 46656(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 41472(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 43200(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 44928(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 46656(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 48384(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 50112(R8)
+	VMOVUPS 51840(R8), Y0                           // row 5
+	VMOVUPS 53568(R8), Y1
+	VMOVUPS 55296(R8), Y2
+	VMOVUPS 57024(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 51840(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 53568(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 55296(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 57024(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 58752(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 60480(R8)
+	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2WinoDyKernelAVX2_part0
 	MOVQ DI, R8                                     // lanes 8…15
 	MOVQ SI, R9
-	MOVQ $6, AX
+	MOVQ $3, AX
 conv2WinoDyKernelAVX2_part1:
 	VMOVUPS 32(R9), Y0                              // column 0
 	VMOVUPS 800(R9), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 27680(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 55328(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 82976(R8)
+	VMOVUPS 1568(R9), Y2
+	VMOVUPS 2336(R9), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 32(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 10400(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 20768(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 31136(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 41504(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 51872(R8)
 	VMOVUPS 96(R9), Y0                              // column 1
 	VMOVUPS 864(R9), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 6944(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 34592(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 62240(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 89888(R8)
+	VMOVUPS 1632(R9), Y2
+	VMOVUPS 2400(R9), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 1760(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 12128(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 22496(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 32864(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 43232(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 53600(R8)
+	VMOVUPS 160(R9), Y0                             // column 2
+	VMOVUPS 928(R9), Y1
+	VMOVUPS 1696(R9), Y2
+	VMOVUPS 2464(R9), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 3488(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 13856(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 24224(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 34592(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 44960(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 55328(R8)
+	VMOVUPS 224(R9), Y0                             // column 3
+	VMOVUPS 992(R9), Y1
+	VMOVUPS 1760(R9), Y2
+	VMOVUPS 2528(R9), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 5216(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 15584(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 25952(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 36320(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 46688(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 57056(R8)
 	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 6944(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 6944(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 13856(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 20768(R8)
-	VMOVUPS 27680(R8), Y0                           // row 1
-	VMOVUPS 34592(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 27680(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 34592(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 41504(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 48416(R8)
-	VMOVUPS 55328(R8), Y0                           // row 2
-	VMOVUPS 62240(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 55328(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 62240(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 69152(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 76064(R8)
-	VMOVUPS 82976(R8), Y0                           // row 3
-	VMOVUPS 89888(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 82976(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 89888(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 96800(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 103712(R8)
-	ADDQ $128, R9                                   // next tile
+	VMOVUPS 1760(R8), Y1
+	VMOVUPS 3488(R8), Y2
+	VMOVUPS 5216(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 32(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 1760(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 3488(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 5216(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 6944(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 8672(R8)
+	VMOVUPS 10400(R8), Y0                           // row 1
+	VMOVUPS 12128(R8), Y1
+	VMOVUPS 13856(R8), Y2
+	VMOVUPS 15584(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 10400(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 12128(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 13856(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 15584(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 17312(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 19040(R8)
+	VMOVUPS 20768(R8), Y0                           // row 2
+	VMOVUPS 22496(R8), Y1
+	VMOVUPS 24224(R8), Y2
+	VMOVUPS 25952(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 20768(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 22496(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 24224(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 25952(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 27680(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 29408(R8)
+	VMOVUPS 31136(R8), Y0                           // row 3
+	VMOVUPS 32864(R8), Y1
+	VMOVUPS 34592(R8), Y2
+	VMOVUPS 36320(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 31136(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 32864(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 34592(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 36320(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 38048(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 39776(R8)
+	VMOVUPS 41504(R8), Y0                           // row 4
+	VMOVUPS 43232(R8), Y1
+	VMOVUPS 44960(R8), Y2
+	VMOVUPS 46688(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 41504(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 43232(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 44960(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 46688(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 48416(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 50144(R8)
+	VMOVUPS 51872(R8), Y0                           // row 5
+	VMOVUPS 53600(R8), Y1
+	VMOVUPS 55328(R8), Y2
+	VMOVUPS 57056(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 51872(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 53600(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 55328(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 57056(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 58784(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 60512(R8)
+	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
 	JNZ conv2WinoDyKernelAVX2_part1

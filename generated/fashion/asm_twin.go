@@ -47,68 +47,112 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 8736 values and in
-// of 896, it computes conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
+// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 5088 values and in
+// of 1344, it computes conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
 func conv2WinoInKernelGo(v, in []float32) {
-	for t := 0; t < 6; t++ {
+	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = d[0], d[224], d[448], d[672] // column 0
-			o[0] = float32(-1*x0) + x2
-			o[2304] = x1 + x2
-			o[4608] = float32(-1*x1) + x2
-			o[6912] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[16], d[240], d[464], d[688] // column 1
-			o[576] = float32(-1*x0) + x2
-			o[2880] = x1 + x2
-			o[5184] = float32(-1*x1) + x2
-			o[7488] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[32], d[256], d[480], d[704] // column 2
-			o[1152] = float32(-1*x0) + x2
-			o[3456] = x1 + x2
-			o[5760] = float32(-1*x1) + x2
-			o[8064] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[48], d[272], d[496], d[720] // column 3
-			o[1728] = float32(-1*x0) + x2
-			o[4032] = x1 + x2
-			o[6336] = float32(-1*x1) + x2
-			o[8640] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[0], o[576], o[1152], o[1728] // row 0
-			o[0] = float32(-1*x0) + x2
-			o[576] = x1 + x2
-			o[1152] = float32(-1*x1) + x2
-			o[1728] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[2304], o[2880], o[3456], o[4032] // row 1
-			o[2304] = float32(-1*x0) + x2
-			o[2880] = x1 + x2
-			o[3456] = float32(-1*x1) + x2
-			o[4032] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[4608], o[5184], o[5760], o[6336] // row 2
-			o[4608] = float32(-1*x0) + x2
-			o[5184] = x1 + x2
-			o[5760] = float32(-1*x1) + x2
-			o[6336] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[6912], o[7488], o[8064], o[8640] // row 3
-			o[6912] = float32(-1*x0) + x2
-			o[7488] = x1 + x2
-			o[8064] = float32(-1*x1) + x2
-			o[8640] = float32(-1*x1) + x3
+			d, o := in[t*64+l:], v[t*16+l:]
+			var x0, x1, x2, x3, x4, x5 float32
+			x0, x1, x2, x3, x4, x5 = d[0], d[224], d[448], d[672], d[896], d[1120] // column 0
+			o[0] = float32(4*x0) - float32(5*x2) + x4
+			o[864] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[1728] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[2592] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[3456] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[4320] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[16], d[240], d[464], d[688], d[912], d[1136] // column 1
+			o[144] = float32(4*x0) - float32(5*x2) + x4
+			o[1008] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[1872] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[2736] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[3600] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[4464] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[32], d[256], d[480], d[704], d[928], d[1152] // column 2
+			o[288] = float32(4*x0) - float32(5*x2) + x4
+			o[1152] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[2016] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[2880] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[3744] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[4608] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[48], d[272], d[496], d[720], d[944], d[1168] // column 3
+			o[432] = float32(4*x0) - float32(5*x2) + x4
+			o[1296] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[2160] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[3024] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[3888] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[4752] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[64], d[288], d[512], d[736], d[960], d[1184] // column 4
+			o[576] = float32(4*x0) - float32(5*x2) + x4
+			o[1440] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[2304] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[3168] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[4032] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[4896] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[80], d[304], d[528], d[752], d[976], d[1200] // column 5
+			o[720] = float32(4*x0) - float32(5*x2) + x4
+			o[1584] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[2448] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[3312] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[4176] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[5040] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[0], o[144], o[288], o[432], o[576], o[720] // row 0
+			o[0] = float32(4*x0) - float32(5*x2) + x4
+			o[144] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[288] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[432] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[576] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[720] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[864], o[1008], o[1152], o[1296], o[1440], o[1584] // row 1
+			o[864] = float32(4*x0) - float32(5*x2) + x4
+			o[1008] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[1152] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[1296] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[1440] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[1584] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[1728], o[1872], o[2016], o[2160], o[2304], o[2448] // row 2
+			o[1728] = float32(4*x0) - float32(5*x2) + x4
+			o[1872] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[2016] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[2160] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[2304] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[2448] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[2592], o[2736], o[2880], o[3024], o[3168], o[3312] // row 3
+			o[2592] = float32(4*x0) - float32(5*x2) + x4
+			o[2736] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[2880] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[3024] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[3168] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[3312] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[3456], o[3600], o[3744], o[3888], o[4032], o[4176] // row 4
+			o[3456] = float32(4*x0) - float32(5*x2) + x4
+			o[3600] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[3744] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[3888] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[4032] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[4176] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[4320], o[4464], o[4608], o[4752], o[4896], o[5040] // row 5
+			o[4320] = float32(4*x0) - float32(5*x2) + x4
+			o[4464] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[4608] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[4752] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[4896] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[5040] = float32(4*x1) - float32(5*x3) + x5
 		}
 	}
 }
 
-// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 1728 values, in 576,
-// w 768 and bias 48, it computes conv2 + conv2.relu (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 432 values, in 144,
+// w 768 and bias 48, it computes conv2 + conv2.relu (specs/fashion.net:43), the products of one of F(4x4,3x3)'s 36 transform positions: its 9 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv2WinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [48]float32
-	for ox := 0; ox < 36; ox++ {
+	for ox := 0; ox < 9; ox++ {
 		copy(acc[:], bias[:48])
 		for cb := 0; cb < 1; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*576+kh*576+(ox*1+kw)*16+c*1]
+						x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*48:][:48]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -118,126 +162,268 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*576+ox*16+j%16] = acc[j]
+			out[j/16*144+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
-// conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2: with out of at least 384 values
-// (for rows 2), mm of 26016 and bias of 16, it computes conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of output channels; the same float32 operations in
+// conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2: with out of at least 768 values
+// (for rows 4), mm of 15168 and bias of 16, it computes conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of output channels; the same float32 operations in
 // the same order.
 func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
-	for t := 0; t < 6; t++ {
+	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
-			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = o[0], o[6912], o[13824], o[20736] // column 0
-			o[0] = x0 + x1 + x2
-			o[6912] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[1728], o[8640], o[15552], o[22464] // column 1
-			o[1728] = x0 + x1 + x2
-			o[8640] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[3456], o[10368], o[17280], o[24192] // column 2
-			o[3456] = x0 + x1 + x2
-			o[10368] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[5184], o[12096], o[19008], o[25920] // column 3
-			o[5184] = x0 + x1 + x2
-			o[12096] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[0], o[1728], o[3456], o[5184] // row 0
+			o, y, b := mm[t*16+l:], out[t*64+l:], bias[l]
+			var x0, x1, x2, x3, x4, x5 float32
+			x0, x1, x2, x3, x4, x5 = o[0], o[2592], o[5184], o[7776], o[10368], o[12960] // column 0
+			o[0] = x0 + x1 + x2 + x3 + x4
+			o[2592] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[5184] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[7776] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[432], o[3024], o[5616], o[8208], o[10800], o[13392] // column 1
+			o[432] = x0 + x1 + x2 + x3 + x4
+			o[3024] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[5616] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[8208] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[864], o[3456], o[6048], o[8640], o[11232], o[13824] // column 2
+			o[864] = x0 + x1 + x2 + x3 + x4
+			o[3456] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[6048] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[8640] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[1296], o[3888], o[6480], o[9072], o[11664], o[14256] // column 3
+			o[1296] = x0 + x1 + x2 + x3 + x4
+			o[3888] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[6480] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[9072] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[1728], o[4320], o[6912], o[9504], o[12096], o[14688] // column 4
+			o[1728] = x0 + x1 + x2 + x3 + x4
+			o[4320] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[6912] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[9504] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[2160], o[4752], o[7344], o[9936], o[12528], o[15120] // column 5
+			o[2160] = x0 + x1 + x2 + x3 + x4
+			o[4752] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[7344] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[9936] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[0], o[432], o[864], o[1296], o[1728], o[2160] // row 0
 			{
-				r := x0 + x1 + x2
+				r := x0 + x1 + x2 + x3 + x4
 				r = r + b
 				r = max(r, 0)
 				y[0] = r
 			}
 			{
-				r := x1 - x2 + x3
+				r := x1 - x2 + float32(2*x3) - float32(2*x4)
 				r = r + b
 				r = max(r, 0)
 				y[16] = r
 			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4)
+				r = r + b
+				r = max(r, 0)
+				y[32] = r
+			}
+			{
+				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+				r = r + b
+				r = max(r, 0)
+				y[48] = r
+			}
 			if rows <= 1 {
 				continue
 			}
-			x0, x1, x2, x3 = o[6912], o[8640], o[10368], o[12096] // row 1
+			x0, x1, x2, x3, x4, x5 = o[2592], o[3024], o[3456], o[3888], o[4320], o[4752] // row 1
 			{
-				r := x0 + x1 + x2
+				r := x0 + x1 + x2 + x3 + x4
 				r = r + b
 				r = max(r, 0)
 				y[192] = r
 			}
 			{
-				r := x1 - x2 + x3
+				r := x1 - x2 + float32(2*x3) - float32(2*x4)
 				r = r + b
 				r = max(r, 0)
 				y[208] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4)
+				r = r + b
+				r = max(r, 0)
+				y[224] = r
+			}
+			{
+				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+				r = r + b
+				r = max(r, 0)
+				y[240] = r
+			}
+			if rows <= 2 {
+				continue
+			}
+			x0, x1, x2, x3, x4, x5 = o[5184], o[5616], o[6048], o[6480], o[6912], o[7344] // row 2
+			{
+				r := x0 + x1 + x2 + x3 + x4
+				r = r + b
+				r = max(r, 0)
+				y[384] = r
+			}
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4)
+				r = r + b
+				r = max(r, 0)
+				y[400] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4)
+				r = r + b
+				r = max(r, 0)
+				y[416] = r
+			}
+			{
+				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+				r = r + b
+				r = max(r, 0)
+				y[432] = r
+			}
+			if rows <= 3 {
+				continue
+			}
+			x0, x1, x2, x3, x4, x5 = o[7776], o[8208], o[8640], o[9072], o[9504], o[9936] // row 3
+			{
+				r := x0 + x1 + x2 + x3 + x4
+				r = r + b
+				r = max(r, 0)
+				y[576] = r
+			}
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4)
+				r = r + b
+				r = max(r, 0)
+				y[592] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4)
+				r = r + b
+				r = max(r, 0)
+				y[608] = r
+			}
+			{
+				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+				r = r + b
+				r = max(r, 0)
+				y[624] = r
 			}
 		}
 	}
 }
 
-// conv2GradWinoInKernelGo is the pure-Go twin of conv2GradWinoInKernelAVX512 and conv2GradWinoInKernelAVX2: with v of at least 26016 values and in
-// of 896, it computes the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
+// conv2GradWinoInKernelGo is the pure-Go twin of conv2GradWinoInKernelAVX512 and conv2GradWinoInKernelAVX2: with v of at least 15168 values and in
+// of 1344, it computes the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
 func conv2GradWinoInKernelGo(v, in []float32) {
-	for t := 0; t < 6; t++ {
+	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = d[0], d[224], d[448], d[672] // column 0
-			o[0] = float32(-1*x0) + x2
-			o[6912] = x1 + x2
-			o[13824] = float32(-1*x1) + x2
-			o[20736] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[16], d[240], d[464], d[688] // column 1
-			o[1728] = float32(-1*x0) + x2
-			o[8640] = x1 + x2
-			o[15552] = float32(-1*x1) + x2
-			o[22464] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[32], d[256], d[480], d[704] // column 2
-			o[3456] = float32(-1*x0) + x2
-			o[10368] = x1 + x2
-			o[17280] = float32(-1*x1) + x2
-			o[24192] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[48], d[272], d[496], d[720] // column 3
-			o[5184] = float32(-1*x0) + x2
-			o[12096] = x1 + x2
-			o[19008] = float32(-1*x1) + x2
-			o[25920] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[0], o[1728], o[3456], o[5184] // row 0
-			o[0] = float32(-1*x0) + x2
-			o[1728] = x1 + x2
-			o[3456] = float32(-1*x1) + x2
-			o[5184] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[6912], o[8640], o[10368], o[12096] // row 1
-			o[6912] = float32(-1*x0) + x2
-			o[8640] = x1 + x2
-			o[10368] = float32(-1*x1) + x2
-			o[12096] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[13824], o[15552], o[17280], o[19008] // row 2
-			o[13824] = float32(-1*x0) + x2
-			o[15552] = x1 + x2
-			o[17280] = float32(-1*x1) + x2
-			o[19008] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[20736], o[22464], o[24192], o[25920] // row 3
-			o[20736] = float32(-1*x0) + x2
-			o[22464] = x1 + x2
-			o[24192] = float32(-1*x1) + x2
-			o[25920] = float32(-1*x1) + x3
+			d, o := in[t*64+l:], v[t*16+l:]
+			var x0, x1, x2, x3, x4, x5 float32
+			x0, x1, x2, x3, x4, x5 = d[0], d[224], d[448], d[672], d[896], d[1120] // column 0
+			o[0] = float32(4*x0) - float32(5*x2) + x4
+			o[2592] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[5184] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[7776] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[10368] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[12960] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[16], d[240], d[464], d[688], d[912], d[1136] // column 1
+			o[432] = float32(4*x0) - float32(5*x2) + x4
+			o[3024] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[5616] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[8208] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[10800] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[13392] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[32], d[256], d[480], d[704], d[928], d[1152] // column 2
+			o[864] = float32(4*x0) - float32(5*x2) + x4
+			o[3456] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[6048] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[8640] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[11232] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[13824] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[48], d[272], d[496], d[720], d[944], d[1168] // column 3
+			o[1296] = float32(4*x0) - float32(5*x2) + x4
+			o[3888] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[6480] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[9072] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[11664] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[14256] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[64], d[288], d[512], d[736], d[960], d[1184] // column 4
+			o[1728] = float32(4*x0) - float32(5*x2) + x4
+			o[4320] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[6912] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[9504] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[12096] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[14688] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = d[80], d[304], d[528], d[752], d[976], d[1200] // column 5
+			o[2160] = float32(4*x0) - float32(5*x2) + x4
+			o[4752] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[7344] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[9936] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[12528] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[15120] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[0], o[432], o[864], o[1296], o[1728], o[2160] // row 0
+			o[0] = float32(4*x0) - float32(5*x2) + x4
+			o[432] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[864] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[1296] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[1728] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[2160] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[2592], o[3024], o[3456], o[3888], o[4320], o[4752] // row 1
+			o[2592] = float32(4*x0) - float32(5*x2) + x4
+			o[3024] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[3456] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[3888] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[4320] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[4752] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[5184], o[5616], o[6048], o[6480], o[6912], o[7344] // row 2
+			o[5184] = float32(4*x0) - float32(5*x2) + x4
+			o[5616] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[6048] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[6480] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[6912] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[7344] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[7776], o[8208], o[8640], o[9072], o[9504], o[9936] // row 3
+			o[7776] = float32(4*x0) - float32(5*x2) + x4
+			o[8208] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[8640] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[9072] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[9504] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[9936] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[10368], o[10800], o[11232], o[11664], o[12096], o[12528] // row 4
+			o[10368] = float32(4*x0) - float32(5*x2) + x4
+			o[10800] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[11232] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[11664] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[12096] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[12528] = float32(4*x1) - float32(5*x3) + x5
+			x0, x1, x2, x3, x4, x5 = o[12960], o[13392], o[13824], o[14256], o[14688], o[15120] // row 5
+			o[12960] = float32(4*x0) - float32(5*x2) + x4
+			o[13392] = float32(-4*x1) - float32(4*x2) + x3 + x4
+			o[13824] = float32(4*x1) - float32(4*x2) - x3 + x4
+			o[14256] = float32(-2*x1) - x2 + float32(2*x3) + x4
+			o[14688] = float32(2*x1) - x2 - float32(2*x3) + x4
+			o[15120] = float32(4*x1) - float32(5*x3) + x5
 		}
 	}
 }
 
-// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 576 values, in 1728,
-// w 768 and bias 16, it computes the input gradient of conv2 (specs/fashion.net:43), the products of one of F(2x2,3x3)'s 16 transform positions: its 36 tiles by 16 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 144 values, in 432,
+// w 768 and bias 16, it computes the input gradient of conv2 (specs/fashion.net:43), the products of one of F(4x4,3x3)'s 36 transform positions: its 9 tiles by 16 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 func conv2GradWinoMulKernelGo(out, in, w, bias []float32) {
 	var acc [16]float32
-	for ox := 0; ox < 36; ox++ {
+	for ox := 0; ox < 9; ox++ {
 		copy(acc[:], bias[:16])
 		for cb := 0; cb < 3; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*576+kh*576+(ox*1+kw)*16+c*1]
+						x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*16:][:16]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -247,62 +433,148 @@ func conv2GradWinoMulKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*576+ox*16+j%16] = acc[j]
+			out[j/16*144+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
-// conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and conv2GradWinoOutKernelAVX2: with out of at least 384 values
-// (for rows 2), mm of 8736 and bias of 16, it computes the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of output channels; the same float32 operations in
+// conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and conv2GradWinoOutKernelAVX2: with out of at least 768 values
+// (for rows 4), mm of 5088 and bias of 16, it computes the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of output channels; the same float32 operations in
 // the same order.
 func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
-	for t := 0; t < 6; t++ {
+	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
-			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = o[0], o[2304], o[4608], o[6912] // column 0
-			o[0] = x0 + x1 + x2
-			o[2304] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[576], o[2880], o[5184], o[7488] // column 1
-			o[576] = x0 + x1 + x2
-			o[2880] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[1152], o[3456], o[5760], o[8064] // column 2
-			o[1152] = x0 + x1 + x2
-			o[3456] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[1728], o[4032], o[6336], o[8640] // column 3
-			o[1728] = x0 + x1 + x2
-			o[4032] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[0], o[576], o[1152], o[1728] // row 0
+			o, y, b := mm[t*16+l:], out[t*64+l:], bias[l]
+			var x0, x1, x2, x3, x4, x5 float32
+			x0, x1, x2, x3, x4, x5 = o[0], o[864], o[1728], o[2592], o[3456], o[4320] // column 0
+			o[0] = x0 + x1 + x2 + x3 + x4
+			o[864] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[1728] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[2592] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[144], o[1008], o[1872], o[2736], o[3600], o[4464] // column 1
+			o[144] = x0 + x1 + x2 + x3 + x4
+			o[1008] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[1872] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[2736] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[288], o[1152], o[2016], o[2880], o[3744], o[4608] // column 2
+			o[288] = x0 + x1 + x2 + x3 + x4
+			o[1152] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[2016] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[2880] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[432], o[1296], o[2160], o[3024], o[3888], o[4752] // column 3
+			o[432] = x0 + x1 + x2 + x3 + x4
+			o[1296] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[2160] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[3024] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[576], o[1440], o[2304], o[3168], o[4032], o[4896] // column 4
+			o[576] = x0 + x1 + x2 + x3 + x4
+			o[1440] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[2304] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[3168] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[720], o[1584], o[2448], o[3312], o[4176], o[5040] // column 5
+			o[720] = x0 + x1 + x2 + x3 + x4
+			o[1584] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[2448] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[3312] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[0], o[144], o[288], o[432], o[576], o[720] // row 0
 			{
-				r := x0 + x1 + x2
+				r := x0 + x1 + x2 + x3 + x4
 				r = r + b
 				y[0] = r
 			}
 			{
-				r := x1 - x2 + x3
+				r := x1 - x2 + float32(2*x3) - float32(2*x4)
 				r = r + b
 				y[16] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4)
+				r = r + b
+				y[32] = r
+			}
+			{
+				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+				r = r + b
+				y[48] = r
 			}
 			if rows <= 1 {
 				continue
 			}
-			x0, x1, x2, x3 = o[2304], o[2880], o[3456], o[4032] // row 1
+			x0, x1, x2, x3, x4, x5 = o[864], o[1008], o[1152], o[1296], o[1440], o[1584] // row 1
 			{
-				r := x0 + x1 + x2
+				r := x0 + x1 + x2 + x3 + x4
 				r = r + b
 				y[192] = r
 			}
 			{
-				r := x1 - x2 + x3
+				r := x1 - x2 + float32(2*x3) - float32(2*x4)
 				r = r + b
 				y[208] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4)
+				r = r + b
+				y[224] = r
+			}
+			{
+				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+				r = r + b
+				y[240] = r
+			}
+			if rows <= 2 {
+				continue
+			}
+			x0, x1, x2, x3, x4, x5 = o[1728], o[1872], o[2016], o[2160], o[2304], o[2448] // row 2
+			{
+				r := x0 + x1 + x2 + x3 + x4
+				r = r + b
+				y[384] = r
+			}
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4)
+				r = r + b
+				y[400] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4)
+				r = r + b
+				y[416] = r
+			}
+			{
+				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+				r = r + b
+				y[432] = r
+			}
+			if rows <= 3 {
+				continue
+			}
+			x0, x1, x2, x3, x4, x5 = o[2592], o[2736], o[2880], o[3024], o[3168], o[3312] // row 3
+			{
+				r := x0 + x1 + x2 + x3 + x4
+				r = r + b
+				y[576] = r
+			}
+			{
+				r := x1 - x2 + float32(2*x3) - float32(2*x4)
+				r = r + b
+				y[592] = r
+			}
+			{
+				r := x1 + x2 + float32(4*x3) + float32(4*x4)
+				r = r + b
+				y[608] = r
+			}
+			{
+				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+				r = r + b
+				y[624] = r
 			}
 		}
 	}
 }
 
-// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 384 values, in 568
-// and dy 1728, it computes the weight gradient of conv2 (specs/fashion.net:43) at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
+// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 384 values, in 136
+// and dy 432, it computes the weight gradient of conv2 (specs/fashion.net:43) at one of F(4x4,3x3)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv2UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
@@ -310,8 +582,8 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 			for l := 0; l < 16; l++ {
 				acc := dw[(t*3+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
-					for ox := 0; ox < 36; ox++ {
-						acc += dy[f*576+oy*576+ox*16+l] * in[oy*576+ox*16+t*1]
+					for ox := 0; ox < 9; ox++ {
+						acc += dy[f*144+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
@@ -320,43 +592,83 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 26016 values and in
-// of 384, it computes conv2 + conv2.relu (specs/fashion.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 15168 values and in
+// of 768, it computes conv2 + conv2.relu (specs/fashion.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
 func conv2WinoDyKernelGo(v, in []float32) {
-	for t := 0; t < 6; t++ {
+	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1 float32
-			x0, x1 = d[0], d[192] // column 0
+			d, o := in[t*64+l:], v[t*16+l:]
+			var x0, x1, x2, x3 float32
+			x0, x1, x2, x3 = d[0], d[192], d[384], d[576] // column 0
 			o[0] = x0
-			o[6912] = x0 + x1
-			o[13824] = x0 - x1
-			o[20736] = x1
-			x0, x1 = d[16], d[208] // column 1
-			o[1728] = x0
-			o[8640] = x0 + x1
-			o[15552] = x0 - x1
-			o[22464] = x1
-			x0, x1 = o[0], o[1728] // row 0
+			o[2592] = x0 + x1 + x2 + x3
+			o[5184] = x0 - x1 + x2 - x3
+			o[7776] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[10368] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[12960] = x3
+			x0, x1, x2, x3 = d[16], d[208], d[400], d[592] // column 1
+			o[432] = x0
+			o[3024] = x0 + x1 + x2 + x3
+			o[5616] = x0 - x1 + x2 - x3
+			o[8208] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[10800] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[13392] = x3
+			x0, x1, x2, x3 = d[32], d[224], d[416], d[608] // column 2
+			o[864] = x0
+			o[3456] = x0 + x1 + x2 + x3
+			o[6048] = x0 - x1 + x2 - x3
+			o[8640] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[11232] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[13824] = x3
+			x0, x1, x2, x3 = d[48], d[240], d[432], d[624] // column 3
+			o[1296] = x0
+			o[3888] = x0 + x1 + x2 + x3
+			o[6480] = x0 - x1 + x2 - x3
+			o[9072] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[11664] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[14256] = x3
+			x0, x1, x2, x3 = o[0], o[432], o[864], o[1296] // row 0
 			o[0] = x0
-			o[1728] = x0 + x1
-			o[3456] = x0 - x1
-			o[5184] = x1
-			x0, x1 = o[6912], o[8640] // row 1
-			o[6912] = x0
-			o[8640] = x0 + x1
-			o[10368] = x0 - x1
-			o[12096] = x1
-			x0, x1 = o[13824], o[15552] // row 2
-			o[13824] = x0
-			o[15552] = x0 + x1
-			o[17280] = x0 - x1
-			o[19008] = x1
-			x0, x1 = o[20736], o[22464] // row 3
-			o[20736] = x0
-			o[22464] = x0 + x1
-			o[24192] = x0 - x1
-			o[25920] = x1
+			o[432] = x0 + x1 + x2 + x3
+			o[864] = x0 - x1 + x2 - x3
+			o[1296] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[1728] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[2160] = x3
+			x0, x1, x2, x3 = o[2592], o[3024], o[3456], o[3888] // row 1
+			o[2592] = x0
+			o[3024] = x0 + x1 + x2 + x3
+			o[3456] = x0 - x1 + x2 - x3
+			o[3888] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[4320] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[4752] = x3
+			x0, x1, x2, x3 = o[5184], o[5616], o[6048], o[6480] // row 2
+			o[5184] = x0
+			o[5616] = x0 + x1 + x2 + x3
+			o[6048] = x0 - x1 + x2 - x3
+			o[6480] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[6912] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[7344] = x3
+			x0, x1, x2, x3 = o[7776], o[8208], o[8640], o[9072] // row 3
+			o[7776] = x0
+			o[8208] = x0 + x1 + x2 + x3
+			o[8640] = x0 - x1 + x2 - x3
+			o[9072] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[9504] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[9936] = x3
+			x0, x1, x2, x3 = o[10368], o[10800], o[11232], o[11664] // row 4
+			o[10368] = x0
+			o[10800] = x0 + x1 + x2 + x3
+			o[11232] = x0 - x1 + x2 - x3
+			o[11664] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[12096] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[12528] = x3
+			x0, x1, x2, x3 = o[12960], o[13392], o[13824], o[14256] // row 5
+			o[12960] = x0
+			o[13392] = x0 + x1 + x2 + x3
+			o[13824] = x0 - x1 + x2 - x3
+			o[14256] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[14688] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[15120] = x3
 		}
 	}
 }

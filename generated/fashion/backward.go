@@ -185,11 +185,11 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 
 // conv2Backward is the backward pass of conv2 + conv2.relu (specs/fashion.net:43), 32x12x12 → 96x12x12 per image,
 // on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
+// Per image: dW by Winograd's F(4x4,3x3), the products of the input's and dY's transformed tiles summed over
 // the tiles by conv2UpdKernel (conv2Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
 // brought back as Gᵀ dU G by conv2WinoDW,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv2GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (3 blocks of 16 channels of 14x14 pixels), its 6x6 tiles of 4x4 pixels transformed by conv2GradWinoInKernel into 16 matrices of 36 tiles × 48
+// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv2GradImage) by Winograd's F(4x4,3x3) (Lavin and Gray): the input copied into a padded copy
+// (3 blocks of 16 channels of 14x14 pixels), its 3x3 tiles of 6x6 pixels transformed by conv2GradWinoInKernel into 36 matrices of 9 tiles × 48
 // channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 1 output blocks a call,
 // and the products transformed into the output by conv2GradWinoOutKernel.
 func (m *Model) conv2Backward(worker, lo, hi int) {
@@ -201,8 +201,8 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 		cols       = 144        // output pixels 12x12: its N
 		depth      = 144        // values per patch, 16x3x3: its K
 		inGroup    = 2304       // input values per group
-		dw, dwSize = 832, 24576 // the weights' gradient in the partial sums, in F(2x2,3x3)'s domain
-		db         = 25408      // the bias's
+		dw, dwSize = 832, 55296 // the weights' gradient in the partial sums, in F(4x4,3x3)'s domain
+		db         = 56128      // the bias's
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
@@ -223,7 +223,7 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 	}
 }
 
-// conv2Upd adds the weight gradient of one image of conv2, in F(2x2,3x3)'s domain, to dw, the worker's partial
+// conv2Upd adds the weight gradient of one image of conv2, in F(4x4,3x3)'s domain, to dw, the worker's partial
 // sums in conv2UpdKernel's layout: [group][position][input block][channel/8][output block/3] × [8][3][16], from
 // src (32x12x12) and dy (96x12x12).
 func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
@@ -233,11 +233,11 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		ph, pw                           = 1, 1                  // the padding
 		pixel, row, block, plane         = 16, 224, 3136, 1      // strides of the input copy
 		inCopy, outCopy                  = 3136, 6912            // one group's copies
-		tilesH, tilesW, tiles, tile      = 6, 6, 36, 2           // tile: a tile's outputs per side
-		positions, vSize, zSize          = 16, 9216, 27648       // the transforms of the input (V) and of dY (Z)
-		vXi, zXi                         = 576, 1728             // between transform positions
+		tilesH, tilesW, tiles, tile      = 3, 3, 9, 4            // tile: a tile's outputs per side
+		positions, vSize, zSize          = 36, 5184, 15552       // the transforms of the input (V) and of dY (Z)
+		vXi, zXi                         = 144, 432              // between transform positions
 		inBlocks, outBlocks, t, f        = 1, 3, 8, 3            // the blocks, and the channels and output blocks per call
-		vAt, dyAt, zAt                   = 6272, 24704, 38528    // where V, dY's copy and Z start in the scratch
+		vAt, dyAt, zAt                   = 6272, 16640, 30464    // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 12, 12, 12, 192, 6912 // dY's copy: rowsP rows of dyRow values per block
 	)
 	buf := m.scratch[worker]
@@ -288,12 +288,12 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 }
 
 // conv2WinoDW sets the gradient of conv2's filters of output channels lo…hi−1 (u: channel u%48 of
-// group u/48) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G, in float64.
+// group u/48) from the summed partials dU in F(4x4,3x3)'s domain: dW = Gᵀ dU G, in float64.
 func (m *Model) conv2WinoDW(worker, lo, hi int) {
 	const (
 		gIn, gOut, kh, kw         = 16, 48, 3, 3
 		inBlocks, outBlocks, t, f = 1, 3, 8, 3
-		groupSums                 = 12288 // one group's partial sums
+		groupSums                 = 27648 // one group's partial sums
 	)
 	grad, sums := m.params[2].Grad, m.partials[0][832:]
 	for u := lo; u < hi; u++ {
@@ -303,25 +303,25 @@ func (m *Model) conv2WinoDW(worker, lo, hi int) {
 			cb, c := ci/16, ci%16
 			// position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further
 			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
-			d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33 := float64(du[0]), float64(du[768]), float64(du[1536]), float64(du[2304]), float64(du[3072]), float64(du[3840]), float64(du[4608]), float64(du[5376]), float64(du[6144]), float64(du[6912]), float64(du[7680]), float64(du[8448]), float64(du[9216]), float64(du[9984]), float64(du[10752]), float64(du[11520])
+			d00, d01, d02, d03, d04, d05, d10, d11, d12, d13, d14, d15, d20, d21, d22, d23, d24, d25, d30, d31, d32, d33, d34, d35, d40, d41, d42, d43, d44, d45, d50, d51, d52, d53, d54, d55 := float64(du[0]), float64(du[768]), float64(du[1536]), float64(du[2304]), float64(du[3072]), float64(du[3840]), float64(du[4608]), float64(du[5376]), float64(du[6144]), float64(du[6912]), float64(du[7680]), float64(du[8448]), float64(du[9216]), float64(du[9984]), float64(du[10752]), float64(du[11520]), float64(du[12288]), float64(du[13056]), float64(du[13824]), float64(du[14592]), float64(du[15360]), float64(du[16128]), float64(du[16896]), float64(du[17664]), float64(du[18432]), float64(du[19200]), float64(du[19968]), float64(du[20736]), float64(du[21504]), float64(du[22272]), float64(du[23040]), float64(du[23808]), float64(du[24576]), float64(du[25344]), float64(du[26112]), float64(du[26880])
 			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
-			t00, t01, t02, t03 := -d00+0.5*d10+0.5*d20, -d01+0.5*d11+0.5*d21, -d02+0.5*d12+0.5*d22, -d03+0.5*d13+0.5*d23 // row 0 of Gᵀ dU
-			t10, t11, t12, t13 := 0.5*d10-0.5*d20, 0.5*d11-0.5*d21, 0.5*d12-0.5*d22, 0.5*d13-0.5*d23                     // row 1 of Gᵀ dU
-			t20, t21, t22, t23 := 0.5*d10+0.5*d20+d30, 0.5*d11+0.5*d21+d31, 0.5*d12+0.5*d22+d32, 0.5*d13+0.5*d23+d33     // row 2 of Gᵀ dU
-			dw[0] = float32(-t00 + 0.5*t01 + 0.5*t02)
-			dw[1] = float32(0.5*t01 - 0.5*t02)
-			dw[2] = float32(0.5*t01 + 0.5*t02 + t03)
-			dw[3] = float32(-t10 + 0.5*t11 + 0.5*t12)
-			dw[4] = float32(0.5*t11 - 0.5*t12)
-			dw[5] = float32(0.5*t11 + 0.5*t12 + t13)
-			dw[6] = float32(-t20 + 0.5*t21 + 0.5*t22)
-			dw[7] = float32(0.5*t21 - 0.5*t22)
-			dw[8] = float32(0.5*t21 + 0.5*t22 + t23)
+			t00, t01, t02, t03, t04, t05 := 0.25*d00-0.16666666666666666*d10-0.16666666666666666*d20+0.041666666666666664*d30+0.041666666666666664*d40, 0.25*d01-0.16666666666666666*d11-0.16666666666666666*d21+0.041666666666666664*d31+0.041666666666666664*d41, 0.25*d02-0.16666666666666666*d12-0.16666666666666666*d22+0.041666666666666664*d32+0.041666666666666664*d42, 0.25*d03-0.16666666666666666*d13-0.16666666666666666*d23+0.041666666666666664*d33+0.041666666666666664*d43, 0.25*d04-0.16666666666666666*d14-0.16666666666666666*d24+0.041666666666666664*d34+0.041666666666666664*d44, 0.25*d05-0.16666666666666666*d15-0.16666666666666666*d25+0.041666666666666664*d35+0.041666666666666664*d45 // row 0 of Gᵀ dU
+			t10, t11, t12, t13, t14, t15 := -0.16666666666666666*d10+0.16666666666666666*d20+0.08333333333333333*d30-0.08333333333333333*d40, -0.16666666666666666*d11+0.16666666666666666*d21+0.08333333333333333*d31-0.08333333333333333*d41, -0.16666666666666666*d12+0.16666666666666666*d22+0.08333333333333333*d32-0.08333333333333333*d42, -0.16666666666666666*d13+0.16666666666666666*d23+0.08333333333333333*d33-0.08333333333333333*d43, -0.16666666666666666*d14+0.16666666666666666*d24+0.08333333333333333*d34-0.08333333333333333*d44, -0.16666666666666666*d15+0.16666666666666666*d25+0.08333333333333333*d35-0.08333333333333333*d45                                                             // row 1 of Gᵀ dU
+			t20, t21, t22, t23, t24, t25 := -0.16666666666666666*d10-0.16666666666666666*d20+0.16666666666666666*d30+0.16666666666666666*d40+d50, -0.16666666666666666*d11-0.16666666666666666*d21+0.16666666666666666*d31+0.16666666666666666*d41+d51, -0.16666666666666666*d12-0.16666666666666666*d22+0.16666666666666666*d32+0.16666666666666666*d42+d52, -0.16666666666666666*d13-0.16666666666666666*d23+0.16666666666666666*d33+0.16666666666666666*d43+d53, -0.16666666666666666*d14-0.16666666666666666*d24+0.16666666666666666*d34+0.16666666666666666*d44+d54, -0.16666666666666666*d15-0.16666666666666666*d25+0.16666666666666666*d35+0.16666666666666666*d45+d55                                     // row 2 of Gᵀ dU
+			dw[0] = float32(0.25*t00 - 0.16666666666666666*t01 - 0.16666666666666666*t02 + 0.041666666666666664*t03 + 0.041666666666666664*t04)
+			dw[1] = float32(-0.16666666666666666*t01 + 0.16666666666666666*t02 + 0.08333333333333333*t03 - 0.08333333333333333*t04)
+			dw[2] = float32(-0.16666666666666666*t01 - 0.16666666666666666*t02 + 0.16666666666666666*t03 + 0.16666666666666666*t04 + t05)
+			dw[3] = float32(0.25*t10 - 0.16666666666666666*t11 - 0.16666666666666666*t12 + 0.041666666666666664*t13 + 0.041666666666666664*t14)
+			dw[4] = float32(-0.16666666666666666*t11 + 0.16666666666666666*t12 + 0.08333333333333333*t13 - 0.08333333333333333*t14)
+			dw[5] = float32(-0.16666666666666666*t11 - 0.16666666666666666*t12 + 0.16666666666666666*t13 + 0.16666666666666666*t14 + t15)
+			dw[6] = float32(0.25*t20 - 0.16666666666666666*t21 - 0.16666666666666666*t22 + 0.041666666666666664*t23 + 0.041666666666666664*t24)
+			dw[7] = float32(-0.16666666666666666*t21 + 0.16666666666666666*t22 + 0.08333333333333333*t23 - 0.08333333333333333*t24)
+			dw[8] = float32(-0.16666666666666666*t21 - 0.16666666666666666*t22 + 0.16666666666666666*t23 + 0.16666666666666666*t24 + t25)
 		}
 	}
 }
 
-// conv2GradImage computes one image of conv2's input gradient by F(2x2,3x3): src (96x12x12, NCHW16c) into dst (32x12x12, NCHW16c).
+// conv2GradImage computes one image of conv2's input gradient by F(4x4,3x3): src (96x12x12, NCHW16c) into dst (32x12x12, NCHW16c).
 func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 48, 16 // channels per group
@@ -329,9 +329,9 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		ph, pw                   = 1, 1             // the padding
 		pixel, row, block, plane = 16, 224, 3136, 1 // strides of the input copy
 		inCopy, outCopy          = 9408, 2304       // one group's copies
-		inItems                  = 36               // input blocks × rows of tiles
-		mulItems                 = 32               // transform positions × calls
-		outItems                 = 12               // output blocks × rows of tiles
+		inItems                  = 18               // input blocks × rows of tiles
+		mulItems                 = 72               // transform positions × calls
+		outItems                 = 6                // output blocks × rows of tiles
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
@@ -354,13 +354,13 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 	}
 }
 
-// conv2GradWinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%6 of the
-// tiles of block u/6%3 of group u/18.
+// conv2GradWinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%3 of the
+// tiles of block u/3%3 of group u/9.
 func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 23424, 27648 // one group's V in the scratch: [16 positions][3 input blocks][36 tiles][16]
-		mAt, mSize       = 78720, 9216  // and its M: [16 positions][1 output blocks][36 tiles][16]
-		tilesH, tilesW   = 6, 6
+		vAt, vSize       = 23424, 15552 // one group's V in the scratch: [36 positions][3 input blocks][9 tiles][16]
+		mAt, mSize       = 54528, 5184  // and its M: [36 positions][1 output blocks][9 tiles][16]
+		tilesH, tilesW   = 3, 3
 		inBlocks, inCopy = 3, 9408
 		row, block       = 224, 3136 // strides of the input copy
 	)
@@ -371,21 +371,21 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	xs, v := buf[:18816], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv2GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:])
 	}
 }
 
 // conv2GradWinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%1
-// (output blocks (u%1)·1…) of transform position u/1%16 of group u/16.
+// (output blocks (u%1)·1…) of transform position u/1%36 of group u/36.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 23424, 27648 // one group's V in the scratch: [16 positions][3 input blocks][36 tiles][16]
-		mAt, mSize           = 78720, 9216  // and its M: [16 positions][1 output blocks][36 tiles][16]
-		tilesH, tilesW       = 6, 6
-		positions, calls     = 16, 1
-		vXi, mXi             = 1728, 576 // between transform positions
-		callOut, callWeights = 576, 768
-		zeros                = 24608 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize           = 23424, 15552 // one group's V in the scratch: [36 positions][3 input blocks][9 tiles][16]
+		mAt, mSize           = 54528, 5184  // and its M: [36 positions][1 output blocks][9 tiles][16]
+		tilesH, tilesW       = 3, 3
+		positions, calls     = 36, 1
+		vXi, mXi             = 432, 144 // between transform positions
+		callOut, callWeights = 144, 768
+		zeros                = 55328 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -400,16 +400,16 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 }
 
 // conv2GradWinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is
-// row u%6 of the tiles of output block u/6%1 of group u/6; the last row of tiles stores the
+// row u%3 of the tiles of output block u/3%1 of group u/3; the last row of tiles stores the
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 23424, 27648 // one group's V in the scratch: [16 positions][3 input blocks][36 tiles][16]
-		mAt, mSize         = 78720, 9216  // and its M: [16 positions][1 output blocks][36 tiles][16]
-		tilesH, tilesW     = 6, 6
+		vAt, vSize         = 23424, 15552 // one group's V in the scratch: [36 positions][3 input blocks][9 tiles][16]
+		mAt, mSize         = 54528, 5184  // and its M: [36 positions][1 output blocks][9 tiles][16]
+		tilesH, tilesW     = 3, 3
 		outBlocks, outCopy = 1, 2304
-		outH, outW, tile   = 12, 12, 2 // the output, and a tile's rows
-		biases             = 24576     // where the biases start in the transformed weights
+		outH, outW, tile   = 12, 12, 4 // the output, and a tile's rows
+		biases             = 55296     // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -428,11 +428,13 @@ func (m *Model) conv2Relay() {
 }
 
 // conv2RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%16 of group u/16), each
-// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
+// 3x3 filter g into U = G g Gᵀ in float64, with G of F(4x4,3x3):
 //
-//	[     -1      0      0 ]
-//	[    0.5    0.5    0.5 ]
-//	[    0.5   -0.5    0.5 ]
+//	[   0.25      0      0 ]
+//	[ -0.1667 -0.1667 -0.1667 ]
+//	[ -0.1667 0.1667 -0.1667 ]
+//	[ 0.04167 0.08333 0.1667 ]
+//	[ 0.04167 -0.08333 0.1667 ]
 //	[      0      0      1 ]
 //
 // U is laid out per group, transform position and call as [input channel][1 output blocks][16
@@ -442,7 +444,7 @@ func (m *Model) conv2RelayRows(worker, lo, hi int) {
 		gIn, gOut                       = 48, 16 // the convolution's channels per group
 		kh, kw                          = 3, 3
 		outBlocks, perCall, callWeights = 1, 1, 768
-		uSize, biases                   = 12288, 24576 // one group's transformed weights, and where the biases start
+		uSize, biases                   = 27648, 55296 // one group's transformed weights, and where the biases start
 	)
 	w, p := m.conv2Weight, m.conv2Relaid
 	for u := lo; u < hi; u++ {
@@ -453,26 +455,48 @@ func (m *Model) conv2RelayRows(worker, lo, hi int) {
 			q := p[at+c*perCall*16:]
 			g := w[((gr*gIn+c)*gOut+o)*kh*kw:][:kh*kw]
 			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[8]), float64(g[7]), float64(g[6]), float64(g[5]), float64(g[4]), float64(g[3]), float64(g[2]), float64(g[1]), float64(g[0])
-			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
-			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
-			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
-			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
-			q[0] = float32(-t00)
-			q[768] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
-			q[1536] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
-			q[2304] = float32(t02)
-			q[3072] = float32(-t10)
-			q[3840] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
-			q[4608] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
-			q[5376] = float32(t12)
-			q[6144] = float32(-t20)
-			q[6912] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
-			q[7680] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
-			q[8448] = float32(t22)
-			q[9216] = float32(-t30)
-			q[9984] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
-			q[10752] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
-			q[11520] = float32(t32)
+			t00, t01, t02 := 0.25*g00, 0.25*g01, 0.25*g02                                                                                                                                                                                                 // row 0 of G g
+			t10, t11, t12 := -0.16666666666666666*g00-0.16666666666666666*g10-0.16666666666666666*g20, -0.16666666666666666*g01-0.16666666666666666*g11-0.16666666666666666*g21, -0.16666666666666666*g02-0.16666666666666666*g12-0.16666666666666666*g22 // row 1 of G g
+			t20, t21, t22 := -0.16666666666666666*g00+0.16666666666666666*g10-0.16666666666666666*g20, -0.16666666666666666*g01+0.16666666666666666*g11-0.16666666666666666*g21, -0.16666666666666666*g02+0.16666666666666666*g12-0.16666666666666666*g22 // row 2 of G g
+			t30, t31, t32 := 0.041666666666666664*g00+0.08333333333333333*g10+0.16666666666666666*g20, 0.041666666666666664*g01+0.08333333333333333*g11+0.16666666666666666*g21, 0.041666666666666664*g02+0.08333333333333333*g12+0.16666666666666666*g22 // row 3 of G g
+			t40, t41, t42 := 0.041666666666666664*g00-0.08333333333333333*g10+0.16666666666666666*g20, 0.041666666666666664*g01-0.08333333333333333*g11+0.16666666666666666*g21, 0.041666666666666664*g02-0.08333333333333333*g12+0.16666666666666666*g22 // row 4 of G g
+			t50, t51, t52 := g20, g21, g22                                                                                                                                                                                                                // row 5 of G g
+			q[0] = float32(0.25 * t00)
+			q[768] = float32(-0.16666666666666666*t00 - 0.16666666666666666*t01 - 0.16666666666666666*t02)
+			q[1536] = float32(-0.16666666666666666*t00 + 0.16666666666666666*t01 - 0.16666666666666666*t02)
+			q[2304] = float32(0.041666666666666664*t00 + 0.08333333333333333*t01 + 0.16666666666666666*t02)
+			q[3072] = float32(0.041666666666666664*t00 - 0.08333333333333333*t01 + 0.16666666666666666*t02)
+			q[3840] = float32(t02)
+			q[4608] = float32(0.25 * t10)
+			q[5376] = float32(-0.16666666666666666*t10 - 0.16666666666666666*t11 - 0.16666666666666666*t12)
+			q[6144] = float32(-0.16666666666666666*t10 + 0.16666666666666666*t11 - 0.16666666666666666*t12)
+			q[6912] = float32(0.041666666666666664*t10 + 0.08333333333333333*t11 + 0.16666666666666666*t12)
+			q[7680] = float32(0.041666666666666664*t10 - 0.08333333333333333*t11 + 0.16666666666666666*t12)
+			q[8448] = float32(t12)
+			q[9216] = float32(0.25 * t20)
+			q[9984] = float32(-0.16666666666666666*t20 - 0.16666666666666666*t21 - 0.16666666666666666*t22)
+			q[10752] = float32(-0.16666666666666666*t20 + 0.16666666666666666*t21 - 0.16666666666666666*t22)
+			q[11520] = float32(0.041666666666666664*t20 + 0.08333333333333333*t21 + 0.16666666666666666*t22)
+			q[12288] = float32(0.041666666666666664*t20 - 0.08333333333333333*t21 + 0.16666666666666666*t22)
+			q[13056] = float32(t22)
+			q[13824] = float32(0.25 * t30)
+			q[14592] = float32(-0.16666666666666666*t30 - 0.16666666666666666*t31 - 0.16666666666666666*t32)
+			q[15360] = float32(-0.16666666666666666*t30 + 0.16666666666666666*t31 - 0.16666666666666666*t32)
+			q[16128] = float32(0.041666666666666664*t30 + 0.08333333333333333*t31 + 0.16666666666666666*t32)
+			q[16896] = float32(0.041666666666666664*t30 - 0.08333333333333333*t31 + 0.16666666666666666*t32)
+			q[17664] = float32(t32)
+			q[18432] = float32(0.25 * t40)
+			q[19200] = float32(-0.16666666666666666*t40 - 0.16666666666666666*t41 - 0.16666666666666666*t42)
+			q[19968] = float32(-0.16666666666666666*t40 + 0.16666666666666666*t41 - 0.16666666666666666*t42)
+			q[20736] = float32(0.041666666666666664*t40 + 0.08333333333333333*t41 + 0.16666666666666666*t42)
+			q[21504] = float32(0.041666666666666664*t40 - 0.08333333333333333*t41 + 0.16666666666666666*t42)
+			q[22272] = float32(t42)
+			q[23040] = float32(0.25 * t50)
+			q[23808] = float32(-0.16666666666666666*t50 - 0.16666666666666666*t51 - 0.16666666666666666*t52)
+			q[24576] = float32(-0.16666666666666666*t50 + 0.16666666666666666*t51 - 0.16666666666666666*t52)
+			q[25344] = float32(0.041666666666666664*t50 + 0.08333333333333333*t51 + 0.16666666666666666*t52)
+			q[26112] = float32(0.041666666666666664*t50 - 0.08333333333333333*t51 + 0.16666666666666666*t52)
+			q[26880] = float32(t52)
 		}
 		p[biases+(gr*outBlocks+ob)*16+ch] = 0
 	}

@@ -159,8 +159,8 @@ func (m *Model) pool1LrnChunks(worker, lo, hi int) {
 
 // conv2 runs conv2 + conv2.relu (specs/fashion.net:43), 32x12x12 → 96x12x12 per image,
 // on images lo…hi−1.
-// Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (1 blocks of 16 channels of 14x14 pixels), its 6x6 tiles of 4x4 pixels transformed by conv2WinoInKernel into 16 matrices of 36 tiles × 16
+// Per image and group, by Winograd's F(4x4,3x3) (Lavin and Gray): the input copied into a padded copy
+// (1 blocks of 16 channels of 14x14 pixels), its 3x3 tiles of 6x6 pixels transformed by conv2WinoInKernel into 36 matrices of 9 tiles × 16
 // channels (V), each multiplied by its transformed weights by conv2WinoMulKernel, 3 output blocks a call,
 // and the products transformed into the output by conv2WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
 func (m *Model) conv2(worker, lo, hi int) {
@@ -174,7 +174,7 @@ func (m *Model) conv2(worker, lo, hi int) {
 	}
 }
 
-// conv2Image computes one image of conv2 by F(2x2,3x3): src (32x12x12, NCHW16c) into dst (96x12x12, NCHW16c).
+// conv2Image computes one image of conv2 by F(4x4,3x3): src (32x12x12, NCHW16c) into dst (96x12x12, NCHW16c).
 func (m *Model) conv2Image(worker int, src, dst []float32) {
 	const (
 		groups, gIn, gOut        = 2, 16, 48 // channels per group
@@ -182,9 +182,9 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		ph, pw                   = 1, 1             // the padding
 		pixel, row, block, plane = 16, 224, 3136, 1 // strides of the input copy
 		inCopy, outCopy          = 3136, 6912       // one group's copies
-		inItems                  = 12               // input blocks × rows of tiles
-		mulItems                 = 32               // transform positions × calls
-		outItems                 = 36               // output blocks × rows of tiles
+		inItems                  = 6                // input blocks × rows of tiles
+		mulItems                 = 72               // transform positions × calls
+		outItems                 = 18               // output blocks × rows of tiles
 	)
 	buf := m.scratch[worker]
 	xs := buf[:groups*inCopy]
@@ -207,13 +207,13 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 	}
 }
 
-// conv2WinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%6 of the
-// tiles of block u/6%1 of group u/6.
+// conv2WinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%3 of the
+// tiles of block u/3%1 of group u/3.
 func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 20096, 9216  // one group's V in the scratch: [16 positions][1 input blocks][36 tiles][16]
-		mAt, mSize       = 38528, 27648 // and its M: [16 positions][3 output blocks][36 tiles][16]
-		tilesH, tilesW   = 6, 6
+		vAt, vSize       = 20096, 5184  // one group's V in the scratch: [36 positions][1 input blocks][9 tiles][16]
+		mAt, mSize       = 30464, 15552 // and its M: [36 positions][3 output blocks][9 tiles][16]
+		tilesH, tilesW   = 3, 3
 		inBlocks, inCopy = 1, 3136
 		row, block       = 224, 3136 // strides of the input copy
 	)
@@ -224,21 +224,21 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	xs, v := buf[:6272], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv2WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:])
 	}
 }
 
 // conv2WinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%1
-// (output blocks (u%1)·3…) of transform position u/1%16 of group u/16.
+// (output blocks (u%1)·3…) of transform position u/1%36 of group u/36.
 func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 20096, 9216  // one group's V in the scratch: [16 positions][1 input blocks][36 tiles][16]
-		mAt, mSize           = 38528, 27648 // and its M: [16 positions][3 output blocks][36 tiles][16]
-		tilesH, tilesW       = 6, 6
-		positions, calls     = 16, 1
-		vXi, mXi             = 576, 1728 // between transform positions
-		callOut, callWeights = 1728, 768
-		zeros                = 24672 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize           = 20096, 5184  // one group's V in the scratch: [36 positions][1 input blocks][9 tiles][16]
+		mAt, mSize           = 30464, 15552 // and its M: [36 positions][3 output blocks][9 tiles][16]
+		tilesH, tilesW       = 3, 3
+		positions, calls     = 36, 1
+		vXi, mXi             = 144, 432 // between transform positions
+		callOut, callWeights = 432, 768
+		zeros                = 55392 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -253,16 +253,16 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 }
 
 // conv2WinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is
-// row u%6 of the tiles of output block u/6%3 of group u/18; the last row of tiles stores the
+// row u%3 of the tiles of output block u/3%3 of group u/9; the last row of tiles stores the
 // rows inside the image only.
 func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 20096, 9216  // one group's V in the scratch: [16 positions][1 input blocks][36 tiles][16]
-		mAt, mSize         = 38528, 27648 // and its M: [16 positions][3 output blocks][36 tiles][16]
-		tilesH, tilesW     = 6, 6
+		vAt, vSize         = 20096, 5184  // one group's V in the scratch: [36 positions][1 input blocks][9 tiles][16]
+		mAt, mSize         = 30464, 15552 // and its M: [36 positions][3 output blocks][9 tiles][16]
+		tilesH, tilesW     = 3, 3
 		outBlocks, outCopy = 3, 6912
-		outH, outW, tile   = 12, 12, 2 // the output, and a tile's rows
-		biases             = 24576     // where the biases start in the transformed weights
+		outH, outW, tile   = 12, 12, 4 // the output, and a tile's rows
+		biases             = 55296     // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -281,11 +281,13 @@ func (m *Model) conv2Pack() {
 }
 
 // conv2PackRows transforms the filters of output channels lo…hi−1 (u: channel u%48 of group u/48), each
-// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
+// 3x3 filter g into U = G g Gᵀ in float64, with G of F(4x4,3x3):
 //
-//	[     -1      0      0 ]
-//	[    0.5    0.5    0.5 ]
-//	[    0.5   -0.5    0.5 ]
+//	[   0.25      0      0 ]
+//	[ -0.1667 -0.1667 -0.1667 ]
+//	[ -0.1667 0.1667 -0.1667 ]
+//	[ 0.04167 0.08333 0.1667 ]
+//	[ 0.04167 -0.08333 0.1667 ]
 //	[      0      0      1 ]
 //
 // U is laid out per group, transform position and call as [input channel][3 output blocks][16
@@ -295,7 +297,7 @@ func (m *Model) conv2PackRows(worker, lo, hi int) {
 		gIn, gOut                       = 16, 48 // the convolution's channels per group
 		kh, kw                          = 3, 3
 		outBlocks, perCall, callWeights = 3, 3, 768
-		uSize, biases                   = 12288, 24576 // one group's transformed weights, and where the biases start
+		uSize, biases                   = 27648, 55296 // one group's transformed weights, and where the biases start
 	)
 	w, p := m.conv2Weight, m.conv2Packed
 	for u := lo; u < hi; u++ {
@@ -306,26 +308,48 @@ func (m *Model) conv2PackRows(worker, lo, hi int) {
 			q := p[at+c*perCall*16:]
 			g := w[((gr*gOut+o)*gIn+c)*kh*kw:][:kh*kw]
 			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[0]), float64(g[1]), float64(g[2]), float64(g[3]), float64(g[4]), float64(g[5]), float64(g[6]), float64(g[7]), float64(g[8])
-			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
-			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
-			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
-			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
-			q[0] = float32(-t00)
-			q[768] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
-			q[1536] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
-			q[2304] = float32(t02)
-			q[3072] = float32(-t10)
-			q[3840] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
-			q[4608] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
-			q[5376] = float32(t12)
-			q[6144] = float32(-t20)
-			q[6912] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
-			q[7680] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
-			q[8448] = float32(t22)
-			q[9216] = float32(-t30)
-			q[9984] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
-			q[10752] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
-			q[11520] = float32(t32)
+			t00, t01, t02 := 0.25*g00, 0.25*g01, 0.25*g02                                                                                                                                                                                                 // row 0 of G g
+			t10, t11, t12 := -0.16666666666666666*g00-0.16666666666666666*g10-0.16666666666666666*g20, -0.16666666666666666*g01-0.16666666666666666*g11-0.16666666666666666*g21, -0.16666666666666666*g02-0.16666666666666666*g12-0.16666666666666666*g22 // row 1 of G g
+			t20, t21, t22 := -0.16666666666666666*g00+0.16666666666666666*g10-0.16666666666666666*g20, -0.16666666666666666*g01+0.16666666666666666*g11-0.16666666666666666*g21, -0.16666666666666666*g02+0.16666666666666666*g12-0.16666666666666666*g22 // row 2 of G g
+			t30, t31, t32 := 0.041666666666666664*g00+0.08333333333333333*g10+0.16666666666666666*g20, 0.041666666666666664*g01+0.08333333333333333*g11+0.16666666666666666*g21, 0.041666666666666664*g02+0.08333333333333333*g12+0.16666666666666666*g22 // row 3 of G g
+			t40, t41, t42 := 0.041666666666666664*g00-0.08333333333333333*g10+0.16666666666666666*g20, 0.041666666666666664*g01-0.08333333333333333*g11+0.16666666666666666*g21, 0.041666666666666664*g02-0.08333333333333333*g12+0.16666666666666666*g22 // row 4 of G g
+			t50, t51, t52 := g20, g21, g22                                                                                                                                                                                                                // row 5 of G g
+			q[0] = float32(0.25 * t00)
+			q[768] = float32(-0.16666666666666666*t00 - 0.16666666666666666*t01 - 0.16666666666666666*t02)
+			q[1536] = float32(-0.16666666666666666*t00 + 0.16666666666666666*t01 - 0.16666666666666666*t02)
+			q[2304] = float32(0.041666666666666664*t00 + 0.08333333333333333*t01 + 0.16666666666666666*t02)
+			q[3072] = float32(0.041666666666666664*t00 - 0.08333333333333333*t01 + 0.16666666666666666*t02)
+			q[3840] = float32(t02)
+			q[4608] = float32(0.25 * t10)
+			q[5376] = float32(-0.16666666666666666*t10 - 0.16666666666666666*t11 - 0.16666666666666666*t12)
+			q[6144] = float32(-0.16666666666666666*t10 + 0.16666666666666666*t11 - 0.16666666666666666*t12)
+			q[6912] = float32(0.041666666666666664*t10 + 0.08333333333333333*t11 + 0.16666666666666666*t12)
+			q[7680] = float32(0.041666666666666664*t10 - 0.08333333333333333*t11 + 0.16666666666666666*t12)
+			q[8448] = float32(t12)
+			q[9216] = float32(0.25 * t20)
+			q[9984] = float32(-0.16666666666666666*t20 - 0.16666666666666666*t21 - 0.16666666666666666*t22)
+			q[10752] = float32(-0.16666666666666666*t20 + 0.16666666666666666*t21 - 0.16666666666666666*t22)
+			q[11520] = float32(0.041666666666666664*t20 + 0.08333333333333333*t21 + 0.16666666666666666*t22)
+			q[12288] = float32(0.041666666666666664*t20 - 0.08333333333333333*t21 + 0.16666666666666666*t22)
+			q[13056] = float32(t22)
+			q[13824] = float32(0.25 * t30)
+			q[14592] = float32(-0.16666666666666666*t30 - 0.16666666666666666*t31 - 0.16666666666666666*t32)
+			q[15360] = float32(-0.16666666666666666*t30 + 0.16666666666666666*t31 - 0.16666666666666666*t32)
+			q[16128] = float32(0.041666666666666664*t30 + 0.08333333333333333*t31 + 0.16666666666666666*t32)
+			q[16896] = float32(0.041666666666666664*t30 - 0.08333333333333333*t31 + 0.16666666666666666*t32)
+			q[17664] = float32(t32)
+			q[18432] = float32(0.25 * t40)
+			q[19200] = float32(-0.16666666666666666*t40 - 0.16666666666666666*t41 - 0.16666666666666666*t42)
+			q[19968] = float32(-0.16666666666666666*t40 + 0.16666666666666666*t41 - 0.16666666666666666*t42)
+			q[20736] = float32(0.041666666666666664*t40 + 0.08333333333333333*t41 + 0.16666666666666666*t42)
+			q[21504] = float32(0.041666666666666664*t40 - 0.08333333333333333*t41 + 0.16666666666666666*t42)
+			q[22272] = float32(t42)
+			q[23040] = float32(0.25 * t50)
+			q[23808] = float32(-0.16666666666666666*t50 - 0.16666666666666666*t51 - 0.16666666666666666*t52)
+			q[24576] = float32(-0.16666666666666666*t50 + 0.16666666666666666*t51 - 0.16666666666666666*t52)
+			q[25344] = float32(0.041666666666666664*t50 + 0.08333333333333333*t51 + 0.16666666666666666*t52)
+			q[26112] = float32(0.041666666666666664*t50 - 0.08333333333333333*t51 + 0.16666666666666666*t52)
+			q[26880] = float32(t52)
 		}
 		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[gr*gOut+o]
 	}

@@ -63,7 +63,7 @@ type Model struct {
 	outs           [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 18432 values per image each
-	partials       [][]float32          // per worker: its images' parameter gradients, 25504 values
+	partials       [][]float32          // per worker: its images' parameter gradients, 56224 values
 	labels         []int32              // the labels of the current Backward
 	losses         []float64            // each image's loss
 	conv1Packed    []float32            // conv1's parameters laid out for its forward kernel
@@ -114,8 +114,8 @@ func New() *Model {
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = make([]float32, 832)
-	m.conv2Relaid = make([]float32, 24640)
-	m.conv2Packed = make([]float32, 24768)
+	m.conv2Relaid = make([]float32, 55360)
+	m.conv2Packed = make([]float32, 55488)
 	m.conv1Weight = make([]float32, 800)
 	m.conv1Bias = make([]float32, 32)
 	m.conv2Weight = make([]float32, 13824)
@@ -154,7 +154,7 @@ func NewSeeded(seed uint64) *Model {
 	}
 	m.partials = make([][]float32, runtime.Workers())
 	for w := range m.partials {
-		m.partials[w] = make([]float32, 25504)
+		m.partials[w] = make([]float32, 56224)
 	}
 	m.kernels = kernels{
 		conv1:              m.conv1,
