@@ -8,12 +8,16 @@
 # time; at batch 1 (Forward1) a convolution's rows run on the pool's goroutines outside its step,
 # so use a batch of 2 or more for the rates.
 #
-# usage: bench/layers.sh PACKAGE BENCHMARK [RUNS]    e.g. bench/layers.sh alexnet TrainStep32 10
+# usage: bench/layers.sh PACKAGE BENCHMARK [RUNS]    e.g. bench/layers.sh alexnet TrainStep32 20
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pkg=${1:?usage: bench/layers.sh PACKAGE BENCHMARK [RUNS]}
 bench=${2:?usage: bench/layers.sh PACKAGE BENCHMARK [RUNS]}
-runs=${3:-5}
+runs=${3:-20}
+# The profile covers runs+3 calls of the benchmarked method, not runs: go test calls the benchmark
+# with b.N = 1 before b.N = runs, and internal/modeltest's benchmarks make one untimed call each
+# time before the timed ones.
+calls=$((runs + 3))
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 go test -c -o "$out/pkg.test" "./generated/$pkg/"
@@ -34,7 +38,7 @@ awk -v p="generated/$pkg.(*Model)." '
 	}
 	END {
 		printf "%-24s %14s %7s\n", "kernel", "CPU ms per op", "share"
-		for (n in sec) printf "%-24s %14.1f %6.1f%%\n", n, 1000 * sec[n] / '"$runs"', 100 * sec[n] / total | "sort -k3 -nr"
+		for (n in sec) printf "%-24s %14.1f %6.1f%%\n", n, 1000 * sec[n] / '"$calls"', 100 * sec[n] / total | "sort -k3 -nr"
 	}' "$out/top.txt"
 
 # The convolutions' rates: their multiply-adds from netc check, their CPU time from the profile.
@@ -43,10 +47,10 @@ go run ./cmd/netc check -v -json "generated/$pkg/$spec" >"$out/check.json"
 gcc -O2 -mavx512f -mfma -pthread ../shared/peers/peak/fma_peak.c -o "$out/fma_peak"
 peak=$("$out/fma_peak" 3 | awk '$1 == "avx512" && $2 == "threads=1" { print $4 }')
 echo
-python3 - "$out/check.json" "$out/top.txt" "$pkg" "$bench" "$runs" "$peak" <<'PY'
+python3 - "$out/check.json" "$out/top.txt" "$pkg" "$bench" "$calls" "$peak" <<'PY'
 import json, re, sys
-check, top, pkg, bench, runs, peak = sys.argv[1:]
-images = int(re.search(r"(\d+)$", bench).group(1)) * int(runs)
+check, top, pkg, bench, calls, peak = sys.argv[1:]
+images = int(re.search(r"(\d+)$", bench).group(1)) * int(calls)
 peak = float(peak)
 cpu = {}
 prefix = "generated/%s.(*Model)." % pkg
