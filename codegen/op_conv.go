@@ -368,8 +368,12 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	c := d.c
 	name := g.name[s]
 	b := s.ConvBlocking()
+	positions := "input channels"
+	if b.UpdKX {
+		positions = "kernel columns"
+	}
 	how := fmt.Sprintf("Per image: dW summed over the output pixels by %sUpdKernel (%sUpd: the input and dY copied into\n"+
-		"the blocked layout; %d input positions × %d output blocks per call) into the worker's partial sums", name, name, b.UpdT, b.UpdF)
+		"the blocked layout; %d %s × %d output blocks per call) into the worker's partial sums", name, name, b.UpdT, positions, b.UpdF)
 	if w := b.Wino; w != nil {
 		how = fmt.Sprintf("Per image: dW by Winograd's %s, the products of the input's and dY's transformed tiles summed over\n"+
 			"the tiles by %sUpdKernel (%sUpd; %d channels × %d output blocks per call) into the worker's partial sums,\n"+
@@ -480,27 +484,36 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 }
 
 // updKernel is the geometry of a conv step's weight-gradient kernel: UpdT input positions of
-// the forward kernel's input copy by UpdF blocks of dY's blocked copy (unpadded).
+// the forward kernel's input copy (channels, or with UpdKX kernel columns) by UpdF blocks of
+// dY's blocked copy (unpadded).
 func updKernel(g *gen, s *compiler.Step) asm.Upd {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
 	if b.Wino != nil {
 		return winoUpdKernel(g, s)
 	}
+	positions := inPlane(b) // channels
+	if b.UpdKX {
+		positions = inPix(b) // kernel columns
+	}
 	return asm.Upd{Name: g.name[s] + "UpdKernel", T: b.UpdT, F: b.UpdF, Rows: b.OutH, OutW: b.OutW,
-		InRowStride: c.SH * inPix(b) * b.PadW, InPixStride: c.SW * inPix(b), InTStride: inPlane(b),
+		InRowStride: c.SH * inPix(b) * b.PadW, InPixStride: c.SW * inPix(b), InTStride: positions,
 		DyRowStride: b.OutW * compiler.ChannelBlock, DyBlockStride: b.OutH * b.OutW * compiler.ChannelBlock,
 		Doc: fmt.Sprintf("the weight gradient of %s (%s)", l.Name, g.where(l))}
 }
 
 // convUpd emits a conv step's <name>Upd, which adds one image's weight gradient to the worker's
 // partial sums in the kernel's blocked layout: the input copied as the forward pass copies it,
-// dY into blocks, and a kernel call per group, input block, group of UpdT channels, kernel
-// offset and group of UpdF output blocks.
+// dY into blocks, and a kernel call per group, input block, group of UpdT channels (or channel),
+// kernel offset (or row and group of UpdT columns) and group of UpdF output blocks.
 func convUpd(g *gen, f *jen.File, s *compiler.Step) {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
 	name, u := g.name[s], updKernel(g, s)
+	layout, cStep, kxStep := fmt.Sprintf("[channel/%d][ky][kx]", b.UpdT), "c0 += t", "kx++"
+	if b.UpdKX {
+		layout, cStep, kxStep = fmt.Sprintf("[channel][ky][kx/%d]", b.UpdT), "c0++", "kx += t"
+	}
 	f.Comment(fmt.Sprintf("%sUpd adds the weight gradient of one image of %s to dw, the worker's partial sums in %s's", name, l.Name, u.Name))
-	f.Comment(fmt.Sprintf("layout: [group][input block][channel/%d][ky][kx][output block/%d] × [%d][%d][16], from src (%s)", b.UpdT, b.UpdF, b.UpdT, b.UpdF, s.In()))
+	f.Comment(fmt.Sprintf("layout: [group][input block]%s[output block/%d] × [%d][%d][16], from src (%s)", layout, b.UpdF, b.UpdT, b.UpdF, s.In()))
 	f.Comment(fmt.Sprintf("and dy (%s).", s.Out()))
 	upd := []jen.Code{
 		jen.Const().Defs(append(copyConsts(b, c.Groups),
@@ -530,9 +543,9 @@ func convUpd(g *gen, f *jen.File, s *compiler.Step) {
 		x("at := 0"),
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("cb := 0; cb < inBlocks; cb++")).Block(
-				jen.For(x("c0 := 0; c0 < lanes; c0 += t")).Block(
+				jen.For(x("c0 := 0; c0 < lanes; %s", cStep)).Block(
 					jen.For(x("ky := 0; ky < kh; ky++")).Block(
-						jen.For(x("kx := 0; kx < kw; kx++")).Block(
+						jen.For(x("kx := 0; kx < kw; %s", kxStep)).Block(
 							x("in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]"),
 							jen.For(x("ob := 0; ob < outBlocks; ob += f")).Block(
 								x("%s(dw[at:at+t*f*%d], in, ys[gr*outCopy+ob*pixels*%d:])", u.Name, compiler.ChannelBlock, compiler.ChannelBlock),
@@ -557,6 +570,10 @@ func convReduce(g *gen, s *compiler.Step) []jen.Code {
 	}
 	off, blocked := int(s.PartialsAt), c.Groups*int(b.GradSize())
 	w := g.index[l.Name+".weight"]
+	callAt, position := x("call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f"), "c%t"
+	if b.UpdKX {
+		callAt, position = x("call := ((((gr*inBlocks+cb)*lanes+c)*kh+ky)*(kw/t)+kx/t)*(outBlocks/f) + ob/f"), "kx%t"
+	}
 	code := []jen.Code{
 		x("m.addPartials(%d, %d)", off, blocked).Comment(l.Name + ".weight, blocked"),
 		jen.Block(
@@ -572,8 +589,8 @@ func convReduce(g *gen, s *compiler.Step) []jen.Code {
 						x("cb, c := ci/lanes, ci%%lanes"),
 						jen.For(x("ky := 0; ky < kh; ky++")).Block(
 							jen.For(x("kx := 0; kx < kw; kx++")).Block(
-								x("call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f"),
-								x("grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%%t)*f+ob%%f)*%d+ol]", compiler.ChannelBlock),
+								callAt,
+								x("grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+%s)*f+ob%%f)*%d+ol]", position, compiler.ChannelBlock),
 							),
 						),
 					),

@@ -88,7 +88,7 @@ loss: softmax
 input 3x15x13
 classes 5
 rounding floor
-b1: conv 32 kernel 3 padding 1 bias off          -> 32x15x13
+b1: conv 32 kernel 5 padding 2 bias off          -> 32x15x13
     relu
 b2: conv 32 kernel 3 padding 1 groups 2          -> 32x15x13
     lrn size 5 alpha 0.3 beta 0.75 k 2
@@ -139,7 +139,7 @@ func TestOps(t *testing.T) {
 	root, err := filepath.Abs("..")
 	require.NoError(t, err)
 	var pkgs []string
-	var kernels strings.Builder // every package's kernels.go, for the algorithms they use
+	var kernels strings.Builder // every package's kernels.go and backward.go, for the algorithms they use
 	for name, spec := range opSpecs {
 		dir := filepath.Join("testdata", "ops", name)
 		require.NoError(t, os.MkdirAll(dir, 0o755))
@@ -149,15 +149,17 @@ func TestOps(t *testing.T) {
 		cmd.Dir = root
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "%s", out)
-		src, err := os.ReadFile(filepath.Join(dir, "kernels.go"))
-		require.NoError(t, err)
-		kernels.Write(src)
+		for _, file := range []string{"kernels.go", "backward.go"} {
+			src, err := os.ReadFile(filepath.Join(dir, file))
+			require.NoError(t, err)
+			kernels.Write(src)
+		}
 		test := strings.ReplaceAll(opTest, "PKG", name)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name+"_test.go"), []byte(test), 0o644))
 		pkgs = append(pkgs, "./codegen/"+filepath.ToSlash(dir))
 	}
-	// The networks take every path of the generated forward passes.
-	for _, path := range []string{"by Winograd's F(2x2,3x3)", "by Winograd's F(2x2,5x5)", "by Winograd's F(3x3,5x5)",
+	// The networks take every path of the generated forward passes, and both weight-gradient kernels.
+	for _, path := range []string{"kernel columns × ", "input channels × ", "by Winograd's F(2x2,3x3)", "by Winograd's F(2x2,5x5)", "by Winograd's F(3x3,5x5)",
 		"by Winograd's F(3x3,3x3)", "by Winograd's F(5x5,3x3)", "copied back to NCHW. The passes over one image"} {
 		require.True(t, strings.Contains(kernels.String(), path), "no generated package has %q", path)
 	}

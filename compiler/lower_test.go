@@ -22,6 +22,9 @@ func TestConvBlockingAlexNet(t *testing.T) {
 				if b.UpdT > 0 {
 					d += fmt.Sprintf(", dW %d×%d", b.UpdT, b.UpdF)
 				}
+				if b.UpdKX {
+					d += " along kx"
+				}
 				if w := b.Wino; w != nil {
 					d += fmt.Sprintf(", winograd %s of %dx%d tiles, tile %d", w, w.TilesH, w.TilesW, w.Tile)
 				}
@@ -30,7 +33,7 @@ func TestConvBlockingAlexNet(t *testing.T) {
 		}
 	}
 	assert.ElementsMatch(t, []string{
-		"conv1: 1×3 of 227x227 → 6 blocks of 55x55, 3 per call, tile 8, dW 3×3",
+		"conv1: 1×3 of 227x227 → 6 blocks of 55x55, 3 per call, tile 8, dW 11×2 along kx",
 		"conv2: 3×16 of 31x31 → 8 blocks of 27x27, 4 per call, tile 6, dW 8×2, winograd F(3x3,5x5) of 9x9 tiles, tile 6",
 		"conv2 grad: 8×16 of 31x31 → 3 blocks of 27x27, 3 per call, tile 8, winograd F(3x3,5x5) of 9x9 tiles, tile 7",
 		"conv3: 16×16 of 16x16 → 24 blocks of 13x13, 4 per call, tile 5, dW 8×3, winograd F(2x2,3x3) of 7x7 tiles, tile 5",
@@ -46,8 +49,28 @@ func TestUpdTile(t *testing.T) {
 	for _, c := range []struct{ lanes, blocks, t, f int }{
 		{16, 8, 8, 2}, {16, 24, 8, 3}, {16, 6, 8, 3}, {3, 6, 3, 3}, {5, 1, 5, 1}, {13, 4, 1, 4}, {16, 5, 8, 1},
 	} {
-		gt, gf := updTile(c.lanes, c.blocks)
+		gt, gf := updAccs(c.lanes, 8, c.blocks)
 		assert.Equal(t, [2]int{c.t, c.f}, [2]int{gt, gf}, "%d lanes, %d blocks", c.lanes, c.blocks)
+	}
+	// Along the kernel's columns when they give more accumulators, never for Winograd.
+	for _, c := range []struct {
+		lanes, kw, blocks int
+		wino              bool
+		t, f              int
+		kx                bool
+	}{
+		{3, 11, 6, false, 11, 2, true}, // AlexNet's conv1: 22 accumulators, not 3 × 3
+		{1, 5, 2, false, 5, 2, true},   // fashion.net's conv1: 10, not 1 × 2
+		{3, 3, 2, false, 3, 2, false},  // a tie: the channels
+		{16, 5, 4, false, 8, 2, false}, // a block of 16 channels: 8 of them
+		{16, 5, 4, true, 8, 2, false},  // Winograd: channels
+	} {
+		b := &ConvBlocking{InLanes: c.lanes, KW: c.kw, OutBlocks: c.blocks}
+		if c.wino {
+			b.Wino = &ConvWinograd{}
+		}
+		gt, gf, kx := updTile(b)
+		assert.Equal(t, []any{c.t, c.f, c.kx}, []any{gt, gf, kx}, "%+v", c)
 	}
 }
 

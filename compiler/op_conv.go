@@ -123,7 +123,6 @@ var OpConv = newOp(&opDef{
 		in, out := s.In(), s.Out()
 		gIn, gOut := in.C/c.Groups, c.Out/c.Groups
 		b := blocking(gIn, in.H, in.W, c.PH, c.PW, c.KH, c.KW, c.SH, c.SW, gOut, out.H, out.W)
-		b.UpdT, b.UpdF = updTile(b.InLanes, b.OutBlocks) // the weight gradient reads the same copies
 		s.Forward, s.Kernel = ConvDirect, b
 		s.Scratch = int64(c.Groups) * (b.InSize() + b.OutSize())
 		s.Packed = int64(c.Groups) * b.PackedSize()
@@ -132,6 +131,7 @@ var OpConv = newOp(&opDef{
 			s.Scratch = int64(c.Groups) * (b.InSize() + b.OutSize() + w.VSize(b) + w.MSize(b))
 			s.Packed = int64(c.Groups) * w.PackedSize(b)
 		}
+		b.UpdT, b.UpdF, b.UpdKX = updTile(b) // the weight gradient reads the same copies
 		s.WeightGrad = ConvWeightGrad
 		// Each worker sums the gradients of its own images: the weights' (GradSize), then the
 		// bias's.
@@ -207,9 +207,11 @@ type ConvBlocking struct {
 	OutBlocks, PerCall, Tile int
 	OutH, OutW               int
 	// The weight-gradient kernel, in the forward pass's blocking only (it reads the same input
-	// copy): UpdT input positions (channels of a block at one kernel offset) × UpdF output
-	// blocks of accumulators per call; 0 in an input gradient's blocking.
+	// copy): UpdT input positions × UpdF output blocks of accumulators per call; the positions
+	// are channels of a block at one kernel offset, or with UpdKX UpdT consecutive kernel
+	// columns of one channel; 0 in an input gradient's blocking.
 	UpdT, UpdF int
+	UpdKX      bool
 	// Wino is how the forward pass runs as Winograd's minimal filtering, or nil for the direct
 	// kernel; the input copy is then large enough for its tiles.
 	Wino *ConvWinograd
@@ -404,13 +406,30 @@ func blocking(in, inH, inW, ph, pw, kh, kw, sh, sw, out, outH, outW int) *ConvBl
 	return b
 }
 
-// updTile chooses the weight-gradient kernel's accumulators: the most input positions, at most
-// 8, that divide a block's lanes, and the most output blocks, at most 4, that divide the blocks
-// with positions × blocks ≤ 24 and a register left for the blocks' vectors and two broadcasts.
-// Half-width AlexNet's conv2 measures 8 × 2 slightly ahead of 4 × 4 (medians of four runs of
-// codegen/asm's BenchmarkUpdLayers: 204 and 197 GFLOP/s on one core).
-func updTile(lanes, blocks int) (t, f int) {
-	for t = min(8, lanes); lanes%t != 0; t-- {
+// updTile chooses the weight-gradient kernel's accumulators for blocking b: input positions ×
+// output blocks, by updAccs, with the positions along a block's channels (at most 8 of them) or,
+// for a direct convolution over an input of planes (fewer channels than a block), along the
+// kernel's columns (kx), whichever gives more accumulators (ties to the channels): AlexNet's
+// conv1 (3 channels, 11×11) gets 11 × 2 accumulators instead of 3 × 3, and its weight gradient
+// went from 84 to 184 GFLOP/s per core (41 → 83 % of the FMA peak; half-width 111 → 155,
+// bench/layers.sh alexnet TrainStep32 12 and alexnet_half TrainStep32 20).
+func updTile(b *ConvBlocking) (t, f int, kx bool) {
+	t, f = updAccs(b.InLanes, 8, b.OutBlocks)
+	if b.Wino != nil || b.InLanes == ChannelBlock {
+		return t, f, false // V's positions are channels; blocks of 16 measured with 8 of them
+	}
+	if xt, xf := updAccs(b.KW, 24, b.OutBlocks); xt*xf > t*f {
+		return xt, xf, true
+	}
+	return t, f, false
+}
+
+// updAccs is the most positions, at most most, that divide n, and the most output blocks, at
+// most 4, that divide blocks with positions × blocks ≤ 24 and a register left for the blocks'
+// vectors and two broadcasts. Half-width AlexNet's conv2 measures 8 × 2 slightly ahead of 4 × 4
+// (medians of four runs of codegen/asm's BenchmarkUpdLayers: 204 and 197 GFLOP/s on one core).
+func updAccs(n, most, blocks int) (t, f int) {
+	for t = min(most, n); n%t != 0; t-- {
 	}
 	for f = min(4, blocks); blocks%f != 0 || t*f > 24 || t*f+f+2 > 32; f-- {
 	}

@@ -5102,16 +5102,16 @@ conv1KernelAVX2_t1_b2_row:
 
 // func conv1UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv1 (specs/alexnet_half.net:21): 3 input positions × 3 output blocks of 16 channels, summed over 55 rows of 55
-// output pixels, 3 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
-// loop, R10 the pixel's input, R11 its output gradient. Z0…Z8 accumulators, then the
+// the weight gradient of conv1 (specs/alexnet_half.net:21): 11 input positions × 1 output blocks of 16 channels, summed over 55 rows of 55
+// output pixels, 11 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Z0…Z10 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
 TEXT ·conv1UpdKernelAVX512(SB), NOSPLIT, $0-24
 	MOVQ dw+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ dy+16(FP), DX
 
-	// input positions 0…2, output blocks 0…2
+	// input positions 0…10, output blocks 0…0
 	VMOVUPS (DI), Z0
 	VMOVUPS 64(DI), Z1
 	VMOVUPS 128(DI), Z2
@@ -5121,27 +5121,37 @@ TEXT ·conv1UpdKernelAVX512(SB), NOSPLIT, $0-24
 	VMOVUPS 384(DI), Z6
 	VMOVUPS 448(DI), Z7
 	VMOVUPS 512(DI), Z8
+	VMOVUPS 576(DI), Z9
+	VMOVUPS 640(DI), Z10
 	LEAQ (SI), R10
 	LEAQ (DX), R11
 	MOVQ $55, R9                                    // rows
 conv1UpdKernelAVX512_0_0_row:
 	MOVQ $55, R8                                    // pixels
 conv1UpdKernelAVX512_0_0_pixel:
-	VMOVUPS (R11), Z9                               // block 0's gradient
-	VMOVUPS 193600(R11), Z10                        // block 1's gradient
-	VMOVUPS 387200(R11), Z11                        // block 2's gradient
+	VMOVUPS (R11), Z11                              // block 0's gradient
 	VBROADCASTSS (R10), Z12                         // input position 0
-	VFMADD231PS Z9, Z12, Z0
-	VFMADD231PS Z10, Z12, Z1
-	VFMADD231PS Z11, Z12, Z2
-	VBROADCASTSS 207936(R10), Z13                   // input position 1
-	VFMADD231PS Z9, Z13, Z3
-	VFMADD231PS Z10, Z13, Z4
-	VFMADD231PS Z11, Z13, Z5
-	VBROADCASTSS 415872(R10), Z14                   // input position 2
-	VFMADD231PS Z9, Z14, Z6
-	VFMADD231PS Z10, Z14, Z7
-	VFMADD231PS Z11, Z14, Z8
+	VFMADD231PS Z11, Z12, Z0
+	VBROADCASTSS 4(R10), Z13                        // input position 1
+	VFMADD231PS Z11, Z13, Z1
+	VBROADCASTSS 8(R10), Z14                        // input position 2
+	VFMADD231PS Z11, Z14, Z2
+	VBROADCASTSS 12(R10), Z15                       // input position 3
+	VFMADD231PS Z11, Z15, Z3
+	VBROADCASTSS 16(R10), Z16                       // input position 4
+	VFMADD231PS Z11, Z16, Z4
+	VBROADCASTSS 20(R10), Z17                       // input position 5
+	VFMADD231PS Z11, Z17, Z5
+	VBROADCASTSS 24(R10), Z18                       // input position 6
+	VFMADD231PS Z11, Z18, Z6
+	VBROADCASTSS 28(R10), Z19                       // input position 7
+	VFMADD231PS Z11, Z19, Z7
+	VBROADCASTSS 32(R10), Z20                       // input position 8
+	VFMADD231PS Z11, Z20, Z8
+	VBROADCASTSS 36(R10), Z21                       // input position 9
+	VFMADD231PS Z11, Z21, Z9
+	VBROADCASTSS 40(R10), Z22                       // input position 10
+	VFMADD231PS Z11, Z22, Z10
 	ADDQ $16, R10                                   // next pixel
 	ADDQ $64, R11
 	DECQ R8
@@ -5159,44 +5169,61 @@ conv1UpdKernelAVX512_0_0_pixel:
 	VMOVUPS Z6, 384(DI)
 	VMOVUPS Z7, 448(DI)
 	VMOVUPS Z8, 512(DI)
+	VMOVUPS Z9, 576(DI)
+	VMOVUPS Z10, 640(DI)
 	VZEROUPPER
 	RET
 
 // func conv1UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv1 (specs/alexnet_half.net:21): 3 input positions × 3 output blocks of 16 channels, summed over 55 rows of 55
-// output pixels, 3 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
-// loop, R10 the pixel's input, R11 its output gradient. Y0…Y5 accumulators, then the
+// the weight gradient of conv1 (specs/alexnet_half.net:21): 11 input positions × 1 output blocks of 16 channels, summed over 55 rows of 55
+// output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
 TEXT ·conv1UpdKernelAVX2(SB), NOSPLIT, $0-24
 	MOVQ dw+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ dy+16(FP), DX
 
-	// input positions 0…2, output blocks 0…0
+	// input positions 0…5, output blocks 0…0
 	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
-	VMOVUPS 192(DI), Y2
-	VMOVUPS 224(DI), Y3
-	VMOVUPS 384(DI), Y4
-	VMOVUPS 416(DI), Y5
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS 128(DI), Y4
+	VMOVUPS 160(DI), Y5
+	VMOVUPS 192(DI), Y6
+	VMOVUPS 224(DI), Y7
+	VMOVUPS 256(DI), Y8
+	VMOVUPS 288(DI), Y9
+	VMOVUPS 320(DI), Y10
+	VMOVUPS 352(DI), Y11
 	LEAQ (SI), R10
 	LEAQ (DX), R11
 	MOVQ $55, R9                                    // rows
 conv1UpdKernelAVX2_0_0_row:
 	MOVQ $55, R8                                    // pixels
 conv1UpdKernelAVX2_0_0_pixel:
-	VMOVUPS (R11), Y6                               // block 0's gradient
-	VMOVUPS 32(R11), Y7                             // block 0's gradient
-	VBROADCASTSS (R10), Y8                          // input position 0
-	VFMADD231PS Y6, Y8, Y0
-	VFMADD231PS Y7, Y8, Y1
-	VBROADCASTSS 207936(R10), Y9                    // input position 1
-	VFMADD231PS Y6, Y9, Y2
-	VFMADD231PS Y7, Y9, Y3
-	VBROADCASTSS 415872(R10), Y10                   // input position 2
-	VFMADD231PS Y6, Y10, Y4
-	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS (R11), Y12                              // block 0's gradient
+	VMOVUPS 32(R11), Y13                            // block 0's gradient
+	VBROADCASTSS (R10), Y14                         // input position 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R10), Y15                        // input position 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(R10), Y14                        // input position 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(R10), Y15                       // input position 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(R10), Y14                       // input position 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 20(R10), Y15                       // input position 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
 	ADDQ $16, R10                                   // next pixel
 	ADDQ $64, R11
 	DECQ R8
@@ -5207,88 +5234,69 @@ conv1UpdKernelAVX2_0_0_pixel:
 	JNZ conv1UpdKernelAVX2_0_0_row
 	VMOVUPS Y0, (DI)
 	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 192(DI)
-	VMOVUPS Y3, 224(DI)
-	VMOVUPS Y4, 384(DI)
-	VMOVUPS Y5, 416(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	VMOVUPS Y8, 256(DI)
+	VMOVUPS Y9, 288(DI)
+	VMOVUPS Y10, 320(DI)
+	VMOVUPS Y11, 352(DI)
 
-	// input positions 0…2, output blocks 1…1
-	VMOVUPS 64(DI), Y0
-	VMOVUPS 96(DI), Y1
-	VMOVUPS 256(DI), Y2
-	VMOVUPS 288(DI), Y3
-	VMOVUPS 448(DI), Y4
-	VMOVUPS 480(DI), Y5
-	LEAQ (SI), R10
-	LEAQ 193600(DX), R11
-	MOVQ $55, R9                                    // rows
-conv1UpdKernelAVX2_0_1_row:
-	MOVQ $55, R8                                    // pixels
-conv1UpdKernelAVX2_0_1_pixel:
-	VMOVUPS (R11), Y6                               // block 1's gradient
-	VMOVUPS 32(R11), Y7                             // block 1's gradient
-	VBROADCASTSS (R10), Y8                          // input position 0
-	VFMADD231PS Y6, Y8, Y0
-	VFMADD231PS Y7, Y8, Y1
-	VBROADCASTSS 207936(R10), Y9                    // input position 1
-	VFMADD231PS Y6, Y9, Y2
-	VFMADD231PS Y7, Y9, Y3
-	VBROADCASTSS 415872(R10), Y10                   // input position 2
-	VFMADD231PS Y6, Y10, Y4
-	VFMADD231PS Y7, Y10, Y5
-	ADDQ $16, R10                                   // next pixel
-	ADDQ $64, R11
-	DECQ R8
-	JNZ conv1UpdKernelAVX2_0_1_pixel
-	ADDQ $2768, R10                                 // next row
-	ADDQ $0, R11
-	DECQ R9
-	JNZ conv1UpdKernelAVX2_0_1_row
-	VMOVUPS Y0, 64(DI)
-	VMOVUPS Y1, 96(DI)
-	VMOVUPS Y2, 256(DI)
-	VMOVUPS Y3, 288(DI)
-	VMOVUPS Y4, 448(DI)
-	VMOVUPS Y5, 480(DI)
-
-	// input positions 0…2, output blocks 2…2
-	VMOVUPS 128(DI), Y0
-	VMOVUPS 160(DI), Y1
-	VMOVUPS 320(DI), Y2
-	VMOVUPS 352(DI), Y3
+	// input positions 6…10, output blocks 0…0
+	VMOVUPS 384(DI), Y0
+	VMOVUPS 416(DI), Y1
+	VMOVUPS 448(DI), Y2
+	VMOVUPS 480(DI), Y3
 	VMOVUPS 512(DI), Y4
 	VMOVUPS 544(DI), Y5
-	LEAQ (SI), R10
-	LEAQ 387200(DX), R11
+	VMOVUPS 576(DI), Y6
+	VMOVUPS 608(DI), Y7
+	VMOVUPS 640(DI), Y8
+	VMOVUPS 672(DI), Y9
+	LEAQ 24(SI), R10
+	LEAQ (DX), R11
 	MOVQ $55, R9                                    // rows
-conv1UpdKernelAVX2_0_2_row:
+conv1UpdKernelAVX2_6_0_row:
 	MOVQ $55, R8                                    // pixels
-conv1UpdKernelAVX2_0_2_pixel:
-	VMOVUPS (R11), Y6                               // block 2's gradient
-	VMOVUPS 32(R11), Y7                             // block 2's gradient
-	VBROADCASTSS (R10), Y8                          // input position 0
-	VFMADD231PS Y6, Y8, Y0
-	VFMADD231PS Y7, Y8, Y1
-	VBROADCASTSS 207936(R10), Y9                    // input position 1
-	VFMADD231PS Y6, Y9, Y2
-	VFMADD231PS Y7, Y9, Y3
-	VBROADCASTSS 415872(R10), Y10                   // input position 2
-	VFMADD231PS Y6, Y10, Y4
-	VFMADD231PS Y7, Y10, Y5
+conv1UpdKernelAVX2_6_0_pixel:
+	VMOVUPS (R11), Y12                              // block 0's gradient
+	VMOVUPS 32(R11), Y13                            // block 0's gradient
+	VBROADCASTSS (R10), Y14                         // input position 6
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R10), Y15                        // input position 7
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(R10), Y14                        // input position 8
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(R10), Y15                       // input position 9
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(R10), Y14                       // input position 10
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
 	ADDQ $16, R10                                   // next pixel
 	ADDQ $64, R11
 	DECQ R8
-	JNZ conv1UpdKernelAVX2_0_2_pixel
+	JNZ conv1UpdKernelAVX2_6_0_pixel
 	ADDQ $2768, R10                                 // next row
 	ADDQ $0, R11
 	DECQ R9
-	JNZ conv1UpdKernelAVX2_0_2_row
-	VMOVUPS Y0, 128(DI)
-	VMOVUPS Y1, 160(DI)
-	VMOVUPS Y2, 320(DI)
-	VMOVUPS Y3, 352(DI)
+	JNZ conv1UpdKernelAVX2_6_0_row
+	VMOVUPS Y0, 384(DI)
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS Y2, 448(DI)
+	VMOVUPS Y3, 480(DI)
 	VMOVUPS Y4, 512(DI)
 	VMOVUPS Y5, 544(DI)
+	VMOVUPS Y6, 576(DI)
+	VMOVUPS Y7, 608(DI)
+	VMOVUPS Y8, 640(DI)
+	VMOVUPS Y9, 672(DI)
 	VZEROUPPER
 	RET
 DATA conv2WinoInKernelAVX512Factors<>+0(SB)/4, $0xc0000000 // -2

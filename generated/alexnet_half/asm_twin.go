@@ -28,20 +28,20 @@ func conv1KernelGo(out, in, w, bias []float32) {
 	}
 }
 
-// conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of at least 144 values, in 153433
-// and dy 145200, it computes the weight gradient of conv1 (specs/alexnet_half.net:21). The sums are in the assembly's order, without fused
+// conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of at least 176 values, in 49475
+// and dy 48400, it computes the weight gradient of conv1 (specs/alexnet_half.net:21). The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv1UpdKernelGo(dw, in, dy []float32) {
-	for t := 0; t < 3; t++ {
-		for f := 0; f < 3; f++ {
+	for t := 0; t < 11; t++ {
+		for f := 0; f < 1; f++ {
 			for l := 0; l < 16; l++ {
-				acc := dw[(t*3+f)*16+l]
+				acc := dw[(t*1+f)*16+l]
 				for oy := 0; oy < 55; oy++ {
 					for ox := 0; ox < 55; ox++ {
-						acc += dy[f*48400+oy*880+ox*16+l] * in[oy*912+ox*4+t*51984]
+						acc += dy[f*48400+oy*880+ox*16+l] * in[oy*912+ox*4+t*1]
 					}
 				}
-				dw[(t*3+f)*16+l] = acc
+				dw[(t*1+f)*16+l] = acc
 			}
 		}
 	}

@@ -39,7 +39,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 // conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet_half.net:21), 3x224x224 → 48x55x55 per image,
 // on images lo…hi−1.
 // Per image: dW summed over the output pixels by conv1UpdKernel (conv1Upd: the input and dY copied into
-// the blocked layout; 3 input positions × 3 output blocks per call) into the worker's partial sums.
+// the blocked layout; 11 kernel columns × 1 output blocks per call) into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
 		inSize     = 150528 // 3x224x224
@@ -68,7 +68,7 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 }
 
 // conv1Upd adds the weight gradient of one image of conv1 to dw, the worker's partial sums in conv1UpdKernel's
-// layout: [group][input block][channel/3][ky][kx][output block/3] × [3][3][16], from src (3x224x224)
+// layout: [group][input block][channel][ky][kx/11][output block/1] × [11][1][16], from src (3x224x224)
 // and dy (48x55x55).
 func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	const (
@@ -78,7 +78,7 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 		pixel, row, block, plane   = 1, 228, 155952, 51984 // strides of the input copy
 		inCopy, outCopy            = 155952, 145200        // one group's copies
 		inBlocks, lanes, outBlocks = 1, 3, 3
-		kh, kw, t, f               = 11, 11, 3, 3 // the kernel, and the positions and blocks per call
+		kh, kw, t, f               = 11, 11, 11, 1 // the kernel, and the positions and blocks per call
 	)
 	buf := m.scratch[worker]
 	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
@@ -92,9 +92,9 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	at := 0
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
-			for c0 := 0; c0 < lanes; c0 += t {
+			for c0 := 0; c0 < lanes; c0++ {
 				for ky := 0; ky < kh; ky++ {
-					for kx := 0; kx < kw; kx++ {
+					for kx := 0; kx < kw; kx += t {
 						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
 						for ob := 0; ob < outBlocks; ob += f {
 							conv1UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])

@@ -74,16 +74,16 @@ func conv1Kernel(out, in, w, bias []float32) {
 
 // conv1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
-//	for t := 0; t < 3; t++ {
-//		for f := 0; f < 4; f++ {
+//	for t := 0; t < 11; t++ {
+//		for f := 0; f < 2; f++ {
 //			for l := 0; l < 16; l++ {
-//				acc := dw[(t*4+f)*16+l]
+//				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 55; oy++ {
 //					for ox := 0; ox < 55; ox++ {
-//						acc += dy[f*48400+oy*880+ox*16+l] * in[oy*912+ox*4+t*51984]
+//						acc += dy[f*48400+oy*880+ox*16+l] * in[oy*912+ox*4+t*1]
 //					}
 //				}
-//				dw[(t*4+f)*16+l] = acc
+//				dw[(t*2+f)*16+l] = acc
 //			}
 //		}
 //	}
@@ -93,16 +93,16 @@ func conv1UpdKernelAVX512(dw, in, dy *float32)
 
 // conv1UpdKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
-//	for t := 0; t < 3; t++ {
-//		for f := 0; f < 4; f++ {
+//	for t := 0; t < 11; t++ {
+//		for f := 0; f < 2; f++ {
 //			for l := 0; l < 16; l++ {
-//				acc := dw[(t*4+f)*16+l]
+//				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 55; oy++ {
 //					for ox := 0; ox < 55; ox++ {
-//						acc += dy[f*48400+oy*880+ox*16+l] * in[oy*912+ox*4+t*51984]
+//						acc += dy[f*48400+oy*880+ox*16+l] * in[oy*912+ox*4+t*1]
 //					}
 //				}
-//				dw[(t*4+f)*16+l] = acc
+//				dw[(t*2+f)*16+l] = acc
 //			}
 //		}
 //	}
@@ -116,7 +116,7 @@ func conv1UpdKernel(dw, in, dy []float32) {
 		conv1UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[191], in[153432], dy[193599] // the extents the assembly reads and writes
+	_, _, _ = dw[351], in[49474], dy[96799] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv1UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return

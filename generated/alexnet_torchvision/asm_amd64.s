@@ -4690,16 +4690,16 @@ conv1KernelAVX2_t1_b3_row:
 
 // func conv1UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv1 (specs/alexnet_torchvision.net:27): 3 input positions × 4 output blocks of 16 channels, summed over 55 rows of 55
-// output pixels, 3 position(s) × 4 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
-// loop, R10 the pixel's input, R11 its output gradient. Z0…Z11 accumulators, then the
+// the weight gradient of conv1 (specs/alexnet_torchvision.net:27): 11 input positions × 2 output blocks of 16 channels, summed over 55 rows of 55
+// output pixels, 11 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Z0…Z21 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
 TEXT ·conv1UpdKernelAVX512(SB), NOSPLIT, $0-24
 	MOVQ dw+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ dy+16(FP), DX
 
-	// input positions 0…2, output blocks 0…3
+	// input positions 0…10, output blocks 0…1
 	VMOVUPS (DI), Z0
 	VMOVUPS 64(DI), Z1
 	VMOVUPS 128(DI), Z2
@@ -4712,31 +4712,57 @@ TEXT ·conv1UpdKernelAVX512(SB), NOSPLIT, $0-24
 	VMOVUPS 576(DI), Z9
 	VMOVUPS 640(DI), Z10
 	VMOVUPS 704(DI), Z11
+	VMOVUPS 768(DI), Z12
+	VMOVUPS 832(DI), Z13
+	VMOVUPS 896(DI), Z14
+	VMOVUPS 960(DI), Z15
+	VMOVUPS 1024(DI), Z16
+	VMOVUPS 1088(DI), Z17
+	VMOVUPS 1152(DI), Z18
+	VMOVUPS 1216(DI), Z19
+	VMOVUPS 1280(DI), Z20
+	VMOVUPS 1344(DI), Z21
 	LEAQ (SI), R10
 	LEAQ (DX), R11
 	MOVQ $55, R9                                    // rows
 conv1UpdKernelAVX512_0_0_row:
 	MOVQ $55, R8                                    // pixels
 conv1UpdKernelAVX512_0_0_pixel:
-	VMOVUPS (R11), Z12                              // block 0's gradient
-	VMOVUPS 193600(R11), Z13                        // block 1's gradient
-	VMOVUPS 387200(R11), Z14                        // block 2's gradient
-	VMOVUPS 580800(R11), Z15                        // block 3's gradient
-	VBROADCASTSS (R10), Z16                         // input position 0
-	VFMADD231PS Z12, Z16, Z0
-	VFMADD231PS Z13, Z16, Z1
-	VFMADD231PS Z14, Z16, Z2
-	VFMADD231PS Z15, Z16, Z3
-	VBROADCASTSS 207936(R10), Z17                   // input position 1
-	VFMADD231PS Z12, Z17, Z4
-	VFMADD231PS Z13, Z17, Z5
-	VFMADD231PS Z14, Z17, Z6
-	VFMADD231PS Z15, Z17, Z7
-	VBROADCASTSS 415872(R10), Z18                   // input position 2
-	VFMADD231PS Z12, Z18, Z8
-	VFMADD231PS Z13, Z18, Z9
-	VFMADD231PS Z14, Z18, Z10
-	VFMADD231PS Z15, Z18, Z11
+	VMOVUPS (R11), Z22                              // block 0's gradient
+	VMOVUPS 193600(R11), Z23                        // block 1's gradient
+	VBROADCASTSS (R10), Z24                         // input position 0
+	VFMADD231PS Z22, Z24, Z0
+	VFMADD231PS Z23, Z24, Z1
+	VBROADCASTSS 4(R10), Z25                        // input position 1
+	VFMADD231PS Z22, Z25, Z2
+	VFMADD231PS Z23, Z25, Z3
+	VBROADCASTSS 8(R10), Z26                        // input position 2
+	VFMADD231PS Z22, Z26, Z4
+	VFMADD231PS Z23, Z26, Z5
+	VBROADCASTSS 12(R10), Z27                       // input position 3
+	VFMADD231PS Z22, Z27, Z6
+	VFMADD231PS Z23, Z27, Z7
+	VBROADCASTSS 16(R10), Z28                       // input position 4
+	VFMADD231PS Z22, Z28, Z8
+	VFMADD231PS Z23, Z28, Z9
+	VBROADCASTSS 20(R10), Z29                       // input position 5
+	VFMADD231PS Z22, Z29, Z10
+	VFMADD231PS Z23, Z29, Z11
+	VBROADCASTSS 24(R10), Z30                       // input position 6
+	VFMADD231PS Z22, Z30, Z12
+	VFMADD231PS Z23, Z30, Z13
+	VBROADCASTSS 28(R10), Z31                       // input position 7
+	VFMADD231PS Z22, Z31, Z14
+	VFMADD231PS Z23, Z31, Z15
+	VBROADCASTSS 32(R10), Z24                       // input position 8
+	VFMADD231PS Z22, Z24, Z16
+	VFMADD231PS Z23, Z24, Z17
+	VBROADCASTSS 36(R10), Z25                       // input position 9
+	VFMADD231PS Z22, Z25, Z18
+	VFMADD231PS Z23, Z25, Z19
+	VBROADCASTSS 40(R10), Z26                       // input position 10
+	VFMADD231PS Z22, Z26, Z20
+	VFMADD231PS Z23, Z26, Z21
 	ADDQ $16, R10                                   // next pixel
 	ADDQ $64, R11
 	DECQ R8
@@ -4757,44 +4783,69 @@ conv1UpdKernelAVX512_0_0_pixel:
 	VMOVUPS Z9, 576(DI)
 	VMOVUPS Z10, 640(DI)
 	VMOVUPS Z11, 704(DI)
+	VMOVUPS Z12, 768(DI)
+	VMOVUPS Z13, 832(DI)
+	VMOVUPS Z14, 896(DI)
+	VMOVUPS Z15, 960(DI)
+	VMOVUPS Z16, 1024(DI)
+	VMOVUPS Z17, 1088(DI)
+	VMOVUPS Z18, 1152(DI)
+	VMOVUPS Z19, 1216(DI)
+	VMOVUPS Z20, 1280(DI)
+	VMOVUPS Z21, 1344(DI)
 	VZEROUPPER
 	RET
 
 // func conv1UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv1 (specs/alexnet_torchvision.net:27): 3 input positions × 4 output blocks of 16 channels, summed over 55 rows of 55
-// output pixels, 3 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
-// loop, R10 the pixel's input, R11 its output gradient. Y0…Y5 accumulators, then the
+// the weight gradient of conv1 (specs/alexnet_torchvision.net:27): 11 input positions × 2 output blocks of 16 channels, summed over 55 rows of 55
+// output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
 TEXT ·conv1UpdKernelAVX2(SB), NOSPLIT, $0-24
 	MOVQ dw+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ dy+16(FP), DX
 
-	// input positions 0…2, output blocks 0…0
+	// input positions 0…5, output blocks 0…0
 	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
-	VMOVUPS 256(DI), Y2
-	VMOVUPS 288(DI), Y3
-	VMOVUPS 512(DI), Y4
-	VMOVUPS 544(DI), Y5
+	VMOVUPS 128(DI), Y2
+	VMOVUPS 160(DI), Y3
+	VMOVUPS 256(DI), Y4
+	VMOVUPS 288(DI), Y5
+	VMOVUPS 384(DI), Y6
+	VMOVUPS 416(DI), Y7
+	VMOVUPS 512(DI), Y8
+	VMOVUPS 544(DI), Y9
+	VMOVUPS 640(DI), Y10
+	VMOVUPS 672(DI), Y11
 	LEAQ (SI), R10
 	LEAQ (DX), R11
 	MOVQ $55, R9                                    // rows
 conv1UpdKernelAVX2_0_0_row:
 	MOVQ $55, R8                                    // pixels
 conv1UpdKernelAVX2_0_0_pixel:
-	VMOVUPS (R11), Y6                               // block 0's gradient
-	VMOVUPS 32(R11), Y7                             // block 0's gradient
-	VBROADCASTSS (R10), Y8                          // input position 0
-	VFMADD231PS Y6, Y8, Y0
-	VFMADD231PS Y7, Y8, Y1
-	VBROADCASTSS 207936(R10), Y9                    // input position 1
-	VFMADD231PS Y6, Y9, Y2
-	VFMADD231PS Y7, Y9, Y3
-	VBROADCASTSS 415872(R10), Y10                   // input position 2
-	VFMADD231PS Y6, Y10, Y4
-	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS (R11), Y12                              // block 0's gradient
+	VMOVUPS 32(R11), Y13                            // block 0's gradient
+	VBROADCASTSS (R10), Y14                         // input position 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R10), Y15                        // input position 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(R10), Y14                        // input position 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(R10), Y15                       // input position 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(R10), Y14                       // input position 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 20(R10), Y15                       // input position 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
 	ADDQ $16, R10                                   // next pixel
 	ADDQ $64, R11
 	DECQ R8
@@ -4805,35 +4856,56 @@ conv1UpdKernelAVX2_0_0_pixel:
 	JNZ conv1UpdKernelAVX2_0_0_row
 	VMOVUPS Y0, (DI)
 	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 256(DI)
-	VMOVUPS Y3, 288(DI)
-	VMOVUPS Y4, 512(DI)
-	VMOVUPS Y5, 544(DI)
+	VMOVUPS Y2, 128(DI)
+	VMOVUPS Y3, 160(DI)
+	VMOVUPS Y4, 256(DI)
+	VMOVUPS Y5, 288(DI)
+	VMOVUPS Y6, 384(DI)
+	VMOVUPS Y7, 416(DI)
+	VMOVUPS Y8, 512(DI)
+	VMOVUPS Y9, 544(DI)
+	VMOVUPS Y10, 640(DI)
+	VMOVUPS Y11, 672(DI)
 
-	// input positions 0…2, output blocks 1…1
+	// input positions 0…5, output blocks 1…1
 	VMOVUPS 64(DI), Y0
 	VMOVUPS 96(DI), Y1
-	VMOVUPS 320(DI), Y2
-	VMOVUPS 352(DI), Y3
-	VMOVUPS 576(DI), Y4
-	VMOVUPS 608(DI), Y5
+	VMOVUPS 192(DI), Y2
+	VMOVUPS 224(DI), Y3
+	VMOVUPS 320(DI), Y4
+	VMOVUPS 352(DI), Y5
+	VMOVUPS 448(DI), Y6
+	VMOVUPS 480(DI), Y7
+	VMOVUPS 576(DI), Y8
+	VMOVUPS 608(DI), Y9
+	VMOVUPS 704(DI), Y10
+	VMOVUPS 736(DI), Y11
 	LEAQ (SI), R10
 	LEAQ 193600(DX), R11
 	MOVQ $55, R9                                    // rows
 conv1UpdKernelAVX2_0_1_row:
 	MOVQ $55, R8                                    // pixels
 conv1UpdKernelAVX2_0_1_pixel:
-	VMOVUPS (R11), Y6                               // block 1's gradient
-	VMOVUPS 32(R11), Y7                             // block 1's gradient
-	VBROADCASTSS (R10), Y8                          // input position 0
-	VFMADD231PS Y6, Y8, Y0
-	VFMADD231PS Y7, Y8, Y1
-	VBROADCASTSS 207936(R10), Y9                    // input position 1
-	VFMADD231PS Y6, Y9, Y2
-	VFMADD231PS Y7, Y9, Y3
-	VBROADCASTSS 415872(R10), Y10                   // input position 2
-	VFMADD231PS Y6, Y10, Y4
-	VFMADD231PS Y7, Y10, Y5
+	VMOVUPS (R11), Y12                              // block 1's gradient
+	VMOVUPS 32(R11), Y13                            // block 1's gradient
+	VBROADCASTSS (R10), Y14                         // input position 0
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R10), Y15                        // input position 1
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(R10), Y14                        // input position 2
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(R10), Y15                       // input position 3
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(R10), Y14                       // input position 4
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 20(R10), Y15                       // input position 5
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
 	ADDQ $16, R10                                   // next pixel
 	ADDQ $64, R11
 	DECQ R8
@@ -4844,88 +4916,122 @@ conv1UpdKernelAVX2_0_1_pixel:
 	JNZ conv1UpdKernelAVX2_0_1_row
 	VMOVUPS Y0, 64(DI)
 	VMOVUPS Y1, 96(DI)
-	VMOVUPS Y2, 320(DI)
-	VMOVUPS Y3, 352(DI)
-	VMOVUPS Y4, 576(DI)
-	VMOVUPS Y5, 608(DI)
+	VMOVUPS Y2, 192(DI)
+	VMOVUPS Y3, 224(DI)
+	VMOVUPS Y4, 320(DI)
+	VMOVUPS Y5, 352(DI)
+	VMOVUPS Y6, 448(DI)
+	VMOVUPS Y7, 480(DI)
+	VMOVUPS Y8, 576(DI)
+	VMOVUPS Y9, 608(DI)
+	VMOVUPS Y10, 704(DI)
+	VMOVUPS Y11, 736(DI)
 
-	// input positions 0…2, output blocks 2…2
-	VMOVUPS 128(DI), Y0
-	VMOVUPS 160(DI), Y1
-	VMOVUPS 384(DI), Y2
-	VMOVUPS 416(DI), Y3
-	VMOVUPS 640(DI), Y4
-	VMOVUPS 672(DI), Y5
-	LEAQ (SI), R10
-	LEAQ 387200(DX), R11
+	// input positions 6…10, output blocks 0…0
+	VMOVUPS 768(DI), Y0
+	VMOVUPS 800(DI), Y1
+	VMOVUPS 896(DI), Y2
+	VMOVUPS 928(DI), Y3
+	VMOVUPS 1024(DI), Y4
+	VMOVUPS 1056(DI), Y5
+	VMOVUPS 1152(DI), Y6
+	VMOVUPS 1184(DI), Y7
+	VMOVUPS 1280(DI), Y8
+	VMOVUPS 1312(DI), Y9
+	LEAQ 24(SI), R10
+	LEAQ (DX), R11
 	MOVQ $55, R9                                    // rows
-conv1UpdKernelAVX2_0_2_row:
+conv1UpdKernelAVX2_6_0_row:
 	MOVQ $55, R8                                    // pixels
-conv1UpdKernelAVX2_0_2_pixel:
-	VMOVUPS (R11), Y6                               // block 2's gradient
-	VMOVUPS 32(R11), Y7                             // block 2's gradient
-	VBROADCASTSS (R10), Y8                          // input position 0
-	VFMADD231PS Y6, Y8, Y0
-	VFMADD231PS Y7, Y8, Y1
-	VBROADCASTSS 207936(R10), Y9                    // input position 1
-	VFMADD231PS Y6, Y9, Y2
-	VFMADD231PS Y7, Y9, Y3
-	VBROADCASTSS 415872(R10), Y10                   // input position 2
-	VFMADD231PS Y6, Y10, Y4
-	VFMADD231PS Y7, Y10, Y5
+conv1UpdKernelAVX2_6_0_pixel:
+	VMOVUPS (R11), Y12                              // block 0's gradient
+	VMOVUPS 32(R11), Y13                            // block 0's gradient
+	VBROADCASTSS (R10), Y14                         // input position 6
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R10), Y15                        // input position 7
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(R10), Y14                        // input position 8
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(R10), Y15                       // input position 9
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(R10), Y14                       // input position 10
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
 	ADDQ $16, R10                                   // next pixel
 	ADDQ $64, R11
 	DECQ R8
-	JNZ conv1UpdKernelAVX2_0_2_pixel
+	JNZ conv1UpdKernelAVX2_6_0_pixel
 	ADDQ $2768, R10                                 // next row
 	ADDQ $0, R11
 	DECQ R9
-	JNZ conv1UpdKernelAVX2_0_2_row
-	VMOVUPS Y0, 128(DI)
-	VMOVUPS Y1, 160(DI)
-	VMOVUPS Y2, 384(DI)
-	VMOVUPS Y3, 416(DI)
-	VMOVUPS Y4, 640(DI)
-	VMOVUPS Y5, 672(DI)
+	JNZ conv1UpdKernelAVX2_6_0_row
+	VMOVUPS Y0, 768(DI)
+	VMOVUPS Y1, 800(DI)
+	VMOVUPS Y2, 896(DI)
+	VMOVUPS Y3, 928(DI)
+	VMOVUPS Y4, 1024(DI)
+	VMOVUPS Y5, 1056(DI)
+	VMOVUPS Y6, 1152(DI)
+	VMOVUPS Y7, 1184(DI)
+	VMOVUPS Y8, 1280(DI)
+	VMOVUPS Y9, 1312(DI)
 
-	// input positions 0…2, output blocks 3…3
-	VMOVUPS 192(DI), Y0
-	VMOVUPS 224(DI), Y1
-	VMOVUPS 448(DI), Y2
-	VMOVUPS 480(DI), Y3
-	VMOVUPS 704(DI), Y4
-	VMOVUPS 736(DI), Y5
-	LEAQ (SI), R10
-	LEAQ 580800(DX), R11
+	// input positions 6…10, output blocks 1…1
+	VMOVUPS 832(DI), Y0
+	VMOVUPS 864(DI), Y1
+	VMOVUPS 960(DI), Y2
+	VMOVUPS 992(DI), Y3
+	VMOVUPS 1088(DI), Y4
+	VMOVUPS 1120(DI), Y5
+	VMOVUPS 1216(DI), Y6
+	VMOVUPS 1248(DI), Y7
+	VMOVUPS 1344(DI), Y8
+	VMOVUPS 1376(DI), Y9
+	LEAQ 24(SI), R10
+	LEAQ 193600(DX), R11
 	MOVQ $55, R9                                    // rows
-conv1UpdKernelAVX2_0_3_row:
+conv1UpdKernelAVX2_6_1_row:
 	MOVQ $55, R8                                    // pixels
-conv1UpdKernelAVX2_0_3_pixel:
-	VMOVUPS (R11), Y6                               // block 3's gradient
-	VMOVUPS 32(R11), Y7                             // block 3's gradient
-	VBROADCASTSS (R10), Y8                          // input position 0
-	VFMADD231PS Y6, Y8, Y0
-	VFMADD231PS Y7, Y8, Y1
-	VBROADCASTSS 207936(R10), Y9                    // input position 1
-	VFMADD231PS Y6, Y9, Y2
-	VFMADD231PS Y7, Y9, Y3
-	VBROADCASTSS 415872(R10), Y10                   // input position 2
-	VFMADD231PS Y6, Y10, Y4
-	VFMADD231PS Y7, Y10, Y5
+conv1UpdKernelAVX2_6_1_pixel:
+	VMOVUPS (R11), Y12                              // block 1's gradient
+	VMOVUPS 32(R11), Y13                            // block 1's gradient
+	VBROADCASTSS (R10), Y14                         // input position 6
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(R10), Y15                        // input position 7
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(R10), Y14                        // input position 8
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(R10), Y15                       // input position 9
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(R10), Y14                       // input position 10
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
 	ADDQ $16, R10                                   // next pixel
 	ADDQ $64, R11
 	DECQ R8
-	JNZ conv1UpdKernelAVX2_0_3_pixel
+	JNZ conv1UpdKernelAVX2_6_1_pixel
 	ADDQ $2768, R10                                 // next row
 	ADDQ $0, R11
 	DECQ R9
-	JNZ conv1UpdKernelAVX2_0_3_row
-	VMOVUPS Y0, 192(DI)
-	VMOVUPS Y1, 224(DI)
-	VMOVUPS Y2, 448(DI)
-	VMOVUPS Y3, 480(DI)
-	VMOVUPS Y4, 704(DI)
-	VMOVUPS Y5, 736(DI)
+	JNZ conv1UpdKernelAVX2_6_1_row
+	VMOVUPS Y0, 832(DI)
+	VMOVUPS Y1, 864(DI)
+	VMOVUPS Y2, 960(DI)
+	VMOVUPS Y3, 992(DI)
+	VMOVUPS Y4, 1088(DI)
+	VMOVUPS Y5, 1120(DI)
+	VMOVUPS Y6, 1216(DI)
+	VMOVUPS Y7, 1248(DI)
+	VMOVUPS Y8, 1344(DI)
+	VMOVUPS Y9, 1376(DI)
 	VZEROUPPER
 	RET
 DATA conv2WinoInKernelAVX512Factors<>+0(SB)/4, $0xc0000000 // -2

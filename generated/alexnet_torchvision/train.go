@@ -114,7 +114,7 @@ func (m *Model) Backward(labels []int32) float32 {
 	{
 		const (
 			groups, gIn, gOut, kh, kw        = 1, 3, 64, 11, 11
-			inBlocks, lanes, outBlocks, t, f = 1, 3, 4, 3, 4
+			inBlocks, lanes, outBlocks, t, f = 1, 3, 4, 11, 2
 		)
 		grad, sums := m.params[0].Grad, m.partials[0][0:23232]
 		for gr := 0; gr < groups; gr++ {
@@ -124,8 +124,8 @@ func (m *Model) Backward(labels []int32) float32 {
 					cb, c := ci/lanes, ci%lanes
 					for ky := 0; ky < kh; ky++ {
 						for kx := 0; kx < kw; kx++ {
-							call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f
-							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+c%t)*f+ob%f)*16+ol]
+							call := ((((gr*inBlocks+cb)*lanes+c)*kh+ky)*(kw/t)+kx/t)*(outBlocks/f) + ob/f
+							grad[(((gr*gOut+o)*gIn+ci)*kh+ky)*kw+kx] = sums[((call*t+kx%t)*f+ob%f)*16+ol]
 						}
 					}
 				}

@@ -74,13 +74,13 @@ func conv1Kernel(out, in, w, bias []float32) {
 
 // conv1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
-//	for t := 0; t < 1; t++ {
+//	for t := 0; t < 5; t++ {
 //		for f := 0; f < 2; f++ {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 24; oy++ {
 //					for ox := 0; ox < 24; ox++ {
-//						acc += dy[f*9216+oy*384+ox*16+l] * in[oy*28+ox*1+t*784]
+//						acc += dy[f*9216+oy*384+ox*16+l] * in[oy*28+ox*1+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -93,13 +93,13 @@ func conv1UpdKernelAVX512(dw, in, dy *float32)
 
 // conv1UpdKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
-//	for t := 0; t < 1; t++ {
+//	for t := 0; t < 5; t++ {
 //		for f := 0; f < 2; f++ {
 //			for l := 0; l < 16; l++ {
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 24; oy++ {
 //					for ox := 0; ox < 24; ox++ {
-//						acc += dy[f*9216+oy*384+ox*16+l] * in[oy*28+ox*1+t*784]
+//						acc += dy[f*9216+oy*384+ox*16+l] * in[oy*28+ox*1+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -116,7 +116,7 @@ func conv1UpdKernel(dw, in, dy []float32) {
 		conv1UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[31], in[667], dy[18431] // the extents the assembly reads and writes
+	_, _, _ = dw[159], in[671], dy[18431] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv1UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return

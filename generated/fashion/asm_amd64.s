@@ -637,29 +637,49 @@ conv1KernelAVX2_t6_b1_row:
 
 // func conv1UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv1 (specs/fashion.net:39): 1 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
-// output pixels, 1 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
-// loop, R10 the pixel's input, R11 its output gradient. Z0…Z1 accumulators, then the
+// the weight gradient of conv1 (specs/fashion.net:39): 5 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
+// output pixels, 5 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Z0…Z9 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
 TEXT ·conv1UpdKernelAVX512(SB), NOSPLIT, $0-24
 	MOVQ dw+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ dy+16(FP), DX
 
-	// input positions 0…0, output blocks 0…1
+	// input positions 0…4, output blocks 0…1
 	VMOVUPS (DI), Z0
 	VMOVUPS 64(DI), Z1
+	VMOVUPS 128(DI), Z2
+	VMOVUPS 192(DI), Z3
+	VMOVUPS 256(DI), Z4
+	VMOVUPS 320(DI), Z5
+	VMOVUPS 384(DI), Z6
+	VMOVUPS 448(DI), Z7
+	VMOVUPS 512(DI), Z8
+	VMOVUPS 576(DI), Z9
 	LEAQ (SI), R10
 	LEAQ (DX), R11
 	MOVQ $24, R9                                    // rows
 conv1UpdKernelAVX512_0_0_row:
 	MOVQ $24, R8                                    // pixels
 conv1UpdKernelAVX512_0_0_pixel:
-	VMOVUPS (R11), Z2                               // block 0's gradient
-	VMOVUPS 36864(R11), Z3                          // block 1's gradient
-	VBROADCASTSS (R10), Z4                          // input position 0
-	VFMADD231PS Z2, Z4, Z0
-	VFMADD231PS Z3, Z4, Z1
+	VMOVUPS (R11), Z10                              // block 0's gradient
+	VMOVUPS 36864(R11), Z11                         // block 1's gradient
+	VBROADCASTSS (R10), Z12                         // input position 0
+	VFMADD231PS Z10, Z12, Z0
+	VFMADD231PS Z11, Z12, Z1
+	VBROADCASTSS 4(R10), Z13                        // input position 1
+	VFMADD231PS Z10, Z13, Z2
+	VFMADD231PS Z11, Z13, Z3
+	VBROADCASTSS 8(R10), Z14                        // input position 2
+	VFMADD231PS Z10, Z14, Z4
+	VFMADD231PS Z11, Z14, Z5
+	VBROADCASTSS 12(R10), Z15                       // input position 3
+	VFMADD231PS Z10, Z15, Z6
+	VFMADD231PS Z11, Z15, Z7
+	VBROADCASTSS 16(R10), Z16                       // input position 4
+	VFMADD231PS Z10, Z16, Z8
+	VFMADD231PS Z11, Z16, Z9
 	ADDQ $4, R10                                    // next pixel
 	ADDQ $64, R11
 	DECQ R8
@@ -670,34 +690,62 @@ conv1UpdKernelAVX512_0_0_pixel:
 	JNZ conv1UpdKernelAVX512_0_0_row
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VMOVUPS Z4, 256(DI)
+	VMOVUPS Z5, 320(DI)
+	VMOVUPS Z6, 384(DI)
+	VMOVUPS Z7, 448(DI)
+	VMOVUPS Z8, 512(DI)
+	VMOVUPS Z9, 576(DI)
 	VZEROUPPER
 	RET
 
 // func conv1UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv1 (specs/fashion.net:39): 1 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
-// output pixels, 1 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
-// loop, R10 the pixel's input, R11 its output gradient. Y0…Y1 accumulators, then the
+// the weight gradient of conv1 (specs/fashion.net:39): 5 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
+// output pixels, 5 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
+// loop, R10 the pixel's input, R11 its output gradient. Y0…Y9 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
 TEXT ·conv1UpdKernelAVX2(SB), NOSPLIT, $0-24
 	MOVQ dw+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ dy+16(FP), DX
 
-	// input positions 0…0, output blocks 0…0
+	// input positions 0…4, output blocks 0…0
 	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
+	VMOVUPS 128(DI), Y2
+	VMOVUPS 160(DI), Y3
+	VMOVUPS 256(DI), Y4
+	VMOVUPS 288(DI), Y5
+	VMOVUPS 384(DI), Y6
+	VMOVUPS 416(DI), Y7
+	VMOVUPS 512(DI), Y8
+	VMOVUPS 544(DI), Y9
 	LEAQ (SI), R10
 	LEAQ (DX), R11
 	MOVQ $24, R9                                    // rows
 conv1UpdKernelAVX2_0_0_row:
 	MOVQ $24, R8                                    // pixels
 conv1UpdKernelAVX2_0_0_pixel:
-	VMOVUPS (R11), Y2                               // block 0's gradient
-	VMOVUPS 32(R11), Y3                             // block 0's gradient
-	VBROADCASTSS (R10), Y4                          // input position 0
-	VFMADD231PS Y2, Y4, Y0
-	VFMADD231PS Y3, Y4, Y1
+	VMOVUPS (R11), Y10                              // block 0's gradient
+	VMOVUPS 32(R11), Y11                            // block 0's gradient
+	VBROADCASTSS (R10), Y12                         // input position 0
+	VFMADD231PS Y10, Y12, Y0
+	VFMADD231PS Y11, Y12, Y1
+	VBROADCASTSS 4(R10), Y13                        // input position 1
+	VFMADD231PS Y10, Y13, Y2
+	VFMADD231PS Y11, Y13, Y3
+	VBROADCASTSS 8(R10), Y14                        // input position 2
+	VFMADD231PS Y10, Y14, Y4
+	VFMADD231PS Y11, Y14, Y5
+	VBROADCASTSS 12(R10), Y15                       // input position 3
+	VFMADD231PS Y10, Y15, Y6
+	VFMADD231PS Y11, Y15, Y7
+	VBROADCASTSS 16(R10), Y12                       // input position 4
+	VFMADD231PS Y10, Y12, Y8
+	VFMADD231PS Y11, Y12, Y9
 	ADDQ $4, R10                                    // next pixel
 	ADDQ $64, R11
 	DECQ R8
@@ -708,21 +756,49 @@ conv1UpdKernelAVX2_0_0_pixel:
 	JNZ conv1UpdKernelAVX2_0_0_row
 	VMOVUPS Y0, (DI)
 	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 128(DI)
+	VMOVUPS Y3, 160(DI)
+	VMOVUPS Y4, 256(DI)
+	VMOVUPS Y5, 288(DI)
+	VMOVUPS Y6, 384(DI)
+	VMOVUPS Y7, 416(DI)
+	VMOVUPS Y8, 512(DI)
+	VMOVUPS Y9, 544(DI)
 
-	// input positions 0…0, output blocks 1…1
+	// input positions 0…4, output blocks 1…1
 	VMOVUPS 64(DI), Y0
 	VMOVUPS 96(DI), Y1
+	VMOVUPS 192(DI), Y2
+	VMOVUPS 224(DI), Y3
+	VMOVUPS 320(DI), Y4
+	VMOVUPS 352(DI), Y5
+	VMOVUPS 448(DI), Y6
+	VMOVUPS 480(DI), Y7
+	VMOVUPS 576(DI), Y8
+	VMOVUPS 608(DI), Y9
 	LEAQ (SI), R10
 	LEAQ 36864(DX), R11
 	MOVQ $24, R9                                    // rows
 conv1UpdKernelAVX2_0_1_row:
 	MOVQ $24, R8                                    // pixels
 conv1UpdKernelAVX2_0_1_pixel:
-	VMOVUPS (R11), Y2                               // block 1's gradient
-	VMOVUPS 32(R11), Y3                             // block 1's gradient
-	VBROADCASTSS (R10), Y4                          // input position 0
-	VFMADD231PS Y2, Y4, Y0
-	VFMADD231PS Y3, Y4, Y1
+	VMOVUPS (R11), Y10                              // block 1's gradient
+	VMOVUPS 32(R11), Y11                            // block 1's gradient
+	VBROADCASTSS (R10), Y12                         // input position 0
+	VFMADD231PS Y10, Y12, Y0
+	VFMADD231PS Y11, Y12, Y1
+	VBROADCASTSS 4(R10), Y13                        // input position 1
+	VFMADD231PS Y10, Y13, Y2
+	VFMADD231PS Y11, Y13, Y3
+	VBROADCASTSS 8(R10), Y14                        // input position 2
+	VFMADD231PS Y10, Y14, Y4
+	VFMADD231PS Y11, Y14, Y5
+	VBROADCASTSS 12(R10), Y15                       // input position 3
+	VFMADD231PS Y10, Y15, Y6
+	VFMADD231PS Y11, Y15, Y7
+	VBROADCASTSS 16(R10), Y12                       // input position 4
+	VFMADD231PS Y10, Y12, Y8
+	VFMADD231PS Y11, Y12, Y9
 	ADDQ $4, R10                                    // next pixel
 	ADDQ $64, R11
 	DECQ R8
@@ -733,6 +809,14 @@ conv1UpdKernelAVX2_0_1_pixel:
 	JNZ conv1UpdKernelAVX2_0_1_row
 	VMOVUPS Y0, 64(DI)
 	VMOVUPS Y1, 96(DI)
+	VMOVUPS Y2, 192(DI)
+	VMOVUPS Y3, 224(DI)
+	VMOVUPS Y4, 320(DI)
+	VMOVUPS Y5, 352(DI)
+	VMOVUPS Y6, 448(DI)
+	VMOVUPS Y7, 480(DI)
+	VMOVUPS Y8, 576(DI)
+	VMOVUPS Y9, 608(DI)
 	VZEROUPPER
 	RET
 DATA conv2WinoInKernelAVX512Factors<>+0(SB)/4, $0xc0800000 // -4

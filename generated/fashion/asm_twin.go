@@ -28,17 +28,17 @@ func conv1KernelGo(out, in, w, bias []float32) {
 	}
 }
 
-// conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of at least 32 values, in 668
+// conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of at least 160 values, in 672
 // and dy 18432, it computes the weight gradient of conv1 (specs/fashion.net:39). The sums are in the assembly's order, without fused
 // multiply-adds.
 func conv1UpdKernelGo(dw, in, dy []float32) {
-	for t := 0; t < 1; t++ {
+	for t := 0; t < 5; t++ {
 		for f := 0; f < 2; f++ {
 			for l := 0; l < 16; l++ {
 				acc := dw[(t*2+f)*16+l]
 				for oy := 0; oy < 24; oy++ {
 					for ox := 0; ox < 24; ox++ {
-						acc += dy[f*9216+oy*384+ox*16+l] * in[oy*28+ox*1+t*784]
+						acc += dy[f*9216+oy*384+ox*16+l] * in[oy*28+ox*1+t*1]
 					}
 				}
 				dw[(t*2+f)*16+l] = acc

@@ -39,7 +39,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 // conv1Backward is the backward pass of conv1 + conv1.relu (specs/fashion.net:39), 1x28x28 → 32x24x24 per image,
 // on images lo…hi−1.
 // Per image: dW summed over the output pixels by conv1UpdKernel (conv1Upd: the input and dY copied into
-// the blocked layout; 1 input positions × 2 output blocks per call) into the worker's partial sums.
+// the blocked layout; 5 kernel columns × 2 output blocks per call) into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
 		inSize     = 784   // 1x28x28
@@ -68,7 +68,7 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 }
 
 // conv1Upd adds the weight gradient of one image of conv1 to dw, the worker's partial sums in conv1UpdKernel's
-// layout: [group][input block][channel/1][ky][kx][output block/2] × [1][2][16], from src (1x28x28)
+// layout: [group][input block][channel][ky][kx/5][output block/2] × [5][2][16], from src (1x28x28)
 // and dy (32x24x24).
 func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	const (
@@ -78,7 +78,7 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 		pixel, row, block, plane   = 1, 28, 784, 784 // strides of the input copy
 		inCopy, outCopy            = 784, 18432      // one group's copies
 		inBlocks, lanes, outBlocks = 1, 1, 2
-		kh, kw, t, f               = 5, 5, 1, 2 // the kernel, and the positions and blocks per call
+		kh, kw, t, f               = 5, 5, 5, 2 // the kernel, and the positions and blocks per call
 	)
 	buf := m.scratch[worker]
 	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
@@ -92,9 +92,9 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	at := 0
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
-			for c0 := 0; c0 < lanes; c0 += t {
+			for c0 := 0; c0 < lanes; c0++ {
 				for ky := 0; ky < kh; ky++ {
-					for kx := 0; kx < kw; kx++ {
+					for kx := 0; kx < kw; kx += t {
 						in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]
 						for ob := 0; ob < outBlocks; ob += f {
 							conv1UpdKernel(dw[at:at+t*f*16], in, ys[gr*outCopy+ob*pixels*16:])
