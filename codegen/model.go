@@ -179,6 +179,7 @@ func (g *gen) modelStruct(f *jen.File) {
 		jen.Id("buf").Index(jen.Lit(len(g.n.Buffers))).Index().Float32().Comment("the activation buffers of the memory plan"),
 		jen.Id("scratch").Index().Index().Float32().Comment(fmt.Sprintf("per worker: the kernels' scratch, %d values", g.n.Scratch)),
 		g.ifBlocked(jen.Id("outs").Index().Index().Float32().Comment("per worker: the blocked output its direct convolution's kernel calls write in place")),
+		g.ifInPlace(jen.Id("ins").Index().Index().Float32().Comment("per worker: the image its direct convolution's kernel calls read in place")),
 		jen.Id("workspaces").Index().Op("*").Qual(rt, "Workspace").Comment("per worker: GEMM packing buffers, the model's own"),
 		jen.Id("grad").Index(jen.Lit(2)).Index().Float32().Comment(fmt.Sprintf("the backward pass's gradient buffers, %d values per image each", g.n.GradSize)),
 		jen.Id("partials").Index().Index().Float32().Comment(fmt.Sprintf("per worker: its images' parameter gradients, %d values", g.n.Partials)),
@@ -260,6 +261,7 @@ func (g *gen) constructor(f *jen.File) {
 		jen.Id("m").Dot("scratch").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call()),
 		jen.Id("m").Dot("workspaces").Op("=").Make(jen.Index().Op("*").Qual(rt, "Workspace"), jen.Qual(rt, "Workers").Call()),
 		g.ifBlocked(jen.Id("m").Dot("outs").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call())),
+		g.ifInPlace(jen.Id("m").Dot("ins").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call())),
 		jen.For(jen.Id("w").Op(":=").Range().Id("m").Dot("scratch")).Block(
 			jen.Id("m").Dot("scratch").Index(jen.Id("w")).Op("=").Make(jen.Index().Float32(), jen.Lit(int(g.n.Scratch))),
 			jen.Id("m").Dot("workspaces").Index(jen.Id("w")).Op("=").Qual(rt, "NewWorkspace").Call(),
@@ -462,6 +464,17 @@ func (g *gen) forward(f *jen.File) {
 func (g *gen) ifBlocked(code jen.Code) jen.Code {
 	for _, s := range g.n.Steps {
 		if s.Layout == compiler.LayoutBlocked {
+			return code
+		}
+	}
+	return jen.Null()
+}
+
+// ifInPlace is code when a direct convolution of the network reads its image in place
+// (ConvBlocking.InPlace), else nothing.
+func (g *gen) ifInPlace(code jen.Code) jen.Code {
+	for _, s := range g.n.Steps {
+		if b := s.ConvBlocking(); b != nil && b.InPlace {
 			return code
 		}
 	}

@@ -121,8 +121,12 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 	fwd := convDirects(g, s)[0]
 	k := fwd.kernel
 	calls := b.OutBlocks / b.PerCall
-	how := fmt.Sprintf("Per image and group: the input copied into a padded copy (%s), %d output blocks of %d\n"+
-		"channels computed by %s, %d blocks and a row at a time", copyLayout(b), b.OutBlocks, compiler.ChannelBlock, k.Name, b.PerCall)
+	input := fmt.Sprintf("the input copied into a padded copy (%s)", copyLayout(b))
+	if b.InPlace {
+		input = "the image read in place (planes without padding)"
+	}
+	how := fmt.Sprintf("Per image and group: %s, %d output blocks of %d\n"+
+		"channels computed by %s, %d blocks and a row at a time", input, b.OutBlocks, compiler.ChannelBlock, k.Name, b.PerCall)
 	if c.Learn.Bias {
 		how += ", the bias added"
 	}
@@ -297,9 +301,12 @@ func directConv(f *jen.File, d direct) {
 	}
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Image").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()).Block(body...)
 
-	ys := "buf[groups*inCopy : groups*(inCopy+outCopy)]"
+	ys, xsRows := "m.scratch[worker][groups*inCopy : groups*(inCopy+outCopy)]", "m.scratch[worker][:groups*inCopy]"
 	if d.outBlocked {
 		ys = "m.outs[worker]"
+	}
+	if b.InPlace {
+		xsRows = "m.ins[worker]"
 	}
 	f.Comment(fmt.Sprintf("%sRows runs %s for calls lo…hi−1 of one image: call u is output row u%%%d of blocks", name, d.kernel.Name, b.OutH))
 	f.Comment(fmt.Sprintf("(u/%d%%%d)·%d… of group u/%d. When the model has fewer images than workers, the workers share", b.OutH, calls, b.PerCall, calls*b.OutH))
@@ -313,8 +320,7 @@ func directConv(f *jen.File, d direct) {
 			x("biases").Op("=").Lit(d.groups*int(b.WeightSize())).Comment("where the biases start in the packed weights"),
 		),
 		jen.If(x("m.wide")).Block(x("worker = 0")),
-		x("buf := m.scratch[worker]"),
-		x("xs, ys, w := buf[:groups*inCopy], %s, m.%s", ys, d.weights),
+		x("xs, ys, w := %s, %s, m.%s", xsRows, ys, d.weights),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, call, oy := u/(calls*outH), u/outH%%calls, u%%outH"),
 			x("at := gr*calls + call").Comment("the call's place among the group's"),
@@ -336,13 +342,19 @@ func layout(blocked bool) compiler.Layout {
 // input copy xs and, for an NCHW output, the blocked output ys (a blocked output the kernels
 // write in place, through m.outs), and the image src copied into xs with zero padding.
 func imageCopy(b *compiler.ConvBlocking, inBlocked, outBlocked bool) []jen.Code {
-	code := []jen.Code{x("buf := m.scratch[worker]")}
-	if outBlocked {
-		code = append(code, x("xs := buf[:groups*inCopy]"), x("m.outs[worker] = dst").Comment("the kernels write the blocked output in place"))
-	} else {
-		code = append(code, x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"))
+	var code []jen.Code
+	if b.InPlace {
+		code = append(code, x("m.ins[worker] = src").Comment("the kernels read the image in place: its copy would be the same"))
 	}
-	return append(code, x("clear(xs)").Comment("the padding is zero"), copyIn(b, inBlocked))
+	if outBlocked {
+		code = append(code, x("m.outs[worker] = dst").Comment("the kernels write the blocked output in place"))
+	} else {
+		code = append(code, x("ys := m.scratch[worker][groups*inCopy : groups*(inCopy+outCopy)]"))
+	}
+	if b.InPlace {
+		return code
+	}
+	return append(code, x("xs := m.scratch[worker][:groups*inCopy]"), x("clear(xs)").Comment("the padding is zero"), copyIn(b, inBlocked))
 }
 
 // backToNCHW is the code that copies a convolution's blocked output, ys, to dst in NCHW.
@@ -520,14 +532,19 @@ func convUpd(g *gen, f *jen.File, s *compiler.Step) {
 			x("inBlocks, lanes, outBlocks").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(b.InLanes), jen.Lit(b.OutBlocks)),
 			x("kh, kw, t, f").Op("=").List(jen.Lit(c.KH), jen.Lit(c.KW), jen.Lit(b.UpdT), jen.Lit(b.UpdF)).Comment("the kernel, and the positions and blocks per call"),
 		)...),
-		x("buf := m.scratch[worker]"),
+	}
+	xs := "m.scratch[worker][:groups*inCopy]"
+	if b.InPlace {
+		xs = "src" // the image itself, as the forward pass reads it
 	}
 	if s.Layout == compiler.LayoutBlocked {
-		upd = append(upd, x("xs, ys := buf[:groups*inCopy], dy").Comment("dY is blocked already"))
+		upd = append(upd, x("xs, ys := %s, dy", xs).Comment("dY is blocked already"))
 	} else {
-		upd = append(upd, x("xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]"))
+		upd = append(upd, x("xs, ys := %s, m.scratch[worker][groups*inCopy:groups*(inCopy+outCopy)]", xs))
 	}
-	upd = append(upd, x("clear(xs)").Comment("the padding is zero"), copyIn(b, s.InLayout == compiler.LayoutBlocked))
+	if !b.InPlace {
+		upd = append(upd, x("clear(xs)").Comment("the padding is zero"), copyIn(b, s.InLayout == compiler.LayoutBlocked))
+	}
 	if s.Layout != compiler.LayoutBlocked {
 		upd = append(upd,
 			jen.Comment("dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero)."),

@@ -132,6 +132,7 @@ var OpConv = newOp(&opDef{
 			s.Packed = int64(c.Groups) * w.PackedSize(b)
 		}
 		b.UpdT, b.UpdF, b.UpdKX = updTile(b) // the weight gradient reads the same copies
+		b.InPlace = b.InLanes < ChannelBlock && c.PH == 0 && c.PW == 0 && b.Wino == nil
 		s.WeightGrad = ConvWeightGrad
 		// Each worker sums the gradients of its own images: the weights' (GradSize), then the
 		// bias's.
@@ -212,6 +213,10 @@ type ConvBlocking struct {
 	// columns of one channel; 0 in an input gradient's blocking.
 	UpdT, UpdF int
 	UpdKX      bool
+	// InPlace says that the kernels read the image itself rather than a copy: an input of
+	// planes (fewer channels than a block) without padding, whose copy would be the image
+	// (AlexNet's conv1); forward passes only.
+	InPlace bool
 	// Wino is how the forward pass runs as Winograd's minimal filtering, or nil for the direct
 	// kernel; the input copy is then large enough for its tiles.
 	Wino *ConvWinograd

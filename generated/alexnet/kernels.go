@@ -6,7 +6,7 @@ import "github.com/netc-project/netc/runtime"
 
 // conv1 runs conv1 + conv1.relu (specs/alexnet.net:38), 3x227x227 → 96x55x55 per image,
 // on images lo…hi−1.
-// Per image and group: the input copied into a padded copy (3 planes of 227x227 pixels), 6 output blocks of 16
+// Per image and group: the image read in place (planes without padding), 6 output blocks of 16
 // channels computed by conv1Kernel, 3 blocks and a row at a time, the bias added, then max(0, ·);
 // then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
 func (m *Model) conv1(worker, lo, hi int) {
@@ -30,16 +30,8 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		inCopy, outCopy          = 154587, 290400        // one group's copies
 		items                    = 110                   // kernel calls: 1 groups × 2 calls × 55 rows
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
+	m.ins[worker] = src  // the kernels read the image in place: its copy would be the same
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
-	for c := 0; c < groups*gIn; c++ {
-		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
-		for y := 0; y < inH; y++ {
-			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
-		}
-	}
 	if m.wide {
 		runtime.Parallel(items, m.kernels.conv1Rows)
 	} else {
@@ -61,8 +53,7 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 	if m.wide {
 		worker = 0
 	}
-	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv1Packed
+	xs, ys, w := m.ins[worker], m.outs[worker], m.conv1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -186,10 +177,9 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		mulItems                 = 196               // transform positions × calls
 		outItems                 = 144               // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
@@ -462,10 +452,9 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 		mulItems                 = 96               // transform positions × calls
 		outItems                 = 168              // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
@@ -636,10 +625,9 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 		mulItems                 = 96               // transform positions × calls
 		outItems                 = 168              // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
@@ -810,10 +798,9 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 		mulItems                 = 64               // transform positions × calls
 		outItems                 = 112              // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {

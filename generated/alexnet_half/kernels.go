@@ -30,10 +30,9 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		inCopy, outCopy          = 155952, 145200        // one group's copies
 		items                    = 55                    // kernel calls: 1 groups × 1 calls × 55 rows
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
 		for y := 0; y < inH; y++ {
@@ -61,8 +60,7 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 	if m.wide {
 		worker = 0
 	}
-	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], m.outs[worker], m.conv1Packed
+	xs, ys, w := m.scratch[worker][:groups*inCopy], m.outs[worker], m.conv1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -143,10 +141,9 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		mulItems                 = 98                // transform positions × calls
 		outItems                 = 72                // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
@@ -376,10 +373,9 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 		mulItems                 = 48               // transform positions × calls
 		outItems                 = 84               // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
@@ -550,10 +546,9 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 		mulItems                 = 48               // transform positions × calls
 		outItems                 = 84               // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
@@ -724,10 +719,9 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 		mulItems                 = 32               // transform positions × calls
 		outItems                 = 56               // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {

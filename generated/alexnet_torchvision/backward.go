@@ -80,9 +80,8 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 		inBlocks, lanes, outBlocks = 1, 3, 4
 		kh, kw, t, f               = 11, 11, 11, 2 // the kernel, and the positions and blocks per call
 	)
-	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
-	clear(xs)                         // the padding is zero
+	xs, ys := m.scratch[worker][:groups*inCopy], dy // dY is blocked already
+	clear(xs)                                       // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
 		for y := 0; y < inH; y++ {
@@ -292,10 +291,9 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		mulItems                 = 49                // transform positions × calls
 		outItems                 = 36                // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
@@ -643,10 +641,9 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 		mulItems                 = 48               // transform positions × calls
 		outItems                 = 84               // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
@@ -938,10 +935,9 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 		mulItems                 = 96               // transform positions × calls
 		outItems                 = 168              // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {
@@ -1233,10 +1229,9 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 		mulItems                 = 64               // transform positions × calls
 		outItems                 = 112              // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {

@@ -80,15 +80,7 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 		inBlocks, lanes, outBlocks = 1, 1, 2
 		kh, kw, t, f               = 5, 5, 5, 2 // the kernel, and the positions and blocks per call
 	)
-	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], dy // dY is blocked already
-	clear(xs)                         // the padding is zero
-	for c := 0; c < groups*gIn; c++ {
-		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
-		for y := 0; y < inH; y++ {
-			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
-		}
-	}
+	xs, ys := src, dy // dY is blocked already
 	at := 0
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
@@ -333,10 +325,9 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		mulItems                 = 72               // transform positions × calls
 		outItems                 = 6                // output blocks × rows of tiles
 	)
-	buf := m.scratch[worker]
-	xs := buf[:groups*inCopy]
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	clear(xs)            // the padding is zero
+	xs := m.scratch[worker][:groups*inCopy]
+	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
 		for y := 0; y < inH; y++ {

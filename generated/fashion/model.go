@@ -61,6 +61,7 @@ type Model struct {
 	buf            [8][]float32         // the activation buffers of the memory plan
 	scratch        [][]float32          // per worker: the kernels' scratch, 118784 values
 	outs           [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
+	ins            [][]float32          // per worker: the image its direct convolution's kernel calls read in place
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 18432 values per image each
 	partials       [][]float32          // per worker: its images' parameter gradients, 56224 values
@@ -139,6 +140,7 @@ func NewSeeded(seed uint64) *Model {
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	m.outs = make([][]float32, runtime.Workers())
+	m.ins = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
 		m.scratch[w] = make([]float32, 118784)
 		m.workspaces[w] = runtime.NewWorkspace()

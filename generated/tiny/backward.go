@@ -80,8 +80,7 @@ func (m *Model) c1Upd(worker int, src, dy, dw []float32) {
 		inBlocks, lanes, outBlocks = 1, 3, 1
 		kh, kw, t, f               = 3, 3, 3, 1 // the kernel, and the positions and blocks per call
 	)
-	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	xs, ys := m.scratch[worker][:groups*inCopy], m.scratch[worker][groups*inCopy:groups*(inCopy+outCopy)]
 	clear(xs) // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
@@ -234,15 +233,7 @@ func (m *Model) c2Upd(worker int, src, dy, dw []float32) {
 		inBlocks, lanes, outBlocks = 1, 4, 1
 		kh, kw, t, f               = 3, 2, 4, 1 // the kernel, and the positions and blocks per call
 	)
-	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for c := 0; c < groups*gIn; c++ {
-		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
-		for y := 0; y < inH; y++ {
-			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
-		}
-	}
+	xs, ys := src, m.scratch[worker][groups*inCopy:groups*(inCopy+outCopy)]
 	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {

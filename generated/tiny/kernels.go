@@ -33,8 +33,8 @@ func (m *Model) c1Image(worker int, src, dst []float32) {
 		inCopy, outCopy          = 972, 4096       // one group's copies
 		items                    = 16              // kernel calls: 1 groups × 1 calls × 16 rows
 	)
-	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
+	ys := m.scratch[worker][groups*inCopy : groups*(inCopy+outCopy)]
+	xs := m.scratch[worker][:groups*inCopy]
 	clear(xs) // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
@@ -69,8 +69,7 @@ func (m *Model) c1Rows(worker, lo, hi int) {
 	if m.wide {
 		worker = 0
 	}
-	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.c1Packed
+	xs, ys, w := m.scratch[worker][:groups*inCopy], m.scratch[worker][groups*inCopy:groups*(inCopy+outCopy)], m.c1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
@@ -160,7 +159,7 @@ var c2Geometry = runtime.Conv{C: 4, H: 8, W: 8, KH: 3, KW: 2, SH: 1, SW: 2, PH: 
 
 // c2 runs c2 + c2.relu (specs/tiny.net:37), 8x8x8 → 12x6x4 per image,
 // on images lo…hi−1.
-// Per image and group: the input copied into a padded copy (4 planes of 8x8 pixels), 1 output blocks of 16
+// Per image and group: the image read in place (planes without padding), 1 output blocks of 16
 // channels computed by c2Kernel, 1 blocks and a row at a time, then max(0, ·);
 // then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
 func (m *Model) c2(worker, lo, hi int) {
@@ -184,15 +183,8 @@ func (m *Model) c2Image(worker int, src, dst []float32) {
 		inCopy, outCopy          = 256, 384      // one group's copies
 		items                    = 12            // kernel calls: 2 groups × 1 calls × 6 rows
 	)
-	buf := m.scratch[worker]
-	xs, ys := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)]
-	clear(xs) // the padding is zero
-	for c := 0; c < groups*gIn; c++ {
-		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
-		for y := 0; y < inH; y++ {
-			copy(xs[at+y*row:at+y*row+inW], src[(c*inH+y)*inW:(c*inH+y+1)*inW])
-		}
-	}
+	m.ins[worker] = src // the kernels read the image in place: its copy would be the same
+	ys := m.scratch[worker][groups*inCopy : groups*(inCopy+outCopy)]
 	if m.wide {
 		runtime.Parallel(items, m.kernels.c2Rows)
 	} else {
@@ -220,8 +212,7 @@ func (m *Model) c2Rows(worker, lo, hi int) {
 	if m.wide {
 		worker = 0
 	}
-	buf := m.scratch[worker]
-	xs, ys, w := buf[:groups*inCopy], buf[groups*inCopy:groups*(inCopy+outCopy)], m.c2Packed
+	xs, ys, w := m.ins[worker], m.scratch[worker][groups*inCopy:groups*(inCopy+outCopy)], m.c2Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's

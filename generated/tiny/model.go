@@ -107,6 +107,7 @@ type Model struct {
 	x              []float32            // the current input
 	buf            [8][]float32         // the activation buffers of the memory plan
 	scratch        [][]float32          // per worker: the kernels' scratch, 5068 values
+	ins            [][]float32          // per worker: the image its direct convolution's kernel calls read in place
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad           [2][]float32         // the backward pass's gradient buffers, 2048 values per image each
 	partials       [][]float32          // per worker: its images' parameter gradients, 1208 values
@@ -177,6 +178,7 @@ func NewSeeded(seed uint64) *Model {
 	m.stale = true
 	m.scratch = make([][]float32, runtime.Workers())
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
+	m.ins = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
 		m.scratch[w] = make([]float32, 5068)
 		m.workspaces[w] = runtime.NewWorkspace()
