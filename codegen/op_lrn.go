@@ -138,8 +138,12 @@ func chunkOut(l compiler.Layout, dst, rows string) jen.Code {
 // s_i = k + α'·Σ_{j∈W(i)} a_j², ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
 func lrnBackward(g *gen, f *jen.File, s *compiler.Step) {
 	p := s.Main().LRN()
+	how := lrnChunks(s)
+	if s.InputGrad == compiler.LRNBackwardBlocked {
+		how = fmt.Sprintf("\nIn chunks of %d pixels: the windows' sums of squares and of the terms in the blocked layout.", compiler.LRNChunkOf(s.In()))
+	}
 	g.doc(f, s, true, "The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,\n"+
-		"∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1)."+lrnChunks(s))
+		"∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1)."+how)
 	inS, _, dyS, dxS := g.gradSlices(s)
 	grad := func(n string) []jen.Code {
 		return []jen.Code{
@@ -166,6 +170,10 @@ func lrnBackward(g *gen, f *jen.File, s *compiler.Step) {
 	consts := jen.Const().Defs(append(lrnConsts(s),
 		x("twoScaleBeta").Op("=").Lit(float32(2*p.Scale()*p.Beta)).Comment("2α'β"),
 	)...)
+	if s.InputGrad == compiler.LRNBackwardBlocked {
+		lrnWindowBackward(g, f, s, consts)
+		return
+	}
 	if !lrnBlocked(s) {
 		kernel(f, s, g.backName(s),
 			consts,
@@ -190,6 +198,48 @@ func lrnBackward(g *gen, f *jen.File, s *compiler.Step) {
 				chunkIn(s.InLayout, "a", "src"),
 				chunkIn(s.Layout, "gy", "g"),
 			}, grad("chunk")...), chunkOut(s.InLayout, "d", "gx"))...),
+		),
+	)
+}
+
+// lrnWindowBackward emits the backward pass of an LRN step between blocked layouts
+// (compiler.LRNBackwardBlocked), per chunk of an image's pixels: the windows' sums of squares
+// (runtime.LRNWindowBlocked), then per block gx = g·s^−β (runtime.LRNScale, into dX) and the terms
+// gx·a/s; the terms summed over the windows each channel lies in (runtime.WindowSumsBlocked,
+// the window mirrored); and dX −= 2α'β·a·Σterms (runtime.SubProduct).
+func lrnWindowBackward(g *gen, f *jen.File, s *compiler.Step, consts jen.Code) {
+	shape := s.In()
+	inS, _, dyS, dxS := g.gradSlices(s)
+	lanes := compiler.ChannelBlock
+	block := func(slice string) string { return fmt.Sprintf("%s[cb*n*%d:(cb+1)*n*%d]", slice, lanes, lanes) }
+	at := func(slice string) string { return fmt.Sprintf("%s[at:at+n*%d]", slice, lanes) }
+	kernel(f, s, g.backName(s),
+		consts,
+		jen.Const().Id("blocks").Op("=").Lit(shape.C/lanes),
+		x("in, dy, dx := %s, %s, %s", inS, dyS, dxS),
+		x("buf := m.scratch[worker]"),
+		x("sums, terms, tsums := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk], buf[2*channels*chunk:3*channels*chunk]"),
+		x("row := buf[3*channels*chunk : 3*channels*chunk+channels+32]"),
+		x("clear(row)").Comment("zero beyond the channels"),
+		jen.For(x("i := lo; i < hi; i++")).Block(
+			x("src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]"),
+			jen.For(x("p0 := 0; p0 < pixels; p0 += chunk")).Block(
+				x("n := min(chunk, pixels-p0)"),
+				x("runtime.LRNWindowBlocked(sums, src[p0*%d:], row, blocks, pixels, n, before, after)", lanes),
+				jen.Comment("gx_c = g_c·s_c^−β into dX, and terms_c = gx_c·a_c/s_c."),
+				jen.For(x("cb := 0; cb < blocks; cb++")).Block(
+					x("at := (cb*pixels + p0) * %d", lanes),
+					x("sc, ac, xc, tc := %s, %s, %s, %s", block("sums"), at("src"), at("d"), block("terms")),
+					x("runtime.LRNScale(xc, %s, sc, k, scale, beta)", at("g")),
+					jen.For(x("q, v := range xc")).Block(x("tc[q] = v * ac[q] / (k + scale*sc[q])")),
+				),
+				jen.Comment("Each channel j takes the terms of the windows it lies in, channels j−after…j+before."),
+				x("runtime.WindowSumsBlocked(tsums, terms, row, blocks, n, n, after, before)"),
+				jen.For(x("cb := 0; cb < blocks; cb++")).Block(
+					x("at := (cb*pixels + p0) * %d", lanes),
+					x("runtime.SubProduct(%s, %s, %s, twoScaleBeta)", at("d"), at("src"), block("tsums")).Comment("dX −= 2α'β·a·Σterms"),
+				),
+			),
 		),
 	)
 }

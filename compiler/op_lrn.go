@@ -28,6 +28,9 @@ const (
 	// the windows summed in the blocked layout, then each block scaled.
 	LRNForwardBlocked Strategy = "window sums in blocks, scale"
 	LRNBackward       Strategy = "window terms"
+	// LRNBackwardBlocked is LRNBackward between blocked layouts: the windows' sums of squares
+	// and of the terms in the blocked layout (runtime.LRNWindowBlocked, WindowSumsBlocked).
+	LRNBackwardBlocked Strategy = "window terms in blocks"
 )
 
 // LRNChunk is how many pixels of an image LRN normalises at a time in the channel-blocked
@@ -78,12 +81,16 @@ var OpLRN = newOp(&opDef{
 			in := s.In()
 			chunk := int64(LRNChunkOf(in))
 			s.Scratch = (2*int64(in.C) + 1) * chunk // the chunk's input and output, and its window sums
+			if s.InputGrad != "" {
+				s.BackScratch = (4*int64(in.C) + 1) * chunk // its input, dY, dX and terms, and the sums
+			}
 			if p := s.Main().LRN(); s.InLayout == LayoutBlocked && s.Layout == LayoutBlocked && p.Size/2 <= 16 {
 				s.Forward = LRNForwardBlocked
 				s.Scratch = int64(in.C)*chunk + int64(in.C) + 32 // the chunk's window sums, and a row of squares
-			}
-			if s.InputGrad != "" {
-				s.BackScratch = (4*int64(in.C) + 1) * chunk // its input, dY, dX and terms, and the sums
+				if s.InputGrad != "" {
+					s.InputGrad = LRNBackwardBlocked
+					s.BackScratch = 3*int64(in.C)*chunk + int64(in.C) + 32 // the sums of squares, the terms and their sums, a row
+				}
 			}
 		}
 	},

@@ -145,25 +145,38 @@ func lrnScaleGo(b, a, sums []float32, k, alpha, beta float32) {
 // window reaches at most 16 channels each way. It panics on slices too short or a window too
 // wide.
 func LRNWindowBlocked(sums, a, row []float32, blocks, pixels, n, before, after int) {
+	windowBlocked("LRNWindowBlocked", sums, a, row, blocks, pixels, n, before, after, true)
+}
+
+// WindowSumsBlocked is LRNWindowBlocked summing the values themselves, not their squares: LRN's
+// backward pass sums its terms over the windows each channel lies in.
+func WindowSumsBlocked(sums, a, row []float32, blocks, pixels, n, before, after int) {
+	windowBlocked("WindowSumsBlocked", sums, a, row, blocks, pixels, n, before, after, false)
+}
+
+func windowBlocked(fn string, sums, a, row []float32, blocks, pixels, n, before, after int, square bool) {
 	switch {
 	case before < 0 || after < 0 || before > 16 || after > 16 || blocks < 1 || n < 0 || pixels < n:
-		panic(fmt.Sprintf("runtime: LRNWindowBlocked: %d blocks, %d of %d pixels, window %d…%d", blocks, n, pixels, before, after))
+		panic(fmt.Sprintf("runtime: %s: %d blocks, %d of %d pixels, window %d…%d", fn, blocks, n, pixels, before, after))
 	case n == 0:
 		return
 	}
-	checkLRNLen("LRNWindowBlocked", "row", min(len(row), 16*blocks+32), 16*blocks+32)
-	checkLRNLen("LRNWindowBlocked", "sums", min(len(sums), blocks*n*16), blocks*n*16)
-	checkLRNLen("LRNWindowBlocked", "a", min(len(a), ((blocks-1)*pixels+n)*16), ((blocks-1)*pixels+n)*16)
-	lrnWindow(lrnBest, sums, a, row, blocks, pixels, n, before, after)
+	checkLRNLen(fn, "row", min(len(row), 16*blocks+32), 16*blocks+32)
+	checkLRNLen(fn, "sums", min(len(sums), blocks*n*16), blocks*n*16)
+	checkLRNLen(fn, "a", min(len(a), ((blocks-1)*pixels+n)*16), ((blocks-1)*pixels+n)*16)
+	lrnWindow(lrnBest, sums, a, row, blocks, pixels, n, before, after, square)
 }
 
 // lrnWindowGo is the pure-Go twin of the window kernels.
-func lrnWindowGo(sums, a, row []float32, blocks, pixels, n, before, after int) {
+func lrnWindowGo(sums, a, row []float32, blocks, pixels, n, before, after int, square bool) {
 	for q := range n {
 		for cb := range blocks {
 			for l := range 16 {
 				v := a[(cb*pixels+q)*16+l]
-				row[16+cb*16+l] = v * v
+				if square {
+					v *= v
+				}
+				row[16+cb*16+l] = v
 			}
 		}
 		for c := range 16 * blocks {

@@ -116,24 +116,28 @@ func lrnScale(isa int, b, a, sums []float32, k, alpha float32, mode int) {
 
 // lrnWindowAVX512 is lrnWindowGo in AVX-512 for n > 0 pixels, with sq at row[16] (where the
 // squares go) and win at row[16−before] (where channel 0's window starts), width = before +
-// after + 1 values summed per window.
+// after + 1 values summed per window; square is 1, or 0 to sum the values themselves.
 //
 //go:noescape
-func lrnWindowAVX512(sums, a, sq, win *float32, blocks, pixels, n, width int)
+func lrnWindowAVX512(sums, a, sq, win *float32, blocks, pixels, n, width, square int)
 
 // lrnWindowAVX2 is lrnWindowAVX512 in AVX2, a block as two registers.
 //
 //go:noescape
-func lrnWindowAVX2(sums, a, sq, win *float32, blocks, pixels, n, width int)
+func lrnWindowAVX2(sums, a, sq, win *float32, blocks, pixels, n, width, square int)
 
 // lrnWindow runs the window kernel of isa (the caller has checked the lengths).
-func lrnWindow(isa int, sums, a, row []float32, blocks, pixels, n, before, after int) {
+func lrnWindow(isa int, sums, a, row []float32, blocks, pixels, n, before, after int, square bool) {
+	sq := 0
+	if square {
+		sq = 1
+	}
 	switch isa {
 	case lrnAVX512:
-		lrnWindowAVX512(&sums[0], &a[0], &row[16], &row[16-before], blocks, pixels, n, before+after+1)
+		lrnWindowAVX512(&sums[0], &a[0], &row[16], &row[16-before], blocks, pixels, n, before+after+1, sq)
 	case lrnAVX2:
-		lrnWindowAVX2(&sums[0], &a[0], &row[16], &row[16-before], blocks, pixels, n, before+after+1)
+		lrnWindowAVX2(&sums[0], &a[0], &row[16], &row[16-before], blocks, pixels, n, before+after+1, sq)
 	default:
-		lrnWindowGo(sums, a, row, blocks, pixels, n, before, after)
+		lrnWindowGo(sums, a, row, blocks, pixels, n, before, after, square)
 	}
 }

@@ -398,13 +398,15 @@ s256stop:
 	VZEROUPPER
 	RET
 
-// func lrnWindowAVX512(sums, a, sq, win *float32, blocks, pixels, n, width int)
+// func lrnWindowAVX512(sums, a, sq, win *float32, blocks, pixels, n, width, square int)
 //
-// Per pixel (AX counts them; R8 its values, R9 its sums): the squares of every block into the
-// row at sq (BX counts the blocks; R10 the block's values, R11 its place in the row), then each
-// block's window sums, width values from win + 16·block a channel, in order (CX counts them;
-// R12 the window, R13 the sums). Z0 the value, Z1 the sum.
-TEXT ·lrnWindowAVX512(SB), NOSPLIT, $0-64
+// Per pixel (AX counts them; R8 its values, R9 its sums): the squares (or, when square is 0,
+// the values) of every block into the row at sq (BX counts the blocks; R10 the block's values,
+// R11 its place in the row), then each block's window sums, width values from win + 16·block a
+// channel, in order (CX counts them; R12 the window, R13 the sums). Z0 the value, Z1 the sum;
+// DX square.
+TEXT ·lrnWindowAVX512(SB), NOSPLIT, $0-72
+	MOVQ square+64(FP), DX
 	MOVQ sums+0(FP), R9
 	MOVQ a+8(FP), R8
 	MOVQ pixels+40(FP), R14
@@ -418,7 +420,10 @@ avx512_pixel:
 	MOVQ blocks+32(FP), BX
 avx512_square:
 	VMOVUPS 0(R10), Z0
+	TESTQ DX, DX
+	JZ    avx512_plain
 	VMULPS Z0, Z0, Z0
+avx512_plain:
 	VMOVUPS Z0, 0(R11)
 	ADDQ R14, R10
 	ADDQ $64, R11
@@ -448,13 +453,15 @@ avx512_window:
 	VZEROUPPER
 	RET
 
-// func lrnWindowAVX2(sums, a, sq, win *float32, blocks, pixels, n, width int)
+// func lrnWindowAVX2(sums, a, sq, win *float32, blocks, pixels, n, width, square int)
 //
-// Per pixel (AX counts them; R8 its values, R9 its sums): the squares of every block into the
-// row at sq (BX counts the blocks; R10 the block's values, R11 its place in the row), then each
-// block's window sums, width values from win + 16·block a channel, in order (CX counts them;
-// R12 the window, R13 the sums). Y0 the value, Y1 the sum.
-TEXT ·lrnWindowAVX2(SB), NOSPLIT, $0-64
+// Per pixel (AX counts them; R8 its values, R9 its sums): the squares (or, when square is 0,
+// the values) of every block into the row at sq (BX counts the blocks; R10 the block's values,
+// R11 its place in the row), then each block's window sums, width values from win + 16·block a
+// channel, in order (CX counts them; R12 the window, R13 the sums). Y0 the value, Y1 and Y2 the
+// sums; DX square.
+TEXT ·lrnWindowAVX2(SB), NOSPLIT, $0-72
+	MOVQ square+64(FP), DX
 	MOVQ sums+0(FP), R9
 	MOVQ a+8(FP), R8
 	MOVQ pixels+40(FP), R14
@@ -468,11 +475,14 @@ avx2_pixel:
 	MOVQ blocks+32(FP), BX
 avx2_square:
 	VMOVUPS 0(R10), Y0
+	VMOVUPS 32(R10), Y3
+	TESTQ DX, DX
+	JZ    avx2_plain
 	VMULPS Y0, Y0, Y0
+	VMULPS Y3, Y3, Y3
+avx2_plain:
 	VMOVUPS Y0, 0(R11)
-	VMOVUPS 32(R10), Y0
-	VMULPS Y0, Y0, Y0
-	VMOVUPS Y0, 32(R11)
+	VMOVUPS Y3, 32(R11)
 	ADDQ R14, R10
 	ADDQ $64, R11
 	DECQ BX

@@ -18,6 +18,6 @@ func lrnScale(isa int, b, a, sums []float32, k, alpha float32, mode int) {
 }
 
 // lrnWindow is lrnWindowGo in this build.
-func lrnWindow(isa int, sums, a, row []float32, blocks, pixels, n, before, after int) {
-	lrnWindowGo(sums, a, row, blocks, pixels, n, before, after)
+func lrnWindow(isa int, sums, a, row []float32, blocks, pixels, n, before, after int, square bool) {
+	lrnWindowGo(sums, a, row, blocks, pixels, n, before, after, square)
 }

@@ -343,37 +343,42 @@ func TestLRNLengths(t *testing.T) {
 
 // TestLRNWindowMatchesTwin runs each window kernel against lrnWindowGo, bit for bit, for block
 // counts, chunks and windows around its edges (AlexNet's 2…2, none, one-sided, the widest 16…16),
-// with NaN guards around the sums, and the twin against the sums from their definition in
-// float64.
+// summing squares (LRNWindowBlocked) and values (WindowSumsBlocked), with NaN guards around the
+// sums, and the twin against the sums from their definition in float64.
 func TestLRNWindowMatchesTwin(t *testing.T) {
 	check := func(t *testing.T, isa int) {
 		rng := rand.New(rand.NewPCG(23, uint64(isa)))
 		for _, blocks := range []int{1, 2, 6} {
 			for _, n := range []int{1, 3, 7} {
 				for _, w := range [][2]int{{2, 2}, {0, 0}, {1, 0}, {0, 3}, {16, 16}, {5, 11}} {
-					name := fmt.Sprintf("%d blocks, %d pixels, window %d…%d", blocks, n, w[0], w[1])
-					pixels := n + 2
-					_, a := guarded(rng, blocks*pixels*16)
-					lrnFill(a[:blocks*pixels*16], func() float32 { return float32(rng.NormFloat64() * 30) })
-					row := make([]float32, 16*blocks+32)
-					gotBuf, got := guarded(rng, blocks*n*16)
-					want := make([]float32, blocks*n*16)
-					lrnWindowGo(want, a, make([]float32, 16*blocks+32), blocks, pixels, n, w[0], w[1])
-					lrnWindow(isa, got, a, row, blocks, pixels, n, w[0], w[1])
-					requireGuards(t, gotBuf, blocks*n*16, name+": sums")
-					for i := range want {
-						require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: sums[%d] = %v, want %v", name, i, got[i], want[i])
-					}
-					for cb := range blocks {
-						for q := range n {
-							for l := range 16 {
-								c := cb*16 + l
-								var s float64
-								for j := max(0, c-w[0]); j <= min(16*blocks-1, c+w[1]); j++ {
-									v := float64(a[(j/16*pixels+q)*16+j%16])
-									s += v * v
+					for _, square := range []bool{true, false} {
+						name := fmt.Sprintf("%d blocks, %d pixels, window %d…%d, squares %v", blocks, n, w[0], w[1], square)
+						pixels := n + 2
+						_, a := guarded(rng, blocks*pixels*16)
+						lrnFill(a[:blocks*pixels*16], func() float32 { return float32(rng.NormFloat64() * 30) })
+						row := make([]float32, 16*blocks+32)
+						gotBuf, got := guarded(rng, blocks*n*16)
+						want := make([]float32, blocks*n*16)
+						lrnWindowGo(want, a, make([]float32, 16*blocks+32), blocks, pixels, n, w[0], w[1], square)
+						lrnWindow(isa, got, a, row, blocks, pixels, n, w[0], w[1], square)
+						requireGuards(t, gotBuf, blocks*n*16, name+": sums")
+						for i := range want {
+							require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: sums[%d] = %v, want %v", name, i, got[i], want[i])
+						}
+						for cb := range blocks {
+							for q := range n {
+								for l := range 16 {
+									c := cb*16 + l
+									var s, abs float64 // the sum, and of the magnitudes: the float32 sum's error bound
+									for j := max(0, c-w[0]); j <= min(16*blocks-1, c+w[1]); j++ {
+										v := float64(a[(j/16*pixels+q)*16+j%16])
+										if square {
+											v *= v
+										}
+										s, abs = s+v, abs+math.Abs(v)
+									}
+									require.InDelta(t, s, float64(want[(cb*n+q)*16+l]), 1e-5*(1+abs), "%s: channel %d pixel %d", name, c, q)
 								}
-								require.InDelta(t, s, float64(want[(cb*n+q)*16+l]), 1e-5*(1+s), "%s: channel %d pixel %d", name, c, q)
 							}
 						}
 					}

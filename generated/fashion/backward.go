@@ -120,8 +120,7 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 // on images lo…hi−1.
 // The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
 // ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
-// In 128 pixels at a time: their channels gathered from NCHW16c as rows in the worker's scratch,
-// normalised, and scattered back as NCHW16c.
+// In chunks of 128 pixels: the windows' sums of squares and of the terms in the blocked layout.
 func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 	const (
 		channels        = 32
@@ -134,42 +133,31 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 		beta            = float32(0.75)
 		twoScaleBeta    = float32(3e-05) // 2α'β
 	)
+	const blocks = 2
 	in, dy, dx := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
 	buf := m.scratch[worker]
-	a, gy, gx := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk], buf[2*channels*chunk:3*channels*chunk]
-	terms := buf[3*channels*chunk : 4*channels*chunk]
+	sums, terms, tsums := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk], buf[2*channels*chunk:3*channels*chunk]
+	row := buf[3*channels*chunk : 3*channels*chunk+channels+32]
+	clear(row) // zero beyond the channels
 	for i := lo; i < hi; i++ {
 		src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
 		for p0 := 0; p0 < pixels; p0 += chunk {
-			sums := buf[4*channels*chunk : 4*channels*chunk+min(chunk, pixels-p0)]
-			for cb := 0; cb < channels/16; cb++ {
-				runtime.FromBlocks(a[cb*16*chunk:], chunk, src[(cb*pixels+p0)*16:], 16, len(sums))
-			}
-			for cb := 0; cb < channels/16; cb++ {
-				runtime.FromBlocks(gy[cb*16*chunk:], chunk, g[(cb*pixels+p0)*16:], 16, len(sums))
-			}
-			// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c.
-			for c := 0; c < channels; c++ {
-				clear(sums)
-				for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-					runtime.SquaresAdd(sums, a[j*chunk:j*chunk+len(sums)])
-				}
-				ac, gc := a[c*chunk:c*chunk+len(sums)], gy[c*chunk:c*chunk+len(sums)]
-				xc, tc := gx[c*chunk:c*chunk+len(sums)], terms[c*chunk:c*chunk+len(sums)]
-				runtime.LRNScale(xc, gc, sums, k, scale, beta)
+			n := min(chunk, pixels-p0)
+			runtime.LRNWindowBlocked(sums, src[p0*16:], row, blocks, pixels, n, before, after)
+			// gx_c = g_c·s_c^−β into dX, and terms_c = gx_c·a_c/s_c.
+			for cb := 0; cb < blocks; cb++ {
+				at := (cb*pixels + p0) * 16
+				sc, ac, xc, tc := sums[cb*n*16:(cb+1)*n*16], src[at:at+n*16], d[at:at+n*16], terms[cb*n*16:(cb+1)*n*16]
+				runtime.LRNScale(xc, g[at:at+n*16], sc, k, scale, beta)
 				for q, v := range xc {
-					tc[q] = v * ac[q] / (k + scale*sums[q])
+					tc[q] = v * ac[q] / (k + scale*sc[q])
 				}
 			}
-			// Then each channel j takes the terms of the windows it lies in: channels j−after…j+before.
-			for j := 0; j < channels; j++ {
-				aj, xj := a[j*chunk:j*chunk+len(sums)], gx[j*chunk:j*chunk+len(sums)]
-				for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
-					runtime.SubProduct(xj, aj, terms[c*chunk:c*chunk+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
-				}
-			}
-			for cb := 0; cb < channels/16; cb++ {
-				runtime.ToBlocks(d[(cb*pixels+p0)*16:], gx[cb*16*chunk:], chunk, 16, len(sums))
+			// Each channel j takes the terms of the windows it lies in, channels j−after…j+before.
+			runtime.WindowSumsBlocked(tsums, terms, row, blocks, n, n, after, before)
+			for cb := 0; cb < blocks; cb++ {
+				at := (cb*pixels + p0) * 16
+				runtime.SubProduct(d[at:at+n*16], src[at:at+n*16], tsums[cb*n*16:(cb+1)*n*16], twoScaleBeta) // dX −= 2α'β·a·Σterms
 			}
 		}
 	}
