@@ -5,7 +5,7 @@ import "fmt"
 // The channel-blocked layout keeps 16 channels of a pixel side by side, one AVX-512 vector; NCHW
 // keeps each channel's plane. ToBlocks and FromBlocks convert up to 16 planes of count values
 // (a row, or a whole plane) between the two: a 16×16 transpose per 16 values of each plane, in
-// AVX-512 where the CPU has it.
+// AVX-512 where the CPU has it, else four 8×8 transposes per 16 in AVX2 where it has that.
 
 // ToBlocks lays out n ≤ 16 planes of src, plane l at src[l·stride:], count values each, as
 // count vectors of 16 channels:

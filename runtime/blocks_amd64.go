@@ -12,27 +12,48 @@ func toBlocksAVX512(dst, src *float32, stride, n, count int)
 //go:noescape
 func fromBlocksAVX512(dst *float32, stride int, src *float32, n, count int)
 
-// useBlocksAVX512 says whether ToBlocks and FromBlocks run in AVX-512; tests turn it off to
-// check the Go twins.
-var useBlocksAVX512 = hasAVX512
+// toBlocksAVX2 is toBlocksAVX512 in AVX2: per eight pixels and eight planes, an 8×8 transpose
+// (two 4×4 transposes within the 128-bit lanes of registers holding four values of a plane and
+// the same four of the plane four after it), the last count%8 pixels through VMASKMOVPS.
+//
+//go:noescape
+func toBlocksAVX2(dst, src *float32, stride, n, count int)
+
+// fromBlocksAVX2 is fromBlocksAVX512 in AVX2, with toBlocksAVX2's 8×8 transpose the other way,
+// the last count%8 pixels through VMASKMOVPS.
+//
+//go:noescape
+func fromBlocksAVX2(dst *float32, stride int, src *float32, n, count int)
+
+// blocksISA is the instruction set ToBlocks and FromBlocks run in; tests set it to check each
+// form and the Go twins.
+var blocksISA = bestISA()
 
 func toBlocksAsm(dst, src []float32, stride, n, count int) bool {
-	if !useBlocksAVX512 {
-		return false
-	}
 	p := &dst[0] // src may be empty when n is 0
 	q := p
 	if n > 0 {
 		q = &src[0]
 	}
-	toBlocksAVX512(p, q, stride, n, count)
+	switch blocksISA {
+	case isaAVX512:
+		toBlocksAVX512(p, q, stride, n, count)
+	case isaAVX2:
+		toBlocksAVX2(p, q, stride, n, count)
+	default:
+		return false
+	}
 	return true
 }
 
 func fromBlocksAsm(dst []float32, stride int, src []float32, n, count int) bool {
-	if !useBlocksAVX512 {
+	switch blocksISA {
+	case isaAVX512:
+		fromBlocksAVX512(&dst[0], stride, &src[0], n, count)
+	case isaAVX2:
+		fromBlocksAVX2(&dst[0], stride, &src[0], n, count)
+	default:
 		return false
 	}
-	fromBlocksAVX512(&dst[0], stride, &src[0], n, count)
 	return true
 }

@@ -424,3 +424,395 @@ from_next:
 from_done:
 	VZEROUPPER
 	RET
+
+// ---------------------------------------------------------------------------------------------
+// AVX2: an 8×8 transpose per eight pixels and eight planes (half of the sixteen lanes), from
+// registers that each hold four values of one row and the same four of the row four after it,
+// one in each 128-bit lane, so that two 4×4 transposes within the lanes (TRANSPOSE4x2) finish it:
+// loading the high halves with VINSERTF128 from memory saves the shuffles that would move them.
+
+// blocksMask<>: the eight dwords from blocksMask<>+4·(8−r) are r all-ones then zeros, the mask
+// of the last r < 8 pixels.
+DATA blocksMask<>+0(SB)/8, $0xffffffffffffffff
+DATA blocksMask<>+8(SB)/8, $0xffffffffffffffff
+DATA blocksMask<>+16(SB)/8, $0xffffffffffffffff
+DATA blocksMask<>+24(SB)/8, $0xffffffffffffffff
+DATA blocksMask<>+32(SB)/8, $0
+DATA blocksMask<>+40(SB)/8, $0
+DATA blocksMask<>+48(SB)/8, $0
+DATA blocksMask<>+56(SB)/8, $0
+GLOBL blocksMask<>(SB), RODATA|NOPTR, $64
+
+// TRANSPOSE4x2(r0, r1, r2, r3) transposes, in each 128-bit lane, the 4×4 matrix whose rows are
+// r0…r3 there: afterwards rk holds the kth values of r0…r3, lane by lane. Y8…Y11 are scratch.
+#define TRANSPOSE4x2(r0, r1, r2, r3) \
+	VUNPCKLPS r1, r0, Y8; \
+	VUNPCKHPS r1, r0, Y9; \
+	VUNPCKLPS r3, r2, Y10; \
+	VUNPCKHPS r3, r2, Y11; \
+	VUNPCKLPD Y10, Y8, r0; \
+	VUNPCKHPD Y10, Y8, r1; \
+	VUNPCKLPD Y11, Y9, r2; \
+	VUNPCKHPD Y11, Y9, r3
+
+// func toBlocksAVX2(dst, src *float32, stride, n, count int)
+// for p < count, l < 16: dst[p*16+l] = src[l*stride+p] if l < n, else 0
+//
+// Per chunk of eight pixels (CX the pixels left; SI the chunk's first value of plane 0, DI its
+// first vector; R13 its pixels, 8 or the last count%8) and per half of the lanes (BX counts
+// them; R10 the half's first plane at the chunk, DX each plane; R11 the planes it takes from
+// src, n then n − 8; R12 its first lanes in dst): plane r < 4's eight values go into the low
+// 128 bits of Yr (pixels 0–3) and Y(r+4) (pixels 4–7), plane r ≥ 4's into the high ones of
+// Y(r−4) and Yr, planes from n on are zeros; TRANSPOSE4x2 twice then leaves pixel c's eight
+// lanes in Yc. In the last chunk, X14 masks pixels 0–3 (those before count), X13 pixels 4–7,
+// and X12 takes the high halves.
+TEXT ·toBlocksAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ stride+16(FP), R8
+	SHLQ $2, R8                         // the stride in bytes
+	MOVQ n+24(FP), R9
+	MOVQ count+32(FP), CX
+	MOVQ R8, AX
+	SHLQ $3, AX                         // eight planes, in bytes
+
+avx2ToChunk:
+	CMPQ CX, $0
+	JLE  avx2ToDone
+	MOVQ $8, R13
+	CMPQ CX, $8
+	JGE  avx2ToHalves
+	MOVQ CX, R13                        // the last count%8 pixels
+	MOVQ $8, DX
+	SUBQ CX, DX
+	LEAQ blocksMask<>(SB), R14
+	VMOVDQU (R14)(DX*4), Y14            // the pixels before count
+	VEXTRACTF128 $1, Y14, X13
+
+avx2ToHalves:
+	MOVQ SI, R10
+	MOVQ R9, R11
+	MOVQ DI, R12
+	MOVQ $2, BX
+
+avx2ToHalf:
+	CMPQ R11, $8
+	JGE  avx2ToLoad
+	VXORPS Y0, Y0, Y0                   // the planes from n on
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	CMPQ R11, $0
+	JLE  avx2ToStore                    // the whole half
+
+avx2ToLoad:
+	MOVQ R10, DX
+	CMPQ R13, $8
+	JL   avx2ToTailLoad
+	VMOVUPS (DX), X0                    // plane 0
+	VMOVUPS 16(DX), X4
+	CMPQ R11, $1
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VMOVUPS (DX), X1                    // plane 1
+	VMOVUPS 16(DX), X5
+	CMPQ R11, $2
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VMOVUPS (DX), X2                    // plane 2
+	VMOVUPS 16(DX), X6
+	CMPQ R11, $3
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VMOVUPS (DX), X3                    // plane 3
+	VMOVUPS 16(DX), X7
+	CMPQ R11, $4
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VINSERTF128 $1, (DX), Y0, Y0        // plane 4
+	VINSERTF128 $1, 16(DX), Y4, Y4
+	CMPQ R11, $5
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VINSERTF128 $1, (DX), Y1, Y1        // plane 5
+	VINSERTF128 $1, 16(DX), Y5, Y5
+	CMPQ R11, $6
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VINSERTF128 $1, (DX), Y2, Y2        // plane 6
+	VINSERTF128 $1, 16(DX), Y6, Y6
+	CMPQ R11, $7
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VINSERTF128 $1, (DX), Y3, Y3        // plane 7
+	VINSERTF128 $1, 16(DX), Y7, Y7
+	JMP  avx2ToTranspose
+
+avx2ToTailLoad:
+	VMASKMOVPS (DX), X14, X0            // plane 0, the pixels before count
+	VMASKMOVPS 16(DX), X13, X4
+	CMPQ R11, $1
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VMASKMOVPS (DX), X14, X1            // plane 1
+	VMASKMOVPS 16(DX), X13, X5
+	CMPQ R11, $2
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VMASKMOVPS (DX), X14, X2            // plane 2
+	VMASKMOVPS 16(DX), X13, X6
+	CMPQ R11, $3
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VMASKMOVPS (DX), X14, X3            // plane 3
+	VMASKMOVPS 16(DX), X13, X7
+	CMPQ R11, $4
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VMASKMOVPS (DX), X14, X12           // plane 4
+	VINSERTF128 $1, X12, Y0, Y0
+	VMASKMOVPS 16(DX), X13, X12
+	VINSERTF128 $1, X12, Y4, Y4
+	CMPQ R11, $5
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VMASKMOVPS (DX), X14, X12           // plane 5
+	VINSERTF128 $1, X12, Y1, Y1
+	VMASKMOVPS 16(DX), X13, X12
+	VINSERTF128 $1, X12, Y5, Y5
+	CMPQ R11, $6
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VMASKMOVPS (DX), X14, X12           // plane 6
+	VINSERTF128 $1, X12, Y2, Y2
+	VMASKMOVPS 16(DX), X13, X12
+	VINSERTF128 $1, X12, Y6, Y6
+	CMPQ R11, $7
+	JLE  avx2ToTranspose
+	ADDQ R8, DX
+	VMASKMOVPS (DX), X14, X12           // plane 7
+	VINSERTF128 $1, X12, Y3, Y3
+	VMASKMOVPS 16(DX), X13, X12
+	VINSERTF128 $1, X12, Y7, Y7
+
+avx2ToTranspose:
+	TRANSPOSE4x2(Y0, Y1, Y2, Y3)
+	TRANSPOSE4x2(Y4, Y5, Y6, Y7)
+
+avx2ToStore:
+	VMOVUPS Y0, 0(R12)                  // pixel 0
+	CMPQ R13, $1
+	JLE  avx2ToNextHalf
+	VMOVUPS Y1, 64(R12)                 // pixel 1
+	CMPQ R13, $2
+	JLE  avx2ToNextHalf
+	VMOVUPS Y2, 128(R12)                // pixel 2
+	CMPQ R13, $3
+	JLE  avx2ToNextHalf
+	VMOVUPS Y3, 192(R12)                // pixel 3
+	CMPQ R13, $4
+	JLE  avx2ToNextHalf
+	VMOVUPS Y4, 256(R12)                // pixel 4
+	CMPQ R13, $5
+	JLE  avx2ToNextHalf
+	VMOVUPS Y5, 320(R12)                // pixel 5
+	CMPQ R13, $6
+	JLE  avx2ToNextHalf
+	VMOVUPS Y6, 384(R12)                // pixel 6
+	CMPQ R13, $7
+	JLE  avx2ToNextHalf
+	VMOVUPS Y7, 448(R12)                // pixel 7
+
+avx2ToNextHalf:
+	ADDQ AX, R10
+	SUBQ $8, R11
+	ADDQ $32, R12
+	DECQ BX
+	JNZ  avx2ToHalf
+	ADDQ $32, SI
+	ADDQ $512, DI
+	SUBQ $8, CX
+	JMP  avx2ToChunk
+
+avx2ToDone:
+	VZEROUPPER
+	RET
+
+// func fromBlocksAVX2(dst *float32, stride int, src *float32, n, count int)
+// for p < count, l < n: dst[l*stride+p] = src[p*16+l]
+//
+// Per chunk of eight pixels (CX the pixels left; SI the chunk's first vector, DI its first value
+// of plane 0; R13 its pixels, 8 or the last count%8) and per half of the lanes while it has
+// planes before n (BX counts the halves; R12 the half's first lanes in src; R10 its first plane
+// at the chunk, DX each plane; R11 the planes it gives, n then n − 8): pixel c < 4's eight lanes
+// go into the low 128 bits of Yc (lanes 0–3) and Y(c+4) (lanes 4–7), pixel c ≥ 4's into the high
+// ones of Y(c−4) and Yc, nothing for pixels from count on; TRANSPOSE4x2 twice then leaves plane
+// r's eight values in Yr, stored for r before n. In the last chunk, Y14 masks the pixels before
+// count.
+TEXT ·fromBlocksAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ stride+8(FP), R8
+	SHLQ $2, R8                         // the stride in bytes
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), R9
+	MOVQ count+32(FP), CX
+	MOVQ R8, AX
+	SHLQ $3, AX                         // eight planes, in bytes
+
+avx2FromChunk:
+	CMPQ CX, $0
+	JLE  avx2FromDone
+	MOVQ $8, R13
+	CMPQ CX, $8
+	JGE  avx2FromHalves
+	MOVQ CX, R13                        // the last count%8 pixels
+	MOVQ $8, DX
+	SUBQ CX, DX
+	LEAQ blocksMask<>(SB), R14
+	VMOVDQU (R14)(DX*4), Y14            // the pixels before count
+
+avx2FromHalves:
+	MOVQ DI, R10
+	MOVQ R9, R11
+	MOVQ SI, R12
+	MOVQ $2, BX
+
+avx2FromHalf:
+	CMPQ R11, $0
+	JLE  avx2FromNext                   // no planes left
+	CMPQ R13, $8
+	JL   avx2FromTailLoad
+	VMOVUPS 0(R12), X0                  // pixel 0
+	VMOVUPS 16(R12), X4
+	VMOVUPS 64(R12), X1                 // pixel 1
+	VMOVUPS 80(R12), X5
+	VMOVUPS 128(R12), X2                // pixel 2
+	VMOVUPS 144(R12), X6
+	VMOVUPS 192(R12), X3                // pixel 3
+	VMOVUPS 208(R12), X7
+	VINSERTF128 $1, 256(R12), Y0, Y0    // pixel 4
+	VINSERTF128 $1, 272(R12), Y4, Y4
+	VINSERTF128 $1, 320(R12), Y1, Y1    // pixel 5
+	VINSERTF128 $1, 336(R12), Y5, Y5
+	VINSERTF128 $1, 384(R12), Y2, Y2    // pixel 6
+	VINSERTF128 $1, 400(R12), Y6, Y6
+	VINSERTF128 $1, 448(R12), Y3, Y3    // pixel 7
+	VINSERTF128 $1, 464(R12), Y7, Y7
+	JMP  avx2FromTranspose
+
+avx2FromTailLoad:                   // the lanes of pixels from count on are not stored
+	VMOVUPS 0(R12), X0                  // pixel 0
+	VMOVUPS 16(R12), X4
+	CMPQ R13, $1
+	JLE  avx2FromTranspose
+	VMOVUPS 64(R12), X1                 // pixel 1
+	VMOVUPS 80(R12), X5
+	CMPQ R13, $2
+	JLE  avx2FromTranspose
+	VMOVUPS 128(R12), X2                // pixel 2
+	VMOVUPS 144(R12), X6
+	CMPQ R13, $3
+	JLE  avx2FromTranspose
+	VMOVUPS 192(R12), X3                // pixel 3
+	VMOVUPS 208(R12), X7
+	CMPQ R13, $4
+	JLE  avx2FromTranspose
+	VINSERTF128 $1, 256(R12), Y0, Y0    // pixel 4
+	VINSERTF128 $1, 272(R12), Y4, Y4
+	CMPQ R13, $5
+	JLE  avx2FromTranspose
+	VINSERTF128 $1, 320(R12), Y1, Y1    // pixel 5
+	VINSERTF128 $1, 336(R12), Y5, Y5
+	CMPQ R13, $6
+	JLE  avx2FromTranspose
+	VINSERTF128 $1, 384(R12), Y2, Y2    // pixel 6
+	VINSERTF128 $1, 400(R12), Y6, Y6
+
+avx2FromTranspose:
+	TRANSPOSE4x2(Y0, Y1, Y2, Y3)
+	TRANSPOSE4x2(Y4, Y5, Y6, Y7)
+	MOVQ R10, DX
+	CMPQ R13, $8
+	JL   avx2FromTailStore
+	VMOVUPS Y0, (DX)                    // plane 0
+	CMPQ R11, $1
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMOVUPS Y1, (DX)                    // plane 1
+	CMPQ R11, $2
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMOVUPS Y2, (DX)                    // plane 2
+	CMPQ R11, $3
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMOVUPS Y3, (DX)                    // plane 3
+	CMPQ R11, $4
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMOVUPS Y4, (DX)                    // plane 4
+	CMPQ R11, $5
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMOVUPS Y5, (DX)                    // plane 5
+	CMPQ R11, $6
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMOVUPS Y6, (DX)                    // plane 6
+	CMPQ R11, $7
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMOVUPS Y7, (DX)                    // plane 7
+	JMP  avx2FromNextHalf
+
+avx2FromTailStore:
+	VMASKMOVPS Y0, Y14, (DX)            // plane 0, the pixels before count
+	CMPQ R11, $1
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMASKMOVPS Y1, Y14, (DX)            // plane 1
+	CMPQ R11, $2
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMASKMOVPS Y2, Y14, (DX)            // plane 2
+	CMPQ R11, $3
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMASKMOVPS Y3, Y14, (DX)            // plane 3
+	CMPQ R11, $4
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMASKMOVPS Y4, Y14, (DX)            // plane 4
+	CMPQ R11, $5
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMASKMOVPS Y5, Y14, (DX)            // plane 5
+	CMPQ R11, $6
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMASKMOVPS Y6, Y14, (DX)            // plane 6
+	CMPQ R11, $7
+	JLE  avx2FromNextHalf
+	ADDQ R8, DX
+	VMASKMOVPS Y7, Y14, (DX)            // plane 7
+
+avx2FromNextHalf:
+	ADDQ AX, R10
+	SUBQ $8, R11
+	ADDQ $32, R12
+	DECQ BX
+	JNZ  avx2FromHalf
+
+avx2FromNext:
+	ADDQ $32, DI
+	ADDQ $512, SI
+	SUBQ $8, CX
+	JMP  avx2FromChunk
+
+avx2FromDone:
+	VZEROUPPER
+	RET

@@ -8,26 +8,25 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestBlocks checks ToBlocks and FromBlocks, in AVX-512 where the CPU has it and as Go twins,
-// against their definitions at every plane count and at pixel counts around the 16 of a
-// transpose, with guard values around the output that must stay.
+// TestBlocks checks ToBlocks and FromBlocks, in each instruction set the CPU has and as Go twins,
+// against their definitions, bit for bit, at every plane count and at pixel counts around the 8
+// and 16 of a transpose, with NaNs among the values and guard values around the output that must
+// stay.
 func TestBlocks(t *testing.T) {
 	const guard = 32
 	sentinel := float32(math.Inf(-1))
-	for _, asm := range []bool{false, true} {
-		if asm && !useBlocksAVX512 {
-			continue
-		}
-		saved := useBlocksAVX512
-		useBlocksAVX512 = asm
+	forEachISA(t, &blocksISA, func(t *testing.T, isa int) {
 		for n := 0; n <= 16; n++ {
-			for _, count := range []int{0, 1, 2, 7, 15, 16, 17, 27, 31, 32, 33, 55, 169} {
+			for _, count := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 25, 27, 31, 32, 33, 55, 169} {
 				for _, pad := range []int{0, 3} {
 					stride := count + pad
-					what := fmt.Sprintf("asm=%v n=%d count=%d stride=%d", asm, n, count, stride)
+					what := fmt.Sprintf("n=%d count=%d stride=%d", n, count, stride)
 					planes := make([]float32, guard+max(0, n-1)*stride+count+guard)
 					for j := range planes {
 						planes[j] = float32(j%1000) + 0.5
+						if j%13 == 5 {
+							planes[j] = math.Float32frombits(0x7fc00000 | uint32(j)) // NaNs, each its own
+						}
 					}
 					src := planes[guard : len(planes)-guard]
 					blocked := make([]float32, guard+16*count+guard)
@@ -45,7 +44,7 @@ func TestBlocks(t *testing.T) {
 						default:
 							want = 0
 						}
-						require.Equal(t, want, v, "%s: ToBlocks [%d]", what, j-guard)
+						require.Equal(t, math.Float32bits(want), math.Float32bits(v), "%s: ToBlocks [%d]", what, j-guard)
 					}
 
 					back := make([]float32, len(planes))
@@ -58,13 +57,12 @@ func TestBlocks(t *testing.T) {
 						if k := j - guard; k >= 0 && k < len(src) && k%stride < count && k/stride < n {
 							want = src[k]
 						}
-						require.Equal(t, want, v, "%s: FromBlocks [%d]", what, j-guard)
+						require.Equal(t, math.Float32bits(want), math.Float32bits(v), "%s: FromBlocks [%d]", what, j-guard)
 					}
 				}
 			}
 		}
-		useBlocksAVX512 = saved
-	}
+	})
 }
 
 func TestBlocksRefusesShortSlices(t *testing.T) {
@@ -80,23 +78,15 @@ func TestBlocksRefusesShortSlices(t *testing.T) {
 func BenchmarkBlocks(b *testing.B) {
 	const c, pixels = 128, 729
 	planes, blocked := make([]float32, c*pixels), make([]float32, c*pixels)
-	for _, asm := range []bool{false, true} {
-		if asm && !useBlocksAVX512 {
-			continue
-		}
-		b.Run(fmt.Sprintf("asm=%v", asm), func(b *testing.B) {
-			saved := useBlocksAVX512
-			defer func() { useBlocksAVX512 = saved }()
-			useBlocksAVX512 = asm
-			b.SetBytes(2 * 2 * 4 * c * pixels) // read and written, both ways
-			for b.Loop() {
-				for cb := 0; cb < c; cb += 16 {
-					ToBlocks(blocked[cb*pixels:], planes[cb*pixels:], pixels, 16, pixels)
-				}
-				for cb := 0; cb < c; cb += 16 {
-					FromBlocks(planes[cb*pixels:], pixels, blocked[cb*pixels:], 16, pixels)
-				}
+	benchISAs(b, &blocksISA, func(b *testing.B) {
+		b.SetBytes(2 * 2 * 4 * c * pixels) // read and written, both ways
+		for b.Loop() {
+			for cb := 0; cb < c; cb += 16 {
+				ToBlocks(blocked[cb*pixels:], planes[cb*pixels:], pixels, 16, pixels)
 			}
-		})
-	}
+			for cb := 0; cb < c; cb += 16 {
+				FromBlocks(planes[cb*pixels:], pixels, blocked[cb*pixels:], 16, pixels)
+			}
+		}
+	})
 }

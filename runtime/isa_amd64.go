@@ -43,3 +43,25 @@ func KernelISA() string {
 	}
 	return ""
 }
+
+// hasISA reports whether the CPU (and NETC_ISA) allow the kernels of isa (isaGo, isaAVX2,
+// isaAVX512) to run.
+func hasISA(isa int) bool {
+	switch isa {
+	case isaAVX512:
+		return hasAVX512
+	case isaAVX2:
+		return hasAVX2
+	}
+	return isa == isaGo
+}
+
+// bestISA returns the best instruction set hasISA allows.
+func bestISA() int {
+	for _, isa := range []int{isaAVX512, isaAVX2} {
+		if hasISA(isa) {
+			return isa
+		}
+	}
+	return isaGo
+}

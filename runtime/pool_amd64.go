@@ -40,17 +40,43 @@ func maxPoolRowAVX512(y, x *float32, n, kh, kw, sw, row int)
 //go:noescape
 func maxPoolBackRowAVX512(dx, x, dy *float32, n, kh, kw, sw, row int)
 
-// maxPoolRowAsm says whether blocked max pooling runs its whole windows in assembly.
-var maxPoolRowAsm = hasAVX512
+// maxPoolRowAVX2 is maxPoolRowAVX512 in AVX2, each vector of sixteen lanes as two of eight:
+// VMAXPS, then VBLENDVPS to let NaN's lanes take over.
+//
+//go:noescape
+func maxPoolRowAVX2(y, x *float32, n, kh, kw, sw, row int)
 
+// maxPoolBackRowAVX2 is maxPoolBackRowAVX512 in AVX2, each vector of sixteen lanes as two of
+// eight: the positions are blended where the value is greater or NaN, and dx is read, added to
+// with dy's lanes blended in where the position holds the maximum, and written back whole.
+//
+//go:noescape
+func maxPoolBackRowAVX2(dx, x, dy *float32, n, kh, kw, sw, row int)
+
+// maxPoolISA is the instruction set of blocked max pooling's row kernels, which pool its whole
+// windows (isaAVX512 or isaAVX2); with isaGo every window runs in Go.
+var maxPoolISA = bestISA()
+
+// maxPoolRow runs the forward row kernel of maxPoolISA (not isaGo) on n windows; see
+// maxPoolRowAVX512 for the arguments.
 func maxPoolRow(y, x []float32, n, kh, kw, sw, row int) {
 	_ = y[(n-1)*16+15]
 	_ = x[(kh-1)*row+((n-1)*sw+kw-1)*16+15]
-	maxPoolRowAVX512(&y[0], &x[0], n, kh, kw, sw, row)
+	if maxPoolISA == isaAVX512 {
+		maxPoolRowAVX512(&y[0], &x[0], n, kh, kw, sw, row)
+	} else {
+		maxPoolRowAVX2(&y[0], &x[0], n, kh, kw, sw, row)
+	}
 }
 
+// maxPoolBackRow runs the backward row kernel of maxPoolISA (not isaGo) on n windows; see
+// maxPoolBackRowAVX512 for the arguments.
 func maxPoolBackRow(dx, x, dy []float32, n, kh, kw, sw, row int) {
 	last := (kh-1)*row + ((n-1)*sw+kw-1)*16 + 15
 	_, _, _ = dx[last], x[last], dy[(n-1)*16+15]
-	maxPoolBackRowAVX512(&dx[0], &x[0], &dy[0], n, kh, kw, sw, row)
+	if maxPoolISA == isaAVX512 {
+		maxPoolBackRowAVX512(&dx[0], &x[0], &dy[0], n, kh, kw, sw, row)
+	} else {
+		maxPoolBackRowAVX2(&dx[0], &x[0], &dy[0], n, kh, kw, sw, row)
+	}
 }

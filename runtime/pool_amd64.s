@@ -226,3 +226,158 @@ addCol:
 backDone:
 	VZEROUPPER
 	RET
+
+// func maxPoolRowAVX2(y, x *float32, n, kh, kw, sw, row int)
+//
+// maxPoolRowAVX512 with each vector of sixteen lanes as two of eight: CX counts the windows (SI
+// the first value of each, DI its output), R12 the window's rows (AX each row's first value),
+// R13 its columns (DX the value). Y0, Y1 are the maximum's lanes 0–7 and 8–15; Y2, Y3 the value;
+// Y4, Y5 where the value is NaN.
+TEXT ·maxPoolRowAVX2(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ kh+24(FP), R8
+	MOVQ kw+32(FP), R9
+	MOVQ sw+40(FP), R10
+	SHLQ $6, R10                        // bytes between windows
+	MOVQ row+48(FP), R11
+	SHLQ $2, R11                        // bytes between rows
+	TESTQ CX, CX
+	JLE   avx2RowDone
+
+avx2RowOut:
+	VMOVUPS (SI), Y0                    // the maximum, started by the first value
+	VMOVUPS 32(SI), Y1
+	MOVQ    SI, AX                      // the window's row
+	MOVQ    R8, R12                     // rows left
+
+avx2RowRow:
+	MOVQ AX, DX
+	MOVQ R9, R13                        // columns left
+
+avx2RowCol:
+	VMOVUPS   (DX), Y2
+	VMOVUPS   32(DX), Y3
+	VCMPPS    $3, Y2, Y2, Y4            // Y4: the value is NaN (UNORD_Q)
+	VCMPPS    $3, Y3, Y3, Y5
+	VMAXPS    Y0, Y2, Y0                // the value where greater, else the maximum (also when either is NaN)
+	VMAXPS    Y1, Y3, Y1
+	VBLENDVPS Y4, Y2, Y0, Y0            // NaN replaces it
+	VBLENDVPS Y5, Y3, Y1, Y1
+	ADDQ      $64, DX
+	DECQ      R13
+	JNZ       avx2RowCol
+	ADDQ      R11, AX
+	DECQ      R12
+	JNZ       avx2RowRow
+	VMOVUPS   Y0, (DI)
+	VMOVUPS   Y1, 32(DI)
+	ADDQ      $64, DI
+	ADDQ      R10, SI
+	DECQ      CX
+	JNZ       avx2RowOut
+
+avx2RowDone:
+	VZEROUPPER
+	RET
+
+// func maxPoolBackRowAVX2(dx, x, dy *float32, n, kh, kw, sw, row int)
+//
+// maxPoolBackRowAVX512 with each vector of sixteen lanes as two of eight, without masked
+// stores: CX counts the windows (SI the first value of each, DI its first value of dx, BX its
+// dy), R12 the window's rows (AX each row's first value), R13 its columns (DX the value). The
+// search: Y0, Y1 each lane's maximum (lanes 0–7, 8–15); Y2, Y3 its position in the window; Y4
+// the position, Y5 1 in every lane; Y6, Y7 the value; Y8, Y9 where it is greater or NaN (Y10,
+// Y11 NaN). The gradient: Y6, Y7 dy; Y8, Y9 the lanes whose maximum the position holds; Y10,
+// Y11 dx there, then dx + dy blended in those lanes.
+TEXT ·maxPoolBackRowAVX2(SB), NOSPLIT, $0-64
+	MOVQ dx+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ dy+16(FP), BX
+	MOVQ n+24(FP), CX
+	MOVQ kh+32(FP), R8
+	MOVQ kw+40(FP), R9
+	MOVQ sw+48(FP), R10
+	SHLQ $6, R10                        // bytes between windows
+	MOVQ row+56(FP), R11
+	SHLQ $2, R11                        // bytes between rows
+	MOVL $1, AX
+	VMOVD AX, X5
+	VPBROADCASTD X5, Y5                 // 1 in every lane
+	TESTQ CX, CX
+	JLE   avx2BackDone
+
+avx2BackOut:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VPXOR   Y2, Y2, Y2
+	VPXOR   Y3, Y3, Y3
+	VPXOR   Y4, Y4, Y4
+	MOVQ    SI, AX
+	MOVQ    R8, R12
+
+avx2BackRow:
+	MOVQ AX, DX
+	MOVQ R9, R13
+
+avx2BackCol:
+	VMOVUPS   (DX), Y6
+	VMOVUPS   32(DX), Y7
+	VCMPPS    $0x1e, Y0, Y6, Y8         // Y8: the value is greater (GT_OQ)
+	VCMPPS    $0x1e, Y1, Y7, Y9
+	VCMPPS    $3, Y6, Y6, Y10           // or NaN
+	VCMPPS    $3, Y7, Y7, Y11
+	VORPS     Y10, Y8, Y8
+	VORPS     Y11, Y9, Y9
+	VBLENDVPS Y8, Y6, Y0, Y0            // take it
+	VBLENDVPS Y9, Y7, Y1, Y1
+	VBLENDVPS Y8, Y4, Y2, Y2            // and its position
+	VBLENDVPS Y9, Y4, Y3, Y3
+	VPADDD    Y5, Y4, Y4
+	ADDQ      $64, DX
+	DECQ      R13
+	JNZ       avx2BackCol
+	ADDQ      R11, AX
+	DECQ      R12
+	JNZ       avx2BackRow
+
+	// The gradient: at each position, dx += dy in the lanes whose maximum it holds.
+	VMOVUPS (BX), Y6
+	VMOVUPS 32(BX), Y7
+	VPXOR   Y4, Y4, Y4
+	MOVQ    DI, AX
+	MOVQ    R8, R12
+
+avx2AddRow:
+	MOVQ AX, DX
+	MOVQ R9, R13
+
+avx2AddCol:
+	VPCMPEQD  Y4, Y2, Y8
+	VPCMPEQD  Y4, Y3, Y9
+	VMOVUPS   (DX), Y10
+	VMOVUPS   32(DX), Y11
+	VADDPS    Y6, Y10, Y12              // dx + dy
+	VADDPS    Y7, Y11, Y13
+	VBLENDVPS Y8, Y12, Y10, Y10         // where the maximum is, else dx as it was
+	VBLENDVPS Y9, Y13, Y11, Y11
+	VMOVUPS   Y10, (DX)
+	VMOVUPS   Y11, 32(DX)
+	VPADDD    Y5, Y4, Y4
+	ADDQ      $64, DX
+	DECQ      R13
+	JNZ       avx2AddCol
+	ADDQ      R11, AX
+	DECQ      R12
+	JNZ       avx2AddRow
+
+	ADDQ $64, BX
+	ADDQ R10, SI
+	ADDQ R10, DI
+	DECQ CX
+	JNZ  avx2BackOut
+
+avx2BackDone:
+	VZEROUPPER
+	RET

@@ -5,26 +5,27 @@ package runtime
 // MaxPool's, lane by lane (a value replaces it if it is greater or is NaN; the first value
 // inside the image starts it), so a blocked plane pools to exactly the values and gradients of
 // its sixteen NCHW planes. Windows wholly inside the image run in assembly a row at a time where
-// the CPU has AVX-512 (a vector max per window position; the backward pass finds each lane's
-// argmax and adds the gradient there with masked stores); those that touch the padding or hang
-// over the edge (ceil rounding) in Go.
+// the CPU has AVX-512, or AVX2 (a vector as two halves of eight): a vector max per window
+// position; the backward pass finds each lane's argmax and adds the gradient there (masked
+// stores, in AVX2 blends). Those that touch the padding or hang over the edge (ceil rounding) run
+// in Go.
 
 // MaxPoolBlocked sets y (OutH×OutW×16 values) to the maximum of each window of x (H×W×16), lane
 // by lane, padding ignored. A window wholly in the padding gives 0.
 func MaxPoolBlocked(y, x []float32, p *Pool) {
-	maxPoolBlocked(y, nil, x, nil, p, false)
+	maxPoolBlocked(y, nil, x, nil, p)
 }
 
 // MaxPoolBlockedBackward sets dx (H×W×16) to the gradient of the input x (H×W×16) of
 // MaxPoolBlocked given dy (OutH×OutW×16), each output's gradient going, lane by lane, to the
 // position of its window's maximum; windows that overlap add up in output order.
 func MaxPoolBlockedBackward(dx, x, dy []float32, p *Pool) {
-	maxPoolBlocked(nil, dx, x, dy, p, false)
+	maxPoolBlocked(nil, dx, x, dy, p)
 }
 
-// maxPoolBlocked is MaxPoolBlocked (y non-nil) or MaxPoolBlockedBackward (dx non-nil), all in Go
-// if twin is set.
-func maxPoolBlocked(y, dx, x, dy []float32, p *Pool, twin bool) {
+// maxPoolBlocked is MaxPoolBlocked (y non-nil) or MaxPoolBlockedBackward (dx non-nil), its whole
+// windows in the row kernels of maxPoolISA, all in Go if that is isaGo.
+func maxPoolBlocked(y, dx, x, dy []float32, p *Pool) {
 	const lanes = 16
 	x = x[:p.H*p.W*lanes]
 	if dx != nil {
@@ -44,7 +45,7 @@ func maxPoolBlocked(y, dx, x, dy []float32, p *Pool, twin bool) {
 		iy0 := oy*p.SH - p.PH
 		ky0, ky1 := max(0, -iy0), min(p.KH, p.H-iy0)
 		for ox := 0; ox < p.OutW; ox++ {
-			if ox == lo && hi > lo && ky1 > ky0 && !twin && maxPoolRowAsm {
+			if ox == lo && hi > lo && ky1 > ky0 && maxPoolISA != isaGo {
 				o, i := (oy*p.OutW+lo)*lanes, (iy0+ky0)*row+(lo*p.SW-p.PW)*lanes
 				if dx == nil {
 					maxPoolRow(y[o:], x[i:], hi-lo, ky1-ky0, p.KW, p.SW, row)

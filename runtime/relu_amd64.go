@@ -14,17 +14,28 @@ package runtime
 //go:noescape
 func reluBackwardAVX512(grad, y *float32, n int) float32
 
-// useReLUAVX512 says whether ReLUBackward runs in AVX-512.
-var useReLUAVX512 = hasAVX512
+// reluBackwardAVX2 is reluBackwardAVX512 in AVX2, the sixteen lanes of each step as two
+// registers of eight, added up at the end as reluBackwardAVX512 adds them: the same sum, bit for
+// bit.
+//
+//go:noescape
+func reluBackwardAVX2(grad, y *float32, n int) float32
+
+// reluISA is the instruction set ReLUBackward and ReLUBackwardBlocked run in; tests set it to
+// check each form and the Go twins.
+var reluISA = bestISA()
 
 // reluBackwardAsm masks the longest prefix of g that the assembly handles, and returns its
 // length and its sum.
 func reluBackwardAsm(g, y []float32) (int, float32) {
 	n := len(g) &^ 15
-	if !useReLUAVX512 || n == 0 {
+	if reluISA == isaGo || n == 0 {
 		return 0, 0
 	}
-	return n, reluBackwardAVX512(&g[0], &y[0], n)
+	if reluISA == isaAVX512 {
+		return n, reluBackwardAVX512(&g[0], &y[0], n)
+	}
+	return n, reluBackwardAVX2(&g[0], &y[0], n)
 }
 
 // reluBackwardBlockedAVX512 implements reluBackwardBlockedGo for n values (a multiple of 16),
@@ -33,17 +44,27 @@ func reluBackwardAsm(g, y []float32) (int, float32) {
 //go:noescape
 func reluBackwardBlockedAVX512(grad, y, sums *float32, n, mask int)
 
+// reluBackwardBlockedAVX2 is reluBackwardBlockedAVX512 in AVX2, the sixteen sums as two
+// registers of eight.
+//
+//go:noescape
+func reluBackwardBlockedAVX2(grad, y, sums *float32, n, mask int)
+
 // reluBackwardBlockedAsm runs the assembly over the longest prefix of g it handles and returns
 // its length.
 func reluBackwardBlockedAsm(g, y, sums []float32) int {
 	n := len(g) &^ 15
-	if !useReLUAVX512 || n == 0 {
+	if reluISA == isaGo || n == 0 {
 		return 0
 	}
-	if y == nil {
-		reluBackwardBlockedAVX512(&g[0], &g[0], &sums[0], n, 0)
+	p, mask := &g[0], 0
+	if y != nil {
+		p, mask = &y[0], 1
+	}
+	if reluISA == isaAVX512 {
+		reluBackwardBlockedAVX512(&g[0], p, &sums[0], n, mask)
 	} else {
-		reluBackwardBlockedAVX512(&g[0], &y[0], &sums[0], n, 1)
+		reluBackwardBlockedAVX2(&g[0], p, &sums[0], n, mask)
 	}
 	return n
 }

@@ -1,0 +1,15 @@
+package runtime
+
+// The instruction sets of the runtime's kernels that have no family of their own (LRN's and
+// GEMM's have theirs): ToBlocks and FromBlocks (blocksISA), blocked max pooling (maxPoolISA),
+// ReLUBackward and ReLUBackwardBlocked (reluISA). Each of those variables starts as bestISA,
+// the best the CPU, the build and NETC_ISA allow; the tests set it to each that hasISA reports,
+// in turn, to compare every form with its Go twin.
+const (
+	isaGo     = iota // the pure-Go twins
+	isaAVX2          // AVX2 (with FMA)
+	isaAVX512        // AVX-512
+)
+
+// isaNames names each instruction set as NETC_ISA spells it.
+var isaNames = [...]string{isaGo: "go", isaAVX2: "avx2", isaAVX512: "avx512"}
