@@ -234,14 +234,14 @@ func (g *gen) constructor(f *jen.File) {
 	var entries []jen.Code
 	for _, s := range g.n.Steps {
 		if s.Relaid > 0 {
-			body = append(body, x("m.%sRelaid = make([]float32, %d)", g.name[s], s.Relaid))
+			body = append(body, x("m.%sRelaid = runtime.Floats(%d)", g.name[s], s.Relaid))
 		}
 		if s.Packed > 0 {
-			body = append(body, x("m.%sPacked = make([]float32, %d)", g.name[s], s.Packed))
+			body = append(body, x("m.%sPacked = runtime.Floats(%d)", g.name[s], s.Packed))
 		}
 	}
 	for _, p := range g.params {
-		body = append(body, jen.Id("m").Dot(p.field).Op("=").Make(jen.Index().Float32(), jen.Lit(size(p.Shape))))
+		body = append(body, jen.Id("m").Dot(p.field).Op("=").Qual(rt, "Floats").Call(jen.Lit(size(p.Shape))))
 		shape := make([]jen.Code, len(p.Shape))
 		for i, d := range p.Shape {
 			shape[i] = jen.Lit(d)
@@ -251,7 +251,7 @@ func (g *gen) constructor(f *jen.File) {
 			jen.Id("Name").Op(":").Lit(p.Name),
 			jen.Id("Shape").Op(":").Index().Int().Values(shape...),
 			jen.Id("Data").Op(":").Id("m").Dot(p.field),
-			jen.Id("Grad").Op(":").Make(jen.Index().Float32(), jen.Lit(size(p.Shape))),
+			jen.Id("Grad").Op(":").Qual(rt, "Floats").Call(jen.Lit(size(p.Shape))),
 		))
 	}
 	body = append(body,
@@ -263,7 +263,7 @@ func (g *gen) constructor(f *jen.File) {
 		g.ifBlocked(jen.Id("m").Dot("outs").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call())),
 		g.ifInPlace(jen.Id("m").Dot("ins").Op("=").Make(jen.Index().Index().Float32(), jen.Qual(rt, "Workers").Call())),
 		jen.For(jen.Id("w").Op(":=").Range().Id("m").Dot("scratch")).Block(
-			jen.Id("m").Dot("scratch").Index(jen.Id("w")).Op("=").Make(jen.Index().Float32(), jen.Lit(int(g.n.Scratch))),
+			jen.Id("m").Dot("scratch").Index(jen.Id("w")).Op("=").Qual(rt, "Floats").Call(jen.Lit(int(g.n.Scratch))),
 			jen.Id("m").Dot("workspaces").Index(jen.Id("w")).Op("=").Qual(rt, "NewWorkspace").Call(),
 		),
 	)
@@ -275,14 +275,14 @@ func (g *gen) constructor(f *jen.File) {
 		x("m.lr = LearningRate0"),
 		x("m.velocity = make([]runtime.Param, len(m.params))"),
 		jen.For(x("i, p := range m.params")).Block(
-			x("m.velocity[i] = runtime.Param{Name: p.Name + \".momentum\", Shape: p.Shape, Data: make([]float32, len(p.Data))}"),
+			x("m.velocity[i] = runtime.Param{Name: p.Name + \".momentum\", Shape: p.Shape, Data: runtime.Floats(len(p.Data))}"),
 			jen.Comment("Pieces of 64Ki values, so that the workers share the update evenly."),
 			jen.For(x("lo := 0; lo < len(p.Data); lo += 1 << 16")).Block(
 				x("m.chunks = append(m.chunks, chunk{i, lo, min(lo+1<<16, len(p.Data))})"),
 			),
 		),
 		x("m.partials = make([][]float32, runtime.Workers())"),
-		jen.For(x("w := range m.partials")).Block(x("m.partials[w] = make([]float32, %d)", g.n.Partials)),
+		jen.For(x("w := range m.partials")).Block(x("m.partials[w] = runtime.Floats(%d)", g.n.Partials)),
 	)
 	body = append(body,
 		jen.Id("m").Dot("kernels").Op("=").Id("kernels").Values(kernels),
@@ -505,14 +505,14 @@ func (g *gen) reserve(f *jen.File) {
 		}
 	}
 	for b, sz := range g.n.Buffers {
-		grow = append(grow, jen.Id("m").Dot("buf").Index(jen.Lit(b)).Op("=").Make(jen.Index().Float32(), jen.Id("n").Op("*").Lit(int(sz))).
+		grow = append(grow, jen.Id("m").Dot("buf").Index(jen.Lit(b)).Op("=").Qual(rt, "Floats").Call(jen.Id("n").Op("*").Lit(int(sz))).
 			Comment(strings.Join(holds[b], ", ")))
 	}
 	for _, s := range g.masked() {
 		grow = append(grow, jen.Id("m").Dot(g.name[s]+"Mask").Op("=").Make(jen.Index().Float32(), jen.Id("n").Op("*").Lit(int(s.Mask))))
 	}
 	grow = append(grow,
-		x("m.grad[0], m.grad[1] = make([]float32, n*%d), make([]float32, n*%d)", g.n.GradSize, g.n.GradSize),
+		x("m.grad[0], m.grad[1] = runtime.Floats(n*%d), runtime.Floats(n*%d)", g.n.GradSize, g.n.GradSize),
 		x("m.losses = make([]float64, n)"),
 		jen.Id("m").Dot("images").Op("=").Id("n"),
 	)

@@ -234,48 +234,48 @@ func New() *Model {
 // NewSeeded returns the model with its parameters initialised as the spec says, from seed.
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
-	m.conv1Packed = make([]float32, 34944)
-	m.conv2Relaid = make([]float32, 602304)
-	m.conv2Packed = make([]float32, 602496)
-	m.conv3Relaid = make([]float32, 1573184)
-	m.conv3Packed = make([]float32, 1573312)
-	m.conv4Relaid = make([]float32, 1180160)
-	m.conv4Packed = make([]float32, 1180160)
-	m.conv5Relaid = make([]float32, 786944)
-	m.conv5Packed = make([]float32, 786816)
-	m.conv1Weight = make([]float32, 34848)
-	m.conv1Bias = make([]float32, 96)
-	m.conv2Weight = make([]float32, 307200)
-	m.conv2Bias = make([]float32, 256)
-	m.conv3Weight = make([]float32, 884736)
-	m.conv3Bias = make([]float32, 384)
-	m.conv4Weight = make([]float32, 663552)
-	m.conv4Bias = make([]float32, 384)
-	m.conv5Weight = make([]float32, 442368)
-	m.conv5Bias = make([]float32, 256)
-	m.fc6Weight = make([]float32, 37748736)
-	m.fc6Bias = make([]float32, 4096)
-	m.fc7Weight = make([]float32, 16777216)
-	m.fc7Bias = make([]float32, 4096)
-	m.fc8Weight = make([]float32, 4096000)
-	m.fc8Bias = make([]float32, 1000)
+	m.conv1Packed = runtime.Floats(34944)
+	m.conv2Relaid = runtime.Floats(602304)
+	m.conv2Packed = runtime.Floats(602496)
+	m.conv3Relaid = runtime.Floats(1573184)
+	m.conv3Packed = runtime.Floats(1573312)
+	m.conv4Relaid = runtime.Floats(1180160)
+	m.conv4Packed = runtime.Floats(1180160)
+	m.conv5Relaid = runtime.Floats(786944)
+	m.conv5Packed = runtime.Floats(786816)
+	m.conv1Weight = runtime.Floats(34848)
+	m.conv1Bias = runtime.Floats(96)
+	m.conv2Weight = runtime.Floats(307200)
+	m.conv2Bias = runtime.Floats(256)
+	m.conv3Weight = runtime.Floats(884736)
+	m.conv3Bias = runtime.Floats(384)
+	m.conv4Weight = runtime.Floats(663552)
+	m.conv4Bias = runtime.Floats(384)
+	m.conv5Weight = runtime.Floats(442368)
+	m.conv5Bias = runtime.Floats(256)
+	m.fc6Weight = runtime.Floats(37748736)
+	m.fc6Bias = runtime.Floats(4096)
+	m.fc7Weight = runtime.Floats(16777216)
+	m.fc7Bias = runtime.Floats(4096)
+	m.fc8Weight = runtime.Floats(4096000)
+	m.fc8Bias = runtime.Floats(1000)
 	m.params = []runtime.Param{
-		{Name: "conv1.weight", Shape: []int{96, 3, 11, 11}, Data: m.conv1Weight, Grad: make([]float32, 34848)},
-		{Name: "conv1.bias", Shape: []int{96}, Data: m.conv1Bias, Grad: make([]float32, 96)},
-		{Name: "conv2.weight", Shape: []int{256, 48, 5, 5}, Data: m.conv2Weight, Grad: make([]float32, 307200)},
-		{Name: "conv2.bias", Shape: []int{256}, Data: m.conv2Bias, Grad: make([]float32, 256)},
-		{Name: "conv3.weight", Shape: []int{384, 256, 3, 3}, Data: m.conv3Weight, Grad: make([]float32, 884736)},
-		{Name: "conv3.bias", Shape: []int{384}, Data: m.conv3Bias, Grad: make([]float32, 384)},
-		{Name: "conv4.weight", Shape: []int{384, 192, 3, 3}, Data: m.conv4Weight, Grad: make([]float32, 663552)},
-		{Name: "conv4.bias", Shape: []int{384}, Data: m.conv4Bias, Grad: make([]float32, 384)},
-		{Name: "conv5.weight", Shape: []int{256, 192, 3, 3}, Data: m.conv5Weight, Grad: make([]float32, 442368)},
-		{Name: "conv5.bias", Shape: []int{256}, Data: m.conv5Bias, Grad: make([]float32, 256)},
-		{Name: "fc6.weight", Shape: []int{4096, 9216}, Data: m.fc6Weight, Grad: make([]float32, 37748736)},
-		{Name: "fc6.bias", Shape: []int{4096}, Data: m.fc6Bias, Grad: make([]float32, 4096)},
-		{Name: "fc7.weight", Shape: []int{4096, 4096}, Data: m.fc7Weight, Grad: make([]float32, 16777216)},
-		{Name: "fc7.bias", Shape: []int{4096}, Data: m.fc7Bias, Grad: make([]float32, 4096)},
-		{Name: "fc8.weight", Shape: []int{1000, 4096}, Data: m.fc8Weight, Grad: make([]float32, 4096000)},
-		{Name: "fc8.bias", Shape: []int{1000}, Data: m.fc8Bias, Grad: make([]float32, 1000)},
+		{Name: "conv1.weight", Shape: []int{96, 3, 11, 11}, Data: m.conv1Weight, Grad: runtime.Floats(34848)},
+		{Name: "conv1.bias", Shape: []int{96}, Data: m.conv1Bias, Grad: runtime.Floats(96)},
+		{Name: "conv2.weight", Shape: []int{256, 48, 5, 5}, Data: m.conv2Weight, Grad: runtime.Floats(307200)},
+		{Name: "conv2.bias", Shape: []int{256}, Data: m.conv2Bias, Grad: runtime.Floats(256)},
+		{Name: "conv3.weight", Shape: []int{384, 256, 3, 3}, Data: m.conv3Weight, Grad: runtime.Floats(884736)},
+		{Name: "conv3.bias", Shape: []int{384}, Data: m.conv3Bias, Grad: runtime.Floats(384)},
+		{Name: "conv4.weight", Shape: []int{384, 192, 3, 3}, Data: m.conv4Weight, Grad: runtime.Floats(663552)},
+		{Name: "conv4.bias", Shape: []int{384}, Data: m.conv4Bias, Grad: runtime.Floats(384)},
+		{Name: "conv5.weight", Shape: []int{256, 192, 3, 3}, Data: m.conv5Weight, Grad: runtime.Floats(442368)},
+		{Name: "conv5.bias", Shape: []int{256}, Data: m.conv5Bias, Grad: runtime.Floats(256)},
+		{Name: "fc6.weight", Shape: []int{4096, 9216}, Data: m.fc6Weight, Grad: runtime.Floats(37748736)},
+		{Name: "fc6.bias", Shape: []int{4096}, Data: m.fc6Bias, Grad: runtime.Floats(4096)},
+		{Name: "fc7.weight", Shape: []int{4096, 4096}, Data: m.fc7Weight, Grad: runtime.Floats(16777216)},
+		{Name: "fc7.bias", Shape: []int{4096}, Data: m.fc7Bias, Grad: runtime.Floats(4096)},
+		{Name: "fc8.weight", Shape: []int{1000, 4096}, Data: m.fc8Weight, Grad: runtime.Floats(4096000)},
+		{Name: "fc8.bias", Shape: []int{1000}, Data: m.fc8Bias, Grad: runtime.Floats(1000)},
 	}
 	m.initParams()
 	m.stale = true
@@ -284,13 +284,13 @@ func NewSeeded(seed uint64) *Model {
 	m.outs = make([][]float32, runtime.Workers())
 	m.ins = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 1713088)
+		m.scratch[w] = runtime.Floats(1713088)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
 	m.velocity = make([]runtime.Param, len(m.params))
 	for i, p := range m.params {
-		m.velocity[i] = runtime.Param{Name: p.Name + ".momentum", Shape: p.Shape, Data: make([]float32, len(p.Data))}
+		m.velocity[i] = runtime.Param{Name: p.Name + ".momentum", Shape: p.Shape, Data: runtime.Floats(len(p.Data))}
 		// Pieces of 64Ki values, so that the workers share the update evenly.
 		for lo := 0; lo < len(p.Data); lo += 1 << 16 {
 			m.chunks = append(m.chunks, chunk{i, lo, min(lo+1<<16, len(p.Data))})
@@ -298,7 +298,7 @@ func NewSeeded(seed uint64) *Model {
 	}
 	m.partials = make([][]float32, runtime.Workers())
 	for w := range m.partials {
-		m.partials[w] = make([]float32, 4177280)
+		m.partials[w] = runtime.Floats(4177280)
 	}
 	m.kernels = kernels{
 		conv1:              m.conv1,
@@ -544,24 +544,24 @@ func (m *Model) perImage(kernel func(worker, lo, hi int)) {
 func (m *Model) reserve(n int) {
 	m.n, m.wide = n, n < runtime.Workers()
 	if n > m.images {
-		m.buf[0] = make([]float32, n*290400) // conv1 + conv1.relu
-		m.buf[1] = make([]float32, n*290400) // conv1.lrn
-		m.buf[2] = make([]float32, n*69984)  // pool1
-		m.buf[3] = make([]float32, n*186624) // conv2 + conv2.relu
-		m.buf[4] = make([]float32, n*186624) // conv2.lrn
-		m.buf[5] = make([]float32, n*43264)  // pool2
-		m.buf[6] = make([]float32, n*64896)  // conv3 + conv3.relu
-		m.buf[7] = make([]float32, n*64896)  // conv4 + conv4.relu
-		m.buf[8] = make([]float32, n*43264)  // conv5 + conv5.relu
-		m.buf[9] = make([]float32, n*9216)   // pool5
-		m.buf[10] = make([]float32, n*4096)  // fc6 + fc6.relu
-		m.buf[11] = make([]float32, n*4096)  // fc6.dropout
-		m.buf[12] = make([]float32, n*4096)  // fc7 + fc7.relu
-		m.buf[13] = make([]float32, n*4096)  // fc7.dropout
-		m.buf[14] = make([]float32, n*1000)  // fc8
+		m.buf[0] = runtime.Floats(n * 290400) // conv1 + conv1.relu
+		m.buf[1] = runtime.Floats(n * 290400) // conv1.lrn
+		m.buf[2] = runtime.Floats(n * 69984)  // pool1
+		m.buf[3] = runtime.Floats(n * 186624) // conv2 + conv2.relu
+		m.buf[4] = runtime.Floats(n * 186624) // conv2.lrn
+		m.buf[5] = runtime.Floats(n * 43264)  // pool2
+		m.buf[6] = runtime.Floats(n * 64896)  // conv3 + conv3.relu
+		m.buf[7] = runtime.Floats(n * 64896)  // conv4 + conv4.relu
+		m.buf[8] = runtime.Floats(n * 43264)  // conv5 + conv5.relu
+		m.buf[9] = runtime.Floats(n * 9216)   // pool5
+		m.buf[10] = runtime.Floats(n * 4096)  // fc6 + fc6.relu
+		m.buf[11] = runtime.Floats(n * 4096)  // fc6.dropout
+		m.buf[12] = runtime.Floats(n * 4096)  // fc7 + fc7.relu
+		m.buf[13] = runtime.Floats(n * 4096)  // fc7.dropout
+		m.buf[14] = runtime.Floats(n * 1000)  // fc8
 		m.fc6DropoutMask = make([]float32, n*4096)
 		m.fc7DropoutMask = make([]float32, n*4096)
-		m.grad[0], m.grad[1] = make([]float32, n*290400), make([]float32, n*290400)
+		m.grad[0], m.grad[1] = runtime.Floats(n*290400), runtime.Floats(n*290400)
 		m.losses = make([]float64, n)
 		m.images = n
 	}

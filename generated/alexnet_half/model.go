@@ -205,48 +205,48 @@ func New() *Model {
 // NewSeeded returns the model with its parameters initialised as the spec says, from seed.
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
-	m.conv1Packed = make([]float32, 17472)
-	m.conv2Relaid = make([]float32, 301152)
-	m.conv2Packed = make([]float32, 301248)
-	m.conv3Relaid = make([]float32, 393408)
-	m.conv3Packed = make([]float32, 393472)
-	m.conv4Relaid = make([]float32, 590080)
-	m.conv4Packed = make([]float32, 590080)
-	m.conv5Relaid = make([]float32, 393472)
-	m.conv5Packed = make([]float32, 393408)
-	m.conv1Weight = make([]float32, 17424)
-	m.conv1Bias = make([]float32, 48)
-	m.conv2Weight = make([]float32, 153600)
-	m.conv2Bias = make([]float32, 128)
-	m.conv3Weight = make([]float32, 221184)
-	m.conv3Bias = make([]float32, 192)
-	m.conv4Weight = make([]float32, 331776)
-	m.conv4Bias = make([]float32, 192)
-	m.conv5Weight = make([]float32, 221184)
-	m.conv5Bias = make([]float32, 128)
-	m.fc6Weight = make([]float32, 9437184)
-	m.fc6Bias = make([]float32, 2048)
-	m.fc7Weight = make([]float32, 4194304)
-	m.fc7Bias = make([]float32, 2048)
-	m.fc8Weight = make([]float32, 2048000)
-	m.fc8Bias = make([]float32, 1000)
+	m.conv1Packed = runtime.Floats(17472)
+	m.conv2Relaid = runtime.Floats(301152)
+	m.conv2Packed = runtime.Floats(301248)
+	m.conv3Relaid = runtime.Floats(393408)
+	m.conv3Packed = runtime.Floats(393472)
+	m.conv4Relaid = runtime.Floats(590080)
+	m.conv4Packed = runtime.Floats(590080)
+	m.conv5Relaid = runtime.Floats(393472)
+	m.conv5Packed = runtime.Floats(393408)
+	m.conv1Weight = runtime.Floats(17424)
+	m.conv1Bias = runtime.Floats(48)
+	m.conv2Weight = runtime.Floats(153600)
+	m.conv2Bias = runtime.Floats(128)
+	m.conv3Weight = runtime.Floats(221184)
+	m.conv3Bias = runtime.Floats(192)
+	m.conv4Weight = runtime.Floats(331776)
+	m.conv4Bias = runtime.Floats(192)
+	m.conv5Weight = runtime.Floats(221184)
+	m.conv5Bias = runtime.Floats(128)
+	m.fc6Weight = runtime.Floats(9437184)
+	m.fc6Bias = runtime.Floats(2048)
+	m.fc7Weight = runtime.Floats(4194304)
+	m.fc7Bias = runtime.Floats(2048)
+	m.fc8Weight = runtime.Floats(2048000)
+	m.fc8Bias = runtime.Floats(1000)
 	m.params = []runtime.Param{
-		{Name: "conv1.weight", Shape: []int{48, 3, 11, 11}, Data: m.conv1Weight, Grad: make([]float32, 17424)},
-		{Name: "conv1.bias", Shape: []int{48}, Data: m.conv1Bias, Grad: make([]float32, 48)},
-		{Name: "conv2.weight", Shape: []int{128, 48, 5, 5}, Data: m.conv2Weight, Grad: make([]float32, 153600)},
-		{Name: "conv2.bias", Shape: []int{128}, Data: m.conv2Bias, Grad: make([]float32, 128)},
-		{Name: "conv3.weight", Shape: []int{192, 128, 3, 3}, Data: m.conv3Weight, Grad: make([]float32, 221184)},
-		{Name: "conv3.bias", Shape: []int{192}, Data: m.conv3Bias, Grad: make([]float32, 192)},
-		{Name: "conv4.weight", Shape: []int{192, 192, 3, 3}, Data: m.conv4Weight, Grad: make([]float32, 331776)},
-		{Name: "conv4.bias", Shape: []int{192}, Data: m.conv4Bias, Grad: make([]float32, 192)},
-		{Name: "conv5.weight", Shape: []int{128, 192, 3, 3}, Data: m.conv5Weight, Grad: make([]float32, 221184)},
-		{Name: "conv5.bias", Shape: []int{128}, Data: m.conv5Bias, Grad: make([]float32, 128)},
-		{Name: "fc6.weight", Shape: []int{2048, 4608}, Data: m.fc6Weight, Grad: make([]float32, 9437184)},
-		{Name: "fc6.bias", Shape: []int{2048}, Data: m.fc6Bias, Grad: make([]float32, 2048)},
-		{Name: "fc7.weight", Shape: []int{2048, 2048}, Data: m.fc7Weight, Grad: make([]float32, 4194304)},
-		{Name: "fc7.bias", Shape: []int{2048}, Data: m.fc7Bias, Grad: make([]float32, 2048)},
-		{Name: "fc8.weight", Shape: []int{1000, 2048}, Data: m.fc8Weight, Grad: make([]float32, 2048000)},
-		{Name: "fc8.bias", Shape: []int{1000}, Data: m.fc8Bias, Grad: make([]float32, 1000)},
+		{Name: "conv1.weight", Shape: []int{48, 3, 11, 11}, Data: m.conv1Weight, Grad: runtime.Floats(17424)},
+		{Name: "conv1.bias", Shape: []int{48}, Data: m.conv1Bias, Grad: runtime.Floats(48)},
+		{Name: "conv2.weight", Shape: []int{128, 48, 5, 5}, Data: m.conv2Weight, Grad: runtime.Floats(153600)},
+		{Name: "conv2.bias", Shape: []int{128}, Data: m.conv2Bias, Grad: runtime.Floats(128)},
+		{Name: "conv3.weight", Shape: []int{192, 128, 3, 3}, Data: m.conv3Weight, Grad: runtime.Floats(221184)},
+		{Name: "conv3.bias", Shape: []int{192}, Data: m.conv3Bias, Grad: runtime.Floats(192)},
+		{Name: "conv4.weight", Shape: []int{192, 192, 3, 3}, Data: m.conv4Weight, Grad: runtime.Floats(331776)},
+		{Name: "conv4.bias", Shape: []int{192}, Data: m.conv4Bias, Grad: runtime.Floats(192)},
+		{Name: "conv5.weight", Shape: []int{128, 192, 3, 3}, Data: m.conv5Weight, Grad: runtime.Floats(221184)},
+		{Name: "conv5.bias", Shape: []int{128}, Data: m.conv5Bias, Grad: runtime.Floats(128)},
+		{Name: "fc6.weight", Shape: []int{2048, 4608}, Data: m.fc6Weight, Grad: runtime.Floats(9437184)},
+		{Name: "fc6.bias", Shape: []int{2048}, Data: m.fc6Bias, Grad: runtime.Floats(2048)},
+		{Name: "fc7.weight", Shape: []int{2048, 2048}, Data: m.fc7Weight, Grad: runtime.Floats(4194304)},
+		{Name: "fc7.bias", Shape: []int{2048}, Data: m.fc7Bias, Grad: runtime.Floats(2048)},
+		{Name: "fc8.weight", Shape: []int{1000, 2048}, Data: m.fc8Weight, Grad: runtime.Floats(2048000)},
+		{Name: "fc8.bias", Shape: []int{1000}, Data: m.fc8Bias, Grad: runtime.Floats(1000)},
 	}
 	m.initParams()
 	m.stale = true
@@ -254,13 +254,13 @@ func NewSeeded(seed uint64) *Model {
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	m.outs = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 856544)
+		m.scratch[w] = runtime.Floats(856544)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
 	m.velocity = make([]runtime.Param, len(m.params))
 	for i, p := range m.params {
-		m.velocity[i] = runtime.Param{Name: p.Name + ".momentum", Shape: p.Shape, Data: make([]float32, len(p.Data))}
+		m.velocity[i] = runtime.Param{Name: p.Name + ".momentum", Shape: p.Shape, Data: runtime.Floats(len(p.Data))}
 		// Pieces of 64Ki values, so that the workers share the update evenly.
 		for lo := 0; lo < len(p.Data); lo += 1 << 16 {
 			m.chunks = append(m.chunks, chunk{i, lo, min(lo+1<<16, len(p.Data))})
@@ -268,7 +268,7 @@ func NewSeeded(seed uint64) *Model {
 	}
 	m.partials = make([][]float32, runtime.Workers())
 	for w := range m.partials {
-		m.partials[w] = make([]float32, 1695424)
+		m.partials[w] = runtime.Floats(1695424)
 	}
 	m.kernels = kernels{
 		conv1:                m.conv1,
@@ -504,21 +504,21 @@ func (m *Model) perImage(kernel func(worker, lo, hi int)) {
 func (m *Model) reserve(n int) {
 	m.n, m.wide = n, n < runtime.Workers()
 	if n > m.images {
-		m.buf[0] = make([]float32, n*145200) // conv1 + conv1.relu
-		m.buf[1] = make([]float32, n*34992)  // pool1
-		m.buf[2] = make([]float32, n*93312)  // conv2 + conv2.relu
-		m.buf[3] = make([]float32, n*21632)  // pool2
-		m.buf[4] = make([]float32, n*32448)  // conv3 + conv3.relu
-		m.buf[5] = make([]float32, n*32448)  // conv4 + conv4.relu
-		m.buf[6] = make([]float32, n*21632)  // conv5 + conv5.relu
-		m.buf[7] = make([]float32, n*4608)   // pool5
-		m.buf[8] = make([]float32, n*2048)   // fc6 + fc6.relu
-		m.buf[9] = make([]float32, n*2048)   // fc6.dropout
-		m.buf[10] = make([]float32, n*2048)  // fc7 + fc7.relu
-		m.buf[11] = make([]float32, n*1000)  // fc8
+		m.buf[0] = runtime.Floats(n * 145200) // conv1 + conv1.relu
+		m.buf[1] = runtime.Floats(n * 34992)  // pool1
+		m.buf[2] = runtime.Floats(n * 93312)  // conv2 + conv2.relu
+		m.buf[3] = runtime.Floats(n * 21632)  // pool2
+		m.buf[4] = runtime.Floats(n * 32448)  // conv3 + conv3.relu
+		m.buf[5] = runtime.Floats(n * 32448)  // conv4 + conv4.relu
+		m.buf[6] = runtime.Floats(n * 21632)  // conv5 + conv5.relu
+		m.buf[7] = runtime.Floats(n * 4608)   // pool5
+		m.buf[8] = runtime.Floats(n * 2048)   // fc6 + fc6.relu
+		m.buf[9] = runtime.Floats(n * 2048)   // fc6.dropout
+		m.buf[10] = runtime.Floats(n * 2048)  // fc7 + fc7.relu
+		m.buf[11] = runtime.Floats(n * 1000)  // fc8
 		m.pool5DropoutMask = make([]float32, n*4608)
 		m.fc6DropoutMask = make([]float32, n*2048)
-		m.grad[0], m.grad[1] = make([]float32, n*150528), make([]float32, n*150528)
+		m.grad[0], m.grad[1] = runtime.Floats(n*150528), runtime.Floats(n*150528)
 		m.losses = make([]float64, n)
 		m.images = n
 	}

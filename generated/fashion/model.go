@@ -114,26 +114,26 @@ func New() *Model {
 // NewSeeded returns the model with its parameters initialised as the spec says, from seed.
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
-	m.conv1Packed = make([]float32, 832)
-	m.conv2Relaid = make([]float32, 55360)
-	m.conv2Packed = make([]float32, 55488)
-	m.conv1Weight = make([]float32, 800)
-	m.conv1Bias = make([]float32, 32)
-	m.conv2Weight = make([]float32, 13824)
-	m.conv2Bias = make([]float32, 96)
-	m.fc3Weight = make([]float32, 884736)
-	m.fc3Bias = make([]float32, 256)
-	m.fc4Weight = make([]float32, 2560)
-	m.fc4Bias = make([]float32, 10)
+	m.conv1Packed = runtime.Floats(832)
+	m.conv2Relaid = runtime.Floats(55360)
+	m.conv2Packed = runtime.Floats(55488)
+	m.conv1Weight = runtime.Floats(800)
+	m.conv1Bias = runtime.Floats(32)
+	m.conv2Weight = runtime.Floats(13824)
+	m.conv2Bias = runtime.Floats(96)
+	m.fc3Weight = runtime.Floats(884736)
+	m.fc3Bias = runtime.Floats(256)
+	m.fc4Weight = runtime.Floats(2560)
+	m.fc4Bias = runtime.Floats(10)
 	m.params = []runtime.Param{
-		{Name: "conv1.weight", Shape: []int{32, 1, 5, 5}, Data: m.conv1Weight, Grad: make([]float32, 800)},
-		{Name: "conv1.bias", Shape: []int{32}, Data: m.conv1Bias, Grad: make([]float32, 32)},
-		{Name: "conv2.weight", Shape: []int{96, 16, 3, 3}, Data: m.conv2Weight, Grad: make([]float32, 13824)},
-		{Name: "conv2.bias", Shape: []int{96}, Data: m.conv2Bias, Grad: make([]float32, 96)},
-		{Name: "fc3.weight", Shape: []int{256, 3456}, Data: m.fc3Weight, Grad: make([]float32, 884736)},
-		{Name: "fc3.bias", Shape: []int{256}, Data: m.fc3Bias, Grad: make([]float32, 256)},
-		{Name: "fc4.weight", Shape: []int{10, 256}, Data: m.fc4Weight, Grad: make([]float32, 2560)},
-		{Name: "fc4.bias", Shape: []int{10}, Data: m.fc4Bias, Grad: make([]float32, 10)},
+		{Name: "conv1.weight", Shape: []int{32, 1, 5, 5}, Data: m.conv1Weight, Grad: runtime.Floats(800)},
+		{Name: "conv1.bias", Shape: []int{32}, Data: m.conv1Bias, Grad: runtime.Floats(32)},
+		{Name: "conv2.weight", Shape: []int{96, 16, 3, 3}, Data: m.conv2Weight, Grad: runtime.Floats(13824)},
+		{Name: "conv2.bias", Shape: []int{96}, Data: m.conv2Bias, Grad: runtime.Floats(96)},
+		{Name: "fc3.weight", Shape: []int{256, 3456}, Data: m.fc3Weight, Grad: runtime.Floats(884736)},
+		{Name: "fc3.bias", Shape: []int{256}, Data: m.fc3Bias, Grad: runtime.Floats(256)},
+		{Name: "fc4.weight", Shape: []int{10, 256}, Data: m.fc4Weight, Grad: runtime.Floats(2560)},
+		{Name: "fc4.bias", Shape: []int{10}, Data: m.fc4Bias, Grad: runtime.Floats(10)},
 	}
 	m.initParams()
 	m.stale = true
@@ -142,13 +142,13 @@ func NewSeeded(seed uint64) *Model {
 	m.outs = make([][]float32, runtime.Workers())
 	m.ins = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 118784)
+		m.scratch[w] = runtime.Floats(118784)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
 	m.velocity = make([]runtime.Param, len(m.params))
 	for i, p := range m.params {
-		m.velocity[i] = runtime.Param{Name: p.Name + ".momentum", Shape: p.Shape, Data: make([]float32, len(p.Data))}
+		m.velocity[i] = runtime.Param{Name: p.Name + ".momentum", Shape: p.Shape, Data: runtime.Floats(len(p.Data))}
 		// Pieces of 64Ki values, so that the workers share the update evenly.
 		for lo := 0; lo < len(p.Data); lo += 1 << 16 {
 			m.chunks = append(m.chunks, chunk{i, lo, min(lo+1<<16, len(p.Data))})
@@ -156,7 +156,7 @@ func NewSeeded(seed uint64) *Model {
 	}
 	m.partials = make([][]float32, runtime.Workers())
 	for w := range m.partials {
-		m.partials[w] = make([]float32, 56224)
+		m.partials[w] = runtime.Floats(56224)
 	}
 	m.kernels = kernels{
 		conv1:              m.conv1,
@@ -322,16 +322,16 @@ func (m *Model) perImage(kernel func(worker, lo, hi int)) {
 func (m *Model) reserve(n int) {
 	m.n, m.wide = n, n < runtime.Workers()
 	if n > m.images {
-		m.buf[0] = make([]float32, n*18432) // conv1 + conv1.relu
-		m.buf[1] = make([]float32, n*4608)  // pool1
-		m.buf[2] = make([]float32, n*4608)  // pool1.lrn
-		m.buf[3] = make([]float32, n*13824) // conv2 + conv2.relu
-		m.buf[4] = make([]float32, n*3456)  // pool2
-		m.buf[5] = make([]float32, n*256)   // fc3 + fc3.relu
-		m.buf[6] = make([]float32, n*256)   // fc3.dropout
-		m.buf[7] = make([]float32, n*10)    // fc4
+		m.buf[0] = runtime.Floats(n * 18432) // conv1 + conv1.relu
+		m.buf[1] = runtime.Floats(n * 4608)  // pool1
+		m.buf[2] = runtime.Floats(n * 4608)  // pool1.lrn
+		m.buf[3] = runtime.Floats(n * 13824) // conv2 + conv2.relu
+		m.buf[4] = runtime.Floats(n * 3456)  // pool2
+		m.buf[5] = runtime.Floats(n * 256)   // fc3 + fc3.relu
+		m.buf[6] = runtime.Floats(n * 256)   // fc3.dropout
+		m.buf[7] = runtime.Floats(n * 10)    // fc4
 		m.fc3DropoutMask = make([]float32, n*256)
-		m.grad[0], m.grad[1] = make([]float32, n*18432), make([]float32, n*18432)
+		m.grad[0], m.grad[1] = runtime.Floats(n*18432), runtime.Floats(n*18432)
 		m.losses = make([]float64, n)
 		m.images = n
 	}

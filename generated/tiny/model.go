@@ -156,23 +156,23 @@ func New() *Model {
 // NewSeeded returns the model with its parameters initialised as the spec says, from seed.
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
-	m.c1Packed = make([]float32, 448)
-	m.c2Packed = make([]float32, 800)
-	m.c1Weight = make([]float32, 216)
-	m.c1Bias = make([]float32, 8)
-	m.c2Weight = make([]float32, 288)
-	m.fc1Weight = make([]float32, 768)
-	m.fc1Bias = make([]float32, 16)
-	m.fc2Weight = make([]float32, 160)
-	m.fc2Bias = make([]float32, 10)
+	m.c1Packed = runtime.Floats(448)
+	m.c2Packed = runtime.Floats(800)
+	m.c1Weight = runtime.Floats(216)
+	m.c1Bias = runtime.Floats(8)
+	m.c2Weight = runtime.Floats(288)
+	m.fc1Weight = runtime.Floats(768)
+	m.fc1Bias = runtime.Floats(16)
+	m.fc2Weight = runtime.Floats(160)
+	m.fc2Bias = runtime.Floats(10)
 	m.params = []runtime.Param{
-		{Name: "c1.weight", Shape: []int{8, 3, 3, 3}, Data: m.c1Weight, Grad: make([]float32, 216)},
-		{Name: "c1.bias", Shape: []int{8}, Data: m.c1Bias, Grad: make([]float32, 8)},
-		{Name: "c2.weight", Shape: []int{12, 4, 3, 2}, Data: m.c2Weight, Grad: make([]float32, 288)},
-		{Name: "fc1.weight", Shape: []int{16, 48}, Data: m.fc1Weight, Grad: make([]float32, 768)},
-		{Name: "fc1.bias", Shape: []int{16}, Data: m.fc1Bias, Grad: make([]float32, 16)},
-		{Name: "fc2.weight", Shape: []int{10, 16}, Data: m.fc2Weight, Grad: make([]float32, 160)},
-		{Name: "fc2.bias", Shape: []int{10}, Data: m.fc2Bias, Grad: make([]float32, 10)},
+		{Name: "c1.weight", Shape: []int{8, 3, 3, 3}, Data: m.c1Weight, Grad: runtime.Floats(216)},
+		{Name: "c1.bias", Shape: []int{8}, Data: m.c1Bias, Grad: runtime.Floats(8)},
+		{Name: "c2.weight", Shape: []int{12, 4, 3, 2}, Data: m.c2Weight, Grad: runtime.Floats(288)},
+		{Name: "fc1.weight", Shape: []int{16, 48}, Data: m.fc1Weight, Grad: runtime.Floats(768)},
+		{Name: "fc1.bias", Shape: []int{16}, Data: m.fc1Bias, Grad: runtime.Floats(16)},
+		{Name: "fc2.weight", Shape: []int{10, 16}, Data: m.fc2Weight, Grad: runtime.Floats(160)},
+		{Name: "fc2.bias", Shape: []int{10}, Data: m.fc2Bias, Grad: runtime.Floats(10)},
 	}
 	m.initParams()
 	m.stale = true
@@ -180,13 +180,13 @@ func NewSeeded(seed uint64) *Model {
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	m.ins = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = make([]float32, 5068)
+		m.scratch[w] = runtime.Floats(5068)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0
 	m.velocity = make([]runtime.Param, len(m.params))
 	for i, p := range m.params {
-		m.velocity[i] = runtime.Param{Name: p.Name + ".momentum", Shape: p.Shape, Data: make([]float32, len(p.Data))}
+		m.velocity[i] = runtime.Param{Name: p.Name + ".momentum", Shape: p.Shape, Data: runtime.Floats(len(p.Data))}
 		// Pieces of 64Ki values, so that the workers share the update evenly.
 		for lo := 0; lo < len(p.Data); lo += 1 << 16 {
 			m.chunks = append(m.chunks, chunk{i, lo, min(lo+1<<16, len(p.Data))})
@@ -194,7 +194,7 @@ func NewSeeded(seed uint64) *Model {
 	}
 	m.partials = make([][]float32, runtime.Workers())
 	for w := range m.partials {
-		m.partials[w] = make([]float32, 1208)
+		m.partials[w] = runtime.Floats(1208)
 	}
 	m.kernels = kernels{
 		a:                  m.a,
@@ -359,16 +359,16 @@ func (m *Model) perImage(kernel func(worker, lo, hi int)) {
 func (m *Model) reserve(n int) {
 	m.n, m.wide = n, n < runtime.Workers()
 	if n > m.images {
-		m.buf[0] = make([]float32, n*2048) // c1 + c1.relu
-		m.buf[1] = make([]float32, n*2048) // c1.lrn
-		m.buf[2] = make([]float32, n*512)  // p1
-		m.buf[3] = make([]float32, n*288)  // c2 + c2.relu
-		m.buf[4] = make([]float32, n*288)  // c2.lrn, a
-		m.buf[5] = make([]float32, n*72)   // p2, fc1 + fc1.relu
-		m.buf[6] = make([]float32, n*16)   // fc1.dropout
-		m.buf[7] = make([]float32, n*10)   // fc2
+		m.buf[0] = runtime.Floats(n * 2048) // c1 + c1.relu
+		m.buf[1] = runtime.Floats(n * 2048) // c1.lrn
+		m.buf[2] = runtime.Floats(n * 512)  // p1
+		m.buf[3] = runtime.Floats(n * 288)  // c2 + c2.relu
+		m.buf[4] = runtime.Floats(n * 288)  // c2.lrn, a
+		m.buf[5] = runtime.Floats(n * 72)   // p2, fc1 + fc1.relu
+		m.buf[6] = runtime.Floats(n * 16)   // fc1.dropout
+		m.buf[7] = runtime.Floats(n * 10)   // fc2
 		m.fc1DropoutMask = make([]float32, n*16)
-		m.grad[0], m.grad[1] = make([]float32, n*2048), make([]float32, n*2048)
+		m.grad[0], m.grad[1] = runtime.Floats(n*2048), runtime.Floats(n*2048)
 		m.losses = make([]float64, n)
 		m.images = n
 	}
