@@ -164,7 +164,7 @@ func (d *convData) check(t *testing.T, g convCase, what string) {
 func TestMultiplyPatches(t *testing.T) {
 	for id, k := range kernels {
 		t.Run(k.name, func(t *testing.T) {
-			if !hasKernel(id) {
+			if !hasISA(id) {
 				t.Skipf("this CPU or build has no %s kernel", k.name)
 			}
 			rng := rand.New(rand.NewPCG(8, uint64(id)))

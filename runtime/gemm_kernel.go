@@ -13,9 +13,9 @@ const (
 
 // Kernel identifiers, indexing kernels.
 const (
-	kernelGo     = iota // the pure-Go twin; used with noasm, off amd64, or without AVX2+FMA
-	kernelAVX2          // sgemmKernel6x16AVX2
-	kernelAVX512        // sgemmKernel12x32AVX512
+	kernelGo     = isaGo     // the pure-Go twin; used with noasm, off amd64, or without AVX2+FMA
+	kernelAVX2   = isaAVX2   // sgemmKernel6x16AVX2
+	kernelAVX512 = isaAVX512 // sgemmKernel12x32AVX512
 )
 
 // kernelInfo describes a micro-kernel: its tile and the cache blocking that suits it.
@@ -36,7 +36,7 @@ var kernels = [...]kernelInfo{
 }
 
 // active is the kernel Multiply uses: the fastest one the CPU (and the build) supports.
-var active = bestKernel()
+var active = bestISA()
 
 // sgemmKernelGo is the pure-Go twin of the assembly micro-kernels, for any tile mr×nr:
 // it computes, for i < mr and j < nr,

@@ -58,27 +58,6 @@ func sgemmKernel12x32AVX512(kc int, a, b, c *float32, ldc int, rowBias, colBias 
 //go:noescape
 func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, rowBias, colBias *float32, flags int)
 
-// hasKernel reports whether the CPU can run kernel id.
-func hasKernel(id int) bool {
-	switch id {
-	case kernelAVX512:
-		return hasAVX512
-	case kernelAVX2:
-		return hasAVX2
-	}
-	return id == kernelGo
-}
-
-// bestKernel returns the fastest kernel the CPU supports.
-func bestKernel() int {
-	for _, id := range []int{kernelAVX512, kernelAVX2} {
-		if hasKernel(id) {
-			return id
-		}
-	}
-	return kernelGo
-}
-
 // runKernel runs kernel id on one full tile; see sgemmKernelGo for the arguments. a, b and c
 // must hold the tile (the callers check), and kc must be positive when id is an assembly kernel.
 func runKernel(id, kc int, a, b, c []float32, ldc int, rowBias, colBias []float32, flags int) {

@@ -2,12 +2,6 @@
 
 package runtime
 
-// hasKernel reports whether kernel id can run: without assembly, only the pure-Go twin.
-func hasKernel(id int) bool { return id == kernelGo }
-
-// bestKernel returns the pure-Go twin, the only kernel in this build.
-func bestKernel() int { return kernelGo }
-
 // runKernel runs the pure-Go twin on one full tile; see sgemmKernelGo for the arguments.
 func runKernel(id, kc int, a, b, c []float32, ldc int, rowBias, colBias []float32, flags int) {
 	k := &kernels[id]

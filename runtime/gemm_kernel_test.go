@@ -45,7 +45,7 @@ func TestKernelsMatchTwin(t *testing.T) {
 	for _, id := range []int{kernelAVX2, kernelAVX512} {
 		k := kernels[id]
 		t.Run(k.name, func(t *testing.T) {
-			if !hasKernel(id) {
+			if !hasISA(id) {
 				t.Skipf("this CPU or build has no %s kernel", k.name)
 			}
 			rng := rand.New(rand.NewPCG(1, uint64(id)))
@@ -118,7 +118,7 @@ func checkKernel(t *testing.T, rng *rand.Rand, id, mr, nr, kc, ldc, flags, bias 
 // TestDotMatchesTwin runs the dot-product kernel against sgemmDotGo for lengths around its
 // sixteen-value step, on rows with NaN guards (which would show in the sums if read).
 func TestDotMatchesTwin(t *testing.T) {
-	if !useDot(kernelAVX512, false, true, 1, 1) || !hasKernel(kernelAVX512) {
+	if !useDot(kernelAVX512, false, true, 1, 1) || !hasISA(kernelAVX512) {
 		t.Skip("this CPU or build has no AVX-512 dot kernel")
 	}
 	rng := rand.New(rand.NewPCG(8, 8))
@@ -143,7 +143,7 @@ func TestDotMatchesTwin(t *testing.T) {
 func TestDotVectorMatchesTwin(t *testing.T) {
 	tested := 0
 	for _, id := range []int{kernelAVX512, kernelAVX2} {
-		if !useDot(id, false, true, 1, 1) || !hasKernel(id) {
+		if !useDot(id, false, true, 1, 1) || !hasISA(id) {
 			continue
 		}
 		tested++

@@ -193,7 +193,7 @@ func gemmCases(short bool) []gemmCase {
 func TestMultiply(t *testing.T) {
 	for id, k := range kernels {
 		t.Run(k.name, func(t *testing.T) {
-			if !hasKernel(id) {
+			if !hasISA(id) {
 				t.Skipf("this CPU or build has no %s kernel", k.name)
 			}
 			rng := rand.New(rand.NewPCG(2, uint64(id)))

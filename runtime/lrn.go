@@ -18,9 +18,9 @@ import (
 
 // The instruction sets of the LRN kernels, indexing lrnISAs.
 const (
-	lrnGo     = iota // the pure-Go twins
-	lrnAVX2          // squaresAVX2, lrnScaleAVX2
-	lrnAVX512        // squaresAVX512, lrnScaleAVX512
+	lrnGo     = isaGo     // the pure-Go twins
+	lrnAVX2   = isaAVX2   // squaresAVX2, lrnScaleAVX2
+	lrnAVX512 = isaAVX512 // squaresAVX512, lrnScaleAVX512
 )
 
 // lrnISAs names each instruction set and gives its vector width in float32 lanes.
@@ -34,7 +34,7 @@ var lrnISAs = [...]struct {
 }
 
 // lrnBest is the instruction set the exported functions use: the best the CPU and build allow.
-var lrnBest = bestLRN()
+var lrnBest = bestISA()
 
 // The βs that LRNScale's assembly computes, passed to it as its mode.
 const (

@@ -53,27 +53,6 @@ func lrnScaleAVX512(b, a, sums *float32, n int, k, alpha float32, mode int) int
 //go:noescape
 func lrnScaleAVX2(b, a, sums *float32, n int, k, alpha float32, mode int) int
 
-// hasLRN reports whether the CPU can run the LRN kernels of isa.
-func hasLRN(isa int) bool {
-	switch isa {
-	case lrnAVX512:
-		return hasAVX512
-	case lrnAVX2:
-		return hasAVX2
-	}
-	return isa == lrnGo
-}
-
-// bestLRN returns the best instruction set the CPU has for the LRN kernels.
-func bestLRN() int {
-	for _, isa := range []int{lrnAVX512, lrnAVX2} {
-		if hasLRN(isa) {
-			return isa
-		}
-	}
-	return lrnGo
-}
-
 // squares runs the squares kernel of isa on sums and x (as long as sums); sign is 1 or −1.
 func squares(isa int, sums, x []float32, sign float32) {
 	if len(sums) == 0 {

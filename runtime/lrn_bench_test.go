@@ -18,7 +18,7 @@ func lrnReportPerElement(b *testing.B, n, bytes int) {
 func lrnBenchISAs() []int {
 	var isas []int
 	for _, isa := range []int{lrnGo, lrnAVX2, lrnAVX512} {
-		if hasLRN(isa) {
+		if hasISA(isa) {
 			isas = append(isas, isa)
 		}
 	}

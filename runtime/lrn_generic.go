@@ -2,12 +2,6 @@
 
 package runtime
 
-// hasLRN reports whether the LRN kernels of isa can run: without assembly, only the twins.
-func hasLRN(isa int) bool { return isa == lrnGo }
-
-// bestLRN returns the twins, the only LRN kernels in this build.
-func bestLRN() int { return lrnGo }
-
 // squares is squaresGo in this build.
 func squares(isa int, sums, x []float32, sign float32) { squaresGo(sums, x, sign) }
 

@@ -35,7 +35,7 @@ func lrnLengths() []int {
 func forEachAsmLRN(t *testing.T, f func(t *testing.T, isa int)) {
 	for _, isa := range []int{lrnAVX2, lrnAVX512} {
 		t.Run(lrnISAs[isa].name, func(t *testing.T) {
-			if !hasLRN(isa) {
+			if !hasISA(isa) {
 				t.Skipf("this CPU or build has no %s LRN kernels", lrnISAs[isa].name)
 			}
 			f(t, isa)
@@ -216,7 +216,7 @@ func TestLRNAccuracy(t *testing.T) {
 	lrnFill(a, func() float32 { return 2*rng.Float32() - 1 })
 	for _, isa := range []int{lrnGo, lrnAVX2, lrnAVX512} {
 		t.Run(lrnISAs[isa].name, func(t *testing.T) {
-			if !hasLRN(isa) {
+			if !hasISA(isa) {
 				t.Skipf("this CPU or build has no %s LRN kernels", lrnISAs[isa].name)
 			}
 			for mode, beta := range lrnBetas {
