@@ -513,3 +513,65 @@ avx2_window:
 	JNZ  avx2_pixel
 	VZEROUPPER
 	RET
+
+// func lrnWindow22AVX512(sums, a *float32, blocks, pixels, n, square int)
+//
+// lrnWindowAVX512 for AlexNet's window, two channels before and two after, with the window
+// crossing lanes in registers rather than through a row in memory: per pixel (AX counts them;
+// R8 its values, R9 its sums), the blocks' squares (or values, when square is 0) roll through
+// Z0 (the previous block), Z1 (this one) and Z2 (the next; zero past the last), and each
+// channel's sum is 0 + x[c−2] + x[c−1] + x[c] + x[c+1] + x[c+2] in that order, as the twin adds
+// them, the neighbours taken by VALIGND across Z0:Z1 and Z1:Z2 (Z4). BX counts the blocks; R10
+// the next block's values, R13 the sums; Z3 the sum; DX square.
+TEXT ·lrnWindow22AVX512(SB), NOSPLIT, $0-48
+	MOVQ sums+0(FP), R9
+	MOVQ a+8(FP), R8
+	MOVQ pixels+24(FP), R14
+	SHLQ $6, R14                  // a block of the image, in bytes
+	MOVQ n+32(FP), R15
+	MOVQ R15, AX
+	SHLQ $6, R15                  // a block of the sums, in bytes
+	MOVQ square+40(FP), DX
+w22_pixel:
+	MOVQ R8, R10
+	MOVQ R9, R13
+	MOVQ blocks+16(FP), BX
+	VPXORD Z0, Z0, Z0             // before block 0: zero
+	VMOVUPS 0(R10), Z1
+	TESTQ DX, DX
+	JZ    w22_first
+	VMULPS Z1, Z1, Z1
+w22_first:
+	ADDQ R14, R10
+w22_block:
+	VPXORD Z2, Z2, Z2             // past the last block: zero
+	CMPQ BX, $1
+	JEQ  w22_sum
+	VMOVUPS 0(R10), Z2
+	TESTQ DX, DX
+	JZ    w22_sum
+	VMULPS Z2, Z2, Z2
+w22_sum:
+	VPXORD Z3, Z3, Z3
+	VALIGND $14, Z0, Z1, Z4       // x[c−2]: Z0's lanes 14, 15, then Z1's 0…13
+	VADDPS Z4, Z3, Z3
+	VALIGND $15, Z0, Z1, Z4       // x[c−1]
+	VADDPS Z4, Z3, Z3
+	VADDPS Z1, Z3, Z3             // x[c]
+	VALIGND $1, Z1, Z2, Z4        // x[c+1]: Z1's lanes 1…15, then Z2's 0
+	VADDPS Z4, Z3, Z3
+	VALIGND $2, Z1, Z2, Z4        // x[c+2]
+	VADDPS Z4, Z3, Z3
+	VMOVUPS Z3, 0(R13)
+	VMOVAPS Z1, Z0
+	VMOVAPS Z2, Z1
+	ADDQ R14, R10
+	ADDQ R15, R13
+	DECQ BX
+	JNZ  w22_block
+	ADDQ $64, R8
+	ADDQ $64, R9
+	DECQ AX
+	JNZ  w22_pixel
+	VZEROUPPER
+	RET
