@@ -338,9 +338,10 @@ func layout(blocked bool) compiler.Layout {
 	return compiler.LayoutNCHW
 }
 
-// imageCopy is the start of a convolution's <name>Image: the worker's scratch split into the
-// input copy xs and, for an NCHW output, the blocked output ys (a blocked output the kernels
-// write in place, through m.outs), and the image src copied into xs with zero padding.
+// imageCopy is the start of a convolution's <name>Image: for an NCHW output, the blocked output
+// ys in the worker's scratch (a blocked output the kernels write in place, through m.outs); and
+// the image src copied with zero padding into the input copy xs at the scratch's start — or,
+// when the kernels read it in place (ConvBlocking.InPlace), handed to them through m.ins.
 func imageCopy(b *compiler.ConvBlocking, inBlocked, outBlocked bool) []jen.Code {
 	var code []jen.Code
 	if b.InPlace {
@@ -384,8 +385,12 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	if b.UpdKX {
 		positions = "kernel columns"
 	}
-	how := fmt.Sprintf("Per image: dW summed over the output pixels by %sUpdKernel (%sUpd: the input and dY copied into\n"+
-		"the blocked layout; %d %s × %d output blocks per call) into the worker's partial sums", name, name, b.UpdT, positions, b.UpdF)
+	copied := "the input and dY copied into\nthe blocked layout"
+	if b.InPlace {
+		copied = "the input read in place, dY\nin the blocked layout"
+	}
+	how := fmt.Sprintf("Per image: dW summed over the output pixels by %sUpdKernel (%sUpd: %s; %d %s × %d output blocks per call)\n"+
+		"into the worker's partial sums", name, name, copied, b.UpdT, positions, b.UpdF)
 	if w := b.Wino; w != nil {
 		how = fmt.Sprintf("Per image: dW by Winograd's %s, the products of the input's and dY's transformed tiles summed over\n"+
 			"the tiles by %sUpdKernel (%sUpd; %d channels × %d output blocks per call) into the worker's partial sums,\n"+

@@ -504,8 +504,7 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 
 // sandwich is the unrolled code of L X Lᵀ in float64, for an n×n matrix X whose entries are
 // named by x and a k×n matrix L of constants: the rows of T = L X (product, for the comments) as
-// variables t<i><j>, then each
-// entry of T Lᵀ given to store, every sum without its zero terms.
+// variables t<i><j>, then each entry of T Lᵀ given to store, every sum without its zero terms.
 func sandwich(l [][]float64, product string, x func(i, j int) string, store func(i, j int, sum string) jen.Code) []jen.Code {
 	var code []jen.Code
 	n := len(l[0])

@@ -18,9 +18,8 @@ func init() {
 }
 
 // lrnWindowed says the lower pass chose compiler.LRNForwardBlocked: the forward pass sums the
-// windows in the blocked layout
-// (runtime.LRNWindowBlocked), a chunk of pixels at a time, the chunks split over the workers when
-// the model has fewer images than workers.
+// windows in the blocked layout (runtime.LRNWindowBlocked), a chunk of pixels at a time, the
+// chunks split over the workers when the model has fewer images than workers.
 func lrnWindowed(s *compiler.Step) bool { return s.Forward == compiler.LRNForwardBlocked }
 
 // lrnConsts declares the sizes and constants of an LRN kernel, the constants as float32, as the

@@ -39,7 +39,8 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 // conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet_half.net:21), 3x224x224 → 48x55x55 per image,
 // on images lo…hi−1.
 // Per image: dW summed over the output pixels by conv1UpdKernel (conv1Upd: the input and dY copied into
-// the blocked layout; 11 kernel columns × 1 output blocks per call) into the worker's partial sums.
+// the blocked layout; 11 kernel columns × 1 output blocks per call)
+// into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
 		inSize     = 150528 // 3x224x224

@@ -38,8 +38,9 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 
 // conv1Backward is the backward pass of conv1 + conv1.relu (specs/fashion.net:39), 1x28x28 → 32x24x24 per image,
 // on images lo…hi−1.
-// Per image: dW summed over the output pixels by conv1UpdKernel (conv1Upd: the input and dY copied into
-// the blocked layout; 5 kernel columns × 2 output blocks per call) into the worker's partial sums.
+// Per image: dW summed over the output pixels by conv1UpdKernel (conv1Upd: the input read in place, dY
+// in the blocked layout; 5 kernel columns × 2 output blocks per call)
+// into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
 		inSize     = 784   // 1x28x28

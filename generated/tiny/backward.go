@@ -39,7 +39,8 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 // c1Backward is the backward pass of c1 + c1.relu (specs/tiny.net:33), 3x16x16 → 8x16x16 per image,
 // on images lo…hi−1.
 // Per image: dW summed over the output pixels by c1UpdKernel (c1Upd: the input and dY copied into
-// the blocked layout; 3 input channels × 1 output blocks per call) into the worker's partial sums.
+// the blocked layout; 3 input channels × 1 output blocks per call)
+// into the worker's partial sums.
 func (m *Model) c1Backward(worker, lo, hi int) {
 	const (
 		inSize     = 768  // 3x16x16
@@ -178,8 +179,9 @@ func (m *Model) p1Backward(worker, lo, hi int) {
 
 // c2Backward is the backward pass of c2 + c2.relu (specs/tiny.net:37), 8x8x8 → 12x6x4 per image,
 // on images lo…hi−1.
-// Per image: dW summed over the output pixels by c2UpdKernel (c2Upd: the input and dY copied into
-// the blocked layout; 4 input channels × 1 output blocks per call) into the worker's partial sums,
+// Per image: dW summed over the output pixels by c2UpdKernel (c2Upd: the input read in place, dY
+// in the blocked layout; 4 input channels × 1 output blocks per call)
+// into the worker's partial sums,
 // and dX = col2im(Wᵀ·dY) (24×6 · 6×24).
 func (m *Model) c2Backward(worker, lo, hi int) {
 	const (
