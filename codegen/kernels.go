@@ -53,7 +53,11 @@ func (g *gen) doc(f *jen.File, s *compiler.Step, backward bool, how string) {
 		name, what = g.backName(s), "is the backward pass of"
 	}
 	f.Comment(fmt.Sprintf("%s %s %s (%s), %s → %s per image,", name, what, s.Name(), g.where(l), s.In(), s.Out()))
-	f.Comment(fmt.Sprintf("on %s.", share[s.Split]))
+	on := share[s.Split]
+	if s.Split == compiler.SplitPlanes && s.InLayout == compiler.LayoutBlocked {
+		on = fmt.Sprintf("blocks lo…hi−1 (block u: channels (u%%%d)·16… of image u/%d)", g.units(s), g.units(s))
+	}
+	f.Comment(fmt.Sprintf("on %s.", on))
 	for _, line := range strings.Split(how, "\n") {
 		f.Comment(line)
 	}

@@ -84,7 +84,8 @@ func (g *gen) packs() bool {
 }
 
 // boundKernels are the names of the kernel methods the model binds once, in its kernels struct:
-// the forward and backward kernels of steps split by image or plane, and the emitters' own.
+// the forward and backward kernels of steps split by image or plane, the emitters' own, and the
+// chains'.
 func (g *gen) boundKernels() []string {
 	var names []string
 	for _, backward := range []bool{false, true} {
@@ -96,6 +97,9 @@ func (g *gen) boundKernels() []string {
 		if e := emitters[s.Main().Op]; e != nil && e.bound != nil && !s.View {
 			names = append(names, e.bound(g, s)...)
 		}
+	}
+	for _, steps := range g.n.Chains() {
+		names = append(names, g.chainName(steps))
 	}
 	return names
 }
@@ -410,9 +414,24 @@ func (g *gen) forward(f *jen.File) {
 		x("m.train = train"),
 	}
 	var out int
+	chains := g.n.Chains()
 	for _, s := range g.n.Steps {
 		out = s.OutBuf
 		if s.View {
+			continue
+		}
+		if s.Chain > 0 {
+			steps := chains[s.Chain-1]
+			if s != steps[0] {
+				continue
+			}
+			var alone []jen.Code
+			for _, c := range steps {
+				alone = append(alone, g.call(c, false).Comment(c.Name()))
+			}
+			body = append(body, jen.If(x("m.wide")).Block(alone...).Else().Block(
+				x("runtime.Parallel(m.n, m.kernels.%s)", g.chainName(steps)).Comment(chainSpan(steps)+", image by image"),
+			))
 			continue
 		}
 		call := g.call(s, false).Comment(s.Name())
@@ -437,6 +456,10 @@ func (g *gen) forward(f *jen.File) {
 		jen.Id("x").Index().Float32(), jen.Id("n").Int(), jen.Id("train").Bool(),
 	).Index().Float32().Block(body...)
 
+	for _, steps := range chains {
+		g.chain(f, steps)
+	}
+
 	f.Comment("multiply computes p for a per-image kernel run by worker, with the worker's workspace; or, when the")
 	f.Comment("kernels run on one goroutine (fewer images than workers), split over the workers.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("multiply").Params(jen.Id("worker").Int(), jen.Id("p").Qual(rt, "Product")).Block(
@@ -455,6 +478,53 @@ func (g *gen) forward(f *jen.File) {
 		),
 		jen.Qual(rt, "Parallel").Call(jen.Id("m").Dot("n"), jen.Id("kernel")),
 	)
+}
+
+// chainName is the name of the method that runs a chain's steps image by image: conv1ToPool2.
+func (g *gen) chainName(steps []*compiler.Step) string {
+	last := g.name[steps[len(steps)-1]]
+	return g.name[steps[0]] + "To" + strings.ToUpper(last[:1]) + last[1:]
+}
+
+// chainSpan names a chain's steps by the first and the last: "conv1 + conv1.relu … pool2".
+func chainSpan(steps []*compiler.Step) string {
+	return steps[0].Name() + " … " + steps[len(steps)-1].Name()
+}
+
+// chain emits the method that runs a chain's steps (compiler.Lowering.Chain) on images lo…hi−1,
+// one image through all of them before the next; Forward calls it over the workers when it has
+// at least as many images as workers.
+func (g *gen) chain(f *jen.File, steps []*compiler.Step) {
+	var calls []jen.Code
+	for _, s := range steps {
+		name := g.name[s]
+		if units := g.units(s); units > 0 {
+			calls = append(calls, x("m.%s(worker, i*%d, (i+1)*%d)", name, units, units).Comment(s.Name()))
+			continue
+		}
+		calls = append(calls, x("m.%s(worker, i, i+1)", name).Comment(s.Name()))
+	}
+	first, last := steps[0].Main(), steps[len(steps)-1].Layers[len(steps[len(steps)-1].Layers)-1]
+	f.Comment(fmt.Sprintf("%s runs %s (%s–%d) on images lo…hi−1,", g.chainName(steps), chainSpan(steps), g.where(first), last.Pos.Line))
+	f.Comment("each image through every step before the next, so that each step reads what the one before wrote")
+	f.Comment("while it is in the cache: the compiler chains these steps because their weights fit in the cache")
+	f.Comment("together (compiler.chainWeightBytes).")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(g.chainName(steps)).Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
+		jen.For(x("i := lo; i < hi; i++")).Block(calls...),
+	)
+}
+
+// units is the number of work units per image of a step split by plane — its blocks of
+// compiler.ChannelBlock channels when its input is channel-blocked, else its channel planes — or
+// 0 for a step split otherwise.
+func (g *gen) units(s *compiler.Step) int {
+	switch {
+	case s.Split != compiler.SplitPlanes:
+		return 0
+	case s.InLayout == compiler.LayoutBlocked:
+		return s.In().C / compiler.ChannelBlock
+	}
+	return s.In().C
 }
 
 // call is the call of a step's forward or backward kernel over the batch, by its split: each
@@ -485,10 +555,8 @@ func (g *gen) call(s *compiler.Step, backward bool) *jen.Statement {
 	name := kernelName(g, s, backward)
 	switch s.Split {
 	case compiler.SplitPlanes:
-		if s.InLayout == compiler.LayoutBlocked {
-			return x("runtime.Parallel(m.n*%d, m.kernels.%s)", s.In().C/compiler.ChannelBlock, name) // block u: block u%C/16 of image u/(C/16)
-		}
-		return x("runtime.Parallel(m.n*%d, m.kernels.%s)", s.In().C, name) // plane u: channel u%C of image u/C
+		// unit u: block u%(C/16) of image u/(C/16), or channel u%C of image u/C
+		return x("runtime.Parallel(m.n*%d, m.kernels.%s)", g.units(s), name)
 	case compiler.SplitBatch:
 		return x("m.%s()", name)
 	}

@@ -64,6 +64,10 @@ type Lowering struct {
 	// The layouts of the step's output and of its input (its producer's output's; NCHW for the
 	// network's input), the same for their gradients.
 	Layout, InLayout Layout
+
+	// Chain is the chain whose steps the forward pass runs image by image (chainSteps), numbered
+	// from 1 in the network's order; 0 when the step runs on its own.
+	Chain int
 }
 
 // lowerElementwise is the lowering of ops that compute each output from its definition, with
@@ -117,6 +121,7 @@ func lower(n *Network, errs *dsl.ErrorList) {
 		}
 		n.Scratch = max(n.Scratch, s.Scratch, s.BackScratch)
 	}
+	chainSteps(n)
 	n.Stage = StageLowered
 }
 

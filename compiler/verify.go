@@ -222,7 +222,7 @@ func verifyLowering(n *Network) error {
 	if partials != n.Partials {
 		return fmt.Errorf("verify: partial sums of %d values, the steps use %d", n.Partials, partials)
 	}
-	return nil
+	return verifyChains(n)
 }
 
 // readBack reports whether the backward pass reads step j's output: j reads it itself, or a

@@ -193,6 +193,7 @@ type jsonStep struct {
 	BackScratch int64    `json:"backward_scratch"`
 	Partials    int64    `json:"partial_sums"`
 	Mask        int64    `json:"mask,omitempty"`
+	Chain       int      `json:"chain,omitempty"`
 }
 
 func planJSON(n *compiler.Network, batch, workers int) *jsonPlan {
@@ -204,7 +205,7 @@ func planJSON(n *compiler.Network, batch, workers int) *jsonPlan {
 		}
 		p.Steps = append(p.Steps, jsonStep{Layers: names, Split: s.Split.String(), Layout: s.Layout.String(),
 			Forward: string(s.Forward), InputGrad: string(s.InputGrad), WeightGrad: string(s.WeightGrad),
-			InBuf: s.InBuf, OutBuf: s.OutBuf, Scratch: s.Scratch, BackScratch: s.BackScratch, Partials: s.Partials, Mask: s.Mask})
+			InBuf: s.InBuf, OutBuf: s.OutBuf, Scratch: s.Scratch, BackScratch: s.BackScratch, Partials: s.Partials, Mask: s.Mask, Chain: s.Chain})
 	}
 	return p
 }

@@ -10,8 +10,8 @@ import (
 // writePlan prints the lowering plan, `netc check -v`: per step of the generated code, how its
 // work is split over the workers, the strategy of its forward kernel and of its backward kernels
 // (the input's gradient and the parameters'), the buffers it reads and writes, its scratch and
-// its partial sums; then the memory the generated package allocates for a batch of batch images
-// on workers workers.
+// its partial sums; the chains of steps the forward pass runs image by image; then the memory the
+// generated package allocates for a batch of batch images on workers workers.
 func writePlan(w io.Writer, n *compiler.Network, batch, workers int) {
 	fmt.Fprintf(w, "\nlowering plan (sizes in float32 values; buffers: x is the input, g0 and g1 the gradients):\n\n")
 	rows := [][]string{{"step", "split", "layout", "forward", "input gradient", "weight gradient", "buffers", "gradients", "scratch", "partial sums"}}
@@ -39,6 +39,18 @@ func writePlan(w io.Writer, n *compiler.Network, batch, workers int) {
 	}
 	writeAligned(w, rows, "llllllllrr")
 	fmt.Fprintln(w, "\nscratch is the forward / backward kernel's, per worker; partial sums are per worker.")
+	if chains := n.Chains(); len(chains) > 0 {
+		fmt.Fprintf(w, "\nforward steps run image by image (with at least as many images as workers), their weights kept in the cache:\n\n")
+		rows = nil
+		for _, c := range chains {
+			var packed int64
+			for _, s := range c {
+				packed += 4 * s.Packed
+			}
+			rows = append(rows, []string{c[0].Name() + " … " + c[len(c)-1].Name(), fmt.Sprintf("%d steps", len(c)), byteSize(packed) + " of weights"})
+		}
+		writeAligned(w, rows, "lrr")
+	}
 
 	m := n.Memory(batch)
 	params, _, _ := n.Totals()

@@ -148,7 +148,7 @@ func (m *Model) conv1LrnBackward(worker, lo, hi int) {
 }
 
 // pool1Backward is the backward pass of pool1 (specs/alexnet.net:41), 96x55x55 → 96x27x27 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%6)·16… of image u/6).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
@@ -563,7 +563,7 @@ func (m *Model) conv2LrnBackward(worker, lo, hi int) {
 }
 
 // pool2Backward is the backward pass of pool2 (specs/alexnet.net:46), 256x27x27 → 256x13x13 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool2Backward(worker, lo, hi int) {
@@ -1462,7 +1462,7 @@ func (m *Model) conv5RelayRows(worker, lo, hi int) {
 }
 
 // pool5Backward is the backward pass of pool5 (specs/alexnet.net:54), 256x13x13 → 256x6x6 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
 func (m *Model) pool5Backward(worker, lo, hi int) {

@@ -129,7 +129,7 @@ func (m *Model) conv1LrnChunks(worker, lo, hi int) {
 }
 
 // pool1 runs pool1 (specs/alexnet.net:41), 96x55x55 → 96x27x27 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%6)·16… of image u/6).
 // In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
 // (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool1(worker, lo, hi int) {
@@ -404,7 +404,7 @@ func (m *Model) conv2LrnChunks(worker, lo, hi int) {
 }
 
 // pool2 runs pool2 (specs/alexnet.net:46), 256x27x27 → 256x13x13 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16).
 // In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
 // (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool2(worker, lo, hi int) {
@@ -943,7 +943,7 @@ func (m *Model) conv5PackRows(worker, lo, hi int) {
 }
 
 // pool5 runs pool5 (specs/alexnet.net:54), 256x13x13 → 256x6x6 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16).
 // In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
 // (stride 2x2, padding 0x0 ignored); the output is NCHW, through the worker's scratch.
 func (m *Model) pool5(worker, lo, hi int) {

@@ -222,6 +222,8 @@ type kernels struct {
 	fc6Rows            func(worker, lo, hi int)
 	fc7Rows            func(worker, lo, hi int)
 	fc8Rows            func(worker, lo, hi int)
+	conv1ToPool2       func(worker, lo, hi int)
+	conv5ToPool5       func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
 	sgd                func(worker, lo, hi int)
 }
@@ -307,6 +309,7 @@ func NewSeeded(seed uint64) *Model {
 		conv1LrnBackward:   m.conv1LrnBackward,
 		conv1LrnChunks:     m.conv1LrnChunks,
 		conv1Rows:          m.conv1Rows,
+		conv1ToPool2:       m.conv1ToPool2,
 		conv2:              m.conv2,
 		conv2Backward:      m.conv2Backward,
 		conv2GradWinoIn:    m.conv2GradWinoIn,
@@ -350,6 +353,7 @@ func NewSeeded(seed uint64) *Model {
 		conv5GradWinoOut:   m.conv5GradWinoOut,
 		conv5PackRows:      m.conv5PackRows,
 		conv5RelayRows:     m.conv5RelayRows,
+		conv5ToPool5:       m.conv5ToPool5,
 		conv5WinoDW:        m.conv5WinoDW,
 		conv5WinoIn:        m.conv5WinoIn,
 		conv5WinoMul:       m.conv5WinoMul,
@@ -494,17 +498,25 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.x = x[:n*InputSize]
 	m.train = train
-	m.perImage(m.kernels.conv1)               // conv1 + conv1.relu
-	m.perImage(m.kernels.conv1Lrn)            // conv1.lrn
-	runtime.Parallel(m.n*6, m.kernels.pool1)  // pool1
-	m.perImage(m.kernels.conv2)               // conv2 + conv2.relu
-	m.perImage(m.kernels.conv2Lrn)            // conv2.lrn
-	runtime.Parallel(m.n*16, m.kernels.pool2) // pool2
-	m.perImage(m.kernels.conv3)               // conv3 + conv3.relu
-	m.perImage(m.kernels.conv4)               // conv4 + conv4.relu
-	m.perImage(m.kernels.conv5)               // conv5 + conv5.relu
-	runtime.Parallel(m.n*16, m.kernels.pool5) // pool5
-	m.fc6()                                   // fc6 + fc6.relu
+	if m.wide {
+		m.perImage(m.kernels.conv1)               // conv1 + conv1.relu
+		m.perImage(m.kernels.conv1Lrn)            // conv1.lrn
+		runtime.Parallel(m.n*6, m.kernels.pool1)  // pool1
+		m.perImage(m.kernels.conv2)               // conv2 + conv2.relu
+		m.perImage(m.kernels.conv2Lrn)            // conv2.lrn
+		runtime.Parallel(m.n*16, m.kernels.pool2) // pool2
+	} else {
+		runtime.Parallel(m.n, m.kernels.conv1ToPool2) // conv1 + conv1.relu … pool2, image by image
+	}
+	m.perImage(m.kernels.conv3) // conv3 + conv3.relu
+	m.perImage(m.kernels.conv4) // conv4 + conv4.relu
+	if m.wide {
+		m.perImage(m.kernels.conv5)               // conv5 + conv5.relu
+		runtime.Parallel(m.n*16, m.kernels.pool5) // pool5
+	} else {
+		runtime.Parallel(m.n, m.kernels.conv5ToPool5) // conv5 + conv5.relu … pool5, image by image
+	}
+	m.fc6() // fc6 + fc6.relu
 	if train {
 		m.perImage(m.kernels.fc6Dropout) // fc6.dropout
 	} else {
@@ -518,6 +530,32 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.fc8() // fc8
 	return m.buf[14][:n*Classes]
+}
+
+// conv1ToPool2 runs conv1 + conv1.relu … pool2 (specs/alexnet.net:38–46) on images lo…hi−1,
+// each image through every step before the next, so that each step reads what the one before wrote
+// while it is in the cache: the compiler chains these steps because their weights fit in the cache
+// together (compiler.chainWeightBytes).
+func (m *Model) conv1ToPool2(worker, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		m.conv1(worker, i, i+1)         // conv1 + conv1.relu
+		m.conv1Lrn(worker, i, i+1)      // conv1.lrn
+		m.pool1(worker, i*6, (i+1)*6)   // pool1
+		m.conv2(worker, i, i+1)         // conv2 + conv2.relu
+		m.conv2Lrn(worker, i, i+1)      // conv2.lrn
+		m.pool2(worker, i*16, (i+1)*16) // pool2
+	}
+}
+
+// conv5ToPool5 runs conv5 + conv5.relu … pool5 (specs/alexnet.net:52–54) on images lo…hi−1,
+// each image through every step before the next, so that each step reads what the one before wrote
+// while it is in the cache: the compiler chains these steps because their weights fit in the cache
+// together (compiler.chainWeightBytes).
+func (m *Model) conv5ToPool5(worker, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		m.conv5(worker, i, i+1)         // conv5 + conv5.relu
+		m.pool5(worker, i*16, (i+1)*16) // pool5
+	}
 }
 
 // multiply computes p for a per-image kernel run by worker, with the worker's workspace; or, when the

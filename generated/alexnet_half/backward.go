@@ -108,7 +108,7 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 }
 
 // pool1Backward is the backward pass of pool1 (specs/alexnet_half.net:23), 48x55x55 → 48x27x27 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%3)·16… of image u/3).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
@@ -476,7 +476,7 @@ func (m *Model) conv2RelayRows(worker, lo, hi int) {
 }
 
 // pool2Backward is the backward pass of pool2 (specs/alexnet_half.net:26), 128x27x27 → 128x13x13 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%8)·16… of image u/8).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool2Backward(worker, lo, hi int) {
@@ -1375,7 +1375,7 @@ func (m *Model) conv5RelayRows(worker, lo, hi int) {
 }
 
 // pool5Backward is the backward pass of pool5 (specs/alexnet_half.net:33), 128x13x13 → 128x6x6 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%8)·16… of image u/8).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
 func (m *Model) pool5Backward(worker, lo, hi int) {

@@ -193,6 +193,8 @@ type kernels struct {
 	fc6Rows              func(worker, lo, hi int)
 	fc7Rows              func(worker, lo, hi int)
 	fc8Rows              func(worker, lo, hi int)
+	conv1ToConv3         func(worker, lo, hi int)
+	conv4ToPool5         func(worker, lo, hi int)
 	lossBackward         func(worker, lo, hi int)
 	sgd                  func(worker, lo, hi int)
 }
@@ -274,6 +276,7 @@ func NewSeeded(seed uint64) *Model {
 		conv1:                m.conv1,
 		conv1Backward:        m.conv1Backward,
 		conv1Rows:            m.conv1Rows,
+		conv1ToConv3:         m.conv1ToConv3,
 		conv2:                m.conv2,
 		conv2Backward:        m.conv2Backward,
 		conv2GradWinoIn:      m.conv2GradWinoIn,
@@ -303,6 +306,7 @@ func NewSeeded(seed uint64) *Model {
 		conv4GradWinoOut:     m.conv4GradWinoOut,
 		conv4PackRows:        m.conv4PackRows,
 		conv4RelayRows:       m.conv4RelayRows,
+		conv4ToPool5:         m.conv4ToPool5,
 		conv4WinoDW:          m.conv4WinoDW,
 		conv4WinoIn:          m.conv4WinoIn,
 		conv4WinoMul:         m.conv4WinoMul,
@@ -458,14 +462,22 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.x = x[:n*InputSize]
 	m.train = train
-	m.perImage(m.kernels.conv1)              // conv1 + conv1.relu
-	runtime.Parallel(m.n*3, m.kernels.pool1) // pool1
-	m.perImage(m.kernels.conv2)              // conv2 + conv2.relu
-	runtime.Parallel(m.n*8, m.kernels.pool2) // pool2
-	m.perImage(m.kernels.conv3)              // conv3 + conv3.relu
-	m.perImage(m.kernels.conv4)              // conv4 + conv4.relu
-	m.perImage(m.kernels.conv5)              // conv5 + conv5.relu
-	runtime.Parallel(m.n*8, m.kernels.pool5) // pool5
+	if m.wide {
+		m.perImage(m.kernels.conv1)              // conv1 + conv1.relu
+		runtime.Parallel(m.n*3, m.kernels.pool1) // pool1
+		m.perImage(m.kernels.conv2)              // conv2 + conv2.relu
+		runtime.Parallel(m.n*8, m.kernels.pool2) // pool2
+		m.perImage(m.kernels.conv3)              // conv3 + conv3.relu
+	} else {
+		runtime.Parallel(m.n, m.kernels.conv1ToConv3) // conv1 + conv1.relu … conv3 + conv3.relu, image by image
+	}
+	if m.wide {
+		m.perImage(m.kernels.conv4)              // conv4 + conv4.relu
+		m.perImage(m.kernels.conv5)              // conv5 + conv5.relu
+		runtime.Parallel(m.n*8, m.kernels.pool5) // pool5
+	} else {
+		runtime.Parallel(m.n, m.kernels.conv4ToPool5) // conv4 + conv4.relu … pool5, image by image
+	}
 	if train {
 		m.perImage(m.kernels.pool5Dropout) // pool5.dropout
 	}
@@ -478,6 +490,32 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	m.fc7() // fc7 + fc7.relu
 	m.fc8() // fc8
 	return m.buf[11][:n*Classes]
+}
+
+// conv1ToConv3 runs conv1 + conv1.relu … conv3 + conv3.relu (specs/alexnet_half.net:21–28) on images lo…hi−1,
+// each image through every step before the next, so that each step reads what the one before wrote
+// while it is in the cache: the compiler chains these steps because their weights fit in the cache
+// together (compiler.chainWeightBytes).
+func (m *Model) conv1ToConv3(worker, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		m.conv1(worker, i, i+1)       // conv1 + conv1.relu
+		m.pool1(worker, i*3, (i+1)*3) // pool1
+		m.conv2(worker, i, i+1)       // conv2 + conv2.relu
+		m.pool2(worker, i*8, (i+1)*8) // pool2
+		m.conv3(worker, i, i+1)       // conv3 + conv3.relu
+	}
+}
+
+// conv4ToPool5 runs conv4 + conv4.relu … pool5 (specs/alexnet_half.net:29–33) on images lo…hi−1,
+// each image through every step before the next, so that each step reads what the one before wrote
+// while it is in the cache: the compiler chains these steps because their weights fit in the cache
+// together (compiler.chainWeightBytes).
+func (m *Model) conv4ToPool5(worker, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		m.conv4(worker, i, i+1)       // conv4 + conv4.relu
+		m.conv5(worker, i, i+1)       // conv5 + conv5.relu
+		m.pool5(worker, i*8, (i+1)*8) // pool5
+	}
 }
 
 // multiply computes p for a per-image kernel run by worker, with the worker's workspace; or, when the

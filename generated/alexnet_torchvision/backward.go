@@ -108,7 +108,7 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 }
 
 // pool1Backward is the backward pass of pool1 (specs/alexnet_torchvision.net:29), 64x55x55 → 64x27x27 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%4)·16… of image u/4).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
@@ -476,7 +476,7 @@ func (m *Model) conv2RelayRows(worker, lo, hi int) {
 }
 
 // pool2Backward is the backward pass of pool2 (specs/alexnet_torchvision.net:32), 192x27x27 → 192x13x13 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%12)·16… of image u/12).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool2Backward(worker, lo, hi int) {
@@ -1375,7 +1375,7 @@ func (m *Model) conv5RelayRows(worker, lo, hi int) {
 }
 
 // pool5Backward is the backward pass of pool5 (specs/alexnet_torchvision.net:39), 256x13x13 → 256x6x6 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
 func (m *Model) pool5Backward(worker, lo, hi int) {

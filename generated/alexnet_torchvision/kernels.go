@@ -93,7 +93,7 @@ func (m *Model) conv1Pack() {
 }
 
 // pool1 runs pool1 (specs/alexnet_torchvision.net:29), 64x55x55 → 64x27x27 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%4)·16… of image u/4).
 // In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
 // (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool1(worker, lo, hi int) {
@@ -325,7 +325,7 @@ func (m *Model) conv2PackRows(worker, lo, hi int) {
 }
 
 // pool2 runs pool2 (specs/alexnet_torchvision.net:32), 192x27x27 → 192x13x13 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%12)·16… of image u/12).
 // In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
 // (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool2(worker, lo, hi int) {
@@ -864,7 +864,7 @@ func (m *Model) conv5PackRows(worker, lo, hi int) {
 }
 
 // pool5 runs pool5 (specs/alexnet_torchvision.net:39), 256x13x13 → 256x6x6 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16).
 // In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
 // (stride 2x2, padding 0x0 ignored); the output is NCHW, through the worker's scratch.
 func (m *Model) pool5(worker, lo, hi int) {

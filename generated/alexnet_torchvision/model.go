@@ -200,6 +200,7 @@ type kernels struct {
 	fc6Rows              func(worker, lo, hi int)
 	fc7Rows              func(worker, lo, hi int)
 	fc8Rows              func(worker, lo, hi int)
+	conv1ToPool2         func(worker, lo, hi int)
 	lossBackward         func(worker, lo, hi int)
 	sgd                  func(worker, lo, hi int)
 }
@@ -281,6 +282,7 @@ func NewSeeded(seed uint64) *Model {
 		conv1:                m.conv1,
 		conv1Backward:        m.conv1Backward,
 		conv1Rows:            m.conv1Rows,
+		conv1ToPool2:         m.conv1ToPool2,
 		conv2:                m.conv2,
 		conv2Backward:        m.conv2Backward,
 		conv2GradWinoIn:      m.conv2GradWinoIn,
@@ -482,10 +484,14 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.x = x[:n*InputSize]
 	m.train = train
-	m.perImage(m.kernels.conv1)               // conv1 + conv1.relu
-	runtime.Parallel(m.n*4, m.kernels.pool1)  // pool1
-	m.perImage(m.kernels.conv2)               // conv2 + conv2.relu
-	runtime.Parallel(m.n*12, m.kernels.pool2) // pool2
+	if m.wide {
+		m.perImage(m.kernels.conv1)               // conv1 + conv1.relu
+		runtime.Parallel(m.n*4, m.kernels.pool1)  // pool1
+		m.perImage(m.kernels.conv2)               // conv2 + conv2.relu
+		runtime.Parallel(m.n*12, m.kernels.pool2) // pool2
+	} else {
+		runtime.Parallel(m.n, m.kernels.conv1ToPool2) // conv1 + conv1.relu … pool2, image by image
+	}
 	m.perImage(m.kernels.conv3)               // conv3 + conv3.relu
 	m.perImage(m.kernels.conv4)               // conv4 + conv4.relu
 	m.perImage(m.kernels.conv5)               // conv5 + conv5.relu
@@ -502,6 +508,19 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	m.fc7() // fc7 + fc7.relu
 	m.fc8() // fc8
 	return m.buf[11][:n*Classes]
+}
+
+// conv1ToPool2 runs conv1 + conv1.relu … pool2 (specs/alexnet_torchvision.net:27–32) on images lo…hi−1,
+// each image through every step before the next, so that each step reads what the one before wrote
+// while it is in the cache: the compiler chains these steps because their weights fit in the cache
+// together (compiler.chainWeightBytes).
+func (m *Model) conv1ToPool2(worker, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		m.conv1(worker, i, i+1)         // conv1 + conv1.relu
+		m.pool1(worker, i*4, (i+1)*4)   // pool1
+		m.conv2(worker, i, i+1)         // conv2 + conv2.relu
+		m.pool2(worker, i*12, (i+1)*12) // pool2
+	}
 }
 
 // multiply computes p for a per-image kernel run by worker, with the worker's workspace; or, when the

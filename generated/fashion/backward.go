@@ -101,7 +101,7 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 }
 
 // pool1Backward is the backward pass of pool1 (specs/fashion.net:41), 32x24x24 → 32x12x12 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%2)·16… of image u/2).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
@@ -483,7 +483,7 @@ func (m *Model) conv2RelayRows(worker, lo, hi int) {
 }
 
 // pool2Backward is the backward pass of pool2 (specs/fashion.net:45), 96x12x12 → 96x6x6 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%6)·16… of image u/6).
 // In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
 // window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
 func (m *Model) pool2Backward(worker, lo, hi int) {

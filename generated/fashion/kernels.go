@@ -86,7 +86,7 @@ func (m *Model) conv1Pack() {
 }
 
 // pool1 runs pool1 (specs/fashion.net:41), 32x24x24 → 32x12x12 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%2)·16… of image u/2).
 // In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
 // (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool1(worker, lo, hi int) {
@@ -346,7 +346,7 @@ func (m *Model) conv2PackRows(worker, lo, hi int) {
 }
 
 // pool2 runs pool2 (specs/fashion.net:45), 96x12x12 → 96x6x6 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
+// on blocks lo…hi−1 (block u: channels (u%6)·16… of image u/6).
 // In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
 // (stride 2x2, padding 0x0 ignored); the output is NCHW, through the worker's scratch.
 func (m *Model) pool2(worker, lo, hi int) {

@@ -102,6 +102,7 @@ type kernels struct {
 	conv2RelayRows     func(worker, lo, hi int)
 	conv2WinoDW        func(worker, lo, hi int)
 	fc3Rows            func(worker, lo, hi int)
+	conv1ToPool2       func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
 	sgd                func(worker, lo, hi int)
 }
@@ -162,6 +163,7 @@ func NewSeeded(seed uint64) *Model {
 		conv1:              m.conv1,
 		conv1Backward:      m.conv1Backward,
 		conv1Rows:          m.conv1Rows,
+		conv1ToPool2:       m.conv1ToPool2,
 		conv2:              m.conv2,
 		conv2Backward:      m.conv2Backward,
 		conv2GradWinoIn:    m.conv2GradWinoIn,
@@ -283,12 +285,16 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.x = x[:n*InputSize]
 	m.train = train
-	m.perImage(m.kernels.conv1)              // conv1 + conv1.relu
-	runtime.Parallel(m.n*2, m.kernels.pool1) // pool1
-	m.perImage(m.kernels.pool1Lrn)           // pool1.lrn
-	m.perImage(m.kernels.conv2)              // conv2 + conv2.relu
-	runtime.Parallel(m.n*6, m.kernels.pool2) // pool2
-	m.fc3()                                  // fc3 + fc3.relu
+	if m.wide {
+		m.perImage(m.kernels.conv1)              // conv1 + conv1.relu
+		runtime.Parallel(m.n*2, m.kernels.pool1) // pool1
+		m.perImage(m.kernels.pool1Lrn)           // pool1.lrn
+		m.perImage(m.kernels.conv2)              // conv2 + conv2.relu
+		runtime.Parallel(m.n*6, m.kernels.pool2) // pool2
+	} else {
+		runtime.Parallel(m.n, m.kernels.conv1ToPool2) // conv1 + conv1.relu … pool2, image by image
+	}
+	m.fc3() // fc3 + fc3.relu
 	if train {
 		m.perImage(m.kernels.fc3Dropout) // fc3.dropout
 	} else {
@@ -296,6 +302,20 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.fc4() // fc4
 	return m.buf[7][:n*Classes]
+}
+
+// conv1ToPool2 runs conv1 + conv1.relu … pool2 (specs/fashion.net:39–45) on images lo…hi−1,
+// each image through every step before the next, so that each step reads what the one before wrote
+// while it is in the cache: the compiler chains these steps because their weights fit in the cache
+// together (compiler.chainWeightBytes).
+func (m *Model) conv1ToPool2(worker, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		m.conv1(worker, i, i+1)       // conv1 + conv1.relu
+		m.pool1(worker, i*2, (i+1)*2) // pool1
+		m.pool1Lrn(worker, i, i+1)    // pool1.lrn
+		m.conv2(worker, i, i+1)       // conv2 + conv2.relu
+		m.pool2(worker, i*6, (i+1)*6) // pool2
+	}
 }
 
 // multiply computes p for a per-image kernel run by worker, with the worker's workspace; or, when the

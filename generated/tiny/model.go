@@ -144,6 +144,8 @@ type kernels struct {
 	c1Rows             func(worker, lo, hi int)
 	c2Rows             func(worker, lo, hi int)
 	fc1Rows            func(worker, lo, hi int)
+	c1ToP2             func(worker, lo, hi int)
+	aToATanh           func(worker, lo, hi int)
 	lossBackward       func(worker, lo, hi int)
 	sgd                func(worker, lo, hi int)
 }
@@ -201,11 +203,13 @@ func NewSeeded(seed uint64) *Model {
 		aBackward:          m.aBackward,
 		aTanh:              m.aTanh,
 		aTanhBackward:      m.aTanhBackward,
+		aToATanh:           m.aToATanh,
 		c1:                 m.c1,
 		c1Backward:         m.c1Backward,
 		c1Lrn:              m.c1Lrn,
 		c1LrnBackward:      m.c1LrnBackward,
 		c1Rows:             m.c1Rows,
+		c1ToP2:             m.c1ToP2,
 		c2:                 m.c2,
 		c2Backward:         m.c2Backward,
 		c2Lrn:              m.c2Lrn,
@@ -317,15 +321,23 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.x = x[:n*InputSize]
 	m.train = train
-	m.perImage(m.kernels.c1)               // c1 + c1.relu
-	m.perImage(m.kernels.c1Lrn)            // c1.lrn
-	runtime.Parallel(m.n*8, m.kernels.p1)  // p1
-	m.perImage(m.kernels.c2)               // c2 + c2.relu
-	m.perImage(m.kernels.c2Lrn)            // c2.lrn
-	runtime.Parallel(m.n*12, m.kernels.p2) // p2
-	runtime.Parallel(m.n*12, m.kernels.a)  // a
-	m.perImage(m.kernels.aTanh)            // a.tanh
-	m.fc1()                                // fc1 + fc1.relu
+	if m.wide {
+		m.perImage(m.kernels.c1)               // c1 + c1.relu
+		m.perImage(m.kernels.c1Lrn)            // c1.lrn
+		runtime.Parallel(m.n*8, m.kernels.p1)  // p1
+		m.perImage(m.kernels.c2)               // c2 + c2.relu
+		m.perImage(m.kernels.c2Lrn)            // c2.lrn
+		runtime.Parallel(m.n*12, m.kernels.p2) // p2
+	} else {
+		runtime.Parallel(m.n, m.kernels.c1ToP2) // c1 + c1.relu … p2, image by image
+	}
+	if m.wide {
+		runtime.Parallel(m.n*12, m.kernels.a) // a
+		m.perImage(m.kernels.aTanh)           // a.tanh
+	} else {
+		runtime.Parallel(m.n, m.kernels.aToATanh) // a … a.tanh, image by image
+	}
+	m.fc1() // fc1 + fc1.relu
 	if train {
 		m.perImage(m.kernels.fc1Dropout) // fc1.dropout
 	} else {
@@ -333,6 +345,32 @@ func (m *Model) Forward(x []float32, n int, train bool) []float32 {
 	}
 	m.fc2() // fc2
 	return m.buf[7][:n*Classes]
+}
+
+// c1ToP2 runs c1 + c1.relu … p2 (specs/tiny.net:33–40) on images lo…hi−1,
+// each image through every step before the next, so that each step reads what the one before wrote
+// while it is in the cache: the compiler chains these steps because their weights fit in the cache
+// together (compiler.chainWeightBytes).
+func (m *Model) c1ToP2(worker, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		m.c1(worker, i, i+1)         // c1 + c1.relu
+		m.c1Lrn(worker, i, i+1)      // c1.lrn
+		m.p1(worker, i*8, (i+1)*8)   // p1
+		m.c2(worker, i, i+1)         // c2 + c2.relu
+		m.c2Lrn(worker, i, i+1)      // c2.lrn
+		m.p2(worker, i*12, (i+1)*12) // p2
+	}
+}
+
+// aToATanh runs a … a.tanh (specs/tiny.net:41–42) on images lo…hi−1,
+// each image through every step before the next, so that each step reads what the one before wrote
+// while it is in the cache: the compiler chains these steps because their weights fit in the cache
+// together (compiler.chainWeightBytes).
+func (m *Model) aToATanh(worker, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		m.a(worker, i*12, (i+1)*12) // a
+		m.aTanh(worker, i, i+1)     // a.tanh
+	}
 }
 
 // multiply computes p for a per-image kernel run by worker, with the worker's workspace; or, when the
