@@ -26,11 +26,14 @@ go test -c -o "$out/pkg.test" "./generated/$pkg/"
 # The kernels are methods of Model named after the layers; Forward, Backward, TrainStep and Step
 # only call them (Step's work is the sgd kernel).
 go tool pprof -top -cum -nodecount 1000 "$out/pkg.test" "$out/cpu.out" 2>/dev/null >"$out/top.txt"
-awk -v p="generated/$pkg.(*Model)." '
+# So do the chains, which Forward runs image by image (compiler/chain.go).
+chains=$(sed -n 's/.*runtime\.Parallel(m\.n, m\.kernels\.\([A-Za-z0-9_]*\)).*image by image.*/\1/p' \
+	"generated/$pkg/model.go" | paste -sd'|' -)
+awk -v p="generated/$pkg.(*Model)." -v chains="^(${chains:-})$" '
 	index($NF, p) > 0 {
 		name = substr($NF, index($NF, p) + length(p))
 		# Skip what only calls kernels, and the set-up outside the timed loop.
-		if (name ~ /^(Forward|Backward|TrainStep|Step|perImage|multiply|initParams|reserve)$/ || name ~ /-fm$/) next
+		if (name ~ /^(Forward|Backward|TrainStep|Step|perImage|multiply|initParams|reserve)$/ || name ~ /-fm$/ || name ~ chains) next
 		# The helpers of a conv step (conv2Image, conv2Rows, conv2Upd, conv2GradImage, conv3WinoMul, …) run inside it.
 		if (name ~ /(Image|Rows|Upd|Pack|Relay|WinoIn|WinoMul|WinoOut|WinoDW|Chunks)$/) next
 		t = $4; sub(/s$/, "", t); if ($4 ~ /ms$/) { t = $4; sub(/ms$/, "", t); t /= 1000 }
