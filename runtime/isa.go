@@ -2,9 +2,9 @@ package runtime
 
 // The instruction sets of the runtime's kernels: the GEMM's (kernelGo… index its kernels),
 // LRN's (lrnGo…), ToBlocks and FromBlocks (blocksISA), blocked max pooling (maxPoolISA),
-// ReLUBackward and ReLUBackwardBlocked (reluISA). Each family starts with bestISA, the best the
-// CPU, the build and NETC_ISA allow; the tests set it to each that hasISA reports, in turn, to
-// compare every form with its Go twin.
+// ReLUBackward and ReLUBackwardBlocked (reluISA), SGD (sgdISA). Each family starts with
+// bestISA, the best the CPU, the build and NETC_ISA allow; the tests set it to each that hasISA
+// reports, in turn, to compare every form with its Go twin.
 const (
 	isaGo     = iota // the pure-Go twins
 	isaAVX2          // AVX2 (with FMA)

@@ -13,7 +13,9 @@ const (
 
 // SGD applies one step of SGD with momentum to the weights w, given their gradient g and
 // momentum v (updated in place), learning rate lr, momentum mu and weight decay lambda. It runs
-// in AVX-512 where the CPU has it (see sgd_amd64.s), sixteen values at a time, the rest in Go.
+// in assembly where the CPU has it (see sgd_amd64.s; sgdISA), sixteen values at a time in
+// AVX-512 or eight in AVX2 with FMA (the same fused operations, so the same values bit for bit),
+// the rest in Go (which rounds each operation, within a rounding or two of the assembly).
 func SGD(rule SGDRule, w, g, v []float32, lr, mu, lambda float32) {
 	g, v = g[:len(w)], v[:len(w)]
 	done := sgdAsm(rule, w, g, v, lr, mu, lambda)

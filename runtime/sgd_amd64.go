@@ -10,6 +10,12 @@ package runtime
 //go:noescape
 func sgdPyTorchAVX512(w, grad, v *float32, n int, lr, mu, lambda float32)
 
+// sgdPyTorchAVX2 is sgdPyTorchAVX512 in AVX2 with FMA, eight values at a time, for n a multiple
+// of 8: the same fused operations in the same order, so the same values bit for bit.
+//
+//go:noescape
+func sgdPyTorchAVX2(w, grad, v *float32, n int, lr, mu, lambda float32)
+
 // sgdPaperAVX512 implements, for i < n (a multiple of 16), with c = lambda*lr,
 //
 //	v[i] = mu*v[i] - c*w[i] - lr*grad[i] // fused
@@ -18,19 +24,37 @@ func sgdPyTorchAVX512(w, grad, v *float32, n int, lr, mu, lambda float32)
 //go:noescape
 func sgdPaperAVX512(w, grad, v *float32, n int, lr, mu, c float32)
 
-// useSGDAVX512 says whether SGD runs in AVX-512.
-var useSGDAVX512 = hasAVX512
+// sgdPaperAVX2 is sgdPaperAVX512 in AVX2 with FMA, eight values at a time, for n a multiple of
+// 8: the same fused operations in the same order, so the same values bit for bit.
+//
+//go:noescape
+func sgdPaperAVX2(w, grad, v *float32, n int, lr, mu, c float32)
 
-// sgdAsm updates the longest prefix of w that the assembly handles, and returns its length.
+// sgdISA is the instruction set SGD runs in; tests set it to check each form and the Go twin.
+var sgdISA = bestISA()
+
+// sgdAsm updates the longest prefix of w that the assembly handles (a multiple of its width:
+// 16 values in AVX-512, 8 in AVX2), and returns its length.
 func sgdAsm(rule SGDRule, w, g, v []float32, lr, mu, lambda float32) int {
-	n := len(w) &^ 15
-	if !useSGDAVX512 || n == 0 {
+	var n int
+	switch sgdISA {
+	case isaAVX512:
+		n = len(w) &^ 15
+	case isaAVX2:
+		n = len(w) &^ 7
+	}
+	if n == 0 {
 		return 0
 	}
-	if rule == SGDPaper {
+	switch {
+	case sgdISA == isaAVX512 && rule == SGDPaper:
 		sgdPaperAVX512(&w[0], &g[0], &v[0], n, lr, mu, lambda*lr)
-	} else {
+	case sgdISA == isaAVX512:
 		sgdPyTorchAVX512(&w[0], &g[0], &v[0], n, lr, mu, lambda)
+	case rule == SGDPaper:
+		sgdPaperAVX2(&w[0], &g[0], &v[0], n, lr, mu, lambda*lr)
+	default:
+		sgdPyTorchAVX2(&w[0], &g[0], &v[0], n, lr, mu, lambda)
 	}
 	return n
 }
