@@ -108,6 +108,7 @@ type gen struct {
 	n      *compiler.Network
 	opt    Options
 	name   map[*compiler.Step]string // kernel method name per step
+	chains []string                  // the method name of each chain (compiler.Lowering.Chain − 1)
 	used   map[string]bool
 	params []param        // every parameter, in spec order
 	index  map[string]int // a parameter's index in params, by name
@@ -120,6 +121,10 @@ func newGen(n *compiler.Network, opt Options) *gen {
 	}
 	for _, s := range n.Steps {
 		g.name[s] = g.ident(s.Main().Name)
+	}
+	for _, steps := range n.Chains() {
+		last := g.name[steps[len(steps)-1]]
+		g.chains = append(g.chains, g.ident(g.name[steps[0]]+"To"+strings.ToUpper(last[:1])+last[1:]))
 	}
 	for _, l := range n.Layers {
 		for _, p := range l.ParamShapes() {

@@ -480,10 +480,10 @@ func (g *gen) forward(f *jen.File) {
 	)
 }
 
-// chainName is the name of the method that runs a chain's steps image by image: conv1ToPool2.
+// chainName is the name of the method that runs a chain's steps image by image: conv1ToPool2
+// (made unique among the package's names by newGen).
 func (g *gen) chainName(steps []*compiler.Step) string {
-	last := g.name[steps[len(steps)-1]]
-	return g.name[steps[0]] + "To" + strings.ToUpper(last[:1]) + last[1:]
+	return g.chains[steps[0].Chain-1]
 }
 
 // chainSpan names a chain's steps by the first and the last: "conv1 + conv1.relu … pool2".
