@@ -16,23 +16,6 @@ import (
 // pure-Go twin that the noasm build tag selects. LRNScale's assembly covers β = 0.75 (AlexNet's),
 // 0.5 and 1; any other β takes the twin, which is math.Pow in float64.
 
-// The instruction sets of the LRN kernels, indexing lrnISAs.
-const (
-	lrnGo     = isaGo     // the pure-Go twins
-	lrnAVX2   = isaAVX2   // squaresAVX2, lrnScaleAVX2
-	lrnAVX512 = isaAVX512 // squaresAVX512, lrnScaleAVX512
-)
-
-// lrnISAs names each instruction set and gives its vector width in float32 lanes.
-var lrnISAs = [...]struct {
-	name  string
-	lanes int
-}{
-	lrnGo:     {"go", 1},
-	lrnAVX2:   {"avx2", 8},
-	lrnAVX512: {"avx512", 16},
-}
-
 // lrnBest is the instruction set the exported functions use: the best the CPU and build allow.
 var lrnBest = bestISA()
 

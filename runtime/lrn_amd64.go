@@ -60,9 +60,9 @@ func squares(isa int, sums, x []float32, sign float32) {
 	}
 	x = x[:len(sums)]
 	switch isa {
-	case lrnAVX512:
+	case isaAVX512:
 		squaresAVX512(&sums[0], &x[0], len(sums), sign)
-	case lrnAVX2:
+	case isaAVX2:
 		squaresAVX2(&sums[0], &x[0], len(sums), sign)
 	default:
 		squaresGo(sums, x, sign)
@@ -77,16 +77,16 @@ func lrnScale(isa int, b, a, sums []float32, k, alpha float32, mode int) {
 	a, sums = a[:n], sums[:n]
 	for i := 0; i < n; {
 		switch isa {
-		case lrnAVX512:
+		case isaAVX512:
 			i += lrnScaleAVX512(&b[i], &a[i], &sums[i], n-i, k, alpha, mode)
-		case lrnAVX2:
+		case isaAVX2:
 			i += lrnScaleAVX2(&b[i], &a[i], &sums[i], n-i, k, alpha, mode)
 		default:
 			lrnScaleGo(b, a, sums, k, alpha, beta)
 			return
 		}
 		if i < n {
-			j := min(i+lrnISAs[isa].lanes, n)
+			j := min(i+isaLanes[isa], n)
 			lrnScaleGo(b[i:j], a[i:j], sums[i:j], k, alpha, beta)
 			i = j
 		}
@@ -121,13 +121,13 @@ func lrnWindow(isa int, sums, a, row []float32, blocks, pixels, n, before, after
 		sq = 1
 	}
 	switch isa {
-	case lrnAVX512:
+	case isaAVX512:
 		if before == 2 && after == 2 {
 			lrnWindow22AVX512(&sums[0], &a[0], blocks, pixels, n, sq)
 			return
 		}
 		lrnWindowAVX512(&sums[0], &a[0], &row[16], &row[16-before], blocks, pixels, n, before+after+1, sq)
-	case lrnAVX2:
+	case isaAVX2:
 		lrnWindowAVX2(&sums[0], &a[0], &row[16], &row[16-before], blocks, pixels, n, before+after+1, sq)
 	default:
 		lrnWindowGo(sums, a, row, blocks, pixels, n, before, after, square)

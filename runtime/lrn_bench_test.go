@@ -17,7 +17,7 @@ func lrnReportPerElement(b *testing.B, n, bytes int) {
 // lrnBenchISAs are the instruction sets benchmarked: the twins and what the CPU has.
 func lrnBenchISAs() []int {
 	var isas []int
-	for _, isa := range []int{lrnGo, lrnAVX2, lrnAVX512} {
+	for _, isa := range []int{isaGo, isaAVX2, isaAVX512} {
 		if hasISA(isa) {
 			isas = append(isas, isa)
 		}
@@ -30,7 +30,7 @@ func lrnBenchISAs() []int {
 func BenchmarkSquares(b *testing.B) {
 	for _, isa := range lrnBenchISAs() {
 		for _, n := range []int{729, 3025} {
-			b.Run(fmt.Sprintf("%s/n=%d", lrnISAs[isa].name, n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/n=%d", isaNames[isa], n), func(b *testing.B) {
 				sums, x := make([]float32, n), make([]float32, n)
 				lrnFill(x, func() float32 { return 1e-3 })
 				for b.Loop() {
@@ -52,7 +52,7 @@ func BenchmarkLRNScale(b *testing.B) {
 	lrnFill(sums, func() float32 { return float32(5 * rng.Float64() * 1e3) })
 	for _, isa := range lrnBenchISAs() {
 		for mode, beta := range lrnBetas {
-			b.Run(fmt.Sprintf("%s/beta=%v", lrnISAs[isa].name, beta), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/beta=%v", isaNames[isa], beta), func(b *testing.B) {
 				for b.Loop() {
 					lrnScale(isa, out, a, sums, 2, 1e-4, mode)
 				}

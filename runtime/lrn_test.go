@@ -33,10 +33,10 @@ func lrnLengths() []int {
 // forEachAsmLRN runs f for each assembly instruction set, as a subtest skipped when the CPU or
 // the build lacks it.
 func forEachAsmLRN(t *testing.T, f func(t *testing.T, isa int)) {
-	for _, isa := range []int{lrnAVX2, lrnAVX512} {
-		t.Run(lrnISAs[isa].name, func(t *testing.T) {
+	for _, isa := range []int{isaAVX2, isaAVX512} {
+		t.Run(isaNames[isa], func(t *testing.T) {
 			if !hasISA(isa) {
-				t.Skipf("this CPU or build has no %s LRN kernels", lrnISAs[isa].name)
+				t.Skipf("this CPU or build has no %s LRN kernels", isaNames[isa])
 			}
 			f(t, isa)
 		})
@@ -214,10 +214,10 @@ func TestLRNAccuracy(t *testing.T) {
 	a, sums, b := make([]float32, n), make([]float32, n), make([]float32, n)
 	lrnFill(sums, lrnLogUniform(rng, 1e-3, 1e6))
 	lrnFill(a, func() float32 { return 2*rng.Float32() - 1 })
-	for _, isa := range []int{lrnGo, lrnAVX2, lrnAVX512} {
-		t.Run(lrnISAs[isa].name, func(t *testing.T) {
+	for _, isa := range []int{isaGo, isaAVX2, isaAVX512} {
+		t.Run(isaNames[isa], func(t *testing.T) {
 			if !hasISA(isa) {
-				t.Skipf("this CPU or build has no %s LRN kernels", lrnISAs[isa].name)
+				t.Skipf("this CPU or build has no %s LRN kernels", isaNames[isa])
 			}
 			for mode, beta := range lrnBetas {
 				lrnScale(isa, b, a, sums, 0, 1, mode)
@@ -387,5 +387,5 @@ func TestLRNWindowMatchesTwin(t *testing.T) {
 		}
 	}
 	forEachAsmLRN(t, check)
-	t.Run("go", func(t *testing.T) { check(t, lrnGo) })
+	t.Run("go", func(t *testing.T) { check(t, isaGo) })
 }
