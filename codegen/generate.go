@@ -77,14 +77,8 @@ func Generate(n *compiler.Network, opt Options) ([]File, error) {
 		}
 		files = append(files, File{Name: f.name, Src: src})
 	}
-	var kernels []asm.Kernel
-	for _, s := range n.Steps {
-		if e := emitters[s.Main().Op]; e != nil && e.kernels != nil && !s.View {
-			kernels = append(kernels, e.kernels(g, s)...)
-		}
-	}
-	if len(kernels) > 0 {
-		k, err := asm.Generate(opt.Package, opt.Spec, kernels)
+	if len(g.asmKernels) > 0 {
+		k, err := asm.Generate(opt.Package, opt.Spec, g.asmKernels)
 		if err != nil {
 			return nil, fmt.Errorf("codegen: %w", err)
 		}
@@ -112,6 +106,10 @@ type gen struct {
 	used   map[string]bool
 	params []param        // every parameter, in spec order
 	index  map[string]int // a parameter's index in params, by name
+	// asmKernels are the package's assembly kernels, one per geometry (asm.Share), and shared the
+	// name by which a step's kernel of a given name is called: the first kernel's of its geometry.
+	asmKernels []asm.Kernel
+	shared     map[string]string
 }
 
 func newGen(n *compiler.Network, opt Options) *gen {
@@ -126,6 +124,13 @@ func newGen(n *compiler.Network, opt Options) *gen {
 		last := g.name[steps[len(steps)-1]]
 		g.chains = append(g.chains, g.ident(g.name[steps[0]]+"To"+strings.ToUpper(last[:1])+last[1:]))
 	}
+	var kernels []asm.Kernel
+	for _, s := range n.Steps {
+		if e := emitters[s.Main().Op]; e != nil && e.kernels != nil && !s.View {
+			kernels = append(kernels, e.kernels(g, s)...)
+		}
+	}
+	g.asmKernels, g.shared = asm.Share(kernels)
 	for _, l := range n.Layers {
 		for _, p := range l.ParamShapes() {
 			g.index[p.Name] = len(g.params)
@@ -134,6 +139,10 @@ func newGen(n *compiler.Network, opt Options) *gen {
 	}
 	return g
 }
+
+// asm is the name by which a step calls its assembly kernel of name: that of the first kernel of
+// the package with the same geometry.
+func (g *gen) asm(name string) string { return g.shared[name] }
 
 // emitter is one op's code generator: its forward kernel and its backward kernel, each a
 // method of the Model named after the step (conv1, conv1Backward), whose signature the step's

@@ -55,13 +55,16 @@ func convDirects(g *gen, s *compiler.Step) []direct {
 	var ds []direct
 	if b.Wino == nil {
 		ds = append(ds, direct{name: name, what: l.Name, b: b, groups: c.Groups, weights: name + "Packed", inBlocked: in, outBlocked: out,
-			kernel: directKernel(name+"Kernel", b, s.ReLU, fmt.Sprintf("%s (%s), one output row", s.Name(), g.where(l)))})
+			kernel: directKernel(name+"Kernel", b, s.ReLU, "one output row", fmt.Sprintf("%s (%s)", s.Name(), g.where(l)))})
 	}
 	if gb := s.ConvGradBlocking(); gb != nil && gb.Wino == nil && s.Backward {
 		ds = append(ds, direct{name: name + "Grad", what: l.Name + "'s input gradient", b: gb, groups: c.Groups, weights: name + "Relaid",
 			inBlocked: out, outBlocked: in,
-			kernel: directKernel(name+"GradKernel", gb, false,
-				fmt.Sprintf("the input gradient of %s (%s) from its output gradient, one row", l.Name, g.where(l)))})
+			kernel: directKernel(name+"GradKernel", gb, false, "one row of an input gradient from the output gradient",
+				fmt.Sprintf("the input gradient of %s (%s)", l.Name, g.where(l)))})
+	}
+	for i := range ds {
+		ds[i].call = g.asm(ds[i].kernel.Name)
 	}
 	return ds
 }
@@ -119,14 +122,13 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 		return
 	}
 	fwd := convDirects(g, s)[0]
-	k := fwd.kernel
 	calls := b.OutBlocks / b.PerCall
 	input := fmt.Sprintf("the input copied into a padded copy (%s)", copyLayout(b))
 	if b.InPlace {
 		input = "the image read in place (planes without padding)"
 	}
 	how := fmt.Sprintf("Per image and group: %s, %d output blocks of %d\n"+
-		"channels computed by %s, %d blocks and a row at a time", input, b.OutBlocks, compiler.ChannelBlock, k.Name, b.PerCall)
+		"channels computed by %s, %d blocks and a row at a time", input, b.OutBlocks, compiler.ChannelBlock, fwd.call, b.PerCall)
 	if c.Learn.Bias {
 		how += ", the bias added"
 	}
@@ -142,7 +144,7 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 	if c.Learn.Bias {
 		bias = fmt.Sprintf("m.%s[o]", fieldName(l.Name+".bias"))
 	}
-	f.Comment(fmt.Sprintf("%sPack lays out %s's weights and bias for %s: per group and call, [input block][ky][kx][lane]", name, l.Name, k.Name))
+	f.Comment(fmt.Sprintf("%sPack lays out %s's weights and bias for %s: per group and call, [input block][ky][kx][lane]", name, l.Name, fwd.call))
 	f.Comment(fmt.Sprintf("[%d output blocks][%d channels], zero for channels beyond the group's; then the biases.", b.PerCall, compiler.ChannelBlock))
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Pack").Params().Block(
 		jen.Const().Defs(
@@ -203,14 +205,14 @@ func copyLayout(b *compiler.ConvBlocking) string {
 	return fmt.Sprintf("%d blocks of %d channels of %dx%d pixels", b.InBlocks, b.InLanes, b.PadH, b.PadW)
 }
 
-// directKernel is the geometry of the generated kernel of a direct convolution.
-func directKernel(name string, b *compiler.ConvBlocking, relu bool, doc string) asm.Conv {
-	return asm.Conv{Name: name,
-		InBlocks: b.InBlocks, InLanes: b.InLanes,
+// directKernel is the geometry of the generated kernel of a direct convolution: what one call
+// computes (doc), for user.
+func directKernel(name string, b *compiler.ConvBlocking, relu bool, doc, user string) asm.Conv {
+	return asm.Conv{Name: name, InLanes: b.InLanes,
 		InCStride: inPlane(b), InPixStride: inPix(b), InRowStride: inPix(b) * b.PadW, InBlockStride: inBlock(b),
 		KH: b.KH, KW: b.KW, SH: b.SH, SW: b.SW,
 		OutW: b.OutW, OutBlocks: b.PerCall, OutBlockStride: compiler.ChannelBlock * b.OutH * b.OutW,
-		ReLU: relu, Tile: b.Tile, Doc: doc}
+		ReLU: relu, Tile: b.Tile, Doc: doc, Users: []string{user}}
 }
 
 // direct is one direct convolution of a conv step, its forward pass or its input gradient:
@@ -220,6 +222,7 @@ type direct struct {
 	b          *compiler.ConvBlocking
 	groups     int
 	kernel     asm.Conv
+	call       string // the kernel's name at its calls: another's of the same geometry, or its own
 	weights    string // the Model's field of the weights laid out for the kernel, biases after them
 	// The layouts of the image it reads and writes: channel-blocked (the kernel's own, the copy
 	// in a row copy and the kernel writing the output in place) or NCHW (16×16 transposes).
@@ -308,7 +311,7 @@ func directConv(f *jen.File, d direct) {
 	if b.InPlace {
 		xsRows = "m.ins[worker]"
 	}
-	f.Comment(fmt.Sprintf("%sRows runs %s for calls lo…hi−1 of one image: call u is output row u%%%d of blocks", name, d.kernel.Name, b.OutH))
+	f.Comment(fmt.Sprintf("%sRows runs %s for calls lo…hi−1 of one image: call u is output row u%%%d of blocks", name, d.call, b.OutH))
 	f.Comment(fmt.Sprintf("(u/%d%%%d)·%d… of group u/%d. When the model has fewer images than workers, the workers share", b.OutH, calls, b.PerCall, calls*b.OutH))
 	f.Comment("worker 0's copies.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Rows").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
@@ -324,8 +327,8 @@ func directConv(f *jen.File, d direct) {
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, call, oy := u/(calls*outH), u/outH%%calls, u%%outH"),
 			x("at := gr*calls + call").Comment("the call's place among the group's"),
-			x("%s(ys[gr*outCopy+call*callBlocks+oy*outW*%d:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*%d:])",
-				d.kernel.Name, compiler.ChannelBlock, b.PerCall*compiler.ChannelBlock),
+			x("%s(ys[gr*outCopy+call*callBlocks+oy*outW*%d:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*%d:], %d)",
+				d.call, compiler.ChannelBlock, b.PerCall*compiler.ChannelBlock, b.InBlocks),
 		),
 	)
 }
@@ -515,7 +518,7 @@ func updKernel(g *gen, s *compiler.Step) asm.Upd {
 	return asm.Upd{Name: g.name[s] + "UpdKernel", T: b.UpdT, F: b.UpdF, Rows: b.OutH, OutW: b.OutW,
 		InRowStride: c.SH * inPix(b) * b.PadW, InPixStride: c.SW * inPix(b), InTStride: positions,
 		DyRowStride: b.OutW * compiler.ChannelBlock, DyBlockStride: b.OutH * b.OutW * compiler.ChannelBlock,
-		Doc: fmt.Sprintf("the weight gradient of %s (%s)", l.Name, g.where(l))}
+		Doc: "a weight gradient's sums over an image", Users: []string{fmt.Sprintf("the weight gradient of %s (%s)", l.Name, g.where(l))}}
 }
 
 // convUpd emits a conv step's <name>Upd, which adds one image's weight gradient to the worker's
@@ -525,11 +528,12 @@ func updKernel(g *gen, s *compiler.Step) asm.Upd {
 func convUpd(g *gen, f *jen.File, s *compiler.Step) {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
 	name, u := g.name[s], updKernel(g, s)
+	call := g.asm(u.Name)
 	layout, cStep, kxStep := fmt.Sprintf("[channel/%d][ky][kx]", b.UpdT), "c0 += t", "kx++"
 	if b.UpdKX {
 		layout, cStep, kxStep = fmt.Sprintf("[channel][ky][kx/%d]", b.UpdT), "c0++", "kx += t"
 	}
-	f.Comment(fmt.Sprintf("%sUpd adds the weight gradient of one image of %s to dw, the worker's partial sums in %s's", name, l.Name, u.Name))
+	f.Comment(fmt.Sprintf("%sUpd adds the weight gradient of one image of %s to dw, the worker's partial sums in %s's", name, l.Name, call))
 	f.Comment(fmt.Sprintf("layout: [group][input block]%s[output block/%d] × [%d][%d][16], from src (%s)", layout, b.UpdF, b.UpdT, b.UpdF, s.In()))
 	f.Comment(fmt.Sprintf("and dy (%s).", s.Out()))
 	upd := []jen.Code{
@@ -570,7 +574,7 @@ func convUpd(g *gen, f *jen.File, s *compiler.Step) {
 						jen.For(x("kx := 0; kx < kw; %s", kxStep)).Block(
 							x("in := xs[gr*inCopy+cb*block+ky*row+kx*pixel+c0*plane:]"),
 							jen.For(x("ob := 0; ob < outBlocks; ob += f")).Block(
-								x("%s(dw[at:at+t*f*%d], in, ys[gr*outCopy+ob*pixels*%d:])", u.Name, compiler.ChannelBlock, compiler.ChannelBlock),
+								x("%s(dw[at:at+t*f*%d], in, ys[gr*outCopy+ob*pixels*%d:])", call, compiler.ChannelBlock, compiler.ChannelBlock),
 								x("at += t * f * %d", compiler.ChannelBlock),
 							),
 						),

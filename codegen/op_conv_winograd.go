@@ -13,6 +13,7 @@ import (
 // winoConv is a convolution of a conv step computed by Winograd (a blocking with Wino set): its
 // forward pass, or its input gradient as the convolution of dY with the flipped weights.
 type winoConv struct {
+	g          *gen
 	name, what string // the methods' prefix (conv3, conv3Grad), and what it computes
 	where      string // the step and its spec line, for comments
 	b          *compiler.ConvBlocking
@@ -40,7 +41,7 @@ func winoForwardConv(g *gen, s *compiler.Step) *winoConv {
 	if c.Learn.Bias {
 		bias = fmt.Sprintf("m.%s[gr*gOut+o]", fieldName(l.Name+".bias"))
 	}
-	return &winoConv{name: g.name[s], what: l.Name, where: fmt.Sprintf("%s (%s)", s.Name(), g.where(l)), b: b, groups: c.Groups,
+	return &winoConv{g: g, name: g.name[s], what: l.Name, where: fmt.Sprintf("%s (%s)", s.Name(), g.where(l)), b: b, groups: c.Groups,
 		relu: s.ReLU, inBlocked: s.InLayout == compiler.LayoutBlocked, outBlocked: s.Layout == compiler.LayoutBlocked,
 		weights: g.name[s] + "Packed", weight: l.Name + ".weight", filterBase: "((gr*gOut+o)*gIn+c)*kh*kw", bias: bias,
 		pack: g.name[s] + "Pack"}
@@ -48,7 +49,7 @@ func winoForwardConv(g *gen, s *compiler.Step) *winoConv {
 
 func winoGradConv(g *gen, s *compiler.Step) *winoConv {
 	l, c := s.Main(), s.Main().Conv()
-	return &winoConv{name: g.name[s] + "Grad", what: l.Name + "'s input gradient",
+	return &winoConv{g: g, name: g.name[s] + "Grad", what: l.Name + "'s input gradient",
 		where: fmt.Sprintf("the input gradient of %s (%s)", l.Name, g.where(l)), b: s.ConvGradBlocking(), groups: c.Groups,
 		inBlocked: s.Layout == compiler.LayoutBlocked, outBlocked: s.InLayout == compiler.LayoutBlocked,
 		weights: g.name[s] + "Relaid", weight: l.Name + ".weight", filterBase: "((gr*gIn+c)*gOut+o)*kh*kw", flip: true, bias: "0",
@@ -89,23 +90,28 @@ func winogradOf(w *compiler.ConvWinograd) *asm.Winograd {
 	return f
 }
 
+// geometry is the convolution's three kernels. Its transforms V and M are laid out
+// [group][block][position][tile][16], so that the strides within a block depend on the
+// algorithm and the tiles alone, and layers that differ in their channels share the kernels.
 func (wc *winoConv) geometry() *winoGeometry {
 	b := wc.b
 	w := b.Wino
 	f := winogradOf(w)
 	name, tiles := wc.name, w.Tiles()
+	const lanes = compiler.ChannelBlock
+	position, block := tiles*lanes, w.Alpha*w.Alpha*tiles*lanes // strides of V and M
 	return &winoGeometry{f: f,
 		in: asm.WinoIn{Name: name + "WinoInKernel", F: f, Tiles: w.TilesW,
-			InPixStride: inPix(b), InRowStride: inPix(b) * b.PadW, VXiStride: b.InBlocks * compiler.ChannelBlock * tiles,
-			Doc: wc.where + ", a row of tiles of a block of input channels"},
-		mul: asm.Conv{Name: name + "WinoMulKernel", InBlocks: b.InBlocks, InLanes: compiler.ChannelBlock,
-			InCStride: 1, InPixStride: compiler.ChannelBlock, InRowStride: tiles * compiler.ChannelBlock, InBlockStride: tiles * compiler.ChannelBlock,
-			KH: 1, KW: 1, SH: 1, SW: 1, OutW: tiles, OutBlocks: w.PerCall, OutBlockStride: tiles * compiler.ChannelBlock, Tile: w.Tile,
-			Doc: fmt.Sprintf("%s, the products of one of %s's %d transform positions: its %d tiles by %d output channels", wc.where, f, w.Alpha*w.Alpha, tiles, w.PerCall*compiler.ChannelBlock)},
+			InPixStride: inPix(b), InRowStride: inPix(b) * b.PadW, VXiStride: position,
+			Doc: "a row of tiles of a block of input channels", Users: []string{wc.where}},
+		mul: asm.Conv{Name: name + "WinoMulKernel", InLanes: lanes,
+			InCStride: 1, InPixStride: lanes, InRowStride: position, InBlockStride: block,
+			KH: 1, KW: 1, SH: 1, SW: 1, OutW: tiles, OutBlocks: w.PerCall, OutBlockStride: block, Tile: w.Tile,
+			Doc: fmt.Sprintf("the products of one of %s's %d transform positions: %d tiles by %d output channels",
+				f, w.Alpha*w.Alpha, tiles, w.PerCall*lanes), Users: []string{wc.where}},
 		out: asm.WinoOut{Name: name + "WinoOutKernel", F: f, Tiles: w.TilesW, OutW: b.OutW,
-			OutPixStride: compiler.ChannelBlock, OutRowStride: b.OutW * compiler.ChannelBlock,
-			MXiStride: b.OutBlocks * compiler.ChannelBlock * tiles, ReLU: wc.relu,
-			Doc: wc.where + ", a row of tiles of a block of output channels"},
+			OutPixStride: lanes, OutRowStride: b.OutW * lanes, MXiStride: position, ReLU: wc.relu,
+			Doc: "a row of tiles of a block of output channels", Users: []string{wc.where}},
 	}
 }
 
@@ -157,8 +163,8 @@ func (wc *winoConv) how() string {
 		"(%s), its %dx%d tiles of %dx%d pixels transformed by %s into %d matrices of %d tiles × %d\n"+
 		"channels (V), each multiplied by its transformed weights by %s, %d output blocks a call,\n"+
 		"and the products transformed into the output by %s",
-		geo.f, copyLayout(b), w.TilesH, w.TilesW, w.Alpha, w.Alpha, geo.in.Name, w.Alpha*w.Alpha, w.Tiles(), b.InBlocks*compiler.ChannelBlock,
-		geo.mul.Name, w.PerCall, geo.out.Name)
+		geo.f, copyLayout(b), w.TilesH, w.TilesW, w.Alpha, w.Alpha, wc.g.asm(geo.in.Name), w.Alpha*w.Alpha, w.Tiles(), b.InBlocks*compiler.ChannelBlock,
+		wc.g.asm(geo.mul.Name), w.PerCall, wc.g.asm(geo.out.Name))
 }
 
 // winoForward emits a conv's forward pass by Winograd: per image, the input copied into the
@@ -226,45 +232,47 @@ func (wc *winoConv) emit(f *jen.File) {
 		in, layout(wc.inBlocked), out, layout(wc.outBlocked)))
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Image").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()).Block(body...)
 
-	scratch := []jen.Code{
-		x("vAt, vSize").Op("=").List(jen.Lit(vAt), jen.Lit(vSize)).Comment(fmt.Sprintf("one group's V in the scratch: [%d positions][%d input blocks][%d tiles][%d]", a2, b.InBlocks, tiles, lanes)),
-		x("mAt, mSize").Op("=").List(jen.Lit(mAt), jen.Lit(mSize)).Comment(fmt.Sprintf("and its M: [%d positions][%d output blocks][%d tiles][%d]", a2, b.OutBlocks, tiles, lanes)),
-		x("tilesH, tilesW").Op("=").List(jen.Lit(w.TilesH), jen.Lit(w.TilesW)),
-	}
+	vRegion := x("vAt, vSize").Op("=").List(jen.Lit(vAt), jen.Lit(vSize)).Comment(
+		fmt.Sprintf("one group's V in the scratch: [%d input blocks][%d positions][%d tiles][%d]", b.InBlocks, a2, tiles, lanes))
+	mRegion := x("mAt, mSize").Op("=").List(jen.Lit(mAt), jen.Lit(mSize)).Comment(
+		fmt.Sprintf("one group's M in the scratch: [%d output blocks][%d positions][%d tiles][%d]", b.OutBlocks, a2, tiles, lanes))
+	tileRows := x("tilesH, tilesW").Op("=").List(jen.Lit(w.TilesH), jen.Lit(w.TilesW))
+	inK, mulK, outK := wc.g.asm(geo.in.Name), wc.g.asm(geo.mul.Name), wc.g.asm(geo.out.Name)
 	wide := jen.If(x("m.wide")).Block(x("worker = 0").Comment("the workers share worker 0's copies"))
 
 	f.Comment(fmt.Sprintf("%sWinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%%%d of the", name, w.TilesH))
 	f.Comment(fmt.Sprintf("tiles of block u/%d%%%d of group u/%d.", w.TilesH, b.InBlocks, w.TilesH*b.InBlocks))
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"WinoIn").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Const().Defs(append(scratch,
+		jen.Const().Defs(vRegion, tileRows,
+			x("vBlock").Op("=").Lit(a2*tiles*lanes).Comment("a block of V: its positions"),
 			x("inBlocks, inCopy").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(inCopy)),
 			x("row, block").Op("=").List(jen.Lit(inPix(b)*b.PadW), jen.Lit(inBlock(b))).Comment("strides of the input copy"),
-		)...),
+		),
 		wide,
 		x("buf := m.scratch[worker]"),
 		x("xs, v := buf[:%d], buf[vAt:]", groups*inCopy),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%%inBlocks, u%%tilesH"),
-			x("%s(v[gr*vSize+(cb*tilesH+ty)*tilesW*%d:], xs[gr*inCopy+cb*block+ty*%d*row:])", geo.in.Name, lanes, w.M),
+			x("%s(v[gr*vSize+cb*vBlock+ty*tilesW*%d:], xs[gr*inCopy+cb*block+ty*%d*row:])", inK, lanes, w.M),
 		),
 	)
 
 	f.Comment(fmt.Sprintf("%sWinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%%%d", name, calls))
 	f.Comment(fmt.Sprintf("(output blocks (u%%%d)·%d…) of transform position u/%d%%%d of group u/%d.", calls, w.PerCall, calls, a2, calls*a2))
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"WinoMul").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Const().Defs(append(scratch,
-			x("positions, calls").Op("=").List(jen.Lit(a2), jen.Lit(calls)),
-			x("vXi, mXi").Op("=").List(jen.Lit(geo.in.VXiStride), jen.Lit(geo.out.MXiStride)).Comment("between transform positions"),
-			x("callOut, callWeights").Op("=").List(jen.Lit(w.PerCall*tiles*lanes), jen.Lit(callWeights)),
+		jen.Const().Defs(vRegion, mRegion,
+			x("positions, calls, inBlocks").Op("=").List(jen.Lit(a2), jen.Lit(calls), jen.Lit(b.InBlocks)),
+			x("position").Op("=").Lit(tiles*lanes).Comment("between the transform positions of a block of V or M"),
+			x("callOut, callWeights").Op("=").List(jen.Lit(w.PerCall*a2*tiles*lanes), jen.Lit(callWeights)),
 			x("zeros").Op("=").Lit(zeros).Comment("where the transformed weights hold zeros, the products' bias"),
-		)...),
+		),
 		wide,
 		x("buf, w := m.scratch[worker], m.%s", wc.weights),
 		x("v, mm := buf[vAt:mAt], buf[mAt:]"),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, xi, call := u/(positions*calls), u/calls%%positions, u%%calls"),
 			x("at := (gr*positions+xi)*calls + call"),
-			x("%s(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])", geo.mul.Name),
+			x("%s(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)", mulK),
 		),
 	)
 
@@ -276,24 +284,25 @@ func (wc *winoConv) emit(f *jen.File) {
 	f.Comment(fmt.Sprintf("row u%%%d of the tiles of output block u/%d%%%d of group u/%d; the last row of tiles stores the", w.TilesH, w.TilesH, b.OutBlocks, w.TilesH*b.OutBlocks))
 	f.Comment("rows inside the image only.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"WinoOut").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Const().Defs(append(scratch,
+		jen.Const().Defs(mRegion, tileRows,
+			x("mBlock").Op("=").Lit(a2*tiles*lanes).Comment("a block of M: its positions"),
 			x("outBlocks, outCopy").Op("=").List(jen.Lit(b.OutBlocks), jen.Lit(outCopy)),
 			x("outH, outW, tile").Op("=").List(jen.Lit(b.OutH), jen.Lit(b.OutW), jen.Lit(w.M)).Comment("the output, and a tile's rows"),
 			x("biases").Op("=").Lit(biases).Comment("where the biases start in the transformed weights"),
-		)...),
+		),
 		wide,
 		x("buf, w := m.scratch[worker], m.%s", wc.weights),
 		x("ys, mm := %s, buf[mAt:]", ys),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%%outBlocks, u%%tilesH"),
-			x("%s(ys[gr*outCopy+(ob*outH+ty*tile)*outW*%d:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*%d:], w[biases+(gr*outBlocks+ob)*%d:], min(tile, outH-ty*tile))",
-				geo.out.Name, lanes, lanes, lanes),
+			x("%s(ys[gr*outCopy+(ob*outH+ty*tile)*outW*%d:], mm[gr*mSize+ob*mBlock+ty*tilesW*%d:], w[biases+(gr*outBlocks+ob)*%d:], min(tile, outH-ty*tile))",
+				outK, lanes, lanes, lanes),
 		),
 	)
 
 	// conv3Pack: U = G g Gᵀ per filter, in the product kernel's layout, split over the workers.
 	packItems := groups * b.Out
-	f.Comment(fmt.Sprintf("%s transforms the filters of %s for %s (%sRows, split over the workers).", pack, wc.what, geo.mul.Name, pack))
+	f.Comment(fmt.Sprintf("%s transforms the filters of %s for %s (%sRows, split over the workers).", pack, wc.what, mulK, pack))
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(pack).Params().Block(
 		x("runtime.Parallel(%d, m.kernels.%sRows)", packItems, pack).Comment("groups × output channels"),
 	)
@@ -359,7 +368,7 @@ func winoTiles(b *compiler.ConvBlocking) []jen.Code {
 	return []jen.Code{
 		x("tilesH, tilesW, tiles, tile").Op("=").List(jen.Lit(w.TilesH), jen.Lit(w.TilesW), jen.Lit(tiles), jen.Lit(w.M)).Comment("tile: a tile's outputs per side"),
 		x("positions, vSize, zSize").Op("=").List(jen.Lit(w.Alpha*w.Alpha), jen.Lit(int(w.VSize(b))), jen.Lit(int(w.MSize(b)))).Comment("the transforms of the input (V) and of dY (Z)"),
-		x("vXi, zXi").Op("=").List(jen.Lit(b.InBlocks*compiler.ChannelBlock*tiles), jen.Lit(b.OutBlocks*compiler.ChannelBlock*tiles)).Comment("between transform positions"),
+		x("position").Op("=").Lit(tiles * compiler.ChannelBlock).Comment("between the transform positions of a block of V or Z"),
 	}
 }
 
@@ -368,11 +377,13 @@ func winoTiles(b *compiler.ConvBlocking) []jen.Code {
 // transform position, summed over the image's tiles.
 func winoUpdKernel(g *gen, s *compiler.Step) asm.Upd {
 	l, b := s.Main(), s.ConvBlocking()
-	tiles := b.Wino.Tiles()
+	w := b.Wino
+	tiles := w.Tiles()
 	return asm.Upd{Name: g.name[s] + "UpdKernel", T: b.UpdT, F: b.UpdF, Rows: 1, OutW: tiles,
 		InRowStride: tiles * compiler.ChannelBlock, InPixStride: compiler.ChannelBlock, InTStride: 1,
-		DyRowStride: tiles * compiler.ChannelBlock, DyBlockStride: tiles * compiler.ChannelBlock,
-		Doc: fmt.Sprintf("the weight gradient of %s (%s) at one of %s's transform positions", l.Name, g.where(l), b.Wino)}
+		DyRowStride: tiles * compiler.ChannelBlock, DyBlockStride: w.Alpha * w.Alpha * tiles * compiler.ChannelBlock,
+		Doc:   fmt.Sprintf("a weight gradient's sums over an image's tiles at one of %s's transform positions", w),
+		Users: []string{fmt.Sprintf("the weight gradient of %s (%s)", l.Name, g.where(l))}}
 }
 
 // winoDyKernel is the transform of dY's tiles, A dY Aᵀ, for the weight gradient.
@@ -381,8 +392,9 @@ func winoDyKernel(g *gen, s *compiler.Step) asm.WinoIn {
 	w := b.Wino
 	return asm.WinoIn{Name: g.name[s] + "WinoDyKernel", F: winogradOf(w), Grad: true, Tiles: w.TilesW,
 		InPixStride: compiler.ChannelBlock, InRowStride: w.TilesW * w.M * compiler.ChannelBlock,
-		VXiStride: b.OutBlocks * compiler.ChannelBlock * w.Tiles(),
-		Doc:       fmt.Sprintf("%s (%s), the output gradient's tiles for the weight gradient, a row of tiles of a block", s.Name(), g.where(l))}
+		VXiStride: w.Tiles() * compiler.ChannelBlock,
+		Doc:       "the output gradient's tiles for a weight gradient, a row of tiles of a block",
+		Users:     []string{fmt.Sprintf("the weight gradient of %s (%s)", l.Name, g.where(l))}}
 }
 
 // winoUpd emits a Winograd conv step's <name>Upd, which adds one image's weight gradient, in the
@@ -395,7 +407,7 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
 	w, name := b.Wino, g.name[s]
 	fwd := winoForwardConv(g, s).geometry()
-	dyK, u := winoDyKernel(g, s), winoUpdKernel(g, s)
+	in, dyK, u := g.asm(fwd.in.Name), g.asm(winoDyKernel(g, s).Name), g.asm(winoUpdKernel(g, s).Name)
 	const lanes = compiler.ChannelBlock
 	inCopy := int(b.InSize())
 	vAt := c.Groups * inCopy
@@ -404,7 +416,7 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 	rowsP, dyRow := w.TilesH*w.M, w.TilesW*w.M*lanes
 
 	f.Comment(fmt.Sprintf("%sUpd adds the weight gradient of one image of %s, in %s's domain, to dw, the worker's partial", name, l.Name, w))
-	f.Comment(fmt.Sprintf("sums in %s's layout: [group][position][input block][channel/%d][output block/%d] × [%d][%d][16], from", u.Name, b.UpdT, b.UpdF, b.UpdT, b.UpdF))
+	f.Comment(fmt.Sprintf("sums in %s's layout: [group][position][input block][channel/%d][output block/%d] × [%d][%d][16], from", u, b.UpdT, b.UpdF, b.UpdT, b.UpdF))
 	f.Comment(fmt.Sprintf("src (%s) and dy (%s).", s.In(), s.Out()))
 	body := []jen.Code{
 		jen.Const().Defs(append(append(copyConsts(b, c.Groups), winoTiles(b)...),
@@ -419,7 +431,7 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("cb := 0; cb < inBlocks; cb++")).Block(
 				jen.For(x("ty := 0; ty < tilesH; ty++")).Block(
-					x("%s(v[gr*vSize+(cb*tilesH+ty)*tilesW*%d:], xs[gr*inCopy+cb*block+ty*tile*row:])", fwd.in.Name, lanes),
+					x("%s(v[gr*vSize+cb*positions*position+ty*tilesW*%d:], xs[gr*inCopy+cb*block+ty*tile*row:])", in, lanes),
 				),
 			),
 		),
@@ -447,7 +459,7 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("ob := 0; ob < outBlocks; ob++")).Block(
 				jen.For(x("ty := 0; ty < tilesH; ty++")).Block(
-					x("%s(z[gr*zSize+(ob*tilesH+ty)*tilesW*%d:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])", dyK.Name, lanes),
+					x("%s(z[gr*zSize+ob*positions*position+ty*tilesW*%d:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])", dyK, lanes),
 				),
 			),
 		),
@@ -456,9 +468,9 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 			jen.For(x("xi := 0; xi < positions; xi++")).Block(
 				jen.For(x("cb := 0; cb < inBlocks; cb++")).Block(
 					jen.For(x("c0 := 0; c0 < %d; c0 += t", lanes)).Block(
-						x("in := v[gr*vSize+xi*vXi+cb*tiles*%d+c0:]", lanes),
+						x("in := v[gr*vSize+(cb*positions+xi)*position+c0:]"),
 						jen.For(x("ob := 0; ob < outBlocks; ob += f")).Block(
-							x("%s(dw[at:at+t*f*%d], in, z[gr*zSize+xi*zXi+ob*tiles*%d:])", u.Name, lanes, lanes),
+							x("%s(dw[at:at+t*f*%d], in, z[gr*zSize+(ob*positions+xi)*position:])", u, lanes),
 							x("at += t * f * %d", lanes),
 						),
 					),

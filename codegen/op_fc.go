@@ -32,12 +32,12 @@ func init() {
 // input channel; its output rows are [2][Out][16], the images in the lanes.
 func fcKernel(g *gen, s *compiler.Step) asm.Conv {
 	b, l := s.FCBlocking(), s.Main()
-	return asm.Conv{Name: g.name[s] + "Kernel",
-		InBlocks: b.In / compiler.ChannelBlock, InLanes: compiler.ChannelBlock,
+	return asm.Conv{Name: g.name[s] + "Kernel", InLanes: compiler.ChannelBlock,
 		InCStride: 1, InPixStride: b.In, InRowStride: b.Width * b.In, InBlockStride: compiler.ChannelBlock,
 		KH: 1, KW: 1, SH: 1, SW: 1,
 		OutW: b.Width, OutBlocks: compiler.FCImages / compiler.ChannelBlock, OutBlockStride: b.Out * compiler.ChannelBlock,
-		Tile: b.Tile, Doc: fmt.Sprintf("%s (%s), %d outputs for %d images", l.Name, g.where(l), b.Width, compiler.FCImages)}
+		Tile: b.Tile, Doc: fmt.Sprintf("%d outputs of a fully connected layer for %d images", b.Width, compiler.FCImages),
+		Users: []string{fmt.Sprintf("%s (%s)", l.Name, g.where(l))}}
 }
 
 // fcForward emits a fully connected layer as one GEMM over the whole batch, inputs · weightsᵀ,
@@ -59,9 +59,9 @@ func fcForward(g *gen, f *jen.File, s *compiler.Step) {
 	}
 	b := s.FCBlocking()
 	if b != nil {
-		how += fmt.Sprintf(".\nFor each %d images, %sKernel instead: the images transposed, %d outputs a call (%sRows, split\n"+
+		how += fmt.Sprintf(".\nFor each %d images, %s instead: the images transposed, %d outputs a call (%sRows, split\n"+
 			"over the workers), the outputs transposed back with the bias and ReLU; the images beyond the\nlast %d by the GEMM",
-			compiler.FCImages, g.name[s], b.Width, g.name[s], compiler.FCImages)
+			compiler.FCImages, g.asm(fcKernel(g, s).Name), b.Width, g.name[s], compiler.FCImages)
 	}
 	g.doc(f, s, false, how+".")
 	inS, outS := g.slices(s)
@@ -118,8 +118,8 @@ func fcForward(g *gen, f *jen.File, s *compiler.Step) {
 		}, finish...)...),
 		jen.If(x("full < m.n")).Block(gemm("full")),
 	)
-	k := fcKernel(g, s)
-	f.Comment(fmt.Sprintf("%sRows runs %s for calls lo…hi−1: call u computes outputs u·%d… for the %d images", name, k.Name, b.Width, images))
+	call := g.asm(fcKernel(g, s).Name)
+	f.Comment(fmt.Sprintf("%sRows runs %s for calls lo…hi−1: call u computes outputs u·%d… for the %d images", name, call, b.Width, images))
 	f.Comment("transposed in the scratch of worker 0.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Rows").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
 		jen.Const().Defs(
@@ -128,10 +128,10 @@ func fcForward(g *gen, f *jen.File, s *compiler.Step) {
 		),
 		x("xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.%s", weight),
 		jen.For(x("u := lo; u < hi; u++")).Block(
-			x("%s(ys[u*width*%d:], w[u*width*inSize:(u+1)*width*inSize], xs, %sZeros[:])", k.Name, lanes, name),
+			x("%s(ys[u*width*%d:], w[u*width*inSize:(u+1)*width*inSize], xs, %sZeros[:], %d)", call, lanes, name, b.In/compiler.ChannelBlock),
 		),
 	)
-	f.Comment(fmt.Sprintf("%sZeros is %s's bias: zero, the layer's own added after.", name, k.Name))
+	f.Comment(fmt.Sprintf("%sZeros is %s's bias: zero, the layer's own added after.", name, call))
 	f.Var().Id(name + "Zeros").Index(jen.Lit(images)).Float32()
 }
 

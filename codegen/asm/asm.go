@@ -23,6 +23,7 @@ package asm
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -64,3 +65,64 @@ func imm(v int) string { return fmt.Sprintf("$%d", v) }
 
 // z is AVX-512 register i.
 func z(i int) string { return fmt.Sprintf("Z%d", i) }
+
+// Share returns kernels with one kernel per distinct geometry — a kernel's fields less its Name,
+// Doc and Users —, the first of each with the Users of the others appended to its own, and the
+// name by which the callers of each kernel of kernels call it: the shared kernel's.
+func Share(kernels []Kernel) (shared []Kernel, names map[string]string) {
+	names = map[string]string{}
+	first := map[string]Kernel{}
+	for _, k := range kernels {
+		v := reflect.ValueOf(k).Elem()
+		name := v.FieldByName("Name").String()
+		geometry := reflect.New(v.Type()).Elem()
+		geometry.Set(v)
+		for _, f := range []string{"Name", "Doc", "Users"} {
+			geometry.FieldByName(f).SetZero()
+		}
+		key := fmt.Sprintf("%T %+v", k, geometry.Interface()) // a *Winograd prints as F(m×m,r×r)
+		if f, ok := first[key]; ok {
+			fv := reflect.ValueOf(f).Elem().FieldByName("Users")
+			fv.Set(reflect.AppendSlice(fv, v.FieldByName("Users")))
+			names[name] = reflect.ValueOf(f).Elem().FieldByName("Name").String()
+			continue
+		}
+		first[key] = k
+		names[name] = name
+		shared = append(shared, k)
+	}
+	return shared, names
+}
+
+// users writes the comment lines that name a kernel's callers, wrapped at 100 columns.
+func (t *text) users(users []string) { t.wrapped("For " + list(users) + ".") }
+
+// about writes the comment lines that say what one call of a kernel computes and for whom.
+func (t *text) about(doc string, users []string) {
+	t.wrapped(strings.ToUpper(doc[:1]) + doc[1:] + ", for " + list(users) + ".")
+}
+
+// list joins items as a sentence does: "a", "a and b", "a, b and c"; "no step" for none.
+func list(items []string) string {
+	switch n := len(items); {
+	case n == 0:
+		return "no step"
+	case n == 1:
+		return items[0]
+	default:
+		return strings.Join(items[:n-1], ", ") + " and " + items[n-1]
+	}
+}
+
+// wrapped writes text as comment lines of at most 100 columns.
+func (t *text) wrapped(text string) {
+	line := "//"
+	for _, w := range strings.Fields(text) {
+		if len(line)+1+len(w) > 100 && line != "//" {
+			t.line("%s", line)
+			line = "//"
+		}
+		line += " " + w
+	}
+	t.line("%s", line)
+}

@@ -17,8 +17,9 @@ const Lanes = 16
 //	    Σ_{cb, kh, kw, c} in[cb·InBlockStride + kh·InRowStride + (ox·SW + kw)·InPixStride + c·InCStride]
 //	                    · w[((((cb·KH + kh)·KW + kw)·InLanes + c)·OutBlocks + b)·Lanes + l])
 //
-// for ox < OutW, b < OutBlocks, l < Lanes, the sum over cb < InBlocks, kh < KH, kw < KW,
-// c < InLanes in that order. The input is channel-blocked (InLanes = Lanes, InCStride = 1,
+// for ox < OutW, b < OutBlocks, l < Lanes, the sum over cb < blocks, kh < KH, kw < KW,
+// c < InLanes in that order. The number of input blocks, blocks, is the call's argument, not
+// part of the geometry, so that layers that differ only in their input channels share a kernel. The input is channel-blocked (InLanes = Lanes, InCStride = 1,
 // InPixStride = Lanes) or a plain NCHW image (InLanes = its channels, InCStride = its plane,
 // InPixStride = 1), which is how the first layer reads the network's input. The weights are laid
 // out for the kernel: for each input position and channel, the OutBlocks·Lanes output channels
@@ -31,14 +32,15 @@ const Lanes = 16
 type Conv struct {
 	Name string // the kernel's Go name
 
-	InBlocks, InLanes                                  int
+	InLanes                                            int
 	InCStride, InPixStride, InRowStride, InBlockStride int // in float32 values
 	KH, KW, SH, SW                                     int
 	OutW, OutBlocks, OutBlockStride                    int
 	ReLU                                               bool
 	Tile                                               int // output pixels per register tile
 
-	Doc string // the spec line the kernel computes, for its comment
+	Doc   string   // what one call computes, for its comment
+	Users []string // the steps that call it, with their spec lines, for its comment
 }
 
 // check reports what makes c impossible to generate.
@@ -48,7 +50,7 @@ func (c *Conv) check() error {
 		return fmt.Errorf("asm: %s: %d output blocks; the kernel takes 1 to 4", c.Name, c.OutBlocks)
 	case c.Tile < 1 || c.Tile*c.OutBlocks > 24:
 		return fmt.Errorf("asm: %s: a tile of %d pixels × %d blocks needs more than 24 accumulators", c.Name, c.Tile, c.OutBlocks)
-	case min(c.InBlocks, c.InLanes, c.KH, c.KW, c.SH, c.SW, c.OutW) < 1:
+	case min(c.InLanes, c.KH, c.KW, c.SH, c.SW, c.OutW) < 1:
 		return fmt.Errorf("asm: %s: a size below 1 in %+v", c.Name, *c)
 	}
 	return nil
@@ -104,7 +106,7 @@ func Generate(pkg, spec string, kernels []Kernel) (Files, error) {
 // other writes the kernel's entry in a build without assembly.
 func (c *Conv) other(t *text) {
 	t.line("\n// %s is %sGo in this build.", c.Name, c.Name)
-	t.line("func %s(out, in, w, bias []float32) { %sGo(out, in, w, bias) }", c.Name, c.Name)
+	t.line("func %s(out, in, w, bias []float32, blocks int) { %sGo(out, in, w, bias, blocks) }", c.Name, c.Name)
 }
 
 // loop is the Go loop every form of the kernel computes, for its comments.
@@ -117,7 +119,7 @@ func (c *Conv) loop() string {
 	for b := 0; b < %d; b++ {
 		for l := 0; l < %d; l++ {
 			acc := bias[b*%d+l]
-			for cb := 0; cb < %d; cb++ {
+			for cb := 0; cb < blocks; cb++ {
 				for kh := 0; kh < %d; kh++ {
 					for kw := 0; kw < %d; kw++ {
 						for c := 0; c < %d; c++ {
@@ -130,7 +132,7 @@ func (c *Conv) loop() string {
 			out[b*%d+ox*%d+l] = %s
 		}
 	}
-}`, c.OutW, c.OutBlocks, Lanes, Lanes, c.InBlocks, c.KH, c.KW, c.InLanes,
+}`, c.OutW, c.OutBlocks, Lanes, Lanes, c.KH, c.KW, c.InLanes,
 		c.InBlockStride, c.InRowStride, c.SW, c.InPixStride, c.InCStride,
 		c.KH, c.KW, c.InLanes, c.OutBlocks, Lanes, c.OutBlockStride, Lanes, relu)
 }
@@ -144,31 +146,34 @@ func (c *Conv) stub(t *text) {
 		for _, l := range strings.Split(c.loop(), "\n") {
 			t.line("//\t%s", l)
 		}
-		t.line("//\n//go:noescape\nfunc %s%s(out, in, w, bias *float32)", c.Name, is.name)
+		t.line("//\n//go:noescape\nfunc %s%s(out, in, w, bias *float32, blocks int)", c.Name, is.name)
 	}
 	t.line("\n// %s is %sGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.", c.Name, c.Name)
-	t.line("func %s(out, in, w, bias []float32) {", c.Name)
-	t.line("\tif kernelISA == \"\" {\n\t\t%sGo(out, in, w, bias)\n\t\treturn\n\t}", c.Name)
-	t.line("\t_, _, _, _ = out[%d], in[%d], w[%d], bias[%d] // the extents the assembly reads and writes",
-		c.outLen()-1, c.inLen()-1, c.wLen()-1, c.OutBlocks*Lanes-1)
-	t.line("\tif kernelISA == \"AVX512\" {\n\t\t%sAVX512(&out[0], &in[0], &w[0], &bias[0])\n\t\treturn\n\t}", c.Name)
-	t.line("\t%sAVX2(&out[0], &in[0], &w[0], &bias[0])\n}", c.Name)
+	t.line("func %s(out, in, w, bias []float32, blocks int) {", c.Name)
+	t.line("\tif kernelISA == \"\" {\n\t\t%sGo(out, in, w, bias, blocks)\n\t\treturn\n\t}", c.Name)
+	t.line("\tif blocks < 1 {\n\t\tpanic(\"%s: no input block\")\n\t}", c.Name)
+	t.line("\t_, _, _, _ = out[%d], in[(blocks-1)*%d+%d], w[blocks*%d-1], bias[%d] // the extents the assembly reads and writes",
+		c.outLen()-1, c.InBlockStride, c.inLen()-1, c.wLen(), c.OutBlocks*Lanes-1)
+	t.line("\tif kernelISA == \"AVX512\" {\n\t\t%sAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)\n\t\treturn\n\t}", c.Name)
+	t.line("\t%sAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)\n}", c.Name)
 }
 
-// The extents of the operands, in float32 values.
+// The extents of the operands, in float32 values: the output, and the input and weights of one
+// input block (each further block reads InBlockStride more input and wLen more weights).
 func (c *Conv) outLen() int { return (c.OutBlocks-1)*c.OutBlockStride + c.OutW*Lanes }
 func (c *Conv) inLen() int {
-	return (c.InBlocks-1)*c.InBlockStride + (c.KH-1)*c.InRowStride + ((c.OutW-1)*c.SW+c.KW-1)*c.InPixStride + (c.InLanes-1)*c.InCStride + 1
+	return (c.KH-1)*c.InRowStride + ((c.OutW-1)*c.SW+c.KW-1)*c.InPixStride + (c.InLanes-1)*c.InCStride + 1
 }
-func (c *Conv) wLen() int { return c.InBlocks * c.KH * c.KW * c.InLanes * c.weightStep() }
+func (c *Conv) wLen() int { return c.KH * c.KW * c.InLanes * c.weightStep() }
 
 // twin writes the kernel's pure-Go twin.
 func (c *Conv) twin(t *text) {
-	t.line("\n// %sGo is the pure-Go twin of %sAVX512 and %sAVX2: with out of at least %d values, in %d,",
-		c.Name, c.Name, c.Name, c.outLen(), c.inLen())
-	t.line("// w %d and bias %d, it computes %s. %s", c.wLen(), c.OutBlocks*Lanes, c.Doc,
-		"The sum is in the same order as the assembly's, without fused multiply-adds.")
-	t.line("func %sGo(out, in, w, bias []float32) {", c.Name)
+	t.line("\n// %sGo is the pure-Go twin of %sAVX512 and %sAVX2: with out of at least %d values, in",
+		c.Name, c.Name, c.Name, c.outLen())
+	t.line("// (blocks−1)·%d + %d, w blocks·%d and bias %d, it computes %s. %s", c.InBlockStride, c.inLen(), c.wLen(),
+		c.OutBlocks*Lanes, c.Doc, "The sum is in the same order as the assembly's, without fused multiply-adds.")
+	t.users(c.Users)
+	t.line("func %sGo(out, in, w, bias []float32, blocks int) {", c.Name)
 	relu := ""
 	if c.ReLU {
 		relu = "\n\t\tacc[j] = max(acc[j], 0)"
@@ -177,7 +182,7 @@ func (c *Conv) twin(t *text) {
 	t.line(`	var acc [%d]float32
 	for ox := 0; ox < %d; ox++ {
 		copy(acc[:], bias[:%d])
-		for cb := 0; cb < %d; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < %d; kh++ {
 				for kw := 0; kw < %d; kw++ {
 					for c := 0; c < %d; c++ {
@@ -194,7 +199,7 @@ func (c *Conv) twin(t *text) {
 			out[j/%d*%d+ox*%d+j%%%d] = acc[j]
 		}
 	}
-}`, c.OutBlocks*Lanes, c.OutW, c.OutBlocks*Lanes, c.InBlocks, c.KH, c.KW, c.InLanes,
+}`, c.OutBlocks*Lanes, c.OutW, c.OutBlocks*Lanes, c.KH, c.KW, c.InLanes,
 		c.InBlockStride, c.InRowStride, c.SW, c.InPixStride, c.InCStride,
 		c.KH, c.KW, c.InLanes, c.OutBlocks*Lanes, c.OutBlocks*Lanes,
 		relu, Lanes, c.OutBlockStride, Lanes, Lanes)
@@ -236,14 +241,15 @@ func (is *isa) parts() int { return Lanes / is.width }
 func (c *Conv) asm(t *text, is *isa) {
 	tile, blocks := is.tile(c), is.blocks(c)
 	accs := tile * blocks * is.parts()
-	t.line("\n// func %s%s(out, in, w, bias *float32)", c.Name, is.name)
+	t.line("\n// func %s%s(out, in, w, bias *float32, blocks int)", c.Name, is.name)
 	t.line("//")
-	t.line("// %s: a row of %d output pixels, %d blocks of %d output channels, in tiles of %d pixels", c.Doc, c.OutW, c.OutBlocks, Lanes, tile)
-	t.line("// and %d block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,", blocks)
+	t.about(c.Doc, c.Users)
+	t.line("//\n// A row of %d output pixels, %d blocks of %d output channels, in tiles of %d pixels", c.OutW, c.OutBlocks, Lanes, tile)
+	t.line("// and %d block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,", blocks)
 	t.line("// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's")
 	t.line("// output, R13 its input. %s0…%s%d accumulators, then the weight vectors of one input position", is.reg, is.reg, accs-1)
 	t.line("// and channel, then the input broadcasts.")
-	t.line("TEXT ·%s%s(SB), NOSPLIT, $0-32", c.Name, is.name)
+	t.line("TEXT ·%s%s(SB), NOSPLIT, $0-40", c.Name, is.name)
 	t.op("", "MOVQ", "out+0(FP)", "DI")
 	t.op("", "MOVQ", "in+8(FP)", "SI")
 	t.op("", "MOVQ", "w+16(FP)", "DX")
@@ -320,7 +326,7 @@ func (c *Conv) resident(t *text, is *isa, id string, tile, blocks int) {
 		label := fmt.Sprintf("%s_t%d_b%d", id, n, b0)
 		t.op("", "MOVQ", "R13", "R10")
 		t.op("", "MOVQ", "DX", "R12")
-		t.op("input blocks", "MOVQ", imm(c.InBlocks), "R8")
+		t.op("input blocks", "MOVQ", "blocks+32(FP)", "R8")
 		t.label(label)
 		if c.KH == 1 {
 			c.fmas(t, is, n, b0, blocks, "R10", 0, "R12", 0)

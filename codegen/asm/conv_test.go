@@ -12,33 +12,39 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// geometry makes the Conv of a kernel over a padded input of inH×inW pixels per block
+// conv is a kernel tested with calls over blocks input blocks.
+type conv struct {
+	kernel asm.Conv
+	blocks int
+}
+
+// geometry makes the Conv of a kernel over blocks padded input blocks of inH×inW pixels
 // (blocked, or NCHW when lanes < 16) and an output row of outW pixels whose blocks are
 // outGap values apart beyond the row, so that the tests see writes between them.
-func geometry(name string, inBlocks, lanes, inH, inW, k, s, outW, outBlocks, tile int, relu bool) asm.Conv {
-	c := asm.Conv{Name: name, InBlocks: inBlocks, InLanes: lanes, KH: k, KW: k, SH: s, SW: s,
+func geometry(name string, blocks, lanes, inH, inW, k, s, outW, outBlocks, tile int, relu bool) conv {
+	c := asm.Conv{Name: name, InLanes: lanes, KH: k, KW: k, SH: s, SW: s,
 		OutW: outW, OutBlocks: outBlocks, OutBlockStride: outW*asm.Lanes + 32, ReLU: relu, Tile: tile,
-		Doc: fmt.Sprintf("test kernel %s", name)}
+		Doc: "a test kernel's row", Users: []string{"TestConvKernels"}}
 	if lanes == asm.Lanes {
 		c.InCStride, c.InPixStride, c.InRowStride, c.InBlockStride = 1, asm.Lanes, inW*asm.Lanes, inH*inW*asm.Lanes
 	} else { // an NCHW image of lanes channels
 		c.InCStride, c.InPixStride, c.InRowStride, c.InBlockStride = inH*inW, 1, inW, lanes*inH*inW
 	}
-	return c
+	return conv{c, blocks}
 }
 
 // layer is a conv layer (one of its groups) computed by calls of a kernel: outGroups groups of
 // the kernel's output blocks, rows output rows.
 type layer struct {
-	kernel          asm.Conv
+	conv
 	outGroups, rows int
 }
 
 // newLayer makes the kernel of a layer whose output is blocked [block][row][pixel][16].
-func newLayer(name string, inBlocks, lanes, inH, inW, k, s, outH, outW, outBlocks, tile, outGroups int) layer {
-	c := geometry(name, inBlocks, lanes, inH, inW, k, s, outW, outBlocks, tile, true)
-	c.OutBlockStride = outH * outW * asm.Lanes
-	return layer{kernel: c, outGroups: outGroups, rows: outH}
+func newLayer(name string, blocks, lanes, inH, inW, k, s, outH, outW, outBlocks, tile, outGroups int) layer {
+	c := geometry(name, blocks, lanes, inH, inW, k, s, outW, outBlocks, tile, true)
+	c.kernel.OutBlockStride = outH * outW * asm.Lanes
+	return layer{conv: c, outGroups: outGroups, rows: outH}
 }
 
 // layers are AlexNet's convolutions, one group of each (their inputs padded), with the blocking
@@ -68,7 +74,7 @@ var layers = []layer{
 
 // kernels are the geometries tested: AlexNet's shapes (a 3×3 and a 5×5 over blocks, and the
 // first layer's 11×11/4 over an NCHW image), and awkward ones around the tile sizes.
-var kernels = []asm.Conv{
+var kernels = []conv{
 	geometry("conv3x3", 3, 16, 15, 15, 3, 1, 13, 4, 6, true),
 	geometry("conv5x5", 2, 16, 31, 31, 5, 1, 27, 4, 6, true),
 	geometry("conv11x11s4", 1, 3, 227, 227, 11, 4, 55, 4, 6, true),
@@ -89,7 +95,7 @@ func TestConvKernels(t *testing.T) {
 	}
 	var all []asm.Kernel
 	for i := range kernels {
-		all = append(all, &kernels[i])
+		all = append(all, &kernels[i].kernel)
 	}
 	for i := range layers {
 		all = append(all, &layers[i].kernel)
@@ -124,15 +130,16 @@ func TestConvKernels(t *testing.T) {
 // kernelTests is the test file of the generated package.
 func kernelTests() string {
 	var table strings.Builder
-	for _, k := range kernels {
+	for _, c := range kernels {
+		k := c.kernel
 		fmt.Fprintf(&table, "\t{%q, %s, %sGo, %#v},\n", k.Name, k.Name, k.Name,
-			[]int{k.InBlocks, k.InLanes, k.InCStride, k.InPixStride, k.InRowStride, k.InBlockStride, k.KH, k.KW, k.SH, k.SW, k.OutW, k.OutBlocks, k.OutBlockStride, map[bool]int{true: 1}[k.ReLU]})
+			[]int{c.blocks, k.InLanes, k.InCStride, k.InPixStride, k.InRowStride, k.InBlockStride, k.KH, k.KW, k.SH, k.SW, k.OutW, k.OutBlocks, k.OutBlockStride, map[bool]int{true: 1}[k.ReLU]})
 	}
 	var bench strings.Builder
 	for _, l := range layers {
 		k := l.kernel
 		fmt.Fprintf(&bench, "\t{%q, %s, %#v, %d, %d},\n", k.Name, k.Name,
-			[]int{k.InBlocks, k.InLanes, k.InCStride, k.InPixStride, k.InRowStride, k.InBlockStride, k.KH, k.KW, k.SH, k.SW, k.OutW, k.OutBlocks, k.OutBlockStride, 1},
+			[]int{l.blocks, k.InLanes, k.InCStride, k.InPixStride, k.InRowStride, k.InBlockStride, k.KH, k.KW, k.SH, k.SW, k.OutW, k.OutBlocks, k.OutBlockStride, 1},
 			l.outGroups, l.rows)
 	}
 	src := strings.Replace(kernelTestTemplate, "TABLE", table.String(), 1)
@@ -149,8 +156,8 @@ import (
 
 type kernel struct {
 	name      string
-	asm, twin func(out, in, w, bias []float32)
-	g         []int // InBlocks, InLanes, InCStride, InPixStride, InRowStride, InBlockStride, KH, KW, SH, SW, OutW, OutBlocks, OutBlockStride, ReLU
+	asm, twin func(out, in, w, bias []float32, blocks int)
+	g         []int // blocks, InLanes, InCStride, InPixStride, InRowStride, InBlockStride, KH, KW, SH, SW, OutW, OutBlocks, OutBlockStride, ReLU
 }
 
 var table = []kernel{
@@ -207,8 +214,8 @@ func checkTwins(t *testing.T, isa string) {
 		in, w, bias := random(r, ni), random(r, nw), random(r, nb)
 		bufA, a := guarded(no)
 		bufB, b := guarded(no)
-		k.asm(a, in, w, bias)
-		k.twin(b, in, w, bias)
+		k.asm(a, in, w, bias, k.g[0])
+		k.twin(b, in, w, bias, k.g[0])
 		depth := float64(k.g[0] * k.g[6] * k.g[7] * k.g[1])
 		for i := range bufA {
 			x, y := bufA[i], bufB[i]
@@ -224,7 +231,7 @@ func checkTwins(t *testing.T, isa string) {
 
 type layer struct {
 	name            string
-	kernel          func(out, in, w, bias []float32)
+	kernel          func(out, in, w, bias []float32, blocks int)
 	g               []int
 	outGroups, rows int
 }
@@ -257,7 +264,7 @@ func benchmarkLayers(b *testing.B) {
 				for og := 0; og < l.outGroups; og++ {
 					for oy := 0; oy < l.rows; oy++ {
 						l.kernel(out[og*g[11]*g[12]+oy*g[10]*16:][:no], in[oy*g[8]*g[4]:],
-							w[og*nw:(og+1)*nw], bias[og*nb:(og+1)*nb])
+							w[og*nw:(og+1)*nw], bias[og*nb:(og+1)*nb], g[0])
 					}
 				}
 			}
@@ -276,7 +283,7 @@ func TestTwinsAreConvolutions(t *testing.T) {
 		no, ni, nw, nb := k.sizes()
 		in, w, bias := random(r, ni), random(r, nw), random(r, nb)
 		out := make([]float32, no)
-		k.twin(out, in, w, bias)
+		k.twin(out, in, w, bias, g[0])
 		lanes, kh, kw, outC := g[1], g[6], g[7], g[11]*16
 		for o := 0; o < outC; o++ {
 			for ox := 0; ox < g[10]; ox++ {

@@ -24,7 +24,8 @@ type Upd struct {
 	Rows, OutW                          int
 	InRowStride, InPixStride, InTStride int // in float32 values
 	DyRowStride, DyBlockStride          int
-	Doc                                 string // what the kernel computes, for its comment
+	Doc                                 string   // what one call computes, for its comment
+	Users                               []string // the steps that call it, with their spec lines
 }
 
 func (u *Upd) check() error {
@@ -86,6 +87,7 @@ func (u *Upd) twin(t *text) {
 		u.Name, u.Name, u.Name, u.dwLen(), u.inLen())
 	t.line("// and dy %d, it computes %s. The sums are in the assembly's order, without fused", u.dyLen(), u.Doc)
 	t.line("// multiply-adds.")
+	t.users(u.Users)
 	t.line("func %sGo(dw, in, dy []float32) {", u.Name)
 	for _, l := range strings.Split(u.loop(), "\n") {
 		t.line("\t%s", l)
@@ -111,7 +113,8 @@ func (u *Upd) asm(t *text, is *isa) {
 	accs := positions * blocks * parts
 	t.line("\n// func %s%s(dw, in, dy *float32)", u.Name, is.name)
 	t.line("//")
-	t.line("// %s: %d input positions × %d output blocks of %d channels, summed over %d rows of %d", u.Doc, u.T, u.F, Lanes, u.Rows, u.OutW)
+	t.about(u.Doc, u.Users)
+	t.line("//\n// %d input positions × %d output blocks of %d channels, summed over %d rows of %d", u.T, u.F, Lanes, u.Rows, u.OutW)
 	t.line("// output pixels, %d position(s) × %d block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel", positions, blocks)
 	t.line("// loop, R10 the pixel's input, R11 its output gradient. %s0…%s%d accumulators, then the", is.reg, is.reg, accs-1)
 	t.line("// output gradient's vectors of one pixel, then the input broadcasts.")

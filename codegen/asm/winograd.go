@@ -136,7 +136,8 @@ type WinoIn struct {
 	Tiles                    int
 	InPixStride, InRowStride int // in float32 values
 	VXiStride                int
-	Doc                      string
+	Doc                      string   // what one call computes, for its comment
+	Users                    []string // the steps that call it, with their spec lines
 }
 
 // matrix is the transform's left factor, α×n for tiles of n×n values, and its name: Bᵀ, or A
@@ -177,7 +178,8 @@ type WinoOut struct {
 	OutPixStride, OutRowStride int // in float32 values
 	MXiStride                  int
 	ReLU                       bool
-	Doc                        string
+	Doc                        string   // what one call computes, for its comment
+	Users                      []string // the steps that call it, with their spec lines
 }
 
 func (k *WinoIn) check() error {
@@ -374,7 +376,8 @@ func (k *WinoIn) asm(t *text, is *isa) {
 	id := k.Name + is.name
 	t.line("\n// func %s(v, in *float32)", id)
 	t.line("//")
-	t.line("// %s: the %s transform of a row of %d tiles of %dx%d, %s, a column at a time into v,", k.Doc, f, k.Tiles, n, n, k.formula())
+	t.about(k.Doc, k.Users)
+	t.line("//\n// The %s transform of a row of %d tiles of %dx%d, %s, a column at a time into v,", f, k.Tiles, n, n, k.formula())
 	t.line("// then a row at a time in place; %d lanes at a time. DI v, SI in; R8 and R9 the tile's; AX", is.width)
 	t.line("// the tile loop. %s0…%s%d the column or row being transformed, %s%d the sum, %s%d a product.",
 		is.reg, is.reg, a-1, is.reg, a, is.reg, a+1)
@@ -426,7 +429,8 @@ func (k *WinoOut) asm(t *text, is *isa) {
 	full := min(k.Tiles, k.OutW/f.M)
 	t.line("\n// func %s(out, mm, bias *float32, rows int)", id)
 	t.line("//")
-	t.line("// %s: the %s output transform of a row of %d tiles, Aᵀ M A, a column at a time into the first", k.Doc, f, k.Tiles)
+	t.about(k.Doc, k.Users)
+	t.line("//\n// The %s output transform of a row of %d tiles, Aᵀ M A, a column at a time into the first", f, k.Tiles)
 	t.line("// %d rows of mm, then a row at a time into out with the bias%s, for the first rows rows;", f.M, map[bool]string{true: " and the ReLU"}[k.ReLU])
 	t.line("// %d lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.", is.width)
 	t.line("// %s0…%s%d the column or row, %s%d the sum, %s%d a product, %s%d the bias, %s%d zero.",
@@ -582,6 +586,7 @@ func (k *WinoIn) twin(t *text) {
 	f, a := k.F, k.F.Alpha
 	t.line("\n// %sGo is the pure-Go twin of %sAVX512 and %sAVX2: with v of at least %d values and in", k.Name, k.Name, k.Name, k.vLen())
 	t.line("// of %d, it computes %s; the same float32 operations in the same order.", k.inLen(), k.Doc)
+	t.users(k.Users)
 	t.line("func %sGo(v, in []float32) {", k.Name)
 	t.line("\tfor t := 0; t < %d; t++ {\n\t\tfor l := 0; l < %d; l++ {", k.Tiles, Lanes)
 	t.line("\t\t\td, o := in[t*%d+l:], v[t*%d+l:]", f.M*k.InPixStride, Lanes)
@@ -625,8 +630,9 @@ func (k *WinoIn) twin(t *text) {
 func (k *WinoOut) twin(t *text) {
 	f, a := k.F, k.F.Alpha
 	t.line("\n// %sGo is the pure-Go twin of %sAVX512 and %sAVX2: with out of at least %d values", k.Name, k.Name, k.Name, k.outLen())
-	t.line("// (for rows %d), mm of %d and bias of %d, it computes %s; the same float32 operations in", f.M, k.mLen(), Lanes, k.Doc)
-	t.line("// the same order.")
+	t.line("// (for rows %d), mm of %d and bias of %d, it computes %s; the same float32", f.M, k.mLen(), Lanes, k.Doc)
+	t.line("// operations in the same order.")
+	t.users(k.Users)
 	t.line("func %sGo(out, mm, bias []float32, rows int) {", k.Name)
 	t.line("\tfor t := 0; t < %d; t++ {\n\t\tfor l := 0; l < %d; l++ {", k.Tiles, Lanes)
 	t.line("\t\t\to, y, b := mm[t*%d+l:], out[t*%d+l:], bias[l]", Lanes, f.M*k.OutPixStride)

@@ -170,7 +170,7 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 // the tiles by conv2UpdKernel (conv2Upd; 8 channels × 2 output blocks per call) into the worker's partial sums,
 // brought back as Gᵀ dU G by conv2WinoDW,
 // and dX as the convolution of dY, padded by 2x2, with the flipped weights (conv2GradImage) by Winograd's F(3x3,5x5) (Lavin and Gray): the input copied into a padded copy
-// (8 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by conv2GradWinoInKernel into 49 matrices of 81 tiles × 128
+// (8 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by conv2WinoInKernel into 49 matrices of 81 tiles × 128
 // channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 3 output blocks a call,
 // and the products transformed into the output by conv2GradWinoOutKernel.
 func (m *Model) conv2Backward(worker, lo, hi int) {
@@ -216,7 +216,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		inCopy, outCopy                  = 46128, 93312           // one group's copies
 		tilesH, tilesW, tiles, tile      = 9, 9, 81, 3            // tile: a tile's outputs per side
 		positions, vSize, zSize          = 49, 190512, 508032     // the transforms of the input (V) and of dY (Z)
-		vXi, zXi                         = 3888, 10368            // between transform positions
+		position                         = 1296                   // between the transform positions of a block of V or Z
 		inBlocks, outBlocks, t, f        = 3, 8, 8, 2             // the blocks, and the channels and output blocks per call
 		vAt, dyAt, zAt                   = 92256, 473280, 659904  // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 27, 27, 27, 432, 93312 // dY's copy: rowsP rows of dyRow values per block
@@ -233,7 +233,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv2WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -248,7 +248,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv2WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -257,9 +257,9 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
 						at += t * f * 16
 					}
 				}
@@ -356,9 +356,9 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 // tiles of block u/9%8 of group u/72.
 func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 316000, 508032  // one group's V in the scratch: [49 positions][8 input blocks][81 tiles][16]
-		mAt, mSize       = 1332064, 190512 // and its M: [49 positions][3 output blocks][81 tiles][16]
+		vAt, vSize       = 316000, 508032 // one group's V in the scratch: [8 input blocks][49 positions][81 tiles][16]
 		tilesH, tilesW   = 9, 9
+		vBlock           = 63504 // a block of V: its positions
 		inBlocks, inCopy = 8, 123008
 		row, block       = 496, 15376 // strides of the input copy
 	)
@@ -369,7 +369,7 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	xs, v := buf[:246016], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
+		conv2WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
 	}
 }
 
@@ -377,13 +377,12 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·3…) of transform position u/1%49 of group u/49.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 316000, 508032  // one group's V in the scratch: [49 positions][8 input blocks][81 tiles][16]
-		mAt, mSize           = 1332064, 190512 // and its M: [49 positions][3 output blocks][81 tiles][16]
-		tilesH, tilesW       = 9, 9
-		positions, calls     = 49, 1
-		vXi, mXi             = 10368, 3888 // between transform positions
-		callOut, callWeights = 3888, 6144
-		zeros                = 602208 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 316000, 508032  // one group's V in the scratch: [8 input blocks][49 positions][81 tiles][16]
+		mAt, mSize                 = 1332064, 190512 // one group's M in the scratch: [3 output blocks][49 positions][81 tiles][16]
+		positions, calls, inBlocks = 49, 1, 8
+		position                   = 1296 // between the transform positions of a block of V or M
+		callOut, callWeights       = 190512, 6144
+		zeros                      = 602208 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -393,7 +392,7 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv2GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv2GradWinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -402,9 +401,9 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 316000, 508032  // one group's V in the scratch: [49 positions][8 input blocks][81 tiles][16]
-		mAt, mSize         = 1332064, 190512 // and its M: [49 positions][3 output blocks][81 tiles][16]
+		mAt, mSize         = 1332064, 190512 // one group's M in the scratch: [3 output blocks][49 positions][81 tiles][16]
 		tilesH, tilesW     = 9, 9
+		mBlock             = 63504 // a block of M: its positions
 		outBlocks, outCopy = 3, 34992
 		outH, outW, tile   = 27, 27, 3 // the output, and a tile's rows
 		biases             = 602112    // where the biases start in the transformed weights
@@ -416,7 +415,7 @@ func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -585,8 +584,8 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 // the tiles by conv3UpdKernel (conv3Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
 // brought back as Gᵀ dU G by conv3WinoDW,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv3GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (24 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3GradWinoInKernel into 16 matrices of 49 tiles × 384
-// channels (V), each multiplied by its transformed weights by conv3GradWinoMulKernel, 4 output blocks a call,
+// (24 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 384
+// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
 // and the products transformed into the output by conv3GradWinoOutKernel.
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
@@ -631,7 +630,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		inCopy, outCopy                  = 65536, 64896           // one group's copies
 		tilesH, tilesW, tiles, tile      = 7, 7, 49, 2            // tile: a tile's outputs per side
 		positions, vSize, zSize          = 16, 200704, 301056     // the transforms of the input (V) and of dY (Z)
-		vXi, zXi                         = 12544, 18816           // between transform positions
+		position                         = 784                    // between the transform positions of a block of V or Z
 		inBlocks, outBlocks, t, f        = 16, 24, 8, 3           // the blocks, and the channels and output blocks per call
 		vAt, dyAt, zAt                   = 65536, 266240, 341504  // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 75264 // dY's copy: rowsP rows of dyRow values per block
@@ -648,7 +647,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -663,7 +662,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -672,9 +671,9 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
 						at += t * f * 16
 					}
 				}
@@ -753,9 +752,9 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%24 of group u/168.
 func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 141568, 301056 // one group's V in the scratch: [16 positions][24 input blocks][49 tiles][16]
-		mAt, mSize       = 442624, 200704 // and its M: [16 positions][16 output blocks][49 tiles][16]
+		vAt, vSize       = 141568, 301056 // one group's V in the scratch: [24 input blocks][16 positions][49 tiles][16]
 		tilesH, tilesW   = 7, 7
+		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 24, 98304
 		row, block       = 256, 4096 // strides of the input copy
 	)
@@ -766,7 +765,7 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	xs, v := buf[:98304], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -774,13 +773,12 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%4)·4…) of transform position u/4%16 of group u/64.
 func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 141568, 301056 // one group's V in the scratch: [16 positions][24 input blocks][49 tiles][16]
-		mAt, mSize           = 442624, 200704 // and its M: [16 positions][16 output blocks][49 tiles][16]
-		tilesH, tilesW       = 7, 7
-		positions, calls     = 16, 4
-		vXi, mXi             = 18816, 12544 // between transform positions
-		callOut, callWeights = 3136, 24576
-		zeros                = 1573120 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 141568, 301056 // one group's V in the scratch: [24 input blocks][16 positions][49 tiles][16]
+		mAt, mSize                 = 442624, 200704 // one group's M in the scratch: [16 output blocks][16 positions][49 tiles][16]
+		positions, calls, inBlocks = 16, 4, 24
+		position                   = 784 // between the transform positions of a block of V or M
+		callOut, callWeights       = 50176, 24576
+		zeros                      = 1573120 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -790,7 +788,7 @@ func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv3GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -799,9 +797,9 @@ func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 141568, 301056 // one group's V in the scratch: [16 positions][24 input blocks][49 tiles][16]
-		mAt, mSize         = 442624, 200704 // and its M: [16 positions][16 output blocks][49 tiles][16]
+		mAt, mSize         = 442624, 200704 // one group's M in the scratch: [16 output blocks][16 positions][49 tiles][16]
 		tilesH, tilesW     = 7, 7
+		mBlock             = 12544 // a block of M: its positions
 		outBlocks, outCopy = 16, 43264
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 		biases             = 1572864   // where the biases start in the transformed weights
@@ -813,11 +811,11 @@ func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
-// conv3Relay transforms the filters of conv3's input gradient for conv3GradWinoMulKernel (conv3RelayRows, split over the workers).
+// conv3Relay transforms the filters of conv3's input gradient for conv3WinoMulKernel (conv3RelayRows, split over the workers).
 func (m *Model) conv3Relay() {
 	runtime.Parallel(256, m.kernels.conv3RelayRows) // groups × output channels
 }
@@ -879,9 +877,9 @@ func (m *Model) conv3RelayRows(worker, lo, hi int) {
 // the tiles by conv4UpdKernel (conv4Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
 // brought back as Gᵀ dU G by conv4WinoDW,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv4GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv4GradWinoInKernel into 16 matrices of 49 tiles × 192
-// channels (V), each multiplied by its transformed weights by conv4GradWinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv4GradWinoOutKernel.
+// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 192
+// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv3GradWinoOutKernel.
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
 		inSize     = 64896 // 384x13x13
@@ -914,7 +912,7 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 }
 
 // conv4Upd adds the weight gradient of one image of conv4, in F(2x2,3x3)'s domain, to dw, the worker's partial
-// sums in conv4UpdKernel's layout: [group][position][input block][channel/8][output block/3] × [8][3][16], from
+// sums in conv3UpdKernel's layout: [group][position][input block][channel/8][output block/3] × [8][3][16], from
 // src (384x13x13) and dy (384x13x13).
 func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	const (
@@ -925,7 +923,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		inCopy, outCopy                  = 49152, 32448           // one group's copies
 		tilesH, tilesW, tiles, tile      = 7, 7, 49, 2            // tile: a tile's outputs per side
 		positions, vSize, zSize          = 16, 150528, 150528     // the transforms of the input (V) and of dY (Z)
-		vXi, zXi                         = 9408, 9408             // between transform positions
+		position                         = 784                    // between the transform positions of a block of V or Z
 		inBlocks, outBlocks, t, f        = 12, 12, 8, 3           // the blocks, and the channels and output blocks per call
 		vAt, dyAt, zAt                   = 98304, 399360, 474624  // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 37632 // dY's copy: rowsP rows of dyRow values per block
@@ -942,7 +940,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv4WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -957,7 +955,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv4WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -966,9 +964,9 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv4UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
 						at += t * f * 16
 					}
 				}
@@ -1047,9 +1045,9 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 163200, 150528 // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
-		mAt, mSize       = 464256, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		vAt, vSize       = 163200, 150528 // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
 		tilesH, tilesW   = 7, 7
+		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
 	)
@@ -1060,7 +1058,7 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	xs, v := buf[:98304], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv4GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -1068,13 +1066,12 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 163200, 150528 // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
-		mAt, mSize           = 464256, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
-		tilesH, tilesW       = 7, 7
-		positions, calls     = 16, 3
-		vXi, mXi             = 9408, 9408 // between transform positions
-		callOut, callWeights = 3136, 12288
-		zeros                = 1180032 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 163200, 150528 // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
+		mAt, mSize                 = 464256, 150528 // one group's M in the scratch: [12 output blocks][16 positions][49 tiles][16]
+		positions, calls, inBlocks = 16, 3, 12
+		position                   = 784 // between the transform positions of a block of V or M
+		callOut, callWeights       = 50176, 12288
+		zeros                      = 1180032 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -1084,7 +1081,7 @@ func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv4GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -1093,9 +1090,9 @@ func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 163200, 150528 // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
-		mAt, mSize         = 464256, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		mAt, mSize         = 464256, 150528 // one group's M in the scratch: [12 output blocks][16 positions][49 tiles][16]
 		tilesH, tilesW     = 7, 7
+		mBlock             = 12544 // a block of M: its positions
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 		biases             = 1179648   // where the biases start in the transformed weights
@@ -1107,11 +1104,11 @@ func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv4GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
-// conv4Relay transforms the filters of conv4's input gradient for conv4GradWinoMulKernel (conv4RelayRows, split over the workers).
+// conv4Relay transforms the filters of conv4's input gradient for conv3WinoMulKernel (conv4RelayRows, split over the workers).
 func (m *Model) conv4Relay() {
 	runtime.Parallel(384, m.kernels.conv4RelayRows) // groups × output channels
 }
@@ -1173,9 +1170,9 @@ func (m *Model) conv4RelayRows(worker, lo, hi int) {
 // the tiles by conv5UpdKernel (conv5Upd; 8 channels × 2 output blocks per call) into the worker's partial sums,
 // brought back as Gᵀ dU G by conv5WinoDW,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv5GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (8 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv5GradWinoInKernel into 16 matrices of 49 tiles × 128
-// channels (V), each multiplied by its transformed weights by conv5GradWinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv5GradWinoOutKernel.
+// (8 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 128
+// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv3GradWinoOutKernel.
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
 		inSize     = 64896 // 384x13x13
@@ -1219,7 +1216,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		inCopy, outCopy                  = 49152, 21632           // one group's copies
 		tilesH, tilesW, tiles, tile      = 7, 7, 49, 2            // tile: a tile's outputs per side
 		positions, vSize, zSize          = 16, 150528, 100352     // the transforms of the input (V) and of dY (Z)
-		vXi, zXi                         = 9408, 6272             // between transform positions
+		position                         = 784                    // between the transform positions of a block of V or Z
 		inBlocks, outBlocks, t, f        = 12, 8, 8, 2            // the blocks, and the channels and output blocks per call
 		vAt, dyAt, zAt                   = 98304, 399360, 449536  // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 25088 // dY's copy: rowsP rows of dyRow values per block
@@ -1236,7 +1233,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv5WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -1251,7 +1248,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv5WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -1260,9 +1257,9 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv5UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						conv5UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
 						at += t * f * 16
 					}
 				}
@@ -1341,9 +1338,9 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%8 of group u/56.
 func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 130432, 100352 // one group's V in the scratch: [16 positions][8 input blocks][49 tiles][16]
-		mAt, mSize       = 331136, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		vAt, vSize       = 130432, 100352 // one group's V in the scratch: [8 input blocks][16 positions][49 tiles][16]
 		tilesH, tilesW   = 7, 7
+		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 8, 32768
 		row, block       = 256, 4096 // strides of the input copy
 	)
@@ -1354,7 +1351,7 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	xs, v := buf[:65536], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv5GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -1362,13 +1359,12 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 130432, 100352 // one group's V in the scratch: [16 positions][8 input blocks][49 tiles][16]
-		mAt, mSize           = 331136, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
-		tilesH, tilesW       = 7, 7
-		positions, calls     = 16, 3
-		vXi, mXi             = 6272, 9408 // between transform positions
-		callOut, callWeights = 3136, 8192
-		zeros                = 786816 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 130432, 100352 // one group's V in the scratch: [8 input blocks][16 positions][49 tiles][16]
+		mAt, mSize                 = 331136, 150528 // one group's M in the scratch: [12 output blocks][16 positions][49 tiles][16]
+		positions, calls, inBlocks = 16, 3, 8
+		position                   = 784 // between the transform positions of a block of V or M
+		callOut, callWeights       = 50176, 8192
+		zeros                      = 786816 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -1378,7 +1374,7 @@ func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv5GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -1387,9 +1383,9 @@ func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 130432, 100352 // one group's V in the scratch: [16 positions][8 input blocks][49 tiles][16]
-		mAt, mSize         = 331136, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		mAt, mSize         = 331136, 150528 // one group's M in the scratch: [12 output blocks][16 positions][49 tiles][16]
 		tilesH, tilesW     = 7, 7
+		mBlock             = 12544 // a block of M: its positions
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 		biases             = 786432    // where the biases start in the transformed weights
@@ -1401,11 +1397,11 @@ func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv5GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
-// conv5Relay transforms the filters of conv5's input gradient for conv5GradWinoMulKernel (conv5RelayRows, split over the workers).
+// conv5Relay transforms the filters of conv5's input gradient for conv3WinoMulKernel (conv5RelayRows, split over the workers).
 func (m *Model) conv5Relay() {
 	runtime.Parallel(384, m.kernels.conv5RelayRows) // groups × output channels
 }

@@ -16,7 +16,7 @@ var kernelISA = runtime.KernelISA()
 //		for b := 0; b < 3; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 1; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 11; kh++ {
 //						for kw := 0; kw < 11; kw++ {
 //							for c := 0; c < 3; c++ {
@@ -32,7 +32,7 @@ var kernelISA = runtime.KernelISA()
 //	}
 //
 //go:noescape
-func conv1KernelAVX512(out, in, w, bias *float32)
+func conv1KernelAVX512(out, in, w, bias *float32, blocks int)
 
 // conv1KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -40,7 +40,7 @@ func conv1KernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 3; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 1; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 11; kh++ {
 //						for kw := 0; kw < 11; kw++ {
 //							for c := 0; c < 3; c++ {
@@ -56,20 +56,23 @@ func conv1KernelAVX512(out, in, w, bias *float32)
 //	}
 //
 //go:noescape
-func conv1KernelAVX2(out, in, w, bias *float32)
+func conv1KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv1Kernel is conv1KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv1Kernel(out, in, w, bias []float32) {
+func conv1Kernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		conv1KernelGo(out, in, w, bias)
+		conv1KernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[97679], in[106474], w[17423], bias[47] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("conv1Kernel: no input block")
+	}
+	_, _, _, _ = out[97679], in[(blocks-1)*155952+106474], w[blocks*17424-1], bias[47] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv1KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv1KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -129,7 +132,7 @@ func conv1UpdKernel(dw, in, dy []float32) {
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*496+(t*3+j)*16+l], i, j < 7
-//			// v[ξ*3888+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
+//			// v[ξ*1296+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
 //		}
 //	}
 //
@@ -149,7 +152,7 @@ func conv2WinoInKernelAVX512(v, in *float32)
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*496+(t*3+j)*16+l], i, j < 7
-//			// v[ξ*3888+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
+//			// v[ξ*1296+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
 //		}
 //	}
 //
@@ -170,7 +173,7 @@ func conv2WinoInKernel(v, in []float32) {
 		conv2WinoInKernelGo(v, in)
 		return
 	}
-	_, _ = v[186767], in[3471] // the extents the assembly reads and writes
+	_, _ = v[62351], in[3471] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoInKernelAVX512(&v[0], &in[0])
 		return
@@ -184,23 +187,23 @@ func conv2WinoInKernel(v, in []float32) {
 //		for b := 0; b < 4; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 3; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
+//								x := in[cb*63504+kh*1296+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*1296+ox*16+l] = acc
+//				out[b*63504+ox*16+l] = acc
 //			}
 //		}
 //	}
 //
 //go:noescape
-func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
+func conv2WinoMulKernelAVX512(out, in, w, bias *float32, blocks int)
 
 // conv2WinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -208,43 +211,46 @@ func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 4; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 3; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
+//								x := in[cb*63504+kh*1296+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*1296+ox*16+l] = acc
+//				out[b*63504+ox*16+l] = acc
 //			}
 //		}
 //	}
 //
 //go:noescape
-func conv2WinoMulKernelAVX2(out, in, w, bias *float32)
+func conv2WinoMulKernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv2WinoMulKernel is conv2WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2WinoMulKernel(out, in, w, bias []float32) {
+func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		conv2WinoMulKernelGo(out, in, w, bias)
+		conv2WinoMulKernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[5183], in[3887], w[3071], bias[63] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("conv2WinoMulKernel: no input block")
+	}
+	_, _, _, _ = out[191807], in[(blocks-1)*63504+1295], w[blocks*1024-1], bias[63] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv2WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*7+j)*10368+t*16+l], i, j < 7
+//			// M[i][j] = mm[(i*7+j)*1296+t*16+l], i, j < 7
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 3, t*3+j < 27
 //			// out[i*432+(t*3+j)*16+l] = max(y, 0)
 //		}
@@ -261,7 +267,7 @@ func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*7+j)*10368+t*16+l], i, j < 7
+//			// M[i][j] = mm[(i*7+j)*1296+t*16+l], i, j < 7
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 3, t*3+j < 27
 //			// out[i*432+(t*3+j)*16+l] = max(y, 0)
 //		}
@@ -283,66 +289,12 @@ func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
 	if rows < 1 || rows > 3 {
 		panic("conv2WinoOutKernel: rows out of range")
 	}
-	_, _, _ = out[432*(rows-1)+431], mm[497807], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[432*(rows-1)+431], mm[62351], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
 		return
 	}
 	conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
-}
-
-// conv2GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 9; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*496+(t*3+j)*16+l], i, j < 7
-//			// v[ξ*10368+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
-//		}
-//	}
-//
-//	Bᵀ = [   -2     4   2.5    -5  -0.5     1     0 ]
-//	       [    0     2    -2  -4.5   0.5     1     0 ]
-//	       [    0    -2     6  -3.5  -1.5     1     0 ]
-//	       [    0     1  -1.5    -2   1.5     1     0 ]
-//	       [    0    -1   2.5     0  -2.5     1     0 ]
-//	       [    0     4     0    -5     0     1     0 ]
-//	       [    0    -2     4   2.5    -5  -0.5     1 ]
-//
-//go:noescape
-func conv2GradWinoInKernelAVX512(v, in *float32)
-
-// conv2GradWinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 9; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*496+(t*3+j)*16+l], i, j < 7
-//			// v[ξ*10368+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
-//		}
-//	}
-//
-//	Bᵀ = [   -2     4   2.5    -5  -0.5     1     0 ]
-//	       [    0     2    -2  -4.5   0.5     1     0 ]
-//	       [    0    -2     6  -3.5  -1.5     1     0 ]
-//	       [    0     1  -1.5    -2   1.5     1     0 ]
-//	       [    0    -1   2.5     0  -2.5     1     0 ]
-//	       [    0     4     0    -5     0     1     0 ]
-//	       [    0    -2     4   2.5    -5  -0.5     1 ]
-//
-//go:noescape
-func conv2GradWinoInKernelAVX2(v, in *float32)
-
-// conv2GradWinoInKernel is conv2GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2GradWinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv2GradWinoInKernelGo(v, in)
-		return
-	}
-	_, _ = v[497807], in[3471] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv2GradWinoInKernelAVX512(&v[0], &in[0])
-		return
-	}
-	conv2GradWinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv2GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -351,23 +303,23 @@ func conv2GradWinoInKernel(v, in []float32) {
 //		for b := 0; b < 3; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 8; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
+//								x := in[cb*63504+kh*1296+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*1296+ox*16+l] = acc
+//				out[b*63504+ox*16+l] = acc
 //			}
 //		}
 //	}
 //
 //go:noescape
-func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
+func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32, blocks int)
 
 // conv2GradWinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -375,43 +327,46 @@ func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 3; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 8; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
+//								x := in[cb*63504+kh*1296+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*1296+ox*16+l] = acc
+//				out[b*63504+ox*16+l] = acc
 //			}
 //		}
 //	}
 //
 //go:noescape
-func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32)
+func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv2GradWinoMulKernel is conv2GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2GradWinoMulKernel(out, in, w, bias []float32) {
+func conv2GradWinoMulKernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		conv2GradWinoMulKernelGo(out, in, w, bias)
+		conv2GradWinoMulKernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[3887], in[10367], w[6143], bias[47] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("conv2GradWinoMulKernel: no input block")
+	}
+	_, _, _, _ = out[128303], in[(blocks-1)*63504+1295], w[blocks*768-1], bias[47] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv2GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*7+j)*3888+t*16+l], i, j < 7
+//			// M[i][j] = mm[(i*7+j)*1296+t*16+l], i, j < 7
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 3, t*3+j < 27
 //			// out[i*432+(t*3+j)*16+l] = y
 //		}
@@ -428,7 +383,7 @@ func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*7+j)*3888+t*16+l], i, j < 7
+//			// M[i][j] = mm[(i*7+j)*1296+t*16+l], i, j < 7
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 3, t*3+j < 27
 //			// out[i*432+(t*3+j)*16+l] = y
 //		}
@@ -450,7 +405,7 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 	if rows < 1 || rows > 3 {
 		panic("conv2GradWinoOutKernel: rows out of range")
 	}
-	_, _, _ = out[432*(rows-1)+431], mm[186767], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[432*(rows-1)+431], mm[62351], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
 		return
@@ -466,7 +421,7 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 81; ox++ {
-//						acc += dy[f*1296+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
+//						acc += dy[f*63504+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -485,7 +440,7 @@ func conv2UpdKernelAVX512(dw, in, dy *float32)
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 81; ox++ {
-//						acc += dy[f*1296+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
+//						acc += dy[f*63504+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -502,7 +457,7 @@ func conv2UpdKernel(dw, in, dy []float32) {
 		conv2UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[255], in[1287], dy[2591] // the extents the assembly reads and writes
+	_, _, _ = dw[255], in[1287], dy[64799] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
@@ -515,7 +470,7 @@ func conv2UpdKernel(dw, in, dy []float32) {
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*432+(t*3+j)*16+l], i, j < 3
-//			// v[ξ*10368+t*16+l] = (A d Aᵀ)[ξ/7][ξ%7]
+//			// v[ξ*1296+t*16+l] = (A d Aᵀ)[ξ/7][ξ%7]
 //		}
 //	}
 //
@@ -535,7 +490,7 @@ func conv2WinoDyKernelAVX512(v, in *float32)
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*432+(t*3+j)*16+l], i, j < 3
-//			// v[ξ*10368+t*16+l] = (A d Aᵀ)[ξ/7][ξ%7]
+//			// v[ξ*1296+t*16+l] = (A d Aᵀ)[ξ/7][ξ%7]
 //		}
 //	}
 //
@@ -556,7 +511,7 @@ func conv2WinoDyKernel(v, in []float32) {
 		conv2WinoDyKernelGo(v, in)
 		return
 	}
-	_, _ = v[497807], in[1295] // the extents the assembly reads and writes
+	_, _ = v[62351], in[1295] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoDyKernelAVX512(&v[0], &in[0])
 		return
@@ -569,7 +524,7 @@ func conv2WinoDyKernel(v, in []float32) {
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*6272+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
+//			// v[ξ*784+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
@@ -586,7 +541,7 @@ func conv3WinoInKernelAVX512(v, in *float32)
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*6272+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
+//			// v[ξ*784+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
@@ -604,7 +559,7 @@ func conv3WinoInKernel(v, in []float32) {
 		conv3WinoInKernelGo(v, in)
 		return
 	}
-	_, _ = v[94191], in[1023] // the extents the assembly reads and writes
+	_, _ = v[11871], in[1023] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv3WinoInKernelAVX512(&v[0], &in[0])
 		return
@@ -618,23 +573,23 @@ func conv3WinoInKernel(v, in []float32) {
 //		for b := 0; b < 4; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 8; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								x := in[cb*12544+kh*784+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*784+ox*16+l] = acc
+//				out[b*12544+ox*16+l] = acc
 //			}
 //		}
 //	}
 //
 //go:noescape
-func conv3WinoMulKernelAVX512(out, in, w, bias *float32)
+func conv3WinoMulKernelAVX512(out, in, w, bias *float32, blocks int)
 
 // conv3WinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -642,43 +597,46 @@ func conv3WinoMulKernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 4; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 8; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+//								x := in[cb*12544+kh*784+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*784+ox*16+l] = acc
+//				out[b*12544+ox*16+l] = acc
 //			}
 //		}
 //	}
 //
 //go:noescape
-func conv3WinoMulKernelAVX2(out, in, w, bias *float32)
+func conv3WinoMulKernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv3WinoMulKernel is conv3WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv3WinoMulKernel(out, in, w, bias []float32) {
+func conv3WinoMulKernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		conv3WinoMulKernelGo(out, in, w, bias)
+		conv3WinoMulKernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[3135], in[6271], w[8191], bias[63] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("conv3WinoMulKernel: no input block")
+	}
+	_, _, _, _ = out[38415], in[(blocks-1)*12544+783], w[blocks*1024-1], bias[63] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv3WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv3WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	conv3WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv3WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv3WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*9408+t*16+l], i, j < 4
+//			// M[i][j] = mm[(i*4+j)*784+t*16+l], i, j < 4
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
 //			// out[i*208+(t*2+j)*16+l] = max(y, 0)
 //		}
@@ -694,7 +652,7 @@ func conv3WinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*9408+t*16+l], i, j < 4
+//			// M[i][j] = mm[(i*4+j)*784+t*16+l], i, j < 4
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
 //			// out[i*208+(t*2+j)*16+l] = max(y, 0)
 //		}
@@ -715,7 +673,7 @@ func conv3WinoOutKernel(out, mm, bias []float32, rows int) {
 	if rows < 1 || rows > 2 {
 		panic("conv3WinoOutKernel: rows out of range")
 	}
-	_, _, _ = out[208*(rows-1)+207], mm[141231], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[208*(rows-1)+207], mm[11871], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv3WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
 		return
@@ -723,121 +681,11 @@ func conv3WinoOutKernel(out, mm, bias []float32, rows int) {
 	conv3WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
-// conv3GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
-//
-//go:noescape
-func conv3GradWinoInKernelAVX512(v, in *float32)
-
-// conv3GradWinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
-//
-//go:noescape
-func conv3GradWinoInKernelAVX2(v, in *float32)
-
-// conv3GradWinoInKernel is conv3GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv3GradWinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv3GradWinoInKernelGo(v, in)
-		return
-	}
-	_, _ = v[141231], in[1023] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv3GradWinoInKernelAVX512(&v[0], &in[0])
-		return
-	}
-	conv3GradWinoInKernelAVX2(&v[0], &in[0])
-}
-
-// conv3GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
-//
-//	for ox := 0; ox < 49; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 12; cb++ {
-//					for kh := 0; kh < 1; kh++ {
-//						for kw := 0; kw < 1; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*784+ox*16+l] = acc
-//			}
-//		}
-//	}
-//
-//go:noescape
-func conv3GradWinoMulKernelAVX512(out, in, w, bias *float32)
-
-// conv3GradWinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
-//
-//	for ox := 0; ox < 49; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 12; cb++ {
-//					for kh := 0; kh < 1; kh++ {
-//						for kw := 0; kw < 1; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*784+ox*16+l] = acc
-//			}
-//		}
-//	}
-//
-//go:noescape
-func conv3GradWinoMulKernelAVX2(out, in, w, bias *float32)
-
-// conv3GradWinoMulKernel is conv3GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv3GradWinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv3GradWinoMulKernelGo(out, in, w, bias)
-		return
-	}
-	_, _, _, _ = out[3135], in[9407], w[12287], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv3GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
-	}
-	conv3GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
-}
-
 // conv3GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*6272+t*16+l], i, j < 4
+//			// M[i][j] = mm[(i*4+j)*784+t*16+l], i, j < 4
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
 //			// out[i*208+(t*2+j)*16+l] = y
 //		}
@@ -853,7 +701,7 @@ func conv3GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*6272+t*16+l], i, j < 4
+//			// M[i][j] = mm[(i*4+j)*784+t*16+l], i, j < 4
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
 //			// out[i*208+(t*2+j)*16+l] = y
 //		}
@@ -874,7 +722,7 @@ func conv3GradWinoOutKernel(out, mm, bias []float32, rows int) {
 	if rows < 1 || rows > 2 {
 		panic("conv3GradWinoOutKernel: rows out of range")
 	}
-	_, _, _ = out[208*(rows-1)+207], mm[94191], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[208*(rows-1)+207], mm[11871], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv3GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
 		return
@@ -890,7 +738,7 @@ func conv3GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 49; ox++ {
-//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+//						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -909,7 +757,7 @@ func conv3UpdKernelAVX512(dw, in, dy *float32)
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 49; ox++ {
-//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+//						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -926,7 +774,7 @@ func conv3UpdKernel(dw, in, dy []float32) {
 		conv3UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[383], in[775], dy[2351] // the extents the assembly reads and writes
+	_, _, _ = dw[383], in[775], dy[25871] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv3UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
@@ -939,7 +787,7 @@ func conv3UpdKernel(dw, in, dy []float32) {
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
-//			// v[ξ*9408+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//			// v[ξ*784+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
 //		}
 //	}
 //
@@ -956,7 +804,7 @@ func conv3WinoDyKernelAVX512(v, in *float32)
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
-//			// v[ξ*9408+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//			// v[ξ*784+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
 //		}
 //	}
 //
@@ -974,748 +822,12 @@ func conv3WinoDyKernel(v, in []float32) {
 		conv3WinoDyKernelGo(v, in)
 		return
 	}
-	_, _ = v[141231], in[447] // the extents the assembly reads and writes
+	_, _ = v[11871], in[447] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv3WinoDyKernelAVX512(&v[0], &in[0])
 		return
 	}
 	conv3WinoDyKernelAVX2(&v[0], &in[0])
-}
-
-// conv4WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
-//
-//go:noescape
-func conv4WinoInKernelAVX512(v, in *float32)
-
-// conv4WinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
-//
-//go:noescape
-func conv4WinoInKernelAVX2(v, in *float32)
-
-// conv4WinoInKernel is conv4WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv4WinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv4WinoInKernelGo(v, in)
-		return
-	}
-	_, _ = v[141231], in[1023] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv4WinoInKernelAVX512(&v[0], &in[0])
-		return
-	}
-	conv4WinoInKernelAVX2(&v[0], &in[0])
-}
-
-// conv4WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
-//
-//	for ox := 0; ox < 49; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 12; cb++ {
-//					for kh := 0; kh < 1; kh++ {
-//						for kw := 0; kw < 1; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*784+ox*16+l] = acc
-//			}
-//		}
-//	}
-//
-//go:noescape
-func conv4WinoMulKernelAVX512(out, in, w, bias *float32)
-
-// conv4WinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
-//
-//	for ox := 0; ox < 49; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 12; cb++ {
-//					for kh := 0; kh < 1; kh++ {
-//						for kw := 0; kw < 1; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*784+ox*16+l] = acc
-//			}
-//		}
-//	}
-//
-//go:noescape
-func conv4WinoMulKernelAVX2(out, in, w, bias *float32)
-
-// conv4WinoMulKernel is conv4WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv4WinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv4WinoMulKernelGo(out, in, w, bias)
-		return
-	}
-	_, _, _, _ = out[3135], in[9407], w[12287], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv4WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
-	}
-	conv4WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
-}
-
-// conv4WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*9408+t*16+l], i, j < 4
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
-//			// out[i*208+(t*2+j)*16+l] = max(y, 0)
-//		}
-//	}
-//
-//	Aᵀ = [    1     1     1     0 ]
-//	       [    0     1    -1     1 ]
-//
-//go:noescape
-func conv4WinoOutKernelAVX512(out, mm, bias *float32, rows int)
-
-// conv4WinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*9408+t*16+l], i, j < 4
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
-//			// out[i*208+(t*2+j)*16+l] = max(y, 0)
-//		}
-//	}
-//
-//	Aᵀ = [    1     1     1     0 ]
-//	       [    0     1    -1     1 ]
-//
-//go:noescape
-func conv4WinoOutKernelAVX2(out, mm, bias *float32, rows int)
-
-// conv4WinoOutKernel is conv4WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv4WinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv4WinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
-	if rows < 1 || rows > 2 {
-		panic("conv4WinoOutKernel: rows out of range")
-	}
-	_, _, _ = out[208*(rows-1)+207], mm[141231], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv4WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
-	}
-	conv4WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
-}
-
-// conv4GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
-//
-//go:noescape
-func conv4GradWinoInKernelAVX512(v, in *float32)
-
-// conv4GradWinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
-//
-//go:noescape
-func conv4GradWinoInKernelAVX2(v, in *float32)
-
-// conv4GradWinoInKernel is conv4GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv4GradWinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv4GradWinoInKernelGo(v, in)
-		return
-	}
-	_, _ = v[141231], in[1023] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv4GradWinoInKernelAVX512(&v[0], &in[0])
-		return
-	}
-	conv4GradWinoInKernelAVX2(&v[0], &in[0])
-}
-
-// conv4GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
-//
-//	for ox := 0; ox < 49; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 12; cb++ {
-//					for kh := 0; kh < 1; kh++ {
-//						for kw := 0; kw < 1; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*784+ox*16+l] = acc
-//			}
-//		}
-//	}
-//
-//go:noescape
-func conv4GradWinoMulKernelAVX512(out, in, w, bias *float32)
-
-// conv4GradWinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
-//
-//	for ox := 0; ox < 49; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 12; cb++ {
-//					for kh := 0; kh < 1; kh++ {
-//						for kw := 0; kw < 1; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*784+ox*16+l] = acc
-//			}
-//		}
-//	}
-//
-//go:noescape
-func conv4GradWinoMulKernelAVX2(out, in, w, bias *float32)
-
-// conv4GradWinoMulKernel is conv4GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv4GradWinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv4GradWinoMulKernelGo(out, in, w, bias)
-		return
-	}
-	_, _, _, _ = out[3135], in[9407], w[12287], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv4GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
-	}
-	conv4GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
-}
-
-// conv4GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*9408+t*16+l], i, j < 4
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
-//			// out[i*208+(t*2+j)*16+l] = y
-//		}
-//	}
-//
-//	Aᵀ = [    1     1     1     0 ]
-//	       [    0     1    -1     1 ]
-//
-//go:noescape
-func conv4GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
-
-// conv4GradWinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*9408+t*16+l], i, j < 4
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
-//			// out[i*208+(t*2+j)*16+l] = y
-//		}
-//	}
-//
-//	Aᵀ = [    1     1     1     0 ]
-//	       [    0     1    -1     1 ]
-//
-//go:noescape
-func conv4GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
-
-// conv4GradWinoOutKernel is conv4GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv4GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv4GradWinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
-	if rows < 1 || rows > 2 {
-		panic("conv4GradWinoOutKernel: rows out of range")
-	}
-	_, _, _ = out[208*(rows-1)+207], mm[141231], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv4GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
-	}
-	conv4GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
-}
-
-// conv4UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
-//
-//	for t := 0; t < 8; t++ {
-//		for f := 0; f < 3; f++ {
-//			for l := 0; l < 16; l++ {
-//				acc := dw[(t*3+f)*16+l]
-//				for oy := 0; oy < 1; oy++ {
-//					for ox := 0; ox < 49; ox++ {
-//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
-//					}
-//				}
-//				dw[(t*3+f)*16+l] = acc
-//			}
-//		}
-//	}
-//
-//go:noescape
-func conv4UpdKernelAVX512(dw, in, dy *float32)
-
-// conv4UpdKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
-//
-//	for t := 0; t < 8; t++ {
-//		for f := 0; f < 3; f++ {
-//			for l := 0; l < 16; l++ {
-//				acc := dw[(t*3+f)*16+l]
-//				for oy := 0; oy < 1; oy++ {
-//					for ox := 0; ox < 49; ox++ {
-//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
-//					}
-//				}
-//				dw[(t*3+f)*16+l] = acc
-//			}
-//		}
-//	}
-//
-//go:noescape
-func conv4UpdKernelAVX2(dw, in, dy *float32)
-
-// conv4UpdKernel is conv4UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv4UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv4UpdKernelGo(dw, in, dy)
-		return
-	}
-	_, _, _ = dw[383], in[775], dy[2351] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv4UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
-	}
-	conv4UpdKernelAVX2(&dw[0], &in[0], &dy[0])
-}
-
-// conv4WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
-//			// v[ξ*9408+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	A = [    1     0 ]
-//	    [    1     1 ]
-//	    [    1    -1 ]
-//	    [    0     1 ]
-//
-//go:noescape
-func conv4WinoDyKernelAVX512(v, in *float32)
-
-// conv4WinoDyKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
-//			// v[ξ*9408+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	A = [    1     0 ]
-//	    [    1     1 ]
-//	    [    1    -1 ]
-//	    [    0     1 ]
-//
-//go:noescape
-func conv4WinoDyKernelAVX2(v, in *float32)
-
-// conv4WinoDyKernel is conv4WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv4WinoDyKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv4WinoDyKernelGo(v, in)
-		return
-	}
-	_, _ = v[141231], in[447] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv4WinoDyKernelAVX512(&v[0], &in[0])
-		return
-	}
-	conv4WinoDyKernelAVX2(&v[0], &in[0])
-}
-
-// conv5WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
-//
-//go:noescape
-func conv5WinoInKernelAVX512(v, in *float32)
-
-// conv5WinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*9408+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
-//
-//go:noescape
-func conv5WinoInKernelAVX2(v, in *float32)
-
-// conv5WinoInKernel is conv5WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv5WinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv5WinoInKernelGo(v, in)
-		return
-	}
-	_, _ = v[141231], in[1023] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv5WinoInKernelAVX512(&v[0], &in[0])
-		return
-	}
-	conv5WinoInKernelAVX2(&v[0], &in[0])
-}
-
-// conv5WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
-//
-//	for ox := 0; ox < 49; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 12; cb++ {
-//					for kh := 0; kh < 1; kh++ {
-//						for kw := 0; kw < 1; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*784+ox*16+l] = acc
-//			}
-//		}
-//	}
-//
-//go:noescape
-func conv5WinoMulKernelAVX512(out, in, w, bias *float32)
-
-// conv5WinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
-//
-//	for ox := 0; ox < 49; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 12; cb++ {
-//					for kh := 0; kh < 1; kh++ {
-//						for kw := 0; kw < 1; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*784+ox*16+l] = acc
-//			}
-//		}
-//	}
-//
-//go:noescape
-func conv5WinoMulKernelAVX2(out, in, w, bias *float32)
-
-// conv5WinoMulKernel is conv5WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv5WinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv5WinoMulKernelGo(out, in, w, bias)
-		return
-	}
-	_, _, _, _ = out[3135], in[9407], w[12287], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv5WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
-	}
-	conv5WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
-}
-
-// conv5WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*6272+t*16+l], i, j < 4
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
-//			// out[i*208+(t*2+j)*16+l] = max(y, 0)
-//		}
-//	}
-//
-//	Aᵀ = [    1     1     1     0 ]
-//	       [    0     1    -1     1 ]
-//
-//go:noescape
-func conv5WinoOutKernelAVX512(out, mm, bias *float32, rows int)
-
-// conv5WinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*6272+t*16+l], i, j < 4
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
-//			// out[i*208+(t*2+j)*16+l] = max(y, 0)
-//		}
-//	}
-//
-//	Aᵀ = [    1     1     1     0 ]
-//	       [    0     1    -1     1 ]
-//
-//go:noescape
-func conv5WinoOutKernelAVX2(out, mm, bias *float32, rows int)
-
-// conv5WinoOutKernel is conv5WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv5WinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv5WinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
-	if rows < 1 || rows > 2 {
-		panic("conv5WinoOutKernel: rows out of range")
-	}
-	_, _, _ = out[208*(rows-1)+207], mm[94191], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv5WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
-	}
-	conv5WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
-}
-
-// conv5GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*6272+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
-//
-//go:noescape
-func conv5GradWinoInKernelAVX512(v, in *float32)
-
-// conv5GradWinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*6272+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	Bᵀ = [   -1     0     1     0 ]
-//	       [    0     1     1     0 ]
-//	       [    0    -1     1     0 ]
-//	       [    0    -1     0     1 ]
-//
-//go:noescape
-func conv5GradWinoInKernelAVX2(v, in *float32)
-
-// conv5GradWinoInKernel is conv5GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv5GradWinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv5GradWinoInKernelGo(v, in)
-		return
-	}
-	_, _ = v[94191], in[1023] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv5GradWinoInKernelAVX512(&v[0], &in[0])
-		return
-	}
-	conv5GradWinoInKernelAVX2(&v[0], &in[0])
-}
-
-// conv5GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
-//
-//	for ox := 0; ox < 49; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 8; cb++ {
-//					for kh := 0; kh < 1; kh++ {
-//						for kw := 0; kw < 1; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*784+ox*16+l] = acc
-//			}
-//		}
-//	}
-//
-//go:noescape
-func conv5GradWinoMulKernelAVX512(out, in, w, bias *float32)
-
-// conv5GradWinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
-//
-//	for ox := 0; ox < 49; ox++ {
-//		for b := 0; b < 4; b++ {
-//			for l := 0; l < 16; l++ {
-//				acc := bias[b*16+l]
-//				for cb := 0; cb < 8; cb++ {
-//					for kh := 0; kh < 1; kh++ {
-//						for kw := 0; kw < 1; kw++ {
-//							for c := 0; c < 16; c++ {
-//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-//								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
-//							}
-//						}
-//					}
-//				}
-//				out[b*784+ox*16+l] = acc
-//			}
-//		}
-//	}
-//
-//go:noescape
-func conv5GradWinoMulKernelAVX2(out, in, w, bias *float32)
-
-// conv5GradWinoMulKernel is conv5GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv5GradWinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv5GradWinoMulKernelGo(out, in, w, bias)
-		return
-	}
-	_, _, _, _ = out[3135], in[6271], w[8191], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv5GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
-	}
-	conv5GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
-}
-
-// conv5GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*9408+t*16+l], i, j < 4
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
-//			// out[i*208+(t*2+j)*16+l] = y
-//		}
-//	}
-//
-//	Aᵀ = [    1     1     1     0 ]
-//	       [    0     1    -1     1 ]
-//
-//go:noescape
-func conv5GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
-
-// conv5GradWinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*9408+t*16+l], i, j < 4
-//			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
-//			// out[i*208+(t*2+j)*16+l] = y
-//		}
-//	}
-//
-//	Aᵀ = [    1     1     1     0 ]
-//	       [    0     1    -1     1 ]
-//
-//go:noescape
-func conv5GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
-
-// conv5GradWinoOutKernel is conv5GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv5GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv5GradWinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
-	if rows < 1 || rows > 2 {
-		panic("conv5GradWinoOutKernel: rows out of range")
-	}
-	_, _, _ = out[208*(rows-1)+207], mm[141231], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv5GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
-	}
-	conv5GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv5UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1726,7 +838,7 @@ func conv5GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 49; ox++ {
-//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+//						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -1745,7 +857,7 @@ func conv5UpdKernelAVX512(dw, in, dy *float32)
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 49; ox++ {
-//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+//						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -1762,60 +874,12 @@ func conv5UpdKernel(dw, in, dy []float32) {
 		conv5UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[255], in[775], dy[1567] // the extents the assembly reads and writes
+	_, _, _ = dw[255], in[775], dy[13327] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv5UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
 	}
 	conv5UpdKernelAVX2(&dw[0], &in[0], &dy[0])
-}
-
-// conv5WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
-//			// v[ξ*6272+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	A = [    1     0 ]
-//	    [    1     1 ]
-//	    [    1    -1 ]
-//	    [    0     1 ]
-//
-//go:noescape
-func conv5WinoDyKernelAVX512(v, in *float32)
-
-// conv5WinoDyKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 7; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
-//			// v[ξ*6272+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
-//		}
-//	}
-//
-//	A = [    1     0 ]
-//	    [    1     1 ]
-//	    [    1    -1 ]
-//	    [    0     1 ]
-//
-//go:noescape
-func conv5WinoDyKernelAVX2(v, in *float32)
-
-// conv5WinoDyKernel is conv5WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv5WinoDyKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv5WinoDyKernelGo(v, in)
-		return
-	}
-	_, _ = v[94191], in[447] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv5WinoDyKernelAVX512(&v[0], &in[0])
-		return
-	}
-	conv5WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // fc6KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1824,7 +888,7 @@ func conv5WinoDyKernel(v, in []float32) {
 //		for b := 0; b < 2; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 288; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
@@ -1840,7 +904,7 @@ func conv5WinoDyKernel(v, in []float32) {
 //	}
 //
 //go:noescape
-func fc6KernelAVX512(out, in, w, bias *float32)
+func fc6KernelAVX512(out, in, w, bias *float32, blocks int)
 
 // fc6KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -1848,7 +912,7 @@ func fc6KernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 2; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 288; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
@@ -1864,20 +928,23 @@ func fc6KernelAVX512(out, in, w, bias *float32)
 //	}
 //
 //go:noescape
-func fc6KernelAVX2(out, in, w, bias *float32)
+func fc6KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // fc6Kernel is fc6KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func fc6Kernel(out, in, w, bias []float32) {
+func fc6Kernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		fc6KernelGo(out, in, w, bias)
+		fc6KernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[33023], in[73727], w[147455], bias[31] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("fc6Kernel: no input block")
+	}
+	_, _, _, _ = out[33023], in[(blocks-1)*16+69135], w[blocks*512-1], bias[31] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		fc6KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		fc6KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	fc6KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	fc6KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // fc7KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1886,7 +953,7 @@ func fc6Kernel(out, in, w, bias []float32) {
 //		for b := 0; b < 2; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 128; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
@@ -1902,7 +969,7 @@ func fc6Kernel(out, in, w, bias []float32) {
 //	}
 //
 //go:noescape
-func fc7KernelAVX512(out, in, w, bias *float32)
+func fc7KernelAVX512(out, in, w, bias *float32, blocks int)
 
 // fc7KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -1910,7 +977,7 @@ func fc7KernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 2; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 128; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
@@ -1926,20 +993,23 @@ func fc7KernelAVX512(out, in, w, bias *float32)
 //	}
 //
 //go:noescape
-func fc7KernelAVX2(out, in, w, bias *float32)
+func fc7KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // fc7Kernel is fc7KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func fc7Kernel(out, in, w, bias []float32) {
+func fc7Kernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		fc7KernelGo(out, in, w, bias)
+		fc7KernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[33023], in[32767], w[65535], bias[31] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("fc7Kernel: no input block")
+	}
+	_, _, _, _ = out[33023], in[(blocks-1)*16+30735], w[blocks*512-1], bias[31] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		fc7KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		fc7KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	fc7KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	fc7KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // fc8KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1948,7 +1018,7 @@ func fc7Kernel(out, in, w, bias []float32) {
 //		for b := 0; b < 2; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 128; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
@@ -1964,7 +1034,7 @@ func fc7Kernel(out, in, w, bias []float32) {
 //	}
 //
 //go:noescape
-func fc8KernelAVX512(out, in, w, bias *float32)
+func fc8KernelAVX512(out, in, w, bias *float32, blocks int)
 
 // fc8KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -1972,7 +1042,7 @@ func fc8KernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 2; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 128; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
@@ -1988,18 +1058,21 @@ func fc8KernelAVX512(out, in, w, bias *float32)
 //	}
 //
 //go:noescape
-func fc8KernelAVX2(out, in, w, bias *float32)
+func fc8KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // fc8Kernel is fc8KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func fc8Kernel(out, in, w, bias []float32) {
+func fc8Kernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		fc8KernelGo(out, in, w, bias)
+		fc8KernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[16127], in[16383], w[65535], bias[31] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("fc8Kernel: no input block")
+	}
+	_, _, _, _ = out[16127], in[(blocks-1)*16+14351], w[blocks*512-1], bias[31] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		fc8KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		fc8KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	fc8KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	fc8KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }

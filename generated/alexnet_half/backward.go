@@ -130,7 +130,7 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 // the tiles by conv2UpdKernel (conv2Upd; 8 channels × 2 output blocks per call) into the worker's partial sums,
 // brought back as Gᵀ dU G by conv2WinoDW,
 // and dX as the convolution of dY, padded by 2x2, with the flipped weights (conv2GradImage) by Winograd's F(3x3,5x5) (Lavin and Gray): the input copied into a padded copy
-// (8 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by conv2GradWinoInKernel into 49 matrices of 81 tiles × 128
+// (8 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by conv2WinoInKernel into 49 matrices of 81 tiles × 128
 // channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 3 output blocks a call,
 // and the products transformed into the output by conv2GradWinoOutKernel.
 func (m *Model) conv2Backward(worker, lo, hi int) {
@@ -176,7 +176,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		inCopy, outCopy                  = 46128, 93312           // one group's copies
 		tilesH, tilesW, tiles, tile      = 9, 9, 81, 3            // tile: a tile's outputs per side
 		positions, vSize, zSize          = 49, 190512, 508032     // the transforms of the input (V) and of dY (Z)
-		vXi, zXi                         = 3888, 10368            // between transform positions
+		position                         = 1296                   // between the transform positions of a block of V or Z
 		inBlocks, outBlocks, t, f        = 3, 8, 8, 2             // the blocks, and the channels and output blocks per call
 		vAt, dyAt, zAt                   = 46128, 236640, 329952  // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 27, 27, 27, 432, 93312 // dY's copy: rowsP rows of dyRow values per block
@@ -193,7 +193,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv2WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -208,7 +208,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv2WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -217,9 +217,9 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
 						at += t * f * 16
 					}
 				}
@@ -316,9 +316,9 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 // tiles of block u/9%8 of group u/72.
 func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 158000, 508032 // one group's V in the scratch: [49 positions][8 input blocks][81 tiles][16]
-		mAt, mSize       = 666032, 190512 // and its M: [49 positions][3 output blocks][81 tiles][16]
+		vAt, vSize       = 158000, 508032 // one group's V in the scratch: [8 input blocks][49 positions][81 tiles][16]
 		tilesH, tilesW   = 9, 9
+		vBlock           = 63504 // a block of V: its positions
 		inBlocks, inCopy = 8, 123008
 		row, block       = 496, 15376 // strides of the input copy
 	)
@@ -329,7 +329,7 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	xs, v := buf[:123008], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
+		conv2WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
 	}
 }
 
@@ -337,13 +337,12 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·3…) of transform position u/1%49 of group u/49.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 158000, 508032 // one group's V in the scratch: [49 positions][8 input blocks][81 tiles][16]
-		mAt, mSize           = 666032, 190512 // and its M: [49 positions][3 output blocks][81 tiles][16]
-		tilesH, tilesW       = 9, 9
-		positions, calls     = 49, 1
-		vXi, mXi             = 10368, 3888 // between transform positions
-		callOut, callWeights = 3888, 6144
-		zeros                = 301104 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 158000, 508032 // one group's V in the scratch: [8 input blocks][49 positions][81 tiles][16]
+		mAt, mSize                 = 666032, 190512 // one group's M in the scratch: [3 output blocks][49 positions][81 tiles][16]
+		positions, calls, inBlocks = 49, 1, 8
+		position                   = 1296 // between the transform positions of a block of V or M
+		callOut, callWeights       = 190512, 6144
+		zeros                      = 301104 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -353,7 +352,7 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv2GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv2GradWinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -362,9 +361,9 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 158000, 508032 // one group's V in the scratch: [49 positions][8 input blocks][81 tiles][16]
-		mAt, mSize         = 666032, 190512 // and its M: [49 positions][3 output blocks][81 tiles][16]
+		mAt, mSize         = 666032, 190512 // one group's M in the scratch: [3 output blocks][49 positions][81 tiles][16]
 		tilesH, tilesW     = 9, 9
+		mBlock             = 63504 // a block of M: its positions
 		outBlocks, outCopy = 3, 34992
 		outH, outW, tile   = 27, 27, 3 // the output, and a tile's rows
 		biases             = 301056    // where the biases start in the transformed weights
@@ -376,7 +375,7 @@ func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -498,8 +497,8 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 // the tiles by conv3UpdKernel (conv3Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
 // brought back as Gᵀ dU G by conv3WinoDW,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv3GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3GradWinoInKernel into 16 matrices of 49 tiles × 192
-// channels (V), each multiplied by its transformed weights by conv3GradWinoMulKernel, 4 output blocks a call,
+// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 192
+// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
 // and the products transformed into the output by conv3GradWinoOutKernel.
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
@@ -544,7 +543,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		inCopy, outCopy                  = 32768, 32448           // one group's copies
 		tilesH, tilesW, tiles, tile      = 7, 7, 49, 2            // tile: a tile's outputs per side
 		positions, vSize, zSize          = 16, 100352, 150528     // the transforms of the input (V) and of dY (Z)
-		vXi, zXi                         = 6272, 9408             // between transform positions
+		position                         = 784                    // between the transform positions of a block of V or Z
 		inBlocks, outBlocks, t, f        = 8, 12, 8, 3            // the blocks, and the channels and output blocks per call
 		vAt, dyAt, zAt                   = 32768, 133120, 170752  // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 37632 // dY's copy: rowsP rows of dyRow values per block
@@ -561,7 +560,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -576,7 +575,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -585,9 +584,9 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
 						at += t * f * 16
 					}
 				}
@@ -666,9 +665,9 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 70784, 150528  // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
-		mAt, mSize       = 221312, 100352 // and its M: [16 positions][8 output blocks][49 tiles][16]
+		vAt, vSize       = 70784, 150528 // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
 		tilesH, tilesW   = 7, 7
+		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
 	)
@@ -679,7 +678,7 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	xs, v := buf[:49152], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -687,13 +686,12 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%2)·4…) of transform position u/2%16 of group u/32.
 func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 70784, 150528  // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
-		mAt, mSize           = 221312, 100352 // and its M: [16 positions][8 output blocks][49 tiles][16]
-		tilesH, tilesW       = 7, 7
-		positions, calls     = 16, 2
-		vXi, mXi             = 9408, 6272 // between transform positions
-		callOut, callWeights = 3136, 12288
-		zeros                = 393344 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 70784, 150528  // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
+		mAt, mSize                 = 221312, 100352 // one group's M in the scratch: [8 output blocks][16 positions][49 tiles][16]
+		positions, calls, inBlocks = 16, 2, 12
+		position                   = 784 // between the transform positions of a block of V or M
+		callOut, callWeights       = 50176, 12288
+		zeros                      = 393344 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -703,7 +701,7 @@ func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv3GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -712,9 +710,9 @@ func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 70784, 150528  // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
-		mAt, mSize         = 221312, 100352 // and its M: [16 positions][8 output blocks][49 tiles][16]
+		mAt, mSize         = 221312, 100352 // one group's M in the scratch: [8 output blocks][16 positions][49 tiles][16]
 		tilesH, tilesW     = 7, 7
+		mBlock             = 12544 // a block of M: its positions
 		outBlocks, outCopy = 8, 21632
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 		biases             = 393216    // where the biases start in the transformed weights
@@ -726,11 +724,11 @@ func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
-// conv3Relay transforms the filters of conv3's input gradient for conv3GradWinoMulKernel (conv3RelayRows, split over the workers).
+// conv3Relay transforms the filters of conv3's input gradient for conv3WinoMulKernel (conv3RelayRows, split over the workers).
 func (m *Model) conv3Relay() {
 	runtime.Parallel(128, m.kernels.conv3RelayRows) // groups × output channels
 }
@@ -792,9 +790,9 @@ func (m *Model) conv3RelayRows(worker, lo, hi int) {
 // the tiles by conv4UpdKernel (conv4Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
 // brought back as Gᵀ dU G by conv4WinoDW,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv4GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv4GradWinoInKernel into 16 matrices of 49 tiles × 192
-// channels (V), each multiplied by its transformed weights by conv4GradWinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv4GradWinoOutKernel.
+// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 192
+// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv3GradWinoOutKernel.
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
 		inSize     = 32448 // 192x13x13
@@ -827,7 +825,7 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 }
 
 // conv4Upd adds the weight gradient of one image of conv4, in F(2x2,3x3)'s domain, to dw, the worker's partial
-// sums in conv4UpdKernel's layout: [group][position][input block][channel/8][output block/3] × [8][3][16], from
+// sums in conv3UpdKernel's layout: [group][position][input block][channel/8][output block/3] × [8][3][16], from
 // src (192x13x13) and dy (192x13x13).
 func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	const (
@@ -838,7 +836,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		inCopy, outCopy                  = 49152, 32448           // one group's copies
 		tilesH, tilesW, tiles, tile      = 7, 7, 49, 2            // tile: a tile's outputs per side
 		positions, vSize, zSize          = 16, 150528, 150528     // the transforms of the input (V) and of dY (Z)
-		vXi, zXi                         = 9408, 9408             // between transform positions
+		position                         = 784                    // between the transform positions of a block of V or Z
 		inBlocks, outBlocks, t, f        = 12, 12, 8, 3           // the blocks, and the channels and output blocks per call
 		vAt, dyAt, zAt                   = 49152, 199680, 237312  // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 37632 // dY's copy: rowsP rows of dyRow values per block
@@ -855,7 +853,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv4WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -870,7 +868,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv4WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -879,9 +877,9 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv4UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
 						at += t * f * 16
 					}
 				}
@@ -960,9 +958,9 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 81600, 150528  // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
-		mAt, mSize       = 232128, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		vAt, vSize       = 81600, 150528 // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
 		tilesH, tilesW   = 7, 7
+		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
 	)
@@ -973,7 +971,7 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	xs, v := buf[:49152], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv4GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -981,13 +979,12 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 81600, 150528  // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
-		mAt, mSize           = 232128, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
-		tilesH, tilesW       = 7, 7
-		positions, calls     = 16, 3
-		vXi, mXi             = 9408, 9408 // between transform positions
-		callOut, callWeights = 3136, 12288
-		zeros                = 590016 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 81600, 150528  // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
+		mAt, mSize                 = 232128, 150528 // one group's M in the scratch: [12 output blocks][16 positions][49 tiles][16]
+		positions, calls, inBlocks = 16, 3, 12
+		position                   = 784 // between the transform positions of a block of V or M
+		callOut, callWeights       = 50176, 12288
+		zeros                      = 590016 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -997,7 +994,7 @@ func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv4GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -1006,9 +1003,9 @@ func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 81600, 150528  // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
-		mAt, mSize         = 232128, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		mAt, mSize         = 232128, 150528 // one group's M in the scratch: [12 output blocks][16 positions][49 tiles][16]
 		tilesH, tilesW     = 7, 7
+		mBlock             = 12544 // a block of M: its positions
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 		biases             = 589824    // where the biases start in the transformed weights
@@ -1020,11 +1017,11 @@ func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv4GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
-// conv4Relay transforms the filters of conv4's input gradient for conv4GradWinoMulKernel (conv4RelayRows, split over the workers).
+// conv4Relay transforms the filters of conv4's input gradient for conv3WinoMulKernel (conv4RelayRows, split over the workers).
 func (m *Model) conv4Relay() {
 	runtime.Parallel(192, m.kernels.conv4RelayRows) // groups × output channels
 }
@@ -1086,9 +1083,9 @@ func (m *Model) conv4RelayRows(worker, lo, hi int) {
 // the tiles by conv5UpdKernel (conv5Upd; 8 channels × 2 output blocks per call) into the worker's partial sums,
 // brought back as Gᵀ dU G by conv5WinoDW,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv5GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (8 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv5GradWinoInKernel into 16 matrices of 49 tiles × 128
-// channels (V), each multiplied by its transformed weights by conv5GradWinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv5GradWinoOutKernel.
+// (8 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 128
+// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv3GradWinoOutKernel.
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
 		inSize     = 32448 // 192x13x13
@@ -1132,7 +1129,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		inCopy, outCopy                  = 49152, 21632           // one group's copies
 		tilesH, tilesW, tiles, tile      = 7, 7, 49, 2            // tile: a tile's outputs per side
 		positions, vSize, zSize          = 16, 150528, 100352     // the transforms of the input (V) and of dY (Z)
-		vXi, zXi                         = 9408, 6272             // between transform positions
+		position                         = 784                    // between the transform positions of a block of V or Z
 		inBlocks, outBlocks, t, f        = 12, 8, 8, 2            // the blocks, and the channels and output blocks per call
 		vAt, dyAt, zAt                   = 49152, 199680, 224768  // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 25088 // dY's copy: rowsP rows of dyRow values per block
@@ -1149,7 +1146,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv5WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -1164,7 +1161,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv5WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -1173,9 +1170,9 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv5UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						conv5UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
 						at += t * f * 16
 					}
 				}
@@ -1254,9 +1251,9 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%8 of group u/56.
 func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 65216, 100352  // one group's V in the scratch: [16 positions][8 input blocks][49 tiles][16]
-		mAt, mSize       = 165568, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		vAt, vSize       = 65216, 100352 // one group's V in the scratch: [8 input blocks][16 positions][49 tiles][16]
 		tilesH, tilesW   = 7, 7
+		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 8, 32768
 		row, block       = 256, 4096 // strides of the input copy
 	)
@@ -1267,7 +1264,7 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	xs, v := buf[:32768], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv5GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -1275,13 +1272,12 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 65216, 100352  // one group's V in the scratch: [16 positions][8 input blocks][49 tiles][16]
-		mAt, mSize           = 165568, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
-		tilesH, tilesW       = 7, 7
-		positions, calls     = 16, 3
-		vXi, mXi             = 6272, 9408 // between transform positions
-		callOut, callWeights = 3136, 8192
-		zeros                = 393408 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 65216, 100352  // one group's V in the scratch: [8 input blocks][16 positions][49 tiles][16]
+		mAt, mSize                 = 165568, 150528 // one group's M in the scratch: [12 output blocks][16 positions][49 tiles][16]
+		positions, calls, inBlocks = 16, 3, 8
+		position                   = 784 // between the transform positions of a block of V or M
+		callOut, callWeights       = 50176, 8192
+		zeros                      = 393408 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -1291,7 +1287,7 @@ func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv5GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -1300,9 +1296,9 @@ func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 65216, 100352  // one group's V in the scratch: [16 positions][8 input blocks][49 tiles][16]
-		mAt, mSize         = 165568, 150528 // and its M: [16 positions][12 output blocks][49 tiles][16]
+		mAt, mSize         = 165568, 150528 // one group's M in the scratch: [12 output blocks][16 positions][49 tiles][16]
 		tilesH, tilesW     = 7, 7
+		mBlock             = 12544 // a block of M: its positions
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 		biases             = 393216    // where the biases start in the transformed weights
@@ -1314,11 +1310,11 @@ func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv5GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
-// conv5Relay transforms the filters of conv5's input gradient for conv5GradWinoMulKernel (conv5RelayRows, split over the workers).
+// conv5Relay transforms the filters of conv5's input gradient for conv3WinoMulKernel (conv5RelayRows, split over the workers).
 func (m *Model) conv5Relay() {
 	runtime.Parallel(192, m.kernels.conv5RelayRows) // groups × output channels
 }

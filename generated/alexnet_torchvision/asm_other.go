@@ -8,7 +8,7 @@ package alexnet_torchvision
 var kernelISA = ""
 
 // conv1Kernel is conv1KernelGo in this build.
-func conv1Kernel(out, in, w, bias []float32) { conv1KernelGo(out, in, w, bias) }
+func conv1Kernel(out, in, w, bias []float32, blocks int) { conv1KernelGo(out, in, w, bias, blocks) }
 
 // conv1UpdKernel is conv1UpdKernelGo in this build.
 func conv1UpdKernel(dw, in, dy []float32) { conv1UpdKernelGo(dw, in, dy) }
@@ -17,16 +17,12 @@ func conv1UpdKernel(dw, in, dy []float32) { conv1UpdKernelGo(dw, in, dy) }
 func conv2WinoInKernel(v, in []float32) { conv2WinoInKernelGo(v, in) }
 
 // conv2WinoMulKernel is conv2WinoMulKernelGo in this build.
-func conv2WinoMulKernel(out, in, w, bias []float32) { conv2WinoMulKernelGo(out, in, w, bias) }
+func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
+	conv2WinoMulKernelGo(out, in, w, bias, blocks)
+}
 
 // conv2WinoOutKernel is conv2WinoOutKernelGo in this build.
 func conv2WinoOutKernel(out, mm, bias []float32, rows int) { conv2WinoOutKernelGo(out, mm, bias, rows) }
-
-// conv2GradWinoInKernel is conv2GradWinoInKernelGo in this build.
-func conv2GradWinoInKernel(v, in []float32) { conv2GradWinoInKernelGo(v, in) }
-
-// conv2GradWinoMulKernel is conv2GradWinoMulKernelGo in this build.
-func conv2GradWinoMulKernel(out, in, w, bias []float32) { conv2GradWinoMulKernelGo(out, in, w, bias) }
 
 // conv2GradWinoOutKernel is conv2GradWinoOutKernelGo in this build.
 func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
@@ -43,16 +39,12 @@ func conv2WinoDyKernel(v, in []float32) { conv2WinoDyKernelGo(v, in) }
 func conv3WinoInKernel(v, in []float32) { conv3WinoInKernelGo(v, in) }
 
 // conv3WinoMulKernel is conv3WinoMulKernelGo in this build.
-func conv3WinoMulKernel(out, in, w, bias []float32) { conv3WinoMulKernelGo(out, in, w, bias) }
+func conv3WinoMulKernel(out, in, w, bias []float32, blocks int) {
+	conv3WinoMulKernelGo(out, in, w, bias, blocks)
+}
 
 // conv3WinoOutKernel is conv3WinoOutKernelGo in this build.
 func conv3WinoOutKernel(out, mm, bias []float32, rows int) { conv3WinoOutKernelGo(out, mm, bias, rows) }
-
-// conv3GradWinoInKernel is conv3GradWinoInKernelGo in this build.
-func conv3GradWinoInKernel(v, in []float32) { conv3GradWinoInKernelGo(v, in) }
-
-// conv3GradWinoMulKernel is conv3GradWinoMulKernelGo in this build.
-func conv3GradWinoMulKernel(out, in, w, bias []float32) { conv3GradWinoMulKernelGo(out, in, w, bias) }
 
 // conv3GradWinoOutKernel is conv3GradWinoOutKernelGo in this build.
 func conv3GradWinoOutKernel(out, mm, bias []float32, rows int) {
@@ -65,63 +57,14 @@ func conv3UpdKernel(dw, in, dy []float32) { conv3UpdKernelGo(dw, in, dy) }
 // conv3WinoDyKernel is conv3WinoDyKernelGo in this build.
 func conv3WinoDyKernel(v, in []float32) { conv3WinoDyKernelGo(v, in) }
 
-// conv4WinoInKernel is conv4WinoInKernelGo in this build.
-func conv4WinoInKernel(v, in []float32) { conv4WinoInKernelGo(v, in) }
-
-// conv4WinoMulKernel is conv4WinoMulKernelGo in this build.
-func conv4WinoMulKernel(out, in, w, bias []float32) { conv4WinoMulKernelGo(out, in, w, bias) }
-
-// conv4WinoOutKernel is conv4WinoOutKernelGo in this build.
-func conv4WinoOutKernel(out, mm, bias []float32, rows int) { conv4WinoOutKernelGo(out, mm, bias, rows) }
-
-// conv4GradWinoInKernel is conv4GradWinoInKernelGo in this build.
-func conv4GradWinoInKernel(v, in []float32) { conv4GradWinoInKernelGo(v, in) }
-
-// conv4GradWinoMulKernel is conv4GradWinoMulKernelGo in this build.
-func conv4GradWinoMulKernel(out, in, w, bias []float32) { conv4GradWinoMulKernelGo(out, in, w, bias) }
-
-// conv4GradWinoOutKernel is conv4GradWinoOutKernelGo in this build.
-func conv4GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	conv4GradWinoOutKernelGo(out, mm, bias, rows)
-}
-
 // conv4UpdKernel is conv4UpdKernelGo in this build.
 func conv4UpdKernel(dw, in, dy []float32) { conv4UpdKernelGo(dw, in, dy) }
 
-// conv4WinoDyKernel is conv4WinoDyKernelGo in this build.
-func conv4WinoDyKernel(v, in []float32) { conv4WinoDyKernelGo(v, in) }
-
-// conv5WinoInKernel is conv5WinoInKernelGo in this build.
-func conv5WinoInKernel(v, in []float32) { conv5WinoInKernelGo(v, in) }
-
-// conv5WinoMulKernel is conv5WinoMulKernelGo in this build.
-func conv5WinoMulKernel(out, in, w, bias []float32) { conv5WinoMulKernelGo(out, in, w, bias) }
-
-// conv5WinoOutKernel is conv5WinoOutKernelGo in this build.
-func conv5WinoOutKernel(out, mm, bias []float32, rows int) { conv5WinoOutKernelGo(out, mm, bias, rows) }
-
-// conv5GradWinoInKernel is conv5GradWinoInKernelGo in this build.
-func conv5GradWinoInKernel(v, in []float32) { conv5GradWinoInKernelGo(v, in) }
-
-// conv5GradWinoMulKernel is conv5GradWinoMulKernelGo in this build.
-func conv5GradWinoMulKernel(out, in, w, bias []float32) { conv5GradWinoMulKernelGo(out, in, w, bias) }
-
-// conv5GradWinoOutKernel is conv5GradWinoOutKernelGo in this build.
-func conv5GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	conv5GradWinoOutKernelGo(out, mm, bias, rows)
-}
-
-// conv5UpdKernel is conv5UpdKernelGo in this build.
-func conv5UpdKernel(dw, in, dy []float32) { conv5UpdKernelGo(dw, in, dy) }
-
-// conv5WinoDyKernel is conv5WinoDyKernelGo in this build.
-func conv5WinoDyKernel(v, in []float32) { conv5WinoDyKernelGo(v, in) }
-
 // fc6Kernel is fc6KernelGo in this build.
-func fc6Kernel(out, in, w, bias []float32) { fc6KernelGo(out, in, w, bias) }
+func fc6Kernel(out, in, w, bias []float32, blocks int) { fc6KernelGo(out, in, w, bias, blocks) }
 
 // fc7Kernel is fc7KernelGo in this build.
-func fc7Kernel(out, in, w, bias []float32) { fc7KernelGo(out, in, w, bias) }
+func fc7Kernel(out, in, w, bias []float32, blocks int) { fc7KernelGo(out, in, w, bias, blocks) }
 
 // fc8Kernel is fc8KernelGo in this build.
-func fc8Kernel(out, in, w, bias []float32) { fc8KernelGo(out, in, w, bias) }
+func fc8Kernel(out, in, w, bias []float32, blocks int) { fc8KernelGo(out, in, w, bias, blocks) }

@@ -2,13 +2,14 @@
 
 package alexnet_torchvision
 
-// conv1KernelGo is the pure-Go twin of conv1KernelAVX512 and conv1KernelAVX2: with out of at least 146080 values, in 106475,
-// w 23232 and bias 64, it computes conv1 + conv1.relu (specs/alexnet_torchvision.net:27), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv1KernelGo(out, in, w, bias []float32) {
+// conv1KernelGo is the pure-Go twin of conv1KernelAVX512 and conv1KernelAVX2: with out of at least 146080 values, in
+// (blocks−1)·155952 + 106475, w blocks·23232 and bias 64, it computes one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For conv1 + conv1.relu (specs/alexnet_torchvision.net:27).
+func conv1KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [64]float32
 	for ox := 0; ox < 55; ox++ {
 		copy(acc[:], bias[:64])
-		for cb := 0; cb < 1; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 11; kh++ {
 				for kw := 0; kw < 11; kw++ {
 					for c := 0; c < 3; c++ {
@@ -29,8 +30,9 @@ func conv1KernelGo(out, in, w, bias []float32) {
 }
 
 // conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of at least 352 values, in 49475
-// and dy 96800, it computes the weight gradient of conv1 (specs/alexnet_torchvision.net:27). The sums are in the assembly's order, without fused
+// and dy 96800, it computes a weight gradient's sums over an image. The sums are in the assembly's order, without fused
 // multiply-adds.
+// For the weight gradient of conv1 (specs/alexnet_torchvision.net:27).
 func conv1UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 11; t++ {
 		for f := 0; f < 2; f++ {
@@ -47,8 +49,10 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 248976 values and in
-// of 3472, it computes conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels; the same float32 operations in the same order.
+// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 62352 values and in
+// of 3472, it computes a row of tiles of a block of input channels; the same float32 operations in the same order.
+// For conv2 + conv2.relu (specs/alexnet_torchvision.net:30) and the input gradient of conv2
+// (specs/alexnet_torchvision.net:30).
 func conv2WinoInKernelGo(v, in []float32) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
@@ -56,131 +60,133 @@ func conv2WinoInKernelGo(v, in []float32) {
 			var x0, x1, x2, x3, x4, x5, x6 float32
 			x0, x1, x2, x3, x4, x5, x6 = d[0], d[496], d[992], d[1488], d[1984], d[2480], d[2976] // column 0
 			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[36288] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[72576] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[108864] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[145152] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[181440] = float32(4*x1) - float32(5*x3) + x5
-			o[217728] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			o[9072] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[18144] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[27216] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[36288] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[45360] = float32(4*x1) - float32(5*x3) + x5
+			o[54432] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
 			x0, x1, x2, x3, x4, x5, x6 = d[16], d[512], d[1008], d[1504], d[2000], d[2496], d[2992] // column 1
-			o[5184] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[41472] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[77760] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[114048] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[150336] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[186624] = float32(4*x1) - float32(5*x3) + x5
-			o[222912] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			o[1296] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[10368] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[19440] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[28512] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[37584] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[46656] = float32(4*x1) - float32(5*x3) + x5
+			o[55728] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
 			x0, x1, x2, x3, x4, x5, x6 = d[32], d[528], d[1024], d[1520], d[2016], d[2512], d[3008] // column 2
-			o[10368] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[46656] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[82944] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[119232] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[155520] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[191808] = float32(4*x1) - float32(5*x3) + x5
-			o[228096] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			o[2592] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[11664] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[20736] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[29808] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[38880] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[47952] = float32(4*x1) - float32(5*x3) + x5
+			o[57024] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
 			x0, x1, x2, x3, x4, x5, x6 = d[48], d[544], d[1040], d[1536], d[2032], d[2528], d[3024] // column 3
-			o[15552] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[51840] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[88128] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[124416] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[160704] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[196992] = float32(4*x1) - float32(5*x3) + x5
-			o[233280] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			o[3888] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[12960] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[22032] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[31104] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[40176] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[49248] = float32(4*x1) - float32(5*x3) + x5
+			o[58320] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
 			x0, x1, x2, x3, x4, x5, x6 = d[64], d[560], d[1056], d[1552], d[2048], d[2544], d[3040] // column 4
-			o[20736] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[57024] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[93312] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[129600] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[165888] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[202176] = float32(4*x1) - float32(5*x3) + x5
-			o[238464] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			o[5184] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[14256] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[23328] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[32400] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[41472] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[50544] = float32(4*x1) - float32(5*x3) + x5
+			o[59616] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
 			x0, x1, x2, x3, x4, x5, x6 = d[80], d[576], d[1072], d[1568], d[2064], d[2560], d[3056] // column 5
-			o[25920] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[62208] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[98496] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[134784] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[171072] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[207360] = float32(4*x1) - float32(5*x3) + x5
-			o[243648] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			o[6480] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[15552] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[24624] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[33696] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[42768] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[51840] = float32(4*x1) - float32(5*x3) + x5
+			o[60912] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
 			x0, x1, x2, x3, x4, x5, x6 = d[96], d[592], d[1088], d[1584], d[2080], d[2576], d[3072] // column 6
-			o[31104] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[67392] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[103680] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[139968] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[176256] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[212544] = float32(4*x1) - float32(5*x3) + x5
-			o[248832] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[0], o[5184], o[10368], o[15552], o[20736], o[25920], o[31104] // row 0
+			o[7776] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[16848] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[25920] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[34992] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[44064] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[53136] = float32(4*x1) - float32(5*x3) + x5
+			o[62208] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[1296], o[2592], o[3888], o[5184], o[6480], o[7776] // row 0
 			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[5184] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[10368] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[15552] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[20736] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[25920] = float32(4*x1) - float32(5*x3) + x5
-			o[31104] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[36288], o[41472], o[46656], o[51840], o[57024], o[62208], o[67392] // row 1
+			o[1296] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[2592] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[3888] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[5184] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[6480] = float32(4*x1) - float32(5*x3) + x5
+			o[7776] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[9072], o[10368], o[11664], o[12960], o[14256], o[15552], o[16848] // row 1
+			o[9072] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[10368] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[11664] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[12960] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[14256] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[15552] = float32(4*x1) - float32(5*x3) + x5
+			o[16848] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[18144], o[19440], o[20736], o[22032], o[23328], o[24624], o[25920] // row 2
+			o[18144] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[19440] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[20736] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[22032] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[23328] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[24624] = float32(4*x1) - float32(5*x3) + x5
+			o[25920] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[27216], o[28512], o[29808], o[31104], o[32400], o[33696], o[34992] // row 3
+			o[27216] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[28512] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[29808] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[31104] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[32400] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[33696] = float32(4*x1) - float32(5*x3) + x5
+			o[34992] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[36288], o[37584], o[38880], o[40176], o[41472], o[42768], o[44064] // row 4
 			o[36288] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[41472] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[46656] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[51840] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[57024] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[62208] = float32(4*x1) - float32(5*x3) + x5
-			o[67392] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[72576], o[77760], o[82944], o[88128], o[93312], o[98496], o[103680] // row 2
-			o[72576] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[77760] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[82944] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[88128] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[93312] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[98496] = float32(4*x1) - float32(5*x3) + x5
-			o[103680] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[108864], o[114048], o[119232], o[124416], o[129600], o[134784], o[139968] // row 3
-			o[108864] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[114048] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[119232] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[124416] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[129600] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[134784] = float32(4*x1) - float32(5*x3) + x5
-			o[139968] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[145152], o[150336], o[155520], o[160704], o[165888], o[171072], o[176256] // row 4
-			o[145152] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[150336] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[155520] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[160704] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[165888] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[171072] = float32(4*x1) - float32(5*x3) + x5
-			o[176256] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[181440], o[186624], o[191808], o[196992], o[202176], o[207360], o[212544] // row 5
-			o[181440] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[186624] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[191808] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[196992] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[202176] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[207360] = float32(4*x1) - float32(5*x3) + x5
-			o[212544] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[217728], o[222912], o[228096], o[233280], o[238464], o[243648], o[248832] // row 6
-			o[217728] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[222912] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[228096] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[233280] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[238464] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[243648] = float32(4*x1) - float32(5*x3) + x5
-			o[248832] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			o[37584] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[38880] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[40176] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[41472] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[42768] = float32(4*x1) - float32(5*x3) + x5
+			o[44064] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[45360], o[46656], o[47952], o[49248], o[50544], o[51840], o[53136] // row 5
+			o[45360] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[46656] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[47952] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[49248] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[50544] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[51840] = float32(4*x1) - float32(5*x3) + x5
+			o[53136] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[54432], o[55728], o[57024], o[58320], o[59616], o[60912], o[62208] // row 6
+			o[54432] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
+			o[55728] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
+			o[57024] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
+			o[58320] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
+			o[59616] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
+			o[60912] = float32(4*x1) - float32(5*x3) + x5
+			o[62208] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
 		}
 	}
 }
 
-// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 5184 values, in 5184,
-// w 4096 and bias 64, it computes conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the products of one of F(3x3,5x5)'s 49 transform positions: its 81 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv2WinoMulKernelGo(out, in, w, bias []float32) {
+// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 191808 values, in
+// (blocks−1)·63504 + 1296, w blocks·1024 and bias 64, it computes the products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For conv2 + conv2.relu (specs/alexnet_torchvision.net:30) and the input gradient of conv2
+// (specs/alexnet_torchvision.net:30).
+func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [64]float32
 	for ox := 0; ox < 81; ox++ {
 		copy(acc[:], bias[:64])
-		for cb := 0; cb < 4; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
+						x := in[cb*63504+kh*1296+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -190,48 +196,49 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*1296+ox*16+j%16] = acc[j]
+			out[j/16*63504+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
 // conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2: with out of at least 1296 values
-// (for rows 3), mm of 746640 and bias of 16, it computes conv2 + conv2.relu (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels; the same float32 operations in
-// the same order.
+// (for rows 3), mm of 62352 and bias of 16, it computes a row of tiles of a block of output channels; the same float32
+// operations in the same order.
+// For conv2 + conv2.relu (specs/alexnet_torchvision.net:30).
 func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*48+l:], bias[l]
 			var x0, x1, x2, x3, x4, x5, x6 float32
-			x0, x1, x2, x3, x4, x5, x6 = o[0], o[108864], o[217728], o[326592], o[435456], o[544320], o[653184] // column 0
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[9072], o[18144], o[27216], o[36288], o[45360], o[54432] // column 0
 			o[0] = x0 + x1 + x2 + x3 + x4 + x5
-			o[108864] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[217728] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[15552], o[124416], o[233280], o[342144], o[451008], o[559872], o[668736] // column 1
-			o[15552] = x0 + x1 + x2 + x3 + x4 + x5
-			o[124416] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[233280] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[31104], o[139968], o[248832], o[357696], o[466560], o[575424], o[684288] // column 2
-			o[31104] = x0 + x1 + x2 + x3 + x4 + x5
-			o[139968] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[248832] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[46656], o[155520], o[264384], o[373248], o[482112], o[590976], o[699840] // column 3
-			o[46656] = x0 + x1 + x2 + x3 + x4 + x5
-			o[155520] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[264384] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[62208], o[171072], o[279936], o[388800], o[497664], o[606528], o[715392] // column 4
-			o[62208] = x0 + x1 + x2 + x3 + x4 + x5
-			o[171072] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[279936] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[77760], o[186624], o[295488], o[404352], o[513216], o[622080], o[730944] // column 5
-			o[77760] = x0 + x1 + x2 + x3 + x4 + x5
-			o[186624] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[295488] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[93312], o[202176], o[311040], o[419904], o[528768], o[637632], o[746496] // column 6
-			o[93312] = x0 + x1 + x2 + x3 + x4 + x5
-			o[202176] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[311040] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[0], o[15552], o[31104], o[46656], o[62208], o[77760], o[93312] // row 0
+			o[9072] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[18144] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[1296], o[10368], o[19440], o[28512], o[37584], o[46656], o[55728] // column 1
+			o[1296] = x0 + x1 + x2 + x3 + x4 + x5
+			o[10368] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[19440] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[2592], o[11664], o[20736], o[29808], o[38880], o[47952], o[57024] // column 2
+			o[2592] = x0 + x1 + x2 + x3 + x4 + x5
+			o[11664] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[20736] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[3888], o[12960], o[22032], o[31104], o[40176], o[49248], o[58320] // column 3
+			o[3888] = x0 + x1 + x2 + x3 + x4 + x5
+			o[12960] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[22032] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[5184], o[14256], o[23328], o[32400], o[41472], o[50544], o[59616] // column 4
+			o[5184] = x0 + x1 + x2 + x3 + x4 + x5
+			o[14256] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[23328] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[6480], o[15552], o[24624], o[33696], o[42768], o[51840], o[60912] // column 5
+			o[6480] = x0 + x1 + x2 + x3 + x4 + x5
+			o[15552] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[24624] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[7776], o[16848], o[25920], o[34992], o[44064], o[53136], o[62208] // column 6
+			o[7776] = x0 + x1 + x2 + x3 + x4 + x5
+			o[16848] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[25920] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[1296], o[2592], o[3888], o[5184], o[6480], o[7776] // row 0
 			{
 				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
@@ -253,7 +260,7 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 			if rows <= 1 {
 				continue
 			}
-			x0, x1, x2, x3, x4, x5, x6 = o[108864], o[124416], o[139968], o[155520], o[171072], o[186624], o[202176] // row 1
+			x0, x1, x2, x3, x4, x5, x6 = o[9072], o[10368], o[11664], o[12960], o[14256], o[15552], o[16848] // row 1
 			{
 				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
@@ -275,7 +282,7 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 			if rows <= 2 {
 				continue
 			}
-			x0, x1, x2, x3, x4, x5, x6 = o[217728], o[233280], o[248832], o[264384], o[279936], o[295488], o[311040] // row 2
+			x0, x1, x2, x3, x4, x5, x6 = o[18144], o[19440], o[20736], o[22032], o[23328], o[24624], o[25920] // row 2
 			{
 				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
@@ -298,191 +305,44 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv2GradWinoInKernelGo is the pure-Go twin of conv2GradWinoInKernelAVX512 and conv2GradWinoInKernelAVX2: with v of at least 746640 values and in
-// of 3472, it computes the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of input channels; the same float32 operations in the same order.
-func conv2GradWinoInKernelGo(v, in []float32) {
-	for t := 0; t < 9; t++ {
-		for l := 0; l < 16; l++ {
-			d, o := in[t*48+l:], v[t*16+l:]
-			var x0, x1, x2, x3, x4, x5, x6 float32
-			x0, x1, x2, x3, x4, x5, x6 = d[0], d[496], d[992], d[1488], d[1984], d[2480], d[2976] // column 0
-			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[108864] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[217728] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[326592] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[435456] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[544320] = float32(4*x1) - float32(5*x3) + x5
-			o[653184] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = d[16], d[512], d[1008], d[1504], d[2000], d[2496], d[2992] // column 1
-			o[15552] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[124416] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[233280] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[342144] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[451008] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[559872] = float32(4*x1) - float32(5*x3) + x5
-			o[668736] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = d[32], d[528], d[1024], d[1520], d[2016], d[2512], d[3008] // column 2
-			o[31104] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[139968] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[248832] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[357696] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[466560] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[575424] = float32(4*x1) - float32(5*x3) + x5
-			o[684288] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = d[48], d[544], d[1040], d[1536], d[2032], d[2528], d[3024] // column 3
-			o[46656] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[155520] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[264384] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[373248] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[482112] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[590976] = float32(4*x1) - float32(5*x3) + x5
-			o[699840] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = d[64], d[560], d[1056], d[1552], d[2048], d[2544], d[3040] // column 4
-			o[62208] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[171072] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[279936] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[388800] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[497664] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[606528] = float32(4*x1) - float32(5*x3) + x5
-			o[715392] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = d[80], d[576], d[1072], d[1568], d[2064], d[2560], d[3056] // column 5
-			o[77760] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[186624] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[295488] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[404352] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[513216] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[622080] = float32(4*x1) - float32(5*x3) + x5
-			o[730944] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = d[96], d[592], d[1088], d[1584], d[2080], d[2576], d[3072] // column 6
-			o[93312] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[202176] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[311040] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[419904] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[528768] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[637632] = float32(4*x1) - float32(5*x3) + x5
-			o[746496] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[0], o[15552], o[31104], o[46656], o[62208], o[77760], o[93312] // row 0
-			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[15552] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[31104] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[46656] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[62208] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[77760] = float32(4*x1) - float32(5*x3) + x5
-			o[93312] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[108864], o[124416], o[139968], o[155520], o[171072], o[186624], o[202176] // row 1
-			o[108864] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[124416] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[139968] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[155520] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[171072] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[186624] = float32(4*x1) - float32(5*x3) + x5
-			o[202176] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[217728], o[233280], o[248832], o[264384], o[279936], o[295488], o[311040] // row 2
-			o[217728] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[233280] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[248832] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[264384] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[279936] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[295488] = float32(4*x1) - float32(5*x3) + x5
-			o[311040] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[326592], o[342144], o[357696], o[373248], o[388800], o[404352], o[419904] // row 3
-			o[326592] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[342144] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[357696] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[373248] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[388800] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[404352] = float32(4*x1) - float32(5*x3) + x5
-			o[419904] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[435456], o[451008], o[466560], o[482112], o[497664], o[513216], o[528768] // row 4
-			o[435456] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[451008] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[466560] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[482112] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[497664] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[513216] = float32(4*x1) - float32(5*x3) + x5
-			o[528768] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[544320], o[559872], o[575424], o[590976], o[606528], o[622080], o[637632] // row 5
-			o[544320] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[559872] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[575424] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[590976] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[606528] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[622080] = float32(4*x1) - float32(5*x3) + x5
-			o[637632] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[653184], o[668736], o[684288], o[699840], o[715392], o[730944], o[746496] // row 6
-			o[653184] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[668736] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[684288] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[699840] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[715392] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[730944] = float32(4*x1) - float32(5*x3) + x5
-			o[746496] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-		}
-	}
-}
-
-// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 5184 values, in 15552,
-// w 12288 and bias 64, it computes the input gradient of conv2 (specs/alexnet_torchvision.net:30), the products of one of F(3x3,5x5)'s 49 transform positions: its 81 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv2GradWinoMulKernelGo(out, in, w, bias []float32) {
-	var acc [64]float32
-	for ox := 0; ox < 81; ox++ {
-		copy(acc[:], bias[:64])
-		for cb := 0; cb < 12; cb++ {
-			for kh := 0; kh < 1; kh++ {
-				for kw := 0; kw < 1; kw++ {
-					for c := 0; c < 16; c++ {
-						x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
-						for j, v := range wr {
-							acc[j] += x * v
-						}
-					}
-				}
-			}
-		}
-		for j := range acc {
-			out[j/16*1296+ox*16+j%16] = acc[j]
-		}
-	}
-}
-
 // conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and conv2GradWinoOutKernelAVX2: with out of at least 1296 values
-// (for rows 3), mm of 248976 and bias of 16, it computes the input gradient of conv2 (specs/alexnet_torchvision.net:30), a row of tiles of a block of output channels; the same float32 operations in
-// the same order.
+// (for rows 3), mm of 62352 and bias of 16, it computes a row of tiles of a block of output channels; the same float32
+// operations in the same order.
+// For the input gradient of conv2 (specs/alexnet_torchvision.net:30).
 func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*48+l:], bias[l]
 			var x0, x1, x2, x3, x4, x5, x6 float32
-			x0, x1, x2, x3, x4, x5, x6 = o[0], o[36288], o[72576], o[108864], o[145152], o[181440], o[217728] // column 0
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[9072], o[18144], o[27216], o[36288], o[45360], o[54432] // column 0
 			o[0] = x0 + x1 + x2 + x3 + x4 + x5
-			o[36288] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[72576] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[5184], o[41472], o[77760], o[114048], o[150336], o[186624], o[222912] // column 1
+			o[9072] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[18144] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[1296], o[10368], o[19440], o[28512], o[37584], o[46656], o[55728] // column 1
+			o[1296] = x0 + x1 + x2 + x3 + x4 + x5
+			o[10368] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[19440] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[2592], o[11664], o[20736], o[29808], o[38880], o[47952], o[57024] // column 2
+			o[2592] = x0 + x1 + x2 + x3 + x4 + x5
+			o[11664] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[20736] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[3888], o[12960], o[22032], o[31104], o[40176], o[49248], o[58320] // column 3
+			o[3888] = x0 + x1 + x2 + x3 + x4 + x5
+			o[12960] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[22032] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[5184], o[14256], o[23328], o[32400], o[41472], o[50544], o[59616] // column 4
 			o[5184] = x0 + x1 + x2 + x3 + x4 + x5
-			o[41472] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[77760] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[10368], o[46656], o[82944], o[119232], o[155520], o[191808], o[228096] // column 2
-			o[10368] = x0 + x1 + x2 + x3 + x4 + x5
-			o[46656] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[82944] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[15552], o[51840], o[88128], o[124416], o[160704], o[196992], o[233280] // column 3
-			o[15552] = x0 + x1 + x2 + x3 + x4 + x5
-			o[51840] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[88128] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[20736], o[57024], o[93312], o[129600], o[165888], o[202176], o[238464] // column 4
-			o[20736] = x0 + x1 + x2 + x3 + x4 + x5
-			o[57024] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[93312] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[25920], o[62208], o[98496], o[134784], o[171072], o[207360], o[243648] // column 5
-			o[25920] = x0 + x1 + x2 + x3 + x4 + x5
-			o[62208] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[98496] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[31104], o[67392], o[103680], o[139968], o[176256], o[212544], o[248832] // column 6
-			o[31104] = x0 + x1 + x2 + x3 + x4 + x5
-			o[67392] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[103680] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[0], o[5184], o[10368], o[15552], o[20736], o[25920], o[31104] // row 0
+			o[14256] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[23328] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[6480], o[15552], o[24624], o[33696], o[42768], o[51840], o[60912] // column 5
+			o[6480] = x0 + x1 + x2 + x3 + x4 + x5
+			o[15552] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[24624] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[7776], o[16848], o[25920], o[34992], o[44064], o[53136], o[62208] // column 6
+			o[7776] = x0 + x1 + x2 + x3 + x4 + x5
+			o[16848] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
+			o[25920] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
+			x0, x1, x2, x3, x4, x5, x6 = o[0], o[1296], o[2592], o[3888], o[5184], o[6480], o[7776] // row 0
 			{
 				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
@@ -501,7 +361,7 @@ func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 			if rows <= 1 {
 				continue
 			}
-			x0, x1, x2, x3, x4, x5, x6 = o[36288], o[41472], o[46656], o[51840], o[57024], o[62208], o[67392] // row 1
+			x0, x1, x2, x3, x4, x5, x6 = o[9072], o[10368], o[11664], o[12960], o[14256], o[15552], o[16848] // row 1
 			{
 				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
@@ -520,7 +380,7 @@ func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 			if rows <= 2 {
 				continue
 			}
-			x0, x1, x2, x3, x4, x5, x6 = o[72576], o[77760], o[82944], o[88128], o[93312], o[98496], o[103680] // row 2
+			x0, x1, x2, x3, x4, x5, x6 = o[18144], o[19440], o[20736], o[22032], o[23328], o[24624], o[25920] // row 2
 			{
 				r := x0 + x1 + x2 + x3 + x4 + x5
 				r = r + b
@@ -541,8 +401,9 @@ func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 384 values, in 1288
-// and dy 3888, it computes the weight gradient of conv2 (specs/alexnet_torchvision.net:30) at one of F(3x3,5x5)'s transform positions. The sums are in the assembly's order, without fused
+// and dy 128304, it computes a weight gradient's sums over an image's tiles at one of F(3x3,5x5)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
+// For the weight gradient of conv2 (specs/alexnet_torchvision.net:30).
 func conv2UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 3; f++ {
@@ -550,7 +411,7 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*3+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
 					for ox := 0; ox < 81; ox++ {
-						acc += dy[f*1296+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
+						acc += dy[f*63504+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
@@ -559,8 +420,9 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 746640 values and in
-// of 1296, it computes conv2 + conv2.relu (specs/alexnet_torchvision.net:30), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 62352 values and in
+// of 1296, it computes the output gradient's tiles for a weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+// For the weight gradient of conv2 (specs/alexnet_torchvision.net:30).
 func conv2WinoDyKernelGo(v, in []float32) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
@@ -568,90 +430,95 @@ func conv2WinoDyKernelGo(v, in []float32) {
 			var x0, x1, x2 float32
 			x0, x1, x2 = d[0], d[432], d[864] // column 0
 			o[0] = x0
-			o[108864] = x0 + x1 + x2
-			o[217728] = x0 - x1 + x2
-			o[326592] = x0 + float32(2*x1) + float32(4*x2)
-			o[435456] = x0 - float32(2*x1) + float32(4*x2)
-			o[544320] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[653184] = x2
+			o[9072] = x0 + x1 + x2
+			o[18144] = x0 - x1 + x2
+			o[27216] = x0 + float32(2*x1) + float32(4*x2)
+			o[36288] = x0 - float32(2*x1) + float32(4*x2)
+			o[45360] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[54432] = x2
 			x0, x1, x2 = d[16], d[448], d[880] // column 1
-			o[15552] = x0
-			o[124416] = x0 + x1 + x2
-			o[233280] = x0 - x1 + x2
-			o[342144] = x0 + float32(2*x1) + float32(4*x2)
-			o[451008] = x0 - float32(2*x1) + float32(4*x2)
-			o[559872] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[668736] = x2
+			o[1296] = x0
+			o[10368] = x0 + x1 + x2
+			o[19440] = x0 - x1 + x2
+			o[28512] = x0 + float32(2*x1) + float32(4*x2)
+			o[37584] = x0 - float32(2*x1) + float32(4*x2)
+			o[46656] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[55728] = x2
 			x0, x1, x2 = d[32], d[464], d[896] // column 2
-			o[31104] = x0
-			o[139968] = x0 + x1 + x2
-			o[248832] = x0 - x1 + x2
-			o[357696] = x0 + float32(2*x1) + float32(4*x2)
-			o[466560] = x0 - float32(2*x1) + float32(4*x2)
-			o[575424] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[684288] = x2
-			x0, x1, x2 = o[0], o[15552], o[31104] // row 0
+			o[2592] = x0
+			o[11664] = x0 + x1 + x2
+			o[20736] = x0 - x1 + x2
+			o[29808] = x0 + float32(2*x1) + float32(4*x2)
+			o[38880] = x0 - float32(2*x1) + float32(4*x2)
+			o[47952] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[57024] = x2
+			x0, x1, x2 = o[0], o[1296], o[2592] // row 0
 			o[0] = x0
-			o[15552] = x0 + x1 + x2
-			o[31104] = x0 - x1 + x2
-			o[46656] = x0 + float32(2*x1) + float32(4*x2)
-			o[62208] = x0 - float32(2*x1) + float32(4*x2)
-			o[77760] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[93312] = x2
-			x0, x1, x2 = o[108864], o[124416], o[139968] // row 1
-			o[108864] = x0
-			o[124416] = x0 + x1 + x2
-			o[139968] = x0 - x1 + x2
-			o[155520] = x0 + float32(2*x1) + float32(4*x2)
-			o[171072] = x0 - float32(2*x1) + float32(4*x2)
-			o[186624] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[202176] = x2
-			x0, x1, x2 = o[217728], o[233280], o[248832] // row 2
-			o[217728] = x0
-			o[233280] = x0 + x1 + x2
-			o[248832] = x0 - x1 + x2
-			o[264384] = x0 + float32(2*x1) + float32(4*x2)
-			o[279936] = x0 - float32(2*x1) + float32(4*x2)
-			o[295488] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[311040] = x2
-			x0, x1, x2 = o[326592], o[342144], o[357696] // row 3
-			o[326592] = x0
-			o[342144] = x0 + x1 + x2
-			o[357696] = x0 - x1 + x2
-			o[373248] = x0 + float32(2*x1) + float32(4*x2)
-			o[388800] = x0 - float32(2*x1) + float32(4*x2)
-			o[404352] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[419904] = x2
-			x0, x1, x2 = o[435456], o[451008], o[466560] // row 4
-			o[435456] = x0
-			o[451008] = x0 + x1 + x2
-			o[466560] = x0 - x1 + x2
-			o[482112] = x0 + float32(2*x1) + float32(4*x2)
-			o[497664] = x0 - float32(2*x1) + float32(4*x2)
-			o[513216] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[528768] = x2
-			x0, x1, x2 = o[544320], o[559872], o[575424] // row 5
-			o[544320] = x0
-			o[559872] = x0 + x1 + x2
-			o[575424] = x0 - x1 + x2
-			o[590976] = x0 + float32(2*x1) + float32(4*x2)
-			o[606528] = x0 - float32(2*x1) + float32(4*x2)
-			o[622080] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[637632] = x2
-			x0, x1, x2 = o[653184], o[668736], o[684288] // row 6
-			o[653184] = x0
-			o[668736] = x0 + x1 + x2
-			o[684288] = x0 - x1 + x2
-			o[699840] = x0 + float32(2*x1) + float32(4*x2)
-			o[715392] = x0 - float32(2*x1) + float32(4*x2)
-			o[730944] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[746496] = x2
+			o[1296] = x0 + x1 + x2
+			o[2592] = x0 - x1 + x2
+			o[3888] = x0 + float32(2*x1) + float32(4*x2)
+			o[5184] = x0 - float32(2*x1) + float32(4*x2)
+			o[6480] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[7776] = x2
+			x0, x1, x2 = o[9072], o[10368], o[11664] // row 1
+			o[9072] = x0
+			o[10368] = x0 + x1 + x2
+			o[11664] = x0 - x1 + x2
+			o[12960] = x0 + float32(2*x1) + float32(4*x2)
+			o[14256] = x0 - float32(2*x1) + float32(4*x2)
+			o[15552] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[16848] = x2
+			x0, x1, x2 = o[18144], o[19440], o[20736] // row 2
+			o[18144] = x0
+			o[19440] = x0 + x1 + x2
+			o[20736] = x0 - x1 + x2
+			o[22032] = x0 + float32(2*x1) + float32(4*x2)
+			o[23328] = x0 - float32(2*x1) + float32(4*x2)
+			o[24624] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[25920] = x2
+			x0, x1, x2 = o[27216], o[28512], o[29808] // row 3
+			o[27216] = x0
+			o[28512] = x0 + x1 + x2
+			o[29808] = x0 - x1 + x2
+			o[31104] = x0 + float32(2*x1) + float32(4*x2)
+			o[32400] = x0 - float32(2*x1) + float32(4*x2)
+			o[33696] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[34992] = x2
+			x0, x1, x2 = o[36288], o[37584], o[38880] // row 4
+			o[36288] = x0
+			o[37584] = x0 + x1 + x2
+			o[38880] = x0 - x1 + x2
+			o[40176] = x0 + float32(2*x1) + float32(4*x2)
+			o[41472] = x0 - float32(2*x1) + float32(4*x2)
+			o[42768] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[44064] = x2
+			x0, x1, x2 = o[45360], o[46656], o[47952] // row 5
+			o[45360] = x0
+			o[46656] = x0 + x1 + x2
+			o[47952] = x0 - x1 + x2
+			o[49248] = x0 + float32(2*x1) + float32(4*x2)
+			o[50544] = x0 - float32(2*x1) + float32(4*x2)
+			o[51840] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[53136] = x2
+			x0, x1, x2 = o[54432], o[55728], o[57024] // row 6
+			o[54432] = x0
+			o[55728] = x0 + x1 + x2
+			o[57024] = x0 - x1 + x2
+			o[58320] = x0 + float32(2*x1) + float32(4*x2)
+			o[59616] = x0 - float32(2*x1) + float32(4*x2)
+			o[60912] = x0 + float32(0.5*x1) + float32(0.25*x2)
+			o[62208] = x2
 		}
 	}
 }
 
-// conv3WinoInKernelGo is the pure-Go twin of conv3WinoInKernelAVX512 and conv3WinoInKernelAVX2: with v of at least 141232 values and in
-// of 1024, it computes conv3 + conv3.relu (specs/alexnet_torchvision.net:33), a row of tiles of a block of input channels; the same float32 operations in the same order.
+// conv3WinoInKernelGo is the pure-Go twin of conv3WinoInKernelAVX512 and conv3WinoInKernelAVX2: with v of at least 11872 values and in
+// of 1024, it computes a row of tiles of a block of input channels; the same float32 operations in the same order.
+// For conv3 + conv3.relu (specs/alexnet_torchvision.net:33), the input gradient of conv3
+// (specs/alexnet_torchvision.net:33), conv4 + conv4.relu (specs/alexnet_torchvision.net:35), the
+// input gradient of conv4 (specs/alexnet_torchvision.net:35), conv5 + conv5.relu
+// (specs/alexnet_torchvision.net:37) and the input gradient of conv5
+// (specs/alexnet_torchvision.net:37).
 func conv3WinoInKernelGo(v, in []float32) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
@@ -659,59 +526,64 @@ func conv3WinoInKernelGo(v, in []float32) {
 			var x0, x1, x2, x3 float32
 			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
 			o[0] = float32(-1*x0) + x2
-			o[37632] = x1 + x2
-			o[75264] = float32(-1*x1) + x2
-			o[112896] = float32(-1*x1) + x3
+			o[3136] = x1 + x2
+			o[6272] = float32(-1*x1) + x2
+			o[9408] = float32(-1*x1) + x3
 			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
-			o[9408] = float32(-1*x0) + x2
-			o[47040] = x1 + x2
-			o[84672] = float32(-1*x1) + x2
-			o[122304] = float32(-1*x1) + x3
+			o[784] = float32(-1*x0) + x2
+			o[3920] = x1 + x2
+			o[7056] = float32(-1*x1) + x2
+			o[10192] = float32(-1*x1) + x3
 			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
-			o[18816] = float32(-1*x0) + x2
-			o[56448] = x1 + x2
-			o[94080] = float32(-1*x1) + x2
-			o[131712] = float32(-1*x1) + x3
+			o[1568] = float32(-1*x0) + x2
+			o[4704] = x1 + x2
+			o[7840] = float32(-1*x1) + x2
+			o[10976] = float32(-1*x1) + x3
 			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
-			o[28224] = float32(-1*x0) + x2
-			o[65856] = x1 + x2
-			o[103488] = float32(-1*x1) + x2
-			o[141120] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[0], o[9408], o[18816], o[28224] // row 0
+			o[2352] = float32(-1*x0) + x2
+			o[5488] = x1 + x2
+			o[8624] = float32(-1*x1) + x2
+			o[11760] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[0], o[784], o[1568], o[2352] // row 0
 			o[0] = float32(-1*x0) + x2
-			o[9408] = x1 + x2
-			o[18816] = float32(-1*x1) + x2
-			o[28224] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[37632], o[47040], o[56448], o[65856] // row 1
-			o[37632] = float32(-1*x0) + x2
-			o[47040] = x1 + x2
-			o[56448] = float32(-1*x1) + x2
-			o[65856] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[75264], o[84672], o[94080], o[103488] // row 2
-			o[75264] = float32(-1*x0) + x2
-			o[84672] = x1 + x2
-			o[94080] = float32(-1*x1) + x2
-			o[103488] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[112896], o[122304], o[131712], o[141120] // row 3
-			o[112896] = float32(-1*x0) + x2
-			o[122304] = x1 + x2
-			o[131712] = float32(-1*x1) + x2
-			o[141120] = float32(-1*x1) + x3
+			o[784] = x1 + x2
+			o[1568] = float32(-1*x1) + x2
+			o[2352] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[3136], o[3920], o[4704], o[5488] // row 1
+			o[3136] = float32(-1*x0) + x2
+			o[3920] = x1 + x2
+			o[4704] = float32(-1*x1) + x2
+			o[5488] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[6272], o[7056], o[7840], o[8624] // row 2
+			o[6272] = float32(-1*x0) + x2
+			o[7056] = x1 + x2
+			o[7840] = float32(-1*x1) + x2
+			o[8624] = float32(-1*x1) + x3
+			x0, x1, x2, x3 = o[9408], o[10192], o[10976], o[11760] // row 3
+			o[9408] = float32(-1*x0) + x2
+			o[10192] = x1 + x2
+			o[10976] = float32(-1*x1) + x2
+			o[11760] = float32(-1*x1) + x3
 		}
 	}
 }
 
-// conv3WinoMulKernelGo is the pure-Go twin of conv3WinoMulKernelAVX512 and conv3WinoMulKernelAVX2: with out of at least 3136 values, in 9408,
-// w 12288 and bias 64, it computes conv3 + conv3.relu (specs/alexnet_torchvision.net:33), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv3WinoMulKernelGo(out, in, w, bias []float32) {
+// conv3WinoMulKernelGo is the pure-Go twin of conv3WinoMulKernelAVX512 and conv3WinoMulKernelAVX2: with out of at least 38416 values, in
+// (blocks−1)·12544 + 784, w blocks·1024 and bias 64, it computes the products of one of F(2x2,3x3)'s 16 transform positions: 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For conv3 + conv3.relu (specs/alexnet_torchvision.net:33), the input gradient of conv3
+// (specs/alexnet_torchvision.net:33), conv4 + conv4.relu (specs/alexnet_torchvision.net:35), the
+// input gradient of conv4 (specs/alexnet_torchvision.net:35), conv5 + conv5.relu
+// (specs/alexnet_torchvision.net:37) and the input gradient of conv5
+// (specs/alexnet_torchvision.net:37).
+func conv3WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [64]float32
 	for ox := 0; ox < 49; ox++ {
 		copy(acc[:], bias[:64])
-		for cb := 0; cb < 12; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
+						x := in[cb*12544+kh*784+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -721,32 +593,34 @@ func conv3WinoMulKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*784+ox*16+j%16] = acc[j]
+			out[j/16*12544+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
 // conv3WinoOutKernelGo is the pure-Go twin of conv3WinoOutKernelAVX512 and conv3WinoOutKernelAVX2: with out of at least 416 values
-// (for rows 2), mm of 282352 and bias of 16, it computes conv3 + conv3.relu (specs/alexnet_torchvision.net:33), a row of tiles of a block of output channels; the same float32 operations in
-// the same order.
+// (for rows 2), mm of 11872 and bias of 16, it computes a row of tiles of a block of output channels; the same float32
+// operations in the same order.
+// For conv3 + conv3.relu (specs/alexnet_torchvision.net:33), conv4 + conv4.relu
+// (specs/alexnet_torchvision.net:35) and conv5 + conv5.relu (specs/alexnet_torchvision.net:37).
 func conv3WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
 			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = o[0], o[75264], o[150528], o[225792] // column 0
+			x0, x1, x2, x3 = o[0], o[3136], o[6272], o[9408] // column 0
 			o[0] = x0 + x1 + x2
-			o[75264] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[18816], o[94080], o[169344], o[244608] // column 1
-			o[18816] = x0 + x1 + x2
-			o[94080] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[37632], o[112896], o[188160], o[263424] // column 2
-			o[37632] = x0 + x1 + x2
-			o[112896] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[56448], o[131712], o[206976], o[282240] // column 3
-			o[56448] = x0 + x1 + x2
-			o[131712] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[0], o[18816], o[37632], o[56448] // row 0
+			o[3136] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[784], o[3920], o[7056], o[10192] // column 1
+			o[784] = x0 + x1 + x2
+			o[3920] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[1568], o[4704], o[7840], o[10976] // column 2
+			o[1568] = x0 + x1 + x2
+			o[4704] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[2352], o[5488], o[8624], o[11760] // column 3
+			o[2352] = x0 + x1 + x2
+			o[5488] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[0], o[784], o[1568], o[2352] // row 0
 			{
 				r := x0 + x1 + x2
 				r = r + b
@@ -762,7 +636,7 @@ func conv3WinoOutKernelGo(out, mm, bias []float32, rows int) {
 			if rows <= 1 {
 				continue
 			}
-			x0, x1, x2, x3 = o[75264], o[94080], o[112896], o[131712] // row 1
+			x0, x1, x2, x3 = o[3136], o[3920], o[4704], o[5488] // row 1
 			{
 				r := x0 + x1 + x2
 				r = r + b
@@ -779,103 +653,30 @@ func conv3WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv3GradWinoInKernelGo is the pure-Go twin of conv3GradWinoInKernelAVX512 and conv3GradWinoInKernelAVX2: with v of at least 282352 values and in
-// of 1024, it computes the input gradient of conv3 (specs/alexnet_torchvision.net:33), a row of tiles of a block of input channels; the same float32 operations in the same order.
-func conv3GradWinoInKernelGo(v, in []float32) {
-	for t := 0; t < 7; t++ {
-		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
-			o[0] = float32(-1*x0) + x2
-			o[75264] = x1 + x2
-			o[150528] = float32(-1*x1) + x2
-			o[225792] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
-			o[18816] = float32(-1*x0) + x2
-			o[94080] = x1 + x2
-			o[169344] = float32(-1*x1) + x2
-			o[244608] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
-			o[37632] = float32(-1*x0) + x2
-			o[112896] = x1 + x2
-			o[188160] = float32(-1*x1) + x2
-			o[263424] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
-			o[56448] = float32(-1*x0) + x2
-			o[131712] = x1 + x2
-			o[206976] = float32(-1*x1) + x2
-			o[282240] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[0], o[18816], o[37632], o[56448] // row 0
-			o[0] = float32(-1*x0) + x2
-			o[18816] = x1 + x2
-			o[37632] = float32(-1*x1) + x2
-			o[56448] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[75264], o[94080], o[112896], o[131712] // row 1
-			o[75264] = float32(-1*x0) + x2
-			o[94080] = x1 + x2
-			o[112896] = float32(-1*x1) + x2
-			o[131712] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[150528], o[169344], o[188160], o[206976] // row 2
-			o[150528] = float32(-1*x0) + x2
-			o[169344] = x1 + x2
-			o[188160] = float32(-1*x1) + x2
-			o[206976] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[225792], o[244608], o[263424], o[282240] // row 3
-			o[225792] = float32(-1*x0) + x2
-			o[244608] = x1 + x2
-			o[263424] = float32(-1*x1) + x2
-			o[282240] = float32(-1*x1) + x3
-		}
-	}
-}
-
-// conv3GradWinoMulKernelGo is the pure-Go twin of conv3GradWinoMulKernelAVX512 and conv3GradWinoMulKernelAVX2: with out of at least 3136 values, in 18816,
-// w 24576 and bias 64, it computes the input gradient of conv3 (specs/alexnet_torchvision.net:33), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv3GradWinoMulKernelGo(out, in, w, bias []float32) {
-	var acc [64]float32
-	for ox := 0; ox < 49; ox++ {
-		copy(acc[:], bias[:64])
-		for cb := 0; cb < 24; cb++ {
-			for kh := 0; kh < 1; kh++ {
-				for kw := 0; kw < 1; kw++ {
-					for c := 0; c < 16; c++ {
-						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
-						for j, v := range wr {
-							acc[j] += x * v
-						}
-					}
-				}
-			}
-		}
-		for j := range acc {
-			out[j/16*784+ox*16+j%16] = acc[j]
-		}
-	}
-}
-
 // conv3GradWinoOutKernelGo is the pure-Go twin of conv3GradWinoOutKernelAVX512 and conv3GradWinoOutKernelAVX2: with out of at least 416 values
-// (for rows 2), mm of 141232 and bias of 16, it computes the input gradient of conv3 (specs/alexnet_torchvision.net:33), a row of tiles of a block of output channels; the same float32 operations in
-// the same order.
+// (for rows 2), mm of 11872 and bias of 16, it computes a row of tiles of a block of output channels; the same float32
+// operations in the same order.
+// For the input gradient of conv3 (specs/alexnet_torchvision.net:33), the input gradient of conv4
+// (specs/alexnet_torchvision.net:35) and the input gradient of conv5
+// (specs/alexnet_torchvision.net:37).
 func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
 			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = o[0], o[37632], o[75264], o[112896] // column 0
+			x0, x1, x2, x3 = o[0], o[3136], o[6272], o[9408] // column 0
 			o[0] = x0 + x1 + x2
-			o[37632] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[9408], o[47040], o[84672], o[122304] // column 1
-			o[9408] = x0 + x1 + x2
-			o[47040] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[18816], o[56448], o[94080], o[131712] // column 2
-			o[18816] = x0 + x1 + x2
-			o[56448] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[28224], o[65856], o[103488], o[141120] // column 3
-			o[28224] = x0 + x1 + x2
-			o[65856] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[0], o[9408], o[18816], o[28224] // row 0
+			o[3136] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[784], o[3920], o[7056], o[10192] // column 1
+			o[784] = x0 + x1 + x2
+			o[3920] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[1568], o[4704], o[7840], o[10976] // column 2
+			o[1568] = x0 + x1 + x2
+			o[4704] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[2352], o[5488], o[8624], o[11760] // column 3
+			o[2352] = x0 + x1 + x2
+			o[5488] = x1 - x2 + x3
+			x0, x1, x2, x3 = o[0], o[784], o[1568], o[2352] // row 0
 			{
 				r := x0 + x1 + x2
 				r = r + b
@@ -889,7 +690,7 @@ func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 			if rows <= 1 {
 				continue
 			}
-			x0, x1, x2, x3 = o[37632], o[47040], o[56448], o[65856] // row 1
+			x0, x1, x2, x3 = o[3136], o[3920], o[4704], o[5488] // row 1
 			{
 				r := x0 + x1 + x2
 				r = r + b
@@ -905,8 +706,9 @@ func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv3UpdKernelGo is the pure-Go twin of conv3UpdKernelAVX512 and conv3UpdKernelAVX2: with dw of at least 384 values, in 776
-// and dy 2352, it computes the weight gradient of conv3 (specs/alexnet_torchvision.net:33) at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
+// and dy 25872, it computes a weight gradient's sums over an image's tiles at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
+// For the weight gradient of conv3 (specs/alexnet_torchvision.net:33).
 func conv3UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 3; f++ {
@@ -914,7 +716,7 @@ func conv3UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*3+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
 					for ox := 0; ox < 49; ox++ {
-						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
@@ -923,8 +725,11 @@ func conv3UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv3WinoDyKernelGo is the pure-Go twin of conv3WinoDyKernelAVX512 and conv3WinoDyKernelAVX2: with v of at least 282352 values and in
-// of 448, it computes conv3 + conv3.relu (specs/alexnet_torchvision.net:33), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+// conv3WinoDyKernelGo is the pure-Go twin of conv3WinoDyKernelAVX512 and conv3WinoDyKernelAVX2: with v of at least 11872 values and in
+// of 448, it computes the output gradient's tiles for a weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+// For the weight gradient of conv3 (specs/alexnet_torchvision.net:33), the weight gradient of conv4
+// (specs/alexnet_torchvision.net:35) and the weight gradient of conv5
+// (specs/alexnet_torchvision.net:37).
 func conv3WinoDyKernelGo(v, in []float32) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
@@ -932,295 +737,43 @@ func conv3WinoDyKernelGo(v, in []float32) {
 			var x0, x1 float32
 			x0, x1 = d[0], d[224] // column 0
 			o[0] = x0
-			o[75264] = x0 + x1
-			o[150528] = x0 - x1
-			o[225792] = x1
+			o[3136] = x0 + x1
+			o[6272] = x0 - x1
+			o[9408] = x1
 			x0, x1 = d[16], d[240] // column 1
-			o[18816] = x0
-			o[94080] = x0 + x1
-			o[169344] = x0 - x1
-			o[244608] = x1
-			x0, x1 = o[0], o[18816] // row 0
+			o[784] = x0
+			o[3920] = x0 + x1
+			o[7056] = x0 - x1
+			o[10192] = x1
+			x0, x1 = o[0], o[784] // row 0
 			o[0] = x0
-			o[18816] = x0 + x1
-			o[37632] = x0 - x1
-			o[56448] = x1
-			x0, x1 = o[75264], o[94080] // row 1
-			o[75264] = x0
-			o[94080] = x0 + x1
-			o[112896] = x0 - x1
-			o[131712] = x1
-			x0, x1 = o[150528], o[169344] // row 2
-			o[150528] = x0
-			o[169344] = x0 + x1
-			o[188160] = x0 - x1
-			o[206976] = x1
-			x0, x1 = o[225792], o[244608] // row 3
-			o[225792] = x0
-			o[244608] = x0 + x1
-			o[263424] = x0 - x1
-			o[282240] = x1
-		}
-	}
-}
-
-// conv4WinoInKernelGo is the pure-Go twin of conv4WinoInKernelAVX512 and conv4WinoInKernelAVX2: with v of at least 282352 values and in
-// of 1024, it computes conv4 + conv4.relu (specs/alexnet_torchvision.net:35), a row of tiles of a block of input channels; the same float32 operations in the same order.
-func conv4WinoInKernelGo(v, in []float32) {
-	for t := 0; t < 7; t++ {
-		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
-			o[0] = float32(-1*x0) + x2
-			o[75264] = x1 + x2
-			o[150528] = float32(-1*x1) + x2
-			o[225792] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
-			o[18816] = float32(-1*x0) + x2
-			o[94080] = x1 + x2
-			o[169344] = float32(-1*x1) + x2
-			o[244608] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
-			o[37632] = float32(-1*x0) + x2
-			o[112896] = x1 + x2
-			o[188160] = float32(-1*x1) + x2
-			o[263424] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
-			o[56448] = float32(-1*x0) + x2
-			o[131712] = x1 + x2
-			o[206976] = float32(-1*x1) + x2
-			o[282240] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[0], o[18816], o[37632], o[56448] // row 0
-			o[0] = float32(-1*x0) + x2
-			o[18816] = x1 + x2
-			o[37632] = float32(-1*x1) + x2
-			o[56448] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[75264], o[94080], o[112896], o[131712] // row 1
-			o[75264] = float32(-1*x0) + x2
-			o[94080] = x1 + x2
-			o[112896] = float32(-1*x1) + x2
-			o[131712] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[150528], o[169344], o[188160], o[206976] // row 2
-			o[150528] = float32(-1*x0) + x2
-			o[169344] = x1 + x2
-			o[188160] = float32(-1*x1) + x2
-			o[206976] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[225792], o[244608], o[263424], o[282240] // row 3
-			o[225792] = float32(-1*x0) + x2
-			o[244608] = x1 + x2
-			o[263424] = float32(-1*x1) + x2
-			o[282240] = float32(-1*x1) + x3
-		}
-	}
-}
-
-// conv4WinoMulKernelGo is the pure-Go twin of conv4WinoMulKernelAVX512 and conv4WinoMulKernelAVX2: with out of at least 3136 values, in 18816,
-// w 24576 and bias 64, it computes conv4 + conv4.relu (specs/alexnet_torchvision.net:35), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv4WinoMulKernelGo(out, in, w, bias []float32) {
-	var acc [64]float32
-	for ox := 0; ox < 49; ox++ {
-		copy(acc[:], bias[:64])
-		for cb := 0; cb < 24; cb++ {
-			for kh := 0; kh < 1; kh++ {
-				for kw := 0; kw < 1; kw++ {
-					for c := 0; c < 16; c++ {
-						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
-						for j, v := range wr {
-							acc[j] += x * v
-						}
-					}
-				}
-			}
-		}
-		for j := range acc {
-			out[j/16*784+ox*16+j%16] = acc[j]
-		}
-	}
-}
-
-// conv4WinoOutKernelGo is the pure-Go twin of conv4WinoOutKernelAVX512 and conv4WinoOutKernelAVX2: with out of at least 416 values
-// (for rows 2), mm of 188272 and bias of 16, it computes conv4 + conv4.relu (specs/alexnet_torchvision.net:35), a row of tiles of a block of output channels; the same float32 operations in
-// the same order.
-func conv4WinoOutKernelGo(out, mm, bias []float32, rows int) {
-	for t := 0; t < 7; t++ {
-		for l := 0; l < 16; l++ {
-			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = o[0], o[50176], o[100352], o[150528] // column 0
-			o[0] = x0 + x1 + x2
-			o[50176] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[12544], o[62720], o[112896], o[163072] // column 1
-			o[12544] = x0 + x1 + x2
-			o[62720] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[25088], o[75264], o[125440], o[175616] // column 2
-			o[25088] = x0 + x1 + x2
-			o[75264] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[37632], o[87808], o[137984], o[188160] // column 3
-			o[37632] = x0 + x1 + x2
-			o[87808] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[0], o[12544], o[25088], o[37632] // row 0
-			{
-				r := x0 + x1 + x2
-				r = r + b
-				r = max(r, 0)
-				y[0] = r
-			}
-			if t*2+1 < 13 {
-				r := x1 - x2 + x3
-				r = r + b
-				r = max(r, 0)
-				y[16] = r
-			}
-			if rows <= 1 {
-				continue
-			}
-			x0, x1, x2, x3 = o[50176], o[62720], o[75264], o[87808] // row 1
-			{
-				r := x0 + x1 + x2
-				r = r + b
-				r = max(r, 0)
-				y[208] = r
-			}
-			if t*2+1 < 13 {
-				r := x1 - x2 + x3
-				r = r + b
-				r = max(r, 0)
-				y[224] = r
-			}
-		}
-	}
-}
-
-// conv4GradWinoInKernelGo is the pure-Go twin of conv4GradWinoInKernelAVX512 and conv4GradWinoInKernelAVX2: with v of at least 188272 values and in
-// of 1024, it computes the input gradient of conv4 (specs/alexnet_torchvision.net:35), a row of tiles of a block of input channels; the same float32 operations in the same order.
-func conv4GradWinoInKernelGo(v, in []float32) {
-	for t := 0; t < 7; t++ {
-		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
-			o[0] = float32(-1*x0) + x2
-			o[50176] = x1 + x2
-			o[100352] = float32(-1*x1) + x2
-			o[150528] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
-			o[12544] = float32(-1*x0) + x2
-			o[62720] = x1 + x2
-			o[112896] = float32(-1*x1) + x2
-			o[163072] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
-			o[25088] = float32(-1*x0) + x2
-			o[75264] = x1 + x2
-			o[125440] = float32(-1*x1) + x2
-			o[175616] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
-			o[37632] = float32(-1*x0) + x2
-			o[87808] = x1 + x2
-			o[137984] = float32(-1*x1) + x2
-			o[188160] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[0], o[12544], o[25088], o[37632] // row 0
-			o[0] = float32(-1*x0) + x2
-			o[12544] = x1 + x2
-			o[25088] = float32(-1*x1) + x2
-			o[37632] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[50176], o[62720], o[75264], o[87808] // row 1
-			o[50176] = float32(-1*x0) + x2
-			o[62720] = x1 + x2
-			o[75264] = float32(-1*x1) + x2
-			o[87808] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[100352], o[112896], o[125440], o[137984] // row 2
-			o[100352] = float32(-1*x0) + x2
-			o[112896] = x1 + x2
-			o[125440] = float32(-1*x1) + x2
-			o[137984] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[150528], o[163072], o[175616], o[188160] // row 3
-			o[150528] = float32(-1*x0) + x2
-			o[163072] = x1 + x2
-			o[175616] = float32(-1*x1) + x2
-			o[188160] = float32(-1*x1) + x3
-		}
-	}
-}
-
-// conv4GradWinoMulKernelGo is the pure-Go twin of conv4GradWinoMulKernelAVX512 and conv4GradWinoMulKernelAVX2: with out of at least 3136 values, in 12544,
-// w 16384 and bias 64, it computes the input gradient of conv4 (specs/alexnet_torchvision.net:35), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv4GradWinoMulKernelGo(out, in, w, bias []float32) {
-	var acc [64]float32
-	for ox := 0; ox < 49; ox++ {
-		copy(acc[:], bias[:64])
-		for cb := 0; cb < 16; cb++ {
-			for kh := 0; kh < 1; kh++ {
-				for kw := 0; kw < 1; kw++ {
-					for c := 0; c < 16; c++ {
-						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
-						for j, v := range wr {
-							acc[j] += x * v
-						}
-					}
-				}
-			}
-		}
-		for j := range acc {
-			out[j/16*784+ox*16+j%16] = acc[j]
-		}
-	}
-}
-
-// conv4GradWinoOutKernelGo is the pure-Go twin of conv4GradWinoOutKernelAVX512 and conv4GradWinoOutKernelAVX2: with out of at least 416 values
-// (for rows 2), mm of 282352 and bias of 16, it computes the input gradient of conv4 (specs/alexnet_torchvision.net:35), a row of tiles of a block of output channels; the same float32 operations in
-// the same order.
-func conv4GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
-	for t := 0; t < 7; t++ {
-		for l := 0; l < 16; l++ {
-			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = o[0], o[75264], o[150528], o[225792] // column 0
-			o[0] = x0 + x1 + x2
-			o[75264] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[18816], o[94080], o[169344], o[244608] // column 1
-			o[18816] = x0 + x1 + x2
-			o[94080] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[37632], o[112896], o[188160], o[263424] // column 2
-			o[37632] = x0 + x1 + x2
-			o[112896] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[56448], o[131712], o[206976], o[282240] // column 3
-			o[56448] = x0 + x1 + x2
-			o[131712] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[0], o[18816], o[37632], o[56448] // row 0
-			{
-				r := x0 + x1 + x2
-				r = r + b
-				y[0] = r
-			}
-			if t*2+1 < 13 {
-				r := x1 - x2 + x3
-				r = r + b
-				y[16] = r
-			}
-			if rows <= 1 {
-				continue
-			}
-			x0, x1, x2, x3 = o[75264], o[94080], o[112896], o[131712] // row 1
-			{
-				r := x0 + x1 + x2
-				r = r + b
-				y[208] = r
-			}
-			if t*2+1 < 13 {
-				r := x1 - x2 + x3
-				r = r + b
-				y[224] = r
-			}
+			o[784] = x0 + x1
+			o[1568] = x0 - x1
+			o[2352] = x1
+			x0, x1 = o[3136], o[3920] // row 1
+			o[3136] = x0
+			o[3920] = x0 + x1
+			o[4704] = x0 - x1
+			o[5488] = x1
+			x0, x1 = o[6272], o[7056] // row 2
+			o[6272] = x0
+			o[7056] = x0 + x1
+			o[7840] = x0 - x1
+			o[8624] = x1
+			x0, x1 = o[9408], o[10192] // row 3
+			o[9408] = x0
+			o[10192] = x0 + x1
+			o[10976] = x0 - x1
+			o[11760] = x1
 		}
 	}
 }
 
 // conv4UpdKernelGo is the pure-Go twin of conv4UpdKernelAVX512 and conv4UpdKernelAVX2: with dw of at least 256 values, in 776
-// and dy 1568, it computes the weight gradient of conv4 (specs/alexnet_torchvision.net:35) at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
+// and dy 13328, it computes a weight gradient's sums over an image's tiles at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
+// For the weight gradient of conv4 (specs/alexnet_torchvision.net:35) and the weight gradient of
+// conv5 (specs/alexnet_torchvision.net:37).
 func conv4UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 2; f++ {
@@ -1228,7 +781,7 @@ func conv4UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*2+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
 					for ox := 0; ox < 49; ox++ {
-						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 					}
 				}
 				dw[(t*2+f)*16+l] = acc
@@ -1237,368 +790,14 @@ func conv4UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv4WinoDyKernelGo is the pure-Go twin of conv4WinoDyKernelAVX512 and conv4WinoDyKernelAVX2: with v of at least 188272 values and in
-// of 448, it computes conv4 + conv4.relu (specs/alexnet_torchvision.net:35), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
-func conv4WinoDyKernelGo(v, in []float32) {
-	for t := 0; t < 7; t++ {
-		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1 float32
-			x0, x1 = d[0], d[224] // column 0
-			o[0] = x0
-			o[50176] = x0 + x1
-			o[100352] = x0 - x1
-			o[150528] = x1
-			x0, x1 = d[16], d[240] // column 1
-			o[12544] = x0
-			o[62720] = x0 + x1
-			o[112896] = x0 - x1
-			o[163072] = x1
-			x0, x1 = o[0], o[12544] // row 0
-			o[0] = x0
-			o[12544] = x0 + x1
-			o[25088] = x0 - x1
-			o[37632] = x1
-			x0, x1 = o[50176], o[62720] // row 1
-			o[50176] = x0
-			o[62720] = x0 + x1
-			o[75264] = x0 - x1
-			o[87808] = x1
-			x0, x1 = o[100352], o[112896] // row 2
-			o[100352] = x0
-			o[112896] = x0 + x1
-			o[125440] = x0 - x1
-			o[137984] = x1
-			x0, x1 = o[150528], o[163072] // row 3
-			o[150528] = x0
-			o[163072] = x0 + x1
-			o[175616] = x0 - x1
-			o[188160] = x1
-		}
-	}
-}
-
-// conv5WinoInKernelGo is the pure-Go twin of conv5WinoInKernelAVX512 and conv5WinoInKernelAVX2: with v of at least 188272 values and in
-// of 1024, it computes conv5 + conv5.relu (specs/alexnet_torchvision.net:37), a row of tiles of a block of input channels; the same float32 operations in the same order.
-func conv5WinoInKernelGo(v, in []float32) {
-	for t := 0; t < 7; t++ {
-		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
-			o[0] = float32(-1*x0) + x2
-			o[50176] = x1 + x2
-			o[100352] = float32(-1*x1) + x2
-			o[150528] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
-			o[12544] = float32(-1*x0) + x2
-			o[62720] = x1 + x2
-			o[112896] = float32(-1*x1) + x2
-			o[163072] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
-			o[25088] = float32(-1*x0) + x2
-			o[75264] = x1 + x2
-			o[125440] = float32(-1*x1) + x2
-			o[175616] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
-			o[37632] = float32(-1*x0) + x2
-			o[87808] = x1 + x2
-			o[137984] = float32(-1*x1) + x2
-			o[188160] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[0], o[12544], o[25088], o[37632] // row 0
-			o[0] = float32(-1*x0) + x2
-			o[12544] = x1 + x2
-			o[25088] = float32(-1*x1) + x2
-			o[37632] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[50176], o[62720], o[75264], o[87808] // row 1
-			o[50176] = float32(-1*x0) + x2
-			o[62720] = x1 + x2
-			o[75264] = float32(-1*x1) + x2
-			o[87808] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[100352], o[112896], o[125440], o[137984] // row 2
-			o[100352] = float32(-1*x0) + x2
-			o[112896] = x1 + x2
-			o[125440] = float32(-1*x1) + x2
-			o[137984] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[150528], o[163072], o[175616], o[188160] // row 3
-			o[150528] = float32(-1*x0) + x2
-			o[163072] = x1 + x2
-			o[175616] = float32(-1*x1) + x2
-			o[188160] = float32(-1*x1) + x3
-		}
-	}
-}
-
-// conv5WinoMulKernelGo is the pure-Go twin of conv5WinoMulKernelAVX512 and conv5WinoMulKernelAVX2: with out of at least 3136 values, in 12544,
-// w 16384 and bias 64, it computes conv5 + conv5.relu (specs/alexnet_torchvision.net:37), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv5WinoMulKernelGo(out, in, w, bias []float32) {
-	var acc [64]float32
-	for ox := 0; ox < 49; ox++ {
-		copy(acc[:], bias[:64])
-		for cb := 0; cb < 16; cb++ {
-			for kh := 0; kh < 1; kh++ {
-				for kw := 0; kw < 1; kw++ {
-					for c := 0; c < 16; c++ {
-						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
-						for j, v := range wr {
-							acc[j] += x * v
-						}
-					}
-				}
-			}
-		}
-		for j := range acc {
-			out[j/16*784+ox*16+j%16] = acc[j]
-		}
-	}
-}
-
-// conv5WinoOutKernelGo is the pure-Go twin of conv5WinoOutKernelAVX512 and conv5WinoOutKernelAVX2: with out of at least 416 values
-// (for rows 2), mm of 188272 and bias of 16, it computes conv5 + conv5.relu (specs/alexnet_torchvision.net:37), a row of tiles of a block of output channels; the same float32 operations in
-// the same order.
-func conv5WinoOutKernelGo(out, mm, bias []float32, rows int) {
-	for t := 0; t < 7; t++ {
-		for l := 0; l < 16; l++ {
-			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = o[0], o[50176], o[100352], o[150528] // column 0
-			o[0] = x0 + x1 + x2
-			o[50176] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[12544], o[62720], o[112896], o[163072] // column 1
-			o[12544] = x0 + x1 + x2
-			o[62720] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[25088], o[75264], o[125440], o[175616] // column 2
-			o[25088] = x0 + x1 + x2
-			o[75264] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[37632], o[87808], o[137984], o[188160] // column 3
-			o[37632] = x0 + x1 + x2
-			o[87808] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[0], o[12544], o[25088], o[37632] // row 0
-			{
-				r := x0 + x1 + x2
-				r = r + b
-				r = max(r, 0)
-				y[0] = r
-			}
-			if t*2+1 < 13 {
-				r := x1 - x2 + x3
-				r = r + b
-				r = max(r, 0)
-				y[16] = r
-			}
-			if rows <= 1 {
-				continue
-			}
-			x0, x1, x2, x3 = o[50176], o[62720], o[75264], o[87808] // row 1
-			{
-				r := x0 + x1 + x2
-				r = r + b
-				r = max(r, 0)
-				y[208] = r
-			}
-			if t*2+1 < 13 {
-				r := x1 - x2 + x3
-				r = r + b
-				r = max(r, 0)
-				y[224] = r
-			}
-		}
-	}
-}
-
-// conv5GradWinoInKernelGo is the pure-Go twin of conv5GradWinoInKernelAVX512 and conv5GradWinoInKernelAVX2: with v of at least 188272 values and in
-// of 1024, it computes the input gradient of conv5 (specs/alexnet_torchvision.net:37), a row of tiles of a block of input channels; the same float32 operations in the same order.
-func conv5GradWinoInKernelGo(v, in []float32) {
-	for t := 0; t < 7; t++ {
-		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
-			o[0] = float32(-1*x0) + x2
-			o[50176] = x1 + x2
-			o[100352] = float32(-1*x1) + x2
-			o[150528] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
-			o[12544] = float32(-1*x0) + x2
-			o[62720] = x1 + x2
-			o[112896] = float32(-1*x1) + x2
-			o[163072] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
-			o[25088] = float32(-1*x0) + x2
-			o[75264] = x1 + x2
-			o[125440] = float32(-1*x1) + x2
-			o[175616] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
-			o[37632] = float32(-1*x0) + x2
-			o[87808] = x1 + x2
-			o[137984] = float32(-1*x1) + x2
-			o[188160] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[0], o[12544], o[25088], o[37632] // row 0
-			o[0] = float32(-1*x0) + x2
-			o[12544] = x1 + x2
-			o[25088] = float32(-1*x1) + x2
-			o[37632] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[50176], o[62720], o[75264], o[87808] // row 1
-			o[50176] = float32(-1*x0) + x2
-			o[62720] = x1 + x2
-			o[75264] = float32(-1*x1) + x2
-			o[87808] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[100352], o[112896], o[125440], o[137984] // row 2
-			o[100352] = float32(-1*x0) + x2
-			o[112896] = x1 + x2
-			o[125440] = float32(-1*x1) + x2
-			o[137984] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[150528], o[163072], o[175616], o[188160] // row 3
-			o[150528] = float32(-1*x0) + x2
-			o[163072] = x1 + x2
-			o[175616] = float32(-1*x1) + x2
-			o[188160] = float32(-1*x1) + x3
-		}
-	}
-}
-
-// conv5GradWinoMulKernelGo is the pure-Go twin of conv5GradWinoMulKernelAVX512 and conv5GradWinoMulKernelAVX2: with out of at least 3136 values, in 12544,
-// w 16384 and bias 64, it computes the input gradient of conv5 (specs/alexnet_torchvision.net:37), the products of one of F(2x2,3x3)'s 16 transform positions: its 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv5GradWinoMulKernelGo(out, in, w, bias []float32) {
-	var acc [64]float32
-	for ox := 0; ox < 49; ox++ {
-		copy(acc[:], bias[:64])
-		for cb := 0; cb < 16; cb++ {
-			for kh := 0; kh < 1; kh++ {
-				for kw := 0; kw < 1; kw++ {
-					for c := 0; c < 16; c++ {
-						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
-						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
-						for j, v := range wr {
-							acc[j] += x * v
-						}
-					}
-				}
-			}
-		}
-		for j := range acc {
-			out[j/16*784+ox*16+j%16] = acc[j]
-		}
-	}
-}
-
-// conv5GradWinoOutKernelGo is the pure-Go twin of conv5GradWinoOutKernelAVX512 and conv5GradWinoOutKernelAVX2: with out of at least 416 values
-// (for rows 2), mm of 188272 and bias of 16, it computes the input gradient of conv5 (specs/alexnet_torchvision.net:37), a row of tiles of a block of output channels; the same float32 operations in
-// the same order.
-func conv5GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
-	for t := 0; t < 7; t++ {
-		for l := 0; l < 16; l++ {
-			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = o[0], o[50176], o[100352], o[150528] // column 0
-			o[0] = x0 + x1 + x2
-			o[50176] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[12544], o[62720], o[112896], o[163072] // column 1
-			o[12544] = x0 + x1 + x2
-			o[62720] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[25088], o[75264], o[125440], o[175616] // column 2
-			o[25088] = x0 + x1 + x2
-			o[75264] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[37632], o[87808], o[137984], o[188160] // column 3
-			o[37632] = x0 + x1 + x2
-			o[87808] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[0], o[12544], o[25088], o[37632] // row 0
-			{
-				r := x0 + x1 + x2
-				r = r + b
-				y[0] = r
-			}
-			if t*2+1 < 13 {
-				r := x1 - x2 + x3
-				r = r + b
-				y[16] = r
-			}
-			if rows <= 1 {
-				continue
-			}
-			x0, x1, x2, x3 = o[50176], o[62720], o[75264], o[87808] // row 1
-			{
-				r := x0 + x1 + x2
-				r = r + b
-				y[208] = r
-			}
-			if t*2+1 < 13 {
-				r := x1 - x2 + x3
-				r = r + b
-				y[224] = r
-			}
-		}
-	}
-}
-
-// conv5UpdKernelGo is the pure-Go twin of conv5UpdKernelAVX512 and conv5UpdKernelAVX2: with dw of at least 256 values, in 776
-// and dy 1568, it computes the weight gradient of conv5 (specs/alexnet_torchvision.net:37) at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
-// multiply-adds.
-func conv5UpdKernelGo(dw, in, dy []float32) {
-	for t := 0; t < 8; t++ {
-		for f := 0; f < 2; f++ {
-			for l := 0; l < 16; l++ {
-				acc := dw[(t*2+f)*16+l]
-				for oy := 0; oy < 1; oy++ {
-					for ox := 0; ox < 49; ox++ {
-						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
-					}
-				}
-				dw[(t*2+f)*16+l] = acc
-			}
-		}
-	}
-}
-
-// conv5WinoDyKernelGo is the pure-Go twin of conv5WinoDyKernelAVX512 and conv5WinoDyKernelAVX2: with v of at least 188272 values and in
-// of 448, it computes conv5 + conv5.relu (specs/alexnet_torchvision.net:37), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
-func conv5WinoDyKernelGo(v, in []float32) {
-	for t := 0; t < 7; t++ {
-		for l := 0; l < 16; l++ {
-			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1 float32
-			x0, x1 = d[0], d[224] // column 0
-			o[0] = x0
-			o[50176] = x0 + x1
-			o[100352] = x0 - x1
-			o[150528] = x1
-			x0, x1 = d[16], d[240] // column 1
-			o[12544] = x0
-			o[62720] = x0 + x1
-			o[112896] = x0 - x1
-			o[163072] = x1
-			x0, x1 = o[0], o[12544] // row 0
-			o[0] = x0
-			o[12544] = x0 + x1
-			o[25088] = x0 - x1
-			o[37632] = x1
-			x0, x1 = o[50176], o[62720] // row 1
-			o[50176] = x0
-			o[62720] = x0 + x1
-			o[75264] = x0 - x1
-			o[87808] = x1
-			x0, x1 = o[100352], o[112896] // row 2
-			o[100352] = x0
-			o[112896] = x0 + x1
-			o[125440] = x0 - x1
-			o[137984] = x1
-			x0, x1 = o[150528], o[163072] // row 3
-			o[150528] = x0
-			o[163072] = x0 + x1
-			o[175616] = x0 - x1
-			o[188160] = x1
-		}
-	}
-}
-
-// fc6KernelGo is the pure-Go twin of fc6KernelAVX512 and fc6KernelAVX2: with out of at least 65792 values, in 147456,
-// w 294912 and bias 32, it computes fc6 (specs/alexnet_torchvision.net:42), 16 outputs for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
-func fc6KernelGo(out, in, w, bias []float32) {
+// fc6KernelGo is the pure-Go twin of fc6KernelAVX512 and fc6KernelAVX2: with out of at least 65792 values, in
+// (blocks−1)·16 + 138256, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For fc6 (specs/alexnet_torchvision.net:42).
+func fc6KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 16; ox++ {
 		copy(acc[:], bias[:32])
-		for cb := 0; cb < 576; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
@@ -1617,13 +816,14 @@ func fc6KernelGo(out, in, w, bias []float32) {
 	}
 }
 
-// fc7KernelGo is the pure-Go twin of fc7KernelAVX512 and fc7KernelAVX2: with out of at least 65792 values, in 65536,
-// w 131072 and bias 32, it computes fc7 (specs/alexnet_torchvision.net:45), 16 outputs for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
-func fc7KernelGo(out, in, w, bias []float32) {
+// fc7KernelGo is the pure-Go twin of fc7KernelAVX512 and fc7KernelAVX2: with out of at least 65792 values, in
+// (blocks−1)·16 + 61456, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For fc7 (specs/alexnet_torchvision.net:45).
+func fc7KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 16; ox++ {
 		copy(acc[:], bias[:32])
-		for cb := 0; cb < 256; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
@@ -1642,13 +842,14 @@ func fc7KernelGo(out, in, w, bias []float32) {
 	}
 }
 
-// fc8KernelGo is the pure-Go twin of fc8KernelAVX512 and fc8KernelAVX2: with out of at least 16128 values, in 32768,
-// w 131072 and bias 32, it computes fc8 (specs/alexnet_torchvision.net:47), 8 outputs for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
-func fc8KernelGo(out, in, w, bias []float32) {
+// fc8KernelGo is the pure-Go twin of fc8KernelAVX512 and fc8KernelAVX2: with out of at least 16128 values, in
+// (blocks−1)·16 + 28688, w blocks·512 and bias 32, it computes 8 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For fc8 (specs/alexnet_torchvision.net:47).
+func fc8KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 8; ox++ {
 		copy(acc[:], bias[:32])
-		for cb := 0; cb < 256; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {

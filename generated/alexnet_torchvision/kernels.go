@@ -64,7 +64,7 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
-		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:])
+		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:], 1)
 	}
 }
 
@@ -165,9 +165,9 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 // tiles of block u/9%4 of group u/36.
 func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 201472, 254016 // one group's V in the scratch: [49 positions][4 input blocks][81 tiles][16]
-		mAt, mSize       = 455488, 762048 // and its M: [49 positions][12 output blocks][81 tiles][16]
+		vAt, vSize       = 201472, 254016 // one group's V in the scratch: [4 input blocks][49 positions][81 tiles][16]
 		tilesH, tilesW   = 9, 9
+		vBlock           = 63504 // a block of V: its positions
 		inBlocks, inCopy = 4, 61504
 		row, block       = 496, 15376 // strides of the input copy
 	)
@@ -178,7 +178,7 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	xs, v := buf[:61504], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
+		conv2WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
 	}
 }
 
@@ -186,13 +186,12 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%49 of group u/147.
 func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 201472, 254016 // one group's V in the scratch: [49 positions][4 input blocks][81 tiles][16]
-		mAt, mSize           = 455488, 762048 // and its M: [49 positions][12 output blocks][81 tiles][16]
-		tilesH, tilesW       = 9, 9
-		positions, calls     = 49, 3
-		vXi, mXi             = 5184, 15552 // between transform positions
-		callOut, callWeights = 5184, 4096
-		zeros                = 602304 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 201472, 254016 // one group's V in the scratch: [4 input blocks][49 positions][81 tiles][16]
+		mAt, mSize                 = 455488, 762048 // one group's M in the scratch: [12 output blocks][49 positions][81 tiles][16]
+		positions, calls, inBlocks = 49, 3, 4
+		position                   = 1296 // between the transform positions of a block of V or M
+		callOut, callWeights       = 254016, 4096
+		zeros                      = 602304 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -202,7 +201,7 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv2WinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv2WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -211,9 +210,9 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 201472, 254016 // one group's V in the scratch: [49 positions][4 input blocks][81 tiles][16]
-		mAt, mSize         = 455488, 762048 // and its M: [49 positions][12 output blocks][81 tiles][16]
+		mAt, mSize         = 455488, 762048 // one group's M in the scratch: [12 output blocks][49 positions][81 tiles][16]
 		tilesH, tilesW     = 9, 9
+		mBlock             = 63504 // a block of M: its positions
 		outBlocks, outCopy = 12, 139968
 		outH, outW, tile   = 27, 27, 3 // the output, and a tile's rows
 		biases             = 602112    // where the biases start in the transformed weights
@@ -225,7 +224,7 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -397,9 +396,9 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv3WinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 114048, 150528 // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
-		mAt, mSize       = 264576, 301056 // and its M: [16 positions][24 output blocks][49 tiles][16]
+		vAt, vSize       = 114048, 150528 // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
 		tilesH, tilesW   = 7, 7
+		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
 	)
@@ -410,7 +409,7 @@ func (m *Model) conv3WinoIn(worker, lo, hi int) {
 	xs, v := buf[:49152], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -418,13 +417,12 @@ func (m *Model) conv3WinoIn(worker, lo, hi int) {
 // (output blocks (u%6)·4…) of transform position u/6%16 of group u/96.
 func (m *Model) conv3WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 114048, 150528 // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
-		mAt, mSize           = 264576, 301056 // and its M: [16 positions][24 output blocks][49 tiles][16]
-		tilesH, tilesW       = 7, 7
-		positions, calls     = 16, 6
-		vXi, mXi             = 9408, 18816 // between transform positions
-		callOut, callWeights = 3136, 12288
-		zeros                = 1180032 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 114048, 150528 // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
+		mAt, mSize                 = 264576, 301056 // one group's M in the scratch: [24 output blocks][16 positions][49 tiles][16]
+		positions, calls, inBlocks = 16, 6, 12
+		position                   = 784 // between the transform positions of a block of V or M
+		callOut, callWeights       = 50176, 12288
+		zeros                      = 1180032 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -434,7 +432,7 @@ func (m *Model) conv3WinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv3WinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -443,9 +441,9 @@ func (m *Model) conv3WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3WinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 114048, 150528 // one group's V in the scratch: [16 positions][12 input blocks][49 tiles][16]
-		mAt, mSize         = 264576, 301056 // and its M: [16 positions][24 output blocks][49 tiles][16]
+		mAt, mSize         = 264576, 301056 // one group's M in the scratch: [24 output blocks][16 positions][49 tiles][16]
 		tilesH, tilesW     = 7, 7
+		mBlock             = 12544 // a block of M: its positions
 		outBlocks, outCopy = 24, 64896
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 		biases             = 1179648   // where the biases start in the transformed weights
@@ -457,7 +455,7 @@ func (m *Model) conv3WinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -520,9 +518,9 @@ func (m *Model) conv3PackRows(worker, lo, hi int) {
 // conv4 runs conv4 + conv4.relu (specs/alexnet_torchvision.net:35), 384x13x13 → 256x13x13 per image,
 // on images lo…hi−1.
 // Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (24 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv4WinoInKernel into 16 matrices of 49 tiles × 384
-// channels (V), each multiplied by its transformed weights by conv4WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv4WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
+// (24 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 384
+// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
 func (m *Model) conv4(worker, lo, hi int) {
 	const (
 		inSize  = 64896 // 384x13x13
@@ -570,9 +568,9 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 // tiles of block u/7%24 of group u/168.
 func (m *Model) conv4WinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 141568, 301056 // one group's V in the scratch: [16 positions][24 input blocks][49 tiles][16]
-		mAt, mSize       = 442624, 200704 // and its M: [16 positions][16 output blocks][49 tiles][16]
+		vAt, vSize       = 141568, 301056 // one group's V in the scratch: [24 input blocks][16 positions][49 tiles][16]
 		tilesH, tilesW   = 7, 7
+		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 24, 98304
 		row, block       = 256, 4096 // strides of the input copy
 	)
@@ -583,7 +581,7 @@ func (m *Model) conv4WinoIn(worker, lo, hi int) {
 	xs, v := buf[:98304], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv4WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -591,13 +589,12 @@ func (m *Model) conv4WinoIn(worker, lo, hi int) {
 // (output blocks (u%4)·4…) of transform position u/4%16 of group u/64.
 func (m *Model) conv4WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 141568, 301056 // one group's V in the scratch: [16 positions][24 input blocks][49 tiles][16]
-		mAt, mSize           = 442624, 200704 // and its M: [16 positions][16 output blocks][49 tiles][16]
-		tilesH, tilesW       = 7, 7
-		positions, calls     = 16, 4
-		vXi, mXi             = 18816, 12544 // between transform positions
-		callOut, callWeights = 3136, 24576
-		zeros                = 1573120 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 141568, 301056 // one group's V in the scratch: [24 input blocks][16 positions][49 tiles][16]
+		mAt, mSize                 = 442624, 200704 // one group's M in the scratch: [16 output blocks][16 positions][49 tiles][16]
+		positions, calls, inBlocks = 16, 4, 24
+		position                   = 784 // between the transform positions of a block of V or M
+		callOut, callWeights       = 50176, 24576
+		zeros                      = 1573120 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -607,7 +604,7 @@ func (m *Model) conv4WinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv4WinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -616,9 +613,9 @@ func (m *Model) conv4WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4WinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 141568, 301056 // one group's V in the scratch: [16 positions][24 input blocks][49 tiles][16]
-		mAt, mSize         = 442624, 200704 // and its M: [16 positions][16 output blocks][49 tiles][16]
+		mAt, mSize         = 442624, 200704 // one group's M in the scratch: [16 output blocks][16 positions][49 tiles][16]
 		tilesH, tilesW     = 7, 7
+		mBlock             = 12544 // a block of M: its positions
 		outBlocks, outCopy = 16, 43264
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 		biases             = 1572864   // where the biases start in the transformed weights
@@ -630,11 +627,11 @@ func (m *Model) conv4WinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv4WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
-// conv4Pack transforms the filters of conv4 for conv4WinoMulKernel (conv4PackRows, split over the workers).
+// conv4Pack transforms the filters of conv4 for conv3WinoMulKernel (conv4PackRows, split over the workers).
 func (m *Model) conv4Pack() {
 	runtime.Parallel(256, m.kernels.conv4PackRows) // groups × output channels
 }
@@ -693,9 +690,9 @@ func (m *Model) conv4PackRows(worker, lo, hi int) {
 // conv5 runs conv5 + conv5.relu (specs/alexnet_torchvision.net:37), 256x13x13 → 256x13x13 per image,
 // on images lo…hi−1.
 // Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv5WinoInKernel into 16 matrices of 49 tiles × 256
-// channels (V), each multiplied by its transformed weights by conv5WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv5WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
+// (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 256
+// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
+// and the products transformed into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
 func (m *Model) conv5(worker, lo, hi int) {
 	const (
 		inSize  = 43264 // 256x13x13
@@ -743,9 +740,9 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 // tiles of block u/7%16 of group u/112.
 func (m *Model) conv5WinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 108800, 200704 // one group's V in the scratch: [16 positions][16 input blocks][49 tiles][16]
-		mAt, mSize       = 309504, 200704 // and its M: [16 positions][16 output blocks][49 tiles][16]
+		vAt, vSize       = 108800, 200704 // one group's V in the scratch: [16 input blocks][16 positions][49 tiles][16]
 		tilesH, tilesW   = 7, 7
+		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 16, 65536
 		row, block       = 256, 4096 // strides of the input copy
 	)
@@ -756,7 +753,7 @@ func (m *Model) conv5WinoIn(worker, lo, hi int) {
 	xs, v := buf[:65536], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv5WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -764,13 +761,12 @@ func (m *Model) conv5WinoIn(worker, lo, hi int) {
 // (output blocks (u%4)·4…) of transform position u/4%16 of group u/64.
 func (m *Model) conv5WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 108800, 200704 // one group's V in the scratch: [16 positions][16 input blocks][49 tiles][16]
-		mAt, mSize           = 309504, 200704 // and its M: [16 positions][16 output blocks][49 tiles][16]
-		tilesH, tilesW       = 7, 7
-		positions, calls     = 16, 4
-		vXi, mXi             = 12544, 12544 // between transform positions
-		callOut, callWeights = 3136, 16384
-		zeros                = 1048832 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 108800, 200704 // one group's V in the scratch: [16 input blocks][16 positions][49 tiles][16]
+		mAt, mSize                 = 309504, 200704 // one group's M in the scratch: [16 output blocks][16 positions][49 tiles][16]
+		positions, calls, inBlocks = 16, 4, 16
+		position                   = 784 // between the transform positions of a block of V or M
+		callOut, callWeights       = 50176, 16384
+		zeros                      = 1048832 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -780,7 +776,7 @@ func (m *Model) conv5WinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv5WinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -789,9 +785,9 @@ func (m *Model) conv5WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5WinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 108800, 200704 // one group's V in the scratch: [16 positions][16 input blocks][49 tiles][16]
-		mAt, mSize         = 309504, 200704 // and its M: [16 positions][16 output blocks][49 tiles][16]
+		mAt, mSize         = 309504, 200704 // one group's M in the scratch: [16 output blocks][16 positions][49 tiles][16]
 		tilesH, tilesW     = 7, 7
+		mBlock             = 12544 // a block of M: its positions
 		outBlocks, outCopy = 16, 43264
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 		biases             = 1048576   // where the biases start in the transformed weights
@@ -803,11 +799,11 @@ func (m *Model) conv5WinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv5WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
-// conv5Pack transforms the filters of conv5 for conv5WinoMulKernel (conv5PackRows, split over the workers).
+// conv5Pack transforms the filters of conv5 for conv3WinoMulKernel (conv5PackRows, split over the workers).
 func (m *Model) conv5Pack() {
 	runtime.Parallel(256, m.kernels.conv5PackRows) // groups × output channels
 }
@@ -964,7 +960,7 @@ func (m *Model) fc6Rows(worker, lo, hi int) {
 	)
 	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc6Weight
 	for u := lo; u < hi; u++ {
-		fc6Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc6Zeros[:])
+		fc6Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc6Zeros[:], 576)
 	}
 }
 
@@ -1050,7 +1046,7 @@ func (m *Model) fc7Rows(worker, lo, hi int) {
 	)
 	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc7Weight
 	for u := lo; u < hi; u++ {
-		fc7Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc7Zeros[:])
+		fc7Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc7Zeros[:], 256)
 	}
 }
 
@@ -1113,7 +1109,7 @@ func (m *Model) fc8Rows(worker, lo, hi int) {
 	)
 	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc8Weight
 	for u := lo; u < hi; u++ {
-		fc8Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc8Zeros[:])
+		fc8Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc8Zeros[:], 256)
 	}
 }
 

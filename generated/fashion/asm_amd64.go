@@ -16,7 +16,7 @@ var kernelISA = runtime.KernelISA()
 //		for b := 0; b < 2; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 1; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 5; kh++ {
 //						for kw := 0; kw < 5; kw++ {
 //							for c := 0; c < 1; c++ {
@@ -32,7 +32,7 @@ var kernelISA = runtime.KernelISA()
 //	}
 //
 //go:noescape
-func conv1KernelAVX512(out, in, w, bias *float32)
+func conv1KernelAVX512(out, in, w, bias *float32, blocks int)
 
 // conv1KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -40,7 +40,7 @@ func conv1KernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 2; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 1; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 5; kh++ {
 //						for kw := 0; kw < 5; kw++ {
 //							for c := 0; c < 1; c++ {
@@ -56,20 +56,23 @@ func conv1KernelAVX512(out, in, w, bias *float32)
 //	}
 //
 //go:noescape
-func conv1KernelAVX2(out, in, w, bias *float32)
+func conv1KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv1Kernel is conv1KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv1Kernel(out, in, w, bias []float32) {
+func conv1Kernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		conv1KernelGo(out, in, w, bias)
+		conv1KernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[9599], in[139], w[799], bias[31] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("conv1Kernel: no input block")
+	}
+	_, _, _, _ = out[9599], in[(blocks-1)*784+139], w[blocks*800-1], bias[31] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv1KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv1KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -182,23 +185,23 @@ func conv2WinoInKernel(v, in []float32) {
 //		for b := 0; b < 3; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 1; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
+//								x := in[cb*5184+kh*144+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*144+ox*16+l] = acc
+//				out[b*5184+ox*16+l] = acc
 //			}
 //		}
 //	}
 //
 //go:noescape
-func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
+func conv2WinoMulKernelAVX512(out, in, w, bias *float32, blocks int)
 
 // conv2WinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -206,43 +209,46 @@ func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 3; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 1; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
+//								x := in[cb*5184+kh*144+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*144+ox*16+l] = acc
+//				out[b*5184+ox*16+l] = acc
 //			}
 //		}
 //	}
 //
 //go:noescape
-func conv2WinoMulKernelAVX2(out, in, w, bias *float32)
+func conv2WinoMulKernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv2WinoMulKernel is conv2WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2WinoMulKernel(out, in, w, bias []float32) {
+func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		conv2WinoMulKernelGo(out, in, w, bias)
+		conv2WinoMulKernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[431], in[143], w[767], bias[47] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("conv2WinoMulKernel: no input block")
+	}
+	_, _, _, _ = out[10511], in[(blocks-1)*5184+143], w[blocks*768-1], bias[47] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv2WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
 //
 //	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*6+j)*432+t*16+l], i, j < 6
+//			// M[i][j] = mm[(i*6+j)*144+t*16+l], i, j < 6
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 4, t*4+j < 12
 //			// out[i*192+(t*4+j)*16+l] = max(y, 0)
 //		}
@@ -260,7 +266,7 @@ func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //
 //	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*6+j)*432+t*16+l], i, j < 6
+//			// M[i][j] = mm[(i*6+j)*144+t*16+l], i, j < 6
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 4, t*4+j < 12
 //			// out[i*192+(t*4+j)*16+l] = max(y, 0)
 //		}
@@ -283,64 +289,12 @@ func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
 	if rows < 1 || rows > 4 {
 		panic("conv2WinoOutKernel: rows out of range")
 	}
-	_, _, _ = out[192*(rows-1)+191], mm[15167], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[192*(rows-1)+191], mm[5087], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
 		return
 	}
 	conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
-}
-
-// conv2GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
-//
-//	for t := 0; t < 3; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*224+(t*4+j)*16+l], i, j < 6
-//			// v[ξ*432+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
-//		}
-//	}
-//
-//	Bᵀ = [    4     0    -5     0     1     0 ]
-//	       [    0    -4    -4     1     1     0 ]
-//	       [    0     4    -4    -1     1     0 ]
-//	       [    0    -2    -1     2     1     0 ]
-//	       [    0     2    -1    -2     1     0 ]
-//	       [    0     4     0    -5     0     1 ]
-//
-//go:noescape
-func conv2GradWinoInKernelAVX512(v, in *float32)
-
-// conv2GradWinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
-//
-//	for t := 0; t < 3; t++ {
-//		for l := 0; l < 16; l++ {
-//			// d[i][j] = in[i*224+(t*4+j)*16+l], i, j < 6
-//			// v[ξ*432+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
-//		}
-//	}
-//
-//	Bᵀ = [    4     0    -5     0     1     0 ]
-//	       [    0    -4    -4     1     1     0 ]
-//	       [    0     4    -4    -1     1     0 ]
-//	       [    0    -2    -1     2     1     0 ]
-//	       [    0     2    -1    -2     1     0 ]
-//	       [    0     4     0    -5     0     1 ]
-//
-//go:noescape
-func conv2GradWinoInKernelAVX2(v, in *float32)
-
-// conv2GradWinoInKernel is conv2GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2GradWinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv2GradWinoInKernelGo(v, in)
-		return
-	}
-	_, _ = v[15167], in[1343] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
-		conv2GradWinoInKernelAVX512(&v[0], &in[0])
-		return
-	}
-	conv2GradWinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv2GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -349,23 +303,23 @@ func conv2GradWinoInKernel(v, in []float32) {
 //		for b := 0; b < 1; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 3; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
+//								x := in[cb*5184+kh*144+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*1+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*144+ox*16+l] = acc
+//				out[b*5184+ox*16+l] = acc
 //			}
 //		}
 //	}
 //
 //go:noescape
-func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
+func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32, blocks int)
 
 // conv2GradWinoMulKernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -373,36 +327,39 @@ func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 1; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 3; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
+//								x := in[cb*5184+kh*144+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*1+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*144+ox*16+l] = acc
+//				out[b*5184+ox*16+l] = acc
 //			}
 //		}
 //	}
 //
 //go:noescape
-func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32)
+func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv2GradWinoMulKernel is conv2GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2GradWinoMulKernel(out, in, w, bias []float32) {
+func conv2GradWinoMulKernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		conv2GradWinoMulKernelGo(out, in, w, bias)
+		conv2GradWinoMulKernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[143], in[431], w[767], bias[15] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("conv2GradWinoMulKernel: no input block")
+	}
+	_, _, _, _ = out[143], in[(blocks-1)*5184+143], w[blocks*256-1], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv2GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -466,7 +423,7 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 9; ox++ {
-//						acc += dy[f*144+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
+//						acc += dy[f*5184+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -485,7 +442,7 @@ func conv2UpdKernelAVX512(dw, in, dy *float32)
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 9; ox++ {
-//						acc += dy[f*144+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
+//						acc += dy[f*5184+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -502,7 +459,7 @@ func conv2UpdKernel(dw, in, dy []float32) {
 		conv2UpdKernelGo(dw, in, dy)
 		return
 	}
-	_, _, _ = dw[383], in[135], dy[431] // the extents the assembly reads and writes
+	_, _, _ = dw[383], in[135], dy[10511] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
 		return
@@ -515,7 +472,7 @@ func conv2UpdKernel(dw, in, dy []float32) {
 //	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*192+(t*4+j)*16+l], i, j < 4
-//			// v[ξ*432+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
+//			// v[ξ*144+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
 //		}
 //	}
 //
@@ -534,7 +491,7 @@ func conv2WinoDyKernelAVX512(v, in *float32)
 //	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*192+(t*4+j)*16+l], i, j < 4
-//			// v[ξ*432+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
+//			// v[ξ*144+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
 //		}
 //	}
 //
@@ -554,7 +511,7 @@ func conv2WinoDyKernel(v, in []float32) {
 		conv2WinoDyKernelGo(v, in)
 		return
 	}
-	_, _ = v[15167], in[767] // the extents the assembly reads and writes
+	_, _ = v[5087], in[767] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
 		conv2WinoDyKernelAVX512(&v[0], &in[0])
 		return
@@ -568,7 +525,7 @@ func conv2WinoDyKernel(v, in []float32) {
 //		for b := 0; b < 2; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 216; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
@@ -584,7 +541,7 @@ func conv2WinoDyKernel(v, in []float32) {
 //	}
 //
 //go:noescape
-func fc3KernelAVX512(out, in, w, bias *float32)
+func fc3KernelAVX512(out, in, w, bias *float32, blocks int)
 
 // fc3KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -592,7 +549,7 @@ func fc3KernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 2; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 216; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
@@ -608,18 +565,21 @@ func fc3KernelAVX512(out, in, w, bias *float32)
 //	}
 //
 //go:noescape
-func fc3KernelAVX2(out, in, w, bias *float32)
+func fc3KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // fc3Kernel is fc3KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func fc3Kernel(out, in, w, bias []float32) {
+func fc3Kernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		fc3KernelGo(out, in, w, bias)
+		fc3KernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[4351], in[55295], w[110591], bias[31] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("fc3Kernel: no input block")
+	}
+	_, _, _, _ = out[4351], in[(blocks-1)*16+51855], w[blocks*512-1], bias[31] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		fc3KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		fc3KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	fc3KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	fc3KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }

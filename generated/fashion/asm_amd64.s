@@ -4,14 +4,16 @@
 
 #include "textflag.h"
 
-// func conv1KernelAVX512(out, in, w, bias *float32)
+// func conv1KernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// conv1 + conv1.relu (specs/fashion.net:39), one output row: a row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
-// and 2 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// One output row, for conv1 + conv1.relu (specs/fashion.net:39).
+//
+// A row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
+// and 2 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·conv1KernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·conv1KernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -48,7 +50,7 @@ conv1KernelAVX512_tiles:
 	VMOVUPS 64(CX), Z23
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv1KernelAVX512_t12_b0:
 	MOVQ R10, R11
 	MOVQ $5, R9                                     // kernel rows
@@ -306,14 +308,16 @@ conv1KernelAVX512_t12_b0_row:
 	VZEROUPPER
 	RET
 
-// func conv1KernelAVX2(out, in, w, bias *float32)
+// func conv1KernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// conv1 + conv1.relu (specs/fashion.net:39), one output row: a row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// One output row, for conv1 + conv1.relu (specs/fashion.net:39).
+//
+// A row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
+// and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·conv1KernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·conv1KernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -338,7 +342,7 @@ conv1KernelAVX2_tiles:
 	VMOVUPS 32(CX), Y11
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv1KernelAVX2_t6_b0:
 	MOVQ R10, R11
 	MOVQ $5, R9                                     // kernel rows
@@ -491,7 +495,7 @@ conv1KernelAVX2_t6_b0_row:
 	VMOVUPS 96(CX), Y11
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv1KernelAVX2_t6_b1:
 	MOVQ R10, R11
 	MOVQ $5, R9                                     // kernel rows
@@ -637,7 +641,9 @@ conv1KernelAVX2_t6_b1_row:
 
 // func conv1UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv1 (specs/fashion.net:39): 5 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
+// A weight gradient's sums over an image, for the weight gradient of conv1 (specs/fashion.net:39).
+//
+// 5 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
 // output pixels, 5 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z9 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -703,7 +709,9 @@ conv1UpdKernelAVX512_0_0_pixel:
 
 // func conv1UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv1 (specs/fashion.net:39): 5 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
+// A weight gradient's sums over an image, for the weight gradient of conv1 (specs/fashion.net:39).
+//
+// 5 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
 // output pixels, 5 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y9 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -903,7 +911,10 @@ GLOBL conv2WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $320
 
 // func conv2WinoInKernelAVX512(v, in *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels: the F(4x4,3x3) transform of a row of 3 tiles of 6x6, Bᵀ d B, a column at a time into v,
+// A row of tiles of a block of input channels, for conv2 + conv2.relu (specs/fashion.net:43) and
+// the input gradient of conv2 (specs/fashion.net:43).
+//
+// The F(4x4,3x3) transform of a row of 3 tiles of 6x6, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
 TEXT ·conv2WinoInKernelAVX512(SB), NOSPLIT, $0-16
@@ -1483,7 +1494,10 @@ GLOBL conv2WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $320
 
 // func conv2WinoInKernelAVX2(v, in *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels: the F(4x4,3x3) transform of a row of 3 tiles of 6x6, Bᵀ d B, a column at a time into v,
+// A row of tiles of a block of input channels, for conv2 + conv2.relu (specs/fashion.net:43) and
+// the input gradient of conv2 (specs/fashion.net:43).
+//
+// The F(4x4,3x3) transform of a row of 3 tiles of 6x6, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
 TEXT ·conv2WinoInKernelAVX2(SB), NOSPLIT, $0-16
@@ -2468,14 +2482,17 @@ conv2WinoInKernelAVX2_part1:
 	VZEROUPPER
 	RET
 
-// func conv2WinoMulKernelAVX512(out, in, w, bias *float32)
+// func conv2WinoMulKernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), the products of one of F(4x4,3x3)'s 36 transform positions: its 9 tiles by 48 output channels: a row of 9 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
-// and 3 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// The products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 48 output channels, for
+// conv2 + conv2.relu (specs/fashion.net:43).
+//
+// A row of 9 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
+// and 3 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Z0…Z17 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·conv2WinoMulKernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·conv2WinoMulKernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -2506,7 +2523,7 @@ conv2WinoMulKernelAVX512_tiles:
 	VMOVUPS 128(CX), Z17
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv2WinoMulKernelAVX512_t6_b0:
 	VMOVUPS (R12), Z18
 	VMOVUPS 64(R12), Z19
@@ -2941,27 +2958,27 @@ conv2WinoMulKernelAVX512_t6_b0:
 	VFMADD231PS Z19, Z28, Z16
 	VFMADD231PS Z20, Z28, Z17
 	ADDQ $3072, R12
-	ADDQ $576, R10                                  // next input block
+	ADDQ $20736, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX512_t6_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 576(BX)
-	VMOVUPS Z2, 1152(BX)
+	VMOVUPS Z1, 20736(BX)
+	VMOVUPS Z2, 41472(BX)
 	VMOVUPS Z3, 64(BX)
-	VMOVUPS Z4, 640(BX)
-	VMOVUPS Z5, 1216(BX)
+	VMOVUPS Z4, 20800(BX)
+	VMOVUPS Z5, 41536(BX)
 	VMOVUPS Z6, 128(BX)
-	VMOVUPS Z7, 704(BX)
-	VMOVUPS Z8, 1280(BX)
+	VMOVUPS Z7, 20864(BX)
+	VMOVUPS Z8, 41600(BX)
 	VMOVUPS Z9, 192(BX)
-	VMOVUPS Z10, 768(BX)
-	VMOVUPS Z11, 1344(BX)
+	VMOVUPS Z10, 20928(BX)
+	VMOVUPS Z11, 41664(BX)
 	VMOVUPS Z12, 256(BX)
-	VMOVUPS Z13, 832(BX)
-	VMOVUPS Z14, 1408(BX)
+	VMOVUPS Z13, 20992(BX)
+	VMOVUPS Z14, 41728(BX)
 	VMOVUPS Z15, 320(BX)
-	VMOVUPS Z16, 896(BX)
-	VMOVUPS Z17, 1472(BX)
+	VMOVUPS Z16, 21056(BX)
+	VMOVUPS Z17, 41792(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
@@ -2979,7 +2996,7 @@ conv2WinoMulKernelAVX512_t6_b0:
 	VMOVUPS 128(CX), Z8
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv2WinoMulKernelAVX512_t3_b0:
 	VMOVUPS (R12), Z9
 	VMOVUPS 64(R12), Z10
@@ -3222,29 +3239,32 @@ conv2WinoMulKernelAVX512_t3_b0:
 	VFMADD231PS Z10, Z19, Z7
 	VFMADD231PS Z11, Z19, Z8
 	ADDQ $3072, R12
-	ADDQ $576, R10                                  // next input block
+	ADDQ $20736, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX512_t3_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 576(BX)
-	VMOVUPS Z2, 1152(BX)
+	VMOVUPS Z1, 20736(BX)
+	VMOVUPS Z2, 41472(BX)
 	VMOVUPS Z3, 64(BX)
-	VMOVUPS Z4, 640(BX)
-	VMOVUPS Z5, 1216(BX)
+	VMOVUPS Z4, 20800(BX)
+	VMOVUPS Z5, 41536(BX)
 	VMOVUPS Z6, 128(BX)
-	VMOVUPS Z7, 704(BX)
-	VMOVUPS Z8, 1280(BX)
+	VMOVUPS Z7, 20864(BX)
+	VMOVUPS Z8, 41600(BX)
 	VZEROUPPER
 	RET
 
-// func conv2WinoMulKernelAVX2(out, in, w, bias *float32)
+// func conv2WinoMulKernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), the products of one of F(4x4,3x3)'s 36 transform positions: its 9 tiles by 48 output channels: a row of 9 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// The products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 48 output channels, for
+// conv2 + conv2.relu (specs/fashion.net:43).
+//
+// A row of 9 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
+// and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·conv2WinoMulKernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·conv2WinoMulKernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -3269,7 +3289,7 @@ conv2WinoMulKernelAVX2_tiles:
 	VMOVUPS 32(CX), Y11
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv2WinoMulKernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
@@ -3592,7 +3612,7 @@ conv2WinoMulKernelAVX2_t6_b0:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $3072, R12
-	ADDQ $576, R10                                  // next input block
+	ADDQ $20736, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -3623,7 +3643,7 @@ conv2WinoMulKernelAVX2_t6_b0:
 	VMOVUPS 96(CX), Y11
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv2WinoMulKernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
@@ -3946,21 +3966,21 @@ conv2WinoMulKernelAVX2_t6_b1:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $3072, R12
-	ADDQ $576, R10                                  // next input block
+	ADDQ $20736, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b1
-	VMOVUPS Y0, 576(BX)
-	VMOVUPS Y1, 608(BX)
-	VMOVUPS Y2, 640(BX)
-	VMOVUPS Y3, 672(BX)
-	VMOVUPS Y4, 704(BX)
-	VMOVUPS Y5, 736(BX)
-	VMOVUPS Y6, 768(BX)
-	VMOVUPS Y7, 800(BX)
-	VMOVUPS Y8, 832(BX)
-	VMOVUPS Y9, 864(BX)
-	VMOVUPS Y10, 896(BX)
-	VMOVUPS Y11, 928(BX)
+	VMOVUPS Y0, 20736(BX)
+	VMOVUPS Y1, 20768(BX)
+	VMOVUPS Y2, 20800(BX)
+	VMOVUPS Y3, 20832(BX)
+	VMOVUPS Y4, 20864(BX)
+	VMOVUPS Y5, 20896(BX)
+	VMOVUPS Y6, 20928(BX)
+	VMOVUPS Y7, 20960(BX)
+	VMOVUPS Y8, 20992(BX)
+	VMOVUPS Y9, 21024(BX)
+	VMOVUPS Y10, 21056(BX)
+	VMOVUPS Y11, 21088(BX)
 
 	// a tile of 6 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -3977,7 +3997,7 @@ conv2WinoMulKernelAVX2_t6_b1:
 	VMOVUPS 160(CX), Y11
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv2WinoMulKernelAVX2_t6_b2:
 	VMOVUPS 128(R12), Y12
 	VMOVUPS 160(R12), Y13
@@ -4300,21 +4320,21 @@ conv2WinoMulKernelAVX2_t6_b2:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $3072, R12
-	ADDQ $576, R10                                  // next input block
+	ADDQ $20736, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b2
-	VMOVUPS Y0, 1152(BX)
-	VMOVUPS Y1, 1184(BX)
-	VMOVUPS Y2, 1216(BX)
-	VMOVUPS Y3, 1248(BX)
-	VMOVUPS Y4, 1280(BX)
-	VMOVUPS Y5, 1312(BX)
-	VMOVUPS Y6, 1344(BX)
-	VMOVUPS Y7, 1376(BX)
-	VMOVUPS Y8, 1408(BX)
-	VMOVUPS Y9, 1440(BX)
-	VMOVUPS Y10, 1472(BX)
-	VMOVUPS Y11, 1504(BX)
+	VMOVUPS Y0, 41472(BX)
+	VMOVUPS Y1, 41504(BX)
+	VMOVUPS Y2, 41536(BX)
+	VMOVUPS Y3, 41568(BX)
+	VMOVUPS Y4, 41600(BX)
+	VMOVUPS Y5, 41632(BX)
+	VMOVUPS Y6, 41664(BX)
+	VMOVUPS Y7, 41696(BX)
+	VMOVUPS Y8, 41728(BX)
+	VMOVUPS Y9, 41760(BX)
+	VMOVUPS Y10, 41792(BX)
+	VMOVUPS Y11, 41824(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
@@ -4329,7 +4349,7 @@ conv2WinoMulKernelAVX2_t6_b2:
 	VMOVUPS 32(CX), Y5
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv2WinoMulKernelAVX2_t3_b0:
 	VMOVUPS (R12), Y6
 	VMOVUPS 32(R12), Y7
@@ -4508,7 +4528,7 @@ conv2WinoMulKernelAVX2_t3_b0:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $3072, R12
-	ADDQ $576, R10                                  // next input block
+	ADDQ $20736, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t3_b0
 	VMOVUPS Y0, (BX)
@@ -4527,7 +4547,7 @@ conv2WinoMulKernelAVX2_t3_b0:
 	VMOVUPS 96(CX), Y5
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv2WinoMulKernelAVX2_t3_b1:
 	VMOVUPS 64(R12), Y6
 	VMOVUPS 96(R12), Y7
@@ -4706,15 +4726,15 @@ conv2WinoMulKernelAVX2_t3_b1:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $3072, R12
-	ADDQ $576, R10                                  // next input block
+	ADDQ $20736, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t3_b1
-	VMOVUPS Y0, 576(BX)
-	VMOVUPS Y1, 608(BX)
-	VMOVUPS Y2, 640(BX)
-	VMOVUPS Y3, 672(BX)
-	VMOVUPS Y4, 704(BX)
-	VMOVUPS Y5, 736(BX)
+	VMOVUPS Y0, 20736(BX)
+	VMOVUPS Y1, 20768(BX)
+	VMOVUPS Y2, 20800(BX)
+	VMOVUPS Y3, 20832(BX)
+	VMOVUPS Y4, 20864(BX)
+	VMOVUPS Y5, 20896(BX)
 
 	// a tile of 3 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -4725,7 +4745,7 @@ conv2WinoMulKernelAVX2_t3_b1:
 	VMOVUPS 160(CX), Y5
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv2WinoMulKernelAVX2_t3_b2:
 	VMOVUPS 128(R12), Y6
 	VMOVUPS 160(R12), Y7
@@ -4904,15 +4924,15 @@ conv2WinoMulKernelAVX2_t3_b2:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $3072, R12
-	ADDQ $576, R10                                  // next input block
+	ADDQ $20736, R10                                // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t3_b2
-	VMOVUPS Y0, 1152(BX)
-	VMOVUPS Y1, 1184(BX)
-	VMOVUPS Y2, 1216(BX)
-	VMOVUPS Y3, 1248(BX)
-	VMOVUPS Y4, 1280(BX)
-	VMOVUPS Y5, 1312(BX)
+	VMOVUPS Y0, 41472(BX)
+	VMOVUPS Y1, 41504(BX)
+	VMOVUPS Y2, 41536(BX)
+	VMOVUPS Y3, 41568(BX)
+	VMOVUPS Y4, 41600(BX)
+	VMOVUPS Y5, 41632(BX)
 	VZEROUPPER
 	RET
 DATA conv2WinoOutKernelAVX512Factors<>+0(SB)/4, $0x40000000 // 2
@@ -4967,7 +4987,9 @@ GLOBL conv2WinoOutKernelAVX512Factors<>(SB), RODATA|NOPTR, $192
 
 // func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of output channels: the F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
+// A row of tiles of a block of output channels, for conv2 + conv2.relu (specs/fashion.net:43).
+//
+// The F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
 // 4 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
 // 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
 // Z0…Z5 the column or row, Z6 the sum, Z7 a product, Z8 the bias, Z9 zero.
@@ -4983,11 +5005,11 @@ TEXT ·conv2WinoOutKernelAVX512(SB), NOSPLIT, $0-32
 	MOVQ $3, AX                                     // 3 whole tiles
 conv2WinoOutKernelAVX512_part0:
 	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 10368(R9), Z1
-	VMOVUPS 20736(R9), Z2
-	VMOVUPS 31104(R9), Z3
-	VMOVUPS 41472(R9), Z4
-	VMOVUPS 51840(R9), Z5
+	VMOVUPS 3456(R9), Z1
+	VMOVUPS 6912(R9), Z2
+	VMOVUPS 10368(R9), Z3
+	VMOVUPS 13824(R9), Z4
+	VMOVUPS 17280(R9), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -5000,14 +5022,14 @@ conv2WinoOutKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 10368(R9)
+	VMOVUPS Z6, 3456(R9)
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 20736(R9)
+	VMOVUPS Z6, 6912(R9)
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -5015,13 +5037,81 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 31104(R9)
-	VMOVUPS 1728(R9), Z0                            // column 1
-	VMOVUPS 12096(R9), Z1
-	VMOVUPS 22464(R9), Z2
-	VMOVUPS 32832(R9), Z3
-	VMOVUPS 43200(R9), Z4
-	VMOVUPS 53568(R9), Z5
+	VMOVUPS Z6, 10368(R9)
+	VMOVUPS 576(R9), Z0                             // column 1
+	VMOVUPS 4032(R9), Z1
+	VMOVUPS 7488(R9), Z2
+	VMOVUPS 10944(R9), Z3
+	VMOVUPS 14400(R9), Z4
+	VMOVUPS 17856(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 576(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 4032(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 7488(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 10944(R9)
+	VMOVUPS 1152(R9), Z0                            // column 2
+	VMOVUPS 4608(R9), Z1
+	VMOVUPS 8064(R9), Z2
+	VMOVUPS 11520(R9), Z3
+	VMOVUPS 14976(R9), Z4
+	VMOVUPS 18432(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 1152(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 4608(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 8064(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 11520(R9)
+	VMOVUPS 1728(R9), Z0                            // column 3
+	VMOVUPS 5184(R9), Z1
+	VMOVUPS 8640(R9), Z2
+	VMOVUPS 12096(R9), Z3
+	VMOVUPS 15552(R9), Z4
+	VMOVUPS 19008(R9), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -5034,150 +5124,48 @@ conv2WinoOutKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 12096(R9)
-	VMOVAPS Z1, Z6
-	VADDPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 22464(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 32832(R9)
-	VMOVUPS 3456(R9), Z0                            // column 2
-	VMOVUPS 13824(R9), Z1
-	VMOVUPS 24192(R9), Z2
-	VMOVUPS 34560(R9), Z3
-	VMOVUPS 44928(R9), Z4
-	VMOVUPS 55296(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3456(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 13824(R9)
-	VMOVAPS Z1, Z6
-	VADDPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 24192(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 34560(R9)
-	VMOVUPS 5184(R9), Z0                            // column 3
-	VMOVUPS 15552(R9), Z1
-	VMOVUPS 25920(R9), Z2
-	VMOVUPS 36288(R9), Z3
-	VMOVUPS 46656(R9), Z4
-	VMOVUPS 57024(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
 	VMOVUPS Z6, 5184(R9)
 	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 15552(R9)
-	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 25920(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 36288(R9)
-	VMOVUPS 6912(R9), Z0                            // column 4
-	VMOVUPS 17280(R9), Z1
-	VMOVUPS 27648(R9), Z2
-	VMOVUPS 38016(R9), Z3
-	VMOVUPS 48384(R9), Z4
-	VMOVUPS 58752(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 6912(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 17280(R9)
-	VMOVAPS Z1, Z6
-	VADDPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 27648(R9)
-	VMOVAPS Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 38016(R9)
-	VMOVUPS 8640(R9), Z0                            // column 5
-	VMOVUPS 19008(R9), Z1
-	VMOVUPS 29376(R9), Z2
-	VMOVUPS 39744(R9), Z3
-	VMOVUPS 50112(R9), Z4
-	VMOVUPS 60480(R9), Z5
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
 	VMOVUPS Z6, 8640(R9)
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 12096(R9)
+	VMOVUPS 2304(R9), Z0                            // column 4
+	VMOVUPS 5760(R9), Z1
+	VMOVUPS 9216(R9), Z2
+	VMOVUPS 12672(R9), Z3
+	VMOVUPS 16128(R9), Z4
+	VMOVUPS 19584(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 2304(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 19008(R9)
+	VMOVUPS Z6, 5760(R9)
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 29376(R9)
+	VMOVUPS Z6, 9216(R9)
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -5185,13 +5173,47 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 39744(R9)
+	VMOVUPS Z6, 12672(R9)
+	VMOVUPS 2880(R9), Z0                            // column 5
+	VMOVUPS 6336(R9), Z1
+	VMOVUPS 9792(R9), Z2
+	VMOVUPS 13248(R9), Z3
+	VMOVUPS 16704(R9), Z4
+	VMOVUPS 20160(R9), Z5
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VADDPS Z4, Z6, Z6
+	VMOVUPS Z6, 2880(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 6336(R9)
+	VMOVAPS Z1, Z6
+	VADDPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 9792(R9)
+	VMOVAPS Z1, Z6
+	VSUBPS Z2, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
+	VSUBPS Z7, Z6, Z6
+	VADDPS Z5, Z6, Z6
+	VMOVUPS Z6, 13248(R9)
 	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 1728(R9), Z1
-	VMOVUPS 3456(R9), Z2
-	VMOVUPS 5184(R9), Z3
-	VMOVUPS 6912(R9), Z4
-	VMOVUPS 8640(R9), Z5
+	VMOVUPS 576(R9), Z1
+	VMOVUPS 1152(R9), Z2
+	VMOVUPS 1728(R9), Z3
+	VMOVUPS 2304(R9), Z4
+	VMOVUPS 2880(R9), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -5230,12 +5252,12 @@ conv2WinoOutKernelAVX512_part0:
 	VMOVUPS Z6, 192(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2WinoOutKernelAVX512_part0_next
-	VMOVUPS 10368(R9), Z0                           // row 1
-	VMOVUPS 12096(R9), Z1
-	VMOVUPS 13824(R9), Z2
-	VMOVUPS 15552(R9), Z3
-	VMOVUPS 17280(R9), Z4
-	VMOVUPS 19008(R9), Z5
+	VMOVUPS 3456(R9), Z0                            // row 1
+	VMOVUPS 4032(R9), Z1
+	VMOVUPS 4608(R9), Z2
+	VMOVUPS 5184(R9), Z3
+	VMOVUPS 5760(R9), Z4
+	VMOVUPS 6336(R9), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -5274,12 +5296,12 @@ conv2WinoOutKernelAVX512_part0:
 	VMOVUPS Z6, 960(R8)
 	CMPQ CX, $2                                     // row 2 only when rows > 2
 	JLE conv2WinoOutKernelAVX512_part0_next
-	VMOVUPS 20736(R9), Z0                           // row 2
-	VMOVUPS 22464(R9), Z1
-	VMOVUPS 24192(R9), Z2
-	VMOVUPS 25920(R9), Z3
-	VMOVUPS 27648(R9), Z4
-	VMOVUPS 29376(R9), Z5
+	VMOVUPS 6912(R9), Z0                            // row 2
+	VMOVUPS 7488(R9), Z1
+	VMOVUPS 8064(R9), Z2
+	VMOVUPS 8640(R9), Z3
+	VMOVUPS 9216(R9), Z4
+	VMOVUPS 9792(R9), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -5318,12 +5340,12 @@ conv2WinoOutKernelAVX512_part0:
 	VMOVUPS Z6, 1728(R8)
 	CMPQ CX, $3                                     // row 3 only when rows > 3
 	JLE conv2WinoOutKernelAVX512_part0_next
-	VMOVUPS 31104(R9), Z0                           // row 3
-	VMOVUPS 32832(R9), Z1
-	VMOVUPS 34560(R9), Z2
-	VMOVUPS 36288(R9), Z3
-	VMOVUPS 38016(R9), Z4
-	VMOVUPS 39744(R9), Z5
+	VMOVUPS 10368(R9), Z0                           // row 3
+	VMOVUPS 10944(R9), Z1
+	VMOVUPS 11520(R9), Z2
+	VMOVUPS 12096(R9), Z3
+	VMOVUPS 12672(R9), Z4
+	VMOVUPS 13248(R9), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -5419,7 +5441,9 @@ GLOBL conv2WinoOutKernelAVX2Factors<>(SB), RODATA|NOPTR, $192
 
 // func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of output channels: the F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
+// A row of tiles of a block of output channels, for conv2 + conv2.relu (specs/fashion.net:43).
+//
+// The F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
 // 4 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
 // 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
 // Y0…Y5 the column or row, Y6 the sum, Y7 a product, Y8 the bias, Y9 zero.
@@ -5435,11 +5459,11 @@ TEXT ·conv2WinoOutKernelAVX2(SB), NOSPLIT, $0-32
 	MOVQ $3, AX                                     // 3 whole tiles
 conv2WinoOutKernelAVX2_part0:
 	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 10368(R9), Y1
-	VMOVUPS 20736(R9), Y2
-	VMOVUPS 31104(R9), Y3
-	VMOVUPS 41472(R9), Y4
-	VMOVUPS 51840(R9), Y5
+	VMOVUPS 3456(R9), Y1
+	VMOVUPS 6912(R9), Y2
+	VMOVUPS 10368(R9), Y3
+	VMOVUPS 13824(R9), Y4
+	VMOVUPS 17280(R9), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -5452,14 +5476,14 @@ conv2WinoOutKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 10368(R9)
+	VMOVUPS Y6, 3456(R9)
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 20736(R9)
+	VMOVUPS Y6, 6912(R9)
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -5467,13 +5491,81 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 31104(R9)
-	VMOVUPS 1728(R9), Y0                            // column 1
-	VMOVUPS 12096(R9), Y1
-	VMOVUPS 22464(R9), Y2
-	VMOVUPS 32832(R9), Y3
-	VMOVUPS 43200(R9), Y4
-	VMOVUPS 53568(R9), Y5
+	VMOVUPS Y6, 10368(R9)
+	VMOVUPS 576(R9), Y0                             // column 1
+	VMOVUPS 4032(R9), Y1
+	VMOVUPS 7488(R9), Y2
+	VMOVUPS 10944(R9), Y3
+	VMOVUPS 14400(R9), Y4
+	VMOVUPS 17856(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 576(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 4032(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 7488(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 10944(R9)
+	VMOVUPS 1152(R9), Y0                            // column 2
+	VMOVUPS 4608(R9), Y1
+	VMOVUPS 8064(R9), Y2
+	VMOVUPS 11520(R9), Y3
+	VMOVUPS 14976(R9), Y4
+	VMOVUPS 18432(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1152(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 4608(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 8064(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 11520(R9)
+	VMOVUPS 1728(R9), Y0                            // column 3
+	VMOVUPS 5184(R9), Y1
+	VMOVUPS 8640(R9), Y2
+	VMOVUPS 12096(R9), Y3
+	VMOVUPS 15552(R9), Y4
+	VMOVUPS 19008(R9), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -5486,150 +5578,48 @@ conv2WinoOutKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 12096(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 22464(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 32832(R9)
-	VMOVUPS 3456(R9), Y0                            // column 2
-	VMOVUPS 13824(R9), Y1
-	VMOVUPS 24192(R9), Y2
-	VMOVUPS 34560(R9), Y3
-	VMOVUPS 44928(R9), Y4
-	VMOVUPS 55296(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3456(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 13824(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 24192(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 34560(R9)
-	VMOVUPS 5184(R9), Y0                            // column 3
-	VMOVUPS 15552(R9), Y1
-	VMOVUPS 25920(R9), Y2
-	VMOVUPS 36288(R9), Y3
-	VMOVUPS 46656(R9), Y4
-	VMOVUPS 57024(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
 	VMOVUPS Y6, 5184(R9)
 	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 15552(R9)
-	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 25920(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 36288(R9)
-	VMOVUPS 6912(R9), Y0                            // column 4
-	VMOVUPS 17280(R9), Y1
-	VMOVUPS 27648(R9), Y2
-	VMOVUPS 38016(R9), Y3
-	VMOVUPS 48384(R9), Y4
-	VMOVUPS 58752(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 6912(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 17280(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 27648(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 38016(R9)
-	VMOVUPS 8640(R9), Y0                            // column 5
-	VMOVUPS 19008(R9), Y1
-	VMOVUPS 29376(R9), Y2
-	VMOVUPS 39744(R9), Y3
-	VMOVUPS 50112(R9), Y4
-	VMOVUPS 60480(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
 	VMOVUPS Y6, 8640(R9)
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 12096(R9)
+	VMOVUPS 2304(R9), Y0                            // column 4
+	VMOVUPS 5760(R9), Y1
+	VMOVUPS 9216(R9), Y2
+	VMOVUPS 12672(R9), Y3
+	VMOVUPS 16128(R9), Y4
+	VMOVUPS 19584(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2304(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 19008(R9)
+	VMOVUPS Y6, 5760(R9)
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 29376(R9)
+	VMOVUPS Y6, 9216(R9)
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -5637,13 +5627,47 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 39744(R9)
+	VMOVUPS Y6, 12672(R9)
+	VMOVUPS 2880(R9), Y0                            // column 5
+	VMOVUPS 6336(R9), Y1
+	VMOVUPS 9792(R9), Y2
+	VMOVUPS 13248(R9), Y3
+	VMOVUPS 16704(R9), Y4
+	VMOVUPS 20160(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2880(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 6336(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 9792(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 13248(R9)
 	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 1728(R9), Y1
-	VMOVUPS 3456(R9), Y2
-	VMOVUPS 5184(R9), Y3
-	VMOVUPS 6912(R9), Y4
-	VMOVUPS 8640(R9), Y5
+	VMOVUPS 576(R9), Y1
+	VMOVUPS 1152(R9), Y2
+	VMOVUPS 1728(R9), Y3
+	VMOVUPS 2304(R9), Y4
+	VMOVUPS 2880(R9), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -5682,12 +5706,12 @@ conv2WinoOutKernelAVX2_part0:
 	VMOVUPS Y6, 192(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2WinoOutKernelAVX2_part0_next
-	VMOVUPS 10368(R9), Y0                           // row 1
-	VMOVUPS 12096(R9), Y1
-	VMOVUPS 13824(R9), Y2
-	VMOVUPS 15552(R9), Y3
-	VMOVUPS 17280(R9), Y4
-	VMOVUPS 19008(R9), Y5
+	VMOVUPS 3456(R9), Y0                            // row 1
+	VMOVUPS 4032(R9), Y1
+	VMOVUPS 4608(R9), Y2
+	VMOVUPS 5184(R9), Y3
+	VMOVUPS 5760(R9), Y4
+	VMOVUPS 6336(R9), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -5726,12 +5750,12 @@ conv2WinoOutKernelAVX2_part0:
 	VMOVUPS Y6, 960(R8)
 	CMPQ CX, $2                                     // row 2 only when rows > 2
 	JLE conv2WinoOutKernelAVX2_part0_next
-	VMOVUPS 20736(R9), Y0                           // row 2
-	VMOVUPS 22464(R9), Y1
-	VMOVUPS 24192(R9), Y2
-	VMOVUPS 25920(R9), Y3
-	VMOVUPS 27648(R9), Y4
-	VMOVUPS 29376(R9), Y5
+	VMOVUPS 6912(R9), Y0                            // row 2
+	VMOVUPS 7488(R9), Y1
+	VMOVUPS 8064(R9), Y2
+	VMOVUPS 8640(R9), Y3
+	VMOVUPS 9216(R9), Y4
+	VMOVUPS 9792(R9), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -5770,12 +5794,12 @@ conv2WinoOutKernelAVX2_part0:
 	VMOVUPS Y6, 1728(R8)
 	CMPQ CX, $3                                     // row 3 only when rows > 3
 	JLE conv2WinoOutKernelAVX2_part0_next
-	VMOVUPS 31104(R9), Y0                           // row 3
-	VMOVUPS 32832(R9), Y1
-	VMOVUPS 34560(R9), Y2
-	VMOVUPS 36288(R9), Y3
-	VMOVUPS 38016(R9), Y4
-	VMOVUPS 39744(R9), Y5
+	VMOVUPS 10368(R9), Y0                           // row 3
+	VMOVUPS 10944(R9), Y1
+	VMOVUPS 11520(R9), Y2
+	VMOVUPS 12096(R9), Y3
+	VMOVUPS 12672(R9), Y4
+	VMOVUPS 13248(R9), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -5823,11 +5847,11 @@ conv2WinoOutKernelAVX2_part0_next:
 	MOVQ $3, AX                                     // 3 whole tiles
 conv2WinoOutKernelAVX2_part1:
 	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 10400(R9), Y1
-	VMOVUPS 20768(R9), Y2
-	VMOVUPS 31136(R9), Y3
-	VMOVUPS 41504(R9), Y4
-	VMOVUPS 51872(R9), Y5
+	VMOVUPS 3488(R9), Y1
+	VMOVUPS 6944(R9), Y2
+	VMOVUPS 10400(R9), Y3
+	VMOVUPS 13856(R9), Y4
+	VMOVUPS 17312(R9), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -5840,14 +5864,14 @@ conv2WinoOutKernelAVX2_part1:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 10400(R9)
+	VMOVUPS Y6, 3488(R9)
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 20768(R9)
+	VMOVUPS Y6, 6944(R9)
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -5855,13 +5879,81 @@ conv2WinoOutKernelAVX2_part1:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 31136(R9)
-	VMOVUPS 1760(R9), Y0                            // column 1
-	VMOVUPS 12128(R9), Y1
-	VMOVUPS 22496(R9), Y2
-	VMOVUPS 32864(R9), Y3
-	VMOVUPS 43232(R9), Y4
-	VMOVUPS 53600(R9), Y5
+	VMOVUPS Y6, 10400(R9)
+	VMOVUPS 608(R9), Y0                             // column 1
+	VMOVUPS 4064(R9), Y1
+	VMOVUPS 7520(R9), Y2
+	VMOVUPS 10976(R9), Y3
+	VMOVUPS 14432(R9), Y4
+	VMOVUPS 17888(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 608(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 4064(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 7520(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 10976(R9)
+	VMOVUPS 1184(R9), Y0                            // column 2
+	VMOVUPS 4640(R9), Y1
+	VMOVUPS 8096(R9), Y2
+	VMOVUPS 11552(R9), Y3
+	VMOVUPS 15008(R9), Y4
+	VMOVUPS 18464(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 1184(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 4640(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 8096(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 11552(R9)
+	VMOVUPS 1760(R9), Y0                            // column 3
+	VMOVUPS 5216(R9), Y1
+	VMOVUPS 8672(R9), Y2
+	VMOVUPS 12128(R9), Y3
+	VMOVUPS 15584(R9), Y4
+	VMOVUPS 19040(R9), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -5874,150 +5966,48 @@ conv2WinoOutKernelAVX2_part1:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 12128(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 22496(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 32864(R9)
-	VMOVUPS 3488(R9), Y0                            // column 2
-	VMOVUPS 13856(R9), Y1
-	VMOVUPS 24224(R9), Y2
-	VMOVUPS 34592(R9), Y3
-	VMOVUPS 44960(R9), Y4
-	VMOVUPS 55328(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3488(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 13856(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 24224(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 34592(R9)
-	VMOVUPS 5216(R9), Y0                            // column 3
-	VMOVUPS 15584(R9), Y1
-	VMOVUPS 25952(R9), Y2
-	VMOVUPS 36320(R9), Y3
-	VMOVUPS 46688(R9), Y4
-	VMOVUPS 57056(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
 	VMOVUPS Y6, 5216(R9)
 	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 15584(R9)
-	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 25952(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 36320(R9)
-	VMOVUPS 6944(R9), Y0                            // column 4
-	VMOVUPS 17312(R9), Y1
-	VMOVUPS 27680(R9), Y2
-	VMOVUPS 38048(R9), Y3
-	VMOVUPS 48416(R9), Y4
-	VMOVUPS 58784(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 6944(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 17312(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 27680(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 38048(R9)
-	VMOVUPS 8672(R9), Y0                            // column 5
-	VMOVUPS 19040(R9), Y1
-	VMOVUPS 29408(R9), Y2
-	VMOVUPS 39776(R9), Y3
-	VMOVUPS 50144(R9), Y4
-	VMOVUPS 60512(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
 	VMOVUPS Y6, 8672(R9)
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 12128(R9)
+	VMOVUPS 2336(R9), Y0                            // column 4
+	VMOVUPS 5792(R9), Y1
+	VMOVUPS 9248(R9), Y2
+	VMOVUPS 12704(R9), Y3
+	VMOVUPS 16160(R9), Y4
+	VMOVUPS 19616(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2336(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 19040(R9)
+	VMOVUPS Y6, 5792(R9)
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 29408(R9)
+	VMOVUPS Y6, 9248(R9)
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -6025,13 +6015,47 @@ conv2WinoOutKernelAVX2_part1:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 39776(R9)
+	VMOVUPS Y6, 12704(R9)
+	VMOVUPS 2912(R9), Y0                            // column 5
+	VMOVUPS 6368(R9), Y1
+	VMOVUPS 9824(R9), Y2
+	VMOVUPS 13280(R9), Y3
+	VMOVUPS 16736(R9), Y4
+	VMOVUPS 20192(R9), Y5
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VADDPS Y4, Y6, Y6
+	VMOVUPS Y6, 2912(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 6368(R9)
+	VMOVAPS Y1, Y6
+	VADDPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 9824(R9)
+	VMOVAPS Y1, Y6
+	VSUBPS Y2, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
+	VSUBPS Y7, Y6, Y6
+	VADDPS Y5, Y6, Y6
+	VMOVUPS Y6, 13280(R9)
 	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 1760(R9), Y1
-	VMOVUPS 3488(R9), Y2
-	VMOVUPS 5216(R9), Y3
-	VMOVUPS 6944(R9), Y4
-	VMOVUPS 8672(R9), Y5
+	VMOVUPS 608(R9), Y1
+	VMOVUPS 1184(R9), Y2
+	VMOVUPS 1760(R9), Y3
+	VMOVUPS 2336(R9), Y4
+	VMOVUPS 2912(R9), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -6070,12 +6094,12 @@ conv2WinoOutKernelAVX2_part1:
 	VMOVUPS Y6, 224(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
 	JLE conv2WinoOutKernelAVX2_part1_next
-	VMOVUPS 10400(R9), Y0                           // row 1
-	VMOVUPS 12128(R9), Y1
-	VMOVUPS 13856(R9), Y2
-	VMOVUPS 15584(R9), Y3
-	VMOVUPS 17312(R9), Y4
-	VMOVUPS 19040(R9), Y5
+	VMOVUPS 3488(R9), Y0                            // row 1
+	VMOVUPS 4064(R9), Y1
+	VMOVUPS 4640(R9), Y2
+	VMOVUPS 5216(R9), Y3
+	VMOVUPS 5792(R9), Y4
+	VMOVUPS 6368(R9), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -6114,12 +6138,12 @@ conv2WinoOutKernelAVX2_part1:
 	VMOVUPS Y6, 992(R8)
 	CMPQ CX, $2                                     // row 2 only when rows > 2
 	JLE conv2WinoOutKernelAVX2_part1_next
-	VMOVUPS 20768(R9), Y0                           // row 2
-	VMOVUPS 22496(R9), Y1
-	VMOVUPS 24224(R9), Y2
-	VMOVUPS 25952(R9), Y3
-	VMOVUPS 27680(R9), Y4
-	VMOVUPS 29408(R9), Y5
+	VMOVUPS 6944(R9), Y0                            // row 2
+	VMOVUPS 7520(R9), Y1
+	VMOVUPS 8096(R9), Y2
+	VMOVUPS 8672(R9), Y3
+	VMOVUPS 9248(R9), Y4
+	VMOVUPS 9824(R9), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -6158,12 +6182,12 @@ conv2WinoOutKernelAVX2_part1:
 	VMOVUPS Y6, 1760(R8)
 	CMPQ CX, $3                                     // row 3 only when rows > 3
 	JLE conv2WinoOutKernelAVX2_part1_next
-	VMOVUPS 31136(R9), Y0                           // row 3
-	VMOVUPS 32864(R9), Y1
-	VMOVUPS 34592(R9), Y2
-	VMOVUPS 36320(R9), Y3
-	VMOVUPS 38048(R9), Y4
-	VMOVUPS 39776(R9), Y5
+	VMOVUPS 10400(R9), Y0                           // row 3
+	VMOVUPS 10976(R9), Y1
+	VMOVUPS 11552(R9), Y2
+	VMOVUPS 12128(R9), Y3
+	VMOVUPS 12704(R9), Y4
+	VMOVUPS 13280(R9), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -6207,1663 +6231,18 @@ conv2WinoOutKernelAVX2_part1_next:
 	JNZ conv2WinoOutKernelAVX2_part1
 	VZEROUPPER
 	RET
-DATA conv2GradWinoInKernelAVX512Factors<>+0(SB)/4, $0xc0800000 // -4
-DATA conv2GradWinoInKernelAVX512Factors<>+4(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+8(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+12(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+16(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+20(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+24(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+28(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+32(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+36(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+40(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+44(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+48(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+52(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+56(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+60(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX512Factors<>+64(SB)/4, $0xc0000000 // -2
-DATA conv2GradWinoInKernelAVX512Factors<>+68(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+72(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+76(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+80(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+84(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+88(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+92(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+96(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+100(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+104(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+108(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+112(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+116(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+120(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+124(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX512Factors<>+128(SB)/4, $0x40000000 // 2
-DATA conv2GradWinoInKernelAVX512Factors<>+132(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+136(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+140(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+144(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+148(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+152(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+156(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+160(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+164(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+168(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+172(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+176(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+180(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+184(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+188(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX512Factors<>+192(SB)/4, $0x40800000 // 4
-DATA conv2GradWinoInKernelAVX512Factors<>+196(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+200(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+204(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+208(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+212(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+216(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+220(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+224(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+228(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+232(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+236(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+240(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+244(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+248(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+252(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX512Factors<>+256(SB)/4, $0x40a00000 // 5
-DATA conv2GradWinoInKernelAVX512Factors<>+260(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+264(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+268(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+272(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+276(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+280(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+284(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+288(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+292(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+296(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+300(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+304(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+308(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+312(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX512Factors<>+316(SB)/4, $0x40a00000
-GLOBL conv2GradWinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $320
 
-// func conv2GradWinoInKernelAVX512(v, in *float32)
+// func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels: the F(4x4,3x3) transform of a row of 3 tiles of 6x6, Bᵀ d B, a column at a time into v,
-// then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
-TEXT ·conv2GradWinoInKernelAVX512(SB), NOSPLIT, $0-16
-	MOVQ v+0(FP), DI
-	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…15
-	MOVQ SI, R9
-	MOVQ $3, AX
-conv2GradWinoInKernelAVX512_part0:
-	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 896(R9), Z1
-	VMOVUPS 1792(R9), Z2
-	VMOVUPS 2688(R9), Z3
-	VMOVUPS 3584(R9), Z4
-	VMOVUPS 4480(R9), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 10368(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 20736(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 31104(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 41472(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 51840(R8)
-	VMOVUPS 64(R9), Z0                              // column 1
-	VMOVUPS 960(R9), Z1
-	VMOVUPS 1856(R9), Z2
-	VMOVUPS 2752(R9), Z3
-	VMOVUPS 3648(R9), Z4
-	VMOVUPS 4544(R9), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1728(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 12096(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 22464(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 32832(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 43200(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 53568(R8)
-	VMOVUPS 128(R9), Z0                             // column 2
-	VMOVUPS 1024(R9), Z1
-	VMOVUPS 1920(R9), Z2
-	VMOVUPS 2816(R9), Z3
-	VMOVUPS 3712(R9), Z4
-	VMOVUPS 4608(R9), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3456(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 13824(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 24192(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 34560(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 44928(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 55296(R8)
-	VMOVUPS 192(R9), Z0                             // column 3
-	VMOVUPS 1088(R9), Z1
-	VMOVUPS 1984(R9), Z2
-	VMOVUPS 2880(R9), Z3
-	VMOVUPS 3776(R9), Z4
-	VMOVUPS 4672(R9), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 5184(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 15552(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 25920(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 36288(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 46656(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 57024(R8)
-	VMOVUPS 256(R9), Z0                             // column 4
-	VMOVUPS 1152(R9), Z1
-	VMOVUPS 2048(R9), Z2
-	VMOVUPS 2944(R9), Z3
-	VMOVUPS 3840(R9), Z4
-	VMOVUPS 4736(R9), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 6912(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 17280(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 27648(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 38016(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 48384(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 58752(R8)
-	VMOVUPS 320(R9), Z0                             // column 5
-	VMOVUPS 1216(R9), Z1
-	VMOVUPS 2112(R9), Z2
-	VMOVUPS 3008(R9), Z3
-	VMOVUPS 3904(R9), Z4
-	VMOVUPS 4800(R9), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 8640(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 19008(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 29376(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 39744(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 50112(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 60480(R8)
-	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 1728(R8), Z1
-	VMOVUPS 3456(R8), Z2
-	VMOVUPS 5184(R8), Z3
-	VMOVUPS 6912(R8), Z4
-	VMOVUPS 8640(R8), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1728(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3456(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 5184(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 6912(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 8640(R8)
-	VMOVUPS 10368(R8), Z0                           // row 1
-	VMOVUPS 12096(R8), Z1
-	VMOVUPS 13824(R8), Z2
-	VMOVUPS 15552(R8), Z3
-	VMOVUPS 17280(R8), Z4
-	VMOVUPS 19008(R8), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 10368(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 12096(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 13824(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 15552(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 17280(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 19008(R8)
-	VMOVUPS 20736(R8), Z0                           // row 2
-	VMOVUPS 22464(R8), Z1
-	VMOVUPS 24192(R8), Z2
-	VMOVUPS 25920(R8), Z3
-	VMOVUPS 27648(R8), Z4
-	VMOVUPS 29376(R8), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 20736(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 22464(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 24192(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 25920(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 27648(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 29376(R8)
-	VMOVUPS 31104(R8), Z0                           // row 3
-	VMOVUPS 32832(R8), Z1
-	VMOVUPS 34560(R8), Z2
-	VMOVUPS 36288(R8), Z3
-	VMOVUPS 38016(R8), Z4
-	VMOVUPS 39744(R8), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 31104(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 32832(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 34560(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 36288(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 38016(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 39744(R8)
-	VMOVUPS 41472(R8), Z0                           // row 4
-	VMOVUPS 43200(R8), Z1
-	VMOVUPS 44928(R8), Z2
-	VMOVUPS 46656(R8), Z3
-	VMOVUPS 48384(R8), Z4
-	VMOVUPS 50112(R8), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 41472(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 43200(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 44928(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 46656(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 48384(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 50112(R8)
-	VMOVUPS 51840(R8), Z0                           // row 5
-	VMOVUPS 53568(R8), Z1
-	VMOVUPS 55296(R8), Z2
-	VMOVUPS 57024(R8), Z3
-	VMOVUPS 58752(R8), Z4
-	VMOVUPS 60480(R8), Z5
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z0, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 51840(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+0(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 53568(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z2, Z7
-	VSUBPS Z7, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 55296(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+64(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 57024(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z1, Z6
-	VSUBPS Z2, Z6, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 58752(R8)
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+192(SB), Z1, Z6
-	VMULPS conv2GradWinoInKernelAVX512Factors<>+256(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 60480(R8)
-	ADDQ $256, R9                                   // next tile
-	ADDQ $64, R8
-	DECQ AX
-	JNZ conv2GradWinoInKernelAVX512_part0
-	VZEROUPPER
-	RET
-DATA conv2GradWinoInKernelAVX2Factors<>+0(SB)/4, $0xc0800000 // -4
-DATA conv2GradWinoInKernelAVX2Factors<>+4(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+8(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+12(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+16(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+20(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+24(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+28(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+32(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+36(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+40(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+44(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+48(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+52(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+56(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+60(SB)/4, $0xc0800000
-DATA conv2GradWinoInKernelAVX2Factors<>+64(SB)/4, $0xc0000000 // -2
-DATA conv2GradWinoInKernelAVX2Factors<>+68(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+72(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+76(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+80(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+84(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+88(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+92(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+96(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+100(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+104(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+108(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+112(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+116(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+120(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+124(SB)/4, $0xc0000000
-DATA conv2GradWinoInKernelAVX2Factors<>+128(SB)/4, $0x40000000 // 2
-DATA conv2GradWinoInKernelAVX2Factors<>+132(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+136(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+140(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+144(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+148(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+152(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+156(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+160(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+164(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+168(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+172(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+176(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+180(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+184(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+188(SB)/4, $0x40000000
-DATA conv2GradWinoInKernelAVX2Factors<>+192(SB)/4, $0x40800000 // 4
-DATA conv2GradWinoInKernelAVX2Factors<>+196(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+200(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+204(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+208(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+212(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+216(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+220(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+224(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+228(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+232(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+236(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+240(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+244(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+248(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+252(SB)/4, $0x40800000
-DATA conv2GradWinoInKernelAVX2Factors<>+256(SB)/4, $0x40a00000 // 5
-DATA conv2GradWinoInKernelAVX2Factors<>+260(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+264(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+268(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+272(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+276(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+280(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+284(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+288(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+292(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+296(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+300(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+304(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+308(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+312(SB)/4, $0x40a00000
-DATA conv2GradWinoInKernelAVX2Factors<>+316(SB)/4, $0x40a00000
-GLOBL conv2GradWinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $320
-
-// func conv2GradWinoInKernelAVX2(v, in *float32)
+// The products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 16 output channels, for
+// the input gradient of conv2 (specs/fashion.net:43).
 //
-// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels: the F(4x4,3x3) transform of a row of 3 tiles of 6x6, Bᵀ d B, a column at a time into v,
-// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
-TEXT ·conv2GradWinoInKernelAVX2(SB), NOSPLIT, $0-16
-	MOVQ v+0(FP), DI
-	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…7
-	MOVQ SI, R9
-	MOVQ $3, AX
-conv2GradWinoInKernelAVX2_part0:
-	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 896(R9), Y1
-	VMOVUPS 1792(R9), Y2
-	VMOVUPS 2688(R9), Y3
-	VMOVUPS 3584(R9), Y4
-	VMOVUPS 4480(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 10368(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 20736(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 31104(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 41472(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 51840(R8)
-	VMOVUPS 64(R9), Y0                              // column 1
-	VMOVUPS 960(R9), Y1
-	VMOVUPS 1856(R9), Y2
-	VMOVUPS 2752(R9), Y3
-	VMOVUPS 3648(R9), Y4
-	VMOVUPS 4544(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1728(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 12096(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 22464(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32832(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 43200(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 53568(R8)
-	VMOVUPS 128(R9), Y0                             // column 2
-	VMOVUPS 1024(R9), Y1
-	VMOVUPS 1920(R9), Y2
-	VMOVUPS 2816(R9), Y3
-	VMOVUPS 3712(R9), Y4
-	VMOVUPS 4608(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3456(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 13824(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 24192(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 34560(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 44928(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 55296(R8)
-	VMOVUPS 192(R9), Y0                             // column 3
-	VMOVUPS 1088(R9), Y1
-	VMOVUPS 1984(R9), Y2
-	VMOVUPS 2880(R9), Y3
-	VMOVUPS 3776(R9), Y4
-	VMOVUPS 4672(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5184(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 15552(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 25920(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 36288(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 46656(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 57024(R8)
-	VMOVUPS 256(R9), Y0                             // column 4
-	VMOVUPS 1152(R9), Y1
-	VMOVUPS 2048(R9), Y2
-	VMOVUPS 2944(R9), Y3
-	VMOVUPS 3840(R9), Y4
-	VMOVUPS 4736(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 6912(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 17280(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 27648(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 38016(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 48384(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 58752(R8)
-	VMOVUPS 320(R9), Y0                             // column 5
-	VMOVUPS 1216(R9), Y1
-	VMOVUPS 2112(R9), Y2
-	VMOVUPS 3008(R9), Y3
-	VMOVUPS 3904(R9), Y4
-	VMOVUPS 4800(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 8640(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 19008(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 29376(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 39744(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 50112(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 60480(R8)
-	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 1728(R8), Y1
-	VMOVUPS 3456(R8), Y2
-	VMOVUPS 5184(R8), Y3
-	VMOVUPS 6912(R8), Y4
-	VMOVUPS 8640(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1728(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3456(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5184(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 6912(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 8640(R8)
-	VMOVUPS 10368(R8), Y0                           // row 1
-	VMOVUPS 12096(R8), Y1
-	VMOVUPS 13824(R8), Y2
-	VMOVUPS 15552(R8), Y3
-	VMOVUPS 17280(R8), Y4
-	VMOVUPS 19008(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 10368(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 12096(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 13824(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 15552(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 17280(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 19008(R8)
-	VMOVUPS 20736(R8), Y0                           // row 2
-	VMOVUPS 22464(R8), Y1
-	VMOVUPS 24192(R8), Y2
-	VMOVUPS 25920(R8), Y3
-	VMOVUPS 27648(R8), Y4
-	VMOVUPS 29376(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 20736(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 22464(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 24192(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 25920(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 27648(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 29376(R8)
-	VMOVUPS 31104(R8), Y0                           // row 3
-	VMOVUPS 32832(R8), Y1
-	VMOVUPS 34560(R8), Y2
-	VMOVUPS 36288(R8), Y3
-	VMOVUPS 38016(R8), Y4
-	VMOVUPS 39744(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 31104(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32832(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 34560(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 36288(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 38016(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 39744(R8)
-	VMOVUPS 41472(R8), Y0                           // row 4
-	VMOVUPS 43200(R8), Y1
-	VMOVUPS 44928(R8), Y2
-	VMOVUPS 46656(R8), Y3
-	VMOVUPS 48384(R8), Y4
-	VMOVUPS 50112(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 41472(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 43200(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 44928(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 46656(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 48384(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 50112(R8)
-	VMOVUPS 51840(R8), Y0                           // row 5
-	VMOVUPS 53568(R8), Y1
-	VMOVUPS 55296(R8), Y2
-	VMOVUPS 57024(R8), Y3
-	VMOVUPS 58752(R8), Y4
-	VMOVUPS 60480(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 51840(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 53568(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 55296(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 57024(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 58752(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 60480(R8)
-	ADDQ $256, R9                                   // next tile
-	ADDQ $64, R8
-	DECQ AX
-	JNZ conv2GradWinoInKernelAVX2_part0
-	MOVQ DI, R8                                     // lanes 8…15
-	MOVQ SI, R9
-	MOVQ $3, AX
-conv2GradWinoInKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 928(R9), Y1
-	VMOVUPS 1824(R9), Y2
-	VMOVUPS 2720(R9), Y3
-	VMOVUPS 3616(R9), Y4
-	VMOVUPS 4512(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 10400(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 20768(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 31136(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 41504(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 51872(R8)
-	VMOVUPS 96(R9), Y0                              // column 1
-	VMOVUPS 992(R9), Y1
-	VMOVUPS 1888(R9), Y2
-	VMOVUPS 2784(R9), Y3
-	VMOVUPS 3680(R9), Y4
-	VMOVUPS 4576(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1760(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 12128(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 22496(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32864(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 43232(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 53600(R8)
-	VMOVUPS 160(R9), Y0                             // column 2
-	VMOVUPS 1056(R9), Y1
-	VMOVUPS 1952(R9), Y2
-	VMOVUPS 2848(R9), Y3
-	VMOVUPS 3744(R9), Y4
-	VMOVUPS 4640(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3488(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 13856(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 24224(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 34592(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 44960(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 55328(R8)
-	VMOVUPS 224(R9), Y0                             // column 3
-	VMOVUPS 1120(R9), Y1
-	VMOVUPS 2016(R9), Y2
-	VMOVUPS 2912(R9), Y3
-	VMOVUPS 3808(R9), Y4
-	VMOVUPS 4704(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5216(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 15584(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 25952(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 36320(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 46688(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 57056(R8)
-	VMOVUPS 288(R9), Y0                             // column 4
-	VMOVUPS 1184(R9), Y1
-	VMOVUPS 2080(R9), Y2
-	VMOVUPS 2976(R9), Y3
-	VMOVUPS 3872(R9), Y4
-	VMOVUPS 4768(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 6944(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 17312(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 27680(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 38048(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 48416(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 58784(R8)
-	VMOVUPS 352(R9), Y0                             // column 5
-	VMOVUPS 1248(R9), Y1
-	VMOVUPS 2144(R9), Y2
-	VMOVUPS 3040(R9), Y3
-	VMOVUPS 3936(R9), Y4
-	VMOVUPS 4832(R9), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 8672(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 19040(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 29408(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 39776(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 50144(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 60512(R8)
-	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 1760(R8), Y1
-	VMOVUPS 3488(R8), Y2
-	VMOVUPS 5216(R8), Y3
-	VMOVUPS 6944(R8), Y4
-	VMOVUPS 8672(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1760(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3488(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5216(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 6944(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 8672(R8)
-	VMOVUPS 10400(R8), Y0                           // row 1
-	VMOVUPS 12128(R8), Y1
-	VMOVUPS 13856(R8), Y2
-	VMOVUPS 15584(R8), Y3
-	VMOVUPS 17312(R8), Y4
-	VMOVUPS 19040(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 10400(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 12128(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 13856(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 15584(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 17312(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 19040(R8)
-	VMOVUPS 20768(R8), Y0                           // row 2
-	VMOVUPS 22496(R8), Y1
-	VMOVUPS 24224(R8), Y2
-	VMOVUPS 25952(R8), Y3
-	VMOVUPS 27680(R8), Y4
-	VMOVUPS 29408(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 20768(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 22496(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 24224(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 25952(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 27680(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 29408(R8)
-	VMOVUPS 31136(R8), Y0                           // row 3
-	VMOVUPS 32864(R8), Y1
-	VMOVUPS 34592(R8), Y2
-	VMOVUPS 36320(R8), Y3
-	VMOVUPS 38048(R8), Y4
-	VMOVUPS 39776(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 31136(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32864(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 34592(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 36320(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 38048(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 39776(R8)
-	VMOVUPS 41504(R8), Y0                           // row 4
-	VMOVUPS 43232(R8), Y1
-	VMOVUPS 44960(R8), Y2
-	VMOVUPS 46688(R8), Y3
-	VMOVUPS 48416(R8), Y4
-	VMOVUPS 50144(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 41504(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 43232(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 44960(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 46688(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 48416(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 50144(R8)
-	VMOVUPS 51872(R8), Y0                           // row 5
-	VMOVUPS 53600(R8), Y1
-	VMOVUPS 55328(R8), Y2
-	VMOVUPS 57056(R8), Y3
-	VMOVUPS 58784(R8), Y4
-	VMOVUPS 60512(R8), Y5
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 51872(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 53600(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 55328(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 57056(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 58784(R8)
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2GradWinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 60512(R8)
-	ADDQ $256, R9                                   // next tile
-	ADDQ $64, R8
-	DECQ AX
-	JNZ conv2GradWinoInKernelAVX2_part1
-	VZEROUPPER
-	RET
-
-// func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32)
-//
-// the input gradient of conv2 (specs/fashion.net:43), the products of one of F(4x4,3x3)'s 36 transform positions: its 9 tiles by 16 output channels: a row of 9 output pixels, 1 blocks of 16 output channels, in tiles of 9 pixels
-// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// A row of 9 output pixels, 1 blocks of 16 output channels, in tiles of 9 pixels
+// and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Z0…Z8 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·conv2GradWinoMulKernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·conv2GradWinoMulKernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -7885,7 +6264,7 @@ conv2GradWinoMulKernelAVX512_tiles:
 	VMOVUPS (CX), Z8
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $3, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv2GradWinoMulKernelAVX512_t9_b0:
 	VMOVUPS (R12), Z9
 	VBROADCASTSS (R10), Z10                         // kw 0, c 0, pixel 0
@@ -8192,7 +6571,7 @@ conv2GradWinoMulKernelAVX512_t9_b0:
 	VBROADCASTSS 572(R10), Z21                      // kw 0, c 15, pixel 8
 	VFMADD231PS Z9, Z21, Z8
 	ADDQ $1024, R12
-	ADDQ $576, R10                                  // next input block
+	ADDQ $20736, R10                                // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX512_t9_b0
 	VMOVUPS Z0, (BX)
@@ -8211,14 +6590,17 @@ conv2GradWinoMulKernelAVX512_t9_b0:
 	VZEROUPPER
 	RET
 
-// func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32)
+// func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// the input gradient of conv2 (specs/fashion.net:43), the products of one of F(4x4,3x3)'s 36 transform positions: its 9 tiles by 16 output channels: a row of 9 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// The products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 16 output channels, for
+// the input gradient of conv2 (specs/fashion.net:43).
+//
+// A row of 9 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
+// and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·conv2GradWinoMulKernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·conv2GradWinoMulKernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -8243,7 +6625,7 @@ conv2GradWinoMulKernelAVX2_tiles:
 	VMOVUPS 32(CX), Y11
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $3, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv2GradWinoMulKernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
@@ -8566,7 +6948,7 @@ conv2GradWinoMulKernelAVX2_t6_b0:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $1024, R12
-	ADDQ $576, R10                                  // next input block
+	ADDQ $20736, R10                                // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -8595,7 +6977,7 @@ conv2GradWinoMulKernelAVX2_t6_b0:
 	VMOVUPS 32(CX), Y5
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $3, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 conv2GradWinoMulKernelAVX2_t3_b0:
 	VMOVUPS (R12), Y6
 	VMOVUPS 32(R12), Y7
@@ -8774,7 +7156,7 @@ conv2GradWinoMulKernelAVX2_t3_b0:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $1024, R12
-	ADDQ $576, R10                                  // next input block
+	ADDQ $20736, R10                                // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t3_b0
 	VMOVUPS Y0, (BX)
@@ -8837,7 +7219,10 @@ GLOBL conv2GradWinoOutKernelAVX512Factors<>(SB), RODATA|NOPTR, $192
 
 // func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //
-// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of output channels: the F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
+// A row of tiles of a block of output channels, for the input gradient of conv2
+// (specs/fashion.net:43).
+//
+// The F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
 // 4 rows of mm, then a row at a time into out with the bias, for the first rows rows;
 // 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
 // Z0…Z5 the column or row, Z6 the sum, Z7 a product, Z8 the bias, Z9 zero.
@@ -9273,7 +7658,10 @@ GLOBL conv2GradWinoOutKernelAVX2Factors<>(SB), RODATA|NOPTR, $192
 
 // func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
 //
-// the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of output channels: the F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
+// A row of tiles of a block of output channels, for the input gradient of conv2
+// (specs/fashion.net:43).
+//
+// The F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
 // 4 rows of mm, then a row at a time into out with the bias, for the first rows rows;
 // 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
 // Y0…Y5 the column or row, Y6 the sum, Y7 a product, Y8 the bias, Y9 zero.
@@ -10032,7 +8420,10 @@ conv2GradWinoOutKernelAVX2_part1_next:
 
 // func conv2UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/fashion.net:43) at one of F(4x4,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 9
+// A weight gradient's sums over an image's tiles at one of F(4x4,3x3)'s transform positions, for
+// the weight gradient of conv2 (specs/fashion.net:43).
+//
+// 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 9
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -10073,8 +8464,8 @@ conv2UpdKernelAVX512_0_0_row:
 	MOVQ $9, R8                                     // pixels
 conv2UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z24                              // block 0's gradient
-	VMOVUPS 576(R11), Z25                           // block 1's gradient
-	VMOVUPS 1152(R11), Z26                          // block 2's gradient
+	VMOVUPS 20736(R11), Z25                         // block 1's gradient
+	VMOVUPS 41472(R11), Z26                         // block 2's gradient
 	VBROADCASTSS (R10), Z27                         // input position 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
@@ -10144,7 +8535,10 @@ conv2UpdKernelAVX512_0_0_pixel:
 
 // func conv2UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of conv2 (specs/fashion.net:43) at one of F(4x4,3x3)'s transform positions: 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 9
+// A weight gradient's sums over an image's tiles at one of F(4x4,3x3)'s transform positions, for
+// the weight gradient of conv2 (specs/fashion.net:43).
+//
+// 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 9
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y11 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -10227,7 +8621,7 @@ conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 1024(DI), Y10
 	VMOVUPS 1056(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 576(DX), R11
+	LEAQ 20736(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_1_row:
 	MOVQ $9, R8                                     // pixels
@@ -10287,7 +8681,7 @@ conv2UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 1088(DI), Y10
 	VMOVUPS 1120(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 1152(DX), R11
+	LEAQ 41472(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_2_row:
 	MOVQ $9, R8                                     // pixels
@@ -10371,7 +8765,7 @@ conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 1408(DI), Y2
 	VMOVUPS 1440(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 576(DX), R11
+	LEAQ 20736(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_1_row:
 	MOVQ $9, R8                                     // pixels
@@ -10403,7 +8797,7 @@ conv2UpdKernelAVX2_6_1_pixel:
 	VMOVUPS 1472(DI), Y2
 	VMOVUPS 1504(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 1152(DX), R11
+	LEAQ 41472(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_2_row:
 	MOVQ $9, R8                                     // pixels
@@ -10482,7 +8876,10 @@ GLOBL conv2WinoDyKernelAVX512Factors<>(SB), RODATA|NOPTR, $192
 
 // func conv2WinoDyKernelAVX512(v, in *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(4x4,3x3) transform of a row of 3 tiles of 4x4, A d Aᵀ, a column at a time into v,
+// The output gradient's tiles for a weight gradient, a row of tiles of a block, for the weight
+// gradient of conv2 (specs/fashion.net:43).
+//
+// The F(4x4,3x3) transform of a row of 3 tiles of 4x4, A d Aᵀ, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
 TEXT ·conv2WinoDyKernelAVX512(SB), NOSPLIT, $0-16
@@ -10502,12 +8899,12 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 10368(R8)
+	VMOVUPS Z6, 3456(R8)
 	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 20736(R8)
+	VMOVUPS Z6, 6912(R8)
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -10515,7 +8912,7 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 31104(R8)
+	VMOVUPS Z6, 10368(R8)
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VSUBPS Z7, Z6, Z6
@@ -10523,93 +8920,93 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 41472(R8)
+	VMOVUPS Z6, 13824(R8)
 	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 51840(R8)
+	VMOVUPS Z6, 17280(R8)
 	VMOVUPS 64(R9), Z0                              // column 1
 	VMOVUPS 832(R9), Z1
 	VMOVUPS 1600(R9), Z2
 	VMOVUPS 2368(R9), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 576(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 4032(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 7488(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 10944(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 14400(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 17856(R8)
+	VMOVUPS 128(R9), Z0                             // column 2
+	VMOVUPS 896(R9), Z1
+	VMOVUPS 1664(R9), Z2
+	VMOVUPS 2432(R9), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 1152(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 4608(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 8064(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 11520(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 14976(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 18432(R8)
+	VMOVUPS 192(R9), Z0                             // column 3
+	VMOVUPS 960(R9), Z1
+	VMOVUPS 1728(R9), Z2
+	VMOVUPS 2496(R9), Z3
 	VMOVAPS Z0, Z6
 	VMOVUPS Z6, 1728(R8)
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 12096(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 22464(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 32832(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 43200(R8)
-	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 53568(R8)
-	VMOVUPS 128(R9), Z0                             // column 2
-	VMOVUPS 896(R9), Z1
-	VMOVUPS 1664(R9), Z2
-	VMOVUPS 2432(R9), Z3
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 3456(R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 13824(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 24192(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 34560(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 44928(R8)
-	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 55296(R8)
-	VMOVUPS 192(R9), Z0                             // column 3
-	VMOVUPS 960(R9), Z1
-	VMOVUPS 1728(R9), Z2
-	VMOVUPS 2496(R9), Z3
-	VMOVAPS Z0, Z6
 	VMOVUPS Z6, 5184(R8)
 	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 15552(R8)
-	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 25920(R8)
+	VMOVUPS Z6, 8640(R8)
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -10617,7 +9014,7 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 36288(R8)
+	VMOVUPS Z6, 12096(R8)
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VSUBPS Z7, Z6, Z6
@@ -10625,25 +9022,59 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 46656(R8)
+	VMOVUPS Z6, 15552(R8)
 	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 57024(R8)
+	VMOVUPS Z6, 19008(R8)
 	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 1728(R8), Z1
-	VMOVUPS 3456(R8), Z2
-	VMOVUPS 5184(R8), Z3
+	VMOVUPS 576(R8), Z1
+	VMOVUPS 1152(R8), Z2
+	VMOVUPS 1728(R8), Z3
 	VMOVAPS Z0, Z6
 	VMOVUPS Z6, (R8)
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 1728(R8)
+	VMOVUPS Z6, 576(R8)
 	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 1152(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 1728(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 2304(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 2880(R8)
+	VMOVUPS 3456(R8), Z0                            // row 1
+	VMOVUPS 4032(R8), Z1
+	VMOVUPS 4608(R8), Z2
+	VMOVUPS 5184(R8), Z3
+	VMOVAPS Z0, Z6
 	VMOVUPS Z6, 3456(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 4032(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 4608(R8)
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -10659,25 +9090,93 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 6912(R8)
+	VMOVUPS Z6, 5760(R8)
 	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 6336(R8)
+	VMOVUPS 6912(R8), Z0                            // row 2
+	VMOVUPS 7488(R8), Z1
+	VMOVUPS 8064(R8), Z2
+	VMOVUPS 8640(R8), Z3
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, 6912(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 7488(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 8064(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
 	VMOVUPS Z6, 8640(R8)
-	VMOVUPS 10368(R8), Z0                           // row 1
-	VMOVUPS 12096(R8), Z1
-	VMOVUPS 13824(R8), Z2
-	VMOVUPS 15552(R8), Z3
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 9216(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 9792(R8)
+	VMOVUPS 10368(R8), Z0                           // row 3
+	VMOVUPS 10944(R8), Z1
+	VMOVUPS 11520(R8), Z2
+	VMOVUPS 12096(R8), Z3
 	VMOVAPS Z0, Z6
 	VMOVUPS Z6, 10368(R8)
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 12096(R8)
+	VMOVUPS Z6, 10944(R8)
 	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 11520(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, 12096(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 12672(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 13248(R8)
+	VMOVUPS 13824(R8), Z0                           // row 4
+	VMOVUPS 14400(R8), Z1
+	VMOVUPS 14976(R8), Z2
+	VMOVUPS 15552(R8), Z3
+	VMOVAPS Z0, Z6
 	VMOVUPS Z6, 13824(R8)
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 14400(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 14976(R8)
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -10693,33 +9192,33 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, 16128(R8)
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, 16704(R8)
+	VMOVUPS 17280(R8), Z0                           // row 5
+	VMOVUPS 17856(R8), Z1
+	VMOVUPS 18432(R8), Z2
+	VMOVUPS 19008(R8), Z3
+	VMOVAPS Z0, Z6
 	VMOVUPS Z6, 17280(R8)
-	VMOVAPS Z3, Z6
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, 17856(R8)
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, 18432(R8)
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
 	VMOVUPS Z6, 19008(R8)
-	VMOVUPS 20736(R8), Z0                           // row 2
-	VMOVUPS 22464(R8), Z1
-	VMOVUPS 24192(R8), Z2
-	VMOVUPS 25920(R8), Z3
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 20736(R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 22464(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 24192(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 25920(R8)
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VSUBPS Z7, Z6, Z6
@@ -10727,111 +9226,9 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 27648(R8)
+	VMOVUPS Z6, 19584(R8)
 	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 29376(R8)
-	VMOVUPS 31104(R8), Z0                           // row 3
-	VMOVUPS 32832(R8), Z1
-	VMOVUPS 34560(R8), Z2
-	VMOVUPS 36288(R8), Z3
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 31104(R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 32832(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 34560(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 36288(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 38016(R8)
-	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 39744(R8)
-	VMOVUPS 41472(R8), Z0                           // row 4
-	VMOVUPS 43200(R8), Z1
-	VMOVUPS 44928(R8), Z2
-	VMOVUPS 46656(R8), Z3
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 41472(R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 43200(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 44928(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 46656(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 48384(R8)
-	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 50112(R8)
-	VMOVUPS 51840(R8), Z0                           // row 5
-	VMOVUPS 53568(R8), Z1
-	VMOVUPS 55296(R8), Z2
-	VMOVUPS 57024(R8), Z3
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 51840(R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 53568(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 55296(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 57024(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 58752(R8)
-	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 60480(R8)
+	VMOVUPS Z6, 20160(R8)
 	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
@@ -10890,7 +9287,10 @@ GLOBL conv2WinoDyKernelAVX2Factors<>(SB), RODATA|NOPTR, $192
 
 // func conv2WinoDyKernelAVX2(v, in *float32)
 //
-// conv2 + conv2.relu (specs/fashion.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block: the F(4x4,3x3) transform of a row of 3 tiles of 4x4, A d Aᵀ, a column at a time into v,
+// The output gradient's tiles for a weight gradient, a row of tiles of a block, for the weight
+// gradient of conv2 (specs/fashion.net:43).
+//
+// The F(4x4,3x3) transform of a row of 3 tiles of 4x4, A d Aᵀ, a column at a time into v,
 // then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
 // the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
 TEXT ·conv2WinoDyKernelAVX2(SB), NOSPLIT, $0-16
@@ -10910,12 +9310,12 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 10368(R8)
+	VMOVUPS Y6, 3456(R8)
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 20736(R8)
+	VMOVUPS Y6, 6912(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -10923,7 +9323,7 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 31104(R8)
+	VMOVUPS Y6, 10368(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -10931,93 +9331,93 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 41472(R8)
+	VMOVUPS Y6, 13824(R8)
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 51840(R8)
+	VMOVUPS Y6, 17280(R8)
 	VMOVUPS 64(R9), Y0                              // column 1
 	VMOVUPS 832(R9), Y1
 	VMOVUPS 1600(R9), Y2
 	VMOVUPS 2368(R9), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 576(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 4032(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 7488(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 10944(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 14400(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 17856(R8)
+	VMOVUPS 128(R9), Y0                             // column 2
+	VMOVUPS 896(R9), Y1
+	VMOVUPS 1664(R9), Y2
+	VMOVUPS 2432(R9), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 1152(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 4608(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 8064(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 11520(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 14976(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 18432(R8)
+	VMOVUPS 192(R9), Y0                             // column 3
+	VMOVUPS 960(R9), Y1
+	VMOVUPS 1728(R9), Y2
+	VMOVUPS 2496(R9), Y3
 	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 1728(R8)
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 12096(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 22464(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 32832(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 43200(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 53568(R8)
-	VMOVUPS 128(R9), Y0                             // column 2
-	VMOVUPS 896(R9), Y1
-	VMOVUPS 1664(R9), Y2
-	VMOVUPS 2432(R9), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 3456(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 13824(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 24192(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 34560(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 44928(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 55296(R8)
-	VMOVUPS 192(R9), Y0                             // column 3
-	VMOVUPS 960(R9), Y1
-	VMOVUPS 1728(R9), Y2
-	VMOVUPS 2496(R9), Y3
-	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 5184(R8)
 	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 15552(R8)
-	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 25920(R8)
+	VMOVUPS Y6, 8640(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -11025,7 +9425,7 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 36288(R8)
+	VMOVUPS Y6, 12096(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -11033,25 +9433,59 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 46656(R8)
+	VMOVUPS Y6, 15552(R8)
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 57024(R8)
+	VMOVUPS Y6, 19008(R8)
 	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 1728(R8), Y1
-	VMOVUPS 3456(R8), Y2
-	VMOVUPS 5184(R8), Y3
+	VMOVUPS 576(R8), Y1
+	VMOVUPS 1152(R8), Y2
+	VMOVUPS 1728(R8), Y3
 	VMOVAPS Y0, Y6
 	VMOVUPS Y6, (R8)
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 1728(R8)
+	VMOVUPS Y6, 576(R8)
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 1152(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 1728(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 2304(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 2880(R8)
+	VMOVUPS 3456(R8), Y0                            // row 1
+	VMOVUPS 4032(R8), Y1
+	VMOVUPS 4608(R8), Y2
+	VMOVUPS 5184(R8), Y3
+	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 3456(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 4032(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 4608(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -11067,25 +9501,93 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 6912(R8)
+	VMOVUPS Y6, 5760(R8)
 	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 6336(R8)
+	VMOVUPS 6912(R8), Y0                            // row 2
+	VMOVUPS 7488(R8), Y1
+	VMOVUPS 8064(R8), Y2
+	VMOVUPS 8640(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 6912(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 7488(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 8064(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
 	VMOVUPS Y6, 8640(R8)
-	VMOVUPS 10368(R8), Y0                           // row 1
-	VMOVUPS 12096(R8), Y1
-	VMOVUPS 13824(R8), Y2
-	VMOVUPS 15552(R8), Y3
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 9216(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 9792(R8)
+	VMOVUPS 10368(R8), Y0                           // row 3
+	VMOVUPS 10944(R8), Y1
+	VMOVUPS 11520(R8), Y2
+	VMOVUPS 12096(R8), Y3
 	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 10368(R8)
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 12096(R8)
+	VMOVUPS Y6, 10944(R8)
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 11520(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 12096(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 12672(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 13248(R8)
+	VMOVUPS 13824(R8), Y0                           // row 4
+	VMOVUPS 14400(R8), Y1
+	VMOVUPS 14976(R8), Y2
+	VMOVUPS 15552(R8), Y3
+	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 13824(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 14400(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 14976(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -11101,33 +9603,33 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 16128(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 16704(R8)
+	VMOVUPS 17280(R8), Y0                           // row 5
+	VMOVUPS 17856(R8), Y1
+	VMOVUPS 18432(R8), Y2
+	VMOVUPS 19008(R8), Y3
+	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 17280(R8)
-	VMOVAPS Y3, Y6
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 17856(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 18432(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
 	VMOVUPS Y6, 19008(R8)
-	VMOVUPS 20736(R8), Y0                           // row 2
-	VMOVUPS 22464(R8), Y1
-	VMOVUPS 24192(R8), Y2
-	VMOVUPS 25920(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 20736(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 22464(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 24192(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 25920(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -11135,111 +9637,9 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 27648(R8)
+	VMOVUPS Y6, 19584(R8)
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 29376(R8)
-	VMOVUPS 31104(R8), Y0                           // row 3
-	VMOVUPS 32832(R8), Y1
-	VMOVUPS 34560(R8), Y2
-	VMOVUPS 36288(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 31104(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 32832(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 34560(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 36288(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 38016(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 39744(R8)
-	VMOVUPS 41472(R8), Y0                           // row 4
-	VMOVUPS 43200(R8), Y1
-	VMOVUPS 44928(R8), Y2
-	VMOVUPS 46656(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 41472(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 43200(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 44928(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 46656(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 48384(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 50112(R8)
-	VMOVUPS 51840(R8), Y0                           // row 5
-	VMOVUPS 53568(R8), Y1
-	VMOVUPS 55296(R8), Y2
-	VMOVUPS 57024(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 51840(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 53568(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 55296(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 57024(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 58752(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 60480(R8)
+	VMOVUPS Y6, 20160(R8)
 	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
@@ -11258,12 +9658,12 @@ conv2WinoDyKernelAVX2_part1:
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 10400(R8)
+	VMOVUPS Y6, 3488(R8)
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 20768(R8)
+	VMOVUPS Y6, 6944(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -11271,7 +9671,7 @@ conv2WinoDyKernelAVX2_part1:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 31136(R8)
+	VMOVUPS Y6, 10400(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -11279,93 +9679,93 @@ conv2WinoDyKernelAVX2_part1:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 41504(R8)
+	VMOVUPS Y6, 13856(R8)
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 51872(R8)
+	VMOVUPS Y6, 17312(R8)
 	VMOVUPS 96(R9), Y0                              // column 1
 	VMOVUPS 864(R9), Y1
 	VMOVUPS 1632(R9), Y2
 	VMOVUPS 2400(R9), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 608(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 4064(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 7520(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 10976(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 14432(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 17888(R8)
+	VMOVUPS 160(R9), Y0                             // column 2
+	VMOVUPS 928(R9), Y1
+	VMOVUPS 1696(R9), Y2
+	VMOVUPS 2464(R9), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 1184(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 4640(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 8096(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 11552(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 15008(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 18464(R8)
+	VMOVUPS 224(R9), Y0                             // column 3
+	VMOVUPS 992(R9), Y1
+	VMOVUPS 1760(R9), Y2
+	VMOVUPS 2528(R9), Y3
 	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 1760(R8)
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 12128(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 22496(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 32864(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 43232(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 53600(R8)
-	VMOVUPS 160(R9), Y0                             // column 2
-	VMOVUPS 928(R9), Y1
-	VMOVUPS 1696(R9), Y2
-	VMOVUPS 2464(R9), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 3488(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 13856(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 24224(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 34592(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 44960(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 55328(R8)
-	VMOVUPS 224(R9), Y0                             // column 3
-	VMOVUPS 992(R9), Y1
-	VMOVUPS 1760(R9), Y2
-	VMOVUPS 2528(R9), Y3
-	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 5216(R8)
 	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 15584(R8)
-	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 25952(R8)
+	VMOVUPS Y6, 8672(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -11373,7 +9773,7 @@ conv2WinoDyKernelAVX2_part1:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 36320(R8)
+	VMOVUPS Y6, 12128(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -11381,25 +9781,59 @@ conv2WinoDyKernelAVX2_part1:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 46688(R8)
+	VMOVUPS Y6, 15584(R8)
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 57056(R8)
+	VMOVUPS Y6, 19040(R8)
 	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 1760(R8), Y1
-	VMOVUPS 3488(R8), Y2
-	VMOVUPS 5216(R8), Y3
+	VMOVUPS 608(R8), Y1
+	VMOVUPS 1184(R8), Y2
+	VMOVUPS 1760(R8), Y3
 	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 32(R8)
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 1760(R8)
+	VMOVUPS Y6, 608(R8)
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 1184(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 1760(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 2336(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 2912(R8)
+	VMOVUPS 3488(R8), Y0                            // row 1
+	VMOVUPS 4064(R8), Y1
+	VMOVUPS 4640(R8), Y2
+	VMOVUPS 5216(R8), Y3
+	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 3488(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 4064(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 4640(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -11415,25 +9849,93 @@ conv2WinoDyKernelAVX2_part1:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 6944(R8)
+	VMOVUPS Y6, 5792(R8)
 	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 6368(R8)
+	VMOVUPS 6944(R8), Y0                            // row 2
+	VMOVUPS 7520(R8), Y1
+	VMOVUPS 8096(R8), Y2
+	VMOVUPS 8672(R8), Y3
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, 6944(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 7520(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 8096(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
 	VMOVUPS Y6, 8672(R8)
-	VMOVUPS 10400(R8), Y0                           // row 1
-	VMOVUPS 12128(R8), Y1
-	VMOVUPS 13856(R8), Y2
-	VMOVUPS 15584(R8), Y3
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 9248(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 9824(R8)
+	VMOVUPS 10400(R8), Y0                           // row 3
+	VMOVUPS 10976(R8), Y1
+	VMOVUPS 11552(R8), Y2
+	VMOVUPS 12128(R8), Y3
 	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 10400(R8)
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 12128(R8)
+	VMOVUPS Y6, 10976(R8)
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 11552(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, 12128(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 12704(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 13280(R8)
+	VMOVUPS 13856(R8), Y0                           // row 4
+	VMOVUPS 14432(R8), Y1
+	VMOVUPS 15008(R8), Y2
+	VMOVUPS 15584(R8), Y3
+	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 13856(R8)
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 14432(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 15008(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -11449,33 +9951,33 @@ conv2WinoDyKernelAVX2_part1:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, 16160(R8)
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, 16736(R8)
+	VMOVUPS 17312(R8), Y0                           // row 5
+	VMOVUPS 17888(R8), Y1
+	VMOVUPS 18464(R8), Y2
+	VMOVUPS 19040(R8), Y3
+	VMOVAPS Y0, Y6
 	VMOVUPS Y6, 17312(R8)
-	VMOVAPS Y3, Y6
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, 17888(R8)
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, 18464(R8)
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
 	VMOVUPS Y6, 19040(R8)
-	VMOVUPS 20768(R8), Y0                           // row 2
-	VMOVUPS 22496(R8), Y1
-	VMOVUPS 24224(R8), Y2
-	VMOVUPS 25952(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 20768(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 22496(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 24224(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 25952(R8)
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -11483,111 +9985,9 @@ conv2WinoDyKernelAVX2_part1:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 27680(R8)
+	VMOVUPS Y6, 19616(R8)
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 29408(R8)
-	VMOVUPS 31136(R8), Y0                           // row 3
-	VMOVUPS 32864(R8), Y1
-	VMOVUPS 34592(R8), Y2
-	VMOVUPS 36320(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 31136(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 32864(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 34592(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 36320(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 38048(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 39776(R8)
-	VMOVUPS 41504(R8), Y0                           // row 4
-	VMOVUPS 43232(R8), Y1
-	VMOVUPS 44960(R8), Y2
-	VMOVUPS 46688(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 41504(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 43232(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 44960(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 46688(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 48416(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 50144(R8)
-	VMOVUPS 51872(R8), Y0                           // row 5
-	VMOVUPS 53600(R8), Y1
-	VMOVUPS 55328(R8), Y2
-	VMOVUPS 57056(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 51872(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 53600(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 55328(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 57056(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 58784(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 60512(R8)
+	VMOVUPS Y6, 20192(R8)
 	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
@@ -11595,14 +9995,16 @@ conv2WinoDyKernelAVX2_part1:
 	VZEROUPPER
 	RET
 
-// func fc3KernelAVX512(out, in, w, bias *float32)
+// func fc3KernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// fc3 (specs/fashion.net:46), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
-// and 2 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// 16 outputs of a fully connected layer for 32 images, for fc3 (specs/fashion.net:46).
+//
+// A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
+// and 2 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·fc3KernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·fc3KernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -11639,7 +10041,7 @@ fc3KernelAVX512_tiles:
 	VMOVUPS 64(CX), Z23
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $216, R8                                   // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 fc3KernelAVX512_t12_b0:
 	VMOVUPS (R12), Z24
 	VMOVUPS 64(R12), Z25
@@ -12293,7 +10695,7 @@ fc3KernelAVX512_t12_b0:
 	VMOVUPS 64(CX), Z7
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $216, R8                                   // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 fc3KernelAVX512_t4_b0:
 	VMOVUPS (R12), Z8
 	VMOVUPS 64(R12), Z9
@@ -12534,14 +10936,16 @@ fc3KernelAVX512_t4_b0:
 	VZEROUPPER
 	RET
 
-// func fc3KernelAVX2(out, in, w, bias *float32)
+// func fc3KernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// fc3 (specs/fashion.net:46), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// 16 outputs of a fully connected layer for 32 images, for fc3 (specs/fashion.net:46).
+//
+// A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
+// and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·fc3KernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·fc3KernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -12566,7 +10970,7 @@ fc3KernelAVX2_tiles:
 	VMOVUPS 32(CX), Y11
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $216, R8                                   // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 fc3KernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
@@ -12920,7 +11324,7 @@ fc3KernelAVX2_t6_b0:
 	VMOVUPS 96(CX), Y11
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $216, R8                                   // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 fc3KernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
@@ -13274,7 +11678,7 @@ fc3KernelAVX2_t6_b1:
 	VMOVUPS 32(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $216, R8                                   // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 fc3KernelAVX2_t4_b0:
 	VMOVUPS (R12), Y8
 	VMOVUPS 32(R12), Y9
@@ -13524,7 +11928,7 @@ fc3KernelAVX2_t4_b0:
 	VMOVUPS 96(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $216, R8                                   // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 fc3KernelAVX2_t4_b1:
 	VMOVUPS 64(R12), Y8
 	VMOVUPS 96(R12), Y9

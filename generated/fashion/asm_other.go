@@ -8,7 +8,7 @@ package fashion
 var kernelISA = ""
 
 // conv1Kernel is conv1KernelGo in this build.
-func conv1Kernel(out, in, w, bias []float32) { conv1KernelGo(out, in, w, bias) }
+func conv1Kernel(out, in, w, bias []float32, blocks int) { conv1KernelGo(out, in, w, bias, blocks) }
 
 // conv1UpdKernel is conv1UpdKernelGo in this build.
 func conv1UpdKernel(dw, in, dy []float32) { conv1UpdKernelGo(dw, in, dy) }
@@ -17,16 +17,17 @@ func conv1UpdKernel(dw, in, dy []float32) { conv1UpdKernelGo(dw, in, dy) }
 func conv2WinoInKernel(v, in []float32) { conv2WinoInKernelGo(v, in) }
 
 // conv2WinoMulKernel is conv2WinoMulKernelGo in this build.
-func conv2WinoMulKernel(out, in, w, bias []float32) { conv2WinoMulKernelGo(out, in, w, bias) }
+func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
+	conv2WinoMulKernelGo(out, in, w, bias, blocks)
+}
 
 // conv2WinoOutKernel is conv2WinoOutKernelGo in this build.
 func conv2WinoOutKernel(out, mm, bias []float32, rows int) { conv2WinoOutKernelGo(out, mm, bias, rows) }
 
-// conv2GradWinoInKernel is conv2GradWinoInKernelGo in this build.
-func conv2GradWinoInKernel(v, in []float32) { conv2GradWinoInKernelGo(v, in) }
-
 // conv2GradWinoMulKernel is conv2GradWinoMulKernelGo in this build.
-func conv2GradWinoMulKernel(out, in, w, bias []float32) { conv2GradWinoMulKernelGo(out, in, w, bias) }
+func conv2GradWinoMulKernel(out, in, w, bias []float32, blocks int) {
+	conv2GradWinoMulKernelGo(out, in, w, bias, blocks)
+}
 
 // conv2GradWinoOutKernel is conv2GradWinoOutKernelGo in this build.
 func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
@@ -40,4 +41,4 @@ func conv2UpdKernel(dw, in, dy []float32) { conv2UpdKernelGo(dw, in, dy) }
 func conv2WinoDyKernel(v, in []float32) { conv2WinoDyKernelGo(v, in) }
 
 // fc3Kernel is fc3KernelGo in this build.
-func fc3Kernel(out, in, w, bias []float32) { fc3KernelGo(out, in, w, bias) }
+func fc3Kernel(out, in, w, bias []float32, blocks int) { fc3KernelGo(out, in, w, bias, blocks) }

@@ -2,13 +2,14 @@
 
 package fashion
 
-// conv1KernelGo is the pure-Go twin of conv1KernelAVX512 and conv1KernelAVX2: with out of at least 9600 values, in 140,
-// w 800 and bias 32, it computes conv1 + conv1.relu (specs/fashion.net:39), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv1KernelGo(out, in, w, bias []float32) {
+// conv1KernelGo is the pure-Go twin of conv1KernelAVX512 and conv1KernelAVX2: with out of at least 9600 values, in
+// (blocks−1)·784 + 140, w blocks·800 and bias 32, it computes one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For conv1 + conv1.relu (specs/fashion.net:39).
+func conv1KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 24; ox++ {
 		copy(acc[:], bias[:32])
-		for cb := 0; cb < 1; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 5; kh++ {
 				for kw := 0; kw < 5; kw++ {
 					for c := 0; c < 1; c++ {
@@ -29,8 +30,9 @@ func conv1KernelGo(out, in, w, bias []float32) {
 }
 
 // conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of at least 160 values, in 672
-// and dy 18432, it computes the weight gradient of conv1 (specs/fashion.net:39). The sums are in the assembly's order, without fused
+// and dy 18432, it computes a weight gradient's sums over an image. The sums are in the assembly's order, without fused
 // multiply-adds.
+// For the weight gradient of conv1 (specs/fashion.net:39).
 func conv1UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 5; t++ {
 		for f := 0; f < 2; f++ {
@@ -48,7 +50,9 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 }
 
 // conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 5088 values and in
-// of 1344, it computes conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
+// of 1344, it computes a row of tiles of a block of input channels; the same float32 operations in the same order.
+// For conv2 + conv2.relu (specs/fashion.net:43) and the input gradient of conv2
+// (specs/fashion.net:43).
 func conv2WinoInKernelGo(v, in []float32) {
 	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
@@ -142,17 +146,18 @@ func conv2WinoInKernelGo(v, in []float32) {
 	}
 }
 
-// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 432 values, in 144,
-// w 768 and bias 48, it computes conv2 + conv2.relu (specs/fashion.net:43), the products of one of F(4x4,3x3)'s 36 transform positions: its 9 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv2WinoMulKernelGo(out, in, w, bias []float32) {
+// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 10512 values, in
+// (blocks−1)·5184 + 144, w blocks·768 and bias 48, it computes the products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For conv2 + conv2.relu (specs/fashion.net:43).
+func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [48]float32
 	for ox := 0; ox < 9; ox++ {
 		copy(acc[:], bias[:48])
-		for cb := 0; cb < 1; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
+						x := in[cb*5184+kh*144+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*48:][:48]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -162,50 +167,51 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*144+ox*16+j%16] = acc[j]
+			out[j/16*5184+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
 // conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2: with out of at least 768 values
-// (for rows 4), mm of 15168 and bias of 16, it computes conv2 + conv2.relu (specs/fashion.net:43), a row of tiles of a block of output channels; the same float32 operations in
-// the same order.
+// (for rows 4), mm of 5088 and bias of 16, it computes a row of tiles of a block of output channels; the same float32
+// operations in the same order.
+// For conv2 + conv2.relu (specs/fashion.net:43).
 func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*64+l:], bias[l]
 			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = o[0], o[2592], o[5184], o[7776], o[10368], o[12960] // column 0
+			x0, x1, x2, x3, x4, x5 = o[0], o[864], o[1728], o[2592], o[3456], o[4320] // column 0
 			o[0] = x0 + x1 + x2 + x3 + x4
-			o[2592] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[5184] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[7776] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[432], o[3024], o[5616], o[8208], o[10800], o[13392] // column 1
+			o[864] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[1728] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[2592] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[144], o[1008], o[1872], o[2736], o[3600], o[4464] // column 1
+			o[144] = x0 + x1 + x2 + x3 + x4
+			o[1008] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[1872] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[2736] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[288], o[1152], o[2016], o[2880], o[3744], o[4608] // column 2
+			o[288] = x0 + x1 + x2 + x3 + x4
+			o[1152] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[2016] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[2880] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[432], o[1296], o[2160], o[3024], o[3888], o[4752] // column 3
 			o[432] = x0 + x1 + x2 + x3 + x4
-			o[3024] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[5616] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[8208] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[864], o[3456], o[6048], o[8640], o[11232], o[13824] // column 2
-			o[864] = x0 + x1 + x2 + x3 + x4
-			o[3456] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[6048] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[8640] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[1296], o[3888], o[6480], o[9072], o[11664], o[14256] // column 3
-			o[1296] = x0 + x1 + x2 + x3 + x4
-			o[3888] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[6480] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[9072] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[1728], o[4320], o[6912], o[9504], o[12096], o[14688] // column 4
-			o[1728] = x0 + x1 + x2 + x3 + x4
-			o[4320] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[6912] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[9504] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[2160], o[4752], o[7344], o[9936], o[12528], o[15120] // column 5
-			o[2160] = x0 + x1 + x2 + x3 + x4
-			o[4752] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[7344] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[9936] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[432], o[864], o[1296], o[1728], o[2160] // row 0
+			o[1296] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[2160] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[3024] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[576], o[1440], o[2304], o[3168], o[4032], o[4896] // column 4
+			o[576] = x0 + x1 + x2 + x3 + x4
+			o[1440] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[2304] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[3168] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[720], o[1584], o[2448], o[3312], o[4176], o[5040] // column 5
+			o[720] = x0 + x1 + x2 + x3 + x4
+			o[1584] = x1 - x2 + float32(2*x3) - float32(2*x4)
+			o[2448] = x1 + x2 + float32(4*x3) + float32(4*x4)
+			o[3312] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
+			x0, x1, x2, x3, x4, x5 = o[0], o[144], o[288], o[432], o[576], o[720] // row 0
 			{
 				r := x0 + x1 + x2 + x3 + x4
 				r = r + b
@@ -233,7 +239,7 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 			if rows <= 1 {
 				continue
 			}
-			x0, x1, x2, x3, x4, x5 = o[2592], o[3024], o[3456], o[3888], o[4320], o[4752] // row 1
+			x0, x1, x2, x3, x4, x5 = o[864], o[1008], o[1152], o[1296], o[1440], o[1584] // row 1
 			{
 				r := x0 + x1 + x2 + x3 + x4
 				r = r + b
@@ -261,7 +267,7 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 			if rows <= 2 {
 				continue
 			}
-			x0, x1, x2, x3, x4, x5 = o[5184], o[5616], o[6048], o[6480], o[6912], o[7344] // row 2
+			x0, x1, x2, x3, x4, x5 = o[1728], o[1872], o[2016], o[2160], o[2304], o[2448] // row 2
 			{
 				r := x0 + x1 + x2 + x3 + x4
 				r = r + b
@@ -289,7 +295,7 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 			if rows <= 3 {
 				continue
 			}
-			x0, x1, x2, x3, x4, x5 = o[7776], o[8208], o[8640], o[9072], o[9504], o[9936] // row 3
+			x0, x1, x2, x3, x4, x5 = o[2592], o[2736], o[2880], o[3024], o[3168], o[3312] // row 3
 			{
 				r := x0 + x1 + x2 + x3 + x4
 				r = r + b
@@ -318,112 +324,18 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	}
 }
 
-// conv2GradWinoInKernelGo is the pure-Go twin of conv2GradWinoInKernelAVX512 and conv2GradWinoInKernelAVX2: with v of at least 15168 values and in
-// of 1344, it computes the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of input channels; the same float32 operations in the same order.
-func conv2GradWinoInKernelGo(v, in []float32) {
-	for t := 0; t < 3; t++ {
-		for l := 0; l < 16; l++ {
-			d, o := in[t*64+l:], v[t*16+l:]
-			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = d[0], d[224], d[448], d[672], d[896], d[1120] // column 0
-			o[0] = float32(4*x0) - float32(5*x2) + x4
-			o[2592] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[5184] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[7776] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[10368] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[12960] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[16], d[240], d[464], d[688], d[912], d[1136] // column 1
-			o[432] = float32(4*x0) - float32(5*x2) + x4
-			o[3024] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[5616] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[8208] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[10800] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[13392] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[32], d[256], d[480], d[704], d[928], d[1152] // column 2
-			o[864] = float32(4*x0) - float32(5*x2) + x4
-			o[3456] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[6048] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[8640] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[11232] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[13824] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[48], d[272], d[496], d[720], d[944], d[1168] // column 3
-			o[1296] = float32(4*x0) - float32(5*x2) + x4
-			o[3888] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[6480] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[9072] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[11664] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[14256] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[64], d[288], d[512], d[736], d[960], d[1184] // column 4
-			o[1728] = float32(4*x0) - float32(5*x2) + x4
-			o[4320] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[6912] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[9504] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[12096] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[14688] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[80], d[304], d[528], d[752], d[976], d[1200] // column 5
-			o[2160] = float32(4*x0) - float32(5*x2) + x4
-			o[4752] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[7344] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[9936] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[12528] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[15120] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[432], o[864], o[1296], o[1728], o[2160] // row 0
-			o[0] = float32(4*x0) - float32(5*x2) + x4
-			o[432] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[864] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[1296] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[1728] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[2160] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[2592], o[3024], o[3456], o[3888], o[4320], o[4752] // row 1
-			o[2592] = float32(4*x0) - float32(5*x2) + x4
-			o[3024] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[3456] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[3888] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[4320] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[4752] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[5184], o[5616], o[6048], o[6480], o[6912], o[7344] // row 2
-			o[5184] = float32(4*x0) - float32(5*x2) + x4
-			o[5616] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[6048] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[6480] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[6912] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[7344] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[7776], o[8208], o[8640], o[9072], o[9504], o[9936] // row 3
-			o[7776] = float32(4*x0) - float32(5*x2) + x4
-			o[8208] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[8640] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[9072] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[9504] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[9936] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[10368], o[10800], o[11232], o[11664], o[12096], o[12528] // row 4
-			o[10368] = float32(4*x0) - float32(5*x2) + x4
-			o[10800] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[11232] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[11664] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[12096] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[12528] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[12960], o[13392], o[13824], o[14256], o[14688], o[15120] // row 5
-			o[12960] = float32(4*x0) - float32(5*x2) + x4
-			o[13392] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[13824] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[14256] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[14688] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[15120] = float32(4*x1) - float32(5*x3) + x5
-		}
-	}
-}
-
-// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 144 values, in 432,
-// w 768 and bias 16, it computes the input gradient of conv2 (specs/fashion.net:43), the products of one of F(4x4,3x3)'s 36 transform positions: its 9 tiles by 16 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
-func conv2GradWinoMulKernelGo(out, in, w, bias []float32) {
+// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 144 values, in
+// (blocks−1)·5184 + 144, w blocks·256 and bias 16, it computes the products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 16 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For the input gradient of conv2 (specs/fashion.net:43).
+func conv2GradWinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [16]float32
 	for ox := 0; ox < 9; ox++ {
 		copy(acc[:], bias[:16])
-		for cb := 0; cb < 3; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
+						x := in[cb*5184+kh*144+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*16:][:16]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -433,14 +345,15 @@ func conv2GradWinoMulKernelGo(out, in, w, bias []float32) {
 			}
 		}
 		for j := range acc {
-			out[j/16*144+ox*16+j%16] = acc[j]
+			out[j/16*5184+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
 // conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and conv2GradWinoOutKernelAVX2: with out of at least 768 values
-// (for rows 4), mm of 5088 and bias of 16, it computes the input gradient of conv2 (specs/fashion.net:43), a row of tiles of a block of output channels; the same float32 operations in
-// the same order.
+// (for rows 4), mm of 5088 and bias of 16, it computes a row of tiles of a block of output channels; the same float32
+// operations in the same order.
+// For the input gradient of conv2 (specs/fashion.net:43).
 func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
@@ -574,8 +487,9 @@ func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 384 values, in 136
-// and dy 432, it computes the weight gradient of conv2 (specs/fashion.net:43) at one of F(4x4,3x3)'s transform positions. The sums are in the assembly's order, without fused
+// and dy 10512, it computes a weight gradient's sums over an image's tiles at one of F(4x4,3x3)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
+// For the weight gradient of conv2 (specs/fashion.net:43).
 func conv2UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 3; f++ {
@@ -583,7 +497,7 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*3+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
 					for ox := 0; ox < 9; ox++ {
-						acc += dy[f*144+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
+						acc += dy[f*5184+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
@@ -592,8 +506,9 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 15168 values and in
-// of 768, it computes conv2 + conv2.relu (specs/fashion.net:43), the output gradient's tiles for the weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 5088 values and in
+// of 768, it computes the output gradient's tiles for a weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+// For the weight gradient of conv2 (specs/fashion.net:43).
 func conv2WinoDyKernelGo(v, in []float32) {
 	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
@@ -601,85 +516,86 @@ func conv2WinoDyKernelGo(v, in []float32) {
 			var x0, x1, x2, x3 float32
 			x0, x1, x2, x3 = d[0], d[192], d[384], d[576] // column 0
 			o[0] = x0
-			o[2592] = x0 + x1 + x2 + x3
-			o[5184] = x0 - x1 + x2 - x3
-			o[7776] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[10368] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[12960] = x3
+			o[864] = x0 + x1 + x2 + x3
+			o[1728] = x0 - x1 + x2 - x3
+			o[2592] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[3456] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[4320] = x3
 			x0, x1, x2, x3 = d[16], d[208], d[400], d[592] // column 1
-			o[432] = x0
-			o[3024] = x0 + x1 + x2 + x3
-			o[5616] = x0 - x1 + x2 - x3
-			o[8208] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[10800] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[13392] = x3
+			o[144] = x0
+			o[1008] = x0 + x1 + x2 + x3
+			o[1872] = x0 - x1 + x2 - x3
+			o[2736] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[3600] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[4464] = x3
 			x0, x1, x2, x3 = d[32], d[224], d[416], d[608] // column 2
-			o[864] = x0
-			o[3456] = x0 + x1 + x2 + x3
-			o[6048] = x0 - x1 + x2 - x3
-			o[8640] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[11232] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[13824] = x3
+			o[288] = x0
+			o[1152] = x0 + x1 + x2 + x3
+			o[2016] = x0 - x1 + x2 - x3
+			o[2880] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[3744] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[4608] = x3
 			x0, x1, x2, x3 = d[48], d[240], d[432], d[624] // column 3
-			o[1296] = x0
-			o[3888] = x0 + x1 + x2 + x3
-			o[6480] = x0 - x1 + x2 - x3
-			o[9072] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[11664] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[14256] = x3
-			x0, x1, x2, x3 = o[0], o[432], o[864], o[1296] // row 0
-			o[0] = x0
-			o[432] = x0 + x1 + x2 + x3
-			o[864] = x0 - x1 + x2 - x3
-			o[1296] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[1728] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[2160] = x3
-			x0, x1, x2, x3 = o[2592], o[3024], o[3456], o[3888] // row 1
-			o[2592] = x0
-			o[3024] = x0 + x1 + x2 + x3
-			o[3456] = x0 - x1 + x2 - x3
-			o[3888] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[4320] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[432] = x0
+			o[1296] = x0 + x1 + x2 + x3
+			o[2160] = x0 - x1 + x2 - x3
+			o[3024] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[3888] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
 			o[4752] = x3
-			x0, x1, x2, x3 = o[5184], o[5616], o[6048], o[6480] // row 2
-			o[5184] = x0
-			o[5616] = x0 + x1 + x2 + x3
-			o[6048] = x0 - x1 + x2 - x3
-			o[6480] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[6912] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[7344] = x3
-			x0, x1, x2, x3 = o[7776], o[8208], o[8640], o[9072] // row 3
-			o[7776] = x0
-			o[8208] = x0 + x1 + x2 + x3
-			o[8640] = x0 - x1 + x2 - x3
-			o[9072] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[9504] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[9936] = x3
-			x0, x1, x2, x3 = o[10368], o[10800], o[11232], o[11664] // row 4
-			o[10368] = x0
-			o[10800] = x0 + x1 + x2 + x3
-			o[11232] = x0 - x1 + x2 - x3
-			o[11664] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[12096] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[12528] = x3
-			x0, x1, x2, x3 = o[12960], o[13392], o[13824], o[14256] // row 5
-			o[12960] = x0
-			o[13392] = x0 + x1 + x2 + x3
-			o[13824] = x0 - x1 + x2 - x3
-			o[14256] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[14688] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[15120] = x3
+			x0, x1, x2, x3 = o[0], o[144], o[288], o[432] // row 0
+			o[0] = x0
+			o[144] = x0 + x1 + x2 + x3
+			o[288] = x0 - x1 + x2 - x3
+			o[432] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[576] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[720] = x3
+			x0, x1, x2, x3 = o[864], o[1008], o[1152], o[1296] // row 1
+			o[864] = x0
+			o[1008] = x0 + x1 + x2 + x3
+			o[1152] = x0 - x1 + x2 - x3
+			o[1296] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[1440] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[1584] = x3
+			x0, x1, x2, x3 = o[1728], o[1872], o[2016], o[2160] // row 2
+			o[1728] = x0
+			o[1872] = x0 + x1 + x2 + x3
+			o[2016] = x0 - x1 + x2 - x3
+			o[2160] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[2304] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[2448] = x3
+			x0, x1, x2, x3 = o[2592], o[2736], o[2880], o[3024] // row 3
+			o[2592] = x0
+			o[2736] = x0 + x1 + x2 + x3
+			o[2880] = x0 - x1 + x2 - x3
+			o[3024] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[3168] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[3312] = x3
+			x0, x1, x2, x3 = o[3456], o[3600], o[3744], o[3888] // row 4
+			o[3456] = x0
+			o[3600] = x0 + x1 + x2 + x3
+			o[3744] = x0 - x1 + x2 - x3
+			o[3888] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[4032] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[4176] = x3
+			x0, x1, x2, x3 = o[4320], o[4464], o[4608], o[4752] // row 5
+			o[4320] = x0
+			o[4464] = x0 + x1 + x2 + x3
+			o[4608] = x0 - x1 + x2 - x3
+			o[4752] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
+			o[4896] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
+			o[5040] = x3
 		}
 	}
 }
 
-// fc3KernelGo is the pure-Go twin of fc3KernelAVX512 and fc3KernelAVX2: with out of at least 4352 values, in 55296,
-// w 110592 and bias 32, it computes fc3 (specs/fashion.net:46), 16 outputs for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
-func fc3KernelGo(out, in, w, bias []float32) {
+// fc3KernelGo is the pure-Go twin of fc3KernelAVX512 and fc3KernelAVX2: with out of at least 4352 values, in
+// (blocks−1)·16 + 51856, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For fc3 (specs/fashion.net:46).
+func fc3KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 16; ox++ {
 		copy(acc[:], bias[:32])
-		for cb := 0; cb < 216; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {

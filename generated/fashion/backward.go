@@ -170,7 +170,7 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 // the tiles by conv2UpdKernel (conv2Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
 // brought back as Gᵀ dU G by conv2WinoDW,
 // and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv2GradImage) by Winograd's F(4x4,3x3) (Lavin and Gray): the input copied into a padded copy
-// (3 blocks of 16 channels of 14x14 pixels), its 3x3 tiles of 6x6 pixels transformed by conv2GradWinoInKernel into 36 matrices of 9 tiles × 48
+// (3 blocks of 16 channels of 14x14 pixels), its 3x3 tiles of 6x6 pixels transformed by conv2WinoInKernel into 36 matrices of 9 tiles × 48
 // channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 1 output blocks a call,
 // and the products transformed into the output by conv2GradWinoOutKernel.
 func (m *Model) conv2Backward(worker, lo, hi int) {
@@ -216,7 +216,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		inCopy, outCopy                  = 3136, 6912            // one group's copies
 		tilesH, tilesW, tiles, tile      = 3, 3, 9, 4            // tile: a tile's outputs per side
 		positions, vSize, zSize          = 36, 5184, 15552       // the transforms of the input (V) and of dY (Z)
-		vXi, zXi                         = 144, 432              // between transform positions
+		position                         = 144                   // between the transform positions of a block of V or Z
 		inBlocks, outBlocks, t, f        = 1, 3, 8, 3            // the blocks, and the channels and output blocks per call
 		vAt, dyAt, zAt                   = 6272, 16640, 30464    // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 12, 12, 12, 192, 6912 // dY's copy: rowsP rows of dyRow values per block
@@ -233,7 +233,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv2WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -248,7 +248,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoDyKernel(z[gr*zSize+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv2WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -257,9 +257,9 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+xi*vXi+cb*tiles*16+c0:]
+					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+xi*zXi+ob*tiles*16:])
+						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
 						at += t * f * 16
 					}
 				}
@@ -338,9 +338,9 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 // tiles of block u/3%3 of group u/9.
 func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 23424, 15552 // one group's V in the scratch: [36 positions][3 input blocks][9 tiles][16]
-		mAt, mSize       = 54528, 5184  // and its M: [36 positions][1 output blocks][9 tiles][16]
+		vAt, vSize       = 23424, 15552 // one group's V in the scratch: [3 input blocks][36 positions][9 tiles][16]
 		tilesH, tilesW   = 3, 3
+		vBlock           = 5184 // a block of V: its positions
 		inBlocks, inCopy = 3, 9408
 		row, block       = 224, 3136 // strides of the input copy
 	)
@@ -351,7 +351,7 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	xs, v := buf[:18816], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2GradWinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:])
+		conv2WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:])
 	}
 }
 
@@ -359,13 +359,12 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·1…) of transform position u/1%36 of group u/36.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 23424, 15552 // one group's V in the scratch: [36 positions][3 input blocks][9 tiles][16]
-		mAt, mSize           = 54528, 5184  // and its M: [36 positions][1 output blocks][9 tiles][16]
-		tilesH, tilesW       = 3, 3
-		positions, calls     = 36, 1
-		vXi, mXi             = 432, 144 // between transform positions
-		callOut, callWeights = 144, 768
-		zeros                = 55328 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 23424, 15552 // one group's V in the scratch: [3 input blocks][36 positions][9 tiles][16]
+		mAt, mSize                 = 54528, 5184  // one group's M in the scratch: [1 output blocks][36 positions][9 tiles][16]
+		positions, calls, inBlocks = 36, 1, 3
+		position                   = 144 // between the transform positions of a block of V or M
+		callOut, callWeights       = 5184, 768
+		zeros                      = 55328 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -375,7 +374,7 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv2GradWinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv2GradWinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -384,9 +383,9 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 23424, 15552 // one group's V in the scratch: [36 positions][3 input blocks][9 tiles][16]
-		mAt, mSize         = 54528, 5184  // and its M: [36 positions][1 output blocks][9 tiles][16]
+		mAt, mSize         = 54528, 5184 // one group's M in the scratch: [1 output blocks][36 positions][9 tiles][16]
 		tilesH, tilesW     = 3, 3
+		mBlock             = 5184 // a block of M: its positions
 		outBlocks, outCopy = 1, 2304
 		outH, outW, tile   = 12, 12, 4 // the output, and a tile's rows
 		biases             = 55296     // where the biases start in the transformed weights
@@ -398,7 +397,7 @@ func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 

@@ -57,7 +57,7 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
-		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*32:])
+		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*32:], 1)
 	}
 }
 
@@ -201,9 +201,9 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 // tiles of block u/3%1 of group u/3.
 func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 20096, 5184  // one group's V in the scratch: [36 positions][1 input blocks][9 tiles][16]
-		mAt, mSize       = 30464, 15552 // and its M: [36 positions][3 output blocks][9 tiles][16]
+		vAt, vSize       = 20096, 5184 // one group's V in the scratch: [1 input blocks][36 positions][9 tiles][16]
 		tilesH, tilesW   = 3, 3
+		vBlock           = 5184 // a block of V: its positions
 		inBlocks, inCopy = 1, 3136
 		row, block       = 224, 3136 // strides of the input copy
 	)
@@ -214,7 +214,7 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	xs, v := buf[:6272], buf[vAt:]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2WinoInKernel(v[gr*vSize+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:])
+		conv2WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:])
 	}
 }
 
@@ -222,13 +222,12 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·3…) of transform position u/1%36 of group u/36.
 func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize           = 20096, 5184  // one group's V in the scratch: [36 positions][1 input blocks][9 tiles][16]
-		mAt, mSize           = 30464, 15552 // and its M: [36 positions][3 output blocks][9 tiles][16]
-		tilesH, tilesW       = 3, 3
-		positions, calls     = 36, 1
-		vXi, mXi             = 144, 432 // between transform positions
-		callOut, callWeights = 432, 768
-		zeros                = 55392 // where the transformed weights hold zeros, the products' bias
+		vAt, vSize                 = 20096, 5184  // one group's V in the scratch: [1 input blocks][36 positions][9 tiles][16]
+		mAt, mSize                 = 30464, 15552 // one group's M in the scratch: [3 output blocks][36 positions][9 tiles][16]
+		positions, calls, inBlocks = 36, 1, 1
+		position                   = 144 // between the transform positions of a block of V or M
+		callOut, callWeights       = 15552, 768
+		zeros                      = 55392 // where the transformed weights hold zeros, the products' bias
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -238,7 +237,7 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := (gr*positions+xi)*calls + call
-		conv2WinoMulKernel(mm[gr*mSize+xi*mXi+call*callOut:], v[gr*vSize+xi*vXi:], w[at*callWeights:(at+1)*callWeights], w[zeros:])
+		conv2WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
 	}
 }
 
@@ -247,9 +246,9 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	const (
-		vAt, vSize         = 20096, 5184  // one group's V in the scratch: [36 positions][1 input blocks][9 tiles][16]
-		mAt, mSize         = 30464, 15552 // and its M: [36 positions][3 output blocks][9 tiles][16]
+		mAt, mSize         = 30464, 15552 // one group's M in the scratch: [3 output blocks][36 positions][9 tiles][16]
 		tilesH, tilesW     = 3, 3
+		mBlock             = 5184 // a block of M: its positions
 		outBlocks, outCopy = 3, 6912
 		outH, outW, tile   = 12, 12, 4 // the output, and a tile's rows
 		biases             = 55296     // where the biases start in the transformed weights
@@ -261,7 +260,7 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	ys, mm := m.outs[worker], buf[mAt:]
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+(ob*tilesH+ty)*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -423,7 +422,7 @@ func (m *Model) fc3Rows(worker, lo, hi int) {
 	)
 	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc3Weight
 	for u := lo; u < hi; u++ {
-		fc3Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc3Zeros[:])
+		fc3Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc3Zeros[:], 216)
 	}
 }
 

@@ -16,7 +16,7 @@ var kernelISA = runtime.KernelISA()
 //		for b := 0; b < 1; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 1; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 3; kh++ {
 //						for kw := 0; kw < 3; kw++ {
 //							for c := 0; c < 3; c++ {
@@ -32,7 +32,7 @@ var kernelISA = runtime.KernelISA()
 //	}
 //
 //go:noescape
-func c1KernelAVX512(out, in, w, bias *float32)
+func c1KernelAVX512(out, in, w, bias *float32, blocks int)
 
 // c1KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -40,7 +40,7 @@ func c1KernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 1; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 1; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 3; kh++ {
 //						for kw := 0; kw < 3; kw++ {
 //							for c := 0; c < 3; c++ {
@@ -56,20 +56,23 @@ func c1KernelAVX512(out, in, w, bias *float32)
 //	}
 //
 //go:noescape
-func c1KernelAVX2(out, in, w, bias *float32)
+func c1KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // c1Kernel is c1KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func c1Kernel(out, in, w, bias []float32) {
+func c1Kernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		c1KernelGo(out, in, w, bias)
+		c1KernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[255], in[701], w[431], bias[15] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("c1Kernel: no input block")
+	}
+	_, _, _, _ = out[255], in[(blocks-1)*972+701], w[blocks*432-1], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		c1KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		c1KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	c1KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	c1KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // c1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -130,7 +133,7 @@ func c1UpdKernel(dw, in, dy []float32) {
 //		for b := 0; b < 1; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 1; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 3; kh++ {
 //						for kw := 0; kw < 2; kw++ {
 //							for c := 0; c < 4; c++ {
@@ -146,7 +149,7 @@ func c1UpdKernel(dw, in, dy []float32) {
 //	}
 //
 //go:noescape
-func c2KernelAVX512(out, in, w, bias *float32)
+func c2KernelAVX512(out, in, w, bias *float32, blocks int)
 
 // c2KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -154,7 +157,7 @@ func c2KernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 1; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 1; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 3; kh++ {
 //						for kw := 0; kw < 2; kw++ {
 //							for c := 0; c < 4; c++ {
@@ -170,20 +173,23 @@ func c2KernelAVX512(out, in, w, bias *float32)
 //	}
 //
 //go:noescape
-func c2KernelAVX2(out, in, w, bias *float32)
+func c2KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // c2Kernel is c2KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func c2Kernel(out, in, w, bias []float32) {
+func c2Kernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		c2KernelGo(out, in, w, bias)
+		c2KernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[63], in[215], w[383], bias[15] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("c2Kernel: no input block")
+	}
+	_, _, _, _ = out[63], in[(blocks-1)*256+215], w[blocks*384-1], bias[15] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		c2KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		c2KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	c2KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	c2KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // c2UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -244,7 +250,7 @@ func c2UpdKernel(dw, in, dy []float32) {
 //		for b := 0; b < 2; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 3; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
@@ -260,7 +266,7 @@ func c2UpdKernel(dw, in, dy []float32) {
 //	}
 //
 //go:noescape
-func fc1KernelAVX512(out, in, w, bias *float32)
+func fc1KernelAVX512(out, in, w, bias *float32, blocks int)
 
 // fc1KernelAVX2 computes, on the slices' first elements, with FMAs in 8 lanes:
 //
@@ -268,7 +274,7 @@ func fc1KernelAVX512(out, in, w, bias *float32)
 //		for b := 0; b < 2; b++ {
 //			for l := 0; l < 16; l++ {
 //				acc := bias[b*16+l]
-//				for cb := 0; cb < 3; cb++ {
+//				for cb := 0; cb < blocks; cb++ {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
@@ -284,18 +290,21 @@ func fc1KernelAVX512(out, in, w, bias *float32)
 //	}
 //
 //go:noescape
-func fc1KernelAVX2(out, in, w, bias *float32)
+func fc1KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // fc1Kernel is fc1KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func fc1Kernel(out, in, w, bias []float32) {
+func fc1Kernel(out, in, w, bias []float32, blocks int) {
 	if kernelISA == "" {
-		fc1KernelGo(out, in, w, bias)
+		fc1KernelGo(out, in, w, bias, blocks)
 		return
 	}
-	_, _, _, _ = out[511], in[767], w[1535], bias[31] // the extents the assembly reads and writes
+	if blocks < 1 {
+		panic("fc1Kernel: no input block")
+	}
+	_, _, _, _ = out[511], in[(blocks-1)*16+735], w[blocks*512-1], bias[31] // the extents the assembly reads and writes
 	if kernelISA == "AVX512" {
-		fc1KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
+		fc1KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
 		return
 	}
-	fc1KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	fc1KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }

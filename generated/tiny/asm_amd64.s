@@ -4,14 +4,16 @@
 
 #include "textflag.h"
 
-// func c1KernelAVX512(out, in, w, bias *float32)
+// func c1KernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// c1 + c1.relu (specs/tiny.net:33), one output row: a row of 16 output pixels, 1 blocks of 16 output channels, in tiles of 16 pixels
-// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// One output row, for c1 + c1.relu (specs/tiny.net:33).
+//
+// A row of 16 output pixels, 1 blocks of 16 output channels, in tiles of 16 pixels
+// and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Z0…Z15 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·c1KernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·c1KernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -40,7 +42,7 @@ c1KernelAVX512_tiles:
 	VMOVUPS (CX), Z15
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 c1KernelAVX512_t16_b0:
 	MOVQ R10, R11
 	MOVQ $3, R9                                     // kernel rows
@@ -389,14 +391,16 @@ c1KernelAVX512_t16_b0_row:
 	VZEROUPPER
 	RET
 
-// func c1KernelAVX2(out, in, w, bias *float32)
+// func c1KernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// c1 + c1.relu (specs/tiny.net:33), one output row: a row of 16 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// One output row, for c1 + c1.relu (specs/tiny.net:33).
+//
+// A row of 16 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
+// and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·c1KernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·c1KernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -421,7 +425,7 @@ c1KernelAVX2_tiles:
 	VMOVUPS 32(CX), Y11
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 c1KernelAVX2_t6_b0:
 	MOVQ R10, R11
 	MOVQ $3, R9                                     // kernel rows
@@ -654,7 +658,7 @@ c1KernelAVX2_t6_b0_row:
 	VMOVUPS 32(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 c1KernelAVX2_t4_b0:
 	MOVQ R10, R11
 	MOVQ $3, R9                                     // kernel rows
@@ -814,7 +818,9 @@ c1KernelAVX2_t4_b0_row:
 
 // func c1UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of c1 (specs/tiny.net:33): 3 input positions × 1 output blocks of 16 channels, summed over 16 rows of 16
+// A weight gradient's sums over an image, for the weight gradient of c1 (specs/tiny.net:33).
+//
+// 3 input positions × 1 output blocks of 16 channels, summed over 16 rows of 16
 // output pixels, 3 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z2 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -856,7 +862,9 @@ c1UpdKernelAVX512_0_0_pixel:
 
 // func c1UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of c1 (specs/tiny.net:33): 3 input positions × 1 output blocks of 16 channels, summed over 16 rows of 16
+// A weight gradient's sums over an image, for the weight gradient of c1 (specs/tiny.net:33).
+//
+// 3 input positions × 1 output blocks of 16 channels, summed over 16 rows of 16
 // output pixels, 3 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y5 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -906,14 +914,16 @@ c1UpdKernelAVX2_0_0_pixel:
 	VZEROUPPER
 	RET
 
-// func c2KernelAVX512(out, in, w, bias *float32)
+// func c2KernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// c2 + c2.relu (specs/tiny.net:37), one output row: a row of 4 output pixels, 1 blocks of 16 output channels, in tiles of 4 pixels
-// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// One output row, for c2 + c2.relu (specs/tiny.net:37).
+//
+// A row of 4 output pixels, 1 blocks of 16 output channels, in tiles of 4 pixels
+// and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Z0…Z3 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·c2KernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·c2KernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -930,7 +940,7 @@ c2KernelAVX512_tiles:
 	VMOVUPS (CX), Z3
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 c2KernelAVX512_t4_b0:
 	MOVQ R10, R11
 	MOVQ $3, R9                                     // kernel rows
@@ -1030,14 +1040,16 @@ c2KernelAVX512_t4_b0_row:
 	VZEROUPPER
 	RET
 
-// func c2KernelAVX2(out, in, w, bias *float32)
+// func c2KernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// c2 + c2.relu (specs/tiny.net:37), one output row: a row of 4 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// One output row, for c2 + c2.relu (specs/tiny.net:37).
+//
+// A row of 4 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
+// and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·c2KernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·c2KernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -1056,7 +1068,7 @@ TEXT ·c2KernelAVX2(SB), NOSPLIT, $0-32
 	VMOVUPS 32(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $1, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 c2KernelAVX2_t4_b0:
 	MOVQ R10, R11
 	MOVQ $3, R9                                     // kernel rows
@@ -1202,7 +1214,9 @@ c2KernelAVX2_t4_b0_row:
 
 // func c2UpdKernelAVX512(dw, in, dy *float32)
 //
-// the weight gradient of c2 (specs/tiny.net:37): 4 input positions × 1 output blocks of 16 channels, summed over 6 rows of 4
+// A weight gradient's sums over an image, for the weight gradient of c2 (specs/tiny.net:37).
+//
+// 4 input positions × 1 output blocks of 16 channels, summed over 6 rows of 4
 // output pixels, 4 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z3 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -1248,7 +1262,9 @@ c2UpdKernelAVX512_0_0_pixel:
 
 // func c2UpdKernelAVX2(dw, in, dy *float32)
 //
-// the weight gradient of c2 (specs/tiny.net:37): 4 input positions × 1 output blocks of 16 channels, summed over 6 rows of 4
+// A weight gradient's sums over an image, for the weight gradient of c2 (specs/tiny.net:37).
+//
+// 4 input positions × 1 output blocks of 16 channels, summed over 6 rows of 4
 // output pixels, 4 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Y0…Y7 accumulators, then the
 // output gradient's vectors of one pixel, then the input broadcasts.
@@ -1305,14 +1321,16 @@ c2UpdKernelAVX2_0_0_pixel:
 	VZEROUPPER
 	RET
 
-// func fc1KernelAVX512(out, in, w, bias *float32)
+// func fc1KernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// fc1 (specs/tiny.net:44), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
-// and 2 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// 16 outputs of a fully connected layer for 32 images, for fc1 (specs/tiny.net:44).
+//
+// A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
+// and 2 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Z0…Z23 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·fc1KernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·fc1KernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -1349,7 +1367,7 @@ fc1KernelAVX512_tiles:
 	VMOVUPS 64(CX), Z23
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $3, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 fc1KernelAVX512_t12_b0:
 	VMOVUPS (R12), Z24
 	VMOVUPS 64(R12), Z25
@@ -2003,7 +2021,7 @@ fc1KernelAVX512_t12_b0:
 	VMOVUPS 64(CX), Z7
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $3, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 fc1KernelAVX512_t4_b0:
 	VMOVUPS (R12), Z8
 	VMOVUPS 64(R12), Z9
@@ -2244,14 +2262,16 @@ fc1KernelAVX512_t4_b0:
 	VZEROUPPER
 	RET
 
-// func fc1KernelAVX2(out, in, w, bias *float32)
+// func fc1KernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// fc1 (specs/tiny.net:44), 16 outputs for 32 images: a row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
-// and 1 block(s) at a time, each over every input block (R8, its input R10) and kernel row (R9,
+// 16 outputs of a fully connected layer for 32 images, for fc1 (specs/tiny.net:44).
+//
+// A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
+// and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
 // output, R13 its input. Y0…Y11 accumulators, then the weight vectors of one input position
 // and channel, then the input broadcasts.
-TEXT ·fc1KernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·fc1KernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
 	MOVQ w+16(FP), DX
@@ -2276,7 +2296,7 @@ fc1KernelAVX2_tiles:
 	VMOVUPS 32(CX), Y11
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $3, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 fc1KernelAVX2_t6_b0:
 	VMOVUPS (R12), Y12
 	VMOVUPS 32(R12), Y13
@@ -2630,7 +2650,7 @@ fc1KernelAVX2_t6_b0:
 	VMOVUPS 96(CX), Y11
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $3, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 fc1KernelAVX2_t6_b1:
 	VMOVUPS 64(R12), Y12
 	VMOVUPS 96(R12), Y13
@@ -2984,7 +3004,7 @@ fc1KernelAVX2_t6_b1:
 	VMOVUPS 32(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $3, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 fc1KernelAVX2_t4_b0:
 	VMOVUPS (R12), Y8
 	VMOVUPS 32(R12), Y9
@@ -3234,7 +3254,7 @@ fc1KernelAVX2_t4_b0:
 	VMOVUPS 96(CX), Y7
 	MOVQ R13, R10
 	MOVQ DX, R12
-	MOVQ $3, R8                                     // input blocks
+	MOVQ blocks+32(FP), R8                          // input blocks
 fc1KernelAVX2_t4_b1:
 	VMOVUPS 64(R12), Y8
 	VMOVUPS 96(R12), Y9

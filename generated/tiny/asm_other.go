@@ -8,16 +8,16 @@ package tiny
 var kernelISA = ""
 
 // c1Kernel is c1KernelGo in this build.
-func c1Kernel(out, in, w, bias []float32) { c1KernelGo(out, in, w, bias) }
+func c1Kernel(out, in, w, bias []float32, blocks int) { c1KernelGo(out, in, w, bias, blocks) }
 
 // c1UpdKernel is c1UpdKernelGo in this build.
 func c1UpdKernel(dw, in, dy []float32) { c1UpdKernelGo(dw, in, dy) }
 
 // c2Kernel is c2KernelGo in this build.
-func c2Kernel(out, in, w, bias []float32) { c2KernelGo(out, in, w, bias) }
+func c2Kernel(out, in, w, bias []float32, blocks int) { c2KernelGo(out, in, w, bias, blocks) }
 
 // c2UpdKernel is c2UpdKernelGo in this build.
 func c2UpdKernel(dw, in, dy []float32) { c2UpdKernelGo(dw, in, dy) }
 
 // fc1Kernel is fc1KernelGo in this build.
-func fc1Kernel(out, in, w, bias []float32) { fc1KernelGo(out, in, w, bias) }
+func fc1Kernel(out, in, w, bias []float32, blocks int) { fc1KernelGo(out, in, w, bias, blocks) }

@@ -2,13 +2,14 @@
 
 package tiny
 
-// c1KernelGo is the pure-Go twin of c1KernelAVX512 and c1KernelAVX2: with out of at least 256 values, in 702,
-// w 432 and bias 16, it computes c1 + c1.relu (specs/tiny.net:33), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func c1KernelGo(out, in, w, bias []float32) {
+// c1KernelGo is the pure-Go twin of c1KernelAVX512 and c1KernelAVX2: with out of at least 256 values, in
+// (blocks−1)·972 + 702, w blocks·432 and bias 16, it computes one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For c1 + c1.relu (specs/tiny.net:33).
+func c1KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [16]float32
 	for ox := 0; ox < 16; ox++ {
 		copy(acc[:], bias[:16])
-		for cb := 0; cb < 1; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 3; kh++ {
 				for kw := 0; kw < 3; kw++ {
 					for c := 0; c < 3; c++ {
@@ -29,8 +30,9 @@ func c1KernelGo(out, in, w, bias []float32) {
 }
 
 // c1UpdKernelGo is the pure-Go twin of c1UpdKernelAVX512 and c1UpdKernelAVX2: with dw of at least 48 values, in 934
-// and dy 4096, it computes the weight gradient of c1 (specs/tiny.net:33). The sums are in the assembly's order, without fused
+// and dy 4096, it computes a weight gradient's sums over an image. The sums are in the assembly's order, without fused
 // multiply-adds.
+// For the weight gradient of c1 (specs/tiny.net:33).
 func c1UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 3; t++ {
 		for f := 0; f < 1; f++ {
@@ -47,13 +49,14 @@ func c1UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// c2KernelGo is the pure-Go twin of c2KernelAVX512 and c2KernelAVX2: with out of at least 64 values, in 216,
-// w 384 and bias 16, it computes c2 + c2.relu (specs/tiny.net:37), one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
-func c2KernelGo(out, in, w, bias []float32) {
+// c2KernelGo is the pure-Go twin of c2KernelAVX512 and c2KernelAVX2: with out of at least 64 values, in
+// (blocks−1)·256 + 216, w blocks·384 and bias 16, it computes one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For c2 + c2.relu (specs/tiny.net:37).
+func c2KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [16]float32
 	for ox := 0; ox < 4; ox++ {
 		copy(acc[:], bias[:16])
-		for cb := 0; cb < 1; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 3; kh++ {
 				for kw := 0; kw < 2; kw++ {
 					for c := 0; c < 4; c++ {
@@ -74,8 +77,9 @@ func c2KernelGo(out, in, w, bias []float32) {
 }
 
 // c2UpdKernelGo is the pure-Go twin of c2UpdKernelAVX512 and c2UpdKernelAVX2: with dw of at least 64 values, in 239
-// and dy 384, it computes the weight gradient of c2 (specs/tiny.net:37). The sums are in the assembly's order, without fused
+// and dy 384, it computes a weight gradient's sums over an image. The sums are in the assembly's order, without fused
 // multiply-adds.
+// For the weight gradient of c2 (specs/tiny.net:37).
 func c2UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 4; t++ {
 		for f := 0; f < 1; f++ {
@@ -92,13 +96,14 @@ func c2UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// fc1KernelGo is the pure-Go twin of fc1KernelAVX512 and fc1KernelAVX2: with out of at least 512 values, in 768,
-// w 1536 and bias 32, it computes fc1 (specs/tiny.net:44), 16 outputs for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
-func fc1KernelGo(out, in, w, bias []float32) {
+// fc1KernelGo is the pure-Go twin of fc1KernelAVX512 and fc1KernelAVX2: with out of at least 512 values, in
+// (blocks−1)·16 + 736, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+// For fc1 (specs/tiny.net:44).
+func fc1KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 16; ox++ {
 		copy(acc[:], bias[:32])
-		for cb := 0; cb < 3; cb++ {
+		for cb := 0; cb < blocks; cb++ {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {

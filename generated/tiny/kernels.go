@@ -73,7 +73,7 @@ func (m *Model) c1Rows(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
-		c1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:])
+		c1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:], 1)
 	}
 }
 
@@ -216,7 +216,7 @@ func (m *Model) c2Rows(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
-		c2Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:])
+		c2Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:], 1)
 	}
 }
 
@@ -384,7 +384,7 @@ func (m *Model) fc1Rows(worker, lo, hi int) {
 	)
 	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc1Weight
 	for u := lo; u < hi; u++ {
-		fc1Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc1Zeros[:])
+		fc1Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc1Zeros[:], 3)
 	}
 }
 
