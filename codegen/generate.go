@@ -110,10 +110,13 @@ type gen struct {
 	// name by which a step's kernel of a given name is called: the first kernel's of its geometry.
 	asmKernels []asm.Kernel
 	shared     map[string]string
+	// matrices are the Winograd matrices the kernels use, by their names in the package.
+	matrices map[string][][]float64
 }
 
 func newGen(n *compiler.Network, opt Options) *gen {
-	g := &gen{n: n, opt: opt, name: map[*compiler.Step]string{}, used: map[string]bool{}, index: map[string]int{}}
+	g := &gen{n: n, opt: opt, name: map[*compiler.Step]string{}, used: map[string]bool{}, index: map[string]int{},
+		matrices: map[string][][]float64{}}
 	for _, r := range reserved {
 		g.used[r] = true
 	}
@@ -155,9 +158,6 @@ type emitter struct {
 	backward func(g *gen, f *jen.File, s *compiler.Step)
 	// kernels are the step's assembly kernels (asm_amd64.s), if it has any.
 	kernels func(g *gen, s *compiler.Step) []asm.Kernel
-	// bound are more methods of the step's, (worker, lo, hi int), that the model binds once so
-	// that runtime.Parallel may run them without allocating.
-	bound func(g *gen, s *compiler.Step) []string
 	// pack is the method that lays out the step's parameters for its forward kernel
 	// (Lowering.Packed), which Forward calls when they may have changed.
 	pack func(g *gen, s *compiler.Step) string

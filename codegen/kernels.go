@@ -2,10 +2,13 @@ package codegen
 
 import (
 	"fmt"
+	"go/scanner"
+	"go/token"
 	"regexp"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
+	"github.com/netc-project/netc/codegen/asm"
 	"github.com/netc-project/netc/compiler"
 )
 
@@ -34,7 +37,7 @@ var (
 	packages  = map[string]string{"runtime": rt, "math": "math", "fmt": "fmt"}
 )
 
-// kernels emits each step's forward kernel.
+// kernels emits each step's forward kernel, and the Winograd matrices of the kernels.
 func (g *gen) kernels(f *jen.File) {
 	for _, s := range g.n.Steps {
 		if !s.View {
@@ -42,6 +45,7 @@ func (g *gen) kernels(f *jen.File) {
 			e.forward(g, f, s)
 		}
 	}
+	g.matrixDecls(f)
 }
 
 // doc writes a kernel's comment: which layers of the spec it computes, where they are declared,
@@ -55,7 +59,7 @@ func (g *gen) doc(f *jen.File, s *compiler.Step, backward bool, how string) {
 	f.Comment(fmt.Sprintf("%s %s %s (%s), %s → %s per image,", name, what, s.Name(), g.where(l), s.In(), s.Out()))
 	on := share[s.Split]
 	if s.Split == compiler.SplitPlanes && s.InLayout == compiler.LayoutBlocked {
-		on = fmt.Sprintf("blocks lo…hi−1 (block u: channels (u%%%d)·16… of image u/%d)", g.units(s), g.units(s))
+		on = fmt.Sprintf("blocks lo…hi−1 (block u: channels (u%%%d)·16… of image u/%d)", s.Units, s.Units)
 	}
 	f.Comment(fmt.Sprintf("on %s.", on))
 	for _, line := range strings.Split(how, "\n") {
@@ -80,30 +84,122 @@ func (g *gen) slices(s *compiler.Step) (in, out string) {
 }
 
 // kernel emits a kernel method of the Model, with the parameters its step's split gives it:
-// (worker, lo, hi int) for images and channel planes, none for the whole batch.
-func kernel(f *jen.File, s *compiler.Step, name string, body ...jen.Code) {
+// (worker, lo, hi int) for images and channel planes, none for the whole batch; its body
+// declares the constants of consts it uses.
+func kernel(f *jen.File, s *compiler.Step, name string, consts []constant, code ...jen.Code) {
 	var params []jen.Code
 	if s.Split != compiler.SplitBatch {
 		params = []jen.Code{jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()}
 	}
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(params...).Block(body...)
+	method(f, name, params, consts, code...)
 }
 
-// sizes declares the input and output sizes of one image.
-func sizes(in, out compiler.Shape) []jen.Code {
-	return []jen.Code{
-		x("inSize").Op("=").Lit(int(in.Size())).Comment(in.String()),
-		x("outSize").Op("=").Lit(int(out.Size())).Comment(out.String()),
+// method emits a method of the Model whose body declares the constants of consts it uses.
+func method(f *jen.File, name string, params []jen.Code, consts []constant, code ...jen.Code) {
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(params...).Block(body(consts, code...)...)
+}
+
+// loopParams are the parameters of a method that runs items lo…hi−1 for worker.
+var loopParams = []jen.Code{jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()}
+
+// A constant is one line of a kernel's const block, names = values // comment, which the kernel
+// declares only as far as its body uses the names (declare).
+type constant struct {
+	names   []string
+	values  []any
+	comment string
+}
+
+// def is the constant line names = values, the names separated by commas ("inH, inW").
+func def(names string, values ...any) constant {
+	return constant{names: strings.Split(names, ", "), values: values}
+}
+
+// note is the line with a comment.
+func (c constant) note(format string, args ...any) constant {
+	c.comment = fmt.Sprintf(format, args...)
+	return c
+}
+
+// declare is the const block of those of consts that body uses, or nothing: a function declares
+// only the constants it names.
+func declare(consts []constant, body ...jen.Code) jen.Code {
+	used := identifiers(fmt.Sprintf("%#v", jen.Block(body...)))
+	var defs []jen.Code
+	for _, c := range consts {
+		var names []string
+		var values []jen.Code
+		for i, n := range c.names {
+			if used[n] {
+				names, values = append(names, n), append(values, jen.Lit(c.values[i]))
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		d := jen.Id(strings.Join(names, ", ")).Op("=").List(values...)
+		if c.comment != "" {
+			d.Comment(c.comment)
+		}
+		defs = append(defs, d)
+	}
+	if len(defs) == 0 {
+		return jen.Null()
+	}
+	return jen.Const().Defs(defs...)
+}
+
+// identifiers are the identifiers of Go source, comments left out.
+func identifiers(src string) map[string]bool {
+	var sc scanner.Scanner
+	fs := token.NewFileSet()
+	sc.Init(fs.AddFile("", fs.Base(), len(src)), []byte(src), nil, 0)
+	ids := map[string]bool{}
+	for {
+		_, tok, lit := sc.Scan()
+		if tok == token.EOF {
+			return ids
+		}
+		if tok == token.IDENT {
+			ids[lit] = true
+		}
 	}
 }
 
-// planes declares, with the sizes, the height and width of a channel plane of the input and the
-// output, for kernels split by plane.
-func planes(in, out compiler.Shape) []jen.Code {
-	return append(sizes(in, out),
-		x("inH, inW").Op("=").List(jen.Lit(in.H), jen.Lit(in.W)),
-		x("outH, outW").Op("=").List(jen.Lit(out.H), jen.Lit(out.W)),
-	)
+// body is a kernel body that starts by declaring the constants of consts it uses.
+func body(consts []constant, code ...jen.Code) []jen.Code {
+	return append([]jen.Code{declare(consts, code...)}, code...)
+}
+
+// sizes are the input and output sizes of one image.
+func sizes(in, out compiler.Shape) []constant {
+	return []constant{def("inSize", int(in.Size())).note("%s", in), def("outSize", int(out.Size())).note("%s", out)}
+}
+
+// region is the constants of a region of a buffer: its offset and size, <name>At and <name>Size,
+// commented with what it holds.
+func region(r compiler.Region) constant {
+	return def(r.Name+"At, "+r.Name+"Size", int(r.At), int(r.Size)).note("%s", r.Holds)
+}
+
+// regions are the constants of a kernel's regions.
+func regions(k *compiler.Kernel) []constant {
+	var cs []constant
+	for _, r := range k.Regions {
+		cs = append(cs, region(r))
+	}
+	return cs
+}
+
+// scratch is the expression of a region of a worker's scratch space (worker a Go expression).
+func scratch(worker, name string) string {
+	return fmt.Sprintf("m.scratch[%s][%sAt : %sAt+%sSize]", worker, name, name, name)
+}
+
+// asmTiles are a kernel's tiles in the plan as codegen/asm takes them.
+func asmTiles(t *compiler.Tiles) asm.Tiles {
+	of := func(f compiler.Form) asm.Tile { return asm.Tile{Pixels: t[f].Pixels, Blocks: t[f].Blocks} }
+	return asm.Tiles{AVX512: of(compiler.FormAVX512), AVX2: of(compiler.FormAVX2), Go: of(compiler.FormGo)}
 }
 
 // epilogue is the GEMM epilogue of a conv or fc step: its bias and fused ReLU.

@@ -84,8 +84,8 @@ func (g *gen) packs() bool {
 }
 
 // boundKernels are the names of the kernel methods the model binds once, in its kernels struct:
-// the forward and backward kernels of steps split by image or plane, the emitters' own, and the
-// chains'.
+// the forward and backward kernels of steps split by image or plane, those of the loops of the
+// plan (the step's name and the loop's: conv1Rows), and the chains'.
 func (g *gen) boundKernels() []string {
 	var names []string
 	for _, backward := range []bool{false, true} {
@@ -94,8 +94,10 @@ func (g *gen) boundKernels() []string {
 		}
 	}
 	for _, s := range g.n.Steps {
-		if e := emitters[s.Main().Op]; e != nil && e.bound != nil && !s.View {
-			names = append(names, e.bound(g, s)...)
+		for _, k := range s.Kernels {
+			for _, l := range k.Loops {
+				names = append(names, g.name[s]+l.Name)
+			}
 		}
 	}
 	for _, steps := range g.n.Chains() {
@@ -498,7 +500,7 @@ func (g *gen) chain(f *jen.File, steps []*compiler.Step) {
 	var calls []jen.Code
 	for _, s := range steps {
 		name := g.name[s]
-		if units := g.units(s); units > 0 {
+		if units := s.Units; units > 0 {
 			calls = append(calls, x("m.%s(worker, i*%d, (i+1)*%d)", name, units, units).Comment(s.Name()))
 			continue
 		}
@@ -512,19 +514,6 @@ func (g *gen) chain(f *jen.File, steps []*compiler.Step) {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(g.chainName(steps)).Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
 		jen.For(x("i := lo; i < hi; i++")).Block(calls...),
 	)
-}
-
-// units is the number of work units per image of a step split by plane — its blocks of
-// compiler.ChannelBlock channels when its input is channel-blocked, else its channel planes — or
-// 0 for a step split otherwise.
-func (g *gen) units(s *compiler.Step) int {
-	switch {
-	case s.Split != compiler.SplitPlanes:
-		return 0
-	case s.InLayout == compiler.LayoutBlocked:
-		return s.In().C / compiler.ChannelBlock
-	}
-	return s.In().C
 }
 
 // call is the call of a step's forward or backward kernel over the batch, by its split: each
@@ -556,7 +545,7 @@ func (g *gen) call(s *compiler.Step, backward bool) *jen.Statement {
 	switch s.Split {
 	case compiler.SplitPlanes:
 		// unit u: block u%(C/16) of image u/(C/16), or channel u%C of image u/C
-		return x("runtime.Parallel(m.n*%d, m.kernels.%s)", g.units(s), name)
+		return x("runtime.Parallel(m.n*%d, m.kernels.%s)", s.Units, name)
 	case compiler.SplitBatch:
 		return x("m.%s()", name)
 	}

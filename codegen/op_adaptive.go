@@ -30,9 +30,7 @@ func adaptiveKernel(backward bool) func(g *gen, f *jen.File, s *compiler.Step) {
 		}
 		g.doc(f, s, backward, how)
 		kernel(f, s, kernelName(g, s, backward),
-			jen.Const().Defs(append(sizes(in, out),
-				x("inPlane, outPlane").Op("=").List(jen.Lit(in.H*in.W), jen.Lit(out.H*out.W)).Comment("a channel plane of each"),
-			)...),
+			append(sizes(in, out), def("inPlane, outPlane", in.H*in.W, out.H*out.W).note("a channel plane of each")),
 			slices,
 			jen.For(x("u := lo; u < hi; u++")).Block(x("runtime.%s, &%s)", call, window)),
 		)

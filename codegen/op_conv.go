@@ -29,20 +29,7 @@ func init() {
 			return ks
 		},
 		reduce: convReduce,
-		bound: func(g *gen, s *compiler.Step) []string {
-			var names []string
-			for _, wc := range winoConvs(g, s) {
-				names = append(names, wc.bound()...)
-			}
-			for _, d := range convDirects(g, s) {
-				names = append(names, d.name+"Rows")
-			}
-			if s.Backward && s.ConvBlocking().Wino != nil {
-				names = append(names, g.name[s]+"WinoDW")
-			}
-			return names
-		},
-		pack: func(g *gen, s *compiler.Step) string { return g.name[s] + "Pack" },
+		pack:   func(g *gen, s *compiler.Step) string { return g.name[s] + "Pack" },
 	})
 }
 
@@ -54,12 +41,15 @@ func convDirects(g *gen, s *compiler.Step) []direct {
 	in, out := s.InLayout == compiler.LayoutBlocked, s.Layout == compiler.LayoutBlocked
 	var ds []direct
 	if b.Wino == nil {
-		ds = append(ds, direct{name: name, what: l.Name, b: b, groups: c.Groups, weights: name + "Packed", inBlocked: in, outBlocked: out,
+		k := s.Kernel(compiler.PassForward)
+		ds = append(ds, direct{name: name, what: l.Name, step: name, b: b, k: k, rows: k.Loop("Rows"), groups: c.Groups,
+			weights: name + "Packed", inBlocked: in, outBlocked: out,
 			kernel: directKernel(name+"Kernel", b, s.ReLU, "one output row", fmt.Sprintf("%s (%s)", s.Name(), g.where(l)))})
 	}
 	if gb := s.ConvGradBlocking(); gb != nil && gb.Wino == nil && s.Backward {
-		ds = append(ds, direct{name: name + "Grad", what: l.Name + "'s input gradient", b: gb, groups: c.Groups, weights: name + "Relaid",
-			inBlocked: out, outBlocked: in,
+		k := s.Kernel(compiler.PassInputGrad)
+		ds = append(ds, direct{name: name + "Grad", what: l.Name + "'s input gradient", step: name, b: gb, k: k, rows: k.Loop("GradRows"),
+			groups: c.Groups, weights: name + "Relaid", inBlocked: out, outBlocked: in,
 			kernel: directKernel(name+"GradKernel", gb, false, "one row of an input gradient from the output gradient",
 				fmt.Sprintf("the input gradient of %s (%s)", l.Name, g.where(l)))})
 	}
@@ -83,21 +73,21 @@ func dimsOf(s *compiler.Step) convDims {
 	return convDims{c: c, in: in, out: out, gIn: gIn, rows: c.Out / c.Groups, cols: out.H * out.W, depth: gIn * c.KH * c.KW}
 }
 
-// consts declares the sizes every conv kernel names.
-func (d convDims) consts() []jen.Code {
+// consts are the sizes every conv kernel names.
+func (d convDims) consts() []constant {
 	return append(sizes(d.in, d.out),
-		x("groups").Op("=").Lit(d.c.Groups),
-		x("rows").Op("=").Lit(d.rows).Comment("output channels per group: the GEMM's M"),
-		x("cols").Op("=").Lit(d.cols).Comment(fmt.Sprintf("output pixels %dx%d: its N", d.out.H, d.out.W)),
-		x("depth").Op("=").Lit(d.depth).Comment(fmt.Sprintf("values per patch, %dx%dx%d: its K", d.gIn, d.c.KH, d.c.KW)),
-		x("inGroup").Op("=").Lit(int(d.in.Size())/d.c.Groups).Comment("input values per group"),
+		def("groups", d.c.Groups),
+		def("rows", d.rows).note("output channels per group: the GEMM's M"),
+		def("cols", d.cols).note("output pixels %dx%d: its N", d.out.H, d.out.W),
+		def("depth", d.depth).note("values per patch, %dx%dx%d: its K", d.gIn, d.c.KH, d.c.KW),
+		def("inGroup", int(d.in.Size())/d.c.Groups).note("input values per group"),
 	)
 }
 
-// convForward emits a convolution's forward pass as its lower pass planned it (ConvDirect):
-// per image, the input copied into a padded, channel-blocked scratch copy, each output row of
-// each group of output blocks computed by the layer's generated kernel (its assembly in
-// asm_amd64.s) with the bias and a fused ReLU, then the output copied back to NCHW; the
+// convForward emits a convolution's forward pass as its lower pass planned it: per image, the
+// input copied into a padded, channel-blocked scratch copy (or read in place), each output row
+// of each group of output blocks computed by the layer's generated kernel (its assembly in
+// asm_amd64.s) with the bias and a fused ReLU, and for an NCHW output the blocks copied back; the
 // weights packed for the kernel before a Forward when they may have changed. For a conv whose
 // input gradient goes through col2im, the package-level geometry of its patches is declared
 // here too.
@@ -122,7 +112,6 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 		return
 	}
 	fwd := convDirects(g, s)[0]
-	calls := b.OutBlocks / b.PerCall
 	input := fmt.Sprintf("the input copied into a padded copy (%s)", copyLayout(b))
 	if b.InPlace {
 		input = "the image read in place (planes without padding)"
@@ -135,7 +124,10 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 	if s.ReLU {
 		how += ", then max(0, ·)"
 	}
-	g.doc(f, s, false, how+";\nthen copied back to NCHW. The rows of one image are split over the workers when they have fewer images.")
+	if !fwd.outBlocked {
+		how += ";\nthen copied back to NCHW"
+	}
+	g.doc(f, s, false, how+". The rows of one image are split over the workers when they have fewer images.")
 	imageLoop(g, f, s)
 	directConv(f, fwd)
 
@@ -144,19 +136,18 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 	if c.Learn.Bias {
 		bias = fmt.Sprintf("m.%s[o]", fieldName(l.Name+".bias"))
 	}
+	pack := s.Kernel(compiler.PassPack)
 	f.Comment(fmt.Sprintf("%sPack lays out %s's weights and bias for %s: per group and call, [input block][ky][kx][lane]", name, l.Name, fwd.call))
 	f.Comment(fmt.Sprintf("[%d output blocks][%d channels], zero for channels beyond the group's; then the biases.", b.PerCall, compiler.ChannelBlock))
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Pack").Params().Block(
-		jen.Const().Defs(
-			x("gIn, gOut, kh, kw").Op("=").List(jen.Lit(d.gIn), jen.Lit(d.rows), jen.Lit(c.KH), jen.Lit(c.KW)),
-			x("lanes, perCall, calls").Op("=").List(jen.Lit(b.InLanes), jen.Lit(b.PerCall), jen.Lit(calls)),
-			x("callWeights, biases").Op("=").List(jen.Lit(int(b.WeightSize())/calls), jen.Lit(c.Groups*int(b.WeightSize()))),
-		),
+	method(f, name+"Pack", nil, append(regions(pack),
+		def("gIn, gOut, kh, kw", d.gIn, d.rows, c.KH, c.KW),
+		def("lanes, perCall, calls", b.InLanes, b.PerCall, b.Calls()),
+		def("callWeights", int(b.WeightSize())/b.Calls())),
 		x("w, p := m.%s, m.%sPacked", fieldName(l.Name+".weight"), name),
 		x("clear(p)"),
 		jen.For(x("o := 0; o < %d; o++", c.Out)).Block(
 			x("gr, blk, ch := o/gOut, o%%gOut/%d, o%%gOut%%%d", compiler.ChannelBlock, compiler.ChannelBlock),
-			x("at := (gr*calls+blk/perCall)*callWeights + blk%%perCall*%d + ch", compiler.ChannelBlock),
+			x("at := weightsAt + (gr*calls+blk/perCall)*callWeights + blk%%perCall*%d + ch", compiler.ChannelBlock),
 			jen.For(x("c := 0; c < gIn; c++")).Block(
 				jen.For(x("ky := 0; ky < kh; ky++")).Block(
 					jen.For(x("kx := 0; kx < kw; kx++")).Block(
@@ -164,7 +155,7 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 					),
 				),
 			),
-			x("p[biases+(gr*calls+blk/perCall)*perCall*%d+blk%%perCall*%d+ch] = %s", compiler.ChannelBlock, compiler.ChannelBlock, bias),
+			x("p[biasesAt+(gr*calls+blk/perCall)*perCall*%d+blk%%perCall*%d+ch] = %s", compiler.ChannelBlock, compiler.ChannelBlock, bias),
 		),
 	)
 }
@@ -172,29 +163,12 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 // imageLoop emits a conv step's forward kernel: <name>Image on each of its images.
 func imageLoop(g *gen, f *jen.File, s *compiler.Step) {
 	inS, outS := g.slices(s)
-	kernel(f, s, g.name[s],
-		jen.Const().Defs(sizes(s.In(), s.Out())...),
+	kernel(f, s, g.name[s], sizes(s.In(), s.Out()),
 		x("in, out := %s, %s", inS, outS),
 		jen.For(x("i := lo; i < hi; i++")).Block(
 			x("m.%sImage(worker, in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize])", g.name[s]),
 		),
 	)
-}
-
-// inPix, inBlock and inPlane are the strides of a conv's input copy, in float32 values: between
-// pixels, between blocks of channels, and between the channels of a block.
-func inPix(b *compiler.ConvBlocking) int {
-	if b.InLanes < compiler.ChannelBlock {
-		return 1
-	}
-	return compiler.ChannelBlock
-}
-func inBlock(b *compiler.ConvBlocking) int { return b.InLanes * b.PadH * b.PadW }
-func inPlane(b *compiler.ConvBlocking) int {
-	if b.InLanes < compiler.ChannelBlock {
-		return b.PadH * b.PadW
-	}
-	return 1
 }
 
 // copyLayout describes a direct convolution's input copy.
@@ -209,17 +183,20 @@ func copyLayout(b *compiler.ConvBlocking) string {
 // computes (doc), for user.
 func directKernel(name string, b *compiler.ConvBlocking, relu bool, doc, user string) asm.Conv {
 	return asm.Conv{Name: name, InLanes: b.InLanes,
-		InCStride: inPlane(b), InPixStride: inPix(b), InRowStride: inPix(b) * b.PadW, InBlockStride: inBlock(b),
+		InCStride: b.PlaneStride(), InPixStride: b.PixStride(), InRowStride: b.RowStride(), InBlockStride: b.BlockStride(),
 		KH: b.KH, KW: b.KW, SH: b.SH, SW: b.SW,
 		OutW: b.OutW, OutBlocks: b.PerCall, OutBlockStride: compiler.ChannelBlock * b.OutH * b.OutW,
-		ReLU: relu, Tile: b.Tile, Doc: doc, Users: []string{user}}
+		ReLU: relu, Tiles: asmTiles(&b.Tiles), Doc: doc, Users: []string{user}}
 }
 
 // direct is one direct convolution of a conv step, its forward pass or its input gradient:
-// <name>Image runs it on one image, <name>Rows its kernel calls.
+// <name>Image runs it on one image, the loop of its plan (<name>Rows) its kernel calls.
 type direct struct {
 	name, what string // the methods' prefix (conv2, conv2Grad), and what it computes
+	step       string // the step's name, which its loops' methods start with (conv2 + GradRows)
 	b          *compiler.ConvBlocking
+	k          *compiler.Kernel // its plan: the regions of its copies
+	rows       compiler.Loop    // the loop of its kernel calls
 	groups     int
 	kernel     asm.Conv
 	call       string // the kernel's name at its calls: another's of the same geometry, or its own
@@ -229,15 +206,15 @@ type direct struct {
 	inBlocked, outBlocked bool
 }
 
-// copyConsts declares the sizes that copyIn and the copies of a direct convolution's output (or
-// of dY, for its weight gradient) name.
-func copyConsts(b *compiler.ConvBlocking, groups int) []jen.Code {
-	return []jen.Code{
-		x("groups, gIn, gOut").Op("=").List(jen.Lit(groups), jen.Lit(b.In), jen.Lit(b.Out)).Comment("channels per group"),
-		x("inH, inW, pixels").Op("=").List(jen.Lit(b.InH), jen.Lit(b.InW), jen.Lit(b.OutH*b.OutW)),
-		x("ph, pw").Op("=").List(jen.Lit(b.PH), jen.Lit(b.PW)).Comment("the padding"),
-		x("pixel, row, block, plane").Op("=").List(jen.Lit(inPix(b)), jen.Lit(inPix(b)*b.PadW), jen.Lit(inBlock(b)), jen.Lit(inPlane(b))).Comment("strides of the input copy"),
-		x("inCopy, outCopy").Op("=").List(jen.Lit(int(b.InSize())), jen.Lit(int(b.OutSize()))).Comment("one group's copies"),
+// copyConsts are the sizes that copyIn and the copies of a direct convolution's output (or of
+// dY, for its weight gradient) name.
+func copyConsts(b *compiler.ConvBlocking, groups int) []constant {
+	return []constant{
+		def("groups, gIn, gOut", groups, b.In, b.Out).note("channels per group"),
+		def("inH, inW, pixels", b.InH, b.InW, b.OutH*b.OutW),
+		def("ph, pw", b.PH, b.PW).note("the padding"),
+		def("pixel, row, block, plane", b.PixStride(), b.RowStride(), b.BlockStride(), b.PlaneStride()).note("strides of the input copy"),
+		def("inCopy, outCopy", int(b.InSize()), int(b.OutSize())).note("one group's copies"),
 	}
 }
 
@@ -275,60 +252,53 @@ func copyIn(b *compiler.ConvBlocking, blocked bool) jen.Code {
 }
 
 // directConv emits a direct convolution's <name>Image, which copies an image into a padded,
-// channel-blocked scratch copy, runs the kernel calls (<name>Rows, split over the workers when
-// the model has fewer images than workers) and, for an NCHW output, copies the blocked result
-// back (a blocked output the kernel writes in place).
+// channel-blocked scratch copy, runs the kernel calls (the plan's loop, <name>Rows, split over
+// the workers when the batch is wide) and, for an NCHW output, copies the blocked result back (a
+// blocked output the kernel writes in place), and <name>Rows.
 func directConv(f *jen.File, d direct) {
-	b, name := d.b, d.name
-	calls := b.OutBlocks / b.PerCall
-	items := d.groups * calls * b.OutH
-	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
+	b, name, rows := d.b, d.name, d.rows
 	in := compiler.Shape{C: d.groups * b.In, H: b.InH, W: b.InW}
 	out := compiler.Shape{C: d.groups * b.Out, H: b.OutH, W: b.OutW}
+	consts := append(append(copyConsts(b, d.groups), regions(d.k)...),
+		def("rows", rows.Items).note("kernel calls, each %s", rows.Item))
 	f.Comment(fmt.Sprintf("%sImage computes one image of %s: src (%s, %s) into dst (%s, %s).", name, d.what, in, layout(d.inBlocked), out, layout(d.outBlocked)))
-	body := []jen.Code{
-		jen.Const().Defs(append(copyConsts(b, d.groups),
-			x("items").Op("=").Lit(items).Comment(fmt.Sprintf("kernel calls: %d groups × %d calls × %d rows", d.groups, calls, b.OutH)),
-		)...),
-	}
-	body = append(body, imageCopy(b, d.inBlocked, d.outBlocked)...)
-	body = append(body,
+	code := imageCopy(b, d.k, d.inBlocked, d.outBlocked)
+	code = append(code,
 		jen.If(x("m.wide")).Block(
-			x("runtime.Parallel(items, m.kernels.%sRows)", name),
+			x("runtime.Parallel(rows, m.kernels.%s)", d.step+rows.Name),
 		).Else().Block(
-			x("m.%sRows(worker, 0, items)", name),
+			x("m.%s(worker, 0, rows)", d.step+rows.Name),
 		),
 	)
 	if !d.outBlocked {
-		body = append(body, backToNCHW()...)
+		code = append(code, backToNCHW()...)
 	}
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Image").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()).Block(body...)
+	method(f, name+"Image", []jen.Code{jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()}, consts, code...)
 
-	ys, xsRows := "m.scratch[worker][groups*inCopy : groups*(inCopy+outCopy)]", "m.scratch[worker][:groups*inCopy]"
-	if d.outBlocked {
-		ys = "m.outs[worker]"
+	xs, ys := "m.ins[worker]", "m.outs[worker]"
+	if d.k.HasRegion("xs") {
+		xs = scratch("worker", "xs")
 	}
-	if b.InPlace {
-		xsRows = "m.ins[worker]"
+	if d.k.HasRegion("ys") {
+		ys = scratch("worker", "ys")
 	}
-	f.Comment(fmt.Sprintf("%sRows runs %s for calls lo…hi−1 of one image: call u is output row u%%%d of blocks", name, d.call, b.OutH))
-	f.Comment(fmt.Sprintf("(u/%d%%%d)·%d… of group u/%d. When the model has fewer images than workers, the workers share", b.OutH, calls, b.PerCall, calls*b.OutH))
+	f.Comment(fmt.Sprintf("%s runs %s for calls lo…hi−1 of one image: call u is output row u%%%d of blocks", d.step+rows.Name, d.call, b.OutH))
+	f.Comment(fmt.Sprintf("(u/%d%%%d)·%d… of group u/%d. When the model has fewer images than workers, the workers share", b.OutH, b.Calls(), b.PerCall, b.Calls()*b.OutH))
 	f.Comment("worker 0's copies.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Rows").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Const().Defs(
-			x("groups, calls, outH, outW").Op("=").List(jen.Lit(d.groups), jen.Lit(calls), jen.Lit(b.OutH), jen.Lit(b.OutW)),
-			x("sh, row").Op("=").List(jen.Lit(b.SH), jen.Lit(inPix(b)*b.PadW)).Comment("the stride, and a row of the input copy"),
-			x("inCopy, outCopy").Op("=").List(jen.Lit(inCopy), jen.Lit(outCopy)),
-			x("callBlocks, callWeights").Op("=").List(jen.Lit(b.PerCall*compiler.ChannelBlock*b.OutH*b.OutW), jen.Lit(int(b.WeightSize())/calls)).Comment("one call's output blocks and weights"),
-			x("biases").Op("=").Lit(d.groups*int(b.WeightSize())).Comment("where the biases start in the packed weights"),
-		),
+	method(f, d.step+rows.Name, loopParams, append(regions(d.k),
+		def("calls, outH, outW", b.Calls(), b.OutH, b.OutW),
+		def("sh, row", b.SH, b.RowStride()).note("the stride, and a row of the input copy"),
+		def("inCopy, outCopy", int(b.InSize()), int(b.OutSize())),
+		def("callBlocks, callWeights", b.PerCall*compiler.ChannelBlock*b.OutH*b.OutW, int(b.WeightSize())/b.Calls()).note("one call's output blocks and weights"),
+		def("biases", d.groups*int(b.WeightSize())).note("where the biases start in the packed weights"),
+		def("inBlocks", b.InBlocks)),
 		jen.If(x("m.wide")).Block(x("worker = 0")),
-		x("xs, ys, w := %s, %s, m.%s", xsRows, ys, d.weights),
+		x("xs, ys, w := %s, %s, m.%s", xs, ys, d.weights),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, call, oy := u/(calls*outH), u/outH%%calls, u%%outH"),
 			x("at := gr*calls + call").Comment("the call's place among the group's"),
-			x("%s(ys[gr*outCopy+call*callBlocks+oy*outW*%d:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*%d:], %d)",
-				d.call, compiler.ChannelBlock, b.PerCall*compiler.ChannelBlock, b.InBlocks),
+			x("%s(ys[gr*outCopy+call*callBlocks+oy*outW*%d:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*%d:], inBlocks)",
+				d.call, compiler.ChannelBlock, b.PerCall*compiler.ChannelBlock),
 		),
 	)
 }
@@ -341,24 +311,26 @@ func layout(blocked bool) compiler.Layout {
 	return compiler.LayoutNCHW
 }
 
-// imageCopy is the start of a convolution's <name>Image: for an NCHW output, the blocked output
-// ys in the worker's scratch (a blocked output the kernels write in place, through m.outs); and
-// the image src copied with zero padding into the input copy xs at the scratch's start — or,
-// when the kernels read it in place (ConvBlocking.InPlace), handed to them through m.ins.
-func imageCopy(b *compiler.ConvBlocking, inBlocked, outBlocked bool) []jen.Code {
+// imageCopy is the start of a convolution's <name>Image, as its plan k says (its input in layout
+// blocked or not): for an NCHW output,
+// the blocked output ys in the worker's scratch (a blocked output the kernels write in place,
+// through m.outs); and the image src copied with zero padding into the input copy xs of the
+// scratch — or, when the kernels read it in place (ConvBlocking.InPlace), handed to them through
+// m.ins.
+func imageCopy(b *compiler.ConvBlocking, k *compiler.Kernel, inBlocked, outBlocked bool) []jen.Code {
 	var code []jen.Code
-	if b.InPlace {
+	if !k.HasRegion("xs") {
 		code = append(code, x("m.ins[worker] = src").Comment("the kernels read the image in place: its copy would be the same"))
 	}
 	if outBlocked {
 		code = append(code, x("m.outs[worker] = dst").Comment("the kernels write the blocked output in place"))
 	} else {
-		code = append(code, x("ys := m.scratch[worker][groups*inCopy : groups*(inCopy+outCopy)]"))
+		code = append(code, x("ys := %s", scratch("worker", "ys")))
 	}
-	if b.InPlace {
+	if !k.HasRegion("xs") {
 		return code
 	}
-	return append(code, x("xs := m.scratch[worker][:groups*inCopy]"), x("clear(xs)").Comment("the padding is zero"), copyIn(b, inBlocked))
+	return append(code, x("xs := %s", scratch("worker", "xs")), x("clear(xs)").Comment("the padding is zero"), copyIn(b, inBlocked))
 }
 
 // backToNCHW is the code that copies a convolution's blocked output, ys, to dst in NCHW.
@@ -414,18 +386,12 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	}
 	g.doc(f, s, true, how+".")
 	weight := l.Name + ".weight"
-	blocked, domain := c.Groups*int(b.GradSize()), "blocked"
-	if w := b.Wino; w != nil {
-		domain = "in " + w.String() + "'s domain"
-	}
-	consts := append(d.consts(),
-		x("dw, dwSize").Op("=").List(jen.Lit(int(s.PartialsAt)), jen.Lit(blocked)).Comment("the weights' gradient in the partial sums, "+domain),
-	)
-	if c.Learn.Bias {
-		consts = append(consts, x("db").Op("=").Lit(int(s.PartialsAt)+blocked).Comment("the bias's"))
+	consts := append(d.consts(), partialSums(s)...)
+	if ig := s.Kernel(compiler.PassInputGrad); ig != nil {
+		consts = append(consts, regions(ig)...)
 	}
 	inS, outS, dyS, dxS := g.gradSlices(s)
-	body := []jen.Code{jen.Const().Defs(consts...), x("in, dy := %s, %s", inS, dyS)}
+	body := []jen.Code{x("in, dy := %s, %s", inS, dyS)}
 	if s.ReLU {
 		body = append(body, x("out := %s", outS))
 	}
@@ -433,7 +399,7 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	case compiler.ConvTransposed, compiler.ConvTransposedWinograd:
 		body = append(body, x("dx := %s", dxS))
 	case compiler.ConvCol2im:
-		body = append(body, x("dx, dpatches := %s, m.scratch[worker][:depth*cols]", dxS))
+		body = append(body, x("dx, dpatches := %s, %s", dxS, scratch("worker", "patches")))
 	}
 	body = append(body, x("sums := m.partials[worker]"))
 	loop := []jen.Code{x("src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]")}
@@ -447,7 +413,7 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 			y = fmt.Sprintf("y[ob*%d*cols:(ob+1)*%d*cols]", compiler.ChannelBlock, compiler.ChannelBlock)
 		}
 		if c.Learn.Bias {
-			db = fmt.Sprintf("sums[db+ob*%d:db+(ob+1)*%d]", compiler.ChannelBlock, compiler.ChannelBlock)
+			db = fmt.Sprintf("sums[dbAt+ob*%d:dbAt+(ob+1)*%d]", compiler.ChannelBlock, compiler.ChannelBlock)
 		} else {
 			body = append(body, x("var nobias [%d]float32", compiler.ChannelBlock).Comment("sums nobody reads"))
 		}
@@ -461,7 +427,7 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 		loop = append(loop,
 			jen.Comment("The ReLU's mask and the bias gradient, channel by channel."),
 			jen.For(x("o := 0; o < groups*rows; o++")).Block(
-				maskAndSum(s.ReLU, c.Learn.Bias, "g[o*cols:(o+1)*cols]", "y[o*cols:(o+1)*cols]", "sums[db+o]"),
+				maskAndSum(s.ReLU, c.Learn.Bias, "g[o*cols:(o+1)*cols]", "y[o*cols:(o+1)*cols]", "sums[dbAt+o]"),
 			),
 		)
 	}
@@ -471,7 +437,7 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	case compiler.ConvCol2im:
 		loop = append(loop, x("d := dx[i*inSize : (i+1)*inSize]"), x("clear(d)"))
 	}
-	loop = append(loop, jen.Comment("dW, summed over the image's pixels."), x("m.%sUpd(worker, src, g, sums[dw:dw+dwSize])", name))
+	loop = append(loop, jen.Comment("dW, summed over the image's pixels."), x("m.%sUpd(worker, src, g, sums[dwAt:dwAt+dwSize])", name))
 	if s.InputGrad == compiler.ConvCol2im {
 		dy := "runtime.Dense(g[gr*rows*cols:(gr+1)*rows*cols], cols)"
 		loop = append(loop, jen.For(x("gr := 0; gr < groups; gr++")).Block(
@@ -486,7 +452,7 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 		loop = append(loop, jen.Comment("dX: the convolution of dY with the flipped weights."), x("m.%sGradImage(worker, g, d)", name))
 	}
 	body = append(body, jen.For(x("i := lo; i < hi; i++")).Block(loop...))
-	kernel(f, s, g.backName(s), body...)
+	kernel(f, s, g.backName(s), consts, body...)
 	if b.Wino != nil {
 		winoUpd(g, f, s)
 	} else {
@@ -511,12 +477,12 @@ func updKernel(g *gen, s *compiler.Step) asm.Upd {
 	if b.Wino != nil {
 		return winoUpdKernel(g, s)
 	}
-	positions := inPlane(b) // channels
+	positions := b.PlaneStride() // channels
 	if b.UpdKX {
-		positions = inPix(b) // kernel columns
+		positions = b.PixStride() // kernel columns
 	}
-	return asm.Upd{Name: g.name[s] + "UpdKernel", T: b.UpdT, F: b.UpdF, Rows: b.OutH, OutW: b.OutW,
-		InRowStride: c.SH * inPix(b) * b.PadW, InPixStride: c.SW * inPix(b), InTStride: positions,
+	return asm.Upd{Name: g.name[s] + "UpdKernel", T: b.UpdT, F: b.UpdF, Rows: b.OutH, OutW: b.OutW, Tiles: asmTiles(&b.UpdTiles),
+		InRowStride: c.SH * b.RowStride(), InPixStride: c.SW * b.PixStride(), InTStride: positions,
 		DyRowStride: b.OutW * compiler.ChannelBlock, DyBlockStride: b.OutH * b.OutW * compiler.ChannelBlock,
 		Doc: "a weight gradient's sums over an image", Users: []string{fmt.Sprintf("the weight gradient of %s (%s)", l.Name, g.where(l))}}
 }
@@ -536,22 +502,21 @@ func convUpd(g *gen, f *jen.File, s *compiler.Step) {
 	f.Comment(fmt.Sprintf("%sUpd adds the weight gradient of one image of %s to dw, the worker's partial sums in %s's", name, l.Name, call))
 	f.Comment(fmt.Sprintf("layout: [group][input block]%s[output block/%d] × [%d][%d][16], from src (%s)", layout, b.UpdF, b.UpdT, b.UpdF, s.In()))
 	f.Comment(fmt.Sprintf("and dy (%s).", s.Out()))
-	upd := []jen.Code{
-		jen.Const().Defs(append(copyConsts(b, c.Groups),
-			x("inBlocks, lanes, outBlocks").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(b.InLanes), jen.Lit(b.OutBlocks)),
-			x("kh, kw, t, f").Op("=").List(jen.Lit(c.KH), jen.Lit(c.KW), jen.Lit(b.UpdT), jen.Lit(b.UpdF)).Comment("the kernel, and the positions and blocks per call"),
-		)...),
-	}
-	xs := "m.scratch[worker][:groups*inCopy]"
-	if b.InPlace {
-		xs = "src" // the image itself, as the forward pass reads it
+	wg := s.Kernel(compiler.PassWeightGrad)
+	consts := append(append(copyConsts(b, c.Groups), regions(wg)...),
+		def("inBlocks, lanes, outBlocks", b.InBlocks, b.InLanes, b.OutBlocks),
+		def("kh, kw, t, f", c.KH, c.KW, b.UpdT, b.UpdF).note("the kernel, and the positions and blocks per call"))
+	var upd []jen.Code
+	xs := "src" // the image itself, as the forward pass reads it
+	if wg.HasRegion("xs") {
+		xs = scratch("worker", "xs")
 	}
 	if s.Layout == compiler.LayoutBlocked {
 		upd = append(upd, x("xs, ys := %s, dy", xs).Comment("dY is blocked already"))
 	} else {
-		upd = append(upd, x("xs, ys := %s, m.scratch[worker][groups*inCopy:groups*(inCopy+outCopy)]", xs))
+		upd = append(upd, x("xs, ys := %s, %s", xs, scratch("worker", "ys")))
 	}
-	if !b.InPlace {
+	if wg.HasRegion("xs") {
 		upd = append(upd, x("clear(xs)").Comment("the padding is zero"), copyIn(b, s.InLayout == compiler.LayoutBlocked))
 	}
 	if s.Layout != compiler.LayoutBlocked {
@@ -583,7 +548,7 @@ func convUpd(g *gen, f *jen.File, s *compiler.Step) {
 			),
 		),
 	)
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Upd").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dy"), jen.Id("dw")).Index().Float32()).Block(upd...)
+	method(f, name+"Upd", []jen.Code{jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dy"), jen.Id("dw")).Index().Float32()}, consts, upd...)
 }
 
 // convReduce emits the statements of Backward that set a conv step's parameter gradients from the
@@ -594,7 +559,9 @@ func convReduce(g *gen, s *compiler.Step) []jen.Code {
 	if b.Wino != nil {
 		return winoReduce(g, s)
 	}
-	off, blocked := int(s.PartialsAt), c.Groups*int(b.GradSize())
+	red := s.Kernel(compiler.PassReduce)
+	dw := red.Region("dw")
+	off, blocked := int(s.PartialsAt+dw.At), int(dw.Size)
 	w := g.index[l.Name+".weight"]
 	callAt, position := x("call := ((((gr*inBlocks+cb)*(lanes/t)+c/t)*kh+ky)*kw+kx)*(outBlocks/f) + ob/f"), "c%t"
 	if b.UpdKX {
@@ -602,11 +569,9 @@ func convReduce(g *gen, s *compiler.Step) []jen.Code {
 	}
 	code := []jen.Code{
 		x("m.addPartials(%d, %d)", off, blocked).Comment(l.Name + ".weight, blocked"),
-		jen.Block(
-			jen.Const().Defs(
-				x("groups, gIn, gOut, kh, kw").Op("=").List(jen.Lit(c.Groups), jen.Lit(b.In), jen.Lit(b.Out), jen.Lit(c.KH), jen.Lit(c.KW)),
-				x("inBlocks, lanes, outBlocks, t, f").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(b.InLanes), jen.Lit(b.OutBlocks), jen.Lit(b.UpdT), jen.Lit(b.UpdF)),
-			),
+		jen.Block(body([]constant{
+			def("groups, gIn, gOut, kh, kw", c.Groups, b.In, b.Out, c.KH, c.KW),
+			def("inBlocks, lanes, outBlocks, t, f", b.InBlocks, b.InLanes, b.OutBlocks, b.UpdT, b.UpdF)},
 			x("grad, sums := m.params[%d].Grad, m.partials[0][%d:%d]", w, off, off+blocked),
 			jen.For(x("gr := 0; gr < groups; gr++")).Block(
 				jen.For(x("o := 0; o < gOut; o++")).Block(
@@ -622,10 +587,10 @@ func convReduce(g *gen, s *compiler.Step) []jen.Code {
 					),
 				),
 			),
-		),
+		)...),
 	}
 	if c.Learn.Bias {
-		code = append(code, x("m.sumPartials(m.params[%d].Grad, %d)", g.index[l.Name+".bias"], off+blocked))
+		code = append(code, x("m.sumPartials(m.params[%d].Grad, %d)", g.index[l.Name+".bias"], int(s.PartialsAt+red.Region("db").At)))
 	}
 	return code
 }
@@ -638,22 +603,20 @@ func convRelay(g *gen, f *jen.File, s *compiler.Step) {
 	l, d := s.Main(), dimsOf(s)
 	c, gb := d.c, s.ConvGradBlocking()
 	name := g.name[s]
-	calls := gb.OutBlocks / gb.PerCall
+	calls := gb.Calls()
 	f.Comment(fmt.Sprintf("%sRelay lays out %s's weights for %sGradKernel, flipped with their channels swapped,", name, l.Name, name))
 	f.Comment(fmt.Sprintf("W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]"))
 	f.Comment(fmt.Sprintf("[%d blocks of c][%d channels], zero for channels beyond the group's; then zero biases.", gb.PerCall, compiler.ChannelBlock))
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Relay").Params().Block(
-		jen.Const().Defs(
-			x("groups, gIn, gOut").Op("=").List(jen.Lit(c.Groups), jen.Lit(d.gIn), jen.Lit(d.rows)),
-			x("kh, kw").Op("=").List(jen.Lit(c.KH), jen.Lit(c.KW)),
-			x("lanes, perCall, calls").Op("=").List(jen.Lit(gb.InLanes), jen.Lit(gb.PerCall), jen.Lit(calls)),
-			x("callWeights").Op("=").Lit(int(gb.WeightSize())/calls),
-		),
+	method(f, name+"Relay", nil, append(regions(s.Kernel(compiler.PassRelay)),
+		def("groups, gIn, gOut", c.Groups, d.gIn, d.rows),
+		def("kh, kw", c.KH, c.KW),
+		def("lanes, perCall, calls", gb.InLanes, gb.PerCall, calls),
+		def("callWeights", int(gb.WeightSize())/calls)),
 		x("w, p := m.%s, m.%sRelaid", fieldName(l.Name+".weight"), name),
 		x("clear(p)"),
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("c := 0; c < gIn; c++")).Block(
-				x("at := (gr*calls+c/%d/perCall)*callWeights + c/%d%%perCall*%d + c%%%d", compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
+				x("at := weightsAt + (gr*calls+c/%d/perCall)*callWeights + c/%d%%perCall*%d + c%%%d", compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock, compiler.ChannelBlock),
 				jen.For(x("o := 0; o < gOut; o++")).Block(
 					jen.For(x("ky := 0; ky < kh; ky++")).Block(
 						jen.For(x("kx := 0; kx < kw; kx++")).Block(
@@ -664,6 +627,17 @@ func convRelay(g *gen, f *jen.File, s *compiler.Step) {
 			),
 		),
 	)
+}
+
+// partialSums are the constants of a conv step's parameter gradients in the worker's partial
+// sums: where the weights' start (dwAt, dwSize) and the bias's (dbAt), from the plan.
+func partialSums(s *compiler.Step) []constant {
+	var cs []constant
+	for _, r := range s.Kernel(compiler.PassReduce).Regions {
+		r.At += s.PartialsAt
+		cs = append(cs, region(r))
+	}
+	return cs
 }
 
 // maskAndSum emits the pass over a conv's output gradient that applies the fused ReLU's mask (the

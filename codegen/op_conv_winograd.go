@@ -15,8 +15,11 @@ import (
 type winoConv struct {
 	g          *gen
 	name, what string // the methods' prefix (conv3, conv3Grad), and what it computes
+	step       string // the step's name, which the plan's loops' methods start with (conv3 + GradWinoIn)
+	prefix     string // the plan's names of its loops start with this: "", or "Grad"
 	where      string // the step and its spec line, for comments
 	b          *compiler.ConvBlocking
+	k, packK   *compiler.Kernel // its plan, and the plan of its weights' transform (Pack or Relay)
 	groups     int
 	relu       bool
 	// The layouts of the image it reads and writes, as a direct convolution's.
@@ -36,12 +39,12 @@ type winoConv struct {
 // Winograd.
 func winoForwardConv(g *gen, s *compiler.Step) *winoConv {
 	l, c := s.Main(), s.Main().Conv()
-	b := s.ConvBlocking()
 	bias := "0"
 	if c.Learn.Bias {
 		bias = fmt.Sprintf("m.%s[gr*gOut+o]", fieldName(l.Name+".bias"))
 	}
-	return &winoConv{g: g, name: g.name[s], what: l.Name, where: fmt.Sprintf("%s (%s)", s.Name(), g.where(l)), b: b, groups: c.Groups,
+	return &winoConv{g: g, name: g.name[s], step: g.name[s], what: l.Name, where: fmt.Sprintf("%s (%s)", s.Name(), g.where(l)),
+		b: s.ConvBlocking(), k: s.Kernel(compiler.PassForward), packK: s.Kernel(compiler.PassPack), groups: c.Groups,
 		relu: s.ReLU, inBlocked: s.InLayout == compiler.LayoutBlocked, outBlocked: s.Layout == compiler.LayoutBlocked,
 		weights: g.name[s] + "Packed", weight: l.Name + ".weight", filterBase: "((gr*gOut+o)*gIn+c)*kh*kw", bias: bias,
 		pack: g.name[s] + "Pack"}
@@ -49,8 +52,9 @@ func winoForwardConv(g *gen, s *compiler.Step) *winoConv {
 
 func winoGradConv(g *gen, s *compiler.Step) *winoConv {
 	l, c := s.Main(), s.Main().Conv()
-	return &winoConv{g: g, name: g.name[s] + "Grad", what: l.Name + "'s input gradient",
-		where: fmt.Sprintf("the input gradient of %s (%s)", l.Name, g.where(l)), b: s.ConvGradBlocking(), groups: c.Groups,
+	return &winoConv{g: g, name: g.name[s] + "Grad", step: g.name[s], prefix: "Grad", what: l.Name + "'s input gradient",
+		where: fmt.Sprintf("the input gradient of %s (%s)", l.Name, g.where(l)), b: s.ConvGradBlocking(),
+		k: s.Kernel(compiler.PassInputGrad), packK: s.Kernel(compiler.PassRelay), groups: c.Groups,
 		inBlocked: s.Layout == compiler.LayoutBlocked, outBlocked: s.InLayout == compiler.LayoutBlocked,
 		weights: g.name[s] + "Relaid", weight: l.Name + ".weight", filterBase: "((gr*gIn+c)*gOut+o)*kh*kw", flip: true, bias: "0",
 		pack: g.name[s] + "Relay"}
@@ -67,6 +71,13 @@ func winoConvs(g *gen, s *compiler.Step) []*winoConv {
 		wcs = append(wcs, winoGradConv(g, s))
 	}
 	return wcs
+}
+
+// loop is the plan's loop of the convolution's pass of the given name (WinoIn, WinoMul, WinoOut),
+// and the name of the method that runs it.
+func (wc *winoConv) loop(name string) (compiler.Loop, string) {
+	l := wc.k.Loop(wc.prefix + name)
+	return l, wc.step + l.Name
 }
 
 // winoGeometry is the three generated kernels of a convolution by Winograd (the lower pass's
@@ -91,22 +102,24 @@ func winogradOf(w *compiler.ConvWinograd) *asm.Winograd {
 }
 
 // geometry is the convolution's three kernels. Its transforms V and M are laid out
-// [group][block][position][tile][16], so that the strides within a block depend on the
-// algorithm and the tiles alone, and layers that differ in their channels share the kernels.
+// [group][block][position][tile][16] (the plan's regions v and m), so that the strides within a
+// block depend on the algorithm and the tiles alone, and layers that differ in their channels
+// share the kernels.
 func (wc *winoConv) geometry() *winoGeometry {
 	b := wc.b
 	w := b.Wino
 	f := winogradOf(w)
+	wc.g.winogradG(f) // declared in kernels.go, for the weights' transforms
 	name, tiles := wc.name, w.Tiles()
 	const lanes = compiler.ChannelBlock
 	position, block := tiles*lanes, w.Alpha*w.Alpha*tiles*lanes // strides of V and M
 	return &winoGeometry{f: f,
 		in: asm.WinoIn{Name: name + "WinoInKernel", F: f, Tiles: w.TilesW,
-			InPixStride: inPix(b), InRowStride: inPix(b) * b.PadW, VXiStride: position,
+			InPixStride: b.PixStride(), InRowStride: b.RowStride(), VXiStride: position,
 			Doc: "a row of tiles of a block of input channels", Users: []string{wc.where}},
 		mul: asm.Conv{Name: name + "WinoMulKernel", InLanes: lanes,
 			InCStride: 1, InPixStride: lanes, InRowStride: position, InBlockStride: block,
-			KH: 1, KW: 1, SH: 1, SW: 1, OutW: tiles, OutBlocks: w.PerCall, OutBlockStride: block, Tile: w.Tile,
+			KH: 1, KW: 1, SH: 1, SW: 1, OutW: tiles, OutBlocks: w.PerCall, OutBlockStride: block, Tiles: asmTiles(&w.MulTiles),
 			Doc: fmt.Sprintf("the products of one of %s's %d transform positions: %d tiles by %d output channels",
 				f, w.Alpha*w.Alpha, tiles, w.PerCall*lanes), Users: []string{wc.where}},
 		out: asm.WinoOut{Name: name + "WinoOutKernel", F: f, Tiles: w.TilesW, OutW: b.OutW,
@@ -119,40 +132,6 @@ func (wc *winoConv) geometry() *winoGeometry {
 func (wc *winoConv) kernels() []asm.Kernel {
 	w := wc.geometry()
 	return []asm.Kernel{&w.in, &w.mul, &w.out}
-}
-
-// bound are the names of its methods the model binds, for runtime.Parallel.
-func (wc *winoConv) bound() []string {
-	return []string{wc.name + "WinoIn", wc.name + "WinoMul", wc.name + "WinoOut", wc.pack + "Rows"}
-}
-
-// linear is Σ c[k]·x[k] in Go, its zero terms left out.
-func linear(c []float64, x []string) string {
-	var s strings.Builder
-	for k, v := range c {
-		switch {
-		case v == 0:
-			continue
-		case s.Len() == 0 && v == 1:
-			s.WriteString(x[k])
-		case s.Len() == 0 && v == -1:
-			s.WriteString("-" + x[k])
-		case s.Len() == 0:
-			fmt.Fprintf(&s, "%s*%s", strconv.FormatFloat(v, 'g', -1, 64), x[k])
-		case v == 1:
-			s.WriteString(" + " + x[k])
-		case v == -1:
-			s.WriteString(" - " + x[k])
-		case v < 0:
-			fmt.Fprintf(&s, " - %s*%s", strconv.FormatFloat(-v, 'g', -1, 64), x[k])
-		default:
-			fmt.Fprintf(&s, " + %s*%s", strconv.FormatFloat(v, 'g', -1, 64), x[k])
-		}
-	}
-	if s.Len() == 0 {
-		return "0"
-	}
-	return s.String()
 }
 
 // how describes the computation, for the step's comment.
@@ -169,8 +148,8 @@ func (wc *winoConv) how() string {
 
 // winoForward emits a conv's forward pass by Winograd: per image, the input copied into the
 // padded, channel-blocked copy (as the direct convolution's), then three passes over scratch
-// (<name>WinoIn, <name>WinoMul, <name>WinoOut, split over the workers when the model has fewer
-// images than workers), and the weights' transform (<name>Pack).
+// (the plan's loops WinoIn, WinoMul and WinoOut, split over the workers when the batch is wide),
+// and the weights' transform (<name>Pack).
 func winoForward(g *gen, f *jen.File, s *compiler.Step) {
 	c := s.Main().Conv()
 	wc := winoForwardConv(g, s)
@@ -189,186 +168,193 @@ func winoForward(g *gen, f *jen.File, s *compiler.Step) {
 	wc.emit(f)
 }
 
+// strides are the constants of the transforms' layouts, per group: a group's V and M, a block of
+// them, and a transform position.
+func (wc *winoConv) strides() []constant {
+	b, w := wc.b, wc.b.Wino
+	position := w.Tiles() * compiler.ChannelBlock
+	return []constant{
+		def("vGroup, mGroup", int(w.VSize(b)), int(w.MSize(b))).note("one group's V and M"),
+		def("vBlock, mBlock", w.Alpha*w.Alpha*position, w.Alpha*w.Alpha*position).note("a block of V or M: [position][tile][16]"),
+		def("position", position).note("a transform position of a block: [tile][16]"),
+		def("tilesH, tilesW", w.TilesH, w.TilesW),
+	}
+}
+
 // emit writes the convolution's <name>Image, its three passes, and the method that transforms
 // the weights (wc.pack).
 func (wc *winoConv) emit(f *jen.File) {
-	b, name, geo, pack := wc.b, wc.name, wc.geometry(), wc.pack
+	b, name, geo := wc.b, wc.name, wc.geometry()
 	w, groups := b.Wino, wc.groups
-	a2, tiles, calls := w.Alpha*w.Alpha, w.Tiles(), b.OutBlocks/w.PerCall
+	a2, calls := w.Alpha*w.Alpha, b.Calls()
 	const lanes = compiler.ChannelBlock
 	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
-	vSize, mSize := int(w.VSize(b)), int(w.MSize(b))
-	vAt := groups * (inCopy + outCopy)
-	mAt := vAt + groups*vSize
 	callWeights := b.InBlocks * lanes * w.PerCall * lanes
-	uSize := int(w.WeightSize(b))
-	biases := groups * uSize
-	zeros := biases + groups*b.OutBlocks*lanes
+	inLoop, inMethod := wc.loop("WinoIn")
+	mulLoop, mulMethod := wc.loop("WinoMul")
+	outLoop, outMethod := wc.loop("WinoOut")
 
 	// conv3Image: the copy and the three passes.
-	items := []jen.Code{
-		x("inItems").Op("=").Lit(groups * b.InBlocks * w.TilesH).Comment("input blocks × rows of tiles"),
-		x("mulItems").Op("=").Lit(groups * a2 * calls).Comment("transform positions × calls"),
-		x("outItems").Op("=").Lit(groups * b.OutBlocks * w.TilesH).Comment("output blocks × rows of tiles"),
-	}
-	body := append([]jen.Code{jen.Const().Defs(append(copyConsts(b, groups), items...)...)}, imageCopy(b, wc.inBlocked, wc.outBlocked)...)
-	body = append(body,
+	consts := append(append(copyConsts(b, groups), regions(wc.k)...),
+		def("inItems", inLoop.Items).note("each %s", inLoop.Item),
+		def("mulItems", mulLoop.Items).note("each %s", mulLoop.Item),
+		def("outItems", outLoop.Items).note("each %s", outLoop.Item))
+	code := imageCopy(b, wc.k, wc.inBlocked, wc.outBlocked)
+	code = append(code,
 		jen.If(x("m.wide")).Block(
-			x("runtime.Parallel(inItems, m.kernels.%sWinoIn)", name),
-			x("runtime.Parallel(mulItems, m.kernels.%sWinoMul)", name),
-			x("runtime.Parallel(outItems, m.kernels.%sWinoOut)", name),
+			x("runtime.Parallel(inItems, m.kernels.%s)", inMethod),
+			x("runtime.Parallel(mulItems, m.kernels.%s)", mulMethod),
+			x("runtime.Parallel(outItems, m.kernels.%s)", outMethod),
 		).Else().Block(
-			x("m.%sWinoIn(worker, 0, inItems)", name),
-			x("m.%sWinoMul(worker, 0, mulItems)", name),
-			x("m.%sWinoOut(worker, 0, outItems)", name),
+			x("m.%s(worker, 0, inItems)", inMethod),
+			x("m.%s(worker, 0, mulItems)", mulMethod),
+			x("m.%s(worker, 0, outItems)", outMethod),
 		),
 	)
 	if !wc.outBlocked {
-		body = append(body, backToNCHW()...)
+		code = append(code, backToNCHW()...)
 	}
 	in := compiler.Shape{C: groups * b.In, H: b.InH, W: b.InW}
 	out := compiler.Shape{C: groups * b.Out, H: b.OutH, W: b.OutW}
 	f.Comment(fmt.Sprintf("%sImage computes one image of %s by %s: src (%s, %s) into dst (%s, %s).", name, wc.what, geo.f,
 		in, layout(wc.inBlocked), out, layout(wc.outBlocked)))
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Image").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()).Block(body...)
+	method(f, name+"Image", []jen.Code{jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dst")).Index().Float32()}, consts, code...)
 
-	vRegion := x("vAt, vSize").Op("=").List(jen.Lit(vAt), jen.Lit(vSize)).Comment(
-		fmt.Sprintf("one group's V in the scratch: [%d input blocks][%d positions][%d tiles][%d]", b.InBlocks, a2, tiles, lanes))
-	mRegion := x("mAt, mSize").Op("=").List(jen.Lit(mAt), jen.Lit(mSize)).Comment(
-		fmt.Sprintf("one group's M in the scratch: [%d output blocks][%d positions][%d tiles][%d]", b.OutBlocks, a2, tiles, lanes))
-	tileRows := x("tilesH, tilesW").Op("=").List(jen.Lit(w.TilesH), jen.Lit(w.TilesW))
-	inK, mulK, outK := wc.g.asm(geo.in.Name), wc.g.asm(geo.mul.Name), wc.g.asm(geo.out.Name)
+	passConsts := append(regions(wc.k), wc.strides()...)
 	wide := jen.If(x("m.wide")).Block(x("worker = 0").Comment("the workers share worker 0's copies"))
+	inK, mulK, outK := wc.g.asm(geo.in.Name), wc.g.asm(geo.mul.Name), wc.g.asm(geo.out.Name)
 
-	f.Comment(fmt.Sprintf("%sWinoIn transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%%%d of the", name, w.TilesH))
+	f.Comment(fmt.Sprintf("%s transforms rows of tiles lo…hi−1 of the input copy into V: item u is row u%%%d of the", inMethod, w.TilesH))
 	f.Comment(fmt.Sprintf("tiles of block u/%d%%%d of group u/%d.", w.TilesH, b.InBlocks, w.TilesH*b.InBlocks))
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"WinoIn").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Const().Defs(vRegion, tileRows,
-			x("vBlock").Op("=").Lit(a2*tiles*lanes).Comment("a block of V: its positions"),
-			x("inBlocks, inCopy").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(inCopy)),
-			x("row, block").Op("=").List(jen.Lit(inPix(b)*b.PadW), jen.Lit(inBlock(b))).Comment("strides of the input copy"),
-		),
+	method(f, inMethod, loopParams, append(passConsts,
+		def("inBlocks, inCopy", b.InBlocks, inCopy),
+		def("row, block", b.RowStride(), b.BlockStride()).note("strides of the input copy")),
 		wide,
-		x("buf := m.scratch[worker]"),
-		x("xs, v := buf[:%d], buf[vAt:]", groups*inCopy),
+		x("xs, v := %s, %s", scratch("worker", "xs"), scratch("worker", "v")),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%%inBlocks, u%%tilesH"),
-			x("%s(v[gr*vSize+cb*vBlock+ty*tilesW*%d:], xs[gr*inCopy+cb*block+ty*%d*row:])", inK, lanes, w.M),
+			x("%s(v[gr*vGroup+cb*vBlock+ty*tilesW*%d:], xs[gr*inCopy+cb*block+ty*%d*row:])", inK, lanes, w.M),
 		),
 	)
 
-	f.Comment(fmt.Sprintf("%sWinoMul multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%%%d", name, calls))
+	f.Comment(fmt.Sprintf("%s multiplies V by the transformed weights into M, items lo…hi−1: item u is call u%%%d", mulMethod, calls))
 	f.Comment(fmt.Sprintf("(output blocks (u%%%d)·%d…) of transform position u/%d%%%d of group u/%d.", calls, w.PerCall, calls, a2, calls*a2))
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"WinoMul").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Const().Defs(vRegion, mRegion,
-			x("positions, calls, inBlocks").Op("=").List(jen.Lit(a2), jen.Lit(calls), jen.Lit(b.InBlocks)),
-			x("position").Op("=").Lit(tiles*lanes).Comment("between the transform positions of a block of V or M"),
-			x("callOut, callWeights").Op("=").List(jen.Lit(w.PerCall*a2*tiles*lanes), jen.Lit(callWeights)),
-			x("zeros").Op("=").Lit(zeros).Comment("where the transformed weights hold zeros, the products' bias"),
-		),
+	method(f, mulMethod, loopParams, append(append(passConsts, regions(wc.packK)...),
+		def("positions, calls, inBlocks", a2, calls, b.InBlocks),
+		def("callOut, callWeights", w.PerCall*a2*w.Tiles()*lanes, callWeights).note("one call's output blocks in M, and its weights")),
 		wide,
-		x("buf, w := m.scratch[worker], m.%s", wc.weights),
-		x("v, mm := buf[vAt:mAt], buf[mAt:]"),
+		x("v, mm, w := %s, %s, m.%s", scratch("worker", "v"), scratch("worker", "m"), wc.weights),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, xi, call := u/(positions*calls), u/calls%%positions, u%%calls"),
-			x("at := (gr*positions+xi)*calls + call"),
-			x("%s(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)", mulK),
+			x("at := uAt + ((gr*positions+xi)*calls+call)*callWeights"),
+			x("%s(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)", mulK),
 		),
 	)
 
 	ys := "m.outs[worker]"
 	if !wc.outBlocked {
-		ys = fmt.Sprintf("buf[%d:%d]", groups*inCopy, groups*(inCopy+outCopy))
+		ys = scratch("worker", "ys")
 	}
-	f.Comment(fmt.Sprintf("%sWinoOut transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is", name))
+	f.Comment(fmt.Sprintf("%s transforms M into rows of tiles lo…hi−1 of the output, with the bias: item u is", outMethod))
 	f.Comment(fmt.Sprintf("row u%%%d of the tiles of output block u/%d%%%d of group u/%d; the last row of tiles stores the", w.TilesH, w.TilesH, b.OutBlocks, w.TilesH*b.OutBlocks))
 	f.Comment("rows inside the image only.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"WinoOut").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Const().Defs(mRegion, tileRows,
-			x("mBlock").Op("=").Lit(a2*tiles*lanes).Comment("a block of M: its positions"),
-			x("outBlocks, outCopy").Op("=").List(jen.Lit(b.OutBlocks), jen.Lit(outCopy)),
-			x("outH, outW, tile").Op("=").List(jen.Lit(b.OutH), jen.Lit(b.OutW), jen.Lit(w.M)).Comment("the output, and a tile's rows"),
-			x("biases").Op("=").Lit(biases).Comment("where the biases start in the transformed weights"),
-		),
+	method(f, outMethod, loopParams, append(append(passConsts, regions(wc.packK)...),
+		def("outBlocks, outCopy", b.OutBlocks, outCopy),
+		def("outH, outW, tile", b.OutH, b.OutW, w.M).note("the output, and a tile's rows")),
 		wide,
-		x("buf, w := m.scratch[worker], m.%s", wc.weights),
-		x("ys, mm := %s, buf[mAt:]", ys),
+		x("ys, mm, w := %s, %s, m.%s", ys, scratch("worker", "m"), wc.weights),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%%outBlocks, u%%tilesH"),
-			x("%s(ys[gr*outCopy+(ob*outH+ty*tile)*outW*%d:], mm[gr*mSize+ob*mBlock+ty*tilesW*%d:], w[biases+(gr*outBlocks+ob)*%d:], min(tile, outH-ty*tile))",
+			x("%s(ys[gr*outCopy+(ob*outH+ty*tile)*outW*%d:], mm[gr*mGroup+ob*mBlock+ty*tilesW*%d:], w[biasesAt+(gr*outBlocks+ob)*%d:], min(tile, outH-ty*tile))",
 				outK, lanes, lanes, lanes),
 		),
 	)
+	wc.transformFilters(f, geo.f, mulK)
+}
 
-	// conv3Pack: U = G g Gᵀ per filter, in the product kernel's layout, split over the workers.
-	packItems := groups * b.Out
-	f.Comment(fmt.Sprintf("%s transforms the filters of %s for %s (%sRows, split over the workers).", pack, wc.what, mulK, pack))
+// transformFilters emits the method that transforms the filters for the products (wc.pack) and
+// the loop it runs over the workers: U = G g Gᵀ per filter, in the product kernel's layout.
+func (wc *winoConv) transformFilters(f *jen.File, alg *asm.Winograd, mulK string) {
+	b, pack := wc.b, wc.pack
+	w := b.Wino
+	const lanes = compiler.ChannelBlock
+	loop := wc.packK.Loop(strings.TrimPrefix(pack, wc.step) + "Rows")
+	method := wc.step + loop.Name
+	f.Comment(fmt.Sprintf("%s transforms the filters of %s for %s (%s, split over the workers).", pack, wc.what, mulK, method))
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(pack).Params().Block(
-		x("runtime.Parallel(%d, m.kernels.%sRows)", packItems, pack).Comment("groups × output channels"),
+		x("runtime.Parallel(%d, m.kernels.%s)", loop.Items, method).Comment("each " + loop.Item),
 	)
-	var gm []string
-	for _, row := range geo.f.G {
-		var vs []string
-		for _, v := range row {
-			vs = append(vs, fmt.Sprintf("%6s", strconv.FormatFloat(v, 'g', 4, 64)))
-		}
-		gm = append(gm, "[ "+strings.Join(vs, " ")+" ]")
-	}
-	f.Comment(fmt.Sprintf("%sRows transforms the filters of output channels lo…hi−1 (u: channel u%%%d of group u/%d), each", pack, b.Out, b.Out))
-	f.Comment(fmt.Sprintf("%dx%d filter g into U = G g Gᵀ in float64, with G of %s:", b.KH, b.KW, geo.f))
-	f.Comment("")
-	for _, row := range gm {
-		f.Comment("\t" + row)
-	}
-	f.Comment("")
+	matrix := wc.g.winogradG(alg)
+	f.Comment(fmt.Sprintf("%s transforms the filters of output channels lo…hi−1 (u: channel u%%%d of group u/%d), each", method, b.Out, b.Out))
+	f.Comment(fmt.Sprintf("%dx%d filter g into U = G g Gᵀ in float64, G %s (%s), every sum without its zero terms.", b.KH, b.KW, matrix, alg))
 	f.Comment(fmt.Sprintf("U is laid out per group, transform position and call as [input channel][%d output blocks][%d", w.PerCall, lanes))
 	f.Comment("channels], zero for channels beyond the group's; then the biases, then zeros.")
-	r, a := w.R, w.Alpha
-	var load []string
-	var gs []string
-	for ky := range r {
-		for kx := range r {
-			off := ky*r + kx
-			if wc.flip {
-				off = (r-1-ky)*r + r - 1 - kx
-			}
-			gs = append(gs, fmt.Sprintf("g%d%d", ky, kx))
-			load = append(load, fmt.Sprintf("float64(g[%d])", off))
-		}
+	load := "g[y][x] = float64(w[at+y*kw+x])"
+	if wc.flip {
+		load = "g[y][x] = float64(w[at+(kh-1-y)*kw+kw-1-x])" + " // flipped in space"
 	}
-	filter := []jen.Code{
-		x("g := w[%s:][:kh*kw]", wc.filterBase),
-		x("%s := %s", strings.Join(gs, ", "), strings.Join(load, ", ")),
-	}
-	filter = append(filter, sandwich(geo.f.G, "G g", func(i, j int) string { return fmt.Sprintf("g%d%d", i, j) },
-		func(i, j int, sum string) jen.Code { return x("q[%d] = float32(%s)", (i*a+j)*calls*callWeights, sum) })...)
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(pack+"Rows").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Const().Defs(
-			x("gIn, gOut").Op("=").List(jen.Lit(b.In), jen.Lit(b.Out)).Comment("the convolution's channels per group"),
-			x("kh, kw").Op("=").List(jen.Lit(b.KH), jen.Lit(b.KW)),
-			x("outBlocks, perCall, callWeights").Op("=").List(jen.Lit(b.OutBlocks), jen.Lit(w.PerCall), jen.Lit(callWeights)),
-			x("uSize, biases").Op("=").List(jen.Lit(uSize), jen.Lit(biases)).Comment("one group's transformed weights, and where the biases start"),
-		),
+	calls := b.Calls()
+	wmethodConsts := append(regions(wc.packK),
+		def("gIn, gOut", b.In, b.Out).note("the convolution's channels per group"),
+		def("kh, kw, alpha", b.KH, b.KW, w.Alpha),
+		def("outBlocks, perCall, callWeights", b.OutBlocks, w.PerCall, b.InBlocks*lanes*w.PerCall*lanes),
+		def("group, position", int(w.WeightSize(b)), calls*b.InBlocks*lanes*w.PerCall*lanes).note("one group's transformed weights, and a position's"))
+	wmethod(f, method, wmethodConsts,
 		x("w, p := m.%s, m.%s", fieldName(wc.weight), wc.weights),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, o := u/gOut, u%%gOut"),
 			x("ob, ch := o/%d, o%%%d", lanes, lanes),
-			x("at := gr*uSize + ob/perCall*callWeights + ob%%perCall*%d + ch", lanes),
-			jen.For(x("c := 0; c < gIn; c++")).Block(append([]jen.Code{x("q := p[at+c*perCall*%d:]", lanes)}, filter...)...),
-			x("p[biases+(gr*outBlocks+ob)*%d+ch] = %s", lanes, wc.bias),
+			x("base := uAt + gr*group + ob/perCall*callWeights + ob%%perCall*%d + ch", lanes),
+			jen.For(x("c := 0; c < gIn; c++")).Block(
+				x("at := %s", wc.filterBase),
+				x("var g [kh][kw]float64"),
+				jen.For(x("y := range kh")).Block(jen.For(x("x := range kw")).Block(x("%s", load))),
+				jen.Comment("T = G g, then U = T Gᵀ."),
+				x("var t [alpha][kw]float64"),
+				jen.For(x("i := range alpha")).Block(jen.For(x("j := range kw")).Block(
+					jen.For(x("k, v := range %s[i]", matrix)).Block(jen.If(x("v != 0")).Block(x("t[i][j] += float64(v * g[k][j])"))),
+				)),
+				x("q := p[base+c*perCall*%d:]", lanes),
+				jen.For(x("i := range alpha")).Block(jen.For(x("j := range alpha")).Block(
+					x("var sum float64"),
+					jen.For(x("k, v := range %s[j]", matrix)).Block(jen.If(x("v != 0")).Block(x("sum += float64(v * t[i][k])"))),
+					x("q[(i*alpha+j)*position] = float32(sum)"),
+				)),
+			),
+			x("p[biasesAt+(gr*outBlocks+ob)*%d+ch] = %s", lanes, wc.bias),
 		),
 	)
 }
 
-// winoTiles are the sizes of a Winograd convolution's tiles and transforms, per group, that its
-// weight gradient names.
-func winoTiles(b *compiler.ConvBlocking) []jen.Code {
-	w := b.Wino
-	tiles := w.Tiles()
-	return []jen.Code{
-		x("tilesH, tilesW, tiles, tile").Op("=").List(jen.Lit(w.TilesH), jen.Lit(w.TilesW), jen.Lit(tiles), jen.Lit(w.M)).Comment("tile: a tile's outputs per side"),
-		x("positions, vSize, zSize").Op("=").List(jen.Lit(w.Alpha*w.Alpha), jen.Lit(int(w.VSize(b))), jen.Lit(int(w.MSize(b)))).Comment("the transforms of the input (V) and of dY (Z)"),
-		x("position").Op("=").Lit(tiles * compiler.ChannelBlock).Comment("between the transform positions of a block of V or Z"),
+// wmethod emits a method of the Model that runs items lo…hi−1, declaring the constants it uses.
+func wmethod(f *jen.File, name string, consts []constant, code ...jen.Code) {
+	method(f, name, loopParams, consts, code...)
+}
+
+// winogradG declares, once per package, the matrix G of a Winograd algorithm as a package-level
+// constant array, and returns its name: winogradG2x3 for F(2×2, 3×3).
+func (g *gen) winogradG(alg *asm.Winograd) string {
+	name := fmt.Sprintf("winogradG%dx%d", alg.M, alg.R)
+	g.matrices[name] = alg.G
+	return name
+}
+
+// matrixDecls declares the Winograd matrices the package's kernels use (winogradG), in the order
+// of their names.
+func (g *gen) matrixDecls(f *jen.File) {
+	for _, name := range sortedKeys(g.matrices) {
+		m := g.matrices[name]
+		var rows []jen.Code
+		for _, row := range m {
+			var vs []jen.Code
+			for _, v := range row {
+				vs = append(vs, jen.Op(strconv.FormatFloat(v, 'g', -1, 64)))
+			}
+			rows = append(rows, jen.Values(vs...))
+		}
+		f.Comment(fmt.Sprintf("%s is the matrix G of Winograd's F(%dx%d,%dx%d), α × r, from Toom-Cook interpolation", name, len(m)-len(m[0])+1, len(m)-len(m[0])+1, len(m[0]), len(m[0])))
+		f.Comment("(codegen/asm.NewWinograd): the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.")
+		f.Var().Id(name).Op("=").Index(jen.Lit(len(m))).Index(jen.Lit(len(m[0]))).Float64().Values(listLines(rows)...)
 	}
 }
 
@@ -379,7 +365,7 @@ func winoUpdKernel(g *gen, s *compiler.Step) asm.Upd {
 	l, b := s.Main(), s.ConvBlocking()
 	w := b.Wino
 	tiles := w.Tiles()
-	return asm.Upd{Name: g.name[s] + "UpdKernel", T: b.UpdT, F: b.UpdF, Rows: 1, OutW: tiles,
+	return asm.Upd{Name: g.name[s] + "UpdKernel", T: b.UpdT, F: b.UpdF, Rows: 1, OutW: tiles, Tiles: asmTiles(&b.UpdTiles),
 		InRowStride: tiles * compiler.ChannelBlock, InPixStride: compiler.ChannelBlock, InTStride: 1,
 		DyRowStride: tiles * compiler.ChannelBlock, DyBlockStride: w.Alpha * w.Alpha * tiles * compiler.ChannelBlock,
 		Doc:   fmt.Sprintf("a weight gradient's sums over an image's tiles at one of %s's transform positions", w),
@@ -402,43 +388,41 @@ func winoDyKernel(g *gen, s *compiler.Step) asm.WinoIn {
 // it and its tiles transformed (V, by the forward pass's kernel), dY copied into a blocked copy
 // that is zero where the tiles overhang the image and its tiles transformed (Z), and a kernel
 // call per group, transform position, input block, group of UpdT channels and group of UpdF
-// output blocks. It also emits <name>WinoDW, which brings the sums back: dW = Gᵀ dU G.
+// output blocks; all in the regions of the plan's weight-gradient kernel. It also emits
+// <name>WinoDW, the plan's loop of Reduce, which brings the sums back: dW = Gᵀ dU G.
 func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
 	w, name := b.Wino, g.name[s]
-	fwd := winoForwardConv(g, s).geometry()
-	in, dyK, u := g.asm(fwd.in.Name), g.asm(winoDyKernel(g, s).Name), g.asm(winoUpdKernel(g, s).Name)
+	fwd := winoForwardConv(g, s)
+	geo := fwd.geometry()
+	in, dyK, u := g.asm(geo.in.Name), g.asm(winoDyKernel(g, s).Name), g.asm(winoUpdKernel(g, s).Name)
 	const lanes = compiler.ChannelBlock
-	inCopy := int(b.InSize())
-	vAt := c.Groups * inCopy
-	dyAt := vAt + c.Groups*int(w.VSize(b))
-	zAt := dyAt + c.Groups*int(w.DYSize(b))
+	wg := s.Kernel(compiler.PassWeightGrad)
 	rowsP, dyRow := w.TilesH*w.M, w.TilesW*w.M*lanes
 
 	f.Comment(fmt.Sprintf("%sUpd adds the weight gradient of one image of %s, in %s's domain, to dw, the worker's partial", name, l.Name, w))
 	f.Comment(fmt.Sprintf("sums in %s's layout: [group][position][input block][channel/%d][output block/%d] × [%d][%d][16], from", u, b.UpdT, b.UpdF, b.UpdT, b.UpdF))
 	f.Comment(fmt.Sprintf("src (%s) and dy (%s).", s.In(), s.Out()))
-	body := []jen.Code{
-		jen.Const().Defs(append(append(copyConsts(b, c.Groups), winoTiles(b)...),
-			x("inBlocks, outBlocks, t, f").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(b.OutBlocks), jen.Lit(b.UpdT), jen.Lit(b.UpdF)).Comment("the blocks, and the channels and output blocks per call"),
-			x("vAt, dyAt, zAt").Op("=").List(jen.Lit(vAt), jen.Lit(dyAt), jen.Lit(zAt)).Comment("where V, dY's copy and Z start in the scratch"),
-			x("outH, outW, rowsP, dyRow, dyCopy").Op("=").List(jen.Lit(b.OutH), jen.Lit(b.OutW), jen.Lit(rowsP), jen.Lit(dyRow), jen.Lit(int(w.DYSize(b)))).Comment("dY's copy: rowsP rows of dyRow values per block"),
-		)...),
-		x("buf := m.scratch[worker]"),
-		x("xs, v, dys, z := buf[:vAt], buf[vAt:dyAt], buf[dyAt:zAt], buf[zAt:]"),
+	consts := append(append(append(copyConsts(b, c.Groups), regions(wg)...), fwd.strides()...),
+		def("positions, zGroup, zBlock", w.Alpha*w.Alpha, int(w.MSize(b)), w.Alpha*w.Alpha*w.Tiles()*lanes).note("the transform positions, one group's Z and a block of it"),
+		def("tile", w.M).note("a tile's outputs per side"),
+		def("inBlocks, outBlocks, t, f", b.InBlocks, b.OutBlocks, b.UpdT, b.UpdF).note("the blocks, and the channels and output blocks per call"),
+		def("outH, outW, rowsP, dyRow, dyCopy", b.OutH, b.OutW, rowsP, dyRow, int(w.DYSize(b))).note("dY's copy: rowsP rows of dyRow values per block"))
+	code := []jen.Code{
+		x("xs, v, dys, z := %s, %s, %s, %s", scratch("worker", "xs"), scratch("worker", "v"), scratch("worker", "dys"), scratch("worker", "z")),
 		x("clear(xs)").Comment("the padding is zero"),
 		copyIn(b, s.InLayout == compiler.LayoutBlocked),
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("cb := 0; cb < inBlocks; cb++")).Block(
 				jen.For(x("ty := 0; ty < tilesH; ty++")).Block(
-					x("%s(v[gr*vSize+cb*positions*position+ty*tilesW*%d:], xs[gr*inCopy+cb*block+ty*tile*row:])", in, lanes),
+					x("%s(v[gr*vGroup+cb*vBlock+ty*tilesW*%d:], xs[gr*inCopy+cb*block+ty*tile*row:])", in, lanes),
 				),
 			),
 		),
 		x("clear(dys)").Comment("zero where the tiles overhang the image"),
 	}
 	if s.Layout == compiler.LayoutBlocked {
-		body = append(body, jen.For(x("gr := 0; gr < groups; gr++")).Block(
+		code = append(code, jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("ob := 0; ob < outBlocks; ob++")).Block(
 				jen.For(x("y := 0; y < outH; y++")).Block(
 					x("copy(dys[gr*dyCopy+(ob*rowsP+y)*dyRow:][:outW*%d], dy[((gr*outBlocks+ob)*outH+y)*outW*%d:][:outW*%d])", lanes, lanes, lanes),
@@ -446,7 +430,7 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 			),
 		))
 	} else {
-		body = append(body, jen.For(x("gr := 0; gr < groups; gr++")).Block(
+		code = append(code, jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("ob := 0; ob < outBlocks; ob++")).Block(
 				x("s, d := dy[(gr*gOut+ob*%d)*pixels:], dys[gr*dyCopy+ob*rowsP*dyRow:]", lanes),
 				jen.For(x("y := 0; y < outH; y++")).Block(
@@ -455,11 +439,11 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 			),
 		))
 	}
-	body = append(body,
+	code = append(code,
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("ob := 0; ob < outBlocks; ob++")).Block(
 				jen.For(x("ty := 0; ty < tilesH; ty++")).Block(
-					x("%s(z[gr*zSize+ob*positions*position+ty*tilesW*%d:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])", dyK, lanes),
+					x("%s(z[gr*zGroup+ob*zBlock+ty*tilesW*%d:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])", dyK, lanes),
 				),
 			),
 		),
@@ -468,9 +452,9 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 			jen.For(x("xi := 0; xi < positions; xi++")).Block(
 				jen.For(x("cb := 0; cb < inBlocks; cb++")).Block(
 					jen.For(x("c0 := 0; c0 < %d; c0 += t", lanes)).Block(
-						x("in := v[gr*vSize+(cb*positions+xi)*position+c0:]"),
+						x("in := v[gr*vGroup+cb*vBlock+xi*position+c0:]"),
 						jen.For(x("ob := 0; ob < outBlocks; ob += f")).Block(
-							x("%s(dw[at:at+t*f*%d], in, z[gr*zSize+(ob*positions+xi)*position:])", u, lanes),
+							x("%s(dw[at:at+t*f*%d], in, z[gr*zGroup+ob*zBlock+xi*position:])", u, lanes),
 							x("at += t * f * %d", lanes),
 						),
 					),
@@ -478,84 +462,62 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 			),
 		),
 	)
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Upd").Params(jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dy"), jen.Id("dw")).Index().Float32()).Block(body...)
+	method(f, name+"Upd", []jen.Code{jen.Id("worker").Int(), jen.List(jen.Id("src"), jen.Id("dy"), jen.Id("dw")).Index().Float32()}, consts, code...)
 
 	// conv3WinoDW: dW = Gᵀ dU G per filter, from worker 0's summed partials.
 	a := w.Alpha
-	perFilter := sandwich(asm.Transpose(fwd.f.G), "Gᵀ dU", func(i, j int) string { return fmt.Sprintf("d%d%d", i, j) },
-		func(p, q int, sum string) jen.Code { return x("dw[%d] = float32(%s)", p*w.R+q, sum) })
-	var loads, ds []string
-	for i := range a {
-		for j := range a {
-			ds = append(ds, fmt.Sprintf("d%d%d", i, j))
-			loads = append(loads, fmt.Sprintf("float64(du[%d])", (i*a+j)*b.InBlocks*lanes*b.OutBlocks*lanes))
-		}
-	}
-	f.Comment(fmt.Sprintf("%sWinoDW sets the gradient of %s's filters of output channels lo…hi−1 (u: channel u%%%d of", name, l.Name, b.Out))
-	f.Comment(fmt.Sprintf("group u/%d) from the summed partials dU in %s's domain: dW = Gᵀ dU G, in float64.", b.Out, w))
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"WinoDW").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Const().Defs(
-			x("gIn, gOut, kh, kw").Op("=").List(jen.Lit(b.In), jen.Lit(b.Out), jen.Lit(c.KH), jen.Lit(c.KW)),
-			x("inBlocks, outBlocks, t, f").Op("=").List(jen.Lit(b.InBlocks), jen.Lit(b.OutBlocks), jen.Lit(b.UpdT), jen.Lit(b.UpdF)),
-			x("groupSums").Op("=").Lit(int(w.WeightSize(b))).Comment("one group's partial sums"),
-		),
-		x("grad, sums := m.params[%d].Grad, m.partials[0][%d:]", g.index[l.Name+".weight"], int(s.PartialsAt)),
+	red := s.Kernel(compiler.PassReduce)
+	loop := red.Loop("WinoDW")
+	matrix := g.winogradG(geo.f)
+	f.Comment(fmt.Sprintf("%s%s sets the gradient of %s's filters of output channels lo…hi−1 (u: channel u%%%d of", name, loop.Name, l.Name, b.Out))
+	f.Comment(fmt.Sprintf("group u/%d) from the summed partials dU in %s's domain: dW = Gᵀ dU G in float64, G %s, every sum", b.Out, w, matrix))
+	f.Comment("without its zero terms.")
+	wmethod(f, name+loop.Name, append(partialSums(s),
+		def("gIn, gOut, kh, kw, alpha", b.In, b.Out, c.KH, c.KW, a),
+		def("inBlocks, outBlocks, t, f", b.InBlocks, b.OutBlocks, b.UpdT, b.UpdF),
+		def("groupSums", int(w.WeightSize(b))).note("one group's partial sums"),
+		def("position", b.InBlocks*lanes*b.OutBlocks*lanes).note("between the partial sums of two transform positions")),
+		x("grad, sums := m.params[%d].Grad, m.partials[0][dwAt:dwAt+dwSize]", g.index[l.Name+".weight"]),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, o := u/gOut, u%%gOut"),
 			x("ob, ol := o/%d, o%%%d", lanes, lanes),
-			jen.For(x("ci := 0; ci < gIn; ci++")).Block(append([]jen.Code{
+			jen.For(x("ci := 0; ci < gIn; ci++")).Block(
 				x("cb, c := ci/%d, ci%%%d", lanes, lanes),
-				jen.Comment("position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further"),
+				jen.Comment("position 0's partial sum"),
 				x("du := sums[gr*groupSums+(((cb*(%d/t)+c/t)*(outBlocks/f)+ob/f)*t+c%%t)*f*%d+ob%%f*%d+ol:]", lanes, lanes, lanes),
-				x("%s := %s", strings.Join(ds, ", "), strings.Join(loads, ", ")),
+				jen.Comment("T = Gᵀ dU, then dW = T G."),
+				x("var t [kh][alpha]float64"),
+				jen.For(x("i := range kh")).Block(jen.For(x("j := range alpha")).Block(
+					jen.For(x("k := range alpha")).Block(
+						jen.If(x("v := %s[k][i]; v != 0", matrix)).Block(x("t[i][j] += float64(v * float64(du[(k*alpha+j)*position]))")),
+					),
+				)),
 				x("dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]"),
-			}, perFilter...)...),
+				jen.For(x("i := range kh")).Block(jen.For(x("j := range kw")).Block(
+					x("var sum float64"),
+					jen.For(x("k := range alpha")).Block(
+						jen.If(x("v := %s[k][j]; v != 0", matrix)).Block(x("sum += float64(v * t[i][k])")),
+					),
+					x("dw[i*kw+j] = float32(sum)"),
+				)),
+			),
 		),
 	)
 }
 
-// sandwich is the unrolled code of L X Lᵀ in float64, for an n×n matrix X whose entries are
-// named by x and a k×n matrix L of constants: the rows of T = L X (product, for the comments) as
-// variables t<i><j>, then each entry of T Lᵀ given to store, every sum without its zero terms.
-func sandwich(l [][]float64, product string, x func(i, j int) string, store func(i, j int, sum string) jen.Code) []jen.Code {
-	var code []jen.Code
-	n := len(l[0])
-	for i := range l {
-		var ts, es []string
-		for j := range n {
-			var col []string
-			for k := range n {
-				col = append(col, x(k, j))
-			}
-			ts = append(ts, fmt.Sprintf("t%d%d", i, j))
-			es = append(es, linear(l[i], col))
-		}
-		code = append(code, jen.Id(strings.Join(ts, ", ")).Op(":=").Id(strings.Join(es, ", ")).Comment(fmt.Sprintf("row %d of %s", i, product)))
-	}
-	for i := range l {
-		for j := range l {
-			var row []string
-			for k := range n {
-				row = append(row, fmt.Sprintf("t%d%d", i, k))
-			}
-			code = append(code, store(i, j, linear(l[j], row)))
-		}
-	}
-	return code
-}
-
 // winoReduce emits the statements of Backward that set the parameter gradients of a conv whose
 // weight gradient runs by Winograd: the workers' partial sums added up into worker 0's, brought
-// back by <name>WinoDW over the workers; the bias's summed.
+// back by the plan's loop WinoDW over the workers; the bias's summed.
 func winoReduce(g *gen, s *compiler.Step) []jen.Code {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
-	off, size := int(s.PartialsAt), c.Groups*int(b.GradSize())
+	red := s.Kernel(compiler.PassReduce)
+	dw, loop := red.Region("dw"), red.Loop("WinoDW")
 	code := []jen.Code{
-		x("m.addPartials(%d, %d)", off, size).Comment(l.Name + ".weight, in " + b.Wino.String() + "'s domain"),
-		x("runtime.Parallel(%d, m.kernels.%sWinoDW)", c.Out, g.name[s]),
+		x("m.addPartials(%d, %d)", int(s.PartialsAt+dw.At), int(dw.Size)).Comment(l.Name + ".weight, in " + b.Wino.String() + "'s domain"),
+		x("runtime.Parallel(%d, m.kernels.%s%s)", loop.Items, g.name[s], loop.Name),
 	}
 	if c.Learn.Bias {
-		code = append(code, x("m.sumPartials(m.params[%d].Grad, %d)", g.index[l.Name+".bias"], off+size))
+		code = append(code, x("m.sumPartials(m.params[%d].Grad, %d)", g.index[l.Name+".bias"], int(s.PartialsAt+red.Region("db").At)))
 	}
 	return code
 }

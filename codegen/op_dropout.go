@@ -19,11 +19,8 @@ func dropoutForward(g *gen, f *jen.File, s *compiler.Step) {
 	g.doc(f, s, false, fmt.Sprintf("Training only: b = a·mask, mask 0 with probability %g, else 1/(1−%g) (inverted dropout).", p, p))
 	inS, outS := g.slices(s)
 	kernel(f, s, g.name[s],
-		jen.Const().Defs(append(sizes(s.In(), s.Out()),
-			x("keep").Op("=").Lit(1-p),
-			x("scale").Op("=").Lit(float32(1/(1-p))),
-			x("stream").Op("=").Lit(s.Stream).Comment("this layer's share of the seed's streams"),
-		)...),
+		append(sizes(s.In(), s.Out()), def("keep", 1-p), def("scale", float32(1/(1-p))),
+			def("stream", s.Stream).note("this layer's share of the seed's streams")),
 		x("in, out, mask := %s, %s, m.%sMask[:m.n*outSize]", inS, outS, g.name[s]),
 		jen.For(x("i := lo; i < hi; i++")).Block(
 			x("rng := runtime.NewRNG(m.seed)"),
@@ -40,7 +37,7 @@ func dropoutBackward(g *gen, f *jen.File, s *compiler.Step) {
 	g.doc(f, s, true, "The gradient times the mask of the last training-mode Forward,\nor itself after an inference-mode one.")
 	_, _, dyS, dxS := g.gradSlices(s)
 	kernel(f, s, g.backName(s),
-		jen.Const().Defs(sizes(s.In(), s.Out())...),
+		sizes(s.In(), s.Out()),
 		x("dy, dx := %s, %s", dyS, dxS),
 		jen.If(x("!m.train")).Block(
 			x("copy(dx[lo*inSize:hi*inSize], dy[lo*outSize:hi*outSize])"),

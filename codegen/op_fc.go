@@ -17,12 +17,6 @@ func init() {
 			k := fcKernel(g, s)
 			return []asm.Kernel{&k}
 		},
-		bound: func(g *gen, s *compiler.Step) []string {
-			if s.FCBlocking() == nil {
-				return nil
-			}
-			return []string{g.name[s] + "Rows"}
-		},
 	})
 }
 
@@ -36,8 +30,8 @@ func fcKernel(g *gen, s *compiler.Step) asm.Conv {
 		InCStride: 1, InPixStride: b.In, InRowStride: b.Width * b.In, InBlockStride: compiler.ChannelBlock,
 		KH: 1, KW: 1, SH: 1, SW: 1,
 		OutW: b.Width, OutBlocks: compiler.FCImages / compiler.ChannelBlock, OutBlockStride: b.Out * compiler.ChannelBlock,
-		Tile: b.Tile, Doc: fmt.Sprintf("%d outputs of a fully connected layer for %d images", b.Width, compiler.FCImages),
-		Users: []string{fmt.Sprintf("%s (%s)", l.Name, g.where(l))}}
+		Tiles: asmTiles(&b.Tiles), Doc: fmt.Sprintf("%d outputs of a fully connected layer for %d images", b.Width, compiler.FCImages),
+		Users: []string{fmt.Sprintf("%s (%s)", s.Name(), g.where(l))}}
 }
 
 // fcForward emits a fully connected layer as one GEMM over the whole batch, inputs · weightsᵀ,
@@ -71,8 +65,7 @@ func fcForward(g *gen, f *jen.File, s *compiler.Step) {
 			fmt.Sprintf("runtime.Dense(m.%s, inSize).T()", weight), "out["+from+"*outSize:]", "outSize", false, epilogue(bias, "ColBias", s.ReLU)))
 	}
 	if b == nil {
-		kernel(f, s, g.name[s],
-			jen.Const().Defs(sizes(in, out)...),
+		kernel(f, s, g.name[s], sizes(in, out),
 			x("in, out := %s, %s", inS, outS),
 			gemm("0"),
 		)
@@ -97,20 +90,21 @@ func fcForward(g *gen, f *jen.File, s *compiler.Step) {
 			),
 		}
 	}
-	kernel(f, s, name,
-		jen.Const().Defs(append(sizes(in, out),
-			x("images").Op("=").Lit(images).Comment("per call of the kernel: its accumulators' lanes"),
-			x("calls").Op("=").Lit(b.Out/b.Width).Comment(fmt.Sprintf("of %d outputs each", b.Width)),
-		)...),
+	k := s.Kernel(compiler.PassForward)
+	rows := k.Loop("Rows")
+	consts := append(append(sizes(in, out), regions(k)...),
+		def("images", images).note("per call of the kernel: its accumulators' lanes"),
+		def("calls", rows.Items).note("%s each", rows.Item))
+	kernel(f, s, name, consts,
 		x("in, out := %s, %s", inS, outS),
 		x("full := m.n / images * images"),
-		x("xs, ys := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images]"),
+		x("xs, ys := %s, %s", scratch("0", "xs"), scratch("0", "ys")),
 		jen.For(x("g := 0; g < full; g += images")).Block(append([]jen.Code{
 			jen.Comment("The images transposed: xs[k·32 + i] = x_(g+i)[k]."),
 			jen.For(x("i := 0; i < images; i++")).Block(
 				jen.For(x("k, v := range in[(g+i)*inSize : (g+i+1)*inSize]")).Block(x("xs[k*images+i] = v")),
 			),
-			x("runtime.Parallel(calls, m.kernels.%sRows)", name),
+			x("runtime.Parallel(calls, m.kernels.%s%s)", name, rows.Name),
 			jen.Comment(fmt.Sprintf("ys is [block of %d images][output][image]: back to [image][output].", lanes)),
 			jen.For(x("b := 0; b < images/%d; b++", lanes)).Block(
 				x("runtime.FromBlocks(out[(g+b*%d)*outSize:], outSize, ys[b*outSize*%d:], %d, outSize)", lanes, lanes, lanes),
@@ -119,16 +113,12 @@ func fcForward(g *gen, f *jen.File, s *compiler.Step) {
 		jen.If(x("full < m.n")).Block(gemm("full")),
 	)
 	call := g.asm(fcKernel(g, s).Name)
-	f.Comment(fmt.Sprintf("%sRows runs %s for calls lo…hi−1: call u computes outputs u·%d… for the %d images", name, call, b.Width, images))
+	f.Comment(fmt.Sprintf("%s%s runs %s for calls lo…hi−1: call u computes outputs u·%d… for the %d images", name, rows.Name, call, b.Width, images))
 	f.Comment("transposed in the scratch of worker 0.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Rows").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Const().Defs(
-			x("inSize, outSize, width").Op("=").List(jen.Lit(b.In), jen.Lit(b.Out), jen.Lit(b.Width)),
-			x("images").Op("=").Lit(images),
-		),
-		x("xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.%s", weight),
+	method(f, name+rows.Name, loopParams, append(regions(k), def("inSize, width, blocks", b.In, b.Width, b.In/compiler.ChannelBlock)),
+		x("xs, ys, w := %s, %s, m.%s", scratch("0", "xs"), scratch("0", "ys"), weight),
 		jen.For(x("u := lo; u < hi; u++")).Block(
-			x("%s(ys[u*width*%d:], w[u*width*inSize:(u+1)*width*inSize], xs, %sZeros[:], %d)", call, lanes, name, b.In/compiler.ChannelBlock),
+			x("%s(ys[u*width*%d:], w[u*width*inSize:(u+1)*width*inSize], xs, %sZeros[:], blocks)", call, lanes, name),
 		),
 	)
 	f.Comment(fmt.Sprintf("%sZeros is %s's bias: zero, the layer's own added after.", name, call))
@@ -147,10 +137,7 @@ func fcBackward(g *gen, f *jen.File, s *compiler.Step) {
 	}
 	g.doc(f, s, true, how+".")
 	inS, outS, dyS, dxS := g.gradSlices(s)
-	body := []jen.Code{
-		jen.Const().Defs(sizes(in, out)...),
-		x("x, dy := %s, %s", inS, dyS),
-	}
+	body := []jen.Code{x("x, dy := %s, %s", inS, dyS)}
 	if s.ReLU {
 		body = append(body, x("y := %s", outS))
 	}
@@ -180,5 +167,5 @@ func fcBackward(g *gen, f *jen.File, s *compiler.Step) {
 		body = append(body, x("runtime.ParallelMultiply(%s)", product("m.n", "inSize", "outSize", "runtime.Dense(dy, outSize)",
 			fmt.Sprintf("runtime.Dense(m.%s, inSize)", fieldName(l.Name+".weight")), dxS, "inSize", false, "")))
 	}
-	kernel(f, s, g.backName(s), body...)
+	kernel(f, s, g.backName(s), sizes(in, out), body...)
 }

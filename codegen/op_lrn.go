@@ -8,40 +8,32 @@ import (
 )
 
 func init() {
-	register(compiler.OpLRN, &emitter{forward: lrnForward, backward: lrnBackward,
-		bound: func(g *gen, s *compiler.Step) []string {
-			if lrnWindowed(s) {
-				return []string{g.name[s] + "Chunks"}
-			}
-			return nil
-		}})
+	register(compiler.OpLRN, &emitter{forward: lrnForward, backward: lrnBackward})
 }
 
-// lrnWindowed says the lower pass chose compiler.LRNForwardBlocked: the forward pass sums the
-// windows in the blocked layout (runtime.LRNWindowBlocked), a chunk of pixels at a time, the
-// chunks split over the workers when the model has fewer images than workers.
-func lrnWindowed(s *compiler.Step) bool { return s.Forward == compiler.LRNForwardBlocked }
-
-// lrnConsts declares the sizes and constants of an LRN kernel, the constants as float32, as the
-// runtime's LRN kernels take them.
-func lrnConsts(s *compiler.Step) []jen.Code {
-	p, shape := s.Main().LRN(), s.In()
-	return []jen.Code{
-		x("channels").Op("=").Lit(shape.C),
-		x("pixels").Op("=").Lit(shape.H * shape.W),
-		x("chunk").Op("=").Lit(compiler.LRNChunkOf(shape)).Comment("pixels at a time, in the channel-blocked layout"),
-		x("inSize, outSize").Op("=").List(jen.Lit(int(shape.Size())), jen.Lit(int(shape.Size()))),
-		x("before, after").Op("=").List(jen.Lit(p.Size/2), jen.Lit((p.Size-1)/2)).Comment("channels in the window around c"),
-		x("k").Op("=").Lit(float32(p.K)),
-		x("scale").Op("=").Lit(float32(p.Scale())).Comment("α'"),
-		x("beta").Op("=").Lit(float32(p.Beta)),
-	}
+// lrnConsts are the sizes and constants of an LRN kernel of pass p, its regions' among them, the
+// constants as float32, as the runtime's LRN kernels take them.
+func lrnConsts(s *compiler.Step, p compiler.Pass) []constant {
+	l, shape := s.Main().LRN(), s.In()
+	return append(regions(s.Kernel(p)),
+		def("channels", shape.C),
+		def("pixels", shape.H*shape.W),
+		def("chunk", compiler.LRNChunkOf(shape)).note("pixels at a time, in the channel-blocked layout"),
+		def("inSize, outSize", int(shape.Size()), int(shape.Size())),
+		def("before, after", l.Size/2, (l.Size-1)/2).note("channels in the window around c"),
+		def("k", float32(l.K)),
+		def("scale", float32(l.Scale())).note("α'"),
+		def("beta", float32(l.Beta)),
+		def("twoScaleBeta", float32(2*l.Scale()*l.Beta)).note("2α'β"),
+	)
 }
 
-// lrnForward emits local response normalisation across channels: for each channel, the squares
-// of its window's channels summed into a row of scratch space by runtime.SquaresAdd (afresh for
-// every window, not slid from the last one, so that no rounding error carries from a window of
-// large values into one of small values), then the channel scaled by runtime.LRNScale.
+// lrnForward emits local response normalisation across channels as the lower pass planned it:
+// in NCHW, for each channel, the squares of its window's channels summed into a row of the
+// scratch by runtime.SquaresAdd (afresh for every window, not slid from the last one, so that no
+// rounding error carries from a window of large values into one of small values), then the
+// channel scaled by runtime.LRNScale; from or to the blocked layout, the same on chunks of
+// pixels gathered into NCHW rows; between blocked layouts, the windows summed in the blocks.
 func lrnForward(g *gen, f *jen.File, s *compiler.Step) {
 	p := s.Main().LRN()
 	conv := fmt.Sprintf("α' = α/n = %g/%d (PyTorch's and Caffe's convention)", p.Alpha, p.Size)
@@ -51,11 +43,7 @@ func lrnForward(g *gen, f *jen.File, s *compiler.Step) {
 	how := fmt.Sprintf("b = a / (%g + %g·Σa²)^%g, the sum over channels c−%d…c+%d of the same pixel, zero outside;\n%s.",
 		p.K, p.Scale(), p.Beta, p.Size/2, (p.Size-1)/2, conv)
 	inS, outS := g.slices(s)
-	if lrnWindowed(s) {
-		lrnWindowForward(g, f, s, how)
-		return
-	}
-	g.doc(f, s, false, how+lrnChunks(s))
+	consts := lrnConsts(s, compiler.PassForward)
 	scale := func(src, dst, n string) jen.Code {
 		return jen.For(x("c := 0; c < channels; c++")).Block(
 			x("clear(sums)"),
@@ -65,48 +53,42 @@ func lrnForward(g *gen, f *jen.File, s *compiler.Step) {
 			x("runtime.LRNScale(%s[c*%s:c*%s+len(sums)], %s[c*%s:c*%s+len(sums)], sums, k, scale, beta)", dst, n, n, src, n, n),
 		)
 	}
-	if !lrnBlocked(s) {
-		kernel(f, s, g.name[s],
-			jen.Const().Defs(lrnConsts(s)...),
+	switch s.Forward {
+	case compiler.LRNForwardBlocked:
+		lrnWindowForward(g, f, s, how)
+	case compiler.LRNForwardGathered:
+		g.doc(f, s, false, how+lrnGathered(s))
+		kernel(f, s, g.name[s], consts,
 			x("in, out := %s, %s", inS, outS),
-			x("sums := m.scratch[worker][:pixels]"),
+			x("a, b := %s, %s", scratch("worker", "a"), scratch("worker", "b")),
+			jen.For(x("i := lo; i < hi; i++")).Block(
+				x("src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]"),
+				jen.For(x("p0 := 0; p0 < pixels; p0 += chunk")).Block(
+					x("sums := m.scratch[worker][sumsAt : sumsAt+min(chunk, pixels-p0)]"),
+					chunkIn(s.InLayout, "a", "src"),
+					scale("a", "b", "chunk"),
+					chunkOut(s.Layout, "dst", "b"),
+				),
+			),
+		)
+	default:
+		g.doc(f, s, false, how)
+		kernel(f, s, g.name[s], consts,
+			x("in, out := %s, %s", inS, outS),
+			x("sums := %s", scratch("worker", "sums")),
 			jen.For(x("i := lo; i < hi; i++")).Block(
 				x("src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]"),
 				scale("src", "dst", "pixels"),
 			),
 		)
-		return
 	}
-	kernel(f, s, g.name[s],
-		jen.Const().Defs(lrnConsts(s)...),
-		x("in, out := %s, %s", inS, outS),
-		x("buf := m.scratch[worker]"),
-		x("a, b := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk]"),
-		jen.For(x("i := lo; i < hi; i++")).Block(
-			x("src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]"),
-			jen.For(x("p0 := 0; p0 < pixels; p0 += chunk")).Block(
-				x("sums := buf[2*channels*chunk : 2*channels*chunk+min(chunk, pixels-p0)]"),
-				chunkIn(s.InLayout, "a", "src"),
-				scale("a", "b", "chunk"),
-				chunkOut(s.Layout, "dst", "b"),
-			),
-		),
-	)
 }
 
-// lrnBlocked says an LRN step reads or writes the channel-blocked layout. It then works on
-// chunks of an image's pixels (compiler.LRNChunk, a multiple of 16 so that the runtime's kernels
-// run whole vectors): the chunk's channels gathered as NCHW rows in the worker's scratch (16×16
-// transposes), normalised as in NCHW, and scattered back.
-func lrnBlocked(s *compiler.Step) bool {
-	return s.InLayout == compiler.LayoutBlocked || s.Layout == compiler.LayoutBlocked
-}
-
-// lrnChunks is what an LRN kernel's comment says of the layout it works in.
-func lrnChunks(s *compiler.Step) string {
-	if !lrnBlocked(s) {
-		return ""
-	}
+// lrnGathered is what an LRN kernel's comment says of the chunks it gathers (a step that reads
+// or writes the blocked layout, not both): compiler.LRNChunk pixels, a multiple of 16 so that
+// the runtime's kernels run whole vectors, their channels gathered as NCHW rows in the worker's
+// scratch (16×16 transposes), normalised as in NCHW, and scattered back.
+func lrnGathered(s *compiler.Step) string {
 	return fmt.Sprintf("\nIn %d pixels at a time: their channels gathered from %s as rows in the worker's scratch,\nnormalised, and scattered back as %s.",
 		compiler.LRNChunkOf(s.In()), s.InLayout, s.Layout)
 }
@@ -133,17 +115,21 @@ func chunkOut(l compiler.Layout, dst, rows string) jen.Code {
 	return jen.For(x("c := 0; c < channels; c++")).Block(x("copy(%s[c*pixels+p0:c*pixels+p0+len(sums)], %s[c*chunk:])", dst, rows))
 }
 
-// lrnBackward emits LRN's exact backward pass per image. With b_i = a_i·s_i^−β and
-// s_i = k + α'·Σ_{j∈W(i)} a_j², ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
+// lrnBackward emits LRN's exact backward pass per image, as the lower pass planned it. With
+// b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
+// ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
 func lrnBackward(g *gen, f *jen.File, s *compiler.Step) {
-	p := s.Main().LRN()
-	how := lrnChunks(s)
-	if s.InputGrad == compiler.LRNBackwardBlocked {
+	how := ""
+	switch s.InputGrad {
+	case compiler.LRNBackwardBlocked:
 		how = fmt.Sprintf("\nIn chunks of %d pixels: the windows' sums of squares and of the terms in the blocked layout.", compiler.LRNChunkOf(s.In()))
+	case compiler.LRNBackwardGathered:
+		how = lrnGathered(s)
 	}
 	g.doc(f, s, true, "The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,\n"+
 		"∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1)."+how)
 	inS, _, dyS, dxS := g.gradSlices(s)
+	consts := lrnConsts(s, compiler.PassInputGrad)
 	grad := func(n string) []jen.Code {
 		return []jen.Code{
 			jen.Comment("First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c."),
@@ -166,39 +152,32 @@ func lrnBackward(g *gen, f *jen.File, s *compiler.Step) {
 			),
 		}
 	}
-	consts := jen.Const().Defs(append(lrnConsts(s),
-		x("twoScaleBeta").Op("=").Lit(float32(2*p.Scale()*p.Beta)).Comment("2α'β"),
-	)...)
-	if s.InputGrad == compiler.LRNBackwardBlocked {
+	switch s.InputGrad {
+	case compiler.LRNBackwardBlocked:
 		lrnWindowBackward(g, f, s, consts)
-		return
-	}
-	if !lrnBlocked(s) {
-		kernel(f, s, g.backName(s),
-			consts,
+	case compiler.LRNBackwardGathered:
+		kernel(f, s, g.backName(s), consts,
 			x("in, dy, dx := %s, %s, %s", inS, dyS, dxS),
-			x("terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]"),
+			x("a, gy, gx := %s, %s, %s", scratch("worker", "a"), scratch("worker", "gy"), scratch("worker", "gx")),
+			x("terms := %s", scratch("worker", "terms")),
+			jen.For(x("i := lo; i < hi; i++")).Block(
+				x("src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]"),
+				jen.For(x("p0 := 0; p0 < pixels; p0 += chunk")).Block(append(append([]jen.Code{
+					x("sums := m.scratch[worker][sumsAt : sumsAt+min(chunk, pixels-p0)]"),
+					chunkIn(s.InLayout, "a", "src"),
+					chunkIn(s.Layout, "gy", "g"),
+				}, grad("chunk")...), chunkOut(s.InLayout, "d", "gx"))...),
+			),
+		)
+	default:
+		kernel(f, s, g.backName(s), consts,
+			x("in, dy, dx := %s, %s, %s", inS, dyS, dxS),
+			x("terms, sums := %s, %s", scratch("worker", "terms"), scratch("worker", "sums")),
 			jen.For(x("i := lo; i < hi; i++")).Block(append([]jen.Code{
 				x("a, gy, gx := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]"),
 			}, grad("pixels")...)...),
 		)
-		return
 	}
-	kernel(f, s, g.backName(s),
-		consts,
-		x("in, dy, dx := %s, %s, %s", inS, dyS, dxS),
-		x("buf := m.scratch[worker]"),
-		x("a, gy, gx := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk], buf[2*channels*chunk:3*channels*chunk]"),
-		x("terms := buf[3*channels*chunk : 4*channels*chunk]"),
-		jen.For(x("i := lo; i < hi; i++")).Block(
-			x("src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]"),
-			jen.For(x("p0 := 0; p0 < pixels; p0 += chunk")).Block(append(append([]jen.Code{
-				x("sums := buf[4*channels*chunk : 4*channels*chunk+min(chunk, pixels-p0)]"),
-				chunkIn(s.InLayout, "a", "src"),
-				chunkIn(s.Layout, "gy", "g"),
-			}, grad("chunk")...), chunkOut(s.InLayout, "d", "gx"))...),
-		),
-	)
 }
 
 // lrnWindowBackward emits the backward pass of an LRN step between blocked layouts
@@ -206,19 +185,16 @@ func lrnBackward(g *gen, f *jen.File, s *compiler.Step) {
 // (runtime.LRNWindowBlocked), then per block gx = g·s^−β (runtime.LRNScale, into dX) and the terms
 // gx·a/s; the terms summed over the windows each channel lies in (runtime.WindowSumsBlocked,
 // the window mirrored); and dX −= 2α'β·a·Σterms (runtime.SubProduct).
-func lrnWindowBackward(g *gen, f *jen.File, s *compiler.Step, consts jen.Code) {
+func lrnWindowBackward(g *gen, f *jen.File, s *compiler.Step, consts []constant) {
 	shape := s.In()
 	inS, _, dyS, dxS := g.gradSlices(s)
 	lanes := compiler.ChannelBlock
 	block := func(slice string) string { return fmt.Sprintf("%s[cb*n*%d:(cb+1)*n*%d]", slice, lanes, lanes) }
 	at := func(slice string) string { return fmt.Sprintf("%s[at:at+n*%d]", slice, lanes) }
-	kernel(f, s, g.backName(s),
-		consts,
-		jen.Const().Id("blocks").Op("=").Lit(shape.C/lanes),
+	kernel(f, s, g.backName(s), append(consts, def("blocks", shape.C/lanes)),
 		x("in, dy, dx := %s, %s, %s", inS, dyS, dxS),
-		x("buf := m.scratch[worker]"),
-		x("sums, terms, tsums := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk], buf[2*channels*chunk:3*channels*chunk]"),
-		x("row := buf[3*channels*chunk : 3*channels*chunk+channels+32]"),
+		x("sums, terms, tsums := %s, %s, %s", scratch("worker", "sums"), scratch("worker", "terms"), scratch("worker", "tsums")),
+		x("row := %s", scratch("worker", "row")),
 		x("clear(row)").Comment("zero beyond the channels"),
 		jen.For(x("i := lo; i < hi; i++")).Block(
 			x("src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]"),
@@ -243,29 +219,28 @@ func lrnWindowBackward(g *gen, f *jen.File, s *compiler.Step, consts jen.Code) {
 	)
 }
 
-// lrnWindowForward emits the forward pass of an LRN step between blocked layouts (lrnWindowed):
-// per chunk of an image's pixels, the windows' sums of squares in the blocked layout, then each
+// lrnWindowForward emits the forward pass of an LRN step between blocked layouts
+// (compiler.LRNForwardBlocked): per chunk of an image's pixels (the plan's loop Chunks, over the
+// workers when the batch is wide), the windows' sums of squares in the blocked layout, then each
 // block scaled by runtime.LRNScale, in place or not.
 func lrnWindowForward(g *gen, f *jen.File, s *compiler.Step, how string) {
 	name := g.name[s]
 	shape := s.In()
+	k := s.Kernel(compiler.PassForward)
+	loop := k.Loop("Chunks")
 	chunk := compiler.LRNChunkOf(shape)
-	chunks := (shape.H*shape.W + chunk - 1) / chunk
-	g.doc(f, s, false, how+fmt.Sprintf("\nIn chunks of %d pixels (%sChunks, split over the workers when they have fewer images): the\n"+
-		"windows summed in the blocked layout by runtime.LRNWindowBlocked, then each block scaled.", chunk, name))
-	kernel(f, s, name,
-		jen.If(x("m.wide")).Block(x("runtime.Parallel(m.n*%d, m.kernels.%sChunks)", chunks, name), jen.Return()),
-		x("m.%sChunks(worker, lo*%d, hi*%d)", name, chunks, chunks),
+	g.doc(f, s, false, how+fmt.Sprintf("\nIn chunks of %d pixels (%s%s, split over the workers when they have fewer images): the\n"+
+		"windows summed in the blocked layout by runtime.LRNWindowBlocked, then each block scaled.", chunk, name, loop.Name))
+	kernel(f, s, name, []constant{def("chunks", loop.Items).note("per image: %s each", loop.Item)},
+		jen.If(x("m.wide")).Block(x("runtime.Parallel(m.n*chunks, m.kernels.%s%s)", name, loop.Name), jen.Return()),
+		x("m.%s%s(worker, lo*chunks, hi*chunks)", name, loop.Name),
 	)
 	inS, outS := g.slices(s)
-	f.Comment(fmt.Sprintf("%sChunks normalises chunks lo…hi−1: chunk u is pixels (u%%%d)·%d… of image u/%d.", name, chunks, chunk, chunks))
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name+"Chunks").Params(jen.Id("worker"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Const().Defs(append(lrnConsts(s),
-			x("blocks, chunks").Op("=").List(jen.Lit(shape.C/compiler.ChannelBlock), jen.Lit(chunks)),
-		)...),
+	f.Comment(fmt.Sprintf("%s%s normalises chunks lo…hi−1: chunk u is pixels (u%%%d)·%d… of image u/%d.", name, loop.Name, loop.Items, chunk, loop.Items))
+	method(f, name+loop.Name, loopParams, append(lrnConsts(s, compiler.PassForward),
+		def("blocks, chunks", shape.C/compiler.ChannelBlock, loop.Items)),
 		x("in, out := %s, %s", inS, outS),
-		x("buf := m.scratch[worker]"),
-		x("sums, row := buf[:channels*chunk], buf[channels*chunk:channels*(chunk+1)+32]"),
+		x("sums, row := %s, %s", scratch("worker", "sums"), scratch("worker", "row")),
 		x("clear(row)").Comment("zero beyond the channels"),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("i, p0 := u/chunks, u%%chunks*chunk"),

@@ -32,7 +32,7 @@ func poolKernel(call string, backward bool, how string) func(g *gen, f *jen.File
 		l, p := s.Main(), s.Main().Pool()
 		in, out := s.In(), s.Out()
 		window := g.name[s] + "Window"
-		if s.InLayout == compiler.LayoutBlocked {
+		if strategy := map[bool]compiler.Strategy{false: s.Forward, true: s.InputGrad}[backward]; strategy == compiler.PoolBlocked {
 			blockedPool(g, f, s, backward, window)
 			return
 		}
@@ -49,9 +49,7 @@ func poolKernel(call string, backward bool, how string) func(g *gen, f *jen.File
 			plane = "\ndx[u*inPlane:(u+1)*inPlane],\ndy[u*outPlane:(u+1)*outPlane],"
 		}
 		kernel(f, s, kernelName(g, s, backward),
-			jen.Const().Defs(append(sizes(in, out),
-				x("inPlane, outPlane").Op("=").List(jen.Lit(in.H*in.W), jen.Lit(out.H*out.W)).Comment("a channel plane of each"),
-			)...),
+			append(sizes(in, out), def("inPlane, outPlane", in.H*in.W, out.H*out.W).note("a channel plane of each")),
 			slices,
 			jen.For(x("u := lo; u < hi; u++")).Block(x("runtime.%s(%s\n&%s,\n)", call, plane, window)),
 		)
@@ -76,6 +74,7 @@ func poolWindow(f *jen.File, s *compiler.Step, window string) {
 func blockedPool(g *gen, f *jen.File, s *compiler.Step, backward bool, window string) {
 	p, in, out := s.Main().Pool(), s.In(), s.Out()
 	const block = compiler.ChannelBlock
+	k := s.Kernel(map[bool]compiler.Pass{false: compiler.PassForward, true: compiler.PassInputGrad}[backward])
 	toNCHW := s.Layout != compiler.LayoutBlocked
 	how := fmt.Sprintf("In blocks of %d channels (%s): each output vector is the lanes' maximum over its %dx%d window\n"+
 		"(stride %dx%d, padding %dx%d ignored)", block, compiler.LayoutBlocked, p.KH, p.KW, p.SH, p.SW, p.PH, p.PW)
@@ -88,14 +87,12 @@ func blockedPool(g *gen, f *jen.File, s *compiler.Step, backward bool, window st
 	}
 	g.doc(f, s, backward, how+".")
 	inS, outS, dyS, dxS := g.gradSlices(s)
-	consts := jen.Const().Defs(append(sizes(in, out),
-		x("inBlock, outBlock").Op("=").List(jen.Lit(block*in.H*in.W), jen.Lit(block*out.H*out.W)).Comment("a block of each"),
-		x("outPlane").Op("=").Lit(out.H*out.W),
-	)...)
+	consts := append(append(sizes(in, out), regions(k)...),
+		def("inBlock, outBlock", block*in.H*in.W, block*out.H*out.W).note("a block of each"), def("outPlane", out.H*out.W))
 	var body []jen.Code
 	switch {
 	case !backward && toNCHW:
-		body = []jen.Code{x("in, out, ys := %s, %s, m.scratch[worker][:outBlock]", inS, outS), jen.For(x("u := lo; u < hi; u++")).Block(
+		body = []jen.Code{x("in, out, ys := %s, %s, %s", inS, outS, scratch("worker", "ys")), jen.For(x("u := lo; u < hi; u++")).Block(
 			x("runtime.MaxPoolBlocked(ys, in[u*inBlock:(u+1)*inBlock], &%s)", window),
 			x("runtime.FromBlocks(out[u*outBlock:], outPlane, ys, %d, outPlane)", block),
 		)}
@@ -104,7 +101,7 @@ func blockedPool(g *gen, f *jen.File, s *compiler.Step, backward bool, window st
 			x("runtime.MaxPoolBlocked(out[u*outBlock:(u+1)*outBlock], in[u*inBlock:(u+1)*inBlock], &%s)", window),
 		)}
 	case toNCHW:
-		body = []jen.Code{x("in, dy, dx, g := %s, %s, %s, m.scratch[worker][:outBlock]", inS, dyS, dxS), jen.For(x("u := lo; u < hi; u++")).Block(
+		body = []jen.Code{x("in, dy, dx, g := %s, %s, %s, %s", inS, dyS, dxS, scratch("worker", "g")), jen.For(x("u := lo; u < hi; u++")).Block(
 			x("runtime.ToBlocks(g, dy[u*outBlock:], outPlane, %d, outPlane)", block),
 			x("runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], g, &%s)", window),
 		)}
@@ -113,7 +110,7 @@ func blockedPool(g *gen, f *jen.File, s *compiler.Step, backward bool, window st
 			x("runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], dy[u*outBlock:(u+1)*outBlock], &%s)", window),
 		)}
 	}
-	kernel(f, s, kernelName(g, s, backward), append([]jen.Code{consts}, body...)...)
+	kernel(f, s, kernelName(g, s, backward), consts, body...)
 	if !backward {
 		poolWindow(f, s, window)
 	}

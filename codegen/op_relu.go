@@ -13,7 +13,7 @@ func init() {
 			g.doc(f, s, false, "b = max(0, a), in place.")
 			inS, outS := g.slices(s)
 			kernel(f, s, g.name[s],
-				jen.Const().Defs(sizes(s.In(), s.Out())...),
+				sizes(s.In(), s.Out()),
 				x("in, out := %s, %s", inS, outS),
 				jen.For(x("j, v := range in[lo*inSize : hi*inSize]")).Block(x("out[lo*outSize+j] = max(v, 0)")),
 			)
@@ -22,7 +22,7 @@ func init() {
 			g.doc(f, s, true, "The gradient where the output is positive, else 0.")
 			_, outS, dyS, dxS := g.gradSlices(s)
 			kernel(f, s, g.backName(s),
-				jen.Const().Defs(sizes(s.In(), s.Out())...),
+				sizes(s.In(), s.Out()),
 				x("y, dy, dx := %s, %s, %s", outS, dyS, dxS),
 				jen.For(x("j := lo * outSize; j < hi*outSize; j++")).Block(
 					x("v := dy[j]"),

@@ -13,7 +13,7 @@ func init() {
 			g.doc(f, s, false, "b = tanh(a), in place.")
 			inS, outS := g.slices(s)
 			kernel(f, s, g.name[s],
-				jen.Const().Defs(sizes(s.In(), s.Out())...),
+				sizes(s.In(), s.Out()),
 				x("in, out := %s, %s", inS, outS),
 				jen.For(x("j, v := range in[lo*inSize : hi*inSize]")).Block(x("out[lo*outSize+j] = float32(math.Tanh(float64(v)))")),
 			)
@@ -22,7 +22,7 @@ func init() {
 			g.doc(f, s, true, "da = db·(1 − b²), from the output b.")
 			_, outS, dyS, dxS := g.gradSlices(s)
 			kernel(f, s, g.backName(s),
-				jen.Const().Defs(sizes(s.In(), s.Out())...),
+				sizes(s.In(), s.Out()),
 				x("y, dy, dx := %s, %s, %s", outS, dyS, dxS),
 				jen.For(x("j := lo * outSize; j < hi*outSize; j++")).Block(x("dx[j] = dy[j] * (1 - y[j]*y[j])")),
 			)

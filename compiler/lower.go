@@ -1,6 +1,10 @@
 package compiler
 
-import "github.com/netc-project/netc/dsl"
+import (
+	"slices"
+
+	"github.com/netc-project/netc/dsl"
+)
 
 // Strategy names how a kernel computes its part of a step, as `netc check -v` prints it; ""
 // when the step has no such kernel. The ops declare theirs (ConvDirect, FCForward, …).
@@ -25,6 +29,9 @@ func (l Layout) String() string { return [...]string{"", "NCHW", "NCHW16c"}[l] }
 // beyond the buffers the plan assigned. Sizes are in float32 values.
 type Lowering struct {
 	Split Split // how the step's kernels divide their work among the workers
+	// Units is, for a step split by plane, the work units of one image: its channel planes, or
+	// its blocks of ChannelBlock channels when its input is channel-blocked.
+	Units int
 
 	// The strategies of its kernels: the forward pass's, and the backward pass's for the
 	// gradient of its input (none for the network's first step: nobody needs the images'
@@ -44,15 +51,15 @@ type Lowering struct {
 	// identity (dropout), a copy when it does not work in place.
 	TrainOnly bool
 
-	// Kernel is the op's own plan of its forward kernel (a conv's ConvBlocking), or nil.
-	Kernel any
+	// Blocking is the op's own plan of its forward kernel (a conv's ConvBlocking), or nil.
+	Blocking any
 	// Packed is the size of a copy of the step's parameters laid out for its forward kernel,
 	// made again before a Forward when the parameters may have changed.
 	Packed int64
 
-	// GradKernel is the op's own plan of its input-gradient kernel (a conv's ConvBlocking), or
+	// GradBlocking is the op's own plan of its input-gradient kernel (a conv's ConvBlocking), or
 	// nil.
-	GradKernel any
+	GradBlocking any
 	// Relaid is the size of a copy of the step's weights laid out for a backward kernel (a
 	// transposed convolution's flipped weights), refreshed by every Backward.
 	Relaid int64
@@ -68,6 +75,10 @@ type Lowering struct {
 	// Chain is the chain whose steps the forward pass runs image by image (chainSteps), numbered
 	// from 1 in the network's order; 0 when the step runs on its own.
 	Chain int
+
+	// Kernels are the step's kernels, each with its register tiles, loops and regions (kernel.go);
+	// Scratch and BackScratch are where the regions of its forward and backward kernels end.
+	Kernels []*Kernel
 }
 
 // lowerElementwise is the lowering of ops that compute each output from its definition, with
@@ -80,9 +91,10 @@ func lowerElementwise(n *Network, s *Step, first bool) {
 }
 
 // lower is the last pass: it decides for every step what the generated code does — the split
-// of its work over the workers, the strategy of its forward and backward kernels, their scratch,
-// the partial sums of parameter gradients, weight copies, dropout masks and layouts — as each
-// op's row of the table says, and sizes the per-worker totals.
+// of its work over the workers, the strategy of its forward and backward kernels, the register
+// tiles, loops and scratch regions of each kernel, the partial sums of parameter gradients,
+// weight copies, dropout masks and layouts — as each op's row of the table says, and sizes the
+// per-worker totals.
 func lower(n *Network, errs *dsl.ErrorList) {
 	n.Scratch, n.Partials = 0, 0
 	streams := 0
@@ -105,12 +117,16 @@ func lower(n *Network, errs *dsl.ErrorList) {
 		if s.View {
 			continue
 		}
+		if !s.Backward {
+			s.InputGrad, s.WeightGrad, s.GradBlocking = "", "", nil
+		}
+		if s.Split == SplitPlanes {
+			s.Units = planes(s)
+		}
 		if f := s.Main().Op.def().laidOut; f != nil {
 			f(s)
 		}
-		if !s.Backward {
-			s.InputGrad, s.WeightGrad, s.BackScratch, s.Partials, s.Relaid, s.GradKernel = "", "", 0, 0, 0, nil
-		}
+		completeKernels(s)
 		if s.Partials > 0 {
 			s.PartialsAt = n.Partials
 			n.Partials += s.Partials
@@ -123,6 +139,37 @@ func lower(n *Network, errs *dsl.ErrorList) {
 	}
 	chainSteps(n)
 	n.Stage = StageLowered
+}
+
+// completeKernels gives each pass of a step that has a strategy a kernel, where its op planned
+// none (a kernel of no tiles, loops or scratch: an elementwise op's, a GEMM's); drops the
+// backward kernels of a step without a backward pass; and sizes the step's scratch as its
+// kernels' regions need, forward and backward.
+func completeKernels(s *Step) {
+	for _, p := range []struct {
+		pass     Pass
+		strategy Strategy
+	}{{PassForward, s.Forward}, {PassWeightGrad, s.WeightGrad}, {PassInputGrad, s.InputGrad}} {
+		if p.strategy != "" && s.Kernel(p.pass) == nil {
+			s.Kernels = append(s.Kernels, &Kernel{Pass: p.pass, Strategy: p.strategy})
+		}
+	}
+	if !s.Backward {
+		s.Kernels = slices.DeleteFunc(s.Kernels, func(k *Kernel) bool { return k.Pass != PassForward && k.Pass != PassPack })
+		s.Relaid, s.Partials = 0, 0
+	}
+	slices.SortStableFunc(s.Kernels, func(a, b *Kernel) int { return int(a.Pass) - int(b.Pass) })
+	s.Scratch, s.BackScratch = 0, 0
+	for _, k := range s.Kernels {
+		for _, r := range k.Regions {
+			switch {
+			case k.Pass == PassForward:
+				s.Scratch = max(s.Scratch, r.End())
+			case k.Pass.backward():
+				s.BackScratch = max(s.BackScratch, r.End())
+			}
+		}
+	}
 }
 
 // layouts gives each step's output the channel-blocked layout when its kernels can write it and

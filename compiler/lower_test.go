@@ -18,7 +18,7 @@ func TestConvBlockingAlexNet(t *testing.T) {
 		for what, b := range map[string]*ConvBlocking{"": s.ConvBlocking(), " grad": s.ConvGradBlocking()} {
 			if b != nil {
 				d := fmt.Sprintf("%s%s: %d×%d of %dx%d → %d blocks of %dx%d, %d per call, tile %d",
-					s.Main().Name, what, b.InBlocks, b.InLanes, b.PadH, b.PadW, b.OutBlocks, b.OutH, b.OutW, b.PerCall, b.Tile)
+					s.Main().Name, what, b.InBlocks, b.InLanes, b.PadH, b.PadW, b.OutBlocks, b.OutH, b.OutW, b.PerCall, b.Tiles[FormAVX512].Pixels)
 				if b.UpdT > 0 {
 					d += fmt.Sprintf(", dW %d×%d", b.UpdT, b.UpdF)
 				}
@@ -26,7 +26,7 @@ func TestConvBlockingAlexNet(t *testing.T) {
 					d += " along kx"
 				}
 				if w := b.Wino; w != nil {
-					d += fmt.Sprintf(", winograd %s of %dx%d tiles, tile %d", w, w.TilesH, w.TilesW, w.Tile)
+					d += fmt.Sprintf(", winograd %s of %dx%d tiles, tile %d", w, w.TilesH, w.TilesW, w.MulTiles[FormAVX512].Pixels)
 				}
 				got = append(got, d)
 			}
@@ -125,7 +125,7 @@ func TestFCBlocking(t *testing.T) {
 	} {
 		got := "none"
 		if b := fcBlocking(c.in, c.out); b != nil {
-			got = fmt.Sprintf("%d → %d, %d a call, tile %d", b.In, b.Out, b.Width, b.Tile)
+			got = fmt.Sprintf("%d → %d, %d a call, tile %d", b.In, b.Out, b.Width, b.Tiles[FormAVX512].Pixels)
 		}
 		assert.Equal(t, c.want, got)
 	}

@@ -113,18 +113,22 @@ type opDef struct {
 	// a step reads the step's output as its own.
 	reads Reads
 
-	// lower decides the step's kernel strategies, scratch and other sizes (lower.go has the
-	// defaults it starts from).
+	// lower decides the step's kernel strategies and the op's own plan of them (a conv's
+	// blocking), before the layouts (lower.go has the defaults it starts from).
 	lower func(n *Network, s *Step, first bool)
 	// The channel-blocked layout (LayoutBlocked), which the lower pass gives a tensor whose
 	// producer can write it and whose consumer can read it: readsBlocked says the step's kernels,
 	// forward and backward, can take their input (and give its gradient) in it; writesBlocked
 	// that they can give their output (and take its gradient) in it, their input arriving in
-	// layout in. Both are asked after every step is lowered; laidOut then adjusts the step's
-	// lowering to the layouts chosen.
+	// layout in. Both are asked after every step is lowered.
 	readsBlocked  func(s *Step) bool
 	writesBlocked func(s *Step, in Layout) bool
-	laidOut       func(s *Step)
+	// laidOut plans the step's kernels (Lowering.Kernels: their tiles, loops and regions) and
+	// sizes what they need, the layouts known.
+	laidOut func(s *Step)
+	// checkPlan checks the op's own plan of a step (a conv's blocking) against its layer, for
+	// Verify.
+	checkPlan func(s *Step) error
 
 	// torch is the op's PyTorch equivalent, a Python expression over x (the input, N×C×H×W or
 	// N×C), w and b (the parameters, None when absent), mask (a dropout mask, or None),

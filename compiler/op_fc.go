@@ -31,11 +31,12 @@ const FCImages = 32
 // FCBlocking is the plan of a fully connected layer's direct kernel: the layer's weights, in
 // PyTorch's [Out][In] layout, are the kernel's input (each output a pixel of In channels), the
 // FCImages images transposed ([In][FCImages]) are its weights, and each call computes Width
-// outputs for the 32 images, Tile outputs × 2 blocks of images per register tile, summing the In
-// products in order; the results come out as [2][Out][16] and are transposed back with the
-// bias and ReLU.
+// outputs for the 32 images in register tiles of Tiles (outputs × blocks of 16 images), summing
+// the In products in order; the results come out as [2][Out][16] and are transposed back with
+// the bias and ReLU.
 type FCBlocking struct {
-	In, Out, Width, Tile int
+	In, Out, Width int
+	Tiles          Tiles
 }
 
 // fcBlocking plans the direct kernel of a fully connected layer of in inputs and out outputs,
@@ -47,7 +48,7 @@ func fcBlocking(in, out int) *FCBlocking {
 	}
 	for _, w := range []int{24, 16, 12, 8} {
 		if out%w == 0 {
-			return &FCBlocking{In: in, Out: out, Width: w, Tile: tile(FCImages/ChannelBlock, w)}
+			return &FCBlocking{In: in, Out: out, Width: w, Tiles: directTiles(FCImages/ChannelBlock, w)}
 		}
 	}
 	return nil
@@ -55,7 +56,7 @@ func fcBlocking(in, out int) *FCBlocking {
 
 // FCBlocking returns the plan of the step's direct fully connected kernel, or nil.
 func (s *Step) FCBlocking() *FCBlocking {
-	b, _ := s.Kernel.(*FCBlocking)
+	b, _ := s.Blocking.(*FCBlocking)
 	return b
 }
 
@@ -97,13 +98,43 @@ var OpFC = newOp(&opDef{
 	lower: func(n *Network, s *Step, first bool) {
 		s.Forward, s.WeightGrad = FCForward, FCWeightGrad
 		if b := fcBlocking(int(s.In().Size()), s.Out().C); b != nil {
-			s.Forward, s.Kernel = FCDirect, b
-			s.Scratch = int64(FCImages) * int64(b.In+b.Out) // the images transposed, and the kernel's output
+			s.Forward, s.Blocking = FCDirect, b
 		}
 		if !first {
 			s.InputGrad = FCInputGrad
 		}
 	},
+	// The direct kernel's calls split over the workers, for every 32 images: the images
+	// transposed, and the kernel's output, in worker 0's scratch.
+	laidOut: func(s *Step) {
+		b := s.FCBlocking()
+		if b == nil {
+			return
+		}
+		in, out := int64(b.In*FCImages), int64(b.Out*FCImages)
+		k := &Kernel{Pass: PassForward, Strategy: s.Forward, Tiles: &b.Tiles,
+			Loops: []Loop{{Name: "Rows", Items: b.Out / b.Width, Item: fmt.Sprintf("%d outputs for %d images", b.Width, FCImages)}}}
+		k.Regions, _ = regions(0,
+			Region{Name: "xs", Size: in, Reach: in, Holds: fmt.Sprintf("%d images transposed: [input][image]", FCImages)},
+			Region{Name: "ys", Size: out, Reach: int64(b.Out/b.Width-1)*int64(b.Width*ChannelBlock) + int64(ChannelBlock)*int64(b.Out) + int64(b.Width*ChannelBlock),
+				Holds: "the kernel's output: [block of 16 images][output][16]"})
+		s.Kernels = []*Kernel{k}
+	},
+	checkPlan: func(s *Step) error {
+		b := s.FCBlocking()
+		if b == nil {
+			return nil
+		}
+		if b.In != int(s.In().Size()) || b.Out != s.Out().C || b.In%ChannelBlock != 0 || b.Width < 1 || b.Out%b.Width != 0 {
+			return fmt.Errorf("direct kernel %+v for %d inputs and %d outputs", *b, s.In().Size(), s.Out().C)
+		}
+		return b.Tiles.check(FCImages / ChannelBlock)
+	},
 	torch:   func(l *Layer) string { return "F.linear(torch.flatten(x, 1), w, b)" },
 	summary: func(l *Layer) string { return fmt.Sprintf("fc %d", l.FC().Out) },
 })
+
+// String describes the direct kernel as `netc check -v` prints it.
+func (b *FCBlocking) String() string {
+	return fmt.Sprintf("%d inputs → %d outputs, %d a call, for %d images at a time", b.In, b.Out, b.Width, FCImages)
+}

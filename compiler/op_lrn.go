@@ -21,15 +21,21 @@ func (l *LRN) Scale() float64 {
 	return l.Alpha / float64(l.Size)
 }
 
-// The strategies of LRN's kernels, channel by channel over each image.
+// The strategies of LRN's kernels.
 const (
-	LRNForward Strategy = "window sums, scale"
+	// In NCHW, channel by channel over each image: each channel's window of squares summed
+	// afresh into a row of the scratch, then the channel scaled.
+	LRNForward  Strategy = "window sums, scale"
+	LRNBackward Strategy = "window terms"
+	// From or to the channel-blocked layout (but not both, or with more than 16 channels each
+	// way): per chunk of LRNChunk pixels, the chunk's channels gathered as NCHW rows in the
+	// scratch, normalised as in NCHW, and scattered back.
+	LRNForwardGathered  Strategy = "window sums of gathered chunks, scale"
+	LRNBackwardGathered Strategy = "window terms of gathered chunks"
 	// Between channel-blocked layouts, with at most 16 channels each way: per chunk of pixels,
-	// the windows summed in the blocked layout, then each block scaled.
-	LRNForwardBlocked Strategy = "window sums in blocks, scale"
-	LRNBackward       Strategy = "window terms"
-	// LRNBackwardBlocked is LRNBackward between blocked layouts: the windows' sums of squares
-	// and of the terms in the blocked layout (runtime.LRNWindowBlocked, WindowSumsBlocked).
+	// the windows summed in the blocked layout, then each block scaled; the backward pass sums
+	// the windows' squares and terms the same way.
+	LRNForwardBlocked  Strategy = "window sums in blocks, scale"
 	LRNBackwardBlocked Strategy = "window terms in blocks"
 )
 
@@ -64,36 +70,14 @@ var OpLRN = newOp(&opDef{
 	split: SplitImages,
 	reads: ReadsInput,
 	lower: func(n *Network, s *Step, first bool) {
-		in := s.In()
 		s.Forward = LRNForward
-		s.Scratch = int64(in.H * in.W) // one channel's window sums
 		if !first {
 			s.InputGrad = LRNBackward
-			s.BackScratch = int64(in.C+1) * int64(in.H*in.W) // every channel's terms, and the window sums
 		}
 	},
-	// In the channel-blocked layout, LRN works on LRNChunk pixels at a time: their channels
-	// gathered in NCHW order in the scratch, normalised, scattered back.
 	readsBlocked:  func(s *Step) bool { return !s.In().Flat },
 	writesBlocked: func(s *Step, in Layout) bool { return in == LayoutBlocked },
-	laidOut: func(s *Step) {
-		if s.InLayout == LayoutBlocked || s.Layout == LayoutBlocked {
-			in := s.In()
-			chunk := int64(LRNChunkOf(in))
-			s.Scratch = (2*int64(in.C) + 1) * chunk // the chunk's input and output, and its window sums
-			if s.InputGrad != "" {
-				s.BackScratch = (4*int64(in.C) + 1) * chunk // its input, dY, dX and terms, and the sums
-			}
-			if p := s.Main().LRN(); s.InLayout == LayoutBlocked && s.Layout == LayoutBlocked && p.Size/2 <= 16 {
-				s.Forward = LRNForwardBlocked
-				s.Scratch = int64(in.C)*chunk + int64(in.C) + 32 // the chunk's window sums, and a row of squares
-				if s.InputGrad != "" {
-					s.InputGrad = LRNBackwardBlocked
-					s.BackScratch = 3*int64(in.C)*chunk + int64(in.C) + 32 // the sums of squares, the terms and their sums, a row
-				}
-			}
-		}
-	},
+	laidOut:       lrnKernels,
 	torch: func(l *Layer) string {
 		p := l.LRN()
 		alpha := p.Alpha // PyTorch divides α by the size; the paper does not
@@ -113,3 +97,39 @@ var OpLRN = newOp(&opDef{
 		return s
 	},
 })
+
+// lrnKernels plans an LRN step's kernels for its layouts: the strategy and the regions of the
+// scratch of each pass (all of them reached whole: the runtime's kernels check their rows).
+func lrnKernels(s *Step) {
+	in := s.In()
+	c, pixels, chunk := int64(in.C), int64(in.H*in.W), int64(LRNChunkOf(in))
+	rows := func(name, holds string, n int64) Region { return Region{Name: name, Size: n, Reach: n, Holds: holds} }
+	fwd := &Kernel{Pass: PassForward}
+	back := &Kernel{Pass: PassInputGrad}
+	switch {
+	case s.InLayout == LayoutBlocked && s.Layout == LayoutBlocked && s.Main().LRN().Size/2 <= ChannelBlock:
+		s.Forward, s.InputGrad = LRNForwardBlocked, LRNBackwardBlocked
+		row := rows("row", "the squares of a pixel's channels, zero beyond them", c+2*ChannelBlock)
+		fwd.Regions, _ = regions(0, rows("sums", "a chunk's window sums: [block][pixel][16]", c*chunk), row)
+		fwd.Loops = []Loop{{Name: "Chunks", Items: int((pixels + chunk - 1) / chunk), Item: fmt.Sprintf("%d pixels of an image", chunk)}}
+		back.Regions, _ = regions(0, rows("sums", "a chunk's window sums of squares: [block][pixel][16]", c*chunk),
+			rows("terms", "their terms g·a·s^(−β−1)", c*chunk), rows("tsums", "the terms' window sums", c*chunk), row)
+	case s.InLayout == LayoutBlocked || s.Layout == LayoutBlocked:
+		s.Forward, s.InputGrad = LRNForwardGathered, LRNBackwardGathered
+		fwd.Regions, _ = regions(0, rows("a", "a chunk's input: [channel][pixel]", c*chunk), rows("b", "its output", c*chunk),
+			rows("sums", "a window's sums", chunk))
+		back.Regions, _ = regions(0, rows("a", "a chunk's input: [channel][pixel]", c*chunk), rows("gy", "its dY", c*chunk),
+			rows("gx", "its dX", c*chunk), rows("terms", "its terms g·a·s^(−β−1)", c*chunk), rows("sums", "a window's sums", chunk))
+	default:
+		fwd.Regions = []Region{rows("sums", "a channel's window sums", pixels)}
+		back.Regions, _ = regions(0, rows("terms", "every channel's terms g·a·s^(−β−1): [channel][pixel]", c*pixels),
+			rows("sums", "a channel's window sums", pixels))
+	}
+	fwd.Strategy, back.Strategy = s.Forward, s.InputGrad
+	s.Kernels = []*Kernel{fwd}
+	if s.Backward {
+		s.Kernels = append(s.Kernels, back)
+	} else {
+		s.InputGrad = ""
+	}
+}

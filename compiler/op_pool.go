@@ -76,14 +76,32 @@ func poolDef(word string, others []other, reads Reads, torch string, blocked boo
 		d.readsBlocked = func(s *Step) bool { return true }
 		d.writesBlocked = func(s *Step, in Layout) bool { return in == LayoutBlocked }
 		d.laidOut = func(s *Step) {
-			if s.InLayout == LayoutBlocked && s.Layout != LayoutBlocked {
-				s.Scratch = ChannelBlock * int64(s.Out().H*s.Out().W)
-				s.BackScratch = s.Scratch
+			if s.InLayout != LayoutBlocked {
+				return
+			}
+			s.Forward = PoolBlocked
+			if s.InputGrad != "" {
+				s.InputGrad = PoolBlocked
+			}
+			if s.Layout == LayoutBlocked {
+				return
+			}
+			size := ChannelBlock * int64(s.Out().H*s.Out().W)
+			block := func(name, holds string) []Region {
+				return []Region{{Name: name, Size: size, Reach: size, Holds: holds}}
+			}
+			s.Kernels = []*Kernel{{Pass: PassForward, Strategy: s.Forward, Regions: block("ys", "a block's pooled vectors: [pixel][16]")}}
+			if s.InputGrad != "" {
+				s.Kernels = append(s.Kernels, &Kernel{Pass: PassInputGrad, Strategy: s.InputGrad, Regions: block("g", "their gradient, blocked: [pixel][16]")})
 			}
 		}
 	}
 	return d
 }
+
+// PoolBlocked is the strategy of max pooling's kernels over a channel-blocked input: per block of
+// 16 channels, a vector max per window position (and its gradient, lane by lane, to the maximum).
+const PoolBlocked Strategy = "direct, in blocks"
 
 // OpMaxPool is max pooling (PyTorch's MaxPool2d): padding is ignored, NaN propagates. Its
 // backward pass finds each window's maximum again in its input. With indices, PyTorch returns

@@ -1,6 +1,9 @@
 package compiler
 
-import "fmt"
+import (
+	"fmt"
+	"reflect"
+)
 
 // Verify checks the invariants that the network's stage promises, and names the layer that
 // breaks one. The pipeline runs it after every pass; an error here is a bug in netc, not in the
@@ -194,7 +197,7 @@ func verifyLowering(n *Network) error {
 			return fmt.Errorf("verify: step %s writes layout %v, which the next step cannot read", name, s.Layout)
 		}
 		if s.View {
-			if s.Lowering != (Lowering{Layout: s.Layout, InLayout: s.InLayout}) {
+			if !reflect.DeepEqual(s.Lowering, Lowering{Layout: s.Layout, InLayout: s.InLayout}) {
 				return fmt.Errorf("verify: view %s has kernels: %+v", name, s.Lowering)
 			}
 			continue
@@ -212,10 +215,20 @@ func verifyLowering(n *Network) error {
 			return fmt.Errorf("verify: step %s needs %d and %d values of scratch, the plan has %d", name, s.Scratch, s.BackScratch, n.Scratch)
 		case s.Partials != 0 && (s.Partials < l.Params || s.Split != SplitImages || s.PartialsAt != partials):
 			return fmt.Errorf("verify: step %s: partial sums of %d values at %d (parameters %d, expected at %d)", name, s.Partials, s.PartialsAt, l.Params, partials)
+		case (s.Split == SplitPlanes) != (s.Units > 0) || s.Split == SplitPlanes && s.Units != planes(s):
+			return fmt.Errorf("verify: step %s split by %v into %d units per image", name, s.Split, s.Units)
 		case (s.Reads()&ReadsMask != 0) != (s.Mask > 0) || (s.Mask > 0 && s.Mask != s.Out().Size()):
 			return fmt.Errorf("verify: step %s: mask of %d values", name, s.Mask)
 		case s.Relaid < 0 || s.Relaid > 0 && !s.Backward:
 			return fmt.Errorf("verify: step %s: relaid weights of %d values", name, s.Relaid)
+		}
+		if err := verifyKernels(n, s); err != nil {
+			return err
+		}
+		if f := l.Op.def().checkPlan; f != nil {
+			if err := f(s); err != nil {
+				return fmt.Errorf("verify: step %s: %w", name, err)
+			}
 		}
 		partials += s.Partials
 	}
@@ -244,4 +257,13 @@ func readBack(n *Network, j int) bool {
 		}
 	}
 	return false
+}
+
+// planes is the work units of one image of a step split by plane: its channel planes, or its
+// blocks of channels when its input is channel-blocked.
+func planes(s *Step) int {
+	if s.InLayout == LayoutBlocked {
+		return s.In().C / ChannelBlock
+	}
+	return s.In().C
 }

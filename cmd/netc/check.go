@@ -181,19 +181,35 @@ type jsonPlan struct {
 }
 
 type jsonStep struct {
-	Layers      []string `json:"layers"`
-	Split       string   `json:"split"`
-	Layout      string   `json:"layout"`
-	Forward     string   `json:"forward,omitempty"`
-	InputGrad   string   `json:"input_gradient,omitempty"`
-	WeightGrad  string   `json:"weight_gradient,omitempty"`
-	InBuf       int      `json:"in_buffer"`
-	OutBuf      int      `json:"out_buffer"`
-	Scratch     int64    `json:"scratch"`
-	BackScratch int64    `json:"backward_scratch"`
-	Partials    int64    `json:"partial_sums"`
-	Mask        int64    `json:"mask,omitempty"`
-	Chain       int      `json:"chain,omitempty"`
+	Layers       []string     `json:"layers"`
+	Split        string       `json:"split"`
+	Units        int          `json:"units,omitempty"`
+	Layout       string       `json:"layout"`
+	Forward      string       `json:"forward,omitempty"`
+	InputGrad    string       `json:"input_gradient,omitempty"`
+	WeightGrad   string       `json:"weight_gradient,omitempty"`
+	Blocking     string       `json:"blocking,omitempty"`
+	GradBlocking string       `json:"gradient_blocking,omitempty"`
+	InBuf        int          `json:"in_buffer"`
+	OutBuf       int          `json:"out_buffer"`
+	Scratch      int64        `json:"scratch"`
+	BackScratch  int64        `json:"backward_scratch"`
+	Partials     int64        `json:"partial_sums"`
+	Packed       int64        `json:"packed,omitempty"`
+	Relaid       int64        `json:"relaid,omitempty"`
+	Mask         int64        `json:"mask,omitempty"`
+	Chain        int          `json:"chain,omitempty"`
+	Kernels      []jsonKernel `json:"kernels,omitempty"`
+}
+
+// jsonKernel is one of a step's kernels in `netc check --json -v`: its tiles per instruction-set
+// form as [pixels, blocks], its loops and its regions.
+type jsonKernel struct {
+	Pass     string            `json:"pass"`
+	Strategy string            `json:"strategy,omitempty"`
+	Tiles    map[string][2]int `json:"tiles,omitempty"`
+	Loops    []compiler.Loop   `json:"loops,omitempty"`
+	Regions  []compiler.Region `json:"regions,omitempty"`
 }
 
 func planJSON(n *compiler.Network, batch, workers int) *jsonPlan {
@@ -203,9 +219,27 @@ func planJSON(n *compiler.Network, batch, workers int) *jsonPlan {
 		for _, l := range s.Layers {
 			names = append(names, l.Name)
 		}
-		p.Steps = append(p.Steps, jsonStep{Layers: names, Split: s.Split.String(), Layout: s.Layout.String(),
+		js := jsonStep{Layers: names, Split: s.Split.String(), Units: s.Units, Layout: s.Layout.String(),
 			Forward: string(s.Forward), InputGrad: string(s.InputGrad), WeightGrad: string(s.WeightGrad),
-			InBuf: s.InBuf, OutBuf: s.OutBuf, Scratch: s.Scratch, BackScratch: s.BackScratch, Partials: s.Partials, Mask: s.Mask, Chain: s.Chain})
+			InBuf: s.InBuf, OutBuf: s.OutBuf, Scratch: s.Scratch, BackScratch: s.BackScratch, Partials: s.Partials,
+			Packed: s.Packed, Relaid: s.Relaid, Mask: s.Mask, Chain: s.Chain}
+		if b, ok := s.Blocking.(fmt.Stringer); ok {
+			js.Blocking = b.String()
+		}
+		if b, ok := s.GradBlocking.(fmt.Stringer); ok {
+			js.GradBlocking = b.String()
+		}
+		for _, k := range s.Kernels {
+			jk := jsonKernel{Pass: k.Pass.String(), Strategy: string(k.Strategy), Loops: k.Loops, Regions: k.Regions}
+			if k.Tiles != nil {
+				jk.Tiles = map[string][2]int{}
+				for f, t := range k.Tiles {
+					jk.Tiles[compiler.Form(f).String()] = [2]int{t.Pixels, t.Blocks}
+				}
+			}
+			js.Kernels = append(js.Kernels, jk)
+		}
+		p.Steps = append(p.Steps, js)
 	}
 	return p
 }

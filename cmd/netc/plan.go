@@ -39,6 +39,7 @@ func writePlan(w io.Writer, n *compiler.Network, batch, workers int) {
 	}
 	writeAligned(w, rows, "llllllllrr")
 	fmt.Fprintln(w, "\nscratch is the forward / backward kernel's, per worker; partial sums are per worker.")
+	writeKernels(w, n)
 	if chains := n.Chains(); len(chains) > 0 {
 		fmt.Fprintf(w, "\nforward steps run image by image (with at least as many images as workers), their weights kept in the cache:\n\n")
 		rows = nil
@@ -96,4 +97,45 @@ func dash(s compiler.Strategy) string {
 		return "–"
 	}
 	return string(s)
+}
+
+// writeKernels prints the plan of every step's kernels: the op's own plan of them (a conv's
+// blocking), and per kernel its register tiles in each instruction-set form, its loops and its
+// regions.
+func writeKernels(w io.Writer, n *compiler.Network) {
+	fmt.Fprintf(w, "\nkernels (tiles: accumulators, pixels × blocks of %d channels, in each form; loops: the items of a\n"+
+		"parallel loop, per image, over the workers when a batch has fewer images than workers, else in all;\n"+
+		"regions: offset +size of the scratch, or of the packed or relaid weights, or of the partial sums):\n", compiler.ChannelBlock)
+	for _, s := range n.Steps {
+		if s.View {
+			continue
+		}
+		split := s.Split.String()
+		if s.Units > 0 {
+			split = fmt.Sprintf("%s, %d an image", split, s.Units)
+		}
+		fmt.Fprintf(w, "\n%s (split by %s)\n", s.Name(), split)
+		if b, ok := s.Blocking.(fmt.Stringer); ok {
+			fmt.Fprintf(w, "  plan             %s\n", b)
+		}
+		if b, ok := s.GradBlocking.(fmt.Stringer); ok {
+			fmt.Fprintf(w, "  gradient plan    %s\n", b)
+		}
+		for _, k := range s.Kernels {
+			what := k.Pass.String()
+			if k.Strategy != "" {
+				what = fmt.Sprintf("%-16s %s", what, k.Strategy)
+			}
+			fmt.Fprintf(w, "  %s\n", what)
+			if k.Tiles != nil {
+				fmt.Fprintf(w, "    tiles          %s\n", k.Tiles)
+			}
+			for _, l := range k.Loops {
+				fmt.Fprintf(w, "    loop           %s: %s items, each %s\n", l.Name, compiler.Thousands(int64(l.Items)), l.Item)
+			}
+			for _, r := range k.Regions {
+				fmt.Fprintf(w, "    region         %s %s +%s: %s\n", r.Name, compiler.Thousands(r.At), compiler.Thousands(r.Size), r.Holds)
+			}
+		}
+	}
 }

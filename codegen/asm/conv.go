@@ -19,16 +19,18 @@ const Lanes = 16
 //
 // for ox < OutW, b < OutBlocks, l < Lanes, the sum over cb < blocks, kh < KH, kw < KW,
 // c < InLanes in that order. The number of input blocks, blocks, is the call's argument, not
-// part of the geometry, so that layers that differ only in their input channels share a kernel. The input is channel-blocked (InLanes = Lanes, InCStride = 1,
-// InPixStride = Lanes) or a plain NCHW image (InLanes = its channels, InCStride = its plane,
-// InPixStride = 1), which is how the first layer reads the network's input. The weights are laid
-// out for the kernel: for each input position and channel, the OutBlocks·Lanes output channels
-// side by side, loaded as OutBlocks vectors.
+// part of the geometry, so that layers that differ only in their input channels share a
+// kernel. The input is channel-blocked (InLanes = Lanes, InCStride = 1, InPixStride = Lanes) or
+// a plain NCHW image (InLanes = its channels, InCStride = its plane, InPixStride = 1), which is
+// how the first layer reads the network's input. The weights are laid out for the kernel: for
+// each input position and channel, the OutBlocks·Lanes output channels side by side, loaded as
+// OutBlocks vectors.
 //
-// The register tile is Tile output pixels × OutBlocks blocks of accumulators (at most 24), the
-// OutBlocks weight vectors of the current input position and channel, and rotating broadcasts
-// of the Tile input values: per input value a broadcast and OutBlocks FMAs, per weight vector
-// Tile FMAs.
+// A form's register tile (Tiles) is its Pixels output pixels × Blocks blocks of accumulators,
+// the Blocks weight vectors of the current input position and channel, and rotating broadcasts
+// of the input values: per input value a broadcast and Blocks FMAs, per weight vector Pixels
+// FMAs; a row takes passes of a tile for each group of Blocks blocks. The Go twin keeps one
+// pixel of every block.
 type Conv struct {
 	Name string // the kernel's Go name
 
@@ -37,7 +39,7 @@ type Conv struct {
 	KH, KW, SH, SW                                     int
 	OutW, OutBlocks, OutBlockStride                    int
 	ReLU                                               bool
-	Tile                                               int // output pixels per register tile
+	Tiles                                              Tiles // the register tiles, as the plan gives them
 
 	Doc   string   // what one call computes, for its comment
 	Users []string // the steps that call it, with their spec lines, for its comment
@@ -48,10 +50,15 @@ func (c *Conv) check() error {
 	switch {
 	case c.OutBlocks < 1 || c.OutBlocks > 4:
 		return fmt.Errorf("asm: %s: %d output blocks; the kernel takes 1 to 4", c.Name, c.OutBlocks)
-	case c.Tile < 1 || c.Tile*c.OutBlocks > 24:
-		return fmt.Errorf("asm: %s: a tile of %d pixels × %d blocks needs more than 24 accumulators", c.Name, c.Tile, c.OutBlocks)
+	case c.Tiles.Go != Tile{1, c.OutBlocks}:
+		return fmt.Errorf("asm: %s: a Go tile of %v; the twin keeps one pixel of every block", c.Name, c.Tiles.Go)
 	case min(c.InLanes, c.KH, c.KW, c.SH, c.SW, c.OutW) < 1:
 		return fmt.Errorf("asm: %s: a size below 1 in %+v", c.Name, *c)
+	}
+	for _, is := range []*isa{&avx512, &avx2} {
+		if err := is.fits(is.of(c.Tiles), c.OutBlocks); err != nil {
+			return fmt.Errorf("asm: %s: %w", c.Name, err)
+		}
 	}
 	return nil
 }
@@ -173,6 +180,7 @@ func (c *Conv) twin(t *text) {
 	t.line("// (blocks−1)·%d + %d, w blocks·%d and bias %d, it computes %s. %s", c.InBlockStride, c.inLen(), c.wLen(),
 		c.OutBlocks*Lanes, c.Doc, "The sum is in the same order as the assembly's, without fused multiply-adds.")
 	t.users(c.Users)
+	t.line("//\n// Tile: %d×%d, the plan's.", c.Tiles.Go.Pixels, c.Tiles.Go.Blocks)
 	t.line("func %sGo(out, in, w, bias []float32, blocks int) {", c.Name)
 	relu := ""
 	if c.ReLU {
@@ -213,18 +221,30 @@ type isa struct {
 	width int    // float32 lanes per register
 	regs  int    // vector registers
 	zero  string // the instruction that zeroes a register with this ISA's features alone
-	tile  func(c *Conv) int
-	// blocks is how many output blocks one pass over the input computes: all of them in
-	// AVX-512; one in AVX2, which has too few registers for more.
-	blocks func(c *Conv) int
+	of    func(t Tiles) Tile
 }
 
 var (
-	avx512 = isa{name: "AVX512", reg: "Z", width: 16, regs: 32, zero: "VPXORD",
-		tile: func(c *Conv) int { return c.Tile }, blocks: func(c *Conv) int { return c.OutBlocks }}
-	avx2 = isa{name: "AVX2", reg: "Y", width: 8, regs: 16, zero: "VXORPS",
-		tile: func(c *Conv) int { return 6 }, blocks: func(c *Conv) int { return 1 }}
+	avx512 = isa{name: "AVX512", reg: "Z", width: 16, regs: 32, zero: "VPXORD", of: func(t Tiles) Tile { return t.AVX512 }}
+	avx2   = isa{name: "AVX2", reg: "Y", width: 8, regs: 16, zero: "VXORPS", of: func(t Tiles) Tile { return t.AVX2 }}
 )
+
+// Tile is a register tile: Pixels (output pixels, or a weight gradient's input positions) ×
+// Blocks blocks of Lanes output channels of accumulators.
+type Tile struct{ Pixels, Blocks int }
+
+// Tiles are a kernel's register tiles in AVX-512, in AVX2 and in its Go twin, as the compiler's
+// plan gives them.
+type Tiles struct{ AVX512, AVX2, Go Tile }
+
+// fits reports a tile that does not fit the registers — its accumulators, a vector per block
+// (weights, or dY), and two broadcasts that take turns — or a call of blocks output blocks.
+func (is *isa) fits(t Tile, blocks int) error {
+	if t.Pixels < 1 || t.Blocks < 1 || blocks%t.Blocks != 0 || (t.Pixels*t.Blocks+t.Blocks)*is.parts()+2 > is.regs {
+		return fmt.Errorf("a %s tile of %d × %d blocks in a call of %d does not fit %d registers", is.name, t.Pixels, t.Blocks, blocks, is.regs)
+	}
+	return nil
+}
 
 func (is *isa) r(i int) string { return fmt.Sprintf("%s%d", is.reg, i) }
 
@@ -239,11 +259,12 @@ func (is *isa) parts() int { return Lanes / is.width }
 // keeping a kernel row's weights in L1 instead, measured slower on 14 of AlexNet's 17 kernels and
 // within the noise on the other three: conv1 134 against 186–203 GFLOP/s on one core.)
 func (c *Conv) asm(t *text, is *isa) {
-	tile, blocks := is.tile(c), is.blocks(c)
+	tile, blocks := is.of(c.Tiles).Pixels, is.of(c.Tiles).Blocks
 	accs := tile * blocks * is.parts()
 	t.line("\n// func %s%s(out, in, w, bias *float32, blocks int)", c.Name, is.name)
 	t.line("//")
 	t.about(c.Doc, c.Users)
+	t.line("//\n// Tile: %d×%d, the plan's.", tile, blocks)
 	t.line("//\n// A row of %d output pixels, %d blocks of %d output channels, in tiles of %d pixels", c.OutW, c.OutBlocks, Lanes, tile)
 	t.line("// and %d block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,", blocks)
 	t.line("// its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's")

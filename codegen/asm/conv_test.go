@@ -23,8 +23,9 @@ type conv struct {
 // outGap values apart beyond the row, so that the tests see writes between them.
 func geometry(name string, blocks, lanes, inH, inW, k, s, outW, outBlocks, tile int, relu bool) conv {
 	c := asm.Conv{Name: name, InLanes: lanes, KH: k, KW: k, SH: s, SW: s,
-		OutW: outW, OutBlocks: outBlocks, OutBlockStride: outW*asm.Lanes + 32, ReLU: relu, Tile: tile,
-		Doc: "a test kernel's row", Users: []string{"TestConvKernels"}}
+		OutW: outW, OutBlocks: outBlocks, OutBlockStride: outW*asm.Lanes + 32, ReLU: relu,
+		Tiles: asm.Tiles{AVX512: asm.Tile{tile, outBlocks}, AVX2: asm.Tile{6, 1}, Go: asm.Tile{1, outBlocks}},
+		Doc:   "a test kernel's row", Users: []string{"TestConvKernels"}}
 	if lanes == asm.Lanes {
 		c.InCStride, c.InPixStride, c.InRowStride, c.InBlockStride = 1, asm.Lanes, inW*asm.Lanes, inH*inW*asm.Lanes
 	} else { // an NCHW image of lanes channels

@@ -24,16 +24,24 @@ type Upd struct {
 	Rows, OutW                          int
 	InRowStride, InPixStride, InTStride int // in float32 values
 	DyRowStride, DyBlockStride          int
+	Tiles                               Tiles    // the register tiles: Pixels input positions × Blocks output blocks
 	Doc                                 string   // what one call computes, for its comment
 	Users                               []string // the steps that call it, with their spec lines
 }
 
 func (u *Upd) check() error {
 	switch {
-	case u.F < 1 || u.T < 1 || u.T*u.F > 24 || u.T*u.F+u.F+2 > 32:
-		return fmt.Errorf("asm: %s: %d positions × %d blocks do not fit the registers", u.Name, u.T, u.F)
+	case u.F < 1 || u.T < 1 || u.Tiles.AVX512.Pixels > u.T || u.Tiles.AVX2.Pixels > u.T:
+		return fmt.Errorf("asm: %s: tiles %+v of a call of %d positions × %d blocks", u.Name, u.Tiles, u.T, u.F)
+	case u.Tiles.Go != Tile{1, 1}:
+		return fmt.Errorf("asm: %s: a Go tile of %v; the twin keeps one accumulator", u.Name, u.Tiles.Go)
 	case min(u.Rows, u.OutW) < 1 || min(u.InRowStride, u.InPixStride, u.InTStride, u.DyRowStride, u.DyBlockStride) < 0:
 		return fmt.Errorf("asm: %s: a size below 1 or a negative stride in %+v", u.Name, *u)
+	}
+	for _, is := range []*isa{&avx512, &avx2} {
+		if err := is.fits(is.of(u.Tiles), u.F); err != nil {
+			return fmt.Errorf("asm: %s: %w", u.Name, err)
+		}
 	}
 	return nil
 }
@@ -88,6 +96,7 @@ func (u *Upd) twin(t *text) {
 	t.line("// and dy %d, it computes %s. The sums are in the assembly's order, without fused", u.dyLen(), u.Doc)
 	t.line("// multiply-adds.")
 	t.users(u.Users)
+	t.line("//\n// Tile: %d×%d, the plan's.", u.Tiles.Go.Pixels, u.Tiles.Go.Blocks)
 	t.line("func %sGo(dw, in, dy []float32) {", u.Name)
 	for _, l := range strings.Split(u.loop(), "\n") {
 		t.line("\t%s", l)
@@ -106,14 +115,12 @@ func (u *Upd) other(t *text) {
 // group.
 func (u *Upd) asm(t *text, is *isa) {
 	parts := is.parts()
-	blocks, positions := u.F, u.T
-	if is.regs < 32 {
-		blocks, positions = 1, min(u.T, 6)
-	}
+	blocks, positions := is.of(u.Tiles).Blocks, is.of(u.Tiles).Pixels
 	accs := positions * blocks * parts
 	t.line("\n// func %s%s(dw, in, dy *float32)", u.Name, is.name)
 	t.line("//")
 	t.about(u.Doc, u.Users)
+	t.line("//\n// Tile: %d×%d, the plan's.", positions, blocks)
 	t.line("//\n// %d input positions × %d output blocks of %d channels, summed over %d rows of %d", u.T, u.F, Lanes, u.Rows, u.OutW)
 	t.line("// output pixels, %d position(s) × %d block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel", positions, blocks)
 	t.line("// loop, R10 the pixel's input, R11 its output gradient. %s0…%s%d accumulators, then the", is.reg, is.reg, accs-1)

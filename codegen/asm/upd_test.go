@@ -12,7 +12,8 @@ import (
 // of rows×outW pixels per block whose rows are dyRow values apart.
 func updGeometry(name string, t, f, lanes, inH, inW, sh, sw, rows, outW, dyRow int) asm.Upd {
 	u := asm.Upd{Name: name, T: t, F: f, Rows: rows, OutW: outW,
-		DyRowStride: dyRow, DyBlockStride: rows*dyRow + 32, Doc: "test kernel " + name}
+		DyRowStride: dyRow, DyBlockStride: rows*dyRow + 32, Doc: "a test kernel's sums", Users: []string{"TestConvKernels"},
+		Tiles: asm.Tiles{AVX512: asm.Tile{t, f}, AVX2: asm.Tile{min(t, 6), 1}, Go: asm.Tile{1, 1}}}
 	if lanes == asm.Lanes {
 		u.InPixStride, u.InRowStride, u.InTStride = sw*asm.Lanes, sh*inW*asm.Lanes, 1
 	} else {

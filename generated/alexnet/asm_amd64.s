@@ -8,6 +8,8 @@
 //
 // One output row, for conv1 + conv1.relu (specs/alexnet.net:38).
 //
+// Tile: 8×3, the plan's.
+//
 // A row of 55 output pixels, 3 blocks of 16 output channels, in tiles of 8 pixels
 // and 3 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -2379,6 +2381,8 @@ conv1KernelAVX512_t7_b0_row:
 // func conv1KernelAVX2(out, in, w, bias *float32, blocks int)
 //
 // One output row, for conv1 + conv1.relu (specs/alexnet.net:38).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 55 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -5108,6 +5112,8 @@ conv1KernelAVX2_t1_b2_row:
 //
 // A weight gradient's sums over an image, for the weight gradient of conv1 (specs/alexnet.net:38).
 //
+// Tile: 11×2, the plan's.
+//
 // 11 input positions × 2 output blocks of 16 channels, summed over 55 rows of 55
 // output pixels, 11 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z21 accumulators, then the
@@ -5217,6 +5223,8 @@ conv1UpdKernelAVX512_0_0_pixel:
 // func conv1UpdKernelAVX2(dw, in, dy *float32)
 //
 // A weight gradient's sums over an image, for the weight gradient of conv1 (specs/alexnet.net:38).
+//
+// Tile: 6×1, the plan's.
 //
 // 11 input positions × 2 output blocks of 16 channels, summed over 55 rows of 55
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
@@ -8722,6 +8730,8 @@ conv2WinoInKernelAVX2_part1:
 // The products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 64 output channels, for
 // conv2 + conv2.relu (specs/alexnet.net:43).
 //
+// Tile: 6×4, the plan's.
+//
 // A row of 81 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
 // and 4 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -9687,6 +9697,8 @@ conv2WinoMulKernelAVX512_t3_b0:
 //
 // The products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 64 output channels, for
 // conv2 + conv2.relu (specs/alexnet.net:43).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 81 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -13172,6 +13184,8 @@ conv2WinoOutKernelAVX2_part1_next:
 // The products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 48 output channels, for
 // the input gradient of conv2 (specs/alexnet.net:43).
 //
+// Tile: 7×3, the plan's.
+//
 // A row of 81 output pixels, 3 blocks of 16 output channels, in tiles of 7 pixels
 // and 3 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -14083,6 +14097,8 @@ conv2GradWinoMulKernelAVX512_t4_b0:
 //
 // The products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 48 output channels, for
 // the input gradient of conv2 (specs/alexnet.net:43).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 81 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -16991,6 +17007,8 @@ conv2GradWinoOutKernelAVX2_part1_next:
 // A weight gradient's sums over an image's tiles at one of F(3x3,5x5)'s transform positions, for
 // the weight gradient of conv2 (specs/alexnet.net:43).
 //
+// Tile: 8×2, the plan's.
+//
 // 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 81
 // output pixels, 8 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z15 accumulators, then the
@@ -17080,6 +17098,8 @@ conv2UpdKernelAVX512_0_0_pixel:
 //
 // A weight gradient's sums over an image's tiles at one of F(3x3,5x5)'s transform positions, for
 // the weight gradient of conv2 (specs/alexnet.net:43).
+//
+// Tile: 6×1, the plan's.
 //
 // 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 81
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
@@ -18929,6 +18949,8 @@ conv3WinoInKernelAVX2_part1:
 // conv4 + conv4.relu (specs/alexnet.net:50), the input gradient of conv4 (specs/alexnet.net:50),
 // conv5 + conv5.relu (specs/alexnet.net:52) and the input gradient of conv5 (specs/alexnet.net:52).
 //
+// Tile: 5×4, the plan's.
+//
 // A row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 5 pixels
 // and 4 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -19896,6 +19918,8 @@ conv3WinoMulKernelAVX512_t4_b0:
 // conv3 + conv3.relu (specs/alexnet.net:48), the input gradient of conv3 (specs/alexnet.net:48),
 // conv4 + conv4.relu (specs/alexnet.net:50), the input gradient of conv4 (specs/alexnet.net:50),
 // conv5 + conv5.relu (specs/alexnet.net:52) and the input gradient of conv5 (specs/alexnet.net:52).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -22762,6 +22786,8 @@ conv3GradWinoOutKernelAVX2_part1_end:
 // the weight gradient of conv3 (specs/alexnet.net:48) and the weight gradient of conv4
 // (specs/alexnet.net:50).
 //
+// Tile: 8×3, the plan's.
+//
 // 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
@@ -22877,6 +22903,8 @@ conv3UpdKernelAVX512_0_0_pixel:
 // A weight gradient's sums over an image's tiles at one of F(2x2,3x3)'s transform positions, for
 // the weight gradient of conv3 (specs/alexnet.net:48) and the weight gradient of conv4
 // (specs/alexnet.net:50).
+//
+// Tile: 6×1, the plan's.
 //
 // 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
@@ -23440,6 +23468,8 @@ conv3WinoDyKernelAVX2_part1:
 // A weight gradient's sums over an image's tiles at one of F(2x2,3x3)'s transform positions, for
 // the weight gradient of conv5 (specs/alexnet.net:52).
 //
+// Tile: 8×2, the plan's.
+//
 // 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 8 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z15 accumulators, then the
@@ -23529,6 +23559,8 @@ conv5UpdKernelAVX512_0_0_pixel:
 //
 // A weight gradient's sums over an image's tiles at one of F(2x2,3x3)'s transform positions, for
 // the weight gradient of conv5 (specs/alexnet.net:52).
+//
+// Tile: 6×1, the plan's.
 //
 // 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
@@ -23727,7 +23759,9 @@ conv5UpdKernelAVX2_6_1_pixel:
 
 // func fc6KernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// 16 outputs of a fully connected layer for 32 images, for fc6 (specs/alexnet.net:56).
+// 16 outputs of a fully connected layer for 32 images, for fc6 + fc6.relu (specs/alexnet.net:56).
+//
+// Tile: 12×2, the plan's.
 //
 // A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
 // and 2 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -24668,7 +24702,9 @@ fc6KernelAVX512_t4_b0:
 
 // func fc6KernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// 16 outputs of a fully connected layer for 32 images, for fc6 (specs/alexnet.net:56).
+// 16 outputs of a fully connected layer for 32 images, for fc6 + fc6.relu (specs/alexnet.net:56).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -25901,7 +25937,9 @@ fc6KernelAVX2_t4_b1:
 
 // func fc7KernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// 16 outputs of a fully connected layer for 32 images, for fc7 (specs/alexnet.net:59).
+// 16 outputs of a fully connected layer for 32 images, for fc7 + fc7.relu (specs/alexnet.net:59).
+//
+// Tile: 12×2, the plan's.
 //
 // A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
 // and 2 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -26842,7 +26880,9 @@ fc7KernelAVX512_t4_b0:
 
 // func fc7KernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// 16 outputs of a fully connected layer for 32 images, for fc7 (specs/alexnet.net:59).
+// 16 outputs of a fully connected layer for 32 images, for fc7 + fc7.relu (specs/alexnet.net:59).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -28077,6 +28117,8 @@ fc7KernelAVX2_t4_b1:
 //
 // 8 outputs of a fully connected layer for 32 images, for fc8 (specs/alexnet.net:62).
 //
+// Tile: 8×2, the plan's.
+//
 // A row of 8 output pixels, 2 blocks of 16 output channels, in tiles of 8 pixels
 // and 2 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -28559,6 +28601,8 @@ fc8KernelAVX512_t8_b0:
 // func fc8KernelAVX2(out, in, w, bias *float32, blocks int)
 //
 // 8 outputs of a fully connected layer for 32 images, for fc8 (specs/alexnet.net:62).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 8 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,

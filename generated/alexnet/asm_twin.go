@@ -5,6 +5,8 @@ package alexnet
 // conv1KernelGo is the pure-Go twin of conv1KernelAVX512 and conv1KernelAVX2: with out of at least 97680 values, in
 // (blocks−1)·154587 + 105555, w blocks·17424 and bias 48, it computes one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv1 + conv1.relu (specs/alexnet.net:38).
+//
+// Tile: 1×3, the plan's.
 func conv1KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [48]float32
 	for ox := 0; ox < 55; ox++ {
@@ -33,6 +35,8 @@ func conv1KernelGo(out, in, w, bias []float32, blocks int) {
 // and dy 96800, it computes a weight gradient's sums over an image. The sums are in the assembly's order, without fused
 // multiply-adds.
 // For the weight gradient of conv1 (specs/alexnet.net:38).
+//
+// Tile: 1×1, the plan's.
 func conv1UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 11; t++ {
 		for f := 0; f < 2; f++ {
@@ -177,6 +181,8 @@ func conv2WinoInKernelGo(v, in []float32) {
 // conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 191808 values, in
 // (blocks−1)·63504 + 1296, w blocks·1024 and bias 64, it computes the products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv2 + conv2.relu (specs/alexnet.net:43).
+//
+// Tile: 1×4, the plan's.
 func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [64]float32
 	for ox := 0; ox < 81; ox++ {
@@ -307,6 +313,8 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 // conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 128304 values, in
 // (blocks−1)·63504 + 1296, w blocks·768 and bias 48, it computes the products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For the input gradient of conv2 (specs/alexnet.net:43).
+//
+// Tile: 1×3, the plan's.
 func conv2GradWinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [48]float32
 	for ox := 0; ox < 81; ox++ {
@@ -429,6 +437,8 @@ func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 // and dy 64800, it computes a weight gradient's sums over an image's tiles at one of F(3x3,5x5)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 // For the weight gradient of conv2 (specs/alexnet.net:43).
+//
+// Tile: 1×1, the plan's.
 func conv2UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 2; f++ {
@@ -598,6 +608,8 @@ func conv3WinoInKernelGo(v, in []float32) {
 // (specs/alexnet.net:48), conv4 + conv4.relu (specs/alexnet.net:50), the input gradient of conv4
 // (specs/alexnet.net:50), conv5 + conv5.relu (specs/alexnet.net:52) and the input gradient of conv5
 // (specs/alexnet.net:52).
+//
+// Tile: 1×4, the plan's.
 func conv3WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [64]float32
 	for ox := 0; ox < 49; ox++ {
@@ -732,6 +744,8 @@ func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 // multiply-adds.
 // For the weight gradient of conv3 (specs/alexnet.net:48) and the weight gradient of conv4
 // (specs/alexnet.net:50).
+//
+// Tile: 1×1, the plan's.
 func conv3UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 3; f++ {
@@ -795,6 +809,8 @@ func conv3WinoDyKernelGo(v, in []float32) {
 // and dy 13328, it computes a weight gradient's sums over an image's tiles at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 // For the weight gradient of conv5 (specs/alexnet.net:52).
+//
+// Tile: 1×1, the plan's.
 func conv5UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 2; f++ {
@@ -813,7 +829,9 @@ func conv5UpdKernelGo(dw, in, dy []float32) {
 
 // fc6KernelGo is the pure-Go twin of fc6KernelAVX512 and fc6KernelAVX2: with out of at least 65792 values, in
 // (blocks−1)·16 + 138256, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
-// For fc6 (specs/alexnet.net:56).
+// For fc6 + fc6.relu (specs/alexnet.net:56).
+//
+// Tile: 1×2, the plan's.
 func fc6KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 16; ox++ {
@@ -839,7 +857,9 @@ func fc6KernelGo(out, in, w, bias []float32, blocks int) {
 
 // fc7KernelGo is the pure-Go twin of fc7KernelAVX512 and fc7KernelAVX2: with out of at least 65792 values, in
 // (blocks−1)·16 + 61456, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
-// For fc7 (specs/alexnet.net:59).
+// For fc7 + fc7.relu (specs/alexnet.net:59).
+//
+// Tile: 1×2, the plan's.
 func fc7KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 16; ox++ {
@@ -866,6 +886,8 @@ func fc7KernelGo(out, in, w, bias []float32, blocks int) {
 // fc8KernelGo is the pure-Go twin of fc8KernelAVX512 and fc8KernelAVX2: with out of at least 16128 values, in
 // (blocks−1)·16 + 28688, w blocks·512 and bias 32, it computes 8 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For fc8 (specs/alexnet.net:62).
+//
+// Tile: 1×2, the plan's.
 func fc8KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 8; ox++ {

@@ -130,7 +130,7 @@ type Model struct {
 	wide           bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x              []float32            // the current input
 	buf            [15][]float32        // the activation buffers of the memory plan
-	scratch        [][]float32          // per worker: the kernels' scratch, 1713088 values
+	scratch        [][]float32          // per worker: the kernels' scratch, 1675968 values
 	outs           [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	ins            [][]float32          // per worker: the image its direct convolution's kernel calls read in place
 	workspaces     []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
@@ -185,38 +185,38 @@ type kernels struct {
 	conv2WinoIn        func(worker, lo, hi int)
 	conv2WinoMul       func(worker, lo, hi int)
 	conv2WinoOut       func(worker, lo, hi int)
-	conv2PackRows      func(worker, lo, hi int)
 	conv2GradWinoIn    func(worker, lo, hi int)
 	conv2GradWinoMul   func(worker, lo, hi int)
 	conv2GradWinoOut   func(worker, lo, hi int)
+	conv2PackRows      func(worker, lo, hi int)
 	conv2RelayRows     func(worker, lo, hi int)
 	conv2WinoDW        func(worker, lo, hi int)
 	conv2LrnChunks     func(worker, lo, hi int)
 	conv3WinoIn        func(worker, lo, hi int)
 	conv3WinoMul       func(worker, lo, hi int)
 	conv3WinoOut       func(worker, lo, hi int)
-	conv3PackRows      func(worker, lo, hi int)
 	conv3GradWinoIn    func(worker, lo, hi int)
 	conv3GradWinoMul   func(worker, lo, hi int)
 	conv3GradWinoOut   func(worker, lo, hi int)
+	conv3PackRows      func(worker, lo, hi int)
 	conv3RelayRows     func(worker, lo, hi int)
 	conv3WinoDW        func(worker, lo, hi int)
 	conv4WinoIn        func(worker, lo, hi int)
 	conv4WinoMul       func(worker, lo, hi int)
 	conv4WinoOut       func(worker, lo, hi int)
-	conv4PackRows      func(worker, lo, hi int)
 	conv4GradWinoIn    func(worker, lo, hi int)
 	conv4GradWinoMul   func(worker, lo, hi int)
 	conv4GradWinoOut   func(worker, lo, hi int)
+	conv4PackRows      func(worker, lo, hi int)
 	conv4RelayRows     func(worker, lo, hi int)
 	conv4WinoDW        func(worker, lo, hi int)
 	conv5WinoIn        func(worker, lo, hi int)
 	conv5WinoMul       func(worker, lo, hi int)
 	conv5WinoOut       func(worker, lo, hi int)
-	conv5PackRows      func(worker, lo, hi int)
 	conv5GradWinoIn    func(worker, lo, hi int)
 	conv5GradWinoMul   func(worker, lo, hi int)
 	conv5GradWinoOut   func(worker, lo, hi int)
+	conv5PackRows      func(worker, lo, hi int)
 	conv5RelayRows     func(worker, lo, hi int)
 	conv5WinoDW        func(worker, lo, hi int)
 	fc6Rows            func(worker, lo, hi int)
@@ -237,14 +237,14 @@ func New() *Model {
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = runtime.Floats(34944)
-	m.conv2Relaid = runtime.Floats(602304)
-	m.conv2Packed = runtime.Floats(602496)
+	m.conv2Relaid = runtime.Floats(602256)
+	m.conv2Packed = runtime.Floats(602432)
 	m.conv3Relaid = runtime.Floats(1573184)
 	m.conv3Packed = runtime.Floats(1573312)
-	m.conv4Relaid = runtime.Floats(1180160)
-	m.conv4Packed = runtime.Floats(1180160)
-	m.conv5Relaid = runtime.Floats(786944)
-	m.conv5Packed = runtime.Floats(786816)
+	m.conv4Relaid = runtime.Floats(1180096)
+	m.conv4Packed = runtime.Floats(1180096)
+	m.conv5Relaid = runtime.Floats(786880)
+	m.conv5Packed = runtime.Floats(786752)
 	m.conv1Weight = runtime.Floats(34848)
 	m.conv1Bias = runtime.Floats(96)
 	m.conv2Weight = runtime.Floats(307200)
@@ -286,7 +286,7 @@ func NewSeeded(seed uint64) *Model {
 	m.outs = make([][]float32, runtime.Workers())
 	m.ins = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = runtime.Floats(1713088)
+		m.scratch[w] = runtime.Floats(1675968)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0

@@ -43,15 +43,13 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 // into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
-		inSize     = 150528 // 3x224x224
-		outSize    = 145200 // 48x55x55
-		groups     = 1
-		rows       = 48       // output channels per group: the GEMM's M
-		cols       = 3025     // output pixels 55x55: its N
-		depth      = 363      // values per patch, 3x11x11: its K
-		inGroup    = 150528   // input values per group
-		dw, dwSize = 0, 17424 // the weights' gradient in the partial sums, blocked
-		db         = 17424    // the bias's
+		inSize       = 150528 // 3x224x224
+		outSize      = 145200 // 48x55x55
+		groups       = 1
+		rows         = 48       // output channels per group: the GEMM's M
+		cols         = 3025     // output pixels 55x55: its N
+		dwAt, dwSize = 0, 17424 // the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
+		dbAt         = 17424    // the bias's gradient
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
@@ -61,10 +59,10 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, a block of channels at a time.
 		for ob := 0; ob < groups*rows/16; ob++ {
-			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[dbAt+ob*16:dbAt+(ob+1)*16])
 		}
 		// dW, summed over the image's pixels.
-		m.conv1Upd(worker, src, g, sums[dw:dw+dwSize])
+		m.conv1Upd(worker, src, g, sums[dwAt:dwAt+dwSize])
 	}
 }
 
@@ -73,16 +71,17 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 // and dy (48x55x55).
 func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut          = 1, 3, 48 // channels per group
+		groups, gIn                = 1, 3 // channels per group
 		inH, inW, pixels           = 224, 224, 3025
 		ph, pw                     = 2, 2                  // the padding
 		pixel, row, block, plane   = 1, 228, 155952, 51984 // strides of the input copy
 		inCopy, outCopy            = 155952, 145200        // one group's copies
+		xsAt, xsSize               = 0, 155952             // the input padded by 2x2: [group][plane][row][pixel]
 		inBlocks, lanes, outBlocks = 1, 3, 3
 		kh, kw, t, f               = 11, 11, 11, 1 // the kernel, and the positions and blocks per call
 	)
-	xs, ys := m.scratch[worker][:groups*inCopy], dy // dY is blocked already
-	clear(xs)                                       // the padding is zero
+	xs, ys := m.scratch[worker][xsAt:xsAt+xsSize], dy // dY is blocked already
+	clear(xs)                                         // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
 		for y := 0; y < inH; y++ {
@@ -116,7 +115,6 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 		inSize            = 145200       // 48x55x55
 		outSize           = 34992        // 48x27x27
 		inBlock, outBlock = 48400, 11664 // a block of each
-		outPlane          = 729
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
@@ -135,15 +133,13 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 // and the products transformed into the output by conv2GradWinoOutKernel.
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize     = 34992 // 48x27x27
-		outSize    = 93312 // 128x27x27
-		groups     = 1
-		rows       = 128           // output channels per group: the GEMM's M
-		cols       = 729           // output pixels 27x27: its N
-		depth      = 1200          // values per patch, 48x5x5: its K
-		inGroup    = 34992         // input values per group
-		dw, dwSize = 17472, 301056 // the weights' gradient in the partial sums, in F(3x3,5x5)'s domain
-		db         = 318528        // the bias's
+		inSize       = 34992 // 48x27x27
+		outSize      = 93312 // 128x27x27
+		groups       = 1
+		rows         = 128           // output channels per group: the GEMM's M
+		cols         = 729           // output pixels 27x27: its N
+		dwAt, dwSize = 17472, 301056 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dbAt         = 318528        // the bias's gradient
 	)
 	in, dy := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[2][:m.n*outSize]
@@ -154,11 +150,11 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, a block of channels at a time.
 		for ob := 0; ob < groups*rows/16; ob++ {
-			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[dbAt+ob*16:dbAt+(ob+1)*16])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		// dW, summed over the image's pixels.
-		m.conv2Upd(worker, src, g, sums[dw:dw+dwSize])
+		m.conv2Upd(worker, src, g, sums[dwAt:dwAt+dwSize])
 		// dX: the convolution of dY with the flipped weights.
 		m.conv2GradImage(worker, g, d)
 	}
@@ -169,20 +165,25 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 // src (48x27x27) and dy (128x27x27).
 func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut                = 1, 48, 128 // channels per group
-		inH, inW, pixels                 = 27, 27, 729
-		ph, pw                           = 2, 2                   // the padding
-		pixel, row, block, plane         = 16, 496, 15376, 1      // strides of the input copy
-		inCopy, outCopy                  = 46128, 93312           // one group's copies
-		tilesH, tilesW, tiles, tile      = 9, 9, 81, 3            // tile: a tile's outputs per side
-		positions, vSize, zSize          = 49, 190512, 508032     // the transforms of the input (V) and of dY (Z)
-		position                         = 1296                   // between the transform positions of a block of V or Z
+		groups, gIn                      = 1, 48 // channels per group
+		inH, inW                         = 27, 27
+		ph, pw                           = 2, 2           // the padding
+		pixel, row, block                = 16, 496, 15376 // strides of the input copy
+		inCopy                           = 46128          // one group's copies
+		xsAt, xsSize                     = 0, 46128       // the input padded by 2x2: [group][block][row][pixel][16]
+		vAt, vSize                       = 46128, 190512  // the input's transform: [group][block][49 positions][81 tiles][16]
+		dysAt, dysSize                   = 236640, 93312  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		zAt, zSize                       = 329952, 508032 // dY's transform: [group][block][49 positions][81 tiles][16]
+		vGroup                           = 190512         // one group's V and M
+		vBlock                           = 63504          // a block of V or M: [position][tile][16]
+		position                         = 1296           // a transform position of a block: [tile][16]
+		tilesH, tilesW                   = 9, 9
+		positions, zGroup, zBlock        = 49, 508032, 63504      // the transform positions, one group's Z and a block of it
+		tile                             = 3                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 3, 8, 8, 2             // the blocks, and the channels and output blocks per call
-		vAt, dyAt, zAt                   = 46128, 236640, 329952  // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 27, 27, 27, 432, 93312 // dY's copy: rowsP rows of dyRow values per block
 	)
-	buf := m.scratch[worker]
-	xs, v, dys, z := buf[:vAt], buf[vAt:dyAt], buf[dyAt:zAt], buf[zAt:]
+	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -193,7 +194,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -208,7 +209,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv2WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -217,9 +218,9 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
+					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
+						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
 						at += t * f * 16
 					}
 				}
@@ -229,53 +230,47 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 }
 
 // conv2WinoDW sets the gradient of conv2's filters of output channels lo…hi−1 (u: channel u%128 of
-// group u/128) from the summed partials dU in F(3x3,5x5)'s domain: dW = Gᵀ dU G, in float64.
+// group u/128) from the summed partials dU in F(3x3,5x5)'s domain: dW = Gᵀ dU G in float64, G winogradG3x5, every sum
+// without its zero terms.
 func (m *Model) conv2WinoDW(worker, lo, hi int) {
 	const (
-		gIn, gOut, kh, kw         = 48, 128, 5, 5
-		inBlocks, outBlocks, t, f = 3, 8, 8, 2
-		groupSums                 = 301056 // one group's partial sums
+		dwAt, dwSize             = 17472, 301056 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		gIn, gOut, kh, kw, alpha = 48, 128, 5, 5, 7
+		outBlocks, t, f          = 8, 8, 2
+		groupSums                = 301056 // one group's partial sums
+		position                 = 6144   // between the partial sums of two transform positions
 	)
-	grad, sums := m.params[2].Grad, m.partials[0][17472:]
+	grad, sums := m.params[2].Grad, m.partials[0][dwAt:dwAt+dwSize]
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ol := o/16, o%16
 		for ci := 0; ci < gIn; ci++ {
 			cb, c := ci/16, ci%16
-			// position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further
+			// position 0's partial sum
 			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
-			d00, d01, d02, d03, d04, d05, d06, d10, d11, d12, d13, d14, d15, d16, d20, d21, d22, d23, d24, d25, d26, d30, d31, d32, d33, d34, d35, d36, d40, d41, d42, d43, d44, d45, d46, d50, d51, d52, d53, d54, d55, d56, d60, d61, d62, d63, d64, d65, d66 := float64(du[0]), float64(du[6144]), float64(du[12288]), float64(du[18432]), float64(du[24576]), float64(du[30720]), float64(du[36864]), float64(du[43008]), float64(du[49152]), float64(du[55296]), float64(du[61440]), float64(du[67584]), float64(du[73728]), float64(du[79872]), float64(du[86016]), float64(du[92160]), float64(du[98304]), float64(du[104448]), float64(du[110592]), float64(du[116736]), float64(du[122880]), float64(du[129024]), float64(du[135168]), float64(du[141312]), float64(du[147456]), float64(du[153600]), float64(du[159744]), float64(du[165888]), float64(du[172032]), float64(du[178176]), float64(du[184320]), float64(du[190464]), float64(du[196608]), float64(du[202752]), float64(du[208896]), float64(du[215040]), float64(du[221184]), float64(du[227328]), float64(du[233472]), float64(du[239616]), float64(du[245760]), float64(du[251904]), float64(du[258048]), float64(du[264192]), float64(du[270336]), float64(du[276480]), float64(du[282624]), float64(du[288768]), float64(du[294912])
+			// T = Gᵀ dU, then dW = T G.
+			var t [kh][alpha]float64
+			for i := range kh {
+				for j := range alpha {
+					for k := range alpha {
+						if v := winogradG3x5[k][i]; v != 0 {
+							t[i][j] += float64(v * float64(du[(k*alpha+j)*position]))
+						}
+					}
+				}
+			}
 			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
-			t00, t01, t02, t03, t04, t05, t06 := -0.5*d00-0.3333333333333333*d10+0.1111111111111111*d20+0.027777777777777776*d30-0.016666666666666666*d40+0.7111111111111111*d50, -0.5*d01-0.3333333333333333*d11+0.1111111111111111*d21+0.027777777777777776*d31-0.016666666666666666*d41+0.7111111111111111*d51, -0.5*d02-0.3333333333333333*d12+0.1111111111111111*d22+0.027777777777777776*d32-0.016666666666666666*d42+0.7111111111111111*d52, -0.5*d03-0.3333333333333333*d13+0.1111111111111111*d23+0.027777777777777776*d33-0.016666666666666666*d43+0.7111111111111111*d53, -0.5*d04-0.3333333333333333*d14+0.1111111111111111*d24+0.027777777777777776*d34-0.016666666666666666*d44+0.7111111111111111*d54, -0.5*d05-0.3333333333333333*d15+0.1111111111111111*d25+0.027777777777777776*d35-0.016666666666666666*d45+0.7111111111111111*d55, -0.5*d06-0.3333333333333333*d16+0.1111111111111111*d26+0.027777777777777776*d36-0.016666666666666666*d46+0.7111111111111111*d56 // row 0 of Gᵀ dU
-			t10, t11, t12, t13, t14, t15, t16 := -0.3333333333333333*d10-0.1111111111111111*d20+0.05555555555555555*d30+0.03333333333333333*d40+0.35555555555555557*d50, -0.3333333333333333*d11-0.1111111111111111*d21+0.05555555555555555*d31+0.03333333333333333*d41+0.35555555555555557*d51, -0.3333333333333333*d12-0.1111111111111111*d22+0.05555555555555555*d32+0.03333333333333333*d42+0.35555555555555557*d52, -0.3333333333333333*d13-0.1111111111111111*d23+0.05555555555555555*d33+0.03333333333333333*d43+0.35555555555555557*d53, -0.3333333333333333*d14-0.1111111111111111*d24+0.05555555555555555*d34+0.03333333333333333*d44+0.35555555555555557*d54, -0.3333333333333333*d15-0.1111111111111111*d25+0.05555555555555555*d35+0.03333333333333333*d45+0.35555555555555557*d55, -0.3333333333333333*d16-0.1111111111111111*d26+0.05555555555555555*d36+0.03333333333333333*d46+0.35555555555555557*d56                                                                // row 1 of Gᵀ dU
-			t20, t21, t22, t23, t24, t25, t26 := -0.3333333333333333*d10+0.1111111111111111*d20+0.1111111111111111*d30-0.06666666666666667*d40+0.17777777777777778*d50, -0.3333333333333333*d11+0.1111111111111111*d21+0.1111111111111111*d31-0.06666666666666667*d41+0.17777777777777778*d51, -0.3333333333333333*d12+0.1111111111111111*d22+0.1111111111111111*d32-0.06666666666666667*d42+0.17777777777777778*d52, -0.3333333333333333*d13+0.1111111111111111*d23+0.1111111111111111*d33-0.06666666666666667*d43+0.17777777777777778*d53, -0.3333333333333333*d14+0.1111111111111111*d24+0.1111111111111111*d34-0.06666666666666667*d44+0.17777777777777778*d54, -0.3333333333333333*d15+0.1111111111111111*d25+0.1111111111111111*d35-0.06666666666666667*d45+0.17777777777777778*d55, -0.3333333333333333*d16+0.1111111111111111*d26+0.1111111111111111*d36-0.06666666666666667*d46+0.17777777777777778*d56                                                                       // row 2 of Gᵀ dU
-			t30, t31, t32, t33, t34, t35, t36 := -0.3333333333333333*d10-0.1111111111111111*d20+0.2222222222222222*d30+0.13333333333333333*d40+0.08888888888888889*d50, -0.3333333333333333*d11-0.1111111111111111*d21+0.2222222222222222*d31+0.13333333333333333*d41+0.08888888888888889*d51, -0.3333333333333333*d12-0.1111111111111111*d22+0.2222222222222222*d32+0.13333333333333333*d42+0.08888888888888889*d52, -0.3333333333333333*d13-0.1111111111111111*d23+0.2222222222222222*d33+0.13333333333333333*d43+0.08888888888888889*d53, -0.3333333333333333*d14-0.1111111111111111*d24+0.2222222222222222*d34+0.13333333333333333*d44+0.08888888888888889*d54, -0.3333333333333333*d15-0.1111111111111111*d25+0.2222222222222222*d35+0.13333333333333333*d45+0.08888888888888889*d55, -0.3333333333333333*d16-0.1111111111111111*d26+0.2222222222222222*d36+0.13333333333333333*d46+0.08888888888888889*d56                                                                       // row 3 of Gᵀ dU
-			t40, t41, t42, t43, t44, t45, t46 := -0.3333333333333333*d10+0.1111111111111111*d20+0.4444444444444444*d30-0.26666666666666666*d40+0.044444444444444446*d50+d60, -0.3333333333333333*d11+0.1111111111111111*d21+0.4444444444444444*d31-0.26666666666666666*d41+0.044444444444444446*d51+d61, -0.3333333333333333*d12+0.1111111111111111*d22+0.4444444444444444*d32-0.26666666666666666*d42+0.044444444444444446*d52+d62, -0.3333333333333333*d13+0.1111111111111111*d23+0.4444444444444444*d33-0.26666666666666666*d43+0.044444444444444446*d53+d63, -0.3333333333333333*d14+0.1111111111111111*d24+0.4444444444444444*d34-0.26666666666666666*d44+0.044444444444444446*d54+d64, -0.3333333333333333*d15+0.1111111111111111*d25+0.4444444444444444*d35-0.26666666666666666*d45+0.044444444444444446*d55+d65, -0.3333333333333333*d16+0.1111111111111111*d26+0.4444444444444444*d36-0.26666666666666666*d46+0.044444444444444446*d56+d66                                    // row 4 of Gᵀ dU
-			dw[0] = float32(-0.5*t00 - 0.3333333333333333*t01 + 0.1111111111111111*t02 + 0.027777777777777776*t03 - 0.016666666666666666*t04 + 0.7111111111111111*t05)
-			dw[1] = float32(-0.3333333333333333*t01 - 0.1111111111111111*t02 + 0.05555555555555555*t03 + 0.03333333333333333*t04 + 0.35555555555555557*t05)
-			dw[2] = float32(-0.3333333333333333*t01 + 0.1111111111111111*t02 + 0.1111111111111111*t03 - 0.06666666666666667*t04 + 0.17777777777777778*t05)
-			dw[3] = float32(-0.3333333333333333*t01 - 0.1111111111111111*t02 + 0.2222222222222222*t03 + 0.13333333333333333*t04 + 0.08888888888888889*t05)
-			dw[4] = float32(-0.3333333333333333*t01 + 0.1111111111111111*t02 + 0.4444444444444444*t03 - 0.26666666666666666*t04 + 0.044444444444444446*t05 + t06)
-			dw[5] = float32(-0.5*t10 - 0.3333333333333333*t11 + 0.1111111111111111*t12 + 0.027777777777777776*t13 - 0.016666666666666666*t14 + 0.7111111111111111*t15)
-			dw[6] = float32(-0.3333333333333333*t11 - 0.1111111111111111*t12 + 0.05555555555555555*t13 + 0.03333333333333333*t14 + 0.35555555555555557*t15)
-			dw[7] = float32(-0.3333333333333333*t11 + 0.1111111111111111*t12 + 0.1111111111111111*t13 - 0.06666666666666667*t14 + 0.17777777777777778*t15)
-			dw[8] = float32(-0.3333333333333333*t11 - 0.1111111111111111*t12 + 0.2222222222222222*t13 + 0.13333333333333333*t14 + 0.08888888888888889*t15)
-			dw[9] = float32(-0.3333333333333333*t11 + 0.1111111111111111*t12 + 0.4444444444444444*t13 - 0.26666666666666666*t14 + 0.044444444444444446*t15 + t16)
-			dw[10] = float32(-0.5*t20 - 0.3333333333333333*t21 + 0.1111111111111111*t22 + 0.027777777777777776*t23 - 0.016666666666666666*t24 + 0.7111111111111111*t25)
-			dw[11] = float32(-0.3333333333333333*t21 - 0.1111111111111111*t22 + 0.05555555555555555*t23 + 0.03333333333333333*t24 + 0.35555555555555557*t25)
-			dw[12] = float32(-0.3333333333333333*t21 + 0.1111111111111111*t22 + 0.1111111111111111*t23 - 0.06666666666666667*t24 + 0.17777777777777778*t25)
-			dw[13] = float32(-0.3333333333333333*t21 - 0.1111111111111111*t22 + 0.2222222222222222*t23 + 0.13333333333333333*t24 + 0.08888888888888889*t25)
-			dw[14] = float32(-0.3333333333333333*t21 + 0.1111111111111111*t22 + 0.4444444444444444*t23 - 0.26666666666666666*t24 + 0.044444444444444446*t25 + t26)
-			dw[15] = float32(-0.5*t30 - 0.3333333333333333*t31 + 0.1111111111111111*t32 + 0.027777777777777776*t33 - 0.016666666666666666*t34 + 0.7111111111111111*t35)
-			dw[16] = float32(-0.3333333333333333*t31 - 0.1111111111111111*t32 + 0.05555555555555555*t33 + 0.03333333333333333*t34 + 0.35555555555555557*t35)
-			dw[17] = float32(-0.3333333333333333*t31 + 0.1111111111111111*t32 + 0.1111111111111111*t33 - 0.06666666666666667*t34 + 0.17777777777777778*t35)
-			dw[18] = float32(-0.3333333333333333*t31 - 0.1111111111111111*t32 + 0.2222222222222222*t33 + 0.13333333333333333*t34 + 0.08888888888888889*t35)
-			dw[19] = float32(-0.3333333333333333*t31 + 0.1111111111111111*t32 + 0.4444444444444444*t33 - 0.26666666666666666*t34 + 0.044444444444444446*t35 + t36)
-			dw[20] = float32(-0.5*t40 - 0.3333333333333333*t41 + 0.1111111111111111*t42 + 0.027777777777777776*t43 - 0.016666666666666666*t44 + 0.7111111111111111*t45)
-			dw[21] = float32(-0.3333333333333333*t41 - 0.1111111111111111*t42 + 0.05555555555555555*t43 + 0.03333333333333333*t44 + 0.35555555555555557*t45)
-			dw[22] = float32(-0.3333333333333333*t41 + 0.1111111111111111*t42 + 0.1111111111111111*t43 - 0.06666666666666667*t44 + 0.17777777777777778*t45)
-			dw[23] = float32(-0.3333333333333333*t41 - 0.1111111111111111*t42 + 0.2222222222222222*t43 + 0.13333333333333333*t44 + 0.08888888888888889*t45)
-			dw[24] = float32(-0.3333333333333333*t41 + 0.1111111111111111*t42 + 0.4444444444444444*t43 - 0.26666666666666666*t44 + 0.044444444444444446*t45 + t46)
+			for i := range kh {
+				for j := range kw {
+					var sum float64
+					for k := range alpha {
+						if v := winogradG3x5[k][j]; v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					dw[i*kw+j] = float32(sum)
+				}
+			}
 		}
 	}
 }
@@ -283,17 +278,18 @@ func (m *Model) conv2WinoDW(worker, lo, hi int) {
 // conv2GradImage computes one image of conv2's input gradient by F(3x3,5x5): src (128x27x27, NCHW16c) into dst (48x27x27, NCHW16c).
 func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 1, 128, 48 // channels per group
-		inH, inW, pixels         = 27, 27, 729
-		ph, pw                   = 2, 2              // the padding
-		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the input copy
-		inCopy, outCopy          = 123008, 34992     // one group's copies
-		inItems                  = 72                // input blocks × rows of tiles
-		mulItems                 = 49                // transform positions × calls
-		outItems                 = 27                // output blocks × rows of tiles
+		groups, gIn       = 1, 128 // channels per group
+		inH, inW          = 27, 27
+		ph, pw            = 2, 2           // the padding
+		pixel, row, block = 16, 496, 15376 // strides of the input copy
+		inCopy            = 123008         // one group's copies
+		xsAt, xsSize      = 0, 123008      // dY padded by 2x2: [group][block][row][pixel][16]
+		inItems           = 72             // each a row of tiles of an input block of a group
+		mulItems          = 49             // each 3 output blocks at a transform position of a group
+		outItems          = 27             // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	xs := m.scratch[worker][:groups*inCopy]
+	xs := m.scratch[worker][xsAt : xsAt+xsSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -316,20 +312,21 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 // tiles of block u/9%8 of group u/72.
 func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 158000, 508032 // one group's V in the scratch: [8 input blocks][49 positions][81 tiles][16]
+		xsAt, xsSize     = 0, 123008      // dY padded by 2x2: [group][block][row][pixel][16]
+		vAt, vSize       = 123008, 508032 // the input's transform: [group][block][49 positions][81 tiles][16]
+		vGroup           = 508032         // one group's V and M
+		vBlock           = 63504          // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 9, 9
-		vBlock           = 63504 // a block of V: its positions
 		inBlocks, inCopy = 8, 123008
 		row, block       = 496, 15376 // strides of the input copy
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf := m.scratch[worker]
-	xs, v := buf[:123008], buf[vAt:]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
+		conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
 	}
 }
 
@@ -337,22 +334,23 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·3…) of transform position u/1%49 of group u/49.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 158000, 508032 // one group's V in the scratch: [8 input blocks][49 positions][81 tiles][16]
-		mAt, mSize                 = 666032, 190512 // one group's M in the scratch: [3 output blocks][49 positions][81 tiles][16]
+		vAt, vSize                 = 123008, 508032 // the input's transform: [group][block][49 positions][81 tiles][16]
+		mAt, mSize                 = 631040, 190512 // the products: [group][block][49 positions][81 tiles][16]
+		vGroup, mGroup             = 508032, 190512 // one group's V and M
+		position                   = 1296           // a transform position of a block: [tile][16]
+		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		zerosAt                    = 301104         // zero biases of the products
 		positions, calls, inBlocks = 49, 1, 8
-		position                   = 1296 // between the transform positions of a block of V or M
-		callOut, callWeights       = 190512, 6144
-		zeros                      = 301104 // where the transformed weights hold zeros, the products' bias
+		callOut, callWeights       = 190512, 6144 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv2Relaid
-	v, mm := buf[vAt:mAt], buf[mAt:]
+	v, mm, w := m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][mAt:mAt+mSize], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
-		at := (gr*positions+xi)*calls + call
-		conv2GradWinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
+		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
+		conv2GradWinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -361,116 +359,80 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 666032, 190512 // one group's M in the scratch: [3 output blocks][49 positions][81 tiles][16]
+		mAt, mSize         = 631040, 190512 // the products: [group][block][49 positions][81 tiles][16]
+		mGroup             = 190512         // one group's V and M
+		mBlock             = 63504          // a block of V or M: [position][tile][16]
 		tilesH, tilesW     = 9, 9
-		mBlock             = 63504 // a block of M: its positions
+		biasesAt           = 301056 // zero biases, [group][output block][16]
 		outBlocks, outCopy = 3, 34992
 		outH, outW, tile   = 27, 27, 3 // the output, and a tile's rows
-		biases             = 301056    // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv2Relaid
-	ys, mm := m.outs[worker], buf[mAt:]
+	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
 // conv2Relay transforms the filters of conv2's input gradient for conv2GradWinoMulKernel (conv2RelayRows, split over the workers).
 func (m *Model) conv2Relay() {
-	runtime.Parallel(48, m.kernels.conv2RelayRows) // groups × output channels
+	runtime.Parallel(48, m.kernels.conv2RelayRows) // each an output channel's filters, G g Gᵀ
 }
 
 // conv2RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%48 of group u/48), each
-// 5x5 filter g into U = G g Gᵀ in float64, with G of F(3x3,5x5):
-//
-//	[   -0.5      0      0      0      0 ]
-//	[ -0.3333 -0.3333 -0.3333 -0.3333 -0.3333 ]
-//	[ 0.1111 -0.1111 0.1111 -0.1111 0.1111 ]
-//	[ 0.02778 0.05556 0.1111 0.2222 0.4444 ]
-//	[ -0.01667 0.03333 -0.06667 0.1333 -0.2667 ]
-//	[ 0.7111 0.3556 0.1778 0.08889 0.04444 ]
-//	[      0      0      0      0      1 ]
-//
+// 5x5 filter g into U = G g Gᵀ in float64, G winogradG3x5 (F(3x3,5x5)), every sum without its zero terms.
 // U is laid out per group, transform position and call as [input channel][3 output blocks][16
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv2RelayRows(worker, lo, hi int) {
 	const (
+		uAt                             = 0       // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		biasesAt                        = 301056  // zero biases, [group][output block][16]
 		gIn, gOut                       = 128, 48 // the convolution's channels per group
-		kh, kw                          = 5, 5
+		kh, kw, alpha                   = 5, 5, 7
 		outBlocks, perCall, callWeights = 3, 3, 6144
-		uSize, biases                   = 301056, 301056 // one group's transformed weights, and where the biases start
+		group, position                 = 301056, 6144 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv2Weight, m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ch := o/16, o%16
-		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			q := p[at+c*perCall*16:]
-			g := w[((gr*gIn+c)*gOut+o)*kh*kw:][:kh*kw]
-			g00, g01, g02, g03, g04, g10, g11, g12, g13, g14, g20, g21, g22, g23, g24, g30, g31, g32, g33, g34, g40, g41, g42, g43, g44 := float64(g[24]), float64(g[23]), float64(g[22]), float64(g[21]), float64(g[20]), float64(g[19]), float64(g[18]), float64(g[17]), float64(g[16]), float64(g[15]), float64(g[14]), float64(g[13]), float64(g[12]), float64(g[11]), float64(g[10]), float64(g[9]), float64(g[8]), float64(g[7]), float64(g[6]), float64(g[5]), float64(g[4]), float64(g[3]), float64(g[2]), float64(g[1]), float64(g[0])
-			t00, t01, t02, t03, t04 := -0.5*g00, -0.5*g01, -0.5*g02, -0.5*g03, -0.5*g04                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                      // row 0 of G g
-			t10, t11, t12, t13, t14 := -0.3333333333333333*g00-0.3333333333333333*g10-0.3333333333333333*g20-0.3333333333333333*g30-0.3333333333333333*g40, -0.3333333333333333*g01-0.3333333333333333*g11-0.3333333333333333*g21-0.3333333333333333*g31-0.3333333333333333*g41, -0.3333333333333333*g02-0.3333333333333333*g12-0.3333333333333333*g22-0.3333333333333333*g32-0.3333333333333333*g42, -0.3333333333333333*g03-0.3333333333333333*g13-0.3333333333333333*g23-0.3333333333333333*g33-0.3333333333333333*g43, -0.3333333333333333*g04-0.3333333333333333*g14-0.3333333333333333*g24-0.3333333333333333*g34-0.3333333333333333*g44                               // row 1 of G g
-			t20, t21, t22, t23, t24 := 0.1111111111111111*g00-0.1111111111111111*g10+0.1111111111111111*g20-0.1111111111111111*g30+0.1111111111111111*g40, 0.1111111111111111*g01-0.1111111111111111*g11+0.1111111111111111*g21-0.1111111111111111*g31+0.1111111111111111*g41, 0.1111111111111111*g02-0.1111111111111111*g12+0.1111111111111111*g22-0.1111111111111111*g32+0.1111111111111111*g42, 0.1111111111111111*g03-0.1111111111111111*g13+0.1111111111111111*g23-0.1111111111111111*g33+0.1111111111111111*g43, 0.1111111111111111*g04-0.1111111111111111*g14+0.1111111111111111*g24-0.1111111111111111*g34+0.1111111111111111*g44                                    // row 2 of G g
-			t30, t31, t32, t33, t34 := 0.027777777777777776*g00+0.05555555555555555*g10+0.1111111111111111*g20+0.2222222222222222*g30+0.4444444444444444*g40, 0.027777777777777776*g01+0.05555555555555555*g11+0.1111111111111111*g21+0.2222222222222222*g31+0.4444444444444444*g41, 0.027777777777777776*g02+0.05555555555555555*g12+0.1111111111111111*g22+0.2222222222222222*g32+0.4444444444444444*g42, 0.027777777777777776*g03+0.05555555555555555*g13+0.1111111111111111*g23+0.2222222222222222*g33+0.4444444444444444*g43, 0.027777777777777776*g04+0.05555555555555555*g14+0.1111111111111111*g24+0.2222222222222222*g34+0.4444444444444444*g44                     // row 3 of G g
-			t40, t41, t42, t43, t44 := -0.016666666666666666*g00+0.03333333333333333*g10-0.06666666666666667*g20+0.13333333333333333*g30-0.26666666666666666*g40, -0.016666666666666666*g01+0.03333333333333333*g11-0.06666666666666667*g21+0.13333333333333333*g31-0.26666666666666666*g41, -0.016666666666666666*g02+0.03333333333333333*g12-0.06666666666666667*g22+0.13333333333333333*g32-0.26666666666666666*g42, -0.016666666666666666*g03+0.03333333333333333*g13-0.06666666666666667*g23+0.13333333333333333*g33-0.26666666666666666*g43, -0.016666666666666666*g04+0.03333333333333333*g14-0.06666666666666667*g24+0.13333333333333333*g34-0.26666666666666666*g44 // row 4 of G g
-			t50, t51, t52, t53, t54 := 0.7111111111111111*g00+0.35555555555555557*g10+0.17777777777777778*g20+0.08888888888888889*g30+0.044444444444444446*g40, 0.7111111111111111*g01+0.35555555555555557*g11+0.17777777777777778*g21+0.08888888888888889*g31+0.044444444444444446*g41, 0.7111111111111111*g02+0.35555555555555557*g12+0.17777777777777778*g22+0.08888888888888889*g32+0.044444444444444446*g42, 0.7111111111111111*g03+0.35555555555555557*g13+0.17777777777777778*g23+0.08888888888888889*g33+0.044444444444444446*g43, 0.7111111111111111*g04+0.35555555555555557*g14+0.17777777777777778*g24+0.08888888888888889*g34+0.044444444444444446*g44           // row 5 of G g
-			t60, t61, t62, t63, t64 := g40, g41, g42, g43, g44                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                               // row 6 of G g
-			q[0] = float32(-0.5 * t00)
-			q[6144] = float32(-0.3333333333333333*t00 - 0.3333333333333333*t01 - 0.3333333333333333*t02 - 0.3333333333333333*t03 - 0.3333333333333333*t04)
-			q[12288] = float32(0.1111111111111111*t00 - 0.1111111111111111*t01 + 0.1111111111111111*t02 - 0.1111111111111111*t03 + 0.1111111111111111*t04)
-			q[18432] = float32(0.027777777777777776*t00 + 0.05555555555555555*t01 + 0.1111111111111111*t02 + 0.2222222222222222*t03 + 0.4444444444444444*t04)
-			q[24576] = float32(-0.016666666666666666*t00 + 0.03333333333333333*t01 - 0.06666666666666667*t02 + 0.13333333333333333*t03 - 0.26666666666666666*t04)
-			q[30720] = float32(0.7111111111111111*t00 + 0.35555555555555557*t01 + 0.17777777777777778*t02 + 0.08888888888888889*t03 + 0.044444444444444446*t04)
-			q[36864] = float32(t04)
-			q[43008] = float32(-0.5 * t10)
-			q[49152] = float32(-0.3333333333333333*t10 - 0.3333333333333333*t11 - 0.3333333333333333*t12 - 0.3333333333333333*t13 - 0.3333333333333333*t14)
-			q[55296] = float32(0.1111111111111111*t10 - 0.1111111111111111*t11 + 0.1111111111111111*t12 - 0.1111111111111111*t13 + 0.1111111111111111*t14)
-			q[61440] = float32(0.027777777777777776*t10 + 0.05555555555555555*t11 + 0.1111111111111111*t12 + 0.2222222222222222*t13 + 0.4444444444444444*t14)
-			q[67584] = float32(-0.016666666666666666*t10 + 0.03333333333333333*t11 - 0.06666666666666667*t12 + 0.13333333333333333*t13 - 0.26666666666666666*t14)
-			q[73728] = float32(0.7111111111111111*t10 + 0.35555555555555557*t11 + 0.17777777777777778*t12 + 0.08888888888888889*t13 + 0.044444444444444446*t14)
-			q[79872] = float32(t14)
-			q[86016] = float32(-0.5 * t20)
-			q[92160] = float32(-0.3333333333333333*t20 - 0.3333333333333333*t21 - 0.3333333333333333*t22 - 0.3333333333333333*t23 - 0.3333333333333333*t24)
-			q[98304] = float32(0.1111111111111111*t20 - 0.1111111111111111*t21 + 0.1111111111111111*t22 - 0.1111111111111111*t23 + 0.1111111111111111*t24)
-			q[104448] = float32(0.027777777777777776*t20 + 0.05555555555555555*t21 + 0.1111111111111111*t22 + 0.2222222222222222*t23 + 0.4444444444444444*t24)
-			q[110592] = float32(-0.016666666666666666*t20 + 0.03333333333333333*t21 - 0.06666666666666667*t22 + 0.13333333333333333*t23 - 0.26666666666666666*t24)
-			q[116736] = float32(0.7111111111111111*t20 + 0.35555555555555557*t21 + 0.17777777777777778*t22 + 0.08888888888888889*t23 + 0.044444444444444446*t24)
-			q[122880] = float32(t24)
-			q[129024] = float32(-0.5 * t30)
-			q[135168] = float32(-0.3333333333333333*t30 - 0.3333333333333333*t31 - 0.3333333333333333*t32 - 0.3333333333333333*t33 - 0.3333333333333333*t34)
-			q[141312] = float32(0.1111111111111111*t30 - 0.1111111111111111*t31 + 0.1111111111111111*t32 - 0.1111111111111111*t33 + 0.1111111111111111*t34)
-			q[147456] = float32(0.027777777777777776*t30 + 0.05555555555555555*t31 + 0.1111111111111111*t32 + 0.2222222222222222*t33 + 0.4444444444444444*t34)
-			q[153600] = float32(-0.016666666666666666*t30 + 0.03333333333333333*t31 - 0.06666666666666667*t32 + 0.13333333333333333*t33 - 0.26666666666666666*t34)
-			q[159744] = float32(0.7111111111111111*t30 + 0.35555555555555557*t31 + 0.17777777777777778*t32 + 0.08888888888888889*t33 + 0.044444444444444446*t34)
-			q[165888] = float32(t34)
-			q[172032] = float32(-0.5 * t40)
-			q[178176] = float32(-0.3333333333333333*t40 - 0.3333333333333333*t41 - 0.3333333333333333*t42 - 0.3333333333333333*t43 - 0.3333333333333333*t44)
-			q[184320] = float32(0.1111111111111111*t40 - 0.1111111111111111*t41 + 0.1111111111111111*t42 - 0.1111111111111111*t43 + 0.1111111111111111*t44)
-			q[190464] = float32(0.027777777777777776*t40 + 0.05555555555555555*t41 + 0.1111111111111111*t42 + 0.2222222222222222*t43 + 0.4444444444444444*t44)
-			q[196608] = float32(-0.016666666666666666*t40 + 0.03333333333333333*t41 - 0.06666666666666667*t42 + 0.13333333333333333*t43 - 0.26666666666666666*t44)
-			q[202752] = float32(0.7111111111111111*t40 + 0.35555555555555557*t41 + 0.17777777777777778*t42 + 0.08888888888888889*t43 + 0.044444444444444446*t44)
-			q[208896] = float32(t44)
-			q[215040] = float32(-0.5 * t50)
-			q[221184] = float32(-0.3333333333333333*t50 - 0.3333333333333333*t51 - 0.3333333333333333*t52 - 0.3333333333333333*t53 - 0.3333333333333333*t54)
-			q[227328] = float32(0.1111111111111111*t50 - 0.1111111111111111*t51 + 0.1111111111111111*t52 - 0.1111111111111111*t53 + 0.1111111111111111*t54)
-			q[233472] = float32(0.027777777777777776*t50 + 0.05555555555555555*t51 + 0.1111111111111111*t52 + 0.2222222222222222*t53 + 0.4444444444444444*t54)
-			q[239616] = float32(-0.016666666666666666*t50 + 0.03333333333333333*t51 - 0.06666666666666667*t52 + 0.13333333333333333*t53 - 0.26666666666666666*t54)
-			q[245760] = float32(0.7111111111111111*t50 + 0.35555555555555557*t51 + 0.17777777777777778*t52 + 0.08888888888888889*t53 + 0.044444444444444446*t54)
-			q[251904] = float32(t54)
-			q[258048] = float32(-0.5 * t60)
-			q[264192] = float32(-0.3333333333333333*t60 - 0.3333333333333333*t61 - 0.3333333333333333*t62 - 0.3333333333333333*t63 - 0.3333333333333333*t64)
-			q[270336] = float32(0.1111111111111111*t60 - 0.1111111111111111*t61 + 0.1111111111111111*t62 - 0.1111111111111111*t63 + 0.1111111111111111*t64)
-			q[276480] = float32(0.027777777777777776*t60 + 0.05555555555555555*t61 + 0.1111111111111111*t62 + 0.2222222222222222*t63 + 0.4444444444444444*t64)
-			q[282624] = float32(-0.016666666666666666*t60 + 0.03333333333333333*t61 - 0.06666666666666667*t62 + 0.13333333333333333*t63 - 0.26666666666666666*t64)
-			q[288768] = float32(0.7111111111111111*t60 + 0.35555555555555557*t61 + 0.17777777777777778*t62 + 0.08888888888888889*t63 + 0.044444444444444446*t64)
-			q[294912] = float32(t64)
+			at := ((gr*gIn+c)*gOut + o) * kh * kw
+			var g [kh][kw]float64
+			for y := range kh {
+				for x := range kw {
+					g[y][x] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
+				}
+			}
+			// T = G g, then U = T Gᵀ.
+			var t [alpha][kw]float64
+			for i := range alpha {
+				for j := range kw {
+					for k, v := range winogradG3x5[i] {
+						if v != 0 {
+							t[i][j] += float64(v * g[k][j])
+						}
+					}
+				}
+			}
+			q := p[base+c*perCall*16:]
+			for i := range alpha {
+				for j := range alpha {
+					var sum float64
+					for k, v := range winogradG3x5[j] {
+						if v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					q[(i*alpha+j)*position] = float32(sum)
+				}
+			}
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = 0
+		p[biasesAt+(gr*outBlocks+ob)*16+ch] = 0
 	}
 }
 
@@ -483,7 +445,6 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 		inSize            = 93312       // 128x27x27
 		outSize           = 21632       // 128x13x13
 		inBlock, outBlock = 11664, 2704 // a block of each
-		outPlane          = 169
 	)
 	in, dy, dx := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
@@ -502,15 +463,13 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 // and the products transformed into the output by conv3GradWinoOutKernel.
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
-		inSize     = 21632 // 128x13x13
-		outSize    = 32448 // 192x13x13
-		groups     = 1
-		rows       = 192            // output channels per group: the GEMM's M
-		cols       = 169            // output pixels 13x13: its N
-		depth      = 1152           // values per patch, 128x3x3: its K
-		inGroup    = 21632          // input values per group
-		dw, dwSize = 318656, 393216 // the weights' gradient in the partial sums, in F(2x2,3x3)'s domain
-		db         = 711872         // the bias's
+		inSize       = 21632 // 128x13x13
+		outSize      = 32448 // 192x13x13
+		groups       = 1
+		rows         = 192            // output channels per group: the GEMM's M
+		cols         = 169            // output pixels 13x13: its N
+		dwAt, dwSize = 318656, 393216 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dbAt         = 711872         // the bias's gradient
 	)
 	in, dy := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[4][:m.n*outSize]
@@ -521,11 +480,11 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, a block of channels at a time.
 		for ob := 0; ob < groups*rows/16; ob++ {
-			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[dbAt+ob*16:dbAt+(ob+1)*16])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		// dW, summed over the image's pixels.
-		m.conv3Upd(worker, src, g, sums[dw:dw+dwSize])
+		m.conv3Upd(worker, src, g, sums[dwAt:dwAt+dwSize])
 		// dX: the convolution of dY with the flipped weights.
 		m.conv3GradImage(worker, g, d)
 	}
@@ -536,20 +495,25 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 // src (128x13x13) and dy (192x13x13).
 func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut                = 1, 128, 192 // channels per group
-		inH, inW, pixels                 = 13, 13, 169
-		ph, pw                           = 1, 1                   // the padding
-		pixel, row, block, plane         = 16, 256, 4096, 1       // strides of the input copy
-		inCopy, outCopy                  = 32768, 32448           // one group's copies
-		tilesH, tilesW, tiles, tile      = 7, 7, 49, 2            // tile: a tile's outputs per side
-		positions, vSize, zSize          = 16, 100352, 150528     // the transforms of the input (V) and of dY (Z)
-		position                         = 784                    // between the transform positions of a block of V or Z
+		groups, gIn                      = 1, 128 // channels per group
+		inH, inW                         = 13, 13
+		ph, pw                           = 1, 1           // the padding
+		pixel, row, block                = 16, 256, 4096  // strides of the input copy
+		inCopy                           = 32768          // one group's copies
+		xsAt, xsSize                     = 0, 32768       // the input padded by 1x1: [group][block][row][pixel][16]
+		vAt, vSize                       = 32768, 100352  // the input's transform: [group][block][16 positions][49 tiles][16]
+		dysAt, dysSize                   = 133120, 37632  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		zAt, zSize                       = 170752, 150528 // dY's transform: [group][block][16 positions][49 tiles][16]
+		vGroup                           = 100352         // one group's V and M
+		vBlock                           = 12544          // a block of V or M: [position][tile][16]
+		position                         = 784            // a transform position of a block: [tile][16]
+		tilesH, tilesW                   = 7, 7
+		positions, zGroup, zBlock        = 16, 150528, 12544      // the transform positions, one group's Z and a block of it
+		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 8, 12, 8, 3            // the blocks, and the channels and output blocks per call
-		vAt, dyAt, zAt                   = 32768, 133120, 170752  // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 37632 // dY's copy: rowsP rows of dyRow values per block
 	)
-	buf := m.scratch[worker]
-	xs, v, dys, z := buf[:vAt], buf[vAt:dyAt], buf[dyAt:zAt], buf[zAt:]
+	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -560,7 +524,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -575,7 +539,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -584,9 +548,9 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
+					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
+						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
 						at += t * f * 16
 					}
 				}
@@ -596,35 +560,47 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 }
 
 // conv3WinoDW sets the gradient of conv3's filters of output channels lo…hi−1 (u: channel u%192 of
-// group u/192) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G, in float64.
+// group u/192) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G in float64, G winogradG2x3, every sum
+// without its zero terms.
 func (m *Model) conv3WinoDW(worker, lo, hi int) {
 	const (
-		gIn, gOut, kh, kw         = 128, 192, 3, 3
-		inBlocks, outBlocks, t, f = 8, 12, 8, 3
-		groupSums                 = 393216 // one group's partial sums
+		dwAt, dwSize             = 318656, 393216 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		gIn, gOut, kh, kw, alpha = 128, 192, 3, 3, 4
+		outBlocks, t, f          = 12, 8, 3
+		groupSums                = 393216 // one group's partial sums
+		position                 = 24576  // between the partial sums of two transform positions
 	)
-	grad, sums := m.params[4].Grad, m.partials[0][318656:]
+	grad, sums := m.params[4].Grad, m.partials[0][dwAt:dwAt+dwSize]
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ol := o/16, o%16
 		for ci := 0; ci < gIn; ci++ {
 			cb, c := ci/16, ci%16
-			// position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further
+			// position 0's partial sum
 			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
-			d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33 := float64(du[0]), float64(du[24576]), float64(du[49152]), float64(du[73728]), float64(du[98304]), float64(du[122880]), float64(du[147456]), float64(du[172032]), float64(du[196608]), float64(du[221184]), float64(du[245760]), float64(du[270336]), float64(du[294912]), float64(du[319488]), float64(du[344064]), float64(du[368640])
+			// T = Gᵀ dU, then dW = T G.
+			var t [kh][alpha]float64
+			for i := range kh {
+				for j := range alpha {
+					for k := range alpha {
+						if v := winogradG2x3[k][i]; v != 0 {
+							t[i][j] += float64(v * float64(du[(k*alpha+j)*position]))
+						}
+					}
+				}
+			}
 			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
-			t00, t01, t02, t03 := -d00+0.5*d10+0.5*d20, -d01+0.5*d11+0.5*d21, -d02+0.5*d12+0.5*d22, -d03+0.5*d13+0.5*d23 // row 0 of Gᵀ dU
-			t10, t11, t12, t13 := 0.5*d10-0.5*d20, 0.5*d11-0.5*d21, 0.5*d12-0.5*d22, 0.5*d13-0.5*d23                     // row 1 of Gᵀ dU
-			t20, t21, t22, t23 := 0.5*d10+0.5*d20+d30, 0.5*d11+0.5*d21+d31, 0.5*d12+0.5*d22+d32, 0.5*d13+0.5*d23+d33     // row 2 of Gᵀ dU
-			dw[0] = float32(-t00 + 0.5*t01 + 0.5*t02)
-			dw[1] = float32(0.5*t01 - 0.5*t02)
-			dw[2] = float32(0.5*t01 + 0.5*t02 + t03)
-			dw[3] = float32(-t10 + 0.5*t11 + 0.5*t12)
-			dw[4] = float32(0.5*t11 - 0.5*t12)
-			dw[5] = float32(0.5*t11 + 0.5*t12 + t13)
-			dw[6] = float32(-t20 + 0.5*t21 + 0.5*t22)
-			dw[7] = float32(0.5*t21 - 0.5*t22)
-			dw[8] = float32(0.5*t21 + 0.5*t22 + t23)
+			for i := range kh {
+				for j := range kw {
+					var sum float64
+					for k := range alpha {
+						if v := winogradG2x3[k][j]; v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					dw[i*kw+j] = float32(sum)
+				}
+			}
 		}
 	}
 }
@@ -632,17 +608,18 @@ func (m *Model) conv3WinoDW(worker, lo, hi int) {
 // conv3GradImage computes one image of conv3's input gradient by F(2x2,3x3): src (192x13x13, NCHW16c) into dst (128x13x13, NCHW16c).
 func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 1, 192, 128 // channels per group
-		inH, inW, pixels         = 13, 13, 169
-		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 256, 4096, 1 // strides of the input copy
-		inCopy, outCopy          = 49152, 21632     // one group's copies
-		inItems                  = 84               // input blocks × rows of tiles
-		mulItems                 = 32               // transform positions × calls
-		outItems                 = 56               // output blocks × rows of tiles
+		groups, gIn       = 1, 192 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 49152         // one group's copies
+		xsAt, xsSize      = 0, 49152      // dY padded by 1x1: [group][block][row][pixel][16]
+		inItems           = 84            // each a row of tiles of an input block of a group
+		mulItems          = 32            // each 4 output blocks at a transform position of a group
+		outItems          = 56            // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	xs := m.scratch[worker][:groups*inCopy]
+	xs := m.scratch[worker][xsAt : xsAt+xsSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -665,20 +642,21 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 70784, 150528 // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
+		xsAt, xsSize     = 0, 49152      // dY padded by 1x1: [group][block][row][pixel][16]
+		vAt, vSize       = 49152, 150528 // the input's transform: [group][block][16 positions][49 tiles][16]
+		vGroup           = 150528        // one group's V and M
+		vBlock           = 12544         // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
-		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf := m.scratch[worker]
-	xs, v := buf[:49152], buf[vAt:]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -686,22 +664,23 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%2)·4…) of transform position u/2%16 of group u/32.
 func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 70784, 150528  // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
-		mAt, mSize                 = 221312, 100352 // one group's M in the scratch: [8 output blocks][16 positions][49 tiles][16]
+		vAt, vSize                 = 49152, 150528  // the input's transform: [group][block][16 positions][49 tiles][16]
+		mAt, mSize                 = 199680, 100352 // the products: [group][block][16 positions][49 tiles][16]
+		vGroup, mGroup             = 150528, 100352 // one group's V and M
+		position                   = 784            // a transform position of a block: [tile][16]
+		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		zerosAt                    = 393344         // zero biases of the products
 		positions, calls, inBlocks = 16, 2, 12
-		position                   = 784 // between the transform positions of a block of V or M
-		callOut, callWeights       = 50176, 12288
-		zeros                      = 393344 // where the transformed weights hold zeros, the products' bias
+		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv3Relaid
-	v, mm := buf[vAt:mAt], buf[mAt:]
+	v, mm, w := m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][mAt:mAt+mSize], m.conv3Relaid
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
-		at := (gr*positions+xi)*calls + call
-		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
+		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
+		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -710,77 +689,80 @@ func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 221312, 100352 // one group's M in the scratch: [8 output blocks][16 positions][49 tiles][16]
+		mAt, mSize         = 199680, 100352 // the products: [group][block][16 positions][49 tiles][16]
+		mGroup             = 100352         // one group's V and M
+		mBlock             = 12544          // a block of V or M: [position][tile][16]
 		tilesH, tilesW     = 7, 7
-		mBlock             = 12544 // a block of M: its positions
+		biasesAt           = 393216 // zero biases, [group][output block][16]
 		outBlocks, outCopy = 8, 21632
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
-		biases             = 393216    // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv3Relaid
-	ys, mm := m.outs[worker], buf[mAt:]
+	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv3Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
 // conv3Relay transforms the filters of conv3's input gradient for conv3WinoMulKernel (conv3RelayRows, split over the workers).
 func (m *Model) conv3Relay() {
-	runtime.Parallel(128, m.kernels.conv3RelayRows) // groups × output channels
+	runtime.Parallel(128, m.kernels.conv3RelayRows) // each an output channel's filters, G g Gᵀ
 }
 
 // conv3RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%128 of group u/128), each
-// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
-//
-//	[     -1      0      0 ]
-//	[    0.5    0.5    0.5 ]
-//	[    0.5   -0.5    0.5 ]
-//	[      0      0      1 ]
-//
+// 3x3 filter g into U = G g Gᵀ in float64, G winogradG2x3 (F(2x2,3x3)), every sum without its zero terms.
 // U is laid out per group, transform position and call as [input channel][4 output blocks][16
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv3RelayRows(worker, lo, hi int) {
 	const (
+		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		biasesAt                        = 393216   // zero biases, [group][output block][16]
 		gIn, gOut                       = 192, 128 // the convolution's channels per group
-		kh, kw                          = 3, 3
+		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 8, 4, 12288
-		uSize, biases                   = 393216, 393216 // one group's transformed weights, and where the biases start
+		group, position                 = 393216, 24576 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv3Weight, m.conv3Relaid
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ch := o/16, o%16
-		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			q := p[at+c*perCall*16:]
-			g := w[((gr*gIn+c)*gOut+o)*kh*kw:][:kh*kw]
-			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[8]), float64(g[7]), float64(g[6]), float64(g[5]), float64(g[4]), float64(g[3]), float64(g[2]), float64(g[1]), float64(g[0])
-			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
-			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
-			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
-			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
-			q[0] = float32(-t00)
-			q[24576] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
-			q[49152] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
-			q[73728] = float32(t02)
-			q[98304] = float32(-t10)
-			q[122880] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
-			q[147456] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
-			q[172032] = float32(t12)
-			q[196608] = float32(-t20)
-			q[221184] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
-			q[245760] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
-			q[270336] = float32(t22)
-			q[294912] = float32(-t30)
-			q[319488] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
-			q[344064] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
-			q[368640] = float32(t32)
+			at := ((gr*gIn+c)*gOut + o) * kh * kw
+			var g [kh][kw]float64
+			for y := range kh {
+				for x := range kw {
+					g[y][x] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
+				}
+			}
+			// T = G g, then U = T Gᵀ.
+			var t [alpha][kw]float64
+			for i := range alpha {
+				for j := range kw {
+					for k, v := range winogradG2x3[i] {
+						if v != 0 {
+							t[i][j] += float64(v * g[k][j])
+						}
+					}
+				}
+			}
+			q := p[base+c*perCall*16:]
+			for i := range alpha {
+				for j := range alpha {
+					var sum float64
+					for k, v := range winogradG2x3[j] {
+						if v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					q[(i*alpha+j)*position] = float32(sum)
+				}
+			}
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = 0
+		p[biasesAt+(gr*outBlocks+ob)*16+ch] = 0
 	}
 }
 
@@ -795,15 +777,13 @@ func (m *Model) conv3RelayRows(worker, lo, hi int) {
 // and the products transformed into the output by conv3GradWinoOutKernel.
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
-		inSize     = 32448 // 192x13x13
-		outSize    = 32448 // 192x13x13
-		groups     = 1
-		rows       = 192            // output channels per group: the GEMM's M
-		cols       = 169            // output pixels 13x13: its N
-		depth      = 1728           // values per patch, 192x3x3: its K
-		inGroup    = 32448          // input values per group
-		dw, dwSize = 712064, 589824 // the weights' gradient in the partial sums, in F(2x2,3x3)'s domain
-		db         = 1301888        // the bias's
+		inSize       = 32448 // 192x13x13
+		outSize      = 32448 // 192x13x13
+		groups       = 1
+		rows         = 192            // output channels per group: the GEMM's M
+		cols         = 169            // output pixels 13x13: its N
+		dwAt, dwSize = 712064, 589824 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dbAt         = 1301888        // the bias's gradient
 	)
 	in, dy := m.buf[4][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[5][:m.n*outSize]
@@ -814,11 +794,11 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, a block of channels at a time.
 		for ob := 0; ob < groups*rows/16; ob++ {
-			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[dbAt+ob*16:dbAt+(ob+1)*16])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		// dW, summed over the image's pixels.
-		m.conv4Upd(worker, src, g, sums[dw:dw+dwSize])
+		m.conv4Upd(worker, src, g, sums[dwAt:dwAt+dwSize])
 		// dX: the convolution of dY with the flipped weights.
 		m.conv4GradImage(worker, g, d)
 	}
@@ -829,20 +809,25 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 // src (192x13x13) and dy (192x13x13).
 func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut                = 1, 192, 192 // channels per group
-		inH, inW, pixels                 = 13, 13, 169
-		ph, pw                           = 1, 1                   // the padding
-		pixel, row, block, plane         = 16, 256, 4096, 1       // strides of the input copy
-		inCopy, outCopy                  = 49152, 32448           // one group's copies
-		tilesH, tilesW, tiles, tile      = 7, 7, 49, 2            // tile: a tile's outputs per side
-		positions, vSize, zSize          = 16, 150528, 150528     // the transforms of the input (V) and of dY (Z)
-		position                         = 784                    // between the transform positions of a block of V or Z
+		groups, gIn                      = 1, 192 // channels per group
+		inH, inW                         = 13, 13
+		ph, pw                           = 1, 1           // the padding
+		pixel, row, block                = 16, 256, 4096  // strides of the input copy
+		inCopy                           = 49152          // one group's copies
+		xsAt, xsSize                     = 0, 49152       // the input padded by 1x1: [group][block][row][pixel][16]
+		vAt, vSize                       = 49152, 150528  // the input's transform: [group][block][16 positions][49 tiles][16]
+		dysAt, dysSize                   = 199680, 37632  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		zAt, zSize                       = 237312, 150528 // dY's transform: [group][block][16 positions][49 tiles][16]
+		vGroup                           = 150528         // one group's V and M
+		vBlock                           = 12544          // a block of V or M: [position][tile][16]
+		position                         = 784            // a transform position of a block: [tile][16]
+		tilesH, tilesW                   = 7, 7
+		positions, zGroup, zBlock        = 16, 150528, 12544      // the transform positions, one group's Z and a block of it
+		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 12, 12, 8, 3           // the blocks, and the channels and output blocks per call
-		vAt, dyAt, zAt                   = 49152, 199680, 237312  // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 37632 // dY's copy: rowsP rows of dyRow values per block
 	)
-	buf := m.scratch[worker]
-	xs, v, dys, z := buf[:vAt], buf[vAt:dyAt], buf[dyAt:zAt], buf[zAt:]
+	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -853,7 +838,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -868,7 +853,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -877,9 +862,9 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
+					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
+						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
 						at += t * f * 16
 					}
 				}
@@ -889,35 +874,47 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 }
 
 // conv4WinoDW sets the gradient of conv4's filters of output channels lo…hi−1 (u: channel u%192 of
-// group u/192) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G, in float64.
+// group u/192) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G in float64, G winogradG2x3, every sum
+// without its zero terms.
 func (m *Model) conv4WinoDW(worker, lo, hi int) {
 	const (
-		gIn, gOut, kh, kw         = 192, 192, 3, 3
-		inBlocks, outBlocks, t, f = 12, 12, 8, 3
-		groupSums                 = 589824 // one group's partial sums
+		dwAt, dwSize             = 712064, 589824 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		gIn, gOut, kh, kw, alpha = 192, 192, 3, 3, 4
+		outBlocks, t, f          = 12, 8, 3
+		groupSums                = 589824 // one group's partial sums
+		position                 = 36864  // between the partial sums of two transform positions
 	)
-	grad, sums := m.params[6].Grad, m.partials[0][712064:]
+	grad, sums := m.params[6].Grad, m.partials[0][dwAt:dwAt+dwSize]
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ol := o/16, o%16
 		for ci := 0; ci < gIn; ci++ {
 			cb, c := ci/16, ci%16
-			// position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further
+			// position 0's partial sum
 			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
-			d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33 := float64(du[0]), float64(du[36864]), float64(du[73728]), float64(du[110592]), float64(du[147456]), float64(du[184320]), float64(du[221184]), float64(du[258048]), float64(du[294912]), float64(du[331776]), float64(du[368640]), float64(du[405504]), float64(du[442368]), float64(du[479232]), float64(du[516096]), float64(du[552960])
+			// T = Gᵀ dU, then dW = T G.
+			var t [kh][alpha]float64
+			for i := range kh {
+				for j := range alpha {
+					for k := range alpha {
+						if v := winogradG2x3[k][i]; v != 0 {
+							t[i][j] += float64(v * float64(du[(k*alpha+j)*position]))
+						}
+					}
+				}
+			}
 			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
-			t00, t01, t02, t03 := -d00+0.5*d10+0.5*d20, -d01+0.5*d11+0.5*d21, -d02+0.5*d12+0.5*d22, -d03+0.5*d13+0.5*d23 // row 0 of Gᵀ dU
-			t10, t11, t12, t13 := 0.5*d10-0.5*d20, 0.5*d11-0.5*d21, 0.5*d12-0.5*d22, 0.5*d13-0.5*d23                     // row 1 of Gᵀ dU
-			t20, t21, t22, t23 := 0.5*d10+0.5*d20+d30, 0.5*d11+0.5*d21+d31, 0.5*d12+0.5*d22+d32, 0.5*d13+0.5*d23+d33     // row 2 of Gᵀ dU
-			dw[0] = float32(-t00 + 0.5*t01 + 0.5*t02)
-			dw[1] = float32(0.5*t01 - 0.5*t02)
-			dw[2] = float32(0.5*t01 + 0.5*t02 + t03)
-			dw[3] = float32(-t10 + 0.5*t11 + 0.5*t12)
-			dw[4] = float32(0.5*t11 - 0.5*t12)
-			dw[5] = float32(0.5*t11 + 0.5*t12 + t13)
-			dw[6] = float32(-t20 + 0.5*t21 + 0.5*t22)
-			dw[7] = float32(0.5*t21 - 0.5*t22)
-			dw[8] = float32(0.5*t21 + 0.5*t22 + t23)
+			for i := range kh {
+				for j := range kw {
+					var sum float64
+					for k := range alpha {
+						if v := winogradG2x3[k][j]; v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					dw[i*kw+j] = float32(sum)
+				}
+			}
 		}
 	}
 }
@@ -925,17 +922,18 @@ func (m *Model) conv4WinoDW(worker, lo, hi int) {
 // conv4GradImage computes one image of conv4's input gradient by F(2x2,3x3): src (192x13x13, NCHW16c) into dst (192x13x13, NCHW16c).
 func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 1, 192, 192 // channels per group
-		inH, inW, pixels         = 13, 13, 169
-		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 256, 4096, 1 // strides of the input copy
-		inCopy, outCopy          = 49152, 32448     // one group's copies
-		inItems                  = 84               // input blocks × rows of tiles
-		mulItems                 = 48               // transform positions × calls
-		outItems                 = 84               // output blocks × rows of tiles
+		groups, gIn       = 1, 192 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 49152         // one group's copies
+		xsAt, xsSize      = 0, 49152      // dY padded by 1x1: [group][block][row][pixel][16]
+		inItems           = 84            // each a row of tiles of an input block of a group
+		mulItems          = 48            // each 4 output blocks at a transform position of a group
+		outItems          = 84            // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	xs := m.scratch[worker][:groups*inCopy]
+	xs := m.scratch[worker][xsAt : xsAt+xsSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -958,20 +956,21 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 81600, 150528 // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
+		xsAt, xsSize     = 0, 49152      // dY padded by 1x1: [group][block][row][pixel][16]
+		vAt, vSize       = 49152, 150528 // the input's transform: [group][block][16 positions][49 tiles][16]
+		vGroup           = 150528        // one group's V and M
+		vBlock           = 12544         // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
-		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf := m.scratch[worker]
-	xs, v := buf[:49152], buf[vAt:]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -979,22 +978,23 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 81600, 150528  // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
-		mAt, mSize                 = 232128, 150528 // one group's M in the scratch: [12 output blocks][16 positions][49 tiles][16]
+		vAt, vSize                 = 49152, 150528  // the input's transform: [group][block][16 positions][49 tiles][16]
+		mAt, mSize                 = 199680, 150528 // the products: [group][block][16 positions][49 tiles][16]
+		vGroup, mGroup             = 150528, 150528 // one group's V and M
+		position                   = 784            // a transform position of a block: [tile][16]
+		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		zerosAt                    = 590016         // zero biases of the products
 		positions, calls, inBlocks = 16, 3, 12
-		position                   = 784 // between the transform positions of a block of V or M
-		callOut, callWeights       = 50176, 12288
-		zeros                      = 590016 // where the transformed weights hold zeros, the products' bias
+		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv4Relaid
-	v, mm := buf[vAt:mAt], buf[mAt:]
+	v, mm, w := m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][mAt:mAt+mSize], m.conv4Relaid
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
-		at := (gr*positions+xi)*calls + call
-		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
+		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
+		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -1003,77 +1003,80 @@ func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 232128, 150528 // one group's M in the scratch: [12 output blocks][16 positions][49 tiles][16]
+		mAt, mSize         = 199680, 150528 // the products: [group][block][16 positions][49 tiles][16]
+		mGroup             = 150528         // one group's V and M
+		mBlock             = 12544          // a block of V or M: [position][tile][16]
 		tilesH, tilesW     = 7, 7
-		mBlock             = 12544 // a block of M: its positions
+		biasesAt           = 589824 // zero biases, [group][output block][16]
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
-		biases             = 589824    // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv4Relaid
-	ys, mm := m.outs[worker], buf[mAt:]
+	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv4Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
 // conv4Relay transforms the filters of conv4's input gradient for conv3WinoMulKernel (conv4RelayRows, split over the workers).
 func (m *Model) conv4Relay() {
-	runtime.Parallel(192, m.kernels.conv4RelayRows) // groups × output channels
+	runtime.Parallel(192, m.kernels.conv4RelayRows) // each an output channel's filters, G g Gᵀ
 }
 
 // conv4RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%192 of group u/192), each
-// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
-//
-//	[     -1      0      0 ]
-//	[    0.5    0.5    0.5 ]
-//	[    0.5   -0.5    0.5 ]
-//	[      0      0      1 ]
-//
+// 3x3 filter g into U = G g Gᵀ in float64, G winogradG2x3 (F(2x2,3x3)), every sum without its zero terms.
 // U is laid out per group, transform position and call as [input channel][4 output blocks][16
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv4RelayRows(worker, lo, hi int) {
 	const (
+		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		biasesAt                        = 589824   // zero biases, [group][output block][16]
 		gIn, gOut                       = 192, 192 // the convolution's channels per group
-		kh, kw                          = 3, 3
+		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 12, 4, 12288
-		uSize, biases                   = 589824, 589824 // one group's transformed weights, and where the biases start
+		group, position                 = 589824, 36864 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv4Weight, m.conv4Relaid
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ch := o/16, o%16
-		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			q := p[at+c*perCall*16:]
-			g := w[((gr*gIn+c)*gOut+o)*kh*kw:][:kh*kw]
-			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[8]), float64(g[7]), float64(g[6]), float64(g[5]), float64(g[4]), float64(g[3]), float64(g[2]), float64(g[1]), float64(g[0])
-			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
-			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
-			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
-			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
-			q[0] = float32(-t00)
-			q[36864] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
-			q[73728] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
-			q[110592] = float32(t02)
-			q[147456] = float32(-t10)
-			q[184320] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
-			q[221184] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
-			q[258048] = float32(t12)
-			q[294912] = float32(-t20)
-			q[331776] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
-			q[368640] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
-			q[405504] = float32(t22)
-			q[442368] = float32(-t30)
-			q[479232] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
-			q[516096] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
-			q[552960] = float32(t32)
+			at := ((gr*gIn+c)*gOut + o) * kh * kw
+			var g [kh][kw]float64
+			for y := range kh {
+				for x := range kw {
+					g[y][x] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
+				}
+			}
+			// T = G g, then U = T Gᵀ.
+			var t [alpha][kw]float64
+			for i := range alpha {
+				for j := range kw {
+					for k, v := range winogradG2x3[i] {
+						if v != 0 {
+							t[i][j] += float64(v * g[k][j])
+						}
+					}
+				}
+			}
+			q := p[base+c*perCall*16:]
+			for i := range alpha {
+				for j := range alpha {
+					var sum float64
+					for k, v := range winogradG2x3[j] {
+						if v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					q[(i*alpha+j)*position] = float32(sum)
+				}
+			}
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = 0
+		p[biasesAt+(gr*outBlocks+ob)*16+ch] = 0
 	}
 }
 
@@ -1088,15 +1091,13 @@ func (m *Model) conv4RelayRows(worker, lo, hi int) {
 // and the products transformed into the output by conv3GradWinoOutKernel.
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
-		inSize     = 32448 // 192x13x13
-		outSize    = 21632 // 128x13x13
-		groups     = 1
-		rows       = 128             // output channels per group: the GEMM's M
-		cols       = 169             // output pixels 13x13: its N
-		depth      = 1728            // values per patch, 192x3x3: its K
-		inGroup    = 32448           // input values per group
-		dw, dwSize = 1302080, 393216 // the weights' gradient in the partial sums, in F(2x2,3x3)'s domain
-		db         = 1695296         // the bias's
+		inSize       = 32448 // 192x13x13
+		outSize      = 21632 // 128x13x13
+		groups       = 1
+		rows         = 128             // output channels per group: the GEMM's M
+		cols         = 169             // output pixels 13x13: its N
+		dwAt, dwSize = 1302080, 393216 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dbAt         = 1695296         // the bias's gradient
 	)
 	in, dy := m.buf[5][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[6][:m.n*outSize]
@@ -1107,11 +1108,11 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, a block of channels at a time.
 		for ob := 0; ob < groups*rows/16; ob++ {
-			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[dbAt+ob*16:dbAt+(ob+1)*16])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		// dW, summed over the image's pixels.
-		m.conv5Upd(worker, src, g, sums[dw:dw+dwSize])
+		m.conv5Upd(worker, src, g, sums[dwAt:dwAt+dwSize])
 		// dX: the convolution of dY with the flipped weights.
 		m.conv5GradImage(worker, g, d)
 	}
@@ -1122,20 +1123,25 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 // src (192x13x13) and dy (128x13x13).
 func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut                = 1, 192, 128 // channels per group
-		inH, inW, pixels                 = 13, 13, 169
-		ph, pw                           = 1, 1                   // the padding
-		pixel, row, block, plane         = 16, 256, 4096, 1       // strides of the input copy
-		inCopy, outCopy                  = 49152, 21632           // one group's copies
-		tilesH, tilesW, tiles, tile      = 7, 7, 49, 2            // tile: a tile's outputs per side
-		positions, vSize, zSize          = 16, 150528, 100352     // the transforms of the input (V) and of dY (Z)
-		position                         = 784                    // between the transform positions of a block of V or Z
+		groups, gIn                      = 1, 192 // channels per group
+		inH, inW                         = 13, 13
+		ph, pw                           = 1, 1           // the padding
+		pixel, row, block                = 16, 256, 4096  // strides of the input copy
+		inCopy                           = 49152          // one group's copies
+		xsAt, xsSize                     = 0, 49152       // the input padded by 1x1: [group][block][row][pixel][16]
+		vAt, vSize                       = 49152, 150528  // the input's transform: [group][block][16 positions][49 tiles][16]
+		dysAt, dysSize                   = 199680, 25088  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		zAt, zSize                       = 224768, 100352 // dY's transform: [group][block][16 positions][49 tiles][16]
+		vGroup                           = 150528         // one group's V and M
+		vBlock                           = 12544          // a block of V or M: [position][tile][16]
+		position                         = 784            // a transform position of a block: [tile][16]
+		tilesH, tilesW                   = 7, 7
+		positions, zGroup, zBlock        = 16, 100352, 12544      // the transform positions, one group's Z and a block of it
+		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 12, 8, 8, 2            // the blocks, and the channels and output blocks per call
-		vAt, dyAt, zAt                   = 49152, 199680, 224768  // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 25088 // dY's copy: rowsP rows of dyRow values per block
 	)
-	buf := m.scratch[worker]
-	xs, v, dys, z := buf[:vAt], buf[vAt:dyAt], buf[dyAt:zAt], buf[zAt:]
+	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -1146,7 +1152,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -1161,7 +1167,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -1170,9 +1176,9 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
+					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv5UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
+						conv5UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
 						at += t * f * 16
 					}
 				}
@@ -1182,35 +1188,47 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 }
 
 // conv5WinoDW sets the gradient of conv5's filters of output channels lo…hi−1 (u: channel u%128 of
-// group u/128) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G, in float64.
+// group u/128) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G in float64, G winogradG2x3, every sum
+// without its zero terms.
 func (m *Model) conv5WinoDW(worker, lo, hi int) {
 	const (
-		gIn, gOut, kh, kw         = 192, 128, 3, 3
-		inBlocks, outBlocks, t, f = 12, 8, 8, 2
-		groupSums                 = 393216 // one group's partial sums
+		dwAt, dwSize             = 1302080, 393216 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		gIn, gOut, kh, kw, alpha = 192, 128, 3, 3, 4
+		outBlocks, t, f          = 8, 8, 2
+		groupSums                = 393216 // one group's partial sums
+		position                 = 24576  // between the partial sums of two transform positions
 	)
-	grad, sums := m.params[8].Grad, m.partials[0][1302080:]
+	grad, sums := m.params[8].Grad, m.partials[0][dwAt:dwAt+dwSize]
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ol := o/16, o%16
 		for ci := 0; ci < gIn; ci++ {
 			cb, c := ci/16, ci%16
-			// position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further
+			// position 0's partial sum
 			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
-			d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33 := float64(du[0]), float64(du[24576]), float64(du[49152]), float64(du[73728]), float64(du[98304]), float64(du[122880]), float64(du[147456]), float64(du[172032]), float64(du[196608]), float64(du[221184]), float64(du[245760]), float64(du[270336]), float64(du[294912]), float64(du[319488]), float64(du[344064]), float64(du[368640])
+			// T = Gᵀ dU, then dW = T G.
+			var t [kh][alpha]float64
+			for i := range kh {
+				for j := range alpha {
+					for k := range alpha {
+						if v := winogradG2x3[k][i]; v != 0 {
+							t[i][j] += float64(v * float64(du[(k*alpha+j)*position]))
+						}
+					}
+				}
+			}
 			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
-			t00, t01, t02, t03 := -d00+0.5*d10+0.5*d20, -d01+0.5*d11+0.5*d21, -d02+0.5*d12+0.5*d22, -d03+0.5*d13+0.5*d23 // row 0 of Gᵀ dU
-			t10, t11, t12, t13 := 0.5*d10-0.5*d20, 0.5*d11-0.5*d21, 0.5*d12-0.5*d22, 0.5*d13-0.5*d23                     // row 1 of Gᵀ dU
-			t20, t21, t22, t23 := 0.5*d10+0.5*d20+d30, 0.5*d11+0.5*d21+d31, 0.5*d12+0.5*d22+d32, 0.5*d13+0.5*d23+d33     // row 2 of Gᵀ dU
-			dw[0] = float32(-t00 + 0.5*t01 + 0.5*t02)
-			dw[1] = float32(0.5*t01 - 0.5*t02)
-			dw[2] = float32(0.5*t01 + 0.5*t02 + t03)
-			dw[3] = float32(-t10 + 0.5*t11 + 0.5*t12)
-			dw[4] = float32(0.5*t11 - 0.5*t12)
-			dw[5] = float32(0.5*t11 + 0.5*t12 + t13)
-			dw[6] = float32(-t20 + 0.5*t21 + 0.5*t22)
-			dw[7] = float32(0.5*t21 - 0.5*t22)
-			dw[8] = float32(0.5*t21 + 0.5*t22 + t23)
+			for i := range kh {
+				for j := range kw {
+					var sum float64
+					for k := range alpha {
+						if v := winogradG2x3[k][j]; v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					dw[i*kw+j] = float32(sum)
+				}
+			}
 		}
 	}
 }
@@ -1218,17 +1236,18 @@ func (m *Model) conv5WinoDW(worker, lo, hi int) {
 // conv5GradImage computes one image of conv5's input gradient by F(2x2,3x3): src (128x13x13, NCHW16c) into dst (192x13x13, NCHW16c).
 func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 1, 128, 192 // channels per group
-		inH, inW, pixels         = 13, 13, 169
-		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 256, 4096, 1 // strides of the input copy
-		inCopy, outCopy          = 32768, 32448     // one group's copies
-		inItems                  = 56               // input blocks × rows of tiles
-		mulItems                 = 48               // transform positions × calls
-		outItems                 = 84               // output blocks × rows of tiles
+		groups, gIn       = 1, 128 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 32768         // one group's copies
+		xsAt, xsSize      = 0, 32768      // dY padded by 1x1: [group][block][row][pixel][16]
+		inItems           = 56            // each a row of tiles of an input block of a group
+		mulItems          = 48            // each 4 output blocks at a transform position of a group
+		outItems          = 84            // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	xs := m.scratch[worker][:groups*inCopy]
+	xs := m.scratch[worker][xsAt : xsAt+xsSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -1251,20 +1270,21 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%8 of group u/56.
 func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 65216, 100352 // one group's V in the scratch: [8 input blocks][16 positions][49 tiles][16]
+		xsAt, xsSize     = 0, 32768      // dY padded by 1x1: [group][block][row][pixel][16]
+		vAt, vSize       = 32768, 100352 // the input's transform: [group][block][16 positions][49 tiles][16]
+		vGroup           = 100352        // one group's V and M
+		vBlock           = 12544         // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
-		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 8, 32768
 		row, block       = 256, 4096 // strides of the input copy
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf := m.scratch[worker]
-	xs, v := buf[:32768], buf[vAt:]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -1272,22 +1292,23 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 65216, 100352  // one group's V in the scratch: [8 input blocks][16 positions][49 tiles][16]
-		mAt, mSize                 = 165568, 150528 // one group's M in the scratch: [12 output blocks][16 positions][49 tiles][16]
+		vAt, vSize                 = 32768, 100352  // the input's transform: [group][block][16 positions][49 tiles][16]
+		mAt, mSize                 = 133120, 150528 // the products: [group][block][16 positions][49 tiles][16]
+		vGroup, mGroup             = 100352, 150528 // one group's V and M
+		position                   = 784            // a transform position of a block: [tile][16]
+		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		zerosAt                    = 393408         // zero biases of the products
 		positions, calls, inBlocks = 16, 3, 8
-		position                   = 784 // between the transform positions of a block of V or M
-		callOut, callWeights       = 50176, 8192
-		zeros                      = 393408 // where the transformed weights hold zeros, the products' bias
+		callOut, callWeights       = 50176, 8192 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv5Relaid
-	v, mm := buf[vAt:mAt], buf[mAt:]
+	v, mm, w := m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][mAt:mAt+mSize], m.conv5Relaid
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
-		at := (gr*positions+xi)*calls + call
-		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
+		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
+		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -1296,77 +1317,80 @@ func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 165568, 150528 // one group's M in the scratch: [12 output blocks][16 positions][49 tiles][16]
+		mAt, mSize         = 133120, 150528 // the products: [group][block][16 positions][49 tiles][16]
+		mGroup             = 150528         // one group's V and M
+		mBlock             = 12544          // a block of V or M: [position][tile][16]
 		tilesH, tilesW     = 7, 7
-		mBlock             = 12544 // a block of M: its positions
+		biasesAt           = 393216 // zero biases, [group][output block][16]
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
-		biases             = 393216    // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv5Relaid
-	ys, mm := m.outs[worker], buf[mAt:]
+	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv5Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
 // conv5Relay transforms the filters of conv5's input gradient for conv3WinoMulKernel (conv5RelayRows, split over the workers).
 func (m *Model) conv5Relay() {
-	runtime.Parallel(192, m.kernels.conv5RelayRows) // groups × output channels
+	runtime.Parallel(192, m.kernels.conv5RelayRows) // each an output channel's filters, G g Gᵀ
 }
 
 // conv5RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%192 of group u/192), each
-// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
-//
-//	[     -1      0      0 ]
-//	[    0.5    0.5    0.5 ]
-//	[    0.5   -0.5    0.5 ]
-//	[      0      0      1 ]
-//
+// 3x3 filter g into U = G g Gᵀ in float64, G winogradG2x3 (F(2x2,3x3)), every sum without its zero terms.
 // U is laid out per group, transform position and call as [input channel][4 output blocks][16
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv5RelayRows(worker, lo, hi int) {
 	const (
+		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		biasesAt                        = 393216   // zero biases, [group][output block][16]
 		gIn, gOut                       = 128, 192 // the convolution's channels per group
-		kh, kw                          = 3, 3
+		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 12, 4, 8192
-		uSize, biases                   = 393216, 393216 // one group's transformed weights, and where the biases start
+		group, position                 = 393216, 24576 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv5Weight, m.conv5Relaid
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ch := o/16, o%16
-		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			q := p[at+c*perCall*16:]
-			g := w[((gr*gIn+c)*gOut+o)*kh*kw:][:kh*kw]
-			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[8]), float64(g[7]), float64(g[6]), float64(g[5]), float64(g[4]), float64(g[3]), float64(g[2]), float64(g[1]), float64(g[0])
-			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
-			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
-			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
-			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
-			q[0] = float32(-t00)
-			q[24576] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
-			q[49152] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
-			q[73728] = float32(t02)
-			q[98304] = float32(-t10)
-			q[122880] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
-			q[147456] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
-			q[172032] = float32(t12)
-			q[196608] = float32(-t20)
-			q[221184] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
-			q[245760] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
-			q[270336] = float32(t22)
-			q[294912] = float32(-t30)
-			q[319488] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
-			q[344064] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
-			q[368640] = float32(t32)
+			at := ((gr*gIn+c)*gOut + o) * kh * kw
+			var g [kh][kw]float64
+			for y := range kh {
+				for x := range kw {
+					g[y][x] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
+				}
+			}
+			// T = G g, then U = T Gᵀ.
+			var t [alpha][kw]float64
+			for i := range alpha {
+				for j := range kw {
+					for k, v := range winogradG2x3[i] {
+						if v != 0 {
+							t[i][j] += float64(v * g[k][j])
+						}
+					}
+				}
+			}
+			q := p[base+c*perCall*16:]
+			for i := range alpha {
+				for j := range alpha {
+					var sum float64
+					for k, v := range winogradG2x3[j] {
+						if v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					q[(i*alpha+j)*position] = float32(sum)
+				}
+			}
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = 0
+		p[biasesAt+(gr*outBlocks+ob)*16+ch] = 0
 	}
 }
 
@@ -1378,10 +1402,11 @@ func (m *Model) pool5Backward(worker, lo, hi int) {
 	const (
 		inSize            = 21632     // 128x13x13
 		outSize           = 4608      // 128x6x6
+		gAt, gSize        = 0, 576    // their gradient, blocked: [pixel][16]
 		inBlock, outBlock = 2704, 576 // a block of each
 		outPlane          = 36
 	)
-	in, dy, dx, g := m.buf[6][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize], m.scratch[worker][:outBlock]
+	in, dy, dx, g := m.buf[6][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize], m.scratch[worker][gAt:gAt+gSize]
 	for u := lo; u < hi; u++ {
 		runtime.ToBlocks(g, dy[u*outBlock:], outPlane, 16, outPlane)
 		runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], g, &pool5Window)

@@ -108,7 +108,7 @@ type Model struct {
 	wide             bool                 // n < workers: per-image kernels run on one goroutine, their GEMMs split
 	x                []float32            // the current input
 	buf              [12][]float32        // the activation buffers of the memory plan
-	scratch          [][]float32          // per worker: the kernels' scratch, 856544 values
+	scratch          [][]float32          // per worker: the kernels' scratch, 837984 values
 	outs             [][]float32          // per worker: the blocked output its direct convolution's kernel calls write in place
 	workspaces       []*runtime.Workspace // per worker: GEMM packing buffers, the model's own
 	grad             [2][]float32         // the backward pass's gradient buffers, 150528 values per image each
@@ -157,37 +157,37 @@ type kernels struct {
 	conv2WinoIn          func(worker, lo, hi int)
 	conv2WinoMul         func(worker, lo, hi int)
 	conv2WinoOut         func(worker, lo, hi int)
-	conv2PackRows        func(worker, lo, hi int)
 	conv2GradWinoIn      func(worker, lo, hi int)
 	conv2GradWinoMul     func(worker, lo, hi int)
 	conv2GradWinoOut     func(worker, lo, hi int)
+	conv2PackRows        func(worker, lo, hi int)
 	conv2RelayRows       func(worker, lo, hi int)
 	conv2WinoDW          func(worker, lo, hi int)
 	conv3WinoIn          func(worker, lo, hi int)
 	conv3WinoMul         func(worker, lo, hi int)
 	conv3WinoOut         func(worker, lo, hi int)
-	conv3PackRows        func(worker, lo, hi int)
 	conv3GradWinoIn      func(worker, lo, hi int)
 	conv3GradWinoMul     func(worker, lo, hi int)
 	conv3GradWinoOut     func(worker, lo, hi int)
+	conv3PackRows        func(worker, lo, hi int)
 	conv3RelayRows       func(worker, lo, hi int)
 	conv3WinoDW          func(worker, lo, hi int)
 	conv4WinoIn          func(worker, lo, hi int)
 	conv4WinoMul         func(worker, lo, hi int)
 	conv4WinoOut         func(worker, lo, hi int)
-	conv4PackRows        func(worker, lo, hi int)
 	conv4GradWinoIn      func(worker, lo, hi int)
 	conv4GradWinoMul     func(worker, lo, hi int)
 	conv4GradWinoOut     func(worker, lo, hi int)
+	conv4PackRows        func(worker, lo, hi int)
 	conv4RelayRows       func(worker, lo, hi int)
 	conv4WinoDW          func(worker, lo, hi int)
 	conv5WinoIn          func(worker, lo, hi int)
 	conv5WinoMul         func(worker, lo, hi int)
 	conv5WinoOut         func(worker, lo, hi int)
-	conv5PackRows        func(worker, lo, hi int)
 	conv5GradWinoIn      func(worker, lo, hi int)
 	conv5GradWinoMul     func(worker, lo, hi int)
 	conv5GradWinoOut     func(worker, lo, hi int)
+	conv5PackRows        func(worker, lo, hi int)
 	conv5RelayRows       func(worker, lo, hi int)
 	conv5WinoDW          func(worker, lo, hi int)
 	fc6Rows              func(worker, lo, hi int)
@@ -256,7 +256,7 @@ func NewSeeded(seed uint64) *Model {
 	m.workspaces = make([]*runtime.Workspace, runtime.Workers())
 	m.outs = make([][]float32, runtime.Workers())
 	for w := range m.scratch {
-		m.scratch[w] = runtime.Floats(856544)
+		m.scratch[w] = runtime.Floats(837984)
 		m.workspaces[w] = runtime.NewWorkspace()
 	}
 	m.lr = LearningRate0

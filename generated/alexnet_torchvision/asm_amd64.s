@@ -8,6 +8,8 @@
 //
 // One output row, for conv1 + conv1.relu (specs/alexnet_torchvision.net:27).
 //
+// Tile: 5×4, the plan's.
+//
 // A row of 55 output pixels, 4 blocks of 16 output channels, in tiles of 5 pixels
 // and 4 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -1066,6 +1068,8 @@ conv1KernelAVX512_t5_b0_row:
 // func conv1KernelAVX2(out, in, w, bias *float32, blocks int)
 //
 // One output row, for conv1 + conv1.relu (specs/alexnet_torchvision.net:27).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 55 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -4697,6 +4701,8 @@ conv1KernelAVX2_t1_b3_row:
 // A weight gradient's sums over an image, for the weight gradient of conv1
 // (specs/alexnet_torchvision.net:27).
 //
+// Tile: 11×2, the plan's.
+//
 // 11 input positions × 2 output blocks of 16 channels, summed over 55 rows of 55
 // output pixels, 11 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z21 accumulators, then the
@@ -4807,6 +4813,8 @@ conv1UpdKernelAVX512_0_0_pixel:
 //
 // A weight gradient's sums over an image, for the weight gradient of conv1
 // (specs/alexnet_torchvision.net:27).
+//
+// Tile: 6×1, the plan's.
 //
 // 11 input positions × 2 output blocks of 16 channels, summed over 55 rows of 55
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
@@ -8315,6 +8323,8 @@ conv2WinoInKernelAVX2_part1:
 // conv2 + conv2.relu (specs/alexnet_torchvision.net:30) and the input gradient of conv2
 // (specs/alexnet_torchvision.net:30).
 //
+// Tile: 6×4, the plan's.
+//
 // A row of 81 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
 // and 4 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -9281,6 +9291,8 @@ conv2WinoMulKernelAVX512_t3_b0:
 // The products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 64 output channels, for
 // conv2 + conv2.relu (specs/alexnet_torchvision.net:30) and the input gradient of conv2
 // (specs/alexnet_torchvision.net:30).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 81 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -13993,6 +14005,8 @@ conv2GradWinoOutKernelAVX2_part1_next:
 // A weight gradient's sums over an image's tiles at one of F(3x3,5x5)'s transform positions, for
 // the weight gradient of conv2 (specs/alexnet_torchvision.net:30).
 //
+// Tile: 8×3, the plan's.
+//
 // 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 81
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
@@ -14107,6 +14121,8 @@ conv2UpdKernelAVX512_0_0_pixel:
 //
 // A weight gradient's sums over an image's tiles at one of F(3x3,5x5)'s transform positions, for
 // the weight gradient of conv2 (specs/alexnet_torchvision.net:30).
+//
+// Tile: 6×1, the plan's.
 //
 // 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 81
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
@@ -16054,6 +16070,8 @@ conv3WinoInKernelAVX2_part1:
 // (specs/alexnet_torchvision.net:37) and the input gradient of conv5
 // (specs/alexnet_torchvision.net:37).
 //
+// Tile: 5×4, the plan's.
+//
 // A row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 5 pixels
 // and 4 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -17023,6 +17041,8 @@ conv3WinoMulKernelAVX512_t4_b0:
 // input gradient of conv4 (specs/alexnet_torchvision.net:35), conv5 + conv5.relu
 // (specs/alexnet_torchvision.net:37) and the input gradient of conv5
 // (specs/alexnet_torchvision.net:37).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 49 output pixels, 4 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -19892,6 +19912,8 @@ conv3GradWinoOutKernelAVX2_part1_end:
 // A weight gradient's sums over an image's tiles at one of F(2x2,3x3)'s transform positions, for
 // the weight gradient of conv3 (specs/alexnet_torchvision.net:33).
 //
+// Tile: 8×3, the plan's.
+//
 // 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
@@ -20006,6 +20028,8 @@ conv3UpdKernelAVX512_0_0_pixel:
 //
 // A weight gradient's sums over an image's tiles at one of F(2x2,3x3)'s transform positions, for
 // the weight gradient of conv3 (specs/alexnet_torchvision.net:33).
+//
+// Tile: 6×1, the plan's.
 //
 // 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
@@ -20572,6 +20596,8 @@ conv3WinoDyKernelAVX2_part1:
 // the weight gradient of conv4 (specs/alexnet_torchvision.net:35) and the weight gradient of conv5
 // (specs/alexnet_torchvision.net:37).
 //
+// Tile: 8×2, the plan's.
+//
 // 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 8 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z15 accumulators, then the
@@ -20662,6 +20688,8 @@ conv4UpdKernelAVX512_0_0_pixel:
 // A weight gradient's sums over an image's tiles at one of F(2x2,3x3)'s transform positions, for
 // the weight gradient of conv4 (specs/alexnet_torchvision.net:35) and the weight gradient of conv5
 // (specs/alexnet_torchvision.net:37).
+//
+// Tile: 6×1, the plan's.
 //
 // 8 input positions × 2 output blocks of 16 channels, summed over 1 rows of 49
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
@@ -20860,7 +20888,10 @@ conv4UpdKernelAVX2_6_1_pixel:
 
 // func fc6KernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// 16 outputs of a fully connected layer for 32 images, for fc6 (specs/alexnet_torchvision.net:42).
+// 16 outputs of a fully connected layer for 32 images, for fc6 + fc6.relu
+// (specs/alexnet_torchvision.net:42).
+//
+// Tile: 12×2, the plan's.
 //
 // A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
 // and 2 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -21801,7 +21832,10 @@ fc6KernelAVX512_t4_b0:
 
 // func fc6KernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// 16 outputs of a fully connected layer for 32 images, for fc6 (specs/alexnet_torchvision.net:42).
+// 16 outputs of a fully connected layer for 32 images, for fc6 + fc6.relu
+// (specs/alexnet_torchvision.net:42).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -23034,7 +23068,10 @@ fc6KernelAVX2_t4_b1:
 
 // func fc7KernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// 16 outputs of a fully connected layer for 32 images, for fc7 (specs/alexnet_torchvision.net:45).
+// 16 outputs of a fully connected layer for 32 images, for fc7 + fc7.relu
+// (specs/alexnet_torchvision.net:45).
+//
+// Tile: 12×2, the plan's.
 //
 // A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
 // and 2 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -23975,7 +24012,10 @@ fc7KernelAVX512_t4_b0:
 
 // func fc7KernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// 16 outputs of a fully connected layer for 32 images, for fc7 (specs/alexnet_torchvision.net:45).
+// 16 outputs of a fully connected layer for 32 images, for fc7 + fc7.relu
+// (specs/alexnet_torchvision.net:45).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -25210,6 +25250,8 @@ fc7KernelAVX2_t4_b1:
 //
 // 8 outputs of a fully connected layer for 32 images, for fc8 (specs/alexnet_torchvision.net:47).
 //
+// Tile: 8×2, the plan's.
+//
 // A row of 8 output pixels, 2 blocks of 16 output channels, in tiles of 8 pixels
 // and 2 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -25692,6 +25734,8 @@ fc8KernelAVX512_t8_b0:
 // func fc8KernelAVX2(out, in, w, bias *float32, blocks int)
 //
 // 8 outputs of a fully connected layer for 32 images, for fc8 (specs/alexnet_torchvision.net:47).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 8 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,

@@ -5,6 +5,8 @@ package alexnet_torchvision
 // conv1KernelGo is the pure-Go twin of conv1KernelAVX512 and conv1KernelAVX2: with out of at least 146080 values, in
 // (blocks−1)·155952 + 106475, w blocks·23232 and bias 64, it computes one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv1 + conv1.relu (specs/alexnet_torchvision.net:27).
+//
+// Tile: 1×4, the plan's.
 func conv1KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [64]float32
 	for ox := 0; ox < 55; ox++ {
@@ -33,6 +35,8 @@ func conv1KernelGo(out, in, w, bias []float32, blocks int) {
 // and dy 96800, it computes a weight gradient's sums over an image. The sums are in the assembly's order, without fused
 // multiply-adds.
 // For the weight gradient of conv1 (specs/alexnet_torchvision.net:27).
+//
+// Tile: 1×1, the plan's.
 func conv1UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 11; t++ {
 		for f := 0; f < 2; f++ {
@@ -178,6 +182,8 @@ func conv2WinoInKernelGo(v, in []float32) {
 // (blocks−1)·63504 + 1296, w blocks·1024 and bias 64, it computes the products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv2 + conv2.relu (specs/alexnet_torchvision.net:30) and the input gradient of conv2
 // (specs/alexnet_torchvision.net:30).
+//
+// Tile: 1×4, the plan's.
 func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [64]float32
 	for ox := 0; ox < 81; ox++ {
@@ -404,6 +410,8 @@ func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 // and dy 128304, it computes a weight gradient's sums over an image's tiles at one of F(3x3,5x5)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 // For the weight gradient of conv2 (specs/alexnet_torchvision.net:30).
+//
+// Tile: 1×1, the plan's.
 func conv2UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 3; f++ {
@@ -575,6 +583,8 @@ func conv3WinoInKernelGo(v, in []float32) {
 // input gradient of conv4 (specs/alexnet_torchvision.net:35), conv5 + conv5.relu
 // (specs/alexnet_torchvision.net:37) and the input gradient of conv5
 // (specs/alexnet_torchvision.net:37).
+//
+// Tile: 1×4, the plan's.
 func conv3WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [64]float32
 	for ox := 0; ox < 49; ox++ {
@@ -709,6 +719,8 @@ func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 // and dy 25872, it computes a weight gradient's sums over an image's tiles at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 // For the weight gradient of conv3 (specs/alexnet_torchvision.net:33).
+//
+// Tile: 1×1, the plan's.
 func conv3UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 3; f++ {
@@ -774,6 +786,8 @@ func conv3WinoDyKernelGo(v, in []float32) {
 // multiply-adds.
 // For the weight gradient of conv4 (specs/alexnet_torchvision.net:35) and the weight gradient of
 // conv5 (specs/alexnet_torchvision.net:37).
+//
+// Tile: 1×1, the plan's.
 func conv4UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 2; f++ {
@@ -792,7 +806,9 @@ func conv4UpdKernelGo(dw, in, dy []float32) {
 
 // fc6KernelGo is the pure-Go twin of fc6KernelAVX512 and fc6KernelAVX2: with out of at least 65792 values, in
 // (blocks−1)·16 + 138256, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
-// For fc6 (specs/alexnet_torchvision.net:42).
+// For fc6 + fc6.relu (specs/alexnet_torchvision.net:42).
+//
+// Tile: 1×2, the plan's.
 func fc6KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 16; ox++ {
@@ -818,7 +834,9 @@ func fc6KernelGo(out, in, w, bias []float32, blocks int) {
 
 // fc7KernelGo is the pure-Go twin of fc7KernelAVX512 and fc7KernelAVX2: with out of at least 65792 values, in
 // (blocks−1)·16 + 61456, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
-// For fc7 (specs/alexnet_torchvision.net:45).
+// For fc7 + fc7.relu (specs/alexnet_torchvision.net:45).
+//
+// Tile: 1×2, the plan's.
 func fc7KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 16; ox++ {
@@ -845,6 +863,8 @@ func fc7KernelGo(out, in, w, bias []float32, blocks int) {
 // fc8KernelGo is the pure-Go twin of fc8KernelAVX512 and fc8KernelAVX2: with out of at least 16128 values, in
 // (blocks−1)·16 + 28688, w blocks·512 and bias 32, it computes 8 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For fc8 (specs/alexnet_torchvision.net:47).
+//
+// Tile: 1×2, the plan's.
 func fc8KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 8; ox++ {

@@ -7,8 +7,7 @@ import "github.com/netc-project/netc/runtime"
 // conv1 runs conv1 + conv1.relu (specs/alexnet_torchvision.net:27), 3x224x224 → 64x55x55 per image,
 // on images lo…hi−1.
 // Per image and group: the input copied into a padded copy (3 planes of 228x228 pixels), 4 output blocks of 16
-// channels computed by conv1Kernel, 4 blocks and a row at a time, the bias added, then max(0, ·);
-// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
+// channels computed by conv1Kernel, 4 blocks and a row at a time, the bias added, then max(0, ·). The rows of one image are split over the workers when they have fewer images.
 func (m *Model) conv1(worker, lo, hi int) {
 	const (
 		inSize  = 150528 // 3x224x224
@@ -23,15 +22,16 @@ func (m *Model) conv1(worker, lo, hi int) {
 // conv1Image computes one image of conv1: src (3x224x224, NCHW) into dst (64x55x55, NCHW16c).
 func (m *Model) conv1Image(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 1, 3, 64 // channels per group
-		inH, inW, pixels         = 224, 224, 3025
-		ph, pw                   = 2, 2                  // the padding
-		pixel, row, block, plane = 1, 228, 155952, 51984 // strides of the input copy
-		inCopy, outCopy          = 155952, 193600        // one group's copies
-		items                    = 55                    // kernel calls: 1 groups × 1 calls × 55 rows
+		groups, gIn  = 1, 3 // channels per group
+		inH, inW     = 224, 224
+		ph, pw       = 2, 2       // the padding
+		row, plane   = 228, 51984 // strides of the input copy
+		inCopy       = 155952     // one group's copies
+		xsAt, xsSize = 0, 155952  // the input padded by 2x2: [group][plane][row][pixel]
+		rows         = 55         // kernel calls, each an output row of 4 blocks of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	xs := m.scratch[worker][:groups*inCopy]
+	xs := m.scratch[worker][xsAt : xsAt+xsSize]
 	clear(xs) // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
@@ -40,9 +40,9 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 		}
 	}
 	if m.wide {
-		runtime.Parallel(items, m.kernels.conv1Rows)
+		runtime.Parallel(rows, m.kernels.conv1Rows)
 	} else {
-		m.conv1Rows(worker, 0, items)
+		m.conv1Rows(worker, 0, rows)
 	}
 }
 
@@ -51,20 +51,22 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 // worker 0's copies.
 func (m *Model) conv1Rows(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 1, 1, 55, 55
-		sh, row                   = 4, 228 // the stride, and a row of the input copy
-		inCopy, outCopy           = 155952, 193600
-		callBlocks, callWeights   = 193600, 23232 // one call's output blocks and weights
-		biases                    = 23232         // where the biases start in the packed weights
+		xsAt, xsSize            = 0, 155952 // the input padded by 2x2: [group][plane][row][pixel]
+		calls, outH, outW       = 1, 55, 55
+		sh, row                 = 4, 228 // the stride, and a row of the input copy
+		inCopy, outCopy         = 155952, 193600
+		callBlocks, callWeights = 193600, 23232 // one call's output blocks and weights
+		biases                  = 23232         // where the biases start in the packed weights
+		inBlocks                = 1
 	)
 	if m.wide {
 		worker = 0
 	}
-	xs, ys, w := m.scratch[worker][:groups*inCopy], m.outs[worker], m.conv1Packed
+	xs, ys, w := m.scratch[worker][xsAt:xsAt+xsSize], m.outs[worker], m.conv1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
-		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:], 1)
+		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*64:], inBlocks)
 	}
 }
 
@@ -72,15 +74,17 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 // [4 output blocks][16 channels], zero for channels beyond the group's; then the biases.
 func (m *Model) conv1Pack() {
 	const (
+		weightsAt             = 0     // the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		biasesAt              = 23232 // the biases, [group][output block][16]
 		gIn, gOut, kh, kw     = 3, 64, 11, 11
 		lanes, perCall, calls = 3, 4, 1
-		callWeights, biases   = 23232, 23232
+		callWeights           = 23232
 	)
 	w, p := m.conv1Weight, m.conv1Packed
 	clear(p)
 	for o := 0; o < 64; o++ {
 		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
-		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		at := weightsAt + (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
 			for ky := 0; ky < kh; ky++ {
 				for kx := 0; kx < kw; kx++ {
@@ -88,7 +92,7 @@ func (m *Model) conv1Pack() {
 				}
 			}
 		}
-		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv1Bias[o]
+		p[biasesAt+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv1Bias[o]
 	}
 }
 
@@ -101,7 +105,6 @@ func (m *Model) pool1(worker, lo, hi int) {
 		inSize            = 193600       // 64x55x55
 		outSize           = 46656        // 64x27x27
 		inBlock, outBlock = 48400, 11664 // a block of each
-		outPlane          = 729
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
 	for u := lo; u < hi; u++ {
@@ -132,17 +135,18 @@ func (m *Model) conv2(worker, lo, hi int) {
 // conv2Image computes one image of conv2 by F(3x3,5x5): src (64x27x27, NCHW16c) into dst (192x27x27, NCHW16c).
 func (m *Model) conv2Image(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 1, 64, 192 // channels per group
-		inH, inW, pixels         = 27, 27, 729
-		ph, pw                   = 2, 2              // the padding
-		pixel, row, block, plane = 16, 496, 15376, 1 // strides of the input copy
-		inCopy, outCopy          = 61504, 139968     // one group's copies
-		inItems                  = 36                // input blocks × rows of tiles
-		mulItems                 = 147               // transform positions × calls
-		outItems                 = 108               // output blocks × rows of tiles
+		groups, gIn       = 1, 64 // channels per group
+		inH, inW          = 27, 27
+		ph, pw            = 2, 2           // the padding
+		pixel, row, block = 16, 496, 15376 // strides of the input copy
+		inCopy            = 61504          // one group's copies
+		xsAt, xsSize      = 0, 61504       // the input padded by 2x2: [group][block][row][pixel][16]
+		inItems           = 36             // each a row of tiles of an input block of a group
+		mulItems          = 147            // each 4 output blocks at a transform position of a group
+		outItems          = 108            // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	xs := m.scratch[worker][:groups*inCopy]
+	xs := m.scratch[worker][xsAt : xsAt+xsSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -165,20 +169,21 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 // tiles of block u/9%4 of group u/36.
 func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 201472, 254016 // one group's V in the scratch: [4 input blocks][49 positions][81 tiles][16]
+		xsAt, xsSize     = 0, 61504      // the input padded by 2x2: [group][block][row][pixel][16]
+		vAt, vSize       = 61504, 254016 // the input's transform: [group][block][49 positions][81 tiles][16]
+		vGroup           = 254016        // one group's V and M
+		vBlock           = 63504         // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 9, 9
-		vBlock           = 63504 // a block of V: its positions
 		inBlocks, inCopy = 4, 61504
 		row, block       = 496, 15376 // strides of the input copy
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf := m.scratch[worker]
-	xs, v := buf[:61504], buf[vAt:]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
+		conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
 	}
 }
 
@@ -186,22 +191,23 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%49 of group u/147.
 func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 201472, 254016 // one group's V in the scratch: [4 input blocks][49 positions][81 tiles][16]
-		mAt, mSize                 = 455488, 762048 // one group's M in the scratch: [12 output blocks][49 positions][81 tiles][16]
+		vAt, vSize                 = 61504, 254016  // the input's transform: [group][block][49 positions][81 tiles][16]
+		mAt, mSize                 = 315520, 762048 // the products: [group][block][49 positions][81 tiles][16]
+		vGroup, mGroup             = 254016, 762048 // one group's V and M
+		position                   = 1296           // a transform position of a block: [tile][16]
+		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		zerosAt                    = 602304         // zero biases of the products
 		positions, calls, inBlocks = 49, 3, 4
-		position                   = 1296 // between the transform positions of a block of V or M
-		callOut, callWeights       = 254016, 4096
-		zeros                      = 602304 // where the transformed weights hold zeros, the products' bias
+		callOut, callWeights       = 254016, 4096 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv2Packed
-	v, mm := buf[vAt:mAt], buf[mAt:]
+	v, mm, w := m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][mAt:mAt+mSize], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
-		at := (gr*positions+xi)*calls + call
-		conv2WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
+		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
+		conv2WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -210,116 +216,80 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 455488, 762048 // one group's M in the scratch: [12 output blocks][49 positions][81 tiles][16]
+		mAt, mSize         = 315520, 762048 // the products: [group][block][49 positions][81 tiles][16]
+		mGroup             = 762048         // one group's V and M
+		mBlock             = 63504          // a block of V or M: [position][tile][16]
 		tilesH, tilesW     = 9, 9
-		mBlock             = 63504 // a block of M: its positions
+		biasesAt           = 602112 // the biases, [group][output block][16]
 		outBlocks, outCopy = 12, 139968
 		outH, outW, tile   = 27, 27, 3 // the output, and a tile's rows
-		biases             = 602112    // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv2Packed
-	ys, mm := m.outs[worker], buf[mAt:]
+	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
 // conv2Pack transforms the filters of conv2 for conv2WinoMulKernel (conv2PackRows, split over the workers).
 func (m *Model) conv2Pack() {
-	runtime.Parallel(192, m.kernels.conv2PackRows) // groups × output channels
+	runtime.Parallel(192, m.kernels.conv2PackRows) // each an output channel's filters, G g Gᵀ
 }
 
 // conv2PackRows transforms the filters of output channels lo…hi−1 (u: channel u%192 of group u/192), each
-// 5x5 filter g into U = G g Gᵀ in float64, with G of F(3x3,5x5):
-//
-//	[   -0.5      0      0      0      0 ]
-//	[ -0.3333 -0.3333 -0.3333 -0.3333 -0.3333 ]
-//	[ 0.1111 -0.1111 0.1111 -0.1111 0.1111 ]
-//	[ 0.02778 0.05556 0.1111 0.2222 0.4444 ]
-//	[ -0.01667 0.03333 -0.06667 0.1333 -0.2667 ]
-//	[ 0.7111 0.3556 0.1778 0.08889 0.04444 ]
-//	[      0      0      0      0      1 ]
-//
+// 5x5 filter g into U = G g Gᵀ in float64, G winogradG3x5 (F(3x3,5x5)), every sum without its zero terms.
 // U is laid out per group, transform position and call as [input channel][4 output blocks][16
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv2PackRows(worker, lo, hi int) {
 	const (
+		uAt                             = 0       // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		biasesAt                        = 602112  // the biases, [group][output block][16]
 		gIn, gOut                       = 64, 192 // the convolution's channels per group
-		kh, kw                          = 5, 5
+		kh, kw, alpha                   = 5, 5, 7
 		outBlocks, perCall, callWeights = 12, 4, 4096
-		uSize, biases                   = 602112, 602112 // one group's transformed weights, and where the biases start
+		group, position                 = 602112, 12288 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv2Weight, m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ch := o/16, o%16
-		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			q := p[at+c*perCall*16:]
-			g := w[((gr*gOut+o)*gIn+c)*kh*kw:][:kh*kw]
-			g00, g01, g02, g03, g04, g10, g11, g12, g13, g14, g20, g21, g22, g23, g24, g30, g31, g32, g33, g34, g40, g41, g42, g43, g44 := float64(g[0]), float64(g[1]), float64(g[2]), float64(g[3]), float64(g[4]), float64(g[5]), float64(g[6]), float64(g[7]), float64(g[8]), float64(g[9]), float64(g[10]), float64(g[11]), float64(g[12]), float64(g[13]), float64(g[14]), float64(g[15]), float64(g[16]), float64(g[17]), float64(g[18]), float64(g[19]), float64(g[20]), float64(g[21]), float64(g[22]), float64(g[23]), float64(g[24])
-			t00, t01, t02, t03, t04 := -0.5*g00, -0.5*g01, -0.5*g02, -0.5*g03, -0.5*g04                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                      // row 0 of G g
-			t10, t11, t12, t13, t14 := -0.3333333333333333*g00-0.3333333333333333*g10-0.3333333333333333*g20-0.3333333333333333*g30-0.3333333333333333*g40, -0.3333333333333333*g01-0.3333333333333333*g11-0.3333333333333333*g21-0.3333333333333333*g31-0.3333333333333333*g41, -0.3333333333333333*g02-0.3333333333333333*g12-0.3333333333333333*g22-0.3333333333333333*g32-0.3333333333333333*g42, -0.3333333333333333*g03-0.3333333333333333*g13-0.3333333333333333*g23-0.3333333333333333*g33-0.3333333333333333*g43, -0.3333333333333333*g04-0.3333333333333333*g14-0.3333333333333333*g24-0.3333333333333333*g34-0.3333333333333333*g44                               // row 1 of G g
-			t20, t21, t22, t23, t24 := 0.1111111111111111*g00-0.1111111111111111*g10+0.1111111111111111*g20-0.1111111111111111*g30+0.1111111111111111*g40, 0.1111111111111111*g01-0.1111111111111111*g11+0.1111111111111111*g21-0.1111111111111111*g31+0.1111111111111111*g41, 0.1111111111111111*g02-0.1111111111111111*g12+0.1111111111111111*g22-0.1111111111111111*g32+0.1111111111111111*g42, 0.1111111111111111*g03-0.1111111111111111*g13+0.1111111111111111*g23-0.1111111111111111*g33+0.1111111111111111*g43, 0.1111111111111111*g04-0.1111111111111111*g14+0.1111111111111111*g24-0.1111111111111111*g34+0.1111111111111111*g44                                    // row 2 of G g
-			t30, t31, t32, t33, t34 := 0.027777777777777776*g00+0.05555555555555555*g10+0.1111111111111111*g20+0.2222222222222222*g30+0.4444444444444444*g40, 0.027777777777777776*g01+0.05555555555555555*g11+0.1111111111111111*g21+0.2222222222222222*g31+0.4444444444444444*g41, 0.027777777777777776*g02+0.05555555555555555*g12+0.1111111111111111*g22+0.2222222222222222*g32+0.4444444444444444*g42, 0.027777777777777776*g03+0.05555555555555555*g13+0.1111111111111111*g23+0.2222222222222222*g33+0.4444444444444444*g43, 0.027777777777777776*g04+0.05555555555555555*g14+0.1111111111111111*g24+0.2222222222222222*g34+0.4444444444444444*g44                     // row 3 of G g
-			t40, t41, t42, t43, t44 := -0.016666666666666666*g00+0.03333333333333333*g10-0.06666666666666667*g20+0.13333333333333333*g30-0.26666666666666666*g40, -0.016666666666666666*g01+0.03333333333333333*g11-0.06666666666666667*g21+0.13333333333333333*g31-0.26666666666666666*g41, -0.016666666666666666*g02+0.03333333333333333*g12-0.06666666666666667*g22+0.13333333333333333*g32-0.26666666666666666*g42, -0.016666666666666666*g03+0.03333333333333333*g13-0.06666666666666667*g23+0.13333333333333333*g33-0.26666666666666666*g43, -0.016666666666666666*g04+0.03333333333333333*g14-0.06666666666666667*g24+0.13333333333333333*g34-0.26666666666666666*g44 // row 4 of G g
-			t50, t51, t52, t53, t54 := 0.7111111111111111*g00+0.35555555555555557*g10+0.17777777777777778*g20+0.08888888888888889*g30+0.044444444444444446*g40, 0.7111111111111111*g01+0.35555555555555557*g11+0.17777777777777778*g21+0.08888888888888889*g31+0.044444444444444446*g41, 0.7111111111111111*g02+0.35555555555555557*g12+0.17777777777777778*g22+0.08888888888888889*g32+0.044444444444444446*g42, 0.7111111111111111*g03+0.35555555555555557*g13+0.17777777777777778*g23+0.08888888888888889*g33+0.044444444444444446*g43, 0.7111111111111111*g04+0.35555555555555557*g14+0.17777777777777778*g24+0.08888888888888889*g34+0.044444444444444446*g44           // row 5 of G g
-			t60, t61, t62, t63, t64 := g40, g41, g42, g43, g44                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                                               // row 6 of G g
-			q[0] = float32(-0.5 * t00)
-			q[12288] = float32(-0.3333333333333333*t00 - 0.3333333333333333*t01 - 0.3333333333333333*t02 - 0.3333333333333333*t03 - 0.3333333333333333*t04)
-			q[24576] = float32(0.1111111111111111*t00 - 0.1111111111111111*t01 + 0.1111111111111111*t02 - 0.1111111111111111*t03 + 0.1111111111111111*t04)
-			q[36864] = float32(0.027777777777777776*t00 + 0.05555555555555555*t01 + 0.1111111111111111*t02 + 0.2222222222222222*t03 + 0.4444444444444444*t04)
-			q[49152] = float32(-0.016666666666666666*t00 + 0.03333333333333333*t01 - 0.06666666666666667*t02 + 0.13333333333333333*t03 - 0.26666666666666666*t04)
-			q[61440] = float32(0.7111111111111111*t00 + 0.35555555555555557*t01 + 0.17777777777777778*t02 + 0.08888888888888889*t03 + 0.044444444444444446*t04)
-			q[73728] = float32(t04)
-			q[86016] = float32(-0.5 * t10)
-			q[98304] = float32(-0.3333333333333333*t10 - 0.3333333333333333*t11 - 0.3333333333333333*t12 - 0.3333333333333333*t13 - 0.3333333333333333*t14)
-			q[110592] = float32(0.1111111111111111*t10 - 0.1111111111111111*t11 + 0.1111111111111111*t12 - 0.1111111111111111*t13 + 0.1111111111111111*t14)
-			q[122880] = float32(0.027777777777777776*t10 + 0.05555555555555555*t11 + 0.1111111111111111*t12 + 0.2222222222222222*t13 + 0.4444444444444444*t14)
-			q[135168] = float32(-0.016666666666666666*t10 + 0.03333333333333333*t11 - 0.06666666666666667*t12 + 0.13333333333333333*t13 - 0.26666666666666666*t14)
-			q[147456] = float32(0.7111111111111111*t10 + 0.35555555555555557*t11 + 0.17777777777777778*t12 + 0.08888888888888889*t13 + 0.044444444444444446*t14)
-			q[159744] = float32(t14)
-			q[172032] = float32(-0.5 * t20)
-			q[184320] = float32(-0.3333333333333333*t20 - 0.3333333333333333*t21 - 0.3333333333333333*t22 - 0.3333333333333333*t23 - 0.3333333333333333*t24)
-			q[196608] = float32(0.1111111111111111*t20 - 0.1111111111111111*t21 + 0.1111111111111111*t22 - 0.1111111111111111*t23 + 0.1111111111111111*t24)
-			q[208896] = float32(0.027777777777777776*t20 + 0.05555555555555555*t21 + 0.1111111111111111*t22 + 0.2222222222222222*t23 + 0.4444444444444444*t24)
-			q[221184] = float32(-0.016666666666666666*t20 + 0.03333333333333333*t21 - 0.06666666666666667*t22 + 0.13333333333333333*t23 - 0.26666666666666666*t24)
-			q[233472] = float32(0.7111111111111111*t20 + 0.35555555555555557*t21 + 0.17777777777777778*t22 + 0.08888888888888889*t23 + 0.044444444444444446*t24)
-			q[245760] = float32(t24)
-			q[258048] = float32(-0.5 * t30)
-			q[270336] = float32(-0.3333333333333333*t30 - 0.3333333333333333*t31 - 0.3333333333333333*t32 - 0.3333333333333333*t33 - 0.3333333333333333*t34)
-			q[282624] = float32(0.1111111111111111*t30 - 0.1111111111111111*t31 + 0.1111111111111111*t32 - 0.1111111111111111*t33 + 0.1111111111111111*t34)
-			q[294912] = float32(0.027777777777777776*t30 + 0.05555555555555555*t31 + 0.1111111111111111*t32 + 0.2222222222222222*t33 + 0.4444444444444444*t34)
-			q[307200] = float32(-0.016666666666666666*t30 + 0.03333333333333333*t31 - 0.06666666666666667*t32 + 0.13333333333333333*t33 - 0.26666666666666666*t34)
-			q[319488] = float32(0.7111111111111111*t30 + 0.35555555555555557*t31 + 0.17777777777777778*t32 + 0.08888888888888889*t33 + 0.044444444444444446*t34)
-			q[331776] = float32(t34)
-			q[344064] = float32(-0.5 * t40)
-			q[356352] = float32(-0.3333333333333333*t40 - 0.3333333333333333*t41 - 0.3333333333333333*t42 - 0.3333333333333333*t43 - 0.3333333333333333*t44)
-			q[368640] = float32(0.1111111111111111*t40 - 0.1111111111111111*t41 + 0.1111111111111111*t42 - 0.1111111111111111*t43 + 0.1111111111111111*t44)
-			q[380928] = float32(0.027777777777777776*t40 + 0.05555555555555555*t41 + 0.1111111111111111*t42 + 0.2222222222222222*t43 + 0.4444444444444444*t44)
-			q[393216] = float32(-0.016666666666666666*t40 + 0.03333333333333333*t41 - 0.06666666666666667*t42 + 0.13333333333333333*t43 - 0.26666666666666666*t44)
-			q[405504] = float32(0.7111111111111111*t40 + 0.35555555555555557*t41 + 0.17777777777777778*t42 + 0.08888888888888889*t43 + 0.044444444444444446*t44)
-			q[417792] = float32(t44)
-			q[430080] = float32(-0.5 * t50)
-			q[442368] = float32(-0.3333333333333333*t50 - 0.3333333333333333*t51 - 0.3333333333333333*t52 - 0.3333333333333333*t53 - 0.3333333333333333*t54)
-			q[454656] = float32(0.1111111111111111*t50 - 0.1111111111111111*t51 + 0.1111111111111111*t52 - 0.1111111111111111*t53 + 0.1111111111111111*t54)
-			q[466944] = float32(0.027777777777777776*t50 + 0.05555555555555555*t51 + 0.1111111111111111*t52 + 0.2222222222222222*t53 + 0.4444444444444444*t54)
-			q[479232] = float32(-0.016666666666666666*t50 + 0.03333333333333333*t51 - 0.06666666666666667*t52 + 0.13333333333333333*t53 - 0.26666666666666666*t54)
-			q[491520] = float32(0.7111111111111111*t50 + 0.35555555555555557*t51 + 0.17777777777777778*t52 + 0.08888888888888889*t53 + 0.044444444444444446*t54)
-			q[503808] = float32(t54)
-			q[516096] = float32(-0.5 * t60)
-			q[528384] = float32(-0.3333333333333333*t60 - 0.3333333333333333*t61 - 0.3333333333333333*t62 - 0.3333333333333333*t63 - 0.3333333333333333*t64)
-			q[540672] = float32(0.1111111111111111*t60 - 0.1111111111111111*t61 + 0.1111111111111111*t62 - 0.1111111111111111*t63 + 0.1111111111111111*t64)
-			q[552960] = float32(0.027777777777777776*t60 + 0.05555555555555555*t61 + 0.1111111111111111*t62 + 0.2222222222222222*t63 + 0.4444444444444444*t64)
-			q[565248] = float32(-0.016666666666666666*t60 + 0.03333333333333333*t61 - 0.06666666666666667*t62 + 0.13333333333333333*t63 - 0.26666666666666666*t64)
-			q[577536] = float32(0.7111111111111111*t60 + 0.35555555555555557*t61 + 0.17777777777777778*t62 + 0.08888888888888889*t63 + 0.044444444444444446*t64)
-			q[589824] = float32(t64)
+			at := ((gr*gOut+o)*gIn + c) * kh * kw
+			var g [kh][kw]float64
+			for y := range kh {
+				for x := range kw {
+					g[y][x] = float64(w[at+y*kw+x])
+				}
+			}
+			// T = G g, then U = T Gᵀ.
+			var t [alpha][kw]float64
+			for i := range alpha {
+				for j := range kw {
+					for k, v := range winogradG3x5[i] {
+						if v != 0 {
+							t[i][j] += float64(v * g[k][j])
+						}
+					}
+				}
+			}
+			q := p[base+c*perCall*16:]
+			for i := range alpha {
+				for j := range alpha {
+					var sum float64
+					for k, v := range winogradG3x5[j] {
+						if v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					q[(i*alpha+j)*position] = float32(sum)
+				}
+			}
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[gr*gOut+o]
+		p[biasesAt+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[gr*gOut+o]
 	}
 }
 
@@ -332,7 +302,6 @@ func (m *Model) pool2(worker, lo, hi int) {
 		inSize            = 139968      // 192x27x27
 		outSize           = 32448       // 192x13x13
 		inBlock, outBlock = 11664, 2704 // a block of each
-		outPlane          = 169
 	)
 	in, out := m.buf[2][:m.n*inSize], m.buf[3][:m.n*outSize]
 	for u := lo; u < hi; u++ {
@@ -363,17 +332,18 @@ func (m *Model) conv3(worker, lo, hi int) {
 // conv3Image computes one image of conv3 by F(2x2,3x3): src (192x13x13, NCHW16c) into dst (384x13x13, NCHW16c).
 func (m *Model) conv3Image(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 1, 192, 384 // channels per group
-		inH, inW, pixels         = 13, 13, 169
-		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 256, 4096, 1 // strides of the input copy
-		inCopy, outCopy          = 49152, 64896     // one group's copies
-		inItems                  = 84               // input blocks × rows of tiles
-		mulItems                 = 96               // transform positions × calls
-		outItems                 = 168              // output blocks × rows of tiles
+		groups, gIn       = 1, 192 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 49152         // one group's copies
+		xsAt, xsSize      = 0, 49152      // the input padded by 1x1: [group][block][row][pixel][16]
+		inItems           = 84            // each a row of tiles of an input block of a group
+		mulItems          = 96            // each 4 output blocks at a transform position of a group
+		outItems          = 168           // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	xs := m.scratch[worker][:groups*inCopy]
+	xs := m.scratch[worker][xsAt : xsAt+xsSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -396,20 +366,21 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv3WinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 114048, 150528 // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
+		xsAt, xsSize     = 0, 49152      // the input padded by 1x1: [group][block][row][pixel][16]
+		vAt, vSize       = 49152, 150528 // the input's transform: [group][block][16 positions][49 tiles][16]
+		vGroup           = 150528        // one group's V and M
+		vBlock           = 12544         // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
-		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf := m.scratch[worker]
-	xs, v := buf[:49152], buf[vAt:]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -417,22 +388,23 @@ func (m *Model) conv3WinoIn(worker, lo, hi int) {
 // (output blocks (u%6)·4…) of transform position u/6%16 of group u/96.
 func (m *Model) conv3WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 114048, 150528 // one group's V in the scratch: [12 input blocks][16 positions][49 tiles][16]
-		mAt, mSize                 = 264576, 301056 // one group's M in the scratch: [24 output blocks][16 positions][49 tiles][16]
+		vAt, vSize                 = 49152, 150528  // the input's transform: [group][block][16 positions][49 tiles][16]
+		mAt, mSize                 = 199680, 301056 // the products: [group][block][16 positions][49 tiles][16]
+		vGroup, mGroup             = 150528, 301056 // one group's V and M
+		position                   = 784            // a transform position of a block: [tile][16]
+		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		zerosAt                    = 1180032        // zero biases of the products
 		positions, calls, inBlocks = 16, 6, 12
-		position                   = 784 // between the transform positions of a block of V or M
-		callOut, callWeights       = 50176, 12288
-		zeros                      = 1180032 // where the transformed weights hold zeros, the products' bias
+		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv3Packed
-	v, mm := buf[vAt:mAt], buf[mAt:]
+	v, mm, w := m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][mAt:mAt+mSize], m.conv3Packed
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
-		at := (gr*positions+xi)*calls + call
-		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
+		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
+		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -441,77 +413,80 @@ func (m *Model) conv3WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 264576, 301056 // one group's M in the scratch: [24 output blocks][16 positions][49 tiles][16]
+		mAt, mSize         = 199680, 301056 // the products: [group][block][16 positions][49 tiles][16]
+		mGroup             = 301056         // one group's V and M
+		mBlock             = 12544          // a block of V or M: [position][tile][16]
 		tilesH, tilesW     = 7, 7
-		mBlock             = 12544 // a block of M: its positions
+		biasesAt           = 1179648 // the biases, [group][output block][16]
 		outBlocks, outCopy = 24, 64896
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
-		biases             = 1179648   // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv3Packed
-	ys, mm := m.outs[worker], buf[mAt:]
+	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv3Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
 // conv3Pack transforms the filters of conv3 for conv3WinoMulKernel (conv3PackRows, split over the workers).
 func (m *Model) conv3Pack() {
-	runtime.Parallel(384, m.kernels.conv3PackRows) // groups × output channels
+	runtime.Parallel(384, m.kernels.conv3PackRows) // each an output channel's filters, G g Gᵀ
 }
 
 // conv3PackRows transforms the filters of output channels lo…hi−1 (u: channel u%384 of group u/384), each
-// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
-//
-//	[     -1      0      0 ]
-//	[    0.5    0.5    0.5 ]
-//	[    0.5   -0.5    0.5 ]
-//	[      0      0      1 ]
-//
+// 3x3 filter g into U = G g Gᵀ in float64, G winogradG2x3 (F(2x2,3x3)), every sum without its zero terms.
 // U is laid out per group, transform position and call as [input channel][4 output blocks][16
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv3PackRows(worker, lo, hi int) {
 	const (
+		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		biasesAt                        = 1179648  // the biases, [group][output block][16]
 		gIn, gOut                       = 192, 384 // the convolution's channels per group
-		kh, kw                          = 3, 3
+		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 24, 4, 12288
-		uSize, biases                   = 1179648, 1179648 // one group's transformed weights, and where the biases start
+		group, position                 = 1179648, 73728 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv3Weight, m.conv3Packed
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ch := o/16, o%16
-		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			q := p[at+c*perCall*16:]
-			g := w[((gr*gOut+o)*gIn+c)*kh*kw:][:kh*kw]
-			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[0]), float64(g[1]), float64(g[2]), float64(g[3]), float64(g[4]), float64(g[5]), float64(g[6]), float64(g[7]), float64(g[8])
-			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
-			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
-			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
-			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
-			q[0] = float32(-t00)
-			q[73728] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
-			q[147456] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
-			q[221184] = float32(t02)
-			q[294912] = float32(-t10)
-			q[368640] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
-			q[442368] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
-			q[516096] = float32(t12)
-			q[589824] = float32(-t20)
-			q[663552] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
-			q[737280] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
-			q[811008] = float32(t22)
-			q[884736] = float32(-t30)
-			q[958464] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
-			q[1032192] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
-			q[1105920] = float32(t32)
+			at := ((gr*gOut+o)*gIn + c) * kh * kw
+			var g [kh][kw]float64
+			for y := range kh {
+				for x := range kw {
+					g[y][x] = float64(w[at+y*kw+x])
+				}
+			}
+			// T = G g, then U = T Gᵀ.
+			var t [alpha][kw]float64
+			for i := range alpha {
+				for j := range kw {
+					for k, v := range winogradG2x3[i] {
+						if v != 0 {
+							t[i][j] += float64(v * g[k][j])
+						}
+					}
+				}
+			}
+			q := p[base+c*perCall*16:]
+			for i := range alpha {
+				for j := range alpha {
+					var sum float64
+					for k, v := range winogradG2x3[j] {
+						if v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					q[(i*alpha+j)*position] = float32(sum)
+				}
+			}
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv3Bias[gr*gOut+o]
+		p[biasesAt+(gr*outBlocks+ob)*16+ch] = m.conv3Bias[gr*gOut+o]
 	}
 }
 
@@ -535,17 +510,18 @@ func (m *Model) conv4(worker, lo, hi int) {
 // conv4Image computes one image of conv4 by F(2x2,3x3): src (384x13x13, NCHW16c) into dst (256x13x13, NCHW16c).
 func (m *Model) conv4Image(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 1, 384, 256 // channels per group
-		inH, inW, pixels         = 13, 13, 169
-		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 256, 4096, 1 // strides of the input copy
-		inCopy, outCopy          = 98304, 43264     // one group's copies
-		inItems                  = 168              // input blocks × rows of tiles
-		mulItems                 = 64               // transform positions × calls
-		outItems                 = 112              // output blocks × rows of tiles
+		groups, gIn       = 1, 384 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 98304         // one group's copies
+		xsAt, xsSize      = 0, 98304      // the input padded by 1x1: [group][block][row][pixel][16]
+		inItems           = 168           // each a row of tiles of an input block of a group
+		mulItems          = 64            // each 4 output blocks at a transform position of a group
+		outItems          = 112           // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	xs := m.scratch[worker][:groups*inCopy]
+	xs := m.scratch[worker][xsAt : xsAt+xsSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -568,20 +544,21 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 // tiles of block u/7%24 of group u/168.
 func (m *Model) conv4WinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 141568, 301056 // one group's V in the scratch: [24 input blocks][16 positions][49 tiles][16]
+		xsAt, xsSize     = 0, 98304      // the input padded by 1x1: [group][block][row][pixel][16]
+		vAt, vSize       = 98304, 301056 // the input's transform: [group][block][16 positions][49 tiles][16]
+		vGroup           = 301056        // one group's V and M
+		vBlock           = 12544         // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
-		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 24, 98304
 		row, block       = 256, 4096 // strides of the input copy
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf := m.scratch[worker]
-	xs, v := buf[:98304], buf[vAt:]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -589,22 +566,23 @@ func (m *Model) conv4WinoIn(worker, lo, hi int) {
 // (output blocks (u%4)·4…) of transform position u/4%16 of group u/64.
 func (m *Model) conv4WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 141568, 301056 // one group's V in the scratch: [24 input blocks][16 positions][49 tiles][16]
-		mAt, mSize                 = 442624, 200704 // one group's M in the scratch: [16 output blocks][16 positions][49 tiles][16]
+		vAt, vSize                 = 98304, 301056  // the input's transform: [group][block][16 positions][49 tiles][16]
+		mAt, mSize                 = 399360, 200704 // the products: [group][block][16 positions][49 tiles][16]
+		vGroup, mGroup             = 301056, 200704 // one group's V and M
+		position                   = 784            // a transform position of a block: [tile][16]
+		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		zerosAt                    = 1573120        // zero biases of the products
 		positions, calls, inBlocks = 16, 4, 24
-		position                   = 784 // between the transform positions of a block of V or M
-		callOut, callWeights       = 50176, 24576
-		zeros                      = 1573120 // where the transformed weights hold zeros, the products' bias
+		callOut, callWeights       = 50176, 24576 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv4Packed
-	v, mm := buf[vAt:mAt], buf[mAt:]
+	v, mm, w := m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][mAt:mAt+mSize], m.conv4Packed
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
-		at := (gr*positions+xi)*calls + call
-		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
+		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
+		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -613,77 +591,80 @@ func (m *Model) conv4WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 442624, 200704 // one group's M in the scratch: [16 output blocks][16 positions][49 tiles][16]
+		mAt, mSize         = 399360, 200704 // the products: [group][block][16 positions][49 tiles][16]
+		mGroup             = 200704         // one group's V and M
+		mBlock             = 12544          // a block of V or M: [position][tile][16]
 		tilesH, tilesW     = 7, 7
-		mBlock             = 12544 // a block of M: its positions
+		biasesAt           = 1572864 // the biases, [group][output block][16]
 		outBlocks, outCopy = 16, 43264
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
-		biases             = 1572864   // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv4Packed
-	ys, mm := m.outs[worker], buf[mAt:]
+	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv4Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
 // conv4Pack transforms the filters of conv4 for conv3WinoMulKernel (conv4PackRows, split over the workers).
 func (m *Model) conv4Pack() {
-	runtime.Parallel(256, m.kernels.conv4PackRows) // groups × output channels
+	runtime.Parallel(256, m.kernels.conv4PackRows) // each an output channel's filters, G g Gᵀ
 }
 
 // conv4PackRows transforms the filters of output channels lo…hi−1 (u: channel u%256 of group u/256), each
-// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
-//
-//	[     -1      0      0 ]
-//	[    0.5    0.5    0.5 ]
-//	[    0.5   -0.5    0.5 ]
-//	[      0      0      1 ]
-//
+// 3x3 filter g into U = G g Gᵀ in float64, G winogradG2x3 (F(2x2,3x3)), every sum without its zero terms.
 // U is laid out per group, transform position and call as [input channel][4 output blocks][16
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv4PackRows(worker, lo, hi int) {
 	const (
+		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		biasesAt                        = 1572864  // the biases, [group][output block][16]
 		gIn, gOut                       = 384, 256 // the convolution's channels per group
-		kh, kw                          = 3, 3
+		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 16, 4, 24576
-		uSize, biases                   = 1572864, 1572864 // one group's transformed weights, and where the biases start
+		group, position                 = 1572864, 98304 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv4Weight, m.conv4Packed
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ch := o/16, o%16
-		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			q := p[at+c*perCall*16:]
-			g := w[((gr*gOut+o)*gIn+c)*kh*kw:][:kh*kw]
-			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[0]), float64(g[1]), float64(g[2]), float64(g[3]), float64(g[4]), float64(g[5]), float64(g[6]), float64(g[7]), float64(g[8])
-			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
-			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
-			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
-			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
-			q[0] = float32(-t00)
-			q[98304] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
-			q[196608] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
-			q[294912] = float32(t02)
-			q[393216] = float32(-t10)
-			q[491520] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
-			q[589824] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
-			q[688128] = float32(t12)
-			q[786432] = float32(-t20)
-			q[884736] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
-			q[983040] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
-			q[1081344] = float32(t22)
-			q[1179648] = float32(-t30)
-			q[1277952] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
-			q[1376256] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
-			q[1474560] = float32(t32)
+			at := ((gr*gOut+o)*gIn + c) * kh * kw
+			var g [kh][kw]float64
+			for y := range kh {
+				for x := range kw {
+					g[y][x] = float64(w[at+y*kw+x])
+				}
+			}
+			// T = G g, then U = T Gᵀ.
+			var t [alpha][kw]float64
+			for i := range alpha {
+				for j := range kw {
+					for k, v := range winogradG2x3[i] {
+						if v != 0 {
+							t[i][j] += float64(v * g[k][j])
+						}
+					}
+				}
+			}
+			q := p[base+c*perCall*16:]
+			for i := range alpha {
+				for j := range alpha {
+					var sum float64
+					for k, v := range winogradG2x3[j] {
+						if v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					q[(i*alpha+j)*position] = float32(sum)
+				}
+			}
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv4Bias[gr*gOut+o]
+		p[biasesAt+(gr*outBlocks+ob)*16+ch] = m.conv4Bias[gr*gOut+o]
 	}
 }
 
@@ -707,17 +688,18 @@ func (m *Model) conv5(worker, lo, hi int) {
 // conv5Image computes one image of conv5 by F(2x2,3x3): src (256x13x13, NCHW16c) into dst (256x13x13, NCHW16c).
 func (m *Model) conv5Image(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 1, 256, 256 // channels per group
-		inH, inW, pixels         = 13, 13, 169
-		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 256, 4096, 1 // strides of the input copy
-		inCopy, outCopy          = 65536, 43264     // one group's copies
-		inItems                  = 112              // input blocks × rows of tiles
-		mulItems                 = 64               // transform positions × calls
-		outItems                 = 112              // output blocks × rows of tiles
+		groups, gIn       = 1, 256 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 65536         // one group's copies
+		xsAt, xsSize      = 0, 65536      // the input padded by 1x1: [group][block][row][pixel][16]
+		inItems           = 112           // each a row of tiles of an input block of a group
+		mulItems          = 64            // each 4 output blocks at a transform position of a group
+		outItems          = 112           // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	xs := m.scratch[worker][:groups*inCopy]
+	xs := m.scratch[worker][xsAt : xsAt+xsSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -740,20 +722,21 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 // tiles of block u/7%16 of group u/112.
 func (m *Model) conv5WinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 108800, 200704 // one group's V in the scratch: [16 input blocks][16 positions][49 tiles][16]
+		xsAt, xsSize     = 0, 65536      // the input padded by 1x1: [group][block][row][pixel][16]
+		vAt, vSize       = 65536, 200704 // the input's transform: [group][block][16 positions][49 tiles][16]
+		vGroup           = 200704        // one group's V and M
+		vBlock           = 12544         // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
-		vBlock           = 12544 // a block of V: its positions
 		inBlocks, inCopy = 16, 65536
 		row, block       = 256, 4096 // strides of the input copy
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf := m.scratch[worker]
-	xs, v := buf[:65536], buf[vAt:]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
 	}
 }
 
@@ -761,22 +744,23 @@ func (m *Model) conv5WinoIn(worker, lo, hi int) {
 // (output blocks (u%4)·4…) of transform position u/4%16 of group u/64.
 func (m *Model) conv5WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 108800, 200704 // one group's V in the scratch: [16 input blocks][16 positions][49 tiles][16]
-		mAt, mSize                 = 309504, 200704 // one group's M in the scratch: [16 output blocks][16 positions][49 tiles][16]
+		vAt, vSize                 = 65536, 200704  // the input's transform: [group][block][16 positions][49 tiles][16]
+		mAt, mSize                 = 266240, 200704 // the products: [group][block][16 positions][49 tiles][16]
+		vGroup, mGroup             = 200704, 200704 // one group's V and M
+		position                   = 784            // a transform position of a block: [tile][16]
+		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		zerosAt                    = 1048832        // zero biases of the products
 		positions, calls, inBlocks = 16, 4, 16
-		position                   = 784 // between the transform positions of a block of V or M
-		callOut, callWeights       = 50176, 16384
-		zeros                      = 1048832 // where the transformed weights hold zeros, the products' bias
+		callOut, callWeights       = 50176, 16384 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv5Packed
-	v, mm := buf[vAt:mAt], buf[mAt:]
+	v, mm, w := m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][mAt:mAt+mSize], m.conv5Packed
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
-		at := (gr*positions+xi)*calls + call
-		conv3WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
+		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
+		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -785,77 +769,80 @@ func (m *Model) conv5WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 309504, 200704 // one group's M in the scratch: [16 output blocks][16 positions][49 tiles][16]
+		mAt, mSize         = 266240, 200704 // the products: [group][block][16 positions][49 tiles][16]
+		mGroup             = 200704         // one group's V and M
+		mBlock             = 12544          // a block of V or M: [position][tile][16]
 		tilesH, tilesW     = 7, 7
-		mBlock             = 12544 // a block of M: its positions
+		biasesAt           = 1048576 // the biases, [group][output block][16]
 		outBlocks, outCopy = 16, 43264
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
-		biases             = 1048576   // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv5Packed
-	ys, mm := m.outs[worker], buf[mAt:]
+	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv5Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
 // conv5Pack transforms the filters of conv5 for conv3WinoMulKernel (conv5PackRows, split over the workers).
 func (m *Model) conv5Pack() {
-	runtime.Parallel(256, m.kernels.conv5PackRows) // groups × output channels
+	runtime.Parallel(256, m.kernels.conv5PackRows) // each an output channel's filters, G g Gᵀ
 }
 
 // conv5PackRows transforms the filters of output channels lo…hi−1 (u: channel u%256 of group u/256), each
-// 3x3 filter g into U = G g Gᵀ in float64, with G of F(2x2,3x3):
-//
-//	[     -1      0      0 ]
-//	[    0.5    0.5    0.5 ]
-//	[    0.5   -0.5    0.5 ]
-//	[      0      0      1 ]
-//
+// 3x3 filter g into U = G g Gᵀ in float64, G winogradG2x3 (F(2x2,3x3)), every sum without its zero terms.
 // U is laid out per group, transform position and call as [input channel][4 output blocks][16
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv5PackRows(worker, lo, hi int) {
 	const (
+		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		biasesAt                        = 1048576  // the biases, [group][output block][16]
 		gIn, gOut                       = 256, 256 // the convolution's channels per group
-		kh, kw                          = 3, 3
+		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 16, 4, 16384
-		uSize, biases                   = 1048576, 1048576 // one group's transformed weights, and where the biases start
+		group, position                 = 1048576, 65536 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv5Weight, m.conv5Packed
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ch := o/16, o%16
-		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			q := p[at+c*perCall*16:]
-			g := w[((gr*gOut+o)*gIn+c)*kh*kw:][:kh*kw]
-			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[0]), float64(g[1]), float64(g[2]), float64(g[3]), float64(g[4]), float64(g[5]), float64(g[6]), float64(g[7]), float64(g[8])
-			t00, t01, t02 := -g00, -g01, -g02                                                          // row 0 of G g
-			t10, t11, t12 := 0.5*g00+0.5*g10+0.5*g20, 0.5*g01+0.5*g11+0.5*g21, 0.5*g02+0.5*g12+0.5*g22 // row 1 of G g
-			t20, t21, t22 := 0.5*g00-0.5*g10+0.5*g20, 0.5*g01-0.5*g11+0.5*g21, 0.5*g02-0.5*g12+0.5*g22 // row 2 of G g
-			t30, t31, t32 := g20, g21, g22                                                             // row 3 of G g
-			q[0] = float32(-t00)
-			q[65536] = float32(0.5*t00 + 0.5*t01 + 0.5*t02)
-			q[131072] = float32(0.5*t00 - 0.5*t01 + 0.5*t02)
-			q[196608] = float32(t02)
-			q[262144] = float32(-t10)
-			q[327680] = float32(0.5*t10 + 0.5*t11 + 0.5*t12)
-			q[393216] = float32(0.5*t10 - 0.5*t11 + 0.5*t12)
-			q[458752] = float32(t12)
-			q[524288] = float32(-t20)
-			q[589824] = float32(0.5*t20 + 0.5*t21 + 0.5*t22)
-			q[655360] = float32(0.5*t20 - 0.5*t21 + 0.5*t22)
-			q[720896] = float32(t22)
-			q[786432] = float32(-t30)
-			q[851968] = float32(0.5*t30 + 0.5*t31 + 0.5*t32)
-			q[917504] = float32(0.5*t30 - 0.5*t31 + 0.5*t32)
-			q[983040] = float32(t32)
+			at := ((gr*gOut+o)*gIn + c) * kh * kw
+			var g [kh][kw]float64
+			for y := range kh {
+				for x := range kw {
+					g[y][x] = float64(w[at+y*kw+x])
+				}
+			}
+			// T = G g, then U = T Gᵀ.
+			var t [alpha][kw]float64
+			for i := range alpha {
+				for j := range kw {
+					for k, v := range winogradG2x3[i] {
+						if v != 0 {
+							t[i][j] += float64(v * g[k][j])
+						}
+					}
+				}
+			}
+			q := p[base+c*perCall*16:]
+			for i := range alpha {
+				for j := range alpha {
+					var sum float64
+					for k, v := range winogradG2x3[j] {
+						if v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					q[(i*alpha+j)*position] = float32(sum)
+				}
+			}
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv5Bias[gr*gOut+o]
+		p[biasesAt+(gr*outBlocks+ob)*16+ch] = m.conv5Bias[gr*gOut+o]
 	}
 }
 
@@ -867,10 +854,11 @@ func (m *Model) pool5(worker, lo, hi int) {
 	const (
 		inSize            = 43264     // 256x13x13
 		outSize           = 9216      // 256x6x6
+		ysAt, ysSize      = 0, 576    // a block's pooled vectors: [pixel][16]
 		inBlock, outBlock = 2704, 576 // a block of each
 		outPlane          = 36
 	)
-	in, out, ys := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize], m.scratch[worker][:outBlock]
+	in, out, ys := m.buf[6][:m.n*inSize], m.buf[7][:m.n*outSize], m.scratch[worker][ysAt:ysAt+ysSize]
 	for u := lo; u < hi; u++ {
 		runtime.MaxPoolBlocked(ys, in[u*inBlock:(u+1)*inBlock], &pool5Window)
 		runtime.FromBlocks(out[u*outBlock:], outPlane, ys, 16, outPlane)
@@ -912,14 +900,16 @@ func (m *Model) pool5Dropout(worker, lo, hi int) {
 // last 32 by the GEMM.
 func (m *Model) fc6() {
 	const (
-		inSize  = 9216 // 256x6x6
-		outSize = 4096 // 4096
-		images  = 32   // per call of the kernel: its accumulators' lanes
-		calls   = 256  // of 16 outputs each
+		inSize       = 9216           // 256x6x6
+		outSize      = 4096           // 4096
+		xsAt, xsSize = 0, 294912      // 32 images transposed: [input][image]
+		ysAt, ysSize = 294912, 131072 // the kernel's output: [block of 16 images][output][16]
+		images       = 32             // per call of the kernel: its accumulators' lanes
+		calls        = 256            // 16 outputs for 32 images each
 	)
 	in, out := m.buf[7][:m.n*inSize], m.buf[8][:m.n*outSize]
 	full := m.n / images * images
-	xs, ys := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images]
+	xs, ys := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize]
 	for g := 0; g < full; g += images {
 		// The images transposed: xs[k·32 + i] = x_(g+i)[k].
 		for i := 0; i < images; i++ {
@@ -955,12 +945,13 @@ func (m *Model) fc6() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc6Rows(worker, lo, hi int) {
 	const (
-		inSize, outSize, width = 9216, 4096, 16
-		images                 = 32
+		xsAt, xsSize          = 0, 294912      // 32 images transposed: [input][image]
+		ysAt, ysSize          = 294912, 131072 // the kernel's output: [block of 16 images][output][16]
+		inSize, width, blocks = 9216, 16, 576
 	)
-	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc6Weight
+	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc6Weight
 	for u := lo; u < hi; u++ {
-		fc6Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc6Zeros[:], 576)
+		fc6Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc6Zeros[:], blocks)
 	}
 }
 
@@ -998,14 +989,16 @@ func (m *Model) fc6Dropout(worker, lo, hi int) {
 // last 32 by the GEMM.
 func (m *Model) fc7() {
 	const (
-		inSize  = 4096 // 4096
-		outSize = 4096 // 4096
-		images  = 32   // per call of the kernel: its accumulators' lanes
-		calls   = 256  // of 16 outputs each
+		inSize       = 4096           // 4096
+		outSize      = 4096           // 4096
+		xsAt, xsSize = 0, 131072      // 32 images transposed: [input][image]
+		ysAt, ysSize = 131072, 131072 // the kernel's output: [block of 16 images][output][16]
+		images       = 32             // per call of the kernel: its accumulators' lanes
+		calls        = 256            // 16 outputs for 32 images each
 	)
 	in, out := m.buf[9][:m.n*inSize], m.buf[10][:m.n*outSize]
 	full := m.n / images * images
-	xs, ys := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images]
+	xs, ys := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize]
 	for g := 0; g < full; g += images {
 		// The images transposed: xs[k·32 + i] = x_(g+i)[k].
 		for i := 0; i < images; i++ {
@@ -1041,12 +1034,13 @@ func (m *Model) fc7() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc7Rows(worker, lo, hi int) {
 	const (
-		inSize, outSize, width = 4096, 4096, 16
-		images                 = 32
+		xsAt, xsSize          = 0, 131072      // 32 images transposed: [input][image]
+		ysAt, ysSize          = 131072, 131072 // the kernel's output: [block of 16 images][output][16]
+		inSize, width, blocks = 4096, 16, 256
 	)
-	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc7Weight
+	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc7Weight
 	for u := lo; u < hi; u++ {
-		fc7Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc7Zeros[:], 256)
+		fc7Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc7Zeros[:], blocks)
 	}
 }
 
@@ -1061,14 +1055,16 @@ var fc7Zeros [32]float32
 // last 32 by the GEMM.
 func (m *Model) fc8() {
 	const (
-		inSize  = 4096 // 4096
-		outSize = 1000 // 1000
-		images  = 32   // per call of the kernel: its accumulators' lanes
-		calls   = 125  // of 8 outputs each
+		inSize       = 4096          // 4096
+		outSize      = 1000          // 1000
+		xsAt, xsSize = 0, 131072     // 32 images transposed: [input][image]
+		ysAt, ysSize = 131072, 32000 // the kernel's output: [block of 16 images][output][16]
+		images       = 32            // per call of the kernel: its accumulators' lanes
+		calls        = 125           // 8 outputs for 32 images each
 	)
 	in, out := m.buf[10][:m.n*inSize], m.buf[11][:m.n*outSize]
 	full := m.n / images * images
-	xs, ys := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images]
+	xs, ys := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize]
 	for g := 0; g < full; g += images {
 		// The images transposed: xs[k·32 + i] = x_(g+i)[k].
 		for i := 0; i < images; i++ {
@@ -1104,14 +1100,36 @@ func (m *Model) fc8() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc8Rows(worker, lo, hi int) {
 	const (
-		inSize, outSize, width = 4096, 1000, 8
-		images                 = 32
+		xsAt, xsSize          = 0, 131072     // 32 images transposed: [input][image]
+		ysAt, ysSize          = 131072, 32000 // the kernel's output: [block of 16 images][output][16]
+		inSize, width, blocks = 4096, 8, 256
 	)
-	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc8Weight
+	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc8Weight
 	for u := lo; u < hi; u++ {
-		fc8Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc8Zeros[:], 256)
+		fc8Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc8Zeros[:], blocks)
 	}
 }
 
 // fc8Zeros is fc8Kernel's bias: zero, the layer's own added after.
 var fc8Zeros [32]float32
+
+// winogradG2x3 is the matrix G of Winograd's F(2x2,3x3), α × r, from Toom-Cook interpolation
+// (codegen/asm.NewWinograd): the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.
+var winogradG2x3 = [4][3]float64{
+	{-1, 0, 0},
+	{0.5, 0.5, 0.5},
+	{0.5, -0.5, 0.5},
+	{0, 0, 1},
+}
+
+// winogradG3x5 is the matrix G of Winograd's F(3x3,5x5), α × r, from Toom-Cook interpolation
+// (codegen/asm.NewWinograd): the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.
+var winogradG3x5 = [7][5]float64{
+	{-0.5, 0, 0, 0, 0},
+	{-0.3333333333333333, -0.3333333333333333, -0.3333333333333333, -0.3333333333333333, -0.3333333333333333},
+	{0.1111111111111111, -0.1111111111111111, 0.1111111111111111, -0.1111111111111111, 0.1111111111111111},
+	{0.027777777777777776, 0.05555555555555555, 0.1111111111111111, 0.2222222222222222, 0.4444444444444444},
+	{-0.016666666666666666, 0.03333333333333333, -0.06666666666666667, 0.13333333333333333, -0.26666666666666666},
+	{0.7111111111111111, 0.35555555555555557, 0.17777777777777778, 0.08888888888888889, 0.044444444444444446},
+	{0, 0, 0, 0, 1},
+}

@@ -8,6 +8,8 @@
 //
 // One output row, for conv1 + conv1.relu (specs/fashion.net:39).
 //
+// Tile: 12×2, the plan's.
+//
 // A row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
 // and 2 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -311,6 +313,8 @@ conv1KernelAVX512_t12_b0_row:
 // func conv1KernelAVX2(out, in, w, bias *float32, blocks int)
 //
 // One output row, for conv1 + conv1.relu (specs/fashion.net:39).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 24 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -643,6 +647,8 @@ conv1KernelAVX2_t6_b1_row:
 //
 // A weight gradient's sums over an image, for the weight gradient of conv1 (specs/fashion.net:39).
 //
+// Tile: 5×2, the plan's.
+//
 // 5 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
 // output pixels, 5 position(s) × 2 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z9 accumulators, then the
@@ -710,6 +716,8 @@ conv1UpdKernelAVX512_0_0_pixel:
 // func conv1UpdKernelAVX2(dw, in, dy *float32)
 //
 // A weight gradient's sums over an image, for the weight gradient of conv1 (specs/fashion.net:39).
+//
+// Tile: 5×1, the plan's.
 //
 // 5 input positions × 2 output blocks of 16 channels, summed over 24 rows of 24
 // output pixels, 5 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
@@ -2487,6 +2495,8 @@ conv2WinoInKernelAVX2_part1:
 // The products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 48 output channels, for
 // conv2 + conv2.relu (specs/fashion.net:43).
 //
+// Tile: 6×3, the plan's.
+//
 // A row of 9 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
 // and 3 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -3258,6 +3268,8 @@ conv2WinoMulKernelAVX512_t3_b0:
 //
 // The products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 48 output channels, for
 // conv2 + conv2.relu (specs/fashion.net:43).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 9 output pixels, 3 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -6237,6 +6249,8 @@ conv2WinoOutKernelAVX2_part1_next:
 // The products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 16 output channels, for
 // the input gradient of conv2 (specs/fashion.net:43).
 //
+// Tile: 9×1, the plan's.
+//
 // A row of 9 output pixels, 1 blocks of 16 output channels, in tiles of 9 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -6594,6 +6608,8 @@ conv2GradWinoMulKernelAVX512_t9_b0:
 //
 // The products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 16 output channels, for
 // the input gradient of conv2 (specs/fashion.net:43).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 9 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -8423,6 +8439,8 @@ conv2GradWinoOutKernelAVX2_part1_next:
 // A weight gradient's sums over an image's tiles at one of F(4x4,3x3)'s transform positions, for
 // the weight gradient of conv2 (specs/fashion.net:43).
 //
+// Tile: 8×3, the plan's.
+//
 // 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 9
 // output pixels, 8 position(s) × 3 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z23 accumulators, then the
@@ -8537,6 +8555,8 @@ conv2UpdKernelAVX512_0_0_pixel:
 //
 // A weight gradient's sums over an image's tiles at one of F(4x4,3x3)'s transform positions, for
 // the weight gradient of conv2 (specs/fashion.net:43).
+//
+// Tile: 6×1, the plan's.
 //
 // 8 input positions × 3 output blocks of 16 channels, summed over 1 rows of 9
 // output pixels, 6 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
@@ -9997,7 +10017,9 @@ conv2WinoDyKernelAVX2_part1:
 
 // func fc3KernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// 16 outputs of a fully connected layer for 32 images, for fc3 (specs/fashion.net:46).
+// 16 outputs of a fully connected layer for 32 images, for fc3 + fc3.relu (specs/fashion.net:46).
+//
+// Tile: 12×2, the plan's.
 //
 // A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
 // and 2 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -10938,7 +10960,9 @@ fc3KernelAVX512_t4_b0:
 
 // func fc3KernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// 16 outputs of a fully connected layer for 32 images, for fc3 (specs/fashion.net:46).
+// 16 outputs of a fully connected layer for 32 images, for fc3 + fc3.relu (specs/fashion.net:46).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,

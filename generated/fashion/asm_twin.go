@@ -5,6 +5,8 @@ package fashion
 // conv1KernelGo is the pure-Go twin of conv1KernelAVX512 and conv1KernelAVX2: with out of at least 9600 values, in
 // (blocks−1)·784 + 140, w blocks·800 and bias 32, it computes one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv1 + conv1.relu (specs/fashion.net:39).
+//
+// Tile: 1×2, the plan's.
 func conv1KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 24; ox++ {
@@ -33,6 +35,8 @@ func conv1KernelGo(out, in, w, bias []float32, blocks int) {
 // and dy 18432, it computes a weight gradient's sums over an image. The sums are in the assembly's order, without fused
 // multiply-adds.
 // For the weight gradient of conv1 (specs/fashion.net:39).
+//
+// Tile: 1×1, the plan's.
 func conv1UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 5; t++ {
 		for f := 0; f < 2; f++ {
@@ -149,6 +153,8 @@ func conv2WinoInKernelGo(v, in []float32) {
 // conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 10512 values, in
 // (blocks−1)·5184 + 144, w blocks·768 and bias 48, it computes the products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv2 + conv2.relu (specs/fashion.net:43).
+//
+// Tile: 1×3, the plan's.
 func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [48]float32
 	for ox := 0; ox < 9; ox++ {
@@ -327,6 +333,8 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 // conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 144 values, in
 // (blocks−1)·5184 + 144, w blocks·256 and bias 16, it computes the products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 16 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For the input gradient of conv2 (specs/fashion.net:43).
+//
+// Tile: 1×1, the plan's.
 func conv2GradWinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [16]float32
 	for ox := 0; ox < 9; ox++ {
@@ -490,6 +498,8 @@ func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 // and dy 10512, it computes a weight gradient's sums over an image's tiles at one of F(4x4,3x3)'s transform positions. The sums are in the assembly's order, without fused
 // multiply-adds.
 // For the weight gradient of conv2 (specs/fashion.net:43).
+//
+// Tile: 1×1, the plan's.
 func conv2UpdKernelGo(dw, in, dy []float32) {
 	for t := 0; t < 8; t++ {
 		for f := 0; f < 3; f++ {
@@ -590,7 +600,9 @@ func conv2WinoDyKernelGo(v, in []float32) {
 
 // fc3KernelGo is the pure-Go twin of fc3KernelAVX512 and fc3KernelAVX2: with out of at least 4352 values, in
 // (blocks−1)·16 + 51856, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
-// For fc3 (specs/fashion.net:46).
+// For fc3 + fc3.relu (specs/fashion.net:46).
+//
+// Tile: 1×2, the plan's.
 func fc3KernelGo(out, in, w, bias []float32, blocks int) {
 	var acc [32]float32
 	for ox := 0; ox < 16; ox++ {

@@ -43,15 +43,13 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 // into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
-		inSize     = 784   // 1x28x28
-		outSize    = 18432 // 32x24x24
-		groups     = 1
-		rows       = 32     // output channels per group: the GEMM's M
-		cols       = 576    // output pixels 24x24: its N
-		depth      = 25     // values per patch, 1x5x5: its K
-		inGroup    = 784    // input values per group
-		dw, dwSize = 0, 800 // the weights' gradient in the partial sums, blocked
-		db         = 800    // the bias's
+		inSize       = 784   // 1x28x28
+		outSize      = 18432 // 32x24x24
+		groups       = 1
+		rows         = 32     // output channels per group: the GEMM's M
+		cols         = 576    // output pixels 24x24: its N
+		dwAt, dwSize = 0, 800 // the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
+		dbAt         = 800    // the bias's gradient
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
@@ -61,10 +59,10 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, a block of channels at a time.
 		for ob := 0; ob < groups*rows/16; ob++ {
-			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[dbAt+ob*16:dbAt+(ob+1)*16])
 		}
 		// dW, summed over the image's pixels.
-		m.conv1Upd(worker, src, g, sums[dw:dw+dwSize])
+		m.conv1Upd(worker, src, g, sums[dwAt:dwAt+dwSize])
 	}
 }
 
@@ -73,9 +71,8 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 // and dy (32x24x24).
 func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut          = 1, 1, 32 // channels per group
-		inH, inW, pixels           = 28, 28, 576
-		ph, pw                     = 0, 0            // the padding
+		groups                     = 1 // channels per group
+		pixels                     = 576
 		pixel, row, block, plane   = 1, 28, 784, 784 // strides of the input copy
 		inCopy, outCopy            = 784, 18432      // one group's copies
 		inBlocks, lanes, outBlocks = 1, 1, 2
@@ -109,7 +106,6 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 		inSize            = 18432      // 32x24x24
 		outSize           = 4608       // 32x12x12
 		inBlock, outBlock = 9216, 2304 // a block of each
-		outPlane          = 144
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	for u := lo; u < hi; u++ {
@@ -124,21 +120,23 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 // In chunks of 128 pixels: the windows' sums of squares and of the terms in the blocked layout.
 func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 	const (
-		channels        = 32
-		pixels          = 144
-		chunk           = 128 // pixels at a time, in the channel-blocked layout
-		inSize, outSize = 4608, 4608
-		before, after   = 2, 2 // channels in the window around c
-		k               = float32(2)
-		scale           = float32(2e-05) // α'
-		beta            = float32(0.75)
-		twoScaleBeta    = float32(3e-05) // 2α'β
+		sumsAt, sumsSize   = 0, 4096    // a chunk's window sums of squares: [block][pixel][16]
+		termsAt, termsSize = 4096, 4096 // their terms g·a·s^(−β−1)
+		tsumsAt, tsumsSize = 8192, 4096 // the terms' window sums
+		rowAt, rowSize     = 12288, 64  // the squares of a pixel's channels, zero beyond them
+		pixels             = 144
+		chunk              = 128 // pixels at a time, in the channel-blocked layout
+		inSize, outSize    = 4608, 4608
+		before, after      = 2, 2 // channels in the window around c
+		k                  = float32(2)
+		scale              = float32(2e-05) // α'
+		beta               = float32(0.75)
+		twoScaleBeta       = float32(3e-05) // 2α'β
+		blocks             = 2
 	)
-	const blocks = 2
 	in, dy, dx := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
-	buf := m.scratch[worker]
-	sums, terms, tsums := buf[:channels*chunk], buf[channels*chunk:2*channels*chunk], buf[2*channels*chunk:3*channels*chunk]
-	row := buf[3*channels*chunk : 3*channels*chunk+channels+32]
+	sums, terms, tsums := m.scratch[worker][sumsAt:sumsAt+sumsSize], m.scratch[worker][termsAt:termsAt+termsSize], m.scratch[worker][tsumsAt:tsumsAt+tsumsSize]
+	row := m.scratch[worker][rowAt : rowAt+rowSize]
 	clear(row) // zero beyond the channels
 	for i := lo; i < hi; i++ {
 		src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
@@ -175,15 +173,13 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 // and the products transformed into the output by conv2GradWinoOutKernel.
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize     = 4608  // 32x12x12
-		outSize    = 13824 // 96x12x12
-		groups     = 2
-		rows       = 48         // output channels per group: the GEMM's M
-		cols       = 144        // output pixels 12x12: its N
-		depth      = 144        // values per patch, 16x3x3: its K
-		inGroup    = 2304       // input values per group
-		dw, dwSize = 832, 55296 // the weights' gradient in the partial sums, in F(4x4,3x3)'s domain
-		db         = 56128      // the bias's
+		inSize       = 4608  // 32x12x12
+		outSize      = 13824 // 96x12x12
+		groups       = 2
+		rows         = 48         // output channels per group: the GEMM's M
+		cols         = 144        // output pixels 12x12: its N
+		dwAt, dwSize = 832, 55296 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dbAt         = 56128      // the bias's gradient
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
@@ -194,11 +190,11 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, a block of channels at a time.
 		for ob := 0; ob < groups*rows/16; ob++ {
-			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[db+ob*16:db+(ob+1)*16])
+			runtime.ReLUBackwardBlocked(g[ob*16*cols:(ob+1)*16*cols], y[ob*16*cols:(ob+1)*16*cols], sums[dbAt+ob*16:dbAt+(ob+1)*16])
 		}
 		d := dx[i*inSize : (i+1)*inSize]
 		// dW, summed over the image's pixels.
-		m.conv2Upd(worker, src, g, sums[dw:dw+dwSize])
+		m.conv2Upd(worker, src, g, sums[dwAt:dwAt+dwSize])
 		// dX: the convolution of dY with the flipped weights.
 		m.conv2GradImage(worker, g, d)
 	}
@@ -209,20 +205,25 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 // src (32x12x12) and dy (96x12x12).
 func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut                = 2, 16, 48 // channels per group
-		inH, inW, pixels                 = 12, 12, 144
-		ph, pw                           = 1, 1                  // the padding
-		pixel, row, block, plane         = 16, 224, 3136, 1      // strides of the input copy
-		inCopy, outCopy                  = 3136, 6912            // one group's copies
-		tilesH, tilesW, tiles, tile      = 3, 3, 9, 4            // tile: a tile's outputs per side
-		positions, vSize, zSize          = 36, 5184, 15552       // the transforms of the input (V) and of dY (Z)
-		position                         = 144                   // between the transform positions of a block of V or Z
+		groups, gIn                      = 2, 16 // channels per group
+		inH, inW                         = 12, 12
+		ph, pw                           = 1, 1          // the padding
+		pixel, row, block                = 16, 224, 3136 // strides of the input copy
+		inCopy                           = 3136          // one group's copies
+		xsAt, xsSize                     = 0, 6272       // the input padded by 1x1: [group][block][row][pixel][16]
+		vAt, vSize                       = 6272, 10368   // the input's transform: [group][block][36 positions][9 tiles][16]
+		dysAt, dysSize                   = 16640, 13824  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		zAt, zSize                       = 30464, 31104  // dY's transform: [group][block][36 positions][9 tiles][16]
+		vGroup                           = 5184          // one group's V and M
+		vBlock                           = 5184          // a block of V or M: [position][tile][16]
+		position                         = 144           // a transform position of a block: [tile][16]
+		tilesH, tilesW                   = 3, 3
+		positions, zGroup, zBlock        = 36, 15552, 5184       // the transform positions, one group's Z and a block of it
+		tile                             = 4                     // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 1, 3, 8, 3            // the blocks, and the channels and output blocks per call
-		vAt, dyAt, zAt                   = 6272, 16640, 30464    // where V, dY's copy and Z start in the scratch
 		outH, outW, rowsP, dyRow, dyCopy = 12, 12, 12, 192, 6912 // dY's copy: rowsP rows of dyRow values per block
 	)
-	buf := m.scratch[worker]
-	xs, v, dys, z := buf[:vAt], buf[vAt:dyAt], buf[dyAt:zAt], buf[zAt:]
+	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -233,7 +234,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoInKernel(v[gr*vSize+cb*positions*position+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
 			}
 		}
 	}
@@ -248,7 +249,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoDyKernel(z[gr*zSize+ob*positions*position+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv2WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
 			}
 		}
 	}
@@ -257,9 +258,9 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vSize+(cb*positions+xi)*position+c0:]
+					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zSize+(ob*positions+xi)*position:])
+						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
 						at += t * f * 16
 					}
 				}
@@ -269,35 +270,47 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 }
 
 // conv2WinoDW sets the gradient of conv2's filters of output channels lo…hi−1 (u: channel u%48 of
-// group u/48) from the summed partials dU in F(4x4,3x3)'s domain: dW = Gᵀ dU G, in float64.
+// group u/48) from the summed partials dU in F(4x4,3x3)'s domain: dW = Gᵀ dU G in float64, G winogradG4x3, every sum
+// without its zero terms.
 func (m *Model) conv2WinoDW(worker, lo, hi int) {
 	const (
-		gIn, gOut, kh, kw         = 16, 48, 3, 3
-		inBlocks, outBlocks, t, f = 1, 3, 8, 3
-		groupSums                 = 27648 // one group's partial sums
+		dwAt, dwSize             = 832, 55296 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		gIn, gOut, kh, kw, alpha = 16, 48, 3, 3, 6
+		outBlocks, t, f          = 3, 8, 3
+		groupSums                = 27648 // one group's partial sums
+		position                 = 768   // between the partial sums of two transform positions
 	)
-	grad, sums := m.params[2].Grad, m.partials[0][832:]
+	grad, sums := m.params[2].Grad, m.partials[0][dwAt:dwAt+dwSize]
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ol := o/16, o%16
 		for ci := 0; ci < gIn; ci++ {
 			cb, c := ci/16, ci%16
-			// position 0's partial sum; position ξ's are ξ·inBlocks·16·outBlocks·16 further
+			// position 0's partial sum
 			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
-			d00, d01, d02, d03, d04, d05, d10, d11, d12, d13, d14, d15, d20, d21, d22, d23, d24, d25, d30, d31, d32, d33, d34, d35, d40, d41, d42, d43, d44, d45, d50, d51, d52, d53, d54, d55 := float64(du[0]), float64(du[768]), float64(du[1536]), float64(du[2304]), float64(du[3072]), float64(du[3840]), float64(du[4608]), float64(du[5376]), float64(du[6144]), float64(du[6912]), float64(du[7680]), float64(du[8448]), float64(du[9216]), float64(du[9984]), float64(du[10752]), float64(du[11520]), float64(du[12288]), float64(du[13056]), float64(du[13824]), float64(du[14592]), float64(du[15360]), float64(du[16128]), float64(du[16896]), float64(du[17664]), float64(du[18432]), float64(du[19200]), float64(du[19968]), float64(du[20736]), float64(du[21504]), float64(du[22272]), float64(du[23040]), float64(du[23808]), float64(du[24576]), float64(du[25344]), float64(du[26112]), float64(du[26880])
+			// T = Gᵀ dU, then dW = T G.
+			var t [kh][alpha]float64
+			for i := range kh {
+				for j := range alpha {
+					for k := range alpha {
+						if v := winogradG4x3[k][i]; v != 0 {
+							t[i][j] += float64(v * float64(du[(k*alpha+j)*position]))
+						}
+					}
+				}
+			}
 			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
-			t00, t01, t02, t03, t04, t05 := 0.25*d00-0.16666666666666666*d10-0.16666666666666666*d20+0.041666666666666664*d30+0.041666666666666664*d40, 0.25*d01-0.16666666666666666*d11-0.16666666666666666*d21+0.041666666666666664*d31+0.041666666666666664*d41, 0.25*d02-0.16666666666666666*d12-0.16666666666666666*d22+0.041666666666666664*d32+0.041666666666666664*d42, 0.25*d03-0.16666666666666666*d13-0.16666666666666666*d23+0.041666666666666664*d33+0.041666666666666664*d43, 0.25*d04-0.16666666666666666*d14-0.16666666666666666*d24+0.041666666666666664*d34+0.041666666666666664*d44, 0.25*d05-0.16666666666666666*d15-0.16666666666666666*d25+0.041666666666666664*d35+0.041666666666666664*d45 // row 0 of Gᵀ dU
-			t10, t11, t12, t13, t14, t15 := -0.16666666666666666*d10+0.16666666666666666*d20+0.08333333333333333*d30-0.08333333333333333*d40, -0.16666666666666666*d11+0.16666666666666666*d21+0.08333333333333333*d31-0.08333333333333333*d41, -0.16666666666666666*d12+0.16666666666666666*d22+0.08333333333333333*d32-0.08333333333333333*d42, -0.16666666666666666*d13+0.16666666666666666*d23+0.08333333333333333*d33-0.08333333333333333*d43, -0.16666666666666666*d14+0.16666666666666666*d24+0.08333333333333333*d34-0.08333333333333333*d44, -0.16666666666666666*d15+0.16666666666666666*d25+0.08333333333333333*d35-0.08333333333333333*d45                                                             // row 1 of Gᵀ dU
-			t20, t21, t22, t23, t24, t25 := -0.16666666666666666*d10-0.16666666666666666*d20+0.16666666666666666*d30+0.16666666666666666*d40+d50, -0.16666666666666666*d11-0.16666666666666666*d21+0.16666666666666666*d31+0.16666666666666666*d41+d51, -0.16666666666666666*d12-0.16666666666666666*d22+0.16666666666666666*d32+0.16666666666666666*d42+d52, -0.16666666666666666*d13-0.16666666666666666*d23+0.16666666666666666*d33+0.16666666666666666*d43+d53, -0.16666666666666666*d14-0.16666666666666666*d24+0.16666666666666666*d34+0.16666666666666666*d44+d54, -0.16666666666666666*d15-0.16666666666666666*d25+0.16666666666666666*d35+0.16666666666666666*d45+d55                                     // row 2 of Gᵀ dU
-			dw[0] = float32(0.25*t00 - 0.16666666666666666*t01 - 0.16666666666666666*t02 + 0.041666666666666664*t03 + 0.041666666666666664*t04)
-			dw[1] = float32(-0.16666666666666666*t01 + 0.16666666666666666*t02 + 0.08333333333333333*t03 - 0.08333333333333333*t04)
-			dw[2] = float32(-0.16666666666666666*t01 - 0.16666666666666666*t02 + 0.16666666666666666*t03 + 0.16666666666666666*t04 + t05)
-			dw[3] = float32(0.25*t10 - 0.16666666666666666*t11 - 0.16666666666666666*t12 + 0.041666666666666664*t13 + 0.041666666666666664*t14)
-			dw[4] = float32(-0.16666666666666666*t11 + 0.16666666666666666*t12 + 0.08333333333333333*t13 - 0.08333333333333333*t14)
-			dw[5] = float32(-0.16666666666666666*t11 - 0.16666666666666666*t12 + 0.16666666666666666*t13 + 0.16666666666666666*t14 + t15)
-			dw[6] = float32(0.25*t20 - 0.16666666666666666*t21 - 0.16666666666666666*t22 + 0.041666666666666664*t23 + 0.041666666666666664*t24)
-			dw[7] = float32(-0.16666666666666666*t21 + 0.16666666666666666*t22 + 0.08333333333333333*t23 - 0.08333333333333333*t24)
-			dw[8] = float32(-0.16666666666666666*t21 - 0.16666666666666666*t22 + 0.16666666666666666*t23 + 0.16666666666666666*t24 + t25)
+			for i := range kh {
+				for j := range kw {
+					var sum float64
+					for k := range alpha {
+						if v := winogradG4x3[k][j]; v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					dw[i*kw+j] = float32(sum)
+				}
+			}
 		}
 	}
 }
@@ -305,17 +318,18 @@ func (m *Model) conv2WinoDW(worker, lo, hi int) {
 // conv2GradImage computes one image of conv2's input gradient by F(4x4,3x3): src (96x12x12, NCHW16c) into dst (32x12x12, NCHW16c).
 func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 2, 48, 16 // channels per group
-		inH, inW, pixels         = 12, 12, 144
-		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 224, 3136, 1 // strides of the input copy
-		inCopy, outCopy          = 9408, 2304       // one group's copies
-		inItems                  = 18               // input blocks × rows of tiles
-		mulItems                 = 72               // transform positions × calls
-		outItems                 = 6                // output blocks × rows of tiles
+		groups, gIn       = 2, 48 // channels per group
+		inH, inW          = 12, 12
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 224, 3136 // strides of the input copy
+		inCopy            = 9408          // one group's copies
+		xsAt, xsSize      = 0, 18816      // dY padded by 1x1: [group][block][row][pixel][16]
+		inItems           = 18            // each a row of tiles of an input block of a group
+		mulItems          = 72            // each 1 output blocks at a transform position of a group
+		outItems          = 6             // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	xs := m.scratch[worker][:groups*inCopy]
+	xs := m.scratch[worker][xsAt : xsAt+xsSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -338,20 +352,21 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 // tiles of block u/3%3 of group u/9.
 func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 23424, 15552 // one group's V in the scratch: [3 input blocks][36 positions][9 tiles][16]
+		xsAt, xsSize     = 0, 18816     // dY padded by 1x1: [group][block][row][pixel][16]
+		vAt, vSize       = 18816, 31104 // the input's transform: [group][block][36 positions][9 tiles][16]
+		vGroup           = 15552        // one group's V and M
+		vBlock           = 5184         // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 3, 3
-		vBlock           = 5184 // a block of V: its positions
 		inBlocks, inCopy = 3, 9408
 		row, block       = 224, 3136 // strides of the input copy
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf := m.scratch[worker]
-	xs, v := buf[:18816], buf[vAt:]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:])
+		conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:])
 	}
 }
 
@@ -359,22 +374,23 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·1…) of transform position u/1%36 of group u/36.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 23424, 15552 // one group's V in the scratch: [3 input blocks][36 positions][9 tiles][16]
-		mAt, mSize                 = 54528, 5184  // one group's M in the scratch: [1 output blocks][36 positions][9 tiles][16]
+		vAt, vSize                 = 18816, 31104 // the input's transform: [group][block][36 positions][9 tiles][16]
+		mAt, mSize                 = 49920, 10368 // the products: [group][block][36 positions][9 tiles][16]
+		vGroup, mGroup             = 15552, 5184  // one group's V and M
+		position                   = 144          // a transform position of a block: [tile][16]
+		uAt                        = 0            // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		zerosAt                    = 55328        // zero biases of the products
 		positions, calls, inBlocks = 36, 1, 3
-		position                   = 144 // between the transform positions of a block of V or M
-		callOut, callWeights       = 5184, 768
-		zeros                      = 55328 // where the transformed weights hold zeros, the products' bias
+		callOut, callWeights       = 5184, 768 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv2Relaid
-	v, mm := buf[vAt:mAt], buf[mAt:]
+	v, mm, w := m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][mAt:mAt+mSize], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
-		at := (gr*positions+xi)*calls + call
-		conv2GradWinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
+		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
+		conv2GradWinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -383,101 +399,80 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 54528, 5184 // one group's M in the scratch: [1 output blocks][36 positions][9 tiles][16]
+		mAt, mSize         = 49920, 10368 // the products: [group][block][36 positions][9 tiles][16]
+		mGroup             = 5184         // one group's V and M
+		mBlock             = 5184         // a block of V or M: [position][tile][16]
 		tilesH, tilesW     = 3, 3
-		mBlock             = 5184 // a block of M: its positions
+		biasesAt           = 55296 // zero biases, [group][output block][16]
 		outBlocks, outCopy = 1, 2304
 		outH, outW, tile   = 12, 12, 4 // the output, and a tile's rows
-		biases             = 55296     // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv2Relaid
-	ys, mm := m.outs[worker], buf[mAt:]
+	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
 // conv2Relay transforms the filters of conv2's input gradient for conv2GradWinoMulKernel (conv2RelayRows, split over the workers).
 func (m *Model) conv2Relay() {
-	runtime.Parallel(32, m.kernels.conv2RelayRows) // groups × output channels
+	runtime.Parallel(32, m.kernels.conv2RelayRows) // each an output channel's filters, G g Gᵀ
 }
 
 // conv2RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%16 of group u/16), each
-// 3x3 filter g into U = G g Gᵀ in float64, with G of F(4x4,3x3):
-//
-//	[   0.25      0      0 ]
-//	[ -0.1667 -0.1667 -0.1667 ]
-//	[ -0.1667 0.1667 -0.1667 ]
-//	[ 0.04167 0.08333 0.1667 ]
-//	[ 0.04167 -0.08333 0.1667 ]
-//	[      0      0      1 ]
-//
+// 3x3 filter g into U = G g Gᵀ in float64, G winogradG4x3 (F(4x4,3x3)), every sum without its zero terms.
 // U is laid out per group, transform position and call as [input channel][1 output blocks][16
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv2RelayRows(worker, lo, hi int) {
 	const (
+		uAt                             = 0      // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		biasesAt                        = 55296  // zero biases, [group][output block][16]
 		gIn, gOut                       = 48, 16 // the convolution's channels per group
-		kh, kw                          = 3, 3
+		kh, kw, alpha                   = 3, 3, 6
 		outBlocks, perCall, callWeights = 1, 1, 768
-		uSize, biases                   = 27648, 55296 // one group's transformed weights, and where the biases start
+		group, position                 = 27648, 768 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv2Weight, m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ch := o/16, o%16
-		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			q := p[at+c*perCall*16:]
-			g := w[((gr*gIn+c)*gOut+o)*kh*kw:][:kh*kw]
-			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[8]), float64(g[7]), float64(g[6]), float64(g[5]), float64(g[4]), float64(g[3]), float64(g[2]), float64(g[1]), float64(g[0])
-			t00, t01, t02 := 0.25*g00, 0.25*g01, 0.25*g02                                                                                                                                                                                                 // row 0 of G g
-			t10, t11, t12 := -0.16666666666666666*g00-0.16666666666666666*g10-0.16666666666666666*g20, -0.16666666666666666*g01-0.16666666666666666*g11-0.16666666666666666*g21, -0.16666666666666666*g02-0.16666666666666666*g12-0.16666666666666666*g22 // row 1 of G g
-			t20, t21, t22 := -0.16666666666666666*g00+0.16666666666666666*g10-0.16666666666666666*g20, -0.16666666666666666*g01+0.16666666666666666*g11-0.16666666666666666*g21, -0.16666666666666666*g02+0.16666666666666666*g12-0.16666666666666666*g22 // row 2 of G g
-			t30, t31, t32 := 0.041666666666666664*g00+0.08333333333333333*g10+0.16666666666666666*g20, 0.041666666666666664*g01+0.08333333333333333*g11+0.16666666666666666*g21, 0.041666666666666664*g02+0.08333333333333333*g12+0.16666666666666666*g22 // row 3 of G g
-			t40, t41, t42 := 0.041666666666666664*g00-0.08333333333333333*g10+0.16666666666666666*g20, 0.041666666666666664*g01-0.08333333333333333*g11+0.16666666666666666*g21, 0.041666666666666664*g02-0.08333333333333333*g12+0.16666666666666666*g22 // row 4 of G g
-			t50, t51, t52 := g20, g21, g22                                                                                                                                                                                                                // row 5 of G g
-			q[0] = float32(0.25 * t00)
-			q[768] = float32(-0.16666666666666666*t00 - 0.16666666666666666*t01 - 0.16666666666666666*t02)
-			q[1536] = float32(-0.16666666666666666*t00 + 0.16666666666666666*t01 - 0.16666666666666666*t02)
-			q[2304] = float32(0.041666666666666664*t00 + 0.08333333333333333*t01 + 0.16666666666666666*t02)
-			q[3072] = float32(0.041666666666666664*t00 - 0.08333333333333333*t01 + 0.16666666666666666*t02)
-			q[3840] = float32(t02)
-			q[4608] = float32(0.25 * t10)
-			q[5376] = float32(-0.16666666666666666*t10 - 0.16666666666666666*t11 - 0.16666666666666666*t12)
-			q[6144] = float32(-0.16666666666666666*t10 + 0.16666666666666666*t11 - 0.16666666666666666*t12)
-			q[6912] = float32(0.041666666666666664*t10 + 0.08333333333333333*t11 + 0.16666666666666666*t12)
-			q[7680] = float32(0.041666666666666664*t10 - 0.08333333333333333*t11 + 0.16666666666666666*t12)
-			q[8448] = float32(t12)
-			q[9216] = float32(0.25 * t20)
-			q[9984] = float32(-0.16666666666666666*t20 - 0.16666666666666666*t21 - 0.16666666666666666*t22)
-			q[10752] = float32(-0.16666666666666666*t20 + 0.16666666666666666*t21 - 0.16666666666666666*t22)
-			q[11520] = float32(0.041666666666666664*t20 + 0.08333333333333333*t21 + 0.16666666666666666*t22)
-			q[12288] = float32(0.041666666666666664*t20 - 0.08333333333333333*t21 + 0.16666666666666666*t22)
-			q[13056] = float32(t22)
-			q[13824] = float32(0.25 * t30)
-			q[14592] = float32(-0.16666666666666666*t30 - 0.16666666666666666*t31 - 0.16666666666666666*t32)
-			q[15360] = float32(-0.16666666666666666*t30 + 0.16666666666666666*t31 - 0.16666666666666666*t32)
-			q[16128] = float32(0.041666666666666664*t30 + 0.08333333333333333*t31 + 0.16666666666666666*t32)
-			q[16896] = float32(0.041666666666666664*t30 - 0.08333333333333333*t31 + 0.16666666666666666*t32)
-			q[17664] = float32(t32)
-			q[18432] = float32(0.25 * t40)
-			q[19200] = float32(-0.16666666666666666*t40 - 0.16666666666666666*t41 - 0.16666666666666666*t42)
-			q[19968] = float32(-0.16666666666666666*t40 + 0.16666666666666666*t41 - 0.16666666666666666*t42)
-			q[20736] = float32(0.041666666666666664*t40 + 0.08333333333333333*t41 + 0.16666666666666666*t42)
-			q[21504] = float32(0.041666666666666664*t40 - 0.08333333333333333*t41 + 0.16666666666666666*t42)
-			q[22272] = float32(t42)
-			q[23040] = float32(0.25 * t50)
-			q[23808] = float32(-0.16666666666666666*t50 - 0.16666666666666666*t51 - 0.16666666666666666*t52)
-			q[24576] = float32(-0.16666666666666666*t50 + 0.16666666666666666*t51 - 0.16666666666666666*t52)
-			q[25344] = float32(0.041666666666666664*t50 + 0.08333333333333333*t51 + 0.16666666666666666*t52)
-			q[26112] = float32(0.041666666666666664*t50 - 0.08333333333333333*t51 + 0.16666666666666666*t52)
-			q[26880] = float32(t52)
+			at := ((gr*gIn+c)*gOut + o) * kh * kw
+			var g [kh][kw]float64
+			for y := range kh {
+				for x := range kw {
+					g[y][x] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
+				}
+			}
+			// T = G g, then U = T Gᵀ.
+			var t [alpha][kw]float64
+			for i := range alpha {
+				for j := range kw {
+					for k, v := range winogradG4x3[i] {
+						if v != 0 {
+							t[i][j] += float64(v * g[k][j])
+						}
+					}
+				}
+			}
+			q := p[base+c*perCall*16:]
+			for i := range alpha {
+				for j := range alpha {
+					var sum float64
+					for k, v := range winogradG4x3[j] {
+						if v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					q[(i*alpha+j)*position] = float32(sum)
+				}
+			}
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = 0
+		p[biasesAt+(gr*outBlocks+ob)*16+ch] = 0
 	}
 }
 
@@ -489,10 +484,11 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 13824     // 96x12x12
 		outSize           = 3456      // 96x6x6
+		gAt, gSize        = 0, 576    // their gradient, blocked: [pixel][16]
 		inBlock, outBlock = 2304, 576 // a block of each
 		outPlane          = 36
 	)
-	in, dy, dx, g := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize], m.scratch[worker][:outBlock]
+	in, dy, dx, g := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize], m.scratch[worker][gAt:gAt+gSize]
 	for u := lo; u < hi; u++ {
 		runtime.ToBlocks(g, dy[u*outBlock:], outPlane, 16, outPlane)
 		runtime.MaxPoolBlockedBackward(dx[u*inBlock:(u+1)*inBlock], in[u*inBlock:(u+1)*inBlock], g, &pool2Window)

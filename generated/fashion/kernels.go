@@ -7,8 +7,7 @@ import "github.com/netc-project/netc/runtime"
 // conv1 runs conv1 + conv1.relu (specs/fashion.net:39), 1x28x28 → 32x24x24 per image,
 // on images lo…hi−1.
 // Per image and group: the image read in place (planes without padding), 2 output blocks of 16
-// channels computed by conv1Kernel, 2 blocks and a row at a time, the bias added, then max(0, ·);
-// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
+// channels computed by conv1Kernel, 2 blocks and a row at a time, the bias added, then max(0, ·). The rows of one image are split over the workers when they have fewer images.
 func (m *Model) conv1(worker, lo, hi int) {
 	const (
 		inSize  = 784   // 1x28x28
@@ -23,19 +22,14 @@ func (m *Model) conv1(worker, lo, hi int) {
 // conv1Image computes one image of conv1: src (1x28x28, NCHW) into dst (32x24x24, NCHW16c).
 func (m *Model) conv1Image(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 1, 1, 32 // channels per group
-		inH, inW, pixels         = 28, 28, 576
-		ph, pw                   = 0, 0            // the padding
-		pixel, row, block, plane = 1, 28, 784, 784 // strides of the input copy
-		inCopy, outCopy          = 784, 18432      // one group's copies
-		items                    = 24              // kernel calls: 1 groups × 1 calls × 24 rows
+		rows = 24 // kernel calls, each an output row of 2 blocks of a group
 	)
 	m.ins[worker] = src  // the kernels read the image in place: its copy would be the same
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	if m.wide {
-		runtime.Parallel(items, m.kernels.conv1Rows)
+		runtime.Parallel(rows, m.kernels.conv1Rows)
 	} else {
-		m.conv1Rows(worker, 0, items)
+		m.conv1Rows(worker, 0, rows)
 	}
 }
 
@@ -44,11 +38,12 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 // worker 0's copies.
 func (m *Model) conv1Rows(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 1, 1, 24, 24
-		sh, row                   = 1, 28 // the stride, and a row of the input copy
-		inCopy, outCopy           = 784, 18432
-		callBlocks, callWeights   = 18432, 800 // one call's output blocks and weights
-		biases                    = 800        // where the biases start in the packed weights
+		calls, outH, outW       = 1, 24, 24
+		sh, row                 = 1, 28 // the stride, and a row of the input copy
+		inCopy, outCopy         = 784, 18432
+		callBlocks, callWeights = 18432, 800 // one call's output blocks and weights
+		biases                  = 800        // where the biases start in the packed weights
+		inBlocks                = 1
 	)
 	if m.wide {
 		worker = 0
@@ -57,7 +52,7 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
-		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*32:], 1)
+		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*32:], inBlocks)
 	}
 }
 
@@ -65,15 +60,17 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 // [2 output blocks][16 channels], zero for channels beyond the group's; then the biases.
 func (m *Model) conv1Pack() {
 	const (
+		weightsAt             = 0   // the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		biasesAt              = 800 // the biases, [group][output block][16]
 		gIn, gOut, kh, kw     = 1, 32, 5, 5
 		lanes, perCall, calls = 1, 2, 1
-		callWeights, biases   = 800, 800
+		callWeights           = 800
 	)
 	w, p := m.conv1Weight, m.conv1Packed
 	clear(p)
 	for o := 0; o < 32; o++ {
 		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
-		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		at := weightsAt + (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
 			for ky := 0; ky < kh; ky++ {
 				for kx := 0; kx < kw; kx++ {
@@ -81,7 +78,7 @@ func (m *Model) conv1Pack() {
 				}
 			}
 		}
-		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv1Bias[o]
+		p[biasesAt+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.conv1Bias[o]
 	}
 }
 
@@ -94,7 +91,6 @@ func (m *Model) pool1(worker, lo, hi int) {
 		inSize            = 18432      // 32x24x24
 		outSize           = 4608       // 32x12x12
 		inBlock, outBlock = 9216, 2304 // a block of each
-		outPlane          = 144
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
 	for u := lo; u < hi; u++ {
@@ -112,29 +108,32 @@ var pool1Window = runtime.Pool{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 // In chunks of 128 pixels (pool1LrnChunks, split over the workers when they have fewer images): the
 // windows summed in the blocked layout by runtime.LRNWindowBlocked, then each block scaled.
 func (m *Model) pool1Lrn(worker, lo, hi int) {
+	const (
+		chunks = 2 // per image: 128 pixels of an image each
+	)
 	if m.wide {
-		runtime.Parallel(m.n*2, m.kernels.pool1LrnChunks)
+		runtime.Parallel(m.n*chunks, m.kernels.pool1LrnChunks)
 		return
 	}
-	m.pool1LrnChunks(worker, lo*2, hi*2)
+	m.pool1LrnChunks(worker, lo*chunks, hi*chunks)
 }
 
 // pool1LrnChunks normalises chunks lo…hi−1: chunk u is pixels (u%2)·128… of image u/2.
 func (m *Model) pool1LrnChunks(worker, lo, hi int) {
 	const (
-		channels        = 32
-		pixels          = 144
-		chunk           = 128 // pixels at a time, in the channel-blocked layout
-		inSize, outSize = 4608, 4608
-		before, after   = 2, 2 // channels in the window around c
-		k               = float32(2)
-		scale           = float32(2e-05) // α'
-		beta            = float32(0.75)
-		blocks, chunks  = 2, 2
+		sumsAt, sumsSize = 0, 4096  // a chunk's window sums: [block][pixel][16]
+		rowAt, rowSize   = 4096, 64 // the squares of a pixel's channels, zero beyond them
+		pixels           = 144
+		chunk            = 128 // pixels at a time, in the channel-blocked layout
+		inSize, outSize  = 4608, 4608
+		before, after    = 2, 2 // channels in the window around c
+		k                = float32(2)
+		scale            = float32(2e-05) // α'
+		beta             = float32(0.75)
+		blocks, chunks   = 2, 2
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
-	buf := m.scratch[worker]
-	sums, row := buf[:channels*chunk], buf[channels*chunk:channels*(chunk+1)+32]
+	sums, row := m.scratch[worker][sumsAt:sumsAt+sumsSize], m.scratch[worker][rowAt:rowAt+rowSize]
 	clear(row) // zero beyond the channels
 	for u := lo; u < hi; u++ {
 		i, p0 := u/chunks, u%chunks*chunk
@@ -168,17 +167,18 @@ func (m *Model) conv2(worker, lo, hi int) {
 // conv2Image computes one image of conv2 by F(4x4,3x3): src (32x12x12, NCHW16c) into dst (96x12x12, NCHW16c).
 func (m *Model) conv2Image(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 2, 16, 48 // channels per group
-		inH, inW, pixels         = 12, 12, 144
-		ph, pw                   = 1, 1             // the padding
-		pixel, row, block, plane = 16, 224, 3136, 1 // strides of the input copy
-		inCopy, outCopy          = 3136, 6912       // one group's copies
-		inItems                  = 6                // input blocks × rows of tiles
-		mulItems                 = 72               // transform positions × calls
-		outItems                 = 18               // output blocks × rows of tiles
+		groups, gIn       = 2, 16 // channels per group
+		inH, inW          = 12, 12
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 224, 3136 // strides of the input copy
+		inCopy            = 3136          // one group's copies
+		xsAt, xsSize      = 0, 6272       // the input padded by 1x1: [group][block][row][pixel][16]
+		inItems           = 6             // each a row of tiles of an input block of a group
+		mulItems          = 72            // each 3 output blocks at a transform position of a group
+		outItems          = 18            // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
-	xs := m.scratch[worker][:groups*inCopy]
+	xs := m.scratch[worker][xsAt : xsAt+xsSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -201,20 +201,21 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 // tiles of block u/3%1 of group u/3.
 func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	const (
-		vAt, vSize       = 20096, 5184 // one group's V in the scratch: [1 input blocks][36 positions][9 tiles][16]
+		xsAt, xsSize     = 0, 6272     // the input padded by 1x1: [group][block][row][pixel][16]
+		vAt, vSize       = 6272, 10368 // the input's transform: [group][block][36 positions][9 tiles][16]
+		vGroup           = 5184        // one group's V and M
+		vBlock           = 5184        // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 3, 3
-		vBlock           = 5184 // a block of V: its positions
 		inBlocks, inCopy = 1, 3136
 		row, block       = 224, 3136 // strides of the input copy
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf := m.scratch[worker]
-	xs, v := buf[:6272], buf[vAt:]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2WinoInKernel(v[gr*vSize+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:])
+		conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:])
 	}
 }
 
@@ -222,22 +223,23 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·3…) of transform position u/1%36 of group u/36.
 func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 20096, 5184  // one group's V in the scratch: [1 input blocks][36 positions][9 tiles][16]
-		mAt, mSize                 = 30464, 15552 // one group's M in the scratch: [3 output blocks][36 positions][9 tiles][16]
+		vAt, vSize                 = 6272, 10368  // the input's transform: [group][block][36 positions][9 tiles][16]
+		mAt, mSize                 = 16640, 31104 // the products: [group][block][36 positions][9 tiles][16]
+		vGroup, mGroup             = 5184, 15552  // one group's V and M
+		position                   = 144          // a transform position of a block: [tile][16]
+		uAt                        = 0            // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		zerosAt                    = 55392        // zero biases of the products
 		positions, calls, inBlocks = 36, 1, 1
-		position                   = 144 // between the transform positions of a block of V or M
-		callOut, callWeights       = 15552, 768
-		zeros                      = 55392 // where the transformed weights hold zeros, the products' bias
+		callOut, callWeights       = 15552, 768 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv2Packed
-	v, mm := buf[vAt:mAt], buf[mAt:]
+	v, mm, w := m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][mAt:mAt+mSize], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
-		at := (gr*positions+xi)*calls + call
-		conv2WinoMulKernel(mm[gr*mSize+call*callOut+xi*position:], v[gr*vSize+xi*position:], w[at*callWeights:(at+1)*callWeights], w[zeros:], inBlocks)
+		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
+		conv2WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -246,101 +248,80 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 30464, 15552 // one group's M in the scratch: [3 output blocks][36 positions][9 tiles][16]
+		mAt, mSize         = 16640, 31104 // the products: [group][block][36 positions][9 tiles][16]
+		mGroup             = 15552        // one group's V and M
+		mBlock             = 5184         // a block of V or M: [position][tile][16]
 		tilesH, tilesW     = 3, 3
-		mBlock             = 5184 // a block of M: its positions
+		biasesAt           = 55296 // the biases, [group][output block][16]
 		outBlocks, outCopy = 3, 6912
 		outH, outW, tile   = 12, 12, 4 // the output, and a tile's rows
-		biases             = 55296     // where the biases start in the transformed weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
 	}
-	buf, w := m.scratch[worker], m.conv2Packed
-	ys, mm := m.outs[worker], buf[mAt:]
+	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mSize+ob*mBlock+ty*tilesW*16:], w[biases+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
 // conv2Pack transforms the filters of conv2 for conv2WinoMulKernel (conv2PackRows, split over the workers).
 func (m *Model) conv2Pack() {
-	runtime.Parallel(96, m.kernels.conv2PackRows) // groups × output channels
+	runtime.Parallel(96, m.kernels.conv2PackRows) // each an output channel's filters, G g Gᵀ
 }
 
 // conv2PackRows transforms the filters of output channels lo…hi−1 (u: channel u%48 of group u/48), each
-// 3x3 filter g into U = G g Gᵀ in float64, with G of F(4x4,3x3):
-//
-//	[   0.25      0      0 ]
-//	[ -0.1667 -0.1667 -0.1667 ]
-//	[ -0.1667 0.1667 -0.1667 ]
-//	[ 0.04167 0.08333 0.1667 ]
-//	[ 0.04167 -0.08333 0.1667 ]
-//	[      0      0      1 ]
-//
+// 3x3 filter g into U = G g Gᵀ in float64, G winogradG4x3 (F(4x4,3x3)), every sum without its zero terms.
 // U is laid out per group, transform position and call as [input channel][3 output blocks][16
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv2PackRows(worker, lo, hi int) {
 	const (
+		uAt                             = 0      // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		biasesAt                        = 55296  // the biases, [group][output block][16]
 		gIn, gOut                       = 16, 48 // the convolution's channels per group
-		kh, kw                          = 3, 3
+		kh, kw, alpha                   = 3, 3, 6
 		outBlocks, perCall, callWeights = 3, 3, 768
-		uSize, biases                   = 27648, 55296 // one group's transformed weights, and where the biases start
+		group, position                 = 27648, 768 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv2Weight, m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, o := u/gOut, u%gOut
 		ob, ch := o/16, o%16
-		at := gr*uSize + ob/perCall*callWeights + ob%perCall*16 + ch
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
-			q := p[at+c*perCall*16:]
-			g := w[((gr*gOut+o)*gIn+c)*kh*kw:][:kh*kw]
-			g00, g01, g02, g10, g11, g12, g20, g21, g22 := float64(g[0]), float64(g[1]), float64(g[2]), float64(g[3]), float64(g[4]), float64(g[5]), float64(g[6]), float64(g[7]), float64(g[8])
-			t00, t01, t02 := 0.25*g00, 0.25*g01, 0.25*g02                                                                                                                                                                                                 // row 0 of G g
-			t10, t11, t12 := -0.16666666666666666*g00-0.16666666666666666*g10-0.16666666666666666*g20, -0.16666666666666666*g01-0.16666666666666666*g11-0.16666666666666666*g21, -0.16666666666666666*g02-0.16666666666666666*g12-0.16666666666666666*g22 // row 1 of G g
-			t20, t21, t22 := -0.16666666666666666*g00+0.16666666666666666*g10-0.16666666666666666*g20, -0.16666666666666666*g01+0.16666666666666666*g11-0.16666666666666666*g21, -0.16666666666666666*g02+0.16666666666666666*g12-0.16666666666666666*g22 // row 2 of G g
-			t30, t31, t32 := 0.041666666666666664*g00+0.08333333333333333*g10+0.16666666666666666*g20, 0.041666666666666664*g01+0.08333333333333333*g11+0.16666666666666666*g21, 0.041666666666666664*g02+0.08333333333333333*g12+0.16666666666666666*g22 // row 3 of G g
-			t40, t41, t42 := 0.041666666666666664*g00-0.08333333333333333*g10+0.16666666666666666*g20, 0.041666666666666664*g01-0.08333333333333333*g11+0.16666666666666666*g21, 0.041666666666666664*g02-0.08333333333333333*g12+0.16666666666666666*g22 // row 4 of G g
-			t50, t51, t52 := g20, g21, g22                                                                                                                                                                                                                // row 5 of G g
-			q[0] = float32(0.25 * t00)
-			q[768] = float32(-0.16666666666666666*t00 - 0.16666666666666666*t01 - 0.16666666666666666*t02)
-			q[1536] = float32(-0.16666666666666666*t00 + 0.16666666666666666*t01 - 0.16666666666666666*t02)
-			q[2304] = float32(0.041666666666666664*t00 + 0.08333333333333333*t01 + 0.16666666666666666*t02)
-			q[3072] = float32(0.041666666666666664*t00 - 0.08333333333333333*t01 + 0.16666666666666666*t02)
-			q[3840] = float32(t02)
-			q[4608] = float32(0.25 * t10)
-			q[5376] = float32(-0.16666666666666666*t10 - 0.16666666666666666*t11 - 0.16666666666666666*t12)
-			q[6144] = float32(-0.16666666666666666*t10 + 0.16666666666666666*t11 - 0.16666666666666666*t12)
-			q[6912] = float32(0.041666666666666664*t10 + 0.08333333333333333*t11 + 0.16666666666666666*t12)
-			q[7680] = float32(0.041666666666666664*t10 - 0.08333333333333333*t11 + 0.16666666666666666*t12)
-			q[8448] = float32(t12)
-			q[9216] = float32(0.25 * t20)
-			q[9984] = float32(-0.16666666666666666*t20 - 0.16666666666666666*t21 - 0.16666666666666666*t22)
-			q[10752] = float32(-0.16666666666666666*t20 + 0.16666666666666666*t21 - 0.16666666666666666*t22)
-			q[11520] = float32(0.041666666666666664*t20 + 0.08333333333333333*t21 + 0.16666666666666666*t22)
-			q[12288] = float32(0.041666666666666664*t20 - 0.08333333333333333*t21 + 0.16666666666666666*t22)
-			q[13056] = float32(t22)
-			q[13824] = float32(0.25 * t30)
-			q[14592] = float32(-0.16666666666666666*t30 - 0.16666666666666666*t31 - 0.16666666666666666*t32)
-			q[15360] = float32(-0.16666666666666666*t30 + 0.16666666666666666*t31 - 0.16666666666666666*t32)
-			q[16128] = float32(0.041666666666666664*t30 + 0.08333333333333333*t31 + 0.16666666666666666*t32)
-			q[16896] = float32(0.041666666666666664*t30 - 0.08333333333333333*t31 + 0.16666666666666666*t32)
-			q[17664] = float32(t32)
-			q[18432] = float32(0.25 * t40)
-			q[19200] = float32(-0.16666666666666666*t40 - 0.16666666666666666*t41 - 0.16666666666666666*t42)
-			q[19968] = float32(-0.16666666666666666*t40 + 0.16666666666666666*t41 - 0.16666666666666666*t42)
-			q[20736] = float32(0.041666666666666664*t40 + 0.08333333333333333*t41 + 0.16666666666666666*t42)
-			q[21504] = float32(0.041666666666666664*t40 - 0.08333333333333333*t41 + 0.16666666666666666*t42)
-			q[22272] = float32(t42)
-			q[23040] = float32(0.25 * t50)
-			q[23808] = float32(-0.16666666666666666*t50 - 0.16666666666666666*t51 - 0.16666666666666666*t52)
-			q[24576] = float32(-0.16666666666666666*t50 + 0.16666666666666666*t51 - 0.16666666666666666*t52)
-			q[25344] = float32(0.041666666666666664*t50 + 0.08333333333333333*t51 + 0.16666666666666666*t52)
-			q[26112] = float32(0.041666666666666664*t50 - 0.08333333333333333*t51 + 0.16666666666666666*t52)
-			q[26880] = float32(t52)
+			at := ((gr*gOut+o)*gIn + c) * kh * kw
+			var g [kh][kw]float64
+			for y := range kh {
+				for x := range kw {
+					g[y][x] = float64(w[at+y*kw+x])
+				}
+			}
+			// T = G g, then U = T Gᵀ.
+			var t [alpha][kw]float64
+			for i := range alpha {
+				for j := range kw {
+					for k, v := range winogradG4x3[i] {
+						if v != 0 {
+							t[i][j] += float64(v * g[k][j])
+						}
+					}
+				}
+			}
+			q := p[base+c*perCall*16:]
+			for i := range alpha {
+				for j := range alpha {
+					var sum float64
+					for k, v := range winogradG4x3[j] {
+						if v != 0 {
+							sum += float64(v * t[i][k])
+						}
+					}
+					q[(i*alpha+j)*position] = float32(sum)
+				}
+			}
 		}
-		p[biases+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[gr*gOut+o]
+		p[biasesAt+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[gr*gOut+o]
 	}
 }
 
@@ -352,10 +333,11 @@ func (m *Model) pool2(worker, lo, hi int) {
 	const (
 		inSize            = 13824     // 96x12x12
 		outSize           = 3456      // 96x6x6
+		ysAt, ysSize      = 0, 576    // a block's pooled vectors: [pixel][16]
 		inBlock, outBlock = 2304, 576 // a block of each
 		outPlane          = 36
 	)
-	in, out, ys := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize], m.scratch[worker][:outBlock]
+	in, out, ys := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize], m.scratch[worker][ysAt:ysAt+ysSize]
 	for u := lo; u < hi; u++ {
 		runtime.MaxPoolBlocked(ys, in[u*inBlock:(u+1)*inBlock], &pool2Window)
 		runtime.FromBlocks(out[u*outBlock:], outPlane, ys, 16, outPlane)
@@ -374,14 +356,16 @@ var pool2Window = runtime.Pool{H: 12, W: 12, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 // last 32 by the GEMM.
 func (m *Model) fc3() {
 	const (
-		inSize  = 3456 // 96x6x6
-		outSize = 256  // 256
-		images  = 32   // per call of the kernel: its accumulators' lanes
-		calls   = 16   // of 16 outputs each
+		inSize       = 3456         // 96x6x6
+		outSize      = 256          // 256
+		xsAt, xsSize = 0, 110592    // 32 images transposed: [input][image]
+		ysAt, ysSize = 110592, 8192 // the kernel's output: [block of 16 images][output][16]
+		images       = 32           // per call of the kernel: its accumulators' lanes
+		calls        = 16           // 16 outputs for 32 images each
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
 	full := m.n / images * images
-	xs, ys := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images]
+	xs, ys := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize]
 	for g := 0; g < full; g += images {
 		// The images transposed: xs[k·32 + i] = x_(g+i)[k].
 		for i := 0; i < images; i++ {
@@ -417,12 +401,13 @@ func (m *Model) fc3() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc3Rows(worker, lo, hi int) {
 	const (
-		inSize, outSize, width = 3456, 256, 16
-		images                 = 32
+		xsAt, xsSize          = 0, 110592    // 32 images transposed: [input][image]
+		ysAt, ysSize          = 110592, 8192 // the kernel's output: [block of 16 images][output][16]
+		inSize, width, blocks = 3456, 16, 216
 	)
-	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc3Weight
+	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc3Weight
 	for u := lo; u < hi; u++ {
-		fc3Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc3Zeros[:], 216)
+		fc3Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc3Zeros[:], blocks)
 	}
 }
 
@@ -468,4 +453,15 @@ func (m *Model) fc4() {
 		C: out[0*outSize:], LDC: outSize,
 		Epilogue: runtime.Epilogue{ColBias: m.fc4Bias},
 	})
+}
+
+// winogradG4x3 is the matrix G of Winograd's F(4x4,3x3), α × r, from Toom-Cook interpolation
+// (codegen/asm.NewWinograd): the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.
+var winogradG4x3 = [6][3]float64{
+	{0.25, 0, 0},
+	{-0.16666666666666666, -0.16666666666666666, -0.16666666666666666},
+	{-0.16666666666666666, 0.16666666666666666, -0.16666666666666666},
+	{0.041666666666666664, 0.08333333333333333, 0.16666666666666666},
+	{0.041666666666666664, -0.08333333333333333, 0.16666666666666666},
+	{0, 0, 1},
 }

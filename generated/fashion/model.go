@@ -95,10 +95,10 @@ type kernels struct {
 	conv2WinoIn        func(worker, lo, hi int)
 	conv2WinoMul       func(worker, lo, hi int)
 	conv2WinoOut       func(worker, lo, hi int)
-	conv2PackRows      func(worker, lo, hi int)
 	conv2GradWinoIn    func(worker, lo, hi int)
 	conv2GradWinoMul   func(worker, lo, hi int)
 	conv2GradWinoOut   func(worker, lo, hi int)
+	conv2PackRows      func(worker, lo, hi int)
 	conv2RelayRows     func(worker, lo, hi int)
 	conv2WinoDW        func(worker, lo, hi int)
 	fc3Rows            func(worker, lo, hi int)
@@ -116,8 +116,8 @@ func New() *Model {
 func NewSeeded(seed uint64) *Model {
 	m := &Model{seed: seed}
 	m.conv1Packed = runtime.Floats(832)
-	m.conv2Relaid = runtime.Floats(55360)
-	m.conv2Packed = runtime.Floats(55488)
+	m.conv2Relaid = runtime.Floats(55344)
+	m.conv2Packed = runtime.Floats(55440)
 	m.conv1Weight = runtime.Floats(800)
 	m.conv1Bias = runtime.Floats(32)
 	m.conv2Weight = runtime.Floats(13824)

@@ -8,6 +8,8 @@
 //
 // One output row, for c1 + c1.relu (specs/tiny.net:33).
 //
+// Tile: 16×1, the plan's.
+//
 // A row of 16 output pixels, 1 blocks of 16 output channels, in tiles of 16 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
 // its input R11, its weights R12). DI out, SI in, DX w, CX bias; AX the tile loop, BX the tile's
@@ -394,6 +396,8 @@ c1KernelAVX512_t16_b0_row:
 // func c1KernelAVX2(out, in, w, bias *float32, blocks int)
 //
 // One output row, for c1 + c1.relu (specs/tiny.net:33).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 16 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -820,6 +824,8 @@ c1KernelAVX2_t4_b0_row:
 //
 // A weight gradient's sums over an image, for the weight gradient of c1 (specs/tiny.net:33).
 //
+// Tile: 3×1, the plan's.
+//
 // 3 input positions × 1 output blocks of 16 channels, summed over 16 rows of 16
 // output pixels, 3 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z2 accumulators, then the
@@ -863,6 +869,8 @@ c1UpdKernelAVX512_0_0_pixel:
 // func c1UpdKernelAVX2(dw, in, dy *float32)
 //
 // A weight gradient's sums over an image, for the weight gradient of c1 (specs/tiny.net:33).
+//
+// Tile: 3×1, the plan's.
 //
 // 3 input positions × 1 output blocks of 16 channels, summed over 16 rows of 16
 // output pixels, 3 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
@@ -917,6 +925,8 @@ c1UpdKernelAVX2_0_0_pixel:
 // func c2KernelAVX512(out, in, w, bias *float32, blocks int)
 //
 // One output row, for c2 + c2.relu (specs/tiny.net:37).
+//
+// Tile: 4×1, the plan's.
 //
 // A row of 4 output pixels, 1 blocks of 16 output channels, in tiles of 4 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -1043,6 +1053,8 @@ c2KernelAVX512_t4_b0_row:
 // func c2KernelAVX2(out, in, w, bias *float32, blocks int)
 //
 // One output row, for c2 + c2.relu (specs/tiny.net:37).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 4 output pixels, 1 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -1216,6 +1228,8 @@ c2KernelAVX2_t4_b0_row:
 //
 // A weight gradient's sums over an image, for the weight gradient of c2 (specs/tiny.net:37).
 //
+// Tile: 4×1, the plan's.
+//
 // 4 input positions × 1 output blocks of 16 channels, summed over 6 rows of 4
 // output pixels, 4 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
 // loop, R10 the pixel's input, R11 its output gradient. Z0…Z3 accumulators, then the
@@ -1263,6 +1277,8 @@ c2UpdKernelAVX512_0_0_pixel:
 // func c2UpdKernelAVX2(dw, in, dy *float32)
 //
 // A weight gradient's sums over an image, for the weight gradient of c2 (specs/tiny.net:37).
+//
+// Tile: 4×1, the plan's.
 //
 // 4 input positions × 1 output blocks of 16 channels, summed over 6 rows of 4
 // output pixels, 4 position(s) × 1 block(s) at a time. DI dw, SI in, DX dy; R9 the row loop, R8 the pixel
@@ -1323,7 +1339,9 @@ c2UpdKernelAVX2_0_0_pixel:
 
 // func fc1KernelAVX512(out, in, w, bias *float32, blocks int)
 //
-// 16 outputs of a fully connected layer for 32 images, for fc1 (specs/tiny.net:44).
+// 16 outputs of a fully connected layer for 32 images, for fc1 + fc1.relu (specs/tiny.net:44).
+//
+// Tile: 12×2, the plan's.
 //
 // A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 12 pixels
 // and 2 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,
@@ -2264,7 +2282,9 @@ fc1KernelAVX512_t4_b0:
 
 // func fc1KernelAVX2(out, in, w, bias *float32, blocks int)
 //
-// 16 outputs of a fully connected layer for 32 images, for fc1 (specs/tiny.net:44).
+// 16 outputs of a fully connected layer for 32 images, for fc1 + fc1.relu (specs/tiny.net:44).
+//
+// Tile: 6×1, the plan's.
 //
 // A row of 16 output pixels, 2 blocks of 16 output channels, in tiles of 6 pixels
 // and 1 block(s) at a time, each over the blocks input blocks (R8, its input R10) and kernel row (R9,

@@ -43,15 +43,13 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 // into the worker's partial sums.
 func (m *Model) c1Backward(worker, lo, hi int) {
 	const (
-		inSize     = 768  // 3x16x16
-		outSize    = 2048 // 8x16x16
-		groups     = 1
-		rows       = 8      // output channels per group: the GEMM's M
-		cols       = 256    // output pixels 16x16: its N
-		depth      = 27     // values per patch, 3x3x3: its K
-		inGroup    = 768    // input values per group
-		dw, dwSize = 0, 432 // the weights' gradient in the partial sums, blocked
-		db         = 432    // the bias's
+		inSize       = 768  // 3x16x16
+		outSize      = 2048 // 8x16x16
+		groups       = 1
+		rows         = 8      // output channels per group: the GEMM's M
+		cols         = 256    // output pixels 16x16: its N
+		dwAt, dwSize = 0, 432 // the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
+		dbAt         = 432    // the bias's gradient
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
@@ -61,10 +59,10 @@ func (m *Model) c1Backward(worker, lo, hi int) {
 		y := out[i*outSize : (i+1)*outSize]
 		// The ReLU's mask and the bias gradient, channel by channel.
 		for o := 0; o < groups*rows; o++ {
-			sums[db+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
+			sums[dbAt+o] += runtime.ReLUBackward(g[o*cols:(o+1)*cols], y[o*cols:(o+1)*cols])
 		}
 		// dW, summed over the image's pixels.
-		m.c1Upd(worker, src, g, sums[dw:dw+dwSize])
+		m.c1Upd(worker, src, g, sums[dwAt:dwAt+dwSize])
 	}
 }
 
@@ -78,10 +76,12 @@ func (m *Model) c1Upd(worker int, src, dy, dw []float32) {
 		ph, pw                     = 1, 1            // the padding
 		pixel, row, block, plane   = 1, 18, 972, 324 // strides of the input copy
 		inCopy, outCopy            = 972, 4096       // one group's copies
+		xsAt, xsSize               = 0, 972          // the input padded by 1x1: [group][plane][row][pixel]
+		ysAt, ysSize               = 972, 4096       // dY blocked: [group][block][row][pixel][16]
 		inBlocks, lanes, outBlocks = 1, 3, 1
 		kh, kw, t, f               = 3, 3, 3, 1 // the kernel, and the positions and blocks per call
 	)
-	xs, ys := m.scratch[worker][:groups*inCopy], m.scratch[worker][groups*inCopy:groups*(inCopy+outCopy)]
+	xs, ys := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][ysAt:ysAt+ysSize]
 	clear(xs) // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
@@ -119,18 +119,19 @@ func (m *Model) c1Upd(worker int, src, dy, dw []float32) {
 // ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
 func (m *Model) c1LrnBackward(worker, lo, hi int) {
 	const (
-		channels        = 8
-		pixels          = 256
-		chunk           = 128 // pixels at a time, in the channel-blocked layout
-		inSize, outSize = 2048, 2048
-		before, after   = 2, 2 // channels in the window around c
-		k               = float32(2)
-		scale           = float32(0.1) // α'
-		beta            = float32(0.75)
-		twoScaleBeta    = float32(0.15) // 2α'β
+		termsAt, termsSize = 0, 2048   // every channel's terms g·a·s^(−β−1): [channel][pixel]
+		sumsAt, sumsSize   = 2048, 256 // a channel's window sums
+		channels           = 8
+		pixels             = 256
+		inSize, outSize    = 2048, 2048
+		before, after      = 2, 2 // channels in the window around c
+		k                  = float32(2)
+		scale              = float32(0.1) // α'
+		beta               = float32(0.75)
+		twoScaleBeta       = float32(0.15) // 2α'β
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
-	terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]
+	terms, sums := m.scratch[worker][termsAt:termsAt+termsSize], m.scratch[worker][sumsAt:sumsAt+sumsSize]
 	for i := lo; i < hi; i++ {
 		a, gy, gx := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
 		// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c.
@@ -185,18 +186,19 @@ func (m *Model) p1Backward(worker, lo, hi int) {
 // and dX = col2im(Wᵀ·dY) (24×6 · 6×24).
 func (m *Model) c2Backward(worker, lo, hi int) {
 	const (
-		inSize     = 512 // 8x8x8
-		outSize    = 288 // 12x6x4
-		groups     = 2
-		rows       = 6        // output channels per group: the GEMM's M
-		cols       = 24       // output pixels 6x4: its N
-		depth      = 24       // values per patch, 4x3x2: its K
-		inGroup    = 256      // input values per group
-		dw, dwSize = 440, 768 // the weights' gradient in the partial sums, blocked
+		inSize                 = 512 // 8x8x8
+		outSize                = 288 // 12x6x4
+		groups                 = 2
+		rows                   = 6        // output channels per group: the GEMM's M
+		cols                   = 24       // output pixels 6x4: its N
+		depth                  = 24       // values per patch, 4x3x2: its K
+		inGroup                = 256      // input values per group
+		dwAt, dwSize           = 440, 768 // the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
+		patchesAt, patchesSize = 0, 576   // one group's patch gradients Wᵀ·dY: [value of a patch][output pixel]
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
-	dx, dpatches := m.grad[0][:m.n*inSize], m.scratch[worker][:depth*cols]
+	dx, dpatches := m.grad[0][:m.n*inSize], m.scratch[worker][patchesAt:patchesAt+patchesSize]
 	sums := m.partials[worker]
 	for i := lo; i < hi; i++ {
 		src, g := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize]
@@ -208,7 +210,7 @@ func (m *Model) c2Backward(worker, lo, hi int) {
 		d := dx[i*inSize : (i+1)*inSize]
 		clear(d)
 		// dW, summed over the image's pixels.
-		m.c2Upd(worker, src, g, sums[dw:dw+dwSize])
+		m.c2Upd(worker, src, g, sums[dwAt:dwAt+dwSize])
 		for gr := 0; gr < groups; gr++ {
 			// dX = col2im(Wᵀ · dY)
 			m.multiply(worker, runtime.Product{
@@ -227,15 +229,15 @@ func (m *Model) c2Backward(worker, lo, hi int) {
 // and dy (12x6x4).
 func (m *Model) c2Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut          = 2, 4, 6 // channels per group
-		inH, inW, pixels           = 8, 8, 24
-		ph, pw                     = 0, 0          // the padding
+		groups, gOut               = 2, 6 // channels per group
+		pixels                     = 24
 		pixel, row, block, plane   = 1, 8, 256, 64 // strides of the input copy
 		inCopy, outCopy            = 256, 384      // one group's copies
+		ysAt, ysSize               = 0, 768        // dY blocked: [group][block][row][pixel][16]
 		inBlocks, lanes, outBlocks = 1, 4, 1
 		kh, kw, t, f               = 3, 2, 4, 1 // the kernel, and the positions and blocks per call
 	)
-	xs, ys := src, m.scratch[worker][groups*inCopy:groups*(inCopy+outCopy)]
+	xs, ys := src, m.scratch[worker][ysAt:ysAt+ysSize]
 	// dY: each block's 16 planes become vectors of 16 channels (the channels beyond the group's zero).
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
@@ -266,18 +268,19 @@ func (m *Model) c2Upd(worker int, src, dy, dw []float32) {
 // ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
 func (m *Model) c2LrnBackward(worker, lo, hi int) {
 	const (
-		channels        = 12
-		pixels          = 24
-		chunk           = 24 // pixels at a time, in the channel-blocked layout
-		inSize, outSize = 288, 288
-		before, after   = 1, 1 // channels in the window around c
-		k               = float32(1)
-		scale           = float32(0.016666668) // α'
-		beta            = float32(0.75)
-		twoScaleBeta    = float32(0.025) // 2α'β
+		termsAt, termsSize = 0, 288  // every channel's terms g·a·s^(−β−1): [channel][pixel]
+		sumsAt, sumsSize   = 288, 24 // a channel's window sums
+		channels           = 12
+		pixels             = 24
+		inSize, outSize    = 288, 288
+		before, after      = 1, 1 // channels in the window around c
+		k                  = float32(1)
+		scale              = float32(0.016666668) // α'
+		beta               = float32(0.75)
+		twoScaleBeta       = float32(0.025) // 2α'β
 	)
 	in, dy, dx := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
-	terms, sums := m.scratch[worker][:channels*pixels], m.scratch[worker][channels*pixels:(channels+1)*pixels]
+	terms, sums := m.scratch[worker][termsAt:termsAt+termsSize], m.scratch[worker][sumsAt:sumsAt+sumsSize]
 	for i := lo; i < hi; i++ {
 		a, gy, gx := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
 		// First gx_c = g_c·s_c^−β, and terms_c = g_c·a_c·s_c^(−β−1) = gx_c·a_c/s_c.

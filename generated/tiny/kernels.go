@@ -26,15 +26,17 @@ func (m *Model) c1(worker, lo, hi int) {
 // c1Image computes one image of c1: src (3x16x16, NCHW) into dst (8x16x16, NCHW).
 func (m *Model) c1Image(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 1, 3, 8 // channels per group
-		inH, inW, pixels         = 16, 16, 256
-		ph, pw                   = 1, 1            // the padding
-		pixel, row, block, plane = 1, 18, 972, 324 // strides of the input copy
-		inCopy, outCopy          = 972, 4096       // one group's copies
-		items                    = 16              // kernel calls: 1 groups × 1 calls × 16 rows
+		groups, gIn, gOut = 1, 3, 8 // channels per group
+		inH, inW, pixels  = 16, 16, 256
+		ph, pw            = 1, 1      // the padding
+		row, plane        = 18, 324   // strides of the input copy
+		inCopy, outCopy   = 972, 4096 // one group's copies
+		xsAt, xsSize      = 0, 972    // the input padded by 1x1: [group][plane][row][pixel]
+		ysAt, ysSize      = 972, 4096 // the output blocked: [group][block][row][pixel][16]
+		rows              = 16        // kernel calls, each an output row of 1 blocks of a group
 	)
-	ys := m.scratch[worker][groups*inCopy : groups*(inCopy+outCopy)]
-	xs := m.scratch[worker][:groups*inCopy]
+	ys := m.scratch[worker][ysAt : ysAt+ysSize]
+	xs := m.scratch[worker][xsAt : xsAt+xsSize]
 	clear(xs) // the padding is zero
 	for c := 0; c < groups*gIn; c++ {
 		at := c/gIn*inCopy + c%gIn*plane + ph*row + pw
@@ -43,9 +45,9 @@ func (m *Model) c1Image(worker int, src, dst []float32) {
 		}
 	}
 	if m.wide {
-		runtime.Parallel(items, m.kernels.c1Rows)
+		runtime.Parallel(rows, m.kernels.c1Rows)
 	} else {
-		m.c1Rows(worker, 0, items)
+		m.c1Rows(worker, 0, rows)
 	}
 	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
 	for gr := 0; gr < groups; gr++ {
@@ -60,20 +62,23 @@ func (m *Model) c1Image(worker int, src, dst []float32) {
 // worker 0's copies.
 func (m *Model) c1Rows(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 1, 1, 16, 16
-		sh, row                   = 1, 18 // the stride, and a row of the input copy
-		inCopy, outCopy           = 972, 4096
-		callBlocks, callWeights   = 4096, 432 // one call's output blocks and weights
-		biases                    = 432       // where the biases start in the packed weights
+		xsAt, xsSize            = 0, 972    // the input padded by 1x1: [group][plane][row][pixel]
+		ysAt, ysSize            = 972, 4096 // the output blocked: [group][block][row][pixel][16]
+		calls, outH, outW       = 1, 16, 16
+		sh, row                 = 1, 18 // the stride, and a row of the input copy
+		inCopy, outCopy         = 972, 4096
+		callBlocks, callWeights = 4096, 432 // one call's output blocks and weights
+		biases                  = 432       // where the biases start in the packed weights
+		inBlocks                = 1
 	)
 	if m.wide {
 		worker = 0
 	}
-	xs, ys, w := m.scratch[worker][:groups*inCopy], m.scratch[worker][groups*inCopy:groups*(inCopy+outCopy)], m.c1Packed
+	xs, ys, w := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][ysAt:ysAt+ysSize], m.c1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
-		c1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:], 1)
+		c1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:], inBlocks)
 	}
 }
 
@@ -81,15 +86,17 @@ func (m *Model) c1Rows(worker, lo, hi int) {
 // [1 output blocks][16 channels], zero for channels beyond the group's; then the biases.
 func (m *Model) c1Pack() {
 	const (
+		weightsAt             = 0   // the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		biasesAt              = 432 // the biases, [group][output block][16]
 		gIn, gOut, kh, kw     = 3, 8, 3, 3
 		lanes, perCall, calls = 3, 1, 1
-		callWeights, biases   = 432, 432
+		callWeights           = 432
 	)
 	w, p := m.c1Weight, m.c1Packed
 	clear(p)
 	for o := 0; o < 8; o++ {
 		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
-		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		at := weightsAt + (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
 			for ky := 0; ky < kh; ky++ {
 				for kx := 0; kx < kw; kx++ {
@@ -97,7 +104,7 @@ func (m *Model) c1Pack() {
 				}
 			}
 		}
-		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.c1Bias[o]
+		p[biasesAt+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = m.c1Bias[o]
 	}
 }
 
@@ -107,17 +114,17 @@ func (m *Model) c1Pack() {
 // α' = α = 0.1 (the paper's convention).
 func (m *Model) c1Lrn(worker, lo, hi int) {
 	const (
-		channels        = 8
-		pixels          = 256
-		chunk           = 128 // pixels at a time, in the channel-blocked layout
-		inSize, outSize = 2048, 2048
-		before, after   = 2, 2 // channels in the window around c
-		k               = float32(2)
-		scale           = float32(0.1) // α'
-		beta            = float32(0.75)
+		sumsAt, sumsSize = 0, 256 // a channel's window sums
+		channels         = 8
+		pixels           = 256
+		inSize, outSize  = 2048, 2048
+		before, after    = 2, 2 // channels in the window around c
+		k                = float32(2)
+		scale            = float32(0.1) // α'
+		beta             = float32(0.75)
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
-	sums := m.scratch[worker][:pixels]
+	sums := m.scratch[worker][sumsAt : sumsAt+sumsSize]
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for c := 0; c < channels; c++ {
@@ -176,19 +183,18 @@ func (m *Model) c2(worker, lo, hi int) {
 // c2Image computes one image of c2: src (8x8x8, NCHW) into dst (12x6x4, NCHW).
 func (m *Model) c2Image(worker int, src, dst []float32) {
 	const (
-		groups, gIn, gOut        = 2, 4, 6 // channels per group
-		inH, inW, pixels         = 8, 8, 24
-		ph, pw                   = 0, 0          // the padding
-		pixel, row, block, plane = 1, 8, 256, 64 // strides of the input copy
-		inCopy, outCopy          = 256, 384      // one group's copies
-		items                    = 12            // kernel calls: 2 groups × 1 calls × 6 rows
+		groups, gOut = 2, 6 // channels per group
+		pixels       = 24
+		outCopy      = 384    // one group's copies
+		ysAt, ysSize = 0, 768 // the output blocked: [group][block][row][pixel][16]
+		rows         = 12     // kernel calls, each an output row of 1 blocks of a group
 	)
 	m.ins[worker] = src // the kernels read the image in place: its copy would be the same
-	ys := m.scratch[worker][groups*inCopy : groups*(inCopy+outCopy)]
+	ys := m.scratch[worker][ysAt : ysAt+ysSize]
 	if m.wide {
-		runtime.Parallel(items, m.kernels.c2Rows)
+		runtime.Parallel(rows, m.kernels.c2Rows)
 	} else {
-		m.c2Rows(worker, 0, items)
+		m.c2Rows(worker, 0, rows)
 	}
 	// Back to NCHW: each block's vectors of 16 channels become 16 planes.
 	for gr := 0; gr < groups; gr++ {
@@ -203,20 +209,22 @@ func (m *Model) c2Image(worker int, src, dst []float32) {
 // worker 0's copies.
 func (m *Model) c2Rows(worker, lo, hi int) {
 	const (
-		groups, calls, outH, outW = 2, 1, 6, 4
-		sh, row                   = 1, 8 // the stride, and a row of the input copy
-		inCopy, outCopy           = 256, 384
-		callBlocks, callWeights   = 384, 384 // one call's output blocks and weights
-		biases                    = 768      // where the biases start in the packed weights
+		ysAt, ysSize            = 0, 768 // the output blocked: [group][block][row][pixel][16]
+		calls, outH, outW       = 1, 6, 4
+		sh, row                 = 1, 8 // the stride, and a row of the input copy
+		inCopy, outCopy         = 256, 384
+		callBlocks, callWeights = 384, 384 // one call's output blocks and weights
+		biases                  = 768      // where the biases start in the packed weights
+		inBlocks                = 1
 	)
 	if m.wide {
 		worker = 0
 	}
-	xs, ys, w := m.ins[worker], m.scratch[worker][groups*inCopy:groups*(inCopy+outCopy)], m.c2Packed
+	xs, ys, w := m.ins[worker], m.scratch[worker][ysAt:ysAt+ysSize], m.c2Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
 		at := gr*calls + call // the call's place among the group's
-		c2Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:], 1)
+		c2Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:], inBlocks)
 	}
 }
 
@@ -224,15 +232,17 @@ func (m *Model) c2Rows(worker, lo, hi int) {
 // [1 output blocks][16 channels], zero for channels beyond the group's; then the biases.
 func (m *Model) c2Pack() {
 	const (
+		weightsAt             = 0   // the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		biasesAt              = 768 // zero biases, [group][output block][16]
 		gIn, gOut, kh, kw     = 4, 6, 3, 2
 		lanes, perCall, calls = 4, 1, 1
-		callWeights, biases   = 384, 768
+		callWeights           = 384
 	)
 	w, p := m.c2Weight, m.c2Packed
 	clear(p)
 	for o := 0; o < 12; o++ {
 		gr, blk, ch := o/gOut, o%gOut/16, o%gOut%16
-		at := (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
+		at := weightsAt + (gr*calls+blk/perCall)*callWeights + blk%perCall*16 + ch
 		for c := 0; c < gIn; c++ {
 			for ky := 0; ky < kh; ky++ {
 				for kx := 0; kx < kw; kx++ {
@@ -240,7 +250,7 @@ func (m *Model) c2Pack() {
 				}
 			}
 		}
-		p[biases+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = 0
+		p[biasesAt+(gr*calls+blk/perCall)*perCall*16+blk%perCall*16+ch] = 0
 	}
 }
 
@@ -250,17 +260,17 @@ func (m *Model) c2Pack() {
 // α' = α/n = 0.05/3 (PyTorch's and Caffe's convention).
 func (m *Model) c2Lrn(worker, lo, hi int) {
 	const (
-		channels        = 12
-		pixels          = 24
-		chunk           = 24 // pixels at a time, in the channel-blocked layout
-		inSize, outSize = 288, 288
-		before, after   = 1, 1 // channels in the window around c
-		k               = float32(1)
-		scale           = float32(0.016666668) // α'
-		beta            = float32(0.75)
+		sumsAt, sumsSize = 0, 24 // a channel's window sums
+		channels         = 12
+		pixels           = 24
+		inSize, outSize  = 288, 288
+		before, after    = 1, 1 // channels in the window around c
+		k                = float32(1)
+		scale            = float32(0.016666668) // α'
+		beta             = float32(0.75)
 	)
 	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
-	sums := m.scratch[worker][:pixels]
+	sums := m.scratch[worker][sumsAt : sumsAt+sumsSize]
 	for i := lo; i < hi; i++ {
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
 		for c := 0; c < channels; c++ {
@@ -336,14 +346,16 @@ func (m *Model) aTanh(worker, lo, hi int) {
 // last 32 by the GEMM.
 func (m *Model) fc1() {
 	const (
-		inSize  = 48 // 48
-		outSize = 16 // 16
-		images  = 32 // per call of the kernel: its accumulators' lanes
-		calls   = 1  // of 16 outputs each
+		inSize       = 48        // 48
+		outSize      = 16        // 16
+		xsAt, xsSize = 0, 1536   // 32 images transposed: [input][image]
+		ysAt, ysSize = 1536, 512 // the kernel's output: [block of 16 images][output][16]
+		images       = 32        // per call of the kernel: its accumulators' lanes
+		calls        = 1         // 16 outputs for 32 images each
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
 	full := m.n / images * images
-	xs, ys := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images]
+	xs, ys := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize]
 	for g := 0; g < full; g += images {
 		// The images transposed: xs[k·32 + i] = x_(g+i)[k].
 		for i := 0; i < images; i++ {
@@ -379,12 +391,13 @@ func (m *Model) fc1() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc1Rows(worker, lo, hi int) {
 	const (
-		inSize, outSize, width = 48, 16, 16
-		images                 = 32
+		xsAt, xsSize          = 0, 1536   // 32 images transposed: [input][image]
+		ysAt, ysSize          = 1536, 512 // the kernel's output: [block of 16 images][output][16]
+		inSize, width, blocks = 48, 16, 3
 	)
-	xs, ys, w := m.scratch[0][:inSize*images], m.scratch[0][inSize*images:(inSize+outSize)*images], m.fc1Weight
+	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc1Weight
 	for u := lo; u < hi; u++ {
-		fc1Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc1Zeros[:], 3)
+		fc1Kernel(ys[u*width*16:], w[u*width*inSize:(u+1)*width*inSize], xs, fc1Zeros[:], blocks)
 	}
 }
 

@@ -1,0 +1,288 @@
+package codegen_test
+
+import (
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/netc-project/netc/codegen"
+	"github.com/netc-project/netc/compiler"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestCodeWritesThePlan: the generated code embodies the plan and nothing else — every register
+// tile its assembly and twins state is the plan's tile of the step and pass the kernel serves,
+// every parallel loop runs a loop of the plan over the plan's item count (and every loop of the
+// plan runs), every region constant (<name>At, <name>Size) is a region of the plan's kernels of
+// the step, and every slice of the scratch is one of them — for the specs of specs/ and the
+// networks of TestOps.
+func TestCodeWritesThePlan(t *testing.T) {
+	specs := map[string][]byte{}
+	paths, err := filepath.Glob("../specs/*.net")
+	require.NoError(t, err)
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		require.NoError(t, err)
+		specs[filepath.Base(p)] = src
+	}
+	for name, src := range opSpecs {
+		specs[name+".net"] = []byte(src)
+	}
+	for name, src := range specs {
+		n, err := compiler.Compile(name, src)
+		require.NoError(t, err, name)
+		files, err := codegen.Generate(n, codegen.Options{Package: "p", Spec: name, Source: src})
+		require.NoError(t, err, name)
+		checkPlanWritten(t, name, n, files)
+	}
+}
+
+// planOf is the plan as the generated code names it: each step by its methods' prefix.
+type planOf struct {
+	n     *compiler.Network
+	steps map[string]*compiler.Step // by Go name
+}
+
+// step is the step whose method a generated function is (the longest step name it starts with).
+func (p planOf) step(fn string) *compiler.Step {
+	var best *compiler.Step
+	bestLen := 0
+	for name, s := range p.steps {
+		if strings.HasPrefix(fn, name) && len(name) > bestLen {
+			best, bestLen = s, len(name)
+		}
+	}
+	return best
+}
+
+// loop is the plan's loop that the method of name runs, or false.
+func (p planOf) loop(method string) (compiler.Loop, bool) {
+	for name, s := range p.steps {
+		for _, k := range s.Kernels {
+			for _, l := range k.Loops {
+				if name+l.Name == method {
+					return l, true
+				}
+			}
+		}
+	}
+	return compiler.Loop{}, false
+}
+
+func checkPlanWritten(t *testing.T, spec string, n *compiler.Network, files []codegen.File) {
+	p := planOf{n: n, steps: map[string]*compiler.Step{}}
+	for s, name := range codegen.StepNames(n) {
+		p.steps[name] = s
+	}
+	ran := map[string]bool{} // the loop methods some parallel loop runs
+	for _, f := range files {
+		switch {
+		case f.Name == "asm_amd64.s":
+			checkTiles(t, spec, p, string(f.Src), "AVX512", compiler.FormAVX512)
+			checkTiles(t, spec, p, string(f.Src), "AVX2", compiler.FormAVX2)
+		case f.Name == "asm_twin.go":
+			checkTiles(t, spec, p, string(f.Src), "Go", compiler.FormGo)
+		case strings.HasSuffix(f.Name, ".go"):
+			fs := token.NewFileSet()
+			file, err := parser.ParseFile(fs, f.Name, f.Src, 0)
+			require.NoError(t, err, "%s: %s", spec, f.Name)
+			for _, d := range file.Decls {
+				if fn, ok := d.(*ast.FuncDecl); ok && fn.Body != nil {
+					checkFunc(t, spec, p, fn, ran)
+				}
+			}
+		}
+	}
+	for name, s := range p.steps {
+		for _, k := range s.Kernels {
+			for _, l := range k.Loops {
+				assert.True(t, ran[name+l.Name], "%s: the plan's loop %s of %s (%s) runs nowhere", spec, l.Name, s.Name(), k.Pass)
+			}
+		}
+	}
+}
+
+// asmKernel and twinKernel find the kernels and the tiles their comments state, in the assembly (TEXT ·name…)
+// or in the twins (func nameGo…).
+var (
+	asmKernel  = regexp.MustCompile(`\n// func (\w+?)(AVX512|AVX2)\([^\n]*\n//\n// [^\n]*?, for ((?:[^\n]|\n//)*?)\.\n//\n// Tile: (\d+)×(\d+), the plan's\.`)
+	twinKernel = regexp.MustCompile(`is the pure-Go twin of (\w+?)AVX512 and[^\n]*\n(?://[^\n]*\n)*?// For ((?:[^\n]|\n//)*?)\.\n//\n// Tile: (\d+)×(\d+), the plan's\.`)
+	userName   = regexp.MustCompile(`(?:^|, | and )(?:the (input|weight) gradient of )?([^()]+?) \([^()]*\)`)
+)
+
+// checkTiles checks that the tiles the kernels of form state are the plan's for every step and
+// pass each serves.
+func checkTiles(t *testing.T, spec string, p planOf, src, isa string, form compiler.Form) {
+	type stated struct{ users, pixels, blocks string }
+	var kernels []stated
+	if form == compiler.FormGo {
+		for _, m := range twinKernel.FindAllStringSubmatch(src, -1) {
+			kernels = append(kernels, stated{m[2], m[3], m[4]})
+		}
+	} else {
+		for _, m := range asmKernel.FindAllStringSubmatch(src, -1) {
+			if m[2] == isa {
+				kernels = append(kernels, stated{m[3], m[4], m[5]})
+			}
+		}
+	}
+	require.NotEmpty(t, kernels, "%s: no %s kernel states its tile", spec, form)
+	for _, k := range kernels {
+		users := strings.Join(strings.Fields(strings.ReplaceAll(k.users, "//", "")), " ")
+		for _, u := range userName.FindAllStringSubmatch(users, -1) {
+			pass, layer := compiler.PassForward, u[2]
+			switch u[1] {
+			case "input":
+				pass = compiler.PassInputGrad
+			case "weight":
+				pass = compiler.PassWeightGrad
+			}
+			var plan *compiler.Kernel
+			for _, s := range p.steps {
+				if (pass == compiler.PassForward && s.Name() == layer) || (pass != compiler.PassForward && s.Main().Name == layer) {
+					plan = s.Kernel(pass)
+				}
+			}
+			if !assert.NotNil(t, plan, "%s: a %s kernel for %q (%s), which the plan has not", spec, form, layer, pass) || !assert.NotNil(t, plan.Tiles, "%s: %s", spec, layer) {
+				continue
+			}
+			want := plan.Tiles[form]
+			assert.Equal(t, fmt.Sprintf("%d×%d", want.Pixels, want.Blocks), k.pixels+"×"+k.blocks, "%s: the %s tile of %s's %s kernel", spec, form, layer, pass)
+		}
+	}
+}
+
+// checkFunc checks a generated function's parallel loops, region constants and scratch slices
+// against the plan.
+func checkFunc(t *testing.T, spec string, p planOf, fn *ast.FuncDecl, ran map[string]bool) {
+	consts := map[string]int64{}
+	ast.Inspect(fn.Body, func(node ast.Node) bool {
+		if vs, ok := node.(*ast.ValueSpec); ok {
+			for i, id := range vs.Names {
+				if i < len(vs.Values) {
+					if v, ok := intValue(vs.Values[i]); ok {
+						consts[id.Name] = v
+					}
+				}
+			}
+		}
+		return true
+	})
+	name := fn.Name.Name
+	s := p.step(name)
+	// Region constants: <r>At and <r>Size together name a region of one of the step's kernels.
+	for c, at := range consts {
+		r, ok := strings.CutSuffix(c, "At")
+		size, sized := consts[r+"Size"]
+		if !ok || !sized {
+			continue
+		}
+		if !assert.NotNil(t, s, "%s: %s declares region %s of no step", spec, name, r) {
+			continue
+		}
+		found := false
+		for _, k := range s.Kernels {
+			for _, reg := range k.Regions {
+				base := int64(0)
+				if k.Pass == compiler.PassReduce {
+					base = s.PartialsAt
+				}
+				found = found || reg.Name == r && reg.At+base == at && reg.Size == size
+			}
+		}
+		assert.True(t, found, "%s: %s declares region %s at %d of %d values, which the plan of %s has not", spec, name, r, at, size, s.Name())
+	}
+	ast.Inspect(fn.Body, func(node ast.Node) bool {
+		switch e := node.(type) {
+		case *ast.SliceExpr:
+			// m.scratch[w][xAt : xAt+…]
+			if ix, ok := e.X.(*ast.IndexExpr); ok && isSel(ix.X, "m", "scratch") {
+				lo, _ := e.Low.(*ast.Ident)
+				hi, _ := e.High.(*ast.BinaryExpr)
+				ok := lo != nil && strings.HasSuffix(lo.Name, "At") && hi != nil
+				if ok {
+					hx, _ := hi.X.(*ast.Ident)
+					ok = hx != nil && hx.Name == lo.Name
+				}
+				assert.True(t, ok, "%s: %s slices the scratch other than by a region of the plan", spec, name)
+			}
+		case *ast.CallExpr:
+			// runtime.Parallel(items, m.kernels.method), m.method(worker, 0, items)
+			var method string
+			var items ast.Expr
+			switch {
+			case isSel(e.Fun, "runtime", "Parallel") && len(e.Args) == 2:
+				if sel, ok := e.Args[1].(*ast.SelectorExpr); ok {
+					method, items = sel.Sel.Name, e.Args[0]
+				}
+			case len(e.Args) == 3 && isIdent(e.Args[1], "0"):
+				if sel, ok := e.Fun.(*ast.SelectorExpr); ok && isIdent(sel.X, "m") {
+					method, items = sel.Sel.Name, e.Args[2]
+				}
+			}
+			l, isLoop := p.loop(method)
+			if !isLoop {
+				return true
+			}
+			ran[method] = true
+			got, ok := itemCount(items, consts)
+			assert.True(t, ok && got == int64(l.Items), "%s: %s runs %s over %s items, the plan %d", spec, name, method, render(items), l.Items)
+		}
+		return true
+	})
+}
+
+// itemCount is the value of a loop's item count: a constant, or m.n times one (the items of
+// every image of the batch), which counts one image's.
+func itemCount(e ast.Expr, consts map[string]int64) (int64, bool) {
+	if b, ok := e.(*ast.BinaryExpr); ok && b.Op == token.MUL && isSel(b.X, "m", "n") {
+		e = b.Y
+	}
+	if id, ok := e.(*ast.Ident); ok {
+		v, ok := consts[id.Name]
+		return v, ok
+	}
+	return intValue(e)
+}
+
+func intValue(e ast.Expr) (int64, bool) {
+	lit, ok := e.(*ast.BasicLit)
+	if !ok || lit.Kind != token.INT {
+		return 0, false
+	}
+	v := constant.MakeFromLiteral(lit.Value, lit.Kind, 0)
+	n, exact := constant.Int64Val(v)
+	return n, exact
+}
+
+func isSel(e ast.Expr, x, sel string) bool {
+	s, ok := e.(*ast.SelectorExpr)
+	return ok && isIdent(s.X, x) && s.Sel.Name == sel
+}
+
+func isIdent(e ast.Expr, name string) bool {
+	if id, ok := e.(*ast.Ident); ok {
+		return id.Name == name
+	}
+	lit, ok := e.(*ast.BasicLit)
+	return ok && lit.Value == name
+}
+
+func render(e ast.Expr) string {
+	switch v := e.(type) {
+	case *ast.Ident:
+		return v.Name
+	case *ast.BasicLit:
+		return v.Value
+	}
+	return strconv.Quote(fmt.Sprintf("%T", e))
+}
