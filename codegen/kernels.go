@@ -56,15 +56,27 @@ func (g *gen) doc(f *jen.File, s *compiler.Step, backward bool, how string) {
 	if backward {
 		name, what = g.backName(s), "is the backward pass of"
 	}
-	f.Comment(fmt.Sprintf("%s %s %s (%s), %s → %s per image,", name, what, s.Name(), g.where(l), s.In(), s.Out()))
 	on := share[s.Split]
 	if s.Split == compiler.SplitPlanes && s.InLayout == compiler.LayoutBlocked {
 		on = fmt.Sprintf("blocks lo…hi−1 (block u: channels (u%%%d)·16… of image u/%d)", s.Units, s.Units)
 	}
-	f.Comment(fmt.Sprintf("on %s.", on))
-	for _, line := range strings.Split(how, "\n") {
-		f.Comment(line)
+	comment(f, fmt.Sprintf("%s %s %s (%s), %s → %s per image, on %s. %s", name, what, s.Name(), g.where(l), s.In(), s.Out(), on, how))
+}
+
+// comment writes text as comment lines of at most 100 columns, its lines run together.
+func comment(f *jen.File, text string) {
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len([]rune(line))+1+len([]rune(w)) > 97 {
+			f.Comment(line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
 	}
+	f.Comment(line)
 }
 
 // share says what one call of a kernel takes, by its step's split.
@@ -108,6 +120,7 @@ type constant struct {
 	names   []string
 	values  []any
 	comment string
+	above   bool // the comment on a line of its own before the constant's
 }
 
 // def is the constant line names = values, the names separated by commas ("inH, inW").
@@ -138,7 +151,10 @@ func declare(consts []constant, body ...jen.Code) jen.Code {
 			continue
 		}
 		d := jen.Id(strings.Join(names, ", ")).Op("=").List(values...)
-		if c.comment != "" {
+		switch {
+		case c.above:
+			defs = append(defs, jen.Comment(c.comment))
+		case c.comment != "":
 			d.Comment(c.comment)
 		}
 		defs = append(defs, d)
@@ -179,7 +195,9 @@ func sizes(in, out compiler.Shape) []constant {
 // region is the constants of a region of a buffer: its offset and size, <name>At and <name>Size,
 // commented with what it holds.
 func region(r compiler.Region) constant {
-	return def(r.Name+"At, "+r.Name+"Size", int(r.At), int(r.Size)).note("%s", r.Holds)
+	c := def(r.Name+"At, "+r.Name+"Size", int(r.At), int(r.Size)).note("%s: %s", r.Name, r.Holds)
+	c.above = true
+	return c
 }
 
 // regions are the constants of a kernel's regions.

@@ -148,9 +148,25 @@ func (g *gen) model(f *jen.File) {
 
 	f.Comment("Spec is the text of the spec this package was compiled from, for tools that need its settings")
 	f.Comment("(the augment block, say) and for provenance.")
-	spec := jen.Lit(string(g.opt.Source))
-	if !strings.ContainsAny(string(g.opt.Source), "`\r") {
-		spec = jen.Op("`" + string(g.opt.Source) + "`") // a raw string, as the spec reads
+	spec := jen.Op("`" + string(g.opt.Source) + "`") // a raw string, as the spec reads
+	if strings.ContainsAny(string(g.opt.Source), "`\r") {
+		// A quoted string instead, a line of the spec on each line of Go.
+		var lines []jen.Code
+		for _, l := range strings.SplitAfter(string(g.opt.Source), "\n") {
+			if l != "" {
+				lines = append(lines, jen.Lit(l))
+			}
+		}
+		spec = jen.Lit("")
+		if len(lines) > 0 {
+			spec = jen.Null()
+			for i, l := range lines {
+				if i > 0 {
+					spec.Op("+").Line()
+				}
+				spec.Add(l)
+			}
+		}
 	}
 	f.Const().Id("Spec").Op("=").Add(spec)
 	g.modelStruct(f)

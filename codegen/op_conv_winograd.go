@@ -265,7 +265,7 @@ func (wc *winoConv) emit(f *jen.File) {
 		x("ys, mm, w := %s, %s, m.%s", ys, scratch("worker", "m"), wc.weights),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%%outBlocks, u%%tilesH"),
-			x("%s(ys[gr*outCopy+(ob*outH+ty*tile)*outW*%d:], mm[gr*mGroup+ob*mBlock+ty*tilesW*%d:], w[biasesAt+(gr*outBlocks+ob)*%d:], min(tile, outH-ty*tile))",
+			x("%s(ys[gr*outCopy+(ob*outH+ty*tile)*outW*%d:], mm[gr*mGroup+ob*mBlock+ty*tilesW*%d:],\nw[biasesAt+(gr*outBlocks+ob)*%d:], min(tile, outH-ty*tile))",
 				outK, lanes, lanes, lanes),
 		),
 	)
@@ -409,7 +409,8 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 		def("inBlocks, outBlocks, t, f", b.InBlocks, b.OutBlocks, b.UpdT, b.UpdF).note("the blocks, and the channels and output blocks per call"),
 		def("outH, outW, rowsP, dyRow, dyCopy", b.OutH, b.OutW, rowsP, dyRow, int(w.DYSize(b))).note("dY's copy: rowsP rows of dyRow values per block"))
 	code := []jen.Code{
-		x("xs, v, dys, z := %s, %s, %s, %s", scratch("worker", "xs"), scratch("worker", "v"), scratch("worker", "dys"), scratch("worker", "z")),
+		x("xs, v := %s, %s", scratch("worker", "xs"), scratch("worker", "v")),
+		x("dys, z := %s, %s", scratch("worker", "dys"), scratch("worker", "z")),
 		x("clear(xs)").Comment("the padding is zero"),
 		copyIn(b, s.InLayout == compiler.LayoutBlocked),
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(

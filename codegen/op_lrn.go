@@ -193,7 +193,8 @@ func lrnWindowBackward(g *gen, f *jen.File, s *compiler.Step, consts []constant)
 	at := func(slice string) string { return fmt.Sprintf("%s[at:at+n*%d]", slice, lanes) }
 	kernel(f, s, g.backName(s), append(consts, def("blocks", shape.C/lanes)),
 		x("in, dy, dx := %s, %s, %s", inS, dyS, dxS),
-		x("sums, terms, tsums := %s, %s, %s", scratch("worker", "sums"), scratch("worker", "terms"), scratch("worker", "tsums")),
+		x("sums, terms := %s, %s", scratch("worker", "sums"), scratch("worker", "terms")),
+		x("tsums := %s", scratch("worker", "tsums")),
 		x("row := %s", scratch("worker", "row")),
 		x("clear(row)").Comment("zero beyond the channels"),
 		jen.For(x("i := lo; i < hi; i++")).Block(

@@ -107,6 +107,7 @@ func Generate(pkg, spec string, kernels []Kernel) (Files, error) {
 		k.twin(&twin)
 		k.other(&other)
 	}
+	twinMatrices(&twin, kernels)
 	return Files{Asm: asm.b.String(), Stub: stub.b.String(), Twin: twin.b.String(), Other: other.b.String()}, nil
 }
 
@@ -175,10 +176,10 @@ func (c *Conv) wLen() int { return c.KH * c.KW * c.InLanes * c.weightStep() }
 
 // twin writes the kernel's pure-Go twin.
 func (c *Conv) twin(t *text) {
-	t.line("\n// %sGo is the pure-Go twin of %sAVX512 and %sAVX2: with out of at least %d values, in",
-		c.Name, c.Name, c.Name, c.outLen())
-	t.line("// (blocks−1)·%d + %d, w blocks·%d and bias %d, it computes %s. %s", c.InBlockStride, c.inLen(), c.wLen(),
-		c.OutBlocks*Lanes, c.Doc, "The sum is in the same order as the assembly's, without fused multiply-adds.")
+	t.line("")
+	t.wrapped(fmt.Sprintf("%sGo is the pure-Go twin of %sAVX512 and %sAVX2: with out of at least %d values, in "+
+		"(blocks−1)·%d + %d, w blocks·%d and bias %d, it computes %s. The sum is in the same order as the assembly's, "+
+		"without fused multiply-adds.", c.Name, c.Name, c.Name, c.outLen(), c.InBlockStride, c.inLen(), c.wLen(), c.OutBlocks*Lanes, c.Doc))
 	t.users(c.Users)
 	t.line("//\n// Tile: %d×%d, the plan's.", c.Tiles.Go.Pixels, c.Tiles.Go.Blocks)
 	t.line("func %sGo(out, in, w, bias []float32, blocks int) {", c.Name)

@@ -91,10 +91,10 @@ func (u *Upd) stub(t *text) {
 }
 
 func (u *Upd) twin(t *text) {
-	t.line("\n// %sGo is the pure-Go twin of %sAVX512 and %sAVX2: with dw of at least %d values, in %d",
-		u.Name, u.Name, u.Name, u.dwLen(), u.inLen())
-	t.line("// and dy %d, it computes %s. The sums are in the assembly's order, without fused", u.dyLen(), u.Doc)
-	t.line("// multiply-adds.")
+	t.line("")
+	t.wrapped(fmt.Sprintf("%sGo is the pure-Go twin of %sAVX512 and %sAVX2: with dw of at least %d values, in %d and dy %d, "+
+		"it computes %s. The sums are in the assembly's order, without fused multiply-adds.",
+		u.Name, u.Name, u.Name, u.dwLen(), u.inLen(), u.dyLen(), u.Doc))
 	t.users(u.Users)
 	t.line("//\n// Tile: %d×%d, the plan's.", u.Tiles.Go.Pixels, u.Tiles.Go.Blocks)
 	t.line("func %sGo(dw, in, dy []float32) {", u.Name)

@@ -583,101 +583,164 @@ func (k *WinoOut) other(t *text) {
 }
 
 func (k *WinoIn) twin(t *text) {
-	f, a := k.F, k.F.Alpha
-	t.line("\n// %sGo is the pure-Go twin of %sAVX512 and %sAVX2: with v of at least %d values and in", k.Name, k.Name, k.Name, k.vLen())
-	t.line("// of %d, it computes %s; the same float32 operations in the same order.", k.inLen(), k.Doc)
+	f, a, n := k.F, k.F.Alpha, k.n()
+	name := matrixName(k.matrixKind(), f)
+	t.line("")
+	t.wrapped(fmt.Sprintf("%sGo is the pure-Go twin of %sAVX512 and %sAVX2: with v of at least %d values and in of %d, it "+
+		"computes %s: %s of each tile d, by winogradSum, the same float32 operations in the same order as the assembly.",
+		k.Name, k.Name, k.Name, k.vLen(), k.inLen(), k.Doc, k.formula()))
 	t.users(k.Users)
 	t.line("func %sGo(v, in []float32) {", k.Name)
-	t.line("\tfor t := 0; t < %d; t++ {\n\t\tfor l := 0; l < %d; l++ {", k.Tiles, Lanes)
-	t.line("\t\t\td, o := in[t*%d+l:], v[t*%d+l:]", f.M*k.InPixStride, Lanes)
-	n := k.n()
-	mat, _ := k.matrix()
-	bt := combos(mat)
-	names := func(prefix string) func(int) string {
-		return func(i int) string { return fmt.Sprintf("%s%d", prefix, i) }
-	}
-	list := func(prefix string) string {
-		var s []string
-		for i := range n {
-			s = append(s, names(prefix)(i))
-		}
-		return strings.Join(s, ", ")
-	}
-	t.line("\t\t\tvar %s float32", list("x"))
-	for j := range n {
-		var loads []string
-		for i := range n {
-			loads = append(loads, fmt.Sprintf("d[%d]", i*k.InRowStride+j*k.InPixStride))
-		}
-		t.line("\t\t\t%s = %s // column %d", list("x"), strings.Join(loads, ", "), j)
-		for i := range a {
-			t.line("\t\t\to[%d] = %s", (i*a+j)*k.VXiStride, bt[i].goExpr(names("x")))
+	t.line(`	for t := 0; t < %d; t++ {
+		for l := 0; l < %d; l++ {
+			d, o := in[t*%d+l:], v[t*%d+l:]
+			var x [%d]float32
+			for j := range %d { // the columns of the tile, into v
+				for i := range %d {
+					x[i] = d[i*%d+j*%d]
+				}
+				for i := range %d {
+					o[(i*%d+j)*%d] = winogradSum(%s[i][:], x[:])
+				}
+			}
+			for i := range %d { // then its rows, in place
+				for j := range %d {
+					x[j] = o[(i*%d+j)*%d]
+				}
+				for j := range %d {
+					o[(i*%d+j)*%d] = winogradSum(%s[j][:], x[:])
+				}
+			}
 		}
 	}
-	for i := range a {
-		var loads []string
-		for j := range n {
-			loads = append(loads, fmt.Sprintf("o[%d]", (i*a+j)*k.VXiStride))
-		}
-		t.line("\t\t\t%s = %s // row %d", list("x"), strings.Join(loads, ", "), i)
-		for j := range a {
-			t.line("\t\t\to[%d] = %s", (i*a+j)*k.VXiStride, bt[j].goExpr(names("x")))
-		}
-	}
-	t.line("\t\t}\n\t}\n}")
+}`, k.Tiles, Lanes, f.M*k.InPixStride, Lanes, n, n, n, k.InRowStride, k.InPixStride, a, a, k.VXiStride, name,
+		a, n, a, k.VXiStride, a, a, k.VXiStride, name)
 }
 
 func (k *WinoOut) twin(t *text) {
 	f, a := k.F, k.F.Alpha
-	t.line("\n// %sGo is the pure-Go twin of %sAVX512 and %sAVX2: with out of at least %d values", k.Name, k.Name, k.Name, k.outLen())
-	t.line("// (for rows %d), mm of %d and bias of %d, it computes %s; the same float32", f.M, k.mLen(), Lanes, k.Doc)
-	t.line("// operations in the same order.")
+	name := matrixName("AT", f)
+	relu := ""
+	if k.ReLU {
+		relu = "\n\t\t\t\t\tr = max(r, 0)"
+	}
+	t.line("")
+	t.wrapped(fmt.Sprintf("%sGo is the pure-Go twin of %sAVX512 and %sAVX2: with out of at least %d values (for rows %d), "+
+		"mm of %d and bias of %d, it computes %s: Aᵀ M A, by winogradSum, the same float32 operations in the same order as the "+
+		"assembly.", k.Name, k.Name, k.Name, k.outLen(), f.M, k.mLen(), Lanes, k.Doc))
 	t.users(k.Users)
 	t.line("func %sGo(out, mm, bias []float32, rows int) {", k.Name)
-	t.line("\tfor t := 0; t < %d; t++ {\n\t\tfor l := 0; l < %d; l++ {", k.Tiles, Lanes)
-	t.line("\t\t\to, y, b := mm[t*%d+l:], out[t*%d+l:], bias[l]", Lanes, f.M*k.OutPixStride)
-	at := combos(f.AT)
-	names := func(i int) string { return fmt.Sprintf("x%d", i) }
-	list := func() string {
-		var s []string
-		for i := range a {
-			s = append(s, names(i))
-		}
-		return strings.Join(s, ", ")
-	}
-	t.line("\t\t\tvar %s float32", list())
-	for j := range a {
-		var loads []string
-		for i := range a {
-			loads = append(loads, fmt.Sprintf("o[%d]", (i*a+j)*k.MXiStride))
-		}
-		t.line("\t\t\t%s = %s // column %d", list(), strings.Join(loads, ", "), j)
-		for i := range f.M {
-			t.line("\t\t\to[%d] = %s", (i*a+j)*k.MXiStride, at[i].goExpr(names))
-		}
-	}
-	for i := range f.M {
-		if i > 0 {
-			t.line("\t\t\tif rows <= %d {\n\t\t\t\tcontinue\n\t\t\t}", i)
-		}
-		var loads []string
-		for j := range a {
-			loads = append(loads, fmt.Sprintf("o[%d]", (i*a+j)*k.MXiStride))
-		}
-		t.line("\t\t\t%s = %s // row %d", list(), strings.Join(loads, ", "), i)
-		for j := range f.M {
-			if f.M*(k.Tiles-1)+j >= k.OutW {
-				t.line("\t\t\tif t*%d+%d < %d {", f.M, j, k.OutW)
-			} else {
-				t.line("\t\t\t{")
+	t.line(`	for t := 0; t < %d; t++ {
+		for l := 0; l < %d; l++ {
+			o, y, b := mm[t*%d+l:], out[t*%d+l:], bias[l]
+			var x [%d]float32
+			for j := range %d { // the columns of the products, Aᵀ M, into mm's first rows
+				for i := range %d {
+					x[i] = o[(i*%d+j)*%d]
+				}
+				for i := range %d {
+					o[(i*%d+j)*%d] = winogradSum(%s[i][:], x[:])
+				}
 			}
-			t.line("\t\t\t\tr := %s", at[j].goExpr(names))
-			t.line("\t\t\t\tr = r + b")
-			if k.ReLU {
-				t.line("\t\t\t\tr = max(r, 0)")
+			for i := range min(rows, %d) { // then its rows, (Aᵀ M) A, into out
+				for j := range %d {
+					x[j] = o[(i*%d+j)*%d]
+				}
+				for j := range %d {
+					if t*%d+j >= %d {
+						break // beyond the row
+					}
+					r := winogradSum(%s[j][:], x[:])
+					r = r + b%s
+					y[i*%d+j*%d] = r
+				}
 			}
-			t.line("\t\t\t\ty[%d] = r\n\t\t\t}", i*k.OutRowStride+j*k.OutPixStride)
 		}
 	}
-	t.line("\t\t}\n\t}\n}")
+}`, k.Tiles, Lanes, Lanes, f.M*k.OutPixStride, a, a, a, a, k.MXiStride, f.M, a, k.MXiStride, name,
+		f.M, a, a, k.MXiStride, f.M, f.M, k.OutW, name, relu, k.OutRowStride, k.OutPixStride)
+}
+
+// matrixKind is the name of the matrix of the transform: BT (Bᵀ), or A for Grad.
+func (k *WinoIn) matrixKind() string {
+	if k.Grad {
+		return "A"
+	}
+	return "BT"
+}
+
+// matrixName is the name of a Winograd matrix in the twins' file: winogradBT2x3 is Bᵀ of F(2×2, 3×3).
+func matrixName(kind string, f *Winograd) string {
+	return fmt.Sprintf("winograd%s%dx%d", kind, f.M, f.R)
+}
+
+// matrices are the Winograd matrices of the kernels' twins, by name.
+func (k *WinoIn) matrices() map[string][][]float64 {
+	m, _ := k.matrix()
+	return map[string][][]float64{matrixName(k.matrixKind(), k.F): m}
+}
+func (k *WinoOut) matrices() map[string][][]float64 {
+	return map[string][][]float64{matrixName("AT", k.F): k.F.AT}
+}
+
+// twinMatrices writes the Winograd matrices the twins of kernels use, in the order of their names,
+// and winogradSum, which applies a row of one.
+func twinMatrices(t *text, kernels []Kernel) {
+	all := map[string][][]float64{}
+	for _, k := range kernels {
+		if w, ok := k.(interface{ matrices() map[string][][]float64 }); ok {
+			for name, m := range w.matrices() {
+				all[name] = m
+			}
+		}
+	}
+	if len(all) == 0 {
+		return
+	}
+	var names []string
+	for name := range all {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		m := all[name]
+		t.line("\n// %s is a matrix of Winograd's transforms, as the assembly applies it (NewWinograd).", name)
+		t.line("var %s = [%d][%d]float32{", name, len(m), len(m[0]))
+		for _, row := range m {
+			var vs []string
+			for _, v := range row {
+				vs = append(vs, lit(v))
+			}
+			t.line("\t{%s},", strings.Join(vs, ", "))
+		}
+		t.line("}")
+	}
+	t.line(`
+// winogradSum is Σ c[k]·x[k] in float32 as the Winograd kernels compute it: the first term a copy
+// (factor 1) or a product, each other added or subtracted, after a product by its factor's
+// magnitude when that is not 1; the zero terms left out.
+func winogradSum(c, x []float32) float32 {
+	var s float32
+	first := true
+	for k, v := range c {
+		switch {
+		case v == 0:
+			continue
+		case first && v == 1:
+			s = x[k]
+		case first:
+			s = float32(v * x[k])
+		case v == 1:
+			s += x[k]
+		case v == -1:
+			s -= x[k]
+		case v > 0:
+			s += float32(v * x[k])
+		default:
+			s -= float32(-v * x[k])
+		}
+		first = false
+	}
+	return s
+}`)
 }

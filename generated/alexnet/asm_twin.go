@@ -2,8 +2,9 @@
 
 package alexnet
 
-// conv1KernelGo is the pure-Go twin of conv1KernelAVX512 and conv1KernelAVX2: with out of at least 97680 values, in
-// (blocks−1)·154587 + 105555, w blocks·17424 and bias 48, it computes one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv1KernelGo is the pure-Go twin of conv1KernelAVX512 and conv1KernelAVX2: with out of at least
+// 97680 values, in (blocks−1)·154587 + 105555, w blocks·17424 and bias 48, it computes one
+// output row. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv1 + conv1.relu (specs/alexnet.net:38).
 //
 // Tile: 1×3, the plan's.
@@ -31,9 +32,9 @@ func conv1KernelGo(out, in, w, bias []float32, blocks int) {
 	}
 }
 
-// conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of at least 352 values, in 49259
-// and dy 96800, it computes a weight gradient's sums over an image. The sums are in the assembly's order, without fused
-// multiply-adds.
+// conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of
+// at least 352 values, in 49259 and dy 96800, it computes a weight gradient's sums over an image.
+// The sums are in the assembly's order, without fused multiply-adds.
 // For the weight gradient of conv1 (specs/alexnet.net:38).
 //
 // Tile: 1×1, the plan's.
@@ -53,133 +54,41 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 62352 values and in
-// of 3472, it computes a row of tiles of a block of input channels; the same float32 operations in the same order.
+// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2:
+// with v of at least 62352 values and in of 3472, it computes a row of tiles of a block of input
+// channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same order
+// as the assembly.
 // For conv2 + conv2.relu (specs/alexnet.net:43) and the input gradient of conv2
 // (specs/alexnet.net:43).
 func conv2WinoInKernelGo(v, in []float32) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*48+l:], v[t*16+l:]
-			var x0, x1, x2, x3, x4, x5, x6 float32
-			x0, x1, x2, x3, x4, x5, x6 = d[0], d[496], d[992], d[1488], d[1984], d[2480], d[2976] // column 0
-			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[9072] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[18144] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[27216] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[36288] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[45360] = float32(4*x1) - float32(5*x3) + x5
-			o[54432] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = d[16], d[512], d[1008], d[1504], d[2000], d[2496], d[2992] // column 1
-			o[1296] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[10368] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[19440] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[28512] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[37584] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[46656] = float32(4*x1) - float32(5*x3) + x5
-			o[55728] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = d[32], d[528], d[1024], d[1520], d[2016], d[2512], d[3008] // column 2
-			o[2592] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[11664] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[20736] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[29808] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[38880] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[47952] = float32(4*x1) - float32(5*x3) + x5
-			o[57024] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = d[48], d[544], d[1040], d[1536], d[2032], d[2528], d[3024] // column 3
-			o[3888] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[12960] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[22032] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[31104] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[40176] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[49248] = float32(4*x1) - float32(5*x3) + x5
-			o[58320] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = d[64], d[560], d[1056], d[1552], d[2048], d[2544], d[3040] // column 4
-			o[5184] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[14256] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[23328] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[32400] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[41472] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[50544] = float32(4*x1) - float32(5*x3) + x5
-			o[59616] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = d[80], d[576], d[1072], d[1568], d[2064], d[2560], d[3056] // column 5
-			o[6480] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[15552] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[24624] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[33696] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[42768] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[51840] = float32(4*x1) - float32(5*x3) + x5
-			o[60912] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = d[96], d[592], d[1088], d[1584], d[2080], d[2576], d[3072] // column 6
-			o[7776] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[16848] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[25920] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[34992] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[44064] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[53136] = float32(4*x1) - float32(5*x3) + x5
-			o[62208] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[0], o[1296], o[2592], o[3888], o[5184], o[6480], o[7776] // row 0
-			o[0] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[1296] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[2592] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[3888] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[5184] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[6480] = float32(4*x1) - float32(5*x3) + x5
-			o[7776] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[9072], o[10368], o[11664], o[12960], o[14256], o[15552], o[16848] // row 1
-			o[9072] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[10368] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[11664] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[12960] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[14256] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[15552] = float32(4*x1) - float32(5*x3) + x5
-			o[16848] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[18144], o[19440], o[20736], o[22032], o[23328], o[24624], o[25920] // row 2
-			o[18144] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[19440] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[20736] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[22032] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[23328] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[24624] = float32(4*x1) - float32(5*x3) + x5
-			o[25920] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[27216], o[28512], o[29808], o[31104], o[32400], o[33696], o[34992] // row 3
-			o[27216] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[28512] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[29808] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[31104] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[32400] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[33696] = float32(4*x1) - float32(5*x3) + x5
-			o[34992] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[36288], o[37584], o[38880], o[40176], o[41472], o[42768], o[44064] // row 4
-			o[36288] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[37584] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[38880] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[40176] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[41472] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[42768] = float32(4*x1) - float32(5*x3) + x5
-			o[44064] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[45360], o[46656], o[47952], o[49248], o[50544], o[51840], o[53136] // row 5
-			o[45360] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[46656] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[47952] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[49248] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[50544] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[51840] = float32(4*x1) - float32(5*x3) + x5
-			o[53136] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[54432], o[55728], o[57024], o[58320], o[59616], o[60912], o[62208] // row 6
-			o[54432] = float32(-2*x0) + float32(4*x1) + float32(2.5*x2) - float32(5*x3) - float32(0.5*x4) + x5
-			o[55728] = float32(2*x1) - float32(2*x2) - float32(4.5*x3) + float32(0.5*x4) + x5
-			o[57024] = float32(-2*x1) + float32(6*x2) - float32(3.5*x3) - float32(1.5*x4) + x5
-			o[58320] = x1 - float32(1.5*x2) - float32(2*x3) + float32(1.5*x4) + x5
-			o[59616] = float32(-1*x1) + float32(2.5*x2) - float32(2.5*x4) + x5
-			o[60912] = float32(4*x1) - float32(5*x3) + x5
-			o[62208] = float32(-2*x1) + float32(4*x2) + float32(2.5*x3) - float32(5*x4) - float32(0.5*x5) + x6
+			var x [7]float32
+			for j := range 7 { // the columns of the tile, into v
+				for i := range 7 {
+					x[i] = d[i*496+j*16]
+				}
+				for i := range 7 {
+					o[(i*7+j)*1296] = winogradSum(winogradBT3x5[i][:], x[:])
+				}
+			}
+			for i := range 7 { // then its rows, in place
+				for j := range 7 {
+					x[j] = o[(i*7+j)*1296]
+				}
+				for j := range 7 {
+					o[(i*7+j)*1296] = winogradSum(winogradBT3x5[j][:], x[:])
+				}
+			}
 		}
 	}
 }
 
-// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 191808 values, in
-// (blocks−1)·63504 + 1296, w blocks·1024 and bias 64, it computes the products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2:
+// with out of at least 191808 values, in (blocks−1)·63504 + 1296, w blocks·1024 and bias 64, it
+// computes the products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 64 output
+// channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv2 + conv2.relu (specs/alexnet.net:43).
 //
 // Tile: 1×4, the plan's.
@@ -206,112 +115,47 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	}
 }
 
-// conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2: with out of at least 1296 values
-// (for rows 3), mm of 62352 and bias of 16, it computes a row of tiles of a block of output channels; the same float32
-// operations in the same order.
+// conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2:
+// with out of at least 1296 values (for rows 3), mm of 62352 and bias of 16, it computes a row of
+// tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations in the
+// same order as the assembly.
 // For conv2 + conv2.relu (specs/alexnet.net:43).
 func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*48+l:], bias[l]
-			var x0, x1, x2, x3, x4, x5, x6 float32
-			x0, x1, x2, x3, x4, x5, x6 = o[0], o[9072], o[18144], o[27216], o[36288], o[45360], o[54432] // column 0
-			o[0] = x0 + x1 + x2 + x3 + x4 + x5
-			o[9072] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[18144] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[1296], o[10368], o[19440], o[28512], o[37584], o[46656], o[55728] // column 1
-			o[1296] = x0 + x1 + x2 + x3 + x4 + x5
-			o[10368] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[19440] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[2592], o[11664], o[20736], o[29808], o[38880], o[47952], o[57024] // column 2
-			o[2592] = x0 + x1 + x2 + x3 + x4 + x5
-			o[11664] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[20736] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[3888], o[12960], o[22032], o[31104], o[40176], o[49248], o[58320] // column 3
-			o[3888] = x0 + x1 + x2 + x3 + x4 + x5
-			o[12960] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[22032] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[5184], o[14256], o[23328], o[32400], o[41472], o[50544], o[59616] // column 4
-			o[5184] = x0 + x1 + x2 + x3 + x4 + x5
-			o[14256] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[23328] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[6480], o[15552], o[24624], o[33696], o[42768], o[51840], o[60912] // column 5
-			o[6480] = x0 + x1 + x2 + x3 + x4 + x5
-			o[15552] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[24624] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[7776], o[16848], o[25920], o[34992], o[44064], o[53136], o[62208] // column 6
-			o[7776] = x0 + x1 + x2 + x3 + x4 + x5
-			o[16848] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[25920] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[0], o[1296], o[2592], o[3888], o[5184], o[6480], o[7776] // row 0
-			{
-				r := x0 + x1 + x2 + x3 + x4 + x5
-				r = r + b
-				r = max(r, 0)
-				y[0] = r
+			var x [7]float32
+			for j := range 7 { // the columns of the products, Aᵀ M, into mm's first rows
+				for i := range 7 {
+					x[i] = o[(i*7+j)*1296]
+				}
+				for i := range 3 {
+					o[(i*7+j)*1296] = winogradSum(winogradAT3x5[i][:], x[:])
+				}
 			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-				r = r + b
-				r = max(r, 0)
-				y[16] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-				r = r + b
-				r = max(r, 0)
-				y[32] = r
-			}
-			if rows <= 1 {
-				continue
-			}
-			x0, x1, x2, x3, x4, x5, x6 = o[9072], o[10368], o[11664], o[12960], o[14256], o[15552], o[16848] // row 1
-			{
-				r := x0 + x1 + x2 + x3 + x4 + x5
-				r = r + b
-				r = max(r, 0)
-				y[432] = r
-			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-				r = r + b
-				r = max(r, 0)
-				y[448] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-				r = r + b
-				r = max(r, 0)
-				y[464] = r
-			}
-			if rows <= 2 {
-				continue
-			}
-			x0, x1, x2, x3, x4, x5, x6 = o[18144], o[19440], o[20736], o[22032], o[23328], o[24624], o[25920] // row 2
-			{
-				r := x0 + x1 + x2 + x3 + x4 + x5
-				r = r + b
-				r = max(r, 0)
-				y[864] = r
-			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-				r = r + b
-				r = max(r, 0)
-				y[880] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-				r = r + b
-				r = max(r, 0)
-				y[896] = r
+			for i := range min(rows, 3) { // then its rows, (Aᵀ M) A, into out
+				for j := range 7 {
+					x[j] = o[(i*7+j)*1296]
+				}
+				for j := range 3 {
+					if t*3+j >= 27 {
+						break // beyond the row
+					}
+					r := winogradSum(winogradAT3x5[j][:], x[:])
+					r = r + b
+					r = max(r, 0)
+					y[i*432+j*16] = r
+				}
 			}
 		}
 	}
 }
 
-// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 128304 values, in
-// (blocks−1)·63504 + 1296, w blocks·768 and bias 48, it computes the products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and
+// conv2GradWinoMulKernelAVX2: with out of at least 128304 values, in (blocks−1)·63504 + 1296, w
+// blocks·768 and bias 48, it computes the products of one of F(3x3,5x5)'s 49 transform positions:
+// 81 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused
+// multiply-adds.
 // For the input gradient of conv2 (specs/alexnet.net:43).
 //
 // Tile: 1×3, the plan's.
@@ -338,104 +182,45 @@ func conv2GradWinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	}
 }
 
-// conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and conv2GradWinoOutKernelAVX2: with out of at least 1296 values
-// (for rows 3), mm of 62352 and bias of 16, it computes a row of tiles of a block of output channels; the same float32
-// operations in the same order.
+// conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and
+// conv2GradWinoOutKernelAVX2: with out of at least 1296 values (for rows 3), mm of 62352 and bias
+// of 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum, the
+// same float32 operations in the same order as the assembly.
 // For the input gradient of conv2 (specs/alexnet.net:43).
 func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*48+l:], bias[l]
-			var x0, x1, x2, x3, x4, x5, x6 float32
-			x0, x1, x2, x3, x4, x5, x6 = o[0], o[9072], o[18144], o[27216], o[36288], o[45360], o[54432] // column 0
-			o[0] = x0 + x1 + x2 + x3 + x4 + x5
-			o[9072] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[18144] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[1296], o[10368], o[19440], o[28512], o[37584], o[46656], o[55728] // column 1
-			o[1296] = x0 + x1 + x2 + x3 + x4 + x5
-			o[10368] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[19440] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[2592], o[11664], o[20736], o[29808], o[38880], o[47952], o[57024] // column 2
-			o[2592] = x0 + x1 + x2 + x3 + x4 + x5
-			o[11664] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[20736] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[3888], o[12960], o[22032], o[31104], o[40176], o[49248], o[58320] // column 3
-			o[3888] = x0 + x1 + x2 + x3 + x4 + x5
-			o[12960] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[22032] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[5184], o[14256], o[23328], o[32400], o[41472], o[50544], o[59616] // column 4
-			o[5184] = x0 + x1 + x2 + x3 + x4 + x5
-			o[14256] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[23328] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[6480], o[15552], o[24624], o[33696], o[42768], o[51840], o[60912] // column 5
-			o[6480] = x0 + x1 + x2 + x3 + x4 + x5
-			o[15552] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[24624] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[7776], o[16848], o[25920], o[34992], o[44064], o[53136], o[62208] // column 6
-			o[7776] = x0 + x1 + x2 + x3 + x4 + x5
-			o[16848] = x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-			o[25920] = x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-			x0, x1, x2, x3, x4, x5, x6 = o[0], o[1296], o[2592], o[3888], o[5184], o[6480], o[7776] // row 0
-			{
-				r := x0 + x1 + x2 + x3 + x4 + x5
-				r = r + b
-				y[0] = r
+			var x [7]float32
+			for j := range 7 { // the columns of the products, Aᵀ M, into mm's first rows
+				for i := range 7 {
+					x[i] = o[(i*7+j)*1296]
+				}
+				for i := range 3 {
+					o[(i*7+j)*1296] = winogradSum(winogradAT3x5[i][:], x[:])
+				}
 			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-				r = r + b
-				y[16] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-				r = r + b
-				y[32] = r
-			}
-			if rows <= 1 {
-				continue
-			}
-			x0, x1, x2, x3, x4, x5, x6 = o[9072], o[10368], o[11664], o[12960], o[14256], o[15552], o[16848] // row 1
-			{
-				r := x0 + x1 + x2 + x3 + x4 + x5
-				r = r + b
-				y[432] = r
-			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-				r = r + b
-				y[448] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-				r = r + b
-				y[464] = r
-			}
-			if rows <= 2 {
-				continue
-			}
-			x0, x1, x2, x3, x4, x5, x6 = o[18144], o[19440], o[20736], o[22032], o[23328], o[24624], o[25920] // row 2
-			{
-				r := x0 + x1 + x2 + x3 + x4 + x5
-				r = r + b
-				y[864] = r
-			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4) + float32(0.5*x5)
-				r = r + b
-				y[880] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4) + float32(0.25*x5) + x6
-				r = r + b
-				y[896] = r
+			for i := range min(rows, 3) { // then its rows, (Aᵀ M) A, into out
+				for j := range 7 {
+					x[j] = o[(i*7+j)*1296]
+				}
+				for j := range 3 {
+					if t*3+j >= 27 {
+						break // beyond the row
+					}
+					r := winogradSum(winogradAT3x5[j][:], x[:])
+					r = r + b
+					y[i*432+j*16] = r
+				}
 			}
 		}
 	}
 }
 
-// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 256 values, in 1288
-// and dy 64800, it computes a weight gradient's sums over an image's tiles at one of F(3x3,5x5)'s transform positions. The sums are in the assembly's order, without fused
-// multiply-adds.
+// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of
+// at least 256 values, in 1288 and dy 64800, it computes a weight gradient's sums over an image's
+// tiles at one of F(3x3,5x5)'s transform positions. The sums are in the assembly's order, without
+// fused multiply-adds.
 // For the weight gradient of conv2 (specs/alexnet.net:43).
 //
 // Tile: 1×1, the plan's.
@@ -455,100 +240,40 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 62352 values and in
-// of 1296, it computes the output gradient's tiles for a weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2:
+// with v of at least 62352 values and in of 1296, it computes the output gradient's tiles for a
+// weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the same
+// float32 operations in the same order as the assembly.
 // For the weight gradient of conv2 (specs/alexnet.net:43).
 func conv2WinoDyKernelGo(v, in []float32) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*48+l:], v[t*16+l:]
-			var x0, x1, x2 float32
-			x0, x1, x2 = d[0], d[432], d[864] // column 0
-			o[0] = x0
-			o[9072] = x0 + x1 + x2
-			o[18144] = x0 - x1 + x2
-			o[27216] = x0 + float32(2*x1) + float32(4*x2)
-			o[36288] = x0 - float32(2*x1) + float32(4*x2)
-			o[45360] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[54432] = x2
-			x0, x1, x2 = d[16], d[448], d[880] // column 1
-			o[1296] = x0
-			o[10368] = x0 + x1 + x2
-			o[19440] = x0 - x1 + x2
-			o[28512] = x0 + float32(2*x1) + float32(4*x2)
-			o[37584] = x0 - float32(2*x1) + float32(4*x2)
-			o[46656] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[55728] = x2
-			x0, x1, x2 = d[32], d[464], d[896] // column 2
-			o[2592] = x0
-			o[11664] = x0 + x1 + x2
-			o[20736] = x0 - x1 + x2
-			o[29808] = x0 + float32(2*x1) + float32(4*x2)
-			o[38880] = x0 - float32(2*x1) + float32(4*x2)
-			o[47952] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[57024] = x2
-			x0, x1, x2 = o[0], o[1296], o[2592] // row 0
-			o[0] = x0
-			o[1296] = x0 + x1 + x2
-			o[2592] = x0 - x1 + x2
-			o[3888] = x0 + float32(2*x1) + float32(4*x2)
-			o[5184] = x0 - float32(2*x1) + float32(4*x2)
-			o[6480] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[7776] = x2
-			x0, x1, x2 = o[9072], o[10368], o[11664] // row 1
-			o[9072] = x0
-			o[10368] = x0 + x1 + x2
-			o[11664] = x0 - x1 + x2
-			o[12960] = x0 + float32(2*x1) + float32(4*x2)
-			o[14256] = x0 - float32(2*x1) + float32(4*x2)
-			o[15552] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[16848] = x2
-			x0, x1, x2 = o[18144], o[19440], o[20736] // row 2
-			o[18144] = x0
-			o[19440] = x0 + x1 + x2
-			o[20736] = x0 - x1 + x2
-			o[22032] = x0 + float32(2*x1) + float32(4*x2)
-			o[23328] = x0 - float32(2*x1) + float32(4*x2)
-			o[24624] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[25920] = x2
-			x0, x1, x2 = o[27216], o[28512], o[29808] // row 3
-			o[27216] = x0
-			o[28512] = x0 + x1 + x2
-			o[29808] = x0 - x1 + x2
-			o[31104] = x0 + float32(2*x1) + float32(4*x2)
-			o[32400] = x0 - float32(2*x1) + float32(4*x2)
-			o[33696] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[34992] = x2
-			x0, x1, x2 = o[36288], o[37584], o[38880] // row 4
-			o[36288] = x0
-			o[37584] = x0 + x1 + x2
-			o[38880] = x0 - x1 + x2
-			o[40176] = x0 + float32(2*x1) + float32(4*x2)
-			o[41472] = x0 - float32(2*x1) + float32(4*x2)
-			o[42768] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[44064] = x2
-			x0, x1, x2 = o[45360], o[46656], o[47952] // row 5
-			o[45360] = x0
-			o[46656] = x0 + x1 + x2
-			o[47952] = x0 - x1 + x2
-			o[49248] = x0 + float32(2*x1) + float32(4*x2)
-			o[50544] = x0 - float32(2*x1) + float32(4*x2)
-			o[51840] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[53136] = x2
-			x0, x1, x2 = o[54432], o[55728], o[57024] // row 6
-			o[54432] = x0
-			o[55728] = x0 + x1 + x2
-			o[57024] = x0 - x1 + x2
-			o[58320] = x0 + float32(2*x1) + float32(4*x2)
-			o[59616] = x0 - float32(2*x1) + float32(4*x2)
-			o[60912] = x0 + float32(0.5*x1) + float32(0.25*x2)
-			o[62208] = x2
+			var x [3]float32
+			for j := range 3 { // the columns of the tile, into v
+				for i := range 3 {
+					x[i] = d[i*432+j*16]
+				}
+				for i := range 7 {
+					o[(i*7+j)*1296] = winogradSum(winogradA3x5[i][:], x[:])
+				}
+			}
+			for i := range 7 { // then its rows, in place
+				for j := range 3 {
+					x[j] = o[(i*7+j)*1296]
+				}
+				for j := range 7 {
+					o[(i*7+j)*1296] = winogradSum(winogradA3x5[j][:], x[:])
+				}
+			}
 		}
 	}
 }
 
-// conv3WinoInKernelGo is the pure-Go twin of conv3WinoInKernelAVX512 and conv3WinoInKernelAVX2: with v of at least 11872 values and in
-// of 1024, it computes a row of tiles of a block of input channels; the same float32 operations in the same order.
+// conv3WinoInKernelGo is the pure-Go twin of conv3WinoInKernelAVX512 and conv3WinoInKernelAVX2:
+// with v of at least 11872 values and in of 1024, it computes a row of tiles of a block of input
+// channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same order
+// as the assembly.
 // For conv3 + conv3.relu (specs/alexnet.net:48), the input gradient of conv3
 // (specs/alexnet.net:48), conv4 + conv4.relu (specs/alexnet.net:50), the input gradient of conv4
 // (specs/alexnet.net:50), conv5 + conv5.relu (specs/alexnet.net:52) and the input gradient of conv5
@@ -557,53 +282,31 @@ func conv3WinoInKernelGo(v, in []float32) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = d[0], d[256], d[512], d[768] // column 0
-			o[0] = float32(-1*x0) + x2
-			o[3136] = x1 + x2
-			o[6272] = float32(-1*x1) + x2
-			o[9408] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[16], d[272], d[528], d[784] // column 1
-			o[784] = float32(-1*x0) + x2
-			o[3920] = x1 + x2
-			o[7056] = float32(-1*x1) + x2
-			o[10192] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[32], d[288], d[544], d[800] // column 2
-			o[1568] = float32(-1*x0) + x2
-			o[4704] = x1 + x2
-			o[7840] = float32(-1*x1) + x2
-			o[10976] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = d[48], d[304], d[560], d[816] // column 3
-			o[2352] = float32(-1*x0) + x2
-			o[5488] = x1 + x2
-			o[8624] = float32(-1*x1) + x2
-			o[11760] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[0], o[784], o[1568], o[2352] // row 0
-			o[0] = float32(-1*x0) + x2
-			o[784] = x1 + x2
-			o[1568] = float32(-1*x1) + x2
-			o[2352] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[3136], o[3920], o[4704], o[5488] // row 1
-			o[3136] = float32(-1*x0) + x2
-			o[3920] = x1 + x2
-			o[4704] = float32(-1*x1) + x2
-			o[5488] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[6272], o[7056], o[7840], o[8624] // row 2
-			o[6272] = float32(-1*x0) + x2
-			o[7056] = x1 + x2
-			o[7840] = float32(-1*x1) + x2
-			o[8624] = float32(-1*x1) + x3
-			x0, x1, x2, x3 = o[9408], o[10192], o[10976], o[11760] // row 3
-			o[9408] = float32(-1*x0) + x2
-			o[10192] = x1 + x2
-			o[10976] = float32(-1*x1) + x2
-			o[11760] = float32(-1*x1) + x3
+			var x [4]float32
+			for j := range 4 { // the columns of the tile, into v
+				for i := range 4 {
+					x[i] = d[i*256+j*16]
+				}
+				for i := range 4 {
+					o[(i*4+j)*784] = winogradSum(winogradBT2x3[i][:], x[:])
+				}
+			}
+			for i := range 4 { // then its rows, in place
+				for j := range 4 {
+					x[j] = o[(i*4+j)*784]
+				}
+				for j := range 4 {
+					o[(i*4+j)*784] = winogradSum(winogradBT2x3[j][:], x[:])
+				}
+			}
 		}
 	}
 }
 
-// conv3WinoMulKernelGo is the pure-Go twin of conv3WinoMulKernelAVX512 and conv3WinoMulKernelAVX2: with out of at least 38416 values, in
-// (blocks−1)·12544 + 784, w blocks·1024 and bias 64, it computes the products of one of F(2x2,3x3)'s 16 transform positions: 49 tiles by 64 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv3WinoMulKernelGo is the pure-Go twin of conv3WinoMulKernelAVX512 and conv3WinoMulKernelAVX2:
+// with out of at least 38416 values, in (blocks−1)·12544 + 784, w blocks·1024 and bias 64, it
+// computes the products of one of F(2x2,3x3)'s 16 transform positions: 49 tiles by 64 output
+// channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv3 + conv3.relu (specs/alexnet.net:48), the input gradient of conv3
 // (specs/alexnet.net:48), conv4 + conv4.relu (specs/alexnet.net:50), the input gradient of conv4
 // (specs/alexnet.net:50), conv5 + conv5.relu (specs/alexnet.net:52) and the input gradient of conv5
@@ -633,115 +336,83 @@ func conv3WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	}
 }
 
-// conv3WinoOutKernelGo is the pure-Go twin of conv3WinoOutKernelAVX512 and conv3WinoOutKernelAVX2: with out of at least 416 values
-// (for rows 2), mm of 11872 and bias of 16, it computes a row of tiles of a block of output channels; the same float32
-// operations in the same order.
+// conv3WinoOutKernelGo is the pure-Go twin of conv3WinoOutKernelAVX512 and conv3WinoOutKernelAVX2:
+// with out of at least 416 values (for rows 2), mm of 11872 and bias of 16, it computes a row of
+// tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations in the
+// same order as the assembly.
 // For conv3 + conv3.relu (specs/alexnet.net:48), conv4 + conv4.relu (specs/alexnet.net:50) and
 // conv5 + conv5.relu (specs/alexnet.net:52).
 func conv3WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = o[0], o[3136], o[6272], o[9408] // column 0
-			o[0] = x0 + x1 + x2
-			o[3136] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[784], o[3920], o[7056], o[10192] // column 1
-			o[784] = x0 + x1 + x2
-			o[3920] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[1568], o[4704], o[7840], o[10976] // column 2
-			o[1568] = x0 + x1 + x2
-			o[4704] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[2352], o[5488], o[8624], o[11760] // column 3
-			o[2352] = x0 + x1 + x2
-			o[5488] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[0], o[784], o[1568], o[2352] // row 0
-			{
-				r := x0 + x1 + x2
-				r = r + b
-				r = max(r, 0)
-				y[0] = r
+			var x [4]float32
+			for j := range 4 { // the columns of the products, Aᵀ M, into mm's first rows
+				for i := range 4 {
+					x[i] = o[(i*4+j)*784]
+				}
+				for i := range 2 {
+					o[(i*4+j)*784] = winogradSum(winogradAT2x3[i][:], x[:])
+				}
 			}
-			if t*2+1 < 13 {
-				r := x1 - x2 + x3
-				r = r + b
-				r = max(r, 0)
-				y[16] = r
-			}
-			if rows <= 1 {
-				continue
-			}
-			x0, x1, x2, x3 = o[3136], o[3920], o[4704], o[5488] // row 1
-			{
-				r := x0 + x1 + x2
-				r = r + b
-				r = max(r, 0)
-				y[208] = r
-			}
-			if t*2+1 < 13 {
-				r := x1 - x2 + x3
-				r = r + b
-				r = max(r, 0)
-				y[224] = r
+			for i := range min(rows, 2) { // then its rows, (Aᵀ M) A, into out
+				for j := range 4 {
+					x[j] = o[(i*4+j)*784]
+				}
+				for j := range 2 {
+					if t*2+j >= 13 {
+						break // beyond the row
+					}
+					r := winogradSum(winogradAT2x3[j][:], x[:])
+					r = r + b
+					r = max(r, 0)
+					y[i*208+j*16] = r
+				}
 			}
 		}
 	}
 }
 
-// conv3GradWinoOutKernelGo is the pure-Go twin of conv3GradWinoOutKernelAVX512 and conv3GradWinoOutKernelAVX2: with out of at least 416 values
-// (for rows 2), mm of 11872 and bias of 16, it computes a row of tiles of a block of output channels; the same float32
-// operations in the same order.
+// conv3GradWinoOutKernelGo is the pure-Go twin of conv3GradWinoOutKernelAVX512 and
+// conv3GradWinoOutKernelAVX2: with out of at least 416 values (for rows 2), mm of 11872 and bias of
+// 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum, the same
+// float32 operations in the same order as the assembly.
 // For the input gradient of conv3 (specs/alexnet.net:48), the input gradient of conv4
 // (specs/alexnet.net:50) and the input gradient of conv5 (specs/alexnet.net:52).
 func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = o[0], o[3136], o[6272], o[9408] // column 0
-			o[0] = x0 + x1 + x2
-			o[3136] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[784], o[3920], o[7056], o[10192] // column 1
-			o[784] = x0 + x1 + x2
-			o[3920] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[1568], o[4704], o[7840], o[10976] // column 2
-			o[1568] = x0 + x1 + x2
-			o[4704] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[2352], o[5488], o[8624], o[11760] // column 3
-			o[2352] = x0 + x1 + x2
-			o[5488] = x1 - x2 + x3
-			x0, x1, x2, x3 = o[0], o[784], o[1568], o[2352] // row 0
-			{
-				r := x0 + x1 + x2
-				r = r + b
-				y[0] = r
+			var x [4]float32
+			for j := range 4 { // the columns of the products, Aᵀ M, into mm's first rows
+				for i := range 4 {
+					x[i] = o[(i*4+j)*784]
+				}
+				for i := range 2 {
+					o[(i*4+j)*784] = winogradSum(winogradAT2x3[i][:], x[:])
+				}
 			}
-			if t*2+1 < 13 {
-				r := x1 - x2 + x3
-				r = r + b
-				y[16] = r
-			}
-			if rows <= 1 {
-				continue
-			}
-			x0, x1, x2, x3 = o[3136], o[3920], o[4704], o[5488] // row 1
-			{
-				r := x0 + x1 + x2
-				r = r + b
-				y[208] = r
-			}
-			if t*2+1 < 13 {
-				r := x1 - x2 + x3
-				r = r + b
-				y[224] = r
+			for i := range min(rows, 2) { // then its rows, (Aᵀ M) A, into out
+				for j := range 4 {
+					x[j] = o[(i*4+j)*784]
+				}
+				for j := range 2 {
+					if t*2+j >= 13 {
+						break // beyond the row
+					}
+					r := winogradSum(winogradAT2x3[j][:], x[:])
+					r = r + b
+					y[i*208+j*16] = r
+				}
 			}
 		}
 	}
 }
 
-// conv3UpdKernelGo is the pure-Go twin of conv3UpdKernelAVX512 and conv3UpdKernelAVX2: with dw of at least 384 values, in 776
-// and dy 25872, it computes a weight gradient's sums over an image's tiles at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
-// multiply-adds.
+// conv3UpdKernelGo is the pure-Go twin of conv3UpdKernelAVX512 and conv3UpdKernelAVX2: with dw of
+// at least 384 values, in 776 and dy 25872, it computes a weight gradient's sums over an image's
+// tiles at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without
+// fused multiply-adds.
 // For the weight gradient of conv3 (specs/alexnet.net:48) and the weight gradient of conv4
 // (specs/alexnet.net:50).
 //
@@ -762,52 +433,41 @@ func conv3UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv3WinoDyKernelGo is the pure-Go twin of conv3WinoDyKernelAVX512 and conv3WinoDyKernelAVX2: with v of at least 11872 values and in
-// of 448, it computes the output gradient's tiles for a weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+// conv3WinoDyKernelGo is the pure-Go twin of conv3WinoDyKernelAVX512 and conv3WinoDyKernelAVX2:
+// with v of at least 11872 values and in of 448, it computes the output gradient's tiles for a
+// weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the same
+// float32 operations in the same order as the assembly.
 // For the weight gradient of conv3 (specs/alexnet.net:48), the weight gradient of conv4
 // (specs/alexnet.net:50) and the weight gradient of conv5 (specs/alexnet.net:52).
 func conv3WinoDyKernelGo(v, in []float32) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*32+l:], v[t*16+l:]
-			var x0, x1 float32
-			x0, x1 = d[0], d[224] // column 0
-			o[0] = x0
-			o[3136] = x0 + x1
-			o[6272] = x0 - x1
-			o[9408] = x1
-			x0, x1 = d[16], d[240] // column 1
-			o[784] = x0
-			o[3920] = x0 + x1
-			o[7056] = x0 - x1
-			o[10192] = x1
-			x0, x1 = o[0], o[784] // row 0
-			o[0] = x0
-			o[784] = x0 + x1
-			o[1568] = x0 - x1
-			o[2352] = x1
-			x0, x1 = o[3136], o[3920] // row 1
-			o[3136] = x0
-			o[3920] = x0 + x1
-			o[4704] = x0 - x1
-			o[5488] = x1
-			x0, x1 = o[6272], o[7056] // row 2
-			o[6272] = x0
-			o[7056] = x0 + x1
-			o[7840] = x0 - x1
-			o[8624] = x1
-			x0, x1 = o[9408], o[10192] // row 3
-			o[9408] = x0
-			o[10192] = x0 + x1
-			o[10976] = x0 - x1
-			o[11760] = x1
+			var x [2]float32
+			for j := range 2 { // the columns of the tile, into v
+				for i := range 2 {
+					x[i] = d[i*224+j*16]
+				}
+				for i := range 4 {
+					o[(i*4+j)*784] = winogradSum(winogradA2x3[i][:], x[:])
+				}
+			}
+			for i := range 4 { // then its rows, in place
+				for j := range 2 {
+					x[j] = o[(i*4+j)*784]
+				}
+				for j := range 4 {
+					o[(i*4+j)*784] = winogradSum(winogradA2x3[j][:], x[:])
+				}
+			}
 		}
 	}
 }
 
-// conv5UpdKernelGo is the pure-Go twin of conv5UpdKernelAVX512 and conv5UpdKernelAVX2: with dw of at least 256 values, in 776
-// and dy 13328, it computes a weight gradient's sums over an image's tiles at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without fused
-// multiply-adds.
+// conv5UpdKernelGo is the pure-Go twin of conv5UpdKernelAVX512 and conv5UpdKernelAVX2: with dw of
+// at least 256 values, in 776 and dy 13328, it computes a weight gradient's sums over an image's
+// tiles at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without
+// fused multiply-adds.
 // For the weight gradient of conv5 (specs/alexnet.net:52).
 //
 // Tile: 1×1, the plan's.
@@ -827,8 +487,10 @@ func conv5UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// fc6KernelGo is the pure-Go twin of fc6KernelAVX512 and fc6KernelAVX2: with out of at least 65792 values, in
-// (blocks−1)·16 + 138256, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+// fc6KernelGo is the pure-Go twin of fc6KernelAVX512 and fc6KernelAVX2: with out of at least 65792
+// values, in (blocks−1)·16 + 138256, w blocks·512 and bias 32, it computes 16 outputs of a
+// fully connected layer for 32 images. The sum is in the same order as the assembly's, without
+// fused multiply-adds.
 // For fc6 + fc6.relu (specs/alexnet.net:56).
 //
 // Tile: 1×2, the plan's.
@@ -855,8 +517,10 @@ func fc6KernelGo(out, in, w, bias []float32, blocks int) {
 	}
 }
 
-// fc7KernelGo is the pure-Go twin of fc7KernelAVX512 and fc7KernelAVX2: with out of at least 65792 values, in
-// (blocks−1)·16 + 61456, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+// fc7KernelGo is the pure-Go twin of fc7KernelAVX512 and fc7KernelAVX2: with out of at least 65792
+// values, in (blocks−1)·16 + 61456, w blocks·512 and bias 32, it computes 16 outputs of a fully
+// connected layer for 32 images. The sum is in the same order as the assembly's, without fused
+// multiply-adds.
 // For fc7 + fc7.relu (specs/alexnet.net:59).
 //
 // Tile: 1×2, the plan's.
@@ -883,8 +547,10 @@ func fc7KernelGo(out, in, w, bias []float32, blocks int) {
 	}
 }
 
-// fc8KernelGo is the pure-Go twin of fc8KernelAVX512 and fc8KernelAVX2: with out of at least 16128 values, in
-// (blocks−1)·16 + 28688, w blocks·512 and bias 32, it computes 8 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+// fc8KernelGo is the pure-Go twin of fc8KernelAVX512 and fc8KernelAVX2: with out of at least 16128
+// values, in (blocks−1)·16 + 28688, w blocks·512 and bias 32, it computes 8 outputs of a fully
+// connected layer for 32 images. The sum is in the same order as the assembly's, without fused
+// multiply-adds.
 // For fc8 (specs/alexnet.net:62).
 //
 // Tile: 1×2, the plan's.
@@ -909,4 +575,83 @@ func fc8KernelGo(out, in, w, bias []float32, blocks int) {
 			out[j/16*16000+ox*16+j%16] = acc[j]
 		}
 	}
+}
+
+// winogradA2x3 is a matrix of Winograd's transforms, as the assembly applies it (NewWinograd).
+var winogradA2x3 = [4][2]float32{
+	{1, 0},
+	{1, 1},
+	{1, -1},
+	{0, 1},
+}
+
+// winogradA3x5 is a matrix of Winograd's transforms, as the assembly applies it (NewWinograd).
+var winogradA3x5 = [7][3]float32{
+	{1, 0, 0},
+	{1, 1, 1},
+	{1, -1, 1},
+	{1, 2, 4},
+	{1, -2, 4},
+	{1, 0.5, 0.25},
+	{0, 0, 1},
+}
+
+// winogradAT2x3 is a matrix of Winograd's transforms, as the assembly applies it (NewWinograd).
+var winogradAT2x3 = [2][4]float32{
+	{1, 1, 1, 0},
+	{0, 1, -1, 1},
+}
+
+// winogradAT3x5 is a matrix of Winograd's transforms, as the assembly applies it (NewWinograd).
+var winogradAT3x5 = [3][7]float32{
+	{1, 1, 1, 1, 1, 1, 0},
+	{0, 1, -1, 2, -2, 0.5, 0},
+	{0, 1, 1, 4, 4, 0.25, 1},
+}
+
+// winogradBT2x3 is a matrix of Winograd's transforms, as the assembly applies it (NewWinograd).
+var winogradBT2x3 = [4][4]float32{
+	{-1, 0, 1, 0},
+	{0, 1, 1, 0},
+	{0, -1, 1, 0},
+	{0, -1, 0, 1},
+}
+
+// winogradBT3x5 is a matrix of Winograd's transforms, as the assembly applies it (NewWinograd).
+var winogradBT3x5 = [7][7]float32{
+	{-2, 4, 2.5, -5, -0.5, 1, 0},
+	{0, 2, -2, -4.5, 0.5, 1, 0},
+	{0, -2, 6, -3.5, -1.5, 1, 0},
+	{0, 1, -1.5, -2, 1.5, 1, 0},
+	{0, -1, 2.5, 0, -2.5, 1, 0},
+	{0, 4, 0, -5, 0, 1, 0},
+	{0, -2, 4, 2.5, -5, -0.5, 1},
+}
+
+// winogradSum is Σ c[k]·x[k] in float32 as the Winograd kernels compute it: the first term a copy
+// (factor 1) or a product, each other added or subtracted, after a product by its factor's
+// magnitude when that is not 1; the zero terms left out.
+func winogradSum(c, x []float32) float32 {
+	var s float32
+	first := true
+	for k, v := range c {
+		switch {
+		case v == 0:
+			continue
+		case first && v == 1:
+			s = x[k]
+		case first:
+			s = float32(v * x[k])
+		case v == 1:
+			s += x[k]
+		case v == -1:
+			s -= x[k]
+		case v > 0:
+			s += float32(v * x[k])
+		default:
+			s -= float32(-v * x[k])
+		}
+		first = false
+	}
+	return s
 }

@@ -36,20 +36,21 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	}
 }
 
-// conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet.net:38), 3x227x227 → 96x55x55 per image,
-// on images lo…hi−1.
-// Per image: dW summed over the output pixels by conv1UpdKernel (conv1Upd: the input read in place, dY
-// in the blocked layout; 11 kernel columns × 2 output blocks per call)
-// into the worker's partial sums.
+// conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet.net:38), 3x227x227 →
+// 96x55x55 per image, on images lo…hi−1. Per image: dW summed over the output pixels by
+// conv1UpdKernel (conv1Upd: the input read in place, dY in the blocked layout; 11 kernel columns ×
+// 2 output blocks per call) into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
-		inSize       = 154587 // 3x227x227
-		outSize      = 290400 // 96x55x55
-		groups       = 1
-		rows         = 96       // output channels per group: the GEMM's M
-		cols         = 3025     // output pixels 55x55: its N
-		dwAt, dwSize = 0, 34848 // the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
-		dbAt         = 34848    // the bias's gradient
+		inSize  = 154587 // 3x227x227
+		outSize = 290400 // 96x55x55
+		groups  = 1
+		rows    = 96   // output channels per group: the GEMM's M
+		cols    = 3025 // output pixels 55x55: its N
+		// dw: the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
+		dwAt, dwSize = 0, 34848
+		// db: the bias's gradient
+		dbAt = 34848
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
@@ -97,29 +98,33 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv1LrnBackward is the backward pass of conv1.lrn (specs/alexnet.net:40), 96x55x55 → 96x55x55 per image,
-// on images lo…hi−1.
-// The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
-// ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
-// In chunks of 128 pixels: the windows' sums of squares and of the terms in the blocked layout.
+// conv1LrnBackward is the backward pass of conv1.lrn (specs/alexnet.net:40), 96x55x55 → 96x55x55
+// per image, on images lo…hi−1. The exact gradient: with b_i = a_i·s_i^−β and s_i = k +
+// α'·Σ_{j∈W(i)} a_j², ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1). In chunks
+// of 128 pixels: the windows' sums of squares and of the terms in the blocked layout.
 func (m *Model) conv1LrnBackward(worker, lo, hi int) {
 	const (
-		sumsAt, sumsSize   = 0, 12288     // a chunk's window sums of squares: [block][pixel][16]
-		termsAt, termsSize = 12288, 12288 // their terms g·a·s^(−β−1)
-		tsumsAt, tsumsSize = 24576, 12288 // the terms' window sums
-		rowAt, rowSize     = 36864, 128   // the squares of a pixel's channels, zero beyond them
-		pixels             = 3025
-		chunk              = 128 // pixels at a time, in the channel-blocked layout
-		inSize, outSize    = 290400, 290400
-		before, after      = 2, 2 // channels in the window around c
-		k                  = float32(2)
-		scale              = float32(0.0001) // α'
-		beta               = float32(0.75)
-		twoScaleBeta       = float32(0.00015) // 2α'β
-		blocks             = 6
+		// sums: a chunk's window sums of squares: [block][pixel][16]
+		sumsAt, sumsSize = 0, 12288
+		// terms: their terms g·a·s^(−β−1)
+		termsAt, termsSize = 12288, 12288
+		// tsums: the terms' window sums
+		tsumsAt, tsumsSize = 24576, 12288
+		// row: the squares of a pixel's channels, zero beyond them
+		rowAt, rowSize  = 36864, 128
+		pixels          = 3025
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
+		inSize, outSize = 290400, 290400
+		before, after   = 2, 2 // channels in the window around c
+		k               = float32(2)
+		scale           = float32(0.0001) // α'
+		beta            = float32(0.75)
+		twoScaleBeta    = float32(0.00015) // 2α'β
+		blocks          = 6
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
-	sums, terms, tsums := m.scratch[worker][sumsAt:sumsAt+sumsSize], m.scratch[worker][termsAt:termsAt+termsSize], m.scratch[worker][tsumsAt:tsumsAt+tsumsSize]
+	sums, terms := m.scratch[worker][sumsAt:sumsAt+sumsSize], m.scratch[worker][termsAt:termsAt+termsSize]
+	tsums := m.scratch[worker][tsumsAt : tsumsAt+tsumsSize]
 	row := m.scratch[worker][rowAt : rowAt+rowSize]
 	clear(row) // zero beyond the channels
 	for i := lo; i < hi; i++ {
@@ -146,10 +151,10 @@ func (m *Model) conv1LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/alexnet.net:41), 96x55x55 → 96x27x27 per image,
-// on blocks lo…hi−1 (block u: channels (u%6)·16… of image u/6).
-// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
-// window's maximum (stride 2x2, padding 0x0), found again in the input.
+// pool1Backward is the backward pass of pool1 (specs/alexnet.net:41), 96x55x55 → 96x27x27 per
+// image, on blocks lo…hi−1 (block u: channels (u%6)·16… of image u/6). In blocks of 16 channels
+// (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3 window's maximum (stride
+// 2x2, padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 290400       // 96x55x55
@@ -162,24 +167,27 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 	}
 }
 
-// conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet.net:43), 96x27x27 → 256x27x27 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(3x3,5x5), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv2UpdKernel (conv2Upd; 8 channels × 2 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv2WinoDW,
-// and dX as the convolution of dY, padded by 2x2, with the flipped weights (conv2GradImage) by Winograd's F(3x3,5x5) (Lavin and Gray): the input copied into a padded copy
-// (8 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by conv2WinoInKernel into 49 matrices of 81 tiles × 128
-// channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 3 output blocks a call,
-// and the products transformed into the output by conv2GradWinoOutKernel.
+// conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet.net:43), 96x27x27 →
+// 256x27x27 per image, on images lo…hi−1. Per image: dW by Winograd's F(3x3,5x5), the products of
+// the input's and dY's transformed tiles summed over the tiles by conv2UpdKernel (conv2Upd; 8
+// channels × 2 output blocks per call) into the worker's partial sums, brought back as Gᵀ dU G by
+// conv2WinoDW, and dX as the convolution of dY, padded by 2x2, with the flipped weights
+// (conv2GradImage) by Winograd's F(3x3,5x5) (Lavin and Gray): the input copied into a padded copy
+// (8 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by
+// conv2WinoInKernel into 49 matrices of 81 tiles × 128 channels (V), each multiplied by its
+// transformed weights by conv2GradWinoMulKernel, 3 output blocks a call, and the products
+// transformed into the output by conv2GradWinoOutKernel.
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize       = 69984  // 96x27x27
-		outSize      = 186624 // 256x27x27
-		groups       = 2
-		rows         = 128           // output channels per group: the GEMM's M
-		cols         = 729           // output pixels 27x27: its N
-		dwAt, dwSize = 34944, 602112 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 637056        // the bias's gradient
+		inSize  = 69984  // 96x27x27
+		outSize = 186624 // 256x27x27
+		groups  = 2
+		rows    = 128 // output channels per group: the GEMM's M
+		cols    = 729 // output pixels 27x27: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 34944, 602112
+		// db: the bias's gradient
+		dbAt = 637056
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
@@ -205,25 +213,30 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 // src (96x27x27) and dy (256x27x27).
 func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 2, 48 // channels per group
-		inH, inW                         = 27, 27
-		ph, pw                           = 2, 2            // the padding
-		pixel, row, block                = 16, 496, 15376  // strides of the input copy
-		inCopy                           = 46128           // one group's copies
-		xsAt, xsSize                     = 0, 92256        // the input padded by 2x2: [group][block][row][pixel][16]
-		vAt, vSize                       = 92256, 381024   // the input's transform: [group][block][49 positions][81 tiles][16]
-		dysAt, dysSize                   = 473280, 186624  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 659904, 1016064 // dY's transform: [group][block][49 positions][81 tiles][16]
-		vGroup                           = 190512          // one group's V and M
-		vBlock                           = 63504           // a block of V or M: [position][tile][16]
-		position                         = 1296            // a transform position of a block: [tile][16]
+		groups, gIn       = 2, 48 // channels per group
+		inH, inW          = 27, 27
+		ph, pw            = 2, 2           // the padding
+		pixel, row, block = 16, 496, 15376 // strides of the input copy
+		inCopy            = 46128          // one group's copies
+		// xs: the input padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 92256
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize = 92256, 381024
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 473280, 186624
+		// z: dY's transform: [group][block][49 positions][81 tiles][16]
+		zAt, zSize                       = 659904, 1016064
+		vGroup                           = 190512 // one group's V and M
+		vBlock                           = 63504  // a block of V or M: [position][tile][16]
+		position                         = 1296   // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 9, 9
 		positions, zGroup, zBlock        = 49, 508032, 63504      // the transform positions, one group's Z and a block of it
 		tile                             = 3                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 3, 8, 8, 2             // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 27, 27, 27, 432, 93312 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -274,7 +287,8 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv2WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 34944, 602112 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 34944, 602112
 		gIn, gOut, kh, kw, alpha = 48, 128, 5, 5, 7
 		outBlocks, t, f          = 8, 8, 2
 		groupSums                = 301056 // one group's partial sums
@@ -323,10 +337,11 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		ph, pw            = 2, 2           // the padding
 		pixel, row, block = 16, 496, 15376 // strides of the input copy
 		inCopy            = 123008         // one group's copies
-		xsAt, xsSize      = 0, 246016      // dY padded by 2x2: [group][block][row][pixel][16]
-		inItems           = 144            // each a row of tiles of an input block of a group
-		mulItems          = 98             // each 3 output blocks at a transform position of a group
-		outItems          = 54             // each a row of tiles of an output block of a group
+		// xs: dY padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 246016
+		inItems      = 144 // each a row of tiles of an input block of a group
+		mulItems     = 98  // each 3 output blocks at a transform position of a group
+		outItems     = 54  // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -352,10 +367,12 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 // tiles of block u/9%8 of group u/72.
 func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 246016       // dY padded by 2x2: [group][block][row][pixel][16]
-		vAt, vSize       = 246016, 1016064 // the input's transform: [group][block][49 positions][81 tiles][16]
-		vGroup           = 508032          // one group's V and M
-		vBlock           = 63504           // a block of V or M: [position][tile][16]
+		// xs: dY padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 246016
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize       = 246016, 1016064
+		vGroup           = 508032 // one group's V and M
+		vBlock           = 63504  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 9, 9
 		inBlocks, inCopy = 8, 123008
 		row, block       = 496, 15376 // strides of the input copy
@@ -374,12 +391,16 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·3…) of transform position u/1%49 of group u/49.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 246016, 1016064 // the input's transform: [group][block][49 positions][81 tiles][16]
-		mAt, mSize                 = 1262080, 381024 // the products: [group][block][49 positions][81 tiles][16]
-		vGroup, mGroup             = 508032, 190512  // one group's V and M
-		position                   = 1296            // a transform position of a block: [tile][16]
-		uAt                        = 0               // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 602208          // zero biases of the products
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize = 246016, 1016064
+		// m: the products: [group][block][49 positions][81 tiles][16]
+		mAt, mSize     = 1262080, 381024
+		vGroup, mGroup = 508032, 190512 // one group's V and M
+		position       = 1296           // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 602208
 		positions, calls, inBlocks = 49, 1, 8
 		callOut, callWeights       = 190512, 6144 // one call's output blocks in M, and its weights
 	)
@@ -399,11 +420,13 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 1262080, 381024 // the products: [group][block][49 positions][81 tiles][16]
-		mGroup             = 190512          // one group's V and M
-		mBlock             = 63504           // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 9, 9
-		biasesAt           = 602112 // zero biases, [group][output block][16]
+		// m: the products: [group][block][49 positions][81 tiles][16]
+		mAt, mSize     = 1262080, 381024
+		mGroup         = 190512 // one group's V and M
+		mBlock         = 63504  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 9, 9
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 602112
 		outBlocks, outCopy = 3, 34992
 		outH, outW, tile   = 27, 27, 3 // the output, and a tile's rows
 	)
@@ -413,7 +436,8 @@ func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -428,8 +452,10 @@ func (m *Model) conv2Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv2RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0       // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 602112  // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 602112
 		gIn, gOut                       = 128, 48 // the convolution's channels per group
 		kh, kw, alpha                   = 5, 5, 7
 		outBlocks, perCall, callWeights = 3, 3, 6144
@@ -476,29 +502,33 @@ func (m *Model) conv2RelayRows(worker, lo, hi int) {
 	}
 }
 
-// conv2LrnBackward is the backward pass of conv2.lrn (specs/alexnet.net:45), 256x27x27 → 256x27x27 per image,
-// on images lo…hi−1.
-// The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
-// ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
-// In chunks of 128 pixels: the windows' sums of squares and of the terms in the blocked layout.
+// conv2LrnBackward is the backward pass of conv2.lrn (specs/alexnet.net:45), 256x27x27 → 256x27x27
+// per image, on images lo…hi−1. The exact gradient: with b_i = a_i·s_i^−β and s_i = k +
+// α'·Σ_{j∈W(i)} a_j², ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1). In chunks
+// of 128 pixels: the windows' sums of squares and of the terms in the blocked layout.
 func (m *Model) conv2LrnBackward(worker, lo, hi int) {
 	const (
-		sumsAt, sumsSize   = 0, 32768     // a chunk's window sums of squares: [block][pixel][16]
-		termsAt, termsSize = 32768, 32768 // their terms g·a·s^(−β−1)
-		tsumsAt, tsumsSize = 65536, 32768 // the terms' window sums
-		rowAt, rowSize     = 98304, 288   // the squares of a pixel's channels, zero beyond them
-		pixels             = 729
-		chunk              = 128 // pixels at a time, in the channel-blocked layout
-		inSize, outSize    = 186624, 186624
-		before, after      = 2, 2 // channels in the window around c
-		k                  = float32(2)
-		scale              = float32(0.0001) // α'
-		beta               = float32(0.75)
-		twoScaleBeta       = float32(0.00015) // 2α'β
-		blocks             = 16
+		// sums: a chunk's window sums of squares: [block][pixel][16]
+		sumsAt, sumsSize = 0, 32768
+		// terms: their terms g·a·s^(−β−1)
+		termsAt, termsSize = 32768, 32768
+		// tsums: the terms' window sums
+		tsumsAt, tsumsSize = 65536, 32768
+		// row: the squares of a pixel's channels, zero beyond them
+		rowAt, rowSize  = 98304, 288
+		pixels          = 729
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
+		inSize, outSize = 186624, 186624
+		before, after   = 2, 2 // channels in the window around c
+		k               = float32(2)
+		scale           = float32(0.0001) // α'
+		beta            = float32(0.75)
+		twoScaleBeta    = float32(0.00015) // 2α'β
+		blocks          = 16
 	)
 	in, dy, dx := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
-	sums, terms, tsums := m.scratch[worker][sumsAt:sumsAt+sumsSize], m.scratch[worker][termsAt:termsAt+termsSize], m.scratch[worker][tsumsAt:tsumsAt+tsumsSize]
+	sums, terms := m.scratch[worker][sumsAt:sumsAt+sumsSize], m.scratch[worker][termsAt:termsAt+termsSize]
+	tsums := m.scratch[worker][tsumsAt : tsumsAt+tsumsSize]
 	row := m.scratch[worker][rowAt : rowAt+rowSize]
 	clear(row) // zero beyond the channels
 	for i := lo; i < hi; i++ {
@@ -525,10 +555,10 @@ func (m *Model) conv2LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/alexnet.net:46), 256x27x27 → 256x13x13 per image,
-// on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16).
-// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
-// window's maximum (stride 2x2, padding 0x0), found again in the input.
+// pool2Backward is the backward pass of pool2 (specs/alexnet.net:46), 256x27x27 → 256x13x13 per
+// image, on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16). In blocks of 16 channels
+// (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3 window's maximum (stride
+// 2x2, padding 0x0), found again in the input.
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 186624      // 256x27x27
@@ -541,24 +571,27 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 	}
 }
 
-// conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet.net:48), 256x13x13 → 384x13x13 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv3UpdKernel (conv3Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv3WinoDW,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv3GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (24 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 384
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3GradWinoOutKernel.
+// conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet.net:48), 256x13x13 →
+// 384x13x13 per image, on images lo…hi−1. Per image: dW by Winograd's F(2x2,3x3), the products of
+// the input's and dY's transformed tiles summed over the tiles by conv3UpdKernel (conv3Upd; 8
+// channels × 3 output blocks per call) into the worker's partial sums, brought back as Gᵀ dU G by
+// conv3WinoDW, and dX as the convolution of dY, padded by 1x1, with the flipped weights
+// (conv3GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (24 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by
+// conv3WinoInKernel into 16 matrices of 49 tiles × 384 channels (V), each multiplied by its
+// transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv3GradWinoOutKernel.
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
-		inSize       = 43264 // 256x13x13
-		outSize      = 64896 // 384x13x13
-		groups       = 1
-		rows         = 384             // output channels per group: the GEMM's M
-		cols         = 169             // output pixels 13x13: its N
-		dwAt, dwSize = 637312, 1572864 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 2210176         // the bias's gradient
+		inSize  = 43264 // 256x13x13
+		outSize = 64896 // 384x13x13
+		groups  = 1
+		rows    = 384 // output channels per group: the GEMM's M
+		cols    = 169 // output pixels 13x13: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 637312, 1572864
+		// db: the bias's gradient
+		dbAt = 2210176
 	)
 	in, dy := m.buf[5][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[6][:m.n*outSize]
@@ -584,25 +617,30 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 // src (256x13x13) and dy (384x13x13).
 func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 1, 256 // channels per group
-		inH, inW                         = 13, 13
-		ph, pw                           = 1, 1           // the padding
-		pixel, row, block                = 16, 256, 4096  // strides of the input copy
-		inCopy                           = 65536          // one group's copies
-		xsAt, xsSize                     = 0, 65536       // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize                       = 65536, 200704  // the input's transform: [group][block][16 positions][49 tiles][16]
-		dysAt, dysSize                   = 266240, 75264  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 341504, 301056 // dY's transform: [group][block][16 positions][49 tiles][16]
-		vGroup                           = 200704         // one group's V and M
-		vBlock                           = 12544          // a block of V or M: [position][tile][16]
-		position                         = 784            // a transform position of a block: [tile][16]
+		groups, gIn       = 1, 256 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 65536         // one group's copies
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 65536
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 65536, 200704
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 266240, 75264
+		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		zAt, zSize                       = 341504, 301056
+		vGroup                           = 200704 // one group's V and M
+		vBlock                           = 12544  // a block of V or M: [position][tile][16]
+		position                         = 784    // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 7, 7
 		positions, zGroup, zBlock        = 16, 301056, 12544      // the transform positions, one group's Z and a block of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 16, 24, 8, 3           // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 75264 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -653,7 +691,8 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv3WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 637312, 1572864 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 637312, 1572864
 		gIn, gOut, kh, kw, alpha = 256, 384, 3, 3, 4
 		outBlocks, t, f          = 24, 8, 3
 		groupSums                = 1572864 // one group's partial sums
@@ -702,10 +741,11 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 98304         // one group's copies
-		xsAt, xsSize      = 0, 98304      // dY padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 168           // each a row of tiles of an input block of a group
-		mulItems          = 64            // each 4 output blocks at a transform position of a group
-		outItems          = 112           // each a row of tiles of an output block of a group
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		inItems      = 168 // each a row of tiles of an input block of a group
+		mulItems     = 64  // each 4 output blocks at a transform position of a group
+		outItems     = 112 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -731,10 +771,12 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%24 of group u/168.
 func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 98304      // dY padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 98304, 301056 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 301056        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 98304, 301056
+		vGroup           = 301056 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 24, 98304
 		row, block       = 256, 4096 // strides of the input copy
@@ -753,12 +795,16 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%4)·4…) of transform position u/4%16 of group u/64.
 func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 98304, 301056  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 399360, 200704 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 301056, 200704 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 1573120        // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 98304, 301056
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 399360, 200704
+		vGroup, mGroup = 301056, 200704 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 1573120
 		positions, calls, inBlocks = 16, 4, 24
 		callOut, callWeights       = 50176, 24576 // one call's output blocks in M, and its weights
 	)
@@ -778,11 +824,13 @@ func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 399360, 200704 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 200704         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 1572864 // zero biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 399360, 200704
+		mGroup         = 200704 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 1572864
 		outBlocks, outCopy = 16, 43264
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -792,7 +840,8 @@ func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv3Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -807,8 +856,10 @@ func (m *Model) conv3Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv3RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 1572864  // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 1572864
 		gIn, gOut                       = 384, 256 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 16, 4, 24576
@@ -855,24 +906,27 @@ func (m *Model) conv3RelayRows(worker, lo, hi int) {
 	}
 }
 
-// conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet.net:50), 384x13x13 → 384x13x13 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv4UpdKernel (conv4Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv4WinoDW,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv4GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 192
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3GradWinoOutKernel.
+// conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet.net:50), 384x13x13 →
+// 384x13x13 per image, on images lo…hi−1. Per image: dW by Winograd's F(2x2,3x3), the products of
+// the input's and dY's transformed tiles summed over the tiles by conv4UpdKernel (conv4Upd; 8
+// channels × 3 output blocks per call) into the worker's partial sums, brought back as Gᵀ dU G by
+// conv4WinoDW, and dX as the convolution of dY, padded by 1x1, with the flipped weights
+// (conv4GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by
+// conv3WinoInKernel into 16 matrices of 49 tiles × 192 channels (V), each multiplied by its
+// transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv3GradWinoOutKernel.
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
-		inSize       = 64896 // 384x13x13
-		outSize      = 64896 // 384x13x13
-		groups       = 2
-		rows         = 192              // output channels per group: the GEMM's M
-		cols         = 169              // output pixels 13x13: its N
-		dwAt, dwSize = 2210560, 1179648 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 3390208          // the bias's gradient
+		inSize  = 64896 // 384x13x13
+		outSize = 64896 // 384x13x13
+		groups  = 2
+		rows    = 192 // output channels per group: the GEMM's M
+		cols    = 169 // output pixels 13x13: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 2210560, 1179648
+		// db: the bias's gradient
+		dbAt = 3390208
 	)
 	in, dy := m.buf[6][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[7][:m.n*outSize]
@@ -898,25 +952,30 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 // src (384x13x13) and dy (384x13x13).
 func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 2, 192 // channels per group
-		inH, inW                         = 13, 13
-		ph, pw                           = 1, 1           // the padding
-		pixel, row, block                = 16, 256, 4096  // strides of the input copy
-		inCopy                           = 49152          // one group's copies
-		xsAt, xsSize                     = 0, 98304       // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize                       = 98304, 301056  // the input's transform: [group][block][16 positions][49 tiles][16]
-		dysAt, dysSize                   = 399360, 75264  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 474624, 301056 // dY's transform: [group][block][16 positions][49 tiles][16]
-		vGroup                           = 150528         // one group's V and M
-		vBlock                           = 12544          // a block of V or M: [position][tile][16]
-		position                         = 784            // a transform position of a block: [tile][16]
+		groups, gIn       = 2, 192 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 49152         // one group's copies
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 98304, 301056
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 399360, 75264
+		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		zAt, zSize                       = 474624, 301056
+		vGroup                           = 150528 // one group's V and M
+		vBlock                           = 12544  // a block of V or M: [position][tile][16]
+		position                         = 784    // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 7, 7
 		positions, zGroup, zBlock        = 16, 150528, 12544      // the transform positions, one group's Z and a block of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 12, 12, 8, 3           // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 37632 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -967,7 +1026,8 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv4WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 2210560, 1179648 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 2210560, 1179648
 		gIn, gOut, kh, kw, alpha = 192, 192, 3, 3, 4
 		outBlocks, t, f          = 12, 8, 3
 		groupSums                = 589824 // one group's partial sums
@@ -1016,10 +1076,11 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 49152         // one group's copies
-		xsAt, xsSize      = 0, 98304      // dY padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 168           // each a row of tiles of an input block of a group
-		mulItems          = 96            // each 4 output blocks at a transform position of a group
-		outItems          = 168           // each a row of tiles of an output block of a group
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		inItems      = 168 // each a row of tiles of an input block of a group
+		mulItems     = 96  // each 4 output blocks at a transform position of a group
+		outItems     = 168 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -1045,10 +1106,12 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 98304      // dY padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 98304, 301056 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 150528        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 98304, 301056
+		vGroup           = 150528 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
@@ -1067,12 +1130,16 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 98304, 301056  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 399360, 301056 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 150528, 150528 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 1180032        // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 98304, 301056
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 399360, 301056
+		vGroup, mGroup = 150528, 150528 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 1180032
 		positions, calls, inBlocks = 16, 3, 12
 		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
 	)
@@ -1092,11 +1159,13 @@ func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 399360, 301056 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 150528         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 1179648 // zero biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 399360, 301056
+		mGroup         = 150528 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 1179648
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -1106,7 +1175,8 @@ func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv4Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -1121,8 +1191,10 @@ func (m *Model) conv4Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv4RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 1179648  // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 1179648
 		gIn, gOut                       = 192, 192 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 12, 4, 12288
@@ -1169,24 +1241,27 @@ func (m *Model) conv4RelayRows(worker, lo, hi int) {
 	}
 }
 
-// conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet.net:52), 384x13x13 → 256x13x13 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv5UpdKernel (conv5Upd; 8 channels × 2 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv5WinoDW,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv5GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (8 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 128
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3GradWinoOutKernel.
+// conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet.net:52), 384x13x13 →
+// 256x13x13 per image, on images lo…hi−1. Per image: dW by Winograd's F(2x2,3x3), the products of
+// the input's and dY's transformed tiles summed over the tiles by conv5UpdKernel (conv5Upd; 8
+// channels × 2 output blocks per call) into the worker's partial sums, brought back as Gᵀ dU G by
+// conv5WinoDW, and dX as the convolution of dY, padded by 1x1, with the flipped weights
+// (conv5GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (8 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by
+// conv3WinoInKernel into 16 matrices of 49 tiles × 128 channels (V), each multiplied by its
+// transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv3GradWinoOutKernel.
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
-		inSize       = 64896 // 384x13x13
-		outSize      = 43264 // 256x13x13
-		groups       = 2
-		rows         = 128             // output channels per group: the GEMM's M
-		cols         = 169             // output pixels 13x13: its N
-		dwAt, dwSize = 3390592, 786432 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 4177024         // the bias's gradient
+		inSize  = 64896 // 384x13x13
+		outSize = 43264 // 256x13x13
+		groups  = 2
+		rows    = 128 // output channels per group: the GEMM's M
+		cols    = 169 // output pixels 13x13: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 3390592, 786432
+		// db: the bias's gradient
+		dbAt = 4177024
 	)
 	in, dy := m.buf[7][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[8][:m.n*outSize]
@@ -1212,25 +1287,30 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 // src (384x13x13) and dy (256x13x13).
 func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 2, 192 // channels per group
-		inH, inW                         = 13, 13
-		ph, pw                           = 1, 1           // the padding
-		pixel, row, block                = 16, 256, 4096  // strides of the input copy
-		inCopy                           = 49152          // one group's copies
-		xsAt, xsSize                     = 0, 98304       // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize                       = 98304, 301056  // the input's transform: [group][block][16 positions][49 tiles][16]
-		dysAt, dysSize                   = 399360, 50176  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 449536, 200704 // dY's transform: [group][block][16 positions][49 tiles][16]
-		vGroup                           = 150528         // one group's V and M
-		vBlock                           = 12544          // a block of V or M: [position][tile][16]
-		position                         = 784            // a transform position of a block: [tile][16]
+		groups, gIn       = 2, 192 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 49152         // one group's copies
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 98304, 301056
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 399360, 50176
+		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		zAt, zSize                       = 449536, 200704
+		vGroup                           = 150528 // one group's V and M
+		vBlock                           = 12544  // a block of V or M: [position][tile][16]
+		position                         = 784    // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 7, 7
 		positions, zGroup, zBlock        = 16, 100352, 12544      // the transform positions, one group's Z and a block of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 12, 8, 8, 2            // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 25088 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -1281,7 +1361,8 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv5WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 3390592, 786432 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 3390592, 786432
 		gIn, gOut, kh, kw, alpha = 192, 128, 3, 3, 4
 		outBlocks, t, f          = 8, 8, 2
 		groupSums                = 393216 // one group's partial sums
@@ -1330,10 +1411,11 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 32768         // one group's copies
-		xsAt, xsSize      = 0, 65536      // dY padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 112           // each a row of tiles of an input block of a group
-		mulItems          = 96            // each 4 output blocks at a transform position of a group
-		outItems          = 168           // each a row of tiles of an output block of a group
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 65536
+		inItems      = 112 // each a row of tiles of an input block of a group
+		mulItems     = 96  // each 4 output blocks at a transform position of a group
+		outItems     = 168 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -1359,10 +1441,12 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%8 of group u/56.
 func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 65536      // dY padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 65536, 200704 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 100352        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 65536
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 65536, 200704
+		vGroup           = 100352 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 8, 32768
 		row, block       = 256, 4096 // strides of the input copy
@@ -1381,12 +1465,16 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 65536, 200704  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 266240, 301056 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 100352, 150528 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 786816         // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 65536, 200704
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 266240, 301056
+		vGroup, mGroup = 100352, 150528 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 786816
 		positions, calls, inBlocks = 16, 3, 8
 		callOut, callWeights       = 50176, 8192 // one call's output blocks in M, and its weights
 	)
@@ -1406,11 +1494,13 @@ func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 266240, 301056 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 150528         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 786432 // zero biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 266240, 301056
+		mGroup         = 150528 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 786432
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -1420,7 +1510,8 @@ func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv5Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -1435,8 +1526,10 @@ func (m *Model) conv5Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv5RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 786432   // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 786432
 		gIn, gOut                       = 128, 192 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 12, 4, 8192
@@ -1483,15 +1576,16 @@ func (m *Model) conv5RelayRows(worker, lo, hi int) {
 	}
 }
 
-// pool5Backward is the backward pass of pool5 (specs/alexnet.net:54), 256x13x13 → 256x6x6 per image,
-// on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16).
-// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
-// window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
+// pool5Backward is the backward pass of pool5 (specs/alexnet.net:54), 256x13x13 → 256x6x6 per
+// image, on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16). In blocks of 16 channels
+// (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3 window's maximum (stride
+// 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
 func (m *Model) pool5Backward(worker, lo, hi int) {
 	const (
-		inSize            = 43264     // 256x13x13
-		outSize           = 9216      // 256x6x6
-		gAt, gSize        = 0, 576    // their gradient, blocked: [pixel][16]
+		inSize  = 43264 // 256x13x13
+		outSize = 9216  // 256x6x6
+		// g: their gradient, blocked: [pixel][16]
+		gAt, gSize        = 0, 576
 		inBlock, outBlock = 2704, 576 // a block of each
 		outPlane          = 36
 	)
@@ -1502,9 +1596,9 @@ func (m *Model) pool5Backward(worker, lo, hi int) {
 	}
 }
 
-// fc6Backward is the backward pass of fc6 + fc6.relu (specs/alexnet.net:56), 256x6x6 → 4096 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (4096×n · n×9216) and dX = dY·W (n×4096 · 4096×9216).
+// fc6Backward is the backward pass of fc6 + fc6.relu (specs/alexnet.net:56), 256x6x6 → 4096 per
+// image, on the whole batch, each GEMM split over the workers. dW = dYᵀ·X (4096×n · n×9216) and dX
+// = dY·W (n×4096 · 4096×9216).
 func (m *Model) fc6Backward() {
 	const (
 		inSize  = 9216 // 256x6x6
@@ -1539,10 +1633,9 @@ func (m *Model) fc6Backward() {
 	})
 }
 
-// fc6DropoutBackward is the backward pass of fc6.dropout (specs/alexnet.net:58), 4096 → 4096 per image,
-// on images lo…hi−1.
-// The gradient times the mask of the last training-mode Forward,
-// or itself after an inference-mode one.
+// fc6DropoutBackward is the backward pass of fc6.dropout (specs/alexnet.net:58), 4096 → 4096 per
+// image, on images lo…hi−1. The gradient times the mask of the last training-mode Forward, or
+// itself after an inference-mode one.
 func (m *Model) fc6DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 4096 // 4096
@@ -1560,8 +1653,8 @@ func (m *Model) fc6DropoutBackward(worker, lo, hi int) {
 }
 
 // fc7Backward is the backward pass of fc7 + fc7.relu (specs/alexnet.net:59), 4096 → 4096 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (4096×n · n×4096) and dX = dY·W (n×4096 · 4096×4096).
+// on the whole batch, each GEMM split over the workers. dW = dYᵀ·X (4096×n · n×4096) and dX = dY·W
+// (n×4096 · 4096×4096).
 func (m *Model) fc7Backward() {
 	const (
 		inSize  = 4096 // 4096
@@ -1596,10 +1689,9 @@ func (m *Model) fc7Backward() {
 	})
 }
 
-// fc7DropoutBackward is the backward pass of fc7.dropout (specs/alexnet.net:61), 4096 → 4096 per image,
-// on images lo…hi−1.
-// The gradient times the mask of the last training-mode Forward,
-// or itself after an inference-mode one.
+// fc7DropoutBackward is the backward pass of fc7.dropout (specs/alexnet.net:61), 4096 → 4096 per
+// image, on images lo…hi−1. The gradient times the mask of the last training-mode Forward, or
+// itself after an inference-mode one.
 func (m *Model) fc7DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 4096 // 4096
@@ -1616,9 +1708,9 @@ func (m *Model) fc7DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc8Backward is the backward pass of fc8 (specs/alexnet.net:62), 4096 → 1000 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (1000×n · n×4096) and dX = dY·W (n×1000 · 1000×4096).
+// fc8Backward is the backward pass of fc8 (specs/alexnet.net:62), 4096 → 1000 per image, on the
+// whole batch, each GEMM split over the workers. dW = dYᵀ·X (1000×n · n×4096) and dX = dY·W (n×1000
+// · 1000×4096).
 func (m *Model) fc8Backward() {
 	const (
 		inSize  = 4096 // 4096

@@ -4,10 +4,10 @@ package alexnet
 
 import "github.com/netc-project/netc/runtime"
 
-// conv1 runs conv1 + conv1.relu (specs/alexnet.net:38), 3x227x227 → 96x55x55 per image,
-// on images lo…hi−1.
-// Per image and group: the image read in place (planes without padding), 6 output blocks of 16
-// channels computed by conv1Kernel, 3 blocks and a row at a time, the bias added, then max(0, ·). The rows of one image are split over the workers when they have fewer images.
+// conv1 runs conv1 + conv1.relu (specs/alexnet.net:38), 3x227x227 → 96x55x55 per image, on images
+// lo…hi−1. Per image and group: the image read in place (planes without padding), 6 output blocks
+// of 16 channels computed by conv1Kernel, 3 blocks and a row at a time, the bias added, then max(0,
+// ·). The rows of one image are split over the workers when they have fewer images.
 func (m *Model) conv1(worker, lo, hi int) {
 	const (
 		inSize  = 154587 // 3x227x227
@@ -60,8 +60,10 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 // [3 output blocks][16 channels], zero for channels beyond the group's; then the biases.
 func (m *Model) conv1Pack() {
 	const (
-		weightsAt             = 0     // the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
-		biasesAt              = 34848 // the biases, [group][output block][16]
+		// weights: the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		weightsAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt              = 34848
 		gIn, gOut, kh, kw     = 3, 96, 11, 11
 		lanes, perCall, calls = 3, 3, 2
 		callWeights           = 17424
@@ -82,12 +84,11 @@ func (m *Model) conv1Pack() {
 	}
 }
 
-// conv1Lrn runs conv1.lrn (specs/alexnet.net:40), 96x55x55 → 96x55x55 per image,
-// on images lo…hi−1.
-// b = a / (2 + 0.0001·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
-// α' = α = 0.0001 (the paper's convention).
-// In chunks of 128 pixels (conv1LrnChunks, split over the workers when they have fewer images): the
-// windows summed in the blocked layout by runtime.LRNWindowBlocked, then each block scaled.
+// conv1Lrn runs conv1.lrn (specs/alexnet.net:40), 96x55x55 → 96x55x55 per image, on images lo…hi−1.
+// b = a / (2 + 0.0001·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside; α'
+// = α = 0.0001 (the paper's convention). In chunks of 128 pixels (conv1LrnChunks, split over the
+// workers when they have fewer images): the windows summed in the blocked layout by
+// runtime.LRNWindowBlocked, then each block scaled.
 func (m *Model) conv1Lrn(worker, lo, hi int) {
 	const (
 		chunks = 24 // per image: 128 pixels of an image each
@@ -102,16 +103,18 @@ func (m *Model) conv1Lrn(worker, lo, hi int) {
 // conv1LrnChunks normalises chunks lo…hi−1: chunk u is pixels (u%24)·128… of image u/24.
 func (m *Model) conv1LrnChunks(worker, lo, hi int) {
 	const (
-		sumsAt, sumsSize = 0, 12288   // a chunk's window sums: [block][pixel][16]
-		rowAt, rowSize   = 12288, 128 // the squares of a pixel's channels, zero beyond them
-		pixels           = 3025
-		chunk            = 128 // pixels at a time, in the channel-blocked layout
-		inSize, outSize  = 290400, 290400
-		before, after    = 2, 2 // channels in the window around c
-		k                = float32(2)
-		scale            = float32(0.0001) // α'
-		beta             = float32(0.75)
-		blocks, chunks   = 6, 24
+		// sums: a chunk's window sums: [block][pixel][16]
+		sumsAt, sumsSize = 0, 12288
+		// row: the squares of a pixel's channels, zero beyond them
+		rowAt, rowSize  = 12288, 128
+		pixels          = 3025
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
+		inSize, outSize = 290400, 290400
+		before, after   = 2, 2 // channels in the window around c
+		k               = float32(2)
+		scale           = float32(0.0001) // α'
+		beta            = float32(0.75)
+		blocks, chunks  = 6, 24
 	)
 	in, out := m.buf[0][:m.n*inSize], m.buf[1][:m.n*outSize]
 	sums, row := m.scratch[worker][sumsAt:sumsAt+sumsSize], m.scratch[worker][rowAt:rowAt+rowSize]
@@ -128,10 +131,9 @@ func (m *Model) conv1LrnChunks(worker, lo, hi int) {
 	}
 }
 
-// pool1 runs pool1 (specs/alexnet.net:41), 96x55x55 → 96x27x27 per image,
-// on blocks lo…hi−1 (block u: channels (u%6)·16… of image u/6).
-// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
-// (stride 2x2, padding 0x0 ignored).
+// pool1 runs pool1 (specs/alexnet.net:41), 96x55x55 → 96x27x27 per image, on blocks lo…hi−1 (block
+// u: channels (u%6)·16… of image u/6). In blocks of 16 channels (NCHW16c): each output vector is
+// the lanes' maximum over its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool1(worker, lo, hi int) {
 	const (
 		inSize            = 290400       // 96x55x55
@@ -147,12 +149,13 @@ func (m *Model) pool1(worker, lo, hi int) {
 // pool1Window is the geometry of pool1's windows over one channel plane.
 var pool1Window = runtime.Pool{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 27, OutW: 27}
 
-// conv2 runs conv2 + conv2.relu (specs/alexnet.net:43), 96x27x27 → 256x27x27 per image,
-// on images lo…hi−1.
-// Per image and group, by Winograd's F(3x3,5x5) (Lavin and Gray): the input copied into a padded copy
-// (3 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by conv2WinoInKernel into 49 matrices of 81 tiles × 48
-// channels (V), each multiplied by its transformed weights by conv2WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv2WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
+// conv2 runs conv2 + conv2.relu (specs/alexnet.net:43), 96x27x27 → 256x27x27 per image, on images
+// lo…hi−1. Per image and group, by Winograd's F(3x3,5x5) (Lavin and Gray): the input copied into a
+// padded copy (3 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by
+// conv2WinoInKernel into 49 matrices of 81 tiles × 48 channels (V), each multiplied by its
+// transformed weights by conv2WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv2WinoOutKernel, the bias added, then max(0, ·). The passes over one image
+// are split over the workers when they have fewer images.
 func (m *Model) conv2(worker, lo, hi int) {
 	const (
 		inSize  = 69984  // 96x27x27
@@ -172,10 +175,11 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		ph, pw            = 2, 2           // the padding
 		pixel, row, block = 16, 496, 15376 // strides of the input copy
 		inCopy            = 46128          // one group's copies
-		xsAt, xsSize      = 0, 92256       // the input padded by 2x2: [group][block][row][pixel][16]
-		inItems           = 54             // each a row of tiles of an input block of a group
-		mulItems          = 196            // each 4 output blocks at a transform position of a group
-		outItems          = 144            // each a row of tiles of an output block of a group
+		// xs: the input padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 92256
+		inItems      = 54  // each a row of tiles of an input block of a group
+		mulItems     = 196 // each 4 output blocks at a transform position of a group
+		outItems     = 144 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -201,10 +205,12 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 // tiles of block u/9%3 of group u/27.
 func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 92256      // the input padded by 2x2: [group][block][row][pixel][16]
-		vAt, vSize       = 92256, 381024 // the input's transform: [group][block][49 positions][81 tiles][16]
-		vGroup           = 190512        // one group's V and M
-		vBlock           = 63504         // a block of V or M: [position][tile][16]
+		// xs: the input padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 92256
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize       = 92256, 381024
+		vGroup           = 190512 // one group's V and M
+		vBlock           = 63504  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 9, 9
 		inBlocks, inCopy = 3, 46128
 		row, block       = 496, 15376 // strides of the input copy
@@ -223,12 +229,16 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 // (output blocks (u%2)·4…) of transform position u/2%49 of group u/98.
 func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 92256, 381024   // the input's transform: [group][block][49 positions][81 tiles][16]
-		mAt, mSize                 = 473280, 1016064 // the products: [group][block][49 positions][81 tiles][16]
-		vGroup, mGroup             = 190512, 508032  // one group's V and M
-		position                   = 1296            // a transform position of a block: [tile][16]
-		uAt                        = 0               // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 602368          // zero biases of the products
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize = 92256, 381024
+		// m: the products: [group][block][49 positions][81 tiles][16]
+		mAt, mSize     = 473280, 1016064
+		vGroup, mGroup = 190512, 508032 // one group's V and M
+		position       = 1296           // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 602368
 		positions, calls, inBlocks = 49, 2, 3
 		callOut, callWeights       = 254016, 3072 // one call's output blocks in M, and its weights
 	)
@@ -248,11 +258,13 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 473280, 1016064 // the products: [group][block][49 positions][81 tiles][16]
-		mGroup             = 508032          // one group's V and M
-		mBlock             = 63504           // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 9, 9
-		biasesAt           = 602112 // the biases, [group][output block][16]
+		// m: the products: [group][block][49 positions][81 tiles][16]
+		mAt, mSize     = 473280, 1016064
+		mGroup         = 508032 // one group's V and M
+		mBlock         = 63504  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 9, 9
+		// biases: the biases, [group][output block][16]
+		biasesAt           = 602112
 		outBlocks, outCopy = 8, 93312
 		outH, outW, tile   = 27, 27, 3 // the output, and a tile's rows
 	)
@@ -262,7 +274,8 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -277,8 +290,10 @@ func (m *Model) conv2Pack() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv2PackRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0       // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 602112  // the biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt                        = 602112
 		gIn, gOut                       = 48, 128 // the convolution's channels per group
 		kh, kw, alpha                   = 5, 5, 7
 		outBlocks, perCall, callWeights = 8, 4, 3072
@@ -325,12 +340,11 @@ func (m *Model) conv2PackRows(worker, lo, hi int) {
 	}
 }
 
-// conv2Lrn runs conv2.lrn (specs/alexnet.net:45), 256x27x27 → 256x27x27 per image,
-// on images lo…hi−1.
-// b = a / (2 + 0.0001·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
-// α' = α = 0.0001 (the paper's convention).
-// In chunks of 128 pixels (conv2LrnChunks, split over the workers when they have fewer images): the
-// windows summed in the blocked layout by runtime.LRNWindowBlocked, then each block scaled.
+// conv2Lrn runs conv2.lrn (specs/alexnet.net:45), 256x27x27 → 256x27x27 per image, on images
+// lo…hi−1. b = a / (2 + 0.0001·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero
+// outside; α' = α = 0.0001 (the paper's convention). In chunks of 128 pixels (conv2LrnChunks, split
+// over the workers when they have fewer images): the windows summed in the blocked layout by
+// runtime.LRNWindowBlocked, then each block scaled.
 func (m *Model) conv2Lrn(worker, lo, hi int) {
 	const (
 		chunks = 6 // per image: 128 pixels of an image each
@@ -345,16 +359,18 @@ func (m *Model) conv2Lrn(worker, lo, hi int) {
 // conv2LrnChunks normalises chunks lo…hi−1: chunk u is pixels (u%6)·128… of image u/6.
 func (m *Model) conv2LrnChunks(worker, lo, hi int) {
 	const (
-		sumsAt, sumsSize = 0, 32768   // a chunk's window sums: [block][pixel][16]
-		rowAt, rowSize   = 32768, 288 // the squares of a pixel's channels, zero beyond them
-		pixels           = 729
-		chunk            = 128 // pixels at a time, in the channel-blocked layout
-		inSize, outSize  = 186624, 186624
-		before, after    = 2, 2 // channels in the window around c
-		k                = float32(2)
-		scale            = float32(0.0001) // α'
-		beta             = float32(0.75)
-		blocks, chunks   = 16, 6
+		// sums: a chunk's window sums: [block][pixel][16]
+		sumsAt, sumsSize = 0, 32768
+		// row: the squares of a pixel's channels, zero beyond them
+		rowAt, rowSize  = 32768, 288
+		pixels          = 729
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
+		inSize, outSize = 186624, 186624
+		before, after   = 2, 2 // channels in the window around c
+		k               = float32(2)
+		scale           = float32(0.0001) // α'
+		beta            = float32(0.75)
+		blocks, chunks  = 16, 6
 	)
 	in, out := m.buf[3][:m.n*inSize], m.buf[4][:m.n*outSize]
 	sums, row := m.scratch[worker][sumsAt:sumsAt+sumsSize], m.scratch[worker][rowAt:rowAt+rowSize]
@@ -371,10 +387,9 @@ func (m *Model) conv2LrnChunks(worker, lo, hi int) {
 	}
 }
 
-// pool2 runs pool2 (specs/alexnet.net:46), 256x27x27 → 256x13x13 per image,
-// on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16).
-// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
-// (stride 2x2, padding 0x0 ignored).
+// pool2 runs pool2 (specs/alexnet.net:46), 256x27x27 → 256x13x13 per image, on blocks lo…hi−1
+// (block u: channels (u%16)·16… of image u/16). In blocks of 16 channels (NCHW16c): each output
+// vector is the lanes' maximum over its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool2(worker, lo, hi int) {
 	const (
 		inSize            = 186624      // 256x27x27
@@ -390,12 +405,13 @@ func (m *Model) pool2(worker, lo, hi int) {
 // pool2Window is the geometry of pool2's windows over one channel plane.
 var pool2Window = runtime.Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 13, OutW: 13}
 
-// conv3 runs conv3 + conv3.relu (specs/alexnet.net:48), 256x13x13 → 384x13x13 per image,
-// on images lo…hi−1.
-// Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 256
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
+// conv3 runs conv3 + conv3.relu (specs/alexnet.net:48), 256x13x13 → 384x13x13 per image, on images
+// lo…hi−1. Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a
+// padded copy (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed
+// by conv3WinoInKernel into 16 matrices of 49 tiles × 256 channels (V), each multiplied by its
+// transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes over one image
+// are split over the workers when they have fewer images.
 func (m *Model) conv3(worker, lo, hi int) {
 	const (
 		inSize  = 43264 // 256x13x13
@@ -415,10 +431,11 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 65536         // one group's copies
-		xsAt, xsSize      = 0, 65536      // the input padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 112           // each a row of tiles of an input block of a group
-		mulItems          = 96            // each 4 output blocks at a transform position of a group
-		outItems          = 168           // each a row of tiles of an output block of a group
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 65536
+		inItems      = 112 // each a row of tiles of an input block of a group
+		mulItems     = 96  // each 4 output blocks at a transform position of a group
+		outItems     = 168 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -444,10 +461,12 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 // tiles of block u/7%16 of group u/112.
 func (m *Model) conv3WinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 65536      // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 65536, 200704 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 200704        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 65536
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 65536, 200704
+		vGroup           = 200704 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 16, 65536
 		row, block       = 256, 4096 // strides of the input copy
@@ -466,12 +485,16 @@ func (m *Model) conv3WinoIn(worker, lo, hi int) {
 // (output blocks (u%6)·4…) of transform position u/6%16 of group u/96.
 func (m *Model) conv3WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 65536, 200704  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 266240, 301056 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 200704, 301056 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 1573248        // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 65536, 200704
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 266240, 301056
+		vGroup, mGroup = 200704, 301056 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 1573248
 		positions, calls, inBlocks = 16, 6, 16
 		callOut, callWeights       = 50176, 16384 // one call's output blocks in M, and its weights
 	)
@@ -491,11 +514,13 @@ func (m *Model) conv3WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 266240, 301056 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 301056         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 1572864 // the biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 266240, 301056
+		mGroup         = 301056 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: the biases, [group][output block][16]
+		biasesAt           = 1572864
 		outBlocks, outCopy = 24, 64896
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -505,7 +530,8 @@ func (m *Model) conv3WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv3Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -520,8 +546,10 @@ func (m *Model) conv3Pack() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv3PackRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 1572864  // the biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt                        = 1572864
 		gIn, gOut                       = 256, 384 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 24, 4, 16384
@@ -568,12 +596,13 @@ func (m *Model) conv3PackRows(worker, lo, hi int) {
 	}
 }
 
-// conv4 runs conv4 + conv4.relu (specs/alexnet.net:50), 384x13x13 → 384x13x13 per image,
-// on images lo…hi−1.
-// Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 192
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
+// conv4 runs conv4 + conv4.relu (specs/alexnet.net:50), 384x13x13 → 384x13x13 per image, on images
+// lo…hi−1. Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a
+// padded copy (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed
+// by conv3WinoInKernel into 16 matrices of 49 tiles × 192 channels (V), each multiplied by its
+// transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes over one image
+// are split over the workers when they have fewer images.
 func (m *Model) conv4(worker, lo, hi int) {
 	const (
 		inSize  = 64896 // 384x13x13
@@ -593,10 +622,11 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 49152         // one group's copies
-		xsAt, xsSize      = 0, 98304      // the input padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 168           // each a row of tiles of an input block of a group
-		mulItems          = 96            // each 4 output blocks at a transform position of a group
-		outItems          = 168           // each a row of tiles of an output block of a group
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		inItems      = 168 // each a row of tiles of an input block of a group
+		mulItems     = 96  // each 4 output blocks at a transform position of a group
+		outItems     = 168 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -622,10 +652,12 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv4WinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 98304      // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 98304, 301056 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 150528        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 98304, 301056
+		vGroup           = 150528 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
@@ -644,12 +676,16 @@ func (m *Model) conv4WinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv4WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 98304, 301056  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 399360, 301056 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 150528, 150528 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 1180032        // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 98304, 301056
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 399360, 301056
+		vGroup, mGroup = 150528, 150528 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 1180032
 		positions, calls, inBlocks = 16, 3, 12
 		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
 	)
@@ -669,11 +705,13 @@ func (m *Model) conv4WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 399360, 301056 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 150528         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 1179648 // the biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 399360, 301056
+		mGroup         = 150528 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: the biases, [group][output block][16]
+		biasesAt           = 1179648
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -683,7 +721,8 @@ func (m *Model) conv4WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv4Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -698,8 +737,10 @@ func (m *Model) conv4Pack() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv4PackRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 1179648  // the biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt                        = 1179648
 		gIn, gOut                       = 192, 192 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 12, 4, 12288
@@ -746,12 +787,13 @@ func (m *Model) conv4PackRows(worker, lo, hi int) {
 	}
 }
 
-// conv5 runs conv5 + conv5.relu (specs/alexnet.net:52), 384x13x13 → 256x13x13 per image,
-// on images lo…hi−1.
-// Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 192
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
+// conv5 runs conv5 + conv5.relu (specs/alexnet.net:52), 384x13x13 → 256x13x13 per image, on images
+// lo…hi−1. Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a
+// padded copy (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed
+// by conv3WinoInKernel into 16 matrices of 49 tiles × 192 channels (V), each multiplied by its
+// transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes over one image
+// are split over the workers when they have fewer images.
 func (m *Model) conv5(worker, lo, hi int) {
 	const (
 		inSize  = 64896 // 384x13x13
@@ -771,10 +813,11 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 49152         // one group's copies
-		xsAt, xsSize      = 0, 98304      // the input padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 168           // each a row of tiles of an input block of a group
-		mulItems          = 64            // each 4 output blocks at a transform position of a group
-		outItems          = 112           // each a row of tiles of an output block of a group
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		inItems      = 168 // each a row of tiles of an input block of a group
+		mulItems     = 64  // each 4 output blocks at a transform position of a group
+		outItems     = 112 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -800,10 +843,12 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv5WinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 98304      // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 98304, 301056 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 150528        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 98304, 301056
+		vGroup           = 150528 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
@@ -822,12 +867,16 @@ func (m *Model) conv5WinoIn(worker, lo, hi int) {
 // (output blocks (u%2)·4…) of transform position u/2%16 of group u/32.
 func (m *Model) conv5WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 98304, 301056  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 399360, 200704 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 150528, 100352 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 786688         // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 98304, 301056
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 399360, 200704
+		vGroup, mGroup = 150528, 100352 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 786688
 		positions, calls, inBlocks = 16, 2, 12
 		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
 	)
@@ -847,11 +896,13 @@ func (m *Model) conv5WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 399360, 200704 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 100352         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 786432 // the biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 399360, 200704
+		mGroup         = 100352 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: the biases, [group][output block][16]
+		biasesAt           = 786432
 		outBlocks, outCopy = 8, 21632
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -861,7 +912,8 @@ func (m *Model) conv5WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv5Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -876,8 +928,10 @@ func (m *Model) conv5Pack() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv5PackRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 786432   // the biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt                        = 786432
 		gIn, gOut                       = 192, 128 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 8, 4, 12288
@@ -924,15 +978,16 @@ func (m *Model) conv5PackRows(worker, lo, hi int) {
 	}
 }
 
-// pool5 runs pool5 (specs/alexnet.net:54), 256x13x13 → 256x6x6 per image,
-// on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16).
-// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
-// (stride 2x2, padding 0x0 ignored); the output is NCHW, through the worker's scratch.
+// pool5 runs pool5 (specs/alexnet.net:54), 256x13x13 → 256x6x6 per image, on blocks lo…hi−1 (block
+// u: channels (u%16)·16… of image u/16). In blocks of 16 channels (NCHW16c): each output vector is
+// the lanes' maximum over its 3x3 window (stride 2x2, padding 0x0 ignored); the output is NCHW,
+// through the worker's scratch.
 func (m *Model) pool5(worker, lo, hi int) {
 	const (
-		inSize            = 43264     // 256x13x13
-		outSize           = 9216      // 256x6x6
-		ysAt, ysSize      = 0, 576    // a block's pooled vectors: [pixel][16]
+		inSize  = 43264 // 256x13x13
+		outSize = 9216  // 256x6x6
+		// ys: a block's pooled vectors: [pixel][16]
+		ysAt, ysSize      = 0, 576
 		inBlock, outBlock = 2704, 576 // a block of each
 		outPlane          = 36
 	)
@@ -946,21 +1001,22 @@ func (m *Model) pool5(worker, lo, hi int) {
 // pool5Window is the geometry of pool5's windows over one channel plane.
 var pool5Window = runtime.Pool{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
-// fc6 runs fc6 + fc6.relu (specs/alexnet.net:56), 256x6x6 → 4096 per image,
-// on the whole batch, each GEMM split over the workers.
-// One GEMM: inputs (n×9216) · weightsᵀ (9216×4096) + bias, then max(0, ·).
-// Each image's 256x6x6 input is read as a vector in C, H, W order, as PyTorch flattens it.
-// For each 32 images, fc6Kernel instead: the images transposed, 16 outputs a call (fc6Rows, split
-// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
-// last 32 by the GEMM.
+// fc6 runs fc6 + fc6.relu (specs/alexnet.net:56), 256x6x6 → 4096 per image, on the whole batch,
+// each GEMM split over the workers. One GEMM: inputs (n×9216) · weightsᵀ (9216×4096) + bias, then
+// max(0, ·). Each image's 256x6x6 input is read as a vector in C, H, W order, as PyTorch flattens
+// it. For each 32 images, fc6Kernel instead: the images transposed, 16 outputs a call (fc6Rows,
+// split over the workers), the outputs transposed back with the bias and ReLU; the images beyond
+// the last 32 by the GEMM.
 func (m *Model) fc6() {
 	const (
-		inSize       = 9216           // 256x6x6
-		outSize      = 4096           // 4096
-		xsAt, xsSize = 0, 294912      // 32 images transposed: [input][image]
-		ysAt, ysSize = 294912, 131072 // the kernel's output: [block of 16 images][output][16]
-		images       = 32             // per call of the kernel: its accumulators' lanes
-		calls        = 256            // 16 outputs for 32 images each
+		inSize  = 9216 // 256x6x6
+		outSize = 4096 // 4096
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 294912
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize = 294912, 131072
+		images       = 32  // per call of the kernel: its accumulators' lanes
+		calls        = 256 // 16 outputs for 32 images each
 	)
 	in, out := m.buf[9][:m.n*inSize], m.buf[10][:m.n*outSize]
 	full := m.n / images * images
@@ -1000,8 +1056,10 @@ func (m *Model) fc6() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc6Rows(worker, lo, hi int) {
 	const (
-		xsAt, xsSize          = 0, 294912      // 32 images transposed: [input][image]
-		ysAt, ysSize          = 294912, 131072 // the kernel's output: [block of 16 images][output][16]
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 294912
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize          = 294912, 131072
 		inSize, width, blocks = 9216, 16, 576
 	)
 	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc6Weight
@@ -1013,8 +1071,7 @@ func (m *Model) fc6Rows(worker, lo, hi int) {
 // fc6Zeros is fc6Kernel's bias: zero, the layer's own added after.
 var fc6Zeros [32]float32
 
-// fc6Dropout runs fc6.dropout (specs/alexnet.net:58), 4096 → 4096 per image,
-// on images lo…hi−1.
+// fc6Dropout runs fc6.dropout (specs/alexnet.net:58), 4096 → 4096 per image, on images lo…hi−1.
 // Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted dropout).
 func (m *Model) fc6Dropout(worker, lo, hi int) {
 	const (
@@ -1036,20 +1093,21 @@ func (m *Model) fc6Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc7 runs fc7 + fc7.relu (specs/alexnet.net:59), 4096 → 4096 per image,
-// on the whole batch, each GEMM split over the workers.
-// One GEMM: inputs (n×4096) · weightsᵀ (4096×4096) + bias, then max(0, ·).
-// For each 32 images, fc7Kernel instead: the images transposed, 16 outputs a call (fc7Rows, split
-// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
-// last 32 by the GEMM.
+// fc7 runs fc7 + fc7.relu (specs/alexnet.net:59), 4096 → 4096 per image, on the whole batch, each
+// GEMM split over the workers. One GEMM: inputs (n×4096) · weightsᵀ (4096×4096) + bias, then max(0,
+// ·). For each 32 images, fc7Kernel instead: the images transposed, 16 outputs a call (fc7Rows,
+// split over the workers), the outputs transposed back with the bias and ReLU; the images beyond
+// the last 32 by the GEMM.
 func (m *Model) fc7() {
 	const (
-		inSize       = 4096           // 4096
-		outSize      = 4096           // 4096
-		xsAt, xsSize = 0, 131072      // 32 images transposed: [input][image]
-		ysAt, ysSize = 131072, 131072 // the kernel's output: [block of 16 images][output][16]
-		images       = 32             // per call of the kernel: its accumulators' lanes
-		calls        = 256            // 16 outputs for 32 images each
+		inSize  = 4096 // 4096
+		outSize = 4096 // 4096
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 131072
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize = 131072, 131072
+		images       = 32  // per call of the kernel: its accumulators' lanes
+		calls        = 256 // 16 outputs for 32 images each
 	)
 	in, out := m.buf[11][:m.n*inSize], m.buf[12][:m.n*outSize]
 	full := m.n / images * images
@@ -1089,8 +1147,10 @@ func (m *Model) fc7() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc7Rows(worker, lo, hi int) {
 	const (
-		xsAt, xsSize          = 0, 131072      // 32 images transposed: [input][image]
-		ysAt, ysSize          = 131072, 131072 // the kernel's output: [block of 16 images][output][16]
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 131072
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize          = 131072, 131072
 		inSize, width, blocks = 4096, 16, 256
 	)
 	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc7Weight
@@ -1102,8 +1162,7 @@ func (m *Model) fc7Rows(worker, lo, hi int) {
 // fc7Zeros is fc7Kernel's bias: zero, the layer's own added after.
 var fc7Zeros [32]float32
 
-// fc7Dropout runs fc7.dropout (specs/alexnet.net:61), 4096 → 4096 per image,
-// on images lo…hi−1.
+// fc7Dropout runs fc7.dropout (specs/alexnet.net:61), 4096 → 4096 per image, on images lo…hi−1.
 // Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted dropout).
 func (m *Model) fc7Dropout(worker, lo, hi int) {
 	const (
@@ -1125,20 +1184,20 @@ func (m *Model) fc7Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc8 runs fc8 (specs/alexnet.net:62), 4096 → 1000 per image,
-// on the whole batch, each GEMM split over the workers.
-// One GEMM: inputs (n×4096) · weightsᵀ (4096×1000) + bias.
-// For each 32 images, fc8Kernel instead: the images transposed, 8 outputs a call (fc8Rows, split
-// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
-// last 32 by the GEMM.
+// fc8 runs fc8 (specs/alexnet.net:62), 4096 → 1000 per image, on the whole batch, each GEMM split
+// over the workers. One GEMM: inputs (n×4096) · weightsᵀ (4096×1000) + bias. For each 32 images,
+// fc8Kernel instead: the images transposed, 8 outputs a call (fc8Rows, split over the workers), the
+// outputs transposed back with the bias and ReLU; the images beyond the last 32 by the GEMM.
 func (m *Model) fc8() {
 	const (
-		inSize       = 4096          // 4096
-		outSize      = 1000          // 1000
-		xsAt, xsSize = 0, 131072     // 32 images transposed: [input][image]
-		ysAt, ysSize = 131072, 32000 // the kernel's output: [block of 16 images][output][16]
-		images       = 32            // per call of the kernel: its accumulators' lanes
-		calls        = 125           // 8 outputs for 32 images each
+		inSize  = 4096 // 4096
+		outSize = 1000 // 1000
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 131072
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize = 131072, 32000
+		images       = 32  // per call of the kernel: its accumulators' lanes
+		calls        = 125 // 8 outputs for 32 images each
 	)
 	in, out := m.buf[13][:m.n*inSize], m.buf[14][:m.n*outSize]
 	full := m.n / images * images
@@ -1178,8 +1237,10 @@ func (m *Model) fc8() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc8Rows(worker, lo, hi int) {
 	const (
-		xsAt, xsSize          = 0, 131072     // 32 images transposed: [input][image]
-		ysAt, ysSize          = 131072, 32000 // the kernel's output: [block of 16 images][output][16]
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 131072
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize          = 131072, 32000
 		inSize, width, blocks = 4096, 8, 256
 	)
 	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc8Weight

@@ -36,20 +36,21 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	}
 }
 
-// conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet_half.net:21), 3x224x224 → 48x55x55 per image,
-// on images lo…hi−1.
-// Per image: dW summed over the output pixels by conv1UpdKernel (conv1Upd: the input and dY copied into
-// the blocked layout; 11 kernel columns × 1 output blocks per call)
-// into the worker's partial sums.
+// conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet_half.net:21), 3x224x224 →
+// 48x55x55 per image, on images lo…hi−1. Per image: dW summed over the output pixels by
+// conv1UpdKernel (conv1Upd: the input and dY copied into the blocked layout; 11 kernel columns × 1
+// output blocks per call) into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
-		inSize       = 150528 // 3x224x224
-		outSize      = 145200 // 48x55x55
-		groups       = 1
-		rows         = 48       // output channels per group: the GEMM's M
-		cols         = 3025     // output pixels 55x55: its N
-		dwAt, dwSize = 0, 17424 // the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
-		dbAt         = 17424    // the bias's gradient
+		inSize  = 150528 // 3x224x224
+		outSize = 145200 // 48x55x55
+		groups  = 1
+		rows    = 48   // output channels per group: the GEMM's M
+		cols    = 3025 // output pixels 55x55: its N
+		// dw: the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
+		dwAt, dwSize = 0, 17424
+		// db: the bias's gradient
+		dbAt = 17424
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
@@ -71,12 +72,13 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 // and dy (48x55x55).
 func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                = 1, 3 // channels per group
-		inH, inW, pixels           = 224, 224, 3025
-		ph, pw                     = 2, 2                  // the padding
-		pixel, row, block, plane   = 1, 228, 155952, 51984 // strides of the input copy
-		inCopy, outCopy            = 155952, 145200        // one group's copies
-		xsAt, xsSize               = 0, 155952             // the input padded by 2x2: [group][plane][row][pixel]
+		groups, gIn              = 1, 3 // channels per group
+		inH, inW, pixels         = 224, 224, 3025
+		ph, pw                   = 2, 2                  // the padding
+		pixel, row, block, plane = 1, 228, 155952, 51984 // strides of the input copy
+		inCopy, outCopy          = 155952, 145200        // one group's copies
+		// xs: the input padded by 2x2: [group][plane][row][pixel]
+		xsAt, xsSize               = 0, 155952
 		inBlocks, lanes, outBlocks = 1, 3, 3
 		kh, kw, t, f               = 11, 11, 11, 1 // the kernel, and the positions and blocks per call
 	)
@@ -106,10 +108,10 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/alexnet_half.net:23), 48x55x55 → 48x27x27 per image,
-// on blocks lo…hi−1 (block u: channels (u%3)·16… of image u/3).
-// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
-// window's maximum (stride 2x2, padding 0x0), found again in the input.
+// pool1Backward is the backward pass of pool1 (specs/alexnet_half.net:23), 48x55x55 → 48x27x27 per
+// image, on blocks lo…hi−1 (block u: channels (u%3)·16… of image u/3). In blocks of 16 channels
+// (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3 window's maximum (stride
+// 2x2, padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 145200       // 48x55x55
@@ -122,24 +124,27 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 	}
 }
 
-// conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet_half.net:24), 48x27x27 → 128x27x27 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(3x3,5x5), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv2UpdKernel (conv2Upd; 8 channels × 2 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv2WinoDW,
-// and dX as the convolution of dY, padded by 2x2, with the flipped weights (conv2GradImage) by Winograd's F(3x3,5x5) (Lavin and Gray): the input copied into a padded copy
-// (8 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by conv2WinoInKernel into 49 matrices of 81 tiles × 128
-// channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 3 output blocks a call,
-// and the products transformed into the output by conv2GradWinoOutKernel.
+// conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet_half.net:24), 48x27x27 →
+// 128x27x27 per image, on images lo…hi−1. Per image: dW by Winograd's F(3x3,5x5), the products of
+// the input's and dY's transformed tiles summed over the tiles by conv2UpdKernel (conv2Upd; 8
+// channels × 2 output blocks per call) into the worker's partial sums, brought back as Gᵀ dU G by
+// conv2WinoDW, and dX as the convolution of dY, padded by 2x2, with the flipped weights
+// (conv2GradImage) by Winograd's F(3x3,5x5) (Lavin and Gray): the input copied into a padded copy
+// (8 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by
+// conv2WinoInKernel into 49 matrices of 81 tiles × 128 channels (V), each multiplied by its
+// transformed weights by conv2GradWinoMulKernel, 3 output blocks a call, and the products
+// transformed into the output by conv2GradWinoOutKernel.
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize       = 34992 // 48x27x27
-		outSize      = 93312 // 128x27x27
-		groups       = 1
-		rows         = 128           // output channels per group: the GEMM's M
-		cols         = 729           // output pixels 27x27: its N
-		dwAt, dwSize = 17472, 301056 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 318528        // the bias's gradient
+		inSize  = 34992 // 48x27x27
+		outSize = 93312 // 128x27x27
+		groups  = 1
+		rows    = 128 // output channels per group: the GEMM's M
+		cols    = 729 // output pixels 27x27: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 17472, 301056
+		// db: the bias's gradient
+		dbAt = 318528
 	)
 	in, dy := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[2][:m.n*outSize]
@@ -165,25 +170,30 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 // src (48x27x27) and dy (128x27x27).
 func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 1, 48 // channels per group
-		inH, inW                         = 27, 27
-		ph, pw                           = 2, 2           // the padding
-		pixel, row, block                = 16, 496, 15376 // strides of the input copy
-		inCopy                           = 46128          // one group's copies
-		xsAt, xsSize                     = 0, 46128       // the input padded by 2x2: [group][block][row][pixel][16]
-		vAt, vSize                       = 46128, 190512  // the input's transform: [group][block][49 positions][81 tiles][16]
-		dysAt, dysSize                   = 236640, 93312  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 329952, 508032 // dY's transform: [group][block][49 positions][81 tiles][16]
-		vGroup                           = 190512         // one group's V and M
-		vBlock                           = 63504          // a block of V or M: [position][tile][16]
-		position                         = 1296           // a transform position of a block: [tile][16]
+		groups, gIn       = 1, 48 // channels per group
+		inH, inW          = 27, 27
+		ph, pw            = 2, 2           // the padding
+		pixel, row, block = 16, 496, 15376 // strides of the input copy
+		inCopy            = 46128          // one group's copies
+		// xs: the input padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 46128
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize = 46128, 190512
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 236640, 93312
+		// z: dY's transform: [group][block][49 positions][81 tiles][16]
+		zAt, zSize                       = 329952, 508032
+		vGroup                           = 190512 // one group's V and M
+		vBlock                           = 63504  // a block of V or M: [position][tile][16]
+		position                         = 1296   // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 9, 9
 		positions, zGroup, zBlock        = 49, 508032, 63504      // the transform positions, one group's Z and a block of it
 		tile                             = 3                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 3, 8, 8, 2             // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 27, 27, 27, 432, 93312 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -234,7 +244,8 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv2WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 17472, 301056 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 17472, 301056
 		gIn, gOut, kh, kw, alpha = 48, 128, 5, 5, 7
 		outBlocks, t, f          = 8, 8, 2
 		groupSums                = 301056 // one group's partial sums
@@ -283,10 +294,11 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		ph, pw            = 2, 2           // the padding
 		pixel, row, block = 16, 496, 15376 // strides of the input copy
 		inCopy            = 123008         // one group's copies
-		xsAt, xsSize      = 0, 123008      // dY padded by 2x2: [group][block][row][pixel][16]
-		inItems           = 72             // each a row of tiles of an input block of a group
-		mulItems          = 49             // each 3 output blocks at a transform position of a group
-		outItems          = 27             // each a row of tiles of an output block of a group
+		// xs: dY padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 123008
+		inItems      = 72 // each a row of tiles of an input block of a group
+		mulItems     = 49 // each 3 output blocks at a transform position of a group
+		outItems     = 27 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -312,10 +324,12 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 // tiles of block u/9%8 of group u/72.
 func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 123008      // dY padded by 2x2: [group][block][row][pixel][16]
-		vAt, vSize       = 123008, 508032 // the input's transform: [group][block][49 positions][81 tiles][16]
-		vGroup           = 508032         // one group's V and M
-		vBlock           = 63504          // a block of V or M: [position][tile][16]
+		// xs: dY padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 123008
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize       = 123008, 508032
+		vGroup           = 508032 // one group's V and M
+		vBlock           = 63504  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 9, 9
 		inBlocks, inCopy = 8, 123008
 		row, block       = 496, 15376 // strides of the input copy
@@ -334,12 +348,16 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·3…) of transform position u/1%49 of group u/49.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 123008, 508032 // the input's transform: [group][block][49 positions][81 tiles][16]
-		mAt, mSize                 = 631040, 190512 // the products: [group][block][49 positions][81 tiles][16]
-		vGroup, mGroup             = 508032, 190512 // one group's V and M
-		position                   = 1296           // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 301104         // zero biases of the products
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize = 123008, 508032
+		// m: the products: [group][block][49 positions][81 tiles][16]
+		mAt, mSize     = 631040, 190512
+		vGroup, mGroup = 508032, 190512 // one group's V and M
+		position       = 1296           // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 301104
 		positions, calls, inBlocks = 49, 1, 8
 		callOut, callWeights       = 190512, 6144 // one call's output blocks in M, and its weights
 	)
@@ -359,11 +377,13 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 631040, 190512 // the products: [group][block][49 positions][81 tiles][16]
-		mGroup             = 190512         // one group's V and M
-		mBlock             = 63504          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 9, 9
-		biasesAt           = 301056 // zero biases, [group][output block][16]
+		// m: the products: [group][block][49 positions][81 tiles][16]
+		mAt, mSize     = 631040, 190512
+		mGroup         = 190512 // one group's V and M
+		mBlock         = 63504  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 9, 9
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 301056
 		outBlocks, outCopy = 3, 34992
 		outH, outW, tile   = 27, 27, 3 // the output, and a tile's rows
 	)
@@ -373,7 +393,8 @@ func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -388,8 +409,10 @@ func (m *Model) conv2Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv2RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0       // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 301056  // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 301056
 		gIn, gOut                       = 128, 48 // the convolution's channels per group
 		kh, kw, alpha                   = 5, 5, 7
 		outBlocks, perCall, callWeights = 3, 3, 6144
@@ -436,10 +459,10 @@ func (m *Model) conv2RelayRows(worker, lo, hi int) {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/alexnet_half.net:26), 128x27x27 → 128x13x13 per image,
-// on blocks lo…hi−1 (block u: channels (u%8)·16… of image u/8).
-// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
-// window's maximum (stride 2x2, padding 0x0), found again in the input.
+// pool2Backward is the backward pass of pool2 (specs/alexnet_half.net:26), 128x27x27 → 128x13x13
+// per image, on blocks lo…hi−1 (block u: channels (u%8)·16… of image u/8). In blocks of 16 channels
+// (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3 window's maximum (stride
+// 2x2, padding 0x0), found again in the input.
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 93312       // 128x27x27
@@ -452,24 +475,27 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 	}
 }
 
-// conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet_half.net:27), 128x13x13 → 192x13x13 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv3UpdKernel (conv3Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv3WinoDW,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv3GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 192
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3GradWinoOutKernel.
+// conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet_half.net:27), 128x13x13 →
+// 192x13x13 per image, on images lo…hi−1. Per image: dW by Winograd's F(2x2,3x3), the products of
+// the input's and dY's transformed tiles summed over the tiles by conv3UpdKernel (conv3Upd; 8
+// channels × 3 output blocks per call) into the worker's partial sums, brought back as Gᵀ dU G by
+// conv3WinoDW, and dX as the convolution of dY, padded by 1x1, with the flipped weights
+// (conv3GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by
+// conv3WinoInKernel into 16 matrices of 49 tiles × 192 channels (V), each multiplied by its
+// transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv3GradWinoOutKernel.
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
-		inSize       = 21632 // 128x13x13
-		outSize      = 32448 // 192x13x13
-		groups       = 1
-		rows         = 192            // output channels per group: the GEMM's M
-		cols         = 169            // output pixels 13x13: its N
-		dwAt, dwSize = 318656, 393216 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 711872         // the bias's gradient
+		inSize  = 21632 // 128x13x13
+		outSize = 32448 // 192x13x13
+		groups  = 1
+		rows    = 192 // output channels per group: the GEMM's M
+		cols    = 169 // output pixels 13x13: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 318656, 393216
+		// db: the bias's gradient
+		dbAt = 711872
 	)
 	in, dy := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[4][:m.n*outSize]
@@ -495,25 +521,30 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 // src (128x13x13) and dy (192x13x13).
 func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 1, 128 // channels per group
-		inH, inW                         = 13, 13
-		ph, pw                           = 1, 1           // the padding
-		pixel, row, block                = 16, 256, 4096  // strides of the input copy
-		inCopy                           = 32768          // one group's copies
-		xsAt, xsSize                     = 0, 32768       // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize                       = 32768, 100352  // the input's transform: [group][block][16 positions][49 tiles][16]
-		dysAt, dysSize                   = 133120, 37632  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 170752, 150528 // dY's transform: [group][block][16 positions][49 tiles][16]
-		vGroup                           = 100352         // one group's V and M
-		vBlock                           = 12544          // a block of V or M: [position][tile][16]
-		position                         = 784            // a transform position of a block: [tile][16]
+		groups, gIn       = 1, 128 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 32768         // one group's copies
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 32768
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 32768, 100352
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 133120, 37632
+		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		zAt, zSize                       = 170752, 150528
+		vGroup                           = 100352 // one group's V and M
+		vBlock                           = 12544  // a block of V or M: [position][tile][16]
+		position                         = 784    // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 7, 7
 		positions, zGroup, zBlock        = 16, 150528, 12544      // the transform positions, one group's Z and a block of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 8, 12, 8, 3            // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 37632 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -564,7 +595,8 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv3WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 318656, 393216 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 318656, 393216
 		gIn, gOut, kh, kw, alpha = 128, 192, 3, 3, 4
 		outBlocks, t, f          = 12, 8, 3
 		groupSums                = 393216 // one group's partial sums
@@ -613,10 +645,11 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 49152         // one group's copies
-		xsAt, xsSize      = 0, 49152      // dY padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 84            // each a row of tiles of an input block of a group
-		mulItems          = 32            // each 4 output blocks at a transform position of a group
-		outItems          = 56            // each a row of tiles of an output block of a group
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 49152
+		inItems      = 84 // each a row of tiles of an input block of a group
+		mulItems     = 32 // each 4 output blocks at a transform position of a group
+		outItems     = 56 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -642,10 +675,12 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 49152      // dY padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 49152, 150528 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 150528        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 49152
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 49152, 150528
+		vGroup           = 150528 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
@@ -664,12 +699,16 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%2)·4…) of transform position u/2%16 of group u/32.
 func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 49152, 150528  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 199680, 100352 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 150528, 100352 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 393344         // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 49152, 150528
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 199680, 100352
+		vGroup, mGroup = 150528, 100352 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 393344
 		positions, calls, inBlocks = 16, 2, 12
 		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
 	)
@@ -689,11 +728,13 @@ func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 199680, 100352 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 100352         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 393216 // zero biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 199680, 100352
+		mGroup         = 100352 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 393216
 		outBlocks, outCopy = 8, 21632
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -703,7 +744,8 @@ func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv3Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -718,8 +760,10 @@ func (m *Model) conv3Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv3RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 393216   // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 393216
 		gIn, gOut                       = 192, 128 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 8, 4, 12288
@@ -766,24 +810,27 @@ func (m *Model) conv3RelayRows(worker, lo, hi int) {
 	}
 }
 
-// conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet_half.net:29), 192x13x13 → 192x13x13 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv4UpdKernel (conv4Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv4WinoDW,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv4GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 192
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3GradWinoOutKernel.
+// conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet_half.net:29), 192x13x13 →
+// 192x13x13 per image, on images lo…hi−1. Per image: dW by Winograd's F(2x2,3x3), the products of
+// the input's and dY's transformed tiles summed over the tiles by conv4UpdKernel (conv4Upd; 8
+// channels × 3 output blocks per call) into the worker's partial sums, brought back as Gᵀ dU G by
+// conv4WinoDW, and dX as the convolution of dY, padded by 1x1, with the flipped weights
+// (conv4GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by
+// conv3WinoInKernel into 16 matrices of 49 tiles × 192 channels (V), each multiplied by its
+// transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv3GradWinoOutKernel.
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
-		inSize       = 32448 // 192x13x13
-		outSize      = 32448 // 192x13x13
-		groups       = 1
-		rows         = 192            // output channels per group: the GEMM's M
-		cols         = 169            // output pixels 13x13: its N
-		dwAt, dwSize = 712064, 589824 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 1301888        // the bias's gradient
+		inSize  = 32448 // 192x13x13
+		outSize = 32448 // 192x13x13
+		groups  = 1
+		rows    = 192 // output channels per group: the GEMM's M
+		cols    = 169 // output pixels 13x13: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 712064, 589824
+		// db: the bias's gradient
+		dbAt = 1301888
 	)
 	in, dy := m.buf[4][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[5][:m.n*outSize]
@@ -809,25 +856,30 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 // src (192x13x13) and dy (192x13x13).
 func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 1, 192 // channels per group
-		inH, inW                         = 13, 13
-		ph, pw                           = 1, 1           // the padding
-		pixel, row, block                = 16, 256, 4096  // strides of the input copy
-		inCopy                           = 49152          // one group's copies
-		xsAt, xsSize                     = 0, 49152       // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize                       = 49152, 150528  // the input's transform: [group][block][16 positions][49 tiles][16]
-		dysAt, dysSize                   = 199680, 37632  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 237312, 150528 // dY's transform: [group][block][16 positions][49 tiles][16]
-		vGroup                           = 150528         // one group's V and M
-		vBlock                           = 12544          // a block of V or M: [position][tile][16]
-		position                         = 784            // a transform position of a block: [tile][16]
+		groups, gIn       = 1, 192 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 49152         // one group's copies
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 49152
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 49152, 150528
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 199680, 37632
+		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		zAt, zSize                       = 237312, 150528
+		vGroup                           = 150528 // one group's V and M
+		vBlock                           = 12544  // a block of V or M: [position][tile][16]
+		position                         = 784    // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 7, 7
 		positions, zGroup, zBlock        = 16, 150528, 12544      // the transform positions, one group's Z and a block of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 12, 12, 8, 3           // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 37632 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -878,7 +930,8 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv4WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 712064, 589824 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 712064, 589824
 		gIn, gOut, kh, kw, alpha = 192, 192, 3, 3, 4
 		outBlocks, t, f          = 12, 8, 3
 		groupSums                = 589824 // one group's partial sums
@@ -927,10 +980,11 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 49152         // one group's copies
-		xsAt, xsSize      = 0, 49152      // dY padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 84            // each a row of tiles of an input block of a group
-		mulItems          = 48            // each 4 output blocks at a transform position of a group
-		outItems          = 84            // each a row of tiles of an output block of a group
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 49152
+		inItems      = 84 // each a row of tiles of an input block of a group
+		mulItems     = 48 // each 4 output blocks at a transform position of a group
+		outItems     = 84 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -956,10 +1010,12 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 49152      // dY padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 49152, 150528 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 150528        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 49152
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 49152, 150528
+		vGroup           = 150528 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
@@ -978,12 +1034,16 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 49152, 150528  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 199680, 150528 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 150528, 150528 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 590016         // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 49152, 150528
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 199680, 150528
+		vGroup, mGroup = 150528, 150528 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 590016
 		positions, calls, inBlocks = 16, 3, 12
 		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
 	)
@@ -1003,11 +1063,13 @@ func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 199680, 150528 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 150528         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 589824 // zero biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 199680, 150528
+		mGroup         = 150528 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 589824
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -1017,7 +1079,8 @@ func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv4Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -1032,8 +1095,10 @@ func (m *Model) conv4Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv4RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 589824   // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 589824
 		gIn, gOut                       = 192, 192 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 12, 4, 12288
@@ -1080,24 +1145,27 @@ func (m *Model) conv4RelayRows(worker, lo, hi int) {
 	}
 }
 
-// conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet_half.net:31), 192x13x13 → 128x13x13 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv5UpdKernel (conv5Upd; 8 channels × 2 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv5WinoDW,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv5GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (8 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 128
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3GradWinoOutKernel.
+// conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet_half.net:31), 192x13x13 →
+// 128x13x13 per image, on images lo…hi−1. Per image: dW by Winograd's F(2x2,3x3), the products of
+// the input's and dY's transformed tiles summed over the tiles by conv5UpdKernel (conv5Upd; 8
+// channels × 2 output blocks per call) into the worker's partial sums, brought back as Gᵀ dU G by
+// conv5WinoDW, and dX as the convolution of dY, padded by 1x1, with the flipped weights
+// (conv5GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (8 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by
+// conv3WinoInKernel into 16 matrices of 49 tiles × 128 channels (V), each multiplied by its
+// transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv3GradWinoOutKernel.
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
-		inSize       = 32448 // 192x13x13
-		outSize      = 21632 // 128x13x13
-		groups       = 1
-		rows         = 128             // output channels per group: the GEMM's M
-		cols         = 169             // output pixels 13x13: its N
-		dwAt, dwSize = 1302080, 393216 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 1695296         // the bias's gradient
+		inSize  = 32448 // 192x13x13
+		outSize = 21632 // 128x13x13
+		groups  = 1
+		rows    = 128 // output channels per group: the GEMM's M
+		cols    = 169 // output pixels 13x13: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 1302080, 393216
+		// db: the bias's gradient
+		dbAt = 1695296
 	)
 	in, dy := m.buf[5][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[6][:m.n*outSize]
@@ -1123,25 +1191,30 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 // src (192x13x13) and dy (128x13x13).
 func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 1, 192 // channels per group
-		inH, inW                         = 13, 13
-		ph, pw                           = 1, 1           // the padding
-		pixel, row, block                = 16, 256, 4096  // strides of the input copy
-		inCopy                           = 49152          // one group's copies
-		xsAt, xsSize                     = 0, 49152       // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize                       = 49152, 150528  // the input's transform: [group][block][16 positions][49 tiles][16]
-		dysAt, dysSize                   = 199680, 25088  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 224768, 100352 // dY's transform: [group][block][16 positions][49 tiles][16]
-		vGroup                           = 150528         // one group's V and M
-		vBlock                           = 12544          // a block of V or M: [position][tile][16]
-		position                         = 784            // a transform position of a block: [tile][16]
+		groups, gIn       = 1, 192 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 49152         // one group's copies
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 49152
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 49152, 150528
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 199680, 25088
+		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		zAt, zSize                       = 224768, 100352
+		vGroup                           = 150528 // one group's V and M
+		vBlock                           = 12544  // a block of V or M: [position][tile][16]
+		position                         = 784    // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 7, 7
 		positions, zGroup, zBlock        = 16, 100352, 12544      // the transform positions, one group's Z and a block of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 12, 8, 8, 2            // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 25088 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -1192,7 +1265,8 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv5WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 1302080, 393216 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 1302080, 393216
 		gIn, gOut, kh, kw, alpha = 192, 128, 3, 3, 4
 		outBlocks, t, f          = 8, 8, 2
 		groupSums                = 393216 // one group's partial sums
@@ -1241,10 +1315,11 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 32768         // one group's copies
-		xsAt, xsSize      = 0, 32768      // dY padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 56            // each a row of tiles of an input block of a group
-		mulItems          = 48            // each 4 output blocks at a transform position of a group
-		outItems          = 84            // each a row of tiles of an output block of a group
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 32768
+		inItems      = 56 // each a row of tiles of an input block of a group
+		mulItems     = 48 // each 4 output blocks at a transform position of a group
+		outItems     = 84 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -1270,10 +1345,12 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%8 of group u/56.
 func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 32768      // dY padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 32768, 100352 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 100352        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 32768
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 32768, 100352
+		vGroup           = 100352 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 8, 32768
 		row, block       = 256, 4096 // strides of the input copy
@@ -1292,12 +1369,16 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 32768, 100352  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 133120, 150528 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 100352, 150528 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 393408         // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 32768, 100352
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 133120, 150528
+		vGroup, mGroup = 100352, 150528 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 393408
 		positions, calls, inBlocks = 16, 3, 8
 		callOut, callWeights       = 50176, 8192 // one call's output blocks in M, and its weights
 	)
@@ -1317,11 +1398,13 @@ func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 133120, 150528 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 150528         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 393216 // zero biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 133120, 150528
+		mGroup         = 150528 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 393216
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -1331,7 +1414,8 @@ func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv5Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -1346,8 +1430,10 @@ func (m *Model) conv5Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv5RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 393216   // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 393216
 		gIn, gOut                       = 128, 192 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 12, 4, 8192
@@ -1394,15 +1480,16 @@ func (m *Model) conv5RelayRows(worker, lo, hi int) {
 	}
 }
 
-// pool5Backward is the backward pass of pool5 (specs/alexnet_half.net:33), 128x13x13 → 128x6x6 per image,
-// on blocks lo…hi−1 (block u: channels (u%8)·16… of image u/8).
-// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
-// window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
+// pool5Backward is the backward pass of pool5 (specs/alexnet_half.net:33), 128x13x13 → 128x6x6 per
+// image, on blocks lo…hi−1 (block u: channels (u%8)·16… of image u/8). In blocks of 16 channels
+// (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3 window's maximum (stride
+// 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
 func (m *Model) pool5Backward(worker, lo, hi int) {
 	const (
-		inSize            = 21632     // 128x13x13
-		outSize           = 4608      // 128x6x6
-		gAt, gSize        = 0, 576    // their gradient, blocked: [pixel][16]
+		inSize  = 21632 // 128x13x13
+		outSize = 4608  // 128x6x6
+		// g: their gradient, blocked: [pixel][16]
+		gAt, gSize        = 0, 576
 		inBlock, outBlock = 2704, 576 // a block of each
 		outPlane          = 36
 	)
@@ -1413,10 +1500,9 @@ func (m *Model) pool5Backward(worker, lo, hi int) {
 	}
 }
 
-// pool5DropoutBackward is the backward pass of pool5.dropout (specs/alexnet_half.net:34), 128x6x6 → 128x6x6 per image,
-// on images lo…hi−1.
-// The gradient times the mask of the last training-mode Forward,
-// or itself after an inference-mode one.
+// pool5DropoutBackward is the backward pass of pool5.dropout (specs/alexnet_half.net:34), 128x6x6 →
+// 128x6x6 per image, on images lo…hi−1. The gradient times the mask of the last training-mode
+// Forward, or itself after an inference-mode one.
 func (m *Model) pool5DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 4608 // 128x6x6
@@ -1433,9 +1519,9 @@ func (m *Model) pool5DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc6Backward is the backward pass of fc6 + fc6.relu (specs/alexnet_half.net:35), 128x6x6 → 2048 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (2048×n · n×4608) and dX = dY·W (n×2048 · 2048×4608).
+// fc6Backward is the backward pass of fc6 + fc6.relu (specs/alexnet_half.net:35), 128x6x6 → 2048
+// per image, on the whole batch, each GEMM split over the workers. dW = dYᵀ·X (2048×n · n×4608) and
+// dX = dY·W (n×2048 · 2048×4608).
 func (m *Model) fc6Backward() {
 	const (
 		inSize  = 4608 // 128x6x6
@@ -1470,10 +1556,9 @@ func (m *Model) fc6Backward() {
 	})
 }
 
-// fc6DropoutBackward is the backward pass of fc6.dropout (specs/alexnet_half.net:37), 2048 → 2048 per image,
-// on images lo…hi−1.
-// The gradient times the mask of the last training-mode Forward,
-// or itself after an inference-mode one.
+// fc6DropoutBackward is the backward pass of fc6.dropout (specs/alexnet_half.net:37), 2048 → 2048
+// per image, on images lo…hi−1. The gradient times the mask of the last training-mode Forward, or
+// itself after an inference-mode one.
 func (m *Model) fc6DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 2048 // 2048
@@ -1490,9 +1575,9 @@ func (m *Model) fc6DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc7Backward is the backward pass of fc7 + fc7.relu (specs/alexnet_half.net:38), 2048 → 2048 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (2048×n · n×2048) and dX = dY·W (n×2048 · 2048×2048).
+// fc7Backward is the backward pass of fc7 + fc7.relu (specs/alexnet_half.net:38), 2048 → 2048 per
+// image, on the whole batch, each GEMM split over the workers. dW = dYᵀ·X (2048×n · n×2048) and dX
+// = dY·W (n×2048 · 2048×2048).
 func (m *Model) fc7Backward() {
 	const (
 		inSize  = 2048 // 2048
@@ -1527,9 +1612,9 @@ func (m *Model) fc7Backward() {
 	})
 }
 
-// fc8Backward is the backward pass of fc8 (specs/alexnet_half.net:40), 2048 → 1000 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (1000×n · n×2048) and dX = dY·W (n×1000 · 1000×2048).
+// fc8Backward is the backward pass of fc8 (specs/alexnet_half.net:40), 2048 → 1000 per image, on
+// the whole batch, each GEMM split over the workers. dW = dYᵀ·X (1000×n · n×2048) and dX = dY·W
+// (n×1000 · 1000×2048).
 func (m *Model) fc8Backward() {
 	const (
 		inSize  = 2048 // 2048

@@ -4,10 +4,11 @@ package alexnet_half
 
 import "github.com/netc-project/netc/runtime"
 
-// conv1 runs conv1 + conv1.relu (specs/alexnet_half.net:21), 3x224x224 → 48x55x55 per image,
-// on images lo…hi−1.
-// Per image and group: the input copied into a padded copy (3 planes of 228x228 pixels), 3 output blocks of 16
-// channels computed by conv1Kernel, 3 blocks and a row at a time, the bias added, then max(0, ·). The rows of one image are split over the workers when they have fewer images.
+// conv1 runs conv1 + conv1.relu (specs/alexnet_half.net:21), 3x224x224 → 48x55x55 per image, on
+// images lo…hi−1. Per image and group: the input copied into a padded copy (3 planes of 228x228
+// pixels), 3 output blocks of 16 channels computed by conv1Kernel, 3 blocks and a row at a time,
+// the bias added, then max(0, ·). The rows of one image are split over the workers when they have
+// fewer images.
 func (m *Model) conv1(worker, lo, hi int) {
 	const (
 		inSize  = 150528 // 3x224x224
@@ -22,13 +23,14 @@ func (m *Model) conv1(worker, lo, hi int) {
 // conv1Image computes one image of conv1: src (3x224x224, NCHW) into dst (48x55x55, NCHW16c).
 func (m *Model) conv1Image(worker int, src, dst []float32) {
 	const (
-		groups, gIn  = 1, 3 // channels per group
-		inH, inW     = 224, 224
-		ph, pw       = 2, 2       // the padding
-		row, plane   = 228, 51984 // strides of the input copy
-		inCopy       = 155952     // one group's copies
-		xsAt, xsSize = 0, 155952  // the input padded by 2x2: [group][plane][row][pixel]
-		rows         = 55         // kernel calls, each an output row of 3 blocks of a group
+		groups, gIn = 1, 3 // channels per group
+		inH, inW    = 224, 224
+		ph, pw      = 2, 2       // the padding
+		row, plane  = 228, 51984 // strides of the input copy
+		inCopy      = 155952     // one group's copies
+		// xs: the input padded by 2x2: [group][plane][row][pixel]
+		xsAt, xsSize = 0, 155952
+		rows         = 55 // kernel calls, each an output row of 3 blocks of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -51,7 +53,8 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 // worker 0's copies.
 func (m *Model) conv1Rows(worker, lo, hi int) {
 	const (
-		xsAt, xsSize            = 0, 155952 // the input padded by 2x2: [group][plane][row][pixel]
+		// xs: the input padded by 2x2: [group][plane][row][pixel]
+		xsAt, xsSize            = 0, 155952
 		calls, outH, outW       = 1, 55, 55
 		sh, row                 = 4, 228 // the stride, and a row of the input copy
 		inCopy, outCopy         = 155952, 145200
@@ -74,8 +77,10 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 // [3 output blocks][16 channels], zero for channels beyond the group's; then the biases.
 func (m *Model) conv1Pack() {
 	const (
-		weightsAt             = 0     // the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
-		biasesAt              = 17424 // the biases, [group][output block][16]
+		// weights: the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		weightsAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt              = 17424
 		gIn, gOut, kh, kw     = 3, 48, 11, 11
 		lanes, perCall, calls = 3, 3, 1
 		callWeights           = 17424
@@ -96,10 +101,9 @@ func (m *Model) conv1Pack() {
 	}
 }
 
-// pool1 runs pool1 (specs/alexnet_half.net:23), 48x55x55 → 48x27x27 per image,
-// on blocks lo…hi−1 (block u: channels (u%3)·16… of image u/3).
-// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
-// (stride 2x2, padding 0x0 ignored).
+// pool1 runs pool1 (specs/alexnet_half.net:23), 48x55x55 → 48x27x27 per image, on blocks lo…hi−1
+// (block u: channels (u%3)·16… of image u/3). In blocks of 16 channels (NCHW16c): each output
+// vector is the lanes' maximum over its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool1(worker, lo, hi int) {
 	const (
 		inSize            = 145200       // 48x55x55
@@ -115,12 +119,13 @@ func (m *Model) pool1(worker, lo, hi int) {
 // pool1Window is the geometry of pool1's windows over one channel plane.
 var pool1Window = runtime.Pool{H: 55, W: 55, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 27, OutW: 27}
 
-// conv2 runs conv2 + conv2.relu (specs/alexnet_half.net:24), 48x27x27 → 128x27x27 per image,
-// on images lo…hi−1.
-// Per image and group, by Winograd's F(3x3,5x5) (Lavin and Gray): the input copied into a padded copy
-// (3 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by conv2WinoInKernel into 49 matrices of 81 tiles × 48
-// channels (V), each multiplied by its transformed weights by conv2WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv2WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
+// conv2 runs conv2 + conv2.relu (specs/alexnet_half.net:24), 48x27x27 → 128x27x27 per image, on
+// images lo…hi−1. Per image and group, by Winograd's F(3x3,5x5) (Lavin and Gray): the input copied
+// into a padded copy (3 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels
+// transformed by conv2WinoInKernel into 49 matrices of 81 tiles × 48 channels (V), each multiplied
+// by its transformed weights by conv2WinoMulKernel, 4 output blocks a call, and the products
+// transformed into the output by conv2WinoOutKernel, the bias added, then max(0, ·). The passes
+// over one image are split over the workers when they have fewer images.
 func (m *Model) conv2(worker, lo, hi int) {
 	const (
 		inSize  = 34992 // 48x27x27
@@ -140,10 +145,11 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		ph, pw            = 2, 2           // the padding
 		pixel, row, block = 16, 496, 15376 // strides of the input copy
 		inCopy            = 46128          // one group's copies
-		xsAt, xsSize      = 0, 46128       // the input padded by 2x2: [group][block][row][pixel][16]
-		inItems           = 27             // each a row of tiles of an input block of a group
-		mulItems          = 98             // each 4 output blocks at a transform position of a group
-		outItems          = 72             // each a row of tiles of an output block of a group
+		// xs: the input padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 46128
+		inItems      = 27 // each a row of tiles of an input block of a group
+		mulItems     = 98 // each 4 output blocks at a transform position of a group
+		outItems     = 72 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -169,10 +175,12 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 // tiles of block u/9%3 of group u/27.
 func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 46128      // the input padded by 2x2: [group][block][row][pixel][16]
-		vAt, vSize       = 46128, 190512 // the input's transform: [group][block][49 positions][81 tiles][16]
-		vGroup           = 190512        // one group's V and M
-		vBlock           = 63504         // a block of V or M: [position][tile][16]
+		// xs: the input padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 46128
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize       = 46128, 190512
+		vGroup           = 190512 // one group's V and M
+		vBlock           = 63504  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 9, 9
 		inBlocks, inCopy = 3, 46128
 		row, block       = 496, 15376 // strides of the input copy
@@ -191,12 +199,16 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 // (output blocks (u%2)·4…) of transform position u/2%49 of group u/98.
 func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 46128, 190512  // the input's transform: [group][block][49 positions][81 tiles][16]
-		mAt, mSize                 = 236640, 508032 // the products: [group][block][49 positions][81 tiles][16]
-		vGroup, mGroup             = 190512, 508032 // one group's V and M
-		position                   = 1296           // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 301184         // zero biases of the products
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize = 46128, 190512
+		// m: the products: [group][block][49 positions][81 tiles][16]
+		mAt, mSize     = 236640, 508032
+		vGroup, mGroup = 190512, 508032 // one group's V and M
+		position       = 1296           // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 301184
 		positions, calls, inBlocks = 49, 2, 3
 		callOut, callWeights       = 254016, 3072 // one call's output blocks in M, and its weights
 	)
@@ -216,11 +228,13 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 236640, 508032 // the products: [group][block][49 positions][81 tiles][16]
-		mGroup             = 508032         // one group's V and M
-		mBlock             = 63504          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 9, 9
-		biasesAt           = 301056 // the biases, [group][output block][16]
+		// m: the products: [group][block][49 positions][81 tiles][16]
+		mAt, mSize     = 236640, 508032
+		mGroup         = 508032 // one group's V and M
+		mBlock         = 63504  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 9, 9
+		// biases: the biases, [group][output block][16]
+		biasesAt           = 301056
 		outBlocks, outCopy = 8, 93312
 		outH, outW, tile   = 27, 27, 3 // the output, and a tile's rows
 	)
@@ -230,7 +244,8 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -245,8 +260,10 @@ func (m *Model) conv2Pack() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv2PackRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0       // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 301056  // the biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt                        = 301056
 		gIn, gOut                       = 48, 128 // the convolution's channels per group
 		kh, kw, alpha                   = 5, 5, 7
 		outBlocks, perCall, callWeights = 8, 4, 3072
@@ -293,10 +310,9 @@ func (m *Model) conv2PackRows(worker, lo, hi int) {
 	}
 }
 
-// pool2 runs pool2 (specs/alexnet_half.net:26), 128x27x27 → 128x13x13 per image,
-// on blocks lo…hi−1 (block u: channels (u%8)·16… of image u/8).
-// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
-// (stride 2x2, padding 0x0 ignored).
+// pool2 runs pool2 (specs/alexnet_half.net:26), 128x27x27 → 128x13x13 per image, on blocks lo…hi−1
+// (block u: channels (u%8)·16… of image u/8). In blocks of 16 channels (NCHW16c): each output
+// vector is the lanes' maximum over its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool2(worker, lo, hi int) {
 	const (
 		inSize            = 93312       // 128x27x27
@@ -312,12 +328,13 @@ func (m *Model) pool2(worker, lo, hi int) {
 // pool2Window is the geometry of pool2's windows over one channel plane.
 var pool2Window = runtime.Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 13, OutW: 13}
 
-// conv3 runs conv3 + conv3.relu (specs/alexnet_half.net:27), 128x13x13 → 192x13x13 per image,
-// on images lo…hi−1.
-// Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (8 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 128
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
+// conv3 runs conv3 + conv3.relu (specs/alexnet_half.net:27), 128x13x13 → 192x13x13 per image, on
+// images lo…hi−1. Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied
+// into a padded copy (8 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels
+// transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 128 channels (V), each multiplied
+// by its transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products
+// transformed into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes
+// over one image are split over the workers when they have fewer images.
 func (m *Model) conv3(worker, lo, hi int) {
 	const (
 		inSize  = 21632 // 128x13x13
@@ -337,10 +354,11 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 32768         // one group's copies
-		xsAt, xsSize      = 0, 32768      // the input padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 56            // each a row of tiles of an input block of a group
-		mulItems          = 48            // each 4 output blocks at a transform position of a group
-		outItems          = 84            // each a row of tiles of an output block of a group
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 32768
+		inItems      = 56 // each a row of tiles of an input block of a group
+		mulItems     = 48 // each 4 output blocks at a transform position of a group
+		outItems     = 84 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -366,10 +384,12 @@ func (m *Model) conv3Image(worker int, src, dst []float32) {
 // tiles of block u/7%8 of group u/56.
 func (m *Model) conv3WinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 32768      // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 32768, 100352 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 100352        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 32768
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 32768, 100352
+		vGroup           = 100352 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 8, 32768
 		row, block       = 256, 4096 // strides of the input copy
@@ -388,12 +408,16 @@ func (m *Model) conv3WinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv3WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 32768, 100352  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 133120, 150528 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 100352, 150528 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 393408         // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 32768, 100352
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 133120, 150528
+		vGroup, mGroup = 100352, 150528 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 393408
 		positions, calls, inBlocks = 16, 3, 8
 		callOut, callWeights       = 50176, 8192 // one call's output blocks in M, and its weights
 	)
@@ -413,11 +437,13 @@ func (m *Model) conv3WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 133120, 150528 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 150528         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 393216 // the biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 133120, 150528
+		mGroup         = 150528 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: the biases, [group][output block][16]
+		biasesAt           = 393216
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -427,7 +453,8 @@ func (m *Model) conv3WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv3Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -442,8 +469,10 @@ func (m *Model) conv3Pack() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv3PackRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 393216   // the biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt                        = 393216
 		gIn, gOut                       = 128, 192 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 12, 4, 8192
@@ -490,12 +519,13 @@ func (m *Model) conv3PackRows(worker, lo, hi int) {
 	}
 }
 
-// conv4 runs conv4 + conv4.relu (specs/alexnet_half.net:29), 192x13x13 → 192x13x13 per image,
-// on images lo…hi−1.
-// Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 192
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
+// conv4 runs conv4 + conv4.relu (specs/alexnet_half.net:29), 192x13x13 → 192x13x13 per image, on
+// images lo…hi−1. Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied
+// into a padded copy (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels
+// transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 192 channels (V), each multiplied
+// by its transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products
+// transformed into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes
+// over one image are split over the workers when they have fewer images.
 func (m *Model) conv4(worker, lo, hi int) {
 	const (
 		inSize  = 32448 // 192x13x13
@@ -515,10 +545,11 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 49152         // one group's copies
-		xsAt, xsSize      = 0, 49152      // the input padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 84            // each a row of tiles of an input block of a group
-		mulItems          = 48            // each 4 output blocks at a transform position of a group
-		outItems          = 84            // each a row of tiles of an output block of a group
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 49152
+		inItems      = 84 // each a row of tiles of an input block of a group
+		mulItems     = 48 // each 4 output blocks at a transform position of a group
+		outItems     = 84 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -544,10 +575,12 @@ func (m *Model) conv4Image(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv4WinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 49152      // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 49152, 150528 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 150528        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 49152
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 49152, 150528
+		vGroup           = 150528 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
@@ -566,12 +599,16 @@ func (m *Model) conv4WinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv4WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 49152, 150528  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 199680, 150528 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 150528, 150528 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 590016         // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 49152, 150528
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 199680, 150528
+		vGroup, mGroup = 150528, 150528 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 590016
 		positions, calls, inBlocks = 16, 3, 12
 		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
 	)
@@ -591,11 +628,13 @@ func (m *Model) conv4WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 199680, 150528 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 150528         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 589824 // the biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 199680, 150528
+		mGroup         = 150528 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: the biases, [group][output block][16]
+		biasesAt           = 589824
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -605,7 +644,8 @@ func (m *Model) conv4WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv4Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -620,8 +660,10 @@ func (m *Model) conv4Pack() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv4PackRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 589824   // the biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt                        = 589824
 		gIn, gOut                       = 192, 192 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 12, 4, 12288
@@ -668,12 +710,13 @@ func (m *Model) conv4PackRows(worker, lo, hi int) {
 	}
 }
 
-// conv5 runs conv5 + conv5.relu (specs/alexnet_half.net:31), 192x13x13 → 128x13x13 per image,
-// on images lo…hi−1.
-// Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 192
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
+// conv5 runs conv5 + conv5.relu (specs/alexnet_half.net:31), 192x13x13 → 128x13x13 per image, on
+// images lo…hi−1. Per image and group, by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied
+// into a padded copy (12 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels
+// transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 192 channels (V), each multiplied
+// by its transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products
+// transformed into the output by conv3WinoOutKernel, the bias added, then max(0, ·). The passes
+// over one image are split over the workers when they have fewer images.
 func (m *Model) conv5(worker, lo, hi int) {
 	const (
 		inSize  = 32448 // 192x13x13
@@ -693,10 +736,11 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 49152         // one group's copies
-		xsAt, xsSize      = 0, 49152      // the input padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 84            // each a row of tiles of an input block of a group
-		mulItems          = 32            // each 4 output blocks at a transform position of a group
-		outItems          = 56            // each a row of tiles of an output block of a group
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 49152
+		inItems      = 84 // each a row of tiles of an input block of a group
+		mulItems     = 32 // each 4 output blocks at a transform position of a group
+		outItems     = 56 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -722,10 +766,12 @@ func (m *Model) conv5Image(worker int, src, dst []float32) {
 // tiles of block u/7%12 of group u/84.
 func (m *Model) conv5WinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 49152      // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 49152, 150528 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 150528        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 49152
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 49152, 150528
+		vGroup           = 150528 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
@@ -744,12 +790,16 @@ func (m *Model) conv5WinoIn(worker, lo, hi int) {
 // (output blocks (u%2)·4…) of transform position u/2%16 of group u/32.
 func (m *Model) conv5WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 49152, 150528  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 199680, 100352 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 150528, 100352 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 393344         // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 49152, 150528
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 199680, 100352
+		vGroup, mGroup = 150528, 100352 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 393344
 		positions, calls, inBlocks = 16, 2, 12
 		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
 	)
@@ -769,11 +819,13 @@ func (m *Model) conv5WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 199680, 100352 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 100352         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 393216 // the biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 199680, 100352
+		mGroup         = 100352 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: the biases, [group][output block][16]
+		biasesAt           = 393216
 		outBlocks, outCopy = 8, 21632
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -783,7 +835,8 @@ func (m *Model) conv5WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv5Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -798,8 +851,10 @@ func (m *Model) conv5Pack() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv5PackRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 393216   // the biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt                        = 393216
 		gIn, gOut                       = 192, 128 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 8, 4, 12288
@@ -846,15 +901,16 @@ func (m *Model) conv5PackRows(worker, lo, hi int) {
 	}
 }
 
-// pool5 runs pool5 (specs/alexnet_half.net:33), 128x13x13 → 128x6x6 per image,
-// on blocks lo…hi−1 (block u: channels (u%8)·16… of image u/8).
-// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
-// (stride 2x2, padding 0x0 ignored); the output is NCHW, through the worker's scratch.
+// pool5 runs pool5 (specs/alexnet_half.net:33), 128x13x13 → 128x6x6 per image, on blocks lo…hi−1
+// (block u: channels (u%8)·16… of image u/8). In blocks of 16 channels (NCHW16c): each output
+// vector is the lanes' maximum over its 3x3 window (stride 2x2, padding 0x0 ignored); the output is
+// NCHW, through the worker's scratch.
 func (m *Model) pool5(worker, lo, hi int) {
 	const (
-		inSize            = 21632     // 128x13x13
-		outSize           = 4608      // 128x6x6
-		ysAt, ysSize      = 0, 576    // a block's pooled vectors: [pixel][16]
+		inSize  = 21632 // 128x13x13
+		outSize = 4608  // 128x6x6
+		// ys: a block's pooled vectors: [pixel][16]
+		ysAt, ysSize      = 0, 576
 		inBlock, outBlock = 2704, 576 // a block of each
 		outPlane          = 36
 	)
@@ -868,9 +924,9 @@ func (m *Model) pool5(worker, lo, hi int) {
 // pool5Window is the geometry of pool5's windows over one channel plane.
 var pool5Window = runtime.Pool{H: 13, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
-// pool5Dropout runs pool5.dropout (specs/alexnet_half.net:34), 128x6x6 → 128x6x6 per image,
-// on images lo…hi−1.
-// Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted dropout).
+// pool5Dropout runs pool5.dropout (specs/alexnet_half.net:34), 128x6x6 → 128x6x6 per image, on
+// images lo…hi−1. Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted
+// dropout).
 func (m *Model) pool5Dropout(worker, lo, hi int) {
 	const (
 		inSize  = 4608 // 128x6x6
@@ -891,21 +947,22 @@ func (m *Model) pool5Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc6 runs fc6 + fc6.relu (specs/alexnet_half.net:35), 128x6x6 → 2048 per image,
-// on the whole batch, each GEMM split over the workers.
-// One GEMM: inputs (n×4608) · weightsᵀ (4608×2048) + bias, then max(0, ·).
-// Each image's 128x6x6 input is read as a vector in C, H, W order, as PyTorch flattens it.
-// For each 32 images, fc6Kernel instead: the images transposed, 16 outputs a call (fc6Rows, split
-// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
-// last 32 by the GEMM.
+// fc6 runs fc6 + fc6.relu (specs/alexnet_half.net:35), 128x6x6 → 2048 per image, on the whole
+// batch, each GEMM split over the workers. One GEMM: inputs (n×4608) · weightsᵀ (4608×2048) + bias,
+// then max(0, ·). Each image's 128x6x6 input is read as a vector in C, H, W order, as PyTorch
+// flattens it. For each 32 images, fc6Kernel instead: the images transposed, 16 outputs a call
+// (fc6Rows, split over the workers), the outputs transposed back with the bias and ReLU; the images
+// beyond the last 32 by the GEMM.
 func (m *Model) fc6() {
 	const (
-		inSize       = 4608          // 128x6x6
-		outSize      = 2048          // 2048
-		xsAt, xsSize = 0, 147456     // 32 images transposed: [input][image]
-		ysAt, ysSize = 147456, 65536 // the kernel's output: [block of 16 images][output][16]
-		images       = 32            // per call of the kernel: its accumulators' lanes
-		calls        = 128           // 16 outputs for 32 images each
+		inSize  = 4608 // 128x6x6
+		outSize = 2048 // 2048
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 147456
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize = 147456, 65536
+		images       = 32  // per call of the kernel: its accumulators' lanes
+		calls        = 128 // 16 outputs for 32 images each
 	)
 	in, out := m.buf[7][:m.n*inSize], m.buf[8][:m.n*outSize]
 	full := m.n / images * images
@@ -945,8 +1002,10 @@ func (m *Model) fc6() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc6Rows(worker, lo, hi int) {
 	const (
-		xsAt, xsSize          = 0, 147456     // 32 images transposed: [input][image]
-		ysAt, ysSize          = 147456, 65536 // the kernel's output: [block of 16 images][output][16]
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 147456
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize          = 147456, 65536
 		inSize, width, blocks = 4608, 16, 288
 	)
 	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc6Weight
@@ -958,9 +1017,9 @@ func (m *Model) fc6Rows(worker, lo, hi int) {
 // fc6Zeros is fc6Kernel's bias: zero, the layer's own added after.
 var fc6Zeros [32]float32
 
-// fc6Dropout runs fc6.dropout (specs/alexnet_half.net:37), 2048 → 2048 per image,
-// on images lo…hi−1.
-// Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted dropout).
+// fc6Dropout runs fc6.dropout (specs/alexnet_half.net:37), 2048 → 2048 per image, on images
+// lo…hi−1. Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted
+// dropout).
 func (m *Model) fc6Dropout(worker, lo, hi int) {
 	const (
 		inSize  = 2048 // 2048
@@ -981,20 +1040,21 @@ func (m *Model) fc6Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc7 runs fc7 + fc7.relu (specs/alexnet_half.net:38), 2048 → 2048 per image,
-// on the whole batch, each GEMM split over the workers.
-// One GEMM: inputs (n×2048) · weightsᵀ (2048×2048) + bias, then max(0, ·).
-// For each 32 images, fc7Kernel instead: the images transposed, 16 outputs a call (fc7Rows, split
-// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
-// last 32 by the GEMM.
+// fc7 runs fc7 + fc7.relu (specs/alexnet_half.net:38), 2048 → 2048 per image, on the whole batch,
+// each GEMM split over the workers. One GEMM: inputs (n×2048) · weightsᵀ (2048×2048) + bias, then
+// max(0, ·). For each 32 images, fc7Kernel instead: the images transposed, 16 outputs a call
+// (fc7Rows, split over the workers), the outputs transposed back with the bias and ReLU; the images
+// beyond the last 32 by the GEMM.
 func (m *Model) fc7() {
 	const (
-		inSize       = 2048         // 2048
-		outSize      = 2048         // 2048
-		xsAt, xsSize = 0, 65536     // 32 images transposed: [input][image]
-		ysAt, ysSize = 65536, 65536 // the kernel's output: [block of 16 images][output][16]
-		images       = 32           // per call of the kernel: its accumulators' lanes
-		calls        = 128          // 16 outputs for 32 images each
+		inSize  = 2048 // 2048
+		outSize = 2048 // 2048
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 65536
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize = 65536, 65536
+		images       = 32  // per call of the kernel: its accumulators' lanes
+		calls        = 128 // 16 outputs for 32 images each
 	)
 	in, out := m.buf[9][:m.n*inSize], m.buf[10][:m.n*outSize]
 	full := m.n / images * images
@@ -1034,8 +1094,10 @@ func (m *Model) fc7() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc7Rows(worker, lo, hi int) {
 	const (
-		xsAt, xsSize          = 0, 65536     // 32 images transposed: [input][image]
-		ysAt, ysSize          = 65536, 65536 // the kernel's output: [block of 16 images][output][16]
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 65536
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize          = 65536, 65536
 		inSize, width, blocks = 2048, 16, 128
 	)
 	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc7Weight
@@ -1047,20 +1109,21 @@ func (m *Model) fc7Rows(worker, lo, hi int) {
 // fc7Zeros is fc7Kernel's bias: zero, the layer's own added after.
 var fc7Zeros [32]float32
 
-// fc8 runs fc8 (specs/alexnet_half.net:40), 2048 → 1000 per image,
-// on the whole batch, each GEMM split over the workers.
-// One GEMM: inputs (n×2048) · weightsᵀ (2048×1000) + bias.
-// For each 32 images, fc8Kernel instead: the images transposed, 8 outputs a call (fc8Rows, split
-// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
-// last 32 by the GEMM.
+// fc8 runs fc8 (specs/alexnet_half.net:40), 2048 → 1000 per image, on the whole batch, each GEMM
+// split over the workers. One GEMM: inputs (n×2048) · weightsᵀ (2048×1000) + bias. For each 32
+// images, fc8Kernel instead: the images transposed, 8 outputs a call (fc8Rows, split over the
+// workers), the outputs transposed back with the bias and ReLU; the images beyond the last 32 by
+// the GEMM.
 func (m *Model) fc8() {
 	const (
-		inSize       = 2048         // 2048
-		outSize      = 1000         // 1000
-		xsAt, xsSize = 0, 65536     // 32 images transposed: [input][image]
-		ysAt, ysSize = 65536, 32000 // the kernel's output: [block of 16 images][output][16]
-		images       = 32           // per call of the kernel: its accumulators' lanes
-		calls        = 125          // 8 outputs for 32 images each
+		inSize  = 2048 // 2048
+		outSize = 1000 // 1000
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 65536
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize = 65536, 32000
+		images       = 32  // per call of the kernel: its accumulators' lanes
+		calls        = 125 // 8 outputs for 32 images each
 	)
 	in, out := m.buf[10][:m.n*inSize], m.buf[11][:m.n*outSize]
 	full := m.n / images * images
@@ -1100,8 +1163,10 @@ func (m *Model) fc8() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc8Rows(worker, lo, hi int) {
 	const (
-		xsAt, xsSize          = 0, 65536     // 32 images transposed: [input][image]
-		ysAt, ysSize          = 65536, 32000 // the kernel's output: [block of 16 images][output][16]
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 65536
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize          = 65536, 32000
 		inSize, width, blocks = 2048, 8, 128
 	)
 	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc8Weight

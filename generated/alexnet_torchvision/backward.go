@@ -36,20 +36,21 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	}
 }
 
-// conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet_torchvision.net:27), 3x224x224 → 64x55x55 per image,
-// on images lo…hi−1.
-// Per image: dW summed over the output pixels by conv1UpdKernel (conv1Upd: the input and dY copied into
-// the blocked layout; 11 kernel columns × 2 output blocks per call)
-// into the worker's partial sums.
+// conv1Backward is the backward pass of conv1 + conv1.relu (specs/alexnet_torchvision.net:27),
+// 3x224x224 → 64x55x55 per image, on images lo…hi−1. Per image: dW summed over the output pixels by
+// conv1UpdKernel (conv1Upd: the input and dY copied into the blocked layout; 11 kernel columns × 2
+// output blocks per call) into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
-		inSize       = 150528 // 3x224x224
-		outSize      = 193600 // 64x55x55
-		groups       = 1
-		rows         = 64       // output channels per group: the GEMM's M
-		cols         = 3025     // output pixels 55x55: its N
-		dwAt, dwSize = 0, 23232 // the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
-		dbAt         = 23232    // the bias's gradient
+		inSize  = 150528 // 3x224x224
+		outSize = 193600 // 64x55x55
+		groups  = 1
+		rows    = 64   // output channels per group: the GEMM's M
+		cols    = 3025 // output pixels 55x55: its N
+		// dw: the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
+		dwAt, dwSize = 0, 23232
+		// db: the bias's gradient
+		dbAt = 23232
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
@@ -71,12 +72,13 @@ func (m *Model) conv1Backward(worker, lo, hi int) {
 // and dy (64x55x55).
 func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                = 1, 3 // channels per group
-		inH, inW, pixels           = 224, 224, 3025
-		ph, pw                     = 2, 2                  // the padding
-		pixel, row, block, plane   = 1, 228, 155952, 51984 // strides of the input copy
-		inCopy, outCopy            = 155952, 193600        // one group's copies
-		xsAt, xsSize               = 0, 155952             // the input padded by 2x2: [group][plane][row][pixel]
+		groups, gIn              = 1, 3 // channels per group
+		inH, inW, pixels         = 224, 224, 3025
+		ph, pw                   = 2, 2                  // the padding
+		pixel, row, block, plane = 1, 228, 155952, 51984 // strides of the input copy
+		inCopy, outCopy          = 155952, 193600        // one group's copies
+		// xs: the input padded by 2x2: [group][plane][row][pixel]
+		xsAt, xsSize               = 0, 155952
 		inBlocks, lanes, outBlocks = 1, 3, 4
 		kh, kw, t, f               = 11, 11, 11, 2 // the kernel, and the positions and blocks per call
 	)
@@ -106,10 +108,10 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/alexnet_torchvision.net:29), 64x55x55 → 64x27x27 per image,
-// on blocks lo…hi−1 (block u: channels (u%4)·16… of image u/4).
-// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
-// window's maximum (stride 2x2, padding 0x0), found again in the input.
+// pool1Backward is the backward pass of pool1 (specs/alexnet_torchvision.net:29), 64x55x55 →
+// 64x27x27 per image, on blocks lo…hi−1 (block u: channels (u%4)·16… of image u/4). In blocks of 16
+// channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3 window's maximum
+// (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 193600       // 64x55x55
@@ -122,24 +124,27 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 	}
 }
 
-// conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet_torchvision.net:30), 64x27x27 → 192x27x27 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(3x3,5x5), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv2UpdKernel (conv2Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv2WinoDW,
-// and dX as the convolution of dY, padded by 2x2, with the flipped weights (conv2GradImage) by Winograd's F(3x3,5x5) (Lavin and Gray): the input copied into a padded copy
-// (12 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by conv2WinoInKernel into 49 matrices of 81 tiles × 192
-// channels (V), each multiplied by its transformed weights by conv2WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv2GradWinoOutKernel.
+// conv2Backward is the backward pass of conv2 + conv2.relu (specs/alexnet_torchvision.net:30),
+// 64x27x27 → 192x27x27 per image, on images lo…hi−1. Per image: dW by Winograd's F(3x3,5x5), the
+// products of the input's and dY's transformed tiles summed over the tiles by conv2UpdKernel
+// (conv2Upd; 8 channels × 3 output blocks per call) into the worker's partial sums, brought back as
+// Gᵀ dU G by conv2WinoDW, and dX as the convolution of dY, padded by 2x2, with the flipped weights
+// (conv2GradImage) by Winograd's F(3x3,5x5) (Lavin and Gray): the input copied into a padded copy
+// (12 blocks of 16 channels of 31x31 pixels), its 9x9 tiles of 7x7 pixels transformed by
+// conv2WinoInKernel into 49 matrices of 81 tiles × 192 channels (V), each multiplied by its
+// transformed weights by conv2WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv2GradWinoOutKernel.
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize       = 46656  // 64x27x27
-		outSize      = 139968 // 192x27x27
-		groups       = 1
-		rows         = 192           // output channels per group: the GEMM's M
-		cols         = 729           // output pixels 27x27: its N
-		dwAt, dwSize = 23296, 602112 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 625408        // the bias's gradient
+		inSize  = 46656  // 64x27x27
+		outSize = 139968 // 192x27x27
+		groups  = 1
+		rows    = 192 // output channels per group: the GEMM's M
+		cols    = 729 // output pixels 27x27: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 23296, 602112
+		// db: the bias's gradient
+		dbAt = 625408
 	)
 	in, dy := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[2][:m.n*outSize]
@@ -165,25 +170,30 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 // src (64x27x27) and dy (192x27x27).
 func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 1, 64 // channels per group
-		inH, inW                         = 27, 27
-		ph, pw                           = 2, 2           // the padding
-		pixel, row, block                = 16, 496, 15376 // strides of the input copy
-		inCopy                           = 61504          // one group's copies
-		xsAt, xsSize                     = 0, 61504       // the input padded by 2x2: [group][block][row][pixel][16]
-		vAt, vSize                       = 61504, 254016  // the input's transform: [group][block][49 positions][81 tiles][16]
-		dysAt, dysSize                   = 315520, 139968 // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 455488, 762048 // dY's transform: [group][block][49 positions][81 tiles][16]
-		vGroup                           = 254016         // one group's V and M
-		vBlock                           = 63504          // a block of V or M: [position][tile][16]
-		position                         = 1296           // a transform position of a block: [tile][16]
+		groups, gIn       = 1, 64 // channels per group
+		inH, inW          = 27, 27
+		ph, pw            = 2, 2           // the padding
+		pixel, row, block = 16, 496, 15376 // strides of the input copy
+		inCopy            = 61504          // one group's copies
+		// xs: the input padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 61504
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize = 61504, 254016
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 315520, 139968
+		// z: dY's transform: [group][block][49 positions][81 tiles][16]
+		zAt, zSize                       = 455488, 762048
+		vGroup                           = 254016 // one group's V and M
+		vBlock                           = 63504  // a block of V or M: [position][tile][16]
+		position                         = 1296   // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 9, 9
 		positions, zGroup, zBlock        = 49, 762048, 63504       // the transform positions, one group's Z and a block of it
 		tile                             = 3                       // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 4, 12, 8, 3             // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 27, 27, 27, 432, 139968 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -234,7 +244,8 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv2WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 23296, 602112 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 23296, 602112
 		gIn, gOut, kh, kw, alpha = 64, 192, 5, 5, 7
 		outBlocks, t, f          = 12, 8, 3
 		groupSums                = 602112 // one group's partial sums
@@ -283,10 +294,11 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		ph, pw            = 2, 2           // the padding
 		pixel, row, block = 16, 496, 15376 // strides of the input copy
 		inCopy            = 184512         // one group's copies
-		xsAt, xsSize      = 0, 184512      // dY padded by 2x2: [group][block][row][pixel][16]
-		inItems           = 108            // each a row of tiles of an input block of a group
-		mulItems          = 49             // each 4 output blocks at a transform position of a group
-		outItems          = 36             // each a row of tiles of an output block of a group
+		// xs: dY padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 184512
+		inItems      = 108 // each a row of tiles of an input block of a group
+		mulItems     = 49  // each 4 output blocks at a transform position of a group
+		outItems     = 36  // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -312,10 +324,12 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 // tiles of block u/9%12 of group u/108.
 func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 184512      // dY padded by 2x2: [group][block][row][pixel][16]
-		vAt, vSize       = 184512, 762048 // the input's transform: [group][block][49 positions][81 tiles][16]
-		vGroup           = 762048         // one group's V and M
-		vBlock           = 63504          // a block of V or M: [position][tile][16]
+		// xs: dY padded by 2x2: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 184512
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize       = 184512, 762048
+		vGroup           = 762048 // one group's V and M
+		vBlock           = 63504  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 9, 9
 		inBlocks, inCopy = 12, 184512
 		row, block       = 496, 15376 // strides of the input copy
@@ -334,12 +348,16 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·4…) of transform position u/1%49 of group u/49.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 184512, 762048 // the input's transform: [group][block][49 positions][81 tiles][16]
-		mAt, mSize                 = 946560, 254016 // the products: [group][block][49 positions][81 tiles][16]
-		vGroup, mGroup             = 762048, 254016 // one group's V and M
-		position                   = 1296           // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 602176         // zero biases of the products
+		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		vAt, vSize = 184512, 762048
+		// m: the products: [group][block][49 positions][81 tiles][16]
+		mAt, mSize     = 946560, 254016
+		vGroup, mGroup = 762048, 254016 // one group's V and M
+		position       = 1296           // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 602176
 		positions, calls, inBlocks = 49, 1, 12
 		callOut, callWeights       = 254016, 12288 // one call's output blocks in M, and its weights
 	)
@@ -359,11 +377,13 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 946560, 254016 // the products: [group][block][49 positions][81 tiles][16]
-		mGroup             = 254016         // one group's V and M
-		mBlock             = 63504          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 9, 9
-		biasesAt           = 602112 // zero biases, [group][output block][16]
+		// m: the products: [group][block][49 positions][81 tiles][16]
+		mAt, mSize     = 946560, 254016
+		mGroup         = 254016 // one group's V and M
+		mBlock         = 63504  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 9, 9
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 602112
 		outBlocks, outCopy = 4, 46656
 		outH, outW, tile   = 27, 27, 3 // the output, and a tile's rows
 	)
@@ -373,7 +393,8 @@ func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -388,8 +409,10 @@ func (m *Model) conv2Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv2RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0       // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 602112  // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 602112
 		gIn, gOut                       = 192, 64 // the convolution's channels per group
 		kh, kw, alpha                   = 5, 5, 7
 		outBlocks, perCall, callWeights = 4, 4, 12288
@@ -436,10 +459,10 @@ func (m *Model) conv2RelayRows(worker, lo, hi int) {
 	}
 }
 
-// pool2Backward is the backward pass of pool2 (specs/alexnet_torchvision.net:32), 192x27x27 → 192x13x13 per image,
-// on blocks lo…hi−1 (block u: channels (u%12)·16… of image u/12).
-// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
-// window's maximum (stride 2x2, padding 0x0), found again in the input.
+// pool2Backward is the backward pass of pool2 (specs/alexnet_torchvision.net:32), 192x27x27 →
+// 192x13x13 per image, on blocks lo…hi−1 (block u: channels (u%12)·16… of image u/12). In blocks of
+// 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3 window's
+// maximum (stride 2x2, padding 0x0), found again in the input.
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 139968      // 192x27x27
@@ -452,24 +475,27 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 	}
 }
 
-// conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet_torchvision.net:33), 192x13x13 → 384x13x13 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv3UpdKernel (conv3Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv3WinoDW,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv3GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (24 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 384
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3GradWinoOutKernel.
+// conv3Backward is the backward pass of conv3 + conv3.relu (specs/alexnet_torchvision.net:33),
+// 192x13x13 → 384x13x13 per image, on images lo…hi−1. Per image: dW by Winograd's F(2x2,3x3), the
+// products of the input's and dY's transformed tiles summed over the tiles by conv3UpdKernel
+// (conv3Upd; 8 channels × 3 output blocks per call) into the worker's partial sums, brought back as
+// Gᵀ dU G by conv3WinoDW, and dX as the convolution of dY, padded by 1x1, with the flipped weights
+// (conv3GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (24 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by
+// conv3WinoInKernel into 16 matrices of 49 tiles × 384 channels (V), each multiplied by its
+// transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv3GradWinoOutKernel.
 func (m *Model) conv3Backward(worker, lo, hi int) {
 	const (
-		inSize       = 32448 // 192x13x13
-		outSize      = 64896 // 384x13x13
-		groups       = 1
-		rows         = 384             // output channels per group: the GEMM's M
-		cols         = 169             // output pixels 13x13: its N
-		dwAt, dwSize = 625600, 1179648 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 1805248         // the bias's gradient
+		inSize  = 32448 // 192x13x13
+		outSize = 64896 // 384x13x13
+		groups  = 1
+		rows    = 384 // output channels per group: the GEMM's M
+		cols    = 169 // output pixels 13x13: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 625600, 1179648
+		// db: the bias's gradient
+		dbAt = 1805248
 	)
 	in, dy := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[4][:m.n*outSize]
@@ -495,25 +521,30 @@ func (m *Model) conv3Backward(worker, lo, hi int) {
 // src (192x13x13) and dy (384x13x13).
 func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 1, 192 // channels per group
-		inH, inW                         = 13, 13
-		ph, pw                           = 1, 1           // the padding
-		pixel, row, block                = 16, 256, 4096  // strides of the input copy
-		inCopy                           = 49152          // one group's copies
-		xsAt, xsSize                     = 0, 49152       // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize                       = 49152, 150528  // the input's transform: [group][block][16 positions][49 tiles][16]
-		dysAt, dysSize                   = 199680, 75264  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 274944, 301056 // dY's transform: [group][block][16 positions][49 tiles][16]
-		vGroup                           = 150528         // one group's V and M
-		vBlock                           = 12544          // a block of V or M: [position][tile][16]
-		position                         = 784            // a transform position of a block: [tile][16]
+		groups, gIn       = 1, 192 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 49152         // one group's copies
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 49152
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 49152, 150528
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 199680, 75264
+		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		zAt, zSize                       = 274944, 301056
+		vGroup                           = 150528 // one group's V and M
+		vBlock                           = 12544  // a block of V or M: [position][tile][16]
+		position                         = 784    // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 7, 7
 		positions, zGroup, zBlock        = 16, 301056, 12544      // the transform positions, one group's Z and a block of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 12, 24, 8, 3           // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 75264 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -564,7 +595,8 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv3WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 625600, 1179648 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 625600, 1179648
 		gIn, gOut, kh, kw, alpha = 192, 384, 3, 3, 4
 		outBlocks, t, f          = 24, 8, 3
 		groupSums                = 1179648 // one group's partial sums
@@ -613,10 +645,11 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 98304         // one group's copies
-		xsAt, xsSize      = 0, 98304      // dY padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 168           // each a row of tiles of an input block of a group
-		mulItems          = 48            // each 4 output blocks at a transform position of a group
-		outItems          = 84            // each a row of tiles of an output block of a group
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		inItems      = 168 // each a row of tiles of an input block of a group
+		mulItems     = 48  // each 4 output blocks at a transform position of a group
+		outItems     = 84  // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -642,10 +675,12 @@ func (m *Model) conv3GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%24 of group u/168.
 func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 98304      // dY padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 98304, 301056 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 301056        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 98304, 301056
+		vGroup           = 301056 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 24, 98304
 		row, block       = 256, 4096 // strides of the input copy
@@ -664,12 +699,16 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 98304, 301056  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 399360, 150528 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 301056, 150528 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 1179840        // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 98304, 301056
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 399360, 150528
+		vGroup, mGroup = 301056, 150528 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 1179840
 		positions, calls, inBlocks = 16, 3, 24
 		callOut, callWeights       = 50176, 24576 // one call's output blocks in M, and its weights
 	)
@@ -689,11 +728,13 @@ func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 399360, 150528 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 150528         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 1179648 // zero biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 399360, 150528
+		mGroup         = 150528 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 1179648
 		outBlocks, outCopy = 12, 32448
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -703,7 +744,8 @@ func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv3Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -718,8 +760,10 @@ func (m *Model) conv3Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv3RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 1179648  // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 1179648
 		gIn, gOut                       = 384, 192 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 12, 4, 24576
@@ -766,24 +810,27 @@ func (m *Model) conv3RelayRows(worker, lo, hi int) {
 	}
 }
 
-// conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet_torchvision.net:35), 384x13x13 → 256x13x13 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv4UpdKernel (conv4Upd; 8 channels × 2 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv4WinoDW,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv4GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 256
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3GradWinoOutKernel.
+// conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet_torchvision.net:35),
+// 384x13x13 → 256x13x13 per image, on images lo…hi−1. Per image: dW by Winograd's F(2x2,3x3), the
+// products of the input's and dY's transformed tiles summed over the tiles by conv4UpdKernel
+// (conv4Upd; 8 channels × 2 output blocks per call) into the worker's partial sums, brought back as
+// Gᵀ dU G by conv4WinoDW, and dX as the convolution of dY, padded by 1x1, with the flipped weights
+// (conv4GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by
+// conv3WinoInKernel into 16 matrices of 49 tiles × 256 channels (V), each multiplied by its
+// transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv3GradWinoOutKernel.
 func (m *Model) conv4Backward(worker, lo, hi int) {
 	const (
-		inSize       = 64896 // 384x13x13
-		outSize      = 43264 // 256x13x13
-		groups       = 1
-		rows         = 256              // output channels per group: the GEMM's M
-		cols         = 169              // output pixels 13x13: its N
-		dwAt, dwSize = 1805632, 1572864 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 3378496          // the bias's gradient
+		inSize  = 64896 // 384x13x13
+		outSize = 43264 // 256x13x13
+		groups  = 1
+		rows    = 256 // output channels per group: the GEMM's M
+		cols    = 169 // output pixels 13x13: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 1805632, 1572864
+		// db: the bias's gradient
+		dbAt = 3378496
 	)
 	in, dy := m.buf[4][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[5][:m.n*outSize]
@@ -809,25 +856,30 @@ func (m *Model) conv4Backward(worker, lo, hi int) {
 // src (384x13x13) and dy (256x13x13).
 func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 1, 384 // channels per group
-		inH, inW                         = 13, 13
-		ph, pw                           = 1, 1           // the padding
-		pixel, row, block                = 16, 256, 4096  // strides of the input copy
-		inCopy                           = 98304          // one group's copies
-		xsAt, xsSize                     = 0, 98304       // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize                       = 98304, 301056  // the input's transform: [group][block][16 positions][49 tiles][16]
-		dysAt, dysSize                   = 399360, 50176  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 449536, 200704 // dY's transform: [group][block][16 positions][49 tiles][16]
-		vGroup                           = 301056         // one group's V and M
-		vBlock                           = 12544          // a block of V or M: [position][tile][16]
-		position                         = 784            // a transform position of a block: [tile][16]
+		groups, gIn       = 1, 384 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 98304         // one group's copies
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 98304
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 98304, 301056
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 399360, 50176
+		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		zAt, zSize                       = 449536, 200704
+		vGroup                           = 301056 // one group's V and M
+		vBlock                           = 12544  // a block of V or M: [position][tile][16]
+		position                         = 784    // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 7, 7
 		positions, zGroup, zBlock        = 16, 200704, 12544      // the transform positions, one group's Z and a block of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 24, 16, 8, 2           // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 50176 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -878,7 +930,8 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv4WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 1805632, 1572864 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 1805632, 1572864
 		gIn, gOut, kh, kw, alpha = 384, 256, 3, 3, 4
 		outBlocks, t, f          = 16, 8, 2
 		groupSums                = 1572864 // one group's partial sums
@@ -927,10 +980,11 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 65536         // one group's copies
-		xsAt, xsSize      = 0, 65536      // dY padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 112           // each a row of tiles of an input block of a group
-		mulItems          = 96            // each 4 output blocks at a transform position of a group
-		outItems          = 168           // each a row of tiles of an output block of a group
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 65536
+		inItems      = 112 // each a row of tiles of an input block of a group
+		mulItems     = 96  // each 4 output blocks at a transform position of a group
+		outItems     = 168 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -956,10 +1010,12 @@ func (m *Model) conv4GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%16 of group u/112.
 func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 65536      // dY padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 65536, 200704 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 200704        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 65536
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 65536, 200704
+		vGroup           = 200704 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 16, 65536
 		row, block       = 256, 4096 // strides of the input copy
@@ -978,12 +1034,16 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%6)·4…) of transform position u/6%16 of group u/96.
 func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 65536, 200704  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 266240, 301056 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 200704, 301056 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 1573248        // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 65536, 200704
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 266240, 301056
+		vGroup, mGroup = 200704, 301056 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 1573248
 		positions, calls, inBlocks = 16, 6, 16
 		callOut, callWeights       = 50176, 16384 // one call's output blocks in M, and its weights
 	)
@@ -1003,11 +1063,13 @@ func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 266240, 301056 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 301056         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 1572864 // zero biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 266240, 301056
+		mGroup         = 301056 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 1572864
 		outBlocks, outCopy = 24, 64896
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -1017,7 +1079,8 @@ func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv4Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -1032,8 +1095,10 @@ func (m *Model) conv4Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv4RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 1572864  // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 1572864
 		gIn, gOut                       = 256, 384 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 24, 4, 16384
@@ -1080,24 +1145,27 @@ func (m *Model) conv4RelayRows(worker, lo, hi int) {
 	}
 }
 
-// conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet_torchvision.net:37), 256x13x13 → 256x13x13 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(2x2,3x3), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv5UpdKernel (conv5Upd; 8 channels × 2 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv5WinoDW,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv5GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
-// (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by conv3WinoInKernel into 16 matrices of 49 tiles × 256
-// channels (V), each multiplied by its transformed weights by conv3WinoMulKernel, 4 output blocks a call,
-// and the products transformed into the output by conv3GradWinoOutKernel.
+// conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet_torchvision.net:37),
+// 256x13x13 → 256x13x13 per image, on images lo…hi−1. Per image: dW by Winograd's F(2x2,3x3), the
+// products of the input's and dY's transformed tiles summed over the tiles by conv5UpdKernel
+// (conv5Upd; 8 channels × 2 output blocks per call) into the worker's partial sums, brought back as
+// Gᵀ dU G by conv5WinoDW, and dX as the convolution of dY, padded by 1x1, with the flipped weights
+// (conv5GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
+// (16 blocks of 16 channels of 16x16 pixels), its 7x7 tiles of 4x4 pixels transformed by
+// conv3WinoInKernel into 16 matrices of 49 tiles × 256 channels (V), each multiplied by its
+// transformed weights by conv3WinoMulKernel, 4 output blocks a call, and the products transformed
+// into the output by conv3GradWinoOutKernel.
 func (m *Model) conv5Backward(worker, lo, hi int) {
 	const (
-		inSize       = 43264 // 256x13x13
-		outSize      = 43264 // 256x13x13
-		groups       = 1
-		rows         = 256              // output channels per group: the GEMM's M
-		cols         = 169              // output pixels 13x13: its N
-		dwAt, dwSize = 3378752, 1048576 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 4427328          // the bias's gradient
+		inSize  = 43264 // 256x13x13
+		outSize = 43264 // 256x13x13
+		groups  = 1
+		rows    = 256 // output channels per group: the GEMM's M
+		cols    = 169 // output pixels 13x13: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 3378752, 1048576
+		// db: the bias's gradient
+		dbAt = 4427328
 	)
 	in, dy := m.buf[5][:m.n*inSize], m.grad[0][:m.n*outSize]
 	out := m.buf[6][:m.n*outSize]
@@ -1123,25 +1191,30 @@ func (m *Model) conv5Backward(worker, lo, hi int) {
 // src (256x13x13) and dy (256x13x13).
 func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 1, 256 // channels per group
-		inH, inW                         = 13, 13
-		ph, pw                           = 1, 1           // the padding
-		pixel, row, block                = 16, 256, 4096  // strides of the input copy
-		inCopy                           = 65536          // one group's copies
-		xsAt, xsSize                     = 0, 65536       // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize                       = 65536, 200704  // the input's transform: [group][block][16 positions][49 tiles][16]
-		dysAt, dysSize                   = 266240, 50176  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 316416, 200704 // dY's transform: [group][block][16 positions][49 tiles][16]
-		vGroup                           = 200704         // one group's V and M
-		vBlock                           = 12544          // a block of V or M: [position][tile][16]
-		position                         = 784            // a transform position of a block: [tile][16]
+		groups, gIn       = 1, 256 // channels per group
+		inH, inW          = 13, 13
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 256, 4096 // strides of the input copy
+		inCopy            = 65536         // one group's copies
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 65536
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 65536, 200704
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 266240, 50176
+		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		zAt, zSize                       = 316416, 200704
+		vGroup                           = 200704 // one group's V and M
+		vBlock                           = 12544  // a block of V or M: [position][tile][16]
+		position                         = 784    // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 7, 7
 		positions, zGroup, zBlock        = 16, 200704, 12544      // the transform positions, one group's Z and a block of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 16, 16, 8, 2           // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 50176 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -1192,7 +1265,8 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv5WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 3378752, 1048576 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 3378752, 1048576
 		gIn, gOut, kh, kw, alpha = 256, 256, 3, 3, 4
 		outBlocks, t, f          = 16, 8, 2
 		groupSums                = 1048576 // one group's partial sums
@@ -1241,10 +1315,11 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 256, 4096 // strides of the input copy
 		inCopy            = 65536         // one group's copies
-		xsAt, xsSize      = 0, 65536      // dY padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 112           // each a row of tiles of an input block of a group
-		mulItems          = 64            // each 4 output blocks at a transform position of a group
-		outItems          = 112           // each a row of tiles of an output block of a group
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 65536
+		inItems      = 112 // each a row of tiles of an input block of a group
+		mulItems     = 64  // each 4 output blocks at a transform position of a group
+		outItems     = 112 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -1270,10 +1345,12 @@ func (m *Model) conv5GradImage(worker int, src, dst []float32) {
 // tiles of block u/7%16 of group u/112.
 func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 65536      // dY padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 65536, 200704 // the input's transform: [group][block][16 positions][49 tiles][16]
-		vGroup           = 200704        // one group's V and M
-		vBlock           = 12544         // a block of V or M: [position][tile][16]
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 65536
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize       = 65536, 200704
+		vGroup           = 200704 // one group's V and M
+		vBlock           = 12544  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 16, 65536
 		row, block       = 256, 4096 // strides of the input copy
@@ -1292,12 +1369,16 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%4)·4…) of transform position u/4%16 of group u/64.
 func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 65536, 200704  // the input's transform: [group][block][16 positions][49 tiles][16]
-		mAt, mSize                 = 266240, 200704 // the products: [group][block][16 positions][49 tiles][16]
-		vGroup, mGroup             = 200704, 200704 // one group's V and M
-		position                   = 784            // a transform position of a block: [tile][16]
-		uAt                        = 0              // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 1048832        // zero biases of the products
+		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		vAt, vSize = 65536, 200704
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 266240, 200704
+		vGroup, mGroup = 200704, 200704 // one group's V and M
+		position       = 784            // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 1048832
 		positions, calls, inBlocks = 16, 4, 16
 		callOut, callWeights       = 50176, 16384 // one call's output blocks in M, and its weights
 	)
@@ -1317,11 +1398,13 @@ func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 266240, 200704 // the products: [group][block][16 positions][49 tiles][16]
-		mGroup             = 200704         // one group's V and M
-		mBlock             = 12544          // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 7, 7
-		biasesAt           = 1048576 // zero biases, [group][output block][16]
+		// m: the products: [group][block][16 positions][49 tiles][16]
+		mAt, mSize     = 266240, 200704
+		mGroup         = 200704 // one group's V and M
+		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 7, 7
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 1048576
 		outBlocks, outCopy = 16, 43264
 		outH, outW, tile   = 13, 13, 2 // the output, and a tile's rows
 	)
@@ -1331,7 +1414,8 @@ func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv5Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -1346,8 +1430,10 @@ func (m *Model) conv5Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv5RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0        // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 1048576  // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 1048576
 		gIn, gOut                       = 256, 256 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 4
 		outBlocks, perCall, callWeights = 16, 4, 16384
@@ -1394,15 +1480,17 @@ func (m *Model) conv5RelayRows(worker, lo, hi int) {
 	}
 }
 
-// pool5Backward is the backward pass of pool5 (specs/alexnet_torchvision.net:39), 256x13x13 → 256x6x6 per image,
-// on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16).
-// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
-// window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
+// pool5Backward is the backward pass of pool5 (specs/alexnet_torchvision.net:39), 256x13x13 →
+// 256x6x6 per image, on blocks lo…hi−1 (block u: channels (u%16)·16… of image u/16). In blocks of
+// 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3 window's
+// maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the
+// worker's scratch.
 func (m *Model) pool5Backward(worker, lo, hi int) {
 	const (
-		inSize            = 43264     // 256x13x13
-		outSize           = 9216      // 256x6x6
-		gAt, gSize        = 0, 576    // their gradient, blocked: [pixel][16]
+		inSize  = 43264 // 256x13x13
+		outSize = 9216  // 256x6x6
+		// g: their gradient, blocked: [pixel][16]
+		gAt, gSize        = 0, 576
 		inBlock, outBlock = 2704, 576 // a block of each
 		outPlane          = 36
 	)
@@ -1413,10 +1501,9 @@ func (m *Model) pool5Backward(worker, lo, hi int) {
 	}
 }
 
-// pool5DropoutBackward is the backward pass of pool5.dropout (specs/alexnet_torchvision.net:41), 256x6x6 → 256x6x6 per image,
-// on images lo…hi−1.
-// The gradient times the mask of the last training-mode Forward,
-// or itself after an inference-mode one.
+// pool5DropoutBackward is the backward pass of pool5.dropout (specs/alexnet_torchvision.net:41),
+// 256x6x6 → 256x6x6 per image, on images lo…hi−1. The gradient times the mask of the last
+// training-mode Forward, or itself after an inference-mode one.
 func (m *Model) pool5DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 9216 // 256x6x6
@@ -1433,9 +1520,9 @@ func (m *Model) pool5DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc6Backward is the backward pass of fc6 + fc6.relu (specs/alexnet_torchvision.net:42), 256x6x6 → 4096 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (4096×n · n×9216) and dX = dY·W (n×4096 · 4096×9216).
+// fc6Backward is the backward pass of fc6 + fc6.relu (specs/alexnet_torchvision.net:42), 256x6x6 →
+// 4096 per image, on the whole batch, each GEMM split over the workers. dW = dYᵀ·X (4096×n ·
+// n×9216) and dX = dY·W (n×4096 · 4096×9216).
 func (m *Model) fc6Backward() {
 	const (
 		inSize  = 9216 // 256x6x6
@@ -1470,9 +1557,8 @@ func (m *Model) fc6Backward() {
 	})
 }
 
-// fc6DropoutBackward is the backward pass of fc6.dropout (specs/alexnet_torchvision.net:44), 4096 → 4096 per image,
-// on images lo…hi−1.
-// The gradient times the mask of the last training-mode Forward,
+// fc6DropoutBackward is the backward pass of fc6.dropout (specs/alexnet_torchvision.net:44), 4096 →
+// 4096 per image, on images lo…hi−1. The gradient times the mask of the last training-mode Forward,
 // or itself after an inference-mode one.
 func (m *Model) fc6DropoutBackward(worker, lo, hi int) {
 	const (
@@ -1490,9 +1576,9 @@ func (m *Model) fc6DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc7Backward is the backward pass of fc7 + fc7.relu (specs/alexnet_torchvision.net:45), 4096 → 4096 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (4096×n · n×4096) and dX = dY·W (n×4096 · 4096×4096).
+// fc7Backward is the backward pass of fc7 + fc7.relu (specs/alexnet_torchvision.net:45), 4096 →
+// 4096 per image, on the whole batch, each GEMM split over the workers. dW = dYᵀ·X (4096×n ·
+// n×4096) and dX = dY·W (n×4096 · 4096×4096).
 func (m *Model) fc7Backward() {
 	const (
 		inSize  = 4096 // 4096
@@ -1527,9 +1613,9 @@ func (m *Model) fc7Backward() {
 	})
 }
 
-// fc8Backward is the backward pass of fc8 (specs/alexnet_torchvision.net:47), 4096 → 1000 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (1000×n · n×4096) and dX = dY·W (n×1000 · 1000×4096).
+// fc8Backward is the backward pass of fc8 (specs/alexnet_torchvision.net:47), 4096 → 1000 per
+// image, on the whole batch, each GEMM split over the workers. dW = dYᵀ·X (1000×n · n×4096) and dX
+// = dY·W (n×1000 · 1000×4096).
 func (m *Model) fc8Backward() {
 	const (
 		inSize  = 4096 // 4096

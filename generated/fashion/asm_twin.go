@@ -2,8 +2,9 @@
 
 package fashion
 
-// conv1KernelGo is the pure-Go twin of conv1KernelAVX512 and conv1KernelAVX2: with out of at least 9600 values, in
-// (blocks−1)·784 + 140, w blocks·800 and bias 32, it computes one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv1KernelGo is the pure-Go twin of conv1KernelAVX512 and conv1KernelAVX2: with out of at least
+// 9600 values, in (blocks−1)·784 + 140, w blocks·800 and bias 32, it computes one output row.
+// The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv1 + conv1.relu (specs/fashion.net:39).
 //
 // Tile: 1×2, the plan's.
@@ -31,9 +32,9 @@ func conv1KernelGo(out, in, w, bias []float32, blocks int) {
 	}
 }
 
-// conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of at least 160 values, in 672
-// and dy 18432, it computes a weight gradient's sums over an image. The sums are in the assembly's order, without fused
-// multiply-adds.
+// conv1UpdKernelGo is the pure-Go twin of conv1UpdKernelAVX512 and conv1UpdKernelAVX2: with dw of
+// at least 160 values, in 672 and dy 18432, it computes a weight gradient's sums over an image. The
+// sums are in the assembly's order, without fused multiply-adds.
 // For the weight gradient of conv1 (specs/fashion.net:39).
 //
 // Tile: 1×1, the plan's.
@@ -53,105 +54,41 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2: with v of at least 5088 values and in
-// of 1344, it computes a row of tiles of a block of input channels; the same float32 operations in the same order.
+// conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2:
+// with v of at least 5088 values and in of 1344, it computes a row of tiles of a block of input
+// channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same order
+// as the assembly.
 // For conv2 + conv2.relu (specs/fashion.net:43) and the input gradient of conv2
 // (specs/fashion.net:43).
 func conv2WinoInKernelGo(v, in []float32) {
 	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*64+l:], v[t*16+l:]
-			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = d[0], d[224], d[448], d[672], d[896], d[1120] // column 0
-			o[0] = float32(4*x0) - float32(5*x2) + x4
-			o[864] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[1728] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[2592] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[3456] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[4320] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[16], d[240], d[464], d[688], d[912], d[1136] // column 1
-			o[144] = float32(4*x0) - float32(5*x2) + x4
-			o[1008] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[1872] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[2736] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[3600] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[4464] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[32], d[256], d[480], d[704], d[928], d[1152] // column 2
-			o[288] = float32(4*x0) - float32(5*x2) + x4
-			o[1152] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[2016] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[2880] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[3744] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[4608] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[48], d[272], d[496], d[720], d[944], d[1168] // column 3
-			o[432] = float32(4*x0) - float32(5*x2) + x4
-			o[1296] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[2160] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[3024] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[3888] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[4752] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[64], d[288], d[512], d[736], d[960], d[1184] // column 4
-			o[576] = float32(4*x0) - float32(5*x2) + x4
-			o[1440] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[2304] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[3168] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[4032] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[4896] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = d[80], d[304], d[528], d[752], d[976], d[1200] // column 5
-			o[720] = float32(4*x0) - float32(5*x2) + x4
-			o[1584] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[2448] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[3312] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[4176] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[5040] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[144], o[288], o[432], o[576], o[720] // row 0
-			o[0] = float32(4*x0) - float32(5*x2) + x4
-			o[144] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[288] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[432] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[576] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[720] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[864], o[1008], o[1152], o[1296], o[1440], o[1584] // row 1
-			o[864] = float32(4*x0) - float32(5*x2) + x4
-			o[1008] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[1152] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[1296] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[1440] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[1584] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[1728], o[1872], o[2016], o[2160], o[2304], o[2448] // row 2
-			o[1728] = float32(4*x0) - float32(5*x2) + x4
-			o[1872] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[2016] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[2160] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[2304] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[2448] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[2592], o[2736], o[2880], o[3024], o[3168], o[3312] // row 3
-			o[2592] = float32(4*x0) - float32(5*x2) + x4
-			o[2736] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[2880] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[3024] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[3168] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[3312] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[3456], o[3600], o[3744], o[3888], o[4032], o[4176] // row 4
-			o[3456] = float32(4*x0) - float32(5*x2) + x4
-			o[3600] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[3744] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[3888] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[4032] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[4176] = float32(4*x1) - float32(5*x3) + x5
-			x0, x1, x2, x3, x4, x5 = o[4320], o[4464], o[4608], o[4752], o[4896], o[5040] // row 5
-			o[4320] = float32(4*x0) - float32(5*x2) + x4
-			o[4464] = float32(-4*x1) - float32(4*x2) + x3 + x4
-			o[4608] = float32(4*x1) - float32(4*x2) - x3 + x4
-			o[4752] = float32(-2*x1) - x2 + float32(2*x3) + x4
-			o[4896] = float32(2*x1) - x2 - float32(2*x3) + x4
-			o[5040] = float32(4*x1) - float32(5*x3) + x5
+			var x [6]float32
+			for j := range 6 { // the columns of the tile, into v
+				for i := range 6 {
+					x[i] = d[i*224+j*16]
+				}
+				for i := range 6 {
+					o[(i*6+j)*144] = winogradSum(winogradBT4x3[i][:], x[:])
+				}
+			}
+			for i := range 6 { // then its rows, in place
+				for j := range 6 {
+					x[j] = o[(i*6+j)*144]
+				}
+				for j := range 6 {
+					o[(i*6+j)*144] = winogradSum(winogradBT4x3[j][:], x[:])
+				}
+			}
 		}
 	}
 }
 
-// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2: with out of at least 10512 values, in
-// (blocks−1)·5184 + 144, w blocks·768 and bias 48, it computes the products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2:
+// with out of at least 10512 values, in (blocks−1)·5184 + 144, w blocks·768 and bias 48, it
+// computes the products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 48 output
+// channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv2 + conv2.relu (specs/fashion.net:43).
 //
 // Tile: 1×3, the plan's.
@@ -178,160 +115,47 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	}
 }
 
-// conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2: with out of at least 768 values
-// (for rows 4), mm of 5088 and bias of 16, it computes a row of tiles of a block of output channels; the same float32
-// operations in the same order.
+// conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2:
+// with out of at least 768 values (for rows 4), mm of 5088 and bias of 16, it computes a row of
+// tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations in the
+// same order as the assembly.
 // For conv2 + conv2.relu (specs/fashion.net:43).
 func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*64+l:], bias[l]
-			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = o[0], o[864], o[1728], o[2592], o[3456], o[4320] // column 0
-			o[0] = x0 + x1 + x2 + x3 + x4
-			o[864] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[1728] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[2592] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[144], o[1008], o[1872], o[2736], o[3600], o[4464] // column 1
-			o[144] = x0 + x1 + x2 + x3 + x4
-			o[1008] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[1872] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[2736] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[288], o[1152], o[2016], o[2880], o[3744], o[4608] // column 2
-			o[288] = x0 + x1 + x2 + x3 + x4
-			o[1152] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[2016] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[2880] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[432], o[1296], o[2160], o[3024], o[3888], o[4752] // column 3
-			o[432] = x0 + x1 + x2 + x3 + x4
-			o[1296] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[2160] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[3024] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[576], o[1440], o[2304], o[3168], o[4032], o[4896] // column 4
-			o[576] = x0 + x1 + x2 + x3 + x4
-			o[1440] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[2304] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[3168] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[720], o[1584], o[2448], o[3312], o[4176], o[5040] // column 5
-			o[720] = x0 + x1 + x2 + x3 + x4
-			o[1584] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[2448] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[3312] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[144], o[288], o[432], o[576], o[720] // row 0
-			{
-				r := x0 + x1 + x2 + x3 + x4
-				r = r + b
-				r = max(r, 0)
-				y[0] = r
+			var x [6]float32
+			for j := range 6 { // the columns of the products, Aᵀ M, into mm's first rows
+				for i := range 6 {
+					x[i] = o[(i*6+j)*144]
+				}
+				for i := range 4 {
+					o[(i*6+j)*144] = winogradSum(winogradAT4x3[i][:], x[:])
+				}
 			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4)
-				r = r + b
-				r = max(r, 0)
-				y[16] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4)
-				r = r + b
-				r = max(r, 0)
-				y[32] = r
-			}
-			{
-				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-				r = r + b
-				r = max(r, 0)
-				y[48] = r
-			}
-			if rows <= 1 {
-				continue
-			}
-			x0, x1, x2, x3, x4, x5 = o[864], o[1008], o[1152], o[1296], o[1440], o[1584] // row 1
-			{
-				r := x0 + x1 + x2 + x3 + x4
-				r = r + b
-				r = max(r, 0)
-				y[192] = r
-			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4)
-				r = r + b
-				r = max(r, 0)
-				y[208] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4)
-				r = r + b
-				r = max(r, 0)
-				y[224] = r
-			}
-			{
-				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-				r = r + b
-				r = max(r, 0)
-				y[240] = r
-			}
-			if rows <= 2 {
-				continue
-			}
-			x0, x1, x2, x3, x4, x5 = o[1728], o[1872], o[2016], o[2160], o[2304], o[2448] // row 2
-			{
-				r := x0 + x1 + x2 + x3 + x4
-				r = r + b
-				r = max(r, 0)
-				y[384] = r
-			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4)
-				r = r + b
-				r = max(r, 0)
-				y[400] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4)
-				r = r + b
-				r = max(r, 0)
-				y[416] = r
-			}
-			{
-				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-				r = r + b
-				r = max(r, 0)
-				y[432] = r
-			}
-			if rows <= 3 {
-				continue
-			}
-			x0, x1, x2, x3, x4, x5 = o[2592], o[2736], o[2880], o[3024], o[3168], o[3312] // row 3
-			{
-				r := x0 + x1 + x2 + x3 + x4
-				r = r + b
-				r = max(r, 0)
-				y[576] = r
-			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4)
-				r = r + b
-				r = max(r, 0)
-				y[592] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4)
-				r = r + b
-				r = max(r, 0)
-				y[608] = r
-			}
-			{
-				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-				r = r + b
-				r = max(r, 0)
-				y[624] = r
+			for i := range min(rows, 4) { // then its rows, (Aᵀ M) A, into out
+				for j := range 6 {
+					x[j] = o[(i*6+j)*144]
+				}
+				for j := range 4 {
+					if t*4+j >= 12 {
+						break // beyond the row
+					}
+					r := winogradSum(winogradAT4x3[j][:], x[:])
+					r = r + b
+					r = max(r, 0)
+					y[i*192+j*16] = r
+				}
 			}
 		}
 	}
 }
 
-// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and conv2GradWinoMulKernelAVX2: with out of at least 144 values, in
-// (blocks−1)·5184 + 144, w blocks·256 and bias 16, it computes the products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 16 output channels. The sum is in the same order as the assembly's, without fused multiply-adds.
+// conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and
+// conv2GradWinoMulKernelAVX2: with out of at least 144 values, in (blocks−1)·5184 + 144, w
+// blocks·256 and bias 16, it computes the products of one of F(4x4,3x3)'s 36 transform positions:
+// 9 tiles by 16 output channels. The sum is in the same order as the assembly's, without fused
+// multiply-adds.
 // For the input gradient of conv2 (specs/fashion.net:43).
 //
 // Tile: 1×1, the plan's.
@@ -358,145 +182,45 @@ func conv2GradWinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 	}
 }
 
-// conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and conv2GradWinoOutKernelAVX2: with out of at least 768 values
-// (for rows 4), mm of 5088 and bias of 16, it computes a row of tiles of a block of output channels; the same float32
-// operations in the same order.
+// conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and
+// conv2GradWinoOutKernelAVX2: with out of at least 768 values (for rows 4), mm of 5088 and bias of
+// 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum, the same
+// float32 operations in the same order as the assembly.
 // For the input gradient of conv2 (specs/fashion.net:43).
 func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*64+l:], bias[l]
-			var x0, x1, x2, x3, x4, x5 float32
-			x0, x1, x2, x3, x4, x5 = o[0], o[864], o[1728], o[2592], o[3456], o[4320] // column 0
-			o[0] = x0 + x1 + x2 + x3 + x4
-			o[864] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[1728] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[2592] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[144], o[1008], o[1872], o[2736], o[3600], o[4464] // column 1
-			o[144] = x0 + x1 + x2 + x3 + x4
-			o[1008] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[1872] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[2736] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[288], o[1152], o[2016], o[2880], o[3744], o[4608] // column 2
-			o[288] = x0 + x1 + x2 + x3 + x4
-			o[1152] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[2016] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[2880] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[432], o[1296], o[2160], o[3024], o[3888], o[4752] // column 3
-			o[432] = x0 + x1 + x2 + x3 + x4
-			o[1296] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[2160] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[3024] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[576], o[1440], o[2304], o[3168], o[4032], o[4896] // column 4
-			o[576] = x0 + x1 + x2 + x3 + x4
-			o[1440] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[2304] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[3168] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[720], o[1584], o[2448], o[3312], o[4176], o[5040] // column 5
-			o[720] = x0 + x1 + x2 + x3 + x4
-			o[1584] = x1 - x2 + float32(2*x3) - float32(2*x4)
-			o[2448] = x1 + x2 + float32(4*x3) + float32(4*x4)
-			o[3312] = x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-			x0, x1, x2, x3, x4, x5 = o[0], o[144], o[288], o[432], o[576], o[720] // row 0
-			{
-				r := x0 + x1 + x2 + x3 + x4
-				r = r + b
-				y[0] = r
+			var x [6]float32
+			for j := range 6 { // the columns of the products, Aᵀ M, into mm's first rows
+				for i := range 6 {
+					x[i] = o[(i*6+j)*144]
+				}
+				for i := range 4 {
+					o[(i*6+j)*144] = winogradSum(winogradAT4x3[i][:], x[:])
+				}
 			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4)
-				r = r + b
-				y[16] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4)
-				r = r + b
-				y[32] = r
-			}
-			{
-				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-				r = r + b
-				y[48] = r
-			}
-			if rows <= 1 {
-				continue
-			}
-			x0, x1, x2, x3, x4, x5 = o[864], o[1008], o[1152], o[1296], o[1440], o[1584] // row 1
-			{
-				r := x0 + x1 + x2 + x3 + x4
-				r = r + b
-				y[192] = r
-			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4)
-				r = r + b
-				y[208] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4)
-				r = r + b
-				y[224] = r
-			}
-			{
-				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-				r = r + b
-				y[240] = r
-			}
-			if rows <= 2 {
-				continue
-			}
-			x0, x1, x2, x3, x4, x5 = o[1728], o[1872], o[2016], o[2160], o[2304], o[2448] // row 2
-			{
-				r := x0 + x1 + x2 + x3 + x4
-				r = r + b
-				y[384] = r
-			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4)
-				r = r + b
-				y[400] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4)
-				r = r + b
-				y[416] = r
-			}
-			{
-				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-				r = r + b
-				y[432] = r
-			}
-			if rows <= 3 {
-				continue
-			}
-			x0, x1, x2, x3, x4, x5 = o[2592], o[2736], o[2880], o[3024], o[3168], o[3312] // row 3
-			{
-				r := x0 + x1 + x2 + x3 + x4
-				r = r + b
-				y[576] = r
-			}
-			{
-				r := x1 - x2 + float32(2*x3) - float32(2*x4)
-				r = r + b
-				y[592] = r
-			}
-			{
-				r := x1 + x2 + float32(4*x3) + float32(4*x4)
-				r = r + b
-				y[608] = r
-			}
-			{
-				r := x1 - x2 + float32(8*x3) - float32(8*x4) + x5
-				r = r + b
-				y[624] = r
+			for i := range min(rows, 4) { // then its rows, (Aᵀ M) A, into out
+				for j := range 6 {
+					x[j] = o[(i*6+j)*144]
+				}
+				for j := range 4 {
+					if t*4+j >= 12 {
+						break // beyond the row
+					}
+					r := winogradSum(winogradAT4x3[j][:], x[:])
+					r = r + b
+					y[i*192+j*16] = r
+				}
 			}
 		}
 	}
 }
 
-// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of at least 384 values, in 136
-// and dy 10512, it computes a weight gradient's sums over an image's tiles at one of F(4x4,3x3)'s transform positions. The sums are in the assembly's order, without fused
-// multiply-adds.
+// conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of
+// at least 384 values, in 136 and dy 10512, it computes a weight gradient's sums over an image's
+// tiles at one of F(4x4,3x3)'s transform positions. The sums are in the assembly's order, without
+// fused multiply-adds.
 // For the weight gradient of conv2 (specs/fashion.net:43).
 //
 // Tile: 1×1, the plan's.
@@ -516,90 +240,40 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2: with v of at least 5088 values and in
-// of 768, it computes the output gradient's tiles for a weight gradient, a row of tiles of a block; the same float32 operations in the same order.
+// conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2:
+// with v of at least 5088 values and in of 768, it computes the output gradient's tiles for a
+// weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the same
+// float32 operations in the same order as the assembly.
 // For the weight gradient of conv2 (specs/fashion.net:43).
 func conv2WinoDyKernelGo(v, in []float32) {
 	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*64+l:], v[t*16+l:]
-			var x0, x1, x2, x3 float32
-			x0, x1, x2, x3 = d[0], d[192], d[384], d[576] // column 0
-			o[0] = x0
-			o[864] = x0 + x1 + x2 + x3
-			o[1728] = x0 - x1 + x2 - x3
-			o[2592] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[3456] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[4320] = x3
-			x0, x1, x2, x3 = d[16], d[208], d[400], d[592] // column 1
-			o[144] = x0
-			o[1008] = x0 + x1 + x2 + x3
-			o[1872] = x0 - x1 + x2 - x3
-			o[2736] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[3600] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[4464] = x3
-			x0, x1, x2, x3 = d[32], d[224], d[416], d[608] // column 2
-			o[288] = x0
-			o[1152] = x0 + x1 + x2 + x3
-			o[2016] = x0 - x1 + x2 - x3
-			o[2880] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[3744] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[4608] = x3
-			x0, x1, x2, x3 = d[48], d[240], d[432], d[624] // column 3
-			o[432] = x0
-			o[1296] = x0 + x1 + x2 + x3
-			o[2160] = x0 - x1 + x2 - x3
-			o[3024] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[3888] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[4752] = x3
-			x0, x1, x2, x3 = o[0], o[144], o[288], o[432] // row 0
-			o[0] = x0
-			o[144] = x0 + x1 + x2 + x3
-			o[288] = x0 - x1 + x2 - x3
-			o[432] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[576] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[720] = x3
-			x0, x1, x2, x3 = o[864], o[1008], o[1152], o[1296] // row 1
-			o[864] = x0
-			o[1008] = x0 + x1 + x2 + x3
-			o[1152] = x0 - x1 + x2 - x3
-			o[1296] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[1440] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[1584] = x3
-			x0, x1, x2, x3 = o[1728], o[1872], o[2016], o[2160] // row 2
-			o[1728] = x0
-			o[1872] = x0 + x1 + x2 + x3
-			o[2016] = x0 - x1 + x2 - x3
-			o[2160] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[2304] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[2448] = x3
-			x0, x1, x2, x3 = o[2592], o[2736], o[2880], o[3024] // row 3
-			o[2592] = x0
-			o[2736] = x0 + x1 + x2 + x3
-			o[2880] = x0 - x1 + x2 - x3
-			o[3024] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[3168] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[3312] = x3
-			x0, x1, x2, x3 = o[3456], o[3600], o[3744], o[3888] // row 4
-			o[3456] = x0
-			o[3600] = x0 + x1 + x2 + x3
-			o[3744] = x0 - x1 + x2 - x3
-			o[3888] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[4032] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[4176] = x3
-			x0, x1, x2, x3 = o[4320], o[4464], o[4608], o[4752] // row 5
-			o[4320] = x0
-			o[4464] = x0 + x1 + x2 + x3
-			o[4608] = x0 - x1 + x2 - x3
-			o[4752] = x0 + float32(2*x1) + float32(4*x2) + float32(8*x3)
-			o[4896] = x0 - float32(2*x1) + float32(4*x2) - float32(8*x3)
-			o[5040] = x3
+			var x [4]float32
+			for j := range 4 { // the columns of the tile, into v
+				for i := range 4 {
+					x[i] = d[i*192+j*16]
+				}
+				for i := range 6 {
+					o[(i*6+j)*144] = winogradSum(winogradA4x3[i][:], x[:])
+				}
+			}
+			for i := range 6 { // then its rows, in place
+				for j := range 4 {
+					x[j] = o[(i*6+j)*144]
+				}
+				for j := range 6 {
+					o[(i*6+j)*144] = winogradSum(winogradA4x3[j][:], x[:])
+				}
+			}
 		}
 	}
 }
 
-// fc3KernelGo is the pure-Go twin of fc3KernelAVX512 and fc3KernelAVX2: with out of at least 4352 values, in
-// (blocks−1)·16 + 51856, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+// fc3KernelGo is the pure-Go twin of fc3KernelAVX512 and fc3KernelAVX2: with out of at least 4352
+// values, in (blocks−1)·16 + 51856, w blocks·512 and bias 32, it computes 16 outputs of a fully
+// connected layer for 32 images. The sum is in the same order as the assembly's, without fused
+// multiply-adds.
 // For fc3 + fc3.relu (specs/fashion.net:46).
 //
 // Tile: 1×2, the plan's.
@@ -624,4 +298,60 @@ func fc3KernelGo(out, in, w, bias []float32, blocks int) {
 			out[j/16*4096+ox*16+j%16] = acc[j]
 		}
 	}
+}
+
+// winogradA4x3 is a matrix of Winograd's transforms, as the assembly applies it (NewWinograd).
+var winogradA4x3 = [6][4]float32{
+	{1, 0, 0, 0},
+	{1, 1, 1, 1},
+	{1, -1, 1, -1},
+	{1, 2, 4, 8},
+	{1, -2, 4, -8},
+	{0, 0, 0, 1},
+}
+
+// winogradAT4x3 is a matrix of Winograd's transforms, as the assembly applies it (NewWinograd).
+var winogradAT4x3 = [4][6]float32{
+	{1, 1, 1, 1, 1, 0},
+	{0, 1, -1, 2, -2, 0},
+	{0, 1, 1, 4, 4, 0},
+	{0, 1, -1, 8, -8, 1},
+}
+
+// winogradBT4x3 is a matrix of Winograd's transforms, as the assembly applies it (NewWinograd).
+var winogradBT4x3 = [6][6]float32{
+	{4, 0, -5, 0, 1, 0},
+	{0, -4, -4, 1, 1, 0},
+	{0, 4, -4, -1, 1, 0},
+	{0, -2, -1, 2, 1, 0},
+	{0, 2, -1, -2, 1, 0},
+	{0, 4, 0, -5, 0, 1},
+}
+
+// winogradSum is Σ c[k]·x[k] in float32 as the Winograd kernels compute it: the first term a copy
+// (factor 1) or a product, each other added or subtracted, after a product by its factor's
+// magnitude when that is not 1; the zero terms left out.
+func winogradSum(c, x []float32) float32 {
+	var s float32
+	first := true
+	for k, v := range c {
+		switch {
+		case v == 0:
+			continue
+		case first && v == 1:
+			s = x[k]
+		case first:
+			s = float32(v * x[k])
+		case v == 1:
+			s += x[k]
+		case v == -1:
+			s -= x[k]
+		case v > 0:
+			s += float32(v * x[k])
+		default:
+			s -= float32(-v * x[k])
+		}
+		first = false
+	}
+	return s
 }

@@ -36,20 +36,21 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	}
 }
 
-// conv1Backward is the backward pass of conv1 + conv1.relu (specs/fashion.net:39), 1x28x28 → 32x24x24 per image,
-// on images lo…hi−1.
-// Per image: dW summed over the output pixels by conv1UpdKernel (conv1Upd: the input read in place, dY
-// in the blocked layout; 5 kernel columns × 2 output blocks per call)
-// into the worker's partial sums.
+// conv1Backward is the backward pass of conv1 + conv1.relu (specs/fashion.net:39), 1x28x28 →
+// 32x24x24 per image, on images lo…hi−1. Per image: dW summed over the output pixels by
+// conv1UpdKernel (conv1Upd: the input read in place, dY in the blocked layout; 5 kernel columns × 2
+// output blocks per call) into the worker's partial sums.
 func (m *Model) conv1Backward(worker, lo, hi int) {
 	const (
-		inSize       = 784   // 1x28x28
-		outSize      = 18432 // 32x24x24
-		groups       = 1
-		rows         = 32     // output channels per group: the GEMM's M
-		cols         = 576    // output pixels 24x24: its N
-		dwAt, dwSize = 0, 800 // the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
-		dbAt         = 800    // the bias's gradient
+		inSize  = 784   // 1x28x28
+		outSize = 18432 // 32x24x24
+		groups  = 1
+		rows    = 32  // output channels per group: the GEMM's M
+		cols    = 576 // output pixels 24x24: its N
+		// dw: the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
+		dwAt, dwSize = 0, 800
+		// db: the bias's gradient
+		dbAt = 800
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
@@ -97,10 +98,10 @@ func (m *Model) conv1Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// pool1Backward is the backward pass of pool1 (specs/fashion.net:41), 32x24x24 → 32x12x12 per image,
-// on blocks lo…hi−1 (block u: channels (u%2)·16… of image u/2).
-// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
-// window's maximum (stride 2x2, padding 0x0), found again in the input.
+// pool1Backward is the backward pass of pool1 (specs/fashion.net:41), 32x24x24 → 32x12x12 per
+// image, on blocks lo…hi−1 (block u: channels (u%2)·16… of image u/2). In blocks of 16 channels
+// (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3 window's maximum (stride
+// 2x2, padding 0x0), found again in the input.
 func (m *Model) pool1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 18432      // 32x24x24
@@ -113,29 +114,33 @@ func (m *Model) pool1Backward(worker, lo, hi int) {
 	}
 }
 
-// pool1LrnBackward is the backward pass of pool1.lrn (specs/fashion.net:42), 32x12x12 → 32x12x12 per image,
-// on images lo…hi−1.
-// The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
-// ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
-// In chunks of 128 pixels: the windows' sums of squares and of the terms in the blocked layout.
+// pool1LrnBackward is the backward pass of pool1.lrn (specs/fashion.net:42), 32x12x12 → 32x12x12
+// per image, on images lo…hi−1. The exact gradient: with b_i = a_i·s_i^−β and s_i = k +
+// α'·Σ_{j∈W(i)} a_j², ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1). In chunks
+// of 128 pixels: the windows' sums of squares and of the terms in the blocked layout.
 func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 	const (
-		sumsAt, sumsSize   = 0, 4096    // a chunk's window sums of squares: [block][pixel][16]
-		termsAt, termsSize = 4096, 4096 // their terms g·a·s^(−β−1)
-		tsumsAt, tsumsSize = 8192, 4096 // the terms' window sums
-		rowAt, rowSize     = 12288, 64  // the squares of a pixel's channels, zero beyond them
-		pixels             = 144
-		chunk              = 128 // pixels at a time, in the channel-blocked layout
-		inSize, outSize    = 4608, 4608
-		before, after      = 2, 2 // channels in the window around c
-		k                  = float32(2)
-		scale              = float32(2e-05) // α'
-		beta               = float32(0.75)
-		twoScaleBeta       = float32(3e-05) // 2α'β
-		blocks             = 2
+		// sums: a chunk's window sums of squares: [block][pixel][16]
+		sumsAt, sumsSize = 0, 4096
+		// terms: their terms g·a·s^(−β−1)
+		termsAt, termsSize = 4096, 4096
+		// tsums: the terms' window sums
+		tsumsAt, tsumsSize = 8192, 4096
+		// row: the squares of a pixel's channels, zero beyond them
+		rowAt, rowSize  = 12288, 64
+		pixels          = 144
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
+		inSize, outSize = 4608, 4608
+		before, after   = 2, 2 // channels in the window around c
+		k               = float32(2)
+		scale           = float32(2e-05) // α'
+		beta            = float32(0.75)
+		twoScaleBeta    = float32(3e-05) // 2α'β
+		blocks          = 2
 	)
 	in, dy, dx := m.buf[1][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
-	sums, terms, tsums := m.scratch[worker][sumsAt:sumsAt+sumsSize], m.scratch[worker][termsAt:termsAt+termsSize], m.scratch[worker][tsumsAt:tsumsAt+tsumsSize]
+	sums, terms := m.scratch[worker][sumsAt:sumsAt+sumsSize], m.scratch[worker][termsAt:termsAt+termsSize]
+	tsums := m.scratch[worker][tsumsAt : tsumsAt+tsumsSize]
 	row := m.scratch[worker][rowAt : rowAt+rowSize]
 	clear(row) // zero beyond the channels
 	for i := lo; i < hi; i++ {
@@ -162,24 +167,27 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// conv2Backward is the backward pass of conv2 + conv2.relu (specs/fashion.net:43), 32x12x12 → 96x12x12 per image,
-// on images lo…hi−1.
-// Per image: dW by Winograd's F(4x4,3x3), the products of the input's and dY's transformed tiles summed over
-// the tiles by conv2UpdKernel (conv2Upd; 8 channels × 3 output blocks per call) into the worker's partial sums,
-// brought back as Gᵀ dU G by conv2WinoDW,
-// and dX as the convolution of dY, padded by 1x1, with the flipped weights (conv2GradImage) by Winograd's F(4x4,3x3) (Lavin and Gray): the input copied into a padded copy
-// (3 blocks of 16 channels of 14x14 pixels), its 3x3 tiles of 6x6 pixels transformed by conv2WinoInKernel into 36 matrices of 9 tiles × 48
-// channels (V), each multiplied by its transformed weights by conv2GradWinoMulKernel, 1 output blocks a call,
-// and the products transformed into the output by conv2GradWinoOutKernel.
+// conv2Backward is the backward pass of conv2 + conv2.relu (specs/fashion.net:43), 32x12x12 →
+// 96x12x12 per image, on images lo…hi−1. Per image: dW by Winograd's F(4x4,3x3), the products of
+// the input's and dY's transformed tiles summed over the tiles by conv2UpdKernel (conv2Upd; 8
+// channels × 3 output blocks per call) into the worker's partial sums, brought back as Gᵀ dU G by
+// conv2WinoDW, and dX as the convolution of dY, padded by 1x1, with the flipped weights
+// (conv2GradImage) by Winograd's F(4x4,3x3) (Lavin and Gray): the input copied into a padded copy
+// (3 blocks of 16 channels of 14x14 pixels), its 3x3 tiles of 6x6 pixels transformed by
+// conv2WinoInKernel into 36 matrices of 9 tiles × 48 channels (V), each multiplied by its
+// transformed weights by conv2GradWinoMulKernel, 1 output blocks a call, and the products
+// transformed into the output by conv2GradWinoOutKernel.
 func (m *Model) conv2Backward(worker, lo, hi int) {
 	const (
-		inSize       = 4608  // 32x12x12
-		outSize      = 13824 // 96x12x12
-		groups       = 2
-		rows         = 48         // output channels per group: the GEMM's M
-		cols         = 144        // output pixels 12x12: its N
-		dwAt, dwSize = 832, 55296 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dbAt         = 56128      // the bias's gradient
+		inSize  = 4608  // 32x12x12
+		outSize = 13824 // 96x12x12
+		groups  = 2
+		rows    = 48  // output channels per group: the GEMM's M
+		cols    = 144 // output pixels 12x12: its N
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize = 832, 55296
+		// db: the bias's gradient
+		dbAt = 56128
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
@@ -205,25 +213,30 @@ func (m *Model) conv2Backward(worker, lo, hi int) {
 // src (32x12x12) and dy (96x12x12).
 func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn                      = 2, 16 // channels per group
-		inH, inW                         = 12, 12
-		ph, pw                           = 1, 1          // the padding
-		pixel, row, block                = 16, 224, 3136 // strides of the input copy
-		inCopy                           = 3136          // one group's copies
-		xsAt, xsSize                     = 0, 6272       // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize                       = 6272, 10368   // the input's transform: [group][block][36 positions][9 tiles][16]
-		dysAt, dysSize                   = 16640, 13824  // dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
-		zAt, zSize                       = 30464, 31104  // dY's transform: [group][block][36 positions][9 tiles][16]
-		vGroup                           = 5184          // one group's V and M
-		vBlock                           = 5184          // a block of V or M: [position][tile][16]
-		position                         = 144           // a transform position of a block: [tile][16]
+		groups, gIn       = 2, 16 // channels per group
+		inH, inW          = 12, 12
+		ph, pw            = 1, 1          // the padding
+		pixel, row, block = 16, 224, 3136 // strides of the input copy
+		inCopy            = 3136          // one group's copies
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 6272
+		// v: the input's transform: [group][block][36 positions][9 tiles][16]
+		vAt, vSize = 6272, 10368
+		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
+		dysAt, dysSize = 16640, 13824
+		// z: dY's transform: [group][block][36 positions][9 tiles][16]
+		zAt, zSize                       = 30464, 31104
+		vGroup                           = 5184 // one group's V and M
+		vBlock                           = 5184 // a block of V or M: [position][tile][16]
+		position                         = 144  // a transform position of a block: [tile][16]
 		tilesH, tilesW                   = 3, 3
 		positions, zGroup, zBlock        = 36, 15552, 5184       // the transform positions, one group's Z and a block of it
 		tile                             = 4                     // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 1, 3, 8, 3            // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 12, 12, 12, 192, 6912 // dY's copy: rowsP rows of dyRow values per block
 	)
-	xs, v, dys, z := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize], m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
+	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
+	dys, z := m.scratch[worker][dysAt:dysAt+dysSize], m.scratch[worker][zAt:zAt+zSize]
 	clear(xs) // the padding is zero
 	for cb := 0; cb < groups*gIn/16; cb++ {
 		at, from := cb/(gIn/16)*inCopy+cb%(gIn/16)*block+ph*row+pw*pixel, cb*inH*inW*16
@@ -274,7 +287,8 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 // without its zero terms.
 func (m *Model) conv2WinoDW(worker, lo, hi int) {
 	const (
-		dwAt, dwSize             = 832, 55296 // the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
+		dwAt, dwSize             = 832, 55296
 		gIn, gOut, kh, kw, alpha = 16, 48, 3, 3, 6
 		outBlocks, t, f          = 3, 8, 3
 		groupSums                = 27648 // one group's partial sums
@@ -323,10 +337,11 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 224, 3136 // strides of the input copy
 		inCopy            = 9408          // one group's copies
-		xsAt, xsSize      = 0, 18816      // dY padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 18            // each a row of tiles of an input block of a group
-		mulItems          = 72            // each 1 output blocks at a transform position of a group
-		outItems          = 6             // each a row of tiles of an output block of a group
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 18816
+		inItems      = 18 // each a row of tiles of an input block of a group
+		mulItems     = 72 // each 1 output blocks at a transform position of a group
+		outItems     = 6  // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -352,10 +367,12 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 // tiles of block u/3%3 of group u/9.
 func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 18816     // dY padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 18816, 31104 // the input's transform: [group][block][36 positions][9 tiles][16]
-		vGroup           = 15552        // one group's V and M
-		vBlock           = 5184         // a block of V or M: [position][tile][16]
+		// xs: dY padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 18816
+		// v: the input's transform: [group][block][36 positions][9 tiles][16]
+		vAt, vSize       = 18816, 31104
+		vGroup           = 15552 // one group's V and M
+		vBlock           = 5184  // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 3, 3
 		inBlocks, inCopy = 3, 9408
 		row, block       = 224, 3136 // strides of the input copy
@@ -374,12 +391,16 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·1…) of transform position u/1%36 of group u/36.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 18816, 31104 // the input's transform: [group][block][36 positions][9 tiles][16]
-		mAt, mSize                 = 49920, 10368 // the products: [group][block][36 positions][9 tiles][16]
-		vGroup, mGroup             = 15552, 5184  // one group's V and M
-		position                   = 144          // a transform position of a block: [tile][16]
-		uAt                        = 0            // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 55328        // zero biases of the products
+		// v: the input's transform: [group][block][36 positions][9 tiles][16]
+		vAt, vSize = 18816, 31104
+		// m: the products: [group][block][36 positions][9 tiles][16]
+		mAt, mSize     = 49920, 10368
+		vGroup, mGroup = 15552, 5184 // one group's V and M
+		position       = 144         // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 55328
 		positions, calls, inBlocks = 36, 1, 3
 		callOut, callWeights       = 5184, 768 // one call's output blocks in M, and its weights
 	)
@@ -399,11 +420,13 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 49920, 10368 // the products: [group][block][36 positions][9 tiles][16]
-		mGroup             = 5184         // one group's V and M
-		mBlock             = 5184         // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 3, 3
-		biasesAt           = 55296 // zero biases, [group][output block][16]
+		// m: the products: [group][block][36 positions][9 tiles][16]
+		mAt, mSize     = 49920, 10368
+		mGroup         = 5184 // one group's V and M
+		mBlock         = 5184 // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 3, 3
+		// biases: zero biases, [group][output block][16]
+		biasesAt           = 55296
 		outBlocks, outCopy = 1, 2304
 		outH, outW, tile   = 12, 12, 4 // the output, and a tile's rows
 	)
@@ -413,7 +436,8 @@ func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -428,8 +452,10 @@ func (m *Model) conv2Relay() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv2RelayRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0      // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 55296  // zero biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                        = 55296
 		gIn, gOut                       = 48, 16 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 6
 		outBlocks, perCall, callWeights = 1, 1, 768
@@ -477,14 +503,15 @@ func (m *Model) conv2RelayRows(worker, lo, hi int) {
 }
 
 // pool2Backward is the backward pass of pool2 (specs/fashion.net:45), 96x12x12 → 96x6x6 per image,
-// on blocks lo…hi−1 (block u: channels (u%6)·16… of image u/6).
-// In blocks of 16 channels (NCHW16c): each output vector's gradient goes, lane by lane, to its 3x3
-// window's maximum (stride 2x2, padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
+// on blocks lo…hi−1 (block u: channels (u%6)·16… of image u/6). In blocks of 16 channels (NCHW16c):
+// each output vector's gradient goes, lane by lane, to its 3x3 window's maximum (stride 2x2,
+// padding 0x0), found again in the input; the output is NCHW, through the worker's scratch.
 func (m *Model) pool2Backward(worker, lo, hi int) {
 	const (
-		inSize            = 13824     // 96x12x12
-		outSize           = 3456      // 96x6x6
-		gAt, gSize        = 0, 576    // their gradient, blocked: [pixel][16]
+		inSize  = 13824 // 96x12x12
+		outSize = 3456  // 96x6x6
+		// g: their gradient, blocked: [pixel][16]
+		gAt, gSize        = 0, 576
 		inBlock, outBlock = 2304, 576 // a block of each
 		outPlane          = 36
 	)
@@ -495,9 +522,9 @@ func (m *Model) pool2Backward(worker, lo, hi int) {
 	}
 }
 
-// fc3Backward is the backward pass of fc3 + fc3.relu (specs/fashion.net:46), 96x6x6 → 256 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (256×n · n×3456) and dX = dY·W (n×256 · 256×3456).
+// fc3Backward is the backward pass of fc3 + fc3.relu (specs/fashion.net:46), 96x6x6 → 256 per
+// image, on the whole batch, each GEMM split over the workers. dW = dYᵀ·X (256×n · n×3456) and dX =
+// dY·W (n×256 · 256×3456).
 func (m *Model) fc3Backward() {
 	const (
 		inSize  = 3456 // 96x6x6
@@ -532,10 +559,9 @@ func (m *Model) fc3Backward() {
 	})
 }
 
-// fc3DropoutBackward is the backward pass of fc3.dropout (specs/fashion.net:48), 256 → 256 per image,
-// on images lo…hi−1.
-// The gradient times the mask of the last training-mode Forward,
-// or itself after an inference-mode one.
+// fc3DropoutBackward is the backward pass of fc3.dropout (specs/fashion.net:48), 256 → 256 per
+// image, on images lo…hi−1. The gradient times the mask of the last training-mode Forward, or
+// itself after an inference-mode one.
 func (m *Model) fc3DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 256 // 256
@@ -552,9 +578,8 @@ func (m *Model) fc3DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc4Backward is the backward pass of fc4 (specs/fashion.net:49), 256 → 10 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (10×n · n×256) and dX = dY·W (n×10 · 10×256).
+// fc4Backward is the backward pass of fc4 (specs/fashion.net:49), 256 → 10 per image, on the whole
+// batch, each GEMM split over the workers. dW = dYᵀ·X (10×n · n×256) and dX = dY·W (n×10 · 10×256).
 func (m *Model) fc4Backward() {
 	const (
 		inSize  = 256 // 256

@@ -4,10 +4,10 @@ package fashion
 
 import "github.com/netc-project/netc/runtime"
 
-// conv1 runs conv1 + conv1.relu (specs/fashion.net:39), 1x28x28 → 32x24x24 per image,
-// on images lo…hi−1.
-// Per image and group: the image read in place (planes without padding), 2 output blocks of 16
-// channels computed by conv1Kernel, 2 blocks and a row at a time, the bias added, then max(0, ·). The rows of one image are split over the workers when they have fewer images.
+// conv1 runs conv1 + conv1.relu (specs/fashion.net:39), 1x28x28 → 32x24x24 per image, on images
+// lo…hi−1. Per image and group: the image read in place (planes without padding), 2 output blocks
+// of 16 channels computed by conv1Kernel, 2 blocks and a row at a time, the bias added, then max(0,
+// ·). The rows of one image are split over the workers when they have fewer images.
 func (m *Model) conv1(worker, lo, hi int) {
 	const (
 		inSize  = 784   // 1x28x28
@@ -60,8 +60,10 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 // [2 output blocks][16 channels], zero for channels beyond the group's; then the biases.
 func (m *Model) conv1Pack() {
 	const (
-		weightsAt             = 0   // the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
-		biasesAt              = 800 // the biases, [group][output block][16]
+		// weights: the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		weightsAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt              = 800
 		gIn, gOut, kh, kw     = 1, 32, 5, 5
 		lanes, perCall, calls = 1, 2, 1
 		callWeights           = 800
@@ -82,10 +84,9 @@ func (m *Model) conv1Pack() {
 	}
 }
 
-// pool1 runs pool1 (specs/fashion.net:41), 32x24x24 → 32x12x12 per image,
-// on blocks lo…hi−1 (block u: channels (u%2)·16… of image u/2).
-// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
-// (stride 2x2, padding 0x0 ignored).
+// pool1 runs pool1 (specs/fashion.net:41), 32x24x24 → 32x12x12 per image, on blocks lo…hi−1 (block
+// u: channels (u%2)·16… of image u/2). In blocks of 16 channels (NCHW16c): each output vector is
+// the lanes' maximum over its 3x3 window (stride 2x2, padding 0x0 ignored).
 func (m *Model) pool1(worker, lo, hi int) {
 	const (
 		inSize            = 18432      // 32x24x24
@@ -101,12 +102,11 @@ func (m *Model) pool1(worker, lo, hi int) {
 // pool1Window is the geometry of pool1's windows over one channel plane.
 var pool1Window = runtime.Pool{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 12, OutW: 12}
 
-// pool1Lrn runs pool1.lrn (specs/fashion.net:42), 32x12x12 → 32x12x12 per image,
-// on images lo…hi−1.
-// b = a / (2 + 2e-05·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
-// α' = α/n = 0.0001/5 (PyTorch's and Caffe's convention).
-// In chunks of 128 pixels (pool1LrnChunks, split over the workers when they have fewer images): the
-// windows summed in the blocked layout by runtime.LRNWindowBlocked, then each block scaled.
+// pool1Lrn runs pool1.lrn (specs/fashion.net:42), 32x12x12 → 32x12x12 per image, on images lo…hi−1.
+// b = a / (2 + 2e-05·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside; α' =
+// α/n = 0.0001/5 (PyTorch's and Caffe's convention). In chunks of 128 pixels (pool1LrnChunks, split
+// over the workers when they have fewer images): the windows summed in the blocked layout by
+// runtime.LRNWindowBlocked, then each block scaled.
 func (m *Model) pool1Lrn(worker, lo, hi int) {
 	const (
 		chunks = 2 // per image: 128 pixels of an image each
@@ -121,16 +121,18 @@ func (m *Model) pool1Lrn(worker, lo, hi int) {
 // pool1LrnChunks normalises chunks lo…hi−1: chunk u is pixels (u%2)·128… of image u/2.
 func (m *Model) pool1LrnChunks(worker, lo, hi int) {
 	const (
-		sumsAt, sumsSize = 0, 4096  // a chunk's window sums: [block][pixel][16]
-		rowAt, rowSize   = 4096, 64 // the squares of a pixel's channels, zero beyond them
-		pixels           = 144
-		chunk            = 128 // pixels at a time, in the channel-blocked layout
-		inSize, outSize  = 4608, 4608
-		before, after    = 2, 2 // channels in the window around c
-		k                = float32(2)
-		scale            = float32(2e-05) // α'
-		beta             = float32(0.75)
-		blocks, chunks   = 2, 2
+		// sums: a chunk's window sums: [block][pixel][16]
+		sumsAt, sumsSize = 0, 4096
+		// row: the squares of a pixel's channels, zero beyond them
+		rowAt, rowSize  = 4096, 64
+		pixels          = 144
+		chunk           = 128 // pixels at a time, in the channel-blocked layout
+		inSize, outSize = 4608, 4608
+		before, after   = 2, 2 // channels in the window around c
+		k               = float32(2)
+		scale           = float32(2e-05) // α'
+		beta            = float32(0.75)
+		blocks, chunks  = 2, 2
 	)
 	in, out := m.buf[1][:m.n*inSize], m.buf[2][:m.n*outSize]
 	sums, row := m.scratch[worker][sumsAt:sumsAt+sumsSize], m.scratch[worker][rowAt:rowAt+rowSize]
@@ -147,12 +149,13 @@ func (m *Model) pool1LrnChunks(worker, lo, hi int) {
 	}
 }
 
-// conv2 runs conv2 + conv2.relu (specs/fashion.net:43), 32x12x12 → 96x12x12 per image,
-// on images lo…hi−1.
-// Per image and group, by Winograd's F(4x4,3x3) (Lavin and Gray): the input copied into a padded copy
-// (1 blocks of 16 channels of 14x14 pixels), its 3x3 tiles of 6x6 pixels transformed by conv2WinoInKernel into 36 matrices of 9 tiles × 16
-// channels (V), each multiplied by its transformed weights by conv2WinoMulKernel, 3 output blocks a call,
-// and the products transformed into the output by conv2WinoOutKernel, the bias added, then max(0, ·). The passes over one image are split over the workers when they have fewer images.
+// conv2 runs conv2 + conv2.relu (specs/fashion.net:43), 32x12x12 → 96x12x12 per image, on images
+// lo…hi−1. Per image and group, by Winograd's F(4x4,3x3) (Lavin and Gray): the input copied into a
+// padded copy (1 blocks of 16 channels of 14x14 pixels), its 3x3 tiles of 6x6 pixels transformed by
+// conv2WinoInKernel into 36 matrices of 9 tiles × 16 channels (V), each multiplied by its
+// transformed weights by conv2WinoMulKernel, 3 output blocks a call, and the products transformed
+// into the output by conv2WinoOutKernel, the bias added, then max(0, ·). The passes over one image
+// are split over the workers when they have fewer images.
 func (m *Model) conv2(worker, lo, hi int) {
 	const (
 		inSize  = 4608  // 32x12x12
@@ -172,10 +175,11 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 		ph, pw            = 1, 1          // the padding
 		pixel, row, block = 16, 224, 3136 // strides of the input copy
 		inCopy            = 3136          // one group's copies
-		xsAt, xsSize      = 0, 6272       // the input padded by 1x1: [group][block][row][pixel][16]
-		inItems           = 6             // each a row of tiles of an input block of a group
-		mulItems          = 72            // each 3 output blocks at a transform position of a group
-		outItems          = 18            // each a row of tiles of an output block of a group
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 6272
+		inItems      = 6  // each a row of tiles of an input block of a group
+		mulItems     = 72 // each 3 output blocks at a transform position of a group
+		outItems     = 18 // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -201,10 +205,12 @@ func (m *Model) conv2Image(worker int, src, dst []float32) {
 // tiles of block u/3%1 of group u/3.
 func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	const (
-		xsAt, xsSize     = 0, 6272     // the input padded by 1x1: [group][block][row][pixel][16]
-		vAt, vSize       = 6272, 10368 // the input's transform: [group][block][36 positions][9 tiles][16]
-		vGroup           = 5184        // one group's V and M
-		vBlock           = 5184        // a block of V or M: [position][tile][16]
+		// xs: the input padded by 1x1: [group][block][row][pixel][16]
+		xsAt, xsSize = 0, 6272
+		// v: the input's transform: [group][block][36 positions][9 tiles][16]
+		vAt, vSize       = 6272, 10368
+		vGroup           = 5184 // one group's V and M
+		vBlock           = 5184 // a block of V or M: [position][tile][16]
 		tilesH, tilesW   = 3, 3
 		inBlocks, inCopy = 1, 3136
 		row, block       = 224, 3136 // strides of the input copy
@@ -223,12 +229,16 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·3…) of transform position u/1%36 of group u/36.
 func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	const (
-		vAt, vSize                 = 6272, 10368  // the input's transform: [group][block][36 positions][9 tiles][16]
-		mAt, mSize                 = 16640, 31104 // the products: [group][block][36 positions][9 tiles][16]
-		vGroup, mGroup             = 5184, 15552  // one group's V and M
-		position                   = 144          // a transform position of a block: [tile][16]
-		uAt                        = 0            // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		zerosAt                    = 55392        // zero biases of the products
+		// v: the input's transform: [group][block][36 positions][9 tiles][16]
+		vAt, vSize = 6272, 10368
+		// m: the products: [group][block][36 positions][9 tiles][16]
+		mAt, mSize     = 16640, 31104
+		vGroup, mGroup = 5184, 15552 // one group's V and M
+		position       = 144         // a transform position of a block: [tile][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// zeros: zero biases of the products
+		zerosAt                    = 55392
 		positions, calls, inBlocks = 36, 1, 1
 		callOut, callWeights       = 15552, 768 // one call's output blocks in M, and its weights
 	)
@@ -248,11 +258,13 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	const (
-		mAt, mSize         = 16640, 31104 // the products: [group][block][36 positions][9 tiles][16]
-		mGroup             = 15552        // one group's V and M
-		mBlock             = 5184         // a block of V or M: [position][tile][16]
-		tilesH, tilesW     = 3, 3
-		biasesAt           = 55296 // the biases, [group][output block][16]
+		// m: the products: [group][block][36 positions][9 tiles][16]
+		mAt, mSize     = 16640, 31104
+		mGroup         = 15552 // one group's V and M
+		mBlock         = 5184  // a block of V or M: [position][tile][16]
+		tilesH, tilesW = 3, 3
+		// biases: the biases, [group][output block][16]
+		biasesAt           = 55296
 		outBlocks, outCopy = 3, 6912
 		outH, outW, tile   = 12, 12, 4 // the output, and a tile's rows
 	)
@@ -262,7 +274,8 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:], w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
 	}
 }
 
@@ -277,8 +290,10 @@ func (m *Model) conv2Pack() {
 // channels], zero for channels beyond the group's; then the biases, then zeros.
 func (m *Model) conv2PackRows(worker, lo, hi int) {
 	const (
-		uAt                             = 0      // the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
-		biasesAt                        = 55296  // the biases, [group][output block][16]
+		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
+		uAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt                        = 55296
 		gIn, gOut                       = 16, 48 // the convolution's channels per group
 		kh, kw, alpha                   = 3, 3, 6
 		outBlocks, perCall, callWeights = 3, 3, 768
@@ -325,15 +340,16 @@ func (m *Model) conv2PackRows(worker, lo, hi int) {
 	}
 }
 
-// pool2 runs pool2 (specs/fashion.net:45), 96x12x12 → 96x6x6 per image,
-// on blocks lo…hi−1 (block u: channels (u%6)·16… of image u/6).
-// In blocks of 16 channels (NCHW16c): each output vector is the lanes' maximum over its 3x3 window
-// (stride 2x2, padding 0x0 ignored); the output is NCHW, through the worker's scratch.
+// pool2 runs pool2 (specs/fashion.net:45), 96x12x12 → 96x6x6 per image, on blocks lo…hi−1 (block u:
+// channels (u%6)·16… of image u/6). In blocks of 16 channels (NCHW16c): each output vector is the
+// lanes' maximum over its 3x3 window (stride 2x2, padding 0x0 ignored); the output is NCHW, through
+// the worker's scratch.
 func (m *Model) pool2(worker, lo, hi int) {
 	const (
-		inSize            = 13824     // 96x12x12
-		outSize           = 3456      // 96x6x6
-		ysAt, ysSize      = 0, 576    // a block's pooled vectors: [pixel][16]
+		inSize  = 13824 // 96x12x12
+		outSize = 3456  // 96x6x6
+		// ys: a block's pooled vectors: [pixel][16]
+		ysAt, ysSize      = 0, 576
 		inBlock, outBlock = 2304, 576 // a block of each
 		outPlane          = 36
 	)
@@ -347,21 +363,22 @@ func (m *Model) pool2(worker, lo, hi int) {
 // pool2Window is the geometry of pool2's windows over one channel plane.
 var pool2Window = runtime.Pool{H: 12, W: 12, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 6}
 
-// fc3 runs fc3 + fc3.relu (specs/fashion.net:46), 96x6x6 → 256 per image,
-// on the whole batch, each GEMM split over the workers.
-// One GEMM: inputs (n×3456) · weightsᵀ (3456×256) + bias, then max(0, ·).
-// Each image's 96x6x6 input is read as a vector in C, H, W order, as PyTorch flattens it.
-// For each 32 images, fc3Kernel instead: the images transposed, 16 outputs a call (fc3Rows, split
-// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
-// last 32 by the GEMM.
+// fc3 runs fc3 + fc3.relu (specs/fashion.net:46), 96x6x6 → 256 per image, on the whole batch, each
+// GEMM split over the workers. One GEMM: inputs (n×3456) · weightsᵀ (3456×256) + bias, then max(0,
+// ·). Each image's 96x6x6 input is read as a vector in C, H, W order, as PyTorch flattens it. For
+// each 32 images, fc3Kernel instead: the images transposed, 16 outputs a call (fc3Rows, split over
+// the workers), the outputs transposed back with the bias and ReLU; the images beyond the last 32
+// by the GEMM.
 func (m *Model) fc3() {
 	const (
-		inSize       = 3456         // 96x6x6
-		outSize      = 256          // 256
-		xsAt, xsSize = 0, 110592    // 32 images transposed: [input][image]
-		ysAt, ysSize = 110592, 8192 // the kernel's output: [block of 16 images][output][16]
-		images       = 32           // per call of the kernel: its accumulators' lanes
-		calls        = 16           // 16 outputs for 32 images each
+		inSize  = 3456 // 96x6x6
+		outSize = 256  // 256
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 110592
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize = 110592, 8192
+		images       = 32 // per call of the kernel: its accumulators' lanes
+		calls        = 16 // 16 outputs for 32 images each
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
 	full := m.n / images * images
@@ -401,8 +418,10 @@ func (m *Model) fc3() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc3Rows(worker, lo, hi int) {
 	const (
-		xsAt, xsSize          = 0, 110592    // 32 images transposed: [input][image]
-		ysAt, ysSize          = 110592, 8192 // the kernel's output: [block of 16 images][output][16]
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 110592
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize          = 110592, 8192
 		inSize, width, blocks = 3456, 16, 216
 	)
 	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc3Weight
@@ -414,8 +433,7 @@ func (m *Model) fc3Rows(worker, lo, hi int) {
 // fc3Zeros is fc3Kernel's bias: zero, the layer's own added after.
 var fc3Zeros [32]float32
 
-// fc3Dropout runs fc3.dropout (specs/fashion.net:48), 256 → 256 per image,
-// on images lo…hi−1.
+// fc3Dropout runs fc3.dropout (specs/fashion.net:48), 256 → 256 per image, on images lo…hi−1.
 // Training only: b = a·mask, mask 0 with probability 0.5, else 1/(1−0.5) (inverted dropout).
 func (m *Model) fc3Dropout(worker, lo, hi int) {
 	const (
@@ -437,9 +455,8 @@ func (m *Model) fc3Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc4 runs fc4 (specs/fashion.net:49), 256 → 10 per image,
-// on the whole batch, each GEMM split over the workers.
-// One GEMM: inputs (n×256) · weightsᵀ (256×10) + bias.
+// fc4 runs fc4 (specs/fashion.net:49), 256 → 10 per image, on the whole batch, each GEMM split over
+// the workers. One GEMM: inputs (n×256) · weightsᵀ (256×10) + bias.
 func (m *Model) fc4() {
 	const (
 		inSize  = 256 // 256

@@ -31,7 +31,56 @@ const (
 
 // Spec is the text of the spec this package was compiled from, for tools that need its settings
 // (the augment block, say) and for provenance.
-const Spec = "# AlexNet's design scaled to Fashion-MNIST's 28×28 grey images, trained end to end on the CPU by\n# `go run ./cmd/fashion` (README: Training on Fashion-MNIST). The paper's ingredients are all here\n# at a size that trains to over 91 % test accuracy in a few minutes on two cores: ReLU, LRN,\n# overlapping 3×3/2 max pooling, a convolution in two groups (the paper's two GPUs), dropout 0.5\n# before the classifier, random mirror images, SGD with momentum and a stepped learning rate.\n# Pooling comes before LRN in the first block, as in Caffe's CaffeNet, so that LRN normalises a\n# quarter as many values; rounding ceil is Caffe's pooling rule: (24 − 3)/2 + 1 = 11.5 → 12.\n\nnetwork fashion\ninput 1x28x28\nclasses 10\nrounding ceil\n\ninit {\n    weight kaiming(fan_in)\n    bias   0\n}\n\n# Batch 64 rather than the paper's 128: twice the updates per epoch, which for a network this small\n# is worth more than the larger batch's speed. Nine epochs at the full rate, then two at a tenth and\n# one at a hundredth (dropping after epochs 8 and 10 instead ended 0.4 points lower).\ntrain {\n    batch    64\n    epochs   12\n    sgd      lr 0.025 momentum 0.9 decay 0.0005 rule pytorch\n    lr_steps 9 11 gamma 0.1\n}\n\n# No crops: the language's crop must equal the input, and Fashion-MNIST's items fill the frame.\n# The normalisation is the data set's own: the mean and standard deviation of its training pixels.\naugment {\n    crop 28\n    flip horizontal\n    mean 0.2860\n    std  0.3530\n    eval center\n}\n\nconv1: conv 32 kernel 5                         -> 32x24x24\n       relu\npool1: maxpool 3 stride 2                       -> 32x12x12\n       lrn size 5 alpha 1e-4 beta 0.75 k 2\nconv2: conv 96 kernel 3 padding 1 groups 2      -> 96x12x12\n       relu\npool2: maxpool 3 stride 2                       -> 96x6x6\nfc3:   fc 256                                   -> 256\n       relu\n       dropout 0.5\nfc4:   fc 10                                    -> 10\nloss:  softmax\n"
+const Spec = "# AlexNet's design scaled to Fashion-MNIST's 28×28 grey images, trained end to end on the CPU by\n" +
+	"# `go run ./cmd/fashion` (README: Training on Fashion-MNIST). The paper's ingredients are all here\n" +
+	"# at a size that trains to over 91 % test accuracy in a few minutes on two cores: ReLU, LRN,\n" +
+	"# overlapping 3×3/2 max pooling, a convolution in two groups (the paper's two GPUs), dropout 0.5\n" +
+	"# before the classifier, random mirror images, SGD with momentum and a stepped learning rate.\n" +
+	"# Pooling comes before LRN in the first block, as in Caffe's CaffeNet, so that LRN normalises a\n" +
+	"# quarter as many values; rounding ceil is Caffe's pooling rule: (24 − 3)/2 + 1 = 11.5 → 12.\n" +
+	"\n" +
+	"network fashion\n" +
+	"input 1x28x28\n" +
+	"classes 10\n" +
+	"rounding ceil\n" +
+	"\n" +
+	"init {\n" +
+	"    weight kaiming(fan_in)\n" +
+	"    bias   0\n" +
+	"}\n" +
+	"\n" +
+	"# Batch 64 rather than the paper's 128: twice the updates per epoch, which for a network this small\n" +
+	"# is worth more than the larger batch's speed. Nine epochs at the full rate, then two at a tenth and\n" +
+	"# one at a hundredth (dropping after epochs 8 and 10 instead ended 0.4 points lower).\n" +
+	"train {\n" +
+	"    batch    64\n" +
+	"    epochs   12\n" +
+	"    sgd      lr 0.025 momentum 0.9 decay 0.0005 rule pytorch\n" +
+	"    lr_steps 9 11 gamma 0.1\n" +
+	"}\n" +
+	"\n" +
+	"# No crops: the language's crop must equal the input, and Fashion-MNIST's items fill the frame.\n" +
+	"# The normalisation is the data set's own: the mean and standard deviation of its training pixels.\n" +
+	"augment {\n" +
+	"    crop 28\n" +
+	"    flip horizontal\n" +
+	"    mean 0.2860\n" +
+	"    std  0.3530\n" +
+	"    eval center\n" +
+	"}\n" +
+	"\n" +
+	"conv1: conv 32 kernel 5                         -> 32x24x24\n" +
+	"       relu\n" +
+	"pool1: maxpool 3 stride 2                       -> 32x12x12\n" +
+	"       lrn size 5 alpha 1e-4 beta 0.75 k 2\n" +
+	"conv2: conv 96 kernel 3 padding 1 groups 2      -> 96x12x12\n" +
+	"       relu\n" +
+	"pool2: maxpool 3 stride 2                       -> 96x6x6\n" +
+	"fc3:   fc 256                                   -> 256\n" +
+	"       relu\n" +
+	"       dropout 0.5\n" +
+	"fc4:   fc 10                                    -> 10\n" +
+	"loss:  softmax\n"
 
 // Model holds the network's parameters and the buffers of its memory plan. A Model is not safe
 // for concurrent use; Forward's result is valid until the next call.

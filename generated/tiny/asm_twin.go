@@ -2,8 +2,9 @@
 
 package tiny
 
-// c1KernelGo is the pure-Go twin of c1KernelAVX512 and c1KernelAVX2: with out of at least 256 values, in
-// (blocks−1)·972 + 702, w blocks·432 and bias 16, it computes one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
+// c1KernelGo is the pure-Go twin of c1KernelAVX512 and c1KernelAVX2: with out of at least 256
+// values, in (blocks−1)·972 + 702, w blocks·432 and bias 16, it computes one output row. The
+// sum is in the same order as the assembly's, without fused multiply-adds.
 // For c1 + c1.relu (specs/tiny.net:33).
 //
 // Tile: 1×1, the plan's.
@@ -31,9 +32,9 @@ func c1KernelGo(out, in, w, bias []float32, blocks int) {
 	}
 }
 
-// c1UpdKernelGo is the pure-Go twin of c1UpdKernelAVX512 and c1UpdKernelAVX2: with dw of at least 48 values, in 934
-// and dy 4096, it computes a weight gradient's sums over an image. The sums are in the assembly's order, without fused
-// multiply-adds.
+// c1UpdKernelGo is the pure-Go twin of c1UpdKernelAVX512 and c1UpdKernelAVX2: with dw of at least
+// 48 values, in 934 and dy 4096, it computes a weight gradient's sums over an image. The sums are
+// in the assembly's order, without fused multiply-adds.
 // For the weight gradient of c1 (specs/tiny.net:33).
 //
 // Tile: 1×1, the plan's.
@@ -53,8 +54,9 @@ func c1UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// c2KernelGo is the pure-Go twin of c2KernelAVX512 and c2KernelAVX2: with out of at least 64 values, in
-// (blocks−1)·256 + 216, w blocks·384 and bias 16, it computes one output row. The sum is in the same order as the assembly's, without fused multiply-adds.
+// c2KernelGo is the pure-Go twin of c2KernelAVX512 and c2KernelAVX2: with out of at least 64
+// values, in (blocks−1)·256 + 216, w blocks·384 and bias 16, it computes one output row. The
+// sum is in the same order as the assembly's, without fused multiply-adds.
 // For c2 + c2.relu (specs/tiny.net:37).
 //
 // Tile: 1×1, the plan's.
@@ -82,9 +84,9 @@ func c2KernelGo(out, in, w, bias []float32, blocks int) {
 	}
 }
 
-// c2UpdKernelGo is the pure-Go twin of c2UpdKernelAVX512 and c2UpdKernelAVX2: with dw of at least 64 values, in 239
-// and dy 384, it computes a weight gradient's sums over an image. The sums are in the assembly's order, without fused
-// multiply-adds.
+// c2UpdKernelGo is the pure-Go twin of c2UpdKernelAVX512 and c2UpdKernelAVX2: with dw of at least
+// 64 values, in 239 and dy 384, it computes a weight gradient's sums over an image. The sums are in
+// the assembly's order, without fused multiply-adds.
 // For the weight gradient of c2 (specs/tiny.net:37).
 //
 // Tile: 1×1, the plan's.
@@ -104,8 +106,10 @@ func c2UpdKernelGo(dw, in, dy []float32) {
 	}
 }
 
-// fc1KernelGo is the pure-Go twin of fc1KernelAVX512 and fc1KernelAVX2: with out of at least 512 values, in
-// (blocks−1)·16 + 736, w blocks·512 and bias 32, it computes 16 outputs of a fully connected layer for 32 images. The sum is in the same order as the assembly's, without fused multiply-adds.
+// fc1KernelGo is the pure-Go twin of fc1KernelAVX512 and fc1KernelAVX2: with out of at least 512
+// values, in (blocks−1)·16 + 736, w blocks·512 and bias 32, it computes 16 outputs of a fully
+// connected layer for 32 images. The sum is in the same order as the assembly's, without fused
+// multiply-adds.
 // For fc1 + fc1.relu (specs/tiny.net:44).
 //
 // Tile: 1×2, the plan's.

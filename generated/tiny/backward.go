@@ -37,19 +37,20 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 }
 
 // c1Backward is the backward pass of c1 + c1.relu (specs/tiny.net:33), 3x16x16 → 8x16x16 per image,
-// on images lo…hi−1.
-// Per image: dW summed over the output pixels by c1UpdKernel (c1Upd: the input and dY copied into
-// the blocked layout; 3 input channels × 1 output blocks per call)
-// into the worker's partial sums.
+// on images lo…hi−1. Per image: dW summed over the output pixels by c1UpdKernel (c1Upd: the input
+// and dY copied into the blocked layout; 3 input channels × 1 output blocks per call) into the
+// worker's partial sums.
 func (m *Model) c1Backward(worker, lo, hi int) {
 	const (
-		inSize       = 768  // 3x16x16
-		outSize      = 2048 // 8x16x16
-		groups       = 1
-		rows         = 8      // output channels per group: the GEMM's M
-		cols         = 256    // output pixels 16x16: its N
-		dwAt, dwSize = 0, 432 // the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
-		dbAt         = 432    // the bias's gradient
+		inSize  = 768  // 3x16x16
+		outSize = 2048 // 8x16x16
+		groups  = 1
+		rows    = 8   // output channels per group: the GEMM's M
+		cols    = 256 // output pixels 16x16: its N
+		// dw: the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
+		dwAt, dwSize = 0, 432
+		// db: the bias's gradient
+		dbAt = 432
 	)
 	in, dy := m.x, m.grad[0][:m.n*outSize]
 	out := m.buf[0][:m.n*outSize]
@@ -71,13 +72,15 @@ func (m *Model) c1Backward(worker, lo, hi int) {
 // and dy (8x16x16).
 func (m *Model) c1Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gIn, gOut          = 1, 3, 8 // channels per group
-		inH, inW, pixels           = 16, 16, 256
-		ph, pw                     = 1, 1            // the padding
-		pixel, row, block, plane   = 1, 18, 972, 324 // strides of the input copy
-		inCopy, outCopy            = 972, 4096       // one group's copies
-		xsAt, xsSize               = 0, 972          // the input padded by 1x1: [group][plane][row][pixel]
-		ysAt, ysSize               = 972, 4096       // dY blocked: [group][block][row][pixel][16]
+		groups, gIn, gOut        = 1, 3, 8 // channels per group
+		inH, inW, pixels         = 16, 16, 256
+		ph, pw                   = 1, 1            // the padding
+		pixel, row, block, plane = 1, 18, 972, 324 // strides of the input copy
+		inCopy, outCopy          = 972, 4096       // one group's copies
+		// xs: the input padded by 1x1: [group][plane][row][pixel]
+		xsAt, xsSize = 0, 972
+		// ys: dY blocked: [group][block][row][pixel][16]
+		ysAt, ysSize               = 972, 4096
 		inBlocks, lanes, outBlocks = 1, 3, 1
 		kh, kw, t, f               = 3, 3, 3, 1 // the kernel, and the positions and blocks per call
 	)
@@ -113,22 +116,23 @@ func (m *Model) c1Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// c1LrnBackward is the backward pass of c1.lrn (specs/tiny.net:35), 8x16x16 → 8x16x16 per image,
-// on images lo…hi−1.
-// The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
+// c1LrnBackward is the backward pass of c1.lrn (specs/tiny.net:35), 8x16x16 → 8x16x16 per image, on
+// images lo…hi−1. The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
 // ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
 func (m *Model) c1LrnBackward(worker, lo, hi int) {
 	const (
-		termsAt, termsSize = 0, 2048   // every channel's terms g·a·s^(−β−1): [channel][pixel]
-		sumsAt, sumsSize   = 2048, 256 // a channel's window sums
-		channels           = 8
-		pixels             = 256
-		inSize, outSize    = 2048, 2048
-		before, after      = 2, 2 // channels in the window around c
-		k                  = float32(2)
-		scale              = float32(0.1) // α'
-		beta               = float32(0.75)
-		twoScaleBeta       = float32(0.15) // 2α'β
+		// terms: every channel's terms g·a·s^(−β−1): [channel][pixel]
+		termsAt, termsSize = 0, 2048
+		// sums: a channel's window sums
+		sumsAt, sumsSize = 2048, 256
+		channels         = 8
+		pixels           = 256
+		inSize, outSize  = 2048, 2048
+		before, after    = 2, 2 // channels in the window around c
+		k                = float32(2)
+		scale            = float32(0.1) // α'
+		beta             = float32(0.75)
+		twoScaleBeta     = float32(0.15) // 2α'β
 	)
 	in, dy, dx := m.buf[0][:m.n*inSize], m.grad[1][:m.n*outSize], m.grad[0][:m.n*inSize]
 	terms, sums := m.scratch[worker][termsAt:termsAt+termsSize], m.scratch[worker][sumsAt:sumsAt+sumsSize]
@@ -157,10 +161,9 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// p1Backward is the backward pass of p1 (specs/tiny.net:36), 8x16x16 → 8x8x8 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output's gradient goes to the position of its 3x3 window's maximum (stride 2x2,
-// padding 1x1), found again in the input.
+// p1Backward is the backward pass of p1 (specs/tiny.net:36), 8x16x16 → 8x8x8 per image, on planes
+// lo…hi−1 (plane u: channel u%C of image u/C). Each output's gradient goes to the position of its
+// 3x3 window's maximum (stride 2x2, padding 1x1), found again in the input.
 func (m *Model) p1Backward(worker, lo, hi int) {
 	const (
 		inSize            = 2048    // 8x16x16
@@ -178,23 +181,23 @@ func (m *Model) p1Backward(worker, lo, hi int) {
 	}
 }
 
-// c2Backward is the backward pass of c2 + c2.relu (specs/tiny.net:37), 8x8x8 → 12x6x4 per image,
-// on images lo…hi−1.
-// Per image: dW summed over the output pixels by c2UpdKernel (c2Upd: the input read in place, dY
-// in the blocked layout; 4 input channels × 1 output blocks per call)
-// into the worker's partial sums,
-// and dX = col2im(Wᵀ·dY) (24×6 · 6×24).
+// c2Backward is the backward pass of c2 + c2.relu (specs/tiny.net:37), 8x8x8 → 12x6x4 per image, on
+// images lo…hi−1. Per image: dW summed over the output pixels by c2UpdKernel (c2Upd: the input read
+// in place, dY in the blocked layout; 4 input channels × 1 output blocks per call) into the
+// worker's partial sums, and dX = col2im(Wᵀ·dY) (24×6 · 6×24).
 func (m *Model) c2Backward(worker, lo, hi int) {
 	const (
-		inSize                 = 512 // 8x8x8
-		outSize                = 288 // 12x6x4
-		groups                 = 2
-		rows                   = 6        // output channels per group: the GEMM's M
-		cols                   = 24       // output pixels 6x4: its N
-		depth                  = 24       // values per patch, 4x3x2: its K
-		inGroup                = 256      // input values per group
-		dwAt, dwSize           = 440, 768 // the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
-		patchesAt, patchesSize = 0, 576   // one group's patch gradients Wᵀ·dY: [value of a patch][output pixel]
+		inSize  = 512 // 8x8x8
+		outSize = 288 // 12x6x4
+		groups  = 2
+		rows    = 6   // output channels per group: the GEMM's M
+		cols    = 24  // output pixels 6x4: its N
+		depth   = 24  // values per patch, 4x3x2: its K
+		inGroup = 256 // input values per group
+		// dw: the weights' gradient, [group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]
+		dwAt, dwSize = 440, 768
+		// patches: one group's patch gradients Wᵀ·dY: [value of a patch][output pixel]
+		patchesAt, patchesSize = 0, 576
 	)
 	in, dy := m.buf[2][:m.n*inSize], m.grad[1][:m.n*outSize]
 	out := m.buf[3][:m.n*outSize]
@@ -229,11 +232,12 @@ func (m *Model) c2Backward(worker, lo, hi int) {
 // and dy (12x6x4).
 func (m *Model) c2Upd(worker int, src, dy, dw []float32) {
 	const (
-		groups, gOut               = 2, 6 // channels per group
-		pixels                     = 24
-		pixel, row, block, plane   = 1, 8, 256, 64 // strides of the input copy
-		inCopy, outCopy            = 256, 384      // one group's copies
-		ysAt, ysSize               = 0, 768        // dY blocked: [group][block][row][pixel][16]
+		groups, gOut             = 2, 6 // channels per group
+		pixels                   = 24
+		pixel, row, block, plane = 1, 8, 256, 64 // strides of the input copy
+		inCopy, outCopy          = 256, 384      // one group's copies
+		// ys: dY blocked: [group][block][row][pixel][16]
+		ysAt, ysSize               = 0, 768
 		inBlocks, lanes, outBlocks = 1, 4, 1
 		kh, kw, t, f               = 3, 2, 4, 1 // the kernel, and the positions and blocks per call
 	)
@@ -262,22 +266,23 @@ func (m *Model) c2Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// c2LrnBackward is the backward pass of c2.lrn (specs/tiny.net:39), 12x6x4 → 12x6x4 per image,
-// on images lo…hi−1.
-// The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
+// c2LrnBackward is the backward pass of c2.lrn (specs/tiny.net:39), 12x6x4 → 12x6x4 per image, on
+// images lo…hi−1. The exact gradient: with b_i = a_i·s_i^−β and s_i = k + α'·Σ_{j∈W(i)} a_j²,
 // ∂L/∂a_j = g_j·s_j^−β − 2α'β·a_j·Σ_{i: j∈W(i)} g_i·a_i·s_i^(−β−1).
 func (m *Model) c2LrnBackward(worker, lo, hi int) {
 	const (
-		termsAt, termsSize = 0, 288  // every channel's terms g·a·s^(−β−1): [channel][pixel]
-		sumsAt, sumsSize   = 288, 24 // a channel's window sums
-		channels           = 12
-		pixels             = 24
-		inSize, outSize    = 288, 288
-		before, after      = 1, 1 // channels in the window around c
-		k                  = float32(1)
-		scale              = float32(0.016666668) // α'
-		beta               = float32(0.75)
-		twoScaleBeta       = float32(0.025) // 2α'β
+		// terms: every channel's terms g·a·s^(−β−1): [channel][pixel]
+		termsAt, termsSize = 0, 288
+		// sums: a channel's window sums
+		sumsAt, sumsSize = 288, 24
+		channels         = 12
+		pixels           = 24
+		inSize, outSize  = 288, 288
+		before, after    = 1, 1 // channels in the window around c
+		k                = float32(1)
+		scale            = float32(0.016666668) // α'
+		beta             = float32(0.75)
+		twoScaleBeta     = float32(0.025) // 2α'β
 	)
 	in, dy, dx := m.buf[3][:m.n*inSize], m.grad[0][:m.n*outSize], m.grad[1][:m.n*inSize]
 	terms, sums := m.scratch[worker][termsAt:termsAt+termsSize], m.scratch[worker][sumsAt:sumsAt+sumsSize]
@@ -306,10 +311,9 @@ func (m *Model) c2LrnBackward(worker, lo, hi int) {
 	}
 }
 
-// p2Backward is the backward pass of p2 (specs/tiny.net:40), 12x6x4 → 12x3x2 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output's gradient is spread over its 3x3 window (stride 2x2),
-// divided by the window's size counting padding (0x0).
+// p2Backward is the backward pass of p2 (specs/tiny.net:40), 12x6x4 → 12x3x2 per image, on planes
+// lo…hi−1 (plane u: channel u%C of image u/C). Each output's gradient is spread over its 3x3 window
+// (stride 2x2), divided by the window's size counting padding (0x0).
 func (m *Model) p2Backward(worker, lo, hi int) {
 	const (
 		inSize            = 288   // 12x6x4
@@ -326,9 +330,9 @@ func (m *Model) p2Backward(worker, lo, hi int) {
 	}
 }
 
-// aBackward is the backward pass of a (specs/tiny.net:41), 12x3x2 → 12x2x2 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output's gradient is spread over its window, divided by the window's size.
+// aBackward is the backward pass of a (specs/tiny.net:41), 12x3x2 → 12x2x2 per image, on planes
+// lo…hi−1 (plane u: channel u%C of image u/C). Each output's gradient is spread over its window,
+// divided by the window's size.
 func (m *Model) aBackward(worker, lo, hi int) {
 	const (
 		inSize            = 72   // 12x3x2
@@ -341,9 +345,8 @@ func (m *Model) aBackward(worker, lo, hi int) {
 	}
 }
 
-// aTanhBackward is the backward pass of a.tanh (specs/tiny.net:42), 12x2x2 → 12x2x2 per image,
-// on images lo…hi−1.
-// da = db·(1 − b²), from the output b.
+// aTanhBackward is the backward pass of a.tanh (specs/tiny.net:42), 12x2x2 → 12x2x2 per image, on
+// images lo…hi−1. da = db·(1 − b²), from the output b.
 func (m *Model) aTanhBackward(worker, lo, hi int) {
 	const (
 		inSize  = 48 // 12x2x2
@@ -355,9 +358,9 @@ func (m *Model) aTanhBackward(worker, lo, hi int) {
 	}
 }
 
-// fc1Backward is the backward pass of fc1 + fc1.relu (specs/tiny.net:44), 48 → 16 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (16×n · n×48) and dX = dY·W (n×16 · 16×48).
+// fc1Backward is the backward pass of fc1 + fc1.relu (specs/tiny.net:44), 48 → 16 per image, on the
+// whole batch, each GEMM split over the workers. dW = dYᵀ·X (16×n · n×48) and dX = dY·W (n×16 ·
+// 16×48).
 func (m *Model) fc1Backward() {
 	const (
 		inSize  = 48 // 48
@@ -392,10 +395,9 @@ func (m *Model) fc1Backward() {
 	})
 }
 
-// fc1DropoutBackward is the backward pass of fc1.dropout (specs/tiny.net:46), 16 → 16 per image,
-// on images lo…hi−1.
-// The gradient times the mask of the last training-mode Forward,
-// or itself after an inference-mode one.
+// fc1DropoutBackward is the backward pass of fc1.dropout (specs/tiny.net:46), 16 → 16 per image, on
+// images lo…hi−1. The gradient times the mask of the last training-mode Forward, or itself after an
+// inference-mode one.
 func (m *Model) fc1DropoutBackward(worker, lo, hi int) {
 	const (
 		inSize  = 16 // 16
@@ -412,9 +414,8 @@ func (m *Model) fc1DropoutBackward(worker, lo, hi int) {
 	}
 }
 
-// fc2Backward is the backward pass of fc2 (specs/tiny.net:47), 16 → 10 per image,
-// on the whole batch, each GEMM split over the workers.
-// dW = dYᵀ·X (10×n · n×16) and dX = dY·W (n×10 · 10×16).
+// fc2Backward is the backward pass of fc2 (specs/tiny.net:47), 16 → 10 per image, on the whole
+// batch, each GEMM split over the workers. dW = dYᵀ·X (10×n · n×16) and dX = dY·W (n×10 · 10×16).
 func (m *Model) fc2Backward() {
 	const (
 		inSize  = 16 // 16

@@ -7,11 +7,11 @@ import (
 	"math"
 )
 
-// c1 runs c1 + c1.relu (specs/tiny.net:33), 3x16x16 → 8x16x16 per image,
-// on images lo…hi−1.
-// Per image and group: the input copied into a padded copy (3 planes of 18x18 pixels), 1 output blocks of 16
-// channels computed by c1Kernel, 1 blocks and a row at a time, the bias added, then max(0, ·);
-// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
+// c1 runs c1 + c1.relu (specs/tiny.net:33), 3x16x16 → 8x16x16 per image, on images lo…hi−1. Per
+// image and group: the input copied into a padded copy (3 planes of 18x18 pixels), 1 output blocks
+// of 16 channels computed by c1Kernel, 1 blocks and a row at a time, the bias added, then max(0,
+// ·); then copied back to NCHW. The rows of one image are split over the workers when they have
+// fewer images.
 func (m *Model) c1(worker, lo, hi int) {
 	const (
 		inSize  = 768  // 3x16x16
@@ -31,9 +31,11 @@ func (m *Model) c1Image(worker int, src, dst []float32) {
 		ph, pw            = 1, 1      // the padding
 		row, plane        = 18, 324   // strides of the input copy
 		inCopy, outCopy   = 972, 4096 // one group's copies
-		xsAt, xsSize      = 0, 972    // the input padded by 1x1: [group][plane][row][pixel]
-		ysAt, ysSize      = 972, 4096 // the output blocked: [group][block][row][pixel][16]
-		rows              = 16        // kernel calls, each an output row of 1 blocks of a group
+		// xs: the input padded by 1x1: [group][plane][row][pixel]
+		xsAt, xsSize = 0, 972
+		// ys: the output blocked: [group][block][row][pixel][16]
+		ysAt, ysSize = 972, 4096
+		rows         = 16 // kernel calls, each an output row of 1 blocks of a group
 	)
 	ys := m.scratch[worker][ysAt : ysAt+ysSize]
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -62,8 +64,10 @@ func (m *Model) c1Image(worker int, src, dst []float32) {
 // worker 0's copies.
 func (m *Model) c1Rows(worker, lo, hi int) {
 	const (
-		xsAt, xsSize            = 0, 972    // the input padded by 1x1: [group][plane][row][pixel]
-		ysAt, ysSize            = 972, 4096 // the output blocked: [group][block][row][pixel][16]
+		// xs: the input padded by 1x1: [group][plane][row][pixel]
+		xsAt, xsSize = 0, 972
+		// ys: the output blocked: [group][block][row][pixel][16]
+		ysAt, ysSize            = 972, 4096
 		calls, outH, outW       = 1, 16, 16
 		sh, row                 = 1, 18 // the stride, and a row of the input copy
 		inCopy, outCopy         = 972, 4096
@@ -86,8 +90,10 @@ func (m *Model) c1Rows(worker, lo, hi int) {
 // [1 output blocks][16 channels], zero for channels beyond the group's; then the biases.
 func (m *Model) c1Pack() {
 	const (
-		weightsAt             = 0   // the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
-		biasesAt              = 432 // the biases, [group][output block][16]
+		// weights: the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		weightsAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt              = 432
 		gIn, gOut, kh, kw     = 3, 8, 3, 3
 		lanes, perCall, calls = 3, 1, 1
 		callWeights           = 432
@@ -108,13 +114,13 @@ func (m *Model) c1Pack() {
 	}
 }
 
-// c1Lrn runs c1.lrn (specs/tiny.net:35), 8x16x16 → 8x16x16 per image,
-// on images lo…hi−1.
-// b = a / (2 + 0.1·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside;
-// α' = α = 0.1 (the paper's convention).
+// c1Lrn runs c1.lrn (specs/tiny.net:35), 8x16x16 → 8x16x16 per image, on images lo…hi−1. b = a / (2
+// + 0.1·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside; α' = α = 0.1 (the
+// paper's convention).
 func (m *Model) c1Lrn(worker, lo, hi int) {
 	const (
-		sumsAt, sumsSize = 0, 256 // a channel's window sums
+		// sums: a channel's window sums
+		sumsAt, sumsSize = 0, 256
 		channels         = 8
 		pixels           = 256
 		inSize, outSize  = 2048, 2048
@@ -137,9 +143,9 @@ func (m *Model) c1Lrn(worker, lo, hi int) {
 	}
 }
 
-// p1 runs p1 (specs/tiny.net:36), 8x16x16 → 8x8x8 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output is the maximum of its 3x3 window (stride 2x2, padding 1x1 ignored).
+// p1 runs p1 (specs/tiny.net:36), 8x16x16 → 8x8x8 per image, on planes lo…hi−1 (plane u: channel
+// u%C of image u/C). Each output is the maximum of its 3x3 window (stride 2x2, padding 1x1
+// ignored).
 func (m *Model) p1(worker, lo, hi int) {
 	const (
 		inSize            = 2048    // 8x16x16
@@ -164,11 +170,10 @@ var p1Window = runtime.Pool{H: 16, W: 16, KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW:
 // pass writes the input gradient through it.
 var c2Geometry = runtime.Conv{C: 4, H: 8, W: 8, KH: 3, KW: 2, SH: 1, SW: 2, PH: 0, PW: 0, OutH: 6, OutW: 4}
 
-// c2 runs c2 + c2.relu (specs/tiny.net:37), 8x8x8 → 12x6x4 per image,
-// on images lo…hi−1.
-// Per image and group: the image read in place (planes without padding), 1 output blocks of 16
-// channels computed by c2Kernel, 1 blocks and a row at a time, then max(0, ·);
-// then copied back to NCHW. The rows of one image are split over the workers when they have fewer images.
+// c2 runs c2 + c2.relu (specs/tiny.net:37), 8x8x8 → 12x6x4 per image, on images lo…hi−1. Per image
+// and group: the image read in place (planes without padding), 1 output blocks of 16 channels
+// computed by c2Kernel, 1 blocks and a row at a time, then max(0, ·); then copied back to NCHW. The
+// rows of one image are split over the workers when they have fewer images.
 func (m *Model) c2(worker, lo, hi int) {
 	const (
 		inSize  = 512 // 8x8x8
@@ -185,9 +190,10 @@ func (m *Model) c2Image(worker int, src, dst []float32) {
 	const (
 		groups, gOut = 2, 6 // channels per group
 		pixels       = 24
-		outCopy      = 384    // one group's copies
-		ysAt, ysSize = 0, 768 // the output blocked: [group][block][row][pixel][16]
-		rows         = 12     // kernel calls, each an output row of 1 blocks of a group
+		outCopy      = 384 // one group's copies
+		// ys: the output blocked: [group][block][row][pixel][16]
+		ysAt, ysSize = 0, 768
+		rows         = 12 // kernel calls, each an output row of 1 blocks of a group
 	)
 	m.ins[worker] = src // the kernels read the image in place: its copy would be the same
 	ys := m.scratch[worker][ysAt : ysAt+ysSize]
@@ -209,7 +215,8 @@ func (m *Model) c2Image(worker int, src, dst []float32) {
 // worker 0's copies.
 func (m *Model) c2Rows(worker, lo, hi int) {
 	const (
-		ysAt, ysSize            = 0, 768 // the output blocked: [group][block][row][pixel][16]
+		// ys: the output blocked: [group][block][row][pixel][16]
+		ysAt, ysSize            = 0, 768
 		calls, outH, outW       = 1, 6, 4
 		sh, row                 = 1, 8 // the stride, and a row of the input copy
 		inCopy, outCopy         = 256, 384
@@ -232,8 +239,10 @@ func (m *Model) c2Rows(worker, lo, hi int) {
 // [1 output blocks][16 channels], zero for channels beyond the group's; then the biases.
 func (m *Model) c2Pack() {
 	const (
-		weightsAt             = 0   // the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
-		biasesAt              = 768 // zero biases, [group][output block][16]
+		// weights: the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		weightsAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt              = 768
 		gIn, gOut, kh, kw     = 4, 6, 3, 2
 		lanes, perCall, calls = 4, 1, 1
 		callWeights           = 384
@@ -254,13 +263,13 @@ func (m *Model) c2Pack() {
 	}
 }
 
-// c2Lrn runs c2.lrn (specs/tiny.net:39), 12x6x4 → 12x6x4 per image,
-// on images lo…hi−1.
-// b = a / (1 + 0.016666666666666666·Σa²)^0.75, the sum over channels c−1…c+1 of the same pixel, zero outside;
-// α' = α/n = 0.05/3 (PyTorch's and Caffe's convention).
+// c2Lrn runs c2.lrn (specs/tiny.net:39), 12x6x4 → 12x6x4 per image, on images lo…hi−1. b = a / (1 +
+// 0.016666666666666666·Σa²)^0.75, the sum over channels c−1…c+1 of the same pixel, zero outside; α'
+// = α/n = 0.05/3 (PyTorch's and Caffe's convention).
 func (m *Model) c2Lrn(worker, lo, hi int) {
 	const (
-		sumsAt, sumsSize = 0, 24 // a channel's window sums
+		// sums: a channel's window sums
+		sumsAt, sumsSize = 0, 24
 		channels         = 12
 		pixels           = 24
 		inSize, outSize  = 288, 288
@@ -283,10 +292,9 @@ func (m *Model) c2Lrn(worker, lo, hi int) {
 	}
 }
 
-// p2 runs p2 (specs/tiny.net:40), 12x6x4 → 12x3x2 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Each output is the sum of its 3x3 window (stride 2x2) divided by the window's size,
-// counting padding (0x0) but not what lies beyond it, as PyTorch's AvgPool2d.
+// p2 runs p2 (specs/tiny.net:40), 12x6x4 → 12x3x2 per image, on planes lo…hi−1 (plane u: channel
+// u%C of image u/C). Each output is the sum of its 3x3 window (stride 2x2) divided by the window's
+// size, counting padding (0x0) but not what lies beyond it, as PyTorch's AvgPool2d.
 func (m *Model) p2(worker, lo, hi int) {
 	const (
 		inSize            = 288   // 12x6x4
@@ -306,9 +314,9 @@ func (m *Model) p2(worker, lo, hi int) {
 // p2Window is the geometry of p2's windows over one channel plane.
 var p2Window = runtime.Pool{H: 6, W: 4, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, PW: 0, OutH: 3, OutW: 2}
 
-// a runs a (specs/tiny.net:41), 12x3x2 → 12x2x2 per image,
-// on planes lo…hi−1 (plane u: channel u%C of image u/C).
-// Output (oy, ox) is the mean of input rows ⌊oy·inH/outH⌋ … ⌈(oy+1)·inH/outH⌉−1 and the columns likewise.
+// a runs a (specs/tiny.net:41), 12x3x2 → 12x2x2 per image, on planes lo…hi−1 (plane u: channel u%C
+// of image u/C). Output (oy, ox) is the mean of input rows ⌊oy·inH/outH⌋ … ⌈(oy+1)·inH/outH⌉−1 and
+// the columns likewise.
 func (m *Model) a(worker, lo, hi int) {
 	const (
 		inSize            = 72   // 12x3x2
@@ -324,9 +332,8 @@ func (m *Model) a(worker, lo, hi int) {
 // aWindow is the geometry of a over one channel plane.
 var aWindow = runtime.AdaptivePool{H: 3, W: 2, OutH: 2, OutW: 2}
 
-// aTanh runs a.tanh (specs/tiny.net:42), 12x2x2 → 12x2x2 per image,
-// on images lo…hi−1.
-// b = tanh(a), in place.
+// aTanh runs a.tanh (specs/tiny.net:42), 12x2x2 → 12x2x2 per image, on images lo…hi−1. b = tanh(a),
+// in place.
 func (m *Model) aTanh(worker, lo, hi int) {
 	const (
 		inSize  = 48 // 12x2x2
@@ -338,20 +345,21 @@ func (m *Model) aTanh(worker, lo, hi int) {
 	}
 }
 
-// fc1 runs fc1 + fc1.relu (specs/tiny.net:44), 48 → 16 per image,
-// on the whole batch, each GEMM split over the workers.
-// One GEMM: inputs (n×48) · weightsᵀ (48×16) + bias, then max(0, ·).
-// For each 32 images, fc1Kernel instead: the images transposed, 16 outputs a call (fc1Rows, split
-// over the workers), the outputs transposed back with the bias and ReLU; the images beyond the
-// last 32 by the GEMM.
+// fc1 runs fc1 + fc1.relu (specs/tiny.net:44), 48 → 16 per image, on the whole batch, each GEMM
+// split over the workers. One GEMM: inputs (n×48) · weightsᵀ (48×16) + bias, then max(0, ·). For
+// each 32 images, fc1Kernel instead: the images transposed, 16 outputs a call (fc1Rows, split over
+// the workers), the outputs transposed back with the bias and ReLU; the images beyond the last 32
+// by the GEMM.
 func (m *Model) fc1() {
 	const (
-		inSize       = 48        // 48
-		outSize      = 16        // 16
-		xsAt, xsSize = 0, 1536   // 32 images transposed: [input][image]
-		ysAt, ysSize = 1536, 512 // the kernel's output: [block of 16 images][output][16]
-		images       = 32        // per call of the kernel: its accumulators' lanes
-		calls        = 1         // 16 outputs for 32 images each
+		inSize  = 48 // 48
+		outSize = 16 // 16
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 1536
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize = 1536, 512
+		images       = 32 // per call of the kernel: its accumulators' lanes
+		calls        = 1  // 16 outputs for 32 images each
 	)
 	in, out := m.buf[4][:m.n*inSize], m.buf[5][:m.n*outSize]
 	full := m.n / images * images
@@ -391,8 +399,10 @@ func (m *Model) fc1() {
 // transposed in the scratch of worker 0.
 func (m *Model) fc1Rows(worker, lo, hi int) {
 	const (
-		xsAt, xsSize          = 0, 1536   // 32 images transposed: [input][image]
-		ysAt, ysSize          = 1536, 512 // the kernel's output: [block of 16 images][output][16]
+		// xs: 32 images transposed: [input][image]
+		xsAt, xsSize = 0, 1536
+		// ys: the kernel's output: [block of 16 images][output][16]
+		ysAt, ysSize          = 1536, 512
 		inSize, width, blocks = 48, 16, 3
 	)
 	xs, ys, w := m.scratch[0][xsAt:xsAt+xsSize], m.scratch[0][ysAt:ysAt+ysSize], m.fc1Weight
@@ -404,9 +414,8 @@ func (m *Model) fc1Rows(worker, lo, hi int) {
 // fc1Zeros is fc1Kernel's bias: zero, the layer's own added after.
 var fc1Zeros [32]float32
 
-// fc1Dropout runs fc1.dropout (specs/tiny.net:46), 16 → 16 per image,
-// on images lo…hi−1.
-// Training only: b = a·mask, mask 0 with probability 0.3, else 1/(1−0.3) (inverted dropout).
+// fc1Dropout runs fc1.dropout (specs/tiny.net:46), 16 → 16 per image, on images lo…hi−1. Training
+// only: b = a·mask, mask 0 with probability 0.3, else 1/(1−0.3) (inverted dropout).
 func (m *Model) fc1Dropout(worker, lo, hi int) {
 	const (
 		inSize  = 16 // 16
@@ -427,9 +436,8 @@ func (m *Model) fc1Dropout(worker, lo, hi int) {
 	}
 }
 
-// fc2 runs fc2 (specs/tiny.net:47), 16 → 10 per image,
-// on the whole batch, each GEMM split over the workers.
-// One GEMM: inputs (n×16) · weightsᵀ (16×10) + bias.
+// fc2 runs fc2 (specs/tiny.net:47), 16 → 10 per image, on the whole batch, each GEMM split over the
+// workers. One GEMM: inputs (n×16) · weightsᵀ (16×10) + bias.
 func (m *Model) fc2() {
 	const (
 		inSize  = 16 // 16
