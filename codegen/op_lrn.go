@@ -15,10 +15,14 @@ func init() {
 // constants as float32, as the runtime's LRN kernels take them.
 func lrnConsts(s *compiler.Step, p compiler.Pass) []constant {
 	l, shape := s.Main().LRN(), s.In()
+	chunk := shape.H * shape.W // NCHW: an image's pixels
+	if b := s.LRNBlocking(); b != nil {
+		chunk = b.Chunk
+	}
 	return append(regions(s.Kernel(p)),
 		def("channels", shape.C),
 		def("pixels", shape.H*shape.W),
-		def("chunk", compiler.LRNChunkOf(shape)).note("pixels at a time, in the channel-blocked layout"),
+		def("chunk", chunk).note("pixels at a time, in the channel-blocked layout"),
 		def("inSize, outSize", int(shape.Size()), int(shape.Size())),
 		def("before, after", l.Size/2, (l.Size-1)/2).note("channels in the window around c"),
 		def("k", float32(l.K)),
@@ -85,12 +89,12 @@ func lrnForward(g *gen, f *jen.File, s *compiler.Step) {
 }
 
 // lrnGathered is what an LRN kernel's comment says of the chunks it gathers (a step that reads
-// or writes the blocked layout, not both): compiler.LRNChunk pixels, a multiple of 16 so that
+// or writes the blocked layout, not both): the plan's chunks of pixels, a multiple of 16 so that
 // the runtime's kernels run whole vectors, their channels gathered as NCHW rows in the worker's
 // scratch (16×16 transposes), normalised as in NCHW, and scattered back.
 func lrnGathered(s *compiler.Step) string {
 	return fmt.Sprintf("\nIn %d pixels at a time: their channels gathered from %s as rows in the worker's scratch,\nnormalised, and scattered back as %s.",
-		compiler.LRNChunkOf(s.In()), s.InLayout, s.Layout)
+		s.LRNBlocking().Chunk, s.InLayout, s.Layout)
 }
 
 // chunkIn is the code that gathers pixels p0…p0+len(sums)−1 of an image, src (channels×pixels
@@ -122,7 +126,7 @@ func lrnBackward(g *gen, f *jen.File, s *compiler.Step) {
 	how := ""
 	switch s.InputGrad {
 	case compiler.LRNBackwardBlocked:
-		how = fmt.Sprintf("\nIn chunks of %d pixels: the windows' sums of squares and of the terms in the blocked layout.", compiler.LRNChunkOf(s.In()))
+		how = fmt.Sprintf("\nIn chunks of %d pixels: the windows' sums of squares and of the terms in the blocked layout.", s.LRNBlocking().Chunk)
 	case compiler.LRNBackwardGathered:
 		how = lrnGathered(s)
 	}
@@ -229,7 +233,7 @@ func lrnWindowForward(g *gen, f *jen.File, s *compiler.Step, how string) {
 	shape := s.In()
 	k := s.Kernel(compiler.PassForward)
 	loop := k.Loop("Chunks")
-	chunk := compiler.LRNChunkOf(shape)
+	chunk := s.LRNBlocking().Chunk
 	g.doc(f, s, false, how+fmt.Sprintf("\nIn chunks of %d pixels (%s%s, split over the workers when they have fewer images): the\n"+
 		"windows summed in the blocked layout by runtime.LRNWindowBlocked, then each block scaled.", chunk, name, loop.Name))
 	kernel(f, s, name, []constant{def("chunks", loop.Items).note("per image: %s each", loop.Item)},

@@ -1,8 +1,14 @@
 // Package compiler turns a parsed spec into a verified intermediate representation (IR): a
 // Network whose layers carry their shapes, parameters and costs, grouped into the steps of the
-// generated code with every decision that code embodies — buffers, kernel strategies, work
-// split, scratch, partial sums, masks, layouts — for code generation and for `netc check` to
-// read from one place. Codegen decides nothing; it writes down the lowered IR.
+// generated code with every decision that code embodies — buffers, layouts, kernel strategies,
+// the op's own plan of its kernels (a conv's ConvBlocking, a fully connected layer's
+// FCBlocking, LRN's chunks), and per kernel (Kernel, kernel.go) the register tiles of each
+// instruction-set form (AVX-512, AVX2, the Go twins), the loops its work splits into for one
+// image and their item counts, the named regions of the workers' scratch with their offsets and
+// sizes, and the parts of the packed weights and partial sums — for code generation and for
+// `netc check -v` to read from one place. Codegen decides nothing; it writes down the lowered
+// IR, and a test of codegen fails when the generated code states a tile, item count or offset
+// that the plan does not hold.
 //
 // Everything the compiler knows about an op kind is one row of the op table (op.go): its word
 // and settings, shape rule, parameters and initialisation, forward and backward multiply-adds,
@@ -19,9 +25,13 @@
 //	count   (count.go)   parameters, forward and backward multiply-adds, activation bytes
 //	fuse    (fuse.go)    group layers into the steps of the generated code (relu into its conv/fc)
 //	plan    (plan.go)    assign the activation and gradient buffers, reusing what nothing reads
-//	lower   (lower.go)   per step: split, kernel strategies, scratch, partial sums, masks, layout
+//	lower   (lower.go)   per step: split, strategies, layouts, and each kernel's tiles, loops and
+//	                     regions (the op rows' laidOut, after the layouts); partial sums, masks
 //
 // Verify (verify.go) checks the invariants of each stage and runs between the passes, so a pass
-// that breaks the IR is named at once. Errors are dsl.Errors at the spec's positions, all of
+// that breaks the IR is named at once; for the lowered IR, that every region lies inside its
+// buffer, overlaps no other of its kernel, and holds what the kernel's calls reach into it
+// (computed apart from its size), that every tile fits its form's registers, and, through each
+// op's checkPlan, that a conv's blockings hold their convolution. Errors are dsl.Errors at the spec's positions, all of
 // them, sorted. Network.Memory says what the generated package allocates.
 package compiler

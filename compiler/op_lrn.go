@@ -28,7 +28,7 @@ const (
 	LRNForward  Strategy = "window sums, scale"
 	LRNBackward Strategy = "window terms"
 	// From or to the channel-blocked layout (but not both, or with more than 16 channels each
-	// way): per chunk of LRNChunk pixels, the chunk's channels gathered as NCHW rows in the
+	// way): per chunk of pixels (LRNBlocking), the chunk's channels gathered as NCHW rows in the
 	// scratch, normalised as in NCHW, and scattered back.
 	LRNForwardGathered  Strategy = "window sums of gathered chunks, scale"
 	LRNBackwardGathered Strategy = "window terms of gathered chunks"
@@ -39,14 +39,24 @@ const (
 	LRNBackwardBlocked Strategy = "window terms in blocks"
 )
 
-// LRNChunk is how many pixels of an image LRN normalises at a time in the channel-blocked
+// lrnChunk is how many pixels of an image LRN normalises at a time in the channel-blocked
 // layout: a multiple of 16, so that the runtime's kernels see whole vectors but in the image's
 // last chunk, and small enough that a chunk's channels stay in L2.
-const LRNChunk = 128
+const lrnChunk = 128
 
-// LRNChunkOf is how many pixels at a time LRN normalises an input of shape in, in the
-// channel-blocked layout: LRNChunk, or all of them when there are fewer.
-func LRNChunkOf(in Shape) int { return min(LRNChunk, in.H*in.W) }
+// LRNBlocking is the plan of an LRN step that reads or writes the channel-blocked layout: it
+// normalises Chunk pixels of an image at a time (lrnChunk, or all of them when there are
+// fewer).
+type LRNBlocking struct{ Chunk int }
+
+// String describes the plan as `netc check -v` prints it.
+func (b *LRNBlocking) String() string { return fmt.Sprintf("chunks of %d pixels", b.Chunk) }
+
+// LRNBlocking returns the plan of an LRN step in the channel-blocked layout, or nil.
+func (s *Step) LRNBlocking() *LRNBlocking {
+	b, _ := s.Blocking.(*LRNBlocking)
+	return b
+}
 
 // OpLRN is local response normalisation across channels (PyTorch's LocalResponseNorm, or the
 // AlexNet paper's convention with `paper`). Its backward pass reads its input.
@@ -78,6 +88,16 @@ var OpLRN = newOp(&opDef{
 	readsBlocked:  func(s *Step) bool { return !s.In().Flat },
 	writesBlocked: func(s *Step, in Layout) bool { return in == LayoutBlocked },
 	laidOut:       lrnKernels,
+	checkPlan: func(s *Step) error {
+		b, pixels := s.LRNBlocking(), s.In().H*s.In().W
+		switch {
+		case (b != nil) != (s.InLayout == LayoutBlocked || s.Layout == LayoutBlocked):
+			return fmt.Errorf("chunks %v between layouts %v and %v", b, s.InLayout, s.Layout)
+		case b != nil && (b.Chunk < 1 || b.Chunk > pixels || b.Chunk%ChannelBlock != 0 && b.Chunk != pixels):
+			return fmt.Errorf("chunks of %d of %d pixels", b.Chunk, pixels)
+		}
+		return nil
+	},
 	torch: func(l *Layer) string {
 		p := l.LRN()
 		alpha := p.Alpha // PyTorch divides α by the size; the paper does not
@@ -102,12 +122,13 @@ var OpLRN = newOp(&opDef{
 // scratch of each pass (all of them reached whole: the runtime's kernels check their rows).
 func lrnKernels(s *Step) {
 	in := s.In()
-	c, pixels, chunk := int64(in.C), int64(in.H*in.W), int64(LRNChunkOf(in))
+	c, pixels, chunk := int64(in.C), int64(in.H*in.W), int64(min(lrnChunk, in.H*in.W))
 	rows := func(name, holds string, n int64) Region { return Region{Name: name, Size: n, Reach: n, Holds: holds} }
 	fwd := &Kernel{Pass: PassForward}
 	back := &Kernel{Pass: PassInputGrad}
 	switch {
 	case s.InLayout == LayoutBlocked && s.Layout == LayoutBlocked && s.Main().LRN().Size/2 <= ChannelBlock:
+		s.Blocking = &LRNBlocking{Chunk: int(chunk)}
 		s.Forward, s.InputGrad = LRNForwardBlocked, LRNBackwardBlocked
 		row := rows("row", "the squares of a pixel's channels, zero beyond them", c+2*ChannelBlock)
 		fwd.Regions, _ = regions(0, rows("sums", "a chunk's window sums: [block][pixel][16]", c*chunk), row)
@@ -115,6 +136,7 @@ func lrnKernels(s *Step) {
 		back.Regions, _ = regions(0, rows("sums", "a chunk's window sums of squares: [block][pixel][16]", c*chunk),
 			rows("terms", "their terms g·a·s^(−β−1)", c*chunk), rows("tsums", "the terms' window sums", c*chunk), row)
 	case s.InLayout == LayoutBlocked || s.Layout == LayoutBlocked:
+		s.Blocking = &LRNBlocking{Chunk: int(chunk)}
 		s.Forward, s.InputGrad = LRNForwardGathered, LRNBackwardGathered
 		fwd.Regions, _ = regions(0, rows("a", "a chunk's input: [channel][pixel]", c*chunk), rows("b", "its output", c*chunk),
 			rows("sums", "a window's sums", chunk))
