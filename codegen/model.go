@@ -591,7 +591,8 @@ func (g *gen) reserve(f *jen.File) {
 	)
 	f.Comment("reserve sizes the buffers for n images, allocating only when n is larger than ever before.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("reserve").Params(jen.Id("n").Int()).Block(
-		jen.Id("m").Dot("n").Op(",").Id("m").Dot("wide").Op("=").Id("n").Op(",").Id("n").Op("<").Qual(rt, "Workers").Call(),
+		jen.Id("m").Dot("n").Op(",").Id("m").Dot("wide").Op("=").Id("n").Op(",").Id("n").Op("<").Qual(rt, "Workers").Call().
+			Comment("the plan's rule for a wide batch (compiler.Wide)"),
 		jen.If(jen.Id("n").Op(">").Id("m").Dot("images")).Block(grow...),
 	)
 }

@@ -198,6 +198,7 @@ type jsonStep struct {
 	Packed       int64        `json:"packed,omitempty"`
 	Relaid       int64        `json:"relaid,omitempty"`
 	Mask         int64        `json:"mask,omitempty"`
+	Stream       *int         `json:"mask_stream,omitempty"` // with a mask: which of the seed's streams it draws from
 	Chain        int          `json:"chain,omitempty"`
 	Kernels      []jsonKernel `json:"kernels,omitempty"`
 }
@@ -223,6 +224,9 @@ func planJSON(n *compiler.Network, batch, workers int) *jsonPlan {
 			Forward: string(s.Forward), InputGrad: string(s.InputGrad), WeightGrad: string(s.WeightGrad),
 			InBuf: s.InBuf, OutBuf: s.OutBuf, Scratch: s.Scratch, BackScratch: s.BackScratch, Partials: s.Partials,
 			Packed: s.Packed, Relaid: s.Relaid, Mask: s.Mask, Chain: s.Chain}
+		if s.Mask > 0 {
+			js.Stream = &s.Stream
+		}
 		if b, ok := s.Blocking.(fmt.Stringer); ok {
 			js.Blocking = b.String()
 		}

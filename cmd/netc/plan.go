@@ -121,6 +121,9 @@ func writeKernels(w io.Writer, n *compiler.Network) {
 		if b, ok := s.GradBlocking.(fmt.Stringer); ok {
 			fmt.Fprintf(w, "  gradient plan    %s\n", b)
 		}
+		if s.Mask > 0 {
+			fmt.Fprintf(w, "  mask             %s values per image, drawn from stream %d of the seed\n", compiler.Thousands(s.Mask), s.Stream)
+		}
 		for _, k := range s.Kernels {
 			what := k.Pass.String()
 			if k.Strategy != "" {

@@ -389,7 +389,7 @@ func (m *Model) perImage(kernel func(worker, lo, hi int)) {
 
 // reserve sizes the buffers for n images, allocating only when n is larger than ever before.
 func (m *Model) reserve(n int) {
-	m.n, m.wide = n, n < runtime.Workers()
+	m.n, m.wide = n, n < runtime.Workers() // the plan's rule for a wide batch (compiler.Wide)
 	if n > m.images {
 		m.buf[0] = runtime.Floats(n * 18432) // conv1 + conv1.relu
 		m.buf[1] = runtime.Floats(n * 4608)  // pool1
