@@ -26,6 +26,12 @@ import (
 // the step, and every slice of the scratch is one of them — for the specs of specs/ and the
 // networks of TestOps.
 func TestCodeWritesThePlan(t *testing.T) {
+	generateAll(t, func(spec string, n *compiler.Network, files []codegen.File) { checkPlanWritten(t, spec, n, files) })
+}
+
+// generateAll compiles and generates the specs of specs/ and the networks of TestOps, and hands
+// each package to check.
+func generateAll(t *testing.T, check func(spec string, n *compiler.Network, files []codegen.File)) {
 	specs := map[string][]byte{}
 	paths, err := filepath.Glob("../specs/*.net")
 	require.NoError(t, err)
@@ -42,7 +48,7 @@ func TestCodeWritesThePlan(t *testing.T) {
 		require.NoError(t, err, name)
 		files, err := codegen.Generate(n, codegen.Options{Package: "p", Spec: name, Source: src})
 		require.NoError(t, err, name)
-		checkPlanWritten(t, name, n, files)
+		check(name, n, files)
 	}
 }
 

@@ -4,8 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -20,22 +18,7 @@ import (
 // TestOps has no line over 150 characters, and every function declares only the constants it
 // uses.
 func TestGeneratedGoReads(t *testing.T) {
-	specs := map[string][]byte{}
-	paths, err := filepath.Glob("../specs/*.net")
-	require.NoError(t, err)
-	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		require.NoError(t, err)
-		specs[filepath.Base(p)] = src
-	}
-	for name, src := range opSpecs {
-		specs[name+".net"] = []byte(src)
-	}
-	for name, src := range specs {
-		n, err := compiler.Compile(name, src)
-		require.NoError(t, err, name)
-		files, err := codegen.Generate(n, codegen.Options{Package: "p", Spec: name, Source: src})
-		require.NoError(t, err, name)
+	generateAll(t, func(name string, n *compiler.Network, files []codegen.File) {
 		for _, f := range files {
 			if !strings.HasSuffix(f.Name, ".go") {
 				continue
@@ -54,7 +37,7 @@ func TestGeneratedGoReads(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 }
 
 // unusedConstants are the constants a function declares and never names.
