@@ -1,7 +1,7 @@
 package runtime
 
 // Conv is the geometry of a convolution over one group of one image, and so of the image's
-// im2col matrix (see Patches): the matrix P is C·KH·KW × OutH·OutW, row (c·KH + ky)·KW + kx for each
+// im2col matrix (see Col2im): the matrix P is C·KH·KW × OutH·OutW, row (c·KH + ky)·KW + kx for each
 // input channel and kernel position, column oy·OutW + ox for each output pixel, and
 //
 //	P[(c·KH + ky)·KW + kx][oy·OutW + ox] = image[(c·H + iy)·W + ix], iy = oy·SH − PH + ky, ix = ox·SW − PW + kx

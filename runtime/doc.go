@@ -5,10 +5,9 @@
 //     with a Workspace (NewWorkspace), and ParallelMultiply computes it split over the workers;
 //     the fully connected layers, forward and backward, and a strided convolution's Wᵀ·dY are
 //     these (the convolutions' other kernels are generated per layer, see codegen/asm). Its
-//     factors are Operands: Dense, a stored row-major matrix; Patches, the implicit im2col
-//     matrix of an image under a Conv geometry, packed straight from the image and never written
-//     out (no generated package uses it since the convolutions got their own kernels); and the
-//     transpose T of either. An Epilogue (biases, ReLU) is fused into the store of each tile. The packing and the micro-kernels are Goto/BLIS blocking with AVX-512
+//     factors are Operands: Dense, a stored row-major matrix, and its transpose T. An Epilogue
+//     (biases, ReLU) is fused into the store of each tile. The packing and the micro-kernels are
+//     Goto/BLIS blocking with AVX-512
 //     and AVX2+FMA micro-kernels in assembly chosen at run time, each with a pure-Go twin that
 //     the noasm build tag selects.
 //   - Col2im: the adjoint of the im2col matrix, which turns the gradient of a written-out patch

@@ -16,20 +16,19 @@ type Workspace struct {
 	a    []float32 // the packed block of A: up to mc×kc, in micro-panels of mr rows
 	b    []float32 // the packed block of B: up to kc×nc, in micro-panels of nr columns
 	tile []float32 // one mr×nr tile, where the kernel writes the tiles that overhang C
-	conv []int32   // where packConv indexes the rows and columns of a block of an im2col matrix
 }
 
 // NewWorkspace allocates the packing buffers for every kernel's blocking (about 3 MB).
 func NewWorkspace() *Workspace {
-	var na, nb, nconv int
+	var na, nb int
 	for _, k := range kernels {
-		na, nb, nconv = max(na, k.mc*k.kc), max(nb, k.kc*k.nc), max(nconv, convTableSize(k.kc, k.nc))
+		na, nb = max(na, k.mc*k.kc), max(nb, k.kc*k.nc)
 	}
-	return &Workspace{a: make([]float32, na), b: make([]float32, nb), tile: make([]float32, maxTile), conv: make([]int32, nconv)}
+	return &Workspace{a: make([]float32, na), b: make([]float32, nb), tile: make([]float32, maxTile)}
 }
 
 // Product is C = A·B (or C += A·B when Acc), then Epilogue, with A M×K, B K×N and C M×N (row
-// stride LDC). A is Dense or Dense(…).T(); B is any Operand.
+// stride LDC). A and B are Dense or Dense(…).T().
 type Product struct {
 	M, N, K  int
 	A, B     Operand
@@ -40,15 +39,13 @@ type Product struct {
 }
 
 // Multiply computes p on the calling goroutine, packing with ws; it allocates nothing. Each
-// element of C is summed in the same order whatever N and however B is stored, so that Patches
-// gives bit for bit the product with the patch matrix written out, except that a product with at
-// most 32 rows or columns whose operands both run along K (A Dense, B Dense(…).T()) may be
-// summed by dot products instead, in another order (see dot.go).
+// element of C is summed in the same order whatever N and however B is stored, except that a
+// product with at most 32 rows or columns whose operands both run along K (A Dense, B
+// Dense(…).T()) may be summed by dot products instead, in another order (see dot.go).
 //
-// It panics, naming the field, if a dimension is negative, A is Patches, an operand does not
-// hold its matrix (a Dense stride shorter than its row or a slice too short; a Patches geometry
-// that is not valid or not the product's shape, or an image too short), C does not hold M×N with
-// stride LDC, or a bias has the wrong length.
+// It panics, naming the field, if a dimension is negative, an operand does not hold its matrix
+// (a stride shorter than its row or a slice too short), C does not hold M×N with stride LDC, or
+// a bias has the wrong length.
 func Multiply(ws *Workspace, p Product) {
 	p.check("Multiply")
 	sgemmOp(active, ws, &p)
@@ -79,7 +76,7 @@ func sgemmOp(id int, ws *Workspace, p *Product) {
 		}
 		return
 	}
-	if b.conv == nil && useDot(id, a.trans, b.trans, m, n) {
+	if useDot(id, a.trans, b.trans, m, n) {
 		sgemmDot(id, m, n, k, a.data, a.ld, b.data, b.ld, c, ldc, acc, ep)
 		return
 	}
@@ -92,7 +89,7 @@ func sgemmOp(id int, ws *Workspace, p *Product) {
 			kc := min(kcb, k-pc)
 			last := pc+kc == k
 			flags := epilogueFlags(acc || pc > 0, last && ep.ReLU)
-			b.pack(ws, nr, pc, kc, jc, nc)
+			packB(ws.b, nr, b.trans, b.data, b.ld, pc, kc, jc, nc)
 			for ic := 0; ic < m; ic += mcb {
 				mc := min(mcb, m-ic)
 				packA(ws.a, mr, a.trans, a.data, a.ld, ic, mc, pc, kc)
@@ -163,11 +160,8 @@ func (p *Product) check(fn string) {
 	if p.M < 0 || p.N < 0 || p.K < 0 {
 		panic(fmt.Sprintf("runtime: %s: negative dimension M=%d N=%d K=%d", fn, p.M, p.N, p.K))
 	}
-	if p.A.conv != nil {
-		panic(fmt.Sprintf("runtime: %s: A is Patches; only B may be", fn))
-	}
-	p.A.check(fn, "A", "M×K", p.M, p.K)
-	p.B.check(fn, "B", "K×N", p.K, p.N)
+	p.A.check(fn, "A", p.M, p.K)
+	p.B.check(fn, "B", p.K, p.N)
 	checkMatrix(fn, "C", p.M, p.N, p.C, p.LDC)
 	checkEpilogue(fn, p.M, p.N, p.Epilogue)
 }

@@ -217,8 +217,6 @@ func TestMultiply(t *testing.T) {
 func TestMultiplyPanics(t *testing.T) {
 	ws := NewWorkspace()
 	a, b, c := make([]float32, 6), make([]float32, 6), make([]float32, 4)
-	cv := Conv{C: 2, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, OutH: 4, OutW: 4}
-	image := make([]float32, 32)
 	ok := Product{M: 2, N: 2, K: 2, A: Dense(a, 2), B: Dense(b, 2), C: c, LDC: 2}
 	for _, tc := range []struct {
 		want   string
@@ -232,22 +230,12 @@ func TestMultiplyPanics(t *testing.T) {
 		{"LDC = 1, shorter than a row of 2", func(p *Product) { p.LDC = 1 }},
 		{"len(RowBias) = 3, want M = 2", func(p *Product) { p.Epilogue.RowBias = make([]float32, 3) }},
 		{"len(ColBias) = 1, want N = 2", func(p *Product) { p.Epilogue.ColBias = make([]float32, 1) }},
-		{"A is Patches; only B may be", func(p *Product) { p.A = Patches(image, &cv) }},
-		{"B = Patches(…) is 18×16 (C·KH·KW×OutH·OutW), but K×N = 2×2", func(p *Product) { p.B = Patches(image, &cv) }},
-		{"B = Patches(…).T() is 16×18 (OutH·OutW×C·KH·KW), but K×N = 2×2", func(p *Product) { p.B = Patches(image, &cv).T() }},
-		{"len(B) = 31, want at least 32 for the 2×4×4 image", func(p *Product) { p.B = Patches(image[:31], &cv) }},
 	} {
 		p := ok
 		tc.change(&p)
 		require.PanicsWithValue(t, "runtime: Multiply: "+tc.want, func() { Multiply(ws, p) })
 		require.PanicsWithValue(t, "runtime: ParallelMultiply: "+tc.want, func() { ParallelMultiply(p) })
 	}
-	bad := cv
-	bad.SW = 0
-	require.PanicsWithValue(t, "runtime: Multiply: B's geometry "+fmt.Sprintf("%+v", bad)+" has a negative size or padding, or a stride below 1", func() {
-		Multiply(ws, Product{M: 2, N: 16, K: 18, A: Dense(make([]float32, 36), 18), B: Patches(image, &bad), C: make([]float32, 32), LDC: 16})
-	})
-	require.PanicsWithValue(t, "runtime: Patches: nil geometry", func() { Patches(image, nil) })
 }
 
 // TestMultiplyAllocs checks that Multiply allocates nothing.

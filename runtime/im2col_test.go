@@ -77,3 +77,25 @@ func TestSGDAsm(t *testing.T) {
 		}
 	}
 }
+
+// im2col writes the im2col matrix of src under cv into b (depth×cols), from Conv's definition.
+func im2col(b, src []float32, cv *Conv) {
+	cols := cv.cols()
+	for c := 0; c < cv.C; c++ {
+		for ky := 0; ky < cv.KH; ky++ {
+			for kx := 0; kx < cv.KW; kx++ {
+				row := b[((c*cv.KH+ky)*cv.KW+kx)*cols:][:cols]
+				for oy := 0; oy < cv.OutH; oy++ {
+					for ox := 0; ox < cv.OutW; ox++ {
+						iy, ix := oy*cv.SH-cv.PH+ky, ox*cv.SW-cv.PW+kx
+						var v float32
+						if iy >= 0 && iy < cv.H && ix >= 0 && ix < cv.W {
+							v = src[(c*cv.H+iy)*cv.W+ix]
+						}
+						row[oy*cv.OutW+ox] = v
+					}
+				}
+			}
+		}
+	}
+}

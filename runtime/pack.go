@@ -3,7 +3,7 @@ package runtime
 // Packing copies a block of a product's A or B into the workspace in the order the micro-kernel
 // reads it, padding the last micro-panel with zeros. A stored A and a transposed stored B are
 // transposed while packed (in assembly where available); the other two are copied run by run,
-// reading the source row by row. Patches are packed from the image (pack_conv.go).
+// reading the source row by row.
 
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as micro-panels of mr rows: micro-panel r
 // starts at r*mr*kc and holds op(A)[i0+r*mr+i][p0+p] at p*mr+i.
