@@ -22,8 +22,9 @@
 //     AvgPoolBackward over a Pool geometry; AdaptiveAvgPool and AdaptiveAvgPoolBackward over an
 //     AdaptivePool; ReLUBackward and ReLUBackwardBlocked, and Sum, for the ReLU masks and bias
 //     gradients; SGD with its SGDRule, SGDPyTorch or SGDPaper.
-//   - KernelISA: the instruction set of the kernels netc generates, which, like the runtime's
-//     own, the environment variable NETC_ISA may limit (avx2, go) to test and time every form.
+//   - ISA, BestISA and HasISA: the instruction sets of the assembly kernels, the runtime's and
+//     those netc generates, chosen at start-up as the widest the CPU has, which the environment
+//     variable NETC_ISA may limit (avx2, go) to test and time every form.
 //   - The parallel loop: Parallel, over a pool of Workers() persistent workers.
 //   - RNG (NewRNG, Split and its draws): seeded random numbers for initialisation, dropout
 //     masks and data augmentation.

@@ -48,18 +48,18 @@ type Product struct {
 // a bias has the wrong length.
 func Multiply(ws *Workspace, p Product) {
 	p.check("Multiply")
-	sgemmOp(active, ws, &p)
+	sgemmOp(ws, &p)
 }
 
-// sgemmOp computes p with kernel id, on a checked p. It loops as Goto and BLIS do: over
-// column blocks of nc (jc), depth blocks of kc (pc; B packed once per block), row blocks of
-// mc (ic; A packed once per block), then micro-panels of B (jr, which stay in L1) and of A
-// (ir, streamed from L2), one micro-kernel call per mr×nr tile. Block sizes are balanced so that
+// sgemmOp computes p with the micro-kernel of gemmISA, on a checked p. It loops as Goto and
+// BLIS do: over column blocks of nc (jc), depth blocks of kc (pc; B packed once per block), row
+// blocks of mc (ic; A packed once per block), then micro-panels of B (jr, which stay in L1) and
+// of A (ir, streamed from L2), one micro-kernel call per mr×nr tile. Block sizes are balanced so that
 // no block is much smaller than the others, and depend on k alone along k, so that every element
 // of C is summed in the same order whatever n and however B is stored. Products with at most
 // dotMaxSmall rows or columns whose operands both run along k take the unpacked dot-product path
 // instead (see dot.go).
-func sgemmOp(id int, ws *Workspace, p *Product) {
+func sgemmOp(ws *Workspace, p *Product) {
 	m, n, k, c, ldc, acc, ep := p.M, p.N, p.K, p.C, p.LDC, p.Acc, p.Epilogue
 	a, b := &p.A, &p.B
 	if m == 0 || n == 0 {
@@ -76,11 +76,11 @@ func sgemmOp(id int, ws *Workspace, p *Product) {
 		}
 		return
 	}
-	if useDot(id, a.trans, b.trans, m, n) {
-		sgemmDot(id, m, n, k, a.data, a.ld, b.data, b.ld, c, ldc, acc, ep)
+	if useDot(a.trans, b.trans, m, n) {
+		sgemmDot(m, n, k, a.data, a.ld, b.data, b.ld, c, ldc, acc, ep)
 		return
 	}
-	kern := &kernels[id]
+	kern := &kernels[gemmISA]
 	mr, nr := kern.mr, kern.nr
 	kcb, mcb, ncb := blockSize(k, kern.kc, 1), blockSize(m, kern.mc, mr), blockSize(n, kern.nc, nr)
 	for jc := 0; jc < n; jc += ncb {
@@ -109,11 +109,11 @@ func sgemmOp(id int, ws *Workspace, p *Product) {
 						}
 						ct := c[(ic+ir)*ldc+jc+jr:]
 						if rows == mr && cols == nr {
-							runKernel(id, kc, ap, bp, ct, ldc, rowBias, colBias, flags)
+							runKernel(kc, ap, bp, ct, ldc, rowBias, colBias, flags)
 							continue
 						}
 						// An edge tile: compute it whole into the scratch tile, store the part inside C.
-						runKernel(id, kc, ap, bp, ws.tile, nr, nil, nil, 0)
+						runKernel(kc, ap, bp, ws.tile, nr, nil, nil, 0)
 						storeTile(ws.tile, nr, rows, cols, ct, ldc, rowBias, colBias, flags)
 					}
 				}

@@ -11,32 +11,26 @@ const (
 	kernelReLU             // max(0, ·) after the biases
 )
 
-// Kernel identifiers, indexing kernels.
-const (
-	kernelGo     = isaGo     // the pure-Go twin; used with noasm, off amd64, or without AVX2+FMA
-	kernelAVX2   = isaAVX2   // sgemmKernel6x16AVX2
-	kernelAVX512 = isaAVX512 // sgemmKernel12x32AVX512
-)
-
 // kernelInfo describes a micro-kernel: its tile and the cache blocking that suits it.
 // kc bounds the depth of a packed panel (the B micro-panel, kc×nr, and the A micro-panel, mr×kc,
 // share L1); mc bounds the rows of the packed A block (mc×kc, kept in L2); nc bounds the columns
 // of the packed B block (kc×nc, kept in L3). mc is a multiple of mr and nc of nr.
 type kernelInfo struct {
-	name       string
 	mr, nr     int
 	kc, mc, nc int
 }
 
-// kernels lists every micro-kernel with its blocking, indexed by kernel identifier.
+// kernels lists every micro-kernel with its blocking, indexed by instruction set: the Go twin,
+// sgemmKernel6x16AVX2 and sgemmKernel12x32AVX512.
 var kernels = [...]kernelInfo{
-	kernelGo:     {name: "go", mr: 4, nr: 8, kc: 256, mc: 128, nc: 1024},
-	kernelAVX2:   {name: "avx2", mr: 6, nr: 16, kc: 256, mc: 144, nc: 3072},
-	kernelAVX512: {name: "avx512", mr: 12, nr: 32, kc: 256, mc: 144, nc: 3072},
+	ISAGo:     {mr: 4, nr: 8, kc: 256, mc: 128, nc: 1024},
+	ISAAVX2:   {mr: 6, nr: 16, kc: 256, mc: 144, nc: 3072},
+	ISAAVX512: {mr: 12, nr: 32, kc: 256, mc: 144, nc: 3072},
 }
 
-// active is the kernel Multiply uses: the fastest one the CPU (and the build) supports.
-var active = bestISA()
+// gemmISA is the instruction set of the GEMM's micro-kernels, dot products, packing transposes
+// and store step.
+var gemmISA = BestISA()
 
 // sgemmKernelGo is the pure-Go twin of the assembly micro-kernels, for any tile mr×nr:
 // it computes, for i < mr and j < nr,

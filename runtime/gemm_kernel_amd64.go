@@ -58,9 +58,10 @@ func sgemmKernel12x32AVX512(kc int, a, b, c *float32, ldc int, rowBias, colBias 
 //go:noescape
 func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, rowBias, colBias *float32, flags int)
 
-// runKernel runs kernel id on one full tile; see sgemmKernelGo for the arguments. a, b and c
-// must hold the tile (the callers check), and kc must be positive when id is an assembly kernel.
-func runKernel(id, kc int, a, b, c []float32, ldc int, rowBias, colBias []float32, flags int) {
+// runKernel runs the micro-kernel of gemmISA on one full tile; see sgemmKernelGo for the
+// arguments. a, b and c must hold the tile (the callers check), and kc must be positive in
+// assembly.
+func runKernel(kc int, a, b, c []float32, ldc int, rowBias, colBias []float32, flags int) {
 	var rb, cb *float32
 	if rowBias != nil {
 		rb = &rowBias[0]
@@ -68,13 +69,13 @@ func runKernel(id, kc int, a, b, c []float32, ldc int, rowBias, colBias []float3
 	if colBias != nil {
 		cb = &colBias[0]
 	}
-	switch id {
-	case kernelAVX512:
+	switch gemmISA {
+	case ISAAVX512:
 		sgemmKernel12x32AVX512(kc, &a[0], &b[0], &c[0], ldc, rb, cb, flags)
-	case kernelAVX2:
+	case ISAAVX2:
 		sgemmKernel6x16AVX2(kc, &a[0], &b[0], &c[0], ldc, rb, cb, flags)
 	default:
-		k := &kernels[id]
+		k := &kernels[ISAGo]
 		sgemmKernelGo(k.mr, k.nr, kc, a, b, c, ldc, rowBias, colBias, flags)
 	}
 }
@@ -87,12 +88,9 @@ func runKernel(id, kc int, a, b, c []float32, ldc int, rowBias, colBias []float3
 //go:noescape
 func storeTileAVX512(t *float32, tld, mr, nr int, c *float32, ldc int, rowBias, colBias *float32, flags int)
 
-// useStoreTileAVX512 says whether storeTile runs in AVX-512.
-var useStoreTileAVX512 = hasAVX512
-
 // storeTileAsm runs storeTileAVX512 on a tile of 1…32 columns and reports whether it did.
 func storeTileAsm(t []float32, tld, mr, nr int, c []float32, ldc int, rowBias, colBias []float32, flags int) bool {
-	if !useStoreTileAVX512 || nr > 32 {
+	if gemmISA != ISAAVX512 || nr > 32 {
 		return false
 	}
 	_, _ = t[(mr-1)*tld+nr-1], c[(mr-1)*ldc+nr-1]

@@ -3,8 +3,8 @@
 package runtime
 
 // runKernel runs the pure-Go twin on one full tile; see sgemmKernelGo for the arguments.
-func runKernel(id, kc int, a, b, c []float32, ldc int, rowBias, colBias []float32, flags int) {
-	k := &kernels[id]
+func runKernel(kc int, a, b, c []float32, ldc int, rowBias, colBias []float32, flags int) {
+	k := &kernels[ISAGo]
 	sgemmKernelGo(k.mr, k.nr, kc, a, b, c, ldc, rowBias, colBias, flags)
 }
 

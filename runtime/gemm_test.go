@@ -191,25 +191,15 @@ func gemmCases(short bool) []gemmCase {
 // TestMultiply checks Multiply's product of stored matrices, with every available kernel,
 // against the naive reference.
 func TestMultiply(t *testing.T) {
-	for id, k := range kernels {
-		t.Run(k.name, func(t *testing.T) {
-			if !hasISA(id) {
-				t.Skipf("this CPU or build has no %s kernel", k.name)
-			}
-			rng := rand.New(rand.NewPCG(2, uint64(id)))
-			ws := NewWorkspace()
-			for _, g := range gemmCases(testing.Short()) {
-				d := newGemmData(rng, g)
-				p := d.product(g)
-				if id == active {
-					Multiply(ws, p)
-				} else {
-					sgemmOp(id, ws, &p)
-				}
-				d.check(t, g, "Multiply/"+k.name)
-			}
-		})
-	}
+	forEachISA(t, &gemmISA, func(t *testing.T, isa ISA) {
+		rng := rand.New(rand.NewPCG(2, uint64(isa)))
+		ws := NewWorkspace()
+		for _, g := range gemmCases(testing.Short()) {
+			d := newGemmData(rng, g)
+			Multiply(ws, d.product(g))
+			d.check(t, g, "Multiply/"+isa.String())
+		}
+	})
 }
 
 // TestMultiplyPanics checks that Multiply and ParallelMultiply refuse products whose fields do

@@ -16,8 +16,8 @@ import (
 // pure-Go twin that the noasm build tag selects. LRNScale's assembly covers β = 0.75 (AlexNet's),
 // 0.5 and 1; any other β takes the twin, which is math.Pow in float64.
 
-// lrnBest is the instruction set the exported functions use: the best the CPU and build allow.
-var lrnBest = bestISA()
+// lrnISA is the instruction set of LRN's kernels.
+var lrnISA = BestISA()
 
 // The βs that LRNScale's assembly computes, passed to it as its mode.
 const (
@@ -43,7 +43,7 @@ func lrnMode(beta float32) (mode int, ok bool) {
 // multiply-add), so that every build gives the same bits. It panics unless len(x) == len(sums).
 func SquaresAdd(sums, x []float32) {
 	checkLRNLen("SquaresAdd", "x", len(x), len(sums))
-	squares(lrnBest, sums, x, 1)
+	squares(sums, x, 1)
 }
 
 // LRNScale sets b[i] = a[i] · (k + alpha·sums[i])^−beta for every i: the normalisation of one
@@ -61,7 +61,7 @@ func LRNScale(b, a, sums []float32, k, alpha, beta float32) {
 		lrnScaleGo(b, a, sums, k, alpha, beta)
 		return
 	}
-	lrnScale(lrnBest, b, a, sums, k, alpha, mode)
+	lrnScale(b, a, sums, k, alpha, mode)
 }
 
 // checkLRNLen panics unless a slice's length n is want.
@@ -147,7 +147,7 @@ func windowBlocked(fn string, sums, a, row []float32, blocks, pixels, n, before,
 	checkLRNLen(fn, "row", min(len(row), 16*blocks+32), 16*blocks+32)
 	checkLRNLen(fn, "sums", min(len(sums), blocks*n*16), blocks*n*16)
 	checkLRNLen(fn, "a", min(len(a), ((blocks-1)*pixels+n)*16), ((blocks-1)*pixels+n)*16)
-	lrnWindow(lrnBest, sums, a, row, blocks, pixels, n, before, after, square)
+	lrnWindow(sums, a, row, blocks, pixels, n, before, after, square)
 }
 
 // lrnWindowGo is the pure-Go twin of the window kernels.

@@ -14,32 +14,21 @@ func lrnReportPerElement(b *testing.B, n, bytes int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/elem")
 }
 
-// lrnBenchISAs are the instruction sets benchmarked: the twins and what the CPU has.
-func lrnBenchISAs() []int {
-	var isas []int
-	for _, isa := range []int{isaGo, isaAVX2, isaAVX512} {
-		if hasISA(isa) {
-			isas = append(isas, isa)
-		}
-	}
-	return isas
-}
-
 // BenchmarkSquares times sums += x² on AlexNet's rows (27², 55²), which stay in L1: 12 bytes
 // per element (x and sums read, sums written).
 func BenchmarkSquares(b *testing.B) {
-	for _, isa := range lrnBenchISAs() {
+	benchISAs(b, &lrnISA, func(b *testing.B) {
 		for _, n := range []int{729, 3025} {
-			b.Run(fmt.Sprintf("%s/n=%d", isaNames[isa], n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 				sums, x := make([]float32, n), make([]float32, n)
 				lrnFill(x, func() float32 { return 1e-3 })
 				for b.Loop() {
-					squares(isa, sums, x, 1)
+					squares(sums, x, 1)
 				}
 				lrnReportPerElement(b, n, 12)
 			})
 		}
-	}
+	})
 }
 
 // BenchmarkLRNScale times b = a·(k + α·sums)^−β on a row of 55² with AlexNet's k and α, for
@@ -50,16 +39,16 @@ func BenchmarkLRNScale(b *testing.B) {
 	a, sums, out := make([]float32, n), make([]float32, n), make([]float32, n)
 	lrnFill(a, func() float32 { return float32(rng.NormFloat64()) })
 	lrnFill(sums, func() float32 { return float32(5 * rng.Float64() * 1e3) })
-	for _, isa := range lrnBenchISAs() {
+	benchISAs(b, &lrnISA, func(b *testing.B) {
 		for mode, beta := range lrnBetas {
-			b.Run(fmt.Sprintf("%s/beta=%v", isaNames[isa], beta), func(b *testing.B) {
+			b.Run(fmt.Sprintf("beta=%v", beta), func(b *testing.B) {
 				for b.Loop() {
-					lrnScale(isa, out, a, sums, 2, 1e-4, mode)
+					lrnScale(out, a, sums, 2, 1e-4, mode)
 				}
 				lrnReportPerElement(b, n, 12)
 			})
 		}
-	}
+	})
 	b.Run("go/beta=0.6", func(b *testing.B) {
 		for b.Loop() {
 			lrnScaleGo(out, a, sums, 2, 1e-4, 0.6)
@@ -122,7 +111,7 @@ func BenchmarkLRNLayer(b *testing.B) {
 					SquaresAdd(sums, row(src, c+after))
 				}
 				if c-before-1 >= 0 {
-					squares(lrnBest, sums, row(src, c-before-1), -1)
+					squares(sums, row(src, c-before-1), -1)
 				}
 				LRNScale(row(dst, c), row(src, c), sums, k, scale, 0.75)
 			}

@@ -14,14 +14,11 @@ package runtime
 //go:noescape
 func transpose4x16AVX512(dst *float32, width int, src *float32, ld, rows, cols int)
 
-// hasTranspose says whether transpose4x16 runs in assembly.
-var hasTranspose = hasAVX512
-
 // transpose4x16 runs transpose4x16AVX512 on the first rows&^3 rows and cols&^15 columns,
 // after checking that src and dst hold them; it returns how many rows and columns it did.
 func transpose4x16(dst []float32, width int, src []float32, ld, rows, cols int) (r, c int) {
 	r, c = rows&^3, cols&^15
-	if !hasTranspose || r == 0 || c == 0 {
+	if gemmISA != ISAAVX512 || r == 0 || c == 0 {
 		return 0, 0
 	}
 	_ = src[(r-1)*ld+c-1]

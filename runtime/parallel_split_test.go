@@ -125,7 +125,7 @@ func TestParallelMultiplySplitIgnoresContention(t *testing.T) {
 		require.Positive(t, alongM, "no product is split along M")
 		require.Positive(t, alongN, "no product is split along N")
 	}
-	if w > 1 && active == kernelAVX512 {
+	if w > 1 && gemmISA == ISAAVX512 {
 		require.Positive(t, notMultiply, "no product's pieces take the dot-product path when the whole does not")
 	}
 }

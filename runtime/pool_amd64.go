@@ -11,13 +11,10 @@ package runtime
 //go:noescape
 func maxArgmaxAVX512(best *float32, at *int32, x *float32, ix0 *int32, iy0, kh, kw, h, w, sw int)
 
-// useMaxArgmaxAVX512 says whether max pooling searches in AVX-512.
-var useMaxArgmaxAVX512 = hasAVX512
-
 // maxArgmax runs maxArgmaxAVX512 where the CPU has it and the plane's indices fit in int32, and
 // the Go twin otherwise. x holds h×w values.
 func maxArgmax(best *[16]float32, at *[16]int32, x []float32, ix0 *[16]int32, iy0 int, p *Pool) {
-	if !useMaxArgmaxAVX512 || len(x) >= 1<<31 {
+	if poolISA != ISAAVX512 || len(x) >= 1<<31 {
 		maxArgmaxGo(best, at, x, ix0, iy0, p)
 		return
 	}
@@ -53,28 +50,24 @@ func maxPoolRowAVX2(y, x *float32, n, kh, kw, sw, row int)
 //go:noescape
 func maxPoolBackRowAVX2(dx, x, dy *float32, n, kh, kw, sw, row int)
 
-// maxPoolISA is the instruction set of blocked max pooling's row kernels, which pool its whole
-// windows (isaAVX512 or isaAVX2); with isaGo every window runs in Go.
-var maxPoolISA = bestISA()
-
-// maxPoolRow runs the forward row kernel of maxPoolISA (not isaGo) on n windows; see
+// maxPoolRow runs the forward row kernel of poolISA (not ISAGo) on n windows; see
 // maxPoolRowAVX512 for the arguments.
 func maxPoolRow(y, x []float32, n, kh, kw, sw, row int) {
 	_ = y[(n-1)*16+15]
 	_ = x[(kh-1)*row+((n-1)*sw+kw-1)*16+15]
-	if maxPoolISA == isaAVX512 {
+	if poolISA == ISAAVX512 {
 		maxPoolRowAVX512(&y[0], &x[0], n, kh, kw, sw, row)
 	} else {
 		maxPoolRowAVX2(&y[0], &x[0], n, kh, kw, sw, row)
 	}
 }
 
-// maxPoolBackRow runs the backward row kernel of maxPoolISA (not isaGo) on n windows; see
+// maxPoolBackRow runs the backward row kernel of poolISA (not ISAGo) on n windows; see
 // maxPoolBackRowAVX512 for the arguments.
 func maxPoolBackRow(dx, x, dy []float32, n, kh, kw, sw, row int) {
 	last := (kh-1)*row + ((n-1)*sw+kw-1)*16 + 15
 	_, _, _ = dx[last], x[last], dy[(n-1)*16+15]
-	if maxPoolISA == isaAVX512 {
+	if poolISA == ISAAVX512 {
 		maxPoolBackRowAVX512(&dx[0], &x[0], &dy[0], n, kh, kw, sw, row)
 	} else {
 		maxPoolBackRowAVX2(&dx[0], &x[0], &dy[0], n, kh, kw, sw, row)

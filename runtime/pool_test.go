@@ -71,12 +71,17 @@ func poolInput(rng *rand.Rand, n, trial int, specials ...float32) []float32 {
 	return x
 }
 
-// TestMaxPool checks MaxPool and MaxPoolBackward (AVX-512 where the CPU has it) and their Go
-// twins against the definition, bit for bit, on AlexNet's and awkward geometries (padding, ceil
+// TestMaxPool checks MaxPool and MaxPoolBackward in each instruction set against the
+// definition, bit for bit, on AlexNet's and awkward geometries (padding, ceil
 // rounding that leaves windows past the image, windows wider than their stride, outputs past
 // sixteen), on planes with ties (few distinct values), NaNs and infinities, with a guard after
 // dx.
 func TestMaxPool(t *testing.T) {
+	forEachISA(t, &poolISA, checkMaxPool)
+}
+
+// checkMaxPool runs TestMaxPool in one instruction set.
+func checkMaxPool(t *testing.T, isa ISA) {
 	rng := rand.New(rand.NewPCG(13, 13))
 	for _, p := range testPools {
 		for trial := range 6 {
@@ -86,23 +91,18 @@ func TestMaxPool(t *testing.T) {
 			want, wantY := make([]float32, size+1), make([]float32, p.OutH*p.OutW+1)
 			maxPoolNaive(wantY, want, x, dy, &p)
 			want[size], wantY[p.OutH*p.OutW] = 7, 7
-			for _, run := range []struct {
-				name string
-				twin bool
-			}{{"MaxPoolBackward", false}, {"Go twin", true}} {
-				got := randSlice(rng, size+1)
-				got[size] = 7
-				what := fmt.Sprintf("%s %+v trial %d", run.name, p, trial)
-				maxPool(nil, got[:size], x, dy, &p, run.twin)
-				for i := range want {
-					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: dx[%d]", what, i)
-				}
-				gotY := randSlice(rng, len(wantY))
-				gotY[len(gotY)-1] = 7
-				maxPool(gotY[:len(gotY)-1], nil, x, nil, &p, run.twin)
-				for i := range wantY {
-					require.Equal(t, math.Float32bits(wantY[i]), math.Float32bits(gotY[i]), "%s: y[%d]", what, i)
-				}
+			got := randSlice(rng, size+1)
+			got[size] = 7
+			what := fmt.Sprintf("%s %+v trial %d", isa, p, trial)
+			MaxPoolBackward(got[:size], x, dy, &p)
+			for i := range want {
+				require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: dx[%d]", what, i)
+			}
+			gotY := randSlice(rng, len(wantY))
+			gotY[len(gotY)-1] = 7
+			MaxPool(gotY[:len(gotY)-1], x, &p)
+			for i := range wantY {
+				require.Equal(t, math.Float32bits(wantY[i]), math.Float32bits(gotY[i]), "%s: y[%d]", what, i)
 			}
 		}
 	}

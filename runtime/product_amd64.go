@@ -9,13 +9,10 @@ package runtime
 //go:noescape
 func subProductAVX512(x, a, t *float32, n int, c float32)
 
-// useSubProductAVX512 says whether SubProduct runs in AVX-512.
-var useSubProductAVX512 = hasAVX512
-
 // subProductAsm updates the longest prefix of x that the assembly handles, and returns its length.
 func subProductAsm(x, a, t []float32, c float32) int {
 	n := len(x) &^ 15
-	if !useSubProductAVX512 || n == 0 {
+	if lrnISA != ISAAVX512 || n == 0 {
 		return 0
 	}
 	subProductAVX512(&x[0], &a[0], &t[0], n, c)

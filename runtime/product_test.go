@@ -8,9 +8,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestSubProduct compares SubProduct (assembly where the CPU has it, Go for the tail) with its Go
-// twin, bit for bit, at lengths around the vector width, with a guard after x.
+// TestSubProduct compares SubProduct in each instruction set (assembly, Go for the tail) with its
+// Go twin, bit for bit, at lengths around the vector width, with a guard after x.
 func TestSubProduct(t *testing.T) {
+	forEachISA(t, &lrnISA, checkSubProduct)
+}
+
+// checkSubProduct runs TestSubProduct in one instruction set.
+func checkSubProduct(t *testing.T, isa ISA) {
 	rng := rand.New(rand.NewPCG(15, 15))
 	for n := 0; n <= 70; n++ {
 		x, a, tt := make([]float32, n+1), randSlice(rng, n), randSlice(rng, n)

@@ -1,5 +1,8 @@
 package runtime
 
+// reluISA is the instruction set of ReLUBackward and ReLUBackwardBlocked.
+var reluISA = BestISA()
+
 // ReLUBackward applies a ReLU's mask to the gradient g of its output y: g[i] = 0 where
 // y[i] ≤ 0 (a NaN output keeps its gradient, as in PyTorch 1.13's relu backward); and returns the
 // sum of the masked g, the bias gradient of the conv the ReLU follows. It runs in AVX-512 or

@@ -9,10 +9,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestStoreTile checks storeTile (AVX-512 where the CPU has it) against storeTileGo, bit for
-// bit, on every tile size up to 12×32 and wider ones, every flag, with and without each bias,
+// TestStoreTile checks storeTile in each instruction set against storeTileGo, bit for bit, on every tile size up to 12×32 and wider ones, every flag, with and without each bias,
 // on values that include NaN, ±0 and negatives, with guards after each row of C.
 func TestStoreTile(t *testing.T) {
+	forEachISA(t, &gemmISA, checkStoreTile)
+}
+
+// checkStoreTile runs TestStoreTile in one instruction set.
+func checkStoreTile(t *testing.T, isa ISA) {
 	rng := rand.New(rand.NewPCG(14, 14))
 	special := []float32{float32(math.NaN()), 0, float32(math.Copysign(0, -1)), -1, 2}
 	value := func() float32 {

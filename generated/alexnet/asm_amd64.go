@@ -6,9 +6,9 @@ package alexnet
 
 import "github.com/netc-project/netc/runtime"
 
-// kernelISA is the instruction set the kernels run in: the widest the CPU has (AVX512 or AVX2),
-// or "" for their Go twins. Tests set it to check each variant.
-var kernelISA = runtime.KernelISA()
+// kernelISA is the instruction set the kernels run in: the widest the CPU has (AVX-512 or AVX2),
+// or runtime.ISAGo for their Go twins. Tests set it to check each variant.
+var kernelISA = runtime.BestISA()
 
 // conv1KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
@@ -60,16 +60,15 @@ func conv1KernelAVX2(out, in, w, bias *float32)
 
 // conv1Kernel is conv1KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv1Kernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv1KernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[97679], in[105554], w[17423], bias[47] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv1KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		conv1KernelGo(out, in, w, bias)
 	}
-	conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -112,16 +111,15 @@ func conv1UpdKernelAVX2(dw, in, dy *float32)
 
 // conv1UpdKernel is conv1UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv1UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv1UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[351], in[49258], dy[96799] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv1UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv1UpdKernelGo(dw, in, dy)
 	}
-	conv1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv2WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -166,16 +164,15 @@ func conv2WinoInKernelAVX2(v, in *float32)
 
 // conv2WinoInKernel is conv2WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv2WinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[186767], in[3471] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv2WinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv2WinoInKernelGo(v, in)
 	}
-	conv2WinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv2WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -228,16 +225,15 @@ func conv2WinoMulKernelAVX2(out, in, w, bias *float32)
 
 // conv2WinoMulKernel is conv2WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv2WinoMulKernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[5183], in[3887], w[3071], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		conv2WinoMulKernelGo(out, in, w, bias)
 	}
-	conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv2WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -276,19 +272,18 @@ func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv2WinoOutKernel is conv2WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv2WinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 3 {
 		panic("conv2WinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[432*(rows-1)+431], mm[497807], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv2WinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv2GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -333,16 +328,15 @@ func conv2GradWinoInKernelAVX2(v, in *float32)
 
 // conv2GradWinoInKernel is conv2GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2GradWinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv2GradWinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[497807], in[3471] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2GradWinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv2GradWinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv2GradWinoInKernelGo(v, in)
 	}
-	conv2GradWinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv2GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -395,16 +389,15 @@ func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32)
 
 // conv2GradWinoMulKernel is conv2GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2GradWinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv2GradWinoMulKernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[3887], in[10367], w[6143], bias[47] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		conv2GradWinoMulKernelGo(out, in, w, bias)
 	}
-	conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv2GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -443,19 +436,18 @@ func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv2GradWinoOutKernel is conv2GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv2GradWinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 3 {
 		panic("conv2GradWinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[432*(rows-1)+431], mm[186767], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv2GradWinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv2UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -498,16 +490,15 @@ func conv2UpdKernelAVX2(dw, in, dy *float32)
 
 // conv2UpdKernel is conv2UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv2UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[255], in[1287], dy[2591] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv2UpdKernelGo(dw, in, dy)
 	}
-	conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv2WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -552,16 +543,15 @@ func conv2WinoDyKernelAVX2(v, in *float32)
 
 // conv2WinoDyKernel is conv2WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoDyKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv2WinoDyKernelGo(v, in)
-		return
-	}
 	_, _ = v[497807], in[1295] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoDyKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv2WinoDyKernelAVX2(&v[0], &in[0])
+	default:
+		conv2WinoDyKernelGo(v, in)
 	}
-	conv2WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // conv3WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -600,16 +590,15 @@ func conv3WinoInKernelAVX2(v, in *float32)
 
 // conv3WinoInKernel is conv3WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3WinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv3WinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[188271], in[1023] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3WinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv3WinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv3WinoInKernelGo(v, in)
 	}
-	conv3WinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv3WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -662,16 +651,15 @@ func conv3WinoMulKernelAVX2(out, in, w, bias *float32)
 
 // conv3WinoMulKernel is conv3WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3WinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv3WinoMulKernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[3135], in[12543], w[16383], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		conv3WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		conv3WinoMulKernelGo(out, in, w, bias)
 	}
-	conv3WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv3WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -708,19 +696,18 @@ func conv3WinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv3WinoOutKernel is conv3WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3WinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv3WinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 2 {
 		panic("conv3WinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[208*(rows-1)+207], mm[282351], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv3WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv3WinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv3WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv3GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -759,16 +746,15 @@ func conv3GradWinoInKernelAVX2(v, in *float32)
 
 // conv3GradWinoInKernel is conv3GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3GradWinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv3GradWinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[282351], in[1023] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3GradWinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv3GradWinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv3GradWinoInKernelGo(v, in)
 	}
-	conv3GradWinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv3GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -821,16 +807,15 @@ func conv3GradWinoMulKernelAVX2(out, in, w, bias *float32)
 
 // conv3GradWinoMulKernel is conv3GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3GradWinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv3GradWinoMulKernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[3135], in[18815], w[24575], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		conv3GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		conv3GradWinoMulKernelGo(out, in, w, bias)
 	}
-	conv3GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv3GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -867,19 +852,18 @@ func conv3GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv3GradWinoOutKernel is conv3GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv3GradWinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 2 {
 		panic("conv3GradWinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[208*(rows-1)+207], mm[188271], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv3GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv3GradWinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv3GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv3UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -922,16 +906,15 @@ func conv3UpdKernelAVX2(dw, in, dy *float32)
 
 // conv3UpdKernel is conv3UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv3UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[383], in[775], dy[2351] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv3UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv3UpdKernelGo(dw, in, dy)
 	}
-	conv3UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv3WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -970,16 +953,15 @@ func conv3WinoDyKernelAVX2(v, in *float32)
 
 // conv3WinoDyKernel is conv3WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3WinoDyKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv3WinoDyKernelGo(v, in)
-		return
-	}
 	_, _ = v[282351], in[447] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3WinoDyKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv3WinoDyKernelAVX2(&v[0], &in[0])
+	default:
+		conv3WinoDyKernelGo(v, in)
 	}
-	conv3WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // conv4WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -1018,16 +1000,15 @@ func conv4WinoInKernelAVX2(v, in *float32)
 
 // conv4WinoInKernel is conv4WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv4WinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv4WinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[141231], in[1023] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv4WinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv4WinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv4WinoInKernelGo(v, in)
 	}
-	conv4WinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv4WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1080,16 +1061,15 @@ func conv4WinoMulKernelAVX2(out, in, w, bias *float32)
 
 // conv4WinoMulKernel is conv4WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv4WinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv4WinoMulKernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[3135], in[9407], w[12287], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv4WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		conv4WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		conv4WinoMulKernelGo(out, in, w, bias)
 	}
-	conv4WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv4WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -1126,19 +1106,18 @@ func conv4WinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv4WinoOutKernel is conv4WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv4WinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv4WinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 2 {
 		panic("conv4WinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[208*(rows-1)+207], mm[141231], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv4WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv4WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv4WinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv4WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv4GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -1177,16 +1156,15 @@ func conv4GradWinoInKernelAVX2(v, in *float32)
 
 // conv4GradWinoInKernel is conv4GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv4GradWinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv4GradWinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[141231], in[1023] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv4GradWinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv4GradWinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv4GradWinoInKernelGo(v, in)
 	}
-	conv4GradWinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv4GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1239,16 +1217,15 @@ func conv4GradWinoMulKernelAVX2(out, in, w, bias *float32)
 
 // conv4GradWinoMulKernel is conv4GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv4GradWinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv4GradWinoMulKernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[3135], in[9407], w[12287], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv4GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		conv4GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		conv4GradWinoMulKernelGo(out, in, w, bias)
 	}
-	conv4GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv4GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -1285,19 +1262,18 @@ func conv4GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv4GradWinoOutKernel is conv4GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv4GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv4GradWinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 2 {
 		panic("conv4GradWinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[208*(rows-1)+207], mm[141231], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv4GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv4GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv4GradWinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv4GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv4UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1340,16 +1316,15 @@ func conv4UpdKernelAVX2(dw, in, dy *float32)
 
 // conv4UpdKernel is conv4UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv4UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv4UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[383], in[775], dy[2351] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv4UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv4UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv4UpdKernelGo(dw, in, dy)
 	}
-	conv4UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv4WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -1388,16 +1363,15 @@ func conv4WinoDyKernelAVX2(v, in *float32)
 
 // conv4WinoDyKernel is conv4WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv4WinoDyKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv4WinoDyKernelGo(v, in)
-		return
-	}
 	_, _ = v[141231], in[447] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv4WinoDyKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv4WinoDyKernelAVX2(&v[0], &in[0])
+	default:
+		conv4WinoDyKernelGo(v, in)
 	}
-	conv4WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // conv5WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -1436,16 +1410,15 @@ func conv5WinoInKernelAVX2(v, in *float32)
 
 // conv5WinoInKernel is conv5WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv5WinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv5WinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[141231], in[1023] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv5WinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv5WinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv5WinoInKernelGo(v, in)
 	}
-	conv5WinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv5WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1498,16 +1471,15 @@ func conv5WinoMulKernelAVX2(out, in, w, bias *float32)
 
 // conv5WinoMulKernel is conv5WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv5WinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv5WinoMulKernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[3135], in[9407], w[12287], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv5WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		conv5WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		conv5WinoMulKernelGo(out, in, w, bias)
 	}
-	conv5WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv5WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -1544,19 +1516,18 @@ func conv5WinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv5WinoOutKernel is conv5WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv5WinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv5WinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 2 {
 		panic("conv5WinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[208*(rows-1)+207], mm[94191], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv5WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv5WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv5WinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv5WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv5GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -1595,16 +1566,15 @@ func conv5GradWinoInKernelAVX2(v, in *float32)
 
 // conv5GradWinoInKernel is conv5GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv5GradWinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv5GradWinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[94191], in[1023] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv5GradWinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv5GradWinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv5GradWinoInKernelGo(v, in)
 	}
-	conv5GradWinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv5GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1657,16 +1627,15 @@ func conv5GradWinoMulKernelAVX2(out, in, w, bias *float32)
 
 // conv5GradWinoMulKernel is conv5GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv5GradWinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv5GradWinoMulKernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[3135], in[6271], w[8191], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv5GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		conv5GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		conv5GradWinoMulKernelGo(out, in, w, bias)
 	}
-	conv5GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv5GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -1703,19 +1672,18 @@ func conv5GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv5GradWinoOutKernel is conv5GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv5GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv5GradWinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 2 {
 		panic("conv5GradWinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[208*(rows-1)+207], mm[141231], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv5GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv5GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv5GradWinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv5GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv5UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1758,16 +1726,15 @@ func conv5UpdKernelAVX2(dw, in, dy *float32)
 
 // conv5UpdKernel is conv5UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv5UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv5UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[255], in[775], dy[1567] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv5UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv5UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv5UpdKernelGo(dw, in, dy)
 	}
-	conv5UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv5WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -1806,16 +1773,15 @@ func conv5WinoDyKernelAVX2(v, in *float32)
 
 // conv5WinoDyKernel is conv5WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv5WinoDyKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv5WinoDyKernelGo(v, in)
-		return
-	}
 	_, _ = v[94191], in[447] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv5WinoDyKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv5WinoDyKernelAVX2(&v[0], &in[0])
+	default:
+		conv5WinoDyKernelGo(v, in)
 	}
-	conv5WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // fc6KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1868,16 +1834,15 @@ func fc6KernelAVX2(out, in, w, bias *float32)
 
 // fc6Kernel is fc6KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func fc6Kernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		fc6KernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[65791], in[147455], w[294911], bias[31] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		fc6KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		fc6KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		fc6KernelGo(out, in, w, bias)
 	}
-	fc6KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // fc7KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1930,16 +1895,15 @@ func fc7KernelAVX2(out, in, w, bias *float32)
 
 // fc7Kernel is fc7KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func fc7Kernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		fc7KernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[65791], in[65535], w[131071], bias[31] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		fc7KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		fc7KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		fc7KernelGo(out, in, w, bias)
 	}
-	fc7KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // fc8KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1992,14 +1956,13 @@ func fc8KernelAVX2(out, in, w, bias *float32)
 
 // fc8Kernel is fc8KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func fc8Kernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		fc8KernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[16127], in[32767], w[131071], bias[31] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		fc8KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		fc8KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		fc8KernelGo(out, in, w, bias)
 	}
-	fc8KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }

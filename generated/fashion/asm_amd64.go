@@ -6,9 +6,9 @@ package fashion
 
 import "github.com/netc-project/netc/runtime"
 
-// kernelISA is the instruction set the kernels run in: the widest the CPU has (AVX512 or AVX2),
-// or "" for their Go twins. Tests set it to check each variant.
-var kernelISA = runtime.KernelISA()
+// kernelISA is the instruction set the kernels run in: the widest the CPU has (AVX-512 or AVX2),
+// or runtime.ISAGo for their Go twins. Tests set it to check each variant.
+var kernelISA = runtime.BestISA()
 
 // conv1KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
@@ -60,16 +60,15 @@ func conv1KernelAVX2(out, in, w, bias *float32)
 
 // conv1Kernel is conv1KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv1Kernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv1KernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[9599], in[139], w[799], bias[31] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv1KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		conv1KernelGo(out, in, w, bias)
 	}
-	conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -112,16 +111,15 @@ func conv1UpdKernelAVX2(dw, in, dy *float32)
 
 // conv1UpdKernel is conv1UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv1UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv1UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[159], in[671], dy[18431] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv1UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv1UpdKernelGo(dw, in, dy)
 	}
-	conv1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv2WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -164,16 +162,15 @@ func conv2WinoInKernelAVX2(v, in *float32)
 
 // conv2WinoInKernel is conv2WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv2WinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[5087], in[1343] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv2WinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv2WinoInKernelGo(v, in)
 	}
-	conv2WinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv2WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -226,16 +223,15 @@ func conv2WinoMulKernelAVX2(out, in, w, bias *float32)
 
 // conv2WinoMulKernel is conv2WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv2WinoMulKernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[431], in[143], w[767], bias[47] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		conv2WinoMulKernelGo(out, in, w, bias)
 	}
-	conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv2WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -276,19 +272,18 @@ func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv2WinoOutKernel is conv2WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv2WinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 4 {
 		panic("conv2WinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[192*(rows-1)+191], mm[15167], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv2WinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv2GradWinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -331,16 +326,15 @@ func conv2GradWinoInKernelAVX2(v, in *float32)
 
 // conv2GradWinoInKernel is conv2GradWinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2GradWinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv2GradWinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[15167], in[1343] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2GradWinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv2GradWinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv2GradWinoInKernelGo(v, in)
 	}
-	conv2GradWinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv2GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -393,16 +387,15 @@ func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32)
 
 // conv2GradWinoMulKernel is conv2GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2GradWinoMulKernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		conv2GradWinoMulKernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[143], in[431], w[767], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		conv2GradWinoMulKernelGo(out, in, w, bias)
 	}
-	conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
 
 // conv2GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -443,19 +436,18 @@ func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv2GradWinoOutKernel is conv2GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv2GradWinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 4 {
 		panic("conv2GradWinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[192*(rows-1)+191], mm[5087], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv2GradWinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv2UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -498,16 +490,15 @@ func conv2UpdKernelAVX2(dw, in, dy *float32)
 
 // conv2UpdKernel is conv2UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv2UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[383], in[135], dy[431] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv2UpdKernelGo(dw, in, dy)
 	}
-	conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv2WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -550,16 +541,15 @@ func conv2WinoDyKernelAVX2(v, in *float32)
 
 // conv2WinoDyKernel is conv2WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoDyKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv2WinoDyKernelGo(v, in)
-		return
-	}
 	_, _ = v[15167], in[767] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoDyKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv2WinoDyKernelAVX2(&v[0], &in[0])
+	default:
+		conv2WinoDyKernelGo(v, in)
 	}
-	conv2WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // fc3KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -612,14 +602,13 @@ func fc3KernelAVX2(out, in, w, bias *float32)
 
 // fc3Kernel is fc3KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func fc3Kernel(out, in, w, bias []float32) {
-	if kernelISA == "" {
-		fc3KernelGo(out, in, w, bias)
-		return
-	}
 	_, _, _, _ = out[4351], in[55295], w[110591], bias[31] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		fc3KernelAVX512(&out[0], &in[0], &w[0], &bias[0])
-		return
+	case runtime.ISAAVX2:
+		fc3KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
+	default:
+		fc3KernelGo(out, in, w, bias)
 	}
-	fc3KernelAVX2(&out[0], &in[0], &w[0], &bias[0])
 }
