@@ -60,15 +60,15 @@ func TestReadCheckpointAsWeights(t *testing.T) {
 		return bytes.NewReader(buf.Bytes())
 	}
 	fresh := []Param{{Name: "a.weight", Shape: []int{2}, Data: make([]float32, 2)}, {Name: "a.bias", Shape: []int{1}, Data: make([]float32, 1)}}
-	err := ReadSafetensors(file(map[string]string{TrainKey: "{}"}), fresh)
+	err := ReadSafetensorsWith(file(map[string]string{TrainKey: "{}"}), fresh, SafetensorsOptions{})
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "\n")
 	assert.Contains(t, err.Error(), "a training checkpoint")
 	assert.Equal(t, []float32{0, 0}, fresh[0].Data, "nothing read")
 
-	err = ReadSafetensors(file(nil), fresh)
+	err = ReadSafetensorsWith(file(nil), fresh, SafetensorsOptions{})
 	assert.ErrorContains(t, err, "a.weight.momentum: in file, but the model has no such param")
-	require.NoError(t, ReadSafetensors(file(map[string]string{TrainKey: "{}"}), append(fresh, momentum...)),
+	require.NoError(t, ReadSafetensorsWith(file(map[string]string{TrainKey: "{}"}), append(fresh, momentum...), SafetensorsOptions{}),
 		"read with its momentum, a checkpoint is a safetensors file like any other")
 	assert.Equal(t, []float32{1, 2}, fresh[0].Data)
 }
