@@ -29,7 +29,7 @@ const (
 	LRNForwardBlocked Strategy = "window sums in blocks, scale"
 	LRNBackward       Strategy = "window terms"
 	// LRNBackwardBlocked is LRNBackward between blocked layouts: the windows' sums of squares
-	// and of the terms in the blocked layout (runtime.LRNWindowBlocked, WindowSumsBlocked).
+	// and of the terms in the blocked layout (runtime.LRNWindowSquares, LRNWindowSums).
 	LRNBackwardBlocked Strategy = "window terms in blocks"
 )
 

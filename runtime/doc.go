@@ -16,8 +16,9 @@
 //   - ToBlocks and FromBlocks: the conversions between NCHW planes and the channel-blocked
 //     layout (NCHW16c) of the generated convolution kernels, in which activations stay between
 //     convolutions, LRN and max pooling.
-//   - The other layers' kernels: SquaresAdd and LRNScale (LRN forward) and SubProduct (LRN
-//     backward), which work on rows of any layout; MaxPool and MaxPoolBackward over NCHW planes,
+//   - The other layers' kernels: LRN's, LRNSquaresAdd and LRNScale (forward) and LRNSubProduct
+//     (backward) on rows of any layout, LRNWindowSquares and LRNWindowSums on the windows of the
+//     channel-blocked layout; MaxPool and MaxPoolBackward over NCHW planes,
 //     MaxPoolBlocked and MaxPoolBlockedBackward over a block of 16 channels, AvgPool and
 //     AvgPoolBackward over a Pool geometry; AdaptiveAvgPool and AdaptiveAvgPoolBackward over an
 //     AdaptivePool; ReLUBackward and ReLUBackwardBlocked, and Sum, for the ReLU masks and bias
@@ -29,10 +30,10 @@
 //   - RNG (NewRNG, Split and its draws): seeded random numbers for initialisation, dropout
 //     masks and data augmentation.
 //   - Weight files: a model's Params read from and written to safetensors (WriteSafetensors,
-//     ReadSafetensors, ReadSafetensorsAliased, and ReadSafetensorsHeader with its
-//     SafetensorsHeader and SafetensorsTensor). Reading refuses NaN and ±Inf, naming the tensor
-//     and the index of the first; ReadSafetensorsWith with SafetensorsOptions.AllowNonFinite
-//     reads them for a caller who wants them. Every message quotes the file's text by a few
+//     ReadSafetensorsWith with its SafetensorsOptions — Aliases for files that name tensors
+//     otherwise, AllowNonFinite, Skip — and ReadSafetensorsHeader with its SafetensorsHeader and
+//     SafetensorsTensor). Reading refuses NaN and ±Inf, naming the tensor and the index of the
+//     first, unless AllowNonFinite. Every message quotes the file's text by a few
 //     dozen bytes and lists at most ten tensors of a kind, then how many more.
 //
 // Matrices are row-major float32 slices with an explicit row stride throughout. Every kernel in

@@ -59,8 +59,8 @@ func BenchmarkLRNScale(b *testing.B) {
 
 // BenchmarkLRNLayer times a whole LRN of AlexNet's conv1 (96 channels of 55², window 5, β =
 // 0.75) on one image, three ways: as the generated code did before the kernels (float64, two
-// square roots per value), recomputing each window's sums with SquaresAdd (what it does now),
-// and sliding the window, adding the square of the channel entering with SquaresAdd and
+// square roots per value), recomputing each window's sums with LRNSquaresAdd (what it does now),
+// and sliding the window, adding the square of the channel entering with LRNSquaresAdd and
 // subtracting that of the one leaving with squares(…, −1). Per element of the output.
 func BenchmarkLRNLayer(b *testing.B) {
 	const channels, pixels, before, after = 96, 3025, 2, 2
@@ -93,7 +93,7 @@ func BenchmarkLRNLayer(b *testing.B) {
 			for c := range channels {
 				clear(sums)
 				for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-					SquaresAdd(sums, row(src, j))
+					LRNSquaresAdd(sums, row(src, j))
 				}
 				LRNScale(row(dst, c), row(src, c), sums, k, scale, 0.75)
 			}
@@ -104,11 +104,11 @@ func BenchmarkLRNLayer(b *testing.B) {
 		for b.Loop() {
 			clear(sums)
 			for j := 0; j < after; j++ {
-				SquaresAdd(sums, row(src, j))
+				LRNSquaresAdd(sums, row(src, j))
 			}
 			for c := range channels {
 				if c+after < channels {
-					SquaresAdd(sums, row(src, c+after))
+					LRNSquaresAdd(sums, row(src, c+after))
 				}
 				if c-before-1 >= 0 {
 					squares(sums, row(src, c-before-1), -1)

@@ -238,8 +238,8 @@ func TestLRNScaleAnyBeta(t *testing.T) {
 
 // TestWindowSums compares the two ways of summing a window's squares, with size 5 as AlexNet's,
 // on the worst case for the sliding window: channels of values near 1e3 followed by channels
-// near 1e-3. Recomputing each window directly (clear, then SquaresAdd over its channels) is
-// within a few float32 roundings of the float64 sums everywhere; the sliding window (SquaresAdd
+// near 1e-3. Recomputing each window directly (clear, then LRNSquaresAdd over its channels) is
+// within a few float32 roundings of the float64 sums everywhere; the sliding window (LRNSquaresAdd
 // the channel entering, squares with sign −1 the one leaving) keeps the big squares' rounding
 // error, ~1e6·2^-24, in the small windows' sums, whose true value is ~5e-6: it is off by orders
 // of magnitude. With AlexNet's k = 2 and α = 1e-4 that is still a small error in the output, but
@@ -264,15 +264,15 @@ func TestWindowSums(t *testing.T) {
 		lo, hi := max(0, c-size/2), min(channels-1, c+(size-1)/2)
 		clear(direct)
 		for j := lo; j <= hi; j++ {
-			SquaresAdd(direct, row(j))
+			LRNSquaresAdd(direct, row(j))
 		}
 		if c == 0 {
 			for j := lo; j <= hi; j++ {
-				SquaresAdd(sliding, row(j))
+				LRNSquaresAdd(sliding, row(j))
 			}
 		} else {
 			if hi > c-1+(size-1)/2 {
-				SquaresAdd(sliding, row(hi))
+				LRNSquaresAdd(sliding, row(hi))
 			}
 			if c-1-size/2 >= 0 {
 				squares(sliding, row(c-1-size/2), -1)
@@ -307,7 +307,7 @@ func TestLRNNoAllocs(t *testing.T) {
 	lrnFill(a, func() float32 { return 1 })
 	allocs := testing.AllocsPerRun(20, func() {
 		clear(sums)
-		SquaresAdd(sums, a)
+		LRNSquaresAdd(sums, a)
 		LRNScale(b, a, sums, 2, 1e-4, 0.75)
 		LRNScale(b, a, sums, 0, 1, 0.75) // t = 0: the twin's blocks
 		LRNScale(b, a, sums, 2, 1e-4, 0.6)
@@ -318,14 +318,14 @@ func TestLRNNoAllocs(t *testing.T) {
 // TestLRNLengths checks that rows of different lengths are refused.
 func TestLRNLengths(t *testing.T) {
 	s3, s4 := make([]float32, 3), make([]float32, 4)
-	require.PanicsWithValue(t, "runtime: SquaresAdd: len(x) = 4, want 3", func() { SquaresAdd(s3, s4) })
+	require.PanicsWithValue(t, "runtime: LRNSquaresAdd: len(x) = 4, want 3", func() { LRNSquaresAdd(s3, s4) })
 	require.PanicsWithValue(t, "runtime: LRNScale: len(a) = 4, want 3", func() { LRNScale(s3, s4, s3, 1, 1, 0.75) })
 	require.PanicsWithValue(t, "runtime: LRNScale: len(sums) = 4, want 3", func() { LRNScale(s3, s3, s4, 1, 1, 0.75) })
 }
 
 // TestLRNWindowMatchesTwin runs each window kernel against lrnWindowGo, bit for bit, for block
 // counts, chunks and windows around its edges (AlexNet's 2…2, none, one-sided, the widest 16…16),
-// summing squares (LRNWindowBlocked) and values (WindowSumsBlocked), with NaN guards around the
+// summing squares (LRNWindowSquares) and values (LRNWindowSums), with NaN guards around the
 // sums, and the twin against the sums from their definition in float64.
 func TestLRNWindowMatchesTwin(t *testing.T) {
 	forEachISA(t, &lrnISA, func(t *testing.T, isa ISA) {
@@ -368,4 +368,28 @@ func TestLRNWindowMatchesTwin(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestLRNSubProduct compares LRNSubProduct in each instruction set (assembly, Go for the tail) with its
+// Go twin, bit for bit, at lengths around the vector width, with a guard after x.
+func TestLRNSubProduct(t *testing.T) {
+	forEachISA(t, &lrnISA, checkLRNSubProduct)
+}
+
+// checkLRNSubProduct runs TestLRNSubProduct in one instruction set.
+func checkLRNSubProduct(t *testing.T, isa ISA) {
+	rng := rand.New(rand.NewPCG(15, 15))
+	for n := 0; n <= 70; n++ {
+		x, a, tt := make([]float32, n+1), randSlice(rng, n), randSlice(rng, n)
+		for i := range n {
+			x[i] = rng.Float32()*2 - 1
+		}
+		x[n] = 7 // guard
+		want := append([]float32(nil), x...)
+		subProductGo(want[:n], a, tt, 3e-5)
+		LRNSubProduct(x[:n], a, tt, 3e-5)
+		for i := range want {
+			require.Equal(t, math.Float32bits(want[i]), math.Float32bits(x[i]), "n %d, x[%d]", n, i)
+		}
+	}
 }

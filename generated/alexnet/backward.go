@@ -127,7 +127,7 @@ func (m *Model) conv1LrnBackward(worker, lo, hi int) {
 		src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
 		for p0 := 0; p0 < pixels; p0 += chunk {
 			n := min(chunk, pixels-p0)
-			runtime.LRNWindowBlocked(sums, src[p0*16:], row, blocks, pixels, n, before, after)
+			runtime.LRNWindowSquares(sums, src[p0*16:], row, blocks, pixels, n, before, after)
 			// gx_c = g_c·s_c^−β into dX, and terms_c = gx_c·a_c/s_c.
 			for cb := 0; cb < blocks; cb++ {
 				at := (cb*pixels + p0) * 16
@@ -138,10 +138,10 @@ func (m *Model) conv1LrnBackward(worker, lo, hi int) {
 				}
 			}
 			// Each channel j takes the terms of the windows it lies in, channels j−after…j+before.
-			runtime.WindowSumsBlocked(tsums, terms, row, blocks, n, n, after, before)
+			runtime.LRNWindowSums(tsums, terms, row, blocks, n, n, after, before)
 			for cb := 0; cb < blocks; cb++ {
 				at := (cb*pixels + p0) * 16
-				runtime.SubProduct(d[at:at+n*16], src[at:at+n*16], tsums[cb*n*16:(cb+1)*n*16], twoScaleBeta) // dX −= 2α'β·a·Σterms
+				runtime.LRNSubProduct(d[at:at+n*16], src[at:at+n*16], tsums[cb*n*16:(cb+1)*n*16], twoScaleBeta) // dX −= 2α'β·a·Σterms
 			}
 		}
 	}
@@ -542,7 +542,7 @@ func (m *Model) conv2LrnBackward(worker, lo, hi int) {
 		src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
 		for p0 := 0; p0 < pixels; p0 += chunk {
 			n := min(chunk, pixels-p0)
-			runtime.LRNWindowBlocked(sums, src[p0*16:], row, blocks, pixels, n, before, after)
+			runtime.LRNWindowSquares(sums, src[p0*16:], row, blocks, pixels, n, before, after)
 			// gx_c = g_c·s_c^−β into dX, and terms_c = gx_c·a_c/s_c.
 			for cb := 0; cb < blocks; cb++ {
 				at := (cb*pixels + p0) * 16
@@ -553,10 +553,10 @@ func (m *Model) conv2LrnBackward(worker, lo, hi int) {
 				}
 			}
 			// Each channel j takes the terms of the windows it lies in, channels j−after…j+before.
-			runtime.WindowSumsBlocked(tsums, terms, row, blocks, n, n, after, before)
+			runtime.LRNWindowSums(tsums, terms, row, blocks, n, n, after, before)
 			for cb := 0; cb < blocks; cb++ {
 				at := (cb*pixels + p0) * 16
-				runtime.SubProduct(d[at:at+n*16], src[at:at+n*16], tsums[cb*n*16:(cb+1)*n*16], twoScaleBeta) // dX −= 2α'β·a·Σterms
+				runtime.LRNSubProduct(d[at:at+n*16], src[at:at+n*16], tsums[cb*n*16:(cb+1)*n*16], twoScaleBeta) // dX −= 2α'β·a·Σterms
 			}
 		}
 	}

@@ -137,7 +137,7 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, a[j*pixels:j*pixels+len(sums)])
+				runtime.LRNSquaresAdd(sums, a[j*pixels:j*pixels+len(sums)])
 			}
 			ac, gc := a[c*pixels:c*pixels+len(sums)], gy[c*pixels:c*pixels+len(sums)]
 			xc, tc := gx[c*pixels:c*pixels+len(sums)], terms[c*pixels:c*pixels+len(sums)]
@@ -150,7 +150,7 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 		for j := 0; j < channels; j++ {
 			aj, xj := a[j*pixels:j*pixels+len(sums)], gx[j*pixels:j*pixels+len(sums)]
 			for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
-				runtime.SubProduct(xj, aj, terms[c*pixels:c*pixels+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
+				runtime.LRNSubProduct(xj, aj, terms[c*pixels:c*pixels+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
 			}
 		}
 	}
@@ -284,7 +284,7 @@ func (m *Model) c2LrnBackward(worker, lo, hi int) {
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, a[j*pixels:j*pixels+len(sums)])
+				runtime.LRNSquaresAdd(sums, a[j*pixels:j*pixels+len(sums)])
 			}
 			ac, gc := a[c*pixels:c*pixels+len(sums)], gy[c*pixels:c*pixels+len(sums)]
 			xc, tc := gx[c*pixels:c*pixels+len(sums)], terms[c*pixels:c*pixels+len(sums)]
@@ -297,7 +297,7 @@ func (m *Model) c2LrnBackward(worker, lo, hi int) {
 		for j := 0; j < channels; j++ {
 			aj, xj := a[j*pixels:j*pixels+len(sums)], gx[j*pixels:j*pixels+len(sums)]
 			for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
-				runtime.SubProduct(xj, aj, terms[c*pixels:c*pixels+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
+				runtime.LRNSubProduct(xj, aj, terms[c*pixels:c*pixels+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
 			}
 		}
 	}
