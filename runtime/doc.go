@@ -40,3 +40,5 @@
 // assembly has a pure-Go twin that its tests compare it with, and the noasm build tag runs
 // everything on the twins.
 package runtime
+
+//go:generate go run ../codegen/asm/cmd/runtimeasm
