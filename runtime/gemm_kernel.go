@@ -65,7 +65,8 @@ const maxTile = 12 * 32
 // storeTile is the store step on an mr×nr tile t with row stride tld: it applies flags and the
 // biases (as sgemmKernelGo describes) and writes the result to c with row stride ldc. Edge
 // tiles, which the assembly kernels compute into a scratch tile, go through it too. It runs in
-// AVX-512 (storeTileAsm) for tiles up to 32 wide where the CPU has it.
+// the assembly of gemmISA (storeTileAsm) for tiles up to two vectors wide: 32 columns in
+// AVX-512, 16 in AVX2.
 func storeTile(t []float32, tld, mr, nr int, c []float32, ldc int, rowBias, colBias []float32, flags int) {
 	if mr <= 0 || nr <= 0 || storeTileAsm(t, tld, mr, nr, c, ldc, rowBias, colBias, flags) {
 		return

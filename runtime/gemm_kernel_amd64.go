@@ -88,9 +88,16 @@ func runKernel(kc int, a, b, c []float32, ldc int, rowBias, colBias []float32, f
 //go:noescape
 func storeTileAVX512(t *float32, tld, mr, nr int, c *float32, ldc int, rowBias, colBias *float32, flags int)
 
-// storeTileAsm runs storeTileAVX512 on a tile of 1…32 columns and reports whether it did.
+// storeTileAVX2 is storeTileAVX512 in AVX2 for 1 ≤ nr ≤ 16: each row as two vectors of eight
+// through VMASKMOVPS.
+//
+//go:noescape
+func storeTileAVX2(t *float32, tld, mr, nr int, c *float32, ldc int, rowBias, colBias *float32, flags int)
+
+// storeTileAsm runs the store step of gemmISA on a tile of at most two vectors a row and reports
+// whether it did.
 func storeTileAsm(t []float32, tld, mr, nr int, c []float32, ldc int, rowBias, colBias []float32, flags int) bool {
-	if gemmISA != ISAAVX512 || nr > 32 {
+	if gemmISA == ISAGo || nr > 2*gemmISA.Lanes() {
 		return false
 	}
 	_, _ = t[(mr-1)*tld+nr-1], c[(mr-1)*ldc+nr-1]
@@ -103,6 +110,10 @@ func storeTileAsm(t []float32, tld, mr, nr int, c []float32, ldc int, rowBias, c
 		_ = colBias[nr-1]
 		cb = &colBias[0]
 	}
-	storeTileAVX512(&t[0], tld, mr, nr, &c[0], ldc, rb, cb, flags)
+	if gemmISA == ISAAVX512 {
+		storeTileAVX512(&t[0], tld, mr, nr, &c[0], ldc, rb, cb, flags)
+	} else {
+		storeTileAVX2(&t[0], tld, mr, nr, &c[0], ldc, rb, cb, flags)
+	}
 	return true
 }

@@ -138,7 +138,7 @@ func LRNWindowSums(sums, a, row []float32, blocks, pixels, n, before, after int)
 }
 
 // LRNSubProduct sets x[i] = x[i] − (c·a[i])·t[i], each operation rounded to float32 as written (no
-// fused multiply-add), so that the assembly (sixteen values at a time where the CPU has AVX-512) gives its Go
+// fused multiply-add), so that the assembly (sixteen values at a time in AVX-512, eight in AVX2) gives its Go
 // twin's results bit for bit. It is LRN's backward pass taking the terms of a window an input
 // lies in.
 func LRNSubProduct(x, a, t []float32, c float32) {

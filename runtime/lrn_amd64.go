@@ -141,12 +141,22 @@ func lrnWindow(sums, a, row []float32, blocks, pixels, n, before, after int, squ
 //go:noescape
 func subProductAVX512(x, a, t *float32, n int, c float32)
 
-// subProductAsm updates the longest prefix of x that the assembly handles, and returns its length.
+// subProductAVX2 is subProductAVX512 in AVX2, eight values at a time, for n a multiple of 8.
+//
+//go:noescape
+func subProductAVX2(x, a, t *float32, n int, c float32)
+
+// subProductAsm updates the longest prefix of x that the assembly of lrnISA handles (a multiple
+// of its width), and returns its length.
 func subProductAsm(x, a, t []float32, c float32) int {
-	n := len(x) &^ 15
-	if lrnISA != ISAAVX512 || n == 0 {
+	n := len(x) &^ (lrnISA.Lanes() - 1)
+	if lrnISA == ISAGo || n == 0 {
 		return 0
 	}
-	subProductAVX512(&x[0], &a[0], &t[0], n, c)
+	if lrnISA == ISAAVX512 {
+		subProductAVX512(&x[0], &a[0], &t[0], n, c)
+	} else {
+		subProductAVX2(&x[0], &a[0], &t[0], n, c)
+	}
 	return n
 }

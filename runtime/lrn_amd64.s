@@ -7,9 +7,9 @@
 
 // LRN's kernels (lrn.go): squares (sums ± x²), lrnScale (b = a·t^−β, t = k + α·sums), the sums
 // over each channel's window in the channel-blocked layout, and subProduct (x − (c·a)·t, the
-// backward pass's, in AVX-512 only). Each other in AVX-512 and in AVX2 with FMA; lrnWindow22,
-// the window of AlexNet's size 5 with the neighbours taken across lanes by VALIGND, in AVX-512
-// only (AVX2 runs the general window kernel: its permutes do not cross its two 128-bit halves).
+// backward pass's). Each in AVX-512 and in AVX2 with FMA; lrnWindow22, the window of AlexNet's
+// size 5 with the neighbours taken across lanes by VALIGND, in AVX-512 only (AVX2 runs the
+// general window kernel: its permutes do not cross its two 128-bit halves).
 
 // lrnMask<>: the eight dwords from lrnMask<>+4·(8−r) are r all-ones then zeros, the mask of the
 // first r < 8 lanes.
@@ -252,6 +252,31 @@ window:
 	VZEROUPPER
 	RET
 
+// func subProductAVX512(x, a, t *float32, n int, c float32)
+//
+// 16 values a step (n a multiple of 16): DI, SI, DX point at x, a, t; CX is n; AX counts the
+// values; Z0 holds c in every lane, Z1 c·a, then (c·a)·t; Z2 x.
+TEXT ·subProductAVX512(SB), NOSPLIT, $0-36
+	MOVQ x+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ t+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS c+32(FP), Z0                       // c in every lane
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMULPS (SI)(AX*4), Z0, Z1                       // c·a
+	VMULPS (DX)(AX*4), Z1, Z1                       // (c·a)·t
+	VMOVUPS (DI)(AX*4), Z2
+	VSUBPS Z1, Z2, Z2                               // x − (c·a)·t
+	VMOVUPS Z2, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
 // func squaresAVX2(sums, x *float32, n int, sign float32)
 //
 // DI advances over sums, SI over x; CX is the values left; Y15 holds sign; Y0…Y3 the steps'
@@ -482,26 +507,26 @@ window:
 	VZEROUPPER
 	RET
 
-// func subProductAVX512(x, a, t *float32, n int, c float32)
+// func subProductAVX2(x, a, t *float32, n int, c float32)
 //
-// 16 values a step (n a multiple of 16): DI, SI, DX point at x, a, t; CX is n; AX counts the
-// values; Z0 holds c in every lane, Z1 c·a, then (c·a)·t; Z2 x.
-TEXT ·subProductAVX512(SB), NOSPLIT, $0-36
+// 8 values a step (n a multiple of 8): DI, SI, DX point at x, a, t; CX is n; AX counts the
+// values; Y0 holds c in every lane, Y1 c·a, then (c·a)·t; Y2 x.
+TEXT ·subProductAVX2(SB), NOSPLIT, $0-36
 	MOVQ x+0(FP), DI
 	MOVQ a+8(FP), SI
 	MOVQ t+16(FP), DX
 	MOVQ n+24(FP), CX
-	VBROADCASTSS c+32(FP), Z0                       // c in every lane
+	VBROADCASTSS c+32(FP), Y0                       // c in every lane
 	XORQ AX, AX
 loop:
 	CMPQ AX, CX
 	JGE done
-	VMULPS (SI)(AX*4), Z0, Z1                       // c·a
-	VMULPS (DX)(AX*4), Z1, Z1                       // (c·a)·t
-	VMOVUPS (DI)(AX*4), Z2
-	VSUBPS Z1, Z2, Z2                               // x − (c·a)·t
-	VMOVUPS Z2, (DI)(AX*4)
-	ADDQ $16, AX
+	VMULPS (SI)(AX*4), Y0, Y1                       // c·a
+	VMULPS (DX)(AX*4), Y1, Y1                       // (c·a)·t
+	VMOVUPS (DI)(AX*4), Y2
+	VSUBPS Y1, Y2, Y2                               // x − (c·a)·t
+	VMOVUPS Y2, (DI)(AX*4)
+	ADDQ $8, AX
 	JMP loop
 done:
 	VZEROUPPER

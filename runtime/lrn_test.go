@@ -370,8 +370,8 @@ func TestLRNWindowMatchesTwin(t *testing.T) {
 	})
 }
 
-// TestLRNSubProduct compares LRNSubProduct in each instruction set (assembly, Go for the tail) with its
-// Go twin, bit for bit, at lengths around the vector width, with a guard after x.
+// TestLRNSubProduct compares LRNSubProduct in each instruction set (assembly, Go for the tail)
+// with its Go twin, bit for bit, at every length to 70, with NaN guards around x, a and t.
 func TestLRNSubProduct(t *testing.T) {
 	forEachISA(t, &lrnISA, checkLRNSubProduct)
 }
@@ -380,14 +380,13 @@ func TestLRNSubProduct(t *testing.T) {
 func checkLRNSubProduct(t *testing.T, isa ISA) {
 	rng := rand.New(rand.NewPCG(15, 15))
 	for n := 0; n <= 70; n++ {
-		x, a, tt := make([]float32, n+1), randSlice(rng, n), randSlice(rng, n)
-		for i := range n {
-			x[i] = rng.Float32()*2 - 1
-		}
-		x[n] = 7 // guard
-		want := append([]float32(nil), x...)
-		subProductGo(want[:n], a, tt, 3e-5)
-		LRNSubProduct(x[:n], a, tt, 3e-5)
+		xBuf, x := guarded(rng, n)
+		_, a := guarded(rng, n)
+		_, tt := guarded(rng, n)
+		want := append([]float32(nil), x[:n]...)
+		subProductGo(want, a[:n], tt[:n], 3e-5)
+		LRNSubProduct(x[:n], a[:n], tt[:n], 3e-5)
+		requireGuards(t, xBuf, n, fmt.Sprintf("n %d: x", n))
 		for i := range want {
 			require.Equal(t, math.Float32bits(want[i]), math.Float32bits(x[i]), "n %d, x[%d]", n, i)
 		}

@@ -51,7 +51,7 @@ func packRows(dst []float32, width int, src []float32, ld, rows, w int) {
 // [n, width) are zeros.
 func packStrided(dst []float32, width int, src []float32, ld, n, w int) {
 	dst = dst[:w*width]
-	r, c := transpose4x16(dst, width, src, ld, n, w)
+	r, c := transpose4(dst, width, src, ld, n, w)
 	if r > 0 && c < w {
 		transposeGo(dst[c*width:], width, src[c:], ld, r, w-c)
 	}
@@ -63,7 +63,8 @@ func packStrided(dst []float32, width int, src []float32, ld, n, w int) {
 	}
 }
 
-// transposeGo is the pure-Go twin of transpose4x16AVX512, for any rows and cols:
+// transposeGo is the pure-Go twin of transpose4x16AVX512 and transpose4x8AVX2, for any rows
+// and cols:
 //
 //	for q := 0; q < rows; q++ {
 //		for p := 0; p < cols; p++ {

@@ -5,8 +5,8 @@
 #include "textflag.h"
 
 // The packing transpose (pack.go): four rows of src, one vector of each (sixteen values in
-// AVX-512), transposed in registers and stored as runs of four in dst, one run per value of the
-// rows, a 128-bit lane of the transposed registers at a time.
+// AVX-512, eight in AVX2), transposed in registers and stored as runs of four in dst, one run
+// per value of the rows, a 128-bit lane of the transposed registers at a time.
 
 // func transpose4x16AVX512(dst *float32, width int, src *float32, ld, rows, cols int)
 //
@@ -82,6 +82,81 @@ block:
 
 	ADDQ $64, AX                                    // next 16 columns of src
 	LEAQ (R13)(R8*4), DX                            // next 16 rows of dst
+	DECQ CX
+	JNZ block
+
+	LEAQ (SI)(R9*4), SI                             // next four rows of src
+	ADDQ $16, DI                                    // next four columns of dst
+	DECQ R10
+	JNZ group
+done:
+	VZEROUPPER
+	RET
+
+// func transpose4x8AVX2(dst *float32, width int, src *float32, ld, rows, cols int)
+//
+// for q < rows (a multiple of 4), p < cols (a multiple of 8): dst[p*width+q] = src[q*ld+p]
+//
+// DI is column q of the current group in dst, R8 width in bytes (BX three times it), SI row q,
+// column p of the current block in src, R9 ld in bytes (R12 three times it); R10 counts the
+// groups of four rows, R11 the blocks of 8 columns per group, CX the blocks left in this group;
+// AX is the block being read, DX the first row p of the block in dst, R13 rows 4l … 4l+3 of it.
+// Y0…Y3 hold the rows, Y4…Y7 their pairs, Y8…Y11 the columns.
+TEXT ·transpose4x8AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ width+8(FP), R8
+	SHLQ $2, R8                                     // width in bytes
+	LEAQ (R8)(R8*2), BX                             // three times it
+	MOVQ src+16(FP), SI
+	MOVQ ld+24(FP), R9
+	SHLQ $2, R9                                     // ld in bytes
+	LEAQ (R9)(R9*2), R12                            // three times it
+	MOVQ rows+32(FP), R10
+	SHRQ $2, R10                                    // groups of four rows
+	MOVQ cols+40(FP), R11
+	SHRQ $3, R11                                    // blocks of 8 columns
+	TESTQ R10, R10
+	JZ done
+	TESTQ R11, R11
+	JZ done
+group:
+	MOVQ SI, AX
+	MOVQ DI, DX
+	MOVQ R11, CX
+block:
+	VMOVUPS (AX), Y0                                // a
+	VMOVUPS (AX)(R9*1), Y1                          // b
+	VMOVUPS (AX)(R9*2), Y2                          // c
+	VMOVUPS (AX)(R12*1), Y3                         // d
+	PREFETCHT0 128(AX)                              // four blocks ahead in each row
+	PREFETCHT0 128(AX)(R9*1)
+	PREFETCHT0 128(AX)(R9*2)
+	PREFETCHT0 128(AX)(R12*1)
+
+	// Interleave pairs, then pairs of pairs, within each 128-bit lane l (columns 4l … 4l+3):
+	// Y8 holds a, b, c, d of column 4l in lane l, Y9 of column 4l+1, Y10 of 4l+2, Y11 of 4l+3.
+	VUNPCKLPS Y1, Y0, Y4                            // a0 b0 a1 b1 per lane
+	VUNPCKHPS Y1, Y0, Y5                            // a2 b2 a3 b3
+	VUNPCKLPS Y3, Y2, Y6                            // c0 d0 c1 d1
+	VUNPCKHPS Y3, Y2, Y7                            // c2 d2 c3 d3
+	VUNPCKLPD Y6, Y4, Y8                            // a0 b0 c0 d0
+	VUNPCKHPD Y6, Y4, Y9                            // a1 b1 c1 d1
+	VUNPCKLPD Y7, Y5, Y10                           // a2 b2 c2 d2
+	VUNPCKHPD Y7, Y5, Y11                           // a3 b3 c3 d3
+
+	// Store lane l of Y8 … Y11 to rows 4l … 4l+3 of dst, four values each.
+	VMOVUPS X8, (DX)                                // lane 0: rows p … p+3
+	VMOVUPS X9, (DX)(R8*1)
+	VMOVUPS X10, (DX)(R8*2)
+	VMOVUPS X11, (DX)(BX*1)
+	LEAQ (DX)(R8*4), R13                            // lane 1: rows p+4 … p+7
+	VEXTRACTF128 $1, Y8, (R13)
+	VEXTRACTF128 $1, Y9, (R13)(R8*1)
+	VEXTRACTF128 $1, Y10, (R13)(R8*2)
+	VEXTRACTF128 $1, Y11, (R13)(BX*1)
+
+	ADDQ $32, AX                                    // next 8 columns of src
+	LEAQ (R13)(R8*4), DX                            // next 8 rows of dst
 	DECQ CX
 	JNZ block
 

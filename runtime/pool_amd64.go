@@ -11,14 +11,26 @@ package runtime
 //go:noescape
 func maxArgmaxAVX512(best *float32, at *int32, x *float32, ix0 *int32, iy0, kh, kw, h, w, sw int)
 
-// maxArgmax runs maxArgmaxAVX512 where the CPU has it and the plane's indices fit in int32, and
-// the Go twin otherwise. x holds h×w values.
+// maxArgmaxAVX2 is maxArgmaxAVX512 in AVX2, the sixteen windows as two halves of eight: for
+// each (ky, kx) and half, the eight values — a masked load when sw is 1, else a gather — and
+// blends of the value and its index where it is greater, NaN or the lane's first.
+//
+//go:noescape
+func maxArgmaxAVX2(best *float32, at *int32, x *float32, ix0 *int32, iy0, kh, kw, h, w, sw int)
+
+// maxArgmax runs the search of poolISA where the plane's indices fit in int32, and the Go twin
+// otherwise. x holds h×w values.
 func maxArgmax(best *[16]float32, at *[16]int32, x []float32, ix0 *[16]int32, iy0 int, p *Pool) {
-	if poolISA != ISAAVX512 || len(x) >= 1<<31 {
-		maxArgmaxGo(best, at, x, ix0, iy0, p)
+	switch {
+	case len(x) >= 1<<31:
+	case poolISA == ISAAVX512:
+		maxArgmaxAVX512(&best[0], &at[0], &x[0], &ix0[0], iy0, p.KH, p.KW, p.H, p.W, p.SW)
+		return
+	case poolISA == ISAAVX2:
+		maxArgmaxAVX2(&best[0], &at[0], &x[0], &ix0[0], iy0, p.KH, p.KW, p.H, p.W, p.SW)
 		return
 	}
-	maxArgmaxAVX512(&best[0], &at[0], &x[0], &ix0[0], iy0, p.KH, p.KW, p.H, p.W, p.SW)
+	maxArgmaxGo(best, at, x, ix0, iy0, p)
 }
 
 // maxPoolRowAVX512 is the forward row kernel of blocked max pooling: for j < n, the 16 lanes of

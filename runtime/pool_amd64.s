@@ -46,7 +46,7 @@ TEXT ·maxArgmaxAVX512(SB), NOSPLIT, $0-80
 	MOVQ kw+48(FP), R13
 	MOVQ h+56(FP), R14
 	MOVQ w+64(FP), R15
-	MOVQ sw+72(FP), DX                              // the windows' stride: 1 and 2 load, others gather
+	MOVQ sw+72(FP), DX                              // the windows' stride: 1 loads, others gather (2 loads too in AVX-512)
 	MOVL $0x55555555, CX                            // every other bit, for stride 2's masks
 	VMOVDQU32 evens<>(SB), Z23
 	VMOVDQU32 (R8), Z20                             // ix0 of each lane
@@ -112,6 +112,108 @@ nextRow:
 done:
 	VMOVUPS Z1, (BX)
 	VMOVDQU32 Z2, (DI)
+	VZEROUPPER
+	RET
+
+// func maxArgmaxAVX2(best *float32, at *int32, x *float32, ix0 *int32, iy0, kh, kw, h, w, sw int)
+//
+// Lanes 0–7 and 8–15 of each lane's maximum in Y0, Y1, of its index in x (−1 for none yet) in
+// Y2, Y3, of the lanes that have taken no value yet in Y4, Y5; Y6 w − 1, Y7 iy·w and Y8 kx in
+// every lane; per (ky, kx) and half, Y9 ix = ix0 + kx, then the index iy·w + ix, Y10 the lanes
+// inside the image, Y11 the value, Y12 the gather's mask, then where the value is NaN, Y13 the
+// lanes that take it. R10 is lane 0's index in a row read at stride 1.
+TEXT ·maxArgmaxAVX2(SB), NOSPLIT, $0-80
+	MOVQ best+0(FP), BX
+	MOVQ at+8(FP), DI
+	MOVQ x+16(FP), SI
+	MOVQ ix0+24(FP), R8
+	MOVQ iy0+32(FP), R9                             // iy = iy0 + ky
+	MOVQ kh+40(FP), R12                             // rows of the window left
+	MOVQ kw+48(FP), R13
+	MOVQ h+56(FP), R14
+	MOVQ w+64(FP), R15
+	MOVQ sw+72(FP), DX                              // the windows' stride: 1 loads, others gather (2 loads too in AVX-512)
+	VXORPS Y0, Y0, Y0                               // each lane's maximum
+	VXORPS Y1, Y1, Y1
+	VPCMPEQD Y2, Y2, Y2                             // the index of each lane's maximum: −1, none yet
+	VPCMPEQD Y3, Y3, Y3
+	VPCMPEQD Y4, Y4, Y4                             // the lanes that have taken no value yet: all
+	VPCMPEQD Y5, Y5, Y5
+	MOVQ R15, R10
+	DECQ R10
+	VMOVD R10, X6
+	VPBROADCASTD X6, Y6                             // w − 1 in every lane
+	TESTQ R12, R12
+	JLE done
+row:
+	CMPQ R9, R14                                    // iy outside [0, h), unsigned: the row reads nothing
+	JAE nextRow
+	MOVQ R9, R10
+	IMULQ R15, R10
+	VMOVD R10, X7
+	VPBROADCASTD X7, Y7                             // iy·w
+	XORQ R11, R11                                   // kx
+col:
+	VMOVD R11, X8
+	VPBROADCASTD X8, Y8                             // kx
+	// lanes 0–7
+	VPADDD (R8), Y8, Y9                             // ix = ix0 + kx
+	VPMINUD Y6, Y9, Y10
+	VPCMPEQD Y10, Y9, Y10                           // Y10: ix < w, unsigned, so also ix ≥ 0
+	VPADDD Y7, Y9, Y9                               // the index iy·w + ix
+	CMPQ DX, $1
+	JEQ stride1_0
+	VMOVAPS Y10, Y12                                // the gather clears its mask
+	VXORPS Y11, Y11, Y11
+	VGATHERDPS Y12, (SI)(Y9*4), Y11                 // the values where Y10 is set
+	JMP compare_0
+stride1_0:
+	VMOVD X9, R10
+	MOVLQSX R10, R10
+	VMASKMOVPS (SI)(R10*4), Y10, Y11                // lane j reads the value j after lane 0's (0 values on, R10)
+compare_0:
+	VCMPPS $0x1e, Y0, Y11, Y13                      // value > maximum (GT_OQ: false for NaN)
+	VCMPPS $0x03, Y11, Y11, Y12                     // the value is NaN (UNORD_Q)
+	VORPS Y12, Y13, Y13                             // either
+	VORPS Y4, Y13, Y13                              // or the lane has no value yet
+	VANDPS Y10, Y13, Y13                            // and the value is inside the image
+	VBLENDVPS Y13, Y11, Y0, Y0                      // take it
+	VBLENDVPS Y13, Y9, Y2, Y2                       // and its index
+	VANDNPS Y4, Y13, Y4                             // those lanes now have a value
+	// lanes 8–15
+	VPADDD 32(R8), Y8, Y9                           // ix = ix0 + kx
+	VPMINUD Y6, Y9, Y10
+	VPCMPEQD Y10, Y9, Y10                           // Y10: ix < w, unsigned, so also ix ≥ 0
+	VPADDD Y7, Y9, Y9                               // the index iy·w + ix
+	CMPQ DX, $1
+	JEQ stride1_1
+	VMOVAPS Y10, Y12                                // the gather clears its mask
+	VXORPS Y11, Y11, Y11
+	VGATHERDPS Y12, (SI)(Y9*4), Y11                 // the values where Y10 is set
+	JMP compare_1
+stride1_1:
+	VMASKMOVPS 32(SI)(R10*4), Y10, Y11              // lane j reads the value j after lane 0's (8 values on, R10)
+compare_1:
+	VCMPPS $0x1e, Y1, Y11, Y13                      // value > maximum (GT_OQ: false for NaN)
+	VCMPPS $0x03, Y11, Y11, Y12                     // the value is NaN (UNORD_Q)
+	VORPS Y12, Y13, Y13                             // either
+	VORPS Y5, Y13, Y13                              // or the lane has no value yet
+	VANDPS Y10, Y13, Y13                            // and the value is inside the image
+	VBLENDVPS Y13, Y11, Y1, Y1                      // take it
+	VBLENDVPS Y13, Y9, Y3, Y3                       // and its index
+	VANDNPS Y5, Y13, Y5                             // those lanes now have a value
+	INCQ R11
+	CMPQ R11, R13
+	JLT col
+nextRow:
+	INCQ R9
+	DECQ R12
+	JNZ row
+done:
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVDQU Y2, (DI)
+	VMOVDQU Y3, 32(DI)
 	VZEROUPPER
 	RET
 

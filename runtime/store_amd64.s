@@ -5,7 +5,20 @@
 #include "textflag.h"
 
 // storeTile's assembly (gemm_kernel.go): the store step on a tile of up to two vectors a row,
-// each row through masks of its first nr lanes, K1 and K2.
+// each row through masks of its first nr lanes: K1 and K2 in AVX-512, two vector masks from
+// storeMask<> in AVX2.
+
+// storeMask<>: the eight dwords from storeMask<>+4·(8−r) are r all-ones then zeros, the mask of
+// the first r < 8 lanes.
+DATA storeMask<>+0(SB)/8, $0xffffffffffffffff
+DATA storeMask<>+8(SB)/8, $0xffffffffffffffff
+DATA storeMask<>+16(SB)/8, $0xffffffffffffffff
+DATA storeMask<>+24(SB)/8, $0xffffffffffffffff
+DATA storeMask<>+32(SB)/8, $0
+DATA storeMask<>+40(SB)/8, $0
+DATA storeMask<>+48(SB)/8, $0
+DATA storeMask<>+56(SB)/8, $0
+GLOBL storeMask<>(SB), RODATA|NOPTR, $64
 
 // func storeTileAVX512(t *float32, tld, mr, nr int, c *float32, ldc int, rowBias, colBias *float32, flags int)
 //
@@ -84,6 +97,88 @@ relu:
 store:
 	VMOVUPS Z0, K1, (DI)
 	VMOVUPS Z1, K2, 64(DI)
+	ADDQ R8, SI
+	ADDQ R9, DI
+	DECQ R13
+	JNZ rows
+
+	VZEROUPPER
+	RET
+
+// func storeTileAVX2(t *float32, tld, mr, nr int, c *float32, ldc int, rowBias, colBias *float32, flags int)
+//
+// For 1 ≤ nr ≤ 16: SI advances over the tile's rows (R8 its row stride in bytes), DI over C's
+// (R9), R10 over the row bias; R13 counts the rows, R11 is the column bias, R12 the flags. Y10
+// and Y11 mask the first nr lanes of the two vectors of a row; Y0:Y1 hold the row, Y2:Y3 the
+// old C, Y4 the row bias, Y12:Y13 the column bias, Y15 zero.
+TEXT ·storeTileAVX2(SB), NOSPLIT, $0-72
+	MOVQ t+0(FP), SI
+	MOVQ tld+8(FP), R8
+	SHLQ $2, R8                                     // tld in bytes
+	MOVQ mr+16(FP), R13                             // rows left
+	MOVQ nr+24(FP), DX
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), R9
+	SHLQ $2, R9                                     // ldc in bytes
+	MOVQ rowBias+48(FP), R10
+	MOVQ colBias+56(FP), R11
+	MOVQ flags+64(FP), R12
+
+	// Y10: the first min(nr, 8) lanes; Y11: the next nr − 8, if any, from storeMask<>+4·(8 − n).
+	LEAQ storeMask<>(SB), R14
+	MOVQ DX, AX
+	CMPQ AX, $8
+	JLE low
+	MOVQ $8, AX
+low:
+	MOVQ $8, CX
+	SUBQ AX, CX
+	VMOVDQU (R14)(CX*4), Y10
+	MOVQ DX, AX
+	SUBQ $8, AX
+	JGE high
+	XORQ AX, AX
+high:
+	MOVQ $8, CX
+	SUBQ AX, CX
+	VMOVDQU (R14)(CX*4), Y11
+
+	VXORPS Y15, Y15, Y15                            // zero
+	VXORPS Y12, Y12, Y12                            // the column bias, or zero
+	VXORPS Y13, Y13, Y13
+	TESTQ R11, R11
+	JZ rows
+	VMASKMOVPS (R11), Y10, Y12
+	VMASKMOVPS 32(R11), Y11, Y13
+rows:
+	VMASKMOVPS (SI), Y10, Y0                        // the tile's row
+	VMASKMOVPS 32(SI), Y11, Y1
+	TESTQ $1, R12                                   // kernelAcc: add the old C
+	JZ rowBias
+	VMASKMOVPS (DI), Y10, Y2
+	VMASKMOVPS 32(DI), Y11, Y3
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+rowBias:
+	TESTQ R10, R10
+	JZ colBias
+	VBROADCASTSS (R10), Y4
+	VADDPS Y4, Y0, Y0
+	VADDPS Y4, Y1, Y1
+	ADDQ $4, R10
+colBias:
+	TESTQ R11, R11
+	JZ relu
+	VADDPS Y12, Y0, Y0
+	VADDPS Y13, Y1, Y1
+relu:
+	TESTQ $2, R12                                   // kernelReLU
+	JZ store
+	VMAXPS Y0, Y15, Y0                              // max(0, s): s when s is NaN or ±0, as s < 0 ? 0 : s
+	VMAXPS Y1, Y15, Y1
+store:
+	VMASKMOVPS Y0, Y10, (DI)
+	VMASKMOVPS Y1, Y11, 32(DI)
 	ADDQ R8, SI
 	ADDQ R9, DI
 	DECQ R13

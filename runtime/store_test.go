@@ -26,7 +26,7 @@ func checkStoreTile(t *testing.T, isa ISA) {
 		return rng.Float32()*2 - 1
 	}
 	for mr := 1; mr <= 12; mr++ {
-		for _, nr := range []int{1, 2, 7, 15, 16, 17, 24, 31, 32, 33, 40} {
+		for _, nr := range []int{1, 2, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40} {
 			for flags := 0; flags < 4; flags++ {
 				for biases := 0; biases < 4; biases++ {
 					tld, ldc := nr+rng.IntN(3), nr+1+rng.IntN(3)

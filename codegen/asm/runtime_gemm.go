@@ -18,9 +18,12 @@ var gemmFile = runtimeFile{
 
 var storeFile = runtimeFile{
 	name: "store_amd64.s", source: "runtime_gemm.go",
-	doc: "storeTile's assembly (gemm_kernel.go): the store step on a tile of up to two vectors a row, each row through masks of its first nr lanes, K1 and K2.",
+	doc: "storeTile's assembly (gemm_kernel.go): the store step on a tile of up to two vectors a row, each row through masks of its first nr lanes: K1 and K2 in AVX-512, two vector masks from storeMask<> in AVX2.",
 	write: func(t *text) {
-		storeTile(t, &avx512)
+		t.maskTable("storeMask")
+		for _, is := range []*isa{&avx512, &avx2} {
+			storeTile(t, is)
+		}
 	},
 }
 

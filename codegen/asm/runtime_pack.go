@@ -7,9 +7,11 @@ import "fmt"
 
 var packFile = runtimeFile{
 	name: "pack_amd64.s", source: "runtime_pack.go",
-	doc: "The packing transpose (pack.go): four rows of src, one vector of each (sixteen values in AVX-512), transposed in registers and stored as runs of four in dst, one run per value of the rows, a 128-bit lane of the transposed registers at a time.",
+	doc: "The packing transpose (pack.go): four rows of src, one vector of each (sixteen values in AVX-512, eight in AVX2), transposed in registers and stored as runs of four in dst, one run per value of the rows, a 128-bit lane of the transposed registers at a time.",
 	write: func(t *text) {
-		transpose4(t, &avx512)
+		for _, is := range []*isa{&avx512, &avx2} {
+			transpose4(t, is)
+		}
 	},
 }
 

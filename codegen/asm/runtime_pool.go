@@ -6,7 +6,7 @@ import (
 )
 
 // Max pooling's kernels (runtime/pool.go, pool_blocked.go): maxArgmax, the search over sixteen
-// windows of a channel plane (AVX-512); maxPoolRow and maxPoolBackRow, a row of windows in the
+// windows of a channel plane; maxPoolRow and maxPoolBackRow, a row of windows in the
 // channel-blocked layout, forward and backward.
 
 var poolFile = runtimeFile{
@@ -20,6 +20,7 @@ var poolFile = runtimeFile{
 		}
 		t.line("GLOBL evens<>(SB), RODATA|NOPTR, $64")
 		maxArgmax512(t)
+		maxArgmax2(t)
 		for _, is := range []*isa{&avx512, &avx2} {
 			maxPoolRow(t, is)
 			maxPoolBackRow(t, is)
@@ -34,7 +35,7 @@ func maxArgmaxFrame(t *text) {
 	t.op("iy = iy0 + ky", "MOVQ", "iy0+32(FP)", "R9")
 	t.op("rows of the window left", "MOVQ", "kh+40(FP)", "R12")
 	t.movqs("kw+48(FP)", "R13", "h+56(FP)", "R14", "w+64(FP)", "R15")
-	t.op("the windows' stride: 1 and 2 load, others gather", "MOVQ", "sw+72(FP)", "DX")
+	t.op("the windows' stride: 1 loads, others gather (2 loads too in AVX-512)", "MOVQ", "sw+72(FP)", "DX")
 }
 
 // maxArgmaxRows writes the loops over the window's rows and columns around col, which compares
@@ -122,6 +123,72 @@ func maxArgmax512(t *text) {
 	})
 	t.op("", "VMOVUPS", "Z1", "(BX)")
 	t.op("", "VMOVDQU32", "Z2", "(DI)")
+	t.ret()
+}
+
+// maxArgmax2 searches the sixteen windows in AVX2, as two halves of eight lanes one after the
+// other: per (ky, kx) and half, the eight values — a masked load when sw is 1, else a gather —
+// a compare with the maxima, and blends of the values and their indices. AVX2 has no unsigned
+// compare: ix < w, unsigned, is min(ix, w − 1) = ix, unsigned.
+func maxArgmax2(t *text) {
+	t.kernel("maxArgmaxAVX2", "(best *float32, at *int32, x *float32, ix0 *int32, iy0, kh, kw, h, w, sw int)", 80,
+		"Lanes 0–7 and 8–15 of each lane's maximum in Y0, Y1, of its index in x (−1 for none yet) in Y2, Y3, of the lanes "+
+			"that have taken no value yet in Y4, Y5; Y6 w − 1, Y7 iy·w and Y8 kx in every lane; per (ky, kx) and half, Y9 "+
+			"ix = ix0 + kx, then the index iy·w + ix, Y10 the lanes inside the image, Y11 the value, Y12 the gather's mask, "+
+			"then where the value is NaN, Y13 the lanes that take it. R10 is lane 0's index in a row read at stride 1.")
+	maxArgmaxFrame(t)
+	t.op("each lane's maximum", "VXORPS", "Y0", "Y0", "Y0")
+	t.op("", "VXORPS", "Y1", "Y1", "Y1")
+	for _, r := range []string{"Y2", "Y3", "Y4", "Y5"} {
+		t.op(map[string]string{"Y2": "the index of each lane's maximum: −1, none yet", "Y4": "the lanes that have taken no value yet: all"}[r],
+			"VPCMPEQD", r, r, r)
+	}
+	t.op("", "MOVQ", "R15", "R10")
+	t.op("", "DECQ", "R10")
+	t.op("", "VMOVD", "R10", "X6")
+	t.op("w − 1 in every lane", "VPBROADCASTD", "X6", "Y6")
+	maxArgmaxRows(t, func() {
+		t.op("", "VMOVD", "R10", "X7")
+		t.op("iy·w", "VPBROADCASTD", "X7", "Y7")
+	}, func() {
+		t.op("", "VMOVD", "R11", "X8")
+		t.op("kx", "VPBROADCASTD", "X8", "Y8")
+		for h := range 2 {
+			best, at, none := y(h), y(2+h), y(4+h)
+			sfx := fmt.Sprint(h)
+			t.line("\t// lanes %d–%d", 8*h, 8*h+7)
+			t.op("ix = ix0 + kx", "VPADDD", mem(32*h, "R8"), "Y8", "Y9")
+			t.op("", "VPMINUD", "Y6", "Y9", "Y10")
+			t.op("Y10: ix < w, unsigned, so also ix ≥ 0", "VPCMPEQD", "Y10", "Y9", "Y10")
+			t.op("the index iy·w + ix", "VPADDD", "Y7", "Y9", "Y9")
+			t.op("", "CMPQ", "DX", "$1")
+			t.op("", "JEQ", "stride1_"+sfx)
+			t.op("the gather clears its mask", "VMOVAPS", "Y10", "Y12")
+			t.op("", "VXORPS", "Y11", "Y11", "Y11")
+			t.op("the values where Y10 is set", "VGATHERDPS", "Y12", "(SI)(Y9*4)", "Y11")
+			t.op("", "JMP", "compare_"+sfx)
+			t.label("stride1_" + sfx)
+			if h == 0 {
+				t.op("", "VMOVD", "X9", "R10")
+				t.op("", "MOVLQSX", "R10", "R10")
+			}
+			t.op(fmt.Sprintf("lane j reads the value j after lane 0's (%d values on, R10)", 8*h), "VMASKMOVPS",
+				mem(32*h, "SI")+"(R10*4)", "Y10", "Y11")
+			t.label("compare_" + sfx)
+			t.op("value > maximum (GT_OQ: false for NaN)", "VCMPPS", "$0x1e", best, "Y11", "Y13")
+			t.op("the value is NaN (UNORD_Q)", "VCMPPS", "$0x03", "Y11", "Y11", "Y12")
+			t.op("either", "VORPS", "Y12", "Y13", "Y13")
+			t.op("or the lane has no value yet", "VORPS", none, "Y13", "Y13")
+			t.op("and the value is inside the image", "VANDPS", "Y10", "Y13", "Y13")
+			t.op("take it", "VBLENDVPS", "Y13", "Y11", best, best)
+			t.op("and its index", "VBLENDVPS", "Y13", "Y9", at, at)
+			t.op("those lanes now have a value", "VANDNPS", none, "Y13", none)
+		}
+	})
+	t.op("", "VMOVUPS", "Y0", "(BX)")
+	t.op("", "VMOVUPS", "Y1", "32(BX)")
+	t.op("", "VMOVDQU", "Y2", "(DI)")
+	t.op("", "VMOVDQU", "Y3", "32(DI)")
 	t.ret()
 }
 
