@@ -31,7 +31,7 @@ func sgemmDot(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float
 	tile := func(i, j int) {
 		mr, nr := rows4(&ra, a, lda, i, m, k), rows4(&rb, b, ldb, j, n, k)
 		dot4x4(k, &ra, &rb, &out)
-		storeTile(out[:], 4, mr, nr, c[i*ldc+j:], ldc, biasAt(ep.RowBias, i), biasAt(ep.ColBias, j), flags)
+		storeTile(out[:], 4, mr, nr, c[i*ldc+j:], ldc, biasAt(ep.ColBias, j), flags)
 	}
 	if m >= n {
 		for i := 0; i < m; i += 4 {
@@ -61,7 +61,7 @@ func sgemmDotVector(m, n, k int, a []float32, lda int, b []float32, ldb int, c [
 			for s := range nr {
 				out[s] = dot(k, a, b[(j+s)*ldb:])
 			}
-			storeTile(out[:], 4, 1, nr, c[j:], ldc, biasAt(ep.RowBias, 0), biasAt(ep.ColBias, j), flags)
+			storeTile(out[:], 4, 1, nr, c[j:], ldc, biasAt(ep.ColBias, j), flags)
 		}
 		return
 	}
@@ -70,7 +70,7 @@ func sgemmDotVector(m, n, k int, a []float32, lda int, b []float32, ldb int, c [
 		for r := range mr {
 			out[r*4] = dot(k, a[(i+r)*lda:], b)
 		}
-		storeTile(out[:], 4, mr, 1, c[i*ldc:], ldc, biasAt(ep.RowBias, i), biasAt(ep.ColBias, 0), flags)
+		storeTile(out[:], 4, mr, 1, c[i*ldc:], ldc, biasAt(ep.ColBias, 0), flags)
 	}
 }
 

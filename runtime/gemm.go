@@ -5,7 +5,6 @@ import "fmt"
 // Epilogue is applied to each tile of C as it is stored, fused into the micro-kernel's store step
 // (not a second pass over C).
 type Epilogue struct {
-	RowBias []float32 // nil, or len M: RowBias[i] added to every element of row i (a conv's bias per output channel)
 	ColBias []float32 // nil, or len N: ColBias[j] added to every element of column j (a fully connected layer's bias when C is batch×features)
 	ReLU    bool      // max(0, ·) after the bias
 }
@@ -45,7 +44,7 @@ type Product struct {
 //
 // It panics, naming the field, if a dimension is negative, an operand does not hold its matrix
 // (a stride shorter than its row or a slice too short), C does not hold M×N with stride LDC, or
-// a bias has the wrong length.
+// the column bias has the wrong length.
 func Multiply(ws *Workspace, p Product) {
 	p.check("Multiply")
 	sgemmOp(ws, &p)
@@ -71,7 +70,7 @@ func sgemmOp(ws *Workspace, p *Product) {
 		for i := 0; i < m; i++ {
 			for j := 0; j < n; j += len(zeros) {
 				w := min(len(zeros), n-j)
-				storeTile(zeros[:], 0, 1, w, c[i*ldc+j:], ldc, biasAt(ep.RowBias, i), biasAt(ep.ColBias, j), flags)
+				storeTile(zeros[:], 0, 1, w, c[i*ldc+j:], ldc, biasAt(ep.ColBias, j), flags)
 			}
 		}
 		return
@@ -103,18 +102,14 @@ func sgemmOp(ws *Workspace, p *Product) {
 					for ir := 0; ir < mc; ir += mr {
 						rows := min(mr, mc-ir)
 						ap := ws.a[ir*kc : (ir+mr)*kc]
-						var rowBias []float32
-						if last {
-							rowBias = biasAt(ep.RowBias, ic+ir)
-						}
 						ct := c[(ic+ir)*ldc+jc+jr:]
 						if rows == mr && cols == nr {
-							runKernel(kc, ap, bp, ct, ldc, rowBias, colBias, flags)
+							runKernel(kc, ap, bp, ct, ldc, colBias, flags)
 							continue
 						}
 						// An edge tile: compute it whole into the scratch tile, store the part inside C.
-						runKernel(kc, ap, bp, ws.tile, nr, nil, nil, 0)
-						storeTile(ws.tile, nr, rows, cols, ct, ldc, rowBias, colBias, flags)
+						runKernel(kc, ap, bp, ws.tile, nr, nil, 0)
+						storeTile(ws.tile, nr, rows, cols, ct, ldc, colBias, flags)
 					}
 				}
 			}
@@ -163,7 +158,9 @@ func (p *Product) check(fn string) {
 	p.A.check(fn, "A", p.M, p.K)
 	p.B.check(fn, "B", p.K, p.N)
 	checkMatrix(fn, "C", p.M, p.N, p.C, p.LDC)
-	checkEpilogue(fn, p.M, p.N, p.Epilogue)
+	if cb := p.Epilogue.ColBias; cb != nil && len(cb) != p.N {
+		panic(fmt.Sprintf("runtime: %s: len(ColBias) = %d, want N = %d", fn, len(cb), p.N))
+	}
 }
 
 // checkMatrix panics unless x, the product's name, holds a rows×cols matrix with row stride ld;
@@ -179,15 +176,5 @@ func checkMatrix(fn, name string, rows, cols int, x []float32, ld int) {
 	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
 		panic(fmt.Sprintf("runtime: %s: len(%s) = %d, want at least %d for %d×%d with stride %d",
 			fn, name, len(x), (rows-1)*ld+cols, rows, cols, ld))
-	}
-}
-
-// checkEpilogue panics unless ep's biases fit an m×n product; fn names the caller.
-func checkEpilogue(fn string, m, n int, ep Epilogue) {
-	if ep.RowBias != nil && len(ep.RowBias) != m {
-		panic(fmt.Sprintf("runtime: %s: len(RowBias) = %d, want M = %d", fn, len(ep.RowBias), m))
-	}
-	if ep.ColBias != nil && len(ep.ColBias) != n {
-		panic(fmt.Sprintf("runtime: %s: len(ColBias) = %d, want N = %d", fn, len(ep.ColBias), n))
 	}
 }

@@ -2,13 +2,13 @@ package runtime
 
 // The micro-kernels. Each computes one mr×nr tile of C from a packed micro-panel of op(A)
 // (kc columns of mr values, a[p*mr+i] = op(A)[i][p]) and one of op(B) (kc rows of nr values,
-// b[p*nr+j] = op(B)[p][j]), then runs the store step: add the old C (kernelAcc), the row bias,
-// the column bias, clamp at zero (kernelReLU), and write the tile to C with row stride ldc.
+// b[p*nr+j] = op(B)[p][j]), then runs the store step: add the old C (kernelAcc), the column
+// bias, clamp at zero (kernelReLU), and write the tile to C with row stride ldc.
 
 // Kernel flags.
 const (
 	kernelAcc  = 1 << iota // add the tile to C instead of overwriting it
-	kernelReLU             // max(0, ·) after the biases
+	kernelReLU             // max(0, ·) after the bias
 )
 
 // kernelInfo describes a micro-kernel: its tile and the cache blocking that suits it.
@@ -37,13 +37,12 @@ var gemmISA = BestISA()
 //
 //	s := Σ_{p<kc} a[p*mr+i] * b[p*nr+j]
 //	if flags&kernelAcc != 0 { s += c[i*ldc+j] }
-//	if rowBias != nil { s += rowBias[i] }
 //	if colBias != nil { s += colBias[j] }
 //	if flags&kernelReLU != 0 && s < 0 { s = 0 }
 //	c[i*ldc+j] = s
 //
 // summing over p in order, as the assembly does (up to fused multiply-add rounding).
-func sgemmKernelGo(mr, nr, kc int, a, b, c []float32, ldc int, rowBias, colBias []float32, flags int) {
+func sgemmKernelGo(mr, nr, kc int, a, b, c []float32, ldc int, colBias []float32, flags int) {
 	var acc [maxTile]float32
 	t := acc[:mr*nr]
 	a, b = a[:kc*mr], b[:kc*nr]
@@ -56,41 +55,34 @@ func sgemmKernelGo(mr, nr, kc int, a, b, c []float32, ldc int, rowBias, colBias 
 			}
 		}
 	}
-	storeTile(t, nr, mr, nr, c, ldc, rowBias, colBias, flags)
+	storeTile(t, nr, mr, nr, c, ldc, colBias, flags)
 }
 
 // maxTile is the largest mr×nr among kernels.
 const maxTile = 12 * 32
 
 // storeTile is the store step on an mr×nr tile t with row stride tld: it applies flags and the
-// biases (as sgemmKernelGo describes) and writes the result to c with row stride ldc. Edge
+// column bias (as sgemmKernelGo describes) and writes the result to c with row stride ldc. Edge
 // tiles, which the assembly kernels compute into a scratch tile, go through it too. It runs in
 // the assembly of gemmISA (storeTileAsm) for tiles up to two vectors wide: 32 columns in
 // AVX-512, 16 in AVX2.
-func storeTile(t []float32, tld, mr, nr int, c []float32, ldc int, rowBias, colBias []float32, flags int) {
-	if mr <= 0 || nr <= 0 || storeTileAsm(t, tld, mr, nr, c, ldc, rowBias, colBias, flags) {
+func storeTile(t []float32, tld, mr, nr int, c []float32, ldc int, colBias []float32, flags int) {
+	if mr <= 0 || nr <= 0 || storeTileAsm(t, tld, mr, nr, c, ldc, colBias, flags) {
 		return
 	}
-	storeTileGo(t, tld, mr, nr, c, ldc, rowBias, colBias, flags)
+	storeTileGo(t, tld, mr, nr, c, ldc, colBias, flags)
 }
 
 // storeTileGo is storeTile in Go: the twin of the assembly.
-func storeTileGo(t []float32, tld, mr, nr int, c []float32, ldc int, rowBias, colBias []float32, flags int) {
+func storeTileGo(t []float32, tld, mr, nr int, c []float32, ldc int, colBias []float32, flags int) {
 	if colBias != nil {
 		colBias = colBias[:nr]
 	}
 	for i := 0; i < mr; i++ {
 		ti, ci := t[i*tld:][:nr], c[i*ldc:][:nr]
-		var rb float32
-		if rowBias != nil {
-			rb = rowBias[i]
-		}
 		for j, s := range ti {
 			if flags&kernelAcc != 0 {
 				s += ci[j]
-			}
-			if rowBias != nil {
-				s += rb
 			}
 			if colBias != nil {
 				s += colBias[j]

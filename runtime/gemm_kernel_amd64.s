@@ -7,25 +7,23 @@
 // The GEMM's micro-kernels (gemm_kernel.go): one mr×nr tile of C from a packed micro-panel of A
 // (a column of mr values a step of p) and one of B (a row of nr values), mr×nr = 12×32 in
 // AVX-512 and 6×16 in AVX2, two vectors a row of the tile, then the store step: the old C
-// (kernelAcc), the row bias, the column bias, max(0, ·) (kernelReLU), and the tile to C.
+// (kernelAcc), the column bias, max(0, ·) (kernelReLU), and the tile to C.
 
-// func sgemmKernel12x32AVX512(kc int, a, b, c *float32, ldc int, rowBias, colBias *float32, flags int)
+// func sgemmKernel12x32AVX512(kc int, a, b, c *float32, ldc int, colBias *float32, flags int)
 //
 // 12×32: Z0…Z23 hold the tile, row i in Z(2i) (columns 0…15) and Z(2i+1) (16…31); Z24:Z25 hold
-// a row of B; Z26…Z31 hold broadcasts of A, 3 at a time, and in the store step the biases and
-// zero. CX, R10 count the steps of p, AX and BX advance over the packed A and B, DX is the tile
-// of C, SI its row stride in bytes, R9 its row in the store step, R8 the row bias, R11 the
-// column bias, R12 the flags.
-TEXT ·sgemmKernel12x32AVX512(SB), NOSPLIT, $0-64
+// a row of B; Z26…Z31 hold broadcasts of A, 3 at a time, and in the store step zero. CX, R10
+// count the steps of p, AX and BX advance over the packed A and B, DX is the tile of C, SI its
+// row stride in bytes, R9 its row in the store step, R11 the column bias, R12 the flags.
+TEXT ·sgemmKernel12x32AVX512(SB), NOSPLIT, $0-56
 	MOVQ kc+0(FP), CX                               // the steps of p
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), SI
 	SHLQ $2, SI                                     // ldc in bytes
-	MOVQ rowBias+40(FP), R8
-	MOVQ colBias+48(FP), R11
-	MOVQ flags+56(FP), R12
+	MOVQ colBias+40(FP), R11
+	MOVQ flags+48(FP), R12
 
 	// Prefetch the tile of C (its first, middle and last bytes per row) while we compute.
 	MOVQ DX, R9
@@ -322,7 +320,7 @@ tailLoop:
 	JNZ tailLoop
 store:
 	TESTQ $1, R12                                   // kernelAcc: add the old C
-	JZ rowBias
+	JZ colBias
 	MOVQ DX, R9
 	VADDPS (R9), Z0, Z0
 	VADDPS 64(R9), Z1, Z1
@@ -360,45 +358,6 @@ store:
 	VADDPS (R9), Z22, Z22
 	VADDPS 64(R9), Z23, Z23
 	ADDQ SI, R9
-rowBias:
-	TESTQ R8, R8
-	JZ colBias
-	VBROADCASTSS (R8), Z26                          // rowBias[i] added to row i
-	VADDPS Z26, Z0, Z0
-	VADDPS Z26, Z1, Z1
-	VBROADCASTSS 4(R8), Z26
-	VADDPS Z26, Z2, Z2
-	VADDPS Z26, Z3, Z3
-	VBROADCASTSS 8(R8), Z26
-	VADDPS Z26, Z4, Z4
-	VADDPS Z26, Z5, Z5
-	VBROADCASTSS 12(R8), Z26
-	VADDPS Z26, Z6, Z6
-	VADDPS Z26, Z7, Z7
-	VBROADCASTSS 16(R8), Z26
-	VADDPS Z26, Z8, Z8
-	VADDPS Z26, Z9, Z9
-	VBROADCASTSS 20(R8), Z26
-	VADDPS Z26, Z10, Z10
-	VADDPS Z26, Z11, Z11
-	VBROADCASTSS 24(R8), Z26
-	VADDPS Z26, Z12, Z12
-	VADDPS Z26, Z13, Z13
-	VBROADCASTSS 28(R8), Z26
-	VADDPS Z26, Z14, Z14
-	VADDPS Z26, Z15, Z15
-	VBROADCASTSS 32(R8), Z26
-	VADDPS Z26, Z16, Z16
-	VADDPS Z26, Z17, Z17
-	VBROADCASTSS 36(R8), Z26
-	VADDPS Z26, Z18, Z18
-	VADDPS Z26, Z19, Z19
-	VBROADCASTSS 40(R8), Z26
-	VADDPS Z26, Z20, Z20
-	VADDPS Z26, Z21, Z21
-	VBROADCASTSS 44(R8), Z26
-	VADDPS Z26, Z22, Z22
-	VADDPS Z26, Z23, Z23
 colBias:
 	TESTQ R11, R11
 	JZ relu
@@ -497,23 +456,21 @@ storeC:
 	VZEROUPPER
 	RET
 
-// func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, rowBias, colBias *float32, flags int)
+// func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, colBias *float32, flags int)
 //
 // 6×16: Y0…Y11 hold the tile, row i in Y(2i) (columns 0…7) and Y(2i+1) (8…15); Y12:Y13 hold a
-// row of B; Y14…Y15 hold broadcasts of A, 1 at a time, and in the store step the biases and
-// zero. CX, R10 count the steps of p, AX and BX advance over the packed A and B, DX is the tile
-// of C, SI its row stride in bytes, R9 its row in the store step, R8 the row bias, R11 the
-// column bias, R12 the flags.
-TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-64
+// row of B; Y14…Y15 hold broadcasts of A, 1 at a time, and in the store step zero. CX, R10
+// count the steps of p, AX and BX advance over the packed A and B, DX is the tile of C, SI its
+// row stride in bytes, R9 its row in the store step, R11 the column bias, R12 the flags.
+TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-56
 	MOVQ kc+0(FP), CX                               // the steps of p
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), SI
 	SHLQ $2, SI                                     // ldc in bytes
-	MOVQ rowBias+40(FP), R8
-	MOVQ colBias+48(FP), R11
-	MOVQ flags+56(FP), R12
+	MOVQ colBias+40(FP), R11
+	MOVQ flags+48(FP), R12
 
 	// Prefetch the tile of C (its first, middle and last bytes per row) while we compute.
 	MOVQ DX, R9
@@ -683,7 +640,7 @@ tailLoop:
 	JNZ tailLoop
 store:
 	TESTQ $1, R12                                   // kernelAcc: add the old C
-	JZ rowBias
+	JZ colBias
 	MOVQ DX, R9
 	VADDPS (R9), Y0, Y0
 	VADDPS 32(R9), Y1, Y1
@@ -703,27 +660,6 @@ store:
 	VADDPS (R9), Y10, Y10
 	VADDPS 32(R9), Y11, Y11
 	ADDQ SI, R9
-rowBias:
-	TESTQ R8, R8
-	JZ colBias
-	VBROADCASTSS (R8), Y14                          // rowBias[i] added to row i
-	VADDPS Y14, Y0, Y0
-	VADDPS Y14, Y1, Y1
-	VBROADCASTSS 4(R8), Y14
-	VADDPS Y14, Y2, Y2
-	VADDPS Y14, Y3, Y3
-	VBROADCASTSS 8(R8), Y14
-	VADDPS Y14, Y4, Y4
-	VADDPS Y14, Y5, Y5
-	VBROADCASTSS 12(R8), Y14
-	VADDPS Y14, Y6, Y6
-	VADDPS Y14, Y7, Y7
-	VBROADCASTSS 16(R8), Y14
-	VADDPS Y14, Y8, Y8
-	VADDPS Y14, Y9, Y9
-	VBROADCASTSS 20(R8), Y14
-	VADDPS Y14, Y10, Y10
-	VADDPS Y14, Y11, Y11
 colBias:
 	TESTQ R11, R11
 	JZ relu

@@ -57,9 +57,6 @@ func (s *productSplit) multiply(ws *Workspace, lo, hi int) {
 	case s.splitM:
 		i0, i1 := lo*kern.mr, min(hi*kern.mr, p.M)
 		p.M, p.A, p.C = i1-i0, p.A.rowsFrom(i0), p.C[i0*p.LDC:]
-		if p.Epilogue.RowBias != nil {
-			p.Epilogue.RowBias = p.Epilogue.RowBias[i0:i1]
-		}
 	default:
 		j0, j1 := lo*kern.nr, min(hi*kern.nr, p.N)
 		p.N, p.B, p.C = j1-j0, p.B.colsFrom(j0), p.C[j0:]

@@ -20,13 +20,13 @@ DATA storeMask<>+48(SB)/8, $0
 DATA storeMask<>+56(SB)/8, $0
 GLOBL storeMask<>(SB), RODATA|NOPTR, $64
 
-// func storeTileAVX512(t *float32, tld, mr, nr int, c *float32, ldc int, rowBias, colBias *float32, flags int)
+// func storeTileAVX512(t *float32, tld, mr, nr int, c *float32, ldc int, colBias *float32, flags int)
 //
 // For 1 ≤ nr ≤ 32: SI advances over the tile's rows (R8 its row stride in bytes), DI over C's
-// (R9), R10 over the row bias; R13 counts the rows, R11 is the column bias, R12 the flags. K1
-// and K2 mask the first nr lanes of the two vectors of a row; Z0:Z1 hold the row, Z2:Z3 the old
-// C, Z4 the row bias, Z28:Z29 the column bias, Z31 zero.
-TEXT ·storeTileAVX512(SB), NOSPLIT, $0-72
+// (R9); R13 counts the rows, R11 is the column bias, R12 the flags. K1 and K2 mask the first nr
+// lanes of the two vectors of a row; Z0:Z1 hold the row, Z2:Z3 the old C, Z28:Z29 the column
+// bias, Z31 zero.
+TEXT ·storeTileAVX512(SB), NOSPLIT, $0-64
 	MOVQ t+0(FP), SI
 	MOVQ tld+8(FP), R8
 	SHLQ $2, R8                                     // tld in bytes
@@ -35,9 +35,8 @@ TEXT ·storeTileAVX512(SB), NOSPLIT, $0-72
 	MOVQ c+32(FP), DI
 	MOVQ ldc+40(FP), R9
 	SHLQ $2, R9                                     // ldc in bytes
-	MOVQ rowBias+48(FP), R10
-	MOVQ colBias+56(FP), R11
-	MOVQ flags+64(FP), R12
+	MOVQ colBias+48(FP), R11
+	MOVQ flags+56(FP), R12
 
 	// K1: the first min(nr, 16) lanes; K2: the next nr − 16, if any. 0xffff >> (16 − n).
 	MOVQ DX, AX
@@ -72,18 +71,11 @@ rows:
 	VMOVUPS.Z (SI), K1, Z0                          // the tile's row
 	VMOVUPS.Z 64(SI), K2, Z1
 	TESTQ $1, R12                                   // kernelAcc: add the old C
-	JZ rowBias
+	JZ colBias
 	VMOVUPS.Z (DI), K1, Z2
 	VMOVUPS.Z 64(DI), K2, Z3
 	VADDPS Z2, Z0, Z0
 	VADDPS Z3, Z1, Z1
-rowBias:
-	TESTQ R10, R10
-	JZ colBias
-	VBROADCASTSS (R10), Z4
-	VADDPS Z4, Z0, Z0
-	VADDPS Z4, Z1, Z1
-	ADDQ $4, R10
 colBias:
 	TESTQ R11, R11
 	JZ relu
@@ -105,13 +97,13 @@ store:
 	VZEROUPPER
 	RET
 
-// func storeTileAVX2(t *float32, tld, mr, nr int, c *float32, ldc int, rowBias, colBias *float32, flags int)
+// func storeTileAVX2(t *float32, tld, mr, nr int, c *float32, ldc int, colBias *float32, flags int)
 //
 // For 1 ≤ nr ≤ 16: SI advances over the tile's rows (R8 its row stride in bytes), DI over C's
-// (R9), R10 over the row bias; R13 counts the rows, R11 is the column bias, R12 the flags. Y10
-// and Y11 mask the first nr lanes of the two vectors of a row; Y0:Y1 hold the row, Y2:Y3 the
-// old C, Y4 the row bias, Y12:Y13 the column bias, Y15 zero.
-TEXT ·storeTileAVX2(SB), NOSPLIT, $0-72
+// (R9); R13 counts the rows, R11 is the column bias, R12 the flags. Y10 and Y11 mask the first
+// nr lanes of the two vectors of a row; Y0:Y1 hold the row, Y2:Y3 the old C, Y12:Y13 the column
+// bias, Y15 zero.
+TEXT ·storeTileAVX2(SB), NOSPLIT, $0-64
 	MOVQ t+0(FP), SI
 	MOVQ tld+8(FP), R8
 	SHLQ $2, R8                                     // tld in bytes
@@ -120,9 +112,8 @@ TEXT ·storeTileAVX2(SB), NOSPLIT, $0-72
 	MOVQ c+32(FP), DI
 	MOVQ ldc+40(FP), R9
 	SHLQ $2, R9                                     // ldc in bytes
-	MOVQ rowBias+48(FP), R10
-	MOVQ colBias+56(FP), R11
-	MOVQ flags+64(FP), R12
+	MOVQ colBias+48(FP), R11
+	MOVQ flags+56(FP), R12
 
 	// Y10: the first min(nr, 8) lanes; Y11: the next nr − 8, if any, from storeMask<>+4·(8 − n).
 	LEAQ storeMask<>(SB), R14
@@ -154,18 +145,11 @@ rows:
 	VMASKMOVPS (SI), Y10, Y0                        // the tile's row
 	VMASKMOVPS 32(SI), Y11, Y1
 	TESTQ $1, R12                                   // kernelAcc: add the old C
-	JZ rowBias
+	JZ colBias
 	VMASKMOVPS (DI), Y10, Y2
 	VMASKMOVPS 32(DI), Y11, Y3
 	VADDPS Y2, Y0, Y0
 	VADDPS Y3, Y1, Y1
-rowBias:
-	TESTQ R10, R10
-	JZ colBias
-	VBROADCASTSS (R10), Y4
-	VADDPS Y4, Y0, Y0
-	VADDPS Y4, Y1, Y1
-	ADDQ $4, R10
 colBias:
 	TESTQ R11, R11
 	JZ relu

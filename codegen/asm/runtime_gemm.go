@@ -8,7 +8,7 @@ import "fmt"
 
 var gemmFile = runtimeFile{
 	name: "gemm_kernel_amd64.s", source: "runtime_gemm.go",
-	doc: "The GEMM's micro-kernels (gemm_kernel.go): one mr×nr tile of C from a packed micro-panel of A (a column of mr values a step of p) and one of B (a row of nr values), mr×nr = 12×32 in AVX-512 and 6×16 in AVX2, two vectors a row of the tile, then the store step: the old C (kernelAcc), the row bias, the column bias, max(0, ·) (kernelReLU), and the tile to C.",
+	doc: "The GEMM's micro-kernels (gemm_kernel.go): one mr×nr tile of C from a packed micro-panel of A (a column of mr values a step of p) and one of B (a row of nr values), mr×nr = 12×32 in AVX-512 and 6×16 in AVX2, two vectors a row of the tile, then the store step: the old C (kernelAcc), the column bias, max(0, ·) (kernelReLU), and the tile to C.",
 	write: func(t *text) {
 		for _, is := range []*isa{&avx512, &avx2} {
 			sgemmKernel(t, is)
@@ -30,8 +30,7 @@ var storeFile = runtimeFile{
 // The micro-kernels' registers: KC CX (steps of p left in the tail loop), K4 R10 (groups of four
 // steps left), PA AX (the packed A, a column of mr values a step), PB BX (the packed B, a row of
 // nr values a step), PC DX (the tile of C), LDC SI (C's row stride in bytes), ROW R9 (the row of
-// C in the store step), RB R8 (the row bias, or nil), CB R11 (the column bias, or nil), FL R12
-// (the flags).
+// C in the store step), CB R11 (the column bias, or nil), FL R12 (the flags).
 
 // sgemmKernel writes the micro-kernel of is: row i of the tile in registers 2i and 2i+1, a row
 // of B in the two after them, and broadcasts of A in the rest, in two banks that take turns, a
@@ -49,16 +48,16 @@ func sgemmKernel(t *text, is *isa) {
 	group := banks / 2
 	bc := func(bank, k int) string { return is.r(2*rows + 2 + bank*group + k) }
 	name := fmt.Sprintf("sgemmKernel%dx%d%s", rows, nr, is.name)
-	t.kernel(name, "(kc int, a, b, c *float32, ldc int, rowBias, colBias *float32, flags int)", 64, fmt.Sprintf(
+	t.kernel(name, "(kc int, a, b, c *float32, ldc int, colBias *float32, flags int)", 56, fmt.Sprintf(
 		"%d×%d: %s…%s hold the tile, row i in %s(2i) (columns 0…%d) and %s(2i+1) (%d…%d); %s:%s hold a row of B; %s…%s "+
-			"hold broadcasts of A, %d at a time, and in the store step the biases and zero. CX, R10 count the steps of p, AX "+
-			"and BX advance over the packed A and B, DX is the tile of C, SI its row stride in bytes, R9 its row in the store "+
-			"step, R8 the row bias, R11 the column bias, R12 the flags.",
+			"hold broadcasts of A, %d at a time, and in the store step zero. CX, R10 count the steps of p, AX and BX "+
+			"advance over the packed A and B, DX is the tile of C, SI its row stride in bytes, R9 its row in the store step, "+
+			"R11 the column bias, R12 the flags.",
 		rows, nr, acc(0, 0), acc(rows-1, 1), is.reg, is.width-1, is.reg, is.width, nr-1, b0, b1, bc(0, 0), bc(1, group-1), group))
 	t.op("the steps of p", "MOVQ", "kc+0(FP)", "CX")
 	t.movqs("a+8(FP)", "AX", "b+16(FP)", "BX", "c+24(FP)", "DX", "ldc+32(FP)", "SI")
 	t.op("ldc in bytes", "SHLQ", "$2", "SI")
-	t.movqs("rowBias+40(FP)", "R8", "colBias+48(FP)", "R11", "flags+56(FP)", "R12")
+	t.movqs("colBias+40(FP)", "R11", "flags+48(FP)", "R12")
 
 	t.line("\n\t// Prefetch the tile of C (its first, middle and last bytes per row) while we compute.")
 	t.op("", "MOVQ", "DX", "R9")
@@ -120,20 +119,12 @@ func sgemmKernel(t *text, is *isa) {
 
 	t.label("store")
 	t.op("kernelAcc: add the old C", "TESTQ", "$1", "R12")
-	t.op("", "JZ", "rowBias")
+	t.op("", "JZ", "colBias")
 	t.op("", "MOVQ", "DX", "R9")
 	for i := range rows {
 		t.op("", "VADDPS", "(R9)", acc(i, 0), acc(i, 0))
 		t.op("", "VADDPS", mem(vb, "R9"), acc(i, 1), acc(i, 1))
 		t.op("", "ADDQ", "SI", "R9")
-	}
-	t.label("rowBias")
-	t.op("", "TESTQ", "R8", "R8")
-	t.op("", "JZ", "colBias")
-	for i := range rows {
-		t.op(first(i, "rowBias[i] added to row i"), "VBROADCASTSS", mem(4*i, "R8"), bc(0, 0))
-		t.op("", "VADDPS", bc(0, 0), acc(i, 0), acc(i, 0))
-		t.op("", "VADDPS", bc(0, 0), acc(i, 1), acc(i, 1))
 	}
 	t.label("colBias")
 	t.op("", "TESTQ", "R11", "R11")
@@ -162,28 +153,28 @@ func sgemmKernel(t *text, is *isa) {
 }
 
 // storeTile writes storeTile's kernel in is: for each of mr rows, the tile's row of up to two
-// vectors (nr columns, the rest masked), the old C, the row bias and the column bias added in
-// storeTileGo's order, max(0, ·) that keeps NaN and −0 as Go's s < 0 test does, and the row
+// vectors (nr columns, the rest masked), the old C and the column bias added in storeTileGo's
+// order, max(0, ·) that keeps NaN and −0 as Go's s < 0 test does, and the row
 // stored through the masks.
 func storeTile(t *text, is *isa) {
 	w := is.width
 	s, old := vregs(is, 0, 2), vregs(is, 2, 2)
-	rowBias, colBias, zero := is.r(4), vregs(is, is.regs-4, 2), is.r(is.regs-1)
+	colBias, zero := vregs(is, is.regs-4, 2), is.r(is.regs-1)
 	masks := []string{"K1", "K2"}
 	if !is.avx512() {
 		masks = []string{"Y10", "Y11"}
 	}
-	t.kernel("storeTile"+is.name, "(t *float32, tld, mr, nr int, c *float32, ldc int, rowBias, colBias *float32, flags int)", 72, fmt.Sprintf(
-		"For 1 ≤ nr ≤ %d: SI advances over the tile's rows (R8 its row stride in bytes), DI over C's (R9), R10 over the row "+
-			"bias; R13 counts the rows, R11 is the column bias, R12 the flags. %s and %s mask the first nr lanes of the two "+
-			"vectors of a row; %s:%s hold the row, %s:%s the old C, %s the row bias, %s:%s the column bias, %s zero.",
-		2*w, masks[0], masks[1], s[0], s[1], old[0], old[1], rowBias, colBias[0], colBias[1], zero))
+	t.kernel("storeTile"+is.name, "(t *float32, tld, mr, nr int, c *float32, ldc int, colBias *float32, flags int)", 64, fmt.Sprintf(
+		"For 1 ≤ nr ≤ %d: SI advances over the tile's rows (R8 its row stride in bytes), DI over C's (R9); R13 counts the "+
+			"rows, R11 is the column bias, R12 the flags. %s and %s mask the first nr lanes of the two vectors of a row; "+
+			"%s:%s hold the row, %s:%s the old C, %s:%s the column bias, %s zero.",
+		2*w, masks[0], masks[1], s[0], s[1], old[0], old[1], colBias[0], colBias[1], zero))
 	t.movqs("t+0(FP)", "SI", "tld+8(FP)", "R8")
 	t.op("tld in bytes", "SHLQ", "$2", "R8")
 	t.op("rows left", "MOVQ", "mr+16(FP)", "R13")
 	t.movqs("nr+24(FP)", "DX", "c+32(FP)", "DI", "ldc+40(FP)", "R9")
 	t.op("ldc in bytes", "SHLQ", "$2", "R9")
-	t.movqs("rowBias+48(FP)", "R10", "colBias+56(FP)", "R11", "flags+64(FP)", "R12")
+	t.movqs("colBias+48(FP)", "R11", "flags+56(FP)", "R12")
 
 	// mask sets masks[i] to the first lanes of CX = width − count (count of the vector's nr).
 	mask := func(i int) {
@@ -231,21 +222,13 @@ func storeTile(t *text, is *isa) {
 		is.maskedLoad(t, first(i, "the tile's row"), mem(is.bytes()*i, "SI"), masks[i], s[i])
 	}
 	t.op("kernelAcc: add the old C", "TESTQ", "$1", "R12")
-	t.op("", "JZ", "rowBias")
+	t.op("", "JZ", "colBias")
 	for i := range 2 {
 		is.maskedLoad(t, "", mem(is.bytes()*i, "DI"), masks[i], old[i])
 	}
 	for i := range 2 {
 		t.op("", "VADDPS", old[i], s[i], s[i])
 	}
-	t.label("rowBias")
-	t.op("", "TESTQ", "R10", "R10")
-	t.op("", "JZ", "colBias")
-	t.op("", "VBROADCASTSS", "(R10)", rowBias)
-	for i := range 2 {
-		t.op("", "VADDPS", rowBias, s[i], s[i])
-	}
-	t.op("", "ADDQ", "$4", "R10")
 	t.label("colBias")
 	t.op("", "TESTQ", "R11", "R11")
 	t.op("", "JZ", "relu")
