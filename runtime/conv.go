@@ -13,8 +13,5 @@ type Conv struct {
 	OutH, OutW             int // the output's size
 }
 
-// depth is the number of rows of the im2col matrix, C·KH·KW: the K of a convolution's product.
-func (cv *Conv) depth() int { return cv.C * cv.KH * cv.KW }
-
 // cols is the number of columns of the im2col matrix, OutH·OutW: the N of a convolution's product.
 func (cv *Conv) cols() int { return cv.OutH * cv.OutW }

@@ -21,7 +21,7 @@ func TestCol2imIsAdjoint(t *testing.T) {
 		cv.OutH = (cv.H+2*cv.PH-cv.KH)/cv.SH + 1
 		cv.OutW = (cv.W+2*cv.PW-cv.KW)/cv.SW + 1
 		x := make([]float32, cv.C*cv.H*cv.W)
-		y := make([]float32, cv.depth()*cv.cols())
+		y := make([]float32, cv.C*cv.KH*cv.KW*cv.cols())
 		for i := range x {
 			x[i] = rng.Float32()*2 - 1
 		}
