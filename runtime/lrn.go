@@ -137,10 +137,10 @@ func LRNWindowSums(sums, a, row []float32, blocks, pixels, n, before, after int)
 	windowBlocked("LRNWindowSums", sums, a, row, blocks, pixels, n, before, after, false)
 }
 
-// LRNSubProduct sets x[i] = x[i] − (c·a[i])·t[i], each operation rounded to float32 as written (no
-// fused multiply-add), so that the assembly (sixteen values at a time in AVX-512, eight in AVX2) gives its Go
-// twin's results bit for bit. It is LRN's backward pass taking the terms of a window an input
-// lies in.
+// LRNSubProduct sets x[i] = x[i] − (c·a[i])·t[i], each operation rounded to float32 as
+// written (no fused multiply-add), so that the assembly (sixteen values at a time in AVX-512,
+// eight in AVX2) gives its Go twin's results bit for bit. It is LRN's backward pass taking the
+// terms of a window an input lies in.
 func LRNSubProduct(x, a, t []float32, c float32) {
 	a, t = a[:len(x)], t[:len(x)]
 	done := subProductAsm(x, a, t, c)

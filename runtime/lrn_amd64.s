@@ -8,8 +8,8 @@
 // LRN's kernels (lrn.go): squares (sums ± x²), lrnScale (b = a·t^−β, t = k + α·sums), the sums
 // over each channel's window in the channel-blocked layout, and subProduct (x − (c·a)·t, the
 // backward pass's). Each in AVX-512 and in AVX2 with FMA; lrnWindow22, the window of AlexNet's
-// size 5 with the neighbours taken across lanes by VALIGND, in AVX-512 only (AVX2 runs the
-// general window kernel: its permutes do not cross its two 128-bit halves).
+// size 5 with the neighbours taken across lanes by VALIGND, in AVX-512 only (AVX2 has no
+// VALIGND, its VPALIGNR shifting within 128-bit halves, and runs the general window kernel).
 
 // lrnMask<>: the eight dwords from lrnMask<>+4·(8−r) are r all-ones then zeros, the mask of the
 // first r < 8 lanes.

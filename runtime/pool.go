@@ -1,9 +1,8 @@
 package runtime
 
 // Max pooling over one channel plane, forward and backward, sixteen outputs at a time: for
-// each position of the window in row-major order, an AVX-512 gather of the sixteen windows'
-// values (where the CPU has it; a Go twin otherwise) and a compare with each window's maximum so
-// far. A window's maximum is PyTorch's: a value replaces it if it is greater or is NaN (so NaN
+// each position of the window in row-major order, the sixteen windows' values (in AVX-512 or
+// AVX2, loaded or gathered, or by the Go twin) and a compare with each window's maximum so far. A window's maximum is PyTorch's: a value replaces it if it is greater or is NaN (so NaN
 // propagates, and the last NaN wins), and the first value inside the image starts it; the
 // backward pass sends each output's gradient to the position of that value.
 

@@ -5,9 +5,10 @@ var reluISA = BestISA()
 
 // ReLUBackward applies a ReLU's mask to the gradient g of its output y: g[i] = 0 where
 // y[i] ≤ 0 (a NaN output keeps its gradient, as in PyTorch 1.13's relu backward); and returns
-// biasGrad, the sum of the masked g: the bias gradient of the conv the ReLU follows. It runs in AVX-512 or
-// AVX2 where the CPU has it (relu_amd64.s), sixteen values at a time, the rest in Go; the sum is
-// then taken in sixteen lanes, the same in both, so it rounds differently from a sum in order.
+// biasGrad, the sum of the masked g: the bias gradient of the conv the ReLU follows. It runs in
+// AVX-512 or AVX2 where the CPU has it (relu_amd64.s), sixteen values at a time, the rest in Go;
+// the sum is then taken in sixteen lanes, the same in both, so it rounds differently from a sum
+// in order.
 func ReLUBackward(g, y []float32) (biasGrad float32) {
 	y = y[:len(g)]
 	done, sum := reluBackwardAsm(g, y)

@@ -13,6 +13,9 @@
 //
 // The output is deterministic: the same geometry gives the same bytes.
 //
+// The package also writes package runtime's assembly, from one description per kernel for
+// both instruction sets (runtime.go and runtime_*.go; cmd/runtimeasm writes the files).
+//
 // Every conv layer's forward pass and every stride-1 conv's input gradient run on the Conv
 // kernels, and every conv's weight gradient on an Upd kernel (codegen's op_conv.go writes the
 // copies into and out of the channel-blocked layout around them). LRN and pooling in the

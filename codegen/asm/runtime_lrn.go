@@ -8,7 +8,7 @@ import "fmt"
 
 var lrnFile = runtimeFile{
 	name: "lrn_amd64.s", source: "runtime_lrn.go", includes: []string{"go_asm.h"},
-	doc: "LRN's kernels (lrn.go): squares (sums ± x²), lrnScale (b = a·t^−β, t = k + α·sums), the sums over each channel's window in the channel-blocked layout, and subProduct (x − (c·a)·t, the backward pass's). Each in AVX-512 and in AVX2 with FMA; lrnWindow22, the window of AlexNet's size 5 with the neighbours taken across lanes by VALIGND, in AVX-512 only (AVX2 runs the general window kernel: its permutes do not cross its two 128-bit halves).",
+	doc: "LRN's kernels (lrn.go): squares (sums ± x²), lrnScale (b = a·t^−β, t = k + α·sums), the sums over each channel's window in the channel-blocked layout, and subProduct (x − (c·a)·t, the backward pass's). Each in AVX-512 and in AVX2 with FMA; lrnWindow22, the window of AlexNet's size 5 with the neighbours taken across lanes by VALIGND, in AVX-512 only (AVX2 has no VALIGND, its VPALIGNR shifting within 128-bit halves, and runs the general window kernel).",
 	write: func(t *text) {
 		t.maskTable("lrnMask")
 		t.line("")
