@@ -170,7 +170,7 @@ col:
 stride1_0:
 	VMOVD X9, R10
 	MOVLQSX R10, R10
-	VMASKMOVPS (SI)(R10*4), Y10, Y11                // lane j reads the value j after lane 0's (0 values on, R10)
+	VMASKMOVPS (SI)(R10*4), Y10, Y11                // lane 0+j reads the value 0+j after lane 0's
 compare_0:
 	VCMPPS $0x1e, Y0, Y11, Y13                      // value > maximum (GT_OQ: false for NaN)
 	VCMPPS $0x03, Y11, Y11, Y12                     // the value is NaN (UNORD_Q)
@@ -192,7 +192,7 @@ compare_0:
 	VGATHERDPS Y12, (SI)(Y9*4), Y11                 // the values where Y10 is set
 	JMP compare_1
 stride1_1:
-	VMASKMOVPS 32(SI)(R10*4), Y10, Y11              // lane j reads the value j after lane 0's (8 values on, R10)
+	VMASKMOVPS 32(SI)(R10*4), Y10, Y11              // lane 8+j reads the value 8+j after lane 0's
 compare_1:
 	VCMPPS $0x1e, Y1, Y11, Y13                      // value > maximum (GT_OQ: false for NaN)
 	VCMPPS $0x03, Y11, Y11, Y12                     // the value is NaN (UNORD_Q)

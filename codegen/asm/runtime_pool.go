@@ -172,7 +172,7 @@ func maxArgmax2(t *text) {
 				t.op("", "VMOVD", "X9", "R10")
 				t.op("", "MOVLQSX", "R10", "R10")
 			}
-			t.op(fmt.Sprintf("lane j reads the value j after lane 0's (%d values on, R10)", 8*h), "VMASKMOVPS",
+			t.op(fmt.Sprintf("lane %d+j reads the value %d+j after lane 0's", 8*h, 8*h), "VMASKMOVPS",
 				mem(32*h, "SI")+"(R10*4)", "Y10", "Y11")
 			t.label("compare_" + sfx)
 			t.op("value > maximum (GT_OQ: false for NaN)", "VCMPPS", "$0x1e", best, "Y11", "Y13")
