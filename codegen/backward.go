@@ -55,13 +55,7 @@ func (g *gen) lossKernel(f *jen.File) {
 		x("z, dz := m.buf[%d][:m.n*classes], m.grad[%d][:m.n*classes]", last.OutBuf, last.GradOut),
 		jen.For(x("i := lo; i < hi; i++")).Block(
 			x("row, d := z[i*classes:(i+1)*classes], dz[i*classes:(i+1)*classes]"),
-			x("top := row[0]"),
-			jen.For(x("_, v := range row")).Block(x("top = max(top, v)")),
-			x("var sum float64"),
-			jen.For(x("j, v := range row")).Block(
-				x("e := math.Exp(float64(v - top))"),
-				x("d[j], sum = float32(e), sum+e"),
-			),
+			x("top, sum := runtime.Softmax(d, row)").Comment("d[j] = e^(row[j] − top), sum their sum"),
 			x("label := m.labels[i]"),
 			x("m.losses[i] = math.Log(sum) - float64(row[label]-top)"),
 			x("scale := 1 / (sum * float64(m.n))"),

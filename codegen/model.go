@@ -408,7 +408,8 @@ func (g *gen) accessors(f *jen.File) {
 				jen.Id("Data"):  jen.Make(jen.Index().Float32(), jen.Len(jen.Id("p").Dot("Data"))),
 			}),
 		),
-		jen.If(jen.Err().Op(":=").Qual(rt, "ReadSafetensorsAliased").Call(jen.Id("r"), jen.Id("fresh"), jen.Id("fileNames")), jen.Err().Op("!=").Nil()).Block(
+		jen.If(jen.Err().Op(":=").Qual(rt, "ReadSafetensorsWith").Call(jen.Id("r"), jen.Id("fresh"),
+			jen.Qual(rt, "SafetensorsOptions").Values(jen.Dict{jen.Id("Aliases"): jen.Id("fileNames")})), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Err()),
 		),
 		jen.For(jen.Id("i").Op(",").Id("p").Op(":=").Range().Id("fresh")).Block(

@@ -34,7 +34,7 @@ func lrnConsts(s *compiler.Step, p compiler.Pass) []constant {
 
 // lrnForward emits local response normalisation across channels as the lower pass planned it:
 // in NCHW, for each channel, the squares of its window's channels summed into a row of the
-// scratch by runtime.SquaresAdd (afresh for every window, not slid from the last one, so that no
+// scratch by runtime.LRNSquaresAdd (afresh for every window, not slid from the last one, so that no
 // rounding error carries from a window of large values into one of small values), then the
 // channel scaled by runtime.LRNScale; from or to the blocked layout, the same on chunks of
 // pixels gathered into NCHW rows; between blocked layouts, the windows summed in the blocks.
@@ -52,7 +52,7 @@ func lrnForward(g *gen, f *jen.File, s *compiler.Step) {
 		return jen.For(x("c := 0; c < channels; c++")).Block(
 			x("clear(sums)"),
 			jen.For(x("j := max(0, c-before); j <= min(channels-1, c+after); j++")).Block(
-				x("runtime.SquaresAdd(sums, %s[j*%s:j*%s+len(sums)])", src, n, n),
+				x("runtime.LRNSquaresAdd(sums, %s[j*%s:j*%s+len(sums)])", src, n, n),
 			),
 			x("runtime.LRNScale(%s[c*%s:c*%s+len(sums)], %s[c*%s:c*%s+len(sums)], sums, k, scale, beta)", dst, n, n, src, n, n),
 		)
@@ -140,7 +140,7 @@ func lrnBackward(g *gen, f *jen.File, s *compiler.Step) {
 			jen.For(x("c := 0; c < channels; c++")).Block(
 				x("clear(sums)"),
 				jen.For(x("j := max(0, c-before); j <= min(channels-1, c+after); j++")).Block(
-					x("runtime.SquaresAdd(sums, a[j*%s:j*%s+len(sums)])", n, n),
+					x("runtime.LRNSquaresAdd(sums, a[j*%s:j*%s+len(sums)])", n, n),
 				),
 				x("ac, gc := a[c*%s:c*%s+len(sums)], gy[c*%s:c*%s+len(sums)]", n, n, n, n),
 				x("xc, tc := gx[c*%s:c*%s+len(sums)], terms[c*%s:c*%s+len(sums)]", n, n, n, n),
@@ -151,7 +151,7 @@ func lrnBackward(g *gen, f *jen.File, s *compiler.Step) {
 			jen.For(x("j := 0; j < channels; j++")).Block(
 				x("aj, xj := a[j*%s:j*%s+len(sums)], gx[j*%s:j*%s+len(sums)]", n, n, n, n),
 				jen.For(x("c := max(0, j-after); c <= min(channels-1, j+before); c++")).Block(
-					x("runtime.SubProduct(xj, aj, terms[c*%s:c*%s+len(sums)], twoScaleBeta)", n, n).Comment("xj −= twoScaleBeta·aj·terms_c"),
+					x("runtime.LRNSubProduct(xj, aj, terms[c*%s:c*%s+len(sums)], twoScaleBeta)", n, n).Comment("xj −= twoScaleBeta·aj·terms_c"),
 				),
 			),
 		}
@@ -186,9 +186,9 @@ func lrnBackward(g *gen, f *jen.File, s *compiler.Step) {
 
 // lrnWindowBackward emits the backward pass of an LRN step between blocked layouts
 // (compiler.LRNBackwardBlocked), per chunk of an image's pixels: the windows' sums of squares
-// (runtime.LRNWindowBlocked), then per block gx = g·s^−β (runtime.LRNScale, into dX) and the terms
-// gx·a/s; the terms summed over the windows each channel lies in (runtime.WindowSumsBlocked,
-// the window mirrored); and dX −= 2α'β·a·Σterms (runtime.SubProduct).
+// (runtime.LRNWindowSquares), then per block gx = g·s^−β (runtime.LRNScale, into dX) and the terms
+// gx·a/s; the terms summed over the windows each channel lies in (runtime.LRNWindowSums,
+// the window mirrored); and dX −= 2α'β·a·Σterms (runtime.LRNSubProduct).
 func lrnWindowBackward(g *gen, f *jen.File, s *compiler.Step, consts []constant) {
 	shape := s.In()
 	inS, _, dyS, dxS := g.gradSlices(s)
@@ -205,7 +205,7 @@ func lrnWindowBackward(g *gen, f *jen.File, s *compiler.Step, consts []constant)
 			x("src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]"),
 			jen.For(x("p0 := 0; p0 < pixels; p0 += chunk")).Block(
 				x("n := min(chunk, pixels-p0)"),
-				x("runtime.LRNWindowBlocked(sums, src[p0*%d:], row, blocks, pixels, n, before, after)", lanes),
+				x("runtime.LRNWindowSquares(sums, src[p0*%d:], row, blocks, pixels, n, before, after)", lanes),
 				jen.Comment("gx_c = g_c·s_c^−β into dX, and terms_c = gx_c·a_c/s_c."),
 				jen.For(x("cb := 0; cb < blocks; cb++")).Block(
 					x("at := (cb*pixels + p0) * %d", lanes),
@@ -214,10 +214,10 @@ func lrnWindowBackward(g *gen, f *jen.File, s *compiler.Step, consts []constant)
 					jen.For(x("q, v := range xc")).Block(x("tc[q] = v * ac[q] / (k + scale*sc[q])")),
 				),
 				jen.Comment("Each channel j takes the terms of the windows it lies in, channels j−after…j+before."),
-				x("runtime.WindowSumsBlocked(tsums, terms, row, blocks, n, n, after, before)"),
+				x("runtime.LRNWindowSums(tsums, terms, row, blocks, n, n, after, before)"),
 				jen.For(x("cb := 0; cb < blocks; cb++")).Block(
 					x("at := (cb*pixels + p0) * %d", lanes),
-					x("runtime.SubProduct(%s, %s, %s, twoScaleBeta)", at("d"), at("src"), block("tsums")).Comment("dX −= 2α'β·a·Σterms"),
+					x("runtime.LRNSubProduct(%s, %s, %s, twoScaleBeta)", at("d"), at("src"), block("tsums")).Comment("dX −= 2α'β·a·Σterms"),
 				),
 			),
 		),
@@ -235,7 +235,7 @@ func lrnWindowForward(g *gen, f *jen.File, s *compiler.Step, how string) {
 	loop := k.Loop("Chunks")
 	chunk := s.LRNBlocking().Chunk
 	g.doc(f, s, false, how+fmt.Sprintf("\nIn chunks of %d pixels (%s%s, split over the workers when they have fewer images): the\n"+
-		"windows summed in the blocked layout by runtime.LRNWindowBlocked, then each block scaled.", chunk, name, loop.Name))
+		"windows summed in the blocked layout by runtime.LRNWindowSquares, then each block scaled.", chunk, name, loop.Name))
 	kernel(f, s, name, []constant{def("chunks", loop.Items).note("per image: %s each", loop.Item)},
 		jen.If(x("m.wide")).Block(x("runtime.Parallel(m.n*chunks, m.kernels.%s%s)", name, loop.Name), jen.Return()),
 		x("m.%s%s(worker, lo*chunks, hi*chunks)", name, loop.Name),
@@ -251,7 +251,7 @@ func lrnWindowForward(g *gen, f *jen.File, s *compiler.Step, how string) {
 			x("i, p0 := u/chunks, u%%chunks*chunk"),
 			x("n := min(chunk, pixels-p0)"),
 			x("src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]"),
-			x("runtime.LRNWindowBlocked(sums, src[p0*%d:], row, blocks, pixels, n, before, after)", compiler.ChannelBlock),
+			x("runtime.LRNWindowSquares(sums, src[p0*%d:], row, blocks, pixels, n, before, after)", compiler.ChannelBlock),
 			jen.For(x("cb := 0; cb < blocks; cb++")).Block(
 				x("at := (cb*pixels + p0) * %d", compiler.ChannelBlock),
 				x("runtime.LRNScale(dst[at:at+n*%d], src[at:at+n*%d], sums[cb*n*%d:(cb+1)*n*%d], k, scale, beta)",

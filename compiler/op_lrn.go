@@ -34,7 +34,7 @@ const (
 	LRNBackwardGathered Strategy = "window terms of gathered chunks"
 	// Between channel-blocked layouts, with at most 16 channels each way: per chunk of pixels,
 	// the windows summed in the blocked layout, then each block scaled; the backward pass sums
-	// the windows' squares and terms the same way.
+	// the windows' squares and terms the same way (runtime.LRNWindowSquares, LRNWindowSums).
 	LRNForwardBlocked  Strategy = "window sums in blocks, scale"
 	LRNBackwardBlocked Strategy = "window terms in blocks"
 )

@@ -7,6 +7,9 @@ import "fmt"
 // (a row, or a whole plane) between the two: a 16×16 transpose per 16 values of each plane, in
 // AVX-512 where the CPU has it, else four 8×8 transposes per 16 in AVX2 where it has that.
 
+// blocksISA is the instruction set ToBlocks and FromBlocks run in.
+var blocksISA = BestISA()
+
 // ToBlocks lays out n ≤ 16 planes of src, plane l at src[l·stride:], count values each, as
 // count vectors of 16 channels:
 //

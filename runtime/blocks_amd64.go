@@ -25,10 +25,6 @@ func toBlocksAVX2(dst, src *float32, stride, n, count int)
 //go:noescape
 func fromBlocksAVX2(dst *float32, stride int, src *float32, n, count int)
 
-// blocksISA is the instruction set ToBlocks and FromBlocks run in; tests set it to check each
-// form and the Go twins.
-var blocksISA = bestISA()
-
 func toBlocksAsm(dst, src []float32, stride, n, count int) bool {
 	p := &dst[0] // src may be empty when n is 0
 	q := p
@@ -36,9 +32,9 @@ func toBlocksAsm(dst, src []float32, stride, n, count int) bool {
 		q = &src[0]
 	}
 	switch blocksISA {
-	case isaAVX512:
+	case ISAAVX512:
 		toBlocksAVX512(p, q, stride, n, count)
-	case isaAVX2:
+	case ISAAVX2:
 		toBlocksAVX2(p, q, stride, n, count)
 	default:
 		return false
@@ -48,9 +44,9 @@ func toBlocksAsm(dst, src []float32, stride, n, count int) bool {
 
 func fromBlocksAsm(dst []float32, stride int, src []float32, n, count int) bool {
 	switch blocksISA {
-	case isaAVX512:
+	case ISAAVX512:
 		fromBlocksAVX512(&dst[0], stride, &src[0], n, count)
-	case isaAVX2:
+	case ISAAVX2:
 		fromBlocksAVX2(&dst[0], stride, &src[0], n, count)
 	default:
 		return false

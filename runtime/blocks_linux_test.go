@@ -27,7 +27,7 @@ func pageEnd(t *testing.T, n int) (s []float32, free func()) {
 // tail of the 8- and 16-pixel chunks: the masked loads and stores of the last chunk must not
 // touch it (which TestBlocks, comparing values, cannot see).
 func TestBlocksPageEnd(t *testing.T) {
-	forEachISA(t, &blocksISA, func(t *testing.T, isa int) {
+	forEachISA(t, &blocksISA, func(t *testing.T, isa ISA) {
 		for _, n := range []int{1, 5, 8, 9, 16} {
 			for count := 1; count <= 33; count++ {
 				what := fmt.Sprintf("n=%d count=%d", n, count)

@@ -15,7 +15,7 @@ import (
 func TestBlocks(t *testing.T) {
 	const guard = 32
 	sentinel := float32(math.Inf(-1))
-	forEachISA(t, &blocksISA, func(t *testing.T, isa int) {
+	forEachISA(t, &blocksISA, func(t *testing.T, isa ISA) {
 		for n := 0; n <= 16; n++ {
 			for _, count := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 25, 27, 31, 32, 33, 55, 169} {
 				for _, pad := range []int{0, 3} {

@@ -5,37 +5,54 @@
 //     with a Workspace (NewWorkspace), and ParallelMultiply computes it split over the workers;
 //     the fully connected layers, forward and backward, and a strided convolution's Wᵀ·dY are
 //     these (the convolutions' other kernels are generated per layer, see codegen/asm). Its
-//     factors are Operands: Dense, a stored row-major matrix; Patches, the implicit im2col
-//     matrix of an image under a Conv geometry, packed straight from the image and never written
-//     out (no generated package uses it since the convolutions got their own kernels); and the
-//     transpose T of either. An Epilogue (biases, ReLU) is fused into the store of each tile. The packing and the micro-kernels are Goto/BLIS blocking with AVX-512
-//     and AVX2+FMA micro-kernels in assembly chosen at run time, each with a pure-Go twin that
-//     the noasm build tag selects.
-//   - Col2im: the adjoint of the im2col matrix, which turns the gradient of a written-out patch
-//     matrix into the input's gradient, for the convolutions whose input gradient is not a
-//     direct convolution (strides above 1).
+//     factors are Operands: Dense, a stored row-major matrix, and its transpose T. An Epilogue
+//     (a column bias, ReLU) is fused into the store of each tile. The packing and the
+//     micro-kernels are Goto/BLIS blocking, with 12×32 micro-kernels in AVX-512 and 6×16 in AVX2
+//     with FMA; products of few rows or columns go by dot products.
+//   - Col2im: the adjoint of the im2col matrix of a Conv geometry, which turns the gradient of a
+//     written-out patch matrix into the input's gradient, for the convolutions whose input
+//     gradient is not a direct convolution (strides above 1).
 //   - ToBlocks and FromBlocks: the conversions between NCHW planes and the channel-blocked
 //     layout (NCHW16c) of the generated convolution kernels, in which activations stay between
 //     convolutions, LRN and max pooling.
-//   - The other layers' kernels: SquaresAdd and LRNScale (LRN forward) and SubProduct (LRN
-//     backward), which work on rows of any layout; MaxPool and MaxPoolBackward over NCHW planes,
-//     MaxPoolBlocked and MaxPoolBlockedBackward over a block of 16 channels, AvgPool and
-//     AvgPoolBackward over a Pool geometry; AdaptiveAvgPool and AdaptiveAvgPoolBackward over an
-//     AdaptivePool; ReLUBackward and ReLUBackwardBlocked, and Sum, for the ReLU masks and bias
-//     gradients; SGD with its SGDRule, SGDPyTorch or SGDPaper.
-//   - KernelISA: the instruction set of the kernels netc generates, which, like the runtime's
-//     own, the environment variable NETC_ISA may limit (avx2, go) to test and time every form.
-//   - The parallel loop: Parallel, over a pool of Workers() persistent workers.
+//   - The other layers' kernels: LRN's, LRNSquaresAdd and LRNScale (forward) and LRNSubProduct
+//     (backward) on rows of any layout, LRNWindowSquares and LRNWindowSums on the windows of the
+//     channel-blocked layout; MaxPool and MaxPoolBackward over NCHW planes, MaxPoolBlocked and
+//     MaxPoolBlockedBackward over a block of 16 channels, AvgPool and AvgPoolBackward over a
+//     Pool geometry; AdaptiveAvgPool and AdaptiveAvgPoolBackward over an AdaptivePool;
+//     ReLUBackward and ReLUBackwardBlocked, and Sum, for the ReLU masks and bias gradients; SGD
+//     with its SGDRule, SGDPyTorch or SGDPaper; Softmax, under the generated loss, MeanSoftmax
+//     (the crops' mean probabilities that the generated Probabilities and Predict return) and
+//     training's evaluation.
+//   - ISA, BestISA and HasISA: the instruction sets of the assembly kernels, the runtime's and
+//     those netc generates, chosen at start-up as the widest the CPU has, which the environment
+//     variable NETC_ISA may limit (avx2, go) to test and time every form.
+//   - The parallel loop: Parallel, over a pool of Workers() persistent workers; Floats, the
+//     large arrays of a model on transparent huge pages.
 //   - RNG (NewRNG, Split and its draws): seeded random numbers for initialisation, dropout
 //     masks and data augmentation.
 //   - Weight files: a model's Params read from and written to safetensors (WriteSafetensors,
-//     ReadSafetensors, ReadSafetensorsAliased, and ReadSafetensorsHeader with its
-//     SafetensorsHeader and SafetensorsTensor). Reading refuses NaN and ±Inf, naming the tensor
-//     and the index of the first; ReadSafetensorsWith with SafetensorsOptions.AllowNonFinite
-//     reads them for a caller who wants them. Every message quotes the file's text by a few
-//     dozen bytes and lists at most ten tensors of a kind, then how many more.
+//     ReadSafetensorsWith with its SafetensorsOptions — Aliases for files that name tensors
+//     otherwise, AllowNonFinite, Skip — and ReadSafetensorsHeader with its SafetensorsHeader and
+//     SafetensorsTensor), and the metadata keys netc writes (NetworkKey, SpecKey, ClassesKey,
+//     TrainKey). Reading refuses NaN and ±Inf, naming the tensor and the index of the first,
+//     unless AllowNonFinite. Every message quotes the file's text by a few dozen bytes and
+//     lists at most ten tensors of a kind, then how many more.
 //
-// Matrices are row-major float32 slices with an explicit row stride throughout. Every kernel in
-// assembly has a pure-Go twin that its tests compare it with, and the noasm build tag runs
-// everything on the twins.
+// Matrices are row-major float32 slices with an explicit row stride throughout.
+//
+// Every kernel in assembly has a pure-Go twin that its tests compare it with, in every
+// instruction set the CPU has, and the noasm build tag runs everything on the twins. Each
+// family of kernels runs in the instruction set of one variable (see ISA), BestISA at start-up.
+// Every kernel with an AVX-512 form has an AVX2 form too, except two: lrnWindow22, LRN's window
+// of size 5 with the neighbouring channels taken across lanes by VALIGND, which AVX2 lacks (its
+// VPALIGNR shifts within 128-bit halves), runs in AVX2 as the general window kernel; and
+// sgemmDot4x4, the 4×4 dot products, whose 16 accumulators and 8 row vectors do not fit in
+// AVX2's 16 registers (with AVX2 the GEMM takes the dot-product path only for one row or
+// column). The assembly files,
+// *_amd64.s, are generated by codegen/asm from one description per kernel for both instruction
+// sets (go generate runs codegen/asm/cmd/runtimeasm); the Go declarations of the kernels, with
+// their doc comments, are written by hand in the *_amd64.go files.
 package runtime
+
+//go:generate go run ../codegen/asm/cmd/runtimeasm

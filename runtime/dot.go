@@ -9,29 +9,29 @@ package runtime
 // dotMaxSmall is the largest min(m, n) that takes the dot-product path.
 const dotMaxSmall = 32
 
-// useDot reports whether sgemmOp should take the dot-product path with kernel id: AVX-512's 4×4
+// useDot reports whether sgemmOp should take the dot-product path in gemmISA: AVX-512's 4×4
 // dot products up to dotMaxSmall rows or columns, and with AVX2 a product of one row or column
 // (a fully connected layer at batch 1, which the packed GEMM reads at a fraction of the memory's
 // speed).
-func useDot(id int, transA, transB bool, m, n int) bool {
-	small := id == kernelAVX512 && min(m, n) <= dotMaxSmall || id == kernelAVX2 && min(m, n) == 1
+func useDot(transA, transB bool, m, n int) bool {
+	small := gemmISA == ISAAVX512 && min(m, n) <= dotMaxSmall || gemmISA == ISAAVX2 && min(m, n) == 1
 	return small && !transA && transB
 }
 
 // sgemmDot is sgemmOp by dot products, in groups of four rows of A by four rows of B; the larger
 // operand is the outer loop, so it is read once and the smaller stays in cache. k > 0.
-func sgemmDot(id, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ep Epilogue) {
+func sgemmDot(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool, ep Epilogue) {
 	var ra, rb [4][]float32
 	var out [16]float32
 	flags := epilogueFlags(acc, ep.ReLU)
 	if m == 1 || n == 1 {
-		sgemmDotVector(id, m, n, k, a, lda, b, ldb, c, ldc, flags, ep)
+		sgemmDotVector(m, n, k, a, lda, b, ldb, c, ldc, flags, ep)
 		return
 	}
 	tile := func(i, j int) {
 		mr, nr := rows4(&ra, a, lda, i, m, k), rows4(&rb, b, ldb, j, n, k)
 		dot4x4(k, &ra, &rb, &out)
-		storeTile(out[:], 4, mr, nr, c[i*ldc+j:], ldc, biasAt(ep.RowBias, i), biasAt(ep.ColBias, j), flags)
+		storeTile(out[:], 4, mr, nr, c[i*ldc+j:], ldc, biasAt(ep.ColBias, j), flags)
 	}
 	if m >= n {
 		for i := 0; i < m; i += 4 {
@@ -53,24 +53,24 @@ func sgemmDot(id, m, n, k int, a []float32, lda int, b []float32, ldb int, c []f
 // stream each. The 4×4 kernel would read four rows of the large operand side by side (and repeat
 // the single row of the small one): measured with the rows of half-width AlexNet's fc6
 // (2048×4608, 38 MB, one core, best of 5), 20–29 GB/s against 44–48 GB/s one stream at a time.
-func sgemmDotVector(id, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, flags int, ep Epilogue) {
+func sgemmDotVector(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, flags int, ep Epilogue) {
 	var out [16]float32
 	if m == 1 {
 		for j := 0; j < n; j += 4 {
 			nr := min(4, n-j)
 			for s := range nr {
-				out[s] = dot(id, k, a, b[(j+s)*ldb:])
+				out[s] = dot(k, a, b[(j+s)*ldb:])
 			}
-			storeTile(out[:], 4, 1, nr, c[j:], ldc, biasAt(ep.RowBias, 0), biasAt(ep.ColBias, j), flags)
+			storeTile(out[:], 4, 1, nr, c[j:], ldc, biasAt(ep.ColBias, j), flags)
 		}
 		return
 	}
 	for i := 0; i < m; i += 4 {
 		mr := min(4, m-i)
 		for r := range mr {
-			out[r*4] = dot(id, k, a[(i+r)*lda:], b)
+			out[r*4] = dot(k, a[(i+r)*lda:], b)
 		}
-		storeTile(out[:], 4, mr, 1, c[i*ldc:], ldc, biasAt(ep.RowBias, i), biasAt(ep.ColBias, 0), flags)
+		storeTile(out[:], 4, mr, 1, c[i*ldc:], ldc, biasAt(ep.ColBias, 0), flags)
 	}
 }
 

@@ -47,14 +47,14 @@ func dotAVX512(k int, a, b *float32) float32
 //go:noescape
 func dotAVX2(k int, a, b *float32) float32
 
-// dot runs the dot-product kernel of GEMM kernel id (dotAVX512, dotAVX2, else dotGo) on a and
-// b, each at least k long (k > 0).
-func dot(id, k int, a, b []float32) float32 {
+// dot runs the dot-product kernel of gemmISA (dotAVX512, dotAVX2, else dotGo) on a and b, each
+// at least k long (k > 0).
+func dot(k int, a, b []float32) float32 {
 	_, _ = a[k-1], b[k-1]
-	switch id {
-	case kernelAVX512:
+	switch gemmISA {
+	case ISAAVX512:
 		return dotAVX512(k, &a[0], &b[0])
-	case kernelAVX2:
+	case ISAAVX2:
 		return dotAVX2(k, &a[0], &b[0])
 	}
 	return dotGo(k, a, b)

@@ -5,7 +5,6 @@ import "fmt"
 // Epilogue is applied to each tile of C as it is stored, fused into the micro-kernel's store step
 // (not a second pass over C).
 type Epilogue struct {
-	RowBias []float32 // nil, or len M: RowBias[i] added to every element of row i (a conv's bias per output channel)
 	ColBias []float32 // nil, or len N: ColBias[j] added to every element of column j (a fully connected layer's bias when C is batch×features)
 	ReLU    bool      // max(0, ·) after the bias
 }
@@ -16,20 +15,19 @@ type Workspace struct {
 	a    []float32 // the packed block of A: up to mc×kc, in micro-panels of mr rows
 	b    []float32 // the packed block of B: up to kc×nc, in micro-panels of nr columns
 	tile []float32 // one mr×nr tile, where the kernel writes the tiles that overhang C
-	conv []int32   // where packConv indexes the rows and columns of a block of an im2col matrix
 }
 
 // NewWorkspace allocates the packing buffers for every kernel's blocking (about 3 MB).
 func NewWorkspace() *Workspace {
-	var na, nb, nconv int
+	var na, nb int
 	for _, k := range kernels {
-		na, nb, nconv = max(na, k.mc*k.kc), max(nb, k.kc*k.nc), max(nconv, convTableSize(k.kc, k.nc))
+		na, nb = max(na, k.mc*k.kc), max(nb, k.kc*k.nc)
 	}
-	return &Workspace{a: make([]float32, na), b: make([]float32, nb), tile: make([]float32, maxTile), conv: make([]int32, nconv)}
+	return &Workspace{a: make([]float32, na), b: make([]float32, nb), tile: make([]float32, maxTile)}
 }
 
 // Product is C = A·B (or C += A·B when Acc), then Epilogue, with A M×K, B K×N and C M×N (row
-// stride LDC). A is Dense or Dense(…).T(); B is any Operand.
+// stride LDC). A and B are Dense or Dense(…).T().
 type Product struct {
 	M, N, K  int
 	A, B     Operand
@@ -40,29 +38,27 @@ type Product struct {
 }
 
 // Multiply computes p on the calling goroutine, packing with ws; it allocates nothing. Each
-// element of C is summed in the same order whatever N and however B is stored, so that Patches
-// gives bit for bit the product with the patch matrix written out, except that a product with at
-// most 32 rows or columns whose operands both run along K (A Dense, B Dense(…).T()) may be
-// summed by dot products instead, in another order (see dot.go).
+// element of C is summed in the same order whatever N and however B is stored, except that a
+// product with at most 32 rows or columns whose operands both run along K (A Dense, B
+// Dense(…).T()) may be summed by dot products instead, in another order (see dot.go).
 //
-// It panics, naming the field, if a dimension is negative, A is Patches, an operand does not
-// hold its matrix (a Dense stride shorter than its row or a slice too short; a Patches geometry
-// that is not valid or not the product's shape, or an image too short), C does not hold M×N with
-// stride LDC, or a bias has the wrong length.
+// It panics, naming the field, if a dimension is negative, an operand does not hold its matrix
+// (a stride shorter than its row or a slice too short), C does not hold M×N with stride LDC, or
+// the column bias has the wrong length.
 func Multiply(ws *Workspace, p Product) {
 	p.check("Multiply")
-	sgemmOp(active, ws, &p)
+	sgemmOp(ws, &p)
 }
 
-// sgemmOp computes p with kernel id, on a checked p. It loops as Goto and BLIS do: over
-// column blocks of nc (jc), depth blocks of kc (pc; B packed once per block), row blocks of
-// mc (ic; A packed once per block), then micro-panels of B (jr, which stay in L1) and of A
-// (ir, streamed from L2), one micro-kernel call per mr×nr tile. Block sizes are balanced so that
+// sgemmOp computes p with the micro-kernel of gemmISA, on a checked p. It loops as Goto and
+// BLIS do: over column blocks of nc (jc), depth blocks of kc (pc; B packed once per block), row
+// blocks of mc (ic; A packed once per block), then micro-panels of B (jr, which stay in L1) and
+// of A (ir, streamed from L2), one micro-kernel call per mr×nr tile. Block sizes are balanced so that
 // no block is much smaller than the others, and depend on k alone along k, so that every element
 // of C is summed in the same order whatever n and however B is stored. Products with at most
 // dotMaxSmall rows or columns whose operands both run along k take the unpacked dot-product path
 // instead (see dot.go).
-func sgemmOp(id int, ws *Workspace, p *Product) {
+func sgemmOp(ws *Workspace, p *Product) {
 	m, n, k, c, ldc, acc, ep := p.M, p.N, p.K, p.C, p.LDC, p.Acc, p.Epilogue
 	a, b := &p.A, &p.B
 	if m == 0 || n == 0 {
@@ -74,16 +70,16 @@ func sgemmOp(id int, ws *Workspace, p *Product) {
 		for i := 0; i < m; i++ {
 			for j := 0; j < n; j += len(zeros) {
 				w := min(len(zeros), n-j)
-				storeTile(zeros[:], 0, 1, w, c[i*ldc+j:], ldc, biasAt(ep.RowBias, i), biasAt(ep.ColBias, j), flags)
+				storeTile(zeros[:], 0, 1, w, c[i*ldc+j:], ldc, biasAt(ep.ColBias, j), flags)
 			}
 		}
 		return
 	}
-	if b.conv == nil && useDot(id, a.trans, b.trans, m, n) {
-		sgemmDot(id, m, n, k, a.data, a.ld, b.data, b.ld, c, ldc, acc, ep)
+	if useDot(a.trans, b.trans, m, n) {
+		sgemmDot(m, n, k, a.data, a.ld, b.data, b.ld, c, ldc, acc, ep)
 		return
 	}
-	kern := &kernels[id]
+	kern := &kernels[gemmISA]
 	mr, nr := kern.mr, kern.nr
 	kcb, mcb, ncb := blockSize(k, kern.kc, 1), blockSize(m, kern.mc, mr), blockSize(n, kern.nc, nr)
 	for jc := 0; jc < n; jc += ncb {
@@ -92,7 +88,7 @@ func sgemmOp(id int, ws *Workspace, p *Product) {
 			kc := min(kcb, k-pc)
 			last := pc+kc == k
 			flags := epilogueFlags(acc || pc > 0, last && ep.ReLU)
-			b.pack(ws, nr, pc, kc, jc, nc)
+			packB(ws.b, nr, b.trans, b.data, b.ld, pc, kc, jc, nc)
 			for ic := 0; ic < m; ic += mcb {
 				mc := min(mcb, m-ic)
 				packA(ws.a, mr, a.trans, a.data, a.ld, ic, mc, pc, kc)
@@ -106,18 +102,14 @@ func sgemmOp(id int, ws *Workspace, p *Product) {
 					for ir := 0; ir < mc; ir += mr {
 						rows := min(mr, mc-ir)
 						ap := ws.a[ir*kc : (ir+mr)*kc]
-						var rowBias []float32
-						if last {
-							rowBias = biasAt(ep.RowBias, ic+ir)
-						}
 						ct := c[(ic+ir)*ldc+jc+jr:]
 						if rows == mr && cols == nr {
-							runKernel(id, kc, ap, bp, ct, ldc, rowBias, colBias, flags)
+							runKernel(kc, ap, bp, ct, ldc, colBias, flags)
 							continue
 						}
 						// An edge tile: compute it whole into the scratch tile, store the part inside C.
-						runKernel(id, kc, ap, bp, ws.tile, nr, nil, nil, 0)
-						storeTile(ws.tile, nr, rows, cols, ct, ldc, rowBias, colBias, flags)
+						runKernel(kc, ap, bp, ws.tile, nr, nil, 0)
+						storeTile(ws.tile, nr, rows, cols, ct, ldc, colBias, flags)
 					}
 				}
 			}
@@ -163,13 +155,12 @@ func (p *Product) check(fn string) {
 	if p.M < 0 || p.N < 0 || p.K < 0 {
 		panic(fmt.Sprintf("runtime: %s: negative dimension M=%d N=%d K=%d", fn, p.M, p.N, p.K))
 	}
-	if p.A.conv != nil {
-		panic(fmt.Sprintf("runtime: %s: A is Patches; only B may be", fn))
-	}
-	p.A.check(fn, "A", "M×K", p.M, p.K)
-	p.B.check(fn, "B", "K×N", p.K, p.N)
+	p.A.check(fn, "A", p.M, p.K)
+	p.B.check(fn, "B", p.K, p.N)
 	checkMatrix(fn, "C", p.M, p.N, p.C, p.LDC)
-	checkEpilogue(fn, p.M, p.N, p.Epilogue)
+	if cb := p.Epilogue.ColBias; cb != nil && len(cb) != p.N {
+		panic(fmt.Sprintf("runtime: %s: len(ColBias) = %d, want N = %d", fn, len(cb), p.N))
+	}
 }
 
 // checkMatrix panics unless x, the product's name, holds a rows×cols matrix with row stride ld;
@@ -185,15 +176,5 @@ func checkMatrix(fn, name string, rows, cols int, x []float32, ld int) {
 	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
 		panic(fmt.Sprintf("runtime: %s: len(%s) = %d, want at least %d for %d×%d with stride %d",
 			fn, name, len(x), (rows-1)*ld+cols, rows, cols, ld))
-	}
-}
-
-// checkEpilogue panics unless ep's biases fit an m×n product; fn names the caller.
-func checkEpilogue(fn string, m, n int, ep Epilogue) {
-	if ep.RowBias != nil && len(ep.RowBias) != m {
-		panic(fmt.Sprintf("runtime: %s: len(RowBias) = %d, want M = %d", fn, len(ep.RowBias), m))
-	}
-	if ep.ColBias != nil && len(ep.ColBias) != n {
-		panic(fmt.Sprintf("runtime: %s: len(ColBias) = %d, want N = %d", fn, len(ep.ColBias), n))
 	}
 }

@@ -34,7 +34,7 @@ func BenchmarkMultiply(b *testing.B) {
 		}
 		rng := rand.New(rand.NewPCG(4, 4))
 		a, bm, c := randSlice(rng, ar*ac), randSlice(rng, br*bc), make([]float32, s.m*s.n)
-		ep := Epilogue{RowBias: randSlice(rng, s.m), ReLU: true}
+		ep := Epilogue{ColBias: randSlice(rng, s.n), ReLU: true}
 		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
 		run := func(b *testing.B, f func()) {
 			for b.Loop() {

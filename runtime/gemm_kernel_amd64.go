@@ -14,9 +14,6 @@ package runtime
 //			if flags&kernelAcc != 0 {
 //				s += c[i*ldc+j]
 //			}
-//			if rowBias != nil {
-//				s += rowBias[i]
-//			}
 //			if colBias != nil {
 //				s += colBias[j]
 //			}
@@ -28,7 +25,7 @@ package runtime
 //	}
 //
 //go:noescape
-func sgemmKernel12x32AVX512(kc int, a, b, c *float32, ldc int, rowBias, colBias *float32, flags int)
+func sgemmKernel12x32AVX512(kc int, a, b, c *float32, ldc int, colBias *float32, flags int)
 
 // sgemmKernel6x16AVX2 is sgemmKernelGo with mr=6, nr=16 in AVX2 and FMA: 12 ymm accumulators,
 // two 8-lane loads of b and six broadcasts of a per step of p. It implements
@@ -42,9 +39,6 @@ func sgemmKernel12x32AVX512(kc int, a, b, c *float32, ldc int, rowBias, colBias 
 //			if flags&kernelAcc != 0 {
 //				s += c[i*ldc+j]
 //			}
-//			if rowBias != nil {
-//				s += rowBias[i]
-//			}
 //			if colBias != nil {
 //				s += colBias[j]
 //			}
@@ -56,55 +50,56 @@ func sgemmKernel12x32AVX512(kc int, a, b, c *float32, ldc int, rowBias, colBias 
 //	}
 //
 //go:noescape
-func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, rowBias, colBias *float32, flags int)
+func sgemmKernel6x16AVX2(kc int, a, b, c *float32, ldc int, colBias *float32, flags int)
 
-// runKernel runs kernel id on one full tile; see sgemmKernelGo for the arguments. a, b and c
-// must hold the tile (the callers check), and kc must be positive when id is an assembly kernel.
-func runKernel(id, kc int, a, b, c []float32, ldc int, rowBias, colBias []float32, flags int) {
-	var rb, cb *float32
-	if rowBias != nil {
-		rb = &rowBias[0]
-	}
+// runKernel runs the micro-kernel of gemmISA on one full tile; see sgemmKernelGo for the
+// arguments. a, b and c must hold the tile (the callers check), and kc must be positive in
+// assembly.
+func runKernel(kc int, a, b, c []float32, ldc int, colBias []float32, flags int) {
+	var cb *float32
 	if colBias != nil {
 		cb = &colBias[0]
 	}
-	switch id {
-	case kernelAVX512:
-		sgemmKernel12x32AVX512(kc, &a[0], &b[0], &c[0], ldc, rb, cb, flags)
-	case kernelAVX2:
-		sgemmKernel6x16AVX2(kc, &a[0], &b[0], &c[0], ldc, rb, cb, flags)
+	switch gemmISA {
+	case ISAAVX512:
+		sgemmKernel12x32AVX512(kc, &a[0], &b[0], &c[0], ldc, cb, flags)
+	case ISAAVX2:
+		sgemmKernel6x16AVX2(kc, &a[0], &b[0], &c[0], ldc, cb, flags)
 	default:
-		k := &kernels[id]
-		sgemmKernelGo(k.mr, k.nr, kc, a, b, c, ldc, rowBias, colBias, flags)
+		k := &kernels[ISAGo]
+		sgemmKernelGo(k.mr, k.nr, kc, a, b, c, ldc, colBias, flags)
 	}
 }
 
 // storeTileAVX512 is storeTileGo in AVX-512 for 1 ≤ nr ≤ 32: each row of the tile as two
 // masked vectors of sixteen, the old C, the row bias and the column bias added in storeTileGo's
-// order, and max(0, ·) that keeps NaN and −0 as Go's s < 0 test does. rowBias and colBias may be
-// nil.
+// order, and max(0, ·) that keeps NaN and −0 as Go's s < 0 test does. colBias may be nil.
 //
 //go:noescape
-func storeTileAVX512(t *float32, tld, mr, nr int, c *float32, ldc int, rowBias, colBias *float32, flags int)
+func storeTileAVX512(t *float32, tld, mr, nr int, c *float32, ldc int, colBias *float32, flags int)
 
-// useStoreTileAVX512 says whether storeTile runs in AVX-512.
-var useStoreTileAVX512 = hasAVX512
+// storeTileAVX2 is storeTileAVX512 in AVX2 for 1 ≤ nr ≤ 16: each row as two vectors of eight
+// through VMASKMOVPS.
+//
+//go:noescape
+func storeTileAVX2(t *float32, tld, mr, nr int, c *float32, ldc int, colBias *float32, flags int)
 
-// storeTileAsm runs storeTileAVX512 on a tile of 1…32 columns and reports whether it did.
-func storeTileAsm(t []float32, tld, mr, nr int, c []float32, ldc int, rowBias, colBias []float32, flags int) bool {
-	if !useStoreTileAVX512 || nr > 32 {
+// storeTileAsm runs the store step of gemmISA on a tile of at most two vectors a row and reports
+// whether it did.
+func storeTileAsm(t []float32, tld, mr, nr int, c []float32, ldc int, colBias []float32, flags int) bool {
+	if gemmISA == ISAGo || nr > 2*gemmISA.Lanes() {
 		return false
 	}
 	_, _ = t[(mr-1)*tld+nr-1], c[(mr-1)*ldc+nr-1]
-	var rb, cb *float32
-	if rowBias != nil {
-		_ = rowBias[mr-1]
-		rb = &rowBias[0]
-	}
+	var cb *float32
 	if colBias != nil {
 		_ = colBias[nr-1]
 		cb = &colBias[0]
 	}
-	storeTileAVX512(&t[0], tld, mr, nr, &c[0], ldc, rb, cb, flags)
+	if gemmISA == ISAAVX512 {
+		storeTileAVX512(&t[0], tld, mr, nr, &c[0], ldc, cb, flags)
+	} else {
+		storeTileAVX2(&t[0], tld, mr, nr, &c[0], ldc, cb, flags)
+	}
 	return true
 }

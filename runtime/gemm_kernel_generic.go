@@ -3,12 +3,12 @@
 package runtime
 
 // runKernel runs the pure-Go twin on one full tile; see sgemmKernelGo for the arguments.
-func runKernel(id, kc int, a, b, c []float32, ldc int, rowBias, colBias []float32, flags int) {
-	k := &kernels[id]
-	sgemmKernelGo(k.mr, k.nr, kc, a, b, c, ldc, rowBias, colBias, flags)
+func runKernel(kc int, a, b, c []float32, ldc int, colBias []float32, flags int) {
+	k := &kernels[ISAGo]
+	sgemmKernelGo(k.mr, k.nr, kc, a, b, c, ldc, colBias, flags)
 }
 
 // storeTileAsm leaves storeTile to its Go twin in this build.
-func storeTileAsm(t []float32, tld, mr, nr int, c []float32, ldc int, rowBias, colBias []float32, flags int) bool {
+func storeTileAsm(t []float32, tld, mr, nr int, c []float32, ldc int, colBias []float32, flags int) bool {
 	return false
 }

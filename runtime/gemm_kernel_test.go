@@ -40,41 +40,32 @@ func isNaN(v float32) bool { return v != v }
 
 // TestKernelsMatchTwin runs each assembly micro-kernel against sgemmKernelGo on random packed
 // panels, for depths around the unroll width, strides of C wider than the tile, and every flag
-// and bias combination, with NaN guards around a, b, c and the biases and NaN between C's rows.
+// and with and without the column bias, with NaN guards around a, b, c and the bias and NaN
+// between C's rows.
 func TestKernelsMatchTwin(t *testing.T) {
-	for _, id := range []int{kernelAVX2, kernelAVX512} {
-		k := kernels[id]
-		t.Run(k.name, func(t *testing.T) {
-			if !hasISA(id) {
-				t.Skipf("this CPU or build has no %s kernel", k.name)
-			}
-			rng := rand.New(rand.NewPCG(1, uint64(id)))
-			mr, nr := k.mr, k.nr
-			for _, kc := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 16, 17, 31, 32, 33, 100, 255, 256, 257} {
-				for _, ldc := range []int{nr, nr + 1, nr + 13, 3 * nr} {
-					for flags := 0; flags < 4; flags++ {
-						for bias := 0; bias < 4; bias++ {
-							name := fmt.Sprintf("kc=%d ldc=%d flags=%d bias=%d", kc, ldc, flags, bias)
-							checkKernel(t, rng, id, mr, nr, kc, ldc, flags, bias, name)
-						}
+	forEachISA(t, &gemmISA, func(t *testing.T, isa ISA) {
+		rng := rand.New(rand.NewPCG(1, uint64(isa)))
+		mr, nr := kernels[isa].mr, kernels[isa].nr
+		for _, kc := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 16, 17, 31, 32, 33, 100, 255, 256, 257} {
+			for _, ldc := range []int{nr, nr + 1, nr + 13, 3 * nr} {
+				for flags := 0; flags < 4; flags++ {
+					for bias := 0; bias < 2; bias++ {
+						name := fmt.Sprintf("kc=%d ldc=%d flags=%d bias=%d", kc, ldc, flags, bias)
+						checkKernel(t, rng, mr, nr, kc, ldc, flags, bias, name)
 					}
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
-// checkKernel runs one case of TestKernelsMatchTwin; bias bit 0 gives a row bias, bit 1 a column bias.
-func checkKernel(t *testing.T, rng *rand.Rand, id, mr, nr, kc, ldc, flags, bias int, name string) {
+// checkKernel runs one case of TestKernelsMatchTwin; bias 1 gives a column bias.
+func checkKernel(t *testing.T, rng *rand.Rand, mr, nr, kc, ldc, flags, bias int, name string) {
 	t.Helper()
 	aBuf, a := guarded(rng, kc*mr)
 	bBuf, b := guarded(rng, kc*nr)
-	rbBuf, rowBias := guarded(rng, mr)
 	cbBuf, colBias := guarded(rng, nr)
-	if bias&1 == 0 {
-		rowBias = nil
-	}
-	if bias&2 == 0 {
+	if bias == 0 {
 		colBias = nil
 	}
 	nc := (mr-1)*ldc + nr
@@ -87,14 +78,14 @@ func checkKernel(t *testing.T, rng *rand.Rand, id, mr, nr, kc, ldc, flags, bias 
 	want := append([]float32(nil), got[:nc]...)
 	cOld := append([]float32(nil), got[:nc]...)
 
-	sgemmKernelGo(mr, nr, kc, a, b, want, ldc, rowBias, colBias, flags)
-	runKernel(id, kc, a, b, got, ldc, rowBias, colBias, flags)
+	sgemmKernelGo(mr, nr, kc, a, b, want, ldc, colBias, flags)
+	runKernel(kc, a, b, got, ldc, colBias, flags)
 
 	for _, g := range []struct {
 		buf  []float32
 		n    int
 		what string
-	}{{aBuf, kc * mr, "a"}, {bBuf, kc * nr, "b"}, {rbBuf, mr, "rowBias"}, {cbBuf, nr, "colBias"}, {gotBuf, nc, "c"}} {
+	}{{aBuf, kc * mr, "a"}, {bBuf, kc * nr, "b"}, {cbBuf, nr, "colBias"}, {gotBuf, nc, "c"}} {
 		requireGuards(t, g.buf, g.n, name+": "+g.what)
 	}
 	for i := 0; i < mr; i++ {
@@ -115,11 +106,11 @@ func checkKernel(t *testing.T, rng *rand.Rand, id, mr, nr, kc, ldc, flags, bias 
 	}
 }
 
-// TestDotMatchesTwin runs the dot-product kernel against sgemmDotGo for lengths around its
-// sixteen-value step, on rows with NaN guards (which would show in the sums if read).
+// TestDotMatchesTwin runs the 4×4 dot-product kernel (AVX-512's) against sgemmDotGo for lengths
+// around its sixteen-value step, on rows with NaN guards (which would show in the sums if read).
 func TestDotMatchesTwin(t *testing.T) {
-	if !useDot(kernelAVX512, false, true, 1, 1) || !hasISA(kernelAVX512) {
-		t.Skip("this CPU or build has no AVX-512 dot kernel")
+	if !HasISA(ISAAVX512) {
+		t.Skip("this CPU, build or NETC_ISA has no AVX-512 dot kernel")
 	}
 	rng := rand.New(rand.NewPCG(8, 8))
 	for k := 1; k <= 70; k++ {
@@ -141,42 +132,37 @@ func TestDotMatchesTwin(t *testing.T) {
 // TestDotVectorMatchesTwin runs the one-stream dot kernel against dotGo for lengths around its
 // 16- and 64-value steps, on rows with NaN guards (which would show in the sum if read).
 func TestDotVectorMatchesTwin(t *testing.T) {
-	tested := 0
-	for _, id := range []int{kernelAVX512, kernelAVX2} {
-		if !useDot(id, false, true, 1, 1) || !hasISA(id) {
-			continue
-		}
-		tested++
+	forEachISA(t, &gemmISA, func(t *testing.T, isa ISA) {
 		rng := rand.New(rand.NewPCG(10, 10))
 		for k := 1; k <= 200; k++ {
 			_, a := guarded(rng, k)
 			_, b := guarded(rng, k)
-			got, want := dot(id, k, a, b), dotGo(k, a, b)
-			require.InDelta(t, want, got, 1e-5*float64(k), "%s, k=%d", kernels[id].name, k)
+			got, want := dot(k, a, b), dotGo(k, a, b)
+			require.InDelta(t, want, got, 1e-5*float64(k), "k=%d", k)
 		}
-	}
-	if tested == 0 {
-		t.Skip("this CPU or build has no assembly dot kernel")
-	}
+	})
 }
 
-// TestTransposeMatchesTwin runs the packing transpose against transposeGo for row counts and
-// lengths around its 4×16 block, with NaN guards around both buffers and a wider dst stride.
+// TestTransposeMatchesTwin runs the packing transpose in each instruction set against
+// transposeGo for row counts and lengths around its blocks (4×16 in AVX-512, 4×8 in AVX2), with
+// NaN guards around both buffers and a wider dst stride.
 func TestTransposeMatchesTwin(t *testing.T) {
-	if !hasTranspose {
-		t.Skip("this CPU or build has no assembly transpose")
-	}
+	forEachISA(t, &gemmISA, checkTranspose)
+}
+
+// checkTranspose runs TestTransposeMatchesTwin in one instruction set.
+func checkTranspose(t *testing.T, isa ISA) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	for _, rows := range []int{0, 1, 3, 4, 5, 8, 12, 13, 32} {
-		for _, cols := range []int{0, 1, 15, 16, 17, 31, 32, 33, 100} {
+		for _, cols := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100} {
 			for _, ld := range []int{max(cols, 1), cols + 5} {
 				width := rows + 3
 				_, src := guarded(rng, max(0, (rows-1)*ld+cols))
 				gotBuf, got := guarded(rng, cols*width)
 				want := append([]float32{}, got[:cols*width]...)
-				r, c := transpose4x16(got, width, src, ld, rows, cols)
-				wr, wc := rows&^3, cols&^15
-				if wr == 0 || wc == 0 {
+				r, c := transpose4(got, width, src, ld, rows, cols)
+				wr, wc := rows&^3, cols&^(isa.Lanes()-1)
+				if isa == ISAGo || wr == 0 || wc == 0 {
 					wr, wc = 0, 0
 				}
 				require.Equal(t, [2]int{wr, wc}, [2]int{r, c}, "rows=%d cols=%d", rows, cols)

@@ -1,7 +1,7 @@
 package runtime
 
 // Col2im is the adjoint of the im2col matrix of cv (see Conv): it adds each value of the matrix
-// cols (cv.depth()×cv.cols()) into dst (C×H×W) at the input position the im2col matrix reads it
+// cols (C·KH·KW × OutH·OutW) into dst (C×H×W) at the input position the im2col matrix reads it
 // from; padding positions are dropped. The backward pass uses it to turn the gradient of the
 // patches into the gradient of the input.
 func Col2im(dst, cols []float32, cv *Conv) {

@@ -21,7 +21,7 @@ func TestCol2imIsAdjoint(t *testing.T) {
 		cv.OutH = (cv.H+2*cv.PH-cv.KH)/cv.SH + 1
 		cv.OutW = (cv.W+2*cv.PW-cv.KW)/cv.SW + 1
 		x := make([]float32, cv.C*cv.H*cv.W)
-		y := make([]float32, cv.depth()*cv.cols())
+		y := make([]float32, cv.C*cv.KH*cv.KW*cv.cols())
 		for i := range x {
 			x[i] = rng.Float32()*2 - 1
 		}
@@ -74,6 +74,28 @@ func TestSGDAsm(t *testing.T) {
 			require.InDeltaSlice(t, w2, w, 1e-6, "rule %d n %d", rule, n)
 			require.InDeltaSlice(t, v2, v, 1e-6, "rule %d n %d", rule, n)
 			require.Equal(t, float32(7), w[n+1])
+		}
+	}
+}
+
+// im2col writes the im2col matrix of src under cv into b (depth×cols), from Conv's definition.
+func im2col(b, src []float32, cv *Conv) {
+	cols := cv.cols()
+	for c := 0; c < cv.C; c++ {
+		for ky := 0; ky < cv.KH; ky++ {
+			for kx := 0; kx < cv.KW; kx++ {
+				row := b[((c*cv.KH+ky)*cv.KW+kx)*cols:][:cols]
+				for oy := 0; oy < cv.OutH; oy++ {
+					for ox := 0; ox < cv.OutW; ox++ {
+						iy, ix := oy*cv.SH-cv.PH+ky, ox*cv.SW-cv.PW+kx
+						var v float32
+						if iy >= 0 && iy < cv.H && ix >= 0 && ix < cv.W {
+							v = src[(c*cv.H+iy)*cv.W+ix]
+						}
+						row[oy*cv.OutW+ox] = v
+					}
+				}
+			}
 		}
 	}
 }

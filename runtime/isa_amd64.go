@@ -32,36 +32,14 @@ func isaFlags(limit string) (avx512, avx2 bool) {
 	return avx512, avx2
 }
 
-// KernelISA is the instruction set that the assembly kernels netc generates per layer run in on
-// this CPU: "AVX512", "AVX2" (with FMA), or "" for their Go twins (see hasAVX512 for NETC_ISA).
-func KernelISA() string {
-	switch {
-	case hasAVX512:
-		return "AVX512"
-	case hasAVX2:
-		return "AVX2"
-	}
-	return ""
-}
-
-// hasISA reports whether the CPU (and NETC_ISA) allow the kernels of isa (isaGo, isaAVX2,
-// isaAVX512) to run.
-func hasISA(isa int) bool {
-	switch isa {
-	case isaAVX512:
+// HasISA reports whether the kernels of i can run here: the Go twins always, AVX2 and AVX-512
+// where the CPU has them and NETC_ISA allows them.
+func HasISA(i ISA) bool {
+	switch i {
+	case ISAAVX512:
 		return hasAVX512
-	case isaAVX2:
+	case ISAAVX2:
 		return hasAVX2
 	}
-	return isa == isaGo
-}
-
-// bestISA returns the best instruction set hasISA allows.
-func bestISA() int {
-	for _, isa := range []int{isaAVX512, isaAVX2} {
-		if hasISA(isa) {
-			return isa
-		}
-	}
-	return isaGo
+	return i == ISAGo
 }

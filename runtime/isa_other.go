@@ -2,11 +2,5 @@
 
 package runtime
 
-// KernelISA is "" in this build: the kernels netc generates run their Go twins.
-func KernelISA() string { return "" }
-
-// hasISA reports whether the kernels of isa can run: without assembly, only the Go twins.
-func hasISA(isa int) bool { return isa == isaGo }
-
-// bestISA returns isaGo, the Go twins, the only kernels in this build.
-func bestISA() int { return isaGo }
+// HasISA reports whether the kernels of i can run here: in this build, only the Go twins.
+func HasISA(i ISA) bool { return i == ISAGo }

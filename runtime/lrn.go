@@ -10,14 +10,14 @@ import (
 //	b = a · (k + α·Σ a²)^−β
 //
 // the sum running over a window of channels at the same pixel. The generated code sums each
-// window's squares into a row of scratch space with SquaresAdd (recomputing every window from its
+// window's squares into a row of scratch space with LRNSquaresAdd (recomputing every window from its
 // channels, so that no rounding error is carried from one window to the next), then scales the
 // channel with LRNScale. Each has AVX-512 and AVX2+FMA assembly, chosen at run time, and a
 // pure-Go twin that the noasm build tag selects. LRNScale's assembly covers β = 0.75 (AlexNet's),
 // 0.5 and 1; any other β takes the twin, which is math.Pow in float64.
 
-// lrnBest is the instruction set the exported functions use: the best the CPU and build allow.
-var lrnBest = bestISA()
+// lrnISA is the instruction set of LRN's kernels.
+var lrnISA = BestISA()
 
 // The βs that LRNScale's assembly computes, passed to it as its mode.
 const (
@@ -39,11 +39,11 @@ func lrnMode(beta float32) (mode int, ok bool) {
 	return 0, false
 }
 
-// SquaresAdd adds x[i]² to sums[i] for every i. The square is rounded before the sum (no fused
+// LRNSquaresAdd adds x[i]² to sums[i] for every i. The square is rounded before the sum (no fused
 // multiply-add), so that every build gives the same bits. It panics unless len(x) == len(sums).
-func SquaresAdd(sums, x []float32) {
-	checkLRNLen("SquaresAdd", "x", len(x), len(sums))
-	squares(lrnBest, sums, x, 1)
+func LRNSquaresAdd(sums, x []float32) {
+	checkLRNLen("LRNSquaresAdd", "x", len(x), len(sums))
+	squares(sums, x, 1)
 }
 
 // LRNScale sets b[i] = a[i] · (k + alpha·sums[i])^−beta for every i: the normalisation of one
@@ -61,7 +61,7 @@ func LRNScale(b, a, sums []float32, k, alpha, beta float32) {
 		lrnScaleGo(b, a, sums, k, alpha, beta)
 		return
 	}
-	lrnScale(lrnBest, b, a, sums, k, alpha, mode)
+	lrnScale(b, a, sums, k, alpha, mode)
 }
 
 // checkLRNLen panics unless a slice's length n is want.
@@ -115,7 +115,7 @@ func lrnScaleGo(b, a, sums []float32, k, alpha, beta float32) {
 	}
 }
 
-// LRNWindowBlocked sets, for n pixels of an image in the channel-blocked layout, the sums of
+// LRNWindowSquares sets, for n pixels of an image in the channel-blocked layout, the sums of
 // squares over each channel's window: with a the image's values from its first pixel of
 // interest (channel cb·16 + l of pixel q at a[(cb·pixels + q)·16 + l]),
 //
@@ -127,14 +127,33 @@ func lrnScaleGo(b, a, sums []float32, k, alpha, beta float32) {
 // (rounding each square, no fused multiply-add, so that every build gives the same bits). The
 // window reaches at most 16 channels each way. It panics on slices too short or a window too
 // wide.
-func LRNWindowBlocked(sums, a, row []float32, blocks, pixels, n, before, after int) {
-	windowBlocked("LRNWindowBlocked", sums, a, row, blocks, pixels, n, before, after, true)
+func LRNWindowSquares(sums, a, row []float32, blocks, pixels, n, before, after int) {
+	windowBlocked("LRNWindowSquares", sums, a, row, blocks, pixels, n, before, after, true)
 }
 
-// WindowSumsBlocked is LRNWindowBlocked summing the values themselves, not their squares: LRN's
+// LRNWindowSums is LRNWindowSquares summing the values themselves, not their squares: LRN's
 // backward pass sums its terms over the windows each channel lies in.
-func WindowSumsBlocked(sums, a, row []float32, blocks, pixels, n, before, after int) {
-	windowBlocked("WindowSumsBlocked", sums, a, row, blocks, pixels, n, before, after, false)
+func LRNWindowSums(sums, a, row []float32, blocks, pixels, n, before, after int) {
+	windowBlocked("LRNWindowSums", sums, a, row, blocks, pixels, n, before, after, false)
+}
+
+// LRNSubProduct sets x[i] = x[i] − (c·a[i])·t[i], each operation rounded to float32 as
+// written (no fused multiply-add), so that the assembly (sixteen values at a time in AVX-512,
+// eight in AVX2) gives its Go twin's results bit for bit. It is LRN's backward pass taking the
+// terms of a window an input lies in.
+func LRNSubProduct(x, a, t []float32, c float32) {
+	a, t = a[:len(x)], t[:len(x)]
+	done := subProductAsm(x, a, t, c)
+	subProductGo(x[done:], a[done:], t[done:], c)
+}
+
+// subProductGo is LRNSubProduct in Go: the twin of the assembly, and its tail.
+func subProductGo(x, a, t []float32, c float32) {
+	a, t = a[:len(x)], t[:len(x)]
+	for i := range x {
+		p := c * a[i]
+		x[i] -= p * t[i]
+	}
 }
 
 func windowBlocked(fn string, sums, a, row []float32, blocks, pixels, n, before, after int, square bool) {
@@ -147,7 +166,7 @@ func windowBlocked(fn string, sums, a, row []float32, blocks, pixels, n, before,
 	checkLRNLen(fn, "row", min(len(row), 16*blocks+32), 16*blocks+32)
 	checkLRNLen(fn, "sums", min(len(sums), blocks*n*16), blocks*n*16)
 	checkLRNLen(fn, "a", min(len(a), ((blocks-1)*pixels+n)*16), ((blocks-1)*pixels+n)*16)
-	lrnWindow(lrnBest, sums, a, row, blocks, pixels, n, before, after, square)
+	lrnWindow(sums, a, row, blocks, pixels, n, before, after, square)
 }
 
 // lrnWindowGo is the pure-Go twin of the window kernels.

@@ -53,40 +53,40 @@ func lrnScaleAVX512(b, a, sums *float32, n int, k, alpha float32, mode int) int
 //go:noescape
 func lrnScaleAVX2(b, a, sums *float32, n int, k, alpha float32, mode int) int
 
-// squares runs the squares kernel of isa on sums and x (as long as sums); sign is 1 or −1.
-func squares(isa int, sums, x []float32, sign float32) {
+// squares runs the squares kernel of lrnISA on sums and x (as long as sums); sign is 1 or −1.
+func squares(sums, x []float32, sign float32) {
 	if len(sums) == 0 {
 		return
 	}
 	x = x[:len(sums)]
-	switch isa {
-	case isaAVX512:
+	switch lrnISA {
+	case ISAAVX512:
 		squaresAVX512(&sums[0], &x[0], len(sums), sign)
-	case isaAVX2:
+	case ISAAVX2:
 		squaresAVX2(&sums[0], &x[0], len(sums), sign)
 	default:
 		squaresGo(sums, x, sign)
 	}
 }
 
-// lrnScale runs the LRNScale kernel of isa, for the β of mode, on b and on a and sums (as
+// lrnScale runs the LRNScale kernel of lrnISA, for the β of mode, on b and on a and sums (as
 // long as b), handing each block at which the kernel stops to the twin.
-func lrnScale(isa int, b, a, sums []float32, k, alpha float32, mode int) {
+func lrnScale(b, a, sums []float32, k, alpha float32, mode int) {
 	beta := lrnBetas[mode]
 	n := len(b)
 	a, sums = a[:n], sums[:n]
 	for i := 0; i < n; {
-		switch isa {
-		case isaAVX512:
+		switch lrnISA {
+		case ISAAVX512:
 			i += lrnScaleAVX512(&b[i], &a[i], &sums[i], n-i, k, alpha, mode)
-		case isaAVX2:
+		case ISAAVX2:
 			i += lrnScaleAVX2(&b[i], &a[i], &sums[i], n-i, k, alpha, mode)
 		default:
 			lrnScaleGo(b, a, sums, k, alpha, beta)
 			return
 		}
 		if i < n {
-			j := min(i+isaLanes[isa], n)
+			j := min(i+lrnISA.Lanes(), n)
 			lrnScaleGo(b[i:j], a[i:j], sums[i:j], k, alpha, beta)
 			i = j
 		}
@@ -114,22 +114,49 @@ func lrnWindow22AVX512(sums, a *float32, blocks, pixels, n, square int)
 //go:noescape
 func lrnWindowAVX2(sums, a, sq, win *float32, blocks, pixels, n, width, square int)
 
-// lrnWindow runs the window kernel of isa (the caller has checked the lengths).
-func lrnWindow(isa int, sums, a, row []float32, blocks, pixels, n, before, after int, square bool) {
+// lrnWindow runs the window kernel of lrnISA (the caller has checked the lengths).
+func lrnWindow(sums, a, row []float32, blocks, pixels, n, before, after int, square bool) {
 	sq := 0
 	if square {
 		sq = 1
 	}
-	switch isa {
-	case isaAVX512:
+	switch lrnISA {
+	case ISAAVX512:
 		if before == 2 && after == 2 {
 			lrnWindow22AVX512(&sums[0], &a[0], blocks, pixels, n, sq)
 			return
 		}
 		lrnWindowAVX512(&sums[0], &a[0], &row[16], &row[16-before], blocks, pixels, n, before+after+1, sq)
-	case isaAVX2:
+	case ISAAVX2:
 		lrnWindowAVX2(&sums[0], &a[0], &row[16], &row[16-before], blocks, pixels, n, before+after+1, sq)
 	default:
 		lrnWindowGo(sums, a, row, blocks, pixels, n, before, after, square)
 	}
+}
+
+// subProductAVX512 implements, for i < n (a multiple of 16), with each operation rounded,
+//
+//	x[i] = x[i] - (c*a[i])*t[i]
+//
+//go:noescape
+func subProductAVX512(x, a, t *float32, n int, c float32)
+
+// subProductAVX2 is subProductAVX512 in AVX2, eight values at a time, for n a multiple of 8.
+//
+//go:noescape
+func subProductAVX2(x, a, t *float32, n int, c float32)
+
+// subProductAsm updates the longest prefix of x that the assembly of lrnISA handles (a multiple
+// of its width), and returns its length.
+func subProductAsm(x, a, t []float32, c float32) int {
+	n := len(x) &^ (lrnISA.Lanes() - 1)
+	if lrnISA == ISAGo || n == 0 {
+		return 0
+	}
+	if lrnISA == ISAAVX512 {
+		subProductAVX512(&x[0], &a[0], &t[0], n, c)
+	} else {
+		subProductAVX2(&x[0], &a[0], &t[0], n, c)
+	}
+	return n
 }

@@ -14,32 +14,21 @@ func lrnReportPerElement(b *testing.B, n, bytes int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/elem")
 }
 
-// lrnBenchISAs are the instruction sets benchmarked: the twins and what the CPU has.
-func lrnBenchISAs() []int {
-	var isas []int
-	for _, isa := range []int{isaGo, isaAVX2, isaAVX512} {
-		if hasISA(isa) {
-			isas = append(isas, isa)
-		}
-	}
-	return isas
-}
-
 // BenchmarkSquares times sums += x² on AlexNet's rows (27², 55²), which stay in L1: 12 bytes
 // per element (x and sums read, sums written).
 func BenchmarkSquares(b *testing.B) {
-	for _, isa := range lrnBenchISAs() {
+	benchISAs(b, &lrnISA, func(b *testing.B) {
 		for _, n := range []int{729, 3025} {
-			b.Run(fmt.Sprintf("%s/n=%d", isaNames[isa], n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 				sums, x := make([]float32, n), make([]float32, n)
 				lrnFill(x, func() float32 { return 1e-3 })
 				for b.Loop() {
-					squares(isa, sums, x, 1)
+					squares(sums, x, 1)
 				}
 				lrnReportPerElement(b, n, 12)
 			})
 		}
-	}
+	})
 }
 
 // BenchmarkLRNScale times b = a·(k + α·sums)^−β on a row of 55² with AlexNet's k and α, for
@@ -50,16 +39,16 @@ func BenchmarkLRNScale(b *testing.B) {
 	a, sums, out := make([]float32, n), make([]float32, n), make([]float32, n)
 	lrnFill(a, func() float32 { return float32(rng.NormFloat64()) })
 	lrnFill(sums, func() float32 { return float32(5 * rng.Float64() * 1e3) })
-	for _, isa := range lrnBenchISAs() {
+	benchISAs(b, &lrnISA, func(b *testing.B) {
 		for mode, beta := range lrnBetas {
-			b.Run(fmt.Sprintf("%s/beta=%v", isaNames[isa], beta), func(b *testing.B) {
+			b.Run(fmt.Sprintf("beta=%v", beta), func(b *testing.B) {
 				for b.Loop() {
-					lrnScale(isa, out, a, sums, 2, 1e-4, mode)
+					lrnScale(out, a, sums, 2, 1e-4, mode)
 				}
 				lrnReportPerElement(b, n, 12)
 			})
 		}
-	}
+	})
 	b.Run("go/beta=0.6", func(b *testing.B) {
 		for b.Loop() {
 			lrnScaleGo(out, a, sums, 2, 1e-4, 0.6)
@@ -70,8 +59,8 @@ func BenchmarkLRNScale(b *testing.B) {
 
 // BenchmarkLRNLayer times a whole LRN of AlexNet's conv1 (96 channels of 55², window 5, β =
 // 0.75) on one image, three ways: as the generated code did before the kernels (float64, two
-// square roots per value), recomputing each window's sums with SquaresAdd (what it does now),
-// and sliding the window, adding the square of the channel entering with SquaresAdd and
+// square roots per value), recomputing each window's sums with LRNSquaresAdd (what it does now),
+// and sliding the window, adding the square of the channel entering with LRNSquaresAdd and
 // subtracting that of the one leaving with squares(…, −1). Per element of the output.
 func BenchmarkLRNLayer(b *testing.B) {
 	const channels, pixels, before, after = 96, 3025, 2, 2
@@ -104,7 +93,7 @@ func BenchmarkLRNLayer(b *testing.B) {
 			for c := range channels {
 				clear(sums)
 				for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-					SquaresAdd(sums, row(src, j))
+					LRNSquaresAdd(sums, row(src, j))
 				}
 				LRNScale(row(dst, c), row(src, c), sums, k, scale, 0.75)
 			}
@@ -115,14 +104,14 @@ func BenchmarkLRNLayer(b *testing.B) {
 		for b.Loop() {
 			clear(sums)
 			for j := 0; j < after; j++ {
-				SquaresAdd(sums, row(src, j))
+				LRNSquaresAdd(sums, row(src, j))
 			}
 			for c := range channels {
 				if c+after < channels {
-					SquaresAdd(sums, row(src, c+after))
+					LRNSquaresAdd(sums, row(src, c+after))
 				}
 				if c-before-1 >= 0 {
-					squares(lrnBest, sums, row(src, c-before-1), -1)
+					squares(sums, row(src, c-before-1), -1)
 				}
 				LRNScale(row(dst, c), row(src, c), sums, k, scale, 0.75)
 			}

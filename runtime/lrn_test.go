@@ -30,19 +30,6 @@ func lrnLengths() []int {
 	return append(ns, 729, 3025)
 }
 
-// forEachAsmLRN runs f for each assembly instruction set, as a subtest skipped when the CPU or
-// the build lacks it.
-func forEachAsmLRN(t *testing.T, f func(t *testing.T, isa int)) {
-	for _, isa := range []int{isaAVX2, isaAVX512} {
-		t.Run(isaNames[isa], func(t *testing.T) {
-			if !hasISA(isa) {
-				t.Skipf("this CPU or build has no %s LRN kernels", isaNames[isa])
-			}
-			f(t, isa)
-		})
-	}
-}
-
 // lrnFill sets s[i] = f() for every i.
 func lrnFill(s []float32, f func() float32) {
 	for i := range s {
@@ -58,7 +45,7 @@ func lrnLogUniform(rng *rand.Rand, lo, hi float64) func() float32 {
 // TestSquaresMatchTwin runs each squares kernel against squaresGo, adding and subtracting, at
 // every length in lrnLengths, with NaN guards around both rows: the bits must agree.
 func TestSquaresMatchTwin(t *testing.T) {
-	forEachAsmLRN(t, func(t *testing.T, isa int) {
+	forEachISA(t, &lrnISA, func(t *testing.T, isa ISA) {
 		rng := rand.New(rand.NewPCG(21, uint64(isa)))
 		for _, n := range lrnLengths() {
 			for _, sign := range []float32{1, -1} {
@@ -69,7 +56,7 @@ func TestSquaresMatchTwin(t *testing.T) {
 				lrnFill(got[:n], func() float32 { return float32(rng.Float64() * 1e3) })
 				want := append([]float32(nil), got[:n]...)
 				squaresGo(want, x[:n], sign)
-				squares(isa, got[:n], x[:n], sign)
+				squares(got[:n], x[:n], sign)
 				requireGuards(t, xBuf, n, name+": x")
 				requireGuards(t, gotBuf, n, name+": sums")
 				for i := range want {
@@ -84,7 +71,7 @@ func TestSquaresMatchTwin(t *testing.T) {
 // every length in lrnLengths, with AlexNet's k and α (t near 2) and with k = 0, α = 1 (t from
 // 1e-3 to 1e6), with NaN guards around the three rows; then in place (b = a).
 func TestLRNScaleMatchesTwin(t *testing.T) {
-	forEachAsmLRN(t, func(t *testing.T, isa int) {
+	forEachISA(t, &lrnISA, func(t *testing.T, isa ISA) {
 		rng := rand.New(rand.NewPCG(22, uint64(isa)))
 		for mode, beta := range lrnBetas {
 			for _, c := range []struct{ k, alpha, lo, hi float32 }{{2, 1e-4, 0, 2e4}, {0, 1, 1e-3, 1e6}} {
@@ -101,13 +88,13 @@ func TestLRNScaleMatchesTwin(t *testing.T) {
 					}
 					want := make([]float32, n)
 					lrnScaleGo(want, a[:n], sums[:n], c.k, c.alpha, beta)
-					lrnScale(isa, got[:n], a[:n], sums[:n], c.k, c.alpha, mode)
+					lrnScale(got[:n], a[:n], sums[:n], c.k, c.alpha, mode)
 					requireGuards(t, aBuf, n, name+": a")
 					requireGuards(t, sBuf, n, name+": sums")
 					requireGuards(t, gotBuf, n, name+": b")
 					requireLRNAgree(t, got[:n], want, name)
 
-					lrnScale(isa, a[:n], a[:n], sums[:n], c.k, c.alpha, mode)
+					lrnScale(a[:n], a[:n], sums[:n], c.k, c.alpha, mode)
 					requireLRNAgree(t, a[:n], want, name+" in place")
 				}
 			}
@@ -175,7 +162,7 @@ func TestLRNScaleSpecial(t *testing.T) {
 		{"t = −0", float32(math.Copysign(0, -1)), 1, 1, float32(math.Copysign(0, -1))},
 		{"t = −Inf", 2, -1, 1, inf},
 	}
-	forEachAsmLRN(t, func(t *testing.T, isa int) {
+	forEachISA(t, &lrnISA, func(t *testing.T, isa ISA) {
 		rng := rand.New(rand.NewPCG(23, uint64(isa)))
 		for mode, beta := range lrnBetas {
 			for _, c := range cases {
@@ -193,7 +180,7 @@ func TestLRNScaleSpecial(t *testing.T) {
 					a[p], sums[p] = c.a, c.s
 					got, want := make([]float32, n), make([]float32, n)
 					lrnScaleGo(want, a, sums, c.k, c.alpha, beta)
-					lrnScale(isa, got, a, sums, c.k, c.alpha, mode)
+					lrnScale(got, a, sums, c.k, c.alpha, mode)
 					requireLRNAgree(t, got, want, name)
 				}
 			}
@@ -214,25 +201,20 @@ func TestLRNAccuracy(t *testing.T) {
 	a, sums, b := make([]float32, n), make([]float32, n), make([]float32, n)
 	lrnFill(sums, lrnLogUniform(rng, 1e-3, 1e6))
 	lrnFill(a, func() float32 { return 2*rng.Float32() - 1 })
-	for _, isa := range []int{isaGo, isaAVX2, isaAVX512} {
-		t.Run(isaNames[isa], func(t *testing.T) {
-			if !hasISA(isa) {
-				t.Skipf("this CPU or build has no %s LRN kernels", isaNames[isa])
-			}
-			for mode, beta := range lrnBetas {
-				lrnScale(isa, b, a, sums, 0, 1, mode)
-				worst, at := 0.0, 0
-				for i := range b {
-					want := float64(a[i]) * math.Pow(float64(sums[i]), -float64(beta))
-					if e := math.Abs(float64(b[i])-want) / math.Abs(want); e > worst {
-						worst, at = e, i
-					}
+	forEachISA(t, &lrnISA, func(t *testing.T, isa ISA) {
+		for mode, beta := range lrnBetas {
+			lrnScale(b, a, sums, 0, 1, mode)
+			worst, at := 0.0, 0
+			for i := range b {
+				want := float64(a[i]) * math.Pow(float64(sums[i]), -float64(beta))
+				if e := math.Abs(float64(b[i])-want) / math.Abs(want); e > worst {
+					worst, at = e, i
 				}
-				t.Logf("beta=%v: max relative error %.3g (%.2f·2^-24) at t=%v, a=%v", beta, worst, worst*0x1p24, sums[at], a[at])
-				require.LessOrEqual(t, worst, lrnBound, "beta=%v at t=%v, a=%v", beta, sums[at], a[at])
 			}
-		})
-	}
+			t.Logf("beta=%v: max relative error %.3g (%.2f·2^-24) at t=%v, a=%v", beta, worst, worst*0x1p24, sums[at], a[at])
+			require.LessOrEqual(t, worst, lrnBound, "beta=%v at t=%v, a=%v", beta, sums[at], a[at])
+		}
+	})
 }
 
 // TestLRNScaleAnyBeta checks LRNScale for βs without assembly (and those with) against float64,
@@ -256,8 +238,8 @@ func TestLRNScaleAnyBeta(t *testing.T) {
 
 // TestWindowSums compares the two ways of summing a window's squares, with size 5 as AlexNet's,
 // on the worst case for the sliding window: channels of values near 1e3 followed by channels
-// near 1e-3. Recomputing each window directly (clear, then SquaresAdd over its channels) is
-// within a few float32 roundings of the float64 sums everywhere; the sliding window (SquaresAdd
+// near 1e-3. Recomputing each window directly (clear, then LRNSquaresAdd over its channels) is
+// within a few float32 roundings of the float64 sums everywhere; the sliding window (LRNSquaresAdd
 // the channel entering, squares with sign −1 the one leaving) keeps the big squares' rounding
 // error, ~1e6·2^-24, in the small windows' sums, whose true value is ~5e-6: it is off by orders
 // of magnitude. With AlexNet's k = 2 and α = 1e-4 that is still a small error in the output, but
@@ -282,18 +264,18 @@ func TestWindowSums(t *testing.T) {
 		lo, hi := max(0, c-size/2), min(channels-1, c+(size-1)/2)
 		clear(direct)
 		for j := lo; j <= hi; j++ {
-			SquaresAdd(direct, row(j))
+			LRNSquaresAdd(direct, row(j))
 		}
 		if c == 0 {
 			for j := lo; j <= hi; j++ {
-				SquaresAdd(sliding, row(j))
+				LRNSquaresAdd(sliding, row(j))
 			}
 		} else {
 			if hi > c-1+(size-1)/2 {
-				SquaresAdd(sliding, row(hi))
+				LRNSquaresAdd(sliding, row(hi))
 			}
 			if c-1-size/2 >= 0 {
-				squares(lrnBest, sliding, row(c-1-size/2), -1)
+				squares(sliding, row(c-1-size/2), -1)
 			}
 		}
 		LRNScale(bDirect, row(c), direct, k, alpha, beta)
@@ -325,7 +307,7 @@ func TestLRNNoAllocs(t *testing.T) {
 	lrnFill(a, func() float32 { return 1 })
 	allocs := testing.AllocsPerRun(20, func() {
 		clear(sums)
-		SquaresAdd(sums, a)
+		LRNSquaresAdd(sums, a)
 		LRNScale(b, a, sums, 2, 1e-4, 0.75)
 		LRNScale(b, a, sums, 0, 1, 0.75) // t = 0: the twin's blocks
 		LRNScale(b, a, sums, 2, 1e-4, 0.6)
@@ -336,17 +318,17 @@ func TestLRNNoAllocs(t *testing.T) {
 // TestLRNLengths checks that rows of different lengths are refused.
 func TestLRNLengths(t *testing.T) {
 	s3, s4 := make([]float32, 3), make([]float32, 4)
-	require.PanicsWithValue(t, "runtime: SquaresAdd: len(x) = 4, want 3", func() { SquaresAdd(s3, s4) })
+	require.PanicsWithValue(t, "runtime: LRNSquaresAdd: len(x) = 4, want 3", func() { LRNSquaresAdd(s3, s4) })
 	require.PanicsWithValue(t, "runtime: LRNScale: len(a) = 4, want 3", func() { LRNScale(s3, s4, s3, 1, 1, 0.75) })
 	require.PanicsWithValue(t, "runtime: LRNScale: len(sums) = 4, want 3", func() { LRNScale(s3, s3, s4, 1, 1, 0.75) })
 }
 
 // TestLRNWindowMatchesTwin runs each window kernel against lrnWindowGo, bit for bit, for block
 // counts, chunks and windows around its edges (AlexNet's 2…2, none, one-sided, the widest 16…16),
-// summing squares (LRNWindowBlocked) and values (WindowSumsBlocked), with NaN guards around the
+// summing squares (LRNWindowSquares) and values (LRNWindowSums), with NaN guards around the
 // sums, and the twin against the sums from their definition in float64.
 func TestLRNWindowMatchesTwin(t *testing.T) {
-	check := func(t *testing.T, isa int) {
+	forEachISA(t, &lrnISA, func(t *testing.T, isa ISA) {
 		rng := rand.New(rand.NewPCG(23, uint64(isa)))
 		for _, blocks := range []int{1, 2, 6} {
 			for _, n := range []int{1, 3, 7} {
@@ -360,7 +342,7 @@ func TestLRNWindowMatchesTwin(t *testing.T) {
 						gotBuf, got := guarded(rng, blocks*n*16)
 						want := make([]float32, blocks*n*16)
 						lrnWindowGo(want, a, make([]float32, 16*blocks+32), blocks, pixels, n, w[0], w[1], square)
-						lrnWindow(isa, got, a, row, blocks, pixels, n, w[0], w[1], square)
+						lrnWindow(got, a, row, blocks, pixels, n, w[0], w[1], square)
 						requireGuards(t, gotBuf, blocks*n*16, name+": sums")
 						for i := range want {
 							require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: sums[%d] = %v, want %v", name, i, got[i], want[i])
@@ -385,7 +367,28 @@ func TestLRNWindowMatchesTwin(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// TestLRNSubProduct compares LRNSubProduct in each instruction set (assembly, Go for the tail)
+// with its Go twin, bit for bit, at every length to 70, with NaN guards around x, a and t.
+func TestLRNSubProduct(t *testing.T) {
+	forEachISA(t, &lrnISA, checkLRNSubProduct)
+}
+
+// checkLRNSubProduct runs TestLRNSubProduct in one instruction set.
+func checkLRNSubProduct(t *testing.T, isa ISA) {
+	rng := rand.New(rand.NewPCG(15, 15))
+	for n := 0; n <= 70; n++ {
+		xBuf, x := guarded(rng, n)
+		_, a := guarded(rng, n)
+		_, tt := guarded(rng, n)
+		want := append([]float32(nil), x[:n]...)
+		subProductGo(want, a[:n], tt[:n], 3e-5)
+		LRNSubProduct(x[:n], a[:n], tt[:n], 3e-5)
+		requireGuards(t, xBuf, n, fmt.Sprintf("n %d: x", n))
+		for i := range want {
+			require.Equal(t, math.Float32bits(want[i]), math.Float32bits(x[i]), "n %d, x[%d]", n, i)
+		}
 	}
-	forEachAsmLRN(t, check)
-	t.Run("go", func(t *testing.T) { check(t, isaGo) })
 }

@@ -3,7 +3,7 @@ package runtime
 // Packing copies a block of a product's A or B into the workspace in the order the micro-kernel
 // reads it, padding the last micro-panel with zeros. A stored A and a transposed stored B are
 // transposed while packed (in assembly where available); the other two are copied run by run,
-// reading the source row by row. Patches are packed from the image (pack_conv.go).
+// reading the source row by row.
 
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into dst as micro-panels of mr rows: micro-panel r
 // starts at r*mr*kc and holds op(A)[i0+r*mr+i][p0+p] at p*mr+i.
@@ -51,7 +51,7 @@ func packRows(dst []float32, width int, src []float32, ld, rows, w int) {
 // [n, width) are zeros.
 func packStrided(dst []float32, width int, src []float32, ld, n, w int) {
 	dst = dst[:w*width]
-	r, c := transpose4x16(dst, width, src, ld, n, w)
+	r, c := transpose4(dst, width, src, ld, n, w)
 	if r > 0 && c < w {
 		transposeGo(dst[c*width:], width, src[c:], ld, r, w-c)
 	}
@@ -63,7 +63,8 @@ func packStrided(dst []float32, width int, src []float32, ld, n, w int) {
 	}
 }
 
-// transposeGo is the pure-Go twin of transpose4x16AVX512, for any rows and cols:
+// transposeGo is the pure-Go twin of transpose4x16AVX512 and transpose4x8AVX2, for any rows
+// and cols:
 //
 //	for q := 0; q < rows; q++ {
 //		for p := 0; p < cols; p++ {

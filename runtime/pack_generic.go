@@ -2,10 +2,7 @@
 
 package runtime
 
-// hasTranspose says whether transpose4x16 runs in assembly: not in this build.
-const hasTranspose = false
-
-// transpose4x16 does nothing in this build, leaving all of the transpose to packStrided's loops.
-func transpose4x16(dst []float32, width int, src []float32, ld, rows, cols int) (r, c int) {
+// transpose4 does nothing in this build, leaving all of the transpose to packStrided's loops.
+func transpose4(dst []float32, width int, src []float32, ld, rows, cols int) (r, c int) {
 	return 0, 0
 }

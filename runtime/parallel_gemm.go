@@ -51,15 +51,12 @@ func multiplyChunk(w, lo, hi int) {
 
 // multiply computes tiles [lo, hi) of s with ws; the whole product if s is not cut.
 func (s *productSplit) multiply(ws *Workspace, lo, hi int) {
-	p, kern := s.p, &kernels[active]
+	p, kern := s.p, &kernels[gemmISA]
 	switch {
 	case s.tiles <= 1:
 	case s.splitM:
 		i0, i1 := lo*kern.mr, min(hi*kern.mr, p.M)
 		p.M, p.A, p.C = i1-i0, p.A.rowsFrom(i0), p.C[i0*p.LDC:]
-		if p.Epilogue.RowBias != nil {
-			p.Epilogue.RowBias = p.Epilogue.RowBias[i0:i1]
-		}
 	default:
 		j0, j1 := lo*kern.nr, min(hi*kern.nr, p.N)
 		p.N, p.B, p.C = j1-j0, p.B.colsFrom(j0), p.C[j0:]
@@ -67,7 +64,7 @@ func (s *productSplit) multiply(ws *Workspace, lo, hi int) {
 			p.Epilogue.ColBias = p.Epilogue.ColBias[j0:j1]
 		}
 	}
-	sgemmOp(active, ws, &p)
+	sgemmOp(ws, &p)
 }
 
 // Costs for splitProduct, in flops: packing one element costs about as much time as packFlops
@@ -83,7 +80,7 @@ func splitProduct(m, n, k int) (splitM bool, tiles int) {
 	if workers == 1 || k == 0 || 2*m*n*k < minParallelFlops {
 		return false, 1
 	}
-	kern := &kernels[active]
+	kern := &kernels[gemmISA]
 	tm, tn := (m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr
 	// The slowest piece has ceil(t/workers) tiles.
 	rows := (tm + workers - 1) / workers * kern.mr

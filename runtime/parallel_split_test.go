@@ -93,7 +93,7 @@ func TestParallelMultiplySplitIgnoresContention(t *testing.T) {
 		for _, tB := range []bool{false, true} {
 			for _, s := range [][3]int{{700, 20, 100}, {20, 700, 100}, {40, 40, 400}, {100, 64, 100},
 				{30 * w, 40, 400}, {40, 30 * w, 400}, {3, 4, 5}} {
-				g := gemmCase{transA: tA, transB: tB, m: s[0], n: s[1], k: s[2], pad: 1, rowBias: true, colBias: true, relu: true}
+				g := gemmCase{transA: tA, transB: tB, m: s[0], n: s[1], k: s[2], pad: 1, colBias: true, relu: true}
 				if splitM, tiles := splitProduct(g.m, g.n, g.k); tiles > 1 && splitM {
 					alongM++
 				} else if tiles > 1 {
@@ -125,7 +125,7 @@ func TestParallelMultiplySplitIgnoresContention(t *testing.T) {
 		require.Positive(t, alongM, "no product is split along M")
 		require.Positive(t, alongN, "no product is split along N")
 	}
-	if w > 1 && active == kernelAVX512 {
+	if w > 1 && gemmISA == ISAAVX512 {
 		require.Positive(t, notMultiply, "no product's pieces take the dot-product path when the whole does not")
 	}
 }

@@ -132,7 +132,7 @@ func TestParallelMultiply(t *testing.T) {
 		for _, tB := range []bool{false, true} {
 			for _, s := range [][3]int{{700, 20, 100}, {20, 700, 100}, {97, 203, 77}, {384, 169, 300}, {1, 1000, 600}, {1000, 1, 600}} {
 				cases = append(cases, gemmCase{transA: tA, transB: tB, m: s[0], n: s[1], k: s[2], pad: 1,
-					acc: s[0]%2 == 1, rowBias: true, colBias: s[1]%2 == 1, relu: true})
+					acc: s[0]%2 == 1, colBias: s[1]%2 == 1, relu: true})
 			}
 		}
 	}
@@ -164,7 +164,7 @@ func TestParallelMultiplyNestedAndConcurrent(t *testing.T) {
 	ds := make([]*gemmData, count)
 	reset := func() {
 		for i := range gs {
-			gs[i] = gemmCase{transA: i%2 == 0, transB: i%3 == 0, m: 60 + 13*i, n: 90 - 7*i, k: 200, rowBias: true, relu: true}
+			gs[i] = gemmCase{transA: i%2 == 0, transB: i%3 == 0, m: 60 + 13*i, n: 90 - 7*i, k: 200, colBias: true, relu: true}
 			ds[i] = newGemmData(rng, gs[i])
 		}
 	}
@@ -195,7 +195,7 @@ func TestParallelMultiplyNestedAndConcurrent(t *testing.T) {
 // for products split along M, along N, and not split, whether the pool is free or busy.
 func TestParallelMultiplyAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	for _, g := range []gemmCase{{m: 500, n: 40, k: 300, rowBias: true}, {m: 40, n: 500, k: 300, colBias: true}, {m: 3, n: 4, k: 5}} {
+	for _, g := range []gemmCase{{m: 500, n: 40, k: 300, colBias: true}, {m: 40, n: 500, k: 300, colBias: true}, {m: 3, n: 4, k: 5}} {
 		p := newGemmData(rng, g).product(g)
 		for _, state := range contention {
 			state.run(t, func() {

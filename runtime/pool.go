@@ -1,11 +1,14 @@
 package runtime
 
 // Max pooling over one channel plane, forward and backward, sixteen outputs at a time: for
-// each position of the window in row-major order, an AVX-512 gather of the sixteen windows'
-// values (where the CPU has it; a Go twin otherwise) and a compare with each window's maximum so
-// far. A window's maximum is PyTorch's: a value replaces it if it is greater or is NaN (so NaN
+// each position of the window in row-major order, the sixteen windows' values (in AVX-512 or
+// AVX2, loaded or gathered, or by the Go twin) and a compare with each window's maximum so far. A window's maximum is PyTorch's: a value replaces it if it is greater or is NaN (so NaN
 // propagates, and the last NaN wins), and the first value inside the image starts it; the
 // backward pass sends each output's gradient to the position of that value.
+
+// poolISA is the instruction set of max pooling's kernels, over NCHW planes and in the
+// channel-blocked layout.
+var poolISA = BestISA()
 
 // Pool is the geometry of a pooling window over one channel plane: an H×W input, a KH×KW
 // window moved by SH×SW, PH×PW of padding on each side, and the OutH×OutW output it gives.
@@ -16,7 +19,7 @@ type Pool struct {
 // MaxPool sets y (OutH×OutW values) to the maximum of each window of x (H×W), padding ignored.
 // A window wholly in the padding (which PyTorch does not allow) gives 0.
 func MaxPool(y, x []float32, p *Pool) {
-	maxPool(y, nil, x, nil, p, false)
+	maxPool(y, nil, x, nil, p)
 }
 
 // MaxPoolBackward is the backward pass of max pooling over one channel plane: it sets dx (H×W
@@ -24,13 +27,11 @@ func MaxPool(y, x []float32, p *Pool) {
 // each output's gradient going to the position of its window's maximum (see above); windows
 // that overlap add up in output order.
 func MaxPoolBackward(dx, x, dy []float32, p *Pool) {
-	maxPool(nil, dx, x, dy, p, false)
+	maxPool(nil, dx, x, dy, p)
 }
 
-// maxPool is MaxPool (y non-nil) or MaxPoolBackward (dx non-nil), searching with the Go twin if
-// twin is set. (The choice is a flag, not a function value: through one, the arrays would
-// escape to the heap.)
-func maxPool(y, dx, x, dy []float32, p *Pool, twin bool) {
+// maxPool is MaxPool (y non-nil) or MaxPoolBackward (dx non-nil).
+func maxPool(y, dx, x, dy []float32, p *Pool) {
 	size := p.H * p.W
 	x = x[:size]
 	if dx != nil {
@@ -51,7 +52,7 @@ func maxPool(y, dx, x, dy []float32, p *Pool, twin bool) {
 					ix0[j] = int32((ox0+j)*p.SW - p.PW)
 				}
 			}
-			if twin || size == 0 {
+			if size == 0 {
 				maxArgmaxGo(&best, &at, x, &ix0, iy0, p)
 			} else {
 				maxArgmax(&best, &at, x, &ix0, iy0, p)

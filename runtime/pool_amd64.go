@@ -11,17 +11,26 @@ package runtime
 //go:noescape
 func maxArgmaxAVX512(best *float32, at *int32, x *float32, ix0 *int32, iy0, kh, kw, h, w, sw int)
 
-// useMaxArgmaxAVX512 says whether max pooling searches in AVX-512.
-var useMaxArgmaxAVX512 = hasAVX512
+// maxArgmaxAVX2 is maxArgmaxAVX512 in AVX2, the sixteen windows as two halves of eight: for
+// each (ky, kx) and half, the eight values — a masked load when sw is 1, else a gather — and
+// blends of the value and its index where it is greater, NaN or the lane's first.
+//
+//go:noescape
+func maxArgmaxAVX2(best *float32, at *int32, x *float32, ix0 *int32, iy0, kh, kw, h, w, sw int)
 
-// maxArgmax runs maxArgmaxAVX512 where the CPU has it and the plane's indices fit in int32, and
-// the Go twin otherwise. x holds h×w values.
+// maxArgmax runs the search of poolISA where the plane's indices fit in int32, and the Go twin
+// otherwise. x holds h×w values.
 func maxArgmax(best *[16]float32, at *[16]int32, x []float32, ix0 *[16]int32, iy0 int, p *Pool) {
-	if !useMaxArgmaxAVX512 || len(x) >= 1<<31 {
-		maxArgmaxGo(best, at, x, ix0, iy0, p)
+	switch {
+	case len(x) >= 1<<31:
+	case poolISA == ISAAVX512:
+		maxArgmaxAVX512(&best[0], &at[0], &x[0], &ix0[0], iy0, p.KH, p.KW, p.H, p.W, p.SW)
+		return
+	case poolISA == ISAAVX2:
+		maxArgmaxAVX2(&best[0], &at[0], &x[0], &ix0[0], iy0, p.KH, p.KW, p.H, p.W, p.SW)
 		return
 	}
-	maxArgmaxAVX512(&best[0], &at[0], &x[0], &ix0[0], iy0, p.KH, p.KW, p.H, p.W, p.SW)
+	maxArgmaxGo(best, at, x, ix0, iy0, p)
 }
 
 // maxPoolRowAVX512 is the forward row kernel of blocked max pooling: for j < n, the 16 lanes of
@@ -53,28 +62,24 @@ func maxPoolRowAVX2(y, x *float32, n, kh, kw, sw, row int)
 //go:noescape
 func maxPoolBackRowAVX2(dx, x, dy *float32, n, kh, kw, sw, row int)
 
-// maxPoolISA is the instruction set of blocked max pooling's row kernels, which pool its whole
-// windows (isaAVX512 or isaAVX2); with isaGo every window runs in Go.
-var maxPoolISA = bestISA()
-
-// maxPoolRow runs the forward row kernel of maxPoolISA (not isaGo) on n windows; see
+// maxPoolRow runs the forward row kernel of poolISA (not ISAGo) on n windows; see
 // maxPoolRowAVX512 for the arguments.
 func maxPoolRow(y, x []float32, n, kh, kw, sw, row int) {
 	_ = y[(n-1)*16+15]
 	_ = x[(kh-1)*row+((n-1)*sw+kw-1)*16+15]
-	if maxPoolISA == isaAVX512 {
+	if poolISA == ISAAVX512 {
 		maxPoolRowAVX512(&y[0], &x[0], n, kh, kw, sw, row)
 	} else {
 		maxPoolRowAVX2(&y[0], &x[0], n, kh, kw, sw, row)
 	}
 }
 
-// maxPoolBackRow runs the backward row kernel of maxPoolISA (not isaGo) on n windows; see
+// maxPoolBackRow runs the backward row kernel of poolISA (not ISAGo) on n windows; see
 // maxPoolBackRowAVX512 for the arguments.
 func maxPoolBackRow(dx, x, dy []float32, n, kh, kw, sw, row int) {
 	last := (kh-1)*row + ((n-1)*sw+kw-1)*16 + 15
 	_, _, _ = dx[last], x[last], dy[(n-1)*16+15]
-	if maxPoolISA == isaAVX512 {
+	if poolISA == ISAAVX512 {
 		maxPoolBackRowAVX512(&dx[0], &x[0], &dy[0], n, kh, kw, sw, row)
 	} else {
 		maxPoolBackRowAVX2(&dx[0], &x[0], &dy[0], n, kh, kw, sw, row)

@@ -24,7 +24,7 @@ func MaxPoolBlockedBackward(dx, x, dy []float32, p *Pool) {
 }
 
 // maxPoolBlocked is MaxPoolBlocked (y non-nil) or MaxPoolBlockedBackward (dx non-nil), its whole
-// windows in the row kernels of maxPoolISA, all in Go if that is isaGo.
+// windows in the row kernels of poolISA, all in Go if that is ISAGo.
 func maxPoolBlocked(y, dx, x, dy []float32, p *Pool) {
 	const lanes = 16
 	x = x[:p.H*p.W*lanes]
@@ -45,7 +45,7 @@ func maxPoolBlocked(y, dx, x, dy []float32, p *Pool) {
 		iy0 := oy*p.SH - p.PH
 		ky0, ky1 := max(0, -iy0), min(p.KH, p.H-iy0)
 		for ox := 0; ox < p.OutW; ox++ {
-			if ox == lo && hi > lo && ky1 > ky0 && maxPoolISA != isaGo {
+			if ox == lo && hi > lo && ky1 > ky0 && poolISA != ISAGo {
 				o, i := (oy*p.OutW+lo)*lanes, (iy0+ky0)*row+(lo*p.SW-p.PW)*lanes
 				if dx == nil {
 					maxPoolRow(y[o:], x[i:], hi-lo, ky1-ky0, p.KW, p.SW, row)

@@ -14,7 +14,7 @@ import (
 // to each of the block's sixteen channel planes, bit for bit, on the geometries of TestMaxPool:
 // ties, NaNs, infinities and signed zeros, with a guard after y and dx.
 func TestMaxPoolBlocked(t *testing.T) {
-	forEachISA(t, &maxPoolISA, func(t *testing.T, isa int) {
+	forEachISA(t, &poolISA, func(t *testing.T, isa ISA) {
 		rng := rand.New(rand.NewPCG(14, 14))
 		pools := append(testPools,
 			Pool{H: 27, W: 27, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 13, OutW: 13},
@@ -80,8 +80,8 @@ func TestMaxPoolRowKernels(t *testing.T) {
 			}
 		}
 	}
-	forEachISA(t, &maxPoolISA, func(t *testing.T, isa int) {
-		if isa == isaGo {
+	forEachISA(t, &poolISA, func(t *testing.T, isa ISA) {
+		if isa == ISAGo {
 			t.Skip("the twin has no row kernels")
 		}
 		rng := rand.New(rand.NewPCG(16, 16))
@@ -132,7 +132,7 @@ func BenchmarkMaxPoolBlocked(b *testing.B) {
 	rng := rand.New(rand.NewPCG(17, 17))
 	x, dx := randSlice(rng, 16*p.H*p.W), make([]float32, 16*p.H*p.W)
 	y, dy := make([]float32, 16*p.OutH*p.OutW), randSlice(rng, 16*p.OutH*p.OutW)
-	benchISAs(b, &maxPoolISA, func(b *testing.B) {
+	benchISAs(b, &poolISA, func(b *testing.B) {
 		b.Run("forward", func(b *testing.B) {
 			for b.Loop() {
 				MaxPoolBlocked(y, x, &p)
@@ -164,7 +164,7 @@ func floatBits(x []float32) []uint32 {
 // mask, sums starting nonzero, lengths around the vector width and lengths that leave a tail,
 // NaNs in y and g, and guards after g, y and sums that must stay.
 func TestReLUBackwardBlocked(t *testing.T) {
-	forEachISA(t, &reluISA, func(t *testing.T, isa int) {
+	forEachISA(t, &reluISA, func(t *testing.T, isa ISA) {
 		rng := rand.New(rand.NewPCG(15, 15))
 		for _, n := range []int{0, 5, 15, 16, 17, 31, 32, 33, 48, 64, 16*55*55 + 7} {
 			for _, mask := range []bool{true, false} {

@@ -7,9 +7,6 @@ func maxArgmax(best *[16]float32, at *[16]int32, x []float32, ix0 *[16]int32, iy
 	maxArgmaxGo(best, at, x, ix0, iy0, p)
 }
 
-// maxPoolISA is isaGo in this build: blocked max pooling runs in Go.
-var maxPoolISA = isaGo
-
 func maxPoolRow(y, x []float32, n, kh, kw, sw, row int) { panic("runtime: no assembly in this build") }
 
 func maxPoolBackRow(dx, x, dy []float32, n, kh, kw, sw, row int) {

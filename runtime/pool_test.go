@@ -47,6 +47,9 @@ var testPools = []Pool{
 	{H: 9, W: 35, KH: 4, KW: 4, SH: 3, SW: 1, PH: 2, PW: 2, OutH: 4, OutW: 36},
 	{H: 10, W: 31, KH: 3, KW: 3, SH: 3, SW: 3, PH: 1, PW: 1, OutH: 4, OutW: 11}, // gathers
 	{H: 5, W: 70, KH: 1, KW: 3, SH: 1, SW: 2, PW: 1, OutH: 5, OutW: 35},
+	{H: 4, W: 8, KH: 1, KW: 1, SH: 1, SW: 1, OutH: 4, OutW: 8},   // one vector of AVX2's
+	{H: 3, W: 19, KH: 3, KW: 3, SH: 2, SW: 2, OutH: 1, OutW: 9},  // and one lane more
+	{H: 2, W: 18, KH: 2, KW: 2, SH: 1, SW: 1, OutH: 1, OutW: 17}, // sixteen lanes and one more
 }
 
 // poolInput returns n values for a max-pooling test's trial: random in [−1, 1), or, in odd
@@ -71,39 +74,42 @@ func poolInput(rng *rand.Rand, n, trial int, specials ...float32) []float32 {
 	return x
 }
 
-// TestMaxPool checks MaxPool and MaxPoolBackward (AVX-512 where the CPU has it) and their Go
-// twins against the definition, bit for bit, on AlexNet's and awkward geometries (padding, ceil
+// TestMaxPool checks MaxPool and MaxPoolBackward in each instruction set against the
+// definition, bit for bit, x inside NaN guards, on AlexNet's and awkward geometries (padding, ceil
 // rounding that leaves windows past the image, windows wider than their stride, outputs past
 // sixteen), on planes with ties (few distinct values), NaNs and infinities, with a guard after
 // dx.
 func TestMaxPool(t *testing.T) {
+	forEachISA(t, &poolISA, checkMaxPool)
+}
+
+// checkMaxPool runs TestMaxPool in one instruction set.
+func checkMaxPool(t *testing.T, isa ISA) {
 	rng := rand.New(rand.NewPCG(13, 13))
 	for _, p := range testPools {
 		for trial := range 6 {
 			size := p.H * p.W
-			x := poolInput(rng, size, trial)
+			xBuf, x := guarded(rng, size) // NaN around x: a value read from outside would show
+			copy(x, poolInput(rng, size, trial))
+			x = x[:size]
 			dy := randSlice(rng, p.OutH*p.OutW)
 			want, wantY := make([]float32, size+1), make([]float32, p.OutH*p.OutW+1)
 			maxPoolNaive(wantY, want, x, dy, &p)
 			want[size], wantY[p.OutH*p.OutW] = 7, 7
-			for _, run := range []struct {
-				name string
-				twin bool
-			}{{"MaxPoolBackward", false}, {"Go twin", true}} {
-				got := randSlice(rng, size+1)
-				got[size] = 7
-				what := fmt.Sprintf("%s %+v trial %d", run.name, p, trial)
-				maxPool(nil, got[:size], x, dy, &p, run.twin)
-				for i := range want {
-					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: dx[%d]", what, i)
-				}
-				gotY := randSlice(rng, len(wantY))
-				gotY[len(gotY)-1] = 7
-				maxPool(gotY[:len(gotY)-1], nil, x, nil, &p, run.twin)
-				for i := range wantY {
-					require.Equal(t, math.Float32bits(wantY[i]), math.Float32bits(gotY[i]), "%s: y[%d]", what, i)
-				}
+			got := randSlice(rng, size+1)
+			got[size] = 7
+			what := fmt.Sprintf("%s %+v trial %d", isa, p, trial)
+			MaxPoolBackward(got[:size], x, dy, &p)
+			for i := range want {
+				require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: dx[%d]", what, i)
 			}
+			gotY := randSlice(rng, len(wantY))
+			gotY[len(gotY)-1] = 7
+			MaxPool(gotY[:len(gotY)-1], x, &p)
+			for i := range wantY {
+				require.Equal(t, math.Float32bits(wantY[i]), math.Float32bits(gotY[i]), "%s: y[%d]", what, i)
+			}
+			requireGuards(t, xBuf, size, what+": x")
 		}
 	}
 }

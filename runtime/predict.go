@@ -3,7 +3,6 @@ package runtime
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 )
 
 // Metadata keys netc writes into safetensors files.
@@ -32,31 +31,4 @@ func (h SafetensorsHeader) ClassNames() ([]string, error) {
 		return nil, fmt.Errorf("safetensors: metadata %s is not a JSON list of names: %v", ClassesKey, err)
 	}
 	return names, nil
-}
-
-// MeanSoftmax returns the softmax of each of the rows of logits (rows × classes values, as a
-// model's Forward returns them), averaged over the rows, in float64: the probabilities of the
-// classes of one image evaluated on several crops, one row each, as the AlexNet paper averages
-// its ten crops' predictions. It panics if logits does not hold rows × classes values.
-func MeanSoftmax(logits []float32, rows, classes int) []float64 {
-	if rows < 1 || classes < 1 || len(logits) != rows*classes {
-		panic(fmt.Sprintf("runtime: MeanSoftmax of %d values as %d rows of %d classes", len(logits), rows, classes))
-	}
-	probs, e := make([]float64, classes), make([]float64, classes)
-	for i := range rows {
-		row := logits[i*classes : (i+1)*classes]
-		top := row[0]
-		for _, v := range row {
-			top = max(top, v)
-		}
-		var sum float64
-		for j, v := range row {
-			e[j] = math.Exp(float64(v - top))
-			sum += e[j]
-		}
-		for j := range row {
-			probs[j] += e[j] / sum / float64(rows)
-		}
-	}
-	return probs
 }

@@ -2,30 +2,11 @@ package runtime
 
 import (
 	"bytes"
-	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// TestMeanSoftmax checks the average of the rows' softmax against a direct computation, with
-// logits large enough to overflow exp without the shift by the maximum.
-func TestMeanSoftmax(t *testing.T) {
-	logits := []float32{1, 2, 3, 1000, 1000, 990}
-	got := MeanSoftmax(logits, 2, 3)
-	e := func(v float64) float64 { return math.Exp(v) }
-	s1 := e(1) + e(2) + e(3)
-	s2 := 2 + e(-10)
-	want := []float64{(e(1)/s1 + 1/s2) / 2, (e(2)/s1 + 1/s2) / 2, (e(3)/s1 + e(-10)/s2) / 2}
-	assert.InDeltaSlice(t, want, got, 1e-12)
-	var total float64
-	for _, p := range got {
-		total += p
-	}
-	assert.InDelta(t, 1, total, 1e-12)
-	assert.Panics(t, func() { MeanSoftmax(logits, 3, 3) })
-}
 
 // TestClassNames reads the class names back from a file's metadata; a file without them has
 // none, and a malformed list is an error.
@@ -60,15 +41,15 @@ func TestReadCheckpointAsWeights(t *testing.T) {
 		return bytes.NewReader(buf.Bytes())
 	}
 	fresh := []Param{{Name: "a.weight", Shape: []int{2}, Data: make([]float32, 2)}, {Name: "a.bias", Shape: []int{1}, Data: make([]float32, 1)}}
-	err := ReadSafetensors(file(map[string]string{TrainKey: "{}"}), fresh)
+	err := ReadSafetensorsWith(file(map[string]string{TrainKey: "{}"}), fresh, SafetensorsOptions{})
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "\n")
 	assert.Contains(t, err.Error(), "a training checkpoint")
 	assert.Equal(t, []float32{0, 0}, fresh[0].Data, "nothing read")
 
-	err = ReadSafetensors(file(nil), fresh)
+	err = ReadSafetensorsWith(file(nil), fresh, SafetensorsOptions{})
 	assert.ErrorContains(t, err, "a.weight.momentum: in file, but the model has no such param")
-	require.NoError(t, ReadSafetensors(file(map[string]string{TrainKey: "{}"}), append(fresh, momentum...)),
+	require.NoError(t, ReadSafetensorsWith(file(map[string]string{TrainKey: "{}"}), append(fresh, momentum...), SafetensorsOptions{}),
 		"read with its momentum, a checkpoint is a safetensors file like any other")
 	assert.Equal(t, []float32{1, 2}, fresh[0].Data)
 }

@@ -1,11 +1,15 @@
 package runtime
 
+// reluISA is the instruction set of ReLUBackward and ReLUBackwardBlocked.
+var reluISA = BestISA()
+
 // ReLUBackward applies a ReLU's mask to the gradient g of its output y: g[i] = 0 where
-// y[i] ≤ 0 (a NaN output keeps its gradient, as in PyTorch 1.13's relu backward); and returns the
-// sum of the masked g, the bias gradient of the conv the ReLU follows. It runs in AVX-512 or
-// AVX2 where the CPU has it (relu_amd64.s), sixteen values at a time, the rest in Go; the sum is
-// then taken in sixteen lanes, the same in both, so it rounds differently from a sum in order.
-func ReLUBackward(g, y []float32) float32 {
+// y[i] ≤ 0 (a NaN output keeps its gradient, as in PyTorch 1.13's relu backward); and returns
+// biasGrad, the sum of the masked g: the bias gradient of the conv the ReLU follows. It runs in
+// AVX-512 or AVX2 where the CPU has it (relu_amd64.s), sixteen values at a time, the rest in Go;
+// the sum is then taken in sixteen lanes, the same in both, so it rounds differently from a sum
+// in order.
+func ReLUBackward(g, y []float32) (biasGrad float32) {
 	y = y[:len(g)]
 	done, sum := reluBackwardAsm(g, y)
 	return sum + reluBackwardGo(g[done:], y[done:])

@@ -21,18 +21,14 @@ func reluBackwardAVX512(grad, y *float32, n int) float32
 //go:noescape
 func reluBackwardAVX2(grad, y *float32, n int) float32
 
-// reluISA is the instruction set ReLUBackward and ReLUBackwardBlocked run in; tests set it to
-// check each form and the Go twins.
-var reluISA = bestISA()
-
 // reluBackwardAsm masks the longest prefix of g that the assembly handles, and returns its
 // length and its sum.
 func reluBackwardAsm(g, y []float32) (int, float32) {
 	n := len(g) &^ 15
-	if reluISA == isaGo || n == 0 {
+	if reluISA == ISAGo || n == 0 {
 		return 0, 0
 	}
-	if reluISA == isaAVX512 {
+	if reluISA == ISAAVX512 {
 		return n, reluBackwardAVX512(&g[0], &y[0], n)
 	}
 	return n, reluBackwardAVX2(&g[0], &y[0], n)
@@ -54,14 +50,14 @@ func reluBackwardBlockedAVX2(grad, y, sums *float32, n, mask int)
 // its length.
 func reluBackwardBlockedAsm(g, y, sums []float32) int {
 	n := len(g) &^ 15
-	if reluISA == isaGo || n == 0 {
+	if reluISA == ISAGo || n == 0 {
 		return 0
 	}
 	p, mask := &g[0], 0
 	if y != nil {
 		p, mask = &y[0], 1
 	}
-	if reluISA == isaAVX512 {
+	if reluISA == ISAAVX512 {
 		reluBackwardBlockedAVX512(&g[0], p, &sums[0], n, mask)
 	} else {
 		reluBackwardBlockedAVX2(&g[0], p, &sums[0], n, mask)

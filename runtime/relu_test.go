@@ -12,7 +12,7 @@ import (
 // tail) and as the Go twin, with the twin at lengths around the vector width, with zeros,
 // negative zeros and NaNs among the outputs and a guard after the gradient.
 func TestReLUBackward(t *testing.T) {
-	forEachISA(t, &reluISA, func(t *testing.T, isa int) {
+	forEachISA(t, &reluISA, func(t *testing.T, isa ISA) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		for n := 0; n <= 70; n++ {
 			g, y := make([]float32, n+1), make([]float32, n)
@@ -72,8 +72,8 @@ func reluSum16(g []float32) float32 {
 // lengths around the vector width and its unrolling, the gradient's magnitudes spread so that
 // the order of the additions shows, with NaNs among the outputs and, in some runs, the gradients.
 func TestReLUBackwardSum16(t *testing.T) {
-	forEachISA(t, &reluISA, func(t *testing.T, isa int) {
-		if isa == isaGo {
+	forEachISA(t, &reluISA, func(t *testing.T, isa ISA) {
+		if isa == ISAGo {
 			t.Skip("the twin sums in order")
 		}
 		rng := rand.New(rand.NewPCG(7, 8))

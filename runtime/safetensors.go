@@ -55,7 +55,7 @@ var dtypeBits = map[string]uint64{
 	"I64": 64, "U64": 64, "F64": 64, "C64": 64,
 }
 
-// decoders are the dtypes ReadSafetensors can load into float32 Data, each with the
+// decoders are the dtypes ReadSafetensorsWith can load into float32 Data, each with the
 // function that converts a little-endian buffer of them.
 var decoders = map[string]func(dst []float32, src []byte){
 	"F32": func(dst []float32, src []byte) {
@@ -228,12 +228,12 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// ReadSafetensors reads a safetensors stream into the Data of params, matching tensors
-// to params by Name. It accepts F32 tensors and converts F16, BF16 and F64 ones (F64
-// rounds to nearest); other dtypes are errors. A value that is NaN or infinite, or an
-// F64 beyond float32's range, is an error naming the tensor and the index of the first
-// one; ReadSafetensorsWith can allow them. It reads r once, front to back, to its end,
-// and never seeks.
+// ReadSafetensorsWith reads a safetensors stream into the Data of params, matching tensors
+// to params by Name, or by the names opts.Aliases gives. It accepts F32 tensors and
+// converts F16, BF16 and F64 ones (F64 rounds to nearest); other dtypes are errors. A
+// value that is NaN or infinite, or an F64 beyond float32's range, is an error naming the
+// tensor and the index of the first one, unless opts.AllowNonFinite. It reads r once,
+// front to back, to its end, and never seeks.
 //
 // The whole header is checked first (see ReadSafetensorsHeader), then matched against
 // params: a tensor missing from the file, a tensor no param has, a shape that differs
@@ -245,18 +245,25 @@ func appendJSONString(b []byte, s string) []byte {
 // last tensor, the error says so but params already hold whatever was read up to that
 // point: callers that must not be left with a mix of old and new values read into fresh
 // buffers first.
-func ReadSafetensors(r io.Reader, params []Param) error {
-	return ReadSafetensorsWith(r, params, SafetensorsOptions{})
+func ReadSafetensorsWith(r io.Reader, params []Param, opts SafetensorsOptions) error {
+	h, err := ReadSafetensorsHeader(r)
+	if err != nil {
+		return err
+	}
+	fill, err := match(h.Tensors, params, opts.Aliases, opts.Skip)
+	if err != nil && isCheckpoint(h) && !slices.ContainsFunc(params, func(p Param) bool { return strings.HasSuffix(p.Name, ".momentum") }) {
+		// Read as weights: say what the file is, rather than list the momentum as tensors the
+		// model lacks.
+		return fmt.Errorf("safetensors: a training checkpoint (%s metadata: the weights with the optimiser's momentum and the training state), not a weights file; load the weights file written beside it, or the checkpoint with train.ReadCheckpoint", TrainKey)
+	}
+	if err != nil {
+		return err
+	}
+	return readData(r, h.Tensors, fill, opts.AllowNonFinite)
 }
 
-// ReadSafetensorsAliased is ReadSafetensors for files that may name tensors otherwise, as
-// the Aliases of SafetensorsOptions say.
-func ReadSafetensorsAliased(r io.Reader, params []Param, aliases map[string]string) error {
-	return ReadSafetensorsWith(r, params, SafetensorsOptions{Aliases: aliases})
-}
-
-// SafetensorsOptions are the settings of ReadSafetensorsWith. The zero value reads as
-// ReadSafetensors does.
+// SafetensorsOptions are the settings of ReadSafetensorsWith. The zero value reads the
+// tensors under their params' names and refuses values that are not finite.
 type SafetensorsOptions struct {
 	// Aliases maps a name in the file (torchvision's "features.0.weight") to the name of
 	// the param it fills ("conv1.weight"). A file may use either name for a param, but
@@ -276,24 +283,6 @@ type SafetensorsOptions struct {
 func isCheckpoint(h SafetensorsHeader) bool {
 	_, ok := h.Metadata[TrainKey]
 	return ok
-}
-
-// ReadSafetensorsWith is ReadSafetensors with options.
-func ReadSafetensorsWith(r io.Reader, params []Param, opts SafetensorsOptions) error {
-	h, err := ReadSafetensorsHeader(r)
-	if err != nil {
-		return err
-	}
-	fill, err := match(h.Tensors, params, opts.Aliases, opts.Skip)
-	if err != nil && isCheckpoint(h) && !slices.ContainsFunc(params, func(p Param) bool { return strings.HasSuffix(p.Name, ".momentum") }) {
-		// Read as weights: say what the file is, rather than list the momentum as tensors the
-		// model lacks.
-		return fmt.Errorf("safetensors: a training checkpoint (%s metadata: the weights with the optimiser's momentum and the training state), not a weights file; load the weights file written beside it, or the checkpoint with train.ReadCheckpoint", TrainKey)
-	}
-	if err != nil {
-		return err
-	}
-	return readData(r, h.Tensors, fill, opts.AllowNonFinite)
 }
 
 // match returns the param each tensor fills, fill[i] for tensors[i], after checking that

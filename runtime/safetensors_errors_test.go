@@ -35,7 +35,7 @@ func TestReadSafetensorsManyErrors(t *testing.T) {
 	// JSON decoder took 1.9 GB, and its message was 64 MB.
 	limit := uint64(3*len(file) + 96*n + 16<<20)
 	checkAllocation(t, "ReadSafetensors", len(file), limit, func() {
-		err = ReadSafetensors(bytes.NewReader(file), twoParams())
+		err = ReadSafetensorsWith(bytes.NewReader(file), twoParams(), SafetensorsOptions{})
 	})
 	var want []string
 	for i := range maxListed {
@@ -94,7 +94,7 @@ func TestSafetensorsLongErrors(t *testing.T) {
 			if params == nil {
 				params = twoParams()
 			}
-			err := ReadSafetensors(bytes.NewReader(tc.file), params)
+			err := ReadSafetensorsWith(bytes.NewReader(tc.file), params, SafetensorsOptions{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error\n%.1000v\ndoes not contain\n%s", err, tc.want)
 			}

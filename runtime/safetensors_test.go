@@ -103,7 +103,7 @@ func TestSafetensorsReferenceBytes(t *testing.T) {
 			for i, p := range tc.params {
 				params[i] = Param{Name: p.Name, Shape: p.Shape, Data: make([]float32, len(p.Data))}
 			}
-			if err := ReadSafetensors(strings.NewReader(tc.file), params); err != nil {
+			if err := ReadSafetensorsWith(strings.NewReader(tc.file), params, SafetensorsOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			for i, p := range params {
@@ -165,7 +165,7 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 		fresh[i] = Param{Name: p.Name, Shape: p.Shape, Data: make([]float32, len(p.Data))}
 	}
 	const refused = "safetensors: conv1.weight[4,0] (flat index 4) is +Inf, and 4 more of its values are not finite; weights must be finite"
-	if err := ReadSafetensors(bytes.NewReader(file.Bytes()), fresh); err == nil || err.Error() != refused {
+	if err := ReadSafetensorsWith(bytes.NewReader(file.Bytes()), fresh, SafetensorsOptions{}); err == nil || err.Error() != refused {
 		t.Fatalf("by default: error %v, want %s", err, refused)
 	}
 	allow := SafetensorsOptions{AllowNonFinite: true}
@@ -210,7 +210,7 @@ func TestSafetensorsNames(t *testing.T) {
 		t.Errorf("header %q does not contain %q", file.String(), want)
 	}
 	params[0].Data[0] = 0
-	if err := ReadSafetensors(&file, params); err != nil {
+	if err := ReadSafetensorsWith(&file, params, SafetensorsOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if params[0].Data[0] != 1 {
@@ -236,7 +236,7 @@ func TestReadSafetensorsConverts(t *testing.T) {
 		{Name: "d", Shape: []int{2}, Data: make([]float32, 2)},
 	}
 	const refused = "safetensors: d[1] is 1e+300, beyond float32's range; weights must be finite"
-	if err := ReadSafetensors(bytes.NewReader(file), params); err == nil || err.Error() != refused {
+	if err := ReadSafetensorsWith(bytes.NewReader(file), params, SafetensorsOptions{}); err == nil || err.Error() != refused {
 		t.Fatalf("by default: error %v, want %s", err, refused)
 	}
 	if err := ReadSafetensorsWith(bytes.NewReader(file), params, SafetensorsOptions{AllowNonFinite: true}); err != nil {
@@ -307,7 +307,7 @@ const (
 	tensorB = `"b":{"dtype":"F32","shape":[1,2],"data_offsets":[8,16]}`
 )
 
-// brokenFiles are files ReadSafetensors must reject into twoParams(), each with the
+// brokenFiles are files ReadSafetensorsWith must reject into twoParams(), each with the
 // substrings its error must contain.
 var brokenFiles = []struct {
 	name string
@@ -363,7 +363,7 @@ func TestReadSafetensorsBroken(t *testing.T) {
 	for _, tc := range brokenFiles {
 		t.Run(tc.name, func(t *testing.T) {
 			params := twoParams()
-			err := ReadSafetensors(bytes.NewReader(tc.file), params)
+			err := ReadSafetensorsWith(bytes.NewReader(tc.file), params, SafetensorsOptions{})
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -393,13 +393,13 @@ func TestReadSafetensorsBroken(t *testing.T) {
 func TestReadSafetensorsTruncated(t *testing.T) {
 	file := stFile(twoTensors, twoTensorsData)
 	for n := range len(file) {
-		err := ReadSafetensors(bytes.NewReader(file[:n]), twoParams())
+		err := ReadSafetensorsWith(bytes.NewReader(file[:n]), twoParams(), SafetensorsOptions{})
 		if err == nil || !strings.Contains(err.Error(), "safetensors: file truncated in ") {
 			t.Errorf("file cut to %d of %d bytes: error %v, want one saying it is truncated", n, len(file), err)
 		}
 	}
 	params := twoParams()
-	if err := ReadSafetensors(bytes.NewReader(file), params); err != nil {
+	if err := ReadSafetensorsWith(bytes.NewReader(file), params, SafetensorsOptions{}); err != nil {
 		t.Fatalf("whole file: %v", err)
 	}
 	if !slices.Equal(params[0].Data, []float32{1, 2}) || !slices.Equal(params[1].Data, []float32{3, 4}) {
@@ -425,7 +425,7 @@ func TestReadSafetensorsAccepted(t *testing.T) {
 			if strings.Contains(tc.name, "zero-size") {
 				params = append(params, Param{Name: "z", Shape: []int{0, 5}})
 			}
-			if err := ReadSafetensors(bytes.NewReader(tc.file), params); err != nil {
+			if err := ReadSafetensorsWith(bytes.NewReader(tc.file), params, SafetensorsOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Equal(params[0].Data, []float32{1, 2}) || !slices.Equal(params[1].Data, []float32{3, 4}) {
@@ -465,17 +465,17 @@ func TestReadSafetensorsHeader(t *testing.T) {
 func TestReadSafetensorsModelErrors(t *testing.T) {
 	file := stFile(twoTensors, twoTensorsData)
 	params := append(twoParams(), Param{Name: "a", Shape: []int{2}, Data: make([]float32, 2)})
-	if err := ReadSafetensors(bytes.NewReader(file), params); err == nil || !strings.Contains(err.Error(), "a: two params have this name") {
+	if err := ReadSafetensorsWith(bytes.NewReader(file), params, SafetensorsOptions{}); err == nil || !strings.Contains(err.Error(), "a: two params have this name") {
 		t.Errorf("duplicate param names: error %v", err)
 	}
 	params = twoParams()
 	params[1].Data = params[1].Data[:1]
-	if err := ReadSafetensors(bytes.NewReader(file), params); err == nil || !strings.Contains(err.Error(), "b: model param holds 1 values, shape [1 2] needs 2") {
+	if err := ReadSafetensorsWith(bytes.NewReader(file), params, SafetensorsOptions{}); err == nil || !strings.Contains(err.Error(), "b: model param holds 1 values, shape [1 2] needs 2") {
 		t.Errorf("short Data: error %v", err)
 	}
 	errRead := errors.New("disk on fire")
 	r := io.MultiReader(bytes.NewReader(file[:len(file)-4]), iotest.ErrReader(errRead))
-	if err := ReadSafetensors(r, twoParams()); !errors.Is(err, errRead) || !strings.Contains(err.Error(), "safetensors: reading the data of b: disk on fire") {
+	if err := ReadSafetensorsWith(r, twoParams(), SafetensorsOptions{}); !errors.Is(err, errRead) || !strings.Contains(err.Error(), "safetensors: reading the data of b: disk on fire") {
 		t.Errorf("failing reader: error %v, want one wrapping %v", err, errRead)
 	}
 }
@@ -559,7 +559,7 @@ func TestReadSafetensorsAllocation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkAllocation(t, "ReadSafetensors", len(tc.file), 256<<10, func() {
-				if ReadSafetensors(bytes.NewReader(tc.file), twoParams()) == nil {
+				if ReadSafetensorsWith(bytes.NewReader(tc.file), twoParams(), SafetensorsOptions{}) == nil {
 					t.Error("no error")
 				}
 			})
@@ -624,7 +624,7 @@ func FuzzReadSafetensors(f *testing.F) {
 		}
 
 		checkAllocation(t, "ReadSafetensors", len(file), limit, func() {
-			err = ReadSafetensors(bytes.NewReader(file), params)
+			err = ReadSafetensorsWith(bytes.NewReader(file), params, SafetensorsOptions{})
 		})
 		if err != nil {
 			checkErr(err)
@@ -639,7 +639,7 @@ func FuzzReadSafetensors(f *testing.F) {
 		for i, p := range params {
 			fresh[i] = Param{Name: p.Name, Shape: p.Shape, Data: make([]float32, len(p.Data))}
 		}
-		if err := ReadSafetensors(&again, fresh); err != nil {
+		if err := ReadSafetensorsWith(&again, fresh, SafetensorsOptions{}); err != nil {
 			t.Fatalf("reading back what was written: %v", err)
 		}
 		for i, p := range params {
@@ -662,28 +662,28 @@ func elementsOf(h SafetensorsHeader) int {
 	return total
 }
 
-// TestReadSafetensorsAliased reads a file that names tensors as torchvision does into params
+// TestReadSafetensorsAliases reads a file that names tensors as torchvision does into params
 // named as a spec does.
-func TestReadSafetensorsAliased(t *testing.T) {
+func TestReadSafetensorsAliases(t *testing.T) {
 	var file bytes.Buffer
 	src := []Param{{Name: "features.0.weight", Shape: []int{2}, Data: []float32{1, 2}}, {Name: "b", Shape: []int{1}, Data: []float32{3}}}
 	if err := WriteSafetensors(&file, src, nil); err != nil {
 		t.Fatal(err)
 	}
 	dst := []Param{{Name: "conv1.weight", Shape: []int{2}, Data: make([]float32, 2)}, {Name: "b", Shape: []int{1}, Data: make([]float32, 1)}}
-	if err := ReadSafetensorsAliased(bytes.NewReader(file.Bytes()), dst, map[string]string{"features.0.weight": "conv1.weight"}); err != nil {
+	if err := ReadSafetensorsWith(bytes.NewReader(file.Bytes()), dst, SafetensorsOptions{Aliases: map[string]string{"features.0.weight": "conv1.weight"}}); err != nil {
 		t.Fatal(err)
 	}
 	if dst[0].Data[1] != 2 || dst[1].Data[0] != 3 {
 		t.Fatalf("read %v", dst)
 	}
 	// Without the alias the name is unknown, and with a wrong shape the message names both.
-	err := ReadSafetensors(bytes.NewReader(file.Bytes()), dst)
+	err := ReadSafetensorsWith(bytes.NewReader(file.Bytes()), dst, SafetensorsOptions{})
 	if err == nil || !strings.Contains(err.Error(), "features.0.weight: in file, but the model has no such param") {
 		t.Fatalf("got %v", err)
 	}
 	dst[0].Shape, dst[0].Data = []int{3}, make([]float32, 3)
-	err = ReadSafetensorsAliased(bytes.NewReader(file.Bytes()), dst, map[string]string{"features.0.weight": "conv1.weight"})
+	err = ReadSafetensorsWith(bytes.NewReader(file.Bytes()), dst, SafetensorsOptions{Aliases: map[string]string{"features.0.weight": "conv1.weight"}})
 	if err == nil || !strings.Contains(err.Error(), "conv1.weight (as features.0.weight): shape [2] in file, model has [3]") {
 		t.Fatalf("got %v", err)
 	}
@@ -694,7 +694,7 @@ func TestReadSafetensorsAliased(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst[0].Shape, dst[0].Data = []int{2}, make([]float32, 2)
-	err = ReadSafetensorsAliased(bytes.NewReader(both.Bytes()), dst[:1], map[string]string{"features.0.weight": "conv1.weight"})
+	err = ReadSafetensorsWith(bytes.NewReader(both.Bytes()), dst[:1], SafetensorsOptions{Aliases: map[string]string{"features.0.weight": "conv1.weight"}})
 	if err == nil || !strings.Contains(err.Error(), "in file twice") {
 		t.Fatalf("got %v", err)
 	}
@@ -735,7 +735,7 @@ func TestReadSafetensorsNonFinite(t *testing.T) {
 			}
 			dst := []Param{{Name: "t", Shape: tc.shape, Data: make([]float32, n)}, twoParams()[0]}
 			want := "safetensors: " + tc.want
-			if err := ReadSafetensors(bytes.NewReader(file.Bytes()), dst); err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			if err := ReadSafetensorsWith(bytes.NewReader(file.Bytes()), dst, SafetensorsOptions{}); err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("error %v, want one line beginning %s", err, want)
 			}
 			if err := ReadSafetensorsWith(bytes.NewReader(file.Bytes()), dst, SafetensorsOptions{AllowNonFinite: true}); err != nil {
@@ -772,11 +772,11 @@ func TestReadSafetensorsNonFinite(t *testing.T) {
 		"safetensors: d is +Inf; weights must be finite\n" +
 		"safetensors: features.0.weight[1] is NaN; weights must be finite\n" +
 		"safetensors: h[1] is NaN; weights must be finite"
-	if err := ReadSafetensorsAliased(bytes.NewReader(file), params, aliases); err == nil || err.Error() != want {
+	if err := ReadSafetensorsWith(bytes.NewReader(file), params, SafetensorsOptions{Aliases: aliases}); err == nil || err.Error() != want {
 		t.Errorf("error\n%v\nwant\n%s", err, want)
 	}
 	want += "\nsafetensors: trailing bytes after the 22-byte data buffer"
-	if err := ReadSafetensorsAliased(bytes.NewReader(append(file, 0)), params, aliases); err == nil || err.Error() != want {
+	if err := ReadSafetensorsWith(bytes.NewReader(append(file, 0)), params, SafetensorsOptions{Aliases: aliases}); err == nil || err.Error() != want {
 		t.Errorf("error\n%v\nwant\n%s", err, want)
 	}
 	opts := SafetensorsOptions{Aliases: aliases, AllowNonFinite: true}

@@ -1,5 +1,8 @@
 package runtime
 
+// sgdISA is the instruction set of SGD.
+var sgdISA = BestISA()
+
 // SGDRule is the form of SGD with momentum.
 type SGDRule int
 

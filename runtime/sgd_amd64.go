@@ -30,26 +30,21 @@ func sgdPaperAVX512(w, grad, v *float32, n int, lr, mu, c float32)
 //go:noescape
 func sgdPaperAVX2(w, grad, v *float32, n int, lr, mu, c float32)
 
-// sgdISA is the instruction set SGD runs in; tests set it to check each form and the Go twin.
-var sgdISA = bestISA()
-
 // sgdAsm updates the longest prefix of w that the assembly handles (a multiple of its width:
 // 16 values in AVX-512, 8 in AVX2), and returns its length.
 func sgdAsm(rule SGDRule, w, g, v []float32, lr, mu, lambda float32) int {
 	var n int
 	switch sgdISA {
-	case isaAVX512:
-		n = len(w) &^ 15
-	case isaAVX2:
-		n = len(w) &^ 7
+	case ISAAVX512, ISAAVX2:
+		n = len(w) &^ (sgdISA.Lanes() - 1)
 	}
 	if n == 0 {
 		return 0
 	}
 	switch {
-	case sgdISA == isaAVX512 && rule == SGDPaper:
+	case sgdISA == ISAAVX512 && rule == SGDPaper:
 		sgdPaperAVX512(&w[0], &g[0], &v[0], n, lr, mu, lambda*lr)
-	case sgdISA == isaAVX512:
+	case sgdISA == ISAAVX512:
 		sgdPyTorchAVX512(&w[0], &g[0], &v[0], n, lr, mu, lambda)
 	case rule == SGDPaper:
 		sgdPaperAVX2(&w[0], &g[0], &v[0], n, lr, mu, lambda*lr)

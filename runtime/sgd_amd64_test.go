@@ -14,7 +14,7 @@ import (
 // NaN and infinities among them, at multiples of sixteen values: their results are the same
 // bit for bit, NaNs' signs and payloads too.
 func TestSGDAVX2MatchesAVX512(t *testing.T) {
-	if !hasISA(isaAVX512) || !hasISA(isaAVX2) {
+	if !HasISA(ISAAVX512) || !HasISA(ISAAVX2) {
 		t.Skip("this CPU, build or NETC_ISA lacks AVX-512 or AVX2")
 	}
 	rng := rand.New(rand.NewPCG(15, 16))

@@ -2,8 +2,5 @@
 
 package runtime
 
-// sgdISA is isaGo in this build: SGD runs its Go twin.
-var sgdISA = isaGo
-
 // sgdAsm leaves everything to the Go twin in this build.
 func sgdAsm(rule SGDRule, w, g, v []float32, lr, mu, lambda float32) int { return 0 }

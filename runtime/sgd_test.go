@@ -112,17 +112,12 @@ func sgdClose(x, want, m float32) bool {
 	return x == want || math.Abs(float64(x-want)) <= 1e-6*(1+float64(m))
 }
 
-// sgdWidth is the number of values sgdISA's assembly updates at a time (0 for the Go twin).
-func sgdWidth(isa int) int {
-	return map[int]int{isaGo: 0, isaAVX2: 8, isaAVX512: 16}[isa]
-}
-
 // TestSGDISAs checks SGD in each instruction set against its Go twin, for both rules, at lengths
 // around the vector widths, with NaN, infinities, zeros of both signs, huge and subnormal values:
 // the assembly's prefix bit for bit what its fused operations give (sgdFused), the tail bit for
 // bit the twin's, all within a rounding or two of the twin's, g and the guards untouched.
 func TestSGDISAs(t *testing.T) {
-	forEachISA(t, &sgdISA, func(t *testing.T, isa int) {
+	forEachISA(t, &sgdISA, func(t *testing.T, isa ISA) {
 		rng := rand.New(rand.NewPCG(11, 12))
 		for _, rule := range []SGDRule{SGDPyTorch, SGDPaper} {
 			for _, specials := range []bool{false, true} {
@@ -135,8 +130,8 @@ func TestSGDISAs(t *testing.T) {
 					sgdGo(rule, twin.w, twin.g, twin.v, lr, mu, lambda)
 
 					asm := 0
-					if width := sgdWidth(isa); width > 0 {
-						asm = n / width * width
+					if isa != ISAGo {
+						asm = n &^ (isa.Lanes() - 1)
 					}
 					want := twin.clone()
 					for i := range asm {

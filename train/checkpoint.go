@@ -116,7 +116,7 @@ func readCheckpoint(path string, m Model) (State, map[string]string, error) {
 	for i, p := range model {
 		fresh[i] = runtime.Param{Name: p.Name, Shape: p.Shape, Data: make([]float32, len(p.Data))}
 	}
-	if err := runtime.ReadSafetensors(f, fresh); err != nil {
+	if err := runtime.ReadSafetensorsWith(f, fresh, runtime.SafetensorsOptions{}); err != nil {
 		return State{}, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	for i, p := range fresh {

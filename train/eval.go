@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/netc-project/netc/data"
+	"github.com/netc-project/netc/runtime"
 )
 
 // Metrics are a model's results on a data set.
@@ -95,17 +96,11 @@ func Evaluate(ctx context.Context, m Model, src data.Source, aug *data.Augmenter
 	return r, nil
 }
 
-// logSoftmax sets dst to the log-softmax of logits, in float64.
+// logSoftmax sets dst to the log-softmax of logits, in float64, from runtime.Softmax's maximum
+// and sum.
 func logSoftmax(dst []float64, logits []float32) {
-	hi := math.Inf(-1)
-	for _, v := range logits {
-		hi = math.Max(hi, float64(v))
-	}
-	var sum float64
-	for _, v := range logits {
-		sum += math.Exp(float64(v) - hi)
-	}
-	lse := hi + math.Log(sum)
+	top, sum := runtime.Softmax(dst, logits)
+	lse := float64(top) + math.Log(sum)
 	for j, v := range logits {
 		dst[j] = float64(v) - lse
 	}

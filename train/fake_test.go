@@ -119,7 +119,7 @@ func (m *fakeModel) Load(r io.Reader) error {
 	for i, p := range m.params {
 		fresh[i] = runtime.Param{Name: p.Name, Shape: p.Shape, Data: make([]float32, len(p.Data))}
 	}
-	if err := runtime.ReadSafetensors(r, fresh); err != nil {
+	if err := runtime.ReadSafetensorsWith(r, fresh, runtime.SafetensorsOptions{}); err != nil {
 		return err
 	}
 	for i, p := range fresh {

@@ -5,13 +5,16 @@
 // A kernel is described by a small geometry value — a direct convolution (Conv) or a
 // weight-gradient kernel (Upd) — and Generate returns the four files
 // of its package: the assembly (asm_amd64.s) in AVX-512 and in AVX2 with FMA, the stubs
-// (//go:noescape; the widest instruction set the CPU has, by runtime.KernelISA), the twins
+// (//go:noescape; the widest instruction set the CPU has, by runtime.BestISA), the twins
 // (always compiled, so tests compare each variant with them) and the entries of a build without
 // assembly, which call the twins. Registers are assigned by a fixed scheme per kernel rather
 // than by an allocator: the kernels are small and regular, and the scheme is written down in
 // each kernel's comment.
 //
 // The output is deterministic: the same geometry gives the same bytes.
+//
+// The package also writes package runtime's assembly, from one description per kernel for
+// both instruction sets (runtime.go and runtime_*.go; cmd/runtimeasm writes the files).
 //
 // Every conv layer's forward pass and every stride-1 conv's input gradient run on the Conv
 // kernels, and every conv's weight gradient on an Upd kernel (codegen's op_conv.go writes the
@@ -47,6 +50,20 @@ func (t *text) op(comment, name string, operands ...string) {
 		s = fmt.Sprintf("%-48s // %s", s, comment)
 	}
 	t.line("%s", s)
+}
+
+// dispatch writes the body of a kernel's Go entry: the checks (the extents the assembly reads and
+// writes), then the form of kernelISA, the twin where that is runtime.ISAGo. goArgs are the
+// twin's arguments, asmArgs the assembly's.
+func dispatch(t *text, name, goArgs, asmArgs string, checks ...string) {
+	for _, c := range checks {
+		t.line("\t%s", c)
+	}
+	t.line("\tswitch kernelISA {")
+	for _, is := range []*isa{&avx512, &avx2} {
+		t.line("\tcase runtime.ISA%s:\n\t\t%s%s(%s)", is.name, name, is.name, asmArgs)
+	}
+	t.line("\tdefault:\n\t\t%sGo(%s)\n\t}\n}", name, goArgs)
 }
 
 // label writes a branch target.

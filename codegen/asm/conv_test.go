@@ -153,6 +153,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/netc-project/netc/runtime"
 )
 
 type kernel struct {
@@ -194,21 +196,21 @@ func guarded(n int) (buf, x []float32) {
 // random data; every value the kernel must not write (between the output blocks, and the guards
 // around) stays NaN.
 func TestKernelsMatchTwins(t *testing.T) {
-	isas := []string{"AVX512", "AVX2"}
-	if kernelISA == "" {
+	isas := []runtime.ISA{runtime.ISAAVX512, runtime.ISAAVX2}
+	if kernelISA == runtime.ISAGo {
 		t.Log("no assembly in this build: the entries run the twins")
-		isas = []string{""}
-	} else if kernelISA == "AVX2" {
-		isas = []string{"AVX2"}
+		isas = []runtime.ISA{runtime.ISAGo}
+	} else if kernelISA == runtime.ISAAVX2 {
+		isas = []runtime.ISA{runtime.ISAAVX2}
 	}
-	defer func(was string) { kernelISA = was }(kernelISA)
+	defer func(was runtime.ISA) { kernelISA = was }(kernelISA)
 	for _, isa := range isas {
 		kernelISA = isa
 		checkTwins(t, isa)
 	}
 }
 
-func checkTwins(t *testing.T, isa string) {
+func checkTwins(t *testing.T, isa runtime.ISA) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, k := range table {
 		no, ni, nw, nb := k.sizes()
@@ -243,10 +245,10 @@ LAYERS}
 // BenchmarkLayers runs each layer (one group of it) on one core, a kernel call per output row
 // and group of output blocks, in each instruction set, and reports its GFLOP/s.
 func BenchmarkLayers(b *testing.B) {
-	defer func(was string) { kernelISA = was }(kernelISA)
-	for _, isa := range []string{"AVX512", "AVX2"} {
+	defer func(was runtime.ISA) { kernelISA = was }(kernelISA)
+	for _, isa := range []runtime.ISA{runtime.ISAAVX512, runtime.ISAAVX2} {
 		kernelISA = isa
-		b.Run(isa, benchmarkLayers)
+		b.Run(isa.String(), benchmarkLayers)
 	}
 }
 

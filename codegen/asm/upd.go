@@ -84,10 +84,8 @@ func (u *Upd) stub(t *text) {
 	}
 	t.line("\n// %s is %sGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.", u.Name, u.Name)
 	t.line("func %s(dw, in, dy []float32) {", u.Name)
-	t.line("\tif kernelISA == \"\" {\n\t\t%sGo(dw, in, dy)\n\t\treturn\n\t}", u.Name)
-	t.line("\t_, _, _ = dw[%d], in[%d], dy[%d] // the extents the assembly reads and writes", u.dwLen()-1, u.inLen()-1, u.dyLen()-1)
-	t.line("\tif kernelISA == \"AVX512\" {\n\t\t%sAVX512(&dw[0], &in[0], &dy[0])\n\t\treturn\n\t}", u.Name)
-	t.line("\t%sAVX2(&dw[0], &in[0], &dy[0])\n}", u.Name)
+	dispatch(t, u.Name, "dw, in, dy", "&dw[0], &in[0], &dy[0]",
+		fmt.Sprintf("_, _, _ = dw[%d], in[%d], dy[%d] // the extents the assembly reads and writes", u.dwLen()-1, u.inLen()-1, u.dyLen()-1))
 }
 
 func (u *Upd) twin(t *text) {

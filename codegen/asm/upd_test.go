@@ -91,6 +91,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/netc-project/netc/runtime"
 )
 
 type upd struct {
@@ -110,13 +112,13 @@ func (u upd) sizes() (dw, in, dy int) {
 // TestUpdMatchTwins: each weight-gradient kernel in each instruction set the CPU has against its
 // twin, adding to random accumulators, with NaN guards around them that must stay.
 func TestUpdMatchTwins(t *testing.T) {
-	isas := []string{"AVX512", "AVX2"}
-	if kernelISA == "" {
-		isas = []string{""}
-	} else if kernelISA == "AVX2" {
-		isas = []string{"AVX2"}
+	isas := []runtime.ISA{runtime.ISAAVX512, runtime.ISAAVX2}
+	if kernelISA == runtime.ISAGo {
+		isas = []runtime.ISA{runtime.ISAGo}
+	} else if kernelISA == runtime.ISAAVX2 {
+		isas = []runtime.ISA{runtime.ISAAVX2}
 	}
-	defer func(was string) { kernelISA = was }(kernelISA)
+	defer func(was runtime.ISA) { kernelISA = was }(kernelISA)
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, isa := range isas {
 		kernelISA = isa
@@ -185,10 +187,10 @@ LAYERS}
 // a kernel call per input block, group of T channels, kernel offset and group of F output
 // blocks, in each instruction set, and reports its GFLOP/s.
 func BenchmarkUpdLayers(b *testing.B) {
-	defer func(was string) { kernelISA = was }(kernelISA)
-	for _, isa := range []string{"AVX512", "AVX2"} {
+	defer func(was runtime.ISA) { kernelISA = was }(kernelISA)
+	for _, isa := range []runtime.ISA{runtime.ISAAVX512, runtime.ISAAVX2} {
 		kernelISA = isa
-		b.Run(isa, benchmarkUpdLayers)
+		b.Run(isa.String(), benchmarkUpdLayers)
 	}
 }
 

@@ -554,22 +554,18 @@ func (k *WinoIn) stub(t *text) {
 	stubISA(t, k.Name, k.loop(), "v, in *float32", func() { matrixComment(t, name+" =", mat) })
 	t.line("\n// %s is %sGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.", k.Name, k.Name)
 	t.line("func %s(v, in []float32) {", k.Name)
-	t.line("\tif kernelISA == \"\" {\n\t\t%sGo(v, in)\n\t\treturn\n\t}", k.Name)
-	t.line("\t_, _ = v[%d], in[%d] // the extents the assembly reads and writes", k.vLen()-1, k.inLen()-1)
-	t.line("\tif kernelISA == \"AVX512\" {\n\t\t%sAVX512(&v[0], &in[0])\n\t\treturn\n\t}", k.Name)
-	t.line("\t%sAVX2(&v[0], &in[0])\n}", k.Name)
+	dispatch(t, k.Name, "v, in", "&v[0], &in[0]",
+		fmt.Sprintf("_, _ = v[%d], in[%d] // the extents the assembly reads and writes", k.vLen()-1, k.inLen()-1))
 }
 
 func (k *WinoOut) stub(t *text) {
 	stubISA(t, k.Name, k.loop(), "out, mm, bias *float32, rows int", func() { matrixComment(t, "Aᵀ =", k.F.AT) })
 	t.line("\n// %s is %sGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.", k.Name, k.Name)
 	t.line("func %s(out, mm, bias []float32, rows int) {", k.Name)
-	t.line("\tif kernelISA == \"\" {\n\t\t%sGo(out, mm, bias, rows)\n\t\treturn\n\t}", k.Name)
-	t.line("\tif rows < 1 || rows > %d {\n\t\tpanic(\"%s: rows out of range\")\n\t}", k.F.M, k.Name)
-	t.line("\t_, _, _ = out[%d*(rows-1)+%d], mm[%d], bias[%d] // the extents the assembly reads and writes",
-		k.OutRowStride, (k.OutW-1)*k.OutPixStride+Lanes-1, k.mLen()-1, Lanes-1)
-	t.line("\tif kernelISA == \"AVX512\" {\n\t\t%sAVX512(&out[0], &mm[0], &bias[0], rows)\n\t\treturn\n\t}", k.Name)
-	t.line("\t%sAVX2(&out[0], &mm[0], &bias[0], rows)\n}", k.Name)
+	dispatch(t, k.Name, "out, mm, bias, rows", "&out[0], &mm[0], &bias[0], rows",
+		fmt.Sprintf("if rows < 1 || rows > %d {\n\t\tpanic(\"%s: rows out of range\")\n\t}", k.F.M, k.Name),
+		fmt.Sprintf("_, _, _ = out[%d*(rows-1)+%d], mm[%d], bias[%d] // the extents the assembly reads and writes",
+			k.OutRowStride, (k.OutW-1)*k.OutPixStride+Lanes-1, k.mLen()-1, Lanes-1))
 }
 
 func (k *WinoIn) other(t *text) {

@@ -148,6 +148,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/netc-project/netc/runtime"
 )
 
 type wino struct {
@@ -179,13 +181,13 @@ func same(x, y float32) bool {
 // twin, bit for bit (the same float32 operations), the values it must not write still NaN; the
 // output transform for every number of rows.
 func TestWinogradMatchesTwins(t *testing.T) {
-	isas := []string{"AVX512", "AVX2"}
-	if kernelISA == "" {
-		isas = []string{""}
-	} else if kernelISA == "AVX2" {
-		isas = []string{"AVX2"}
+	isas := []runtime.ISA{runtime.ISAAVX512, runtime.ISAAVX2}
+	if kernelISA == runtime.ISAGo {
+		isas = []runtime.ISA{runtime.ISAGo}
+	} else if kernelISA == runtime.ISAAVX2 {
+		isas = []runtime.ISA{runtime.ISAAVX2}
 	}
-	defer func(was string) { kernelISA = was }(kernelISA)
+	defer func(was runtime.ISA) { kernelISA = was }(kernelISA)
 	r := rand.New(rand.NewPCG(9, 10))
 	for _, isa := range isas {
 		kernelISA = isa

@@ -4,8 +4,10 @@
 
 package alexnet
 
-// kernelISA is "" in this build: every kernel runs its Go twin.
-var kernelISA = ""
+import "github.com/netc-project/netc/runtime"
+
+// kernelISA is runtime.ISAGo in this build: every kernel runs its Go twin.
+var kernelISA = runtime.ISAGo
 
 // conv1Kernel is conv1KernelGo in this build.
 func conv1Kernel(out, in, w, bias []float32, blocks int) { conv1KernelGo(out, in, w, bias, blocks) }

@@ -88,7 +88,7 @@ func (m *Model) conv1Pack() {
 // b = a / (2 + 0.0001·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside; α'
 // = α = 0.0001 (the paper's convention). In chunks of 128 pixels (conv1LrnChunks, split over the
 // workers when they have fewer images): the windows summed in the blocked layout by
-// runtime.LRNWindowBlocked, then each block scaled.
+// runtime.LRNWindowSquares, then each block scaled.
 func (m *Model) conv1Lrn(worker, lo, hi int) {
 	const (
 		chunks = 24 // per image: 128 pixels of an image each
@@ -123,7 +123,7 @@ func (m *Model) conv1LrnChunks(worker, lo, hi int) {
 		i, p0 := u/chunks, u%chunks*chunk
 		n := min(chunk, pixels-p0)
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		runtime.LRNWindowBlocked(sums, src[p0*16:], row, blocks, pixels, n, before, after)
+		runtime.LRNWindowSquares(sums, src[p0*16:], row, blocks, pixels, n, before, after)
 		for cb := 0; cb < blocks; cb++ {
 			at := (cb*pixels + p0) * 16
 			runtime.LRNScale(dst[at:at+n*16], src[at:at+n*16], sums[cb*n*16:(cb+1)*n*16], k, scale, beta)
@@ -344,7 +344,7 @@ func (m *Model) conv2PackRows(worker, lo, hi int) {
 // lo…hi−1. b = a / (2 + 0.0001·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero
 // outside; α' = α = 0.0001 (the paper's convention). In chunks of 128 pixels (conv2LrnChunks, split
 // over the workers when they have fewer images): the windows summed in the blocked layout by
-// runtime.LRNWindowBlocked, then each block scaled.
+// runtime.LRNWindowSquares, then each block scaled.
 func (m *Model) conv2Lrn(worker, lo, hi int) {
 	const (
 		chunks = 6 // per image: 128 pixels of an image each
@@ -379,7 +379,7 @@ func (m *Model) conv2LrnChunks(worker, lo, hi int) {
 		i, p0 := u/chunks, u%chunks*chunk
 		n := min(chunk, pixels-p0)
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		runtime.LRNWindowBlocked(sums, src[p0*16:], row, blocks, pixels, n, before, after)
+		runtime.LRNWindowSquares(sums, src[p0*16:], row, blocks, pixels, n, before, after)
 		for cb := 0; cb < blocks; cb++ {
 			at := (cb*pixels + p0) * 16
 			runtime.LRNScale(dst[at:at+n*16], src[at:at+n*16], sums[cb*n*16:(cb+1)*n*16], k, scale, beta)

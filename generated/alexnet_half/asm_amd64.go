@@ -6,9 +6,9 @@ package alexnet_half
 
 import "github.com/netc-project/netc/runtime"
 
-// kernelISA is the instruction set the kernels run in: the widest the CPU has (AVX512 or AVX2),
-// or "" for their Go twins. Tests set it to check each variant.
-var kernelISA = runtime.KernelISA()
+// kernelISA is the instruction set the kernels run in: the widest the CPU has (AVX-512 or AVX2),
+// or runtime.ISAGo for their Go twins. Tests set it to check each variant.
+var kernelISA = runtime.BestISA()
 
 // conv1KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
@@ -60,19 +60,18 @@ func conv1KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv1Kernel is conv1KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv1Kernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		conv1KernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("conv1Kernel: no input block")
 	}
 	_, _, _, _ = out[97679], in[(blocks-1)*155952+106474], w[blocks*17424-1], bias[47] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv1KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		conv1KernelGo(out, in, w, bias, blocks)
 	}
-	conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -115,16 +114,15 @@ func conv1UpdKernelAVX2(dw, in, dy *float32)
 
 // conv1UpdKernel is conv1UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv1UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv1UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[175], in[49474], dy[48399] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv1UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv1UpdKernelGo(dw, in, dy)
 	}
-	conv1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv2WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -169,16 +167,15 @@ func conv2WinoInKernelAVX2(v, in *float32)
 
 // conv2WinoInKernel is conv2WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv2WinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[62351], in[3471] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv2WinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv2WinoInKernelGo(v, in)
 	}
-	conv2WinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv2WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -231,19 +228,18 @@ func conv2WinoMulKernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv2WinoMulKernel is conv2WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		conv2WinoMulKernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("conv2WinoMulKernel: no input block")
 	}
 	_, _, _, _ = out[191807], in[(blocks-1)*63504+1295], w[blocks*1024-1], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		conv2WinoMulKernelGo(out, in, w, bias, blocks)
 	}
-	conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv2WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -282,19 +278,18 @@ func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv2WinoOutKernel is conv2WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv2WinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 3 {
 		panic("conv2WinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[432*(rows-1)+431], mm[62351], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv2WinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv2GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -347,19 +342,18 @@ func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv2GradWinoMulKernel is conv2GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2GradWinoMulKernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		conv2GradWinoMulKernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("conv2GradWinoMulKernel: no input block")
 	}
 	_, _, _, _ = out[128303], in[(blocks-1)*63504+1295], w[blocks*768-1], bias[47] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		conv2GradWinoMulKernelGo(out, in, w, bias, blocks)
 	}
-	conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv2GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -398,19 +392,18 @@ func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv2GradWinoOutKernel is conv2GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv2GradWinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 3 {
 		panic("conv2GradWinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[432*(rows-1)+431], mm[62351], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv2GradWinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv2UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -453,16 +446,15 @@ func conv2UpdKernelAVX2(dw, in, dy *float32)
 
 // conv2UpdKernel is conv2UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv2UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[255], in[1287], dy[64799] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv2UpdKernelGo(dw, in, dy)
 	}
-	conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv2WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -507,16 +499,15 @@ func conv2WinoDyKernelAVX2(v, in *float32)
 
 // conv2WinoDyKernel is conv2WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoDyKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv2WinoDyKernelGo(v, in)
-		return
-	}
 	_, _ = v[62351], in[1295] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoDyKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv2WinoDyKernelAVX2(&v[0], &in[0])
+	default:
+		conv2WinoDyKernelGo(v, in)
 	}
-	conv2WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // conv3WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -555,16 +546,15 @@ func conv3WinoInKernelAVX2(v, in *float32)
 
 // conv3WinoInKernel is conv3WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3WinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv3WinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[11871], in[1023] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3WinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv3WinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv3WinoInKernelGo(v, in)
 	}
-	conv3WinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv3WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -617,19 +607,18 @@ func conv3WinoMulKernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv3WinoMulKernel is conv3WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3WinoMulKernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		conv3WinoMulKernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("conv3WinoMulKernel: no input block")
 	}
 	_, _, _, _ = out[38415], in[(blocks-1)*12544+783], w[blocks*1024-1], bias[63] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		conv3WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		conv3WinoMulKernelGo(out, in, w, bias, blocks)
 	}
-	conv3WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv3WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -666,19 +655,18 @@ func conv3WinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv3WinoOutKernel is conv3WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3WinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv3WinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 2 {
 		panic("conv3WinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[208*(rows-1)+207], mm[11871], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv3WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv3WinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv3WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv3GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -715,19 +703,18 @@ func conv3GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv3GradWinoOutKernel is conv3GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv3GradWinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 2 {
 		panic("conv3GradWinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[208*(rows-1)+207], mm[11871], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv3GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv3GradWinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv3GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv3UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -770,16 +757,15 @@ func conv3UpdKernelAVX2(dw, in, dy *float32)
 
 // conv3UpdKernel is conv3UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv3UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[383], in[775], dy[25871] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv3UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv3UpdKernelGo(dw, in, dy)
 	}
-	conv3UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv3WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -818,16 +804,15 @@ func conv3WinoDyKernelAVX2(v, in *float32)
 
 // conv3WinoDyKernel is conv3WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3WinoDyKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv3WinoDyKernelGo(v, in)
-		return
-	}
 	_, _ = v[11871], in[447] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv3WinoDyKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv3WinoDyKernelAVX2(&v[0], &in[0])
+	default:
+		conv3WinoDyKernelGo(v, in)
 	}
-	conv3WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // conv5UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -870,16 +855,15 @@ func conv5UpdKernelAVX2(dw, in, dy *float32)
 
 // conv5UpdKernel is conv5UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv5UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv5UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[255], in[775], dy[13327] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv5UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv5UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv5UpdKernelGo(dw, in, dy)
 	}
-	conv5UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // fc6KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -932,19 +916,18 @@ func fc6KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // fc6Kernel is fc6KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func fc6Kernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		fc6KernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("fc6Kernel: no input block")
 	}
 	_, _, _, _ = out[33023], in[(blocks-1)*16+69135], w[blocks*512-1], bias[31] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		fc6KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		fc6KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		fc6KernelGo(out, in, w, bias, blocks)
 	}
-	fc6KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // fc7KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -997,19 +980,18 @@ func fc7KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // fc7Kernel is fc7KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func fc7Kernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		fc7KernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("fc7Kernel: no input block")
 	}
 	_, _, _, _ = out[33023], in[(blocks-1)*16+30735], w[blocks*512-1], bias[31] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		fc7KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		fc7KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		fc7KernelGo(out, in, w, bias, blocks)
 	}
-	fc7KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // fc8KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -1062,17 +1044,16 @@ func fc8KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // fc8Kernel is fc8KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func fc8Kernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		fc8KernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("fc8Kernel: no input block")
 	}
 	_, _, _, _ = out[16127], in[(blocks-1)*16+14351], w[blocks*512-1], bias[31] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		fc8KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		fc8KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		fc8KernelGo(out, in, w, bias, blocks)
 	}
-	fc8KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }

@@ -433,7 +433,7 @@ func (m *Model) Load(r io.Reader) error {
 			Shape: p.Shape,
 		}
 	}
-	if err := runtime.ReadSafetensorsAliased(r, fresh, fileNames); err != nil {
+	if err := runtime.ReadSafetensorsWith(r, fresh, runtime.SafetensorsOptions{Aliases: fileNames}); err != nil {
 		return err
 	}
 	for i, p := range fresh {

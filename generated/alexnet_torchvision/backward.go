@@ -16,15 +16,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	z, dz := m.buf[11][:m.n*classes], m.grad[0][:m.n*classes]
 	for i := lo; i < hi; i++ {
 		row, d := z[i*classes:(i+1)*classes], dz[i*classes:(i+1)*classes]
-		top := row[0]
-		for _, v := range row {
-			top = max(top, v)
-		}
-		var sum float64
-		for j, v := range row {
-			e := math.Exp(float64(v - top))
-			d[j], sum = float32(e), sum+e
-		}
+		top, sum := runtime.Softmax(d, row) // d[j] = e^(row[j] − top), sum their sum
 		label := m.labels[i]
 		m.losses[i] = math.Log(sum) - float64(row[label]-top)
 		scale := 1 / (sum * float64(m.n))

@@ -6,9 +6,9 @@ package fashion
 
 import "github.com/netc-project/netc/runtime"
 
-// kernelISA is the instruction set the kernels run in: the widest the CPU has (AVX512 or AVX2),
-// or "" for their Go twins. Tests set it to check each variant.
-var kernelISA = runtime.KernelISA()
+// kernelISA is the instruction set the kernels run in: the widest the CPU has (AVX-512 or AVX2),
+// or runtime.ISAGo for their Go twins. Tests set it to check each variant.
+var kernelISA = runtime.BestISA()
 
 // conv1KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
@@ -60,19 +60,18 @@ func conv1KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv1Kernel is conv1KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv1Kernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		conv1KernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("conv1Kernel: no input block")
 	}
 	_, _, _, _ = out[9599], in[(blocks-1)*784+139], w[blocks*800-1], bias[31] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv1KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		conv1KernelGo(out, in, w, bias, blocks)
 	}
-	conv1KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -115,16 +114,15 @@ func conv1UpdKernelAVX2(dw, in, dy *float32)
 
 // conv1UpdKernel is conv1UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv1UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv1UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[159], in[671], dy[18431] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv1UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv1UpdKernelGo(dw, in, dy)
 	}
-	conv1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv2WinoInKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -167,16 +165,15 @@ func conv2WinoInKernelAVX2(v, in *float32)
 
 // conv2WinoInKernel is conv2WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoInKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv2WinoInKernelGo(v, in)
-		return
-	}
 	_, _ = v[5087], in[1343] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoInKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv2WinoInKernelAVX2(&v[0], &in[0])
+	default:
+		conv2WinoInKernelGo(v, in)
 	}
-	conv2WinoInKernelAVX2(&v[0], &in[0])
 }
 
 // conv2WinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -229,19 +226,18 @@ func conv2WinoMulKernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv2WinoMulKernel is conv2WinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		conv2WinoMulKernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("conv2WinoMulKernel: no input block")
 	}
 	_, _, _, _ = out[10511], in[(blocks-1)*5184+143], w[blocks*768-1], bias[47] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		conv2WinoMulKernelGo(out, in, w, bias, blocks)
 	}
-	conv2WinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv2WinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -282,19 +278,18 @@ func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv2WinoOutKernel is conv2WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv2WinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 4 {
 		panic("conv2WinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[192*(rows-1)+191], mm[5087], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv2WinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv2GradWinoMulKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -347,19 +342,18 @@ func conv2GradWinoMulKernelAVX2(out, in, w, bias *float32, blocks int)
 
 // conv2GradWinoMulKernel is conv2GradWinoMulKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2GradWinoMulKernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		conv2GradWinoMulKernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("conv2GradWinoMulKernel: no input block")
 	}
 	_, _, _, _ = out[143], in[(blocks-1)*5184+143], w[blocks*256-1], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		conv2GradWinoMulKernelGo(out, in, w, bias, blocks)
 	}
-	conv2GradWinoMulKernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // conv2GradWinoOutKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -400,19 +394,18 @@ func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
 
 // conv2GradWinoOutKernel is conv2GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if kernelISA == "" {
-		conv2GradWinoOutKernelGo(out, mm, bias, rows)
-		return
-	}
 	if rows < 1 || rows > 4 {
 		panic("conv2GradWinoOutKernel: rows out of range")
 	}
 	_, _, _ = out[192*(rows-1)+191], mm[5087], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
-		return
+	case runtime.ISAAVX2:
+		conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+	default:
+		conv2GradWinoOutKernelGo(out, mm, bias, rows)
 	}
-	conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
 }
 
 // conv2UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -455,16 +448,15 @@ func conv2UpdKernelAVX2(dw, in, dy *float32)
 
 // conv2UpdKernel is conv2UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		conv2UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[383], in[135], dy[10511] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		conv2UpdKernelGo(dw, in, dy)
 	}
-	conv2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // conv2WinoDyKernelAVX512 computes, on the slices' first elements, in 16 lanes:
@@ -507,16 +499,15 @@ func conv2WinoDyKernelAVX2(v, in *float32)
 
 // conv2WinoDyKernel is conv2WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2WinoDyKernel(v, in []float32) {
-	if kernelISA == "" {
-		conv2WinoDyKernelGo(v, in)
-		return
-	}
 	_, _ = v[5087], in[767] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		conv2WinoDyKernelAVX512(&v[0], &in[0])
-		return
+	case runtime.ISAAVX2:
+		conv2WinoDyKernelAVX2(&v[0], &in[0])
+	default:
+		conv2WinoDyKernelGo(v, in)
 	}
-	conv2WinoDyKernelAVX2(&v[0], &in[0])
 }
 
 // fc3KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -569,17 +560,16 @@ func fc3KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // fc3Kernel is fc3KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func fc3Kernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		fc3KernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("fc3Kernel: no input block")
 	}
 	_, _, _, _ = out[4351], in[(blocks-1)*16+51855], w[blocks*512-1], bias[31] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		fc3KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		fc3KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		fc3KernelGo(out, in, w, bias, blocks)
 	}
-	fc3KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }

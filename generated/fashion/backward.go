@@ -16,15 +16,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	z, dz := m.buf[7][:m.n*classes], m.grad[0][:m.n*classes]
 	for i := lo; i < hi; i++ {
 		row, d := z[i*classes:(i+1)*classes], dz[i*classes:(i+1)*classes]
-		top := row[0]
-		for _, v := range row {
-			top = max(top, v)
-		}
-		var sum float64
-		for j, v := range row {
-			e := math.Exp(float64(v - top))
-			d[j], sum = float32(e), sum+e
-		}
+		top, sum := runtime.Softmax(d, row) // d[j] = e^(row[j] − top), sum their sum
 		label := m.labels[i]
 		m.losses[i] = math.Log(sum) - float64(row[label]-top)
 		scale := 1 / (sum * float64(m.n))
@@ -147,7 +139,7 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 		src, g, d := in[i*inSize:(i+1)*inSize], dy[i*outSize:(i+1)*outSize], dx[i*inSize:(i+1)*inSize]
 		for p0 := 0; p0 < pixels; p0 += chunk {
 			n := min(chunk, pixels-p0)
-			runtime.LRNWindowBlocked(sums, src[p0*16:], row, blocks, pixels, n, before, after)
+			runtime.LRNWindowSquares(sums, src[p0*16:], row, blocks, pixels, n, before, after)
 			// gx_c = g_c·s_c^−β into dX, and terms_c = gx_c·a_c/s_c.
 			for cb := 0; cb < blocks; cb++ {
 				at := (cb*pixels + p0) * 16
@@ -158,10 +150,10 @@ func (m *Model) pool1LrnBackward(worker, lo, hi int) {
 				}
 			}
 			// Each channel j takes the terms of the windows it lies in, channels j−after…j+before.
-			runtime.WindowSumsBlocked(tsums, terms, row, blocks, n, n, after, before)
+			runtime.LRNWindowSums(tsums, terms, row, blocks, n, n, after, before)
 			for cb := 0; cb < blocks; cb++ {
 				at := (cb*pixels + p0) * 16
-				runtime.SubProduct(d[at:at+n*16], src[at:at+n*16], tsums[cb*n*16:(cb+1)*n*16], twoScaleBeta) // dX −= 2α'β·a·Σterms
+				runtime.LRNSubProduct(d[at:at+n*16], src[at:at+n*16], tsums[cb*n*16:(cb+1)*n*16], twoScaleBeta) // dX −= 2α'β·a·Σterms
 			}
 		}
 	}

@@ -106,7 +106,7 @@ var pool1Window = runtime.Pool{H: 24, W: 24, KH: 3, KW: 3, SH: 2, SW: 2, PH: 0, 
 // b = a / (2 + 2e-05·Σa²)^0.75, the sum over channels c−2…c+2 of the same pixel, zero outside; α' =
 // α/n = 0.0001/5 (PyTorch's and Caffe's convention). In chunks of 128 pixels (pool1LrnChunks, split
 // over the workers when they have fewer images): the windows summed in the blocked layout by
-// runtime.LRNWindowBlocked, then each block scaled.
+// runtime.LRNWindowSquares, then each block scaled.
 func (m *Model) pool1Lrn(worker, lo, hi int) {
 	const (
 		chunks = 2 // per image: 128 pixels of an image each
@@ -141,7 +141,7 @@ func (m *Model) pool1LrnChunks(worker, lo, hi int) {
 		i, p0 := u/chunks, u%chunks*chunk
 		n := min(chunk, pixels-p0)
 		src, dst := in[i*inSize:(i+1)*inSize], out[i*outSize:(i+1)*outSize]
-		runtime.LRNWindowBlocked(sums, src[p0*16:], row, blocks, pixels, n, before, after)
+		runtime.LRNWindowSquares(sums, src[p0*16:], row, blocks, pixels, n, before, after)
 		for cb := 0; cb < blocks; cb++ {
 			at := (cb*pixels + p0) * 16
 			runtime.LRNScale(dst[at:at+n*16], src[at:at+n*16], sums[cb*n*16:(cb+1)*n*16], k, scale, beta)

@@ -6,9 +6,9 @@ package tiny
 
 import "github.com/netc-project/netc/runtime"
 
-// kernelISA is the instruction set the kernels run in: the widest the CPU has (AVX512 or AVX2),
-// or "" for their Go twins. Tests set it to check each variant.
-var kernelISA = runtime.KernelISA()
+// kernelISA is the instruction set the kernels run in: the widest the CPU has (AVX-512 or AVX2),
+// or runtime.ISAGo for their Go twins. Tests set it to check each variant.
+var kernelISA = runtime.BestISA()
 
 // c1KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
 //
@@ -60,19 +60,18 @@ func c1KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // c1Kernel is c1KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func c1Kernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		c1KernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("c1Kernel: no input block")
 	}
 	_, _, _, _ = out[255], in[(blocks-1)*972+701], w[blocks*432-1], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		c1KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		c1KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		c1KernelGo(out, in, w, bias, blocks)
 	}
-	c1KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // c1UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -115,16 +114,15 @@ func c1UpdKernelAVX2(dw, in, dy *float32)
 
 // c1UpdKernel is c1UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func c1UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		c1UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[47], in[933], dy[4095] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		c1UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		c1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		c1UpdKernelGo(dw, in, dy)
 	}
-	c1UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // c2KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -177,19 +175,18 @@ func c2KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // c2Kernel is c2KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func c2Kernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		c2KernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("c2Kernel: no input block")
 	}
 	_, _, _, _ = out[63], in[(blocks-1)*256+215], w[blocks*384-1], bias[15] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		c2KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		c2KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		c2KernelGo(out, in, w, bias, blocks)
 	}
-	c2KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }
 
 // c2UpdKernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -232,16 +229,15 @@ func c2UpdKernelAVX2(dw, in, dy *float32)
 
 // c2UpdKernel is c2UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func c2UpdKernel(dw, in, dy []float32) {
-	if kernelISA == "" {
-		c2UpdKernelGo(dw, in, dy)
-		return
-	}
 	_, _, _ = dw[63], in[238], dy[383] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		c2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
-		return
+	case runtime.ISAAVX2:
+		c2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
+	default:
+		c2UpdKernelGo(dw, in, dy)
 	}
-	c2UpdKernelAVX2(&dw[0], &in[0], &dy[0])
 }
 
 // fc1KernelAVX512 computes, on the slices' first elements, with FMAs in 16 lanes:
@@ -294,17 +290,16 @@ func fc1KernelAVX2(out, in, w, bias *float32, blocks int)
 
 // fc1Kernel is fc1KernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func fc1Kernel(out, in, w, bias []float32, blocks int) {
-	if kernelISA == "" {
-		fc1KernelGo(out, in, w, bias, blocks)
-		return
-	}
 	if blocks < 1 {
 		panic("fc1Kernel: no input block")
 	}
 	_, _, _, _ = out[511], in[(blocks-1)*16+735], w[blocks*512-1], bias[31] // the extents the assembly reads and writes
-	if kernelISA == "AVX512" {
+	switch kernelISA {
+	case runtime.ISAAVX512:
 		fc1KernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
-		return
+	case runtime.ISAAVX2:
+		fc1KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
+	default:
+		fc1KernelGo(out, in, w, bias, blocks)
 	}
-	fc1KernelAVX2(&out[0], &in[0], &w[0], &bias[0], blocks)
 }

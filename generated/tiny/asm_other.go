@@ -4,8 +4,10 @@
 
 package tiny
 
-// kernelISA is "" in this build: every kernel runs its Go twin.
-var kernelISA = ""
+import "github.com/netc-project/netc/runtime"
+
+// kernelISA is runtime.ISAGo in this build: every kernel runs its Go twin.
+var kernelISA = runtime.ISAGo
 
 // c1Kernel is c1KernelGo in this build.
 func c1Kernel(out, in, w, bias []float32, blocks int) { c1KernelGo(out, in, w, bias, blocks) }

@@ -16,15 +16,7 @@ func (m *Model) lossBackward(worker, lo, hi int) {
 	z, dz := m.buf[7][:m.n*classes], m.grad[0][:m.n*classes]
 	for i := lo; i < hi; i++ {
 		row, d := z[i*classes:(i+1)*classes], dz[i*classes:(i+1)*classes]
-		top := row[0]
-		for _, v := range row {
-			top = max(top, v)
-		}
-		var sum float64
-		for j, v := range row {
-			e := math.Exp(float64(v - top))
-			d[j], sum = float32(e), sum+e
-		}
+		top, sum := runtime.Softmax(d, row) // d[j] = e^(row[j] − top), sum their sum
 		label := m.labels[i]
 		m.losses[i] = math.Log(sum) - float64(row[label]-top)
 		scale := 1 / (sum * float64(m.n))
@@ -142,7 +134,7 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, a[j*pixels:j*pixels+len(sums)])
+				runtime.LRNSquaresAdd(sums, a[j*pixels:j*pixels+len(sums)])
 			}
 			ac, gc := a[c*pixels:c*pixels+len(sums)], gy[c*pixels:c*pixels+len(sums)]
 			xc, tc := gx[c*pixels:c*pixels+len(sums)], terms[c*pixels:c*pixels+len(sums)]
@@ -155,7 +147,7 @@ func (m *Model) c1LrnBackward(worker, lo, hi int) {
 		for j := 0; j < channels; j++ {
 			aj, xj := a[j*pixels:j*pixels+len(sums)], gx[j*pixels:j*pixels+len(sums)]
 			for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
-				runtime.SubProduct(xj, aj, terms[c*pixels:c*pixels+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
+				runtime.LRNSubProduct(xj, aj, terms[c*pixels:c*pixels+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
 			}
 		}
 	}
@@ -292,7 +284,7 @@ func (m *Model) c2LrnBackward(worker, lo, hi int) {
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, a[j*pixels:j*pixels+len(sums)])
+				runtime.LRNSquaresAdd(sums, a[j*pixels:j*pixels+len(sums)])
 			}
 			ac, gc := a[c*pixels:c*pixels+len(sums)], gy[c*pixels:c*pixels+len(sums)]
 			xc, tc := gx[c*pixels:c*pixels+len(sums)], terms[c*pixels:c*pixels+len(sums)]
@@ -305,7 +297,7 @@ func (m *Model) c2LrnBackward(worker, lo, hi int) {
 		for j := 0; j < channels; j++ {
 			aj, xj := a[j*pixels:j*pixels+len(sums)], gx[j*pixels:j*pixels+len(sums)]
 			for c := max(0, j-after); c <= min(channels-1, j+before); c++ {
-				runtime.SubProduct(xj, aj, terms[c*pixels:c*pixels+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
+				runtime.LRNSubProduct(xj, aj, terms[c*pixels:c*pixels+len(sums)], twoScaleBeta) // xj −= twoScaleBeta·aj·terms_c
 			}
 		}
 	}

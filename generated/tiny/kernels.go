@@ -136,7 +136,7 @@ func (m *Model) c1Lrn(worker, lo, hi int) {
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, src[j*pixels:j*pixels+len(sums)])
+				runtime.LRNSquaresAdd(sums, src[j*pixels:j*pixels+len(sums)])
 			}
 			runtime.LRNScale(dst[c*pixels:c*pixels+len(sums)], src[c*pixels:c*pixels+len(sums)], sums, k, scale, beta)
 		}
@@ -285,7 +285,7 @@ func (m *Model) c2Lrn(worker, lo, hi int) {
 		for c := 0; c < channels; c++ {
 			clear(sums)
 			for j := max(0, c-before); j <= min(channels-1, c+after); j++ {
-				runtime.SquaresAdd(sums, src[j*pixels:j*pixels+len(sums)])
+				runtime.LRNSquaresAdd(sums, src[j*pixels:j*pixels+len(sums)])
 			}
 			runtime.LRNScale(dst[c*pixels:c*pixels+len(sums)], src[c*pixels:c*pixels+len(sums)], sums, k, scale, beta)
 		}

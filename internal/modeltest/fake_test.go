@@ -73,7 +73,9 @@ func (m *fake) Params() []runtime.Param { return m.params }
 
 func (m *fake) Save(w io.Writer) error { return runtime.WriteSafetensors(w, m.params, nil) }
 
-func (m *fake) Load(r io.Reader) error { return runtime.ReadSafetensors(r, m.params) }
+func (m *fake) Load(r io.Reader) error {
+	return runtime.ReadSafetensorsWith(r, m.params, runtime.SafetensorsOptions{})
+}
 
 func (m *fake) Forward(x []float32, n int, train bool) []float32 {
 	m.x, m.n, m.train = x[:n*int(m.net.Input.Size())], n, train
