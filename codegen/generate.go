@@ -111,12 +111,12 @@ type gen struct {
 	asmKernels []asm.Kernel
 	shared     map[string]string
 	// matrices are the Winograd matrices the kernels use, by their names in the package.
-	matrices map[string][][]float64
+	matrices map[string]matrix
 }
 
 func newGen(n *compiler.Network, opt Options) *gen {
 	g := &gen{n: n, opt: opt, name: map[*compiler.Step]string{}, used: map[string]bool{}, index: map[string]int{},
-		matrices: map[string][][]float64{}}
+		matrices: map[string]matrix{}}
 	for _, r := range reserved {
 		g.used[r] = true
 	}

@@ -285,43 +285,41 @@ func (wc *winoConv) transformFilters(f *jen.File, alg *asm.Winograd, mulK string
 		x("runtime.Parallel(%d, m.kernels.%s)", loop.Items, method).Comment("each " + loop.Item),
 	)
 	matrix := wc.g.winogradG(alg)
-	f.Comment(fmt.Sprintf("%s transforms the filters of output channels lo…hi−1 (u: channel u%%%d of group u/%d), each", method, b.Out, b.Out))
-	f.Comment(fmt.Sprintf("%dx%d filter g into U = G g Gᵀ in float64, G %s (%s), every sum without its zero terms.", b.KH, b.KW, matrix, alg))
-	f.Comment(fmt.Sprintf("U is laid out per group, transform position and call as [input channel][%d output blocks][%d", w.PerCall, lanes))
-	f.Comment("channels], zero for channels beyond the group's; then the biases, then zeros.")
-	load := "g[y][x] = float64(w[at+y*kw+x])"
+	f.Comment(fmt.Sprintf("%s transforms the filters of blocks lo…hi−1 of %d output channels (u: block u%%%d of group u/%d),", method, lanes, b.OutBlocks, b.OutBlocks))
+	f.Comment(fmt.Sprintf("each %dx%d filter g into U = G g Gᵀ in float64 (runtime.WinogradSandwich, G %s of %s), the block's %d", b.KH, b.KW, matrix, alg, lanes))
+	f.Comment("filters of an input channel side by side. U is laid out per group, transform position and")
+	f.Comment(fmt.Sprintf("call as [input channel][%d output blocks][%d channels], zero for channels beyond the group's; then", w.PerCall, lanes))
+	f.Comment("the biases, then zeros.")
+	load := "gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+y*kw+x])"
 	if wc.flip {
-		load = "g[y][x] = float64(w[at+(kh-1-y)*kw+kw-1-x])" + " // flipped in space"
+		load = "gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+(kh-1-y)*kw+kw-1-x])" + " // flipped in space"
 	}
 	calls := b.Calls()
 	wmethodConsts := append(regions(wc.packK),
 		def("gIn, gOut", b.In, b.Out).note("the convolution's channels per group"),
-		def("kh, kw, alpha", b.KH, b.KW, w.Alpha),
+		def("kh, kw, alpha, lanes", b.KH, b.KW, w.Alpha, lanes),
 		def("outBlocks, perCall, callWeights", b.OutBlocks, w.PerCall, b.InBlocks*lanes*w.PerCall*lanes),
 		def("group, position", int(w.WeightSize(b)), calls*b.InBlocks*lanes*w.PerCall*lanes).note("one group's transformed weights, and a position's"))
 	wmethod(f, method, wmethodConsts,
 		x("w, p := m.%s, m.%s", fieldName(wc.weight), wc.weights),
+		jen.Comment("The block's filters of an input channel, G g Gᵀ's halves and U, side by side."),
+		x("var gs [kh * kw * lanes]float64"),
+		x("var ts [alpha * kw * lanes]float64"),
+		x("var us [alpha * alpha * lanes]float64"),
 		jen.For(x("u := lo; u < hi; u++")).Block(
-			x("gr, o := u/gOut, u%%gOut"),
-			x("ob, ch := o/%d, o%%%d", lanes, lanes),
-			x("base := uAt + gr*group + ob/perCall*callWeights + ob%%perCall*%d + ch", lanes),
+			x("gr, ob := u/outBlocks, u%%outBlocks"),
+			x("n := min(lanes, gOut-ob*lanes)").Comment("the block's channels"),
+			x("base := uAt + gr*group + ob/perCall*callWeights + ob%%perCall*lanes"),
 			jen.For(x("c := 0; c < gIn; c++")).Block(
-				x("at := %s", wc.filterBase),
-				x("var g [kh][kw]float64"),
-				jen.For(x("y := range kh")).Block(jen.For(x("x := range kw")).Block(x("%s", load))),
-				jen.Comment("T = G g, then U = T Gᵀ."),
-				x("var t [alpha][kw]float64"),
-				jen.For(x("i := range alpha")).Block(jen.For(x("j := range kw")).Block(
-					jen.For(x("k, v := range %s[i]", matrix)).Block(jen.If(x("v != 0")).Block(x("t[i][j] += float64(v * g[k][j])"))),
-				)),
-				x("q := p[base+c*perCall*%d:]", lanes),
-				jen.For(x("i := range alpha")).Block(jen.For(x("j := range alpha")).Block(
-					x("var sum float64"),
-					jen.For(x("k, v := range %s[j]", matrix)).Block(jen.If(x("v != 0")).Block(x("sum += float64(v * t[i][k])"))),
-					x("q[(i*alpha+j)*position] = float32(sum)"),
-				)),
+				jen.For(x("o := ob * lanes; o < ob*lanes+n; o++")).Block(
+					x("at := %s", wc.filterBase),
+					jen.For(x("y := range kh")).Block(jen.For(x("x := range kw")).Block(x("%s", load))),
+				),
+				x("runtime.WinogradSandwich(us[:], ts[:], gs[:], %s, alpha, kh)", matrix).Comment("U = G g Gᵀ"),
+				x("q := p[base+c*perCall*lanes:]"),
+				jen.For(x("xi := range alpha * alpha")).Block(jen.For(x("o := range n")).Block(x("q[xi*position+o] = float32(us[xi*lanes+o])"))),
 			),
-			x("p[biasesAt+(gr*outBlocks+ob)*%d+ch] = %s", lanes, wc.bias),
+			jen.For(x("o := ob * lanes; o < ob*lanes+n; o++")).Block(x("p[biasesAt+gr*outBlocks*lanes+o] = %s", wc.bias)),
 		),
 	)
 }
@@ -331,30 +329,42 @@ func wmethod(f *jen.File, name string, consts []constant, code ...jen.Code) {
 	method(f, name, loopParams, consts, code...)
 }
 
-// winogradG declares, once per package, the matrix G of a Winograd algorithm as a package-level
-// constant array, and returns its name: winogradG2x3 for F(2×2, 3×3).
+// winogradG and winogradGT declare, once per package, the matrix G of a Winograd algorithm (α×r)
+// and its transpose as package-level slices in row-major order, as runtime.WinogradSandwich takes
+// them, and return their names: winogradG2x3 and winogradGT2x3 for F(2×2, 3×3).
 func (g *gen) winogradG(alg *asm.Winograd) string {
 	name := fmt.Sprintf("winogradG%dx%d", alg.M, alg.R)
-	g.matrices[name] = alg.G
+	g.matrices[name] = matrix{alg.G, "the matrix G of Winograd's " + alg.String()}
+	return name
+}
+func (g *gen) winogradGT(alg *asm.Winograd) string {
+	name := fmt.Sprintf("winogradGT%dx%d", alg.M, alg.R)
+	g.matrices[name] = matrix{asm.Transpose(alg.G), "the transpose of the matrix G of Winograd's " + alg.String()}
 	return name
 }
 
-// matrixDecls declares the Winograd matrices the package's kernels use (winogradG), in the order
-// of their names.
+// A matrix is a constant matrix of the generated package, and what it is.
+type matrix struct {
+	rows [][]float64
+	what string
+}
+
+// matrixDecls declares the Winograd matrices the package's kernels use (winogradG, winogradGT),
+// in the order of their names, a row a line.
 func (g *gen) matrixDecls(f *jen.File) {
 	for _, name := range sortedKeys(g.matrices) {
-		m := g.matrices[name]
+		m := g.matrices[name].rows
 		var rows []jen.Code
 		for _, row := range m {
 			var vs []jen.Code
 			for _, v := range row {
 				vs = append(vs, jen.Op(strconv.FormatFloat(v, 'g', -1, 64)))
 			}
-			rows = append(rows, jen.Values(vs...))
+			rows = append(rows, jen.Line().List(vs...).Op(","))
 		}
-		f.Comment(fmt.Sprintf("%s is the matrix G of Winograd's F(%dx%d,%dx%d), α × r, from Toom-Cook interpolation", name, len(m)-len(m[0])+1, len(m)-len(m[0])+1, len(m[0]), len(m[0])))
-		f.Comment("(codegen/asm.NewWinograd): the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.")
-		f.Var().Id(name).Op("=").Index(jen.Lit(len(m))).Index(jen.Lit(len(m[0]))).Float64().Values(listLines(rows)...)
+		f.Comment(fmt.Sprintf("%s is %s, %d × %d, from Toom-Cook interpolation", name, g.matrices[name].what, len(m), len(m[0])))
+		f.Comment("(codegen/asm.NewWinograd), row by row: the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.")
+		f.Var().Id(name).Op("=").Index().Float64().Custom(jen.Options{Open: "{", Close: "\n}", Separator: ""}, rows...)
 	}
 }
 
@@ -364,6 +374,7 @@ func (g *gen) matrixDecls(f *jen.File) {
 func winoUpdKernel(g *gen, s *compiler.Step) asm.Upd {
 	l, b := s.Main(), s.ConvBlocking()
 	w := b.Wino
+	g.winogradGT(winogradOf(w)) // declared in kernels.go, for the gradient's transform back
 	tiles := w.Tiles()
 	return asm.Upd{Name: g.name[s] + "UpdKernel", T: b.UpdT, F: b.UpdF, Rows: 1, OutW: tiles, Tiles: asmTiles(&b.UpdTiles),
 		InRowStride: tiles * compiler.ChannelBlock, InPixStride: compiler.ChannelBlock, InTStride: 1,
@@ -469,37 +480,31 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 	a := w.Alpha
 	red := s.Kernel(compiler.PassReduce)
 	loop := red.Loop("WinoDW")
-	matrix := g.winogradG(geo.f)
-	f.Comment(fmt.Sprintf("%s%s sets the gradient of %s's filters of output channels lo…hi−1 (u: channel u%%%d of", name, loop.Name, l.Name, b.Out))
-	f.Comment(fmt.Sprintf("group u/%d) from the summed partials dU in %s's domain: dW = Gᵀ dU G in float64, G %s, every sum", b.Out, w, matrix))
-	f.Comment("without its zero terms.")
+	gt := g.winogradGT(geo.f)
+	f.Comment(fmt.Sprintf("%s%s sets the gradient of %s's filters of blocks lo…hi−1 of %d output channels (u: block", name, loop.Name, l.Name, lanes))
+	f.Comment(fmt.Sprintf("u%%%d of group u/%d) from the summed partials dU in %s's domain: dW = Gᵀ dU G in float64", b.OutBlocks, b.OutBlocks, w))
+	f.Comment(fmt.Sprintf("(runtime.WinogradSandwich, Gᵀ %s), the block's %d filters of an input channel side by side.", gt, lanes))
 	wmethod(f, name+loop.Name, append(partialSums(s),
-		def("gIn, gOut, kh, kw, alpha", b.In, b.Out, c.KH, c.KW, a),
+		def("gIn, gOut, kh, kw, alpha, lanes", b.In, b.Out, c.KH, c.KW, a, lanes),
 		def("inBlocks, outBlocks, t, f", b.InBlocks, b.OutBlocks, b.UpdT, b.UpdF),
 		def("groupSums", int(w.WeightSize(b))).note("one group's partial sums"),
 		def("position", b.InBlocks*lanes*b.OutBlocks*lanes).note("between the partial sums of two transform positions")),
 		x("grad, sums := m.params[%d].Grad, m.partials[0][dwAt:dwAt+dwSize]", g.index[l.Name+".weight"]),
+		jen.Comment("The block's summed partials dU of an input channel, Gᵀ dU G's halves and dW, side by side."),
+		x("var xs [alpha * alpha * lanes]float64"),
+		x("var ts [kh * alpha * lanes]float64"),
+		x("var ws [kh * kw * lanes]float64"),
 		jen.For(x("u := lo; u < hi; u++")).Block(
-			x("gr, o := u/gOut, u%%gOut"),
-			x("ob, ol := o/%d, o%%%d", lanes, lanes),
+			x("gr, ob := u/outBlocks, u%%outBlocks"),
+			x("n := min(lanes, gOut-ob*lanes)").Comment("the block's channels"),
 			jen.For(x("ci := 0; ci < gIn; ci++")).Block(
-				x("cb, c := ci/%d, ci%%%d", lanes, lanes),
-				jen.Comment("position 0's partial sum"),
-				x("du := sums[gr*groupSums+(((cb*(%d/t)+c/t)*(outBlocks/f)+ob/f)*t+c%%t)*f*%d+ob%%f*%d+ol:]", lanes, lanes, lanes),
-				jen.Comment("T = Gᵀ dU, then dW = T G."),
-				x("var t [kh][alpha]float64"),
-				jen.For(x("i := range kh")).Block(jen.For(x("j := range alpha")).Block(
-					jen.For(x("k := range alpha")).Block(
-						jen.If(x("v := %s[k][i]; v != 0", matrix)).Block(x("t[i][j] += float64(v * float64(du[(k*alpha+j)*position]))")),
-					),
-				)),
-				x("dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]"),
-				jen.For(x("i := range kh")).Block(jen.For(x("j := range kw")).Block(
-					x("var sum float64"),
-					jen.For(x("k := range alpha")).Block(
-						jen.If(x("v := %s[k][j]; v != 0", matrix)).Block(x("sum += float64(v * t[i][k])")),
-					),
-					x("dw[i*kw+j] = float32(sum)"),
+				x("cb, c := ci/lanes, ci%%lanes"),
+				jen.Comment("position 0's partial sums of the block's channels, side by side"),
+				x("du := sums[gr*groupSums+(((cb*(lanes/t)+c/t)*(outBlocks/f)+ob/f)*t+c%%t)*f*lanes+ob%%f*lanes:]"),
+				jen.For(x("xi := range alpha * alpha")).Block(jen.For(x("o := range lanes")).Block(x("xs[xi*lanes+o] = float64(du[xi*position+o])"))),
+				x("runtime.WinogradSandwich(ws[:], ts[:], xs[:], %s, kh, alpha)", gt).Comment("dW = Gᵀ dU G"),
+				jen.For(x("y := range kh * kw")).Block(jen.For(x("o := range n")).Block(
+					x("grad[((gr*gOut+ob*lanes+o)*gIn+ci)*kh*kw+y] = float32(ws[y*lanes+o])"),
 				)),
 			),
 		),

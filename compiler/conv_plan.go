@@ -60,7 +60,8 @@ func convKernels(s *Step) {
 		reduce.Regions = append(reduce.Regions, Region{Name: "db", At: dw, Size: int64(c.Out), Reach: int64(c.Out), Holds: "the bias's gradient"})
 	}
 	if b.Wino != nil {
-		reduce.Loops = []Loop{{Name: "WinoDW", Items: c.Out, Item: "an output channel's filters, Gᵀ dU G"}}
+		reduce.Loops = []Loop{{Name: "WinoDW", Items: int(groups) * b.OutBlocks,
+			Item: fmt.Sprintf("the filters of a block of %d output channels, Gᵀ dU G", ChannelBlock)}}
 	}
 	s.Partials = dw + int64(boolInt(c.Learn.Bias)*c.Out)
 	s.Kernels = append(s.Kernels, reduce)
@@ -167,7 +168,8 @@ func packing(b *ConvBlocking, groups int64, bias bool, pass Pass, name string) (
 			Holds: "the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]"},
 			biases, Region{Name: "zeros", Size: int64(w.PerCall * ChannelBlock), Reach: int64(w.PerCall * ChannelBlock),
 				Holds: "zero biases of the products"})
-		p.Loops = []Loop{{Name: name + "Rows", Items: int(groups) * b.Out, Item: "an output channel's filters, G g Gᵀ"}}
+		p.Loops = []Loop{{Name: name + "Rows", Items: int(groups) * b.OutBlocks,
+			Item: fmt.Sprintf("the filters of a block of %d output channels, G g Gᵀ", ChannelBlock)}}
 	} else {
 		size := groups * int64(b.WeightSize())
 		p.Regions, _ = regions(0, Region{Name: "weights", Size: size, Reach: size,

@@ -36,6 +36,7 @@ var runtimeFiles = []runtimeFile{
 	reluFile,
 	sgdFile,
 	storeFile,
+	winogradFile,
 }
 
 // Runtime returns the assembly files of package runtime, by file name.

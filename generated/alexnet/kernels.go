@@ -281,13 +281,14 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 
 // conv2Pack transforms the filters of conv2 for conv2WinoMulKernel (conv2PackRows, split over the workers).
 func (m *Model) conv2Pack() {
-	runtime.Parallel(256, m.kernels.conv2PackRows) // each an output channel's filters, G g Gᵀ
+	runtime.Parallel(16, m.kernels.conv2PackRows) // each the filters of a block of 16 output channels, G g Gᵀ
 }
 
-// conv2PackRows transforms the filters of output channels lo…hi−1 (u: channel u%128 of group u/128), each
-// 5x5 filter g into U = G g Gᵀ in float64, G winogradG3x5 (F(3x3,5x5)), every sum without its zero terms.
-// U is laid out per group, transform position and call as [input channel][4 output blocks][16
-// channels], zero for channels beyond the group's; then the biases, then zeros.
+// conv2PackRows transforms the filters of blocks lo…hi−1 of 16 output channels (u: block u%8 of group u/8),
+// each 5x5 filter g into U = G g Gᵀ in float64 (runtime.WinogradSandwich, G winogradG3x5 of F(3x3,5x5)), the block's 16
+// filters of an input channel side by side. U is laid out per group, transform position and
+// call as [input channel][4 output blocks][16 channels], zero for channels beyond the group's; then
+// the biases, then zeros.
 func (m *Model) conv2PackRows(worker, lo, hi int) {
 	const (
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
@@ -295,48 +296,39 @@ func (m *Model) conv2PackRows(worker, lo, hi int) {
 		// biases: the biases, [group][output block][16]
 		biasesAt                        = 602112
 		gIn, gOut                       = 48, 128 // the convolution's channels per group
-		kh, kw, alpha                   = 5, 5, 7
+		kh, kw, alpha, lanes            = 5, 5, 7, 16
 		outBlocks, perCall, callWeights = 8, 4, 3072
 		group, position                 = 301056, 6144 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv2Weight, m.conv2Packed
+	// The block's filters of an input channel, G g Gᵀ's halves and U, side by side.
+	var gs [kh * kw * lanes]float64
+	var ts [alpha * kw * lanes]float64
+	var us [alpha * alpha * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ch := o/16, o%16
-		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*lanes
 		for c := 0; c < gIn; c++ {
-			at := ((gr*gOut+o)*gIn + c) * kh * kw
-			var g [kh][kw]float64
-			for y := range kh {
-				for x := range kw {
-					g[y][x] = float64(w[at+y*kw+x])
-				}
-			}
-			// T = G g, then U = T Gᵀ.
-			var t [alpha][kw]float64
-			for i := range alpha {
-				for j := range kw {
-					for k, v := range winogradG3x5[i] {
-						if v != 0 {
-							t[i][j] += float64(v * g[k][j])
-						}
+			for o := ob * lanes; o < ob*lanes+n; o++ {
+				at := ((gr*gOut+o)*gIn + c) * kh * kw
+				for y := range kh {
+					for x := range kw {
+						gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+y*kw+x])
 					}
 				}
 			}
-			q := p[base+c*perCall*16:]
-			for i := range alpha {
-				for j := range alpha {
-					var sum float64
-					for k, v := range winogradG3x5[j] {
-						if v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					q[(i*alpha+j)*position] = float32(sum)
+			runtime.WinogradSandwich(us[:], ts[:], gs[:], winogradG3x5, alpha, kh) // U = G g Gᵀ
+			q := p[base+c*perCall*lanes:]
+			for xi := range alpha * alpha {
+				for o := range n {
+					q[xi*position+o] = float32(us[xi*lanes+o])
 				}
 			}
 		}
-		p[biasesAt+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[gr*gOut+o]
+		for o := ob * lanes; o < ob*lanes+n; o++ {
+			p[biasesAt+gr*outBlocks*lanes+o] = m.conv2Bias[gr*gOut+o]
+		}
 	}
 }
 
@@ -537,13 +529,14 @@ func (m *Model) conv3WinoOut(worker, lo, hi int) {
 
 // conv3Pack transforms the filters of conv3 for conv3WinoMulKernel (conv3PackRows, split over the workers).
 func (m *Model) conv3Pack() {
-	runtime.Parallel(384, m.kernels.conv3PackRows) // each an output channel's filters, G g Gᵀ
+	runtime.Parallel(24, m.kernels.conv3PackRows) // each the filters of a block of 16 output channels, G g Gᵀ
 }
 
-// conv3PackRows transforms the filters of output channels lo…hi−1 (u: channel u%384 of group u/384), each
-// 3x3 filter g into U = G g Gᵀ in float64, G winogradG2x3 (F(2x2,3x3)), every sum without its zero terms.
-// U is laid out per group, transform position and call as [input channel][4 output blocks][16
-// channels], zero for channels beyond the group's; then the biases, then zeros.
+// conv3PackRows transforms the filters of blocks lo…hi−1 of 16 output channels (u: block u%24 of group u/24),
+// each 3x3 filter g into U = G g Gᵀ in float64 (runtime.WinogradSandwich, G winogradG2x3 of F(2x2,3x3)), the block's 16
+// filters of an input channel side by side. U is laid out per group, transform position and
+// call as [input channel][4 output blocks][16 channels], zero for channels beyond the group's; then
+// the biases, then zeros.
 func (m *Model) conv3PackRows(worker, lo, hi int) {
 	const (
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
@@ -551,48 +544,39 @@ func (m *Model) conv3PackRows(worker, lo, hi int) {
 		// biases: the biases, [group][output block][16]
 		biasesAt                        = 1572864
 		gIn, gOut                       = 256, 384 // the convolution's channels per group
-		kh, kw, alpha                   = 3, 3, 4
+		kh, kw, alpha, lanes            = 3, 3, 4, 16
 		outBlocks, perCall, callWeights = 24, 4, 16384
 		group, position                 = 1572864, 98304 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv3Weight, m.conv3Packed
+	// The block's filters of an input channel, G g Gᵀ's halves and U, side by side.
+	var gs [kh * kw * lanes]float64
+	var ts [alpha * kw * lanes]float64
+	var us [alpha * alpha * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ch := o/16, o%16
-		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*lanes
 		for c := 0; c < gIn; c++ {
-			at := ((gr*gOut+o)*gIn + c) * kh * kw
-			var g [kh][kw]float64
-			for y := range kh {
-				for x := range kw {
-					g[y][x] = float64(w[at+y*kw+x])
-				}
-			}
-			// T = G g, then U = T Gᵀ.
-			var t [alpha][kw]float64
-			for i := range alpha {
-				for j := range kw {
-					for k, v := range winogradG2x3[i] {
-						if v != 0 {
-							t[i][j] += float64(v * g[k][j])
-						}
+			for o := ob * lanes; o < ob*lanes+n; o++ {
+				at := ((gr*gOut+o)*gIn + c) * kh * kw
+				for y := range kh {
+					for x := range kw {
+						gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+y*kw+x])
 					}
 				}
 			}
-			q := p[base+c*perCall*16:]
-			for i := range alpha {
-				for j := range alpha {
-					var sum float64
-					for k, v := range winogradG2x3[j] {
-						if v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					q[(i*alpha+j)*position] = float32(sum)
+			runtime.WinogradSandwich(us[:], ts[:], gs[:], winogradG2x3, alpha, kh) // U = G g Gᵀ
+			q := p[base+c*perCall*lanes:]
+			for xi := range alpha * alpha {
+				for o := range n {
+					q[xi*position+o] = float32(us[xi*lanes+o])
 				}
 			}
 		}
-		p[biasesAt+(gr*outBlocks+ob)*16+ch] = m.conv3Bias[gr*gOut+o]
+		for o := ob * lanes; o < ob*lanes+n; o++ {
+			p[biasesAt+gr*outBlocks*lanes+o] = m.conv3Bias[gr*gOut+o]
+		}
 	}
 }
 
@@ -728,13 +712,14 @@ func (m *Model) conv4WinoOut(worker, lo, hi int) {
 
 // conv4Pack transforms the filters of conv4 for conv3WinoMulKernel (conv4PackRows, split over the workers).
 func (m *Model) conv4Pack() {
-	runtime.Parallel(384, m.kernels.conv4PackRows) // each an output channel's filters, G g Gᵀ
+	runtime.Parallel(24, m.kernels.conv4PackRows) // each the filters of a block of 16 output channels, G g Gᵀ
 }
 
-// conv4PackRows transforms the filters of output channels lo…hi−1 (u: channel u%192 of group u/192), each
-// 3x3 filter g into U = G g Gᵀ in float64, G winogradG2x3 (F(2x2,3x3)), every sum without its zero terms.
-// U is laid out per group, transform position and call as [input channel][4 output blocks][16
-// channels], zero for channels beyond the group's; then the biases, then zeros.
+// conv4PackRows transforms the filters of blocks lo…hi−1 of 16 output channels (u: block u%12 of group u/12),
+// each 3x3 filter g into U = G g Gᵀ in float64 (runtime.WinogradSandwich, G winogradG2x3 of F(2x2,3x3)), the block's 16
+// filters of an input channel side by side. U is laid out per group, transform position and
+// call as [input channel][4 output blocks][16 channels], zero for channels beyond the group's; then
+// the biases, then zeros.
 func (m *Model) conv4PackRows(worker, lo, hi int) {
 	const (
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
@@ -742,48 +727,39 @@ func (m *Model) conv4PackRows(worker, lo, hi int) {
 		// biases: the biases, [group][output block][16]
 		biasesAt                        = 1179648
 		gIn, gOut                       = 192, 192 // the convolution's channels per group
-		kh, kw, alpha                   = 3, 3, 4
+		kh, kw, alpha, lanes            = 3, 3, 4, 16
 		outBlocks, perCall, callWeights = 12, 4, 12288
 		group, position                 = 589824, 36864 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv4Weight, m.conv4Packed
+	// The block's filters of an input channel, G g Gᵀ's halves and U, side by side.
+	var gs [kh * kw * lanes]float64
+	var ts [alpha * kw * lanes]float64
+	var us [alpha * alpha * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ch := o/16, o%16
-		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*lanes
 		for c := 0; c < gIn; c++ {
-			at := ((gr*gOut+o)*gIn + c) * kh * kw
-			var g [kh][kw]float64
-			for y := range kh {
-				for x := range kw {
-					g[y][x] = float64(w[at+y*kw+x])
-				}
-			}
-			// T = G g, then U = T Gᵀ.
-			var t [alpha][kw]float64
-			for i := range alpha {
-				for j := range kw {
-					for k, v := range winogradG2x3[i] {
-						if v != 0 {
-							t[i][j] += float64(v * g[k][j])
-						}
+			for o := ob * lanes; o < ob*lanes+n; o++ {
+				at := ((gr*gOut+o)*gIn + c) * kh * kw
+				for y := range kh {
+					for x := range kw {
+						gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+y*kw+x])
 					}
 				}
 			}
-			q := p[base+c*perCall*16:]
-			for i := range alpha {
-				for j := range alpha {
-					var sum float64
-					for k, v := range winogradG2x3[j] {
-						if v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					q[(i*alpha+j)*position] = float32(sum)
+			runtime.WinogradSandwich(us[:], ts[:], gs[:], winogradG2x3, alpha, kh) // U = G g Gᵀ
+			q := p[base+c*perCall*lanes:]
+			for xi := range alpha * alpha {
+				for o := range n {
+					q[xi*position+o] = float32(us[xi*lanes+o])
 				}
 			}
 		}
-		p[biasesAt+(gr*outBlocks+ob)*16+ch] = m.conv4Bias[gr*gOut+o]
+		for o := ob * lanes; o < ob*lanes+n; o++ {
+			p[biasesAt+gr*outBlocks*lanes+o] = m.conv4Bias[gr*gOut+o]
+		}
 	}
 }
 
@@ -919,13 +895,14 @@ func (m *Model) conv5WinoOut(worker, lo, hi int) {
 
 // conv5Pack transforms the filters of conv5 for conv3WinoMulKernel (conv5PackRows, split over the workers).
 func (m *Model) conv5Pack() {
-	runtime.Parallel(256, m.kernels.conv5PackRows) // each an output channel's filters, G g Gᵀ
+	runtime.Parallel(16, m.kernels.conv5PackRows) // each the filters of a block of 16 output channels, G g Gᵀ
 }
 
-// conv5PackRows transforms the filters of output channels lo…hi−1 (u: channel u%128 of group u/128), each
-// 3x3 filter g into U = G g Gᵀ in float64, G winogradG2x3 (F(2x2,3x3)), every sum without its zero terms.
-// U is laid out per group, transform position and call as [input channel][4 output blocks][16
-// channels], zero for channels beyond the group's; then the biases, then zeros.
+// conv5PackRows transforms the filters of blocks lo…hi−1 of 16 output channels (u: block u%8 of group u/8),
+// each 3x3 filter g into U = G g Gᵀ in float64 (runtime.WinogradSandwich, G winogradG2x3 of F(2x2,3x3)), the block's 16
+// filters of an input channel side by side. U is laid out per group, transform position and
+// call as [input channel][4 output blocks][16 channels], zero for channels beyond the group's; then
+// the biases, then zeros.
 func (m *Model) conv5PackRows(worker, lo, hi int) {
 	const (
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
@@ -933,48 +910,39 @@ func (m *Model) conv5PackRows(worker, lo, hi int) {
 		// biases: the biases, [group][output block][16]
 		biasesAt                        = 786432
 		gIn, gOut                       = 192, 128 // the convolution's channels per group
-		kh, kw, alpha                   = 3, 3, 4
+		kh, kw, alpha, lanes            = 3, 3, 4, 16
 		outBlocks, perCall, callWeights = 8, 4, 12288
 		group, position                 = 393216, 24576 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv5Weight, m.conv5Packed
+	// The block's filters of an input channel, G g Gᵀ's halves and U, side by side.
+	var gs [kh * kw * lanes]float64
+	var ts [alpha * kw * lanes]float64
+	var us [alpha * alpha * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ch := o/16, o%16
-		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*lanes
 		for c := 0; c < gIn; c++ {
-			at := ((gr*gOut+o)*gIn + c) * kh * kw
-			var g [kh][kw]float64
-			for y := range kh {
-				for x := range kw {
-					g[y][x] = float64(w[at+y*kw+x])
-				}
-			}
-			// T = G g, then U = T Gᵀ.
-			var t [alpha][kw]float64
-			for i := range alpha {
-				for j := range kw {
-					for k, v := range winogradG2x3[i] {
-						if v != 0 {
-							t[i][j] += float64(v * g[k][j])
-						}
+			for o := ob * lanes; o < ob*lanes+n; o++ {
+				at := ((gr*gOut+o)*gIn + c) * kh * kw
+				for y := range kh {
+					for x := range kw {
+						gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+y*kw+x])
 					}
 				}
 			}
-			q := p[base+c*perCall*16:]
-			for i := range alpha {
-				for j := range alpha {
-					var sum float64
-					for k, v := range winogradG2x3[j] {
-						if v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					q[(i*alpha+j)*position] = float32(sum)
+			runtime.WinogradSandwich(us[:], ts[:], gs[:], winogradG2x3, alpha, kh) // U = G g Gᵀ
+			q := p[base+c*perCall*lanes:]
+			for xi := range alpha * alpha {
+				for o := range n {
+					q[xi*position+o] = float32(us[xi*lanes+o])
 				}
 			}
 		}
-		p[biasesAt+(gr*outBlocks+ob)*16+ch] = m.conv5Bias[gr*gOut+o]
+		for o := ob * lanes; o < ob*lanes+n; o++ {
+			p[biasesAt+gr*outBlocks*lanes+o] = m.conv5Bias[gr*gOut+o]
+		}
 	}
 }
 
@@ -1252,23 +1220,41 @@ func (m *Model) fc8Rows(worker, lo, hi int) {
 // fc8Zeros is fc8Kernel's bias: zero, the layer's own added after.
 var fc8Zeros [32]float32
 
-// winogradG2x3 is the matrix G of Winograd's F(2x2,3x3), α × r, from Toom-Cook interpolation
-// (codegen/asm.NewWinograd): the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.
-var winogradG2x3 = [4][3]float64{
-	{-1, 0, 0},
-	{0.5, 0.5, 0.5},
-	{0.5, -0.5, 0.5},
-	{0, 0, 1},
+// winogradG2x3 is the matrix G of Winograd's F(2x2,3x3), 4 × 3, from Toom-Cook interpolation
+// (codegen/asm.NewWinograd), row by row: the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.
+var winogradG2x3 = []float64{
+	-1, 0, 0,
+	0.5, 0.5, 0.5,
+	0.5, -0.5, 0.5,
+	0, 0, 1,
 }
 
-// winogradG3x5 is the matrix G of Winograd's F(3x3,5x5), α × r, from Toom-Cook interpolation
-// (codegen/asm.NewWinograd): the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.
-var winogradG3x5 = [7][5]float64{
-	{-0.5, 0, 0, 0, 0},
-	{-0.3333333333333333, -0.3333333333333333, -0.3333333333333333, -0.3333333333333333, -0.3333333333333333},
-	{0.1111111111111111, -0.1111111111111111, 0.1111111111111111, -0.1111111111111111, 0.1111111111111111},
-	{0.027777777777777776, 0.05555555555555555, 0.1111111111111111, 0.2222222222222222, 0.4444444444444444},
-	{-0.016666666666666666, 0.03333333333333333, -0.06666666666666667, 0.13333333333333333, -0.26666666666666666},
-	{0.7111111111111111, 0.35555555555555557, 0.17777777777777778, 0.08888888888888889, 0.044444444444444446},
-	{0, 0, 0, 0, 1},
+// winogradG3x5 is the matrix G of Winograd's F(3x3,5x5), 7 × 5, from Toom-Cook interpolation
+// (codegen/asm.NewWinograd), row by row: the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.
+var winogradG3x5 = []float64{
+	-0.5, 0, 0, 0, 0,
+	-0.3333333333333333, -0.3333333333333333, -0.3333333333333333, -0.3333333333333333, -0.3333333333333333,
+	0.1111111111111111, -0.1111111111111111, 0.1111111111111111, -0.1111111111111111, 0.1111111111111111,
+	0.027777777777777776, 0.05555555555555555, 0.1111111111111111, 0.2222222222222222, 0.4444444444444444,
+	-0.016666666666666666, 0.03333333333333333, -0.06666666666666667, 0.13333333333333333, -0.26666666666666666,
+	0.7111111111111111, 0.35555555555555557, 0.17777777777777778, 0.08888888888888889, 0.044444444444444446,
+	0, 0, 0, 0, 1,
+}
+
+// winogradGT2x3 is the transpose of the matrix G of Winograd's F(2x2,3x3), 3 × 4, from Toom-Cook interpolation
+// (codegen/asm.NewWinograd), row by row: the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.
+var winogradGT2x3 = []float64{
+	-1, 0.5, 0.5, 0,
+	0, 0.5, -0.5, 0,
+	0, 0.5, 0.5, 1,
+}
+
+// winogradGT3x5 is the transpose of the matrix G of Winograd's F(3x3,5x5), 5 × 7, from Toom-Cook interpolation
+// (codegen/asm.NewWinograd), row by row: the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.
+var winogradGT3x5 = []float64{
+	-0.5, -0.3333333333333333, 0.1111111111111111, 0.027777777777777776, -0.016666666666666666, 0.7111111111111111, 0,
+	0, -0.3333333333333333, -0.1111111111111111, 0.05555555555555555, 0.03333333333333333, 0.35555555555555557, 0,
+	0, -0.3333333333333333, 0.1111111111111111, 0.1111111111111111, -0.06666666666666667, 0.17777777777777778, 0,
+	0, -0.3333333333333333, -0.1111111111111111, 0.2222222222222222, 0.13333333333333333, 0.08888888888888889, 0,
+	0, -0.3333333333333333, 0.1111111111111111, 0.4444444444444444, -0.26666666666666666, 0.044444444444444446, 1,
 }

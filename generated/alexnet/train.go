@@ -136,16 +136,16 @@ func (m *Model) Backward(labels []int32) float32 {
 	}
 	m.sumPartials(m.params[1].Grad, 34848)
 	m.addPartials(34944, 602112) // conv2.weight, in F(3x3,5x5)'s domain
-	runtime.Parallel(256, m.kernels.conv2WinoDW)
+	runtime.Parallel(16, m.kernels.conv2WinoDW)
 	m.sumPartials(m.params[3].Grad, 637056)
 	m.addPartials(637312, 1572864) // conv3.weight, in F(2x2,3x3)'s domain
-	runtime.Parallel(384, m.kernels.conv3WinoDW)
+	runtime.Parallel(24, m.kernels.conv3WinoDW)
 	m.sumPartials(m.params[5].Grad, 2210176)
 	m.addPartials(2210560, 1179648) // conv4.weight, in F(2x2,3x3)'s domain
-	runtime.Parallel(384, m.kernels.conv4WinoDW)
+	runtime.Parallel(24, m.kernels.conv4WinoDW)
 	m.sumPartials(m.params[7].Grad, 3390208)
 	m.addPartials(3390592, 786432) // conv5.weight, in F(2x2,3x3)'s domain
-	runtime.Parallel(256, m.kernels.conv5WinoDW)
+	runtime.Parallel(16, m.kernels.conv5WinoDW)
 	m.sumPartials(m.params[9].Grad, 4177024)
 	var loss float64
 	for _, l := range m.losses[:m.n] {

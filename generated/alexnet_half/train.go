@@ -134,16 +134,16 @@ func (m *Model) Backward(labels []int32) float32 {
 	}
 	m.sumPartials(m.params[1].Grad, 17424)
 	m.addPartials(17472, 301056) // conv2.weight, in F(3x3,5x5)'s domain
-	runtime.Parallel(128, m.kernels.conv2WinoDW)
+	runtime.Parallel(8, m.kernels.conv2WinoDW)
 	m.sumPartials(m.params[3].Grad, 318528)
 	m.addPartials(318656, 393216) // conv3.weight, in F(2x2,3x3)'s domain
-	runtime.Parallel(192, m.kernels.conv3WinoDW)
+	runtime.Parallel(12, m.kernels.conv3WinoDW)
 	m.sumPartials(m.params[5].Grad, 711872)
 	m.addPartials(712064, 589824) // conv4.weight, in F(2x2,3x3)'s domain
-	runtime.Parallel(192, m.kernels.conv4WinoDW)
+	runtime.Parallel(12, m.kernels.conv4WinoDW)
 	m.sumPartials(m.params[7].Grad, 1301888)
 	m.addPartials(1302080, 393216) // conv5.weight, in F(2x2,3x3)'s domain
-	runtime.Parallel(128, m.kernels.conv5WinoDW)
+	runtime.Parallel(8, m.kernels.conv5WinoDW)
 	m.sumPartials(m.params[9].Grad, 1695296)
 	var loss float64
 	for _, l := range m.losses[:m.n] {

@@ -231,47 +231,39 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv2WinoDW sets the gradient of conv2's filters of output channels lo…hi−1 (u: channel u%192 of
-// group u/192) from the summed partials dU in F(3x3,5x5)'s domain: dW = Gᵀ dU G in float64, G winogradG3x5, every sum
-// without its zero terms.
+// conv2WinoDW sets the gradient of conv2's filters of blocks lo…hi−1 of 16 output channels (u: block
+// u%12 of group u/12) from the summed partials dU in F(3x3,5x5)'s domain: dW = Gᵀ dU G in float64
+// (runtime.WinogradSandwich, Gᵀ winogradGT3x5), the block's 16 filters of an input channel side by side.
 func (m *Model) conv2WinoDW(worker, lo, hi int) {
 	const (
 		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dwAt, dwSize             = 23296, 602112
-		gIn, gOut, kh, kw, alpha = 64, 192, 5, 5, 7
-		outBlocks, t, f          = 12, 8, 3
-		groupSums                = 602112 // one group's partial sums
-		position                 = 12288  // between the partial sums of two transform positions
+		dwAt, dwSize                    = 23296, 602112
+		gIn, gOut, kh, kw, alpha, lanes = 64, 192, 5, 5, 7, 16
+		outBlocks, t, f                 = 12, 8, 3
+		groupSums                       = 602112 // one group's partial sums
+		position                        = 12288  // between the partial sums of two transform positions
 	)
 	grad, sums := m.params[2].Grad, m.partials[0][dwAt:dwAt+dwSize]
+	// The block's summed partials dU of an input channel, Gᵀ dU G's halves and dW, side by side.
+	var xs [alpha * alpha * lanes]float64
+	var ts [kh * alpha * lanes]float64
+	var ws [kh * kw * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ol := o/16, o%16
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
 		for ci := 0; ci < gIn; ci++ {
-			cb, c := ci/16, ci%16
-			// position 0's partial sum
-			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
-			// T = Gᵀ dU, then dW = T G.
-			var t [kh][alpha]float64
-			for i := range kh {
-				for j := range alpha {
-					for k := range alpha {
-						if v := winogradG3x5[k][i]; v != 0 {
-							t[i][j] += float64(v * float64(du[(k*alpha+j)*position]))
-						}
-					}
+			cb, c := ci/lanes, ci%lanes
+			// position 0's partial sums of the block's channels, side by side
+			du := sums[gr*groupSums+(((cb*(lanes/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*lanes+ob%f*lanes:]
+			for xi := range alpha * alpha {
+				for o := range lanes {
+					xs[xi*lanes+o] = float64(du[xi*position+o])
 				}
 			}
-			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
-			for i := range kh {
-				for j := range kw {
-					var sum float64
-					for k := range alpha {
-						if v := winogradG3x5[k][j]; v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					dw[i*kw+j] = float32(sum)
+			runtime.WinogradSandwich(ws[:], ts[:], xs[:], winogradGT3x5, kh, alpha) // dW = Gᵀ dU G
+			for y := range kh * kw {
+				for o := range n {
+					grad[((gr*gOut+ob*lanes+o)*gIn+ci)*kh*kw+y] = float32(ws[y*lanes+o])
 				}
 			}
 		}
@@ -392,13 +384,14 @@ func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 
 // conv2Relay transforms the filters of conv2's input gradient for conv2WinoMulKernel (conv2RelayRows, split over the workers).
 func (m *Model) conv2Relay() {
-	runtime.Parallel(64, m.kernels.conv2RelayRows) // each an output channel's filters, G g Gᵀ
+	runtime.Parallel(4, m.kernels.conv2RelayRows) // each the filters of a block of 16 output channels, G g Gᵀ
 }
 
-// conv2RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%64 of group u/64), each
-// 5x5 filter g into U = G g Gᵀ in float64, G winogradG3x5 (F(3x3,5x5)), every sum without its zero terms.
-// U is laid out per group, transform position and call as [input channel][4 output blocks][16
-// channels], zero for channels beyond the group's; then the biases, then zeros.
+// conv2RelayRows transforms the filters of blocks lo…hi−1 of 16 output channels (u: block u%4 of group u/4),
+// each 5x5 filter g into U = G g Gᵀ in float64 (runtime.WinogradSandwich, G winogradG3x5 of F(3x3,5x5)), the block's 16
+// filters of an input channel side by side. U is laid out per group, transform position and
+// call as [input channel][4 output blocks][16 channels], zero for channels beyond the group's; then
+// the biases, then zeros.
 func (m *Model) conv2RelayRows(worker, lo, hi int) {
 	const (
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
@@ -406,48 +399,39 @@ func (m *Model) conv2RelayRows(worker, lo, hi int) {
 		// biases: zero biases, [group][output block][16]
 		biasesAt                        = 602112
 		gIn, gOut                       = 192, 64 // the convolution's channels per group
-		kh, kw, alpha                   = 5, 5, 7
+		kh, kw, alpha, lanes            = 5, 5, 7, 16
 		outBlocks, perCall, callWeights = 4, 4, 12288
 		group, position                 = 602112, 12288 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv2Weight, m.conv2Relaid
+	// The block's filters of an input channel, G g Gᵀ's halves and U, side by side.
+	var gs [kh * kw * lanes]float64
+	var ts [alpha * kw * lanes]float64
+	var us [alpha * alpha * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ch := o/16, o%16
-		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*lanes
 		for c := 0; c < gIn; c++ {
-			at := ((gr*gIn+c)*gOut + o) * kh * kw
-			var g [kh][kw]float64
-			for y := range kh {
-				for x := range kw {
-					g[y][x] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
-				}
-			}
-			// T = G g, then U = T Gᵀ.
-			var t [alpha][kw]float64
-			for i := range alpha {
-				for j := range kw {
-					for k, v := range winogradG3x5[i] {
-						if v != 0 {
-							t[i][j] += float64(v * g[k][j])
-						}
+			for o := ob * lanes; o < ob*lanes+n; o++ {
+				at := ((gr*gIn+c)*gOut + o) * kh * kw
+				for y := range kh {
+					for x := range kw {
+						gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
 					}
 				}
 			}
-			q := p[base+c*perCall*16:]
-			for i := range alpha {
-				for j := range alpha {
-					var sum float64
-					for k, v := range winogradG3x5[j] {
-						if v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					q[(i*alpha+j)*position] = float32(sum)
+			runtime.WinogradSandwich(us[:], ts[:], gs[:], winogradG3x5, alpha, kh) // U = G g Gᵀ
+			q := p[base+c*perCall*lanes:]
+			for xi := range alpha * alpha {
+				for o := range n {
+					q[xi*position+o] = float32(us[xi*lanes+o])
 				}
 			}
 		}
-		p[biasesAt+(gr*outBlocks+ob)*16+ch] = 0
+		for o := ob * lanes; o < ob*lanes+n; o++ {
+			p[biasesAt+gr*outBlocks*lanes+o] = 0
+		}
 	}
 }
 
@@ -582,47 +566,39 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv3WinoDW sets the gradient of conv3's filters of output channels lo…hi−1 (u: channel u%384 of
-// group u/384) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G in float64, G winogradG2x3, every sum
-// without its zero terms.
+// conv3WinoDW sets the gradient of conv3's filters of blocks lo…hi−1 of 16 output channels (u: block
+// u%24 of group u/24) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G in float64
+// (runtime.WinogradSandwich, Gᵀ winogradGT2x3), the block's 16 filters of an input channel side by side.
 func (m *Model) conv3WinoDW(worker, lo, hi int) {
 	const (
 		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dwAt, dwSize             = 625600, 1179648
-		gIn, gOut, kh, kw, alpha = 192, 384, 3, 3, 4
-		outBlocks, t, f          = 24, 8, 3
-		groupSums                = 1179648 // one group's partial sums
-		position                 = 73728   // between the partial sums of two transform positions
+		dwAt, dwSize                    = 625600, 1179648
+		gIn, gOut, kh, kw, alpha, lanes = 192, 384, 3, 3, 4, 16
+		outBlocks, t, f                 = 24, 8, 3
+		groupSums                       = 1179648 // one group's partial sums
+		position                        = 73728   // between the partial sums of two transform positions
 	)
 	grad, sums := m.params[4].Grad, m.partials[0][dwAt:dwAt+dwSize]
+	// The block's summed partials dU of an input channel, Gᵀ dU G's halves and dW, side by side.
+	var xs [alpha * alpha * lanes]float64
+	var ts [kh * alpha * lanes]float64
+	var ws [kh * kw * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ol := o/16, o%16
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
 		for ci := 0; ci < gIn; ci++ {
-			cb, c := ci/16, ci%16
-			// position 0's partial sum
-			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
-			// T = Gᵀ dU, then dW = T G.
-			var t [kh][alpha]float64
-			for i := range kh {
-				for j := range alpha {
-					for k := range alpha {
-						if v := winogradG2x3[k][i]; v != 0 {
-							t[i][j] += float64(v * float64(du[(k*alpha+j)*position]))
-						}
-					}
+			cb, c := ci/lanes, ci%lanes
+			// position 0's partial sums of the block's channels, side by side
+			du := sums[gr*groupSums+(((cb*(lanes/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*lanes+ob%f*lanes:]
+			for xi := range alpha * alpha {
+				for o := range lanes {
+					xs[xi*lanes+o] = float64(du[xi*position+o])
 				}
 			}
-			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
-			for i := range kh {
-				for j := range kw {
-					var sum float64
-					for k := range alpha {
-						if v := winogradG2x3[k][j]; v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					dw[i*kw+j] = float32(sum)
+			runtime.WinogradSandwich(ws[:], ts[:], xs[:], winogradGT2x3, kh, alpha) // dW = Gᵀ dU G
+			for y := range kh * kw {
+				for o := range n {
+					grad[((gr*gOut+ob*lanes+o)*gIn+ci)*kh*kw+y] = float32(ws[y*lanes+o])
 				}
 			}
 		}
@@ -743,13 +719,14 @@ func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 
 // conv3Relay transforms the filters of conv3's input gradient for conv3WinoMulKernel (conv3RelayRows, split over the workers).
 func (m *Model) conv3Relay() {
-	runtime.Parallel(192, m.kernels.conv3RelayRows) // each an output channel's filters, G g Gᵀ
+	runtime.Parallel(12, m.kernels.conv3RelayRows) // each the filters of a block of 16 output channels, G g Gᵀ
 }
 
-// conv3RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%192 of group u/192), each
-// 3x3 filter g into U = G g Gᵀ in float64, G winogradG2x3 (F(2x2,3x3)), every sum without its zero terms.
-// U is laid out per group, transform position and call as [input channel][4 output blocks][16
-// channels], zero for channels beyond the group's; then the biases, then zeros.
+// conv3RelayRows transforms the filters of blocks lo…hi−1 of 16 output channels (u: block u%12 of group u/12),
+// each 3x3 filter g into U = G g Gᵀ in float64 (runtime.WinogradSandwich, G winogradG2x3 of F(2x2,3x3)), the block's 16
+// filters of an input channel side by side. U is laid out per group, transform position and
+// call as [input channel][4 output blocks][16 channels], zero for channels beyond the group's; then
+// the biases, then zeros.
 func (m *Model) conv3RelayRows(worker, lo, hi int) {
 	const (
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
@@ -757,48 +734,39 @@ func (m *Model) conv3RelayRows(worker, lo, hi int) {
 		// biases: zero biases, [group][output block][16]
 		biasesAt                        = 1179648
 		gIn, gOut                       = 384, 192 // the convolution's channels per group
-		kh, kw, alpha                   = 3, 3, 4
+		kh, kw, alpha, lanes            = 3, 3, 4, 16
 		outBlocks, perCall, callWeights = 12, 4, 24576
 		group, position                 = 1179648, 73728 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv3Weight, m.conv3Relaid
+	// The block's filters of an input channel, G g Gᵀ's halves and U, side by side.
+	var gs [kh * kw * lanes]float64
+	var ts [alpha * kw * lanes]float64
+	var us [alpha * alpha * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ch := o/16, o%16
-		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*lanes
 		for c := 0; c < gIn; c++ {
-			at := ((gr*gIn+c)*gOut + o) * kh * kw
-			var g [kh][kw]float64
-			for y := range kh {
-				for x := range kw {
-					g[y][x] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
-				}
-			}
-			// T = G g, then U = T Gᵀ.
-			var t [alpha][kw]float64
-			for i := range alpha {
-				for j := range kw {
-					for k, v := range winogradG2x3[i] {
-						if v != 0 {
-							t[i][j] += float64(v * g[k][j])
-						}
+			for o := ob * lanes; o < ob*lanes+n; o++ {
+				at := ((gr*gIn+c)*gOut + o) * kh * kw
+				for y := range kh {
+					for x := range kw {
+						gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
 					}
 				}
 			}
-			q := p[base+c*perCall*16:]
-			for i := range alpha {
-				for j := range alpha {
-					var sum float64
-					for k, v := range winogradG2x3[j] {
-						if v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					q[(i*alpha+j)*position] = float32(sum)
+			runtime.WinogradSandwich(us[:], ts[:], gs[:], winogradG2x3, alpha, kh) // U = G g Gᵀ
+			q := p[base+c*perCall*lanes:]
+			for xi := range alpha * alpha {
+				for o := range n {
+					q[xi*position+o] = float32(us[xi*lanes+o])
 				}
 			}
 		}
-		p[biasesAt+(gr*outBlocks+ob)*16+ch] = 0
+		for o := ob * lanes; o < ob*lanes+n; o++ {
+			p[biasesAt+gr*outBlocks*lanes+o] = 0
+		}
 	}
 }
 
@@ -917,47 +885,39 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv4WinoDW sets the gradient of conv4's filters of output channels lo…hi−1 (u: channel u%256 of
-// group u/256) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G in float64, G winogradG2x3, every sum
-// without its zero terms.
+// conv4WinoDW sets the gradient of conv4's filters of blocks lo…hi−1 of 16 output channels (u: block
+// u%16 of group u/16) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G in float64
+// (runtime.WinogradSandwich, Gᵀ winogradGT2x3), the block's 16 filters of an input channel side by side.
 func (m *Model) conv4WinoDW(worker, lo, hi int) {
 	const (
 		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dwAt, dwSize             = 1805632, 1572864
-		gIn, gOut, kh, kw, alpha = 384, 256, 3, 3, 4
-		outBlocks, t, f          = 16, 8, 2
-		groupSums                = 1572864 // one group's partial sums
-		position                 = 98304   // between the partial sums of two transform positions
+		dwAt, dwSize                    = 1805632, 1572864
+		gIn, gOut, kh, kw, alpha, lanes = 384, 256, 3, 3, 4, 16
+		outBlocks, t, f                 = 16, 8, 2
+		groupSums                       = 1572864 // one group's partial sums
+		position                        = 98304   // between the partial sums of two transform positions
 	)
 	grad, sums := m.params[6].Grad, m.partials[0][dwAt:dwAt+dwSize]
+	// The block's summed partials dU of an input channel, Gᵀ dU G's halves and dW, side by side.
+	var xs [alpha * alpha * lanes]float64
+	var ts [kh * alpha * lanes]float64
+	var ws [kh * kw * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ol := o/16, o%16
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
 		for ci := 0; ci < gIn; ci++ {
-			cb, c := ci/16, ci%16
-			// position 0's partial sum
-			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
-			// T = Gᵀ dU, then dW = T G.
-			var t [kh][alpha]float64
-			for i := range kh {
-				for j := range alpha {
-					for k := range alpha {
-						if v := winogradG2x3[k][i]; v != 0 {
-							t[i][j] += float64(v * float64(du[(k*alpha+j)*position]))
-						}
-					}
+			cb, c := ci/lanes, ci%lanes
+			// position 0's partial sums of the block's channels, side by side
+			du := sums[gr*groupSums+(((cb*(lanes/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*lanes+ob%f*lanes:]
+			for xi := range alpha * alpha {
+				for o := range lanes {
+					xs[xi*lanes+o] = float64(du[xi*position+o])
 				}
 			}
-			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
-			for i := range kh {
-				for j := range kw {
-					var sum float64
-					for k := range alpha {
-						if v := winogradG2x3[k][j]; v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					dw[i*kw+j] = float32(sum)
+			runtime.WinogradSandwich(ws[:], ts[:], xs[:], winogradGT2x3, kh, alpha) // dW = Gᵀ dU G
+			for y := range kh * kw {
+				for o := range n {
+					grad[((gr*gOut+ob*lanes+o)*gIn+ci)*kh*kw+y] = float32(ws[y*lanes+o])
 				}
 			}
 		}
@@ -1078,13 +1038,14 @@ func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 
 // conv4Relay transforms the filters of conv4's input gradient for conv3WinoMulKernel (conv4RelayRows, split over the workers).
 func (m *Model) conv4Relay() {
-	runtime.Parallel(384, m.kernels.conv4RelayRows) // each an output channel's filters, G g Gᵀ
+	runtime.Parallel(24, m.kernels.conv4RelayRows) // each the filters of a block of 16 output channels, G g Gᵀ
 }
 
-// conv4RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%384 of group u/384), each
-// 3x3 filter g into U = G g Gᵀ in float64, G winogradG2x3 (F(2x2,3x3)), every sum without its zero terms.
-// U is laid out per group, transform position and call as [input channel][4 output blocks][16
-// channels], zero for channels beyond the group's; then the biases, then zeros.
+// conv4RelayRows transforms the filters of blocks lo…hi−1 of 16 output channels (u: block u%24 of group u/24),
+// each 3x3 filter g into U = G g Gᵀ in float64 (runtime.WinogradSandwich, G winogradG2x3 of F(2x2,3x3)), the block's 16
+// filters of an input channel side by side. U is laid out per group, transform position and
+// call as [input channel][4 output blocks][16 channels], zero for channels beyond the group's; then
+// the biases, then zeros.
 func (m *Model) conv4RelayRows(worker, lo, hi int) {
 	const (
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
@@ -1092,48 +1053,39 @@ func (m *Model) conv4RelayRows(worker, lo, hi int) {
 		// biases: zero biases, [group][output block][16]
 		biasesAt                        = 1572864
 		gIn, gOut                       = 256, 384 // the convolution's channels per group
-		kh, kw, alpha                   = 3, 3, 4
+		kh, kw, alpha, lanes            = 3, 3, 4, 16
 		outBlocks, perCall, callWeights = 24, 4, 16384
 		group, position                 = 1572864, 98304 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv4Weight, m.conv4Relaid
+	// The block's filters of an input channel, G g Gᵀ's halves and U, side by side.
+	var gs [kh * kw * lanes]float64
+	var ts [alpha * kw * lanes]float64
+	var us [alpha * alpha * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ch := o/16, o%16
-		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*lanes
 		for c := 0; c < gIn; c++ {
-			at := ((gr*gIn+c)*gOut + o) * kh * kw
-			var g [kh][kw]float64
-			for y := range kh {
-				for x := range kw {
-					g[y][x] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
-				}
-			}
-			// T = G g, then U = T Gᵀ.
-			var t [alpha][kw]float64
-			for i := range alpha {
-				for j := range kw {
-					for k, v := range winogradG2x3[i] {
-						if v != 0 {
-							t[i][j] += float64(v * g[k][j])
-						}
+			for o := ob * lanes; o < ob*lanes+n; o++ {
+				at := ((gr*gIn+c)*gOut + o) * kh * kw
+				for y := range kh {
+					for x := range kw {
+						gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
 					}
 				}
 			}
-			q := p[base+c*perCall*16:]
-			for i := range alpha {
-				for j := range alpha {
-					var sum float64
-					for k, v := range winogradG2x3[j] {
-						if v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					q[(i*alpha+j)*position] = float32(sum)
+			runtime.WinogradSandwich(us[:], ts[:], gs[:], winogradG2x3, alpha, kh) // U = G g Gᵀ
+			q := p[base+c*perCall*lanes:]
+			for xi := range alpha * alpha {
+				for o := range n {
+					q[xi*position+o] = float32(us[xi*lanes+o])
 				}
 			}
 		}
-		p[biasesAt+(gr*outBlocks+ob)*16+ch] = 0
+		for o := ob * lanes; o < ob*lanes+n; o++ {
+			p[biasesAt+gr*outBlocks*lanes+o] = 0
+		}
 	}
 }
 
@@ -1252,47 +1204,39 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv5WinoDW sets the gradient of conv5's filters of output channels lo…hi−1 (u: channel u%256 of
-// group u/256) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G in float64, G winogradG2x3, every sum
-// without its zero terms.
+// conv5WinoDW sets the gradient of conv5's filters of blocks lo…hi−1 of 16 output channels (u: block
+// u%16 of group u/16) from the summed partials dU in F(2x2,3x3)'s domain: dW = Gᵀ dU G in float64
+// (runtime.WinogradSandwich, Gᵀ winogradGT2x3), the block's 16 filters of an input channel side by side.
 func (m *Model) conv5WinoDW(worker, lo, hi int) {
 	const (
 		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dwAt, dwSize             = 3378752, 1048576
-		gIn, gOut, kh, kw, alpha = 256, 256, 3, 3, 4
-		outBlocks, t, f          = 16, 8, 2
-		groupSums                = 1048576 // one group's partial sums
-		position                 = 65536   // between the partial sums of two transform positions
+		dwAt, dwSize                    = 3378752, 1048576
+		gIn, gOut, kh, kw, alpha, lanes = 256, 256, 3, 3, 4, 16
+		outBlocks, t, f                 = 16, 8, 2
+		groupSums                       = 1048576 // one group's partial sums
+		position                        = 65536   // between the partial sums of two transform positions
 	)
 	grad, sums := m.params[8].Grad, m.partials[0][dwAt:dwAt+dwSize]
+	// The block's summed partials dU of an input channel, Gᵀ dU G's halves and dW, side by side.
+	var xs [alpha * alpha * lanes]float64
+	var ts [kh * alpha * lanes]float64
+	var ws [kh * kw * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ol := o/16, o%16
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
 		for ci := 0; ci < gIn; ci++ {
-			cb, c := ci/16, ci%16
-			// position 0's partial sum
-			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
-			// T = Gᵀ dU, then dW = T G.
-			var t [kh][alpha]float64
-			for i := range kh {
-				for j := range alpha {
-					for k := range alpha {
-						if v := winogradG2x3[k][i]; v != 0 {
-							t[i][j] += float64(v * float64(du[(k*alpha+j)*position]))
-						}
-					}
+			cb, c := ci/lanes, ci%lanes
+			// position 0's partial sums of the block's channels, side by side
+			du := sums[gr*groupSums+(((cb*(lanes/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*lanes+ob%f*lanes:]
+			for xi := range alpha * alpha {
+				for o := range lanes {
+					xs[xi*lanes+o] = float64(du[xi*position+o])
 				}
 			}
-			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
-			for i := range kh {
-				for j := range kw {
-					var sum float64
-					for k := range alpha {
-						if v := winogradG2x3[k][j]; v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					dw[i*kw+j] = float32(sum)
+			runtime.WinogradSandwich(ws[:], ts[:], xs[:], winogradGT2x3, kh, alpha) // dW = Gᵀ dU G
+			for y := range kh * kw {
+				for o := range n {
+					grad[((gr*gOut+ob*lanes+o)*gIn+ci)*kh*kw+y] = float32(ws[y*lanes+o])
 				}
 			}
 		}
@@ -1413,13 +1357,14 @@ func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 
 // conv5Relay transforms the filters of conv5's input gradient for conv3WinoMulKernel (conv5RelayRows, split over the workers).
 func (m *Model) conv5Relay() {
-	runtime.Parallel(256, m.kernels.conv5RelayRows) // each an output channel's filters, G g Gᵀ
+	runtime.Parallel(16, m.kernels.conv5RelayRows) // each the filters of a block of 16 output channels, G g Gᵀ
 }
 
-// conv5RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%256 of group u/256), each
-// 3x3 filter g into U = G g Gᵀ in float64, G winogradG2x3 (F(2x2,3x3)), every sum without its zero terms.
-// U is laid out per group, transform position and call as [input channel][4 output blocks][16
-// channels], zero for channels beyond the group's; then the biases, then zeros.
+// conv5RelayRows transforms the filters of blocks lo…hi−1 of 16 output channels (u: block u%16 of group u/16),
+// each 3x3 filter g into U = G g Gᵀ in float64 (runtime.WinogradSandwich, G winogradG2x3 of F(2x2,3x3)), the block's 16
+// filters of an input channel side by side. U is laid out per group, transform position and
+// call as [input channel][4 output blocks][16 channels], zero for channels beyond the group's; then
+// the biases, then zeros.
 func (m *Model) conv5RelayRows(worker, lo, hi int) {
 	const (
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
@@ -1427,48 +1372,39 @@ func (m *Model) conv5RelayRows(worker, lo, hi int) {
 		// biases: zero biases, [group][output block][16]
 		biasesAt                        = 1048576
 		gIn, gOut                       = 256, 256 // the convolution's channels per group
-		kh, kw, alpha                   = 3, 3, 4
+		kh, kw, alpha, lanes            = 3, 3, 4, 16
 		outBlocks, perCall, callWeights = 16, 4, 16384
 		group, position                 = 1048576, 65536 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv5Weight, m.conv5Relaid
+	// The block's filters of an input channel, G g Gᵀ's halves and U, side by side.
+	var gs [kh * kw * lanes]float64
+	var ts [alpha * kw * lanes]float64
+	var us [alpha * alpha * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ch := o/16, o%16
-		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*lanes
 		for c := 0; c < gIn; c++ {
-			at := ((gr*gIn+c)*gOut + o) * kh * kw
-			var g [kh][kw]float64
-			for y := range kh {
-				for x := range kw {
-					g[y][x] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
-				}
-			}
-			// T = G g, then U = T Gᵀ.
-			var t [alpha][kw]float64
-			for i := range alpha {
-				for j := range kw {
-					for k, v := range winogradG2x3[i] {
-						if v != 0 {
-							t[i][j] += float64(v * g[k][j])
-						}
+			for o := ob * lanes; o < ob*lanes+n; o++ {
+				at := ((gr*gIn+c)*gOut + o) * kh * kw
+				for y := range kh {
+					for x := range kw {
+						gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
 					}
 				}
 			}
-			q := p[base+c*perCall*16:]
-			for i := range alpha {
-				for j := range alpha {
-					var sum float64
-					for k, v := range winogradG2x3[j] {
-						if v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					q[(i*alpha+j)*position] = float32(sum)
+			runtime.WinogradSandwich(us[:], ts[:], gs[:], winogradG2x3, alpha, kh) // U = G g Gᵀ
+			q := p[base+c*perCall*lanes:]
+			for xi := range alpha * alpha {
+				for o := range n {
+					q[xi*position+o] = float32(us[xi*lanes+o])
 				}
 			}
 		}
-		p[biasesAt+(gr*outBlocks+ob)*16+ch] = 0
+		for o := ob * lanes; o < ob*lanes+n; o++ {
+			p[biasesAt+gr*outBlocks*lanes+o] = 0
+		}
 	}
 }
 

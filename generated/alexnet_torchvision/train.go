@@ -134,16 +134,16 @@ func (m *Model) Backward(labels []int32) float32 {
 	}
 	m.sumPartials(m.params[1].Grad, 23232)
 	m.addPartials(23296, 602112) // conv2.weight, in F(3x3,5x5)'s domain
-	runtime.Parallel(192, m.kernels.conv2WinoDW)
+	runtime.Parallel(12, m.kernels.conv2WinoDW)
 	m.sumPartials(m.params[3].Grad, 625408)
 	m.addPartials(625600, 1179648) // conv3.weight, in F(2x2,3x3)'s domain
-	runtime.Parallel(384, m.kernels.conv3WinoDW)
+	runtime.Parallel(24, m.kernels.conv3WinoDW)
 	m.sumPartials(m.params[5].Grad, 1805248)
 	m.addPartials(1805632, 1572864) // conv4.weight, in F(2x2,3x3)'s domain
-	runtime.Parallel(256, m.kernels.conv4WinoDW)
+	runtime.Parallel(16, m.kernels.conv4WinoDW)
 	m.sumPartials(m.params[7].Grad, 3378496)
 	m.addPartials(3378752, 1048576) // conv5.weight, in F(2x2,3x3)'s domain
-	runtime.Parallel(256, m.kernels.conv5WinoDW)
+	runtime.Parallel(16, m.kernels.conv5WinoDW)
 	m.sumPartials(m.params[9].Grad, 4427328)
 	var loss float64
 	for _, l := range m.losses[:m.n] {

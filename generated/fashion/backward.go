@@ -274,47 +274,39 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	}
 }
 
-// conv2WinoDW sets the gradient of conv2's filters of output channels lo…hi−1 (u: channel u%48 of
-// group u/48) from the summed partials dU in F(4x4,3x3)'s domain: dW = Gᵀ dU G in float64, G winogradG4x3, every sum
-// without its zero terms.
+// conv2WinoDW sets the gradient of conv2's filters of blocks lo…hi−1 of 16 output channels (u: block
+// u%3 of group u/3) from the summed partials dU in F(4x4,3x3)'s domain: dW = Gᵀ dU G in float64
+// (runtime.WinogradSandwich, Gᵀ winogradGT4x3), the block's 16 filters of an input channel side by side.
 func (m *Model) conv2WinoDW(worker, lo, hi int) {
 	const (
 		// dw: the weights' gradient, in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]
-		dwAt, dwSize             = 832, 55296
-		gIn, gOut, kh, kw, alpha = 16, 48, 3, 3, 6
-		outBlocks, t, f          = 3, 8, 3
-		groupSums                = 27648 // one group's partial sums
-		position                 = 768   // between the partial sums of two transform positions
+		dwAt, dwSize                    = 832, 55296
+		gIn, gOut, kh, kw, alpha, lanes = 16, 48, 3, 3, 6, 16
+		outBlocks, t, f                 = 3, 8, 3
+		groupSums                       = 27648 // one group's partial sums
+		position                        = 768   // between the partial sums of two transform positions
 	)
 	grad, sums := m.params[2].Grad, m.partials[0][dwAt:dwAt+dwSize]
+	// The block's summed partials dU of an input channel, Gᵀ dU G's halves and dW, side by side.
+	var xs [alpha * alpha * lanes]float64
+	var ts [kh * alpha * lanes]float64
+	var ws [kh * kw * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ol := o/16, o%16
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
 		for ci := 0; ci < gIn; ci++ {
-			cb, c := ci/16, ci%16
-			// position 0's partial sum
-			du := sums[gr*groupSums+(((cb*(16/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*16+ob%f*16+ol:]
-			// T = Gᵀ dU, then dW = T G.
-			var t [kh][alpha]float64
-			for i := range kh {
-				for j := range alpha {
-					for k := range alpha {
-						if v := winogradG4x3[k][i]; v != 0 {
-							t[i][j] += float64(v * float64(du[(k*alpha+j)*position]))
-						}
-					}
+			cb, c := ci/lanes, ci%lanes
+			// position 0's partial sums of the block's channels, side by side
+			du := sums[gr*groupSums+(((cb*(lanes/t)+c/t)*(outBlocks/f)+ob/f)*t+c%t)*f*lanes+ob%f*lanes:]
+			for xi := range alpha * alpha {
+				for o := range lanes {
+					xs[xi*lanes+o] = float64(du[xi*position+o])
 				}
 			}
-			dw := grad[((gr*gOut+o)*gIn+ci)*kh*kw:][:kh*kw]
-			for i := range kh {
-				for j := range kw {
-					var sum float64
-					for k := range alpha {
-						if v := winogradG4x3[k][j]; v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					dw[i*kw+j] = float32(sum)
+			runtime.WinogradSandwich(ws[:], ts[:], xs[:], winogradGT4x3, kh, alpha) // dW = Gᵀ dU G
+			for y := range kh * kw {
+				for o := range n {
+					grad[((gr*gOut+ob*lanes+o)*gIn+ci)*kh*kw+y] = float32(ws[y*lanes+o])
 				}
 			}
 		}
@@ -435,13 +427,14 @@ func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 
 // conv2Relay transforms the filters of conv2's input gradient for conv2GradWinoMulKernel (conv2RelayRows, split over the workers).
 func (m *Model) conv2Relay() {
-	runtime.Parallel(32, m.kernels.conv2RelayRows) // each an output channel's filters, G g Gᵀ
+	runtime.Parallel(2, m.kernels.conv2RelayRows) // each the filters of a block of 16 output channels, G g Gᵀ
 }
 
-// conv2RelayRows transforms the filters of output channels lo…hi−1 (u: channel u%16 of group u/16), each
-// 3x3 filter g into U = G g Gᵀ in float64, G winogradG4x3 (F(4x4,3x3)), every sum without its zero terms.
-// U is laid out per group, transform position and call as [input channel][1 output blocks][16
-// channels], zero for channels beyond the group's; then the biases, then zeros.
+// conv2RelayRows transforms the filters of blocks lo…hi−1 of 16 output channels (u: block u%1 of group u/1),
+// each 3x3 filter g into U = G g Gᵀ in float64 (runtime.WinogradSandwich, G winogradG4x3 of F(4x4,3x3)), the block's 16
+// filters of an input channel side by side. U is laid out per group, transform position and
+// call as [input channel][1 output blocks][16 channels], zero for channels beyond the group's; then
+// the biases, then zeros.
 func (m *Model) conv2RelayRows(worker, lo, hi int) {
 	const (
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
@@ -449,48 +442,39 @@ func (m *Model) conv2RelayRows(worker, lo, hi int) {
 		// biases: zero biases, [group][output block][16]
 		biasesAt                        = 55296
 		gIn, gOut                       = 48, 16 // the convolution's channels per group
-		kh, kw, alpha                   = 3, 3, 6
+		kh, kw, alpha, lanes            = 3, 3, 6, 16
 		outBlocks, perCall, callWeights = 1, 1, 768
 		group, position                 = 27648, 768 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv2Weight, m.conv2Relaid
+	// The block's filters of an input channel, G g Gᵀ's halves and U, side by side.
+	var gs [kh * kw * lanes]float64
+	var ts [alpha * kw * lanes]float64
+	var us [alpha * alpha * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ch := o/16, o%16
-		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*lanes
 		for c := 0; c < gIn; c++ {
-			at := ((gr*gIn+c)*gOut + o) * kh * kw
-			var g [kh][kw]float64
-			for y := range kh {
-				for x := range kw {
-					g[y][x] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
-				}
-			}
-			// T = G g, then U = T Gᵀ.
-			var t [alpha][kw]float64
-			for i := range alpha {
-				for j := range kw {
-					for k, v := range winogradG4x3[i] {
-						if v != 0 {
-							t[i][j] += float64(v * g[k][j])
-						}
+			for o := ob * lanes; o < ob*lanes+n; o++ {
+				at := ((gr*gIn+c)*gOut + o) * kh * kw
+				for y := range kh {
+					for x := range kw {
+						gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+(kh-1-y)*kw+kw-1-x]) // flipped in space
 					}
 				}
 			}
-			q := p[base+c*perCall*16:]
-			for i := range alpha {
-				for j := range alpha {
-					var sum float64
-					for k, v := range winogradG4x3[j] {
-						if v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					q[(i*alpha+j)*position] = float32(sum)
+			runtime.WinogradSandwich(us[:], ts[:], gs[:], winogradG4x3, alpha, kh) // U = G g Gᵀ
+			q := p[base+c*perCall*lanes:]
+			for xi := range alpha * alpha {
+				for o := range n {
+					q[xi*position+o] = float32(us[xi*lanes+o])
 				}
 			}
 		}
-		p[biasesAt+(gr*outBlocks+ob)*16+ch] = 0
+		for o := ob * lanes; o < ob*lanes+n; o++ {
+			p[biasesAt+gr*outBlocks*lanes+o] = 0
+		}
 	}
 }
 

@@ -281,13 +281,14 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 
 // conv2Pack transforms the filters of conv2 for conv2WinoMulKernel (conv2PackRows, split over the workers).
 func (m *Model) conv2Pack() {
-	runtime.Parallel(96, m.kernels.conv2PackRows) // each an output channel's filters, G g Gᵀ
+	runtime.Parallel(6, m.kernels.conv2PackRows) // each the filters of a block of 16 output channels, G g Gᵀ
 }
 
-// conv2PackRows transforms the filters of output channels lo…hi−1 (u: channel u%48 of group u/48), each
-// 3x3 filter g into U = G g Gᵀ in float64, G winogradG4x3 (F(4x4,3x3)), every sum without its zero terms.
-// U is laid out per group, transform position and call as [input channel][3 output blocks][16
-// channels], zero for channels beyond the group's; then the biases, then zeros.
+// conv2PackRows transforms the filters of blocks lo…hi−1 of 16 output channels (u: block u%3 of group u/3),
+// each 3x3 filter g into U = G g Gᵀ in float64 (runtime.WinogradSandwich, G winogradG4x3 of F(4x4,3x3)), the block's 16
+// filters of an input channel side by side. U is laid out per group, transform position and
+// call as [input channel][3 output blocks][16 channels], zero for channels beyond the group's; then
+// the biases, then zeros.
 func (m *Model) conv2PackRows(worker, lo, hi int) {
 	const (
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
@@ -295,48 +296,39 @@ func (m *Model) conv2PackRows(worker, lo, hi int) {
 		// biases: the biases, [group][output block][16]
 		biasesAt                        = 55296
 		gIn, gOut                       = 16, 48 // the convolution's channels per group
-		kh, kw, alpha                   = 3, 3, 6
+		kh, kw, alpha, lanes            = 3, 3, 6, 16
 		outBlocks, perCall, callWeights = 3, 3, 768
 		group, position                 = 27648, 768 // one group's transformed weights, and a position's
 	)
 	w, p := m.conv2Weight, m.conv2Packed
+	// The block's filters of an input channel, G g Gᵀ's halves and U, side by side.
+	var gs [kh * kw * lanes]float64
+	var ts [alpha * kw * lanes]float64
+	var us [alpha * alpha * lanes]float64
 	for u := lo; u < hi; u++ {
-		gr, o := u/gOut, u%gOut
-		ob, ch := o/16, o%16
-		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*16 + ch
+		gr, ob := u/outBlocks, u%outBlocks
+		n := min(lanes, gOut-ob*lanes) // the block's channels
+		base := uAt + gr*group + ob/perCall*callWeights + ob%perCall*lanes
 		for c := 0; c < gIn; c++ {
-			at := ((gr*gOut+o)*gIn + c) * kh * kw
-			var g [kh][kw]float64
-			for y := range kh {
-				for x := range kw {
-					g[y][x] = float64(w[at+y*kw+x])
-				}
-			}
-			// T = G g, then U = T Gᵀ.
-			var t [alpha][kw]float64
-			for i := range alpha {
-				for j := range kw {
-					for k, v := range winogradG4x3[i] {
-						if v != 0 {
-							t[i][j] += float64(v * g[k][j])
-						}
+			for o := ob * lanes; o < ob*lanes+n; o++ {
+				at := ((gr*gOut+o)*gIn + c) * kh * kw
+				for y := range kh {
+					for x := range kw {
+						gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+y*kw+x])
 					}
 				}
 			}
-			q := p[base+c*perCall*16:]
-			for i := range alpha {
-				for j := range alpha {
-					var sum float64
-					for k, v := range winogradG4x3[j] {
-						if v != 0 {
-							sum += float64(v * t[i][k])
-						}
-					}
-					q[(i*alpha+j)*position] = float32(sum)
+			runtime.WinogradSandwich(us[:], ts[:], gs[:], winogradG4x3, alpha, kh) // U = G g Gᵀ
+			q := p[base+c*perCall*lanes:]
+			for xi := range alpha * alpha {
+				for o := range n {
+					q[xi*position+o] = float32(us[xi*lanes+o])
 				}
 			}
 		}
-		p[biasesAt+(gr*outBlocks+ob)*16+ch] = m.conv2Bias[gr*gOut+o]
+		for o := ob * lanes; o < ob*lanes+n; o++ {
+			p[biasesAt+gr*outBlocks*lanes+o] = m.conv2Bias[gr*gOut+o]
+		}
 	}
 }
 
@@ -472,13 +464,21 @@ func (m *Model) fc4() {
 	})
 }
 
-// winogradG4x3 is the matrix G of Winograd's F(4x4,3x3), α × r, from Toom-Cook interpolation
-// (codegen/asm.NewWinograd): the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.
-var winogradG4x3 = [6][3]float64{
-	{0.25, 0, 0},
-	{-0.16666666666666666, -0.16666666666666666, -0.16666666666666666},
-	{-0.16666666666666666, 0.16666666666666666, -0.16666666666666666},
-	{0.041666666666666664, 0.08333333333333333, 0.16666666666666666},
-	{0.041666666666666664, -0.08333333333333333, 0.16666666666666666},
-	{0, 0, 1},
+// winogradG4x3 is the matrix G of Winograd's F(4x4,3x3), 6 × 3, from Toom-Cook interpolation
+// (codegen/asm.NewWinograd), row by row: the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.
+var winogradG4x3 = []float64{
+	0.25, 0, 0,
+	-0.16666666666666666, -0.16666666666666666, -0.16666666666666666,
+	-0.16666666666666666, 0.16666666666666666, -0.16666666666666666,
+	0.041666666666666664, 0.08333333333333333, 0.16666666666666666,
+	0.041666666666666664, -0.08333333333333333, 0.16666666666666666,
+	0, 0, 1,
+}
+
+// winogradGT4x3 is the transpose of the matrix G of Winograd's F(4x4,3x3), 3 × 6, from Toom-Cook interpolation
+// (codegen/asm.NewWinograd), row by row: the filters' transform is U = G g Gᵀ, the weight gradient's dW = Gᵀ dU G.
+var winogradGT4x3 = []float64{
+	0.25, -0.16666666666666666, -0.16666666666666666, 0.041666666666666664, 0.041666666666666664, 0,
+	0, -0.16666666666666666, 0.16666666666666666, 0.08333333333333333, -0.08333333333333333, 0,
+	0, -0.16666666666666666, -0.16666666666666666, 0.16666666666666666, 0.16666666666666666, 1,
 }

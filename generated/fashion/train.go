@@ -110,7 +110,7 @@ func (m *Model) Backward(labels []int32) float32 {
 	}
 	m.sumPartials(m.params[1].Grad, 800)
 	m.addPartials(832, 55296) // conv2.weight, in F(4x4,3x3)'s domain
-	runtime.Parallel(96, m.kernels.conv2WinoDW)
+	runtime.Parallel(6, m.kernels.conv2WinoDW)
 	m.sumPartials(m.params[3].Grad, 56128)
 	var loss float64
 	for _, l := range m.losses[:m.n] {
