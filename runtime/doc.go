@@ -24,6 +24,9 @@
 //     with its SGDRule, SGDPyTorch or SGDPaper; Softmax, under the generated loss, MeanSoftmax
 //     (the crops' mean probabilities that the generated Probabilities and Predict return) and
 //     training's evaluation.
+//   - WinogradSandwich: L·X·Lᵀ for sixteen matrices side by side in float64, the transforms of
+//     the weights (U = G g Gᵀ) and of their gradient (dW = Gᵀ dU G) of the convolutions that
+//     the generated code runs by Winograd's minimal filtering.
 //   - ISA, BestISA and HasISA: the instruction sets of the assembly kernels, the runtime's and
 //     those netc generates, chosen at start-up as the widest the CPU has, which the environment
 //     variable NETC_ISA may limit (avx2, go) to test and time every form.

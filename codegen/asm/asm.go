@@ -1,26 +1,29 @@
 // Package asm writes the Go assembly (amd64, Go's assembler syntax) of the kernels netc
-// generates per layer, shape-specialised — every size, stride and offset an immediate — with
-// their Go stub declarations and pure-Go twins.
+// generates per layer, shape-specialised — every size, stride and offset an immediate but the
+// counts a kernel takes as arguments — with their Go stub declarations and pure-Go twins; and
+// package runtime's assembly.
 //
-// A kernel is described by a small geometry value — a direct convolution (Conv) or a
-// weight-gradient kernel (Upd) — and Generate returns the four files
-// of its package: the assembly (asm_amd64.s) in AVX-512 and in AVX2 with FMA, the stubs
-// (//go:noescape; the widest instruction set the CPU has, by runtime.BestISA), the twins
-// (always compiled, so tests compare each variant with them) and the entries of a build without
-// assembly, which call the twins. Registers are assigned by a fixed scheme per kernel rather
+// A generated kernel is described by a small geometry value — a direct convolution (Conv), a
+// weight-gradient kernel (Upd), Winograd's input and output transforms (WinoIn, WinoOut) — that
+// carries the register tiles the compiler's plan chose for each instruction-set form (Tiles),
+// and Generate returns the four files of its package: the assembly (asm_amd64.s) in AVX-512 and
+// in AVX2 with FMA, the stubs (//go:noescape, and an entry that checks the extents and switches
+// on kernelISA, runtime.BestISA() at start-up), the twins (always compiled, so tests compare each
+// form with them; Winograd's through the package's matrices and winogradSum) and the entries of
+// a build without assembly, which call the twins. Share keeps one kernel per distinct geometry:
+// a direct kernel takes its input blocks as an argument, so that layers that differ only in
+// their input channels share one. Registers are assigned by a fixed scheme per kernel rather
 // than by an allocator: the kernels are small and regular, and the scheme is written down in
-// each kernel's comment.
+// each kernel's comment, with the tile it uses.
 //
-// The output is deterministic: the same geometry gives the same bytes.
+// The output is deterministic: the same geometries give the same bytes.
 //
-// The package also writes package runtime's assembly, from one description per kernel for
-// both instruction sets (runtime.go and runtime_*.go; cmd/runtimeasm writes the files).
+// Runtime writes package runtime's assembly files, from one description per kernel for both
+// instruction sets (runtime.go and runtime_*.go; cmd/runtimeasm writes the files, runtime's
+// go:generate line runs it, and TestRuntimeFiles fails when the committed ones are stale).
 //
-// Every conv layer's forward pass and every stride-1 conv's input gradient run on the Conv
-// kernels, and every conv's weight gradient on an Upd kernel (codegen's op_conv.go writes the
-// copies into and out of the channel-blocked layout around them). LRN and pooling in the
-// blocked layout are still to come. conv_test.go and upd_test.go test the generator on its
-// own, against twins and against convolutions and gradients from their definition, and
+// conv_test.go, upd_test.go and winograd_test.go test the generator on its own, against the
+// twins and against convolutions, gradients and transforms from their definitions, and
 // benchmark it per AlexNet layer.
 package asm
 
