@@ -102,9 +102,10 @@ func winogradOf(w *compiler.ConvWinograd) *asm.Winograd {
 }
 
 // geometry is the convolution's three kernels. Its transforms V and M are laid out
-// [group][block][position][tile][16] (the plan's regions v and m), so that the strides within a
-// block depend on the algorithm and the tiles alone, and layers that differ in their channels
-// share the kernels.
+// [group][position][block][tile][16] (the plan's regions v and m): a product reads its input
+// blocks one after another, and the transforms take the stride between the positions, which
+// grows with the channels, as an argument, so that layers that differ in their channels share
+// the kernels.
 func (wc *winoConv) geometry() *winoGeometry {
 	b := wc.b
 	w := b.Wino
@@ -112,18 +113,18 @@ func (wc *winoConv) geometry() *winoGeometry {
 	wc.g.winogradG(f) // declared in kernels.go, for the weights' transforms
 	name, tiles := wc.name, w.Tiles()
 	const lanes = compiler.ChannelBlock
-	position, block := tiles*lanes, w.Alpha*w.Alpha*tiles*lanes // strides of V and M
+	block := tiles * lanes // a block of V or M at a position: [tile][16]
 	return &winoGeometry{f: f,
 		in: asm.WinoIn{Name: name + "WinoInKernel", F: f, Tiles: w.TilesW,
-			InPixStride: b.PixStride(), InRowStride: b.RowStride(), VXiStride: position,
+			InPixStride: b.PixStride(), InRowStride: b.RowStride(),
 			Doc: "a row of tiles of a block of input channels", Users: []string{wc.where}},
 		mul: asm.Conv{Name: name + "WinoMulKernel", InLanes: lanes,
-			InCStride: 1, InPixStride: lanes, InRowStride: position, InBlockStride: block,
+			InCStride: 1, InPixStride: lanes, InRowStride: block, InBlockStride: block,
 			KH: 1, KW: 1, SH: 1, SW: 1, OutW: tiles, OutBlocks: w.PerCall, OutBlockStride: block, Tiles: asmTiles(&w.MulTiles),
 			Doc: fmt.Sprintf("the products of one of %s's %d transform positions: %d tiles by %d output channels",
 				f, w.Alpha*w.Alpha, tiles, w.PerCall*lanes), Users: []string{wc.where}},
 		out: asm.WinoOut{Name: name + "WinoOutKernel", F: f, Tiles: w.TilesW, OutW: b.OutW,
-			OutPixStride: lanes, OutRowStride: b.OutW * lanes, MXiStride: position, ReLU: wc.relu,
+			OutPixStride: lanes, OutRowStride: b.OutW * lanes, ReLU: wc.relu,
 			Doc: "a row of tiles of a block of output channels", Users: []string{wc.where}},
 	}
 }
@@ -168,15 +169,15 @@ func winoForward(g *gen, f *jen.File, s *compiler.Step) {
 	wc.emit(f)
 }
 
-// strides are the constants of the transforms' layouts, per group: a group's V and M, a block of
-// them, and a transform position.
+// strides are the constants of the transforms' layouts: a group's V and M, a transform position
+// of each, and a block of either at a position.
 func (wc *winoConv) strides() []constant {
 	b, w := wc.b, wc.b.Wino
-	position := w.Tiles() * compiler.ChannelBlock
+	block := w.Tiles() * compiler.ChannelBlock
 	return []constant{
 		def("vGroup, mGroup", int(w.VSize(b)), int(w.MSize(b))).note("one group's V and M"),
-		def("vBlock, mBlock", w.Alpha*w.Alpha*position, w.Alpha*w.Alpha*position).note("a block of V or M: [position][tile][16]"),
-		def("position", position).note("a transform position of a block: [tile][16]"),
+		def("vXi, mXi", b.InBlocks*block, b.OutBlocks*block).note("a transform position of each: [block][tile][16]"),
+		def("tiles", w.Tiles()).note("a block at a position: [tile][16]"),
 		def("tilesH, tilesW", w.TilesH, w.TilesW),
 	}
 }
@@ -233,7 +234,7 @@ func (wc *winoConv) emit(f *jen.File) {
 		x("xs, v := %s, %s", scratch("worker", "xs"), scratch("worker", "v")),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%%inBlocks, u%%tilesH"),
-			x("%s(v[gr*vGroup+cb*vBlock+ty*tilesW*%d:], xs[gr*inCopy+cb*block+ty*%d*row:])", inK, lanes, w.M),
+			x("%s(v[gr*vGroup+(cb*tilesH+ty)*tilesW*%d:], xs[gr*inCopy+cb*block+ty*%d*row:], vXi)", inK, lanes, w.M),
 		),
 	)
 
@@ -241,13 +242,13 @@ func (wc *winoConv) emit(f *jen.File) {
 	f.Comment(fmt.Sprintf("(output blocks (u%%%d)·%d…) of transform position u/%d%%%d of group u/%d.", calls, w.PerCall, calls, a2, calls*a2))
 	method(f, mulMethod, loopParams, append(append(passConsts, regions(wc.packK)...),
 		def("positions, calls, inBlocks", a2, calls, b.InBlocks),
-		def("callOut, callWeights", w.PerCall*a2*w.Tiles()*lanes, callWeights).note("one call's output blocks in M, and its weights")),
+		def("callOut, callWeights", w.PerCall*w.Tiles()*lanes, callWeights).note("one call's output blocks in M, and its weights")),
 		wide,
 		x("v, mm, w := %s, %s, m.%s", scratch("worker", "v"), scratch("worker", "m"), wc.weights),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, xi, call := u/(positions*calls), u/calls%%positions, u%%calls"),
 			x("at := uAt + ((gr*positions+xi)*calls+call)*callWeights"),
-			x("%s(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)", mulK),
+			x("%s(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)", mulK),
 		),
 	)
 
@@ -265,7 +266,7 @@ func (wc *winoConv) emit(f *jen.File) {
 		x("ys, mm, w := %s, %s, m.%s", ys, scratch("worker", "m"), wc.weights),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%%outBlocks, u%%tilesH"),
-			x("%s(ys[gr*outCopy+(ob*outH+ty*tile)*outW*%d:], mm[gr*mGroup+ob*mBlock+ty*tilesW*%d:],\nw[biasesAt+(gr*outBlocks+ob)*%d:], min(tile, outH-ty*tile))",
+			x("%s(ys[gr*outCopy+(ob*outH+ty*tile)*outW*%d:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*%d:],\nw[biasesAt+(gr*outBlocks+ob)*%d:], min(tile, outH-ty*tile), mXi)",
 				outK, lanes, lanes, lanes),
 		),
 	)
@@ -378,7 +379,7 @@ func winoUpdKernel(g *gen, s *compiler.Step) asm.Upd {
 	tiles := w.Tiles()
 	return asm.Upd{Name: g.name[s] + "UpdKernel", T: b.UpdT, F: b.UpdF, Rows: 1, OutW: tiles, Tiles: asmTiles(&b.UpdTiles),
 		InRowStride: tiles * compiler.ChannelBlock, InPixStride: compiler.ChannelBlock, InTStride: 1,
-		DyRowStride: tiles * compiler.ChannelBlock, DyBlockStride: w.Alpha * w.Alpha * tiles * compiler.ChannelBlock,
+		DyRowStride: tiles * compiler.ChannelBlock, DyBlockStride: tiles * compiler.ChannelBlock,
 		Doc:   fmt.Sprintf("a weight gradient's sums over an image's tiles at one of %s's transform positions", w),
 		Users: []string{fmt.Sprintf("the weight gradient of %s (%s)", l.Name, g.where(l))}}
 }
@@ -389,9 +390,8 @@ func winoDyKernel(g *gen, s *compiler.Step) asm.WinoIn {
 	w := b.Wino
 	return asm.WinoIn{Name: g.name[s] + "WinoDyKernel", F: winogradOf(w), Grad: true, Tiles: w.TilesW,
 		InPixStride: compiler.ChannelBlock, InRowStride: w.TilesW * w.M * compiler.ChannelBlock,
-		VXiStride: w.Tiles() * compiler.ChannelBlock,
-		Doc:       "the output gradient's tiles for a weight gradient, a row of tiles of a block",
-		Users:     []string{fmt.Sprintf("the weight gradient of %s (%s)", l.Name, g.where(l))}}
+		Doc:   "the output gradient's tiles for a weight gradient, a row of tiles of a block",
+		Users: []string{fmt.Sprintf("the weight gradient of %s (%s)", l.Name, g.where(l))}}
 }
 
 // winoUpd emits a Winograd conv step's <name>Upd, which adds one image's weight gradient, in the
@@ -415,7 +415,7 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 	f.Comment(fmt.Sprintf("sums in %s's layout: [group][position][input block][channel/%d][output block/%d] × [%d][%d][16], from", u, b.UpdT, b.UpdF, b.UpdT, b.UpdF))
 	f.Comment(fmt.Sprintf("src (%s) and dy (%s).", s.In(), s.Out()))
 	consts := append(append(append(copyConsts(b, c.Groups), regions(wg)...), fwd.strides()...),
-		def("positions, zGroup, zBlock", w.Alpha*w.Alpha, int(w.MSize(b)), w.Alpha*w.Alpha*w.Tiles()*lanes).note("the transform positions, one group's Z and a block of it"),
+		def("positions, zGroup, zXi", w.Alpha*w.Alpha, int(w.MSize(b)), b.OutBlocks*w.Tiles()*lanes).note("the transform positions, one group's Z and a position of it"),
 		def("tile", w.M).note("a tile's outputs per side"),
 		def("inBlocks, outBlocks, t, f", b.InBlocks, b.OutBlocks, b.UpdT, b.UpdF).note("the blocks, and the channels and output blocks per call"),
 		def("outH, outW, rowsP, dyRow, dyCopy", b.OutH, b.OutW, rowsP, dyRow, int(w.DYSize(b))).note("dY's copy: rowsP rows of dyRow values per block"))
@@ -427,7 +427,7 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("cb := 0; cb < inBlocks; cb++")).Block(
 				jen.For(x("ty := 0; ty < tilesH; ty++")).Block(
-					x("%s(v[gr*vGroup+cb*vBlock+ty*tilesW*%d:], xs[gr*inCopy+cb*block+ty*tile*row:])", in, lanes),
+					x("%s(v[gr*vGroup+(cb*tilesH+ty)*tilesW*%d:], xs[gr*inCopy+cb*block+ty*tile*row:], vXi)", in, lanes),
 				),
 			),
 		),
@@ -455,7 +455,7 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("ob := 0; ob < outBlocks; ob++")).Block(
 				jen.For(x("ty := 0; ty < tilesH; ty++")).Block(
-					x("%s(z[gr*zGroup+ob*zBlock+ty*tilesW*%d:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])", dyK, lanes),
+					x("%s(z[gr*zGroup+(ob*tilesH+ty)*tilesW*%d:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:], zXi)", dyK, lanes),
 				),
 			),
 		),
@@ -464,9 +464,9 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 			jen.For(x("xi := 0; xi < positions; xi++")).Block(
 				jen.For(x("cb := 0; cb < inBlocks; cb++")).Block(
 					jen.For(x("c0 := 0; c0 < %d; c0 += t", lanes)).Block(
-						x("in := v[gr*vGroup+cb*vBlock+xi*position+c0:]"),
+						x("in := v[gr*vGroup+xi*vXi+cb*tiles*%d+c0:]", lanes),
 						jen.For(x("ob := 0; ob < outBlocks; ob += f")).Block(
-							x("%s(dw[at:at+t*f*%d], in, z[gr*zGroup+ob*zBlock+xi*position:])", u, lanes),
+							x("%s(dw[at:at+t*f*%d], in, z[gr*zGroup+xi*zXi+ob*tiles*%d:])", u, lanes, lanes),
 							x("at += t * f * %d", lanes),
 						),
 					),

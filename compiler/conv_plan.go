@@ -132,15 +132,16 @@ func outBlocks(b *ConvBlocking, groups int64, name, holds string) Region {
 }
 
 // transform is the region of Winograd's transform of the input (V), of dY (Z) or of the
-// products (M), of blocks blocks: [group][block][position][tile][16], reached by the transforms'
-// rows of tiles and the products' calls alike.
+// products (M), of blocks blocks: [group][position][block][tile][16], reached by the transforms'
+// rows of tiles (the last position of the last block) and the products' calls alike.
 func transform(name string, b *ConvBlocking, w *ConvWinograd, groups int64, blocks int) Region {
 	tiles, a2 := int64(w.Tiles()), int64(w.Alpha*w.Alpha)
-	position := tiles * ChannelBlock
-	group := a2 * int64(blocks) * position
-	reach := (groups-1)*group + int64(blocks-1)*a2*position + (a2-1)*position + position
+	block := tiles * ChannelBlock
+	position := int64(blocks) * block
+	group := a2 * position
+	reach := (groups-1)*group + (a2-1)*position + int64(blocks-1)*block + block
 	return Region{Name: name, Size: groups * group, Reach: reach,
-		Holds: fmt.Sprintf("%s: [group][block][%d positions][%d tiles][16]", map[string]string{"v": "the input's transform", "z": "dY's transform", "m": "the products"}[name], a2, tiles)}
+		Holds: fmt.Sprintf("%s: [group][%d positions][block][%d tiles][16]", map[string]string{"v": "the input's transform", "z": "dY's transform", "m": "the products"}[name], a2, tiles)}
 }
 
 // dyCopyReach is how far the transform of dY's tiles reads into its copy: for the last group

@@ -21,7 +21,7 @@ func TestShare(t *testing.T) {
 	require.NoError(t, err)
 	f2, err := asm.NewWinograd(2, 3)
 	require.NoError(t, err)
-	in1 := asm.WinoIn{Name: "in1", F: f1, Tiles: 7, InPixStride: 16, InRowStride: 256, VXiStride: 784, Users: []string{"x"}}
+	in1 := asm.WinoIn{Name: "in1", F: f1, Tiles: 7, InPixStride: 16, InRowStride: 256, Users: []string{"x"}}
 	in2 := in1
 	in2.Name, in2.F, in2.Users = "in2", f2, []string{"y"}
 	in3 := in1

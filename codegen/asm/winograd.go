@@ -120,7 +120,11 @@ func (w *Winograd) String() string { return fmt.Sprintf("F(%dx%d,%dx%d)", w.M, w
 // input tiles of one block of Lanes channels, tile t the α×α pixels from column t·m of the
 // padded input, into α² vectors each:
 //
-//	v[ξ·VXiStride + t·Lanes + l] = (Bᵀ d B)[ξ/α][ξ%α],  d[i][j] = in[i·InRowStride + (t·m + j)·InPixStride + l]
+//	v[ξ·xi + t·Lanes + l] = (Bᵀ d B)[ξ/α][ξ%α],  d[i][j] = in[i·InRowStride + (t·m + j)·InPixStride + l]
+//
+// The stride xi between the transform positions is the call's argument, not part of the
+// geometry (it grows with the channels of the layer), so that layers that differ only in their
+// channels share the kernel.
 //
 // With Grad, the tiles are the m×m output gradients of the weight gradient instead, transformed
 // as A dY Aᵀ (A = (Aᵀ)ᵀ, α×m): the transpose of the output transform.
@@ -134,8 +138,7 @@ type WinoIn struct {
 	F                        *Winograd
 	Grad                     bool
 	Tiles                    int
-	InPixStride, InRowStride int // in float32 values
-	VXiStride                int
+	InPixStride, InRowStride int      // in float32 values
 	Doc                      string   // what one call computes, for its comment
 	Users                    []string // the steps that call it, with their spec lines
 }
@@ -167,23 +170,23 @@ func (k *WinoIn) n() int {
 // row of Tiles tiles of one block of Lanes output channels into the m×m outputs of each, adds
 // the bias and applies the ReLU:
 //
-//	out[i·OutRowStride + (t·m + j)·OutPixStride + l] = relu?((Aᵀ M A)[i][j] + bias[l]),  M[ξ/α][ξ%α] = mm[ξ·MXiStride + t·Lanes + l]
+//	out[i·OutRowStride + (t·m + j)·OutPixStride + l] = relu?((Aᵀ M A)[i][j] + bias[l]),  M[ξ/α][ξ%α] = mm[ξ·xi + t·Lanes + l]
 //
 // for the first rows rows (an argument: the last row of tiles may overhang the image) and the
-// columns t·m + j < OutW. Aᵀ M is computed into mm's first m rows, column by column, in place.
+// columns t·m + j < OutW, the stride xi between the positions an argument, as WinoIn's. Aᵀ M is
+// computed into mm's first m rows, column by column, in place.
 type WinoOut struct {
 	Name                       string
 	F                          *Winograd
 	Tiles, OutW                int
 	OutPixStride, OutRowStride int // in float32 values
-	MXiStride                  int
 	ReLU                       bool
 	Doc                        string   // what one call computes, for its comment
 	Users                      []string // the steps that call it, with their spec lines
 }
 
 func (k *WinoIn) check() error {
-	if k.F == nil || k.Tiles < 1 || min(k.InPixStride, k.InRowStride, k.VXiStride) < Lanes {
+	if k.F == nil || k.Tiles < 1 || min(k.InPixStride, k.InRowStride) < Lanes {
 		return fmt.Errorf("asm: %s: a missing transform, no tile or a stride below a block in %+v", k.Name, *k)
 	}
 	return nil
@@ -191,7 +194,7 @@ func (k *WinoIn) check() error {
 
 func (k *WinoOut) check() error {
 	if k.F == nil || k.Tiles < 1 || k.OutW < 1 || k.OutW > k.Tiles*k.F.M || k.OutW <= (k.Tiles-1)*k.F.M ||
-		min(k.OutPixStride, k.OutRowStride, k.MXiStride) < Lanes {
+		min(k.OutPixStride, k.OutRowStride) < Lanes {
 		return fmt.Errorf("asm: %s: tiles that do not cover the row, or a stride below a block, in %+v", k.Name, *k)
 	}
 	return nil
@@ -202,9 +205,9 @@ func (k *WinoIn) inLen() int {
 	n := k.n()
 	return (n-1)*k.InRowStride + ((k.Tiles-1)*k.F.M+n-1)*k.InPixStride + Lanes
 }
-func (k *WinoIn) vLen() int    { return (k.F.Alpha*k.F.Alpha-1)*k.VXiStride + k.Tiles*Lanes }
-func (k *WinoOut) mLen() int   { return (k.F.Alpha*k.F.Alpha-1)*k.MXiStride + k.Tiles*Lanes }
-func (k *WinoOut) outLen() int { return (k.F.M-1)*k.OutRowStride + (k.OutW-1)*k.OutPixStride + Lanes }
+func (k *WinoIn) positions() int  { return k.F.Alpha * k.F.Alpha }
+func (k *WinoOut) positions() int { return k.F.Alpha * k.F.Alpha }
+func (k *WinoOut) outLen() int    { return (k.F.M-1)*k.OutRowStride + (k.OutW-1)*k.OutPixStride + Lanes }
 
 // combo is a sum Σ_k c[k]·x_k written as the kernels compute it: the first term a copy (factor
 // 1) or a product, each other added or subtracted, after a product by its factor's magnitude
@@ -367,6 +370,27 @@ func combos(m [][]float64) []combo {
 	return cs
 }
 
+// positionRegs loads the stride between the transform positions, xi float32 values, into R10 in
+// bytes and α times it into R11, for the walkers over the positions (R12, from R13).
+func positionRegs(t *text, frame string, a int) {
+	t.op("between the transform positions", "MOVQ", frame, "R10")
+	t.op("in bytes", "SHLQ", "$2", "R10")
+	t.op(fmt.Sprintf("between %d of them: a row of positions", a), "IMUL3Q", imm(a), "R10", "R11")
+}
+
+// walk writes the instructions that visit n transform positions from the one R13 points at, step
+// (R10, one position; R11, a row of α) apart, calling visit with R12's operand (off its byte
+// offset) for each.
+func walk(t *text, n int, step string, off int, visit func(i int, at string)) {
+	t.op("", "MOVQ", "R13", "R12")
+	for i := range n {
+		visit(i, mem(off, "R12"))
+		if i < n-1 {
+			t.op("", "ADDQ", step, "R12")
+		}
+	}
+}
+
 func (k *WinoIn) asm(t *text, is *isa) {
 	f, a, n := k.F, k.F.Alpha, k.n()
 	mat, _ := k.matrix()
@@ -374,50 +398,83 @@ func (k *WinoIn) asm(t *text, is *isa) {
 	cs := newConsts(k.Name+is.name+"Factors", bt)
 	cs.data(t)
 	id := k.Name + is.name
-	t.line("\n// func %s(v, in *float32)", id)
+	t.line("\n// func %s(v, in *float32, xi int)", id)
 	t.line("//")
 	t.about(k.Doc, k.Users)
 	t.line("//\n// The %s transform of a row of %d tiles of %dx%d, %s, a column at a time into v,", f, k.Tiles, n, n, k.formula())
-	t.line("// then a row at a time in place; %d lanes at a time. DI v, SI in; R8 and R9 the tile's; AX", is.width)
-	t.line("// the tile loop. %s0…%s%d the column or row being transformed, %s%d the sum, %s%d a product.",
+	t.line("// then a row at a time in place; %d lanes at a time%s. DI v, SI in; R8 and R9 the tile's; AX", is.width, halves(is))
+	t.line("// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α")
+	t.line("// positions, R13 the first position of a column or row of them, R12 walks it.")
+	t.line("// %s0…%s%d the column or row being transformed, %s%d the sum, %s%d a product.",
 		is.reg, is.reg, a-1, is.reg, a, is.reg, a+1)
-	t.line("TEXT ·%s(SB), NOSPLIT, $0-16", id)
+	t.line("TEXT ·%s(SB), NOSPLIT, $0-24", id)
 	t.op("", "MOVQ", "v+0(FP)", "DI")
 	t.op("", "MOVQ", "in+8(FP)", "SI")
+	positionRegs(t, "xi+16(FP)", a)
 	acc, tmp := is.r(a), is.r(a+1)
-	for part := range is.parts() {
-		p := fmt.Sprintf("%s_part%d", id, part)
-		po := part * is.width * 4
-		t.op(fmt.Sprintf("lanes %d…%d", part*is.width, (part+1)*is.width-1), "MOVQ", "DI", "R8")
+	parts(t, is, id, []string{"DI", "SI"}, func(p string, po int) {
+		t.op("", "MOVQ", "DI", "R8")
 		t.op("", "MOVQ", "SI", "R9")
 		t.op("", "MOVQ", imm(k.Tiles), "AX")
 		t.label(p)
-		vAt := func(xi int) string { return mem(xi*k.VXiStride*4+po, "R8") }
+		t.op("column 0's first position", "MOVQ", "R8", "R13")
 		for j := range n {
 			for i := range n {
 				t.op(first(i, "column %d", j), "VMOVUPS", mem((i*k.InRowStride+j*k.InPixStride)*4+po, "R9"), is.r(i))
 			}
-			for i := range a {
+			walk(t, a, "R11", po, func(i int, at string) {
 				cs.sum(t, bt[i], is.r, acc, tmp, "")
-				t.op("", "VMOVUPS", acc, vAt(i*a+j))
+				t.op("", "VMOVUPS", acc, at)
+			})
+			if j < n-1 {
+				t.op("the next column's", "ADDQ", "R10", "R13")
 			}
 		}
+		t.op("row 0's first position", "MOVQ", "R8", "R13")
 		for i := range a {
-			for j := range n {
-				t.op(first(j, "row %d", i), "VMOVUPS", vAt(i*a+j), is.r(j))
-			}
-			for j := range a {
+			walk(t, n, "R10", po, func(j int, at string) { t.op(first(j, "row %d", i), "VMOVUPS", at, is.r(j)) })
+			walk(t, a, "R10", po, func(j int, at string) {
 				cs.sum(t, bt[j], is.r, acc, tmp, "")
-				t.op("", "VMOVUPS", acc, vAt(i*a+j))
+				t.op("", "VMOVUPS", acc, at)
+			})
+			if i < a-1 {
+				t.op("the next row's", "ADDQ", "R11", "R13")
 			}
 		}
 		t.op("next tile", "ADDQ", imm(f.M*k.InPixStride*4), "R9")
 		t.op("", "ADDQ", imm(Lanes*4), "R8")
 		t.op("", "DECQ", "AX")
 		t.op("", "JNZ", p)
-	}
+	})
 	t.op("", "VZEROUPPER")
 	t.op("", "RET")
+}
+
+// halves says, for a kernel's comment, how is covers a block of Lanes channels.
+func halves(is *isa) string {
+	if is.parts() == 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d halves of a block, BX counting them)", is.parts())
+}
+
+// parts writes the passes of a transform over the registers of a block of Lanes channels, in is:
+// one in AVX-512; in AVX2 a loop of two over the halves (BX counts them), the pointers in ptrs
+// each a half on after the first. body writes a pass, its labels prefixed by p and its operands
+// po bytes into the block (0: the pointers carry the half).
+func parts(t *text, is *isa, id string, ptrs []string, body func(p string, po int)) {
+	if is.parts() == 1 {
+		body(id+"_tiles", 0)
+		return
+	}
+	t.op(fmt.Sprintf("the block's %d halves of %d lanes", is.parts(), is.width), "MOVQ", imm(is.parts()), "BX")
+	t.label(id + "_half")
+	body(id+"_tiles", 0)
+	for _, r := range ptrs {
+		t.op(first(0, "the next half"), "ADDQ", imm(is.width*4), r)
+	}
+	t.op("", "DECQ", "BX")
+	t.op("", "JNZ", id+"_half")
 }
 
 func (k *WinoOut) asm(t *text, is *isa) {
@@ -427,46 +484,48 @@ func (k *WinoOut) asm(t *text, is *isa) {
 	cs.data(t)
 	id := k.Name + is.name
 	full := min(k.Tiles, k.OutW/f.M)
-	t.line("\n// func %s(out, mm, bias *float32, rows int)", id)
+	t.line("\n// func %s(out, mm, bias *float32, rows, xi int)", id)
 	t.line("//")
 	t.about(k.Doc, k.Users)
 	t.line("//\n// The %s output transform of a row of %d tiles, Aᵀ M A, a column at a time into the first", f, k.Tiles)
 	t.line("// %d rows of mm, then a row at a time into out with the bias%s, for the first rows rows;", f.M, map[bool]string{true: " and the ReLU"}[k.ReLU])
-	t.line("// %d lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.", is.width)
+	t.line("// %d lanes at a time%s. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;", is.width, halves(is))
+	t.line("// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13")
+	t.line("// the first position of a column or row of them, R12 walks it.")
 	t.line("// %s0…%s%d the column or row, %s%d the sum, %s%d a product, %s%d the bias, %s%d zero.",
 		is.reg, is.reg, a-1, is.reg, a, is.reg, a+1, is.reg, a+2, is.reg, a+3)
-	t.line("TEXT ·%s(SB), NOSPLIT, $0-32", id)
+	t.line("TEXT ·%s(SB), NOSPLIT, $0-40", id)
 	t.op("", "MOVQ", "out+0(FP)", "DI")
 	t.op("", "MOVQ", "mm+8(FP)", "SI")
 	t.op("", "MOVQ", "bias+16(FP)", "DX")
 	t.op("", "MOVQ", "rows+24(FP)", "CX")
+	positionRegs(t, "xi+32(FP)", a)
 	acc, tmp, bias, zero := is.r(a), is.r(a+1), is.r(a+2), is.r(a+3)
 	t.op("", is.zero, zero, zero, zero)
-	for part := range is.parts() {
-		p := fmt.Sprintf("%s_part%d", id, part)
-		po := part * is.width * 4
-		t.op(fmt.Sprintf("lanes %d…%d", part*is.width, (part+1)*is.width-1), "VMOVUPS", mem(po, "DX"), bias)
+	parts(t, is, id, []string{"DI", "SI", "DX"}, func(p string, po int) {
+		t.op("the lanes' bias", "VMOVUPS", mem(po, "DX"), bias)
 		t.op("", "MOVQ", "DI", "R8")
 		t.op("", "MOVQ", "SI", "R9")
-		mAt := func(xi int) string { return mem(xi*k.MXiStride*4+po, "R9") }
 		tile := func(cols int, next string) {
+			t.op("column 0's first position", "MOVQ", "R9", "R13")
 			for j := range a {
-				for i := range a {
-					t.op(first(i, "column %d", j), "VMOVUPS", mAt(i*a+j), is.r(i))
-				}
-				for i := range f.M {
+				walk(t, a, "R11", po, func(i int, at string) { t.op(first(i, "column %d", j), "VMOVUPS", at, is.r(i)) })
+				walk(t, f.M, "R11", po, func(i int, m string) {
 					cs.sum(t, at[i], is.r, acc, tmp, "")
-					t.op("", "VMOVUPS", acc, mAt(i*a+j))
+					t.op("", "VMOVUPS", acc, m)
+				})
+				if j < a-1 {
+					t.op("the next column's", "ADDQ", "R10", "R13")
 				}
 			}
+			t.op("row 0's first position", "MOVQ", "R9", "R13")
 			for i := range f.M {
 				if i > 0 {
 					t.op(fmt.Sprintf("row %d only when rows > %d", i, i), "CMPQ", "CX", imm(i))
 					t.op("", "JLE", next)
+					t.op("the next row's", "ADDQ", "R11", "R13")
 				}
-				for j := range a {
-					t.op(first(j, "row %d", i), "VMOVUPS", mAt(i*a+j), is.r(j))
-				}
+				walk(t, a, "R10", po, func(j int, m string) { t.op(first(j, "row %d", i), "VMOVUPS", m, is.r(j)) })
 				for j := range cols {
 					cs.sum(t, at[j], is.r, acc, tmp, "")
 					t.op("", "VADDPS", bias, acc, acc)
@@ -492,7 +551,7 @@ func (k *WinoOut) asm(t *text, is *isa) {
 			tile(cols, p+"_end")
 			t.label(p + "_end")
 		}
-	}
+	})
 	t.op("", "VZEROUPPER")
 	t.op("", "RET")
 }
@@ -502,9 +561,9 @@ func (k *WinoIn) loop() string {
 	return fmt.Sprintf(`for t := 0; t < %d; t++ {
 	for l := 0; l < %d; l++ {
 		// d[i][j] = in[i*%d+(t*%d+j)*%d+l], i, j < %d
-		// v[ξ*%d+t*%d+l] = (%s)[ξ/%d][ξ%%%d]
+		// v[ξ*xi+t*%d+l] = (%s)[ξ/%d][ξ%%%d]
 	}
-}`, k.Tiles, Lanes, k.InRowStride, k.F.M, k.InPixStride, k.n(), k.VXiStride, Lanes, k.formula(), k.F.Alpha, k.F.Alpha)
+}`, k.Tiles, Lanes, k.InRowStride, k.F.M, k.InPixStride, k.n(), Lanes, k.formula(), k.F.Alpha, k.F.Alpha)
 }
 
 func (k *WinoOut) loop() string {
@@ -514,11 +573,11 @@ func (k *WinoOut) loop() string {
 	}
 	return fmt.Sprintf(`for t := 0; t < %d; t++ {
 	for l := 0; l < %d; l++ {
-		// M[i][j] = mm[(i*%d+j)*%d+t*%d+l], i, j < %d
+		// M[i][j] = mm[(i*%d+j)*xi+t*%d+l], i, j < %d
 		// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < %d, t*%d+j < %d
 		// out[i*%d+(t*%d+j)*%d+l] = %s
 	}
-}`, k.Tiles, Lanes, k.F.Alpha, k.MXiStride, Lanes, k.F.Alpha, k.F.M, k.F.M, k.OutW, k.OutRowStride, k.F.M, k.OutPixStride, relu)
+}`, k.Tiles, Lanes, k.F.Alpha, Lanes, k.F.Alpha, k.F.M, k.F.M, k.OutW, k.OutRowStride, k.F.M, k.OutPixStride, relu)
 }
 
 // matrixComment writes a matrix as comment lines.
@@ -551,42 +610,44 @@ func stubISA(t *text, name, loop, params string, mats func()) {
 
 func (k *WinoIn) stub(t *text) {
 	mat, name := k.matrix()
-	stubISA(t, k.Name, k.loop(), "v, in *float32", func() { matrixComment(t, name+" =", mat) })
+	stubISA(t, k.Name, k.loop(), "v, in *float32, xi int", func() { matrixComment(t, name+" =", mat) })
 	t.line("\n// %s is %sGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.", k.Name, k.Name)
-	t.line("func %s(v, in []float32) {", k.Name)
-	dispatch(t, k.Name, "v, in", "&v[0], &in[0]",
-		fmt.Sprintf("_, _ = v[%d], in[%d] // the extents the assembly reads and writes", k.vLen()-1, k.inLen()-1))
+	t.line("func %s(v, in []float32, xi int) {", k.Name)
+	dispatch(t, k.Name, "v, in, xi", "&v[0], &in[0], xi",
+		fmt.Sprintf("if xi < %d {\n\t\tpanic(\"%s: the transform positions overlap\")\n\t}", k.Tiles*Lanes, k.Name),
+		fmt.Sprintf("_, _ = v[%d*xi+%d], in[%d] // the extents the assembly reads and writes", k.positions()-1, k.Tiles*Lanes-1, k.inLen()-1))
 }
 
 func (k *WinoOut) stub(t *text) {
-	stubISA(t, k.Name, k.loop(), "out, mm, bias *float32, rows int", func() { matrixComment(t, "Aᵀ =", k.F.AT) })
+	stubISA(t, k.Name, k.loop(), "out, mm, bias *float32, rows, xi int", func() { matrixComment(t, "Aᵀ =", k.F.AT) })
 	t.line("\n// %s is %sGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.", k.Name, k.Name)
-	t.line("func %s(out, mm, bias []float32, rows int) {", k.Name)
-	dispatch(t, k.Name, "out, mm, bias, rows", "&out[0], &mm[0], &bias[0], rows",
-		fmt.Sprintf("if rows < 1 || rows > %d {\n\t\tpanic(\"%s: rows out of range\")\n\t}", k.F.M, k.Name),
-		fmt.Sprintf("_, _, _ = out[%d*(rows-1)+%d], mm[%d], bias[%d] // the extents the assembly reads and writes",
-			k.OutRowStride, (k.OutW-1)*k.OutPixStride+Lanes-1, k.mLen()-1, Lanes-1))
+	t.line("func %s(out, mm, bias []float32, rows, xi int) {", k.Name)
+	dispatch(t, k.Name, "out, mm, bias, rows, xi", "&out[0], &mm[0], &bias[0], rows, xi",
+		fmt.Sprintf("if rows < 1 || rows > %d || xi < %d {\n\t\tpanic(\"%s: rows out of range, or transform positions that overlap\")\n\t}",
+			k.F.M, k.Tiles*Lanes, k.Name),
+		fmt.Sprintf("_, _, _ = out[%d*(rows-1)+%d], mm[%d*xi+%d], bias[%d] // the extents the assembly reads and writes",
+			k.OutRowStride, (k.OutW-1)*k.OutPixStride+Lanes-1, k.positions()-1, k.Tiles*Lanes-1, Lanes-1))
 }
 
 func (k *WinoIn) other(t *text) {
 	t.line("\n// %s is %sGo in this build.", k.Name, k.Name)
-	t.line("func %s(v, in []float32) { %sGo(v, in) }", k.Name, k.Name)
+	t.line("func %s(v, in []float32, xi int) { %sGo(v, in, xi) }", k.Name, k.Name)
 }
 
 func (k *WinoOut) other(t *text) {
 	t.line("\n// %s is %sGo in this build.", k.Name, k.Name)
-	t.line("func %s(out, mm, bias []float32, rows int) { %sGo(out, mm, bias, rows) }", k.Name, k.Name)
+	t.line("func %s(out, mm, bias []float32, rows, xi int) { %sGo(out, mm, bias, rows, xi) }", k.Name, k.Name)
 }
 
 func (k *WinoIn) twin(t *text) {
 	f, a, n := k.F, k.F.Alpha, k.n()
 	name := matrixName(k.matrixKind(), f)
 	t.line("")
-	t.wrapped(fmt.Sprintf("%sGo is the pure-Go twin of %sAVX512 and %sAVX2: with v of at least %d values and in of %d, it "+
-		"computes %s: %s of each tile d, by winogradSum, the same float32 operations in the same order as the assembly.",
-		k.Name, k.Name, k.Name, k.vLen(), k.inLen(), k.Doc, k.formula()))
+	t.wrapped(fmt.Sprintf("%sGo is the pure-Go twin of %sAVX512 and %sAVX2: with v of at least %d·xi + %d values and in of %d, "+
+		"it computes %s: %s of each tile d, by winogradSum, the same float32 operations in the same order as the assembly.",
+		k.Name, k.Name, k.Name, k.positions()-1, k.Tiles*Lanes, k.inLen(), k.Doc, k.formula()))
 	t.users(k.Users)
-	t.line("func %sGo(v, in []float32) {", k.Name)
+	t.line("func %sGo(v, in []float32, xi int) {", k.Name)
 	t.line(`	for t := 0; t < %d; t++ {
 		for l := 0; l < %d; l++ {
 			d, o := in[t*%d+l:], v[t*%d+l:]
@@ -596,21 +657,21 @@ func (k *WinoIn) twin(t *text) {
 					x[i] = d[i*%d+j*%d]
 				}
 				for i := range %d {
-					o[(i*%d+j)*%d] = winogradSum(%s[i][:], x[:])
+					o[(i*%d+j)*xi] = winogradSum(%s[i][:], x[:])
 				}
 			}
 			for i := range %d { // then its rows, in place
 				for j := range %d {
-					x[j] = o[(i*%d+j)*%d]
+					x[j] = o[(i*%d+j)*xi]
 				}
 				for j := range %d {
-					o[(i*%d+j)*%d] = winogradSum(%s[j][:], x[:])
+					o[(i*%d+j)*xi] = winogradSum(%s[j][:], x[:])
 				}
 			}
 		}
 	}
-}`, k.Tiles, Lanes, f.M*k.InPixStride, Lanes, n, n, n, k.InRowStride, k.InPixStride, a, a, k.VXiStride, name,
-		a, n, a, k.VXiStride, a, a, k.VXiStride, name)
+}`, k.Tiles, Lanes, f.M*k.InPixStride, Lanes, n, n, n, k.InRowStride, k.InPixStride, a, a, name,
+		a, n, a, a, a, name)
 }
 
 func (k *WinoOut) twin(t *text) {
@@ -622,25 +683,25 @@ func (k *WinoOut) twin(t *text) {
 	}
 	t.line("")
 	t.wrapped(fmt.Sprintf("%sGo is the pure-Go twin of %sAVX512 and %sAVX2: with out of at least %d values (for rows %d), "+
-		"mm of %d and bias of %d, it computes %s: Aᵀ M A, by winogradSum, the same float32 operations in the same order as the "+
-		"assembly.", k.Name, k.Name, k.Name, k.outLen(), f.M, k.mLen(), Lanes, k.Doc))
+		"mm of %d·xi + %d and bias of %d, it computes %s: Aᵀ M A, by winogradSum, the same float32 operations in the same order "+
+		"as the assembly.", k.Name, k.Name, k.Name, k.outLen(), f.M, k.positions()-1, k.Tiles*Lanes, Lanes, k.Doc))
 	t.users(k.Users)
-	t.line("func %sGo(out, mm, bias []float32, rows int) {", k.Name)
+	t.line("func %sGo(out, mm, bias []float32, rows, xi int) {", k.Name)
 	t.line(`	for t := 0; t < %d; t++ {
 		for l := 0; l < %d; l++ {
 			o, y, b := mm[t*%d+l:], out[t*%d+l:], bias[l]
 			var x [%d]float32
 			for j := range %d { // the columns of the products, Aᵀ M, into mm's first rows
 				for i := range %d {
-					x[i] = o[(i*%d+j)*%d]
+					x[i] = o[(i*%d+j)*xi]
 				}
 				for i := range %d {
-					o[(i*%d+j)*%d] = winogradSum(%s[i][:], x[:])
+					o[(i*%d+j)*xi] = winogradSum(%s[i][:], x[:])
 				}
 			}
 			for i := range min(rows, %d) { // then its rows, (Aᵀ M) A, into out
 				for j := range %d {
-					x[j] = o[(i*%d+j)*%d]
+					x[j] = o[(i*%d+j)*xi]
 				}
 				for j := range %d {
 					if t*%d+j >= %d {
@@ -653,8 +714,8 @@ func (k *WinoOut) twin(t *text) {
 			}
 		}
 	}
-}`, k.Tiles, Lanes, Lanes, f.M*k.OutPixStride, a, a, a, a, k.MXiStride, f.M, a, k.MXiStride, name,
-		f.M, a, a, k.MXiStride, f.M, f.M, k.OutW, name, relu, k.OutRowStride, k.OutPixStride)
+}`, k.Tiles, Lanes, Lanes, f.M*k.OutPixStride, a, a, a, a, f.M, a, name,
+		f.M, a, a, f.M, f.M, k.OutW, name, relu, k.OutRowStride, k.OutPixStride)
 }
 
 // matrixKind is the name of the matrix of the transform: BT (Bᵀ), or A for Grad.

@@ -84,6 +84,7 @@ func TestWinogradMatrices(t *testing.T) {
 type wino struct {
 	in, grad asm.WinoIn // grad: the transform of the output gradient's tiles, for the weight gradient
 	out      asm.WinoOut
+	xi       int // the calls' stride between the transform positions
 }
 
 func newWino(name string, m, r, tiles, outW int, relu bool) wino {
@@ -95,11 +96,12 @@ func newWino(name string, m, r, tiles, outW int, relu bool) wino {
 	xi := tiles*asm.Lanes + 32
 	return wino{
 		in: asm.WinoIn{Name: name + "In", F: f, Tiles: tiles, InPixStride: asm.Lanes, InRowStride: inW*asm.Lanes + 16,
-			VXiStride: xi, Doc: "test kernel " + name + "In"},
+			Doc: "test kernel " + name + "In"},
 		out: asm.WinoOut{Name: name + "Out", F: f, Tiles: tiles, OutW: outW, OutPixStride: asm.Lanes,
-			OutRowStride: outW*asm.Lanes + 48, MXiStride: xi, ReLU: relu, Doc: "test kernel " + name + "Out"},
+			OutRowStride: outW*asm.Lanes + 48, ReLU: relu, Doc: "test kernel " + name + "Out"},
 		grad: asm.WinoIn{Name: name + "Grad", F: f, Grad: true, Tiles: tiles, InPixStride: asm.Lanes,
-			InRowStride: tiles*m*asm.Lanes + 16, VXiStride: xi, Doc: "test kernel " + name + "Grad"},
+			InRowStride: tiles*m*asm.Lanes + 16, Doc: "test kernel " + name + "Grad"},
+		xi: xi,
 	}
 }
 
@@ -135,8 +137,8 @@ func winoTests() string {
 		f := w.in.F
 		fmt.Fprintf(&table, "\t{%q, %s, %sGo, %s, %sGo, %s, %sGo, %#v, %#v},\n", w.in.Name, w.in.Name, w.in.Name, w.out.Name, w.out.Name,
 			w.grad.Name, w.grad.Name,
-			[]int{f.M, f.R, f.Alpha, w.in.Tiles, w.in.InPixStride, w.in.InRowStride, w.in.VXiStride,
-				w.out.OutW, w.out.OutPixStride, w.out.OutRowStride, w.out.MXiStride, map[bool]int{true: 1}[w.out.ReLU],
+			[]int{f.M, f.R, f.Alpha, w.in.Tiles, w.in.InPixStride, w.in.InRowStride, w.xi,
+				w.out.OutW, w.out.OutPixStride, w.out.OutRowStride, w.xi, map[bool]int{true: 1}[w.out.ReLU],
 				w.grad.InRowStride}, f.G)
 	}
 	return strings.Replace(winoTestTemplate, "TABLE", table.String(), 1)
@@ -154,9 +156,9 @@ import (
 
 type wino struct {
 	name             string
-	in, inGo         func(v, in []float32)
-	out, outGo       func(out, mm, bias []float32, rows int)
-	grad, gradGo     func(v, dy []float32)
+	in, inGo         func(v, in []float32, xi int)
+	out, outGo       func(out, mm, bias []float32, rows, xi int)
+	grad, gradGo     func(v, dy []float32, xi int)
 	g                []int // m, r, α, tiles, in pixel, in row, v ξ, out width, out pixel, out row, mm ξ, ReLU, dy row
 	G                [][]float64
 }
@@ -196,8 +198,8 @@ func TestWinogradMatchesTwins(t *testing.T) {
 			in := random(r, ni)
 			bufA, a := guarded(nv)
 			bufB, b := guarded(nv)
-			w.in(a, in)
-			w.inGo(b, in)
+			w.in(a, in, w.g[6])
+			w.inGo(b, in, w.g[6])
 			for i := range bufA {
 				if !same(bufA[i], bufB[i]) {
 					t.Fatalf("%s %s: v[%d] is %g in assembly, %g in the twin", w.name, isa, i-guard, bufA[i], bufB[i])
@@ -206,8 +208,8 @@ func TestWinogradMatchesTwins(t *testing.T) {
 			dy := random(r, (w.g[0]-1)*w.g[12]+w.g[3]*w.g[0]*16)
 			bufA, a = guarded(nv)
 			bufB, b = guarded(nv)
-			w.grad(a, dy)
-			w.gradGo(b, dy)
+			w.grad(a, dy, w.g[6])
+			w.gradGo(b, dy, w.g[6])
 			for i := range bufA {
 				if !same(bufA[i], bufB[i]) {
 					t.Fatalf("%s %s: the gradient's v[%d] is %g in assembly, %g in the twin", w.name, isa, i-guard, bufA[i], bufB[i])
@@ -218,8 +220,8 @@ func TestWinogradMatchesTwins(t *testing.T) {
 				bufA, a := guarded(no)
 				bufB, b := guarded(no)
 				ma, mb := append([]float32(nil), mm...), append([]float32(nil), mm...)
-				w.out(a, ma, bias, rows)
-				w.outGo(b, mb, bias, rows)
+				w.out(a, ma, bias, rows, w.g[10])
+				w.outGo(b, mb, bias, rows, w.g[10])
 				for i := range bufA {
 					if !same(bufA[i], bufB[i]) {
 						t.Fatalf("%s %s rows %d: out[%d] is %g in assembly, %g in the twin", w.name, isa, rows, i-guard, bufA[i], bufB[i])
@@ -305,7 +307,7 @@ func TestWinogradError(t *testing.T) {
 			vs := make([][]float32, blocks)
 			for cb := range blocks {
 				vs[cb] = make([]float32, nv)
-				c.w.in(vs[cb], in[cb*rows*g[5]+ty*m*g[5]:])
+				c.w.in(vs[cb], in[cb*rows*g[5]+ty*m*g[5]:], g[6])
 			}
 			mm := make([]float32, nv)
 			for xi := range a * a {
@@ -321,7 +323,7 @@ func TestWinogradError(t *testing.T) {
 			}
 			out := make([]float32, no)
 			n := min(m, size-ty*m)
-			c.w.out(out, mm, zero, n)
+			c.w.out(out, mm, zero, n, g[10])
 			for i := range n {
 				oy := ty*m + i
 				for ox := range size {
@@ -374,8 +376,8 @@ func TestWinogradWeightGradient(t *testing.T) {
 			}
 		}
 		v, z := make([]float32, nv), make([]float32, nv)
-		w.in(v, in)
-		w.grad(z, dy)
+		w.in(v, in, g[6])
+		w.grad(z, dy, g[6])
 		for l := range 16 {
 			du := make([]float64, a*a)
 			for xi := range a * a {
@@ -433,7 +435,7 @@ func TestWinogradIsCorrelation(t *testing.T) {
 			}
 		}
 		v := make([]float32, nv)
-		w.in(v, in)
+		w.in(v, in, g[6])
 		for xi := range a * a {
 			for tile := range tiles {
 				for l := range 16 {
@@ -442,7 +444,7 @@ func TestWinogradIsCorrelation(t *testing.T) {
 			}
 		}
 		out := make([]float32, no)
-		w.out(out, v, bias, m)
+		w.out(out, v, bias, m, g[10])
 		for l := range 16 {
 			for i := range m {
 				for x := range g[7] {

@@ -5640,21 +5640,27 @@ DATA conv2WinoInKernelAVX512Factors<>+696(SB)/4, $0x40c00000
 DATA conv2WinoInKernelAVX512Factors<>+700(SB)/4, $0x40c00000
 GLOBL conv2WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $704
 
-// func conv2WinoInKernelAVX512(v, in *float32)
+// func conv2WinoInKernelAVX512(v, in *float32, xi int)
 //
 // A row of tiles of a block of input channels, for conv2 + conv2.relu (specs/alexnet.net:43) and
 // the input gradient of conv2 (specs/alexnet.net:43).
 //
 // The F(3x3,5x5) transform of a row of 9 tiles of 7x7, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z6 the column or row being transformed, Z7 the sum, Z8 a product.
-TEXT ·conv2WinoInKernelAVX512(SB), NOSPLIT, $0-16
+// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α
+// positions, R13 the first position of a column or row of them, R12 walks it.
+// Z0…Z6 the column or row being transformed, Z7 the sum, Z8 a product.
+TEXT ·conv2WinoInKernelAVX512(SB), NOSPLIT, $0-24
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ xi+16(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $7, R10, R11                             // between 7 of them: a row of positions
+	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $9, AX
-conv2WinoInKernelAVX512_part0:
+conv2WinoInKernelAVX512_tiles:
+	MOVQ R8, R13                                    // column 0's first position
 	VMOVUPS (R9), Z0                                // column 0
 	VMOVUPS 1984(R9), Z1
 	VMOVUPS 3968(R9), Z2
@@ -5662,6 +5668,7 @@ conv2WinoInKernelAVX512_part0:
 	VMOVUPS 7936(R9), Z4
 	VMOVUPS 9920(R9), Z5
 	VMOVUPS 11904(R9), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -5672,7 +5679,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, (R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -5681,7 +5689,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 36288(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -5690,7 +5699,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 72576(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -5699,19 +5709,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 108864(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 145152(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 181440(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -5722,7 +5735,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 217728(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 64(R9), Z0                              // column 1
 	VMOVUPS 2048(R9), Z1
 	VMOVUPS 4032(R9), Z2
@@ -5730,6 +5744,7 @@ conv2WinoInKernelAVX512_part0:
 	VMOVUPS 8000(R9), Z4
 	VMOVUPS 9984(R9), Z5
 	VMOVUPS 11968(R9), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -5740,7 +5755,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 5184(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -5749,7 +5765,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 41472(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -5758,7 +5775,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 77760(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -5767,19 +5785,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 114048(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 150336(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 186624(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -5790,7 +5811,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 222912(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 128(R9), Z0                             // column 2
 	VMOVUPS 2112(R9), Z1
 	VMOVUPS 4096(R9), Z2
@@ -5798,6 +5820,7 @@ conv2WinoInKernelAVX512_part0:
 	VMOVUPS 8064(R9), Z4
 	VMOVUPS 10048(R9), Z5
 	VMOVUPS 12032(R9), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -5808,7 +5831,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 10368(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -5817,7 +5841,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 46656(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -5826,7 +5851,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 82944(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -5835,19 +5861,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 119232(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 155520(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 191808(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -5858,7 +5887,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 228096(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 192(R9), Z0                             // column 3
 	VMOVUPS 2176(R9), Z1
 	VMOVUPS 4160(R9), Z2
@@ -5866,6 +5896,7 @@ conv2WinoInKernelAVX512_part0:
 	VMOVUPS 8128(R9), Z4
 	VMOVUPS 10112(R9), Z5
 	VMOVUPS 12096(R9), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -5876,7 +5907,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 15552(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -5885,7 +5917,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 51840(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -5894,7 +5927,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 88128(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -5903,19 +5937,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 124416(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 160704(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 196992(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -5926,7 +5963,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 233280(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 256(R9), Z0                             // column 4
 	VMOVUPS 2240(R9), Z1
 	VMOVUPS 4224(R9), Z2
@@ -5934,6 +5972,7 @@ conv2WinoInKernelAVX512_part0:
 	VMOVUPS 8192(R9), Z4
 	VMOVUPS 10176(R9), Z5
 	VMOVUPS 12160(R9), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -5944,7 +5983,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 20736(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -5953,7 +5993,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 57024(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -5962,7 +6003,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 93312(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -5971,19 +6013,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 129600(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 165888(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 202176(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -5994,7 +6039,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 238464(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 320(R9), Z0                             // column 5
 	VMOVUPS 2304(R9), Z1
 	VMOVUPS 4288(R9), Z2
@@ -6002,6 +6048,7 @@ conv2WinoInKernelAVX512_part0:
 	VMOVUPS 8256(R9), Z4
 	VMOVUPS 10240(R9), Z5
 	VMOVUPS 12224(R9), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -6012,7 +6059,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 25920(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6021,7 +6069,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 62208(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6030,7 +6079,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 98496(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6039,19 +6089,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 134784(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 171072(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 207360(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6062,7 +6115,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 243648(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 384(R9), Z0                             // column 6
 	VMOVUPS 2368(R9), Z1
 	VMOVUPS 4352(R9), Z2
@@ -6070,6 +6124,7 @@ conv2WinoInKernelAVX512_part0:
 	VMOVUPS 8320(R9), Z4
 	VMOVUPS 10304(R9), Z5
 	VMOVUPS 12288(R9), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -6080,7 +6135,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 31104(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6089,7 +6145,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 67392(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6098,7 +6155,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 103680(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6107,19 +6165,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 139968(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 176256(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 212544(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6130,14 +6191,23 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 248832(R8)
-	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 5184(R8), Z1
-	VMOVUPS 10368(R8), Z2
-	VMOVUPS 15552(R8), Z3
-	VMOVUPS 20736(R8), Z4
-	VMOVUPS 25920(R8), Z5
-	VMOVUPS 31104(R8), Z6
+	VMOVUPS Z7, (R12)
+	MOVQ R8, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -6148,7 +6218,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, (R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6157,7 +6228,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 5184(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6166,7 +6238,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 10368(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6175,19 +6248,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 15552(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 20736(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 25920(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6198,14 +6274,23 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 31104(R8)
-	VMOVUPS 36288(R8), Z0                           // row 1
-	VMOVUPS 41472(R8), Z1
-	VMOVUPS 46656(R8), Z2
-	VMOVUPS 51840(R8), Z3
-	VMOVUPS 57024(R8), Z4
-	VMOVUPS 62208(R8), Z5
-	VMOVUPS 67392(R8), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -6216,7 +6301,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 36288(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6225,7 +6311,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 41472(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6234,7 +6321,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 46656(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6243,19 +6331,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 51840(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 57024(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 62208(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6266,14 +6357,23 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 67392(R8)
-	VMOVUPS 72576(R8), Z0                           // row 2
-	VMOVUPS 77760(R8), Z1
-	VMOVUPS 82944(R8), Z2
-	VMOVUPS 88128(R8), Z3
-	VMOVUPS 93312(R8), Z4
-	VMOVUPS 98496(R8), Z5
-	VMOVUPS 103680(R8), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -6284,7 +6384,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 72576(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6293,7 +6394,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 77760(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6302,7 +6404,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 82944(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6311,19 +6414,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 88128(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 93312(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 98496(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6334,14 +6440,23 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 103680(R8)
-	VMOVUPS 108864(R8), Z0                          // row 3
-	VMOVUPS 114048(R8), Z1
-	VMOVUPS 119232(R8), Z2
-	VMOVUPS 124416(R8), Z3
-	VMOVUPS 129600(R8), Z4
-	VMOVUPS 134784(R8), Z5
-	VMOVUPS 139968(R8), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -6352,7 +6467,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 108864(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6361,7 +6477,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 114048(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6370,7 +6487,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 119232(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6379,19 +6497,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 124416(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 129600(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 134784(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6402,14 +6523,23 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 139968(R8)
-	VMOVUPS 145152(R8), Z0                          // row 4
-	VMOVUPS 150336(R8), Z1
-	VMOVUPS 155520(R8), Z2
-	VMOVUPS 160704(R8), Z3
-	VMOVUPS 165888(R8), Z4
-	VMOVUPS 171072(R8), Z5
-	VMOVUPS 176256(R8), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -6420,7 +6550,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 145152(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6429,7 +6560,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 150336(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6438,7 +6570,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 155520(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6447,19 +6580,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 160704(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 165888(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 171072(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6470,14 +6606,23 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 176256(R8)
-	VMOVUPS 181440(R8), Z0                          // row 5
-	VMOVUPS 186624(R8), Z1
-	VMOVUPS 191808(R8), Z2
-	VMOVUPS 196992(R8), Z3
-	VMOVUPS 202176(R8), Z4
-	VMOVUPS 207360(R8), Z5
-	VMOVUPS 212544(R8), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -6488,7 +6633,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 181440(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6497,7 +6643,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 186624(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6506,7 +6653,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 191808(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6515,19 +6663,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 196992(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 202176(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 207360(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6538,14 +6689,23 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 212544(R8)
-	VMOVUPS 217728(R8), Z0                          // row 6
-	VMOVUPS 222912(R8), Z1
-	VMOVUPS 228096(R8), Z2
-	VMOVUPS 233280(R8), Z3
-	VMOVUPS 238464(R8), Z4
-	VMOVUPS 243648(R8), Z5
-	VMOVUPS 248832(R8), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 6
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z0, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
@@ -6556,7 +6716,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 217728(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6565,7 +6726,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 222912(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+640(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6574,7 +6736,8 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 228096(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z8
 	VSUBPS Z8, Z7, Z7
@@ -6583,19 +6746,22 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z4, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 233280(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+320(SB), Z4, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 238464(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+576(SB), Z3, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 243648(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z7
 	VMULPS conv2WinoInKernelAVX512Factors<>+448(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
@@ -6606,11 +6772,11 @@ conv2WinoInKernelAVX512_part0:
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z5, Z8
 	VSUBPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 248832(R8)
+	VMOVUPS Z7, (R12)
 	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
-	JNZ conv2WinoInKernelAVX512_part0
+	JNZ conv2WinoInKernelAVX512_tiles
 	VZEROUPPER
 	RET
 DATA conv2WinoInKernelAVX2Factors<>+0(SB)/4, $0xc0000000 // -2
@@ -6791,21 +6957,29 @@ DATA conv2WinoInKernelAVX2Factors<>+696(SB)/4, $0x40c00000
 DATA conv2WinoInKernelAVX2Factors<>+700(SB)/4, $0x40c00000
 GLOBL conv2WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $704
 
-// func conv2WinoInKernelAVX2(v, in *float32)
+// func conv2WinoInKernelAVX2(v, in *float32, xi int)
 //
 // A row of tiles of a block of input channels, for conv2 + conv2.relu (specs/alexnet.net:43) and
 // the input gradient of conv2 (specs/alexnet.net:43).
 //
 // The F(3x3,5x5) transform of a row of 9 tiles of 7x7, Bᵀ d B, a column at a time into v,
-// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y6 the column or row being transformed, Y7 the sum, Y8 a product.
-TEXT ·conv2WinoInKernelAVX2(SB), NOSPLIT, $0-16
+// then a row at a time in place; 8 lanes at a time (2 halves of a block, BX counting them). DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α
+// positions, R13 the first position of a column or row of them, R12 walks it.
+// Y0…Y6 the column or row being transformed, Y7 the sum, Y8 a product.
+TEXT ·conv2WinoInKernelAVX2(SB), NOSPLIT, $0-24
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ xi+16(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $7, R10, R11                             // between 7 of them: a row of positions
+	MOVQ $2, BX                                     // the block's 2 halves of 8 lanes
+conv2WinoInKernelAVX2_half:
+	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $9, AX
-conv2WinoInKernelAVX2_part0:
+conv2WinoInKernelAVX2_tiles:
+	MOVQ R8, R13                                    // column 0's first position
 	VMOVUPS (R9), Y0                                // column 0
 	VMOVUPS 1984(R9), Y1
 	VMOVUPS 3968(R9), Y2
@@ -6813,6 +6987,7 @@ conv2WinoInKernelAVX2_part0:
 	VMOVUPS 7936(R9), Y4
 	VMOVUPS 9920(R9), Y5
 	VMOVUPS 11904(R9), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -6823,7 +6998,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, (R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -6832,7 +7008,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 36288(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -6841,7 +7018,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 72576(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -6850,19 +7028,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 108864(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 145152(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 181440(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -6873,7 +7054,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 217728(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 64(R9), Y0                              // column 1
 	VMOVUPS 2048(R9), Y1
 	VMOVUPS 4032(R9), Y2
@@ -6881,6 +7063,7 @@ conv2WinoInKernelAVX2_part0:
 	VMOVUPS 8000(R9), Y4
 	VMOVUPS 9984(R9), Y5
 	VMOVUPS 11968(R9), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -6891,7 +7074,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 5184(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -6900,7 +7084,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 41472(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -6909,7 +7094,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 77760(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -6918,19 +7104,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 114048(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 150336(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 186624(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -6941,7 +7130,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 222912(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 128(R9), Y0                             // column 2
 	VMOVUPS 2112(R9), Y1
 	VMOVUPS 4096(R9), Y2
@@ -6949,6 +7139,7 @@ conv2WinoInKernelAVX2_part0:
 	VMOVUPS 8064(R9), Y4
 	VMOVUPS 10048(R9), Y5
 	VMOVUPS 12032(R9), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -6959,7 +7150,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 10368(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -6968,7 +7160,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 46656(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -6977,7 +7170,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 82944(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -6986,19 +7180,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 119232(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 155520(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 191808(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7009,7 +7206,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 228096(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 192(R9), Y0                             // column 3
 	VMOVUPS 2176(R9), Y1
 	VMOVUPS 4160(R9), Y2
@@ -7017,6 +7215,7 @@ conv2WinoInKernelAVX2_part0:
 	VMOVUPS 8128(R9), Y4
 	VMOVUPS 10112(R9), Y5
 	VMOVUPS 12096(R9), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -7027,7 +7226,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 15552(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7036,7 +7236,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 51840(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7045,7 +7246,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 88128(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7054,19 +7256,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 124416(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 160704(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 196992(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7077,7 +7282,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 233280(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 256(R9), Y0                             // column 4
 	VMOVUPS 2240(R9), Y1
 	VMOVUPS 4224(R9), Y2
@@ -7085,6 +7291,7 @@ conv2WinoInKernelAVX2_part0:
 	VMOVUPS 8192(R9), Y4
 	VMOVUPS 10176(R9), Y5
 	VMOVUPS 12160(R9), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -7095,7 +7302,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 20736(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7104,7 +7312,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 57024(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7113,7 +7322,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 93312(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7122,19 +7332,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 129600(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 165888(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 202176(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7145,7 +7358,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 238464(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 320(R9), Y0                             // column 5
 	VMOVUPS 2304(R9), Y1
 	VMOVUPS 4288(R9), Y2
@@ -7153,6 +7367,7 @@ conv2WinoInKernelAVX2_part0:
 	VMOVUPS 8256(R9), Y4
 	VMOVUPS 10240(R9), Y5
 	VMOVUPS 12224(R9), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -7163,7 +7378,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 25920(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7172,7 +7388,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 62208(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7181,7 +7398,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 98496(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7190,19 +7408,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 134784(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 171072(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 207360(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7213,7 +7434,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 243648(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 384(R9), Y0                             // column 6
 	VMOVUPS 2368(R9), Y1
 	VMOVUPS 4352(R9), Y2
@@ -7221,6 +7443,7 @@ conv2WinoInKernelAVX2_part0:
 	VMOVUPS 8320(R9), Y4
 	VMOVUPS 10304(R9), Y5
 	VMOVUPS 12288(R9), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -7231,7 +7454,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 31104(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7240,7 +7464,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 67392(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7249,7 +7474,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 103680(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7258,19 +7484,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 139968(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 176256(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 212544(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7281,14 +7510,23 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 248832(R8)
-	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 5184(R8), Y1
-	VMOVUPS 10368(R8), Y2
-	VMOVUPS 15552(R8), Y3
-	VMOVUPS 20736(R8), Y4
-	VMOVUPS 25920(R8), Y5
-	VMOVUPS 31104(R8), Y6
+	VMOVUPS Y7, (R12)
+	MOVQ R8, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -7299,7 +7537,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, (R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7308,7 +7547,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 5184(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7317,7 +7557,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 10368(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7326,19 +7567,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 15552(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 20736(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 25920(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7349,14 +7593,23 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 31104(R8)
-	VMOVUPS 36288(R8), Y0                           // row 1
-	VMOVUPS 41472(R8), Y1
-	VMOVUPS 46656(R8), Y2
-	VMOVUPS 51840(R8), Y3
-	VMOVUPS 57024(R8), Y4
-	VMOVUPS 62208(R8), Y5
-	VMOVUPS 67392(R8), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -7367,7 +7620,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 36288(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7376,7 +7630,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 41472(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7385,7 +7640,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 46656(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7394,19 +7650,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 51840(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 57024(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 62208(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7417,14 +7676,23 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 67392(R8)
-	VMOVUPS 72576(R8), Y0                           // row 2
-	VMOVUPS 77760(R8), Y1
-	VMOVUPS 82944(R8), Y2
-	VMOVUPS 88128(R8), Y3
-	VMOVUPS 93312(R8), Y4
-	VMOVUPS 98496(R8), Y5
-	VMOVUPS 103680(R8), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -7435,7 +7703,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 72576(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7444,7 +7713,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 77760(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7453,7 +7723,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 82944(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7462,19 +7733,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 88128(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 93312(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 98496(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7485,14 +7759,23 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 103680(R8)
-	VMOVUPS 108864(R8), Y0                          // row 3
-	VMOVUPS 114048(R8), Y1
-	VMOVUPS 119232(R8), Y2
-	VMOVUPS 124416(R8), Y3
-	VMOVUPS 129600(R8), Y4
-	VMOVUPS 134784(R8), Y5
-	VMOVUPS 139968(R8), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -7503,7 +7786,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 108864(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7512,7 +7796,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 114048(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7521,7 +7806,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 119232(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7530,19 +7816,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 124416(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 129600(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 134784(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7553,14 +7842,23 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 139968(R8)
-	VMOVUPS 145152(R8), Y0                          // row 4
-	VMOVUPS 150336(R8), Y1
-	VMOVUPS 155520(R8), Y2
-	VMOVUPS 160704(R8), Y3
-	VMOVUPS 165888(R8), Y4
-	VMOVUPS 171072(R8), Y5
-	VMOVUPS 176256(R8), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -7571,7 +7869,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 145152(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7580,7 +7879,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 150336(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7589,7 +7889,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 155520(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7598,19 +7899,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 160704(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 165888(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 171072(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7621,14 +7925,23 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 176256(R8)
-	VMOVUPS 181440(R8), Y0                          // row 5
-	VMOVUPS 186624(R8), Y1
-	VMOVUPS 191808(R8), Y2
-	VMOVUPS 196992(R8), Y3
-	VMOVUPS 202176(R8), Y4
-	VMOVUPS 207360(R8), Y5
-	VMOVUPS 212544(R8), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -7639,7 +7952,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 181440(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7648,7 +7962,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 186624(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7657,7 +7972,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 191808(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7666,19 +7982,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 196992(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 202176(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 207360(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7689,14 +8008,23 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 212544(R8)
-	VMOVUPS 217728(R8), Y0                          // row 6
-	VMOVUPS 222912(R8), Y1
-	VMOVUPS 228096(R8), Y2
-	VMOVUPS 233280(R8), Y3
-	VMOVUPS 238464(R8), Y4
-	VMOVUPS 243648(R8), Y5
-	VMOVUPS 248832(R8), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 6
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
@@ -7707,7 +8035,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 217728(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7716,7 +8045,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 222912(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7725,7 +8055,8 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 228096(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
 	VSUBPS Y8, Y7, Y7
@@ -7734,19 +8065,22 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 233280(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 238464(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 243648(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
 	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
@@ -7757,971 +8091,15 @@ conv2WinoInKernelAVX2_part0:
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
 	VSUBPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 248832(R8)
+	VMOVUPS Y7, (R12)
 	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
-	JNZ conv2WinoInKernelAVX2_part0
-	MOVQ DI, R8                                     // lanes 8…15
-	MOVQ SI, R9
-	MOVQ $9, AX
-conv2WinoInKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 2016(R9), Y1
-	VMOVUPS 4000(R9), Y2
-	VMOVUPS 5984(R9), Y3
-	VMOVUPS 7968(R9), Y4
-	VMOVUPS 9952(R9), Y5
-	VMOVUPS 11936(R9), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 32(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 36320(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 72608(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 108896(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 145184(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 181472(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 217760(R8)
-	VMOVUPS 96(R9), Y0                              // column 1
-	VMOVUPS 2080(R9), Y1
-	VMOVUPS 4064(R9), Y2
-	VMOVUPS 6048(R9), Y3
-	VMOVUPS 8032(R9), Y4
-	VMOVUPS 10016(R9), Y5
-	VMOVUPS 12000(R9), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 5216(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 41504(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 77792(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 114080(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 150368(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 186656(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 222944(R8)
-	VMOVUPS 160(R9), Y0                             // column 2
-	VMOVUPS 2144(R9), Y1
-	VMOVUPS 4128(R9), Y2
-	VMOVUPS 6112(R9), Y3
-	VMOVUPS 8096(R9), Y4
-	VMOVUPS 10080(R9), Y5
-	VMOVUPS 12064(R9), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 10400(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 46688(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 82976(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 119264(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 155552(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 191840(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 228128(R8)
-	VMOVUPS 224(R9), Y0                             // column 3
-	VMOVUPS 2208(R9), Y1
-	VMOVUPS 4192(R9), Y2
-	VMOVUPS 6176(R9), Y3
-	VMOVUPS 8160(R9), Y4
-	VMOVUPS 10144(R9), Y5
-	VMOVUPS 12128(R9), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 15584(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 51872(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 88160(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 124448(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 160736(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 197024(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 233312(R8)
-	VMOVUPS 288(R9), Y0                             // column 4
-	VMOVUPS 2272(R9), Y1
-	VMOVUPS 4256(R9), Y2
-	VMOVUPS 6240(R9), Y3
-	VMOVUPS 8224(R9), Y4
-	VMOVUPS 10208(R9), Y5
-	VMOVUPS 12192(R9), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 20768(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 57056(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 93344(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 129632(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 165920(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 202208(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 238496(R8)
-	VMOVUPS 352(R9), Y0                             // column 5
-	VMOVUPS 2336(R9), Y1
-	VMOVUPS 4320(R9), Y2
-	VMOVUPS 6304(R9), Y3
-	VMOVUPS 8288(R9), Y4
-	VMOVUPS 10272(R9), Y5
-	VMOVUPS 12256(R9), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 25952(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 62240(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 98528(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 134816(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 171104(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 207392(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 243680(R8)
-	VMOVUPS 416(R9), Y0                             // column 6
-	VMOVUPS 2400(R9), Y1
-	VMOVUPS 4384(R9), Y2
-	VMOVUPS 6368(R9), Y3
-	VMOVUPS 8352(R9), Y4
-	VMOVUPS 10336(R9), Y5
-	VMOVUPS 12320(R9), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 31136(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 67424(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 103712(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 140000(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 176288(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 212576(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 248864(R8)
-	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 5216(R8), Y1
-	VMOVUPS 10400(R8), Y2
-	VMOVUPS 15584(R8), Y3
-	VMOVUPS 20768(R8), Y4
-	VMOVUPS 25952(R8), Y5
-	VMOVUPS 31136(R8), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 32(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 5216(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 10400(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 15584(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 20768(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 25952(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 31136(R8)
-	VMOVUPS 36320(R8), Y0                           // row 1
-	VMOVUPS 41504(R8), Y1
-	VMOVUPS 46688(R8), Y2
-	VMOVUPS 51872(R8), Y3
-	VMOVUPS 57056(R8), Y4
-	VMOVUPS 62240(R8), Y5
-	VMOVUPS 67424(R8), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 36320(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 41504(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 46688(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 51872(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 57056(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 62240(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 67424(R8)
-	VMOVUPS 72608(R8), Y0                           // row 2
-	VMOVUPS 77792(R8), Y1
-	VMOVUPS 82976(R8), Y2
-	VMOVUPS 88160(R8), Y3
-	VMOVUPS 93344(R8), Y4
-	VMOVUPS 98528(R8), Y5
-	VMOVUPS 103712(R8), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 72608(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 77792(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 82976(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 88160(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 93344(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 98528(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 103712(R8)
-	VMOVUPS 108896(R8), Y0                          // row 3
-	VMOVUPS 114080(R8), Y1
-	VMOVUPS 119264(R8), Y2
-	VMOVUPS 124448(R8), Y3
-	VMOVUPS 129632(R8), Y4
-	VMOVUPS 134816(R8), Y5
-	VMOVUPS 140000(R8), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 108896(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 114080(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 119264(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 124448(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 129632(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 134816(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 140000(R8)
-	VMOVUPS 145184(R8), Y0                          // row 4
-	VMOVUPS 150368(R8), Y1
-	VMOVUPS 155552(R8), Y2
-	VMOVUPS 160736(R8), Y3
-	VMOVUPS 165920(R8), Y4
-	VMOVUPS 171104(R8), Y5
-	VMOVUPS 176288(R8), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 145184(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 150368(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 155552(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 160736(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 165920(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 171104(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 176288(R8)
-	VMOVUPS 181472(R8), Y0                          // row 5
-	VMOVUPS 186656(R8), Y1
-	VMOVUPS 191840(R8), Y2
-	VMOVUPS 197024(R8), Y3
-	VMOVUPS 202208(R8), Y4
-	VMOVUPS 207392(R8), Y5
-	VMOVUPS 212576(R8), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 181472(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 186656(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 191840(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 197024(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 202208(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 207392(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 212576(R8)
-	VMOVUPS 217760(R8), Y0                          // row 6
-	VMOVUPS 222944(R8), Y1
-	VMOVUPS 228128(R8), Y2
-	VMOVUPS 233312(R8), Y3
-	VMOVUPS 238496(R8), Y4
-	VMOVUPS 243680(R8), Y5
-	VMOVUPS 248864(R8), Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y0, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 217760(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+512(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 222944(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+640(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+384(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 228128(R8)
-	VMOVAPS Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 233312(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 238496(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y3, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 243680(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+448(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+320(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+576(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y5, Y8
-	VSUBPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 248864(R8)
-	ADDQ $192, R9                                   // next tile
-	ADDQ $64, R8
-	DECQ AX
-	JNZ conv2WinoInKernelAVX2_part1
+	JNZ conv2WinoInKernelAVX2_tiles
+	ADDQ $32, DI                                    // the next half
+	ADDQ $32, SI                                    // the next half
+	DECQ BX
+	JNZ conv2WinoInKernelAVX2_half
 	VZEROUPPER
 	RET
 
@@ -9321,33 +8699,33 @@ conv2WinoMulKernelAVX512_t6_b0:
 	VFMADD231PS Z26, Z31, Z22
 	VFMADD231PS Z27, Z31, Z23
 	ADDQ $4096, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX512_t6_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 254016(BX)
-	VMOVUPS Z2, 508032(BX)
-	VMOVUPS Z3, 762048(BX)
+	VMOVUPS Z1, 5184(BX)
+	VMOVUPS Z2, 10368(BX)
+	VMOVUPS Z3, 15552(BX)
 	VMOVUPS Z4, 64(BX)
-	VMOVUPS Z5, 254080(BX)
-	VMOVUPS Z6, 508096(BX)
-	VMOVUPS Z7, 762112(BX)
+	VMOVUPS Z5, 5248(BX)
+	VMOVUPS Z6, 10432(BX)
+	VMOVUPS Z7, 15616(BX)
 	VMOVUPS Z8, 128(BX)
-	VMOVUPS Z9, 254144(BX)
-	VMOVUPS Z10, 508160(BX)
-	VMOVUPS Z11, 762176(BX)
+	VMOVUPS Z9, 5312(BX)
+	VMOVUPS Z10, 10496(BX)
+	VMOVUPS Z11, 15680(BX)
 	VMOVUPS Z12, 192(BX)
-	VMOVUPS Z13, 254208(BX)
-	VMOVUPS Z14, 508224(BX)
-	VMOVUPS Z15, 762240(BX)
+	VMOVUPS Z13, 5376(BX)
+	VMOVUPS Z14, 10560(BX)
+	VMOVUPS Z15, 15744(BX)
 	VMOVUPS Z16, 256(BX)
-	VMOVUPS Z17, 254272(BX)
-	VMOVUPS Z18, 508288(BX)
-	VMOVUPS Z19, 762304(BX)
+	VMOVUPS Z17, 5440(BX)
+	VMOVUPS Z18, 10624(BX)
+	VMOVUPS Z19, 15808(BX)
 	VMOVUPS Z20, 320(BX)
-	VMOVUPS Z21, 254336(BX)
-	VMOVUPS Z22, 508352(BX)
-	VMOVUPS Z23, 762368(BX)
+	VMOVUPS Z21, 5504(BX)
+	VMOVUPS Z22, 10688(BX)
+	VMOVUPS Z23, 15872(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
@@ -9675,21 +9053,21 @@ conv2WinoMulKernelAVX512_t3_b0:
 	VFMADD231PS Z14, Z31, Z10
 	VFMADD231PS Z15, Z31, Z11
 	ADDQ $4096, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX512_t3_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 254016(BX)
-	VMOVUPS Z2, 508032(BX)
-	VMOVUPS Z3, 762048(BX)
+	VMOVUPS Z1, 5184(BX)
+	VMOVUPS Z2, 10368(BX)
+	VMOVUPS Z3, 15552(BX)
 	VMOVUPS Z4, 64(BX)
-	VMOVUPS Z5, 254080(BX)
-	VMOVUPS Z6, 508096(BX)
-	VMOVUPS Z7, 762112(BX)
+	VMOVUPS Z5, 5248(BX)
+	VMOVUPS Z6, 10432(BX)
+	VMOVUPS Z7, 15616(BX)
 	VMOVUPS Z8, 128(BX)
-	VMOVUPS Z9, 254144(BX)
-	VMOVUPS Z10, 508160(BX)
-	VMOVUPS Z11, 762176(BX)
+	VMOVUPS Z9, 5312(BX)
+	VMOVUPS Z10, 10496(BX)
+	VMOVUPS Z11, 15680(BX)
 	VZEROUPPER
 	RET
 
@@ -10053,7 +9431,7 @@ conv2WinoMulKernelAVX2_t6_b0:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -10407,21 +9785,21 @@ conv2WinoMulKernelAVX2_t6_b1:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b1
-	VMOVUPS Y0, 254016(BX)
-	VMOVUPS Y1, 254048(BX)
-	VMOVUPS Y2, 254080(BX)
-	VMOVUPS Y3, 254112(BX)
-	VMOVUPS Y4, 254144(BX)
-	VMOVUPS Y5, 254176(BX)
-	VMOVUPS Y6, 254208(BX)
-	VMOVUPS Y7, 254240(BX)
-	VMOVUPS Y8, 254272(BX)
-	VMOVUPS Y9, 254304(BX)
-	VMOVUPS Y10, 254336(BX)
-	VMOVUPS Y11, 254368(BX)
+	VMOVUPS Y0, 5184(BX)
+	VMOVUPS Y1, 5216(BX)
+	VMOVUPS Y2, 5248(BX)
+	VMOVUPS Y3, 5280(BX)
+	VMOVUPS Y4, 5312(BX)
+	VMOVUPS Y5, 5344(BX)
+	VMOVUPS Y6, 5376(BX)
+	VMOVUPS Y7, 5408(BX)
+	VMOVUPS Y8, 5440(BX)
+	VMOVUPS Y9, 5472(BX)
+	VMOVUPS Y10, 5504(BX)
+	VMOVUPS Y11, 5536(BX)
 
 	// a tile of 6 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -10761,21 +10139,21 @@ conv2WinoMulKernelAVX2_t6_b2:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b2
-	VMOVUPS Y0, 508032(BX)
-	VMOVUPS Y1, 508064(BX)
-	VMOVUPS Y2, 508096(BX)
-	VMOVUPS Y3, 508128(BX)
-	VMOVUPS Y4, 508160(BX)
-	VMOVUPS Y5, 508192(BX)
-	VMOVUPS Y6, 508224(BX)
-	VMOVUPS Y7, 508256(BX)
-	VMOVUPS Y8, 508288(BX)
-	VMOVUPS Y9, 508320(BX)
-	VMOVUPS Y10, 508352(BX)
-	VMOVUPS Y11, 508384(BX)
+	VMOVUPS Y0, 10368(BX)
+	VMOVUPS Y1, 10400(BX)
+	VMOVUPS Y2, 10432(BX)
+	VMOVUPS Y3, 10464(BX)
+	VMOVUPS Y4, 10496(BX)
+	VMOVUPS Y5, 10528(BX)
+	VMOVUPS Y6, 10560(BX)
+	VMOVUPS Y7, 10592(BX)
+	VMOVUPS Y8, 10624(BX)
+	VMOVUPS Y9, 10656(BX)
+	VMOVUPS Y10, 10688(BX)
+	VMOVUPS Y11, 10720(BX)
 
 	// a tile of 6 pixels, output blocks 3…3, over every input block
 	VMOVUPS 192(CX), Y0
@@ -11115,21 +10493,21 @@ conv2WinoMulKernelAVX2_t6_b3:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b3
-	VMOVUPS Y0, 762048(BX)
-	VMOVUPS Y1, 762080(BX)
-	VMOVUPS Y2, 762112(BX)
-	VMOVUPS Y3, 762144(BX)
-	VMOVUPS Y4, 762176(BX)
-	VMOVUPS Y5, 762208(BX)
-	VMOVUPS Y6, 762240(BX)
-	VMOVUPS Y7, 762272(BX)
-	VMOVUPS Y8, 762304(BX)
-	VMOVUPS Y9, 762336(BX)
-	VMOVUPS Y10, 762368(BX)
-	VMOVUPS Y11, 762400(BX)
+	VMOVUPS Y0, 15552(BX)
+	VMOVUPS Y1, 15584(BX)
+	VMOVUPS Y2, 15616(BX)
+	VMOVUPS Y3, 15648(BX)
+	VMOVUPS Y4, 15680(BX)
+	VMOVUPS Y5, 15712(BX)
+	VMOVUPS Y6, 15744(BX)
+	VMOVUPS Y7, 15776(BX)
+	VMOVUPS Y8, 15808(BX)
+	VMOVUPS Y9, 15840(BX)
+	VMOVUPS Y10, 15872(BX)
+	VMOVUPS Y11, 15904(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
@@ -11323,7 +10701,7 @@ conv2WinoMulKernelAVX2_t3_b0:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $4096, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t3_b0
 	VMOVUPS Y0, (BX)
@@ -11521,15 +10899,15 @@ conv2WinoMulKernelAVX2_t3_b1:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $4096, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t3_b1
-	VMOVUPS Y0, 254016(BX)
-	VMOVUPS Y1, 254048(BX)
-	VMOVUPS Y2, 254080(BX)
-	VMOVUPS Y3, 254112(BX)
-	VMOVUPS Y4, 254144(BX)
-	VMOVUPS Y5, 254176(BX)
+	VMOVUPS Y0, 5184(BX)
+	VMOVUPS Y1, 5216(BX)
+	VMOVUPS Y2, 5248(BX)
+	VMOVUPS Y3, 5280(BX)
+	VMOVUPS Y4, 5312(BX)
+	VMOVUPS Y5, 5344(BX)
 
 	// a tile of 3 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -11719,15 +11097,15 @@ conv2WinoMulKernelAVX2_t3_b2:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $4096, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t3_b2
-	VMOVUPS Y0, 508032(BX)
-	VMOVUPS Y1, 508064(BX)
-	VMOVUPS Y2, 508096(BX)
-	VMOVUPS Y3, 508128(BX)
-	VMOVUPS Y4, 508160(BX)
-	VMOVUPS Y5, 508192(BX)
+	VMOVUPS Y0, 10368(BX)
+	VMOVUPS Y1, 10400(BX)
+	VMOVUPS Y2, 10432(BX)
+	VMOVUPS Y3, 10464(BX)
+	VMOVUPS Y4, 10496(BX)
+	VMOVUPS Y5, 10528(BX)
 
 	// a tile of 3 pixels, output blocks 3…3, over every input block
 	VMOVUPS 192(CX), Y0
@@ -11917,15 +11295,15 @@ conv2WinoMulKernelAVX2_t3_b3:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $4096, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t3_b3
-	VMOVUPS Y0, 762048(BX)
-	VMOVUPS Y1, 762080(BX)
-	VMOVUPS Y2, 762112(BX)
-	VMOVUPS Y3, 762144(BX)
-	VMOVUPS Y4, 762176(BX)
-	VMOVUPS Y5, 762208(BX)
+	VMOVUPS Y0, 15552(BX)
+	VMOVUPS Y1, 15584(BX)
+	VMOVUPS Y2, 15616(BX)
+	VMOVUPS Y3, 15648(BX)
+	VMOVUPS Y4, 15680(BX)
+	VMOVUPS Y5, 15712(BX)
 	VZEROUPPER
 	RET
 DATA conv2WinoOutKernelAVX512Factors<>+0(SB)/4, $0x3e800000 // 0.25
@@ -11994,39 +11372,54 @@ DATA conv2WinoOutKernelAVX512Factors<>+248(SB)/4, $0x40800000
 DATA conv2WinoOutKernelAVX512Factors<>+252(SB)/4, $0x40800000
 GLOBL conv2WinoOutKernelAVX512Factors<>(SB), RODATA|NOPTR, $256
 
-// func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
+// func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows, xi int)
 //
 // A row of tiles of a block of output channels, for conv2 + conv2.relu (specs/alexnet.net:43).
 //
 // The F(3x3,5x5) output transform of a row of 9 tiles, Aᵀ M A, a column at a time into the first
 // 3 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
-// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;
+// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13
+// the first position of a column or row of them, R12 walks it.
 // Z0…Z6 the column or row, Z7 the sum, Z8 a product, Z9 the bias, Z10 zero.
-TEXT ·conv2WinoOutKernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·conv2WinoOutKernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
+	MOVQ xi+32(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $7, R10, R11                             // between 7 of them: a row of positions
 	VPXORD Z10, Z10, Z10
-	VMOVUPS (DX), Z9                                // lanes 0…15
+	VMOVUPS (DX), Z9                                // the lanes' bias
 	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $9, AX                                     // 9 whole tiles
-conv2WinoOutKernelAVX512_part0:
-	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 36288(R9), Z1
-	VMOVUPS 72576(R9), Z2
-	VMOVUPS 108864(R9), Z3
-	VMOVUPS 145152(R9), Z4
-	VMOVUPS 181440(R9), Z5
-	VMOVUPS 217728(R9), Z6
+conv2WinoOutKernelAVX512_tiles:
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, (R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -12035,7 +11428,8 @@ conv2WinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 36288(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -12045,21 +11439,31 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 72576(R9)
-	VMOVUPS 5184(R9), Z0                            // column 1
-	VMOVUPS 41472(R9), Z1
-	VMOVUPS 77760(R9), Z2
-	VMOVUPS 114048(R9), Z3
-	VMOVUPS 150336(R9), Z4
-	VMOVUPS 186624(R9), Z5
-	VMOVUPS 222912(R9), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 5184(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -12068,7 +11472,8 @@ conv2WinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 41472(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -12078,21 +11483,31 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 77760(R9)
-	VMOVUPS 10368(R9), Z0                           // column 2
-	VMOVUPS 46656(R9), Z1
-	VMOVUPS 82944(R9), Z2
-	VMOVUPS 119232(R9), Z3
-	VMOVUPS 155520(R9), Z4
-	VMOVUPS 191808(R9), Z5
-	VMOVUPS 228096(R9), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 10368(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -12101,7 +11516,8 @@ conv2WinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 46656(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -12111,21 +11527,31 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 82944(R9)
-	VMOVUPS 15552(R9), Z0                           // column 3
-	VMOVUPS 51840(R9), Z1
-	VMOVUPS 88128(R9), Z2
-	VMOVUPS 124416(R9), Z3
-	VMOVUPS 160704(R9), Z4
-	VMOVUPS 196992(R9), Z5
-	VMOVUPS 233280(R9), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 15552(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -12134,7 +11560,8 @@ conv2WinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 51840(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -12144,21 +11571,31 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 88128(R9)
-	VMOVUPS 20736(R9), Z0                           // column 4
-	VMOVUPS 57024(R9), Z1
-	VMOVUPS 93312(R9), Z2
-	VMOVUPS 129600(R9), Z3
-	VMOVUPS 165888(R9), Z4
-	VMOVUPS 202176(R9), Z5
-	VMOVUPS 238464(R9), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 20736(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -12167,7 +11604,8 @@ conv2WinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 57024(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -12177,21 +11615,31 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 93312(R9)
-	VMOVUPS 25920(R9), Z0                           // column 5
-	VMOVUPS 62208(R9), Z1
-	VMOVUPS 98496(R9), Z2
-	VMOVUPS 134784(R9), Z3
-	VMOVUPS 171072(R9), Z4
-	VMOVUPS 207360(R9), Z5
-	VMOVUPS 243648(R9), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 25920(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -12200,7 +11648,8 @@ conv2WinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 62208(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -12210,21 +11659,31 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 98496(R9)
-	VMOVUPS 31104(R9), Z0                           // column 6
-	VMOVUPS 67392(R9), Z1
-	VMOVUPS 103680(R9), Z2
-	VMOVUPS 139968(R9), Z3
-	VMOVUPS 176256(R9), Z4
-	VMOVUPS 212544(R9), Z5
-	VMOVUPS 248832(R9), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 6
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 31104(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -12233,7 +11692,8 @@ conv2WinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 67392(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2WinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -12243,14 +11703,22 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 103680(R9)
-	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 5184(R9), Z1
-	VMOVUPS 10368(R9), Z2
-	VMOVUPS 15552(R9), Z3
-	VMOVUPS 20736(R9), Z4
-	VMOVUPS 25920(R9), Z5
-	VMOVUPS 31104(R9), Z6
+	VMOVUPS Z7, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
@@ -12284,14 +11752,22 @@ conv2WinoOutKernelAVX512_part0:
 	VMAXPS Z7, Z10, Z7
 	VMOVUPS Z7, 128(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2WinoOutKernelAVX512_part0_next
-	VMOVUPS 36288(R9), Z0                           // row 1
-	VMOVUPS 41472(R9), Z1
-	VMOVUPS 46656(R9), Z2
-	VMOVUPS 51840(R9), Z3
-	VMOVUPS 57024(R9), Z4
-	VMOVUPS 62208(R9), Z5
-	VMOVUPS 67392(R9), Z6
+	JLE conv2WinoOutKernelAVX512_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
@@ -12325,14 +11801,22 @@ conv2WinoOutKernelAVX512_part0:
 	VMAXPS Z7, Z10, Z7
 	VMOVUPS Z7, 1856(R8)
 	CMPQ CX, $2                                     // row 2 only when rows > 2
-	JLE conv2WinoOutKernelAVX512_part0_next
-	VMOVUPS 72576(R9), Z0                           // row 2
-	VMOVUPS 77760(R9), Z1
-	VMOVUPS 82944(R9), Z2
-	VMOVUPS 88128(R9), Z3
-	VMOVUPS 93312(R9), Z4
-	VMOVUPS 98496(R9), Z5
-	VMOVUPS 103680(R9), Z6
+	JLE conv2WinoOutKernelAVX512_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
@@ -12365,11 +11849,11 @@ conv2WinoOutKernelAVX512_part0:
 	VADDPS Z9, Z7, Z7
 	VMAXPS Z7, Z10, Z7
 	VMOVUPS Z7, 3584(R8)
-conv2WinoOutKernelAVX512_part0_next:
+conv2WinoOutKernelAVX512_tiles_next:
 	ADDQ $192, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
-	JNZ conv2WinoOutKernelAVX512_part0
+	JNZ conv2WinoOutKernelAVX512_tiles
 	VZEROUPPER
 	RET
 DATA conv2WinoOutKernelAVX2Factors<>+0(SB)/4, $0x3e800000 // 0.25
@@ -12438,39 +11922,56 @@ DATA conv2WinoOutKernelAVX2Factors<>+248(SB)/4, $0x40800000
 DATA conv2WinoOutKernelAVX2Factors<>+252(SB)/4, $0x40800000
 GLOBL conv2WinoOutKernelAVX2Factors<>(SB), RODATA|NOPTR, $256
 
-// func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
+// func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows, xi int)
 //
 // A row of tiles of a block of output channels, for conv2 + conv2.relu (specs/alexnet.net:43).
 //
 // The F(3x3,5x5) output transform of a row of 9 tiles, Aᵀ M A, a column at a time into the first
 // 3 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
-// 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// 8 lanes at a time (2 halves of a block, BX counting them). DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;
+// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13
+// the first position of a column or row of them, R12 walks it.
 // Y0…Y6 the column or row, Y7 the sum, Y8 a product, Y9 the bias, Y10 zero.
-TEXT ·conv2WinoOutKernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·conv2WinoOutKernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
+	MOVQ xi+32(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $7, R10, R11                             // between 7 of them: a row of positions
 	VXORPS Y10, Y10, Y10
-	VMOVUPS (DX), Y9                                // lanes 0…7
+	MOVQ $2, BX                                     // the block's 2 halves of 8 lanes
+conv2WinoOutKernelAVX2_half:
+	VMOVUPS (DX), Y9                                // the lanes' bias
 	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $9, AX                                     // 9 whole tiles
-conv2WinoOutKernelAVX2_part0:
-	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 36288(R9), Y1
-	VMOVUPS 72576(R9), Y2
-	VMOVUPS 108864(R9), Y3
-	VMOVUPS 145152(R9), Y4
-	VMOVUPS 181440(R9), Y5
-	VMOVUPS 217728(R9), Y6
+conv2WinoOutKernelAVX2_tiles:
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, (R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -12479,7 +11980,8 @@ conv2WinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 36288(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -12489,21 +11991,31 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 72576(R9)
-	VMOVUPS 5184(R9), Y0                            // column 1
-	VMOVUPS 41472(R9), Y1
-	VMOVUPS 77760(R9), Y2
-	VMOVUPS 114048(R9), Y3
-	VMOVUPS 150336(R9), Y4
-	VMOVUPS 186624(R9), Y5
-	VMOVUPS 222912(R9), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 5184(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -12512,7 +12024,8 @@ conv2WinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 41472(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -12522,21 +12035,31 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 77760(R9)
-	VMOVUPS 10368(R9), Y0                           // column 2
-	VMOVUPS 46656(R9), Y1
-	VMOVUPS 82944(R9), Y2
-	VMOVUPS 119232(R9), Y3
-	VMOVUPS 155520(R9), Y4
-	VMOVUPS 191808(R9), Y5
-	VMOVUPS 228096(R9), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 10368(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -12545,7 +12068,8 @@ conv2WinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 46656(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -12555,21 +12079,31 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 82944(R9)
-	VMOVUPS 15552(R9), Y0                           // column 3
-	VMOVUPS 51840(R9), Y1
-	VMOVUPS 88128(R9), Y2
-	VMOVUPS 124416(R9), Y3
-	VMOVUPS 160704(R9), Y4
-	VMOVUPS 196992(R9), Y5
-	VMOVUPS 233280(R9), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 15552(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -12578,7 +12112,8 @@ conv2WinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 51840(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -12588,21 +12123,31 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 88128(R9)
-	VMOVUPS 20736(R9), Y0                           // column 4
-	VMOVUPS 57024(R9), Y1
-	VMOVUPS 93312(R9), Y2
-	VMOVUPS 129600(R9), Y3
-	VMOVUPS 165888(R9), Y4
-	VMOVUPS 202176(R9), Y5
-	VMOVUPS 238464(R9), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 20736(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -12611,7 +12156,8 @@ conv2WinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 57024(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -12621,21 +12167,31 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 93312(R9)
-	VMOVUPS 25920(R9), Y0                           // column 5
-	VMOVUPS 62208(R9), Y1
-	VMOVUPS 98496(R9), Y2
-	VMOVUPS 134784(R9), Y3
-	VMOVUPS 171072(R9), Y4
-	VMOVUPS 207360(R9), Y5
-	VMOVUPS 243648(R9), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 25920(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -12644,7 +12200,8 @@ conv2WinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 62208(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -12654,21 +12211,31 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 98496(R9)
-	VMOVUPS 31104(R9), Y0                           // column 6
-	VMOVUPS 67392(R9), Y1
-	VMOVUPS 103680(R9), Y2
-	VMOVUPS 139968(R9), Y3
-	VMOVUPS 176256(R9), Y4
-	VMOVUPS 212544(R9), Y5
-	VMOVUPS 248832(R9), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 6
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 31104(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -12677,7 +12244,8 @@ conv2WinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 67392(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -12687,14 +12255,22 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 103680(R9)
-	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 5184(R9), Y1
-	VMOVUPS 10368(R9), Y2
-	VMOVUPS 15552(R9), Y3
-	VMOVUPS 20736(R9), Y4
-	VMOVUPS 25920(R9), Y5
-	VMOVUPS 31104(R9), Y6
+	VMOVUPS Y7, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
@@ -12728,14 +12304,22 @@ conv2WinoOutKernelAVX2_part0:
 	VMAXPS Y7, Y10, Y7
 	VMOVUPS Y7, 128(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2WinoOutKernelAVX2_part0_next
-	VMOVUPS 36288(R9), Y0                           // row 1
-	VMOVUPS 41472(R9), Y1
-	VMOVUPS 46656(R9), Y2
-	VMOVUPS 51840(R9), Y3
-	VMOVUPS 57024(R9), Y4
-	VMOVUPS 62208(R9), Y5
-	VMOVUPS 67392(R9), Y6
+	JLE conv2WinoOutKernelAVX2_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
@@ -12769,14 +12353,22 @@ conv2WinoOutKernelAVX2_part0:
 	VMAXPS Y7, Y10, Y7
 	VMOVUPS Y7, 1856(R8)
 	CMPQ CX, $2                                     // row 2 only when rows > 2
-	JLE conv2WinoOutKernelAVX2_part0_next
-	VMOVUPS 72576(R9), Y0                           // row 2
-	VMOVUPS 77760(R9), Y1
-	VMOVUPS 82944(R9), Y2
-	VMOVUPS 88128(R9), Y3
-	VMOVUPS 93312(R9), Y4
-	VMOVUPS 98496(R9), Y5
-	VMOVUPS 103680(R9), Y6
+	JLE conv2WinoOutKernelAVX2_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
@@ -12809,373 +12401,16 @@ conv2WinoOutKernelAVX2_part0:
 	VADDPS Y9, Y7, Y7
 	VMAXPS Y7, Y10, Y7
 	VMOVUPS Y7, 3584(R8)
-conv2WinoOutKernelAVX2_part0_next:
+conv2WinoOutKernelAVX2_tiles_next:
 	ADDQ $192, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
-	JNZ conv2WinoOutKernelAVX2_part0
-	VMOVUPS 32(DX), Y9                              // lanes 8…15
-	MOVQ DI, R8
-	MOVQ SI, R9
-	MOVQ $9, AX                                     // 9 whole tiles
-conv2WinoOutKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 36320(R9), Y1
-	VMOVUPS 72608(R9), Y2
-	VMOVUPS 108896(R9), Y3
-	VMOVUPS 145184(R9), Y4
-	VMOVUPS 181472(R9), Y5
-	VMOVUPS 217760(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 32(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 36320(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 72608(R9)
-	VMOVUPS 5216(R9), Y0                            // column 1
-	VMOVUPS 41504(R9), Y1
-	VMOVUPS 77792(R9), Y2
-	VMOVUPS 114080(R9), Y3
-	VMOVUPS 150368(R9), Y4
-	VMOVUPS 186656(R9), Y5
-	VMOVUPS 222944(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 5216(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 41504(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 77792(R9)
-	VMOVUPS 10400(R9), Y0                           // column 2
-	VMOVUPS 46688(R9), Y1
-	VMOVUPS 82976(R9), Y2
-	VMOVUPS 119264(R9), Y3
-	VMOVUPS 155552(R9), Y4
-	VMOVUPS 191840(R9), Y5
-	VMOVUPS 228128(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 10400(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 46688(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 82976(R9)
-	VMOVUPS 15584(R9), Y0                           // column 3
-	VMOVUPS 51872(R9), Y1
-	VMOVUPS 88160(R9), Y2
-	VMOVUPS 124448(R9), Y3
-	VMOVUPS 160736(R9), Y4
-	VMOVUPS 197024(R9), Y5
-	VMOVUPS 233312(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 15584(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 51872(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 88160(R9)
-	VMOVUPS 20768(R9), Y0                           // column 4
-	VMOVUPS 57056(R9), Y1
-	VMOVUPS 93344(R9), Y2
-	VMOVUPS 129632(R9), Y3
-	VMOVUPS 165920(R9), Y4
-	VMOVUPS 202208(R9), Y5
-	VMOVUPS 238496(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 20768(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 57056(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 93344(R9)
-	VMOVUPS 25952(R9), Y0                           // column 5
-	VMOVUPS 62240(R9), Y1
-	VMOVUPS 98528(R9), Y2
-	VMOVUPS 134816(R9), Y3
-	VMOVUPS 171104(R9), Y4
-	VMOVUPS 207392(R9), Y5
-	VMOVUPS 243680(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 25952(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 62240(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 98528(R9)
-	VMOVUPS 31136(R9), Y0                           // column 6
-	VMOVUPS 67424(R9), Y1
-	VMOVUPS 103712(R9), Y2
-	VMOVUPS 140000(R9), Y3
-	VMOVUPS 176288(R9), Y4
-	VMOVUPS 212576(R9), Y5
-	VMOVUPS 248864(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 31136(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 67424(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 103712(R9)
-	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 5216(R9), Y1
-	VMOVUPS 10400(R9), Y2
-	VMOVUPS 15584(R9), Y3
-	VMOVUPS 20768(R9), Y4
-	VMOVUPS 25952(R9), Y5
-	VMOVUPS 31136(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMAXPS Y7, Y10, Y7
-	VMOVUPS Y7, 32(R8)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMAXPS Y7, Y10, Y7
-	VMOVUPS Y7, 96(R8)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMAXPS Y7, Y10, Y7
-	VMOVUPS Y7, 160(R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2WinoOutKernelAVX2_part1_next
-	VMOVUPS 36320(R9), Y0                           // row 1
-	VMOVUPS 41504(R9), Y1
-	VMOVUPS 46688(R9), Y2
-	VMOVUPS 51872(R9), Y3
-	VMOVUPS 57056(R9), Y4
-	VMOVUPS 62240(R9), Y5
-	VMOVUPS 67424(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMAXPS Y7, Y10, Y7
-	VMOVUPS Y7, 1760(R8)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMAXPS Y7, Y10, Y7
-	VMOVUPS Y7, 1824(R8)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMAXPS Y7, Y10, Y7
-	VMOVUPS Y7, 1888(R8)
-	CMPQ CX, $2                                     // row 2 only when rows > 2
-	JLE conv2WinoOutKernelAVX2_part1_next
-	VMOVUPS 72608(R9), Y0                           // row 2
-	VMOVUPS 77792(R9), Y1
-	VMOVUPS 82976(R9), Y2
-	VMOVUPS 88160(R9), Y3
-	VMOVUPS 93344(R9), Y4
-	VMOVUPS 98528(R9), Y5
-	VMOVUPS 103712(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMAXPS Y7, Y10, Y7
-	VMOVUPS Y7, 3488(R8)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMAXPS Y7, Y10, Y7
-	VMOVUPS Y7, 3552(R8)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMAXPS Y7, Y10, Y7
-	VMOVUPS Y7, 3616(R8)
-conv2WinoOutKernelAVX2_part1_next:
-	ADDQ $192, R8                                   // next tile
-	ADDQ $64, R9
-	DECQ AX
-	JNZ conv2WinoOutKernelAVX2_part1
+	JNZ conv2WinoOutKernelAVX2_tiles
+	ADDQ $32, DI                                    // the next half
+	ADDQ $32, SI                                    // the next half
+	ADDQ $32, DX                                    // the next half
+	DECQ BX
+	JNZ conv2WinoOutKernelAVX2_half
 	VZEROUPPER
 	RET
 
@@ -13724,30 +12959,30 @@ conv2GradWinoMulKernelAVX512_t7_b0:
 	VFMADD231PS Z22, Z31, Z19
 	VFMADD231PS Z23, Z31, Z20
 	ADDQ $3072, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX512_t7_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 254016(BX)
-	VMOVUPS Z2, 508032(BX)
+	VMOVUPS Z1, 5184(BX)
+	VMOVUPS Z2, 10368(BX)
 	VMOVUPS Z3, 64(BX)
-	VMOVUPS Z4, 254080(BX)
-	VMOVUPS Z5, 508096(BX)
+	VMOVUPS Z4, 5248(BX)
+	VMOVUPS Z5, 10432(BX)
 	VMOVUPS Z6, 128(BX)
-	VMOVUPS Z7, 254144(BX)
-	VMOVUPS Z8, 508160(BX)
+	VMOVUPS Z7, 5312(BX)
+	VMOVUPS Z8, 10496(BX)
 	VMOVUPS Z9, 192(BX)
-	VMOVUPS Z10, 254208(BX)
-	VMOVUPS Z11, 508224(BX)
+	VMOVUPS Z10, 5376(BX)
+	VMOVUPS Z11, 10560(BX)
 	VMOVUPS Z12, 256(BX)
-	VMOVUPS Z13, 254272(BX)
-	VMOVUPS Z14, 508288(BX)
+	VMOVUPS Z13, 5440(BX)
+	VMOVUPS Z14, 10624(BX)
 	VMOVUPS Z15, 320(BX)
-	VMOVUPS Z16, 254336(BX)
-	VMOVUPS Z17, 508352(BX)
+	VMOVUPS Z16, 5504(BX)
+	VMOVUPS Z17, 10688(BX)
 	VMOVUPS Z18, 384(BX)
-	VMOVUPS Z19, 254400(BX)
-	VMOVUPS Z20, 508416(BX)
+	VMOVUPS Z19, 5568(BX)
+	VMOVUPS Z20, 10752(BX)
 	ADDQ $448, R13                                  // next tile
 	ADDQ $448, BX
 	DECQ AX
@@ -14075,21 +13310,21 @@ conv2GradWinoMulKernelAVX512_t4_b0:
 	VFMADD231PS Z13, Z27, Z10
 	VFMADD231PS Z14, Z27, Z11
 	ADDQ $3072, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 254016(BX)
-	VMOVUPS Z2, 508032(BX)
+	VMOVUPS Z1, 5184(BX)
+	VMOVUPS Z2, 10368(BX)
 	VMOVUPS Z3, 64(BX)
-	VMOVUPS Z4, 254080(BX)
-	VMOVUPS Z5, 508096(BX)
+	VMOVUPS Z4, 5248(BX)
+	VMOVUPS Z5, 10432(BX)
 	VMOVUPS Z6, 128(BX)
-	VMOVUPS Z7, 254144(BX)
-	VMOVUPS Z8, 508160(BX)
+	VMOVUPS Z7, 5312(BX)
+	VMOVUPS Z8, 10496(BX)
 	VMOVUPS Z9, 192(BX)
-	VMOVUPS Z10, 254208(BX)
-	VMOVUPS Z11, 508224(BX)
+	VMOVUPS Z10, 5376(BX)
+	VMOVUPS Z11, 10560(BX)
 	VZEROUPPER
 	RET
 
@@ -14453,7 +13688,7 @@ conv2GradWinoMulKernelAVX2_t6_b0:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $3072, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -14807,21 +14042,21 @@ conv2GradWinoMulKernelAVX2_t6_b1:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $3072, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b1
-	VMOVUPS Y0, 254016(BX)
-	VMOVUPS Y1, 254048(BX)
-	VMOVUPS Y2, 254080(BX)
-	VMOVUPS Y3, 254112(BX)
-	VMOVUPS Y4, 254144(BX)
-	VMOVUPS Y5, 254176(BX)
-	VMOVUPS Y6, 254208(BX)
-	VMOVUPS Y7, 254240(BX)
-	VMOVUPS Y8, 254272(BX)
-	VMOVUPS Y9, 254304(BX)
-	VMOVUPS Y10, 254336(BX)
-	VMOVUPS Y11, 254368(BX)
+	VMOVUPS Y0, 5184(BX)
+	VMOVUPS Y1, 5216(BX)
+	VMOVUPS Y2, 5248(BX)
+	VMOVUPS Y3, 5280(BX)
+	VMOVUPS Y4, 5312(BX)
+	VMOVUPS Y5, 5344(BX)
+	VMOVUPS Y6, 5376(BX)
+	VMOVUPS Y7, 5408(BX)
+	VMOVUPS Y8, 5440(BX)
+	VMOVUPS Y9, 5472(BX)
+	VMOVUPS Y10, 5504(BX)
+	VMOVUPS Y11, 5536(BX)
 
 	// a tile of 6 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -15161,21 +14396,21 @@ conv2GradWinoMulKernelAVX2_t6_b2:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $3072, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b2
-	VMOVUPS Y0, 508032(BX)
-	VMOVUPS Y1, 508064(BX)
-	VMOVUPS Y2, 508096(BX)
-	VMOVUPS Y3, 508128(BX)
-	VMOVUPS Y4, 508160(BX)
-	VMOVUPS Y5, 508192(BX)
-	VMOVUPS Y6, 508224(BX)
-	VMOVUPS Y7, 508256(BX)
-	VMOVUPS Y8, 508288(BX)
-	VMOVUPS Y9, 508320(BX)
-	VMOVUPS Y10, 508352(BX)
-	VMOVUPS Y11, 508384(BX)
+	VMOVUPS Y0, 10368(BX)
+	VMOVUPS Y1, 10400(BX)
+	VMOVUPS Y2, 10432(BX)
+	VMOVUPS Y3, 10464(BX)
+	VMOVUPS Y4, 10496(BX)
+	VMOVUPS Y5, 10528(BX)
+	VMOVUPS Y6, 10560(BX)
+	VMOVUPS Y7, 10592(BX)
+	VMOVUPS Y8, 10624(BX)
+	VMOVUPS Y9, 10656(BX)
+	VMOVUPS Y10, 10688(BX)
+	VMOVUPS Y11, 10720(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
@@ -15369,7 +14604,7 @@ conv2GradWinoMulKernelAVX2_t3_b0:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $3072, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t3_b0
 	VMOVUPS Y0, (BX)
@@ -15567,15 +14802,15 @@ conv2GradWinoMulKernelAVX2_t3_b1:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $3072, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t3_b1
-	VMOVUPS Y0, 254016(BX)
-	VMOVUPS Y1, 254048(BX)
-	VMOVUPS Y2, 254080(BX)
-	VMOVUPS Y3, 254112(BX)
-	VMOVUPS Y4, 254144(BX)
-	VMOVUPS Y5, 254176(BX)
+	VMOVUPS Y0, 5184(BX)
+	VMOVUPS Y1, 5216(BX)
+	VMOVUPS Y2, 5248(BX)
+	VMOVUPS Y3, 5280(BX)
+	VMOVUPS Y4, 5312(BX)
+	VMOVUPS Y5, 5344(BX)
 
 	// a tile of 3 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -15765,15 +15000,15 @@ conv2GradWinoMulKernelAVX2_t3_b2:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $3072, R12
-	ADDQ $254016, R10                               // next input block
+	ADDQ $5184, R10                                 // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t3_b2
-	VMOVUPS Y0, 508032(BX)
-	VMOVUPS Y1, 508064(BX)
-	VMOVUPS Y2, 508096(BX)
-	VMOVUPS Y3, 508128(BX)
-	VMOVUPS Y4, 508160(BX)
-	VMOVUPS Y5, 508192(BX)
+	VMOVUPS Y0, 10368(BX)
+	VMOVUPS Y1, 10400(BX)
+	VMOVUPS Y2, 10432(BX)
+	VMOVUPS Y3, 10464(BX)
+	VMOVUPS Y4, 10496(BX)
+	VMOVUPS Y5, 10528(BX)
 	VZEROUPPER
 	RET
 DATA conv2GradWinoOutKernelAVX512Factors<>+0(SB)/4, $0x3e800000 // 0.25
@@ -15842,40 +15077,55 @@ DATA conv2GradWinoOutKernelAVX512Factors<>+248(SB)/4, $0x40800000
 DATA conv2GradWinoOutKernelAVX512Factors<>+252(SB)/4, $0x40800000
 GLOBL conv2GradWinoOutKernelAVX512Factors<>(SB), RODATA|NOPTR, $256
 
-// func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
+// func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows, xi int)
 //
 // A row of tiles of a block of output channels, for the input gradient of conv2
 // (specs/alexnet.net:43).
 //
 // The F(3x3,5x5) output transform of a row of 9 tiles, Aᵀ M A, a column at a time into the first
 // 3 rows of mm, then a row at a time into out with the bias, for the first rows rows;
-// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;
+// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13
+// the first position of a column or row of them, R12 walks it.
 // Z0…Z6 the column or row, Z7 the sum, Z8 a product, Z9 the bias, Z10 zero.
-TEXT ·conv2GradWinoOutKernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·conv2GradWinoOutKernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
+	MOVQ xi+32(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $7, R10, R11                             // between 7 of them: a row of positions
 	VPXORD Z10, Z10, Z10
-	VMOVUPS (DX), Z9                                // lanes 0…15
+	VMOVUPS (DX), Z9                                // the lanes' bias
 	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $9, AX                                     // 9 whole tiles
-conv2GradWinoOutKernelAVX512_part0:
-	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 36288(R9), Z1
-	VMOVUPS 72576(R9), Z2
-	VMOVUPS 108864(R9), Z3
-	VMOVUPS 145152(R9), Z4
-	VMOVUPS 181440(R9), Z5
-	VMOVUPS 217728(R9), Z6
+conv2GradWinoOutKernelAVX512_tiles:
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, (R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -15884,7 +15134,8 @@ conv2GradWinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 36288(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -15894,21 +15145,31 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 72576(R9)
-	VMOVUPS 5184(R9), Z0                            // column 1
-	VMOVUPS 41472(R9), Z1
-	VMOVUPS 77760(R9), Z2
-	VMOVUPS 114048(R9), Z3
-	VMOVUPS 150336(R9), Z4
-	VMOVUPS 186624(R9), Z5
-	VMOVUPS 222912(R9), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 5184(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -15917,7 +15178,8 @@ conv2GradWinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 41472(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -15927,21 +15189,31 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 77760(R9)
-	VMOVUPS 10368(R9), Z0                           // column 2
-	VMOVUPS 46656(R9), Z1
-	VMOVUPS 82944(R9), Z2
-	VMOVUPS 119232(R9), Z3
-	VMOVUPS 155520(R9), Z4
-	VMOVUPS 191808(R9), Z5
-	VMOVUPS 228096(R9), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 10368(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -15950,7 +15222,8 @@ conv2GradWinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 46656(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -15960,21 +15233,31 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 82944(R9)
-	VMOVUPS 15552(R9), Z0                           // column 3
-	VMOVUPS 51840(R9), Z1
-	VMOVUPS 88128(R9), Z2
-	VMOVUPS 124416(R9), Z3
-	VMOVUPS 160704(R9), Z4
-	VMOVUPS 196992(R9), Z5
-	VMOVUPS 233280(R9), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 15552(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -15983,7 +15266,8 @@ conv2GradWinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 51840(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -15993,21 +15277,31 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 88128(R9)
-	VMOVUPS 20736(R9), Z0                           // column 4
-	VMOVUPS 57024(R9), Z1
-	VMOVUPS 93312(R9), Z2
-	VMOVUPS 129600(R9), Z3
-	VMOVUPS 165888(R9), Z4
-	VMOVUPS 202176(R9), Z5
-	VMOVUPS 238464(R9), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 20736(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -16016,7 +15310,8 @@ conv2GradWinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 57024(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -16026,21 +15321,31 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 93312(R9)
-	VMOVUPS 25920(R9), Z0                           // column 5
-	VMOVUPS 62208(R9), Z1
-	VMOVUPS 98496(R9), Z2
-	VMOVUPS 134784(R9), Z3
-	VMOVUPS 171072(R9), Z4
-	VMOVUPS 207360(R9), Z5
-	VMOVUPS 243648(R9), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 25920(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -16049,7 +15354,8 @@ conv2GradWinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 62208(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -16059,21 +15365,31 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 98496(R9)
-	VMOVUPS 31104(R9), Z0                           // column 6
-	VMOVUPS 67392(R9), Z1
-	VMOVUPS 103680(R9), Z2
-	VMOVUPS 139968(R9), Z3
-	VMOVUPS 176256(R9), Z4
-	VMOVUPS 212544(R9), Z5
-	VMOVUPS 248832(R9), Z6
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 6
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z6
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
 	VADDPS Z3, Z7, Z7
 	VADDPS Z4, Z7, Z7
 	VADDPS Z5, Z7, Z7
-	VMOVUPS Z7, 31104(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VSUBPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z8
@@ -16082,7 +15398,8 @@ conv2GradWinoOutKernelAVX512_part0:
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 67392(R9)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z7
 	VADDPS Z2, Z7, Z7
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+192(SB), Z3, Z8
@@ -16092,14 +15409,22 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z5, Z8
 	VADDPS Z8, Z7, Z7
 	VADDPS Z6, Z7, Z7
-	VMOVUPS Z7, 103680(R9)
-	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 5184(R9), Z1
-	VMOVUPS 10368(R9), Z2
-	VMOVUPS 15552(R9), Z3
-	VMOVUPS 20736(R9), Z4
-	VMOVUPS 25920(R9), Z5
-	VMOVUPS 31104(R9), Z6
+	VMOVUPS Z7, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
@@ -16130,14 +15455,22 @@ conv2GradWinoOutKernelAVX512_part0:
 	VADDPS Z9, Z7, Z7
 	VMOVUPS Z7, 128(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2GradWinoOutKernelAVX512_part0_next
-	VMOVUPS 36288(R9), Z0                           // row 1
-	VMOVUPS 41472(R9), Z1
-	VMOVUPS 46656(R9), Z2
-	VMOVUPS 51840(R9), Z3
-	VMOVUPS 57024(R9), Z4
-	VMOVUPS 62208(R9), Z5
-	VMOVUPS 67392(R9), Z6
+	JLE conv2GradWinoOutKernelAVX512_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
@@ -16168,14 +15501,22 @@ conv2GradWinoOutKernelAVX512_part0:
 	VADDPS Z9, Z7, Z7
 	VMOVUPS Z7, 1856(R8)
 	CMPQ CX, $2                                     // row 2 only when rows > 2
-	JLE conv2GradWinoOutKernelAVX512_part0_next
-	VMOVUPS 72576(R9), Z0                           // row 2
-	VMOVUPS 77760(R9), Z1
-	VMOVUPS 82944(R9), Z2
-	VMOVUPS 88128(R9), Z3
-	VMOVUPS 93312(R9), Z4
-	VMOVUPS 98496(R9), Z5
-	VMOVUPS 103680(R9), Z6
+	JLE conv2GradWinoOutKernelAVX512_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z6
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
@@ -16205,11 +15546,11 @@ conv2GradWinoOutKernelAVX512_part0:
 	VADDPS Z6, Z7, Z7
 	VADDPS Z9, Z7, Z7
 	VMOVUPS Z7, 3584(R8)
-conv2GradWinoOutKernelAVX512_part0_next:
+conv2GradWinoOutKernelAVX512_tiles_next:
 	ADDQ $192, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
-	JNZ conv2GradWinoOutKernelAVX512_part0
+	JNZ conv2GradWinoOutKernelAVX512_tiles
 	VZEROUPPER
 	RET
 DATA conv2GradWinoOutKernelAVX2Factors<>+0(SB)/4, $0x3e800000 // 0.25
@@ -16278,40 +15619,57 @@ DATA conv2GradWinoOutKernelAVX2Factors<>+248(SB)/4, $0x40800000
 DATA conv2GradWinoOutKernelAVX2Factors<>+252(SB)/4, $0x40800000
 GLOBL conv2GradWinoOutKernelAVX2Factors<>(SB), RODATA|NOPTR, $256
 
-// func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
+// func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows, xi int)
 //
 // A row of tiles of a block of output channels, for the input gradient of conv2
 // (specs/alexnet.net:43).
 //
 // The F(3x3,5x5) output transform of a row of 9 tiles, Aᵀ M A, a column at a time into the first
 // 3 rows of mm, then a row at a time into out with the bias, for the first rows rows;
-// 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// 8 lanes at a time (2 halves of a block, BX counting them). DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;
+// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13
+// the first position of a column or row of them, R12 walks it.
 // Y0…Y6 the column or row, Y7 the sum, Y8 a product, Y9 the bias, Y10 zero.
-TEXT ·conv2GradWinoOutKernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·conv2GradWinoOutKernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
+	MOVQ xi+32(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $7, R10, R11                             // between 7 of them: a row of positions
 	VXORPS Y10, Y10, Y10
-	VMOVUPS (DX), Y9                                // lanes 0…7
+	MOVQ $2, BX                                     // the block's 2 halves of 8 lanes
+conv2GradWinoOutKernelAVX2_half:
+	VMOVUPS (DX), Y9                                // the lanes' bias
 	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $9, AX                                     // 9 whole tiles
-conv2GradWinoOutKernelAVX2_part0:
-	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 36288(R9), Y1
-	VMOVUPS 72576(R9), Y2
-	VMOVUPS 108864(R9), Y3
-	VMOVUPS 145152(R9), Y4
-	VMOVUPS 181440(R9), Y5
-	VMOVUPS 217728(R9), Y6
+conv2GradWinoOutKernelAVX2_tiles:
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, (R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -16320,7 +15678,8 @@ conv2GradWinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 36288(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -16330,21 +15689,31 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 72576(R9)
-	VMOVUPS 5184(R9), Y0                            // column 1
-	VMOVUPS 41472(R9), Y1
-	VMOVUPS 77760(R9), Y2
-	VMOVUPS 114048(R9), Y3
-	VMOVUPS 150336(R9), Y4
-	VMOVUPS 186624(R9), Y5
-	VMOVUPS 222912(R9), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 5184(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -16353,7 +15722,8 @@ conv2GradWinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 41472(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -16363,21 +15733,31 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 77760(R9)
-	VMOVUPS 10368(R9), Y0                           // column 2
-	VMOVUPS 46656(R9), Y1
-	VMOVUPS 82944(R9), Y2
-	VMOVUPS 119232(R9), Y3
-	VMOVUPS 155520(R9), Y4
-	VMOVUPS 191808(R9), Y5
-	VMOVUPS 228096(R9), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 10368(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -16386,7 +15766,8 @@ conv2GradWinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 46656(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -16396,21 +15777,31 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 82944(R9)
-	VMOVUPS 15552(R9), Y0                           // column 3
-	VMOVUPS 51840(R9), Y1
-	VMOVUPS 88128(R9), Y2
-	VMOVUPS 124416(R9), Y3
-	VMOVUPS 160704(R9), Y4
-	VMOVUPS 196992(R9), Y5
-	VMOVUPS 233280(R9), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 15552(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -16419,7 +15810,8 @@ conv2GradWinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 51840(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -16429,21 +15821,31 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 88128(R9)
-	VMOVUPS 20736(R9), Y0                           // column 4
-	VMOVUPS 57024(R9), Y1
-	VMOVUPS 93312(R9), Y2
-	VMOVUPS 129600(R9), Y3
-	VMOVUPS 165888(R9), Y4
-	VMOVUPS 202176(R9), Y5
-	VMOVUPS 238464(R9), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 20736(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -16452,7 +15854,8 @@ conv2GradWinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 57024(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -16462,21 +15865,31 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 93312(R9)
-	VMOVUPS 25920(R9), Y0                           // column 5
-	VMOVUPS 62208(R9), Y1
-	VMOVUPS 98496(R9), Y2
-	VMOVUPS 134784(R9), Y3
-	VMOVUPS 171072(R9), Y4
-	VMOVUPS 207360(R9), Y5
-	VMOVUPS 243648(R9), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 25920(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -16485,7 +15898,8 @@ conv2GradWinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 62208(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -16495,21 +15909,31 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 98496(R9)
-	VMOVUPS 31104(R9), Y0                           // column 6
-	VMOVUPS 67392(R9), Y1
-	VMOVUPS 103680(R9), Y2
-	VMOVUPS 139968(R9), Y3
-	VMOVUPS 176256(R9), Y4
-	VMOVUPS 212544(R9), Y5
-	VMOVUPS 248832(R9), Y6
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 6
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y6
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
 	VADDPS Y3, Y7, Y7
 	VADDPS Y4, Y7, Y7
 	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 31104(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VSUBPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
@@ -16518,7 +15942,8 @@ conv2GradWinoOutKernelAVX2_part0:
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 67392(R9)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y7
 	VADDPS Y2, Y7, Y7
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
@@ -16528,14 +15953,22 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
 	VADDPS Y8, Y7, Y7
 	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 103680(R9)
-	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 5184(R9), Y1
-	VMOVUPS 10368(R9), Y2
-	VMOVUPS 15552(R9), Y3
-	VMOVUPS 20736(R9), Y4
-	VMOVUPS 25920(R9), Y5
-	VMOVUPS 31104(R9), Y6
+	VMOVUPS Y7, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
@@ -16566,14 +15999,22 @@ conv2GradWinoOutKernelAVX2_part0:
 	VADDPS Y9, Y7, Y7
 	VMOVUPS Y7, 128(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2GradWinoOutKernelAVX2_part0_next
-	VMOVUPS 36288(R9), Y0                           // row 1
-	VMOVUPS 41472(R9), Y1
-	VMOVUPS 46656(R9), Y2
-	VMOVUPS 51840(R9), Y3
-	VMOVUPS 57024(R9), Y4
-	VMOVUPS 62208(R9), Y5
-	VMOVUPS 67392(R9), Y6
+	JLE conv2GradWinoOutKernelAVX2_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
@@ -16604,14 +16045,22 @@ conv2GradWinoOutKernelAVX2_part0:
 	VADDPS Y9, Y7, Y7
 	VMOVUPS Y7, 1856(R8)
 	CMPQ CX, $2                                     // row 2 only when rows > 2
-	JLE conv2GradWinoOutKernelAVX2_part0_next
-	VMOVUPS 72576(R9), Y0                           // row 2
-	VMOVUPS 77760(R9), Y1
-	VMOVUPS 82944(R9), Y2
-	VMOVUPS 88128(R9), Y3
-	VMOVUPS 93312(R9), Y4
-	VMOVUPS 98496(R9), Y5
-	VMOVUPS 103680(R9), Y6
+	JLE conv2GradWinoOutKernelAVX2_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y6
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
@@ -16641,364 +16090,16 @@ conv2GradWinoOutKernelAVX2_part0:
 	VADDPS Y6, Y7, Y7
 	VADDPS Y9, Y7, Y7
 	VMOVUPS Y7, 3584(R8)
-conv2GradWinoOutKernelAVX2_part0_next:
+conv2GradWinoOutKernelAVX2_tiles_next:
 	ADDQ $192, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
-	JNZ conv2GradWinoOutKernelAVX2_part0
-	VMOVUPS 32(DX), Y9                              // lanes 8…15
-	MOVQ DI, R8
-	MOVQ SI, R9
-	MOVQ $9, AX                                     // 9 whole tiles
-conv2GradWinoOutKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 36320(R9), Y1
-	VMOVUPS 72608(R9), Y2
-	VMOVUPS 108896(R9), Y3
-	VMOVUPS 145184(R9), Y4
-	VMOVUPS 181472(R9), Y5
-	VMOVUPS 217760(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 32(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 36320(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 72608(R9)
-	VMOVUPS 5216(R9), Y0                            // column 1
-	VMOVUPS 41504(R9), Y1
-	VMOVUPS 77792(R9), Y2
-	VMOVUPS 114080(R9), Y3
-	VMOVUPS 150368(R9), Y4
-	VMOVUPS 186656(R9), Y5
-	VMOVUPS 222944(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 5216(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 41504(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 77792(R9)
-	VMOVUPS 10400(R9), Y0                           // column 2
-	VMOVUPS 46688(R9), Y1
-	VMOVUPS 82976(R9), Y2
-	VMOVUPS 119264(R9), Y3
-	VMOVUPS 155552(R9), Y4
-	VMOVUPS 191840(R9), Y5
-	VMOVUPS 228128(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 10400(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 46688(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 82976(R9)
-	VMOVUPS 15584(R9), Y0                           // column 3
-	VMOVUPS 51872(R9), Y1
-	VMOVUPS 88160(R9), Y2
-	VMOVUPS 124448(R9), Y3
-	VMOVUPS 160736(R9), Y4
-	VMOVUPS 197024(R9), Y5
-	VMOVUPS 233312(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 15584(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 51872(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 88160(R9)
-	VMOVUPS 20768(R9), Y0                           // column 4
-	VMOVUPS 57056(R9), Y1
-	VMOVUPS 93344(R9), Y2
-	VMOVUPS 129632(R9), Y3
-	VMOVUPS 165920(R9), Y4
-	VMOVUPS 202208(R9), Y5
-	VMOVUPS 238496(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 20768(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 57056(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 93344(R9)
-	VMOVUPS 25952(R9), Y0                           // column 5
-	VMOVUPS 62240(R9), Y1
-	VMOVUPS 98528(R9), Y2
-	VMOVUPS 134816(R9), Y3
-	VMOVUPS 171104(R9), Y4
-	VMOVUPS 207392(R9), Y5
-	VMOVUPS 243680(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 25952(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 62240(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 98528(R9)
-	VMOVUPS 31136(R9), Y0                           // column 6
-	VMOVUPS 67424(R9), Y1
-	VMOVUPS 103712(R9), Y2
-	VMOVUPS 140000(R9), Y3
-	VMOVUPS 176288(R9), Y4
-	VMOVUPS 212576(R9), Y5
-	VMOVUPS 248864(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VMOVUPS Y7, 31136(R9)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 67424(R9)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VMOVUPS Y7, 103712(R9)
-	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 5216(R9), Y1
-	VMOVUPS 10400(R9), Y2
-	VMOVUPS 15584(R9), Y3
-	VMOVUPS 20768(R9), Y4
-	VMOVUPS 25952(R9), Y5
-	VMOVUPS 31136(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMOVUPS Y7, 32(R8)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMOVUPS Y7, 96(R8)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMOVUPS Y7, 160(R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2GradWinoOutKernelAVX2_part1_next
-	VMOVUPS 36320(R9), Y0                           // row 1
-	VMOVUPS 41504(R9), Y1
-	VMOVUPS 46688(R9), Y2
-	VMOVUPS 51872(R9), Y3
-	VMOVUPS 57056(R9), Y4
-	VMOVUPS 62240(R9), Y5
-	VMOVUPS 67424(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMOVUPS Y7, 1760(R8)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMOVUPS Y7, 1824(R8)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMOVUPS Y7, 1888(R8)
-	CMPQ CX, $2                                     // row 2 only when rows > 2
-	JLE conv2GradWinoOutKernelAVX2_part1_next
-	VMOVUPS 72608(R9), Y0                           // row 2
-	VMOVUPS 77792(R9), Y1
-	VMOVUPS 82976(R9), Y2
-	VMOVUPS 88160(R9), Y3
-	VMOVUPS 93344(R9), Y4
-	VMOVUPS 98528(R9), Y5
-	VMOVUPS 103712(R9), Y6
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VADDPS Y3, Y7, Y7
-	VADDPS Y4, Y7, Y7
-	VADDPS Y5, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMOVUPS Y7, 3488(R8)
-	VMOVAPS Y1, Y7
-	VSUBPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMOVUPS Y7, 3552(R8)
-	VMOVAPS Y1, Y7
-	VADDPS Y2, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y3, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+192(SB), Y4, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y5, Y8
-	VADDPS Y8, Y7, Y7
-	VADDPS Y6, Y7, Y7
-	VADDPS Y9, Y7, Y7
-	VMOVUPS Y7, 3616(R8)
-conv2GradWinoOutKernelAVX2_part1_next:
-	ADDQ $192, R8                                   // next tile
-	ADDQ $64, R9
-	DECQ AX
-	JNZ conv2GradWinoOutKernelAVX2_part1
+	JNZ conv2GradWinoOutKernelAVX2_tiles
+	ADDQ $32, DI                                    // the next half
+	ADDQ $32, SI                                    // the next half
+	ADDQ $32, DX                                    // the next half
+	DECQ BX
+	JNZ conv2GradWinoOutKernelAVX2_half
 	VZEROUPPER
 	RET
 
@@ -17042,7 +16143,7 @@ conv2UpdKernelAVX512_0_0_row:
 	MOVQ $81, R8                                    // pixels
 conv2UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z16                              // block 0's gradient
-	VMOVUPS 254016(R11), Z17                        // block 1's gradient
+	VMOVUPS 5184(R11), Z17                          // block 1's gradient
 	VBROADCASTSS (R10), Z18                         // input position 0
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
@@ -17184,7 +16285,7 @@ conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 704(DI), Y10
 	VMOVUPS 736(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 254016(DX), R11
+	LEAQ 5184(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_1_row:
 	MOVQ $81, R8                                    // pixels
@@ -17268,7 +16369,7 @@ conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 960(DI), Y2
 	VMOVUPS 992(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 254016(DX), R11
+	LEAQ 5184(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_1_row:
 	MOVQ $81, R8                                    // pixels
@@ -17361,355 +16462,461 @@ DATA conv2WinoDyKernelAVX512Factors<>+248(SB)/4, $0x40800000
 DATA conv2WinoDyKernelAVX512Factors<>+252(SB)/4, $0x40800000
 GLOBL conv2WinoDyKernelAVX512Factors<>(SB), RODATA|NOPTR, $256
 
-// func conv2WinoDyKernelAVX512(v, in *float32)
+// func conv2WinoDyKernelAVX512(v, in *float32, xi int)
 //
 // The output gradient's tiles for a weight gradient, a row of tiles of a block, for the weight
 // gradient of conv2 (specs/alexnet.net:43).
 //
 // The F(3x3,5x5) transform of a row of 9 tiles of 3x3, A d Aᵀ, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z6 the column or row being transformed, Z7 the sum, Z8 a product.
-TEXT ·conv2WinoDyKernelAVX512(SB), NOSPLIT, $0-16
+// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α
+// positions, R13 the first position of a column or row of them, R12 walks it.
+// Z0…Z6 the column or row being transformed, Z7 the sum, Z8 a product.
+TEXT ·conv2WinoDyKernelAVX512(SB), NOSPLIT, $0-24
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ xi+16(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $7, R10, R11                             // between 7 of them: a row of positions
+	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $9, AX
-conv2WinoDyKernelAVX512_part0:
+conv2WinoDyKernelAVX512_tiles:
+	MOVQ R8, R13                                    // column 0's first position
 	VMOVUPS (R9), Z0                                // column 0
 	VMOVUPS 1728(R9), Z1
 	VMOVUPS 3456(R9), Z2
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
-	VMOVUPS Z7, (R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 36288(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VSUBPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 72576(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 108864(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 145152(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 181440(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z2, Z7
-	VMOVUPS Z7, 217728(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 64(R9), Z0                              // column 1
 	VMOVUPS 1792(R9), Z1
 	VMOVUPS 3520(R9), Z2
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
-	VMOVUPS Z7, 5184(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 41472(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VSUBPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 77760(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 114048(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 150336(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 186624(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z2, Z7
-	VMOVUPS Z7, 222912(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 128(R9), Z0                             // column 2
 	VMOVUPS 1856(R9), Z1
 	VMOVUPS 3584(R9), Z2
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
-	VMOVUPS Z7, 10368(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 46656(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VSUBPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 82944(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 119232(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 155520(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 191808(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z2, Z7
-	VMOVUPS Z7, 228096(R8)
-	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 5184(R8), Z1
-	VMOVUPS 10368(R8), Z2
+	VMOVUPS Z7, (R12)
+	MOVQ R8, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
-	VMOVUPS Z7, (R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 5184(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VSUBPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 10368(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 15552(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 20736(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 25920(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z2, Z7
-	VMOVUPS Z7, 31104(R8)
-	VMOVUPS 36288(R8), Z0                           // row 1
-	VMOVUPS 41472(R8), Z1
-	VMOVUPS 46656(R8), Z2
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
-	VMOVUPS Z7, 36288(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 41472(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VSUBPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 46656(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 51840(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 57024(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 62208(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z2, Z7
-	VMOVUPS Z7, 67392(R8)
-	VMOVUPS 72576(R8), Z0                           // row 2
-	VMOVUPS 77760(R8), Z1
-	VMOVUPS 82944(R8), Z2
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
-	VMOVUPS Z7, 72576(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 77760(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VSUBPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 82944(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 88128(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 93312(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 98496(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z2, Z7
-	VMOVUPS Z7, 103680(R8)
-	VMOVUPS 108864(R8), Z0                          // row 3
-	VMOVUPS 114048(R8), Z1
-	VMOVUPS 119232(R8), Z2
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
-	VMOVUPS Z7, 108864(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 114048(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VSUBPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 119232(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 124416(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 129600(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 134784(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z2, Z7
-	VMOVUPS Z7, 139968(R8)
-	VMOVUPS 145152(R8), Z0                          // row 4
-	VMOVUPS 150336(R8), Z1
-	VMOVUPS 155520(R8), Z2
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
-	VMOVUPS Z7, 145152(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 150336(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VSUBPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 155520(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 160704(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 165888(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 171072(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z2, Z7
-	VMOVUPS Z7, 176256(R8)
-	VMOVUPS 181440(R8), Z0                          // row 5
-	VMOVUPS 186624(R8), Z1
-	VMOVUPS 191808(R8), Z2
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
-	VMOVUPS Z7, 181440(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 186624(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VSUBPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 191808(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 196992(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 202176(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 207360(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z2, Z7
-	VMOVUPS Z7, 212544(R8)
-	VMOVUPS 217728(R8), Z0                          // row 6
-	VMOVUPS 222912(R8), Z1
-	VMOVUPS 228096(R8), Z2
+	VMOVUPS Z7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 6
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	MOVQ R13, R12
 	VMOVAPS Z0, Z7
-	VMOVUPS Z7, 217728(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VADDPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 222912(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VSUBPS Z1, Z7, Z7
 	VADDPS Z2, Z7, Z7
-	VMOVUPS Z7, 228096(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 233280(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z1, Z8
 	VSUBPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+192(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 238464(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z1, Z8
 	VADDPS Z8, Z7, Z7
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z2, Z8
 	VADDPS Z8, Z7, Z7
-	VMOVUPS Z7, 243648(R8)
+	VMOVUPS Z7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z2, Z7
-	VMOVUPS Z7, 248832(R8)
+	VMOVUPS Z7, (R12)
 	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
-	JNZ conv2WinoDyKernelAVX512_part0
+	JNZ conv2WinoDyKernelAVX512_tiles
 	VZEROUPPER
 	RET
 DATA conv2WinoDyKernelAVX2Factors<>+0(SB)/4, $0x3e800000 // 0.25
@@ -17778,693 +16985,467 @@ DATA conv2WinoDyKernelAVX2Factors<>+248(SB)/4, $0x40800000
 DATA conv2WinoDyKernelAVX2Factors<>+252(SB)/4, $0x40800000
 GLOBL conv2WinoDyKernelAVX2Factors<>(SB), RODATA|NOPTR, $256
 
-// func conv2WinoDyKernelAVX2(v, in *float32)
+// func conv2WinoDyKernelAVX2(v, in *float32, xi int)
 //
 // The output gradient's tiles for a weight gradient, a row of tiles of a block, for the weight
 // gradient of conv2 (specs/alexnet.net:43).
 //
 // The F(3x3,5x5) transform of a row of 9 tiles of 3x3, A d Aᵀ, a column at a time into v,
-// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y6 the column or row being transformed, Y7 the sum, Y8 a product.
-TEXT ·conv2WinoDyKernelAVX2(SB), NOSPLIT, $0-16
+// then a row at a time in place; 8 lanes at a time (2 halves of a block, BX counting them). DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α
+// positions, R13 the first position of a column or row of them, R12 walks it.
+// Y0…Y6 the column or row being transformed, Y7 the sum, Y8 a product.
+TEXT ·conv2WinoDyKernelAVX2(SB), NOSPLIT, $0-24
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ xi+16(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $7, R10, R11                             // between 7 of them: a row of positions
+	MOVQ $2, BX                                     // the block's 2 halves of 8 lanes
+conv2WinoDyKernelAVX2_half:
+	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $9, AX
-conv2WinoDyKernelAVX2_part0:
+conv2WinoDyKernelAVX2_tiles:
+	MOVQ R8, R13                                    // column 0's first position
 	VMOVUPS (R9), Y0                                // column 0
 	VMOVUPS 1728(R9), Y1
 	VMOVUPS 3456(R9), Y2
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
-	VMOVUPS Y7, (R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 36288(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VSUBPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 72576(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 108864(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 145152(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 181440(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 217728(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 64(R9), Y0                              // column 1
 	VMOVUPS 1792(R9), Y1
 	VMOVUPS 3520(R9), Y2
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 5184(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 41472(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VSUBPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 77760(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 114048(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 150336(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 186624(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 222912(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 128(R9), Y0                             // column 2
 	VMOVUPS 1856(R9), Y1
 	VMOVUPS 3584(R9), Y2
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 10368(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 46656(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VSUBPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 82944(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 119232(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 155520(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 191808(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 228096(R8)
-	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 5184(R8), Y1
-	VMOVUPS 10368(R8), Y2
+	VMOVUPS Y7, (R12)
+	MOVQ R8, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
-	VMOVUPS Y7, (R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 5184(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VSUBPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 10368(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 15552(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 20736(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 25920(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 31104(R8)
-	VMOVUPS 36288(R8), Y0                           // row 1
-	VMOVUPS 41472(R8), Y1
-	VMOVUPS 46656(R8), Y2
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 36288(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 41472(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VSUBPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 46656(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 51840(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 57024(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 62208(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 67392(R8)
-	VMOVUPS 72576(R8), Y0                           // row 2
-	VMOVUPS 77760(R8), Y1
-	VMOVUPS 82944(R8), Y2
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 72576(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 77760(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VSUBPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 82944(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 88128(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 93312(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 98496(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 103680(R8)
-	VMOVUPS 108864(R8), Y0                          // row 3
-	VMOVUPS 114048(R8), Y1
-	VMOVUPS 119232(R8), Y2
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 108864(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 114048(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VSUBPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 119232(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 124416(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 129600(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 134784(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 139968(R8)
-	VMOVUPS 145152(R8), Y0                          // row 4
-	VMOVUPS 150336(R8), Y1
-	VMOVUPS 155520(R8), Y2
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 145152(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 150336(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VSUBPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 155520(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 160704(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 165888(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 171072(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 176256(R8)
-	VMOVUPS 181440(R8), Y0                          // row 5
-	VMOVUPS 186624(R8), Y1
-	VMOVUPS 191808(R8), Y2
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 181440(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 186624(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VSUBPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 191808(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 196992(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 202176(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 207360(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 212544(R8)
-	VMOVUPS 217728(R8), Y0                          // row 6
-	VMOVUPS 222912(R8), Y1
-	VMOVUPS 228096(R8), Y2
+	VMOVUPS Y7, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 6
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	MOVQ R13, R12
 	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 217728(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VADDPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 222912(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VSUBPS Y1, Y7, Y7
 	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 228096(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 233280(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
 	VSUBPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 238464(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
 	VADDPS Y8, Y7, Y7
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
 	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 243648(R8)
+	VMOVUPS Y7, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 248832(R8)
+	VMOVUPS Y7, (R12)
 	ADDQ $192, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
-	JNZ conv2WinoDyKernelAVX2_part0
-	MOVQ DI, R8                                     // lanes 8…15
-	MOVQ SI, R9
-	MOVQ $9, AX
-conv2WinoDyKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 1760(R9), Y1
-	VMOVUPS 3488(R9), Y2
-	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 32(R8)
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 36320(R8)
-	VMOVAPS Y0, Y7
-	VSUBPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 72608(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 108896(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 145184(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 181472(R8)
-	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 217760(R8)
-	VMOVUPS 96(R9), Y0                              // column 1
-	VMOVUPS 1824(R9), Y1
-	VMOVUPS 3552(R9), Y2
-	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 5216(R8)
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 41504(R8)
-	VMOVAPS Y0, Y7
-	VSUBPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 77792(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 114080(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 150368(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 186656(R8)
-	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 222944(R8)
-	VMOVUPS 160(R9), Y0                             // column 2
-	VMOVUPS 1888(R9), Y1
-	VMOVUPS 3616(R9), Y2
-	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 10400(R8)
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 46688(R8)
-	VMOVAPS Y0, Y7
-	VSUBPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 82976(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 119264(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 155552(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 191840(R8)
-	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 228128(R8)
-	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 5216(R8), Y1
-	VMOVUPS 10400(R8), Y2
-	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 32(R8)
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 5216(R8)
-	VMOVAPS Y0, Y7
-	VSUBPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 10400(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 15584(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 20768(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 25952(R8)
-	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 31136(R8)
-	VMOVUPS 36320(R8), Y0                           // row 1
-	VMOVUPS 41504(R8), Y1
-	VMOVUPS 46688(R8), Y2
-	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 36320(R8)
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 41504(R8)
-	VMOVAPS Y0, Y7
-	VSUBPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 46688(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 51872(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 57056(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 62240(R8)
-	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 67424(R8)
-	VMOVUPS 72608(R8), Y0                           // row 2
-	VMOVUPS 77792(R8), Y1
-	VMOVUPS 82976(R8), Y2
-	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 72608(R8)
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 77792(R8)
-	VMOVAPS Y0, Y7
-	VSUBPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 82976(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 88160(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 93344(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 98528(R8)
-	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 103712(R8)
-	VMOVUPS 108896(R8), Y0                          // row 3
-	VMOVUPS 114080(R8), Y1
-	VMOVUPS 119264(R8), Y2
-	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 108896(R8)
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 114080(R8)
-	VMOVAPS Y0, Y7
-	VSUBPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 119264(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 124448(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 129632(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 134816(R8)
-	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 140000(R8)
-	VMOVUPS 145184(R8), Y0                          // row 4
-	VMOVUPS 150368(R8), Y1
-	VMOVUPS 155552(R8), Y2
-	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 145184(R8)
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 150368(R8)
-	VMOVAPS Y0, Y7
-	VSUBPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 155552(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 160736(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 165920(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 171104(R8)
-	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 176288(R8)
-	VMOVUPS 181472(R8), Y0                          // row 5
-	VMOVUPS 186656(R8), Y1
-	VMOVUPS 191840(R8), Y2
-	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 181472(R8)
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 186656(R8)
-	VMOVAPS Y0, Y7
-	VSUBPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 191840(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 197024(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 202208(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 207392(R8)
-	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 212576(R8)
-	VMOVUPS 217760(R8), Y0                          // row 6
-	VMOVUPS 222944(R8), Y1
-	VMOVUPS 228128(R8), Y2
-	VMOVAPS Y0, Y7
-	VMOVUPS Y7, 217760(R8)
-	VMOVAPS Y0, Y7
-	VADDPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 222944(R8)
-	VMOVAPS Y0, Y7
-	VSUBPS Y1, Y7, Y7
-	VADDPS Y2, Y7, Y7
-	VMOVUPS Y7, 228128(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 233312(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y1, Y8
-	VSUBPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+192(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 238496(R8)
-	VMOVAPS Y0, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y1, Y8
-	VADDPS Y8, Y7, Y7
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y2, Y8
-	VADDPS Y8, Y7, Y7
-	VMOVUPS Y7, 243680(R8)
-	VMOVAPS Y2, Y7
-	VMOVUPS Y7, 248864(R8)
-	ADDQ $192, R9                                   // next tile
-	ADDQ $64, R8
-	DECQ AX
-	JNZ conv2WinoDyKernelAVX2_part1
+	JNZ conv2WinoDyKernelAVX2_tiles
+	ADDQ $32, DI                                    // the next half
+	ADDQ $32, SI                                    // the next half
+	DECQ BX
+	JNZ conv2WinoDyKernelAVX2_half
 	VZEROUPPER
 	RET
 DATA conv3WinoInKernelAVX512Factors<>+0(SB)/4, $0xbf800000 // -1
@@ -18485,7 +17466,7 @@ DATA conv3WinoInKernelAVX512Factors<>+56(SB)/4, $0xbf800000
 DATA conv3WinoInKernelAVX512Factors<>+60(SB)/4, $0xbf800000
 GLOBL conv3WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
 
-// func conv3WinoInKernelAVX512(v, in *float32)
+// func conv3WinoInKernelAVX512(v, in *float32, xi int)
 //
 // A row of tiles of a block of input channels, for conv3 + conv3.relu (specs/alexnet.net:48), the
 // input gradient of conv3 (specs/alexnet.net:48), conv4 + conv4.relu (specs/alexnet.net:50), the
@@ -18494,146 +17475,207 @@ GLOBL conv3WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $64
 //
 // The F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
-TEXT ·conv3WinoInKernelAVX512(SB), NOSPLIT, $0-16
+// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α
+// positions, R13 the first position of a column or row of them, R12 walks it.
+// Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+TEXT ·conv3WinoInKernelAVX512(SB), NOSPLIT, $0-24
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ xi+16(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $4, R10, R11                             // between 4 of them: a row of positions
+	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $7, AX
-conv3WinoInKernelAVX512_part0:
+conv3WinoInKernelAVX512_tiles:
+	MOVQ R8, R13                                    // column 0's first position
 	VMOVUPS (R9), Z0                                // column 0
 	VMOVUPS 1024(R9), Z1
 	VMOVUPS 2048(R9), Z2
 	VMOVUPS 3072(R9), Z3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, (R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 12544(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 25088(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 37632(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 64(R9), Z0                              // column 1
 	VMOVUPS 1088(R9), Z1
 	VMOVUPS 2112(R9), Z2
 	VMOVUPS 3136(R9), Z3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 3136(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 15680(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 28224(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 40768(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 128(R9), Z0                             // column 2
 	VMOVUPS 1152(R9), Z1
 	VMOVUPS 2176(R9), Z2
 	VMOVUPS 3200(R9), Z3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 6272(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 18816(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 31360(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 43904(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 192(R9), Z0                             // column 3
 	VMOVUPS 1216(R9), Z1
 	VMOVUPS 2240(R9), Z2
 	VMOVUPS 3264(R9), Z3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 9408(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 21952(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 34496(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 47040(R8)
-	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 3136(R8), Z1
-	VMOVUPS 6272(R8), Z2
-	VMOVUPS 9408(R8), Z3
+	VMOVUPS Z4, (R12)
+	MOVQ R8, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, (R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 3136(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 6272(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 9408(R8)
-	VMOVUPS 12544(R8), Z0                           // row 1
-	VMOVUPS 15680(R8), Z1
-	VMOVUPS 18816(R8), Z2
-	VMOVUPS 21952(R8), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 12544(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 15680(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 18816(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 21952(R8)
-	VMOVUPS 25088(R8), Z0                           // row 2
-	VMOVUPS 28224(R8), Z1
-	VMOVUPS 31360(R8), Z2
-	VMOVUPS 34496(R8), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 25088(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 28224(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 31360(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 34496(R8)
-	VMOVUPS 37632(R8), Z0                           // row 3
-	VMOVUPS 40768(R8), Z1
-	VMOVUPS 43904(R8), Z2
-	VMOVUPS 47040(R8), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z0, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 37632(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 40768(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 43904(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX512Factors<>+0(SB), Z1, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 47040(R8)
+	VMOVUPS Z4, (R12)
 	ADDQ $128, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
-	JNZ conv3WinoInKernelAVX512_part0
+	JNZ conv3WinoInKernelAVX512_tiles
 	VZEROUPPER
 	RET
 DATA conv3WinoInKernelAVX2Factors<>+0(SB)/4, $0xbf800000 // -1
@@ -18654,7 +17696,7 @@ DATA conv3WinoInKernelAVX2Factors<>+56(SB)/4, $0xbf800000
 DATA conv3WinoInKernelAVX2Factors<>+60(SB)/4, $0xbf800000
 GLOBL conv3WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
 
-// func conv3WinoInKernelAVX2(v, in *float32)
+// func conv3WinoInKernelAVX2(v, in *float32, xi int)
 //
 // A row of tiles of a block of input channels, for conv3 + conv3.relu (specs/alexnet.net:48), the
 // input gradient of conv3 (specs/alexnet.net:48), conv4 + conv4.relu (specs/alexnet.net:50), the
@@ -18662,283 +17704,214 @@ GLOBL conv3WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $64
 // input gradient of conv5 (specs/alexnet.net:52).
 //
 // The F(2x2,3x3) transform of a row of 7 tiles of 4x4, Bᵀ d B, a column at a time into v,
-// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
-TEXT ·conv3WinoInKernelAVX2(SB), NOSPLIT, $0-16
+// then a row at a time in place; 8 lanes at a time (2 halves of a block, BX counting them). DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α
+// positions, R13 the first position of a column or row of them, R12 walks it.
+// Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+TEXT ·conv3WinoInKernelAVX2(SB), NOSPLIT, $0-24
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ xi+16(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $4, R10, R11                             // between 4 of them: a row of positions
+	MOVQ $2, BX                                     // the block's 2 halves of 8 lanes
+conv3WinoInKernelAVX2_half:
+	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $7, AX
-conv3WinoInKernelAVX2_part0:
+conv3WinoInKernelAVX2_tiles:
+	MOVQ R8, R13                                    // column 0's first position
 	VMOVUPS (R9), Y0                                // column 0
 	VMOVUPS 1024(R9), Y1
 	VMOVUPS 2048(R9), Y2
 	VMOVUPS 3072(R9), Y3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, (R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 12544(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 25088(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 37632(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 64(R9), Y0                              // column 1
 	VMOVUPS 1088(R9), Y1
 	VMOVUPS 2112(R9), Y2
 	VMOVUPS 3136(R9), Y3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 3136(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 15680(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 28224(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 40768(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 128(R9), Y0                             // column 2
 	VMOVUPS 1152(R9), Y1
 	VMOVUPS 2176(R9), Y2
 	VMOVUPS 3200(R9), Y3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6272(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 18816(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 31360(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 43904(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 192(R9), Y0                             // column 3
 	VMOVUPS 1216(R9), Y1
 	VMOVUPS 2240(R9), Y2
 	VMOVUPS 3264(R9), Y3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9408(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 21952(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 34496(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 47040(R8)
-	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 3136(R8), Y1
-	VMOVUPS 6272(R8), Y2
-	VMOVUPS 9408(R8), Y3
+	VMOVUPS Y4, (R12)
+	MOVQ R8, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, (R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 3136(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6272(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 9408(R8)
-	VMOVUPS 12544(R8), Y0                           // row 1
-	VMOVUPS 15680(R8), Y1
-	VMOVUPS 18816(R8), Y2
-	VMOVUPS 21952(R8), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 12544(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 15680(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 18816(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 21952(R8)
-	VMOVUPS 25088(R8), Y0                           // row 2
-	VMOVUPS 28224(R8), Y1
-	VMOVUPS 31360(R8), Y2
-	VMOVUPS 34496(R8), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 25088(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 28224(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 31360(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 34496(R8)
-	VMOVUPS 37632(R8), Y0                           // row 3
-	VMOVUPS 40768(R8), Y1
-	VMOVUPS 43904(R8), Y2
-	VMOVUPS 47040(R8), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 37632(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 40768(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 43904(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 47040(R8)
+	VMOVUPS Y4, (R12)
 	ADDQ $128, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
-	JNZ conv3WinoInKernelAVX2_part0
-	MOVQ DI, R8                                     // lanes 8…15
-	MOVQ SI, R9
-	MOVQ $7, AX
-conv3WinoInKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 1056(R9), Y1
-	VMOVUPS 2080(R9), Y2
-	VMOVUPS 3104(R9), Y3
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 12576(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 25120(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 37664(R8)
-	VMOVUPS 96(R9), Y0                              // column 1
-	VMOVUPS 1120(R9), Y1
-	VMOVUPS 2144(R9), Y2
-	VMOVUPS 3168(R9), Y3
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 3168(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 15712(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 28256(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 40800(R8)
-	VMOVUPS 160(R9), Y0                             // column 2
-	VMOVUPS 1184(R9), Y1
-	VMOVUPS 2208(R9), Y2
-	VMOVUPS 3232(R9), Y3
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6304(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 18848(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 31392(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 43936(R8)
-	VMOVUPS 224(R9), Y0                             // column 3
-	VMOVUPS 1248(R9), Y1
-	VMOVUPS 2272(R9), Y2
-	VMOVUPS 3296(R9), Y3
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9440(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 21984(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 34528(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 47072(R8)
-	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 3168(R8), Y1
-	VMOVUPS 6304(R8), Y2
-	VMOVUPS 9440(R8), Y3
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 3168(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6304(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 9440(R8)
-	VMOVUPS 12576(R8), Y0                           // row 1
-	VMOVUPS 15712(R8), Y1
-	VMOVUPS 18848(R8), Y2
-	VMOVUPS 21984(R8), Y3
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 12576(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 15712(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 18848(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 21984(R8)
-	VMOVUPS 25120(R8), Y0                           // row 2
-	VMOVUPS 28256(R8), Y1
-	VMOVUPS 31392(R8), Y2
-	VMOVUPS 34528(R8), Y3
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 25120(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 28256(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 31392(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 34528(R8)
-	VMOVUPS 37664(R8), Y0                           // row 3
-	VMOVUPS 40800(R8), Y1
-	VMOVUPS 43936(R8), Y2
-	VMOVUPS 47072(R8), Y3
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y0, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 37664(R8)
-	VMOVAPS Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 40800(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 43936(R8)
-	VMULPS conv3WinoInKernelAVX2Factors<>+0(SB), Y1, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 47072(R8)
-	ADDQ $128, R9                                   // next tile
-	ADDQ $64, R8
-	DECQ AX
-	JNZ conv3WinoInKernelAVX2_part1
+	JNZ conv3WinoInKernelAVX2_tiles
+	ADDQ $32, DI                                    // the next half
+	ADDQ $32, SI                                    // the next half
+	DECQ BX
+	JNZ conv3WinoInKernelAVX2_half
 	VZEROUPPER
 	RET
 
@@ -19456,29 +18429,29 @@ conv3WinoMulKernelAVX512_t5_b0:
 	VFMADD231PS Z22, Z31, Z18
 	VFMADD231PS Z23, Z31, Z19
 	ADDQ $4096, R12
-	ADDQ $50176, R10                                // next input block
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX512_t5_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 50176(BX)
-	VMOVUPS Z2, 100352(BX)
-	VMOVUPS Z3, 150528(BX)
+	VMOVUPS Z1, 3136(BX)
+	VMOVUPS Z2, 6272(BX)
+	VMOVUPS Z3, 9408(BX)
 	VMOVUPS Z4, 64(BX)
-	VMOVUPS Z5, 50240(BX)
-	VMOVUPS Z6, 100416(BX)
-	VMOVUPS Z7, 150592(BX)
+	VMOVUPS Z5, 3200(BX)
+	VMOVUPS Z6, 6336(BX)
+	VMOVUPS Z7, 9472(BX)
 	VMOVUPS Z8, 128(BX)
-	VMOVUPS Z9, 50304(BX)
-	VMOVUPS Z10, 100480(BX)
-	VMOVUPS Z11, 150656(BX)
+	VMOVUPS Z9, 3264(BX)
+	VMOVUPS Z10, 6400(BX)
+	VMOVUPS Z11, 9536(BX)
 	VMOVUPS Z12, 192(BX)
-	VMOVUPS Z13, 50368(BX)
-	VMOVUPS Z14, 100544(BX)
-	VMOVUPS Z15, 150720(BX)
+	VMOVUPS Z13, 3328(BX)
+	VMOVUPS Z14, 6464(BX)
+	VMOVUPS Z15, 9600(BX)
 	VMOVUPS Z16, 256(BX)
-	VMOVUPS Z17, 50432(BX)
-	VMOVUPS Z18, 100608(BX)
-	VMOVUPS Z19, 150784(BX)
+	VMOVUPS Z17, 3392(BX)
+	VMOVUPS Z18, 6528(BX)
+	VMOVUPS Z19, 9664(BX)
 	ADDQ $320, R13                                  // next tile
 	ADDQ $320, BX
 	DECQ AX
@@ -19890,25 +18863,25 @@ conv3WinoMulKernelAVX512_t4_b0:
 	VFMADD231PS Z18, Z23, Z14
 	VFMADD231PS Z19, Z23, Z15
 	ADDQ $4096, R12
-	ADDQ $50176, R10                                // next input block
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX512_t4_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 50176(BX)
-	VMOVUPS Z2, 100352(BX)
-	VMOVUPS Z3, 150528(BX)
+	VMOVUPS Z1, 3136(BX)
+	VMOVUPS Z2, 6272(BX)
+	VMOVUPS Z3, 9408(BX)
 	VMOVUPS Z4, 64(BX)
-	VMOVUPS Z5, 50240(BX)
-	VMOVUPS Z6, 100416(BX)
-	VMOVUPS Z7, 150592(BX)
+	VMOVUPS Z5, 3200(BX)
+	VMOVUPS Z6, 6336(BX)
+	VMOVUPS Z7, 9472(BX)
 	VMOVUPS Z8, 128(BX)
-	VMOVUPS Z9, 50304(BX)
-	VMOVUPS Z10, 100480(BX)
-	VMOVUPS Z11, 150656(BX)
+	VMOVUPS Z9, 3264(BX)
+	VMOVUPS Z10, 6400(BX)
+	VMOVUPS Z11, 9536(BX)
 	VMOVUPS Z12, 192(BX)
-	VMOVUPS Z13, 50368(BX)
-	VMOVUPS Z14, 100544(BX)
-	VMOVUPS Z15, 150720(BX)
+	VMOVUPS Z13, 3328(BX)
+	VMOVUPS Z14, 6464(BX)
+	VMOVUPS Z15, 9600(BX)
 	VZEROUPPER
 	RET
 
@@ -20274,7 +19247,7 @@ conv3WinoMulKernelAVX2_t6_b0:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $50176, R10                                // next input block
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -20628,21 +19601,21 @@ conv3WinoMulKernelAVX2_t6_b1:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $50176, R10                                // next input block
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t6_b1
-	VMOVUPS Y0, 50176(BX)
-	VMOVUPS Y1, 50208(BX)
-	VMOVUPS Y2, 50240(BX)
-	VMOVUPS Y3, 50272(BX)
-	VMOVUPS Y4, 50304(BX)
-	VMOVUPS Y5, 50336(BX)
-	VMOVUPS Y6, 50368(BX)
-	VMOVUPS Y7, 50400(BX)
-	VMOVUPS Y8, 50432(BX)
-	VMOVUPS Y9, 50464(BX)
-	VMOVUPS Y10, 50496(BX)
-	VMOVUPS Y11, 50528(BX)
+	VMOVUPS Y0, 3136(BX)
+	VMOVUPS Y1, 3168(BX)
+	VMOVUPS Y2, 3200(BX)
+	VMOVUPS Y3, 3232(BX)
+	VMOVUPS Y4, 3264(BX)
+	VMOVUPS Y5, 3296(BX)
+	VMOVUPS Y6, 3328(BX)
+	VMOVUPS Y7, 3360(BX)
+	VMOVUPS Y8, 3392(BX)
+	VMOVUPS Y9, 3424(BX)
+	VMOVUPS Y10, 3456(BX)
+	VMOVUPS Y11, 3488(BX)
 
 	// a tile of 6 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -20982,21 +19955,21 @@ conv3WinoMulKernelAVX2_t6_b2:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $50176, R10                                // next input block
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t6_b2
-	VMOVUPS Y0, 100352(BX)
-	VMOVUPS Y1, 100384(BX)
-	VMOVUPS Y2, 100416(BX)
-	VMOVUPS Y3, 100448(BX)
-	VMOVUPS Y4, 100480(BX)
-	VMOVUPS Y5, 100512(BX)
-	VMOVUPS Y6, 100544(BX)
-	VMOVUPS Y7, 100576(BX)
-	VMOVUPS Y8, 100608(BX)
-	VMOVUPS Y9, 100640(BX)
-	VMOVUPS Y10, 100672(BX)
-	VMOVUPS Y11, 100704(BX)
+	VMOVUPS Y0, 6272(BX)
+	VMOVUPS Y1, 6304(BX)
+	VMOVUPS Y2, 6336(BX)
+	VMOVUPS Y3, 6368(BX)
+	VMOVUPS Y4, 6400(BX)
+	VMOVUPS Y5, 6432(BX)
+	VMOVUPS Y6, 6464(BX)
+	VMOVUPS Y7, 6496(BX)
+	VMOVUPS Y8, 6528(BX)
+	VMOVUPS Y9, 6560(BX)
+	VMOVUPS Y10, 6592(BX)
+	VMOVUPS Y11, 6624(BX)
 
 	// a tile of 6 pixels, output blocks 3…3, over every input block
 	VMOVUPS 192(CX), Y0
@@ -21336,21 +20309,21 @@ conv3WinoMulKernelAVX2_t6_b3:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $4096, R12
-	ADDQ $50176, R10                                // next input block
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t6_b3
-	VMOVUPS Y0, 150528(BX)
-	VMOVUPS Y1, 150560(BX)
-	VMOVUPS Y2, 150592(BX)
-	VMOVUPS Y3, 150624(BX)
-	VMOVUPS Y4, 150656(BX)
-	VMOVUPS Y5, 150688(BX)
-	VMOVUPS Y6, 150720(BX)
-	VMOVUPS Y7, 150752(BX)
-	VMOVUPS Y8, 150784(BX)
-	VMOVUPS Y9, 150816(BX)
-	VMOVUPS Y10, 150848(BX)
-	VMOVUPS Y11, 150880(BX)
+	VMOVUPS Y0, 9408(BX)
+	VMOVUPS Y1, 9440(BX)
+	VMOVUPS Y2, 9472(BX)
+	VMOVUPS Y3, 9504(BX)
+	VMOVUPS Y4, 9536(BX)
+	VMOVUPS Y5, 9568(BX)
+	VMOVUPS Y6, 9600(BX)
+	VMOVUPS Y7, 9632(BX)
+	VMOVUPS Y8, 9664(BX)
+	VMOVUPS Y9, 9696(BX)
+	VMOVUPS Y10, 9728(BX)
+	VMOVUPS Y11, 9760(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
@@ -21444,7 +20417,7 @@ conv3WinoMulKernelAVX2_t1_b0:
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	ADDQ $4096, R12
-	ADDQ $50176, R10                                // next input block
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t1_b0
 	VMOVUPS Y0, (BX)
@@ -21538,11 +20511,11 @@ conv3WinoMulKernelAVX2_t1_b1:
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	ADDQ $4096, R12
-	ADDQ $50176, R10                                // next input block
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t1_b1
-	VMOVUPS Y0, 50176(BX)
-	VMOVUPS Y1, 50208(BX)
+	VMOVUPS Y0, 3136(BX)
+	VMOVUPS Y1, 3168(BX)
 
 	// a tile of 1 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -21632,11 +20605,11 @@ conv3WinoMulKernelAVX2_t1_b2:
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	ADDQ $4096, R12
-	ADDQ $50176, R10                                // next input block
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t1_b2
-	VMOVUPS Y0, 100352(BX)
-	VMOVUPS Y1, 100384(BX)
+	VMOVUPS Y0, 6272(BX)
+	VMOVUPS Y1, 6304(BX)
 
 	// a tile of 1 pixels, output blocks 3…3, over every input block
 	VMOVUPS 192(CX), Y0
@@ -21726,86 +20699,124 @@ conv3WinoMulKernelAVX2_t1_b3:
 	VFMADD231PS Y2, Y7, Y0
 	VFMADD231PS Y3, Y7, Y1
 	ADDQ $4096, R12
-	ADDQ $50176, R10                                // next input block
+	ADDQ $3136, R10                                 // next input block
 	DECQ R8
 	JNZ conv3WinoMulKernelAVX2_t1_b3
-	VMOVUPS Y0, 150528(BX)
-	VMOVUPS Y1, 150560(BX)
+	VMOVUPS Y0, 9408(BX)
+	VMOVUPS Y1, 9440(BX)
 	VZEROUPPER
 	RET
 
-// func conv3WinoOutKernelAVX512(out, mm, bias *float32, rows int)
+// func conv3WinoOutKernelAVX512(out, mm, bias *float32, rows, xi int)
 //
 // A row of tiles of a block of output channels, for conv3 + conv3.relu (specs/alexnet.net:48),
 // conv4 + conv4.relu (specs/alexnet.net:50) and conv5 + conv5.relu (specs/alexnet.net:52).
 //
 // The F(2x2,3x3) output transform of a row of 7 tiles, Aᵀ M A, a column at a time into the first
 // 2 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
-// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;
+// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13
+// the first position of a column or row of them, R12 walks it.
 // Z0…Z3 the column or row, Z4 the sum, Z5 a product, Z6 the bias, Z7 zero.
-TEXT ·conv3WinoOutKernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·conv3WinoOutKernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
+	MOVQ xi+32(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $4, R10, R11                             // between 4 of them: a row of positions
 	VPXORD Z7, Z7, Z7
-	VMOVUPS (DX), Z6                                // lanes 0…15
+	VMOVUPS (DX), Z6                                // the lanes' bias
 	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $6, AX                                     // 6 whole tiles
-conv3WinoOutKernelAVX512_part0:
-	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 12544(R9), Z1
-	VMOVUPS 25088(R9), Z2
-	VMOVUPS 37632(R9), Z3
+conv3WinoOutKernelAVX512_tiles:
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, (R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 12544(R9)
-	VMOVUPS 3136(R9), Z0                            // column 1
-	VMOVUPS 15680(R9), Z1
-	VMOVUPS 28224(R9), Z2
-	VMOVUPS 40768(R9), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 3136(R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 15680(R9)
-	VMOVUPS 6272(R9), Z0                            // column 2
-	VMOVUPS 18816(R9), Z1
-	VMOVUPS 31360(R9), Z2
-	VMOVUPS 43904(R9), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 6272(R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 18816(R9)
-	VMOVUPS 9408(R9), Z0                            // column 3
-	VMOVUPS 21952(R9), Z1
-	VMOVUPS 34496(R9), Z2
-	VMOVUPS 47040(R9), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 9408(R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 21952(R9)
-	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 3136(R9), Z1
-	VMOVUPS 6272(R9), Z2
-	VMOVUPS 9408(R9), Z3
+	VMOVUPS Z4, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
@@ -21819,11 +20830,16 @@ conv3WinoOutKernelAVX512_part0:
 	VMAXPS Z4, Z7, Z4
 	VMOVUPS Z4, 64(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv3WinoOutKernelAVX512_part0_next
-	VMOVUPS 12544(R9), Z0                           // row 1
-	VMOVUPS 15680(R9), Z1
-	VMOVUPS 18816(R9), Z2
-	VMOVUPS 21952(R9), Z3
+	JLE conv3WinoOutKernelAVX512_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
@@ -21836,65 +20852,98 @@ conv3WinoOutKernelAVX512_part0:
 	VADDPS Z6, Z4, Z4
 	VMAXPS Z4, Z7, Z4
 	VMOVUPS Z4, 896(R8)
-conv3WinoOutKernelAVX512_part0_next:
+conv3WinoOutKernelAVX512_tiles_next:
 	ADDQ $128, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
-	JNZ conv3WinoOutKernelAVX512_part0
+	JNZ conv3WinoOutKernelAVX512_tiles
 
 	// the last tile: its first 1 columns
-	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 12544(R9), Z1
-	VMOVUPS 25088(R9), Z2
-	VMOVUPS 37632(R9), Z3
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, (R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 12544(R9)
-	VMOVUPS 3136(R9), Z0                            // column 1
-	VMOVUPS 15680(R9), Z1
-	VMOVUPS 28224(R9), Z2
-	VMOVUPS 40768(R9), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 3136(R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 15680(R9)
-	VMOVUPS 6272(R9), Z0                            // column 2
-	VMOVUPS 18816(R9), Z1
-	VMOVUPS 31360(R9), Z2
-	VMOVUPS 43904(R9), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 6272(R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 18816(R9)
-	VMOVUPS 9408(R9), Z0                            // column 3
-	VMOVUPS 21952(R9), Z1
-	VMOVUPS 34496(R9), Z2
-	VMOVUPS 47040(R9), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 9408(R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 21952(R9)
-	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 3136(R9), Z1
-	VMOVUPS 6272(R9), Z2
-	VMOVUPS 9408(R9), Z3
+	VMOVUPS Z4, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
@@ -21902,93 +20951,138 @@ conv3WinoOutKernelAVX512_part0_next:
 	VMAXPS Z4, Z7, Z4
 	VMOVUPS Z4, (R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv3WinoOutKernelAVX512_part0_end
-	VMOVUPS 12544(R9), Z0                           // row 1
-	VMOVUPS 15680(R9), Z1
-	VMOVUPS 18816(R9), Z2
-	VMOVUPS 21952(R9), Z3
+	JLE conv3WinoOutKernelAVX512_tiles_end
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
 	VADDPS Z6, Z4, Z4
 	VMAXPS Z4, Z7, Z4
 	VMOVUPS Z4, 832(R8)
-conv3WinoOutKernelAVX512_part0_end:
+conv3WinoOutKernelAVX512_tiles_end:
 	VZEROUPPER
 	RET
 
-// func conv3WinoOutKernelAVX2(out, mm, bias *float32, rows int)
+// func conv3WinoOutKernelAVX2(out, mm, bias *float32, rows, xi int)
 //
 // A row of tiles of a block of output channels, for conv3 + conv3.relu (specs/alexnet.net:48),
 // conv4 + conv4.relu (specs/alexnet.net:50) and conv5 + conv5.relu (specs/alexnet.net:52).
 //
 // The F(2x2,3x3) output transform of a row of 7 tiles, Aᵀ M A, a column at a time into the first
 // 2 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
-// 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// 8 lanes at a time (2 halves of a block, BX counting them). DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;
+// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13
+// the first position of a column or row of them, R12 walks it.
 // Y0…Y3 the column or row, Y4 the sum, Y5 a product, Y6 the bias, Y7 zero.
-TEXT ·conv3WinoOutKernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·conv3WinoOutKernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
+	MOVQ xi+32(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $4, R10, R11                             // between 4 of them: a row of positions
 	VXORPS Y7, Y7, Y7
-	VMOVUPS (DX), Y6                                // lanes 0…7
+	MOVQ $2, BX                                     // the block's 2 halves of 8 lanes
+conv3WinoOutKernelAVX2_half:
+	VMOVUPS (DX), Y6                                // the lanes' bias
 	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $6, AX                                     // 6 whole tiles
-conv3WinoOutKernelAVX2_part0:
-	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 12544(R9), Y1
-	VMOVUPS 25088(R9), Y2
-	VMOVUPS 37632(R9), Y3
+conv3WinoOutKernelAVX2_tiles:
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, (R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 12544(R9)
-	VMOVUPS 3136(R9), Y0                            // column 1
-	VMOVUPS 15680(R9), Y1
-	VMOVUPS 28224(R9), Y2
-	VMOVUPS 40768(R9), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 3136(R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 15680(R9)
-	VMOVUPS 6272(R9), Y0                            // column 2
-	VMOVUPS 18816(R9), Y1
-	VMOVUPS 31360(R9), Y2
-	VMOVUPS 43904(R9), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6272(R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 18816(R9)
-	VMOVUPS 9408(R9), Y0                            // column 3
-	VMOVUPS 21952(R9), Y1
-	VMOVUPS 34496(R9), Y2
-	VMOVUPS 47040(R9), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9408(R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 21952(R9)
-	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 3136(R9), Y1
-	VMOVUPS 6272(R9), Y2
-	VMOVUPS 9408(R9), Y3
+	VMOVUPS Y4, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
@@ -22002,11 +21096,16 @@ conv3WinoOutKernelAVX2_part0:
 	VMAXPS Y4, Y7, Y4
 	VMOVUPS Y4, 64(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv3WinoOutKernelAVX2_part0_next
-	VMOVUPS 12544(R9), Y0                           // row 1
-	VMOVUPS 15680(R9), Y1
-	VMOVUPS 18816(R9), Y2
-	VMOVUPS 21952(R9), Y3
+	JLE conv3WinoOutKernelAVX2_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
@@ -22019,65 +21118,98 @@ conv3WinoOutKernelAVX2_part0:
 	VADDPS Y6, Y4, Y4
 	VMAXPS Y4, Y7, Y4
 	VMOVUPS Y4, 896(R8)
-conv3WinoOutKernelAVX2_part0_next:
+conv3WinoOutKernelAVX2_tiles_next:
 	ADDQ $128, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
-	JNZ conv3WinoOutKernelAVX2_part0
+	JNZ conv3WinoOutKernelAVX2_tiles
 
 	// the last tile: its first 1 columns
-	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 12544(R9), Y1
-	VMOVUPS 25088(R9), Y2
-	VMOVUPS 37632(R9), Y3
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, (R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 12544(R9)
-	VMOVUPS 3136(R9), Y0                            // column 1
-	VMOVUPS 15680(R9), Y1
-	VMOVUPS 28224(R9), Y2
-	VMOVUPS 40768(R9), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 3136(R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 15680(R9)
-	VMOVUPS 6272(R9), Y0                            // column 2
-	VMOVUPS 18816(R9), Y1
-	VMOVUPS 31360(R9), Y2
-	VMOVUPS 43904(R9), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6272(R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 18816(R9)
-	VMOVUPS 9408(R9), Y0                            // column 3
-	VMOVUPS 21952(R9), Y1
-	VMOVUPS 34496(R9), Y2
-	VMOVUPS 47040(R9), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9408(R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 21952(R9)
-	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 3136(R9), Y1
-	VMOVUPS 6272(R9), Y2
-	VMOVUPS 9408(R9), Y3
+	VMOVUPS Y4, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
@@ -22085,187 +21217,32 @@ conv3WinoOutKernelAVX2_part0_next:
 	VMAXPS Y4, Y7, Y4
 	VMOVUPS Y4, (R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv3WinoOutKernelAVX2_part0_end
-	VMOVUPS 12544(R9), Y0                           // row 1
-	VMOVUPS 15680(R9), Y1
-	VMOVUPS 18816(R9), Y2
-	VMOVUPS 21952(R9), Y3
+	JLE conv3WinoOutKernelAVX2_tiles_end
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
 	VADDPS Y6, Y4, Y4
 	VMAXPS Y4, Y7, Y4
 	VMOVUPS Y4, 832(R8)
-conv3WinoOutKernelAVX2_part0_end:
-	VMOVUPS 32(DX), Y6                              // lanes 8…15
-	MOVQ DI, R8
-	MOVQ SI, R9
-	MOVQ $6, AX                                     // 6 whole tiles
-conv3WinoOutKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 12576(R9), Y1
-	VMOVUPS 25120(R9), Y2
-	VMOVUPS 37664(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 12576(R9)
-	VMOVUPS 3168(R9), Y0                            // column 1
-	VMOVUPS 15712(R9), Y1
-	VMOVUPS 28256(R9), Y2
-	VMOVUPS 40800(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 3168(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 15712(R9)
-	VMOVUPS 6304(R9), Y0                            // column 2
-	VMOVUPS 18848(R9), Y1
-	VMOVUPS 31392(R9), Y2
-	VMOVUPS 43936(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6304(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 18848(R9)
-	VMOVUPS 9440(R9), Y0                            // column 3
-	VMOVUPS 21984(R9), Y1
-	VMOVUPS 34528(R9), Y2
-	VMOVUPS 47072(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9440(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 21984(R9)
-	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 3168(R9), Y1
-	VMOVUPS 6304(R9), Y2
-	VMOVUPS 9440(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 96(R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv3WinoOutKernelAVX2_part1_next
-	VMOVUPS 12576(R9), Y0                           // row 1
-	VMOVUPS 15712(R9), Y1
-	VMOVUPS 18848(R9), Y2
-	VMOVUPS 21984(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 864(R8)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 928(R8)
-conv3WinoOutKernelAVX2_part1_next:
-	ADDQ $128, R8                                   // next tile
-	ADDQ $64, R9
-	DECQ AX
-	JNZ conv3WinoOutKernelAVX2_part1
-
-	// the last tile: its first 1 columns
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 12576(R9), Y1
-	VMOVUPS 25120(R9), Y2
-	VMOVUPS 37664(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 12576(R9)
-	VMOVUPS 3168(R9), Y0                            // column 1
-	VMOVUPS 15712(R9), Y1
-	VMOVUPS 28256(R9), Y2
-	VMOVUPS 40800(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 3168(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 15712(R9)
-	VMOVUPS 6304(R9), Y0                            // column 2
-	VMOVUPS 18848(R9), Y1
-	VMOVUPS 31392(R9), Y2
-	VMOVUPS 43936(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6304(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 18848(R9)
-	VMOVUPS 9440(R9), Y0                            // column 3
-	VMOVUPS 21984(R9), Y1
-	VMOVUPS 34528(R9), Y2
-	VMOVUPS 47072(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9440(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 21984(R9)
-	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 3168(R9), Y1
-	VMOVUPS 6304(R9), Y2
-	VMOVUPS 9440(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 32(R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv3WinoOutKernelAVX2_part1_end
-	VMOVUPS 12576(R9), Y0                           // row 1
-	VMOVUPS 15712(R9), Y1
-	VMOVUPS 18848(R9), Y2
-	VMOVUPS 21984(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMAXPS Y4, Y7, Y4
-	VMOVUPS Y4, 864(R8)
-conv3WinoOutKernelAVX2_part1_end:
+conv3WinoOutKernelAVX2_tiles_end:
+	ADDQ $32, DI                                    // the next half
+	ADDQ $32, SI                                    // the next half
+	ADDQ $32, DX                                    // the next half
+	DECQ BX
+	JNZ conv3WinoOutKernelAVX2_half
 	VZEROUPPER
 	RET
 
-// func conv3GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
+// func conv3GradWinoOutKernelAVX512(out, mm, bias *float32, rows, xi int)
 //
 // A row of tiles of a block of output channels, for the input gradient of conv3
 // (specs/alexnet.net:48), the input gradient of conv4 (specs/alexnet.net:50) and the input gradient
@@ -22273,71 +21250,109 @@ conv3WinoOutKernelAVX2_part1_end:
 //
 // The F(2x2,3x3) output transform of a row of 7 tiles, Aᵀ M A, a column at a time into the first
 // 2 rows of mm, then a row at a time into out with the bias, for the first rows rows;
-// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;
+// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13
+// the first position of a column or row of them, R12 walks it.
 // Z0…Z3 the column or row, Z4 the sum, Z5 a product, Z6 the bias, Z7 zero.
-TEXT ·conv3GradWinoOutKernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·conv3GradWinoOutKernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
+	MOVQ xi+32(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $4, R10, R11                             // between 4 of them: a row of positions
 	VPXORD Z7, Z7, Z7
-	VMOVUPS (DX), Z6                                // lanes 0…15
+	VMOVUPS (DX), Z6                                // the lanes' bias
 	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $6, AX                                     // 6 whole tiles
-conv3GradWinoOutKernelAVX512_part0:
-	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 12544(R9), Z1
-	VMOVUPS 25088(R9), Z2
-	VMOVUPS 37632(R9), Z3
+conv3GradWinoOutKernelAVX512_tiles:
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, (R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 12544(R9)
-	VMOVUPS 3136(R9), Z0                            // column 1
-	VMOVUPS 15680(R9), Z1
-	VMOVUPS 28224(R9), Z2
-	VMOVUPS 40768(R9), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 3136(R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 15680(R9)
-	VMOVUPS 6272(R9), Z0                            // column 2
-	VMOVUPS 18816(R9), Z1
-	VMOVUPS 31360(R9), Z2
-	VMOVUPS 43904(R9), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 6272(R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 18816(R9)
-	VMOVUPS 9408(R9), Z0                            // column 3
-	VMOVUPS 21952(R9), Z1
-	VMOVUPS 34496(R9), Z2
-	VMOVUPS 47040(R9), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 9408(R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 21952(R9)
-	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 3136(R9), Z1
-	VMOVUPS 6272(R9), Z2
-	VMOVUPS 9408(R9), Z3
+	VMOVUPS Z4, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
@@ -22349,11 +21364,16 @@ conv3GradWinoOutKernelAVX512_part0:
 	VADDPS Z6, Z4, Z4
 	VMOVUPS Z4, 64(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv3GradWinoOutKernelAVX512_part0_next
-	VMOVUPS 12544(R9), Z0                           // row 1
-	VMOVUPS 15680(R9), Z1
-	VMOVUPS 18816(R9), Z2
-	VMOVUPS 21952(R9), Z3
+	JLE conv3GradWinoOutKernelAVX512_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
@@ -22364,86 +21384,124 @@ conv3GradWinoOutKernelAVX512_part0:
 	VADDPS Z3, Z4, Z4
 	VADDPS Z6, Z4, Z4
 	VMOVUPS Z4, 896(R8)
-conv3GradWinoOutKernelAVX512_part0_next:
+conv3GradWinoOutKernelAVX512_tiles_next:
 	ADDQ $128, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
-	JNZ conv3GradWinoOutKernelAVX512_part0
+	JNZ conv3GradWinoOutKernelAVX512_tiles
 
 	// the last tile: its first 1 columns
-	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 12544(R9), Z1
-	VMOVUPS 25088(R9), Z2
-	VMOVUPS 37632(R9), Z3
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, (R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 12544(R9)
-	VMOVUPS 3136(R9), Z0                            // column 1
-	VMOVUPS 15680(R9), Z1
-	VMOVUPS 28224(R9), Z2
-	VMOVUPS 40768(R9), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 3136(R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 15680(R9)
-	VMOVUPS 6272(R9), Z0                            // column 2
-	VMOVUPS 18816(R9), Z1
-	VMOVUPS 31360(R9), Z2
-	VMOVUPS 43904(R9), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 6272(R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 18816(R9)
-	VMOVUPS 9408(R9), Z0                            // column 3
-	VMOVUPS 21952(R9), Z1
-	VMOVUPS 34496(R9), Z2
-	VMOVUPS 47040(R9), Z3
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
-	VMOVUPS Z4, 9408(R9)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
 	VSUBPS Z2, Z4, Z4
 	VADDPS Z3, Z4, Z4
-	VMOVUPS Z4, 21952(R9)
-	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 3136(R9), Z1
-	VMOVUPS 6272(R9), Z2
-	VMOVUPS 9408(R9), Z3
+	VMOVUPS Z4, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
 	VADDPS Z6, Z4, Z4
 	VMOVUPS Z4, (R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv3GradWinoOutKernelAVX512_part0_end
-	VMOVUPS 12544(R9), Z0                           // row 1
-	VMOVUPS 15680(R9), Z1
-	VMOVUPS 18816(R9), Z2
-	VMOVUPS 21952(R9), Z3
+	JLE conv3GradWinoOutKernelAVX512_tiles_end
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
 	VADDPS Z2, Z4, Z4
 	VADDPS Z6, Z4, Z4
 	VMOVUPS Z4, 832(R8)
-conv3GradWinoOutKernelAVX512_part0_end:
+conv3GradWinoOutKernelAVX512_tiles_end:
 	VZEROUPPER
 	RET
 
-// func conv3GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
+// func conv3GradWinoOutKernelAVX2(out, mm, bias *float32, rows, xi int)
 //
 // A row of tiles of a block of output channels, for the input gradient of conv3
 // (specs/alexnet.net:48), the input gradient of conv4 (specs/alexnet.net:50) and the input gradient
@@ -22451,71 +21509,111 @@ conv3GradWinoOutKernelAVX512_part0_end:
 //
 // The F(2x2,3x3) output transform of a row of 7 tiles, Aᵀ M A, a column at a time into the first
 // 2 rows of mm, then a row at a time into out with the bias, for the first rows rows;
-// 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// 8 lanes at a time (2 halves of a block, BX counting them). DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;
+// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13
+// the first position of a column or row of them, R12 walks it.
 // Y0…Y3 the column or row, Y4 the sum, Y5 a product, Y6 the bias, Y7 zero.
-TEXT ·conv3GradWinoOutKernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·conv3GradWinoOutKernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
+	MOVQ xi+32(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $4, R10, R11                             // between 4 of them: a row of positions
 	VXORPS Y7, Y7, Y7
-	VMOVUPS (DX), Y6                                // lanes 0…7
+	MOVQ $2, BX                                     // the block's 2 halves of 8 lanes
+conv3GradWinoOutKernelAVX2_half:
+	VMOVUPS (DX), Y6                                // the lanes' bias
 	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $6, AX                                     // 6 whole tiles
-conv3GradWinoOutKernelAVX2_part0:
-	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 12544(R9), Y1
-	VMOVUPS 25088(R9), Y2
-	VMOVUPS 37632(R9), Y3
+conv3GradWinoOutKernelAVX2_tiles:
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, (R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 12544(R9)
-	VMOVUPS 3136(R9), Y0                            // column 1
-	VMOVUPS 15680(R9), Y1
-	VMOVUPS 28224(R9), Y2
-	VMOVUPS 40768(R9), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 3136(R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 15680(R9)
-	VMOVUPS 6272(R9), Y0                            // column 2
-	VMOVUPS 18816(R9), Y1
-	VMOVUPS 31360(R9), Y2
-	VMOVUPS 43904(R9), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6272(R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 18816(R9)
-	VMOVUPS 9408(R9), Y0                            // column 3
-	VMOVUPS 21952(R9), Y1
-	VMOVUPS 34496(R9), Y2
-	VMOVUPS 47040(R9), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9408(R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 21952(R9)
-	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 3136(R9), Y1
-	VMOVUPS 6272(R9), Y2
-	VMOVUPS 9408(R9), Y3
+	VMOVUPS Y4, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
@@ -22527,11 +21625,16 @@ conv3GradWinoOutKernelAVX2_part0:
 	VADDPS Y6, Y4, Y4
 	VMOVUPS Y4, 64(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv3GradWinoOutKernelAVX2_part0_next
-	VMOVUPS 12544(R9), Y0                           // row 1
-	VMOVUPS 15680(R9), Y1
-	VMOVUPS 18816(R9), Y2
-	VMOVUPS 21952(R9), Y3
+	JLE conv3GradWinoOutKernelAVX2_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
@@ -22542,241 +21645,125 @@ conv3GradWinoOutKernelAVX2_part0:
 	VADDPS Y3, Y4, Y4
 	VADDPS Y6, Y4, Y4
 	VMOVUPS Y4, 896(R8)
-conv3GradWinoOutKernelAVX2_part0_next:
+conv3GradWinoOutKernelAVX2_tiles_next:
 	ADDQ $128, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
-	JNZ conv3GradWinoOutKernelAVX2_part0
+	JNZ conv3GradWinoOutKernelAVX2_tiles
 
 	// the last tile: its first 1 columns
-	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 12544(R9), Y1
-	VMOVUPS 25088(R9), Y2
-	VMOVUPS 37632(R9), Y3
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, (R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 12544(R9)
-	VMOVUPS 3136(R9), Y0                            // column 1
-	VMOVUPS 15680(R9), Y1
-	VMOVUPS 28224(R9), Y2
-	VMOVUPS 40768(R9), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 3136(R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 15680(R9)
-	VMOVUPS 6272(R9), Y0                            // column 2
-	VMOVUPS 18816(R9), Y1
-	VMOVUPS 31360(R9), Y2
-	VMOVUPS 43904(R9), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6272(R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 18816(R9)
-	VMOVUPS 9408(R9), Y0                            // column 3
-	VMOVUPS 21952(R9), Y1
-	VMOVUPS 34496(R9), Y2
-	VMOVUPS 47040(R9), Y3
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9408(R9)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
 	VSUBPS Y2, Y4, Y4
 	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 21952(R9)
-	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 3136(R9), Y1
-	VMOVUPS 6272(R9), Y2
-	VMOVUPS 9408(R9), Y3
+	VMOVUPS Y4, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
 	VADDPS Y6, Y4, Y4
 	VMOVUPS Y4, (R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv3GradWinoOutKernelAVX2_part0_end
-	VMOVUPS 12544(R9), Y0                           // row 1
-	VMOVUPS 15680(R9), Y1
-	VMOVUPS 18816(R9), Y2
-	VMOVUPS 21952(R9), Y3
+	JLE conv3GradWinoOutKernelAVX2_tiles_end
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
 	VADDPS Y2, Y4, Y4
 	VADDPS Y6, Y4, Y4
 	VMOVUPS Y4, 832(R8)
-conv3GradWinoOutKernelAVX2_part0_end:
-	VMOVUPS 32(DX), Y6                              // lanes 8…15
-	MOVQ DI, R8
-	MOVQ SI, R9
-	MOVQ $6, AX                                     // 6 whole tiles
-conv3GradWinoOutKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 12576(R9), Y1
-	VMOVUPS 25120(R9), Y2
-	VMOVUPS 37664(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 12576(R9)
-	VMOVUPS 3168(R9), Y0                            // column 1
-	VMOVUPS 15712(R9), Y1
-	VMOVUPS 28256(R9), Y2
-	VMOVUPS 40800(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 3168(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 15712(R9)
-	VMOVUPS 6304(R9), Y0                            // column 2
-	VMOVUPS 18848(R9), Y1
-	VMOVUPS 31392(R9), Y2
-	VMOVUPS 43936(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6304(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 18848(R9)
-	VMOVUPS 9440(R9), Y0                            // column 3
-	VMOVUPS 21984(R9), Y1
-	VMOVUPS 34528(R9), Y2
-	VMOVUPS 47072(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9440(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 21984(R9)
-	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 3168(R9), Y1
-	VMOVUPS 6304(R9), Y2
-	VMOVUPS 9440(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 96(R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv3GradWinoOutKernelAVX2_part1_next
-	VMOVUPS 12576(R9), Y0                           // row 1
-	VMOVUPS 15712(R9), Y1
-	VMOVUPS 18848(R9), Y2
-	VMOVUPS 21984(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 864(R8)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 928(R8)
-conv3GradWinoOutKernelAVX2_part1_next:
-	ADDQ $128, R8                                   // next tile
-	ADDQ $64, R9
-	DECQ AX
-	JNZ conv3GradWinoOutKernelAVX2_part1
-
-	// the last tile: its first 1 columns
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 12576(R9), Y1
-	VMOVUPS 25120(R9), Y2
-	VMOVUPS 37664(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 32(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 12576(R9)
-	VMOVUPS 3168(R9), Y0                            // column 1
-	VMOVUPS 15712(R9), Y1
-	VMOVUPS 28256(R9), Y2
-	VMOVUPS 40800(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 3168(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 15712(R9)
-	VMOVUPS 6304(R9), Y0                            // column 2
-	VMOVUPS 18848(R9), Y1
-	VMOVUPS 31392(R9), Y2
-	VMOVUPS 43936(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 6304(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 18848(R9)
-	VMOVUPS 9440(R9), Y0                            // column 3
-	VMOVUPS 21984(R9), Y1
-	VMOVUPS 34528(R9), Y2
-	VMOVUPS 47072(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VMOVUPS Y4, 9440(R9)
-	VMOVAPS Y1, Y4
-	VSUBPS Y2, Y4, Y4
-	VADDPS Y3, Y4, Y4
-	VMOVUPS Y4, 21984(R9)
-	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 3168(R9), Y1
-	VMOVUPS 6304(R9), Y2
-	VMOVUPS 9440(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 32(R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv3GradWinoOutKernelAVX2_part1_end
-	VMOVUPS 12576(R9), Y0                           // row 1
-	VMOVUPS 15712(R9), Y1
-	VMOVUPS 18848(R9), Y2
-	VMOVUPS 21984(R9), Y3
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VADDPS Y2, Y4, Y4
-	VADDPS Y6, Y4, Y4
-	VMOVUPS Y4, 864(R8)
-conv3GradWinoOutKernelAVX2_part1_end:
+conv3GradWinoOutKernelAVX2_tiles_end:
+	ADDQ $32, DI                                    // the next half
+	ADDQ $32, SI                                    // the next half
+	ADDQ $32, DX                                    // the next half
+	DECQ BX
+	JNZ conv3GradWinoOutKernelAVX2_half
 	VZEROUPPER
 	RET
 
@@ -22829,8 +21816,8 @@ conv3UpdKernelAVX512_0_0_row:
 	MOVQ $49, R8                                    // pixels
 conv3UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z24                              // block 0's gradient
-	VMOVUPS 50176(R11), Z25                         // block 1's gradient
-	VMOVUPS 100352(R11), Z26                        // block 2's gradient
+	VMOVUPS 3136(R11), Z25                          // block 1's gradient
+	VMOVUPS 6272(R11), Z26                          // block 2's gradient
 	VBROADCASTSS (R10), Z27                         // input position 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
@@ -22989,7 +21976,7 @@ conv3UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 1024(DI), Y10
 	VMOVUPS 1056(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 50176(DX), R11
+	LEAQ 3136(DX), R11
 	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_0_1_row:
 	MOVQ $49, R8                                    // pixels
@@ -23049,7 +22036,7 @@ conv3UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 1088(DI), Y10
 	VMOVUPS 1120(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 100352(DX), R11
+	LEAQ 6272(DX), R11
 	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_0_2_row:
 	MOVQ $49, R8                                    // pixels
@@ -23133,7 +22120,7 @@ conv3UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 1408(DI), Y2
 	VMOVUPS 1440(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 50176(DX), R11
+	LEAQ 3136(DX), R11
 	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_6_1_row:
 	MOVQ $49, R8                                    // pixels
@@ -23165,7 +22152,7 @@ conv3UpdKernelAVX2_6_1_pixel:
 	VMOVUPS 1472(DI), Y2
 	VMOVUPS 1504(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 100352(DX), R11
+	LEAQ 6272(DX), R11
 	MOVQ $1, R9                                     // rows
 conv3UpdKernelAVX2_6_2_row:
 	MOVQ $49, R8                                    // pixels
@@ -23193,7 +22180,7 @@ conv3UpdKernelAVX2_6_2_pixel:
 	VZEROUPPER
 	RET
 
-// func conv3WinoDyKernelAVX512(v, in *float32)
+// func conv3WinoDyKernelAVX512(v, in *float32, xi int)
 //
 // The output gradient's tiles for a weight gradient, a row of tiles of a block, for the weight
 // gradient of conv3 (specs/alexnet.net:48), the weight gradient of conv4 (specs/alexnet.net:50) and
@@ -23201,265 +22188,277 @@ conv3UpdKernelAVX2_6_2_pixel:
 //
 // The F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
-TEXT ·conv3WinoDyKernelAVX512(SB), NOSPLIT, $0-16
+// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α
+// positions, R13 the first position of a column or row of them, R12 walks it.
+// Z0…Z3 the column or row being transformed, Z4 the sum, Z5 a product.
+TEXT ·conv3WinoDyKernelAVX512(SB), NOSPLIT, $0-24
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ xi+16(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $4, R10, R11                             // between 4 of them: a row of positions
+	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $7, AX
-conv3WinoDyKernelAVX512_part0:
+conv3WinoDyKernelAVX512_tiles:
+	MOVQ R8, R13                                    // column 0's first position
 	VMOVUPS (R9), Z0                                // column 0
 	VMOVUPS 896(R9), Z1
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
-	VMOVUPS Z4, (R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
-	VMOVUPS Z4, 12544(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z4
 	VSUBPS Z1, Z4, Z4
-	VMOVUPS Z4, 25088(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
-	VMOVUPS Z4, 37632(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 64(R9), Z0                              // column 1
 	VMOVUPS 960(R9), Z1
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
-	VMOVUPS Z4, 3136(R8)
-	VMOVAPS Z0, Z4
-	VADDPS Z1, Z4, Z4
-	VMOVUPS Z4, 15680(R8)
-	VMOVAPS Z0, Z4
-	VSUBPS Z1, Z4, Z4
-	VMOVUPS Z4, 28224(R8)
-	VMOVAPS Z1, Z4
-	VMOVUPS Z4, 40768(R8)
-	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 3136(R8), Z1
-	VMOVAPS Z0, Z4
-	VMOVUPS Z4, (R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
-	VMOVUPS Z4, 3136(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z4
 	VSUBPS Z1, Z4, Z4
-	VMOVUPS Z4, 6272(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z4
-	VMOVUPS Z4, 9408(R8)
-	VMOVUPS 12544(R8), Z0                           // row 1
-	VMOVUPS 15680(R8), Z1
+	VMOVUPS Z4, (R12)
+	MOVQ R8, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
-	VMOVUPS Z4, 12544(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
-	VMOVUPS Z4, 15680(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z4
 	VSUBPS Z1, Z4, Z4
-	VMOVUPS Z4, 18816(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z4
-	VMOVUPS Z4, 21952(R8)
-	VMOVUPS 25088(R8), Z0                           // row 2
-	VMOVUPS 28224(R8), Z1
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
-	VMOVUPS Z4, 25088(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
-	VMOVUPS Z4, 28224(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z4
 	VSUBPS Z1, Z4, Z4
-	VMOVUPS Z4, 31360(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z4
-	VMOVUPS Z4, 34496(R8)
-	VMOVUPS 37632(R8), Z0                           // row 3
-	VMOVUPS 40768(R8), Z1
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	MOVQ R13, R12
 	VMOVAPS Z0, Z4
-	VMOVUPS Z4, 37632(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z4
 	VADDPS Z1, Z4, Z4
-	VMOVUPS Z4, 40768(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z4
 	VSUBPS Z1, Z4, Z4
-	VMOVUPS Z4, 43904(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z1, Z4
-	VMOVUPS Z4, 47040(R8)
+	VMOVUPS Z4, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	MOVQ R13, R12
+	VMOVAPS Z0, Z4
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
+	VMOVAPS Z0, Z4
+	VADDPS Z1, Z4, Z4
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
+	VMOVAPS Z0, Z4
+	VSUBPS Z1, Z4, Z4
+	VMOVUPS Z4, (R12)
+	ADDQ R10, R12
+	VMOVAPS Z1, Z4
+	VMOVUPS Z4, (R12)
 	ADDQ $128, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
-	JNZ conv3WinoDyKernelAVX512_part0
+	JNZ conv3WinoDyKernelAVX512_tiles
 	VZEROUPPER
 	RET
 
-// func conv3WinoDyKernelAVX2(v, in *float32)
+// func conv3WinoDyKernelAVX2(v, in *float32, xi int)
 //
 // The output gradient's tiles for a weight gradient, a row of tiles of a block, for the weight
 // gradient of conv3 (specs/alexnet.net:48), the weight gradient of conv4 (specs/alexnet.net:50) and
 // the weight gradient of conv5 (specs/alexnet.net:52).
 //
 // The F(2x2,3x3) transform of a row of 7 tiles of 2x2, A d Aᵀ, a column at a time into v,
-// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
-TEXT ·conv3WinoDyKernelAVX2(SB), NOSPLIT, $0-16
+// then a row at a time in place; 8 lanes at a time (2 halves of a block, BX counting them). DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α
+// positions, R13 the first position of a column or row of them, R12 walks it.
+// Y0…Y3 the column or row being transformed, Y4 the sum, Y5 a product.
+TEXT ·conv3WinoDyKernelAVX2(SB), NOSPLIT, $0-24
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ xi+16(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $4, R10, R11                             // between 4 of them: a row of positions
+	MOVQ $2, BX                                     // the block's 2 halves of 8 lanes
+conv3WinoDyKernelAVX2_half:
+	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $7, AX
-conv3WinoDyKernelAVX2_part0:
+conv3WinoDyKernelAVX2_tiles:
+	MOVQ R8, R13                                    // column 0's first position
 	VMOVUPS (R9), Y0                                // column 0
 	VMOVUPS 896(R9), Y1
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
-	VMOVUPS Y4, (R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 12544(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y4
 	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 25088(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 37632(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 64(R9), Y0                              // column 1
 	VMOVUPS 960(R9), Y1
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 3136(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 15680(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 28224(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 40768(R8)
-	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 3136(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, (R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 3136(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y4
 	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 6272(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 9408(R8)
-	VMOVUPS 12544(R8), Y0                           // row 1
-	VMOVUPS 15680(R8), Y1
+	VMOVUPS Y4, (R12)
+	MOVQ R8, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 12544(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 15680(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y4
 	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 18816(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 21952(R8)
-	VMOVUPS 25088(R8), Y0                           // row 2
-	VMOVUPS 28224(R8), Y1
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 25088(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 28224(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y4
 	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 31360(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 34496(R8)
-	VMOVUPS 37632(R8), Y0                           // row 3
-	VMOVUPS 40768(R8), Y1
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	MOVQ R13, R12
 	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 37632(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y4
 	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 40768(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y4
 	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 43904(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 47040(R8)
+	VMOVUPS Y4, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	MOVQ R13, R12
+	VMOVAPS Y0, Y4
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
+	VMOVAPS Y0, Y4
+	VADDPS Y1, Y4, Y4
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
+	VMOVAPS Y0, Y4
+	VSUBPS Y1, Y4, Y4
+	VMOVUPS Y4, (R12)
+	ADDQ R10, R12
+	VMOVAPS Y1, Y4
+	VMOVUPS Y4, (R12)
 	ADDQ $128, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
-	JNZ conv3WinoDyKernelAVX2_part0
-	MOVQ DI, R8                                     // lanes 8…15
-	MOVQ SI, R9
-	MOVQ $7, AX
-conv3WinoDyKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 928(R9), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 12576(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 25120(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 37664(R8)
-	VMOVUPS 96(R9), Y0                              // column 1
-	VMOVUPS 992(R9), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 3168(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 15712(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 28256(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 40800(R8)
-	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 3168(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 32(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 3168(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 6304(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 9440(R8)
-	VMOVUPS 12576(R8), Y0                           // row 1
-	VMOVUPS 15712(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 12576(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 15712(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 18848(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 21984(R8)
-	VMOVUPS 25120(R8), Y0                           // row 2
-	VMOVUPS 28256(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 25120(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 28256(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 31392(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 34528(R8)
-	VMOVUPS 37664(R8), Y0                           // row 3
-	VMOVUPS 40800(R8), Y1
-	VMOVAPS Y0, Y4
-	VMOVUPS Y4, 37664(R8)
-	VMOVAPS Y0, Y4
-	VADDPS Y1, Y4, Y4
-	VMOVUPS Y4, 40800(R8)
-	VMOVAPS Y0, Y4
-	VSUBPS Y1, Y4, Y4
-	VMOVUPS Y4, 43936(R8)
-	VMOVAPS Y1, Y4
-	VMOVUPS Y4, 47072(R8)
-	ADDQ $128, R9                                   // next tile
-	ADDQ $64, R8
-	DECQ AX
-	JNZ conv3WinoDyKernelAVX2_part1
+	JNZ conv3WinoDyKernelAVX2_tiles
+	ADDQ $32, DI                                    // the next half
+	ADDQ $32, SI                                    // the next half
+	DECQ BX
+	JNZ conv3WinoDyKernelAVX2_half
 	VZEROUPPER
 	RET
 
@@ -23503,7 +22502,7 @@ conv5UpdKernelAVX512_0_0_row:
 	MOVQ $49, R8                                    // pixels
 conv5UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z16                              // block 0's gradient
-	VMOVUPS 50176(R11), Z17                         // block 1's gradient
+	VMOVUPS 3136(R11), Z17                          // block 1's gradient
 	VBROADCASTSS (R10), Z18                         // input position 0
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
@@ -23645,7 +22644,7 @@ conv5UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 704(DI), Y10
 	VMOVUPS 736(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 50176(DX), R11
+	LEAQ 3136(DX), R11
 	MOVQ $1, R9                                     // rows
 conv5UpdKernelAVX2_0_1_row:
 	MOVQ $49, R8                                    // pixels
@@ -23729,7 +22728,7 @@ conv5UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 960(DI), Y2
 	VMOVUPS 992(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 50176(DX), R11
+	LEAQ 3136(DX), R11
 	MOVQ $1, R9                                     // rows
 conv5UpdKernelAVX2_6_1_row:
 	MOVQ $49, R8                                    // pixels

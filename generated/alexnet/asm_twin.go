@@ -55,12 +55,12 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 }
 
 // conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2:
-// with v of at least 62352 values and in of 3472, it computes a row of tiles of a block of input
-// channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same order
-// as the assembly.
+// with v of at least 48·xi + 144 values and in of 3472, it computes a row of tiles of a block of
+// input channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same
+// order as the assembly.
 // For conv2 + conv2.relu (specs/alexnet.net:43) and the input gradient of conv2
 // (specs/alexnet.net:43).
-func conv2WinoInKernelGo(v, in []float32) {
+func conv2WinoInKernelGo(v, in []float32, xi int) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*48+l:], v[t*16+l:]
@@ -70,15 +70,15 @@ func conv2WinoInKernelGo(v, in []float32) {
 					x[i] = d[i*496+j*16]
 				}
 				for i := range 7 {
-					o[(i*7+j)*1296] = winogradSum(winogradBT3x5[i][:], x[:])
+					o[(i*7+j)*xi] = winogradSum(winogradBT3x5[i][:], x[:])
 				}
 			}
 			for i := range 7 { // then its rows, in place
 				for j := range 7 {
-					x[j] = o[(i*7+j)*1296]
+					x[j] = o[(i*7+j)*xi]
 				}
 				for j := range 7 {
-					o[(i*7+j)*1296] = winogradSum(winogradBT3x5[j][:], x[:])
+					o[(i*7+j)*xi] = winogradSum(winogradBT3x5[j][:], x[:])
 				}
 			}
 		}
@@ -86,7 +86,7 @@ func conv2WinoInKernelGo(v, in []float32) {
 }
 
 // conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2:
-// with out of at least 191808 values, in (blocks−1)·63504 + 1296, w blocks·1024 and bias 64, it
+// with out of at least 5184 values, in (blocks−1)·1296 + 1296, w blocks·1024 and bias 64, it
 // computes the products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 64 output
 // channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv2 + conv2.relu (specs/alexnet.net:43).
@@ -100,7 +100,7 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*63504+kh*1296+(ox*1+kw)*16+c*1]
+						x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -110,32 +110,32 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			}
 		}
 		for j := range acc {
-			out[j/16*63504+ox*16+j%16] = acc[j]
+			out[j/16*1296+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
 // conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2:
-// with out of at least 1296 values (for rows 3), mm of 62352 and bias of 16, it computes a row of
-// tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations in the
-// same order as the assembly.
+// with out of at least 1296 values (for rows 3), mm of 48·xi + 144 and bias of 16, it computes a
+// row of tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations
+// in the same order as the assembly.
 // For conv2 + conv2.relu (specs/alexnet.net:43).
-func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
+func conv2WinoOutKernelGo(out, mm, bias []float32, rows, xi int) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*48+l:], bias[l]
 			var x [7]float32
 			for j := range 7 { // the columns of the products, Aᵀ M, into mm's first rows
 				for i := range 7 {
-					x[i] = o[(i*7+j)*1296]
+					x[i] = o[(i*7+j)*xi]
 				}
 				for i := range 3 {
-					o[(i*7+j)*1296] = winogradSum(winogradAT3x5[i][:], x[:])
+					o[(i*7+j)*xi] = winogradSum(winogradAT3x5[i][:], x[:])
 				}
 			}
 			for i := range min(rows, 3) { // then its rows, (Aᵀ M) A, into out
 				for j := range 7 {
-					x[j] = o[(i*7+j)*1296]
+					x[j] = o[(i*7+j)*xi]
 				}
 				for j := range 3 {
 					if t*3+j >= 27 {
@@ -152,7 +152,7 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and
-// conv2GradWinoMulKernelAVX2: with out of at least 128304 values, in (blocks−1)·63504 + 1296, w
+// conv2GradWinoMulKernelAVX2: with out of at least 3888 values, in (blocks−1)·1296 + 1296, w
 // blocks·768 and bias 48, it computes the products of one of F(3x3,5x5)'s 49 transform positions:
 // 81 tiles by 48 output channels. The sum is in the same order as the assembly's, without fused
 // multiply-adds.
@@ -167,7 +167,7 @@ func conv2GradWinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*63504+kh*1296+(ox*1+kw)*16+c*1]
+						x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*48:][:48]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -177,32 +177,32 @@ func conv2GradWinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			}
 		}
 		for j := range acc {
-			out[j/16*63504+ox*16+j%16] = acc[j]
+			out[j/16*1296+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
 // conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and
-// conv2GradWinoOutKernelAVX2: with out of at least 1296 values (for rows 3), mm of 62352 and bias
-// of 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum, the
-// same float32 operations in the same order as the assembly.
+// conv2GradWinoOutKernelAVX2: with out of at least 1296 values (for rows 3), mm of 48·xi + 144 and
+// bias of 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum,
+// the same float32 operations in the same order as the assembly.
 // For the input gradient of conv2 (specs/alexnet.net:43).
-func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
+func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows, xi int) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*48+l:], bias[l]
 			var x [7]float32
 			for j := range 7 { // the columns of the products, Aᵀ M, into mm's first rows
 				for i := range 7 {
-					x[i] = o[(i*7+j)*1296]
+					x[i] = o[(i*7+j)*xi]
 				}
 				for i := range 3 {
-					o[(i*7+j)*1296] = winogradSum(winogradAT3x5[i][:], x[:])
+					o[(i*7+j)*xi] = winogradSum(winogradAT3x5[i][:], x[:])
 				}
 			}
 			for i := range min(rows, 3) { // then its rows, (Aᵀ M) A, into out
 				for j := range 7 {
-					x[j] = o[(i*7+j)*1296]
+					x[j] = o[(i*7+j)*xi]
 				}
 				for j := range 3 {
 					if t*3+j >= 27 {
@@ -218,7 +218,7 @@ func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of
-// at least 256 values, in 1288 and dy 64800, it computes a weight gradient's sums over an image's
+// at least 256 values, in 1288 and dy 2592, it computes a weight gradient's sums over an image's
 // tiles at one of F(3x3,5x5)'s transform positions. The sums are in the assembly's order, without
 // fused multiply-adds.
 // For the weight gradient of conv2 (specs/alexnet.net:43).
@@ -231,7 +231,7 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*2+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
 					for ox := 0; ox < 81; ox++ {
-						acc += dy[f*63504+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
+						acc += dy[f*1296+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
 					}
 				}
 				dw[(t*2+f)*16+l] = acc
@@ -241,11 +241,11 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 }
 
 // conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2:
-// with v of at least 62352 values and in of 1296, it computes the output gradient's tiles for a
-// weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the same
-// float32 operations in the same order as the assembly.
+// with v of at least 48·xi + 144 values and in of 1296, it computes the output gradient's tiles
+// for a weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the
+// same float32 operations in the same order as the assembly.
 // For the weight gradient of conv2 (specs/alexnet.net:43).
-func conv2WinoDyKernelGo(v, in []float32) {
+func conv2WinoDyKernelGo(v, in []float32, xi int) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*48+l:], v[t*16+l:]
@@ -255,15 +255,15 @@ func conv2WinoDyKernelGo(v, in []float32) {
 					x[i] = d[i*432+j*16]
 				}
 				for i := range 7 {
-					o[(i*7+j)*1296] = winogradSum(winogradA3x5[i][:], x[:])
+					o[(i*7+j)*xi] = winogradSum(winogradA3x5[i][:], x[:])
 				}
 			}
 			for i := range 7 { // then its rows, in place
 				for j := range 3 {
-					x[j] = o[(i*7+j)*1296]
+					x[j] = o[(i*7+j)*xi]
 				}
 				for j := range 7 {
-					o[(i*7+j)*1296] = winogradSum(winogradA3x5[j][:], x[:])
+					o[(i*7+j)*xi] = winogradSum(winogradA3x5[j][:], x[:])
 				}
 			}
 		}
@@ -271,14 +271,14 @@ func conv2WinoDyKernelGo(v, in []float32) {
 }
 
 // conv3WinoInKernelGo is the pure-Go twin of conv3WinoInKernelAVX512 and conv3WinoInKernelAVX2:
-// with v of at least 11872 values and in of 1024, it computes a row of tiles of a block of input
-// channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same order
-// as the assembly.
+// with v of at least 15·xi + 112 values and in of 1024, it computes a row of tiles of a block of
+// input channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same
+// order as the assembly.
 // For conv3 + conv3.relu (specs/alexnet.net:48), the input gradient of conv3
 // (specs/alexnet.net:48), conv4 + conv4.relu (specs/alexnet.net:50), the input gradient of conv4
 // (specs/alexnet.net:50), conv5 + conv5.relu (specs/alexnet.net:52) and the input gradient of conv5
 // (specs/alexnet.net:52).
-func conv3WinoInKernelGo(v, in []float32) {
+func conv3WinoInKernelGo(v, in []float32, xi int) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*32+l:], v[t*16+l:]
@@ -288,15 +288,15 @@ func conv3WinoInKernelGo(v, in []float32) {
 					x[i] = d[i*256+j*16]
 				}
 				for i := range 4 {
-					o[(i*4+j)*784] = winogradSum(winogradBT2x3[i][:], x[:])
+					o[(i*4+j)*xi] = winogradSum(winogradBT2x3[i][:], x[:])
 				}
 			}
 			for i := range 4 { // then its rows, in place
 				for j := range 4 {
-					x[j] = o[(i*4+j)*784]
+					x[j] = o[(i*4+j)*xi]
 				}
 				for j := range 4 {
-					o[(i*4+j)*784] = winogradSum(winogradBT2x3[j][:], x[:])
+					o[(i*4+j)*xi] = winogradSum(winogradBT2x3[j][:], x[:])
 				}
 			}
 		}
@@ -304,7 +304,7 @@ func conv3WinoInKernelGo(v, in []float32) {
 }
 
 // conv3WinoMulKernelGo is the pure-Go twin of conv3WinoMulKernelAVX512 and conv3WinoMulKernelAVX2:
-// with out of at least 38416 values, in (blocks−1)·12544 + 784, w blocks·1024 and bias 64, it
+// with out of at least 3136 values, in (blocks−1)·784 + 784, w blocks·1024 and bias 64, it
 // computes the products of one of F(2x2,3x3)'s 16 transform positions: 49 tiles by 64 output
 // channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv3 + conv3.relu (specs/alexnet.net:48), the input gradient of conv3
@@ -321,7 +321,7 @@ func conv3WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*12544+kh*784+(ox*1+kw)*16+c*1]
+						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -331,33 +331,33 @@ func conv3WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			}
 		}
 		for j := range acc {
-			out[j/16*12544+ox*16+j%16] = acc[j]
+			out[j/16*784+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
 // conv3WinoOutKernelGo is the pure-Go twin of conv3WinoOutKernelAVX512 and conv3WinoOutKernelAVX2:
-// with out of at least 416 values (for rows 2), mm of 11872 and bias of 16, it computes a row of
-// tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations in the
-// same order as the assembly.
+// with out of at least 416 values (for rows 2), mm of 15·xi + 112 and bias of 16, it computes a
+// row of tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations
+// in the same order as the assembly.
 // For conv3 + conv3.relu (specs/alexnet.net:48), conv4 + conv4.relu (specs/alexnet.net:50) and
 // conv5 + conv5.relu (specs/alexnet.net:52).
-func conv3WinoOutKernelGo(out, mm, bias []float32, rows int) {
+func conv3WinoOutKernelGo(out, mm, bias []float32, rows, xi int) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
 			var x [4]float32
 			for j := range 4 { // the columns of the products, Aᵀ M, into mm's first rows
 				for i := range 4 {
-					x[i] = o[(i*4+j)*784]
+					x[i] = o[(i*4+j)*xi]
 				}
 				for i := range 2 {
-					o[(i*4+j)*784] = winogradSum(winogradAT2x3[i][:], x[:])
+					o[(i*4+j)*xi] = winogradSum(winogradAT2x3[i][:], x[:])
 				}
 			}
 			for i := range min(rows, 2) { // then its rows, (Aᵀ M) A, into out
 				for j := range 4 {
-					x[j] = o[(i*4+j)*784]
+					x[j] = o[(i*4+j)*xi]
 				}
 				for j := range 2 {
 					if t*2+j >= 13 {
@@ -374,27 +374,27 @@ func conv3WinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv3GradWinoOutKernelGo is the pure-Go twin of conv3GradWinoOutKernelAVX512 and
-// conv3GradWinoOutKernelAVX2: with out of at least 416 values (for rows 2), mm of 11872 and bias of
-// 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum, the same
-// float32 operations in the same order as the assembly.
+// conv3GradWinoOutKernelAVX2: with out of at least 416 values (for rows 2), mm of 15·xi + 112 and
+// bias of 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum,
+// the same float32 operations in the same order as the assembly.
 // For the input gradient of conv3 (specs/alexnet.net:48), the input gradient of conv4
 // (specs/alexnet.net:50) and the input gradient of conv5 (specs/alexnet.net:52).
-func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
+func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows, xi int) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
 			var x [4]float32
 			for j := range 4 { // the columns of the products, Aᵀ M, into mm's first rows
 				for i := range 4 {
-					x[i] = o[(i*4+j)*784]
+					x[i] = o[(i*4+j)*xi]
 				}
 				for i := range 2 {
-					o[(i*4+j)*784] = winogradSum(winogradAT2x3[i][:], x[:])
+					o[(i*4+j)*xi] = winogradSum(winogradAT2x3[i][:], x[:])
 				}
 			}
 			for i := range min(rows, 2) { // then its rows, (Aᵀ M) A, into out
 				for j := range 4 {
-					x[j] = o[(i*4+j)*784]
+					x[j] = o[(i*4+j)*xi]
 				}
 				for j := range 2 {
 					if t*2+j >= 13 {
@@ -410,7 +410,7 @@ func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv3UpdKernelGo is the pure-Go twin of conv3UpdKernelAVX512 and conv3UpdKernelAVX2: with dw of
-// at least 384 values, in 776 and dy 25872, it computes a weight gradient's sums over an image's
+// at least 384 values, in 776 and dy 2352, it computes a weight gradient's sums over an image's
 // tiles at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without
 // fused multiply-adds.
 // For the weight gradient of conv3 (specs/alexnet.net:48) and the weight gradient of conv4
@@ -424,7 +424,7 @@ func conv3UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*3+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
 					for ox := 0; ox < 49; ox++ {
-						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
@@ -434,12 +434,12 @@ func conv3UpdKernelGo(dw, in, dy []float32) {
 }
 
 // conv3WinoDyKernelGo is the pure-Go twin of conv3WinoDyKernelAVX512 and conv3WinoDyKernelAVX2:
-// with v of at least 11872 values and in of 448, it computes the output gradient's tiles for a
-// weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the same
+// with v of at least 15·xi + 112 values and in of 448, it computes the output gradient's tiles for
+// a weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the same
 // float32 operations in the same order as the assembly.
 // For the weight gradient of conv3 (specs/alexnet.net:48), the weight gradient of conv4
 // (specs/alexnet.net:50) and the weight gradient of conv5 (specs/alexnet.net:52).
-func conv3WinoDyKernelGo(v, in []float32) {
+func conv3WinoDyKernelGo(v, in []float32, xi int) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*32+l:], v[t*16+l:]
@@ -449,15 +449,15 @@ func conv3WinoDyKernelGo(v, in []float32) {
 					x[i] = d[i*224+j*16]
 				}
 				for i := range 4 {
-					o[(i*4+j)*784] = winogradSum(winogradA2x3[i][:], x[:])
+					o[(i*4+j)*xi] = winogradSum(winogradA2x3[i][:], x[:])
 				}
 			}
 			for i := range 4 { // then its rows, in place
 				for j := range 2 {
-					x[j] = o[(i*4+j)*784]
+					x[j] = o[(i*4+j)*xi]
 				}
 				for j := range 4 {
-					o[(i*4+j)*784] = winogradSum(winogradA2x3[j][:], x[:])
+					o[(i*4+j)*xi] = winogradSum(winogradA2x3[j][:], x[:])
 				}
 			}
 		}
@@ -465,7 +465,7 @@ func conv3WinoDyKernelGo(v, in []float32) {
 }
 
 // conv5UpdKernelGo is the pure-Go twin of conv5UpdKernelAVX512 and conv5UpdKernelAVX2: with dw of
-// at least 256 values, in 776 and dy 13328, it computes a weight gradient's sums over an image's
+// at least 256 values, in 776 and dy 1568, it computes a weight gradient's sums over an image's
 // tiles at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without
 // fused multiply-adds.
 // For the weight gradient of conv5 (specs/alexnet.net:52).
@@ -478,7 +478,7 @@ func conv5UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*2+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
 					for ox := 0; ox < 49; ox++ {
-						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 					}
 				}
 				dw[(t*2+f)*16+l] = acc

@@ -212,17 +212,17 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		inCopy            = 46128          // one group's copies
 		// xs: the input padded by 2x2: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 92256
-		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		// v: the input's transform: [group][49 positions][block][81 tiles][16]
 		vAt, vSize = 92256, 381024
 		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
 		dysAt, dysSize = 473280, 186624
-		// z: dY's transform: [group][block][49 positions][81 tiles][16]
+		// z: dY's transform: [group][49 positions][block][81 tiles][16]
 		zAt, zSize                       = 659904, 1016064
 		vGroup                           = 190512 // one group's V and M
-		vBlock                           = 63504  // a block of V or M: [position][tile][16]
-		position                         = 1296   // a transform position of a block: [tile][16]
+		vXi                              = 3888   // a transform position of each: [block][tile][16]
+		tiles                            = 81     // a block at a position: [tile][16]
 		tilesH, tilesW                   = 9, 9
-		positions, zGroup, zBlock        = 49, 508032, 63504      // the transform positions, one group's Z and a block of it
+		positions, zGroup, zXi           = 49, 508032, 10368      // the transform positions, one group's Z and a position of it
 		tile                             = 3                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 3, 8, 8, 2             // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 27, 27, 27, 432, 93312 // dY's copy: rowsP rows of dyRow values per block
@@ -239,7 +239,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv2WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:], vXi)
 			}
 		}
 	}
@@ -254,7 +254,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv2WinoDyKernel(z[gr*zGroup+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:], zXi)
 			}
 		}
 	}
@@ -263,9 +263,9 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
+					in := v[gr*vGroup+xi*vXi+cb*tiles*16+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
+						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+xi*zXi+ob*tiles*16:])
 						at += t * f * 16
 					}
 				}
@@ -353,10 +353,10 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
 		// xs: dY padded by 2x2: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 246016
-		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		// v: the input's transform: [group][49 positions][block][81 tiles][16]
 		vAt, vSize       = 246016, 1016064
 		vGroup           = 508032 // one group's V and M
-		vBlock           = 63504  // a block of V or M: [position][tile][16]
+		vXi              = 10368  // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 9, 9
 		inBlocks, inCopy = 8, 123008
 		row, block       = 496, 15376 // strides of the input copy
@@ -367,7 +367,7 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
+		conv2WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:], vXi)
 	}
 }
 
@@ -375,18 +375,18 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·3…) of transform position u/1%49 of group u/49.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		// v: the input's transform: [group][49 positions][block][81 tiles][16]
 		vAt, vSize = 246016, 1016064
-		// m: the products: [group][block][49 positions][81 tiles][16]
+		// m: the products: [group][49 positions][block][81 tiles][16]
 		mAt, mSize     = 1262080, 381024
 		vGroup, mGroup = 508032, 190512 // one group's V and M
-		position       = 1296           // a transform position of a block: [tile][16]
+		vXi, mXi       = 10368, 3888    // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 602208
 		positions, calls, inBlocks = 49, 1, 8
-		callOut, callWeights       = 190512, 6144 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 3888, 6144 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -395,7 +395,7 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv2GradWinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv2GradWinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -404,10 +404,10 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][49 positions][81 tiles][16]
+		// m: the products: [group][49 positions][block][81 tiles][16]
 		mAt, mSize     = 1262080, 381024
 		mGroup         = 190512 // one group's V and M
-		mBlock         = 63504  // a block of V or M: [position][tile][16]
+		mXi            = 3888   // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 9, 9
 		// biases: zero biases, [group][output block][16]
 		biasesAt           = 602112
@@ -420,8 +420,8 @@ func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 
@@ -600,17 +600,17 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		inCopy            = 65536         // one group's copies
 		// xs: the input padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 65536
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 65536, 200704
 		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
 		dysAt, dysSize = 266240, 75264
-		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		// z: dY's transform: [group][16 positions][block][49 tiles][16]
 		zAt, zSize                       = 341504, 301056
 		vGroup                           = 200704 // one group's V and M
-		vBlock                           = 12544  // a block of V or M: [position][tile][16]
-		position                         = 784    // a transform position of a block: [tile][16]
+		vXi                              = 12544  // a transform position of each: [block][tile][16]
+		tiles                            = 49     // a block at a position: [tile][16]
 		tilesH, tilesW                   = 7, 7
-		positions, zGroup, zBlock        = 16, 301056, 12544      // the transform positions, one group's Z and a block of it
+		positions, zGroup, zXi           = 16, 301056, 18816      // the transform positions, one group's Z and a position of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 16, 24, 8, 3           // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 75264 // dY's copy: rowsP rows of dyRow values per block
@@ -627,7 +627,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:], vXi)
 			}
 		}
 	}
@@ -642,7 +642,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zGroup+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:], zXi)
 			}
 		}
 	}
@@ -651,9 +651,9 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
+					in := v[gr*vGroup+xi*vXi+cb*tiles*16+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
+						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+xi*zXi+ob*tiles*16:])
 						at += t * f * 16
 					}
 				}
@@ -741,10 +741,10 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	const (
 		// xs: dY padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 98304
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize       = 98304, 301056
 		vGroup           = 301056 // one group's V and M
-		vBlock           = 12544  // a block of V or M: [position][tile][16]
+		vXi              = 18816  // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 24, 98304
 		row, block       = 256, 4096 // strides of the input copy
@@ -755,7 +755,7 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:], vXi)
 	}
 }
 
@@ -763,18 +763,18 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%4)·4…) of transform position u/4%16 of group u/64.
 func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 98304, 301056
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 399360, 200704
 		vGroup, mGroup = 301056, 200704 // one group's V and M
-		position       = 784            // a transform position of a block: [tile][16]
+		vXi, mXi       = 18816, 12544   // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 1573120
 		positions, calls, inBlocks = 16, 4, 24
-		callOut, callWeights       = 50176, 24576 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 3136, 24576 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -783,7 +783,7 @@ func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv3WinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -792,10 +792,10 @@ func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 399360, 200704
 		mGroup         = 200704 // one group's V and M
-		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		mXi            = 12544  // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 7, 7
 		// biases: zero biases, [group][output block][16]
 		biasesAt           = 1572864
@@ -808,8 +808,8 @@ func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv3Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 
@@ -919,17 +919,17 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		inCopy            = 49152         // one group's copies
 		// xs: the input padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 98304
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 98304, 301056
 		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
 		dysAt, dysSize = 399360, 75264
-		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		// z: dY's transform: [group][16 positions][block][49 tiles][16]
 		zAt, zSize                       = 474624, 301056
 		vGroup                           = 150528 // one group's V and M
-		vBlock                           = 12544  // a block of V or M: [position][tile][16]
-		position                         = 784    // a transform position of a block: [tile][16]
+		vXi                              = 9408   // a transform position of each: [block][tile][16]
+		tiles                            = 49     // a block at a position: [tile][16]
 		tilesH, tilesW                   = 7, 7
-		positions, zGroup, zBlock        = 16, 150528, 12544      // the transform positions, one group's Z and a block of it
+		positions, zGroup, zXi           = 16, 150528, 9408       // the transform positions, one group's Z and a position of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 12, 12, 8, 3           // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 37632 // dY's copy: rowsP rows of dyRow values per block
@@ -946,7 +946,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:], vXi)
 			}
 		}
 	}
@@ -961,7 +961,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zGroup+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:], zXi)
 			}
 		}
 	}
@@ -970,9 +970,9 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
+					in := v[gr*vGroup+xi*vXi+cb*tiles*16+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
+						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+xi*zXi+ob*tiles*16:])
 						at += t * f * 16
 					}
 				}
@@ -1060,10 +1060,10 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	const (
 		// xs: dY padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 98304
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize       = 98304, 301056
 		vGroup           = 150528 // one group's V and M
-		vBlock           = 12544  // a block of V or M: [position][tile][16]
+		vXi              = 9408   // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
@@ -1074,7 +1074,7 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:], vXi)
 	}
 }
 
@@ -1082,18 +1082,18 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 98304, 301056
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 399360, 301056
 		vGroup, mGroup = 150528, 150528 // one group's V and M
-		position       = 784            // a transform position of a block: [tile][16]
+		vXi, mXi       = 9408, 9408     // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 1180032
 		positions, calls, inBlocks = 16, 3, 12
-		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 3136, 12288 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -1102,7 +1102,7 @@ func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv3WinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -1111,10 +1111,10 @@ func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 399360, 301056
 		mGroup         = 150528 // one group's V and M
-		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		mXi            = 9408   // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 7, 7
 		// biases: zero biases, [group][output block][16]
 		biasesAt           = 1179648
@@ -1127,8 +1127,8 @@ func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv4Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 
@@ -1238,17 +1238,17 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		inCopy            = 49152         // one group's copies
 		// xs: the input padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 98304
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 98304, 301056
 		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
 		dysAt, dysSize = 399360, 50176
-		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		// z: dY's transform: [group][16 positions][block][49 tiles][16]
 		zAt, zSize                       = 449536, 200704
 		vGroup                           = 150528 // one group's V and M
-		vBlock                           = 12544  // a block of V or M: [position][tile][16]
-		position                         = 784    // a transform position of a block: [tile][16]
+		vXi                              = 9408   // a transform position of each: [block][tile][16]
+		tiles                            = 49     // a block at a position: [tile][16]
 		tilesH, tilesW                   = 7, 7
-		positions, zGroup, zBlock        = 16, 100352, 12544      // the transform positions, one group's Z and a block of it
+		positions, zGroup, zXi           = 16, 100352, 6272       // the transform positions, one group's Z and a position of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 12, 8, 8, 2            // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 25088 // dY's copy: rowsP rows of dyRow values per block
@@ -1265,7 +1265,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:], vXi)
 			}
 		}
 	}
@@ -1280,7 +1280,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zGroup+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:], zXi)
 			}
 		}
 	}
@@ -1289,9 +1289,9 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
+					in := v[gr*vGroup+xi*vXi+cb*tiles*16+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv5UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
+						conv5UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+xi*zXi+ob*tiles*16:])
 						at += t * f * 16
 					}
 				}
@@ -1379,10 +1379,10 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	const (
 		// xs: dY padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 65536
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize       = 65536, 200704
 		vGroup           = 100352 // one group's V and M
-		vBlock           = 12544  // a block of V or M: [position][tile][16]
+		vXi              = 6272   // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 8, 32768
 		row, block       = 256, 4096 // strides of the input copy
@@ -1393,7 +1393,7 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:], vXi)
 	}
 }
 
@@ -1401,18 +1401,18 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 65536, 200704
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 266240, 301056
 		vGroup, mGroup = 100352, 150528 // one group's V and M
-		position       = 784            // a transform position of a block: [tile][16]
+		vXi, mXi       = 6272, 9408     // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 786816
 		positions, calls, inBlocks = 16, 3, 8
-		callOut, callWeights       = 50176, 8192 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 3136, 8192 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -1421,7 +1421,7 @@ func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv3WinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -1430,10 +1430,10 @@ func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 266240, 301056
 		mGroup         = 150528 // one group's V and M
-		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		mXi            = 9408   // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 7, 7
 		// biases: zero biases, [group][output block][16]
 		biasesAt           = 786432
@@ -1446,8 +1446,8 @@ func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv5Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 

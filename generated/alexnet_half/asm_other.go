@@ -16,7 +16,7 @@ func conv1Kernel(out, in, w, bias []float32, blocks int) { conv1KernelGo(out, in
 func conv1UpdKernel(dw, in, dy []float32) { conv1UpdKernelGo(dw, in, dy) }
 
 // conv2WinoInKernel is conv2WinoInKernelGo in this build.
-func conv2WinoInKernel(v, in []float32) { conv2WinoInKernelGo(v, in) }
+func conv2WinoInKernel(v, in []float32, xi int) { conv2WinoInKernelGo(v, in, xi) }
 
 // conv2WinoMulKernel is conv2WinoMulKernelGo in this build.
 func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
@@ -24,7 +24,9 @@ func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
 }
 
 // conv2WinoOutKernel is conv2WinoOutKernelGo in this build.
-func conv2WinoOutKernel(out, mm, bias []float32, rows int) { conv2WinoOutKernelGo(out, mm, bias, rows) }
+func conv2WinoOutKernel(out, mm, bias []float32, rows, xi int) {
+	conv2WinoOutKernelGo(out, mm, bias, rows, xi)
+}
 
 // conv2GradWinoMulKernel is conv2GradWinoMulKernelGo in this build.
 func conv2GradWinoMulKernel(out, in, w, bias []float32, blocks int) {
@@ -32,18 +34,18 @@ func conv2GradWinoMulKernel(out, in, w, bias []float32, blocks int) {
 }
 
 // conv2GradWinoOutKernel is conv2GradWinoOutKernelGo in this build.
-func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	conv2GradWinoOutKernelGo(out, mm, bias, rows)
+func conv2GradWinoOutKernel(out, mm, bias []float32, rows, xi int) {
+	conv2GradWinoOutKernelGo(out, mm, bias, rows, xi)
 }
 
 // conv2UpdKernel is conv2UpdKernelGo in this build.
 func conv2UpdKernel(dw, in, dy []float32) { conv2UpdKernelGo(dw, in, dy) }
 
 // conv2WinoDyKernel is conv2WinoDyKernelGo in this build.
-func conv2WinoDyKernel(v, in []float32) { conv2WinoDyKernelGo(v, in) }
+func conv2WinoDyKernel(v, in []float32, xi int) { conv2WinoDyKernelGo(v, in, xi) }
 
 // conv3WinoInKernel is conv3WinoInKernelGo in this build.
-func conv3WinoInKernel(v, in []float32) { conv3WinoInKernelGo(v, in) }
+func conv3WinoInKernel(v, in []float32, xi int) { conv3WinoInKernelGo(v, in, xi) }
 
 // conv3WinoMulKernel is conv3WinoMulKernelGo in this build.
 func conv3WinoMulKernel(out, in, w, bias []float32, blocks int) {
@@ -51,18 +53,20 @@ func conv3WinoMulKernel(out, in, w, bias []float32, blocks int) {
 }
 
 // conv3WinoOutKernel is conv3WinoOutKernelGo in this build.
-func conv3WinoOutKernel(out, mm, bias []float32, rows int) { conv3WinoOutKernelGo(out, mm, bias, rows) }
+func conv3WinoOutKernel(out, mm, bias []float32, rows, xi int) {
+	conv3WinoOutKernelGo(out, mm, bias, rows, xi)
+}
 
 // conv3GradWinoOutKernel is conv3GradWinoOutKernelGo in this build.
-func conv3GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	conv3GradWinoOutKernelGo(out, mm, bias, rows)
+func conv3GradWinoOutKernel(out, mm, bias []float32, rows, xi int) {
+	conv3GradWinoOutKernelGo(out, mm, bias, rows, xi)
 }
 
 // conv3UpdKernel is conv3UpdKernelGo in this build.
 func conv3UpdKernel(dw, in, dy []float32) { conv3UpdKernelGo(dw, in, dy) }
 
 // conv3WinoDyKernel is conv3WinoDyKernelGo in this build.
-func conv3WinoDyKernel(v, in []float32) { conv3WinoDyKernelGo(v, in) }
+func conv3WinoDyKernel(v, in []float32, xi int) { conv3WinoDyKernelGo(v, in, xi) }
 
 // conv5UpdKernel is conv5UpdKernelGo in this build.
 func conv5UpdKernel(dw, in, dy []float32) { conv5UpdKernelGo(dw, in, dy) }

@@ -177,10 +177,10 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	const (
 		// xs: the input padded by 2x2: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 46128
-		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		// v: the input's transform: [group][49 positions][block][81 tiles][16]
 		vAt, vSize       = 46128, 190512
 		vGroup           = 190512 // one group's V and M
-		vBlock           = 63504  // a block of V or M: [position][tile][16]
+		vXi              = 3888   // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 9, 9
 		inBlocks, inCopy = 3, 46128
 		row, block       = 496, 15376 // strides of the input copy
@@ -191,7 +191,7 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
+		conv2WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:], vXi)
 	}
 }
 
@@ -199,18 +199,18 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 // (output blocks (u%2)·4…) of transform position u/2%49 of group u/98.
 func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		// v: the input's transform: [group][49 positions][block][81 tiles][16]
 		vAt, vSize = 46128, 190512
-		// m: the products: [group][block][49 positions][81 tiles][16]
+		// m: the products: [group][49 positions][block][81 tiles][16]
 		mAt, mSize     = 236640, 508032
 		vGroup, mGroup = 190512, 508032 // one group's V and M
-		position       = 1296           // a transform position of a block: [tile][16]
+		vXi, mXi       = 3888, 10368    // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 301184
 		positions, calls, inBlocks = 49, 2, 3
-		callOut, callWeights       = 254016, 3072 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 5184, 3072 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -219,7 +219,7 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv2WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv2WinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -228,10 +228,10 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][49 positions][81 tiles][16]
+		// m: the products: [group][49 positions][block][81 tiles][16]
 		mAt, mSize     = 236640, 508032
 		mGroup         = 508032 // one group's V and M
-		mBlock         = 63504  // a block of V or M: [position][tile][16]
+		mXi            = 10368  // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 9, 9
 		// biases: the biases, [group][output block][16]
 		biasesAt           = 301056
@@ -244,8 +244,8 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 
@@ -378,10 +378,10 @@ func (m *Model) conv3WinoIn(worker, lo, hi int) {
 	const (
 		// xs: the input padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 32768
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize       = 32768, 100352
 		vGroup           = 100352 // one group's V and M
-		vBlock           = 12544  // a block of V or M: [position][tile][16]
+		vXi              = 6272   // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 8, 32768
 		row, block       = 256, 4096 // strides of the input copy
@@ -392,7 +392,7 @@ func (m *Model) conv3WinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:], vXi)
 	}
 }
 
@@ -400,18 +400,18 @@ func (m *Model) conv3WinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv3WinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 32768, 100352
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 133120, 150528
 		vGroup, mGroup = 100352, 150528 // one group's V and M
-		position       = 784            // a transform position of a block: [tile][16]
+		vXi, mXi       = 6272, 9408     // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 393408
 		positions, calls, inBlocks = 16, 3, 8
-		callOut, callWeights       = 50176, 8192 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 3136, 8192 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -420,7 +420,7 @@ func (m *Model) conv3WinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv3WinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -429,10 +429,10 @@ func (m *Model) conv3WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3WinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 133120, 150528
 		mGroup         = 150528 // one group's V and M
-		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		mXi            = 9408   // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 7, 7
 		// biases: the biases, [group][output block][16]
 		biasesAt           = 393216
@@ -445,8 +445,8 @@ func (m *Model) conv3WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv3Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 
@@ -561,10 +561,10 @@ func (m *Model) conv4WinoIn(worker, lo, hi int) {
 	const (
 		// xs: the input padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 49152
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize       = 49152, 150528
 		vGroup           = 150528 // one group's V and M
-		vBlock           = 12544  // a block of V or M: [position][tile][16]
+		vXi              = 9408   // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
@@ -575,7 +575,7 @@ func (m *Model) conv4WinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:], vXi)
 	}
 }
 
@@ -583,18 +583,18 @@ func (m *Model) conv4WinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv4WinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 49152, 150528
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 199680, 150528
 		vGroup, mGroup = 150528, 150528 // one group's V and M
-		position       = 784            // a transform position of a block: [tile][16]
+		vXi, mXi       = 9408, 9408     // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 590016
 		positions, calls, inBlocks = 16, 3, 12
-		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 3136, 12288 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -603,7 +603,7 @@ func (m *Model) conv4WinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv3WinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -612,10 +612,10 @@ func (m *Model) conv4WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4WinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 199680, 150528
 		mGroup         = 150528 // one group's V and M
-		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		mXi            = 9408   // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 7, 7
 		// biases: the biases, [group][output block][16]
 		biasesAt           = 589824
@@ -628,8 +628,8 @@ func (m *Model) conv4WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv4Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 
@@ -744,10 +744,10 @@ func (m *Model) conv5WinoIn(worker, lo, hi int) {
 	const (
 		// xs: the input padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 49152
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize       = 49152, 150528
 		vGroup           = 150528 // one group's V and M
-		vBlock           = 12544  // a block of V or M: [position][tile][16]
+		vXi              = 9408   // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 12, 49152
 		row, block       = 256, 4096 // strides of the input copy
@@ -758,7 +758,7 @@ func (m *Model) conv5WinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:], vXi)
 	}
 }
 
@@ -766,18 +766,18 @@ func (m *Model) conv5WinoIn(worker, lo, hi int) {
 // (output blocks (u%2)·4…) of transform position u/2%16 of group u/32.
 func (m *Model) conv5WinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 49152, 150528
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 199680, 100352
 		vGroup, mGroup = 150528, 100352 // one group's V and M
-		position       = 784            // a transform position of a block: [tile][16]
+		vXi, mXi       = 9408, 6272     // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 393344
 		positions, calls, inBlocks = 16, 2, 12
-		callOut, callWeights       = 50176, 12288 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 3136, 12288 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -786,7 +786,7 @@ func (m *Model) conv5WinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv3WinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -795,10 +795,10 @@ func (m *Model) conv5WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5WinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 199680, 100352
 		mGroup         = 100352 // one group's V and M
-		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		mXi            = 6272   // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 7, 7
 		// biases: the biases, [group][output block][16]
 		biasesAt           = 393216
@@ -811,8 +811,8 @@ func (m *Model) conv5WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv5Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 

@@ -130,7 +130,7 @@ func conv1UpdKernel(dw, in, dy []float32) {
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*496+(t*3+j)*16+l], i, j < 7
-//			// v[ξ*1296+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
+//			// v[ξ*xi+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
 //		}
 //	}
 //
@@ -143,14 +143,14 @@ func conv1UpdKernel(dw, in, dy []float32) {
 //	       [    0    -2     4   2.5    -5  -0.5     1 ]
 //
 //go:noescape
-func conv2WinoInKernelAVX512(v, in *float32)
+func conv2WinoInKernelAVX512(v, in *float32, xi int)
 
 // conv2WinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*496+(t*3+j)*16+l], i, j < 7
-//			// v[ξ*1296+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
+//			// v[ξ*xi+t*16+l] = (Bᵀ d B)[ξ/7][ξ%7]
 //		}
 //	}
 //
@@ -163,18 +163,21 @@ func conv2WinoInKernelAVX512(v, in *float32)
 //	       [    0    -2     4   2.5    -5  -0.5     1 ]
 //
 //go:noescape
-func conv2WinoInKernelAVX2(v, in *float32)
+func conv2WinoInKernelAVX2(v, in *float32, xi int)
 
 // conv2WinoInKernel is conv2WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2WinoInKernel(v, in []float32) {
-	_, _ = v[62351], in[3471] // the extents the assembly reads and writes
+func conv2WinoInKernel(v, in []float32, xi int) {
+	if xi < 144 {
+		panic("conv2WinoInKernel: the transform positions overlap")
+	}
+	_, _ = v[48*xi+143], in[3471] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
-		conv2WinoInKernelAVX512(&v[0], &in[0])
+		conv2WinoInKernelAVX512(&v[0], &in[0], xi)
 	case runtime.ISAAVX2:
-		conv2WinoInKernelAVX2(&v[0], &in[0])
+		conv2WinoInKernelAVX2(&v[0], &in[0], xi)
 	default:
-		conv2WinoInKernelGo(v, in)
+		conv2WinoInKernelGo(v, in, xi)
 	}
 }
 
@@ -188,13 +191,13 @@ func conv2WinoInKernel(v, in []float32) {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*63504+kh*1296+(ox*1+kw)*16+c*1]
+//								x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*63504+ox*16+l] = acc
+//				out[b*1296+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -212,13 +215,13 @@ func conv2WinoMulKernelAVX512(out, in, w, bias *float32, blocks int)
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*63504+kh*1296+(ox*1+kw)*16+c*1]
+//								x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*63504+ox*16+l] = acc
+//				out[b*1296+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -231,7 +234,7 @@ func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
 	if blocks < 1 {
 		panic("conv2WinoMulKernel: no input block")
 	}
-	_, _, _, _ = out[191807], in[(blocks-1)*63504+1295], w[blocks*1024-1], bias[63] // the extents the assembly reads and writes
+	_, _, _, _ = out[5183], in[(blocks-1)*1296+1295], w[blocks*1024-1], bias[63] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
 		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
@@ -246,7 +249,7 @@ func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
 //
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*7+j)*1296+t*16+l], i, j < 7
+//			// M[i][j] = mm[(i*7+j)*xi+t*16+l], i, j < 7
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 3, t*3+j < 27
 //			// out[i*432+(t*3+j)*16+l] = max(y, 0)
 //		}
@@ -257,13 +260,13 @@ func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
 //	       [    0     1     1     4     4  0.25     1 ]
 //
 //go:noescape
-func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
+func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows, xi int)
 
 // conv2WinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*7+j)*1296+t*16+l], i, j < 7
+//			// M[i][j] = mm[(i*7+j)*xi+t*16+l], i, j < 7
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 3, t*3+j < 27
 //			// out[i*432+(t*3+j)*16+l] = max(y, 0)
 //		}
@@ -274,21 +277,21 @@ func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //	       [    0     1     1     4     4  0.25     1 ]
 //
 //go:noescape
-func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
+func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows, xi int)
 
 // conv2WinoOutKernel is conv2WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
-	if rows < 1 || rows > 3 {
-		panic("conv2WinoOutKernel: rows out of range")
+func conv2WinoOutKernel(out, mm, bias []float32, rows, xi int) {
+	if rows < 1 || rows > 3 || xi < 144 {
+		panic("conv2WinoOutKernel: rows out of range, or transform positions that overlap")
 	}
-	_, _, _ = out[432*(rows-1)+431], mm[62351], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[432*(rows-1)+431], mm[48*xi+143], bias[15] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
-		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows, xi)
 	case runtime.ISAAVX2:
-		conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+		conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows, xi)
 	default:
-		conv2WinoOutKernelGo(out, mm, bias, rows)
+		conv2WinoOutKernelGo(out, mm, bias, rows, xi)
 	}
 }
 
@@ -296,7 +299,7 @@ func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
 //
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*7+j)*1296+t*16+l], i, j < 7
+//			// M[i][j] = mm[(i*7+j)*xi+t*16+l], i, j < 7
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 3, t*3+j < 27
 //			// out[i*432+(t*3+j)*16+l] = y
 //		}
@@ -307,13 +310,13 @@ func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
 //	       [    0     1     1     4     4  0.25     1 ]
 //
 //go:noescape
-func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
+func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows, xi int)
 
 // conv2GradWinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*7+j)*1296+t*16+l], i, j < 7
+//			// M[i][j] = mm[(i*7+j)*xi+t*16+l], i, j < 7
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 3, t*3+j < 27
 //			// out[i*432+(t*3+j)*16+l] = y
 //		}
@@ -324,21 +327,21 @@ func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //	       [    0     1     1     4     4  0.25     1 ]
 //
 //go:noescape
-func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
+func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows, xi int)
 
 // conv2GradWinoOutKernel is conv2GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if rows < 1 || rows > 3 {
-		panic("conv2GradWinoOutKernel: rows out of range")
+func conv2GradWinoOutKernel(out, mm, bias []float32, rows, xi int) {
+	if rows < 1 || rows > 3 || xi < 144 {
+		panic("conv2GradWinoOutKernel: rows out of range, or transform positions that overlap")
 	}
-	_, _, _ = out[432*(rows-1)+431], mm[62351], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[432*(rows-1)+431], mm[48*xi+143], bias[15] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
-		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows, xi)
 	case runtime.ISAAVX2:
-		conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+		conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows, xi)
 	default:
-		conv2GradWinoOutKernelGo(out, mm, bias, rows)
+		conv2GradWinoOutKernelGo(out, mm, bias, rows, xi)
 	}
 }
 
@@ -350,7 +353,7 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 81; ox++ {
-//						acc += dy[f*63504+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
+//						acc += dy[f*1296+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -369,7 +372,7 @@ func conv2UpdKernelAVX512(dw, in, dy *float32)
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 81; ox++ {
-//						acc += dy[f*63504+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
+//						acc += dy[f*1296+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -382,7 +385,7 @@ func conv2UpdKernelAVX2(dw, in, dy *float32)
 
 // conv2UpdKernel is conv2UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2UpdKernel(dw, in, dy []float32) {
-	_, _, _ = dw[383], in[1287], dy[128303] // the extents the assembly reads and writes
+	_, _, _ = dw[383], in[1287], dy[3887] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
@@ -398,7 +401,7 @@ func conv2UpdKernel(dw, in, dy []float32) {
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*432+(t*3+j)*16+l], i, j < 3
-//			// v[ξ*1296+t*16+l] = (A d Aᵀ)[ξ/7][ξ%7]
+//			// v[ξ*xi+t*16+l] = (A d Aᵀ)[ξ/7][ξ%7]
 //		}
 //	}
 //
@@ -411,14 +414,14 @@ func conv2UpdKernel(dw, in, dy []float32) {
 //	    [    0     0     1 ]
 //
 //go:noescape
-func conv2WinoDyKernelAVX512(v, in *float32)
+func conv2WinoDyKernelAVX512(v, in *float32, xi int)
 
 // conv2WinoDyKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
 //	for t := 0; t < 9; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*432+(t*3+j)*16+l], i, j < 3
-//			// v[ξ*1296+t*16+l] = (A d Aᵀ)[ξ/7][ξ%7]
+//			// v[ξ*xi+t*16+l] = (A d Aᵀ)[ξ/7][ξ%7]
 //		}
 //	}
 //
@@ -431,18 +434,21 @@ func conv2WinoDyKernelAVX512(v, in *float32)
 //	    [    0     0     1 ]
 //
 //go:noescape
-func conv2WinoDyKernelAVX2(v, in *float32)
+func conv2WinoDyKernelAVX2(v, in *float32, xi int)
 
 // conv2WinoDyKernel is conv2WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2WinoDyKernel(v, in []float32) {
-	_, _ = v[62351], in[1295] // the extents the assembly reads and writes
+func conv2WinoDyKernel(v, in []float32, xi int) {
+	if xi < 144 {
+		panic("conv2WinoDyKernel: the transform positions overlap")
+	}
+	_, _ = v[48*xi+143], in[1295] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
-		conv2WinoDyKernelAVX512(&v[0], &in[0])
+		conv2WinoDyKernelAVX512(&v[0], &in[0], xi)
 	case runtime.ISAAVX2:
-		conv2WinoDyKernelAVX2(&v[0], &in[0])
+		conv2WinoDyKernelAVX2(&v[0], &in[0], xi)
 	default:
-		conv2WinoDyKernelGo(v, in)
+		conv2WinoDyKernelGo(v, in, xi)
 	}
 }
 
@@ -451,7 +457,7 @@ func conv2WinoDyKernel(v, in []float32) {
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*784+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
+//			// v[ξ*xi+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
@@ -461,14 +467,14 @@ func conv2WinoDyKernel(v, in []float32) {
 //	       [    0    -1     0     1 ]
 //
 //go:noescape
-func conv3WinoInKernelAVX512(v, in *float32)
+func conv3WinoInKernelAVX512(v, in *float32, xi int)
 
 // conv3WinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*256+(t*2+j)*16+l], i, j < 4
-//			// v[ξ*784+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
+//			// v[ξ*xi+t*16+l] = (Bᵀ d B)[ξ/4][ξ%4]
 //		}
 //	}
 //
@@ -478,18 +484,21 @@ func conv3WinoInKernelAVX512(v, in *float32)
 //	       [    0    -1     0     1 ]
 //
 //go:noescape
-func conv3WinoInKernelAVX2(v, in *float32)
+func conv3WinoInKernelAVX2(v, in *float32, xi int)
 
 // conv3WinoInKernel is conv3WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv3WinoInKernel(v, in []float32) {
-	_, _ = v[11871], in[1023] // the extents the assembly reads and writes
+func conv3WinoInKernel(v, in []float32, xi int) {
+	if xi < 112 {
+		panic("conv3WinoInKernel: the transform positions overlap")
+	}
+	_, _ = v[15*xi+111], in[1023] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
-		conv3WinoInKernelAVX512(&v[0], &in[0])
+		conv3WinoInKernelAVX512(&v[0], &in[0], xi)
 	case runtime.ISAAVX2:
-		conv3WinoInKernelAVX2(&v[0], &in[0])
+		conv3WinoInKernelAVX2(&v[0], &in[0], xi)
 	default:
-		conv3WinoInKernelGo(v, in)
+		conv3WinoInKernelGo(v, in, xi)
 	}
 }
 
@@ -503,13 +512,13 @@ func conv3WinoInKernel(v, in []float32) {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*12544+kh*784+(ox*1+kw)*16+c*1]
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*12544+ox*16+l] = acc
+//				out[b*784+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -527,13 +536,13 @@ func conv3WinoMulKernelAVX512(out, in, w, bias *float32, blocks int)
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*12544+kh*784+(ox*1+kw)*16+c*1]
+//								x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*4+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*12544+ox*16+l] = acc
+//				out[b*784+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -546,7 +555,7 @@ func conv3WinoMulKernel(out, in, w, bias []float32, blocks int) {
 	if blocks < 1 {
 		panic("conv3WinoMulKernel: no input block")
 	}
-	_, _, _, _ = out[38415], in[(blocks-1)*12544+783], w[blocks*1024-1], bias[63] // the extents the assembly reads and writes
+	_, _, _, _ = out[3135], in[(blocks-1)*784+783], w[blocks*1024-1], bias[63] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
 		conv3WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
@@ -561,7 +570,7 @@ func conv3WinoMulKernel(out, in, w, bias []float32, blocks int) {
 //
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*784+t*16+l], i, j < 4
+//			// M[i][j] = mm[(i*4+j)*xi+t*16+l], i, j < 4
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
 //			// out[i*208+(t*2+j)*16+l] = max(y, 0)
 //		}
@@ -571,13 +580,13 @@ func conv3WinoMulKernel(out, in, w, bias []float32, blocks int) {
 //	       [    0     1    -1     1 ]
 //
 //go:noescape
-func conv3WinoOutKernelAVX512(out, mm, bias *float32, rows int)
+func conv3WinoOutKernelAVX512(out, mm, bias *float32, rows, xi int)
 
 // conv3WinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*784+t*16+l], i, j < 4
+//			// M[i][j] = mm[(i*4+j)*xi+t*16+l], i, j < 4
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
 //			// out[i*208+(t*2+j)*16+l] = max(y, 0)
 //		}
@@ -587,21 +596,21 @@ func conv3WinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //	       [    0     1    -1     1 ]
 //
 //go:noescape
-func conv3WinoOutKernelAVX2(out, mm, bias *float32, rows int)
+func conv3WinoOutKernelAVX2(out, mm, bias *float32, rows, xi int)
 
 // conv3WinoOutKernel is conv3WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv3WinoOutKernel(out, mm, bias []float32, rows int) {
-	if rows < 1 || rows > 2 {
-		panic("conv3WinoOutKernel: rows out of range")
+func conv3WinoOutKernel(out, mm, bias []float32, rows, xi int) {
+	if rows < 1 || rows > 2 || xi < 112 {
+		panic("conv3WinoOutKernel: rows out of range, or transform positions that overlap")
 	}
-	_, _, _ = out[208*(rows-1)+207], mm[11871], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[208*(rows-1)+207], mm[15*xi+111], bias[15] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
-		conv3WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		conv3WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows, xi)
 	case runtime.ISAAVX2:
-		conv3WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+		conv3WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows, xi)
 	default:
-		conv3WinoOutKernelGo(out, mm, bias, rows)
+		conv3WinoOutKernelGo(out, mm, bias, rows, xi)
 	}
 }
 
@@ -609,7 +618,7 @@ func conv3WinoOutKernel(out, mm, bias []float32, rows int) {
 //
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*784+t*16+l], i, j < 4
+//			// M[i][j] = mm[(i*4+j)*xi+t*16+l], i, j < 4
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
 //			// out[i*208+(t*2+j)*16+l] = y
 //		}
@@ -619,13 +628,13 @@ func conv3WinoOutKernel(out, mm, bias []float32, rows int) {
 //	       [    0     1    -1     1 ]
 //
 //go:noescape
-func conv3GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
+func conv3GradWinoOutKernelAVX512(out, mm, bias *float32, rows, xi int)
 
 // conv3GradWinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*4+j)*784+t*16+l], i, j < 4
+//			// M[i][j] = mm[(i*4+j)*xi+t*16+l], i, j < 4
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 2, t*2+j < 13
 //			// out[i*208+(t*2+j)*16+l] = y
 //		}
@@ -635,21 +644,21 @@ func conv3GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //	       [    0     1    -1     1 ]
 //
 //go:noescape
-func conv3GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
+func conv3GradWinoOutKernelAVX2(out, mm, bias *float32, rows, xi int)
 
 // conv3GradWinoOutKernel is conv3GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv3GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if rows < 1 || rows > 2 {
-		panic("conv3GradWinoOutKernel: rows out of range")
+func conv3GradWinoOutKernel(out, mm, bias []float32, rows, xi int) {
+	if rows < 1 || rows > 2 || xi < 112 {
+		panic("conv3GradWinoOutKernel: rows out of range, or transform positions that overlap")
 	}
-	_, _, _ = out[208*(rows-1)+207], mm[11871], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[208*(rows-1)+207], mm[15*xi+111], bias[15] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
-		conv3GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		conv3GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows, xi)
 	case runtime.ISAAVX2:
-		conv3GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+		conv3GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows, xi)
 	default:
-		conv3GradWinoOutKernelGo(out, mm, bias, rows)
+		conv3GradWinoOutKernelGo(out, mm, bias, rows, xi)
 	}
 }
 
@@ -661,7 +670,7 @@ func conv3GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 49; ox++ {
-//						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -680,7 +689,7 @@ func conv3UpdKernelAVX512(dw, in, dy *float32)
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 49; ox++ {
-//						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -693,7 +702,7 @@ func conv3UpdKernelAVX2(dw, in, dy *float32)
 
 // conv3UpdKernel is conv3UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv3UpdKernel(dw, in, dy []float32) {
-	_, _, _ = dw[383], in[775], dy[25871] // the extents the assembly reads and writes
+	_, _, _ = dw[383], in[775], dy[2351] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
 		conv3UpdKernelAVX512(&dw[0], &in[0], &dy[0])
@@ -709,7 +718,7 @@ func conv3UpdKernel(dw, in, dy []float32) {
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
-//			// v[ξ*784+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//			// v[ξ*xi+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
 //		}
 //	}
 //
@@ -719,14 +728,14 @@ func conv3UpdKernel(dw, in, dy []float32) {
 //	    [    0     1 ]
 //
 //go:noescape
-func conv3WinoDyKernelAVX512(v, in *float32)
+func conv3WinoDyKernelAVX512(v, in *float32, xi int)
 
 // conv3WinoDyKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
 //	for t := 0; t < 7; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*224+(t*2+j)*16+l], i, j < 2
-//			// v[ξ*784+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
+//			// v[ξ*xi+t*16+l] = (A d Aᵀ)[ξ/4][ξ%4]
 //		}
 //	}
 //
@@ -736,18 +745,21 @@ func conv3WinoDyKernelAVX512(v, in *float32)
 //	    [    0     1 ]
 //
 //go:noescape
-func conv3WinoDyKernelAVX2(v, in *float32)
+func conv3WinoDyKernelAVX2(v, in *float32, xi int)
 
 // conv3WinoDyKernel is conv3WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv3WinoDyKernel(v, in []float32) {
-	_, _ = v[11871], in[447] // the extents the assembly reads and writes
+func conv3WinoDyKernel(v, in []float32, xi int) {
+	if xi < 112 {
+		panic("conv3WinoDyKernel: the transform positions overlap")
+	}
+	_, _ = v[15*xi+111], in[447] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
-		conv3WinoDyKernelAVX512(&v[0], &in[0])
+		conv3WinoDyKernelAVX512(&v[0], &in[0], xi)
 	case runtime.ISAAVX2:
-		conv3WinoDyKernelAVX2(&v[0], &in[0])
+		conv3WinoDyKernelAVX2(&v[0], &in[0], xi)
 	default:
-		conv3WinoDyKernelGo(v, in)
+		conv3WinoDyKernelGo(v, in, xi)
 	}
 }
 
@@ -759,7 +771,7 @@ func conv3WinoDyKernel(v, in []float32) {
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 49; ox++ {
-//						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -778,7 +790,7 @@ func conv4UpdKernelAVX512(dw, in, dy *float32)
 //				acc := dw[(t*2+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 49; ox++ {
-//						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+//						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*2+f)*16+l] = acc
@@ -791,7 +803,7 @@ func conv4UpdKernelAVX2(dw, in, dy *float32)
 
 // conv4UpdKernel is conv4UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv4UpdKernel(dw, in, dy []float32) {
-	_, _, _ = dw[255], in[775], dy[13327] // the extents the assembly reads and writes
+	_, _, _ = dw[255], in[775], dy[1567] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
 		conv4UpdKernelAVX512(&dw[0], &in[0], &dy[0])

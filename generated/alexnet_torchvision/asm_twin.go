@@ -55,12 +55,12 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 }
 
 // conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2:
-// with v of at least 62352 values and in of 3472, it computes a row of tiles of a block of input
-// channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same order
-// as the assembly.
+// with v of at least 48·xi + 144 values and in of 3472, it computes a row of tiles of a block of
+// input channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same
+// order as the assembly.
 // For conv2 + conv2.relu (specs/alexnet_torchvision.net:30) and the input gradient of conv2
 // (specs/alexnet_torchvision.net:30).
-func conv2WinoInKernelGo(v, in []float32) {
+func conv2WinoInKernelGo(v, in []float32, xi int) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*48+l:], v[t*16+l:]
@@ -70,15 +70,15 @@ func conv2WinoInKernelGo(v, in []float32) {
 					x[i] = d[i*496+j*16]
 				}
 				for i := range 7 {
-					o[(i*7+j)*1296] = winogradSum(winogradBT3x5[i][:], x[:])
+					o[(i*7+j)*xi] = winogradSum(winogradBT3x5[i][:], x[:])
 				}
 			}
 			for i := range 7 { // then its rows, in place
 				for j := range 7 {
-					x[j] = o[(i*7+j)*1296]
+					x[j] = o[(i*7+j)*xi]
 				}
 				for j := range 7 {
-					o[(i*7+j)*1296] = winogradSum(winogradBT3x5[j][:], x[:])
+					o[(i*7+j)*xi] = winogradSum(winogradBT3x5[j][:], x[:])
 				}
 			}
 		}
@@ -86,7 +86,7 @@ func conv2WinoInKernelGo(v, in []float32) {
 }
 
 // conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2:
-// with out of at least 191808 values, in (blocks−1)·63504 + 1296, w blocks·1024 and bias 64, it
+// with out of at least 5184 values, in (blocks−1)·1296 + 1296, w blocks·1024 and bias 64, it
 // computes the products of one of F(3x3,5x5)'s 49 transform positions: 81 tiles by 64 output
 // channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv2 + conv2.relu (specs/alexnet_torchvision.net:30) and the input gradient of conv2
@@ -101,7 +101,7 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*63504+kh*1296+(ox*1+kw)*16+c*1]
+						x := in[cb*1296+kh*1296+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -111,32 +111,32 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			}
 		}
 		for j := range acc {
-			out[j/16*63504+ox*16+j%16] = acc[j]
+			out[j/16*1296+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
 // conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2:
-// with out of at least 1296 values (for rows 3), mm of 62352 and bias of 16, it computes a row of
-// tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations in the
-// same order as the assembly.
+// with out of at least 1296 values (for rows 3), mm of 48·xi + 144 and bias of 16, it computes a
+// row of tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations
+// in the same order as the assembly.
 // For conv2 + conv2.relu (specs/alexnet_torchvision.net:30).
-func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
+func conv2WinoOutKernelGo(out, mm, bias []float32, rows, xi int) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*48+l:], bias[l]
 			var x [7]float32
 			for j := range 7 { // the columns of the products, Aᵀ M, into mm's first rows
 				for i := range 7 {
-					x[i] = o[(i*7+j)*1296]
+					x[i] = o[(i*7+j)*xi]
 				}
 				for i := range 3 {
-					o[(i*7+j)*1296] = winogradSum(winogradAT3x5[i][:], x[:])
+					o[(i*7+j)*xi] = winogradSum(winogradAT3x5[i][:], x[:])
 				}
 			}
 			for i := range min(rows, 3) { // then its rows, (Aᵀ M) A, into out
 				for j := range 7 {
-					x[j] = o[(i*7+j)*1296]
+					x[j] = o[(i*7+j)*xi]
 				}
 				for j := range 3 {
 					if t*3+j >= 27 {
@@ -153,26 +153,26 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and
-// conv2GradWinoOutKernelAVX2: with out of at least 1296 values (for rows 3), mm of 62352 and bias
-// of 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum, the
-// same float32 operations in the same order as the assembly.
+// conv2GradWinoOutKernelAVX2: with out of at least 1296 values (for rows 3), mm of 48·xi + 144 and
+// bias of 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum,
+// the same float32 operations in the same order as the assembly.
 // For the input gradient of conv2 (specs/alexnet_torchvision.net:30).
-func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
+func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows, xi int) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*48+l:], bias[l]
 			var x [7]float32
 			for j := range 7 { // the columns of the products, Aᵀ M, into mm's first rows
 				for i := range 7 {
-					x[i] = o[(i*7+j)*1296]
+					x[i] = o[(i*7+j)*xi]
 				}
 				for i := range 3 {
-					o[(i*7+j)*1296] = winogradSum(winogradAT3x5[i][:], x[:])
+					o[(i*7+j)*xi] = winogradSum(winogradAT3x5[i][:], x[:])
 				}
 			}
 			for i := range min(rows, 3) { // then its rows, (Aᵀ M) A, into out
 				for j := range 7 {
-					x[j] = o[(i*7+j)*1296]
+					x[j] = o[(i*7+j)*xi]
 				}
 				for j := range 3 {
 					if t*3+j >= 27 {
@@ -188,7 +188,7 @@ func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of
-// at least 384 values, in 1288 and dy 128304, it computes a weight gradient's sums over an image's
+// at least 384 values, in 1288 and dy 3888, it computes a weight gradient's sums over an image's
 // tiles at one of F(3x3,5x5)'s transform positions. The sums are in the assembly's order, without
 // fused multiply-adds.
 // For the weight gradient of conv2 (specs/alexnet_torchvision.net:30).
@@ -201,7 +201,7 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*3+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
 					for ox := 0; ox < 81; ox++ {
-						acc += dy[f*63504+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
+						acc += dy[f*1296+oy*1296+ox*16+l] * in[oy*1296+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
@@ -211,11 +211,11 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 }
 
 // conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2:
-// with v of at least 62352 values and in of 1296, it computes the output gradient's tiles for a
-// weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the same
-// float32 operations in the same order as the assembly.
+// with v of at least 48·xi + 144 values and in of 1296, it computes the output gradient's tiles
+// for a weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the
+// same float32 operations in the same order as the assembly.
 // For the weight gradient of conv2 (specs/alexnet_torchvision.net:30).
-func conv2WinoDyKernelGo(v, in []float32) {
+func conv2WinoDyKernelGo(v, in []float32, xi int) {
 	for t := 0; t < 9; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*48+l:], v[t*16+l:]
@@ -225,15 +225,15 @@ func conv2WinoDyKernelGo(v, in []float32) {
 					x[i] = d[i*432+j*16]
 				}
 				for i := range 7 {
-					o[(i*7+j)*1296] = winogradSum(winogradA3x5[i][:], x[:])
+					o[(i*7+j)*xi] = winogradSum(winogradA3x5[i][:], x[:])
 				}
 			}
 			for i := range 7 { // then its rows, in place
 				for j := range 3 {
-					x[j] = o[(i*7+j)*1296]
+					x[j] = o[(i*7+j)*xi]
 				}
 				for j := range 7 {
-					o[(i*7+j)*1296] = winogradSum(winogradA3x5[j][:], x[:])
+					o[(i*7+j)*xi] = winogradSum(winogradA3x5[j][:], x[:])
 				}
 			}
 		}
@@ -241,15 +241,15 @@ func conv2WinoDyKernelGo(v, in []float32) {
 }
 
 // conv3WinoInKernelGo is the pure-Go twin of conv3WinoInKernelAVX512 and conv3WinoInKernelAVX2:
-// with v of at least 11872 values and in of 1024, it computes a row of tiles of a block of input
-// channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same order
-// as the assembly.
+// with v of at least 15·xi + 112 values and in of 1024, it computes a row of tiles of a block of
+// input channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same
+// order as the assembly.
 // For conv3 + conv3.relu (specs/alexnet_torchvision.net:33), the input gradient of conv3
 // (specs/alexnet_torchvision.net:33), conv4 + conv4.relu (specs/alexnet_torchvision.net:35), the
 // input gradient of conv4 (specs/alexnet_torchvision.net:35), conv5 + conv5.relu
 // (specs/alexnet_torchvision.net:37) and the input gradient of conv5
 // (specs/alexnet_torchvision.net:37).
-func conv3WinoInKernelGo(v, in []float32) {
+func conv3WinoInKernelGo(v, in []float32, xi int) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*32+l:], v[t*16+l:]
@@ -259,15 +259,15 @@ func conv3WinoInKernelGo(v, in []float32) {
 					x[i] = d[i*256+j*16]
 				}
 				for i := range 4 {
-					o[(i*4+j)*784] = winogradSum(winogradBT2x3[i][:], x[:])
+					o[(i*4+j)*xi] = winogradSum(winogradBT2x3[i][:], x[:])
 				}
 			}
 			for i := range 4 { // then its rows, in place
 				for j := range 4 {
-					x[j] = o[(i*4+j)*784]
+					x[j] = o[(i*4+j)*xi]
 				}
 				for j := range 4 {
-					o[(i*4+j)*784] = winogradSum(winogradBT2x3[j][:], x[:])
+					o[(i*4+j)*xi] = winogradSum(winogradBT2x3[j][:], x[:])
 				}
 			}
 		}
@@ -275,7 +275,7 @@ func conv3WinoInKernelGo(v, in []float32) {
 }
 
 // conv3WinoMulKernelGo is the pure-Go twin of conv3WinoMulKernelAVX512 and conv3WinoMulKernelAVX2:
-// with out of at least 38416 values, in (blocks−1)·12544 + 784, w blocks·1024 and bias 64, it
+// with out of at least 3136 values, in (blocks−1)·784 + 784, w blocks·1024 and bias 64, it
 // computes the products of one of F(2x2,3x3)'s 16 transform positions: 49 tiles by 64 output
 // channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv3 + conv3.relu (specs/alexnet_torchvision.net:33), the input gradient of conv3
@@ -293,7 +293,7 @@ func conv3WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*12544+kh*784+(ox*1+kw)*16+c*1]
+						x := in[cb*784+kh*784+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*64:][:64]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -303,33 +303,33 @@ func conv3WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			}
 		}
 		for j := range acc {
-			out[j/16*12544+ox*16+j%16] = acc[j]
+			out[j/16*784+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
 // conv3WinoOutKernelGo is the pure-Go twin of conv3WinoOutKernelAVX512 and conv3WinoOutKernelAVX2:
-// with out of at least 416 values (for rows 2), mm of 11872 and bias of 16, it computes a row of
-// tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations in the
-// same order as the assembly.
+// with out of at least 416 values (for rows 2), mm of 15·xi + 112 and bias of 16, it computes a
+// row of tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations
+// in the same order as the assembly.
 // For conv3 + conv3.relu (specs/alexnet_torchvision.net:33), conv4 + conv4.relu
 // (specs/alexnet_torchvision.net:35) and conv5 + conv5.relu (specs/alexnet_torchvision.net:37).
-func conv3WinoOutKernelGo(out, mm, bias []float32, rows int) {
+func conv3WinoOutKernelGo(out, mm, bias []float32, rows, xi int) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
 			var x [4]float32
 			for j := range 4 { // the columns of the products, Aᵀ M, into mm's first rows
 				for i := range 4 {
-					x[i] = o[(i*4+j)*784]
+					x[i] = o[(i*4+j)*xi]
 				}
 				for i := range 2 {
-					o[(i*4+j)*784] = winogradSum(winogradAT2x3[i][:], x[:])
+					o[(i*4+j)*xi] = winogradSum(winogradAT2x3[i][:], x[:])
 				}
 			}
 			for i := range min(rows, 2) { // then its rows, (Aᵀ M) A, into out
 				for j := range 4 {
-					x[j] = o[(i*4+j)*784]
+					x[j] = o[(i*4+j)*xi]
 				}
 				for j := range 2 {
 					if t*2+j >= 13 {
@@ -346,28 +346,28 @@ func conv3WinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv3GradWinoOutKernelGo is the pure-Go twin of conv3GradWinoOutKernelAVX512 and
-// conv3GradWinoOutKernelAVX2: with out of at least 416 values (for rows 2), mm of 11872 and bias of
-// 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum, the same
-// float32 operations in the same order as the assembly.
+// conv3GradWinoOutKernelAVX2: with out of at least 416 values (for rows 2), mm of 15·xi + 112 and
+// bias of 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum,
+// the same float32 operations in the same order as the assembly.
 // For the input gradient of conv3 (specs/alexnet_torchvision.net:33), the input gradient of conv4
 // (specs/alexnet_torchvision.net:35) and the input gradient of conv5
 // (specs/alexnet_torchvision.net:37).
-func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
+func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows, xi int) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*32+l:], bias[l]
 			var x [4]float32
 			for j := range 4 { // the columns of the products, Aᵀ M, into mm's first rows
 				for i := range 4 {
-					x[i] = o[(i*4+j)*784]
+					x[i] = o[(i*4+j)*xi]
 				}
 				for i := range 2 {
-					o[(i*4+j)*784] = winogradSum(winogradAT2x3[i][:], x[:])
+					o[(i*4+j)*xi] = winogradSum(winogradAT2x3[i][:], x[:])
 				}
 			}
 			for i := range min(rows, 2) { // then its rows, (Aᵀ M) A, into out
 				for j := range 4 {
-					x[j] = o[(i*4+j)*784]
+					x[j] = o[(i*4+j)*xi]
 				}
 				for j := range 2 {
 					if t*2+j >= 13 {
@@ -383,7 +383,7 @@ func conv3GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv3UpdKernelGo is the pure-Go twin of conv3UpdKernelAVX512 and conv3UpdKernelAVX2: with dw of
-// at least 384 values, in 776 and dy 25872, it computes a weight gradient's sums over an image's
+// at least 384 values, in 776 and dy 2352, it computes a weight gradient's sums over an image's
 // tiles at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without
 // fused multiply-adds.
 // For the weight gradient of conv3 (specs/alexnet_torchvision.net:33).
@@ -396,7 +396,7 @@ func conv3UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*3+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
 					for ox := 0; ox < 49; ox++ {
-						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
@@ -406,13 +406,13 @@ func conv3UpdKernelGo(dw, in, dy []float32) {
 }
 
 // conv3WinoDyKernelGo is the pure-Go twin of conv3WinoDyKernelAVX512 and conv3WinoDyKernelAVX2:
-// with v of at least 11872 values and in of 448, it computes the output gradient's tiles for a
-// weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the same
+// with v of at least 15·xi + 112 values and in of 448, it computes the output gradient's tiles for
+// a weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the same
 // float32 operations in the same order as the assembly.
 // For the weight gradient of conv3 (specs/alexnet_torchvision.net:33), the weight gradient of conv4
 // (specs/alexnet_torchvision.net:35) and the weight gradient of conv5
 // (specs/alexnet_torchvision.net:37).
-func conv3WinoDyKernelGo(v, in []float32) {
+func conv3WinoDyKernelGo(v, in []float32, xi int) {
 	for t := 0; t < 7; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*32+l:], v[t*16+l:]
@@ -422,15 +422,15 @@ func conv3WinoDyKernelGo(v, in []float32) {
 					x[i] = d[i*224+j*16]
 				}
 				for i := range 4 {
-					o[(i*4+j)*784] = winogradSum(winogradA2x3[i][:], x[:])
+					o[(i*4+j)*xi] = winogradSum(winogradA2x3[i][:], x[:])
 				}
 			}
 			for i := range 4 { // then its rows, in place
 				for j := range 2 {
-					x[j] = o[(i*4+j)*784]
+					x[j] = o[(i*4+j)*xi]
 				}
 				for j := range 4 {
-					o[(i*4+j)*784] = winogradSum(winogradA2x3[j][:], x[:])
+					o[(i*4+j)*xi] = winogradSum(winogradA2x3[j][:], x[:])
 				}
 			}
 		}
@@ -438,7 +438,7 @@ func conv3WinoDyKernelGo(v, in []float32) {
 }
 
 // conv4UpdKernelGo is the pure-Go twin of conv4UpdKernelAVX512 and conv4UpdKernelAVX2: with dw of
-// at least 256 values, in 776 and dy 13328, it computes a weight gradient's sums over an image's
+// at least 256 values, in 776 and dy 1568, it computes a weight gradient's sums over an image's
 // tiles at one of F(2x2,3x3)'s transform positions. The sums are in the assembly's order, without
 // fused multiply-adds.
 // For the weight gradient of conv4 (specs/alexnet_torchvision.net:35) and the weight gradient of
@@ -452,7 +452,7 @@ func conv4UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*2+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
 					for ox := 0; ox < 49; ox++ {
-						acc += dy[f*12544+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
+						acc += dy[f*784+oy*784+ox*16+l] * in[oy*784+ox*16+t*1]
 					}
 				}
 				dw[(t*2+f)*16+l] = acc

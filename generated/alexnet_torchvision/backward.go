@@ -169,17 +169,17 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		inCopy            = 61504          // one group's copies
 		// xs: the input padded by 2x2: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 61504
-		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		// v: the input's transform: [group][49 positions][block][81 tiles][16]
 		vAt, vSize = 61504, 254016
 		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
 		dysAt, dysSize = 315520, 139968
-		// z: dY's transform: [group][block][49 positions][81 tiles][16]
+		// z: dY's transform: [group][49 positions][block][81 tiles][16]
 		zAt, zSize                       = 455488, 762048
 		vGroup                           = 254016 // one group's V and M
-		vBlock                           = 63504  // a block of V or M: [position][tile][16]
-		position                         = 1296   // a transform position of a block: [tile][16]
+		vXi                              = 5184   // a transform position of each: [block][tile][16]
+		tiles                            = 81     // a block at a position: [tile][16]
 		tilesH, tilesW                   = 9, 9
-		positions, zGroup, zBlock        = 49, 762048, 63504       // the transform positions, one group's Z and a block of it
+		positions, zGroup, zXi           = 49, 762048, 15552       // the transform positions, one group's Z and a position of it
 		tile                             = 3                       // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 4, 12, 8, 3             // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 27, 27, 27, 432, 139968 // dY's copy: rowsP rows of dyRow values per block
@@ -196,7 +196,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv2WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:], vXi)
 			}
 		}
 	}
@@ -211,7 +211,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv2WinoDyKernel(z[gr*zGroup+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:], zXi)
 			}
 		}
 	}
@@ -220,9 +220,9 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
+					in := v[gr*vGroup+xi*vXi+cb*tiles*16+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
+						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+xi*zXi+ob*tiles*16:])
 						at += t * f * 16
 					}
 				}
@@ -310,10 +310,10 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
 		// xs: dY padded by 2x2: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 184512
-		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		// v: the input's transform: [group][49 positions][block][81 tiles][16]
 		vAt, vSize       = 184512, 762048
 		vGroup           = 762048 // one group's V and M
-		vBlock           = 63504  // a block of V or M: [position][tile][16]
+		vXi              = 15552  // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 9, 9
 		inBlocks, inCopy = 12, 184512
 		row, block       = 496, 15376 // strides of the input copy
@@ -324,7 +324,7 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:])
+		conv2WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*3*row:], vXi)
 	}
 }
 
@@ -332,18 +332,18 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·4…) of transform position u/1%49 of group u/49.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][49 positions][81 tiles][16]
+		// v: the input's transform: [group][49 positions][block][81 tiles][16]
 		vAt, vSize = 184512, 762048
-		// m: the products: [group][block][49 positions][81 tiles][16]
+		// m: the products: [group][49 positions][block][81 tiles][16]
 		mAt, mSize     = 946560, 254016
 		vGroup, mGroup = 762048, 254016 // one group's V and M
-		position       = 1296           // a transform position of a block: [tile][16]
+		vXi, mXi       = 15552, 5184    // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 602176
 		positions, calls, inBlocks = 49, 1, 12
-		callOut, callWeights       = 254016, 12288 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 5184, 12288 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -352,7 +352,7 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv2WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv2WinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -361,10 +361,10 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][49 positions][81 tiles][16]
+		// m: the products: [group][49 positions][block][81 tiles][16]
 		mAt, mSize     = 946560, 254016
 		mGroup         = 254016 // one group's V and M
-		mBlock         = 63504  // a block of V or M: [position][tile][16]
+		mXi            = 5184   // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 9, 9
 		// biases: zero biases, [group][output block][16]
 		biasesAt           = 602112
@@ -377,8 +377,8 @@ func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 
@@ -504,17 +504,17 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		inCopy            = 49152         // one group's copies
 		// xs: the input padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 49152
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 49152, 150528
 		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
 		dysAt, dysSize = 199680, 75264
-		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		// z: dY's transform: [group][16 positions][block][49 tiles][16]
 		zAt, zSize                       = 274944, 301056
 		vGroup                           = 150528 // one group's V and M
-		vBlock                           = 12544  // a block of V or M: [position][tile][16]
-		position                         = 784    // a transform position of a block: [tile][16]
+		vXi                              = 9408   // a transform position of each: [block][tile][16]
+		tiles                            = 49     // a block at a position: [tile][16]
 		tilesH, tilesW                   = 7, 7
-		positions, zGroup, zBlock        = 16, 301056, 12544      // the transform positions, one group's Z and a block of it
+		positions, zGroup, zXi           = 16, 301056, 18816      // the transform positions, one group's Z and a position of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 12, 24, 8, 3           // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 75264 // dY's copy: rowsP rows of dyRow values per block
@@ -531,7 +531,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:], vXi)
 			}
 		}
 	}
@@ -546,7 +546,7 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zGroup+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:], zXi)
 			}
 		}
 	}
@@ -555,9 +555,9 @@ func (m *Model) conv3Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
+					in := v[gr*vGroup+xi*vXi+cb*tiles*16+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
+						conv3UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+xi*zXi+ob*tiles*16:])
 						at += t * f * 16
 					}
 				}
@@ -645,10 +645,10 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	const (
 		// xs: dY padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 98304
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize       = 98304, 301056
 		vGroup           = 301056 // one group's V and M
-		vBlock           = 12544  // a block of V or M: [position][tile][16]
+		vXi              = 18816  // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 24, 98304
 		row, block       = 256, 4096 // strides of the input copy
@@ -659,7 +659,7 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:], vXi)
 	}
 }
 
@@ -667,18 +667,18 @@ func (m *Model) conv3GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%3)·4…) of transform position u/3%16 of group u/48.
 func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 98304, 301056
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 399360, 150528
 		vGroup, mGroup = 301056, 150528 // one group's V and M
-		position       = 784            // a transform position of a block: [tile][16]
+		vXi, mXi       = 18816, 9408    // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 1179840
 		positions, calls, inBlocks = 16, 3, 24
-		callOut, callWeights       = 50176, 24576 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 3136, 24576 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -687,7 +687,7 @@ func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv3WinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -696,10 +696,10 @@ func (m *Model) conv3GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 399360, 150528
 		mGroup         = 150528 // one group's V and M
-		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		mXi            = 9408   // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 7, 7
 		// biases: zero biases, [group][output block][16]
 		biasesAt           = 1179648
@@ -712,8 +712,8 @@ func (m *Model) conv3GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv3Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 
@@ -823,17 +823,17 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		inCopy            = 98304         // one group's copies
 		// xs: the input padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 98304
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 98304, 301056
 		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
 		dysAt, dysSize = 399360, 50176
-		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		// z: dY's transform: [group][16 positions][block][49 tiles][16]
 		zAt, zSize                       = 449536, 200704
 		vGroup                           = 301056 // one group's V and M
-		vBlock                           = 12544  // a block of V or M: [position][tile][16]
-		position                         = 784    // a transform position of a block: [tile][16]
+		vXi                              = 18816  // a transform position of each: [block][tile][16]
+		tiles                            = 49     // a block at a position: [tile][16]
 		tilesH, tilesW                   = 7, 7
-		positions, zGroup, zBlock        = 16, 200704, 12544      // the transform positions, one group's Z and a block of it
+		positions, zGroup, zXi           = 16, 200704, 12544      // the transform positions, one group's Z and a position of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 24, 16, 8, 2           // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 50176 // dY's copy: rowsP rows of dyRow values per block
@@ -850,7 +850,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:], vXi)
 			}
 		}
 	}
@@ -865,7 +865,7 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zGroup+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:], zXi)
 			}
 		}
 	}
@@ -874,9 +874,9 @@ func (m *Model) conv4Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
+					in := v[gr*vGroup+xi*vXi+cb*tiles*16+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv4UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
+						conv4UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+xi*zXi+ob*tiles*16:])
 						at += t * f * 16
 					}
 				}
@@ -964,10 +964,10 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	const (
 		// xs: dY padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 65536
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize       = 65536, 200704
 		vGroup           = 200704 // one group's V and M
-		vBlock           = 12544  // a block of V or M: [position][tile][16]
+		vXi              = 12544  // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 16, 65536
 		row, block       = 256, 4096 // strides of the input copy
@@ -978,7 +978,7 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:], vXi)
 	}
 }
 
@@ -986,18 +986,18 @@ func (m *Model) conv4GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%6)·4…) of transform position u/6%16 of group u/96.
 func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 65536, 200704
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 266240, 301056
 		vGroup, mGroup = 200704, 301056 // one group's V and M
-		position       = 784            // a transform position of a block: [tile][16]
+		vXi, mXi       = 12544, 18816   // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 1573248
 		positions, calls, inBlocks = 16, 6, 16
-		callOut, callWeights       = 50176, 16384 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 3136, 16384 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -1006,7 +1006,7 @@ func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv3WinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -1015,10 +1015,10 @@ func (m *Model) conv4GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 266240, 301056
 		mGroup         = 301056 // one group's V and M
-		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		mXi            = 18816  // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 7, 7
 		// biases: zero biases, [group][output block][16]
 		biasesAt           = 1572864
@@ -1031,8 +1031,8 @@ func (m *Model) conv4GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv4Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 
@@ -1142,17 +1142,17 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		inCopy            = 65536         // one group's copies
 		// xs: the input padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 65536
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 65536, 200704
 		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
 		dysAt, dysSize = 266240, 50176
-		// z: dY's transform: [group][block][16 positions][49 tiles][16]
+		// z: dY's transform: [group][16 positions][block][49 tiles][16]
 		zAt, zSize                       = 316416, 200704
 		vGroup                           = 200704 // one group's V and M
-		vBlock                           = 12544  // a block of V or M: [position][tile][16]
-		position                         = 784    // a transform position of a block: [tile][16]
+		vXi                              = 12544  // a transform position of each: [block][tile][16]
+		tiles                            = 49     // a block at a position: [tile][16]
 		tilesH, tilesW                   = 7, 7
-		positions, zGroup, zBlock        = 16, 200704, 12544      // the transform positions, one group's Z and a block of it
+		positions, zGroup, zXi           = 16, 200704, 12544      // the transform positions, one group's Z and a position of it
 		tile                             = 2                      // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 16, 16, 8, 2           // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 13, 13, 14, 224, 50176 // dY's copy: rowsP rows of dyRow values per block
@@ -1169,7 +1169,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:], vXi)
 			}
 		}
 	}
@@ -1184,7 +1184,7 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv3WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv3WinoDyKernel(z[gr*zGroup+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:], zXi)
 			}
 		}
 	}
@@ -1193,9 +1193,9 @@ func (m *Model) conv5Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
+					in := v[gr*vGroup+xi*vXi+cb*tiles*16+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv4UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
+						conv4UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+xi*zXi+ob*tiles*16:])
 						at += t * f * 16
 					}
 				}
@@ -1283,10 +1283,10 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	const (
 		// xs: dY padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 65536
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize       = 65536, 200704
 		vGroup           = 200704 // one group's V and M
-		vBlock           = 12544  // a block of V or M: [position][tile][16]
+		vXi              = 12544  // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 7, 7
 		inBlocks, inCopy = 16, 65536
 		row, block       = 256, 4096 // strides of the input copy
@@ -1297,7 +1297,7 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv3WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:])
+		conv3WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*2*row:], vXi)
 	}
 }
 
@@ -1305,18 +1305,18 @@ func (m *Model) conv5GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%4)·4…) of transform position u/4%16 of group u/64.
 func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][16 positions][49 tiles][16]
+		// v: the input's transform: [group][16 positions][block][49 tiles][16]
 		vAt, vSize = 65536, 200704
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 266240, 200704
 		vGroup, mGroup = 200704, 200704 // one group's V and M
-		position       = 784            // a transform position of a block: [tile][16]
+		vXi, mXi       = 12544, 12544   // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 1048832
 		positions, calls, inBlocks = 16, 4, 16
-		callOut, callWeights       = 50176, 16384 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 3136, 16384 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -1325,7 +1325,7 @@ func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv3WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv3WinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -1334,10 +1334,10 @@ func (m *Model) conv5GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][16 positions][49 tiles][16]
+		// m: the products: [group][16 positions][block][49 tiles][16]
 		mAt, mSize     = 266240, 200704
 		mGroup         = 200704 // one group's V and M
-		mBlock         = 12544  // a block of V or M: [position][tile][16]
+		mXi            = 12544  // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 7, 7
 		// biases: zero biases, [group][output block][16]
 		biasesAt           = 1048576
@@ -1350,8 +1350,8 @@ func (m *Model) conv5GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv5Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv3GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 

@@ -130,7 +130,7 @@ func conv1UpdKernel(dw, in, dy []float32) {
 //	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*224+(t*4+j)*16+l], i, j < 6
-//			// v[ξ*144+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
+//			// v[ξ*xi+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
 //		}
 //	}
 //
@@ -142,14 +142,14 @@ func conv1UpdKernel(dw, in, dy []float32) {
 //	       [    0     4     0    -5     0     1 ]
 //
 //go:noescape
-func conv2WinoInKernelAVX512(v, in *float32)
+func conv2WinoInKernelAVX512(v, in *float32, xi int)
 
 // conv2WinoInKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
 //	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*224+(t*4+j)*16+l], i, j < 6
-//			// v[ξ*144+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
+//			// v[ξ*xi+t*16+l] = (Bᵀ d B)[ξ/6][ξ%6]
 //		}
 //	}
 //
@@ -161,18 +161,21 @@ func conv2WinoInKernelAVX512(v, in *float32)
 //	       [    0     4     0    -5     0     1 ]
 //
 //go:noescape
-func conv2WinoInKernelAVX2(v, in *float32)
+func conv2WinoInKernelAVX2(v, in *float32, xi int)
 
 // conv2WinoInKernel is conv2WinoInKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2WinoInKernel(v, in []float32) {
-	_, _ = v[5087], in[1343] // the extents the assembly reads and writes
+func conv2WinoInKernel(v, in []float32, xi int) {
+	if xi < 48 {
+		panic("conv2WinoInKernel: the transform positions overlap")
+	}
+	_, _ = v[35*xi+47], in[1343] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
-		conv2WinoInKernelAVX512(&v[0], &in[0])
+		conv2WinoInKernelAVX512(&v[0], &in[0], xi)
 	case runtime.ISAAVX2:
-		conv2WinoInKernelAVX2(&v[0], &in[0])
+		conv2WinoInKernelAVX2(&v[0], &in[0], xi)
 	default:
-		conv2WinoInKernelGo(v, in)
+		conv2WinoInKernelGo(v, in, xi)
 	}
 }
 
@@ -186,13 +189,13 @@ func conv2WinoInKernel(v, in []float32) {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*5184+kh*144+(ox*1+kw)*16+c*1]
+//								x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*5184+ox*16+l] = acc
+//				out[b*144+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -210,13 +213,13 @@ func conv2WinoMulKernelAVX512(out, in, w, bias *float32, blocks int)
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*5184+kh*144+(ox*1+kw)*16+c*1]
+//								x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*3+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*5184+ox*16+l] = acc
+//				out[b*144+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -229,7 +232,7 @@ func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
 	if blocks < 1 {
 		panic("conv2WinoMulKernel: no input block")
 	}
-	_, _, _, _ = out[10511], in[(blocks-1)*5184+143], w[blocks*768-1], bias[47] // the extents the assembly reads and writes
+	_, _, _, _ = out[431], in[(blocks-1)*144+143], w[blocks*768-1], bias[47] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
 		conv2WinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
@@ -244,7 +247,7 @@ func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
 //
 //	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*6+j)*144+t*16+l], i, j < 6
+//			// M[i][j] = mm[(i*6+j)*xi+t*16+l], i, j < 6
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 4, t*4+j < 12
 //			// out[i*192+(t*4+j)*16+l] = max(y, 0)
 //		}
@@ -256,13 +259,13 @@ func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
 //	       [    0     1    -1     8    -8     1 ]
 //
 //go:noescape
-func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
+func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows, xi int)
 
 // conv2WinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
 //	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*6+j)*144+t*16+l], i, j < 6
+//			// M[i][j] = mm[(i*6+j)*xi+t*16+l], i, j < 6
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 4, t*4+j < 12
 //			// out[i*192+(t*4+j)*16+l] = max(y, 0)
 //		}
@@ -274,21 +277,21 @@ func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //	       [    0     1    -1     8    -8     1 ]
 //
 //go:noescape
-func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
+func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows, xi int)
 
 // conv2WinoOutKernel is conv2WinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
-	if rows < 1 || rows > 4 {
-		panic("conv2WinoOutKernel: rows out of range")
+func conv2WinoOutKernel(out, mm, bias []float32, rows, xi int) {
+	if rows < 1 || rows > 4 || xi < 48 {
+		panic("conv2WinoOutKernel: rows out of range, or transform positions that overlap")
 	}
-	_, _, _ = out[192*(rows-1)+191], mm[5087], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[192*(rows-1)+191], mm[35*xi+47], bias[15] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
-		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		conv2WinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows, xi)
 	case runtime.ISAAVX2:
-		conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+		conv2WinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows, xi)
 	default:
-		conv2WinoOutKernelGo(out, mm, bias, rows)
+		conv2WinoOutKernelGo(out, mm, bias, rows, xi)
 	}
 }
 
@@ -302,13 +305,13 @@ func conv2WinoOutKernel(out, mm, bias []float32, rows int) {
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*5184+kh*144+(ox*1+kw)*16+c*1]
+//								x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*1+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*5184+ox*16+l] = acc
+//				out[b*144+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -326,13 +329,13 @@ func conv2GradWinoMulKernelAVX512(out, in, w, bias *float32, blocks int)
 //					for kh := 0; kh < 1; kh++ {
 //						for kw := 0; kw < 1; kw++ {
 //							for c := 0; c < 16; c++ {
-//								x := in[cb*5184+kh*144+(ox*1+kw)*16+c*1]
+//								x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
 //								acc += x * w[((((cb*1+kh)*1+kw)*16+c)*1+b)*16+l]
 //							}
 //						}
 //					}
 //				}
-//				out[b*5184+ox*16+l] = acc
+//				out[b*144+ox*16+l] = acc
 //			}
 //		}
 //	}
@@ -345,7 +348,7 @@ func conv2GradWinoMulKernel(out, in, w, bias []float32, blocks int) {
 	if blocks < 1 {
 		panic("conv2GradWinoMulKernel: no input block")
 	}
-	_, _, _, _ = out[143], in[(blocks-1)*5184+143], w[blocks*256-1], bias[15] // the extents the assembly reads and writes
+	_, _, _, _ = out[143], in[(blocks-1)*144+143], w[blocks*256-1], bias[15] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
 		conv2GradWinoMulKernelAVX512(&out[0], &in[0], &w[0], &bias[0], blocks)
@@ -360,7 +363,7 @@ func conv2GradWinoMulKernel(out, in, w, bias []float32, blocks int) {
 //
 //	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*6+j)*144+t*16+l], i, j < 6
+//			// M[i][j] = mm[(i*6+j)*xi+t*16+l], i, j < 6
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 4, t*4+j < 12
 //			// out[i*192+(t*4+j)*16+l] = y
 //		}
@@ -372,13 +375,13 @@ func conv2GradWinoMulKernel(out, in, w, bias []float32, blocks int) {
 //	       [    0     1    -1     8    -8     1 ]
 //
 //go:noescape
-func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
+func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows, xi int)
 
 // conv2GradWinoOutKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
 //	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
-//			// M[i][j] = mm[(i*6+j)*144+t*16+l], i, j < 6
+//			// M[i][j] = mm[(i*6+j)*xi+t*16+l], i, j < 6
 //			// y = (Aᵀ M A)[i][j] + bias[l], i < rows, j < 4, t*4+j < 12
 //			// out[i*192+(t*4+j)*16+l] = y
 //		}
@@ -390,21 +393,21 @@ func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
 //	       [    0     1    -1     8    -8     1 ]
 //
 //go:noescape
-func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
+func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows, xi int)
 
 // conv2GradWinoOutKernel is conv2GradWinoOutKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	if rows < 1 || rows > 4 {
-		panic("conv2GradWinoOutKernel: rows out of range")
+func conv2GradWinoOutKernel(out, mm, bias []float32, rows, xi int) {
+	if rows < 1 || rows > 4 || xi < 48 {
+		panic("conv2GradWinoOutKernel: rows out of range, or transform positions that overlap")
 	}
-	_, _, _ = out[192*(rows-1)+191], mm[5087], bias[15] // the extents the assembly reads and writes
+	_, _, _ = out[192*(rows-1)+191], mm[35*xi+47], bias[15] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
-		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows)
+		conv2GradWinoOutKernelAVX512(&out[0], &mm[0], &bias[0], rows, xi)
 	case runtime.ISAAVX2:
-		conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows)
+		conv2GradWinoOutKernelAVX2(&out[0], &mm[0], &bias[0], rows, xi)
 	default:
-		conv2GradWinoOutKernelGo(out, mm, bias, rows)
+		conv2GradWinoOutKernelGo(out, mm, bias, rows, xi)
 	}
 }
 
@@ -416,7 +419,7 @@ func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 9; ox++ {
-//						acc += dy[f*5184+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
+//						acc += dy[f*144+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -435,7 +438,7 @@ func conv2UpdKernelAVX512(dw, in, dy *float32)
 //				acc := dw[(t*3+f)*16+l]
 //				for oy := 0; oy < 1; oy++ {
 //					for ox := 0; ox < 9; ox++ {
-//						acc += dy[f*5184+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
+//						acc += dy[f*144+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
 //					}
 //				}
 //				dw[(t*3+f)*16+l] = acc
@@ -448,7 +451,7 @@ func conv2UpdKernelAVX2(dw, in, dy *float32)
 
 // conv2UpdKernel is conv2UpdKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
 func conv2UpdKernel(dw, in, dy []float32) {
-	_, _, _ = dw[383], in[135], dy[10511] // the extents the assembly reads and writes
+	_, _, _ = dw[383], in[135], dy[431] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
 		conv2UpdKernelAVX512(&dw[0], &in[0], &dy[0])
@@ -464,7 +467,7 @@ func conv2UpdKernel(dw, in, dy []float32) {
 //	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*192+(t*4+j)*16+l], i, j < 4
-//			// v[ξ*144+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
+//			// v[ξ*xi+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
 //		}
 //	}
 //
@@ -476,14 +479,14 @@ func conv2UpdKernel(dw, in, dy []float32) {
 //	    [    0     0     0     1 ]
 //
 //go:noescape
-func conv2WinoDyKernelAVX512(v, in *float32)
+func conv2WinoDyKernelAVX512(v, in *float32, xi int)
 
 // conv2WinoDyKernelAVX2 computes, on the slices' first elements, in 8 lanes:
 //
 //	for t := 0; t < 3; t++ {
 //		for l := 0; l < 16; l++ {
 //			// d[i][j] = in[i*192+(t*4+j)*16+l], i, j < 4
-//			// v[ξ*144+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
+//			// v[ξ*xi+t*16+l] = (A d Aᵀ)[ξ/6][ξ%6]
 //		}
 //	}
 //
@@ -495,18 +498,21 @@ func conv2WinoDyKernelAVX512(v, in *float32)
 //	    [    0     0     0     1 ]
 //
 //go:noescape
-func conv2WinoDyKernelAVX2(v, in *float32)
+func conv2WinoDyKernelAVX2(v, in *float32, xi int)
 
 // conv2WinoDyKernel is conv2WinoDyKernelGo (see it for the lengths), in assembly where the CPU has AVX-512 or AVX2.
-func conv2WinoDyKernel(v, in []float32) {
-	_, _ = v[5087], in[767] // the extents the assembly reads and writes
+func conv2WinoDyKernel(v, in []float32, xi int) {
+	if xi < 48 {
+		panic("conv2WinoDyKernel: the transform positions overlap")
+	}
+	_, _ = v[35*xi+47], in[767] // the extents the assembly reads and writes
 	switch kernelISA {
 	case runtime.ISAAVX512:
-		conv2WinoDyKernelAVX512(&v[0], &in[0])
+		conv2WinoDyKernelAVX512(&v[0], &in[0], xi)
 	case runtime.ISAAVX2:
-		conv2WinoDyKernelAVX2(&v[0], &in[0])
+		conv2WinoDyKernelAVX2(&v[0], &in[0], xi)
 	default:
-		conv2WinoDyKernelGo(v, in)
+		conv2WinoDyKernelGo(v, in, xi)
 	}
 }
 

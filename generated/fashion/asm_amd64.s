@@ -917,505 +917,630 @@ DATA conv2WinoInKernelAVX512Factors<>+312(SB)/4, $0x40a00000
 DATA conv2WinoInKernelAVX512Factors<>+316(SB)/4, $0x40a00000
 GLOBL conv2WinoInKernelAVX512Factors<>(SB), RODATA|NOPTR, $320
 
-// func conv2WinoInKernelAVX512(v, in *float32)
+// func conv2WinoInKernelAVX512(v, in *float32, xi int)
 //
 // A row of tiles of a block of input channels, for conv2 + conv2.relu (specs/fashion.net:43) and
 // the input gradient of conv2 (specs/fashion.net:43).
 //
 // The F(4x4,3x3) transform of a row of 3 tiles of 6x6, Bᵀ d B, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
-TEXT ·conv2WinoInKernelAVX512(SB), NOSPLIT, $0-16
+// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α
+// positions, R13 the first position of a column or row of them, R12 walks it.
+// Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
+TEXT ·conv2WinoInKernelAVX512(SB), NOSPLIT, $0-24
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ xi+16(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $6, R10, R11                             // between 6 of them: a row of positions
+	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $3, AX
-conv2WinoInKernelAVX512_part0:
+conv2WinoInKernelAVX512_tiles:
+	MOVQ R8, R13                                    // column 0's first position
 	VMOVUPS (R9), Z0                                // column 0
 	VMOVUPS 896(R9), Z1
 	VMOVUPS 1792(R9), Z2
 	VMOVUPS 2688(R9), Z3
 	VMOVUPS 3584(R9), Z4
 	VMOVUPS 4480(R9), Z5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3456(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VSUBPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 6912(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 10368(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 13824(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 17280(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 64(R9), Z0                              // column 1
 	VMOVUPS 960(R9), Z1
 	VMOVUPS 1856(R9), Z2
 	VMOVUPS 2752(R9), Z3
 	VMOVUPS 3648(R9), Z4
 	VMOVUPS 4544(R9), Z5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 576(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4032(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VSUBPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 7488(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 10944(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 14400(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 17856(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 128(R9), Z0                             // column 2
 	VMOVUPS 1024(R9), Z1
 	VMOVUPS 1920(R9), Z2
 	VMOVUPS 2816(R9), Z3
 	VMOVUPS 3712(R9), Z4
 	VMOVUPS 4608(R9), Z5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1152(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4608(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VSUBPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 8064(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 11520(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 14976(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 18432(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 192(R9), Z0                             // column 3
 	VMOVUPS 1088(R9), Z1
 	VMOVUPS 1984(R9), Z2
 	VMOVUPS 2880(R9), Z3
 	VMOVUPS 3776(R9), Z4
 	VMOVUPS 4672(R9), Z5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1728(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 5184(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VSUBPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 8640(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 12096(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 15552(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 19008(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 256(R9), Z0                             // column 4
 	VMOVUPS 1152(R9), Z1
 	VMOVUPS 2048(R9), Z2
 	VMOVUPS 2944(R9), Z3
 	VMOVUPS 3840(R9), Z4
 	VMOVUPS 4736(R9), Z5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2304(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 5760(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VSUBPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 9216(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 12672(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 16128(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 19584(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 320(R9), Z0                             // column 5
 	VMOVUPS 1216(R9), Z1
 	VMOVUPS 2112(R9), Z2
 	VMOVUPS 3008(R9), Z3
 	VMOVUPS 3904(R9), Z4
 	VMOVUPS 4800(R9), Z5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2880(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 6336(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VSUBPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 9792(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 13248(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 16704(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 20160(R8)
-	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 576(R8), Z1
-	VMOVUPS 1152(R8), Z2
-	VMOVUPS 1728(R8), Z3
-	VMOVUPS 2304(R8), Z4
-	VMOVUPS 2880(R8), Z5
+	VMOVUPS Z6, (R12)
+	MOVQ R8, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 576(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VSUBPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1152(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1728(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2304(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 2880(R8)
-	VMOVUPS 3456(R8), Z0                            // row 1
-	VMOVUPS 4032(R8), Z1
-	VMOVUPS 4608(R8), Z2
-	VMOVUPS 5184(R8), Z3
-	VMOVUPS 5760(R8), Z4
-	VMOVUPS 6336(R8), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 3456(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4032(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VSUBPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 4608(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 5184(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 5760(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 6336(R8)
-	VMOVUPS 6912(R8), Z0                            // row 2
-	VMOVUPS 7488(R8), Z1
-	VMOVUPS 8064(R8), Z2
-	VMOVUPS 8640(R8), Z3
-	VMOVUPS 9216(R8), Z4
-	VMOVUPS 9792(R8), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 6912(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 7488(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VSUBPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 8064(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 8640(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 9216(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 9792(R8)
-	VMOVUPS 10368(R8), Z0                           // row 3
-	VMOVUPS 10944(R8), Z1
-	VMOVUPS 11520(R8), Z2
-	VMOVUPS 12096(R8), Z3
-	VMOVUPS 12672(R8), Z4
-	VMOVUPS 13248(R8), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 10368(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 10944(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VSUBPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 11520(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 12096(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 12672(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 13248(R8)
-	VMOVUPS 13824(R8), Z0                           // row 4
-	VMOVUPS 14400(R8), Z1
-	VMOVUPS 14976(R8), Z2
-	VMOVUPS 15552(R8), Z3
-	VMOVUPS 16128(R8), Z4
-	VMOVUPS 16704(R8), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 13824(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 14400(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VSUBPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 14976(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 15552(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 16128(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 16704(R8)
-	VMOVUPS 17280(R8), Z0                           // row 5
-	VMOVUPS 17856(R8), Z1
-	VMOVUPS 18432(R8), Z2
-	VMOVUPS 19008(R8), Z3
-	VMOVUPS 19584(R8), Z4
-	VMOVUPS 20160(R8), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z0, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 17280(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+0(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 17856(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z2, Z7
 	VSUBPS Z7, Z6, Z6
 	VSUBPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 18432(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+64(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 19008(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 19584(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX512Factors<>+192(SB), Z1, Z6
 	VMULPS conv2WinoInKernelAVX512Factors<>+256(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 20160(R8)
+	VMOVUPS Z6, (R12)
 	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
-	JNZ conv2WinoInKernelAVX512_part0
+	JNZ conv2WinoInKernelAVX512_tiles
 	VZEROUPPER
 	RET
 DATA conv2WinoInKernelAVX2Factors<>+0(SB)/4, $0xc0800000 // -4
@@ -1500,993 +1625,636 @@ DATA conv2WinoInKernelAVX2Factors<>+312(SB)/4, $0x40a00000
 DATA conv2WinoInKernelAVX2Factors<>+316(SB)/4, $0x40a00000
 GLOBL conv2WinoInKernelAVX2Factors<>(SB), RODATA|NOPTR, $320
 
-// func conv2WinoInKernelAVX2(v, in *float32)
+// func conv2WinoInKernelAVX2(v, in *float32, xi int)
 //
 // A row of tiles of a block of input channels, for conv2 + conv2.relu (specs/fashion.net:43) and
 // the input gradient of conv2 (specs/fashion.net:43).
 //
 // The F(4x4,3x3) transform of a row of 3 tiles of 6x6, Bᵀ d B, a column at a time into v,
-// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
-TEXT ·conv2WinoInKernelAVX2(SB), NOSPLIT, $0-16
+// then a row at a time in place; 8 lanes at a time (2 halves of a block, BX counting them). DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α
+// positions, R13 the first position of a column or row of them, R12 walks it.
+// Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
+TEXT ·conv2WinoInKernelAVX2(SB), NOSPLIT, $0-24
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ xi+16(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $6, R10, R11                             // between 6 of them: a row of positions
+	MOVQ $2, BX                                     // the block's 2 halves of 8 lanes
+conv2WinoInKernelAVX2_half:
+	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $3, AX
-conv2WinoInKernelAVX2_part0:
+conv2WinoInKernelAVX2_tiles:
+	MOVQ R8, R13                                    // column 0's first position
 	VMOVUPS (R9), Y0                                // column 0
 	VMOVUPS 896(R9), Y1
 	VMOVUPS 1792(R9), Y2
 	VMOVUPS 2688(R9), Y3
 	VMOVUPS 3584(R9), Y4
 	VMOVUPS 4480(R9), Y5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3456(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VSUBPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 6912(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 10368(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 13824(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 17280(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 64(R9), Y0                              // column 1
 	VMOVUPS 960(R9), Y1
 	VMOVUPS 1856(R9), Y2
 	VMOVUPS 2752(R9), Y3
 	VMOVUPS 3648(R9), Y4
 	VMOVUPS 4544(R9), Y5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 576(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4032(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VSUBPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 7488(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 10944(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 14400(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 17856(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 128(R9), Y0                             // column 2
 	VMOVUPS 1024(R9), Y1
 	VMOVUPS 1920(R9), Y2
 	VMOVUPS 2816(R9), Y3
 	VMOVUPS 3712(R9), Y4
 	VMOVUPS 4608(R9), Y5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1152(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4608(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VSUBPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 8064(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 11520(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 14976(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 18432(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 192(R9), Y0                             // column 3
 	VMOVUPS 1088(R9), Y1
 	VMOVUPS 1984(R9), Y2
 	VMOVUPS 2880(R9), Y3
 	VMOVUPS 3776(R9), Y4
 	VMOVUPS 4672(R9), Y5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1728(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5184(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VSUBPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 8640(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 12096(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 15552(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 19008(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 256(R9), Y0                             // column 4
 	VMOVUPS 1152(R9), Y1
 	VMOVUPS 2048(R9), Y2
 	VMOVUPS 2944(R9), Y3
 	VMOVUPS 3840(R9), Y4
 	VMOVUPS 4736(R9), Y5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2304(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5760(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VSUBPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 9216(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 12672(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 16128(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 19584(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 320(R9), Y0                             // column 5
 	VMOVUPS 1216(R9), Y1
 	VMOVUPS 2112(R9), Y2
 	VMOVUPS 3008(R9), Y3
 	VMOVUPS 3904(R9), Y4
 	VMOVUPS 4800(R9), Y5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2880(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 6336(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VSUBPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 9792(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 13248(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 16704(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 20160(R8)
-	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 576(R8), Y1
-	VMOVUPS 1152(R8), Y2
-	VMOVUPS 1728(R8), Y3
-	VMOVUPS 2304(R8), Y4
-	VMOVUPS 2880(R8), Y5
+	VMOVUPS Y6, (R12)
+	MOVQ R8, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 576(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VSUBPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1152(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1728(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2304(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 2880(R8)
-	VMOVUPS 3456(R8), Y0                            // row 1
-	VMOVUPS 4032(R8), Y1
-	VMOVUPS 4608(R8), Y2
-	VMOVUPS 5184(R8), Y3
-	VMOVUPS 5760(R8), Y4
-	VMOVUPS 6336(R8), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3456(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4032(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VSUBPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4608(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5184(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5760(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 6336(R8)
-	VMOVUPS 6912(R8), Y0                            // row 2
-	VMOVUPS 7488(R8), Y1
-	VMOVUPS 8064(R8), Y2
-	VMOVUPS 8640(R8), Y3
-	VMOVUPS 9216(R8), Y4
-	VMOVUPS 9792(R8), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 6912(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 7488(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VSUBPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 8064(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 8640(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 9216(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 9792(R8)
-	VMOVUPS 10368(R8), Y0                           // row 3
-	VMOVUPS 10944(R8), Y1
-	VMOVUPS 11520(R8), Y2
-	VMOVUPS 12096(R8), Y3
-	VMOVUPS 12672(R8), Y4
-	VMOVUPS 13248(R8), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 10368(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 10944(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VSUBPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 11520(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 12096(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 12672(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 13248(R8)
-	VMOVUPS 13824(R8), Y0                           // row 4
-	VMOVUPS 14400(R8), Y1
-	VMOVUPS 14976(R8), Y2
-	VMOVUPS 15552(R8), Y3
-	VMOVUPS 16128(R8), Y4
-	VMOVUPS 16704(R8), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 13824(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 14400(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VSUBPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 14976(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 15552(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 16128(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 16704(R8)
-	VMOVUPS 17280(R8), Y0                           // row 5
-	VMOVUPS 17856(R8), Y1
-	VMOVUPS 18432(R8), Y2
-	VMOVUPS 19008(R8), Y3
-	VMOVUPS 19584(R8), Y4
-	VMOVUPS 20160(R8), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 17280(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 17856(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
 	VSUBPS Y7, Y6, Y6
 	VSUBPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 18432(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 19008(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 19584(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
 	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 20160(R8)
+	VMOVUPS Y6, (R12)
 	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
-	JNZ conv2WinoInKernelAVX2_part0
-	MOVQ DI, R8                                     // lanes 8…15
-	MOVQ SI, R9
-	MOVQ $3, AX
-conv2WinoInKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 928(R9), Y1
-	VMOVUPS 1824(R9), Y2
-	VMOVUPS 2720(R9), Y3
-	VMOVUPS 3616(R9), Y4
-	VMOVUPS 4512(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3488(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 6944(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 10400(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 13856(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 17312(R8)
-	VMOVUPS 96(R9), Y0                              // column 1
-	VMOVUPS 992(R9), Y1
-	VMOVUPS 1888(R9), Y2
-	VMOVUPS 2784(R9), Y3
-	VMOVUPS 3680(R9), Y4
-	VMOVUPS 4576(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 608(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4064(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 7520(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 10976(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 14432(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 17888(R8)
-	VMOVUPS 160(R9), Y0                             // column 2
-	VMOVUPS 1056(R9), Y1
-	VMOVUPS 1952(R9), Y2
-	VMOVUPS 2848(R9), Y3
-	VMOVUPS 3744(R9), Y4
-	VMOVUPS 4640(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1184(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4640(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 8096(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 11552(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 15008(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 18464(R8)
-	VMOVUPS 224(R9), Y0                             // column 3
-	VMOVUPS 1120(R9), Y1
-	VMOVUPS 2016(R9), Y2
-	VMOVUPS 2912(R9), Y3
-	VMOVUPS 3808(R9), Y4
-	VMOVUPS 4704(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1760(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5216(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 8672(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 12128(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 15584(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 19040(R8)
-	VMOVUPS 288(R9), Y0                             // column 4
-	VMOVUPS 1184(R9), Y1
-	VMOVUPS 2080(R9), Y2
-	VMOVUPS 2976(R9), Y3
-	VMOVUPS 3872(R9), Y4
-	VMOVUPS 4768(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2336(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5792(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 9248(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 12704(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 16160(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 19616(R8)
-	VMOVUPS 352(R9), Y0                             // column 5
-	VMOVUPS 1248(R9), Y1
-	VMOVUPS 2144(R9), Y2
-	VMOVUPS 3040(R9), Y3
-	VMOVUPS 3936(R9), Y4
-	VMOVUPS 4832(R9), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2912(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 6368(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 9824(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 13280(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 16736(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 20192(R8)
-	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 608(R8), Y1
-	VMOVUPS 1184(R8), Y2
-	VMOVUPS 1760(R8), Y3
-	VMOVUPS 2336(R8), Y4
-	VMOVUPS 2912(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 608(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1184(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1760(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2336(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 2912(R8)
-	VMOVUPS 3488(R8), Y0                            // row 1
-	VMOVUPS 4064(R8), Y1
-	VMOVUPS 4640(R8), Y2
-	VMOVUPS 5216(R8), Y3
-	VMOVUPS 5792(R8), Y4
-	VMOVUPS 6368(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 3488(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4064(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 4640(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5216(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 5792(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 6368(R8)
-	VMOVUPS 6944(R8), Y0                            // row 2
-	VMOVUPS 7520(R8), Y1
-	VMOVUPS 8096(R8), Y2
-	VMOVUPS 8672(R8), Y3
-	VMOVUPS 9248(R8), Y4
-	VMOVUPS 9824(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 6944(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 7520(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 8096(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 8672(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 9248(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 9824(R8)
-	VMOVUPS 10400(R8), Y0                           // row 3
-	VMOVUPS 10976(R8), Y1
-	VMOVUPS 11552(R8), Y2
-	VMOVUPS 12128(R8), Y3
-	VMOVUPS 12704(R8), Y4
-	VMOVUPS 13280(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 10400(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 10976(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 11552(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 12128(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 12704(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 13280(R8)
-	VMOVUPS 13856(R8), Y0                           // row 4
-	VMOVUPS 14432(R8), Y1
-	VMOVUPS 15008(R8), Y2
-	VMOVUPS 15584(R8), Y3
-	VMOVUPS 16160(R8), Y4
-	VMOVUPS 16736(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 13856(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 14432(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 15008(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 15584(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 16160(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 16736(R8)
-	VMOVUPS 17312(R8), Y0                           // row 5
-	VMOVUPS 17888(R8), Y1
-	VMOVUPS 18464(R8), Y2
-	VMOVUPS 19040(R8), Y3
-	VMOVUPS 19616(R8), Y4
-	VMOVUPS 20192(R8), Y5
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y0, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 17312(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+0(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 17888(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y2, Y7
-	VSUBPS Y7, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 18464(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+64(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 19040(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 19616(R8)
-	VMULPS conv2WinoInKernelAVX2Factors<>+192(SB), Y1, Y6
-	VMULPS conv2WinoInKernelAVX2Factors<>+256(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 20192(R8)
-	ADDQ $256, R9                                   // next tile
-	ADDQ $64, R8
-	DECQ AX
-	JNZ conv2WinoInKernelAVX2_part1
+	JNZ conv2WinoInKernelAVX2_tiles
+	ADDQ $32, DI                                    // the next half
+	ADDQ $32, SI                                    // the next half
+	DECQ BX
+	JNZ conv2WinoInKernelAVX2_half
 	VZEROUPPER
 	RET
 
@@ -2968,27 +2736,27 @@ conv2WinoMulKernelAVX512_t6_b0:
 	VFMADD231PS Z19, Z28, Z16
 	VFMADD231PS Z20, Z28, Z17
 	ADDQ $3072, R12
-	ADDQ $20736, R10                                // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX512_t6_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 20736(BX)
-	VMOVUPS Z2, 41472(BX)
+	VMOVUPS Z1, 576(BX)
+	VMOVUPS Z2, 1152(BX)
 	VMOVUPS Z3, 64(BX)
-	VMOVUPS Z4, 20800(BX)
-	VMOVUPS Z5, 41536(BX)
+	VMOVUPS Z4, 640(BX)
+	VMOVUPS Z5, 1216(BX)
 	VMOVUPS Z6, 128(BX)
-	VMOVUPS Z7, 20864(BX)
-	VMOVUPS Z8, 41600(BX)
+	VMOVUPS Z7, 704(BX)
+	VMOVUPS Z8, 1280(BX)
 	VMOVUPS Z9, 192(BX)
-	VMOVUPS Z10, 20928(BX)
-	VMOVUPS Z11, 41664(BX)
+	VMOVUPS Z10, 768(BX)
+	VMOVUPS Z11, 1344(BX)
 	VMOVUPS Z12, 256(BX)
-	VMOVUPS Z13, 20992(BX)
-	VMOVUPS Z14, 41728(BX)
+	VMOVUPS Z13, 832(BX)
+	VMOVUPS Z14, 1408(BX)
 	VMOVUPS Z15, 320(BX)
-	VMOVUPS Z16, 21056(BX)
-	VMOVUPS Z17, 41792(BX)
+	VMOVUPS Z16, 896(BX)
+	VMOVUPS Z17, 1472(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
@@ -3249,18 +3017,18 @@ conv2WinoMulKernelAVX512_t3_b0:
 	VFMADD231PS Z10, Z19, Z7
 	VFMADD231PS Z11, Z19, Z8
 	ADDQ $3072, R12
-	ADDQ $20736, R10                                // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX512_t3_b0
 	VMOVUPS Z0, (BX)
-	VMOVUPS Z1, 20736(BX)
-	VMOVUPS Z2, 41472(BX)
+	VMOVUPS Z1, 576(BX)
+	VMOVUPS Z2, 1152(BX)
 	VMOVUPS Z3, 64(BX)
-	VMOVUPS Z4, 20800(BX)
-	VMOVUPS Z5, 41536(BX)
+	VMOVUPS Z4, 640(BX)
+	VMOVUPS Z5, 1216(BX)
 	VMOVUPS Z6, 128(BX)
-	VMOVUPS Z7, 20864(BX)
-	VMOVUPS Z8, 41600(BX)
+	VMOVUPS Z7, 704(BX)
+	VMOVUPS Z8, 1280(BX)
 	VZEROUPPER
 	RET
 
@@ -3624,7 +3392,7 @@ conv2WinoMulKernelAVX2_t6_b0:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $3072, R12
-	ADDQ $20736, R10                                // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -3978,21 +3746,21 @@ conv2WinoMulKernelAVX2_t6_b1:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $3072, R12
-	ADDQ $20736, R10                                // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b1
-	VMOVUPS Y0, 20736(BX)
-	VMOVUPS Y1, 20768(BX)
-	VMOVUPS Y2, 20800(BX)
-	VMOVUPS Y3, 20832(BX)
-	VMOVUPS Y4, 20864(BX)
-	VMOVUPS Y5, 20896(BX)
-	VMOVUPS Y6, 20928(BX)
-	VMOVUPS Y7, 20960(BX)
-	VMOVUPS Y8, 20992(BX)
-	VMOVUPS Y9, 21024(BX)
-	VMOVUPS Y10, 21056(BX)
-	VMOVUPS Y11, 21088(BX)
+	VMOVUPS Y0, 576(BX)
+	VMOVUPS Y1, 608(BX)
+	VMOVUPS Y2, 640(BX)
+	VMOVUPS Y3, 672(BX)
+	VMOVUPS Y4, 704(BX)
+	VMOVUPS Y5, 736(BX)
+	VMOVUPS Y6, 768(BX)
+	VMOVUPS Y7, 800(BX)
+	VMOVUPS Y8, 832(BX)
+	VMOVUPS Y9, 864(BX)
+	VMOVUPS Y10, 896(BX)
+	VMOVUPS Y11, 928(BX)
 
 	// a tile of 6 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -4332,21 +4100,21 @@ conv2WinoMulKernelAVX2_t6_b2:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $3072, R12
-	ADDQ $20736, R10                                // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t6_b2
-	VMOVUPS Y0, 41472(BX)
-	VMOVUPS Y1, 41504(BX)
-	VMOVUPS Y2, 41536(BX)
-	VMOVUPS Y3, 41568(BX)
-	VMOVUPS Y4, 41600(BX)
-	VMOVUPS Y5, 41632(BX)
-	VMOVUPS Y6, 41664(BX)
-	VMOVUPS Y7, 41696(BX)
-	VMOVUPS Y8, 41728(BX)
-	VMOVUPS Y9, 41760(BX)
-	VMOVUPS Y10, 41792(BX)
-	VMOVUPS Y11, 41824(BX)
+	VMOVUPS Y0, 1152(BX)
+	VMOVUPS Y1, 1184(BX)
+	VMOVUPS Y2, 1216(BX)
+	VMOVUPS Y3, 1248(BX)
+	VMOVUPS Y4, 1280(BX)
+	VMOVUPS Y5, 1312(BX)
+	VMOVUPS Y6, 1344(BX)
+	VMOVUPS Y7, 1376(BX)
+	VMOVUPS Y8, 1408(BX)
+	VMOVUPS Y9, 1440(BX)
+	VMOVUPS Y10, 1472(BX)
+	VMOVUPS Y11, 1504(BX)
 	ADDQ $384, R13                                  // next tile
 	ADDQ $384, BX
 	DECQ AX
@@ -4540,7 +4308,7 @@ conv2WinoMulKernelAVX2_t3_b0:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $3072, R12
-	ADDQ $20736, R10                                // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t3_b0
 	VMOVUPS Y0, (BX)
@@ -4738,15 +4506,15 @@ conv2WinoMulKernelAVX2_t3_b1:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $3072, R12
-	ADDQ $20736, R10                                // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t3_b1
-	VMOVUPS Y0, 20736(BX)
-	VMOVUPS Y1, 20768(BX)
-	VMOVUPS Y2, 20800(BX)
-	VMOVUPS Y3, 20832(BX)
-	VMOVUPS Y4, 20864(BX)
-	VMOVUPS Y5, 20896(BX)
+	VMOVUPS Y0, 576(BX)
+	VMOVUPS Y1, 608(BX)
+	VMOVUPS Y2, 640(BX)
+	VMOVUPS Y3, 672(BX)
+	VMOVUPS Y4, 704(BX)
+	VMOVUPS Y5, 736(BX)
 
 	// a tile of 3 pixels, output blocks 2…2, over every input block
 	VMOVUPS 128(CX), Y0
@@ -4936,15 +4704,15 @@ conv2WinoMulKernelAVX2_t3_b2:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $3072, R12
-	ADDQ $20736, R10                                // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2WinoMulKernelAVX2_t3_b2
-	VMOVUPS Y0, 41472(BX)
-	VMOVUPS Y1, 41504(BX)
-	VMOVUPS Y2, 41536(BX)
-	VMOVUPS Y3, 41568(BX)
-	VMOVUPS Y4, 41600(BX)
-	VMOVUPS Y5, 41632(BX)
+	VMOVUPS Y0, 1152(BX)
+	VMOVUPS Y1, 1184(BX)
+	VMOVUPS Y2, 1216(BX)
+	VMOVUPS Y3, 1248(BX)
+	VMOVUPS Y4, 1280(BX)
+	VMOVUPS Y5, 1312(BX)
 	VZEROUPPER
 	RET
 DATA conv2WinoOutKernelAVX512Factors<>+0(SB)/4, $0x40000000 // 2
@@ -4997,51 +4765,67 @@ DATA conv2WinoOutKernelAVX512Factors<>+184(SB)/4, $0x41000000
 DATA conv2WinoOutKernelAVX512Factors<>+188(SB)/4, $0x41000000
 GLOBL conv2WinoOutKernelAVX512Factors<>(SB), RODATA|NOPTR, $192
 
-// func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows int)
+// func conv2WinoOutKernelAVX512(out, mm, bias *float32, rows, xi int)
 //
 // A row of tiles of a block of output channels, for conv2 + conv2.relu (specs/fashion.net:43).
 //
 // The F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
 // 4 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
-// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;
+// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13
+// the first position of a column or row of them, R12 walks it.
 // Z0…Z5 the column or row, Z6 the sum, Z7 a product, Z8 the bias, Z9 zero.
-TEXT ·conv2WinoOutKernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·conv2WinoOutKernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
+	MOVQ xi+32(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $6, R10, R11                             // between 6 of them: a row of positions
 	VPXORD Z9, Z9, Z9
-	VMOVUPS (DX), Z8                                // lanes 0…15
+	VMOVUPS (DX), Z8                                // the lanes' bias
 	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $3, AX                                     // 3 whole tiles
-conv2WinoOutKernelAVX512_part0:
-	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 3456(R9), Z1
-	VMOVUPS 6912(R9), Z2
-	VMOVUPS 10368(R9), Z3
-	VMOVUPS 13824(R9), Z4
-	VMOVUPS 17280(R9), Z5
+conv2WinoOutKernelAVX512_tiles:
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 3456(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 6912(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -5049,33 +4833,44 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 10368(R9)
-	VMOVUPS 576(R9), Z0                             // column 1
-	VMOVUPS 4032(R9), Z1
-	VMOVUPS 7488(R9), Z2
-	VMOVUPS 10944(R9), Z3
-	VMOVUPS 14400(R9), Z4
-	VMOVUPS 17856(R9), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 576(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 4032(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 7488(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -5083,33 +4878,44 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 10944(R9)
-	VMOVUPS 1152(R9), Z0                            // column 2
-	VMOVUPS 4608(R9), Z1
-	VMOVUPS 8064(R9), Z2
-	VMOVUPS 11520(R9), Z3
-	VMOVUPS 14976(R9), Z4
-	VMOVUPS 18432(R9), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1152(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 4608(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 8064(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -5117,33 +4923,44 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 11520(R9)
-	VMOVUPS 1728(R9), Z0                            // column 3
-	VMOVUPS 5184(R9), Z1
-	VMOVUPS 8640(R9), Z2
-	VMOVUPS 12096(R9), Z3
-	VMOVUPS 15552(R9), Z4
-	VMOVUPS 19008(R9), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1728(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 5184(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 8640(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -5151,33 +4968,44 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 12096(R9)
-	VMOVUPS 2304(R9), Z0                            // column 4
-	VMOVUPS 5760(R9), Z1
-	VMOVUPS 9216(R9), Z2
-	VMOVUPS 12672(R9), Z3
-	VMOVUPS 16128(R9), Z4
-	VMOVUPS 19584(R9), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2304(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 5760(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 9216(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -5185,33 +5013,44 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 12672(R9)
-	VMOVUPS 2880(R9), Z0                            // column 5
-	VMOVUPS 6336(R9), Z1
-	VMOVUPS 9792(R9), Z2
-	VMOVUPS 13248(R9), Z3
-	VMOVUPS 16704(R9), Z4
-	VMOVUPS 20160(R9), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2880(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 6336(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 9792(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -5219,13 +5058,20 @@ conv2WinoOutKernelAVX512_part0:
 	VMULPS conv2WinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 13248(R9)
-	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 576(R9), Z1
-	VMOVUPS 1152(R9), Z2
-	VMOVUPS 1728(R9), Z3
-	VMOVUPS 2304(R9), Z4
-	VMOVUPS 2880(R9), Z5
+	VMOVUPS Z6, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -5263,13 +5109,20 @@ conv2WinoOutKernelAVX512_part0:
 	VMAXPS Z6, Z9, Z6
 	VMOVUPS Z6, 192(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2WinoOutKernelAVX512_part0_next
-	VMOVUPS 3456(R9), Z0                            // row 1
-	VMOVUPS 4032(R9), Z1
-	VMOVUPS 4608(R9), Z2
-	VMOVUPS 5184(R9), Z3
-	VMOVUPS 5760(R9), Z4
-	VMOVUPS 6336(R9), Z5
+	JLE conv2WinoOutKernelAVX512_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -5307,13 +5160,20 @@ conv2WinoOutKernelAVX512_part0:
 	VMAXPS Z6, Z9, Z6
 	VMOVUPS Z6, 960(R8)
 	CMPQ CX, $2                                     // row 2 only when rows > 2
-	JLE conv2WinoOutKernelAVX512_part0_next
-	VMOVUPS 6912(R9), Z0                            // row 2
-	VMOVUPS 7488(R9), Z1
-	VMOVUPS 8064(R9), Z2
-	VMOVUPS 8640(R9), Z3
-	VMOVUPS 9216(R9), Z4
-	VMOVUPS 9792(R9), Z5
+	JLE conv2WinoOutKernelAVX512_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -5351,13 +5211,20 @@ conv2WinoOutKernelAVX512_part0:
 	VMAXPS Z6, Z9, Z6
 	VMOVUPS Z6, 1728(R8)
 	CMPQ CX, $3                                     // row 3 only when rows > 3
-	JLE conv2WinoOutKernelAVX512_part0_next
-	VMOVUPS 10368(R9), Z0                           // row 3
-	VMOVUPS 10944(R9), Z1
-	VMOVUPS 11520(R9), Z2
-	VMOVUPS 12096(R9), Z3
-	VMOVUPS 12672(R9), Z4
-	VMOVUPS 13248(R9), Z5
+	JLE conv2WinoOutKernelAVX512_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -5394,11 +5261,11 @@ conv2WinoOutKernelAVX512_part0:
 	VADDPS Z8, Z6, Z6
 	VMAXPS Z6, Z9, Z6
 	VMOVUPS Z6, 2496(R8)
-conv2WinoOutKernelAVX512_part0_next:
+conv2WinoOutKernelAVX512_tiles_next:
 	ADDQ $256, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
-	JNZ conv2WinoOutKernelAVX512_part0
+	JNZ conv2WinoOutKernelAVX512_tiles
 	VZEROUPPER
 	RET
 DATA conv2WinoOutKernelAVX2Factors<>+0(SB)/4, $0x40000000 // 2
@@ -5451,51 +5318,69 @@ DATA conv2WinoOutKernelAVX2Factors<>+184(SB)/4, $0x41000000
 DATA conv2WinoOutKernelAVX2Factors<>+188(SB)/4, $0x41000000
 GLOBL conv2WinoOutKernelAVX2Factors<>(SB), RODATA|NOPTR, $192
 
-// func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows int)
+// func conv2WinoOutKernelAVX2(out, mm, bias *float32, rows, xi int)
 //
 // A row of tiles of a block of output channels, for conv2 + conv2.relu (specs/fashion.net:43).
 //
 // The F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
 // 4 rows of mm, then a row at a time into out with the bias and the ReLU, for the first rows rows;
-// 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// 8 lanes at a time (2 halves of a block, BX counting them). DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;
+// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13
+// the first position of a column or row of them, R12 walks it.
 // Y0…Y5 the column or row, Y6 the sum, Y7 a product, Y8 the bias, Y9 zero.
-TEXT ·conv2WinoOutKernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·conv2WinoOutKernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
+	MOVQ xi+32(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $6, R10, R11                             // between 6 of them: a row of positions
 	VXORPS Y9, Y9, Y9
-	VMOVUPS (DX), Y8                                // lanes 0…7
+	MOVQ $2, BX                                     // the block's 2 halves of 8 lanes
+conv2WinoOutKernelAVX2_half:
+	VMOVUPS (DX), Y8                                // the lanes' bias
 	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $3, AX                                     // 3 whole tiles
-conv2WinoOutKernelAVX2_part0:
-	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 3456(R9), Y1
-	VMOVUPS 6912(R9), Y2
-	VMOVUPS 10368(R9), Y3
-	VMOVUPS 13824(R9), Y4
-	VMOVUPS 17280(R9), Y5
+conv2WinoOutKernelAVX2_tiles:
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 3456(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 6912(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -5503,33 +5388,44 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 10368(R9)
-	VMOVUPS 576(R9), Y0                             // column 1
-	VMOVUPS 4032(R9), Y1
-	VMOVUPS 7488(R9), Y2
-	VMOVUPS 10944(R9), Y3
-	VMOVUPS 14400(R9), Y4
-	VMOVUPS 17856(R9), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 576(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 4032(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 7488(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -5537,33 +5433,44 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 10944(R9)
-	VMOVUPS 1152(R9), Y0                            // column 2
-	VMOVUPS 4608(R9), Y1
-	VMOVUPS 8064(R9), Y2
-	VMOVUPS 11520(R9), Y3
-	VMOVUPS 14976(R9), Y4
-	VMOVUPS 18432(R9), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1152(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 4608(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 8064(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -5571,33 +5478,44 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 11520(R9)
-	VMOVUPS 1728(R9), Y0                            // column 3
-	VMOVUPS 5184(R9), Y1
-	VMOVUPS 8640(R9), Y2
-	VMOVUPS 12096(R9), Y3
-	VMOVUPS 15552(R9), Y4
-	VMOVUPS 19008(R9), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1728(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 5184(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 8640(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -5605,33 +5523,44 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 12096(R9)
-	VMOVUPS 2304(R9), Y0                            // column 4
-	VMOVUPS 5760(R9), Y1
-	VMOVUPS 9216(R9), Y2
-	VMOVUPS 12672(R9), Y3
-	VMOVUPS 16128(R9), Y4
-	VMOVUPS 19584(R9), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2304(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 5760(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 9216(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -5639,33 +5568,44 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 12672(R9)
-	VMOVUPS 2880(R9), Y0                            // column 5
-	VMOVUPS 6336(R9), Y1
-	VMOVUPS 9792(R9), Y2
-	VMOVUPS 13248(R9), Y3
-	VMOVUPS 16704(R9), Y4
-	VMOVUPS 20160(R9), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2880(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 6336(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 9792(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -5673,13 +5613,20 @@ conv2WinoOutKernelAVX2_part0:
 	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 13248(R9)
-	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 576(R9), Y1
-	VMOVUPS 1152(R9), Y2
-	VMOVUPS 1728(R9), Y3
-	VMOVUPS 2304(R9), Y4
-	VMOVUPS 2880(R9), Y5
+	VMOVUPS Y6, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -5717,13 +5664,20 @@ conv2WinoOutKernelAVX2_part0:
 	VMAXPS Y6, Y9, Y6
 	VMOVUPS Y6, 192(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2WinoOutKernelAVX2_part0_next
-	VMOVUPS 3456(R9), Y0                            // row 1
-	VMOVUPS 4032(R9), Y1
-	VMOVUPS 4608(R9), Y2
-	VMOVUPS 5184(R9), Y3
-	VMOVUPS 5760(R9), Y4
-	VMOVUPS 6336(R9), Y5
+	JLE conv2WinoOutKernelAVX2_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -5761,13 +5715,20 @@ conv2WinoOutKernelAVX2_part0:
 	VMAXPS Y6, Y9, Y6
 	VMOVUPS Y6, 960(R8)
 	CMPQ CX, $2                                     // row 2 only when rows > 2
-	JLE conv2WinoOutKernelAVX2_part0_next
-	VMOVUPS 6912(R9), Y0                            // row 2
-	VMOVUPS 7488(R9), Y1
-	VMOVUPS 8064(R9), Y2
-	VMOVUPS 8640(R9), Y3
-	VMOVUPS 9216(R9), Y4
-	VMOVUPS 9792(R9), Y5
+	JLE conv2WinoOutKernelAVX2_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -5805,13 +5766,20 @@ conv2WinoOutKernelAVX2_part0:
 	VMAXPS Y6, Y9, Y6
 	VMOVUPS Y6, 1728(R8)
 	CMPQ CX, $3                                     // row 3 only when rows > 3
-	JLE conv2WinoOutKernelAVX2_part0_next
-	VMOVUPS 10368(R9), Y0                           // row 3
-	VMOVUPS 10944(R9), Y1
-	VMOVUPS 11520(R9), Y2
-	VMOVUPS 12096(R9), Y3
-	VMOVUPS 12672(R9), Y4
-	VMOVUPS 13248(R9), Y5
+	JLE conv2WinoOutKernelAVX2_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -5848,399 +5816,16 @@ conv2WinoOutKernelAVX2_part0:
 	VADDPS Y8, Y6, Y6
 	VMAXPS Y6, Y9, Y6
 	VMOVUPS Y6, 2496(R8)
-conv2WinoOutKernelAVX2_part0_next:
+conv2WinoOutKernelAVX2_tiles_next:
 	ADDQ $256, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
-	JNZ conv2WinoOutKernelAVX2_part0
-	VMOVUPS 32(DX), Y8                              // lanes 8…15
-	MOVQ DI, R8
-	MOVQ SI, R9
-	MOVQ $3, AX                                     // 3 whole tiles
-conv2WinoOutKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 3488(R9), Y1
-	VMOVUPS 6944(R9), Y2
-	VMOVUPS 10400(R9), Y3
-	VMOVUPS 13856(R9), Y4
-	VMOVUPS 17312(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 3488(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 6944(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 10400(R9)
-	VMOVUPS 608(R9), Y0                             // column 1
-	VMOVUPS 4064(R9), Y1
-	VMOVUPS 7520(R9), Y2
-	VMOVUPS 10976(R9), Y3
-	VMOVUPS 14432(R9), Y4
-	VMOVUPS 17888(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 608(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 4064(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 7520(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 10976(R9)
-	VMOVUPS 1184(R9), Y0                            // column 2
-	VMOVUPS 4640(R9), Y1
-	VMOVUPS 8096(R9), Y2
-	VMOVUPS 11552(R9), Y3
-	VMOVUPS 15008(R9), Y4
-	VMOVUPS 18464(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1184(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 4640(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 8096(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 11552(R9)
-	VMOVUPS 1760(R9), Y0                            // column 3
-	VMOVUPS 5216(R9), Y1
-	VMOVUPS 8672(R9), Y2
-	VMOVUPS 12128(R9), Y3
-	VMOVUPS 15584(R9), Y4
-	VMOVUPS 19040(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1760(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 5216(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 8672(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 12128(R9)
-	VMOVUPS 2336(R9), Y0                            // column 4
-	VMOVUPS 5792(R9), Y1
-	VMOVUPS 9248(R9), Y2
-	VMOVUPS 12704(R9), Y3
-	VMOVUPS 16160(R9), Y4
-	VMOVUPS 19616(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2336(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 5792(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 9248(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 12704(R9)
-	VMOVUPS 2912(R9), Y0                            // column 5
-	VMOVUPS 6368(R9), Y1
-	VMOVUPS 9824(R9), Y2
-	VMOVUPS 13280(R9), Y3
-	VMOVUPS 16736(R9), Y4
-	VMOVUPS 20192(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2912(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 6368(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 9824(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 13280(R9)
-	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 608(R9), Y1
-	VMOVUPS 1184(R9), Y2
-	VMOVUPS 1760(R9), Y3
-	VMOVUPS 2336(R9), Y4
-	VMOVUPS 2912(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 32(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 96(R8)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 160(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 224(R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2WinoOutKernelAVX2_part1_next
-	VMOVUPS 3488(R9), Y0                            // row 1
-	VMOVUPS 4064(R9), Y1
-	VMOVUPS 4640(R9), Y2
-	VMOVUPS 5216(R9), Y3
-	VMOVUPS 5792(R9), Y4
-	VMOVUPS 6368(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 800(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 864(R8)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 928(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 992(R8)
-	CMPQ CX, $2                                     // row 2 only when rows > 2
-	JLE conv2WinoOutKernelAVX2_part1_next
-	VMOVUPS 6944(R9), Y0                            // row 2
-	VMOVUPS 7520(R9), Y1
-	VMOVUPS 8096(R9), Y2
-	VMOVUPS 8672(R9), Y3
-	VMOVUPS 9248(R9), Y4
-	VMOVUPS 9824(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 1568(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 1632(R8)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 1696(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 1760(R8)
-	CMPQ CX, $3                                     // row 3 only when rows > 3
-	JLE conv2WinoOutKernelAVX2_part1_next
-	VMOVUPS 10400(R9), Y0                           // row 3
-	VMOVUPS 10976(R9), Y1
-	VMOVUPS 11552(R9), Y2
-	VMOVUPS 12128(R9), Y3
-	VMOVUPS 12704(R9), Y4
-	VMOVUPS 13280(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 2336(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 2400(R8)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 2464(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMAXPS Y6, Y9, Y6
-	VMOVUPS Y6, 2528(R8)
-conv2WinoOutKernelAVX2_part1_next:
-	ADDQ $256, R8                                   // next tile
-	ADDQ $64, R9
-	DECQ AX
-	JNZ conv2WinoOutKernelAVX2_part1
+	JNZ conv2WinoOutKernelAVX2_tiles
+	ADDQ $32, DI                                    // the next half
+	ADDQ $32, SI                                    // the next half
+	ADDQ $32, DX                                    // the next half
+	DECQ BX
+	JNZ conv2WinoOutKernelAVX2_half
 	VZEROUPPER
 	RET
 
@@ -6585,7 +6170,7 @@ conv2GradWinoMulKernelAVX512_t9_b0:
 	VBROADCASTSS 572(R10), Z21                      // kw 0, c 15, pixel 8
 	VFMADD231PS Z9, Z21, Z8
 	ADDQ $1024, R12
-	ADDQ $20736, R10                                // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX512_t9_b0
 	VMOVUPS Z0, (BX)
@@ -6964,7 +6549,7 @@ conv2GradWinoMulKernelAVX2_t6_b0:
 	VFMADD231PS Y12, Y15, Y10
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ $1024, R12
-	ADDQ $20736, R10                                // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t6_b0
 	VMOVUPS Y0, (BX)
@@ -7172,7 +6757,7 @@ conv2GradWinoMulKernelAVX2_t3_b0:
 	VFMADD231PS Y6, Y15, Y4
 	VFMADD231PS Y7, Y15, Y5
 	ADDQ $1024, R12
-	ADDQ $20736, R10                                // next input block
+	ADDQ $576, R10                                  // next input block
 	DECQ R8
 	JNZ conv2GradWinoMulKernelAVX2_t3_b0
 	VMOVUPS Y0, (BX)
@@ -7233,52 +6818,68 @@ DATA conv2GradWinoOutKernelAVX512Factors<>+184(SB)/4, $0x41000000
 DATA conv2GradWinoOutKernelAVX512Factors<>+188(SB)/4, $0x41000000
 GLOBL conv2GradWinoOutKernelAVX512Factors<>(SB), RODATA|NOPTR, $192
 
-// func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows int)
+// func conv2GradWinoOutKernelAVX512(out, mm, bias *float32, rows, xi int)
 //
 // A row of tiles of a block of output channels, for the input gradient of conv2
 // (specs/fashion.net:43).
 //
 // The F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
 // 4 rows of mm, then a row at a time into out with the bias, for the first rows rows;
-// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// 16 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;
+// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13
+// the first position of a column or row of them, R12 walks it.
 // Z0…Z5 the column or row, Z6 the sum, Z7 a product, Z8 the bias, Z9 zero.
-TEXT ·conv2GradWinoOutKernelAVX512(SB), NOSPLIT, $0-32
+TEXT ·conv2GradWinoOutKernelAVX512(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
+	MOVQ xi+32(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $6, R10, R11                             // between 6 of them: a row of positions
 	VPXORD Z9, Z9, Z9
-	VMOVUPS (DX), Z8                                // lanes 0…15
+	VMOVUPS (DX), Z8                                // the lanes' bias
 	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $3, AX                                     // 3 whole tiles
-conv2GradWinoOutKernelAVX512_part0:
-	VMOVUPS (R9), Z0                                // column 0
-	VMOVUPS 3456(R9), Z1
-	VMOVUPS 6912(R9), Z2
-	VMOVUPS 10368(R9), Z3
-	VMOVUPS 13824(R9), Z4
-	VMOVUPS 17280(R9), Z5
+conv2GradWinoOutKernelAVX512_tiles:
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, (R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 3456(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 6912(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -7286,33 +6887,44 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 10368(R9)
-	VMOVUPS 576(R9), Z0                             // column 1
-	VMOVUPS 4032(R9), Z1
-	VMOVUPS 7488(R9), Z2
-	VMOVUPS 10944(R9), Z3
-	VMOVUPS 14400(R9), Z4
-	VMOVUPS 17856(R9), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 576(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 4032(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 7488(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -7320,33 +6932,44 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 10944(R9)
-	VMOVUPS 1152(R9), Z0                            // column 2
-	VMOVUPS 4608(R9), Z1
-	VMOVUPS 8064(R9), Z2
-	VMOVUPS 11520(R9), Z3
-	VMOVUPS 14976(R9), Z4
-	VMOVUPS 18432(R9), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1152(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 4608(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 8064(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -7354,33 +6977,44 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 11520(R9)
-	VMOVUPS 1728(R9), Z0                            // column 3
-	VMOVUPS 5184(R9), Z1
-	VMOVUPS 8640(R9), Z2
-	VMOVUPS 12096(R9), Z3
-	VMOVUPS 15552(R9), Z4
-	VMOVUPS 19008(R9), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 1728(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 5184(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 8640(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -7388,33 +7022,44 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 12096(R9)
-	VMOVUPS 2304(R9), Z0                            // column 4
-	VMOVUPS 5760(R9), Z1
-	VMOVUPS 9216(R9), Z2
-	VMOVUPS 12672(R9), Z3
-	VMOVUPS 16128(R9), Z4
-	VMOVUPS 19584(R9), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2304(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 5760(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 9216(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -7422,33 +7067,44 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 12672(R9)
-	VMOVUPS 2880(R9), Z0                            // column 5
-	VMOVUPS 6336(R9), Z1
-	VMOVUPS 9792(R9), Z2
-	VMOVUPS 13248(R9), Z3
-	VMOVUPS 16704(R9), Z4
-	VMOVUPS 20160(R9), Z5
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // column 5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z5
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
 	VADDPS Z4, Z6, Z6
-	VMOVUPS Z6, 2880(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+0(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 6336(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VADDPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+64(SB), Z4, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 9792(R9)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z1, Z6
 	VSUBPS Z2, Z6, Z6
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z3, Z7
@@ -7456,13 +7112,20 @@ conv2GradWinoOutKernelAVX512_part0:
 	VMULPS conv2GradWinoOutKernelAVX512Factors<>+128(SB), Z4, Z7
 	VSUBPS Z7, Z6, Z6
 	VADDPS Z5, Z6, Z6
-	VMOVUPS Z6, 13248(R9)
-	VMOVUPS (R9), Z0                                // row 0
-	VMOVUPS 576(R9), Z1
-	VMOVUPS 1152(R9), Z2
-	VMOVUPS 1728(R9), Z3
-	VMOVUPS 2304(R9), Z4
-	VMOVUPS 2880(R9), Z5
+	VMOVUPS Z6, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -7496,13 +7159,20 @@ conv2GradWinoOutKernelAVX512_part0:
 	VADDPS Z8, Z6, Z6
 	VMOVUPS Z6, 192(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2GradWinoOutKernelAVX512_part0_next
-	VMOVUPS 3456(R9), Z0                            // row 1
-	VMOVUPS 4032(R9), Z1
-	VMOVUPS 4608(R9), Z2
-	VMOVUPS 5184(R9), Z3
-	VMOVUPS 5760(R9), Z4
-	VMOVUPS 6336(R9), Z5
+	JLE conv2GradWinoOutKernelAVX512_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -7536,13 +7206,20 @@ conv2GradWinoOutKernelAVX512_part0:
 	VADDPS Z8, Z6, Z6
 	VMOVUPS Z6, 960(R8)
 	CMPQ CX, $2                                     // row 2 only when rows > 2
-	JLE conv2GradWinoOutKernelAVX512_part0_next
-	VMOVUPS 6912(R9), Z0                            // row 2
-	VMOVUPS 7488(R9), Z1
-	VMOVUPS 8064(R9), Z2
-	VMOVUPS 8640(R9), Z3
-	VMOVUPS 9216(R9), Z4
-	VMOVUPS 9792(R9), Z5
+	JLE conv2GradWinoOutKernelAVX512_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -7576,13 +7253,20 @@ conv2GradWinoOutKernelAVX512_part0:
 	VADDPS Z8, Z6, Z6
 	VMOVUPS Z6, 1728(R8)
 	CMPQ CX, $3                                     // row 3 only when rows > 3
-	JLE conv2GradWinoOutKernelAVX512_part0_next
-	VMOVUPS 10368(R9), Z0                           // row 3
-	VMOVUPS 10944(R9), Z1
-	VMOVUPS 11520(R9), Z2
-	VMOVUPS 12096(R9), Z3
-	VMOVUPS 12672(R9), Z4
-	VMOVUPS 13248(R9), Z5
+	JLE conv2GradWinoOutKernelAVX512_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z5
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
@@ -7615,11 +7299,11 @@ conv2GradWinoOutKernelAVX512_part0:
 	VADDPS Z5, Z6, Z6
 	VADDPS Z8, Z6, Z6
 	VMOVUPS Z6, 2496(R8)
-conv2GradWinoOutKernelAVX512_part0_next:
+conv2GradWinoOutKernelAVX512_tiles_next:
 	ADDQ $256, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
-	JNZ conv2GradWinoOutKernelAVX512_part0
+	JNZ conv2GradWinoOutKernelAVX512_tiles
 	VZEROUPPER
 	RET
 DATA conv2GradWinoOutKernelAVX2Factors<>+0(SB)/4, $0x40000000 // 2
@@ -7672,52 +7356,70 @@ DATA conv2GradWinoOutKernelAVX2Factors<>+184(SB)/4, $0x41000000
 DATA conv2GradWinoOutKernelAVX2Factors<>+188(SB)/4, $0x41000000
 GLOBL conv2GradWinoOutKernelAVX2Factors<>(SB), RODATA|NOPTR, $192
 
-// func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows int)
+// func conv2GradWinoOutKernelAVX2(out, mm, bias *float32, rows, xi int)
 //
 // A row of tiles of a block of output channels, for the input gradient of conv2
 // (specs/fashion.net:43).
 //
 // The F(4x4,3x3) output transform of a row of 3 tiles, Aᵀ M A, a column at a time into the first
 // 4 rows of mm, then a row at a time into out with the bias, for the first rows rows;
-// 8 lanes at a time. DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop.
+// 8 lanes at a time (2 halves of a block, BX counting them). DI out, SI mm, DX bias, CX rows; R8 and R9 the tile's; AX the tile loop;
+// R10 the stride xi between the transform positions in bytes, R11 a row of α positions, R13
+// the first position of a column or row of them, R12 walks it.
 // Y0…Y5 the column or row, Y6 the sum, Y7 a product, Y8 the bias, Y9 zero.
-TEXT ·conv2GradWinoOutKernelAVX2(SB), NOSPLIT, $0-32
+TEXT ·conv2GradWinoOutKernelAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ mm+8(FP), SI
 	MOVQ bias+16(FP), DX
 	MOVQ rows+24(FP), CX
+	MOVQ xi+32(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $6, R10, R11                             // between 6 of them: a row of positions
 	VXORPS Y9, Y9, Y9
-	VMOVUPS (DX), Y8                                // lanes 0…7
+	MOVQ $2, BX                                     // the block's 2 halves of 8 lanes
+conv2GradWinoOutKernelAVX2_half:
+	VMOVUPS (DX), Y8                                // the lanes' bias
 	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $3, AX                                     // 3 whole tiles
-conv2GradWinoOutKernelAVX2_part0:
-	VMOVUPS (R9), Y0                                // column 0
-	VMOVUPS 3456(R9), Y1
-	VMOVUPS 6912(R9), Y2
-	VMOVUPS 10368(R9), Y3
-	VMOVUPS 13824(R9), Y4
-	VMOVUPS 17280(R9), Y5
+conv2GradWinoOutKernelAVX2_tiles:
+	MOVQ R9, R13                                    // column 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, (R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 3456(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 6912(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -7725,33 +7427,44 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 10368(R9)
-	VMOVUPS 576(R9), Y0                             // column 1
-	VMOVUPS 4032(R9), Y1
-	VMOVUPS 7488(R9), Y2
-	VMOVUPS 10944(R9), Y3
-	VMOVUPS 14400(R9), Y4
-	VMOVUPS 17856(R9), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 576(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 4032(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 7488(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -7759,33 +7472,44 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 10944(R9)
-	VMOVUPS 1152(R9), Y0                            // column 2
-	VMOVUPS 4608(R9), Y1
-	VMOVUPS 8064(R9), Y2
-	VMOVUPS 11520(R9), Y3
-	VMOVUPS 14976(R9), Y4
-	VMOVUPS 18432(R9), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1152(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 4608(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 8064(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -7793,33 +7517,44 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 11520(R9)
-	VMOVUPS 1728(R9), Y0                            // column 3
-	VMOVUPS 5184(R9), Y1
-	VMOVUPS 8640(R9), Y2
-	VMOVUPS 12096(R9), Y3
-	VMOVUPS 15552(R9), Y4
-	VMOVUPS 19008(R9), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1728(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 5184(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 8640(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -7827,33 +7562,44 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 12096(R9)
-	VMOVUPS 2304(R9), Y0                            // column 4
-	VMOVUPS 5760(R9), Y1
-	VMOVUPS 9216(R9), Y2
-	VMOVUPS 12672(R9), Y3
-	VMOVUPS 16128(R9), Y4
-	VMOVUPS 19584(R9), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2304(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 5760(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 9216(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -7861,33 +7607,44 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 12672(R9)
-	VMOVUPS 2880(R9), Y0                            // column 5
-	VMOVUPS 6336(R9), Y1
-	VMOVUPS 9792(R9), Y2
-	VMOVUPS 13248(R9), Y3
-	VMOVUPS 16704(R9), Y4
-	VMOVUPS 20160(R9), Y5
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // column 5
+	ADDQ R11, R12
+	VMOVUPS (R12), Y1
+	ADDQ R11, R12
+	VMOVUPS (R12), Y2
+	ADDQ R11, R12
+	VMOVUPS (R12), Y3
+	ADDQ R11, R12
+	VMOVUPS (R12), Y4
+	ADDQ R11, R12
+	VMOVUPS (R12), Y5
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
 	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2880(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 6336(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VADDPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 9792(R9)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y1, Y6
 	VSUBPS Y2, Y6, Y6
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
@@ -7895,13 +7652,20 @@ conv2GradWinoOutKernelAVX2_part0:
 	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
 	VSUBPS Y7, Y6, Y6
 	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 13248(R9)
-	VMOVUPS (R9), Y0                                // row 0
-	VMOVUPS 576(R9), Y1
-	VMOVUPS 1152(R9), Y2
-	VMOVUPS 1728(R9), Y3
-	VMOVUPS 2304(R9), Y4
-	VMOVUPS 2880(R9), Y5
+	VMOVUPS Y6, (R12)
+	MOVQ R9, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -7935,13 +7699,20 @@ conv2GradWinoOutKernelAVX2_part0:
 	VADDPS Y8, Y6, Y6
 	VMOVUPS Y6, 192(R8)
 	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2GradWinoOutKernelAVX2_part0_next
-	VMOVUPS 3456(R9), Y0                            // row 1
-	VMOVUPS 4032(R9), Y1
-	VMOVUPS 4608(R9), Y2
-	VMOVUPS 5184(R9), Y3
-	VMOVUPS 5760(R9), Y4
-	VMOVUPS 6336(R9), Y5
+	JLE conv2GradWinoOutKernelAVX2_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -7975,13 +7746,20 @@ conv2GradWinoOutKernelAVX2_part0:
 	VADDPS Y8, Y6, Y6
 	VMOVUPS Y6, 960(R8)
 	CMPQ CX, $2                                     // row 2 only when rows > 2
-	JLE conv2GradWinoOutKernelAVX2_part0_next
-	VMOVUPS 6912(R9), Y0                            // row 2
-	VMOVUPS 7488(R9), Y1
-	VMOVUPS 8064(R9), Y2
-	VMOVUPS 8640(R9), Y3
-	VMOVUPS 9216(R9), Y4
-	VMOVUPS 9792(R9), Y5
+	JLE conv2GradWinoOutKernelAVX2_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -8015,13 +7793,20 @@ conv2GradWinoOutKernelAVX2_part0:
 	VADDPS Y8, Y6, Y6
 	VMOVUPS Y6, 1728(R8)
 	CMPQ CX, $3                                     // row 3 only when rows > 3
-	JLE conv2GradWinoOutKernelAVX2_part0_next
-	VMOVUPS 10368(R9), Y0                           // row 3
-	VMOVUPS 10944(R9), Y1
-	VMOVUPS 11520(R9), Y2
-	VMOVUPS 12096(R9), Y3
-	VMOVUPS 12672(R9), Y4
-	VMOVUPS 13248(R9), Y5
+	JLE conv2GradWinoOutKernelAVX2_tiles_next
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y5
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
@@ -8054,383 +7839,16 @@ conv2GradWinoOutKernelAVX2_part0:
 	VADDPS Y5, Y6, Y6
 	VADDPS Y8, Y6, Y6
 	VMOVUPS Y6, 2496(R8)
-conv2GradWinoOutKernelAVX2_part0_next:
+conv2GradWinoOutKernelAVX2_tiles_next:
 	ADDQ $256, R8                                   // next tile
 	ADDQ $64, R9
 	DECQ AX
-	JNZ conv2GradWinoOutKernelAVX2_part0
-	VMOVUPS 32(DX), Y8                              // lanes 8…15
-	MOVQ DI, R8
-	MOVQ SI, R9
-	MOVQ $3, AX                                     // 3 whole tiles
-conv2GradWinoOutKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 3488(R9), Y1
-	VMOVUPS 6944(R9), Y2
-	VMOVUPS 10400(R9), Y3
-	VMOVUPS 13856(R9), Y4
-	VMOVUPS 17312(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 32(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 3488(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 6944(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 10400(R9)
-	VMOVUPS 608(R9), Y0                             // column 1
-	VMOVUPS 4064(R9), Y1
-	VMOVUPS 7520(R9), Y2
-	VMOVUPS 10976(R9), Y3
-	VMOVUPS 14432(R9), Y4
-	VMOVUPS 17888(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 608(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 4064(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 7520(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 10976(R9)
-	VMOVUPS 1184(R9), Y0                            // column 2
-	VMOVUPS 4640(R9), Y1
-	VMOVUPS 8096(R9), Y2
-	VMOVUPS 11552(R9), Y3
-	VMOVUPS 15008(R9), Y4
-	VMOVUPS 18464(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1184(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 4640(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 8096(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 11552(R9)
-	VMOVUPS 1760(R9), Y0                            // column 3
-	VMOVUPS 5216(R9), Y1
-	VMOVUPS 8672(R9), Y2
-	VMOVUPS 12128(R9), Y3
-	VMOVUPS 15584(R9), Y4
-	VMOVUPS 19040(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 1760(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 5216(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 8672(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 12128(R9)
-	VMOVUPS 2336(R9), Y0                            // column 4
-	VMOVUPS 5792(R9), Y1
-	VMOVUPS 9248(R9), Y2
-	VMOVUPS 12704(R9), Y3
-	VMOVUPS 16160(R9), Y4
-	VMOVUPS 19616(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2336(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 5792(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 9248(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 12704(R9)
-	VMOVUPS 2912(R9), Y0                            // column 5
-	VMOVUPS 6368(R9), Y1
-	VMOVUPS 9824(R9), Y2
-	VMOVUPS 13280(R9), Y3
-	VMOVUPS 16736(R9), Y4
-	VMOVUPS 20192(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VMOVUPS Y6, 2912(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 6368(R9)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 9824(R9)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VMOVUPS Y6, 13280(R9)
-	VMOVUPS 32(R9), Y0                              // row 0
-	VMOVUPS 608(R9), Y1
-	VMOVUPS 1184(R9), Y2
-	VMOVUPS 1760(R9), Y3
-	VMOVUPS 2336(R9), Y4
-	VMOVUPS 2912(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 32(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 96(R8)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 160(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 224(R8)
-	CMPQ CX, $1                                     // row 1 only when rows > 1
-	JLE conv2GradWinoOutKernelAVX2_part1_next
-	VMOVUPS 3488(R9), Y0                            // row 1
-	VMOVUPS 4064(R9), Y1
-	VMOVUPS 4640(R9), Y2
-	VMOVUPS 5216(R9), Y3
-	VMOVUPS 5792(R9), Y4
-	VMOVUPS 6368(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 800(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 864(R8)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 928(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 992(R8)
-	CMPQ CX, $2                                     // row 2 only when rows > 2
-	JLE conv2GradWinoOutKernelAVX2_part1_next
-	VMOVUPS 6944(R9), Y0                            // row 2
-	VMOVUPS 7520(R9), Y1
-	VMOVUPS 8096(R9), Y2
-	VMOVUPS 8672(R9), Y3
-	VMOVUPS 9248(R9), Y4
-	VMOVUPS 9824(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 1568(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 1632(R8)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 1696(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 1760(R8)
-	CMPQ CX, $3                                     // row 3 only when rows > 3
-	JLE conv2GradWinoOutKernelAVX2_part1_next
-	VMOVUPS 10400(R9), Y0                           // row 3
-	VMOVUPS 10976(R9), Y1
-	VMOVUPS 11552(R9), Y2
-	VMOVUPS 12128(R9), Y3
-	VMOVUPS 12704(R9), Y4
-	VMOVUPS 13280(R9), Y5
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VADDPS Y4, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 2336(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+0(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 2400(R8)
-	VMOVAPS Y1, Y6
-	VADDPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+64(SB), Y4, Y7
-	VADDPS Y7, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 2464(R8)
-	VMOVAPS Y1, Y6
-	VSUBPS Y2, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2GradWinoOutKernelAVX2Factors<>+128(SB), Y4, Y7
-	VSUBPS Y7, Y6, Y6
-	VADDPS Y5, Y6, Y6
-	VADDPS Y8, Y6, Y6
-	VMOVUPS Y6, 2528(R8)
-conv2GradWinoOutKernelAVX2_part1_next:
-	ADDQ $256, R8                                   // next tile
-	ADDQ $64, R9
-	DECQ AX
-	JNZ conv2GradWinoOutKernelAVX2_part1
+	JNZ conv2GradWinoOutKernelAVX2_tiles
+	ADDQ $32, DI                                    // the next half
+	ADDQ $32, SI                                    // the next half
+	ADDQ $32, DX                                    // the next half
+	DECQ BX
+	JNZ conv2GradWinoOutKernelAVX2_half
 	VZEROUPPER
 	RET
 
@@ -8482,8 +7900,8 @@ conv2UpdKernelAVX512_0_0_row:
 	MOVQ $9, R8                                     // pixels
 conv2UpdKernelAVX512_0_0_pixel:
 	VMOVUPS (R11), Z24                              // block 0's gradient
-	VMOVUPS 20736(R11), Z25                         // block 1's gradient
-	VMOVUPS 41472(R11), Z26                         // block 2's gradient
+	VMOVUPS 576(R11), Z25                           // block 1's gradient
+	VMOVUPS 1152(R11), Z26                          // block 2's gradient
 	VBROADCASTSS (R10), Z27                         // input position 0
 	VFMADD231PS Z24, Z27, Z0
 	VFMADD231PS Z25, Z27, Z1
@@ -8641,7 +8059,7 @@ conv2UpdKernelAVX2_0_0_pixel:
 	VMOVUPS 1024(DI), Y10
 	VMOVUPS 1056(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 20736(DX), R11
+	LEAQ 576(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_1_row:
 	MOVQ $9, R8                                     // pixels
@@ -8701,7 +8119,7 @@ conv2UpdKernelAVX2_0_1_pixel:
 	VMOVUPS 1088(DI), Y10
 	VMOVUPS 1120(DI), Y11
 	LEAQ (SI), R10
-	LEAQ 41472(DX), R11
+	LEAQ 1152(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_0_2_row:
 	MOVQ $9, R8                                     // pixels
@@ -8785,7 +8203,7 @@ conv2UpdKernelAVX2_6_0_pixel:
 	VMOVUPS 1408(DI), Y2
 	VMOVUPS 1440(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 20736(DX), R11
+	LEAQ 576(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_1_row:
 	MOVQ $9, R8                                     // pixels
@@ -8817,7 +8235,7 @@ conv2UpdKernelAVX2_6_1_pixel:
 	VMOVUPS 1472(DI), Y2
 	VMOVUPS 1504(DI), Y3
 	LEAQ 24(SI), R10
-	LEAQ 41472(DX), R11
+	LEAQ 1152(DX), R11
 	MOVQ $1, R9                                     // rows
 conv2UpdKernelAVX2_6_2_row:
 	MOVQ $9, R8                                     // pixels
@@ -8894,37 +8312,47 @@ DATA conv2WinoDyKernelAVX512Factors<>+184(SB)/4, $0x41000000
 DATA conv2WinoDyKernelAVX512Factors<>+188(SB)/4, $0x41000000
 GLOBL conv2WinoDyKernelAVX512Factors<>(SB), RODATA|NOPTR, $192
 
-// func conv2WinoDyKernelAVX512(v, in *float32)
+// func conv2WinoDyKernelAVX512(v, in *float32, xi int)
 //
 // The output gradient's tiles for a weight gradient, a row of tiles of a block, for the weight
 // gradient of conv2 (specs/fashion.net:43).
 //
 // The F(4x4,3x3) transform of a row of 3 tiles of 4x4, A d Aᵀ, a column at a time into v,
 // then a row at a time in place; 16 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
-TEXT ·conv2WinoDyKernelAVX512(SB), NOSPLIT, $0-16
+// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α
+// positions, R13 the first position of a column or row of them, R12 walks it.
+// Z0…Z5 the column or row being transformed, Z6 the sum, Z7 a product.
+TEXT ·conv2WinoDyKernelAVX512(SB), NOSPLIT, $0-24
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…15
+	MOVQ xi+16(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $6, R10, R11                             // between 6 of them: a row of positions
+	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $3, AX
-conv2WinoDyKernelAVX512_part0:
+conv2WinoDyKernelAVX512_tiles:
+	MOVQ R8, R13                                    // column 0's first position
 	VMOVUPS (R9), Z0                                // column 0
 	VMOVUPS 768(R9), Z1
 	VMOVUPS 1536(R9), Z2
 	VMOVUPS 2304(R9), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
-	VMOVUPS Z6, (R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 3456(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 6912(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -8932,7 +8360,8 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 10368(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VSUBPS Z7, Z6, Z6
@@ -8940,25 +8369,31 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 13824(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 17280(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 64(R9), Z0                              // column 1
 	VMOVUPS 832(R9), Z1
 	VMOVUPS 1600(R9), Z2
 	VMOVUPS 2368(R9), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 576(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 4032(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 7488(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -8966,7 +8401,8 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 10944(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VSUBPS Z7, Z6, Z6
@@ -8974,25 +8410,31 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 14400(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 17856(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 128(R9), Z0                             // column 2
 	VMOVUPS 896(R9), Z1
 	VMOVUPS 1664(R9), Z2
 	VMOVUPS 2432(R9), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 1152(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 4608(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 8064(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -9000,7 +8442,8 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 11520(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VSUBPS Z7, Z6, Z6
@@ -9008,59 +8451,31 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 14976(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 18432(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 192(R9), Z0                             // column 3
 	VMOVUPS 960(R9), Z1
 	VMOVUPS 1728(R9), Z2
 	VMOVUPS 2496(R9), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 1728(R8)
-	VMOVAPS Z0, Z6
-	VADDPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 5184(R8)
-	VMOVAPS Z0, Z6
-	VSUBPS Z1, Z6, Z6
-	VADDPS Z2, Z6, Z6
-	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 8640(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 12096(R8)
-	VMOVAPS Z0, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
-	VSUBPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
-	VADDPS Z7, Z6, Z6
-	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
-	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 15552(R8)
-	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 19008(R8)
-	VMOVUPS (R8), Z0                                // row 0
-	VMOVUPS 576(R8), Z1
-	VMOVUPS 1152(R8), Z2
-	VMOVUPS 1728(R8), Z3
-	VMOVAPS Z0, Z6
-	VMOVUPS Z6, (R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 576(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 1152(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -9068,7 +8483,8 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 1728(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VSUBPS Z7, Z6, Z6
@@ -9076,25 +8492,35 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 2304(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 2880(R8)
-	VMOVUPS 3456(R8), Z0                            // row 1
-	VMOVUPS 4032(R8), Z1
-	VMOVUPS 4608(R8), Z2
-	VMOVUPS 5184(R8), Z3
+	VMOVUPS Z6, (R12)
+	MOVQ R8, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 3456(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 4032(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 4608(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -9102,7 +8528,8 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 5184(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VSUBPS Z7, Z6, Z6
@@ -9110,25 +8537,35 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 5760(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 6336(R8)
-	VMOVUPS 6912(R8), Z0                            // row 2
-	VMOVUPS 7488(R8), Z1
-	VMOVUPS 8064(R8), Z2
-	VMOVUPS 8640(R8), Z3
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 6912(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 7488(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 8064(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -9136,7 +8573,8 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 8640(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VSUBPS Z7, Z6, Z6
@@ -9144,25 +8582,35 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 9216(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 9792(R8)
-	VMOVUPS 10368(R8), Z0                           // row 3
-	VMOVUPS 10944(R8), Z1
-	VMOVUPS 11520(R8), Z2
-	VMOVUPS 12096(R8), Z3
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 10368(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 10944(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 11520(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -9170,7 +8618,8 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 12096(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VSUBPS Z7, Z6, Z6
@@ -9178,25 +8627,35 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 12672(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 13248(R8)
-	VMOVUPS 13824(R8), Z0                           // row 4
-	VMOVUPS 14400(R8), Z1
-	VMOVUPS 14976(R8), Z2
-	VMOVUPS 15552(R8), Z3
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 13824(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 14400(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 14976(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -9204,7 +8663,8 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 15552(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VSUBPS Z7, Z6, Z6
@@ -9212,25 +8672,35 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 16128(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 16704(R8)
-	VMOVUPS 17280(R8), Z0                           // row 5
-	VMOVUPS 17856(R8), Z1
-	VMOVUPS 18432(R8), Z2
-	VMOVUPS 19008(R8), Z3
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 4
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
 	VMOVAPS Z0, Z6
-	VMOVUPS Z6, 17280(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VADDPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VADDPS Z3, Z6, Z6
-	VMOVUPS Z6, 17856(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VSUBPS Z1, Z6, Z6
 	VADDPS Z2, Z6, Z6
 	VSUBPS Z3, Z6, Z6
-	VMOVUPS Z6, 18432(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VADDPS Z7, Z6, Z6
@@ -9238,7 +8708,8 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VADDPS Z7, Z6, Z6
-	VMOVUPS Z6, 19008(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z0, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
 	VSUBPS Z7, Z6, Z6
@@ -9246,13 +8717,59 @@ conv2WinoDyKernelAVX512_part0:
 	VADDPS Z7, Z6, Z6
 	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
 	VSUBPS Z7, Z6, Z6
-	VMOVUPS Z6, 19584(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Z3, Z6
-	VMOVUPS Z6, 20160(R8)
+	VMOVUPS Z6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Z0                               // row 5
+	ADDQ R10, R12
+	VMOVUPS (R12), Z1
+	ADDQ R10, R12
+	VMOVUPS (R12), Z2
+	ADDQ R10, R12
+	VMOVUPS (R12), Z3
+	MOVQ R13, R12
+	VMOVAPS Z0, Z6
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
+	VMOVAPS Z0, Z6
+	VADDPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VADDPS Z3, Z6, Z6
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
+	VMOVAPS Z0, Z6
+	VSUBPS Z1, Z6, Z6
+	VADDPS Z2, Z6, Z6
+	VSUBPS Z3, Z6, Z6
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VADDPS Z7, Z6, Z6
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
+	VMOVAPS Z0, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+0(SB), Z1, Z7
+	VSUBPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+64(SB), Z2, Z7
+	VADDPS Z7, Z6, Z6
+	VMULPS conv2WinoDyKernelAVX512Factors<>+128(SB), Z3, Z7
+	VSUBPS Z7, Z6, Z6
+	VMOVUPS Z6, (R12)
+	ADDQ R10, R12
+	VMOVAPS Z3, Z6
+	VMOVUPS Z6, (R12)
 	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
-	JNZ conv2WinoDyKernelAVX512_part0
+	JNZ conv2WinoDyKernelAVX512_tiles
 	VZEROUPPER
 	RET
 DATA conv2WinoDyKernelAVX2Factors<>+0(SB)/4, $0x40000000 // 2
@@ -9305,37 +8822,49 @@ DATA conv2WinoDyKernelAVX2Factors<>+184(SB)/4, $0x41000000
 DATA conv2WinoDyKernelAVX2Factors<>+188(SB)/4, $0x41000000
 GLOBL conv2WinoDyKernelAVX2Factors<>(SB), RODATA|NOPTR, $192
 
-// func conv2WinoDyKernelAVX2(v, in *float32)
+// func conv2WinoDyKernelAVX2(v, in *float32, xi int)
 //
 // The output gradient's tiles for a weight gradient, a row of tiles of a block, for the weight
 // gradient of conv2 (specs/fashion.net:43).
 //
 // The F(4x4,3x3) transform of a row of 3 tiles of 4x4, A d Aᵀ, a column at a time into v,
-// then a row at a time in place; 8 lanes at a time. DI v, SI in; R8 and R9 the tile's; AX
-// the tile loop. Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
-TEXT ·conv2WinoDyKernelAVX2(SB), NOSPLIT, $0-16
+// then a row at a time in place; 8 lanes at a time (2 halves of a block, BX counting them). DI v, SI in; R8 and R9 the tile's; AX
+// the tile loop; R10 the stride xi between the transform positions in bytes, R11 a row of α
+// positions, R13 the first position of a column or row of them, R12 walks it.
+// Y0…Y5 the column or row being transformed, Y6 the sum, Y7 a product.
+TEXT ·conv2WinoDyKernelAVX2(SB), NOSPLIT, $0-24
 	MOVQ v+0(FP), DI
 	MOVQ in+8(FP), SI
-	MOVQ DI, R8                                     // lanes 0…7
+	MOVQ xi+16(FP), R10                             // between the transform positions
+	SHLQ $2, R10                                    // in bytes
+	IMUL3Q $6, R10, R11                             // between 6 of them: a row of positions
+	MOVQ $2, BX                                     // the block's 2 halves of 8 lanes
+conv2WinoDyKernelAVX2_half:
+	MOVQ DI, R8
 	MOVQ SI, R9
 	MOVQ $3, AX
-conv2WinoDyKernelAVX2_part0:
+conv2WinoDyKernelAVX2_tiles:
+	MOVQ R8, R13                                    // column 0's first position
 	VMOVUPS (R9), Y0                                // column 0
 	VMOVUPS 768(R9), Y1
 	VMOVUPS 1536(R9), Y2
 	VMOVUPS 2304(R9), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
-	VMOVUPS Y6, (R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 3456(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 6912(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -9343,7 +8872,8 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 10368(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -9351,25 +8881,31 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 13824(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 17280(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 64(R9), Y0                              // column 1
 	VMOVUPS 832(R9), Y1
 	VMOVUPS 1600(R9), Y2
 	VMOVUPS 2368(R9), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 576(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 4032(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 7488(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -9377,7 +8913,8 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 10944(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -9385,25 +8922,31 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 14400(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 17856(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 128(R9), Y0                             // column 2
 	VMOVUPS 896(R9), Y1
 	VMOVUPS 1664(R9), Y2
 	VMOVUPS 2432(R9), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 1152(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 4608(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 8064(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -9411,7 +8954,8 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 11520(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -9419,59 +8963,31 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 14976(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 18432(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R13                                   // the next column's
 	VMOVUPS 192(R9), Y0                             // column 3
 	VMOVUPS 960(R9), Y1
 	VMOVUPS 1728(R9), Y2
 	VMOVUPS 2496(R9), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 1728(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 5184(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 8640(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 12096(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 15552(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 19008(R8)
-	VMOVUPS (R8), Y0                                // row 0
-	VMOVUPS 576(R8), Y1
-	VMOVUPS 1152(R8), Y2
-	VMOVUPS 1728(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, (R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 576(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 1152(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -9479,7 +8995,8 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 1728(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -9487,25 +9004,35 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 2304(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R12
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 2880(R8)
-	VMOVUPS 3456(R8), Y0                            // row 1
-	VMOVUPS 4032(R8), Y1
-	VMOVUPS 4608(R8), Y2
-	VMOVUPS 5184(R8), Y3
+	VMOVUPS Y6, (R12)
+	MOVQ R8, R13                                    // row 0's first position
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 0
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 3456(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 4032(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 4608(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -9513,7 +9040,8 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 5184(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -9521,25 +9049,35 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 5760(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 6336(R8)
-	VMOVUPS 6912(R8), Y0                            // row 2
-	VMOVUPS 7488(R8), Y1
-	VMOVUPS 8064(R8), Y2
-	VMOVUPS 8640(R8), Y3
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 6912(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 7488(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 8064(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -9547,7 +9085,8 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 8640(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -9555,25 +9094,35 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 9216(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 9792(R8)
-	VMOVUPS 10368(R8), Y0                           // row 3
-	VMOVUPS 10944(R8), Y1
-	VMOVUPS 11520(R8), Y2
-	VMOVUPS 12096(R8), Y3
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 10368(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 10944(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 11520(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -9581,7 +9130,8 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 12096(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -9589,25 +9139,35 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 12672(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 13248(R8)
-	VMOVUPS 13824(R8), Y0                           // row 4
-	VMOVUPS 14400(R8), Y1
-	VMOVUPS 14976(R8), Y2
-	VMOVUPS 15552(R8), Y3
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 3
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 13824(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 14400(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 14976(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -9615,7 +9175,8 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 15552(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -9623,25 +9184,35 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 16128(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 16704(R8)
-	VMOVUPS 17280(R8), Y0                           // row 5
-	VMOVUPS 17856(R8), Y1
-	VMOVUPS 18432(R8), Y2
-	VMOVUPS 19008(R8), Y3
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 4
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
 	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 17280(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VADDPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 17856(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VSUBPS Y1, Y6, Y6
 	VADDPS Y2, Y6, Y6
 	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 18432(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VADDPS Y7, Y6, Y6
@@ -9649,7 +9220,8 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 19008(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y0, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
 	VSUBPS Y7, Y6, Y6
@@ -9657,361 +9229,63 @@ conv2WinoDyKernelAVX2_part0:
 	VADDPS Y7, Y6, Y6
 	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
 	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 19584(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
 	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 20160(R8)
+	VMOVUPS Y6, (R12)
+	ADDQ R11, R13                                   // the next row's
+	MOVQ R13, R12
+	VMOVUPS (R12), Y0                               // row 5
+	ADDQ R10, R12
+	VMOVUPS (R12), Y1
+	ADDQ R10, R12
+	VMOVUPS (R12), Y2
+	ADDQ R10, R12
+	VMOVUPS (R12), Y3
+	MOVQ R13, R12
+	VMOVAPS Y0, Y6
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
+	VMOVAPS Y0, Y6
+	VADDPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y6, Y6
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
+	VMOVAPS Y0, Y6
+	VSUBPS Y1, Y6, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y3, Y6, Y6
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VADDPS Y7, Y6, Y6
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
+	VMOVAPS Y0, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
+	VSUBPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
+	VADDPS Y7, Y6, Y6
+	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
+	VSUBPS Y7, Y6, Y6
+	VMOVUPS Y6, (R12)
+	ADDQ R10, R12
+	VMOVAPS Y3, Y6
+	VMOVUPS Y6, (R12)
 	ADDQ $256, R9                                   // next tile
 	ADDQ $64, R8
 	DECQ AX
-	JNZ conv2WinoDyKernelAVX2_part0
-	MOVQ DI, R8                                     // lanes 8…15
-	MOVQ SI, R9
-	MOVQ $3, AX
-conv2WinoDyKernelAVX2_part1:
-	VMOVUPS 32(R9), Y0                              // column 0
-	VMOVUPS 800(R9), Y1
-	VMOVUPS 1568(R9), Y2
-	VMOVUPS 2336(R9), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 32(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 3488(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 6944(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 10400(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 13856(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 17312(R8)
-	VMOVUPS 96(R9), Y0                              // column 1
-	VMOVUPS 864(R9), Y1
-	VMOVUPS 1632(R9), Y2
-	VMOVUPS 2400(R9), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 608(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 4064(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 7520(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 10976(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 14432(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 17888(R8)
-	VMOVUPS 160(R9), Y0                             // column 2
-	VMOVUPS 928(R9), Y1
-	VMOVUPS 1696(R9), Y2
-	VMOVUPS 2464(R9), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 1184(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 4640(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 8096(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 11552(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 15008(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 18464(R8)
-	VMOVUPS 224(R9), Y0                             // column 3
-	VMOVUPS 992(R9), Y1
-	VMOVUPS 1760(R9), Y2
-	VMOVUPS 2528(R9), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 1760(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 5216(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 8672(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 12128(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 15584(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 19040(R8)
-	VMOVUPS 32(R8), Y0                              // row 0
-	VMOVUPS 608(R8), Y1
-	VMOVUPS 1184(R8), Y2
-	VMOVUPS 1760(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 32(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 608(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 1184(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 1760(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 2336(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 2912(R8)
-	VMOVUPS 3488(R8), Y0                            // row 1
-	VMOVUPS 4064(R8), Y1
-	VMOVUPS 4640(R8), Y2
-	VMOVUPS 5216(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 3488(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 4064(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 4640(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 5216(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 5792(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 6368(R8)
-	VMOVUPS 6944(R8), Y0                            // row 2
-	VMOVUPS 7520(R8), Y1
-	VMOVUPS 8096(R8), Y2
-	VMOVUPS 8672(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 6944(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 7520(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 8096(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 8672(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 9248(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 9824(R8)
-	VMOVUPS 10400(R8), Y0                           // row 3
-	VMOVUPS 10976(R8), Y1
-	VMOVUPS 11552(R8), Y2
-	VMOVUPS 12128(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 10400(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 10976(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 11552(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 12128(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 12704(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 13280(R8)
-	VMOVUPS 13856(R8), Y0                           // row 4
-	VMOVUPS 14432(R8), Y1
-	VMOVUPS 15008(R8), Y2
-	VMOVUPS 15584(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 13856(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 14432(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 15008(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 15584(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 16160(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 16736(R8)
-	VMOVUPS 17312(R8), Y0                           // row 5
-	VMOVUPS 17888(R8), Y1
-	VMOVUPS 18464(R8), Y2
-	VMOVUPS 19040(R8), Y3
-	VMOVAPS Y0, Y6
-	VMOVUPS Y6, 17312(R8)
-	VMOVAPS Y0, Y6
-	VADDPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VADDPS Y3, Y6, Y6
-	VMOVUPS Y6, 17888(R8)
-	VMOVAPS Y0, Y6
-	VSUBPS Y1, Y6, Y6
-	VADDPS Y2, Y6, Y6
-	VSUBPS Y3, Y6, Y6
-	VMOVUPS Y6, 18464(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VADDPS Y7, Y6, Y6
-	VMOVUPS Y6, 19040(R8)
-	VMOVAPS Y0, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+0(SB), Y1, Y7
-	VSUBPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+64(SB), Y2, Y7
-	VADDPS Y7, Y6, Y6
-	VMULPS conv2WinoDyKernelAVX2Factors<>+128(SB), Y3, Y7
-	VSUBPS Y7, Y6, Y6
-	VMOVUPS Y6, 19616(R8)
-	VMOVAPS Y3, Y6
-	VMOVUPS Y6, 20192(R8)
-	ADDQ $256, R9                                   // next tile
-	ADDQ $64, R8
-	DECQ AX
-	JNZ conv2WinoDyKernelAVX2_part1
+	JNZ conv2WinoDyKernelAVX2_tiles
+	ADDQ $32, DI                                    // the next half
+	ADDQ $32, SI                                    // the next half
+	DECQ BX
+	JNZ conv2WinoDyKernelAVX2_half
 	VZEROUPPER
 	RET
 

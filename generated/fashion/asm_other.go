@@ -16,7 +16,7 @@ func conv1Kernel(out, in, w, bias []float32, blocks int) { conv1KernelGo(out, in
 func conv1UpdKernel(dw, in, dy []float32) { conv1UpdKernelGo(dw, in, dy) }
 
 // conv2WinoInKernel is conv2WinoInKernelGo in this build.
-func conv2WinoInKernel(v, in []float32) { conv2WinoInKernelGo(v, in) }
+func conv2WinoInKernel(v, in []float32, xi int) { conv2WinoInKernelGo(v, in, xi) }
 
 // conv2WinoMulKernel is conv2WinoMulKernelGo in this build.
 func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
@@ -24,7 +24,9 @@ func conv2WinoMulKernel(out, in, w, bias []float32, blocks int) {
 }
 
 // conv2WinoOutKernel is conv2WinoOutKernelGo in this build.
-func conv2WinoOutKernel(out, mm, bias []float32, rows int) { conv2WinoOutKernelGo(out, mm, bias, rows) }
+func conv2WinoOutKernel(out, mm, bias []float32, rows, xi int) {
+	conv2WinoOutKernelGo(out, mm, bias, rows, xi)
+}
 
 // conv2GradWinoMulKernel is conv2GradWinoMulKernelGo in this build.
 func conv2GradWinoMulKernel(out, in, w, bias []float32, blocks int) {
@@ -32,15 +34,15 @@ func conv2GradWinoMulKernel(out, in, w, bias []float32, blocks int) {
 }
 
 // conv2GradWinoOutKernel is conv2GradWinoOutKernelGo in this build.
-func conv2GradWinoOutKernel(out, mm, bias []float32, rows int) {
-	conv2GradWinoOutKernelGo(out, mm, bias, rows)
+func conv2GradWinoOutKernel(out, mm, bias []float32, rows, xi int) {
+	conv2GradWinoOutKernelGo(out, mm, bias, rows, xi)
 }
 
 // conv2UpdKernel is conv2UpdKernelGo in this build.
 func conv2UpdKernel(dw, in, dy []float32) { conv2UpdKernelGo(dw, in, dy) }
 
 // conv2WinoDyKernel is conv2WinoDyKernelGo in this build.
-func conv2WinoDyKernel(v, in []float32) { conv2WinoDyKernelGo(v, in) }
+func conv2WinoDyKernel(v, in []float32, xi int) { conv2WinoDyKernelGo(v, in, xi) }
 
 // fc3Kernel is fc3KernelGo in this build.
 func fc3Kernel(out, in, w, bias []float32, blocks int) { fc3KernelGo(out, in, w, bias, blocks) }

@@ -55,12 +55,12 @@ func conv1UpdKernelGo(dw, in, dy []float32) {
 }
 
 // conv2WinoInKernelGo is the pure-Go twin of conv2WinoInKernelAVX512 and conv2WinoInKernelAVX2:
-// with v of at least 5088 values and in of 1344, it computes a row of tiles of a block of input
-// channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same order
-// as the assembly.
+// with v of at least 35·xi + 48 values and in of 1344, it computes a row of tiles of a block of
+// input channels: Bᵀ d B of each tile d, by winogradSum, the same float32 operations in the same
+// order as the assembly.
 // For conv2 + conv2.relu (specs/fashion.net:43) and the input gradient of conv2
 // (specs/fashion.net:43).
-func conv2WinoInKernelGo(v, in []float32) {
+func conv2WinoInKernelGo(v, in []float32, xi int) {
 	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*64+l:], v[t*16+l:]
@@ -70,15 +70,15 @@ func conv2WinoInKernelGo(v, in []float32) {
 					x[i] = d[i*224+j*16]
 				}
 				for i := range 6 {
-					o[(i*6+j)*144] = winogradSum(winogradBT4x3[i][:], x[:])
+					o[(i*6+j)*xi] = winogradSum(winogradBT4x3[i][:], x[:])
 				}
 			}
 			for i := range 6 { // then its rows, in place
 				for j := range 6 {
-					x[j] = o[(i*6+j)*144]
+					x[j] = o[(i*6+j)*xi]
 				}
 				for j := range 6 {
-					o[(i*6+j)*144] = winogradSum(winogradBT4x3[j][:], x[:])
+					o[(i*6+j)*xi] = winogradSum(winogradBT4x3[j][:], x[:])
 				}
 			}
 		}
@@ -86,7 +86,7 @@ func conv2WinoInKernelGo(v, in []float32) {
 }
 
 // conv2WinoMulKernelGo is the pure-Go twin of conv2WinoMulKernelAVX512 and conv2WinoMulKernelAVX2:
-// with out of at least 10512 values, in (blocks−1)·5184 + 144, w blocks·768 and bias 48, it
+// with out of at least 432 values, in (blocks−1)·144 + 144, w blocks·768 and bias 48, it
 // computes the products of one of F(4x4,3x3)'s 36 transform positions: 9 tiles by 48 output
 // channels. The sum is in the same order as the assembly's, without fused multiply-adds.
 // For conv2 + conv2.relu (specs/fashion.net:43).
@@ -100,7 +100,7 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*5184+kh*144+(ox*1+kw)*16+c*1]
+						x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*48:][:48]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -110,32 +110,32 @@ func conv2WinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			}
 		}
 		for j := range acc {
-			out[j/16*5184+ox*16+j%16] = acc[j]
+			out[j/16*144+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
 // conv2WinoOutKernelGo is the pure-Go twin of conv2WinoOutKernelAVX512 and conv2WinoOutKernelAVX2:
-// with out of at least 768 values (for rows 4), mm of 5088 and bias of 16, it computes a row of
-// tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations in the
-// same order as the assembly.
+// with out of at least 768 values (for rows 4), mm of 35·xi + 48 and bias of 16, it computes a row
+// of tiles of a block of output channels: Aᵀ M A, by winogradSum, the same float32 operations in
+// the same order as the assembly.
 // For conv2 + conv2.relu (specs/fashion.net:43).
-func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
+func conv2WinoOutKernelGo(out, mm, bias []float32, rows, xi int) {
 	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*64+l:], bias[l]
 			var x [6]float32
 			for j := range 6 { // the columns of the products, Aᵀ M, into mm's first rows
 				for i := range 6 {
-					x[i] = o[(i*6+j)*144]
+					x[i] = o[(i*6+j)*xi]
 				}
 				for i := range 4 {
-					o[(i*6+j)*144] = winogradSum(winogradAT4x3[i][:], x[:])
+					o[(i*6+j)*xi] = winogradSum(winogradAT4x3[i][:], x[:])
 				}
 			}
 			for i := range min(rows, 4) { // then its rows, (Aᵀ M) A, into out
 				for j := range 6 {
-					x[j] = o[(i*6+j)*144]
+					x[j] = o[(i*6+j)*xi]
 				}
 				for j := range 4 {
 					if t*4+j >= 12 {
@@ -152,7 +152,7 @@ func conv2WinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv2GradWinoMulKernelGo is the pure-Go twin of conv2GradWinoMulKernelAVX512 and
-// conv2GradWinoMulKernelAVX2: with out of at least 144 values, in (blocks−1)·5184 + 144, w
+// conv2GradWinoMulKernelAVX2: with out of at least 144 values, in (blocks−1)·144 + 144, w
 // blocks·256 and bias 16, it computes the products of one of F(4x4,3x3)'s 36 transform positions:
 // 9 tiles by 16 output channels. The sum is in the same order as the assembly's, without fused
 // multiply-adds.
@@ -167,7 +167,7 @@ func conv2GradWinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			for kh := 0; kh < 1; kh++ {
 				for kw := 0; kw < 1; kw++ {
 					for c := 0; c < 16; c++ {
-						x := in[cb*5184+kh*144+(ox*1+kw)*16+c*1]
+						x := in[cb*144+kh*144+(ox*1+kw)*16+c*1]
 						wr := w[(((cb*1+kh)*1+kw)*16+c)*16:][:16]
 						for j, v := range wr {
 							acc[j] += x * v
@@ -177,32 +177,32 @@ func conv2GradWinoMulKernelGo(out, in, w, bias []float32, blocks int) {
 			}
 		}
 		for j := range acc {
-			out[j/16*5184+ox*16+j%16] = acc[j]
+			out[j/16*144+ox*16+j%16] = acc[j]
 		}
 	}
 }
 
 // conv2GradWinoOutKernelGo is the pure-Go twin of conv2GradWinoOutKernelAVX512 and
-// conv2GradWinoOutKernelAVX2: with out of at least 768 values (for rows 4), mm of 5088 and bias of
-// 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum, the same
-// float32 operations in the same order as the assembly.
+// conv2GradWinoOutKernelAVX2: with out of at least 768 values (for rows 4), mm of 35·xi + 48 and
+// bias of 16, it computes a row of tiles of a block of output channels: Aᵀ M A, by winogradSum,
+// the same float32 operations in the same order as the assembly.
 // For the input gradient of conv2 (specs/fashion.net:43).
-func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
+func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows, xi int) {
 	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
 			o, y, b := mm[t*16+l:], out[t*64+l:], bias[l]
 			var x [6]float32
 			for j := range 6 { // the columns of the products, Aᵀ M, into mm's first rows
 				for i := range 6 {
-					x[i] = o[(i*6+j)*144]
+					x[i] = o[(i*6+j)*xi]
 				}
 				for i := range 4 {
-					o[(i*6+j)*144] = winogradSum(winogradAT4x3[i][:], x[:])
+					o[(i*6+j)*xi] = winogradSum(winogradAT4x3[i][:], x[:])
 				}
 			}
 			for i := range min(rows, 4) { // then its rows, (Aᵀ M) A, into out
 				for j := range 6 {
-					x[j] = o[(i*6+j)*144]
+					x[j] = o[(i*6+j)*xi]
 				}
 				for j := range 4 {
 					if t*4+j >= 12 {
@@ -218,7 +218,7 @@ func conv2GradWinoOutKernelGo(out, mm, bias []float32, rows int) {
 }
 
 // conv2UpdKernelGo is the pure-Go twin of conv2UpdKernelAVX512 and conv2UpdKernelAVX2: with dw of
-// at least 384 values, in 136 and dy 10512, it computes a weight gradient's sums over an image's
+// at least 384 values, in 136 and dy 432, it computes a weight gradient's sums over an image's
 // tiles at one of F(4x4,3x3)'s transform positions. The sums are in the assembly's order, without
 // fused multiply-adds.
 // For the weight gradient of conv2 (specs/fashion.net:43).
@@ -231,7 +231,7 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 				acc := dw[(t*3+f)*16+l]
 				for oy := 0; oy < 1; oy++ {
 					for ox := 0; ox < 9; ox++ {
-						acc += dy[f*5184+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
+						acc += dy[f*144+oy*144+ox*16+l] * in[oy*144+ox*16+t*1]
 					}
 				}
 				dw[(t*3+f)*16+l] = acc
@@ -241,11 +241,11 @@ func conv2UpdKernelGo(dw, in, dy []float32) {
 }
 
 // conv2WinoDyKernelGo is the pure-Go twin of conv2WinoDyKernelAVX512 and conv2WinoDyKernelAVX2:
-// with v of at least 5088 values and in of 768, it computes the output gradient's tiles for a
-// weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the same
+// with v of at least 35·xi + 48 values and in of 768, it computes the output gradient's tiles for
+// a weight gradient, a row of tiles of a block: A d Aᵀ of each tile d, by winogradSum, the same
 // float32 operations in the same order as the assembly.
 // For the weight gradient of conv2 (specs/fashion.net:43).
-func conv2WinoDyKernelGo(v, in []float32) {
+func conv2WinoDyKernelGo(v, in []float32, xi int) {
 	for t := 0; t < 3; t++ {
 		for l := 0; l < 16; l++ {
 			d, o := in[t*64+l:], v[t*16+l:]
@@ -255,15 +255,15 @@ func conv2WinoDyKernelGo(v, in []float32) {
 					x[i] = d[i*192+j*16]
 				}
 				for i := range 6 {
-					o[(i*6+j)*144] = winogradSum(winogradA4x3[i][:], x[:])
+					o[(i*6+j)*xi] = winogradSum(winogradA4x3[i][:], x[:])
 				}
 			}
 			for i := range 6 { // then its rows, in place
 				for j := range 4 {
-					x[j] = o[(i*6+j)*144]
+					x[j] = o[(i*6+j)*xi]
 				}
 				for j := range 6 {
-					o[(i*6+j)*144] = winogradSum(winogradA4x3[j][:], x[:])
+					o[(i*6+j)*xi] = winogradSum(winogradA4x3[j][:], x[:])
 				}
 			}
 		}

@@ -212,17 +212,17 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		inCopy            = 3136          // one group's copies
 		// xs: the input padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 6272
-		// v: the input's transform: [group][block][36 positions][9 tiles][16]
+		// v: the input's transform: [group][36 positions][block][9 tiles][16]
 		vAt, vSize = 6272, 10368
 		// dys: dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]
 		dysAt, dysSize = 16640, 13824
-		// z: dY's transform: [group][block][36 positions][9 tiles][16]
+		// z: dY's transform: [group][36 positions][block][9 tiles][16]
 		zAt, zSize                       = 30464, 31104
 		vGroup                           = 5184 // one group's V and M
-		vBlock                           = 5184 // a block of V or M: [position][tile][16]
-		position                         = 144  // a transform position of a block: [tile][16]
+		vXi                              = 144  // a transform position of each: [block][tile][16]
+		tiles                            = 9    // a block at a position: [tile][16]
 		tilesH, tilesW                   = 3, 3
-		positions, zGroup, zBlock        = 36, 15552, 5184       // the transform positions, one group's Z and a block of it
+		positions, zGroup, zXi           = 36, 15552, 432        // the transform positions, one group's Z and a position of it
 		tile                             = 4                     // a tile's outputs per side
 		inBlocks, outBlocks, t, f        = 1, 3, 8, 3            // the blocks, and the channels and output blocks per call
 		outH, outW, rowsP, dyRow, dyCopy = 12, 12, 12, 192, 6912 // dY's copy: rowsP rows of dyRow values per block
@@ -239,7 +239,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for cb := 0; cb < inBlocks; cb++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:])
+				conv2WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*tile*row:], vXi)
 			}
 		}
 	}
@@ -254,7 +254,7 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 	for gr := 0; gr < groups; gr++ {
 		for ob := 0; ob < outBlocks; ob++ {
 			for ty := 0; ty < tilesH; ty++ {
-				conv2WinoDyKernel(z[gr*zGroup+ob*zBlock+ty*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:])
+				conv2WinoDyKernel(z[gr*zGroup+(ob*tilesH+ty)*tilesW*16:], dys[gr*dyCopy+(ob*rowsP+ty*tile)*dyRow:], zXi)
 			}
 		}
 	}
@@ -263,9 +263,9 @@ func (m *Model) conv2Upd(worker int, src, dy, dw []float32) {
 		for xi := 0; xi < positions; xi++ {
 			for cb := 0; cb < inBlocks; cb++ {
 				for c0 := 0; c0 < 16; c0 += t {
-					in := v[gr*vGroup+cb*vBlock+xi*position+c0:]
+					in := v[gr*vGroup+xi*vXi+cb*tiles*16+c0:]
 					for ob := 0; ob < outBlocks; ob += f {
-						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+ob*zBlock+xi*position:])
+						conv2UpdKernel(dw[at:at+t*f*16], in, z[gr*zGroup+xi*zXi+ob*tiles*16:])
 						at += t * f * 16
 					}
 				}
@@ -353,10 +353,10 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	const (
 		// xs: dY padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 18816
-		// v: the input's transform: [group][block][36 positions][9 tiles][16]
+		// v: the input's transform: [group][36 positions][block][9 tiles][16]
 		vAt, vSize       = 18816, 31104
 		vGroup           = 15552 // one group's V and M
-		vBlock           = 5184  // a block of V or M: [position][tile][16]
+		vXi              = 432   // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 3, 3
 		inBlocks, inCopy = 3, 9408
 		row, block       = 224, 3136 // strides of the input copy
@@ -367,7 +367,7 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:])
+		conv2WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:], vXi)
 	}
 }
 
@@ -375,18 +375,18 @@ func (m *Model) conv2GradWinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·1…) of transform position u/1%36 of group u/36.
 func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][36 positions][9 tiles][16]
+		// v: the input's transform: [group][36 positions][block][9 tiles][16]
 		vAt, vSize = 18816, 31104
-		// m: the products: [group][block][36 positions][9 tiles][16]
+		// m: the products: [group][36 positions][block][9 tiles][16]
 		mAt, mSize     = 49920, 10368
 		vGroup, mGroup = 15552, 5184 // one group's V and M
-		position       = 144         // a transform position of a block: [tile][16]
+		vXi, mXi       = 432, 144    // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 55328
 		positions, calls, inBlocks = 36, 1, 3
-		callOut, callWeights       = 5184, 768 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 144, 768 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -395,7 +395,7 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv2GradWinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv2GradWinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -404,10 +404,10 @@ func (m *Model) conv2GradWinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][36 positions][9 tiles][16]
+		// m: the products: [group][36 positions][block][9 tiles][16]
 		mAt, mSize     = 49920, 10368
 		mGroup         = 5184 // one group's V and M
-		mBlock         = 5184 // a block of V or M: [position][tile][16]
+		mXi            = 144  // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 3, 3
 		// biases: zero biases, [group][output block][16]
 		biasesAt           = 55296
@@ -420,8 +420,8 @@ func (m *Model) conv2GradWinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Relaid
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2GradWinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 

@@ -207,10 +207,10 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	const (
 		// xs: the input padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 6272
-		// v: the input's transform: [group][block][36 positions][9 tiles][16]
+		// v: the input's transform: [group][36 positions][block][9 tiles][16]
 		vAt, vSize       = 6272, 10368
 		vGroup           = 5184 // one group's V and M
-		vBlock           = 5184 // a block of V or M: [position][tile][16]
+		vXi              = 144  // a transform position of each: [block][tile][16]
 		tilesH, tilesW   = 3, 3
 		inBlocks, inCopy = 1, 3136
 		row, block       = 224, 3136 // strides of the input copy
@@ -221,7 +221,7 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 	xs, v := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][vAt:vAt+vSize]
 	for u := lo; u < hi; u++ {
 		gr, cb, ty := u/(inBlocks*tilesH), u/tilesH%inBlocks, u%tilesH
-		conv2WinoInKernel(v[gr*vGroup+cb*vBlock+ty*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:])
+		conv2WinoInKernel(v[gr*vGroup+(cb*tilesH+ty)*tilesW*16:], xs[gr*inCopy+cb*block+ty*4*row:], vXi)
 	}
 }
 
@@ -229,18 +229,18 @@ func (m *Model) conv2WinoIn(worker, lo, hi int) {
 // (output blocks (u%1)·3…) of transform position u/1%36 of group u/36.
 func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	const (
-		// v: the input's transform: [group][block][36 positions][9 tiles][16]
+		// v: the input's transform: [group][36 positions][block][9 tiles][16]
 		vAt, vSize = 6272, 10368
-		// m: the products: [group][block][36 positions][9 tiles][16]
+		// m: the products: [group][36 positions][block][9 tiles][16]
 		mAt, mSize     = 16640, 31104
 		vGroup, mGroup = 5184, 15552 // one group's V and M
-		position       = 144         // a transform position of a block: [tile][16]
+		vXi, mXi       = 144, 432    // a transform position of each: [block][tile][16]
 		// u: the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]
 		uAt = 0
 		// zeros: zero biases of the products
 		zerosAt                    = 55392
 		positions, calls, inBlocks = 36, 1, 1
-		callOut, callWeights       = 15552, 768 // one call's output blocks in M, and its weights
+		callOut, callWeights       = 432, 768 // one call's output blocks in M, and its weights
 	)
 	if m.wide {
 		worker = 0 // the workers share worker 0's copies
@@ -249,7 +249,7 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 	for u := lo; u < hi; u++ {
 		gr, xi, call := u/(positions*calls), u/calls%positions, u%calls
 		at := uAt + ((gr*positions+xi)*calls+call)*callWeights
-		conv2WinoMulKernel(mm[gr*mGroup+call*callOut+xi*position:], v[gr*vGroup+xi*position:], w[at:at+callWeights], w[zerosAt:], inBlocks)
+		conv2WinoMulKernel(mm[gr*mGroup+xi*mXi+call*callOut:], v[gr*vGroup+xi*vXi:], w[at:at+callWeights], w[zerosAt:], inBlocks)
 	}
 }
 
@@ -258,10 +258,10 @@ func (m *Model) conv2WinoMul(worker, lo, hi int) {
 // rows inside the image only.
 func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	const (
-		// m: the products: [group][block][36 positions][9 tiles][16]
+		// m: the products: [group][36 positions][block][9 tiles][16]
 		mAt, mSize     = 16640, 31104
 		mGroup         = 15552 // one group's V and M
-		mBlock         = 5184  // a block of V or M: [position][tile][16]
+		mXi            = 432   // a transform position of each: [block][tile][16]
 		tilesH, tilesW = 3, 3
 		// biases: the biases, [group][output block][16]
 		biasesAt           = 55296
@@ -274,8 +274,8 @@ func (m *Model) conv2WinoOut(worker, lo, hi int) {
 	ys, mm, w := m.outs[worker], m.scratch[worker][mAt:mAt+mSize], m.conv2Packed
 	for u := lo; u < hi; u++ {
 		gr, ob, ty := u/(outBlocks*tilesH), u/tilesH%outBlocks, u%tilesH
-		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+ob*mBlock+ty*tilesW*16:],
-			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile))
+		conv2WinoOutKernel(ys[gr*outCopy+(ob*outH+ty*tile)*outW*16:], mm[gr*mGroup+(ob*tilesH+ty)*tilesW*16:],
+			w[biasesAt+(gr*outBlocks+ob)*16:], min(tile, outH-ty*tile), mXi)
 	}
 }
 
