@@ -60,17 +60,13 @@ func (w *ConvWinograd) String() string { return fmt.Sprintf("F(%dx%d,%dx%d)", w.
 // Tiles is the tiles of an image.
 func (w *ConvWinograd) Tiles() int { return w.TilesH * w.TilesW }
 
-// VSize, MSize and PackedSize are the float32 values of one group's transformed input (V), its
-// products (M), and its transformed weights (U) with the biases and PerCall blocks of zeros
-// after them.
+// VSize and MSize are the float32 values of one group's transformed input (V) and its products
+// (M), or dY's transform (Z).
 func (w *ConvWinograd) VSize(b *ConvBlocking) int64 {
 	return int64(w.Alpha*w.Alpha) * int64(b.InBlocks*ChannelBlock) * int64(w.Tiles())
 }
 func (w *ConvWinograd) MSize(b *ConvBlocking) int64 {
 	return int64(w.Alpha*w.Alpha) * int64(b.OutBlocks*ChannelBlock) * int64(w.Tiles())
-}
-func (w *ConvWinograd) PackedSize(b *ConvBlocking) int64 {
-	return w.WeightSize(b) + int64(b.OutBlocks*ChannelBlock) + int64(w.PerCall*ChannelBlock)
 }
 
 // WeightSize is the float32 values of one group's weights in the transform's domain, U or its
@@ -222,10 +218,6 @@ func (b *ConvBlocking) GradSize() int64 {
 	}
 	return b.WeightSize()
 }
-
-// PackedSize is the float32 values of one group's weights laid out for the kernel, followed by
-// its biases.
-func (b *ConvBlocking) PackedSize() int64 { return b.WeightSize() + int64(b.OutBlocks*ChannelBlock) }
 
 // blocking chooses the blocking of a convolution of in channels of inH×inW, padded by ph×pw,
 // with a kh×kw kernel and strides sh×sw, into out channels of outH×outW: channel blocks of

@@ -55,7 +55,11 @@ func writePlan(w io.Writer, n *compiler.Network, batch, workers int) {
 
 	m := n.Memory(batch)
 	params, _, _ := n.Totals()
-	fmt.Fprintf(w, "\nmemory for a batch of %d on %d workers:\n", batch, workers)
+	wide := ""
+	if compiler.Wide(batch, workers) {
+		wide = " (fewer images than workers: each image's loops run over the workers)"
+	}
+	fmt.Fprintf(w, "\nmemory for a batch of %d on %d workers%s:\n", batch, workers, wide)
 	var values int64
 	for _, b := range n.Buffers {
 		values += b
