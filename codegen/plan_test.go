@@ -93,10 +93,10 @@ func checkPlanWritten(t *testing.T, spec string, n *compiler.Network, files []co
 	for _, f := range files {
 		switch {
 		case f.Name == "asm_amd64.s":
-			checkTiles(t, spec, p, string(f.Src), "AVX512", compiler.FormAVX512)
-			checkTiles(t, spec, p, string(f.Src), "AVX2", compiler.FormAVX2)
+			checkTiles(t, spec, p, string(f.Src), compiler.FormAVX512)
+			checkTiles(t, spec, p, string(f.Src), compiler.FormAVX2)
 		case f.Name == "asm_twin.go":
-			checkTiles(t, spec, p, string(f.Src), "Go", compiler.FormGo)
+			checkTiles(t, spec, p, string(f.Src), compiler.FormGo)
 		case strings.HasSuffix(f.Name, ".go"):
 			fs := token.NewFileSet()
 			file, err := parser.ParseFile(fs, f.Name, f.Src, 0)
@@ -117,34 +117,63 @@ func checkPlanWritten(t *testing.T, spec string, n *compiler.Network, files []co
 	}
 }
 
-// asmKernel and twinKernel find the kernels and the tiles their comments state, in the assembly (TEXT ·name…)
-// or in the twins (func nameGo…).
+// tileLine and userName read a kernel's comment, its lines joined: the tile it states, the steps
+// it is for (an assembly kernel's first sentence ends ", for USERS.", a twin's comment has "For
+// USERS."), each user a step (conv3 + conv3.relu) or the input or weight gradient of a layer.
 var (
-	asmKernel  = regexp.MustCompile(`\n// func (\w+?)(AVX512|AVX2)\([^\n]*\n//\n// [^\n]*?, for ((?:[^\n]|\n//)*?)\.\n//\n// Tile: (\d+)×(\d+), the plan's\.`)
-	twinKernel = regexp.MustCompile(`is the pure-Go twin of (\w+?)AVX512 and[^\n]*\n(?://[^\n]*\n)*?// For ((?:[^\n]|\n//)*?)\.\n//\n// Tile: (\d+)×(\d+), the plan's\.`)
-	userName   = regexp.MustCompile(`(?:^|, | and )(?:the (input|weight) gradient of )?([^()]+?) \([^()]*\)`)
+	tileLine = regexp.MustCompile(`(?:, for|For) (.+?)\. Tile: (\d+)×(\d+), the plan's\.`)
+	userName = regexp.MustCompile(`(?:^|, | and )(?:the (input|weight) gradient of )?([^()]+?) \([^()]*\)`)
 )
+
+// statedTiles are the kernels of form in a generated file (the assembly, or the twins) whose
+// comments state a tile, with it and their users; it fails when a comment states a tile in a way
+// tileLine does not read.
+func statedTiles(t *testing.T, spec, src string, form compiler.Form) (kernels []struct{ name, users, pixels, blocks string }) {
+	var comment []string
+	for _, line := range strings.Split(src, "\n") {
+		if text, ok := strings.CutPrefix(line, "//"); ok {
+			comment = append(comment, strings.Fields(text)...)
+			continue
+		}
+		block := strings.Join(comment, " ")
+		comment = nil
+		if !strings.Contains(block, "Tile: ") {
+			continue
+		}
+		var name string
+		switch {
+		case strings.HasPrefix(line, "TEXT ·") && strings.Contains(line, "(SB)"):
+			name = strings.TrimPrefix(line[:strings.Index(line, "(SB)")], "TEXT ·")
+			if form == compiler.FormGo || !strings.HasSuffix(name, map[compiler.Form]string{compiler.FormAVX512: "AVX512", compiler.FormAVX2: "AVX2"}[form]) {
+				continue
+			}
+		case strings.HasPrefix(line, "func ") && strings.Contains(line, "("):
+			name = strings.TrimPrefix(line[:strings.Index(line, "(")], "func ")
+			if form != compiler.FormGo {
+				continue
+			}
+		default:
+			assert.Fail(t, "a tile stated above no kernel", "%s: %q, then %q", spec, block, line)
+			continue
+		}
+		m := tileLine.FindStringSubmatch(block)
+		if !assert.NotNil(t, m, "%s: %s states a tile that the test does not read: %q", spec, name, block) {
+			continue
+		}
+		kernels = append(kernels, struct{ name, users, pixels, blocks string }{name, m[1], m[2], m[3]})
+	}
+	return kernels
+}
 
 // checkTiles checks that the tiles the kernels of form state are the plan's for every step and
 // pass each serves.
-func checkTiles(t *testing.T, spec string, p planOf, src, isa string, form compiler.Form) {
-	type stated struct{ users, pixels, blocks string }
-	var kernels []stated
-	if form == compiler.FormGo {
-		for _, m := range twinKernel.FindAllStringSubmatch(src, -1) {
-			kernels = append(kernels, stated{m[2], m[3], m[4]})
-		}
-	} else {
-		for _, m := range asmKernel.FindAllStringSubmatch(src, -1) {
-			if m[2] == isa {
-				kernels = append(kernels, stated{m[3], m[4], m[5]})
-			}
-		}
-	}
+func checkTiles(t *testing.T, spec string, p planOf, src string, form compiler.Form) {
+	kernels := statedTiles(t, spec, src, form)
 	require.NotEmpty(t, kernels, "%s: no %s kernel states its tile", spec, form)
 	for _, k := range kernels {
-		users := strings.Join(strings.Fields(strings.ReplaceAll(k.users, "//", "")), " ")
-		for _, u := range userName.FindAllStringSubmatch(users, -1) {
+		users := userName.FindAllStringSubmatch(k.users, -1)
+		require.NotEmpty(t, users, "%s: %s names no user: %q", spec, k.name, k.users)
+		for _, u := range users {
 			pass, layer := compiler.PassForward, u[2]
 			switch u[1] {
 			case "input":
@@ -158,11 +187,11 @@ func checkTiles(t *testing.T, spec string, p planOf, src, isa string, form compi
 					plan = s.Kernel(pass)
 				}
 			}
-			if !assert.NotNil(t, plan, "%s: a %s kernel for %q (%s), which the plan has not", spec, form, layer, pass) || !assert.NotNil(t, plan.Tiles, "%s: %s", spec, layer) {
+			if !assert.NotNil(t, plan, "%s: %s is for %q (%s), which the plan has not", spec, k.name, layer, pass) || !assert.NotNil(t, plan.Tiles, "%s: %s", spec, layer) {
 				continue
 			}
 			want := plan.Tiles[form]
-			assert.Equal(t, fmt.Sprintf("%d×%d", want.Pixels, want.Blocks), k.pixels+"×"+k.blocks, "%s: the %s tile of %s's %s kernel", spec, form, layer, pass)
+			assert.Equal(t, fmt.Sprintf("%d×%d", want.Pixels, want.Blocks), k.pixels+"×"+k.blocks, "%s: the %s tile of %s's %s kernel (%s)", spec, form, layer, pass, k.name)
 		}
 	}
 }
