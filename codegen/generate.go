@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -120,8 +122,14 @@ func newGen(n *compiler.Network, opt Options) *gen {
 	for _, r := range reserved {
 		g.used[r] = true
 	}
+	for _, l := range n.Layers {
+		for _, p := range l.ParamShapes() {
+			g.index[p.Name] = len(g.params)
+			g.params = append(g.params, param{ParamShape: p, field: g.ident(p.Name), layer: l})
+		}
+	}
 	for _, s := range n.Steps {
-		g.name[s] = g.ident(s.Main().Name)
+		g.name[s] = g.stepIdent(s.Main().Name)
 	}
 	for _, steps := range n.Chains() {
 		last := g.name[steps[len(steps)-1]]
@@ -134,12 +142,6 @@ func newGen(n *compiler.Network, opt Options) *gen {
 		}
 	}
 	g.asmKernels, g.shared = asm.Share(kernels)
-	for _, l := range n.Layers {
-		for _, p := range l.ParamShapes() {
-			g.index[p.Name] = len(g.params)
-			g.params = append(g.params, param{ParamShape: p, field: fieldName(p.Name), layer: l})
-		}
-	}
 	return g
 }
 
@@ -181,15 +183,89 @@ func emitterOf(s *compiler.Step) (*emitter, error) {
 	return e, nil
 }
 
-// reserved are the names the generated package uses itself; steps whose names would clash get
-// a suffix.
+// reserved are the names the generated package uses itself, at its top level or as the Model's
+// fields and methods; a step or parameter whose name would be one takes another.
 var reserved = []string{"m", "n", "x", "buf", "scratch", "perImage", "reserve", "initParams", "params",
 	"kernels", "train", "wide", "multiply", "workspaces", "seed", "masks", "images", "fill", "velocity", "chunks", "lr", "steps",
-	"grad", "partials", "labels", "losses", "sumPartials", "sgd", "lossBackward", "chunk", "rule", "momentum", "weightDecay", "fileNames", "Spec"}
+	"grad", "partials", "labels", "losses", "sumPartials", "sgd", "lossBackward", "chunk", "rule", "momentum", "weightDecay",
+	"fileNames", "outs", "ins", "stale", "addPartials", "newModel", "epsilon", "spec", "kernelISA", "winogradSum", "lrMult", "decayMult"}
+
+// suffixes are what the generated code appends to a step's name for the methods, kernels,
+// variables and fields that are its own (conv1Backward, conv1KernelAVX2, conv1Packed): a step
+// whose name, or one of these with it, would be a name already taken takes another, so that the
+// package declares each name once. A test checks that the generated code names nothing else
+// after a step.
+var suffixes = forms("", "Backward", "Image", "GradImage", "Rows", "GradRows", "Upd", "Pack", "PackRows", "Relay",
+	"RelayRows", "WinoIn", "WinoMul", "WinoOut", "GradWinoIn", "GradWinoMul", "GradWinoOut", "WinoDW", "Chunks",
+	"Window", "Geometry", "Zeros", "Mask", "Packed", "Relaid", "Grad",
+	"Kernel*", "GradKernel*", "UpdKernel*", "WinoInKernel*", "WinoMulKernel*", "WinoOutKernel*", "GradWinoInKernel*",
+	"GradWinoMulKernel*", "GradWinoOutKernel*", "WinoDyKernel*")
+
+// forms expands each suffix that ends in * to the names of an assembly kernel: the dispatcher,
+// its AVX-512 and AVX2 forms and its Go twin (conv1Kernel, conv1KernelAVX512, …).
+func forms(suffixes ...string) []string {
+	var out []string
+	for _, s := range suffixes {
+		if k, ok := strings.CutSuffix(s, "*"); ok {
+			out = append(out, k, k+"AVX512", k+"AVX2", k+"Go")
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// matrixName matches the names of the Winograd matrices a package declares (winogradG2x3, and
+// the twins' winogradBT2x3), which no step's name may be.
+var matrixName = regexp.MustCompile(`^winograd(A|AT|B|BT|G|GT)[0-9]+x[0-9]+$`)
+
+// stepIdent turns a step's name into the Go identifier its methods start with, one that none of
+// its names (suffixes) would make a name already taken; and takes those.
+func (g *gen) stepIdent(name string) string {
+	base := goName(name)
+	taken := func(id string) bool {
+		if isGoKeyword(id) {
+			return true
+		}
+		for _, s := range suffixes {
+			if g.used[id+s] || matrixName.MatchString(id+s) {
+				return true
+			}
+		}
+		return false
+	}
+	id := base
+	for i := 1; taken(id); i++ {
+		id = base + "Layer"
+		if i > 1 {
+			id += strconv.Itoa(i)
+		}
+	}
+	for _, s := range suffixes {
+		g.used[id+s] = true
+	}
+	return id
+}
 
 // ident turns a layer or parameter name (conv1.relu, fc_6) into a unique Go identifier
 // (conv1Relu, fc6).
 func (g *gen) ident(name string) string {
+	base := goName(name)
+	id := base
+	if isGoKeyword(id) || g.used[id] || matrixName.MatchString(id) {
+		base += "Layer"
+		id = base
+		for i := 2; g.used[id]; i++ {
+			id = fmt.Sprintf("%s%d", base, i)
+		}
+	}
+	g.used[id] = true
+	return id
+}
+
+// goName is a layer or parameter name as a Go identifier, in lower camel case: conv1.relu →
+// conv1Relu, fc_6 → fc6, 6x → l6x.
+func goName(name string) string {
 	var b strings.Builder
 	upper := false
 	for _, r := range name {
@@ -209,19 +285,10 @@ func (g *gen) ident(name string) string {
 			upper = false
 		}
 	}
-	id := b.String()
-	if id == "" {
-		id = "layer"
+	if b.Len() == 0 {
+		return "layer"
 	}
-	if isGoKeyword(id) || g.used[id] {
-		base := id + "Layer"
-		id = base
-		for i := 2; g.used[id]; i++ {
-			id = fmt.Sprintf("%s%d", base, i)
-		}
-	}
-	g.used[id] = true
-	return id
+	return b.String()
 }
 
 func isGoKeyword(s string) bool {

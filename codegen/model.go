@@ -20,10 +20,14 @@ type param struct {
 	layer *compiler.Layer
 }
 
-// fieldName is the Model field of a parameter: conv1.weight → conv1Weight. It is derived, not
-// registered, so that every emitter gets the same name.
-func fieldName(name string) string {
-	return (&gen{used: map[string]bool{}}).ident(name)
+// field is the Model field of the parameter of name: conv1.weight → conv1Weight (newGen names
+// them all first).
+func (g *gen) field(name string) string {
+	i, ok := g.index[name]
+	if !ok {
+		panic("codegen: no parameter " + name)
+	}
+	return g.params[i].field
 }
 
 func size(shape []int) int {

@@ -43,13 +43,13 @@ func convDirects(g *gen, s *compiler.Step) []direct {
 	if b.Wino == nil {
 		k := s.Kernel(compiler.PassForward)
 		ds = append(ds, direct{name: name, what: l.Name, step: name, b: b, k: k, rows: k.Loop("Rows"), groups: c.Groups,
-			weights: name + "Packed", inBlocked: in, outBlocked: out,
+			weights: name + "Packed", packK: s.Kernel(compiler.PassPack), inBlocked: in, outBlocked: out,
 			kernel: directKernel(name+"Kernel", b, s.ReLU, "one output row", fmt.Sprintf("%s (%s)", s.Name(), g.where(l)))})
 	}
 	if gb := s.ConvGradBlocking(); gb != nil && gb.Wino == nil && s.Backward {
 		k := s.Kernel(compiler.PassInputGrad)
 		ds = append(ds, direct{name: name + "Grad", what: l.Name + "'s input gradient", step: name, b: gb, k: k, rows: k.Loop("GradRows"),
-			groups: c.Groups, weights: name + "Relaid", inBlocked: out, outBlocked: in,
+			groups: c.Groups, weights: name + "Relaid", packK: s.Kernel(compiler.PassRelay), inBlocked: out, outBlocked: in,
 			kernel: directKernel(name+"GradKernel", gb, false, "one row of an input gradient from the output gradient",
 				fmt.Sprintf("the input gradient of %s (%s)", l.Name, g.where(l)))})
 	}
@@ -134,7 +134,7 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 	// conv2Pack: the weights laid out for the kernel.
 	bias := "0"
 	if c.Learn.Bias {
-		bias = fmt.Sprintf("m.%s[o]", fieldName(l.Name+".bias"))
+		bias = fmt.Sprintf("m.%s[o]", g.field(l.Name+".bias"))
 	}
 	pack := s.Kernel(compiler.PassPack)
 	f.Comment(fmt.Sprintf("%sPack lays out %s's weights and bias for %s: per group and call, [input block][ky][kx][lane]", name, l.Name, fwd.call))
@@ -143,7 +143,7 @@ func convForward(g *gen, f *jen.File, s *compiler.Step) {
 		def("gIn, gOut, kh, kw", d.gIn, d.rows, c.KH, c.KW),
 		def("lanes, perCall, calls", b.InLanes, b.PerCall, b.Calls()),
 		def("callWeights", int(b.WeightSize())/b.Calls())),
-		x("w, p := m.%s, m.%sPacked", fieldName(l.Name+".weight"), name),
+		x("w, p := m.%s, m.%sPacked", g.field(l.Name+".weight"), name),
 		x("clear(p)"),
 		jen.For(x("o := 0; o < %d; o++", c.Out)).Block(
 			x("gr, blk, ch := o/gOut, o%%gOut/%d, o%%gOut%%%d", compiler.ChannelBlock, compiler.ChannelBlock),
@@ -199,8 +199,9 @@ type direct struct {
 	rows       compiler.Loop    // the loop of its kernel calls
 	groups     int
 	kernel     asm.Conv
-	call       string // the kernel's name at its calls: another's of the same geometry, or its own
-	weights    string // the Model's field of the weights laid out for the kernel, biases after them
+	call       string           // the kernel's name at its calls: another's of the same geometry, or its own
+	weights    string           // the Model's field of the weights laid out for the kernel, biases after them
+	packK      *compiler.Kernel // the plan of the kernel that lays them out (Pack, Relay): their regions
 	// The layouts of the image it reads and writes: channel-blocked (the kernel's own, the copy
 	// in a row copy and the kernel writing the output in place) or NCHW (16×16 transposes).
 	inBlocked, outBlocked bool
@@ -285,20 +286,19 @@ func directConv(f *jen.File, d direct) {
 	f.Comment(fmt.Sprintf("%s runs %s for calls lo…hi−1 of one image: call u is output row u%%%d of blocks", d.step+rows.Name, d.call, b.OutH))
 	f.Comment(fmt.Sprintf("(u/%d%%%d)·%d… of group u/%d. When the model has fewer images than workers, the workers share", b.OutH, b.Calls(), b.PerCall, b.Calls()*b.OutH))
 	f.Comment("worker 0's copies.")
-	method(f, d.step+rows.Name, loopParams, append(regions(d.k),
+	method(f, d.step+rows.Name, loopParams, append(append(regions(d.k), regions(d.packK)...),
 		def("calls, outH, outW", b.Calls(), b.OutH, b.OutW),
 		def("sh, row", b.SH, b.RowStride()).note("the stride, and a row of the input copy"),
 		def("inCopy, outCopy", int(b.InSize()), int(b.OutSize())),
 		def("callBlocks, callWeights", b.PerCall*compiler.ChannelBlock*b.OutH*b.OutW, int(b.WeightSize())/b.Calls()).note("one call's output blocks and weights"),
-		def("biases", d.groups*int(b.WeightSize())).note("where the biases start in the packed weights"),
 		def("inBlocks", b.InBlocks)),
 		jen.If(x("m.wide")).Block(x("worker = 0")),
 		x("xs, ys, w := %s, %s, m.%s", xs, ys, d.weights),
 		jen.For(x("u := lo; u < hi; u++")).Block(
 			x("gr, call, oy := u/(calls*outH), u/outH%%calls, u%%outH"),
 			x("at := gr*calls + call").Comment("the call's place among the group's"),
-			x("%s(ys[gr*outCopy+call*callBlocks+oy*outW*%d:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*%d:], inBlocks)",
-				d.call, compiler.ChannelBlock, b.PerCall*compiler.ChannelBlock),
+			x("ws, bs := w[weightsAt+at*callWeights:][:callWeights], w[biasesAt+at*%d:]", b.PerCall*compiler.ChannelBlock).Comment("its weights and biases"),
+			x("%s(ys[gr*outCopy+call*callBlocks+oy*outW*%d:], xs[gr*inCopy+oy*sh*row:], ws, bs, inBlocks)", d.call, compiler.ChannelBlock),
 		),
 	)
 }
@@ -443,7 +443,7 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 		loop = append(loop, jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.Comment("dX = col2im(Wᵀ · dY)"),
 			x("m.multiply(worker, %s)", product("depth", "cols", "rows",
-				fmt.Sprintf("runtime.Dense(m.%s[gr*rows*depth:(gr+1)*rows*depth], depth).T()", fieldName(weight)),
+				fmt.Sprintf("runtime.Dense(m.%s[gr*rows*depth:(gr+1)*rows*depth], depth).T()", g.field(weight)),
 				dy, "dpatches", "cols", false, "")),
 			x("runtime.Col2im(d[gr*inGroup:(gr+1)*inGroup], dpatches, &%sGeometry)", name),
 		))
@@ -612,7 +612,7 @@ func convRelay(g *gen, f *jen.File, s *compiler.Step) {
 		def("kh, kw", c.KH, c.KW),
 		def("lanes, perCall, calls", gb.InLanes, gb.PerCall, calls),
 		def("callWeights", int(gb.WeightSize())/calls)),
-		x("w, p := m.%s, m.%sRelaid", fieldName(l.Name+".weight"), name),
+		x("w, p := m.%s, m.%sRelaid", g.field(l.Name+".weight"), name),
 		x("clear(p)"),
 		jen.For(x("gr := 0; gr < groups; gr++")).Block(
 			jen.For(x("c := 0; c < gIn; c++")).Block(

@@ -41,7 +41,7 @@ func winoForwardConv(g *gen, s *compiler.Step) *winoConv {
 	l, c := s.Main(), s.Main().Conv()
 	bias := "0"
 	if c.Learn.Bias {
-		bias = fmt.Sprintf("m.%s[gr*gOut+o]", fieldName(l.Name+".bias"))
+		bias = fmt.Sprintf("m.%s[gr*gOut+o]", g.field(l.Name+".bias"))
 	}
 	return &winoConv{g: g, name: g.name[s], step: g.name[s], what: l.Name, where: fmt.Sprintf("%s (%s)", s.Name(), g.where(l)),
 		b: s.ConvBlocking(), k: s.Kernel(compiler.PassForward), packK: s.Kernel(compiler.PassPack), groups: c.Groups,
@@ -187,7 +187,7 @@ func (wc *winoConv) strides() []constant {
 func (wc *winoConv) emit(f *jen.File) {
 	b, name, geo := wc.b, wc.name, wc.geometry()
 	w, groups := b.Wino, wc.groups
-	a2, calls := w.Alpha*w.Alpha, b.Calls()
+	a2, calls := w.Alpha*w.Alpha, w.Calls(b)
 	const lanes = compiler.ChannelBlock
 	inCopy, outCopy := int(b.InSize()), int(b.OutSize())
 	callWeights := b.InBlocks * lanes * w.PerCall * lanes
@@ -295,14 +295,14 @@ func (wc *winoConv) transformFilters(f *jen.File, alg *asm.Winograd, mulK string
 	if wc.flip {
 		load = "gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+(kh-1-y)*kw+kw-1-x])" + " // flipped in space"
 	}
-	calls := b.Calls()
+	calls := w.Calls(b)
 	wmethodConsts := append(regions(wc.packK),
 		def("gIn, gOut", b.In, b.Out).note("the convolution's channels per group"),
 		def("kh, kw, alpha, lanes", b.KH, b.KW, w.Alpha, lanes),
 		def("outBlocks, perCall, callWeights", b.OutBlocks, w.PerCall, b.InBlocks*lanes*w.PerCall*lanes),
 		def("group, position", int(w.WeightSize(b)), calls*b.InBlocks*lanes*w.PerCall*lanes).note("one group's transformed weights, and a position's"))
 	wmethod(f, method, wmethodConsts,
-		x("w, p := m.%s, m.%s", fieldName(wc.weight), wc.weights),
+		x("w, p := m.%s, m.%s", wc.g.field(wc.weight), wc.weights),
 		jen.Comment("The block's filters of an input channel, G g Gᵀ's halves and U, side by side."),
 		x("var gs [kh * kw * lanes]float64"),
 		x("var ts [alpha * kw * lanes]float64"),

@@ -43,7 +43,7 @@ func fcForward(g *gen, f *jen.File, s *compiler.Step) {
 	bias := ""
 	if l.FC().Learn.Bias {
 		how += " + bias"
-		bias = "m." + fieldName(l.Name+".bias")
+		bias = "m." + g.field(l.Name+".bias")
 	}
 	if s.ReLU {
 		how += ", then max(0, ·)"
@@ -59,7 +59,7 @@ func fcForward(g *gen, f *jen.File, s *compiler.Step) {
 	}
 	g.doc(f, s, false, how+".")
 	inS, outS := g.slices(s)
-	weight := fieldName(l.Name + ".weight")
+	weight := g.field(l.Name + ".weight")
 	gemm := func(from string) jen.Code {
 		return x("runtime.ParallelMultiply(%s)", product("m.n-"+from, "outSize", "inSize", "runtime.Dense(in["+from+"*inSize:], inSize)",
 			fmt.Sprintf("runtime.Dense(m.%s, inSize).T()", weight), "out["+from+"*outSize:]", "outSize", false, epilogue(bias, "ColBias", s.ReLU)))
@@ -165,7 +165,7 @@ func fcBackward(g *gen, f *jen.File, s *compiler.Step) {
 		"runtime.Dense(x, inSize)", fmt.Sprintf("m.params[%d].Grad", g.index[l.Name+".weight"]), "inSize", false, "")))
 	if s.InputGrad != "" {
 		body = append(body, x("runtime.ParallelMultiply(%s)", product("m.n", "inSize", "outSize", "runtime.Dense(dy, outSize)",
-			fmt.Sprintf("runtime.Dense(m.%s, inSize)", fieldName(l.Name+".weight")), dxS, "inSize", false, "")))
+			fmt.Sprintf("runtime.Dense(m.%s, inSize)", g.field(l.Name+".weight")), dxS, "inSize", false, "")))
 	}
 	kernel(f, s, g.backName(s), sizes(in, out), body...)
 }

@@ -18,7 +18,8 @@ type ConvBlocking struct {
 	// zero), or the group's channels when it has fewer (conv1's 3), each a plane.
 	InLanes, InBlocks, PadH, PadW int
 	// OutBlocks blocks of ChannelBlock output channels (beyond the group's, zero weights),
-	// PerCall of them per kernel call, in register tiles of Tiles.
+	// PerCall of them per kernel call, in register tiles of Tiles. By Winograd, Wino has its
+	// own calls and tiles; these stay the direct kernel's, checked but unused.
 	OutBlocks, PerCall int
 	Tiles              Tiles
 	OutH, OutW         int
@@ -33,7 +34,7 @@ type ConvBlocking struct {
 	// planes (fewer channels than a block) without padding, whose copy would be the image
 	// (AlexNet's conv1); forward passes only.
 	InPlace bool
-	// Wino is how the forward pass runs as Winograd's minimal filtering, or nil for the direct
+	// Wino is how the pass runs as Winograd's minimal filtering, or nil for the direct
 	// kernel; the input copy is then large enough for its tiles.
 	Wino *ConvWinograd
 }
@@ -59,6 +60,9 @@ func (w *ConvWinograd) String() string { return fmt.Sprintf("F(%dx%d,%dx%d)", w.
 
 // Tiles is the tiles of an image.
 func (w *ConvWinograd) Tiles() int { return w.TilesH * w.TilesW }
+
+// Calls is the products' calls a transform position and group, of PerCall of b's output blocks.
+func (w *ConvWinograd) Calls(b *ConvBlocking) int { return b.OutBlocks / w.PerCall }
 
 // VSize and MSize are the float32 values of one group's transformed input (V) and its products
 // (M), or dY's transform (Z).

@@ -20,7 +20,7 @@ func convKernels(s *Step) {
 	// blocked (a copy of it when the output is NCHW); by Winograd, their transforms V and Z.
 	wg := &Kernel{Pass: PassWeightGrad, Strategy: s.WeightGrad, Tiles: &b.UpdTiles}
 	if w := b.Wino; w != nil {
-		wg.Regions, _ = regions(0, inCopy(b, groups, "xs", "the input"), transform("v", b, w, groups, b.InBlocks),
+		wg.Regions = regions(inCopy(b, groups, "xs", "the input"), transform("v", b, w, groups, b.InBlocks),
 			Region{Name: "dys", Size: groups * w.DYSize(b), Reach: dyCopyReach(b, w, groups),
 				Holds: "dY blocked, zero where the tiles overhang the image: [group][block][row][pixel][16]"},
 			transform("z", b, w, groups, b.OutBlocks))
@@ -32,7 +32,7 @@ func convKernels(s *Step) {
 		if !outBlocked {
 			parts = append(parts, outBlocks(b, groups, "ys", "dY blocked: [group][block][row][pixel][16]"))
 		}
-		wg.Regions, _ = regions(0, parts...)
+		wg.Regions = regions(parts...)
 	}
 	s.Kernels = append(s.Kernels, wg)
 
@@ -85,7 +85,7 @@ func convPass(pass Pass, strategy Strategy, b *ConvBlocking, groups int64, prefi
 	if w := b.Wino; w != nil {
 		k.Tiles = &w.MulTiles
 		parts = append(parts, transform("v", b, w, groups, b.InBlocks), transform("m", b, w, groups, b.OutBlocks))
-		tilesH, a2, calls := w.TilesH, w.Alpha*w.Alpha, b.OutBlocks/w.PerCall
+		tilesH, a2, calls := w.TilesH, w.Alpha*w.Alpha, w.Calls(b)
 		k.Loops = []Loop{
 			{Name: prefix + "WinoIn", Items: int(groups) * b.InBlocks * tilesH, Item: "a row of tiles of an input block of a group"},
 			{Name: prefix + "WinoMul", Items: int(groups) * a2 * calls, Item: fmt.Sprintf("%d output blocks at a transform position of a group", w.PerCall)},
@@ -96,7 +96,7 @@ func convPass(pass Pass, strategy Strategy, b *ConvBlocking, groups int64, prefi
 		k.Loops = []Loop{{Name: prefix + "Rows", Items: int(groups) * b.Calls() * b.OutH,
 			Item: fmt.Sprintf("an output row of %d blocks of a group", b.PerCall)}}
 	}
-	k.Regions, _ = regions(0, parts...)
+	k.Regions = regions(parts...)
 	return k
 }
 
@@ -165,7 +165,7 @@ func packing(b *ConvBlocking, groups int64, bias bool, pass Pass, name string) (
 	}
 	if w := b.Wino; w != nil {
 		u := groups * w.WeightSize(b)
-		p.Regions, _ = regions(0, Region{Name: "u", Size: u, Reach: u,
+		p.Regions = regions(Region{Name: "u", Size: u, Reach: u,
 			Holds: "the transformed weights G g Gᵀ: [group][position][call][input channel][blocks of the call][16]"},
 			biases, Region{Name: "zeros", Size: int64(w.PerCall * ChannelBlock), Reach: int64(w.PerCall * ChannelBlock),
 				Holds: "zero biases of the products"})
@@ -173,7 +173,7 @@ func packing(b *ConvBlocking, groups int64, bias bool, pass Pass, name string) (
 			Item: fmt.Sprintf("the filters of a block of %d output channels, G g Gᵀ", ChannelBlock)}}
 	} else {
 		size := groups * int64(b.WeightSize())
-		p.Regions, _ = regions(0, Region{Name: "weights", Size: size, Reach: size,
+		p.Regions = regions(Region{Name: "weights", Size: size, Reach: size,
 			Holds: "the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]"}, biases)
 	}
 	return p, p.Regions[len(p.Regions)-1].End()
@@ -201,9 +201,72 @@ func checkConvPlan(s *Step) error {
 	if b.InPlace && (b.InLanes == ChannelBlock || b.PH+b.PW > 0 || b.Wino != nil) {
 		return fmt.Errorf("reads in place an input that needs a copy")
 	}
-	if g := s.ConvGradBlocking(); g != nil {
+	g := s.ConvGradBlocking()
+	if g != nil {
 		if err := checkBlocking(g, gOut, out.H, out.W, c.KH-1-c.PH, c.KW-1-c.PW, c.KH, c.KW, 1, 1, gIn, in.H, in.W); err != nil {
 			return fmt.Errorf("input gradient: %w", err)
+		}
+	}
+	if err := checkConvRegions(s, b, g); err != nil {
+		return err
+	}
+	return checkConvLoops(s, b, g, c.Groups)
+}
+
+// checkConvRegions checks that a conv step's kernels have the copies their blockings (b, and g
+// for the input gradient or nil) and layouts call for: the input's unless the kernels read it in
+// place; the output (or dY) blocked when it is NCHW; Winograd's transforms when they run by it.
+func checkConvRegions(s *Step, b, g *ConvBlocking) error {
+	fwd, wg := s.Kernel(PassForward), s.Kernel(PassWeightGrad)
+	outNCHW := s.Layout != LayoutBlocked
+	type region struct {
+		k    *Kernel
+		name string
+		has  bool
+	}
+	want := []region{
+		{fwd, "xs", !b.InPlace}, {fwd, "ys", outNCHW}, {fwd, "v", b.Wino != nil}, {fwd, "m", b.Wino != nil},
+		{wg, "xs", !b.InPlace}, {wg, "ys", b.Wino == nil && outNCHW}, {wg, "v", b.Wino != nil},
+		{wg, "dys", b.Wino != nil}, {wg, "z", b.Wino != nil},
+	}
+	if ig := s.Kernel(PassInputGrad); g != nil && ig != nil {
+		want = append(want, []region{{ig, "xs", true}, {ig, "ys", s.InLayout != LayoutBlocked}, {ig, "v", g.Wino != nil}, {ig, "m", g.Wino != nil}}...)
+	}
+	for _, w := range want {
+		if w.k != nil && w.k.HasRegion(w.name) != w.has {
+			return fmt.Errorf("%s kernel: region %s %s", w.k.Pass, w.name, map[bool]string{true: "missing", false: "not wanted"}[w.has])
+		}
+	}
+	return nil
+}
+
+// checkConvLoops checks the loops of a conv step's kernels against their blockings (b, and g
+// for the input gradient or nil): the direct kernel's over every output row of every call of
+// every group; Winograd's over every row of tiles of every input block and output block, and
+// every call at every position; the transforms of the weights and of their gradient over every
+// output block.
+func checkConvLoops(s *Step, b, g *ConvBlocking, groups int) error {
+	pass := func(b *ConvBlocking, prefix string) []Loop {
+		if w := b.Wino; w != nil {
+			return []Loop{{Name: prefix + "WinoIn", Items: groups * b.InBlocks * w.TilesH},
+				{Name: prefix + "WinoMul", Items: groups * w.Alpha * w.Alpha * b.OutBlocks / w.PerCall},
+				{Name: prefix + "WinoOut", Items: groups * b.OutBlocks * w.TilesH}}
+		}
+		return []Loop{{Name: prefix + "Rows", Items: groups * b.OutBlocks / b.PerCall * b.OutH}}
+	}
+	weights := func(b *ConvBlocking, name string) []Loop {
+		if b == nil || b.Wino == nil {
+			return nil
+		}
+		return []Loop{{Name: name, Items: groups * b.OutBlocks}}
+	}
+	want := map[Pass][]Loop{PassForward: pass(b, ""), PassPack: weights(b, "PackRows"), PassReduce: weights(b, "WinoDW")}
+	if g != nil {
+		want[PassInputGrad], want[PassRelay] = pass(g, "Grad"), weights(g, "RelayRows")
+	}
+	for _, p := range []Pass{PassForward, PassPack, PassWeightGrad, PassInputGrad, PassRelay, PassReduce} {
+		if err := checkLoops(s.Kernel(p), want[p]...); err != nil {
+			return fmt.Errorf("%s kernel: %w", p, err)
 		}
 	}
 	return nil

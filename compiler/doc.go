@@ -30,8 +30,11 @@
 //
 // Verify (verify.go) checks the invariants of each stage and runs between the passes, so a pass
 // that breaks the IR is named at once; for the lowered IR, that every region lies inside its
-// buffer, overlaps no other of its kernel, and holds what the kernel's calls reach into it
-// (computed apart from its size), that every tile fits its form's registers, and, through each
-// op's checkPlan, that a conv's blockings hold their convolution. Errors are dsl.Errors at the spec's positions, all of
-// them, sorted. Network.Memory says what the generated package allocates.
+// buffer and overlaps no other of its kernel, that its size covers its Reach (how far the
+// kernel's furthest access goes, computed from the geometry of its calls apart from the size;
+// for regions read and written whole, the size itself), that every tile fits its form's
+// registers, and, through each op's checkPlan, that a conv's blockings hold their convolution
+// and every kernel's loops run over the items its geometry gives. Errors are dsl.Errors at the
+// spec's positions, all of them, sorted. Network.Memory says what the generated package
+// allocates.
 package compiler

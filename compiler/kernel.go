@@ -125,8 +125,9 @@ func Wide(n, workers int) bool { return n < workers }
 
 // A Region is a named part of a buffer a kernel uses — the worker's scratch space, the packed
 // or relaid weights, the partial sums —, in float32 values: At its offset, Size its length.
-// Reach is how far into it the kernel's accesses go, from the geometry of its calls, computed
-// apart from Size so that Verify can check one against the other.
+// Reach is how far into it the kernel's furthest access goes, from the geometry of its calls,
+// computed apart from Size so that Verify can check one against the other; for a region the
+// kernel reads or writes whole (the packed weights, a row of sums), it is the size itself.
 type Region struct {
 	Name     string // a Go identifier, as the generated code names its offset and size: v → vAt, vSize
 	At, Size int64
@@ -192,10 +193,11 @@ func (s *Step) Kernel(p Pass) *Kernel {
 	return nil
 }
 
-// regions lays out parts of a buffer one after another from offset at, in order, leaving out
-// those of size 0, and returns them with the offset past the last.
-func regions(at int64, parts ...Region) ([]Region, int64) {
+// regions lays out parts of a buffer one after another from its start, in order, leaving out
+// those of size 0.
+func regions(parts ...Region) []Region {
 	var out []Region
+	var at int64
 	for _, r := range parts {
 		if r.Size == 0 {
 			continue
@@ -204,13 +206,13 @@ func regions(at int64, parts ...Region) ([]Region, int64) {
 		at = r.End()
 		out = append(out, r)
 	}
-	return out, at
+	return out
 }
 
 // verifyKernels checks a step's kernels: at most one per pass, each with the strategy the step
 // names for its pass; tiles that fit; loops of at least one item; and regions that lie inside
 // their buffer, do not overlap while live, and hold what the kernel reaches into them.
-func verifyKernels(n *Network, s *Step) error {
+func verifyKernels(s *Step) error {
 	name := s.Name()
 	seen := map[Pass]bool{}
 	var fwd, back int64
@@ -265,6 +267,32 @@ func verifyKernels(n *Network, s *Step) error {
 		return fmt.Errorf("verify: step %s: scratch %d and %d, its kernels' regions end at %d and %d", name, s.Scratch, s.BackScratch, fwd, back)
 	}
 	return nil
+}
+
+// checkLoops checks that k runs the loops want, in order, each over as many items (their
+// Item is not compared); a nil k runs none.
+func checkLoops(k *Kernel, want ...Loop) error {
+	var got []Loop
+	if k != nil {
+		got = k.Loops
+	}
+	same := len(got) == len(want)
+	for i := 0; same && i < len(got); i++ {
+		same = got[i].Name == want[i].Name && got[i].Items == want[i].Items
+	}
+	if !same {
+		return fmt.Errorf("loops %v for %v", brief(got), brief(want))
+	}
+	return nil
+}
+
+// brief is loops as name×items.
+func brief(loops []Loop) string {
+	var parts []string
+	for _, l := range loops {
+		parts = append(parts, fmt.Sprintf("%s×%d", l.Name, l.Items))
+	}
+	return "[" + strings.Join(parts, " ") + "]"
 }
 
 // identifier reports whether s is a Go identifier of letters and digits.

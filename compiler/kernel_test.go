@@ -8,8 +8,9 @@ import (
 
 // TestVerifyKernels: Verify refuses a plan whose kernels break its rules — regions outside their
 // buffer, overlapping, or reached beyond their size; tiles that do not fit the registers;
-// loops of no item; a kernel's strategy other than its step's; a conv's blocking that does not
-// hold its convolution — naming the step.
+// loops of no item or of other items than the geometry gives; copies other than the blocking's;
+// a kernel's strategy other than its step's; a conv's blocking that does not hold its
+// convolution — naming the step.
 func TestVerifyKernels(t *testing.T) {
 	for _, c := range []struct {
 		step   int // AlexNet's step
@@ -33,6 +34,14 @@ func TestVerifyKernels(t *testing.T) {
 		{0, func(s *Step) { s.ConvBlocking().UpdT = 4 }, "weight gradient of 4 positions × 2 blocks a call over 3 lanes, 11 columns"},
 		{2, func(s *Step) { s.Units = 96 }, "step pool1 split by planes into 96 units per image"},
 		{10, func(s *Step) { s.FCBlocking().Width = 7 }, "direct kernel {In:9216 Out:4096 Width:7"},
+		{10, func(s *Step) { s.Kernel(PassForward).Loops[0].Items-- }, "fc6 + fc6.relu: loops [Rows×255] for [Rows×256]"},
+		{0, func(s *Step) { s.Kernel(PassForward).Loops[0].Items++ }, "conv1 + conv1.relu: forward kernel: loops [Rows×"},
+		{3, func(s *Step) { s.Kernel(PassPack).Loops = nil }, "conv2 + conv2.relu: pack kernel: loops [] for [PackRows×"},
+		{3, func(s *Step) { s.Kernel(PassReduce).Loops[0].Name = "DW" }, "reduce kernel: loops [DW×"},
+		{3, func(s *Step) { s.Kernel(PassInputGrad).Loops[1].Items *= 2 }, "input gradient kernel: loops [GradWinoIn×"},
+		{1, func(s *Step) { s.Kernel(PassForward).Loops[0].Items++ }, "conv1.lrn: loops [Chunks×"},
+		{3, func(s *Step) { k := s.Kernel(PassForward); k.Regions = k.Regions[1:] }, "conv2 + conv2.relu: forward kernel: region xs missing"},
+		{3, func(s *Step) { s.Kernel(PassWeightGrad).Regions[2].Name = "ys" }, "weight gradient kernel: region ys not wanted"},
 	} {
 		n := compileFile(t, "../specs/alexnet.net")
 		c.break_(n.Steps[c.step])
@@ -42,9 +51,8 @@ func TestVerifyKernels(t *testing.T) {
 
 // TestRegions: regions lays out the parts of a buffer one after another, leaving out empty ones.
 func TestRegions(t *testing.T) {
-	rs, end := regions(10, Region{Name: "a", Size: 3}, Region{Name: "none"}, Region{Name: "b", Size: 5})
-	assert.Equal(t, []Region{{Name: "a", At: 10, Size: 3}, {Name: "b", At: 13, Size: 5}}, rs)
-	assert.Equal(t, int64(18), end)
+	rs := regions(Region{Name: "a", Size: 3}, Region{Name: "none"}, Region{Name: "b", Size: 5})
+	assert.Equal(t, []Region{{Name: "a", At: 0, Size: 3}, {Name: "b", At: 3, Size: 5}}, rs)
 }
 
 // TestPlansVerify: every spec of the project and a network of every layout transition lower

@@ -114,7 +114,7 @@ var OpFC = newOp(&opDef{
 		in, out := int64(b.In*FCImages), int64(b.Out*FCImages)
 		k := &Kernel{Pass: PassForward, Strategy: s.Forward, Tiles: &b.Tiles,
 			Loops: []Loop{{Name: "Rows", Items: b.Out / b.Width, Item: fmt.Sprintf("%d outputs for %d images", b.Width, FCImages)}}}
-		k.Regions, _ = regions(0,
+		k.Regions = regions(
 			Region{Name: "xs", Size: in, Reach: in, Holds: fmt.Sprintf("%d images transposed: [input][image]", FCImages)},
 			Region{Name: "ys", Size: out, Reach: int64(b.Out/b.Width-1)*int64(b.Width*ChannelBlock) + int64(ChannelBlock)*int64(b.Out) + int64(b.Width*ChannelBlock),
 				Holds: "the kernel's output: [block of 16 images][output][16]"})
@@ -128,7 +128,10 @@ var OpFC = newOp(&opDef{
 		if b.In != int(s.In().Size()) || b.Out != s.Out().C || b.In%ChannelBlock != 0 || b.Width < 1 || b.Out%b.Width != 0 {
 			return fmt.Errorf("direct kernel %+v for %d inputs and %d outputs", *b, s.In().Size(), s.Out().C)
 		}
-		return b.Tiles.check(FCImages / ChannelBlock)
+		if err := b.Tiles.check(FCImages / ChannelBlock); err != nil {
+			return err
+		}
+		return checkLoops(s.Kernel(PassForward), Loop{Name: "Rows", Items: b.Out / b.Width})
 	},
 	torch:   func(l *Layer) string { return "F.linear(torch.flatten(x, 1), w, b)" },
 	summary: func(l *Layer) string { return fmt.Sprintf("fc %d", l.FC().Out) },

@@ -96,7 +96,14 @@ var OpLRN = newOp(&opDef{
 		case b != nil && (b.Chunk < 1 || b.Chunk > pixels || b.Chunk%ChannelBlock != 0 && b.Chunk != pixels):
 			return fmt.Errorf("chunks of %d of %d pixels", b.Chunk, pixels)
 		}
-		return nil
+		var chunks []Loop
+		if s.Forward == LRNForwardBlocked {
+			chunks = []Loop{{Name: "Chunks", Items: (pixels + b.Chunk - 1) / b.Chunk}}
+		}
+		if err := checkLoops(s.Kernel(PassForward), chunks...); err != nil {
+			return err
+		}
+		return checkLoops(s.Kernel(PassInputGrad))
 	},
 	torch: func(l *Layer) string {
 		p := l.LRN()
@@ -131,20 +138,20 @@ func lrnKernels(s *Step) {
 		s.Blocking = &LRNBlocking{Chunk: int(chunk)}
 		s.Forward, s.InputGrad = LRNForwardBlocked, LRNBackwardBlocked
 		row := rows("row", "the squares of a pixel's channels, zero beyond them", c+2*ChannelBlock)
-		fwd.Regions, _ = regions(0, rows("sums", "a chunk's window sums: [block][pixel][16]", c*chunk), row)
+		fwd.Regions = regions(rows("sums", "a chunk's window sums: [block][pixel][16]", c*chunk), row)
 		fwd.Loops = []Loop{{Name: "Chunks", Items: int((pixels + chunk - 1) / chunk), Item: fmt.Sprintf("%d pixels of an image", chunk)}}
-		back.Regions, _ = regions(0, rows("sums", "a chunk's window sums of squares: [block][pixel][16]", c*chunk),
+		back.Regions = regions(rows("sums", "a chunk's window sums of squares: [block][pixel][16]", c*chunk),
 			rows("terms", "their terms g·a·s^(−β−1)", c*chunk), rows("tsums", "the terms' window sums", c*chunk), row)
 	case s.InLayout == LayoutBlocked || s.Layout == LayoutBlocked:
 		s.Blocking = &LRNBlocking{Chunk: int(chunk)}
 		s.Forward, s.InputGrad = LRNForwardGathered, LRNBackwardGathered
-		fwd.Regions, _ = regions(0, rows("a", "a chunk's input: [channel][pixel]", c*chunk), rows("b", "its output", c*chunk),
+		fwd.Regions = regions(rows("a", "a chunk's input: [channel][pixel]", c*chunk), rows("b", "its output", c*chunk),
 			rows("sums", "a window's sums", chunk))
-		back.Regions, _ = regions(0, rows("a", "a chunk's input: [channel][pixel]", c*chunk), rows("gy", "its dY", c*chunk),
+		back.Regions = regions(rows("a", "a chunk's input: [channel][pixel]", c*chunk), rows("gy", "its dY", c*chunk),
 			rows("gx", "its dX", c*chunk), rows("terms", "its terms g·a·s^(−β−1)", c*chunk), rows("sums", "a window's sums", chunk))
 	default:
 		fwd.Regions = []Region{rows("sums", "a channel's window sums", pixels)}
-		back.Regions, _ = regions(0, rows("terms", "every channel's terms g·a·s^(−β−1): [channel][pixel]", c*pixels),
+		back.Regions = regions(rows("terms", "every channel's terms g·a·s^(−β−1): [channel][pixel]", c*pixels),
 			rows("sums", "a channel's window sums", pixels))
 	}
 	fwd.Strategy, back.Strategy = s.Forward, s.InputGrad

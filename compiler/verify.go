@@ -222,7 +222,7 @@ func verifyLowering(n *Network) error {
 		case s.Relaid < 0 || s.Relaid > 0 && !s.Backward:
 			return fmt.Errorf("verify: step %s: relaid weights of %d values", name, s.Relaid)
 		}
-		if err := verifyKernels(n, s); err != nil {
+		if err := verifyKernels(s); err != nil {
 			return err
 		}
 		if f := l.Op.def().checkPlan; f != nil {

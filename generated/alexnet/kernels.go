@@ -38,11 +38,14 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 // worker 0's copies.
 func (m *Model) conv1Rows(worker, lo, hi int) {
 	const (
+		// weights: the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		weightsAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt                = 34848
 		calls, outH, outW       = 2, 55, 55
 		sh, row                 = 4, 227 // the stride, and a row of the input copy
 		inCopy, outCopy         = 154587, 290400
 		callBlocks, callWeights = 145200, 17424 // one call's output blocks and weights
-		biases                  = 34848         // where the biases start in the packed weights
 		inBlocks                = 1
 	)
 	if m.wide {
@@ -51,8 +54,9 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 	xs, ys, w := m.ins[worker], m.outs[worker], m.conv1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*48:], inBlocks)
+		at := gr*calls + call                                                    // the call's place among the group's
+		ws, bs := w[weightsAt+at*callWeights:][:callWeights], w[biasesAt+at*48:] // its weights and biases
+		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], ws, bs, inBlocks)
 	}
 }
 

@@ -54,12 +54,15 @@ func (m *Model) conv1Image(worker int, src, dst []float32) {
 func (m *Model) conv1Rows(worker, lo, hi int) {
 	const (
 		// xs: the input padded by 2x2: [group][plane][row][pixel]
-		xsAt, xsSize            = 0, 155952
+		xsAt, xsSize = 0, 155952
+		// weights: the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		weightsAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt                = 17424
 		calls, outH, outW       = 1, 55, 55
 		sh, row                 = 4, 228 // the stride, and a row of the input copy
 		inCopy, outCopy         = 155952, 145200
 		callBlocks, callWeights = 145200, 17424 // one call's output blocks and weights
-		biases                  = 17424         // where the biases start in the packed weights
 		inBlocks                = 1
 	)
 	if m.wide {
@@ -68,8 +71,9 @@ func (m *Model) conv1Rows(worker, lo, hi int) {
 	xs, ys, w := m.scratch[worker][xsAt:xsAt+xsSize], m.outs[worker], m.conv1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*48:], inBlocks)
+		at := gr*calls + call                                                    // the call's place among the group's
+		ws, bs := w[weightsAt+at*callWeights:][:callWeights], w[biasesAt+at*48:] // its weights and biases
+		conv1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], ws, bs, inBlocks)
 	}
 }
 

@@ -67,12 +67,15 @@ func (m *Model) c1Rows(worker, lo, hi int) {
 		// xs: the input padded by 1x1: [group][plane][row][pixel]
 		xsAt, xsSize = 0, 972
 		// ys: the output blocked: [group][block][row][pixel][16]
-		ysAt, ysSize            = 972, 4096
+		ysAt, ysSize = 972, 4096
+		// weights: the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		weightsAt = 0
+		// biases: the biases, [group][output block][16]
+		biasesAt                = 432
 		calls, outH, outW       = 1, 16, 16
 		sh, row                 = 1, 18 // the stride, and a row of the input copy
 		inCopy, outCopy         = 972, 4096
 		callBlocks, callWeights = 4096, 432 // one call's output blocks and weights
-		biases                  = 432       // where the biases start in the packed weights
 		inBlocks                = 1
 	)
 	if m.wide {
@@ -81,8 +84,9 @@ func (m *Model) c1Rows(worker, lo, hi int) {
 	xs, ys, w := m.scratch[worker][xsAt:xsAt+xsSize], m.scratch[worker][ysAt:ysAt+ysSize], m.c1Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		c1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:], inBlocks)
+		at := gr*calls + call                                                    // the call's place among the group's
+		ws, bs := w[weightsAt+at*callWeights:][:callWeights], w[biasesAt+at*16:] // its weights and biases
+		c1Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], ws, bs, inBlocks)
 	}
 }
 
@@ -216,12 +220,15 @@ func (m *Model) c2Image(worker int, src, dst []float32) {
 func (m *Model) c2Rows(worker, lo, hi int) {
 	const (
 		// ys: the output blocked: [group][block][row][pixel][16]
-		ysAt, ysSize            = 0, 768
+		ysAt, ysSize = 0, 768
+		// weights: the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]
+		weightsAt = 0
+		// biases: zero biases, [group][output block][16]
+		biasesAt                = 768
 		calls, outH, outW       = 1, 6, 4
 		sh, row                 = 1, 8 // the stride, and a row of the input copy
 		inCopy, outCopy         = 256, 384
 		callBlocks, callWeights = 384, 384 // one call's output blocks and weights
-		biases                  = 768      // where the biases start in the packed weights
 		inBlocks                = 1
 	)
 	if m.wide {
@@ -230,8 +237,9 @@ func (m *Model) c2Rows(worker, lo, hi int) {
 	xs, ys, w := m.ins[worker], m.scratch[worker][ysAt:ysAt+ysSize], m.c2Packed
 	for u := lo; u < hi; u++ {
 		gr, call, oy := u/(calls*outH), u/outH%calls, u%outH
-		at := gr*calls + call // the call's place among the group's
-		c2Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], w[at*callWeights:(at+1)*callWeights], w[biases+at*16:], inBlocks)
+		at := gr*calls + call                                                    // the call's place among the group's
+		ws, bs := w[weightsAt+at*callWeights:][:callWeights], w[biasesAt+at*16:] // its weights and biases
+		c2Kernel(ys[gr*outCopy+call*callBlocks+oy*outW*16:], xs[gr*inCopy+oy*sh*row:], ws, bs, inBlocks)
 	}
 }
 
