@@ -280,13 +280,13 @@ func (wc *winoConv) transformFilters(f *jen.File, alg *asm.Winograd, mulK string
 	w := b.Wino
 	const lanes = compiler.ChannelBlock
 	loop := wc.packK.Loop(strings.TrimPrefix(pack, wc.step) + "Rows")
-	method := wc.step + loop.Name
-	f.Comment(fmt.Sprintf("%s transforms the filters of %s for %s (%s, split over the workers).", pack, wc.what, mulK, method))
+	rows := wc.step + loop.Name
+	f.Comment(fmt.Sprintf("%s transforms the filters of %s for %s (%s, split over the workers).", pack, wc.what, mulK, rows))
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(pack).Params().Block(
-		x("runtime.Parallel(%d, m.kernels.%s)", loop.Items, method).Comment("each " + loop.Item),
+		x("runtime.Parallel(%d, m.kernels.%s)", loop.Items, rows).Comment("each " + loop.Item),
 	)
 	matrix := wc.g.winogradG(alg)
-	f.Comment(fmt.Sprintf("%s transforms the filters of blocks lo…hi−1 of %d output channels (u: block u%%%d of group u/%d),", method, lanes, b.OutBlocks, b.OutBlocks))
+	f.Comment(fmt.Sprintf("%s transforms the filters of blocks lo…hi−1 of %d output channels (u: block u%%%d of group u/%d),", rows, lanes, b.OutBlocks, b.OutBlocks))
 	f.Comment(fmt.Sprintf("each %dx%d filter g into U = G g Gᵀ in float64 (runtime.WinogradSandwich, G %s of %s), the block's %d", b.KH, b.KW, matrix, alg, lanes))
 	f.Comment("filters of an input channel side by side. U is laid out per group, transform position and")
 	f.Comment(fmt.Sprintf("call as [input channel][%d output blocks][%d channels], zero for channels beyond the group's; then", w.PerCall, lanes))
@@ -296,12 +296,12 @@ func (wc *winoConv) transformFilters(f *jen.File, alg *asm.Winograd, mulK string
 		load = "gs[(y*kw+x)*lanes+o%lanes] = float64(w[at+(kh-1-y)*kw+kw-1-x])" + " // flipped in space"
 	}
 	calls := w.Calls(b)
-	wmethodConsts := append(regions(wc.packK),
+	packConsts := append(regions(wc.packK),
 		def("gIn, gOut", b.In, b.Out).note("the convolution's channels per group"),
 		def("kh, kw, alpha, lanes", b.KH, b.KW, w.Alpha, lanes),
 		def("outBlocks, perCall, callWeights", b.OutBlocks, w.PerCall, b.InBlocks*lanes*w.PerCall*lanes),
 		def("group, position", int(w.WeightSize(b)), calls*b.InBlocks*lanes*w.PerCall*lanes).note("one group's transformed weights, and a position's"))
-	wmethod(f, method, wmethodConsts,
+	method(f, rows, loopParams, packConsts,
 		x("w, p := m.%s, m.%s", wc.g.field(wc.weight), wc.weights),
 		jen.Comment("The block's filters of an input channel, G g Gᵀ's halves and U, side by side."),
 		x("var gs [kh * kw * lanes]float64"),
@@ -323,11 +323,6 @@ func (wc *winoConv) transformFilters(f *jen.File, alg *asm.Winograd, mulK string
 			jen.For(x("o := ob * lanes; o < ob*lanes+n; o++")).Block(x("p[biasesAt+gr*outBlocks*lanes+o] = %s", wc.bias)),
 		),
 	)
-}
-
-// wmethod emits a method of the Model that runs items lo…hi−1, declaring the constants it uses.
-func wmethod(f *jen.File, name string, consts []constant, code ...jen.Code) {
-	method(f, name, loopParams, consts, code...)
 }
 
 // winogradG and winogradGT declare, once per package, the matrix G of a Winograd algorithm (α×r)
@@ -484,7 +479,7 @@ func winoUpd(g *gen, f *jen.File, s *compiler.Step) {
 	f.Comment(fmt.Sprintf("%s%s sets the gradient of %s's filters of blocks lo…hi−1 of %d output channels (u: block", name, loop.Name, l.Name, lanes))
 	f.Comment(fmt.Sprintf("u%%%d of group u/%d) from the summed partials dU in %s's domain: dW = Gᵀ dU G in float64", b.OutBlocks, b.OutBlocks, w))
 	f.Comment(fmt.Sprintf("(runtime.WinogradSandwich, Gᵀ %s), the block's %d filters of an input channel side by side.", gt, lanes))
-	wmethod(f, name+loop.Name, append(partialSums(s),
+	method(f, name+loop.Name, loopParams, append(partialSums(s),
 		def("gIn, gOut, kh, kw, alpha, lanes", b.In, b.Out, c.KH, c.KW, a, lanes),
 		def("inBlocks, outBlocks, t, f", b.InBlocks, b.OutBlocks, b.UpdT, b.UpdF),
 		def("groupSums", int(w.WeightSize(b))).note("one group's partial sums"),

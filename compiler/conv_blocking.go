@@ -40,10 +40,10 @@ type ConvBlocking struct {
 }
 
 // ConvWinograd is how a convolution (a forward pass, or an input gradient) runs by Winograd's
-// F(M×M, R×R) (Lavin and Gray), per image and group: the input copy's TilesH×TilesW tiles of Alpha×Alpha pixels
-// transformed, a block of channels and a row of tiles at a time, into Alpha² matrices of
-// tiles × input channels (V); each multiplied by the weights' transform for its position
-// (U, Alpha² matrices of input × output channels, computed once per Load or Step) by a
+// F(M×M, R×R) (Lavin and Gray), per image and group: the input copy's TilesH×TilesW tiles of
+// Alpha×Alpha pixels transformed, a block of channels and a row of tiles at a time, into Alpha²
+// matrices of tiles × input channels (V); each multiplied by the weights' transform for its
+// position (U, Alpha² matrices of input × output channels, computed once per Load or Step) by a
 // generated 1×1 direct-convolution kernel, PerCall output blocks per call in register tiles of
 // MulTiles, into Alpha² matrices of tiles × output channels (M); and M transformed into the
 // output, a block and a row of tiles at a time, with the bias and the ReLU. Tiles whose

@@ -88,16 +88,24 @@ func convPass(pass Pass, strategy Strategy, b *ConvBlocking, groups int64, prefi
 		tilesH, a2, calls := w.TilesH, w.Alpha*w.Alpha, w.Calls(b)
 		k.Loops = []Loop{
 			{Name: prefix + "WinoIn", Items: int(groups) * b.InBlocks * tilesH, Item: "a row of tiles of an input block of a group"},
-			{Name: prefix + "WinoMul", Items: int(groups) * a2 * calls, Item: fmt.Sprintf("%d output blocks at a transform position of a group", w.PerCall)},
+			{Name: prefix + "WinoMul", Items: int(groups) * a2 * calls, Item: fmt.Sprintf("%s at a transform position of a group", nOf(w.PerCall, "output block"))},
 			{Name: prefix + "WinoOut", Items: int(groups) * b.OutBlocks * tilesH, Item: "a row of tiles of an output block of a group"},
 		}
 	} else {
 		k.Tiles = &b.Tiles
 		k.Loops = []Loop{{Name: prefix + "Rows", Items: int(groups) * b.Calls() * b.OutH,
-			Item: fmt.Sprintf("an output row of %d blocks of a group", b.PerCall)}}
+			Item: fmt.Sprintf("an output row of %s of a group", nOf(b.PerCall, "block"))}}
 	}
 	k.Regions = regions(parts...)
 	return k
+}
+
+// nOf is n of what, in words: "1 block", "2 blocks".
+func nOf(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // inCopy is the region of a convolution's padded input copy, reached by its kernels' reads: the

@@ -110,12 +110,15 @@ func (p Pass) String() string {
 func (p Pass) backward() bool { return p == PassWeightGrad || p == PassInputGrad }
 
 // A Loop is a parallel loop of a kernel over its work items, which the generated code runs over
-// the workers (runtime.Parallel): for the loops of the forward and backward passes, one image's
-// items when the batch is wide (Wide); for Pack, Relay and Reduce, the items of the parameters.
+// the workers (runtime.Parallel): for the loops of a conv's forward and backward passes, one
+// image's items, when the batch is wide (Wide); LRN's chunks, one image's, run over the chunks of
+// every image when the batch is wide and by each worker over its own images otherwise; a fully
+// connected layer's rows, for every 32 images (FCImages); for Pack, Relay and Reduce, the items
+// of the parameters.
 type Loop struct {
-	Name  string // the generated method that runs items lo…hi−1: the step's name and this (conv1Rows)
-	Items int    // per image, or in all for Pack, Relay and Reduce
-	Item  string // what one item is, for the plan's reader: "an output row of 2 blocks of a group"
+	Name  string `json:"name"`  // the generated method that runs items lo…hi−1: the step's name and this (conv1Rows)
+	Items int    `json:"items"` // per image, or in all for Pack, Relay and Reduce
+	Item  string `json:"item"`  // what one item is, for the plan's reader: "an output row of 2 blocks of a group"
 }
 
 // Wide reports whether a batch of n images on workers workers runs wide: with fewer images than
@@ -129,10 +132,11 @@ func Wide(n, workers int) bool { return n < workers }
 // computed apart from Size so that Verify can check one against the other; for a region the
 // kernel reads or writes whole (the packed weights, a row of sums), it is the size itself.
 type Region struct {
-	Name     string // a Go identifier, as the generated code names its offset and size: v → vAt, vSize
-	At, Size int64
-	Reach    int64
-	Holds    string // what it holds, and in which layout
+	Name  string `json:"name"` // a Go identifier, as the generated code names its offset and size: v → vAt, vSize
+	At    int64  `json:"at"`
+	Size  int64  `json:"size"`
+	Reach int64  `json:"reach"`
+	Holds string `json:"holds"` // what it holds, and in which layout
 }
 
 // End is the offset just past the region.
@@ -148,7 +152,9 @@ type Kernel struct {
 	Loops []Loop
 	// Regions are its parts of the worker's scratch space (forward, weight and input gradient),
 	// all live while it runs; of the packed or relaid weights (Pack, Relay); or of the partial
-	// sums (Reduce).
+	// sums (Reduce). A step's backward kernels share the backward scratch (BackScratch): per
+	// image the weight gradient runs, then the input gradient, each with its regions live in
+	// turn, so that their regions may overlap one another's.
 	Regions []Region
 }
 

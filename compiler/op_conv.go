@@ -27,17 +27,19 @@ func (l *Layer) Conv() *Conv { return attrs[Conv](l) }
 // The strategies of a convolution's kernels.
 const (
 	// Forward: per image, the input copied into a padded, channel-blocked scratch image (16
-	// channels per vector, or the group's planes when it has fewer channels), the output computed
-	// row by row by the layer's own generated kernel (ConvBlocking), then copied back.
+	// channels per vector, or the group's planes when it has fewer channels; read in place when
+	// that copy would be the image, ConvBlocking.InPlace), the output computed row by row by the
+	// layer's own generated kernel (ConvBlocking), blocked in the scratch and copied back when
+	// the step's output is NCHW, written in place when it is channel-blocked.
 	ConvDirect Strategy = "direct conv, blocked"
 	// Input gradient of a stride-1 convolution whose padding is less than its kernel: the
 	// convolution of the output gradient, padded by kernel − 1 − padding, with the weights
 	// flipped in space and their channels swapped, by a generated direct kernel as the forward
-	// pass (Lowering.GradKernel): the gradient copied into a padded channel-blocked copy, the
-	// result copied back.
+	// pass (Lowering.GradBlocking): the gradient copied into a padded channel-blocked copy, the
+	// result copied back when the step's input is NCHW.
 	ConvTransposed Strategy = "direct conv of dY, flipped W, blocked"
 	// The same convolution by Winograd, as the forward pass of a 3×3 or 5×5 layer (the
-	// GradKernel's Wino).
+	// GradBlocking's Wino).
 	ConvTransposedWinograd Strategy = "winograd conv of dY, flipped W, blocked"
 	// Input gradient otherwise: Wᵀ·dY into a patch matrix in scratch, then col2im.
 	ConvCol2im Strategy = "gemm Wᵀ·dY, col2im"

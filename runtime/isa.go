@@ -8,7 +8,7 @@ import "fmt"
 // Each family of the runtime's kernels runs in the instruction set of one package variable,
 // BestISA at start-up: the GEMM's micro-kernels, dot products, packing and store step (gemmISA),
 // LRN's (lrnISA), ToBlocks and FromBlocks (blocksISA), max pooling (poolISA), the ReLU masks
-// (reluISA), SGD (sgdISA). The tests set each in turn to every instruction set HasISA allows and
+// (reluISA), SGD (sgdISA), Winograd's weight transforms (winogradISA). The tests set each in turn to every instruction set HasISA allows and
 // compare every form with its Go twin; the packages netc generates keep theirs the same way
 // (kernelISA).
 type ISA int

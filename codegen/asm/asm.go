@@ -4,9 +4,9 @@
 // package runtime's assembly.
 //
 // A generated kernel is described by a small geometry value — a direct convolution (Conv), a
-// weight-gradient kernel (Upd), Winograd's input and output transforms (WinoIn, WinoOut) — that
-// carries the register tiles the compiler's plan chose for each instruction-set form (Tiles),
-// and Generate returns the four files of its package: the assembly (asm_amd64.s) in AVX-512 and
+// weight-gradient kernel (Upd), Winograd's input and output transforms (WinoIn, WinoOut); the
+// first two carry the register tiles the compiler's plan chose for each instruction-set form
+// (Tiles), the transforms a row of tiles at a time need none —, and Generate returns the four files of its package: the assembly (asm_amd64.s) in AVX-512 and
 // in AVX2 with FMA, the stubs (//go:noescape, and an entry that checks the extents and switches
 // on kernelISA, runtime.BestISA() at start-up), the twins (always compiled, so tests compare each
 // form with them; Winograd's through the package's matrices and winogradSum) and the entries of

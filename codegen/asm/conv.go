@@ -74,8 +74,9 @@ type Files struct{ Asm, Stub, Twin, Other string }
 // runtimePath is the runtime package, whose BestISA says which instruction set the CPU has.
 const runtimePath = "github.com/netc-project/netc/runtime"
 
-// A Kernel is a geometry the generator writes: a direct convolution (Conv) or a weight-gradient
-// kernel (Upd).
+// A Kernel is a geometry the generator writes: a direct convolution (Conv), a weight-gradient
+// kernel (Upd), or Winograd's input or output transform (WinoIn, WinoOut). Each is a pointer to
+// a struct with the fields Name, Doc and Users, which Share reads and writes.
 type Kernel interface {
 	check() error
 	asm(t *text, is *isa)

@@ -166,10 +166,13 @@ type wino struct {
 var winos = []wino{
 TABLE}
 
-func (w wino) sizes() (in, v, out int) {
+func (w wino) sizes() (in, v, out int) { return w.sizesAt(w.g[6]) }
+
+// sizesAt are the sizes with a stride of xi between the transform positions.
+func (w wino) sizesAt(xi int) (in, v, out int) {
 	g := w.g
 	in = (g[2]-1)*g[5] + ((g[3]-1)*g[0]+g[2]-1)*g[4] + 16
-	v = (g[2]*g[2]-1)*g[6] + g[3]*16
+	v = (g[2]*g[2]-1)*xi + g[3]*16
 	out = (g[0]-1)*g[9] + (g[7]-1)*g[8] + 16
 	return in, v, out
 }
@@ -181,7 +184,8 @@ func same(x, y float32) bool {
 
 // TestWinogradMatchesTwins: each transform in each instruction set the CPU has against its
 // twin, bit for bit (the same float32 operations), the values it must not write still NaN; the
-// output transform for every number of rows.
+// output transform for every number of rows; each at the table's stride between the transform
+// positions and at the smallest, a row of tiles, without gaps (one kernel serves every stride).
 func TestWinogradMatchesTwins(t *testing.T) {
 	isas := []runtime.ISA{runtime.ISAAVX512, runtime.ISAAVX2}
 	if kernelISA == runtime.ISAGo {
@@ -194,25 +198,33 @@ func TestWinogradMatchesTwins(t *testing.T) {
 	for _, isa := range isas {
 		kernelISA = isa
 		for _, w := range winos {
-			ni, nv, no := w.sizes()
+			for _, xi := range []int{w.g[6], w.g[3] * 16} {
+				checkWinoTwins(t, r, isa, w, xi)
+			}
+		}
+	}
+}
+
+func checkWinoTwins(t *testing.T, r *rand.Rand, isa runtime.ISA, w wino, xi int) {
+			ni, nv, no := w.sizesAt(xi)
 			in := random(r, ni)
 			bufA, a := guarded(nv)
 			bufB, b := guarded(nv)
-			w.in(a, in, w.g[6])
-			w.inGo(b, in, w.g[6])
+			w.in(a, in, xi)
+			w.inGo(b, in, xi)
 			for i := range bufA {
 				if !same(bufA[i], bufB[i]) {
-					t.Fatalf("%s %s: v[%d] is %g in assembly, %g in the twin", w.name, isa, i-guard, bufA[i], bufB[i])
+					t.Fatalf("%s %s ξ %d: v[%d] is %g in assembly, %g in the twin", w.name, isa, xi, i-guard, bufA[i], bufB[i])
 				}
 			}
 			dy := random(r, (w.g[0]-1)*w.g[12]+w.g[3]*w.g[0]*16)
 			bufA, a = guarded(nv)
 			bufB, b = guarded(nv)
-			w.grad(a, dy, w.g[6])
-			w.gradGo(b, dy, w.g[6])
+			w.grad(a, dy, xi)
+			w.gradGo(b, dy, xi)
 			for i := range bufA {
 				if !same(bufA[i], bufB[i]) {
-					t.Fatalf("%s %s: the gradient's v[%d] is %g in assembly, %g in the twin", w.name, isa, i-guard, bufA[i], bufB[i])
+					t.Fatalf("%s %s: the gradient's v[%d] at ξ %d is %g in assembly, %g in the twin", w.name, isa, i-guard, xi, bufA[i], bufB[i])
 				}
 			}
 			mm, bias := random(r, nv), random(r, 16)
@@ -220,11 +232,11 @@ func TestWinogradMatchesTwins(t *testing.T) {
 				bufA, a := guarded(no)
 				bufB, b := guarded(no)
 				ma, mb := append([]float32(nil), mm...), append([]float32(nil), mm...)
-				w.out(a, ma, bias, rows, w.g[10])
-				w.outGo(b, mb, bias, rows, w.g[10])
+				w.out(a, ma, bias, rows, xi)
+				w.outGo(b, mb, bias, rows, xi)
 				for i := range bufA {
 					if !same(bufA[i], bufB[i]) {
-						t.Fatalf("%s %s rows %d: out[%d] is %g in assembly, %g in the twin", w.name, isa, rows, i-guard, bufA[i], bufB[i])
+						t.Fatalf("%s %s rows %d ξ %d: out[%d] is %g in assembly, %g in the twin", w.name, isa, rows, xi, i-guard, bufA[i], bufB[i])
 					}
 					if o := i - guard; o >= 0 && o < no && o/w.g[9] >= rows && !math.IsNaN(float64(bufA[i])) {
 						t.Fatalf("%s %s rows %d: out[%d] written, beyond the rows", w.name, isa, rows, o)
@@ -232,12 +244,10 @@ func TestWinogradMatchesTwins(t *testing.T) {
 				}
 				for i := range ma {
 					if !same(ma[i], mb[i]) {
-						t.Fatalf("%s %s rows %d: mm[%d] is %g in assembly, %g in the twin", w.name, isa, rows, i, ma[i], mb[i])
+						t.Fatalf("%s %s rows %d ξ %d: mm[%d] is %g in assembly, %g in the twin", w.name, isa, rows, xi, i, ma[i], mb[i])
 					}
 				}
 			}
-		}
-	}
 }
 
 // TestWinogradError measures the error of Winograd's convolution in float32 against the same

@@ -324,7 +324,7 @@ func (m *Model) conv2GradImage(worker int, src, dst []float32) {
 		// xs: dY padded by 1x1: [group][block][row][pixel][16]
 		xsAt, xsSize = 0, 18816
 		inItems      = 18 // each a row of tiles of an input block of a group
-		mulItems     = 72 // each 1 output blocks at a transform position of a group
+		mulItems     = 72 // each 1 output block at a transform position of a group
 		outItems     = 6  // each a row of tiles of an output block of a group
 	)
 	m.outs[worker] = dst // the kernels write the blocked output in place

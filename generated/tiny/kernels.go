@@ -35,7 +35,7 @@ func (m *Model) c1Image(worker int, src, dst []float32) {
 		xsAt, xsSize = 0, 972
 		// ys: the output blocked: [group][block][row][pixel][16]
 		ysAt, ysSize = 972, 4096
-		rows         = 16 // kernel calls, each an output row of 1 blocks of a group
+		rows         = 16 // kernel calls, each an output row of 1 block of a group
 	)
 	ys := m.scratch[worker][ysAt : ysAt+ysSize]
 	xs := m.scratch[worker][xsAt : xsAt+xsSize]
@@ -197,7 +197,7 @@ func (m *Model) c2Image(worker int, src, dst []float32) {
 		outCopy      = 384 // one group's copies
 		// ys: the output blocked: [group][block][row][pixel][16]
 		ysAt, ysSize = 0, 768
-		rows         = 12 // kernel calls, each an output row of 1 blocks of a group
+		rows         = 12 // kernel calls, each an output row of 1 block of a group
 	)
 	m.ins[worker] = src // the kernels read the image in place: its copy would be the same
 	ys := m.scratch[worker][ysAt : ysAt+ysSize]
