@@ -5,19 +5,24 @@ import "fmt"
 // The plan of a conv step's kernels (its row's laidOut), from its blockings and layouts: per
 // pass, the register tiles, the loops of one image's work and the regions of the worker's
 // scratch; the parts of its packed and relaid weights and of its partial sums. Each region's
-// Reach is computed from the calls its kernels make, apart from its size.
+// Reach is computed from the calls its kernels make, apart from its size; it differs from the
+// size for the input copy (the calls' windows and Winograd's tiles against the padded image),
+// and works out to the size for the dense copies, transforms and sums.
 
 // convKernels plans a conv step's kernels.
 func convKernels(s *Step) {
 	c, b := s.Main().Conv(), s.ConvBlocking()
 	groups := int64(c.Groups)
 	inBlocked, outBlocked := s.InLayout == LayoutBlocked, s.Layout == LayoutBlocked
-	pack, packed := packing(b, groups, c.Learn.Bias, PassPack, "Pack")
-	s.Kernels = []*Kernel{convPass(PassForward, s.Forward, b, groups, "", !b.InPlace, !outBlocked), pack}
-	s.Packed = packed
+	s.Kernels = []*Kernel{convPass(PassForward, s.Forward, b, groups, "", !b.InPlace, !outBlocked),
+		packing(b, groups, c.Learn.Bias, PassPack, "Pack")}
+	if s.WeightGrad == "" {
+		return // no backward pass
+	}
 
-	// The weight gradient reads the forward pass's input copy (or the image, in place) and dY,
-	// blocked (a copy of it when the output is NCHW); by Winograd, their transforms V and Z.
+	// The weight gradient reads a copy of the input in the forward pass's blocking (or the
+	// image, in place) and dY, blocked (a copy of it when the output is NCHW); by Winograd,
+	// their transforms V and Z.
 	wg := &Kernel{Pass: PassWeightGrad, Strategy: s.WeightGrad, Tiles: &b.UpdTiles}
 	if w := b.Wino; w != nil {
 		wg.Regions = regions(inCopy(b, groups, "xs", "the input"), transform("v", b, w, groups, b.InBlocks),
@@ -39,9 +44,8 @@ func convKernels(s *Step) {
 	switch s.InputGrad {
 	case ConvTransposed, ConvTransposedWinograd:
 		g := s.ConvGradBlocking()
-		relay, relaid := packing(g, groups, false, PassRelay, "Relay")
-		s.Kernels = append(s.Kernels, convPass(PassInputGrad, s.InputGrad, g, groups, "Grad", true, !inBlocked), relay)
-		s.Relaid = relaid
+		s.Kernels = append(s.Kernels, convPass(PassInputGrad, s.InputGrad, g, groups, "Grad", true, !inBlocked),
+			packing(g, groups, false, PassRelay, "Relay"))
 	case ConvCol2im:
 		gIn := int64(s.In().C / c.Groups)
 		size := gIn * int64(c.KH*c.KW) * int64(s.Out().H*s.Out().W)
@@ -52,30 +56,27 @@ func convKernels(s *Step) {
 	// Each worker sums its own images' gradients: the weights' (in the weight-gradient kernel's
 	// layout, or the transform's domain), then the bias's.
 	reduce := &Kernel{Pass: PassReduce}
-	dw := groups * b.GradSize()
-	reduce.Regions = []Region{{Name: "dw", Size: dw, Reach: dw, Holds: "the weights' gradient, " + map[bool]string{
+	dw, db := groups*b.GradSize(), int64(boolInt(c.Learn.Bias)*c.Out)
+	reduce.Regions = regions(Region{Name: "dw", Size: dw, Reach: dw, Holds: "the weights' gradient, " + map[bool]string{
 		false: "[group][input block][call of positions][ky][kx][call of blocks] × [positions][blocks][16]",
-		true:  "in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]"}[b.Wino != nil]}}
-	if c.Learn.Bias {
-		reduce.Regions = append(reduce.Regions, Region{Name: "db", At: dw, Size: int64(c.Out), Reach: int64(c.Out), Holds: "the bias's gradient"})
-	}
+		true:  "in the transform's domain, [group][position][input block][call of channels][call of blocks] × [channels][blocks][16]"}[b.Wino != nil]},
+		Region{Name: "db", Size: db, Reach: db, Holds: "the bias's gradient"})
 	if b.Wino != nil {
 		reduce.Loops = []Loop{{Name: "WinoDW", Items: int(groups) * b.OutBlocks,
 			Item: fmt.Sprintf("the filters of a block of %d output channels, Gᵀ dU G", ChannelBlock)}}
 	}
-	s.Partials = dw + int64(boolInt(c.Learn.Bias)*c.Out)
 	s.Kernels = append(s.Kernels, reduce)
 }
 
 // convPass plans a conv step's forward pass or its input gradient (pass), a convolution of
 // blocking b direct or by Winograd, its loops' methods named after the step's with prefix
-// ("Grad"): its input copied into the scratch unless copy is false (the kernels read it in
-// place), its output blocked in the scratch when blocks is true (an NCHW output, copied there
-// from), and its weights' layout for the kernels (packing).
-func convPass(pass Pass, strategy Strategy, b *ConvBlocking, groups int64, prefix string, copy, blocks bool) *Kernel {
+// ("Grad"): its input copied into the scratch unless copied is false (the kernels read it in
+// place), and its output blocked in the scratch when blocks is true (an NCHW output, copied
+// there from).
+func convPass(pass Pass, strategy Strategy, b *ConvBlocking, groups int64, prefix string, copied, blocks bool) *Kernel {
 	k := &Kernel{Pass: pass, Strategy: strategy}
 	var parts []Region
-	if copy {
+	if copied {
 		parts = append(parts, inCopy(b, groups, "xs", map[Pass]string{PassForward: "the input", PassInputGrad: "dY"}[pass]))
 	}
 	if blocks {
@@ -112,9 +113,9 @@ func nOf(n int, what string) string {
 // direct kernel's rows, or Winograd's tiles, and the weight gradient's positions (blocking of a
 // forward pass).
 func inCopy(b *ConvBlocking, groups int64, name, what string) Region {
-	copy := int64(b.InSize())
+	size := b.InSize()
 	pix, row, block, plane := int64(b.PixStride()), int64(b.RowStride()), int64(b.BlockStride()), int64(b.PlaneStride())
-	last := (groups-1)*copy + int64(b.InBlocks-1)*block + int64(b.InLanes-1)*plane
+	last := (groups-1)*size + int64(b.InBlocks-1)*block + int64(b.InLanes-1)*plane
 	// The image copied in, inside its padding.
 	reach := last + int64(b.PH+b.InH-1)*row + int64(b.PW+b.InW-1)*pix + 1
 	if w := b.Wino; w != nil {
@@ -128,15 +129,15 @@ func inCopy(b *ConvBlocking, groups int64, name, what string) Region {
 	if b.InLanes < ChannelBlock {
 		holds = fmt.Sprintf("%s padded by %dx%d: [group][plane][row][pixel]", what, b.PH, b.PW)
 	}
-	return Region{Name: name, Size: groups * copy, Reach: reach, Holds: holds}
+	return Region{Name: name, Size: groups * size, Reach: reach, Holds: holds}
 }
 
 // outBlocks is the region of a convolution's output (or dY) in blocks, reached by the direct
 // kernel's calls: for group gr, call and row oy, PerCall blocks of a row each.
 func outBlocks(b *ConvBlocking, groups int64, name, holds string) Region {
 	row, block := int64(b.OutW*ChannelBlock), int64(b.OutH*b.OutW*ChannelBlock)
-	reach := (groups-1)*int64(b.OutSize()) + int64(b.Calls()-1)*int64(b.PerCall)*block + int64(b.OutH-1)*row + int64(b.PerCall-1)*block + row
-	return Region{Name: name, Size: groups * int64(b.OutSize()), Reach: reach, Holds: holds}
+	reach := (groups-1)*b.OutSize() + int64(b.Calls()-1)*int64(b.PerCall)*block + int64(b.OutH-1)*row + int64(b.PerCall-1)*block + row
+	return Region{Name: name, Size: groups * b.OutSize(), Reach: reach, Holds: holds}
 }
 
 // transform is the region of Winograd's transform of the input (V), of dY (Z) or of the
@@ -156,15 +157,14 @@ func transform(name string, b *ConvBlocking, w *ConvWinograd, groups int64, bloc
 // and block, the last row of tiles' m rows of m·TilesW pixels.
 func dyCopyReach(b *ConvBlocking, w *ConvWinograd, groups int64) int64 {
 	rows, row := int64(w.TilesH*w.M), int64(w.TilesW*w.M*ChannelBlock)
-	return (groups-1)*w.DYSize(b) + int64(b.OutBlocks-1)*rows*row + ((rows-int64(w.M))+int64(w.M)-1)*row + row
+	return (groups-1)*w.DYSize(b) + int64(b.OutBlocks-1)*rows*row + (rows-1)*row + row
 }
 
 // packing plans the kernel (pass Pack or Relay) that lays out the weights of a convolution of
-// blocking b for its kernels, and returns it with their size: for a direct kernel, per group and
-// call the weights, then the biases (zero for an input gradient); by Winograd, their transforms
-// U, the biases, and zero biases for the products, the transforms split over the workers (loop
-// <name>Rows).
-func packing(b *ConvBlocking, groups int64, bias bool, pass Pass, name string) (*Kernel, int64) {
+// blocking b for its kernels: for a direct kernel, per group and call the weights, then the
+// biases (zero for an input gradient); by Winograd, their transforms U, the biases, and zero
+// biases for the products, the transforms split over the workers (loop <name>Rows).
+func packing(b *ConvBlocking, groups int64, bias bool, pass Pass, name string) *Kernel {
 	p := &Kernel{Pass: pass}
 	biases := Region{Name: "biases", Size: groups * int64(b.OutBlocks*ChannelBlock), Holds: "the biases, [group][output block][16]"}
 	biases.Reach = biases.Size
@@ -184,7 +184,7 @@ func packing(b *ConvBlocking, groups int64, bias bool, pass Pass, name string) (
 		p.Regions = regions(Region{Name: "weights", Size: size, Reach: size,
 			Holds: "the weights: [group][call][input block][ky][kx][lane][blocks of the call][16]"}, biases)
 	}
-	return p, p.Regions[len(p.Regions)-1].End()
+	return p
 }
 
 // checkConvPlan checks a conv step's blockings against its layer and each other: the input copy

@@ -31,10 +31,12 @@
 // Verify (verify.go) checks the invariants of each stage and runs between the passes, so a pass
 // that breaks the IR is named at once; for the lowered IR, that every region lies inside its
 // buffer and overlaps no other of its kernel, that its size covers its Reach (how far the
-// kernel's furthest access goes, computed from the geometry of its calls apart from the size;
-// for regions read and written whole, the size itself), that every tile fits its form's
-// registers, and, through each op's checkPlan, that a conv's blockings hold their convolution
-// and every kernel's loops run over the items its geometry gives. Errors are dsl.Errors at the
+// kernel's furthest access goes, computed from the geometry of its calls apart from the size:
+// for a conv's input copy, from its windows or tiles, which may reach past the padded image;
+// for the regions a kernel fills or reads whole, the size again), that every tile fits its
+// form's registers, that each buffer is as large as its regions, and, through each op's
+// checkPlan, that a conv's blockings hold their convolution, its copies are those its
+// blockings and layouts need, and every kernel's loops run over the items its geometry gives. Errors are dsl.Errors at the
 // spec's positions, all of them, sorted. Network.Memory says what the generated package
 // allocates.
 package compiler

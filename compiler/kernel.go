@@ -64,10 +64,9 @@ func updTiles(t, f int) Tiles {
 	return Tiles{FormAVX512: {t, f}, FormAVX2: {min(t, 6), 1}, FormGo: {1, 1}}
 }
 
-// check reports tiles that do not fit their form's registers — the accumulators, a vector of
-// weights (or of dY) for each block, and two broadcasts that take turns — or their kernel's call
-// of blocks output blocks.
-func (t Tiles) check(blocks int) error {
+// fit reports tiles that do not fit their form's registers: the accumulators, a vector of
+// weights (or of dY) for each block, and two broadcasts that take turns.
+func (t Tiles) fit() error {
 	for f, tile := range t {
 		regs, parts := avx512Registers, 1
 		switch Form(f) {
@@ -77,8 +76,8 @@ func (t Tiles) check(blocks int) error {
 			regs = 1 << 20 // the twin's accumulators are an array
 		}
 		switch {
-		case tile.Pixels < 1 || tile.Blocks < 1 || blocks%tile.Blocks != 0:
-			return fmt.Errorf("%s tile %s of a call of %d blocks", Form(f), tile, blocks)
+		case tile.Pixels < 1 || tile.Blocks < 1:
+			return fmt.Errorf("%s tile %s", Form(f), tile)
 		case (tile.Pixels*tile.Blocks+tile.Blocks)*parts+2 > regs:
 			return fmt.Errorf("%s tile %s needs more than %d registers", Form(f), tile, regs)
 		}
@@ -86,12 +85,24 @@ func (t Tiles) check(blocks int) error {
 	return nil
 }
 
+// check reports tiles that do not fit (fit), or do not divide their kernel's call of blocks
+// output blocks.
+func (t Tiles) check(blocks int) error {
+	for f, tile := range t {
+		if tile.Blocks < 1 || blocks%tile.Blocks != 0 {
+			return fmt.Errorf("%s tile %s of a call of %d blocks", Form(f), tile, blocks)
+		}
+	}
+	return t.fit()
+}
+
 // Pass is what a kernel computes of its step.
 type Pass int
 
-// The passes, in the order of a training step: Forward runs its steps' forward kernels (after
-// Pack, when the parameters may have changed); Backward runs Relay, then per step the weight
-// gradient and the input gradient, and at its end Reduce.
+// The passes, a step's kernels in this order. A training step runs them otherwise: Forward runs
+// Pack, when the parameters may have changed, then the steps' forward kernels; Backward runs
+// Relay, then per step and image the weight gradient and the input gradient, and at its end
+// Reduce.
 const (
 	PassForward    Pass = iota + 1
 	PassWeightGrad      // the gradient of the step's parameters, per image, into the worker's partial sums
@@ -117,7 +128,7 @@ func (p Pass) backward() bool { return p == PassWeightGrad || p == PassInputGrad
 // of the parameters.
 type Loop struct {
 	Name  string `json:"name"`  // the generated method that runs items lo…hi−1: the step's name and this (conv1Rows)
-	Items int    `json:"items"` // per image, or in all for Pack, Relay and Reduce
+	Items int    `json:"items"` // per image (per 32 images for FC's Rows), or in all for Pack, Relay and Reduce
 	Item  string `json:"item"`  // what one item is, for the plan's reader: "an output row of 2 blocks of a group"
 }
 
@@ -130,7 +141,8 @@ func Wide(n, workers int) bool { return n < workers }
 // or relaid weights, the partial sums —, in float32 values: At its offset, Size its length.
 // Reach is how far into it the kernel's furthest access goes, from the geometry of its calls,
 // computed apart from Size so that Verify can check one against the other; for a region the
-// kernel reads or writes whole (the packed weights, a row of sums), it is the size itself.
+// kernel fills or reads whole (the packed weights, a row of sums, a transform), it works out to
+// the size.
 type Region struct {
 	Name  string `json:"name"` // a Go identifier, as the generated code names its offset and size: v → vAt, vSize
 	At    int64  `json:"at"`
@@ -189,6 +201,21 @@ func (k *Kernel) Loop(name string) Loop {
 	panic(fmt.Sprintf("compiler: the %s kernel has no loop %q", k.Pass, name))
 }
 
+// buffer is the size of the step's buffer that the regions of its kernel of pass p lie in.
+func (s *Step) buffer(p Pass) *int64 {
+	switch p {
+	case PassForward:
+		return &s.Scratch
+	case PassWeightGrad, PassInputGrad:
+		return &s.BackScratch
+	case PassPack:
+		return &s.Packed
+	case PassRelay:
+		return &s.Relaid
+	}
+	return &s.Partials
+}
+
 // Kernel returns the step's kernel of pass p, or nil.
 func (s *Step) Kernel(p Pass) *Kernel {
 	for _, k := range s.Kernels {
@@ -215,23 +242,29 @@ func regions(parts ...Region) []Region {
 	return out
 }
 
-// verifyKernels checks a step's kernels: at most one per pass, each with the strategy the step
-// names for its pass; tiles that fit; loops of at least one item; and regions that lie inside
-// their buffer, do not overlap while live, and hold what the kernel reaches into them.
+// verifyKernels checks a step's kernels: at most one per pass, a forward or backward one only
+// for a pass the step has, with the strategy the step names for it; tiles that fit their
+// registers; loops of at least one item; and regions that lie inside their buffer, do not
+// overlap while live, and hold what the kernel reaches into them, the buffers sized as the
+// regions end.
 func verifyKernels(s *Step) error {
 	name := s.Name()
 	seen := map[Pass]bool{}
-	var fwd, back int64
+	ends := map[*int64]int64{&s.Scratch: 0, &s.BackScratch: 0, &s.Packed: 0, &s.Relaid: 0, &s.Partials: 0}
 	for _, k := range s.Kernels {
 		if seen[k.Pass] {
 			return fmt.Errorf("verify: step %s has two %s kernels", name, k.Pass)
 		}
 		seen[k.Pass] = true
-		if want := map[Pass]Strategy{PassForward: s.Forward, PassInputGrad: s.InputGrad, PassWeightGrad: s.WeightGrad}[k.Pass]; want != k.Strategy && k.Pass <= PassInputGrad {
+		strategies := map[Pass]Strategy{PassForward: s.Forward, PassInputGrad: s.InputGrad, PassWeightGrad: s.WeightGrad}
+		if want, ok := strategies[k.Pass]; ok && (want == "" || want != k.Strategy) {
 			return fmt.Errorf("verify: step %s: its %s kernel's strategy %q is not the step's %q", name, k.Pass, k.Strategy, want)
 		}
+		if (k.Pass == PassRelay || k.Pass == PassReduce) && !s.Backward {
+			return fmt.Errorf("verify: step %s has a %s kernel but no backward pass", name, k.Pass)
+		}
 		if k.Tiles != nil {
-			if err := k.Tiles.check(k.Tiles[FormAVX512].Blocks); err != nil {
+			if err := k.Tiles.fit(); err != nil {
 				return fmt.Errorf("verify: step %s: %s kernel: %w", name, k.Pass, err)
 			}
 		}
@@ -240,19 +273,13 @@ func verifyKernels(s *Step) error {
 				return fmt.Errorf("verify: step %s: %s kernel: loop %q of %d items", name, k.Pass, l.Name, l.Items)
 			}
 		}
-		buf := map[Pass]int64{PassPack: s.Packed, PassRelay: s.Relaid, PassReduce: s.Partials}[k.Pass]
-		switch {
-		case k.Pass == PassForward:
-			buf = s.Scratch
-		case k.Pass.backward():
-			buf = s.BackScratch
-		}
+		buf := s.buffer(k.Pass)
 		for i, r := range k.Regions {
 			switch {
 			case !identifier(r.Name):
 				return fmt.Errorf("verify: step %s: %s kernel: region %q is no Go identifier", name, k.Pass, r.Name)
-			case r.At < 0 || r.Size < 1 || r.End() > buf:
-				return fmt.Errorf("verify: step %s: %s kernel: region %s at %d of %d values lies outside its %d", name, k.Pass, r.Name, r.At, r.Size, buf)
+			case r.At < 0 || r.Size < 1 || r.End() > *buf:
+				return fmt.Errorf("verify: step %s: %s kernel: region %s at %d of %d values lies outside its %d", name, k.Pass, r.Name, r.At, r.Size, *buf)
 			case r.Reach > r.Size:
 				return fmt.Errorf("verify: step %s: %s kernel: its accesses reach %d values into region %s of %d", name, k.Pass, r.Reach, r.Name, r.Size)
 			}
@@ -261,16 +288,17 @@ func verifyKernels(s *Step) error {
 					return fmt.Errorf("verify: step %s: %s kernel: regions %s and %s overlap", name, k.Pass, q.Name, r.Name)
 				}
 			}
-			switch {
-			case k.Pass == PassForward:
-				fwd = max(fwd, r.End())
-			case k.Pass.backward():
-				back = max(back, r.End())
-			}
+			ends[buf] = max(ends[buf], r.End())
 		}
 	}
-	if fwd != s.Scratch || back != s.BackScratch {
-		return fmt.Errorf("verify: step %s: scratch %d and %d, its kernels' regions end at %d and %d", name, s.Scratch, s.BackScratch, fwd, back)
+	for _, b := range []struct {
+		what string
+		size *int64
+	}{{"scratch", &s.Scratch}, {"backward scratch", &s.BackScratch}, {"packed weights", &s.Packed},
+		{"relaid weights", &s.Relaid}, {"partial sums", &s.Partials}} {
+		if *b.size != ends[b.size] {
+			return fmt.Errorf("verify: step %s: %s of %d values, its kernels' regions end at %d", name, b.what, *b.size, ends[b.size])
+		}
 	}
 	return nil
 }

@@ -51,7 +51,8 @@ type Lowering struct {
 	// identity (dropout), a copy when it does not work in place.
 	TrainOnly bool
 
-	// Blocking is the op's own plan of its forward kernel (a conv's ConvBlocking), or nil.
+	// Blocking is the op's own plan of its forward kernel (a conv's ConvBlocking), or of both
+	// its passes (LRN's LRNBlocking), or nil.
 	Blocking any
 	// Packed is the size of a copy of the step's parameters laid out for its forward kernel,
 	// made again before a Forward when the parameters may have changed.
@@ -142,9 +143,9 @@ func lower(n *Network, errs *dsl.ErrorList) {
 }
 
 // completeKernels gives each pass of a step that has a strategy a kernel, where its op planned
-// none (a kernel of no tiles, loops or scratch: an elementwise op's, a GEMM's); drops the
-// backward kernels of a step without a backward pass; and sizes the step's scratch as its
-// kernels' regions need, forward and backward.
+// none (a kernel of no tiles, loops or scratch: an elementwise op's, a GEMM's); and sizes the
+// step's buffers — the scratch, forward and backward, the packed and relaid weights, the
+// partial sums — as its kernels' regions need.
 func completeKernels(s *Step) {
 	for _, p := range []struct {
 		pass     Pass
@@ -154,20 +155,12 @@ func completeKernels(s *Step) {
 			s.Kernels = append(s.Kernels, &Kernel{Pass: p.pass, Strategy: p.strategy})
 		}
 	}
-	if !s.Backward {
-		s.Kernels = slices.DeleteFunc(s.Kernels, func(k *Kernel) bool { return k.Pass != PassForward && k.Pass != PassPack })
-		s.Relaid, s.Partials = 0, 0
-	}
 	slices.SortStableFunc(s.Kernels, func(a, b *Kernel) int { return int(a.Pass) - int(b.Pass) })
-	s.Scratch, s.BackScratch = 0, 0
+	s.Scratch, s.BackScratch, s.Packed, s.Relaid, s.Partials = 0, 0, 0, 0, 0
 	for _, k := range s.Kernels {
+		buf := s.buffer(k.Pass)
 		for _, r := range k.Regions {
-			switch {
-			case k.Pass == PassForward:
-				s.Scratch = max(s.Scratch, r.End())
-			case k.Pass.backward():
-				s.BackScratch = max(s.BackScratch, r.End())
-			}
+			*buf = max(*buf, r.End())
 		}
 	}
 }

@@ -114,7 +114,8 @@ type opDef struct {
 	reads Reads
 
 	// lower decides the step's kernel strategies and the op's own plan of them (a conv's
-	// blocking), before the layouts (lower.go has the defaults it starts from).
+	// blocking), before the layouts (lower.go has the defaults it starts from); laidOut may
+	// refine both to the layouts.
 	lower func(n *Network, s *Step, first bool)
 	// The channel-blocked layout (LayoutBlocked), which the lower pass gives a tensor whose
 	// producer can write it and whose consumer can read it: readsBlocked says the step's kernels,
@@ -123,8 +124,9 @@ type opDef struct {
 	// layout in. Both are asked after every step is lowered.
 	readsBlocked  func(s *Step) bool
 	writesBlocked func(s *Step, in Layout) bool
-	// laidOut plans the step's kernels (Lowering.Kernels: their tiles, loops and regions) and
-	// sizes what they need, the layouts known.
+	// laidOut plans the step's kernels (Lowering.Kernels: their tiles, loops and regions), the
+	// layouts known, choosing the strategy and the op's plan for them where the layouts decide
+	// (LRN's, pooling's); the lower pass sizes the buffers from their regions.
 	laidOut func(s *Step)
 	// checkPlan checks the op's own plan of a step (a conv's blocking) against its layer, for
 	// Verify.

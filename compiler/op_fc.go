@@ -116,7 +116,7 @@ var OpFC = newOp(&opDef{
 			Loops: []Loop{{Name: "Rows", Items: b.Out / b.Width, Item: fmt.Sprintf("%d outputs for %d images", b.Width, FCImages)}}}
 		k.Regions = regions(
 			Region{Name: "xs", Size: in, Reach: in, Holds: fmt.Sprintf("%d images transposed: [input][image]", FCImages)},
-			Region{Name: "ys", Size: out, Reach: int64(b.Out/b.Width-1)*int64(b.Width*ChannelBlock) + int64(ChannelBlock)*int64(b.Out) + int64(b.Width*ChannelBlock),
+			Region{Name: "ys", Size: out, Reach: int64(b.Out/b.Width-1)*int64(b.Width*ChannelBlock) + int64(FCImages/ChannelBlock-1)*int64(b.Out*ChannelBlock) + int64(b.Width*ChannelBlock),
 				Holds: "the kernel's output: [block of 16 images][output][16]"})
 		s.Kernels = []*Kernel{k}
 	},

@@ -95,6 +95,8 @@ var OpLRN = newOp(&opDef{
 			return fmt.Errorf("chunks %v between layouts %v and %v", b, s.InLayout, s.Layout)
 		case b != nil && (b.Chunk < 1 || b.Chunk > pixels || b.Chunk%ChannelBlock != 0 && b.Chunk != pixels):
 			return fmt.Errorf("chunks of %d of %d pixels", b.Chunk, pixels)
+		case b == nil && s.Forward == LRNForwardBlocked:
+			return fmt.Errorf("%q without chunks", s.Forward)
 		}
 		var chunks []Loop
 		if s.Forward == LRNForwardBlocked {
@@ -133,10 +135,17 @@ func lrnKernels(s *Step) {
 	rows := func(name, holds string, n int64) Region { return Region{Name: name, Size: n, Reach: n, Holds: holds} }
 	fwd := &Kernel{Pass: PassForward}
 	back := &Kernel{Pass: PassInputGrad}
+	// strategies sets the passes' strategies, the input gradient's only where the step has one.
+	strategies := func(forward, backward Strategy) {
+		s.Forward = forward
+		if s.InputGrad != "" {
+			s.InputGrad = backward
+		}
+	}
 	switch {
 	case s.InLayout == LayoutBlocked && s.Layout == LayoutBlocked && s.Main().LRN().Size/2 <= ChannelBlock:
 		s.Blocking = &LRNBlocking{Chunk: int(chunk)}
-		s.Forward, s.InputGrad = LRNForwardBlocked, LRNBackwardBlocked
+		strategies(LRNForwardBlocked, LRNBackwardBlocked)
 		row := rows("row", "the squares of a pixel's channels, zero beyond them", c+2*ChannelBlock)
 		fwd.Regions = regions(rows("sums", "a chunk's window sums: [block][pixel][16]", c*chunk), row)
 		fwd.Loops = []Loop{{Name: "Chunks", Items: int((pixels + chunk - 1) / chunk), Item: fmt.Sprintf("%d pixels of an image", chunk)}}
@@ -144,7 +153,7 @@ func lrnKernels(s *Step) {
 			rows("terms", "their terms g·a·s^(−β−1)", c*chunk), rows("tsums", "the terms' window sums", c*chunk), row)
 	case s.InLayout == LayoutBlocked || s.Layout == LayoutBlocked:
 		s.Blocking = &LRNBlocking{Chunk: int(chunk)}
-		s.Forward, s.InputGrad = LRNForwardGathered, LRNBackwardGathered
+		strategies(LRNForwardGathered, LRNBackwardGathered)
 		fwd.Regions = regions(rows("a", "a chunk's input: [channel][pixel]", c*chunk), rows("b", "its output", c*chunk),
 			rows("sums", "a window's sums", chunk))
 		back.Regions = regions(rows("a", "a chunk's input: [channel][pixel]", c*chunk), rows("gy", "its dY", c*chunk),
@@ -156,9 +165,7 @@ func lrnKernels(s *Step) {
 	}
 	fwd.Strategy, back.Strategy = s.Forward, s.InputGrad
 	s.Kernels = []*Kernel{fwd}
-	if s.Backward {
+	if s.InputGrad != "" {
 		s.Kernels = append(s.Kernels, back)
-	} else {
-		s.InputGrad = ""
 	}
 }

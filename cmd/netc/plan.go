@@ -10,8 +10,9 @@ import (
 // writePlan prints the lowering plan, `netc check -v`: per step of the generated code, how its
 // work is split over the workers, the strategy of its forward kernel and of its backward kernels
 // (the input's gradient and the parameters'), the buffers it reads and writes, its scratch and
-// its partial sums; the chains of steps the forward pass runs image by image; then the memory the
-// generated package allocates for a batch of batch images on workers workers.
+// its partial sums; the chains of steps the forward pass runs image by image; every step's
+// kernels (writeKernels); then the memory the generated package allocates for a batch of batch
+// images on workers workers.
 func writePlan(w io.Writer, n *compiler.Network, batch, workers int) {
 	fmt.Fprintf(w, "\nlowering plan (sizes in float32 values; buffers: x is the input, g0 and g1 the gradients):\n\n")
 	rows := [][]string{{"step", "split", "layout", "forward", "input gradient", "weight gradient", "buffers", "gradients", "scratch", "partial sums"}}
@@ -108,7 +109,8 @@ func dash(s compiler.Strategy) string {
 // regions.
 func writeKernels(w io.Writer, n *compiler.Network) {
 	fmt.Fprintf(w, "\nkernels (tiles: accumulators, pixels × blocks of %d channels, in each form; loops: the items of a\n"+
-		"parallel loop, per image, over the workers when a batch has fewer images than workers, else in all;\n"+
+		"parallel loop, per image (per 32 for fc's rows), over the workers when a batch has fewer images than\n"+
+		"workers, else in all;\n"+
 		"regions: offset +size of the scratch, or of the packed or relaid weights, or of the partial sums):\n", compiler.ChannelBlock)
 	for _, s := range n.Steps {
 		if s.View {

@@ -196,17 +196,26 @@ func guarded(n int) (buf, x []float32) {
 // random data, over all, one and half of its input blocks; every value the kernel must not write (between the output blocks, and the guards
 // around) stays NaN.
 func TestKernelsMatchTwins(t *testing.T) {
-	isas := []runtime.ISA{runtime.ISAAVX512, runtime.ISAAVX2}
-	if kernelISA == runtime.ISAGo {
-		t.Log("no assembly in this build: the entries run the twins")
-		isas = []runtime.ISA{runtime.ISAGo}
-	} else if kernelISA == runtime.ISAAVX2 {
-		isas = []runtime.ISA{runtime.ISAAVX2}
-	}
+	forEachISA(t, func(isa runtime.ISA) { checkTwins(t, isa) })
+}
+
+// forEachISA runs f with kernelISA set to each assembly form the CPU, the build and NETC_ISA
+// allow (runtime.HasISA), or to the twins when there is none, and restores kernelISA.
+func forEachISA(t *testing.T, f func(isa runtime.ISA)) {
 	defer func(was runtime.ISA) { kernelISA = was }(kernelISA)
+	var isas []runtime.ISA
+	for _, isa := range []runtime.ISA{runtime.ISAAVX512, runtime.ISAAVX2} {
+		if runtime.HasISA(isa) {
+			isas = append(isas, isa)
+		}
+	}
+	if isas == nil {
+		t.Log("no assembly in this build or on this CPU: the entries run the twins")
+		isas = []runtime.ISA{runtime.ISAGo}
+	}
 	for _, isa := range isas {
 		kernelISA = isa
-		checkTwins(t, isa)
+		f(isa)
 	}
 }
 

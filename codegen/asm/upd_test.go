@@ -112,16 +112,8 @@ func (u upd) sizes() (dw, in, dy int) {
 // TestUpdMatchTwins: each weight-gradient kernel in each instruction set the CPU has against its
 // twin, adding to random accumulators, with NaN guards around them that must stay.
 func TestUpdMatchTwins(t *testing.T) {
-	isas := []runtime.ISA{runtime.ISAAVX512, runtime.ISAAVX2}
-	if kernelISA == runtime.ISAGo {
-		isas = []runtime.ISA{runtime.ISAGo}
-	} else if kernelISA == runtime.ISAAVX2 {
-		isas = []runtime.ISA{runtime.ISAAVX2}
-	}
-	defer func(was runtime.ISA) { kernelISA = was }(kernelISA)
 	r := rand.New(rand.NewPCG(7, 8))
-	for _, isa := range isas {
-		kernelISA = isa
+	forEachISA(t, func(isa runtime.ISA) {
 		for _, u := range updTable {
 			nw, ni, nd := u.sizes()
 			in, dy, start := random(r, ni), random(r, nd), random(r, nw)
@@ -139,7 +131,7 @@ func TestUpdMatchTwins(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 }
 
 // TestUpdTwinsAreGradients: each twin against the weight gradient written from its definition

@@ -187,22 +187,14 @@ func same(x, y float32) bool {
 // output transform for every number of rows; each at the table's stride between the transform
 // positions and at the smallest, a row of tiles, without gaps (one kernel serves every stride).
 func TestWinogradMatchesTwins(t *testing.T) {
-	isas := []runtime.ISA{runtime.ISAAVX512, runtime.ISAAVX2}
-	if kernelISA == runtime.ISAGo {
-		isas = []runtime.ISA{runtime.ISAGo}
-	} else if kernelISA == runtime.ISAAVX2 {
-		isas = []runtime.ISA{runtime.ISAAVX2}
-	}
-	defer func(was runtime.ISA) { kernelISA = was }(kernelISA)
 	r := rand.New(rand.NewPCG(9, 10))
-	for _, isa := range isas {
-		kernelISA = isa
+	forEachISA(t, func(isa runtime.ISA) {
 		for _, w := range winos {
 			for _, xi := range []int{w.g[6], w.g[3] * 16} {
 				checkWinoTwins(t, r, isa, w, xi)
 			}
 		}
-	}
+	})
 }
 
 func checkWinoTwins(t *testing.T, r *rand.Rand, isa runtime.ISA, w wino, xi int) {
