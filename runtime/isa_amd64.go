@@ -17,9 +17,14 @@ import (
 // run, test and time every variant. Any other value is reported on standard error and ignored.
 var hasAVX512, hasAVX2 = isaFlags(os.Getenv("NETC_ISA"))
 
-// isaFlags returns hasAVX512 and hasAVX2 for the CPU limited by limit, NETC_ISA's value.
+// isaFlags returns hasAVX512 and hasAVX2 for the CPU limited by limit, NETC_ISA's value. The
+// AVX-512 kernels use the foundation and, here and there, DQ (VEXTRACTF32X8), BW (KMOVD,
+// KSHIFTRD), VL and BMI2 (PDEPL), which every AVX-512 CPU but the Xeon Phi has: a CPU that lacks
+// one runs the AVX2 kernels.
 func isaFlags(limit string) (avx512, avx2 bool) {
-	avx512, avx2 = cpu.X86.HasAVX512F, cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	x := cpu.X86
+	avx512 = x.HasAVX512F && x.HasAVX512DQ && x.HasAVX512BW && x.HasAVX512VL && x.HasBMI2
+	avx2 = x.HasAVX2 && x.HasFMA
 	switch strings.ToLower(limit) {
 	case "", "avx512":
 	case "avx2":

@@ -42,7 +42,9 @@ colT:
 termT:
 	VMOVSD (R13)(R12*8), X15                        // the coefficient
 	VUCOMISD X14, X15
+	JPS termTDo                                     // NaN: a term, as in the twin
 	JEQ termTNext                                   // zero: no term
+termTDo:
 	VBROADCASTSD (R13)(R12*8), Z2                   // in every lane
 	VMULPD (BX), Z2, Z3                             // its products, rounded, then added
 	VADDPD Z3, Z0, Z0
@@ -80,7 +82,9 @@ colU:
 termU:
 	VMOVSD (CX)(R12*8), X15                         // the coefficient
 	VUCOMISD X14, X15
+	JPS termUDo                                     // NaN: a term, as in the twin
 	JEQ termUNext                                   // zero: no term
+termUDo:
 	VBROADCASTSD (CX)(R12*8), Z2                    // in every lane
 	VMULPD (BX), Z2, Z3                             // its products, rounded, then added
 	VADDPD Z3, Z0, Z0
@@ -98,9 +102,7 @@ termUNext:
 	INCQ R11
 	CMPQ R11, R8
 	JLT colU
-	MOVQ R9, AX                                     // next row of T
-	SHLQ $7, AX
-	ADDQ AX, R13
+	ADDQ AX, R13                                    // next row of T: a row of X's bytes, still in AX
 	INCQ R10
 	CMPQ R10, R8
 	JLT rowU
@@ -142,7 +144,9 @@ colT:
 termT:
 	VMOVSD (R13)(R12*8), X15                        // the coefficient
 	VUCOMISD X14, X15
+	JPS termTDo                                     // NaN: a term, as in the twin
 	JEQ termTNext                                   // zero: no term
+termTDo:
 	VBROADCASTSD (R13)(R12*8), Y4                   // in every lane
 	VMULPD (BX), Y4, Y5                             // its products, rounded, then added
 	VADDPD Y5, Y0, Y0
@@ -188,7 +192,9 @@ colU:
 termU:
 	VMOVSD (CX)(R12*8), X15                         // the coefficient
 	VUCOMISD X14, X15
+	JPS termUDo                                     // NaN: a term, as in the twin
 	JEQ termUNext                                   // zero: no term
+termUDo:
 	VBROADCASTSD (CX)(R12*8), Y4                    // in every lane
 	VMULPD (BX), Y4, Y5                             // its products, rounded, then added
 	VADDPD Y5, Y0, Y0
@@ -212,9 +218,7 @@ termUNext:
 	INCQ R11
 	CMPQ R11, R8
 	JLT colU
-	MOVQ R9, AX                                     // next row of T
-	SHLQ $7, AX
-	ADDQ AX, R13
+	ADDQ AX, R13                                    // next row of T: a row of X's bytes, still in AX
 	INCQ R10
 	CMPQ R10, R8
 	JLT rowU

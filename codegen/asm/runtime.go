@@ -7,11 +7,14 @@ import (
 )
 
 // The runtime's kernels. Package runtime's assembly (runtime/*_amd64.s) is written by this
-// package too, from one description per kernel in the files runtime_*.go: a Go function that
+// package too, from the files runtime_*.go: most kernels from one description, a Go function that
 // writes the kernel's instructions for an instruction set, AVX-512 or AVX2, branching only where
-// the two differ (masks, cross-lane moves, tails, the widths of a step). The instruction
-// sequences, unrolling and registers are those of the hand-written kernels they replace, so
-// that both forms compute what they did, bit for bit, at the same speed. The Go stubs, twins and
+// the two differ (masks, cross-lane moves, tails, the widths of a step); a few from a writer per
+// instruction set where the two share little (ToBlocks', FromBlocks' and maxArgmax's transposes
+// and masks). The instruction sequences, unrolling and registers of the kernels that replaced
+// hand-written ones are those of the hand-written kernels, which they equal bit for bit; the
+// AVX2 forms new with them (storeTile, transpose4x8, subProduct, maxArgmax) and the Winograd
+// sandwich are tested against their Go twins like every kernel. The Go stubs, twins and
 // the code that chooses a form stay hand-written in runtime's *_amd64.go and *.go files.
 // cmd/runtimeasm writes the files (runtime's go:generate line runs it), and TestRuntimeFiles
 // fails when the committed ones differ.

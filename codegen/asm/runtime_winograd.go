@@ -34,7 +34,8 @@ func winogradSandwich(t *text, is *isa) {
 	t.movqs("u+0(FP)", "DI", "t+8(FP)", "SI", "x+16(FP)", "DX", "l+24(FP)", "CX", "k+32(FP)", "R8", "n+40(FP)", "R9")
 	t.op("zero, for the coefficients' test", "VXORPD", "X14", "X14", "X14")
 	// sum writes the sum of the terms of the row of L at row: for R12 < R9, unless L's
-	// coefficient is zero, its broadcast times the sixteen lanes at BX, BX then stride bytes on.
+	// coefficient is zero (a NaN is a term, as in the twin), its broadcast times the sixteen
+	// lanes at BX, BX then stride bytes on.
 	sum := func(label, row, stride string) {
 		for p := range parts {
 			t.op(first(p, "the sum starts at +0"), "VXORPD", acc(p), acc(p), acc(p))
@@ -43,7 +44,9 @@ func winogradSandwich(t *text, is *isa) {
 		t.label(label)
 		t.op("the coefficient", "VMOVSD", "("+row+")(R12*8)", "X15")
 		t.op("", "VUCOMISD", "X14", "X15")
+		t.op("NaN: a term, as in the twin", "JPS", label+"Do")
 		t.op("zero: no term", "JEQ", label+"Next")
+		t.label(label + "Do")
 		t.op("in every lane", "VBROADCASTSD", "("+row+")(R12*8)", v)
 		for p := range parts {
 			t.op(first(p, "its products, rounded, then added"), "VMULPD", mem(p*is.bytes(), "BX"), v, prod)
@@ -96,9 +99,7 @@ func winogradSandwich(t *text, is *isa) {
 	t.op("", "INCQ", "R11")
 	t.op("", "CMPQ", "R11", "R8")
 	t.op("", "JLT", "colU")
-	t.op("next row of T", "MOVQ", "R9", "AX")
-	t.op("", "SHLQ", "$7", "AX")
-	t.op("", "ADDQ", "AX", "R13")
+	t.op("next row of T: a row of X's bytes, still in AX", "ADDQ", "AX", "R13")
 	t.op("", "INCQ", "R10")
 	t.op("", "CMPQ", "R10", "R8")
 	t.op("", "JLT", "rowU")
