@@ -7,9 +7,11 @@
 // Codegen decides nothing. The compiler's lower pass has chosen each step's split over the
 // workers, its kernel strategies, buffers, partial sums and masks, and for each kernel its
 // register tiles in every instruction-set form, its loops and their item counts, and its regions
-// of the scratch (compiler.Kernel). Codegen writes them down: every offset and size as a
-// constant named after its region (vAt, vSize), every loop's items and every tile as the plan
-// gives them; TestCodeWritesThePlan fails when the generated code states anything else. Each
+// of the scratch (compiler.Kernel). Codegen writes them down: in the kernels' methods every
+// offset and size as a constant named after its region (vAt, vSize; Backward's reduction
+// passes the partial sums' offsets as numbers, each commented with its parameter), every loop's
+// items and every tile as the plan gives them; TestCodeWritesThePlan fails when the generated
+// code states another offset, size, item count or tile. Each
 // function declares only the constants it uses (declare), and TestGeneratedGoReads keeps every
 // line within 150 characters.
 //

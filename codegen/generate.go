@@ -147,7 +147,13 @@ func newGen(n *compiler.Network, opt Options) *gen {
 
 // asm is the name by which a step calls its assembly kernel of name: that of the first kernel of
 // the package with the same geometry.
-func (g *gen) asm(name string) string { return g.shared[name] }
+func (g *gen) asm(name string) string {
+	shared, ok := g.shared[name]
+	if !ok {
+		panic("codegen: no assembly kernel " + name)
+	}
+	return shared
+}
 
 // emitter is one op's code generator: its forward kernel and its backward kernel, each a
 // method of the Model named after the step (conv1, conv1Backward), whose signature the step's

@@ -57,11 +57,12 @@ loss:   softmax
 	}
 }
 
-// TestNamesClash: layers named as the generated package names its own declarations, or as
-// another step's methods, kernels and fields would be named after theirs (c and c_rows, whose
-// forward kernel's rows would be cRows; stale, a field of the Model; winograd_g2x3, a
-// Winograd matrix; c_weight, the field of c's weights), take other names, and the package
-// builds and vets.
+// TestNamesClash: layers named as another step's methods and kernels would be named after it
+// (c_rows, c_image, c_upd, c_backward and c_backward_wino_in next to c, whose rows are cRows;
+// fc_rows next to fc), as the Model's fields (stale, ins, outs; c_weight, the field of c's
+// weights) or as the package's own declarations (winograd_g2x3, epsilon, new_model) take other
+// names, and the package builds and vets; with the names as they are, the first two kinds do
+// not build.
 func TestNamesClash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a package")
@@ -79,12 +80,12 @@ ins:           conv 16 kernel 3 padding 1 -> 16x8x8
 outs:          maxpool 2 -> 16x4x4
 winograd_g2x3: conv 16 kernel 3 padding 1 algorithm winograd -> 16x4x4
 epsilon:       conv 16 kernel 3 padding 1 -> 16x4x4
-kernel_isa:    lrn size 3
+c_image:       lrn size 3
 new_model:     conv 16 kernel 1 -> 16x4x4
 c_weight:      conv 16 kernel 1 -> 16x4x4
-c_kernel_avx2: conv 16 kernel 1 -> 16x4x4
+c_upd:         conv 16 kernel 1 -> 16x4x4
 fc:            fc 32
-fc_kernel:     fc 4
+fc_rows:       fc 4
 loss:          softmax
 `)
 	n, err := compiler.Compile("clash.net", src)

@@ -15,7 +15,7 @@ func init() {
 			for _, wc := range winoConvs(g, s) {
 				ks = append(ks, wc.kernels()...)
 			}
-			for _, d := range convDirects(g, s) {
+			for _, d := range directsOf(g, s) {
 				ks = append(ks, &d.kernel)
 			}
 			if s.Backward {
@@ -33,9 +33,19 @@ func init() {
 	})
 }
 
-// convDirects are a conv step's direct convolutions: its forward pass unless it runs by
-// Winograd, and its input gradient when the lower pass made it one (ConvTransposed).
+// convDirects are a conv step's direct convolutions (directsOf), each with the name it calls
+// its kernel by (the package's kernels are shared by then).
 func convDirects(g *gen, s *compiler.Step) []direct {
+	ds := directsOf(g, s)
+	for i := range ds {
+		ds[i].call = g.asm(ds[i].kernel.Name)
+	}
+	return ds
+}
+
+// directsOf are a conv step's direct convolutions: its forward pass unless it runs by Winograd,
+// and its input gradient when the lower pass made it one (ConvTransposed).
+func directsOf(g *gen, s *compiler.Step) []direct {
 	l, c, b := s.Main(), s.Main().Conv(), s.ConvBlocking()
 	name := g.name[s]
 	in, out := s.InLayout == compiler.LayoutBlocked, s.Layout == compiler.LayoutBlocked
@@ -52,9 +62,6 @@ func convDirects(g *gen, s *compiler.Step) []direct {
 			groups: c.Groups, weights: name + "Relaid", packK: s.Kernel(compiler.PassRelay), inBlocked: out, outBlocked: in,
 			kernel: directKernel(name+"GradKernel", gb, false, "one row of an input gradient from the output gradient",
 				fmt.Sprintf("the input gradient of %s (%s)", l.Name, g.where(l)))})
-	}
-	for i := range ds {
-		ds[i].call = g.asm(ds[i].kernel.Name)
 	}
 	return ds
 }
@@ -364,12 +371,13 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 	if b.InPlace {
 		copied = "the input read in place, dY\nin the blocked layout"
 	}
-	how := fmt.Sprintf("Per image: dW summed over the output pixels by %sUpdKernel (%sUpd: %s; %d %s × %d output blocks per call)\n"+
-		"into the worker's partial sums", name, name, copied, b.UpdT, positions, b.UpdF)
+	upd := g.asm(updKernel(g, s).Name)
+	how := fmt.Sprintf("Per image: dW summed over the output pixels by %s (%sUpd: %s; %d %s × %d output blocks per call)\n"+
+		"into the worker's partial sums", upd, name, copied, b.UpdT, positions, b.UpdF)
 	if w := b.Wino; w != nil {
 		how = fmt.Sprintf("Per image: dW by Winograd's %s, the products of the input's and dY's transformed tiles summed over\n"+
-			"the tiles by %sUpdKernel (%sUpd; %d channels × %d output blocks per call) into the worker's partial sums,\n"+
-			"brought back as Gᵀ dU G by %sWinoDW", w, name, name, b.UpdT, b.UpdF, name)
+			"the tiles by %s (%sUpd; %d channels × %d output blocks per call) into the worker's partial sums,\n"+
+			"brought back as Gᵀ dU G by %sWinoDW", w, upd, name, b.UpdT, b.UpdF, name)
 	}
 	switch s.InputGrad {
 	case compiler.ConvTransposed, compiler.ConvTransposedWinograd:
@@ -379,8 +387,8 @@ func convBackward(g *gen, f *jen.File, s *compiler.Step) {
 				gb.PH, gb.PW, name, winoGradConv(g, s).how())
 			break
 		}
-		how += fmt.Sprintf(",\nand dX as the convolution of dY, padded by %dx%d, with the flipped weights by %sGradKernel\n"+
-			"(%sGradImage: dY copied into %s, %d output blocks)", gb.PH, gb.PW, name, name, copyLayout(gb), gb.OutBlocks)
+		how += fmt.Sprintf(",\nand dX as the convolution of dY, padded by %dx%d, with the flipped weights by %s\n"+
+			"(%sGradImage: dY copied into %s, %d output blocks)", gb.PH, gb.PW, g.asm(name+"GradKernel"), name, copyLayout(gb), gb.OutBlocks)
 	case compiler.ConvCol2im:
 		how += fmt.Sprintf(",\nand dX = col2im(Wᵀ·dY) (%d×%d · %d×%d)", d.depth, d.rows, d.rows, d.cols)
 	}
@@ -604,7 +612,7 @@ func convRelay(g *gen, f *jen.File, s *compiler.Step) {
 	c, gb := d.c, s.ConvGradBlocking()
 	name := g.name[s]
 	calls := gb.Calls()
-	f.Comment(fmt.Sprintf("%sRelay lays out %s's weights for %sGradKernel, flipped with their channels swapped,", name, l.Name, name))
+	f.Comment(fmt.Sprintf("%sRelay lays out %s's weights for %s, flipped with their channels swapped,", name, l.Name, g.asm(name+"GradKernel")))
 	f.Comment(fmt.Sprintf("W'[g][c][o][ky][kx] = W[g][o][c][kh−1−ky][kw−1−kx]: per group and call, [block of o][ky][kx][lane]"))
 	f.Comment(fmt.Sprintf("[%d blocks of c][%d channels], zero for channels beyond the group's; then zero biases.", gb.PerCall, compiler.ChannelBlock))
 	method(f, name+"Relay", nil, append(regions(s.Kernel(compiler.PassRelay)),

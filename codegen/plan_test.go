@@ -20,11 +20,12 @@ import (
 )
 
 // TestCodeWritesThePlan: the generated code embodies the plan and nothing else — every register
-// tile its assembly and twins state is the plan's tile of the step and pass the kernel serves,
-// every parallel loop runs a loop of the plan over the plan's item count (and every loop of the
-// plan runs), every region constant (<name>At, <name>Size) is a region of the plan's kernels of
-// the step, and every slice of the scratch is one of them — for the specs of specs/ and the
-// networks of TestOps.
+// tile its assembly and twins state is the plan's tile of the step and pass the kernel serves
+// (the plan's own, which codegen reads), every parallel loop of a plan's loop runs over the
+// plan's item count (and every loop of the plan runs), a step split by planes over its units,
+// every region constant (<name>At, <name>Size) is a region of the plan's kernels of the step,
+// every slice of the scratch is one of them, and Backward reduces the plan's partial sums — for
+// the specs of specs/ and the networks of TestOps.
 func TestCodeWritesThePlan(t *testing.T) {
 	generateAll(t, func(spec string, n *compiler.Network, files []codegen.File) { checkPlanWritten(t, spec, n, files) })
 }
@@ -214,27 +215,41 @@ func checkFunc(t *testing.T, spec string, p planOf, fn *ast.FuncDecl, ran map[st
 	})
 	name := fn.Name.Name
 	s := p.step(name)
-	// Region constants: <r>At and <r>Size together name a region of one of the step's kernels.
-	for c, at := range consts {
-		r, ok := strings.CutSuffix(c, "At")
-		size, sized := consts[r+"Size"]
-		if !ok || !sized {
-			continue
+	// Region constants: <r>At and <r>Size, each the offset or size of a region r of one of the
+	// step's kernels (the partial sums' offsets from the step's), the two of a region together.
+	for c, v := range consts {
+		r, isAt := strings.CutSuffix(c, "At")
+		if !isAt {
+			var isSize bool
+			if r, isSize = strings.CutSuffix(c, "Size"); !isSize {
+				continue
+			}
 		}
-		if !assert.NotNil(t, s, "%s: %s declares region %s of no step", spec, name, r) {
+		at, paired := consts[r+"At"]
+		size, sized := consts[r+"Size"]
+		paired = paired && sized
+		var named []compiler.Region // the step's regions named r, their offsets in their buffers
+		if s != nil {
+			for _, k := range s.Kernels {
+				for _, reg := range k.Regions {
+					if k.Pass == compiler.PassReduce {
+						reg.At += s.PartialsAt
+					}
+					if reg.Name == r {
+						named = append(named, reg)
+					}
+				}
+			}
+		}
+		if len(named) == 0 {
+			assert.False(t, paired, "%s: %s declares region %s, which no kernel of its step %v has", spec, name, r, s)
 			continue
 		}
 		found := false
-		for _, k := range s.Kernels {
-			for _, reg := range k.Regions {
-				base := int64(0)
-				if k.Pass == compiler.PassReduce {
-					base = s.PartialsAt
-				}
-				found = found || reg.Name == r && reg.At+base == at && reg.Size == size
-			}
+		for _, reg := range named {
+			found = found || (!paired && (isAt && reg.At == v || !isAt && reg.Size == v)) || (paired && reg.At == at && reg.Size == size)
 		}
-		assert.True(t, found, "%s: %s declares region %s at %d of %d values, which the plan of %s has not", spec, name, r, at, size, s.Name())
+		assert.True(t, found, "%s: %s declares %s = %d, which the plan's region %s of %s is not", spec, name, c, v, r, s.Name())
 	}
 	ast.Inspect(fn.Body, func(node ast.Node) bool {
 		switch e := node.(type) {
@@ -251,6 +266,11 @@ func checkFunc(t *testing.T, spec string, p planOf, fn *ast.FuncDecl, ran map[st
 				assert.True(t, ok, "%s: %s slices the scratch other than by a region of the plan", spec, name)
 			}
 		case *ast.CallExpr:
+			// m.addPartials(dwAt, dwSize), m.sumPartials(grad, dbAt): a step's partial sums
+			if isSel(e.Fun, "m", "addPartials") || isSel(e.Fun, "m", "sumPartials") {
+				checkPartials(t, spec, p, name, e, consts)
+				return true
+			}
 			// runtime.Parallel(items, m.kernels.method), m.method(worker, 0, items)
 			var method string
 			var items ast.Expr
@@ -265,6 +285,12 @@ func checkFunc(t *testing.T, spec string, p planOf, fn *ast.FuncDecl, ran map[st
 				}
 			}
 			l, isLoop := p.loop(method)
+			if st := p.steps[strings.TrimSuffix(method, "Backward")]; !isLoop && st != nil && st.Split == compiler.SplitPlanes {
+				// a step split by planes: every image's units
+				got, ok := itemCount(items, consts)
+				assert.True(t, ok && got == int64(st.Units), "%s: %s runs %s over %s units, the plan %d", spec, name, method, render(items), st.Units)
+				return true
+			}
 			if !isLoop {
 				return true
 			}
@@ -274,6 +300,37 @@ func checkFunc(t *testing.T, spec string, p planOf, fn *ast.FuncDecl, ran map[st
 		}
 		return true
 	})
+}
+
+// checkPartials checks a call of Backward's reduction, m.addPartials(at, size) or
+// m.sumPartials(grad, at), against the partial sums of the plan's steps: the weights' (dw) and
+// the bias's (db) of one of them.
+func checkPartials(t *testing.T, spec string, p planOf, fn string, e *ast.CallExpr, consts map[string]int64) {
+	add := isSel(e.Fun, "m", "addPartials")
+	args := e.Args
+	if !add {
+		args = args[1:]
+	}
+	var vs []int64
+	for _, a := range args {
+		v, ok := itemCount(a, consts)
+		if !assert.True(t, ok, "%s: %s passes %s, no constant, to the partial sums", spec, fn, render(a)) {
+			return
+		}
+		vs = append(vs, v)
+	}
+	for _, s := range p.steps {
+		k := s.Kernel(compiler.PassReduce)
+		if k == nil {
+			continue
+		}
+		for _, r := range k.Regions {
+			if add && r.Name == "dw" && vs[0] == s.PartialsAt+r.At && vs[1] == r.Size || !add && r.Name == "db" && vs[0] == s.PartialsAt+r.At {
+				return
+			}
+		}
+	}
+	assert.Fail(t, "partial sums the plan has not", "%s: %s reduces the partial sums at %v", spec, fn, vs)
 }
 
 // itemCount is the value of a loop's item count: a constant, or m.n times one (the items of

@@ -3,7 +3,7 @@ package compiler
 import "fmt"
 
 // The plan of a conv step's kernels (its row's laidOut), from its blockings and layouts: per
-// pass, the register tiles, the loops of one image's work and the regions of the worker's
+// pass, the register tiles, the loops of its work and the regions of the worker's
 // scratch; the parts of its packed and relaid weights and of its partial sums. Each region's
 // Reach is computed from the calls its kernels make, apart from its size; it differs from the
 // size for the input copy (the calls' windows and Winograd's tiles against the padded image),

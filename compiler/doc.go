@@ -3,8 +3,9 @@
 // generated code with every decision that code embodies — buffers, layouts, kernel strategies,
 // the op's own plan of its kernels (a conv's ConvBlocking, a fully connected layer's
 // FCBlocking, LRN's chunks), and per kernel (Kernel, kernel.go) the register tiles of each
-// instruction-set form (AVX-512, AVX2, the Go twins), the loops its work splits into for one
-// image and their item counts, the named regions of the workers' scratch with their offsets and
+// instruction-set form (AVX-512, AVX2, the Go twins), the loops its work splits into and their
+// item counts (per image, but for a fully connected layer's rows and the weights' transforms),
+// the named regions of the workers' scratch with their offsets and
 // sizes, and the parts of the packed weights and partial sums — for code generation and for
 // `netc check -v` to read from one place. Codegen decides nothing; it writes down the lowered
 // IR, and a test of codegen fails when the generated code states a tile, item count or offset

@@ -868,7 +868,7 @@ func (m *Model) conv3RelayRows(worker, lo, hi int) {
 
 // conv4Backward is the backward pass of conv4 + conv4.relu (specs/alexnet.net:50), 384x13x13 →
 // 384x13x13 per image, on images lo…hi−1. Per image: dW by Winograd's F(2x2,3x3), the products of
-// the input's and dY's transformed tiles summed over the tiles by conv4UpdKernel (conv4Upd; 8
+// the input's and dY's transformed tiles summed over the tiles by conv3UpdKernel (conv4Upd; 8
 // channels × 3 output blocks per call) into the worker's partial sums, brought back as Gᵀ dU G by
 // conv4WinoDW, and dX as the convolution of dY, padded by 1x1, with the flipped weights
 // (conv4GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy

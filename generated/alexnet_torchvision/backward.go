@@ -1091,7 +1091,7 @@ func (m *Model) conv4RelayRows(worker, lo, hi int) {
 
 // conv5Backward is the backward pass of conv5 + conv5.relu (specs/alexnet_torchvision.net:37),
 // 256x13x13 → 256x13x13 per image, on images lo…hi−1. Per image: dW by Winograd's F(2x2,3x3), the
-// products of the input's and dY's transformed tiles summed over the tiles by conv5UpdKernel
+// products of the input's and dY's transformed tiles summed over the tiles by conv4UpdKernel
 // (conv5Upd; 8 channels × 2 output blocks per call) into the worker's partial sums, brought back as
 // Gᵀ dU G by conv5WinoDW, and dX as the convolution of dY, padded by 1x1, with the flipped weights
 // (conv5GradImage) by Winograd's F(2x2,3x3) (Lavin and Gray): the input copied into a padded copy
